@@ -1,0 +1,98 @@
+// Plain data shared by the pure metrology core and the shell around it.
+// No I/O, no clock: every function of src/metrology takes the time it needs as an argument.
+
+export type Regime = 'verification' | 'inService';
+export type GuardedDecision = 'pass' | 'conditional-pass' | 'conditional-fail' | 'fail';
+export type LegalDecision = 'pass' | 'fail';
+export type VerificationStateName = 'valid' | 'due-soon' | 'expired' | 'none';
+export type ReadingStatus = 'ok' | 'unverified' | 'out-of-range' | 'implausible';
+
+/** What the registry knows of one device that metrology needs (CONTRACT §4 POST /devices). */
+export interface DeviceMetrology {
+  id: string;
+  tenant: string;
+  type: string;
+  /** Accuracy class, e.g. "0.5" (fuel dispenser), "III" (scale). */
+  class?: string;
+  range?: { min: number; max: number };
+  /** Device's own MPE override, canonical unit: max(absolute, relative × |reference|). */
+  mpe?: { absolute?: number; relative?: number };
+  /** Resolution (scale interval d or e for scales) in the canonical unit. */
+  resolution?: number;
+  /** Fuel dispenser minimum measured quantity, litres. */
+  mmq?: number;
+  /** Scale verification interval e, kg. */
+  e?: number;
+  /** Maximum capacity (scales), kg. */
+  max?: number;
+}
+
+export interface Certificate {
+  kind: 'verification' | 'calibration';
+  number: string;
+  issuedBy: string;
+  issuedAt: string; // ISO
+  validUntil: string; // ISO
+  correction?: { offset?: number; gain?: number };
+  uncertainty?: number;
+}
+
+export interface VerificationState {
+  state: VerificationStateName;
+  validUntil: string | null;
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** A reading as parsed from the wire (ts already an epoch ms). */
+export interface ReadingInput {
+  seq: number;
+  ts: number;
+  quantity: string;
+  value: number;
+  unit: string;
+  gas?: string;
+  nozzle?: string;
+  product?: string;
+  tare?: number;
+}
+
+/** A check as parsed from the wire (ts already an epoch ms). */
+export interface CheckInput {
+  seq: number;
+  ts: number;
+  indicated: number;
+  reference: number;
+  referenceUncertainty: number;
+  unit: string;
+  standardId: string;
+  gas?: string;
+  regime?: Regime;
+  point?: string;
+}
+
+export interface CheckResult {
+  seq: number;
+  ts: number;
+  /** Canonical unit of every number below. */
+  unit: string;
+  indicated: number;
+  corrected: number;
+  reference: number;
+  error: number;
+  relativeError: number;
+  mpe: number;
+  /** Expanded uncertainty U (k = 2) of the check. */
+  uncertainty: number;
+  /** Normalised error En = e / sqrt(U_x² + U_ref²). */
+  en: number;
+  legal: LegalDecision;
+  decision: GuardedDecision;
+  regime: Regime;
+  standardId: string;
+  gas?: string;
+  point?: string;
+}

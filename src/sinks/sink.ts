@@ -1,0 +1,64 @@
+// The port every time-series sink implements (InfluxDB v1, InfluxDB v2, embedded).
+// The journal owns durability: a sink never buffers or retries on its own; it either
+// confirms a whole write, or throws.
+
+export type Measurement = 'reading' | 'check' | 'transaction';
+
+/** One point of CONTRACT §3. `ts` is epoch milliseconds (the reading's own time). */
+export interface Point {
+  measurement: Measurement;
+  tags: Record<string, string>;
+  fields: Record<string, number | string | boolean>;
+  ts: number;
+}
+
+/** Fields written as integers (line protocol `i` suffix); every other number is a float. */
+export const INTEGER_FIELDS: ReadonlySet<string> = new Set(['seq']);
+
+/** A reading read back for GET /api/v1/devices/{id}/readings. */
+export interface StoredReading {
+  ts: string; // ISO 8601 UTC
+  seq: number;
+  quantity: string;
+  value: number;
+  raw: number;
+  status: string;
+  tags: Record<string, string>;
+}
+
+export interface ReadingQuery {
+  device: string;
+  from?: number; // epoch ms, inclusive
+  to?: number; // epoch ms, inclusive
+  limit: number;
+}
+
+/**
+ * The sink refused the data itself (HTTP 400, field type conflict, partial write):
+ * retrying the same lines cannot succeed. The forwarder splits the batch to isolate
+ * the bad lines and dead-letters them. Any other error thrown by `write` is transient
+ * (network, 5xx, timeout) and the forwarder retries with back-off.
+ */
+export class SinkRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'SinkRejectedError';
+  }
+}
+
+export interface Sink {
+  /** `influxdb-v1`, `influxdb-v2` or `embedded`. */
+  readonly kind: string;
+  /** Prepares the target (creates the v1 database if missing). May throw a transient error. */
+  init(): Promise<void>;
+  /** Writes all points or throws (SinkRejectedError for permanent refusals). */
+  write(points: Point[]): Promise<void>;
+  /** True when the target answers now. Never throws. */
+  ping(): Promise<boolean>;
+  /** Readings of one device, newest first. */
+  queryReadings(q: ReadingQuery): Promise<StoredReading[]>;
+  close(): Promise<void>;
+}
