@@ -1,0 +1,269 @@
+// Instrument-type profiles (devices/*.json): the zod schema and its parser.
+// Instrument types are data: every tolerance, interval and limit lives in the profile, not in code.
+import { z } from 'zod';
+import { conversionFactor, isUcumCode } from './units.ts';
+
+const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
+const positive = finite.refine((n) => n > 0, { message: 'must be > 0' });
+const nonNegative = finite.refine((n) => n >= 0, { message: 'must be >= 0' });
+
+export const RangeSchema = z
+  .strictObject({ min: finite, max: finite })
+  .refine((r) => r.min < r.max, { message: 'range.min must be < range.max' });
+export type Range = z.infer<typeof RangeSchema>;
+
+/** An MPE rule that needs nothing but the reference value. Percent is of |reference|. */
+export const SimpleMpeRuleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('absolute'), value: nonNegative }),
+  z.strictObject({ kind: z.literal('relative'), percent: nonNegative }),
+  /** max(absolute, percent % × |reference|) */
+  z.strictObject({ kind: z.literal('maxOf'), absolute: nonNegative, percent: nonNegative }),
+]);
+export type SimpleMpeRule = z.infer<typeof SimpleMpeRuleSchema>;
+
+/** One band of a piecewise rule: applies while |reference| < upTo (or <= upTo when inclusive). The last band may omit upTo. */
+export const MpeBandSchema = z.strictObject({
+  upTo: finite.optional(),
+  inclusive: z.boolean().default(true),
+  rule: SimpleMpeRuleSchema,
+});
+
+/** One load band of a scale class: MPE = mpeE × e while load <= upToE × e. */
+export const ScaleBandSchema = z.strictObject({ upToE: positive, mpeE: positive });
+
+export const MpeRuleSchema = z.discriminatedUnion('kind', [
+  ...SimpleMpeRuleSchema.options,
+  z.strictObject({
+    kind: z.literal('piecewise'),
+    bands: z
+      .array(MpeBandSchema)
+      .min(1)
+      .refine(
+        (bands) =>
+          bands.every((b, i) => i === bands.length - 1 || (b.upTo !== undefined && (i === 0 || b.upTo > (bands[i - 1]!.upTo ?? Infinity)))),
+        { message: 'bands must have ascending upTo; only the last band may omit upTo' },
+      ),
+  }),
+  /** A simple rule chosen by the device's accuracy class (device.class, else defaultClass). */
+  z
+    .strictObject({
+      kind: z.literal('byClass'),
+      defaultClass: z.string().min(1),
+      classes: z.record(z.string(), SimpleMpeRuleSchema),
+    })
+    .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
+  /** OIML R76: MPE in scale intervals e by load band, per accuracy class. */
+  z
+    .strictObject({
+      kind: z.literal('scaleIntervals'),
+      defaultClass: z.string().min(1),
+      classes: z.record(
+        z.string(),
+        z
+          .array(ScaleBandSchema)
+          .min(1)
+          .refine((bs) => bs.every((b, i) => i === 0 || b.upToE > bs[i - 1]!.upToE), { message: 'upToE must ascend' }),
+      ),
+    })
+    .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
+  /**
+   * OIML R117: accuracy class A (%), MPE = max(A % × V, Emin), Emin = eminMmqMultiplier × MMQ × A / 100.
+   * MMQ comes from the device (device.mmq), else defaultMmq.
+   */
+  z
+    .strictObject({
+      kind: z.literal('accuracyClass'),
+      defaultClass: z.string().min(1),
+      classes: z.record(z.string(), positive),
+      defaultMmq: positive,
+      eminMmqMultiplier: positive.default(2),
+    })
+    .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
+]);
+export type MpeRule = z.infer<typeof MpeRuleSchema>;
+
+/** MPE rules per regime. inService absent means verification × inServiceFactor. */
+export const MpeRulesSchema = z.strictObject({
+  verification: MpeRuleSchema,
+  inService: MpeRuleSchema.optional(),
+});
+export type MpeRules = z.infer<typeof MpeRulesSchema>;
+
+const ucumCode = z.string().min(1);
+
+/** One measurement channel: a gas of a gas detector, or the single channel of any other type. */
+export const ChannelSpecSchema = z.strictObject({
+  quantity: z.string().min(1).optional(),
+  canonicalUnit: ucumCode,
+  units: z.array(ucumCode).min(1),
+  range: RangeSchema,
+  resolution: positive,
+  mpe: MpeRulesSchema,
+  /** Overrides the profile's inServiceFactor for this channel. */
+  inServiceFactor: positive.optional(),
+});
+export type ChannelSpec = z.infer<typeof ChannelSpecSchema>;
+
+/** A field a reading of this type requires or allows, besides seq/ts/quantity/value/unit. */
+export const FieldSpecSchema = z.strictObject({
+  type: z.enum(['string', 'number', 'integer', 'boolean']),
+  required: z.boolean(),
+  /** Stored as an InfluxDB tag (strings only). */
+  tag: z.boolean().default(false),
+  /** A number in the same unit as the reading's value; converted to the canonical unit with it. */
+  sameUnitAsValue: z.boolean().default(false),
+  /** Allowed values (strings). For the field `gas` of a channelled type, the channel names are implied. */
+  values: z.array(z.string()).optional(),
+  description: z.string().optional(),
+});
+export type FieldSpec = z.infer<typeof FieldSpecSchema>;
+
+export const ReferenceSchema = z.strictObject({
+  source: z.string().min(1),
+  note: z.string(),
+  /** True where METROLOGY.md marks the figure [unconfirmed]: editable data, to be confirmed against the primary text. */
+  unconfirmed: z.boolean(),
+});
+
+export const DriftParametersSchema = z.strictObject({
+  lambda: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.2),
+  L: positive.default(3),
+  k: positive.default(0.5),
+  h: positive.default(4),
+  sigmaMpeDivisor: positive.default(3),
+  minPointsForSigma: z.number().int().min(2).default(8),
+  minPointsForPrediction: z.number().int().min(3).default(4),
+  horizonDays: positive.default(90),
+});
+export type DriftParameters = z.infer<typeof DriftParametersSchema>;
+
+/** WMO time-consistency: the value may change by at most maxChange within `hours`. */
+export const PlausibilitySchema = z.strictObject({
+  unit: ucumCode,
+  maxChange: z
+    .array(z.strictObject({ hours: positive, max: positive }))
+    .min(1)
+    .refine((ls) => ls.every((l, i) => i === 0 || l.hours > ls[i - 1]!.hours), { message: 'hours must ascend' }),
+});
+export type Plausibility = z.infer<typeof PlausibilitySchema>;
+
+export const TransactionAuditSchema = z.strictObject({
+  /** Largest accepted |amount − volume × unitPrice|, currency units. */
+  priceRounding: nonNegative,
+  /** Largest accepted |(totalizerEnd − totalizerStart) − volume| and |totalizerStart − previous totalizerEnd|, canonical unit. */
+  volumeTolerance: nonNegative,
+});
+export type TransactionAudit = z.infer<typeof TransactionAuditSchema>;
+
+export const InstrumentProfileSchema = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'id must be lower-case letters, digits and dashes' }),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    quantity: z.string().min(1),
+    /** The single channel of a type without `channels`; optional (and unused) when `channels` is given. */
+    canonicalUnit: ucumCode.optional(),
+    units: z.array(ucumCode).min(1).optional(),
+    range: RangeSchema.optional(),
+    resolution: positive.optional(),
+    mpe: MpeRulesSchema.optional(),
+    /** Per-gas (or per-sensor) channels; a reading must name one in `channelField`. */
+    channels: z.record(z.string(), ChannelSpecSchema).optional(),
+    channelField: z.string().min(1).optional(),
+    /** Wire spellings that are not UCUM codes, mapped to the UCUM code: {"ppm": "[ppm]", "%LEL": "%{LEL}"}. */
+    unitAliases: z.record(z.string(), ucumCode).default({}),
+    fields: z.record(z.string(), FieldSpecSchema).default({}),
+    /** Readings of this type are transactions (fuel dispenser). */
+    transactions: z.boolean().default(false),
+    transactionAudit: TransactionAuditSchema.optional(),
+    inServiceFactor: positive.default(1),
+    verificationIntervalMonths: z.number().int().positive(),
+    dueSoonDays: z.number().int().nonnegative().default(30),
+    checkMethod: z.string().min(1),
+    references: z.array(ReferenceSchema).default([]),
+    /** Expected time between readings; the offline detector uses it. */
+    expectedIntervalSeconds: positive,
+    drift: DriftParametersSchema.default(DriftParametersSchema.parse({})),
+    plausibility: PlausibilitySchema.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.channels === undefined) {
+      for (const key of ['canonicalUnit', 'units', 'range', 'resolution', 'mpe'] as const) {
+        if (p[key] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `${key} is required when the profile has no channels` });
+        }
+      }
+      if (p.canonicalUnit !== undefined && p.units !== undefined && !p.units.includes(p.canonicalUnit)) {
+        ctx.addIssue({ code: 'custom', path: ['units'], message: `units must include the canonicalUnit "${p.canonicalUnit}"` });
+      }
+    } else {
+      if (Object.keys(p.channels).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['channels'], message: 'channels must name at least one channel' });
+      }
+      if (p.channelField === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['channelField'], message: 'channelField (e.g. "gas") is required with channels' });
+      } else if (p.fields[p.channelField] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['fields', p.channelField], message: `fields must declare the channel field "${p.channelField}"` });
+      }
+      for (const [name, ch] of Object.entries(p.channels)) {
+        if (!ch.units.includes(ch.canonicalUnit)) {
+          ctx.addIssue({ code: 'custom', path: ['channels', name, 'units'], message: `units must include the canonicalUnit "${ch.canonicalUnit}"` });
+        }
+      }
+    }
+    if (p.transactions && p.transactionAudit === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['transactionAudit'], message: 'transactionAudit {priceRounding, volumeTolerance} is required when transactions is true' });
+    }
+  });
+
+export type InstrumentProfile = z.infer<typeof InstrumentProfileSchema>;
+
+/** Formats zod issues as "path: message" lines. */
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
+    return `  ${path}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validates one profile. Throws an Error naming `source` (the file) and every failing path with what is allowed.
+ */
+export function parseProfile(json: unknown, source: string): InstrumentProfile {
+  const result = InstrumentProfileSchema.safeParse(json);
+  const problems = result.success ? unitProblems(result.data) : formatIssues(result.error);
+  if (!result.success || problems.length > 0) {
+    throw new Error(
+      `Invalid instrument profile ${source}:\n${problems.join('\n')}\nFix the profile (format: devices/README.md) and restart.`,
+    );
+  }
+  return result.data;
+}
+
+/** Units must be UCUM codes convertible to their channel's canonical unit; aliases must map to UCUM codes. */
+function unitProblems(p: InstrumentProfile): string[] {
+  const problems: string[] = [];
+  const channels: [string, { canonicalUnit: string; units: string[] }][] = p.channels
+    ? Object.entries(p.channels).map(([name, ch]) => [`channels.${name}.`, ch])
+    : [['', { canonicalUnit: p.canonicalUnit!, units: p.units! }]];
+  for (const [prefix, ch] of channels) {
+    if (!isUcumCode(ch.canonicalUnit)) {
+      problems.push(`  ${prefix}canonicalUnit: "${ch.canonicalUnit}" is not a UCUM code (e.g. "L", "hPa", "[ppm]", "%{LEL}"); map wire spellings in unitAliases`);
+      continue;
+    }
+    ch.units.forEach((u, i) => {
+      if (!isUcumCode(u)) {
+        problems.push(`  ${prefix}units.${i}: "${u}" is not a UCUM code; put UCUM codes here and wire spellings in unitAliases`);
+      } else if (conversionFactor(u, ch.canonicalUnit) === undefined) {
+        problems.push(`  ${prefix}units.${i}: "${u}" does not convert to the canonical unit "${ch.canonicalUnit}"`);
+      }
+    });
+  }
+  for (const [alias, code] of Object.entries(p.unitAliases)) {
+    if (!isUcumCode(code)) problems.push(`  unitAliases.${alias}: "${code}" is not a UCUM code`);
+  }
+  if (p.plausibility && p.canonicalUnit && conversionFactor(p.plausibility.unit, p.canonicalUnit) === undefined) {
+    problems.push(`  plausibility.unit: "${p.plausibility.unit}" does not convert to the canonical unit "${p.canonicalUnit}"`);
+  }
+  return problems;
+}
