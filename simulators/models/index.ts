@@ -1,0 +1,53 @@
+// The instrument models by type id: adding a type is one entry here and one module beside it.
+
+import type { z } from 'zod';
+import { BarometerParamsSchema, createBarometer } from './barometer.ts';
+import { BreathAlcoholParamsSchema, createBreathAlcoholAnalyser } from './breath-alcohol-analyser.ts';
+import { FuelDispenserParamsSchema, createFuelDispenser } from './fuel-dispenser.ts';
+import { GasDetectorParamsSchema, createGasDetector } from './gas-detector.ts';
+import { ScaleParamsSchema, createScale } from './scale.ts';
+import type { InstrumentModel, InstrumentType, ModelEnv } from './types.ts';
+
+export interface ModelDefinition {
+  paramsSchema: z.ZodType;
+  create(env: ModelEnv, params?: Record<string, unknown>): InstrumentModel;
+  /** Defaults for the fleet file: mean simulated interval between readings and between checks. */
+  defaultReadingInterval: string;
+  defaultCheckInterval: string;
+}
+
+export const MODELS: Record<InstrumentType, ModelDefinition> = {
+  'fuel-dispenser': {
+    paramsSchema: FuelDispenserParamsSchema,
+    create: (env, params) => createFuelDispenser(env, params),
+    defaultReadingInterval: '20m',
+    defaultCheckInterval: '7d',
+  },
+  'gas-detector': {
+    paramsSchema: GasDetectorParamsSchema,
+    create: (env, params) => createGasDetector(env, params),
+    defaultReadingInterval: '30m',
+    defaultCheckInterval: '30d',
+  },
+  'breath-alcohol-analyser': {
+    paramsSchema: BreathAlcoholParamsSchema,
+    create: (env, params) => createBreathAlcoholAnalyser(env, params),
+    defaultReadingInterval: '2h',
+    defaultCheckInterval: '14d',
+  },
+  barometer: {
+    paramsSchema: BarometerParamsSchema,
+    create: (env, params) => createBarometer(env, params),
+    defaultReadingInterval: '10m',
+    defaultCheckInterval: '14d',
+  },
+  scale: {
+    paramsSchema: ScaleParamsSchema,
+    create: (env, params) => createScale(env, params),
+    defaultReadingInterval: '15m',
+    defaultCheckInterval: '14d',
+  },
+};
+
+export * from './types.ts';
+export { createBarometer, createBreathAlcoholAnalyser, createFuelDispenser, createGasDetector, createScale };

@@ -1,0 +1,109 @@
+// Non-automatic weighing instrument, class III (OIML R76), e.g. a market scale Max 60 kg, e = 20 g:
+// weighings of goods (gross, tare, net, stable) and checks with test weights at several loads.
+// Span (gain) and zero drift slowly.
+
+import { z } from 'zod';
+import {
+  NO_FAULTS,
+  SeqCounter,
+  YEAR_MS,
+  iso,
+  roundTo,
+  runStreams,
+  type EventStream,
+  type InstrumentModel,
+  type ModelEnv,
+  type SimMessage,
+} from './types.ts';
+
+const TestLoadSchema = z.strictObject({
+  /** Conventional mass of the test weights, kg. */
+  mass: z.number().positive(),
+  standardId: z.string().min(1),
+  /** Expanded uncertainty (k = 2) of the test weights, kg. */
+  uncertainty: z.number().nonnegative(),
+  point: z.string().min(1),
+});
+
+export const ScaleParamsSchema = z.strictObject({
+  max: z.number().positive().default(60),
+  min: z.number().nonnegative().default(0.4),
+  /** Verification scale interval e (= display interval d here), kg. */
+  e: z.number().positive().default(0.02),
+  accuracyClass: z.string().default('III'),
+  /** Relative span error at the start, and its change per year. */
+  spanError: z.number().default(0),
+  spanDriftPerYear: z.number().default(0.0002),
+  /** Zero offset at the start, kg, and its change per year. */
+  zeroOffset: z.number().default(0),
+  zeroDriftPerYear: z.number().default(0),
+  /** Noise before rounding to e, kg. */
+  noise: z.number().nonnegative().default(0.002),
+  /** Share of weighings done with a tare (a basket). */
+  tareShare: z.number().min(0).max(1).default(0.3),
+  testLoads: z
+    .array(TestLoadSchema)
+    .min(1)
+    .default([
+      { mass: 0.5, standardId: 'TW-M1-SET-14', uncertainty: 0.00005, point: 'Min' },
+      { mass: 10, standardId: 'TW-M1-SET-14', uncertainty: 0.0005, point: '500e' },
+      { mass: 40, standardId: 'TW-M1-SET-14', uncertainty: 0.002, point: '2000e' },
+      { mass: 60, standardId: 'TW-M1-SET-14', uncertainty: 0.003, point: 'Max' },
+    ]),
+  regime: z.enum(['verification', 'inService']).default('inService'),
+});
+export type ScaleParams = z.input<typeof ScaleParamsSchema>;
+
+export function createScale(env: ModelEnv, params: ScaleParams = {}): InstrumentModel {
+  const p = ScaleParamsSchema.parse(params);
+  const rng = env.rng;
+  const faults = env.faults ?? NO_FAULTS;
+  const seq = new SeqCounter();
+  const years = (t: number) => (t - env.startMs) / YEAR_MS;
+
+  const indicate = (load: number, t: number, kind: 'reading' | 'check', channel?: string) => {
+    const raw = p.zeroOffset + p.zeroDriftPerYear * years(t) + load * (1 + p.spanError + p.spanDriftPerYear * years(t)) + rng.normal(0, p.noise);
+    return roundTo(faults.distort(raw, t, { kind, channel, noiseSigma: p.noise, nominal: load }), p.e);
+  };
+
+  const weighings: EventStream = {
+    nextAt: env.startMs + rng.exponential(env.readingIntervalMs),
+    following: (t) => t + Math.max(5_000, rng.exponential(env.readingIntervalMs)),
+    fire(t): SimMessage[] {
+      const net = Math.min(p.max * 0.9, Math.max(p.min, rng.exponential(4)));
+      const tare = rng.chance(p.tareShare) ? roundTo(rng.uniform(0.1, 1.5), p.e) : 0;
+      const value = Math.min(p.max, indicate(net + tare, t, 'reading') - tare);
+      const payload: Record<string, unknown> = { seq: seq.next('readings'), ts: iso(t), quantity: 'mass', value: roundTo(value, p.e), unit: 'kg' };
+      if (tare > 0) payload.tare = tare;
+      return [{ topic: 'readings', at: t, payload }];
+    },
+  };
+
+  // A check loads each test weight in turn, two minutes apart, ending at t.
+  const checks: EventStream = {
+    nextAt: env.startMs + env.checkIntervalMs,
+    following: (t) => t + env.checkIntervalMs,
+    fire(t): SimMessage[] {
+      return p.testLoads.map((l, i) => {
+        const at = t - (p.testLoads.length - 1 - i) * 120_000;
+        return {
+          topic: 'checks' as const,
+          at,
+          payload: {
+            seq: seq.next('checks'),
+            ts: iso(at),
+            indicated: indicate(l.mass, at, 'check', l.point),
+            reference: l.mass,
+            referenceUncertainty: l.uncertainty,
+            unit: 'kg',
+            standardId: l.standardId,
+            point: l.point,
+            regime: p.regime,
+          },
+        };
+      });
+    },
+  };
+
+  return { type: 'scale', deviceId: env.deviceId, next: (t) => runStreams([weighings, checks], t) };
+}
