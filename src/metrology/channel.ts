@@ -1,0 +1,182 @@
+// The measurement channel a reading or check belongs to: the profile's single channel, or one gas of a
+// channelled type, with the device's own overrides (class, range, resolution, MMQ, e, MPE) applied.
+import type { InstrumentProfile, MpeRule, MpeRules, Range } from './profile.ts';
+import type { DeviceMetrology, FieldError } from './types.ts';
+
+export interface Channel {
+  /** Profile id. */
+  type: string;
+  quantity: string;
+  /** Channel name (the gas) for channelled types. */
+  gas?: string;
+  canonicalUnit: string;
+  /** Accepted UCUM codes. */
+  units: string[];
+  /** Wire spellings → UCUM codes. */
+  unitAliases: Record<string, string>;
+  range: Range;
+  /** Resolution (scale: d) in the canonical unit. */
+  resolution: number;
+  /** The type's MPE rules for this channel. */
+  mpe: MpeRules;
+  inServiceFactor: number;
+  /** Device override of the verification MPE: max(absolute, relative × |reference|), canonical unit. */
+  deviceMpe?: { absolute?: number; relative?: number };
+  /** Device accuracy class, when the device gives one (the rule's defaultClass applies otherwise). */
+  class?: string;
+  /** Fuel dispenser minimum measured quantity (canonical unit), when the device gives one. */
+  mmq?: number;
+  /** Scale verification interval e (canonical unit): device.e, else the resolution. */
+  e: number;
+}
+
+export interface ChannelSelector {
+  /** The quantity the message claims; omitted for checks (the channel's own quantity is used). */
+  quantity?: string;
+  gas?: string;
+}
+
+/** The class key of `rule` for `cls`, tolerating "1" vs "1.0" for numeric classes; undefined if unknown. */
+export function classKey(rule: { classes: Record<string, unknown> }, cls: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(rule.classes, cls)) return cls;
+  const n = Number(cls);
+  if (cls.trim() !== '' && Number.isFinite(n)) {
+    return Object.keys(rule.classes).find((k) => Number(k) === n);
+  }
+  return undefined;
+}
+
+function classesOf(rule: MpeRule | undefined): string[] | undefined {
+  if (rule === undefined) return undefined;
+  switch (rule.kind) {
+    case 'byClass':
+    case 'scaleIntervals':
+    case 'accuracyClass':
+      return Object.keys(rule.classes);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Resolves the channel for a reading or check. Returns FieldErrors (paths of the message, or `device.*` for
+ * a device registration that does not fit its type) instead of throwing.
+ */
+export function channelFor(profile: InstrumentProfile, device: DeviceMetrology, sel: ChannelSelector): Channel | FieldError[] {
+  const errors: FieldError[] = [];
+  let spec: { quantity?: string; canonicalUnit: string; units: string[]; range: Range; resolution: number; mpe: MpeRules; inServiceFactor?: number };
+  let gas: string | undefined;
+
+  if (profile.channels) {
+    const field = profile.channelField ?? 'gas';
+    const names = Object.keys(profile.channels);
+    if (sel.gas === undefined || sel.gas === '') {
+      return [{ path: field, message: `${field} is required for instrument type ${profile.id}: one of ${names.join(', ')}` }];
+    }
+    const found = profile.channels[sel.gas];
+    if (!Object.prototype.hasOwnProperty.call(profile.channels, sel.gas) || found === undefined) {
+      return [{ path: field, message: `${field} "${sel.gas}" is not known to instrument type ${profile.id}: one of ${names.join(', ')}` }];
+    }
+    spec = found;
+    gas = sel.gas;
+    for (const key of ['range', 'resolution', 'mpe', 'e', 'max'] as const) {
+      if (device[key] !== undefined) {
+        errors.push({
+          path: `device.${key}`,
+          message: `device ${device.id}: ${key} cannot be set on a device of the multi-channel type ${profile.id} (its unit differs per channel); remove it from the registration`,
+        });
+      }
+    }
+  } else {
+    if (sel.gas !== undefined) {
+      return [{ path: 'gas', message: `gas is not a field of instrument type ${profile.id}` }];
+    }
+    spec = {
+      canonicalUnit: profile.canonicalUnit!,
+      units: profile.units!,
+      range: profile.range!,
+      resolution: profile.resolution!,
+      mpe: profile.mpe!,
+    };
+  }
+
+  const quantity = spec.quantity ?? profile.quantity;
+  if (sel.quantity !== undefined && sel.quantity !== quantity) {
+    errors.push({ path: 'quantity', message: `quantity "${sel.quantity}" does not fit instrument type ${profile.id}${gas ? ` (${gas})` : ''}: expected "${quantity}"` });
+  }
+
+  if (device.class !== undefined) {
+    for (const regime of ['verification', 'inService'] as const) {
+      const rule = spec.mpe[regime];
+      const classes = classesOf(rule);
+      if (rule && classes && classKey(rule as { classes: Record<string, unknown> }, device.class) === undefined) {
+        errors.push({ path: 'device.class', message: `device ${device.id}: class "${device.class}" is not defined for ${profile.id} (${regime}): one of ${classes.join(', ')}` });
+      }
+    }
+  }
+
+  const range = device.range ?? (device.max !== undefined ? { min: 0, max: device.max } : spec.range);
+  if (!(range.min < range.max)) {
+    errors.push({ path: 'device.range', message: `device ${device.id}: range.min must be < range.max` });
+  }
+  const resolution = device.resolution ?? device.e ?? spec.resolution;
+  if (!(resolution > 0)) errors.push({ path: 'device.resolution', message: `device ${device.id}: resolution must be > 0` });
+  const e = device.e ?? resolution;
+  if (!(e > 0)) errors.push({ path: 'device.e', message: `device ${device.id}: e must be > 0` });
+  if (device.mmq !== undefined && !(device.mmq > 0)) errors.push({ path: 'device.mmq', message: `device ${device.id}: mmq must be > 0` });
+  if (device.mpe !== undefined) {
+    const { absolute, relative } = device.mpe;
+    if (absolute === undefined && relative === undefined) {
+      errors.push({ path: 'device.mpe', message: `device ${device.id}: mpe needs absolute and/or relative` });
+    }
+    if (absolute !== undefined && !(absolute >= 0)) errors.push({ path: 'device.mpe.absolute', message: `device ${device.id}: must be >= 0` });
+    if (relative !== undefined && !(relative >= 0)) errors.push({ path: 'device.mpe.relative', message: `device ${device.id}: must be >= 0 (a fraction: 0.01 = 1 %)` });
+  }
+  if (errors.length > 0) return errors;
+
+  const channel: Channel = {
+    type: profile.id,
+    quantity,
+    canonicalUnit: spec.canonicalUnit,
+    units: spec.units,
+    unitAliases: profile.unitAliases,
+    range,
+    resolution,
+    mpe: spec.mpe,
+    inServiceFactor: spec.inServiceFactor ?? profile.inServiceFactor,
+    e,
+  };
+  if (gas !== undefined) channel.gas = gas;
+  if (device.mpe !== undefined) channel.deviceMpe = device.mpe;
+  if (device.class !== undefined) channel.class = device.class;
+  if (device.mmq !== undefined) channel.mmq = device.mmq;
+  return channel;
+}
+
+/** Narrowing helper: channelFor failed. */
+export function isFieldErrors(x: Channel | FieldError[]): x is FieldError[] {
+  return Array.isArray(x);
+}
+
+/**
+ * Validates a device registration against its type (for the registry/API at POST /devices): class known,
+ * overrides sane. Returns [] when fine. For channelled types every channel is checked.
+ */
+export function validateDevice(profile: InstrumentProfile, device: DeviceMetrology): FieldError[] {
+  const selectors: ChannelSelector[] = profile.channels ? Object.keys(profile.channels).map((gas) => ({ gas })) : [{}];
+  const seen = new Set<string>();
+  const errors: FieldError[] = [];
+  for (const sel of selectors) {
+    const r = channelFor(profile, device, sel);
+    if (isFieldErrors(r)) {
+      for (const e of r) {
+        const key = `${e.path}\u0000${e.message}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          errors.push(e);
+        }
+      }
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,108 @@
+// Maximum permissible error: the rules of devices/*.json evaluated at a reference value.
+import { channelFor, classKey, isFieldErrors, type Channel } from './channel.ts';
+import type { InstrumentProfile, MpeRule, SimpleMpeRule } from './profile.ts';
+import type { DeviceMetrology, Regime } from './types.ts';
+
+function simpleMpe(rule: SimpleMpeRule, ref: number): number {
+  switch (rule.kind) {
+    case 'absolute':
+      return rule.value;
+    case 'relative':
+      return (rule.percent / 100) * ref;
+    case 'maxOf':
+      return Math.max(rule.absolute, (rule.percent / 100) * ref);
+  }
+}
+
+function requireClass(rule: { classes: Record<string, unknown>; defaultClass: string }, cls: string | undefined, kind: string): string {
+  const key = classKey(rule, cls ?? rule.defaultClass);
+  if (key === undefined) {
+    throw new Error(`MPE rule ${kind}: class "${cls}" is not defined; one of ${Object.keys(rule.classes).join(', ')}`);
+  }
+  return key;
+}
+
+/**
+ * The MPE of one rule at |reference| = ref (canonical unit) for a channel. Never negative.
+ *
+ * - piecewise: the first band whose upTo bounds ref (strictly when inclusive is false); the last band otherwise.
+ * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band its MPE.
+ * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin = eminMmqMultiplier × MMQ × A / 100.
+ */
+export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'class' | 'mmq' | 'e'>): number {
+  const ref = Math.abs(reference);
+  let mpe: number;
+  switch (rule.kind) {
+    case 'absolute':
+    case 'relative':
+    case 'maxOf':
+      mpe = simpleMpe(rule, ref);
+      break;
+    case 'piecewise': {
+      const band =
+        rule.bands.find((b) => b.upTo === undefined || (b.inclusive ? ref <= b.upTo : ref < b.upTo)) ?? rule.bands[rule.bands.length - 1]!;
+      mpe = simpleMpe(band.rule, ref);
+      break;
+    }
+    case 'byClass': {
+      const key = requireClass(rule, ch.class, 'byClass');
+      mpe = simpleMpe(rule.classes[key]!, ref);
+      break;
+    }
+    case 'scaleIntervals': {
+      const key = requireClass(rule, ch.class, 'scaleIntervals');
+      const bands = rule.classes[key]!;
+      const loadInE = ref / ch.e;
+      // Relative slack so that a load written exactly on a band limit (e.g. 500 × 0.5 kg) stays in the lower band.
+      const band = bands.find((b) => loadInE <= b.upToE * (1 + 1e-12)) ?? bands[bands.length - 1]!;
+      mpe = band.mpeE * ch.e;
+      break;
+    }
+    case 'accuracyClass': {
+      const key = requireClass(rule, ch.class, 'accuracyClass');
+      const a = rule.classes[key]!;
+      const mmq = ch.mmq ?? rule.defaultMmq;
+      const emin = (rule.eminMmqMultiplier * mmq * a) / 100;
+      mpe = Math.max((a / 100) * ref, emin);
+      break;
+    }
+  }
+  return Math.max(0, mpe);
+}
+
+/**
+ * MPE of a resolved channel at `reference` for `regime`.
+ * The device's own `mpe` replaces the type's verification rule (max(absolute, relative × |reference|)); in service
+ * it is multiplied by inServiceFactor. Without a device override, in service uses the profile's explicit inService
+ * rule when there is one, else verification × inServiceFactor.
+ */
+export function channelMpe(ch: Channel, reference: number, regime: Regime): number {
+  if (!Number.isFinite(reference)) throw new Error(`MPE: reference must be a finite number, got ${reference}`);
+  let verification: number;
+  if (ch.deviceMpe !== undefined) {
+    verification = Math.max(ch.deviceMpe.absolute ?? 0, (ch.deviceMpe.relative ?? 0) * Math.abs(reference), 0);
+  } else {
+    if (regime === 'inService' && ch.mpe.inService !== undefined) return mpeOfRule(ch.mpe.inService, reference, ch);
+    verification = mpeOfRule(ch.mpe.verification, reference, ch);
+  }
+  return regime === 'inService' ? verification * ch.inServiceFactor : verification;
+}
+
+/**
+ * The MPE (canonical unit, never negative) of `device` of type `profile` at `reference` (canonical unit).
+ * For the fuel dispenser the reference is the test volume. `point` is accepted for per-point rules to come and
+ * does not change the result today. Throws when the gas or the device's class does not fit the profile.
+ */
+export function maximumPermissibleError(
+  profile: InstrumentProfile,
+  device: DeviceMetrology,
+  reference: number,
+  opts: { regime: Regime; gas?: string; point?: string },
+): number {
+  const sel = opts.gas === undefined ? {} : { gas: opts.gas };
+  const ch = channelFor(profile, device, sel);
+  if (isFieldErrors(ch)) {
+    throw new Error(`Cannot compute the MPE of device ${device.id} (${profile.id}): ${ch.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  }
+  return channelMpe(ch, reference, opts.regime);
+}
