@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { maximumPermissibleError as mpe } from '../../../src/metrology/mpe.ts';
+import type { Regime } from '../../../src/metrology/types.ts';
+import { device, profile, profiles } from './fixtures.ts';
+
+const fuel = profile('fuel-dispenser');
+const scale = profile('scale');
+const breath = profile('breath-alcohol-analyser');
+const gas = profile('gas-detector');
+const baro = profile('barometer');
+
+describe('fuel dispenser, OIML R117 accuracy class table with Emin', () => {
+  const d = device('fuel-dispenser'); // class 0.5 and MMQ 5 L from the profile
+
+  it('class 0.5 at 20 L: 0.5 % × 20 L = 0.1 L (Emin 0.05 L smaller); in service 1.5 × 0.1 = 0.15 L', () => {
+    expect(mpe(fuel, d, 20, { regime: 'verification' })).toBeCloseTo(0.1, 12);
+    expect(mpe(fuel, d, 20, { regime: 'inService' })).toBeCloseTo(0.15, 12);
+  });
+
+  it('at V = 2 L with MMQ 5 L: Emin = 2·5·0.5/100 = 0.05 L governs over 0.5 %·2 L = 0.01 L', () => {
+    expect(mpe(fuel, d, 2, { regime: 'verification' })).toBeCloseTo(0.05, 12);
+    expect(mpe(fuel, d, 2, { regime: 'inService' })).toBeCloseTo(0.075, 12); // 1.5 × 0.05
+  });
+
+  it('at the MMQ itself (5 L): 0.5 %·5 = 0.025 L < Emin 0.05 L', () => {
+    expect(mpe(fuel, d, 5, { regime: 'verification', point: 'MMQ' })).toBeCloseTo(0.05, 12);
+  });
+
+  it('Emin uses the device MMQ: MMQ 2 L gives Emin = 2·2·0.5/100 = 0.02 L', () => {
+    expect(mpe(fuel, device('fuel-dispenser', { mmq: 2 }), 2, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+  });
+
+  it('the device class selects A: class 0.3 at 20 L = 0.06 L; "1" finds class "1.0" (0.2 L)', () => {
+    expect(mpe(fuel, device('fuel-dispenser', { class: '0.3' }), 20, { regime: 'verification' })).toBeCloseTo(0.06, 12);
+    expect(mpe(fuel, device('fuel-dispenser', { class: '1' }), 20, { regime: 'verification' })).toBeCloseTo(0.2, 12);
+  });
+
+  it('device mpe override: max(0.05, 0.004 × 20) = 0.08 L; in service × 1.5 = 0.12 L', () => {
+    const o = device('fuel-dispenser', { mpe: { absolute: 0.05, relative: 0.004 } });
+    expect(mpe(fuel, o, 20, { regime: 'verification' })).toBeCloseTo(0.08, 12);
+    expect(mpe(fuel, o, 20, { regime: 'inService' })).toBeCloseTo(0.12, 12);
+    expect(mpe(fuel, o, 5, { regime: 'verification' })).toBeCloseTo(0.05, 12); // 0.004 × 5 = 0.02 < 0.05
+  });
+
+  it('an unknown class is an error naming the classes', () => {
+    expect(() => mpe(fuel, device('fuel-dispenser', { class: '0.7' }), 20, { regime: 'verification' })).toThrow(/class "0.7".*0.3, 0.5, 1.0, 1.5/);
+  });
+});
+
+describe('scale, OIML R76 class III with e = 0.5 kg (Max 5000 kg = 10000e)', () => {
+  const d = device('scale', { class: 'III', e: 0.5, max: 5000 });
+  const cases: [load: number, mpeVerification: number, note: string][] = [
+    [100, 0.25, '200e ≤ 500e → 0.5e = 0.25 kg'],
+    [250, 0.25, '500e exactly, band limit inclusive → 0.5e'],
+    [250.5, 0.5, '501e → 1e = 0.5 kg'],
+    [1000, 0.5, '2000e exactly → 1e'],
+    [1000.5, 0.75, '2001e → 1.5e = 0.75 kg'],
+    [5000, 0.75, '10000e → 1.5e'],
+  ];
+  for (const [load, expected, note] of cases) {
+    it(`${load} kg: ${note}; in service 2 × ${expected} = ${2 * expected} kg`, () => {
+      expect(mpe(scale, d, load, { regime: 'verification' })).toBeCloseTo(expected, 12);
+      expect(mpe(scale, d, load, { regime: 'inService' })).toBeCloseTo(2 * expected, 12);
+    });
+  }
+
+  it('class IIII, e = 1 kg: 50e → 0.5 kg, 200e → 1 kg, 1000e → 1.5 kg, 51e → 1 kg', () => {
+    const d4 = device('scale', { class: 'IIII', e: 1, max: 1000 });
+    expect(mpe(scale, d4, 50, { regime: 'verification' })).toBeCloseTo(0.5, 12);
+    expect(mpe(scale, d4, 51, { regime: 'verification' })).toBeCloseTo(1, 12);
+    expect(mpe(scale, d4, 200, { regime: 'verification' })).toBeCloseTo(1, 12);
+    expect(mpe(scale, d4, 1000, { regime: 'verification' })).toBeCloseTo(1.5, 12);
+  });
+
+  it('without a device class the profile default (III) applies, e falls back to the resolution (0.05 kg)', () => {
+    // 10 kg = 200e with e = 0.05 → 0.5e = 0.025 kg
+    expect(mpe(scale, device('scale'), 10, { regime: 'verification' })).toBeCloseTo(0.025, 12);
+  });
+});
+
+describe('breath alcohol analyser, piecewise (OIML R126 via secondary source)', () => {
+  const d = device('breath-alcohol-analyser');
+  it('below 0.400 mg/L: ±0.020 mg/L absolute (0.150 and 0.399)', () => {
+    expect(mpe(breath, d, 0.15, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+    expect(mpe(breath, d, 0.399, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+  });
+  it('from 0.400 mg/L: 5 % (0.400 → 0.020, 1.000 → 0.050, 2.000 → 0.100)', () => {
+    expect(mpe(breath, d, 0.4, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+    expect(mpe(breath, d, 1.0, { regime: 'verification' })).toBeCloseTo(0.05, 12);
+    expect(mpe(breath, d, 2.0, { regime: 'inService' })).toBeCloseTo(0.1, 12); // inServiceFactor 1
+  });
+});
+
+describe('gas detector, max(absolute, relative) per gas', () => {
+  const d = device('gas-detector');
+  it('CO at 30 ppm: max(5, 10 %·30 = 3) = 5 ppm (absolute limb)', () => {
+    expect(mpe(gas, d, 30, { regime: 'verification', gas: 'CO' })).toBe(5);
+  });
+  it('CO at 100 ppm: max(5, 10 %·100 = 10) = 10 ppm (relative limb)', () => {
+    expect(mpe(gas, d, 100, { regime: 'verification', gas: 'CO' })).toBeCloseTo(10, 12);
+  });
+  it('H2S at 25 ppm: max(2, 2.5) = 2.5 ppm; O2 at 20.9 %: 0.5 %; CH4 at 50 %LEL: max(3, 5) = 5 %LEL', () => {
+    expect(mpe(gas, d, 25, { regime: 'inService', gas: 'H2S' })).toBeCloseTo(2.5, 12);
+    expect(mpe(gas, d, 20.9, { regime: 'inService', gas: 'O2' })).toBe(0.5);
+    expect(mpe(gas, d, 50, { regime: 'inService', gas: 'CH4' })).toBeCloseTo(5, 12);
+  });
+  it('an unknown or missing gas is an error', () => {
+    expect(() => mpe(gas, d, 10, { regime: 'verification', gas: 'NO2' })).toThrow(/NO2.*CO, H2S, O2, CH4/);
+    expect(() => mpe(gas, d, 10, { regime: 'verification' })).toThrow(/gas is required/);
+  });
+});
+
+describe('barometer, by class', () => {
+  it('default ±0.3 hPa; class A ±0.1 hPa; device override 0.15 hPa', () => {
+    expect(mpe(baro, device('barometer'), 1013, { regime: 'verification' })).toBe(0.3);
+    expect(mpe(baro, device('barometer', { class: 'A' }), 1013, { regime: 'inService' })).toBe(0.1);
+    expect(mpe(baro, device('barometer', { mpe: { absolute: 0.15 } }), 1013, { regime: 'inService' })).toBe(0.15);
+  });
+});
+
+describe('properties', () => {
+  const selectors: { id: string; gas?: string }[] = [...profiles.values()].flatMap((p) =>
+    p.channels ? Object.keys(p.channels).map((g) => ({ id: p.id, gas: g })) : [{ id: p.id }],
+  );
+
+  it('MPE is never negative, for every type, channel, regime and reference (including negative ones)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...selectors),
+        fc.constantFrom<Regime>('verification', 'inService'),
+        fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        (sel, regime, ref) => {
+          const m = mpe(profile(sel.id), device(sel.id), ref, sel.gas ? { regime, gas: sel.gas } : { regime });
+          return m >= 0 && Number.isFinite(m);
+        },
+      ),
+    );
+  });
+
+  it('the in-service MPE is inServiceFactor × the verification MPE, and MPE is even in the reference', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...selectors), fc.double({ min: 0, max: 1e4, noNaN: true }), (sel, ref) => {
+        const p = profile(sel.id);
+        const o = sel.gas ? { gas: sel.gas } : {};
+        const v = mpe(p, device(sel.id), ref, { regime: 'verification', ...o });
+        const s = mpe(p, device(sel.id), ref, { regime: 'inService', ...o });
+        const neg = mpe(p, device(sel.id), -ref, { regime: 'verification', ...o });
+        return Math.abs(s - v * p.inServiceFactor) <= 1e-12 * Math.max(1, s) && neg === v;
+      }),
+    );
+  });
+});

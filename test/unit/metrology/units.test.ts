@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { conversionFactor, resolveUnit, toCanonical } from '../../../src/metrology/units.ts';
+
+describe('UCUM conversion', () => {
+  it('converts the wire units of the profiles to their canonical units', () => {
+    expect(toCanonical(101.342, 'kPa', 'hPa')).toBeCloseTo(1013.42, 10);
+    expect(toCanonical(1013.42, 'mbar', 'hPa')).toBeCloseTo(1013.42, 10);
+    expect(toCanonical(101342, 'Pa', 'hPa')).toBeCloseTo(1013.42, 10);
+    expect(toCanonical(20060, 'mL', 'L')).toBeCloseTo(20.06, 10);
+    expect(toCanonical(1500, 'g', 'kg')).toBeCloseTo(1.5, 12);
+    expect(toCanonical(1.2, 't', 'kg')).toBeCloseTo(1200, 9);
+    expect(toCanonical(0.0001, '%', '[ppm]')).toBeCloseTo(1, 9);
+    expect(toCanonical(400, 'ug/L', 'mg/L')).toBeCloseTo(0.4, 12);
+  });
+
+  it('is undefined for different dimensions, non-UCUM spellings and offset units', () => {
+    expect(conversionFactor('L', 'kg')).toBeUndefined();
+    expect(conversionFactor('ppm', '[ppm]')).toBeUndefined(); // alias, must be resolved first
+    expect(conversionFactor('Cel', 'K')).toBeUndefined();
+    expect(conversionFactor('no-such-unit', 'L')).toBeUndefined();
+  });
+
+  it('resolves profile aliases', () => {
+    const aliases = { ppm: '[ppm]', '%LEL': '%{LEL}' };
+    expect(resolveUnit('ppm', aliases)).toBe('[ppm]');
+    expect(resolveUnit('%LEL', aliases)).toBe('%{LEL}');
+    expect(resolveUnit('hPa', aliases)).toBe('hPa');
+    expect(resolveUnit('toString', aliases)).toBe('toString');
+  });
+
+  it('round-trips: value → other unit → back is the value', () => {
+    const pairs: [string, string][] = [
+      ['hPa', 'kPa'], ['hPa', 'mbar'], ['hPa', 'Pa'], ['hPa', 'mm[Hg]'], ['L', 'mL'], ['L', 'm3'],
+      ['kg', 'g'], ['kg', 't'], ['[ppm]', '%'], ['[ppm]', '[ppb]'], ['mg/L', 'g/L'], ['mg/L', 'ug/L'],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...pairs), fc.double({ min: -1e6, max: 1e6, noNaN: true }), ([a, b], v) => {
+        const there = toCanonical(v, a, b)!;
+        const back = toCanonical(there, b, a)!;
+        return Math.abs(back - v) <= 1e-9 * Math.max(1, Math.abs(v));
+      }),
+    );
+  });
+});
