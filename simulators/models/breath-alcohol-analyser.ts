@@ -27,7 +27,7 @@ const StandardSchema = z.strictObject({
 
 export const BreathAlcoholParamsSchema = z.strictObject({
   /** Quantity name sent on the wire (must match the instrument-type profile). */
-  quantity: z.string().min(1).default('concentration'),
+  quantity: z.string().min(1).default('massConcentration'),
   resolution: z.number().positive().default(0.001),
   /** Relative change of sensitivity per year (negative: fuel cells lose response). */
   sensitivityDriftPerYear: z.number().default(-0.01),

@@ -1,4 +1,4 @@
-// Non-automatic weighing instrument, class III (OIML R76), e.g. a market scale Max 60 kg, e = 20 g:
+// Non-automatic weighing instrument, class III (OIML R76), e.g. a market scale Max 60 kg, e = 50 g (n = 1200):
 // weighings of goods (gross, tare, net, stable) and checks with test weights at several loads.
 // Span (gain) and zero drift slowly.
 
@@ -27,9 +27,9 @@ const TestLoadSchema = z.strictObject({
 
 export const ScaleParamsSchema = z.strictObject({
   max: z.number().positive().default(60),
-  min: z.number().nonnegative().default(0.4),
+  min: z.number().nonnegative().default(1),
   /** Verification scale interval e (= display interval d here), kg. */
-  e: z.number().positive().default(0.02),
+  e: z.number().positive().default(0.05),
   accuracyClass: z.string().default('III'),
   /** Relative span error at the start, and its change per year. */
   spanError: z.number().default(0),
@@ -45,9 +45,8 @@ export const ScaleParamsSchema = z.strictObject({
     .array(TestLoadSchema)
     .min(1)
     .default([
-      { mass: 0.5, standardId: 'TW-M1-SET-14', uncertainty: 0.00005, point: 'Min' },
-      { mass: 10, standardId: 'TW-M1-SET-14', uncertainty: 0.0005, point: '500e' },
-      { mass: 40, standardId: 'TW-M1-SET-14', uncertainty: 0.002, point: '2000e' },
+      { mass: 1, standardId: 'TW-M1-SET-14', uncertainty: 0.00005, point: 'Min' },
+      { mass: 25, standardId: 'TW-M1-SET-14', uncertainty: 0.0013, point: '500e' },
       { mass: 60, standardId: 'TW-M1-SET-14', uncertainty: 0.003, point: 'Max' },
     ]),
   regime: z.enum(['verification', 'inService']).default('inService'),
@@ -73,7 +72,7 @@ export function createScale(env: ModelEnv, params: ScaleParams = {}): Instrument
       const net = Math.min(p.max * 0.9, Math.max(p.min, rng.exponential(4)));
       const tare = rng.chance(p.tareShare) ? roundTo(rng.uniform(0.1, 1.5), p.e) : 0;
       const value = Math.min(p.max, indicate(net + tare, t, 'reading') - tare);
-      const payload: Record<string, unknown> = { seq: seq.next('readings'), ts: iso(t), quantity: 'mass', value: roundTo(value, p.e), unit: 'kg' };
+      const payload: Record<string, unknown> = { seq: seq.next('readings'), ts: iso(t), quantity: 'mass', value: roundTo(value, p.e), unit: 'kg', stable: true };
       if (tare > 0) payload.tare = tare;
       return [{ topic: 'readings', at: t, payload }];
     },

@@ -1,0 +1,250 @@
+// One instrument's MQTT connection (MQTT 3.1.1 through mqtt.js 5): client id = username = device id,
+// password = secret, persistent session, reconnect with exponential back-off, retained last will
+// {"state":"offline"}, retained {"state":"online"} on connect, subscribed to its own config and
+// feedback, honouring a config lockout (no readings while locked out; checks and status go on).
+
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { SimMessage, TopicSuffix } from './models/types.ts';
+
+export interface DeviceClientOptions {
+  mqttUrl: string;
+  deviceId: string;
+  secret: string;
+  /** QoS of readings (checks and status are always QoS 1). Default 1. */
+  readingsQos?: 0 | 1;
+  /** Send the readings of one tick as one `{"readings": [...]}` message (at most 1000 each). Default true. */
+  batchReadings?: boolean;
+  /** Back-off: first and largest delay between reconnects, ms. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  connectTimeoutMs?: number;
+  /** How long connect() waits for the first CONNACK before giving up. Default 20 s. */
+  firstConnectWaitMs?: number;
+  log?: (line: string) => void;
+  /** Extra mqtt.js options (tests). */
+  mqttOptions?: Partial<IClientOptions>;
+}
+
+export interface DeviceClientStats {
+  sent: Record<TopicSuffix, number>;
+  /** Publishes confirmed: PUBACK for QoS 1, written for QoS 0. */
+  acknowledged: number;
+  errors: number;
+  /** Readings not sent because the gateway locked the device out. */
+  suppressed: number;
+  /** Messages the gateway rejected (feedback received). */
+  feedback: number;
+  connects: number;
+  lastError?: string;
+}
+
+export interface Feedback {
+  seq?: number;
+  topic?: string;
+  errors?: { path: string; message: string }[];
+}
+
+export interface DeviceConfig {
+  verification?: { state: string; validUntil: string | null };
+  lockout?: boolean;
+}
+
+const MAX_BATCH = 1000;
+
+export class DeviceClient {
+  private client: MqttClient | undefined;
+  private delay: number;
+  private pending = 0;
+  readonly stats: DeviceClientStats = {
+    sent: { readings: 0, checks: 0, status: 0 },
+    acknowledged: 0,
+    errors: 0,
+    suppressed: 0,
+    feedback: 0,
+    connects: 0,
+  };
+  config: DeviceConfig = {};
+  readonly feedback: Feedback[] = [];
+
+  constructor(private readonly o: DeviceClientOptions) {
+    this.delay = o.reconnectMinMs ?? 1000;
+  }
+
+  get id(): string {
+    return this.o.deviceId;
+  }
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+  /** Publishes not yet confirmed. */
+  get inFlight(): number {
+    return this.pending;
+  }
+  get lockedOut(): boolean {
+    return this.config.lockout === true;
+  }
+
+  private topic(suffix: string): string {
+    return `instruments/${this.o.deviceId}/${suffix}`;
+  }
+
+  /** Connect; resolves on the first CONNACK, rejects on a refused connection (bad credentials) or timeout. */
+  connect(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    const min = this.o.reconnectMinMs ?? 1000;
+    const max = this.o.reconnectMaxMs ?? 30_000;
+    const client = mqtt.connect(this.o.mqttUrl, {
+      protocolVersion: 4,
+      clientId: this.o.deviceId,
+      username: this.o.deviceId,
+      password: this.o.secret,
+      clean: false,
+      keepalive: 30,
+      reconnectPeriod: min,
+      connectTimeout: this.o.connectTimeoutMs ?? 10_000,
+      will: { topic: this.topic('status'), payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+      ...this.o.mqttOptions,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.stats.connects++;
+      this.delay = min;
+      client.options.reconnectPeriod = min;
+      client.subscribe([this.topic('config'), this.topic('feedback')], { qos: 1 }, (err) => {
+        if (err) this.fail(`subscribe: ${err.message}`);
+      });
+      this.publishRaw('status', '{"state":"online"}', 1, true);
+    });
+    client.on('close', () => {
+      // Exponential back-off with jitter-free doubling; mqtt.js reads reconnectPeriod when it schedules.
+      client.options.reconnectPeriod = this.delay;
+      this.delay = Math.min(max, this.delay * 2);
+    });
+    client.on('error', (err) => this.fail(err.message));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    const waitMs = this.o.firstConnectWaitMs ?? 20_000;
+    return new Promise((resolve, reject) => {
+      const giveUp = (message: string) => {
+        clearTimeout(timer);
+        client.off('connect', onConnect);
+        client.off('error', onError);
+        client.end(true);
+        this.client = undefined;
+        reject(new Error(`device ${this.o.deviceId}: MQTT connection to ${this.o.mqttUrl} failed: ${message}`));
+      };
+      const timer = setTimeout(
+        () => giveUp(`no CONNACK within ${waitMs} ms (is the gateway's MQTT listener running at that address?)`),
+        waitMs,
+      );
+      const onConnect = () => {
+        clearTimeout(timer);
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error & { code?: number }) => {
+        // Refused credentials (CONNACK 4 or 5) will not improve by retrying.
+        if (err.code === 4 || err.code === 5) giveUp(`${err.message} (check the device secret; without an admin token the credentials file is used)`);
+      };
+      client.once('connect', onConnect);
+      client.on('error', onError);
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.o.log?.(`${this.o.deviceId}: unparseable message on ${topic}`);
+      return;
+    }
+    if (topic === this.topic('config') && body && typeof body === 'object') {
+      const was = this.lockedOut;
+      this.config = body as DeviceConfig;
+      if (this.lockedOut !== was) this.o.log?.(`${this.o.deviceId}: lockout ${this.lockedOut ? 'on: readings stop' : 'off: readings resume'}`);
+    } else if (topic === this.topic('feedback')) {
+      this.stats.feedback++;
+      if (this.feedback.length < 100) this.feedback.push(body as Feedback);
+    }
+  }
+
+  private fail(message: string): void {
+    this.stats.errors++;
+    this.stats.lastError = message;
+    this.o.log?.(`${this.o.deviceId}: ${message}`);
+  }
+
+  private publishRaw(suffix: TopicSuffix, text: string, qos: 0 | 1, retain = false): void {
+    const client = this.client;
+    if (!client) return;
+    this.pending++;
+    this.stats.sent[suffix]++;
+    client.publish(this.topic(suffix), text, { qos, retain }, (err) => {
+      this.pending--;
+      if (err) this.fail(`publish ${suffix}: ${err.message}`);
+      else this.stats.acknowledged++;
+    });
+  }
+
+  /**
+   * Publish what a model produced. Readings are dropped (and counted as suppressed) while locked
+   * out. mqtt.js queues while disconnected; with a persistent session QoS 1 messages are resent.
+   */
+  send(messages: readonly SimMessage[]): void {
+    const batch: Record<string, unknown>[] = [];
+    const flush = () => {
+      if (batch.length === 0) return;
+      const text = batch.length === 1 ? JSON.stringify(batch[0]) : JSON.stringify({ readings: batch });
+      this.publishRaw('readings', text, this.o.readingsQos ?? 1);
+      batch.length = 0;
+    };
+    for (const m of messages) {
+      if (m.topic === 'readings' && this.lockedOut) {
+        this.stats.suppressed++;
+        continue;
+      }
+      if (m.topic === 'readings' && m.raw === undefined && this.o.batchReadings !== false) {
+        batch.push(m.payload);
+        if (batch.length >= MAX_BATCH) flush();
+        continue;
+      }
+      flush();
+      const text = m.raw ?? JSON.stringify(m.payload);
+      if (m.topic === 'readings') this.publishRaw('readings', text, this.o.readingsQos ?? 1);
+      else this.publishRaw(m.topic, text, 1, m.topic === 'status');
+    }
+    flush();
+  }
+
+  /** Drop the connection without DISCONNECT, as a power cut would: the broker publishes the last will. */
+  async dropConnection(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync(true);
+  }
+
+  /** Publish {"state":"offline"} retained and disconnect cleanly. */
+  async close(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) {
+      await new Promise<void>((resolve) => {
+        this.stats.sent.status++;
+        client.publish(this.topic('status'), '{"state":"offline"}', { qos: 1, retain: true }, (err) => {
+          if (err) this.fail(`publish status: ${err.message}`);
+          else this.stats.acknowledged++;
+          resolve();
+        });
+      });
+    }
+    this.client = undefined;
+    await client.endAsync(false);
+  }
+
+  /** Wait until every publish is confirmed or the time is up; returns the number still unconfirmed. */
+  async drain(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return this.pending;
+  }
+}
