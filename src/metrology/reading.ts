@@ -95,9 +95,12 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
   if (chanValue !== undefined && typeof chanValue !== 'string') {
     return { ok: false, errors: [{ path: channelField ?? 'gas', message: `${channelField ?? 'gas'} must be a string` }] };
   }
-  const sel = chanValue === undefined ? { quantity: r.quantity } : { quantity: r.quantity, gas: chanValue };
-  const ch = channelFor(profile, device, sel);
+  // The quantity is compared here rather than in channelFor so that a wrong quantity and a wrong unit are both reported.
+  const ch = channelFor(profile, device, chanValue === undefined ? {} : { gas: chanValue });
   if (isFieldErrors(ch)) errors.push(...ch);
+  else if (r.quantity !== ch.quantity) {
+    errors.push({ path: 'quantity', message: `quantity "${r.quantity}" does not fit instrument type ${profile.id}${ch.gas ? ` (${ch.gas})` : ''}: expected "${ch.quantity}"` });
+  }
   if (typeof r.value !== 'number' || !Number.isFinite(r.value)) errors.push({ path: 'value', message: 'value must be a finite number' });
   let factor = 1;
   if (!isFieldErrors(ch)) {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { applyCorrection, latestCalibration } from '../../../src/metrology/correction.ts';
+import { verificationState } from '../../../src/metrology/verification.ts';
+import type { Certificate } from '../../../src/metrology/types.ts';
+import { DAY, verificationCert } from './fixtures.ts';
+
+function cal(number: string, issuedAt: string, validUntil: string, correction?: Certificate['correction']): Certificate {
+  return { kind: 'calibration', number, issuedBy: 'VMI', issuedAt, validUntil, ...(correction ? { correction } : {}) };
+}
+
+describe('applyCorrection', () => {
+  it('indicated × (1 + gain) + offset: 10 × 1.01 − 0.2 = 9.9', () => {
+    expect(applyCorrection(10, cal('C', '2026-01-01', '2027-01-01', { gain: 0.01, offset: -0.2 }))).toBeCloseTo(9.9, 12);
+  });
+  it('no certificate, or no correction: unchanged', () => {
+    expect(applyCorrection(1013.42)).toBe(1013.42);
+    expect(applyCorrection(1013.42, cal('C', '2026-01-01', '2027-01-01'))).toBe(1013.42);
+  });
+});
+
+describe('latestCalibration', () => {
+  const older = cal('old', '2025-06-01T00:00:00Z', '2027-06-01T00:00:00Z', { offset: 1 });
+  const newer = cal('new', '2026-03-01T00:00:00Z', '2027-03-01T00:00:00Z', { offset: 2 });
+  const future = cal('future', '2026-09-01T00:00:00Z', '2027-09-01T00:00:00Z', { offset: 3 });
+  const expired = cal('expired', '2026-04-01T00:00:00Z', '2026-05-01T00:00:00Z', { offset: 4 });
+  const verification = verificationCert('2026-05-01T00:00:00Z', '2027-05-01T00:00:00Z');
+  const certs = [older, newer, future, expired, verification];
+
+  it('the latest issued that is valid at the check time; ignores future, expired and verification certificates', () => {
+    expect(latestCalibration(certs, Date.parse('2026-06-01T00:00:00Z'))?.number).toBe('new');
+    expect(latestCalibration(certs, Date.parse('2026-02-01T00:00:00Z'))?.number).toBe('old');
+    expect(latestCalibration(certs, Date.parse('2026-04-15T00:00:00Z'))?.number).toBe('expired'); // in force then
+    expect(latestCalibration(certs, Date.parse('2026-10-01T00:00:00Z'))?.number).toBe('future');
+    expect(latestCalibration(certs, Date.parse('2025-01-01T00:00:00Z'))).toBeUndefined();
+  });
+});
+
+describe('verificationState (dueSoonDays 30)', () => {
+  const v = verificationCert('2026-01-15T00:00:00Z', '2027-01-15T00:00:00Z');
+  const until = Date.parse('2027-01-15T00:00:00Z');
+
+  it('valid more than 30 days before validUntil', () => {
+    expect(verificationState([v], until - 31 * DAY, 30)).toEqual({ state: 'valid', validUntil: '2027-01-15T00:00:00.000Z' });
+  });
+  it('due-soon within 30 days, inclusive, up to and including validUntil', () => {
+    expect(verificationState([v], until - 30 * DAY, 30).state).toBe('due-soon');
+    expect(verificationState([v], until, 30).state).toBe('due-soon');
+  });
+  it('expired after validUntil', () => {
+    expect(verificationState([v], until + 1, 30)).toEqual({ state: 'expired', validUntil: '2027-01-15T00:00:00.000Z' });
+  });
+  it('none without verification certificates (calibration certificates do not count)', () => {
+    expect(verificationState([], until, 30)).toEqual({ state: 'none', validUntil: null });
+    expect(verificationState([cal('C', '2026-01-01', '2027-12-01')], until, 30).state).toBe('none');
+  });
+  it('the latest validUntil among certificates issued by then decides (a renewal supersedes an expiring one)', () => {
+    const renewal = verificationCert('2027-01-10T00:00:00Z', '2028-01-10T00:00:00Z', 'V-2');
+    expect(verificationState([v, renewal], until + DAY, 30)).toEqual({ state: 'valid', validUntil: '2028-01-10T00:00:00.000Z' });
+    // before the renewal was issued, the old one was due soon
+    expect(verificationState([v, renewal], Date.parse('2027-01-05T00:00:00Z'), 30).state).toBe('due-soon');
+  });
+  it('a reading from before the first certificate was issued is "none" (not verified yet)', () => {
+    expect(verificationState([v], Date.parse('2026-01-01T00:00:00Z'), 30)).toEqual({ state: 'none', validUntil: null });
+  });
+});
