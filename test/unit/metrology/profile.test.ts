@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadProfiles } from '../../../src/metrology/profile-loader.ts';
+import { parseProfile } from '../../../src/metrology/profile.ts';
+import { maximumPermissibleError } from '../../../src/metrology/mpe.ts';
+import { evaluateReading } from '../../../src/metrology/reading.ts';
+import { DEVICES_DIR, T0, device, profiles } from './fixtures.ts';
+
+const tmp: string[] = [];
+afterEach(() => {
+  for (const d of tmp.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function dirWith(files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-profiles-'));
+  tmp.push(dir);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  return dir;
+}
+
+const scaleJson = () => JSON.parse(readFileSync(join(DEVICES_DIR, 'scale.json'), 'utf8')) as Record<string, unknown>;
+
+describe('devices/ profiles', () => {
+  it('has the five instrument types of the contract', () => {
+    expect([...profiles.keys()].sort()).toEqual(['barometer', 'breath-alcohol-analyser', 'fuel-dispenser', 'gas-detector', 'scale']);
+  });
+
+  it('carries the METROLOGY.md defaults', () => {
+    const fuel = profiles.get('fuel-dispenser')!;
+    expect(fuel.transactions).toBe(true);
+    expect(fuel.inServiceFactor).toBe(1.5);
+    expect(profiles.get('scale')!.inServiceFactor).toBe(2);
+    expect(profiles.get('barometer')!.plausibility!.maxChange.map((w) => [w.hours, w.max])).toEqual([[1, 3], [2, 6], [3, 9], [6, 18], [12, 36]]);
+    expect(Object.keys(profiles.get('gas-detector')!.channels!)).toEqual(['CO', 'H2S', 'O2', 'CH4']);
+    for (const p of profiles.values()) {
+      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, minPointsForSigma: 8, minPointsForPrediction: 4, horizonDays: 90 });
+      expect(p.dueSoonDays).toBe(30);
+    }
+  });
+
+  it('flags the figures METROLOGY.md marks [unconfirmed]', () => {
+    const unconfirmed = (id: string) => profiles.get(id)!.references.filter((r) => r.unconfirmed).map((r) => r.note).join(' | ');
+    expect(unconfirmed('gas-detector')).toMatch(/CO max\(5 ppm, 10 %\)/);
+    expect(unconfirmed('gas-detector')).toMatch(/6 months/);
+    expect(unconfirmed('breath-alcohol-analyser')).toMatch(/0.020 mg\/L/);
+    expect(unconfirmed('barometer')).toMatch(/0.3 hPa/);
+    expect(unconfirmed('fuel-dispenser')).toMatch(/Emin/);
+  });
+});
+
+describe('loadProfiles and parseProfile errors', () => {
+  it('a broken profile names the file and every failing path with what is allowed', () => {
+    const bad = { ...scaleJson(), inServiceFactor: -2, dueSoonDays: 'soon', units: ['kg', 'tonne', 'L'], mpe: { verification: { kind: 'sometimes' } } };
+    const dir = dirWith({ 'scale.json': bad });
+    let message = '';
+    try {
+      loadProfiles(dir);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(join(dir, 'scale.json'));
+    expect(message).toMatch(/inServiceFactor: must be > 0/);
+    expect(message).toMatch(/dueSoonDays: Invalid input: expected number/);
+    expect(message).toMatch(/mpe\.verification\.kind: .*absolute.*relative.*maxOf.*piecewise.*byClass.*scaleIntervals.*accuracyClass/);
+  });
+
+  it('units must be UCUM codes that convert to the canonical unit', () => {
+    const bad = { ...scaleJson(), units: ['kg', 'tonne', 'L'] };
+    expect(() => parseProfile(bad, 'devices/scale.json')).toThrow(
+      /devices\/scale\.json:\n {2}units\.1: "tonne" is not a UCUM code.*\n {2}units\.2: "L" does not convert to the canonical unit "kg"/,
+    );
+  });
+
+  it('unknown keys are refused (a typo does not pass silently)', () => {
+    expect(() => parseProfile({ ...scaleJson(), inserviceFactor: 2 }, 'x.json')).toThrow(/Unrecognized key: "inserviceFactor"/);
+  });
+
+  it('a profile without channels needs canonicalUnit, units, range, resolution and mpe', () => {
+    const { mpe: _m, range: _r, ...rest } = scaleJson();
+    expect(() => parseProfile(rest, 'x.json')).toThrow(/range: range is required when the profile has no channels[\s\S]*mpe: mpe is required/);
+  });
+
+  it('the file name must equal the id; invalid JSON is named', () => {
+    expect(() => loadProfiles(dirWith({ 'weigher.json': scaleJson() }))).toThrow(/id: "scale" must equal the file name "weigher"/);
+    expect(() => loadProfiles(dirWith({ 'scale.json': '{ nope' }))).toThrow(/scale\.json: not valid JSON/);
+  });
+});
+
+describe('devices/README.md', () => {
+  it('its sixth-type example is a valid profile that works end to end', () => {
+    const readme = readFileSync(join(DEVICES_DIR, 'README.md'), 'utf8');
+    const block = /```json\n([\s\S]*?)\n```/.exec(readme)![1]!;
+    const p = parseProfile(JSON.parse(block), 'devices/README.md example');
+    expect(p.id).toBe('water-meter');
+    expect(maximumPermissibleError(p, device('water-meter'), 10, { regime: 'inService' })).toBeCloseTo(0.4, 12); // 2 % × 10 m3 × 2
+    const r = evaluateReading({ profile: p, device: device('water-meter'), certificates: [] }, { seq: 1, ts: T0, quantity: 'volume', value: 12.5, unit: 'L' });
+    expect(r.ok && r.value).toBeCloseTo(0.0125, 12);
+  });
+});
