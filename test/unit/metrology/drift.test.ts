@@ -1,0 +1,550 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  DEFAULT_DRIFT_PARAMS,
+  MS_PER_DAY,
+  addCheckToDrift,
+  emptyDriftState,
+  fitDriftLine,
+  isPredictionWithinHorizon,
+  predictOutOfToleranceDate,
+  studentTCdf,
+  studentTQuantile,
+  summarizeDrift,
+  type DriftParams,
+  type DriftPoint,
+  type DriftState,
+} from '../../../src/metrology/drift.ts';
+
+const P: DriftParams = { ...DEFAULT_DRIFT_PARAMS };
+const T0 = Date.UTC(2024, 0, 1); // epoch-sized times exercise the centring of t
+
+// ---------------------------------------------------------------------------
+// Independent references: seeded noise and a non-incremental recomputation.
+
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function gaussian(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+function fold(points: DriftPoint[], params: DriftParams = P, from: DriftState = emptyDriftState()): DriftState {
+  return points.reduce((s, p) => addCheckToDrift(s, p, params), from);
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Everything recomputed from the full arrays: explicit EWMA/CUSUM loops, two-pass σ, closed-form least squares. */
+function batch(points: DriftPoint[], params: DriftParams = P) {
+  const mu0 = params.mu0 ?? 0;
+  let z = mu0;
+  let sh = 0;
+  let sl = 0;
+  let sigma = 0;
+  const ewmaSeq: number[] = [];
+  const limitSeq: number[] = [];
+  const cusumSignalSeq: boolean[] = [];
+  const ewmaSignalSeq: boolean[] = [];
+  points.forEach((p, i) => {
+    const past = points.slice(0, i).map((q) => q.error);
+    let sd = 0;
+    if (past.length >= params.minPointsForSigma) {
+      const m = mean(past);
+      sd = Math.sqrt(past.reduce((acc, x) => acc + (x - m) ** 2, 0) / (past.length - 1));
+    }
+    sigma = sd > 0 ? sd : p.mpe / params.sigmaMpeDivisor;
+    z = params.lambda * p.error + (1 - params.lambda) * z;
+    sh = Math.max(0, p.error - (mu0 + params.k * sigma) + sh);
+    sl = Math.max(0, mu0 - params.k * sigma - p.error + sl);
+    const lim =
+      params.L * sigma * Math.sqrt((params.lambda / (2 - params.lambda)) * (1 - (1 - params.lambda) ** (2 * (i + 1))));
+    ewmaSeq.push(z);
+    limitSeq.push(lim);
+    ewmaSignalSeq.push(Math.abs(z - mu0) > lim);
+    cusumSignalSeq.push(sh > params.h * sigma || sl > params.h * sigma);
+  });
+  const n = points.length;
+  const t = points.map((p) => (p.ts - points[0].ts) / MS_PER_DAY);
+  const e = points.map((p) => p.error);
+  const tb = mean(t);
+  const eb = mean(e);
+  const stt = t.reduce((acc, x) => acc + (x - tb) ** 2, 0);
+  const ste = t.reduce((acc, x, i) => acc + (x - tb) * (e[i] - eb), 0);
+  const see = e.reduce((acc, x) => acc + (x - eb) ** 2, 0);
+  const b = stt > 0 ? ste / stt : null;
+  const a = b === null ? null : eb - b * tb;
+  const tLast = Math.max(...t);
+  const sse = b === null || a === null ? null : e.reduce((acc, x, i) => acc + (x - (a + b * t[i])) ** 2, 0);
+  return { z, sh, sl, sigma, ewmaSeq, limitSeq, ewmaSignalSeq, cusumSignalSeq, b, a, tLast, tb, stt, see, sse, n };
+}
+
+function series(errors: number[], opts: { stepDays?: number; mpe?: number; u?: number; t0?: number } = {}): DriftPoint[] {
+  const { stepDays = 7, mpe = 0.3, u = 0.05, t0 = T0 } = opts;
+  return errors.map((error, i) => ({ ts: t0 + i * stepDays * MS_PER_DAY, error, mpe, uncertainty: u }));
+}
+
+// ---------------------------------------------------------------------------
+
+describe('Student t quantile (no dependency)', () => {
+  // Reference values from scipy.stats.t.ppf.
+  it.each([
+    [0.975, 1, 12.706204736174696],
+    [0.975, 2, 4.302652729749462],
+    [0.975, 3, 3.182446305284263],
+    [0.975, 10, 2.228138851986274],
+    [0.95, 3, 2.353363434801828],
+    [0.95, 5, 2.015048373333024],
+    [0.975, 30, 2.042272456301238],
+    [0.95, 1000, 1.6463788172854643],
+    [0.975, 100000, 1.9599877075346095],
+  ])('t(%d, df=%d) = %d', (p, df, expected) => {
+    expect(studentTQuantile(p, df)).toBeCloseTo(expected, 9);
+    expect(studentTQuantile(1 - p, df)).toBeCloseTo(-expected, 9);
+    expect(studentTCdf(expected, df)).toBeCloseTo(p, 10);
+  });
+
+  it('rejects p outside (0, 1) and df ≤ 0', () => {
+    expect(() => studentTQuantile(1, 5)).toThrow(RangeError);
+    expect(() => studentTQuantile(0.9, 0)).toThrow(RangeError);
+  });
+});
+
+describe('EWMA', () => {
+  it('follows z_i = λe_i + (1 − λ)z_{i−1} from z_0 = 0, with the time-varying limit (hand example)', () => {
+    // mpe 0.3 → prior σ = 0.1; λ = 0.2, L = 3.
+    const errors = [0.1, -0.2, 0.3, 0.05];
+    const expectedZ = [0.02, -0.024, 0.0408, 0.04264];
+    let s = emptyDriftState();
+    errors.forEach((e, i) => {
+      s = addCheckToDrift(s, series(errors)[i], P);
+      const sum = summarizeDrift(s, P);
+      expect(sum.ewma.value).toBeCloseTo(expectedZ[i], 12);
+      const half = 3 * 0.1 * Math.sqrt((0.2 / 1.8) * (1 - 0.8 ** (2 * (i + 1))));
+      expect(sum.ewma.upperLimit).toBeCloseTo(half, 12);
+      expect(sum.ewma.lowerLimit).toBeCloseTo(-half, 12);
+      expect(sum.ewma.signal).toBe(false);
+    });
+    // First limit exactly: 3 · 0.1 · √(0.2/1.8 · 0.36) = 0.06.
+    expect(summarizeDrift(fold(series([0.1])), P).ewma.upperLimit).toBeCloseTo(0.06, 14);
+  });
+
+  it('signals when z leaves the limit (constant +2σ offset signals at the 3rd check)', () => {
+    const pts = series([0.2, 0.2, 0.2, 0.2]);
+    const signals = pts.map((_, i) => summarizeDrift(fold(pts.slice(0, i + 1)), P).ewma.signal);
+    expect(signals).toEqual([false, false, true, true]);
+    expect(batch(pts).ewmaSignalSeq).toEqual(signals);
+  });
+
+  it('honours a non-zero μ0', () => {
+    const params = { ...P, mu0: 0.05 };
+    const s = fold(series([0.05, 0.05, 0.05]), params);
+    const sum = summarizeDrift(s, params);
+    expect(sum.ewma.value).toBeCloseTo(0.05, 14);
+    expect(sum.ewma.signal).toBe(false);
+    expect(sum.cusum.high).toBe(0);
+    expect(sum.cusum.low).toBe(0);
+  });
+});
+
+describe('CUSUM', () => {
+  it('accumulates S_H = max(0, e − (μ0 + kσ) + S_H) and signals above hσ (hand example)', () => {
+    // σ = 0.1 → K = 0.05, H = 0.4: S_H = 0.15, 0.30, 0.45 → signal at the 3rd.
+    const pts = series([0.2, 0.2, 0.2]);
+    const highs = [0.15, 0.3, 0.45];
+    pts.forEach((_, i) => {
+      const sum = summarizeDrift(fold(pts.slice(0, i + 1)), P);
+      expect(sum.cusum.high).toBeCloseTo(highs[i], 12);
+      expect(sum.cusum.low).toBe(0);
+      expect(sum.cusum.threshold).toBeCloseTo(0.4, 14);
+      expect(sum.cusum.signal).toBe(i === 2);
+    });
+    const down = summarizeDrift(fold(series([-0.2, -0.2, -0.2])), P);
+    expect(down.cusum.low).toBeCloseTo(0.45, 12);
+    expect(down.cusum.high).toBe(0);
+    expect(down.cusum.signal).toBe(true);
+  });
+
+  it('uses σ from the history before each check once there are minPointsForSigma of them', () => {
+    const rand = mulberry32(7);
+    const pts = series(Array.from({ length: 12 }, () => 0.05 * gaussian(rand)));
+    for (let n = 1; n <= pts.length; n++) {
+      const s = fold(pts.slice(0, n));
+      const ref = batch(pts.slice(0, n));
+      expect(s.sigma).toBeCloseTo(ref.sigma, 14);
+      expect(summarizeDrift(s, P).sigmaSource).toBe(n - 1 >= P.minPointsForSigma ? 'history' : 'prior');
+    }
+    // Identical errors give a zero sample σ: the prior stays in use rather than a zero-width limit.
+    const flat = fold(series(Array(10).fill(0.01)));
+    expect(flat.sigma).toBeCloseTo(0.1, 14);
+    expect(summarizeDrift(flat, P).sigmaSource).toBe('prior');
+  });
+
+  it('detects a 1σ step within the expected run length and rarely alarms on in-control noise', () => {
+    // Theory for k = 0.5, h = 4 (Montgomery, SQC table 9.3): ARL1(1σ) ≈ 8.4, ARL0 ≈ 168.
+    const sigma = 0.1;
+    const runs = 200;
+    const delays: number[] = [];
+    let falseAlarms = 0;
+    for (let seed = 1; seed <= runs; seed++) {
+      const rand = mulberry32(seed);
+      let s = emptyDriftState();
+      let ts = T0;
+      let alarmed = false;
+      for (let i = 0; i < 30; i++) {
+        s = addCheckToDrift(s, { ts: (ts += MS_PER_DAY), error: sigma * gaussian(rand), mpe: 0.3, uncertainty: 0.05 }, P);
+        alarmed ||= summarizeDrift(s, P).cusum.signal;
+      }
+      if (alarmed) falseAlarms++;
+      let d = 0;
+      while (d < 200) {
+        d++;
+        s = addCheckToDrift(s, { ts: (ts += MS_PER_DAY), error: sigma + sigma * gaussian(rand), mpe: 0.3, uncertainty: 0.05 }, P);
+        if (summarizeDrift(s, P).cusum.signal) break;
+      }
+      delays.push(d);
+    }
+    const meanDelay = mean(delays);
+    expect(meanDelay).toBeGreaterThan(5);
+    expect(meanDelay).toBeLessThan(12);
+    // With ARL0 ≈ 168, 30 in-control checks alarm in roughly 30/168 ≈ 18 % of runs.
+    expect(falseAlarms / runs).toBeLessThan(0.3);
+  });
+
+  it('has an in-control average run length of the expected order', () => {
+    const lengths: number[] = [];
+    for (let seed = 1; seed <= 150; seed++) {
+      const rand = mulberry32(1000 + seed);
+      let s = emptyDriftState();
+      let k = 0;
+      while (k < 1000) {
+        k++;
+        s = addCheckToDrift(s, { ts: T0 + k * MS_PER_DAY, error: 0.1 * gaussian(rand), mpe: 0.3, uncertainty: 0.05 }, P);
+        if (summarizeDrift(s, P).cusum.signal) break;
+      }
+      lengths.push(k);
+    }
+    expect(mean(lengths)).toBeGreaterThan(100);
+  });
+});
+
+describe('least-squares drift line', () => {
+  it('equals the closed form (hand example, epoch-sized times)', () => {
+    // t = 0..3 days, e = [1, 3, 2, 5]: b = 5.5 / 5 = 1.1, a = 2.75 − 1.1·1.5 = 1.1, SSE = 2.7.
+    const s = fold(series([1, 3, 2, 5], { stepDays: 1, mpe: 10, u: 0 }));
+    const line = fitDriftLine(s)!;
+    expect(line.slopePerDay).toBeCloseTo(1.1, 12);
+    expect(line.intercept).toBeCloseTo(1.1, 12);
+    expect(line.fittedAtLast).toBeCloseTo(4.4, 12);
+    expect(line.residualVariance).toBeCloseTo(1.35, 12);
+    expect(line.slopeStdError).toBeCloseTo(Math.sqrt(1.35 / 5), 12);
+    const sum = summarizeDrift(s, P);
+    expect(sum.slopePerDay).toBeCloseTo(1.1, 12);
+    expect(sum.interceptAtLast).toBeCloseTo(4.4, 12);
+  });
+
+  it('matches the closed form on small errors over years of epoch time', () => {
+    const rand = mulberry32(42);
+    const pts = Array.from({ length: 40 }, (_, i) => ({
+      ts: T0 + Math.round(i * 9.3 * MS_PER_DAY + rand() * 3_600_000),
+      error: 1e-4 + 2e-6 * i + 1e-6 * gaussian(rand),
+      mpe: 1e-3,
+      uncertainty: 1e-4,
+    }));
+    const ref = batch(pts);
+    const line = fitDriftLine(fold(pts))!;
+    expect(line.slopePerDay).toBeCloseTo(ref.b!, 15);
+    expect(Math.abs(line.slopePerDay - ref.b!) / Math.abs(ref.b!)).toBeLessThan(1e-10);
+    expect(Math.abs(line.intercept - ref.a!)).toBeLessThan(1e-14);
+    expect(Math.abs(line.residualVariance! - ref.sse! / 38) / (ref.sse! / 38)).toBeLessThan(1e-8);
+  });
+
+  it('handles n = 1, n = 2, checks at one time and identical points', () => {
+    const one = summarizeDrift(fold(series([0.1])), P);
+    expect(one.points).toBe(1);
+    expect(one.slopePerDay).toBeNull();
+    expect(one.interceptAtLast).toBeNull();
+    expect(one.predictedOutOfToleranceAt).toBeNull();
+
+    const twoState = fold(series([0.1, 0.2], { stepDays: 2 }));
+    const two = fitDriftLine(twoState)!;
+    expect(two.slopePerDay).toBeCloseTo(0.05, 14);
+    expect(two.residualVariance).toBeNull();
+    expect(predictOutOfToleranceDate(twoState, P)).toBeNull();
+
+    const sameTime = fold(series([0.1, 0.2, 0.3, 0.4, 0.5], { stepDays: 0 }));
+    expect(fitDriftLine(sameTime)).toBeNull();
+    expect(predictOutOfToleranceDate(sameTime, P)).toBeNull();
+
+    const identical = fold(series(Array(6).fill(0.1)));
+    const flat = fitDriftLine(identical)!;
+    expect(flat.slopePerDay).toBe(0);
+    expect(flat.residualVariance).toBe(0);
+    expect(predictOutOfToleranceDate(identical, P)).toBeNull();
+
+    const empty = summarizeDrift(emptyDriftState(), P);
+    expect(empty).toMatchObject({ points: 0, slopePerDay: null, predictedOutOfToleranceAt: null, sigmaSource: 'none' });
+    expect(empty.ewma.signal).toBe(false);
+    expect(empty.cusum.signal).toBe(false);
+  });
+});
+
+describe('predicted out-of-tolerance date', () => {
+  it('equals the crossing of the 95 % prediction bound with TL − U, solved in closed form (hand example)', () => {
+    // t = 0, 10, …, 40 days; b = 0.0012/day, a = 0.010, SSE = 0.00028, df = 3, t̄ = 20, Stt = 1000.
+    const pts = series([0.01, 0.03, 0.02, 0.05, 0.06], { stepDays: 10, mpe: 0.3, u: 0.05 });
+    const s = fold(pts);
+    const [a, b, s2, n, tb, stt, limit] = [0.01, 0.0012, 0.00028 / 3, 5, 20, 1000, 0.25];
+    const q = 2.353363434801828; // t_{0.95, 3}
+    // (limit − a − b t)² = q² s² (1 + 1/n + (t − t̄)²/Stt), on the branch limit − a − b t ≥ 0.
+    const c = (q * q * s2) / stt;
+    const A = b * b - c;
+    const B = -2 * b * (limit - a) + 2 * c * tb;
+    const C = (limit - a) ** 2 - q * q * s2 * (1 + 1 / n) - c * tb * tb;
+    const roots = [(-B - Math.sqrt(B * B - 4 * A * C)) / (2 * A), (-B + Math.sqrt(B * B - 4 * A * C)) / (2 * A)];
+    const tCross = Math.min(...roots.filter((t) => t >= 40 && limit - a - b * t >= 0));
+    const predicted = predictOutOfToleranceDate(s, P)!;
+    expect(predicted).not.toBeNull();
+    expect(Math.abs(predicted - (T0 + tCross * MS_PER_DAY))).toBeLessThanOrEqual(2000);
+    // The bound crosses before the fitted line does: (0.25 − 0.01) / 0.0012 = 200 days.
+    expect(tCross).toBeLessThan(200);
+    expect(summarizeDrift(s, P).predictedOutOfToleranceAt).toBe(new Date(predicted).toISOString().slice(0, 10));
+  });
+
+  it('a slow linear drift is predicted after the last check and before the true line crosses TL − U', () => {
+    // True drift 0.001/day; TL = 0.3, U = 0.05 → the true line reaches 0.25 at day 250.
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const rand = mulberry32(seed);
+      const pts = series(
+        Array.from({ length: 20 }, (_, i) => 0.001 * i * 7 + 0.005 * gaussian(rand)),
+        { stepDays: 7 },
+      );
+      const s = fold(pts);
+      const predicted = predictOutOfToleranceDate(s, P);
+      expect(predicted).not.toBeNull();
+      expect(predicted!).toBeGreaterThan(pts[pts.length - 1].ts);
+      expect(predicted!).toBeLessThan(T0 + 250 * MS_PER_DAY);
+    }
+  });
+
+  it('predicts downward drift against −(TL − U)', () => {
+    const pts = series([0, -0.01, -0.02, -0.03, -0.04, -0.05], { stepDays: 10 });
+    const predicted = predictOutOfToleranceDate(fold(pts), P)!;
+    // Exact line (s = 0): e = −0.001·t reaches −0.25 at day 250.
+    expect(Math.abs(predicted - (T0 + 250 * MS_PER_DAY))).toBeLessThanOrEqual(2000);
+  });
+
+  it('returns the last check time when the bound is already beyond the limit', () => {
+    const pts = series([0.1, 0.15, 0.2, 0.26, 0.3], { stepDays: 10 });
+    expect(predictOutOfToleranceDate(fold(pts), P)).toBe(pts[4].ts);
+  });
+
+  it('does not predict with 3 points, a flat noisy series, or beyond the 10-year search window', () => {
+    const three = fold(series([0.0, 0.05, 0.1], { stepDays: 10 })); // perfect line, but n < 4
+    expect(predictOutOfToleranceDate(three, P)).toBeNull();
+    expect(predictOutOfToleranceDate(three, { ...P, minPointsForPrediction: 3 })).not.toBeNull();
+
+    const rand = mulberry32(99);
+    const flat = series(Array.from({ length: 30 }, () => 0.03 * gaussian(rand)));
+    const ref = batch(flat);
+    const tStat = Math.abs(ref.b!) / Math.sqrt(ref.sse! / (ref.n - 2) / ref.stt);
+    expect(tStat).toBeLessThan(studentTQuantile(0.975, ref.n - 2)); // precondition: the slope is not significant
+    expect(predictOutOfToleranceDate(fold(flat), P)).toBeNull();
+
+    // Significant but tiny slope: 1e-6/day on a perfect line never gets near 0.25 within 10 years.
+    const slow = series([0, 1e-5, 2e-5, 3e-5, 4e-5], { stepDays: 10 });
+    expect(predictOutOfToleranceDate(fold(slow), P)).toBeNull();
+  });
+
+  it('is rarely made for flat noise (about the 5 % false-positive rate of the slope test)', () => {
+    let made = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const rand = mulberry32(5000 + seed);
+      const s = fold(series(Array.from({ length: 12 }, () => 0.05 * gaussian(rand))));
+      if (predictOutOfToleranceDate(s, P) !== null) made++;
+    }
+    expect(made / 200).toBeLessThan(0.12);
+  });
+
+  it('decides whether a prediction is within the alert horizon or before the verification due date', () => {
+    const now = T0;
+    expect(isPredictionWithinHorizon(null, now, P)).toBe(false);
+    expect(isPredictionWithinHorizon(now + 89 * MS_PER_DAY, now, P)).toBe(true);
+    expect(isPredictionWithinHorizon(now + 91 * MS_PER_DAY, now, P)).toBe(false);
+    expect(isPredictionWithinHorizon(now + 91 * MS_PER_DAY, now, P, now + 120 * MS_PER_DAY)).toBe(true);
+  });
+});
+
+describe('state', () => {
+  it('survives a JSON round trip (persisted, rebuilt after restart) with identical results', () => {
+    const rand = mulberry32(3);
+    const pts = series(Array.from({ length: 25 }, (_, i) => 0.002 * i + 0.02 * gaussian(rand)));
+    const straight = fold(pts);
+    const persisted = JSON.stringify(fold(pts.slice(0, 11)));
+    const rebuilt = fold(pts.slice(11), P, JSON.parse(persisted) as DriftState);
+    expect(rebuilt).toEqual(straight);
+    expect(summarizeDrift(rebuilt, P)).toEqual(summarizeDrift(straight, P));
+    expect(JSON.parse(JSON.stringify(straight))).toEqual(straight);
+  });
+
+  it('addCheckToDrift does not mutate its input', () => {
+    const s = fold(series([0.1, 0.2, 0.05]));
+    const before = JSON.stringify(s);
+    const next = addCheckToDrift(Object.freeze(s), series([0.3])[0], P);
+    expect(JSON.stringify(s)).toBe(before);
+    expect(next).not.toBe(s);
+    expect(next.n).toBe(4);
+  });
+
+  it('rejects invalid checks and parameters with a message naming the field', () => {
+    const s = emptyDriftState();
+    const ok: DriftPoint = { ts: T0, error: 0, mpe: 0.3, uncertainty: 0.05 };
+    expect(() => addCheckToDrift(s, { ...ok, error: NaN }, P)).toThrow(/error/);
+    expect(() => addCheckToDrift(s, { ...ok, mpe: 0 }, P)).toThrow(/mpe/);
+    expect(() => addCheckToDrift(s, { ...ok, uncertainty: -1 }, P)).toThrow(/uncertainty/);
+    expect(() => addCheckToDrift(s, ok, { ...P, lambda: 0 })).toThrow(/lambda/);
+    expect(() => addCheckToDrift(s, ok, { ...P, minPointsForPrediction: 2 })).toThrow(/minPointsForPrediction/);
+  });
+});
+
+describe('properties (fast-check)', () => {
+  const errorArb = fc.oneof(
+    fc.integer({ min: -20_000, max: 20_000 }).map((i) => i / 1000),
+    fc.double({ min: -50, max: 50, noNaN: true }),
+  );
+  const seriesArb = fc
+    .array(fc.record({ gapMin: fc.integer({ min: 0, max: 60 * 24 * 60 }), error: errorArb }), { minLength: 1, maxLength: 60 })
+    .map((rows) => {
+      let ts = T0;
+      return rows.map((r) => ({ ts: (ts += r.gapMin * 60_000), error: r.error, mpe: 15, uncertainty: 1 }));
+    });
+  const paramsArb = fc.record({
+    lambda: fc.double({ min: 0.05, max: 1, noNaN: true }),
+    L: fc.double({ min: 1, max: 4, noNaN: true }),
+    k: fc.double({ min: 0, max: 1.5, noNaN: true }),
+    h: fc.double({ min: 1, max: 6, noNaN: true }),
+    sigmaMpeDivisor: fc.constantFrom(2, 3, 4),
+    minPointsForSigma: fc.integer({ min: 2, max: 12 }),
+    minPointsForPrediction: fc.integer({ min: 3, max: 8 }),
+    horizonDays: fc.constant(90),
+    mu0: fc.double({ min: -1, max: 1, noNaN: true }),
+  });
+
+  const close = (a: number, b: number, scale: number, rel = 1e-9) => Math.abs(a - b) <= rel * (Math.abs(b) + scale) + 1e-12;
+
+  it('incremental state == batch recomputation for arbitrary series', () => {
+    fc.assert(
+      fc.property(seriesArb, paramsArb, (pts, params) => {
+        const s = fold(pts, params);
+        const ref = batch(pts, params);
+        const scaleE = Math.max(1, ...pts.map((p) => Math.abs(p.error)));
+        expect(s.n).toBe(pts.length);
+        expect(close(s.ewma, ref.z, scaleE)).toBe(true);
+        expect(close(s.sigma, ref.sigma, scaleE, 1e-7)).toBe(true);
+        expect(close(s.cusumHigh, ref.sh, scaleE * pts.length, 1e-7)).toBe(true);
+        expect(close(s.cusumLow, ref.sl, scaleE * pts.length, 1e-7)).toBe(true);
+        const sum = summarizeDrift(s, params);
+        expect(close(sum.ewma.upperLimit - (params.mu0 ?? 0), ref.limitSeq[ref.limitSeq.length - 1], scaleE)).toBe(true);
+        const line = fitDriftLine(s);
+        if (ref.b === null) {
+          expect(line).toBeNull();
+        } else {
+          expect(line).not.toBeNull();
+          // Slope error scale: spread of e over spread of t.
+          const slopeScale = Math.sqrt(ref.see / ref.stt) + scaleE;
+          expect(close(line!.slopePerDay, ref.b, slopeScale, 1e-7)).toBe(true);
+          expect(close(line!.fittedAtLast, ref.a! + ref.b * ref.tLast, scaleE, 1e-7)).toBe(true);
+          if (ref.n >= 3) expect(close(line!.residualVariance!, ref.sse! / (ref.n - 2), scaleE * scaleE, 1e-7)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every prefix agrees with the batch EWMA and CUSUM signal sequence', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -400, max: 400 }).map((i) => i / 1000), { minLength: 1, maxLength: 40 }),
+        (errors) => {
+          const pts = series(errors);
+          const ref = batch(pts);
+          let s = emptyDriftState();
+          pts.forEach((p, i) => {
+            s = addCheckToDrift(s, p, P);
+            const sum = summarizeDrift(s, P);
+            const margin = Math.abs(Math.abs(ref.ewmaSeq[i]) - ref.limitSeq[i]);
+            if (margin > 1e-12) expect(sum.ewma.signal).toBe(ref.ewmaSignalSeq[i]);
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a predicted date is the first time the batch prediction bound reaches TL − U', () => {
+    const driftingArb = fc.record({
+      // Mostly slopes whose bound crosses 0.25 in the future (bisection), some already beyond or never.
+      slope: fc.oneof(
+        { arbitrary: fc.integer({ min: -40, max: 40 }).map((i) => i * 5e-5), weight: 4 },
+        { arbitrary: fc.double({ min: -0.01, max: 0.01, noNaN: true }), weight: 1 },
+      ),
+      noise: fc.integer({ min: 0, max: 50 }).map((i) => i / 1000),
+      n: fc.integer({ min: 4, max: 30 }),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(driftingArb, ({ slope, noise, n, seed }) => {
+        const rand = mulberry32(seed);
+        const pts = series(Array.from({ length: n }, (_, i) => slope * 7 * i + noise * gaussian(rand)));
+        const predicted = predictOutOfToleranceDate(fold(pts), P);
+        const ref = batch(pts);
+        const df = n - 2;
+        const s = Math.sqrt(ref.sse! / df);
+        const significant = ref.b !== 0 && (s === 0 || Math.abs(ref.b!) / (s / Math.sqrt(ref.stt)) > studentTQuantile(0.975, df));
+        if (!significant) {
+          expect(predicted).toBeNull();
+          return;
+        }
+        const q = studentTQuantile(0.95, df);
+        const dir = Math.sign(ref.b!);
+        const excess = (t: number) =>
+          dir * (ref.a! + ref.b! * t) + q * s * Math.sqrt(1 + 1 / n + (t - ref.tb) ** 2 / ref.stt) - 0.25;
+        const lastTs = pts[n - 1].ts;
+        if (predicted === null) {
+          expect(excess(ref.tLast + 3653)).toBeLessThan(1e-9);
+          return;
+        }
+        const tPred = (predicted - T0) / MS_PER_DAY;
+        // Tolerance: the 1 s search resolution, plus the ~ε·See rounding of the SSE kept as
+        // co-moments (visible only for near-perfect lines, amplified when extrapolating far).
+        const tol =
+          Math.abs(ref.b!) * (2 / 86_400) +
+          q * Math.sqrt((1e-15 * ref.see) / df) * Math.sqrt(1 + 1 / n + (tPred - ref.tb) ** 2 / ref.stt) +
+          1e-12;
+        expect(predicted).toBeGreaterThanOrEqual(lastTs);
+        expect(excess(tPred)).toBeGreaterThan(-tol);
+        if (predicted > lastTs) expect(excess(tPred - 5 / 86_400)).toBeLessThan(tol);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the state stays plain finite JSON and round-trips exactly', () => {
+    fc.assert(
+      fc.property(seriesArb, (pts) => {
+        const s = fold(pts);
+        const values = Object.values(s).filter((v) => typeof v === 'number') as number[];
+        expect(values.every(Number.isFinite)).toBe(true);
+        expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
