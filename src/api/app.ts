@@ -1,0 +1,67 @@
+// The Hono application: public health/metrics/docs routes, bearer auth on /api/v1, uniform errors.
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, RouteTable, bearer, errorBody, type ApiDeps, type Env } from './http.ts';
+import { registryRoutes } from './routes/registry.ts';
+import { measurementRoutes } from './routes/measurements.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { docsPage } from './docs.ts';
+
+export function createApi(deps: ApiDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const g = deps.gateway;
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
+  app.use('*', async (c, next) => {
+    await next();
+    deps.metrics.httpRequests.inc({ status: `${Math.floor(c.res.status / 100)}xx` });
+  });
+  app.use('/api/*', bodyLimit({ maxSize: 256 * 1024, onError: () => { throw new ApiError(413, 'too_large', 'the request body exceeds 256 KiB'); } }));
+
+  app.onError((e, c) => {
+    if (e instanceof ApiError) return c.json(errorBody(e), e.status);
+    g.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
+    return c.json({ error: { code: 'internal', message: 'internal error; see the gateway log' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const oldest = g.journal.oldestReceivedAt();
+    const journalFull = g.journal.fill >= 1;
+    const body = {
+      ready: g.broker.ports.mqtt !== undefined && g.db.open && !journalFull,
+      broker: { listening: g.broker.ports.mqtt !== undefined, clients: g.broker.connectedClients },
+      store: { open: g.db.open },
+      sink: { kind: g.sink.kind, up: g.forwarder.sinkHealthy, lastError: g.forwarder.lastError ?? null },
+      journal: {
+        backlogPoints: g.journal.backlogPoints,
+        backlogBytes: g.journal.backlogBytes,
+        capacityBytes: g.journal.capacity,
+        oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+        drainRatePointsPerSecond: Math.round(g.forwarder.drainRate),
+        mode: g.forwarder.sinkHealthy ? 'forwarding' : 'journaling',
+      },
+    };
+    return c.json(body, body.ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+
+  const api = new Hono<Env>();
+  api.use('*', bearer(deps, (c) => {
+    deps.metrics.authFailures.inc({ protocol: 'http' });
+    g.audit.append(`http:${c.req.header('x-forwarded-for') ?? 'client'}`, 'api.auth.failed', null, { path: c.req.path }, deps.now());
+  }));
+  const table = new RouteTable(api);
+  registryRoutes(table, deps);
+  measurementRoutes(table, deps);
+  alertRoutes(table, deps);
+  reportRoutes(table, deps);
+  app.route('/', api);
+
+  const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });
+  app.get('/openapi.json', (c) => c.json(openapi));
+  app.get('/docs', (c) => c.html(docsPage()));
+  return app;
+}

@@ -1,0 +1,188 @@
+// The API's shared plumbing: errors, authentication, visibility, and a route table that
+// both registers Hono handlers and generates /openapi.json from the same zod schemas.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import type { Principal, Role } from '../store/tokens.ts';
+import type { Gateway } from '../gateway.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import type { AlertNotifier } from '../alerts/notifier.ts';
+import type { Device } from '../store/registry.ts';
+
+export interface ApiDeps {
+  gateway: Gateway;
+  metrics: GatewayMetrics;
+  notifier: AlertNotifier;
+  now: () => Date;
+  publishConfig: (device: Device, force?: boolean) => void;
+}
+
+export type Env = { Variables: { principal: Principal } };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+export function errorBody(e: ApiError) {
+  return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
+}
+
+export function zodDetails(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}
+
+/** Can this principal see data of this tenant? */
+export function canSeeTenant(p: Principal, tenantId: string, region: string | undefined): boolean {
+  if (p.role === 'admin') return true;
+  if (p.role === 'operator') return p.tenant === tenantId;
+  return region !== undefined && (p.regions ?? []).includes(region);
+}
+
+export function visibleTenantIds(deps: ApiDeps, p: Principal): Set<string> | undefined {
+  if (p.role === 'admin') return undefined; // all
+  return new Set(deps.gateway.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)).map((t) => t.id));
+}
+
+/** The device if this principal may see it; 404 otherwise (no existence leak). */
+export function visibleDevice(deps: ApiDeps, p: Principal, id: string): Device {
+  const d = deps.gateway.registry.device(id);
+  if (!d) throw notFound(`device ${id}`);
+  const t = deps.gateway.registry.tenant(d.tenant);
+  if (!canSeeTenant(p, d.tenant, t?.region)) throw notFound(`device ${id}`);
+  return d;
+}
+
+export function requireRole(p: Principal, roles: readonly Role[]): void {
+  if (!roles.includes(p.role)) throw new ApiError(403, 'forbidden', `the ${p.role} role may not do this (allowed: ${roles.join(', ')})`);
+}
+
+export const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'inspector'];
+
+export function bearer(deps: ApiDeps, onFailure: (c: Context) => void): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const h = c.req.header('authorization');
+    const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+    if (!m) {
+      onFailure(c);
+      throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
+    }
+    const p = deps.gateway.tokens.authenticate(m[1]);
+    if (!p) {
+      onFailure(c);
+      throw new ApiError(401, 'unauthorized', 'invalid or revoked token');
+    }
+    c.set('principal', p);
+    await next();
+  };
+}
+
+// ── route table → Hono + OpenAPI ──
+type Method = 'get' | 'post' | 'delete';
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  method: Method;
+  path: string; // Hono style: /api/v1/devices/:id
+  summary: string;
+  tag: string;
+  roles: readonly Role[] | 'public';
+  body?: B;
+  query?: Q;
+  response?: z.ZodType;
+  status?: number;
+  produces?: string;
+  handler: (args: {
+    c: Context<Env>;
+    p: Principal;
+    body: B extends z.ZodType ? z.infer<B> : undefined;
+    query: Q extends z.ZodType ? z.infer<Q> : undefined;
+    params: Record<string, string>;
+  }) => Promise<Response | unknown> | Response | unknown;
+}
+
+export class RouteTable {
+  readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+  constructor(private readonly app: Hono<Env>) {}
+
+  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(spec: RouteSpec<B, Q>): void {
+    this.specs.push(spec as unknown as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
+    this.app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+      const p = c.get('principal');
+      if (spec.roles !== 'public') requireRole(p, spec.roles);
+      let body: unknown = undefined;
+      if (spec.body) {
+        let raw: unknown;
+        try {
+          const text = await c.req.text();
+          raw = text === '' ? {} : JSON.parse(text);
+        } catch {
+          throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+        }
+        const r = spec.body.safeParse(raw);
+        if (!r.success) throw new ApiError(400, 'invalid_request', 'the request body is invalid', zodDetails(r.error));
+        body = r.data;
+      }
+      let query: unknown = undefined;
+      if (spec.query) {
+        const r = spec.query.safeParse(c.req.query());
+        if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error));
+        query = r.data;
+      }
+      const out = await spec.handler({ c, p, body: body as never, query: query as never, params: c.req.param() as Record<string, string> });
+      if (out instanceof Response) return out;
+      return c.json(out as object, (spec.status ?? 200) as 200);
+    });
+  }
+
+  openapi(info: { title: string; version: string }) {
+    const paths: Record<string, Record<string, unknown>> = {};
+    for (const s of this.specs) {
+      const path = s.path.replace(/:([A-Za-z]+)/g, '{$1}');
+      const params = [...s.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      if (s.query) {
+        const js = z.toJSONSchema(s.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+        for (const [name, schema] of Object.entries(js.properties ?? {})) params.push({ name, in: 'query', required: (js.required ?? []).includes(name), schema } as never);
+      }
+      paths[path] ??= {};
+      paths[path][s.method] = {
+        summary: s.summary,
+        tags: [s.tag],
+        ...(s.roles === 'public' ? { security: [] } : { description: `Roles: ${s.roles.join(', ')}` }),
+        ...(params.length ? { parameters: params } : {}),
+        ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+        responses: {
+          [String(s.status ?? 200)]: {
+            description: 'OK',
+            content: { [s.produces ?? 'application/json']: s.response ? { schema: z.toJSONSchema(s.response, { unrepresentable: 'any' }) } : {} },
+          },
+          ...(s.roles === 'public' ? {} : { '401': { description: 'no or bad token' }, '403': { description: 'role not allowed' } }),
+          '400': { description: 'invalid input, with the failing fields' },
+          '404': { description: 'not found, or not visible to this token' },
+        },
+      };
+    }
+    return {
+      openapi: '3.1.0',
+      info,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      paths,
+    };
+  }
+}
+
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$');
+export const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO 8601 date or date-time');
+export const TimeRange = {
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+};
+export function ms(iso: string | undefined): number | undefined {
+  return iso === undefined ? undefined : Date.parse(iso);
+}

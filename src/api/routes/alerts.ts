@@ -1,0 +1,163 @@
+// Alerts: list, evidence, acknowledge, resolve, the live SSE stream, and webhooks.
+import { z } from 'zod';
+import { streamSSE } from 'hono/streaming';
+import { randomUUID } from 'node:crypto';
+import { ALERT_KINDS, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
+import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
+import { ApiError, ALL_ROLES, Id, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import type { Principal } from '../../store/tokens.ts';
+
+const AlertQuery = z.object({
+  state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+  severity: z.enum(['info', 'warning', 'critical']).optional(),
+  kind: z.enum(ALERT_KINDS).optional(),
+  tenant: Id.optional(),
+  device: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+const AckBody = z.strictObject({ note: z.string().max(2000).optional() });
+const ResolveBody = z.strictObject({ reason: z.enum(RESOLUTION_REASONS.filter((r) => r !== 'cleared') as [string, ...string[]]), note: z.string().max(2000).optional() });
+
+export const WebhookBody = z.strictObject({
+  url: z
+    .string()
+    .max(2000)
+    .refine((u) => {
+      try {
+        const x = new URL(u);
+        return (x.protocol === 'http:' || x.protocol === 'https:') && !x.username && !x.password;
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL without credentials in it'),
+  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['alert.*']),
+  secret: z.string().min(16, 'must be at least 16 characters').max(256),
+  tenant: Id.optional(),
+});
+
+export function alertView(a: Alert) {
+  const { key, escalation, version, ackNote, ...rest } = a;
+  return { ...rest, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
+}
+
+function canSeeAlert(deps: ApiDeps, p: Principal, a: Alert): boolean {
+  if (p.role === 'admin') return true;
+  const t = deps.gateway.registry.tenant(a.tenant);
+  return canSeeTenant(p, a.tenant, t?.region);
+}
+
+export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
+  const g = deps.gateway;
+  const actor = (p: Principal) => `${p.role}:${p.name}`;
+  const visibleAlert = (p: Principal, id: string): Alert => {
+    const a = g.alerts.get(id);
+    if (!a || !canSeeAlert(deps, p, a)) throw notFound(`alert ${id}`);
+    return a;
+  };
+
+  r.add({
+    method: 'get', path: '/api/v1/alerts', summary: 'Alerts visible to this token, newest change first', tag: 'alerts', roles: ALL_ROLES, query: AlertQuery,
+    handler: ({ p, query }) => ({ items: g.alerts.list({ ...query, tenants: visibleTenantIds(deps, p) }).map(alertView) }),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream',
+    handler: ({ c, p }) => {
+      const last = Number(c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? NaN);
+      return streamSSE(c, async (stream) => {
+        const queue: { id: number; data: string }[] = [];
+        let wake: (() => void) | undefined;
+        const push = (e: { id: number; change: string; alert: Alert }) => {
+          if (!canSeeAlert(deps, p, e.alert)) return;
+          queue.push({ id: e.id, data: JSON.stringify({ ...alertView(e.alert), change: e.change }) });
+          wake?.();
+        };
+        if (Number.isFinite(last)) for (const e of deps.notifier.since(last)) push(e);
+        const unsubscribe = deps.notifier.subscribe(push);
+        let closed = false;
+        stream.onAbort(() => {
+          closed = true;
+          unsubscribe();
+          wake?.();
+        });
+        await stream.writeSSE({ event: 'ready', data: JSON.stringify({ at: deps.now().toISOString() }) });
+        while (!closed) {
+          while (queue.length) {
+            const e = queue.shift()!;
+            await stream.writeSSE({ event: 'alert', id: String(e.id), data: e.data });
+          }
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 15_000);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          wake = undefined;
+          if (!closed && queue.length === 0) await stream.write(': heartbeat\n\n');
+        }
+        unsubscribe();
+      });
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/alerts/:id', summary: 'One alert with its evidence', tag: 'alerts', roles: ALL_ROLES,
+    handler: ({ p, params }) => alertView(visibleAlert(p, params.id)),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/alerts/:id/ack', summary: 'Acknowledge an alert', tag: 'alerts', roles: ['admin', 'operator', 'inspector'], body: AckBody,
+    handler: ({ p, params, body }) => {
+      const a = visibleAlert(p, params.id);
+      if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
+      const out = g.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
+      g.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
+      return alertView(out);
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/alerts/:id/resolve', summary: 'Resolve an alert with a reason', tag: 'alerts', roles: ['admin', 'operator', 'inspector'], body: ResolveBody,
+    handler: ({ p, params, body }) => {
+      const a = visibleAlert(p, params.id);
+      if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
+      const out = g.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
+      g.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.resolve', a.id, { reason: body.reason, note: body.note, device: a.device, kind: a.kind }, deps.now());
+      return alertView(out);
+    },
+  });
+
+  // ── webhooks ──
+  const visibleWebhook = (p: Principal, id: string) => {
+    const w = deps.notifier.listWebhooks().find((x) => x.id === id);
+    if (!w || (p.role !== 'admin' && w.tenant !== p.tenant)) throw notFound(`webhook ${id}`);
+    return w;
+  };
+  r.add({
+    method: 'post', path: '/api/v1/webhooks', summary: 'Subscribe a URL to alert events (signed X-Mag-Signature: sha256=<hex HMAC of body>)', tag: 'webhooks', roles: ['admin', 'operator'], body: WebhookBody, status: 201,
+    handler: ({ p, body }) => {
+      let tenant: string | null = body.tenant ?? null;
+      if (p.role === 'operator') {
+        if (tenant && tenant !== p.tenant) throw notFound(`tenant ${tenant}`);
+        tenant = p.tenant!;
+      } else if (tenant && !g.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
+      const w = deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
+      g.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
+      return w;
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/webhooks', summary: 'Webhooks', tag: 'webhooks', roles: ['admin', 'operator'],
+    handler: ({ p }) => ({ items: deps.notifier.listWebhooks().filter((w) => p.role === 'admin' || w.tenant === p.tenant) }),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/webhooks/:id/deliveries', summary: 'Delivery history of a webhook', tag: 'webhooks', roles: ['admin', 'operator'],
+    handler: ({ p, params }) => ({ items: deps.notifier.deliveries(visibleWebhook(p, params.id).id) }),
+  });
+  r.add({
+    method: 'delete', path: '/api/v1/webhooks/:id', summary: 'Delete a webhook', tag: 'webhooks', roles: ['admin', 'operator'],
+    handler: ({ p, params }) => {
+      const w = visibleWebhook(p, params.id);
+      deps.notifier.deleteWebhook(w.id);
+      g.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
+      return { id: w.id, deleted: true };
+    },
+  });
+}

@@ -1,0 +1,87 @@
+// Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
+import { z } from 'zod';
+import { ALL_ROLES, IsoDate, ms, visibleDevice, type ApiDeps, type RouteTable } from '../http.ts';
+import { toCsv } from '../csv.ts';
+
+const RangeQuery = z.object({
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(100),
+});
+
+export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
+  const g = deps.gateway;
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/readings', summary: 'Readings, newest first (from the configured sink)', tag: 'readings', roles: ALL_ROLES, query: RangeQuery,
+    handler: async ({ p, params, query }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const items = await g.sink.queryReadings({ device: d.id, from: ms(query.from), to: ms(query.to), limit: query.limit });
+      return { items };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/checks', summary: 'Checks with their MPE, uncertainty, legal and guarded decisions, newest first', tag: 'checks', roles: ALL_ROLES, query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
+    handler: ({ p, params, query }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const items = g.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, ts: new Date(c.ts).toISOString() }));
+      return { items };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/drift', summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)', tag: 'drift', roles: ALL_ROLES,
+    handler: ({ p, params }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const series = g.assurance.driftOf(d.id, g.profiles.get(d.type));
+      // The device-level figures are those of the series closest to its limit (earliest predicted date, else most points).
+      const worst = [...series].sort((a, b) => {
+        const pa = a.summary.predictedOutOfToleranceAt ?? '9999';
+        const pb = b.summary.predictedOutOfToleranceAt ?? '9999';
+        return pa.localeCompare(pb) || b.summary.points - a.summary.points;
+      })[0];
+      const s = worst?.summary;
+      return {
+        device: d.id,
+        series: worst?.series ?? null,
+        points: s?.points ?? 0,
+        ewma: s ? s.ewma : null,
+        cusum: s ? { high: s.cusum.high, low: s.cusum.low, threshold: s.cusum.threshold, signal: s.cusum.signal } : { high: 0, low: 0 },
+        sigma: s?.sigma ?? null,
+        slopePerDay: s?.slopePerDay ?? null,
+        tolerance: s?.tolerance ?? null,
+        guardedLimit: s?.guardedLimit ?? null,
+        predictedOutOfToleranceAt: s?.predictedOutOfToleranceAt ?? null,
+        bySeries: series.map((x) => ({ series: x.series, ...x.summary })),
+      };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/rejections', summary: 'Rejected messages and why', tag: 'rejections', roles: ALL_ROLES, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    handler: ({ p, params, query }) => ({ items: g.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/oot-impact', summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)', tag: 'checks', roles: ALL_ROLES,
+    query: z.object({ format: z.enum(['json', 'csv']).default('json'), limit: z.coerce.number().int().min(1).max(100000).default(10000) }),
+    produces: 'application/json or text/csv',
+    handler: async ({ c, p, params, query }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const checks = g.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
+      const finding = checks.find((x) => x.decision === 'fail' || x.decision === 'conditional-fail');
+      const lastPass = finding ? checks.find((x) => x.ts < finding.ts && (x.decision === 'pass' || x.decision === 'conditional-pass')) : undefined;
+      const from = lastPass?.ts ?? 0;
+      const to = finding?.ts ?? 0;
+      const readings = finding ? await g.sink.queryReadings({ device: d.id, from, to, limit: query.limit }) : [];
+      if (query.format === 'csv') {
+        const csv = toCsv(['ts', 'seq', 'quantity', 'value', 'raw', 'status'], readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status]));
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });
+      }
+      return {
+        device: d.id,
+        finding: finding ? { ...finding, ts: new Date(finding.ts).toISOString() } : null,
+        lastPassingCheck: lastPass ? { ...lastPass, ts: new Date(lastPass.ts).toISOString() } : null,
+        from: finding ? new Date(from).toISOString() : null,
+        to: finding ? new Date(to).toISOString() : null,
+        items: readings,
+      };
+    },
+  });
+}

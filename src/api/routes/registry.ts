@@ -1,0 +1,189 @@
+// Tenants, tokens, instrument types, devices and certificates.
+import { z } from 'zod';
+import { validateDevice } from '../../metrology/index.ts';
+import { ConflictError, type Device } from '../../store/registry.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import type { Principal } from '../../store/tokens.ts';
+
+const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
+
+export const TenantBody = z.strictObject({ id: Id, name: z.string().min(1).max(200), region: Region });
+export const TokenBody = z
+  .strictObject({
+    role: z.enum(['admin', 'operator', 'inspector']),
+    tenant: Id.optional(),
+    regions: z.array(Region).min(1).max(100).optional(),
+    name: z.string().min(1).max(200),
+  })
+  .superRefine((b, ctx) => {
+    if (b.role === 'operator' && !b.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'an operator token needs its tenant' });
+    if (b.role === 'inspector' && !b.regions) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'an inspector token needs its regions' });
+    if (b.role !== 'operator' && b.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'only operator tokens have a tenant' });
+    if (b.role !== 'inspector' && b.regions) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'only inspector tokens have regions' });
+  });
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+export const DeviceBody = z.strictObject({
+  id: Id,
+  tenant: Id,
+  type: z.string().min(1).max(64),
+  serial: z.string().min(1).max(128),
+  model: z.string().max(128).optional(),
+  site: z.string().max(200).optional(),
+  class: z.string().min(1).max(16).optional(),
+  range: z.strictObject({ min: finite, max: finite }).refine((r) => r.max > r.min, 'max must be greater than min').optional(),
+  mpe: z
+    .strictObject({ absolute: finite.refine((x) => x >= 0, 'must not be negative').optional(), relative: finite.refine((x) => x >= 0 && x < 1, 'must be a fraction in [0, 1)').optional() })
+    .refine((m) => m.absolute !== undefined || m.relative !== undefined, 'give absolute, relative or both')
+    .optional(),
+  resolution: finite.refine((x) => x > 0, 'must be positive').optional(),
+  mmq: finite.refine((x) => x > 0, 'must be positive').optional(),
+  e: finite.refine((x) => x > 0, 'must be positive').optional(),
+  max: finite.refine((x) => x > 0, 'must be positive').optional(),
+  expectedIntervalSeconds: z.number().int().min(1).max(30 * 86400).optional(),
+});
+
+export const CertificateBody = z
+  .strictObject({
+    kind: z.enum(['verification', 'calibration']),
+    number: z.string().min(1).max(128),
+    issuedBy: z.string().min(1).max(200),
+    issuedAt: IsoDate,
+    validUntil: IsoDate,
+    correction: z.strictObject({ offset: finite.optional(), gain: finite.refine((g) => Math.abs(g) < 1, 'must be a small relative gain, |gain| < 1').optional() }).optional(),
+    uncertainty: finite.refine((x) => x >= 0, 'must not be negative').optional(),
+  })
+  .refine((c) => Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
+
+const DeviceQuery = z.object({
+  tenant: Id.optional(),
+  type: z.string().optional(),
+  status: z.enum(['valid', 'due-soon', 'expired', 'none']).optional(),
+});
+
+export function deviceView(deps: ApiDeps, d: Device) {
+  const g = deps.gateway;
+  const verification = g.assurance.verificationOf(d, deps.now().getTime());
+  const drift = g.assurance.driftOf(d.id, g.profiles.get(d.type)).map((s) => ({
+    series: s.series,
+    points: s.summary.points,
+    slopePerDay: s.summary.slopePerDay,
+    predictedOutOfToleranceAt: s.summary.predictedOutOfToleranceAt,
+    ewmaSignal: s.summary.ewma.signal,
+    cusumSignal: s.summary.cusum.signal,
+  }));
+  return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift };
+}
+
+function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
+  const t = deps.gateway.registry.tenant(tenant);
+  if (!t || !canSeeTenant(p, tenant, t.region)) throw notFound(`tenant ${tenant}`);
+}
+
+export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
+  const g = deps.gateway;
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) => g.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+
+  r.add({
+    method: 'post', path: '/api/v1/tenants', summary: 'Register an enterprise', tag: 'tenants', roles: ['admin'], body: TenantBody, status: 201,
+    handler: ({ p, body }) => {
+      try {
+        const t = g.registry.createTenant(body, deps.now());
+        audit(p, 'tenant.create', t.id, { name: t.name, region: t.region });
+        return t;
+      } catch (e) {
+        if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
+        throw e;
+      }
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token', tag: 'tenants', roles: ALL_ROLES,
+    handler: ({ p }) => ({ items: g.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)) }),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/tokens', summary: 'Create an API token (returned once)', tag: 'tokens', roles: ['admin'], body: TokenBody, status: 201,
+    handler: ({ p, body }) => {
+      if (body.tenant && !g.registry.tenant(body.tenant)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
+      const { token, principal } = g.tokens.create(body, `${p.role}:${p.name}`, deps.now());
+      audit(p, 'token.create', principal.tokenId, { role: body.role, tenant: body.tenant, regions: body.regions, name: body.name });
+      return { id: principal.tokenId, token, role: principal.role, tenant: principal.tenant, regions: principal.regions, name: principal.name };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/tokens', summary: 'API tokens (without their secrets)', tag: 'tokens', roles: ['admin'],
+    handler: () => ({ items: g.tokens.list().map((t) => ({ id: t.tokenId, name: t.name, role: t.role, tenant: t.tenant, regions: t.regions, createdAt: t.createdAt, revokedAt: t.revokedAt ?? null })) }),
+  });
+  r.add({
+    method: 'delete', path: '/api/v1/tokens/:id', summary: 'Revoke an API token (stops working at once)', tag: 'tokens', roles: ['admin'],
+    handler: ({ p, params }) => {
+      if (!g.tokens.revoke(params.id, deps.now())) throw notFound(`token ${params.id}`);
+      audit(p, 'token.revoke', params.id);
+      return { id: params.id, revoked: true };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/instrument-types', summary: 'Instrument-type profiles (devices/)', tag: 'instrument-types', roles: ALL_ROLES,
+    handler: () => ({ items: [...g.profiles.values()] }),
+  });
+
+  r.add({
+    method: 'post', path: '/api/v1/devices', summary: 'Register an instrument; the MQTT secret is in the answer, once', tag: 'devices', roles: ['admin', 'operator'], body: DeviceBody, status: 201,
+    handler: ({ p, body }) => {
+      ownTenant(deps, p, body.tenant);
+      const profile = g.profiles.get(body.type);
+      if (!profile) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...g.profiles.keys()].join(', ')}` }]);
+      const problems = validateDevice(profile, body);
+      if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
+      try {
+        const { device, secret } = g.registry.createDevice(body, deps.now());
+        audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
+        deps.publishConfig(device, true);
+        return { ...deviceView(deps, device), secret };
+      } catch (e) {
+        if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
+        throw e;
+      }
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices', summary: 'Instruments visible to this token', tag: 'devices', roles: ALL_ROLES, query: DeviceQuery,
+    handler: ({ p, query }) => {
+      const visible = visibleTenantIds(deps, p);
+      const items = g.registry
+        .listDevices()
+        .filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type))
+        .map((d) => deviceView(deps, d))
+        .filter((d) => !query.status || d.verification.state === query.status);
+      return { items };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id', summary: 'One instrument with its verification state and drift summary', tag: 'devices', roles: ALL_ROLES,
+    handler: ({ p, params }) => deviceView(deps, visibleDevice(deps, p, params.id)),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/devices/:id/secret', summary: 'Rotate the MQTT secret (the old one stops working at once)', tag: 'devices', roles: ['admin', 'operator'],
+    handler: ({ p, params }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const secret = g.registry.rotateSecret(d.id);
+      audit(p, 'device.secret.rotate', d.id);
+      return { id: d.id, secret };
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/devices/:id/certificates', summary: 'Add a verification or calibration certificate', tag: 'certificates', roles: ['admin', 'operator'], body: CertificateBody, status: 201,
+    handler: ({ p, params, body }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const cert = g.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
+      audit(p, 'certificate.add', d.id, { kind: cert.kind, number: cert.number, validUntil: cert.validUntil });
+      if (cert.kind === 'calibration') g.assurance.onCalibration(d, deps.now());
+      deps.publishConfig(d, true);
+      return cert;
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/devices/:id/certificates', summary: 'Certificates of an instrument', tag: 'certificates', roles: ALL_ROLES,
+    handler: ({ p, params }) => ({ items: [...g.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
+  });
+}

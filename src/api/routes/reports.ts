@@ -1,0 +1,88 @@
+// The measurement-assurance report, the audit log and the dead-letter store.
+import { z } from 'zod';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { toCsv } from '../csv.ts';
+import { verifyAuditChain } from '../../store/audit.ts';
+
+const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
+
+export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
+  const g = deps.gateway;
+  r.add({
+    method: 'get', path: '/api/v1/reports/assurance', summary: 'Measurement-assurance report of an enterprise (or every visible one)', tag: 'reports', roles: ALL_ROLES, query: ReportQuery,
+    produces: 'application/json or text/csv',
+    handler: ({ c, p, query }) => {
+      const now = deps.now();
+      const to = query.to ? Date.parse(query.to) : now.getTime();
+      const from = query.from ? Date.parse(query.from) : to - 365 * 86_400_000;
+      if (from > to) throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
+      if (query.tenant) {
+        const t = g.registry.tenant(query.tenant);
+        if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`);
+      }
+      const visible = visibleTenantIds(deps, p);
+      const devices = g.registry.listDevices().filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant));
+      const alerts = g.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
+      const rows = devices.map((d) => {
+        const v = g.assurance.verificationOf(d, now.getTime());
+        const checks = g.assurance.checksOf(d.id, from, to, 100000);
+        const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
+        for (const ch of checks) decisions[ch.decision]++;
+        const drift = g.assurance.driftOf(d.id, g.profiles.get(d.type));
+        const predicted = drift.map((s) => s.summary.predictedOutOfToleranceAt).filter((x): x is string => !!x).sort()[0] ?? null;
+        const slope = drift.map((s) => s.summary.slopePerDay).find((x) => x !== null) ?? null;
+        const mine = alerts.filter((a) => a.device === d.id);
+        return {
+          tenant: d.tenant,
+          device: d.id,
+          type: d.type,
+          serial: d.serial,
+          site: d.site ?? null,
+          verificationState: v.state,
+          verificationDue: v.validUntil,
+          checks: checks.length,
+          decisions,
+          lastCheckAt: checks[0] ? new Date(checks[0].ts).toISOString() : null,
+          driftPerDay: slope,
+          predictedOutOfToleranceAt: predicted,
+          alertsOpened: mine.filter((a) => Date.parse(a.openedAt) >= from && Date.parse(a.openedAt) <= to).length,
+          alertsResolved: mine.filter((a) => a.resolvedAt && Date.parse(a.resolvedAt) >= from && Date.parse(a.resolvedAt) <= to).length,
+          alertsOpen: mine.filter((a) => a.state !== 'resolved').length,
+        };
+      });
+      if (query.format === 'csv') {
+        const header = ['tenant', 'device', 'type', 'serial', 'site', 'verificationState', 'verificationDue', 'checks', 'pass', 'conditionalPass', 'conditionalFail', 'fail', 'lastCheckAt', 'driftPerDay', 'predictedOutOfToleranceAt', 'alertsOpened', 'alertsResolved', 'alertsOpen'];
+        const csv = toCsv(header, rows.map((x) => [x.tenant, x.device, x.type, x.serial, x.site, x.verificationState, x.verificationDue, x.checks, x.decisions.pass, x.decisions['conditional-pass'], x.decisions['conditional-fail'], x.decisions.fail, x.lastCheckAt, x.driftPerDay, x.predictedOutOfToleranceAt, x.alertsOpened, x.alertsResolved, x.alertsOpen]));
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"` });
+      }
+      return { generatedAt: now.toISOString(), from: new Date(from).toISOString(), to: new Date(to).toISOString(), tenant: query.tenant ?? null, items: rows };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/audit', summary: 'Who did what, when (hash-chained)', tag: 'audit', roles: ['admin', 'inspector'],
+    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), before: z.coerce.number().int().optional() }),
+    handler: ({ p, query }) => {
+      let items = g.audit.list({ limit: query.limit, before: query.before });
+      if (p.role === 'inspector') {
+        const visible = visibleTenantIds(deps, p)!;
+        items = items.filter((e) => {
+          const d = e.target ? g.registry.device(e.target) : undefined;
+          const tenant = d?.tenant ?? (e.details.tenant as string | undefined) ?? (e.target && g.registry.tenant(e.target) ? e.target : undefined);
+          return tenant !== undefined && visible.has(tenant);
+        });
+      }
+      return { items };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/audit/verify', summary: 'Walks the audit hash chain', tag: 'audit', roles: ['admin'],
+    handler: () => verifyAuditChain(g.db),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/dead-letters', summary: 'Points the sink refused (poison data)', tag: 'reliability', roles: ['admin'],
+    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
+    handler: ({ query }) => ({
+      items: (g.db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(query.limit) as { id: number; at: string; sink: string; reason: string; device: string; tenant: string; point: string }[]).map((x) => ({ ...x, point: JSON.parse(x.point) })),
+    }),
+  });
+}

@@ -1,0 +1,211 @@
+// aedes in-process: device authentication, topic ACL, listeners (TCP, WebSocket, TLS).
+// The durable journal commit happens inside authorizePublish, which aedes runs BEFORE it
+// writes the QoS 1 PUBACK: an acknowledged message is always in the journal.
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { Logger } from '../log.ts';
+import type { Registry } from '../store/registry.ts';
+
+export type DeviceTopic = 'readings' | 'checks' | 'senml' | 'status';
+const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml', 'status']);
+const SUBSCRIBABLE: ReadonlySet<string> = new Set(['feedback', 'config']);
+
+export interface BrokerHooks {
+  /** Validates, journals and applies one device message; resolves once it is durable. */
+  onDeviceMessage(deviceId: string, topic: DeviceTopic, payload: Buffer, qos: 0 | 1 | 2, retain: boolean): Promise<void>;
+  onConnect?(deviceId: string): void;
+  onDisconnect?(deviceId: string): void;
+  /** Failed CONNECT (for metrics and the audit log). */
+  onAuthFailure?(clientId: string, address: string | undefined, reason: string): void;
+  onAclDenied?(deviceId: string, what: string): void;
+}
+
+export interface BrokerOptions {
+  host: string;
+  mqttPort: number;
+  mqttWsPort?: number;
+  mqttsPort?: number;
+  tls?: { cert: string; key: string; ca?: string };
+  maxPayloadBytes: number;
+  maxTopicLevels?: number;
+}
+
+export class AclError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AclError';
+  }
+}
+
+/** `instruments/{deviceId}/{suffix}` → parts, or undefined. */
+export function parseDeviceTopic(topic: string): { deviceId: string; suffix: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 3 || parts[0] !== 'instruments' || parts[1] === '') return undefined;
+  return { deviceId: parts[1], suffix: parts[2] };
+}
+
+function authError(message: string, returnCode: number): Error & { returnCode: number } {
+  return Object.assign(new Error(message), { returnCode });
+}
+
+export class Broker {
+  aedes!: Aedes;
+  private servers: (Server | HttpServer)[] = [];
+  private wss: WebSocketServer | undefined;
+  readonly ports: { mqtt?: number; ws?: number; mqtts?: number } = {};
+  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0 };
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly hooks: BrokerHooks,
+    private readonly opts: BrokerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { registry, hooks, log, opts } = this;
+    this.aedes = await Aedes.createBroker({
+      id: 'mag',
+      maxClientsIdLength: 64,
+      maxTopicLevels: opts.maxTopicLevels ?? 8,
+      heartbeatInterval: 60_000,
+      connectTimeout: 30_000,
+      authenticate: (client: Client, username, password, done) => {
+        const address = remoteAddress(client);
+        const fail = (reason: string, code: number) => {
+          this.totals.connectRefused++;
+          hooks.onAuthFailure?.(client.id, address, reason);
+          log.warn({ clientId: client.id.slice(0, 64), address, reason }, 'MQTT connection refused');
+          done(authError(reason, code) as never, false);
+        };
+        if (!username || username !== client.id) return fail('client id must equal the username (the device id)', 4);
+        const tlsCn = tlsCommonName(client);
+        if (tlsCn !== undefined && tlsCn !== client.id) return fail('the client certificate CN does not match the device id', 5);
+        if (!password) return fail('bad username or password', 4);
+        registry.verifyDeviceSecret(username, password.toString('utf8')).then(
+          (ok) => (ok ? done(null, true) : fail('bad username or password', 4)),
+          (e: Error) => fail(`authentication error: ${e.message}`, 3),
+        );
+      },
+      authorizePublish: (client: Client | null, packet: PublishPacket, done) => {
+        if (!client) return done(null); // the gateway's own publications (feedback, config)
+        const t = parseDeviceTopic(packet.topic);
+        if (!t || t.deviceId !== client.id || !DEVICE_TOPICS.has(t.suffix)) {
+          this.totals.aclDenied++;
+          hooks.onAclDenied?.(client.id, `publish ${packet.topic}`);
+          log.warn({ device: client.id, topic: packet.topic }, 'publish outside the device topics refused; closing the connection');
+          return done(new AclError(`publish to ${packet.topic} is not allowed`));
+        }
+        const payload = packet.payload as Buffer;
+        if (payload.length > opts.maxPayloadBytes) {
+          this.totals.oversize++;
+          log.warn({ device: client.id, topic: packet.topic, bytes: payload.length, max: opts.maxPayloadBytes }, 'payload too large; closing the connection');
+          return done(new AclError(`payload of ${payload.length} bytes exceeds ${opts.maxPayloadBytes}`));
+        }
+        if (t.suffix !== 'status' && packet.retain) packet.retain = false; // only status is retained
+        const durable = hooks.onDeviceMessage(client.id, t.suffix as DeviceTopic, payload, packet.qos, packet.retain);
+        if (packet.qos === 0) {
+          durable.catch((e: Error) => log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled'));
+          return done(null);
+        }
+        durable.then(
+          () => done(null),
+          (e: Error) => {
+            log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
+            done(e);
+          },
+        );
+      },
+      authorizeSubscribe: (client: Client, sub: Subscription, done) => {
+        const t = parseDeviceTopic(sub.topic);
+        if (!t || t.deviceId !== client.id || !SUBSCRIBABLE.has(t.suffix)) {
+          this.totals.aclDenied++;
+          hooks.onAclDenied?.(client.id, `subscribe ${sub.topic}`);
+          log.warn({ device: client.id, topic: sub.topic }, 'subscription refused');
+          return done(new AclError(`subscription to ${sub.topic} is not allowed`));
+        }
+        done(null, sub);
+      },
+      // Devices only receive what the gateway publishes to their own feedback/config.
+      authorizeForward: (client: Client, packet) => (packet.topic.startsWith(`instruments/${client.id}/`) ? packet : null),
+    });
+    this.aedes.on('client', (c) => hooks.onConnect?.(c.id));
+    this.aedes.on('clientDisconnect', (c) => hooks.onDisconnect?.(c.id));
+
+    const tcp = createServer(this.aedes.handle);
+    this.ports.mqtt = await listen(tcp, opts.mqttPort, opts.host);
+    this.servers.push(tcp);
+    if (opts.mqttWsPort !== undefined) {
+      const http = createHttpServer();
+      this.wss = new WebSocketServer({ server: http });
+      this.wss.on('connection', (ws, req) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', () => ws.terminate());
+        this.aedes.handle(stream, req);
+      });
+      this.ports.ws = await listen(http, opts.mqttWsPort, opts.host);
+      this.servers.push(http);
+    }
+    if (opts.mqttsPort !== undefined && opts.tls) {
+      const tls = createTlsServer(
+        {
+          cert: readFileSync(opts.tls.cert),
+          key: readFileSync(opts.tls.key),
+          ...(opts.tls.ca ? { ca: readFileSync(opts.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        this.aedes.handle,
+      );
+      this.ports.mqtts = await listen(tls, opts.mqttsPort, opts.host);
+      this.servers.push(tls);
+    }
+  }
+
+  /** Publishes from the gateway to a device topic (feedback, retained config). */
+  publish(topic: string, payload: unknown, retain = false): void {
+    this.aedes.publish(
+      { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain, dup: false },
+      (err) => err && this.log.warn({ topic, err: err.message }, 'gateway publish failed'),
+    );
+  }
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  /** Stops accepting connections, closes clients, then the broker. */
+  async close(): Promise<void> {
+    for (const s of this.servers) s.close();
+    this.wss?.close();
+    if (this.aedes) await new Promise<void>((r) => this.aedes.close(() => r()));
+    this.servers = [];
+  }
+}
+
+function listen(server: Server | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+function remoteAddress(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: { remoteAddress?: string } }).conn;
+  return conn?.remoteAddress;
+}
+
+function tlsCommonName(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: TLSSocket }).conn;
+  if (!conn || typeof (conn as TLSSocket).getPeerCertificate !== 'function') return undefined;
+  const cert = (conn as TLSSocket).getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
+}

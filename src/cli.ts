@@ -1,0 +1,181 @@
+// `mag` — the command line of the gateway.
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ConfigError, PACKAGE_ROOT, loadConfig, type Config } from './config.ts';
+import { startGateway, type Gateway } from './gateway.ts';
+import { openStateDb } from './store/db.ts';
+import { Tokens, type Role } from './store/tokens.ts';
+import { Registry } from './store/registry.ts';
+import { AuditLog, verifyAuditChain } from './store/audit.ts';
+import { loadProfiles } from './metrology/profile-loader.ts';
+import { validateDevice } from './metrology/index.ts';
+
+const HELP = `mag — MAG, the Measurement Assurance Gateway
+
+Usage: mag <command> [options]
+
+Commands:
+  start                      run the gateway (MQTT broker + HTTP API + ingest)
+  demo                       run the gateway with the embedded store and the simulated demo fleet
+  simulate --fleet <file>    run a simulated fleet against a gateway (mag simulate --help)
+  token create --role <admin|operator|inspector> --name <name> [--tenant <id>] [--regions VN-HN,VN-BG]
+                             create an API token in the data directory's store (printed once)
+  tenant add --id <id> --name <name> --region <VN-HN>
+                             register an enterprise
+  device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
+                             register an instrument; prints its MQTT secret once
+  audit verify               check the audit log's hash chain
+  --help                     this text
+
+Configuration is by environment variable (MAG_DATA_DIR, MAG_MQTT_PORT, MAG_HTTP_PORT,
+MAG_INFLUX_URL, …; see README). A .env file in the working directory is read too.
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`mag: ${message}\n`);
+  process.exit(2);
+}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+async function runUntilSignal(g: Gateway, extra?: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    g.log.info({ signal }, 'shutting down: closing listeners, committing the journal, flushing the sink');
+    await extra?.();
+    await g.stop(10_000);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function start(): Promise<void> {
+  const c = config();
+  let g: Gateway;
+  try {
+    g = await startGateway(c);
+  } catch (e) {
+    fail(`could not start: ${(e as Error).message}`);
+  }
+  await runUntilSignal(g);
+}
+
+async function demo(): Promise<void> {
+  const env = { ...process.env };
+  env.MAG_DATA_DIR ??= './data/demo';
+  env.MAG_ADMIN_TOKEN ??= `demo-admin-${randomBytes(12).toString('hex')}`;
+  delete env.MAG_INFLUX_URL;
+  let c: Config;
+  try {
+    c = loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  const g = await startGateway(c);
+  const host = c.host === '0.0.0.0' ? '127.0.0.1' : c.host;
+  const api = `http://${host}:${g.ports.http}`;
+  const { runFleet } = await import('../simulators/fleet.ts');
+  const controller = new AbortController();
+  // Tokens for the two people who use the console.
+  const inspector = g.tokens.create({ role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' }, 'demo', new Date()).token;
+  process.stdout.write(
+    `\nMAG demo running (embedded store in ${c.dataDir})\n` +
+      `  API docs        ${api}/docs\n` +
+      `  alerts (SSE)    ${api}/api/v1/alerts/stream\n` +
+      `  metrics         ${api}/metrics\n` +
+      `  MQTT            mqtt://${host}:${g.ports.mqtt}\n` +
+      `  admin token     ${c.adminToken}\n` +
+      `  inspector token ${inspector}\n` +
+      `  try: curl -H "Authorization: Bearer ${inspector}" ${api}/api/v1/alerts\n\n`,
+  );
+  void runFleet({
+    fleet: join(PACKAGE_ROOT, 'simulators/fleets/demo.json'),
+    apiUrl: api,
+    mqttUrl: `mqtt://${host}:${g.ports.mqtt}`,
+    adminToken: c.adminToken,
+    durationSeconds: Infinity,
+    signal: controller.signal,
+    log: (line) => g.log.info({ simulator: true }, line),
+  }).catch((e: Error) => g.log.error({ err: e.message }, 'demo fleet stopped'));
+  await runUntilSignal(g, async () => controller.abort());
+}
+
+function storeCommand(args: string[]): void {
+  const c = config();
+  const [what, verb, ...rest] = args;
+  const db = openStateDb(c.dataDir);
+  const now = new Date();
+  try {
+    if (what === 'token' && verb === 'create') {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, regions: { type: 'string' } } });
+      if (!values.role || !['admin', 'operator', 'inspector'].includes(values.role)) fail('--role must be admin, operator or inspector');
+      if (!values.name) fail('--name is required');
+      if (values.role === 'operator' && !values.tenant) fail('an operator token needs --tenant');
+      if (values.role === 'inspector' && !values.regions) fail('an inspector token needs --regions (e.g. VN-HN,VN-BG)');
+      const t = new Tokens(db).create({ role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) }, 'cli', now);
+      new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
+      process.stdout.write(`${t.token}\n`);
+    } else if (what === 'tenant' && verb === 'add') {
+      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' } } });
+      if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
+      if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
+      new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region }, now);
+      new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
+      process.stdout.write(`tenant ${values.id} registered\n`);
+    } else if (what === 'device' && verb === 'add') {
+      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, tenant: { type: 'string' }, type: { type: 'string' }, serial: { type: 'string' }, class: { type: 'string' } } });
+      if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
+      if (!values.tenant || !values.type || !values.serial) fail('--tenant, --type and --serial are required');
+      const profiles = loadProfiles(c.profilesDir);
+      const profile = profiles.get(values.type);
+      if (!profile) fail(`--type must be one of ${[...profiles.keys()].join(', ')}`);
+      const d = { id: values.id, tenant: values.tenant, type: values.type, serial: values.serial, ...(values.class ? { class: values.class } : {}) };
+      const problems = validateDevice(profile, d);
+      if (problems.length) fail(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+      const { secret } = new Registry(db).createDevice(d, now);
+      new AuditLog(db).append('cli', 'device.create', values.id, { tenant: values.tenant, type: values.type }, now);
+      process.stdout.write(`device ${values.id} registered; MQTT username ${values.id}, password (shown once):\n${secret}\n`);
+    } else if (what === 'audit' && verb === 'verify') {
+      const r = verifyAuditChain(db);
+      if (r.ok) process.stdout.write(`audit chain intact: ${r.entries} entries\n`);
+      else {
+        process.stdout.write(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason}\n`);
+        process.exitCode = 1;
+      }
+    } else {
+      fail(`unknown command "${args.join(' ')}"; see mag --help`);
+    }
+  } catch (e) {
+    fail((e as Error).message);
+  } finally {
+    db.close();
+  }
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+  process.stdout.write(HELP);
+} else if (cmd === 'start') {
+  await start();
+} else if (cmd === 'demo') {
+  await demo();
+} else if (cmd === 'simulate') {
+  const { simulateCommand } = await import('../simulators/cli.ts');
+  process.exitCode = await simulateCommand(rest);
+} else if (['token', 'tenant', 'device', 'audit'].includes(cmd)) {
+  storeCommand([cmd, ...rest]);
+} else {
+  fail(`unknown command "${cmd}"; see mag --help`);
+}

@@ -1,0 +1,259 @@
+// Composition root: store → sink → journal → forwarder → ingest → broker → API.
+import { serve, type ServerType } from '@hono/node-server';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openStateDb, type Db } from './store/db.ts';
+import { Registry, type Device } from './store/registry.ts';
+import { Tokens } from './store/tokens.ts';
+import { AuditLog } from './store/audit.ts';
+import { AlertBook } from './alerts/alert-book.ts';
+import { Assurance } from './alerts/assurance.ts';
+import { loadProfiles } from './metrology/profile-loader.ts';
+import type { InstrumentProfile } from './metrology/profile.ts';
+import { createSink } from './sinks/create-sink.ts';
+import type { Sink, Point } from './sinks/sink.ts';
+import { Journal, JournalFullError } from './journal/journal.ts';
+import { Forwarder } from './journal/forwarder.ts';
+import { Ingest, type MessageKind } from './ingest/ingest.ts';
+import { Broker, type DeviceTopic } from './broker/broker.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { createApi } from './api/app.ts';
+import { AlertNotifier } from './alerts/notifier.ts';
+import { StatusSchema } from './ingest/payloads.ts';
+
+export interface GatewayOptions {
+  log?: Logger;
+  /** The clock (tests inject one). */
+  now?: () => Date;
+}
+
+export interface Gateway {
+  config: Config;
+  ports: { mqtt: number; http: number; ws?: number; mqtts?: number };
+  db: Db;
+  registry: Registry;
+  tokens: Tokens;
+  audit: AuditLog;
+  alerts: AlertBook;
+  assurance: Assurance;
+  journal: Journal;
+  forwarder: Forwarder;
+  sink: Sink;
+  broker: Broker;
+  profiles: Map<string, InstrumentProfile>;
+  log: Logger;
+  /** Re-evaluates verification of every device now (normally once a minute). */
+  reviewVerifications(): void;
+  /** Graceful stop: stop accepting, commit in-flight journal writes, flush to the sink within `drainMs`. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const now = options.now ?? (() => new Date());
+  const profiles = loadProfiles(config.profilesDir);
+  const db = openStateDb(config.dataDir);
+  const registry = new Registry(db);
+  const tokens = new Tokens(db);
+  tokens.setBootstrapAdmin(config.adminToken);
+  const audit = new AuditLog(db);
+  const alerts = new AlertBook(db);
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  const sink = createSink({
+    influxUrl: config.influx.url,
+    influxApi: config.influx.api,
+    influxDb: config.influx.db,
+    influxUser: config.influx.user,
+    influxPassword: config.influx.password,
+    influxOrg: config.influx.org,
+    influxBucket: config.influx.bucket,
+    influxToken: config.influx.token,
+    dataDir: config.dataDir,
+  });
+  try {
+    await sink.init();
+  } catch (e) {
+    log.warn({ sink: sink.kind, err: (e as Error).message }, 'time-series sink not reachable at start; journaling until it is');
+  }
+  const journal = new Journal({ dir: config.dataDir, ...config.journal });
+  const insertDeadLetter = db.prepare('INSERT INTO dead_letters (at, sink, reason, device, tenant, point) VALUES (?, ?, ?, ?, ?, ?)');
+  const forwarder = new Forwarder(
+    journal,
+    sink,
+    { add: (kind: string, reason: string, p: Point) => insertDeadLetter.run(now().toISOString(), kind, reason, p.tags.device ?? null, p.tags.tenant ?? null, JSON.stringify(p)) },
+    log,
+    config.sink,
+  );
+  const ingest = new Ingest(
+    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
+    config.limits,
+  );
+  const metrics = new GatewayMetrics();
+
+  let broker!: Broker;
+  const publishConfig = (device: Device, force = false) => {
+    const standing = assurance.reviewVerification(device, now(), force);
+    if (standing) broker.publish(`instruments/${device.id}/config`, standing, true);
+  };
+
+  const onDeviceMessage = async (deviceId: string, topic: DeviceTopic, payload: Buffer, _qos: number, _retain: boolean): Promise<void> => {
+    const device = registry.device(deviceId);
+    if (!device) throw new Error(`device ${deviceId} is no longer registered`);
+    const receivedAt = now();
+    registry.markSeen(deviceId, receivedAt.getTime());
+    if (topic === 'status') {
+      handleStatus(device, payload, receivedAt);
+      return;
+    }
+    const result = ingest.handle(device, topic as MessageKind, payload, receivedAt.getTime());
+    metrics.countMessage(topic, result.points.length, result.rejections.length);
+    if (result.points.length > 0) {
+      if (journal.fill > 0.9) raiseJournalCapacity(receivedAt);
+      try {
+        await journal.append(result.points, receivedAt.getTime());
+      } catch (e) {
+        if (e instanceof JournalFullError) metrics.journalRefused.inc();
+        throw e;
+      }
+    }
+    assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
+    if (result.rejections.length > 0) {
+      for (const r of result.rejections) broker.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
+    }
+  };
+
+  const handleStatus = (device: Device, payload: Buffer, at: Date) => {
+    let state: string | undefined;
+    try {
+      const parsed = StatusSchema.safeParse(JSON.parse(payload.toString('utf8')));
+      if (parsed.success) state = parsed.data.state;
+    } catch {
+      /* fall through: rejected below */
+    }
+    if (!state) {
+      assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors: [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }] }] }, payload, at);
+      return;
+    }
+    if (state === 'offline') {
+      assurance.raise(device, 'offline', '', 'warning', 'Device reported offline (status / last will)', { state, at: at.toISOString() }, at, false);
+    } else if (state === 'online') {
+      alerts.clear(device.id, 'offline', '', 'device reported online', at);
+    }
+  };
+
+  let lastCapacityAlert = 0;
+  const raiseJournalCapacity = (at: Date) => {
+    if (at.getTime() - lastCapacityAlert < 60_000) return;
+    lastCapacityAlert = at.getTime();
+    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, 'journal above 90 % of MAG_JOURNAL_MAX_BYTES');
+    // A gateway-wide alert, visible to admins (tenant "_gateway").
+    alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError } }, at);
+  };
+
+  broker = new Broker(
+    registry,
+    {
+      onDeviceMessage,
+      onConnect: (id) => {
+        metrics.connects.inc();
+        const d = registry.device(id);
+        if (d) {
+          registry.markSeen(id, now().getTime());
+          alerts.clear(id, 'offline', '', 'device connected', now());
+        }
+      },
+      onAuthFailure: (clientId, address, reason) => {
+        metrics.authFailures.inc({ protocol: 'mqtt' });
+        audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now());
+      },
+      onAclDenied: (id, what) => {
+        metrics.aclDenied.inc();
+        audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now());
+      },
+    },
+    { host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes },
+    log,
+  );
+  await broker.start();
+  forwarder.start();
+
+  const notifier = new AlertNotifier(db, alerts, registry, log, now);
+  notifier.start();
+
+  // Verification standing: at start, then once a minute; offline by silence; escalation.
+  const reviewVerifications = () => {
+    for (const d of registry.listDevices()) publishConfig(d);
+  };
+  reviewVerifications();
+  const minute = setInterval(() => {
+    try {
+      reviewVerifications();
+      registry.flushLastSeen();
+      const t = now();
+      for (const d of registry.listDevices()) {
+        const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? 600) * 1000;
+        if (d.lastSeenAt && t.getTime() - Date.parse(d.lastSeenAt) > 3 * interval) {
+          assurance.raise(d, 'offline', '', 'warning', `No message for ${Math.round((t.getTime() - Date.parse(d.lastSeenAt)) / 60000)} min (expected every ${interval / 1000} s)`, { lastSeenAt: d.lastSeenAt }, t, true);
+        }
+      }
+      alerts.escalate(t, config.alerts.escalationMinutes * 60_000);
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'periodic review failed');
+    }
+  }, 60_000);
+  minute.unref();
+
+  const gateway: Gateway = {
+    config,
+    ports: { mqtt: broker.ports.mqtt!, http: 0, ws: broker.ports.ws, mqtts: broker.ports.mqtts },
+    db,
+    registry,
+    tokens,
+    audit,
+    alerts,
+    assurance,
+    journal,
+    forwarder,
+    sink,
+    broker,
+    profiles,
+    log,
+    reviewVerifications,
+    stop: async () => {},
+  };
+
+  const app = createApi({ gateway, metrics, notifier, now, publishConfig });
+  metrics.bind(gateway);
+  let http: ServerType;
+  const httpPort = await new Promise<number>((resolve, reject) => {
+    const tlsOpts = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
+    http = serve(
+      { fetch: app.fetch, port: config.httpPort, hostname: config.host, ...(tlsOpts ? { createServer: createHttpsServer, serverOptions: tlsOpts } : {}) },
+      (info) => resolve(info.port),
+    );
+    http.once('error', reject);
+  });
+  gateway.ports.http = httpPort;
+  log.info({ mqtt: gateway.ports.mqtt, http: httpPort, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
+
+  let stopped = false;
+  gateway.stop = async (drainMs = 5000) => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(minute);
+    notifier.stop();
+    await broker.close();
+    journal.commit();
+    await forwarder.stop(drainMs);
+    await new Promise<void>((r) => http.close(() => r()));
+    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    journal.close();
+    registry.flushLastSeen();
+    await sink.close();
+    db.close();
+    log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');
+  };
+  return gateway;
+}

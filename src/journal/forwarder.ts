@@ -1,0 +1,130 @@
+// Drains the journal to the sink in batches; the cursor advances (entries are deleted) only
+// after the sink confirms. Transient failures back off and retry forever; lines the sink
+// refuses are isolated by splitting the batch and go to the dead-letter store.
+import type { Journal } from './journal.ts';
+import { SinkRejectedError, type Point, type Sink } from '../sinks/sink.ts';
+import type { Logger } from '../log.ts';
+
+export interface DeadLetterStore {
+  add(sink: string, reason: string, point: Point): void;
+}
+
+export interface ForwarderOptions {
+  batch: number;
+  retryMaxMs: number;
+  retryMinMs?: number;
+}
+
+export class Forwarder {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private cursor = 0;
+  private failures = 0;
+  /** True while the sink accepts writes (for /readyz). */
+  sinkHealthy = true;
+  lastError: string | undefined;
+  readonly totals = { deliveredPoints: 0, deadLetters: 0, batches: 0, failedWrites: 0 };
+  /** Points per second over the recent batches (exponentially smoothed). */
+  drainRate = 0;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly sink: Sink,
+    private readonly deadLetters: DeadLetterStore,
+    private readonly log: Logger,
+    private readonly opts: ForwarderOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.journal.onCommit(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight; with `drainMs`, first keeps delivering for up to that long. */
+  async stop(drainMs = 0): Promise<void> {
+    if (drainMs > 0 && this.journal.backlogPoints > 0 && this.sinkHealthy) {
+      const deadline = Date.now() + drainMs;
+      while (Date.now() < deadline && this.journal.backlogPoints > 0 && this.sinkHealthy) await sleep(20);
+    }
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const entries = this.journal.read(this.cursor, this.opts.batch);
+      if (entries.length === 0) {
+        await this.idle(1000);
+        continue;
+      }
+      const points = entries.flatMap((e) => e.points);
+      const lastId = entries[entries.length - 1].id;
+      const started = performance.now();
+      try {
+        await this.writeIsolating(points);
+        this.journal.release(lastId);
+        this.cursor = lastId;
+        this.totals.deliveredPoints += points.length;
+        this.totals.batches++;
+        const secs = Math.max((performance.now() - started) / 1000, 1e-4);
+        const rate = points.length / secs;
+        this.drainRate = this.drainRate === 0 ? rate : 0.8 * this.drainRate + 0.2 * rate;
+        if (!this.sinkHealthy) this.log.info({ sink: this.sink.kind, backlog: this.journal.backlogPoints }, 'sink reachable again; draining the journal');
+        this.sinkHealthy = true;
+        this.failures = 0;
+        this.lastError = undefined;
+        if (this.totals.batches % 200 === 0) this.journal.reclaim();
+      } catch (e) {
+        this.totals.failedWrites++;
+        this.failures++;
+        this.lastError = (e as Error).message;
+        const wait = Math.min(this.opts.retryMaxMs, (this.opts.retryMinMs ?? 100) * 2 ** Math.min(this.failures - 1, 16));
+        if (this.sinkHealthy || this.failures % 10 === 0) {
+          this.log.warn({ sink: this.sink.kind, err: this.lastError, retryInMs: wait, backlog: this.journal.backlogPoints }, 'sink write failed; the journal keeps the data and the forwarder retries');
+        }
+        this.sinkHealthy = false;
+        await this.idle(wait + Math.random() * wait * 0.2);
+      }
+    }
+  }
+
+  /** Writes points; when the sink refuses the batch, splits it to find and dead-letter the bad lines. */
+  private async writeIsolating(points: Point[]): Promise<void> {
+    try {
+      await this.sink.write(points);
+    } catch (e) {
+      if (!(e instanceof SinkRejectedError)) throw e;
+      if (points.length === 1) {
+        this.deadLetters.add(this.sink.kind, e.message, points[0]);
+        this.totals.deadLetters++;
+        this.log.warn({ sink: this.sink.kind, device: points[0].tags.device, measurement: points[0].measurement, reason: e.message }, 'point refused by the sink; moved to the dead-letter store');
+        return;
+      }
+      const mid = Math.ceil(points.length / 2);
+      await this.writeIsolating(points.slice(0, mid));
+      await this.writeIsolating(points.slice(mid));
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,180 @@
+// The ingest journal: accepted points are committed here, durably, before a QoS 1 PUBACK.
+// Appends are group-committed (one SQLite transaction per few milliseconds). Delivered
+// entries are deleted, so the rows left are exactly the backlog.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Point } from '../sinks/sink.ts';
+
+export interface JournalEntry {
+  id: number;
+  receivedAt: number;
+  points: Point[];
+}
+
+export class JournalFullError extends Error {
+  constructor(readonly bytes: number, readonly cap: number) {
+    super(`journal full: ${bytes} of ${cap} bytes (MAG_JOURNAL_MAX_BYTES); refusing new messages until the sink drains it`);
+    this.name = 'JournalFullError';
+  }
+}
+
+export interface JournalOptions {
+  dir: string;
+  sync: 'full' | 'normal';
+  maxBytes: number;
+  /** Group-commit window in ms (0: commit on the next tick). */
+  commitMs: number;
+}
+
+interface Pending {
+  receivedAt: number;
+  body: string;
+  count: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class Journal {
+  readonly db: Database.Database;
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private insert: Database.Statement;
+  private bytes = 0;
+  private points = 0;
+  private pendingBytes = 0;
+  private closed = false;
+  private listeners = new Set<() => void>();
+  /** Totals since start, for /metrics. */
+  readonly totals = { appendedPoints: 0, commits: 0, refused: 0 };
+
+  constructor(private readonly opts: JournalOptions) {
+    mkdirSync(opts.dir, { recursive: true });
+    this.db = new Database(join(opts.dir, 'journal.db'));
+    this.db.pragma('auto_vacuum = INCREMENTAL');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS entries (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, points TEXT NOT NULL
+    )`);
+    this.insert = this.db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
+    const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries').get() as { b: number; n: number };
+    this.bytes = agg.b;
+    this.points = agg.n;
+  }
+
+  /** Bytes of undelivered points (committed and pending). */
+  get backlogBytes(): number {
+    return this.bytes + this.pendingBytes;
+  }
+  get backlogPoints(): number {
+    return this.points;
+  }
+  get capacity(): number {
+    return this.opts.maxBytes;
+  }
+  /** Fraction of the size cap in use, 0..1+. */
+  get fill(): number {
+    return this.backlogBytes / this.opts.maxBytes;
+  }
+
+  oldestReceivedAt(): number | undefined {
+    const r = this.db.prepare('SELECT received_at FROM entries ORDER BY id LIMIT 1').get() as { received_at: number } | undefined;
+    return r?.received_at;
+  }
+
+  /** Resolves once the points are durably committed. Rejects with JournalFullError at the cap. */
+  append(points: Point[], receivedAt: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('journal closed: the gateway is shutting down'));
+    const body = JSON.stringify(points);
+    if (this.bytes + this.pendingBytes + body.length > this.opts.maxBytes) {
+      this.totals.refused++;
+      return Promise.reject(new JournalFullError(this.bytes + this.pendingBytes, this.opts.maxBytes));
+    }
+    this.pendingBytes += body.length;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ receivedAt, body, count: points.length, resolve, reject });
+      if (!this.timer) {
+        this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commit(), this.opts.commitMs) : (setImmediate(() => this.commit()) as unknown as NodeJS.Timeout);
+      }
+    });
+  }
+
+  /** Commits every pending append in one transaction. */
+  commit(): void {
+    this.timer = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    let bytes = 0;
+    let count = 0;
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) {
+          this.insert.run(p.receivedAt, p.count, p.body);
+          bytes += p.body.length;
+          count += p.count;
+        }
+      })();
+    } catch (e) {
+      this.pendingBytes -= batch.reduce((s, p) => s + p.body.length, 0);
+      const err = new Error(`journal commit failed: ${(e as Error).message}`);
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    this.pendingBytes -= bytes;
+    this.bytes += bytes;
+    this.points += count;
+    this.totals.appendedPoints += count;
+    this.totals.commits++;
+    for (const p of batch) p.resolve();
+    for (const l of this.listeners) l();
+  }
+
+  /** Called after each commit (the forwarder wakes up). */
+  onCommit(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Up to `maxPoints` points (at least one entry) after `afterId`, oldest first. */
+  read(afterId: number, maxPoints: number): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    let n = 0;
+    const stmt = this.db.prepare('SELECT id, received_at, count, points FROM entries WHERE id > ? ORDER BY id LIMIT 1000');
+    let cursor = afterId;
+    while (n < maxPoints) {
+      const rows = stmt.all(cursor) as { id: number; received_at: number; count: number; points: string }[];
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        if (n > 0 && n + r.count > maxPoints) return out;
+        out.push({ id: r.id, receivedAt: r.received_at, points: JSON.parse(r.points) as Point[] });
+        n += r.count;
+        cursor = r.id;
+      }
+    }
+    return out;
+  }
+
+  /** Deletes entries up to and including `id`: they are delivered. */
+  release(uptoId: number): void {
+    const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries WHERE id <= ?').get(uptoId) as { b: number; n: number };
+    this.db.prepare('DELETE FROM entries WHERE id <= ?').run(uptoId);
+    this.bytes -= agg.b;
+    this.points -= agg.n;
+  }
+
+  /** Returns freed pages to the file system (delivered segments reclaimed). */
+  reclaim(): void {
+    this.db.pragma('incremental_vacuum');
+  }
+
+  /** Commits what is pending and refuses further appends. */
+  close(): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.commit();
+    this.closed = true;
+    this.db.close();
+  }
+}

@@ -1,0 +1,48 @@
+// Prometheus metrics (prom-client): counters on the hot path, gauges read at scrape time.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Gateway } from './gateway.ts';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly messages = new Counter({ name: 'mag_messages_total', help: 'Device messages received, by topic', labelNames: ['topic'], registers: [this.registry] });
+  readonly points = new Counter({ name: 'mag_points_accepted_total', help: 'Points accepted into the journal', registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'mag_rejected_total', help: 'Rejected readings/checks (failed validation), by topic', labelNames: ['topic'], registers: [this.registry] });
+  readonly journalRefused = new Counter({ name: 'mag_journal_refused_total', help: 'Messages refused because the journal reached MAG_JOURNAL_MAX_BYTES', registers: [this.registry] });
+  readonly connects = new Counter({ name: 'mag_mqtt_connects_total', help: 'Successful MQTT connections', registers: [this.registry] });
+  readonly authFailures = new Counter({ name: 'mag_auth_failures_total', help: 'Failed authentications', labelNames: ['protocol'], registers: [this.registry] });
+  readonly aclDenied = new Counter({ name: 'mag_mqtt_acl_denied_total', help: 'MQTT publish/subscribe refused by the topic ACL', registers: [this.registry] });
+  readonly httpRequests = new Counter({ name: 'mag_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mag_process_' });
+  }
+
+  countMessage(topic: string, points: number, rejections: number): void {
+    this.messages.inc({ topic });
+    if (points) this.points.inc(points);
+    if (rejections) this.rejected.inc({ topic }, rejections);
+  }
+
+  bind(g: Gateway): void {
+    const r = this.registry;
+    new Gauge({ name: 'mag_journal_backlog_points', help: 'Points in the journal not yet confirmed by the sink', registers: [r], collect() { this.set(g.journal.backlogPoints); } });
+    new Gauge({ name: 'mag_journal_backlog_bytes', help: 'Bytes of undelivered points in the journal', registers: [r], collect() { this.set(g.journal.backlogBytes); } });
+    new Gauge({ name: 'mag_journal_capacity_bytes', help: 'MAG_JOURNAL_MAX_BYTES', registers: [r], collect() { this.set(g.journal.capacity); } });
+    new Gauge({
+      name: 'mag_journal_oldest_age_seconds',
+      help: 'Age of the oldest undelivered journal entry',
+      registers: [r],
+      collect() {
+        const o = g.journal.oldestReceivedAt();
+        this.set(o === undefined ? 0 : Math.max(0, (Date.now() - o) / 1000));
+      },
+    });
+    new Gauge({ name: 'mag_sink_drain_rate_points_per_second', help: 'Recent rate at which the sink confirms points', registers: [r], collect() { this.set(g.forwarder.drainRate); } });
+    new Gauge({ name: 'mag_sink_delivered_points', help: 'Points confirmed by the sink since start', registers: [r], collect() { this.set(g.forwarder.totals.deliveredPoints); } });
+    new Gauge({ name: 'mag_sink_dead_letters', help: 'Points refused by the sink and moved to the dead-letter store since start', registers: [r], collect() { this.set(g.forwarder.totals.deadLetters); } });
+    new Gauge({ name: 'mag_sink_up', help: '1 when the last sink write succeeded', registers: [r], collect() { this.set(g.forwarder.sinkHealthy ? 1 : 0); } });
+    new Gauge({ name: 'mag_mqtt_clients', help: 'Connected MQTT clients', registers: [r], collect() { this.set(g.broker.connectedClients); } });
+    new Gauge({ name: 'mag_alerts_open', help: 'Open or acknowledged alerts', registers: [r], collect() { this.set(g.alerts.openCount()); } });
+    new Gauge({ name: 'mag_devices', help: 'Registered devices', registers: [r], collect() { this.set(g.registry.listDevices().length); } });
+  }
+}

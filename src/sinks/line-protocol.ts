@@ -1,0 +1,135 @@
+// InfluxDB line protocol (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/)
+// for CONTRACT §3 points, with millisecond timestamps. Shared by the v1 and v2 adapters.
+//
+// Escaping follows the official clients (influxdb-client-js, Telegraf):
+// - measurement: `,` and space are backslash-escaped;
+// - tag keys, tag values, field keys: `,`, `=` and space are backslash-escaped;
+// - in all three, newline, carriage return and tab are written as the two characters
+//   `\n`, `\r`, `\t` (line protocol cannot carry them raw outside a string field);
+// - string field values are double-quoted with `"` and `\` backslash-escaped;
+// - other backslashes are written as they are: InfluxDB 1.x unescapes only `\,`, `\=`, `\ `.
+//   A backslash at the END of a measurement, tag key/value or field key would escape the
+//   separator after it, and InfluxDB 1.6 refuses it whether doubled or not (measured), so
+//   such a point is a SinkRejectedError.
+// Tags with an empty key or value are left out (InfluxDB does not store empty tags).
+// Tags and fields are written in key order, which InfluxDB recommends for write speed.
+// Numbers are floats, except the INTEGER_FIELDS (`seq`), written with the `i` suffix.
+// Anything that line protocol cannot carry (NaN, ±Infinity, a non-integer `seq`, a point
+// without fields, a non-integer timestamp) is a SinkRejectedError naming the point, so the
+// forwarder isolates and dead-letters that point instead of retrying it forever.
+
+import { INTEGER_FIELDS, SinkRejectedError, type Point } from './sink.ts';
+
+const MEASUREMENT_SPECIAL = /[, \n\r\t]/;
+const KEY_SPECIAL = /[, =\n\r\t]/;
+const STRING_SPECIAL = /["\\]/;
+
+function escapeWith(s: string, withEquals: boolean): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    switch (c) {
+      case ',':
+        out += '\\,';
+        break;
+      case ' ':
+        out += '\\ ';
+        break;
+      case '=':
+        out += withEquals ? '\\=' : '=';
+        break;
+      case '\n':
+        out += '\\n';
+        break;
+      case '\r':
+        out += '\\r';
+        break;
+      case '\t':
+        out += '\\t';
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+/** Escapes a measurement name. */
+export function escapeMeasurement(s: string): string {
+  return MEASUREMENT_SPECIAL.test(s) ? escapeWith(s, false) : s;
+}
+
+/** Escapes a tag key, tag value or field key. */
+export function escapeKey(s: string): string {
+  return KEY_SPECIAL.test(s) ? escapeWith(s, true) : s;
+}
+
+/** A string field value, quoted. */
+export function quoteString(s: string): string {
+  return STRING_SPECIAL.test(s) ? '"' + s.replace(/["\\]/g, '\\$&') + '"' : '"' + s + '"';
+}
+
+function describe(p: Point, index: number): string {
+  const device = p.tags?.device;
+  return `point ${index} (${String(p.measurement)}${device ? ` device=${device}` : ''} ts=${String(p.ts)})`;
+}
+
+function fieldValue(p: Point, index: number, key: string, value: unknown): string {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) {
+      throw new SinkRejectedError(`${describe(p, index)}: field "${key}" is ${value}; InfluxDB cannot store NaN or Infinity`);
+    }
+    if (INTEGER_FIELDS.has(key)) {
+      if (!Number.isSafeInteger(value)) {
+        throw new SinkRejectedError(`${describe(p, index)}: integer field "${key}" is ${value}, not a safe integer`);
+      }
+      return value + 'i';
+    }
+    return String(value);
+  }
+  if (typeof value === 'string') return quoteString(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  throw new SinkRejectedError(`${describe(p, index)}: field "${key}" has unsupported type ${value === null ? 'null' : typeof value}`);
+}
+
+/** `s` unless it ends with a backslash, which would escape the separator after it. */
+function checkEnd(p: Point, index: number, what: string, s: string, tagKey?: string): string {
+  if (s.charCodeAt(s.length - 1) !== 92) return s;
+  const label = tagKey === undefined ? what : `${what} ${tagKey}`;
+  throw new SinkRejectedError(`${describe(p, index)}: ${label} ${JSON.stringify(s)} ends with a backslash, which line protocol cannot carry`);
+}
+
+/** One line (no trailing newline). Throws SinkRejectedError for a point line protocol cannot carry. */
+export function pointToLine(p: Point, index = 0): string {
+  if (typeof p.measurement !== 'string' || (p.measurement as string) === '') {
+    throw new SinkRejectedError(`${describe(p, index)}: measurement is empty`);
+  }
+  if (!Number.isSafeInteger(p.ts)) {
+    throw new SinkRejectedError(`${describe(p, index)}: ts must be an integer of epoch milliseconds`);
+  }
+  let line = escapeMeasurement(checkEnd(p, index, 'measurement', p.measurement));
+  const tagKeys = Object.keys(p.tags ?? {}).sort();
+  for (const k of tagKeys) {
+    const v = p.tags[k];
+    if (k === '' || v === undefined || v === null || v === '') continue;
+    line += ',' + escapeKey(checkEnd(p, index, 'tag key', k)) + '=' + escapeKey(checkEnd(p, index, 'tag', String(v), k));
+  }
+  const fieldKeys = Object.keys(p.fields ?? {}).sort();
+  let sep = ' ';
+  for (const k of fieldKeys) {
+    const v = p.fields[k];
+    if (v === undefined) continue;
+    if (k === '') throw new SinkRejectedError(`${describe(p, index)}: a field key is empty`);
+    line += sep + escapeKey(checkEnd(p, index, 'field key', k)) + '=' + fieldValue(p, index, k, v);
+    sep = ',';
+  }
+  if (sep === ' ') throw new SinkRejectedError(`${describe(p, index)}: a point needs at least one field`);
+  return line + ' ' + p.ts;
+}
+
+/** Line protocol for `points`, one line each, `\n`-separated, ms timestamps. */
+export function toLineProtocol(points: Point[]): string {
+  const lines = new Array<string>(points.length);
+  for (let i = 0; i < points.length; i++) lines[i] = pointToLine(points[i], i);
+  return lines.join('\n');
+}
