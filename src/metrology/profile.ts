@@ -152,6 +152,12 @@ export const TransactionAuditSchema = z.strictObject({
   priceRounding: nonNegative,
   /** Largest accepted |(totalizerEnd − totalizerStart) − volume| and |totalizerStart − previous totalizerEnd|, canonical unit. */
   volumeTolerance: nonNegative,
+  /**
+   * Step the volume is displayed/sent with (canonical unit). When a dispenser computes the amount from its
+   * unrounded volume (pay-by-amount presets), amount may differ from volume × unitPrice by unitPrice × step/2;
+   * that much is accepted on top of priceRounding. Default 0.
+   */
+  volumeRounding: nonNegative.optional(),
 });
 export type TransactionAudit = z.infer<typeof TransactionAuditSchema>;
 

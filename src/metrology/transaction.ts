@@ -28,7 +28,7 @@ function beyond(diff: number, tolerance: number, scale: number): boolean {
 /**
  * Audits one transaction. `previousTotalizerEnd` is the totalizerEnd of the previous transaction of the SAME
  * nozzle (undefined for the first one seen). Findings:
- * - price: |amount − volume × unitPrice| > priceRounding;
+ * - price: |amount − volume × unitPrice| > priceRounding + |unitPrice| × volumeRounding / 2;
  * - tamper: |(totalizerEnd − totalizerStart) − volume| > volumeTolerance (totalizer jump ≠ volume);
  * - tamper: |totalizerStart − previousTotalizerEnd| > volumeTolerance (volume dispensed outside a transaction,
  *   or a totalizer reset/rollback).
@@ -36,11 +36,12 @@ function beyond(diff: number, tolerance: number, scale: number): boolean {
 export function auditTransaction(tx: Transaction, previousTotalizerEnd: number | undefined, opts: TransactionAudit): TransactionFinding[] {
   const findings: TransactionFinding[] = [];
   const expectedAmount = tx.volume * tx.unitPrice;
-  if (beyond(tx.amount - expectedAmount, opts.priceRounding, expectedAmount)) {
+  const allowedAmount = opts.priceRounding + (Math.abs(tx.unitPrice) * (opts.volumeRounding ?? 0)) / 2;
+  if (beyond(tx.amount - expectedAmount, allowedAmount, expectedAmount)) {
     findings.push({
       kind: 'price',
-      message: `nozzle ${tx.nozzle} transaction ${tx.seq}: amount ${tx.amount} ≠ volume ${tx.volume} × unit price ${tx.unitPrice} = ${round(expectedAmount)} (difference ${round(tx.amount - expectedAmount)}, allowed ±${opts.priceRounding})`,
-      details: { seq: tx.seq, nozzle: tx.nozzle, product: tx.product, amount: tx.amount, expectedAmount, difference: tx.amount - expectedAmount, priceRounding: opts.priceRounding },
+      message: `nozzle ${tx.nozzle} transaction ${tx.seq}: amount ${tx.amount} ≠ volume ${tx.volume} × unit price ${tx.unitPrice} = ${round(expectedAmount)} (difference ${round(tx.amount - expectedAmount)}, allowed ±${round(allowedAmount)})`,
+      details: { seq: tx.seq, nozzle: tx.nozzle, product: tx.product, amount: tx.amount, expectedAmount, difference: tx.amount - expectedAmount, allowed: allowedAmount },
     });
   }
   const totalizerDelta = tx.totalizerEnd - tx.totalizerStart;

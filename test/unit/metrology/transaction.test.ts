@@ -26,6 +26,16 @@ describe('auditTransaction', () => {
     expect(auditTransaction(tx({ amount: 506000.8 }), 1000, opts)).toEqual([]);
   });
 
+  it('pay-by-amount: 50 000 đ at 23 800 đ/L shows 2.10 L (= 49 980 đ); allowed 1 + 23 800 × 0.01/2 = 120 đ', () => {
+    const preset = tx({ volume: 2.1, unitPrice: 23800, amount: 50000, totalizerStart: 1000, totalizerEnd: 1002.1 });
+    expect(auditTransaction(preset, 1000, opts)).toEqual([]);
+    // 200 đ off is beyond 120 đ
+    const f = auditTransaction({ ...preset, amount: 50180 }, 1000, opts);
+    expect(f.map((x) => x.kind)).toEqual(['price']);
+    // with the bare options of the brief (no volumeRounding), only priceRounding applies
+    expect(auditTransaction(preset, 1000, { priceRounding: 1, volumeTolerance: 0.01 }).map((x) => x.kind)).toEqual(['price']);
+  });
+
   it('tamper: totalizer advanced 25.50 L for a 25.30 L transaction', () => {
     const f = auditTransaction(tx({ totalizerEnd: 1025.5, amount: 506000 }), 1000, opts);
     expect(f.map((x) => [x.kind, x.details.check])).toEqual([['tamper', 'totalizer-volume']]);
