@@ -18,19 +18,18 @@ export interface MetrologyContext {
  */
 export function channelUnitFactor(ch: Channel, unit: string, path = 'unit'): { factor: number } | FieldError {
   const code = resolveUnit(unit, ch.unitAliases);
-  const aliases = Object.entries(ch.unitAliases)
-    .filter(([, to]) => ch.units.includes(to))
-    .map(([from]) => from);
-  const allowed = `${ch.units.join(', ')}${aliases.length ? ` (or ${aliases.join(', ')})` : ''}`;
+  const factor = ch.units.includes(code) ? conversionFactor(code, ch.canonicalUnit) : undefined;
+  if (factor !== undefined) return { factor };
+  // Error path only: build the message.
   const where = `${ch.type}${ch.gas ? ` (${ch.gas})` : ''}`;
   if (!ch.units.includes(code)) {
+    const aliases = Object.entries(ch.unitAliases)
+      .filter(([, to]) => ch.units.includes(to))
+      .map(([from]) => from);
+    const allowed = `${ch.units.join(', ')}${aliases.length ? ` (or ${aliases.join(', ')})` : ''}`;
     return { path, message: `unit "${unit}" is not accepted for ${where}: one of ${allowed}` };
   }
-  const factor = conversionFactor(code, ch.canonicalUnit);
-  if (factor === undefined) {
-    return { path, message: `unit "${unit}" does not convert to ${ch.canonicalUnit} for ${where}` };
-  }
-  return { factor };
+  return { path, message: `unit "${unit}" does not convert to ${ch.canonicalUnit} for ${where}` };
 }
 
 const REGIMES: readonly Regime[] = ['verification', 'inService'];
