@@ -1,0 +1,232 @@
+// InfluxV1Sink against a real InfluxDB 1.x started by test/support/influxd.ts.
+// If influxd is not installed, beforeAll fails with the harness's install instructions.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InfluxV1Sink } from '../../src/sinks/influx-v1.ts';
+import { SinkRejectedError, type Point } from '../../src/sinks/sink.ts';
+import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
+
+const T0 = Date.parse('2026-11-21T08:00:00.000Z');
+
+const reading = (seq: number, over: Partial<Point> = {}): Point => ({
+  measurement: 'reading',
+  tags: { tenant: 'acme', device: 'gas-1', type: 'gas-detector', quantity: 'concentration', gas: 'CO' },
+  fields: { value: 12.5 + seq, raw: 12.5 + seq, seq, status: 'ok' },
+  ts: T0 + seq * 1000,
+  ...over,
+});
+
+const check: Point = {
+  measurement: 'check',
+  tags: { tenant: 'acme', device: 'gas-1', type: 'gas-detector', gas: 'CO', point: 'span 50' },
+  fields: { indicated: 50.4, reference: 50, error: 0.4, mpe: 3, uncertainty: 0.6, decision: 'pass', legal: 'pass', seq: 77 },
+  ts: T0 + 5 * 60_000,
+};
+
+const transaction: Point = {
+  measurement: 'transaction',
+  tags: { tenant: 'acme', device: 'fuel-1', nozzle: '2', product: 'Diesel B7' },
+  fields: { volume: 20.06, unitPrice: 1.799, amount: 36.09, totalizerStart: 1000, totalizerEnd: 1020.06, seq: 9 },
+  ts: T0 + 7 * 60_000,
+};
+
+function rows(res: Awaited<ReturnType<InfluxdHandle['query']>>): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const s of res.results[0].series ?? []) {
+    for (const v of s.values) out.push({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) });
+  }
+  return out;
+}
+
+async function fieldTypes(influxd: InfluxdHandle, measurement: string, db: string): Promise<Record<string, string>> {
+  const res = await influxd.query(`SHOW FIELD KEYS FROM "${measurement}"`, db);
+  return Object.fromEntries((res.results[0].series?.[0].values ?? []).map((v) => [String(v[0]), String(v[1])]));
+}
+
+describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
+  let influxd: InfluxdHandle;
+  let sink: InfluxV1Sink;
+
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+    sink = new InfluxV1Sink({ url: influxd.url, database: 'mag', timeoutMs: 5_000 });
+  });
+
+  afterAll(async () => {
+    await sink?.close();
+    await influxd?.destroy();
+  });
+
+  it('creates the database on init, and init is idempotent', async () => {
+    await sink.init();
+    await sink.init();
+    const dbs = await influxd.query('SHOW DATABASES', 'mag');
+    expect(dbs.results[0].series?.[0].values.map((v) => v[0])).toContain('mag');
+    expect(await sink.ping()).toBe(true);
+  });
+
+  it('writes readings, checks and transactions with the CONTRACT §3 tags and fields', async () => {
+    await sink.write([reading(1), reading(2), check, transaction]);
+
+    const r = rows(await influxd.query(`SELECT * FROM reading WHERE device = 'gas-1' GROUP BY *`));
+    expect(r).toHaveLength(2);
+    expect(r[0]).toMatchObject({ tenant: 'acme', device: 'gas-1', type: 'gas-detector', quantity: 'concentration', gas: 'CO' });
+    expect(r[0]).toMatchObject({ time: T0 + 1000, value: 13.5, raw: 13.5, seq: 1, status: 'ok' });
+
+    const c = rows(await influxd.query(`SELECT * FROM "check" GROUP BY *`));
+    expect(c).toEqual([
+      {
+        tenant: 'acme', device: 'gas-1', type: 'gas-detector', gas: 'CO', point: 'span 50',
+        time: check.ts, indicated: 50.4, reference: 50, error: 0.4, mpe: 3, uncertainty: 0.6, decision: 'pass', legal: 'pass', seq: 77,
+      },
+    ]);
+
+    const t = rows(await influxd.query(`SELECT * FROM "transaction" GROUP BY *`));
+    expect(t).toEqual([
+      {
+        tenant: 'acme', device: 'fuel-1', nozzle: '2', product: 'Diesel B7',
+        time: transaction.ts, volume: 20.06, unitPrice: 1.799, amount: 36.09, totalizerStart: 1000, totalizerEnd: 1020.06, seq: 9,
+      },
+    ]);
+  });
+
+  it('stores seq as an integer field and the measured values as floats', async () => {
+    expect(await fieldTypes(influxd, 'reading', 'mag')).toEqual({ value: 'float', raw: 'float', seq: 'integer', status: 'string' });
+    expect(await fieldTypes(influxd, 'check', 'mag')).toEqual({
+      indicated: 'float', reference: 'float', error: 'float', mpe: 'float', uncertainty: 'float', decision: 'string', legal: 'string', seq: 'integer',
+    });
+    expect(await fieldTypes(influxd, 'transaction', 'mag')).toEqual({
+      volume: 'float', unitPrice: 'float', amount: 'float', totalizerStart: 'float', totalizerEnd: 'float', seq: 'integer',
+    });
+  });
+
+  it('stores a replayed point once', async () => {
+    await sink.write([reading(3)]);
+    await sink.write([reading(3), reading(3)]);
+    const res = await influxd.query(`SELECT count(seq) FROM reading WHERE device = 'gas-1' AND seq = 3`);
+    expect(res.results[0].series?.[0].values[0][1]).toBe(1);
+  });
+
+  it('refuses a field type conflict with a SinkRejectedError', async () => {
+    const bad = reading(4, { fields: { value: 'high', raw: 1, seq: 4, status: 'ok' } });
+    const err = await sink.write([bad]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkRejectedError);
+    expect((err as SinkRejectedError).status).toBe(400);
+    expect((err as Error).message).toMatch(/field type conflict/);
+  });
+
+  it('refuses a batch with one conflicting point (partial write) with a SinkRejectedError; the good points stay readable', async () => {
+    const good = reading(5);
+    const bad = reading(6, { fields: { value: 1, raw: 1, seq: 'six', status: 'ok' } });
+    const err = await sink.write([good, bad]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SinkRejectedError);
+    expect((err as Error).message).toMatch(/partial write|field type conflict/);
+  });
+
+  it('reads readings back newest first, honouring from/to/limit, with the extra tags', async () => {
+    await sink.write([7, 8, 9, 10].map((s) => reading(s)));
+    // a reading of another quantity/series of the same device, and of another device
+    await sink.write([
+      reading(11, { tags: { tenant: 'acme', device: 'gas-1', type: 'gas-detector', quantity: 'concentration', gas: 'H2S' } }),
+      reading(12, { tags: { tenant: 'acme', device: 'gas-2', type: 'gas-detector', quantity: 'concentration', gas: 'CO' } }),
+    ]);
+
+    const all = await sink.queryReadings({ device: 'gas-1', limit: 100 });
+    expect(all.map((r) => r.seq)).toEqual([11, 10, 9, 8, 7, 5, 3, 2, 1]);
+    expect(all[0]).toEqual({
+      ts: new Date(T0 + 11_000).toISOString(),
+      seq: 11,
+      quantity: 'concentration',
+      value: 23.5,
+      raw: 23.5,
+      status: 'ok',
+      tags: { gas: 'H2S' },
+    });
+
+    expect((await sink.queryReadings({ device: 'gas-1', limit: 3 })).map((r) => r.seq)).toEqual([11, 10, 9]);
+    expect((await sink.queryReadings({ device: 'gas-1', from: T0 + 2000, to: T0 + 8000, limit: 100 })).map((r) => r.seq)).toEqual([8, 7, 5, 3, 2]);
+    expect(await sink.queryReadings({ device: 'gas-1', limit: 0 })).toEqual([]);
+    expect(await sink.queryReadings({ device: "nobody' OR device = 'gas-1", limit: 10 })).toEqual([]);
+  });
+
+  it('reads checks and transactions back as points', async () => {
+    const checks = await sink.queryPoints('check', 'gas-1', undefined, undefined, 10);
+    expect(checks).toEqual([check]);
+    expect(await sink.queryPoints('transaction', 'fuel-1', T0, undefined, 10)).toEqual([transaction]);
+  });
+
+  it('round-trips awkward tag values and strings', async () => {
+    const odd: Point = {
+      measurement: 'reading',
+      tags: { tenant: 'a,b', device: 'odd', type: 't=1', quantity: 'q r', product: 'C:\\fuel, "premium"', nozzle: 'é ☃' },
+      fields: { value: 1, raw: 1, seq: 1, status: 'he said "no" \\ and\nleft' },
+      ts: T0,
+    };
+    await sink.write([odd]);
+    const [back] = await sink.queryPoints('reading', 'odd', undefined, undefined, 1);
+    expect(back).toEqual(odd);
+  });
+
+  it('round-trips any tag value (without a trailing backslash or control characters) and any string field', async () => {
+    const specials = ['a', 'Z', '0', ' ', ',', '=', '"', "'", '\\', '#', 'é', '☃', '😀'];
+    const tagValue = fc
+      .string({ unit: fc.constantFrom(...specials), minLength: 1, maxLength: 12 })
+      .filter((v) => !v.endsWith('\\'));
+    const stringField = fc.string({ unit: fc.constantFrom(...specials, '\n', '\t', '\r'), maxLength: 12 });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(tagValue, stringField), { minLength: 1, maxLength: 40 }), async (samples) => {
+        const device = `prop-${run++}`;
+        const points: Point[] = samples.map(([product, status], i) => ({
+          measurement: 'reading',
+          tags: { tenant: 'acme', device, type: 'fuel-dispenser', quantity: 'volume', product },
+          fields: { value: i / 3, raw: -(i + 1) * 1e-9, seq: i, status },
+          ts: T0 + i,
+        }));
+        await sink.write(points);
+        const back = await sink.queryPoints('reading', device, undefined, undefined, 1000);
+        expect(back.reverse()).toEqual(points);
+      }),
+      { numRuns: 15, seed: 20261121 },
+    );
+  });
+
+  it('writes 5,000 points in one request', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => reading(100 + i, { tags: { tenant: 'acme', device: 'bulk', type: 'barometer', quantity: 'pressure' } }));
+    const t0 = performance.now();
+    await sink.write(many);
+    console.log(`InfluxV1Sink: 5,000 points written in ${(performance.now() - t0).toFixed(1)} ms`);
+    const res = await influxd.query(`SELECT count(seq) FROM reading WHERE device = 'bulk'`);
+    expect(res.results[0].series?.[0].values[0][1]).toBe(5000);
+  });
+
+  it('throws a transient (not SinkRejectedError) error while InfluxDB is down, and works again after', async () => {
+    await influxd.stop();
+    try {
+      const err = await sink.write([reading(20)]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(SinkRejectedError);
+      expect((err as Error).message).toMatch(/will be retried/);
+      expect(await sink.ping()).toBe(false);
+      await expect(sink.queryReadings({ device: 'gas-1', limit: 1 })).rejects.toThrow(/query .* failed/);
+    } finally {
+      await influxd.restart();
+    }
+    await sink.write([reading(20)]);
+    expect(await sink.ping()).toBe(true);
+    expect((await sink.queryReadings({ device: 'gas-1', limit: 1 }))[0].seq).toBe(20);
+  });
+
+  it('re-creates a dropped database on the next write, which then succeeds on retry', async () => {
+    await influxd.query('DROP DATABASE mag', 'mag');
+    const err = await sink.write([reading(21)]).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(SinkRejectedError);
+    expect((err as Error).message).toMatch(/not found/);
+    await sink.write([reading(21)]);
+    expect((await sink.queryReadings({ device: 'gas-1', limit: 1 }))[0].seq).toBe(21);
+  });
+
+  it('refuses an unparsable point before sending it', async () => {
+    await expect(sink.write([reading(22, { fields: { value: Number.NaN } })])).rejects.toBeInstanceOf(SinkRejectedError);
+  });
+});
