@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# MAG gateway image. The app is TypeScript run by tsx (a runtime dependency): no build step.
+# Stage 1 installs the production dependencies (better-sqlite3 compiles from source when no
+# prebuilt binary matches, hence python3/make/g++); stage 2 is the slim runtime, non-root.
+ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    MAG_HOST=0.0.0.0 \
+    MAG_DATA_DIR=/data \
+    MAG_MQTT_PORT=1883 \
+    MAG_HTTP_PORT=8080
+WORKDIR /app
+# Code and dependencies stay owned by root (read-only to the gateway); only /data is writable.
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY bin ./bin
+COPY src ./src
+COPY devices ./devices
+COPY simulators ./simulators
+COPY dashboards ./dashboards
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME /data
+EXPOSE 1883 8080
+# Slim images have no curl: probe /healthz with node's own fetch.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MAG_HTTP_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "bin/mag.mjs", "start"]
