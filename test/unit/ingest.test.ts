@@ -1,0 +1,231 @@
+// Ingest, pure: one MQTT payload → points and rejections, with an in-memory context.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { Ingest, senmlToReadings, type IngestContext } from '../../src/ingest/ingest.ts';
+import { SenmlPackSchema } from '../../src/ingest/payloads.ts';
+import { loadProfiles } from '../../src/metrology/profile-loader.ts';
+import type { Device, StoredCertificate } from '../../src/store/registry.ts';
+
+const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+const NOW = Date.parse('2026-11-21T08:00:00.000Z');
+const MIN = 60_000;
+
+const cert = (device: string): StoredCertificate => ({
+  id: 1,
+  device,
+  kind: 'verification',
+  number: `V-${device}`,
+  issuedBy: 'QUATEST 1',
+  issuedAt: '2020-01-01T00:00:00Z',
+  validUntil: '2099-01-01T00:00:00Z',
+  createdAt: '2020-01-01T00:00:00Z',
+});
+
+const ctx: IngestContext = {
+  profile: (t) => profiles.get(t),
+  certificates: (d) => [cert(d)],
+  lastTotalizer: () => undefined,
+};
+
+const device = (id: string, type: string, extra: Partial<Device> = {}): Device => ({ id, tenant: 'acme', type, serial: `SN-${id}`, createdAt: '2026-01-01T00:00:00Z', ...extra });
+const baro = device('baro-1', 'barometer');
+const gas = device('gas-1', 'gas-detector');
+const fuel = device('fuel-1', 'fuel-dispenser');
+
+const ingest = (maxBatchReadings = 1000) => new Ingest(ctx, { futureToleranceMs: 5 * MIN, maxBatchReadings });
+const json = (x: unknown) => JSON.stringify(x);
+const pressure = (seq: number, ts: unknown, value = 1013.2, unit = 'hPa') => ({ seq, ts, quantity: 'pressure', value, unit });
+
+describe('Ingest: timestamps', () => {
+  it('rejects a reading more than 5 minutes in the future, naming ts', () => {
+    const r = ingest().handle(baro, 'readings', json(pressure(1, NOW + 5 * MIN + 1000)), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toEqual([{ seq: 1, errors: [{ path: 'ts', message: expect.stringMatching(/future/) }] }]);
+  });
+
+  it('accepts a reading up to 5 minutes ahead (clock skew)', () => {
+    const r = ingest().handle(baro, 'readings', json(pressure(1, new Date(NOW + 4 * MIN).toISOString())), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points[0].ts).toBe(NOW + 4 * MIN);
+  });
+
+  it('rejects a check more than 5 minutes in the future', () => {
+    const check = { seq: 9, ts: NOW + 10 * MIN, indicated: 1013.3, reference: 1013.2, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1' };
+    const r = ingest().handle(baro, 'checks', json(check), NOW);
+    expect(r.checks).toEqual([]);
+    expect(r.rejections).toEqual([{ seq: 9, errors: [{ path: 'ts', message: expect.stringMatching(/future/) }] }]);
+  });
+
+  it('accepts old readings (backfill) with their own time', () => {
+    const old = Date.parse('2024-02-29T23:59:59.123Z');
+    const r = ingest().handle(baro, 'readings', json(pressure(1, '2024-02-29T23:59:59.123Z')), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points).toHaveLength(1);
+    expect(r.points[0].ts).toBe(old);
+    expect(r.readings[0].ts).toBe(old);
+  });
+
+  it('accepts epoch milliseconds and ISO with an offset', () => {
+    const a = ingest().handle(baro, 'readings', json(pressure(1, NOW - MIN)), NOW);
+    expect(a.points[0].ts).toBe(NOW - MIN);
+    const b = ingest().handle(baro, 'readings', json(pressure(2, '2026-11-21T15:00:00+07:00')), NOW);
+    expect(b.points[0].ts).toBe(NOW);
+  });
+
+  it.each(['2026-11-21T08:00:00', '2026-11-21T08:00:00.000', '2026-11-21', 'yesterday', 1.5, -1])('rejects ts %j (no zone, not a time, not integer ms)', (ts) => {
+    const r = ingest().handle(baro, 'readings', json(pressure(1, ts)), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toHaveLength(1);
+    expect(r.rejections[0].seq).toBe(1);
+    expect(r.rejections[0].errors.map((e) => e.path)).toContain('ts');
+  });
+});
+
+describe('Ingest: readings', () => {
+  it('makes a CONTRACT §3 reading point', () => {
+    const r = ingest().handle(baro, 'readings', json(pressure(7, NOW - MIN, 1013.42)), NOW);
+    expect(r.points).toEqual([
+      { measurement: 'reading', tags: { tenant: 'acme', device: 'baro-1', type: 'barometer', quantity: 'pressure' }, fields: { value: 1013.42, raw: 1013.42, seq: 7, status: 'ok' }, ts: NOW - MIN },
+    ]);
+  });
+
+  it('converts to the canonical unit and keeps the raw value (kPa → hPa)', () => {
+    const r = ingest().handle(baro, 'readings', json(pressure(1, NOW, 101.342, 'kPa')), NOW);
+    expect(r.points[0].fields.value).toBeCloseTo(1013.42, 9);
+    expect(r.points[0].fields.raw).toBe(101.342);
+    expect(r.readings[0].unit).toBe('hPa');
+  });
+
+  it('tags the gas channel of a gas detector', () => {
+    const r = ingest().handle(gas, 'readings', json({ seq: 1, ts: NOW, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' }), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points[0].tags).toEqual({ tenant: 'acme', device: 'gas-1', type: 'gas-detector', quantity: 'concentration', gas: 'CO' });
+  });
+
+  it('makes a reading and a transaction point from a fuel-dispenser transaction, converting mL → L', () => {
+    const tx = { seq: 3, ts: NOW, quantity: 'volume', value: 20060, unit: 'mL', nozzle: '2', product: 'RON95', unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060 };
+    const r = ingest().handle(fuel, 'readings', json(tx), NOW);
+    expect(r.rejections).toEqual([]);
+    const reading = r.points.find((p) => p.measurement === 'reading')!;
+    const transaction = r.points.find((p) => p.measurement === 'transaction')!;
+    expect(reading.tags).toEqual({ tenant: 'acme', device: 'fuel-1', type: 'fuel-dispenser', quantity: 'volume', nozzle: '2', product: 'RON95' });
+    expect(reading.fields.value).toBeCloseTo(20.06, 9);
+    expect(reading.fields.raw).toBe(20060);
+    expect(transaction.tags).toEqual({ tenant: 'acme', device: 'fuel-1', nozzle: '2', product: 'RON95' });
+    expect(transaction.fields).toMatchObject({ unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060, seq: 3 });
+    expect(transaction.fields.volume).toBeCloseTo(20.06, 9);
+  });
+
+  it('rejects a wrong quantity and unit with their paths', () => {
+    const r = ingest().handle(baro, 'readings', json({ seq: 1, ts: NOW, quantity: 'mass', value: 1, unit: 'kg' }), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections[0].errors.map((e) => e.path).sort()).toEqual(['quantity', 'unit']);
+  });
+
+  it('rejects what is not JSON', () => {
+    const r = ingest().handle(baro, 'readings', '{"seq": 1,', NOW);
+    expect(r.rejections).toEqual([{ errors: [{ path: '(root)', message: expect.stringMatching(/not valid JSON/) }] }]);
+  });
+});
+
+describe('Ingest: batches', () => {
+  const batch = (n: number) => json({ readings: Array.from({ length: n }, (_, i) => pressure(i + 1, NOW - (n - i) * 1000)) });
+
+  it('accepts a batch up to the limit', () => {
+    const r = ingest(5).handle(baro, 'readings', batch(5), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points.map((p) => p.fields.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses a batch over the limit, and an empty one, as a whole', () => {
+    const over = ingest(5).handle(baro, 'readings', batch(6), NOW);
+    expect(over.points).toEqual([]);
+    expect(over.rejections).toEqual([{ errors: [{ path: 'readings', message: expect.stringMatching(/1 to 5 readings/) }] }]);
+    const empty = ingest(5).handle(baro, 'readings', json({ readings: [] }), NOW);
+    expect(empty.points).toEqual([]);
+    expect(empty.rejections).toHaveLength(1);
+  });
+
+  it('the default limit is 1000', () => {
+    expect(ingest().handle(baro, 'readings', batch(1000), NOW).points).toHaveLength(1000);
+    expect(ingest().handle(baro, 'readings', batch(1001), NOW).points).toHaveLength(0);
+  });
+
+  it('keeps the good readings of a batch and names the bad one by index', () => {
+    const body = { readings: [pressure(1, NOW - 2000), pressure(2, NOW - 1000, Number.NaN), { ...pressure(3, NOW), value: 'high' }] };
+    const r = ingest().handle(baro, 'readings', JSON.stringify(body), NOW);
+    expect(r.points.map((p) => p.fields.seq)).toEqual([1]);
+    expect(r.rejections.map((x) => x.seq)).toEqual([2, 3]);
+    expect(r.rejections[1].errors).toEqual([{ path: 'readings.2.value', message: expect.any(String) }]);
+  });
+});
+
+describe('Ingest: SenML (RFC 8428)', () => {
+  it('converts a pack with base name, base time and base unit to readings in the canonical unit', () => {
+    const bt = (NOW - 10 * MIN) / 1000;
+    const pack = [
+      { bn: 'urn:dev:mac:baro-1:', bt, bu: 'kPa', n: 'pressure', v: 101.3, seq: 11 },
+      { n: 'pressure', t: 60, v: 101.31, seq: 12 },
+      { n: 'pressure', t: 120, u: 'hPa', v: 1013.2, seq: 13 },
+    ];
+    const r = ingest().handle(baro, 'senml', json(pack), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points.map((p) => [p.fields.seq, p.ts])).toEqual([
+      [11, NOW - 10 * MIN],
+      [12, NOW - 9 * MIN],
+      [13, NOW - 8 * MIN],
+    ]);
+    expect(r.points[0].fields.value).toBeCloseTo(1013, 9);
+    expect(r.points[0].fields.raw).toBe(101.3);
+    expect(r.points[1].fields.value).toBeCloseTo(1013.1, 9);
+    expect(r.points[2].fields.value).toBe(1013.2);
+    expect(r.points[0].tags.quantity).toBe('pressure');
+  });
+
+  it('reads times below 2^28 s as relative to now, and carries extension fields such as gas', () => {
+    const pack = SenmlPackSchema.parse([{ bn: 'gas-1/', n: 'concentration', u: 'ppm', v: 5, t: -30, gas: 'CO' }]);
+    expect(senmlToReadings(pack, NOW)).toEqual([{ gas: 'CO', seq: NOW - 30_000, ts: NOW - 30_000, quantity: 'concentration', value: 5, unit: 'ppm' }]);
+    const r = ingest().handle(gas, 'senml', json(pack), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points[0].tags.gas).toBe('CO');
+  });
+
+  it('rejects a malformed pack and a SenML record in the future', () => {
+    expect(ingest().handle(baro, 'senml', json({ n: 'pressure', v: 1 }), NOW).rejections).toHaveLength(1);
+    expect(ingest().handle(baro, 'senml', json([]), NOW).rejections).toHaveLength(1);
+    const future = ingest().handle(baro, 'senml', json([{ n: 'pressure', u: 'hPa', v: 1013, t: 3600, seq: 1 }]), NOW);
+    expect(future.points).toEqual([]);
+    expect(future.rejections[0].errors[0].path).toBe('[0].ts');
+  });
+
+  it('applies the batch limit to a pack', () => {
+    const pack = Array.from({ length: 4 }, (_, i) => ({ n: 'pressure', u: 'hPa', v: 1013, t: -i, seq: i }));
+    const r = ingest(3).handle(baro, 'senml', json(pack), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toHaveLength(1);
+  });
+});
+
+describe('Ingest: checks', () => {
+  it('makes a check point with the computed error, MPE and decisions', () => {
+    const check = { seq: 77, ts: '2026-11-21T07:55:00Z', indicated: 1013.3, reference: 1013.2, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1', point: 'ambient' };
+    const r = ingest().handle(baro, 'checks', json(check), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points).toHaveLength(1);
+    const p = r.points[0];
+    expect(p.measurement).toBe('check');
+    expect(p.tags).toEqual({ tenant: 'acme', device: 'baro-1', type: 'barometer', point: 'ambient' });
+    expect(p.ts).toBe(NOW - 5 * MIN);
+    expect(p.fields).toMatchObject({ indicated: 1013.3, reference: 1013.2, mpe: 0.3, seq: 77, legal: 'pass' });
+    expect(p.fields.error).toBeCloseTo(0.1, 9);
+    expect(typeof p.fields.uncertainty).toBe('number');
+    expect(['pass', 'conditional-pass']).toContain(p.fields.decision);
+  });
+
+  it('rejects a check missing its reference', () => {
+    const r = ingest().handle(baro, 'checks', json({ seq: 1, ts: NOW, indicated: 1, unit: 'hPa', standardId: 'x', referenceUncertainty: 0 }), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toEqual([{ seq: 1, errors: [expect.objectContaining({ path: 'reference' })] }]);
+  });
+});
