@@ -1,6 +1,8 @@
 // InfluxV1Sink against a real InfluxDB 1.x started by test/support/influxd.ts.
 // If influxd is not installed, beforeAll fails with the harness's install instructions.
 import fc from 'fast-check';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxV1Sink } from '../../src/sinks/influx-v1.ts';
 import { SinkRejectedError, type Point } from '../../src/sinks/sink.ts';
@@ -228,5 +230,38 @@ describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
 
   it('refuses an unparsable point before sending it', async () => {
     await expect(sink.write([reading(22, { fields: { value: Number.NaN } })])).rejects.toBeInstanceOf(SinkRejectedError);
+  });
+});
+
+describe('InfluxV1Sink credentials (local HTTP listener; the influxd harness runs without auth)', () => {
+  it('sends MAG_INFLUX_USER/PASSWORD as HTTP Basic on writes and queries; 401 is transient with a hint', async () => {
+    const seen: { url: string; auth?: string }[] = [];
+    let status = 204;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push({ url: req.url ?? '', auth: req.headers.authorization });
+        if (req.url?.startsWith('/query')) res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[{"statement_id":0}]}');
+        else res.writeHead(status, { 'content-type': 'application/json' }).end(status === 204 ? undefined : '{"error":"authorization failed"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const sink = new InfluxV1Sink({ url, database: 'my db', username: 'writer', password: 'p:ss' });
+      await sink.write([reading(1)]);
+      expect(await sink.queryReadings({ device: 'gas-1', limit: 5 })).toEqual([]);
+      const basic = 'Basic ' + Buffer.from('writer:p:ss').toString('base64');
+      expect(seen[0]).toEqual({ url: '/write?db=my%20db&precision=ms', auth: basic });
+      expect(seen[1].url).toMatch(/^\/query\?/);
+      expect(seen[1].auth).toBe(basic);
+      status = 401;
+      const err = await sink.write([reading(2)]).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(SinkRejectedError);
+      expect((err as Error).message).toMatch(/HTTP 401.*MAG_INFLUX_USER/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
