@@ -160,17 +160,21 @@ export class Ingest {
       const key = `${device.id}|${tx.nozzle}`;
       const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle);
       const audit = profile.transactionAudit!;
+      // Totalizers in the canonical unit (the profile declares them sameUnitAsValue), as the volume is.
+      const num = (k: string, fallback: number) => (typeof evaluated.fields[k] === 'number' ? (evaluated.fields[k] as number) : fallback);
+      const totalizerStart = num('totalizerStart', tx.totalizerStart);
+      const totalizerEnd = num('totalizerEnd', tx.totalizerEnd);
       const findings = auditTransaction(
-        { seq: r.seq, ts: r.ts, nozzle: tx.nozzle, product: tx.product, volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart: tx.totalizerStart, totalizerEnd: tx.totalizerEnd },
+        { seq: r.seq, ts: r.ts, nozzle: tx.nozzle, product: tx.product, volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd },
         before,
         audit,
       );
-      this.totalizers.set(key, tx.totalizerEnd);
+      this.totalizers.set(key, totalizerEnd);
       for (const f of findings) out.findings.push({ seq: r.seq, ts: r.ts, nozzle: tx.nozzle, ...f });
       out.points.push({
         measurement: 'transaction',
         tags: { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product },
-        fields: { volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart: tx.totalizerStart, totalizerEnd: tx.totalizerEnd, seq: r.seq },
+        fields: { volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd, seq: r.seq },
         ts: r.ts,
       });
     }
