@@ -113,7 +113,10 @@ describe('Ingest: readings', () => {
     expect(reading.fields.value).toBeCloseTo(20.06, 9);
     expect(reading.fields.raw).toBe(20060);
     expect(transaction.tags).toEqual({ tenant: 'acme', device: 'fuel-1', nozzle: '2', product: 'RON95' });
-    expect(transaction.fields).toMatchObject({ unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060, seq: 3 });
+    expect(transaction.fields).toMatchObject({ unitPrice: 23800, amount: 477428, seq: 3 });
+    // totalizers are sent in the unit of value and stored in the canonical unit, like the volume
+    expect(transaction.fields.totalizerStart).toBeCloseTo(1000, 9);
+    expect(transaction.fields.totalizerEnd).toBeCloseTo(1020.06, 9);
     expect(transaction.fields.volume).toBeCloseTo(20.06, 9);
   });
 
