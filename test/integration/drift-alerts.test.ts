@@ -1,0 +1,173 @@
+// Issue 4, drift: a slow linear drift of check errors raises `predicted-oot` before any check fails, a
+// step bias raises `drift`, the statistics survive a restart on the same data dir, and a new calibration
+// certificate clears both alerts with a recorded reason. All check times are in the past (backfill).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const DAY = 86_400_000;
+// Barometer, default class: TL = 0.3 hPa. U = 2·√((0.02/2)² + (0.01/√12)²) = 0.020817 hPa → pass while |e| ≤ 0.279183.
+const TL = 0.3;
+const U = 2 * Math.sqrt(0.01 ** 2 + 0.01 ** 2 / 12);
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Ordinary least squares slope of e on t, written out (no shared code with the gateway). */
+function olsSlope(t: number[], e: number[]): number {
+  const n = t.length;
+  const tm = t.reduce((a, b) => a + b, 0) / n;
+  const em = e.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (t[i] - tm) * (e[i] - em);
+    sxx += (t[i] - tm) ** 2;
+  }
+  return sxy / sxx;
+}
+
+describe('drift statistics and alerts from checks over MQTT', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-drift-'));
+  let t: TestGateway;
+  const start = Math.floor((Date.now() - 170 * DAY) / 3_600_000) * 3_600_000; // on the hour, 170 days ago
+  const ramp = { days: [] as number[], errors: [] as number[] };
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, dir);
+  });
+  afterAll(async () => {
+    await t?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const check = (c: MqttClient, device: string, seq: number, ts: number, error: number) =>
+    c.publishAsync(`instruments/${device}/checks`, JSON.stringify({ seq, ts: new Date(ts).toISOString(), indicated: 1000 + error, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-BARO-1' }), { qos: 1 });
+
+  it('a slow linear drift raises predicted-oot while every check still passes', async () => {
+    const secret = await t.device({ id: 'bar-drift', type: 'barometer' });
+    const c = await t.connect('bar-drift', secret);
+    const noise = [0.003, -0.002, 0.001, -0.003, 0.002, -0.001, 0.0025, -0.0015, 0.001, -0.002, 0.003, -0.001];
+    let firstPredictedAt = -1;
+    let firstFailAt = -1;
+    let predictedDate: string | undefined;
+    for (let i = 0; i < noise.length; i++) {
+      const d = 15 * i;
+      const e = 0.002 * d + noise[i]; // 0.002 hPa/day
+      ramp.days.push(d);
+      ramp.errors.push(e);
+      await check(c, 'bar-drift', i + 1, start + d * DAY, e);
+      const checks = await until(`check ${i + 1}`, async () => {
+        const r = await t.call('GET', '/api/v1/devices/bar-drift/checks');
+        return r.body.items.length === i + 1 && r.body.items;
+      });
+      const latest = checks.find((x: { seq: number }) => x.seq === i + 1);
+      if (firstFailAt < 0 && (latest.decision === 'conditional-fail' || latest.decision === 'fail')) firstFailAt = i;
+      const predicted = (await t.call('GET', '/api/v1/alerts?device=bar-drift&kind=predicted-oot&state=open')).body.items[0];
+      if (predicted && firstPredictedAt < 0) {
+        firstPredictedAt = i;
+        predictedDate = predicted.details.predictedOutOfToleranceAt;
+        // Nothing out of tolerance yet when the prediction opens.
+        expect(checks.every((x: { decision: string; legal: string }) => x.legal === 'pass' && (x.decision === 'pass' || x.decision === 'conditional-pass'))).toBe(true);
+        expect((await t.call('GET', '/api/v1/alerts?device=bar-drift&kind=out-of-tolerance')).body.items).toHaveLength(0);
+        expect(predicted.severity).toMatch(/^(warning|critical)$/);
+      }
+    }
+    // The prediction needs 4 points; the series crosses TL (0.3) at day ≈ 150 (check 11, conditional fail).
+    expect(firstPredictedAt).toBe(3);
+    expect(firstFailAt).toBe(10);
+    expect(firstPredictedAt).toBeLessThan(firstFailAt);
+    // The predicted date (from the 95 % prediction bound reaching TL − U) is no later than the first failing check.
+    expect(predictedDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Date.parse(predictedDate!)).toBeLessThanOrEqual(start + 150 * DAY);
+    expect(Date.parse(predictedDate!)).toBeGreaterThan(start + 45 * DAY);
+  });
+
+  it('GET /devices/{id}/drift reports points, EWMA, CUSUM, slope per day and the predicted date', async () => {
+    const r = await t.call('GET', '/api/v1/devices/bar-drift/drift');
+    expect(r.status).toBe(200);
+    const s = r.body;
+    expect(s.points).toBe(ramp.errors.length);
+    expect(s.slopePerDay).toBeCloseTo(olsSlope(ramp.days, ramp.errors), 9);
+    expect(s.slopePerDay).toBeCloseTo(0.002, 3);
+    // EWMA λ = 0.2, z0 = 0.
+    let z = 0;
+    for (const e of ramp.errors) z = 0.2 * e + 0.8 * z;
+    expect(s.ewma.value).toBeCloseTo(z, 9);
+    // Tabular CUSUM, k = 0.5σ with σ = MPE/3 until 8 checks of history, then the sample σ of the earlier errors.
+    let sh = 0;
+    let sl = 0;
+    ramp.errors.forEach((e, i) => {
+      const prev = ramp.errors.slice(0, i);
+      let sigma = TL / 3;
+      if (prev.length >= 8) {
+        const m = prev.reduce((a, b) => a + b, 0) / prev.length;
+        sigma = Math.sqrt(prev.reduce((a, b) => a + (b - m) ** 2, 0) / (prev.length - 1));
+      }
+      sh = Math.max(0, e - 0.5 * sigma + sh);
+      sl = Math.max(0, -0.5 * sigma - e + sl);
+    });
+    expect(s.cusum.high).toBeCloseTo(sh, 9);
+    expect(s.cusum.low).toBeCloseTo(sl, 9);
+    expect(s.predictedOutOfToleranceAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(s.tolerance).toBeCloseTo(TL, 9);
+    expect(s.guardedLimit).toBeCloseTo(TL - U, 6);
+    // The device view carries the drift summary too.
+    const dev = await t.call('GET', '/api/v1/devices/bar-drift');
+    expect(dev.body.drift[0]).toMatchObject({ points: ramp.errors.length, predictedOutOfToleranceAt: s.predictedOutOfToleranceAt });
+  });
+
+  it('a step bias raises a drift alert (CUSUM) with every check still passing', async () => {
+    const secret = await t.device({ id: 'bar-step', type: 'barometer' });
+    const c = await t.connect('bar-step', secret);
+    const errors = [0.004, -0.003, 0.002, -0.004, 0.003, -0.002, 0.2, 0.198, 0.203, 0.201];
+    for (let i = 0; i < errors.length; i++) await check(c, 'bar-step', i + 1, start + i * 7 * DAY, errors[i]);
+    const drift = await until('drift alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-step&kind=drift&state=open')).body.items[0]);
+    expect(drift).toMatchObject({ severity: 'warning', kind: 'drift' });
+    expect(drift.summary).toMatch(/CUSUM/);
+    const checks = (await t.call('GET', '/api/v1/devices/bar-step/checks')).body.items;
+    expect(checks).toHaveLength(errors.length);
+    expect(checks.every((x: { decision: string }) => x.decision === 'pass')).toBe(true);
+    const s = (await t.call('GET', '/api/v1/devices/bar-step/drift')).body;
+    expect(s.cusum.high).toBeGreaterThan(s.cusum.threshold);
+  });
+
+  it('rebuilds the same drift state after a restart on the same data dir', async () => {
+    const before = (await t.call('GET', '/api/v1/devices/bar-drift/drift')).body;
+    const beforeStep = (await t.call('GET', '/api/v1/devices/bar-step/drift')).body;
+    await t.stop();
+    t = await startTestGateway({}, dir);
+    expect((await t.call('GET', '/api/v1/devices/bar-drift/drift')).body).toEqual(before);
+    expect((await t.call('GET', '/api/v1/devices/bar-step/drift')).body).toEqual(beforeStep);
+    // Still one open alert of each kind (not duplicated by the restart).
+    expect((await t.call('GET', '/api/v1/alerts?device=bar-drift&kind=predicted-oot&state=open')).body.items).toHaveLength(1);
+  });
+
+  it('a new calibration certificate clears drift and predicted-oot with a recorded reason and restarts the statistics', async () => {
+    for (const device of ['bar-drift', 'bar-step']) {
+      const open = (await t.call('GET', `/api/v1/alerts?device=${device}&state=open`)).body.items.filter((a: { kind: string }) => a.kind === 'drift' || a.kind === 'predicted-oot');
+      expect(open.length, `${device} drift alerts`).toBeGreaterThan(0);
+      const cert = await t.call('POST', `/api/v1/devices/${device}/certificates`, { kind: 'calibration', number: `CAL-${device}`, issuedBy: 'VMI', issuedAt: new Date(Date.now() - DAY).toISOString(), validUntil: new Date(Date.now() + 365 * DAY).toISOString() });
+      expect(cert.status).toBe(201);
+      for (const a of open) {
+        const after = (await t.call('GET', `/api/v1/alerts/${a.id}`)).body;
+        expect(after.state, `${device} ${a.kind}`).toBe('resolved');
+        expect(after.resolvedBy).toBe('system');
+        expect(after.resolution.note).toMatch(/calibration/);
+        expect(Date.parse(after.resolvedAt)).not.toBeNaN();
+      }
+      const s = (await t.call('GET', `/api/v1/devices/${device}/drift`)).body;
+      expect(s).toMatchObject({ points: 0, slopePerDay: null, predictedOutOfToleranceAt: null });
+    }
+  });
+});
