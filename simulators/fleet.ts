@@ -55,6 +55,8 @@ export interface FleetReport {
   faults: FaultCounters;
   /** First error messages, for the log. */
   errorMessages: string[];
+  /** First rejections reported on feedback, with the device id. */
+  feedbackSamples: { device: string; seq?: number; topic?: string; errors?: { path: string; message: string }[] }[];
 }
 
 export interface Credentials {
@@ -369,6 +371,7 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
     suppressed: s.suppressed,
     faults,
     errorMessages,
+    feedbackSamples: [...clients.values()].flatMap((c) => c.feedback.map((f) => ({ device: c.id, ...f }))).slice(0, 20),
   };
   log(`done: ${JSON.stringify({ sent: report.sent, acknowledged: report.acknowledged, errors: report.errors, feedback: report.feedback })}`);
   return report;

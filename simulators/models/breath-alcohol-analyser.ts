@@ -22,7 +22,8 @@ const StandardSchema = z.strictObject({
   standardId: z.string().min(1),
   /** Expanded uncertainty (k = 2), mg/L. */
   uncertainty: z.number().nonnegative(),
-  point: z.string().min(1),
+  /** Test point name: no spaces, commas, quotes or = (the gateway tags series with it). */
+  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: "must be 1–64 characters without spaces, commas, quotes, = or \\" }),
 });
 
 export const BreathAlcoholParamsSchema = z.strictObject({
@@ -42,8 +43,8 @@ export const BreathAlcoholParamsSchema = z.strictObject({
     .array(StandardSchema)
     .min(1)
     .default([
-      { value: 0.25, standardId: 'WB-0250-2025-11', uncertainty: 0.005, point: 'wet-bath 0.250' },
-      { value: 0.8, standardId: 'DG-0800-LOT2271', uncertainty: 0.012, point: 'dry-gas 0.800' },
+      { value: 0.25, standardId: 'WB-0250-2025-11', uncertainty: 0.005, point: 'wet-bath-0.250' },
+      { value: 0.8, standardId: 'DG-0800-LOT2271', uncertainty: 0.012, point: 'dry-gas-0.800' },
     ]),
   regime: z.enum(['verification', 'inService']).default('inService'),
 });

@@ -22,7 +22,8 @@ const TestLoadSchema = z.strictObject({
   standardId: z.string().min(1),
   /** Expanded uncertainty (k = 2) of the test weights, kg. */
   uncertainty: z.number().nonnegative(),
-  point: z.string().min(1),
+  /** Test point name: no spaces, commas, quotes or = (the gateway tags series with it). */
+  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: "must be 1–64 characters without spaces, commas, quotes, = or \\" }),
 });
 
 export const ScaleParamsSchema = z.strictObject({
