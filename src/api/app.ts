@@ -8,6 +8,7 @@ import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { docsPage } from './docs.ts';
+import { mountConsole } from '../console/serve.ts';
 
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -46,10 +47,13 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     };
     return c.json(body, body.ready ? 200 : 503);
   });
+  mountConsole(app); // the inspector console at / (before the API's bearer middleware)
   app.get('/metrics', async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
 
   const api = new Hono<Env>();
-  api.use('*', bearer(deps, (c) => {
+  // Only /api/* needs a token: /openapi.json and /docs (registered below) are public, and an
+  // unknown path answers 404, not 401.
+  api.use('/api/*', bearer(deps, (c) => {
     deps.metrics.authFailures.inc({ protocol: 'http' });
     g.audit.append(`http:${c.req.header('x-forwarded-for') ?? 'client'}`, 'api.auth.failed', null, { path: c.req.path }, deps.now());
   }));
@@ -61,6 +65,16 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });
+  const publicRoutes: [string, string, string][] = [
+    ['/healthz', 'Liveness', 'application/json'],
+    ['/readyz', 'Readiness: broker, store, sink and journal backlog (503 when not ready)', 'application/json'],
+    ['/metrics', 'Prometheus metrics', 'text/plain'],
+    ['/openapi.json', 'This OpenAPI document', 'application/json'],
+    ['/docs', 'Human-readable API documentation', 'text/html'],
+  ];
+  for (const [path, summary, type] of publicRoutes) {
+    openapi.paths[path] = { get: { summary, tags: ['operations'], security: [], responses: { '200': { description: 'OK', content: { [type]: {} } } } } };
+  }
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/docs', (c) => c.html(docsPage()));
   return app;

@@ -53,7 +53,7 @@ export const CertificateBody = z
     correction: z.strictObject({ offset: finite.optional(), gain: finite.refine((g) => Math.abs(g) < 1, 'must be a small relative gain, |gain| < 1').optional() }).optional(),
     uncertainty: finite.refine((x) => x >= 0, 'must not be negative').optional(),
   })
-  .refine((c) => Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
+  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
 
 const DeviceQuery = z.object({
   tenant: Id.optional(),
