@@ -1,0 +1,252 @@
+// Reliability under faults, against a real InfluxDB 1.x and real MQTT clients over TCP
+// (gateway in-process): InfluxDB stopped mid-stream, a poison line in a batch, the journal
+// size cap, a subscriber that never reads. Figures go to stdout (the issue's report).
+// If influxd is not installed, beforeAll fails with the harness's install instructions.
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { StreamDevice } from '../support/gateway-process.ts';
+
+const SEC = 1000;
+const DAY = 86_400_000;
+/** Whole second, a little in the past; each test uses its own days so series never overlap. */
+const NOW0 = Math.floor(Date.now() / SEC) * SEC;
+const range1 = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, every = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+function metric(text: string, name: string): number | undefined {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function rows(res: InfluxQueryResult): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const s of res.results[0].series ?? []) for (const v of s.values) out.push({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) });
+  return out;
+}
+
+describe('reliability under faults (real influxd, real MQTT clients)', () => {
+  let influxd: InfluxdHandle;
+  let gw: TestGateway;
+  const devices: StreamDevice[] = [];
+
+  const countReadings = async (deviceRegex: string) => {
+    const r = rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /${deviceRegex}/`));
+    return (r[0]?.count as number | undefined) ?? 0;
+  };
+  const distinctSeqByDevice = async (deviceRegex: string) =>
+    Object.fromEntries(rows(await influxd.query(`SELECT count(distinct(seq)) FROM reading WHERE device =~ /${deviceRegex}/ GROUP BY device`)).map((r) => [r.device as string, r.count as number]));
+
+  beforeAll(async () => {
+    influxd = await startInfluxd();
+    gw = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '1000' });
+  });
+
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await gw?.destroy();
+    await influxd?.destroy();
+  });
+
+  it('InfluxDB stopped in the middle of a 20,000-message QoS 1 stream: all acknowledged, exact count, no duplicates', { timeout: 120_000 }, async () => {
+    const DEVICES = 10;
+    const PER_DEVICE = 2000;
+    const WINDOW = 16;
+    const base = NOW0 - 3 * DAY;
+    const devs = await Promise.all(
+      range1(DEVICES).map(async (i) => {
+        const id = `flt-${i}`;
+        const d = new StreamDevice(id, await gw.device({ id, type: 'barometer' }), (seq) => base + seq * SEC);
+        await d.connect(gw.mqttUrl);
+        return d;
+      }),
+    );
+    devices.push(...devs);
+    const acked = () => devs.reduce((n, d) => n + d.acked.size, 0);
+
+    const started = Date.now();
+    // 150 messages/s per device (1,500/s in all): the stream lasts ~13 s, the outage ~6 s of it.
+    const streams = Promise.all(devs.map((d) => d.publishAll(range1(PER_DEVICE), WINDOW, { perSecond: 150 })));
+    await until('4,000 PUBACKs before the outage', () => acked() >= 4000, 60_000);
+
+    const stoppedAt = Date.now();
+    const ackedAtStop = acked();
+    await influxd.stop();
+    // Down: ingest goes on, PUBACKs go on, the journal grows, /readyz says so.
+    const down = await until(
+      '/readyz journal.mode journaling with a backlog',
+      async () => {
+        const r = await gw.call('GET', '/readyz');
+        return r.body.journal.mode === 'journaling' && r.body.journal.backlogPoints > 0 && r.body.journal;
+      },
+      20_000,
+    );
+    expect(down.mode).toBe('journaling');
+    await until('8,000 more PUBACKs while InfluxDB is down', () => acked() >= ackedAtStop + 8000, 60_000);
+    const metricsDown = (await gw.call('GET', '/metrics')).body as string;
+    const backlogMetric = metric(metricsDown, 'mag_journal_backlog_points');
+    expect(backlogMetric).toBeGreaterThan(0);
+    expect(metric(metricsDown, 'mag_sink_up')).toBe(0);
+    const readyDown = (await gw.call('GET', '/readyz')).body.journal;
+    expect(readyDown.oldestAgeSeconds).toBeGreaterThan(0);
+
+    await influxd.restart();
+    const restartedAt = Date.now();
+    const outageMs = restartedAt - stoppedAt;
+    const backlogAtRestart = gw.gateway.journal.backlogPoints;
+    const deliveredAtRestart = gw.gateway.forwarder.totals.deliveredPoints;
+
+    await streams; // every message PUBACKed (a refused one would reject)
+    const publishMs = Date.now() - started;
+    expect(acked()).toBe(DEVICES * PER_DEVICE);
+    await gw.drained(60_000);
+    const drainMs = Date.now() - restartedAt;
+    const drainedPoints = gw.gateway.forwarder.totals.deliveredPoints - deliveredAtRestart;
+
+    expect(await countReadings('^flt-')).toBe(DEVICES * PER_DEVICE);
+    const distinct = await distinctSeqByDevice('^flt-');
+    expect(Object.keys(distinct)).toHaveLength(DEVICES);
+    for (const n of Object.values(distinct)) expect(n).toBe(PER_DEVICE);
+    const ready = (await gw.call('GET', '/readyz')).body.journal;
+    expect(ready).toMatchObject({ mode: 'forwarding', backlogPoints: 0 });
+
+    console.log(
+      `[reliability] influxd outage: ${DEVICES * PER_DEVICE} messages (${DEVICES} devices × ${PER_DEVICE}, QoS 1, window ${WINDOW}, paced at 1,500/s) in ${(publishMs / 1000).toFixed(1)} s; ` +
+        `influxd down ${(outageMs / 1000).toFixed(1)} s (stopped after ${ackedAtStop} PUBACKs, ${acked() - ackedAtStop} more acknowledged after); ` +
+        `backlog ${backlogAtRestart} points at restart (metric ${backlogMetric} while down); ${drainedPoints} points delivered in ${(drainMs / 1000).toFixed(1)} s after restart ` +
+        `= ${Math.round(drainedPoints / (drainMs / 1000))} points/s (includes live traffic); /readyz drain rate ${ready.drainRatePointsPerSecond} points/s; InfluxDB count ${DEVICES * PER_DEVICE}, 0 duplicates`,
+    );
+  });
+
+  it('poison line in a batch: good lines stored, the bad one dead-lettered, the forwarder not blocked', async () => {
+    // Field types are per measurement per shard in InfluxDB 1.x: a float `status` written
+    // directly into an old week's shard makes the gateway's string `status` there a conflict.
+    const poisonTs = NOW0 - 60 * DAY;
+    const seed = await fetch(`${influxd.url}/write?db=mag&precision=ms`, { method: 'POST', body: `reading,device=seed-poison status=1.5 ${poisonTs}` });
+    expect(seed.status).toBe(204);
+
+    const id = 'poison-1';
+    const d = new StreamDevice(id, await gw.device({ id, type: 'barometer' }), (seq) => NOW0 - 5 * DAY + seq * SEC);
+    devices.push(d);
+    const c = await d.connect(gw.mqttUrl);
+    const batch = range1(20).map((seq) => (seq === 7 ? { seq, ts: poisonTs + SEC, quantity: 'pressure', value: 1001, unit: 'hPa' } : JSON.parse(d.payload(seq))));
+    const deadBefore = gw.gateway.forwarder.totals.deadLetters;
+    await c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ readings: batch }), { qos: 1 });
+    await gw.drained();
+
+    const stored = rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number);
+    expect(stored.sort((a, b) => a - b)).toEqual(range1(20).filter((s) => s !== 7));
+    const dead = await gw.call('GET', '/api/v1/dead-letters');
+    expect(dead.status).toBe(200);
+    const mine = dead.body.items.filter((x: { device: string }) => x.device === id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].point.fields.seq).toBe(7);
+    expect(mine[0].reason).toMatch(/field type conflict/);
+    expect(gw.gateway.forwarder.totals.deadLetters).toBe(deadBefore + 1);
+    expect(metric((await gw.call('GET', '/metrics')).body, 'mag_sink_dead_letters')).toBe(deadBefore + 1);
+
+    // Later messages still arrive.
+    await d.publishAll(range1(30).slice(20), 5);
+    await gw.drained();
+    expect(await countReadings(`^${id}$`)).toBe(29);
+  });
+
+  it('a subscriber that never reads its feedback does not stall ingest for the others', { timeout: 90_000 }, async () => {
+    const stuckId = 'stuck-1';
+    const stuck = new StreamDevice(stuckId, await gw.device({ id: stuckId, type: 'barometer' }), (seq) => seq);
+    devices.push(stuck);
+    const sc = await stuck.connect(gw.mqttUrl);
+    await sc.subscribeAsync(`instruments/${stuckId}/feedback`, { qos: 1 });
+    (sc.stream as Socket).pause(); // never reads again: its socket fills up
+    // Each invalid batch produces 1000 QoS 1 feedback messages for the stuck device.
+    const invalid = JSON.stringify({ readings: range1(1000).map((seq) => ({ seq, ts: NOW0, quantity: 'pressure', value: 'not a number', unit: 'hPa', pad: 'x'.repeat(200) })) });
+    for (let i = 0; i < 12; i++) sc.publish(`instruments/${stuckId}/readings`, invalid, { qos: 0 });
+    await until('the gateway to process the invalid batches', async () => (metric((await gw.call('GET', '/metrics')).body, 'mag_rejected_total') ?? 0) >= 12_000, 40_000, 200);
+
+    const others = await Promise.all(
+      range1(3).map(async (i) => {
+        const id = `fluent-${i}`;
+        const d = new StreamDevice(id, await gw.device({ id, type: 'barometer' }), (seq) => NOW0 - 6 * DAY + seq * SEC);
+        await d.connect(gw.mqttUrl);
+        return d;
+      }),
+    );
+    devices.push(...others);
+    const t0 = Date.now();
+    await Promise.race([
+      Promise.all(others.map((d) => d.publishAll(range1(300), 10))),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`ingest stalled behind a stuck subscriber: ${others.map((d) => d.acked.size).join('/')} of 300 acknowledged`)), 20_000)),
+    ]);
+    const ms = Date.now() - t0;
+    await gw.drained();
+    expect(await countReadings('^fluent-')).toBe(900);
+    console.log(`[reliability] stuck subscriber: 3 × 300 QoS 1 messages from other devices acknowledged in ${ms} ms while ${stuckId} did not read`);
+  });
+
+  it('journal cap reached: acknowledged messages kept, further QoS 1 refused (no PUBACK) and visible, reclaimed after the drain', { timeout: 90_000 }, async () => {
+    const CAP = 40_000;
+    const small = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '500', MAG_JOURNAL_MAX_BYTES: String(CAP) });
+    try {
+      const id = 'cap-1';
+      const d = new StreamDevice(id, await small.device({ id, type: 'barometer' }), (seq) => NOW0 - 8 * DAY + seq * SEC);
+      devices.push(d);
+      await d.connect(small.mqttUrl);
+      await d.publishAll(range1(10), 1);
+      await small.drained();
+      await influxd.stop();
+      try {
+        // Sink down: publish one at a time until the gateway refuses (connection closed, no PUBACK).
+        let seq = 10;
+        let refusedAt: number | undefined;
+        while (seq < 2000 && refusedAt === undefined) {
+          seq++;
+          try {
+            await d.publishOne(seq);
+          } catch {
+            refusedAt = seq;
+          }
+        }
+        expect(refusedAt).toBeDefined();
+        expect(d.acked.has(refusedAt!)).toBe(false);
+        const ackedBeyond = d.acked.size;
+        // Still full: a reconnecting device is refused again.
+        await d.connect(small.mqttUrl);
+        await expect(d.publishOne(refusedAt! + 1)).rejects.toThrow(/closed/);
+        expect(d.acked.size).toBe(ackedBeyond);
+
+        const metrics = (await small.call('GET', '/metrics')).body as string;
+        expect(metric(metrics, 'mag_journal_refused_total')).toBeGreaterThanOrEqual(2);
+        expect(metric(metrics, 'mag_journal_backlog_bytes')).toBeGreaterThan(CAP * 0.9);
+        const alerts = await small.call('GET', '/api/v1/alerts');
+        expect(alerts.body.items.map((a: { kind: string }) => a.kind)).toContain('journal-capacity');
+        const ready = await small.call('GET', '/readyz');
+        expect(ready.body.journal.backlogPoints).toBe(ackedBeyond - 10);
+        console.log(`[reliability] journal cap ${CAP} bytes: ${ackedBeyond - 10} messages acknowledged while the sink was down, seq ${refusedAt} refused (no PUBACK), refused_total ${metric(metrics, 'mag_journal_refused_total')}`);
+      } finally {
+        await influxd.restart();
+      }
+      await small.drained(30_000);
+      const acked = [...d.acked].sort((a, b) => a - b);
+      const stored = rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number).sort((a, b) => a - b);
+      expect(stored).toEqual(acked);
+      expect(small.gateway.journal.backlogBytes).toBe(0);
+      // Room again: new messages are acknowledged.
+      await d.connect(small.mqttUrl);
+      await d.publishAll([3000, 3001], 1);
+      await small.drained();
+      expect(await countReadings(`^${id}$`)).toBe(acked.length + 2);
+    } finally {
+      await small.destroy();
+    }
+  });
+});
