@@ -1,0 +1,250 @@
+// End-to-end: the inspector console in a real browser (Debian's Chromium driven by
+// playwright-core) against a real gateway fed by real MQTT device clients.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { MqttClient } from 'mqtt';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, 'screenshots');
+
+let t: TestGateway;
+let browser: Browser;
+let baro: MqttClient;
+const tokens: Record<'inspectorHN' | 'inspectorSG' | 'operatorHN', string> = { inspectorHN: '', inspectorSG: '', operatorHN: '' };
+const contexts: BrowserContext[] = [];
+
+async function token(body: Record<string, unknown>): Promise<string> {
+  const r = await t.call('POST', '/api/v1/tokens', body);
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.token as string;
+}
+
+let seq = 0;
+function check(indicated: number, reference: number, tsMs: number) {
+  return baro.publishAsync('instruments/baro-hn-1/checks', JSON.stringify({ seq: ++seq, ts: new Date(tsMs).toISOString(), indicated, reference, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-BARO-01' }), { qos: 1 });
+}
+
+/** A fresh page (own session storage) with console errors and failed requests collected. */
+async function openPage(viewport: { width: number; height: number }, locale = 'en-GB'): Promise<{ page: Page; problems: string[]; refused: string[] }> {
+  const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  const refused: string[] = []; // non-2xx API answers, "403 GET /api/v1/webhooks"
+  page.on('console', (m) => {
+    // the browser logs every non-2xx answer; those are checked through `refused` instead
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.setDefaultTimeout(10_000);
+  return { page, problems, refused };
+}
+
+async function signIn(page: Page, tok: string): Promise<void> {
+  await page.goto(t.api + '/');
+  await page.getByLabel(/API token|Mã truy cập API/).fill(tok);
+  await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
+  await page.getByRole('navigation').waitFor();
+  expect(page.url()).not.toContain(tok);
+}
+
+/** Every form control and button has an accessible name (label, aria-label/-labelledby, or text). */
+async function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const bad: string[] = [];
+    for (const el of document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')) {
+      if (el.closest('[hidden]') || (el as HTMLInputElement).type === 'hidden') continue;
+      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      const text = (el.textContent ?? '').trim() || el.querySelector('img[alt]:not([alt=""])');
+      if (!labelled && !text) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
+describe('inspector console (real browser)', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the console's end-to-end tests need a real browser)`);
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestGateway();
+    const secret = await t.device({ id: 'baro-hn-1', type: 'barometer', tenant: 'hn-ent', region: 'VN-HN' });
+    await t.device({ id: 'baro-sg-1', type: 'barometer', tenant: 'sg-ent', region: 'VN-SG' });
+    tokens.inspectorHN = await token({ role: 'inspector', regions: ['VN-HN'], name: 'Thanh tra Hà Nội' });
+    tokens.inspectorSG = await token({ role: 'inspector', regions: ['VN-SG'], name: 'Thanh tra TP.HCM' });
+    tokens.operatorHN = await token({ role: 'operator', tenant: 'hn-ent', name: 'operator hn-ent' });
+    baro = await t.connect('baro-hn-1', secret);
+    // history: passing checks over the last weeks, so the chart has a band to draw against
+    const now = Date.now();
+    const errors = [0.02, -0.04, 0.05, 0.01, -0.02, 0.06, 0.03];
+    for (let i = 0; i < errors.length; i++) await check(1013.0 + errors[i], 1013.0, now - (errors.length - i) * 4 * 86_400_000);
+    await baro.publishAsync('instruments/baro-hn-1/readings', JSON.stringify({ seq: 1, ts: new Date(now - 60_000).toISOString(), quantity: 'pressure', value: 1012.6, unit: 'hPa' }), { qos: 1 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.destroy();
+  });
+
+  it('serves the page and its assets with a self-only Content-Security-Policy', async () => {
+    const page = await fetch(t.api + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    const js = await fetch(t.api + '/console/app.js');
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const css = await fetch(t.api + '/console/styles.css');
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+    expect((await fetch(t.api + '/console/../package.json')).status).not.toBe(200);
+  });
+
+  let alertId = '';
+
+  it('an inspector sees a new out-of-tolerance alert live, opens it, acknowledges and resolves it', async () => {
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    await signIn(page, tokens.inspectorHN);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    await expect.poll(() => page.locator('#live').getAttribute('class')).toContain('live-live');
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+
+    // the device publishes a failing check while the page is open: 1014.5 against 1013.0 hPa (MPE ±0.3)
+    await check(1014.5, 1013.0, Date.now());
+    const item = page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"]');
+    await item.waitFor({ timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true); // no reload
+    alertId = (await item.getAttribute('data-alert-id'))!;
+    expect(alertId).toBeTruthy();
+    await expect.poll(() => item.textContent()).toMatch(/Out of tolerance/);
+    // filters: critical only keeps it, info only hides it
+    await page.getByLabel('Severity').selectOption('info');
+    await expect.poll(() => item.count()).toBe(0);
+    await page.getByLabel('Severity').selectOption('critical');
+    await item.waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'alerts-desktop.png'), fullPage: true });
+
+    // open it: the evidence, the chart against ±MPE and the guard band, drift figures
+    await item.locator('a').click();
+    await page.getByRole('heading', { level: 1, name: /Out of tolerance — baro-hn-1/ }).waitFor();
+    await page.locator('svg.chart circle.dec-fail').first().waitFor();
+    expect(await page.locator('svg.chart circle.pt').count()).toBe(8);
+    expect(await page.locator('svg.chart path.line-mpe').count()).toBe(2);
+    expect(await page.locator('svg.chart path.line-guard').count()).toBe(2);
+    const body = await page.locator('main').textContent();
+    expect(body).toContain('1,014.5'); // indicated
+    expect(body).toMatch(/Guard band ±\(MPE − U\)/);
+    expect(body).toMatch(/Predicted out of tolerance/);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop.png'), fullPage: true });
+
+    // acknowledge with a note, then resolve with a reason and a note
+    await page.getByRole('form', { name: 'Acknowledge' }).getByLabel(/Note/).fill('Đã liên hệ doanh nghiệp');
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.locator('.badge.state-acknowledged').first().waitFor();
+    await page.getByLabel('Reason').selectOption('recalibrated');
+    await page.getByRole('form', { name: 'Resolve' }).getByLabel(/Note/).fill('hiệu chuẩn lại tại QUATEST 1');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByText('Resolved.').waitFor();
+
+    const r = await t.call('GET', `/api/v1/alerts/${alertId}`);
+    expect(r.body.state).toBe('resolved');
+    expect(r.body.resolution).toEqual({ reason: 'recalibrated', note: 'hiệu chuẩn lại tại QUATEST 1' });
+    expect(r.body.ackBy).toContain('Thanh tra Hà Nội');
+    expect(r.body.resolvedBy).toContain('Thanh tra Hà Nội');
+
+    // the assurance report downloads as CSV (fetched with the token, handed over as a Blob)
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const report = page.getByRole('region', { name: 'Measurement-assurance report' });
+    const [download] = await Promise.all([page.waitForEvent('download'), report.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^assurance-.*\.csv$/);
+    // language switch: Vietnamese labels, remembered in localStorage
+    await page.getByLabel('Language').selectOption('vi');
+    await page.getByRole('link', { name: 'Cảnh báo' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('mag.console.lang'))).toBe('vi');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('vi');
+    expect(problems).toEqual([]);
+    // the only refusal: the console asking the API whether this role may manage instruments
+    expect(refused).toEqual(['403 GET /api/v1/webhooks']);
+  });
+
+  it('an operator registers an instrument through the form and sees its secret once (phone-sized screen)', async () => {
+    const { page, problems, refused } = await openPage({ width: 390, height: 844 }, 'vi-VN');
+    await signIn(page, tokens.operatorHN);
+    await page.locator('li.alert[data-device="baro-hn-1"]').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'alerts-phone.png') });
+    await page.getByRole('link', { name: 'Phương tiện đo' }).click();
+    await page.locator('tr[data-device="baro-hn-1"]').waitFor();
+    expect(await page.locator('tr[data-device="baro-sg-1"]').count()).toBe(0); // another enterprise's
+    await page.screenshot({ path: join(SHOTS, 'instruments-phone.png') });
+    const form = page.getByRole('form', { name: 'Đăng ký phương tiện đo' });
+    await form.getByLabel('Mã phương tiện đo').fill('baro-hn-new');
+    await form.getByLabel('Số sê-ri').fill('PTB-2026-0042');
+    await form.getByLabel(/Địa điểm/).fill('Trạm Láng');
+    await form.getByRole('button', { name: 'Đăng ký' }).click();
+    const secret = page.locator('code[data-secret]');
+    await secret.waitFor();
+    const shown = (await secret.textContent())!.trim();
+    expect(shown.length).toBeGreaterThanOrEqual(16);
+    await page.locator('tr[data-device="baro-hn-new"]').waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'register-phone.png'), fullPage: true });
+    // the secret works (MQTT) and is gone once dismissed, and after a reload
+    const c = await t.connect('baro-hn-new', shown);
+    await c.endAsync();
+    await page.getByRole('button', { name: 'Tôi đã lưu lại' }).click();
+    expect(await secret.count()).toBe(0);
+    await page.reload();
+    await page.locator('tr[data-device="baro-hn-new"]').waitFor();
+    expect(await page.locator('code[data-secret]').count()).toBe(0);
+    expect(await page.content()).not.toContain(shown);
+    const dev = await t.call('GET', '/api/v1/devices/baro-hn-new');
+    expect(dev.body).toMatchObject({ tenant: 'hn-ent', type: 'barometer', serial: 'PTB-2026-0042', site: 'Trạm Láng' });
+    // the instrument page on the phone
+    await page.locator('tr[data-device="baro-hn-1"] a').click();
+    await page.locator('svg.chart').waitFor();
+    await page.getByRole('heading', { name: 'Thêm giấy chứng nhận' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'instrument-phone.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
+  it('an inspector of another province sees neither the instrument nor the alert', async () => {
+    const { page, problems, refused } = await openPage({ width: 1024, height: 768 });
+    await signIn(page, tokens.inspectorSG);
+    await page.getByLabel('State').waitFor();
+    await page.locator('p.count').filter({ hasText: /shown/ }).waitFor();
+    await expect.poll(async () => (await page.locator('main').textContent()) ?? '').toMatch(/No alerts match|baro-sg-1/);
+    expect(await page.locator(`li.alert[data-alert-id="${alertId}"]`).count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain('baro-hn-1');
+    await page.getByRole('link', { name: 'Instruments' }).click();
+    await page.locator('tr[data-device="baro-sg-1"]').waitFor();
+    expect(await page.locator('tr[data-device="baro-hn-new"]').count()).toBe(0);
+    expect(await page.locator('tr[data-device="baro-hn-1"]').count()).toBe(0);
+    // an inspector cannot register instruments: the API refuses it, so the console offers no form
+    expect(await page.getByRole('form', { name: 'Register an instrument' }).count()).toBe(0);
+    // direct links answer as the API does: not found
+    await page.goto(`${t.api}/#/instruments/baro-hn-new`);
+    await page.getByText('Not found, or not visible to this token.').waitFor();
+    await page.goto(`${t.api}/#/alerts/${alertId}`);
+    await page.getByText('Not found, or not visible to this token.').waitFor();
+    // and a new alert of the other province does not reach this stream
+    await check(1011.0, 1013.0, Date.now());
+    await page.goto(`${t.api}/#/alerts`);
+    await page.locator('p.count').waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await page.locator('li.alert[data-device="baro-hn-1"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual(['403 GET /api/v1/webhooks', '404 GET /api/v1/devices/baro-hn-new', '404 GET /api/v1/alerts/' + alertId]);
+  });
+});
