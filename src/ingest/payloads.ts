@@ -11,7 +11,9 @@ export const Timestamp = z.union([
     .regex(ISO_WITH_ZONE, 'must be ISO 8601 with a zone (e.g. 2026-11-21T08:00:00Z) or epoch milliseconds')
     .transform((s, ctx) => {
       const t = Date.parse(s);
-      if (Number.isNaN(t)) {
+      // Date.parse rolls an impossible day over (2026-02-30 → 2026-03-02): refuse it instead.
+      const [y, m, d] = s.slice(0, 10).split('-').map(Number);
+      if (Number.isNaN(t) || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) {
         ctx.addIssue({ code: 'custom', message: 'is not a valid date' });
         return z.NEVER;
       }

@@ -66,6 +66,10 @@ describe('Ingest: timestamps', () => {
     expect(r.readings[0].ts).toBe(old);
   });
 
+  it('accepts 29 February of a leap year', () => {
+    expect(ingest().handle(baro, 'readings', json(pressure(1, '2024-02-29T12:00:00Z')), NOW).points).toHaveLength(1);
+  });
+
   it('accepts epoch milliseconds and ISO with an offset', () => {
     const a = ingest().handle(baro, 'readings', json(pressure(1, NOW - MIN)), NOW);
     expect(a.points[0].ts).toBe(NOW - MIN);
@@ -73,7 +77,7 @@ describe('Ingest: timestamps', () => {
     expect(b.points[0].ts).toBe(NOW);
   });
 
-  it.each(['2026-11-21T08:00:00', '2026-11-21T08:00:00.000', '2026-11-21', 'yesterday', 1.5, -1])('rejects ts %j (no zone, not a time, not integer ms)', (ts) => {
+  it.each(['2026-11-21T08:00:00', '2026-11-21T08:00:00.000', '2026-11-21', 'yesterday', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', 1.5, -1])('rejects ts %j (no zone, not a time, not integer ms)', (ts) => {
     const r = ingest().handle(baro, 'readings', json(pressure(1, ts)), NOW);
     expect(r.points).toEqual([]);
     expect(r.rejections).toHaveLength(1);
