@@ -66,7 +66,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       if (p.role === 'inspector') {
         const visible = visibleTenantIds(deps, p)!;
         items = items.filter((e) => {
-          const d = e.target ? g.registry.device(e.target) : undefined;
+          // The device is the target (device, certificate) or named in the details (alert ack/resolve).
+          const d = (e.target ? g.registry.device(e.target) : undefined) ?? (typeof e.details.device === 'string' ? g.registry.device(e.details.device) : undefined);
           const tenant = d?.tenant ?? (e.details.tenant as string | undefined) ?? (e.target && g.registry.tenant(e.target) ? e.target : undefined);
           return tenant !== undefined && visible.has(tenant);
         });
