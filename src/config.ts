@@ -57,6 +57,23 @@ export const ConfigSchema = z
     MAG_ESCALATION_MINUTES: positiveInt.default(240),
     MAG_INVALID_BURST: positiveInt.default(5),
     MAG_FUTURE_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+    // Security limits (docs/security.md).
+    MAG_MAX_CONNECTIONS: positiveInt.default(10000),
+    MAG_MAX_TOPIC_LEVELS: positiveInt.max(64).default(8),
+    MAG_DEVICE_MSG_RATE: positiveInt.default(1000),
+    MAG_DEVICE_MSG_BURST: positiveInt.default(2000),
+    MAG_API_RATE: positiveInt.default(1000),
+    MAG_API_BURST: positiveInt.default(2000),
+    MAG_AUTH_FAIL_MAX: positiveInt.default(20),
+    MAG_AUTH_FAIL_WINDOW_S: positiveInt.default(60),
+    MAG_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
+    MAG_CORS_ORIGINS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .refine((s) => s.split(',').every((o) => o.trim() === '*' || /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be a comma-separated list of origins such as https://console.example.com')
+        .optional(),
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.MAG_INFLUX_URL && c.MAG_INFLUX_API === 'v2') {
@@ -96,6 +113,19 @@ export interface Config {
   journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number };
   sink: { batch: number; retryMaxMs: number };
   alerts: { dueSoonDays: number; horizonDays: number; escalationMinutes: number; invalidBurst: number };
+  security: {
+    maxConnections: number;
+    maxTopicLevels: number;
+    deviceMsgRate: number;
+    deviceMsgBurst: number;
+    apiRate: number;
+    apiBurst: number;
+    authFailMax: number;
+    authFailWindowMs: number;
+    maxBodyBytes: number;
+    /** Empty: CORS off. */
+    corsOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -174,6 +204,18 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       horizonDays: c.MAG_ALERT_HORIZON_DAYS,
       escalationMinutes: c.MAG_ESCALATION_MINUTES,
       invalidBurst: c.MAG_INVALID_BURST,
+    },
+    security: {
+      maxConnections: c.MAG_MAX_CONNECTIONS,
+      maxTopicLevels: c.MAG_MAX_TOPIC_LEVELS,
+      deviceMsgRate: c.MAG_DEVICE_MSG_RATE,
+      deviceMsgBurst: c.MAG_DEVICE_MSG_BURST,
+      apiRate: c.MAG_API_RATE,
+      apiBurst: c.MAG_API_BURST,
+      authFailMax: c.MAG_AUTH_FAIL_MAX,
+      authFailWindowMs: c.MAG_AUTH_FAIL_WINDOW_S * 1000,
+      maxBodyBytes: c.MAG_MAX_BODY_BYTES,
+      corsOrigins: c.MAG_CORS_ORIGINS ? c.MAG_CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     },
   };
 }

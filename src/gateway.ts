@@ -22,6 +22,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { createApi } from './api/app.ts';
 import { AlertNotifier } from './alerts/notifier.ts';
 import { StatusSchema } from './ingest/payloads.ts';
+import { AuthThrottle } from './limits.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -44,6 +45,8 @@ export interface Gateway {
   broker: Broker;
   profiles: Map<string, InstrumentProfile>;
   log: Logger;
+  /** Failed authentications per client address (MQTT and API share it). */
+  authThrottle: AuthThrottle;
   /** Re-evaluates verification of every device now (normally once a minute). */
   reviewVerifications(): void;
   /** Graceful stop: stop accepting, commit in-flight journal writes, flush to the sink within `drainMs`. */
@@ -91,6 +94,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config.limits,
   );
   const metrics = new GatewayMetrics();
+  const authThrottle = new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs);
 
   let broker!: Broker;
   const publishConfig = (device: Device, force = false) => {
@@ -133,7 +137,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       /* fall through: rejected below */
     }
     if (!state) {
-      assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors: [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }] }] }, payload, at);
+      const errors = [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }];
+      assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] }, payload, at);
+      broker.publish(`instruments/${device.id}/feedback`, { seq: null, topic: `instruments/${device.id}/status`, errors });
       return;
     }
     if (state === 'offline') {
@@ -172,8 +178,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         metrics.aclDenied.inc();
         audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now());
       },
+      onLimit: (limit) => {
+        metrics.limitRefused.inc({ limit });
+        if (limit === 'auth_throttle') metrics.authFailures.inc({ protocol: 'mqtt' });
+      },
     },
-    { host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes },
+    {
+      host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes,
+      maxTopicLevels: config.security.maxTopicLevels, maxConnections: config.security.maxConnections,
+      deviceMsgRate: { rate: config.security.deviceMsgRate, burst: config.security.deviceMsgBurst }, authThrottle,
+    },
     log,
   );
   await broker.start();
@@ -220,6 +234,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     broker,
     profiles,
     log,
+    authThrottle,
     reviewVerifications,
     stop: async () => {},
   };

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { ApiError, RouteTable, bearer, errorBody, type ApiDeps, type Env } from './http.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { measurementRoutes } from './routes/measurements.ts';
@@ -18,10 +19,16 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     await next();
     deps.metrics.httpRequests.inc({ status: `${Math.floor(c.res.status / 100)}xx` });
   });
-  app.use('/api/*', bodyLimit({ maxSize: 256 * 1024, onError: () => { throw new ApiError(413, 'too_large', 'the request body exceeds 256 KiB'); } }));
+  const sec = g.config.security;
+  if (sec.corsOrigins.length > 0) app.use('/api/*', cors({ origin: sec.corsOrigins.includes('*') ? '*' : sec.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  app.use('/api/*', bodyLimit({ maxSize: sec.maxBodyBytes, onError: () => { throw new ApiError(413, 'too_large', `the request body exceeds ${sec.maxBodyBytes} bytes (MAG_MAX_BODY_BYTES)`); } }));
 
   app.onError((e, c) => {
-    if (e instanceof ApiError) return c.json(errorBody(e), e.status);
+    if (e instanceof ApiError) {
+      const p = c.get('principal');
+      if (e.status === 403 && p) g.audit.append(`${p.role}:${p.name}:${p.tokenId}`, 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
+      return c.json(errorBody(e), e.status, e.headers);
+    }
     g.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the gateway log' } }, 500);
   });
@@ -53,9 +60,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const api = new Hono<Env>();
   // Only /api/* needs a token: /openapi.json and /docs (registered below) are public, and an
   // unknown path answers 404, not 401.
-  api.use('/api/*', bearer(deps, (c) => {
+  api.use('/api/*', bearer(deps, (c, address) => {
     deps.metrics.authFailures.inc({ protocol: 'http' });
-    g.audit.append(`http:${c.req.header('x-forwarded-for') ?? 'client'}`, 'api.auth.failed', null, { path: c.req.path }, deps.now());
+    g.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path }, deps.now());
   }));
   const table = new RouteTable(api);
   registryRoutes(table, deps);

@@ -7,6 +7,8 @@ import type { Gateway } from '../gateway.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { AlertNotifier } from '../alerts/notifier.ts';
 import type { Device } from '../store/registry.ts';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { TokenBuckets } from '../limits.ts';
 
 export interface ApiDeps {
   gateway: Gateway;
@@ -24,8 +26,19 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Extra response headers (Retry-After on 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
+  }
+}
+
+/** The TCP peer address of a request (not X-Forwarded-For, which a client can forge). */
+export function clientAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined; // not served by @hono/node-server (app.request in tests)
   }
 }
 
@@ -66,18 +79,38 @@ export function requireRole(p: Principal, roles: readonly Role[]): void {
 
 export const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'inspector'];
 
-export function bearer(deps: ApiDeps, onFailure: (c: Context) => void): MiddlewareHandler<Env> {
+/**
+ * Bearer authentication, the failed-authentication throttle per client address
+ * (MAG_AUTH_FAIL_MAX in MAG_AUTH_FAIL_WINDOW_S) and the per-token rate limit (MAG_API_RATE, MAG_API_BURST).
+ */
+export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | undefined) => void): MiddlewareHandler<Env> {
+  const sec = deps.gateway.config.security;
+  const perToken = new TokenBuckets(sec.apiRate, sec.apiBurst);
+  const throttle = deps.gateway.authThrottle;
   return async (c, next) => {
+    const address = clientAddress(c);
+    const wait = throttle.retryAfter(address);
+    if (wait > 0) {
+      deps.metrics.limitRefused.inc({ limit: 'auth_throttle' });
+      deps.metrics.authFailures.inc({ protocol: 'http' });
+      throw new ApiError(429, 'too_many_failures', `too many failed authentications from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) });
+    }
     const h = c.req.header('authorization');
     const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     if (!m) {
-      onFailure(c);
+      onFailure(c, address);
       throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     }
     const p = deps.gateway.tokens.authenticate(m[1]);
     if (!p) {
-      onFailure(c);
+      throttle.fail(address);
+      onFailure(c, address);
       throw new ApiError(401, 'unauthorized', 'invalid or revoked token');
+    }
+    const limited = perToken.take(p.tokenId);
+    if (limited > 0) {
+      deps.metrics.limitRefused.inc({ limit: 'api_rate' });
+      throw new ApiError(429, 'rate_limited', `rate limit: at most ${sec.apiRate} requests/s per token with bursts of ${sec.apiBurst} (MAG_API_RATE, MAG_API_BURST); retry in ${limited} s`, undefined, { 'Retry-After': String(limited) });
     }
     c.set('principal', p);
     await next();

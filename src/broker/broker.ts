@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../log.ts';
 import type { Registry } from '../store/registry.ts';
+import { TokenBuckets, type AuthThrottle } from '../limits.ts';
 
 export type DeviceTopic = 'readings' | 'checks' | 'senml' | 'status';
 const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml', 'status']);
@@ -22,6 +23,8 @@ export interface BrokerHooks {
   /** Failed CONNECT (for metrics and the audit log). */
   onAuthFailure?(clientId: string, address: string | undefined, reason: string): void;
   onAclDenied?(deviceId: string, what: string): void;
+  /** A connection or message refused by a limit (MAG_MAX_CONNECTIONS, MAG_DEVICE_MSG_RATE, the auth throttle). */
+  onLimit?(limit: 'mqtt_connections' | 'mqtt_message_rate' | 'auth_throttle', clientId: string, address: string | undefined): void;
 }
 
 export interface BrokerOptions {
@@ -32,6 +35,12 @@ export interface BrokerOptions {
   tls?: { cert: string; key: string; ca?: string };
   maxPayloadBytes: number;
   maxTopicLevels?: number;
+  /** MAG_MAX_CONNECTIONS: CONNECT beyond it is refused with CONNACK 3 (server unavailable). */
+  maxConnections?: number;
+  /** MAG_DEVICE_MSG_RATE / MAG_DEVICE_MSG_BURST: messages beyond it are rejected to feedback, not stored. */
+  deviceMsgRate?: { rate: number; burst: number };
+  /** Failed CONNECTs per client address (MAG_AUTH_FAIL_MAX in MAG_AUTH_FAIL_WINDOW_S). */
+  authThrottle?: AuthThrottle;
 }
 
 export class AclError extends Error {
@@ -57,7 +66,8 @@ export class Broker {
   private servers: (Server | HttpServer)[] = [];
   private wss: WebSocketServer | undefined;
   readonly ports: { mqtt?: number; ws?: number; mqtts?: number } = {};
-  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0 };
+  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0 };
+  private messageRate: TokenBuckets | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -68,6 +78,7 @@ export class Broker {
 
   async start(): Promise<void> {
     const { registry, hooks, log, opts } = this;
+    this.messageRate = opts.deviceMsgRate ? new TokenBuckets(opts.deviceMsgRate.rate, opts.deviceMsgRate.burst) : undefined;
     this.aedes = await Aedes.createBroker({
       id: 'mag',
       maxClientsIdLength: 64,
@@ -82,12 +93,30 @@ export class Broker {
           log.warn({ clientId: client.id.slice(0, 64), address, reason }, 'MQTT connection refused');
           done(authError(reason, code) as never, false);
         };
-        if (!username || username !== client.id) return fail('client id must equal the username (the device id)', 4);
+        const wait = opts.authThrottle?.retryAfter(address) ?? 0;
+        if (wait > 0) {
+          // Refused quickly, without hashing and without an audit row per attempt.
+          this.totals.connectRefused++;
+          hooks.onLimit?.('auth_throttle', client.id, address);
+          log.warn({ clientId: client.id.slice(0, 64), address, retryAfterSeconds: wait }, 'MQTT connection refused: too many failed authentications from this address');
+          return done(authError(`too many failed authentications from this address; retry in ${wait} s`, 5) as never, false);
+        }
+        if (opts.maxConnections !== undefined && this.aedes.connectedClients >= opts.maxConnections && !clientsOf(this.aedes)[client.id]) {
+          hooks.onLimit?.('mqtt_connections', client.id, address);
+          log.warn({ clientId: client.id.slice(0, 64), address, max: opts.maxConnections }, 'MQTT connection refused: MAG_MAX_CONNECTIONS reached');
+          return done(authError('server unavailable: MAG_MAX_CONNECTIONS reached', 3) as never, false);
+        }
+        const failAuth = (reason: string, code: number) => {
+          opts.authThrottle?.fail(address);
+          fail(reason, code);
+        };
+        if (!username || username !== client.id) return failAuth('client id must equal the username (the device id)', 4);
         const tlsCn = tlsCommonName(client);
-        if (tlsCn !== undefined && tlsCn !== client.id) return fail('the client certificate CN does not match the device id', 5);
-        if (!password) return fail('bad username or password', 4);
+        if (tlsCn === null && opts.tls?.ca) return failAuth('the client certificate has no CN (it must be the device id)', 5);
+        if (typeof tlsCn === 'string' && tlsCn !== client.id) return failAuth('the client certificate CN does not match the device id', 5);
+        if (!password) return failAuth('bad username or password', 4);
         registry.verifyDeviceSecret(username, password.toString('utf8')).then(
-          (ok) => (ok ? done(null, true) : fail('bad username or password', 4)),
+          (ok) => (ok ? done(null, true) : failAuth('bad username or password', 4)),
           (e: Error) => fail(`authentication error: ${e.message}`, 3),
         );
       },
@@ -107,6 +136,20 @@ export class Broker {
           return done(new AclError(`payload of ${payload.length} bytes exceeds ${opts.maxPayloadBytes}`));
         }
         if (t.suffix !== 'status' && packet.retain) packet.retain = false; // only status is retained
+        const wait = this.messageRate?.take(client.id) ?? 0;
+        if (wait > 0) {
+          // Over MAG_DEVICE_MSG_RATE: acknowledged like any rejected message, not stored, reported on feedback.
+          this.totals.rateLimited++;
+          hooks.onLimit?.('mqtt_message_rate', client.id, remoteAddress(client));
+          packet.retain = false;
+          const { rate, burst } = opts.deviceMsgRate!;
+          this.publish(`instruments/${client.id}/feedback`, {
+            seq: null,
+            topic: packet.topic,
+            errors: [{ path: '(message)', message: `rate limit: at most ${rate} messages/s with bursts of ${burst} (MAG_DEVICE_MSG_RATE, MAG_DEVICE_MSG_BURST); this message was not stored, send it again in ${wait} s` }],
+          });
+          return done(null);
+        }
         const durable = hooks.onDeviceMessage(client.id, t.suffix as DeviceTopic, payload, packet.qos, packet.retain);
         if (packet.qos === 0) {
           durable.catch((e: Error) => log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled'));
@@ -172,6 +215,11 @@ export class Broker {
     );
   }
 
+  /** Closes a device's live connection (after its secret was rotated). */
+  disconnect(deviceId: string): void {
+    if (this.aedes) clientsOf(this.aedes)[deviceId]?.close();
+  }
+
   get connectedClients(): number {
     return this.aedes?.connectedClients ?? 0;
   }
@@ -196,16 +244,22 @@ function listen(server: Server | HttpServer, port: number, host: string): Promis
   });
 }
 
+/** aedes keeps connected clients by id; its typings omit the map. */
+function clientsOf(aedes: Aedes): Record<string, Client | undefined> {
+  return (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+}
+
 function remoteAddress(client: Client): string | undefined {
   const conn = (client as unknown as { conn?: { remoteAddress?: string } }).conn;
   return conn?.remoteAddress;
 }
 
-function tlsCommonName(client: Client): string | undefined {
+/** The client certificate's CN; undefined when not over TLS, null over TLS without a CN. */
+function tlsCommonName(client: Client): string | null | undefined {
   const conn = (client as unknown as { conn?: TLSSocket }).conn;
   if (!conn || typeof (conn as TLSSocket).getPeerCertificate !== 'function') return undefined;
   const cert = (conn as TLSSocket).getPeerCertificate();
-  if (!cert || !cert.subject) return undefined;
+  if (!cert || !cert.subject) return null;
   const cn = cert.subject.CN;
-  return Array.isArray(cn) ? cn[0] : cn;
+  return (Array.isArray(cn) ? cn[0] : cn) ?? null;
 }

@@ -92,6 +92,10 @@ export class Ingest {
         return out;
       }
       const items = senmlToReadings(pack.data, receivedAt);
+      if (items.length === 0) {
+        out.rejections.push({ errors: [{ path: '(root)', message: 'the SenML pack holds no record with a value (v)' }] });
+        return out;
+      }
       if (items.length > this.opts.maxBatchReadings) {
         out.rejections.push({ errors: [{ path: '(root)', message: `a SenML pack may hold at most ${this.opts.maxBatchReadings} records` }] });
         return out;

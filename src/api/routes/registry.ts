@@ -167,6 +167,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       const secret = g.registry.rotateSecret(d.id);
+      g.broker.disconnect(d.id); // a session opened with the old secret ends now too
       audit(p, 'device.secret.rotate', d.id);
       return { id: d.id, secret };
     },
