@@ -158,7 +158,8 @@ function describeAllowed(issue: z.core.$ZodIssue): string {
 /** Parses configuration from an environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = { ...readDotEnv('.env'), ...process.env }): Config {
   const picked: Record<string, string | undefined> = {};
-  for (const k of Object.keys(ConfigSchema.shape)) picked[k] = env[k];
+  // An empty value (`MAG_MQTT_PORT=` in a .env) means unset: the default applies (z.coerce would read "" as 0).
+  for (const k of Object.keys(ConfigSchema.shape)) picked[k] = env[k] === '' ? undefined : env[k];
   const parsed = ConfigSchema.safeParse(picked);
   if (!parsed.success) {
     throw new ConfigError(

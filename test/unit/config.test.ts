@@ -67,8 +67,13 @@ describe('loadConfig', () => {
     expect(c.influx).toMatchObject({ url: 'https://cloud.example', api: 'v2', org: 'o', bucket: 'b', token: 't' });
   });
 
-  it('treats empty values as unset', () => {
-    const c = loadConfig({ MAG_MQTT_WS_PORT: '', MAG_INFLUX_URL: '', MAG_ADMIN_TOKEN: '' });
+  it('treats empty values as unset (a .env with blank lines such as MAG_MQTT_PORT=)', () => {
+    const c = loadConfig({ MAG_MQTT_WS_PORT: '', MAG_INFLUX_URL: '', MAG_ADMIN_TOKEN: '', MAG_MQTT_PORT: '', MAG_HTTP_PORT: '', MAG_INFLUX_API: '', MAG_LOG_LEVEL: '', MAG_DATA_DIR: '' });
+    expect(c.mqttPort).toBe(1883);
+    expect(c.httpPort).toBe(8080);
+    expect(c.influx.api).toBe('v1');
+    expect(c.logLevel).toBe('info');
+    expect(c.dataDir).toBe(resolve('./data'));
     expect(c.mqttWsPort).toBeUndefined();
     expect(c.influx.url).toBeUndefined();
     expect(c.adminToken).toBeUndefined();
