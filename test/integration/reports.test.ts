@@ -1,0 +1,167 @@
+// Issue 4, reports: the measurement-assurance report of an enterprise (JSON and CSV, with spreadsheet
+// formula injection neutralised) and the out-of-tolerance impact look-back (ISO/IEC 17025).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const EVIL_SERIAL = '=HYPERLINK("http://evil.example/x","click")';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** RFC 4180 parser, enough for the report. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
+  }
+  if (cell || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
+
+describe('assurance report and out-of-tolerance impact', () => {
+  let t: TestGateway;
+  let c: MqttClient;
+  const T0 = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR; // on the hour, two days ago
+  const checkTimes = { lastPass: T0, fail: T0 + 6 * HOUR };
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    c = await t.connect('bar-r1', await t.device({ id: 'bar-r1', tenant: 'rpt', type: 'barometer', serial: EVIL_SERIAL }));
+    await t.device({ id: 'bar-r2', tenant: 'rpt', type: 'barometer', certificate: false });
+    await t.device({ id: 'bar-x', tenant: 'elsewhere', type: 'barometer' });
+
+    const check = (seq: number, ts: number, error: number) =>
+      c.publishAsync('instruments/bar-r1/checks', JSON.stringify({ seq, ts: new Date(ts).toISOString(), indicated: 1000 + error, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    const reading = (seq: number, ts: number, value: number) =>
+      c.publishAsync('instruments/bar-r1/readings', JSON.stringify({ seq, ts: new Date(ts).toISOString(), quantity: 'pressure', value, unit: 'hPa' }), { qos: 1 });
+    // A drifting series of passing checks, then a failure six hours after the last pass.
+    // (barometer TL = 0.3 hPa, U = 0.0208: pass up to 0.279, fail beyond 0.3208)
+    await check(1, T0 - 90 * DAY, 0.0);
+    await check(2, T0 - 60 * DAY, 0.101);
+    await check(3, T0 - 30 * DAY, 0.198);
+    await reading(1, T0 - 12 * HOUR, 1012.0); // before the last passing check: not impacted
+    await check(4, checkTimes.lastPass, 0.27);
+    for (let h = 1; h <= 5; h++) await reading(1 + h, T0 + h * HOUR, 1012 + h / 10);
+    await check(5, checkTimes.fail, 0.33);
+    await reading(7, T0 + 7 * HOUR, 1013.0); // after the finding: not in the look-back
+    await until('5 checks', async () => (await t.call('GET', '/api/v1/devices/bar-r1/checks')).body.items.length === 5);
+    await t.drained();
+  });
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it('lists each instrument with verification, check decisions, drift rate, predicted date and alerts (JSON)', async () => {
+    const oot = (await t.call('GET', '/api/v1/alerts?device=bar-r1&kind=out-of-tolerance')).body.items[0];
+    expect((await t.call('POST', `/api/v1/alerts/${oot.id}/resolve`, { reason: 'repaired', note: 'sensor replaced' })).status).toBe(200);
+
+    const r = await t.call('GET', '/api/v1/reports/assurance?tenant=rpt&format=json');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/application\/json/);
+    const items = r.body.items as any[];
+    expect(items.map((x) => x.device).sort()).toEqual(['bar-r1', 'bar-r2']);
+    const r1 = items.find((x) => x.device === 'bar-r1');
+    const drift = (await t.call('GET', '/api/v1/devices/bar-r1/drift')).body;
+    const alerts = (await t.call('GET', '/api/v1/alerts?device=bar-r1')).body.items as any[];
+    expect(r1).toMatchObject({
+      tenant: 'rpt',
+      type: 'barometer',
+      serial: EVIL_SERIAL,
+      verificationState: 'valid',
+      checks: 5,
+      decisions: { pass: 4, 'conditional-pass': 0, 'conditional-fail': 0, fail: 1 },
+      lastCheckAt: new Date(checkTimes.fail).toISOString(),
+      driftPerDay: drift.slopePerDay,
+      predictedOutOfToleranceAt: drift.predictedOutOfToleranceAt,
+      alertsOpened: alerts.length,
+      alertsResolved: alerts.filter((a) => a.state === 'resolved').length,
+      alertsOpen: alerts.filter((a) => a.state !== 'resolved').length,
+    });
+    expect(r1.verificationDue).toMatch(/^2099-01-01/);
+    expect(r1.driftPerDay).toBeGreaterThan(0);
+    expect(r1.predictedOutOfToleranceAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(r1.alertsResolved).toBeGreaterThanOrEqual(1);
+    const r2 = items.find((x) => x.device === 'bar-r2');
+    expect(r2).toMatchObject({ verificationState: 'none', checks: 0, driftPerDay: null, predictedOutOfToleranceAt: null });
+
+    // Another enterprise's operator cannot read this report.
+    const other = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'elsewhere', name: 'elsewhere ops' })).body.token;
+    expect((await t.call('GET', '/api/v1/reports/assurance?tenant=rpt', undefined, other)).status).toBe(404);
+    const own = await t.call('GET', '/api/v1/reports/assurance', undefined, other);
+    expect(own.body.items.map((x: any) => x.device)).toEqual(['bar-x']);
+  });
+
+  it('exports CSV with formula injection neutralised', async () => {
+    const r = await t.call('GET', '/api/v1/reports/assurance?tenant=rpt&format=csv');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = parseCsv(r.body as string);
+    const header = rows[0];
+    expect(header).toEqual(expect.arrayContaining(['device', 'serial', 'verificationState', 'checks', 'pass', 'fail', 'driftPerDay', 'predictedOutOfToleranceAt', 'alertsOpened', 'alertsResolved']));
+    const col = (name: string) => header.indexOf(name);
+    const r1 = rows.find((x) => x[col('device')] === 'bar-r1')!;
+    expect(r1[col('serial')]).toBe(`'${EVIL_SERIAL}`);
+    expect(r1[col('checks')]).toBe('5');
+    expect(r1[col('pass')]).toBe('4');
+    expect(r1[col('fail')]).toBe('1');
+    expect(r1[col('verificationState')]).toBe('valid');
+    for (const row of rows) for (const cell of row) expect(cell, 'no cell starts a formula').not.toMatch(/^[=+@]/);
+  });
+
+  it('oot-impact returns the readings between the last passing check and the failing one', async () => {
+    const r = await t.call('GET', '/api/v1/devices/bar-r1/oot-impact');
+    expect(r.status).toBe(200);
+    expect(r.body.finding).toMatchObject({ seq: 5, decision: 'fail', ts: new Date(checkTimes.fail).toISOString() });
+    expect(r.body.lastPassingCheck).toMatchObject({ seq: 4, decision: 'pass', ts: new Date(checkTimes.lastPass).toISOString() });
+    expect(r.body.from).toBe(new Date(checkTimes.lastPass).toISOString());
+    expect(r.body.to).toBe(new Date(checkTimes.fail).toISOString());
+    expect(r.body.items.map((x: any) => x.seq).sort()).toEqual([2, 3, 4, 5, 6]);
+    for (const x of r.body.items) {
+      expect(Date.parse(x.ts)).toBeGreaterThan(checkTimes.lastPass);
+      expect(Date.parse(x.ts)).toBeLessThan(checkTimes.fail);
+    }
+
+    const csv = await t.call('GET', '/api/v1/devices/bar-r1/oot-impact?format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = parseCsv(csv.body as string);
+    expect(rows[0]).toEqual(expect.arrayContaining(['ts', 'seq', 'value', 'status']));
+    expect(rows.slice(1).map((x) => x[rows[0].indexOf('seq')]).sort()).toEqual(['2', '3', '4', '5', '6']);
+
+    // No finding yet: nothing impacted.
+    const clean = await t.call('GET', '/api/v1/devices/bar-r2/oot-impact');
+    expect(clean.body).toMatchObject({ finding: null, items: [] });
+  });
+});
