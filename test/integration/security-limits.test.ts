@@ -1,0 +1,172 @@
+// Named limits: per-device message rate, per-token API rate, body size, topic depth, batch
+// size and the maximum number of MQTT connections; plus headers, CORS and error hygiene.
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const reading = (seq: number) => ({ seq, ts: new Date(Date.now() - 60_000 + seq).toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
+
+async function metric(api: string, line: string): Promise<number> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const l = text.split('\n').find((x) => x.startsWith(line));
+  return l ? Number(l.split(' ').pop()) : 0;
+}
+
+async function connackCode(url: string, id: string, password: string): Promise<number> {
+  try {
+    const c = await mqtt.connectAsync(url, { clientId: id, username: id, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 }, false);
+    await c.endAsync(true);
+    return 0;
+  } catch (e) {
+    return (e as { code?: number }).code ?? -1;
+  }
+}
+
+describe('MQTT limits', () => {
+  let gw: TestGateway;
+  const secrets: Record<string, string> = {};
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_DEVICE_MSG_RATE: '5', MAG_DEVICE_MSG_BURST: '5', MAG_MAX_CONNECTIONS: '2', MAG_MAX_TOPIC_LEVELS: '4', MAG_MAX_BATCH_READINGS: '3' });
+    for (const id of ['baro-1', 'baro-2', 'baro-3']) secrets[id] = await gw.device({ id, type: 'barometer', certificate: false });
+  });
+  afterAll(() => gw?.destroy());
+
+  it('rejects messages beyond MAG_DEVICE_MSG_RATE to feedback (not stored), keeps the device connected', async () => {
+    const c = await gw.connect('baro-1', secrets['baro-1']);
+    const box = inbox(c);
+    await c.subscribeAsync('instruments/baro-1/feedback', { qos: 1 });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => c.publishAsync('instruments/baro-1/readings', JSON.stringify(reading(i + 1)), { qos: 1 })));
+    await box.waitFor((m) => /rate limit/.test(JSON.stringify(m.payload)));
+    await new Promise((r) => setTimeout(r, 200));
+    const limited = box.messages.filter((m) => /MAG_DEVICE_MSG_RATE/.test(JSON.stringify(m.payload)));
+    const stored = (await gw.call('GET', '/api/v1/devices/baro-1/readings?limit=100')).body.items.length;
+    expect(stored).toBeGreaterThanOrEqual(5);
+    expect(stored).toBeLessThan(20);
+    expect(stored + limited.length).toBe(20); // every message is either stored or answered
+    expect(limited[0].payload).toMatchObject({ seq: null, topic: 'instruments/baro-1/readings', errors: [{ path: '(message)' }] });
+    expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_message_rate"}')).toBe(limited.length);
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it('refuses a topic deeper than MAG_MAX_TOPIC_LEVELS before the ACL (connection closed, nothing stored)', async () => {
+    const c = await gw.connect('baro-2', secrets['baro-2']);
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    c.publish('instruments/baro-2/readings/a/b/c', JSON.stringify(reading(1)), { qos: 1 });
+    await closed;
+    expect((await gw.call('GET', '/api/v1/devices/baro-2/readings')).body.items).toEqual([]);
+    const acl = gw.gateway.audit.list({ limit: 100 }).filter((e) => e.action === 'mqtt.acl.denied' && e.target === 'baro-2');
+    expect(acl).toEqual([]); // aedes' maxTopicLevels refused it first
+  });
+
+  it('refuses a {"readings": […]} batch over MAG_MAX_BATCH_READINGS on feedback', async () => {
+    const c = await gw.connect('baro-2', secrets['baro-2']);
+    const box = inbox(c);
+    await c.subscribeAsync('instruments/baro-2/feedback', { qos: 1 });
+    await c.publishAsync('instruments/baro-2/readings', JSON.stringify({ readings: [1, 2, 3, 4].map(reading) }), { qos: 1 });
+    const fb = await box.waitFor(() => true);
+    expect(fb.payload.errors[0]).toMatchObject({ path: 'readings', message: expect.stringContaining('MAG_MAX_BATCH_READINGS') });
+    await c.endAsync();
+  });
+
+  it('refuses a connection beyond MAG_MAX_CONNECTIONS with CONNACK 3; a slot freed is usable again', async () => {
+    const a = await gw.connect('baro-1', secrets['baro-1']);
+    const b = await gw.connect('baro-2', secrets['baro-2']);
+    expect(await connackCode(gw.mqttUrl, 'baro-3', secrets['baro-3'])).toBe(3);
+    expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_connections"}')).toBe(1);
+    // A device reconnecting takes over its own session, even at the limit.
+    expect(await connackCode(gw.mqttUrl, 'baro-2', secrets['baro-2'])).toBe(0);
+    await a.endAsync();
+    await b.endAsync(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await connackCode(gw.mqttUrl, 'baro-3', secrets['baro-3'])).toBe(0);
+  });
+});
+
+describe('API rate limit per token', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_API_RATE: '2', MAG_API_BURST: '3' });
+  });
+  afterAll(() => gw?.destroy());
+
+  it('limits each token to MAG_API_RATE with bursts of MAG_API_BURST: 429 with Retry-After; other tokens unaffected', async () => {
+    const a = (await gw.call('POST', '/api/v1/tokens', { role: 'admin', name: 'a' })).body.token as string;
+    const b = (await gw.call('POST', '/api/v1/tokens', { role: 'admin', name: 'b' })).body.token as string;
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 6; i++) {
+      const r = await gw.call('GET', '/api/v1/instrument-types', undefined, a);
+      statuses.push(r.status);
+      if (r.status === 429) {
+        retryAfter = r.headers.get('retry-after');
+        expect(r.body.error.code).toBe('rate_limited');
+      }
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await gw.call('GET', '/api/v1/instrument-types', undefined, b)).status).toBe(200);
+    expect(await metric(gw.api, 'mag_limit_refused_total{limit="api_rate"}')).toBeGreaterThanOrEqual(1);
+  });
+
+});
+
+describe('API body size, headers and errors', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_MAX_BODY_BYTES: '4096' });
+  });
+  afterAll(() => gw?.destroy());
+
+  it('answers 413 to a body over MAG_MAX_BODY_BYTES, structured', async () => {
+    const r = await gw.call('POST', '/api/v1/tenants', { id: 'big', name: 'x'.repeat(5000), region: 'VN-HN' }, ADMIN_TOKEN);
+    expect(r.status).toBe(413);
+    expect(r.body.error).toMatchObject({ code: 'too_large', message: expect.stringContaining('MAG_MAX_BODY_BYTES') });
+  });
+
+  it('sends the secure headers and no CORS headers by default', async () => {
+    const res = await fetch(`${gw.api}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, origin: 'https://evil.example' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await fetch(`${gw.api}/api/v1/tenants`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('never puts a stack trace or internal message in a 500', async () => {
+    const reg = gw.gateway.registry;
+    const original = reg.listTenants;
+    reg.listTenants = () => {
+      throw new Error('SQLITE_CORRUPT at /var/lib/mag/secret-path.db');
+    };
+    try {
+      const r = await gw.call('GET', '/api/v1/tenants');
+      expect(r.status).toBe(500);
+      expect(r.body).toEqual({ error: { code: 'internal', message: expect.any(String) } });
+      expect(JSON.stringify(r.body)).not.toMatch(/SQLITE|secret-path|\bat\s|\.ts:/);
+    } finally {
+      reg.listTenants = original;
+    }
+  });
+});
+
+describe('CORS when configured (MAG_CORS_ORIGINS)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_CORS_ORIGINS: 'https://console.example' });
+  });
+  afterAll(() => gw?.destroy());
+
+  it('allows only the configured origin, preflight included', async () => {
+    const ok = await fetch(`${gw.api}/api/v1/tenants`, { method: 'OPTIONS', headers: { origin: 'https://console.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    expect(ok.status).toBeLessThan(300);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://console.example');
+    const get = await fetch(`${gw.api}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, origin: 'https://console.example' } });
+    expect(get.headers.get('access-control-allow-origin')).toBe('https://console.example');
+    const evil = await fetch(`${gw.api}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, origin: 'https://evil.example' } });
+    expect(evil.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+  });
+});
