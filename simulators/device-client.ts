@@ -35,6 +35,8 @@ export interface DeviceClientStats {
   /** Messages the gateway rejected (feedback received). */
   feedback: number;
   connects: number;
+  /** Publishes in flight when the connection was dropped on purpose (offline fault). */
+  lostInOutage: number;
   lastError?: string;
 }
 
@@ -62,6 +64,7 @@ export class DeviceClient {
     suppressed: 0,
     feedback: 0,
     connects: 0,
+    lostInOutage: 0,
   };
   config: DeviceConfig = {};
   readonly feedback: Feedback[] = [];
@@ -181,8 +184,9 @@ export class DeviceClient {
     this.stats.sent[suffix]++;
     client.publish(this.topic(suffix), text, { qos, retain }, (err) => {
       this.pending--;
-      if (err) this.fail(`publish ${suffix}: ${err.message}`);
-      else this.stats.acknowledged++;
+      if (!err) this.stats.acknowledged++;
+      else if (client !== this.client) this.stats.lostInOutage++; // dropped on purpose (offline fault)
+      else this.fail(`publish ${suffix}: ${err.message}`);
     });
   }
 

@@ -47,6 +47,8 @@ export interface FleetReport {
   acknowledged: number;
   /** Publishes not confirmed when the run ended. */
   unacknowledged: number;
+  /** Publishes in flight when an offline fault dropped the connection. */
+  lostInOutage: number;
   errors: number;
   /** Rejections the gateway reported on the devices' feedback topics. */
   feedback: number;
@@ -366,6 +368,7 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
     sent: s.sent,
     acknowledged: s.acknowledged,
     unacknowledged,
+    lostInOutage: [...clients.values()].reduce((n, c) => n + c.stats.lostInOutage, 0),
     errors: s.errors + connectErrors,
     feedback: s.feedback,
     suppressed: s.suppressed,

@@ -56,6 +56,8 @@ export const ConfigSchema = z
     MAG_ALERT_HORIZON_DAYS: positiveInt.default(90),
     MAG_ESCALATION_MINUTES: positiveInt.default(240),
     MAG_INVALID_BURST: positiveInt.default(5),
+    MAG_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
+    MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8),
     MAG_FUTURE_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
     // Security limits (docs/security.md).
     MAG_MAX_CONNECTIONS: positiveInt.default(10000),
@@ -126,6 +128,7 @@ export interface Config {
     /** Empty: CORS off. */
     corsOrigins: string[];
   };
+  webhooks: { retryBaseMs: number; maxAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -218,5 +221,6 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       maxBodyBytes: c.MAG_MAX_BODY_BYTES,
       corsOrigins: c.MAG_CORS_ORIGINS ? c.MAG_CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     },
+    webhooks: { retryBaseMs: c.MAG_WEBHOOK_RETRY_BASE_MS, maxAttempts: c.MAG_WEBHOOK_MAX_ATTEMPTS },
   };
 }

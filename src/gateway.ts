@@ -193,7 +193,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await broker.start();
   forwarder.start();
 
-  const notifier = new AlertNotifier(db, alerts, registry, log, now);
+  const notifier = new AlertNotifier(db, alerts, registry, log, now, { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs });
   notifier.start();
 
   // Verification standing: at start, then once a minute; offline by silence; escalation.
@@ -262,8 +262,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await broker.close();
     journal.commit();
     await forwarder.stop(drainMs);
-    await new Promise<void>((r) => http.close(() => r()));
+    // Close the listener, then every connection still open: an SSE stream never ends on its own,
+    // so waiting for close() before closing connections would hang the stop (clients resume with Last-Event-ID).
+    const httpClosed = new Promise<void>((r) => http.close(() => r()));
     (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await httpClosed;
     journal.close();
     registry.flushLastSeen();
     await sink.close();

@@ -33,14 +33,14 @@ export const BarometerParamsSchema = z.strictObject({
   synopticAmplitude: z.number().nonnegative().default(6),
   resolution: z.number().positive().default(0.01),
   /** Sensor noise, hPa (standard deviation). */
-  noise: z.number().nonnegative().default(0.02),
+  noise: z.number().nonnegative().default(0.03),
   /** Offset at the start of the simulation, hPa. */
   offset: z.number().default(0),
   /** Drift, hPa per year. */
-  driftPerYear: z.number().default(0.1),
+  driftPerYear: z.number().default(0.05),
   reference: z
     .strictObject({ standardId: z.string().min(1), uncertainty: z.number().nonnegative(), noise: z.number().nonnegative() })
-    .default({ standardId: 'REF-PTB330-TS-02', uncertainty: 0.1, noise: 0.01 }),
+    .default({ standardId: 'REF-PTB330-TS-02', uncertainty: 0.1, noise: 0.03 }),
   regime: z.enum(['verification', 'inService']).default('inService'),
 });
 export type BarometerParams = z.input<typeof BarometerParamsSchema>;

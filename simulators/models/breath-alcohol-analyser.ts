@@ -31,7 +31,7 @@ export const BreathAlcoholParamsSchema = z.strictObject({
   quantity: z.string().min(1).default('massConcentration'),
   resolution: z.number().positive().default(0.001),
   /** Relative change of sensitivity per year (negative: fuel cells lose response). */
-  sensitivityDriftPerYear: z.number().default(-0.01),
+  sensitivityDriftPerYear: z.number().default(-0.005),
   /** Zero offset, mg/L. */
   zeroOffset: z.number().default(0),
   /** Sensor noise: absolute (mg/L) and relative parts. */

@@ -36,11 +36,11 @@ export const FuelDispenserParamsSchema = z.strictObject({
       { id: '3', product: 'DO-0.05S', unitPrice: 21_600, totalizer: 250_118.45 },
     ]),
   /** Meter factor at the start (indicated / delivered). */
-  meterFactor: z.number().positive().default(1.0005),
+  meterFactor: z.number().positive().default(1),
   /** Relative change of the meter factor per year (wear of the meter). */
-  meterFactorDriftPerYear: z.number().default(0.0008),
+  meterFactorDriftPerYear: z.number().default(0.0002),
   /** Repeatability of the meter, relative standard deviation. */
-  repeatability: z.number().nonnegative().default(0.0003),
+  repeatability: z.number().nonnegative().default(0.0005),
   /** Display resolution, litres. */
   resolution: z.number().positive().default(0.01),
   /** Minimum measured quantity, litres. */

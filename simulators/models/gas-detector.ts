@@ -42,10 +42,10 @@ const ChannelSchema = z.strictObject({
 export type GasChannel = z.input<typeof ChannelSchema>;
 
 export const DEFAULT_GAS_CHANNELS: GasChannel[] = [
-  { gas: 'CO', unit: 'ppm', ambient: 1, ambientSd: 0.5, noise: 0.5, resolution: 1, decayPerMonth: 0.004, span: 100, spanUncertainty: 2, eventChance: 0.01, eventMean: 25 },
-  { gas: 'H2S', unit: 'ppm', ambient: 0, ambientSd: 0, noise: 0.1, resolution: 0.1, decayPerMonth: 0.004, span: 25, spanUncertainty: 0.5, eventChance: 0.005, eventMean: 5 },
-  { gas: 'O2', unit: '%', ambient: 20.9, ambientSd: 0.05, noise: 0.05, resolution: 0.1, decayPerMonth: 0.001, span: 18, spanUncertainty: 0.1 },
-  { gas: 'CH4', unit: '%LEL', ambient: 0, ambientSd: 0, noise: 0.5, resolution: 1, decayPerMonth: 0.003, span: 50, spanUncertainty: 1, eventChance: 0.003, eventMean: 10 },
+  { gas: 'CO', unit: 'ppm', ambient: 1, ambientSd: 0.5, noise: 0.5, resolution: 1, decayPerMonth: 0.002, span: 100, spanUncertainty: 2, eventChance: 0.01, eventMean: 25 },
+  { gas: 'H2S', unit: 'ppm', ambient: 0, ambientSd: 0, noise: 0.1, resolution: 0.1, decayPerMonth: 0.002, span: 25, spanUncertainty: 0.5, eventChance: 0.005, eventMean: 5 },
+  { gas: 'O2', unit: '%', ambient: 20.9, ambientSd: 0.05, noise: 0.05, resolution: 0.1, decayPerMonth: 0.0005, span: 18, spanUncertainty: 0.1 },
+  { gas: 'CH4', unit: '%LEL', ambient: 0, ambientSd: 0, noise: 0.5, resolution: 1, decayPerMonth: 0.001, span: 50, spanUncertainty: 1, eventChance: 0.003, eventMean: 10 },
 ];
 
 export const GasDetectorParamsSchema = z.strictObject({

@@ -35,6 +35,8 @@ export interface BrokerOptions {
   tls?: { cert: string; key: string; ca?: string };
   maxPayloadBytes: number;
   maxTopicLevels?: number;
+  /** A device whose socket stays full this long (it stopped reading) is disconnected (default 5000). */
+  drainTimeoutMs?: number;
   /** MAG_MAX_CONNECTIONS: CONNECT beyond it is refused with CONNACK 3 (server unavailable). */
   maxConnections?: number;
   /** MAG_DEVICE_MSG_RATE / MAG_DEVICE_MSG_BURST: messages beyond it are rejected to feedback, not stored. */
@@ -61,12 +63,19 @@ function authError(message: string, returnCode: number): Error & { returnCode: n
   return Object.assign(new Error(message), { returnCode });
 }
 
+/**
+ * Bytes queued to a device beyond which the gateway's own publications to it (feedback,
+ * config) are dropped: a device that stops reading must not hold aedes' delivery slots,
+ * which every publisher shares (a full slot table stalls all ingest).
+ */
+const SLOW_SUBSCRIBER_BYTES = 64 * 1024;
+
 export class Broker {
   aedes!: Aedes;
   private servers: (Server | HttpServer)[] = [];
   private wss: WebSocketServer | undefined;
   readonly ports: { mqtt?: number; ws?: number; mqtts?: number } = {};
-  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0 };
+  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0, slowSubscriberDropped: 0 };
   private messageRate: TokenBuckets | undefined;
 
   constructor(
@@ -85,6 +94,7 @@ export class Broker {
       maxTopicLevels: opts.maxTopicLevels ?? 8,
       heartbeatInterval: 60_000,
       connectTimeout: 30_000,
+      drainTimeout: opts.drainTimeoutMs ?? 5000,
       authenticate: (client: Client, username, password, done) => {
         const address = remoteAddress(client);
         const fail = (reason: string, code: number) => {
@@ -173,8 +183,19 @@ export class Broker {
         }
         done(null, sub);
       },
-      // Devices only receive what the gateway publishes to their own feedback/config.
-      authorizeForward: (client: Client, packet) => (packet.topic.startsWith(`instruments/${client.id}/`) ? packet : null),
+      // Devices only receive what the gateway publishes to their own feedback/config; nothing
+      // is queued to a device that has stopped reading (SLOW_SUBSCRIBER_BYTES).
+      authorizeForward: (client: Client, packet) => {
+        if (!packet.topic.startsWith(`instruments/${client.id}/`)) return null;
+        const conn = (client as unknown as { conn?: { writableLength?: number; writableNeedDrain?: boolean } }).conn;
+        if (conn && (conn.writableNeedDrain || (conn.writableLength ?? 0) > SLOW_SUBSCRIBER_BYTES)) {
+          if (this.totals.slowSubscriberDropped++ % 1000 === 0) {
+            log.warn({ device: client.id, topic: packet.topic, queuedBytes: conn.writableLength, dropped: this.totals.slowSubscriberDropped }, 'device is not reading its subscriptions; dropping gateway messages to it');
+          }
+          return null;
+        }
+        return packet;
+      },
     });
     this.aedes.on('client', (c) => hooks.onConnect?.(c.id));
     this.aedes.on('clientDisconnect', (c) => hooks.onDisconnect?.(c.id));

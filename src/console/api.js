@@ -23,13 +23,22 @@ export class Api {
   }
 
   async raw(method, path, body) {
-    const res = await fetch(path, {
-      method,
-      headers: this.headers(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }),
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: 'no-store',
-      credentials: 'omit',
-    });
+    const send = () =>
+      fetch(path, {
+        method,
+        headers: this.headers(body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    let res = await send();
+    // rate limited: wait as told (briefly) and try once more
+    if (res.status === 429) {
+      const wait = Math.min(5, Number(res.headers.get('retry-after')) || 1);
+      await res.body?.cancel();
+      await new Promise((r) => setTimeout(r, wait * 1000));
+      res = await send();
+    }
     if (res.status === 401) this.onUnauthorized();
     return res;
   }
@@ -161,6 +170,7 @@ export class SseParser {
   constructor(onEvent) {
     this.onEvent = onEvent;
     this.buf = '';
+    this.skipLF = false;
     this.reset();
   }
 
@@ -171,14 +181,16 @@ export class SseParser {
   }
 
   push(chunk) {
+    // lines end with \r\n, \n or \r; a \r that ended the previous chunk may be followed by its \n
+    if (this.skipLF && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.skipLF = false;
     this.buf += chunk;
-    // lines end with \r\n, \n or \r; keep a trailing partial line (and a lone \r that may precede \n)
     for (;;) {
       const m = /\r\n|\n|\r/.exec(this.buf);
       if (!m) break;
-      if (m[0] === '\r' && m.index === this.buf.length - 1) break;
       const line = this.buf.slice(0, m.index);
       this.buf = this.buf.slice(m.index + m[0].length);
+      if (m[0] === '\r' && this.buf === '') this.skipLF = true;
       this.line(line);
     }
   }

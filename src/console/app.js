@@ -7,6 +7,7 @@ import { Api, ApiError } from './api.js';
 import { checksChart } from './chart.js';
 
 const TOKEN_KEY = 'mag.console.token';
+const CAPS_KEY = 'mag.console.manage';
 const STATES = ['open', 'acknowledged', 'resolved'];
 const SEVERITIES = ['critical', 'warning', 'info'];
 const KINDS = ['out-of-tolerance', 'conditional', 'drift', 'predicted-oot', 'verification-overdue', 'verification-due-soon', 'tamper', 'out-of-range', 'offline', 'invalid-data', 'journal-capacity'];
@@ -37,7 +38,7 @@ function signOut(message) {
   S.stopStream = null;
   S.api = null;
   S.alerts.clear();
-  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.clear(); // the token and what it may do
   renderSignIn(message);
 }
 
@@ -98,7 +99,7 @@ async function signIn(token) {
   });
   try {
     const tenants = await api.get('/api/v1/tenants');
-    const [types, manage] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), api.allowed('/api/v1/webhooks')]);
+    const [types, manage] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), mayManage(api, token)]);
     S.api = api;
     S.tenants = tenants.items;
     S.types = types.items;
@@ -111,6 +112,29 @@ async function signIn(token) {
   renderShell();
   startStream();
   return true;
+}
+
+/**
+ * May this token register instruments and add certificates (admin, operator)? Asked of the API:
+ * GET /api/v1/me when the gateway has it, else whether GET /api/v1/webhooks (admin, operator,
+ * like POST /devices) is allowed. Remembered for the session so the question is asked once.
+ */
+async function mayManage(api, token) {
+  const key = `${CAPS_KEY}:${token.slice(-12)}`;
+  const known = sessionStorage.getItem(key);
+  if (known === '1' || known === '0') return known === '1';
+  let manage;
+  const me = await api.raw('GET', '/api/v1/me');
+  if (me.ok) {
+    const p = await me.json().catch(() => ({}));
+    manage = p.role === 'admin' || p.role === 'operator';
+  } else {
+    await me.body?.cancel();
+    manage = await api.allowed('/api/v1/webhooks');
+  }
+  for (let i = sessionStorage.length - 1; i >= 0; i--) if (sessionStorage.key(i)?.startsWith(CAPS_KEY)) sessionStorage.removeItem(sessionStorage.key(i));
+  sessionStorage.setItem(key, manage ? '1' : '0');
+  return manage;
 }
 
 // ── live alerts ──

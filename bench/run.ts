@@ -1,0 +1,605 @@
+// `npm run bench`: the gateway measured end to end (MQTT in → InfluxDB 1.x stored) next to a
+// bare aedes broker that only counts, on the same machine, with the same load. See bench/README.md.
+//
+// Processes: this orchestrator; influxd (temp dir); the gateway (`node bin/mag.mjs start`);
+// the bare broker (bench/bare-broker.ts); the load generator (bench/loadgen.ts).
+import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, loadavg, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { PACKAGE_ROOT } from '../src/config.ts';
+import { openStateDb } from '../src/store/db.ts';
+import { hashSecret } from '../src/store/secrets.ts';
+import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
+import { freePort } from '../test/support/ports.ts';
+import { procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'qos0,qos1,latency,cost,drain,steady' },
+    clients: { type: 'string', default: '50' },
+    window: { type: 'string', default: '64' },
+    messages: { type: 'string', default: '200000' },
+    devices: { type: 'string', default: '10000' },
+    'steady-seconds': { type: 'string', default: '60' },
+    'steady-interval-ms': { type: 'string', default: '10000' },
+    'latency-seconds': { type: 'string', default: '30' },
+    'latency-rate': { type: 'string' },
+    drain: { type: 'string', default: '500000' },
+    'cost-devices': { type: 'string', default: '5000' },
+    'cost-rate': { type: 'string', default: '2000' },
+    'cost-seconds': { type: 'string', default: '30' },
+    'journal-sync': { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (opt.help) {
+  process.stdout.write(`npm run bench -- [options]
+  --scenarios qos0,qos1,latency,cost,drain,steady   which to run (default: all, in this order)
+  --clients 50            devices for the throughput, latency and drain scenarios
+  --window 64             messages in flight per client (QoS 1: unacknowledged; QoS 0: unwritten)
+  --messages 200000       readings per throughput run (each of gateway and bare broker, each QoS)
+  --devices 10000         connected devices of the steady scenario (RSS, CPU)
+  --steady-seconds 60     --steady-interval-ms 10000 (one reading per device per interval)
+  --latency-seconds 30    --latency-rate <msg/s> (default: half the measured QoS 1 end-to-end rate)
+  --drain 500000          readings journaled while InfluxDB is down, then drained
+  --cost-devices 5000     --cost-rate 2000  --cost-seconds 30   (50 vs N devices at one total rate)
+  --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
+  --profile               run the gateway under node --cpu-prof and print the top self-time entries
+  --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
+`);
+  process.exit(0);
+}
+
+const num = (k: keyof typeof opt) => Number(opt[k]);
+const SCENARIOS = new Set(String(opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
+const CLIENTS = num('clients');
+const WINDOW = num('window');
+const MESSAGES = num('messages');
+const STEADY_DEVICES = num('devices');
+const COST_DEVICES = num('cost-devices');
+const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
+const BENCH_SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
+const TENANT = 'bench';
+const deviceId = (i: number) => `b${String(i).padStart(5, '0')}`;
+
+const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ── child processes ──────────────────────────────────────────────────────────────────────
+interface Rpc {
+  child: ChildProcess;
+  call<T = any>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+}
+
+function rpc(child: ChildProcess): Rpc {
+  let next = 1;
+  const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
+    if (m.id === undefined) return;
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.ok) w.resolve(m.result);
+    else w.reject(new Error(m.error));
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`child exited with ${code}`));
+    waiting.clear();
+  });
+  return {
+    child,
+    call(cmd, args = {}) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.send({ id, cmd, ...args });
+      });
+    },
+  };
+}
+
+function forkTs(script: string, args: string[] = []): ChildProcess {
+  return fork(join(PACKAGE_ROOT, 'bin/run.mjs'), [script, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function waitMessage<T>(child: ChildProcess, pred: (m: any) => boolean, ms = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('child did not answer in time')), ms);
+    const on = (m: any) => {
+      if (!pred(m)) return;
+      clearTimeout(t);
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+  });
+}
+
+// ── the gateway ─────────────────────────────────────────────────────────────────────────
+interface GatewayProc {
+  child: ChildProcess;
+  pid: number;
+  api: string;
+  mqttUrl: string;
+  profileDir?: string;
+  logPath: string;
+}
+
+/** Seeds the state DB with the bench tenant and `n` barometers sharing one secret (hashing 10,000 secrets would take minutes). */
+function seedDevices(dataDir: string, n: number): void {
+  const db = openStateDb(dataDir);
+  const now = new Date().toISOString();
+  const hash = hashSecret(BENCH_SECRET);
+  db.prepare('INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)').run(TENANT, 'Benchmark', 'VN-HN', now);
+  const dev = db.prepare('INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const cert = db.prepare(
+    'INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)',
+  );
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const id = deviceId(i);
+      dev.run(id, TENANT, 'barometer', `SN-${id}`, '{}', hash, now);
+      cert.run(id, 'verification', `V-${id}`, 'QUATEST 1', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z', now, 'bench');
+    }
+  })();
+  db.close();
+}
+
+async function startGatewayProc(dataDir: string, influxUrl: string, profile: boolean): Promise<GatewayProc> {
+  const mqttPort = await freePort();
+  const httpPort = await freePort();
+  const profileDir = profile ? mkdtempSync(join(tmpdir(), 'mag-bench-prof-')) : undefined;
+  const logPath = join(dataDir, 'gateway.log');
+  const out = createWriteStream(logPath);
+  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(PACKAGE_ROOT, 'bin/mag.mjs'), 'start'];
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: PACKAGE_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      MAG_DATA_DIR: dataDir,
+      MAG_HOST: '127.0.0.1',
+      MAG_MQTT_PORT: String(mqttPort),
+      MAG_HTTP_PORT: String(httpPort),
+      MAG_INFLUX_URL: influxUrl,
+      MAG_INFLUX_API: 'v1',
+      MAG_ADMIN_TOKEN: ADMIN_TOKEN,
+      MAG_LOG_LEVEL: 'warn',
+      // After the drain test's outage the forwarder retries within 1 s (default backoff cap: 30 s).
+      MAG_SINK_RETRY_MAX_MS: '1000',
+      ...(opt['journal-sync'] ? { MAG_JOURNAL_SYNC: String(opt['journal-sync']) } : {}),
+    },
+  });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const api = `http://127.0.0.1:${httpPort}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
+    try {
+      const r = await fetch(`${api}/readyz`);
+      if (r.status === 200) return { child, pid: child.pid!, api, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, profileDir, logPath };
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  throw new Error('gateway not ready within 60 s');
+}
+
+async function apiCall(g: GatewayProc, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(g.api + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Registers a device through the API (as an operator would), with a valid verification certificate. */
+async function registerViaApi(g: GatewayProc, id: string): Promise<string> {
+  const d = await apiCall(g, 'POST', '/api/v1/devices', { id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` });
+  await apiCall(g, 'POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
+  return d.secret as string;
+}
+
+async function readyz(g: GatewayProc): Promise<{ journal: { backlogPoints: number; backlogBytes: number; drainRatePointsPerSecond: number }; sink: { up: boolean } }> {
+  const r = await fetch(`${g.api}/readyz`);
+  return (await r.json()) as any;
+}
+
+// ── InfluxDB ────────────────────────────────────────────────────────────────────────────
+async function storedSince(influx: InfluxdHandle, floor: number): Promise<number> {
+  try {
+    const r = await influx.query(`SELECT count(value) FROM reading WHERE time >= ${floor}ms`);
+    return Number(r.results[0]?.series?.[0]?.values?.[0]?.[1] ?? 0);
+  } catch {
+    return -1;
+  }
+}
+
+/** Polls InfluxDB every `everyMs` until `expected` readings with ts ≥ floor are stored; returns the time (ms epoch) it saw them. */
+async function waitStored(influx: InfluxdHandle, floor: number, expected: number, timeoutMs: number, everyMs = 100): Promise<{ at: number; stored: number; complete: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  let stored = 0;
+  while (Date.now() < deadline) {
+    stored = await storedSince(influx, floor);
+    if (stored >= expected) return { at: Date.now(), stored, complete: true };
+    await sleep(everyMs);
+  }
+  return { at: Date.now(), stored, complete: false };
+}
+
+// ── sampling the gateway process ────────────────────────────────────────────────────────
+function cpuBetween(a: ProcSample, b: ProcSample): { cpuSeconds: number; cpuPct: number } {
+  const cpu = b.cpuSeconds - a.cpuSeconds;
+  return { cpuSeconds: round(cpu, 2), cpuPct: round((100 * cpu) / Math.max((b.at - a.at) / 1000, 1e-3), 1) };
+}
+const mib = (b: number) => round(b / 1024 / 1024, 1);
+
+// ── main ────────────────────────────────────────────────────────────────────────────────
+const results: Record<string, any> = {};
+const rows: [string, string][] = [];
+const row = (k: string, v: string) => {
+  rows.push([k, v]);
+  log(`${k}: ${v}`);
+};
+
+const commit = (() => {
+  try {
+    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${c}-dirty` : c;
+  } catch {
+    return 'unknown';
+  }
+})();
+const machine = {
+  hostname: hostname(),
+  cores: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGiB: round(totalmem() / 1024 ** 3, 1),
+  node: process.version,
+  loadAvgAtStart: loadavg().map((x) => round(x, 2)),
+  loadAvgAtEnd: [] as number[],
+};
+
+const tempDirs: string[] = [];
+let influx: InfluxdHandle | undefined;
+let gw: GatewayProc | undefined;
+let bare: ChildProcess | undefined;
+let lg: Rpc | undefined;
+const startedAt = new Date();
+
+async function cleanup(): Promise<void> {
+  try {
+    lg?.child.kill('SIGKILL');
+    bare?.kill('SIGKILL');
+    if (gw && gw.child.exitCode === null) {
+      const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
+      gw.child.kill('SIGTERM');
+      const t = setTimeout(() => gw!.child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await influx?.destroy();
+  } finally {
+    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+process.on('SIGINT', () => {
+  log('interrupted; cleaning up');
+  void cleanup().finally(() => process.exit(130));
+});
+
+try {
+  log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`);
+  influx = await startInfluxd();
+  log(`influxd on ${influx.url}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-'));
+  tempDirs.push(dataDir);
+  const seeded = Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
+  let t = Date.now();
+  seedDevices(dataDir, seeded);
+  log(`seeded ${seeded} barometers (shared secret, verification certificate each) in ${Date.now() - t} ms`);
+  gw = await startGatewayProc(dataDir, influx.url, Boolean(opt.profile));
+  log(`gateway pid ${gw.pid}: ${gw.mqttUrl}, ${gw.api}${gw.profileDir ? ' (under --cpu-prof)' : ''}`);
+  const probeLat = { id: 'probe-lat', password: await registerViaApi(gw, 'probe-lat') };
+  const probeAlert = { id: 'probe-alert', password: await registerViaApi(gw, 'probe-alert') };
+
+  bare = forkTs('bench/bare-broker.ts');
+  const barePort = (await waitMessage<{ port: number }>(bare, (m) => m.type === 'listening')).port;
+  const bareUrl = `mqtt://127.0.0.1:${barePort}`;
+  let bareReq = 1;
+  const bareCall = <T>(m: Record<string, unknown>, pred: (r: any) => boolean, ms = 600_000): Promise<T> => {
+    const p = waitMessage<T>(bare!, pred, ms);
+    bare!.send(m);
+    return p;
+  };
+  const lgChild = forkTs('bench/loadgen.ts');
+  await waitMessage(lgChild, (m) => m.ready === true);
+  lg = rpc(lgChild);
+
+  const tp = Array.from({ length: CLIENTS }, (_, i) => ({ id: deviceId(i), password: BENCH_SECRET }));
+  let tpConnected = false;
+  const ensureTp = async () => {
+    if (tpConnected) return;
+    const c = await lg!.call('connect', { pool: 'tp', url: gw!.mqttUrl, devices: tp, concurrency: 50 });
+    log(`connected ${c.connected} clients to the gateway in ${c.ms} ms`);
+    tpConnected = true;
+  };
+  let bareConnected = false;
+  const ensureBare = async () => {
+    if (bareConnected) return;
+    await lg!.call('connect', { pool: 'bare', url: bareUrl, devices: tp.map((d) => ({ id: d.id })), concurrency: 50 });
+    bareConnected = true;
+  };
+  let floor = Date.now();
+  const nextFloor = (maxTs: number) => {
+    floor = Math.max(Date.now(), maxTs + 1, floor);
+    return floor;
+  };
+  const maxRate: Record<string, number> = {};
+
+  // ── throughput, QoS 0 and QoS 1 ──
+  for (const qos of [0, 1] as const) {
+    const name = `qos${qos}`;
+    if (!SCENARIOS.has(name)) continue;
+    await ensureTp();
+    await ensureBare();
+    log(`${name}: ${MESSAGES} readings from ${CLIENTS} clients, window ${WINDOW}, to the gateway …`);
+    const f = nextFloor(0);
+    const s0 = procSample(gw.pid);
+    const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
+    const sSent = procSample(gw.pid);
+    const stored = await waitStored(influx, f, MESSAGES, 300_000);
+    const s1 = procSample(gw.pid);
+    nextFloor(b.maxTs);
+    const e2eMs = stored.at - b.startedAt;
+    const gwRate = Math.round((MESSAGES / e2eMs) * 1000);
+    maxRate[name] = gwRate;
+    await sleep(1000);
+    log(`${name}: the same to the bare broker …`);
+    const before = await bareCall<{ received: number }>({ type: 'count', id: bareReq }, (m) => m.type === 'count' && m.id === bareReq);
+    bareReq++;
+    const reachedP = bareCall<{ at: number }>({ type: 'expect', id: bareReq, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === bareReq);
+    bareReq++;
+    const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
+    const reached = await Promise.race([reachedP, sleep(120_000).then(() => ({ at: NaN }))]);
+    const bareMs = reached.at - bb.startedAt;
+    const bareRate = Math.round((MESSAGES / bareMs) * 1000);
+    results[name] = {
+      messages: MESSAGES,
+      clients: CLIENTS,
+      window: WINDOW,
+      gateway: {
+        sendMs: b.ms,
+        acceptRate: b.rate,
+        storedMs: e2eMs,
+        endToEndRate: gwRate,
+        stored: stored.stored,
+        complete: stored.complete,
+        publishErrors: b.errors,
+        cpuWhileSending: cpuBetween(s0, sSent),
+        cpuToStored: cpuBetween(s0, s1),
+        rssMiB: mib(s1.rssBytes),
+        loadgenCpuMs: b.loadgenCpuMs,
+      },
+      bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs },
+      ratio: round(gwRate / bareRate, 3),
+    };
+    row(`QoS ${qos} gateway end-to-end (stored in InfluxDB)`, `${gwRate} msg/s  (${MESSAGES} in ${(e2eMs / 1000).toFixed(1)} s; accepted at ${b.rate} msg/s; gateway CPU ${cpuBetween(s0, sSent).cpuPct} % while sending)${stored.complete ? '' : `  INCOMPLETE: ${stored.stored} stored`}`);
+    row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (${(bareMs / 1000).toFixed(1)} s)`);
+    row(`QoS ${qos} ratio gateway / bare`, `${(100 * results[name].ratio).toFixed(1)} %  (target ≥ ${qos === 1 ? 50 : 40} %)`);
+    await sleep(2000);
+  }
+
+  // ── latency: publish → stored, failing check → SSE alert, at about half the max rate ──
+  if (SCENARIOS.has('latency')) {
+    await ensureTp();
+    const rate = opt['latency-rate'] ? num('latency-rate') : Math.max(100, Math.round((maxRate.qos1 ?? 4000) / 2));
+    const seconds = num('latency-seconds');
+    log(`latency: ${rate} msg/s QoS 1 over ${CLIENTS} clients for ${seconds} s, a probe at 20/s and a failing check at 5/s …`);
+    const f = nextFloor(0);
+    const s0 = procSample(gw.pid);
+    const r = await lg.call('paced', {
+      pool: 'tp',
+      qos: 1,
+      rate,
+      seconds,
+      window: WINDOW,
+      floor: f,
+      latency: { device: probeLat, url: gw.mqttUrl, rate: 20, influxUrl: influx.url, db: 'mag', pollMs: 20 },
+      alerts: { device: probeAlert, url: gw.mqttUrl, rate: 5, apiUrl: gw.api, token: ADMIN_TOKEN },
+    });
+    const s1 = procSample(gw.pid);
+    nextFloor(r.maxTs);
+    results.latency = { targetRate: rate, achievedRate: r.rate, seconds: r.seconds, skipped: r.skipped, publishToStoredMs: r.latency, checkToSseAlertMs: r.alerts, gateway: cpuBetween(s0, s1) };
+    row(`latency publish → stored @ ${r.rate} msg/s`, `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms (n ${r.latency.n}, lost ${r.latency.lost}; target p99 ≤ 2000)`);
+    row('latency failing check → SSE alert', `p50 ${r.alerts.p50} ms, p99 ${r.alerts.p99} ms, max ${r.alerts.max} ms (n ${r.alerts.n}, lost ${r.alerts.lost}; target p99 ≤ 250)`);
+    await sleep(2000);
+  }
+
+  // ── per-message cost: 50 vs N devices at the same total rate ──
+  if (SCENARIOS.has('cost')) {
+    await ensureTp();
+    const rate = num('cost-rate');
+    const seconds = num('cost-seconds');
+    const many = Array.from({ length: COST_DEVICES }, (_, i) => ({ id: deviceId(CLIENTS + i), password: BENCH_SECRET }));
+    const c = await lg.call('connect', { pool: 'many', url: gw.mqttUrl, devices: many, concurrency: 100 });
+    log(`cost: connected ${c.connected} more clients in ${c.ms} ms`);
+    await sleep(3000);
+    const out: Record<string, any> = {};
+    for (const [label, poolName, n] of [['few', 'tp', CLIENTS], ['many', 'many', COST_DEVICES]] as const) {
+      log(`cost: ${rate} msg/s from ${n} devices for ${seconds} s …`);
+      const f = nextFloor(0);
+      const s0 = procSample(gw.pid);
+      const r = await lg.call('paced', { pool: poolName, qos: 1, rate, seconds, window: WINDOW, floor: f, latency: { device: probeLat, url: gw.mqttUrl, rate: 10, influxUrl: influx.url, db: 'mag', pollMs: 20 } });
+      const stored = await waitStored(influx, f, r.sent, 60_000);
+      const s1 = procSample(gw.pid);
+      nextFloor(r.maxTs);
+      const cpu = cpuBetween(s0, s1);
+      out[label] = { devices: n, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
+      row(`cost @ ${r.rate} msg/s from ${n} devices`, `${out[label].cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
+      await sleep(2000);
+    }
+    out.ratioManyOverFew = round(out.many.cpuUsPerMessage / out.few.cpuUsPerMessage, 2);
+    results.cost = out;
+    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices`, `${out.ratioManyOverFew}× CPU per message`);
+    await lg.call('disconnect', { pool: 'many' });
+  }
+
+  // ── drain: InfluxDB down, N readings journaled, InfluxDB back, time to empty ──
+  if (SCENARIOS.has('drain')) {
+    await ensureTp();
+    const n = num('drain');
+    log(`drain: stopping influxd, journaling ${n} readings …`);
+    await influx.stop();
+    const f = nextFloor(0);
+    const b = await lg.call('burst', { pool: 'tp', qos: 1, total: n, window: WINDOW, floor: f });
+    nextFloor(b.maxTs);
+    let rz = await readyz(gw);
+    const deadline = Date.now() + 30_000;
+    while (rz.journal.backlogPoints < n && Date.now() < deadline) {
+      await sleep(100);
+      rz = await readyz(gw);
+    }
+    const backlogBytes = rz.journal.backlogBytes;
+    const backlogPoints = rz.journal.backlogPoints;
+    const rssFull = procSample(gw.pid).rssBytes;
+    log(`drain: ${backlogPoints} points (${mib(backlogBytes)} MiB) in the journal after ${(b.ms / 1000).toFixed(1)} s (${b.rate} msg/s while the sink was down); restarting influxd …`);
+    const t0 = Date.now();
+    const s0 = procSample(gw.pid);
+    await influx.restart();
+    const up = Date.now();
+    let firstProgress = 0;
+    let emptyAt = 0;
+    while (Date.now() < up + 600_000) {
+      rz = await readyz(gw);
+      if (!firstProgress && rz.journal.backlogPoints < backlogPoints) firstProgress = Date.now();
+      if (rz.journal.backlogPoints === 0) {
+        emptyAt = Date.now();
+        break;
+      }
+      await sleep(100);
+    }
+    const s1 = procSample(gw.pid);
+    const stored = await waitStored(influx, f, n, 30_000);
+    results.drain = {
+      points: backlogPoints,
+      journalMiB: mib(backlogBytes),
+      journalRate: b.rate,
+      influxRestartMs: up - t0,
+      firstDeliveryAfterRestartMs: firstProgress ? firstProgress - up : null,
+      emptyAfterRestartMs: emptyAt ? emptyAt - up : null,
+      drainRate: emptyAt ? Math.round(backlogPoints / ((emptyAt - (firstProgress || up)) / 1000)) : null,
+      stored: stored.stored,
+      complete: stored.complete,
+      gateway: { ...cpuBetween(s0, s1), rssMiBWithFullJournal: mib(rssFull), rssMiBAfter: mib(s1.rssBytes) },
+    };
+    row(`drain ${backlogPoints} readings (${mib(backlogBytes)} MiB journal)`, emptyAt ? `empty ${((emptyAt - up) / 1000).toFixed(1)} s after influxd was back (${results.drain.drainRate} points/s; influxd restart took ${((up - t0) / 1000).toFixed(1)} s)` : 'NOT EMPTY within 10 min');
+    await sleep(2000);
+  }
+
+  // ── N connected devices at a steady rate: RSS and CPU ──
+  if (SCENARIOS.has('steady')) {
+    if (tpConnected) await lg.call('disconnect', { pool: 'tp' });
+    tpConnected = false;
+    const seconds = num('steady-seconds');
+    const intervalMs = num('steady-interval-ms');
+    await sleep(2000);
+    const idle = procSample(gw.pid);
+    log(`steady: connecting ${STEADY_DEVICES} devices …`);
+    const devices = Array.from({ length: STEADY_DEVICES }, (_, i) => ({ id: deviceId(i), password: BENCH_SECRET }));
+    const c = await lg.call('connect', { pool: 'steady', url: gw.mqttUrl, devices, concurrency: 200, keepalive: 300 });
+    const connected = procSample(gw.pid);
+    log(`steady: ${c.connected} connected in ${(c.ms / 1000).toFixed(1)} s; one reading per device every ${intervalMs / 1000} s for ${seconds} s …`);
+    const f = nextFloor(0);
+    const samples: ProcSample[] = [procSample(gw.pid)];
+    const sampler = setInterval(() => samples.push(procSample(gw!.pid)), 5000);
+    const r = await lg.call('steady', { pool: 'steady', intervalMs, seconds, floor: f });
+    clearInterval(sampler);
+    samples.push(procSample(gw.pid));
+    nextFloor(r.maxTs);
+    const stored = await waitStored(influx, f, r.sent, 60_000);
+    const cpu = cpuBetween(samples[0], samples[samples.length - 1]);
+    const rss = samples.map((s) => s.rssBytes);
+    results.steady = {
+      devices: c.connected,
+      connectMs: c.ms,
+      rateMsgPerS: round(r.sent / seconds, 1),
+      sent: r.sent,
+      acked: r.acked,
+      stored: stored.stored,
+      rssMiB: { idleBeforeConnect: mib(idle.rssBytes), afterConnect: mib(connected.rssBytes), min: mib(Math.min(...rss)), max: mib(Math.max(...rss)), last: mib(rss[rss.length - 1]) },
+      rssSeriesMiB: samples.map((s) => mib(s.rssBytes)),
+      cpuPct: cpu.cpuPct,
+      cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1),
+    };
+    row(`steady ${c.connected} devices, ${results.steady.rateMsgPerS} msg/s`, `RSS ${results.steady.rssMiB.max} MiB max (idle ${mib(idle.rssBytes)} MiB before connecting), CPU ${cpu.cpuPct} % (target < 1024 MiB)`);
+    row(`steady connect storm`, `${c.connected} devices in ${(c.ms / 1000).toFixed(1)} s`);
+    await lg.call('disconnect', { pool: 'steady' });
+  }
+
+  machine.loadAvgAtEnd = loadavg().map((x) => round(x, 2));
+  await lg.call('disconnect', { pool: 'bare' }).catch(() => undefined);
+  await lg.call('disconnect', { pool: 'tp' }).catch(() => undefined);
+
+  // Stop the gateway gracefully (the CPU profile is written at exit).
+  const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
+  gw.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(30_000)]);
+  if (gw.profileDir) {
+    const file = readdirSync(gw.profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      const src = join(gw.profileDir, file);
+      const top = profileTop(src, 25, PACKAGE_ROOT);
+      const areas = profileByArea(src, PACKAGE_ROOT);
+      results.profile = { totalMs: top.totalMs, top: top.top, areas: areas.slice(0, 15) };
+      mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
+      const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}.cpuprofile`);
+      copyFileSync(src, keep);
+      results.profile.file = keep;
+    } else log('no .cpuprofile was written');
+    tempDirs.push(gw.profileDir);
+  }
+} catch (e) {
+  log(`FAILED: ${(e as Error).stack ?? e}`);
+  if (gw) log(`gateway log (${gw.logPath}):\n${(() => { try { return readFileSync(gw.logPath, 'utf8').slice(-3000); } catch { return ''; } })()}`);
+  results.error = (e as Error).message;
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+// ── output ──────────────────────────────────────────────────────────────────────────────
+const report = { startedAt: startedAt.toISOString(), commit, machine, options: opt, results };
+const outPath = opt.out ? resolve(opt.out) : join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}.json`);
+mkdirSync(join(outPath, '..'), { recursive: true });
+writeFileSync(outPath, JSON.stringify(report, null, 2) + '\n');
+
+const w = Math.max(...rows.map(([k]) => k.length), 10);
+const lines = [
+  `MAG benchmark — commit ${commit}, ${startedAt.toISOString()}`,
+  `machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAvgAtStart.join(' ')} at start, ${machine.loadAvgAtEnd.join(' ')} at end`,
+  '',
+  ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`),
+];
+if (results.profile) {
+  lines.push('', `gateway CPU profile (${results.profile.totalMs} ms sampled): top self time`);
+  for (const e of results.profile.top) lines.push(`  ${String(e.selfPct).padStart(5)} %  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+  lines.push('', 'by area:');
+  for (const a of results.profile.areas) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${a.area}`);
+  lines.push(`profile: ${results.profile.file}`);
+}
+lines.push('', `JSON: ${outPath}`);
+process.stdout.write(lines.join('\n') + '\n');
