@@ -369,10 +369,12 @@ try {
     maxRate[name] = gwRate;
     await sleep(1000);
     log(`${name}: the same to the bare broker …`);
-    const before = await bareCall<{ received: number }>({ type: 'count', id: bareReq }, (m) => m.type === 'count' && m.id === bareReq);
-    bareReq++;
-    const reachedP = bareCall<{ at: number }>({ type: 'expect', id: bareReq, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === bareReq);
-    bareReq++;
+    // Each request gets its own id, captured by value (a predicate reading the shared counter
+    // after it was incremented never matched, and the bare half waited for its timeout).
+    const countId = bareReq++;
+    const before = await bareCall<{ received: number }>({ type: 'count', id: countId }, (m) => m.type === 'count' && m.id === countId);
+    const expectId = bareReq++;
+    const reachedP = bareCall<{ at: number }>({ type: 'expect', id: expectId, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === expectId);
     const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
     const reached = await Promise.race([reachedP, sleep(120_000).then(() => ({ at: NaN }))]);
     const bareMs = reached.at - bb.startedAt;
