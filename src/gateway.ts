@@ -218,6 +218,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     }
   }, 60_000);
   minute.unref();
+  // Tenants and devices registered by `mag tenant add` / `mag device add` in another process.
+  const registrySync = setInterval(() => {
+    try {
+      if (registry.syncWithDisk()) reviewVerifications();
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'reloading the registry failed');
+    }
+  }, 2000);
+  registrySync.unref();
 
   const gateway: Gateway = {
     config,
@@ -258,6 +267,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (stopped) return;
     stopped = true;
     clearInterval(minute);
+    clearInterval(registrySync);
     notifier.stop();
     await broker.close();
     journal.commit();

@@ -95,24 +95,52 @@ export class Registry {
   private certificates = new Map<string, StoredCertificate[]>();
   private seen = new Map<string, number>();
 
+  /** SQLite's data_version when the cache was last loaded: it changes when another connection commits. */
+  private dataVersion = -1;
+
   constructor(private readonly db: Db) {
-    for (const t of db.prepare('SELECT id, name, region, created_at FROM tenants').all() as {
+    this.load();
+  }
+
+  private load(): void {
+    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    const tenants = new Map<string, Tenant>();
+    for (const t of this.db.prepare('SELECT id, name, region, created_at FROM tenants').all() as {
       id: string;
       name: string;
       region: string;
       created_at: string;
     }[]) {
-      this.tenants.set(t.id, { id: t.id, name: t.name, region: t.region, createdAt: t.created_at });
+      tenants.set(t.id, { id: t.id, name: t.name, region: t.region, createdAt: t.created_at });
     }
-    for (const r of db.prepare('SELECT * FROM devices').all() as DeviceRow[]) {
-      this.devices.set(r.id, deviceFromRow(r));
-      this.secretHashes.set(r.id, r.secret_hash);
+    const devices = new Map<string, Device>();
+    const secretHashes = new Map<string, string>();
+    for (const r of this.db.prepare('SELECT * FROM devices').all() as DeviceRow[]) {
+      devices.set(r.id, deviceFromRow(r));
+      secretHashes.set(r.id, r.secret_hash);
     }
-    for (const r of db.prepare('SELECT * FROM certificates ORDER BY id').all() as CertRow[]) {
-      const list = this.certificates.get(r.device) ?? [];
+    const certificates = new Map<string, StoredCertificate[]>();
+    for (const r of this.db.prepare('SELECT * FROM certificates ORDER BY id').all() as CertRow[]) {
+      const list = certificates.get(r.device) ?? [];
       list.push(certFromRow(r));
-      this.certificates.set(r.device, list);
+      certificates.set(r.device, list);
     }
+    for (const id of this.verified.keys()) if (secretHashes.get(id) !== this.secretHashes.get(id)) this.verified.delete(id);
+    this.tenants = tenants;
+    this.devices = devices;
+    this.secretHashes = secretHashes;
+    this.certificates = certificates;
+  }
+
+  /**
+   * Picks up what another process (the `mag` CLI on the same data directory) committed to the
+   * state database since the cache was loaded; true when something changed. Cheap: one pragma.
+   */
+  syncWithDisk(): boolean {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version === this.dataVersion) return false;
+    this.load();
+    return true;
   }
 
   // ── tenants ──
@@ -165,6 +193,8 @@ export class Registry {
   }
   /** True when `secret` is the device's current secret. */
   async verifyDeviceSecret(id: string, secret: string): Promise<boolean> {
+    // a device registered (or rotated) by the CLI in another process may not be cached yet
+    if (!this.secretHashes.has(id)) this.syncWithDisk();
     const hash = this.secretHashes.get(id);
     if (!hash) return false;
     const fp = fingerprint(secret);
