@@ -150,7 +150,9 @@ export function readDotEnv(path: string): Record<string, string> {
   return out;
 }
 
-function describeAllowed(issue: z.core.$ZodIssue): string {
+function describeAllowed(name: string, issue: z.core.$ZodIssue): string {
+  if (name.endsWith('_PORT') && issue.code !== 'invalid_value') return 'must be a port number from 0 to 65535';
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
   if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${issue.values.join(', ')}`;
   if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
   if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
@@ -170,7 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
         const name = String(i.path[0] ?? '');
         const value = env[name];
         const shown = value === undefined ? '' : name.match(/TOKEN|PASSWORD|KEY|SECRET/) ? ' (value hidden)' : ` (got "${value}")`;
-        return `${name}: ${describeAllowed(i)}${shown}`;
+        return `${name}: ${describeAllowed(name, i)}${shown}`;
       }),
     );
   }
