@@ -23,13 +23,16 @@ export const WebhookBody = z.strictObject({
     .string()
     .max(2000)
     .refine((u) => {
+      // The WHATWG parser strips surrounding spaces and drops tabs/newlines inside: such a URL
+      // would be stored and shown as sent (header injection in a log or a UI) but called as parsed.
+      if (/[\s\x00-\x1f\x7f]/.test(u)) return false;
       try {
         const x = new URL(u);
         return (x.protocol === 'http:' || x.protocol === 'https:') && !x.username && !x.password;
       } catch {
         return false;
       }
-    }, 'must be an http(s) URL without credentials in it'),
+    }, 'must be an http(s) URL without credentials, spaces or control characters in it'),
   events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['alert.*']),
   secret: z.string().min(16, 'must be at least 16 characters').max(256),
   tenant: Id.optional(),

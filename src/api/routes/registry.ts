@@ -22,6 +22,15 @@ export const TokenBody = z
     if (b.role !== 'inspector' && b.regions) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'only inspector tokens have regions' });
   });
 
+/** GET /api/v1/me: who the presented token is (the console asks it to show or hide actions). */
+export const MeView = z.object({
+  id: z.string(),
+  role: z.enum(['admin', 'operator', 'inspector']),
+  tenant: Id.optional(),
+  regions: z.array(z.string()).optional(),
+  name: z.string(),
+});
+
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 export const DeviceBody = z.strictObject({
   id: Id,
@@ -121,6 +130,10 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       audit(p, 'token.revoke', params.id);
       return { id: params.id, revoked: true };
     },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/me', summary: 'The presented token: its role, tenant (operator), regions (inspector) and name', tag: 'tokens', roles: ALL_ROLES, response: MeView,
+    handler: ({ p }) => ({ id: p.tokenId, role: p.role, ...(p.tenant ? { tenant: p.tenant } : {}), ...(p.regions ? { regions: p.regions } : {}), name: p.name }),
   });
   r.add({
     method: 'get', path: '/api/v1/instrument-types', summary: 'Instrument-type profiles (devices/)', tag: 'instrument-types', roles: ALL_ROLES,
