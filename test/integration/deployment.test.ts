@@ -316,11 +316,21 @@ describe('docker-compose.yml', () => {
     expect(v2.influx).toMatchObject({ url: 'http://influxdb2:8086', api: 'v2', token: envExample.values.INFLUXDB2_ADMIN_TOKEN });
   });
 
-  it('the simulator runs the demo fleet against the gateway service', () => {
-    const cmd = [services.simulator.command ?? []].flat().join(' ');
-    for (const part of ['bin/mag.mjs simulate', '--fleet simulators/fleets/demo.json', '--url http://gateway:8080', '--mqtt mqtt://gateway:1883', '--admin-token']) {
+  it('the simulator runs the demo fleet against the gateway service, without end, token from the environment', async () => {
+    const argv = services.simulator.command as string[];
+    expect(Array.isArray(argv), 'command in exec form (no shell)').toBe(true);
+    const cmd = argv.join(' ');
+    for (const part of ['node bin/mag.mjs simulate', '--fleet simulators/fleets/demo.json', '--url http://gateway:8080', '--mqtt mqtt://gateway:1883', '--duration 0']) {
       expect(cmd).toContain(part);
     }
+    expect(existsSync(join(ROOT, 'simulators/fleets/demo.json'))).toBe(true);
+    // `mag simulate` takes the admin token from MAG_ADMIN_TOKEN: never on a command line (ps, /proc).
+    expect(cmd).not.toMatch(/--admin-token|MAG_ADMIN_TOKEN/);
+    expect(serviceEnv(services.simulator).MAG_ADMIN_TOKEN).toBe(serviceEnv(services.gateway).MAG_ADMIN_TOKEN);
+    // The real CLI accepts exactly these options (parseArgs is strict): with --help it parses them and stops.
+    const real = [process.execPath, join(ROOT, argv[1]), ...argv.slice(2)];
+    expect(await run([...real, '--help'], {}, 30_000)).toBe(0);
+    expect(await run([...real, '--no-such-option'], {}, 30_000)).toBe(2);
   });
 
   it('influxdb2 is initialised by the image (setup mode) and maps the InfluxQL database to the bucket', () => {
@@ -413,6 +423,35 @@ describe('Dockerfile', () => {
     const ignored = read('.dockerignore').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     for (const p of ['package.json', 'package-lock.json', 'bin', 'src', 'devices', 'simulators', 'dashboards']) expect(ignored, `.dockerignore drops ${p}`).not.toContain(p);
     for (const p of ['.env', 'node_modules', 'data', '.git']) expect(ignored, `.dockerignore should drop ${p}`).toContain(p);
+  });
+
+  it('the code it copies imports only production dependencies and files it copies (npm ci --omit=dev suffices)', () => {
+    const pkg = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const copiedDirs = ['bin', 'src', 'devices', 'simulators', 'dashboards'];
+    const problems: string[] = [];
+    const walk = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const files = copiedDirs.flatMap(walk).filter((f) => /\.(ts|mjs|js|cjs)$/.test(f) && !/\.test\.ts$/.test(f));
+    expect(files.length).toBeGreaterThan(20);
+    for (const f of files) {
+      const text = read(f);
+      for (const m of text.matchAll(/(?:^|[^.\w])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        if (spec.startsWith('node:')) continue;
+        if (spec.startsWith('.')) {
+          const target = join(f, '..', spec);
+          if (!copiedDirs.some((d) => target === d || target.startsWith(d + '/'))) problems.push(`${f} imports ${spec}, outside what the image copies`);
+          else if (!existsSync(join(ROOT, target))) problems.push(`${f} imports ${spec}, which does not exist`);
+          continue;
+        }
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (!(name in pkg.dependencies)) problems.push(`${f} imports ${name}, ${name in (pkg.devDependencies ?? {}) ? 'a devDependency (not in the image)' : 'not a dependency'}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // tsx runs the TypeScript at run time, so it must be a production dependency.
+    expect(pkg.dependencies).toHaveProperty('tsx');
+    expect(read('bin/mag.mjs')).toMatch(/tsx/);
   });
 
   it('runs as a non-root user, binds 0.0.0.0, keeps data in the /data volume, exposes 1883 and 8080', () => {
