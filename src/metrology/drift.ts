@@ -21,7 +21,9 @@
 // Decision on σ (used by the EWMA limit and by CUSUM K = kσ and H = hσ):
 // at check i, σ is the CURRENT estimate from the history BEFORE that check:
 // the sample standard deviation of e_1..e_{i−1} once i − 1 ≥ minPointsForSigma
-// (and it is > 0), otherwise the prior MPE_i / sigmaMpeDivisor. A check is therefore
+// (and it is > 0), otherwise the prior MPE_i / sigmaMpeDivisor; in both cases at least the
+// check's standard uncertainty U_i/2 (a change the check cannot resolve is no evidence of drift,
+// and a quantised, very quiet history would otherwise give a σ near 0). A check is therefore
 // never judged against a σ that it has itself inflated, and K, H and the EWMA limit
 // of one step share one σ, stored in the state (`sigma`) so that the summary reports
 // exactly the σ behind the latest decision. Known limitation: the sample σ of a
@@ -55,7 +57,15 @@ export interface DriftParams {
   horizonDays: number;
   /** In-control mean of the error (0 for an unbiased instrument). */
   mu0?: number;
+  /**
+   * Two-sided confidence of the test that the slope differs from 0 (default 0.999). The test is
+   * repeated after every check, so its false-positive rate compounds: at 0.95, about a third of
+   * healthy instruments got a predicted date within 40 checks; at 0.999 about 2 % (unit test).
+   */
+  slopeConfidence?: number;
 }
+
+export const DEFAULT_SLOPE_CONFIDENCE = 0.999;
 
 export const DEFAULT_DRIFT_PARAMS: Readonly<DriftParams> = Object.freeze({
   lambda: 0.2,
@@ -67,6 +77,7 @@ export const DEFAULT_DRIFT_PARAMS: Readonly<DriftParams> = Object.freeze({
   minPointsForPrediction: 4,
   horizonDays: 90,
   mu0: 0,
+  slopeConfidence: DEFAULT_SLOPE_CONFIDENCE,
 });
 
 /** Plain JSON data; every number is finite. Version `v` lets the store migrate it. */
@@ -81,7 +92,7 @@ export interface DriftState {
   cusumLow: number;
   /** σ used for the latest check's EWMA limit and CUSUM K/H (0 before any check). */
   sigma: number;
-  /** Whether `sigma` came from the series' history (true) or from the MPE prior (false). */
+  /** Whether `sigma` came from the series' history (true) or from the MPE prior (false), before the U/2 floor. */
   sigmaFromHistory: boolean;
   /** Welford mean of e and M2 = Σ(e − ē)². */
   meanError: number;
@@ -179,6 +190,8 @@ export function assertDriftParams(params: DriftParams): void {
     bad('minPointsForPrediction', 'an integer ≥ 3', minPointsForPrediction);
   if (!(horizonDays >= 0 && Number.isFinite(horizonDays))) bad('horizonDays', 'a finite number ≥ 0', horizonDays);
   if (params.mu0 !== undefined && !Number.isFinite(params.mu0)) bad('mu0', 'finite', params.mu0);
+  if (params.slopeConfidence !== undefined && !(params.slopeConfidence > 0 && params.slopeConfidence < 1))
+    bad('slopeConfidence', 'in (0, 1)', params.slopeConfidence);
 }
 
 function assertPoint(p: DriftPoint): void {
@@ -207,7 +220,9 @@ export function addCheckToDrift(
   // σ from the history before this check, else the MPE prior.
   const historic = state.n >= params.minPointsForSigma ? sampleSigma(state) : 0;
   const sigmaFromHistory = historic > 0;
-  const sigma = sigmaFromHistory ? historic : point.mpe / params.sigmaMpeDivisor;
+  // Never below the check's own standard uncertainty u = U/2: a change the check cannot resolve
+  // is no evidence of drift (a quantised or very quiet history otherwise gives a tiny σ).
+  const sigma = Math.max(sigmaFromHistory ? historic : point.mpe / params.sigmaMpeDivisor, point.uncertainty / 2);
 
   const e = point.error;
   const prevEwma = state.n === 0 ? mu0 : state.ewma;
@@ -271,18 +286,18 @@ export function fitDriftLine(state: DriftState): DriftLine | null {
   return { slopePerDay: b, intercept: a, fittedAtLast: a + b * tLast, residualVariance, slopeStdError, df };
 }
 
-/** Whether the slope differs from 0 in a two-sided t-test at 95 % (needs n ≥ 3). */
-export function isSlopeSignificant(line: DriftLine): boolean {
+/** Whether the slope differs from 0 in a two-sided t-test at `confidence` (default 95 %; needs n ≥ 3). */
+export function isSlopeSignificant(line: DriftLine, confidence = 0.95): boolean {
   if (line.slopeStdError === null || line.df < 1) return false;
   if (line.slopePerDay === 0) return false;
   if (line.slopeStdError === 0) return true; // points exactly on a non-flat line
-  return Math.abs(line.slopePerDay) / line.slopeStdError > studentTQuantile(0.975, line.df);
+  return Math.abs(line.slopePerDay) / line.slopeStdError > studentTQuantile(1 - (1 - confidence) / 2, line.df);
 }
 
 /**
  * Epoch ms at which the one-sided 95 % prediction bound of a new observation first
  * reaches ±(TL − U) in the direction of the slope, or null when there are fewer than
- * minPointsForPrediction checks, the slope is not significant at 95 %, or the bound
+ * minPointsForPrediction checks, the slope is not significant at slopeConfidence (99.9 %), or the bound
  * stays inside the limit for PREDICTION_SEARCH_DAYS after the later of the latest
  * check and `now`. Returns the latest check's time when the bound is already beyond
  * the limit there. The bound is monotone beyond the latest check (which lies at or
@@ -297,7 +312,7 @@ export function predictOutOfToleranceDate(
   if (state.n < params.minPointsForPrediction || state.firstTs === null || state.lastTs === null) return null;
   if (state.lastMpe === null || state.lastUncertainty === null) return null;
   const line = fitDriftLine(state);
-  if (line === null || line.residualVariance === null || !isSlopeSignificant(line)) return null;
+  if (line === null || line.residualVariance === null || !isSlopeSignificant(line, params.slopeConfidence ?? DEFAULT_SLOPE_CONFIDENCE)) return null;
 
   const direction = Math.sign(line.slopePerDay); // +1 up, −1 down
   const limit = Math.max(0, state.lastMpe - state.lastUncertainty);

@@ -69,15 +69,18 @@ describe('assurance report and out-of-tolerance impact', () => {
       c.publishAsync('instruments/bar-r1/readings', JSON.stringify({ seq, ts: new Date(ts).toISOString(), quantity: 'pressure', value, unit: 'hPa' }), { qos: 1 });
     // A drifting series of passing checks, then a failure six hours after the last pass.
     // (barometer TL = 0.3 hPa, U = 0.0208: pass up to 0.279, fail beyond 0.3208)
-    await check(1, T0 - 90 * DAY, 0.0);
-    await check(2, T0 - 60 * DAY, 0.101);
-    await check(3, T0 - 30 * DAY, 0.198);
+    // (Six passing checks, so that the slope is significant at the gateway's 99.9 % and a date is predicted.)
+    await check(1, T0 - 150 * DAY, 0.0);
+    await check(2, T0 - 120 * DAY, 0.05);
+    await check(3, T0 - 90 * DAY, 0.101);
+    await check(4, T0 - 60 * DAY, 0.149);
+    await check(5, T0 - 30 * DAY, 0.198);
     await reading(1, T0 - 12 * HOUR, 1012.0); // before the last passing check: not impacted
-    await check(4, checkTimes.lastPass, 0.27);
+    await check(6, checkTimes.lastPass, 0.27);
     for (let h = 1; h <= 5; h++) await reading(1 + h, T0 + h * HOUR, 1012 + h / 10);
-    await check(5, checkTimes.fail, 0.33);
+    await check(7, checkTimes.fail, 0.33);
     await reading(7, T0 + 7 * HOUR, 1013.0); // after the finding: not in the look-back
-    await until('5 checks', async () => (await t.call('GET', '/api/v1/devices/bar-r1/checks')).body.items.length === 5);
+    await until('7 checks', async () => (await t.call('GET', '/api/v1/devices/bar-r1/checks')).body.items.length === 7);
     await t.drained();
   });
   afterAll(async () => {
@@ -101,8 +104,8 @@ describe('assurance report and out-of-tolerance impact', () => {
       type: 'barometer',
       serial: EVIL_SERIAL,
       verificationState: 'valid',
-      checks: 5,
-      decisions: { pass: 4, 'conditional-pass': 0, 'conditional-fail': 0, fail: 1 },
+      checks: 7,
+      decisions: { pass: 6, 'conditional-pass': 0, 'conditional-fail': 0, fail: 1 },
       lastCheckAt: new Date(checkTimes.fail).toISOString(),
       driftPerDay: drift.slopePerDay,
       predictedOutOfToleranceAt: drift.predictedOutOfToleranceAt,
@@ -134,9 +137,10 @@ describe('assurance report and out-of-tolerance impact', () => {
     const col = (name: string) => header.indexOf(name);
     const r1 = rows.find((x) => x[col('device')] === 'bar-r1')!;
     expect(r1[col('serial')]).toBe(`'${EVIL_SERIAL}`);
-    expect(r1[col('checks')]).toBe('5');
-    expect(r1[col('pass')]).toBe('4');
+    expect(r1[col('checks')]).toBe('7');
+    expect(r1[col('pass')]).toBe('6');
     expect(r1[col('fail')]).toBe('1');
+    expect(r1[col('predictedOutOfToleranceAt')]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(r1[col('verificationState')]).toBe('valid');
     for (const row of rows) for (const cell of row) expect(cell, 'no cell starts a formula').not.toMatch(/^[=+@]/);
   });
@@ -144,8 +148,8 @@ describe('assurance report and out-of-tolerance impact', () => {
   it('oot-impact returns the readings between the last passing check and the failing one', async () => {
     const r = await t.call('GET', '/api/v1/devices/bar-r1/oot-impact');
     expect(r.status).toBe(200);
-    expect(r.body.finding).toMatchObject({ seq: 5, decision: 'fail', ts: new Date(checkTimes.fail).toISOString() });
-    expect(r.body.lastPassingCheck).toMatchObject({ seq: 4, decision: 'pass', ts: new Date(checkTimes.lastPass).toISOString() });
+    expect(r.body.finding).toMatchObject({ seq: 7, decision: 'fail', ts: new Date(checkTimes.fail).toISOString() });
+    expect(r.body.lastPassingCheck).toMatchObject({ seq: 6, decision: 'pass', ts: new Date(checkTimes.lastPass).toISOString() });
     expect(r.body.from).toBe(new Date(checkTimes.lastPass).toISOString());
     expect(r.body.to).toBe(new Date(checkTimes.fail).toISOString());
     expect(r.body.items.map((x: any) => x.seq).sort()).toEqual([2, 3, 4, 5, 6]);
