@@ -254,12 +254,20 @@ const facts = (rows) =>
     rows.filter(Boolean).map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '—'))),
   );
 function table(caption, headers, rows, opts = {}) {
+  // every table becomes cards on a phone (.stack): each cell carries its column's name
+  const names = headers.map((x) => (Array.isArray(x) ? x[0] : x));
+  for (const tr of rows.flat()) {
+    if (!(tr instanceof HTMLTableRowElement)) continue;
+    [...tr.cells].forEach((cell, i) => {
+      if (cell.tagName === 'TD' && !cell.hasAttribute('data-label') && names[i] !== undefined) cell.setAttribute('data-label', names[i]);
+    });
+  }
   return h(
     'div',
     { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h(
       'table',
-      { class: opts.class ?? '' },
+      { class: `stack ${opts.class ?? ''}`.trim() },
       h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))))),
       h('tbody', {}, rows),
@@ -272,6 +280,76 @@ const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x)
 /** The width a chart in a card of <main> gets, so its text stays legible on a phone. */
 const chartWidth = () => Math.max(300, (document.getElementById('main')?.clientWidth ?? 720) - 60);
 const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
+
+/**
+ * The alert's summary in the console's language. The API writes it in English; in Vietnamese
+ * it is composed again from the alert's evidence (details), falling back to the API's text when
+ * the evidence lacks what the sentence needs.
+ */
+function alertSummary(a) {
+  if (lang() === 'en' || !a.summary) return a.summary;
+  const d = a.details ?? {};
+  const num = (x) => Number.isFinite(x);
+  const where = () => {
+    const parts = [d.gas && t('sum.gas', { gas: d.gas }), d.point && t('sum.point', { point: d.point })].filter(Boolean);
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  };
+  const unit = d.unit ?? '';
+  switch (a.kind) {
+    case 'out-of-tolerance':
+      if (num(d.error) && num(d.mpe)) return t('sum.check', { decision: label('decision', d.decision), where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      break;
+    case 'conditional':
+      if (num(d.error) && num(d.mpe)) return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      break;
+    case 'drift':
+      if (d.ewma && d.cusum) {
+        const by = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean).join(', ');
+        const series = /\(([^)]+)\)/.exec(a.summary)?.[1];
+        return t('sum.drift', { where: series ? ` (${series})` : '', by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
+      }
+      break;
+    case 'predicted-oot':
+      if (d.predictedOutOfToleranceAt) {
+        const series = /^Predicted out of tolerance \(([^)]+)\)/.exec(a.summary)?.[1];
+        return t('sum.predicted', { where: series ? ` (${series})` : '', date: fmtDate(d.predictedOutOfToleranceAt), slope: fmtSigned(d.slopePerDay ?? 0, 5), due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '' });
+      }
+      break;
+    case 'verification-overdue': {
+      const v = d.verification ?? {};
+      if (d.seq !== undefined) return t('sum.unverifiedReadings', { state: label('verif', v.state ?? 'none'), until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '' });
+      if (v.state === 'expired' && v.validUntil) return t('sum.expired', { date: fmtDate(v.validUntil) });
+      if (v.state === 'none' || !v.validUntil) return t('sum.noCertificate');
+      break;
+    }
+    case 'verification-due-soon':
+      if (d.verification?.validUntil) return t('sum.dueSoon', { date: fmtDate(d.verification.validUntil) });
+      break;
+    case 'offline':
+      if (d.lastSeenAt) return t('sum.offlineSilent', { time: fmtDateTime(d.lastSeenAt) });
+      if (d.state) return t('sum.offlineReported');
+      break;
+    case 'invalid-data': {
+      const n = /^(\d+) rejected/.exec(a.summary)?.[1];
+      if (n) return t('sum.invalid', { n });
+      break;
+    }
+    case 'out-of-range':
+      if (d.value !== undefined) return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: d.unit ?? '' });
+      break;
+    case 'tamper': {
+      const m = /^(Price|Totalizer) mismatch on nozzle ([^:]+)/.exec(a.summary);
+      if (m) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: m[2] });
+      break;
+    }
+    case 'journal-capacity': {
+      const p = /(\d+) %/.exec(a.summary)?.[1];
+      if (p) return t('sum.journal', { p });
+      break;
+    }
+  }
+  return a.summary;
+}
 
 // ── alerts list ──
 function alertsPage(main) {
@@ -343,7 +421,7 @@ function alertItem(a, fresh) {
       { href: `#/alerts/${encodeURIComponent(a.id)}` },
       h('span', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), h('strong', {}, label('kind', a.kind))),
       h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
-      h('span', { class: 'summary' }, a.summary),
+      h('span', { class: 'summary' }, alertSummary(a)),
       h('span', { class: 'meta muted' }, `${t('updated')} ${fmtDateTime(a.updatedAt)}`, a.count > 1 ? ` · ${t('times', { n: a.count })}` : ''),
     ),
   );
@@ -375,6 +453,7 @@ function evidenceFacts(d) {
     let v = d[k];
     if (k === 'ts') v = fmtDateTime(v);
     else if (k === 'decision' || k === 'legal') v = badge(`dec dec-${v}`, label('decision', v));
+    else if (k === 'regime') v = label('regime', v);
     else if (typeof v === 'number' && k !== 'seq') v = (signed ? fmtSigned(v) : fmtNum(v)) + unit;
     rows.push([t(key), v]);
   }
@@ -424,7 +503,7 @@ async function alertPage(main, id) {
   const renderHead = () => {
     clear(head).append(
       h('h1', {}, `${label('kind', a.kind)} — ${a.device}`),
-      h('p', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), ' ', h('span', { id: 'alert-summary' }, a.summary)),
+      h('p', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), ' ', h('span', { id: 'alert-summary', lang: lang() === 'en' || alertSummary(a) !== a.summary ? undefined : 'en' }, alertSummary(a))),
       section(
         t('summary'),
         facts([
@@ -589,7 +668,7 @@ function instrumentsPage(main) {
       });
       clear(body).append(
         r.items.length
-          ? table(t('instruments'), heads, rows, { class: 'devices stack' })
+          ? table(t('instruments'), heads, rows, { class: 'devices' })
           : h('p', { class: 'muted' }, t('noInstruments')),
       );
     } catch (e) {
@@ -732,7 +811,7 @@ async function instrumentPage(main, id) {
       ? table(
           t('readings'),
           [t('ts'), t('quantity'), t('value'), t('status'), t('seq')],
-          r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.ts)), h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')), h('td', { class: 'num' }, fmtNum(x.value, 6)), h('td', {}, x.status), h('td', { class: 'num' }, String(x.seq ?? '')))),
+          r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.ts)), h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')), h('td', { class: 'num' }, fmtNum(x.value, 6)), h('td', {}, label('status', x.status)), h('td', { class: 'num' }, String(x.seq ?? '')))),
         )
       : h('p', { class: 'muted' }, t('noReadings')),
   );

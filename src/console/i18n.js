@@ -194,6 +194,12 @@ const en = {
   'decision.fail': 'fail',
   'certkind.verification': 'Verification',
   'certkind.calibration': 'Calibration',
+  'regime.inService': 'in service',
+  'regime.verification': 'verification',
+  'status.ok': 'ok',
+  'status.unverified': 'unverified',
+  'status.out-of-range': 'out of range',
+  'status.implausible': 'implausible',
 };
 
 const vi = {
@@ -384,6 +390,33 @@ const vi = {
   'decision.fail': 'không đạt',
   'certkind.verification': 'Kiểm định',
   'certkind.calibration': 'Hiệu chuẩn',
+  'regime.inService': 'trong sử dụng',
+  'regime.verification': 'kiểm định',
+  'status.ok': 'bình thường',
+  'status.unverified': 'chưa kiểm định',
+  'status.out-of-range': 'ngoài phạm vi đo',
+  'status.implausible': 'bất thường',
+  // alert summaries, composed from the alert's evidence (the API's summary is in English)
+  'sum.check': 'Kiểm tra {decision}{where}: sai số {error} {unit}, MPE ±{mpe} {unit} (U = {u})',
+  'sum.conditional': 'Kiểm tra đạt có điều kiện{where}: sai số {error} {unit} trong MPE ±{mpe} {unit} nhưng trong vùng bảo vệ U = {u}',
+  'sum.drift': 'Phát hiện trôi sai số{where} ({by}): EWMA {ewma} (giới hạn {lo}…{hi}), CUSUM +{high}/−{low} (H {h})',
+  'sum.predicted': 'Dự báo vượt sai số cho phép{where} vào ngày {date} (trôi {slope} mỗi ngày{due})',
+  'sum.predictedDue': '; hạn kiểm định {date}',
+  'sum.unverifiedReadings': 'Số đo từ phương tiện không có kiểm định còn hiệu lực ({state}{until})',
+  'sum.until': ', hiệu lực đến {date}',
+  'sum.expired': 'Hết hạn kiểm định ngày {date}',
+  'sum.noCertificate': 'Chưa có giấy chứng nhận kiểm định',
+  'sum.dueSoon': 'Sắp đến hạn kiểm định: {date}',
+  'sum.offlineReported': 'Thiết bị báo ngoại tuyến (trạng thái / last will)',
+  'sum.offlineSilent': 'Không nhận được tin nhắn nào từ {time}',
+  'sum.invalid': '{n} tin nhắn bị từ chối trong phút vừa qua',
+  'sum.outOfRange': 'Số đo ngoài phạm vi đo: {value} {unit}',
+  'sum.implausible': 'Thay đổi bất thường của số đo: {value} {unit}',
+  'sum.priceTamper': 'Sai lệch thành tiền trên vòi {nozzle}',
+  'sum.totalizerTamper': 'Sai lệch số tổng (totalizer) trên vòi {nozzle}',
+  'sum.journal': 'Nhật ký tiếp nhận đã dùng {p} % dung lượng; cơ sở dữ liệu chuỗi thời gian không tiếp nhận',
+  'sum.gas': 'khí {gas}',
+  'sum.point': 'điểm {point}',
 };
 
 export const DICTS = { en, vi };

@@ -221,6 +221,34 @@ describe('inspector console (real browser)', () => {
     await page.locator('svg.chart').waitFor();
     await page.getByRole('heading', { name: 'Thêm giấy chứng nhận' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'instrument-phone.png'), fullPage: true });
+    // the API's English summary is told again in Vietnamese from the alert's evidence
+    expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt: sai số 1,5 hPa, MPE ±0,3 hPa/);
+
+    // the operator adds a verification certificate through the form
+    const cert = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
+    await cert.getByLabel('Số', { exact: true }).fill('V-2026-0099');
+    await cert.getByLabel('Đơn vị cấp').fill('QUATEST 1');
+    await cert.getByLabel('Có hiệu lực đến').fill('2027-11-29');
+    await cert.getByLabel(/^Độ không đảm bảo đo/).fill('0.02');
+    await cert.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Đã thêm giấy chứng nhận V-2026-0099.').waitFor();
+    await page.getByRole('cell', { name: 'V-2026-0099' }).waitFor();
+    const certs = await t.call('GET', '/api/v1/devices/baro-hn-1/certificates');
+    expect(certs.body.items).toContainEqual(expect.objectContaining({ kind: 'verification', number: 'V-2026-0099', issuedBy: 'QUATEST 1', uncertainty: 0.02 }));
+    expect(certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099').validUntil).toMatch(/^2027-11-29/);
+
+    // the out-of-tolerance impact list of this instrument downloads as CSV
+    const [oot] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải danh sách số đo bị ảnh hưởng (CSV)' }).click()]);
+    expect(oot.suggestedFilename()).toBe('oot-impact-baro-hn-1.csv');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await oot.path())!, 'utf8').split(/\r?\n/)[0]).toMatch(/,/);
+
+    // the same page in English on the phone
+    await page.getByLabel('Ngôn ngữ').selectOption('en');
+    await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
+    await page.locator('svg.chart').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'instrument-phone-en.png'), fullPage: true });
+    expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
@@ -239,6 +267,10 @@ describe('inspector console (real browser)', () => {
     expect(await page.locator('tr[data-device="baro-hn-1"]').count()).toBe(0);
     // an inspector cannot register instruments: the API refuses it, so the console offers no form
     expect(await page.getByRole('form', { name: 'Register an instrument' }).count()).toBe(0);
+    // nor add certificates: its instrument page shows them without the form
+    await page.locator('tr[data-device="baro-sg-1"] a').click();
+    await page.getByRole('cell', { name: 'V-baro-sg-1' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Add a certificate' }).count()).toBe(0);
     // direct links answer as the API does: not found
     await page.goto(`${t.api}/#/instruments/baro-hn-new`);
     await page.getByText('Not found, or not visible to this token.').waitFor();
@@ -253,6 +285,86 @@ describe('inspector console (real browser)', () => {
     expect(problems).toEqual([]);
     expect(refused).toEqual(['404 GET /api/v1/devices/baro-hn-new', '404 GET /api/v1/alerts/' + alertId]);
   });
+  it('an admin filters instruments by enterprise and type; every screen in both languages, desktop and phone', async () => {
+    await t.device({ id: 'gd-sg-1', type: 'gas-detector', tenant: 'sg-ent', region: 'VN-SG' });
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    await page.goto(t.api + '/');
+    await page.getByLabel('API token').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'signin-desktop.png') });
+    // the Vietnamese and English dictionaries have the same keys: nothing falls back to English
+    // (a string, so that vitest does not rewrite the browser's dynamic import)
+    const keys = (await page.evaluate(
+      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !k.startsWith('sum.')).sort() }))",
+    )) as { en: string[]; vi: string[] };
+    expect(keys.vi).toEqual(keys.en);
+    await signIn(page, ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'Instruments' }).click();
+    const rows = () => page.locator('tr[data-device]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')).sort());
+    await page.locator('tr[data-device="gd-sg-1"]').waitFor();
+    expect(await rows()).toEqual(['baro-hn-1', 'baro-hn-new', 'baro-sg-1', 'gd-sg-1']);
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Enterprise').selectOption('sg-ent');
+    await expect.poll(rows).toEqual(['baro-sg-1', 'gd-sg-1']);
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('gas-detector');
+    await expect.poll(rows).toEqual(['gd-sg-1']);
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Enterprise').selectOption('');
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('barometer');
+    await expect.poll(rows).toEqual(['baro-hn-1', 'baro-hn-new', 'baro-sg-1']);
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Verification').selectOption('none');
+    await expect.poll(rows).toEqual(['baro-hn-new']);
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Verification').selectOption('');
+    await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('');
+    await expect.poll(rows).toHaveLength(4);
+    await page.screenshot({ path: join(SHOTS, 'instruments-desktop.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('region', { name: 'Out-of-tolerance impact' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'reports-desktop.png'), fullPage: true });
+
+    // Vietnamese, desktop: alerts with their summaries in Vietnamese, an alert's evidence, instruments, reports
+    await page.getByLabel('Language').selectOption('vi');
+    await page.getByRole('link', { name: 'Cảnh báo' }).click();
+    await page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"]').first().waitFor();
+    const listText = (await page.locator('main').textContent()) ?? '';
+    expect(listText).toMatch(/Kiểm tra không đạt/);
+    expect(listText).not.toMatch(/Check fail|rejected messages|No verification certificate/);
+    await page.screenshot({ path: join(SHOTS, 'alerts-desktop-vi.png'), fullPage: true });
+    await page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"] a').first().click();
+    await page.locator('svg.chart circle.dec-fail').first().waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Thống kê trôi sai số' }).waitFor();
+    const evidence = (await page.locator('main').textContent()) ?? '';
+    expect(evidence).toMatch(/trong sử dụng/); // the regime, translated
+    expect(evidence).not.toMatch(/inService|Check fail/);
+    await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop-vi.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Phương tiện đo' }).click();
+    await page.locator('tr[data-device="gd-sg-1"]').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'instruments-desktop-vi.png'), fullPage: true });
+    await page.getByRole('link', { name: 'Báo cáo' }).click();
+    await page.getByRole('region', { name: 'Ảnh hưởng của việc vượt sai số' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'reports-desktop-vi.png'), fullPage: true });
+    expect(await unnamedControls(page)).toEqual([]);
+
+    // English, phone: sign-in, alerts, an alert's evidence, reports
+    const phone = await openPage({ width: 390, height: 844 }, 'en-GB');
+    await phone.page.goto(t.api + '/');
+    await phone.page.getByLabel('API token').waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'signin-phone.png') });
+    await signIn(phone.page, ADMIN_TOKEN);
+    await phone.page.locator('li.alert[data-device="baro-hn-1"]').first().waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'alerts-phone-en.png') });
+    await phone.page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"] a').first().click();
+    await phone.page.locator('svg.chart circle.dec-fail').first().waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'alert-evidence-phone-en.png'), fullPage: true });
+    await phone.page.getByRole('link', { name: 'Reports' }).click();
+    await phone.page.getByRole('region', { name: 'Out-of-tolerance impact' }).waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'reports-phone-en.png'), fullPage: true });
+    // nothing is wider than the phone's screen (tables become cards, charts fit)
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await unnamedControls(phone.page)).toEqual([]);
+    for (const x of [{ problems, refused }, phone]) {
+      expect(x.problems).toEqual([]);
+      expect(x.refused).toEqual([]);
+    }
+  });
+
   it('the console\'s SSE parser handles chunking, CRLF, comments and multi-line data', async () => {
     const { SseParser } = await import(CONSOLE_API);
     const text = 'event: ready\ndata: {}\n\n: heartbeat\n\nid: 7\r\nevent: alert\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata:x\rdata: y\r\r';
