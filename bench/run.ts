@@ -173,11 +173,20 @@ async function startGatewayProc(dataDir: string, influxUrl: string, profile: boo
       MAG_LOG_LEVEL: 'warn',
       // After the drain test's outage the forwarder retries within 1 s (default backoff cap: 30 s).
       MAG_SINK_RETRY_MAX_MS: '1000',
+      // The per-device message rate limit (default 1000/s, burst 2000) protects the gateway from
+      // one runaway device; the throughput scenarios send 4,000+ readings per device in seconds,
+      // so it is lifted here (otherwise the excess is acknowledged, reported on feedback and
+      // not stored, and the end-to-end count never completes).
+      MAG_DEVICE_MSG_RATE: '10000000',
+      MAG_DEVICE_MSG_BURST: '10000000',
       ...(opt['journal-sync'] ? { MAG_JOURNAL_SYNC: String(opt['journal-sync']) } : {}),
     },
   });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
+  child.once('exit', (code, signal) => {
+    if (!stoppingGateway) log(`GATEWAY EXITED unexpectedly (code ${code}, signal ${signal}); its log: ${logPath}`);
+  });
   const api = `http://127.0.0.1:${httpPort}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -227,12 +236,21 @@ async function storedSince(influx: InfluxdHandle, floor: number): Promise<number
 }
 
 /** Polls InfluxDB every `everyMs` until `expected` readings with ts ≥ floor are stored; returns the time (ms epoch) it saw them. */
-async function waitStored(influx: InfluxdHandle, floor: number, expected: number, timeoutMs: number, everyMs = 100): Promise<{ at: number; stored: number; complete: boolean }> {
+async function waitStored(influx: InfluxdHandle, floor: number, expected: number, timeoutMs: number, everyMs = 100, stallMs = 20_000): Promise<{ at: number; stored: number; complete: boolean }> {
   const deadline = Date.now() + timeoutMs;
   let stored = 0;
+  let last = -1;
+  let lastChange = Date.now();
   while (Date.now() < deadline) {
     stored = await storedSince(influx, floor);
     if (stored >= expected) return { at: Date.now(), stored, complete: true };
+    if (stored !== last) {
+      last = stored;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > stallMs) {
+      log(`stored count stuck at ${stored} of ${expected} for ${stallMs / 1000} s; giving up on this scenario`);
+      break;
+    }
     await sleep(everyMs);
   }
   return { at: Date.now(), stored, complete: false };
@@ -277,6 +295,7 @@ let influx: InfluxdHandle | undefined;
 let gw: GatewayProc | undefined;
 let bare: ChildProcess | undefined;
 let lg: Rpc | undefined;
+let stoppingGateway = false;
 const startedAt = new Date();
 
 async function cleanup(): Promise<void> {
@@ -285,6 +304,7 @@ async function cleanup(): Promise<void> {
     bare?.kill('SIGKILL');
     if (gw && gw.child.exitCode === null) {
       const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
+      stoppingGateway = true;
       gw.child.kill('SIGTERM');
       const t = setTimeout(() => gw!.child.kill('SIGKILL'), 30_000);
       await exited;
@@ -558,6 +578,7 @@ try {
 
   // Stop the gateway gracefully (the CPU profile is written at exit).
   const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
+  stoppingGateway = true;
   gw.child.kill('SIGTERM');
   await Promise.race([exited, sleep(30_000)]);
   if (gw.profileDir) {
