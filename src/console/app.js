@@ -254,7 +254,8 @@ const facts = (rows) =>
     rows.filter(Boolean).map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '—'))),
   );
 function table(caption, headers, rows, opts = {}) {
-  // every table becomes cards on a phone (.stack): each cell carries its column's name
+  // a table becomes cards on a phone (.stack), each cell carrying its column's name; long
+  // numeric series (readings, checks) stay tables that scroll sideways in their own region
   const names = headers.map((x) => (Array.isArray(x) ? x[0] : x));
   for (const tr of rows.flat()) {
     if (!(tr instanceof HTMLTableRowElement)) continue;
@@ -267,7 +268,7 @@ function table(caption, headers, rows, opts = {}) {
     { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h(
       'table',
-      { class: `stack ${opts.class ?? ''}`.trim() },
+      { class: `${opts.stack === false ? '' : 'stack '}${opts.class ?? ''}`.trim() },
       h('caption', { class: 'sr-only' }, caption),
       h('thead', {}, h('tr', {}, headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))))),
       h('tbody', {}, rows),
@@ -305,7 +306,7 @@ function alertSummary(a) {
     case 'drift':
       if (d.ewma && d.cusum) {
         const by = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean).join(', ');
-        const series = /\(([^)]+)\)/.exec(a.summary)?.[1];
+        const series = /^Drift \(([^)]+)\) signalled/.exec(a.summary)?.[1];
         return t('sum.drift', { where: series ? ` (${series})` : '', by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
       }
       break;
@@ -812,6 +813,7 @@ async function instrumentPage(main, id) {
           t('readings'),
           [t('ts'), t('quantity'), t('value'), t('status'), t('seq')],
           r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.ts)), h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')), h('td', { class: 'num' }, fmtNum(x.value, 6)), h('td', {}, label('status', x.status)), h('td', { class: 'num' }, String(x.seq ?? '')))),
+          { stack: false },
         )
       : h('p', { class: 'muted' }, t('noReadings')),
   );
@@ -835,6 +837,7 @@ async function instrumentPage(main, id) {
               h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
             ),
           ),
+          { stack: false },
         )
       : null,
   ]);
