@@ -40,6 +40,15 @@ const RING = 2000;
 const MAX_ATTEMPTS = 8;
 const BASE_DELAY_MS = 1000;
 
+/**
+ * Delay before the next attempt after `attempts` failed ones: exponential back-off
+ * base · 2^(attempts − 1) with ±20 % jitter (so receivers that come back are not hit by every
+ * queued delivery at once). `random` is in [0, 1).
+ */
+export function retryDelayMs(attempts: number, baseDelayMs: number, random: number = Math.random()): number {
+  return Math.round(baseDelayMs * 2 ** (attempts - 1) * (0.8 + random * 0.4));
+}
+
 export function signBody(secret: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 }
@@ -196,7 +205,7 @@ export class AlertNotifier {
       this.log.warn({ webhook: w.id, delivery: d.id, attempts, err: error }, 'webhook delivery failed for good (dead letter)');
       return;
     }
-    const delay = this.retry.baseDelayMs * 2 ** (attempts - 1) * (0.8 + Math.random() * 0.4);
-    this.db.prepare('UPDATE webhook_deliveries SET attempts = ?, next_at = ?, last_status = ?, last_error = ? WHERE id = ?').run(attempts, Date.now() + Math.round(delay), status, error, d.id);
+    const delay = retryDelayMs(attempts, this.retry.baseDelayMs);
+    this.db.prepare('UPDATE webhook_deliveries SET attempts = ?, next_at = ?, last_status = ?, last_error = ? WHERE id = ?').run(attempts, Date.now() + delay, status, error, d.id);
   }
 }

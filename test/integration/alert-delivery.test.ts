@@ -30,13 +30,14 @@ interface SseEvent {
 }
 
 /** A real SSE client over fetch streaming: parses `event:`, `id:`, `data:` blocks. */
-async function openStream(api: string, token: string, lastEventId?: string) {
+async function openStream(api: string, token: string, lastEventId?: string, query = '') {
   const ac = new AbortController();
-  const res = await fetch(`${api}/api/v1/alerts/stream`, {
+  const res = await fetch(`${api}/api/v1/alerts/stream${query}`, {
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
     signal: ac.signal,
   });
   const events: SseEvent[] = [];
+  const comments: string[] = [];
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buf = '';
@@ -57,7 +58,8 @@ async function openStream(api: string, token: string, lastEventId?: string) {
           const e: SseEvent = { data: '' };
           const data: string[] = [];
           for (const line of block.split('\n')) {
-            if (line.startsWith('event:')) e.event = line.slice(6).trim();
+            if (line.startsWith(':')) comments.push(line.slice(1).trim());
+            else if (line.startsWith('event:')) e.event = line.slice(6).trim();
             else if (line.startsWith('id:')) e.id = line.slice(3).trim();
             else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
           }
@@ -76,6 +78,7 @@ async function openStream(api: string, token: string, lastEventId?: string) {
     status: res.status,
     contentType: res.headers.get('content-type'),
     events,
+    comments,
     alerts,
     get ended() {
       return ended;
@@ -201,6 +204,29 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     expect(replayed.every((x) => Number(x.eventId) > Number(seen.eventId))).toBe(true);
     expect(Number(p3.eventId)).toBeGreaterThan(Number(p2repeat.eventId));
     await resumed.close();
+  });
+
+  it('sends heartbeat comments while quiet, and a client that goes away does not disturb the others', async () => {
+    const bad = await fetch(`${t.api}/api/v1/alerts/stream?heartbeat=0`, { headers: { authorization: `Bearer ${operatorAcme}` } });
+    expect(bad.status).toBe(400);
+    await bad.arrayBuffer();
+
+    const quiet = await openStream(t.api, operatorAcme, undefined, '?heartbeat=1');
+    const leaver = await openStream(t.api, operatorAcme);
+    await until('ready on both', () => quiet.events.find((e) => e.event === 'ready') && leaver.events.find((e) => e.event === 'ready'));
+    await until('two heartbeats', () => quiet.comments.filter((x) => x === 'heartbeat').length >= 2, 10_000);
+    expect(quiet.ended).toBe(false);
+    // The default stream (15 s) has not sent one yet.
+    expect(leaver.comments).toEqual([]);
+
+    // One client disconnects; the next alert still reaches the other, and the gateway keeps serving.
+    await leaver.close();
+    await failAt(acme, 'bar-a', 'H1');
+    const got = await quiet.waitFor('H1 after the other client left', (x) => x.key === 'H1');
+    expect(got.change).toBe('opened');
+    expect(leaver.alerts().some((x) => x.key === 'H1')).toBe(false);
+    expect((await t.call('GET', '/healthz')).status).toBe(200);
+    await quiet.close();
   });
 
   it('rejects webhook URLs with credentials or a non-http scheme', async () => {

@@ -15,6 +15,12 @@ const AlertQuery = z.object({
   device: Id.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
+const StreamQuery = z.object({
+  /** Seconds of quiet before a `: heartbeat` comment (keeps proxies from closing the stream). */
+  heartbeat: z.coerce.number().int().min(1).max(60).default(15),
+  /** Resume point for clients that cannot send the Last-Event-ID header. */
+  lastEventId: z.string().regex(/^\d+$/).optional(),
+});
 const AckBody = z.strictObject({ note: z.string().max(2000).optional() });
 const ResolveBody = z.strictObject({ reason: z.enum(RESOLUTION_REASONS.filter((r) => r !== 'cleared') as [string, ...string[]]), note: z.string().max(2000).optional() });
 
@@ -63,9 +69,10 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, query }) => ({ items: g.alerts.list({ ...query, tenants: visibleTenantIds(deps, p) }).map(alertView) }),
   });
   r.add({
-    method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream',
-    handler: ({ c, p }) => {
-      const last = Number(c.req.header('last-event-id') ?? c.req.query('lastEventId') ?? NaN);
+    method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes); a `: heartbeat` comment after `heartbeat` seconds of quiet (default 15, 1–60)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream', query: StreamQuery,
+    handler: ({ c, p, query }) => {
+      const last = Number(c.req.header('last-event-id') ?? query.lastEventId ?? NaN);
+      const heartbeatMs = query.heartbeat * 1000;
       return streamSSE(c, async (stream) => {
         const queue: { id: number; data: string }[] = [];
         let wake: (() => void) | undefined;
@@ -89,7 +96,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
             await stream.writeSSE({ event: 'alert', id: String(e.id), data: e.data });
           }
           await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, 15_000);
+            const t = setTimeout(resolve, heartbeatMs);
             wake = () => {
               clearTimeout(t);
               resolve();
