@@ -154,6 +154,12 @@ export class Ingest {
       out.rejections.push({ seq: r.seq, errors: evaluated.errors.map((e) => ({ ...e, path: joinPath(prefix, e.path) })) });
       return;
     }
+    // Finite numbers can overflow once converted (1.7e308 bar in hPa): no sink stores Infinity.
+    const overflow = nonFinite({ value: evaluated.value, ...evaluated.fields });
+    if (overflow.length) {
+      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `is out of the representable range once converted to ${evaluated.unit}` })) });
+      return;
+    }
     const prev = this.previous.get(prevKey);
     if (!prev || r.ts >= prev.ts) this.previous.set(prevKey, { ts: r.ts, value: evaluated.value });
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
@@ -202,6 +208,12 @@ export class Ingest {
       return;
     }
     const res = evaluated.result;
+    // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
+    const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty });
+    if (overflow.length) {
+      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: 'the computed value is out of the representable range: check the magnitudes sent' })) });
+      return;
+    }
     out.checks.push(res);
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
     if (res.gas) tags.gas = res.gas;
@@ -222,6 +234,11 @@ export class Ingest {
       ts: res.ts,
     });
   }
+}
+
+/** Names of the numeric fields that are not finite numbers. */
+function nonFinite(fields: Record<string, unknown>): string[] {
+  return Object.entries(fields).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v)).map(([k]) => k);
 }
 
 function seqOf(raw: unknown): number | undefined {
