@@ -316,6 +316,18 @@ describe('docker-compose.yml', () => {
     expect(v2.influx).toMatchObject({ url: 'http://influxdb2:8086', api: 'v2', token: envExample.values.INFLUXDB2_ADMIN_TOKEN });
   });
 
+  it.skipIf(!existsSync(srcConfig))('every MAG_* variable of compose, .env.example and the Dockerfile is one src/config.ts reads', async () => {
+    const { ConfigSchema } = (await import(srcConfig)) as { ConfigSchema: { shape: Record<string, unknown> } };
+    const known = new Set(Object.keys(ConfigSchema.shape));
+    // and the contract's variables are all read by the gateway
+    for (const v of CONTRACT_MAG_VARIABLES) expect(known, `src/config.ts does not read ${v}`).toContain(v);
+    for (const [file, text] of [['docker-compose.yml', composeText], ['.env.example', read('.env.example')], ['Dockerfile', read('Dockerfile')]] as const) {
+      const used = [...new Set(text.match(/\bMAG_[A-Z0-9_]+/g) ?? [])];
+      expect(used.length, file).toBeGreaterThan(0);
+      expect(used.filter((v) => !known.has(v)), `${file} names variables the gateway never reads`).toEqual([]);
+    }
+  });
+
   it('the simulator runs the demo fleet against the gateway service, without end, token from the environment', async () => {
     const argv = services.simulator.command as string[];
     expect(Array.isArray(argv), 'command in exec form (no shell)').toBe(true);
