@@ -25,7 +25,19 @@ export interface JournalOptions {
   maxBytes: number;
   /** Group-commit window in ms (0: commit on the next tick). */
   commitMs: number;
+  /**
+   * Back-pressure before the cap: above this fraction of `maxBytes` each acknowledgement is
+   * held back after its commit, longer as the journal fills (default 0.9).
+   */
+  slowAt?: number;
+  /** The hold at 100 % of the cap, ms (default 200); it grows linearly from 0 at `slowAt`. */
+  slowMaxDelayMs?: number;
 }
+
+/** Free pages (4 KiB each) beyond which delivered entries' space is returned to the file system. */
+const RECLAIM_MIN_FREE_PAGES = 256;
+/** The write-ahead log is truncated to this after a checkpoint (SQLite grows it for big transactions). */
+const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 interface Pending {
   receivedAt: number;
@@ -46,7 +58,7 @@ export class Journal {
   private closed = false;
   private listeners = new Set<() => void>();
   /** Totals since start, for /metrics. */
-  readonly totals = { appendedPoints: 0, commits: 0, refused: 0 };
+  readonly totals = { appendedPoints: 0, commits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
 
   constructor(private readonly opts: JournalOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -54,6 +66,7 @@ export class Journal {
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS entries (
       id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, points TEXT NOT NULL
     )`);
@@ -127,8 +140,25 @@ export class Journal {
     this.points += count;
     this.totals.appendedPoints += count;
     this.totals.commits++;
-    for (const p of batch) p.resolve();
+    const hold = this.ackDelayMs();
+    if (hold > 0) {
+      // Durable already; only the acknowledgement waits, so devices with a bounded window slow down.
+      this.totals.slowedAcks += batch.length;
+      setTimeout(() => {
+        for (const p of batch) p.resolve();
+      }, hold);
+    } else {
+      for (const p of batch) p.resolve();
+    }
     for (const l of this.listeners) l();
+  }
+
+  /** How long acknowledgements are held back at the current fill (0 below `slowAt`). */
+  ackDelayMs(): number {
+    const slowAt = this.opts.slowAt ?? 0.9;
+    const fill = this.fill;
+    if (fill <= slowAt) return 0;
+    return Math.round(Math.min(1, (fill - slowAt) / (1 - slowAt)) * (this.opts.slowMaxDelayMs ?? 200));
   }
 
   /** Called after each commit (the forwarder wakes up). */
@@ -164,9 +194,17 @@ export class Journal {
     this.points -= agg.n;
   }
 
-  /** Returns freed pages to the file system (delivered segments reclaimed). */
-  reclaim(): void {
+  /**
+   * Returns the space of delivered entries to the file system once enough of it is free
+   * (cheap to call: a no-op below RECLAIM_MIN_FREE_PAGES). Returns true when it reclaimed.
+   */
+  reclaim(): boolean {
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    if (free < RECLAIM_MIN_FREE_PAGES) return false;
     this.db.pragma('incremental_vacuum');
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.totals.reclaims++;
+    return true;
   }
 
   /** Commits what is pending and refuses further appends. */
