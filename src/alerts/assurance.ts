@@ -6,7 +6,7 @@ import type { AlertBook, AlertKind, Severity } from './alert-book.ts';
 import type { IngestResult, Rejection } from '../ingest/ingest.ts';
 import type { CheckResult, VerificationState } from '../metrology/types.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
-import { addCheckToDrift, emptyDriftState, summarizeDrift, type DriftParams, type DriftState, type DriftSummary } from '../metrology/drift.ts';
+import { DEFAULT_DRIFT_PARAMS, addCheckToDrift, driftAlertShouldBeOpen, emptyDriftState, summarizeDrift, type DriftParams, type DriftState, type DriftSummary } from '../metrology/drift.ts';
 import { verificationState } from '../metrology/index.ts';
 
 export interface AssuranceOptions {
@@ -72,7 +72,7 @@ export class Assurance {
 
   driftParams(profile: InstrumentProfile | undefined): DriftParams {
     const d = profile?.drift;
-    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays: this.opts.horizonDays, mu0: 0 };
+    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays: this.opts.horizonDays, mu0: 0, slopeConfidence: DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: DEFAULT_DRIFT_PARAMS.minShiftMpe };
   }
 
   /** Applies one message's outcome. Runs after the points are in the journal. */
@@ -127,11 +127,12 @@ export class Assurance {
   private judgeDrift(device: Device, series: string, state: DriftState, params: DriftParams, now: Date): void {
     const s = summarizeDrift(state, params);
     const label = series ? ` (${series})` : '';
-    if ((s.ewma.signal || s.cusum.signal) && s.points >= MIN_CHECKS_FOR_DRIFT_ALERT) {
+    const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
+    if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
-      this.raise(device, 'drift', series, 'warning', `Drift${label} signalled by ${by}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, { ...s }, now, false);
+      this.raise(device, 'drift', series, 'warning', `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, { ...s }, now, false);
     } else {
-      this.alerts.clear(device.id, 'drift', series, 'EWMA and CUSUM back within their limits', now);
+      this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
     }
     if (s.predictedOutOfToleranceAt) {
       const predicted = Date.parse(s.predictedOutOfToleranceAt);

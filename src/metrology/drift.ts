@@ -63,9 +63,18 @@ export interface DriftParams {
    * healthy instruments got a predicted date within 40 checks; at 0.999 about 2 % (unit test).
    */
   slopeConfidence?: number;
+  /**
+   * Practical significance of a drift alarm, as a fraction of the MPE (default 0.2): EWMA or
+   * CUSUM must signal AND the EWMA estimate of the shift must be at least minShiftMpe · MPE.
+   * With σ from a quiet history, the charts detect shifts of a few hundredths of the MPE, which
+   * are real but leave the instrument far inside its tolerance (the "modified control chart"
+   * of a capable process, Montgomery SQC §10.3); slow trends are the predicted-oot alert's job.
+   */
+  minShiftMpe?: number;
 }
 
 export const DEFAULT_SLOPE_CONFIDENCE = 0.999;
+export const DEFAULT_MIN_SHIFT_MPE = 0.2;
 
 export const DEFAULT_DRIFT_PARAMS: Readonly<DriftParams> = Object.freeze({
   lambda: 0.2,
@@ -78,6 +87,7 @@ export const DEFAULT_DRIFT_PARAMS: Readonly<DriftParams> = Object.freeze({
   horizonDays: 90,
   mu0: 0,
   slopeConfidence: DEFAULT_SLOPE_CONFIDENCE,
+  minShiftMpe: DEFAULT_MIN_SHIFT_MPE,
 });
 
 /** Plain JSON data; every number is finite. Version `v` lets the store migrate it. */
@@ -151,6 +161,11 @@ export interface DriftSummary {
   tolerance: number;
   /** Guarded limit TL − U that the prediction targets (ILAC-G8 pass limit). */
   guardedLimit: number;
+  /** EWMA estimate of the shift from μ0, and the smallest shift worth an alarm (minShiftMpe · TL). */
+  shift: number;
+  minShift: number;
+  /** EWMA or CUSUM signals, and the shift is at least minShift: worth a `drift` alert. */
+  alarm: boolean;
 }
 
 export function emptyDriftState(): DriftState {
@@ -190,6 +205,7 @@ export function assertDriftParams(params: DriftParams): void {
     bad('minPointsForPrediction', 'an integer ≥ 3', minPointsForPrediction);
   if (!(horizonDays >= 0 && Number.isFinite(horizonDays))) bad('horizonDays', 'a finite number ≥ 0', horizonDays);
   if (params.mu0 !== undefined && !Number.isFinite(params.mu0)) bad('mu0', 'finite', params.mu0);
+  if (params.minShiftMpe !== undefined && !(params.minShiftMpe >= 0 && Number.isFinite(params.minShiftMpe))) bad('minShiftMpe', 'a finite number ≥ 0', params.minShiftMpe);
   if (params.slopeConfidence !== undefined && !(params.slopeConfidence > 0 && params.slopeConfidence < 1))
     bad('slopeConfidence', 'in (0, 1)', params.slopeConfidence);
 }
@@ -367,19 +383,23 @@ export function summarizeDrift(state: DriftState, params: DriftParams = DEFAULT_
   const line = fitDriftLine(state);
   const predicted = predictOutOfToleranceDate(state, params);
   const tolerance = state.lastMpe ?? 0;
+  const ewmaSignal = state.n > 0 && Math.abs(value - mu0) > half;
+  const cusumSignal = state.n > 0 && (state.cusumHigh > threshold || state.cusumLow > threshold);
+  const shift = state.n > 0 ? value - mu0 : 0;
+  const minShift = (params.minShiftMpe ?? DEFAULT_MIN_SHIFT_MPE) * tolerance;
   return {
     points: state.n,
     ewma: {
       value,
       upperLimit: mu0 + half,
       lowerLimit: mu0 - half,
-      signal: state.n > 0 && Math.abs(value - mu0) > half,
+      signal: ewmaSignal,
     },
     cusum: {
       high: state.cusumHigh,
       low: state.cusumLow,
       threshold,
-      signal: state.n > 0 && (state.cusumHigh > threshold || state.cusumLow > threshold),
+      signal: cusumSignal,
     },
     sigma,
     sigmaSource: state.n === 0 ? 'none' : state.sigmaFromHistory ? 'history' : 'prior',
@@ -388,7 +408,22 @@ export function summarizeDrift(state: DriftState, params: DriftParams = DEFAULT_
     predictedOutOfToleranceAt: predicted === null ? null : new Date(predicted).toISOString().slice(0, 10),
     tolerance,
     guardedLimit: Math.max(0, tolerance - (state.lastUncertainty ?? 0)),
+    shift,
+    minShift,
+    alarm: (ewmaSignal || cusumSignal) && Math.abs(shift) >= minShift,
   };
+}
+
+/**
+ * Whether a `drift` alert should be open after the latest check, with hysteresis so that a
+ * statistic hovering at its limit does not open and clear the alert over and over: it opens on
+ * `alarm`, and once open it stays open until EWMA is back inside its limits with both CUSUM sums
+ * at most H/2, or the shift has fallen below minShift/2.
+ */
+export function driftAlertShouldBeOpen(s: DriftSummary, isOpen: boolean): boolean {
+  if (!isOpen) return s.alarm;
+  const settled = !s.ewma.signal && s.cusum.high <= s.cusum.threshold / 2 && s.cusum.low <= s.cusum.threshold / 2;
+  return !(settled || Math.abs(s.shift) < s.minShift / 2);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import {
   DEFAULT_DRIFT_PARAMS,
   MS_PER_DAY,
   addCheckToDrift,
+  driftAlertShouldBeOpen,
   emptyDriftState,
   fitDriftLine,
   isPredictionWithinHorizon,
@@ -414,6 +415,46 @@ describe('predicted out-of-tolerance date', () => {
     expect(isPredictionWithinHorizon(now + 89 * MS_PER_DAY, now, P)).toBe(true);
     expect(isPredictionWithinHorizon(now + 91 * MS_PER_DAY, now, P)).toBe(false);
     expect(isPredictionWithinHorizon(now + 91 * MS_PER_DAY, now, P, now + 120 * MS_PER_DAY)).toBe(true);
+  });
+});
+
+describe('drift alarm: practical significance and hysteresis', () => {
+  // σ from a quiet history (0.01) against TL = 0.3: the charts see shifts of 0.02, far inside TL.
+  const quiet = [0.01, -0.01, 0.01, -0.01, 0.01, -0.01, 0.01, -0.01]; // sample σ = 0.010690
+  const withTail = (tail: number[]) => fold(series([...quiet, ...tail], { mpe: 0.3, u: 0.004 }));
+
+  it('a statistically clear but tiny shift (< 0.2 MPE) signals without an alarm; a 0.2 MPE shift alarms', () => {
+    const small = summarizeDrift(withTail([0.03, 0.03, 0.03, 0.03]), P);
+    // EWMA after the 4 tail checks from z_8: hand-computed z = 0.03 + (z_8 − 0.03)·0.8⁴.
+    let z8 = 0;
+    for (const e of quiet) z8 = 0.2 * e + 0.8 * z8;
+    expect(small.shift).toBeCloseTo(0.03 + (z8 - 0.03) * 0.8 ** 4, 12);
+    expect(small.cusum.signal).toBe(true); // S_H grows by 0.03 − 0.5·0.01069 per check past H = 0.0428
+    expect(small.minShift).toBeCloseTo(0.06, 12);
+    expect(small.alarm).toBe(false);
+
+    const big = summarizeDrift(withTail([0.12, 0.12, 0.12, 0.12, 0.12]), P);
+    expect(big.shift).toBeGreaterThan(0.06); // 0.12·(1 − 0.8⁵) + z_8·0.8⁵ ≈ 0.0807
+    expect(big.alarm).toBe(true);
+    // The threshold is a parameter: 0 restores the purely statistical rule.
+    expect(summarizeDrift(withTail([0.03, 0.03, 0.03, 0.03]), { ...P, minShiftMpe: 0 }).alarm).toBe(true);
+  });
+
+  it('once open, the alert stays open until the charts settle (EWMA inside, CUSUM ≤ H/2) or the shift halves', () => {
+    const after = (tail: number[]) => summarizeDrift(withTail(tail), P);
+    const step = [0.12, 0.12, 0.12, 0.12, 0.12];
+    expect(driftAlertShouldBeOpen(after(step), false)).toBe(true);
+    // Back to 0.04: the shift estimate falls to ≈ 0.057 (< minShift 0.06, > 0.03): a closed alert
+    // would not open, an open one stays.
+    const hover = after([...step, 0.04, 0.04, 0.04, 0.04]);
+    expect(hover.alarm).toBe(false);
+    expect(Math.abs(hover.shift)).toBeGreaterThan(0.03);
+    expect(driftAlertShouldBeOpen(hover, false)).toBe(false);
+    expect(driftAlertShouldBeOpen(hover, true)).toBe(true);
+    // Back to 0 for long enough: the shift estimate falls below 0.03 and the alert clears.
+    const back = after([...step, 0, 0, 0, 0, 0, 0]);
+    expect(Math.abs(back.shift)).toBeLessThan(0.03);
+    expect(driftAlertShouldBeOpen(back, true)).toBe(false);
   });
 });
 
