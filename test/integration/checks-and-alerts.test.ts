@@ -200,6 +200,10 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
 
     const bad = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'because' }, inspector);
     expect(bad.status).toBe(400);
+    expect(bad.body.error.details?.[0]?.path).toBe('reason');
+    // "cleared" is what the gateway records when a signal clears by itself; people pick from the list.
+    expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'cleared' }, inspector)).status).toBe(400);
+    expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { note: 'no reason' }, inspector)).status).toBe(400);
 
     const res = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'recalibrated', note: 'adjusted on site, certificate C-77' }, inspector);
     expect(res.status).toBe(200);
@@ -215,5 +219,15 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     expect(fresh.id).not.toBe(alert.id);
     expect(fresh.count).toBe(1);
     expect((await t.call('GET', `/api/v1/alerts/${alert.id}`)).body.state).toBe('resolved');
+
+    // Every reason of the fixed list is accepted and recorded (one alert per test point).
+    const reasons = ['recalibrated', 'adjusted', 'repaired', 'false-alarm', 'retired', 'other'];
+    for (const [i, reason] of reasons.entries()) {
+      await publish(c, 'instruments/bar-life/checks', { ...failing(3 + i), ts: `2026-11-21T11:0${i}:00Z`, point: `P-${reason}` });
+      const a = await until(`alert at P-${reason}`, async () => (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find((x: any) => x.key === `P-${reason}`));
+      const r = await t.call('POST', `/api/v1/alerts/${a.id}/resolve`, { reason }, inspector);
+      expect(r.status, reason).toBe(200);
+      expect(r.body.resolution).toEqual({ reason });
+    }
   });
 });
