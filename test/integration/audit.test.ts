@@ -55,6 +55,16 @@ describe('audit log', () => {
     const hook = await t.call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['alert.opened'], secret: 'whsec-0123456789abcdef' }, operator);
     expect(hook.status).toBe(201);
 
+    // Changes the gateway makes by itself: an offline status opens an alert, online clears it; an
+    // unacknowledged critical alert escalates.
+    await c.publishAsync('instruments/bar-au/status', '{"state":"offline"}', { qos: 1, retain: true });
+    const offline = await until('offline alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=offline')).body.items[0]);
+    await c.publishAsync('instruments/bar-au/status', '{"state":"online"}', { qos: 1, retain: true });
+    await until('offline cleared', async () => (await t.call('GET', `/api/v1/alerts/${offline.id}`)).body.state === 'resolved');
+    await c.publishAsync('instruments/bar-au/checks', JSON.stringify({ seq: 2, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1', point: 'P2' }), { qos: 1 });
+    const critical = await until('second out-of-tolerance', async () => (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance&state=open')).body.items[0]);
+    expect(t.gateway.alerts.escalate(new Date(Date.now() + 5 * 3600_000), 4 * 3600_000).map((a) => a.id)).toContain(critical.id);
+
     const r = await t.call('GET', '/api/v1/audit?limit=100');
     expect(r.status).toBe(200);
     const items = r.body.items as { id: number; at: string; actor: string; action: string; target: string | null; details: any; prevHash: string; hash: string }[];
@@ -66,6 +76,13 @@ describe('audit log', () => {
     expect(find('alert.ack', alert.id)).toMatchObject({ actor: expect.stringContaining('inspector Hoa'), details: { note: 'seen', device: 'bar-au' } });
     expect(find('alert.resolve', alert.id)).toMatchObject({ actor: expect.stringContaining('inspector Hoa'), details: { reason: 'adjusted', note: 'zero re-set' } });
     expect(find('webhook.create', hook.body.id)).toMatchObject({ actor: expect.stringContaining('acme ops'), details: { tenant: 'acme' } });
+    expect(find('alert.open', alert.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'out-of-tolerance', severity: 'critical' } });
+    expect(find('alert.open', offline.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'offline' } });
+    expect(find('alert.clear', offline.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'offline', resolution: { reason: 'cleared' } } });
+    expect(find('alert.escalate', critical.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', escalation: 1, key: 'P2' } });
+    // Exactly one entry per change (not one per API instance), and none for the people's resolve.
+    expect(items.filter((e) => e.action === 'alert.open' && e.target === alert.id)).toHaveLength(1);
+    expect(items.filter((e) => e.target === alert.id && e.action === 'alert.clear')).toEqual([]);
     for (const e of items) expect(Date.parse(e.at), `${e.action} at`).not.toBeNaN();
     // Newest first; each entry carries the previous one's hash.
     for (let i = 0; i + 1 < items.length; i++) {

@@ -55,8 +55,33 @@ function canSeeAlert(deps: ApiDeps, p: Principal, a: Alert): boolean {
   return canSeeTenant(p, a.tenant, t?.region);
 }
 
+/** Alert books whose system-made changes are already written to the audit log (one listener each). */
+const audited = new WeakSet<object>();
+
+/**
+ * Audit trail of the changes the gateway makes to alerts by itself: opened, resolved when the
+ * signal clears (actor `system`), escalated. People's acknowledgements and resolutions are audited
+ * by their routes below, with the token that made them. Repeats only bump `count` and `updatedAt`
+ * on the alert and are not audited one by one (a failing instrument would flood the chain).
+ */
+function auditSystemChanges(deps: ApiDeps): void {
+  const g = deps.gateway;
+  if (audited.has(g.alerts)) return;
+  audited.add(g.alerts);
+  g.alerts.on('change', (a, change) => {
+    if (change !== 'opened' && change !== 'escalated' && !(change === 'resolved' && a.resolvedBy === 'system')) return;
+    const details: Record<string, unknown> = { device: a.device, tenant: a.tenant, kind: a.kind, severity: a.severity };
+    if (a.key) details.key = a.key;
+    if (change === 'opened') details.summary = a.summary;
+    if (change === 'escalated') details.escalation = a.escalation;
+    if (change === 'resolved') details.resolution = a.resolution;
+    g.audit.append('system', `alert.${change === 'opened' ? 'open' : change === 'resolved' ? 'clear' : 'escalate'}`, a.id, details, deps.now());
+  });
+}
+
 export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
   const g = deps.gateway;
+  auditSystemChanges(deps);
   const actor = (p: Principal) => `${p.role}:${p.name}`;
   const visibleAlert = (p: Principal, id: string): Alert => {
     const a = g.alerts.get(id);
