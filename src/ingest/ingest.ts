@@ -7,7 +7,7 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
-import { CheckSchema, ReadingSchema, SenmlPackSchema, TransactionFieldsSchema, formatIssues, type ReadingPayload } from './payloads.ts';
+import { CheckSchema, ReadingSchema, SenmlPackSchema, TransactionFieldsSchema, formatIssues, plainReading, type ReadingPayload } from './payloads.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml';
 
@@ -124,12 +124,15 @@ export class Ingest {
   }
 
   private acceptReading(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult, prefix: string): void {
-    const parsed = ReadingSchema.safeParse(raw);
-    if (!parsed.success) {
-      out.rejections.push({ seq: seqOf(raw), errors: formatIssues(parsed.error, prefix) });
-      return;
+    let r: ReadingPayload | undefined = plainReading(raw);
+    if (r === undefined) {
+      const parsed = ReadingSchema.safeParse(raw);
+      if (!parsed.success) {
+        out.rejections.push({ seq: seqOf(raw), errors: formatIssues(parsed.error, prefix) });
+        return;
+      }
+      r = parsed.data;
     }
-    const r: ReadingPayload = parsed.data;
     const late = this.futureError(r.ts, receivedAt);
     if (late) {
       out.rejections.push({ seq: r.seq, errors: [{ ...late, path: joinPath(prefix, late.path) }] });

@@ -39,6 +39,26 @@ export const ReadingSchema = z.looseObject({
 });
 export type ReadingPayload = z.infer<typeof ReadingSchema>;
 
+/**
+ * The hot path's shortcut past zod for the common reading: `{seq, ts, quantity, value, unit}`
+ * with `ts` in epoch milliseconds and none of the optional fields (gas, nozzle, product, tare)
+ * present; other keys pass through, as with the loose schema. Returns the payload itself when
+ * it has that shape and ReadingSchema accepts it (unit-tested against the schema), undefined
+ * for anything else: the caller then asks the schema, which also words the errors.
+ */
+export function plainReading(raw: unknown): ReadingPayload | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const { seq, ts, quantity, value, unit } = r;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || ts > 8.64e15) return undefined;
+  if (typeof quantity !== 'string' || quantity.length < 1 || quantity.length > 64) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  if (typeof unit !== 'string' || unit.length < 1 || unit.length > 32) return undefined;
+  if (r.gas !== undefined || r.nozzle !== undefined || r.product !== undefined || r.tare !== undefined) return undefined;
+  return r as ReadingPayload;
+}
+
 /** Fuel-dispenser transaction fields (CONTRACT §2), on top of a reading. */
 export const TransactionFieldsSchema = z.object({
   nozzle: label,

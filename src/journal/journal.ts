@@ -42,9 +42,31 @@ const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 interface Pending {
   receivedAt: number;
   body: string;
-  count: number;
+  points: Point[];
   resolve: () => void;
   reject: (e: Error) => void;
+}
+
+/**
+ * One commit writes its appends as rows of up to this many points each (not one row per
+ * message): fewer INSERTs per commit, fewer rows to read and delete when they are delivered.
+ */
+const MAX_POINTS_PER_ROW = 500;
+/**
+ * Points of the newest undelivered rows kept in memory as the objects that were appended, so
+ * that the forwarder does not parse back what it has just serialised (the common case: the
+ * sink keeps up). Beyond this many, rows are read from SQLite as before.
+ */
+const MAX_CACHED_POINTS = 50_000;
+
+/** A row committed by this process and not yet released. */
+interface TailRow {
+  id: number;
+  receivedAt: number;
+  count: number;
+  bytes: number;
+  /** The appended points, while within MAX_CACHED_POINTS; else read from the row. */
+  points: Point[] | undefined;
 }
 
 export class Journal {
@@ -52,11 +74,20 @@ export class Journal {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private insert: Database.Statement;
+  private deleteUpto: Database.Statement;
   private bytes = 0;
   private points = 0;
   private pendingBytes = 0;
   private closed = false;
   private listeners = new Set<() => void>();
+  /** Rows committed by this process, not yet released, oldest first. */
+  private tail: TailRow[] = [];
+  private tailHead = 0;
+  private cachedPoints = 0;
+  /** Highest row id found at open: rows up to it were written by an earlier process. */
+  private readonly bootMaxId: number;
+  /** Rows up to this id are released. */
+  private releasedUpto = 0;
   /** Totals since start, for /metrics. */
   readonly totals = { appendedPoints: 0, commits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
 
@@ -71,9 +102,11 @@ export class Journal {
       id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, points TEXT NOT NULL
     )`);
     this.insert = this.db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
+    this.deleteUpto = this.db.prepare('DELETE FROM entries WHERE id <= ?');
     const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries').get() as { b: number; n: number };
     this.bytes = agg.b;
     this.points = agg.n;
+    this.bootMaxId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM entries').get() as { m: number }).m;
   }
 
   /** Bytes of undelivered points (committed and pending). */
@@ -106,7 +139,7 @@ export class Journal {
     }
     this.pendingBytes += body.length;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ receivedAt, body, count: points.length, resolve, reject });
+      this.pending.push({ receivedAt, body, points, resolve, reject });
       if (!this.timer) {
         this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commit(), this.opts.commitMs) : (setImmediate(() => this.commit()) as unknown as NodeJS.Timeout);
       }
@@ -121,12 +154,37 @@ export class Journal {
     this.pending = [];
     let bytes = 0;
     let count = 0;
+    let pendingBytes = 0;
+    const rows: TailRow[] = [];
     try {
       this.db.transaction(() => {
-        for (const p of batch) {
-          this.insert.run(p.receivedAt, p.count, p.body);
-          bytes += p.body.length;
-          count += p.count;
+        // The appends' JSON arrays joined into rows of up to MAX_POINTS_PER_ROW points.
+        let i = 0;
+        while (i < batch.length) {
+          const first = batch[i];
+          let body = first.body;
+          let points = first.points;
+          let n = first.points.length;
+          let receivedAt = first.receivedAt;
+          pendingBytes += first.body.length;
+          i++;
+          if (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
+            const parts = first.points.length > 0 ? [first.body.slice(1, -1)] : [];
+            points = [...first.points];
+            while (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
+              const p = batch[i++];
+              if (p.points.length > 0) parts.push(p.body.slice(1, -1));
+              for (const x of p.points) points.push(x);
+              n += p.points.length;
+              pendingBytes += p.body.length;
+              if (p.receivedAt < receivedAt) receivedAt = p.receivedAt;
+            }
+            body = '[' + parts.join(',') + ']';
+          }
+          const id = Number(this.insert.run(receivedAt, n, body).lastInsertRowid);
+          rows.push({ id, receivedAt, count: n, bytes: body.length, points });
+          bytes += body.length;
+          count += n;
         }
       })();
     } catch (e) {
@@ -135,7 +193,12 @@ export class Journal {
       for (const p of batch) p.reject(err);
       return;
     }
-    this.pendingBytes -= bytes;
+    for (const r of rows) {
+      if (this.cachedPoints + r.count <= MAX_CACHED_POINTS) this.cachedPoints += r.count;
+      else r.points = undefined;
+      this.tail.push(r);
+    }
+    this.pendingBytes -= pendingBytes;
     this.bytes += bytes;
     this.points += count;
     this.totals.appendedPoints += count;
@@ -171,6 +234,19 @@ export class Journal {
   read(afterId: number, maxPoints: number): JournalEntry[] {
     const out: JournalEntry[] = [];
     let n = 0;
+    if (afterId >= this.bootMaxId) {
+      // Every row after `afterId` is one this process committed: serve the cached ones from memory.
+      for (let i = this.tailHead; i < this.tail.length && n < maxPoints; i++) {
+        const r = this.tail[i];
+        if (r.id <= afterId) continue;
+        if (!r.points) break; // not cached: the rest from SQLite
+        if (n > 0 && n + r.count > maxPoints) return out;
+        out.push({ id: r.id, receivedAt: r.receivedAt, points: r.points });
+        n += r.count;
+        afterId = r.id;
+      }
+      if (n >= maxPoints) return out;
+    }
     const stmt = this.db.prepare('SELECT id, received_at, count, points FROM entries WHERE id > ? ORDER BY id LIMIT 1000');
     let cursor = afterId;
     while (n < maxPoints) {
@@ -188,10 +264,28 @@ export class Journal {
 
   /** Deletes entries up to and including `id`: they are delivered. */
   release(uptoId: number): void {
-    const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries WHERE id <= ?').get(uptoId) as { b: number; n: number };
-    this.db.prepare('DELETE FROM entries WHERE id <= ?').run(uptoId);
-    this.bytes -= agg.b;
-    this.points -= agg.n;
+    let b = 0;
+    let n = 0;
+    if (this.releasedUpto < this.bootMaxId) {
+      // Rows of an earlier process: their sizes are only in SQLite.
+      const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries WHERE id <= ?').get(Math.min(uptoId, this.bootMaxId)) as { b: number; n: number };
+      b += agg.b;
+      n += agg.n;
+    }
+    while (this.tailHead < this.tail.length && this.tail[this.tailHead].id <= uptoId) {
+      const r = this.tail[this.tailHead++];
+      b += r.bytes;
+      n += r.count;
+      if (r.points) this.cachedPoints -= r.count;
+    }
+    if (this.tailHead > 1024 && this.tailHead * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailHead);
+      this.tailHead = 0;
+    }
+    this.deleteUpto.run(uptoId);
+    if (uptoId > this.releasedUpto) this.releasedUpto = uptoId;
+    this.bytes -= b;
+    this.points -= n;
   }
 
   /**
