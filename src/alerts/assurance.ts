@@ -183,9 +183,14 @@ export class Assurance {
     const sig = `${v.state}|${v.validUntil}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
-    if (v.state === 'expired' || v.state === 'none') {
-      this.raise(device, 'verification-overdue', '', v.state === 'expired' ? 'critical' : 'warning', v.state === 'expired' ? `Verification expired on ${v.validUntil?.slice(0, 10)}` : 'No verification certificate on record', { verification: v }, now, false);
+    if (v.state === 'expired') {
+      this.raise(device, 'verification-overdue', '', 'critical', `Verification expired on ${v.validUntil?.slice(0, 10)}`, { verification: v }, now, false);
       this.alerts.clear(device.id, 'verification-due-soon', '', 'verification expired (see verification-overdue)', now);
+    } else if (v.state === 'none') {
+      // No certificate yet: the normal state between registering a device and posting its
+      // certificate, so no alert by itself. Readings from it are marked unverified and those
+      // raise verification-overdue (apply), which stays open until a certificate arrives.
+      this.alerts.clear(device.id, 'verification-due-soon', '', 'no verification certificate on record', now);
     } else {
       this.alerts.clear(device.id, 'verification-overdue', '', `verification ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
       if (v.state === 'due-soon') {
