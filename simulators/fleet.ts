@@ -347,6 +347,7 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
     opts.signal?.addEventListener('abort', stop);
   });
   if (!opts.signal?.aborted && !endless) tick(clock.endMs); // everything due up to the end of the timeline
+  log(`stopping: waiting for acknowledgements, then every device says {"state":"offline"} and disconnects`);
 
   let unacknowledged = 0;
   await Promise.all(

@@ -118,13 +118,14 @@ export class Assurance {
     // drift statistics, incrementally
     const key = `${device.id}|${series}`;
     const params = this.driftParams(profile);
-    const state = addCheckToDrift(this.drift.get(key) ?? emptyDriftState(), { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty }, params);
+    const prev = this.drift.get(key) ?? emptyDriftState();
+    const state = addCheckToDrift(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty }, params);
     this.drift.set(key, state);
     this.upsertDrift.run(device.id, series, JSON.stringify(state), at);
-    this.judgeDrift(device, series, state, params, now);
+    this.judgeDrift(device, series, prev, state, params, now);
   }
 
-  private judgeDrift(device: Device, series: string, state: DriftState, params: DriftParams, now: Date): void {
+  private judgeDrift(device: Device, series: string, prev: DriftState, state: DriftState, params: DriftParams, now: Date): void {
     const s = summarizeDrift(state, params);
     const label = series ? ` (${series})` : '';
     const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
@@ -134,18 +135,28 @@ export class Assurance {
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
     }
-    if (s.predictedOutOfToleranceAt) {
-      const predicted = Date.parse(s.predictedOutOfToleranceAt);
-      const v = this.verificationOf(device, now.getTime());
-      const due = v.validUntil ? Date.parse(v.validUntil) : undefined;
-      const withinHorizon = predicted - now.getTime() <= this.opts.horizonDays * DAY;
-      if (withinHorizon || (due !== undefined && predicted < due)) {
-        const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
-        this.raise(device, 'predicted-oot', series, severity, `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, { ...s, verificationDue: v.validUntil }, now, false);
-        return;
-      }
+    // predicted-oot: opened only when the latest two checks both give a date worth an alert (one
+    // check's chance line through quantised errors is not evidence), cleared only when neither does.
+    const current = this.alertablePrediction(device, s, now);
+    const previous = prev.n > 0 ? this.alertablePrediction(device, summarizeDrift(prev, params), now) : null;
+    const open = this.alerts.openAlert(device.id, 'predicted-oot', series) !== undefined;
+    if (current && (previous || open)) {
+      const { predicted, due } = current;
+      const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
+      this.raise(device, 'predicted-oot', series, severity, `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, { ...s, verificationDue: current.validUntil }, now, false);
+    } else if (!current && !previous) {
+      this.alerts.clear(device.id, 'predicted-oot', series, 'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)', now);
     }
-    this.alerts.clear(device.id, 'predicted-oot', series, 'no out-of-tolerance date predicted within the horizon or before the verification due date', now);
+  }
+
+  /** The predicted date when it falls within the alert horizon or before the verification due date. */
+  private alertablePrediction(device: Device, s: DriftSummary, now: Date): { predicted: number; due?: number; validUntil: string | null } | null {
+    if (!s.predictedOutOfToleranceAt) return null;
+    const predicted = Date.parse(s.predictedOutOfToleranceAt);
+    const v = this.verificationOf(device, now.getTime());
+    const due = v.validUntil ? Date.parse(v.validUntil) : undefined;
+    const withinHorizon = predicted - now.getTime() <= this.opts.horizonDays * DAY;
+    return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null } : null;
   }
 
   /** A new calibration certificate starts a new baseline: drift statistics restart, their alerts clear. */
