@@ -2,7 +2,7 @@
 // the token the user signed in with (sessionStorage, never the URL). What a role sees is what
 // the API returns to its token.
 import { h, clear, append, field, select, nextId } from './dom.js';
-import { t, label, lang, setLang, LANGS, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, lang, setLang, LANGS, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { Api, ApiError } from './api.js';
 import { checksChart } from './chart.js';
 
@@ -280,6 +280,17 @@ const tenantOptions = (allLabel = t('all')) => [['', allLabel], ...S.tenants.map
 const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => [x.id, x.name ?? x.id])];
 /** The width a chart in a card of <main> gets, so its text stays legible on a phone. */
 const chartWidth = () => Math.max(300, (document.getElementById('main')?.clientWidth ?? 720) - 60);
+const DICTS_HAS = (key) => key in DICTS.en;
+/** Checks grouped by the gateway's series (gas, else test point): one chart each, as their MPEs differ. */
+const checksBySeries = (items) => {
+  const groups = new Map();
+  for (const c of items) {
+    const k = c.gas ?? c.point ?? '';
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(c);
+  }
+  return groups.size ? [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])) : [['', []]];
+};
 const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
 
 /**
@@ -305,7 +316,8 @@ function alertSummary(a) {
       break;
     case 'drift':
       if (d.ewma && d.cusum) {
-        const by = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean).join(', ');
+        const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
+        const by = signals.length ? ` (${signals.join(', ')})` : '';
         const series = /^Drift \(([^)]+)\) signalled/.exec(a.summary)?.[1];
         return t('sum.drift', { where: series ? ` (${series})` : '', by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
       }
@@ -459,11 +471,23 @@ function evidenceFacts(d) {
     rows.push([t(key), v]);
   }
   if (Number.isFinite(d.mpe) && Number.isFinite(d.uncertainty)) rows.push([t('guardBand'), `±${fmtNum(Math.max(0, d.mpe - d.uncertainty))}${unit}`]);
-  // anything else the API put in the evidence, shown as it is
+  // the other evidence (tamper, verification, offline, range, rejected data), labelled in the
+  // console's language where the field is known, else shown as the API gives it
   const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
   for (const [k, v] of Object.entries(d)) {
     if (known.has(k) || v === undefined || v === null) continue;
-    rows.push([k, typeof v === 'object' ? h('code', { class: 'json' }, JSON.stringify(v)) : typeof v === 'number' ? fmtNum(v) : String(v)]);
+    const name = DICTS_HAS(`ev.${k}`) ? t(`ev.${k}`) : k;
+    let shown;
+    if (k === 'verification' && typeof v === 'object') shown = h('span', {}, verifBadge(v), v.validUntil ? ` ${t('validUntil')} ${fmtDate(v.validUntil)}` : '');
+    else if (k === 'verificationDue') shown = fmtDate(v);
+    else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(v);
+    else if (k === 'status') shown = label('status', v);
+    else if (k === 'topic') shown = h('code', {}, String(v));
+    else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
+    else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
+    else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
+    else shown = String(v);
+    rows.push([name, shown]);
   }
   return facts(rows);
 }
@@ -602,24 +626,32 @@ async function alertPage(main, id) {
   };
 
   // the evidence: the alert's own details, then the instrument's checks and drift
-  evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceFacts(a.details ?? {})));
+  const driftKind = a.kind === 'drift' || a.kind === 'predicted-oot';
+  const checkKind = a.kind === 'out-of-tolerance' || a.kind === 'conditional' || driftKind;
+  // drift alerts carry the drift statistics as they were when the alert was raised
+  const evidenceBody = driftKind && a.details?.points
+    ? [driftFacts({ ...a.details, series: a.key || undefined }), a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null]
+    : evidenceFacts(a.details ?? {});
+  evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
   const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));
   const dev = encodeURIComponent(a.device);
-  const series = [a.details?.gas, a.details?.point].filter(Boolean).join('|');
+  // the alert's series (gas, else test point), as the gateway keys check alerts
+  const seriesOf = (c) => c.gas ?? c.point ?? '';
+  const series = checkKind ? (typeof a.key === 'string' ? a.key : seriesOf(a.details ?? {})) : '';
   S.api
     .get(`/api/v1/devices/${dev}/checks`, { limit: 500 })
     .then((r) => {
       // the checks of the alert's series (gas / test point) when it has one
-      const mine = r.items.filter((c) => !series || [c.gas, c.point].filter(Boolean).join('|') === series);
+      const mine = r.items.filter((c) => !series || seriesOf(c) === series);
       clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth() }));
     })
     .catch((e) => clear(chartBox).append(errorBox(e)));
   S.api
     .get(`/api/v1/devices/${dev}/drift`)
     .then((dr) => {
-      const s = dr.bySeries?.find((x) => x.series === (a.details?.gas ?? a.details?.point ?? dr.series)) ?? dr;
+      const s = dr.bySeries?.find((x) => x.series === (series || dr.series)) ?? dr;
       clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }));
     })
     .catch((e) => clear(driftBox).append(errorBox(e)));
@@ -818,7 +850,9 @@ async function instrumentPage(main, id) {
       : h('p', { class: 'muted' }, t('noReadings')),
   );
   fill(checksBox, S.api.get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (r) => [
-    checksChart(r.items, { device: d.id, width: chartWidth() }),
+    checksBySeries(r.items).map(([series, items], _, all) =>
+      all.length > 1 ? h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${series || '—'}`), checksChart(items, { device: `${d.id} ${series}`, width: chartWidth() })) : checksChart(items, { device: d.id, width: chartWidth() }),
+    ),
     r.items.length
       ? table(
           t('checks'),
@@ -842,7 +876,7 @@ async function instrumentPage(main, id) {
       : null,
   ]);
   fill(driftBox, S.api.get(`/api/v1/devices/${dev}/drift`), (dr) =>
-    dr.bySeries?.length > 1 ? dr.bySeries.map((s) => driftFacts(s)) : driftFacts(dr),
+    dr.bySeries?.length > 1 ? dr.bySeries.map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${s.series || '—'}`), driftFacts(s))) : driftFacts(dr),
   );
   const loadCerts = () =>
     fill(certBox, S.api.get(`/api/v1/devices/${dev}/certificates`), (r) => [

@@ -334,6 +334,19 @@ describe('inspector console (real browser)', () => {
     expect(evidence).toMatch(/trong sử dụng/); // the regime, translated
     expect(evidence).not.toMatch(/inService|Check fail/);
     await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop-vi.png'), fullPage: true });
+    // evidence of other kinds is labelled too, never raw JSON: a drift alert (its statistics)
+    for (const [kind, device, expected] of [
+      ['drift', 'baro-hn-1', /Bằng chứngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+EWMA[-+]?[\d,]+/],
+    ] as const) {
+      await page.goto(`${t.api}/#/alerts`);
+      await page.locator(`li.alert[data-kind="${kind}"][data-device="${device}"] a`).first().click();
+      await page.getByRole('heading', { level: 2, name: 'Bằng chứng' }).waitFor();
+      await page.getByRole('heading', { level: 2, name: 'Thống kê trôi sai số' }).waitFor();
+      const text = (await page.locator('main').textContent()) ?? '';
+      expect(text, `${kind}: ${text}`).toMatch(expected);
+      expect(text, kind).not.toMatch(/\{"|sigmaSource|"state"/);
+    }
+    await page.screenshot({ path: join(SHOTS, 'alert-drift-desktop-vi.png'), fullPage: true });
     await page.getByRole('link', { name: 'Phương tiện đo' }).click();
     await page.locator('tr[data-device="gd-sg-1"]').waitFor();
     await page.screenshot({ path: join(SHOTS, 'instruments-desktop-vi.png'), fullPage: true });
