@@ -37,6 +37,8 @@ export interface DeviceClientStats {
   connects: number;
   /** Publishes in flight when the connection was dropped on purpose (offline fault). */
   lostInOutage: number;
+  /** The delays mqtt.js scheduled before the latest reconnect attempts, oldest first (at most 20). */
+  reconnectDelaysMs: number[];
   lastError?: string;
 }
 
@@ -65,6 +67,7 @@ export class DeviceClient {
     feedback: 0,
     connects: 0,
     lostInOutage: 0,
+    reconnectDelaysMs: [],
   };
   config: DeviceConfig = {};
   readonly feedback: Feedback[] = [];
@@ -118,10 +121,20 @@ export class DeviceClient {
       });
       this.publishRaw('status', '{"state":"online"}', 1, true);
     });
-    client.on('close', () => {
-      // Exponential back-off with jitter-free doubling; mqtt.js reads reconnectPeriod when it schedules.
+    // Exponential back-off (min, 2·min, 4·min, … up to max; back to min once connected). mqtt.js
+    // reads reconnectPeriod in its own 'close' listener, registered when the client was built, so
+    // this one must run before it.
+    client.prependListener('close', () => {
+      if (this.client !== client) return; // closed on purpose
       client.options.reconnectPeriod = this.delay;
       this.delay = Math.min(max, this.delay * 2);
+    });
+    // After mqtt.js scheduled the attempt: record the delay its timer really got.
+    client.on('close', () => {
+      if (this.client !== client) return;
+      const timer = (client as unknown as { reconnectTimer?: { _idleTimeout?: number } }).reconnectTimer;
+      this.stats.reconnectDelaysMs.push(typeof timer?._idleTimeout === 'number' ? timer._idleTimeout : client.options.reconnectPeriod ?? 0);
+      if (this.stats.reconnectDelaysMs.length > 20) this.stats.reconnectDelaysMs.shift();
     });
     client.on('error', (err) => this.fail(err.message));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));

@@ -1,0 +1,109 @@
+// Issue 7: the simulators' MQTT device client against a real gateway (real MQTT over TCP, SQLite on
+// disk): last will on status when the connection drops, the config lockout honoured (readings
+// held back, checks still sent, resumed when a certificate arrives), and reconnection with
+// exponential back-off to a restarted gateway, with the persistent session delivering what was
+// queued meanwhile.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeviceClient } from '../../simulators/device-client.ts';
+import type { SimMessage } from '../../simulators/models/types.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const DAY = 86_400_000;
+// Distinct times per seq (two readings at one time are one point of the series).
+const reading = (seq: number): SimMessage => ({ topic: 'readings', at: Date.now(), payload: { seq, ts: new Date(Date.now() - 60_000 + seq * 1000).toISOString(), quantity: 'pressure', value: 1013 + seq / 100, unit: 'hPa' } });
+const check = (seq: number): SimMessage => ({ topic: 'checks', at: Date.now(), payload: { seq, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.21, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' } });
+
+describe('simulator device client against a real gateway', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-devclient-'));
+  let t: TestGateway;
+  const clients: DeviceClient[] = [];
+  const client = (deviceId: string, secret: string, extra: Partial<ConstructorParameters<typeof DeviceClient>[0]> = {}) => {
+    const c = new DeviceClient({ mqttUrl: t.mqttUrl, deviceId, secret, reconnectMinMs: 50, reconnectMaxMs: 400, ...extra });
+    clients.push(c);
+    return c;
+  };
+  const readings = async (device: string) => (await t.call('GET', `/api/v1/devices/${device}/readings?limit=1000`)).body.items as { seq: number }[];
+
+  beforeAll(async () => {
+    t = await startTestGateway({}, dir);
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.dropConnection().catch(() => undefined);
+    await t?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says online on connect and leaves a retained last will that fires when the connection drops', async () => {
+    const c = client('sim-will', await t.device({ id: 'sim-will', type: 'barometer' }));
+    await c.connect();
+    await until('status online sent and acknowledged', () => c.stats.sent.status === 1 && c.inFlight === 0);
+    await c.dropConnection(); // no DISCONNECT: the broker publishes the will
+    const alert = await until('offline from the will', async () => (await t.call('GET', '/api/v1/alerts?device=sim-will&kind=offline&state=open')).body.items[0]);
+    expect(alert.summary).toMatch(/last will/);
+  });
+
+  it('honours the config lockout: readings held back (counted), checks still sent; resumed with a valid certificate', async () => {
+    const secret = await t.device({ id: 'sim-lock', type: 'barometer', certificate: false });
+    const expired = await t.call('POST', '/api/v1/devices/sim-lock/certificates', { kind: 'verification', number: 'V-old', issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - 400 * DAY).toISOString(), validUntil: new Date(Date.now() - 35 * DAY).toISOString() });
+    expect(expired.status).toBe(201);
+    const c = client('sim-lock', secret);
+    await c.connect();
+    await until('lockout received on the retained config', () => c.lockedOut);
+    c.send([reading(1), reading(2), check(1)]);
+    await until('check acknowledged', () => c.stats.sent.checks === 1 && c.inFlight === 0);
+    expect(c.stats.suppressed).toBe(2);
+    expect(c.stats.sent.readings).toBe(0);
+    await until('check stored', async () => (await t.call('GET', '/api/v1/devices/sim-lock/checks')).body.items.length === 1);
+    expect(await readings('sim-lock')).toEqual([]);
+
+    const valid = await t.call('POST', '/api/v1/devices/sim-lock/certificates', { kind: 'verification', number: 'V-new', issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - DAY).toISOString(), validUntil: new Date(Date.now() + 365 * DAY).toISOString() });
+    expect(valid.status).toBe(201);
+    await until('lockout lifted', () => !c.lockedOut);
+    c.send([reading(3)]);
+    await until('reading stored after the lockout', async () => (await readings('sim-lock')).some((r) => r.seq === 3));
+    expect(c.stats.suppressed).toBe(2);
+  });
+
+  it('reconnects with exponential back-off to a restarted gateway; the persistent session delivers what was queued', async () => {
+    const secret = await t.device({ id: 'sim-back', type: 'barometer' });
+    const c = client('sim-back', secret);
+    await c.connect();
+    c.send([reading(1)]);
+    await until('first reading stored', async () => (await readings('sim-back')).length === 1);
+
+    const mqttPort = String(t.gateway.ports.mqtt);
+    await t.stop();
+    // Gateway down: every attempt is refused; the client doubles its wait each time, up to the max.
+    await until('five failed reconnects', () => c.stats.reconnectDelaysMs.length >= 5, 15_000);
+    expect(c.connected).toBe(false);
+    c.send([reading(2), reading(3)]); // queued by mqtt.js while disconnected (QoS 1)
+    expect(c.stats.reconnectDelaysMs.slice(0, 5)).toEqual([50, 100, 200, 400, 400]);
+
+    t = await startTestGateway({ MAG_MQTT_PORT: mqttPort }, dir);
+    await until('reconnected', () => c.connected && c.stats.connects === 2, 15_000);
+    await until('queued readings delivered after reconnecting', async () => (await readings('sim-back')).length === 3);
+    expect((await readings('sim-back')).map((r) => r.seq).sort()).toEqual([1, 2, 3]);
+    expect(c.stats.lastError).toMatch(/ECONNREFUSED/); // the refused attempts are counted as errors
+    // Connected again: the next outage starts over from the shortest delay.
+    const before = c.stats.reconnectDelaysMs.length;
+    const port2 = String(t.gateway.ports.mqtt);
+    await t.stop();
+    await until('a failed reconnect after the second outage', () => c.stats.reconnectDelaysMs.length > before, 15_000);
+    expect(c.stats.reconnectDelaysMs[before]).toBe(50);
+    t = await startTestGateway({ MAG_MQTT_PORT: port2 }, dir);
+    await until('reconnected again', () => c.connected, 15_000);
+  });
+});
