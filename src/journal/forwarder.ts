@@ -21,6 +21,8 @@ export class Forwarder {
   private loop: Promise<void> | undefined;
   private cursor = 0;
   private failures = 0;
+  /** True while waiting out a failed write: commits must not cut the wait short. */
+  private backingOff = false;
   /** True while the sink accepts writes (for /readyz). */
   sinkHealthy = true;
   lastError: string | undefined;
@@ -40,7 +42,12 @@ export class Forwarder {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.journal.onCommit(() => this.wake?.());
+    // A commit wakes an idle forwarder, but not one backing off after a failed write: with the
+    // sink down, every commit (one per few ms) used to restart the retry at once, and the
+    // re-read and re-serialised batch took most of the event loop from the devices.
+    this.unsubscribe = this.journal.onCommit(() => {
+      if (!this.backingOff) this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -102,7 +109,12 @@ export class Forwarder {
           this.log.warn({ sink: this.sink.kind, err: this.lastError, retryInMs: wait, backlog: this.journal.backlogPoints }, 'sink write failed; the journal keeps the data and the forwarder retries');
         }
         this.sinkHealthy = false;
-        await this.idle(wait + Math.random() * wait * 0.2);
+        this.backingOff = true;
+        try {
+          await this.idle(wait + Math.random() * wait * 0.2);
+        } finally {
+          this.backingOff = false;
+        }
       }
     }
   }
