@@ -72,13 +72,16 @@ interface CpuProfile {
 
 export interface ProfileEntry {
   selfMs: number;
+  /** Share of the sampled time, idle included. */
   selfPct: number;
+  /** Share of the busy time (idle and program excluded): what the entry costs the event loop. */
+  busyPct: number;
   fn: string;
   where: string;
 }
 
 /** Top entries by self time of a V8 .cpuprofile (`node --cpu-prof`), grouped by function and location. */
-export function profileTop(path: string, n = 25, root = ''): { totalMs: number; top: ProfileEntry[] } {
+export function profileTop(path: string, n = 25, root = ''): { totalMs: number; busyMs: number; top: ProfileEntry[] } {
   const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map<number, CpuProfileNode>();
   for (const node of prof.nodes) byId.set(node.id, node);
@@ -89,9 +92,11 @@ export function profileTop(path: string, n = 25, root = ''): { totalMs: number; 
   }
   const groups = new Map<string, { selfUs: number; fn: string; where: string }>();
   let total = 0;
+  let busy = 0;
   for (const [id, us] of self) {
     const cf = byId.get(id)!.callFrame;
     total += us;
+    if (cf.functionName !== '(idle)' && cf.functionName !== '(program)') busy += us;
     const fn = cf.functionName || '(anonymous)';
     let url = cf.url.replace(/^file:\/\//, '');
     if (root && url.startsWith(root)) url = url.slice(root.length).replace(/^\//, '');
@@ -105,8 +110,14 @@ export function profileTop(path: string, n = 25, root = ''): { totalMs: number; 
   const top = [...groups.values()]
     .sort((a, b) => b.selfUs - a.selfUs)
     .slice(0, n)
-    .map((g) => ({ selfMs: round(g.selfUs / 1000, 0), selfPct: round((100 * g.selfUs) / Math.max(total, 1), 1), fn: g.fn, where: g.where }));
-  return { totalMs: round(total / 1000, 0), top };
+    .map((g) => ({
+      selfMs: round(g.selfUs / 1000, 0),
+      selfPct: round((100 * g.selfUs) / Math.max(total, 1), 1),
+      busyPct: g.fn === '(idle)' || g.fn === '(program)' ? NaN : round((100 * g.selfUs) / Math.max(busy, 1), 1),
+      fn: g.fn,
+      where: g.where,
+    }));
+  return { totalMs: round(total / 1000, 0), busyMs: round(busy / 1000, 0), top };
 }
 
 /** Self time grouped by package / source area (node_modules/<pkg>, src/<dir>, node internals, GC, idle). */

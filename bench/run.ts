@@ -33,6 +33,7 @@ const { values: opt } = parseArgs({
     'cost-seconds': { type: 'string', default: '30' },
     'journal-sync': { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'gateway-node-options': { type: 'string', default: '' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -51,6 +52,7 @@ if (opt.help) {
   --cost-devices 5000     --cost-rate 2000  --cost-seconds 30   (50 vs N devices at one total rate)
   --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
   --profile               run the gateway under node --cpu-prof and print the top self-time entries
+  --gateway-node-options '<flags>'  extra node flags for the gateway process only (e.g. --max-semi-space-size=64)
   --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
 `);
   process.exit(0);
@@ -157,7 +159,8 @@ async function startGatewayProc(dataDir: string, influxUrl: string, profile: boo
   const profileDir = profile ? mkdtempSync(join(tmpdir(), 'mag-bench-prof-')) : undefined;
   const logPath = join(dataDir, 'gateway.log');
   const out = createWriteStream(logPath);
-  const nodeArgs = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(PACKAGE_ROOT, 'bin/mag.mjs'), 'start'];
+  const extra = String(opt['gateway-node-options'] ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(PACKAGE_ROOT, 'bin/mag.mjs'), 'start'];
   const child = spawn(process.execPath, nodeArgs, {
     cwd: PACKAGE_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -396,7 +399,10 @@ try {
     const expectId = bareReq++;
     const reachedP = bareCall<{ at: number }>({ type: 'expect', id: expectId, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === expectId);
     const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
-    const reached = await Promise.race([reachedP, sleep(120_000).then(() => ({ at: NaN }))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
+    clearTimeout(giveUp);
+    reachedP.catch(() => undefined);
     const bareMs = reached.at - bb.startedAt;
     const bareRate = Math.round((MESSAGES / bareMs) * 1000);
     results[name] = {
@@ -587,7 +593,7 @@ try {
       const src = join(gw.profileDir, file);
       const top = profileTop(src, 25, PACKAGE_ROOT);
       const areas = profileByArea(src, PACKAGE_ROOT);
-      results.profile = { totalMs: top.totalMs, top: top.top, areas: areas.slice(0, 15) };
+      results.profile = { totalMs: top.totalMs, busyMs: top.busyMs, top: top.top, areas: areas.slice(0, 15) };
       mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
       const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}.cpuprofile`);
       copyFileSync(src, keep);
@@ -618,11 +624,11 @@ const lines = [
   ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`),
 ];
 if (results.profile) {
-  lines.push('', `gateway CPU profile (${results.profile.totalMs} ms sampled): top self time`);
-  for (const e of results.profile.top) lines.push(`  ${String(e.selfPct).padStart(5)} %  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+  lines.push('', `gateway CPU profile (${results.profile.totalMs} ms sampled, ${results.profile.busyMs} ms busy): top self time, % of all / % of busy`);
+  for (const e of results.profile.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
   lines.push('', 'by area:');
   for (const a of results.profile.areas) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${a.area}`);
   lines.push(`profile: ${results.profile.file}`);
 }
 lines.push('', `JSON: ${outPath}`);
-process.stdout.write(lines.join('\n') + '\n');
+process.stdout.write(lines.join('\n') + '\n', () => process.exit()); // no stray timer or socket keeps the run alive
