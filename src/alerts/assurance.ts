@@ -70,9 +70,15 @@ export class Assurance {
     return r?.totalizer_end;
   }
 
+  /**
+   * The drift parameters of an instrument type: its profile's `drift` block (devices/*.json).
+   * The alert horizon is MAG_ALERT_HORIZON_DAYS unless the profile sets one other than the
+   * default (90 days), which then wins for that type.
+   */
   driftParams(profile: InstrumentProfile | undefined): DriftParams {
     const d = profile?.drift;
-    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays: this.opts.horizonDays, mu0: 0, slopeConfidence: DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: DEFAULT_DRIFT_PARAMS.minShiftMpe };
+    const horizonDays = d?.horizonDays !== undefined && d.horizonDays !== DEFAULT_DRIFT_PARAMS.horizonDays ? d.horizonDays : this.opts.horizonDays;
+    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays, mu0: 0, slopeConfidence: DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: DEFAULT_DRIFT_PARAMS.minShiftMpe };
   }
 
   /** Applies one message's outcome. Runs after the points are in the journal. */
@@ -137,8 +143,8 @@ export class Assurance {
     }
     // predicted-oot: opened only when the latest two checks both give a date worth an alert (one
     // check's chance line through quantised errors is not evidence), cleared only when neither does.
-    const current = this.alertablePrediction(device, s, now);
-    const previous = prev.n > 0 ? this.alertablePrediction(device, summarizeDrift(prev, params), now) : null;
+    const current = this.alertablePrediction(device, s, params, now);
+    const previous = prev.n > 0 ? this.alertablePrediction(device, summarizeDrift(prev, params), params, now) : null;
     const open = this.alerts.openAlert(device.id, 'predicted-oot', series) !== undefined;
     if (current && (previous || open)) {
       const { predicted, due } = current;
@@ -150,12 +156,12 @@ export class Assurance {
   }
 
   /** The predicted date when it falls within the alert horizon or before the verification due date. */
-  private alertablePrediction(device: Device, s: DriftSummary, now: Date): { predicted: number; due?: number; validUntil: string | null } | null {
+  private alertablePrediction(device: Device, s: DriftSummary, params: DriftParams, now: Date): { predicted: number; due?: number; validUntil: string | null } | null {
     if (!s.predictedOutOfToleranceAt) return null;
     const predicted = Date.parse(s.predictedOutOfToleranceAt);
     const v = this.verificationOf(device, now.getTime());
     const due = v.validUntil ? Date.parse(v.validUntil) : undefined;
-    const withinHorizon = predicted - now.getTime() <= this.opts.horizonDays * DAY;
+    const withinHorizon = predicted - now.getTime() <= params.horizonDays * DAY;
     return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null } : null;
   }
 

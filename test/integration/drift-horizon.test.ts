@@ -1,0 +1,92 @@
+// Issue 4: when a predicted out-of-tolerance date is worth an alert: within the alert horizon
+// (MAG_ALERT_HORIZON_DAYS, or the profile's drift.horizonDays), or before the verification due
+// date. Real gateways, real MQTT, a copied profiles directory for the per-profile setting.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const DAY = 86_400_000;
+/** A verification due in 150 days: before the predicted date, so that date alone is no reason to alert. */
+const SOON = new Date(Date.now() + 150 * DAY).toISOString();
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('predicted-oot: horizon and verification due date', () => {
+  const gateways: TestGateway[] = [];
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const g of gateways) await g.destroy();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /**
+   * A barometer drifting by 0.0008 hPa/day over the last 110 days (12 checks, ±0.002 noise): the
+   * line reaches TL − U = 0.279 hPa about 240 days from now, the prediction bound somewhat earlier,
+   * so the predicted date lies between 90 and 365 days ahead.
+   */
+  async function drifting(t: TestGateway, id: string, validUntil: string) {
+    const secret = await t.device({ id, type: 'barometer', certificate: false });
+    const cert = await t.call('POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - 200 * DAY).toISOString(), validUntil });
+    expect(cert.status).toBe(201);
+    const c = await t.connect(id, secret);
+    const noise = [0.002, -0.001, 0.001, -0.002, 0.0015, -0.0005, 0.001, -0.002, 0.002, -0.001, 0.0005, -0.0015];
+    const start = Date.now() - 110 * DAY - 3_600_000;
+    for (let i = 0; i < noise.length; i++) {
+      const e = 0.0008 * 10 * i + noise[i];
+      await c.publishAsync(`instruments/${id}/checks`, JSON.stringify({ seq: i + 1, ts: new Date(start + i * 10 * DAY).toISOString(), indicated: 1000 + e, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    }
+    const drift = await until(`${id}: 12 checks`, async () => {
+      const d = (await t.call('GET', `/api/v1/devices/${id}/drift`)).body;
+      return d.points === 12 && d;
+    });
+    const ahead = (Date.parse(drift.predictedOutOfToleranceAt) - Date.now()) / DAY;
+    expect(ahead, 'predicted date between 90 and 365 days ahead').toBeGreaterThan(91);
+    expect(ahead).toBeLessThan(300);
+    return (await t.call('GET', `/api/v1/alerts?device=${id}&kind=predicted-oot`)).body.items as any[];
+  }
+
+  it('default horizon (90 days), next verification (in 150 days) before the predicted date: no alert, though /drift shows the date', async () => {
+    const t = await startTestGateway();
+    gateways.push(t);
+    expect(await drifting(t, 'hz-default', SOON)).toEqual([]);
+  });
+
+  it('the predicted date before the next verification due date (in 320 days): an alert (warning), naming the due date', async () => {
+    const t = gateways[0];
+    const due = new Date(Date.now() + 320 * DAY).toISOString();
+    const [a, ...rest] = await drifting(t, 'hz-due', due);
+    expect(rest).toEqual([]);
+    expect(a).toMatchObject({ state: 'open', severity: 'warning' });
+    expect(a.summary).toContain(`verification due ${due.slice(0, 10)}`);
+  });
+
+  it('MAG_ALERT_HORIZON_DAYS=365 brings the same prediction within the horizon', async () => {
+    const t = await startTestGateway({ MAG_ALERT_HORIZON_DAYS: '365' });
+    gateways.push(t);
+    expect(await drifting(t, 'hz-env', SOON)).toHaveLength(1);
+  });
+
+  it("a profile's drift.horizonDays (other than the default) wins for its type", async () => {
+    const profiles = mkdtempSync(join(tmpdir(), 'mag-profiles-'));
+    dirs.push(profiles);
+    cpSync(join(PACKAGE_ROOT, 'devices'), profiles, { recursive: true });
+    const file = join(profiles, 'barometer.json');
+    const p = JSON.parse(readFileSync(file, 'utf8'));
+    p.drift = { ...p.drift, horizonDays: 365 };
+    writeFileSync(file, JSON.stringify(p));
+    const t = await startTestGateway({ MAG_PROFILES_DIR: profiles });
+    gateways.push(t);
+    expect(await drifting(t, 'hz-profile', SOON)).toHaveLength(1);
+  });
+});
