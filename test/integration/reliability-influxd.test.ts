@@ -178,10 +178,20 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     (sc.stream as Socket).pause(); // never reads again: its socket fills up
     // Each invalid batch (under the 64 KiB payload limit) produces 500 QoS 1 feedback messages for the stuck device.
     const invalid = JSON.stringify({ readings: range1(500).map((seq) => ({ seq, ts: NOW0, quantity: 'pressure', value: 'NaN', unit: 'hPa' })) });
-    for (let i = 0; i < 80; i++) sc.publish(`instruments/${stuckId}/readings`, invalid, { qos: 0 });
-    // Until the gateway's socket to the stuck device is backed up (its writes wait for 'drain').
+    // Keeps sending until the gateway's socket to the stuck device is backed up (its writes wait
+    // for 'drain'): how much the kernel buffers first depends on the machine (tcp_rmem/tcp_wmem).
     const conn = () => (gw.gateway.broker.aedes as unknown as { clients: Record<string, { conn: Socket }> }).clients[stuckId]?.conn;
-    await until('the socket to the stuck device to back up', () => conn()?.writableNeedDrain === true, 40_000, 100);
+    let invalidBatches = 0;
+    await until(
+      'the socket to the stuck device to back up and the gateway to drop messages to it',
+      () => {
+        if (conn()?.writableNeedDrain === true && gw.gateway.broker.totals.slowSubscriberDropped > 0) return true;
+        for (let i = 0; i < 3; i++, invalidBatches++) sc.publish(`instruments/${stuckId}/readings`, invalid, { qos: 0 });
+        return false;
+      },
+      60_000,
+      100,
+    );
     const dropsBefore = gw.gateway.broker.totals.slowSubscriberDropped;
 
     const others = await Promise.all(
@@ -202,7 +212,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     await gw.drained();
     expect(await countReadings('^fluent-')).toBe(900);
     expect(dropsBefore).toBeGreaterThan(0);
-    console.log(`[reliability] stuck subscriber: 3 × 300 QoS 1 messages from other devices acknowledged in ${ms} ms while ${stuckId} did not read (${conn()?.writableLength ?? 0} bytes stuck in its socket, ${dropsBefore} feedback messages to it dropped)`);
+    console.log(`[reliability] stuck subscriber: 3 × 300 QoS 1 messages from other devices acknowledged in ${ms} ms while ${stuckId} did not read (${invalidBatches} invalid batches of 500 readings sent to fill its socket, ${conn()?.writableLength ?? 0} bytes stuck in it, ${dropsBefore} feedback messages to it dropped)`);
   });
 
   it('journal cap reached: acknowledged messages kept, further QoS 1 refused (no PUBACK) and visible, reclaimed after the drain', { timeout: 90_000 }, async () => {
