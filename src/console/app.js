@@ -293,6 +293,19 @@ const checksBySeries = (items) => {
 };
 const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
 
+/** The note of a resolution: a person's note as written; the gateway's own (cleared) notes translated. */
+function resolutionNote(r) {
+  if (lang() === 'en' || r.reason !== 'cleared') return r.note;
+  const m = /^verification (valid|due-soon|expired|none) until (\d{4}-\d{2}-\d{2})$/.exec(r.note);
+  if (m) return t('note.verificationUntil', { state: label('verif', m[1]), date: fmtDate(m[2]) });
+  if (/^device (reported online|connected)$/.test(r.note)) return t('note.online');
+  if (/^new calibration certificate/.test(r.note)) return t('note.newCalibration');
+  if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
+  if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
+  if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
+  return r.note;
+}
+
 /**
  * The alert's summary in the console's language. The API writes it in English; in Vietnamese
  * it is composed again from the alert's evidence (details), falling back to the API's text when
@@ -478,10 +491,11 @@ function evidenceFacts(d) {
     if (known.has(k) || v === undefined || v === null) continue;
     const name = DICTS_HAS(`ev.${k}`) ? t(`ev.${k}`) : k;
     let shown;
-    if (k === 'verification' && typeof v === 'object') shown = h('span', {}, verifBadge(v), v.validUntil ? ` ${t('validUntil')} ${fmtDate(v.validUntil)}` : '');
+    if (k === 'verification' && typeof v === 'object') shown = h('span', {}, verifBadge(v), v.validUntil ? ` · ${t('validUntil')} ${fmtDate(v.validUntil)}` : '');
     else if (k === 'verificationDue') shown = fmtDate(v);
     else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(v);
     else if (k === 'status') shown = label('status', v);
+    else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
     else if (k === 'topic') shown = h('code', {}, String(v));
     else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
@@ -540,9 +554,9 @@ async function alertPage(main, id) {
           a.ackBy ? [t('ackBy'), a.ackBy] : null,
           a.ackAt ? [t('ackAt'), fmtDateTime(a.ackAt)] : null,
           a.ackNote ? [t('ackNote'), a.ackNote] : null,
-          a.resolvedBy ? [t('resolvedBy'), a.resolvedBy] : null,
+          a.resolvedBy ? [t('resolvedBy'), a.resolvedBy === 'system' ? t('system') : a.resolvedBy] : null,
           a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt)] : null,
-          a.resolution ? [t('resolution'), `${label('reason', a.resolution.reason)}${a.resolution.note ? ` — ${a.resolution.note}` : ''}`] : null,
+          a.resolution ? [t('resolution'), `${label('reason', a.resolution.reason)}${a.resolution.note ? ` — ${resolutionNote(a.resolution)}` : ''}`] : null,
         ]),
       ),
     );

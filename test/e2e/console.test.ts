@@ -294,7 +294,7 @@ describe('inspector console (real browser)', () => {
     // the Vietnamese and English dictionaries have the same keys: nothing falls back to English
     // (a string, so that vitest does not rewrite the browser's dynamic import)
     const keys = (await page.evaluate(
-      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !k.startsWith('sum.')).sort() }))",
+      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note)\\./.test(k)).sort() }))",
     )) as { en: string[]; vi: string[] };
     expect(keys.vi).toEqual(keys.en);
     await signIn(page, ADMIN_TOKEN);
