@@ -72,6 +72,22 @@ describe('offline alerts', () => {
     await c.endAsync();
   });
 
+  it('the minute review also escalates an unacknowledged critical alert once MAG_ESCALATION_MINUTES (240) have passed', async () => {
+    const secret = await t.device({ id: 'bar-esc', type: 'barometer' });
+    const c = await t.connect('bar-esc', secret);
+    await c.publishAsync('instruments/bar-esc/checks', JSON.stringify({ seq: 1, ts: now().toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    const a = await until('critical alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-esc&kind=out-of-tolerance')).body.items[0]);
+    expect(a).toMatchObject({ severity: 'critical', escalation: 0 });
+    offsetMs = 239 * MIN;
+    vi.advanceTimersByTime(MIN);
+    expect((await t.call('GET', `/api/v1/alerts/${a.id}`)).body.escalation).toBe(0);
+    offsetMs = 241 * MIN;
+    vi.advanceTimersByTime(MIN);
+    expect((await t.call('GET', `/api/v1/alerts/${a.id}`)).body.escalation).toBe(1);
+    await c.endAsync();
+    offsetMs = 0;
+  });
+
   it('silence longer than 3 × the expected interval opens offline at the next review; a device that keeps talking stays clear', async () => {
     const quietSecret = await t.device({ id: 'bar-quiet', type: 'barometer', extra: { expectedIntervalSeconds: 300 } });
     const chattySecret = await t.device({ id: 'bar-chatty', type: 'barometer', extra: { expectedIntervalSeconds: 300 } });
