@@ -419,13 +419,17 @@ try {
         publishErrors: b.errors,
         cpuWhileSending: cpuBetween(s0, sSent),
         cpuToStored: cpuBetween(s0, s1),
+        cpuUsPerMessage: round(((s1.cpuSeconds - s0.cpuSeconds) * 1e6) / MESSAGES, 1),
         rssMiB: mib(s1.rssBytes),
         loadgenCpuMs: b.loadgenCpuMs,
       },
       bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs },
       ratio: round(gwRate / bareRate, 3),
     };
-    row(`QoS ${qos} gateway end-to-end (stored in InfluxDB)`, `${gwRate} msg/s  (${MESSAGES} in ${(e2eMs / 1000).toFixed(1)} s; accepted at ${b.rate} msg/s; gateway CPU ${cpuBetween(s0, sSent).cpuPct} % while sending)${stored.complete ? '' : `  INCOMPLETE: ${stored.stored} stored`}`);
+    row(
+      `QoS ${qos} gateway end-to-end (stored in InfluxDB)`,
+      `${gwRate} msg/s  (${MESSAGES} in ${(e2eMs / 1000).toFixed(1)} s; accepted at ${b.rate} msg/s; gateway CPU ${results[name].gateway.cpuUsPerMessage} µs/message, ${cpuBetween(s0, sSent).cpuPct} % while sending; RSS ${mib(s1.rssBytes)} MiB)${stored.complete ? '' : `  INCOMPLETE: ${stored.stored} stored`}`,
+    );
     row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (${(bareMs / 1000).toFixed(1)} s)`);
     row(`QoS ${qos} ratio gateway / bare`, `${(100 * results[name].ratio).toFixed(1)} %  (target ≥ ${qos === 1 ? 50 : 40} %)`);
     await sleep(2000);

@@ -1,0 +1,90 @@
+// `node bin/run.mjs bench/hotpath.ts [messages]`: the gateway's per-message work without the
+// network, in one process: ingest (parse, validate, evaluate against the barometer profile),
+// journal append + group commit (SQLite, synchronous=FULL, temp dir), journal read, line
+// protocol. Prints µs per message per stage. CPU time on one thread, so far less sensitive to
+// the rest of the machine than the end-to-end rates of `npm run bench`; use it to compare a
+// change before and after, then confirm with `npm run bench`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PACKAGE_ROOT } from '../src/config.ts';
+import { loadProfiles } from '../src/metrology/profile-loader.ts';
+import { Ingest } from '../src/ingest/ingest.ts';
+import { Journal } from '../src/journal/journal.ts';
+import { toLineProtocol } from '../src/sinks/line-protocol.ts';
+import type { Device, StoredCertificate } from '../src/store/registry.ts';
+import { readingPayload } from './lib.ts';
+
+const N = Number(process.argv[2] ?? 200_000);
+const DEVICES = 50;
+const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+const devices: Device[] = Array.from({ length: DEVICES }, (_, i) => ({ id: `b${i}`, tenant: 'bench', type: 'barometer', serial: `SN-${i}`, createdAt: '2026-01-01T00:00:00Z' }));
+const certs: StoredCertificate[] = [
+  { id: 1, device: 'b0', kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', createdAt: '2026-01-01T00:00:00Z' },
+];
+const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined }, { futureToleranceMs: 300_000, maxBatchReadings: 500 });
+const dir = mkdtempSync(join(tmpdir(), 'mag-hotpath-'));
+const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
+
+const t0 = Date.now() - N;
+const payloads = Array.from({ length: N }, (_, i) => Buffer.from(readingPayload(i + 1, t0 + i)));
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const us = (ms: number) => ((ms * 1000) / N).toFixed(2);
+
+// warm-up, so the JIT has compiled the path before it is timed
+for (let i = 0; i < 5000; i++) ingest.handle(devices[i % DEVICES], 'readings', payloads[i], Date.now());
+
+let c = cpu();
+let w = performance.now();
+const results = payloads.map((p, i) => ingest.handle(devices[i % DEVICES], 'readings', p, t0 + N));
+const ingestCpu = cpu() - c;
+const ingestWall = performance.now() - w;
+if (results.some((r) => r.points.length !== 1)) throw new Error(`a reading was rejected: ${JSON.stringify(results.find((r) => r.points.length !== 1)?.rejections)}`);
+
+c = cpu();
+w = performance.now();
+// appended in slices as the broker would between commits (a commit every 2 ms)
+for (let i = 0; i < N; i += 100) {
+  const acks: Promise<void>[] = [];
+  for (let k = i; k < Math.min(N, i + 100); k++) acks.push(journal.append(results[k].points, t0 + k));
+  journal.commit();
+  await Promise.all(acks);
+}
+const journalCpu = cpu() - c;
+const journalWall = performance.now() - w;
+
+c = cpu();
+let lines = 0;
+let cursor = 0;
+let bytes = 0;
+const lp = { cpu: 0 };
+for (;;) {
+  const entries = journal.read(cursor, 5000);
+  if (entries.length === 0) break;
+  const points = entries.flatMap((e) => e.points);
+  const l0 = cpu();
+  bytes += toLineProtocol(points).length;
+  lp.cpu += cpu() - l0;
+  lines += points.length;
+  cursor = entries[entries.length - 1].id;
+  journal.release(cursor);
+}
+const forwardCpu = cpu() - c;
+journal.close();
+rmSync(dir, { recursive: true, force: true });
+if (lines !== N) throw new Error(`read back ${lines} of ${N} points`);
+
+process.stdout.write(
+  [
+    `hot path, ${N} readings from ${DEVICES} barometers, Node ${process.version}  (µs of CPU per message)`,
+    `  ingest (JSON.parse, validate, evaluate)         ${us(ingestCpu)}  (wall ${us(ingestWall)})`,
+    `  journal append + group commit (sync=full)      ${us(journalCpu)}  (wall ${us(journalWall)})`,
+    `  forwarder side: read + release + line protocol ${us(forwardCpu)}  (line protocol alone ${us(lp.cpu)}; ${(bytes / N).toFixed(0)} bytes/line)`,
+    `  total                                          ${us(ingestCpu + journalCpu + forwardCpu)}`,
+    '',
+  ].join('\n'),
+);
