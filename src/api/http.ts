@@ -154,8 +154,8 @@ export class RouteTable {
         try {
           const text = await c.req.text();
           raw = text === '' ? {} : JSON.parse(text);
-        } catch {
-          throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON');
+        } catch (e) {
+          throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON', [{ path: '(root)', message: (e as Error).message }]);
         }
         const r = spec.body.safeParse(raw);
         if (!r.success) throw new ApiError(400, 'invalid_request', 'the request body is invalid', zodDetails(r.error));

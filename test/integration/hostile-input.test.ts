@@ -1,0 +1,516 @@
+// Issue 6: hostile input. Property-based (fast-check) fuzzing of every MQTT payload schema
+// (reading, batch, check, SenML, status) through a real gateway over MQTT, and of every API
+// body; malformed MQTT packets from a raw TCP socket; prototype-pollution keys; CSV formula
+// injection. What must hold: the gateway never crashes, never stores an invalid record, and
+// answers every bad input with a structured 400 or a rejection on `feedback`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { MqttClient } from 'mqtt';
+import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const RUNS = Number(process.env.MAG_FUZZ_RUNS ?? 20);
+const POLLUTERS = ['__proto__', 'constructor', 'prototype'] as const;
+const pollutionFree = () => {
+  const probe = {} as Record<string, unknown>;
+  return probe.polluted === undefined && probe.isAdmin === undefined && (Object.prototype as Record<string, unknown>).polluted === undefined && typeof Object.prototype.toString === 'function';
+};
+
+/** A field value and whether the gateway must accept it. */
+type Tagged<T = unknown> = { v: T; ok: boolean };
+const good = <T>(a: fc.Arbitrary<T>) => a.map((v): Tagged => ({ v, ok: true }));
+const bad = <T>(a: fc.Arbitrary<T>) => a.map((v): Tagged => ({ v, ok: false }));
+
+/** Keys that must never matter: prototype-pollution attempts and unknown extras. */
+const extraKeys = fc.dictionary(
+  fc.constantFrom(...POLLUTERS, 'note', 'firmware'),
+  fc.oneof(fc.constant({ polluted: 'yes', isAdmin: true }), fc.constant({ prototype: { polluted: 'yes' } }), fc.string({ maxLength: 8 })),
+  { maxKeys: 2 },
+);
+
+describe('hostile MQTT payloads, through a real gateway', () => {
+  let gw: TestGateway;
+  const secrets: Record<string, string> = {};
+  let baro: MqttClient;
+  let box: ReturnType<typeof inbox>;
+  let seq = 0;
+  /** Unique, recent instants: one per seq, so no two valid records share a series time. */
+  const base = Date.now() - 2 * 86_400_000;
+  const instant = (s: number) => base + s * 1000;
+
+  const valueArb = (unit: 'hPa' | 'kPa'): fc.Arbitrary<Tagged> =>
+    fc.oneof(
+      { weight: 4, arbitrary: good(unit === 'hPa' ? fc.double({ min: 1000, max: 1020, noNaN: true }) : fc.double({ min: 100, max: 102, noNaN: true })) },
+      bad(fc.constantFrom('1013', null, true, [], {}, '')),
+    );
+  const readingArb = fc
+    .record({
+      unit: fc.oneof({ weight: 4, arbitrary: good(fc.constantFrom('hPa' as const, 'kPa' as const)) }, bad(fc.constantFrom('furlong', '', 5, null, 'kg', 'hPa '))),
+      quantity: fc.oneof({ weight: 4, arbitrary: good(fc.constant('pressure')) }, bad(fc.constantFrom('temperature', '', 0, null, 'x'.repeat(65)))),
+      seqBad: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, fc.constantFrom(-1, 1.5, '7', null, 2 ** 60)),
+      extra: extraKeys,
+      drop: fc.option(fc.constantFrom('seq', 'ts', 'quantity', 'value', 'unit'), { freq: 8 }),
+    })
+    .chain((r) => {
+      const unit = r.unit.ok ? (r.unit.v as 'hPa' | 'kPa') : 'hPa';
+      return fc.record({ r: fc.constant(r), value: valueArb(unit), tsPick: fc.nat() });
+    })
+    .map(({ r, value, tsPick }) => {
+      const s = ++seq;
+      // The ts arbitrary depends on the seq: pick deterministically from its forms with tsPick.
+      const tsForms: Tagged[] = [
+        { v: new Date(instant(s)).toISOString(), ok: true },
+        { v: instant(s), ok: true },
+        { v: new Date(instant(s)).toISOString().replace('Z', '+00:00'), ok: true },
+        { v: new Date(instant(s)).toISOString(), ok: true },
+        { v: [Date.now() + 86_400_000, 'yesterday', '2026-02-30T00:00:00Z', '2026-11-21T08:00:00', -1, 1.5, null, {}][tsPick % 8], ok: false },
+      ];
+      const ts = tsForms[tsPick % tsForms.length];
+      const body: Record<string, unknown> = { ...r.extra, seq: r.seqBad === undefined ? s : r.seqBad, ts: ts.v, quantity: r.quantity.v, value: value.v, unit: r.unit.v };
+      if (r.drop) delete body[r.drop];
+      const ok = r.seqBad === undefined && ts.ok && r.quantity.ok && value.ok && r.unit.ok && r.drop === null;
+      return { body, ok, seq: s };
+    });
+
+  type Msg = { topic: 'readings' | 'checks' | 'senml' | 'status'; text: string; stored: number[]; rejections: number; storedChecks: number[] };
+  const single = readingArb.map((x): Msg => ({ topic: 'readings', text: JSON.stringify(x.body), stored: x.ok ? [x.seq] : [], rejections: x.ok ? 0 : 1, storedChecks: [] }));
+  const batch = fc.oneof(
+    { weight: 5, arbitrary: fc.array(readingArb, { minLength: 1, maxLength: 5 }).map((xs): Msg => ({ topic: 'readings', text: JSON.stringify({ readings: xs.map((x) => x.body) }), stored: xs.filter((x) => x.ok).map((x) => x.seq), rejections: xs.filter((x) => !x.ok).length, storedChecks: [] })) },
+    fc.constantFrom('{"readings": []}', '{"readings": "many"}', '{"readings": null}', '{"readings": {"0": {}}}').map((text): Msg => ({ topic: 'readings', text, stored: [], rejections: 1, storedChecks: [] })),
+  );
+  const check = fc
+    .record({
+      indicated: fc.oneof({ weight: 5, arbitrary: good(fc.double({ min: 990, max: 1010, noNaN: true })) }, bad(fc.constantFrom('1000', null, [], ''))),
+      reference: fc.oneof({ weight: 5, arbitrary: good(fc.double({ min: 990, max: 1010, noNaN: true })) }, bad(fc.constantFrom('1000', null, {}, false))),
+      referenceUncertainty: fc.oneof({ weight: 5, arbitrary: good(fc.double({ min: 0, max: 1, noNaN: true })) }, bad(fc.constantFrom(-0.1, '0.1', null))),
+      unit: fc.oneof({ weight: 5, arbitrary: good(fc.constant('hPa')) }, bad(fc.constantFrom('kg', '', 1))),
+      standardId: fc.oneof({ weight: 5, arbitrary: good(fc.string({ minLength: 1, maxLength: 20 })) }, bad(fc.constantFrom('', 'x'.repeat(129), 7, null))),
+      regime: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'verification', 'inService')) }, bad(fc.constantFrom('sometimes', 1))),
+      point: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'Qmax', 'P-1')) }, bad(fc.constantFrom('a b', 'x,y', 'k=v', '"q"', ''))),
+      extra: extraKeys,
+    })
+    .map((c): Msg => {
+      const s = ++seq;
+      const fields = ['indicated', 'reference', 'referenceUncertainty', 'unit', 'standardId', 'regime', 'point'] as const;
+      const body: Record<string, unknown> = { ...c.extra, seq: s, ts: new Date(instant(s)).toISOString() };
+      for (const f of fields) if (c[f].v !== undefined) body[f] = c[f].v;
+      const ok = fields.every((f) => c[f].ok);
+      return { topic: 'checks', text: JSON.stringify(body), stored: [], rejections: ok ? 0 : 1, storedChecks: ok ? [s] : [] };
+    });
+  const senml = fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.array(fc.constantFrom('hPa', 'kPa'), { minLength: 1, maxLength: 3 }).map((units): Msg => {
+        const seqs = units.map(() => ++seq);
+        const pack = units.map((u, i) => ({ ...(i === 0 ? { bn: 'urn:dev:baro-fuzz:' } : {}), n: 'pressure', u, v: u === 'hPa' ? 1013.25 : 101.325, t: instant(seqs[i]) / 1000, seq: seqs[i] }));
+        return { topic: 'senml', text: JSON.stringify(pack), stored: seqs, rejections: 0, storedChecks: [] };
+      }),
+    },
+    fc.constantFrom('[]', '{}', '[{"n":"pressure","u":"hPa"}]', '[{"n":"pressure","v":"1013"}]', '[{"n":"pressure","u":"furlong","v":1013}]', '[{"n":"pressure","u":"hPa","v":1013,"t":"now"}]', '[null]', '"pack"').map(
+      (text): Msg => ({ topic: 'senml', text, stored: [], rejections: 1, storedChecks: [] }),
+    ),
+  );
+  const status = fc.oneof(
+    good(fc.constantFrom({ state: 'online' }, { state: 'maintenance', note: 'x' }, { state: 'online', __proto__: { polluted: 'yes' } })),
+    bad(fc.constantFrom({}, { state: '' }, { state: 5 }, { state: 'x'.repeat(33) }, [], null, 'online')),
+  ).map((t): Msg => ({ topic: 'status', text: JSON.stringify(t.v), stored: [], rejections: t.ok ? 0 : 1, storedChecks: [] }));
+  /** Raw text that is not JSON, or JSON with numbers JSON.stringify cannot produce. */
+  const rawText = fc
+    .oneof(fc.string({ maxLength: 64 }), fc.constantFrom('{"seq":1,"ts":1,"quantity":"pressure","value":1e999,"unit":"hPa"}', '{"seq":1e999}', '{', '\u0000\u0001', '{"readings":[', 'null', 'NaN', '[1,2,3]'))
+    .filter((t) => {
+      try {
+        const v = JSON.parse(t);
+        return v === null || typeof v !== 'object' || Array.isArray(v) || JSON.stringify(v).includes('null');
+      } catch {
+        return true;
+      }
+    });
+
+  const stored = async (device: string) => {
+    const r = await gw.call('GET', `/api/v1/devices/${device}/readings?limit=10000`);
+    expect(r.status).toBe(200);
+    return r.body.items as { seq: number; ts: string; value: number; raw: number; quantity: string; status: string }[];
+  };
+  const storedChecks = async (device: string) => {
+    const r = await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`);
+    expect(r.status).toBe(200);
+    return r.body.items as { seq: number; ts: string; indicated: number; reference: number; error: number; mpe: number; uncertainty: number; decision: string; legal: string }[];
+  };
+  /** What a user of the data would call a valid record. */
+  const assertValidRecords = async (device: string) => {
+    for (const x of await stored(device)) {
+      expect(Number.isFinite(x.value) && Number.isFinite(x.raw), `reading ${JSON.stringify(x)}`).toBe(true);
+      expect(Number.isSafeInteger(x.seq) && x.seq >= 0, `reading ${JSON.stringify(x)}`).toBe(true);
+      expect(Date.parse(x.ts) <= Date.now() + 5 * 60_000, `reading ${JSON.stringify(x)}`).toBe(true);
+      expect(x.quantity).toBe('pressure');
+      expect(['ok', 'unverified', 'out-of-range', 'implausible']).toContain(x.status);
+    }
+    for (const c of await storedChecks(device)) {
+      for (const k of ['indicated', 'reference', 'error', 'mpe', 'uncertainty'] as const) expect(Number.isFinite(c[k]), `check ${JSON.stringify(c)}`).toBe(true);
+      expect(['pass', 'conditional-pass', 'conditional-fail', 'fail']).toContain(c.decision);
+      expect(['pass', 'fail']).toContain(c.legal);
+    }
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_DEVICE_MSG_RATE: '100000', MAG_DEVICE_MSG_BURST: '100000' });
+    for (const id of ['baro-fuzz', 'baro-chaos', 'baro-huge']) secrets[id] = await gw.device({ id, type: 'barometer' });
+    secrets['gas-chaos'] = await gw.device({ id: 'gas-chaos', type: 'gas-detector' });
+    secrets['fuel-chaos'] = await gw.device({ id: 'fuel-chaos', type: 'fuel-dispenser' });
+    baro = await gw.connect('baro-fuzz', secrets['baro-fuzz']);
+    box = inbox(baro);
+    await baro.subscribeAsync('instruments/baro-fuzz/feedback', { qos: 1 });
+  }, 30_000);
+  afterAll(async () => {
+    await gw?.destroy();
+  });
+
+  it('every schema: valid messages are stored once, invalid ones are rejected on feedback and never stored', async () => {
+    const expectedSeqs = new Set<number>();
+    const expectedChecks = new Set<number>();
+    const refusedSeqs = new Set<number>();
+    let expectedRejections = 0;
+    const msg = fc.oneof(single, batch, check, senml, status);
+    await fc.assert(
+      fc.asyncProperty(fc.array(msg, { minLength: 1, maxLength: 8 }), async (msgs) => {
+        for (const m of msgs) {
+          await baro.publishAsync(`instruments/baro-fuzz/${m.topic}`, m.text, { qos: 1 });
+          for (const s of m.stored) expectedSeqs.add(s);
+          for (const s of m.storedChecks) expectedChecks.add(s);
+          expectedRejections += m.rejections;
+          if (m.rejections > 0) await box.waitFor(() => box.messages.length >= expectedRejections, 3000).catch(() => undefined);
+          expect(box.messages.length, `feedback after ${m.topic} ${m.text}`).toBe(expectedRejections);
+          const all = [...(m.text.match(/"seq":(\d+)(?=[,}])/g) ?? [])].map((x) => Number(x.slice(6)));
+          for (const s of all) if (!m.stored.includes(s) && !m.storedChecks.includes(s)) refusedSeqs.add(s);
+        }
+        expect(baro.connected).toBe(true);
+        // every rejection is reported, and nothing else is
+        await box.waitFor(() => box.messages.length >= expectedRejections, 5000).catch(() => undefined);
+        expect(box.messages.length).toBe(expectedRejections);
+        for (const f of box.messages) expect(f.payload).toEqual({ seq: expect.toSatisfy((s: unknown) => s === null || Number.isSafeInteger(s)), topic: expect.stringMatching(/^instruments\/baro-fuzz\/(readings|checks|senml|status)$/), errors: expect.any(Array) });
+        for (const f of box.messages) for (const e of f.payload.errors) expect(e).toEqual({ path: expect.any(String), message: expect.any(String) });
+        return true;
+      }),
+      // No shrinking: the gateway keeps state between runs, so a shrunk replay would not mean the same.
+      { numRuns: RUNS, endOnFailure: true },
+    );
+    expect(expectedSeqs.size, 'the generators produce valid readings').toBeGreaterThan(0);
+    expect(expectedRejections, 'and invalid ones').toBeGreaterThan(0);
+    await gw.drained();
+    const readings = await stored('baro-fuzz');
+    const seqs = readings.map((r) => r.seq);
+    expect(new Set(seqs).size, 'no reading stored twice').toBe(seqs.length);
+    expect(new Set(seqs)).toEqual(expectedSeqs);
+    expect(new Set((await storedChecks('baro-fuzz')).map((c) => c.seq))).toEqual(expectedChecks);
+    for (const s of refusedSeqs) expect(expectedSeqs.has(s) || expectedChecks.has(s)).toBe(false);
+    await assertValidRecords('baro-fuzz');
+    expect(pollutionFree()).toBe(true);
+    // the gateway counts what it refused, where a user can see it
+    const rej = await gw.call('GET', '/api/v1/devices/baro-fuzz/rejections?limit=1000');
+    expect(rej.body.items.length).toBe(Math.min(1000, expectedRejections));
+  }, 60_000);
+
+  it('arbitrary JSON, text and bytes on every topic of every instrument type: acknowledged, connected, nothing invalid stored', async () => {
+    const clients: Record<string, MqttClient> = {};
+    for (const id of ['baro-chaos', 'gas-chaos', 'fuel-chaos']) clients[id] = await gw.connect(id, secrets[id]);
+    const payload = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+      fc.dictionary(fc.constantFrom('seq', 'ts', 'quantity', 'value', 'unit', 'gas', 'nozzle', 'product', 'unitPrice', 'amount', 'totalizerStart', 'totalizerEnd', 'readings', 'indicated', 'reference', ...POLLUTERS), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.stringify(o)),
+      rawText,
+      fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('baro-chaos', 'gas-chaos', 'fuel-chaos'), fc.constantFrom('readings', 'checks', 'senml', 'status'), payload, async (id, topic, p) => {
+        await clients[id].publishAsync(`instruments/${id}/${topic}`, p, { qos: 1 }); // a PUBACK: handled, not crashed
+        expect(clients[id].connected).toBe(true);
+        return true;
+      }),
+      { numRuns: RUNS * 10 },
+    );
+    await gw.drained();
+    await assertValidRecords('baro-chaos');
+    for (const id of ['gas-chaos', 'fuel-chaos']) {
+      for (const x of await stored(id)) expect(Number.isFinite(x.value) && Number.isFinite(x.raw) && Number.isSafeInteger(x.seq), JSON.stringify(x)).toBe(true);
+    }
+    expect((await fetch(`${gw.api}/healthz`)).status).toBe(200);
+    expect(pollutionFree()).toBe(true);
+  }, 60_000);
+
+  it('numbers that overflow once converted or subtracted are refused, not stored as Infinity', async () => {
+    const c = await gw.connect('baro-huge', secrets['baro-huge']);
+    const fb = inbox(c);
+    await c.subscribeAsync('instruments/baro-huge/feedback', { qos: 1 });
+    const ts = new Date(Date.now() - 60_000).toISOString();
+    // 1.7e308 bar is a finite JSON number, but 1.7e311 hPa is not
+    await c.publishAsync('instruments/baro-huge/readings', JSON.stringify({ seq: 1, ts, quantity: 'pressure', value: 1.7e308, unit: 'bar' }), { qos: 1 });
+    // error = indicated − reference overflows
+    await c.publishAsync('instruments/baro-huge/checks', JSON.stringify({ seq: 2, ts, indicated: 1.7e308, reference: -1.7e308, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD' }), { qos: 1 });
+    await c.publishAsync('instruments/baro-huge/checks', JSON.stringify({ seq: 3, ts, indicated: 1000, reference: 1000, referenceUncertainty: 1.7e308, unit: 'hPa', standardId: 'STD' }), { qos: 1 });
+    await fb.waitFor(() => fb.messages.length >= 3);
+    expect(fb.messages.map((m) => m.payload.seq).sort()).toEqual([1, 2, 3]);
+    await gw.drained();
+    expect(await stored('baro-huge')).toEqual([]);
+    expect(await storedChecks('baro-huge')).toEqual([]);
+  });
+});
+
+describe('hostile API bodies', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    await gw.device({ id: 'api-dev', type: 'barometer', tenant: 'acme', region: 'VN-HN' });
+  });
+  afterAll(async () => {
+    await gw?.destroy();
+  });
+
+  const structured400 = (status: number, body: any, where: string) => {
+    expect(status, where).toBe(400);
+    expect(body, where).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } });
+    expect(body.error.details.length, where).toBeGreaterThan(0);
+    for (const d of body.error.details) expect(d, where).toEqual({ path: expect.any(String), message: expect.any(String) });
+  };
+
+  /** A near-valid body per POST route: each field either valid or arbitrary JSON. */
+  const field = (valid: fc.Arbitrary<unknown>) => fc.oneof({ weight: 3, arbitrary: valid }, fc.jsonValue({ maxDepth: 2 }));
+  const routes: { path: () => Promise<string> | string; body: fc.Arbitrary<Record<string, unknown>>; ok: number[] }[] = [
+    { path: () => '/api/v1/tenants', ok: [201, 409], body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1, maxLength: 20 })), region: field(fc.constantFrom('VN-HN', 'VN-SG')) }, { requiredKeys: [] }) },
+    { path: () => '/api/v1/tokens', ok: [201], body: fc.record({ role: field(fc.constantFrom('admin', 'operator', 'inspector')), tenant: field(fc.constant('acme')), regions: field(fc.constant(['VN-HN'])), name: field(fc.string({ minLength: 1, maxLength: 20 })) }, { requiredKeys: [] }) },
+    {
+      path: () => '/api/v1/devices', ok: [201, 409],
+      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constant('acme')), type: field(fc.constantFrom('barometer', 'scale', 'gas-detector')), serial: field(fc.string({ minLength: 1, maxLength: 20 })), range: field(fc.record({ min: fc.double(), max: fc.double() })), mpe: field(fc.record({ absolute: fc.double(), relative: fc.double() }, { requiredKeys: [] })), class: field(fc.constantFrom('A', 'B', 'zz')), e: field(fc.double()), max: field(fc.double()) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/devices/api-dev/certificates', ok: [201],
+      body: fc.record({ kind: field(fc.constantFrom('verification', 'calibration')), number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01T00:00:00Z', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2099-01-01T00:00:00Z', '2025-01-01T00:00:00Z')), correction: field(fc.record({ offset: fc.double(), gain: fc.double() }, { requiredKeys: [] })), uncertainty: field(fc.double()) }, { requiredKeys: [] }),
+    },
+    { path: () => '/api/v1/webhooks', ok: [201, 404], body: fc.record({ url: field(fc.webUrl({ withQueryParameters: true, withFragments: true })), events: field(fc.constant(['alert.*'])), secret: field(fc.string({ minLength: 16, maxLength: 40 })), tenant: field(fc.constantFrom('acme', 'nope')) }, { requiredKeys: [] }) },
+    { path: () => '/api/v1/alerts/no-such-alert/ack', ok: [404], body: fc.record({ note: field(fc.string()) }, { requiredKeys: [] }) },
+    { path: () => '/api/v1/alerts/no-such-alert/resolve', ok: [404], body: fc.record({ reason: field(fc.constantFrom('recalibrated', 'other')), note: field(fc.string()) }, { requiredKeys: [] }) },
+  ];
+
+  it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
+    const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
+    const covered = new Set(routes.map((r) => `POST ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}')}`));
+    expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
+
+    for (const r of routes) {
+      const path = await r.path();
+      await fc.assert(
+        fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: r.body.map((b) => JSON.stringify(b)) }, fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 40 })), async (text) => {
+          const res = await gw.call('POST', path, text);
+          if (res.status >= 400 && res.status !== 400) expect(r.ok, `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+          if (res.status === 400) structured400(res.status, res.body, `${path} ${text}`);
+          else expect([...r.ok, 200], `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+          return true;
+        }),
+        { numRuns: RUNS * 2 },
+      );
+    }
+    // refused device bodies left nothing behind: every registered device has a valid id, tenant and type
+    const devices = (await gw.call('GET', '/api/v1/devices')).body.items as { id: string; tenant: string; type: string }[];
+    for (const d of devices) {
+      expect(d.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(d.tenant).toBe('acme');
+      expect(['barometer', 'scale', 'gas-detector']).toContain(d.type);
+    }
+    expect((await gw.call('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
+    expect(pollutionFree()).toBe(true);
+  }, 60_000);
+
+  it('prototype-pollution keys in JSON bodies are harmless: no 500, Object.prototype untouched, no privilege', async () => {
+    const bodies = [
+      '{"__proto__": {"polluted": "yes", "isAdmin": true}, "id": "pp-1", "name": "x", "region": "VN-HN"}',
+      '{"constructor": {"prototype": {"polluted": "yes"}}, "id": "pp-2", "name": "x", "region": "VN-HN"}',
+      '{"prototype": {"polluted": "yes"}, "id": "pp-3", "name": "x", "region": "VN-HN"}',
+      '{"id": "pp-4", "name": {"__proto__": {"toString": 1}}, "region": "VN-HN"}',
+    ];
+    for (const b of bodies) {
+      const r = await gw.call('POST', '/api/v1/tenants', b);
+      expect(r.status, b).toBeLessThan(500);
+      if (r.status === 400) structured400(r.status, r.body, b);
+    }
+    // an operator cannot lift itself to admin with __proto__ role tricks in a token body
+    const tok = await gw.call('POST', '/api/v1/tokens', '{"role": "operator", "tenant": "acme", "name": "pp", "__proto__": {"role": "admin"}}');
+    expect(tok.status).toBeLessThan(500);
+    if (tok.status === 201) {
+      expect(tok.body.role).toBe('operator');
+      expect((await gw.call('GET', '/api/v1/tokens', undefined, tok.body.token)).status).toBe(403);
+    }
+    const dev = await gw.call('POST', '/api/v1/devices', '{"id": "pp-dev", "tenant": "acme", "type": "barometer", "serial": "S", "constructor": {"prototype": {"polluted": "yes"}}}');
+    expect(dev.status).toBeLessThan(500);
+    // the query string too
+    expect((await gw.call('GET', '/api/v1/devices?__proto__[polluted]=yes&constructor[prototype][polluted]=yes')).status).toBeLessThan(500);
+    expect(pollutionFree()).toBe(true);
+    expect((await fetch(`${gw.api}/healthz`)).status).toBe(200);
+  });
+
+  it('a body that is not JSON is a structured 400 with details', async () => {
+    for (const text of ['{', 'not json', '\u0000', '{"id": }', '[']) {
+      const r = await gw.call('POST', '/api/v1/tenants', text);
+      structured400(r.status, r.body, text);
+    }
+  });
+});
+
+// ── raw MQTT packets ──
+const rl = (n: number) => {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+};
+const str = (s: string) => [s.length >> 8, s.length & 0xff, ...Buffer.from(s)];
+const packet = (type: number, body: number[]) => Buffer.from([type, ...rl(body.length), ...body]);
+const connectPacket = (id: string, password: string, protocol = 'MQTT', level = 4, flags = 0xc2) => packet(0x10, [...str(protocol), level, flags, 0, 60, ...str(id), ...str(id), ...str(password)]);
+
+/** Sends bytes on a fresh socket; resolves with whether the server closed it and what it answered. */
+function rawSession(port: number, chunks: Buffer[], waitMs = 3000, sequenced = false): Promise<{ closed: boolean; received: Buffer }> {
+  return new Promise((resolve) => {
+    const s: Socket = netConnect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      s.destroy();
+      resolve({ closed, received: Buffer.concat(got) });
+    };
+    const t = setTimeout(() => finish(false), waitMs);
+    s.on('data', (d) => got.push(d));
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    // The first chunk now; each next one once the server has answered (or at once without sequencing).
+    let next = 1;
+    s.on('data', () => {
+      if (sequenced && next < chunks.length) s.write(chunks[next++]);
+    });
+    s.on('connect', () => {
+      if (sequenced) s.write(chunks[0]);
+      else for (const c of chunks) s.write(c);
+    });
+  });
+}
+
+describe('malformed MQTT packets from a raw TCP socket', () => {
+  let gw: TestGateway;
+  let secret: string;
+  let bystander: MqttClient;
+  let seq = 0;
+  const port = () => gw.gateway.ports.mqtt;
+  /** The other device keeps publishing, acknowledged, and its readings are stored. */
+  const bystanderWorks = async () => {
+    const s = ++seq;
+    await bystander.publishAsync('instruments/steady/readings', JSON.stringify({ seq: s, ts: new Date(Date.now() - 600_000 + s).toISOString(), quantity: 'pressure', value: 1013, unit: 'hPa' }), { qos: 1 });
+    expect(bystander.connected).toBe(true);
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000' });
+    await gw.device({ id: 'steady', type: 'barometer' });
+    secret = await gw.device({ id: 'raw-dev', type: 'barometer' });
+    bystander = await gw.connect('steady', await (async () => (await gw.call('POST', '/api/v1/devices/steady/secret')).body.secret as string)());
+  });
+  afterAll(async () => {
+    await gw?.destroy();
+  });
+
+  it.each([
+    ['a remaining length longer than 4 bytes', Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f])],
+    ['CONNECT with a broken protocol name', packet(0x10, [...str('MQTX'), 4, 0x02, 0, 60, ...str('x')])],
+    ['CONNECT with a protocol name of impossible length', Buffer.from([0x10, 0x0c, 0xff, 0xff, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 0])],
+    ['CONNECT with the reserved flag bit set', packet(0x10, [...str('MQTT'), 4, 0x03, 0, 60, ...str('x')])],
+    ['CONNECT with an unknown protocol level', connectPacket('raw-dev', 'x', 'MQTT', 9)],
+    ['PUBLISH before CONNECT', packet(0x30, [...str('instruments/raw-dev/readings'), ...Buffer.from('{"seq":1}')])],
+    ['SUBSCRIBE before CONNECT', packet(0x82, [0, 1, ...str('#'), 0])],
+    ['a reserved packet type (0)', Buffer.from([0x00, 0x00])],
+    ['a reserved packet type (15)', Buffer.from([0xf0, 0x00])],
+    ['PUBLISH with QoS 3', packet(0x36, [...str('instruments/raw-dev/readings'), 0, 1])],
+  ])('%s closes that connection only', async (_name, bytes) => {
+    const r = await rawSession(port(), [bytes]);
+    expect(r.closed).toBe(true);
+    await bystanderWorks();
+  });
+
+  it('a malformed packet after a good CONNECT closes that session only', async () => {
+    const r = await rawSession(port(), [connectPacket('raw-dev', secret), packet(0x36, [...str('instruments/raw-dev/readings'), 0, 1])], 3000, true);
+    expect(r.received.subarray(0, 4)).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00])); // CONNACK accepted
+    expect(r.closed).toBe(true);
+    await bystanderWorks();
+  });
+
+  it('random bytes never disturb the other devices', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 96 }), async (bytes) => {
+        await rawSession(port(), [Buffer.from(bytes)], 150);
+        await bystanderWorks();
+        return true;
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    // and mutations of a valid CONNECT (where a parser bug would hide)
+    const valid = connectPacket('raw-dev', 'wrong-secret');
+    await fc.assert(
+      fc.asyncProperty(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), async (at, byte) => {
+        const b = Buffer.from(valid);
+        b[at] = byte;
+        await rawSession(port(), [b], 150);
+        await bystanderWorks();
+        return true;
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    await gw.drained();
+    const stored = (await gw.call('GET', '/api/v1/devices/steady/readings?limit=10000')).body.items as unknown[];
+    expect(stored.length).toBe(seq);
+    expect((await gw.call('GET', '/api/v1/devices/raw-dev/readings')).body.items).toEqual([]);
+  }, 60_000);
+});
+
+describe('CSV exports neutralise formula injection', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(async () => {
+    await gw?.destroy();
+  });
+
+  it('every cell a user controls, whatever it starts with, is inert in a spreadsheet', async () => {
+    const payloads = ['=HYPERLINK("http://evil","x")', '+1+cmd|/C calc!A0', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '=1', ' =1'];
+    let i = 0;
+    for (const p of payloads) {
+      const tenant = `csv-${i++}`;
+      await gw.call('POST', '/api/v1/tenants', { id: tenant, name: 'x', region: 'VN-HN' });
+      const r = await gw.call('POST', '/api/v1/devices', { id: `${tenant}-d`, tenant, type: 'barometer', serial: p, site: p, model: p });
+      expect(r.status).toBe(201);
+    }
+    const res = await fetch(`${gw.api}/api/v1/reports/assurance?format=csv`, { headers: { authorization: `Bearer ${(await import('../support/gateway.ts')).ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const csv = await res.text();
+    // RFC 4180 fields: split respecting quotes
+    const cells: string[] = [];
+    let cur = '';
+    let q = false;
+    for (let k = 0; k < csv.length; k++) {
+      const ch = csv[k];
+      if (q) {
+        if (ch === '"' && csv[k + 1] === '"') (cur += '"'), k++;
+        else if (ch === '"') q = false;
+        else cur += ch;
+      } else if (ch === '"') q = true;
+      else if (ch === ',' || ch === '\n') (cells.push(cur.replace(/\r$/, '')), (cur = ''));
+      else cur += ch;
+    }
+    const numeric = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i; // a negative number is data, not a formula
+    for (const c of cells) if (!numeric.test(c)) expect(c, `cell ${JSON.stringify(c)}`).not.toMatch(/^[=+\-@\t\r]/);
+    for (const p of payloads.filter((x) => /^[=+\-@\t\r]/.test(x))) expect(cells).toContain(`'${p}`);
+    expect(cells).toContain(' =1'); // a leading space is not a formula: kept as sent
+  });
+});
