@@ -10,6 +10,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../log.ts';
 import type { Registry } from '../store/registry.ts';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
+import { PACKET_OVERHEAD_BYTES, guardPacketSize } from './packet-size-guard.ts';
 
 export type DeviceTopic = 'readings' | 'checks' | 'senml' | 'status';
 const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml', 'status']);
@@ -197,10 +198,20 @@ export class Broker {
         return packet;
       },
     });
+    // Every listener goes through the size guard: a packet announcing more than the payload limit
+    // closes its connection before aedes buffers it.
+    const aedesHandle = this.aedes.handle;
+    const handle = ((conn: Parameters<typeof aedesHandle>[0], req?: Parameters<typeof aedesHandle>[1]) => {
+      guardPacketSize(conn as never, opts.maxPayloadBytes + PACKET_OVERHEAD_BYTES, (announced) => {
+        this.totals.oversize++;
+        log.warn({ address: (conn as { remoteAddress?: string }).remoteAddress, announced, max: opts.maxPayloadBytes }, 'MQTT packet larger than the payload limit announced; closing the connection');
+      });
+      return aedesHandle(conn, req as never);
+    }) as typeof aedesHandle;
     this.aedes.on('client', (c) => hooks.onConnect?.(c.id));
     this.aedes.on('clientDisconnect', (c) => hooks.onDisconnect?.(c.id));
 
-    const tcp = createServer(this.aedes.handle);
+    const tcp = createServer(handle);
     this.ports.mqtt = await listen(tcp, opts.mqttPort, opts.host);
     this.servers.push(tcp);
     if (opts.mqttWsPort !== undefined) {
@@ -209,7 +220,7 @@ export class Broker {
       this.wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', () => ws.terminate());
-        this.aedes.handle(stream, req);
+        handle(stream, req);
       });
       this.ports.ws = await listen(http, opts.mqttWsPort, opts.host);
       this.servers.push(http);
@@ -221,7 +232,7 @@ export class Broker {
           key: readFileSync(opts.tls.key),
           ...(opts.tls.ca ? { ca: readFileSync(opts.tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
         },
-        this.aedes.handle,
+        handle,
       );
       this.ports.mqtts = await listen(tls, opts.mqttsPort, opts.host);
       this.servers.push(tls);

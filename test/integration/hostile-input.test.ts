@@ -445,6 +445,16 @@ describe('malformed MQTT packets from a raw TCP socket', () => {
     await bystanderWorks();
   });
 
+  it('a packet announcing more than the payload limit closes the connection before its bytes arrive', async () => {
+    // aedes would otherwise buffer up to 256 MiB per connection, before CONNECT even.
+    const before = await rawSession(port(), [Buffer.from([0x10, ...rl(200_000_000), 0, 4, 0x4d, 0x51, 0x54, 0x54])], 2000);
+    expect(before.closed).toBe(true);
+    const after = await rawSession(port(), [connectPacket('raw-dev', secret), Buffer.from([0x30, ...rl(10_000_000), ...str('instruments/raw-dev/readings'), 0x7b])], 2000, true);
+    expect(after.received.subarray(0, 4)).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+    expect(after.closed).toBe(true);
+    await bystanderWorks();
+  });
+
   it('random bytes never disturb the other devices', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 96 }), async (bytes) => {
