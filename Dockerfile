@@ -32,7 +32,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
 EXPOSE 1883 8080
-# Slim images have no curl: probe /healthz with node's own fetch.
+# Slim images have no curl: node probes /healthz, over HTTPS when MAG_TLS_CERT/MAG_TLS_KEY make
+# the API serve TLS (its certificate is not checked: this is the process asking itself).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MAG_HTTP_PORT||8080)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const tls=!!(process.env.MAG_TLS_CERT&&process.env.MAG_TLS_KEY);require(tls?'https':'http').get({host:'127.0.0.1',port:process.env.MAG_HTTP_PORT||8080,path:'/healthz',rejectUnauthorized:false,timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
 CMD ["node", "bin/mag.mjs", "start"]

@@ -479,7 +479,7 @@ describe('Dockerfile', () => {
     expect(final.find((i) => i.op === 'CMD')?.args).toContain('bin/mag.mjs');
   });
 
-  it('HEALTHCHECK uses node fetch on /healthz, and it works: 200 healthy, 503 or no server unhealthy', async () => {
+  it('HEALTHCHECK probes /healthz with node, HTTP or HTTPS as the API serves: 200 healthy, 503 or no server unhealthy', async () => {
     expect(healthcheck, 'no HEALTHCHECK').toBeTruthy();
     const json = healthcheck!.args.slice(healthcheck!.args.indexOf('CMD') + 3).trim();
     const argv = JSON.parse(json) as string[];
@@ -500,10 +500,38 @@ async function expectHealthcheckBehaviour(argv: string[]): Promise<void> {
     await new Promise<void>((r) => server.close(() => r()));
   }
   expect(await run(argv, { MAG_HTTP_PORT: String(await freePort()) })).not.toBe(0);
+  // With MAG_TLS_CERT/MAG_TLS_KEY the gateway's API serves HTTPS: the probe follows (self-signed is fine).
+  if (!commandExists('openssl')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mag-hc-tls-'));
+  try {
+    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const { createServer: createHttpsServer } = await import('node:https');
+    const tlsPort = await freePort();
+    status = 200;
+    const tlsServer = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+      res.statusCode = req.url === '/healthz' ? status : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => tlsServer.listen(tlsPort, '127.0.0.1', () => r()));
+    try {
+      const env = { MAG_HTTP_PORT: String(tlsPort), MAG_TLS_CERT: cert, MAG_TLS_KEY: key };
+      expect(await run(argv, env)).toBe(0);
+      status = 503;
+      expect(await run(argv, env)).not.toBe(0);
+      // plain HTTP against the TLS port fails: the probe did use HTTPS above
+      expect(await run(argv, { MAG_HTTP_PORT: String(tlsPort) })).not.toBe(0);
+    } finally {
+      await new Promise<void>((r) => tlsServer.close(() => r()));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('compose health checks, executed', () => {
-  it('gateway: node fetch on /healthz', async () => {
+  it('gateway: the image probe on /healthz (HTTP and HTTPS)', async () => {
+    expect(compose.services.gateway.healthcheck!.test).toEqual(['CMD', ...JSON.parse(parseDockerfile(read('Dockerfile')).find((i) => i.op === 'HEALTHCHECK')!.args.replace(/^.*?CMD\s+/, ''))]);
     const test = compose.services.gateway.healthcheck!.test as string[];
     expect(test[0]).toBe('CMD');
     await expectHealthcheckBehaviour(test.slice(1));
