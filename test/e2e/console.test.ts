@@ -221,6 +221,7 @@ describe('inspector console (real browser)', () => {
     await page.locator('svg.chart').waitFor();
     await page.getByRole('heading', { name: 'Thêm giấy chứng nhận' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'instrument-phone.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // nothing wider than the phone
     // the API's English summary is told again in Vietnamese from the alert's evidence
     expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt: sai số 1,5 hPa, MPE ±0,3 hPa/);
 
