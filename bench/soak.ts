@@ -17,6 +17,9 @@
 //   missing       acknowledged readings not in InfluxDB (the promise: must be 0)
 //   unknown       stored seqs never sent (must be 0)
 //
+// `--long-outage 120` adds one InfluxDB outage of that many seconds a third into the run and
+// reports how fast the backlog it leaves drains (mag_sink_delivered_points over time).
+//
 // Not a test (ENGINEERING.md: a benchmark prints numbers); exits 1 if missing, duplicates or
 // unknown are not 0. Needs `influxd` on PATH (apt-get install influxdb).
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '8' },
     seed: { type: 'string', default: String(Date.now() % 100000) },
     'fault-every': { type: 'string', default: '15' },
+    'long-outage': { type: 'string', default: '0' },
   },
 });
 const MINUTES = Number(args.minutes);
@@ -38,6 +42,8 @@ const DEVICES = Number(args.devices);
 const RATE = Number(args.rate); // readings per second per device
 const WINDOW = Number(args.window); // QoS 1 messages awaiting PUBACK per device
 const FAULT_EVERY_S = Number(args['fault-every']); // mean pause between faults
+/** Seconds of one long InfluxDB outage a third into the run (0: none): the drain rate of a big backlog. */
+const LONG_OUTAGE_S = Number(args['long-outage']);
 let seed = Number(args.seed);
 for (const [k, v] of Object.entries({ MINUTES, DEVICES, RATE, WINDOW, FAULT_EVERY_S, seed })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k.toLowerCase()} must be a positive number (got ${v})`);
@@ -109,7 +115,7 @@ async function runDevice(d: DeviceRun, gp: GatewayProcess, stopping: () => boole
 }
 
 interface Fault {
-  kind: 'influxd-restart' | 'gateway-sigkill' | 'gateway-sigterm' | 'sigkill-while-influxd-down';
+  kind: 'influxd-restart' | 'gateway-sigkill' | 'gateway-sigterm' | 'sigkill-while-influxd-down' | 'long-influxd-outage';
   at: number;
   downMs: number;
   backlogBefore?: number;
@@ -173,14 +179,53 @@ async function main(): Promise<void> {
       return undefined;
     };
 
+    const delivered = async () => {
+      const m = (await gp.call('GET', '/metrics')).body as string;
+      return Number(/^mag_sink_delivered_points ([0-9.e+-]+)$/m.exec(m)?.[1] ?? NaN);
+    };
+    let longDrain: { outageSeconds: number; backlog: number; secondsToDrain: number; peakPointsPerSecond: number; livePointsPerSecond: number } | undefined;
+    const longAt = Date.now() + (endAt - Date.now()) / 3;
+
     const kinds: Fault['kind'][] = ['influxd-restart', 'gateway-sigkill', 'gateway-sigterm', 'sigkill-while-influxd-down'];
     while (Date.now() < endAt) {
       await sleep(Math.min(between(0.5, 1.5) * FAULT_EVERY_S * 1000, Math.max(0, endAt - Date.now())));
       if (Date.now() >= endAt - 5000) break;
-      const f: Fault = { kind: kinds[Math.floor(random() * kinds.length)], at: Date.now() - t0, downMs: 0 };
+      const kind = LONG_OUTAGE_S > 0 && !longDrain && Date.now() >= longAt ? 'long-influxd-outage' : kinds[Math.floor(random() * kinds.length)];
+      const f: Fault = { kind, at: Date.now() - t0, downMs: 0 };
       faults.push(f);
       const started = Date.now();
-      if (f.kind === 'influxd-restart') {
+      if (f.kind === 'long-influxd-outage') {
+        await influxd.stop();
+        influxUp = false;
+        say(`influxd stopped for ${LONG_OUTAGE_S} s`);
+        await sleep(LONG_OUTAGE_S * 1000);
+        const backlog = (await readyz())?.backlogPoints ?? 0;
+        f.backlogBefore = backlog;
+        const d0 = await delivered();
+        const r0 = Date.now();
+        await influxd.restart();
+        influxUp = true;
+        f.downMs = Date.now() - started;
+        // Delivered points per 250 ms, until the backlog is under one second of live traffic.
+        let peak = 0;
+        let prev = { at: Date.now(), n: await delivered() };
+        let doneAt: number | undefined;
+        while (Date.now() - r0 < 600_000) {
+          await sleep(250);
+          const cur = { at: Date.now(), n: await delivered() };
+          peak = Math.max(peak, ((cur.n - prev.n) * 1000) / (cur.at - prev.at));
+          prev = cur;
+          const j = await readyz();
+          if (j && j.backlogPoints <= DEVICES * RATE) {
+            doneAt = Date.now();
+            break;
+          }
+        }
+        f.drainMs = doneAt === undefined ? undefined : doneAt - r0;
+        const secs = (f.drainMs ?? NaN) / 1000;
+        longDrain = { outageSeconds: Math.round(f.downMs / 100) / 10, backlog, secondsToDrain: Math.round(secs * 10) / 10, peakPointsPerSecond: Math.round(peak), livePointsPerSecond: DEVICES * RATE };
+        f.detail = `${prev.n - d0} points delivered, peak ${Math.round(peak)} points/s (live traffic ${DEVICES * RATE}/s)`;
+      } else if (f.kind === 'influxd-restart') {
         await influxd.stop();
         influxUp = false;
         await sleep(between(2000, 15000));
@@ -274,9 +319,11 @@ async function main(): Promise<void> {
     const notStoredUnacked = sent - distinctStored - missing; // sent, never acknowledged even after the resend, not stored
     const m = (await gp.call('GET', '/metrics')).body as string;
     const deadLetters = Number(/^mag_sink_dead_letters ([0-9.e+-]+)$/m.exec(m)?.[1] ?? NaN);
+    // Beyond MAG_DEVICE_MSG_RATE the gateway answers on feedback without storing (since its last start).
+    const rateLimited = Number(/^mag_limit_refused_total\{limit="mqtt_message_rate"\} ([0-9.e+-]+)$/m.exec(m)?.[1] ?? 0);
 
     const count = (k: Fault['kind']) => faults.filter((f) => f.kind === k).length;
-    const outages = faults.filter((f) => f.kind === 'influxd-restart' || f.kind === 'sigkill-while-influxd-down');
+    const outages = faults.filter((f) => f.kind === 'influxd-restart' || f.kind === 'sigkill-while-influxd-down' || f.kind === 'long-influxd-outage');
     const drains = outages.filter((f) => f.drainMs !== undefined && f.backlogBefore);
     const result = {
       minutes: MINUTES,
@@ -285,7 +332,7 @@ async function main(): Promise<void> {
       window: WINDOW,
       seed: Number(args.seed),
       faults: {
-        influxdRestarts: count('influxd-restart') + count('sigkill-while-influxd-down'),
+        influxdRestarts: count('influxd-restart') + count('sigkill-while-influxd-down') + count('long-influxd-outage'),
         gatewaySigkill: count('gateway-sigkill') + count('sigkill-while-influxd-down'),
         gatewaySigterm: count('gateway-sigterm'),
         longestInfluxdOutageSeconds: Math.round(Math.max(0, ...outages.map((f) => f.downMs)) / 100) / 10,
@@ -300,10 +347,12 @@ async function main(): Promise<void> {
       unknown,
       neverAcknowledgedNotStored: notStoredUnacked,
       deadLetters,
+      rateLimitedSinceLastStart: rateLimited,
       maxBacklogPoints: maxBacklog,
       maxOldestAgeSeconds: Math.round(maxOldestAge),
       maxDrainRatePointsPerSecond: maxDrainRate,
       drainsAfterOutage: drains.map((f) => ({ backlog: f.backlogBefore, seconds: Math.round(f.drainMs! / 100) / 10 })),
+      longOutage: longDrain,
     };
     console.log(`\n${stamp()} result`);
     console.log(`  sent          ${sent} readings (${publishes} PUBLISH packets, resends included)`);
@@ -313,7 +362,13 @@ async function main(): Promise<void> {
     console.log(`  missing       ${missing} acknowledged readings not in InfluxDB`);
     console.log(`  unknown       ${unknown} stored seqs never sent`);
     console.log(`  faults        ${faults.length}: ${JSON.stringify(result.faults)}`);
-    console.log(`  backlog       max ${maxBacklog} points, oldest ${result.maxOldestAgeSeconds} s, drain rate up to ${maxDrainRate} points/s`);
+    console.log(`  backlog       max ${maxBacklog} points, oldest ${result.maxOldestAgeSeconds} s, /readyz drain rate up to ${maxDrainRate} points/s`);
+    if (longDrain) {
+      console.log(
+        `  long outage   influxd down ${longDrain.outageSeconds} s, backlog ${longDrain.backlog} points, drained to under 1 s of traffic ${longDrain.secondsToDrain} s after the restart (influxd start-up included), ` +
+          `peak ${longDrain.peakPointsPerSecond} points/s while ${longDrain.livePointsPerSecond} points/s of live traffic kept being acknowledged`,
+      );
+    }
     console.log(`  ${JSON.stringify(result)}`);
     if (missing !== 0 || duplicates !== 0 || unknown !== 0 || stored !== sent) {
       console.log('FAIL: the gateway lost or duplicated acknowledged data');
