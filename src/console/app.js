@@ -231,7 +231,8 @@ window.addEventListener('hashchange', () => {
 
 // ── small building blocks ──
 const tenantName = (id) => S.tenants.find((x) => x.id === id)?.name ?? id;
-const typeName = (id) => S.types.find((x) => x.id === id)?.name ?? id;
+/** The instrument type's name: the console's Vietnamese name in Vietnamese, else the profile's. */
+const typeName = (id) => (lang() === 'vi' && DICTS.vi[`type.${id}`]) || S.types.find((x) => x.id === id)?.name || (DICTS.en[`type.${id}`] ?? id);
 const badge = (cls, text) => h('span', { class: `badge ${cls}` }, text);
 const errorText = (e) => {
   if (e instanceof ApiError) {
@@ -277,7 +278,7 @@ function table(caption, headers, rows, opts = {}) {
 }
 const options = (values, group, allLabel = t('all')) => [['', allLabel], ...values.map((v) => [v, group ? label(group, v) : v])];
 const tenantOptions = (allLabel = t('all')) => [['', allLabel], ...S.tenants.map((x) => [x.id, `${x.name} (${x.region})`])];
-const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => [x.id, x.name ?? x.id])];
+const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => [x.id, typeName(x.id)])];
 /** The width a chart in a card of <main> gets, so its text stays legible on a phone. */
 const chartWidth = () => Math.max(300, (document.getElementById('main')?.clientWidth ?? 720) - 60);
 const DICTS_HAS = (key) => key in DICTS.en;
@@ -730,7 +731,7 @@ function registerForm(onDone) {
   const inp = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
   const tenant = select('tenant', S.tenants.map((x) => [x.id, `${x.name} (${x.region})`]), S.tenants[0]?.id, { required: true });
-  const type = select('type', S.types.map((x) => [x.id, x.name ?? x.id]), S.types[0]?.id, { required: true });
+  const type = select('type', S.types.map((x) => [x.id, typeName(x.id)]), S.types[0]?.id, { required: true });
   const serial = inp('serial', { required: true, maxlength: 128 });
   const model = inp('model', { maxlength: 128 });
   const site = inp('site', { maxlength: 200 });
