@@ -179,4 +179,36 @@ describe('reliability of the gateway process (child process, real influxd)', () 
       await client.endAsync(true).catch(() => undefined);
     }
   });
+  it('journal full in the gateway process: the refusal is in the log (what and which setting) and in /metrics, nothing acknowledged lost', { timeout: 90_000 }, async () => {
+    const CAP = 30_000;
+    const gp = await gatewayProcess({ MAG_JOURNAL_MAX_BYTES: String(CAP) });
+    const id = 'full-1';
+    const d = new StreamDevice(id, await gp.device({ id, type: 'barometer' }), (seq) => NOW0 - 16 * DAY + seq * SEC);
+    devices.push(d);
+    await d.connect(gp.mqttUrl);
+    await influxd.stop();
+    let refusedAt: number | undefined;
+    try {
+      for (let seq = 1; seq < 2000 && refusedAt === undefined; seq++) {
+        try {
+          await d.publishOne(seq);
+        } catch {
+          refusedAt = seq;
+        }
+      }
+      expect(refusedAt).toBeDefined();
+      const log = await until('the refusal in the log', () => /journal full/.test(gp.output()) && gp.output(), 10_000);
+      const line = log.split('\n').find((l) => l.includes('journal full'))!;
+      expect(JSON.parse(line)).toMatchObject({ device: id, msg: expect.stringMatching(/refusing it \(no PUBACK\)/), err: expect.stringMatching(/MAG_JOURNAL_MAX_BYTES/) });
+      expect(log).toMatch(/journal above 90 % of MAG_JOURNAL_MAX_BYTES/);
+      const metrics = (await gp.call('GET', '/metrics')).body as string;
+      expect(Number(/^mag_journal_refused_total ([0-9.e+-]+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      expect((await gp.call('GET', '/readyz')).body.journal.backlogPoints).toBe(d.acked.size);
+    } finally {
+      await influxd.restart();
+    }
+    await gp.drained();
+    expect(await seqsOf(id)).toEqual([...d.acked].sort((a, b) => a - b));
+    console.log(`[reliability] journal full (child process, cap ${CAP} bytes): ${d.acked.size} acknowledged and stored, seq ${refusedAt} refused with a log line naming MAG_JOURNAL_MAX_BYTES`);
+  });
 });
