@@ -308,6 +308,38 @@ describe('authorization matrix: every route × every caller', () => {
     expect((await gw.call('GET', `/api/v1/alerts?device=${DEV}`, undefined, tokens.opOther)).body.items).toEqual([]);
   });
 
+  it('the live alert stream carries an alert only to those who may see it', async () => {
+    const streams = {} as Record<'opOwn' | 'opOther' | 'inspIn' | 'inspOut', { text: string; stop: () => void }>;
+    for (const who of ['opOwn', 'opOther', 'inspIn', 'inspOut'] as const) {
+      const ctl = new AbortController();
+      const res = await fetch(`${gw.api}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${tokens[who]}` }, signal: ctl.signal });
+      expect(res.status).toBe(200);
+      const s = { text: '', stop: () => ctl.abort() };
+      streams[who] = s;
+      void (async () => {
+        const reader = res.body!.getReader();
+        const dec = new TextDecoder();
+        for (;;) {
+          const r = await reader.read().catch(() => ({ done: true, value: undefined }));
+          if (r.done) return;
+          s.text += dec.decode(r.value);
+        }
+      })();
+    }
+    const id = await openAlert();
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && !(streams.opOwn.text.includes(id) && streams.inspIn.text.includes(id))) await new Promise((r) => setTimeout(r, 20));
+    expect(streams.opOwn.text).toContain(id);
+    expect(streams.inspIn.text).toContain(id);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const who of ['opOther', 'inspOut'] as const) {
+      expect(streams[who].text, who).toContain('event: ready');
+      expect(streams[who].text, who).not.toContain(id);
+      expect(streams[who].text, who).not.toContain(DEV);
+    }
+    for (const s of Object.values(streams)) s.stop();
+  });
+
   it('an operator webhook is its own tenant’s: created without a tenant it lands in the operator’s', async () => {
     const r = await gw.call('POST', '/api/v1/webhooks', webhook(), tokens.opOther);
     expect(r.status).toBe(201);
