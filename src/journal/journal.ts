@@ -4,6 +4,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import type { Point } from '../sinks/sink.ts';
 
 export interface JournalEntry {
@@ -32,6 +34,13 @@ export interface JournalOptions {
   slowAt?: number;
   /** The hold at 100 % of the cap, ms (default 200); it grows linearly from 0 at `slowAt`. */
   slowMaxDelayMs?: number;
+  /**
+   * Where commits run (default `thread`): a worker thread with its own SQLite connection, so
+   * that the fsync of each group commit (1–3 ms with synchronous=FULL) does not block the
+   * event loop that serves the devices; `inline` commits on the calling thread.
+   * Acknowledgements wait for the commit either way.
+   */
+  writer?: 'thread' | 'inline';
 }
 
 /** Free pages (4 KiB each) beyond which delivered entries' space is returned to the file system. */
@@ -88,6 +97,10 @@ export class Journal {
   private readonly bootMaxId: number;
   /** Rows up to this id are released. */
   private releasedUpto = 0;
+  /** The writer thread (commits off the event loop), unless `writer: 'inline'`. */
+  private writer: { worker: Worker; replies: MessagePort; signal: Int32Array } | undefined;
+  /** The batch the writer thread has in hand. */
+  private inFlight: { batch: Pending[]; draft: RowDraftSet } | undefined;
   /** Totals since start, for /metrics. */
   readonly totals = { appendedPoints: 0, commits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
 
@@ -107,6 +120,15 @@ export class Journal {
     this.bytes = agg.b;
     this.points = agg.n;
     this.bootMaxId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM entries').get() as { m: number }).m;
+    this.db.pragma('busy_timeout = 10000'); // the writer thread's connection holds the write lock during its commits
+    if ((opts.writer ?? 'thread') === 'thread') {
+      this.writer = startWriter(
+        join(opts.dir, 'journal.db'),
+        opts.sync,
+        (m) => this.onWriterReply(m),
+        (e) => this.onWriterFailure(e),
+      );
+    }
   }
 
   /** Bytes of undelivered points (committed and pending). */
@@ -141,64 +163,97 @@ export class Journal {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ receivedAt, body, points, resolve, reject });
       if (!this.timer) {
-        this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commit(), this.opts.commitMs) : (setImmediate(() => this.commit()) as unknown as NodeJS.Timeout);
+        this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitSoon(), this.opts.commitMs) : (setImmediate(() => this.commitSoon()) as unknown as NodeJS.Timeout);
       }
     });
   }
 
-  /** Commits every pending append in one transaction. */
+  /** Commits every pending append now, on this thread (waits for a batch the writer thread has in hand first). */
   commit(): void {
     this.timer = undefined;
+    this.awaitWriter();
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    let bytes = 0;
-    let count = 0;
-    let pendingBytes = 0;
-    const rows: TailRow[] = [];
+    const draft = draftRows(batch);
+    let ids: number[];
     try {
-      this.db.transaction(() => {
-        // The appends' JSON arrays joined into rows of up to MAX_POINTS_PER_ROW points.
-        let i = 0;
-        while (i < batch.length) {
-          const first = batch[i];
-          let body = first.body;
-          let points = first.points;
-          let n = first.points.length;
-          let receivedAt = first.receivedAt;
-          pendingBytes += first.body.length;
-          i++;
-          if (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
-            const parts = first.points.length > 0 ? [first.body.slice(1, -1)] : [];
-            points = [...first.points];
-            while (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
-              const p = batch[i++];
-              if (p.points.length > 0) parts.push(p.body.slice(1, -1));
-              for (const x of p.points) points.push(x);
-              n += p.points.length;
-              pendingBytes += p.body.length;
-              if (p.receivedAt < receivedAt) receivedAt = p.receivedAt;
-            }
-            body = '[' + parts.join(',') + ']';
-          }
-          const id = Number(this.insert.run(receivedAt, n, body).lastInsertRowid);
-          rows.push({ id, receivedAt, count: n, bytes: body.length, points });
-          bytes += body.length;
-          count += n;
-        }
-      })();
+      ids = this.db.transaction(() => draft.rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.body).lastInsertRowid)))();
     } catch (e) {
-      this.pendingBytes -= batch.reduce((s, p) => s + p.body.length, 0);
-      const err = new Error(`journal commit failed: ${(e as Error).message}`);
-      for (const p of batch) p.reject(err);
+      this.failed(batch, e as Error);
       return;
     }
-    for (const r of rows) {
-      if (this.cachedPoints + r.count <= MAX_CACHED_POINTS) this.cachedPoints += r.count;
-      else r.points = undefined;
-      this.tail.push(r);
+    this.settled(batch, draft, ids);
+  }
+
+  /** The commit timer: hands the pending appends to the writer thread, or commits them here without one. */
+  private commitSoon(): void {
+    this.timer = undefined;
+    if (!this.writer) return this.commit();
+    if (this.inFlight || this.pending.length === 0) return; // the reply to the batch in hand sends the next
+    const batch = this.pending;
+    this.pending = [];
+    const draft = draftRows(batch);
+    this.inFlight = { batch, draft };
+    this.writer.replies.ref(); // a batch in hand keeps the process alive until it is answered
+    this.writer.worker.postMessage(draft.rows.map((r) => [r.receivedAt, r.count, r.body]));
+  }
+
+  private onWriterReply(m: { ids?: number[]; error?: string }): void {
+    const f = this.inFlight;
+    if (!f) return;
+    this.inFlight = undefined;
+    this.writer?.replies.unref();
+    if (m.error !== undefined || !m.ids) this.failed(f.batch, new Error(m.error ?? 'no answer'));
+    else this.settled(f.batch, f.draft, m.ids);
+    if (this.pending.length > 0 && !this.timer && !this.closed) this.commitSoon();
+  }
+
+  /** The writer thread died: the batch in hand is refused (no acknowledgement), later commits run on this thread. */
+  private onWriterFailure(e: Error): void {
+    if (!this.writer) return; // closed
+    this.writer = undefined;
+    const f = this.inFlight;
+    this.inFlight = undefined;
+    if (f) this.failed(f.batch, e);
+    if (this.pending.length > 0 && !this.timer && !this.closed) this.commitSoon();
+  }
+
+  /** Blocks until the writer thread has answered for the batch in hand (close, synchronous commit). */
+  private awaitWriter(): void {
+    const w = this.writer;
+    while (w && this.inFlight) {
+      const seen = Atomics.load(w.signal, 0);
+      const m = receiveMessageOnPort(w.replies);
+      if (m) {
+        this.onWriterReply(m.message as { ids?: number[]; error?: string });
+        continue;
+      }
+      if (Atomics.wait(w.signal, 0, seen, 30_000) === 'timed-out') {
+        this.failed(this.inFlight.batch, new Error('the journal writer thread did not answer within 30 s'));
+        this.inFlight = undefined;
+      }
     }
-    this.pendingBytes -= pendingBytes;
+  }
+
+  private failed(batch: Pending[], e: Error): void {
+    this.pendingBytes -= batch.reduce((s, p) => s + p.body.length, 0);
+    const err = new Error(`journal commit failed: ${e.message}`);
+    for (const p of batch) p.reject(err);
+  }
+
+  private settled(batch: Pending[], draft: RowDraftSet, ids: number[]): void {
+    let bytes = 0;
+    let count = 0;
+    draft.rows.forEach((r, i) => {
+      const row: TailRow = { id: ids[i], receivedAt: r.receivedAt, count: r.count, bytes: r.body.length, points: r.points };
+      if (this.cachedPoints + r.count <= MAX_CACHED_POINTS) this.cachedPoints += r.count;
+      else row.points = undefined;
+      this.tail.push(row);
+      bytes += r.body.length;
+      count += r.count;
+    });
+    this.pendingBytes -= draft.pendingBytes;
     this.bytes += bytes;
     this.points += count;
     this.totals.appendedPoints += count;
@@ -307,6 +362,99 @@ export class Journal {
     if (this.timer) clearTimeout(this.timer);
     this.commit();
     this.closed = true;
+    if (this.writer) {
+      const w = this.writer;
+      this.writer = undefined; // first: its exit is expected now
+      w.replies.close();
+      void w.worker.terminate();
+    }
     this.db.close();
   }
+}
+
+interface RowDraft {
+  receivedAt: number;
+  count: number;
+  body: string;
+  points: Point[];
+}
+interface RowDraftSet {
+  rows: RowDraft[];
+  /** Sum of the appends' own body lengths (what `pendingBytes` counted for them). */
+  pendingBytes: number;
+}
+
+/** The appends' JSON arrays joined into rows of up to MAX_POINTS_PER_ROW points. */
+function draftRows(batch: Pending[]): RowDraftSet {
+  const rows: RowDraft[] = [];
+  let pendingBytes = 0;
+  let i = 0;
+  while (i < batch.length) {
+    const first = batch[i++];
+    pendingBytes += first.body.length;
+    let body = first.body;
+    let points = first.points;
+    let n = first.points.length;
+    let receivedAt = first.receivedAt;
+    if (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
+      const parts = first.points.length > 0 ? [first.body.slice(1, -1)] : [];
+      points = [...first.points];
+      while (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
+        const p = batch[i++];
+        if (p.points.length > 0) parts.push(p.body.slice(1, -1));
+        for (const x of p.points) points.push(x);
+        n += p.points.length;
+        pendingBytes += p.body.length;
+        if (p.receivedAt < receivedAt) receivedAt = p.receivedAt;
+      }
+      body = '[' + parts.join(',') + ']';
+    }
+    rows.push({ receivedAt, count: n, body, points });
+  }
+  return { rows, pendingBytes };
+}
+
+/**
+ * The writer thread: one SQLite connection that INSERTs each batch in one transaction and
+ * answers with the row ids, on a port the journal can also read synchronously (close()).
+ * Plain CommonJS evaluated in the worker, so it needs no TypeScript loader.
+ */
+const WRITER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.file);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = ' + workerData.sync);
+db.pragma('busy_timeout = 10000');
+const insert = db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
+const commit = db.transaction((rows) => rows.map((r) => Number(insert.run(r[0], r[1], r[2]).lastInsertRowid)));
+const { replies, signal } = workerData;
+require('node:worker_threads').parentPort.on('message', (rows) => {
+  let answer;
+  try {
+    answer = { ids: commit(rows) };
+  } catch (e) {
+    answer = { error: (e && e.message) || String(e) };
+  }
+  replies.postMessage(answer);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});
+`;
+
+function startWriter(file: string, sync: 'full' | 'normal', onReply: (m: { ids?: number[]; error?: string }) => void, onFailure: (e: Error) => void) {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WRITER_SOURCE, {
+    eval: true,
+    workerData: { file, sync: sync === 'full' ? 'FULL' : 'NORMAL', sqlite, replies: port2, signal },
+    transferList: [port2],
+  });
+  worker.unref();
+  port1.on('message', onReply);
+  port1.unref();
+  worker.on('error', onFailure);
+  worker.on('exit', (code) => onFailure(new Error(`journal writer thread exited with code ${code}`)));
+  return { worker, replies: port1, signal };
 }
