@@ -9,6 +9,7 @@ import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { docsPage } from './docs.ts';
+import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
 
 export function createApi(deps: ApiDeps): Hono<Env> {
@@ -60,9 +61,17 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const api = new Hono<Env>();
   // Only /api/* needs a token: /openapi.json and /docs (registered below) are public, and an
   // unknown path answers 404, not 401.
-  api.use('/api/*', bearer(deps, (c, address) => {
+  // A request without a token is not a guess (it does not close the throttle), but each would write
+  // an audit row: at most MAG_AUTH_FAIL_MAX of them per address per window are audited, the rest
+  // only counted, so anonymous requests cannot flood the audit log.
+  const anonymousAudit = new AuthThrottle(sec.authFailMax, sec.authFailWindowMs);
+  api.use('/api/*', bearer(deps, (c, address, reason) => {
     deps.metrics.authFailures.inc({ protocol: 'http' });
-    g.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path }, deps.now());
+    if (reason === 'missing') {
+      if (anonymousAudit.retryAfter(address) > 0) return;
+      anonymousAudit.fail(address);
+    }
+    g.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path, reason: reason === 'missing' ? 'no bearer token' : 'invalid or revoked token' }, deps.now());
   }));
   const table = new RouteTable(api);
   registryRoutes(table, deps);

@@ -83,7 +83,7 @@ export const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'inspector'];
  * Bearer authentication, the failed-authentication throttle per client address
  * (MAG_AUTH_FAIL_MAX in MAG_AUTH_FAIL_WINDOW_S) and the per-token rate limit (MAG_API_RATE, MAG_API_BURST).
  */
-export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | undefined) => void): MiddlewareHandler<Env> {
+export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | undefined, reason: 'missing' | 'invalid') => void): MiddlewareHandler<Env> {
   const sec = deps.gateway.config.security;
   const perToken = new TokenBuckets(sec.apiRate, sec.apiBurst);
   const throttle = deps.gateway.authThrottle;
@@ -98,13 +98,13 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
     const h = c.req.header('authorization');
     const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     if (!m) {
-      onFailure(c, address);
+      onFailure(c, address, 'missing');
       throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     }
     const p = deps.gateway.tokens.authenticate(m[1]);
     if (!p) {
       throttle.fail(address);
-      onFailure(c, address);
+      onFailure(c, address, 'invalid');
       throw new ApiError(401, 'unauthorized', 'invalid or revoked token');
     }
     const limited = perToken.take(p.tokenId);
