@@ -22,6 +22,7 @@ const { values: opt } = parseArgs({
     clients: { type: 'string', default: '50' },
     window: { type: 'string', default: '64' },
     messages: { type: 'string', default: '200000' },
+    repeat: { type: 'string', default: '3' },
     devices: { type: 'string', default: '10000' },
     'steady-seconds': { type: 'string', default: '60' },
     'steady-interval-ms': { type: 'string', default: '10000' },
@@ -45,6 +46,7 @@ if (opt.help) {
   --clients 50            devices for the throughput, latency and drain scenarios
   --window 64             messages in flight per client (QoS 1: unacknowledged; QoS 0: unwritten)
   --messages 200000       readings per throughput run (each of gateway and bare broker, each QoS)
+  --repeat 3              throughput pairs (gateway then bare) per QoS; medians reported
   --devices 10000         connected devices of the steady scenario (RSS, CPU)
   --steady-seconds 60     --steady-interval-ms 10000 (one reading per device per interval)
   --latency-seconds 30    --latency-rate <msg/s> (default: half the measured QoS 1 end-to-end rate)
@@ -63,6 +65,7 @@ const SCENARIOS = new Set(String(opt.scenarios).split(',').map((s) => s.trim()).
 const CLIENTS = num('clients');
 const WINDOW = num('window');
 const MESSAGES = num('messages');
+const REPEAT = Math.max(1, num('repeat'));
 const STEADY_DEVICES = num('devices');
 const COST_DEVICES = num('cost-devices');
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
@@ -373,43 +376,44 @@ try {
   };
   const maxRate: Record<string, number> = {};
 
-  // ── throughput, QoS 0 and QoS 1 ──
+  // ── throughput, QoS 0 and QoS 1: `--repeat` interleaved pairs (gateway, then bare), medians ──
+  const median = (xs: number[]) => {
+    const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+    return v.length === 0 ? NaN : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
   for (const qos of [0, 1] as const) {
     const name = `qos${qos}`;
     if (!SCENARIOS.has(name)) continue;
     await ensureTp();
     await ensureBare();
-    log(`${name}: ${MESSAGES} readings from ${CLIENTS} clients, window ${WINDOW}, to the gateway …`);
-    const f = nextFloor(0);
-    const s0 = procSample(gw.pid);
-    const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
-    const sSent = procSample(gw.pid);
-    const stored = await waitStored(influx, f, MESSAGES, 300_000);
-    const s1 = procSample(gw.pid);
-    nextFloor(b.maxTs);
-    const e2eMs = stored.at - b.startedAt;
-    const gwRate = Math.round((MESSAGES / e2eMs) * 1000);
-    maxRate[name] = gwRate;
-    await sleep(1000);
-    log(`${name}: the same to the bare broker …`);
-    // Each request gets its own id, captured by value (a predicate reading the shared counter
-    // after it was incremented never matched, and the bare half waited for its timeout).
-    const countId = bareReq++;
-    const before = await bareCall<{ received: number }>({ type: 'count', id: countId }, (m) => m.type === 'count' && m.id === countId);
-    const expectId = bareReq++;
-    const reachedP = bareCall<{ at: number }>({ type: 'expect', id: expectId, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === expectId);
-    const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
-    let giveUp: NodeJS.Timeout | undefined;
-    const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
-    clearTimeout(giveUp);
-    reachedP.catch(() => undefined);
-    const bareMs = reached.at - bb.startedAt;
-    const bareRate = Math.round((MESSAGES / bareMs) * 1000);
-    results[name] = {
-      messages: MESSAGES,
-      clients: CLIENTS,
-      window: WINDOW,
-      gateway: {
+    const runs: { gateway: Record<string, any>; bare: Record<string, any>; ratio: number }[] = [];
+    for (let rep = 1; rep <= REPEAT; rep++) {
+      log(`${name} (${rep}/${REPEAT}): ${MESSAGES} readings from ${CLIENTS} clients, window ${WINDOW}, to the gateway …`);
+      const f = nextFloor(0);
+      const s0 = procSample(gw.pid);
+      const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
+      const sSent = procSample(gw.pid);
+      const stored = await waitStored(influx, f, MESSAGES, 300_000);
+      const s1 = procSample(gw.pid);
+      nextFloor(b.maxTs);
+      const e2eMs = stored.at - b.startedAt;
+      const gwRate = Math.round((MESSAGES / e2eMs) * 1000);
+      await sleep(1000);
+      log(`${name} (${rep}/${REPEAT}): the same to the bare broker …`);
+      // Each request gets its own id, captured by value (a predicate reading the shared counter
+      // after it was incremented never matched, and the bare half waited for its timeout).
+      const countId = bareReq++;
+      const before = await bareCall<{ received: number }>({ type: 'count', id: countId }, (m) => m.type === 'count' && m.id === countId);
+      const expectId = bareReq++;
+      const reachedP = bareCall<{ at: number }>({ type: 'expect', id: expectId, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === expectId);
+      const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
+      let giveUp: NodeJS.Timeout | undefined;
+      const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
+      clearTimeout(giveUp);
+      reachedP.catch(() => undefined);
+      const bareMs = reached.at - bb.startedAt;
+      const bareRate = Math.round((MESSAGES / bareMs) * 1000);
+      const gateway = {
         sendMs: b.ms,
         acceptRate: b.rate,
         storedMs: e2eMs,
@@ -422,17 +426,26 @@ try {
         cpuUsPerMessage: round(((s1.cpuSeconds - s0.cpuSeconds) * 1e6) / MESSAGES, 1),
         rssMiB: mib(s1.rssBytes),
         loadgenCpuMs: b.loadgenCpuMs,
-      },
-      bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs },
-      ratio: round(gwRate / bareRate, 3),
-    };
+      };
+      runs.push({ gateway, bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs }, ratio: round(gwRate / bareRate, 3) });
+      log(`${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`}, bare ${bareRate} msg/s, ratio ${(100 * gwRate / bareRate).toFixed(1)} %`);
+      await sleep(2000);
+    }
+    const gwRate = Math.round(median(runs.map((r) => r.gateway.endToEndRate)));
+    const bareRate = Math.round(median(runs.map((r) => r.bare.rate)));
+    const ratio = round(median(runs.map((r) => r.ratio)), 3);
+    const cpuUs = round(median(runs.map((r) => r.gateway.cpuUsPerMessage)), 1);
+    const rss = Math.max(...runs.map((r) => r.gateway.rssMiB));
+    const incomplete = runs.filter((r) => !r.gateway.complete).length;
+    maxRate[name] = gwRate;
+    results[name] = { messages: MESSAGES, clients: CLIENTS, window: WINDOW, repeat: REPEAT, median: { endToEndRate: gwRate, bareRate, ratio, cpuUsPerMessage: cpuUs }, runs };
+    const spread = (xs: number[]) => (xs.length > 1 ? `; runs ${xs.join(', ')}` : '');
     row(
       `QoS ${qos} gateway end-to-end (stored in InfluxDB)`,
-      `${gwRate} msg/s  (${MESSAGES} in ${(e2eMs / 1000).toFixed(1)} s; accepted at ${b.rate} msg/s; gateway CPU ${results[name].gateway.cpuUsPerMessage} µs/message, ${cpuBetween(s0, sSent).cpuPct} % while sending; RSS ${mib(s1.rssBytes)} MiB)${stored.complete ? '' : `  INCOMPLETE: ${stored.stored} stored`}`,
+      `${gwRate} msg/s  (median of ${REPEAT} × ${MESSAGES}${spread(runs.map((r) => r.gateway.endToEndRate))}; gateway CPU ${cpuUs} µs/message; RSS ≤ ${rss} MiB)${incomplete ? `  ${incomplete} run(s) INCOMPLETE` : ''}`,
     );
-    row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (${(bareMs / 1000).toFixed(1)} s)`);
-    row(`QoS ${qos} ratio gateway / bare`, `${(100 * results[name].ratio).toFixed(1)} %  (target ≥ ${qos === 1 ? 50 : 40} %)`);
-    await sleep(2000);
+    row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (median${spread(runs.map((r) => r.bare.rate))})`);
+    row(`QoS ${qos} ratio gateway / bare`, `${(100 * ratio).toFixed(1)} %  (median of the ${REPEAT} side-by-side pairs${spread(runs.map((r) => round(100 * r.ratio, 1)))}; target ≥ ${qos === 1 ? 50 : 40} %)`);
   }
 
   // ── latency: publish → stored, failing check → SSE alert, at about half the max rate ──
