@@ -164,7 +164,12 @@ export class Ingest {
       return;
     }
     const prev = this.previous.get(prevKey);
-    if (!prev || r.ts >= prev.ts) this.previous.set(prevKey, { ts: r.ts, value: evaluated.value });
+    if (!prev) this.previous.set(prevKey, { ts: r.ts, value: evaluated.value });
+    else if (r.ts >= prev.ts) {
+      // updated in place: no new object per reading (evaluateReading has finished with it)
+      prev.ts = r.ts;
+      prev.value = evaluated.value;
+    }
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
     const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
     out.readings.push(reading);

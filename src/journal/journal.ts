@@ -84,6 +84,7 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private insert: Database.Statement;
   private deleteUpto: Database.Statement;
+  private readRows: Database.Statement | undefined;
   private bytes = 0;
   private points = 0;
   private pendingBytes = 0;
@@ -302,7 +303,7 @@ export class Journal {
       }
       if (n >= maxPoints) return out;
     }
-    const stmt = this.db.prepare('SELECT id, received_at, count, points FROM entries WHERE id > ? ORDER BY id LIMIT 1000');
+    const stmt = (this.readRows ??= this.db.prepare('SELECT id, received_at, count, points FROM entries WHERE id > ? ORDER BY id LIMIT 1000'));
     let cursor = afterId;
     while (n < maxPoints) {
       const rows = stmt.all(cursor) as { id: number; received_at: number; count: number; points: string }[];
