@@ -2,8 +2,8 @@
 //
 // Soak under faults: simulated devices (real MQTT clients over TCP, QoS 1) publish readings to
 // the gateway running as a CHILD PROCESS (`node bin/mag.mjs start`) that writes to a real
-// InfluxDB 1.x (`influxd`), for a set time. Meanwhile, at random, InfluxDB is stopped and
-// restarted, and the gateway is killed (SIGKILL) or stopped (SIGTERM) and started again on the
+// InfluxDB 1.x (`influxd`), for a set time. Meanwhile, at random, InfluxDB is stopped (SIGTERM)
+// or killed (SIGKILL) and restarted, and the gateway is killed (SIGKILL) or stopped (SIGTERM) and started again on the
 // same data dir, sometimes while InfluxDB is down (the journal then holds a backlog at the kill).
 // Devices do what a real device does: reconnect, and publish again every message that got no
 // PUBACK. At the end the devices stop, every unacknowledged message is published again, the
@@ -24,7 +24,7 @@
 // unknown are not 0. Needs `influxd` on PATH (apt-get install influxdb).
 import { parseArgs } from 'node:util';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../test/support/influxd.ts';
-import { createGatewayProcess, StreamDevice, type GatewayProcess } from '../test/support/gateway-process.ts';
+import { createGatewayProcess, sigkillInfluxd, StreamDevice, type GatewayProcess } from '../test/support/gateway-process.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -226,7 +226,11 @@ async function main(): Promise<void> {
         longDrain = { outageSeconds: Math.round(f.downMs / 100) / 10, backlog, secondsToDrain: Math.round(secs * 10) / 10, peakPointsPerSecond: Math.round(peak), livePointsPerSecond: DEVICES * RATE };
         f.detail = `${prev.n - d0} points delivered, peak ${Math.round(peak)} points/s (live traffic ${DEVICES * RATE}/s)`;
       } else if (f.kind === 'influxd-restart') {
-        await influxd.stop();
+        // Half of the outages kill influxd outright (SIGKILL): its own WAL must keep what it confirmed.
+        const hard = random() < 0.5;
+        if (hard) await sigkillInfluxd(influxd);
+        else await influxd.stop();
+        f.detail = hard ? 'influxd SIGKILLed' : 'influxd stopped (SIGTERM)';
         influxUp = false;
         await sleep(between(2000, 15000));
         f.backlogBefore = (await readyz())?.backlogPoints;
@@ -235,7 +239,7 @@ async function main(): Promise<void> {
         f.downMs = Date.now() - started;
         f.drainMs = await timeToDrain(120_000);
       } else if (f.kind === 'sigkill-while-influxd-down') {
-        await influxd.stop();
+        await sigkillInfluxd(influxd);
         influxUp = false;
         await sleep(between(2000, 6000));
         f.backlogBefore = (await readyz())?.backlogPoints;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { StreamDevice } from '../support/gateway-process.ts';
+import { sigkillInfluxd, StreamDevice } from '../support/gateway-process.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
@@ -60,7 +60,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     await influxd?.destroy();
   });
 
-  it('InfluxDB stopped in the middle of a 20,000-message QoS 1 stream: all acknowledged, exact count, no duplicates', { timeout: 120_000 }, async () => {
+  it('InfluxDB killed (SIGKILL) in the middle of a 20,000-message QoS 1 stream: all acknowledged, exact count, no duplicates', { timeout: 120_000 }, async () => {
     const DEVICES = 10;
     const PER_DEVICE = 2000;
     const WINDOW = 16;
@@ -83,7 +83,8 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
 
     const stoppedAt = Date.now();
     const ackedAtStop = acked();
-    await influxd.stop();
+    await sigkillInfluxd(influxd); // killed, not shut down
+
     // Down: ingest goes on, PUBACKs go on, the journal grows, /readyz says so.
     const down = await until(
       '/readyz journal.mode journaling with a backlog',
@@ -133,7 +134,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     expect(metric(metricsAfter, 'mag_sink_up')).toBe(1);
 
     console.log(
-      `[reliability] influxd outage: ${DEVICES * PER_DEVICE} messages (${DEVICES} devices × ${PER_DEVICE}, QoS 1, window ${WINDOW}, paced at 1,500/s) in ${(publishMs / 1000).toFixed(1)} s; ` +
+      `[reliability] influxd SIGKILL outage: ${DEVICES * PER_DEVICE} messages (${DEVICES} devices × ${PER_DEVICE}, QoS 1, window ${WINDOW}, paced at 1,500/s) in ${(publishMs / 1000).toFixed(1)} s; ` +
         `influxd down ${(outageMs / 1000).toFixed(1)} s (stopped after ${ackedAtStop} PUBACKs, ${acked() - ackedAtStop} more acknowledged after); ` +
         `backlog ${backlogAtRestart} points at restart (metric ${backlogMetric} while down), delivered ${(backlogDrainMs / 1000).toFixed(2)} s after influxd was started again ` +
         `(its start-up and the forwarder's retry wait of ≤ 1 s included; live messages acknowledged meanwhile); ${drainedPoints} points delivered in ${(drainMs / 1000).toFixed(1)} s after restart ` +

@@ -2,12 +2,13 @@
 // tests and the soak script: fixed ports and data dir across restarts, SIGKILL / SIGTERM,
 // /healthz polling, the API with the bootstrap admin token, device registration.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { freePort } from './ports.ts';
+import type { InfluxdHandle } from './influxd.ts';
 
 export const PROCESS_ADMIN_TOKEN = 'proc-admin-token-0123456789';
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -243,4 +244,34 @@ export class StreamDevice {
   async close(): Promise<void> {
     await this.client?.endAsync(true).catch(() => undefined);
   }
+}
+
+/**
+ * Kills the `influxd` of a handle with SIGKILL (no shutdown: what it acknowledged must survive
+ * in its own WAL). The process is the one the handle spawned, found by its config file path.
+ * Start it again with `handle.restart()`.
+ */
+export async function sigkillInfluxd(h: InfluxdHandle): Promise<void> {
+  const conf = join(h.dataDir, 'influxdb.conf');
+  const pid = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .find((d) => {
+      try {
+        const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+        return argv.includes(conf) && argv.some((a) => a.endsWith('influxd'));
+      } catch {
+        return false;
+      }
+    });
+  if (!pid) throw new Error(`no running influxd with config ${conf}`);
+  process.kill(Number(pid), 'SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${h.url}/ping`, { signal: AbortSignal.timeout(500) });
+    } catch {
+      return; // gone
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`influxd (pid ${pid}) still answers ${h.url}/ping after SIGKILL`);
 }
