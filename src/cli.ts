@@ -92,6 +92,7 @@ async function demo(): Promise<void> {
   const inspector = g.tokens.create({ role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' }, 'demo', new Date()).token;
   process.stdout.write(
     `\nMAG demo running (embedded store in ${c.dataDir})\n` +
+      `  console         ${api}/   (sign in with a token below)\n` +
       `  API docs        ${api}/docs\n` +
       `  alerts (SSE)    ${api}/api/v1/alerts/stream\n` +
       `  metrics         ${api}/metrics\n` +

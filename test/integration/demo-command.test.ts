@@ -1,0 +1,64 @@
+// The README's first command, as a user runs it: `npm run demo` (= `node bin/mag.mjs demo`) in a
+// child process. It prints the console, docs and MQTT URLs with working tokens, serves the console,
+// the simulated fleet's alerts appear in the API, and SIGTERM (Ctrl-C) stops it cleanly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { freePort } from '../support/ports.ts';
+
+describe('npm run demo', () => {
+  let child: ChildProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'mag-demo-'));
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the URLs and tokens, serves the console, shows the fleet\'s alerts, and stops on SIGTERM', { timeout: 90_000 }, async () => {
+    const httpPort = await freePort();
+    const mqttPort = await freePort();
+    child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/mag.mjs'), 'demo'], {
+      cwd: dir,
+      env: { ...process.env, MAG_DATA_DIR: join(dir, 'data'), MAG_HTTP_PORT: String(httpPort), MAG_MQTT_PORT: String(mqttPort), MAG_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!/inspector token\s+\S+/.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not print its tokens:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const api = `http://127.0.0.1:${httpPort}`;
+    expect(out).toContain(`console         ${api}/`);
+    expect(out).toContain(`API docs        ${api}/docs`);
+    expect(out).toContain(`MQTT            mqtt://127.0.0.1:${mqttPort}`);
+    const admin = /admin token\s+(\S+)/.exec(out)![1];
+    const inspector = /inspector token\s+(\S+)/.exec(out)![1];
+
+    const page = await fetch(`${api}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html[\s\S]*MAG/i);
+
+    // the simulated fleet registers itself and its instruments start raising alerts
+    const kinds = new Set<string>();
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && !(kinds.has('verification-overdue') && kinds.has('out-of-tolerance'))) {
+      const r = await fetch(`${api}/api/v1/alerts`, { headers: { authorization: `Bearer ${inspector}` } });
+      expect(r.status).toBe(200);
+      for (const a of ((await r.json()) as { items: { kind: string }[] }).items) kinds.add(a.kind);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect([...kinds]).toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance']));
+    const devices = await fetch(`${api}/api/v1/devices`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(((await devices.json()) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(10);
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
