@@ -427,6 +427,7 @@ const db = new Database(workerData.file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.sync);
 db.pragma('busy_timeout = 10000');
+db.pragma('journal_size_limit = ' + workerData.walLimit);
 const insert = db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
 const commit = db.transaction((rows) => rows.map((r) => Number(insert.run(r[0], r[1], r[2]).lastInsertRowid)));
 const { replies, signal } = workerData;
@@ -449,7 +450,7 @@ function startWriter(file: string, sync: 'full' | 'normal', onReply: (m: { ids?:
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WRITER_SOURCE, {
     eval: true,
-    workerData: { file, sync: sync === 'full' ? 'FULL' : 'NORMAL', sqlite, replies: port2, signal },
+    workerData: { file, sync: sync === 'full' ? 'FULL' : 'NORMAL', walLimit: WAL_SIZE_LIMIT_BYTES, sqlite, replies: port2, signal },
     transferList: [port2],
   });
   worker.unref();
