@@ -122,7 +122,14 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         throw e;
       }
     }
-    assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
+    try {
+      assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
+    } catch (e) {
+      // The points are durably journaled: the message must be acknowledged (a refusal would close the
+      // connection and the device would redeliver it forever). The failed state update is made loud instead.
+      metrics.assuranceErrors.inc();
+      log.error({ device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack }, 'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored');
+    }
     if (result.rejections.length > 0) {
       for (const r of result.rejections) broker.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
     }

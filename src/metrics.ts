@@ -8,6 +8,7 @@ export class GatewayMetrics {
   readonly points = new Counter({ name: 'mag_points_accepted_total', help: 'Points accepted into the journal', registers: [this.registry] });
   readonly rejected = new Counter({ name: 'mag_rejected_total', help: 'Rejected readings/checks (failed validation), by topic', labelNames: ['topic'], registers: [this.registry] });
   readonly journalRefused = new Counter({ name: 'mag_journal_refused_total', help: 'Messages refused because the journal reached MAG_JOURNAL_MAX_BYTES', registers: [this.registry] });
+  readonly assuranceErrors = new Counter({ name: 'mag_assurance_errors_total', help: 'Journaled messages whose checks/drift/alerts update failed (the message is still acknowledged and stored; see the error log)', registers: [this.registry] });
   readonly connects = new Counter({ name: 'mag_mqtt_connects_total', help: 'Successful MQTT connections', registers: [this.registry] });
   readonly authFailures = new Counter({ name: 'mag_auth_failures_total', help: 'Failed authentications', labelNames: ['protocol'], registers: [this.registry] });
   readonly limitRefused = new Counter({ name: 'mag_limit_refused_total', help: 'Requests refused by a limit (mqtt_connections, mqtt_message_rate, api_rate, auth_throttle)', labelNames: ['limit'], registers: [this.registry] });
