@@ -27,6 +27,20 @@ export class TokenBuckets {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.ratePerSecond));
   }
 
+  /**
+   * Reserves one token even when none is left (the bucket goes into debt, so reservations queue in
+   * order); returns the milliseconds until that token exists, 0 when it is there now.
+   */
+  reserve(key: string): number {
+    const now = this.clock();
+    if (++this.takes % 10_000 === 0) this.sweep(now);
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond) - 1;
+    b.at = now;
+    this.buckets.set(key, b);
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / this.ratePerSecond) * 1000);
+  }
+
   /** Forgets buckets that have refilled (idle keys). */
   private sweep(now: number): void {
     for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.ratePerSecond >= this.burst) this.buckets.delete(k);

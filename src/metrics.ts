@@ -11,7 +11,7 @@ export class GatewayMetrics {
   readonly assuranceErrors = new Counter({ name: 'mag_assurance_errors_total', help: 'Journaled messages whose checks/drift/alerts update failed (the message is still acknowledged and stored; see the error log)', registers: [this.registry] });
   readonly connects = new Counter({ name: 'mag_mqtt_connects_total', help: 'Successful MQTT connections', registers: [this.registry] });
   readonly authFailures = new Counter({ name: 'mag_auth_failures_total', help: 'Failed authentications', labelNames: ['protocol'], registers: [this.registry] });
-  readonly limitRefused = new Counter({ name: 'mag_limit_refused_total', help: 'Requests refused by a limit (mqtt_connections, mqtt_message_rate, api_rate, auth_throttle)', labelNames: ['limit'], registers: [this.registry] });
+  readonly limitRefused = new Counter({ name: 'mag_limit_refused_total', help: 'Requests refused or held back by a limit (mqtt_connections, mqtt_message_rate: QoS 0 dropped, mqtt_message_rate_held: QoS 1 acknowledged later, api_rate, auth_throttle)', labelNames: ['limit'], registers: [this.registry] });
   readonly aclDenied = new Counter({ name: 'mag_mqtt_acl_denied_total', help: 'MQTT publish/subscribe refused by the topic ACL', registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'mag_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status'], registers: [this.registry] });
 

@@ -25,7 +25,7 @@ export interface BrokerHooks {
   onAuthFailure?(clientId: string, address: string | undefined, reason: string): void;
   onAclDenied?(deviceId: string, what: string): void;
   /** A connection or message refused by a limit (MAG_MAX_CONNECTIONS, MAG_DEVICE_MSG_RATE, the auth throttle). */
-  onLimit?(limit: 'mqtt_connections' | 'mqtt_message_rate' | 'auth_throttle', clientId: string, address: string | undefined): void;
+  onLimit?(limit: 'mqtt_connections' | 'mqtt_message_rate' | 'mqtt_message_rate_held' | 'auth_throttle', clientId: string, address: string | undefined): void;
 }
 
 export interface BrokerOptions {
@@ -147,32 +147,33 @@ export class Broker {
           return done(new AclError(`payload of ${payload.length} bytes exceeds ${opts.maxPayloadBytes}`));
         }
         if (t.suffix !== 'status' && packet.retain) packet.retain = false; // only status is retained
-        const wait = this.messageRate?.take(client.id) ?? 0;
-        if (wait > 0) {
-          // Over MAG_DEVICE_MSG_RATE: acknowledged like any rejected message, not stored, reported on feedback.
-          this.totals.rateLimited++;
-          hooks.onLimit?.('mqtt_message_rate', client.id, remoteAddress(client));
-          packet.retain = false;
-          const { rate, burst } = opts.deviceMsgRate!;
-          this.publish(`instruments/${client.id}/feedback`, {
-            seq: null,
-            topic: packet.topic,
-            errors: [{ path: '(message)', message: `rate limit: at most ${rate} messages/s with bursts of ${burst} (MAG_DEVICE_MSG_RATE, MAG_DEVICE_MSG_BURST); this message was not stored, send it again in ${wait} s` }],
-          });
-          return done(null);
-        }
-        const durable = hooks.onDeviceMessage(client.id, t.suffix as DeviceTopic, payload, packet.qos, packet.retain);
         if (packet.qos === 0) {
-          durable.catch((e: Error) => log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled'));
-          return done(null);
+          const wait = this.messageRate?.take(client.id) ?? 0;
+          if (wait > 0) {
+            // QoS 0 over MAG_DEVICE_MSG_RATE (at most once by definition): not stored, reported on feedback.
+            this.totals.rateLimited++;
+            hooks.onLimit?.('mqtt_message_rate', client.id, remoteAddress(client));
+            const { rate, burst } = opts.deviceMsgRate!;
+            this.publish(`instruments/${client.id}/feedback`, {
+              seq: null,
+              topic: packet.topic,
+              errors: [{ path: '(message)', message: `rate limit: at most ${rate} messages/s with bursts of ${burst} (MAG_DEVICE_MSG_RATE, MAG_DEVICE_MSG_BURST); this QoS 0 message was not stored, send it again in ${wait} s or use QoS 1` }],
+            });
+            return done(null);
+          }
+        } else {
+          // QoS 1 over MAG_DEVICE_MSG_RATE: held back, never dropped. The message is journaled and
+          // acknowledged when the device is within its rate again; aedes reads no more from this
+          // device's socket meanwhile, so TCP slows the device down and no other device waits.
+          const holdMs = this.messageRate?.reserve(client.id) ?? 0;
+          if (holdMs > 0) {
+            this.totals.rateLimited++;
+            hooks.onLimit?.('mqtt_message_rate_held', client.id, remoteAddress(client));
+            setTimeout(() => this.acceptDeviceMessage(client, packet, t.suffix as DeviceTopic, done), holdMs);
+            return;
+          }
         }
-        durable.then(
-          () => done(null),
-          (e: Error) => {
-            log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
-            done(e);
-          },
-        );
+        this.acceptDeviceMessage(client, packet, t.suffix as DeviceTopic, done);
       },
       authorizeSubscribe: (client: Client, sub: Subscription, done) => {
         const t = parseDeviceTopic(sub.topic);
@@ -240,6 +241,23 @@ export class Broker {
   }
 
   /** Publishes from the gateway to a device topic (feedback, retained config). */
+  /** Hands an authorized device message to ingest; a QoS 1/2 PUBACK waits for its journal commit. */
+  private acceptDeviceMessage(client: Client, packet: PublishPacket, suffix: DeviceTopic, done: (err?: Error | null) => void): void {
+    const durable = this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, packet.qos, packet.retain);
+    if (packet.qos === 0) {
+      durable.catch((e: Error) => this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled'));
+      done(null);
+      return;
+    }
+    durable.then(
+      () => done(null),
+      (e: Error) => {
+        this.log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
+        done(e);
+      },
+    );
+  }
+
   publish(topic: string, payload: unknown, retain = false): void {
     this.aedes.publish(
       { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain, dup: false },

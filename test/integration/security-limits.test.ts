@@ -31,19 +31,38 @@ describe('MQTT limits', () => {
   });
   afterAll(() => gw?.destroy());
 
-  it('rejects messages beyond MAG_DEVICE_MSG_RATE to feedback (not stored), keeps the device connected', async () => {
+  it('holds QoS 1 messages beyond MAG_DEVICE_MSG_RATE back (slower PUBACKs) and stores every one of them', async () => {
     const c = await gw.connect('baro-1', secrets['baro-1']);
     const box = inbox(c);
     await c.subscribeAsync('instruments/baro-1/feedback', { qos: 1 });
+    const t0 = Date.now();
+    // 20 at once against 5/s with a burst of 5: the last 15 are acknowledged over about 3 s
     await Promise.all(Array.from({ length: 20 }, (_, i) => c.publishAsync('instruments/baro-1/readings', JSON.stringify(reading(i + 1)), { qos: 1 })));
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(2500);
+    await gw.drained();
+    const stored = (await gw.call('GET', '/api/v1/devices/baro-1/readings?limit=100')).body.items.map((r: { seq: number }) => r.seq).sort((a: number, b: number) => a - b);
+    expect(stored).toEqual(Array.from({ length: 20 }, (_, i) => i + 1)); // an acknowledged reading is never dropped
+    expect(box.messages.filter((m) => /rate limit/.test(JSON.stringify(m.payload)))).toEqual([]);
+    expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_message_rate_held"}')).toBe(15);
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
+  it('answers QoS 0 messages beyond MAG_DEVICE_MSG_RATE on feedback (not stored), keeps the device connected', async () => {
+    const c = await gw.connect('baro-3', secrets['baro-3']);
+    const box = inbox(c);
+    await c.subscribeAsync('instruments/baro-3/feedback', { qos: 1 });
+    for (let i = 1; i <= 20; i++) c.publish('instruments/baro-3/readings', JSON.stringify(reading(i)), { qos: 0 });
     await box.waitFor((m) => /rate limit/.test(JSON.stringify(m.payload)));
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
+    await gw.drained();
     const limited = box.messages.filter((m) => /MAG_DEVICE_MSG_RATE/.test(JSON.stringify(m.payload)));
-    const stored = (await gw.call('GET', '/api/v1/devices/baro-1/readings?limit=100')).body.items.length;
+    const stored = (await gw.call('GET', '/api/v1/devices/baro-3/readings?limit=100')).body.items.length;
     expect(stored).toBeGreaterThanOrEqual(5);
     expect(stored).toBeLessThan(20);
     expect(stored + limited.length).toBe(20); // every message is either stored or answered
-    expect(limited[0].payload).toMatchObject({ seq: null, topic: 'instruments/baro-1/readings', errors: [{ path: '(message)' }] });
+    expect(limited[0].payload).toMatchObject({ seq: null, topic: 'instruments/baro-3/readings', errors: [{ path: '(message)', message: expect.stringContaining('QoS 1') }] });
     expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_message_rate"}')).toBe(limited.length);
     expect(c.connected).toBe(true);
     await c.endAsync();
