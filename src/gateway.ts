@@ -103,7 +103,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
 
   const onDeviceMessage = async (deviceId: string, topic: DeviceTopic, payload: Buffer, _qos: number, _retain: boolean): Promise<void> => {
-    const device = registry.device(deviceId);
+    const device = registry.registeredDevice(deviceId);
     if (!device) throw new Error(`device ${deviceId} is no longer registered`);
     const receivedAt = now();
     registry.markSeen(deviceId, receivedAt.getTime());

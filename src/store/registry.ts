@@ -180,6 +180,13 @@ export class Registry {
     const seen = this.seen.get(id);
     return seen ? { ...d, lastSeenAt: new Date(seen).toISOString() } : d;
   }
+  /**
+   * The cached device as registered, without copying it to attach the in-memory last-seen time:
+   * for the per-message hot path, which does not read `lastSeenAt`. Do not modify the result.
+   */
+  registeredDevice(id: string): Device | undefined {
+    return this.devices.get(id);
+  }
   listDevices(): Device[] {
     return [...this.devices.keys()].sort().map((id) => this.device(id)!);
   }
