@@ -7,6 +7,7 @@
 //   paced      publish at a fixed total rate; optionally measures publish → stored latency
 //              (a probe device, InfluxDB polled) and failing check → SSE alert latency
 //   steady     each client publishes one reading every `intervalMs`
+//   failingChecks  each client publishes one failing check (opens an alert per device)
 //
 // Timestamps: every device's `ts` is strictly increasing (max(now, last + 1)) so that no two
 // readings of a device share a millisecond (InfluxDB would keep only one of them), and a
@@ -363,7 +364,26 @@ async function steady(a: { pool: string; intervalMs: number; seconds: number; fl
   return { sent, acked, errors, maxTs, loadgenCpuMs: cpuMs(cpu) };
 }
 
-const commands: Record<string, (a: any) => Promise<unknown>> = { connect, disconnect, burst, paced, steady };
+/** Every client of the pool publishes one failing check (QoS 1): one open out-of-tolerance alert per device. */
+async function failingChecks(a: { pool: string; floor: number }) {
+  const conns = pool(a.pool);
+  const started = performance.now();
+  let errors = 0;
+  // in slices, so that the gateway's alert work does not pile up behind thousands at once
+  for (let i = 0; i < conns.length; i += 200) {
+    await Promise.all(
+      conns.slice(i, i + 200).map((c) => {
+        const ts = nextTs(c.state, a.floor);
+        return c.client.publishAsync(`instruments/${c.id}/checks`, failingCheckPayload(++c.state.seq, ts), { qos: 1 }).catch(() => errors++);
+      }),
+    );
+  }
+  let maxTs = 0;
+  for (const c of conns) maxTs = Math.max(maxTs, c.state.ts);
+  return { sent: conns.length, errors, ms: Math.round(performance.now() - started), maxTs };
+}
+
+const commands: Record<string, (a: any) => Promise<unknown>> = { connect, disconnect, burst, paced, steady, failingChecks };
 
 process.on('message', (m: { id: number; cmd: string }) => {
   const fn = commands[m.cmd];

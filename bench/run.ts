@@ -32,6 +32,7 @@ const { values: opt } = parseArgs({
     'cost-devices': { type: 'string', default: '5000' },
     'cost-rate': { type: 'string', default: '2000' },
     'cost-seconds': { type: 'string', default: '30' },
+    'cost-no-alerts': { type: 'boolean', default: false },
     'journal-sync': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'gateway-node-options': { type: 'string', default: '' },
@@ -51,7 +52,8 @@ if (opt.help) {
   --steady-seconds 60     --steady-interval-ms 10000 (one reading per device per interval)
   --latency-seconds 30    --latency-rate <msg/s> (default: half the measured QoS 1 end-to-end rate)
   --drain 500000          readings journaled while InfluxDB is down, then drained
-  --cost-devices 5000     --cost-rate 2000  --cost-seconds 30   (50 vs N devices at one total rate)
+  --cost-devices 5000     --cost-rate 2000  --cost-seconds 30   (50 vs N devices at one total rate;
+                          before the N-device run each of them opens an alert, unless --cost-no-alerts)
   --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
   --profile               run the gateway under node --cpu-prof and print the top self-time entries
   --gateway-node-options '<flags>'  extra node flags for the gateway process only (e.g. --max-semi-space-size=64)
@@ -483,8 +485,18 @@ try {
     const c = await lg.call('connect', { pool: 'many', url: gw.mqttUrl, devices: many, concurrency: 100 });
     log(`cost: connected ${c.connected} more clients in ${c.ms} ms`);
     await sleep(3000);
+    let openAlerts: number | undefined;
     const out: Record<string, any> = {};
     for (const [label, poolName, n] of [['few', 'tp', CLIENTS], ['many', 'many', COST_DEVICES]] as const) {
+      if (label === 'many' && !opt['cost-no-alerts']) {
+        // The second run also carries one open out-of-tolerance alert per device.
+        const fc = await lg.call('failingChecks', { pool: 'many', floor: nextFloor(0) });
+        nextFloor(fc.maxTs);
+        await sleep(2000);
+        const list = await apiCall(gw, 'GET', '/api/v1/alerts?state=open&limit=5000').catch(() => undefined);
+        openAlerts = Array.isArray(list?.items) ? list.items.length : undefined; // the API lists at most 5,000
+        log(`cost: ${fc.sent} failing checks sent in ${fc.ms} ms (${fc.errors} errors); open alerts: ${openAlerts ?? 'unknown'}`);
+      }
       log(`cost: ${rate} msg/s from ${n} devices for ${seconds} s …`);
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
@@ -493,8 +505,8 @@ try {
       const s1 = procSample(gw.pid);
       nextFloor(r.maxTs);
       const cpu = cpuBetween(s0, s1);
-      out[label] = { devices: n, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
-      row(`cost @ ${r.rate} msg/s from ${n} devices`, `${out[label].cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
+      out[label] = { devices: n, openAlerts: label === 'many' ? openAlerts : undefined, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
+      row(`cost @ ${r.rate} msg/s from ${n} devices${label === 'many' && openAlerts !== undefined ? ` (${openAlerts} open alerts)` : ''}`, `${out[label].cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
       await sleep(2000);
     }
     out.ratioManyOverFew = round(out.many.cpuUsPerMessage / out.few.cpuUsPerMessage, 2);
