@@ -50,6 +50,8 @@ export const ConfigSchema = z
     MAG_JOURNAL_SYNC: z.enum(['full', 'normal']).default('full'),
     MAG_JOURNAL_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
     MAG_JOURNAL_COMMIT_MS: z.coerce.number().min(0).max(1000).default(2),
+    MAG_JOURNAL_SLOW_AT_PERCENT: z.coerce.number().min(1).max(99).default(90),
+    MAG_JOURNAL_SLOW_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(200),
     MAG_SINK_BATCH: positiveInt.max(100000).default(5000),
     MAG_SINK_RETRY_MAX_MS: positiveInt.default(30000),
     MAG_DUE_SOON_DAYS: positiveInt.default(30),
@@ -112,7 +114,8 @@ export interface Config {
   };
   logLevel: RawConfig['MAG_LOG_LEVEL'];
   limits: { maxPayloadBytes: number; maxBatchReadings: number; futureToleranceMs: number };
-  journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number };
+  /** slowAt: fraction of maxBytes above which acknowledgements are held back (up to slowMaxDelayMs at the cap), and the journal-capacity alert opens. */
+  journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number; slowAt: number; slowMaxDelayMs: number };
   sink: { batch: number; retryMaxMs: number };
   alerts: { dueSoonDays: number; horizonDays: number; escalationMinutes: number; invalidBurst: number };
   security: {
@@ -203,7 +206,13 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       maxBatchReadings: c.MAG_MAX_BATCH_READINGS,
       futureToleranceMs: c.MAG_FUTURE_TOLERANCE_MS,
     },
-    journal: { sync: c.MAG_JOURNAL_SYNC, maxBytes: c.MAG_JOURNAL_MAX_BYTES, commitMs: c.MAG_JOURNAL_COMMIT_MS },
+    journal: {
+      sync: c.MAG_JOURNAL_SYNC,
+      maxBytes: c.MAG_JOURNAL_MAX_BYTES,
+      commitMs: c.MAG_JOURNAL_COMMIT_MS,
+      slowAt: c.MAG_JOURNAL_SLOW_AT_PERCENT / 100,
+      slowMaxDelayMs: c.MAG_JOURNAL_SLOW_MAX_MS,
+    },
     sink: { batch: c.MAG_SINK_BATCH, retryMaxMs: c.MAG_SINK_RETRY_MAX_MS },
     alerts: {
       dueSoonDays: c.MAG_DUE_SOON_DAYS,

@@ -114,7 +114,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const result = ingest.handle(device, topic as MessageKind, payload, receivedAt.getTime());
     metrics.countMessage(topic, result.points.length, result.rejections.length);
     if (result.points.length > 0) {
-      if (journal.fill > 0.9) raiseJournalCapacity(receivedAt);
+      if (journal.fill > config.journal.slowAt) raiseJournalCapacity(receivedAt);
       try {
         await journal.append(result.points, receivedAt.getTime());
       } catch (e) {
@@ -160,7 +160,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const raiseJournalCapacity = (at: Date) => {
     if (at.getTime() - lastCapacityAlert < 60_000) return;
     lastCapacityAlert = at.getTime();
-    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, 'journal above 90 % of MAG_JOURNAL_MAX_BYTES');
+    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, 'journal above MAG_JOURNAL_SLOW_AT_PERCENT of MAG_JOURNAL_MAX_BYTES: acknowledgements are slowed');
     // A gateway-wide alert, visible to admins (tenant "_gateway").
     alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError } }, at);
   };

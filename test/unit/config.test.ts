@@ -79,6 +79,13 @@ describe('loadConfig', () => {
     expect(c.adminToken).toBeUndefined();
   });
 
+  it('journal back-pressure: 90 % / 200 ms by default, settable, and only within its range', () => {
+    expect(loadConfig({}).journal).toMatchObject({ slowAt: 0.9, slowMaxDelayMs: 200 });
+    expect(loadConfig({ MAG_JOURNAL_SLOW_AT_PERCENT: '75', MAG_JOURNAL_SLOW_MAX_MS: '1000' }).journal).toMatchObject({ slowAt: 0.75, slowMaxDelayMs: 1000 });
+    expect(configError({ MAG_JOURNAL_SLOW_AT_PERCENT: '100' }).message).toMatch(/MAG_JOURNAL_SLOW_AT_PERCENT: must be at most 99/);
+    expect(configError({ MAG_JOURNAL_SLOW_MAX_MS: '-5' }).message).toMatch(/MAG_JOURNAL_SLOW_MAX_MS: must be at least 0/);
+  });
+
   it('ignores unrelated variables', () => {
     expect(() => loadConfig({ PATH: '/bin', MAG_UNKNOWN: 'x' })).not.toThrow();
   });
