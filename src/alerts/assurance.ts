@@ -78,7 +78,7 @@ export class Assurance {
   driftParams(profile: InstrumentProfile | undefined): DriftParams {
     const d = profile?.drift;
     const horizonDays = d?.horizonDays !== undefined && d.horizonDays !== DEFAULT_DRIFT_PARAMS.horizonDays ? d.horizonDays : this.opts.horizonDays;
-    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays, mu0: 0, slopeConfidence: DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: DEFAULT_DRIFT_PARAMS.minShiftMpe };
+    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays, mu0: 0, slopeConfidence: d?.slopeConfidence ?? DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: d?.minShiftMpe ?? DEFAULT_DRIFT_PARAMS.minShiftMpe };
   }
 
   /** Applies one message's outcome. Runs after the points are in the journal. */

@@ -134,6 +134,10 @@ export const DriftParametersSchema = z.strictObject({
   minPointsForSigma: z.number().int().min(2).default(8),
   minPointsForPrediction: z.number().int().min(3).default(4),
   horizonDays: positive.default(90),
+  /** Two-sided confidence of the slope test before a date is predicted (repeated after every check, so high). */
+  slopeConfidence: finite.refine((x) => x >= 0.5 && x < 1, { message: 'must be in [0.5, 1)' }).default(0.999),
+  /** Smallest EWMA shift worth a drift alert, as a fraction of the MPE (0: every statistical signal). */
+  minShiftMpe: finite.refine((x) => x >= 0, { message: 'must be ≥ 0' }).default(0.2),
 });
 export type DriftParameters = z.infer<typeof DriftParametersSchema>;
 

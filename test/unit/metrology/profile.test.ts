@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles } from '../../../src/metrology/profile-loader.ts';
-import { parseProfile } from '../../../src/metrology/profile.ts';
+import { DriftParametersSchema, parseProfile } from '../../../src/metrology/profile.ts';
 import { maximumPermissibleError } from '../../../src/metrology/mpe.ts';
 import { evaluateReading } from '../../../src/metrology/reading.ts';
 import { DEVICES_DIR, T0, device, profiles } from './fixtures.ts';
@@ -35,9 +35,16 @@ describe('devices/ profiles', () => {
     expect(profiles.get('barometer')!.plausibility!.maxChange.map((w) => [w.hours, w.max])).toEqual([[1, 3], [2, 6], [3, 9], [6, 18], [12, 36]]);
     expect(Object.keys(profiles.get('gas-detector')!.channels!)).toEqual(['CO', 'H2S', 'O2', 'CH4']);
     for (const p of profiles.values()) {
-      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, minPointsForSigma: 8, minPointsForPrediction: 4, horizonDays: 90 });
+      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, minPointsForSigma: 8, minPointsForPrediction: 4, horizonDays: 90, slopeConfidence: 0.999, minShiftMpe: 0.2 });
       expect(p.dueSoonDays).toBe(30);
     }
+  });
+
+  it('lets a profile set its drift sensitivity (slope confidence, smallest alarming shift) within sane ranges', () => {
+    expect(DriftParametersSchema.parse({ slopeConfidence: 0.99, minShiftMpe: 0 })).toMatchObject({ slopeConfidence: 0.99, minShiftMpe: 0, lambda: 0.2 });
+    expect(DriftParametersSchema.safeParse({ slopeConfidence: 1 }).success).toBe(false);
+    expect(DriftParametersSchema.safeParse({ slopeConfidence: 0.3 }).success).toBe(false);
+    expect(DriftParametersSchema.safeParse({ minShiftMpe: -0.1 }).success).toBe(false);
   });
 
   it('flags the figures METROLOGY.md marks [unconfirmed]', () => {
