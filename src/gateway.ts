@@ -8,7 +8,8 @@ import { openStateDb, type Db } from './store/db.ts';
 import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
-import { AlertBook } from './alerts/alert-book.ts';
+import { ALERT_KINDS, AlertBook } from './alerts/alert-book.ts';
+import { fleetStatePoints, rejectionPoint } from './alerts/fleet-state.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
@@ -49,6 +50,8 @@ export interface Gateway {
   authThrottle: AuthThrottle;
   /** Re-evaluates verification of every device now (normally once a minute). */
   reviewVerifications(): void;
+  /** Writes the fleet's standing (devices by verification state, unresolved alerts by kind) as `fleet` / `open_alerts` points; runs every minute. */
+  recordFleetState(at: Date): void;
   /** Graceful stop: stop accepting, commit in-flight journal writes, flush to the sink within `drainMs`. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -113,10 +116,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     }
     const result = ingest.handle(device, topic as MessageKind, payload, receivedAt.getTime());
     metrics.countMessage(topic, result.points.length, result.rejections.length);
-    if (result.points.length > 0) {
+    // Rejected messages are counted as time series too (dashboards read only InfluxDB).
+    const points = result.rejections.length > 0 ? [...result.points, rejectionPoint(device, topic, result.rejections, receivedAt.getTime())] : result.points;
+    if (points.length > 0) {
       if (journal.fill > config.journal.slowAt) raiseJournalCapacity(receivedAt);
       try {
-        await journal.append(result.points, receivedAt.getTime());
+        await journal.append(points, receivedAt.getTime());
       } catch (e) {
         if (e instanceof JournalFullError) metrics.journalRefused.inc();
         throw e;
@@ -160,7 +165,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const raiseJournalCapacity = (at: Date) => {
     if (at.getTime() - lastCapacityAlert < 60_000) return;
     lastCapacityAlert = at.getTime();
-    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, 'journal above MAG_JOURNAL_SLOW_AT_PERCENT of MAG_JOURNAL_MAX_BYTES: acknowledgements are slowed');
+    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, `journal above ${Math.round(config.journal.slowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`);
     // A gateway-wide alert, visible to admins (tenant "_gateway").
     alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError } }, at);
   };
@@ -203,11 +208,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const notifier = new AlertNotifier(db, alerts, registry, log, now, { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs });
   notifier.start();
 
+  /** The fleet's standing (verification states, unresolved alerts by kind) as time series, through the journal. */
+  const recordFleetState = (t: Date) => {
+    const devices = registry.listDevices().map((d) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: assurance.verificationOf(d, t.getTime()).state }));
+    const points = fleetStatePoints(devices, alerts.unresolvedCounts(), ALERT_KINDS.filter((k) => k !== 'journal-capacity'), t.getTime());
+    if (points.length > 0) journal.append(points, t.getTime()).catch((e: Error) => log.warn({ err: e.message }, 'fleet state not journaled'));
+  };
+
   // Verification standing: at start, then once a minute; offline by silence; escalation.
   const reviewVerifications = () => {
     for (const d of registry.listDevices()) publishConfig(d);
   };
   reviewVerifications();
+  recordFleetState(now());
   const minute = setInterval(() => {
     try {
       reviewVerifications();
@@ -220,6 +233,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         }
       }
       alerts.escalate(t, config.alerts.escalationMinutes * 60_000);
+      recordFleetState(t);
     } catch (e) {
       log.error({ err: (e as Error).message }, 'periodic review failed');
     }
@@ -252,6 +266,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     authThrottle,
     reviewVerifications,
+    recordFleetState,
     stop: async () => {},
   };
 

@@ -236,4 +236,11 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   openCount(): number {
     return this.open.size;
   }
+
+  /** Unresolved (open or acknowledged) alerts counted by tenant, device, kind and severity. */
+  unresolvedCounts(): { tenant: string; device: string; kind: string; severity: string; count: number }[] {
+    return this.db
+      .prepare("SELECT tenant, device, kind, severity, count(*) AS count FROM alerts WHERE state <> 'resolved' GROUP BY tenant, device, kind, severity")
+      .all() as { tenant: string; device: string; kind: string; severity: string; count: number }[];
+  }
 }

@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toStoredReading } from './influxql.ts';
-import { SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
+import { MEASUREMENTS, SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS points (
@@ -97,7 +97,7 @@ export class EmbeddedSink implements Sink {
   }
 
   private toRow(p: Point, index: number): unknown[] {
-    if (p.measurement !== 'reading' && p.measurement !== 'check' && p.measurement !== 'transaction') {
+    if (!MEASUREMENTS.has(p.measurement)) {
       throw new SinkRejectedError(`${describe(p, index)}: unknown measurement`);
     }
     if (!Number.isSafeInteger(p.ts)) throw new SinkRejectedError(`${describe(p, index)}: ts must be an integer of epoch milliseconds`);

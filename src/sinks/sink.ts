@@ -2,7 +2,9 @@
 // The journal owns durability: a sink never buffers or retries on its own; it either
 // confirms a whole write, or throws.
 
-export type Measurement = 'reading' | 'check' | 'transaction';
+/** CONTRACT §3's three, and the fleet's standing for dashboards (`fleet`, `open_alerts`, `rejection`). */
+export type Measurement = 'reading' | 'check' | 'transaction' | 'fleet' | 'open_alerts' | 'rejection';
+export const MEASUREMENTS: ReadonlySet<string> = new Set<Measurement>(['reading', 'check', 'transaction', 'fleet', 'open_alerts', 'rejection']);
 
 /** One point of CONTRACT §3. `ts` is epoch milliseconds (the reading's own time). */
 export interface Point {
@@ -13,7 +15,7 @@ export interface Point {
 }
 
 /** Fields written as integers (line protocol `i` suffix); every other number is a float. */
-export const INTEGER_FIELDS: ReadonlySet<string> = new Set(['seq']);
+export const INTEGER_FIELDS: ReadonlySet<string> = new Set(['seq', 'count', 'open', 'openAlerts', 'criticalAlerts']);
 
 /** A reading read back for GET /api/v1/devices/{id}/readings. */
 export interface StoredReading {

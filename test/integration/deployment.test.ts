@@ -7,6 +7,9 @@
 //   substitution, runs against a REAL influxd loaded with CONTRACT §3 sample data and
 //   returns at least one series.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetStatePoints, rejectionPoint } from '../../src/alerts/fleet-state.ts';
+import { ALERT_KINDS } from '../../src/alerts/alert-book.ts';
+import { toLineProtocol } from '../../src/sinks/line-protocol.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -680,6 +683,21 @@ function sampleLines(now: number): string[] {
         `check,${tags} indicated=${reference + error},reference=${reference},error=${error},mpe=${mpe},uncertainty=${u},decision="${decision}",legal="${legal}",seq=${100 + k}i ${ts}`,
       );
     }
+  }
+  // The fleet's standing and rejections, built by the gateway's own functions (what it writes every minute / per rejected message).
+  const states = ['valid', 'due-soon', 'expired', 'none', 'valid', 'valid'] as const;
+  const standing = devices.map((d, i) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: states[i] }));
+  const unresolved = [
+    { tenant: 'acme', device: 'gd-01', kind: 'out-of-tolerance', severity: 'critical', count: 1 },
+    { tenant: 'acme', device: 'bm-01', kind: 'verification-overdue', severity: 'critical', count: 1 },
+    { tenant: 'beta', device: 'sc-01', kind: 'drift', severity: 'warning', count: 1 },
+  ];
+  for (let k = 0; k < 3; k++) {
+    lines.push(...toLineProtocol(fleetStatePoints(standing, unresolved, ALERT_KINDS, now - (3 - k) * 60_000)).split('\n'));
+  }
+  for (const [i, d] of devices.entries()) {
+    const rejected = [{ errors: [{ path: 'value', message: 'must be a number' }] }];
+    lines.push(toLineProtocol([rejectionPoint(d, i % 2 === 0 ? 'readings' : 'checks', rejected, now - (i + 1) * 90_000)]));
   }
   return lines;
 }

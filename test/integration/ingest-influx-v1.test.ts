@@ -176,4 +176,30 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(api.body.items[0].seq).toBe(300);
   });
+
+  it('writes the fleet standing for dashboards: rejections per message, devices by verification state, unresolved alerts by kind', async () => {
+    // a rejected message (value not a number) and a failing check that opens an out-of-tolerance alert
+    await publish(baro, 'baro-1', 'readings', { seq: 900, ts: iso(T0), quantity: 'pressure', value: 'high', unit: 'hPa' });
+    await publish(baro, 'baro-1', 'checks', { seq: 901, ts: iso(T0 + 60_000), indicated: 1015, reference: 1013, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1' });
+    const at = Date.now();
+    gw.gateway.recordFleetState(new Date(at));
+    await gw.drained();
+
+    const rejected = await select(`SELECT * FROM rejection WHERE device = 'baro-1'`);
+    expect(rejected).toEqual([expect.objectContaining({ tenant: 'acme', device: 'baro-1', type: 'barometer', topic: 'readings', count: 1, reason: expect.stringContaining('value') })]);
+    // the same counts the API gives
+    const unresolved = ((await gw.call('GET', '/api/v1/alerts?device=baro-1')).body.items as { state: string; severity: string; kind: string }[]).filter((a) => a.state !== 'resolved');
+    expect(unresolved.map((a) => a.kind)).toContain('out-of-tolerance');
+    const fleet = await select(`SELECT * FROM fleet WHERE time = ${at}ms`);
+    expect(fleet.map((r) => [r.device, r.verification, r.openAlerts, r.criticalAlerts]).sort()).toEqual([
+      ['baro-1', 'valid', unresolved.length, unresolved.filter((a) => a.severity === 'critical').length],
+      ['fuel-1', 'valid', 0, 0],
+      ['gas-1', 'valid', 0, 0],
+    ]);
+    const open = await select(`SELECT * FROM open_alerts WHERE time = ${at}ms AND tenant = 'acme'`);
+    expect(open.find((r) => r.kind === 'out-of-tolerance')).toMatchObject({ open: 1 });
+    expect(open.find((r) => r.kind === 'tamper')).toMatchObject({ open: 0 }); // zeros are written, so last() is the standing now
+    const types = Object.fromEntries(rows(await influxd.query('SHOW FIELD KEYS FROM "fleet"')).map((r) => [r.fieldKey, r.fieldType]));
+    expect(types).toEqual({ verification: 'string', openAlerts: 'integer', criticalAlerts: 'integer' });
+  });
 });
