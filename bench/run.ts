@@ -35,7 +35,7 @@ const { values: opt } = parseArgs({
     'cost-no-alerts': { type: 'boolean', default: false },
     'journal-sync': { type: 'string' },
     profile: { type: 'boolean', default: false },
-    'gateway-node-options': { type: 'string', default: '' },
+    'gateway-node-options': { type: 'string', default: '--max-semi-space-size=32' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -56,7 +56,8 @@ if (opt.help) {
                           before the N-device run each of them opens an alert, unless --cost-no-alerts)
   --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
   --profile               run the gateway under node --cpu-prof and print the top self-time entries
-  --gateway-node-options '<flags>'  extra node flags for the gateway process only (e.g. --max-semi-space-size=64)
+  --gateway-node-options=<flags>  node flags for the gateway process (default --max-semi-space-size=32, as npm start
+                          and the container image; --gateway-node-options= for none)
   --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
 `);
   process.exit(0);
