@@ -7,21 +7,13 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { until } from '../support/until.ts';
 
 const DAY = 86_400_000;
 // Barometer, default class: TL = 0.3 hPa. U = 2·√((0.02/2)² + (0.01/√12)²) = 0.020817 hPa → pass while |e| ≤ 0.279183.
 const TL = 0.3;
 const U = 2 * Math.sqrt(0.01 ** 2 + 0.01 ** 2 / 12);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Ordinary least squares slope of e on t, written out (no shared code with the gateway). */
 function olsSlope(t: number[], e: number[]): number {

@@ -7,20 +7,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { until } from '../support/until.ts';
 
 const DAY = 86_400_000;
 /** A verification due in 150 days: before the predicted date, so that date alone is no reason to alert. */
 const SOON = new Date(Date.now() + 150 * DAY).toISOString();
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('predicted-oot: horizon and verification due date', () => {
   const gateways: TestGateway[] = [];

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { sigkillInfluxd, StreamDevice } from '../support/gateway-process.ts';
+import { until } from '../support/until.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
@@ -16,15 +17,6 @@ const DAY = 86_400_000;
 const NOW0 = Math.floor(Date.now() / SEC) * SEC;
 const range1 = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, every = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 function metric(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);

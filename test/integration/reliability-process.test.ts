@@ -6,21 +6,13 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
 import { createGatewayProcess, StreamDevice, type GatewayProcess } from '../support/gateway-process.ts';
+import { until } from '../support/until.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
 const NOW0 = Math.floor(Date.now() / SEC) * SEC;
 const range1 = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, every = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 function rows(res: InfluxQueryResult): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
