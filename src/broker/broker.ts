@@ -245,8 +245,15 @@ export class Broker {
   private acceptDeviceMessage(client: Client, packet: PublishPacket, suffix: DeviceTopic, done: (err?: Error | null) => void): void {
     const durable = this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, packet.qos, packet.retain);
     if (packet.qos === 0) {
-      durable.catch((e: Error) => this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled'));
-      done(null);
+      // No PUBACK to wait for, but aedes reads no more from this socket until `done`: waiting for
+      // the journal commit here is the back-pressure that keeps a QoS 0 flood out of memory.
+      durable.then(
+        () => done(null),
+        (e: Error) => {
+          this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled');
+          done(null);
+        },
+      );
       return;
     }
     durable.then(
