@@ -8,7 +8,7 @@ import { openStateDb, type Db } from './store/db.ts';
 import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
-import { ALERT_KINDS, AlertBook } from './alerts/alert-book.ts';
+import { AlertBook, DEVICE_ALERT_KINDS } from './alerts/alert-book.ts';
 import { fleetStatePoints, rejectionPoint } from './alerts/fleet-state.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
@@ -211,7 +211,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   /** The fleet's standing (verification states, unresolved alerts by kind) as time series, through the journal. */
   const recordFleetState = (t: Date) => {
     const devices = registry.listDevices().map((d) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: assurance.verificationOf(d, t.getTime()).state }));
-    const points = fleetStatePoints(devices, alerts.unresolvedCounts(), ALERT_KINDS.filter((k) => k !== 'journal-capacity'), t.getTime());
+    const points = fleetStatePoints(devices, alerts.unresolvedCounts(), DEVICE_ALERT_KINDS, t.getTime());
     if (points.length > 0) journal.append(points, t.getTime()).catch((e: Error) => log.warn({ err: e.message }, 'fleet state not journaled'));
   };
 

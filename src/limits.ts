@@ -14,12 +14,7 @@ export class TokenBuckets {
 
   /** Takes one token; 0 when allowed, else the whole seconds until the next token (≥ 1). */
   take(key: string): number {
-    const now = this.clock();
-    if (++this.takes % 10_000 === 0) this.sweep(now);
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
-    b.at = now;
-    this.buckets.set(key, b);
+    const b = this.refilled(key);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return 0;
@@ -32,13 +27,20 @@ export class TokenBuckets {
    * order); returns the milliseconds until that token exists, 0 when it is there now.
    */
   reserve(key: string): number {
+    const b = this.refilled(key);
+    b.tokens -= 1;
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / this.ratePerSecond) * 1000);
+  }
+
+  /** The key's bucket with the tokens earned since it was last used (at most `burst`). */
+  private refilled(key: string): { tokens: number; at: number } {
     const now = this.clock();
     if (++this.takes % 10_000 === 0) this.sweep(now);
     const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond) - 1;
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
     b.at = now;
     this.buckets.set(key, b);
-    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / this.ratePerSecond) * 1000);
+    return b;
   }
 
   /** Forgets buckets that have refilled (idle keys). */

@@ -76,9 +76,9 @@ export class Assurance {
    * default (90 days), which then wins for that type.
    */
   driftParams(profile: InstrumentProfile | undefined): DriftParams {
-    const d = profile?.drift;
-    const horizonDays = d?.horizonDays !== undefined && d.horizonDays !== DEFAULT_DRIFT_PARAMS.horizonDays ? d.horizonDays : this.opts.horizonDays;
-    return { lambda: d?.lambda ?? 0.2, L: d?.L ?? 3, k: d?.k ?? 0.5, h: d?.h ?? 4, sigmaMpeDivisor: d?.sigmaMpeDivisor ?? 3, minPointsForSigma: d?.minPointsForSigma ?? 8, minPointsForPrediction: d?.minPointsForPrediction ?? 4, horizonDays, mu0: 0, slopeConfidence: d?.slopeConfidence ?? DEFAULT_DRIFT_PARAMS.slopeConfidence, minShiftMpe: d?.minShiftMpe ?? DEFAULT_DRIFT_PARAMS.minShiftMpe };
+    const d = profile?.drift; // parsed with every default filled in (DriftParametersSchema)
+    const horizonDays = d && d.horizonDays !== DEFAULT_DRIFT_PARAMS.horizonDays ? d.horizonDays : this.opts.horizonDays;
+    return { ...DEFAULT_DRIFT_PARAMS, ...d, horizonDays };
   }
 
   /** Applies one message's outcome. Runs after the points are in the journal. */

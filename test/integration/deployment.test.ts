@@ -8,7 +8,7 @@
 //   returns at least one series.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetStatePoints, rejectionPoint } from '../../src/alerts/fleet-state.ts';
-import { ALERT_KINDS } from '../../src/alerts/alert-book.ts';
+import { DEVICE_ALERT_KINDS } from '../../src/alerts/alert-book.ts';
 import { toLineProtocol } from '../../src/sinks/line-protocol.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -693,7 +693,7 @@ function sampleLines(now: number): string[] {
     { tenant: 'beta', device: 'sc-01', kind: 'drift', severity: 'warning', count: 1 },
   ];
   for (let k = 0; k < 3; k++) {
-    lines.push(...toLineProtocol(fleetStatePoints(standing, unresolved, ALERT_KINDS, now - (3 - k) * 60_000)).split('\n'));
+    lines.push(...toLineProtocol(fleetStatePoints(standing, unresolved, DEVICE_ALERT_KINDS, now - (3 - k) * 60_000)).split('\n'));
   }
   for (const [i, d] of devices.entries()) {
     const rejected = [{ errors: [{ path: 'value', message: 'must be a number' }] }];

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 
 const RUNS = Number(process.env.MAG_FUZZ_RUNS ?? 20);
 const POLLUTERS = ['__proto__', 'constructor', 'prototype'] as const;
@@ -389,18 +390,8 @@ describe('hostile API bodies', () => {
 });
 
 // ── raw MQTT packets ──
-const rl = (n: number) => {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-};
 const str = (s: string) => [s.length >> 8, s.length & 0xff, ...Buffer.from(s)];
-const packet = (type: number, body: number[]) => Buffer.from([type, ...rl(body.length), ...body]);
+const packet = (type: number, body: number[]) => Buffer.from([type, ...remainingLength(body.length), ...body]);
 const connectPacket = (id: string, password: string, protocol = 'MQTT', level = 4, flags = 0xc2) => packet(0x10, [...str(protocol), level, flags, 0, 60, ...str(id), ...str(id), ...str(password)]);
 
 /** Sends bytes on a fresh socket; resolves with whether the server closed it and what it answered. */
@@ -481,9 +472,9 @@ describe('malformed MQTT packets from a raw TCP socket', () => {
 
   it('a packet announcing more than the payload limit closes the connection before its bytes arrive', async () => {
     // aedes would otherwise buffer up to 256 MiB per connection, before CONNECT even.
-    const before = await rawSession(port(), [Buffer.from([0x10, ...rl(200_000_000), 0, 4, 0x4d, 0x51, 0x54, 0x54])], 2000);
+    const before = await rawSession(port(), [Buffer.from([0x10, ...remainingLength(200_000_000), 0, 4, 0x4d, 0x51, 0x54, 0x54])], 2000);
     expect(before.closed).toBe(true);
-    const after = await rawSession(port(), [connectPacket('raw-dev', secret), Buffer.from([0x30, ...rl(10_000_000), ...str('instruments/raw-dev/readings'), 0x7b])], 2000, true);
+    const after = await rawSession(port(), [connectPacket('raw-dev', secret), Buffer.from([0x30, ...remainingLength(10_000_000), ...str('instruments/raw-dev/readings'), 0x7b])], 2000, true);
     expect(after.received.subarray(0, 4)).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00]));
     expect(after.closed).toBe(true);
     await bystanderWorks();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERT_KINDS } from '../../src/alerts/alert-book.ts';
+import { DEVICE_ALERT_KINDS } from '../../src/alerts/alert-book.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { freePort } from '../support/ports.ts';
@@ -122,7 +122,7 @@ describe('the ingest journal', () => {
       await second.drained();
       expect(await count('baro-restart')).toBe(150);
       // the backlog once, plus the second gateway's own fleet snapshot at start (1 device, 1 tenant × each alert kind)
-      expect(second.gateway.forwarder.totals.deliveredPoints).toBe(150 + 1 + ALERT_KINDS.filter((k) => k !== 'journal-capacity').length);
+      expect(second.gateway.forwarder.totals.deliveredPoints).toBe(150 + 1 + DEVICE_ALERT_KINDS.length);
       expect(await storedSeqs('baro-restart')).toEqual(seqs);
       expect(second.gateway.journal.backlogPoints).toBe(0);
 

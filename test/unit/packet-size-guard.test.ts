@@ -5,18 +5,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PassThrough } from 'node:stream';
 import { guardPacketSize } from '../../src/broker/packet-size-guard.ts';
+import { remainingLength } from '../support/mqtt-bytes.ts';
 
-const varint = (n: number) => {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-};
-const packetOf = (type: number, length: number) => Buffer.concat([Buffer.from([type, ...varint(length)]), Buffer.alloc(length, 0x61)]);
+const packetOf = (type: number, length: number) => Buffer.concat([Buffer.from([type, ...remainingLength(length)]), Buffer.alloc(length, 0x61)]);
 
 /** Feeds `bytes` cut at `cuts` through the guard; resolves with what it refused (undefined: nothing). */
 async function feed(bytes: Buffer, cuts: number[], max: number): Promise<number | undefined> {
@@ -56,7 +47,7 @@ describe('guardPacketSize', () => {
   it('refuses the first packet announcing more, whatever came before and however it is cut', async () => {
     await fc.assert(
       fc.asyncProperty(lengths, fc.integer({ min: MAX + 1, max: 268_435_455 }), fc.array(fc.nat(), { maxLength: 20 }), async (ls, big, cuts) => {
-        const bytes = Buffer.concat([...ls.map((l) => packetOf(0x30, l)), Buffer.from([0x30, ...varint(big)]), Buffer.alloc(10)]);
+        const bytes = Buffer.concat([...ls.map((l) => packetOf(0x30, l)), Buffer.from([0x30, ...remainingLength(big)]), Buffer.alloc(10)]);
         expect(await feed(bytes, cuts, MAX)).toBe(big);
       }),
       { numRuns: 200 },
