@@ -1,7 +1,7 @@
-// `node bin/run.mjs bench/hotpath.ts [messages]`: the gateway's per-message work without the
-// network, in one process: ingest (parse, validate, evaluate against the barometer profile),
-// journal append + group commit (SQLite, synchronous=FULL, temp dir), journal read, line
-// protocol. Prints µs per message per stage. CPU time on one thread, so far less sensitive to
+// `node bin/run.mjs bench/hotpath.ts [messages] [inline|thread]`: the gateway's per-message work
+// without the network, in one process: ingest (parse, validate, evaluate against the barometer
+// profile), line protocol, journal append + group commit (SQLite, synchronous=FULL, temp dir),
+// journal read + release (what the forwarder does before posting the lines). Prints µs per message per stage. CPU time on one thread, so far less sensitive to
 // the rest of the machine than the end-to-end rates of `npm run bench`; use it to compare a
 // change before and after, then confirm with `npm run bench`.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +25,7 @@ const certs: StoredCertificate[] = [
 ];
 const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined }, { futureToleranceMs: 300_000, maxBatchReadings: 500 });
 const dir = mkdtempSync(join(tmpdir(), 'mag-hotpath-'));
-const WRITER = (process.argv[3] ?? 'thread') as 'thread' | 'inline';
+const WRITER = (process.argv[3] ?? 'inline') as 'thread' | 'inline';
 const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2, writer: WRITER });
 
 const t0 = Date.now() - N;
@@ -47,12 +47,23 @@ const ingestWall = performance.now() - w;
 if (results.some((r) => r.points.length !== 1)) throw new Error(`a reading was rejected: ${JSON.stringify(results.find((r) => r.points.length !== 1)?.rejections)}`);
 
 c = cpu();
+const rendered = results.map((r) => toLineProtocol(r.points));
+const lpCpu = cpu() - c;
+
+c = cpu();
 w = performance.now();
 // appended in slices of 500, each awaited: group commits as the broker would trigger them
 for (let i = 0; i < N; i += 500) {
-  const acks: Promise<void>[] = [];
-  for (let k = i; k < Math.min(N, i + 500); k++) acks.push(journal.append(results[k].points, t0 + k));
-  await Promise.all(acks);
+  let waiting = 0;
+  await new Promise<void>((resolve, reject) => {
+    for (let k = i; k < Math.min(N, i + 500); k++) {
+      waiting++;
+      journal.appendLines(rendered[k], 1, t0 + k, (e) => {
+        if (e) return reject(e);
+        if (--waiting === 0) resolve();
+      });
+    }
+  });
 }
 const journalCpu = cpu() - c;
 const journalWall = performance.now() - w;
@@ -61,15 +72,12 @@ c = cpu();
 let lines = 0;
 let cursor = 0;
 let bytes = 0;
-const lp = { cpu: 0 };
 for (;;) {
   const entries = journal.read(cursor, 5000);
   if (entries.length === 0) break;
-  const points = entries.flatMap((e) => e.points);
-  const l0 = cpu();
-  bytes += toLineProtocol(points).length;
-  lp.cpu += cpu() - l0;
-  lines += points.length;
+  const body = entries.map((e) => e.lines).join('\n');
+  bytes += body.length;
+  for (const e of entries) lines += e.count;
   cursor = entries[entries.length - 1].id;
   journal.release(cursor);
 }
@@ -82,9 +90,10 @@ process.stdout.write(
   [
     `hot path, ${N} readings from ${DEVICES} barometers, Node ${process.version}  (µs of CPU per message, this thread)`,
     `  ingest (JSON.parse, validate, evaluate)         ${us(ingestCpu)}  (wall ${us(ingestWall)})`,
+    `  line protocol                                  ${us(lpCpu)}  (${(bytes / N).toFixed(0)} bytes/line)`,
     `  journal append + group commit (sync=full, writer ${WRITER.padEnd(6)}) ${us(journalCpu)}  (wall ${us(journalWall)}; process CPU, writer thread included)`,
-    `  forwarder side: read + release + line protocol ${us(forwardCpu)}  (line protocol alone ${us(lp.cpu)}; ${(bytes / N).toFixed(0)} bytes/line)`,
-    `  total                                          ${us(ingestCpu + journalCpu + forwardCpu)}`,
+    `  forwarder side: read + release + join          ${us(forwardCpu)}`,
+    `  total                                          ${us(ingestCpu + lpCpu + journalCpu + forwardCpu)}`,
     '',
   ].join('\n'),
 );

@@ -15,6 +15,7 @@ import { loadProfiles } from './metrology/profile-loader.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
 import { createSink } from './sinks/create-sink.ts';
 import type { Sink, Point } from './sinks/sink.ts';
+import { pointToLine, toLineProtocol } from './sinks/line-protocol.ts';
 import { Journal, JournalFullError } from './journal/journal.ts';
 import { Forwarder } from './journal/forwarder.ts';
 import { Ingest, type MessageKind } from './ingest/ingest.ts';
@@ -85,10 +86,18 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   }
   const journal = new Journal({ dir: config.dataDir, ...config.journal });
   const insertDeadLetter = db.prepare('INSERT INTO dead_letters (at, sink, reason, device, tenant, point) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const u of journal.unrenderable) {
+    // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
+    insertDeadLetter.run(now().toISOString(), sink.kind, u.reason, u.point.tags?.device ?? null, u.point.tags?.tenant ?? null, JSON.stringify(u.point));
+    log.warn({ device: u.point.tags?.device, reason: u.reason }, 'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store');
+  }
   const forwarder = new Forwarder(
     journal,
     sink,
-    { add: (kind: string, reason: string, p: Point) => insertDeadLetter.run(now().toISOString(), kind, reason, p.tags.device ?? null, p.tags.tenant ?? null, JSON.stringify(p)) },
+    {
+      add: (kind: string, reason: string, p: Point | undefined, line: string) =>
+        insertDeadLetter.run(now().toISOString(), kind, reason, p?.tags.device ?? null, p?.tags.tenant ?? null, JSON.stringify(p ?? { line })),
+    },
     log,
     config.sink,
   );
@@ -105,39 +114,68 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (standing) broker.publish(`instruments/${device.id}/config`, standing, true);
   };
 
-  const onDeviceMessage = async (deviceId: string, topic: DeviceTopic, payload: Buffer, _qos: number, _retain: boolean): Promise<void> => {
+  /** Line protocol for the points; a point it cannot carry becomes a rejection (the device is told) instead of a dead letter later. */
+  const render = (points: Point[], result: { rejections: { seq?: number; errors: { path: string; message: string }[] }[] }): { lines: string; count: number } => {
+    try {
+      return { lines: toLineProtocol(points), count: points.length };
+    } catch {
+      const lines: string[] = [];
+      for (const p of points) {
+        try {
+          lines.push(pointToLine(p));
+        } catch (e) {
+          const seq = typeof p.fields.seq === 'number' ? p.fields.seq : undefined;
+          result.rejections.push({ seq, errors: [{ path: '(point)', message: `cannot be stored: ${(e as Error).message}` }] });
+        }
+      }
+      return { lines: lines.join('\n'), count: lines.length };
+    }
+  };
+
+  const onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, _qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
     const device = registry.registeredDevice(deviceId);
-    if (!device) throw new Error(`device ${deviceId} is no longer registered`);
+    if (!device) return done(new Error(`device ${deviceId} is no longer registered`));
     const receivedAt = now();
-    registry.markSeen(deviceId, receivedAt.getTime());
+    const t = receivedAt.getTime();
+    registry.markSeen(deviceId, t);
     if (topic === 'status') {
       handleStatus(device, payload, receivedAt);
-      return;
+      return done(null);
     }
-    const result = ingest.handle(device, topic as MessageKind, payload, receivedAt.getTime());
-    metrics.countMessage(topic, result.points.length, result.rejections.length);
-    // Rejected messages are counted as time series too (dashboards read only InfluxDB).
-    const points = result.rejections.length > 0 ? [...result.points, rejectionPoint(device, topic, result.rejections, receivedAt.getTime())] : result.points;
-    if (points.length > 0) {
-      if (journal.fill > config.journal.slowAt) raiseJournalCapacity(receivedAt);
-      try {
-        await journal.append(points, receivedAt.getTime());
-      } catch (e) {
-        if (e instanceof JournalFullError) metrics.journalRefused.inc();
-        throw e;
-      }
-    }
-    try {
-      assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
-    } catch (e) {
-      // The points are durably journaled: the message must be acknowledged (a refusal would close the
-      // connection and the device would redeliver it forever). The failed state update is made loud instead.
-      metrics.assuranceErrors.inc();
-      log.error({ device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack }, 'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored');
-    }
+    const result = ingest.handle(device, topic as MessageKind, payload, t);
+    let batch = result.points.length > 0 ? render(result.points, result) : { lines: '', count: 0 };
+    metrics.countMessage(topic, batch.count, result.rejections.length);
     if (result.rejections.length > 0) {
-      for (const r of result.rejections) broker.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
+      // Rejected messages are counted as time series too (dashboards read only InfluxDB).
+      const rejected = render([rejectionPoint(device, topic, result.rejections, t)], result);
+      if (rejected.count > 0) batch = batch.count > 0 ? { lines: batch.lines + '\n' + rejected.lines, count: batch.count + 1 } : rejected;
     }
+    const applied = () => {
+      try {
+        assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
+      } catch (e) {
+        // The points are durably journaled: the message must be acknowledged (a refusal would close the
+        // connection and the device would redeliver it forever). The failed state update is made loud instead.
+        metrics.assuranceErrors.inc();
+        log.error({ device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack }, 'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored');
+      }
+      if (result.rejections.length > 0) {
+        for (const r of result.rejections) broker.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
+      }
+    };
+    if (batch.count === 0) {
+      applied();
+      return done(null);
+    }
+    if (journal.fill > config.journal.slowAt) raiseJournalCapacity(receivedAt);
+    journal.appendLines(batch.lines, batch.count, t, (err) => {
+      if (err) {
+        if (err instanceof JournalFullError) metrics.journalRefused.inc();
+        return done(err);
+      }
+      applied();
+      done(null);
+    });
   };
 
   const handleStatus = (device: Device, payload: Buffer, at: Date) => {

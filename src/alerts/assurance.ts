@@ -83,9 +83,9 @@ export class Assurance {
 
   /** Applies one message's outcome. Runs after the points are in the journal. */
   apply(device: Device, topic: string, result: IngestResult, payload: Buffer, now: Date): void {
-    const at = now.toISOString();
-    const profile = this.profiles.get(device.type);
     if (result.checks.length > 0 || result.findings.length > 0 || result.readings.some((r) => r.tags.nozzle)) {
+      const at = now.toISOString();
+      const profile = this.profiles.get(device.type);
       this.db.transaction(() => {
         for (const c of result.checks) this.applyCheck(device, profile, c, at, now);
         for (const r of result.readings) {

@@ -17,8 +17,8 @@ const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml
 const SUBSCRIBABLE: ReadonlySet<string> = new Set(['feedback', 'config']);
 
 export interface BrokerHooks {
-  /** Validates, journals and applies one device message; resolves once it is durable. */
-  onDeviceMessage(deviceId: string, topic: DeviceTopic, payload: Buffer, qos: 0 | 1 | 2, retain: boolean): Promise<void>;
+  /** Validates, journals and applies one device message; calls `done` once it is durable (or with why it is refused). */
+  onDeviceMessage(deviceId: string, topic: DeviceTopic, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, done: (err: Error | null) => void): void;
   onConnect?(deviceId: string): void;
   onDisconnect?(deviceId: string): void;
   /** Failed CONNECT (for metrics and the audit log). */
@@ -243,26 +243,24 @@ export class Broker {
   /** Publishes from the gateway to a device topic (feedback, retained config). */
   /** Hands an authorized device message to ingest; a QoS 1/2 PUBACK waits for its journal commit. */
   private acceptDeviceMessage(client: Client, packet: PublishPacket, suffix: DeviceTopic, done: (err?: Error | null) => void): void {
-    const durable = this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, packet.qos, packet.retain);
-    if (packet.qos === 0) {
-      // No PUBACK to wait for, but aedes reads no more from this socket until `done`: waiting for
-      // the journal commit here is the back-pressure that keeps a QoS 0 flood out of memory.
-      durable.then(
-        () => done(null),
-        (e: Error) => {
-          this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled');
-          done(null);
-        },
-      );
-      return;
+    const qos = packet.qos;
+    const settle = (e: Error | null) => {
+      if (!e) return done(null);
+      if (qos === 0) {
+        // No PUBACK to hold back, and no reason to close the connection: the message is lost (at most once).
+        this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled');
+        return done(null);
+      }
+      this.log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
+      done(e);
+    };
+    // QoS 0: no PUBACK to wait for, but aedes reads no more from this socket until `done`: waiting
+    // for the journal commit here is the back-pressure that keeps a QoS 0 flood out of memory.
+    try {
+      this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, qos, packet.retain, settle);
+    } catch (e) {
+      settle(e as Error);
     }
-    durable.then(
-      () => done(null),
-      (e: Error) => {
-        this.log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
-        done(e);
-      },
-    );
   }
 
   publish(topic: string, payload: unknown, retain = false): void {

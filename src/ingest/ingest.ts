@@ -3,6 +3,7 @@
 // Synchronous and free of I/O: the caller journals the points and applies the effects.
 import { z } from 'zod';
 import type { Point } from '../sinks/sink.ts';
+import { seriesKey } from '../sinks/line-protocol.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
@@ -56,6 +57,9 @@ export interface IngestOptions {
   maxBatchReadings: number;
 }
 
+/** Series keys kept (one per device, quantity and tag values; cleared when full). */
+const MAX_CACHED_SERIES = 100_000;
+
 const BatchSchema = z.object({ readings: z.array(z.unknown()) });
 
 export class Ingest {
@@ -63,6 +67,9 @@ export class Ingest {
   private previous = new Map<string, { ts: number; value: number }>();
   /** device|nozzle → last totalizerEnd seen in this process. */
   private totalizers = new Map<string, number>();
+
+  /** Series key (`reading,device=…,…`) by the reading's tags; null when line protocol cannot carry them. */
+  private series = new Map<string, string | null>();
 
   constructor(
     private readonly ctx: IngestContext,
@@ -114,6 +121,23 @@ export class Ingest {
       this.acceptReading(device, profile, body, receivedAt, out, '');
     }
     return out;
+  }
+
+  /** The cached `reading,tag=value,…` start of the reading's line (undefined: let pointToLine say why it cannot be written). */
+  private readingSeries(tags: Record<string, string>): string | undefined {
+    let key = '';
+    for (const k in tags) key += k + '\u0000' + tags[k] + '\u0000';
+    let s = this.series.get(key);
+    if (s === undefined) {
+      try {
+        s = seriesKey('reading', tags);
+      } catch {
+        s = null;
+      }
+      if (this.series.size >= MAX_CACHED_SERIES) this.series.clear();
+      this.series.set(key, s);
+    }
+    return s ?? undefined;
   }
 
   private futureError(ts: number, receivedAt: number): FieldError | undefined {
@@ -173,7 +197,15 @@ export class Ingest {
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
     const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
     out.readings.push(reading);
-    out.points.push({ measurement: 'reading', tags, fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status }, ts: r.ts });
+    const series = this.readingSeries(tags);
+    out.points.push({
+      measurement: 'reading',
+      tags,
+      fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status },
+      ts: r.ts,
+      // What pointToLine writes for this point (fields in key order; every number here is finite, seq and ts safe integers).
+      line: series === undefined ? undefined : `${series} raw=${r.value},seq=${r.seq}i,status="${evaluated.status}",value=${evaluated.value} ${r.ts}`,
+    });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
       const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle);

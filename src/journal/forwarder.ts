@@ -3,10 +3,12 @@
 // refuses are isolated by splitting the batch and go to the dead-letter store.
 import type { Journal } from './journal.ts';
 import { SinkRejectedError, type Point, type Sink } from '../sinks/sink.ts';
+import { parseLine, splitLines } from '../sinks/line-protocol-parse.ts';
 import type { Logger } from '../log.ts';
 
 export interface DeadLetterStore {
-  add(sink: string, reason: string, point: Point): void;
+  /** `point` is the refused line read back (undefined if it cannot be parsed; `line` is kept either way). */
+  add(sink: string, reason: string, point: Point | undefined, line: string): void;
 }
 
 export interface ForwarderOptions {
@@ -103,10 +105,11 @@ export class Forwarder {
         await this.idle(1000);
         continue;
       }
-      const points = entries.flatMap((e) => e.points);
+      let count = 0;
+      for (const e of entries) count += e.count;
       const flushMs = this.opts.flushMs ?? DEFAULT_FLUSH_MS;
       const linger = this.lastWriteAt + flushMs - performance.now();
-      if (linger > 0 && points.length < this.opts.batch) {
+      if (linger > 0 && count < this.opts.batch) {
         // Partial batch soon after the last write: let it fill for the rest of the flush interval.
         await this.idleHeld(linger);
         continue;
@@ -115,13 +118,14 @@ export class Forwarder {
       const started = performance.now();
       this.lastWriteAt = started;
       try {
-        await this.writeIsolating(points);
+        const lines = entries.length === 1 ? entries[0].lines : entries.map((e) => e.lines).join('\n');
+        await this.writeIsolating(lines, count);
         this.journal.release(lastId);
         this.cursor = lastId;
-        this.totals.deliveredPoints += points.length;
+        this.totals.deliveredPoints += count;
         this.totals.batches++;
         const secs = Math.max((performance.now() - started) / 1000, 1e-4);
-        const rate = points.length / secs;
+        const rate = count / secs;
         this.drainRate = this.drainRate === 0 ? rate : 0.8 * this.drainRate + 0.2 * rate;
         if (!this.sinkHealthy) this.log.info({ sink: this.sink.kind, backlog: this.journal.backlogPoints }, 'sink reachable again; draining the journal');
         this.sinkHealthy = true;
@@ -143,21 +147,37 @@ export class Forwarder {
     }
   }
 
-  /** Writes points; when the sink refuses the batch, splits it to find and dead-letter the bad lines. */
-  private async writeIsolating(points: Point[]): Promise<void> {
+  /** Writes the lines; when the sink refuses the batch, splits it to find and dead-letter the bad lines. */
+  private async writeIsolating(lines: string, count: number): Promise<void> {
     try {
-      await this.sink.write(points);
+      await this.sink.writeLines(lines, count);
     } catch (e) {
       if (!(e instanceof SinkRejectedError)) throw e;
-      if (points.length === 1) {
-        this.deadLetters.add(this.sink.kind, e.message, points[0]);
-        this.totals.deadLetters++;
-        this.log.warn({ sink: this.sink.kind, device: points[0].tags.device, measurement: points[0].measurement, reason: e.message }, 'point refused by the sink; moved to the dead-letter store');
-        return;
+      await this.isolate(splitLines(lines), e);
+    }
+  }
+
+  private async isolate(lines: string[], refusal: SinkRejectedError): Promise<void> {
+    if (lines.length === 1) {
+      let point: Point | undefined;
+      try {
+        point = parseLine(lines[0]);
+      } catch {
+        point = undefined;
       }
-      const mid = Math.ceil(points.length / 2);
-      await this.writeIsolating(points.slice(0, mid));
-      await this.writeIsolating(points.slice(mid));
+      this.deadLetters.add(this.sink.kind, refusal.message, point, lines[0]);
+      this.totals.deadLetters++;
+      this.log.warn({ sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason: refusal.message }, 'point refused by the sink; moved to the dead-letter store');
+      return;
+    }
+    const mid = Math.ceil(lines.length / 2);
+    for (const half of [lines.slice(0, mid), lines.slice(mid)]) {
+      try {
+        await this.sink.writeLines(half.join('\n'), half.length);
+      } catch (e) {
+        if (!(e instanceof SinkRejectedError)) throw e;
+        await this.isolate(half, e);
+      }
     }
   }
 }

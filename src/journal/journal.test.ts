@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from './journal.ts';
+import Database from 'better-sqlite3';
+import { Journal, JournalFullError } from './journal.ts';
+import { SinkRejectedError } from '../sinks/sink.ts';
 import type { Point } from '../sinks/sink.ts';
 
 const point = (seq: number): Point => ({ measurement: 'reading', tags: { tenant: 't', device: 'd1' }, fields: { value: seq / 10, seq }, ts: 1_790_000_000_000 + seq });
@@ -28,7 +30,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
     expect(j.backlogPoints).toBe(2100);
 
     const first = j.read(0, 1000);
-    const seqs = first.flatMap((e) => e.points.map((p) => p.fields.seq));
+    const seqs = Journal.pointsOf(first).map((p) => p.fields.seq);
     expect(seqs.length).toBeGreaterThanOrEqual(1); // at least one row, at most 1,000 points unless one row is bigger
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     j.release(first[first.length - 1].id);
@@ -37,7 +39,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
 
     const again = open(dir);
     expect(again.backlogPoints).toBe(2100 - seqs.length);
-    const rest = again.read(0, 100_000).flatMap((e) => e.points.map((p) => p.fields.seq));
+    const rest = Journal.pointsOf(again.read(0, 100_000)).map((p) => p.fields.seq);
     expect(rest).toEqual(Array.from({ length: 2100 - seqs.length }, (_, i) => seqs.length + i + 1));
     await again.append([point(5000)], Date.now());
     const all = again.read(0, 100_000);
@@ -58,5 +60,62 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
     const again = open(dir);
     expect(again.backlogPoints).toBe(50);
     again.close();
+  });
+
+  it('holds the points as the line protocol the sink is sent, and refuses a point line protocol cannot carry at append', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    dirs.push(dir);
+    const j = open(dir);
+    await j.append([point(1), { ...point(2), tags: { tenant: 't', device: 'd 1,x' }, fields: { value: 0.5, seq: 2, status: 'ok' } }], Date.now());
+    const rows = j.read(0, 10);
+    expect(rows.map((r) => r.lines).join('\n')).toBe(
+      'reading,device=d1,tenant=t seq=1i,value=0.1 1790000000001\n' + 'reading,device=d\\ 1\\,x,tenant=t seq=2i,status="ok",value=0.5 1790000000002',
+    );
+    await expect(j.append([{ ...point(3), fields: { value: Number.NaN } }], Date.now())).rejects.toBeInstanceOf(SinkRejectedError);
+    await expect(j.append([{ ...point(3), tags: { device: 'ends\\' } }], Date.now())).rejects.toBeInstanceOf(SinkRejectedError);
+    expect(j.backlogPoints).toBe(2); // nothing of the refused appends was kept
+    j.close();
+  });
+
+  it('refuses appends beyond MAG_JOURNAL_MAX_BYTES, synchronously, without keeping any of them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    dirs.push(dir);
+    const j = new Journal({ dir, sync: 'full', maxBytes: 200, commitMs: 2, writer, slowAt: 1 }); // no held acknowledgements near the cap here
+    const line = 'reading,device=d1 value=1 1790000000000'; // 39 bytes
+    const answers: (Error | null)[] = [];
+    for (let i = 0; i < 6; i++) j.appendLines(line, 1, Date.now(), (e) => answers.push(e));
+    expect(answers).toHaveLength(1); // the sixth is refused at once; the first five wait for their commit
+    expect(answers[0]).toBeInstanceOf(JournalFullError);
+    j.commit();
+    expect(answers.slice(1)).toEqual([null, null, null, null, null]);
+    expect(j.backlogPoints).toBe(5);
+    j.close();
+  });
+});
+
+describe('journal written by an earlier version (JSON rows)', () => {
+  it('is converted to line protocol at open, in order; a point line protocol cannot carry is handed out as unrenderable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    try {
+      const old = new Database(join(dir, 'journal.db'));
+      old.exec('CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, points TEXT NOT NULL)');
+      const ins = old.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
+      ins.run(1, 2, JSON.stringify([point(1), point(2)]));
+      ins.run(2, 2, JSON.stringify([point(3), { ...point(4), tags: { device: 'bad\\' } }]));
+      old.close();
+      const j = new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2 });
+      expect(j.backlogPoints).toBe(3);
+      expect(Journal.pointsOf(j.read(0, 100)).map((p) => p.fields.seq)).toEqual([1, 2, 3]);
+      expect(j.unrenderable).toHaveLength(1);
+      expect(j.unrenderable[0].point.fields.seq).toBe(4);
+      expect(j.unrenderable[0].reason).toMatch(/backslash/);
+      j.close();
+      const again = new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2 });
+      expect(again.backlogPoints).toBe(3); // converted once
+      expect(again.unrenderable).toHaveLength(0);
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,18 +1,31 @@
 // The ingest journal: accepted points are committed here, durably, before a QoS 1 PUBACK.
 // Appends are group-committed (one SQLite transaction per few milliseconds). Delivered
 // entries are deleted, so the rows left are exactly the backlog.
+//
+// A row holds its points as InfluxDB line protocol (ms timestamps), rendered once when the
+// message is accepted: the journal holds exactly what the sink will be sent, so draining it
+// is reading text and posting it, with no parsing and no re-serialising (the embedded sink
+// parses the lines it stores). A point that line protocol cannot carry is refused at append,
+// where the device can still be told, instead of being dead-lettered later.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { Point } from '../sinks/sink.ts';
+import { toLineProtocol } from '../sinks/line-protocol.ts';
+import { parseLines } from '../sinks/line-protocol-parse.ts';
 
+/** One journal row: line protocol for `count` points (`\n`-separated, ms timestamps). */
 export interface JournalEntry {
   id: number;
   receivedAt: number;
-  points: Point[];
+  count: number;
+  lines: string;
 }
+
+/** Called once an append is durable (no error) or refused. */
+export type AppendDone = (err: Error | null) => void;
 
 export class JournalFullError extends Error {
   constructor(readonly bytes: number, readonly cap: number) {
@@ -53,10 +66,10 @@ const WAL_SIZE_LIMIT_BYTES = 8 * 1024 * 1024;
 
 interface Pending {
   receivedAt: number;
-  body: string;
-  points: Point[];
-  resolve: () => void;
-  reject: (e: Error) => void;
+  /** Line protocol of the append's points. */
+  lines: string;
+  count: number;
+  done: AppendDone;
 }
 
 /**
@@ -65,11 +78,11 @@ interface Pending {
  */
 const MAX_POINTS_PER_ROW = 500;
 /**
- * Points of the newest undelivered rows kept in memory as the objects that were appended, so
- * that the forwarder does not parse back what it has just serialised (the common case: the
- * sink keeps up). Beyond this many, rows are read from SQLite as before.
+ * Bytes of the newest undelivered rows kept in memory, so that the forwarder does not read back
+ * from SQLite what it has just committed (the common case: the sink keeps up). Beyond this,
+ * rows are read from SQLite.
  */
-const MAX_CACHED_POINTS = 50_000;
+const MAX_CACHED_BYTES = 8 * 1024 * 1024;
 
 /** A row committed by this process and not yet released. */
 interface TailRow {
@@ -77,8 +90,14 @@ interface TailRow {
   receivedAt: number;
   count: number;
   bytes: number;
-  /** The appended points, while within MAX_CACHED_POINTS; else read from the row. */
-  points: Point[] | undefined;
+  /** The row's lines, while within MAX_CACHED_BYTES; else read from SQLite. */
+  lines: string | undefined;
+}
+
+/** A point of an older journal (JSON rows) that line protocol cannot carry, found when converting it at open. */
+export interface UnrenderablePoint {
+  point: Point;
+  reason: string;
 }
 
 export class Journal {
@@ -96,7 +115,7 @@ export class Journal {
   /** Rows committed by this process, not yet released, oldest first. */
   private tail: TailRow[] = [];
   private tailHead = 0;
-  private cachedPoints = 0;
+  private cachedBytes = 0;
   /** Highest row id found at open: rows up to it were written by an earlier process. */
   private readonly bootMaxId: number;
   /** Rows up to this id are released. */
@@ -107,6 +126,11 @@ export class Journal {
   private inFlight: { batch: Pending[]; draft: RowDraftSet } | undefined;
   /** Totals since start, for /metrics. */
   readonly totals = { appendedPoints: 0, commits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
+  /**
+   * Points of a journal written by an earlier version (JSON rows) that could not be converted to
+   * line protocol at open; the gateway moves them to the dead-letter store. Empty otherwise.
+   */
+  readonly unrenderable: UnrenderablePoint[] = [];
 
   constructor(private readonly opts: JournalOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -115,15 +139,16 @@ export class Journal {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS entries (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, points TEXT NOT NULL
+    this.db.exec(`CREATE TABLE IF NOT EXISTS batches (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, lines TEXT NOT NULL
     )`);
-    this.insert = this.db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
-    this.deleteUpto = this.db.prepare('DELETE FROM entries WHERE id <= ?');
-    const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries').get() as { b: number; n: number };
+    this.insert = this.db.prepare('INSERT INTO batches (received_at, count, lines) VALUES (?, ?, ?)');
+    this.deleteUpto = this.db.prepare('DELETE FROM batches WHERE id <= ?');
+    this.convertJsonRows();
+    const agg = this.db.prepare('SELECT COALESCE(SUM(length(lines)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM batches').get() as { b: number; n: number };
     this.bytes = agg.b;
     this.points = agg.n;
-    this.bootMaxId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM entries').get() as { m: number }).m;
+    this.bootMaxId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM batches').get() as { m: number }).m;
     this.db.pragma('busy_timeout = 10000'); // the writer thread's connection holds the write lock during its commits
     if ((opts.writer ?? 'inline') === 'thread') {
       this.writer = startWriter(
@@ -133,6 +158,30 @@ export class Journal {
         (e) => this.onWriterFailure(e),
       );
     }
+  }
+
+  /**
+   * A journal left by an earlier version holds `entries` rows of JSON points: they are
+   * rewritten as line-protocol rows, in order, in one transaction, before anything is read.
+   */
+  private convertJsonRows(): void {
+    const old = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'entries'").get();
+    if (!old) return;
+    const rows = this.db.prepare('SELECT received_at, points FROM entries ORDER BY id').all() as { received_at: number; points: string }[];
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const lines: string[] = [];
+        for (const p of JSON.parse(r.points) as Point[]) {
+          try {
+            lines.push(toLineProtocol([p]));
+          } catch (e) {
+            this.unrenderable.push({ point: p, reason: (e as Error).message });
+          }
+        }
+        if (lines.length > 0) this.insert.run(r.received_at, lines.length, lines.join('\n'));
+      }
+      this.db.exec('DROP TABLE entries');
+    })();
   }
 
   /** Bytes of undelivered points (committed and pending). */
@@ -151,25 +200,41 @@ export class Journal {
   }
 
   oldestReceivedAt(): number | undefined {
-    const r = this.db.prepare('SELECT received_at FROM entries ORDER BY id LIMIT 1').get() as { received_at: number } | undefined;
+    const r = this.db.prepare('SELECT received_at FROM batches ORDER BY id LIMIT 1').get() as { received_at: number } | undefined;
     return r?.received_at;
   }
 
-  /** Resolves once the points are durably committed. Rejects with JournalFullError at the cap. */
+  /**
+   * Resolves once the points are durably committed. Rejects with JournalFullError at the cap,
+   * and with SinkRejectedError for a point line protocol cannot carry (nothing is appended then).
+   */
   append(points: Point[], receivedAt: number): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('journal closed: the gateway is shutting down'));
-    const body = JSON.stringify(points);
-    if (this.bytes + this.pendingBytes + body.length > this.opts.maxBytes) {
-      this.totals.refused++;
-      return Promise.reject(new JournalFullError(this.bytes + this.pendingBytes, this.opts.maxBytes));
+    let lines: string;
+    try {
+      lines = toLineProtocol(points);
+    } catch (e) {
+      return Promise.reject(e as Error);
     }
-    this.pendingBytes += body.length;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ receivedAt, body, points, resolve, reject });
-      if (!this.timer) {
-        this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitSoon(), this.opts.commitMs) : (setImmediate(() => this.commitSoon()) as unknown as NodeJS.Timeout);
-      }
-    });
+    return new Promise<void>((resolve, reject) => this.appendLines(lines, points.length, receivedAt, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * The hot path's append: `lines` is line protocol for `count` points (from `pointToLine`,
+   * `\n`-separated). `done` is called once they are durable, or with the refusal (JournalFullError
+   * at the cap, or the journal closed): synchronously for a refusal, never before the commit otherwise.
+   */
+  appendLines(lines: string, count: number, receivedAt: number, done: AppendDone): void {
+    if (this.closed) return done(new Error('journal closed: the gateway is shutting down'));
+    if (this.bytes + this.pendingBytes + lines.length > this.opts.maxBytes) {
+      this.totals.refused++;
+      return done(new JournalFullError(this.bytes + this.pendingBytes, this.opts.maxBytes));
+    }
+    if (count === 0) return done(null);
+    this.pendingBytes += lines.length;
+    this.pending.push({ receivedAt, lines, count, done });
+    if (!this.timer) {
+      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitSoon(), this.opts.commitMs) : (setImmediate(() => this.commitSoon()) as unknown as NodeJS.Timeout);
+    }
   }
 
   /** Commits every pending append now, on this thread (waits for a batch the writer thread has in hand first). */
@@ -182,7 +247,7 @@ export class Journal {
     const draft = draftRows(batch);
     let ids: number[];
     try {
-      ids = this.db.transaction(() => draft.rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.body).lastInsertRowid)))();
+      ids = this.db.transaction(() => draft.rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.lines).lastInsertRowid)))();
     } catch (e) {
       this.failed(batch, e as Error);
       return;
@@ -200,7 +265,7 @@ export class Journal {
     const draft = draftRows(batch);
     this.inFlight = { batch, draft };
     this.writer.replies.ref(); // a batch in hand keeps the process alive until it is answered
-    this.writer.worker.postMessage(draft.rows.map((r) => [r.receivedAt, r.count, r.body]));
+    this.writer.worker.postMessage(draft.rows.map((r) => [r.receivedAt, r.count, r.lines]));
   }
 
   private onWriterReply(m: { ids?: number[]; error?: string }): void {
@@ -241,22 +306,23 @@ export class Journal {
   }
 
   private failed(batch: Pending[], e: Error): void {
-    this.pendingBytes -= batch.reduce((s, p) => s + p.body.length, 0);
+    for (const p of batch) this.pendingBytes -= p.lines.length;
     const err = new Error(`journal commit failed: ${e.message}`);
-    for (const p of batch) p.reject(err);
+    for (const p of batch) p.done(err);
   }
 
   private settled(batch: Pending[], draft: RowDraftSet, ids: number[]): void {
     let bytes = 0;
     let count = 0;
-    draft.rows.forEach((r, i) => {
-      const row: TailRow = { id: ids[i], receivedAt: r.receivedAt, count: r.count, bytes: r.body.length, points: r.points };
-      if (this.cachedPoints + r.count <= MAX_CACHED_POINTS) this.cachedPoints += r.count;
-      else row.points = undefined;
+    for (let i = 0; i < draft.rows.length; i++) {
+      const r = draft.rows[i];
+      const row: TailRow = { id: ids[i], receivedAt: r.receivedAt, count: r.count, bytes: r.lines.length, lines: r.lines };
+      if (this.cachedBytes + row.bytes <= MAX_CACHED_BYTES) this.cachedBytes += row.bytes;
+      else row.lines = undefined;
       this.tail.push(row);
-      bytes += r.body.length;
+      bytes += row.bytes;
       count += r.count;
-    });
+    }
     this.pendingBytes -= draft.pendingBytes;
     this.bytes += bytes;
     this.points += count;
@@ -267,10 +333,10 @@ export class Journal {
       // Durable already; only the acknowledgement waits, so devices with a bounded window slow down.
       this.totals.slowedAcks += batch.length;
       setTimeout(() => {
-        for (const p of batch) p.resolve();
+        for (const p of batch) p.done(null);
       }, hold);
     } else {
-      for (const p of batch) p.resolve();
+      for (const p of batch) p.done(null);
     }
     for (const l of this.listeners) l();
   }
@@ -289,7 +355,7 @@ export class Journal {
     return () => this.listeners.delete(listener);
   }
 
-  /** Up to `maxPoints` points (at least one entry) after `afterId`, oldest first. */
+  /** Up to `maxPoints` points (at least one row) after `afterId`, oldest first. */
   read(afterId: number, maxPoints: number): JournalEntry[] {
     const out: JournalEntry[] = [];
     let n = 0;
@@ -298,27 +364,32 @@ export class Journal {
       for (let i = this.tailHead; i < this.tail.length && n < maxPoints; i++) {
         const r = this.tail[i];
         if (r.id <= afterId) continue;
-        if (!r.points) break; // not cached: the rest from SQLite
+        if (r.lines === undefined) break; // not cached: the rest from SQLite
         if (n > 0 && n + r.count > maxPoints) return out;
-        out.push({ id: r.id, receivedAt: r.receivedAt, points: r.points });
+        out.push({ id: r.id, receivedAt: r.receivedAt, count: r.count, lines: r.lines });
         n += r.count;
         afterId = r.id;
       }
       if (n >= maxPoints) return out;
     }
-    const stmt = (this.readRows ??= this.db.prepare('SELECT id, received_at, count, points FROM entries WHERE id > ? ORDER BY id LIMIT 1000'));
+    const stmt = (this.readRows ??= this.db.prepare('SELECT id, received_at, count, lines FROM batches WHERE id > ? ORDER BY id LIMIT 1000'));
     let cursor = afterId;
     while (n < maxPoints) {
-      const rows = stmt.all(cursor) as { id: number; received_at: number; count: number; points: string }[];
+      const rows = stmt.all(cursor) as { id: number; received_at: number; count: number; lines: string }[];
       if (rows.length === 0) break;
       for (const r of rows) {
         if (n > 0 && n + r.count > maxPoints) return out;
-        out.push({ id: r.id, receivedAt: r.received_at, points: JSON.parse(r.points) as Point[] });
+        out.push({ id: r.id, receivedAt: r.received_at, count: r.count, lines: r.lines });
         n += r.count;
         cursor = r.id;
       }
     }
     return out;
+  }
+
+  /** The points of rows read back as objects (tests, tools; the forwarder sends the lines as they are). */
+  static pointsOf(entries: JournalEntry[]): Point[] {
+    return entries.flatMap((e) => parseLines(e.lines));
   }
 
   /** Deletes entries up to and including `id`: they are delivered. */
@@ -327,7 +398,7 @@ export class Journal {
     let n = 0;
     if (this.releasedUpto < this.bootMaxId) {
       // Rows of an earlier process: their sizes are only in SQLite.
-      const agg = this.db.prepare('SELECT COALESCE(SUM(length(points)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM entries WHERE id <= ?').get(Math.min(uptoId, this.bootMaxId)) as { b: number; n: number };
+      const agg = this.db.prepare('SELECT COALESCE(SUM(length(lines)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM batches WHERE id <= ? AND id > ?').get(Math.min(uptoId, this.bootMaxId), this.releasedUpto) as { b: number; n: number };
       b += agg.b;
       n += agg.n;
     }
@@ -335,7 +406,7 @@ export class Journal {
       const r = this.tail[this.tailHead++];
       b += r.bytes;
       n += r.count;
-      if (r.points) this.cachedPoints -= r.count;
+      if (r.lines !== undefined) this.cachedBytes -= r.bytes;
     }
     if (this.tailHead > 1024 && this.tailHead * 2 > this.tail.length) {
       this.tail = this.tail.slice(this.tailHead);
@@ -379,41 +450,37 @@ export class Journal {
 interface RowDraft {
   receivedAt: number;
   count: number;
-  body: string;
-  points: Point[];
+  lines: string;
 }
 interface RowDraftSet {
   rows: RowDraft[];
-  /** Sum of the appends' own body lengths (what `pendingBytes` counted for them). */
+  /** Sum of the appends' own lengths (what `pendingBytes` counted for them). */
   pendingBytes: number;
 }
 
-/** The appends' JSON arrays joined into rows of up to MAX_POINTS_PER_ROW points. */
+/** The appends' lines joined into rows of up to MAX_POINTS_PER_ROW points (an append is never split). */
 function draftRows(batch: Pending[]): RowDraftSet {
   const rows: RowDraft[] = [];
   let pendingBytes = 0;
   let i = 0;
   while (i < batch.length) {
     const first = batch[i++];
-    pendingBytes += first.body.length;
-    let body = first.body;
-    let points = first.points;
-    let n = first.points.length;
+    pendingBytes += first.lines.length;
+    let lines = first.lines;
+    let n = first.count;
     let receivedAt = first.receivedAt;
-    if (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
-      const parts = first.points.length > 0 ? [first.body.slice(1, -1)] : [];
-      points = [...first.points];
-      while (i < batch.length && n + batch[i].points.length <= MAX_POINTS_PER_ROW) {
+    if (i < batch.length && n + batch[i].count <= MAX_POINTS_PER_ROW) {
+      const parts = [first.lines];
+      while (i < batch.length && n + batch[i].count <= MAX_POINTS_PER_ROW) {
         const p = batch[i++];
-        if (p.points.length > 0) parts.push(p.body.slice(1, -1));
-        for (const x of p.points) points.push(x);
-        n += p.points.length;
-        pendingBytes += p.body.length;
+        parts.push(p.lines);
+        n += p.count;
+        pendingBytes += p.lines.length;
         if (p.receivedAt < receivedAt) receivedAt = p.receivedAt;
       }
-      body = '[' + parts.join(',') + ']';
+      lines = parts.join('\n');
     }
-    rows.push({ receivedAt, count: n, body, points });
+    rows.push({ receivedAt, count: n, lines });
   }
   return { rows, pendingBytes };
 }
@@ -431,7 +498,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.sync);
 db.pragma('busy_timeout = 10000');
 db.pragma('journal_size_limit = ' + workerData.walLimit);
-const insert = db.prepare('INSERT INTO entries (received_at, count, points) VALUES (?, ?, ?)');
+const insert = db.prepare('INSERT INTO batches (received_at, count, lines) VALUES (?, ?, ?)');
 const commit = db.transaction((rows) => rows.map((r) => Number(insert.run(r[0], r[1], r[2]).lastInsertRowid)));
 const { replies, signal } = workerData;
 require('node:worker_threads').parentPort.on('message', (rows) => {

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { toStoredReading } from './influxql.ts';
+import { parseLines } from './line-protocol-parse.ts';
 import { MEASUREMENTS, SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
 
 const SCHEMA = `
@@ -94,6 +95,18 @@ export class EmbeddedSink implements Sink {
     const rows = points.map((p, i) => this.toRow(p, i)); // validate the whole batch before touching the file
     this.open();
     this.writeAll!(rows);
+  }
+
+  /** Line protocol from the journal, parsed back into points (a line it cannot parse is refused like a bad point). */
+  async writeLines(lines: string, count: number): Promise<void> {
+    if (count === 0) return;
+    let points: Point[];
+    try {
+      points = parseLines(lines);
+    } catch (e) {
+      throw new SinkRejectedError(`line protocol the embedded store cannot read: ${(e as Error).message}`);
+    }
+    await this.write(points);
   }
 
   private toRow(p: Point, index: number): unknown[] {

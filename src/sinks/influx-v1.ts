@@ -99,7 +99,11 @@ export class InfluxV1Sink implements Sink {
 
   async write(points: Point[]): Promise<void> {
     if (points.length === 0) return;
-    const body = toLineProtocol(points); // throws SinkRejectedError for a point line protocol cannot carry
+    await this.writeLines(toLineProtocol(points), points.length); // throws SinkRejectedError for a point line protocol cannot carry
+  }
+
+  async writeLines(body: string, count: number): Promise<void> {
+    if (count === 0) return;
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
     if (this.authHeader) headers.authorization = this.authHeader;
     let res: Response;
@@ -108,7 +112,7 @@ export class InfluxV1Sink implements Sink {
       res = await fetch(this.writeUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
       text = await res.text();
     } catch (err) {
-      throw new Error(`InfluxDB v1 write of ${points.length} points to ${this.url} failed: ${errorText(err)}; will be retried`, { cause: err });
+      throw new Error(`InfluxDB v1 write of ${count} points to ${this.url} failed: ${errorText(err)}; will be retried`, { cause: err });
     }
     if (res.status === 204 || res.status === 200) return;
     const detail = text.slice(0, 500).trim();
@@ -121,7 +125,7 @@ export class InfluxV1Sink implements Sink {
       throw new Error(`InfluxDB v1: database "${this.database}" was not found at ${this.url} (HTTP 404); tried to create it, the write will be retried`);
     }
     const hint = res.status === 401 || res.status === 403 ? ' Check MAG_INFLUX_USER / MAG_INFLUX_PASSWORD and the user\'s WRITE privilege.' : '';
-    throw new Error(`InfluxDB v1 write of ${points.length} points to ${this.url} failed with HTTP ${res.status}: ${detail}; will be retried.${hint}`);
+    throw new Error(`InfluxDB v1 write of ${count} points to ${this.url} failed with HTTP ${res.status}: ${detail}; will be retried.${hint}`);
   }
 
   async ping(): Promise<boolean> {

@@ -84,7 +84,11 @@ export class InfluxV2Sink implements Sink {
 
   async write(points: Point[]): Promise<void> {
     if (points.length === 0) return;
-    const body = toLineProtocol(points); // throws SinkRejectedError for a point line protocol cannot carry
+    await this.writeLines(toLineProtocol(points), points.length); // throws SinkRejectedError for a point line protocol cannot carry
+  }
+
+  async writeLines(body: string, count: number): Promise<void> {
+    if (count === 0) return;
     try {
       await this.client.transport.request(this.writePath, body, {
         method: 'POST',
@@ -102,7 +106,7 @@ export class InfluxV2Sink implements Sink {
           : status === 404
             ? ' Check MAG_INFLUX_ORG and MAG_INFLUX_BUCKET (the bucket must exist).'
             : '';
-      throw new Error(`InfluxDB v2 write of ${points.length} points to ${this.url} (bucket "${this.bucket}") failed: ${errorText(err)}; will be retried.${hint}`, {
+      throw new Error(`InfluxDB v2 write of ${count} points to ${this.url} (bucket "${this.bucket}") failed: ${errorText(err)}; will be retried.${hint}`, {
         cause: err,
       });
     }

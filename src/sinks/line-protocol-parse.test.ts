@@ -1,7 +1,7 @@
 // parseLine / parseLines read back what pointToLine / toLineProtocol write, exactly.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { LineProtocolSyntaxError, parseLine, parseLines } from './line-protocol-parse.ts';
+import { LineProtocolSyntaxError, parseLine, parseLines, splitLines } from './line-protocol-parse.ts';
 import { pointToLine, toLineProtocol } from './line-protocol.ts';
 import { INTEGER_FIELDS, MEASUREMENTS, type Measurement, type Point } from './sink.ts';
 
@@ -321,5 +321,20 @@ describe('parseLine on malformed lines', () => {
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).toContain(`at column ${column}:`);
     expect((err as LineProtocolSyntaxError).column).toBe(column);
+  });
+});
+
+describe('splitLines (the forwarder isolating a refused line)', () => {
+  it('cuts a batch into its points, keeping a newline inside a string value in its line', () => {
+    const a = 'reading,device=d1 seq=1i,value=1 1790000000001';
+    const b = 'rejection,device=d1 count=1i,reason="quantity: \\"x\ny\\" does not fit" 1790000000002';
+    const c = 'reading,device=d\\ 2 seq=2i,value=2 1790000000003';
+    expect(splitLines([a, b, c].join('\n'))).toEqual([a, b, c]);
+    expect(splitLines([a, c].join('\n'))).toEqual([a, c]);
+    expect(parseLines([a, b, c].join('\n'))[1].fields.reason).toBe('quantity: "x\ny" does not fit');
+  });
+
+  it('falls back to cutting at every newline when the text does not parse, so each piece can still be dead-lettered', () => {
+    expect(splitLines('reading value="open\nreading,device=d1 value=1 1')).toEqual(['reading value="open', 'reading,device=d1 value=1 1']);
   });
 });

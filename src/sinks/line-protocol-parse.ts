@@ -414,3 +414,34 @@ export function parseLines(text: string): Point[] {
   }
   return points;
 }
+
+/**
+ * `text` cut into its lines, each one point (the forwarder's isolation of a refused line). Like
+ * parseLines, a newline inside a quoted string value stays in its line. Text that does not parse
+ * is cut at every newline instead, so that each piece can still be tried and dead-lettered.
+ */
+export function splitLines(text: string): string[] {
+  if (text.indexOf('"') === -1) return text.split('\n').filter((l) => l !== '');
+  const out: string[] = [];
+  const len = text.length;
+  multi = true;
+  try {
+    let i = 0;
+    while (i < len) {
+      if (text.charCodeAt(i) === NL) {
+        i++;
+        continue;
+      }
+      lineStart = i;
+      parsePoint(text);
+      out.push(text.slice(i, pos));
+      i = pos + 1;
+    }
+  } catch {
+    return text.split('\n').filter((l) => l !== '');
+  } finally {
+    multi = false;
+    lineStart = 0;
+  }
+  return out;
+}

@@ -101,6 +101,7 @@ function checkEnd(p: Point, index: number, what: string, s: string, tagKey?: str
 
 /** One line (no trailing newline). Throws SinkRejectedError for a point line protocol cannot carry. */
 export function pointToLine(p: Point, index = 0): string {
+  if (p.line !== undefined) return p.line;
   if (typeof p.measurement !== 'string' || (p.measurement as string) === '') {
     throw new SinkRejectedError(`${describe(p, index)}: measurement is empty`);
   }
@@ -125,6 +126,16 @@ export function pointToLine(p: Point, index = 0): string {
   }
   if (sep === ' ') throw new SinkRejectedError(`${describe(p, index)}: a point needs at least one field`);
   return line + ' ' + p.ts;
+}
+
+/**
+ * `measurement,tag=value,…` of a point, tags in key order, escaped as `pointToLine` does: the
+ * start of every line of that series (producers cache it per series).
+ */
+export function seriesKey(measurement: Point['measurement'], tags: Record<string, string>): string {
+  // The fields and ts of a throwaway point are irrelevant: only the part before the first unescaped space is kept.
+  const line = pointToLine({ measurement, tags, fields: { _: 0 }, ts: 0 });
+  return line.slice(0, line.length - ' _=0 0'.length);
 }
 
 /** Line protocol for `points`, one line each, `\n`-separated, ms timestamps. */

@@ -12,6 +12,12 @@ export interface Point {
   tags: Record<string, string>;
   fields: Record<string, number | string | boolean>;
   ts: number;
+  /**
+   * The point's line protocol, when its producer rendered it already (ingest does for readings,
+   * from a cached series key): `pointToLine` returns it as it is. It must be exactly what
+   * `pointToLine` would write for the point without it (a property test holds ingest to that).
+   */
+  line?: string;
 }
 
 /** Fields written as integers (line protocol `i` suffix); every other number is a float. */
@@ -58,6 +64,11 @@ export interface Sink {
   init(): Promise<void>;
   /** Writes all points or throws (SinkRejectedError for permanent refusals). */
   write(points: Point[]): Promise<void>;
+  /**
+   * Writes `count` points given as line protocol (`pointToLine`'s lines joined by `\n`, ms
+   * timestamps): what the forwarder sends from the journal. Same contract as `write`.
+   */
+  writeLines(lines: string, count: number): Promise<void>;
   /** True when the target answers now. Never throws. */
   ping(): Promise<boolean>;
   /** Readings of one device, newest first. */

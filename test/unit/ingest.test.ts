@@ -1,6 +1,8 @@
 // Ingest, pure: one MQTT payload → points and rejections, with an in-memory context.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { pointToLine } from '../../src/sinks/line-protocol.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { Ingest, senmlToReadings, type IngestContext } from '../../src/ingest/ingest.ts';
 import { SenmlPackSchema } from '../../src/ingest/payloads.ts';
@@ -90,8 +92,42 @@ describe('Ingest: readings', () => {
   it('makes a CONTRACT §3 reading point', () => {
     const r = ingest().handle(baro, 'readings', json(pressure(7, NOW - MIN, 1013.42)), NOW);
     expect(r.points).toEqual([
-      { measurement: 'reading', tags: { tenant: 'acme', device: 'baro-1', type: 'barometer', quantity: 'pressure' }, fields: { value: 1013.42, raw: 1013.42, seq: 7, status: 'ok' }, ts: NOW - MIN },
+      {
+        measurement: 'reading',
+        tags: { tenant: 'acme', device: 'baro-1', type: 'barometer', quantity: 'pressure' },
+        fields: { value: 1013.42, raw: 1013.42, seq: 7, status: 'ok' },
+        ts: NOW - MIN,
+        line: `reading,device=baro-1,quantity=pressure,tenant=acme,type=barometer raw=1013.42,seq=7i,status="ok",value=1013.42 ${NOW - MIN}`,
+      },
     ]);
+  });
+
+  it("renders each reading's line protocol as pointToLine would, for any value, unit, channel and device id", () => {
+    // The reading's line is built from a cached series key (the hot path); it must be exactly pointToLine's.
+    const ing = ingest();
+    const label = fc.stringMatching(/^[A-Za-z0-9 ,=._:-]{1,12}$/).filter((s) => !s.endsWith('\\'));
+    fc.assert(
+      fc.property(
+        label,
+        fc.constantFrom<[string, string, Record<string, unknown>]>(
+          ['barometer', 'pressure', { unit: 'hPa' }],
+          ['barometer', 'pressure', { unit: 'kPa' }],
+          ['gas-detector', 'concentration', { unit: 'ppm', gas: 'CO' }],
+          ['gas-detector', 'concentration', { unit: 'ppm', gas: 'H2S' }],
+        ),
+        fc.double({ min: 0, max: 2000, noNaN: true }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (id, [type, quantity, extra], value, seq) => {
+          const r = ing.handle(device(id, type), 'readings', json({ seq, ts: NOW - seq, quantity, value, ...extra }), NOW);
+          for (const p of r.points) {
+            expect(p.line).toBeDefined();
+            expect(p.line).toBe(pointToLine({ ...p, line: undefined }));
+          }
+          return true;
+        },
+      ),
+      { numRuns: 400 },
+    );
   });
 
   it('converts to the canonical unit and keeps the raw value (kPa → hPa)', () => {
