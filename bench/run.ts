@@ -37,6 +37,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'boolean', default: false },
     'gateway-node-options': { type: 'string', default: '--max-semi-space-size=32' },
     out: { type: 'string' },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,6 +60,7 @@ if (opt.help) {
   --gateway-node-options=<flags>  node flags for the gateway process (default --max-semi-space-size=32, as npm start
                           and the container image; --gateway-node-options= for none)
   --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
+  --keep                  keep the temporary directories (gateway data dir with gateway.log, influxd's) and print them
 `);
   process.exit(0);
 }
@@ -211,6 +213,41 @@ async function startGatewayProc(dataDir: string, influxUrl: string, profile: boo
   throw new Error('gateway not ready within 60 s');
 }
 
+/** mag_points_accepted_total and mag_sink_delivered_points of the gateway's /metrics. */
+async function gatewayCounts(g: GatewayProc): Promise<{ accepted: number; delivered: number }> {
+  const text = await (await fetch(`${g.api}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { accepted: read('mag_points_accepted_total'), delivered: read('mag_sink_delivered_points') };
+}
+
+/**
+ * Polls /metrics every 50 ms until `n` more points are accepted (journaled) and then delivered
+ * (confirmed by the sink); stop() gives the times each was first seen (undefined: not seen).
+ */
+function watchGateway(g: GatewayProc, before: { accepted: number; delivered: number }, n: number): { stop(): Promise<{ journaledAt?: number; deliveredAt?: number }> } {
+  const seen: { journaledAt?: number; deliveredAt?: number } = {};
+  let running = true;
+  const loop = (async () => {
+    while (running && seen.deliveredAt === undefined) {
+      try {
+        const c = await gatewayCounts(g);
+        if (seen.journaledAt === undefined && c.accepted >= before.accepted + n) seen.journaledAt = Date.now();
+        if (c.delivered >= before.delivered + n) seen.deliveredAt = Date.now();
+      } catch {
+        /* next poll */
+      }
+      if (seen.deliveredAt === undefined) await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return seen;
+    },
+  };
+}
+
 async function apiCall(g: GatewayProc, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(g.api + path, {
     method,
@@ -321,7 +358,8 @@ async function cleanup(): Promise<void> {
     }
     await influx?.destroy();
   } finally {
-    for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+    if (opt.keep) log(`kept: ${tempDirs.join(' ')}`);
+    else for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   }
 }
 
@@ -394,10 +432,14 @@ try {
       log(`${name} (${rep}/${REPEAT}): ${MESSAGES} readings from ${CLIENTS} clients, window ${WINDOW}, to the gateway …`);
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
+      const i0 = procSample(influx.pid!);
+      const watch = watchGateway(gw, await gatewayCounts(gw), MESSAGES);
       const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
       const sSent = procSample(gw.pid);
       const stored = await waitStored(influx, f, MESSAGES, 300_000);
       const s1 = procSample(gw.pid);
+      const i1 = procSample(influx.pid!);
+      const { journaledAt, deliveredAt } = await watch.stop();
       nextFloor(b.maxTs);
       const e2eMs = stored.at - b.startedAt;
       const gwRate = Math.round((MESSAGES / e2eMs) * 1000);
@@ -420,6 +462,11 @@ try {
         sendMs: b.ms,
         acceptRate: b.rate,
         storedMs: e2eMs,
+        // When the gateway had journaled them all (its /metrics, polled every 50 ms): the rest of storedMs is the sink.
+        journaledMs: journaledAt === undefined ? null : journaledAt - b.startedAt,
+        // When the sink had confirmed them all (the gateway's count): storedMs is this plus the bench's InfluxQL count polling.
+        deliveredMs: deliveredAt === undefined ? null : deliveredAt - b.startedAt,
+        influxdCpuSeconds: round(i1.cpuSeconds - i0.cpuSeconds, 2),
         endToEndRate: gwRate,
         stored: stored.stored,
         complete: stored.complete,
@@ -431,7 +478,11 @@ try {
         loadgenCpuMs: b.loadgenCpuMs,
       };
       runs.push({ gateway, bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs }, ratio: round(gwRate / bareRate, 3) });
-      log(`${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`}, bare ${bareRate} msg/s, ratio ${(100 * gwRate / bareRate).toFixed(1)} %`);
+      log(
+        `${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} ` +
+          `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
+          `bare ${bareRate} msg/s, ratio ${(100 * gwRate / bareRate).toFixed(1)} %`,
+      );
       await sleep(2000);
     }
     const gwRate = Math.round(median(runs.map((r) => r.gateway.endToEndRate)));

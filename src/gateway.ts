@@ -57,6 +57,12 @@ export interface Gateway {
   stop(drainMs?: number): Promise<void>;
 }
 
+/**
+ * Appends waiting for a commit below which a QoS 0 message does not wait for its own (see
+ * BrokerHooks.journalHasRoom): one or two commits' worth at full speed.
+ */
+const UNWAITED_QOS0_MAX_UNCOMMITTED = 2000;
+
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
@@ -212,6 +218,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     registry,
     {
       onDeviceMessage,
+      journalHasRoom: () => journal.uncommitted < UNWAITED_QOS0_MAX_UNCOMMITTED && journal.fill <= config.journal.slowAt,
       onConnect: (id) => {
         metrics.connects.inc();
         const d = registry.device(id);

@@ -19,6 +19,11 @@ const SUBSCRIBABLE: ReadonlySet<string> = new Set(['feedback', 'config']);
 export interface BrokerHooks {
   /** Validates, journals and applies one device message; calls `done` once it is durable (or with why it is refused). */
   onDeviceMessage(deviceId: string, topic: DeviceTopic, payload: Buffer, qos: 0 | 1 | 2, retain: boolean, done: (err: Error | null) => void): void;
+  /**
+   * True while appends waiting for their commit are few: a QoS 0 message (nothing to acknowledge)
+   * then lets aedes read on at once instead of waiting for its commit. Without it, QoS 0 always waits.
+   */
+  journalHasRoom?(): boolean;
   onConnect?(deviceId: string): void;
   onDisconnect?(deviceId: string): void;
   /** Failed CONNECT (for metrics and the audit log). */
@@ -209,7 +214,10 @@ export class Broker {
       });
       return aedesHandle(conn, req as never);
     }) as typeof aedesHandle;
-    this.aedes.on('client', (c) => hooks.onConnect?.(c.id));
+    this.aedes.on('client', (c) => {
+      guardReadable(c);
+      hooks.onConnect?.(c.id);
+    });
     this.aedes.on('clientDisconnect', (c) => hooks.onDisconnect?.(c.id));
 
     const tcp = createServer(handle);
@@ -254,13 +262,18 @@ export class Broker {
       this.log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
       done(e);
     };
-    // QoS 0: no PUBACK to wait for, but aedes reads no more from this socket until `done`: waiting
-    // for the journal commit here is the back-pressure that keeps a QoS 0 flood out of memory.
+    // QoS 0: no PUBACK to wait for. While few appends wait for their commit, aedes reads on at once
+    // (the message and its parse die young instead of being held through a commit); beyond that,
+    // aedes reads no more from this socket until the commit: the back-pressure that keeps a QoS 0
+    // flood out of memory.
+    const unwaited = qos === 0 && this.hooks.journalHasRoom?.() === true;
     try {
-      this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, qos, packet.retain, settle);
+      this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, qos, packet.retain, unwaited ? (e) => e && settle(e) : settle);
     } catch (e) {
       settle(e as Error);
+      return;
     }
+    if (unwaited) done(null);
   }
 
   publish(topic: string, payload: unknown, retain = false): void {
@@ -317,4 +330,25 @@ function tlsCommonName(client: Client): string | null | undefined {
   if (!cert || !cert.subject) return null;
   const cn = cert.subject.CN;
   return (Array.isArray(cn) ? cn[0] : cn) ?? null;
+}
+
+/**
+ * aedes reads a socket's buffered bytes in batches: it parses every packet in a read, and reads
+ * again once each of them has called back (`_parsingBatch` counts them down). But its `readable`
+ * listener is that same count-down, so every `readable` event that arrives while a batch is still
+ * being journaled (new bytes from the device) takes one off the count, and the next read starts
+ * before the batch is done: a fast publisher gets batch after batch in flight, held in memory,
+ * and the journal's back-pressure leaks. After CONNECT (the first read needs the original
+ * listener), `readable` is answered only when no batch is in flight; the batch's last callback
+ * reads on as before. Left as it is if aedes' internals are not what this expects.
+ */
+function guardReadable(client: Client): void {
+  const c = client as unknown as { conn?: NodeJS.EventEmitter; _nextBatch?: () => void; _parsingBatch?: number };
+  const conn = c.conn;
+  const next = c._nextBatch;
+  if (!conn || typeof next !== 'function' || typeof c._parsingBatch !== 'number' || !conn.listeners('readable').includes(next)) return;
+  conn.removeListener('readable', next);
+  conn.on('readable', () => {
+    if ((c._parsingBatch ?? 0) <= 0) next();
+  });
 }

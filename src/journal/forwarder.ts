@@ -109,7 +109,9 @@ export class Forwarder {
       for (const e of entries) count += e.count;
       const flushMs = this.opts.flushMs ?? DEFAULT_FLUSH_MS;
       const linger = this.lastWriteAt + flushMs - performance.now();
-      if (linger > 0 && count < this.opts.batch) {
+      // A read stops short of `batch` at a row boundary too: only when it holds the whole backlog
+      // is it a partial batch. (Lingering on every short read held a drain to ~20 writes a second.)
+      if (linger > 0 && count < this.opts.batch && this.journal.backlogPoints <= count) {
         // Partial batch soon after the last write: let it fill for the rest of the flush interval.
         await this.idleHeld(linger);
         continue;

@@ -16,6 +16,8 @@ export interface InfluxdHandle {
   restart(): Promise<void>;
   /** Stops it and removes its data directory. */
   destroy(): Promise<void>;
+  /** The running server's process id (undefined when stopped). */
+  readonly pid: number | undefined;
   /** Runs an InfluxQL query and returns the parsed JSON body. */
   query(q: string, db?: string): Promise<InfluxQueryResult>;
 }
@@ -104,6 +106,9 @@ bind-address = "127.0.0.1:${rpcPort}"
     dataDir,
     stop,
     restart: launch,
+    get pid() {
+      return child && child.exitCode === null ? child.pid : undefined;
+    },
     async destroy() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
