@@ -57,8 +57,8 @@ export interface IngestOptions {
   maxBatchReadings: number;
 }
 
-/** Series keys kept (one per device, quantity and tag values; cleared when full). */
-const MAX_CACHED_SERIES = 100_000;
+/** Series keys kept per device (one per quantity and tag values: nozzles × products of a dispenser; cleared when full). */
+const MAX_SERIES_PER_DEVICE = 1000;
 
 const BatchSchema = z.object({ readings: z.array(z.unknown()) });
 
@@ -68,8 +68,8 @@ export class Ingest {
   /** device|nozzle → last totalizerEnd seen in this process. */
   private totalizers = new Map<string, number>();
 
-  /** Series key (`reading,device=…,…`) by the reading's tags; null when line protocol cannot carry them. */
-  private series = new Map<string, string | null>();
+  /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
+  private series = new WeakMap<Device, Map<string, string | null>>();
 
   constructor(
     private readonly ctx: IngestContext,
@@ -123,19 +123,26 @@ export class Ingest {
     return out;
   }
 
-  /** The cached `reading,tag=value,…` start of the reading's line (undefined: let pointToLine say why it cannot be written). */
-  private readingSeries(tags: Record<string, string>): string | undefined {
-    let key = '';
-    for (const k in tags) key += k + '\u0000' + tags[k] + '\u0000';
-    let s = this.series.get(key);
+  /**
+   * The cached `reading,tag=value,…` start of the reading's line (undefined: let pointToLine say
+   * why it cannot be written). Cached per device object (a re-registered device is a new one)
+   * by quantity and the profile's tag fields (gas, nozzle, product), which with the device's
+   * tenant, id and type make up `tags`.
+   */
+  private readingSeries(device: Device, quantity: string, extra: Record<string, string>, tags: Record<string, string>): string | undefined {
+    let key = quantity;
+    for (const k in extra) key += '\u0000' + k + '\u0000' + extra[k];
+    let perDevice = this.series.get(device);
+    if (!perDevice) this.series.set(device, (perDevice = new Map()));
+    let s = perDevice.get(key);
     if (s === undefined) {
       try {
         s = seriesKey('reading', tags);
       } catch {
         s = null;
       }
-      if (this.series.size >= MAX_CACHED_SERIES) this.series.clear();
-      this.series.set(key, s);
+      if (perDevice.size >= MAX_SERIES_PER_DEVICE) perDevice.clear();
+      perDevice.set(key, s);
     }
     return s ?? undefined;
   }
@@ -182,7 +189,7 @@ export class Ingest {
       return;
     }
     // Finite numbers can overflow once converted (1.7e308 bar in hPa): no sink stores Infinity.
-    const overflow = nonFinite({ value: evaluated.value, ...evaluated.fields });
+    const overflow = Number.isFinite(evaluated.value) ? nonFinite(evaluated.fields) : nonFinite({ value: evaluated.value, ...evaluated.fields });
     if (overflow.length) {
       out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `is out of the representable range once converted to ${evaluated.unit}` })) });
       return;
@@ -197,7 +204,7 @@ export class Ingest {
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
     const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
     out.readings.push(reading);
-    const series = this.readingSeries(tags);
+    const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
     out.points.push({
       measurement: 'reading',
       tags,
@@ -276,9 +283,19 @@ export class Ingest {
   }
 }
 
-/** Names of the numeric fields that are not finite numbers. */
+const NONE: string[] = [];
+
+/** Names of the numeric fields that are not finite numbers (a shared empty array when all are). */
 function nonFinite(fields: Record<string, unknown>): string[] {
-  return Object.entries(fields).filter(([, v]) => typeof v === 'number' && !Number.isFinite(v)).map(([k]) => k);
+  let out = NONE;
+  for (const k in fields) {
+    const v = fields[k];
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      if (out === NONE) out = [];
+      out.push(k);
+    }
+  }
+  return out;
 }
 
 function seqOf(raw: unknown): number | undefined {

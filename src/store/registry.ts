@@ -212,8 +212,10 @@ export class Registry {
     return true;
   }
   /** Records that a device spoke (kept in memory, flushed by `flushLastSeen`). */
+  /** Records a message from the device (to the second: the hot path skips the Map write within one). */
   markSeen(id: string, at: number): void {
-    this.seen.set(id, at);
+    const last = this.seen.get(id);
+    if (last === undefined || at - last >= 1000 || at < last) this.seen.set(id, at);
   }
   flushLastSeen(): void {
     if (this.seen.size === 0) return;
