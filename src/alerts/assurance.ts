@@ -81,6 +81,13 @@ export class Assurance {
     return { ...DEFAULT_DRIFT_PARAMS, ...d, horizonDays };
   }
 
+  /** True when apply() would change nothing: readings only, all `ok`, no nozzle, nothing refused. */
+  hasNothingToApply(result: IngestResult): boolean {
+    if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0) return false;
+    for (const r of result.readings) if (r.status !== 'ok' || r.tags.nozzle) return false;
+    return true;
+  }
+
   /** Applies one message's outcome. Runs after the points are in the journal. */
   apply(device: Device, topic: string, result: IngestResult, payload: Buffer, now: Date): void {
     if (result.checks.length > 0 || result.findings.length > 0 || result.readings.some((r) => r.tags.nozzle)) {

@@ -354,12 +354,50 @@ function tlsCommonName(client: Client): string | null | undefined {
  * reads on as before. Left as it is if aedes' internals are not what this expects.
  */
 function guardReadable(client: Client): void {
-  const c = client as unknown as { conn?: NodeJS.EventEmitter; _nextBatch?: () => void; _parsingBatch?: number };
+  const c = client as unknown as { conn?: NodeJS.EventEmitter & { read?: (n?: number | null) => unknown }; _nextBatch?: () => void; _parsingBatch?: number };
   const conn = c.conn;
   const next = c._nextBatch;
-  if (!conn || typeof next !== 'function' || typeof c._parsingBatch !== 'number' || !conn.listeners('readable').includes(next)) return;
+  if (!conn || typeof next !== 'function' || typeof c._parsingBatch !== 'number' || typeof conn.read !== 'function' || !conn.listeners('readable').includes(next)) return;
   conn.removeListener('readable', next);
-  conn.on('readable', () => {
+  const resume = () => {
     if ((c._parsingBatch ?? 0) <= 0) next();
-  });
+  };
+  conn.on('readable', resume);
+  // aedes reads the socket with read(null): within this turn's budget it reads, past it the bytes
+  // stay buffered and the read is made again in a later turn (see READS_PER_TURN).
+  const read = conn.read.bind(conn);
+  conn.read = (n?: number | null) => {
+    if (n === null && !takeRead()) {
+      deferred.push(resume);
+      return null;
+    }
+    return read(n);
+  };
+}
+
+/**
+ * Socket reads (each up to 64 KiB, ~650 readings) the broker makes in one event-loop turn.
+ * Under a flood, every device's socket is readable at once and one turn used to parse them all
+ * (~30,000 messages from 50 devices, ~200 ms): the sink's responses, timers and the HTTP API
+ * waited for it, and the journal's delivery to InfluxDB fell behind the ingest. Past the budget,
+ * reads wait for the next turn, in order.
+ */
+const READS_PER_TURN = 24;
+let readsThisTurn = 0;
+let turnScheduled = false;
+const deferred: (() => void)[] = [];
+
+function takeRead(): boolean {
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(nextTurn);
+  }
+  return readsThisTurn++ < READS_PER_TURN;
+}
+
+function nextTurn(): void {
+  turnScheduled = false;
+  readsThisTurn = 0;
+  const waiting = deferred.splice(0);
+  for (const resume of waiting) resume();
 }

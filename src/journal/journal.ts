@@ -60,7 +60,7 @@ export interface JournalOptions {
 }
 
 /** Appends that trigger a commit without waiting for the group-commit window (`commitMs`). */
-const COMMIT_AT_APPENDS = 1000;
+const COMMIT_AT_APPENDS = 4000;
 /** Free pages (4 KiB each) beyond which delivered entries' space is returned to the file system. */
 const RECLAIM_MIN_FREE_PAGES = 256;
 /** The write-ahead log is truncated to this after a checkpoint (SQLite grows it for big transactions). */
