@@ -60,9 +60,10 @@ export class AclError extends Error {
 
 /** `instruments/{deviceId}/{suffix}` → parts, or undefined. */
 export function parseDeviceTopic(topic: string): { deviceId: string; suffix: string } | undefined {
-  const parts = topic.split('/');
-  if (parts.length !== 3 || parts[0] !== 'instruments' || parts[1] === '') return undefined;
-  return { deviceId: parts[1], suffix: parts[2] };
+  if (!topic.startsWith('instruments/')) return undefined;
+  const slash = topic.indexOf('/', 12);
+  if (slash <= 12 || topic.indexOf('/', slash + 1) !== -1) return undefined;
+  return { deviceId: topic.slice(12, slash), suffix: topic.slice(slash + 1) };
 }
 
 function authError(message: string, returnCode: number): Error & { returnCode: number } {

@@ -10,6 +10,8 @@
 //   not to retry nor to take the host out of service (the journal owns retries).
 
 import { InfluxDB, type IPoolOptions } from 'influx';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pointsFromResponse, pointsQuery, readingsQuery, toStoredReading, type InfluxQLResponse } from './influxql.ts';
 import { toLineProtocol } from './line-protocol.ts';
 import { SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
@@ -52,6 +54,8 @@ export class InfluxV1Sink implements Sink {
   private readonly timeoutMs: number;
   private readonly writeUrl: string;
   private readonly authHeader: string | undefined;
+  /** Kept-alive connections for writes (the forwarder has a few in flight). */
+  private readonly agent: HttpAgent;
 
   constructor(opts: InfluxV1Options) {
     if (!opts.database) throw new Error('InfluxDB v1: a database name is required (MAG_INFLUX_DB)');
@@ -83,6 +87,8 @@ export class InfluxV1Sink implements Sink {
     const origin = `${u.protocol}//${u.host}${basePath}`;
     this.writeUrl = `${origin}/write?db=${encodeURIComponent(opts.database)}&precision=ms`;
     this.authHeader = username !== undefined ? 'Basic ' + Buffer.from(`${username}:${password ?? ''}`).toString('base64') : undefined;
+    const agentOptions = { keepAlive: true, maxSockets: 4 };
+    this.agent = this.writeUrl.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   }
 
   async init(): Promise<void> {
@@ -104,18 +110,14 @@ export class InfluxV1Sink implements Sink {
 
   async writeLines(body: string, count: number): Promise<void> {
     if (count === 0) return;
-    const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-    if (this.authHeader) headers.authorization = this.authHeader;
-    let res: Response;
-    let text: string;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(this.writeUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
-      text = await res.text();
+      res = await this.post(body);
     } catch (err) {
       throw new Error(`InfluxDB v1 write of ${count} points to ${this.url} failed: ${errorText(err)}; will be retried`, { cause: err });
     }
     if (res.status === 204 || res.status === 200) return;
-    const detail = text.slice(0, 500).trim();
+    const detail = res.text.slice(0, 500).trim();
     if (res.status === 400 || /partial write|field type conflict/i.test(detail)) {
       throw new SinkRejectedError(`InfluxDB v1 refused the data (HTTP ${res.status}): ${detail}`, res.status);
     }
@@ -126,6 +128,36 @@ export class InfluxV1Sink implements Sink {
     }
     const hint = res.status === 401 || res.status === 403 ? ' Check MAG_INFLUX_USER / MAG_INFLUX_PASSWORD and the user\'s WRITE privilege.' : '';
     throw new Error(`InfluxDB v1 write of ${count} points to ${this.url} failed with HTTP ${res.status}: ${detail}; will be retried.${hint}`);
+  }
+
+  /**
+   * POST of a write body over a kept-alive connection (node:http: the body string is written as
+   * it is, where fetch first copied it into a stream). Rejects on a network error or when no
+   * complete answer came within the timeout.
+   */
+  private post(body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+      if (this.authHeader) headers.authorization = this.authHeader;
+      const req = (this.writeUrl.startsWith('https:') ? httpsRequest : httpRequest)(this.writeUrl, { method: 'POST', headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (e) => {
+          clearTimeout(deadline);
+          reject(e);
+        });
+      });
+      const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      req.on('error', (e) => {
+        clearTimeout(deadline);
+        reject(e);
+      });
+      req.end(body);
+    });
   }
 
   async ping(): Promise<boolean> {
@@ -158,6 +190,6 @@ export class InfluxV1Sink implements Sink {
   }
 
   async close(): Promise<void> {
-    /* plain HTTP requests: nothing held open */
+    this.agent.destroy(); // kept-alive write connections
   }
 }
