@@ -63,6 +63,27 @@ function classesOf(rule: MpeRule | undefined): string[] | undefined {
  * a device registration that does not fit its type) instead of throwing.
  */
 export function channelFor(profile: InstrumentProfile, device: DeviceMetrology, sel: ChannelSelector): Channel | FieldError[] {
+  if (sel.quantity !== undefined) return computeChannel(profile, device, sel);
+  // Without a quantity to compare, the answer depends only on the profile, the device and the
+  // gas: kept per (profile, device object), so the hot path does not rebuild it per reading.
+  // (A device changed in the registry is a new object; callers only read the result.)
+  let perProfile = channelCache.get(profile);
+  if (!perProfile) channelCache.set(profile, (perProfile = new WeakMap()));
+  let perDevice = perProfile.get(device);
+  if (!perDevice) perProfile.set(device, (perDevice = new Map()));
+  const key = sel.gas ?? NO_GAS;
+  let ch = perDevice.get(key);
+  if (ch === undefined) {
+    ch = computeChannel(profile, device, sel);
+    if (perDevice.size < 256) perDevice.set(key, ch); // gases are few; anything else is not kept
+  }
+  return ch;
+}
+
+const NO_GAS = '\u0000';
+const channelCache = new WeakMap<InstrumentProfile, WeakMap<DeviceMetrology, Map<string, Channel | FieldError[]>>>();
+
+function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel: ChannelSelector): Channel | FieldError[] {
   const errors: FieldError[] = [];
   let spec: { quantity?: string; canonicalUnit: string; units: string[]; range: Range; resolution: number; mpe: MpeRules; inServiceFactor?: number };
   let gas: string | undefined;

@@ -33,6 +33,15 @@ export interface EvaluatedReading {
 }
 
 const HOUR_MS = 3_600_000;
+const NO_SELECTOR = {};
+
+/** Per profile, computed once: its fields as entries, and its channel names. */
+const profileShape = new WeakMap<InstrumentProfile, { fields: [string, InstrumentProfile['fields'][string]][]; channelNames: string[] | undefined }>();
+function shapeOf(profile: InstrumentProfile) {
+  let s = profileShape.get(profile);
+  if (!s) profileShape.set(profile, (s = { fields: Object.entries(profile.fields), channelNames: profile.channels ? Object.keys(profile.channels) : undefined }));
+  return s;
+}
 
 /**
  * Largest plausible change for an interval of `dtMs` (smallest window ≥ dt), in the plausibility unit;
@@ -48,8 +57,9 @@ function checkFields(profile: InstrumentProfile, r: Record<string, unknown>, fac
   const errors: FieldError[] = [];
   const tags: Record<string, string> = {};
   const fields: Record<string, string | number | boolean> = {};
-  const channelNames = profile.channels ? Object.keys(profile.channels) : undefined;
-  for (const [name, spec] of Object.entries(profile.fields)) {
+  const shape = shapeOf(profile);
+  const channelNames = shape.channelNames;
+  for (const [name, spec] of shape.fields) {
     const v = r[name];
     if (v === undefined || v === null) {
       if (spec.required) errors.push({ path: name, message: `${name} (${spec.type}) is required for instrument type ${profile.id}` });
@@ -96,7 +106,7 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
     return { ok: false, errors: [{ path: channelField ?? 'gas', message: `${channelField ?? 'gas'} must be a string` }] };
   }
   // The quantity is compared here rather than in channelFor so that a wrong quantity and a wrong unit are both reported.
-  const ch = channelFor(profile, device, chanValue === undefined ? {} : { gas: chanValue });
+  const ch = channelFor(profile, device, chanValue === undefined ? NO_SELECTOR : { gas: chanValue });
   if (isFieldErrors(ch)) errors.push(...ch);
   else if (r.quantity !== ch.quantity) {
     errors.push({ path: 'quantity', message: `quantity "${r.quantity}" does not fit instrument type ${profile.id}${ch.gas ? ` (${ch.gas})` : ''}: expected "${ch.quantity}"` });

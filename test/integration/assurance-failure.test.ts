@@ -24,7 +24,9 @@ describe('a failing assurance update after the journal commit', () => {
       throw new Error('injected: drift state unavailable');
     };
     try {
-      await c.publishAsync('instruments/baro-af-1/readings', JSON.stringify({ seq: 1, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
+      // Outside the measuring range (500–1100 hPa): stored with its status, and the update raises an alert.
+      // (A plain `ok` reading has nothing to update, so it never reaches the assurance state.)
+      await c.publishAsync('instruments/baro-af-1/readings', JSON.stringify({ seq: 1, ts: new Date().toISOString(), quantity: 'pressure', value: 1200, unit: 'hPa' }), { qos: 1 });
     } finally {
       assurance.apply = real;
     }
