@@ -51,6 +51,7 @@ export class GatewayMetrics {
     new Gauge({ name: 'mag_sink_delivered_points', help: 'Points confirmed by the sink since start', registers: [r], collect() { this.set(g.forwarder.totals.deliveredPoints); } });
     new Gauge({ name: 'mag_sink_dead_letters', help: 'Points refused by the sink and moved to the dead-letter store since start', registers: [r], collect() { this.set(g.forwarder.totals.deadLetters); } });
     new Gauge({ name: 'mag_sink_up', help: '1 when the last sink write succeeded', registers: [r], collect() { this.set(g.forwarder.sinkHealthy ? 1 : 0); } });
+    new Gauge({ name: 'mag_qos0_not_journaled', help: 'QoS 0 messages lost since start because the journal refused them (full, or shutting down); QoS 1 is refused instead (no PUBACK)', registers: [r], collect() { this.set(g.broker.totals.qos0NotJournaled); } });
     new Gauge({ name: 'mag_mqtt_clients', help: 'Connected MQTT clients', registers: [r], collect() { this.set(g.broker.connectedClients); } });
     new Gauge({ name: 'mag_alerts_open', help: 'Open or acknowledged alerts', registers: [r], collect() { this.set(g.alerts.openCount()); } });
     new Gauge({ name: 'mag_devices', help: 'Registered devices', registers: [r], collect() { this.set(g.registry.listDevices().length); } });

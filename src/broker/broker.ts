@@ -82,7 +82,7 @@ export class Broker {
   private servers: (Server | HttpServer)[] = [];
   private wss: WebSocketServer | undefined;
   readonly ports: { mqtt?: number; ws?: number; mqtts?: number } = {};
-  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0, slowSubscriberDropped: 0 };
+  readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0, slowSubscriberDropped: 0, qos0NotJournaled: 0 };
   private messageRate: TokenBuckets | undefined;
 
   constructor(
@@ -262,10 +262,10 @@ export class Broker {
     if (qos === 0 && this.hooks.journalHasRoom?.() === true) {
       try {
         this.hooks.onDeviceMessage(client.id, suffix, packet.payload as Buffer, qos, packet.retain, (e) => {
-          if (e) this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled');
+          if (e) this.qos0Lost(client, e);
         });
       } catch (e) {
-        this.log.warn({ device: client.id, err: (e as Error).message }, 'QoS 0 message not journaled');
+        this.qos0Lost(client, e as Error);
       }
       return done(null);
     }
@@ -276,12 +276,22 @@ export class Broker {
     }
   }
 
+  /** A QoS 0 message that was not journaled (journal full, shutting down): logged at most once a second, with the count. */
+  private qos0Lost(client: Client, e: Error): void {
+    this.totals.qos0NotJournaled++;
+    const now = Date.now();
+    if (now - this.lastQos0Warning < 1000) return;
+    this.lastQos0Warning = now;
+    this.log.warn({ device: client.id, err: e.message, lostSinceStart: this.totals.qos0NotJournaled }, 'QoS 0 message not journaled (at most once: it is lost)');
+  }
+  private lastQos0Warning = 0;
+
   /** A message is journaled (`e` null) or refused: QoS 0 is let go either way, QoS 1/2 refused closes the connection (no PUBACK). */
   private settleMessage(client: Client, packet: PublishPacket, done: (err?: Error | null) => void, e: Error | null): void {
     if (!e) return done(null);
     if (packet.qos === 0) {
       // No PUBACK to hold back, and no reason to close the connection: the message is lost (at most once).
-      this.log.warn({ device: client.id, err: e.message }, 'QoS 0 message not journaled');
+      this.qos0Lost(client, e);
       return done(null);
     }
     this.log.error({ device: client.id, topic: packet.topic, err: e.message }, 'message not journaled; refusing it (no PUBACK)');
