@@ -224,7 +224,8 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     const small = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '500', MAG_JOURNAL_MAX_BYTES: String(CAP) });
     try {
       const id = 'cap-1';
-      const d = new StreamDevice(id, await small.device({ id, type: 'barometer' }), (seq) => NOW0 - 8 * DAY + seq * SEC);
+      const secret = await small.device({ id, type: 'barometer' });
+      const d = new StreamDevice(id, secret, (seq) => NOW0 - 8 * DAY + seq * SEC);
       devices.push(d);
       await d.connect(small.mqttUrl);
       await d.publishAll(range1(10), 1);
@@ -257,6 +258,14 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
         await d.connect(small.mqttUrl);
         await expect(d.publishOne(refusedAt! + 1)).rejects.toThrow(/closed/);
         expect(d.acked.size).toBe(ackedBeyond);
+
+        // A QoS 0 message meanwhile is lost (at most once: no PUBACK to hold back), counted, and its connection stays open.
+        const q0 = await small.connect(id, secret);
+        const lostSeq = refusedAt! + 2;
+        await q0.publishAsync(`instruments/${id}/readings`, JSON.stringify({ seq: lostSeq, ts: NOW0 - 8 * DAY + lostSeq * SEC, quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 0 });
+        await until('the lost QoS 0 message counted', async () => metric((await small.call('GET', '/metrics')).body as string, 'mag_qos0_not_journaled') === 1, 5000);
+        expect(q0.connected).toBe(true);
+        await q0.endAsync();
 
         const metrics = (await small.call('GET', '/metrics')).body as string;
         expect(metric(metrics, 'mag_journal_refused_total')).toBeGreaterThanOrEqual(2);
