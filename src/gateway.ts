@@ -121,7 +121,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
 
   /** Line protocol for the points; a point it cannot carry becomes a rejection (the device is told) instead of a dead letter later. */
-  const render = (points: Point[], result: { rejections: { seq?: number; errors: { path: string; message: string }[] }[] }): { lines: string; count: number } => {
+  const render = (points: Point[], result: Pick<IngestResult, 'rejections'>): { lines: string; count: number } => {
     try {
       return { lines: toLineProtocol(points), count: points.length };
     } catch {

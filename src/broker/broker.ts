@@ -84,6 +84,8 @@ export class Broker {
   readonly ports: { mqtt?: number; ws?: number; mqtts?: number } = {};
   readonly totals = { connectRefused: 0, aclDenied: 0, oversize: 0, rateLimited: 0, slowSubscriberDropped: 0, qos0NotJournaled: 0 };
   private messageRate: TokenBuckets | undefined;
+  /** When a lost QoS 0 message was last logged (at most once a second). */
+  private lastQos0Warning = 0;
 
   constructor(
     private readonly registry: Registry,
@@ -249,7 +251,6 @@ export class Broker {
     }
   }
 
-  /** Publishes from the gateway to a device topic (feedback, retained config). */
   /** Hands an authorized device message to ingest; a QoS 1/2 PUBACK waits for its journal commit. */
   private acceptDeviceMessage(client: Client, packet: PublishPacket, suffix: DeviceTopic, done: (err?: Error | null) => void): void {
     const qos = packet.qos;
@@ -284,7 +285,6 @@ export class Broker {
     this.lastQos0Warning = now;
     this.log.warn({ device: client.id, err: e.message, lostSinceStart: this.totals.qos0NotJournaled }, 'QoS 0 message not journaled (at most once: it is lost)');
   }
-  private lastQos0Warning = 0;
 
   /** A message is journaled (`e` null) or refused: QoS 0 is let go either way, QoS 1/2 refused closes the connection (no PUBACK). */
   private settleMessage(client: Client, packet: PublishPacket, done: (err?: Error | null) => void, e: Error | null): void {
@@ -298,6 +298,7 @@ export class Broker {
     done(e);
   }
 
+  /** Publishes from the gateway to a device topic (feedback, retained config). */
   publish(topic: string, payload: unknown, retain = false): void {
     this.aedes.publish(
       { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain, dup: false },

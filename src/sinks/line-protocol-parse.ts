@@ -395,6 +395,12 @@ export function parseLine(line: string): Point {
  */
 export function parseLines(text: string): Point[] {
   const points: Point[] = [];
+  eachPoint(text, (p) => points.push(p));
+  return points;
+}
+
+/** Parses the points of `text` in order, handing each with the start and end of its line. */
+function eachPoint(text: string, onPoint: (p: Point, start: number, end: number) => void): void {
   const len = text.length;
   multi = true;
   try {
@@ -405,14 +411,13 @@ export function parseLines(text: string): Point[] {
         continue;
       }
       lineStart = i;
-      points.push(parsePoint(text));
+      onPoint(parsePoint(text), i, pos);
       i = pos + 1; // pos is at the newline or the end
     }
   } finally {
     multi = false;
     lineStart = 0;
   }
-  return points;
 }
 
 /**
@@ -421,27 +426,13 @@ export function parseLines(text: string): Point[] {
  * is cut at every newline instead, so that each piece can still be tried and dead-lettered.
  */
 export function splitLines(text: string): string[] {
-  if (text.indexOf('"') === -1) return text.split('\n').filter((l) => l !== '');
+  const byNewline = () => text.split('\n').filter((l) => l !== '');
+  if (text.indexOf('"') === -1) return byNewline();
   const out: string[] = [];
-  const len = text.length;
-  multi = true;
   try {
-    let i = 0;
-    while (i < len) {
-      if (text.charCodeAt(i) === NL) {
-        i++;
-        continue;
-      }
-      lineStart = i;
-      parsePoint(text);
-      out.push(text.slice(i, pos));
-      i = pos + 1;
-    }
+    eachPoint(text, (_p, start, end) => out.push(text.slice(start, end)));
   } catch {
-    return text.split('\n').filter((l) => l !== '');
-  } finally {
-    multi = false;
-    lineStart = 0;
+    return byNewline();
   }
   return out;
 }
