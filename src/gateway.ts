@@ -138,7 +138,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     }
   };
 
-  const onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, _qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
+  const onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
     const device = registry.registeredDevice(deviceId);
     if (!device) return done(new Error(`device ${deviceId} is no longer registered`));
     const receivedAt = now();
@@ -166,12 +166,20 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (assurance.hasNothingToApply(result)) {
       // The common reading: nothing for the assurance state, so nothing of the message is held
       // until the commit but its line (what is held through a commit outlives V8's young generation).
-      journal.appendLines(batch.lines, batch.count, t, (err) => {
-        if (err instanceof JournalFullError) metrics.journalRefused.inc();
-        done(err);
-      });
+      // A QoS 0 one acknowledges nothing (at most once), so its commit does not wait for the disk.
+      journal.appendLines(
+        batch.lines,
+        batch.count,
+        t,
+        (err) => {
+          if (err instanceof JournalFullError) metrics.journalRefused.inc();
+          done(err);
+        },
+        qos > 0,
+      );
       return;
     }
+    // Durable whatever the QoS: checks, drift and alerts are built on these points (evidence).
     journal.appendLines(batch.lines, batch.count, t, (err) => {
       if (err) {
         if (err instanceof JournalFullError) metrics.journalRefused.inc();

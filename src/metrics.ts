@@ -47,6 +47,10 @@ export class GatewayMetrics {
         this.set(o === undefined ? 0 : Math.max(0, (Date.now() - o) / 1000));
       },
     });
+    counterFrom(r, 'mag_journal_commits_total', 'Journal commits since start; synced="true": waited for the disk (fsync), as every commit holding a QoS 1 message or alert evidence does; "false": only QoS 0 readings, written to the operating system', 'synced', () => [
+      ['true', g.journal.totals.syncedCommits],
+      ['false', g.journal.totals.commits - g.journal.totals.syncedCommits],
+    ]);
     new Gauge({ name: 'mag_sink_drain_rate_points_per_second', help: 'Recent rate at which the sink confirms points', registers: [r], collect() { this.set(g.forwarder.drainRate); } });
     new Gauge({ name: 'mag_sink_delivered_points', help: 'Points confirmed by the sink since start', registers: [r], collect() { this.set(g.forwarder.totals.deliveredPoints); } });
     new Gauge({ name: 'mag_sink_dead_letters', help: 'Points refused by the sink and moved to the dead-letter store since start', registers: [r], collect() { this.set(g.forwarder.totals.deadLetters); } });

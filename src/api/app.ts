@@ -51,6 +51,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
         drainRatePointsPerSecond: Math.round(g.forwarder.drainRate),
         mode: g.forwarder.sinkHealthy ? 'forwarding' : 'journaling',
+        // since the gateway started: committed to the journal, and confirmed by the sink
+        committedPoints: g.journal.totals.appendedPoints,
+        deliveredPoints: g.forwarder.totals.deliveredPoints,
       },
     };
     return c.json(body, body.ready ? 200 : 503);

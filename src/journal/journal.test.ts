@@ -1,5 +1,6 @@
 // The journal on its own (SQLite on disk, both writers): what is acknowledged is on disk, read
 // back in order once, released; rows of many appends; a reopened journal finds its backlog.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,47 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
     expect(answers.slice(1)).toEqual([null, null, null, null, null]);
     expect(j.backlogPoints).toBe(5);
     j.close();
+  });
+
+  it('waits for the disk only for commits holding a durable append (QoS 0 readings are not); a durable commit syncs what came before it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    dirs.push(dir);
+    const j = open(dir);
+    const appendNotDurable = (seq: number) => new Promise<void>((resolve, reject) => j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false));
+    await Promise.all([appendNotDurable(100), appendNotDurable(101)]);
+    expect(j.totals).toMatchObject({ commits: 1, syncedCommits: 0 });
+    if (writer === 'inline') expect(j.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    // one durable append among non-durable ones: the whole commit is synced
+    await Promise.all([appendNotDurable(102), j.append([point(103)], Date.now()), appendNotDurable(104)]);
+    expect(j.totals).toMatchObject({ commits: 2, syncedCommits: 1 });
+    if (writer === 'inline') expect(j.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    await appendNotDurable(105);
+    expect(j.totals).toMatchObject({ commits: 3, syncedCommits: 1 });
+    expect(j.backlogPoints).toBe(6);
+    j.close();
+  });
+});
+
+describe('journal, not durable appends', () => {
+  it('survive a crash of the process once committed (SIGKILL right after the commit called back)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-crash-'));
+    try {
+      const out = execFileSync(process.execPath, ['bin/run.mjs', 'test/support/journal-crash-child.ts', dir, '3000'], { encoding: 'utf8' }).trim();
+      expect(out).toMatch(/^committed 3000 synced 0 commits \d+$/);
+    } catch (e) {
+      // the child kills itself: execFileSync throws with its output
+      const err = e as { signal?: string; stdout?: string };
+      expect(err.signal).toBe('SIGKILL');
+      expect(err.stdout).toMatch(/^committed 3000 synced 0 commits \d+/);
+    }
+    const j = new Journal({ dir, sync: 'full', maxBytes: 64 * 1024 ** 2, commitMs: 2 });
+    try {
+      const seqs = Journal.pointsOf(j.read(0, 100_000)).map((p) => p.fields.seq);
+      expect(seqs).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    } finally {
+      j.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
