@@ -291,12 +291,43 @@ async function storedSince(influx: InfluxdHandle, floor: number): Promise<number
  * Polls InfluxDB every `everyMs` until `expected` readings with ts ≥ floor are stored; returns the
  * time (ms epoch) it saw them. Past 90 % of them it polls every 10 ms: the end of a run is then
  * seen within ~10 ms instead of up to `everyMs` late (5 % of a 2 s run at 100 ms).
+ *
+ * With `delivered` (the gateway's count of the run's points InfluxDB has confirmed), that count is
+ * polled first, every 50 ms and every 5 ms past 90 %, and InfluxDB only once it is complete (then
+ * every 10 ms until its count agrees). A count over a run's 200,000 points costs influxd ~33 ms
+ * of CPU; polled through the run it took CPU from the gateway on this 2-core machine. The run
+ * still ends when InfluxQL counts every reading.
  */
-async function waitStored(influx: InfluxdHandle, floor: number, expected: number, timeoutMs: number, everyMs = 100, stallMs = 20_000): Promise<{ at: number; stored: number; complete: boolean }> {
+async function waitStored(
+  influx: InfluxdHandle,
+  floor: number,
+  expected: number,
+  timeoutMs: number,
+  everyMs = 100,
+  stallMs = 20_000,
+  delivered?: () => Promise<number>,
+): Promise<{ at: number; stored: number; complete: boolean }> {
   const deadline = Date.now() + timeoutMs;
   let stored = 0;
   let last = -1;
   let lastChange = Date.now();
+  if (delivered) {
+    everyMs = 10;
+    while (Date.now() < deadline) {
+      const d = await delivered().catch(() => -1);
+      if (d >= expected) break;
+      if (d !== last) {
+        last = d;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > stallMs) {
+        log(`the gateway's delivered count is stuck at ${d} of ${expected} for ${stallMs / 1000} s; counting in InfluxDB instead`);
+        break;
+      }
+      await sleep(d >= expected * 0.9 ? 5 : 50);
+    }
+    last = -1;
+    lastChange = Date.now();
+  }
   while (Date.now() < deadline) {
     stored = await storedSince(influx, floor);
     if (stored >= expected) return { at: Date.now(), stored, complete: true };
@@ -454,10 +485,11 @@ try {
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
       const i0 = procSample(influx.pid!);
-      const watch = watchGateway(gw, await gatewayCounts(gw), MESSAGES);
+      const counted = await gatewayCounts(gw);
+      const watch = watchGateway(gw, counted, MESSAGES);
       const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
       const sSent = procSample(gw.pid);
-      const stored = await waitStored(influx, f, MESSAGES, 300_000);
+      const stored = await waitStored(influx, f, MESSAGES, 300_000, 100, 20_000, async () => (await gatewayCounts(gw!)).delivered - counted.delivered);
       const s1 = procSample(gw.pid);
       const i1 = procSample(influx.pid!);
       const { journaledAt, deliveredAt } = await watch.stop();
