@@ -9,6 +9,7 @@ import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
 import { CheckSchema, ReadingSchema, SenmlPackSchema, TransactionFieldsSchema, formatIssues, plainReading, type ReadingPayload } from './payloads.ts';
+import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml';
 
@@ -83,12 +84,15 @@ export class Ingest {
       out.rejections.push({ errors: [{ path: '(device)', message: `instrument type ${device.type} has no profile in devices/` }] });
       return out;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-    } catch (e) {
-      out.rejections.push({ errors: [{ path: '(root)', message: `not valid JSON: ${(e as Error).message}` }] });
-      return out;
+    // The common reading is read straight from the bytes; anything else goes through JSON.parse.
+    let body: unknown = kind === 'readings' && typeof payload !== 'string' ? plainReadingFromBytes(payload) : undefined;
+    if (body === undefined) {
+      try {
+        body = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+      } catch (e) {
+        out.rejections.push({ errors: [{ path: '(root)', message: `not valid JSON: ${(e as Error).message}` }] });
+        return out;
+      }
     }
     if (kind === 'checks') {
       this.acceptCheck(device, profile, body, receivedAt, out);
