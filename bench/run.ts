@@ -34,6 +34,7 @@ const { values: opt } = parseArgs({
     'cost-rate': { type: 'string', default: '2000' },
     'cost-seconds': { type: 'string', default: '30' },
     'cost-no-alerts': { type: 'boolean', default: false },
+    'cost-repeat': { type: 'string', default: '2' },
     'journal-sync': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'gateway-node-options': { type: 'string', default: '--max-semi-space-size=32' },
@@ -56,7 +57,8 @@ if (opt.help) {
   --latency-seconds 30    --latency-rate <msg/s> (default: half the measured QoS 1 end-to-end rate)
   --drain 500000          readings journaled while InfluxDB is down, then drained
   --cost-devices 5000     --cost-rate 2000  --cost-seconds 30   (50 vs N devices at one total rate;
-                          before the N-device run each of them opens an alert, unless --cost-no-alerts)
+                          before the first N-device run each of them opens an alert, unless --cost-no-alerts)
+  --cost-repeat 2         N-device runs, each between two 50-device runs (few, many, few, many, few)
   --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
   --profile               run the gateway under node --cpu-prof and print the top self-time entries
   --gateway-node-options=<flags>  node flags for the gateway process (default --max-semi-space-size=32, as npm start
@@ -76,6 +78,7 @@ const WARMUP = num('warmup');
 const REPEAT = Math.max(1, num('repeat'));
 const STEADY_DEVICES = num('devices');
 const COST_DEVICES = num('cost-devices');
+const COST_REPEAT = num('cost-repeat');
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const BENCH_SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
 const TENANT = 'bench';
@@ -591,10 +594,15 @@ try {
     log(`cost: connected ${c.connected} more clients in ${c.ms} ms`);
     await sleep(3000);
     let openAlerts: number | undefined;
-    const out: Record<string, any> = {};
-    for (const [label, poolName, n] of [['few', 'tp', CLIENTS], ['many', 'many', COST_DEVICES]] as const) {
-      if (label === 'many' && !opt['cost-no-alerts']) {
-        // The second run also carries one open out-of-tolerance alert per device.
+    const phases: Record<string, any>[] = [];
+    // few (no alert open yet), then the N devices each open an alert, then many, few, many, …:
+    // interleaved pairs, so that a drift of the machine or of the gateway's heap over the run
+    // falls on both sides; the later `few` phases also show the cost with N open alerts.
+    const order: ['few' | 'many', string, number][] = [['few', 'tp', CLIENTS]];
+    for (let k = 0; k < COST_REPEAT; k++) order.push(['many', 'many', COST_DEVICES], ['few', 'tp', CLIENTS]);
+    for (const [label, poolName, n] of order) {
+      if (label === 'many' && openAlerts === undefined && !opt['cost-no-alerts']) {
+        // From here on, each of the N devices carries one open out-of-tolerance alert.
         const fc = await lg.call('failingChecks', { pool: 'many', floor: nextFloor(0) });
         nextFloor(fc.maxTs);
         await sleep(2000);
@@ -610,14 +618,54 @@ try {
       const s1 = procSample(gw.pid);
       nextFloor(r.maxTs);
       const cpu = cpuBetween(s0, s1);
-      out[label] = { devices: n, openAlerts: label === 'many' ? openAlerts : undefined, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
-      row(`cost @ ${r.rate} msg/s from ${n} devices${label === 'many' && openAlerts !== undefined ? ` (${openAlerts} open alerts)` : ''}`, `${out[label].cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
+      const phase = { label, devices: n, openAlerts: openAlerts ?? 0, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
+      phases.push(phase);
+      log(`cost @ ${r.rate} msg/s from ${n} devices (${phase.openAlerts} open alerts): ${phase.cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
       await sleep(2000);
     }
-    out.ratioManyOverFew = round(out.many.cpuUsPerMessage / out.few.cpuUsPerMessage, 2);
+    const us = (label: string, alerts?: boolean) => phases.filter((p) => p.label === label && (alerts === undefined || p.openAlerts > 0 === alerts)).map((p) => p.cpuUsPerMessage as number);
+    const median = (xs: number[]) => {
+      const a = [...xs].sort((x, y) => x - y);
+      return a.length === 0 ? NaN : a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    };
+    // each many phase against the mean of the few phases either side of it
+    const pairRatios = phases.flatMap((p, i) => (p.label === 'many' && phases[i - 1]?.label === 'few' && phases[i + 1]?.label === 'few' ? [round(p.cpuUsPerMessage / ((phases[i - 1].cpuUsPerMessage + phases[i + 1].cpuUsPerMessage) / 2), 2)] : []));
+    const out: Record<string, any> = {
+      phases,
+      few: { devices: CLIENTS, cpuUsPerMessage: round(median(us('few')), 1), runs: us('few') },
+      many: { devices: COST_DEVICES, openAlerts, cpuUsPerMessage: round(median(us('many')), 1), runs: us('many') },
+      pairRatios,
+      ratioManyOverFew: round(median(pairRatios), 2),
+      // the 50 devices before any alert was open, against the same 50 devices with N open alerts
+      ratioOpenAlerts: openAlerts ? round(median(us('few', true)) / median(us('few', false)), 2) : undefined,
+    };
     results.cost = out;
-    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices`, `${out.ratioManyOverFew}× CPU per message`);
+    row(`cost @ ${rate} msg/s from ${CLIENTS} devices`, `${out.few.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.few.runs.join(', ')}; the first before any alert was open)`);
+    row(`cost @ ${rate} msg/s from ${COST_DEVICES} devices`, `${out.many.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.many.runs.join(', ')}; ${openAlerts ?? 0} open alerts)`);
+    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices`, `${out.ratioManyOverFew}× CPU per message (median of ${pairRatios.length} ${COST_DEVICES}-device runs, each against the mean of the ${CLIENTS}-device runs either side: ${pairRatios.join(', ')})`);
+    if (out.ratioOpenAlerts !== undefined) row(`cost ratio ${CLIENTS} devices with / without ${openAlerts} open alerts`, `${out.ratioOpenAlerts}×`);
     await lg.call('disconnect', { pool: 'many' });
+
+    // The control: the same runs against the bare broker, which does nothing per device but what
+    // aedes and TCP do. Whatever grows with the number of connections there is not the gateway's.
+    await ensureBare();
+    const bc = await lg.call('connect', { pool: 'bare-many', url: bareUrl, devices: many.map((d) => ({ id: d.id })), concurrency: 100 });
+    log(`cost: connected ${bc.connected} more clients to the bare broker in ${bc.ms} ms`);
+    await sleep(3000);
+    const barePhases: Record<string, any>[] = [];
+    for (const [label, poolName, n] of [['few', 'bare', CLIENTS], ['many', 'bare-many', COST_DEVICES], ['few', 'bare', CLIENTS]] as const) {
+      const b0 = procSample(bare.pid!);
+      const r = await lg.call('paced', { pool: poolName, qos: 1, rate, seconds, window: WINDOW, floor: nextFloor(0) });
+      const b1 = procSample(bare.pid!);
+      nextFloor(r.maxTs);
+      const cpu = cpuBetween(b0, b1);
+      barePhases.push({ label, devices: n, rate: r.rate, sent: r.sent, cpuSeconds: cpu.cpuSeconds, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1) });
+      log(`cost, bare broker @ ${r.rate} msg/s from ${n} devices: ${barePhases[barePhases.length - 1].cpuUsPerMessage} µs CPU per message`);
+      await sleep(2000);
+    }
+    await lg.call('disconnect', { pool: 'bare-many' });
+    out.bare = { phases: barePhases, ratioManyOverFew: round(barePhases[1].cpuUsPerMessage / ((barePhases[0].cpuUsPerMessage + barePhases[2].cpuUsPerMessage) / 2), 2) };
+    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices, bare aedes`, `${out.bare.ratioManyOverFew}× CPU per message (${barePhases.map((p) => p.cpuUsPerMessage).join(' / ')} µs: few, many, few)`);
   }
 
   // ── drain: InfluxDB down, N readings journaled, InfluxDB back, time to empty ──
