@@ -1,6 +1,9 @@
 // Rate limits, kept in memory: token buckets (per device, per API token) and a throttle of
 // failed authentications per client address. Pure bookkeeping; the clock is injectable.
 
+/** How long a key is idle before its (full) bucket may be forgotten. */
+const SWEEP_IDLE_MS = 60_000;
+
 /** One token bucket per key: `ratePerSecond` sustained, `burst` at once. */
 export class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
@@ -11,6 +14,11 @@ export class TokenBuckets {
     readonly burst: number,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** Keys that hold a bucket now. */
+  get size(): number {
+    return this.buckets.size;
+  }
 
   /** Takes one token; 0 when allowed, else the whole seconds until the next token (≥ 1). */
   take(key: string): number {
@@ -36,16 +44,26 @@ export class TokenBuckets {
   private refilled(key: string): { tokens: number; at: number } {
     const now = this.clock();
     if (++this.takes % 10_000 === 0) this.sweep(now);
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(key, b);
+    }
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.ratePerSecond);
     b.at = now;
-    this.buckets.set(key, b);
     return b;
   }
 
-  /** Forgets buckets that have refilled (idle keys). */
+  /**
+   * Forgets the buckets of keys idle for a minute that have refilled: a new bucket starts full,
+   * so nothing changes for them, and the map does not grow with keys seen once. A key in use
+   * keeps its bucket (with thousands of devices each sending every few seconds, dropping every
+   * full bucket made a new object per device per sweep, promoted to V8's old generation).
+   */
   private sweep(now: number): void {
-    for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.ratePerSecond >= this.burst) this.buckets.delete(k);
+    for (const [k, b] of this.buckets) {
+      if (now - b.at >= SWEEP_IDLE_MS && b.tokens + ((now - b.at) / 1000) * this.ratePerSecond >= this.burst) this.buckets.delete(k);
+    }
   }
 }
 
