@@ -89,7 +89,7 @@ if (lines !== N) throw new Error(`read back ${lines} of ${N} points`);
 process.stdout.write(
   [
     `hot path, ${N} readings from ${DEVICES} barometers, Node ${process.version}  (µs of CPU per message, this thread)`,
-    `  ingest (JSON.parse, validate, evaluate)         ${us(ingestCpu)}  (wall ${us(ingestWall)})`,
+    `  ingest (parse, validate, evaluate)              ${us(ingestCpu)}  (wall ${us(ingestWall)})`,
     `  line protocol                                  ${us(lpCpu)}  (${(bytes / N).toFixed(0)} bytes/line)`,
     `  journal append + group commit (sync=full, writer ${WRITER.padEnd(6)}) ${us(journalCpu)}  (wall ${us(journalWall)}; process CPU, writer thread included)`,
     `  forwarder side: read + release + join          ${us(forwardCpu)}`,

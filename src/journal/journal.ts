@@ -36,6 +36,11 @@ export class JournalFullError extends Error {
 
 export interface JournalOptions {
   dir: string;
+  /**
+   * `full`: a commit holding a durable append (appendLines' `durable`, the default) waits for
+   * the disk (fsync), so it survives a power loss; a commit of appends that are not durable
+   * does not. `normal`: no commit waits for the disk; all survive a crash of the process.
+   */
   sync: 'full' | 'normal';
   maxBytes: number;
   /** Group-commit window in ms (0: commit on the next tick). */
