@@ -76,6 +76,10 @@ function authError(message: string, returnCode: number): Error & { returnCode: n
  * which every publisher shares (a full slot table stalls all ingest).
  */
 const SLOW_SUBSCRIBER_BYTES = 64 * 1024;
+/** The gateway's publications in aedes at a time (its emitter holds 100 in delivery; see publish()). */
+const MAX_IN_DELIVERY = 50;
+/** The gateway's publications waiting for aedes beyond which feedback is dropped. */
+const MAX_OUTBOX = 50_000;
 
 export class Broker {
   aedes!: Aedes;
@@ -86,6 +90,11 @@ export class Broker {
   private messageRate: TokenBuckets | undefined;
   /** When a lost QoS 0 message was last logged (at most once a second). */
   private lastQos0Warning = 0;
+  /** The gateway's publications waiting for aedes, from outboxHead on (see publish()). */
+  private outbox: { topic: string; payload: Buffer; retain: boolean }[] = [];
+  private outboxHead = 0;
+  private inDelivery = 0;
+  private pumping = false;
 
   constructor(
     private readonly registry: Registry,
@@ -301,10 +310,47 @@ export class Broker {
 
   /** Publishes from the gateway to a device topic (feedback, retained config). */
   publish(topic: string, payload: unknown, retain = false): void {
-    this.aedes.publish(
-      { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain, dup: false },
-      (err) => err && this.log.warn({ topic, err: err.message }, 'gateway publish failed'),
-    );
+    // aedes hands publications to its emitter, which keeps at most 100 in delivery (each completes
+    // on a later tick), queues the rest and drains that queue recursively: a device sending batch
+    // after batch of invalid readings (one feedback message per rejected reading) overflowed the
+    // stack. So the gateway keeps its own outbox and has at most MAX_IN_DELIVERY publications in
+    // aedes at a time; beyond MAX_OUTBOX waiting (devices that do not read their feedback make
+    // the deliveries wait), feedback is dropped and counted. Retained config always goes.
+    if (!retain && this.outbox.length - this.outboxHead >= MAX_OUTBOX) {
+      if (this.totals.slowSubscriberDropped++ % 1000 === 0) {
+        this.log.warn({ topic, waiting: this.outbox.length - this.outboxHead, dropped: this.totals.slowSubscriberDropped }, 'gateway messages to devices are backed up; dropping feedback');
+      }
+      return;
+    }
+    this.outbox.push({ topic, payload: Buffer.from(JSON.stringify(payload)), retain });
+    this.pumpOutbox();
+  }
+
+  /** Hands waiting publications to aedes while fewer than MAX_IN_DELIVERY are in it; a loop, not a recursion, when they complete at once. */
+  private pumpOutbox(): void {
+    if (this.pumping || !this.aedes) return;
+    this.pumping = true;
+    try {
+      while (this.inDelivery < MAX_IN_DELIVERY && this.outboxHead < this.outbox.length) {
+        const m = this.outbox[this.outboxHead];
+        this.outbox[this.outboxHead++] = undefined as never;
+        this.inDelivery++;
+        this.aedes.publish({ cmd: 'publish', topic: m.topic, payload: m.payload, qos: 1, retain: m.retain, dup: false }, (err) => {
+          if (err) this.log.warn({ topic: m.topic, err: err.message }, 'gateway publish failed');
+          this.inDelivery--;
+          this.pumpOutbox();
+        });
+      }
+      if (this.outboxHead === this.outbox.length) {
+        this.outbox = [];
+        this.outboxHead = 0;
+      } else if (this.outboxHead > 1024 && this.outboxHead * 2 > this.outbox.length) {
+        this.outbox = this.outbox.slice(this.outboxHead);
+        this.outboxHead = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** Closes a device's live connection (after its secret was rotated). */

@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { remainingLength } from '../support/mqtt-bytes.ts';
+import { until } from '../support/until.ts';
 
 const RUNS = Number(process.env.MAG_FUZZ_RUNS ?? 20);
 const POLLUTERS = ['__proto__', 'constructor', 'prototype'] as const;
@@ -38,6 +39,8 @@ describe('hostile MQTT payloads, through a real gateway', () => {
   /** Unique, recent instants: one per seq, so no two valid records share a series time. */
   const base = Date.now() - 2 * 86_400_000;
   const instant = (s: number) => base + s * 1000;
+  /** 600 invalid readings (under the 64 KiB payload limit): 600 feedback messages. */
+  const invalidBatch = (b: number) => JSON.stringify({ readings: Array.from({ length: 600 }, (_, i) => ({ seq: b * 600 + i, ts: instant(1), quantity: 'pressure', value: 'NaN', unit: 'hPa' })) });
 
   const valueArb = (unit: 'hPa' | 'kPa'): fc.Arbitrary<Tagged> =>
     fc.oneof(
@@ -209,6 +212,44 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     // the gateway counts what it refused, where a user can see it
     const rej = await gw.call('GET', '/api/v1/devices/baro-fuzz/rejections?limit=1000');
     expect(rej.body.items.length).toBe(Math.min(1000, expectedRejections));
+  }, 60_000);
+
+  it('bursts of invalid batches (a feedback message per rejected reading) are answered in full and leave the gateway up', async () => {
+    // Two devices send 20 batches of 600 invalid readings (under the 64 KiB payload limit) each, at
+    // once: 24,000 feedback messages. baro-huge reads its feedback; baro-chaos is not subscribed, so
+    // its feedback has no one to go to and completes at once.
+    const reader = await gw.connect('baro-huge', secrets['baro-huge']);
+    const fb = inbox(reader);
+    await reader.subscribeAsync('instruments/baro-huge/feedback', { qos: 1 });
+    const silent = await gw.connect('baro-chaos', secrets['baro-chaos']);
+    const batches = Array.from({ length: 20 }, (_, b) => invalidBatch(b));
+    await Promise.all(batches.flatMap((text) => [reader.publishAsync('instruments/baro-huge/readings', text, { qos: 0 }), silent.publishAsync('instruments/baro-chaos/readings', text, { qos: 0 })]));
+    await fb.waitFor(() => fb.messages.length >= 12_000, 30_000).catch(() => undefined);
+    expect(fb.messages.length).toBe(12_000);
+    expect(new Set(fb.messages.map((m) => m.payload.seq)).size).toBe(12_000);
+    expect(reader.connected && silent.connected).toBe(true);
+    expect(gw.gateway.broker.totals.slowSubscriberDropped).toBe(0);
+    expect((await gw.call('GET', '/healthz')).status).toBe(200);
+    await Promise.all([reader.endAsync(), silent.endAsync()]);
+  }, 60_000);
+
+  it('a device that stops reading while its invalid batches pour in: the gateway stays up and serves the others', async () => {
+    // Deliveries to the stuck device wait for its socket to drain (aedes disconnects it after 5 s);
+    // aedes' emitter queued every later publication behind them and, once they were released,
+    // drained the queue recursively (a stack overflow in the gateway, seen in CI).
+    const stuck = await gw.connect('baro-huge', secrets['baro-huge']);
+    await stuck.subscribeAsync('instruments/baro-huge/feedback', { qos: 1 });
+    (stuck.stream as Socket).pause(); // never reads again
+    const handled = async () => Number(/^mag_messages_total\{topic="readings"\} ([0-9.e+-]+)$/m.exec((await gw.call('GET', '/metrics')).body)?.[1] ?? 0);
+    const before = await handled();
+    for (let b = 0; b < 100; b++) stuck.publish('instruments/baro-huge/readings', invalidBatch(b), { qos: 0 });
+    await until('the gateway to handle the 100 invalid batches', async () => (await handled()) - before >= 100, 30_000);
+    await until('aedes to drop the stuck device (its socket did not drain within 5 s)', async () => !(gw.gateway.broker.aedes as unknown as { clients: Record<string, unknown> }).clients['baro-huge'], 20_000);
+    expect((await gw.call('GET', '/healthz')).status).toBe(200);
+    // another device is served as before
+    seq++;
+    await baro.publishAsync('instruments/baro-fuzz/readings', JSON.stringify({ seq, ts: instant(seq), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
+    stuck.end(true);
   }, 60_000);
 
   it('arbitrary JSON, text and bytes on every topic of every instrument type: acknowledged, connected, nothing invalid stored', async () => {
