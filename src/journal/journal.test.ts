@@ -15,13 +15,17 @@ const point = (seq: number): Point => ({ measurement: 'reading', tags: { tenant:
 describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
   const dirs: string[] = [];
   const open = (dir: string) => new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2, writer });
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    dirs.push(dir);
+    return dir;
+  };
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('acknowledges after the commit, reads every point back once in order, and keeps the backlog across a reopen', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const j = open(dir);
     // 1,200 appends of one point and 3 of 300: several rows, one of them over the row size
     const acks: Promise<void>[] = [];
@@ -51,8 +55,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
   });
 
   it('commit() is synchronous: after it, everything appended is durable and counted', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const j = open(dir);
     for (let i = 1; i <= 50; i++) void j.append([point(i)], Date.now());
     j.commit();
@@ -64,8 +67,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
   });
 
   it('holds the points as the line protocol the sink is sent, and refuses a point line protocol cannot carry at append', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const j = open(dir);
     await j.append([point(1), { ...point(2), tags: { tenant: 't', device: 'd 1,x' }, fields: { value: 0.5, seq: 2, status: 'ok' } }], Date.now());
     const rows = j.read(0, 10);
@@ -79,8 +81,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
   });
 
   it('refuses appends beyond MAG_JOURNAL_MAX_BYTES, synchronously, without keeping any of them', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const j = new Journal({ dir, sync: 'full', maxBytes: 200, commitMs: 2, writer, slowAt: 1 }); // no held acknowledgements near the cap here
     const line = 'reading,device=d1 value=1 1790000000000'; // 39 bytes
     const answers: (Error | null)[] = [];
@@ -94,8 +95,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
   });
 
   it('waits for the disk only for commits holding a durable append (QoS 0 readings are not); a durable commit syncs what came before it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const j = open(dir);
     const appendNotDurable = (seq: number) => new Promise<void>((resolve, reject) => j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false));
     await Promise.all([appendNotDurable(100), appendNotDurable(101)]);

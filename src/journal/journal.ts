@@ -226,14 +226,14 @@ export class Journal {
    * Resolves once the points are durably committed. Rejects with JournalFullError at the cap,
    * and with SinkRejectedError for a point line protocol cannot carry (nothing is appended then).
    */
-  append(points: Point[], receivedAt: number, durable = true): Promise<void> {
+  append(points: Point[], receivedAt: number): Promise<void> {
     let lines: string;
     try {
       lines = toLineProtocol(points);
     } catch (e) {
       return Promise.reject(e as Error);
     }
-    return new Promise<void>((resolve, reject) => this.appendLines(lines, points.length, receivedAt, (err) => (err ? reject(err) : resolve()), durable));
+    return new Promise<void>((resolve, reject) => this.appendLines(lines, points.length, receivedAt, (err) => (err ? reject(err) : resolve())));
   }
 
   /**
@@ -290,16 +290,14 @@ export class Journal {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
-    const durable = this.takeDurable();
+    const sync = this.takeSync();
     const draft = draftRows(batch);
     let ids: number[];
     try {
-      const sync = durable && this.opts.sync === 'full' ? 'FULL' : 'NORMAL';
       if (sync !== this.syncNow) {
         this.db.exec(`PRAGMA synchronous = ${sync}`); // not a prepared statement: SQLite applies this pragma when it compiles it
         this.syncNow = sync;
       }
-      if (sync === 'FULL') this.totals.syncedCommits++;
       ids = this.db.transaction(() => draft.rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.lines).lastInsertRowid)))();
     } catch (e) {
       this.failed(batch, e as Error);
@@ -315,8 +313,7 @@ export class Journal {
     if (this.inFlight || this.pending.length === 0) return; // the reply to the batch in hand sends the next
     const batch = this.pending;
     this.pending = [];
-    const durable = this.takeDurable() && this.opts.sync === 'full';
-    if (durable) this.totals.syncedCommits++;
+    const durable = this.takeSync() === 'FULL';
     const draft = draftRows(batch);
     this.inFlight = { batch, draft };
     this.writer.replies.ref(); // a batch in hand keeps the process alive until it is answered
@@ -360,11 +357,12 @@ export class Journal {
     }
   }
 
-  /** Whether the pending appends (about to be committed) need their commit synced; resets it. */
-  private takeDurable(): boolean {
-    const d = this.pendingDurable;
+  /** The `synchronous` the commit of the pending appends needs (FULL: a durable one, with `sync: 'full'`), counted; resets it. */
+  private takeSync(): 'FULL' | 'NORMAL' {
+    const full = this.pendingDurable && this.opts.sync === 'full';
     this.pendingDurable = false;
-    return d;
+    if (full) this.totals.syncedCommits++;
+    return full ? 'FULL' : 'NORMAL';
   }
 
   private failed(batch: Pending[], e: Error): void {
