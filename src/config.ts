@@ -92,6 +92,71 @@ export const ConfigSchema = z
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 
+/** What the README's configuration table says of one setting (`npm run docs:config` renders it). */
+export interface SettingDoc {
+  /** What the setting does, and what happens beyond its limit. Markdown, one line. */
+  meaning: string;
+  /** Allowed values of a text setting (numbers and enumerations are described from the schema). */
+  allowed?: string;
+  /** The default as a reader should see it, where the schema's value is computed at run time. */
+  shownDefault?: string;
+}
+
+/**
+ * Every setting of ConfigSchema, described once: the README's configuration table is generated
+ * from this and the schema (src/config-table.ts), and a test fails when the two disagree. The
+ * type makes a new setting without a description a type error.
+ */
+export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: SettingDoc } = {
+  MAG_DATA_DIR: { allowed: 'path', meaning: 'state database `mag.db`, journal `journal.db`, embedded time series `timeseries.db`' },
+  MAG_MQTT_PORT: { meaning: 'MQTT over TCP' },
+  MAG_MQTT_WS_PORT: { meaning: 'MQTT over WebSocket; unset: off' },
+  MAG_MQTTS_PORT: { meaning: 'MQTT over TLS (needs `MAG_TLS_CERT` and `MAG_TLS_KEY`); unset: off' },
+  MAG_TLS_CERT: { allowed: 'path', meaning: 'PEM certificate (chain) of the gateway; with `MAG_TLS_KEY` the HTTP API is served over HTTPS too. Read at start: restart after renewing it' },
+  MAG_TLS_KEY: { allowed: 'path', meaning: 'PEM private key of `MAG_TLS_CERT`' },
+  MAG_TLS_CA: { allowed: 'path', meaning: 'PEM CA: MQTT over TLS then requires a client certificate signed by it whose CN is the device id' },
+  MAG_HTTP_PORT: { meaning: 'HTTP API, console, `/metrics`' },
+  MAG_HOST: { allowed: 'address', meaning: 'address every listener binds (`0.0.0.0` in a container)' },
+  MAG_ADMIN_TOKEN: { meaning: 'a bootstrap admin API token, accepted but never stored: create named tokens with it, then unset it' },
+  MAG_INFLUX_URL: { allowed: 'http(s) URL', meaning: 'InfluxDB base URL; unset: the embedded time-series store in `MAG_DATA_DIR`' },
+  MAG_INFLUX_API: { meaning: '`v1`: InfluxDB 1.x `/write` and InfluxQL; `v2`: `/api/v2/write` (InfluxDB 2.x, 3.x, Cloud, 1.8+)' },
+  MAG_INFLUX_DB: { allowed: '`[A-Za-z0-9_-]{1,64}`', meaning: 'v1 database (created if missing)' },
+  MAG_INFLUX_USER: { allowed: 'text', meaning: 'v1 user' },
+  MAG_INFLUX_PASSWORD: { allowed: 'text', meaning: 'v1 password' },
+  MAG_INFLUX_ORG: { allowed: 'text', meaning: 'v2 organisation (required with `v2`; 3.x ignores it)' },
+  MAG_INFLUX_BUCKET: { allowed: 'text', meaning: 'v2 bucket (required with `v2`; on 3.x the database)' },
+  MAG_INFLUX_TOKEN: { allowed: 'text', meaning: 'v2 token allowed to write the bucket (required with `v2`)' },
+  MAG_LOG_LEVEL: { meaning: 'log level; logs are JSON lines on stdout' },
+  MAG_PROFILES_DIR: { allowed: 'path', shownDefault: '`devices/` of the package', meaning: 'instrument-type profiles, validated at start (format: `devices/README.md`)' },
+  MAG_MAX_PAYLOAD_BYTES: { meaning: 'largest MQTT payload; a larger one closes the connection, nothing is stored' },
+  MAG_MAX_BATCH_READINGS: { meaning: 'most readings in one `{"readings": […]}` or SenML pack; a longer one is rejected whole (reported on `feedback`)' },
+  MAG_JOURNAL_SYNC: { meaning: '`full`: an acknowledged message survives power loss; `normal`: a process crash only (faster)' },
+  MAG_JOURNAL_MAX_BYTES: { meaning: 'cap on undelivered points in the journal (a reading counts ~130 bytes). At the cap a QoS 1 message is refused without PUBACK (the device resends it later) and `/readyz` answers 503' },
+  MAG_JOURNAL_COMMIT_MS: { meaning: 'group-commit window of the journal: appends within it share one transaction and fsync (the latency it adds to a PUBACK)' },
+  MAG_JOURNAL_SLOW_AT_PERCENT: { meaning: 'journal fill (% of `MAG_JOURNAL_MAX_BYTES`) at which the `journal-capacity` alert opens and PUBACKs start to be held back' },
+  MAG_JOURNAL_SLOW_MAX_MS: { meaning: 'longest hold of a PUBACK, reached at the cap (growing linearly from 0 at `MAG_JOURNAL_SLOW_AT_PERCENT`)' },
+  MAG_SINK_BATCH: { meaning: 'points per write to the sink (also the largest step of a drain)' },
+  MAG_SINK_RETRY_MAX_MS: { meaning: 'longest back-off between sink retries (from 100 ms, doubling): also the longest wait before a returning InfluxDB is noticed' },
+  MAG_DUE_SOON_DAYS: { meaning: 'verification `due-soon` window (a profile\'s `dueSoonDays` wins)' },
+  MAG_ALERT_HORIZON_DAYS: { meaning: '`predicted-oot` alert horizon (a profile\'s `drift.horizonDays` other than 90 wins for its type)' },
+  MAG_ESCALATION_MINUTES: { meaning: 'an open critical alert not acknowledged within this escalates (notified again), and again after each further period' },
+  MAG_INVALID_BURST: { meaning: 'rejected messages of one device within a minute that open an `invalid-data` alert' },
+  MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt (±20 % jitter)' },
+  MAG_WEBHOOK_MAX_ATTEMPTS: { meaning: 'webhook delivery attempts before the delivery is dead-lettered' },
+  MAG_FUTURE_TOLERANCE_MS: { meaning: 'how far ahead of the gateway\'s clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill)' },
+  MAG_MAX_CONNECTIONS: { meaning: 'MQTT connections; one more gets CONNACK 3 (server unavailable)' },
+  MAG_MAX_TOPIC_LEVELS: { meaning: 'deepest MQTT topic; a deeper one closes the connection' },
+  MAG_DEVICE_MSG_RATE: { meaning: 'messages per second per device: QoS 1 beyond it is held back (journaled, acknowledged once the device is within its rate, its socket paused meanwhile); QoS 0 beyond it is dropped with a rejection on `feedback`' },
+  MAG_DEVICE_MSG_BURST: { meaning: 'burst allowed above `MAG_DEVICE_MSG_RATE`' },
+  MAG_API_RATE: { meaning: 'requests per second per API token; beyond: 429 with `Retry-After`' },
+  MAG_API_BURST: { meaning: 'burst allowed above `MAG_API_RATE`' },
+  MAG_AUTH_FAIL_MAX: { meaning: 'failed authentications per client address (MQTT and HTTP together) within `MAG_AUTH_FAIL_WINDOW_S`; beyond: CONNACK 5, or 429 with `Retry-After`. The address is the TCP peer: behind a proxy, the proxy\'s' },
+  MAG_AUTH_FAIL_WINDOW_S: { meaning: 'window of `MAG_AUTH_FAIL_MAX`, in seconds' },
+  MAG_MAX_BODY_BYTES: { meaning: 'largest HTTP request body; a larger one gets 413' },
+  MAG_CORS_ORIGINS: { allowed: 'origins, comma-separated, or `*`', meaning: 'origins whose pages may call the API from a browser; unset: CORS off' },
+};
+
+
 export interface Config {
   dataDir: string;
   profilesDir: string;
