@@ -22,7 +22,7 @@ describe('the README configuration table', () => {
 describe('rendering the table', () => {
   it('shows defaults, allowed values and a size in words where the schema has them', () => {
     const table = renderConfigTable();
-    expect(table).toContain('| `MAG_MQTT_PORT` | `1883` | integer 0–65535 | MQTT over TCP |');
+    expect(table).toMatch(/\| `MAG_MQTT_PORT` \| `1883` \| integer 0–65535 \|/);
     // positiveInt.max(100000).default(1000): an exclusive 0 on an integer is a minimum of 1.
     expect(table).toMatch(/\| `MAG_MAX_BATCH_READINGS` \| `1000` \| integer 1–100000 \|/);
     // 2 × 1024³ bytes = 2 GiB; 5 × 60 × 1000 ms = 5 min.
