@@ -38,7 +38,7 @@ export function startModbusBridge(s: BridgeSettings, log: Logger): ModbusBridge 
     { reconnectMs, log },
   );
   log.info(
-    { device: s.mag.deviceId, mqttUrl: s.mag.mqttUrl, modbus: s.modbus.transport, registers: s.registers.map((r) => r.name), dataDir: resolve(s.dataDir), buffered: outbox.size, lastSeq: outbox.seq },
+    { mqttUrl: s.mag.mqttUrl, modbus: s.modbus.transport, registers: s.registers.map((r) => r.name), dataDir: resolve(s.dataDir), buffered: outbox.size, lastSeq: outbox.seq },
     'Modbus bridge starting',
   );
   publisher.start();

@@ -74,22 +74,32 @@ export class InstrumentPoller {
       this.report(`cannot connect to the instrument (${this.describe()}): ${(e as Error).message}`);
       return;
     }
+    let reading: Reading;
+    let at: number;
     try {
       const value = await this.read(client, r);
+      at = Date.now(); // the reading's time is when the instrument answered for its value
       const fields: Record<string, string | number | boolean> = {};
       for (const [k, f] of Object.entries(r.fields)) fields[k] = typeof f === 'object' ? await this.read(client, f) : f;
-      const at = Date.now();
-      if (!Number.isFinite(value)) {
+      const bad = Object.entries({ value, ...fields }).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+      if (bad) {
         this.stats.failures++;
-        this.report(`register "${r.name}" read ${value} (the instrument may be signalling a fault); no reading taken`);
+        this.report(`register "${r.name}": ${bad[0]} read ${bad[1]} (the instrument may be signalling a fault); no reading taken`);
         return;
       }
-      this.lastError = undefined;
-      this.onReading(r, { quantity: r.quantity, value, unit: r.unit, ...fields }, at);
+      reading = { quantity: r.quantity, value, unit: r.unit, ...fields };
     } catch (e) {
       this.stats.failures++;
       this.report(`reading register "${r.name}" (${r.function} ${r.address}) failed: ${(e as Error).message}`);
       if (!isModbusException(e)) this.disconnect();
+      return;
+    }
+    this.lastError = undefined;
+    try {
+      this.onReading(r, reading, at);
+    } catch (e) {
+      this.stats.failures++;
+      this.report(`could not buffer the reading of "${r.name}" (is the data dir's disk full or read-only?): ${(e as Error).message}`);
     }
   }
 
