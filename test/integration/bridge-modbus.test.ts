@@ -23,8 +23,11 @@ const DEVICE = 'baro-modbus-1';
 /**
  * The input registers of a PTB330-like digital barometer. AN EXAMPLE LAYOUT written for this test,
  * not a vendor's documented map: check the instrument's own Modbus manual for the real addresses.
- *   0–1  pressure, hPa, IEEE 754 float32, high word first
- *   2–3  pressure, Pa, uint32, high word first (an integer copy for controllers without floats)
+ * 32-bit values are sent least significant word first, as Vaisala's Modbus references for other
+ * instruments document it (Indigo 520 User Guide M212287EN-A, p. 76; AQT530 Configuration Guide
+ * M212572EN-C, §6.4 "Byte order": bytes big-endian within words, words little-endian).
+ *   0–1  pressure, hPa, IEEE 754 float32
+ *   2–3  pressure, Pa, uint32 (an integer copy for controllers without floats)
  *   4    temperature of the sensor, °C × 10, int16 (not bridged: not a quantity of a MAG barometer)
  */
 class BarometerRegisters {
@@ -35,8 +38,9 @@ class BarometerRegisters {
     b.writeFloatBE(this.pressureHpa, 0);
     b.writeUInt32BE(Math.round(this.pressureHpa * 100), 4);
     b.writeInt16BE(Math.round(this.temperatureC * 10), 8);
-    if (addr > 4) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
-    return b.readUInt16BE(addr * 2);
+    const words = [b.readUInt16BE(2), b.readUInt16BE(0), b.readUInt16BE(6), b.readUInt16BE(4), b.readUInt16BE(8)]; // low word first
+    if (addr >= words.length) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: 2 });
+    return words[addr];
   }
 }
 
@@ -123,7 +127,7 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
     mapping.dataDir = join(dir, 'bridge-data');
     mapping.limits.reconnectSeconds = 0.3;
     mapping.registers[0].periodSeconds = 0.25;
-    mapping.registers.push({ name: 'pressure-pa', function: 'input', address: 2, type: 'uint32', quantity: 'pressure', unit: 'Pa', periodSeconds: 0.5 });
+    mapping.registers.push({ name: 'pressure-pa', function: 'input', address: 2, type: 'uint32', wordOrder: 'low-first', quantity: 'pressure', unit: 'Pa', periodSeconds: 0.5 });
     const config = join(dir, 'mapping.json');
     writeFileSync(config, JSON.stringify(mapping, null, 2));
     bridge = new BridgeProcess(config, secret);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadMapping, parseMapping } from './mapping.ts';
 
 const SAMPLE = fileURLToPath(new URL('./barometer.sample.json', import.meta.url));
+const WEIGHING = fileURLToPath(new URL('./weighing-indicator.example.json', import.meta.url));
 
 const base = () => ({
   modbus: { transport: 'tcp', host: '127.0.0.1' },
@@ -25,7 +26,7 @@ describe('Modbus mapping', () => {
     const m = loadMapping(SAMPLE, { MAG_BRIDGE_SECRET: 'from-env' });
     expect(m.secret).toBe('from-env');
     expect(m.modbus).toMatchObject({ transport: 'tcp', port: 502, unitId: 1 });
-    expect(m.registers[0]).toMatchObject({ name: 'pressure', type: 'float32', wordOrder: 'high-first', swapBytes: false, scale: 1, offset: 0, fields: {} });
+    expect(m.registers[0]).toMatchObject({ name: 'pressure', type: 'float32', wordOrder: 'low-first', swapBytes: false, scale: 1, offset: 0, fields: {} });
   });
 
   it('defaults the data dir from the device id, the port to 502, the limits to their documented values', () => {
@@ -38,6 +39,18 @@ describe('Modbus mapping', () => {
   it('accepts an RTU line with its serial settings', () => {
     const m = parseMapping({ ...base(), modbus: { transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, parity: 'even', unitId: 12 } }, 'm.json', {});
     expect(m.modbus).toEqual({ transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1, unitId: 12, timeoutMs: 2000 });
+  });
+
+  it('accepts the weighing-indicator example: RTU, net mass with its tare and "stable" flag read from registers', () => {
+    const m = loadMapping(WEIGHING, { MAG_BRIDGE_SECRET: 's' });
+    expect(m.modbus).toMatchObject({ transport: 'rtu', path: '/dev/ttyUSB0', parity: 'even', unitId: 3 });
+    expect(m.registers[0].fields).toEqual({
+      tare: { function: 'holding', address: 4, type: 'int32', wordOrder: 'high-first', swapBytes: false, scale: 0.001, offset: 0, decimals: 3 },
+      stable: { function: 'holding', address: 0, type: 'uint16', bit: 0, wordOrder: 'high-first', swapBytes: false, scale: 1, offset: 0 },
+    });
+    const r = base().registers[0];
+    const wide = { function: 'input', address: 8, type: 'uint32', bit: 3 };
+    expect(errorOf({ ...base(), registers: [{ ...r, fields: { stable: wide } }] })).toContain('registers.0.fields.stable.bit: a bit is read from a 16-bit register');
   });
 
   it('names every failing field', () => {

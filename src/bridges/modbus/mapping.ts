@@ -46,8 +46,14 @@ function fitsAddressSpace(r: { address: number; type: 'int16' | 'uint16' | 'int3
 }
 const ADDRESS_SPACE = { message: 'the value runs past register 65535', path: ['address'] };
 
-/** A register read for a reading field (a weighing indicator's tare beside its net weight). */
-const FieldRegister = z.strictObject(RegisterFields).refine(fitsAddressSpace, ADDRESS_SPACE);
+/**
+ * A register read for a reading field: a weighing indicator's tare beside its net weight, or with
+ * `bit`, one flag of a 16-bit status register as true/false (its "weight stable" bit).
+ */
+const FieldRegister = z
+  .strictObject({ ...RegisterFields, bit: z.number().int().min(0).max(15).optional() })
+  .refine(fitsAddressSpace, ADDRESS_SPACE)
+  .refine((f) => f.bit === undefined || registerCount(f.type) === 1, { message: 'a bit is read from a 16-bit register: use type uint16 or int16', path: ['bit'] });
 
 const ReadingRegister = z
   .strictObject({

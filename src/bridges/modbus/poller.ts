@@ -6,7 +6,7 @@ import modbusSerial from 'modbus-serial';
 import type { Logger } from '../../log.ts';
 import type { FieldRegister, ModbusConnection, ReadingRegister } from './mapping.ts';
 import type { Reading } from './outbox.ts';
-import { decodeRegisters, registerCount, scaleValue } from './registers.ts';
+import { bitOf, decodeRegisters, registerCount, scaleValue } from './registers.ts';
 
 // modbus-serial is CommonJS: its class is module.exports, and module.exports.default too (the
 // latter is what its type declarations describe under NodeNext resolution).
@@ -80,7 +80,7 @@ export class InstrumentPoller {
       const value = await this.read(client, r);
       at = Date.now(); // the reading's time is when the instrument answered for its value
       const fields: Record<string, string | number | boolean> = {};
-      for (const [k, f] of Object.entries(r.fields)) fields[k] = typeof f === 'object' ? await this.read(client, f) : f;
+      for (const [k, f] of Object.entries(r.fields)) fields[k] = typeof f !== 'object' ? f : f.bit !== undefined ? bitOf(await this.readRaw(client, f), f.bit) : await this.read(client, f);
       const bad = Object.entries({ value, ...fields }).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
       if (bad) {
         this.stats.failures++;
@@ -104,10 +104,14 @@ export class InstrumentPoller {
   }
 
   /** Reads and decodes one value: raw registers → number → scale and offset. */
-  private async read(client: ModbusRTU, f: FieldRegister): Promise<number> {
+  private async read(client: ModbusRTU, f: Omit<FieldRegister, 'bit'>): Promise<number> {
+    return scaleValue(await this.readRaw(client, f), f);
+  }
+
+  private async readRaw(client: ModbusRTU, f: Omit<FieldRegister, 'bit'>): Promise<number> {
     const n = registerCount(f.type);
     const res = f.function === 'holding' ? await client.readHoldingRegisters(f.address, n) : await client.readInputRegisters(f.address, n);
-    return scaleValue(decodeRegisters(res.data, f), f);
+    return decodeRegisters(res.data, f);
   }
 
   /** The open client; undefined while waiting `reconnectMs` after a failure. */

@@ -1,7 +1,7 @@
 // Register decoding: word orders, byte swaps, signed types, IEEE 754 floats, scale and offset.
 // Every register pattern below is computed by hand in the comment beside it.
 import { describe, expect, it } from 'vitest';
-import { decodeRegisters, registerCount, scaleValue, shortestFloat32Decimal } from './registers.ts';
+import { bitOf, decodeRegisters, registerCount, scaleValue, shortestFloat32Decimal } from './registers.ts';
 
 describe('decodeRegisters', () => {
   it('reads 16-bit registers as unsigned or two-complement signed', () => {
@@ -41,6 +41,14 @@ describe('decodeRegisters', () => {
     expect(decodeRegisters([0x0050, 0x7d44], { type: 'float32', wordOrder: 'low-first', swapBytes: true })).toBe(1013.25); // DCBA
   });
 
+  it('reads the worked example of a vendor manual, least significant word first', () => {
+    // Vaisala Indigo 520 User Guide M212287EN-A, p. 76, worked example: 30.56 %RH read as an IEEE 754
+    // binary32 in two registers, least significant word first, value 0x41F47AE1. 0x41F47AE1 = 0 10000011 1110100 0111 1010 1110 0001 b:
+    // exponent 131 − 127 = 4, fraction 0x747AE1 = 7633633; (1 + 7633633 / 2^23) × 2^4 = 30.559999… → 30.56.
+    // Least significant word first: registers [0x7AE1, 0x41F4].
+    expect(decodeRegisters([0x7ae1, 0x41f4], { type: 'float32', wordOrder: 'low-first' })).toBe(30.56);
+  });
+
   it('gives the decimal the instrument meant, not the float32 binary expansion', () => {
     // 1013.42 lies in [512, 1024): the float32 step there is 2^(9−23) = 2^−14. 1013.42 × 16384 =
     // 16603873.28 → 16603873 = 0xFD5AE1; minus the implicit 0x800000 → fraction 0x7D5AE1;
@@ -62,6 +70,18 @@ describe('decodeRegisters', () => {
     expect(() => decodeRegisters([0x10000], { type: 'uint16' })).toThrow('not a 16-bit word');
     expect(registerCount('int16')).toBe(1);
     expect(registerCount('uint32')).toBe(2);
+  });
+});
+
+describe('bitOf', () => {
+  it('reads one flag of a status word', () => {
+    // 0x0009 = 0000 0000 0000 1001 b: bits 0 and 3 set
+    expect(bitOf(0x0009, 0)).toBe(true);
+    expect(bitOf(0x0009, 1)).toBe(false);
+    expect(bitOf(0x0009, 3)).toBe(true);
+    // 0x8000: only bit 15
+    expect(bitOf(0x8000, 15)).toBe(true);
+    expect(bitOf(0x8000, 14)).toBe(false);
   });
 });
 

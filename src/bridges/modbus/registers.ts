@@ -1,7 +1,7 @@
 // Decoding Modbus registers into numbers: pure, no I/O.
 //
-// A Modbus register is one 16-bit word, sent high byte first (Modbus Application Protocol
-// V1.1b3, §4.2: "big-Endian representation ... the most significant byte is sent first").
+// A Modbus register is one 16-bit word, sent most significant byte first (Modbus Application
+// Protocol Specification V1.1b3, §4.2 Data Encoding: big-endian).
 // The protocol says nothing about values wider than one register: 32-bit integers and IEEE 754
 // floats span two registers, and each vendor picks which word comes first (and a few swap the
 // bytes inside each word as well). Hence `wordOrder` and `swapBytes` in the mapping:
@@ -59,6 +59,11 @@ export function decodeRegisters(words: readonly number[], enc: RegisterEncoding)
     case 'float32':
       return shortestFloat32Decimal(buf.readFloatBE(0));
   }
+}
+
+/** Bit `bit` (0 = least significant) of a 16-bit register: a status flag such as "weight stable". */
+export function bitOf(raw: number, bit: number): boolean {
+  return ((raw >>> bit) & 1) === 1;
 }
 
 /**
