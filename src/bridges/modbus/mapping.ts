@@ -130,12 +130,9 @@ export function parseMapping(json: unknown, source: string, env: NodeJS.ProcessE
     throw new MappingError(`Invalid Modbus mapping ${source}:\n${lines.join('\n')}\nFix the file (format: src/bridges/modbus/README.md) and start the bridge again.`);
   }
   const m = r.data;
-  let secret = m.mag.secret;
-  if (m.mag.secretEnv !== undefined) {
-    secret = env[m.mag.secretEnv];
-    if (!secret) throw new MappingError(`Invalid Modbus mapping ${source}:\n  mag.secretEnv: the environment variable ${m.mag.secretEnv} is not set (it must hold the device secret)`);
-  }
-  return { ...m, secret: secret!, dataDir: m.dataDir ?? `./data/bridge-modbus-${m.mag.deviceId}` };
+  const secret = m.mag.secretEnv === undefined ? m.mag.secret : env[m.mag.secretEnv];
+  if (!secret) throw new MappingError(`Invalid Modbus mapping ${source}:\n  mag.secretEnv: the environment variable ${m.mag.secretEnv} is not set (it must hold the device secret)`);
+  return { ...m, secret, dataDir: m.dataDir ?? `./data/bridge-modbus-${m.mag.deviceId}` };
 }
 
 export function loadMapping(file: string, env: NodeJS.ProcessEnv = process.env): BridgeSettings {

@@ -94,7 +94,7 @@ export class MagPublisher {
   /** Hands buffered readings to mqtt.js, oldest first, while the in-flight window has room. */
   pump(): void {
     const client = this.client;
-    if (!client || !client.connected || this.stopping) return;
+    if (!client?.connected || this.stopping) return;
     const max = this.o.maxInFlight;
     while (this.inFlight.size < max) {
       const rows = this.outbox.after(this.cursor, max);

@@ -46,7 +46,10 @@ export function decodeRegisters(words: readonly number[], enc: RegisterEncoding)
   for (const w of words) if (!Number.isInteger(w) || w < 0 || w > 0xffff) throw new Error(`register value ${w} is not a 16-bit word`);
   const ordered = n === 2 && enc.wordOrder === 'low-first' ? [words[1], words[0]] : [...words];
   const buf = Buffer.alloc(2 * n);
-  ordered.forEach((w, i) => (enc.swapBytes ? buf.writeUInt16LE(w, 2 * i) : buf.writeUInt16BE(w, 2 * i)));
+  ordered.forEach((w, i) => {
+    if (enc.swapBytes) buf.writeUInt16LE(w, 2 * i);
+    else buf.writeUInt16BE(w, 2 * i);
+  });
   switch (enc.type) {
     case 'int16':
       return buf.readInt16BE(0);
