@@ -26,6 +26,8 @@ Commands:
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
                              register an instrument; prints its MQTT secret once
   audit verify               check the audit log's hash chain
+  bridge modbus --config <mapping.json>
+                             publish a Modbus TCP/RTU instrument's registers to MAG as a device
   --help                     this text
 
 Configuration is by environment variable (MAG_DATA_DIR, MAG_MQTT_PORT, MAG_HTTP_PORT,
@@ -175,6 +177,9 @@ if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
 } else if (cmd === 'simulate') {
   const { simulateCommand } = await import('../simulators/cli.ts');
   process.exitCode = await simulateCommand(rest);
+} else if (cmd === 'bridge') {
+  const { bridgeCommand } = await import('./bridges/modbus/bridge.ts');
+  process.exitCode = await bridgeCommand(rest);
 } else if (['token', 'tenant', 'device', 'audit'].includes(cmd)) {
   storeCommand([cmd, ...rest]);
 } else {
