@@ -239,7 +239,7 @@ export function addCheckToDrift(state: DriftState, point: DriftPoint, params: Dr
   assertPoint(point);
   if (state.resetAt !== null && point.ts < state.resetAt) return state;
   const mu0 = params.mu0 ?? 0;
-  const x = point.error / point.mpe;
+  const x = point.error / point.mpe + 0; // + 0: −0 becomes 0, as JSON would store it
 
   // σ for this check: frozen after Phase I, the prior before; never below the check's own u = U/2.
   const base = state.frozenSigma ?? 1 / params.sigmaMpeDivisor;
