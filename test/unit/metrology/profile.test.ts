@@ -126,6 +126,18 @@ describe('loadProfiles and parseProfile errors', () => {
   });
 });
 
+describe('docs/metrology.md', () => {
+  const doc = readFileSync(join(DEVICES_DIR, '..', 'docs', 'metrology.md'), 'utf8');
+  it('lists every unconfirmed figure of every profile', () => {
+    for (const p of profiles.values()) {
+      for (const { path } of unconfirmedFigures(p)) expect(doc, `${p.id} ${path}`).toContain(`| \`${p.id}\` | \`${path}\` |`);
+    }
+  });
+  it('is numbered like METROLOGY.md (§1–§9), so "METROLOGY §n" citations map to it', () => {
+    for (let n = 1; n <= 9; n++) expect(doc).toMatch(new RegExp(`^## ${n}\\. `, 'm'));
+  });
+});
+
 describe('devices/README.md', () => {
   it('its sixth-type example is a valid profile that works end to end', () => {
     const readme = readFileSync(join(DEVICES_DIR, 'README.md'), 'utf8');
