@@ -94,7 +94,7 @@ function checkFields(profile: InstrumentProfile, r: Record<string, unknown>, fac
  *
  * Status precedence (documented, one value per reading): `out-of-range` (outside the device's measuring range)
  * before `implausible` (change since `previous` beyond the profile's time-consistency limit) before `unverified`
- * (no valid verification at r.ts; due-soon still counts as verified) before `ok`. All that apply are in `flags`.
+ * (no valid verification at r.ts, the legal interval capping a certificate that claims longer; due-soon still counts as verified) before `ok`. All that apply are in `flags`.
  */
 export function evaluateReading(ctx: ReadingContext, r: ReadingInput): EvaluatedReading | { ok: false; errors: FieldError[] } {
   const { profile, device } = ctx;
@@ -134,7 +134,8 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
       if (change > limit * (1 + 1e-9)) flags.push('implausible');
     }
   }
-  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays);
+  // Due at the certificate's validUntil, or at issuedAt + the type's legal interval when it claims longer.
+  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays, profile.verificationIntervalMonths);
   if (!isVerified(verification)) flags.push('unverified');
 
   return {

@@ -102,7 +102,7 @@ export interface CheckResult {
   correctedUncertainty?: number;
   /** Number of the calibration certificate behind correctedError. */
   calibrationCertificate?: string;
-  /** Normalised error En = e / sqrt(U_x² + U_ref²). */
+  /** Normalised error En = e / U (U combines the reference's U and the indication's resolution term). */
   en: number;
   legal: LegalDecision;
   decision: GuardedDecision;
