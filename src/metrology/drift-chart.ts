@@ -186,6 +186,18 @@ export function resetDrift(_state: DriftState, at: number, reason: DriftResetRea
   return { ...emptyDriftState(), resetAt: at, resetReason: reason };
 }
 
+/**
+ * A stored state as the current format. A version-1 state (statistics in the canonical unit, sample σ)
+ * cannot be carried over exactly: it becomes an empty baseline starting after its latest check, with
+ * reason 'migration', so the next checks open a fresh Phase I.
+ */
+export function migrateDriftState(raw: unknown): DriftState {
+  const s = raw as Partial<DriftState> & { v?: number; lastTs?: number | null };
+  if (s && s.v === 2) return s as DriftState;
+  const after = typeof s?.lastTs === 'number' && Number.isFinite(s.lastTs) ? s.lastTs + 1 : 0;
+  return resetDrift(emptyDriftState(), after, 'migration');
+}
+
 /** Throws a RangeError naming the offending parameter. */
 export function assertDriftParams(params: DriftParams): void {
   const bad = (name: string, rule: string, value: unknown): never => {
@@ -234,9 +246,10 @@ function advancePhaseI(state: DriftState, x: number, params: DriftParams): Pick<
  * Returns a new state with one more check; `state` is not modified. A check older than the baseline's
  * reset returns `state` unchanged (it was made before the verification, calibration or adjustment).
  */
-export function addCheckToDrift(state: DriftState, point: DriftPoint, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftState {
+export function addCheckToDrift(stored: DriftState, point: DriftPoint, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftState {
   assertDriftParams(params);
   assertPoint(point);
+  const state = migrateDriftState(stored);
   if (state.resetAt !== null && point.ts < state.resetAt) return state;
   const mu0 = params.mu0 ?? 0;
   const x = point.error / point.mpe + 0; // + 0: −0 becomes 0, as JSON would store it

@@ -11,6 +11,7 @@ import {
   emptyDriftState,
   ewmaLimitHalfWidth,
   fitDriftLine,
+  migrateDriftState,
   predictOutOfToleranceDate,
   resetDrift,
   type DriftParams,
@@ -85,18 +86,6 @@ export function rebuildDrift(points: readonly DriftPoint[], at: number, reason: 
   return sorted.reduce((s, p) => addCheckToDrift(s, p, params), resetDrift(emptyDriftState(), at, reason));
 }
 
-/**
- * A stored state as the current format. A version-1 state (statistics in the canonical unit, sample σ)
- * cannot be carried over exactly: it becomes an empty baseline starting after its latest check, with
- * reason 'migration', so the next checks open a fresh Phase I.
- */
-export function migrateDriftState(raw: unknown): DriftState {
-  const s = raw as Partial<DriftState> & { v?: number; lastTs?: number | null };
-  if (s && s.v === 2) return s as DriftState;
-  const after = typeof s?.lastTs === 'number' && Number.isFinite(s.lastTs) ? s.lastTs + 1 : 0;
-  return resetDrift(emptyDriftState(), after, 'migration');
-}
-
 /** The figures of one series, canonical unit (CONTRACT §4 GET /devices/{id}/drift, bySeries). */
 export interface DriftSummary {
   points: number;
@@ -130,8 +119,9 @@ export interface DriftSummary {
 }
 
 /** The figures behind CONTRACT `GET /devices/{id}/drift` for one series, in the canonical unit. */
-export function summarizeDrift(state: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftSummary {
+export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftSummary {
   assertDriftParams(params);
+  const state = migrateDriftState(stored);
   const mu0 = params.mu0 ?? 0;
   const scale = state.lastMpe ?? 0; // e/MPE → canonical unit
   const sigma = state.sigma;

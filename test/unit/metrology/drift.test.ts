@@ -578,6 +578,10 @@ describe('series and resets (METROLOGY §5)', () => {
     expect(migrateDriftState(v1)).toEqual(resetDrift(emptyDriftState(), T0 + 1, 'migration'));
     const v2 = fold(series([0.1, 0.2]));
     expect(migrateDriftState(JSON.parse(JSON.stringify(v2)))).toEqual(v2);
+    // A shell that loads a stored v1 state and feeds it on does not crash: the check opens the new baseline.
+    const next = addCheckToDrift(v1 as unknown as DriftState, { ts: T0 + MS_PER_DAY, error: 0.01, mpe: 0.3, uncertainty: 0.05 }, P);
+    expect(next).toMatchObject({ v: 2, n: 1, resetReason: 'migration' });
+    expect(summarizeDrift(v1 as unknown as DriftState, P)).toMatchObject({ points: 0, resetReason: 'migration' });
   });
 });
 
