@@ -2,14 +2,21 @@
 import type { GuardedDecision, LegalDecision } from './types.ts';
 
 /**
- * Relative slack for comparisons with a limit, so that an error written in decimal exactly on the limit
- * (20.10 L − 20.00 L against 0.10 L) counts as on it despite binary floating point.
- * The slack is 1e-9 × TL, identical in legal and guarded decisions, so the guarded one is never more lenient.
+ * Relative slack for comparisons with a limit, so that an error written in decimal exactly on a limit
+ * (20.10 L − 20.00 L against 0.10 L) counts as ON it despite binary floating point: |e| within
+ * SLACK × TL of a limit is taken as equal to it. The slack is the same in legal and guarded decisions,
+ * so the guarded one is never more lenient.
  */
-const SLACK = 1e-9;
+export const DECISION_SLACK = 1e-9;
 
-function within(x: number, limit: number, tl: number): boolean {
-  return x <= limit + SLACK * Math.abs(tl);
+/** x ≤ limit, with x within the slack of the limit counted as on it. */
+function atMost(x: number, limit: number, tl: number): boolean {
+  return x <= limit + DECISION_SLACK * Math.abs(tl);
+}
+
+/** x < limit strictly, with x within the slack of the limit counted as on it (so not below it). */
+function below(x: number, limit: number, tl: number): boolean {
+  return x < limit - DECISION_SLACK * Math.abs(tl);
 }
 
 /** Expanded uncertainty (k = 2) of a check: U = 2·√((U_ref/2)² + (resolution/√12)²). */
@@ -21,20 +28,20 @@ export function expandedUncertainty(referenceU: number, resolution: number): num
 
 /** Simple acceptance (w = 0): pass when |error| ≤ TL. The sign of `error` does not matter. */
 export function legalDecision(absError: number, tl: number): LegalDecision {
-  return within(Math.abs(absError), tl, tl) ? 'pass' : 'fail';
+  return atMost(Math.abs(absError), tl, tl) ? 'pass' : 'fail';
 }
 
 /**
- * Guarded, non-binary decision with guard band w (= U), boundaries inclusive as in METROLOGY.md §4:
- * pass |e| ≤ TL − w; conditional pass TL − w < |e| ≤ TL; conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w.
- * A negative w is taken as 0.
+ * Guarded, non-binary decision with guard band w (= U), ILAC-G8:09/2019 as in METROLOGY.md §4:
+ * pass |e| < TL − w (strictly below the acceptance limit); conditional pass TL − w ≤ |e| ≤ TL;
+ * conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w. A negative w is taken as 0.
  */
 export function guardedDecision(absError: number, tl: number, w: number): GuardedDecision {
   const e = Math.abs(absError);
   const g = Math.max(0, w);
-  if (within(e, tl - g, tl)) return 'pass';
-  if (within(e, tl, tl)) return 'conditional-pass';
-  if (within(e, tl + g, tl)) return 'conditional-fail';
+  if (below(e, tl - g, tl)) return 'pass';
+  if (atMost(e, tl, tl)) return 'conditional-pass';
+  if (atMost(e, tl + g, tl)) return 'conditional-fail';
   return 'fail';
 }
 

@@ -1,4 +1,4 @@
-// Public API of the pure metrology core (drift statistics live in ./drift.ts).
+// Public API of the pure metrology core (drift statistics: ./drift.ts).
 export * from './types.ts';
 export {
   InstrumentProfileSchema,
@@ -9,6 +9,9 @@ export {
   DriftParametersSchema,
   PlausibilitySchema,
   TransactionAuditSchema,
+  CitationSchema,
+  SourcesSchema,
+  EminBandSchema,
   parseProfile,
   type InstrumentProfile,
   type MpeRule,
@@ -20,14 +23,17 @@ export {
   type Plausibility,
   type TransactionAudit,
   type Range,
+  type Citation,
+  type EminBand,
 } from './profile.ts';
+export { figuresNeedingSources, citationsFor, unconfirmedFigures, sourceProblems, resolvePointer } from './sources.ts';
 export { loadProfiles } from './profile-loader.ts';
 export { conversionFactor, toCanonical, resolveUnit, isUcumCode } from './units.ts';
 export { channelFor, isFieldErrors, validateDevice, type Channel, type ChannelSelector } from './channel.ts';
-export { maximumPermissibleError, channelMpe, mpeOfRule } from './mpe.ts';
-export { expandedUncertainty, legalDecision, guardedDecision, normalisedError, isOutOfTolerance } from './decision.ts';
+export { maximumPermissibleError, channelMpe, mpeOfRule, minimumVolumeDeviation, minimumMeasuredQuantity } from './mpe.ts';
+export { expandedUncertainty, legalDecision, guardedDecision, normalisedError, isOutOfTolerance, DECISION_SLACK } from './decision.ts';
 export { applyCorrection, latestCalibration } from './correction.ts';
-export { verificationState, isVerified } from './verification.ts';
+export { verificationState, isVerified, effectiveVerificationDue, addCalendarMonths } from './verification.ts';
 export { evaluateCheck, channelUnitFactor, type MetrologyContext } from './check.ts';
 export { evaluateReading, plausibleChangeLimit, type ReadingContext, type EvaluatedReading } from './reading.ts';
 export { auditTransaction, transactionAuditOptions, type Transaction, type TransactionFinding } from './transaction.ts';

@@ -1,6 +1,6 @@
 // Maximum permissible error: the rules of devices/*.json evaluated at a reference value.
 import { channelFor, classKey, isFieldErrors, type Channel } from './channel.ts';
-import type { InstrumentProfile, MpeRule, SimpleMpeRule } from './profile.ts';
+import type { EminBand, InstrumentProfile, MpeRule, SimpleMpeRule } from './profile.ts';
 import type { DeviceMetrology, Regime } from './types.ts';
 
 function simpleMpe(rule: SimpleMpeRule, ref: number): number {
@@ -23,11 +23,31 @@ function requireClass(rule: { classes: Record<string, unknown>; defaultClass: st
 }
 
 /**
+ * Minimum specified volume deviation Emin (OIML R117, EU MID MI-005) for accuracy class A (%) and minimum
+ * measured quantity `mmq`: the first row with mmq < mmqBelow (the last row otherwise) gives
+ * Emin = times × A/100 × (volume ?? mmq). With the profile's table: MMQ ≥ 2 L → 2·MMQ·A/100;
+ * 1 L ≤ MMQ < 2 L → 2·(A/100 × 2 L), e.g. 20 mL for class 0.5.
+ */
+export function minimumVolumeDeviation(rows: readonly EminBand[], a: number, mmq: number): number {
+  const row = rows.find((r) => r.mmqBelow === undefined || mmq < r.mmqBelow) ?? rows[rows.length - 1]!;
+  return (row.times * a * (row.volume ?? mmq)) / 100;
+}
+
+/**
+ * The minimum measured quantity (canonical unit) of a channel whose rule has one (accuracyClass): the
+ * device's `mmq`, else the rule's defaultMmq; undefined for other rules. A check below it is not a valid test.
+ */
+export function minimumMeasuredQuantity(ch: Pick<Channel, 'mpe' | 'mmq'>): number | undefined {
+  const rule = ch.mpe.verification;
+  return rule.kind === 'accuracyClass' ? (ch.mmq ?? rule.defaultMmq) : undefined;
+}
+
+/**
  * The MPE of one rule at |reference| = ref (canonical unit) for a channel. Never negative.
  *
  * - piecewise: the first band whose upTo bounds ref (strictly when inclusive is false); the last band otherwise.
  * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band its MPE.
- * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin = eminMmqMultiplier × MMQ × A / 100.
+ * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin from the profile's table (minimumVolumeDeviation).
  */
 export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'class' | 'mmq' | 'e'>): number {
   const ref = Math.abs(reference);
@@ -61,9 +81,7 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
     case 'accuracyClass': {
       const key = requireClass(rule, ch.class, 'accuracyClass');
       const a = rule.classes[key]!;
-      const mmq = ch.mmq ?? rule.defaultMmq;
-      const emin = (rule.eminMmqMultiplier * mmq * a) / 100;
-      mpe = Math.max((a / 100) * ref, emin);
+      mpe = Math.max((a / 100) * ref, minimumVolumeDeviation(rule.emin, a, ch.mmq ?? rule.defaultMmq));
       break;
     }
   }

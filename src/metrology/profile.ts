@@ -1,6 +1,7 @@
 // Instrument-type profiles (devices/*.json): the zod schema and its parser.
 // Instrument types are data: every tolerance, interval and limit lives in the profile, not in code.
 import { z } from 'zod';
+import { sourceProblems } from './sources.ts';
 import { conversionFactor, isUcumCode } from './units.ts';
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
@@ -27,6 +28,13 @@ export const MpeBandSchema = z.strictObject({
   inclusive: z.boolean().default(true),
   rule: SimpleMpeRuleSchema,
 });
+
+/**
+ * One row of the minimum specified volume deviation table (OIML R117 / EU MID MI-005): applies while
+ * MMQ < mmqBelow (the last row omits it); Emin = times × A/100 × volume, or × MMQ when volume is absent.
+ */
+export const EminBandSchema = z.strictObject({ mmqBelow: positive.optional(), times: positive, volume: positive.optional() });
+export type EminBand = z.infer<typeof EminBandSchema>;
 
 /** One load band of a scale class: MPE = mpeE × e while load <= upToE × e. */
 export const ScaleBandSchema = z.strictObject({ upToE: positive, mpeE: positive });
@@ -67,8 +75,9 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
     })
     .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
   /**
-   * OIML R117: accuracy class A (%), MPE = max(A % × V, Emin), Emin = eminMmqMultiplier × MMQ × A / 100.
-   * MMQ comes from the device (device.mmq), else defaultMmq.
+   * Accuracy class A (%) of a measuring system for liquids (OIML R117, EU MID MI-005):
+   * MPE = max(A % × V, Emin), Emin from the row of `emin` that holds the MMQ.
+   * MMQ comes from the device (device.mmq), else defaultMmq; a test volume below the MMQ is not a valid test.
    */
   z
     .strictObject({
@@ -76,7 +85,13 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
       defaultClass: z.string().min(1),
       classes: z.record(z.string(), positive),
       defaultMmq: positive,
-      eminMmqMultiplier: positive.default(2),
+      emin: z
+        .array(EminBandSchema)
+        .min(1)
+        .refine(
+          (rows) => rows.every((r, i) => i === rows.length - 1 || (r.mmqBelow !== undefined && (i === 0 || r.mmqBelow > rows[i - 1]!.mmqBelow!))),
+          { message: 'emin rows must have ascending mmqBelow; only the last row may omit it' },
+        ),
     })
     .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
 ]);
@@ -118,12 +133,27 @@ export const FieldSpecSchema = z.strictObject({
 });
 export type FieldSpec = z.infer<typeof FieldSpecSchema>;
 
-export const ReferenceSchema = z.strictObject({
+/**
+ * Where a figure of the profile comes from. `basis` says what kind of limit it is: a Vietnamese legal
+ * requirement, an international recommendation a device may opt into, an acceptance limit chosen by the
+ * operator or the maker (not a legal MPE), a maker's specification, or a MAG default from practice.
+ */
+export const CitationSchema = z.strictObject({
   source: z.string().min(1),
-  note: z.string(),
-  /** True where METROLOGY.md marks the figure [unconfirmed]: editable data, to be confirmed against the primary text. */
-  unconfirmed: z.boolean(),
+  basis: z.enum(['legal', 'international', 'acceptance', 'manufacturer', 'practice']),
+  note: z.string().optional(),
+  /** True when the figure was not checked against the primary text: editable data, listed in docs/metrology.md. */
+  unconfirmed: z.boolean().default(false),
+  /** Secondary sources (pages) the figure was checked against. */
+  seenIn: z.array(z.string().min(1)).optional(),
 });
+export type Citation = z.infer<typeof CitationSchema>;
+
+/** Citations keyed by the JSON Pointer (RFC 6901) of the figure they cover, e.g. "/mpe/verification". */
+export const SourcesSchema = z.record(
+  z.string().regex(/^(\/[^/]+)+$/, { message: 'keys are JSON Pointers such as "/mpe/verification"' }),
+  z.union([CitationSchema, z.array(CitationSchema).min(1)]).transform((c) => (Array.isArray(c) ? c : [c])),
+);
 
 export const DriftParametersSchema = z.strictObject({
   lambda: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.2),
@@ -131,8 +161,11 @@ export const DriftParametersSchema = z.strictObject({
   k: positive.default(0.5),
   h: positive.default(4),
   sigmaMpeDivisor: positive.default(3),
-  minPointsForSigma: z.number().int().min(2).default(8),
+  /** Phase I: σ is estimated from the moving range of the first phaseIChecks checks after a reset, then frozen. */
+  phaseIChecks: z.number().int().min(2).default(5),
   minPointsForPrediction: z.number().int().min(3).default(4),
+  /** One-sided confidence of the prediction bound behind the predicted out-of-tolerance date. */
+  predictionConfidence: finite.refine((x) => x >= 0.5 && x < 1, { message: 'must be in [0.5, 1)' }).default(0.95),
   horizonDays: positive.default(90),
   /** Two-sided confidence of the slope test before a date is predicted (repeated after every check, so high). */
   slopeConfidence: finite.refine((x) => x >= 0.5 && x < 1, { message: 'must be in [0.5, 1)' }).default(0.999),
@@ -190,7 +223,8 @@ export const InstrumentProfileSchema = z
     verificationIntervalMonths: z.number().int().positive(),
     dueSoonDays: z.number().int().nonnegative().default(30),
     checkMethod: z.string().min(1),
-    references: z.array(ReferenceSchema).default([]),
+    /** Every figure above cites its source here (figuresNeedingSources in ./sources.ts). */
+    sources: SourcesSchema,
     /** Expected time between readings; the offline detector uses it. */
     expectedIntervalSeconds: positive,
     drift: DriftParametersSchema.default(DriftParametersSchema.parse({})),
@@ -241,7 +275,7 @@ function formatIssues(error: z.ZodError): string[] {
  */
 export function parseProfile(json: unknown, source: string): InstrumentProfile {
   const result = InstrumentProfileSchema.safeParse(json);
-  const problems = result.success ? unitProblems(result.data) : formatIssues(result.error);
+  const problems = result.success ? [...unitProblems(result.data), ...sourceProblems(result.data)] : formatIssues(result.error);
   if (!result.success || problems.length > 0) {
     throw new Error(
       `Invalid instrument profile ${source}:\n${problems.join('\n')}\nFix the profile (format: devices/README.md) and restart.`,

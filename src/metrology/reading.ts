@@ -9,6 +9,12 @@ import { isVerified, verificationState } from './verification.ts';
 export interface ReadingContext extends MetrologyContext {
   /** The device's previous reading of the same channel (canonical unit), for the rate-of-change check. */
   previous?: { ts: number; value: number };
+  /**
+   * The type's legal verification interval (profile verificationIntervalMonths): when given, a certificate
+   * claiming longer stops counting at issuedAt + interval (effectiveVerificationDue). Opt-in so that the
+   * shell switches it on together with the device standing (assurance) and its certificate fixtures.
+   */
+  verificationIntervalMonths?: number;
 }
 
 export interface EvaluatedReading {
@@ -94,7 +100,7 @@ function checkFields(profile: InstrumentProfile, r: Record<string, unknown>, fac
  *
  * Status precedence (documented, one value per reading): `out-of-range` (outside the device's measuring range)
  * before `implausible` (change since `previous` beyond the profile's time-consistency limit) before `unverified`
- * (no valid verification at r.ts; due-soon still counts as verified) before `ok`. All that apply are in `flags`.
+ * (no valid verification at r.ts, capped by ctx.verificationIntervalMonths when given; due-soon still counts as verified) before `ok`. All that apply are in `flags`.
  */
 export function evaluateReading(ctx: ReadingContext, r: ReadingInput): EvaluatedReading | { ok: false; errors: FieldError[] } {
   const { profile, device } = ctx;
@@ -134,7 +140,7 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
       if (change > limit * (1 + 1e-9)) flags.push('implausible');
     }
   }
-  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays);
+  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays, ctx.verificationIntervalMonths);
   if (!isVerified(verification)) flags.push('unverified');
 
   return {

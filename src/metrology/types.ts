@@ -72,6 +72,13 @@ export interface CheckInput {
   gas?: string;
   regime?: Regime;
   point?: string;
+  /**
+   * Scales, OIML R76 change-point method: the small weights added (check unit) until the indication stepped
+   * up by e. Then E = indicated + ½e − deltaL − reference, and the resolution leaves U.
+   */
+  deltaL?: number;
+  /** The instrument was adjusted at this check: the drift baseline restarts after it. */
+  adjusted?: boolean;
 }
 
 export interface CheckResult {
@@ -80,14 +87,22 @@ export interface CheckResult {
   /** Canonical unit of every number below. */
   unit: string;
   indicated: number;
+  /** The indication with the calibration certificate's correction applied (= indicated without one); not judged. */
   corrected: number;
   reference: number;
+  /** Error of the indication as shown (R76 change-point estimate when deltaL is given): what is judged. */
   error: number;
   relativeError: number;
   mpe: number;
   /** Expanded uncertainty U (k = 2) of the check. */
   uncertainty: number;
-  /** Normalised error En = e / sqrt(U_x² + U_ref²). */
+  /** Calibration view, when a calibration certificate is in force: corrected − reference (not judged). */
+  correctedError?: number;
+  /** U (k = 2) of correctedError: the check's U and the certificate's U combined in quadrature. */
+  correctedUncertainty?: number;
+  /** Number of the calibration certificate behind correctedError. */
+  calibrationCertificate?: string;
+  /** Normalised error En = e / U (U combines the reference's U and the indication's resolution term). */
   en: number;
   legal: LegalDecision;
   decision: GuardedDecision;
@@ -95,4 +110,8 @@ export interface CheckResult {
   standardId: string;
   gas?: string;
   point?: string;
+  /** Echo of the R76 change-point weights (canonical unit) when the check used the method. */
+  deltaL?: number;
+  /** Echo of `adjusted`: the drift baseline restarts after this check. */
+  adjusted?: boolean;
 }

@@ -6,33 +6,86 @@ const DAY_MS = 86_400_000;
 /**
  * Verification state at `at` (epoch ms) from the device's certificates (calibration certificates are ignored).
  *
- * Among verification certificates issued at or before `at`, the one with the latest validUntil decides:
- * - `expired` when at > validUntil,
- * - `due-soon` when validUntil − at ≤ dueSoonDays days (still a valid verification),
+ * Each verification certificate is due at its effective date: its validUntil, or issuedAt + the type's legal
+ * interval when `intervalMonths` is given and the certificate claims longer (effectiveVerificationDue).
+ * Among verification certificates issued at or before `at`, the one with the latest due date decides:
+ * - `expired` when at > due date,
+ * - `due-soon` when due date − at ≤ dueSoonDays days (still a valid verification),
  * - `valid` otherwise.
  * `none` when no verification certificate was issued by `at`: also when certificates exist but are all issued
  * later (a reading backfilled from before the first verification was not taken under a verification);
- * validUntil is then null. Certificates with unparseable dates are ignored.
+ * validUntil is then null. validUntil is the effective due date. Certificates with unparseable dates are ignored.
  */
-export function verificationState(certs: readonly Certificate[], at: number, dueSoonDays: number): VerificationState {
-  let best: ParsedDates | undefined;
+export function verificationState(certs: readonly Certificate[], at: number, dueSoonDays: number, intervalMonths?: number): VerificationState {
+  let best: { until: number; iso: string } | undefined;
   for (const c of certs) {
     if (c.kind !== 'verification') continue;
     const d = parsedDates(c);
     if (!Number.isFinite(d.issued) || !Number.isFinite(d.until) || d.issued > at) continue;
-    if (best === undefined || d.until > best.until) best = d;
+    const capped = intervalMonths !== undefined && legalDueOf(d, intervalMonths) < d.until;
+    const until = capped ? d.legal! : d.until;
+    if (best === undefined || until > best.until) best = { until, iso: capped ? d.legalIso! : d.untilIso };
   }
   if (best === undefined) return { state: 'none', validUntil: null };
-  const validUntil = best.untilIso;
+  const validUntil = best.iso;
   if (at > best.until) return { state: 'expired', validUntil };
   if (best.until - at <= dueSoonDays * DAY_MS) return { state: 'due-soon', validUntil };
   return { state: 'valid', validUntil };
+}
+
+/**
+ * `months` calendar months after `epochMs` (UTC, same time of day); a day the target month lacks is
+ * clamped to its last day (31 January + 1 month = 28/29 February).
+ */
+export function addCalendarMonths(epochMs: number, months: number): number {
+  const d = new Date(epochMs);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const day = Math.min(d.getUTCDate(), lastDay);
+  return Date.UTC(y, m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
+
+/**
+ * When a verification certificate makes the instrument due: its validUntil, unless that lies beyond the
+ * type's legal verification interval (profile `verificationIntervalMonths`), in which case the instrument
+ * is due at the legal date issuedAt + interval and the certificate gets a warning (a validity longer than
+ * the law allows is an error on the certificate, not an extension). Null for unparseable dates.
+ */
+export function effectiveVerificationDue(
+  cert: Certificate,
+  intervalMonths: number,
+): { dueAt: string; legalDueAt: string; capped: boolean; warning?: string } | null {
+  const d = parsedDates(cert);
+  if (!Number.isFinite(d.issued) || !Number.isFinite(d.until)) return null;
+  const legal = legalDueOf(d, intervalMonths);
+  const legalDueAt = d.legalIso!;
+  if (d.until <= legal) return { dueAt: new Date(d.until).toISOString(), legalDueAt, capped: false };
+  return {
+    dueAt: legalDueAt,
+    legalDueAt,
+    capped: true,
+    warning: `certificate ${cert.number} is valid until ${d.untilIso.slice(0, 10)}, longer than the legal verification interval of ${intervalMonths} months: the instrument is due on ${legalDueAt.slice(0, 10)} (issued ${new Date(d.issued).toISOString().slice(0, 10)} + ${intervalMonths} months)`,
+  };
+}
+
+function legalDueOf(d: ParsedDates, intervalMonths: number): number {
+  if (d.legalFor !== intervalMonths) {
+    d.legalFor = intervalMonths;
+    d.legal = addCalendarMonths(d.issued, intervalMonths);
+    d.legalIso = new Date(d.legal).toISOString();
+  }
+  return d.legal!;
 }
 
 interface ParsedDates {
   issued: number;
   until: number;
   untilIso: string;
+  /** issuedAt + legalFor months, computed once per interval (this runs for every reading). */
+  legalFor?: number;
+  legal?: number;
+  legalIso?: string;
 }
 
 /**

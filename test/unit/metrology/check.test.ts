@@ -14,39 +14,51 @@ function ok(r: ReturnType<typeof evaluateCheck>) {
   return r.result;
 }
 
-describe('evaluateCheck, fuel dispenser with a 20 L proving measure', () => {
-  it('CONTRACT example: 20.06 L vs 20.000 L, in service: e = 0.06 L, MPE 0.15 L, U = 0.0070 L → pass', () => {
+// Fuel dispenser defaults (devices/fuel-dispenser.json): ĐLVN 10 A = 0.3 %, MMQ 5 L, in trade × 1.5.
+// At 20 L: verification MPE = 0.3 % × 20 = 0.06 L, in trade 0.09 L (0.45 %).
+// U = 2·√((U_ref/2)² + (0.01/√12)²) = 2·√(0.002² + 0.0028868²) = 2·√(4e-6 + 8.3333e-6) = 0.0070238 L.
+describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by default)', () => {
+  it('CONTRACT example: 20.06 L vs 20.000 L, in trade: e = 0.06 L, MPE 0.09 L, U = 0.0070238 L → pass', () => {
     const r = ok(evaluateCheck(fuelCtx, check()));
     expect(r.unit).toBe('L');
     expect(r.error).toBeCloseTo(0.06, 12);
     expect(r.relativeError).toBeCloseTo(0.003, 12); // 0.06 / 20
-    expect(r.mpe).toBeCloseTo(0.15, 12);
+    expect(r.mpe).toBeCloseTo(0.09, 12);
     expect(r.uncertainty).toBeCloseTo(0.0070238, 6);
-    // En = 0.06 / √(U_x² + U_ref²), U_x = 2·0.01/√12 = 0.0057735 → √(3.333e-5 + 1.6e-5) = 0.0070238 → 8.542
-    expect(r.en).toBeCloseTo(8.542, 2);
+    expect(r.en).toBeCloseTo(8.542, 2); // En = e / U = 0.06 / 0.0070238
     expect(r.regime).toBe('inService');
-    expect(r.legal).toBe('pass');
-    expect(r.decision).toBe('pass');
+    expect(r.legal).toBe('pass'); // 0.06 ≤ 0.09
+    expect(r.decision).toBe('pass'); // 0.06 < TL − U = 0.0829762
     expect(r.standardId).toBe('PM-20L-07');
+    expect(r.correctedError).toBeUndefined(); // no calibration certificate: no calibration view
   });
 
-  it('verification regime, error exactly at the MPE (20.10 vs 20.00, MPE 0.1): legal pass, conditional pass', () => {
-    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20.1, regime: 'verification' })));
-    expect(r.mpe).toBeCloseTo(0.1, 12);
+  it('a dispenser 0.4 % short fails at verification (±0.3 %) and passes in trade (±0.45 %); 0.5 % short fails in trade', () => {
+    // 19.92 vs 20: e = −0.08 L (−0.4 %). Verification: 0.08 > TL + U = 0.06 + 0.0070238 = 0.0670238 → fail.
+    const v = ok(evaluateCheck(fuelCtx, check({ indicated: 19.92, regime: 'verification' })));
+    expect(v.mpe).toBeCloseTo(0.06, 12);
+    expect([v.legal, v.decision]).toEqual(['fail', 'fail']);
+    // In trade: 0.08 < TL − U = 0.09 − 0.0070238 = 0.0829762 → pass.
+    const t = ok(evaluateCheck(fuelCtx, check({ indicated: 19.92 })));
+    expect([t.legal, t.decision]).toEqual(['pass', 'pass']);
+    // 19.90: 0.10 > 0.09 + 0.0070238 = 0.0970238 → fail (R117 class 0.5 in trade, ±0.15 L, passed it).
+    const short = ok(evaluateCheck(fuelCtx, check({ indicated: 19.9 })));
+    expect([short.legal, short.decision]).toEqual(['fail', 'fail']);
+    const r117 = ok(evaluateCheck({ ...fuelCtx, device: device('fuel-dispenser', { class: '0.5' }) }, check({ indicated: 19.9 })));
+    expect([r117.mpe, r117.legal]).toEqual([expect.closeTo(0.15, 12), 'pass']);
+  });
+
+  it('verification, error exactly at the MPE (20.06 vs 20.00, MPE 0.06): legal pass, conditional pass', () => {
+    const r = ok(evaluateCheck(fuelCtx, check({ regime: 'verification' })));
+    expect(r.mpe).toBeCloseTo(0.06, 12);
     expect(r.legal).toBe('pass');
     expect(r.decision).toBe('conditional-pass');
   });
 
-  it('verification, 20.105 L: e = 0.105 > 0.1 but ≤ 0.1 + U (0.1070) → legal fail, conditional fail', () => {
-    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20.105, regime: 'verification' })));
+  it('verification, 20.065 L: e = 0.065 > 0.06 but ≤ 0.06 + U (0.0670) → legal fail, conditional fail', () => {
+    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20.065, regime: 'verification' })));
     expect(r.legal).toBe('fail');
     expect(r.decision).toBe('conditional-fail');
-  });
-
-  it('verification, 19.85 L: |e| = 0.15 > 0.1 + U → fail', () => {
-    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 19.85, regime: 'verification' })));
-    expect(r.error).toBeCloseTo(-0.15, 12);
-    expect(r.decision).toBe('fail');
   });
 
   it('converts mL to the canonical L before anything else', () => {
@@ -56,24 +68,46 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure', () => {
     expect(r.uncertainty).toBeCloseTo(0.0070238, 6);
   });
 
-  it('at the MMQ point (5 L) the MPE is Emin = 0.05 L, × 1.5 in service = 0.075 L', () => {
-    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 5.07, reference: 5, point: 'MMQ' })));
-    expect(r.mpe).toBeCloseTo(0.075, 12);
+  it('at the MMQ point (5 L) the MPE is Emin = 2·5·0.3/100 = 0.03 L, × 1.5 in trade = 0.045 L', () => {
+    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 5.04, reference: 5, point: 'MMQ' })));
+    expect(r.mpe).toBeCloseTo(0.045, 12);
     expect(r.point).toBe('MMQ');
-    // |e| = 0.07; TL − U = 0.075 − 0.0070 = 0.0680 < 0.07 ≤ 0.075 → conditional pass (legal pass)
+    // |e| = 0.04; TL − U = 0.045 − 0.0070238 = 0.0379762 ≤ 0.04 ≤ 0.045 → conditional pass (legal pass)
     expect(r.decision).toBe('conditional-pass');
     expect(r.legal).toBe('pass');
   });
 
-  it('applies the calibration certificate in force: corrected = 20.06 × (1 + 0) − 0.05 = 20.01', () => {
+  it('refuses a test volume below the MMQ with the field and the reason (not a valid test, OIML R117)', () => {
+    const r = evaluateCheck(fuelCtx, check({ indicated: 2.01, reference: 2 }));
+    expect(r).toEqual({ ok: false, errors: [{ path: 'reference', message: expect.stringMatching(/2 L is below the minimum measured quantity MMQ = 5 L: not a valid test/) }] });
+    // The device's own MMQ (2 L) admits it; exactly the MMQ, sent in mL, is a valid test.
+    expect(evaluateCheck({ ...fuelCtx, device: device('fuel-dispenser', { mmq: 2 }) }, check({ indicated: 2.01, reference: 2 })).ok).toBe(true);
+    expect(evaluateCheck(fuelCtx, check({ indicated: 5010, reference: 5000, referenceUncertainty: 2, unit: 'mL' })).ok).toBe(true);
+  });
+
+  it('judges the indication as shown; the calibration correction is reported beside it with its own U', () => {
     const cal: Certificate = {
       kind: 'calibration', number: 'C-9', issuedBy: 'VMI', issuedAt: '2026-03-01T00:00:00Z', validUntil: '2027-03-01T00:00:00Z',
       correction: { offset: -0.05 }, uncertainty: 0.01,
     };
     const r = ok(evaluateCheck({ ...fuelCtx, certificates: [validVerification, cal] }, check()));
     expect(r.indicated).toBeCloseTo(20.06, 12);
-    expect(r.corrected).toBeCloseTo(20.01, 12);
-    expect(r.error).toBeCloseTo(0.01, 12);
+    expect(r.error).toBeCloseTo(0.06, 12); // as shown: 20.06 − 20
+    expect(r.corrected).toBeCloseTo(20.01, 12); // 20.06 × (1 + 0) − 0.05
+    expect(r.correctedError).toBeCloseTo(0.01, 12);
+    // √(U² + U_cal²) = √(0.0070238² + 0.01²) = √(4.93337e-5 + 1e-4) = 0.0122202
+    expect(r.correctedUncertainty).toBeCloseTo(0.0122202, 6);
+    expect(r.calibrationCertificate).toBe('C-9');
+    expect(r.uncertainty).toBeCloseTo(0.0070238, 6); // the judged U has no calibration term
+  });
+
+  it('a correction never turns a legal fail into a pass (METROLOGY §4)', () => {
+    // 20.12 in trade: e = 0.12 > 0.09 + U → fail. The certificate's −0.10 L would make it 0.02 (a pass).
+    const cal: Certificate = { kind: 'calibration', number: 'C-10', issuedBy: 'VMI', issuedAt: '2026-03-01T00:00:00Z', validUntil: '2027-03-01T00:00:00Z', correction: { offset: -0.1 } };
+    const r = ok(evaluateCheck({ ...fuelCtx, certificates: [validVerification, cal] }, check({ indicated: 20.12 })));
+    expect([r.legal, r.decision]).toEqual(['fail', 'fail']);
+    expect(r.correctedError).toBeCloseTo(0.02, 12);
+    expect(r.correctedUncertainty).toBeCloseTo(0.0070238, 6); // no U on the certificate: √(U² + 0)
   });
 
   it('rejects a unit of another dimension with the accepted units', () => {
@@ -82,10 +116,44 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure', () => {
     if (!r.ok) expect(r.errors).toEqual([{ path: 'unit', message: expect.stringMatching(/"kg" is not accepted for fuel-dispenser: one of L, mL/) }]);
   });
 
-  it('rejects a negative reference uncertainty and an unknown regime', () => {
-    const r = evaluateCheck(fuelCtx, check({ referenceUncertainty: -1, regime: 'lenient' as never }));
+  it('rejects a negative reference uncertainty, an unknown regime and change-point weights on a dispenser', () => {
+    const r = evaluateCheck(fuelCtx, check({ referenceUncertainty: -1, regime: 'lenient' as never, deltaL: 0.001 }));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors.map((e) => e.path).sort()).toEqual(['referenceUncertainty', 'regime']);
+    if (!r.ok) expect(r.errors.map((e) => e.path).sort()).toEqual(['deltaL', 'referenceUncertainty', 'regime']);
+  });
+});
+
+// Scale class III, e = 0.02 kg, Max 60 kg (3000e); a 10 kg test weight (500e) with U_ref = 1 g.
+// Verification MPE at 500e = 0.5e = 0.01 kg (OIML R76), in service 2 × 0.01 = 0.02 kg.
+describe('evaluateCheck, scale: the R76 change-point method lets a healthy scale pass', () => {
+  const ctx = { profile: profile('scale'), device: device('scale', { class: 'III', e: 0.02, max: 60 }), certificates: [validVerification] };
+  const weigh = (extra: Partial<CheckInput>) => check({ indicated: 10, reference: 10, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-10KG-M1', regime: 'verification', ...extra });
+
+  it('without change-point weights the rounding term alone exceeds 0.5e: a perfect indication cannot pass', () => {
+    // U = 2·√((0.001/2)² + (0.02/√12)²) = 2·√(2.5e-7 + 3.33333e-5) = 0.0115902 kg > MPE 0.01 → TL − U < 0 ≤ |e| = 0.
+    const r = ok(evaluateCheck(ctx, weigh({})));
+    expect(r.mpe).toBeCloseTo(0.01, 12);
+    expect(r.uncertainty).toBeCloseTo(0.0115902, 6);
+    expect(r.decision).toBe('conditional-pass');
+  });
+
+  it('with deltaL: E = I + ½e − ΔL − L = 10 + 0.01 − 0.008 − 10 = 0.002 kg, U = U_ref = 0.001 kg → pass', () => {
+    const r = ok(evaluateCheck(ctx, weigh({ deltaL: 0.008 })));
+    expect(r.error).toBeCloseTo(0.002, 12);
+    expect(r.uncertainty).toBe(0.001); // the rounding error is removed: U_ref only
+    expect(r.deltaL).toBeCloseTo(0.008, 12);
+    expect([r.legal, r.decision]).toEqual(['pass', 'pass']); // 0.002 < TL − U = 0.009
+    // In grams, the same check; in service the MPE doubles to 0.02 kg.
+    const g = ok(evaluateCheck(ctx, weigh({ indicated: 10000, reference: 10000, referenceUncertainty: 1, deltaL: 8, unit: 'g', regime: 'inService' })));
+    expect(g.error).toBeCloseTo(0.002, 12);
+    expect(g.mpe).toBeCloseTo(0.02, 12);
+    expect(g.decision).toBe('pass');
+  });
+
+  it('refuses change-point weights outside [0, e] and echoes an adjustment', () => {
+    const r = evaluateCheck(ctx, weigh({ deltaL: 0.03 }));
+    expect(r).toEqual({ ok: false, errors: [{ path: 'deltaL', message: expect.stringMatching(/must lie in \[0, e = 0.02 kg\]/) }] });
+    expect(ok(evaluateCheck(ctx, weigh({ deltaL: 0.01, adjusted: true }))).adjusted).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyCorrection, latestCalibration } from '../../../src/metrology/correction.ts';
-import { verificationState } from '../../../src/metrology/verification.ts';
+import { addCalendarMonths, effectiveVerificationDue, verificationState } from '../../../src/metrology/verification.ts';
 import type { Certificate } from '../../../src/metrology/types.ts';
 import { DAY, verificationCert } from './fixtures.ts';
 
@@ -61,5 +61,35 @@ describe('verificationState (dueSoonDays 30)', () => {
   });
   it('a reading from before the first certificate was issued is "none" (not verified yet)', () => {
     expect(verificationState([v], Date.parse('2026-01-01T00:00:00Z'), 30)).toEqual({ state: 'none', validUntil: null });
+  });
+});
+
+describe('the legal verification interval caps a certificate that claims longer (profile verificationIntervalMonths)', () => {
+  // A fuel dispenser (12 months) verified on 2026-01-15 with a certificate "valid" for 24 months.
+  const long = verificationCert('2026-01-15T00:00:00Z', '2028-01-15T00:00:00Z', 'V-24');
+
+  it('is due at issuedAt + 12 months = 2027-01-15, with a warning on the certificate', () => {
+    const due = effectiveVerificationDue(long, 12)!;
+    expect(due).toMatchObject({ dueAt: '2027-01-15T00:00:00.000Z', legalDueAt: '2027-01-15T00:00:00.000Z', capped: true });
+    expect(due.warning).toMatch(/certificate V-24 is valid until 2028-01-15, longer than the legal verification interval of 12 months: the instrument is due on 2027-01-15/);
+  });
+
+  it('a certificate within the interval is due at its own validUntil, without a warning', () => {
+    const due = effectiveVerificationDue(verificationCert('2026-01-15T00:00:00Z', '2027-01-10T00:00:00Z'), 12)!;
+    expect(due).toEqual({ dueAt: '2027-01-10T00:00:00.000Z', legalDueAt: '2027-01-15T00:00:00.000Z', capped: false });
+  });
+
+  it('the verification state uses the legal date when given the interval', () => {
+    const at = Date.parse('2027-06-01T00:00:00Z');
+    expect(verificationState([long], at, 30, 12)).toEqual({ state: 'expired', validUntil: '2027-01-15T00:00:00.000Z' });
+    expect(verificationState([long], at, 30)).toEqual({ state: 'valid', validUntil: '2028-01-15T00:00:00.000Z' }); // without it: the certificate's word
+    expect(verificationState([long], Date.parse('2027-01-01T00:00:00Z'), 30, 12).state).toBe('due-soon'); // 14 days before 2027-01-15
+  });
+
+  it('adds calendar months, clamping to the last day of a shorter month', () => {
+    expect(new Date(addCalendarMonths(Date.parse('2026-01-31T08:30:00Z'), 1)).toISOString()).toBe('2026-02-28T08:30:00.000Z');
+    expect(new Date(addCalendarMonths(Date.parse('2027-02-28T00:00:00Z'), 12)).toISOString()).toBe('2028-02-28T00:00:00.000Z');
+    expect(new Date(addCalendarMonths(Date.parse('2028-01-31T00:00:00Z'), 1)).toISOString()).toBe('2028-02-29T00:00:00.000Z'); // leap year
+    expect(new Date(addCalendarMonths(Date.parse('2026-11-15T00:00:00Z'), 24)).toISOString()).toBe('2028-11-15T00:00:00.000Z');
   });
 });

@@ -1,23 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } from '../../../src/metrology/decision.ts';
+import { DECISION_SLACK, expandedUncertainty, guardedDecision, legalDecision, normalisedError } from '../../../src/metrology/decision.ts';
 
-describe('ILAC-G8 guarded decision, boundaries inclusive as in METROLOGY.md §4 (TL = 0.1, w = 0.02)', () => {
-  const TL = 0.1;
-  const w = 0.02;
-  it('|e| = TL − w = 0.08 → pass (inclusive)', () => expect(guardedDecision(0.08, TL, w)).toBe('pass'));
-  it('|e| just above TL − w → conditional pass', () => expect(guardedDecision(0.0801, TL, w)).toBe('conditional-pass'));
-  it('|e| = TL = 0.1 → conditional pass (inclusive)', () => expect(guardedDecision(0.1, TL, w)).toBe('conditional-pass'));
-  it('|e| just above TL → conditional fail', () => expect(guardedDecision(0.1001, TL, w)).toBe('conditional-fail'));
-  it('|e| = TL + w = 0.12 → conditional fail (inclusive)', () => expect(guardedDecision(0.12, TL, w)).toBe('conditional-fail'));
-  it('|e| just above TL + w → fail', () => expect(guardedDecision(0.1201, TL, w)).toBe('fail'));
+// ILAC-G8:09/2019 guarded, non-binary acceptance with w = U (METROLOGY.md §4):
+// pass |e| < TL − w; conditional pass TL − w ≤ |e| ≤ TL; conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w.
+describe('ILAC-G8 guarded decision at the exact boundaries (binary-exact TL = 0.5, w = 0.125)', () => {
+  // 0.5, 0.125, 0.375 = 0.5 − 0.125 and 0.625 = 0.5 + 0.125 are exact in binary floating point.
+  const TL = 0.5;
+  const w = 0.125;
+  const ulp = 2 ** -20; // far outside the 1e-9 × TL slack, far inside the bands
+  it('|e| = TL − w = 0.375 → conditional pass: pass is strictly below the acceptance limit', () => expect(guardedDecision(0.375, TL, w)).toBe('conditional-pass'));
+  it('|e| just below TL − w (0.375 − 2⁻²⁰) → pass', () => expect(guardedDecision(0.375 - ulp, TL, w)).toBe('pass'));
+  it('|e| = TL = 0.5 → conditional pass (inclusive)', () => expect(guardedDecision(0.5, TL, w)).toBe('conditional-pass'));
+  it('|e| just above TL → conditional fail', () => expect(guardedDecision(0.5 + ulp, TL, w)).toBe('conditional-fail'));
+  it('|e| = TL + w = 0.625 → conditional fail (inclusive)', () => expect(guardedDecision(0.625, TL, w)).toBe('conditional-fail'));
+  it('|e| just above TL + w → fail', () => expect(guardedDecision(0.625 + ulp, TL, w)).toBe('fail'));
   it('negative errors decide like positive ones', () => {
-    expect(guardedDecision(-0.08, TL, w)).toBe('pass');
-    expect(guardedDecision(-0.12, TL, w)).toBe('conditional-fail');
+    expect(guardedDecision(-0.375, TL, w)).toBe('conditional-pass');
+    expect(guardedDecision(-(0.375 - ulp), TL, w)).toBe('pass');
+    expect(guardedDecision(-0.625, TL, w)).toBe('conditional-fail');
   });
-  it('w = 0 leaves only pass and fail', () => {
-    expect(guardedDecision(0.1, TL, 0)).toBe('pass');
-    expect(guardedDecision(0.1001, TL, 0)).toBe('fail');
+  it('w = 0: pass below TL, |e| = TL itself is the (single-point) conditional pass', () => {
+    expect(guardedDecision(0.5 - ulp, TL, 0)).toBe('pass');
+    expect(guardedDecision(0.5, TL, 0)).toBe('conditional-pass');
+    expect(guardedDecision(0.5 + ulp, TL, 0)).toBe('fail');
+  });
+});
+
+describe('decimal limits: values within DECISION_SLACK × TL of a limit count as on it', () => {
+  it('TL 0.1, w 0.02: 0.1 − 0.02 (= 0.08000000000000002) and the literal 0.08 both sit on TL − w → conditional pass', () => {
+    expect(DECISION_SLACK).toBe(1e-9);
+    expect(guardedDecision(0.1 - 0.02, 0.1, 0.02)).toBe('conditional-pass');
+    expect(guardedDecision(0.08, 0.1, 0.02)).toBe('conditional-pass');
+    expect(guardedDecision(0.0799, 0.1, 0.02)).toBe('pass');
+    // 20.10 − 20.00 = 0.10000000000000142: on TL, not above it.
+    expect(guardedDecision(20.1 - 20, 0.1, 0.02)).toBe('conditional-pass');
+    expect(guardedDecision(0.1001, 0.1, 0.02)).toBe('conditional-fail');
+    expect(guardedDecision(0.12, 0.1, 0.02)).toBe('conditional-fail');
+    expect(guardedDecision(0.1201, 0.1, 0.02)).toBe('fail');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maximumPermissibleError as mpe } from '../../../src/metrology/mpe.ts';
+import { maximumPermissibleError as mpe, minimumVolumeDeviation } from '../../../src/metrology/mpe.ts';
 import type { Regime } from '../../../src/metrology/types.ts';
 import { device, profile, profiles } from './fixtures.ts';
 
@@ -10,30 +10,49 @@ const breath = profile('breath-alcohol-analyser');
 const gas = profile('gas-detector');
 const baro = profile('barometer');
 
-describe('fuel dispenser, OIML R117 accuracy class table with Emin', () => {
-  const d = device('fuel-dispenser'); // class 0.5 and MMQ 5 L from the profile
+describe('fuel dispenser: ĐLVN 10 by default, OIML R117 classes per device, Emin from the R117/MID table', () => {
+  const d = device('fuel-dispenser'); // class DLVN10 (A = 0.3) and MMQ 5 L from the profile
 
-  it('class 0.5 at 20 L: 0.5 % × 20 L = 0.1 L (Emin 0.05 L smaller); in service 1.5 × 0.1 = 0.15 L', () => {
-    expect(mpe(fuel, d, 20, { regime: 'verification' })).toBeCloseTo(0.1, 12);
-    expect(mpe(fuel, d, 20, { regime: 'inService' })).toBeCloseTo(0.15, 12);
+  it('default ĐLVN 10 at 20 L: 0.3 % × 20 L = 0.06 L (Emin 2·5·0.3/100 = 0.03 L smaller); in trade 1.5 × 0.06 = 0.09 L (0.45 %)', () => {
+    // Sources: ĐLVN 10 ±0.3 % at verification; Circular 15/2015/TT-BKHCN (am. 08/2018): 1.5 × in trade.
+    expect(mpe(fuel, d, 20, { regime: 'verification' })).toBeCloseTo(0.06, 12);
+    expect(mpe(fuel, d, 20, { regime: 'inService' })).toBeCloseTo(0.09, 12);
   });
 
-  it('at V = 2 L with MMQ 5 L: Emin = 2·5·0.5/100 = 0.05 L governs over 0.5 %·2 L = 0.01 L', () => {
-    expect(mpe(fuel, d, 2, { regime: 'verification' })).toBeCloseTo(0.05, 12);
-    expect(mpe(fuel, d, 2, { regime: 'inService' })).toBeCloseTo(0.075, 12); // 1.5 × 0.05
+  it('at the MMQ (5 L): 0.3 %·5 = 0.015 L < Emin = 2·MMQ·A/100 = 2·5·0.3/100 = 0.03 L; in trade 0.045 L', () => {
+    expect(mpe(fuel, d, 5, { regime: 'verification', point: 'MMQ' })).toBeCloseTo(0.03, 12);
+    expect(mpe(fuel, d, 5, { regime: 'inService', point: 'MMQ' })).toBeCloseTo(0.045, 12);
   });
 
-  it('at the MMQ itself (5 L): 0.5 %·5 = 0.025 L < Emin 0.05 L', () => {
-    expect(mpe(fuel, d, 5, { regime: 'verification', point: 'MMQ' })).toBeCloseTo(0.05, 12);
-  });
-
-  it('Emin uses the device MMQ: MMQ 2 L gives Emin = 2·2·0.5/100 = 0.02 L', () => {
-    expect(mpe(fuel, device('fuel-dispenser', { mmq: 2 }), 2, { regime: 'verification' })).toBeCloseTo(0.02, 12);
-  });
-
-  it('the device class selects A: class 0.3 at 20 L = 0.06 L; "1" finds class "1.0" (0.2 L)', () => {
+  it('R117 class 0.5 stays available per device: 0.5 % × 20 L = 0.1 L, in trade 0.15 L; class 0.3 at 20 L = 0.06 L; "1" finds "1.0"', () => {
+    expect(mpe(fuel, device('fuel-dispenser', { class: '0.5' }), 20, { regime: 'verification' })).toBeCloseTo(0.1, 12);
+    expect(mpe(fuel, device('fuel-dispenser', { class: '0.5' }), 20, { regime: 'inService' })).toBeCloseTo(0.15, 12);
     expect(mpe(fuel, device('fuel-dispenser', { class: '0.3' }), 20, { regime: 'verification' })).toBeCloseTo(0.06, 12);
     expect(mpe(fuel, device('fuel-dispenser', { class: '1' }), 20, { regime: 'verification' })).toBeCloseTo(0.2, 12);
+  });
+
+  it('Emin for 1 L ≤ MMQ < 2 L is twice the table MPE at 2 L, not 2·MMQ·A/100 (EU MID MI-005)', () => {
+    // class 0.5, MMQ 1 L: 2 × (0.5/100 × 2 L) = 0.02 L = 20 mL (the MMQ ≥ 2 L formula would give 2·1·0.5/100 = 0.01 L);
+    // at V = 1 L: max(0.5 % × 1 = 0.005, 0.02) = 0.02 L.
+    expect(mpe(fuel, device('fuel-dispenser', { class: '0.5', mmq: 1 }), 1, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+    // default A = 0.3, MMQ 1.5 L: 2 × (0.3/100 × 2 L) = 0.012 L; at V = 1.5 L: max(0.0045, 0.012) = 0.012 L.
+    expect(mpe(fuel, device('fuel-dispenser', { mmq: 1.5 }), 1.5, { regime: 'verification' })).toBeCloseTo(0.012, 12);
+    // MMQ 2 L, class 0.5: 2·2·0.5/100 = 0.02 L: the two rows meet at 2 L.
+    expect(mpe(fuel, device('fuel-dispenser', { class: '0.5', mmq: 2 }), 2, { regime: 'verification' })).toBeCloseTo(0.02, 12);
+  });
+
+  it('the Emin table reproduces every class 0.5 row of the NSAI (MID) table: 4 mL, 4 %, 8 mL, 2 %, 20 mL, 1 %', () => {
+    const rule = fuel.mpe!.verification;
+    if (rule.kind !== 'accuracyClass') throw new Error('accuracyClass expected');
+    const cases: [mmq: number, emin: number, how: string][] = [
+      [0.05, 0.004, '8 × 0.005 × 0.1 L'],
+      [0.15, 0.006, '8 × 0.005 × 0.15 L = 4 % of the MMQ'],
+      [0.3, 0.008, '4 × 0.005 × 0.4 L'],
+      [0.5, 0.01, '4 × 0.005 × 0.5 L = 2 % of the MMQ'],
+      [1, 0.02, '2 × 0.005 × 2 L'],
+      [3, 0.03, '2 × 0.005 × 3 L = 1 % of the MMQ'],
+    ];
+    for (const [mmq, emin, how] of cases) expect(minimumVolumeDeviation(rule.emin, 0.5, mmq), how).toBeCloseTo(emin, 12);
   });
 
   it('device mpe override: max(0.05, 0.004 × 20) = 0.08 L; in service × 1.5 = 0.12 L', () => {
@@ -44,7 +63,7 @@ describe('fuel dispenser, OIML R117 accuracy class table with Emin', () => {
   });
 
   it('an unknown class is an error naming the classes', () => {
-    expect(() => mpe(fuel, device('fuel-dispenser', { class: '0.7' }), 20, { regime: 'verification' })).toThrow(/class "0.7".*0.3, 0.5, 1.0, 1.5/);
+    expect(() => mpe(fuel, device('fuel-dispenser', { class: '0.7' }), 20, { regime: 'verification' })).toThrow(/class "0.7".*DLVN10, 0.3, 0.5, 1.0, 1.5/);
   });
 });
 

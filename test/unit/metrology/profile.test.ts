@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles } from '../../../src/metrology/profile-loader.ts';
 import { DriftParametersSchema, parseProfile } from '../../../src/metrology/profile.ts';
 import { maximumPermissibleError } from '../../../src/metrology/mpe.ts';
+import { citationsFor, sourceProblems, unconfirmedFigures } from '../../../src/metrology/sources.ts';
 import { evaluateReading } from '../../../src/metrology/reading.ts';
 import { DEVICES_DIR, T0, device, profiles } from './fixtures.ts';
 
@@ -35,7 +36,7 @@ describe('devices/ profiles', () => {
     expect(profiles.get('barometer')!.plausibility!.maxChange.map((w) => [w.hours, w.max])).toEqual([[1, 3], [2, 6], [3, 9], [6, 18], [12, 36]]);
     expect(Object.keys(profiles.get('gas-detector')!.channels!)).toEqual(['CO', 'H2S', 'O2', 'CH4']);
     for (const p of profiles.values()) {
-      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, minPointsForSigma: 8, minPointsForPrediction: 4, horizonDays: 90, slopeConfidence: 0.999, minShiftMpe: 0.2 });
+      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, phaseIChecks: 5, minPointsForPrediction: 4, predictionConfidence: 0.95, horizonDays: 90, slopeConfidence: 0.999, minShiftMpe: 0.2 });
       expect(p.dueSoonDays).toBe(30);
     }
   });
@@ -47,13 +48,30 @@ describe('devices/ profiles', () => {
     expect(DriftParametersSchema.safeParse({ minShiftMpe: -0.1 }).success).toBe(false);
   });
 
-  it('flags the figures METROLOGY.md marks [unconfirmed]', () => {
-    const unconfirmed = (id: string) => profiles.get(id)!.references.filter((r) => r.unconfirmed).map((r) => r.note).join(' | ');
-    expect(unconfirmed('gas-detector')).toMatch(/CO max\(5 ppm, 10 %\)/);
-    expect(unconfirmed('gas-detector')).toMatch(/6 months/);
+  it('flags the figures METROLOGY.md marks [unconfirmed], and only cites figures the profile has', () => {
+    const unconfirmed = (id: string) => unconfirmedFigures(profiles.get(id)!).map((u) => `${u.path}: ${u.citation.note}`).join(' | ');
+    expect(unconfirmed('gas-detector')).toMatch(/\/channels\/CO\/mpe: CO: max\(5 ppm, 10 %/);
+    expect(unconfirmed('gas-detector')).toMatch(/\/verificationIntervalMonths: .*6 months/);
     expect(unconfirmed('breath-alcohol-analyser')).toMatch(/0.020 mg\/L/);
-    expect(unconfirmed('barometer')).toMatch(/0.3 hPa/);
-    expect(unconfirmed('fuel-dispenser')).toMatch(/Emin/);
+    expect(unconfirmed('barometer')).toMatch(/classes\/default: ±0.3 hPa/);
+    expect(unconfirmed('fuel-dispenser')).toMatch(/\/mpe\/verification\/classes\/DLVN10: .*±0.3 %/);
+    for (const p of profiles.values()) expect(sourceProblems(p), p.id).toEqual([]);
+  });
+
+  it('labels gas-detector limits as acceptance limits chosen by the operator or maker, not legal MPEs', () => {
+    const gas = profiles.get('gas-detector')!;
+    for (const g of ['CO', 'H2S', 'O2', 'CH4']) {
+      const [first] = citationsFor(gas, `/channels/${g}/mpe/verification`);
+      expect(first).toMatchObject({ basis: 'acceptance', unconfirmed: true });
+      expect(first!.note).toMatch(/type-test performance/);
+    }
+  });
+
+  it('the fuel dispenser default cites ĐLVN 10 (legal) before the R117 rule it shares', () => {
+    const fuel = profiles.get('fuel-dispenser')!;
+    expect(citationsFor(fuel, '/mpe/verification/classes/DLVN10').map((c) => c.basis)).toEqual(['legal', 'international']);
+    expect(citationsFor(fuel, '/inServiceFactor')[0]!.source).toMatch(/Circular 15\/2015\/TT-BKHCN.*Circular 08\/2018/);
+    expect(citationsFor(fuel, '/mpe/verification/emin')[0]!.note).toMatch(/20 mL for class 0.5/);
   });
 });
 
@@ -80,6 +98,19 @@ describe('loadProfiles and parseProfile errors', () => {
     );
   });
 
+  it('a figure without a source, or a source naming no figure, is refused', () => {
+    const json = scaleJson();
+    const sources = { ...(json.sources as Record<string, unknown>) };
+    delete sources['/inServiceFactor'];
+    sources['/mpe/verfication'] = { source: 'typo', basis: 'practice' };
+    expect(() => parseProfile({ ...json, sources }, 'devices/scale.json')).toThrow(
+      /sources\.\/mpe\/verfication: names no figure of the profile[\s\S]*sources: \/inServiceFactor cites no source/,
+    );
+    // An ancestor covers every figure under it.
+    const { '/mpe/verification': _v, ...rest } = json.sources as Record<string, unknown>;
+    expect(() => parseProfile({ ...json, sources: { ...rest, '/mpe': { source: 'OIML R76-1', basis: 'international' } } }, 'x.json')).not.toThrow();
+  });
+
   it('unknown keys are refused (a typo does not pass silently)', () => {
     expect(() => parseProfile({ ...scaleJson(), inserviceFactor: 2 }, 'x.json')).toThrow(/Unrecognized key: "inserviceFactor"/);
   });
@@ -92,6 +123,18 @@ describe('loadProfiles and parseProfile errors', () => {
   it('the file name must equal the id; invalid JSON is named', () => {
     expect(() => loadProfiles(dirWith({ 'weigher.json': scaleJson() }))).toThrow(/id: "scale" must equal the file name "weigher"/);
     expect(() => loadProfiles(dirWith({ 'scale.json': '{ nope' }))).toThrow(/scale\.json: not valid JSON/);
+  });
+});
+
+describe('docs/metrology.md', () => {
+  const doc = readFileSync(join(DEVICES_DIR, '..', 'docs', 'metrology.md'), 'utf8');
+  it('lists every unconfirmed figure of every profile', () => {
+    for (const p of profiles.values()) {
+      for (const { path } of unconfirmedFigures(p)) expect(doc, `${p.id} ${path}`).toContain(`| \`${p.id}\` | \`${path}\` |`);
+    }
+  });
+  it('is numbered like METROLOGY.md (§1–§9), so "METROLOGY §n" citations map to it', () => {
+    for (let n = 1; n <= 9; n++) expect(doc).toMatch(new RegExp(`^## ${n}\\. `, 'm'));
   });
 });
 

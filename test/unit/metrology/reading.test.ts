@@ -39,6 +39,15 @@ describe('evaluateReading, barometer', () => {
     expect(ok(evaluateReading({ ...baro, certificates: [expiring] }, reading({ ts: T0 + 10 * DAY }))).status).toBe('unverified');
   });
 
+  it('given the legal interval (barometer: 12 months), a certificate claiming longer stops at issuedAt + 12 months', () => {
+    // Issued 2025-05-15, "valid" to 2027-05-15: due on 2026-05-15; T0 = 2026-06-01 is after it.
+    const long = verificationCert('2025-05-15T00:00:00Z', '2027-05-15T00:00:00Z');
+    const r = ok(evaluateReading({ ...baro, certificates: [long], verificationIntervalMonths: baro.profile.verificationIntervalMonths }, reading()));
+    expect(r.status).toBe('unverified');
+    expect(r.verification).toEqual({ state: 'expired', validUntil: '2026-05-15T00:00:00.000Z' });
+    expect(ok(evaluateReading({ ...baro, certificates: [long] }, reading())).status).toBe('ok'); // not given: the certificate's word
+  });
+
   it('WMO time consistency: 4 hPa in 30 min > 3 hPa/1 h is implausible; 8 hPa in 2.5 h ≤ 9 hPa/3 h is not', () => {
     const prev = { ts: T0 - 0.5 * HOUR, value: 1013 };
     expect(ok(evaluateReading({ ...baro, previous: prev }, reading({ value: 1017 }))).status).toBe('implausible');

@@ -1,0 +1,387 @@
+// Drift statistics over the errors of successive checks of ONE series: one instrument, gas, test point
+// and regime (driftSeriesKey in ./drift.ts), METROLOGY.md §5.
+//
+// Pure: no I/O, no clock, no globals. The state is plain JSON data, updated in O(1) per check (no
+// history scan), so the shell can persist it after every check and rebuild after a restart from it alone.
+//
+// Every statistic runs on the normalised error x = e / MPE (METROLOGY §5: points with different MPEs
+// compare; the tolerance limit is ±1). ./drift.ts reports them back in the canonical unit.
+//
+// - EWMA z_i = λ·x_i + (1 − λ)·z_{i−1}, z_0 = μ0, limit μ0 ± L·σ·√(λ/(2 − λ)·(1 − (1 − λ)^{2i})).
+// - Tabular CUSUM S_H = max(0, x_i − (μ0 + kσ) + S_H), S_L = max(0, (μ0 − kσ) − x_i + S_L); signal above hσ.
+//   The sums are never reset within a baseline: a persistent shift keeps the signal on.
+// - σ (Phase I): the first phaseIChecks checks after a reset give σ = MR̄/d2 (moving range of successive
+//   x, d2 = 1.128 for ranges of two), which is then FROZEN until the next reset, so a shift cannot widen
+//   its own limits. Until Phase I completes (and if its moving range is 0) σ is the profile's prior
+//   MPE/sigmaMpeDivisor, i.e. 1/sigmaMpeDivisor in e/MPE. Each check uses at least its own standard
+//   uncertainty u = U/2 (in e/MPE): a change the check cannot resolve is no evidence of drift.
+// - Least squares x(t) = a + b·t, t in days since the baseline's first check, kept as running means and
+//   co-moments (Welford): exact in exact arithmetic, no cancellation on epoch-sized times.
+// - Predicted out-of-tolerance date: the first time the one-sided prediction bound (confidence
+//   predictionConfidence, 95 %) of a NEW check reaches ±(1 − U/MPE), the ILAC-G8 guarded pass limit.
+// - Reset (resetDrift): after a verification, a calibration or an adjustment the baseline restarts; a
+//   check older than the reset is not part of the new baseline.
+//
+// Checks are expected in time order within a baseline (EWMA and CUSUM depend on the order).
+
+import { studentTQuantile } from './student-t.ts';
+
+export const MS_PER_DAY = 86_400_000;
+/** Search window of the predicted date, after the later of the last check and `now`. */
+export const PREDICTION_SEARCH_DAYS = 3653; // ~10 years
+/** d2 of the moving range of two successive values: σ ≈ MR̄ / 1.128 (Montgomery, SQC, individuals chart). */
+export const MOVING_RANGE_D2 = 1.128;
+
+export interface DriftParams {
+  /** EWMA weight λ, 0 < λ ≤ 1. */
+  lambda: number;
+  /** EWMA control-limit width L, in σ of z. */
+  L: number;
+  /** CUSUM reference value K = k·σ. */
+  k: number;
+  /** CUSUM decision interval H = h·σ. */
+  h: number;
+  /** Prior σ = MPE / sigmaMpeDivisor (1/sigmaMpeDivisor in e/MPE) until Phase I completes. */
+  sigmaMpeDivisor: number;
+  /** Phase I length: σ from the moving range of the first phaseIChecks checks after a reset (≥ 2). */
+  phaseIChecks: number;
+  /** Number of checks needed before a date is predicted (≥ 3, needs n − 2 ≥ 1 degrees of freedom). */
+  minPointsForPrediction: number;
+  /** Alert horizon: a predicted date within this many days of `now` is worth an alert. */
+  horizonDays: number;
+  /** In-control mean of x = e/MPE (0 for an unbiased instrument). */
+  mu0?: number;
+  /**
+   * Two-sided confidence of the test that the slope differs from 0 (default 0.999). The test is repeated
+   * after every check, so its false-positive rate compounds: at 0.95, about a third of healthy
+   * instruments got a predicted date within 40 checks; at 0.999 about 2 % (unit test).
+   */
+  slopeConfidence?: number;
+  /**
+   * Practical significance of a drift alarm, as a fraction of the MPE (default 0.2): EWMA or CUSUM must
+   * signal AND the EWMA estimate of the shift must be at least minShiftMpe. With σ from a quiet Phase I the
+   * charts detect shifts of a few hundredths of the MPE, real but far inside the tolerance (the "modified
+   * control chart" of a capable process, Montgomery SQC §10.3); slow trends are the predicted-oot alert's job.
+   */
+  minShiftMpe?: number;
+  /** One-sided confidence of the prediction bound behind the predicted date (default 0.95). */
+  predictionConfidence?: number;
+}
+
+export const DEFAULT_SLOPE_CONFIDENCE = 0.999;
+export const DEFAULT_MIN_SHIFT_MPE = 0.2;
+export const DEFAULT_PREDICTION_CONFIDENCE = 0.95;
+
+export const DEFAULT_DRIFT_PARAMS: Readonly<DriftParams> = Object.freeze({
+  lambda: 0.2,
+  L: 3,
+  k: 0.5,
+  h: 4,
+  sigmaMpeDivisor: 3,
+  phaseIChecks: 5,
+  minPointsForPrediction: 4,
+  horizonDays: 90,
+  mu0: 0,
+  slopeConfidence: DEFAULT_SLOPE_CONFIDENCE,
+  minShiftMpe: DEFAULT_MIN_SHIFT_MPE,
+  predictionConfidence: DEFAULT_PREDICTION_CONFIDENCE,
+});
+
+/** Why a baseline restarted. 'migration': a state of an older format could not be carried over. */
+export type DriftResetReason = 'verification' | 'calibration' | 'adjustment' | 'migration';
+
+/** Plain JSON data; every number is finite. Statistics in x = e/MPE. Version `v` lets the store migrate it. */
+export interface DriftState {
+  v: 2;
+  /** Checks since the last reset. */
+  n: number;
+  /** EWMA z_n and CUSUM S_H, S_L (e/MPE). */
+  ewma: number;
+  cusumHigh: number;
+  cusumLow: number;
+  /** σ used for the latest check's EWMA limit and CUSUM K/H (e/MPE, after the U/2 floor; 0 before any check). */
+  sigma: number;
+  /** Where the latest check's σ came from, before the U/2 floor. */
+  sigmaSource: 'prior' | 'phaseI';
+  /** Phase I so far: checks seen, the last x, the sum of moving ranges |x_i − x_{i−1}|. */
+  phaseI: { n: number; lastX: number | null; sumMovingRange: number };
+  /** σ frozen at the end of Phase I (e/MPE) and where it came from; null while Phase I runs. */
+  frozenSigma: number | null;
+  frozenFrom: 'phaseI' | 'prior' | null;
+  /** Welford mean of x and M2 = Σ(x − x̄)²; mean of t (days since firstTs), M2 of t, co-moment Σ(t − t̄)(x − x̄). */
+  meanError: number;
+  m2Error: number;
+  meanT: number;
+  m2T: number;
+  coMomentTE: number;
+  /** Epoch ms of the baseline's first check (origin of t) and the latest check seen. */
+  firstTs: number | null;
+  lastTs: number | null;
+  /** MPE (tolerance limit TL) and expanded uncertainty U of the latest check, canonical unit. */
+  lastMpe: number | null;
+  lastUncertainty: number | null;
+  /** When and why the current baseline started (null: since the series' first check). */
+  resetAt: number | null;
+  resetReason: DriftResetReason | null;
+}
+
+export interface DriftPoint {
+  /** Epoch ms of the check. */
+  ts: number;
+  /** Error e = indication − reference, canonical unit (the as-shown error that is judged). */
+  error: number;
+  /** MPE of the regime (the tolerance limit TL), > 0, canonical unit. */
+  mpe: number;
+  /** Expanded uncertainty U (k = 2) of the check, ≥ 0, canonical unit. */
+  uncertainty: number;
+}
+
+export interface DriftLine {
+  /** Slope b, e/MPE per day. */
+  slopePerDay: number;
+  /** Intercept a at the baseline's first check (t = 0), e/MPE. */
+  intercept: number;
+  /** Fitted value a + b·t at the latest check. */
+  fittedAtLast: number;
+  /** Residual variance s² = SSE / (n − 2); null when n < 3. */
+  residualVariance: number | null;
+  /** Standard error of b; null when n < 3. */
+  slopeStdError: number | null;
+  /** Degrees of freedom n − 2. */
+  df: number;
+}
+
+export function emptyDriftState(): DriftState {
+  return {
+    v: 2,
+    n: 0,
+    ewma: 0,
+    cusumHigh: 0,
+    cusumLow: 0,
+    sigma: 0,
+    sigmaSource: 'prior',
+    phaseI: { n: 0, lastX: null, sumMovingRange: 0 },
+    frozenSigma: null,
+    frozenFrom: null,
+    meanError: 0,
+    m2Error: 0,
+    meanT: 0,
+    m2T: 0,
+    coMomentTE: 0,
+    firstTs: null,
+    lastTs: null,
+    lastMpe: null,
+    lastUncertainty: null,
+    resetAt: null,
+    resetReason: null,
+  };
+}
+
+/**
+ * A new baseline from `at` (epoch ms): after a verification, a calibration (certificate issuedAt) or an
+ * adjustment (the adjusted check's ts). Phase I starts again; checks older than `at` no longer count.
+ */
+export function resetDrift(_state: DriftState, at: number, reason: DriftResetReason): DriftState {
+  if (!Number.isFinite(at)) throw new RangeError(`drift reset: at must be finite epoch ms, got ${at}`);
+  return { ...emptyDriftState(), resetAt: at, resetReason: reason };
+}
+
+/**
+ * A stored state as the current format. A version-1 state (statistics in the canonical unit, sample σ)
+ * cannot be carried over exactly: it becomes an empty baseline starting after its latest check, with
+ * reason 'migration', so the next checks open a fresh Phase I.
+ */
+export function migrateDriftState(raw: unknown): DriftState {
+  const s = raw as Partial<DriftState> & { v?: number; lastTs?: number | null };
+  if (s && s.v === 2) return s as DriftState;
+  const after = typeof s?.lastTs === 'number' && Number.isFinite(s.lastTs) ? s.lastTs + 1 : 0;
+  return resetDrift(emptyDriftState(), after, 'migration');
+}
+
+/** Throws a RangeError naming the offending parameter. */
+export function assertDriftParams(params: DriftParams): void {
+  const bad = (name: string, rule: string, value: unknown): never => {
+    throw new RangeError(`drift params: ${name} must be ${rule}, got ${String(value)}`);
+  };
+  const { lambda, L, k, h, sigmaMpeDivisor, phaseIChecks, minPointsForPrediction, horizonDays } = params;
+  if (!(lambda > 0 && lambda <= 1)) bad('lambda', 'in (0, 1]', lambda);
+  if (!(L > 0 && Number.isFinite(L))) bad('L', 'a finite number > 0', L);
+  if (!(k >= 0 && Number.isFinite(k))) bad('k', 'a finite number ≥ 0', k);
+  if (!(h > 0 && Number.isFinite(h))) bad('h', 'a finite number > 0', h);
+  if (!(sigmaMpeDivisor > 0 && Number.isFinite(sigmaMpeDivisor))) bad('sigmaMpeDivisor', 'a finite number > 0', sigmaMpeDivisor);
+  if (!(Number.isInteger(phaseIChecks) && phaseIChecks >= 2)) bad('phaseIChecks', 'an integer ≥ 2', phaseIChecks);
+  if (!(Number.isInteger(minPointsForPrediction) && minPointsForPrediction >= 3))
+    bad('minPointsForPrediction', 'an integer ≥ 3', minPointsForPrediction);
+  if (!(horizonDays >= 0 && Number.isFinite(horizonDays))) bad('horizonDays', 'a finite number ≥ 0', horizonDays);
+  if (params.mu0 !== undefined && !Number.isFinite(params.mu0)) bad('mu0', 'finite', params.mu0);
+  if (params.minShiftMpe !== undefined && !(params.minShiftMpe >= 0 && Number.isFinite(params.minShiftMpe))) bad('minShiftMpe', 'a finite number ≥ 0', params.minShiftMpe);
+  if (params.slopeConfidence !== undefined && !(params.slopeConfidence > 0 && params.slopeConfidence < 1))
+    bad('slopeConfidence', 'in (0, 1)', params.slopeConfidence);
+  if (params.predictionConfidence !== undefined && !(params.predictionConfidence >= 0.5 && params.predictionConfidence < 1))
+    bad('predictionConfidence', 'in [0.5, 1)', params.predictionConfidence);
+}
+
+function assertPoint(p: DriftPoint): void {
+  if (!Number.isFinite(p.ts)) throw new RangeError(`drift check: ts must be finite epoch ms, got ${p.ts}`);
+  if (!Number.isFinite(p.error)) throw new RangeError(`drift check: error must be finite, got ${p.error}`);
+  if (!(p.mpe > 0 && Number.isFinite(p.mpe))) throw new RangeError(`drift check: mpe must be finite and > 0, got ${p.mpe}`);
+  if (!(p.uncertainty >= 0 && Number.isFinite(p.uncertainty)))
+    throw new RangeError(`drift check: uncertainty must be finite and ≥ 0, got ${p.uncertainty}`);
+}
+
+/** Phase I after one more x: the moving-range sums, and σ frozen once phaseIChecks checks are in. */
+function advancePhaseI(state: DriftState, x: number, params: DriftParams): Pick<DriftState, 'phaseI' | 'frozenSigma' | 'frozenFrom'> {
+  if (state.frozenSigma !== null) return { phaseI: state.phaseI, frozenSigma: state.frozenSigma, frozenFrom: state.frozenFrom };
+  const p = state.phaseI;
+  const phaseI = { n: p.n + 1, lastX: x, sumMovingRange: p.sumMovingRange + (p.lastX === null ? 0 : Math.abs(x - p.lastX)) };
+  if (phaseI.n < params.phaseIChecks) return { phaseI, frozenSigma: null, frozenFrom: null };
+  const mrBar = phaseI.sumMovingRange / (phaseI.n - 1);
+  // A Phase I of identical errors has no spread to measure: keep the prior rather than a zero-width limit.
+  return mrBar > 0
+    ? { phaseI, frozenSigma: mrBar / MOVING_RANGE_D2, frozenFrom: 'phaseI' }
+    : { phaseI, frozenSigma: 1 / params.sigmaMpeDivisor, frozenFrom: 'prior' };
+}
+
+/**
+ * Returns a new state with one more check; `state` is not modified. A check older than the baseline's
+ * reset returns `state` unchanged (it was made before the verification, calibration or adjustment).
+ */
+export function addCheckToDrift(stored: DriftState, point: DriftPoint, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftState {
+  assertDriftParams(params);
+  assertPoint(point);
+  const state = migrateDriftState(stored);
+  if (state.resetAt !== null && point.ts < state.resetAt) return state;
+  const mu0 = params.mu0 ?? 0;
+  const x = point.error / point.mpe + 0; // + 0: −0 becomes 0, as JSON would store it
+
+  // σ for this check: frozen after Phase I, the prior before; never below the check's own u = U/2.
+  const base = state.frozenSigma ?? 1 / params.sigmaMpeDivisor;
+  const sigma = Math.max(base, point.uncertainty / point.mpe / 2);
+  const sigmaSource = state.frozenFrom === 'phaseI' ? 'phaseI' : 'prior';
+
+  const prevEwma = state.n === 0 ? mu0 : state.ewma;
+  const ewma = params.lambda * x + (1 - params.lambda) * prevEwma;
+  const K = params.k * sigma;
+  const cusumHigh = Math.max(0, x - (mu0 + K) + state.cusumHigh);
+  const cusumLow = Math.max(0, mu0 - K - x + state.cusumLow);
+
+  const firstTs = state.firstTs ?? point.ts;
+  const t = (point.ts - firstTs) / MS_PER_DAY;
+  const n = state.n + 1;
+  const dt = t - state.meanT;
+  const dx = x - state.meanError;
+  const meanT = state.meanT + dt / n;
+  const meanError = state.meanError + dx / n;
+
+  return {
+    v: 2,
+    n,
+    ewma,
+    cusumHigh,
+    cusumLow,
+    sigma,
+    sigmaSource,
+    ...advancePhaseI(state, x, params),
+    meanError,
+    m2Error: state.m2Error + dx * (x - meanError),
+    meanT,
+    m2T: state.m2T + dt * (t - meanT),
+    coMomentTE: state.coMomentTE + dt * (x - meanError),
+    firstTs,
+    lastTs: state.lastTs === null ? point.ts : Math.max(state.lastTs, point.ts),
+    lastMpe: point.mpe,
+    lastUncertainty: point.uncertainty,
+    resetAt: state.resetAt,
+    resetReason: state.resetReason,
+  };
+}
+
+/** EWMA control-limit half-width after n checks with the given σ. */
+export function ewmaLimitHalfWidth(n: number, sigma: number, params: DriftParams): number {
+  const { lambda, L } = params;
+  return L * sigma * Math.sqrt((lambda / (2 - lambda)) * (1 - Math.pow(1 - lambda, 2 * n)));
+}
+
+/** Least-squares line x(t) = a + b·t (t in days since the first check); null when undefined (n < 2 or all checks at one time). */
+export function fitDriftLine(state: DriftState): DriftLine | null {
+  if (state.n < 2 || !(state.m2T > 0) || state.firstTs === null || state.lastTs === null) return null;
+  const b = state.coMomentTE / state.m2T;
+  const a = state.meanError - b * state.meanT;
+  const tLast = (state.lastTs - state.firstTs) / MS_PER_DAY;
+  const df = state.n - 2;
+  let residualVariance: number | null = null;
+  let slopeStdError: number | null = null;
+  if (df >= 1) {
+    // SSE = Σ(x − x̄)² − b·Σ(t − t̄)(x − x̄); rounding can make it a hair negative.
+    const sse = Math.max(0, state.m2Error - b * state.coMomentTE);
+    residualVariance = sse / df;
+    slopeStdError = Math.sqrt(residualVariance / state.m2T);
+  }
+  return { slopePerDay: b, intercept: a, fittedAtLast: a + b * tLast, residualVariance, slopeStdError, df };
+}
+
+/** Whether the slope differs from 0 in a two-sided t-test at `confidence` (default 95 %; needs n ≥ 3). */
+export function isSlopeSignificant(line: DriftLine, confidence = 0.95): boolean {
+  if (line.slopeStdError === null || line.df < 1) return false;
+  if (line.slopePerDay === 0) return false;
+  if (line.slopeStdError === 0) return true; // points exactly on a non-flat line
+  return Math.abs(line.slopePerDay) / line.slopeStdError > studentTQuantile(1 - (1 - confidence) / 2, line.df);
+}
+
+/**
+ * Epoch ms at which the one-sided prediction bound (confidence params.predictionConfidence, 95 %) of a new
+ * check first reaches ±(1 − U/MPE) in e/MPE (the guarded limit TL − U) in the direction of the slope, or
+ * null when there are fewer than minPointsForPrediction checks, the slope is not significant at
+ * slopeConfidence (99.9 %), or the bound stays inside the limit for PREDICTION_SEARCH_DAYS after the later
+ * of the latest check and `now`. Returns the latest check's time when the bound is already beyond the limit
+ * there. The bound is monotone beyond the latest check (which lies at or after t̄), so a bisection finds
+ * the single crossing, to within a second.
+ */
+export function predictOutOfToleranceDate(state: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS, now?: number): number | null {
+  assertDriftParams(params);
+  if (state.n < params.minPointsForPrediction || state.firstTs === null || state.lastTs === null) return null;
+  if (state.lastMpe === null || state.lastUncertainty === null) return null;
+  const line = fitDriftLine(state);
+  if (line === null || line.residualVariance === null || !isSlopeSignificant(line, params.slopeConfidence ?? DEFAULT_SLOPE_CONFIDENCE)) return null;
+
+  const direction = Math.sign(line.slopePerDay); // +1 up, −1 down
+  const limit = Math.max(0, 1 - state.lastUncertainty / state.lastMpe);
+  const q = studentTQuantile(params.predictionConfidence ?? DEFAULT_PREDICTION_CONFIDENCE, line.df);
+  const s = Math.sqrt(line.residualVariance);
+  const n = state.n;
+  // Signed excess of the bound over the limit in the slope's direction: ≥ 0 means reached.
+  const excess = (tDays: number): number => {
+    const fitted = line.intercept + line.slopePerDay * tDays;
+    const spread = q * s * Math.sqrt(1 + 1 / n + (tDays - state.meanT) ** 2 / state.m2T);
+    return direction * fitted + spread - limit;
+  };
+
+  const tLast = (state.lastTs - state.firstTs) / MS_PER_DAY;
+  if (excess(tLast) >= 0) return state.lastTs;
+  const from = now !== undefined && Number.isFinite(now) ? Math.max(state.lastTs, now) : state.lastTs;
+  let hi = (from - state.firstTs) / MS_PER_DAY + PREDICTION_SEARCH_DAYS;
+  if (excess(hi) < 0) return null;
+  let lo = tLast;
+  const resolutionDays = 1 / 86_400; // one second
+  for (let i = 0; i < 200 && hi - lo > resolutionDays; i++) {
+    const mid = (lo + hi) / 2;
+    if (excess(mid) >= 0) hi = mid;
+    else lo = mid;
+  }
+  return Math.ceil(state.firstTs + hi * MS_PER_DAY);
+}
+
+/**
+ * Whether a predicted date warrants a `predicted-oot` alert (METROLOGY §5): it falls within horizonDays
+ * of `now`, or before the next verification due date when known.
+ */
+export function isPredictionWithinHorizon(
+  predictedAt: number | null,
+  now: number,
+  params: DriftParams = DEFAULT_DRIFT_PARAMS,
+  verificationDueAt?: number | null,
+): boolean {
+  if (predictedAt === null) return false;
+  if (predictedAt <= now + params.horizonDays * MS_PER_DAY) return true;
+  return verificationDueAt !== undefined && verificationDueAt !== null && predictedAt < verificationDueAt;
+}
