@@ -229,6 +229,7 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     expect(new Set(fb.messages.map((m) => m.payload.seq)).size).toBe(12_000);
     expect(reader.connected && silent.connected).toBe(true);
     expect(gw.gateway.broker.totals.slowSubscriberDropped).toBe(0);
+    expect(gw.gateway.broker.outbox.dropped).toBe(0);
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     await Promise.all([reader.endAsync(), silent.endAsync()]);
   }, 60_000);
