@@ -1,4 +1,4 @@
-// `node bin/run.mjs bench/hotpath.ts [messages] [inline|thread]`: the gateway's per-message work
+// `node bin/run.mjs bench/hotpath.ts [messages]`: the gateway's per-message work
 // without the network, in one process: ingest (parse, validate, evaluate against the barometer
 // profile), line protocol, journal append + group commit (SQLite, synchronous=FULL, temp dir),
 // journal read + release (what the forwarder does before posting the lines). Prints µs per message per stage. CPU time on one thread, so far less sensitive to
@@ -25,8 +25,7 @@ const certs: StoredCertificate[] = [
 ];
 const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined }, { futureToleranceMs: 300_000, maxBatchReadings: 500 });
 const dir = mkdtempSync(join(tmpdir(), 'mag-hotpath-'));
-const WRITER = (process.argv[3] ?? 'inline') as 'thread' | 'inline';
-const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2, writer: WRITER });
+const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
 
 const t0 = Date.now() - N;
 const payloads = Array.from({ length: N }, (_, i) => Buffer.from(readingPayload(i + 1, t0 + i)));
@@ -91,7 +90,7 @@ process.stdout.write(
     `hot path, ${N} readings from ${DEVICES} barometers, Node ${process.version}  (µs of CPU per message, this thread)`,
     `  ingest (parse, validate, evaluate)              ${us(ingestCpu)}  (wall ${us(ingestWall)})`,
     `  line protocol                                  ${us(lpCpu)}  (${(bytes / N).toFixed(0)} bytes/line)`,
-    `  journal append + group commit (sync=full, writer ${WRITER.padEnd(6)}) ${us(journalCpu)}  (wall ${us(journalWall)}; process CPU, writer thread included)`,
+    `  journal append + group commit (sync=full)      ${us(journalCpu)}  (wall ${us(journalWall)}; process CPU)`,
     `  forwarder side: read + release + join          ${us(forwardCpu)}`,
     `  total                                          ${us(ingestCpu + lpCpu + journalCpu + forwardCpu)}`,
     '',

@@ -1,30 +1,34 @@
-// Composition root: store → sink → journal → forwarder → ingest → broker → API.
-import { serve, type ServerType } from '@hono/node-server';
-import { createServer as createHttpsServer } from 'node:https';
-import { readFileSync } from 'node:fs';
+// Composition root: store → sink → journal → forwarder → ingest → broker → pipeline → periodic
+// work → API. It wires the parts and stops them in order; the work is theirs.
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStateDb, type Db } from './store/db.ts';
-import { Registry, type Device } from './store/registry.ts';
+import { Registry } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
-import { AlertBook, DEVICE_ALERT_KINDS } from './alerts/alert-book.ts';
-import { fleetStatePoints, rejectionPoint } from './alerts/fleet-state.ts';
+import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
 import { createSink } from './sinks/create-sink.ts';
 import type { Sink, Point } from './sinks/sink.ts';
-import { pointToLine, toLineProtocol } from './sinks/line-protocol.ts';
-import { Journal, JournalFullError } from './journal/journal.ts';
+import { Journal } from './journal/journal.ts';
 import { Forwarder } from './journal/forwarder.ts';
-import { Ingest, type IngestResult, type MessageKind } from './ingest/ingest.ts';
-import { Broker, type DeviceTopic } from './broker/broker.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { Broker, type BrokerOptions } from './broker/broker.ts';
+import { Outbox } from './broker/outbox.ts';
+import { DeviceMessagePipeline } from './pipeline/device-messages.ts';
+import { VerificationReview } from './periodic/verification-review.ts';
+import { registrySync } from './periodic/registry-sync.ts';
+import { offlineBySilence } from './periodic/offline-by-silence.ts';
+import { alertEscalation } from './periodic/alert-escalation.ts';
+import { FleetStateRecord } from './periodic/fleet-state-record.ts';
+import { LastSeenFlush } from './periodic/last-seen-flush.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { createApi } from './api/app.ts';
 import { AlertNotifier } from './alerts/notifier.ts';
-import { StatusSchema } from './ingest/payloads.ts';
 import { AuthThrottle } from './limits.ts';
+import { HttpListener } from './http-listener.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -63,6 +67,11 @@ export interface Gateway {
  */
 const UNWAITED_QOS0_MAX_UNCOMMITTED = 2000;
 
+/**
+ * Builds and starts the gateway. One sequence over ~100 lines, on purpose: each part is built
+ * from the ones above it, and `stop` undoes them in the order shutdown needs; split into
+ * helpers, that order would be harder to see.
+ */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const log = options.log ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
@@ -76,6 +85,104 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const audit = new AuditLog(db);
   const alerts = new AlertBook(db);
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  const { sink, journal, forwarder } = await openDelivery(config, db, now, log);
+  const ingest = new Ingest(
+    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
+    config.limits,
+  );
+  const metrics = new GatewayMetrics();
+  const authThrottle = new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs);
+  const outbox = new Outbox(log);
+  const pipeline = new DeviceMessagePipeline({ registry, ingest, journal, assurance, alerts, metrics, outbox, forwarder, log, nowMs, journalSlowAt: config.journal.slowAt });
+
+  const broker = new Broker(
+    registry,
+    {
+      onDeviceMessage: pipeline.onDeviceMessage,
+      journalHasRoom: () => journal.uncommitted < UNWAITED_QOS0_MAX_UNCOMMITTED && journal.fill <= config.journal.slowAt,
+      onConnect: (id) => {
+        metrics.connects.inc();
+        const d = registry.device(id);
+        if (d) {
+          registry.markSeen(id, now().getTime());
+          alerts.clear(id, 'offline', '', 'device connected', now());
+        }
+      },
+      onAuthFailure: (clientId, address, reason) => audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now()),
+      onAclDenied: (id, what) => audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now()),
+    },
+    brokerOptions(config, authThrottle),
+    outbox,
+    log,
+  );
+  await broker.start();
+  forwarder.start();
+
+  const notifier = new AlertNotifier(db, alerts, registry, log, now, { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs });
+  notifier.start();
+
+  // Periodic work. The last-seen flush stops apart: once no message can arrive any more.
+  const verifications = new VerificationReview(registry, assurance, outbox, now, log);
+  const fleetState = new FleetStateRecord(registry, assurance, alerts, journal, now, log);
+  const lastSeen = new LastSeenFlush(registry, log);
+  const periodic = [
+    verifications,
+    offlineBySilence(registry, profiles, assurance, now, log),
+    alertEscalation(alerts, config.alerts.escalationMinutes, now, log),
+    fleetState,
+    registrySync(registry, () => verifications.reviewAll(), log),
+  ];
+  for (const unit of periodic) unit.start();
+  lastSeen.start();
+
+  const http = new HttpListener({ host: config.host, port: config.httpPort, tls: config.tls });
+  let stopped = false;
+  /** Stops accepting, commits in-flight journal writes, flushes to the sink within `drainMs`, then closes the stores. */
+  const stop = async (drainMs = 5000): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    for (const unit of periodic) unit.stop();
+    notifier.stop();
+    await broker.close();
+    journal.commit();
+    await forwarder.stop(drainMs);
+    await http.close();
+    journal.close();
+    lastSeen.stop();
+    await sink.close();
+    db.close();
+    log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');
+  };
+
+  const gateway: Gateway = {
+    config,
+    ports: { mqtt: broker.ports.mqtt!, http: 0, ws: broker.ports.ws, mqtts: broker.ports.mqtts },
+    db,
+    registry,
+    tokens,
+    audit,
+    alerts,
+    assurance,
+    journal,
+    forwarder,
+    sink,
+    broker,
+    profiles,
+    log,
+    authThrottle,
+    reviewVerifications: () => verifications.reviewAll(),
+    recordFleetState: (at) => fleetState.record(at),
+    stop,
+  };
+  const app = createApi({ gateway, metrics, notifier, now, publishConfig: (device, force) => verifications.publishConfig(device, force) });
+  metrics.bind(gateway);
+  gateway.ports.http = await http.listen(app.fetch);
+  log.info({ mqtt: gateway.ports.mqtt, http: gateway.ports.http, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
+  return gateway;
+}
+
+/** The time-series sink, the journal before it and the forwarder between them; points refused by the sink go to the dead-letter store. */
+async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -109,269 +216,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log,
     config.sink,
   );
-  const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
-    config.limits,
-  );
-  const metrics = new GatewayMetrics();
-  const authThrottle = new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs);
+  return { sink, journal, forwarder };
+}
 
-  let broker!: Broker;
-  const publishConfig = (device: Device, force = false) => {
-    const standing = assurance.reviewVerification(device, now(), force);
-    if (standing) broker.publish(`instruments/${device.id}/config`, standing, true);
+function brokerOptions(config: Config, authThrottle: AuthThrottle): BrokerOptions {
+  return {
+    host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes,
+    maxTopicLevels: config.security.maxTopicLevels, maxConnections: config.security.maxConnections,
+    deviceMsgRate: { rate: config.security.deviceMsgRate, burst: config.security.deviceMsgBurst }, authThrottle,
   };
-
-  /** Line protocol for the points; a point it cannot carry becomes a rejection (the device is told) instead of a dead letter later. */
-  const render = (points: Point[], result: Pick<IngestResult, 'rejections'>): { lines: string; count: number } => {
-    try {
-      return { lines: toLineProtocol(points), count: points.length };
-    } catch {
-      const lines: string[] = [];
-      for (const p of points) {
-        try {
-          lines.push(pointToLine(p));
-        } catch (e) {
-          const seq = typeof p.fields.seq === 'number' ? p.fields.seq : undefined;
-          result.rejections.push({ seq, errors: [{ path: '(point)', message: `cannot be stored: ${(e as Error).message}` }] });
-        }
-      }
-      return { lines: lines.join('\n'), count: lines.length };
-    }
-  };
-
-  const onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
-    const device = registry.registeredDevice(deviceId);
-    if (!device) return done(new Error(`device ${deviceId} is no longer registered`));
-    const t = nowMs();
-    registry.markSeen(deviceId, t);
-    if (topic === 'status') {
-      handleStatus(device, payload, new Date(t));
-      return done(null);
-    }
-    const result = ingest.handle(device, topic as MessageKind, payload, t);
-    let batch = result.points.length > 0 ? render(result.points, result) : { lines: '', count: 0 };
-    metrics.countMessage(topic, batch.count, result.rejections.length);
-    if (result.rejections.length > 0) {
-      // Rejected messages are counted as time series too (dashboards read only InfluxDB).
-      const rejected = render([rejectionPoint(device, topic, result.rejections, t)], result);
-      if (rejected.count > 0) batch = batch.count > 0 ? { lines: batch.lines + '\n' + rejected.lines, count: batch.count + 1 } : rejected;
-    }
-    if (batch.count === 0) {
-      applyOutcome(device, topic, result, payload, new Date(t));
-      return done(null);
-    }
-    if (journal.fill > config.journal.slowAt) raiseJournalCapacity(new Date(t));
-    // (Callbacks on this path are inline and unnamed: the TypeScript loader wraps every named
-    // function expression in a per-call __name() that cost ~0.3 µs a message.)
-    if (assurance.hasNothingToApply(result)) {
-      // The common reading: nothing for the assurance state, so nothing of the message is held
-      // until the commit but its line (what is held through a commit outlives V8's young generation).
-      // A QoS 0 one acknowledges nothing (at most once), so its commit does not wait for the disk.
-      journal.appendLines(
-        batch.lines,
-        batch.count,
-        t,
-        (err) => {
-          if (err instanceof JournalFullError) metrics.journalRefused.inc();
-          done(err);
-        },
-        qos > 0,
-      );
-      return;
-    }
-    // Durable whatever the QoS: checks, drift and alerts are built on these points (evidence).
-    journal.appendLines(batch.lines, batch.count, t, (err) => {
-      if (err) {
-        if (err instanceof JournalFullError) metrics.journalRefused.inc();
-        return done(err);
-      }
-      applyOutcome(device, topic, result, payload, new Date(t));
-      done(null);
-    });
-  };
-
-  /** Checks, drift and alerts; feedback for what was refused. Runs once the message's points are journaled. */
-  function applyOutcome(device: Device, topic: DeviceTopic, result: IngestResult, payload: Buffer, receivedAt: Date): void {
-    const deviceId = device.id;
-    try {
-      assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
-    } catch (e) {
-      // The points are durably journaled: the message must be acknowledged (a refusal would close the
-      // connection and the device would redeliver it forever). The failed state update is made loud instead.
-      metrics.assuranceErrors.inc();
-      log.error({ device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack }, 'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored');
-    }
-    if (result.rejections.length > 0) {
-      for (const r of result.rejections) broker.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
-    }
-  }
-
-  const handleStatus = (device: Device, payload: Buffer, at: Date) => {
-    let state: string | undefined;
-    try {
-      const parsed = StatusSchema.safeParse(JSON.parse(payload.toString('utf8')));
-      if (parsed.success) state = parsed.data.state;
-    } catch {
-      /* fall through: rejected below */
-    }
-    if (!state) {
-      const errors = [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }];
-      assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] }, payload, at);
-      broker.publish(`instruments/${device.id}/feedback`, { seq: null, topic: `instruments/${device.id}/status`, errors });
-      return;
-    }
-    if (state === 'offline') {
-      assurance.raise(device, 'offline', '', 'warning', 'Device reported offline (status / last will)', { state, at: at.toISOString() }, at, false);
-    } else if (state === 'online') {
-      alerts.clear(device.id, 'offline', '', 'device reported online', at);
-    }
-  };
-
-  let lastCapacityAlert = 0;
-  const raiseJournalCapacity = (at: Date) => {
-    if (at.getTime() - lastCapacityAlert < 60_000) return;
-    lastCapacityAlert = at.getTime();
-    log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, `journal above ${Math.round(config.journal.slowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`);
-    // A gateway-wide alert, visible to admins (tenant "_gateway").
-    alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError } }, at);
-  };
-
-  broker = new Broker(
-    registry,
-    {
-      onDeviceMessage,
-      journalHasRoom: () => journal.uncommitted < UNWAITED_QOS0_MAX_UNCOMMITTED && journal.fill <= config.journal.slowAt,
-      onConnect: (id) => {
-        metrics.connects.inc();
-        const d = registry.device(id);
-        if (d) {
-          registry.markSeen(id, now().getTime());
-          alerts.clear(id, 'offline', '', 'device connected', now());
-        }
-      },
-      onAuthFailure: (clientId, address, reason) => {
-        metrics.authFailures.inc({ protocol: 'mqtt' });
-        audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now());
-      },
-      onAclDenied: (id, what) => {
-        metrics.aclDenied.inc();
-        audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now());
-      },
-      onLimit: (limit) => {
-        metrics.limitRefused.inc({ limit });
-        if (limit === 'auth_throttle') metrics.authFailures.inc({ protocol: 'mqtt' });
-      },
-    },
-    {
-      host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes,
-      maxTopicLevels: config.security.maxTopicLevels, maxConnections: config.security.maxConnections,
-      deviceMsgRate: { rate: config.security.deviceMsgRate, burst: config.security.deviceMsgBurst }, authThrottle,
-    },
-    log,
-  );
-  await broker.start();
-  forwarder.start();
-
-  const notifier = new AlertNotifier(db, alerts, registry, log, now, { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs });
-  notifier.start();
-
-  /** The fleet's standing (verification states, unresolved alerts by kind) as time series, through the journal. */
-  const recordFleetState = (t: Date) => {
-    const devices = registry.listDevices().map((d) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: assurance.verificationOf(d, t.getTime()).state }));
-    const points = fleetStatePoints(devices, alerts.unresolvedCounts(), DEVICE_ALERT_KINDS, t.getTime());
-    if (points.length > 0) journal.append(points, t.getTime()).catch((e: Error) => log.warn({ err: e.message }, 'fleet state not journaled'));
-  };
-
-  // Verification standing: at start, then once a minute; offline by silence; escalation.
-  const reviewVerifications = () => {
-    for (const d of registry.listDevices()) publishConfig(d);
-  };
-  reviewVerifications();
-  recordFleetState(now());
-  const minute = setInterval(() => {
-    try {
-      reviewVerifications();
-      registry.flushLastSeen();
-      const t = now();
-      for (const d of registry.listDevices()) {
-        const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? 600) * 1000;
-        if (d.lastSeenAt && t.getTime() - Date.parse(d.lastSeenAt) > 3 * interval) {
-          assurance.raise(d, 'offline', '', 'warning', `No message for ${Math.round((t.getTime() - Date.parse(d.lastSeenAt)) / 60000)} min (expected every ${interval / 1000} s)`, { lastSeenAt: d.lastSeenAt }, t, true);
-        }
-      }
-      alerts.escalate(t, config.alerts.escalationMinutes * 60_000);
-      recordFleetState(t);
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'periodic review failed');
-    }
-  }, 60_000);
-  minute.unref();
-  // Tenants and devices registered by `mag tenant add` / `mag device add` in another process.
-  const registrySync = setInterval(() => {
-    try {
-      if (registry.syncWithDisk()) reviewVerifications();
-    } catch (e) {
-      log.error({ err: (e as Error).message }, 'reloading the registry failed');
-    }
-  }, 2000);
-  registrySync.unref();
-
-  const gateway: Gateway = {
-    config,
-    ports: { mqtt: broker.ports.mqtt!, http: 0, ws: broker.ports.ws, mqtts: broker.ports.mqtts },
-    db,
-    registry,
-    tokens,
-    audit,
-    alerts,
-    assurance,
-    journal,
-    forwarder,
-    sink,
-    broker,
-    profiles,
-    log,
-    authThrottle,
-    reviewVerifications,
-    recordFleetState,
-    stop: async () => {},
-  };
-
-  const app = createApi({ gateway, metrics, notifier, now, publishConfig });
-  metrics.bind(gateway);
-  let http: ServerType;
-  const httpPort = await new Promise<number>((resolve, reject) => {
-    const tlsOpts = config.tls ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
-    http = serve(
-      { fetch: app.fetch, port: config.httpPort, hostname: config.host, ...(tlsOpts ? { createServer: createHttpsServer, serverOptions: tlsOpts } : {}) },
-      (info) => resolve(info.port),
-    );
-    http.once('error', reject);
-  });
-  gateway.ports.http = httpPort;
-  log.info({ mqtt: gateway.ports.mqtt, http: httpPort, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
-
-  let stopped = false;
-  gateway.stop = async (drainMs = 5000) => {
-    if (stopped) return;
-    stopped = true;
-    clearInterval(minute);
-    clearInterval(registrySync);
-    notifier.stop();
-    await broker.close();
-    journal.commit();
-    await forwarder.stop(drainMs);
-    // Close the listener, then every connection still open: an SSE stream never ends on its own,
-    // so waiting for close() before closing connections would hang the stop (clients resume with Last-Event-ID).
-    const httpClosed = new Promise<void>((r) => http.close(() => r()));
-    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    await httpClosed;
-    journal.close();
-    registry.flushLastSeen();
-    await sink.close();
-    db.close();
-    log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');
-  };
-  return gateway;
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client): counters on the hot path, gauges read at scrape time.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Gateway } from './gateway.ts';
+import { AEDES_PATCHES } from './broker/aedes-internals.ts';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -16,9 +17,23 @@ export class GatewayMetrics {
   readonly journalRefused = new Counter({ name: 'mag_journal_refused_total', help: 'Messages refused because the journal reached MAG_JOURNAL_MAX_BYTES', registers: [this.registry] });
   readonly assuranceErrors = new Counter({ name: 'mag_assurance_errors_total', help: 'Journaled messages whose checks/drift/alerts update failed (the message is still acknowledged and stored; see the error log)', registers: [this.registry] });
   readonly connects = new Counter({ name: 'mag_mqtt_connects_total', help: 'Successful MQTT connections', registers: [this.registry] });
-  readonly authFailures = new Counter({ name: 'mag_auth_failures_total', help: 'Failed authentications', labelNames: ['protocol'], registers: [this.registry] });
-  readonly limitRefused = new Counter({ name: 'mag_limit_refused_total', help: 'Requests refused or held back by a limit (mqtt_connections, mqtt_message_rate: QoS 0 dropped, mqtt_message_rate_held: QoS 1 acknowledged later, api_rate, auth_throttle)', labelNames: ['limit'], registers: [this.registry] });
-  readonly aclDenied = new Counter({ name: 'mag_mqtt_acl_denied_total', help: 'MQTT publish/subscribe refused by the topic ACL', registers: [this.registry] });
+  /** The broker's counts of `mag_auth_failures_total` and `mag_limit_refused_total` (the API increments those counters directly). */
+  private readonly brokerAuthFailures: BrokerCount<'protocol'>[] = [];
+  private readonly brokerLimits: BrokerCount<'limit'>[] = [];
+  readonly authFailures: Counter<'protocol'> = new Counter({
+    name: 'mag_auth_failures_total',
+    help: 'Failed authentications: missing or wrong credentials (MQTT: also a client id other than the username, a certificate CN other than the device id). An MQTT CONNECT refused by the throttle is counted under mag_limit_refused_total{limit="auth_throttle"} only, one that could not be verified under mag_mqtt_auth_errors_total',
+    labelNames: ['protocol'],
+    registers: [this.registry],
+    collect: (): void => catchUp(this.authFailures, this.brokerAuthFailures),
+  });
+  readonly limitRefused: Counter<'limit'> = new Counter({
+    name: 'mag_limit_refused_total',
+    help: 'Requests refused or held back by a limit, one limit per label: mqtt_connections (CONNECT at MAG_MAX_CONNECTIONS), mqtt_message_rate (QoS 0 over MAG_DEVICE_MSG_RATE, dropped), mqtt_message_rate_held (QoS 1 over it, acknowledged later), api_rate, auth_throttle (MQTT or HTTP, too many failed authentications from the address)',
+    labelNames: ['limit'],
+    registers: [this.registry],
+    collect: (): void => catchUp(this.limitRefused, this.brokerLimits),
+  });
   readonly httpRequests = new Counter({ name: 'mag_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status'], registers: [this.registry] });
 
   constructor() {
@@ -55,10 +70,63 @@ export class GatewayMetrics {
     new Gauge({ name: 'mag_sink_delivered_points', help: 'Points confirmed by the sink since start', registers: [r], collect() { this.set(g.forwarder.totals.deliveredPoints); } });
     new Gauge({ name: 'mag_sink_dead_letters', help: 'Points refused by the sink and moved to the dead-letter store since start', registers: [r], collect() { this.set(g.forwarder.totals.deadLetters); } });
     new Gauge({ name: 'mag_sink_up', help: '1 when the last sink write succeeded', registers: [r], collect() { this.set(g.forwarder.sinkHealthy ? 1 : 0); } });
-    new Gauge({ name: 'mag_qos0_not_journaled', help: 'QoS 0 messages lost since start because the journal refused them (full, or shutting down); QoS 1 is refused instead (no PUBACK)', registers: [r], collect() { this.set(g.broker.totals.qos0NotJournaled); } });
+    new Gauge({ name: 'mag_qos0_not_journaled', help: 'QoS 0 messages lost since start because the journal did not take them (full, shutting down, or the device removed meanwhile); QoS 1 is refused instead (no PUBACK)', registers: [r], collect() { this.set(g.broker.totals.qos0NotJournaled); } });
     new Gauge({ name: 'mag_mqtt_clients', help: 'Connected MQTT clients', registers: [r], collect() { this.set(g.broker.connectedClients); } });
     new Gauge({ name: 'mag_alerts_open', help: 'Open or acknowledged alerts', registers: [r], collect() { this.set(g.alerts.openCount()); } });
     new Gauge({ name: 'mag_devices', help: 'Registered devices', registers: [r], collect() { this.set(g.registry.listDevices().length); } });
+    this.bindBroker(g);
+  }
+
+  /** The broker's refusals and drops (its totals, one cause each) and the patches of aedes internals it had to leave off. */
+  private bindBroker(g: Gateway): void {
+    const r = this.registry;
+    const t = g.broker.totals;
+    this.brokerAuthFailures.push({ labels: { protocol: 'mqtt' }, read: () => t.authFailed, exported: 0 });
+    this.brokerLimits.push(
+      { labels: { limit: 'auth_throttle' }, read: () => t.authThrottled, exported: 0 },
+      { labels: { limit: 'mqtt_connections' }, read: () => t.connectionsOverLimit, exported: 0 },
+      { labels: { limit: 'mqtt_message_rate' }, read: () => t.rateDropped, exported: 0 },
+      { labels: { limit: 'mqtt_message_rate_held' }, read: () => t.rateHeld, exported: 0 },
+    );
+    counterFrom(r, 'mag_mqtt_auth_errors_total', 'MQTT CONNECTs refused because the credentials could not be verified (an error in the gateway, see the error log; not counted toward the throttle)', undefined, () => [['', t.authErrors]]);
+    counterFrom(r, 'mag_mqtt_acl_denied_total', 'MQTT publish/subscribe refused by the topic ACL', undefined, () => [['', t.aclDenied]]);
+    counterFrom(r, 'mag_mqtt_oversize_refused_total', 'MQTT connections closed for size, by check: announced (a packet header announced more than MAG_MAX_PAYLOAD_BYTES allows; closed before its bytes arrived), payload (a PUBLISH payload over MAG_MAX_PAYLOAD_BYTES)', 'check', () => [
+      ['announced', t.oversizeAnnounced],
+      ['payload', t.oversizePayload],
+    ]);
+    counterFrom(r, 'mag_gateway_publications_dropped_total', "The gateway's messages to devices (feedback, config) dropped, by reason: subscriber_not_reading (the device's socket was backed up), outbox_full (50,000 feedback messages waiting for aedes)", 'reason', () => [
+      ['subscriber_not_reading', t.slowSubscriberDropped],
+      ['outbox_full', g.broker.outbox.dropped],
+    ]);
+    new Gauge({
+      name: 'mag_broker_internals_missing',
+      help: '1 for a patch of aedes internals left off because the installed aedes lacks what it patches (see the error log and src/broker/aedes-internals.ts); 0 when applied',
+      labelNames: ['patch'],
+      registers: [r],
+      collect() {
+        const missing = g.broker.internals?.missing;
+        for (const patch of AEDES_PATCHES) this.set({ patch }, missing?.has(patch) ? 1 : 0);
+      },
+    });
+  }
+}
+
+/** A count kept as a plain number by its owner (the broker's totals), added to a counter at scrape time. */
+interface BrokerCount<L extends string> {
+  labels: Record<L, string>;
+  read: () => number;
+  /** What of it the counter already holds. */
+  exported: number;
+}
+
+/** Adds what each count grew by since the last scrape to `counter` (which others increment directly, so it cannot be reset and refilled). */
+function catchUp<L extends string>(counter: Counter<L>, counts: BrokerCount<L>[]): void {
+  for (const c of counts) {
+    const grown = c.read() - c.exported;
+    if (grown > 0) {
+      counter.inc(c.labels, grown);
+      c.exported += grown;
+    }
   }
 }
 

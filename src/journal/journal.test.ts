@@ -1,4 +1,4 @@
-// The journal on its own (SQLite on disk, both writers): what is acknowledged is on disk, read
+// The journal on its own (SQLite on disk): what is acknowledged is on disk, read
 // back in order once, released; rows of many appends; a reopened journal finds its backlog.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,9 +12,9 @@ import type { Point } from '../sinks/sink.ts';
 
 const point = (seq: number): Point => ({ measurement: 'reading', tags: { tenant: 't', device: 'd1' }, fields: { value: seq / 10, seq }, ts: 1_790_000_000_000 + seq });
 
-describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
+describe('journal', () => {
   const dirs: string[] = [];
-  const open = (dir: string) => new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2, writer });
+  const open = (dir: string) => new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2 });
   const tempDir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
     dirs.push(dir);
@@ -82,7 +82,7 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
 
   it('refuses appends beyond MAG_JOURNAL_MAX_BYTES, synchronously, without keeping any of them', () => {
     const dir = tempDir();
-    const j = new Journal({ dir, sync: 'full', maxBytes: 200, commitMs: 2, writer, slowAt: 1 }); // no held acknowledgements near the cap here
+    const j = new Journal({ dir, sync: 'full', maxBytes: 200, commitMs: 2, slowAt: 1 }); // no held acknowledgements near the cap here
     const line = 'reading,device=d1 value=1 1790000000000'; // 39 bytes
     const answers: (Error | null)[] = [];
     for (let i = 0; i < 6; i++) j.appendLines(line, 1, Date.now(), (e) => answers.push(e));
@@ -100,11 +100,11 @@ describe.each(['inline', 'thread'] as const)('journal, writer %s', (writer) => {
     const appendNotDurable = (seq: number) => new Promise<void>((resolve, reject) => j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false));
     await Promise.all([appendNotDurable(100), appendNotDurable(101)]);
     expect(j.totals).toMatchObject({ commits: 1, syncedCommits: 0 });
-    if (writer === 'inline') expect(j.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(j.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     // one durable append among non-durable ones: the whole commit is synced
     await Promise.all([appendNotDurable(102), j.append([point(103)], Date.now()), appendNotDurable(104)]);
     expect(j.totals).toMatchObject({ commits: 2, syncedCommits: 1 });
-    if (writer === 'inline') expect(j.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(j.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     await appendNotDurable(105);
     expect(j.totals).toMatchObject({ commits: 3, syncedCommits: 1 });
     expect(j.backlogPoints).toBe(6);

@@ -10,8 +10,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { createRequire } from 'node:module';
 import type { Point } from '../sinks/sink.ts';
 import { toLineProtocol } from '../sinks/line-protocol.ts';
 import { parseLines } from '../sinks/line-protocol-parse.ts';
@@ -52,17 +50,6 @@ export interface JournalOptions {
   slowAt?: number;
   /** The hold at 100 % of the cap, ms (default 200); it grows linearly from 0 at `slowAt`. */
   slowMaxDelayMs?: number;
-  /**
-   * Where commits run (default `inline`, on the calling thread). `thread`: a worker thread
-   * with its own SQLite connection, so that the fsync of each group commit (1–3 ms with
-   * synchronous=FULL) does not block the event loop that serves the devices. Acknowledgements
-   * wait for the commit either way. Measured (bench/README.md): `thread` lowered the failing
-   * check → SSE alert p99 somewhat, but cost ~2 µs more CPU per message (the batch is copied
-   * to the worker) and, without the fsync's pause on socket reads, a QoS 0 flood of 200,000
-   * readings grew the gateway to 1.3 GiB RSS (inline: 0.35 GiB); hence not the default.
-   * Measured again with the line-protocol journal: QoS 0 71–99k msg/s against 97–110k inline.
-   */
-  writer?: 'thread' | 'inline';
 }
 
 /** Appends that trigger a commit without waiting for the group-commit window (`commitMs`). */
@@ -133,10 +120,6 @@ export class Journal {
   private readonly bootMaxId: number;
   /** Rows up to this id are released. */
   private releasedUpto = 0;
-  /** The writer thread (commits off the event loop), unless `writer: 'inline'`. */
-  private writer: { worker: Worker; replies: MessagePort; signal: Int32Array } | undefined;
-  /** The batch the writer thread has in hand. */
-  private inFlight: { batch: Pending[]; draft: RowDraftSet } | undefined;
   /** Totals since start, for /metrics. */
   readonly totals = { appendedPoints: 0, commits: 0, syncedCommits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
   /**
@@ -163,15 +146,9 @@ export class Journal {
     this.bytes = agg.b;
     this.points = agg.n;
     this.bootMaxId = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM batches').get() as { m: number }).m;
-    this.db.pragma('busy_timeout = 10000'); // the writer thread's connection holds the write lock during its commits
-    if ((opts.writer ?? 'inline') === 'thread') {
-      this.writer = startWriter(
-        join(opts.dir, 'journal.db'),
-        opts.sync,
-        (m) => this.onWriterReply(m),
-        (e) => this.onWriterFailure(e),
-      );
-    }
+    // Another connection (an online backup: deploy/backup-sqlite.cjs) may hold a lock for a
+    // while; a commit or checkpoint waits for it instead of failing.
+    this.db.pragma('busy_timeout = 10000');
   }
 
   /**
@@ -202,9 +179,9 @@ export class Journal {
   get backlogBytes(): number {
     return this.bytes + this.pendingBytes;
   }
-  /** Appends waiting for their commit (the writer thread's batch in hand included). */
+  /** Appends waiting for their commit. */
   get uncommitted(): number {
-    return this.pending.length + (this.inFlight?.batch.length ?? 0);
+    return this.pending.length;
   }
   get backlogPoints(): number {
     return this.points;
@@ -268,12 +245,12 @@ export class Journal {
         this.commitQueued = false;
         if (this.pending.length > 0 && !this.closed) {
           if (this.timer) this.clearTimer(this.timer);
-          this.commitSoon();
+          this.commit();
         }
       });
     }
     if (!this.timer) {
-      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitSoon(), this.opts.commitMs) : (setImmediate(() => this.commitSoon()) as unknown as NodeJS.Timeout);
+      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commit(), this.opts.commitMs) : (setImmediate(() => this.commit()) as unknown as NodeJS.Timeout);
     }
   }
 
@@ -283,10 +260,9 @@ export class Journal {
     this.timer = undefined;
   }
 
-  /** Commits every pending append now, on this thread (waits for a batch the writer thread has in hand first). */
+  /** Commits every pending append now (the commit timer calls it too). */
   commit(): void {
     this.timer = undefined;
-    this.awaitWriter();
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
@@ -304,57 +280,6 @@ export class Journal {
       return;
     }
     this.settled(batch, draft, ids);
-  }
-
-  /** The commit timer: hands the pending appends to the writer thread, or commits them here without one. */
-  private commitSoon(): void {
-    this.timer = undefined;
-    if (!this.writer) return this.commit();
-    if (this.inFlight || this.pending.length === 0) return; // the reply to the batch in hand sends the next
-    const batch = this.pending;
-    this.pending = [];
-    const durable = this.takeSync() === 'FULL';
-    const draft = draftRows(batch);
-    this.inFlight = { batch, draft };
-    this.writer.replies.ref(); // a batch in hand keeps the process alive until it is answered
-    this.writer.worker.postMessage({ durable, rows: draft.rows.map((r) => [r.receivedAt, r.count, r.lines]) });
-  }
-
-  private onWriterReply(m: { ids?: number[]; error?: string }): void {
-    const f = this.inFlight;
-    if (!f) return;
-    this.inFlight = undefined;
-    this.writer?.replies.unref();
-    if (m.error !== undefined || !m.ids) this.failed(f.batch, new Error(m.error ?? 'no answer'));
-    else this.settled(f.batch, f.draft, m.ids);
-    if (this.pending.length > 0 && !this.timer && !this.closed) this.commitSoon();
-  }
-
-  /** The writer thread died: the batch in hand is refused (no acknowledgement), later commits run on this thread. */
-  private onWriterFailure(e: Error): void {
-    if (!this.writer) return; // closed
-    this.writer = undefined;
-    const f = this.inFlight;
-    this.inFlight = undefined;
-    if (f) this.failed(f.batch, e);
-    if (this.pending.length > 0 && !this.timer && !this.closed) this.commitSoon();
-  }
-
-  /** Blocks until the writer thread has answered for the batch in hand (close, synchronous commit). */
-  private awaitWriter(): void {
-    const w = this.writer;
-    while (w && this.inFlight) {
-      const seen = Atomics.load(w.signal, 0);
-      const m = receiveMessageOnPort(w.replies);
-      if (m) {
-        this.onWriterReply(m.message as { ids?: number[]; error?: string });
-        continue;
-      }
-      if (Atomics.wait(w.signal, 0, seen, 30_000) === 'timed-out') {
-        this.failed(this.inFlight.batch, new Error('the journal writer thread did not answer within 30 s'));
-        this.inFlight = undefined;
-      }
-    }
   }
 
   /** The `synchronous` the commit of the pending appends needs (FULL: a durable one, with `sync: 'full'`), counted; resets it. */
@@ -497,12 +422,6 @@ export class Journal {
     if (this.timer) this.clearTimer(this.timer);
     this.commit();
     this.closed = true;
-    if (this.writer) {
-      const w = this.writer;
-      this.writer = undefined; // first: its exit is expected now
-      w.replies.close();
-      void w.worker.terminate();
-    }
     this.db.close();
   }
 }
@@ -543,56 +462,4 @@ function draftRows(batch: Pending[]): RowDraftSet {
     rows.push({ receivedAt, count: n, lines });
   }
   return { rows, pendingBytes };
-}
-
-/**
- * The writer thread: one SQLite connection that INSERTs each batch in one transaction and
- * answers with the row ids, on a port the journal can also read synchronously (close()).
- * Plain CommonJS evaluated in the worker, so it needs no TypeScript loader.
- */
-const WRITER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const Database = require(workerData.sqlite);
-const db = new Database(workerData.file);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = ' + workerData.sync);
-let syncNow = workerData.sync;
-db.pragma('busy_timeout = 10000');
-db.pragma('journal_size_limit = ' + workerData.walLimit);
-const insert = db.prepare('INSERT INTO batches (received_at, count, lines) VALUES (?, ?, ?)');
-const commit = db.transaction((rows) => rows.map((r) => Number(insert.run(r[0], r[1], r[2]).lastInsertRowid)));
-const { replies, signal } = workerData;
-require('node:worker_threads').parentPort.on('message', (m) => {
-  let answer;
-  try {
-    const sync = m.durable ? 'FULL' : 'NORMAL';
-    if (sync !== syncNow) {
-      db.pragma('synchronous = ' + sync);
-      syncNow = sync;
-    }
-    answer = { ids: commit(m.rows) };
-  } catch (e) {
-    answer = { error: (e && e.message) || String(e) };
-  }
-  replies.postMessage(answer);
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
-});
-`;
-
-function startWriter(file: string, sync: 'full' | 'normal', onReply: (m: { ids?: number[]; error?: string }) => void, onFailure: (e: Error) => void) {
-  const { port1, port2 } = new MessageChannel();
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WRITER_SOURCE, {
-    eval: true,
-    workerData: { file, sync: sync === 'full' ? 'FULL' : 'NORMAL', walLimit: WAL_SIZE_LIMIT_BYTES, sqlite, replies: port2, signal },
-    transferList: [port2],
-  });
-  worker.unref();
-  port1.on('message', onReply);
-  port1.unref();
-  worker.on('error', onFailure);
-  worker.on('exit', (code) => onFailure(new Error(`journal writer thread exited with code ${code}`)));
-  return { worker, replies: port1, signal };
 }

@@ -229,6 +229,7 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     expect(new Set(fb.messages.map((m) => m.payload.seq)).size).toBe(12_000);
     expect(reader.connected && silent.connected).toBe(true);
     expect(gw.gateway.broker.totals.slowSubscriberDropped).toBe(0);
+    expect(gw.gateway.broker.outbox.dropped).toBe(0);
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     await Promise.all([reader.endAsync(), silent.endAsync()]);
   }, 60_000);
@@ -246,6 +247,13 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     await until('the gateway to handle the 100 invalid batches', async () => (await handled()) - before >= 100, 30_000);
     await until('aedes to drop the stuck device (its socket did not drain within 5 s)', async () => !(gw.gateway.broker.aedes as unknown as { clients: Record<string, unknown> }).clients['baro-huge'], 20_000);
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
+    // the feedback it did not read is dropped, each message counted under one cause: skipped for the
+    // backed-up socket, or dropped before aedes while 50,000 waited behind deliveries to it
+    const dropped = (reason: string, text: string) => Number(new RegExp(`^mag_gateway_publications_dropped_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const metrics = (await gw.call('GET', '/metrics')).body as string;
+    expect(dropped('subscriber_not_reading', metrics)).toBeGreaterThan(0);
+    expect(dropped('subscriber_not_reading', metrics)).toBe(gw.gateway.broker.totals.slowSubscriberDropped);
+    expect(dropped('outbox_full', metrics)).toBe(gw.gateway.broker.outbox.dropped);
     // another device is served as before
     seq++;
     await baro.publishAsync('instruments/baro-fuzz/readings', JSON.stringify({ seq, ts: instant(seq), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });

@@ -1,8 +1,10 @@
 // Named limits: per-device message rate, per-token API rate, body size, topic depth, batch
-// size and the maximum number of MQTT connections; plus headers, CORS and error hygiene.
+// size and the maximum number of MQTT connections; plus headers, CORS and error hygiene; every
+// refusal of the broker counted on /metrics under its own cause.
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { until } from '../support/until.ts';
 
 const reading = (seq: number) => ({ seq, ts: new Date(Date.now() - 60_000 + seq).toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
 
@@ -187,5 +189,122 @@ describe('CORS when configured (MAG_CORS_ORIGINS)', () => {
     expect(get.headers.get('access-control-allow-origin')).toBe('https://console.example');
     const evil = await fetch(`${gw.api}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, origin: 'https://evil.example' } });
     expect(evil.headers.get('access-control-allow-origin')).not.toBe('https://evil.example');
+  });
+});
+
+describe('every refusal of the broker is on /metrics, each counter one cause', () => {
+  let gw: TestGateway;
+  const secrets: Record<string, string> = {};
+  /** The broker's counters, `name{labels}` → value. */
+  const BROKER_SERIES = /^(mag_auth_failures_total\{protocol="mqtt"\}|mag_mqtt_auth_errors_total|mag_limit_refused_total\{limit="(auth_throttle|mqtt_[a-z_]+)"\}|mag_mqtt_acl_denied_total|mag_mqtt_oversize_refused_total\{[^}]*\}|mag_gateway_publications_dropped_total\{[^}]*\}|mag_qos0_not_journaled|mag_journal_refused_total) (\S+)$/;
+  const brokerCounters = async (): Promise<Record<string, number>> => {
+    const text = (await gw.call('GET', '/metrics')).body as string;
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const m = BROKER_SERIES.exec(line);
+      if (m) out[m[1]] = Number(m[3]);
+    }
+    return out;
+  };
+  /** What moved on the broker's counters while `provoke` ran. */
+  const moved = async (provoke: () => Promise<unknown>): Promise<Record<string, number>> => {
+    const before = await brokerCounters();
+    await provoke();
+    const after = await brokerCounters();
+    const delta: Record<string, number> = {};
+    for (const [k, v] of Object.entries(after)) if (v !== (before[k] ?? 0)) delta[k] = v - (before[k] ?? 0);
+    return delta;
+  };
+  const closedAfter = async (c: mqtt.MqttClient, send: () => void) => {
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    send();
+    await closed;
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '3', MAG_AUTH_FAIL_WINDOW_S: '1', MAG_MAX_CONNECTIONS: '2', MAG_MAX_PAYLOAD_BYTES: '1024', MAG_DEVICE_MSG_RATE: '5', MAG_DEVICE_MSG_BURST: '5' });
+    for (const id of ['m-1', 'm-2', 'm-3', 'm-4']) secrets[id] = await gw.device({ id, type: 'barometer' });
+  });
+  afterAll(() => gw?.destroy());
+
+  it('failed CONNECTs count as auth failures, the throttled one only as auth_throttle', async () => {
+    const delta = await moved(async () => {
+      expect([4, 5]).toContain(await connackCode(gw.mqttUrl, 'm-1', 'wrong-1'));
+      expect([4, 5]).toContain(await connackCode(gw.mqttUrl, 'm-1', 'wrong-2'));
+      const c = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'm-1', username: 'm-2', password: secrets['m-2'], protocolVersion: 4, reconnectPeriod: 0 }).catch((e: { code?: number }) => e);
+      expect((c as { code?: number }).code).toBe(4); // client id ≠ username
+      expect(await connackCode(gw.mqttUrl, 'm-1', secrets['m-1'])).toBe(5); // throttled, right secret or not
+    });
+    expect(delta).toEqual({ 'mag_auth_failures_total{protocol="mqtt"}': 3, 'mag_limit_refused_total{limit="auth_throttle"}': 1 });
+    await new Promise((r) => setTimeout(r, 1100)); // MAG_AUTH_FAIL_WINDOW_S passes
+  });
+
+  it('credentials that cannot be verified (an error in the gateway) count as auth errors only', async () => {
+    const registry = gw.gateway.registry;
+    const verify = registry.verifyDeviceSecret;
+    registry.verifyDeviceSecret = () => Promise.reject(new Error('state database unreadable')); // a fault injected in the gateway
+    try {
+      expect(await moved(async () => expect(await connackCode(gw.mqttUrl, 'm-1', secrets['m-1'])).toBe(3))).toEqual({ mag_mqtt_auth_errors_total: 1 });
+    } finally {
+      registry.verifyDeviceSecret = verify;
+    }
+  });
+
+  it('a session beyond MAG_MAX_CONNECTIONS counts as mqtt_connections only', async () => {
+    const a = await gw.connect('m-1', secrets['m-1']);
+    const b = await gw.connect('m-2', secrets['m-2']);
+    expect(await moved(async () => expect(await connackCode(gw.mqttUrl, 'm-3', secrets['m-3'])).toBe(3))).toEqual({ 'mag_limit_refused_total{limit="mqtt_connections"}': 1 });
+    await Promise.all([a.endAsync(), b.endAsync()]);
+  });
+
+  it('a publish and a subscription outside the device topics count as ACL denials only', async () => {
+    const c = await gw.connect('m-1', secrets['m-1']);
+    const d = await gw.connect('m-2', secrets['m-2']);
+    const delta = await moved(async () => {
+      // aedes closes the connection (or answers SUBACK 0x80)
+      await closedAfter(c, () => c.subscribe('instruments/m-2/feedback', { qos: 1 }, () => undefined));
+      await closedAfter(d, () => d.publish('instruments/m-1/readings', JSON.stringify(reading(1)), { qos: 1 }));
+    });
+    expect(delta).toEqual({ mag_mqtt_acl_denied_total: 2 });
+  });
+
+  it('a payload over MAG_MAX_PAYLOAD_BYTES and a packet announcing more than it allows count apart', async () => {
+    const c = await gw.connect('m-1', secrets['m-1']);
+    expect(await moved(() => closedAfter(c, () => c.publish('instruments/m-1/readings', 'x'.repeat(2000), { qos: 1 })))).toEqual({ 'mag_mqtt_oversize_refused_total{check="payload"}': 1 });
+    const d = await gw.connect('m-1', secrets['m-1']);
+    expect(await moved(() => closedAfter(d, () => d.publish('instruments/m-1/readings', 'x'.repeat(100_000), { qos: 1 })))).toEqual({ 'mag_mqtt_oversize_refused_total{check="announced"}': 1 });
+  });
+
+  it('QoS 0 over MAG_DEVICE_MSG_RATE counts as mqtt_message_rate, QoS 1 held back as mqtt_message_rate_held', async () => {
+    const c = await gw.connect('m-3', secrets['m-3']);
+    const box = inbox(c);
+    await c.subscribeAsync('instruments/m-3/feedback', { qos: 1 });
+    const stored = async () => (await gw.call('GET', '/api/v1/devices/m-3/readings?limit=100')).body.items.length as number;
+    const limited = () => box.messages.filter((m) => /MAG_DEVICE_MSG_RATE/.test(JSON.stringify(m.payload))).length;
+    const dropped = await moved(async () => {
+      for (let i = 1; i <= 8; i++) c.publish('instruments/m-3/readings', JSON.stringify(reading(i)), { qos: 0 });
+      await until('every QoS 0 message stored or answered', async () => (await gw.drained(), (await stored()) + limited() === 8));
+    });
+    expect(limited()).toBeGreaterThanOrEqual(1);
+    expect(dropped).toEqual({ 'mag_limit_refused_total{limit="mqtt_message_rate"}': limited() });
+    await c.endAsync();
+
+    const d = await gw.connect('m-4', secrets['m-4']);
+    // 8 at once against a burst of 5: 3 held back, all acknowledged
+    const held = await moved(() => Promise.all(Array.from({ length: 8 }, (_, i) => d.publishAsync('instruments/m-4/readings', JSON.stringify(reading(i + 1)), { qos: 1 }))));
+    expect(held).toEqual({ 'mag_limit_refused_total{limit="mqtt_message_rate_held"}': 3 });
+    await d.endAsync();
+  });
+
+  it('reports every patch of aedes internals applied', async () => {
+    const text = (await gw.call('GET', '/metrics')).body as string;
+    const patches = [...text.matchAll(/^mag_broker_internals_missing\{patch="([a-z_]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]);
+    expect(patches).toEqual([
+      ['skip_device_delivery', 0],
+      ['readable_guard', 0],
+      ['read_budget', 0],
+      ['clients_map', 0],
+      ['client_socket', 0],
+    ]);
   });
 });

@@ -1,0 +1,208 @@
+// Everything the broker does with aedes beyond its public API, in one place: what it reads (the
+// clients map, a client's socket) and what it patches (a device's publication ends at
+// authorizePublish; a socket's `readable` events wait for the batch in flight; a budget of socket
+// reads per event-loop turn). An aedes upgrade may move any of these: AedesInternals checks for
+// them when the broker starts, leaves off a patch whose internals are gone, and says so loudly
+// (an error log per patch, and mag_broker_internals_missing{patch} = 1 on /metrics).
+import { PassThrough } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Aedes, Client, PublishPacket } from 'aedes';
+import type { Logger } from '../log.ts';
+
+/** What depends on aedes internals; each is left off (and reported) when its internals are missing. */
+export const AEDES_PATCHES = ['skip_device_delivery', 'readable_guard', 'read_budget', 'clients_map', 'client_socket'] as const;
+export type AedesPatch = (typeof AEDES_PATCHES)[number];
+
+export interface MissingInternal {
+  patch: AedesPatch;
+  /** The internal that was not found, as aedes 1.2.0 names it. */
+  internal: string;
+}
+
+/** The parts of aedes the checks look at (a real Aedes, or a stand-in in the tests). */
+export interface AedesShape {
+  publish?: unknown;
+  clients?: unknown;
+  handle?: unknown;
+}
+
+/** A client's fields the patches use (aedes' typings omit them). */
+interface ClientInternals {
+  conn?: NodeJS.EventEmitter & { read?: (n?: number | null) => unknown };
+  _nextBatch?: () => void;
+  _parsingBatch?: number;
+  close?: () => void;
+}
+
+/**
+ * The internals each patch needs, missing ones listed (none on aedes 1.2.0). The client-level
+ * ones are looked for on a client aedes makes for a socket that never sends CONNECT (closed at
+ * once, as a port scanner's connection would be).
+ */
+export function checkAedesInternals(aedes: AedesShape): MissingInternal[] {
+  const missing: MissingInternal[] = [];
+  if (typeof aedes.publish !== 'function' || aedes.publish.length !== 3) missing.push({ patch: 'skip_device_delivery', internal: 'Aedes#publish(packet, client, done)' });
+  if (typeof aedes.clients !== 'object' || aedes.clients === null) missing.push({ patch: 'clients_map', internal: 'Aedes#clients' });
+  if (typeof aedes.handle !== 'function') {
+    for (const patch of ['client_socket', 'readable_guard', 'read_budget'] as const) missing.push({ patch, internal: 'Aedes#handle(stream)' });
+    return missing;
+  }
+  const socket = new PassThrough();
+  const probe = (aedes.handle as (s: PassThrough) => ClientInternals)(socket) ?? {};
+  try {
+    if (probe.conn !== socket) missing.push({ patch: 'client_socket', internal: 'Client#conn' });
+    const next = probe._nextBatch;
+    if (typeof next !== 'function') missing.push({ patch: 'readable_guard', internal: 'Client#_nextBatch' });
+    else if (!socket.listeners('readable').includes(next)) missing.push({ patch: 'readable_guard', internal: "Client#_nextBatch as the socket's 'readable' listener" });
+    if (typeof probe._parsingBatch !== 'number') missing.push({ patch: 'readable_guard', internal: 'Client#_parsingBatch' });
+    // The budget replaces the socket's read(null), which is how _nextBatch reads.
+    if (typeof next !== 'function' || !/\.read\(null\)/.test(Function.prototype.toString.call(next))) missing.push({ patch: 'read_budget', internal: 'Client#_nextBatch reading with conn.read(null)' });
+  } finally {
+    if (typeof probe.close === 'function') probe.close();
+    socket.destroy();
+  }
+  return missing;
+}
+
+/**
+ * Socket reads (each up to 64 KiB, ~650 readings) the broker makes in one event-loop turn.
+ * Under a flood, every device's socket is readable at once and one turn used to parse them all
+ * (~30,000 messages from 50 devices, ~200 ms): the sink's responses, timers and the HTTP API
+ * waited for it, and the journal's delivery to InfluxDB fell behind the ingest. Past the budget,
+ * reads wait for the next turn, in order.
+ */
+const READS_PER_TURN = 24;
+
+class ReadBudget {
+  private readsThisTurn = 0;
+  private turnScheduled = false;
+  private deferred: (() => void)[] = [];
+
+  /** True while this turn's budget lasts; the first read of a turn schedules the next turn. */
+  take(): boolean {
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.nextTurn);
+    }
+    return this.readsThisTurn++ < READS_PER_TURN;
+  }
+
+  /** Runs `resume` at the next turn (a read refused this turn). */
+  defer(resume: () => void): void {
+    this.deferred.push(resume);
+  }
+
+  private readonly nextTurn = (): void => {
+    this.turnScheduled = false;
+    this.readsThisTurn = 0;
+    const waiting = this.deferred.splice(0);
+    for (const resume of waiting) resume();
+  };
+}
+
+/** The patches on one aedes broker, applied where its internals were found. */
+export class AedesInternals {
+  /** Patches left off: their internals are missing. */
+  readonly missing: ReadonlySet<AedesPatch>;
+  private readonly budget = new ReadBudget();
+
+  constructor(
+    private readonly aedes: Aedes,
+    log: Logger,
+  ) {
+    const found = checkAedesInternals(aedes as unknown as AedesShape);
+    for (const m of found) {
+      log.error({ patch: m.patch, internal: m.internal }, 'aedes internal not found (an aedes upgrade?): this patch is left off; see src/broker/aedes-internals.ts');
+    }
+    this.missing = new Set(found.map((m) => m.patch));
+    if (!this.missing.has('skip_device_delivery')) skipDeliveryOfDevicePublications(aedes);
+  }
+
+  /** Patches a connected client (aedes' `client` event). */
+  guardClient(client: Client): void {
+    if (!this.missing.has('readable_guard')) guardReadable(client, this.missing.has('read_budget') ? undefined : this.budget);
+  }
+
+  /** The connected client of that id (aedes keeps them by id; its typings omit the map). */
+  client(id: string): Client | undefined {
+    if (this.missing.has('clients_map')) return undefined;
+    return (this.aedes as unknown as { clients: Record<string, Client | undefined> }).clients[id];
+  }
+}
+
+/** A client's socket, as far as the broker reads it. */
+export interface ClientSocket extends NodeJS.EventEmitter {
+  remoteAddress?: string;
+  writableLength?: number;
+  writableNeedDrain?: boolean;
+}
+
+/** The client's socket (Client#conn: aedes' typings omit it). */
+export function clientSocket(client: Client): ClientSocket | undefined {
+  return (client as unknown as { conn?: ClientSocket }).conn;
+}
+
+export function remoteAddress(client: Client): string | undefined {
+  return clientSocket(client)?.remoteAddress;
+}
+
+/** The client certificate's CN; undefined when not over TLS, null over TLS without a CN. */
+export function tlsCommonName(client: Client): string | null | undefined {
+  const conn = clientSocket(client) as TLSSocket | undefined;
+  if (!conn || typeof conn.getPeerCertificate !== 'function') return undefined;
+  const cert = conn.getPeerCertificate();
+  if (!cert || !cert.subject) return null;
+  const cn = cert.subject.CN;
+  return (Array.isArray(cn) ? cn[0] : cn) ?? null;
+}
+
+/**
+ * A device's publication ends in authorizePublish, which hands it to ingest (journaled before any
+ * PUBACK). Nothing can be subscribed to it: a device may subscribe to its own `feedback` and
+ * `config` only, and a device may not publish there. aedes' delivery pipeline after it (a Packet
+ * copy, the retained store, the offline queues, topic matching, the `publish` event) would run for
+ * no one, at ~5 % of the gateway's CPU under a flood; so publications that come from a client end
+ * there, and a device's retained `status` is not kept in aedes' memory (the gateway has it). The
+ * gateway's own publications (feedback, config: no client) and aedes' `$SYS` ones go through.
+ */
+function skipDeliveryOfDevicePublications(aedes: Aedes): void {
+  type Publish = (packet: PublishPacket, client?: Client | null | ((e?: Error) => void), done?: (e?: Error | null) => void) => void;
+  const deliver = aedes.publish as unknown as Publish;
+  (aedes as unknown as { publish: Publish }).publish = function (this: Aedes, packet, client, done) {
+    if (client && typeof client === 'object') return done?.(null);
+    return deliver.call(this, packet, client, done);
+  };
+}
+
+/**
+ * aedes reads a socket's buffered bytes in batches: it parses every packet in a read, and reads
+ * again once each of them has called back (`_parsingBatch` counts them down). But its `readable`
+ * listener is that same count-down, so every `readable` event that arrives while a batch is still
+ * being journaled (new bytes from the device) takes one off the count, and the next read starts
+ * before the batch is done: a fast publisher gets batch after batch in flight, held in memory,
+ * and the journal's back-pressure leaks. After CONNECT (the first read needs the original
+ * listener), `readable` is answered only when no batch is in flight; the batch's last callback
+ * reads on as before. A client whose internals are not what this expects is left as it is.
+ */
+function guardReadable(client: Client, budget: ReadBudget | undefined): void {
+  const c = client as unknown as ClientInternals;
+  const conn = c.conn;
+  const next = c._nextBatch;
+  if (!conn || typeof next !== 'function' || typeof c._parsingBatch !== 'number' || typeof conn.read !== 'function' || !conn.listeners('readable').includes(next)) return;
+  conn.removeListener('readable', next);
+  const resume = () => {
+    if ((c._parsingBatch ?? 0) <= 0) next();
+  };
+  conn.on('readable', resume);
+  if (!budget) return;
+  // aedes reads the socket with read(null): within this turn's budget it reads, past it the bytes
+  // stay buffered and the read is made again in a later turn.
+  const read = conn.read.bind(conn);
+  conn.read = (n?: number | null) => {
+    if (n === null && !budget.take()) {
+      budget.defer(resume);
+      return null;
+    }
+    return read(n);
+  };
+}
