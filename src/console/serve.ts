@@ -1,6 +1,6 @@
 // The inspector console: static ES modules + CSS served by the gateway itself (no build step,
 // no CDN). `/` is the page; `/console/*` its assets. The console only calls the public API.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
@@ -14,8 +14,14 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The assets, by URL name. Only these are served: no directory traversal is possible. */
-export const CONSOLE_ASSETS = ['app.js', 'api.js', 'chart.js', 'dom.js', 'i18n.js', 'styles.css', 'icon.svg'] as const;
+/**
+ * The assets, by URL name: the console's modules, styles and icon as they are in this directory
+ * (so a new page module is served without being listed again). Only these names are routed: no
+ * directory traversal is possible.
+ */
+export const CONSOLE_ASSETS: readonly string[] = readdirSync(DIR)
+  .filter((name) => /^[a-z0-9-]+\.(js|css|svg)$/.test(name))
+  .sort();
 
 /** Self only: no inline script or style, no eval, no framing, no third-party anything. */
 export const CONSOLE_CSP = [
