@@ -1,3 +1,4 @@
+// @ts-check
 // MAG inspector console: alerts (live), instruments, reports. Calls only the public API, with
 // the token the user signed in with (sessionStorage, never the URL). What a role sees is what
 // the API returns to its token. This module is the shell: sign-in, the live alert stream, the
@@ -11,14 +12,18 @@ import { alertPage } from './page-alert.js';
 import { instrumentsPage } from './page-instruments.js';
 import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
+/** @import { Key } from './i18n.js' */
+/** @import { StreamState } from './api.js' */
+/** @import { Alert, InstrumentType, List, Tenant } from './types.js' */
 
 const TOKEN_KEY = 'mag.console.token';
 const CAPS_KEY = 'mag.console.manage';
 
-const root = document.getElementById('app');
+const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 setLang(lang());
 
 // ── sign-in ──
+/** @param {string} [message] why, shown on the sign-in form */
 function signOut(message) {
   S.stopStream?.();
   S.stopStream = null;
@@ -44,6 +49,7 @@ function langSelect() {
   );
 }
 
+/** @param {string} [message] */
 function renderSignIn(message) {
   document.title = t('appTitle');
   const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false' });
@@ -78,13 +84,16 @@ function renderSignIn(message) {
   input.focus();
 }
 
+/** @param {string} token @returns {Promise<boolean>} whether the API accepted it */
 async function signIn(token) {
   if (!token) return false;
   const api = new Api(token, () => {
     if (S.api === api) signOut(t('sessionEnded'));
   });
   try {
+    /** @type {List<Tenant>} */
     const tenants = await api.get('/api/v1/tenants');
+    /** @type {[List<InstrumentType>, boolean]} */
     const [types, manage] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), mayManage(api, token)]);
     S.api = api;
     S.tenants = tenants.items;
@@ -96,7 +105,7 @@ async function signIn(token) {
     return false;
   }
   renderShell();
-  startStream();
+  startStream(api);
   return true;
 }
 
@@ -105,6 +114,7 @@ async function signIn(token) {
  * GET /api/v1/me when the gateway has it, else whether GET /api/v1/webhooks (admin, operator,
  * like POST /devices) is allowed. Remembered for the session so the question is asked once.
  */
+/** @param {Api} api @param {string} token @returns {Promise<boolean>} */
 async function mayManage(api, token) {
   const key = `${CAPS_KEY}:${token.slice(-12)}`;
   const known = sessionStorage.getItem(key);
@@ -118,21 +128,26 @@ async function mayManage(api, token) {
     await me.body?.cancel();
     manage = await api.allowed('/api/v1/webhooks');
   }
-  for (let i = sessionStorage.length - 1; i >= 0; i--) if (sessionStorage.key(i)?.startsWith(CAPS_KEY)) sessionStorage.removeItem(sessionStorage.key(i));
+  for (let i = sessionStorage.length - 1; i >= 0; i--) {
+    const k = sessionStorage.key(i);
+    if (k?.startsWith(CAPS_KEY)) sessionStorage.removeItem(k);
+  }
   sessionStorage.setItem(key, manage ? '1' : '0');
   return manage;
 }
 
 // ── live alerts ──
-function startStream() {
+/** @param {Api} api the signed-in session's */
+function startStream(api) {
   S.stopStream?.();
-  S.stopStream = S.api.stream('/api/v1/alerts/stream', {
+  S.stopStream = api.stream('/api/v1/alerts/stream', {
     onState: (st) => {
       S.live = st;
       updateLive();
     },
     onEvent: (ev) => {
       if (ev.event !== 'alert') return;
+      /** @type {Alert & { change: string }} */
       let a;
       try {
         a = JSON.parse(ev.data);
@@ -152,11 +167,14 @@ function startStream() {
 function updateLive() {
   const el = document.getElementById('live');
   if (!el) return;
-  const key = { live: 'live', connecting: 'connecting', reconnecting: 'reconnecting', off: 'offline' }[S.live] ?? 'offline';
+  /** @type {Record<StreamState, Key>} */
+  const keys = { live: 'live', connecting: 'connecting', reconnecting: 'reconnecting', off: 'offline' };
+  const key = keys[S.live] ?? 'offline';
   el.textContent = t(key);
   el.className = `live live-${S.live}`;
 }
 
+/** Read out by screen readers. @param {string} text */
 function announce(text) {
   const el = document.getElementById('announce');
   if (el) el.textContent = text;

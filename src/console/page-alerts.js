@@ -1,7 +1,9 @@
+// @ts-check
 // The alerts page: the live list, filtered by state, severity, kind and enterprise.
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
-import { S } from './session.js';
+import { S, api } from './session.js';
+/** @import { Alert, List } from './types.js' */
 import { badge, errorBox, options, tenantName, tenantOptions } from './blocks.js';
 import { alertSummary } from './summaries.js';
 
@@ -10,10 +12,12 @@ const SEVERITIES = ['critical', 'warning', 'info'];
 const KINDS = ['out-of-tolerance', 'conditional', 'drift', 'predicted-oot', 'verification-overdue', 'verification-due-soon', 'tamper', 'out-of-range', 'offline', 'invalid-data', 'journal-capacity'];
 const MAX_LISTED = 300;
 
+/** @param {HTMLElement} main */
 export function alertsPage(main) {
   const listEl = h('ul', { class: 'alerts', 'aria-label': t('alerts') });
   const countEl = h('p', { class: 'muted count', 'aria-live': 'polite' });
   const errEl = h('div');
+  /** @param {keyof typeof S.filters} name @param {Array<[string, string]>} opts */
   const filterSel = (name, opts) =>
     field(
       t(name),
@@ -38,7 +42,9 @@ export function alertsPage(main) {
     countEl,
     listEl,
   );
-  const matches = (a) => Object.entries(S.filters).every(([k, v]) => !v || a[k] === v);
+  /** @param {Alert} a */
+  const matches = (a) => Object.entries(S.filters).every(([k, v]) => !v || a[/** @type {keyof typeof S.filters} */ (k)] === v);
+  /** @type {Set<string>} alerts opened or repeated since the page was shown */
   const fresh = new Set();
   const render = () => {
     const items = [...S.alerts.values()].filter(matches).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, MAX_LISTED);
@@ -50,7 +56,8 @@ export function alertsPage(main) {
   const load = async () => {
     clear(errEl);
     try {
-      const r = await S.api.get('/api/v1/alerts', { ...S.filters, limit: 500 });
+      /** @type {List<Alert>} */
+      const r = await api().get('/api/v1/alerts', { ...S.filters, limit: 500 });
       for (const a of r.items) {
         const known = S.alerts.get(a.id);
         if (!known || known.updatedAt <= a.updatedAt) S.alerts.set(a.id, a);
@@ -70,6 +77,7 @@ export function alertsPage(main) {
   load();
 }
 
+/** An alert in a list, linking to its page. @param {Alert} a @param {boolean} fresh just opened or repeated */
 export function alertItem(a, fresh) {
   return h(
     'li',

@@ -1,14 +1,19 @@
+// @ts-check
 // The instruments page: the list with verification state, filtered by enterprise, type and
 // verification state; the registration form for those who may register.
 import { h, clear, field, select } from './dom.js';
 import { t, fmtDate, fmtDateTime } from './i18n.js';
-import { S } from './session.js';
+import { S, api } from './session.js';
+/** @import { Attrs } from './dom.js' */
+/** @import { Device, List } from './types.js' */
 import { errorBox, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
 
 const VERIF = ['valid', 'due-soon', 'expired', 'none'];
 
+/** @param {HTMLElement} main */
 export function instrumentsPage(main) {
   const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  /** @param {keyof typeof S.devFilters} name @param {Array<[string, string]>} opts */
   const sel = (name, opts) =>
     field(
       name === 'status' ? t('verification') : t(name),
@@ -27,7 +32,8 @@ export function instrumentsPage(main) {
   if (S.manage) main.append(registerForm(() => load()));
   const load = async () => {
     try {
-      const r = await S.api.get('/api/v1/devices', S.devFilters);
+      /** @type {List<Device>} */
+      const r = await api().get('/api/v1/devices', S.devFilters);
       const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
       const rows = r.items.map((d) => {
         const p = (d.drift ?? []).map((x) => x.predictedOutOfToleranceAt).filter(Boolean).sort()[0];
@@ -60,12 +66,14 @@ export function instrumentsPage(main) {
   load();
 }
 
+/** @param {() => void} onDone called once an instrument is registered */
 function registerForm(onDone) {
   const out = h('div');
+  /** @param {string} name @param {Attrs} [attrs] */
   const inp = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
-  const tenant = select('tenant', S.tenants.map((x) => [x.id, `${x.name} (${x.region})`]), S.tenants[0]?.id, { required: true });
-  const type = select('type', S.types.map((x) => [x.id, typeName(x.id)]), S.types[0]?.id, { required: true });
+  const tenant = select('tenant', S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])), S.tenants[0]?.id, { required: true });
+  const type = select('type', S.types.map((x) => /** @type {const} */ ([x.id, typeName(x.id)])), S.types[0]?.id, { required: true });
   const serial = inp('serial', { required: true, maxlength: 128 });
   const model = inp('model', { maxlength: 128 });
   const site = inp('site', { maxlength: 200 });
@@ -80,10 +88,12 @@ function registerForm(onDone) {
         e.preventDefault();
         btn.disabled = true;
         clear(out);
+        /** @type {Record<string, string>} */
         const body = { id: id.value.trim(), tenant: tenant.value, type: type.value, serial: serial.value.trim() };
-        for (const [k, el] of [['model', model], ['site', site], ['class', klass]]) if (el.value.trim()) body[k] = el.value.trim();
+        for (const [k, el] of /** @type {const} */ ([['model', model], ['site', site], ['class', klass]])) if (el.value.trim()) body[k] = el.value.trim();
         try {
-          const d = await S.api.post('/api/v1/devices', body);
+          /** @type {Device & { secret: string }} */
+          const d = await api().post('/api/v1/devices', body);
           out.append(secretPanel(d.id, d.secret));
           form.reset();
           onDone?.();
@@ -106,7 +116,10 @@ function registerForm(onDone) {
   return section(t('register'), form, out);
 }
 
-/** The MQTT secret, shown once: it lives only in this DOM node until the user dismisses it. */
+/**
+ * The MQTT secret, shown once: it lives only in this DOM node until the user dismisses it.
+ * @param {string} id @param {string} secret
+ */
 function secretPanel(id, secret) {
   const code = h('code', { class: 'secret', 'data-secret': '' }, secret);
   const status = h('span', { role: 'status', class: 'muted' });

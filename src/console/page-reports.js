@@ -1,10 +1,13 @@
+// @ts-check
 // The reports page: the measurement-assurance report and an instrument's out-of-tolerance
 // impact list, both downloaded as CSV.
 import { h, field, select } from './dom.js';
 import { t } from './i18n.js';
-import { S } from './session.js';
+import { api } from './session.js';
+/** @import { Device, List } from './types.js' */
 import { downloadButton, errorText, section, tenantName, tenantOptions } from './blocks.js';
 
+/** @param {HTMLElement} main */
 export function reportsPage(main) {
   const tenant = select('tenant', tenantOptions(), '');
   const from = h('input', { type: 'date', name: 'from' });
@@ -22,7 +25,7 @@ export function reportsPage(main) {
         }
         ootBtn.disabled = true;
         try {
-          const name = await S.api.download(`/api/v1/devices/${encodeURIComponent(device.value)}/oot-impact`, { format: 'csv' }, `oot-impact-${device.value}.csv`);
+          const name = await api().download(`/api/v1/devices/${encodeURIComponent(device.value)}/oot-impact`, { format: 'csv' }, `oot-impact-${device.value}.csv`);
           ootStatus.textContent = t('downloaded', { file: name });
         } catch (e) {
           ootStatus.textContent = errorText(e);
@@ -48,9 +51,9 @@ export function reportsPage(main) {
       h('div', { class: 'form-actions' }, ootBtn, ' ', ootStatus),
     ),
   );
-  S.api
+  api()
     .get('/api/v1/devices')
-    .then((r) => {
+    .then((/** @type {List<Device>} */ r) => {
       for (const d of r.items) device.append(h('option', { value: d.id }, `${d.id} — ${tenantName(d.tenant)}`));
     })
     .catch(() => undefined);

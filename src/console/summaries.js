@@ -1,8 +1,13 @@
+// @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+/** @import { Alert, Resolution, Verification } from './types.js' */
 
-/** The note of a resolution: a person's note as written; the gateway's own (cleared) notes translated. */
+/**
+ * The note of a resolution: a person's note as written; the gateway's own (cleared) notes translated.
+ * @param {Resolution & { note: string }} r
+ */
 export function resolutionNote(r) {
   if (lang() === 'en' || r.reason !== 'cleared') return r.note;
   const m = /^verification (valid|due-soon|expired|none) until (\d{4}-\d{2}-\d{2})$/.exec(r.note);
@@ -19,10 +24,13 @@ export function resolutionNote(r) {
  * The alert's summary in the console's language. The API writes it in English; in Vietnamese
  * it is composed again from the alert's evidence (details), falling back to the API's text when
  * the evidence lacks what the sentence needs.
+ * @param {Alert} a
+ * @returns {string}
  */
 export function alertSummary(a) {
   if (lang() === 'en' || !a.summary) return a.summary;
   const d = a.details ?? {};
+  /** @param {unknown} x @returns {x is number} */
   const num = (x) => Number.isFinite(x);
   const where = () => {
     const parts = [d.gas && t('sum.gas', { gas: d.gas }), d.point && t('sum.point', { point: d.point })].filter(Boolean);
@@ -31,7 +39,7 @@ export function alertSummary(a) {
   const unit = d.unit ?? '';
   switch (a.kind) {
     case 'out-of-tolerance':
-      if (num(d.error) && num(d.mpe)) return t('sum.check', { decision: label('decision', d.decision), where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      if (num(d.error) && num(d.mpe) && d.decision) return t('sum.check', { decision: label('decision', d.decision), where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
       break;
     case 'conditional':
       if (num(d.error) && num(d.mpe)) return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
@@ -51,6 +59,7 @@ export function alertSummary(a) {
       }
       break;
     case 'verification-overdue': {
+      /** @type {Partial<Verification>} */
       const v = d.verification ?? {};
       if (d.seq !== undefined) return t('sum.unverifiedReadings', { state: label('verif', v.state ?? 'none'), until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '' });
       if (v.state === 'expired' && v.validUntil) return t('sum.expired', { date: fmtDate(v.validUntil) });
