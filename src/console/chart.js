@@ -3,6 +3,7 @@
 // Both bands follow each check's own MPE and U (they can differ per test point or range).
 import { h, s } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { DECISIONS } from './vocabulary.js';
 
 const M = { l: 56, r: 14, t: 14, b: 36 };
 
@@ -115,7 +116,7 @@ export function checksChart(checks, { device, width = 720 }) {
     { class: 'legend' },
     h('li', {}, h('span', { class: 'key key-mpe', 'aria-hidden': 'true' }), t('chartLegendMpe')),
     h('li', {}, h('span', { class: 'key key-guard', 'aria-hidden': 'true' }), t('chartLegendGuard')),
-    ['pass', 'conditional-pass', 'conditional-fail', 'fail'].map((d) => h('li', {}, h('span', { class: `key dot dec-${d}`, 'aria-hidden': 'true' }), label('decision', d))),
+    DECISIONS.map((d) => h('li', {}, h('span', { class: `key dot dec-${d}`, 'aria-hidden': 'true' }), label('decision', d))),
   );
   return h('figure', { class: 'chart-wrap' }, svg, legend);
 }

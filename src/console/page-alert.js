@@ -7,11 +7,11 @@ import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, tenantName, verifBadge } from './blocks.js';
 import { alertSummary, resolutionNote } from './summaries.js';
+import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
 /** @import { Alert, AlertDetails, Check, Drift, List, Verification } from './types.js' */
 
-const REASONS = ['recalibrated', 'adjusted', 'repaired', 'false-alarm', 'retired', 'other'];
 /** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
 const EVIDENCE_KEYS = [
   ['indicated', 'indicated'],
@@ -174,7 +174,7 @@ function alertActions(a, msg, onChanged) {
     ackErr,
     ackBtn,
   );
-  const reason = select('reason', options(REASONS, 'reason', t('chooseReason')), '', { required: true });
+  const reason = select('reason', options(PERSON_RESOLUTION_REASONS, 'reason', t('chooseReason')), '', { required: true });
   const resNote = h('textarea', { name: 'resolveNote', rows: 2, maxlength: 2000 });
   const resErr = h('div');
   const resBtn = h('button', { type: 'submit', class: 'primary' }, t('resolve'));

@@ -6,10 +6,8 @@ import { S, api } from './session.js';
 /** @import { Alert, List } from './types.js' */
 import { badge, errorBox, options, tenantName, tenantOptions } from './blocks.js';
 import { alertSummary } from './summaries.js';
+import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
 
-const STATES = ['open', 'acknowledged', 'resolved'];
-const SEVERITIES = ['critical', 'warning', 'info'];
-const KINDS = ['out-of-tolerance', 'conditional', 'drift', 'predicted-oot', 'verification-overdue', 'verification-due-soon', 'tamper', 'out-of-range', 'offline', 'invalid-data', 'journal-capacity'];
 const MAX_LISTED = 300;
 
 /** @param {HTMLElement} main */
@@ -33,9 +31,9 @@ export function alertsPage(main) {
     h(
       'form',
       { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-      filterSel('state', options(STATES, 'state')),
+      filterSel('state', options(ALERT_STATES, 'state')),
       filterSel('severity', options(SEVERITIES, 'severity')),
-      filterSel('kind', options(KINDS, 'kind')),
+      filterSel('kind', options(ALERT_KINDS, 'kind')),
       filterSel('tenant', tenantOptions()),
     ),
     errEl,

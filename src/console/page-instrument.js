@@ -7,6 +7,7 @@ import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox, facts, section, table, tenantName, typeName, verifBadge } from './blocks.js';
 import { alertItem } from './page-alerts.js';
+import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Alert, Certificate, Check, Device, Drift, List, Reading, Rejection } from './types.js' */
 
@@ -152,7 +153,7 @@ function rejectionsTable(r) {
  */
 function certificateForm(dev, onDone) {
   const out = h('div');
-  const kind = select('kind', [['verification', label('certkind', 'verification')], ['calibration', label('certkind', 'calibration')]], 'verification');
+  const kind = select('kind', CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])), 'verification');
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
   const today = new Date().toISOString().slice(0, 10);

@@ -7,8 +7,7 @@ import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
 import { errorBox, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
-
-const VERIF = ['valid', 'due-soon', 'expired', 'none'];
+import { VERIFICATION_STATES } from './vocabulary.js';
 
 /** @param {HTMLElement} main */
 export function instrumentsPage(main) {
@@ -26,7 +25,7 @@ export function instrumentsPage(main) {
     );
   main.append(
     h('h1', {}, t('instruments')),
-    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('tenant', tenantOptions()), sel('type', typeOptions()), sel('status', options(VERIF, 'verif'))),
+    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('tenant', tenantOptions()), sel('type', typeOptions()), sel('status', options(VERIFICATION_STATES, 'verif'))),
     body,
   );
   if (S.manage) main.append(registerForm(() => load()));

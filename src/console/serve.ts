@@ -1,9 +1,11 @@
 // The inspector console: static ES modules + CSS served by the gateway itself (no build step,
-// no CDN). `/` is the page; `/console/*` its assets. The console only calls the public API.
+// no CDN), and one module written from the gateway's own lists (vocabulary-module.ts). `/` is
+// the page; `/console/*` its assets. The console only calls the public API.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
+import { vocabularyModule } from './vocabulary-module.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -76,5 +78,8 @@ export function mountConsole(app: Hono<any>, opts: { reload?: boolean } = {}): v
       return c.body(a.body, 200, headers(a.type));
     });
   }
+  // the gateway's own lists (alert kinds, severities, reasons…), written from its source
+  const vocabulary = vocabularyModule();
+  app.get('/console/vocabulary.js', (c) => c.body(vocabulary, 200, headers(TYPES['.js'])));
   app.get('/favicon.ico', (c) => c.redirect('/console/icon.svg', 301));
 }

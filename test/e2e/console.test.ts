@@ -110,7 +110,7 @@ describe('inspector console (real browser)', () => {
     expect(csp).not.toContain('unsafe-eval');
     const js = await fetch(t.api + '/console/app.js');
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
-    for (const mod of ['page-alerts.js', 'i18n-vi.js']) {
+    for (const mod of ['page-alerts.js', 'i18n-vi.js', 'vocabulary.js']) {
       const res = await fetch(`${t.api}/console/${mod}`);
       expect(res.status, mod).toBe(200);
       expect(res.headers.get('content-type'), mod).toMatch(/^text\/javascript/);
