@@ -1,8 +1,20 @@
+// @ts-check
 // The console's only way to the gateway: the public HTTP API with `Authorization: Bearer`.
 // The alert stream is read with fetch + a stream reader (EventSource cannot send headers) and
 // parsed here; on reconnect it sends Last-Event-ID so no change is missed.
 
+/** @typedef {{ event: string, data: string, id?: string }} SseEvent */
+/** @typedef {'connecting' | 'live' | 'reconnecting' | 'off'} StreamState */
+/** @typedef {Record<string, string | number | undefined | null>} Query */
+
+/** The API's refusal: its HTTP status and its {error: {code, message, details}}. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} code
+   * @param {string} message
+   * @param {unknown} [details] for invalid requests, [{path, message}] per invalid field
+   */
   constructor(status, code, message, details) {
     super(message);
     this.status = status;
@@ -18,10 +30,12 @@ export class Api {
     this.onUnauthorized = onUnauthorized;
   }
 
+  /** @param {Record<string, string>} [extra] @returns {Record<string, string>} */
   headers(extra = {}) {
     return { authorization: `Bearer ${this.token}`, ...extra };
   }
 
+  /** @param {string} method @param {string} path @param {unknown} [body] */
   async raw(method, path, body) {
     const send = () =>
       fetch(path, {
@@ -43,7 +57,12 @@ export class Api {
     return res;
   }
 
-  /** JSON in, JSON out; throws ApiError with the API's {error: {code, message, details}}. */
+  /**
+   * JSON in, JSON out; throws ApiError with the API's {error: {code, message, details}}.
+   * The answer is typed by the caller, as the API documents it (types.d.ts).
+   * @param {string} method @param {string} path @param {unknown} [body]
+   * @returns {Promise<any>}
+   */
   async req(method, path, body) {
     const res = await this.raw(method, path, body);
     const text = await res.text();
@@ -60,25 +79,36 @@ export class Api {
     return json;
   }
 
+  /** @param {string} path @param {Query} [query] @returns {Promise<any>} */
   get(path, query) {
     return this.req('GET', withQuery(path, query));
   }
 
+  /** @param {string} path @param {unknown} body @returns {Promise<any>} */
   post(path, body) {
     return this.req('POST', path, body);
   }
 
-  /** Does this token get a 2xx from a GET? (used to learn what the role may do, from the API itself) */
+  /**
+   * Does this token get a 2xx from a GET? (used to learn what the role may do, from the API itself)
+   * @param {string} path
+   */
   async allowed(path) {
     const res = await this.raw('GET', path);
     await res.body?.cancel();
     return res.ok;
   }
 
-  /** Fetches a file with the token and hands it to the browser as a Blob download. */
+  /**
+   * Fetches a file with the token and hands it to the browser as a Blob download.
+   * @param {string} path @param {Query | undefined} query
+   * @param {string} fallbackName the file's name when the answer does not give one
+   * @returns {Promise<string>} the file's name
+   */
   async download(path, query, fallbackName) {
     const res = await this.raw('GET', withQuery(path, query));
     if (!res.ok) {
+      /** @type {{ code?: string, message?: string, details?: unknown }} */
       let e = {};
       try {
         e = (await res.json()).error ?? {};
@@ -106,9 +136,13 @@ export class Api {
   /**
    * Follows GET /api/v1/alerts/stream until stop() is called, reconnecting with back-off and
    * Last-Event-ID. onEvent({event, data, id}); onState('connecting' | 'live' | 'reconnecting' | 'off').
+   * @param {string} path
+   * @param {{ onEvent: (ev: SseEvent) => void, onState?: (state: StreamState) => void }} handlers
+   * @returns {() => void} stop
    */
   stream(path, { onEvent, onState = () => {} }) {
     const ctl = new AbortController();
+    /** @type {string | null} */
     let lastId = null;
     let stopped = false;
     const run = async () => {
@@ -157,6 +191,7 @@ export class Api {
   }
 }
 
+/** @param {string} path @param {Query} [query] */
 function withQuery(path, query) {
   if (!query) return path;
   const q = new URLSearchParams();
@@ -167,11 +202,16 @@ function withQuery(path, query) {
 
 /** Server-Sent Events parser (the WHATWG event-stream format), fed text chunks as they arrive. */
 export class SseParser {
+  /** @param {(ev: SseEvent) => void} onEvent */
   constructor(onEvent) {
     this.onEvent = onEvent;
     this.buf = '';
     this.skipLF = false;
-    this.reset();
+    this.event = '';
+    /** @type {string[]} */
+    this.data = [];
+    /** @type {string | undefined} */
+    this.id = undefined;
   }
 
   reset() {
@@ -180,6 +220,7 @@ export class SseParser {
     this.id = undefined;
   }
 
+  /** @param {string} chunk */
   push(chunk) {
     // lines end with \r\n, \n or \r; a \r that ended the previous chunk may be followed by its \n
     if (this.skipLF && chunk.startsWith('\n')) chunk = chunk.slice(1);
@@ -195,6 +236,7 @@ export class SseParser {
     }
   }
 
+  /** @param {string} line */
   line(line) {
     if (line === '') {
       if (this.data.length) this.onEvent({ event: this.event || 'message', data: this.data.join('\n'), id: this.id });

@@ -1,10 +1,13 @@
+// @ts-check
 // Inline SVG chart of check errors against the ±MPE band and the guard band ±(MPE − U).
 // Both bands follow each check's own MPE and U (they can differ per test point or range).
 import { h, s } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { DECISIONS } from './vocabulary.js';
 
 const M = { l: 56, r: 14, t: 14, b: 36 };
 
+/** Round values between lo and hi for the axis, about n of them. @param {number} lo @param {number} hi */
 function niceTicks(lo, hi, n = 5) {
   const span = hi - lo || 1;
   const raw = span / n;
@@ -37,11 +40,16 @@ export function checksChart(checks, { device, width = 720 }) {
   t0 -= pad;
   t1 += pad;
   const ymax = Math.max(...pts.map((p) => Math.max(Math.abs(p.error), p.mpe))) * 1.2 || 1;
+  /** @param {number} v */
   const X = (v) => M.l + ((v - t0) / (t1 - t0)) * (W - M.l - M.r);
+  /** @param {number} v */
   const Y = (v) => M.t + ((ymax - v) / (2 * ymax)) * (H - M.t - M.b);
 
+  /** @typedef {(typeof pts)[number]} Point */
   // step functions of the limits: each check's limit holds until the next check
+  /** @param {(p: Point) => number} f @param {1 | -1} sign */
   const stepPath = (f, sign) => {
+    /** @type {string[]} */
     const segs = [];
     pts.forEach((p, i) => {
       const xa = i === 0 ? X(t0) : X(p.x);
@@ -51,6 +59,7 @@ export function checksChart(checks, { device, width = 720 }) {
     });
     return segs.join(' ');
   };
+  /** @param {(p: Point) => number} f */
   const band = (f) => {
     const top = stepPath(f, 1);
     const bottom = [];
@@ -68,6 +77,7 @@ export function checksChart(checks, { device, width = 720 }) {
   const xTickCount = Math.min(W < 480 ? 2 : 4, pts.length);
   const xTicks = xTickCount <= 1 ? [pts[0].x] : Array.from({ length: xTickCount }, (_, i) => pts[0].x + ((pts[pts.length - 1].x - pts[0].x) * i) / (xTickCount - 1));
   const spanDays = (pts[pts.length - 1].x - pts[0].x) / 86400_000;
+  /** @param {number} v */
   const xLabel = (v) => (spanDays < 2 ? fmtDateTime(new Date(v).toISOString()) : fmtDate(new Date(v).toISOString()));
 
   const titleId = `chart-title-${Math.random().toString(36).slice(2, 8)}`;
@@ -106,7 +116,7 @@ export function checksChart(checks, { device, width = 720 }) {
     { class: 'legend' },
     h('li', {}, h('span', { class: 'key key-mpe', 'aria-hidden': 'true' }), t('chartLegendMpe')),
     h('li', {}, h('span', { class: 'key key-guard', 'aria-hidden': 'true' }), t('chartLegendGuard')),
-    ['pass', 'conditional-pass', 'conditional-fail', 'fail'].map((d) => h('li', {}, h('span', { class: `key dot dec-${d}`, 'aria-hidden': 'true' }), label('decision', d))),
+    DECISIONS.map((d) => h('li', {}, h('span', { class: `key dot dec-${d}`, 'aria-hidden': 'true' }), label('decision', d))),
   );
   return h('figure', { class: 'chart-wrap' }, svg, legend);
 }

@@ -1,9 +1,11 @@
 // The inspector console: static ES modules + CSS served by the gateway itself (no build step,
-// no CDN). `/` is the page; `/console/*` its assets. The console only calls the public API.
-import { readFileSync } from 'node:fs';
+// no CDN), and one module written from the gateway's own lists (vocabulary-module.ts). `/` is
+// the page; `/console/*` its assets. The console only calls the public API.
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Hono } from 'hono';
+import { vocabularyModule } from './vocabulary-module.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 
@@ -14,8 +16,14 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The assets, by URL name. Only these are served: no directory traversal is possible. */
-export const CONSOLE_ASSETS = ['app.js', 'api.js', 'chart.js', 'dom.js', 'i18n.js', 'styles.css', 'icon.svg'] as const;
+/**
+ * The assets, by URL name: the console's modules, styles and icon as they are in this directory
+ * (so a new page module is served without being listed again). Only these names are routed: no
+ * directory traversal is possible.
+ */
+export const CONSOLE_ASSETS: readonly string[] = readdirSync(DIR)
+  .filter((name) => /^[a-z0-9-]+\.(js|css|svg)$/.test(name))
+  .sort();
 
 /** Self only: no inline script or style, no eval, no framing, no third-party anything. */
 export const CONSOLE_CSP = [
@@ -70,5 +78,8 @@ export function mountConsole(app: Hono<any>, opts: { reload?: boolean } = {}): v
       return c.body(a.body, 200, headers(a.type));
     });
   }
+  // the gateway's own lists (alert kinds, severities, reasons…), written from its source
+  const vocabulary = vocabularyModule();
+  app.get('/console/vocabulary.js', (c) => c.body(vocabulary, 200, headers(TYPES['.js'])));
   app.get('/favicon.ico', (c) => c.redirect('/console/icon.svg', 301));
 }

@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gate
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(import.meta.dirname, 'screenshots');
-/** The console's plain ES module, imported untyped (it is browser code, not part of the TypeScript project). */
+/** The console's plain ES module, imported untyped (browser code, type-checked in its own project: src/console/tsconfig.json). */
 const CONSOLE_API: string = new URL('../../src/console/api.js', import.meta.url).href;
 
 let t: TestGateway;
@@ -110,6 +110,12 @@ describe('inspector console (real browser)', () => {
     expect(csp).not.toContain('unsafe-eval');
     const js = await fetch(t.api + '/console/app.js');
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    for (const mod of ['page-alerts.js', 'i18n-vi.js', 'vocabulary.js']) {
+      const res = await fetch(`${t.api}/console/${mod}`);
+      expect(res.status, mod).toBe(200);
+      expect(res.headers.get('content-type'), mod).toMatch(/^text\/javascript/);
+      expect(res.headers.get('cache-control'), mod).toBe('no-cache');
+    }
     const css = await fetch(t.api + '/console/styles.css');
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
     expect((await fetch(t.api + '/console/../package.json')).status).not.toBe(200);
@@ -286,6 +292,40 @@ describe('inspector console (real browser)', () => {
     expect(problems).toEqual([]);
     expect(refused).toEqual(['404 GET /api/v1/devices/baro-hn-new', '404 GET /api/v1/alerts/' + alertId]);
   });
+  it('a page left while it loads does not write into the page opened next', async () => {
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    await signIn(page, ADMIN_TOKEN);
+    const h1s = () => page.locator('main h1').allTextContents();
+    // the answer for an alert (then an instrument) comes only once the next page is shown
+    for (const [slow, leaveTo, heading] of [
+      [`/api/v1/alerts/${alertId}`, 'Reports', 'Reports'],
+      ['/api/v1/devices/baro-hn-1', 'Alerts', 'Alerts'],
+    ] as const) {
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      const matches = (u: URL) => u.pathname === slow;
+      await page.route(matches, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${t.api}/#${slow.replace('/api/v1/devices/', '/instruments/').replace('/api/v1', '')}`);
+      await page.getByText('Loading…').first().waitFor();
+      await page.getByRole('link', { name: leaveTo, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      const shown = async () => ({ h1: await h1s(), h2: await page.locator('main h2').allTextContents(), parts: await page.locator('main > *').count() });
+      const before = await shown();
+      expect(before.h1).toEqual([heading]);
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === slow);
+      release();
+      await answered;
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+      expect(await shown()).toEqual(before);
+      await page.unroute(matches);
+    }
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
   it('an admin filters instruments by enterprise and type; every screen in both languages, desktop and phone', async () => {
     await t.device({ id: 'gd-sg-1', type: 'gas-detector', tenant: 'sg-ent', region: 'VN-SG' });
     const { page, problems, refused } = await openPage({ width: 1280, height: 900 });

@@ -1,0 +1,154 @@
+// @ts-check
+// Small building blocks the pages share: names, badges, errors, cards, fact lists, tables,
+// filter options, the drift statistics and the download button.
+import { h, nextId } from './dom.js';
+import { t, label, lang, DICTS, fmtDate, fmtNum, fmtSigned } from './i18n.js';
+import { ApiError } from './api.js';
+import { S, api } from './session.js';
+/** @import { Child } from './dom.js' */
+/** @import { Key } from './i18n.js' */
+/** @import { Query } from './api.js' */
+/** @import { Check, Drift, Verification } from './types.js' */
+
+/** @param {string} id */
+export const tenantName = (id) => S.tenants.find((x) => x.id === id)?.name ?? id;
+/** The instrument type's name: the console's Vietnamese name in Vietnamese, else the profile's. @param {string} id */
+export const typeName = (id) => (lang() === 'vi' && DICTS.vi[`type.${id}`]) || S.types.find((x) => x.id === id)?.name || (DICTS.en[`type.${id}`] ?? id);
+/** @param {string} cls @param {string} text */
+export const badge = (cls, text) => h('span', { class: `badge ${cls}` }, text);
+/** What went wrong, for the person: the API's refusal with its field errors, else the error's message. @param {unknown} e */
+export const errorText = (e) => {
+  if (e instanceof ApiError) {
+    if (e.status === 404) return t('notFound');
+    if (e.status === 403) return `${t('forbidden')} (${e.message})`;
+    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : '';
+    return `${e.message}${details}`;
+  }
+  return String(/** @type {{ message?: unknown } | null | undefined} */ (e)?.message ?? e);
+};
+/** @param {unknown} e */
+export const errorBox = (e) => h('p', { class: 'error', role: 'alert' }, errorText(e));
+/** A card with a heading. @param {string} title @param {...Child} children */
+export const section = (title, ...children) => {
+  const id = nextId('sec');
+  return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...children);
+};
+/**
+ * A list of facts (name: value); null rows are left out, a missing value shows as —.
+ * @param {Array<[name: string, value: Child] | null | false | undefined>} rows
+ */
+export const facts = (rows) =>
+  h(
+    'dl',
+    { class: 'facts' },
+    rows.filter((r) => !!r).map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '—'))),
+  );
+/**
+ * @param {string} caption
+ * @param {Array<string | [name: string, cls: string]>} headers a column's name, or its name and class
+ * @param {Child[]} rows <tr>s
+ * @param {{ stack?: boolean, class?: string }} [opts] stack: false keeps the table a table on a phone
+ */
+export function table(caption, headers, rows, opts = {}) {
+  // a table becomes cards on a phone (.stack), each cell carrying its column's name; long
+  // numeric series (readings, checks) stay tables that scroll sideways in their own region
+  const names = headers.map((x) => (Array.isArray(x) ? x[0] : x));
+  for (const tr of rows.flat()) {
+    if (!(tr instanceof HTMLTableRowElement)) continue;
+    [...tr.cells].forEach((cell, i) => {
+      if (cell.tagName === 'TD' && !cell.hasAttribute('data-label') && names[i] !== undefined) cell.setAttribute('data-label', names[i]);
+    });
+  }
+  return h(
+    'div',
+    { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    h(
+      'table',
+      { class: `${opts.stack === false ? '' : 'stack '}${opts.class ?? ''}`.trim() },
+      h('caption', { class: 'sr-only' }, caption),
+      h('thead', {}, h('tr', {}, headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))))),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+/**
+ * A filter's options: all, then each value with its label in the group.
+ * @param {readonly string[]} values @param {string} [group] @param {string} [allLabel]
+ * @returns {Array<[string, string]>}
+ */
+export const options = (values, group, allLabel = t('all')) => [['', allLabel], ...values.map((v) => /** @type {[string, string]} */ ([v, group ? label(group, v) : v]))];
+/** @returns {Array<[string, string]>} */
+export const tenantOptions = (allLabel = t('all')) => [['', allLabel], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`]))];
+/** @returns {Array<[string, string]>} */
+export const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => /** @type {[string, string]} */ ([x.id, typeName(x.id)]))];
+/** The width a chart in a card of <main> gets, so its text stays legible on a phone. */
+export const chartWidth = () => Math.max(300, (document.getElementById('main')?.clientWidth ?? 720) - 60);
+/** Has English (so every language) this key? @param {string} key @returns {key is Key} */
+export const DICTS_HAS = (key) => key in DICTS.en;
+/**
+ * Checks grouped by the gateway's series (gas, else test point): one chart each, as their MPEs differ.
+ * @param {Check[]} items
+ * @returns {Array<[series: string, checks: Check[]]>}
+ */
+export const checksBySeries = (items) => {
+  /** @type {Map<string, Check[]>} */
+  const groups = new Map();
+  for (const c of items) {
+    const k = c.gas ?? c.point ?? '';
+    const group = groups.get(k) ?? [];
+    if (!groups.has(k)) groups.set(k, group);
+    group.push(c);
+  }
+  return groups.size ? [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])) : [['', []]];
+};
+/** @param {Verification | null | undefined} v */
+export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
+
+/** @param {Drift | null | undefined} dr */
+export function driftFacts(dr) {
+  if (!dr || !dr.points) return h('p', { class: 'muted' }, t('noDrift'));
+  /** @param {boolean | undefined} on */
+  const sig = (on) => (on ? [' ', badge('sev sev-warning', t('signal'))] : null);
+  return facts([
+    dr.series ? [t('series'), dr.series] : null,
+    [t('points'), String(dr.points)],
+    [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, 5)],
+    dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
+    dr.ewma ? [t('ewmaLimits'), `${fmtSigned(dr.ewma.lowerLimit)} … ${fmtSigned(dr.ewma.upperLimit)}`] : null,
+    dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(dr.cusum.signal))] : null,
+    dr.cusum?.threshold !== undefined ? [t('cusumThreshold'), fmtNum(dr.cusum.threshold)] : null,
+    dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${fmtNum(dr.tolerance)}`] : null,
+    dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${fmtNum(dr.guardedLimit)}`] : null,
+    [t('predicted'), h('strong', { class: dr.predictedOutOfToleranceAt ? 'warn' : '' }, dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction'))],
+  ]);
+}
+
+/**
+ * A button that downloads a file with the session's token, and says what it got.
+ * @param {string} text @param {string} path
+ * @param {Query | (() => Query)} query the query, or how to read it from a form when clicked
+ * @param {string} fallback the file's name when the answer does not give one
+ */
+export function downloadButton(text, path, query, fallback) {
+  const status = h('span', { role: 'status', class: 'muted' });
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        btn.disabled = true;
+        status.textContent = '';
+        try {
+          const name = await api().download(path, typeof query === 'function' ? query() : query, fallback);
+          status.textContent = t('downloaded', { file: name });
+        } catch (e) {
+          status.textContent = errorText(e);
+        } finally {
+          btn.disabled = false;
+        }
+      },
+    },
+    text,
+  );
+  return h('span', { class: 'download' }, btn, ' ', status);
+}

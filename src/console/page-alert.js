@@ -1,0 +1,244 @@
+// @ts-check
+// One alert: its summary, acknowledge and resolve, its evidence, the instrument's checks on a
+// chart and its drift statistics.
+import { h, clear, field, select } from './dom.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { checksChart } from './chart.js';
+import { S, api } from './session.js';
+import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, tenantName, verifBadge } from './blocks.js';
+import { alertSummary, resolutionNote } from './summaries.js';
+import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
+/** @import { Child } from './dom.js' */
+/** @import { Key } from './i18n.js' */
+/** @import { Alert, AlertDetails, Check, Drift, List, Verification } from './types.js' */
+
+/** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
+const EVIDENCE_KEYS = [
+  ['indicated', 'indicated'],
+  ['corrected', 'corrected'],
+  ['reference', 'reference'],
+  ['error', 'errorValue', true],
+  ['mpe', 'mpe'],
+  ['uncertainty', 'uncertainty'],
+  ['decision', 'decision'],
+  ['legal', 'legal'],
+  ['regime', 'regime'],
+  ['standardId', 'standardId'],
+  ['gas', 'gas'],
+  ['point', 'point'],
+  ['seq', 'seq'],
+  ['ts', 'ts'],
+];
+
+/** @param {AlertDetails} d */
+function evidenceFacts(d) {
+  const unit = d.unit ? ` ${d.unit}` : '';
+  /** @type {Array<[string, Child]>} */
+  const rows = [];
+  for (const [k, key, signed] of EVIDENCE_KEYS) {
+    const v = d[k];
+    if (v === undefined || v === null) continue;
+    /** @type {Child} */
+    let shown;
+    if (k === 'ts') shown = fmtDateTime(/** @type {string} */ (v));
+    else if (k === 'decision' || k === 'legal') shown = badge(`dec dec-${v}`, label('decision', String(v)));
+    else if (k === 'regime') shown = label('regime', String(v));
+    else if (typeof v === 'number' && k !== 'seq') shown = (signed ? fmtSigned(v) : fmtNum(v)) + unit;
+    else shown = /** @type {string | number} */ (v);
+    rows.push([t(key), shown]);
+  }
+  if (Number.isFinite(d.mpe) && Number.isFinite(d.uncertainty)) rows.push([t('guardBand'), `±${fmtNum(Math.max(0, /** @type {number} */ (d.mpe) - /** @type {number} */ (d.uncertainty)))}${unit}`]);
+  // the other evidence (tamper, verification, offline, range, rejected data), labelled in the
+  // console's language where the field is known, else shown as the API gives it
+  const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
+  for (const [k, v] of Object.entries(d)) {
+    if (known.has(k) || v === undefined || v === null) continue;
+    const evKey = `ev.${k}`;
+    const name = DICTS_HAS(evKey) ? t(evKey) : k;
+    /** @type {Child} */
+    let shown;
+    if (k === 'verification' && typeof v === 'object') {
+      const ver = /** @type {Verification} */ (v);
+      shown = h('span', {}, verifBadge(ver), ver.validUntil ? ` · ${t('validUntil')} ${fmtDate(ver.validUntil)}` : '');
+    } else if (k === 'verificationDue') shown = fmtDate(/** @type {string} */ (v));
+    else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(/** @type {string} */ (v));
+    else if (k === 'status') shown = label('status', String(v));
+    else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
+    else if (k === 'topic') shown = h('code', {}, String(v));
+    else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
+    else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
+    else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
+    else shown = String(v);
+    rows.push([name, shown]);
+  }
+  return facts(rows);
+}
+
+/** @param {HTMLElement} main @param {string} id */
+export async function alertPage(main, id) {
+  const loading = h('p', { class: 'muted' }, t('loading'));
+  main.append(h('p', {}, h('a', { href: '#/alerts', class: 'back' }, `← ${t('backToAlerts')}`)), loading);
+  /** @type {Alert} */
+  let a;
+  try {
+    a = await api().get(`/api/v1/alerts/${encodeURIComponent(id)}`);
+  } catch (e) {
+    loading.replaceWith(errorBox(e));
+    return;
+  }
+  if (!loading.isConnected) return; // another page was opened meanwhile
+  S.alerts.set(a.id, a);
+  const head = h('div');
+  const actions = h('div');
+  const evidence = h('div');
+  loading.replaceWith(head);
+  main.append(actions, evidence);
+
+  const renderHead = () => clear(head).append(...alertHead(a));
+  /** @param {string} [msg] what was just done */
+  const renderActions = (msg) =>
+    clear(actions).append(
+      alertActions(a, msg, (changed, done) => {
+        a = changed;
+        S.alerts.set(a.id, a);
+        renderHead();
+        renderActions(done);
+      }),
+    );
+  renderHead();
+  renderActions();
+  S.view = {
+    onAlert: (x) => {
+      if (x.id !== a.id) return;
+      const stateChanged = x.state !== a.state;
+      a = { ...a, ...x };
+      renderHead();
+      if (stateChanged) renderActions();
+    },
+  };
+  showEvidence(evidence, a);
+}
+
+/** The alert's heading, state and summary facts. @param {Alert} a */
+function alertHead(a) {
+  return [
+    h('h1', {}, `${label('kind', a.kind)} — ${a.device}`),
+    h('p', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), ' ', h('span', { id: 'alert-summary', lang: lang() === 'en' || alertSummary(a) !== a.summary ? undefined : 'en' }, alertSummary(a))),
+    section(
+      t('summary'),
+      facts([
+        [t('tenant'), tenantName(a.tenant)],
+        [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        [t('opened'), fmtDateTime(a.openedAt)],
+        [t('updated'), fmtDateTime(a.updatedAt)],
+        [t('count'), String(a.count)],
+        a.ackBy ? [t('ackBy'), a.ackBy] : null,
+        a.ackAt ? [t('ackAt'), fmtDateTime(a.ackAt)] : null,
+        a.ackNote ? [t('ackNote'), a.ackNote] : null,
+        a.resolvedBy ? [t('resolvedBy'), a.resolvedBy === 'system' ? t('system') : a.resolvedBy] : null,
+        a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt)] : null,
+        a.resolution ? [t('resolution'), `${label('reason', a.resolution.reason)}${a.resolution.note ? ` — ${resolutionNote({ ...a.resolution, note: a.resolution.note })}` : ''}`] : null,
+      ]),
+    ),
+  ];
+}
+
+/**
+ * Acknowledge (while open) and resolve, or what was done once resolved.
+ * @param {Alert} a
+ * @param {string | undefined} msg what was just done
+ * @param {(changed: Alert, done: string) => void} onChanged the API's answer to an action, and what was done
+ */
+function alertActions(a, msg, onChanged) {
+  if (a.state === 'resolved') return h('p', { class: 'ok', role: 'status' }, msg ?? t('alreadyResolved'));
+  const ackNote = h('textarea', { name: 'ackNote', rows: 2, maxlength: 2000 });
+  const ackErr = h('div');
+  const ackBtn = h('button', { type: 'submit', disabled: a.state !== 'open' }, t('acknowledge'));
+  const ackForm = h(
+    'form',
+    {
+      class: 'action',
+      'aria-label': t('acknowledge'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        ackBtn.disabled = true;
+        try {
+          onChanged(await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, ackNote.value.trim() ? { note: ackNote.value.trim() } : {}), t('acknowledged'));
+        } catch (err) {
+          clear(ackErr).append(errorBox(err));
+          ackBtn.disabled = false;
+        }
+      },
+    },
+    field(`${t('note')} (${t('optional')})`, ackNote),
+    ackErr,
+    ackBtn,
+  );
+  const reason = select('reason', options(PERSON_RESOLUTION_REASONS, 'reason', t('chooseReason')), '', { required: true });
+  const resNote = h('textarea', { name: 'resolveNote', rows: 2, maxlength: 2000 });
+  const resErr = h('div');
+  const resBtn = h('button', { type: 'submit', class: 'primary' }, t('resolve'));
+  const resForm = h(
+    'form',
+    {
+      class: 'action',
+      'aria-label': t('resolve'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        if (!reason.value) {
+          reason.focus();
+          return;
+        }
+        resBtn.disabled = true;
+        try {
+          onChanged(await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/resolve`, { reason: reason.value, ...(resNote.value.trim() ? { note: resNote.value.trim() } : {}) }), t('resolvedOk'));
+        } catch (err) {
+          clear(resErr).append(errorBox(err));
+          resBtn.disabled = false;
+        }
+      },
+    },
+    field(t('reason'), reason),
+    field(`${t('note')} (${t('optional')})`, resNote),
+    resErr,
+    resBtn,
+  );
+  return section(t('actions'), h('div', { class: 'actions' }, a.state === 'open' ? ackForm : h('p', { class: 'ok', role: 'status' }, msg ?? t('acknowledged')), resForm));
+}
+
+/**
+ * The evidence: the alert's own details, then the instrument's checks and drift.
+ * @param {HTMLElement} evidence @param {Alert} a
+ */
+function showEvidence(evidence, a) {
+  const driftKind = a.kind === 'drift' || a.kind === 'predicted-oot';
+  const checkKind = a.kind === 'out-of-tolerance' || a.kind === 'conditional' || driftKind;
+  // drift alerts carry the drift statistics as they were when the alert was raised
+  const evidenceBody = driftKind && a.details?.points
+    ? [driftFacts({ ...a.details, series: a.key || undefined }), a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null]
+    : evidenceFacts(a.details ?? {});
+  evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
+  const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));
+  const dev = encodeURIComponent(a.device);
+  // the alert's series (gas, else test point), as the gateway keys check alerts
+  /** @param {{ gas?: string, point?: string }} c */
+  const seriesOf = (c) => c.gas ?? c.point ?? '';
+  const series = checkKind ? (typeof a.key === 'string' ? a.key : seriesOf(a.details ?? {})) : '';
+  api()
+    .get(`/api/v1/devices/${dev}/checks`, { limit: 500 })
+    .then((/** @type {List<Check>} */ r) => {
+      // the checks of the alert's series (gas / test point) when it has one
+      const mine = r.items.filter((c) => !series || seriesOf(c) === series);
+      clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth() }));
+    })
+    .catch((e) => clear(chartBox).append(errorBox(e)));
+  api()
+    .get(`/api/v1/devices/${dev}/drift`)
+    .then((/** @type {Drift} */ dr) => {
+      const s = dr.bySeries?.find((x) => x.series === (series || dr.series)) ?? dr;
+      clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }));
+    })
+    .catch((e) => clear(driftBox).append(errorBox(e)));
+}

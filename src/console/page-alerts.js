@@ -1,0 +1,92 @@
+// @ts-check
+// The alerts page: the live list, filtered by state, severity, kind and enterprise.
+import { h, clear, field, select } from './dom.js';
+import { t, label, fmtDateTime } from './i18n.js';
+import { S, api } from './session.js';
+/** @import { Alert, List } from './types.js' */
+import { badge, errorBox, options, tenantName, tenantOptions } from './blocks.js';
+import { alertSummary } from './summaries.js';
+import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
+
+const MAX_LISTED = 300;
+
+/** @param {HTMLElement} main */
+export function alertsPage(main) {
+  const listEl = h('ul', { class: 'alerts', 'aria-label': t('alerts') });
+  const countEl = h('p', { class: 'muted count', 'aria-live': 'polite' });
+  const errEl = h('div');
+  /** @param {keyof typeof S.filters} name @param {Array<[string, string]>} opts */
+  const filterSel = (name, opts) =>
+    field(
+      t(name),
+      select(name, opts, S.filters[name], {
+        onchange: (e) => {
+          S.filters[name] = e.target.value;
+          load();
+        },
+      }),
+    );
+  main.append(
+    h('h1', {}, t('alerts')),
+    h(
+      'form',
+      { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
+      filterSel('state', options(ALERT_STATES, 'state')),
+      filterSel('severity', options(SEVERITIES, 'severity')),
+      filterSel('kind', options(ALERT_KINDS, 'kind')),
+      filterSel('tenant', tenantOptions()),
+    ),
+    errEl,
+    countEl,
+    listEl,
+  );
+  /** @param {Alert} a */
+  const matches = (a) => Object.entries(S.filters).every(([k, v]) => !v || a[/** @type {keyof typeof S.filters} */ (k)] === v);
+  /** @type {Set<string>} alerts opened or repeated since the page was shown */
+  const fresh = new Set();
+  const render = () => {
+    const items = [...S.alerts.values()].filter(matches).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, MAX_LISTED);
+    clear(listEl);
+    if (!items.length) listEl.append(h('li', { class: 'empty muted' }, t('noAlerts')));
+    for (const a of items) listEl.append(alertItem(a, fresh.has(a.id)));
+    countEl.textContent = t('shown', { n: items.length });
+  };
+  const load = async () => {
+    clear(errEl);
+    try {
+      /** @type {List<Alert>} */
+      const r = await api().get('/api/v1/alerts', { ...S.filters, limit: 500 });
+      for (const a of r.items) {
+        const known = S.alerts.get(a.id);
+        if (!known || known.updatedAt <= a.updatedAt) S.alerts.set(a.id, a);
+      }
+    } catch (e) {
+      errEl.append(errorBox(e));
+    }
+    render();
+  };
+  S.view = {
+    onAlert: (a, change) => {
+      if (change === 'opened' || change === 'repeated') fresh.add(a.id);
+      render();
+    },
+  };
+  render();
+  load();
+}
+
+/** An alert in a list, linking to its page. @param {Alert} a @param {boolean} fresh just opened or repeated */
+export function alertItem(a, fresh) {
+  return h(
+    'li',
+    { class: `alert sev-${a.severity} state-${a.state}${fresh ? ' fresh' : ''}`, 'data-alert-id': a.id, 'data-kind': a.kind, 'data-device': a.device },
+    h(
+      'a',
+      { href: `#/alerts/${encodeURIComponent(a.id)}` },
+      h('span', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), h('strong', {}, label('kind', a.kind))),
+      h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
+      h('span', { class: 'summary' }, alertSummary(a)),
+      h('span', { class: 'meta muted' }, `${t('updated')} ${fmtDateTime(a.updatedAt)}`, a.count > 1 ? ` · ${t('times', { n: a.count })}` : ''),
+    ),
+  );
+}

@@ -1,0 +1,210 @@
+// @ts-check
+// One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
+// certificates (with the form for those who may add them) and rejected messages.
+import { h, clear, append, field, select, nextId } from './dom.js';
+import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { checksChart } from './chart.js';
+import { S, api } from './session.js';
+import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox, facts, section, table, tenantName, typeName, verifBadge } from './blocks.js';
+import { alertItem } from './page-alerts.js';
+import { CERTIFICATE_KINDS } from './vocabulary.js';
+/** @import { Child } from './dom.js' */
+/** @import { Alert, Certificate, Check, Device, Drift, List, Reading, Rejection } from './types.js' */
+
+/** @param {HTMLElement} main @param {string} id */
+export async function instrumentPage(main, id) {
+  const dev = encodeURIComponent(id);
+  const loading = h('p', { class: 'muted' }, t('loading'));
+  main.append(h('p', {}, h('a', { href: '#/instruments', class: 'back' }, `← ${t('backToInstruments')}`)), loading);
+  /** @type {Device} */
+  let d;
+  try {
+    d = await api().get(`/api/v1/devices/${dev}`);
+  } catch (e) {
+    loading.replaceWith(errorBox(e));
+    return;
+  }
+  if (!loading.isConnected) return; // another page was opened meanwhile
+  loading.replaceWith(
+    h('h1', {}, d.id),
+    section(
+      t('device'),
+      facts([
+        [t('tenant'), tenantName(d.tenant)],
+        [t('type'), typeName(d.type)],
+        [t('serial'), d.serial],
+        d.model ? [t('model'), d.model] : null,
+        d.site ? [t('site'), d.site] : null,
+        d.class ? [t('class'), d.class] : null,
+        [t('verification'), verifBadge(d.verification)],
+        [t('dueDate'), fmtDate(d.verification?.validUntil)],
+        [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
+      ]),
+      h('div', { class: 'form-actions' }, downloadButton(t('downloadOot'), `/api/v1/devices/${dev}/oot-impact`, { format: 'csv' }, `oot-impact-${d.id}.csv`)),
+    ),
+  );
+  /** A card that shows "loading" until filled. @param {string} title */
+  const slot = (title) => {
+    const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+    main.append(section(title, box));
+    return box;
+  };
+  const alertsBox = slot(t('deviceAlerts'));
+  const readingsBox = slot(t('readings'));
+  const checksBox = slot(t('checks'));
+  const driftBox = slot(t('drift'));
+  const certBox = slot(t('certificates'));
+  const rejBox = slot(t('rejections'));
+
+  fill(alertsBox, api().get('/api/v1/alerts', { device: d.id, limit: 50 }), (/** @type {List<Alert>} */ r) =>
+    r.items.length ? h('ul', { class: 'alerts compact', 'aria-label': t('deviceAlerts') }, r.items.map((a) => alertItem(a, false))) : h('p', { class: 'muted' }, t('noAlerts')),
+  );
+  fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), readingsTable);
+  fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items));
+  fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {Drift} */ dr) =>
+    (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${s.series || '—'}`), driftFacts(s))) : driftFacts(dr),
+  );
+  const loadCerts = () =>
+    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [certificatesTable(r.items), S.manage ? certificateForm(dev, loadCerts) : null]);
+  loadCerts();
+  fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), rejectionsTable);
+}
+
+/**
+ * Puts what an API call answered in its card, or the error.
+ * @template T
+ * @param {HTMLElement} box @param {Promise<T>} p @param {(r: T) => Child} f
+ */
+function fill(box, p, f) {
+  return p.then((r) => append(clear(box), [f(r)])).catch((e) => clear(box).append(errorBox(e)));
+}
+
+/** @param {List<Reading>} r */
+function readingsTable(r) {
+  return r.items.length
+    ? table(
+        t('readings'),
+        [t('ts'), t('quantity'), t('value'), t('status'), t('seq')],
+        r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.ts)), h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')), h('td', { class: 'num' }, fmtNum(x.value, 6)), h('td', {}, label('status', x.status)), h('td', { class: 'num' }, String(x.seq ?? '')))),
+        { stack: false },
+      )
+    : h('p', { class: 'muted' }, t('noReadings'));
+}
+
+/**
+ * A chart per series (gas, else test point), then the latest 50 checks.
+ * @param {string} device @param {Check[]} items newest first
+ */
+function checksView(device, items) {
+  return [
+    checksBySeries(items).map(([series, checks], _, all) =>
+      all.length > 1 ? h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${series || '—'}`), checksChart(checks, { device: `${device} ${series}`, width: chartWidth() })) : checksChart(checks, { device, width: chartWidth() }),
+    ),
+    items.length
+      ? table(
+          t('checks'),
+          [t('ts'), t('indicated'), t('reference'), t('errorValue'), t('mpeShort'), t('uncertaintyShort'), t('decision'), t('legal')],
+          items.slice(0, 50).map((c) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, fmtDateTime(c.ts), c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, c.point].filter(Boolean).join(' · ')}`) : null),
+              h('td', { class: 'num' }, fmtNum(c.indicated, 6)),
+              h('td', { class: 'num' }, fmtNum(c.reference, 6)),
+              h('td', { class: 'num' }, fmtSigned(c.error)),
+              h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
+              h('td', { class: 'num' }, fmtNum(c.uncertainty)),
+              h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
+              h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
+            ),
+          ),
+          { stack: false },
+        )
+      : null,
+  ];
+}
+
+/** @param {Certificate[]} items */
+function certificatesTable(items) {
+  return items.length
+    ? table(
+        t('certificates'),
+        [t('certKind'), t('number'), t('issuedBy'), t('issuedAt'), t('validUntil'), t('certUncertainty')],
+        items.map((c) => h('tr', {}, h('td', {}, label('certkind', c.kind)), h('td', {}, c.number), h('td', {}, c.issuedBy), h('td', {}, fmtDate(c.issuedAt)), h('td', {}, fmtDate(c.validUntil)), h('td', { class: 'num' }, c.uncertainty === undefined ? '—' : fmtNum(c.uncertainty)))),
+      )
+    : h('p', { class: 'muted' }, t('noCertificates'));
+}
+
+/** @param {List<Rejection>} r */
+function rejectionsTable(r) {
+  return r.items.length
+    ? table(
+        t('rejections'),
+        [t('receivedAt'), t('topic'), t('seq'), t('errors')],
+        r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.receivedAt)), h('td', {}, h('code', {}, x.topic)), h('td', { class: 'num' }, x.seq === undefined || x.seq === null ? '—' : String(x.seq)), h('td', {}, (x.errors ?? []).map((e) => h('div', {}, h('code', {}, e.path), ' ', e.message))))),
+      )
+    : h('p', { class: 'muted' }, t('noRejections'));
+}
+
+/**
+ * The form that adds a certificate; after adding one, says so above the form shown again.
+ * @param {string} dev the instrument's id, as in a URL
+ * @param {() => void} onDone called once a certificate is added
+ */
+function certificateForm(dev, onDone) {
+  const out = h('div');
+  const kind = select('kind', CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])), 'verification');
+  const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
+  const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
+  const today = new Date().toISOString().slice(0, 10);
+  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: today });
+  const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
+  /** @param {string} name */
+  const num = (name) => h('input', { name, type: 'number', step: 'any', inputmode: 'decimal' });
+  const uncertainty = num('uncertainty');
+  const offset = num('offset');
+  const gain = num('gain');
+  const btn = h('button', { type: 'submit', class: 'primary' }, t('save'));
+  const form = h(
+    'form',
+    {
+      class: 'grid-form',
+      'aria-label': t('addCertificate'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clear(out);
+        btn.disabled = true;
+        /** @type {Record<string, unknown>} */
+        const body = { kind: kind.value, number: number.value.trim(), issuedBy: issuedBy.value.trim(), issuedAt: `${issuedAt.value}T00:00:00Z`, validUntil: `${validUntil.value}T00:00:00Z` };
+        if (uncertainty.value !== '') body.uncertainty = Number(uncertainty.value);
+        /** @type {{ offset?: number, gain?: number }} */
+        const correction = {};
+        if (offset.value !== '') correction.offset = Number(offset.value);
+        if (gain.value !== '') correction.gain = Number(gain.value);
+        if (Object.keys(correction).length) body.correction = correction;
+        try {
+          /** @type {Certificate} */
+          const c = await api().post(`/api/v1/devices/${dev}/certificates`, body);
+          S.flash = t('certificateAdded', { number: c.number });
+          onDone();
+        } catch (err) {
+          out.append(errorBox(err));
+          btn.disabled = false;
+        }
+      },
+    },
+    field(t('certKind'), kind),
+    field(t('number'), number),
+    field(t('issuedBy'), issuedBy),
+    field(t('issuedAt'), issuedAt),
+    field(t('validUntil'), validUntil),
+    field(`${t('certUncertainty')} (${t('optional')})`, uncertainty),
+    field(`${t('correctionOffset')} (${t('optional')})`, offset),
+    field(`${t('correctionGain')} (${t('optional')})`, gain),
+    h('div', { class: 'form-actions' }, btn),
+  );
+  const flash = S.flash ? h('p', { class: 'ok', role: 'status' }, S.flash) : null;
+  S.flash = null;
+  const id = nextId('cert');
+  return h('div', { class: 'subsection' }, flash, h('h3', { id }, t('addCertificate')), form, out);
+}

@@ -1,0 +1,40 @@
+// @ts-check
+// The signed-in session, shared by the shell and its pages: the API client for the token, what
+// the token may see and do, the alerts known so far (kept current by the live stream).
+/** @import { Api, StreamState } from './api.js' */
+/** @import { Alert, InstrumentType, Tenant, View } from './types.js' */
+
+/**
+ * @type {{
+ *   api: Api | null,
+ *   manage: boolean,
+ *   tenants: Tenant[],
+ *   types: InstrumentType[],
+ *   alerts: Map<string, Alert>,
+ *   filters: { state: string, severity: string, kind: string, tenant: string },
+ *   devFilters: { tenant: string, type: string, status: string },
+ *   live: StreamState,
+ *   stopStream: (() => void) | null,
+ *   view: View | null,
+ *   flash: string | null,
+ * }}
+ */
+export const S = {
+  api: null,
+  manage: false, // may register instruments and add certificates (admin, operator), as the API answers
+  tenants: [],
+  types: [],
+  alerts: new Map(),
+  filters: { state: '', severity: '', kind: '', tenant: '' },
+  devFilters: { tenant: '', type: '', status: '' },
+  live: 'off',
+  stopStream: null,
+  view: null, // { onAlert?(alert, change) }
+  flash: null, // message shown once on the next render
+};
+
+/** The signed-in session's API client: pages are shown, and their forms used, only while signed in. */
+export function api() {
+  if (!S.api) throw new Error('signed out');
+  return S.api;
+}

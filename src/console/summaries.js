@@ -1,0 +1,96 @@
+// @ts-check
+// The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
+// console tells them again from the alert's evidence.
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+/** @import { Alert, Resolution, Verification } from './types.js' */
+
+/**
+ * The note of a resolution: a person's note as written; the gateway's own (cleared) notes translated.
+ * @param {Resolution & { note: string }} r
+ */
+export function resolutionNote(r) {
+  if (lang() === 'en' || r.reason !== 'cleared') return r.note;
+  const m = /^verification (valid|due-soon|expired|none) until (\d{4}-\d{2}-\d{2})$/.exec(r.note);
+  if (m) return t('note.verificationUntil', { state: label('verif', m[1]), date: fmtDate(m[2]) });
+  if (/^device (reported online|connected)$/.test(r.note)) return t('note.online');
+  if (/^new calibration certificate/.test(r.note)) return t('note.newCalibration');
+  if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
+  if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
+  if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
+  return r.note;
+}
+
+/**
+ * The alert's summary in the console's language. The API writes it in English; in Vietnamese
+ * it is composed again from the alert's evidence (details), falling back to the API's text when
+ * the evidence lacks what the sentence needs.
+ * @param {Alert} a
+ * @returns {string}
+ */
+export function alertSummary(a) {
+  if (lang() === 'en' || !a.summary) return a.summary;
+  const d = a.details ?? {};
+  /** @param {unknown} x @returns {x is number} */
+  const num = (x) => Number.isFinite(x);
+  const where = () => {
+    const parts = [d.gas && t('sum.gas', { gas: d.gas }), d.point && t('sum.point', { point: d.point })].filter(Boolean);
+    return parts.length ? ` (${parts.join(', ')})` : '';
+  };
+  const unit = d.unit ?? '';
+  switch (a.kind) {
+    case 'out-of-tolerance':
+      if (num(d.error) && num(d.mpe) && d.decision) return t('sum.check', { decision: label('decision', d.decision), where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      break;
+    case 'conditional':
+      if (num(d.error) && num(d.mpe)) return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      break;
+    case 'drift':
+      if (d.ewma && d.cusum) {
+        const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
+        const by = signals.length ? ` (${signals.join(', ')})` : '';
+        const series = /^Drift \(([^)]+)\) signalled/.exec(a.summary)?.[1];
+        return t('sum.drift', { where: series ? ` (${series})` : '', by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
+      }
+      break;
+    case 'predicted-oot':
+      if (d.predictedOutOfToleranceAt) {
+        const series = /^Predicted out of tolerance \(([^)]+)\)/.exec(a.summary)?.[1];
+        return t('sum.predicted', { where: series ? ` (${series})` : '', date: fmtDate(d.predictedOutOfToleranceAt), slope: fmtSigned(d.slopePerDay ?? 0, 5), due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '' });
+      }
+      break;
+    case 'verification-overdue': {
+      /** @type {Partial<Verification>} */
+      const v = d.verification ?? {};
+      if (d.seq !== undefined) return t('sum.unverifiedReadings', { state: label('verif', v.state ?? 'none'), until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '' });
+      if (v.state === 'expired' && v.validUntil) return t('sum.expired', { date: fmtDate(v.validUntil) });
+      if (v.state === 'none' || !v.validUntil) return t('sum.noCertificate');
+      break;
+    }
+    case 'verification-due-soon':
+      if (d.verification?.validUntil) return t('sum.dueSoon', { date: fmtDate(d.verification.validUntil) });
+      break;
+    case 'offline':
+      if (d.lastSeenAt) return t('sum.offlineSilent', { time: fmtDateTime(d.lastSeenAt) });
+      if (d.state) return t('sum.offlineReported');
+      break;
+    case 'invalid-data': {
+      const n = /^(\d+) rejected/.exec(a.summary)?.[1];
+      if (n) return t('sum.invalid', { n });
+      break;
+    }
+    case 'out-of-range':
+      if (d.value !== undefined) return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: d.unit ?? '' });
+      break;
+    case 'tamper': {
+      const m = /^(Price|Totalizer) mismatch on nozzle ([^:]+)/.exec(a.summary);
+      if (m) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: m[2] });
+      break;
+    }
+    case 'journal-capacity': {
+      const p = /(\d+) %/.exec(a.summary)?.[1];
+      if (p) return t('sum.journal', { p });
+      break;
+    }
+  }
+  return a.summary;
+}

@@ -1,0 +1,67 @@
+// The gateway's enumerated values the console lists or labels (alert kinds, severities, states,
+// resolution reasons, verification states, decisions…), served to the browser as the ES module
+// /console/vocabulary.js. The console takes them from here instead of keeping its own copies,
+// so a kind added to the gateway shows up in its filters; test/unit/console-vocabulary.test.ts
+// checks that each has a label in both languages.
+import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from '../alerts/alert-book.ts';
+import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';
+
+/**
+ * Every member of the union T, each once, in the order given: a compile error when T gains a
+ * member the list lacks (or the list holds one T has not). For the unions that are types only.
+ */
+const allOf =
+  <T extends string>() =>
+  <const L extends readonly T[]>(list: L & ([T] extends [L[number]] ? unknown : never)): L =>
+    list;
+
+export const VOCABULARY = {
+  alertKinds: ALERT_KINDS,
+  /** Most urgent first, as the console offers them. */
+  severities: allOf<Severity>()(['critical', 'warning', 'info']),
+  alertStates: allOf<AlertState>()(['open', 'acknowledged', 'resolved']),
+  /** Every reason an alert is resolved for, 'cleared' (the gateway's own) included. */
+  resolutionReasons: RESOLUTION_REASONS,
+  /** The reasons a person chooses from (POST /api/v1/alerts/:id/resolve refuses 'cleared'). */
+  personResolutionReasons: RESOLUTION_REASONS.filter((r) => r !== 'cleared'),
+  verificationStates: allOf<VerificationStateName>()(['valid', 'due-soon', 'expired', 'none']),
+  /** Guarded decisions (ILAC-G8), from best to worst. */
+  decisions: allOf<GuardedDecision>()(['pass', 'conditional-pass', 'conditional-fail', 'fail']),
+  readingStatuses: allOf<ReadingStatus>()(['ok', 'unverified', 'out-of-range', 'implausible']),
+  regimes: allOf<Regime>()(['verification', 'inService']),
+  certificateKinds: allOf<Certificate['kind']>()(['verification', 'calibration']),
+} as const;
+
+/** The i18n.js group each list is labelled under (`kind.drift`, `severity.info`…). */
+export const LABEL_GROUPS: Record<keyof typeof VOCABULARY, string> = {
+  alertKinds: 'kind',
+  severities: 'severity',
+  alertStates: 'state',
+  resolutionReasons: 'reason',
+  personResolutionReasons: 'reason',
+  verificationStates: 'verif',
+  decisions: 'decision',
+  readingStatuses: 'status',
+  regimes: 'regime',
+  certificateKinds: 'certkind',
+};
+
+/** Exported names in the browser module: ALERT_KINDS, SEVERITIES… (declared in vocabulary.d.ts). */
+const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
+  alertKinds: 'ALERT_KINDS',
+  severities: 'SEVERITIES',
+  alertStates: 'ALERT_STATES',
+  resolutionReasons: 'RESOLUTION_REASONS',
+  personResolutionReasons: 'PERSON_RESOLUTION_REASONS',
+  verificationStates: 'VERIFICATION_STATES',
+  decisions: 'DECISIONS',
+  readingStatuses: 'READING_STATUSES',
+  regimes: 'REGIMES',
+  certificateKinds: 'CERTIFICATE_KINDS',
+};
+
+/** The text of /console/vocabulary.js. */
+export function vocabularyModule(): string {
+  const lines = (Object.keys(VOCABULARY) as (keyof typeof VOCABULARY)[]).map((k) => `export const ${EXPORTS[k]} = ${JSON.stringify(VOCABULARY[k])};`);
+  return `// The gateway's own lists, written by src/console/vocabulary-module.ts when served.\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,16 @@
+// /console/vocabulary.js, which the gateway writes from its own lists when serving it
+// (vocabulary-module.ts): declared here for the console's type-check, as there is no file.
+export const ALERT_KINDS: readonly string[];
+/** Most urgent first. */
+export const SEVERITIES: readonly string[];
+export const ALERT_STATES: readonly string[];
+/** Every reason, 'cleared' (the gateway's own) included. */
+export const RESOLUTION_REASONS: readonly string[];
+/** The reasons a person chooses from. */
+export const PERSON_RESOLUTION_REASONS: readonly string[];
+export const VERIFICATION_STATES: readonly string[];
+/** Guarded decisions, from best to worst. */
+export const DECISIONS: readonly string[];
+export const READING_STATUSES: readonly string[];
+export const REGIMES: readonly string[];
+export const CERTIFICATE_KINDS: readonly string[];
