@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } from '../../../src/metrology/decision.ts';
+import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } from './decision.ts';
 
 describe('ILAC-G8 guarded decision, boundaries inclusive as in METROLOGY.md §4 (TL = 0.1, w = 0.02)', () => {
   const TL = 0.1;
