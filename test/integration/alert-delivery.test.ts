@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 
@@ -75,7 +74,12 @@ async function openStream(api: string, token: string, lastEventId?: string, quer
     get ended() {
       return ended;
     },
-    waitFor: (what: string, pred: (a: any) => boolean, ms = 10_000) => until(what, () => alerts().find(pred), ms),
+    waitFor: (what: string, pred: (a: any) => boolean, ms = 10_000) =>
+      vi.waitFor(() => {
+        const a = alerts().find(pred);
+        assert(a, `waiting for ${what} on the stream`);
+        return a;
+      }, ms),
     async close() {
       ac.abort();
       await pump;
@@ -158,7 +162,9 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     const o = await openStream(t.api, operatorOther);
     expect(a.status).toBe(200);
     expect(a.contentType).toMatch(/text\/event-stream/);
-    await until('ready event', () => a.events.find((e) => e.event === 'ready') && o.events.find((e) => e.event === 'ready'));
+    await expect
+      .poll(() => [a, o].map((s) => s.events.some((e) => e.event === 'ready')), { message: 'waiting for the ready event on both streams', timeout: 30_000 })
+      .toEqual([true, true]);
 
     await failAt(acme, 'bar-a', 'P1');
     const got = await a.waitFor('acme alert', (x) => x.device === 'bar-a' && x.kind === 'out-of-tolerance' && x.key === 'P1');
@@ -185,7 +191,12 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     // Missed while away: a repeat of P2 and a new P3.
     await failAt(acme, 'bar-a', 'P2');
     await failAt(acme, 'bar-a', 'P3');
-    await until('both applied', async () => (await t.call('GET', '/api/v1/alerts?device=bar-a&kind=out-of-tolerance&state=open')).body.items.some((x: any) => x.key === 'P3'));
+    await expect
+      .poll(async () => (await t.call('GET', '/api/v1/alerts?device=bar-a&kind=out-of-tolerance&state=open')).body.items.map((x: any) => x.key), {
+        message: 'waiting for both applied (P3 open)',
+        timeout: 30_000,
+      })
+      .toContain('P3');
 
     const resumed = await openStream(t.api, operatorAcme, seen.eventId);
     const p3 = await resumed.waitFor('replayed P3', (x) => x.key === 'P3');
@@ -205,8 +216,12 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
 
     const quiet = await openStream(t.api, operatorAcme, undefined, '?heartbeat=1');
     const leaver = await openStream(t.api, operatorAcme);
-    await until('ready on both', () => quiet.events.find((e) => e.event === 'ready') && leaver.events.find((e) => e.event === 'ready'));
-    await until('two heartbeats', () => quiet.comments.filter((x) => x === 'heartbeat').length >= 2, 10_000);
+    await expect
+      .poll(() => [quiet, leaver].map((s) => s.events.some((e) => e.event === 'ready')), { message: 'waiting for the ready event on both streams', timeout: 30_000 })
+      .toEqual([true, true]);
+    await expect
+      .poll(() => quiet.comments.filter((x) => x === 'heartbeat').length, { message: 'waiting for two heartbeats', timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
     expect(quiet.ended).toBe(false);
     // The default stream (15 s) has not sent one yet.
     expect(leaver.comments).toEqual([]);
@@ -239,7 +254,11 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     webhookId = created.body.id;
 
     await failAt(acme, 'bar-a', 'W1');
-    const d = await until('webhook for W1', () => hook.received.find((r) => r.body.alert?.key === 'W1'));
+    const d = await vi.waitFor(() => {
+      const r = hook.received.find((r) => r.body.alert?.key === 'W1');
+      assert(r, 'waiting for the webhook for W1');
+      return r;
+    }, 30_000);
     expect(d.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(d.raw).digest('hex'));
     expect(d.headers['content-type']).toMatch(/application\/json/);
     expect(d.body).toMatchObject({ event: 'alert.opened', alert: { device: 'bar-a', kind: 'out-of-tolerance', state: 'open' } });
@@ -249,17 +268,23 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     // A receiver that fails twice then succeeds: three attempts of the same delivery.
     hook.ctl.failNext = 2;
     await failAt(acme, 'bar-a', 'W2');
-    await until('W2 delivered', () => hook.received.find((r) => r.body.alert?.key === 'W2' && r.status === 204));
+    await expect
+      .poll(() => hook.received.filter((r) => r.body.alert?.key === 'W2').map((r) => r.status), { message: 'waiting for W2 delivered', timeout: 30_000 })
+      .toContain(204);
     const attempts = hook.received.filter((r) => r.body.alert?.key === 'W2');
     expect(attempts.map((r) => r.status)).toEqual([500, 500, 204]);
     expect(new Set(attempts.map((r) => r.headers['x-mag-delivery'])).size).toBe(1);
     expect(new Set(attempts.map((r) => r.raw)).size).toBe(1);
     for (const r of attempts) expect(r.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(r.raw).digest('hex'));
 
-    const history = await until('history shows W2 delivered', async () => {
+    const history = await vi.waitFor(async () => {
       const h = await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`);
-      return h.body.items.find((x: any) => String(x.id) === attempts[0].headers['x-mag-delivery'] && x.state === 'delivered') && h;
-    });
+      assert(
+        h.body.items.some((x: any) => String(x.id) === attempts[0].headers['x-mag-delivery'] && x.state === 'delivered'),
+        'waiting for the history to show W2 delivered',
+      );
+      return h;
+    }, 30_000);
     expect(history.status).toBe(200);
     const w2 = history.body.items.find((x: any) => String(x.id) === attempts[0].headers['x-mag-delivery']);
     expect(w2).toMatchObject({ event: 'alert.opened', state: 'delivered', attempts: 3, lastStatus: 204 });
@@ -272,15 +297,16 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
   it('escalates an unacknowledged critical alert after the escalation time (injected clock) and notifies again', async () => {
     await failAt(acme, 'bar-a', 'E1');
     await failAt(acme, 'bar-a', 'E2');
-    const open = await until('E1 and E2', async () => {
+    const open = await vi.waitFor(async () => {
       const items = (await t.call('GET', '/api/v1/alerts?device=bar-a&kind=out-of-tolerance&state=open')).body.items;
       const e1 = items.find((x: any) => x.key === 'E1');
       const e2 = items.find((x: any) => x.key === 'E2');
-      return e1 && e2 && { e1, e2 };
-    });
+      assert(e1 && e2, 'waiting for E1 and E2 open');
+      return { e1, e2 };
+    }, 30_000);
     expect((await t.call('POST', `/api/v1/alerts/${open.e2.id}/ack`, {}, operatorAcme)).status).toBe(200);
     const stream = await openStream(t.api, operatorAcme);
-    await until('ready', () => stream.events.find((e) => e.event === 'ready'));
+    await expect.poll(() => stream.events.some((e) => e.event === 'ready'), { message: 'waiting for the ready event', timeout: 30_000 }).toBe(true);
 
     const afterMs = t.gateway.config.alerts.escalationMinutes * 60_000;
     expect(afterMs).toBe(4 * 3600_000); // default 4 h
@@ -296,7 +322,11 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     expect(view).toMatchObject({ state: 'open', severity: 'critical', escalation: 1 });
     const ev = await stream.waitFor('escalated event', (x) => x.id === open.e1.id && x.change === 'escalated');
     expect(ev.escalation).toBe(1);
-    const wh = await until('escalation webhook', () => hook.received.find((r) => r.body.event === 'alert.escalated' && r.body.alert.key === 'E1'));
+    const wh = await vi.waitFor(() => {
+      const r = hook.received.find((r) => r.body.event === 'alert.escalated' && r.body.alert.key === 'E1');
+      assert(r, 'waiting for the escalation webhook');
+      return r;
+    }, 30_000);
     expect(wh.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(wh.raw).digest('hex'));
     expect(wh.body.alert.escalation).toBe(1);
     // Escalating again right away does nothing; the next level comes after another period.
@@ -308,7 +338,11 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
   it('a delivery pending when the gateway stops is delivered after a restart on the same data dir', async () => {
     hook.ctl.down = true;
     await failAt(acme, 'bar-a', 'R1');
-    const firstTry = await until('a failed attempt at R1', () => hook.received.find((r) => r.body.alert?.key === 'R1'));
+    const firstTry = await vi.waitFor(() => {
+      const r = hook.received.find((r) => r.body.alert?.key === 'R1');
+      assert(r, 'waiting for a failed attempt at R1');
+      return r;
+    }, 30_000);
     expect(firstTry.status).toBe(503);
     const deliveryId = firstTry.headers['x-mag-delivery'];
     const pending = (await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`)).body.items.find((x: any) => String(x.id) === deliveryId);
@@ -316,16 +350,24 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
 
     // An SSE client still connected does not hold up the stop: its stream ends.
     const stream = await openStream(t.api, operatorAcme);
-    await until('ready', () => stream.events.find((e) => e.event === 'ready'));
+    await expect.poll(() => stream.events.some((e) => e.event === 'ready'), { message: 'waiting for the ready event', timeout: 30_000 }).toBe(true);
     await t.stop();
-    await until('stream ended by the stop', () => stream.ended, 5_000);
+    await expect.poll(() => stream.ended, { message: 'waiting for the stream ended by the stop', timeout: 5_000 }).toBe(true);
     hook.ctl.down = false;
     t = await startTestGateway(env, dir, { now });
-    const ok = await until('R1 delivered after restart', () => hook.received.find((r) => r.body.alert?.key === 'R1' && r.status === 204), 15_000);
+    const ok = await vi.waitFor(() => {
+      const r = hook.received.find((r) => r.body.alert?.key === 'R1' && r.status === 204);
+      assert(r, 'waiting for R1 delivered after restart');
+      return r;
+    }, 15_000);
     expect(ok.headers['x-mag-delivery']).toBe(deliveryId);
     expect(ok.raw).toBe(firstTry.raw);
     expect(ok.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(ok.raw).digest('hex'));
-    const history = await until('history after restart', async () => (await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`)).body.items.find((x: any) => String(x.id) === deliveryId && x.state === 'delivered'));
+    const history = await vi.waitFor(async () => {
+      const x = (await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`)).body.items.find((x: any) => String(x.id) === deliveryId && x.state === 'delivered');
+      assert(x, 'waiting for the history to show R1 delivered after restart');
+      return x;
+    }, 30_000);
     expect(history.attempts).toBeGreaterThanOrEqual(2);
     expect(history.deliveredAt).toBeTruthy();
   });

@@ -6,9 +6,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const MAG = resolve(import.meta.dirname, '../../bin/mag.mjs');
 
@@ -41,7 +40,11 @@ describe('audit log', () => {
     operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'acme', name: 'acme ops' })).body.token;
     const c = await t.connect('bar-au', secret);
     await c.publishAsync('instruments/bar-au/checks', JSON.stringify({ seq: 1, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
-    const alert = await until('alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance')).body.items[0]);
+    const alert = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance')).body.items[0];
+      assert(a, 'waiting for the out-of-tolerance alert');
+      return a;
+    }, 30_000);
     expect((await t.call('POST', `/api/v1/alerts/${alert.id}/ack`, { note: 'seen' }, inspector)).status).toBe(200);
     expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'adjusted', note: 'zero re-set' }, inspector)).status).toBe(200);
     const hook = await t.call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['alert.opened'], secret: 'whsec-0123456789abcdef' }, operator);
@@ -50,11 +53,19 @@ describe('audit log', () => {
     // Changes the gateway makes by itself: an offline status opens an alert, online clears it; an
     // unacknowledged critical alert escalates.
     await c.publishAsync('instruments/bar-au/status', '{"state":"offline"}', { qos: 1, retain: true });
-    const offline = await until('offline alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=offline')).body.items[0]);
+    const offline = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=offline')).body.items[0];
+      assert(a, 'waiting for the offline alert');
+      return a;
+    }, 30_000);
     await c.publishAsync('instruments/bar-au/status', '{"state":"online"}', { qos: 1, retain: true });
-    await until('offline cleared', async () => (await t.call('GET', `/api/v1/alerts/${offline.id}`)).body.state === 'resolved');
+    await expect.poll(async () => (await t.call('GET', `/api/v1/alerts/${offline.id}`)).body.state, { message: 'waiting for offline cleared', timeout: 30_000 }).toBe('resolved');
     await c.publishAsync('instruments/bar-au/checks', JSON.stringify({ seq: 2, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1', point: 'P2' }), { qos: 1 });
-    const critical = await until('second out-of-tolerance', async () => (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance&state=open')).body.items[0]);
+    const critical = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance&state=open')).body.items[0];
+      assert(a, 'waiting for the second out-of-tolerance alert');
+      return a;
+    }, 30_000);
     expect(t.gateway.alerts.escalate(new Date(Date.now() + 5 * 3600_000), 4 * 3600_000).map((a) => a.id)).toContain(critical.id);
 
     const r = await t.call('GET', '/api/v1/audit?limit=100');

@@ -4,7 +4,7 @@
 // hold the tenant, inspector of other regions, no token, bad token. Each cell is a real request
 // against a real gateway; resources of other tenants answer 404, never 403, and a denied request
 // answers exactly as it would for a resource that does not exist (no existence leak).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -68,13 +68,14 @@ describe('authorization matrix: every route × every caller', () => {
   const openAlert = async (): Promise<string> => {
     const point = fresh('P');
     await device.publishAsync(`instruments/${DEV}/checks`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), indicated: 1010, reference: 1000, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD-1', point }), { qos: 1 });
-    for (let i = 0; i < 200; i++) {
-      const r = await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`);
-      const a = r.body.items.find((x: { key?: string }) => x.key === point);
-      if (a) return a.id as string;
-      await new Promise((res) => setTimeout(res, 25));
-    }
-    throw new Error(`no alert opened for test point ${point}`);
+    return vi.waitFor(
+      async () => {
+        const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === point);
+        assert(a, `waiting for an alert opened for test point ${point}`);
+        return a.id as string;
+      },
+      { timeout: 5000, interval: 25 },
+    );
   };
   const alertState = async (id: string) => (await gw.call('GET', `/api/v1/alerts/${id}`)).body.state as string;
 
@@ -327,8 +328,13 @@ describe('authorization matrix: every route × every caller', () => {
       })();
     }
     const id = await openAlert();
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !(streams.opOwn.text.includes(id) && streams.inspIn.text.includes(id))) await new Promise((r) => setTimeout(r, 20));
+    await expect
+      .poll(() => ({ opOwn: streams.opOwn.text.includes(id), inspIn: streams.inspIn.text.includes(id) }), {
+        message: 'waiting for the alert on the streams allowed to see it',
+        timeout: 5000,
+        interval: 20,
+      })
+      .toEqual({ opOwn: true, inspIn: true });
     expect(streams.opOwn.text).toContain(id);
     expect(streams.inspIn.text).toContain(id);
     await new Promise((r) => setTimeout(r, 200));

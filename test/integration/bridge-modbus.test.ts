@@ -14,7 +14,6 @@ import modbusSerial from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { freePort } from '../support/ports.ts';
-import { until } from '../support/until.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const SAMPLE = join(ROOT, 'src/bridges/modbus/barometer.sample.json');
@@ -148,7 +147,7 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
       // 1. Readings arrive with the right values and units. The float32 register is sent in hPa as
       //    read: raw 1013.42, stored 1013.42 hPa. The uint32 register is sent in Pa: raw 101342 Pa,
       //    stored in the barometer's canonical unit as 101342 / 100 = 1013.42 hPa.
-      await until('10 readings in MAG', async () => (await readings()).length >= 10, 60_000, 200);
+      await expect.poll(async () => (await readings()).length >= 10, { message: 'waiting for 10 readings in MAG', timeout: 60_000, interval: 200 }).toBe(true);
       const first = await readings();
       const fromFloat = first.filter((r) => r.raw < 2000);
       const fromPa = first.filter((r) => r.raw > 2000);
@@ -164,17 +163,17 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
       // 2. MAG goes down hard; the bridge keeps polling into its buffer.
       await gp.kill('SIGKILL');
       registers.pressureHpa = 1012.87;
-      await until('8 readings buffered while MAG is down', () => buffered() >= 8, 30_000, 100);
+      await expect.poll(() => buffered() >= 8, { message: 'waiting for 8 readings buffered while MAG is down', timeout: 30_000, interval: 100 }).toBe(true);
       // The bridge itself dies during the outage: what it buffered is on disk, not in its memory.
       await bridge.kill('SIGKILL');
       const heldAcrossKill = buffered();
       bridge.start();
-      await until('the restarted bridge buffering more', () => buffered() >= heldAcrossKill + 4, 30_000, 100);
+      await expect.poll(() => buffered() >= heldAcrossKill + 4, { message: 'waiting for the restarted bridge buffering more', timeout: 30_000, interval: 100 }).toBe(true);
 
       // 3. MAG comes back on the same data dir and ports: the buffer drains into it.
       await gp.start();
-      await until('readings taken during the outage stored', async () => (await readings()).some((r) => r.raw === 1012.87), 60_000, 200);
-      await until('the buffer drained', () => buffered() === 0, 30_000, 100);
+      await expect.poll(async () => (await readings()).some((r) => r.raw === 1012.87), { message: 'waiting for readings taken during the outage stored', timeout: 60_000, interval: 200 }).toBe(true);
+      await expect.poll(() => buffered() === 0, { message: 'waiting for the buffer drained', timeout: 30_000, interval: 100 }).toBe(true);
 
       // 4. The bridge is killed again, MAG up; its seq counter is in its SQLite file.
       await bridge.kill('SIGKILL');
@@ -183,7 +182,7 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
       const lastSeqBefore = Math.max(...beforeRestart.map((r) => r.seq));
       registers.pressureHpa = 1013.05;
       bridge.start();
-      await until('readings of the restarted bridge', async () => (await readings()).filter((r) => r.raw === 1013.05 || r.raw === 101305).length >= 6, 60_000, 200);
+      await expect.poll(async () => (await readings()).filter((r) => r.raw === 1013.05 || r.raw === 101305).length >= 6, { message: 'waiting for readings of the restarted bridge', timeout: 60_000, interval: 200 }).toBe(true);
 
       // 5. Stop the bridge cleanly; every seq from the first to the last is stored exactly once.
       expect(await bridge.kill('SIGTERM')).toBe(0);

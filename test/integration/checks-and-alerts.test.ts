@@ -2,24 +2,9 @@
 // one deduplicated alert per (device, kind, point), verification lockout on the retained config, fuel
 // dispenser tamper findings; and the alert lifecycle of issue 4 (ack, resolve, 409, re-open).
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function rows(res: Awaited<ReturnType<InfluxdHandle['query']>>): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -61,10 +46,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
       await publish(c, 'instruments/fd-1/checks', { ...base, seq: k.seq, ts: `2026-11-21T08:0${k.seq}:00Z`, indicated: k.indicated });
     }
 
-    const api = await until('4 checks in the API', async () => {
-      const r = await t.call('GET', '/api/v1/devices/fd-1/checks');
-      return r.body.items?.length === 4 && r.body.items;
-    });
+    const api = await vi.waitFor(async () => {
+      const items = (await t.call('GET', '/api/v1/devices/fd-1/checks')).body.items;
+      expect(items?.length, 'waiting for 4 checks in the API').toBe(4);
+      return items;
+    }, 10_000);
     for (const k of cases) {
       const got = api.find((x: { seq: number }) => x.seq === k.seq);
       expect(got, `check ${k.seq}`).toBeDefined();
@@ -122,7 +108,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
 
     const ts = new Date(Date.now() - 60_000).toISOString();
     await publish(c, 'instruments/bar-exp/readings', { seq: 1, ts, quantity: 'pressure', value: 1013.2, unit: 'hPa' });
-    const alert = await until('verification-overdue alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-exp&kind=verification-overdue&state=open')).body.items[0]);
+    const alert = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=bar-exp&kind=verification-overdue&state=open')).body.items[0];
+      assert(found, 'waiting for verification-overdue alert');
+      return found;
+    }, 10_000);
     expect(alert).toMatchObject({ severity: 'critical', state: 'open' });
 
     await t.drained();
@@ -162,7 +152,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     expect((await t.call('GET', '/api/v1/alerts?device=bar-nocert')).body.items).toEqual([]);
     const c = await t.connect('bar-nocert', secret);
     await publish(c, 'instruments/bar-nocert/readings', { seq: 1, ts: new Date(Date.now() - 1000).toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
-    const a = await until('verification-overdue from an unverified reading', async () => (await t.call('GET', '/api/v1/alerts?device=bar-nocert&kind=verification-overdue&state=open')).body.items[0]);
+    const a = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=bar-nocert&kind=verification-overdue&state=open')).body.items[0];
+      assert(found, 'waiting for verification-overdue from an unverified reading');
+      return found;
+    }, 10_000);
     expect(a.summary).toMatch(/without valid verification \(none\)/);
     // The minute review does not clear it while there is still no certificate.
     t.gateway.reviewVerifications();
@@ -179,13 +173,21 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
 
     // totalizerStart 1035 ≠ previous totalizerEnd 1030 on nozzle 1: 5 L dispensed outside any transaction.
     await publish(c, 'instruments/fd-2/readings', tx(3, { value: 10, amount: 238000, totalizerStart: 1035, totalizerEnd: 1045 }));
-    const jump = await until('totalizer tamper alert', async () => (await t.call('GET', '/api/v1/alerts?device=fd-2&kind=tamper')).body.items.find((a: any) => a.details.check === 'totalizer-continuity'));
+    const jump = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=fd-2&kind=tamper')).body.items.find((a: any) => a.details.check === 'totalizer-continuity');
+      assert(found, 'waiting for totalizer tamper alert');
+      return found;
+    }, 10_000);
     expect(jump).toMatchObject({ severity: 'critical', state: 'open' });
     expect(jump.details).toMatchObject({ nozzle: '1', totalizerStart: 1035, previousTotalizerEnd: 1030 });
 
     // amount 250 000 ≠ 10 L × 23 800 = 238 000 (allowed ±1 + 23 800 × 0.005 = ±120).
     await publish(c, 'instruments/fd-2/readings', tx(4, { value: 10, amount: 250000, totalizerStart: 1045, totalizerEnd: 1055 }));
-    const price = await until('price tamper alert', async () => (await t.call('GET', '/api/v1/alerts?device=fd-2&kind=tamper')).body.items.find((a: any) => /Price/.test(a.summary)));
+    const price = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=fd-2&kind=tamper')).body.items.find((a: any) => /Price/.test(a.summary));
+      assert(found, 'waiting for price tamper alert');
+      return found;
+    }, 10_000);
     expect(price).toMatchObject({ severity: 'critical', state: 'open' });
     expect(price.details).toMatchObject({ nozzle: '1', amount: 250000, expectedAmount: 238000 });
 
@@ -201,7 +203,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     // barometer default class: TL = 0.3 hPa; error 0.5 hPa is a fail.
     const failing = (seq: number) => ({ seq, ts: `2026-11-21T10:0${seq}:00Z`, indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-BARO-1' });
     await publish(c, 'instruments/bar-life/checks', failing(1));
-    const alert = await until('out-of-tolerance alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance')).body.items[0]);
+    const alert = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance')).body.items[0];
+      assert(found, 'waiting for out-of-tolerance alert');
+      return found;
+    }, 10_000);
     expect(alert.state).toBe('open');
 
     const tok = await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-HN'], name: 'Ms Lan' });
@@ -230,7 +236,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     expect(again.body.error.code).toBeDefined();
 
     await publish(c, 'instruments/bar-life/checks', failing(2));
-    const fresh = await until('a new out-of-tolerance alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items[0]);
+    const fresh = await vi.waitFor(async () => {
+      const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items[0];
+      assert(found, 'waiting for a new out-of-tolerance alert');
+      return found;
+    }, 10_000);
     expect(fresh.id).not.toBe(alert.id);
     expect(fresh.count).toBe(1);
     expect((await t.call('GET', `/api/v1/alerts/${alert.id}`)).body.state).toBe('resolved');
@@ -239,7 +249,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     const reasons = ['recalibrated', 'adjusted', 'repaired', 'false-alarm', 'retired', 'other'];
     for (const [i, reason] of reasons.entries()) {
       await publish(c, 'instruments/bar-life/checks', { ...failing(3 + i), ts: `2026-11-21T11:0${i}:00Z`, point: `P-${reason}` });
-      const a = await until(`alert at P-${reason}`, async () => (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find((x: any) => x.key === `P-${reason}`));
+      const a = await vi.waitFor(async () => {
+        const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find((x: any) => x.key === `P-${reason}`);
+        assert(found, `waiting for alert at P-${reason}`);
+        return found;
+      }, 10_000);
       const r = await t.call('POST', `/api/v1/alerts/${a.id}/resolve`, { reason }, inspector);
       expect(r.status, reason).toBe(200);
       expect(r.body.resolution).toEqual({ reason });

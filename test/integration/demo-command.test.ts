@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { freePort } from '../support/ports.ts';
 
@@ -28,11 +28,11 @@ describe('npm run demo', () => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    const deadline = Date.now() + 30_000;
-    while (!/inspector token\s+\S+/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not print its tokens:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(() => {
+      if (child!.exitCode !== null) return; // it stopped: the next line shows what it printed
+      expect(out, 'waiting for the demo to print its tokens').toMatch(/inspector token\s+\S+/);
+    }, { timeout: 30_000, interval: 100 });
+    expect(out, 'the demo printed its tokens').toMatch(/inspector token\s+\S+/);
     const api = `http://127.0.0.1:${httpPort}`;
     expect(out).toContain(`console         ${api}/`);
     expect(out).toContain(`API docs        ${api}/docs`);
@@ -46,14 +46,17 @@ describe('npm run demo', () => {
 
     // the simulated fleet registers itself and its instruments start raising alerts
     const kinds = new Set<string>();
-    const until = Date.now() + 60_000;
-    while (Date.now() < until && !(kinds.has('verification-overdue') && kinds.has('out-of-tolerance'))) {
-      const r = await fetch(`${api}/api/v1/alerts`, { headers: { authorization: `Bearer ${inspector}` } });
-      expect(r.status).toBe(200);
-      for (const a of ((await r.json()) as { items: { kind: string }[] }).items) kinds.add(a.kind);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect([...kinds]).toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance']));
+    await expect
+      .poll(
+        async () => {
+          const r = await fetch(`${api}/api/v1/alerts`, { headers: { authorization: `Bearer ${inspector}` } });
+          expect(r.status).toBe(200);
+          for (const a of ((await r.json()) as { items: { kind: string }[] }).items) kinds.add(a.kind);
+          return [...kinds];
+        },
+        { message: "waiting for the fleet's verification-overdue and out-of-tolerance alerts", timeout: 60_000, interval: 1000 },
+      )
+      .toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance']));
     const devices = await fetch(`${api}/api/v1/devices`, { headers: { authorization: `Bearer ${admin}` } });
     expect(((await devices.json()) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(10);
 

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const DAY = 86_400_000;
 // Barometer, default class: TL = 0.3 hPa. U = 2·√((0.02/2)² + (0.01/√12)²) = 0.020817 hPa → pass while |e| ≤ 0.279183.
@@ -72,10 +71,11 @@ describe('drift statistics and alerts from checks over MQTT', () => {
       ramp.days.push(d);
       ramp.errors.push(e);
       await check(c, 'bar-drift', i + 1, start + d * DAY, e);
-      const checks = await until(`check ${i + 1}`, async () => {
-        const r = await t.call('GET', '/api/v1/devices/bar-drift/checks');
-        return r.body.items.length === i + 1 && r.body.items;
-      });
+      const checks = await vi.waitFor(async () => {
+        const items = (await t.call('GET', '/api/v1/devices/bar-drift/checks')).body.items;
+        expect(items.length, `waiting for check ${i + 1}`).toBe(i + 1);
+        return items;
+      }, 30_000);
       const latest = checks.find((x: { seq: number }) => x.seq === i + 1);
       if (firstFailAt < 0 && (latest.decision === 'conditional-fail' || latest.decision === 'fail')) firstFailAt = i;
       const predicted = (await t.call('GET', '/api/v1/alerts?device=bar-drift&kind=predicted-oot&state=open')).body.items[0];
@@ -142,7 +142,11 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     const c = await t.connect('bar-step', secret);
     const errors = [0.004, -0.003, 0.002, -0.004, 0.003, -0.002, 0.2, 0.198, 0.203, 0.201];
     for (let i = 0; i < errors.length; i++) await check(c, 'bar-step', i + 1, start + i * 7 * DAY, errors[i]);
-    const drift = await until('drift alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-step&kind=drift&state=open')).body.items[0]);
+    const drift = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=bar-step&kind=drift&state=open')).body.items[0];
+      assert(a, 'waiting for the drift alert');
+      return a;
+    }, 30_000);
     expect(drift).toMatchObject({ severity: 'warning', kind: 'drift' });
     expect(drift.summary).toMatch(/CUSUM/);
     const checks = (await t.call('GET', '/api/v1/devices/bar-step/checks')).body.items;

@@ -4,10 +4,9 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const DAY = 86_400_000;
 /** A verification due in 150 days: before the predicted date, so that date alone is no reason to alert. */
@@ -38,10 +37,11 @@ describe('predicted-oot: horizon and verification due date', () => {
       const e = 0.0008 * 10 * i + noise[i];
       await c.publishAsync(`instruments/${id}/checks`, JSON.stringify({ seq: i + 1, ts: new Date(start + i * 10 * DAY).toISOString(), indicated: 1000 + e, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
     }
-    const drift = await until(`${id}: 12 checks`, async () => {
+    const drift = await vi.waitFor(async () => {
       const d = (await t.call('GET', `/api/v1/devices/${id}/drift`)).body;
-      return d.points === 12 && d;
-    });
+      expect(d.points, `waiting for ${id}: 12 checks in /drift`).toBe(12);
+      return d;
+    }, 30_000);
     const ahead = (Date.parse(drift.predictedOutOfToleranceAt) - Date.now()) / DAY;
     expect(ahead, 'predicted date between 90 and 365 days ahead').toBeGreaterThan(91);
     expect(ahead).toBeLessThan(300);

@@ -9,7 +9,6 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { remainingLength } from '../support/mqtt-bytes.ts';
-import { until } from '../support/until.ts';
 
 const RUNS = Number(process.env.MAG_FUZZ_RUNS ?? 20);
 const POLLUTERS = ['__proto__', 'constructor', 'prototype'] as const;
@@ -244,8 +243,15 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     const handled = async () => Number(/^mag_messages_total\{topic="readings"\} ([0-9.e+-]+)$/m.exec((await gw.call('GET', '/metrics')).body)?.[1] ?? 0);
     const before = await handled();
     for (let b = 0; b < 100; b++) stuck.publish('instruments/baro-huge/readings', invalidBatch(b), { qos: 0 });
-    await until('the gateway to handle the 100 invalid batches', async () => (await handled()) - before >= 100, 30_000);
-    await until('aedes to drop the stuck device (its socket did not drain within 5 s)', async () => !(gw.gateway.broker.aedes as unknown as { clients: Record<string, unknown> }).clients['baro-huge'], 20_000);
+    await expect
+      .poll(async () => (await handled()) - before, { message: 'waiting for the gateway to handle the 100 invalid batches', timeout: 30_000 })
+      .toBeGreaterThanOrEqual(100);
+    await expect
+      .poll(() => Boolean((gw.gateway.broker.aedes as unknown as { clients: Record<string, unknown> }).clients['baro-huge']), {
+        message: 'waiting for aedes to drop the stuck device (its socket did not drain within 5 s)',
+        timeout: 20_000,
+      })
+      .toBe(false);
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     // the feedback it did not read is dropped, each message counted under one cause: skipped for the
     // backed-up socket, or dropped before aedes while 50,000 waited behind deliveries to it
@@ -585,12 +591,16 @@ describe('CSV exports neutralise formula injection', () => {
     for (let k = 0; k < csv.length; k++) {
       const ch = csv[k];
       if (q) {
-        if (ch === '"' && csv[k + 1] === '"') (cur += '"'), k++;
-        else if (ch === '"') q = false;
+        if (ch === '"' && csv[k + 1] === '"') {
+          cur += '"';
+          k++;
+        } else if (ch === '"') q = false;
         else cur += ch;
       } else if (ch === '"') q = true;
-      else if (ch === ',' || ch === '\n') (cells.push(cur.replace(/\r$/, '')), (cur = ''));
-      else cur += ch;
+      else if (ch === ',' || ch === '\n') {
+        cells.push(cur.replace(/\r$/, ''));
+        cur = '';
+      } else cur += ch;
     }
     const numeric = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i; // a negative number is data, not a formula
     for (const c of cells) if (!numeric.test(c)) expect(c, `cell ${JSON.stringify(c)}`).not.toMatch(/^[=+\-@\t\r]/);

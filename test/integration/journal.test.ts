@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVICE_ALERT_KINDS } from '../../src/alerts/alert-book.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -14,16 +14,6 @@ import { freePort } from '../support/ports.ts';
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 120 * MIN) / 1000) * 1000;
 const FAST_RETRY = { MAG_SINK_RETRY_MAX_MS: '200' };
-
-async function poll<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Publishes `n` readings (seq from `first`), half one by one and half in batches of 10; resolves when every PUBACK is in. */
 async function publishReadings(c: MqttClient, device: string, first: number, n: number): Promise<number[]> {
@@ -80,10 +70,11 @@ describe('the ingest journal', () => {
       await influxd.stop();
       const seqs = await publishReadings(c, 'baro-down', 11, 200); // every PUBACK arrives with the sink down
       expect(gw.gateway.journal.backlogPoints).toBe(200);
-      const ready = await poll('journaling mode', async () => {
+      const ready = await vi.waitFor(async () => {
         const r = await gw.call('GET', '/readyz', undefined, '');
-        return r.body.journal.mode === 'journaling' ? r.body : undefined;
-      });
+        expect(r.body.journal.mode, 'waiting for journaling mode in /readyz').toBe('journaling');
+        return r.body;
+      }, 10_000);
       expect(ready).toMatchObject({ sink: { up: false, lastError: expect.any(String) }, journal: { backlogPoints: 200 } });
 
       await influxd.restart();

@@ -1,7 +1,7 @@
 // CONTRACT §2: MQTT authentication (client id = username = device id, secret as password)
 // and the topic ACL, against the real broker over TCP with mqtt.js (protocol 3.1.1).
 import mqtt, { type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const MIN = 60_000;
@@ -19,16 +19,6 @@ function closed(c: MqttClient, ms = 5000): Promise<void> {
       resolve();
     });
   });
-}
-
-async function poll<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('MQTT authentication and topic ACL', () => {
@@ -237,7 +227,11 @@ describe('MQTT authentication and topic ACL', () => {
     const text = await (await fetch(`${gw.api}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('mag_auth_failures_total{protocol="mqtt"}'));
     expect(Number(line?.split(' ').pop())).toBeGreaterThanOrEqual(6);
-    const acl = await poll('acl metric', async () => text.split('\n').find((l) => l.startsWith('mag_mqtt_acl_denied_total')));
+    const acl = await vi.waitFor(async () => {
+      const line = (await (await fetch(`${gw.api}/metrics`)).text()).split('\n').find((l) => l.startsWith('mag_mqtt_acl_denied_total'));
+      assert(line, 'waiting for mag_mqtt_acl_denied_total in /metrics');
+      return line;
+    }, 5000);
     expect(Number(acl.split(' ').pop())).toBeGreaterThan(0);
   });
 });

@@ -3,9 +3,9 @@
 // real MQTT over TCP, SQLite on disk. The once-a-minute review of the gateway runs on a faked
 // setInterval (only setInterval is faked: sockets, setTimeout and the clock stay real), and the
 // silence is made with the gateway's injected clock, so nothing waits for a minute to pass.
+// Waits use expect.poll, not vi.waitFor: vi.waitFor advances faked timers by its interval on every try.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 
 const MIN = 60_000;
@@ -35,14 +35,18 @@ describe('offline alerts', () => {
     expect(await alerts('bar-will')).toEqual([]);
 
     c.stream.destroy(); // the socket dies; the broker publishes the will
-    const open = await until('offline alert from the last will', async () => (await alerts('bar-will')).find((a) => a.state === 'open'));
+    const openOne = async () => (await alerts('bar-will')).find((a) => a.state === 'open');
+    await expect.poll(openOne, { message: 'waiting for the offline alert from the last will', timeout: 30_000 }).toBeDefined();
+    const open = await openOne();
     expect(open).toMatchObject({ kind: 'offline', severity: 'warning', tenant: 'acme', count: 1 });
     expect(open.summary).toMatch(/last will/);
     expect(open.details.state).toBe('offline');
 
     const back = await t.connect('bar-will', secret, { will });
     await back.publishAsync('instruments/bar-will/status', '{"state":"online"}', { qos: 1, retain: true });
-    const resolved = await until('offline resolved on reconnect', async () => (await alerts('bar-will')).find((a) => a.id === open.id && a.state === 'resolved'));
+    const resolvedOne = async () => (await alerts('bar-will')).find((a) => a.id === open.id && a.state === 'resolved');
+    await expect.poll(resolvedOne, { message: 'waiting for offline resolved on reconnect', timeout: 30_000 }).toBeDefined();
+    const resolved = await resolvedOne();
     expect(resolved.resolvedBy).toBe('system');
     expect(resolved.resolution.reason).toBe('cleared');
     expect(resolved.resolution.note).toMatch(/connected|online/);
@@ -54,13 +58,12 @@ describe('offline alerts', () => {
     const c = await t.connect('bar-status', secret);
     await c.publishAsync('instruments/bar-status/status', '{"state":"offline"}', { qos: 1, retain: true });
     await c.publishAsync('instruments/bar-status/status', '{"state":"offline"}', { qos: 1, retain: true });
-    const items = await until('two offline statuses applied', async () => {
-      const xs = await alerts('bar-status');
-      return xs.length === 1 && xs[0].count === 2 && xs;
-    });
-    expect(items[0].state).toBe('open');
+    await expect
+      .poll(async () => (await alerts('bar-status')).map((a) => a.count), { message: 'waiting for two offline statuses applied', timeout: 30_000 })
+      .toEqual([2]);
+    expect((await alerts('bar-status'))[0].state).toBe('open');
     await c.publishAsync('instruments/bar-status/status', '{"state":"online"}', { qos: 1, retain: true });
-    await until('resolved by online status', async () => (await alerts('bar-status'))[0]?.state === 'resolved');
+    await expect.poll(async () => (await alerts('bar-status'))[0]?.state, { message: 'waiting for resolved by online status', timeout: 30_000 }).toBe('resolved');
     await c.endAsync();
   });
 
@@ -68,7 +71,9 @@ describe('offline alerts', () => {
     const secret = await t.device({ id: 'bar-esc', type: 'barometer' });
     const c = await t.connect('bar-esc', secret);
     await c.publishAsync('instruments/bar-esc/checks', JSON.stringify({ seq: 1, ts: now().toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
-    const a = await until('critical alert', async () => (await t.call('GET', '/api/v1/alerts?device=bar-esc&kind=out-of-tolerance')).body.items[0]);
+    const critical = async () => (await t.call('GET', '/api/v1/alerts?device=bar-esc&kind=out-of-tolerance')).body.items[0];
+    await expect.poll(critical, { message: 'waiting for the critical alert', timeout: 30_000 }).toBeDefined();
+    const a = await critical();
     expect(a).toMatchObject({ severity: 'critical', escalation: 0 });
     offsetMs = 239 * MIN;
     vi.advanceTimersByTime(MIN);
@@ -99,7 +104,9 @@ describe('offline alerts', () => {
     offsetMs = 16 * MIN;
     await chatty.publishAsync('instruments/bar-chatty/readings', reading(3), { qos: 1 });
     vi.advanceTimersByTime(MIN);
-    const open = await until('offline from silence', async () => (await alerts('bar-quiet')).find((a) => a.state === 'open'));
+    const openOne = async () => (await alerts('bar-quiet')).find((a) => a.state === 'open');
+    await expect.poll(openOne, { message: 'waiting for offline from silence', timeout: 30_000 }).toBeDefined();
+    const open = await openOne();
     expect(open.summary).toMatch(/No message for 16 min \(expected every 300 s\)/);
     expect(Date.parse(open.details.lastSeenAt)).toBeLessThan(now().getTime() - 15 * MIN);
     expect(await alerts('bar-chatty')).toEqual([]);
@@ -114,7 +121,9 @@ describe('offline alerts', () => {
 
     // It comes back: connecting resolves the alert.
     const again = await t.connect('bar-quiet', quietSecret);
-    await until('resolved when the device connects', async () => (await alerts('bar-quiet'))[0]?.state === 'resolved');
+    await expect
+      .poll(async () => (await alerts('bar-quiet'))[0]?.state, { message: 'waiting for resolved when the device connects', timeout: 30_000 })
+      .toBe('resolved');
     await again.endAsync();
     await chatty.endAsync();
     offsetMs = 0;

@@ -5,11 +5,10 @@
 import type { Socket } from 'node:net';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { sigkillInfluxd, StreamDevice } from '../support/gateway-process.ts';
-import { until } from '../support/until.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
@@ -71,23 +70,21 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     const started = Date.now();
     // 150 messages/s per device (1,500/s in all): the stream lasts ~13 s, the outage ~6 s of it.
     const streams = Promise.all(devs.map((d) => d.publishAll(range1(PER_DEVICE), WINDOW, { perSecond: 150 })));
-    await until('4,000 PUBACKs before the outage', () => acked() >= 4000, 60_000);
+    await expect.poll(acked, { message: 'waiting for 4,000 PUBACKs before the outage', timeout: 60_000 }).toBeGreaterThanOrEqual(4000);
 
     const stoppedAt = Date.now();
     const ackedAtStop = acked();
     await sigkillInfluxd(influxd); // killed, not shut down
 
     // Down: ingest goes on, PUBACKs go on, the journal grows, /readyz says so.
-    const down = await until(
-      '/readyz journal.mode journaling with a backlog',
-      async () => {
-        const r = await gw.call('GET', '/readyz');
-        return r.body.journal.mode === 'journaling' && r.body.journal.backlogPoints > 0 && r.body.journal;
-      },
-      20_000,
-    );
+    const down = await vi.waitFor(async () => {
+      const journal = (await gw.call('GET', '/readyz')).body.journal;
+      expect(journal.mode, 'waiting for /readyz journal.mode journaling').toBe('journaling');
+      expect(journal.backlogPoints, 'waiting for a backlog in /readyz').toBeGreaterThan(0);
+      return journal;
+    }, 20_000);
     expect(down.mode).toBe('journaling');
-    await until('8,000 more PUBACKs while InfluxDB is down', () => acked() >= ackedAtStop + 8000, 60_000);
+    await expect.poll(acked, { message: 'waiting for 8,000 more PUBACKs while InfluxDB is down', timeout: 60_000 }).toBeGreaterThanOrEqual(ackedAtStop + 8000);
     const metricsDown = (await gw.call('GET', '/metrics')).body as string;
     const backlogMetric = metric(metricsDown, 'mag_journal_backlog_points');
     expect(backlogMetric).toBeGreaterThan(0);
@@ -100,7 +97,13 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     const backlogAtRestart = gw.gateway.journal.backlogPoints;
     const deliveredAtRestart = gw.gateway.forwarder.totals.deliveredPoints;
     // The backlog is delivered first (FIFO): done once that many points are confirmed after the restart.
-    const backlogDelivered = until('the backlog of the outage delivered', () => gw.gateway.forwarder.totals.deliveredPoints - deliveredAtRestart >= backlogAtRestart && Date.now(), 60_000, 1);
+    const backlogDelivered = vi.waitFor(
+      () => {
+        assert(gw.gateway.forwarder.totals.deliveredPoints - deliveredAtRestart >= backlogAtRestart, 'waiting for the backlog of the outage delivered');
+        return Date.now();
+      },
+      { timeout: 60_000, interval: 1 },
+    );
     const restartCalledAt = Date.now();
     await influxd.restart();
     const restartedAt = Date.now();
@@ -186,18 +189,16 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     /** Feedback to the stuck device dropped: skipped for its backed-up socket, or before aedes while too many waited. */
     const dropped = () => gw.gateway.broker.totals.slowSubscriberDropped + gw.gateway.broker.outbox.dropped;
     let invalidBatches = 0;
-    await until(
-      'the socket to the stuck device to back up and the gateway to drop messages to it',
-      async () => {
-        if (dropped() > 0) return true;
-        if ((await handled()) - handledBefore < invalidBatches) return false;
+    await vi.waitFor(async () => {
+      if (dropped() > 0) return;
+      if ((await handled()) - handledBefore >= invalidBatches) {
         for (let i = 0; i < 3; i++, invalidBatches++) sc.publish(`instruments/${stuckId}/readings`, invalid, { qos: 0 });
-        return false;
-      },
-      60_000,
-      50,
-    );
-    await until('the gateway to handle every invalid batch', async () => (await handled()) - handledBefore >= invalidBatches, 30_000);
+      }
+      throw new Error('waiting for the socket to the stuck device to back up and the gateway to drop messages to it');
+    }, 60_000);
+    await expect
+      .poll(async () => (await handled()) - handledBefore, { message: 'waiting for the gateway to handle every invalid batch', timeout: 30_000 })
+      .toBeGreaterThanOrEqual(invalidBatches);
     const dropsBefore = dropped();
 
     const others = await Promise.all(
@@ -265,7 +266,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
         const q0 = await small.connect(id, secret);
         const lostSeq = refusedAt! + 2;
         await q0.publishAsync(`instruments/${id}/readings`, JSON.stringify({ seq: lostSeq, ts: NOW0 - 8 * DAY + lostSeq * SEC, quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 0 });
-        await until('the lost QoS 0 message counted', async () => metric((await small.call('GET', '/metrics')).body as string, 'mag_qos0_not_journaled') === 1, 5000);
+        await expect
+          .poll(async () => metric((await small.call('GET', '/metrics')).body as string, 'mag_qos0_not_journaled'), { message: 'waiting for the lost QoS 0 message counted', timeout: 5000 })
+          .toBe(1);
         expect(q0.connected).toBe(true);
         await q0.endAsync();
 
@@ -326,7 +329,11 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
       expect(rc.gateway.journal.backlogPoints).toBeGreaterThan(0);
       await rc.drained(60_000);
       expect(await countReadings(`^${id}$`)).toBe(BATCHES * PER);
-      const after = await until('the journal file to shrink', () => onDisk() < peak / 4 && onDisk(), 30_000);
+      const after = await vi.waitFor(() => {
+        const size = onDisk();
+        expect(size, 'waiting for the journal file to shrink below a quarter of its peak').toBeLessThan(peak / 4);
+        return size;
+      }, 30_000);
       expect(rc.gateway.journal.totals.reclaims).toBeGreaterThan(0);
       console.log(`[reliability] journal space: ${BATCHES * PER} points journaled while influxd was down; journal.db + WAL ${emptySize} bytes empty, ${peak} bytes at the peak, ${after} bytes after the drain`);
     } finally {

@@ -3,10 +3,9 @@
 // InfluxDB 1.x, real MQTT clients over TCP. Figures go to stdout.
 // If influxd is not installed, beforeAll fails with the harness's install instructions.
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
 import { createGatewayProcess, StreamDevice, type GatewayProcess } from '../support/gateway-process.ts';
-import { until } from '../support/until.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
@@ -60,9 +59,9 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     const acked = () => devs.reduce((n, d) => n + d.acked.size, 0);
     const streams = Promise.allSettled(devs.map((d) => d.publishAll(range1(PER_DEVICE), 10, { perSecond: 300 })));
     // InfluxDB goes away first, so the journal holds a backlog when the process is killed.
-    await until('800 PUBACKs', () => acked() >= 800, 30_000, 10);
+    await expect.poll(acked, { message: 'waiting for 800 PUBACKs', timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(800);
     await influxd.stop();
-    await until('1,500 PUBACKs before the kill', () => acked() >= 1500, 30_000, 10);
+    await expect.poll(acked, { message: 'waiting for 1,500 PUBACKs before the kill', timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(1500);
     const killed = await gp.kill('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
     const results = await streams;
@@ -106,7 +105,7 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     // Paced under MAG_DEVICE_MSG_RATE (1000/s, bursts of 2000): beyond it the gateway answers a
     // message on feedback without storing it, by design, and this test is about shutdown.
     const stream = d.publishAll(range1(3000), 20, { perSecond: 600 }).catch(() => undefined);
-    await until('500 PUBACKs', () => d.acked.size >= 500, 30_000, 10);
+    await expect.poll(() => d.acked.size, { message: 'waiting for 500 PUBACKs', timeout: 30_000, interval: 10 }).toBeGreaterThanOrEqual(500);
     const up = await gp.kill('SIGTERM', 20_000);
     await stream;
     expect(up.code).toBe(0);
@@ -152,7 +151,7 @@ describe('reliability of the gateway process (child process, real influxd)', () 
         // mqtt.js keeps unacknowledged QoS 1 messages in its outgoing store and resends them after reconnecting.
         client.publish(`instruments/${id}/readings`, payload, { qos: 1 }, (err) => (err ? errors.push(err.message) : acked.add(seq)));
         if (seq === 200) {
-          await until('some PUBACKs', () => acked.size >= 50, 10_000, 5);
+          await expect.poll(() => acked.size, { message: 'waiting for some PUBACKs', timeout: 10_000, interval: 5 }).toBeGreaterThanOrEqual(50);
           const term = await gp.kill('SIGTERM'); // messages 51..200 (or some of them) still in flight
           expect(term.code).toBe(0);
           restarted = true;
@@ -160,7 +159,10 @@ describe('reliability of the gateway process (child process, real influxd)', () 
         }
         if (seq % 20 === 0) await new Promise((r) => setTimeout(r, 5));
       }
-      await until(`all ${N} PUBACKs (have ${acked.size}, errors ${errors.join('; ')})`, () => acked.size === N || errors.length > 0, 30_000);
+      // stops early on a publish error, which the next line reports
+      await vi.waitFor(() => {
+        if (errors.length === 0) expect(acked.size, `waiting for all ${N} PUBACKs`).toBe(N);
+      }, 30_000);
       expect(errors).toEqual([]);
       expect(restarted).toBe(true);
       expect(reconnects).toBeGreaterThan(0);
@@ -189,7 +191,11 @@ describe('reliability of the gateway process (child process, real influxd)', () 
         }
       }
       expect(refusedAt).toBeDefined();
-      const log = await until('the refusal in the log', () => /journal full/.test(gp.output()) && gp.output(), 10_000);
+      const log = await vi.waitFor(() => {
+        const out = gp.output();
+        assert(/journal full/.test(out), 'waiting for the refusal ("journal full") in the log');
+        return out;
+      }, 10_000);
       const line = log.split('\n').find((l) => l.includes('journal full'))!;
       expect(JSON.parse(line)).toMatchObject({ device: id, msg: expect.stringMatching(/refusing it \(no PUBACK\)/), err: expect.stringMatching(/MAG_JOURNAL_MAX_BYTES/) });
       expect(log).toMatch(/journal above 90 % of MAG_JOURNAL_MAX_BYTES/);

@@ -1,9 +1,8 @@
 // Issue 4, reports: the measurement-assurance report of an enterprise (JSON and CSV, with spreadsheet
 // formula injection neutralised) and the out-of-tolerance impact look-back (ISO/IEC 17025).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -72,7 +71,8 @@ describe('assurance report and out-of-tolerance impact', () => {
     for (let h = 1; h <= 5; h++) await reading(1 + h, T0 + h * HOUR, 1012 + h / 10);
     await check(7, checkTimes.fail, 0.33);
     await reading(7, T0 + 7 * HOUR, 1013.0); // after the finding: not in the look-back
-    await until('7 checks', async () => (await t.call('GET', '/api/v1/devices/bar-r1/checks')).body.items.length === 7);
+    // in a hook, where expect.poll is not available
+    await vi.waitFor(async () => expect((await t.call('GET', '/api/v1/devices/bar-r1/checks')).body.items.length, 'waiting for 7 checks').toBe(7), 30_000);
     await t.drained();
   });
   afterAll(async () => {

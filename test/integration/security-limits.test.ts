@@ -4,7 +4,6 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const reading = (seq: number) => ({ seq, ts: new Date(Date.now() - 60_000 + seq).toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
 
@@ -283,7 +282,7 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
     const limited = () => box.messages.filter((m) => /MAG_DEVICE_MSG_RATE/.test(JSON.stringify(m.payload))).length;
     const dropped = await moved(async () => {
       for (let i = 1; i <= 8; i++) c.publish('instruments/m-3/readings', JSON.stringify(reading(i)), { qos: 0 });
-      await until('every QoS 0 message stored or answered', async () => (await gw.drained(), (await stored()) + limited() === 8));
+      await expect.poll(async () => (await gw.drained(), (await stored()) + limited() === 8), { message: 'waiting for every QoS 0 message stored or answered', timeout: 30_000, interval: 50 }).toBe(true);
     });
     expect(limited()).toBeGreaterThanOrEqual(1);
     expect(dropped).toEqual({ 'mag_limit_refused_total{limit="mqtt_message_rate"}': limited() });

@@ -2,7 +2,7 @@
 // = client id), and the HTTP API over HTTPS, with a throw-away CA made by openssl.
 import { request } from 'node:https';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { freePort } from '../support/ports.ts';
 import { createPki, type Pki } from '../support/pki.ts';
@@ -61,12 +61,11 @@ async function register(base: string, ca: Buffer, id: string): Promise<string> {
 }
 
 async function readingsOf(base: string, ca: Buffer, id: string, atLeast: number): Promise<unknown[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await httpsCall(base, ca, 'GET', `/api/v1/devices/${id}/readings`);
-    if (r.body.items?.length >= atLeast || Date.now() > deadline) return r.body.items;
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  return vi.waitFor(async () => {
+    const items = (await httpsCall(base, ca, 'GET', `/api/v1/devices/${id}/readings`)).body.items;
+    expect(items?.length ?? 0, `waiting for ${atLeast} readings of ${id}`).toBeGreaterThanOrEqual(atLeast);
+    return items;
+  }, 5000);
 }
 
 let pki: Pki;

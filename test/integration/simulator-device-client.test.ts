@@ -6,11 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceClient } from '../../simulators/device-client.ts';
 import type { SimMessage } from '../../simulators/models/types.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 
 const DAY = 86_400_000;
@@ -41,9 +40,15 @@ describe('simulator device client against a real gateway', () => {
   it('says online on connect and leaves a retained last will that fires when the connection drops', async () => {
     const c = client('sim-will', await t.device({ id: 'sim-will', type: 'barometer' }));
     await c.connect();
-    await until('status online sent and acknowledged', () => c.stats.sent.status === 1 && c.inFlight === 0);
+    await expect
+      .poll(() => ({ status: c.stats.sent.status, inFlight: c.inFlight }), { message: 'waiting for status online sent and acknowledged', timeout: 30_000 })
+      .toEqual({ status: 1, inFlight: 0 });
     await c.dropConnection(); // no DISCONNECT: the broker publishes the will
-    const alert = await until('offline from the will', async () => (await t.call('GET', '/api/v1/alerts?device=sim-will&kind=offline&state=open')).body.items[0]);
+    const alert = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=sim-will&kind=offline&state=open')).body.items[0];
+      assert(a, 'waiting for offline from the will');
+      return a;
+    }, 30_000);
     expect(alert.summary).toMatch(/last will/);
   });
 
@@ -53,19 +58,25 @@ describe('simulator device client against a real gateway', () => {
     expect(expired.status).toBe(201);
     const c = client('sim-lock', secret);
     await c.connect();
-    await until('lockout received on the retained config', () => c.lockedOut);
+    await expect.poll(() => c.lockedOut, { message: 'waiting for the lockout on the retained config', timeout: 30_000 }).toBe(true);
     c.send([reading(1), reading(2), check(1)]);
-    await until('check acknowledged', () => c.stats.sent.checks === 1 && c.inFlight === 0);
+    await expect
+      .poll(() => ({ checks: c.stats.sent.checks, inFlight: c.inFlight }), { message: 'waiting for the check acknowledged', timeout: 30_000 })
+      .toEqual({ checks: 1, inFlight: 0 });
     expect(c.stats.suppressed).toBe(2);
     expect(c.stats.sent.readings).toBe(0);
-    await until('check stored', async () => (await t.call('GET', '/api/v1/devices/sim-lock/checks')).body.items.length === 1);
+    await expect
+      .poll(async () => (await t.call('GET', '/api/v1/devices/sim-lock/checks')).body.items.length, { message: 'waiting for the check stored', timeout: 30_000 })
+      .toBe(1);
     expect(await readings('sim-lock')).toEqual([]);
 
     const valid = await t.call('POST', '/api/v1/devices/sim-lock/certificates', { kind: 'verification', number: 'V-new', issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - DAY).toISOString(), validUntil: new Date(Date.now() + 365 * DAY).toISOString() });
     expect(valid.status).toBe(201);
-    await until('lockout lifted', () => !c.lockedOut);
+    await expect.poll(() => c.lockedOut, { message: 'waiting for the lockout lifted', timeout: 30_000 }).toBe(false);
     c.send([reading(3)]);
-    await until('reading stored after the lockout', async () => (await readings('sim-lock')).some((r) => r.seq === 3));
+    await expect
+      .poll(async () => (await readings('sim-lock')).map((r) => r.seq), { message: 'waiting for the reading stored after the lockout', timeout: 30_000 })
+      .toContain(3);
     expect(c.stats.suppressed).toBe(2);
   });
 
@@ -74,28 +85,34 @@ describe('simulator device client against a real gateway', () => {
     const c = client('sim-back', secret);
     await c.connect();
     c.send([reading(1)]);
-    await until('first reading stored', async () => (await readings('sim-back')).length === 1);
+    await expect.poll(async () => (await readings('sim-back')).length, { message: 'waiting for the first reading stored', timeout: 30_000 }).toBe(1);
 
     const mqttPort = String(t.gateway.ports.mqtt);
     await t.stop();
     // Gateway down: every attempt is refused; the client doubles its wait each time, up to the max.
-    await until('five failed reconnects', () => c.stats.reconnectDelaysMs.length >= 5, 15_000);
+    await expect.poll(() => c.stats.reconnectDelaysMs.length, { message: 'waiting for five failed reconnects', timeout: 15_000 }).toBeGreaterThanOrEqual(5);
     expect(c.connected).toBe(false);
     c.send([reading(2), reading(3)]); // queued by mqtt.js while disconnected (QoS 1)
     expect(c.stats.reconnectDelaysMs.slice(0, 5)).toEqual([50, 100, 200, 400, 400]);
 
     t = await startTestGateway({ MAG_MQTT_PORT: mqttPort }, dir);
-    await until('reconnected', () => c.connected && c.stats.connects === 2, 15_000);
-    await until('queued readings delivered after reconnecting', async () => (await readings('sim-back')).length === 3);
+    await expect
+      .poll(() => ({ connected: c.connected, connects: c.stats.connects }), { message: 'waiting for the reconnection', timeout: 15_000 })
+      .toEqual({ connected: true, connects: 2 });
+    await expect
+      .poll(async () => (await readings('sim-back')).length, { message: 'waiting for the queued readings delivered after reconnecting', timeout: 30_000 })
+      .toBe(3);
     expect((await readings('sim-back')).map((r) => r.seq).sort()).toEqual([1, 2, 3]);
     expect(c.stats.lastError).toMatch(/ECONNREFUSED/); // the refused attempts are counted as errors
     // Connected again: the next outage starts over from the shortest delay.
     const before = c.stats.reconnectDelaysMs.length;
     const port2 = String(t.gateway.ports.mqtt);
     await t.stop();
-    await until('a failed reconnect after the second outage', () => c.stats.reconnectDelaysMs.length > before, 15_000);
+    await expect
+      .poll(() => c.stats.reconnectDelaysMs.length, { message: 'waiting for a failed reconnect after the second outage', timeout: 15_000 })
+      .toBeGreaterThan(before);
     expect(c.stats.reconnectDelaysMs[before]).toBe(50);
     t = await startTestGateway({ MAG_MQTT_PORT: port2 }, dir);
-    await until('reconnected again', () => c.connected, 15_000);
+    await expect.poll(() => c.connected, { message: 'waiting for the reconnection after the second outage', timeout: 15_000 }).toBe(true);
   });
 });

@@ -7,9 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { until } from '../support/until.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 
@@ -59,8 +58,16 @@ describe('webhook back-off and dead letters', () => {
     const { fail, history } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '60000', MAG_WEBHOOK_MAX_ATTEMPTS: '8' });
     status = 503;
     await fail('B1');
-    const first = await until('first attempt', () => received.find((r) => r.key === 'B1'));
-    const d = await until('attempt recorded', async () => (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1));
+    const first = await vi.waitFor(() => {
+      const r = received.find((r) => r.key === 'B1');
+      assert(r, 'waiting for the first attempt');
+      return r;
+    }, 30_000);
+    const d = await vi.waitFor(async () => {
+      const x = (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1);
+      assert(x, 'waiting for the attempt to be recorded');
+      return x;
+    }, 30_000);
     expect(d).toMatchObject({ state: 'pending', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' });
     const wait = Date.parse(d.nextAt) - first.at;
     expect(wait).toBeGreaterThanOrEqual(0.8 * 60_000 - 1000);
@@ -71,19 +78,29 @@ describe('webhook back-off and dead letters', () => {
     const { fail, history } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '1', MAG_WEBHOOK_MAX_ATTEMPTS: '3' });
     status = 503;
     await fail('D1');
-    const dead = await until('dead letter', async () => (await history()).find((x) => x.state === 'dead'));
+    const dead = await vi.waitFor(async () => {
+      const x = (await history()).find((x) => x.state === 'dead');
+      assert(x, 'waiting for the dead letter');
+      return x;
+    }, 30_000);
     expect(dead).toMatchObject({ state: 'dead', attempts: 3, lastStatus: 503, lastError: 'HTTP 503', deliveredAt: null });
     expect(received.filter((r) => r.key === 'D1')).toHaveLength(3);
 
     // The receiver recovers: a new alert is delivered once, the dead letter is not resent.
     status = 204;
     await fail('D2');
-    const ok = await until('D2 delivered', async () => (await history()).find((x) => x.state === 'delivered'));
+    const ok = await vi.waitFor(async () => {
+      const x = (await history()).find((x) => x.state === 'delivered');
+      assert(x, 'waiting for D2 delivered');
+      return x;
+    }, 30_000);
     expect(ok.attempts).toBe(1);
     expect(received.filter((r) => r.key === 'D2')).toHaveLength(1);
     // Two more delivery rounds (500 ms each) for the dead letter to be picked up, if it wrongly were.
     await fail('D3');
-    await until('D3 delivered', async () => (await history()).filter((x) => x.state === 'delivered').length === 2);
+    await expect
+      .poll(async () => (await history()).filter((x) => x.state === 'delivered').length, { message: 'waiting for D3 delivered', timeout: 30_000 })
+      .toBe(2);
     expect(received.filter((r) => r.key === 'D1')).toHaveLength(3);
     expect((await history()).find((x) => x.id === dead.id).state).toBe('dead');
   });

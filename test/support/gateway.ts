@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
+import { assert, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
@@ -90,13 +91,17 @@ export async function startTestGateway(env: Record<string, string> = {}, dataDir
       return c;
     },
     async drained(timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        gateway.journal.commit();
-        if (gateway.journal.backlogPoints === 0 && gateway.journal.backlogBytes === 0) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`journal not drained within ${timeoutMs} ms: ${gateway.journal.backlogPoints} points left (${gateway.forwarder.lastError ?? 'no sink error'})`);
+      await vi.waitFor(
+        () => {
+          gateway.journal.commit();
+          const { backlogPoints, backlogBytes } = gateway.journal;
+          assert(
+            backlogPoints === 0 && backlogBytes === 0,
+            `waiting for the journal to drain: ${backlogPoints} points left (${gateway.forwarder.lastError ?? 'no sink error'})`,
+          );
+        },
+        { timeout: timeoutMs, interval: 25 },
+      );
     },
     async stop() {
       if (stopped) return;

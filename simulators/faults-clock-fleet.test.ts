@@ -3,16 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { simulateCommand } from '../../../simulators/cli.ts';
-import { createSimClock } from '../../../simulators/clock.ts';
-import { DeviceFaults } from '../../../simulators/faults.ts';
-import { expandDevices, FleetFileError, fleetTiming, loadFleet, parseDuration, parseFleet } from '../../../simulators/fleet-file.ts';
-import { buildDevices, certificatesFor } from '../../../simulators/fleet.ts';
-import type { SimMessage } from '../../../simulators/models/types.ts';
-import { createRng } from '../../../simulators/prng.ts';
-import { build, DAY, payloads, START } from './helpers.ts';
+import { simulateCommand } from './cli.ts';
+import { createSimClock } from './clock.ts';
+import { DeviceFaults } from './faults.ts';
+import { expandDevices, FleetFileError, fleetTiming, loadFleet, parseDuration, parseFleet } from './fleet-file.ts';
+import { buildDevices, certificatesFor } from './fleet.ts';
+import type { SimMessage } from './models/types.ts';
+import { createRng } from './prng.ts';
+import { build, DAY, payloads, START } from './test-helpers.ts';
 
-const fleetsDir = join(import.meta.dirname, '../../../simulators/fleets');
+const fleetsDir = join(import.meta.dirname, 'fleets');
 
 describe('determinism', () => {
   it('the same seed gives the same messages, however simulated time is cut into calls', () => {

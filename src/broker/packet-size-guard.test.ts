@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PassThrough } from 'node:stream';
-import { guardPacketSize } from '../../src/broker/packet-size-guard.ts';
-import { remainingLength } from '../support/mqtt-bytes.ts';
+import { guardPacketSize } from './packet-size-guard.ts';
+import { remainingLength } from '../../test/support/mqtt-bytes.ts';
 
 const packetOf = (type: number, length: number) => Buffer.concat([Buffer.from([type, ...remainingLength(length)]), Buffer.alloc(length, 0x61)]);
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs, signBody } from '../../../src/alerts/notifier.ts';
+import { retryDelayMs, signBody } from './notifier.ts';
 
 describe('webhook retry schedule', () => {
   it('doubles per failed attempt from the base, within ±20 % jitter', () => {

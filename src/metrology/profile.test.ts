@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadProfiles } from '../../../src/metrology/profile-loader.ts';
-import { DriftParametersSchema, parseProfile } from '../../../src/metrology/profile.ts';
-import { maximumPermissibleError } from '../../../src/metrology/mpe.ts';
-import { citationsFor, sourceProblems, unconfirmedFigures } from '../../../src/metrology/sources.ts';
-import { evaluateReading } from '../../../src/metrology/reading.ts';
-import { DEVICES_DIR, T0, device, profiles } from './fixtures.ts';
+import { loadProfiles } from './profile-loader.ts';
+import { DriftParametersSchema, parseProfile } from './profile.ts';
+import { maximumPermissibleError } from './mpe.ts';
+import { citationsFor, sourceProblems, unconfirmedFigures } from './sources.ts';
+import { evaluateReading } from './reading.ts';
+import { DEVICES_DIR, T0, device, profiles } from './test-fixtures.ts';
 
 const tmp: string[] = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditTransaction, transactionAuditOptions, type Transaction } from '../../../src/metrology/transaction.ts';
-import { T0, profile } from './fixtures.ts';
+import { auditTransaction, transactionAuditOptions, type Transaction } from './transaction.ts';
+import { T0, profile } from './test-fixtures.ts';
 
 const opts = transactionAuditOptions(profile('fuel-dispenser')); // priceRounding 1, volumeTolerance 0.01 L
 

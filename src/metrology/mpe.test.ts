@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maximumPermissibleError as mpe, minimumVolumeDeviation } from '../../../src/metrology/mpe.ts';
-import type { Regime } from '../../../src/metrology/types.ts';
-import { device, profile, profiles } from './fixtures.ts';
+import { maximumPermissibleError as mpe, minimumVolumeDeviation } from './mpe.ts';
+import type { Regime } from './types.ts';
+import { device, profile, profiles } from './test-fixtures.ts';
 
 const fuel = profile('fuel-dispenser');
 const scale = profile('scale');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { conversionFactor, resolveUnit, toCanonical } from '../../../src/metrology/units.ts';
+import { conversionFactor, resolveUnit, toCanonical } from './units.ts';
 
 describe('UCUM conversion', () => {
   it('converts the wire units of the profiles to their canonical units', () => {

@@ -23,7 +23,7 @@ import {
   type DriftParams,
   type DriftPoint,
   type DriftState,
-} from '../../../src/metrology/drift.ts';
+} from './drift.ts';
 
 const P: DriftParams = { ...DEFAULT_DRIFT_PARAMS };
 const T0 = Date.UTC(2024, 0, 1); // epoch-sized times exercise the centring of t

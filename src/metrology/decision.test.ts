@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DECISION_SLACK, expandedUncertainty, guardedDecision, legalDecision, normalisedError } from '../../../src/metrology/decision.ts';
+import { DECISION_SLACK, expandedUncertainty, guardedDecision, legalDecision, normalisedError } from './decision.ts';
 
 // ILAC-G8:09/2019 guarded, non-binary acceptance with w = U (METROLOGY.md §4):
 // pass |e| < TL − w; conditional pass TL − w ≤ |e| ≤ TL; conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w.

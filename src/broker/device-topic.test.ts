@@ -3,7 +3,7 @@
 // and a non-empty device id.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseDeviceTopic } from '../../src/broker/broker.ts';
+import { parseDeviceTopic } from './broker.ts';
 
 function bySplit(topic: string): { deviceId: string; suffix: string } | undefined {
   const parts = topic.split('/');

@@ -1,10 +1,10 @@
 // Shared fixtures for the metrology unit tests: the real profiles from devices/.
 import { fileURLToPath } from 'node:url';
-import { loadProfiles } from '../../../src/metrology/profile-loader.ts';
-import type { InstrumentProfile } from '../../../src/metrology/profile.ts';
-import type { Certificate, DeviceMetrology } from '../../../src/metrology/types.ts';
+import { loadProfiles } from './profile-loader.ts';
+import type { InstrumentProfile } from './profile.ts';
+import type { Certificate, DeviceMetrology } from './types.ts';
 
-export const DEVICES_DIR = fileURLToPath(new URL('../../../devices/', import.meta.url));
+export const DEVICES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
 export const profiles = loadProfiles(DEVICES_DIR);
 
 export function profile(id: string): InstrumentProfile {

@@ -1,7 +1,7 @@
 // CONTRACT §1: every variable parsed; a bad value stops start-up with a message naming it.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readDotEnv } from '../../src/config.ts';
+import { ConfigError, loadConfig, readDotEnv } from './config.ts';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

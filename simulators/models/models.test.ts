@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roundTo } from '../../../simulators/models/types.ts';
-import { build, DAY, days, fitLine, payloads, START } from './helpers.ts';
+import { roundTo } from './types.ts';
+import { build, DAY, days, fitLine, payloads, START } from '../test-helpers.ts';
 
 describe('fuel dispenser', () => {
   it('keeps amount = volume × unit price (to the đồng) and totalizers continuous per nozzle', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateReading, plausibleChangeLimit } from '../../../src/metrology/reading.ts';
-import type { ReadingInput } from '../../../src/metrology/types.ts';
-import { DAY, T0, device, profile, validVerification, verificationCert } from './fixtures.ts';
+import { evaluateReading, plausibleChangeLimit } from './reading.ts';
+import type { ReadingInput } from './types.ts';
+import { DAY, T0, device, profile, validVerification, verificationCert } from './test-fixtures.ts';
 
 const HOUR = 3_600_000;
 const baro = { profile: profile('barometer'), device: device('barometer'), certificates: [validVerification] };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyCorrection, latestCalibration } from '../../../src/metrology/correction.ts';
-import { addCalendarMonths, effectiveVerificationDue, verificationState } from '../../../src/metrology/verification.ts';
-import type { Certificate } from '../../../src/metrology/types.ts';
-import { DAY, verificationCert } from './fixtures.ts';
+import { applyCorrection, latestCalibration } from './correction.ts';
+import { addCalendarMonths, effectiveVerificationDue, verificationState } from './verification.ts';
+import type { Certificate } from './types.ts';
+import { DAY, verificationCert } from './test-fixtures.ts';
 
 function cal(number: string, issuedAt: string, validUntil: string, correction?: Certificate['correction']): Certificate {
   return { kind: 'calibration', number, issuedBy: 'VMI', issuedAt, validUntil, ...(correction ? { correction } : {}) };

@@ -3,15 +3,15 @@
 // for each in Vietnamese and in English.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALERT_KINDS, RESOLUTION_REASONS } from '../../src/alerts/alert-book.ts';
-import { LABEL_GROUPS, VOCABULARY, vocabularyModule } from '../../src/console/vocabulary-module.ts';
+import { ALERT_KINDS, RESOLUTION_REASONS } from '../alerts/alert-book.ts';
+import { LABEL_GROUPS, VOCABULARY, vocabularyModule } from './vocabulary-module.ts';
 
 type Dict = Record<string, string | undefined>;
 const LANGS = ['vi', 'en'] as const;
 
 /** The console's dictionary (browser code without types, so imported by URL). */
 async function dictionary(lang: (typeof LANGS)[number]): Promise<Dict> {
-  const m = await import(new URL(`../../src/console/i18n-${lang}.js`, import.meta.url).href);
+  const m = await import(new URL(`./i18n-${lang}.js`, import.meta.url).href);
   return m[lang] as Dict;
 }
 
@@ -44,7 +44,7 @@ describe('the console vocabulary', () => {
     // a person resolves for a reason; 'cleared' is the gateway's own
     expect(served.PERSON_RESOLUTION_REASONS).toEqual(['recalibrated', 'adjusted', 'repaired', 'false-alarm', 'retired', 'other']);
     expect(served.SEVERITIES).toEqual(['critical', 'warning', 'info']);
-    const declared = [...readFileSync(new URL('../../src/console/vocabulary.d.ts', import.meta.url), 'utf8').matchAll(/^export const (\w+):/gm)].map((m) => m[1]);
+    const declared = [...readFileSync(new URL('./vocabulary.d.ts', import.meta.url), 'utf8').matchAll(/^export const (\w+):/gm)].map((m) => m[1]);
     expect(Object.keys(served).sort()).toEqual(declared.sort());
   });
 });

@@ -1,7 +1,7 @@
-import { DeviceFaults, type FaultSpecInput } from '../../../simulators/faults.ts';
-import { MODELS } from '../../../simulators/models/index.ts';
-import type { InstrumentModel, InstrumentType, SimMessage } from '../../../simulators/models/types.ts';
-import { createRng, deriveSeed } from '../../../simulators/prng.ts';
+import { DeviceFaults, type FaultSpecInput } from './faults.ts';
+import { MODELS } from './models/index.ts';
+import type { InstrumentModel, InstrumentType, SimMessage } from './models/types.ts';
+import { createRng, deriveSeed } from './prng.ts';
 
 export const DAY = 86_400_000;
 export const START = Date.UTC(2026, 0, 1);

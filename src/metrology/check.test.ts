@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCheck } from '../../../src/metrology/check.ts';
-import type { Certificate, CheckInput } from '../../../src/metrology/types.ts';
-import { T0, device, profile, validVerification } from './fixtures.ts';
+import { evaluateCheck } from './check.ts';
+import type { Certificate, CheckInput } from './types.ts';
+import { T0, device, profile, validVerification } from './test-fixtures.ts';
 
 const fuelCtx = { profile: profile('fuel-dispenser'), device: device('fuel-dispenser'), certificates: [validVerification] };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeKey, escapeMeasurement, quoteString, toLineProtocol } from '../../src/sinks/line-protocol.ts';
-import { SinkRejectedError, type Point } from '../../src/sinks/sink.ts';
+import { escapeKey, escapeMeasurement, quoteString, toLineProtocol } from './line-protocol.ts';
+import { SinkRejectedError, type Point } from './sink.ts';
 
 const reading: Point = {
   measurement: 'reading',

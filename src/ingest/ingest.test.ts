@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { pointToLine } from '../../src/sinks/line-protocol.ts';
-import { PACKAGE_ROOT } from '../../src/config.ts';
-import { Ingest, senmlToReadings, type IngestContext } from '../../src/ingest/ingest.ts';
-import { SenmlPackSchema } from '../../src/ingest/payloads.ts';
-import { loadProfiles } from '../../src/metrology/profile-loader.ts';
-import type { Device, StoredCertificate } from '../../src/store/registry.ts';
+import { pointToLine } from '../sinks/line-protocol.ts';
+import { PACKAGE_ROOT } from '../config.ts';
+import { Ingest, senmlToReadings, type IngestContext } from './ingest.ts';
+import { SenmlPackSchema } from './payloads.ts';
+import { loadProfiles } from '../metrology/profile-loader.ts';
+import type { Device, StoredCertificate } from '../store/registry.ts';
 
 const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
 const NOW = Date.parse('2026-11-21T08:00:00.000Z');
