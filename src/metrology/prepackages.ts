@@ -194,8 +194,11 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
   const meanComplete = meanSample.length === req.meanSampleSize;
   const averageLimit = meanComplete ? Qn - req.lambda * (stdDev ?? 0) : null;
 
-  const reasons = [describePlan(planned, lot, f)];
-  if (req.unconfirmed) reasons.push(`Some figures of this plan are unconfirmed (${req.rule.note ?? req.plan.note}).`);
+  const reasons = [
+    `T = ${f(T)} for Qn = ${f(Qn)}: ${planned.t.band}.`,
+    describePlan(req),
+  ];
+  if (req.unconfirmed) reasons.push(`Some figures of this plan are unconfirmed: ${req.rule.note ?? req.plan.note}`);
   if (t2Packages.length > 0) {
     reasons.push(
       `${countOf(t2Packages.length, 'package')} short by more than 2T = ${f(2 * T)} (T2): ${listPositions(t2Packages)}; no T2 package is allowed.`,
@@ -273,13 +276,12 @@ function decideDefectives(nets: number[], Qn: number, T: number, req: SampleRequ
   throw new Error('unreachable: the last sampling stage always decides');
 }
 
-function describePlan(planned: Extract<LotPlanResult, { ok: true }>, lot: LotDeclaration, f: (x: number) => string): string {
-  const req = planned.requirement;
+function describePlan(req: SampleRequirement): string {
   const stages = req.stages
     .map((s, i) => `${i === 0 ? '' : 'then '}T1 check on ${s.sampleSize} packages (at most ${s.accept}${s.reject > s.accept + 1 ? `, rejected at ${s.reject}` : ''})`)
     .join(', ');
   const mean = req.lambda === 0 ? `mean of all ${req.meanSampleSize} ≥ Qn` : `mean of the first ${req.meanSampleSize} ≥ Qn − ${req.lambda}·s`;
-  return `T = ${f(planned.tolerableDeficiency)} for Qn = ${f(lot.nominal)} (${planned.t.band}); plan "${req.plan.name}" (${req.rule.source}): ${stages}; ${mean}.`;
+  return `Plan "${req.plan.name}": ${stages}; ${mean}. Source: ${req.rule.source}.`;
 }
 
 function describeMean(

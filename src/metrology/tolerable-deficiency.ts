@@ -39,7 +39,7 @@ export type TolerableDeficiency =
       /** T in g or mL, rounded up to 0.1. */
       base: number;
       baseUnit: BaseUnit;
-      /** The band that gave T, for people: "4.5 % of Qn for Qn from 100 to 200 g". */
+      /** The band that gave T, for people: "4.5 % of Qn for Qn 100–200 g, OIML R87 Table 1". */
       band: string;
     }
   | { ok: false; reason: string };
@@ -77,7 +77,7 @@ export function tolerableDeficiency(nominal: number, unit: string): TolerableDef
     value: clean(base / toBase),
     base,
     baseUnit,
-    band: `${rule} for Qn from ${band.from} to ${band.to} ${baseUnit} (OIML R87 Table 1)`,
+    band: `${rule} for Qn ${band.from}–${band.to} ${baseUnit}, OIML R87 Table 1`,
   };
 }
 
