@@ -5,6 +5,7 @@ import { selectSamplingRule, type SampleRequirement, type SamplingPlans } from '
 import {
   BASE_UNIT,
   PREPACKAGE_UNITS,
+  clean,
   isPrepackageUnit,
   tolerableDeficiency,
   type TolerableDeficiency,
@@ -121,9 +122,9 @@ export function validatePackages(lot: LotDeclaration, packages: readonly Package
 
 /** Net quantity of one package in the lot's unit: gross − average tare (R87 Annex B), then mass ↔ volume. */
 export function packageNet(p: PackageMeasurement, lot: LotDeclaration, toLotUnit: (x: number) => number): number {
-  if ('net' in p) return toLotUnit(p.net);
+  if ('net' in p) return clean(toLotUnit(p.net));
   if (lot.averageTare === undefined) throw new Error('A gross measurement needs the lot\'s averageTare (R87 Annex B).');
-  return toLotUnit(p.gross - lot.averageTare);
+  return clean(toLotUnit(p.gross - lot.averageTare));
 }
 
 
