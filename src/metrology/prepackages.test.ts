@@ -1,0 +1,226 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { judgeLot, planLot, scaleSuitability, tolerableDeficiency, type LotMeasurements } from './prepackages.ts';
+import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './sampling-plans-loader.ts';
+
+const plans = loadSamplingPlans(join(import.meta.dirname, '../../devices', SAMPLING_PLANS_FILE));
+
+/** n packages alternating a, b, a, b … */
+const alternate = (n: number, a: number, b: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b));
+const lot = (decl: Omit<LotMeasurements, 'packages'>, nets: number[]): LotMeasurements => ({ ...decl, packages: nets.map((net) => ({ net })) });
+
+describe('tolerable deficiency T (R87 Table 1, rounded up to 0.1 g / 0.1 mL)', () => {
+  const cases: [nominal: number, unit: string, T: number, why: string][] = [
+    [5, 'g', 0.5, '9 % × 5 = 0.45 → 0.5 g'],
+    [7, 'g', 0.7, '9 % × 7 = 0.63 → 0.7 g'],
+    [50, 'g', 4.5, '9 % × 50 = 4.5 = the 4.5 g of the next band'],
+    [75, 'g', 4.5, '4.5 g'],
+    [150, 'g', 6.8, '4.5 % × 150 = 6.75 → 6.8 g'],
+    [200, 'g', 9, '4.5 % × 200 = 9 = the 9 g of the next band'],
+    [250, 'mL', 9, '9 mL, volume like mass'],
+    [400, 'g', 12, '3 % × 400 = 12 g'],
+    [750, 'g', 15, '15 g'],
+    [1, 'kg', 0.015, '1000 g: 15 g = 1.5 % × 1000, as kg'],
+    [1.234, 'kg', 0.0186, '1.5 % × 1234 g = 18.51 → 18.6 g = 0.0186 kg'],
+    [12, 'kg', 0.15, '150 g'],
+    [20, 'L', 0.2, '1 % × 20000 mL = 200 mL'],
+    [50, 'kg', 0.5, '1 % × 50000 g = 500 g, the top of the table'],
+  ];
+  it.each(cases)('Qn = %s %s → T = %s (%s)', (nominal, unit, T) => {
+    const t = tolerableDeficiency(nominal, unit);
+    expect(t.ok && t.value).toBe(T);
+  });
+
+  it('refuses Qn outside 5 g … 50 kg, non-positive Qn and other units, with a reason', () => {
+    for (const [n, u] of [[4.9, 'g'], [50.1, 'kg'], [0, 'g'], [-1, 'kg'], [4, 'mL']] as const) {
+      const t = tolerableDeficiency(n, u);
+      expect(t.ok).toBe(false);
+      expect(!t.ok && t.reason).toMatch(n > 0 ? /outside the table/ : /must be a number > 0/);
+    }
+    const oz = tolerableDeficiency(16, 'oz');
+    expect(!oz.ok && oz.reason).toMatch(/"oz" is not one of g, kg, mL, L/);
+  });
+
+  it('T is the table value rounded up: a multiple of 0.1 g, never below it, less than 0.1 g above it', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 5, max: 50000, noNaN: true }), (qn) => {
+        const t = tolerableDeficiency(qn, 'g');
+        if (!t.ok) return false;
+        const band = [
+          [50, 0.09 * qn], [100, 4.5], [200, 0.045 * qn], [300, 9], [500, 0.03 * qn],
+          [1000, 15], [10000, 0.015 * qn], [15000, 150], [50000, 0.01 * qn],
+        ].find(([to]) => qn <= to!)!;
+        const raw = band[1]!;
+        return t.base >= raw - 1e-9 && t.base < raw + 0.1 && Math.abs(t.base * 10 - Math.round(t.base * 10)) < 1e-9;
+      }),
+    );
+  });
+});
+
+describe('judgeLot, EU/UK reference test, single sampling (the default plan)', () => {
+  // Qn = 500 g → T = 15 g (500–1000 g band); lot of 300 → T1 check on 50 (at most 3), mean of the first 30 ≥ Qn − 0.503 s.
+  const decl = { nominal: 500, unit: 'g', lotSize: 300 };
+  // First 30 alternate 502 / 498: mean 500, s = √(30 × 2² / 29) = 2.0342 g, limit 500 − 0.503 × 2.0342 = 498.977 g.
+  const clean = [...alternate(30, 502, 498), ...Array(20).fill(501)];
+
+  it('a clean lot passes, with T, the sample sizes and the average limit named', () => {
+    const j = judgeLot(lot(decl, clean), plans);
+    expect(j.verdict).toBe('pass');
+    expect(j).toMatchObject({ plan: 'eu-reference-single', sampleSize: 50, measured: 50, tolerableDeficiency: 15, t1: 0, t2: 0, allowedT1: 3 });
+    expect(j.mean).toBeCloseTo(500, 9);
+    expect(j.stdDev).toBeCloseTo(2.0342, 4);
+    expect(j.averageLimit).toBeCloseTo(498.977, 3);
+    expect(j.reasons[0]).toBe('T = 15 g for Qn = 500 g: 3 % of Qn for Qn 300–500 g, OIML R87 Table 1.');
+    expect(j.reasons[1]).toMatch(/^Plan "EU\/UK reference test, single sampling": T1 check on 50 packages \(at most 3\); mean of the first 30 ≥ Qn − 0.503·s\. Source: UK SI 2006\/659/);
+    expect(j.reasons).toContain('Mean of 30 packages 500 g meets Qn − λ·s = 500 g − 0.503 × 2.03 g = 498.98 g.');
+    expect(j.reasons.at(-1)).toBe('The lot passes.');
+  });
+
+  it('one package short by more than 2T (469 g: 31 g > 30 g) fails the lot', () => {
+    const nets = [...clean];
+    nets[9] = 469;
+    const j = judgeLot(lot(decl, nets), plans);
+    expect(j.verdict).toBe('fail');
+    expect(j).toMatchObject({ t1: 1, t2: 1, t1Packages: [9], t2Packages: [9] });
+    expect(j.reasons).toContain('1 package short by more than 2T = 30 g (T2): package 10 in the order received; no T2 package is allowed.');
+  });
+
+  it('3 T1 packages (480 g: 20 g short) pass, 4 fail', () => {
+    const three = [...clean];
+    three.splice(30, 3, 480, 480, 480); // beyond the mean sample, so the mean is still 500 g
+    expect(judgeLot(lot(decl, three), plans)).toMatchObject({ verdict: 'pass', t1: 3, t2: 0, t1Packages: [30, 31, 32] });
+    const four = [...clean];
+    four.splice(30, 4, 480, 480, 480, 480);
+    const j = judgeLot(lot(decl, four), plans);
+    expect(j).toMatchObject({ verdict: 'fail', t1: 4, allowedT1: 3 });
+    expect(j.reasons).toContain('4 packages short by more than T (T1) among the first 50; the plan allows at most 3 and rejects at 4.');
+  });
+
+  it('a mean below Qn − λ·s fails the lot though no package is short by T', () => {
+    // First 30 alternate 498 / 496: mean 497 g, s = √(30 × 1² / 29) = 1.0171 g, limit 500 − 0.503 × 1.0171 = 499.488 g > 497.
+    const nets = [...alternate(30, 498, 496), ...Array(20).fill(500)];
+    const j = judgeLot(lot(decl, nets), plans);
+    expect(j).toMatchObject({ verdict: 'fail', t1: 0, t2: 0 });
+    expect(j.averageLimit).toBeCloseTo(499.488, 3);
+    expect(j.reasons).toContain('Mean of 30 packages 497 g is below Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
+  });
+
+  it('stays pending until the 50th package, naming how many are in', () => {
+    const j = judgeLot(lot(decl, clean.slice(0, 10)), plans);
+    expect(j).toMatchObject({ verdict: 'pending', measured: 10, sampleSize: 50, averageLimit: null });
+    expect(j.mean).toBeCloseTo(500, 9); // the first 10, for a look while the sample fills
+    expect(j.reasons).toContain('10 of 50 packages measured; the lot is judged once 50 are in.');
+  });
+
+  it('a T2 found early is named while pending: the lot cannot pass', () => {
+    const j = judgeLot(lot(decl, [502, 460]), plans);
+    expect(j.verdict).toBe('pending');
+    expect(j.reasons).toContain('On what is measured so far the lot cannot pass.');
+  });
+
+  it('packages beyond the sample are not used, and the reasons say so', () => {
+    const j = judgeLot(lot(decl, [...clean, 400, 400]), plans);
+    expect(j).toMatchObject({ verdict: 'pass', measured: 52, t1: 0 });
+    expect(j.reasons).toContain('2 packages beyond the sample of 50 not used.');
+  });
+});
+
+describe('judgeLot, other lots', () => {
+  it('a lot under 100 is measured whole: at most 5 % T1 and mean ≥ Qn', () => {
+    // Qn = 1 kg → T = 0.015 kg; lot of 40 → all 40, at most floor(0.05 × 40) = 2 T1.
+    // 38 × 1.002 + 2 × 0.980 = 38.076 + 1.960 = 40.036 kg → mean 1.0009 kg ≥ 1 kg; the 0.980 ones are 20 g short: T1, not T2.
+    const decl = { nominal: 1, unit: 'kg', lotSize: 40 };
+    const nets = [...Array(38).fill(1.002), 0.98, 0.98];
+    const j = judgeLot(lot(decl, nets), plans);
+    expect(j).toMatchObject({ verdict: 'pass', sampleSize: 40, t1: 2, allowedT1: 2, averageLimit: 1 });
+    expect(j.mean).toBeCloseTo(1.0009, 9);
+    expect(j.reasons).toContain('Mean of 40 packages 1.0009 kg meets Qn = 1 kg.');
+    expect(judgeLot(lot(decl, nets.slice(0, 39)), plans).verdict).toBe('pending');
+    // Every package 1 g short: no T1, but the mean 0.999 kg is below Qn.
+    expect(judgeLot(lot(decl, Array(40).fill(0.999)), plans)).toMatchObject({ verdict: 'fail', t1: 0 });
+  });
+
+  it('gross weighing: net = gross − average tare (R87 Annex B)', () => {
+    // Qn = 250 g → T = 9 g; lot 120 → 50 packages, mean of the first 30. Average tare 12.4 g.
+    // Gross 264.4 / 260.4 → net 252.0 / 248.0: mean 250 g, s = 2.0342 g; gross 252.0 → net 239.6 g, 10.4 g short: one T1.
+    const gross = [...alternate(30, 264.4, 260.4), ...Array(19).fill(262.4), 252.0];
+    const j = judgeLot({ nominal: 250, unit: 'g', lotSize: 120, averageTare: 12.4, packages: gross.map((g) => ({ gross: g })) }, plans);
+    expect(j).toMatchObject({ verdict: 'pass', tolerableDeficiency: 9, t1: 1, t1Packages: [49] });
+    expect(j.mean).toBeCloseTo(250, 9);
+    expect(j.averageLimit).toBeCloseTo(250 - 0.503 * 2.0342, 3);
+  });
+
+  it('a volume lot weighed in grams: volume = mass / density', () => {
+    // Qn = 1 L of oil, density 0.92 g/mL → T = 15 mL = 0.015 L; lot 1000 → T1 check on 80, mean of the first 50 (λ 0.379).
+    // 924.6 g / 0.92 = 1005 mL, 915.4 g → 995 mL: mean 1 L, s = √(50 × 0.005² / 49) = 0.0050508 L, limit 1 − 0.379 × 0.0050508 = 0.998086 L.
+    // 892.4 g → 970 mL: 30 mL short = exactly 2T, so a T1 but not a T2 (T2 is "more than 2T").
+    const grams = [...alternate(50, 924.6, 915.4), ...Array(29).fill(920), 892.4];
+    const j = judgeLot({ nominal: 1, unit: 'L', lotSize: 1000, measuredUnit: 'g', density: 0.92, packages: grams.map((net) => ({ net })) }, plans);
+    expect(j).toMatchObject({ verdict: 'pass', sampleSize: 80, tolerableDeficiency: 0.015, t1: 1, t2: 0, t1Packages: [79], allowedT1: 5 });
+    expect(j.mean).toBeCloseTo(1, 9);
+    expect(j.averageLimit).toBeCloseTo(0.998086, 6);
+  });
+
+  it('double sampling (76/211/EEC): 2 T1 in the first 30 ask for 30 more; 4 in 60 pass, 5 fail', () => {
+    // Qn = 500 g, T = 15 g, lot 300: first sample 30 (accept 1, reject 3), then 60 in all (accept 4, reject 5).
+    const decl = { nominal: 500, unit: 'g', lotSize: 300, plan: 'eu-reference-double' };
+    const first = [...alternate(28, 502, 498), 480, 480];
+    const atThirty = judgeLot(lot(decl, first), plans);
+    expect(atThirty).toMatchObject({ verdict: 'pending', sampleSize: 60, t1: 2 });
+    expect(atThirty.reasons).toContain(
+      '2 packages short by more than T (T1) among the first 30: more than 1, fewer than 3, so the sample grows to 60 packages.',
+    );
+    expect(judgeLot(lot(decl, [...first, ...Array(28).fill(500), 480, 480]), plans)).toMatchObject({ verdict: 'pass', t1: 4, allowedT1: 4 });
+    expect(judgeLot(lot(decl, [...first, ...Array(27).fill(500), 480, 480, 480]), plans)).toMatchObject({ verdict: 'fail', t1: 5 });
+    // 3 T1 in the first 30 reject at once, without a second sample.
+    expect(judgeLot(lot(decl, [...alternate(27, 502, 498), 480, 480, 480]), plans)).toMatchObject({ verdict: 'fail', sampleSize: 30 });
+  });
+
+  it('a plan flagged unconfirmed says so in the judgement', () => {
+    const j = judgeLot(lot({ nominal: 1, unit: 'L', lotSize: 50, plan: 'vn-circular-21-2014' }, [1.01, 0.99]), plans);
+    expect(j).toMatchObject({ planUnconfirmed: true, verdict: 'pending', sampleSize: 50, allowedT1: 1 }); // floor(2.5 % × 50) = 1
+    expect(j.reasons[2]).toMatch(/^Some figures of this plan are unconfirmed: The lot sizes for which Annex III asks n = N/);
+  });
+
+  it('destructive testing: 20 packages, at most 1 T1, mean ≥ Qn − 0.640 s', () => {
+    const p = planLot({ nominal: 500, unit: 'g', lotSize: 200, destructive: true }, plans);
+    expect(p.ok && [p.sampleSize, p.requirement.lambda, p.requirement.stages[0]!.accept]).toEqual([20, 0.64, 1]);
+  });
+});
+
+describe('planLot refuses what cannot be judged', () => {
+  it('names every problem', () => {
+    const p = planLot({ nominal: 60, unit: 'kg', lotSize: 50, destructive: true }, plans);
+    expect(p.ok).toBe(false);
+    expect(!p.ok && p.reasons).toEqual([
+      'Qn = 60 kg is outside the table of tolerable deficiencies (5 g to 50 kg, OIML R87 Table 1).',
+      'Plan "EU/UK reference test, single sampling" has no destructive rule for a lot of 50 packages.',
+    ]);
+  });
+
+  it('a volume lot weighed without a density, and an unknown plan', () => {
+    const p = planLot({ nominal: 1, unit: 'L', lotSize: 200, measuredUnit: 'kg', plan: 'nope' }, plans);
+    expect(!p.ok && p.reasons).toEqual([
+      'Sampling plan "nope" is not defined; one of eu-reference-single, eu-reference-double, oiml-r87-2016, vn-circular-21-2014.',
+      'Packages measured in kg for a lot declared in L need the product\'s density (g/mL).',
+    ]);
+  });
+
+  it('judgeLot throws on a gross weighing without an average tare', () => {
+    expect(() => judgeLot({ nominal: 500, unit: 'g', lotSize: 300, packages: [{ gross: 520 }] }, plans)).toThrow(/needs an average tare/);
+  });
+});
+
+describe('scale suitability: MPE at the load ≤ T/5', () => {
+  it('Qn = 100 g (T = 4.5 g, limit 0.9 g): class III e = 1 g (MPE 0.5 g) suits, e = 2 g (MPE 1 g) is too coarse', () => {
+    expect(scaleSuitability(0.5, 4.5)).toMatchObject({ suitable: true, limit: 0.9 });
+    const coarse = scaleSuitability(1, 4.5);
+    expect(coarse.suitable).toBe(false);
+    expect(coarse.reason).toBe('The instrument\'s MPE 1 exceeds T/5 = 0.9 (T = 4.5): too coarse; use an instrument with an MPE of at most 0.9 at this load.');
+  });
+
+  it('exactly T/5 is suitable', () => {
+    expect(scaleSuitability(0.1, 0.5).suitable).toBe(true);
+  });
+});
