@@ -8,6 +8,7 @@ import { openStateDb, type Db } from './store/db.ts';
 import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
+import { DeadLetters } from './store/dead-letters.ts';
 import { AlertBook, DEVICE_ALERT_KINDS } from './alerts/alert-book.ts';
 import { fleetStatePoints, rejectionPoint } from './alerts/fleet-state.ts';
 import { Assurance } from './alerts/assurance.ts';
@@ -93,10 +94,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     log.warn({ sink: sink.kind, err: (e as Error).message }, 'time-series sink not reachable at start; journaling until it is');
   }
   const journal = new Journal({ dir: config.dataDir, ...config.journal });
-  const insertDeadLetter = db.prepare('INSERT INTO dead_letters (at, sink, reason, device, tenant, point) VALUES (?, ?, ?, ?, ?, ?)');
+  const deadLetters = new DeadLetters(db);
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
-    insertDeadLetter.run(now().toISOString(), sink.kind, u.reason, u.point.tags?.device ?? null, u.point.tags?.tenant ?? null, JSON.stringify(u.point));
+    deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
     log.warn({ device: u.point.tags?.device, reason: u.reason }, 'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store');
   }
   const forwarder = new Forwarder(
@@ -104,7 +105,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     sink,
     {
       add: (kind: string, reason: string, p: Point | undefined, line: string) =>
-        insertDeadLetter.run(now().toISOString(), kind, reason, p?.tags.device ?? null, p?.tags.tenant ?? null, JSON.stringify(p ?? { line })),
+        deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
     },
     log,
     config.sink,
@@ -222,7 +223,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       return;
     }
     if (state === 'offline') {
-      assurance.raise(device, 'offline', '', 'warning', 'Device reported offline (status / last will)', { state, at: at.toISOString() }, at, false);
+      alerts.raise({ tenant: device.tenant, device: device.id, kind: 'offline', severity: 'warning', summary: 'Device reported offline (status / last will)', details: { state, at: at.toISOString() }, at });
     } else if (state === 'online') {
       alerts.clear(device.id, 'offline', '', 'device reported online', at);
     }
@@ -234,7 +235,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     lastCapacityAlert = at.getTime();
     log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, `journal above ${Math.round(config.journal.slowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`);
     // A gateway-wide alert, visible to admins (tenant "_gateway").
-    alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError } }, at);
+    alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: forwarder.lastError }, at });
   };
 
   broker = new Broker(
@@ -297,7 +298,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       for (const d of registry.listDevices()) {
         const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? 600) * 1000;
         if (d.lastSeenAt && t.getTime() - Date.parse(d.lastSeenAt) > 3 * interval) {
-          assurance.raise(d, 'offline', '', 'warning', `No message for ${Math.round((t.getTime() - Date.parse(d.lastSeenAt)) / 60000)} min (expected every ${interval / 1000} s)`, { lastSeenAt: d.lastSeenAt }, t, true);
+          alerts.raise({ tenant: d.tenant, device: d.id, kind: 'offline', severity: 'warning', summary: `No message for ${Math.round((t.getTime() - Date.parse(d.lastSeenAt)) / 60000)} min (expected every ${interval / 1000} s)`, details: { lastSeenAt: d.lastSeenAt }, at: t, throttle: true });
         }
       }
       alerts.escalate(t, config.alerts.escalationMinutes * 60_000);
@@ -338,7 +339,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stop: async () => {},
   };
 
-  const app = createApi({ gateway, metrics, notifier, now, publishConfig });
+  const app = createApi({
+    registry, tokens, audit, alerts, assurance, notifier, deadLetters, profiles, readings: sink, sessions: broker,
+    readiness: { broker, store: db, sink, journal, forwarder },
+    metrics, authThrottle, security: config.security, log, now, publishConfig,
+  });
   metrics.bind(gateway);
   let http: ServerType;
   const httpPort = await new Promise<number>((resolve, reject) => {
