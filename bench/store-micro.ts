@@ -47,7 +47,7 @@ time('alert repeat: store (AlertBook.raise)', N, (i) => {
   alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: `x ${i}`, details: { value: i }, at: now });
 });
 const openId = alerts.openAlert('d', 'out-of-range', 'pressure')!.id;
-const rawGet = raw.prepare('SELECT * FROM alerts WHERE id = ?');
+const rawGet = raw.prepare('SELECT severity FROM alerts WHERE id = ?');
 const rawRepeat = raw.prepare('UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ? RETURNING *');
 time('alert repeat: raw SQL (select + update returning)', N, (i) => {
   const cur = rawGet.get(openId) as { severity: string };

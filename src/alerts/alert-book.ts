@@ -125,8 +125,8 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
         if (last !== undefined && a.at.getTime() - last < REPEAT_WRITE_MS) return undefined;
         this.lastRepeatWrite.set(k, a.at.getTime());
       }
-      const cur = this.get(openId)!;
-      const severity = SEVERITY_RANK[a.severity] > SEVERITY_RANK[cur.severity] ? a.severity : cur.severity;
+      const current = this.store.severityOf(openId)!;
+      const severity = SEVERITY_RANK[a.severity] > SEVERITY_RANK[current] ? a.severity : current;
       const alert = this.store.repeat(openId, { severity, summary: a.summary, details: a.details }, at);
       this.emit('change', alert, 'repeated');
       return { alert, change: 'repeated' };

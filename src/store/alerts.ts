@@ -36,6 +36,7 @@ function fromRow(r: AlertRow): Alert {
 
 const Q = {
   unresolvedKeys: query('alerts.unresolved-keys', (db) => db.selectFrom('alerts').select(['id', 'device', 'kind', 'key']).where('state', '<>', 'resolved')),
+  severity: query('alerts.severity', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').select('severity').where('id', '=', arg('id'))),
   byId: query('alerts.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').selectAll().where('id', '=', arg('id'))),
   list: dynamicQuery('alerts.list', (db, f: AlertFilter) => {
     let q = db.selectFrom('alerts').selectAll();
@@ -118,6 +119,9 @@ export class AlertStore {
   get(id: string): Alert | undefined {
     const r = this.sql.byId.get({ id });
     return r && fromRow(r);
+  }
+  severityOf(id: string): Severity | undefined {
+    return this.sql.severity.get({ id })?.severity;
   }
   /** Newest change first. */
   list(f: AlertFilter): Alert[] {
