@@ -1,4 +1,4 @@
-// Tenants, devices and certificates: SQLite is the owner; the hot path reads the in-memory cache.
+// Tenants, devices and certificates: the state database is the owner; the hot path reads the in-memory cache.
 import type { Db } from './db.ts';
 import { query, type Arg, type Statements } from './sql.ts';
 import type { CertificatesTable, DevicesTable } from './schema.ts';
@@ -171,13 +171,13 @@ export class Registry {
 
   // ── devices ──
   createDevice(d: NewDevice, now: Date): { device: Device; secret: string } {
+    this.checkNewDevice(d);
     const secret = newSecret();
     return { device: this.createDeviceWithSecretHash(d, hashSecret(secret), now), secret };
   }
   /** Registers a device whose secret's hash is already made (a benchmark fleet sharing one secret). */
   createDeviceWithSecretHash(d: NewDevice, secretHash: string, now: Date): Device {
-    if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);
-    if (!this.tenants.has(d.tenant)) throw new ConflictError(`tenant ${d.tenant} does not exist`);
+    this.checkNewDevice(d);
     const { id, tenant, type, serial, ...spec } = d;
     const createdAt = now.toISOString();
     this.sql.insertDevice.run({ id, tenant, type, serial, spec: JSON.stringify(spec), secretHash, createdAt });
@@ -185,6 +185,10 @@ export class Registry {
     this.devices.set(id, device);
     this.secretHashes.set(id, secretHash);
     return device;
+  }
+  private checkNewDevice(d: NewDevice): void {
+    if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);
+    if (!this.tenants.has(d.tenant)) throw new ConflictError(`tenant ${d.tenant} does not exist`);
   }
   device(id: string): Device | undefined {
     const d = this.devices.get(id);

@@ -86,7 +86,17 @@ export interface Plan<A> {
 }
 
 export function planFixed<A, R>(def: FixedQuery<A, R>, dialect: Dialect): Plan<A> {
-  const compiled = def.build(queryBuilder(dialect), ((name: string) => new Slot(name)) as Arg<A>).compile();
+  const slots: Slot[] = [];
+  const arg = ((name: string) => {
+    const slot = new Slot(name);
+    slots.push(slot);
+    return slot;
+  }) as Arg<A>;
+  const compiled = def.build(queryBuilder(dialect), arg).compile();
+  // A slot Kysely wrote into the SQL text instead of passing it as a parameter would be a value
+  // silently lost at every run: refuse the query instead.
+  const lost = slots.filter((s) => !compiled.parameters.includes(s)).map((s) => s.name);
+  if (lost.length > 0) throw new Error(`store query ${def.name}: argument(s) ${lost.join(', ')} are not parameters of the compiled SQL (${compiled.sql})`);
   // Each parameter is an argument's name (a slot) or a value fixed in the query ('open', 1, …).
   const names = compiled.parameters.map((p) => (p instanceof Slot ? (p.name as keyof A) : undefined));
   const values = compiled.parameters.map((p) => (p instanceof Slot ? undefined : p));
