@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { openStateDb } from '../src/store/db.ts';
+import { Registry } from '../src/store/registry.ts';
 import { hashSecret } from '../src/store/secrets.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
 import { freePort } from '../test/support/ports.ts';
@@ -150,20 +151,17 @@ interface GatewayProc {
 /** Seeds the state DB with the bench tenant and `n` barometers sharing one secret (hashing 10,000 secrets would take minutes). */
 function seedDevices(dataDir: string, n: number): void {
   const db = openStateDb(dataDir);
-  const now = new Date().toISOString();
+  const now = new Date();
   const hash = hashSecret(BENCH_SECRET);
-  db.prepare('INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)').run(TENANT, 'Benchmark', 'VN-HN', now);
-  const dev = db.prepare('INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const cert = db.prepare(
-    'INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)',
-  );
+  const registry = new Registry(db);
+  registry.createTenant({ id: TENANT, name: 'Benchmark', region: 'VN-HN' }, now);
   db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const id = deviceId(i);
-      dev.run(id, TENANT, 'barometer', `SN-${id}`, '{}', hash, now);
-      cert.run(id, 'verification', `V-${id}`, 'QUATEST 1', '2026-01-01T00:00:00Z', '2099-01-01T00:00:00Z', now, 'bench');
+      registry.createDeviceWithSecretHash({ id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` }, hash, now);
+      registry.addCertificate(id, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' }, 'bench', now);
     }
-  })();
+  });
   db.close();
 }
 

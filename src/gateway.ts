@@ -6,6 +6,7 @@ import { openStateDb, type Db } from './store/db.ts';
 import { Registry } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
+import { DeadLetters } from './store/dead-letters.ts';
 import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
@@ -85,7 +86,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const audit = new AuditLog(db);
   const alerts = new AlertBook(db);
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
-  const { sink, journal, forwarder } = await openDelivery(config, db, now, log);
+  const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
   const ingest = new Ingest(
     { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
     config.limits,
@@ -127,7 +128,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const lastSeen = new LastSeenFlush(registry, log);
   const periodic = [
     verifications,
-    offlineBySilence(registry, profiles, assurance, now, log),
+    offlineBySilence(registry, profiles, alerts, now, log),
     alertEscalation(alerts, config.alerts.escalationMinutes, now, log),
     fleetState,
     registrySync(registry, () => verifications.reviewAll(), log),
@@ -174,7 +175,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     recordFleetState: (at) => fleetState.record(at),
     stop,
   };
-  const app = createApi({ gateway, metrics, notifier, now, publishConfig: (device, force) => verifications.publishConfig(device, force) });
+  const app = createApi({
+    registry, tokens, audit, alerts, assurance, notifier, deadLetters, profiles, readings: sink, sessions: broker,
+    readiness: { broker, store: db, sink, journal, forwarder },
+    metrics, authThrottle, security: config.security, log, now,
+    publishConfig: (device, force) => verifications.publishConfig(device, force),
+  });
   metrics.bind(gateway);
   gateway.ports.http = await http.listen(app.fetch);
   log.info({ mqtt: gateway.ports.mqtt, http: gateway.ports.http, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
@@ -182,7 +188,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 }
 
 /** The time-series sink, the journal before it and the forwarder between them; points refused by the sink go to the dead-letter store. */
-async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder }> {
+async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -200,10 +206,10 @@ async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger
     log.warn({ sink: sink.kind, err: (e as Error).message }, 'time-series sink not reachable at start; journaling until it is');
   }
   const journal = new Journal({ dir: config.dataDir, ...config.journal });
-  const insertDeadLetter = db.prepare('INSERT INTO dead_letters (at, sink, reason, device, tenant, point) VALUES (?, ?, ?, ?, ?, ?)');
+  const deadLetters = new DeadLetters(db);
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
-    insertDeadLetter.run(now().toISOString(), sink.kind, u.reason, u.point.tags?.device ?? null, u.point.tags?.tenant ?? null, JSON.stringify(u.point));
+    deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
     log.warn({ device: u.point.tags?.device, reason: u.reason }, 'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store');
   }
   const forwarder = new Forwarder(
@@ -211,12 +217,12 @@ async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger
     sink,
     {
       add: (kind: string, reason: string, p: Point | undefined, line: string) =>
-        insertDeadLetter.run(now().toISOString(), kind, reason, p?.tags.device ?? null, p?.tags.tenant ?? null, JSON.stringify(p ?? { line })),
+        deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
     },
     log,
     config.sink,
   );
-  return { sink, journal, forwarder };
+  return { sink, journal, forwarder, deadLetters };
 }
 
 function brokerOptions(config: Config, authThrottle: AuthThrottle): BrokerOptions {

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.ts';
+import { AlertStore } from '../store/alerts.ts';
 
 export const ALERT_KINDS = [
   'out-of-tolerance',
@@ -53,64 +54,25 @@ export interface RaiseAlert {
   tenant: string;
   device: string;
   kind: AlertKind;
+  /** gas or test point ('' or absent when none). */
   key?: string;
   severity: Severity;
   summary: string;
   details: Record<string, unknown>;
+  /** When it was observed. */
+  at: Date;
+  /**
+   * For alerts raised from every reading: a repeat of the open alert is written at most every
+   * REPEAT_WRITE_MS; the repeats in between are not written.
+   */
+  throttle?: boolean;
 }
 
 export type AlertChange = 'opened' | 'repeated' | 'acknowledged' | 'resolved' | 'escalated';
 
-interface AlertRow {
-  id: string;
-  tenant: string;
-  device: string;
-  kind: AlertKind;
-  key: string;
-  severity: Severity;
-  state: AlertState;
-  opened_at: string;
-  updated_at: string;
-  count: number;
-  summary: string;
-  details: string;
-  ack_by: string | null;
-  ack_at: string | null;
-  ack_note: string | null;
-  resolved_by: string | null;
-  resolved_at: string | null;
-  resolution: string | null;
-  escalation: number;
-  version: number;
-}
-
-function fromRow(r: AlertRow): Alert {
-  const a: Alert = {
-    id: r.id,
-    tenant: r.tenant,
-    device: r.device,
-    kind: r.kind,
-    key: r.key,
-    severity: r.severity,
-    state: r.state,
-    openedAt: r.opened_at,
-    updatedAt: r.updated_at,
-    count: r.count,
-    summary: r.summary,
-    details: JSON.parse(r.details),
-    escalation: r.escalation,
-    version: r.version,
-  };
-  if (r.ack_by) a.ackBy = r.ack_by;
-  if (r.ack_at) a.ackAt = r.ack_at;
-  if (r.ack_note) a.ackNote = r.ack_note;
-  if (r.resolved_by) a.resolvedBy = r.resolved_by;
-  if (r.resolved_at) a.resolvedAt = r.resolved_at;
-  if (r.resolution) a.resolution = JSON.parse(r.resolution);
-  return a;
-}
-
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+/** Throttled alerts (see RaiseAlert.throttle) are written at most this often per alert. */
+const REPEAT_WRITE_MS = 10_000;
 
 export interface AlertFilter {
   state?: AlertState;
@@ -123,19 +85,20 @@ export interface AlertFilter {
 }
 
 export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
+  private readonly store: AlertStore;
   /** (device|kind|key) → id of the open alert: the hot path never queries for dedup. */
   private open = new Map<string, string>();
+  /** (device|kind|key) → when a throttled repeat was last written. */
+  private lastRepeatWrite = new Map<string, number>();
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     super();
-    for (const r of db.prepare("SELECT id, device, kind, key FROM alerts WHERE state <> 'resolved'").all() as AlertRow[]) {
-      this.open.set(`${r.device}|${r.kind}|${r.key}`, r.id);
-    }
+    this.store = new AlertStore(db);
+    for (const r of this.store.unresolvedKeys()) this.open.set(`${r.device}|${r.kind}|${r.key}`, r.id);
   }
 
   get(id: string): Alert | undefined {
-    const r = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
-    return r && fromRow(r);
+    return this.store.get(id);
   }
 
   openAlert(device: string, kind: AlertKind, key = ''): Alert | undefined {
@@ -144,47 +107,32 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   }
 
   list(f: AlertFilter): Alert[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    for (const k of ['state', 'severity', 'kind', 'tenant', 'device'] as const) {
-      if (f[k]) {
-        where.push(`${k} = ?`);
-        args.push(f[k]);
-      }
-    }
-    if (f.tenants) {
-      if (f.tenants.size === 0) return [];
-      where.push(`tenant IN (${[...f.tenants].map(() => '?').join(',')})`);
-      args.push(...f.tenants);
-    }
-    const sql = `SELECT * FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY updated_at DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 500) as AlertRow[]).map(fromRow);
+    return this.store.list(f);
   }
 
-  /** Opens an alert, or counts a repeat of the open one (raising its severity if higher). */
-  raise(a: RaiseAlert, now: Date): { alert: Alert; change: 'opened' | 'repeated' } {
+  /**
+   * Opens an alert, or counts a repeat of the open one (raising its severity if higher);
+   * undefined when a throttled repeat was not written.
+   */
+  raise(a: RaiseAlert): { alert: Alert; change: 'opened' | 'repeated' } | undefined {
     const key = a.key ?? '';
     const k = `${a.device}|${a.kind}|${key}`;
-    const at = now.toISOString();
+    const at = a.at.toISOString();
     const openId = this.open.get(k);
     if (openId) {
-      const cur = this.get(openId)!;
-      const severity = SEVERITY_RANK[a.severity] > SEVERITY_RANK[cur.severity] ? a.severity : cur.severity;
-      this.db
-        .prepare('UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ?')
-        .run(at, severity, a.summary, JSON.stringify(a.details), openId);
-      const alert = this.get(openId)!;
+      if (a.throttle) {
+        const last = this.lastRepeatWrite.get(k);
+        if (last !== undefined && a.at.getTime() - last < REPEAT_WRITE_MS) return undefined;
+        this.lastRepeatWrite.set(k, a.at.getTime());
+      }
+      const current = this.store.severityOf(openId)!;
+      const severity = SEVERITY_RANK[a.severity] > SEVERITY_RANK[current] ? a.severity : current;
+      const alert = this.store.repeat(openId, { severity, summary: a.summary, details: a.details }, at);
       this.emit('change', alert, 'repeated');
       return { alert, change: 'repeated' };
     }
-    const id = randomUUID();
-    this.db
-      .prepare(
-        "INSERT INTO alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)",
-      )
-      .run(id, a.tenant, a.device, a.kind, key, a.severity, at, at, a.summary, JSON.stringify(a.details));
-    this.open.set(k, id);
-    const alert = this.get(id)!;
+    const alert = this.store.open({ id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details }, at);
+    this.open.set(k, alert.id);
     this.emit('change', alert, 'opened');
     return { alert, change: 'opened' };
   }
@@ -193,9 +141,7 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
     const cur = this.get(id);
     if (!cur) throw new Error(`alert ${id} not found`);
     if (cur.state !== 'open') return cur;
-    const at = now.toISOString();
-    this.db.prepare("UPDATE alerts SET state = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ?, updated_at = ?, version = version + 1 WHERE id = ?").run(by, at, note ?? null, at, id);
-    const alert = this.get(id)!;
+    const alert = this.store.acknowledge(id, by, note, now.toISOString());
     this.emit('change', alert, 'acknowledged');
     return alert;
   }
@@ -204,10 +150,8 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
     const cur = this.get(id);
     if (!cur) throw new Error(`alert ${id} not found`);
     if (cur.state === 'resolved') return cur;
-    const at = now.toISOString();
-    this.db.prepare("UPDATE alerts SET state = 'resolved', resolved_by = ?, resolved_at = ?, resolution = ?, updated_at = ?, version = version + 1 WHERE id = ?").run(by, at, JSON.stringify(resolution), at, id);
+    const alert = this.store.resolve(id, by, resolution, now.toISOString());
     this.open.delete(`${cur.device}|${cur.kind}|${cur.key}`);
-    const alert = this.get(id)!;
     this.emit('change', alert, 'resolved');
     return alert;
   }
@@ -222,13 +166,10 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   /** Open critical alerts not acknowledged within `afterMs`: raise the escalation level and notify again. */
   escalate(now: Date, afterMs: number): Alert[] {
     const out: Alert[] = [];
-    const rows = this.db.prepare("SELECT * FROM alerts WHERE state = 'open' AND severity = 'critical'").all() as AlertRow[];
-    for (const r of rows) {
-      const dueAt = Date.parse(r.opened_at) + afterMs * (r.escalation + 1);
+    for (const a of this.store.openCritical()) {
+      const dueAt = Date.parse(a.openedAt) + afterMs * (a.escalation + 1);
       if (now.getTime() < dueAt) continue;
-      const at = now.toISOString();
-      this.db.prepare('UPDATE alerts SET escalation = escalation + 1, updated_at = ?, version = version + 1 WHERE id = ?').run(at, r.id);
-      const alert = this.get(r.id)!;
+      const alert = this.store.escalate(a.id, now.toISOString());
       this.emit('change', alert, 'escalated');
       out.push(alert);
     }
@@ -241,8 +182,6 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
 
   /** Unresolved (open or acknowledged) alerts counted by tenant, device, kind and severity. */
   unresolvedCounts(): { tenant: string; device: string; kind: string; severity: string; count: number }[] {
-    return this.db
-      .prepare("SELECT tenant, device, kind, severity, count(*) AS count FROM alerts WHERE state <> 'resolved' GROUP BY tenant, device, kind, severity")
-      .all() as { tenant: string; device: string; kind: string; severity: string; count: number }[];
+    return this.store.unresolvedCounts();
   }
 }

@@ -2,7 +2,11 @@
 // transaction findings, rejections) to the embedded store and opens, repeats or clears alerts.
 import type { Db } from '../store/db.ts';
 import type { Registry, Device } from '../store/registry.ts';
-import type { AlertBook, AlertKind, Severity } from './alert-book.ts';
+import { CheckStore, type StoredCheck } from '../store/checks.ts';
+import { DriftStore } from '../store/drift.ts';
+import { TotalizerStore } from '../store/totalizers.ts';
+import { RejectionStore, type Rejected } from '../store/rejections.ts';
+import type { AlertBook, Severity } from './alert-book.ts';
 import type { IngestResult, Rejection } from '../ingest/ingest.ts';
 import type { CheckResult, VerificationState } from '../metrology/types.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
@@ -15,25 +19,11 @@ export interface AssuranceOptions {
   invalidBurst: number;
 }
 
-export interface StoredCheck extends CheckResult {
-  device: string;
-  receivedAt: string;
-}
-
-export interface Rejected {
-  id: number;
-  device: string;
-  topic: string;
-  seq?: number;
-  receivedAt: string;
-  errors: { path: string; message: string }[];
-}
+export type { StoredCheck, Rejected };
 
 const DAY = 86_400_000;
 /** EWMA/CUSUM need a few checks before a signal is evidence of drift rather than one bad check. */
 export const MIN_CHECKS_FOR_DRIFT_ALERT = 3;
-/** Alerts raised from every reading are written at most this often per alert; repeats are counted meanwhile. */
-const REPEAT_WRITE_MS = 10_000;
 
 export function seriesKey(c: { gas?: string; point?: string }): string {
   return c.gas ?? c.point ?? '';
@@ -41,12 +31,11 @@ export function seriesKey(c: { gas?: string; point?: string }): string {
 
 export class Assurance {
   private drift = new Map<string, DriftState>(); // device|series
-  private insertCheck;
-  private upsertDrift;
-  private insertRejection;
-  private upsertTotalizer;
+  private readonly checks: CheckStore;
+  private readonly driftStore: DriftStore;
+  private readonly totalizers: TotalizerStore;
+  private readonly rejections: RejectionStore;
   private rejectionTimes = new Map<string, number[]>();
-  private repeatThrottle = new Map<string, { at: number; pending: number }>();
   private verification = new Map<string, string>(); // device → "state|validUntil" last published
 
   constructor(
@@ -56,18 +45,15 @@ export class Assurance {
     private readonly profiles: Map<string, InstrumentProfile>,
     private readonly opts: AssuranceOptions,
   ) {
-    this.insertCheck = db.prepare('INSERT OR IGNORE INTO checks (device, seq, series, ts, result, received_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.upsertDrift = db.prepare('INSERT INTO drift (device, series, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(device, series) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at');
-    this.insertRejection = db.prepare('INSERT INTO rejections (device, tenant, topic, seq, received_at, errors, payload) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.upsertTotalizer = db.prepare('INSERT INTO nozzle_totalizers (device, nozzle, seq, totalizer_end) VALUES (?, ?, ?, ?) ON CONFLICT(device, nozzle) DO UPDATE SET seq = excluded.seq, totalizer_end = excluded.totalizer_end WHERE excluded.seq >= nozzle_totalizers.seq');
-    for (const r of db.prepare('SELECT device, series, state FROM drift').all() as { device: string; series: string; state: string }[]) {
-      this.drift.set(`${r.device}|${r.series}`, JSON.parse(r.state));
-    }
+    this.checks = new CheckStore(db);
+    this.driftStore = new DriftStore(db);
+    this.totalizers = new TotalizerStore(db);
+    this.rejections = new RejectionStore(db);
+    for (const r of this.driftStore.all()) this.drift.set(`${r.device}|${r.series}`, r.state);
   }
 
   lastTotalizer(device: string, nozzle: string): number | undefined {
-    const r = this.db.prepare('SELECT totalizer_end FROM nozzle_totalizers WHERE device = ? AND nozzle = ?').get(device, nozzle) as { totalizer_end: number } | undefined;
-    return r?.totalizer_end;
+    return this.totalizers.last(device, nozzle);
   }
 
   /**
@@ -98,20 +84,20 @@ export class Assurance {
         for (const r of result.readings) {
           if (r.tags.nozzle && device.type === 'fuel-dispenser') {
             const p = result.points.find((x) => x.measurement === 'transaction' && x.fields.seq === r.seq);
-            if (p) this.upsertTotalizer.run(device.id, r.tags.nozzle, r.seq, p.fields.totalizerEnd as number);
+            if (p) this.totalizers.record(device.id, r.tags.nozzle, r.seq, p.fields.totalizerEnd as number);
           }
         }
-      })();
+      });
     }
     for (const f of result.findings) {
-      this.raise(device, 'tamper', `${f.nozzle}:${f.kind}`, 'critical', `${f.kind === 'price' ? 'Price mismatch' : 'Totalizer mismatch'} on nozzle ${f.nozzle}: ${f.message}`, { seq: f.seq, ts: new Date(f.ts).toISOString(), nozzle: f.nozzle, ...f.details }, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'tamper', key: `${f.nozzle}:${f.kind}`, severity: 'critical', summary: `${f.kind === 'price' ? 'Price mismatch' : 'Totalizer mismatch'} on nozzle ${f.nozzle}: ${f.message}`, details: { seq: f.seq, ts: new Date(f.ts).toISOString(), nozzle: f.nozzle, ...f.details }, at: now });
     }
     for (const r of result.readings) {
       if (r.status === 'out-of-range' || r.status === 'implausible') {
-        this.raise(device, 'out-of-range', r.quantity + (r.tags.gas ? `:${r.tags.gas}` : ''), 'warning', r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`, { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status }, now, true);
+        this.alerts.raise({ ...instrument(device), kind: 'out-of-range', key: r.quantity + (r.tags.gas ? `:${r.tags.gas}` : ''), severity: 'warning', summary: r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`, details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status }, at: now, throttle: true });
       } else if (r.status === 'unverified') {
         const v = this.verificationOf(device, r.ts);
-        this.raise(device, 'verification-overdue', '', 'critical', `Readings from an instrument without valid verification (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`, { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v }, now, true);
+        this.alerts.raise({ ...instrument(device), kind: 'verification-overdue', severity: 'critical', summary: `Readings from an instrument without valid verification (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`, details: { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v }, at: now, throttle: true });
       }
     }
     if (result.rejections.length > 0) this.recordRejections(device, topic, result.rejections, payload, now);
@@ -119,14 +105,13 @@ export class Assurance {
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
     const series = seriesKey(c);
-    const inserted = this.insertCheck.run(device.id, c.seq, series, c.ts, JSON.stringify(c), at).changes > 0;
-    if (!inserted) return; // replayed seq: stored once, judged once
+    if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = [c.gas && `gas ${c.gas}`, c.point && `point ${c.point}`].filter(Boolean).join(', ');
     const evidence = { seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
-      this.raise(device, 'out-of-tolerance', series, 'critical', `Check ${c.decision}${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, evidence, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: series, severity: 'critical', summary: `Check ${c.decision}${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
     } else if (c.decision === 'conditional-pass') {
-      this.raise(device, 'conditional', series, 'warning', `Check conditional pass${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, evidence, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: series, severity: 'warning', summary: `Check conditional pass${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
     // drift statistics, incrementally
     const key = `${device.id}|${series}`;
@@ -134,7 +119,7 @@ export class Assurance {
     const prev = this.drift.get(key) ?? emptyDriftState();
     const state = addCheckToDrift(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty }, params);
     this.drift.set(key, state);
-    this.upsertDrift.run(device.id, series, JSON.stringify(state), at);
+    this.driftStore.save(device.id, series, state, at);
     this.judgeDrift(device, series, prev, state, params, now);
   }
 
@@ -144,7 +129,7 @@ export class Assurance {
     const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
-      this.raise(device, 'drift', series, 'warning', `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, { ...s }, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'drift', key: series, severity: 'warning', summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, details: { ...s }, at: now });
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
     }
@@ -156,7 +141,7 @@ export class Assurance {
     if (current && (previous || open)) {
       const { predicted, due } = current;
       const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
-      this.raise(device, 'predicted-oot', series, severity, `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, { ...s, verificationDue: current.validUntil }, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'predicted-oot', key: series, severity, summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, details: { ...s, verificationDue: current.validUntil }, at: now });
     } else if (!current && !previous) {
       this.alerts.clear(device.id, 'predicted-oot', series, 'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)', now);
     }
@@ -178,7 +163,7 @@ export class Assurance {
       if (!key.startsWith(`${device.id}|`)) continue;
       const series = key.slice(device.id.length + 1);
       this.drift.delete(key);
-      this.db.prepare('DELETE FROM drift WHERE device = ? AND series = ?').run(device.id, series);
+      this.driftStore.delete(device.id, series);
       this.alerts.clear(device.id, 'drift', series, 'new calibration certificate: drift statistics restarted', now);
       this.alerts.clear(device.id, 'predicted-oot', series, 'new calibration certificate: drift statistics restarted', now);
     }
@@ -208,7 +193,7 @@ export class Assurance {
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
     if (v.state === 'expired') {
-      this.raise(device, 'verification-overdue', '', 'critical', `Verification expired on ${v.validUntil?.slice(0, 10)}`, { verification: v }, now, false);
+      this.alerts.raise({ ...instrument(device), kind: 'verification-overdue', severity: 'critical', summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
       this.alerts.clear(device.id, 'verification-due-soon', '', 'verification expired (see verification-overdue)', now);
     } else if (v.state === 'none') {
       // No certificate yet: the normal state between registering a device and posting its
@@ -218,7 +203,7 @@ export class Assurance {
     } else {
       this.alerts.clear(device.id, 'verification-overdue', '', `verification ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
       if (v.state === 'due-soon') {
-        this.raise(device, 'verification-due-soon', '', 'info', `Verification due on ${v.validUntil?.slice(0, 10)}`, { verification: v }, now, false);
+        this.alerts.raise({ ...instrument(device), kind: 'verification-due-soon', severity: 'info', summary: `Verification due on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
       } else {
         this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
@@ -230,48 +215,28 @@ export class Assurance {
     const at = now.toISOString();
     const body = payload.length <= 4096 ? payload.toString('utf8') : `${payload.subarray(0, 4096).toString('utf8')}…`;
     this.db.transaction(() => {
-      for (const r of rejections) this.insertRejection.run(device.id, device.tenant, topic, r.seq ?? null, at, JSON.stringify(r.errors), body);
-    })();
+      for (const r of rejections) this.rejections.insert({ device: device.id, tenant: device.tenant, topic, seq: r.seq, receivedAt: at, errors: r.errors, payload: body });
+    });
     const times = (this.rejectionTimes.get(device.id) ?? []).filter((t) => t > now.getTime() - 60_000);
     for (let i = 0; i < rejections.length; i++) times.push(now.getTime());
     this.rejectionTimes.set(device.id, times.slice(-100));
     if (times.length >= this.opts.invalidBurst) {
-      this.raise(device, 'invalid-data', '', 'warning', `${times.length} rejected messages in the last minute`, { lastErrors: rejections[rejections.length - 1].errors, topic }, now, true);
+      this.alerts.raise({ ...instrument(device), kind: 'invalid-data', severity: 'warning', summary: `${times.length} rejected messages in the last minute`, details: { lastErrors: rejections[rejections.length - 1].errors, topic }, at: now, throttle: true });
     }
-  }
-
-  /** Raises an alert; with `throttle`, repeats are written at most every REPEAT_WRITE_MS. */
-  raise(device: Device, kind: AlertKind, key: string, severity: Severity, summary: string, details: Record<string, unknown>, now: Date, throttle: boolean): void {
-    if (throttle && this.alerts.openAlert(device.id, kind, key) !== undefined) {
-      const k = `${device.id}|${kind}|${key}`;
-      const t = this.repeatThrottle.get(k);
-      if (t && now.getTime() - t.at < REPEAT_WRITE_MS) {
-        t.pending++;
-        return;
-      }
-      this.repeatThrottle.set(k, { at: now.getTime(), pending: 0 });
-    }
-    this.alerts.raise({ tenant: device.tenant, device: device.id, kind, key, severity, summary, details }, now);
   }
 
   checksOf(device: string, from?: number, to?: number, limit = 1000): StoredCheck[] {
-    const rows = this.db
-      .prepare('SELECT result, received_at FROM checks WHERE device = ? AND ts >= ? AND ts <= ? ORDER BY ts DESC LIMIT ?')
-      .all(device, from ?? 0, to ?? 8.64e15, limit) as { result: string; received_at: string }[];
-    return rows.map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device, receivedAt: r.received_at }));
+    return this.checks.of(device, from, to, limit);
   }
 
   rejectionsOf(device: string, limit = 100): Rejected[] {
-    const rows = this.db.prepare('SELECT * FROM rejections WHERE device = ? ORDER BY id DESC LIMIT ?').all(device, limit) as {
-      id: number;
-      device: string;
-      topic: string;
-      seq: number | null;
-      received_at: string;
-      errors: string;
-    }[];
-    return rows.map((r) => ({ id: r.id, device: r.device, topic: r.topic, ...(r.seq !== null ? { seq: r.seq } : {}), receivedAt: r.received_at, errors: JSON.parse(r.errors) }));
+    return this.rejections.of(device, limit);
   }
+}
+
+/** Who an alert of this instrument belongs to (the first fields of every RaiseAlert). */
+function instrument(device: Device): { tenant: string; device: string } {
+  return { tenant: device.tenant, device: device.id };
 }
 
 function fmt(x: number): string {

@@ -2,6 +2,7 @@
 // durable webhook delivery queue (in the state database) with signed, retried deliveries.
 import { createHmac } from 'node:crypto';
 import type { Db } from '../store/db.ts';
+import { WebhookStore, type DueDelivery, type Webhook, type WebhookDelivery } from '../store/webhooks.ts';
 import type { AlertBook, Alert, AlertChange } from './alert-book.ts';
 import type { Registry } from '../store/registry.ts';
 import type { Logger } from '../log.ts';
@@ -12,26 +13,7 @@ export interface AlertEvent {
   alert: Alert;
 }
 
-export interface Webhook {
-  id: string;
-  tenant: string | null;
-  url: string;
-  events: string[];
-  createdAt: string;
-}
-
-export interface WebhookDelivery {
-  id: number;
-  webhook: string;
-  event: string;
-  state: 'pending' | 'delivered' | 'dead';
-  attempts: number;
-  nextAt: string;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export type { Webhook, WebhookDelivery };
 
 /** Webhook event names: `alert.opened`, `alert.repeated`, `alert.acknowledged`, `alert.resolved`, `alert.escalated`; `alert.*` or `*` for all. */
 export const WEBHOOK_EVENTS = ['alert.opened', 'alert.repeated', 'alert.acknowledged', 'alert.resolved', 'alert.escalated', 'alert.*', '*'] as const;
@@ -60,9 +42,10 @@ export class AlertNotifier {
   private timer: NodeJS.Timeout | undefined;
   private delivering = false;
   private webhooks: (Webhook & { secret: string })[] = [];
+  private readonly store: WebhookStore;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly alerts: AlertBook,
     private readonly registry: Registry,
     private readonly log: Logger,
@@ -71,6 +54,7 @@ export class AlertNotifier {
   ) {
     // Event ids continue across restarts: they start after the highest alert version sum seen.
     this.nextId = Date.now();
+    this.store = new WebhookStore(db);
     this.loadWebhooks();
     alerts.on('change', (alert, change) => this.onChange(alert, change));
   }
@@ -84,14 +68,7 @@ export class AlertNotifier {
   }
 
   private loadWebhooks(): void {
-    this.webhooks = (this.db.prepare('SELECT * FROM webhooks').all() as { id: string; tenant: string | null; url: string; events: string; secret: string; created_at: string }[]).map((r) => ({
-      id: r.id,
-      tenant: r.tenant,
-      url: r.url,
-      events: JSON.parse(r.events),
-      secret: r.secret,
-      createdAt: r.created_at,
-    }));
+    this.webhooks = this.store.all();
   }
 
   private onChange(alert: Alert, change: AlertChange): void {
@@ -119,7 +96,7 @@ export class AlertNotifier {
   // ── webhooks ──
   addWebhook(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string): Webhook {
     const createdAt = this.now().toISOString();
-    this.db.prepare('INSERT INTO webhooks (id, tenant, url, events, secret, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)').run(w.id, w.tenant, w.url, JSON.stringify(w.events), w.secret, createdAt, createdBy);
+    this.store.add(w, createdBy, createdAt);
     this.loadWebhooks();
     return { id: w.id, tenant: w.tenant, url: w.url, events: w.events, createdAt };
   }
@@ -127,23 +104,11 @@ export class AlertNotifier {
     return this.webhooks.map(({ secret: _s, ...w }) => w);
   }
   deleteWebhook(id: string): void {
-    this.db.prepare('DELETE FROM webhooks WHERE id = ?').run(id);
-    this.db.prepare("UPDATE webhook_deliveries SET state = 'dead', last_error = 'webhook deleted' WHERE webhook = ? AND state = 'pending'").run(id);
+    this.store.delete(id);
     this.loadWebhooks();
   }
   deliveries(webhook: string, limit = 100): WebhookDelivery[] {
-    return (this.db.prepare('SELECT * FROM webhook_deliveries WHERE webhook = ? ORDER BY id DESC LIMIT ?').all(webhook, limit) as Record<string, unknown>[]).map((r) => ({
-      id: r.id as number,
-      webhook: r.webhook as string,
-      event: r.event as string,
-      state: r.state as WebhookDelivery['state'],
-      attempts: r.attempts as number,
-      nextAt: new Date(r.next_at as number).toISOString(),
-      lastStatus: (r.last_status as number | null) ?? null,
-      lastError: (r.last_error as string | null) ?? null,
-      createdAt: r.created_at as string,
-      deliveredAt: (r.delivered_at as string | null) ?? null,
-    }));
+    return this.store.deliveries(webhook, limit);
   }
 
   private enqueueWebhooks(e: AlertEvent): void {
@@ -151,8 +116,7 @@ export class AlertNotifier {
     const matching = this.webhooks.filter((w) => (w.tenant === null || w.tenant === e.alert.tenant) && (w.events.includes(name) || w.events.includes('alert.*') || w.events.includes('*')));
     if (matching.length === 0) return;
     const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert });
-    const stmt = this.db.prepare("INSERT INTO webhook_deliveries (webhook, event, body, state, attempts, next_at, created_at) VALUES (?, ?, ?, 'pending', 0, ?, ?)");
-    for (const w of matching) stmt.run(w.id, name, body, Date.now(), this.now().toISOString());
+    for (const w of matching) this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() });
     setImmediate(() => void this.deliverDue());
   }
 
@@ -161,22 +125,16 @@ export class AlertNotifier {
     if (this.delivering) return;
     this.delivering = true;
     try {
-      const due = this.db.prepare("SELECT id, webhook, body, attempts FROM webhook_deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT 50").all(Date.now()) as {
-        id: number;
-        webhook: string;
-        body: string;
-        attempts: number;
-      }[];
-      await Promise.all(due.map((d) => this.deliver(d)));
+      await Promise.all(this.store.due(Date.now()).map((d) => this.deliver(d)));
     } finally {
       this.delivering = false;
     }
   }
 
-  private async deliver(d: { id: number; webhook: string; body: string; attempts: number }): Promise<void> {
+  private async deliver(d: DueDelivery): Promise<void> {
     const w = this.webhooks.find((x) => x.id === d.webhook);
     if (!w) {
-      this.db.prepare("UPDATE webhook_deliveries SET state = 'dead', last_error = 'webhook deleted' WHERE id = ?").run(d.id);
+      this.store.abandon(d.id, 'webhook deleted');
       return;
     }
     let status: number | null = null;
@@ -192,7 +150,7 @@ export class AlertNotifier {
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
-        this.db.prepare("UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?").run(status, this.now().toISOString(), d.id);
+        this.store.delivered(d.id, status, this.now().toISOString());
         return;
       }
       error = `HTTP ${res.status}`;
@@ -201,11 +159,11 @@ export class AlertNotifier {
     }
     const attempts = d.attempts + 1;
     if (attempts >= this.retry.maxAttempts) {
-      this.db.prepare("UPDATE webhook_deliveries SET state = 'dead', attempts = ?, last_status = ?, last_error = ? WHERE id = ?").run(attempts, status, error, d.id);
+      this.store.failed(d.id, attempts, status, error);
       this.log.warn({ webhook: w.id, delivery: d.id, attempts, err: error }, 'webhook delivery failed for good (dead letter)');
       return;
     }
     const delay = retryDelayMs(attempts, this.retry.baseDelayMs);
-    this.db.prepare('UPDATE webhook_deliveries SET attempts = ?, next_at = ?, last_status = ?, last_error = ? WHERE id = ?').run(attempts, Date.now() + delay, status, error, d.id);
+    this.store.failed(d.id, attempts, status, error, Date.now() + delay);
   }
 }

@@ -14,46 +14,46 @@ import { mountConsole } from '../console/serve.ts';
 
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
-  const g = deps.gateway;
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));
   app.use('*', async (c, next) => {
     await next();
     deps.metrics.httpRequests.inc({ status: `${Math.floor(c.res.status / 100)}xx` });
   });
-  const sec = g.config.security;
+  const sec = deps.security;
   if (sec.corsOrigins.length > 0) app.use('/api/*', cors({ origin: sec.corsOrigins.includes('*') ? '*' : sec.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   app.use('/api/*', bodyLimit({ maxSize: sec.maxBodyBytes, onError: () => { throw new ApiError(413, 'too_large', `the request body exceeds ${sec.maxBodyBytes} bytes (MAG_MAX_BODY_BYTES)`); } }));
 
   app.onError((e, c) => {
     if (e instanceof ApiError) {
       const p = c.get('principal');
-      if (e.status === 403 && p) g.audit.append(`${p.role}:${p.name}:${p.tokenId}`, 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
+      if (e.status === 403 && p) deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
       return c.json(errorBody(e), e.status, e.headers);
     }
-    g.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
+    deps.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the gateway log' } }, 500);
   });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const status = deps.readiness;
   app.get('/readyz', (c) => {
-    const oldest = g.journal.oldestReceivedAt();
-    const journalFull = g.journal.fill >= 1;
+    const oldest = status.journal.oldestReceivedAt();
+    const journalFull = status.journal.fill >= 1;
     const body = {
-      ready: g.broker.ports.mqtt !== undefined && g.db.open && !journalFull,
-      broker: { listening: g.broker.ports.mqtt !== undefined, clients: g.broker.connectedClients },
-      store: { open: g.db.open },
-      sink: { kind: g.sink.kind, up: g.forwarder.sinkHealthy, lastError: g.forwarder.lastError ?? null },
+      ready: status.broker.ports.mqtt !== undefined && status.store.open && !journalFull,
+      broker: { listening: status.broker.ports.mqtt !== undefined, clients: status.broker.connectedClients },
+      store: { open: status.store.open },
+      sink: { kind: status.sink.kind, up: status.forwarder.sinkHealthy, lastError: status.forwarder.lastError ?? null },
       journal: {
-        backlogPoints: g.journal.backlogPoints,
-        backlogBytes: g.journal.backlogBytes,
-        capacityBytes: g.journal.capacity,
+        backlogPoints: status.journal.backlogPoints,
+        backlogBytes: status.journal.backlogBytes,
+        capacityBytes: status.journal.capacity,
         oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
-        drainRatePointsPerSecond: Math.round(g.forwarder.drainRate),
-        mode: g.forwarder.sinkHealthy ? 'forwarding' : 'journaling',
+        drainRatePointsPerSecond: Math.round(status.forwarder.drainRate),
+        mode: status.forwarder.sinkHealthy ? 'forwarding' : 'journaling',
         // since the gateway started: committed to the journal, and confirmed by the sink
-        committedPoints: g.journal.totals.appendedPoints,
-        deliveredPoints: g.forwarder.totals.deliveredPoints,
+        committedPoints: status.journal.totals.appendedPoints,
+        deliveredPoints: status.forwarder.totals.deliveredPoints,
       },
     };
     return c.json(body, body.ready ? 200 : 503);
@@ -74,7 +74,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       if (anonymousAudit.retryAfter(address) > 0) return;
       anonymousAudit.fail(address);
     }
-    g.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path, reason: reason === 'missing' ? 'no bearer token' : 'invalid or revoked token' }, deps.now());
+    deps.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path, reason: reason === 'missing' ? 'no bearer token' : 'invalid or revoked token' }, deps.now());
   }));
   const table = new RouteTable(api);
   registryRoutes(table, deps);

@@ -2,19 +2,55 @@
 // both registers Hono handlers and generates /openapi.json from the same zod schemas.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { Principal, Role } from '../store/tokens.ts';
-import type { Gateway } from '../gateway.ts';
+import type { Principal, Role, Tokens } from '../store/tokens.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { AlertNotifier } from '../alerts/notifier.ts';
-import type { Device } from '../store/registry.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
+import type { Assurance } from '../alerts/assurance.ts';
+import type { Device, Registry } from '../store/registry.ts';
+import type { AuditLog } from '../store/audit.ts';
+import type { DeadLetters } from '../store/dead-letters.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import type { Sink } from '../sinks/sink.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { Forwarder } from '../journal/forwarder.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { TokenBuckets } from '../limits.ts';
+import { TokenBuckets, type AuthThrottle } from '../limits.ts';
 
+/** What /readyz reports on. */
+export interface ReadinessSources {
+  broker: { readonly ports: { mqtt?: number }; readonly connectedClients: number };
+  store: { readonly open: boolean };
+  sink: Pick<Sink, 'kind'>;
+  journal: Pick<Journal, 'oldestReceivedAt' | 'fill' | 'backlogPoints' | 'backlogBytes' | 'capacity' | 'totals'>;
+  forwarder: Pick<Forwarder, 'sinkHealthy' | 'lastError' | 'drainRate' | 'totals'>;
+}
+
+/** What the API's routes use, and nothing more. */
 export interface ApiDeps {
-  gateway: Gateway;
-  metrics: GatewayMetrics;
-  notifier: AlertNotifier;
+  registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
+  tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
+  audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
+  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
+  /** The assurance state as the API reads it (and the new baseline a calibration certificate starts). */
+  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCalibration'>;
+  notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
+  deadLetters: Pick<DeadLetters, 'list'>;
+  profiles: ReadonlyMap<string, InstrumentProfile>;
+  /** Readings, from the time-series sink. */
+  readings: Pick<Sink, 'queryReadings'>;
+  /** Devices' MQTT sessions (a rotated secret ends the session opened with the old one). */
+  sessions: { disconnect(deviceId: string): void };
+  readiness: ReadinessSources;
+  metrics: Pick<GatewayMetrics, 'registry' | 'httpRequests' | 'authFailures' | 'limitRefused'>;
+  /** Failed authentications per client address (shared with MQTT). */
+  authThrottle: AuthThrottle;
+  security: Config['security'];
+  log: Logger;
   now: () => Date;
+  /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
 }
 
@@ -61,14 +97,14 @@ export function canSeeTenant(p: Principal, tenantId: string, region: string | un
 
 export function visibleTenantIds(deps: ApiDeps, p: Principal): Set<string> | undefined {
   if (p.role === 'admin') return undefined; // all
-  return new Set(deps.gateway.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)).map((t) => t.id));
+  return new Set(deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)).map((t) => t.id));
 }
 
 /** The device if this principal may see it; 404 otherwise (no existence leak). */
 export function visibleDevice(deps: ApiDeps, p: Principal, id: string): Device {
-  const d = deps.gateway.registry.device(id);
+  const d = deps.registry.device(id);
   if (!d) throw notFound(`device ${id}`);
-  const t = deps.gateway.registry.tenant(d.tenant);
+  const t = deps.registry.tenant(d.tenant);
   if (!canSeeTenant(p, d.tenant, t?.region)) throw notFound(`device ${id}`);
   return d;
 }
@@ -84,9 +120,9 @@ export const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'inspector'];
  * (MAG_AUTH_FAIL_MAX in MAG_AUTH_FAIL_WINDOW_S) and the per-token rate limit (MAG_API_RATE, MAG_API_BURST).
  */
 export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | undefined, reason: 'missing' | 'invalid') => void): MiddlewareHandler<Env> {
-  const sec = deps.gateway.config.security;
+  const sec = deps.security;
   const perToken = new TokenBuckets(sec.apiRate, sec.apiBurst);
-  const throttle = deps.gateway.authThrottle;
+  const throttle = deps.authThrottle;
   return async (c, next) => {
     const address = clientAddress(c);
     const wait = throttle.retryAfter(address);
@@ -101,7 +137,7 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
       onFailure(c, address, 'missing');
       throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     }
-    const p = deps.gateway.tokens.authenticate(m[1]);
+    const p = deps.tokens.authenticate(m[1]);
     if (!p) {
       throttle.fail(address);
       onFailure(c, address, 'invalid');

@@ -1,7 +1,7 @@
 // A device that has not spoken for three of its expected intervals is offline: an `offline`
 // alert (warning), checked once a minute. The interval is the device's own, else its
 // instrument type's, else 10 min.
-import type { Assurance } from '../alerts/assurance.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Logger } from '../log.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { Registry } from '../store/registry.ts';
@@ -18,7 +18,7 @@ export function silentFor(lastSeenAt: string | undefined, intervalMs: number, at
   return silent > SILENT_INTERVALS * intervalMs ? silent : undefined;
 }
 
-export function offlineBySilence(registry: Registry, profiles: Map<string, InstrumentProfile>, assurance: Assurance, now: () => Date, log: Logger): PeriodicWork {
+export function offlineBySilence(registry: Registry, profiles: Map<string, InstrumentProfile>, alerts: AlertBook, now: () => Date, log: Logger): PeriodicWork {
   return new Every(
     60_000,
     () => {
@@ -27,7 +27,7 @@ export function offlineBySilence(registry: Registry, profiles: Map<string, Instr
         const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? DEFAULT_INTERVAL_S) * 1000;
         const silent = silentFor(d.lastSeenAt, interval, t.getTime());
         if (silent !== undefined) {
-          assurance.raise(d, 'offline', '', 'warning', `No message for ${Math.round(silent / 60000)} min (expected every ${interval / 1000} s)`, { lastSeenAt: d.lastSeenAt }, t, true);
+          alerts.raise({ tenant: d.tenant, device: d.id, kind: 'offline', severity: 'warning', summary: `No message for ${Math.round(silent / 60000)} min (expected every ${interval / 1000} s)`, details: { lastSeenAt: d.lastSeenAt }, at: t, throttle: true });
         }
       }
     },

@@ -161,7 +161,7 @@ export class DeviceMessagePipeline {
       return;
     }
     if (state === 'offline') {
-      this.assurance.raise(device, 'offline', '', 'warning', 'Device reported offline (status / last will)', { state, at: at.toISOString() }, at, false);
+      this.deps.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'offline', severity: 'warning', summary: 'Device reported offline (status / last will)', details: { state, at: at.toISOString() }, at });
     } else if (state === 'online') {
       this.deps.alerts.clear(device.id, 'offline', '', 'device reported online', at);
     }
@@ -174,6 +174,6 @@ export class DeviceMessagePipeline {
     const { journal, deps } = this;
     deps.log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, `journal above ${Math.round(deps.journalSlowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`);
     // A gateway-wide alert, visible to admins (tenant "_gateway").
-    deps.alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: deps.forwarder.lastError } }, new Date(atMs));
+    deps.alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: deps.forwarder.lastError }, at: new Date(atMs) });
   }
 }

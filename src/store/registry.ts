@@ -1,5 +1,8 @@
-// Tenants, devices and certificates: SQLite is the owner; the hot path reads the in-memory cache.
+// Tenants, devices and certificates: the state database is the owner; the hot path reads the in-memory cache.
 import type { Db } from './db.ts';
+import { query, type Arg, type Statements } from './sql.ts';
+import type { CertificatesTable, DevicesTable } from './schema.ts';
+import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
 import { fingerprint, hashSecret, newSecret, verifySecretAsync } from './secrets.ts';
 
@@ -34,29 +37,39 @@ export class ConflictError extends Error {
   }
 }
 
-interface DeviceRow {
-  id: string;
-  tenant: string;
-  type: string;
-  serial: string;
-  spec: string;
-  secret_hash: string;
-  created_at: string;
-  last_seen_at: string | null;
-}
+type DeviceRow = Selectable<DevicesTable>;
+type CertRow = Selectable<CertificatesTable>;
 
-interface CertRow {
-  id: number;
-  device: string;
-  kind: 'verification' | 'calibration';
-  number: string;
-  issued_by: string;
-  issued_at: string;
-  valid_until: string;
-  correction: string | null;
-  uncertainty: number | null;
-  created_at: string;
-}
+const Q = {
+  tenants: query('tenants.all', (db) => db.selectFrom('tenants').select(['id', 'name', 'region', 'created_at'])),
+  devices: query('devices.all', (db) => db.selectFrom('devices').selectAll()),
+  certificates: query('certificates.all', (db) => db.selectFrom('certificates').selectAll().orderBy('id')),
+  insertTenant: query('tenants.insert', (db, arg: Arg<{ id: string; name: string; region: string; createdAt: string }>) =>
+    db.insertInto('tenants').values({ id: arg('id'), name: arg('name'), region: arg('region'), created_at: arg('createdAt') }),
+  ),
+  insertDevice: query('devices.insert', (db, arg: Arg<{ id: string; tenant: string; type: string; serial: string; spec: string; secretHash: string; createdAt: string }>) =>
+    db.insertInto('devices').values({ id: arg('id'), tenant: arg('tenant'), type: arg('type'), serial: arg('serial'), spec: arg('spec'), secret_hash: arg('secretHash'), created_at: arg('createdAt') }),
+  ),
+  setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) => db.updateTable('devices').set({ secret_hash: arg('secretHash') }).where('id', '=', arg('id'))),
+  setLastSeen: query('devices.set-last-seen', (db, arg: Arg<{ id: string; at: string }>) => db.updateTable('devices').set({ last_seen_at: arg('at') }).where('id', '=', arg('id'))),
+  insertCertificate: query('certificates.insert', (db, arg: Arg<Omit<CertRow, 'id'>>) =>
+    db
+      .insertInto('certificates')
+      .values({
+        device: arg('device'),
+        kind: arg('kind'),
+        number: arg('number'),
+        issued_by: arg('issued_by'),
+        issued_at: arg('issued_at'),
+        valid_until: arg('valid_until'),
+        correction: arg('correction'),
+        uncertainty: arg('uncertainty'),
+        created_at: arg('created_at'),
+        created_by: arg('created_by'),
+      })
+      .returning('id'),
+  ),
+};
 
 function deviceFromRow(r: DeviceRow): Device {
   const spec = JSON.parse(r.spec) as Partial<Device>;
@@ -98,29 +111,27 @@ export class Registry {
   /** SQLite's data_version when the cache was last loaded: it changes when another connection commits. */
   private dataVersion = -1;
 
+  private readonly sql: Statements<typeof Q>;
+
   constructor(private readonly db: Db) {
+    this.sql = db.prepareAll(Q);
     this.load();
   }
 
   private load(): void {
-    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.dataVersion = this.db.dataVersion();
     const tenants = new Map<string, Tenant>();
-    for (const t of this.db.prepare('SELECT id, name, region, created_at FROM tenants').all() as {
-      id: string;
-      name: string;
-      region: string;
-      created_at: string;
-    }[]) {
+    for (const t of this.sql.tenants.all()) {
       tenants.set(t.id, { id: t.id, name: t.name, region: t.region, createdAt: t.created_at });
     }
     const devices = new Map<string, Device>();
     const secretHashes = new Map<string, string>();
-    for (const r of this.db.prepare('SELECT * FROM devices').all() as DeviceRow[]) {
+    for (const r of this.sql.devices.all()) {
       devices.set(r.id, deviceFromRow(r));
       secretHashes.set(r.id, r.secret_hash);
     }
     const certificates = new Map<string, StoredCertificate[]>();
-    for (const r of this.db.prepare('SELECT * FROM certificates ORDER BY id').all() as CertRow[]) {
+    for (const r of this.sql.certificates.all()) {
       const list = certificates.get(r.device) ?? [];
       list.push(certFromRow(r));
       certificates.set(r.device, list);
@@ -137,7 +148,7 @@ export class Registry {
    * state database since the cache was loaded; true when something changed. Cheap: one pragma.
    */
   syncWithDisk(): boolean {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.db.dataVersion();
     if (version === this.dataVersion) return false;
     this.load();
     return true;
@@ -147,7 +158,7 @@ export class Registry {
   createTenant(t: { id: string; name: string; region: string }, now: Date): Tenant {
     if (this.tenants.has(t.id)) throw new ConflictError(`tenant ${t.id} already exists`);
     const tenant = { ...t, createdAt: now.toISOString() };
-    this.db.prepare('INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.region, tenant.createdAt);
+    this.sql.insertTenant.run({ ...t, createdAt: tenant.createdAt });
     this.tenants.set(t.id, tenant);
     return tenant;
   }
@@ -160,19 +171,24 @@ export class Registry {
 
   // ── devices ──
   createDevice(d: NewDevice, now: Date): { device: Device; secret: string } {
-    if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);
-    if (!this.tenants.has(d.tenant)) throw new ConflictError(`tenant ${d.tenant} does not exist`);
+    this.checkNewDevice(d);
     const secret = newSecret();
-    const hash = hashSecret(secret);
+    return { device: this.createDeviceWithSecretHash(d, hashSecret(secret), now), secret };
+  }
+  /** Registers a device whose secret's hash is already made (a benchmark fleet sharing one secret). */
+  createDeviceWithSecretHash(d: NewDevice, secretHash: string, now: Date): Device {
+    this.checkNewDevice(d);
     const { id, tenant, type, serial, ...spec } = d;
     const createdAt = now.toISOString();
-    this.db
-      .prepare('INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, tenant, type, serial, JSON.stringify(spec), hash, createdAt);
+    this.sql.insertDevice.run({ id, tenant, type, serial, spec: JSON.stringify(spec), secretHash, createdAt });
     const device: Device = { ...d, createdAt };
     this.devices.set(id, device);
-    this.secretHashes.set(id, hash);
-    return { device, secret };
+    this.secretHashes.set(id, secretHash);
+    return device;
+  }
+  private checkNewDevice(d: NewDevice): void {
+    if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);
+    if (!this.tenants.has(d.tenant)) throw new ConflictError(`tenant ${d.tenant} does not exist`);
   }
   device(id: string): Device | undefined {
     const d = this.devices.get(id);
@@ -193,7 +209,7 @@ export class Registry {
   rotateSecret(id: string): string {
     const secret = newSecret();
     const hash = hashSecret(secret);
-    this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id);
+    this.sql.setSecret.run({ id, secretHash: hash });
     this.secretHashes.set(id, hash);
     this.verified.delete(id);
     return secret;
@@ -219,10 +235,9 @@ export class Registry {
   }
   flushLastSeen(): void {
     if (this.seen.size === 0) return;
-    const stmt = this.db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?');
     this.db.transaction(() => {
-      for (const [id, at] of this.seen) stmt.run(new Date(at).toISOString(), id);
-    })();
+      for (const [id, at] of this.seen) this.sql.setLastSeen.run({ id, at: new Date(at).toISOString() });
+    });
     for (const [id, at] of this.seen) {
       const d = this.devices.get(id);
       if (d) d.lastSeenAt = new Date(at).toISOString();
@@ -233,12 +248,19 @@ export class Registry {
   // ── certificates ──
   addCertificate(device: string, c: Certificate, actor: string, now: Date): StoredCertificate {
     const createdAt = now.toISOString();
-    const info = this.db
-      .prepare(
-        'INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(device, c.kind, c.number, c.issuedBy, c.issuedAt, c.validUntil, c.correction ? JSON.stringify(c.correction) : null, c.uncertainty ?? null, createdAt, actor);
-    const stored: StoredCertificate = { ...c, id: Number(info.lastInsertRowid), device, createdAt };
+    const row = this.sql.insertCertificate.get({
+      device,
+      kind: c.kind,
+      number: c.number,
+      issued_by: c.issuedBy,
+      issued_at: c.issuedAt,
+      valid_until: c.validUntil,
+      correction: c.correction ? JSON.stringify(c.correction) : null,
+      uncertainty: c.uncertainty ?? null,
+      created_at: createdAt,
+      created_by: actor,
+    })!;
+    const stored: StoredCertificate = { ...c, id: Number(row.id), device, createdAt };
     const list = this.certificates.get(device) ?? [];
     list.push(stored);
     this.certificates.set(device, list);

@@ -51,7 +51,7 @@ export function alertView(a: Alert) {
 
 function canSeeAlert(deps: ApiDeps, p: Principal, a: Alert): boolean {
   if (p.role === 'admin') return true;
-  const t = deps.gateway.registry.tenant(a.tenant);
+  const t = deps.registry.tenant(a.tenant);
   return canSeeTenant(p, a.tenant, t?.region);
 }
 
@@ -65,33 +65,31 @@ const audited = new WeakSet<object>();
  * on the alert and are not audited one by one (a failing instrument would flood the chain).
  */
 function auditSystemChanges(deps: ApiDeps): void {
-  const g = deps.gateway;
-  if (audited.has(g.alerts)) return;
-  audited.add(g.alerts);
-  g.alerts.on('change', (a, change) => {
+  if (audited.has(deps.alerts)) return;
+  audited.add(deps.alerts);
+  deps.alerts.on('change', (a, change) => {
     if (change !== 'opened' && change !== 'escalated' && !(change === 'resolved' && a.resolvedBy === 'system')) return;
     const details: Record<string, unknown> = { device: a.device, tenant: a.tenant, kind: a.kind, severity: a.severity };
     if (a.key) details.key = a.key;
     if (change === 'opened') details.summary = a.summary;
     if (change === 'escalated') details.escalation = a.escalation;
     if (change === 'resolved') details.resolution = a.resolution;
-    g.audit.append('system', `alert.${change === 'opened' ? 'open' : change === 'resolved' ? 'clear' : 'escalate'}`, a.id, details, deps.now());
+    deps.audit.append('system', `alert.${change === 'opened' ? 'open' : change === 'resolved' ? 'clear' : 'escalate'}`, a.id, details, deps.now());
   });
 }
 
 export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
-  const g = deps.gateway;
   auditSystemChanges(deps);
   const actor = (p: Principal) => `${p.role}:${p.name}`;
   const visibleAlert = (p: Principal, id: string): Alert => {
-    const a = g.alerts.get(id);
+    const a = deps.alerts.get(id);
     if (!a || !canSeeAlert(deps, p, a)) throw notFound(`alert ${id}`);
     return a;
   };
 
   r.add({
     method: 'get', path: '/api/v1/alerts', summary: 'Alerts visible to this token, newest change first', tag: 'alerts', roles: ALL_ROLES, query: AlertQuery,
-    handler: ({ p, query }) => ({ items: g.alerts.list({ ...query, tenants: visibleTenantIds(deps, p) }).map(alertView) }),
+    handler: ({ p, query }) => ({ items: deps.alerts.list({ ...query, tenants: visibleTenantIds(deps, p) }).map(alertView) }),
   });
   r.add({
     method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes); a `: heartbeat` comment after `heartbeat` seconds of quiet (default 15, 1–60)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream', query: StreamQuery,
@@ -143,8 +141,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, params, body }) => {
       const a = visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = g.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
-      g.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
+      const out = deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
+      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },
   });
@@ -153,8 +151,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, params, body }) => {
       const a = visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = g.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
-      g.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.resolve', a.id, { reason: body.reason, note: body.note, device: a.device, kind: a.kind }, deps.now());
+      const out = deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
+      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.resolve', a.id, { reason: body.reason, note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },
   });
@@ -172,9 +170,9 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
       if (p.role === 'operator') {
         if (tenant && tenant !== p.tenant) throw notFound(`tenant ${tenant}`);
         tenant = p.tenant!;
-      } else if (tenant && !g.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
+      } else if (tenant && !deps.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
       const w = deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
-      g.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
+      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
       return w;
     },
   });
@@ -191,7 +189,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, params }) => {
       const w = visibleWebhook(p, params.id);
       deps.notifier.deleteWebhook(w.id);
-      g.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
+      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
       return { id: w.id, deleted: true };
     },
   });

@@ -10,12 +10,11 @@ const RangeQuery = z.object({
 });
 
 export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
-  const g = deps.gateway;
   r.add({
     method: 'get', path: '/api/v1/devices/:id/readings', summary: 'Readings, newest first (from the configured sink)', tag: 'readings', roles: ALL_ROLES, query: RangeQuery,
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const items = await g.sink.queryReadings({ device: d.id, from: ms(query.from), to: ms(query.to), limit: query.limit });
+      const items = await deps.readings.queryReadings({ device: d.id, from: ms(query.from), to: ms(query.to), limit: query.limit });
       return { items };
     },
   });
@@ -23,7 +22,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/devices/:id/checks', summary: 'Checks with their MPE, uncertainty, legal and guarded decisions, newest first', tag: 'checks', roles: ALL_ROLES, query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
     handler: ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const items = g.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, ts: new Date(c.ts).toISOString() }));
+      const items = deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, ts: new Date(c.ts).toISOString() }));
       return { items };
     },
   });
@@ -31,7 +30,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/devices/:id/drift', summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)', tag: 'drift', roles: ALL_ROLES,
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
-      const series = g.assurance.driftOf(d.id, g.profiles.get(d.type));
+      const series = deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
       // The device-level figures are those of the series closest to its limit (earliest predicted date, else most points).
       const worst = [...series].sort((a, b) => {
         const pa = a.summary.predictedOutOfToleranceAt ?? '9999';
@@ -56,7 +55,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'get', path: '/api/v1/devices/:id/rejections', summary: 'Rejected messages and why', tag: 'rejections', roles: ALL_ROLES, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-    handler: ({ p, params, query }) => ({ items: g.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
+    handler: ({ p, params, query }) => ({ items: deps.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
   });
   r.add({
     method: 'get', path: '/api/v1/devices/:id/oot-impact', summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)', tag: 'checks', roles: ALL_ROLES,
@@ -64,12 +63,12 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     produces: 'application/json or text/csv',
     handler: async ({ c, p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const checks = g.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
+      const checks = deps.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
       const finding = checks.find((x) => x.decision === 'fail' || x.decision === 'conditional-fail');
       const lastPass = finding ? checks.find((x) => x.ts < finding.ts && (x.decision === 'pass' || x.decision === 'conditional-pass')) : undefined;
       const from = lastPass?.ts ?? 0;
       const to = finding?.ts ?? 0;
-      const readings = finding ? await g.sink.queryReadings({ device: d.id, from, to, limit: query.limit }) : [];
+      const readings = finding ? await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit }) : [];
       if (query.format === 'csv') {
         const csv = toCsv(['ts', 'seq', 'quantity', 'value', 'raw', 'status'], readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status]));
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });

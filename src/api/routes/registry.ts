@@ -71,9 +71,8 @@ const DeviceQuery = z.object({
 });
 
 export function deviceView(deps: ApiDeps, d: Device) {
-  const g = deps.gateway;
-  const verification = g.assurance.verificationOf(d, deps.now().getTime());
-  const drift = g.assurance.driftOf(d.id, g.profiles.get(d.type)).map((s) => ({
+  const verification = deps.assurance.verificationOf(d, deps.now().getTime());
+  const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type)).map((s) => ({
     series: s.series,
     points: s.summary.points,
     slopePerDay: s.summary.slopePerDay,
@@ -85,19 +84,18 @@ export function deviceView(deps: ApiDeps, d: Device) {
 }
 
 function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
-  const t = deps.gateway.registry.tenant(tenant);
+  const t = deps.registry.tenant(tenant);
   if (!t || !canSeeTenant(p, tenant, t.region)) throw notFound(`tenant ${tenant}`);
 }
 
 export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
-  const g = deps.gateway;
-  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) => g.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
 
   r.add({
     method: 'post', path: '/api/v1/tenants', summary: 'Register an enterprise', tag: 'tenants', roles: ['admin'], body: TenantBody, status: 201,
     handler: ({ p, body }) => {
       try {
-        const t = g.registry.createTenant(body, deps.now());
+        const t = deps.registry.createTenant(body, deps.now());
         audit(p, 'tenant.create', t.id, { name: t.name, region: t.region });
         return t;
       } catch (e) {
@@ -108,25 +106,25 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token', tag: 'tenants', roles: ALL_ROLES,
-    handler: ({ p }) => ({ items: g.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)) }),
+    handler: ({ p }) => ({ items: deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)) }),
   });
   r.add({
     method: 'post', path: '/api/v1/tokens', summary: 'Create an API token (returned once)', tag: 'tokens', roles: ['admin'], body: TokenBody, status: 201,
     handler: ({ p, body }) => {
-      if (body.tenant && !g.registry.tenant(body.tenant)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
-      const { token, principal } = g.tokens.create(body, `${p.role}:${p.name}`, deps.now());
+      if (body.tenant && !deps.registry.tenant(body.tenant)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
+      const { token, principal } = deps.tokens.create(body, `${p.role}:${p.name}`, deps.now());
       audit(p, 'token.create', principal.tokenId, { role: body.role, tenant: body.tenant, regions: body.regions, name: body.name });
       return { id: principal.tokenId, token, role: principal.role, tenant: principal.tenant, regions: principal.regions, name: principal.name };
     },
   });
   r.add({
     method: 'get', path: '/api/v1/tokens', summary: 'API tokens (without their secrets)', tag: 'tokens', roles: ['admin'],
-    handler: () => ({ items: g.tokens.list().map((t) => ({ id: t.tokenId, name: t.name, role: t.role, tenant: t.tenant, regions: t.regions, createdAt: t.createdAt, revokedAt: t.revokedAt ?? null })) }),
+    handler: () => ({ items: deps.tokens.list().map((t) => ({ id: t.tokenId, name: t.name, role: t.role, tenant: t.tenant, regions: t.regions, createdAt: t.createdAt, revokedAt: t.revokedAt ?? null })) }),
   });
   r.add({
     method: 'delete', path: '/api/v1/tokens/:id', summary: 'Revoke an API token (stops working at once)', tag: 'tokens', roles: ['admin'],
     handler: ({ p, params }) => {
-      if (!g.tokens.revoke(params.id, deps.now())) throw notFound(`token ${params.id}`);
+      if (!deps.tokens.revoke(params.id, deps.now())) throw notFound(`token ${params.id}`);
       audit(p, 'token.revoke', params.id);
       return { id: params.id, revoked: true };
     },
@@ -137,19 +135,19 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'get', path: '/api/v1/instrument-types', summary: 'Instrument-type profiles (devices/)', tag: 'instrument-types', roles: ALL_ROLES,
-    handler: () => ({ items: [...g.profiles.values()] }),
+    handler: () => ({ items: [...deps.profiles.values()] }),
   });
 
   r.add({
     method: 'post', path: '/api/v1/devices', summary: 'Register an instrument; the MQTT secret is in the answer, once', tag: 'devices', roles: ['admin', 'operator'], body: DeviceBody, status: 201,
     handler: ({ p, body }) => {
       ownTenant(deps, p, body.tenant);
-      const profile = g.profiles.get(body.type);
-      if (!profile) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...g.profiles.keys()].join(', ')}` }]);
+      const profile = deps.profiles.get(body.type);
+      if (!profile) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...deps.profiles.keys()].join(', ')}` }]);
       const problems = validateDevice(profile, body);
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
       try {
-        const { device, secret } = g.registry.createDevice(body, deps.now());
+        const { device, secret } = deps.registry.createDevice(body, deps.now());
         audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
         deps.publishConfig(device, true);
         return { ...deviceView(deps, device), secret };
@@ -163,7 +161,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/devices', summary: 'Instruments visible to this token', tag: 'devices', roles: ALL_ROLES, query: DeviceQuery,
     handler: ({ p, query }) => {
       const visible = visibleTenantIds(deps, p);
-      const items = g.registry
+      const items = deps.registry
         .listDevices()
         .filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type))
         .map((d) => deviceView(deps, d))
@@ -179,8 +177,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'post', path: '/api/v1/devices/:id/secret', summary: 'Rotate the MQTT secret (the old one stops working at once)', tag: 'devices', roles: ['admin', 'operator'],
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
-      const secret = g.registry.rotateSecret(d.id);
-      g.broker.disconnect(d.id); // a session opened with the old secret ends now too
+      const secret = deps.registry.rotateSecret(d.id);
+      deps.sessions.disconnect(d.id); // a session opened with the old secret ends now too
       audit(p, 'device.secret.rotate', d.id);
       return { id: d.id, secret };
     },
@@ -189,15 +187,15 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'post', path: '/api/v1/devices/:id/certificates', summary: 'Add a verification or calibration certificate', tag: 'certificates', roles: ['admin', 'operator'], body: CertificateBody, status: 201,
     handler: ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
-      const cert = g.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
+      const cert = deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
       audit(p, 'certificate.add', d.id, { kind: cert.kind, number: cert.number, validUntil: cert.validUntil });
-      if (cert.kind === 'calibration') g.assurance.onCalibration(d, deps.now());
+      if (cert.kind === 'calibration') deps.assurance.onCalibration(d, deps.now());
       deps.publishConfig(d, true);
       return cert;
     },
   });
   r.add({
     method: 'get', path: '/api/v1/devices/:id/certificates', summary: 'Certificates of an instrument', tag: 'certificates', roles: ALL_ROLES,
-    handler: ({ p, params }) => ({ items: [...g.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
+    handler: ({ p, params }) => ({ items: [...deps.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
   });
 }

@@ -2,12 +2,10 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
-import { verifyAuditChain } from '../../store/audit.ts';
 
 const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
 
 export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
-  const g = deps.gateway;
   r.add({
     method: 'get', path: '/api/v1/reports/assurance', summary: 'Measurement-assurance report of an enterprise (or every visible one)', tag: 'reports', roles: ALL_ROLES, query: ReportQuery,
     produces: 'application/json or text/csv',
@@ -17,18 +15,18 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       const from = query.from ? Date.parse(query.from) : to - 365 * 86_400_000;
       if (from > to) throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       if (query.tenant) {
-        const t = g.registry.tenant(query.tenant);
+        const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`);
       }
       const visible = visibleTenantIds(deps, p);
-      const devices = g.registry.listDevices().filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant));
-      const alerts = g.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
+      const devices = deps.registry.listDevices().filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant));
+      const alerts = deps.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
       const rows = devices.map((d) => {
-        const v = g.assurance.verificationOf(d, now.getTime());
-        const checks = g.assurance.checksOf(d.id, from, to, 100000);
+        const v = deps.assurance.verificationOf(d, now.getTime());
+        const checks = deps.assurance.checksOf(d.id, from, to, 100000);
         const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
         for (const ch of checks) decisions[ch.decision]++;
-        const drift = g.assurance.driftOf(d.id, g.profiles.get(d.type));
+        const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
         const predicted = drift.map((s) => s.summary.predictedOutOfToleranceAt).filter((x): x is string => !!x).sort()[0] ?? null;
         const slope = drift.map((s) => s.summary.slopePerDay).find((x) => x !== null) ?? null;
         const mine = alerts.filter((a) => a.device === d.id);
@@ -62,13 +60,13 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/audit', summary: 'Who did what, when (hash-chained)', tag: 'audit', roles: ['admin', 'inspector'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), before: z.coerce.number().int().optional() }),
     handler: ({ p, query }) => {
-      let items = g.audit.list({ limit: query.limit, before: query.before });
+      let items = deps.audit.list({ limit: query.limit, before: query.before });
       if (p.role === 'inspector') {
         const visible = visibleTenantIds(deps, p)!;
         items = items.filter((e) => {
           // The device is the target (device, certificate) or named in the details (alert ack/resolve).
-          const d = (e.target ? g.registry.device(e.target) : undefined) ?? (typeof e.details.device === 'string' ? g.registry.device(e.details.device) : undefined);
-          const tenant = d?.tenant ?? (e.details.tenant as string | undefined) ?? (e.target && g.registry.tenant(e.target) ? e.target : undefined);
+          const d = (e.target ? deps.registry.device(e.target) : undefined) ?? (typeof e.details.device === 'string' ? deps.registry.device(e.details.device) : undefined);
+          const tenant = d?.tenant ?? (e.details.tenant as string | undefined) ?? (e.target && deps.registry.tenant(e.target) ? e.target : undefined);
           return tenant !== undefined && visible.has(tenant);
         });
       }
@@ -77,13 +75,13 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'get', path: '/api/v1/audit/verify', summary: 'Walks the audit hash chain', tag: 'audit', roles: ['admin'],
-    handler: () => verifyAuditChain(g.db),
+    handler: () => deps.audit.verifyChain(),
   });
   r.add({
     method: 'get', path: '/api/v1/dead-letters', summary: 'Points the sink refused (poison data)', tag: 'reliability', roles: ['admin'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
     handler: ({ query }) => ({
-      items: (g.db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?').all(query.limit) as { id: number; at: string; sink: string; reason: string; device: string; tenant: string; point: string }[]).map((x) => ({ ...x, point: JSON.parse(x.point) })),
+      items: deps.deadLetters.list(query.limit),
     }),
   });
 }

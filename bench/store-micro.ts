@@ -1,0 +1,100 @@
+// `node bin/run.mjs bench/store-micro.ts [n]`: the state-store statements of the per-message path,
+// µs per operation on a temp state database (WAL, synchronous=NORMAL, as the gateway opens it).
+// Rows:
+//   store      what the gateway runs: the store module, its Kysely query compiled once
+//   raw SQL    the same statement hand-written and prepared once with better-sqlite3 (the floor)
+//   compiled per call   the store's query built and compiled by Kysely at every call: what
+//                       compiling once with `arg()` slots avoids
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openStateDb } from '../src/store/db.ts';
+import { queryBuilder } from '../src/store/sql.ts';
+import { AlertBook } from '../src/alerts/alert-book.ts';
+import { CheckStore } from '../src/store/checks.ts';
+import { DriftStore } from '../src/store/drift.ts';
+import { RejectionStore } from '../src/store/rejections.ts';
+import { TotalizerStore } from '../src/store/totalizers.ts';
+import type { CheckResult } from '../src/metrology/types.ts';
+
+const N = Number(process.argv[2] ?? 20_000);
+const dir = mkdtempSync(join(tmpdir(), 'mag-store-micro-'));
+const db = openStateDb(dir);
+const raw = db.connection;
+
+/** Median of 5 rounds of n operations, 100 to a transaction (as one message's writes are grouped). */
+function time(label: string, n: number, op: (i: number) => void): void {
+  for (let i = 0; i < Math.min(2000, n); i++) op(-1 - i); // warm-up
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 100) db.transaction(() => { for (let j = i; j < i + 100 && j < n; j++) op(r * n + j); });
+    rounds.push(((performance.now() - t0) * 1000) / n);
+  }
+  rounds.sort((a, b) => a - b);
+  console.log(`${label.padEnd(52)} ${rounds[2].toFixed(2).padStart(8)} µs/op  (rounds ${rounds.map((x) => x.toFixed(1)).join(' ')})`);
+}
+
+const now = new Date('2026-03-01T00:00:00Z');
+const at = now.toISOString();
+const check = (seq: number): CheckResult => ({ seq, ts: 1_700_000_000_000 + seq, decision: 'pass', error: 0.1, mpe: 1 }) as unknown as CheckResult;
+
+// ── alert repeat: the open alert of (device, kind, key) counted once more ──
+const alerts = new AlertBook(db);
+alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: 'x', details: { value: 1 }, at: now });
+time('alert repeat: store (AlertBook.raise)', N, (i) => {
+  alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: `x ${i}`, details: { value: i }, at: now });
+});
+const openId = alerts.openAlert('d', 'out-of-range', 'pressure')!.id;
+const rawGet = raw.prepare('SELECT severity FROM alerts WHERE id = ?');
+const rawRepeat = raw.prepare('UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ? RETURNING *');
+time('alert repeat: raw SQL (select + update returning)', N, (i) => {
+  const cur = rawGet.get(openId) as { severity: string };
+  const row = rawRepeat.get(at, cur.severity, `x ${i}`, JSON.stringify({ value: i }), openId) as { details: string };
+  JSON.parse(row.details);
+});
+const kb = queryBuilder('sqlite');
+time('alert repeat: update compiled per call', N, (i) => {
+  const c = kb
+    .updateTable('alerts')
+    .set((eb) => ({ count: eb('count', '+', 1), updated_at: at, severity: 'warning', summary: `x ${i}`, details: JSON.stringify({ value: i }), version: eb('version', '+', 1) }))
+    .where('id', '=', openId)
+    .returningAll()
+    .compile();
+  raw.prepare(c.sql).get(...c.parameters);
+});
+
+// ── check insert ──
+const checks = new CheckStore(db);
+time('check insert: store (CheckStore.insert)', N, (i) => {
+  checks.insert('d', 'co2', check(i + 10_000), at);
+});
+const rawCheck = raw.prepare('INSERT OR IGNORE INTO checks (device, seq, series, ts, result, received_at) VALUES (?, ?, ?, ?, ?, ?)');
+time('check insert: raw SQL', N, (i) => {
+  const c = check(i + 10_000_000);
+  rawCheck.run('d', c.seq, 'co2', c.ts, JSON.stringify(c), at);
+});
+time('check insert: compiled per call', N, (i) => {
+  const c = check(i + 20_000_000);
+  const q = kb
+    .insertInto('checks')
+    .values({ device: 'd', seq: c.seq, series: 'co2', ts: c.ts, result: JSON.stringify(c), received_at: at })
+    .onConflict((oc) => oc.columns(['device', 'seq']).doNothing())
+    .compile();
+  raw.prepare(q.sql).run(...q.parameters);
+});
+
+// ── the other statements of the path, through their stores ──
+const drift = new DriftStore(db);
+const state = { n: 12, ewma: 0.1, cusumHigh: 0, cusumLow: 0, sum: 1, sumSq: 1 } as never;
+time('drift upsert: store (DriftStore.save)', N, (i) => drift.save('d', `s${i % 4}`, state, at));
+const rejections = new RejectionStore(db);
+time('rejection insert: store (RejectionStore.insert)', N, (i) =>
+  rejections.insert({ device: 'd', tenant: 't', topic: 'instruments/d/readings', seq: i, receivedAt: at, errors: [{ path: 'value', message: 'not a number' }], payload: '{"seq":1}' }),
+);
+const totalizers = new TotalizerStore(db);
+time('totalizer upsert: store (TotalizerStore.record)', N, (i) => totalizers.record('d', `n${i % 4}`, i + 10, 1000 + i));
+
+db.close();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,104 @@
+// Alerts and webhooks through the API alone (real stores, no broker): the alerts the gateway
+// raised, seen, acknowledged and resolved by the tokens that may, 404 for the others.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+import type { Alert } from '../alerts/alert-book.ts';
+
+const NOW = new Date('2026-03-01T00:00:00Z');
+let api: ApiUnderTest;
+let admin: string;
+let op: { north: string; south: string };
+let insp: { hanoi: string; saigon: string };
+let north: Alert;
+let south: Alert;
+
+beforeEach(async () => {
+  api = apiUnderTest({ now: () => NOW });
+  await api.call('POST', '/api/v1/tenants', { body: { id: 'north', name: 'North Gas', region: 'VN-HN' } });
+  await api.call('POST', '/api/v1/tenants', { body: { id: 'south', name: 'South Gas', region: 'VN-SG' } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'baro-n1', tenant: 'north', type: 'barometer', serial: 'SN-1' } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'baro-s1', tenant: 'south', type: 'barometer', serial: 'SN-2' } });
+  admin = api.token('admin');
+  op = { north: api.token('operator', { tenant: 'north' }), south: api.token('operator', { tenant: 'south' }) };
+  insp = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }) };
+  const raise = (device: string, tenant: string, severity: 'warning' | 'critical') =>
+    api.deps.alerts.raise({ tenant, device, kind: 'out-of-range', key: 'pressure', severity, summary: `Reading outside the measuring range on ${device}`, details: { value: 1200, unit: 'hPa' }, at: NOW })!.alert;
+  north = raise('baro-n1', 'north', 'critical');
+  south = raise('baro-s1', 'south', 'warning');
+});
+afterEach(() => api.close());
+
+async function until(ok: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ids = (r: { body: { items: { id: string }[] } }) => r.body.items.map((a) => a.id).sort();
+
+describe('alerts', () => {
+  it('each token lists the alerts of the tenants it may see, filtered as asked', async () => {
+    expect(ids(await api.call('GET', '/api/v1/alerts', { token: admin }))).toEqual([north.id, south.id].sort());
+    expect(ids(await api.call('GET', '/api/v1/alerts', { token: op.north }))).toEqual([north.id]);
+    expect(ids(await api.call('GET', '/api/v1/alerts', { token: insp.saigon }))).toEqual([south.id]);
+    expect(ids(await api.call('GET', '/api/v1/alerts?severity=critical', { token: admin }))).toEqual([north.id]);
+    expect(ids(await api.call('GET', '/api/v1/alerts?tenant=south', { token: op.north }))).toEqual([]);
+    expect((await api.call('GET', '/api/v1/alerts?state=closed', { token: admin })).status).toBe(400);
+  });
+
+  it('shows one alert with its evidence and repeat count; 404 to a token that may not see it', async () => {
+    api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: 'again', details: { value: 1210, unit: 'hPa' }, at: new Date('2026-03-01T00:05:00Z') });
+    const r = await api.call('GET', `/api/v1/alerts/${north.id}`, { token: insp.hanoi });
+    // a lower severity on repeat keeps the higher one
+    expect(r.body).toMatchObject({ id: north.id, device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'critical', state: 'open', count: 2, summary: 'again', details: { value: 1210, unit: 'hPa' }, openedAt: NOW.toISOString(), updatedAt: '2026-03-01T00:05:00.000Z' });
+    expect((await api.call('GET', `/api/v1/alerts/${north.id}`, { token: op.south })).status).toBe(404);
+    expect((await api.call('GET', `/api/v1/alerts/${north.id}`, { token: insp.saigon })).status).toBe(404);
+  });
+
+  it('is acknowledged and resolved by who may see it, each step audited with the token that took it', async () => {
+    expect((await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: op.south, body: {} })).status).toBe(404);
+    const ack = await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: insp.hanoi, body: { note: 'crew sent' } });
+    expect(ack.body).toMatchObject({ state: 'acknowledged', ackBy: 'inspector:inspector-VN-HN', ackAt: NOW.toISOString(), ackNote: 'crew sent' });
+    const resolve = await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'recalibrated', note: 'sensor replaced' } });
+    expect(resolve.body).toMatchObject({ state: 'resolved', resolvedBy: 'operator:operator-north', resolution: { reason: 'recalibrated', note: 'sensor replaced' } });
+    expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'other' } })).status).toBe(409);
+    expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'cleared' } })).status).toBe(400); // only the gateway clears
+    const trail = api.deps.audit.list({ limit: 50 }).filter((e) => e.target === north.id).map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
+    expect(trail.reverse()).toEqual([
+      ['system', 'alert.open'],
+      ['inspector:inspector-VN-HN', 'alert.ack'],
+      ['operator:operator-north', 'alert.resolve'],
+    ]);
+    // the same failure again is a new alert
+    const again = api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'critical', summary: 's', details: {}, at: NOW })!;
+    expect(again.change).toBe('opened');
+    expect(again.alert.id).not.toBe(north.id);
+  });
+});
+
+describe('webhooks', () => {
+  // Nothing listens there: the first attempt fails at once and is recorded (the notifier's retry timer is not started).
+  const hook = { url: 'http://127.0.0.1:9/mag', secret: 'whsec-0123456789abcdef', events: ['alert.opened'] };
+
+  it('an operator subscribes its own tenant only, and sees only its own webhooks', async () => {
+    const own = await api.call('POST', '/api/v1/webhooks', { token: op.north, body: hook });
+    expect(own).toMatchObject({ status: 201, body: { tenant: 'north', url: hook.url, events: ['alert.opened'] } });
+    expect(own.body.secret).toBeUndefined();
+    expect((await api.call('POST', '/api/v1/webhooks', { token: op.north, body: { ...hook, tenant: 'south' } })).status).toBe(404);
+    const all = await api.call('POST', '/api/v1/webhooks', { token: admin, body: { ...hook, events: ['*'] } });
+    expect(all.body.tenant).toBeNull();
+    expect((await api.call('GET', '/api/v1/webhooks', { token: op.north })).body.items.map((w: { id: string }) => w.id)).toEqual([own.body.id]);
+    expect((await api.call('GET', `/api/v1/webhooks/${own.body.id}/deliveries`, { token: op.south })).status).toBe(404);
+    expect((await api.call('GET', '/api/v1/webhooks', { token: insp.hanoi })).status).toBe(403);
+    // a new alert of north is queued for both subscriptions that match it, and tried once
+    api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'drift', severity: 'warning', summary: 'drift', details: {}, at: NOW });
+    for (const id of [own.body.id, all.body.id]) {
+      await until(async () => (await api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.items[0]?.attempts === 1);
+      expect((await api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.items).toMatchObject([{ event: 'alert.opened', state: 'pending', attempts: 1, lastError: expect.any(String) }]);
+    }
+    expect((await api.call('DELETE', `/api/v1/webhooks/${own.body.id}`, { token: op.north })).body).toEqual({ id: own.body.id, deleted: true });
+    expect((await api.call('GET', `/api/v1/webhooks/${own.body.id}/deliveries`, { token: admin })).status).toBe(404);
+  });
+});

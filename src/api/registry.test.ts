@@ -1,0 +1,119 @@
+// Tenants, devices and certificates through the API alone (real stores, no broker): who may do
+// what, and what a token that may not see a resource gets (404, as for one that does not exist).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+
+const NOW = new Date('2026-03-01T00:00:00Z');
+let api: ApiUnderTest;
+let op: { north: string; south: string };
+let insp: { hanoi: string; saigon: string };
+
+beforeEach(async () => {
+  api = apiUnderTest({ now: () => NOW });
+  for (const t of [
+    { id: 'north', name: 'North Gas', region: 'VN-HN' },
+    { id: 'south', name: 'South Gas', region: 'VN-SG' },
+  ]) {
+    expect((await api.call('POST', '/api/v1/tenants', { body: t })).status).toBe(201);
+  }
+  op = { north: api.token('operator', { tenant: 'north' }), south: api.token('operator', { tenant: 'south' }) };
+  insp = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }) };
+});
+afterEach(() => api.close());
+
+const device = (id: string, tenant: string) => ({ id, tenant, type: 'barometer', serial: `SN-${id}` });
+const certificate = { kind: 'verification', number: 'V-2026-001', issuedBy: 'QUATEST 1', issuedAt: '2026-01-15', validUntil: '2027-01-15' };
+
+describe('tenants', () => {
+  it('an admin registers one; a second with the same id is a conflict; others may not register', async () => {
+    const r = await api.call('POST', '/api/v1/tenants', { body: { id: 'east', name: 'East', region: 'VN-DN' } });
+    expect(r).toMatchObject({ status: 201, body: { id: 'east', name: 'East', region: 'VN-DN', createdAt: NOW.toISOString() } });
+    expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'east', name: 'Again', region: 'VN-DN' } })).status).toBe(409);
+    expect((await api.call('POST', '/api/v1/tenants', { token: op.north, body: { id: 'west', name: 'W', region: 'VN-HN' } })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'bad id', name: 'x', region: 'Hanoi' } })).body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['id', 'region']);
+  });
+
+  it('each token lists the tenants it may see: all, its own, or those in its regions', async () => {
+    const ids = async (token: string) => (await api.call('GET', '/api/v1/tenants', { token })).body.items.map((t: { id: string }) => t.id);
+    expect(await ids(api.token('admin'))).toEqual(['north', 'south']);
+    expect(await ids(op.south)).toEqual(['south']);
+    expect(await ids(insp.hanoi)).toEqual(['north']);
+    expect((await api.call('GET', '/api/v1/tenants', { token: null })).status).toBe(401);
+  });
+});
+
+describe('devices', () => {
+  it('an operator registers one in its own tenant and gets the MQTT secret once; not in another tenant', async () => {
+    const r = await api.call('POST', '/api/v1/devices', { token: op.north, body: device('baro-n1', 'north') });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ id: 'baro-n1', tenant: 'north', type: 'barometer', serial: 'SN-baro-n1', verification: { state: 'none' }, lastSeenAt: null });
+    expect(r.body.secret).toMatch(/^\S{20,}$/);
+    expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: op.north })).body.secret).toBeUndefined();
+    // another tenant's: answered as if the tenant did not exist
+    const other = await api.call('POST', '/api/v1/devices', { token: op.north, body: device('baro-s9', 'south') });
+    expect(other).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'tenant south not found' } } });
+    expect((await api.call('POST', '/api/v1/devices', { token: insp.hanoi, body: device('baro-n2', 'north') })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') })).status).toBe(409);
+  });
+
+  it('refuses a device its instrument type does not know, saying which types there are', async () => {
+    const r = await api.call('POST', '/api/v1/devices', { body: { ...device('x-1', 'north'), type: 'thermometer' } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details[0]).toMatchObject({ path: 'type', message: expect.stringContaining('barometer') });
+  });
+
+  it('is visible to its tenant\'s operator, inspectors of its region and admins; 404 to everyone else', async () => {
+    await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
+    await api.call('POST', '/api/v1/devices', { body: device('baro-s1', 'south') });
+    const status = async (token: string) => (await api.call('GET', '/api/v1/devices/baro-n1', { token })).status;
+    expect(await status(api.token('admin'))).toBe(200);
+    expect(await status(op.north)).toBe(200);
+    expect(await status(insp.hanoi)).toBe(200);
+    expect(await status(op.south)).toBe(404);
+    expect(await status(insp.saigon)).toBe(404);
+    const missing = await api.call('GET', '/api/v1/devices/ghost', { token: op.south });
+    const hidden = await api.call('GET', '/api/v1/devices/baro-n1', { token: op.south });
+    expect(hidden.body.error.message.replace('baro-n1', 'X')).toBe(missing.body.error.message.replace('ghost', 'X'));
+    const list = async (token: string) => (await api.call('GET', '/api/v1/devices', { token })).body.items.map((d: { id: string }) => d.id);
+    expect(await list(api.token('admin'))).toEqual(['baro-n1', 'baro-s1']);
+    expect(await list(op.south)).toEqual(['baro-s1']);
+    expect(await list(insp.hanoi)).toEqual(['baro-n1']);
+  });
+
+  it('rotating the secret ends the device\'s MQTT session and is refused to inspectors', async () => {
+    await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
+    const r = await api.call('POST', '/api/v1/devices/baro-n1/secret', { token: op.north });
+    expect(r.status).toBe(200);
+    expect(api.disconnected).toEqual(['baro-n1']);
+    expect((await api.call('POST', '/api/v1/devices/baro-n1/secret', { token: insp.hanoi })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/devices/baro-n1/secret', { token: op.south })).status).toBe(404);
+    expect(api.disconnected).toEqual(['baro-n1']);
+  });
+});
+
+describe('certificates', () => {
+  it('a verification certificate makes the device valid until its date, and its new standing is published', async () => {
+    await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
+    expect(api.published).toEqual([{ device: 'baro-n1', state: 'none' }]);
+    const r = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.north, body: certificate });
+    expect(r).toMatchObject({ status: 201, body: { id: 1, device: 'baro-n1', kind: 'verification', number: 'V-2026-001', validUntil: '2027-01-15', createdAt: NOW.toISOString() } });
+    expect(api.published).toEqual([
+      { device: 'baro-n1', state: 'none' },
+      { device: 'baro-n1', state: 'valid' },
+    ]);
+    expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: insp.hanoi })).body.verification).toMatchObject({ state: 'valid', validUntil: '2027-01-15T00:00:00.000Z' });
+    await api.call('POST', '/api/v1/devices/baro-n1/certificates', { body: { ...certificate, number: 'V-2027-001', issuedAt: '2027-01-10', validUntil: '2028-01-10' } });
+    const list = await api.call('GET', '/api/v1/devices/baro-n1/certificates', { token: insp.hanoi });
+    expect(list.body.items.map((c: { number: string }) => c.number)).toEqual(['V-2027-001', 'V-2026-001']); // newest first
+  });
+
+  it('only admins and the tenant\'s operators add them; others see 403 or 404', async () => {
+    await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
+    expect((await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: insp.hanoi, body: certificate })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.south, body: certificate })).status).toBe(404);
+    expect((await api.call('GET', '/api/v1/devices/baro-n1/certificates', { token: insp.saigon })).status).toBe(404);
+    const bad = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { body: { ...certificate, validUntil: '2025-01-01' } });
+    expect(bad.body.error.details).toEqual([{ path: 'validUntil', message: 'must be after issuedAt' }]);
+    expect(api.deps.registry.certificatesOf('baro-n1')).toEqual([]);
+  });
+});

@@ -1,0 +1,218 @@
+// The state schema made by the Kysely migrations is the one the raw-SQL migration 1 made, and a
+// database made by that older code opens with its data.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStateDb } from './db.ts';
+import { Registry } from './registry.ts';
+import { AuditLog } from './audit.ts';
+import { CheckStore } from './checks.ts';
+import { Tokens } from './tokens.ts';
+import { hashSecret } from './secrets.ts';
+import { AlertBook } from '../alerts/alert-book.ts';
+import { Assurance } from '../alerts/assurance.ts';
+import type { CheckResult } from '../metrology/types.ts';
+
+/** Migration 1 as the gateway shipped it before the Kysely migrations (src/store/db.ts, raw SQL). */
+const LEGACY_MIGRATION_1 = `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(id), type TEXT NOT NULL,
+    serial TEXT NOT NULL, spec TEXT NOT NULL, secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, last_seen_at TEXT, status TEXT
+  );
+  CREATE INDEX devices_tenant ON devices(tenant);
+  CREATE TABLE certificates (
+    id INTEGER PRIMARY KEY, device TEXT NOT NULL REFERENCES devices(id), kind TEXT NOT NULL,
+    number TEXT NOT NULL, issued_by TEXT NOT NULL, issued_at TEXT NOT NULL, valid_until TEXT NOT NULL,
+    correction TEXT, uncertainty REAL, created_at TEXT NOT NULL, created_by TEXT
+  );
+  CREATE INDEX certificates_device ON certificates(device);
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, tenant TEXT, regions TEXT,
+    hash TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT, revoked_at TEXT
+  );
+  CREATE TABLE rejections (
+    id INTEGER PRIMARY KEY, device TEXT NOT NULL, tenant TEXT NOT NULL, topic TEXT NOT NULL, seq INTEGER,
+    received_at TEXT NOT NULL, errors TEXT NOT NULL, payload TEXT
+  );
+  CREATE INDEX rejections_device ON rejections(device, id);
+  CREATE TABLE checks (
+    device TEXT NOT NULL, seq INTEGER NOT NULL, series TEXT NOT NULL, ts INTEGER NOT NULL,
+    result TEXT NOT NULL, received_at TEXT NOT NULL,
+    PRIMARY KEY (device, seq)
+  );
+  CREATE INDEX checks_device_ts ON checks(device, ts);
+  CREATE TABLE drift (
+    device TEXT NOT NULL, series TEXT NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (device, series)
+  );
+  CREATE TABLE nozzle_totalizers (
+    device TEXT NOT NULL, nozzle TEXT NOT NULL, seq INTEGER NOT NULL, totalizer_end REAL NOT NULL,
+    PRIMARY KEY (device, nozzle)
+  );
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY, tenant TEXT NOT NULL, device TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+    severity TEXT NOT NULL, state TEXT NOT NULL, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    count INTEGER NOT NULL, summary TEXT NOT NULL, details TEXT NOT NULL,
+    ack_by TEXT, ack_at TEXT, ack_note TEXT, resolved_by TEXT, resolved_at TEXT, resolution TEXT,
+    escalation INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE UNIQUE INDEX alerts_one_open ON alerts(device, kind, key) WHERE state <> 'resolved';
+  CREATE INDEX alerts_tenant ON alerts(tenant, state);
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    target TEXT, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+  );
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY, tenant TEXT, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL,
+    created_at TEXT NOT NULL, created_by TEXT
+  );
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY, webhook TEXT NOT NULL, event TEXT NOT NULL, body TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+    last_status INTEGER, last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_at);
+  CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, sink TEXT NOT NULL, reason TEXT NOT NULL, device TEXT,
+    tenant TEXT, point TEXT NOT NULL
+  );
+`;
+
+/** SQLite's type affinity of a declared column type (sqlite.org/datatype3.html §3.1). */
+function affinity(declared: string): string {
+  const t = declared.toUpperCase();
+  if (t.includes('INT')) return 'INTEGER';
+  if (/CHAR|CLOB|TEXT/.test(t)) return 'TEXT';
+  if (t === '' || t.includes('BLOB')) return 'BLOB';
+  if (/REAL|FLOA|DOUB/.test(t)) return 'REAL';
+  return 'NUMERIC';
+}
+
+/** What the queries can tell apart of a schema: columns, keys, defaults, indexes, foreign keys. */
+function describeSchema(file: string) {
+  const db = new Database(file, { readonly: true });
+  const norm = (s: string | null) => (s ?? '').replace(/["`]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+  const out = Object.fromEntries(
+    tables.map((t) => {
+      const columns = (db.prepare(`PRAGMA table_info("${t}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]).map((c) => ({
+        name: c.name,
+        affinity: affinity(c.type),
+        notnull: c.notnull,
+        default: c.dflt_value,
+        pk: c.pk,
+      }));
+      const indexes = (db.prepare(`PRAGMA index_list("${t}")`).all() as { name: string; unique: number; origin: string; partial: number }[])
+        .filter((i) => i.origin === 'c')
+        .map((i) => {
+          const sql = (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(i.name) as { sql: string }).sql;
+          const where = /\bwhere\b(.*)$/i.exec(sql)?.[1] ?? null;
+          return { name: i.name, unique: i.unique, columns: (db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[]).map((c) => c.name), where: where && norm(where) };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const foreignKeys = (db.prepare(`PRAGMA foreign_key_list("${t}")`).all() as { table: string; from: string; to: string }[]).map((f) => `${f.from} → ${f.table}.${f.to}`);
+      const rowid = columns.some((c) => c.pk === 1 && c.affinity === 'INTEGER') && !columns.some((c) => c.pk === 2);
+      return [t, { columns, indexes, foreignKeys, rowidAlias: rowid }];
+    }),
+  );
+  db.close();
+  return out;
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mag-store-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function legacyDatabase(): string {
+  const file = join(dir, 'mag.db');
+  const db = new Database(file);
+  db.exec(LEGACY_MIGRATION_1);
+  db.pragma('user_version = 1');
+  db.close();
+  return file;
+}
+
+describe('state migrations', () => {
+  it('make on a new database the schema the raw-SQL migration 1 made', () => {
+    const legacy = describeSchema(legacyDatabase());
+    const fresh = join(dir, 'fresh');
+    openStateDb(fresh).close();
+    const made = describeSchema(join(fresh, 'mag.db'));
+    expect(Object.keys(made).sort()).toEqual(Object.keys(legacy).sort());
+    for (const table of Object.keys(legacy)) expect(made[table], table).toEqual(legacy[table]);
+    const version = new Database(join(fresh, 'mag.db'), { readonly: true });
+    expect(version.pragma('user_version', { simple: true })).toBe(1);
+    version.close();
+  });
+
+  it('open a database made by the raw-SQL migration 1 with its data, and go on writing to it', () => {
+    const file = legacyDatabase();
+    const old = new Database(file);
+    // A registry, an open alert, a check, drift and two audit entries, written as the old code did.
+    old.prepare('INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)').run('acme', 'Acme', 'VN-HN', '2026-01-01T00:00:00.000Z');
+    old
+      .prepare('INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('gd-1', 'acme', 'gas-detector', 'SN-1', JSON.stringify({ site: 'Depot 3' }), hashSecret('s3cret-s3cret-s3cret'), '2026-01-01T00:00:00.000Z');
+    old
+      .prepare('INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('gd-1', 'calibration', 'C-1', 'QUATEST 1', '2026-01-01', '2027-01-01', JSON.stringify({ offset: 0.5 }), 0.2, '2026-01-01T00:00:00.000Z', 'admin:a');
+    old
+      .prepare("INSERT INTO alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)")
+      .run('a-1', 'acme', 'gd-1', 'out-of-tolerance', 'CH4', 'critical', '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 'Check fail', JSON.stringify({ seq: 7 }));
+    old
+      .prepare('INSERT OR IGNORE INTO checks (device, seq, series, ts, result, received_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('gd-1', 7, 'CH4', Date.parse('2026-02-01T00:00:00Z'), JSON.stringify({ seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail' }), '2026-02-01T00:00:01.000Z');
+    old.close();
+    const before = openStateDb(dir);
+    const audit = new AuditLog(before);
+    audit.append('admin:a', 'tenant.create', 'acme', {}, new Date('2026-01-01T00:00:00Z'));
+    before.close();
+
+    const db = openStateDb(dir);
+    expect(db.connection.pragma('user_version', { simple: true })).toBe(1);
+    const registry = new Registry(db);
+    expect(registry.tenant('acme')).toEqual({ id: 'acme', name: 'Acme', region: 'VN-HN', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(registry.device('gd-1')).toMatchObject({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3' });
+    expect(registry.certificatesOf('gd-1')).toEqual([
+      { id: 1, device: 'gd-1', kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01', correction: { offset: 0.5 }, uncertainty: 0.2, createdAt: '2026-01-01T00:00:00.000Z' },
+    ]);
+    // Row ids go on from the old rows.
+    expect(registry.addCertificate('gd-1', { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' }, 'admin:a', new Date()).id).toBe(2);
+
+    // The open alert is the one a repeat counts on (deduplicated, not a second row).
+    const alerts = new AlertBook(db);
+    const repeat = alerts.raise({ tenant: 'acme', device: 'gd-1', kind: 'out-of-tolerance', key: 'CH4', severity: 'critical', summary: 'Check fail again', details: { seq: 8 }, at: new Date('2026-02-02T00:00:00Z') });
+    expect(repeat).toMatchObject({ change: 'repeated', alert: { id: 'a-1', count: 2, version: 2, summary: 'Check fail again', details: { seq: 8 } } });
+    expect(alerts.list({})).toHaveLength(1);
+
+    // The stored check is found, and its replay is not stored twice.
+    const checks = new CheckStore(db);
+    expect(checks.of('gd-1').map((c) => [c.seq, c.decision, c.receivedAt])).toEqual([[7, 'fail', '2026-02-01T00:00:01.000Z']]);
+    expect(checks.insert('gd-1', 'CH4', { seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail' } as CheckResult, 'later')).toBe(false);
+    const assurance = new Assurance(db, registry, alerts, new Map(), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+    expect(assurance.checksOf('gd-1')).toHaveLength(1);
+
+    // The audit chain goes on from the old entry and verifies whole.
+    const log = new AuditLog(db);
+    log.append('admin:a', 'device.create', 'gd-1', {}, new Date('2026-01-02T00:00:00Z'));
+    expect(log.verifyChain()).toEqual({ ok: true, entries: 2 });
+    expect(new Tokens(db).list()).toEqual([]);
+    db.close();
+  });
+
+  it('refuse a database from a newer gateway, saying what to do', () => {
+    const file = join(dir, 'mag.db');
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => openStateDb(dir)).toThrow(/schema version 99, newer than this gateway knows \(1\): upgrade the gateway or restore a backup/);
+  });
+});

@@ -1,0 +1,200 @@
+// The state database's schema, as migrations written once with Kysely's schema builder and
+// dialect-neutral column types: SQLite applies them at open (PRAGMA user_version counts them,
+// as it did when migration 1 was raw SQL, so a database made then opens unchanged); PostgreSQL
+// applies them through Kysely's Migrator (its own bookkeeping tables).
+//
+// Types: `text`; `integer` for small counts; `bigint` for epoch-ms times, sequence numbers and
+// row ids (SQLite gives every type named *INT* integer affinity); `double precision` for reals.
+// Row ids: SQLite's `integer primary key` (the rowid), PostgreSQL's identity column.
+import type { Compilable, CreateTableBuilder, Kysely, SchemaModule } from 'kysely';
+import { sql } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { queryBuilder, type Dialect, type SqliteState } from './sql.ts';
+
+export interface SchemaMigration {
+  name: string;
+  /** The statements, in order, built with `schema` for `dialect`. */
+  up(schema: SchemaModule, dialect: Dialect): Compilable<unknown>[];
+}
+
+function withRowId<T extends string>(t: CreateTableBuilder<T, never>, dialect: Dialect): CreateTableBuilder<T, 'id'> {
+  return dialect === 'sqlite'
+    ? t.addColumn('id', 'integer', (c) => c.primaryKey())
+    : t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
+}
+
+export const MIGRATIONS: SchemaMigration[] = [
+  {
+    name: '0001-registry-credentials-findings-alerts-audit',
+    up: (s, dialect) => [
+      s.createTable('tenants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull()),
+      s.createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('serial', 'text', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text')
+        .addColumn('status', 'text'),
+      s.createIndex('devices_tenant').on('devices').column('tenant'),
+      withRowId(s.createTable('certificates'), dialect)
+        .addColumn('device', 'text', (c) => c.notNull().references('devices.id'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addColumn('issued_by', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('correction', 'text')
+        .addColumn('uncertainty', 'double precision')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text'),
+      s.createIndex('certificates_device').on('certificates').column('device'),
+      s.createTable('tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('tenant', 'text')
+        .addColumn('regions', 'text')
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('revoked_at', 'text'),
+      withRowId(s.createTable('rejections'), dialect)
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('errors', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text'),
+      s.createIndex('rejections_device').on('rejections').columns(['device', 'id']),
+      s.createTable('checks')
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('series', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('checks_pk', ['device', 'seq']),
+      s.createIndex('checks_device_ts').on('checks').columns(['device', 'ts']),
+      s.createTable('drift')
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('series', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('drift_pk', ['device', 'series']),
+      s.createTable('nozzle_totalizers')
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('nozzle', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('totalizer_end', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('nozzle_totalizers_pk', ['device', 'nozzle']),
+      s.createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('ack_by', 'text')
+        .addColumn('ack_at', 'text')
+        .addColumn('ack_note', 'text')
+        .addColumn('resolved_by', 'text')
+        .addColumn('resolved_at', 'text')
+        .addColumn('resolution', 'text')
+        .addColumn('escalation', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)),
+      // One unresolved alert per (device, kind, key): a repeat counts on it.
+      s.createIndex('alerts_one_open').unique().on('alerts').columns(['device', 'kind', 'key']).where(sql.ref('state'), '<>', 'resolved'),
+      s.createIndex('alerts_tenant').on('alerts').columns(['tenant', 'state']),
+      withRowId(s.createTable('audit'), dialect)
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull()),
+      s.createTable('webhooks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text')
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text'),
+      withRowId(s.createTable('webhook_deliveries'), dialect)
+        .addColumn('webhook', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_status', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('delivered_at', 'text'),
+      s.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['state', 'next_at']),
+      withRowId(s.createTable('dead_letters'), dialect)
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('sink', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('device', 'text')
+        .addColumn('tenant', 'text')
+        .addColumn('point', 'text', (c) => c.notNull()),
+    ],
+  },
+];
+
+/** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */
+export function migrateSqlite(db: SqliteState): void {
+  const current = db.connection.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the state database has schema version ${current}, newer than this gateway knows (${MIGRATIONS.length}): upgrade the gateway or restore a backup`,
+    );
+  }
+  const schema = queryBuilder('sqlite').schema;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      for (const statement of MIGRATIONS[v].up(schema, 'sqlite')) db.execute(statement.compile());
+      db.connection.pragma(`user_version = ${v + 1}`);
+    });
+  }
+}
+
+/** The same migrations for Kysely's Migrator (PostgreSQL). */
+export const postgresMigrations: MigrationProvider = {
+  getMigrations: async () =>
+    Object.fromEntries(
+      MIGRATIONS.map((m): [string, Migration] => [
+        m.name,
+        {
+          up: async (db: Kysely<unknown>) => {
+            for (const statement of m.up(db.schema, 'postgres')) await db.executeQuery(statement.compile());
+          },
+        },
+      ]),
+    ),
+};
+
+/** Brings a PostgreSQL state database (a Kysely with PostgresDialect) to the latest schema. */
+export async function migratePostgres(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: postgresMigrations }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`PostgreSQL state migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

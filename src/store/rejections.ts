@@ -1,0 +1,49 @@
+// Messages refused by ingest and why, per device (the evidence behind invalid-data alerts).
+import type { Db } from './db.ts';
+import { query, type Arg, type Statements } from './sql.ts';
+
+export interface Rejected {
+  id: number;
+  device: string;
+  topic: string;
+  seq?: number;
+  receivedAt: string;
+  errors: { path: string; message: string }[];
+}
+
+const Q = {
+  insert: query('rejections.insert', (db, arg: Arg<{ device: string; tenant: string; topic: string; seq: number | null; receivedAt: string; errors: string; payload: string }>) =>
+    db.insertInto('rejections').values({
+      device: arg('device'),
+      tenant: arg('tenant'),
+      topic: arg('topic'),
+      seq: arg('seq'),
+      received_at: arg('receivedAt'),
+      errors: arg('errors'),
+      payload: arg('payload'),
+    }),
+  ),
+  ofDevice: query('rejections.of-device', (db, arg: Arg<{ device: string; limit: number }>) =>
+    db.selectFrom('rejections').select(['id', 'device', 'topic', 'seq', 'received_at', 'errors']).where('device', '=', arg('device')).orderBy('id', 'desc').limit(arg('limit')),
+  ),
+};
+
+export class RejectionStore {
+  private readonly sql: Statements<typeof Q>;
+
+  constructor(db: Db) {
+    this.sql = db.prepareAll(Q);
+  }
+
+  /** `payload`: the message as received (the caller shortens it). */
+  insert(r: { device: string; tenant: string; topic: string; seq: number | undefined; receivedAt: string; errors: Rejected['errors']; payload: string }): void {
+    this.sql.insert.run({ ...r, seq: r.seq ?? null, errors: JSON.stringify(r.errors) });
+  }
+
+  /** A device's rejections, newest first. */
+  of(device: string, limit = 100): Rejected[] {
+    return this.sql.ofDevice
+      .all({ device, limit })
+      .map((r) => ({ id: r.id, device: r.device, topic: r.topic, ...(r.seq !== null ? { seq: r.seq } : {}), receivedAt: r.received_at, errors: JSON.parse(r.errors) }));
+  }
+}

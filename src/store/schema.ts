@@ -1,0 +1,180 @@
+// The state database's tables as TypeScript types: what every query of src/store/ is checked
+// against, for SQLite and PostgreSQL alike. The tables themselves are made by migrations.ts.
+// Times are ISO 8601 text unless the column says `_at` in epoch ms (ts, next_at); JSON is text.
+import type { Generated } from 'kysely';
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  region: string;
+  created_at: string;
+}
+
+export interface DevicesTable {
+  id: string;
+  tenant: string;
+  type: string;
+  serial: string;
+  /** JSON: the rest of the device's registration (class, range, mpe, site, …). */
+  spec: string;
+  secret_hash: string;
+  created_at: string;
+  last_seen_at: string | null;
+  status: string | null;
+}
+
+export interface CertificatesTable {
+  id: Generated<number>;
+  device: string;
+  kind: 'verification' | 'calibration';
+  number: string;
+  issued_by: string;
+  issued_at: string;
+  valid_until: string;
+  /** JSON {offset?, gain?}. */
+  correction: string | null;
+  uncertainty: number | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface TokensTable {
+  id: string;
+  name: string;
+  role: 'admin' | 'operator' | 'inspector';
+  tenant: string | null;
+  /** JSON string[] (inspector tokens). */
+  regions: string | null;
+  hash: string;
+  created_at: string;
+  created_by: string | null;
+  revoked_at: string | null;
+}
+
+export interface RejectionsTable {
+  id: Generated<number>;
+  device: string;
+  tenant: string;
+  topic: string;
+  seq: number | null;
+  received_at: string;
+  /** JSON {path, message}[]. */
+  errors: string;
+  payload: string | null;
+}
+
+export interface ChecksTable {
+  device: string;
+  seq: number;
+  series: string;
+  /** epoch ms of the check. */
+  ts: number;
+  /** JSON CheckResult. */
+  result: string;
+  received_at: string;
+}
+
+export interface DriftTable {
+  device: string;
+  series: string;
+  /** JSON DriftState. */
+  state: string;
+  updated_at: string;
+}
+
+export interface NozzleTotalizersTable {
+  device: string;
+  nozzle: string;
+  seq: number;
+  totalizer_end: number;
+}
+
+export interface AlertsTable {
+  id: string;
+  tenant: string;
+  device: string;
+  kind: string;
+  key: string;
+  severity: 'info' | 'warning' | 'critical';
+  state: 'open' | 'acknowledged' | 'resolved';
+  opened_at: string;
+  updated_at: string;
+  count: number;
+  summary: string;
+  /** JSON evidence. */
+  details: string;
+  ack_by: string | null;
+  ack_at: string | null;
+  ack_note: string | null;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  /** JSON {reason, note?}. */
+  resolution: string | null;
+  escalation: Generated<number>;
+  version: Generated<number>;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  /** JSON; hashed as stored. */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  tenant: string | null;
+  url: string;
+  /** JSON string[]. */
+  events: string;
+  secret: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook: string;
+  event: string;
+  body: string;
+  state: 'pending' | 'delivered' | 'dead';
+  attempts: Generated<number>;
+  /** epoch ms of the next attempt. */
+  next_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  at: string;
+  sink: string;
+  reason: string;
+  device: string | null;
+  tenant: string | null;
+  /** JSON Point (or {line}). */
+  point: string;
+}
+
+export interface StateSchema {
+  tenants: TenantsTable;
+  devices: DevicesTable;
+  certificates: CertificatesTable;
+  tokens: TokensTable;
+  rejections: RejectionsTable;
+  checks: ChecksTable;
+  drift: DriftTable;
+  nozzle_totalizers: NozzleTotalizersTable;
+  alerts: AlertsTable;
+  audit: AuditTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  dead_letters: DeadLettersTable;
+}

@@ -1,0 +1,115 @@
+// One schema and one set of queries for both databases: the state migrations run on a real
+// PostgreSQL 15, every store query compiled for PostgreSQL is prepared there, and the statements
+// of the per-message path run with their conflict rules as on SQLite.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { STORE_QUERIES, compileQuery, type QueryDef } from '../../src/store/sql.ts';
+import { migratePostgres } from '../../src/store/migrations.ts';
+import { openStateDb } from '../../src/store/db.ts';
+
+/** Arguments for the queries whose SQL depends on them: each shape the code can build. */
+const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
+  'alerts.list': [{}, { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 }],
+};
+
+let server: PostgresHandle;
+let db: Kysely<unknown>;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  server = await startPostgres();
+  // int8 (ids, epoch-ms times) as numbers, as the SQLite driver gives them: all stay below 2^53.
+  pg.types.setTypeParser(pg.types.builtins.INT8, Number);
+  pool = new pg.Pool({ ...server.connection, max: 2 });
+  db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  // Every store module, so that each registers its queries.
+  const dir = join(PACKAGE_ROOT, 'src', 'store');
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) await import(pathToFileURL(join(dir, f)).href);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.destroy();
+  await server?.stop();
+});
+
+async function run(name: string, args: Record<string, unknown>) {
+  const def = STORE_QUERIES.get(name) as QueryDef<Record<string, unknown>, unknown>;
+  const c = compileQuery(def, 'postgres', args);
+  return pool.query(c.sql, c.parameters);
+}
+
+describe('the state store on PostgreSQL', () => {
+  it('applies the migrations, making the tables SQLite has; applying them again changes nothing', async () => {
+    await migratePostgres(db);
+    await migratePostgres(db);
+    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name)).toEqual(['0001-registry-credentials-findings-alerts-audit']);
+    const pgTables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db)).rows.map((r) => r.table_name);
+    const dir = mkdtempSync(join(tmpdir(), 'mag-store-'));
+    try {
+      const sqlite = openStateDb(dir);
+      const sqliteTables = (sqlite.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      sqlite.close();
+      expect(pgTables).toEqual(sqliteTables);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const index = (await sql<{ indexdef: string }>`select indexdef from pg_indexes where indexname = 'alerts_one_open'`.execute(db)).rows[0];
+    expect(index.indexdef).toMatch(/UNIQUE INDEX alerts_one_open ON public\.alerts USING btree \(device, kind, key\) WHERE \(state <> 'resolved'::text\)/);
+  });
+
+  it('prepares every store query compiled for PostgreSQL', async () => {
+    expect(STORE_QUERIES.size).toBeGreaterThan(40);
+    const failures: string[] = [];
+    let n = 0;
+    for (const [name, def] of STORE_QUERIES) {
+      const samples = def.kind === 'fixed' ? [{}] : DYNAMIC_SAMPLES[name];
+      if (!samples) {
+        failures.push(`${name}: a dynamic query without sample arguments in DYNAMIC_SAMPLES`);
+        continue;
+      }
+      for (const args of samples) {
+        const { sql: text } = compileQuery(def as QueryDef<unknown, unknown>, 'postgres', args);
+        try {
+          await pool.query(`PREPARE store_q${++n} AS ${text}`);
+        } catch (e) {
+          failures.push(`${name}: ${(e as Error).message}\n  ${text}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('runs the per-message statements with the conflict rules they have on SQLite', async () => {
+    const at = '2026-03-01T00:00:00.000Z';
+    const check = { device: 'gd-1', seq: 7, series: 'CH4', ts: Date.parse(at), result: '{"seq":7}', receivedAt: at };
+    expect((await run('checks.insert', check)).rowCount).toBe(1);
+    expect((await run('checks.insert', { ...check, result: '{"replayed":true}' })).rowCount).toBe(0); // a replay is stored once
+    expect((await run('checks.range', { device: 'gd-1', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ result: '{"seq":7}', received_at: at }]);
+
+    await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":1}', updatedAt: at });
+    await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":2}', updatedAt: at });
+    expect((await run('drift.all', {})).rows).toEqual([{ device: 'gd-1', series: 'CH4', state: '{"n":2}' }]);
+
+    await run('totalizers.upsert', { device: 'fd-1', nozzle: '1', seq: 10, totalizerEnd: 1500.5 });
+    await run('totalizers.upsert', { device: 'fd-1', nozzle: '1', seq: 9, totalizerEnd: 1400 }); // older: does not move it back
+    expect((await run('totalizers.last', { device: 'fd-1', nozzle: '1' })).rows).toEqual([{ totalizer_end: 1500.5 }]);
+
+    await run('rejections.insert', { device: 'gd-1', tenant: 'acme', topic: 'instruments/gd-1/readings', seq: null, receivedAt: at, errors: '[]', payload: '{}' });
+    expect((await run('rejections.of-device', { device: 'gd-1', limit: 5 })).rows).toMatchObject([{ id: 1, device: 'gd-1', seq: null }]);
+
+    const opened = (await run('alerts.open', { id: 'a-1', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rows[0];
+    expect(opened).toMatchObject({ id: 'a-1', state: 'open', count: 1, escalation: 0, version: 1 });
+    const repeated = (await run('alerts.repeat', { id: 'a-1', at, severity: 'critical', summary: 's2', details: '{"n":2}' })).rows[0];
+    expect(repeated).toMatchObject({ id: 'a-1', count: 2, version: 2, severity: 'critical', summary: 's2' });
+    // one unresolved alert per (device, kind, key)
+    await expect(run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rejects.toThrow(/alerts_one_open/);
+    expect((await run('alerts.unresolved-counts', {})).rows).toEqual([{ tenant: 'acme', device: 'gd-1', kind: 'drift', severity: 'critical', count: 1 }]);
+  });
+});

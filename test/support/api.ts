@@ -1,0 +1,119 @@
+// The HTTP API alone, for route tests: the Hono app over real stores in a temp directory (SQLite
+// state, embedded time-series sink), served with `app.request(...)`: no broker, no MQTT, no port.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import { createApi } from '../../src/api/app.ts';
+import type { ApiDeps, Env } from '../../src/api/http.ts';
+import { PACKAGE_ROOT, loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { GatewayMetrics } from '../../src/metrics.ts';
+import { AuthThrottle } from '../../src/limits.ts';
+import { loadProfiles } from '../../src/metrology/profile-loader.ts';
+import { openStateDb, type Db } from '../../src/store/db.ts';
+import { Registry, type Device } from '../../src/store/registry.ts';
+import { Tokens, type Role } from '../../src/store/tokens.ts';
+import { AuditLog } from '../../src/store/audit.ts';
+import { DeadLetters } from '../../src/store/dead-letters.ts';
+import { AlertBook } from '../../src/alerts/alert-book.ts';
+import { Assurance } from '../../src/alerts/assurance.ts';
+import { AlertNotifier } from '../../src/alerts/notifier.ts';
+import { EmbeddedSink } from '../../src/sinks/embedded.ts';
+
+export const ADMIN = 'route-test-admin-token-0123456789';
+
+export interface ApiUnderTest {
+  app: Hono<Env>;
+  /** The stores and services the routes use (real ones, on the temp directory). */
+  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; audit: AuditLog; deadLetters: DeadLetters; tokens: Tokens };
+  db: Db;
+  /** Devices whose MQTT session a route ended (secret rotation). */
+  disconnected: string[];
+  /** Retained `config` publications a route asked for: device and its verification state. */
+  published: { device: string; state: string }[];
+  /** A token of `role` (operator: of `tenant`; inspector: of `regions`). */
+  token(role: Role, scope?: { tenant?: string; regions?: string[] }): string;
+  /** A request with a bearer token (ADMIN unless given; null for none); the body parsed when JSON. */
+  call(method: string, path: string, opts?: { token?: string | null; body?: unknown }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  close(): void;
+}
+
+export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-api-'));
+  const config = loadConfig({ MAG_DATA_DIR: dir, MAG_ADMIN_TOKEN: ADMIN, MAG_LOG_LEVEL: 'silent' });
+  const now = opts.now ?? (() => new Date());
+  const log = createLogger(config.logLevel);
+  const db = openStateDb(dir);
+  const registry = new Registry(db);
+  const tokens = new Tokens(db);
+  tokens.setBootstrapAdmin(ADMIN);
+  const audit = new AuditLog(db);
+  const alerts = new AlertBook(db);
+  const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  const notifier = new AlertNotifier(db, alerts, registry, log, now); // not started: no webhook is sent
+  const sink = new EmbeddedSink(join(dir, 'timeseries.db'));
+  const disconnected: string[] = [];
+  const published: { device: string; state: string }[] = [];
+  const deps = {
+    registry,
+    tokens,
+    audit,
+    alerts,
+    assurance,
+    notifier,
+    deadLetters: new DeadLetters(db),
+    profiles,
+    readings: sink,
+    sessions: { disconnect: (id: string) => void disconnected.push(id) },
+    readiness: {
+      broker: { ports: {}, connectedClients: 0 },
+      store: db,
+      sink,
+      journal: { oldestReceivedAt: () => undefined, fill: 0, backlogPoints: 0, backlogBytes: 0, capacity: 1, totals: { appendedPoints: 0 } },
+      forwarder: { sinkHealthy: true, lastError: undefined, drainRate: 0, totals: { deliveredPoints: 0 } },
+    } as unknown as ApiDeps['readiness'],
+    metrics: new GatewayMetrics(),
+    authThrottle: new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs),
+    security: config.security,
+    log,
+    now,
+    publishConfig: (device: Device, force = false) => {
+      const standing = assurance.reviewVerification(device, now(), force);
+      if (standing) published.push({ device: device.id, state: standing.verification.state });
+    },
+  };
+  const app = createApi(deps);
+  return {
+    app,
+    deps,
+    db,
+    disconnected,
+    published,
+    token(role, scope = {}) {
+      return tokens.create({ role, name: `${role}-${scope.tenant ?? scope.regions?.join('+') ?? 'all'}`, ...scope }, 'test', now()).token;
+    },
+    async call(method, path, o = {}) {
+      const token = o.token === undefined ? ADMIN : o.token;
+      const res = await app.request(path, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* CSV */
+      }
+      return { status: res.status, body, text, headers: res.headers };
+    },
+    close() {
+      void sink.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
