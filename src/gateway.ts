@@ -110,7 +110,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     config.sink,
   );
   const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
+    {
+      profile: (t) => profiles.get(t),
+      certificates: (d) => registry.certificatesOf(d),
+      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
+    },
     config.limits,
   );
   const metrics = new GatewayMetrics();

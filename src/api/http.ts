@@ -118,7 +118,7 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
 }
 
 // ── route table → Hono + OpenAPI ──
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   method: Method;
   path: string; // Hono style: /api/v1/devices/:id

@@ -75,6 +75,8 @@ export const MIGRATIONS: string[] = [
     tenant TEXT, point TEXT NOT NULL
   );
   `,
+  // 2: a tenant's time zone (IANA name), in which its devices' times without a zone are read; NULL: MAG_DEFAULT_TIME_ZONE
+  `ALTER TABLE tenants ADD COLUMN time_zone TEXT;`,
 ];
 
 export function openStateDb(dataDir: string, file = 'mag.db'): Db {

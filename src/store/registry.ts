@@ -7,6 +7,8 @@ export interface Tenant {
   id: string;
   name: string;
   region: string;
+  /** IANA time zone of the tenant's devices' times without a zone; absent: MAG_DEFAULT_TIME_ZONE. */
+  timeZone?: string;
   createdAt: string;
 }
 
@@ -105,13 +107,14 @@ export class Registry {
   private load(): void {
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     const tenants = new Map<string, Tenant>();
-    for (const t of this.db.prepare('SELECT id, name, region, created_at FROM tenants').all() as {
+    for (const t of this.db.prepare('SELECT id, name, region, time_zone, created_at FROM tenants').all() as {
       id: string;
       name: string;
       region: string;
+      time_zone: string | null;
       created_at: string;
     }[]) {
-      tenants.set(t.id, { id: t.id, name: t.name, region: t.region, createdAt: t.created_at });
+      tenants.set(t.id, { id: t.id, name: t.name, region: t.region, ...(t.time_zone ? { timeZone: t.time_zone } : {}), createdAt: t.created_at });
     }
     const devices = new Map<string, Device>();
     const secretHashes = new Map<string, string>();
@@ -144,12 +147,24 @@ export class Registry {
   }
 
   // ── tenants ──
-  createTenant(t: { id: string; name: string; region: string }, now: Date): Tenant {
+  createTenant(t: { id: string; name: string; region: string; timeZone?: string }, now: Date): Tenant {
     if (this.tenants.has(t.id)) throw new ConflictError(`tenant ${t.id} already exists`);
-    const tenant = { ...t, createdAt: now.toISOString() };
-    this.db.prepare('INSERT INTO tenants (id, name, region, created_at) VALUES (?, ?, ?, ?)').run(t.id, t.name, t.region, tenant.createdAt);
+    const tenant: Tenant = { id: t.id, name: t.name, region: t.region, ...(t.timeZone ? { timeZone: t.timeZone } : {}), createdAt: now.toISOString() };
+    this.db
+      .prepare('INSERT INTO tenants (id, name, region, time_zone, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(t.id, t.name, t.region, t.timeZone ?? null, tenant.createdAt);
     this.tenants.set(t.id, tenant);
     return tenant;
+  }
+  /** Sets (or with null, clears) the tenant's time zone; undefined when there is no such tenant. */
+  setTenantTimeZone(id: string, timeZone: string | null): Tenant | undefined {
+    const t = this.tenants.get(id);
+    if (!t) return undefined;
+    this.db.prepare('UPDATE tenants SET time_zone = ? WHERE id = ?').run(timeZone, id);
+    const { timeZone: _old, ...rest } = t;
+    const updated: Tenant = timeZone ? { ...rest, timeZone } : rest;
+    this.tenants.set(id, updated);
+    return updated;
   }
   tenant(id: string): Tenant | undefined {
     return this.tenants.get(id);
