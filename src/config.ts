@@ -163,8 +163,8 @@ function describeAllowed(name: string, issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
   if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${issue.values.join(', ')}`;
   if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
-  if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
-  if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}`;
+  if (issue.code === 'too_small') return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big') return issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`;
   return issue.message;
 }
 

@@ -28,7 +28,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** What a time may be, for messages. */
 export function acceptedTimes(timeZone: string): string {
-  return `ISO 8601 with a zone (2026-11-21T08:00:00Z, 2026-11-21T15:00:00+07:00), a local time without a zone (2026-11-21 15:00:00, read in the tenant's time zone ${timeZone}) or epoch milliseconds (1795766400000)`;
+  return `ISO 8601 with a zone (2026-11-21T08:00:00Z, 2026-11-21T15:00:00+07:00), a local time without a zone (2026-11-21 15:00:00, read in the tenant's time zone ${timeZone}) or epoch milliseconds (1795248000000 for 2026-11-21T08:00:00Z)`;
 }
 
 /** An epoch number → ms, or why it is refused. */
@@ -83,7 +83,7 @@ export function wireTime(v: unknown, timeZone: string): number | Refusal {
 /** Longest tag value accepted, in characters (Unicode code points). */
 export const TAG_VALUE_MAX = 128;
 
-export const TAG_VALUE_ACCEPTED = `text of 1 to ${TAG_VALUE_MAX} characters without control characters (spaces, commas, quotes and any script are fine)`;
+export const TAG_VALUE_ACCEPTED = `text of 1 to ${TAG_VALUE_MAX} characters in any script, spaces, commas and quotes included, without control characters`;
 
 const CONTROL = /\p{Cc}/u;
 /** With the u flag a surrogate pair is one code point: only an unpaired half matches. */
@@ -111,8 +111,8 @@ export function tagValue(v: unknown): string | Refusal {
 export function nozzle(v: unknown): string | Refusal {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v) && v >= 0) return String(v);
-    return refuse(`must be a nozzle number (a whole number from 0) or a nozzle name (${TAG_VALUE_ACCEPTED})`);
+    return refuse(`must be a nozzle number (a whole number from 0) or a nozzle name, ${TAG_VALUE_ACCEPTED}`);
   }
   if (typeof v === 'string') return tagValue(v);
-  return refuse(`must be a nozzle number (a whole number from 0) or a nozzle name (${TAG_VALUE_ACCEPTED})`);
+  return refuse(`must be a nozzle number (a whole number from 0) or a nozzle name, ${TAG_VALUE_ACCEPTED}`);
 }
