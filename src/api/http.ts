@@ -9,6 +9,7 @@ import type { AlertNotifier } from '../alerts/notifier.ts';
 import type { Device } from '../store/registry.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets } from '../limits.ts';
+import { PARSE_OPTIONS, describeIssues } from '../ingest/field-errors.ts';
 
 export interface ApiDeps {
   gateway: Gateway;
@@ -48,8 +49,9 @@ export function errorBody(e: ApiError) {
   return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
 }
 
-export function zodDetails(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+/** Field errors naming the field, what is accepted and what was received (parse with PARSE_OPTIONS). */
+export function zodDetails(error: z.ZodError, subject = 'the request body') {
+  return describeIssues(error, '', subject);
 }
 
 /** Can this principal see data of this tenant? */
@@ -157,14 +159,14 @@ export class RouteTable {
         } catch (e) {
           throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON', [{ path: '(root)', message: (e as Error).message }]);
         }
-        const r = spec.body.safeParse(raw);
+        const r = spec.body.safeParse(raw, PARSE_OPTIONS);
         if (!r.success) throw new ApiError(400, 'invalid_request', 'the request body is invalid', zodDetails(r.error));
         body = r.data;
       }
       let query: unknown = undefined;
       if (spec.query) {
-        const r = spec.query.safeParse(c.req.query());
-        if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error));
+        const r = spec.query.safeParse(c.req.query(), PARSE_OPTIONS);
+        if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error, 'the query string'));
         query = r.data;
       }
       const out = await spec.handler({ c, p, body: body as never, query: query as never, params: c.req.param() as Record<string, string> });

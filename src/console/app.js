@@ -238,7 +238,8 @@ const errorText = (e) => {
   if (e instanceof ApiError) {
     if (e.status === 404) return t('notFound');
     if (e.status === 403) return `${t('forbidden')} (${e.message})`;
-    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : '';
+    // the gateway's messages name their field; older ones did not
+    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => (String(d.message).startsWith(`${d.path} `) ? d.message : `${d.path}: ${d.message}`)).join('; ')}` : '';
     return `${e.message}${details}`;
   }
   return String(e?.message ?? e);
@@ -365,8 +366,9 @@ function alertSummary(a) {
       if (d.value !== undefined) return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: d.unit ?? '' });
       break;
     case 'tamper': {
-      const m = /^(Price|Totalizer) mismatch on nozzle ([^:]+)/.exec(a.summary);
-      if (m) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: m[2] });
+      // the nozzle from the evidence: a nozzle name may hold a colon
+      const m = /^(Price|Totalizer) mismatch on nozzle /.exec(a.summary);
+      if (m && d.nozzle !== undefined) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: String(d.nozzle) });
       break;
     }
     case 'journal-capacity': {

@@ -59,6 +59,8 @@ export function acceptedForm(iss: Issue): string {
 export const PARSE_OPTIONS = { reportInput: true, error: (iss: z.core.$ZodRawIssue) => acceptedForm(iss) } as const;
 
 const MAX_SHOWN = 60;
+/** Fields whose value a message does not repeat. */
+const SECRET_FIELD = /secret|password|token/i;
 
 /** A received value as a message shows it: JSON, cut short. */
 export function shown(v: unknown): string {
@@ -84,7 +86,8 @@ export function describeIssues(error: z.ZodError, prefix = '', subject = 'the me
     const field = i.path.length > 0 ? path : prefix ? `${prefix} (${subject})` : subject;
     const input = (i as { input?: unknown }).input;
     const missing = input === undefined && i.path.length > 0;
-    const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${shown(input)}`;
+    const secret = SECRET_FIELD.test(String(i.path[i.path.length - 1] ?? ''));
+    const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${secret ? 'a value not shown (a secret)' : shown(input)}`;
     return { path: path || '(root)', message };
   });
 }
