@@ -59,8 +59,8 @@ export function acceptedForm(iss: Issue): string {
 export const PARSE_OPTIONS = { reportInput: true, error: (iss: z.core.$ZodRawIssue) => acceptedForm(iss) } as const;
 
 const MAX_SHOWN = 60;
-/** Fields whose value a message does not repeat. */
-const SECRET_FIELD = /secret|password|token/i;
+/** Fields whose value a message does not repeat: secrets, and URLs (they may hold credentials). */
+const SECRET_FIELD = /secret|password|token|url$/i;
 
 /** A received value as a message shows it: JSON, cut short. */
 export function shown(v: unknown): string {
@@ -87,7 +87,7 @@ export function describeIssues(error: z.ZodError, prefix = '', subject = 'the me
     const input = (i as { input?: unknown }).input;
     const missing = input === undefined && i.path.length > 0;
     const secret = SECRET_FIELD.test(String(i.path[i.path.length - 1] ?? ''));
-    const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${secret ? 'a value not shown (a secret)' : shown(input)}`;
+    const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${secret ? 'a value not repeated here (it may hold credentials)' : shown(input)}`;
     return { path: path || '(root)', message };
   });
 }
