@@ -10,6 +10,7 @@ import type { MqttClient } from 'mqtt';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRefusal, tagValue } from '../../src/ingest/wire-fields.ts';
+import { influxqlString } from '../../src/sinks/influxql.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
@@ -163,6 +164,14 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
           await gw.drained();
           const got = await readings('fuel-vn', from + 1, t);
           expect(new Map(got.map((x) => [x.seq, x.tags]))).toEqual(sent);
+          if (influxd) {
+            // and each is found by an InfluxQL string literal of it (influxqlString escapes \ and ')
+            for (const product of products) {
+              const r = await influxd.query(`SELECT "volume" FROM "transaction" WHERE "device" = 'fuel-vn' AND "product" = ${influxqlString(product)} AND time > ${from}ms GROUP BY "product"`);
+              expect(r.results[0].error, product).toBeUndefined();
+              expect(r.results[0].series?.map((x) => x.tags?.product), product).toEqual([product]);
+            }
+          }
         }),
         {
           numRuns: 8,
