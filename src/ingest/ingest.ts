@@ -78,6 +78,8 @@ export class Ingest {
 
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
+  /** The earliest time accepted from a device (its registration minus the backfill window), by device object. */
+  private earliest = new WeakMap<Device, number>();
 
   constructor(
     private readonly ctx: IngestContext,
@@ -97,7 +99,7 @@ export class Ingest {
       try {
         body = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
       } catch (e) {
-        out.rejections.push({ errors: [{ path: '(root)', message: `not valid JSON: ${(e as Error).message}` }] });
+        out.rejections.push({ errors: [{ path: '(root)', message: `the message is not valid JSON: ${(e as Error).message}` }] });
         return out;
       }
     }
@@ -115,7 +117,7 @@ export class Ingest {
         return out;
       }
       if (items.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: '(root)', message: `a SenML pack may hold at most ${this.opts.maxBatchReadings} records` }] });
+        out.rejections.push({ errors: [{ path: '(root)', message: `the SenML pack may hold at most ${this.opts.maxBatchReadings} records (MAG_MAX_BATCH_READINGS); received ${items.length}` }] });
         return out;
       }
       items.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `[${i}]`));
@@ -124,7 +126,7 @@ export class Ingest {
       if (!batch.ok) {
         out.rejections.push({ errors: batch.errors });
       } else if (batch.data.readings.length === 0 || batch.data.readings.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: 'readings', message: `must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS)` }] });
+        out.rejections.push({ errors: [{ path: 'readings', message: `readings must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS); received ${batch.data.readings.length}` }] });
       } else {
         batch.data.readings.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `readings.${i}`));
       }
@@ -169,8 +171,8 @@ export class Ingest {
       const ahead = Math.round((ts - receivedAt) / 1000);
       return { path, message: `${path} ${iso(ts)} is ${ahead} s in the future of the gateway's clock (at most ${this.opts.futureToleranceMs / 1000} s accepted, MAG_FUTURE_TOLERANCE_MS): check the device clock` };
     }
-    const registered = Date.parse(device.createdAt);
-    const earliest = registered - this.opts.backfillDays * DAY_MS;
+    let earliest = this.earliest.get(device);
+    if (earliest === undefined) this.earliest.set(device, (earliest = Date.parse(device.createdAt) - this.opts.backfillDays * DAY_MS));
     if (ts < earliest) {
       return {
         path,
@@ -222,7 +224,7 @@ export class Ingest {
     // Finite numbers can overflow once converted (1.7e308 bar in hPa): no sink stores Infinity.
     const overflow = Number.isFinite(evaluated.value) ? nonFinite(evaluated.fields) : nonFinite({ value: evaluated.value, ...evaluated.fields });
     if (overflow.length) {
-      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `is out of the representable range once converted to ${evaluated.unit}` })) });
+      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `${joinPath(prefix, k)} is out of the representable range once converted to ${evaluated.unit}; received ${String(k === 'value' ? r.value : (r as Record<string, unknown>)[k])}` })) });
       return;
     }
     const prev = this.previous.get(prevKey);
@@ -289,7 +291,7 @@ export class Ingest {
     // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
     const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty });
     if (overflow.length) {
-      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: 'the computed value is out of the representable range: check the magnitudes sent' })) });
+      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })) });
       return;
     }
     out.checks.push(res);
