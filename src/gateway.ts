@@ -23,7 +23,7 @@ import { Broker, type DeviceTopic } from './broker/broker.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { createApi } from './api/app.ts';
 import { AlertNotifier } from './alerts/notifier.ts';
-import { StatusSchema } from './ingest/payloads.ts';
+import { StatusSchema, parsePayload } from './ingest/payloads.ts';
 import { AuthThrottle } from './limits.ts';
 
 export interface GatewayOptions {
@@ -214,14 +214,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const handleStatus = (device: Device, payload: Buffer, at: Date) => {
     let state: string | undefined;
+    let errors: { path: string; message: string }[] = [];
     try {
-      const parsed = StatusSchema.safeParse(JSON.parse(payload.toString('utf8')));
-      if (parsed.success) state = parsed.data.state;
-    } catch {
-      /* fall through: rejected below */
+      const parsed = parsePayload(StatusSchema, JSON.parse(payload.toString('utf8')), '', 'the status');
+      if (parsed.ok) state = parsed.data.state;
+      else errors = parsed.errors;
+    } catch (e) {
+      errors = [{ path: '(root)', message: `the status is not valid JSON (${(e as Error).message}): send {"state": "online" | "offline" | …}` }];
     }
     if (!state) {
-      const errors = [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }];
       assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] }, payload, at);
       broker.publish(`instruments/${device.id}/feedback`, { seq: null, topic: `instruments/${device.id}/status`, errors });
       return;

@@ -115,6 +115,12 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
       expect(rejections.body.items[0]).toMatchObject({ seq: 10, errors: [{ path: 'ts', message: expect.stringContaining('epoch seconds') }] });
     });
 
+    it('words a refused status the same way: field, what is accepted, what was received', async () => {
+      await baro.publishAsync('instruments/baro-vn/status', JSON.stringify({ state: 7 }), { qos: 1 });
+      const m = await feedback.waitFor((x) => x.payload.topic === 'instruments/baro-vn/status');
+      expect(m.payload.errors).toEqual([{ path: 'state', message: 'state must be the device state, e.g. "online" or "offline" (text of 1 to 32 characters); received 7' }]);
+    });
+
     it("stores a local time without a zone at its UTC instant, in the tenant's time zone", async () => {
       // petro has no time zone: MAG_DEFAULT_TIME_ZONE, Asia/Ho_Chi_Minh, UTC+7 all year
       const at = T0 + 10 * MIN;
