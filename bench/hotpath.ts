@@ -23,7 +23,7 @@ const devices: Device[] = Array.from({ length: DEVICES }, (_, i) => ({ id: `b${i
 const certs: StoredCertificate[] = [
   { id: 1, device: 'b0', kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', createdAt: '2026-01-01T00:00:00Z' },
 ];
-const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined }, { futureToleranceMs: 300_000, maxBatchReadings: 500 });
+const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' }, { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 400 });
 const dir = mkdtempSync(join(tmpdir(), 'mag-hotpath-'));
 const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
 

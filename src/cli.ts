@@ -10,6 +10,7 @@ import { Registry } from './store/registry.ts';
 import { AuditLog, verifyAuditChain } from './store/audit.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
 import { validateDevice } from './metrology/index.ts';
+import { isTimeZone } from './ingest/time-zone.ts';
 
 const HELP = `mag — MAG, the Measurement Assurance Gateway
 
@@ -21,7 +22,7 @@ Commands:
   simulate --fleet <file>    run a simulated fleet against a gateway (mag simulate --help)
   token create --role <admin|operator|inspector> --name <name> [--tenant <id>] [--regions VN-HN,VN-BG]
                              create an API token in the data directory's store (printed once)
-  tenant add --id <id> --name <name> --region <VN-HN>
+  tenant add --id <id> --name <name> --region <VN-HN> [--time-zone <Asia/Ho_Chi_Minh>]
                              register an enterprise
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
                              register an instrument; prints its MQTT secret once
@@ -131,10 +132,12 @@ function storeCommand(args: string[]): void {
       new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
       process.stdout.write(`${t.token}\n`);
     } else if (what === 'tenant' && verb === 'add') {
-      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' }, 'time-zone': { type: 'string' } } });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
       if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
-      new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region }, now);
+      const timeZone = values['time-zone'];
+      if (timeZone !== undefined && !isTimeZone(timeZone)) fail(`--time-zone must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${timeZone}")`);
+      new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
       new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
       process.stdout.write(`tenant ${values.id} registered\n`);
     } else if (what === 'device' && verb === 'add') {

@@ -86,6 +86,13 @@ describe('loadConfig', () => {
     expect(configError({ MAG_JOURNAL_SLOW_MAX_MS: '-5' }).message).toMatch(/MAG_JOURNAL_SLOW_MAX_MS: must be at least 0/);
   });
 
+  it('field data: times without a zone in Asia/Ho_Chi_Minh and a 400-day backfill window by default, both settable', () => {
+    expect(loadConfig({})).toMatchObject({ defaultTimeZone: 'Asia/Ho_Chi_Minh', limits: { backfillDays: 400 } });
+    expect(loadConfig({ MAG_DEFAULT_TIME_ZONE: 'Europe/Berlin', MAG_BACKFILL_DAYS: '30' })).toMatchObject({ defaultTimeZone: 'Europe/Berlin', limits: { backfillDays: 30 } });
+    expect(configError({ MAG_DEFAULT_TIME_ZONE: 'Hanoi' }).message).toMatch(/MAG_DEFAULT_TIME_ZONE: must be an IANA time zone such as Asia\/Ho_Chi_Minh .*\(got "Hanoi"\)/);
+    expect(configError({ MAG_BACKFILL_DAYS: '0' }).message).toMatch(/MAG_BACKFILL_DAYS: must be greater than 0/);
+  });
+
   it('ignores unrelated variables', () => {
     expect(() => loadConfig({ PATH: '/bin', MAG_UNKNOWN: 'x' })).not.toThrow();
   });

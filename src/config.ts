@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isTimeZone } from './ingest/time-zone.ts';
 
 /** The package root (where devices/, package.json live), whatever the working directory. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +62,8 @@ export const ConfigSchema = z
     MAG_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
     MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8),
     MAG_FUTURE_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+    MAG_BACKFILL_DAYS: positiveInt.default(400),
+    MAG_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin').default('Asia/Ho_Chi_Minh'),
     // Security limits (docs/security.md).
     MAG_MAX_CONNECTIONS: positiveInt.default(10000),
     MAG_MAX_TOPIC_LEVELS: positiveInt.max(64).default(8),
@@ -154,6 +157,8 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_AUTH_FAIL_WINDOW_S: { meaning: 'window of `MAG_AUTH_FAIL_MAX`, in seconds' },
   MAG_MAX_BODY_BYTES: { meaning: 'largest HTTP request body; a larger one gets 413' },
   MAG_CORS_ORIGINS: { allowed: 'origins, comma-separated, or `*`', meaning: 'origins whose pages may call the API from a browser; unset: CORS off' },
+  MAG_BACKFILL_DAYS: { meaning: "readings and checks older than the device's registration minus this many days are refused with a reason" },
+  MAG_DEFAULT_TIME_ZONE: { allowed: 'an IANA time zone', meaning: "zone in which times sent without a zone (`2026-12-03 10:00:00`) are read, for tenants without their own `timeZone`" },
 };
 
 
@@ -178,7 +183,9 @@ export interface Config {
     token?: string;
   };
   logLevel: RawConfig['MAG_LOG_LEVEL'];
-  limits: { maxPayloadBytes: number; maxBatchReadings: number; futureToleranceMs: number };
+  limits: { maxPayloadBytes: number; maxBatchReadings: number; futureToleranceMs: number; backfillDays: number };
+  /** Where a tenant without its own time zone sends times without a zone from (IANA name). */
+  defaultTimeZone: string;
   /** slowAt: fraction of maxBytes above which acknowledgements are held back (up to slowMaxDelayMs at the cap), and the journal-capacity alert opens. */
   journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number; slowAt: number; slowMaxDelayMs: number };
   sink: { batch: number; retryMaxMs: number };
@@ -223,8 +230,8 @@ function describeAllowed(name: string, issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
   if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${issue.values.join(', ')}`;
   if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
-  if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
-  if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}`;
+  if (issue.code === 'too_small') return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_big') return issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`;
   return issue.message;
 }
 
@@ -270,7 +277,9 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       maxPayloadBytes: c.MAG_MAX_PAYLOAD_BYTES,
       maxBatchReadings: c.MAG_MAX_BATCH_READINGS,
       futureToleranceMs: c.MAG_FUTURE_TOLERANCE_MS,
+      backfillDays: c.MAG_BACKFILL_DAYS,
     },
+    defaultTimeZone: c.MAG_DEFAULT_TIME_ZONE,
     journal: {
       sync: c.MAG_JOURNAL_SYNC,
       maxBytes: c.MAG_JOURNAL_MAX_BYTES,

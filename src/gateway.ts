@@ -88,7 +88,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
   const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n) },
+    {
+      profile: (t) => profiles.get(t),
+      certificates: (d) => registry.certificatesOf(d),
+      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
+    },
     config.limits,
   );
   const metrics = new GatewayMetrics();

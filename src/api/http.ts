@@ -18,6 +18,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
+import { PARSE_OPTIONS, describeIssues } from '../ingest/field-errors.ts';
 
 /** What /readyz reports on. */
 export interface ReadinessSources {
@@ -30,7 +31,7 @@ export interface ReadinessSources {
 
 /** What the API's routes use, and nothing more. */
 export interface ApiDeps {
-  registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
+  registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'setTenantTimeZone' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
@@ -84,8 +85,9 @@ export function errorBody(e: ApiError) {
   return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };
 }
 
-export function zodDetails(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+/** Field errors naming the field, what is accepted and what was received (parse with PARSE_OPTIONS). */
+export function zodDetails(error: z.ZodError, subject = 'the request body') {
+  return describeIssues(error, '', subject);
 }
 
 /** Can this principal see data of this tenant? */
@@ -154,7 +156,7 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
 }
 
 // ── route table → Hono + OpenAPI ──
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'patch' | 'delete';
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
   method: Method;
   path: string; // Hono style: /api/v1/devices/:id
@@ -193,14 +195,14 @@ export class RouteTable {
         } catch (e) {
           throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON', [{ path: '(root)', message: (e as Error).message }]);
         }
-        const r = spec.body.safeParse(raw);
+        const r = spec.body.safeParse(raw, PARSE_OPTIONS);
         if (!r.success) throw new ApiError(400, 'invalid_request', 'the request body is invalid', zodDetails(r.error));
         body = r.data;
       }
       let query: unknown = undefined;
       if (spec.query) {
-        const r = spec.query.safeParse(c.req.query());
-        if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error));
+        const r = spec.query.safeParse(c.req.query(), PARSE_OPTIONS);
+        if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error, 'the query string'));
         query = r.data;
       }
       const out = await spec.handler({ c, p, body: body as never, query: query as never, params: c.req.param() as Record<string, string> });

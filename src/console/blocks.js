@@ -21,7 +21,8 @@ export const errorText = (e) => {
   if (e instanceof ApiError) {
     if (e.status === 404) return t('notFound');
     if (e.status === 403) return `${t('forbidden')} (${e.message})`;
-    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => `${d.path}: ${d.message}`).join('; ')}` : '';
+    // the gateway's messages name their field; older ones did not
+    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => (String(d.message).startsWith(`${d.path} `) ? d.message : `${d.path}: ${d.message}`)).join('; ')}` : '';
     return `${e.message}${details}`;
   }
   return String(/** @type {{ message?: unknown } | null | undefined} */ (e)?.message ?? e);

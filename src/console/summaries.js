@@ -82,8 +82,9 @@ export function alertSummary(a) {
       if (d.value !== undefined) return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: d.unit ?? '' });
       break;
     case 'tamper': {
-      const m = /^(Price|Totalizer) mismatch on nozzle ([^:]+)/.exec(a.summary);
-      if (m) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: m[2] });
+      // the nozzle from the evidence: a nozzle name may hold a colon
+      const m = /^(Price|Totalizer) mismatch on nozzle /.exec(a.summary);
+      if (m && d.nozzle !== undefined) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: String(d.nozzle) });
       break;
     }
     case 'journal-capacity': {

@@ -1,7 +1,7 @@
 // The gateway's enumerated values the console lists or labels (alert kinds, severities, states,
 // resolution reasons, verification states, decisions…), served to the browser as the ES module
 // /console/vocabulary.js. The console takes them from here instead of keeping its own copies,
-// so a kind added to the gateway shows up in its filters; test/unit/console-vocabulary.test.ts
+// so a kind added to the gateway shows up in its filters; src/console/vocabulary.test.ts
 // checks that each has a label in both languages.
 import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from '../alerts/alert-book.ts';
 import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';

@@ -8,7 +8,9 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
-import { CheckSchema, ReadingSchema, SenmlPackSchema, TransactionFieldsSchema, formatIssues, plainReading, type ReadingPayload } from './payloads.ts';
+import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas, plainReading, type PayloadSchemas, type ReadingPayload } from './payloads.ts';
+import { isRefusal, tagValue } from './wire-fields.ts';
+import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml';
@@ -51,17 +53,22 @@ export interface IngestContext {
   certificates(device: string): readonly StoredCertificate[];
   /** Last totalizerEnd of a nozzle, from memory or the store. */
   lastTotalizer(device: string, nozzle: string): number | undefined;
+  /** The IANA time zone in which a tenant's devices send times without a zone (its setting, else MAG_DEFAULT_TIME_ZONE). */
+  timeZoneOf(tenant: string): string;
 }
 
 export interface IngestOptions {
   futureToleranceMs: number;
   maxBatchReadings: number;
+  /** Readings and checks older than the device's registration minus this many days are refused (MAG_BACKFILL_DAYS). */
+  backfillDays: number;
 }
 
 /** Series keys kept per device (one per quantity and tag values: nozzles × products of a dispenser; cleared when full). */
 const MAX_SERIES_PER_DEVICE = 1000;
 
-const BatchSchema = z.object({ readings: z.array(z.unknown()) });
+const BatchSchema = z.object({ readings: z.array(z.unknown(), { error: 'must be a JSON array of readings' }) });
+const DAY_MS = 86_400_000;
 
 export class Ingest {
   /** device|quantity|channel → last accepted reading (plausibility of rate of change). */
@@ -71,6 +78,8 @@ export class Ingest {
 
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
+  /** The earliest time accepted from a device (its registration minus the backfill window), by device object. */
+  private earliest = new WeakMap<Device, number>();
 
   constructor(
     private readonly ctx: IngestContext,
@@ -90,16 +99,16 @@ export class Ingest {
       try {
         body = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
       } catch (e) {
-        out.rejections.push({ errors: [{ path: '(root)', message: `not valid JSON: ${(e as Error).message}` }] });
+        out.rejections.push({ errors: [{ path: '(root)', message: `the message is not valid JSON: ${(e as Error).message}` }] });
         return out;
       }
     }
     if (kind === 'checks') {
       this.acceptCheck(device, profile, body, receivedAt, out);
     } else if (kind === 'senml') {
-      const pack = SenmlPackSchema.safeParse(body);
-      if (!pack.success) {
-        out.rejections.push({ errors: formatIssues(pack.error) });
+      const pack = parsePayload(SenmlPackSchema, body, '', 'the SenML pack');
+      if (!pack.ok) {
+        out.rejections.push({ errors: pack.errors });
         return out;
       }
       const items = senmlToReadings(pack.data, receivedAt);
@@ -108,16 +117,16 @@ export class Ingest {
         return out;
       }
       if (items.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: '(root)', message: `a SenML pack may hold at most ${this.opts.maxBatchReadings} records` }] });
+        out.rejections.push({ errors: [{ path: '(root)', message: `the SenML pack may hold at most ${this.opts.maxBatchReadings} records (MAG_MAX_BATCH_READINGS); received ${items.length}` }] });
         return out;
       }
       items.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `[${i}]`));
     } else if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'readings' in body) {
-      const batch = BatchSchema.safeParse(body);
-      if (!batch.success) {
-        out.rejections.push({ errors: formatIssues(batch.error) });
+      const batch = parsePayload(BatchSchema, body, '', 'the batch');
+      if (!batch.ok) {
+        out.rejections.push({ errors: batch.errors });
       } else if (batch.data.readings.length === 0 || batch.data.readings.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: 'readings', message: `must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS)` }] });
+        out.rejections.push({ errors: [{ path: 'readings', message: `readings must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS); received ${batch.data.readings.length}` }] });
       } else {
         batch.data.readings.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `readings.${i}`));
       }
@@ -151,9 +160,24 @@ export class Ingest {
     return s ?? undefined;
   }
 
-  private futureError(ts: number, receivedAt: number): FieldError | undefined {
+  private schemasFor(device: Device): PayloadSchemas {
+    return payloadSchemas(this.ctx.timeZoneOf(device.tenant));
+  }
+
+  /** Why a time cannot be stored: ahead of the gateway's clock, or older than the backfill window allows. */
+  private timeError(device: Device, ts: number, receivedAt: number, prefix: string): FieldError | undefined {
+    const path = joinPath(prefix, 'ts');
     if (ts > receivedAt + this.opts.futureToleranceMs) {
-      return { path: 'ts', message: `is ${Math.round((ts - receivedAt) / 1000)} s in the future (at most ${this.opts.futureToleranceMs / 1000} s allowed): check the device clock` };
+      const ahead = Math.round((ts - receivedAt) / 1000);
+      return { path, message: `${path} ${iso(ts)} is ${ahead} s in the future of the gateway's clock (at most ${this.opts.futureToleranceMs / 1000} s accepted, MAG_FUTURE_TOLERANCE_MS): check the device clock` };
+    }
+    let earliest = this.earliest.get(device);
+    if (earliest === undefined) this.earliest.set(device, (earliest = Date.parse(device.createdAt) - this.opts.backfillDays * DAY_MS));
+    if (ts < earliest) {
+      return {
+        path,
+        message: `${path} ${iso(ts)} is before ${iso(earliest)}, the earliest time accepted: ${this.opts.backfillDays} days (MAG_BACKFILL_DAYS) before device ${device.id} was registered (${device.createdAt}); check the device clock`,
+      };
     }
     return undefined;
   }
@@ -161,23 +185,23 @@ export class Ingest {
   private acceptReading(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult, prefix: string): void {
     let r: ReadingPayload | undefined = plainReading(raw);
     if (r === undefined) {
-      const parsed = ReadingSchema.safeParse(raw);
-      if (!parsed.success) {
-        out.rejections.push({ seq: seqOf(raw), errors: formatIssues(parsed.error, prefix) });
+      const parsed = parsePayload(this.schemasFor(device).reading, raw, prefix, 'the reading');
+      if (!parsed.ok) {
+        out.rejections.push({ seq: seqOf(raw), errors: parsed.errors });
         return;
       }
       r = parsed.data;
     }
-    const late = this.futureError(r.ts, receivedAt);
-    if (late) {
-      out.rejections.push({ seq: r.seq, errors: [{ ...late, path: joinPath(prefix, late.path) }] });
+    const badTime = this.timeError(device, r.ts, receivedAt, prefix);
+    if (badTime) {
+      out.rejections.push({ seq: r.seq, errors: [badTime] });
       return;
     }
-    let tx: z.infer<typeof TransactionFieldsSchema> | undefined;
+    let tx: z.output<typeof TransactionFieldsSchema> | undefined;
     if (profile.transactions) {
-      const t = TransactionFieldsSchema.safeParse(r);
-      if (!t.success) {
-        out.rejections.push({ seq: r.seq, errors: formatIssues(t.error, prefix) });
+      const t = parsePayload(TransactionFieldsSchema, r, prefix, 'the transaction');
+      if (!t.ok) {
+        out.rejections.push({ seq: r.seq, errors: t.errors });
         return;
       }
       tx = t.data;
@@ -192,10 +216,15 @@ export class Ingest {
       out.rejections.push({ seq: r.seq, errors: evaluated.errors.map((e) => ({ ...e, path: joinPath(prefix, e.path) })) });
       return;
     }
+    const badTags = tagErrors(evaluated.tags, prefix);
+    if (badTags.length) {
+      out.rejections.push({ seq: r.seq, errors: badTags });
+      return;
+    }
     // Finite numbers can overflow once converted (1.7e308 bar in hPa): no sink stores Infinity.
     const overflow = Number.isFinite(evaluated.value) ? nonFinite(evaluated.fields) : nonFinite({ value: evaluated.value, ...evaluated.fields });
     if (overflow.length) {
-      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `is out of the representable range once converted to ${evaluated.unit}` })) });
+      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `${joinPath(prefix, k)} is out of the representable range once converted to ${evaluated.unit}; received ${String(k === 'value' ? r.value : (r as Record<string, unknown>)[k])}` })) });
       return;
     }
     const prev = this.previous.get(prevKey);
@@ -242,15 +271,15 @@ export class Ingest {
   }
 
   private acceptCheck(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult): void {
-    const parsed = CheckSchema.safeParse(raw);
-    if (!parsed.success) {
-      out.rejections.push({ seq: seqOf(raw), errors: formatIssues(parsed.error) });
+    const parsed = parsePayload(this.schemasFor(device).check, raw, '', 'the check');
+    if (!parsed.ok) {
+      out.rejections.push({ seq: seqOf(raw), errors: parsed.errors });
       return;
     }
     const c = parsed.data;
-    const late = this.futureError(c.ts, receivedAt);
-    if (late) {
-      out.rejections.push({ seq: c.seq, errors: [late] });
+    const badTime = this.timeError(device, c.ts, receivedAt, '');
+    if (badTime) {
+      out.rejections.push({ seq: c.seq, errors: [badTime] });
       return;
     }
     const evaluated = evaluateCheck({ profile, device, certificates: this.ctx.certificates(device.id) }, c);
@@ -262,7 +291,7 @@ export class Ingest {
     // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
     const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty });
     if (overflow.length) {
-      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: 'the computed value is out of the representable range: check the magnitudes sent' })) });
+      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })) });
       return;
     }
     out.checks.push(res);
@@ -288,6 +317,23 @@ export class Ingest {
 }
 
 const NONE: string[] = [];
+
+/**
+ * The profile's tag fields that cannot be tag values (gas, nozzle and product are checked by the
+ * schema already; a profile may declare more).
+ */
+function tagErrors(tags: Record<string, string>, prefix: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const k in tags) {
+    const v = tagValue(tags[k]);
+    if (isRefusal(v)) errors.push({ path: joinPath(prefix, k), message: `${joinPath(prefix, k)} ${v.refused}; received ${shown(tags[k])}` });
+  }
+  return errors;
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
 
 /** Names of the numeric fields that are not finite numbers (a shared empty array when all are). */
 function nonFinite(fields: Record<string, unknown>): string[] {
@@ -318,7 +364,7 @@ function joinPath(prefix: string, path: string): string {
  * RFC 8428 SenML → readings. The record name's last segment (after `:`, `/` or `_`… of the
  * base name) is the quantity; `seq` may be sent as an extension field, else the time in ms is used.
  */
-export function senmlToReadings(pack: z.infer<typeof SenmlPackSchema>, receivedAt: number): unknown[] {
+export function senmlToReadings(pack: z.output<typeof SenmlPackSchema>, receivedAt: number): unknown[] {
   let bn = '';
   let bt = 0;
   let bu: string | undefined;

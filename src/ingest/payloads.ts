@@ -1,57 +1,101 @@
 // Wire schemas of CONTRACT §2: what a device may send. Type-specific fields are checked
-// against the instrument profile by the metrology core.
+// against the instrument profile by the metrology core. Every message a schema gives is
+// phrased to follow the field's name; describeIssues (field-errors.ts) adds the name and the
+// value received. Times without a zone depend on the tenant's time zone, so the reading and
+// check schemas are built per zone (payloadSchemas, cached).
 import { z } from 'zod';
+import { PARSE_OPTIONS, describeIssues } from './field-errors.ts';
+import { EPOCH_MICROSECONDS_FROM, EPOCH_SECONDS_BELOW, isRefusal, nozzle, tagValue, wireTime, type Refusal } from './wire-fields.ts';
+import type { FieldError } from '../metrology/types.ts';
 
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+/** A field read by one of wire-fields.ts' rules. */
+function ruled<T>(rule: (v: unknown) => T | Refusal) {
+  return z.unknown().transform((v, ctx): T => {
+    const r = rule(v);
+    if (!isRefusal(r)) return r;
+    ctx.addIssue({ code: 'custom', message: r.refused, input: v });
+    return z.NEVER;
+  });
+}
 
-/** ISO 8601 with zone, or epoch milliseconds → epoch ms. */
-export const Timestamp = z.union([
-  z
-    .string()
-    .regex(ISO_WITH_ZONE, 'must be ISO 8601 with a zone (e.g. 2026-11-21T08:00:00Z) or epoch milliseconds')
-    .transform((s, ctx) => {
-      const t = Date.parse(s);
-      // Date.parse rolls an impossible day over (2026-02-30 → 2026-03-02): refuse it instead.
-      const [y, m, d] = s.slice(0, 10).split('-').map(Number);
-      if (Number.isNaN(t) || d > new Date(Date.UTC(y, m, 0)).getUTCDate()) {
-        ctx.addIssue({ code: 'custom', message: 'is not a valid date' });
-        return z.NEVER;
-      }
-      return t;
-    }),
-  z.number().int('epoch milliseconds must be an integer').min(0).max(8.64e15),
-]);
+/** `ts`: ISO 8601 with a zone, a local time in `timeZone`, or epoch milliseconds → epoch ms. */
+export const timestamp = (timeZone: string) => ruled((v) => wireTime(v, timeZone));
+/** A value stored as an InfluxDB tag (product, gas, test point, lot, …). */
+export const TagValue = ruled(tagValue);
+/** A nozzle number or name → its text. */
+export const Nozzle = ruled(nozzle);
 
-export const Seq = z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER);
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const label = z.string().min(1).max(64).regex(/^[^\s,="\\]+$/, 'must be 1–64 characters without spaces, commas, quotes, = or \\');
+const SEQ_ACCEPTED = `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, increasing per device`;
+export const Seq = z.number({ error: SEQ_ACCEPTED }).int(SEQ_ACCEPTED).min(0, SEQ_ACCEPTED).max(Number.MAX_SAFE_INTEGER, SEQ_ACCEPTED);
+const finite = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
+const nonNegative = finite.refine((x) => x >= 0, 'must not be negative');
+const text = (max: number, what: string) => z.string({ error: `must be ${what} (text of 1 to ${max} characters)` }).min(1, `must not be empty: ${what}`).max(max, `must be at most ${max} characters long`);
 
-export const ReadingSchema = z.looseObject({
-  seq: Seq,
-  ts: Timestamp,
-  quantity: z.string().min(1).max(64),
-  value: finite,
-  unit: z.string().min(1).max(32),
-  gas: label.optional(),
-  nozzle: label.optional(),
-  product: label.optional(),
-  tare: finite.optional(),
-});
-export type ReadingPayload = z.infer<typeof ReadingSchema>;
+function readingShape(timeZone: string) {
+  return z.looseObject(
+    {
+      seq: Seq,
+      ts: timestamp(timeZone),
+      quantity: text(64, 'the quantity measured, e.g. "pressure"'),
+      value: finite,
+      unit: text(32, 'a unit of the instrument type, e.g. "hPa"'),
+      gas: TagValue.optional(),
+      nozzle: Nozzle.optional(),
+      product: TagValue.optional(),
+      tare: finite.optional(),
+    },
+    { error: 'must be a JSON object {"seq", "ts", "quantity", "value", "unit", …}' },
+  );
+}
+
+function checkShape(timeZone: string) {
+  return z.object(
+    {
+      seq: Seq,
+      ts: timestamp(timeZone),
+      indicated: finite,
+      reference: finite,
+      referenceUncertainty: nonNegative,
+      unit: text(32, 'the unit of indicated and reference, e.g. "L"'),
+      standardId: text(128, 'the id of the reference standard used'),
+      gas: TagValue.optional(),
+      regime: z.enum(['verification', 'inService'], { error: 'must be "verification" or "inService"' }).optional(),
+      point: TagValue.optional(),
+    },
+    { error: 'must be a JSON object {"seq", "ts", "indicated", "reference", "referenceUncertainty", "unit", "standardId", …}' },
+  );
+}
+
+export type ReadingPayload = z.output<ReturnType<typeof readingShape>>;
+export type CheckPayload = z.output<ReturnType<typeof checkShape>>;
+
+export interface PayloadSchemas {
+  reading: ReturnType<typeof readingShape>;
+  check: ReturnType<typeof checkShape>;
+}
+
+const byZone = new Map<string, PayloadSchemas>();
+
+/** The reading and check schemas for a tenant's time zone (an IANA name the runtime knows). */
+export function payloadSchemas(timeZone: string): PayloadSchemas {
+  let s = byZone.get(timeZone);
+  if (!s) byZone.set(timeZone, (s = { reading: readingShape(timeZone), check: checkShape(timeZone) }));
+  return s;
+}
 
 /**
  * The hot path's shortcut past zod for the common reading: `{seq, ts, quantity, value, unit}`
  * with `ts` in epoch milliseconds and none of the optional fields (gas, nozzle, product, tare)
  * present; other keys pass through, as with the loose schema. Returns the payload itself when
- * it has that shape and ReadingSchema accepts it (unit-tested against the schema), undefined
- * for anything else: the caller then asks the schema, which also words the errors.
+ * it has that shape and the reading schema accepts it (unit-tested against the schema),
+ * undefined for anything else: the caller then asks the schema, which also words the errors.
  */
 export function plainReading(raw: unknown): ReadingPayload | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
   const { seq, ts, quantity, value, unit } = r;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
-  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0 || ts > 8.64e15) return undefined;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < EPOCH_SECONDS_BELOW || ts >= EPOCH_MICROSECONDS_FROM) return undefined;
   if (typeof quantity !== 'string' || quantity.length < 1 || quantity.length > 64) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   if (typeof unit !== 'string' || unit.length < 1 || unit.length > 32) return undefined;
@@ -61,47 +105,41 @@ export function plainReading(raw: unknown): ReadingPayload | undefined {
 
 /** Fuel-dispenser transaction fields (CONTRACT §2), on top of a reading. */
 export const TransactionFieldsSchema = z.object({
-  nozzle: label,
-  product: label,
-  unitPrice: finite.refine((x) => x >= 0, 'must not be negative'),
-  amount: finite.refine((x) => x >= 0, 'must not be negative'),
-  totalizerStart: finite.refine((x) => x >= 0, 'must not be negative'),
-  totalizerEnd: finite.refine((x) => x >= 0, 'must not be negative'),
+  nozzle: Nozzle,
+  product: TagValue,
+  unitPrice: nonNegative,
+  amount: nonNegative,
+  totalizerStart: nonNegative,
+  totalizerEnd: nonNegative,
 });
 
-export const CheckSchema = z.object({
-  seq: Seq,
-  ts: Timestamp,
-  indicated: finite,
-  reference: finite,
-  referenceUncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
-  unit: z.string().min(1).max(32),
-  standardId: z.string().min(1).max(128),
-  gas: label.optional(),
-  regime: z.enum(['verification', 'inService']).optional(),
-  point: label.optional(),
-});
-export type CheckPayload = z.infer<typeof CheckSchema>;
+export const StatusSchema = z.looseObject(
+  { state: text(32, 'the device state, e.g. "online" or "offline"') },
+  { error: 'must be a JSON object {"state": "online" | "offline" | …}' },
+);
 
-export const StatusSchema = z.looseObject({ state: z.string().min(1).max(32) });
-
+const senmlText = z.string({ error: 'must be text (a JSON string)' });
 /** RFC 8428 SenML record (JSON); times in seconds, relative to now when < 2^28. */
-export const SenmlRecordSchema = z.looseObject({
-  bn: z.string().optional(),
-  bt: finite.optional(),
-  bu: z.string().optional(),
-  bv: finite.optional(),
-  n: z.string().optional(),
-  u: z.string().optional(),
-  v: finite.optional(),
-  t: finite.optional(),
-  seq: Seq.optional(),
-});
-export const SenmlPackSchema = z.array(SenmlRecordSchema).min(1);
+export const SenmlRecordSchema = z.looseObject(
+  {
+    bn: senmlText.optional(),
+    bt: finite.optional(),
+    bu: senmlText.optional(),
+    bv: finite.optional(),
+    n: senmlText.optional(),
+    u: senmlText.optional(),
+    v: finite.optional(),
+    t: finite.optional(),
+    seq: Seq.optional(),
+  },
+  { error: 'must be a SenML record, a JSON object such as {"n": "pressure", "u": "hPa", "v": 1013.2}' },
+);
+export const SenmlPackSchema = z
+  .array(SenmlRecordSchema, { error: 'must be a SenML pack: a JSON array of records (RFC 8428)' })
+  .min(1, 'must hold at least one SenML record');
 
-export function formatIssues(error: z.ZodError, prefix = ''): { path: string; message: string }[] {
-  return error.issues.map((i) => ({
-    path: [prefix, ...i.path.map(String)].filter((s) => s !== '').join('.') || '(root)',
-    message: i.message,
-  }));
+/** Parses with the options that keep every message naming its field and the value received. */
+export function parsePayload<S extends z.ZodType>(schema: S, raw: unknown, prefix: string, subject: string): { ok: true; data: z.output<S> } | { ok: false; errors: FieldError[] } {
+  const r = schema.safeParse(raw, PARSE_OPTIONS);
+  return r.success ? { ok: true, data: r.data } : { ok: false, errors: describeIssues(r.error, prefix, subject) };
 }

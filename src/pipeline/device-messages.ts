@@ -14,7 +14,7 @@ import { pointToLine, toLineProtocol } from '../sinks/line-protocol.ts';
 import { JournalFullError, type Journal } from '../journal/journal.ts';
 import type { Forwarder } from '../journal/forwarder.ts';
 import type { Ingest, IngestResult, MessageKind } from '../ingest/ingest.ts';
-import { StatusSchema } from '../ingest/payloads.ts';
+import { StatusSchema, parsePayload } from '../ingest/payloads.ts';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Outbox } from '../broker/outbox.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -148,14 +148,15 @@ export class DeviceMessagePipeline {
   /** `status`: offline (a device's own report or its last will) raises the offline alert, online clears it; anything else is refused on feedback. */
   private applyStatus(device: Device, payload: Buffer, at: Date): void {
     let state: string | undefined;
+    let errors: { path: string; message: string }[] = [];
     try {
-      const parsed = StatusSchema.safeParse(JSON.parse(payload.toString('utf8')));
-      if (parsed.success) state = parsed.data.state;
-    } catch {
-      /* fall through: rejected below */
+      const parsed = parsePayload(StatusSchema, JSON.parse(payload.toString('utf8')), '', 'the status');
+      if (parsed.ok) state = parsed.data.state;
+      else errors = parsed.errors;
+    } catch (e) {
+      errors = [{ path: '(root)', message: `the status is not valid JSON (${(e as Error).message}): send {"state": "online" | "offline" | …}` }];
     }
     if (!state) {
-      const errors = [{ path: 'state', message: 'status must be JSON {"state": "online" | "offline" | …}' }];
       this.assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] }, payload, at);
       this.outbox.publish(`instruments/${device.id}/feedback`, { seq: null, topic: `instruments/${device.id}/status`, errors });
       return;

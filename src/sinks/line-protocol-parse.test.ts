@@ -7,25 +7,20 @@ import { INTEGER_FIELDS, MEASUREMENTS, type Measurement, type Point } from './si
 
 // Characters that line protocol escapes or that look like syntax, plus unicode; mixed with any
 // code point.
-const SPECIAL = [',', ' ', '=', '"', "'", '\n', '\r', '\t', '#', 'n', 'r', 't', 'i', 'u', '-', '.', '0', 'é', '⚡️', '🚀', '\u0000', '\u2028'];
+const SPECIAL = [',', ' ', '=', '"', "'", '\n', '\r', '\t', '#', 'n', 'r', 't', 'i', 'u', '-', '.', '0', 'é', 'ă', 'Dầu', '⚡️', '🚀', '\u0000', '\u2028'];
 const anyChar = fc.oneof(fc.constantFrom(...SPECIAL), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
-const charNoBackslash = anyChar.filter((c) => c !== '\\');
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Keys and tag values hold no control character: pointToLine refuses them (InfluxDB has no escape for them). */
+const keyChar = anyChar.filter((c) => c !== '\\' && !CONTROL.test(c));
 const charOrBackslash = fc.oneof(anyChar, fc.constant('\\'));
 
-/**
- * Tag keys/values and field keys without a backslash: pointToLine writes a backslash in them as
- * it is, so a backslash followed by the letter n, r or t is the same text as an escaped newline,
- * CR or tab (see the second property for every other backslash).
- */
-const keyText = fc.string({ unit: charNoBackslash, minLength: 1, maxLength: 12 });
+/** Tag keys/values and field keys of any script, without a backslash. */
+const keyText = fc.string({ unit: keyChar, minLength: 1, maxLength: 12 });
 
-/**
- * Keys with backslashes anywhere but at the end (pointToLine refuses that) and never before
- * n, r or t (the ambiguity above).
- */
+/** Keys with backslashes anywhere but at the end (pointToLine refuses that), `\n` included. */
 const keyTextWithBackslashes = fc
-  .string({ unit: charOrBackslash, minLength: 1, maxLength: 12 })
-  .filter((s) => !s.endsWith('\\') && !/\\[nrt]/.test(s));
+  .string({ unit: fc.oneof(keyChar, fc.constant('\\'), fc.constantFrom('n', 'r', 't', ',', ' ', '=')), minLength: 1, maxLength: 12 })
+  .filter((s) => !s.endsWith('\\'));
 
 /**
  * String field values may hold anything: pointToLine escapes `"` and `\` there and writes
@@ -111,7 +106,7 @@ describe('parseLine(pointToLine(p))', () => {
     );
   });
 
-  it('also with backslashes in keys and tag values, except before n/r/t or at the end', () => {
+  it('also with backslashes in keys and tag values, anywhere but at the end', () => {
     fc.assert(
       fc.property(pointArb(keyTextWithBackslashes), (p) => {
         const line = pointToLine(p);
@@ -208,19 +203,26 @@ describe('parseLine on hand-written lines', () => {
     expect(pointToLine({ ...p, fields: { g: -0 } })).toBe('reading g=0 -1000'); // and pointToLine writes -0 as 0
   });
 
-  it('decodes \\n \\r \\t in keys and tag values, keeps other backslashes, and does not decode \\= in a measurement', () => {
+  it('keeps \\n \\r \\t and other backslashes in keys and tag values as written (as InfluxDB 1.x does), and does not decode \\= in a measurement', () => {
     const p = parseLine('read\\=ing,k\\ey\\n=a\\tb\\rc\\\\d,x=C:\\path f\\,g=1 7');
-    expect(p).toEqual({ measurement: 'read\\=ing', tags: { 'k\\ey\n': 'a\tb\rc\\\\d', x: 'C:\\path' }, fields: { 'f,g': 1 }, ts: 7 });
+    expect(p).toEqual({ measurement: 'read\\=ing', tags: { 'k\\ey\\n': 'a\\tb\\rc\\\\d', x: 'C:\\path' }, fields: { 'f,g': 1 }, ts: 7 });
     // `\\,` is a literal backslash then an escaped comma (pointToLine never doubles a backslash)
     expect(parseLine('m,t=a\\\\,u f=1 0').tags).toEqual({ t: 'a\\,u' });
     expect(pointToLine({ measurement: 'reading', tags: { t: 'a\\,u' }, fields: { f: 1 }, ts: 0 })).toBe('reading,t=a\\\\,u f=1 0');
   });
 
-  it('reads a backslash before n/r/t in a tag as the control character (the one ambiguity pointToLine leaves)', () => {
+  it('reads a backslash before n/r/t in a tag back as written (no ambiguity left)', () => {
     const written: Point = { measurement: 'reading', tags: { path: 'C:\\new' }, fields: { value: 1 }, ts: 0 };
     const line = pointToLine(written);
     expect(line).toBe('reading,path=C:\\new value=1 0');
-    expect(parseLine(line).tags.path).toBe('C:\new');
+    expect(parseLine(line).tags.path).toBe('C:\\new');
+  });
+
+  it('reads Vietnamese retail product names back exactly', () => {
+    for (const product of ['Xăng E5 RON 92-II', 'Xăng RON 95-III', 'Dầu DO 0,05S-II', 'a=b, "c" \\d']) {
+      const p: Point = { measurement: 'transaction', tags: { device: 'fd-1', nozzle: '1', product }, fields: { volume: 20 }, ts: 1 };
+      expect(parseLine(pointToLine(p))).toEqual(p);
+    }
   });
 
   it('reads a raw newline inside a string value, as pointToLine writes it', () => {

@@ -4,13 +4,13 @@
 // `parseLine(pointToLine(p))` equals `p` (tags with an empty value left out, as pointToLine
 // leaves them out), and `pointToLine(parseLine(line)) === line` for every line pointToLine
 // writes, with these limits, which come from the writer, not from this reader:
-// - pointToLine writes a backslash in a measurement, tag key/value or field key as it is, so a
-//   backslash followed by the letter `n`, `r` or `t` reads back as newline, CR or tab (it is
-//   the same text as an escaped newline). Any other backslash reads back as written: a
-//   backslash escapes only `,`, space (and `=` outside the measurement), and `\n` `\r` `\t`
-//   are the three escapes pointToLine writes for those control characters. `\\` is NOT an
-//   escaped backslash there (pointToLine never doubles one): it is a literal backslash, and the
-//   second backslash may escape what follows (`a\\,b` is `a\,b`).
+// - In a measurement, tag key/value or field key a backslash escapes only `,`, space (and `=`
+//   outside the measurement), as InfluxDB 1.x reads it; any other backslash is a character of
+//   its own, `\n` included (two characters, as InfluxDB stores them). `\\` is NOT an escaped
+//   backslash there (pointToLine never doubles one): it is a literal backslash, and the second
+//   backslash may escape what follows (`a\\,b` is `a\,b`). So text of any script, with
+//   backslashes anywhere but at the end, reads back exactly as it was written: the embedded
+//   store keeps a tag value as InfluxDB does.
 // - Numbers are written with String(n), so -0 comes back as 0. `-0` written by hand reads as
 //   -0 for a float and as 0 for an integer (`-0i`).
 // - Integer fields (`1i`, and InfluxDB's unsigned `1u`) come back as plain numbers, like floats:
@@ -93,7 +93,7 @@ function fail(s: string, at: number, problem: string): never {
  * Scans a measurement, tag key, tag value or field key from `i` and returns the index of the
  * character that ends it: an unescaped `,` or space, an unescaped `=` when `equalsEnds`, a
  * newline, or the end of the text. A backslash escapes a following `,`, `=` or space; any
- * other backslash is a character of its own (it may be the start of `\n`, `\r`, `\t`).
+ * other backslash is a character of its own.
  */
 function scanKey(s: string, i: number, equalsEnds: boolean): number {
   const len = s.length;
@@ -117,7 +117,7 @@ function scanKey(s: string, i: number, equalsEnds: boolean): number {
   return len;
 }
 
-/** The text of a segment holding backslashes: `\,` `\ ` (`\=` unless a measurement) `\n` `\r` `\t` decoded, other backslashes kept. */
+/** The text of a segment holding backslashes: `\,` `\ ` (`\=` unless a measurement) decoded, other backslashes kept. */
 function unescapeKey(s: string, start: number, end: number, measurement: boolean): string {
   // charCodeAt, not indexOf: indexOf would run on past `end` through the rest of a batch.
   let out = '';
@@ -129,9 +129,6 @@ function unescapeKey(s: string, start: number, end: number, measurement: boolean
     if (n === COMMA) decoded = ',';
     else if (n === SP) decoded = ' ';
     else if (n === EQ) decoded = measurement ? undefined : '=';
-    else if (n === 110) decoded = '\n';
-    else if (n === 114) decoded = '\r';
-    else if (n === 116) decoded = '\t';
     if (decoded !== undefined) {
       out += s.slice(from, b) + decoded;
       from = b + 2;

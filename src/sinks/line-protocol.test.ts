@@ -32,8 +32,8 @@ describe('toLineProtocol', () => {
   it('escapes measurement, tag keys, tag values and field keys per the InfluxDB rules', () => {
     expect(escapeMeasurement('a b,c=d')).toBe('a\\ b\\,c=d');
     expect(escapeKey('a b,c=d')).toBe('a\\ b\\,c\\=d');
-    expect(escapeKey('line\nbreak\ttab\rcr')).toBe('line\\nbreak\\ttab\\rcr');
     expect(escapeKey('C:\\path')).toBe('C:\\path');
+    expect(escapeKey('Dầu DO 0,05S-II')).toBe('Dầu\\ DO\\ 0\\,05S-II');
     const lp = toLineProtocol([
       {
         measurement: 'check',
@@ -74,6 +74,9 @@ describe('toLineProtocol', () => {
     ['no fields', { fields: {} }, /at least one field/],
     ['a fractional timestamp', { ts: 1.5 }, /ts must be an integer/],
     ['a tag value ending in a backslash', { tags: { device: 'd', product: 'x\\' } }, /ends with a backslash/],
+    ['a newline in a tag value', { tags: { device: 'd', product: 'RON\n95' } }, /tag product "RON\\n95" holds a control character/],
+    ['a tab in a tag key', { tags: { device: 'd', 'a\tb': 'x' } }, /tag key "a\\tb" holds a control character/],
+    ['a NUL in a field key', { fields: { 'v\u0000': 1 } }, /field key .* holds a control character/],
   ] as const)('refuses %s with a SinkRejectedError naming the point', (_name, change, message) => {
     const bad = { ...reading, ...change } as Point;
     let err: unknown;

@@ -3,14 +3,18 @@
 //
 // Escaping follows the official clients (influxdb-client-js, Telegraf):
 // - measurement: `,` and space are backslash-escaped;
-// - tag keys, tag values, field keys: `,`, `=` and space are backslash-escaped;
-// - in all three, newline, carriage return and tab are written as the two characters
-//   `\n`, `\r`, `\t` (line protocol cannot carry them raw outside a string field);
+// - tag keys, tag values, field keys: `,`, `=` and space are backslash-escaped; any other
+//   character, of any script, is written as it is (UTF-8);
 // - string field values are double-quoted with `"` and `\` backslash-escaped;
-// - other backslashes are written as they are: InfluxDB 1.x unescapes only `\,`, `\=`, `\ `.
+// - other backslashes are written as they are: InfluxDB 1.x unescapes only `\,`, `\=`, `\ `
+//   (so `a\,b` is written `a\\,b` and stored as `a\,b`), and keeps `\n` as those two characters.
 //   A backslash at the END of a measurement, tag key/value or field key would escape the
 //   separator after it, and InfluxDB 1.6 refuses it whether doubled or not (measured), so
 //   such a point is a SinkRejectedError.
+// - a control character (newline, tab, NUL, …) in a measurement, tag key/value or field key is
+//   a SinkRejectedError: a raw newline ends the line, and InfluxDB has no escape for any of them
+//   (it would store `\n` written for a newline as a backslash and an n). Devices' tag values
+//   never hold one (ingest refuses them, wire-fields.ts).
 // Tags with an empty key or value are left out (InfluxDB does not store empty tags).
 // Tags and fields are written in key order, which InfluxDB recommends for write speed.
 // Numbers are floats, except the INTEGER_FIELDS (`seq`), written with the `i` suffix.
@@ -20,9 +24,10 @@
 
 import { INTEGER_FIELDS, SinkRejectedError, type Point } from './sink.ts';
 
-const MEASUREMENT_SPECIAL = /[, \n\r\t]/;
-const KEY_SPECIAL = /[, =\n\r\t]/;
+const MEASUREMENT_SPECIAL = /[, ]/;
+const KEY_SPECIAL = /[, =]/;
 const STRING_SPECIAL = /["\\]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function escapeWith(s: string, withEquals: boolean): string {
   let out = '';
@@ -37,15 +42,6 @@ function escapeWith(s: string, withEquals: boolean): string {
         break;
       case '=':
         out += withEquals ? '\\=' : '=';
-        break;
-      case '\n':
-        out += '\\n';
-        break;
-      case '\r':
-        out += '\\r';
-        break;
-      case '\t':
-        out += '\\t';
         break;
       default:
         out += c;
@@ -92,11 +88,13 @@ function fieldValue(p: Point, index: number, key: string, value: unknown): strin
   throw new SinkRejectedError(`${describe(p, index)}: field "${key}" has unsupported type ${value === null ? 'null' : typeof value}`);
 }
 
-/** `s` unless it ends with a backslash, which would escape the separator after it. */
+/** `s` unless it ends with a backslash (it would escape the separator after it) or holds a control character. */
 function checkEnd(p: Point, index: number, what: string, s: string, tagKey?: string): string {
-  if (s.charCodeAt(s.length - 1) !== 92) return s;
+  const endsWithBackslash = s.charCodeAt(s.length - 1) === 92;
+  if (!endsWithBackslash && !CONTROL.test(s)) return s;
   const label = tagKey === undefined ? what : `${what} ${tagKey}`;
-  throw new SinkRejectedError(`${describe(p, index)}: ${label} ${JSON.stringify(s)} ends with a backslash, which line protocol cannot carry`);
+  const problem = endsWithBackslash ? 'ends with a backslash' : 'holds a control character';
+  throw new SinkRejectedError(`${describe(p, index)}: ${label} ${JSON.stringify(s)} ${problem}, which line protocol cannot carry`);
 }
 
 /** One line (no trailing newline). Throws SinkRejectedError for a point line protocol cannot carry. */

@@ -156,6 +156,11 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('point', 'text', (c) => c.notNull()),
     ],
   },
+  {
+    // A tenant's own time zone for device times sent without a zone (docs/field-data.md).
+    name: '0002-tenant-time-zone',
+    up: (s) => [s.alterTable('tenants').addColumn('time_zone', 'text')],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

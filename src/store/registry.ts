@@ -10,6 +10,8 @@ export interface Tenant {
   id: string;
   name: string;
   region: string;
+  /** IANA time zone of the tenant's devices' times without a zone; absent: MAG_DEFAULT_TIME_ZONE. */
+  timeZone?: string;
   createdAt: string;
 }
 
@@ -41,11 +43,14 @@ type DeviceRow = Selectable<DevicesTable>;
 type CertRow = Selectable<CertificatesTable>;
 
 const Q = {
-  tenants: query('tenants.all', (db) => db.selectFrom('tenants').select(['id', 'name', 'region', 'created_at'])),
+  tenants: query('tenants.all', (db) => db.selectFrom('tenants').select(['id', 'name', 'region', 'time_zone', 'created_at'])),
   devices: query('devices.all', (db) => db.selectFrom('devices').selectAll()),
   certificates: query('certificates.all', (db) => db.selectFrom('certificates').selectAll().orderBy('id')),
-  insertTenant: query('tenants.insert', (db, arg: Arg<{ id: string; name: string; region: string; createdAt: string }>) =>
-    db.insertInto('tenants').values({ id: arg('id'), name: arg('name'), region: arg('region'), created_at: arg('createdAt') }),
+  insertTenant: query('tenants.insert', (db, arg: Arg<{ id: string; name: string; region: string; timeZone: string | null; createdAt: string }>) =>
+    db.insertInto('tenants').values({ id: arg('id'), name: arg('name'), region: arg('region'), time_zone: arg('timeZone'), created_at: arg('createdAt') }),
+  ),
+  setTenantTimeZone: query('tenants.set-time-zone', (db, arg: Arg<{ id: string; timeZone: string | null }>) =>
+    db.updateTable('tenants').set({ time_zone: arg('timeZone') }).where('id', '=', arg('id')),
   ),
   insertDevice: query('devices.insert', (db, arg: Arg<{ id: string; tenant: string; type: string; serial: string; spec: string; secretHash: string; createdAt: string }>) =>
     db.insertInto('devices').values({ id: arg('id'), tenant: arg('tenant'), type: arg('type'), serial: arg('serial'), spec: arg('spec'), secret_hash: arg('secretHash'), created_at: arg('createdAt') }),
@@ -122,7 +127,7 @@ export class Registry {
     this.dataVersion = this.db.dataVersion();
     const tenants = new Map<string, Tenant>();
     for (const t of this.sql.tenants.all()) {
-      tenants.set(t.id, { id: t.id, name: t.name, region: t.region, createdAt: t.created_at });
+      tenants.set(t.id, { id: t.id, name: t.name, region: t.region, ...(t.time_zone ? { timeZone: t.time_zone } : {}), createdAt: t.created_at });
     }
     const devices = new Map<string, Device>();
     const secretHashes = new Map<string, string>();
@@ -155,12 +160,22 @@ export class Registry {
   }
 
   // ── tenants ──
-  createTenant(t: { id: string; name: string; region: string }, now: Date): Tenant {
+  createTenant(t: { id: string; name: string; region: string; timeZone?: string }, now: Date): Tenant {
     if (this.tenants.has(t.id)) throw new ConflictError(`tenant ${t.id} already exists`);
-    const tenant = { ...t, createdAt: now.toISOString() };
-    this.sql.insertTenant.run({ ...t, createdAt: tenant.createdAt });
+    const tenant: Tenant = { id: t.id, name: t.name, region: t.region, ...(t.timeZone ? { timeZone: t.timeZone } : {}), createdAt: now.toISOString() };
+    this.sql.insertTenant.run({ id: t.id, name: t.name, region: t.region, timeZone: t.timeZone ?? null, createdAt: tenant.createdAt });
     this.tenants.set(t.id, tenant);
     return tenant;
+  }
+  /** Sets (or with null, clears) the tenant's time zone; undefined when there is no such tenant. */
+  setTenantTimeZone(id: string, timeZone: string | null): Tenant | undefined {
+    const t = this.tenants.get(id);
+    if (!t) return undefined;
+    this.sql.setTenantTimeZone.run({ id, timeZone });
+    const { timeZone: _old, ...rest } = t;
+    const updated: Tenant = timeZone ? { ...rest, timeZone } : rest;
+    this.tenants.set(id, updated);
+    return updated;
   }
   tenant(id: string): Tenant | undefined {
     return this.tenants.get(id);

@@ -7,6 +7,8 @@ export interface TenantsTable {
   id: string;
   name: string;
   region: string;
+  /** IANA zone; null: MAG_DEFAULT_TIME_ZONE (migration 2). */
+  time_zone: string | null;
   created_at: string;
 }
 

@@ -96,6 +96,8 @@ describe('authorization matrix: every route × every caller', () => {
     // tenants and tokens: admin only (everyone lists the tenants it may see)
     { route: 'POST /api/v1/tenants', expect: api(201, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tenants', body: { id: fresh('t'), name: 'T', region: 'VN-CT' } }) },
     { route: 'GET /api/v1/tenants', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/tenants' }) },
+    // (on tenant central: a denied request's path is audited, and inspectors of the denied operator's region read it)
+    { route: 'PATCH /api/v1/tenants/:id', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tenants/central', body: { timeZone: 'Asia/Ho_Chi_Minh' } }) },
     { route: 'POST /api/v1/tokens', expect: api(201, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tokens', body: { role: 'admin', name: fresh('escalate') } }) },
     { route: 'GET /api/v1/tokens', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tokens' }) },
     {

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetStatePoints, rejectionPoint } from '../../src/alerts/fleet-state.ts';
 import { DEVICE_ALERT_KINDS } from '../../src/alerts/alert-book.ts';
-import { toLineProtocol } from '../../src/sinks/line-protocol.ts';
+import { escapeKey, toLineProtocol } from '../../src/sinks/line-protocol.ts';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -622,9 +622,10 @@ function sampleLines(now: number): string[] {
     { id: 'ba-01', tenant: 'beta', type: 'breath-alcohol-analyser', last: 'ok' },
   ];
   const gases = ['CO', 'H2S', 'O2', 'CH4'];
+  // Names as Vietnamese retail sells them: spaces, commas, regular-expression characters.
   const nozzles = [
-    { nozzle: '1', product: 'RON95-III', price: 21.5 },
-    { nozzle: '2', product: 'DO-0.05S', price: 19.8 },
+    { nozzle: '1', product: escapeKey('Xăng E5 RON 92-II'), price: 21.5 },
+    { nozzle: escapeKey('Vòi 2 (DO)'), product: escapeKey('Dầu DO 0,05S-II'), price: 19.8 },
   ];
   const decisions = ['pass', 'conditional-pass', 'conditional-fail', 'fail'];
   const N = 24;
@@ -720,6 +721,11 @@ function substitute(query: string, vars: Record<string, string>, from: number, t
   return q;
 }
 
+/** How Grafana escapes each value of a multi-value variable used in a regex (escapeRegex of @grafana/data). */
+function grafanaRegexEscape(value: string): string {
+  return value.replace(/[\\^$*+?.()|[\]{}\/]/g, '\\$&');
+}
+
 /** Single-value template variables take these values in the test (all others: "All"). */
 const PREFERRED: Record<string, string> = { device: 'gd-01' };
 
@@ -740,6 +746,41 @@ describe('Grafana dashboards (InfluxQL) against a real influxd', () => {
 
   afterAll(async () => {
     await influx?.destroy();
+  });
+
+  /** Runs each query variable as Grafana does, in order, and picks its values ("All" for multi-value ones). */
+  async function resolveVariables(dash: Dashboard): Promise<Record<string, string>> {
+    const values: Record<string, string> = {};
+    for (const v of dash.templating.list) {
+      if (v.type !== 'query') continue;
+      const raw = typeof v.query === 'string' ? v.query : v.query?.query ?? '';
+      const q = substitute(raw, values, from, to);
+      expect(q, `variable ${v.name}: unresolved variable`).not.toMatch(/\$\{?[A-Za-z_]|\[\[/);
+      const res = await influx.query(q);
+      expect(res.results[0].error, `variable ${v.name}: ${q}`).toBeUndefined();
+      const got = (res.results[0].series ?? []).flatMap((s) => s.values.map((row) => String(row[1])));
+      expect(got.length, `variable ${v.name} has no values: ${q}`).toBeGreaterThan(0);
+      if (v.multi || v.includeAll) values[v.name] = `(${[...new Set(got)].map(grafanaRegexEscape).join('|')})`;
+      else {
+        const preferred = PREFERRED[v.name];
+        if (preferred) expect(got, `variable ${v.name}`).toContain(preferred);
+        values[v.name] = preferred ?? got[0];
+      }
+    }
+    return values;
+  }
+
+  it('fuel dispensers: nozzles and products with spaces, commas and brackets come back as sent, each selected by the nozzle variable', async () => {
+    const dash = dashboards.find(([f]) => f === 'fuel-dispensers.json')![1];
+    const values = await resolveVariables(dash);
+    expect(values.nozzle).toBe('(1|Vòi 2 \\(DO\\))');
+    const totals = allPanels(dash.panels).flatMap((p) => p.targets ?? []).find((t) => /GROUP BY "device", "nozzle", "product"/.test(t.query ?? ''))!;
+    const res = await influx.query(substitute(totals.query!, values, from, to));
+    expect(res.results[0].error).toBeUndefined();
+    expect((res.results[0].series ?? []).map((s) => [s.tags?.nozzle, s.tags?.product]).sort()).toEqual([
+      ['1', 'Xăng E5 RON 92-II'],
+      ['Vòi 2 (DO)', 'Dầu DO 0,05S-II'],
+    ]);
   });
 
   it('finds the four dashboards', () => {
@@ -771,23 +812,7 @@ describe('Grafana dashboards (InfluxQL) against a real influxd', () => {
       });
 
       it('every template variable and panel query runs and returns at least one series', async () => {
-        const values: Record<string, string> = {};
-        for (const v of dash.templating.list) {
-          if (v.type !== 'query') continue;
-          const raw = typeof v.query === 'string' ? v.query : v.query?.query ?? '';
-          const q = substitute(raw, values, from, to);
-          expect(q, `variable ${v.name}: unresolved variable`).not.toMatch(/\$\{?[A-Za-z_]|\[\[/);
-          const res = await influx.query(q);
-          expect(res.results[0].error, `variable ${v.name}: ${q}`).toBeUndefined();
-          const got = (res.results[0].series ?? []).flatMap((s) => s.values.map((row) => String(row[1])));
-          expect(got.length, `variable ${v.name} has no values: ${q}`).toBeGreaterThan(0);
-          if (v.multi || v.includeAll) values[v.name] = `(${[...new Set(got)].join('|')})`;
-          else {
-            const preferred = PREFERRED[v.name];
-            if (preferred) expect(got, `variable ${v.name}`).toContain(preferred);
-            values[v.name] = preferred ?? got[0];
-          }
-        }
+        const values = await resolveVariables(dash);
         const failures: string[] = [];
         for (const p of allPanels(dash.panels)) {
           for (const t of p.targets ?? []) {

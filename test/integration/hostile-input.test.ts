@@ -329,8 +329,10 @@ describe('hostile API bodies', () => {
 
   /** A near-valid body per POST route: each field either valid or arbitrary JSON. */
   const field = (valid: fc.Arbitrary<unknown>) => fc.oneof({ weight: 3, arbitrary: valid }, fc.jsonValue({ maxDepth: 2 }));
-  const routes: { path: () => Promise<string> | string; body: fc.Arbitrary<Record<string, unknown>>; ok: number[] }[] = [
-    { path: () => '/api/v1/tenants', ok: [201, 409], body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1, maxLength: 20 })), region: field(fc.constantFrom('VN-HN', 'VN-SG')) }, { requiredKeys: [] }) },
+  const timeZone = fc.constantFrom('Asia/Ho_Chi_Minh', 'Europe/Berlin', 'Mars/Olympus_Mons', '+07:00');
+  const routes: { method?: 'PATCH'; path: () => Promise<string> | string; body: fc.Arbitrary<Record<string, unknown>>; ok: number[] }[] = [
+    { path: () => '/api/v1/tenants', ok: [201, 409], body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1, maxLength: 20 })), region: field(fc.constantFrom('VN-HN', 'VN-SG')), timeZone: field(timeZone) }, { requiredKeys: [] }) },
+    { method: 'PATCH', path: () => '/api/v1/tenants/acme', ok: [200], body: fc.record({ timeZone: field(fc.oneof(timeZone, fc.constant(null))) }, { requiredKeys: [] }) },
     { path: () => '/api/v1/tokens', ok: [201], body: fc.record({ role: field(fc.constantFrom('admin', 'operator', 'inspector')), tenant: field(fc.constant('acme')), regions: field(fc.constant(['VN-HN'])), name: field(fc.string({ minLength: 1, maxLength: 20 })) }, { requiredKeys: [] }) },
     {
       path: () => '/api/v1/devices', ok: [201, 409],
@@ -348,14 +350,14 @@ describe('hostile API bodies', () => {
   it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
     const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set(routes.map((r) => `POST ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}')}`));
+    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}')}`));
     expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
 
     for (const r of routes) {
       const path = await r.path();
       await fc.assert(
         fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: r.body.map((b) => JSON.stringify(b)) }, fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 40 })), async (text) => {
-          const res = await gw.call('POST', path, text);
+          const res = await gw.call(r.method ?? 'POST', path, text);
           if (res.status >= 400 && res.status !== 400) expect(r.ok, `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
           if (res.status === 400) structured400(res.status, res.body, `${path} ${text}`);
           else expect([...r.ok, 200], `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);

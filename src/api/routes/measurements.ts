@@ -70,7 +70,12 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
       const to = finding?.ts ?? 0;
       const readings = finding ? await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit }) : [];
       if (query.format === 'csv') {
-        const csv = toCsv(['ts', 'seq', 'quantity', 'value', 'raw', 'status'], readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status]));
+        // a column per tag the readings carry (gas, nozzle, product, …), as sent: csvCell quotes and defuses them
+        const tagKeys = [...new Set(readings.flatMap((x) => Object.keys(x.tags)))].sort();
+        const csv = toCsv(
+          ['ts', 'seq', 'quantity', 'value', 'raw', 'status', ...tagKeys],
+          readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status, ...tagKeys.map((k) => x.tags[k])]),
+        );
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });
       }
       return {

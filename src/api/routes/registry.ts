@@ -1,13 +1,16 @@
 // Tenants, tokens, instrument types, devices and certificates.
 import { z } from 'zod';
 import { validateDevice } from '../../metrology/index.ts';
+import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 
 const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
 
-export const TenantBody = z.strictObject({ id: Id, name: z.string().min(1).max(200), region: Region });
+const TimeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin');
+export const TenantBody = z.strictObject({ id: Id, name: z.string().min(1).max(200), region: Region, timeZone: TimeZone.optional() });
+export const TenantSettingsBody = z.strictObject({ timeZone: TimeZone.nullable() });
 export const TokenBody = z
   .strictObject({
     role: z.enum(['admin', 'operator', 'inspector']),
@@ -96,7 +99,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, body }) => {
       try {
         const t = deps.registry.createTenant(body, deps.now());
-        audit(p, 'tenant.create', t.id, { name: t.name, region: t.region });
+        audit(p, 'tenant.create', t.id, { name: t.name, region: t.region, timeZone: t.timeZone });
         return t;
       } catch (e) {
         if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
@@ -107,6 +110,15 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
     method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token', tag: 'tenants', roles: ALL_ROLES,
     handler: ({ p }) => ({ items: deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)) }),
+  });
+  r.add({
+    method: 'patch', path: '/api/v1/tenants/:id', summary: "Set the enterprise's time zone (times its devices send without a zone are read in it; null: MAG_DEFAULT_TIME_ZONE)", tag: 'tenants', roles: ['admin'], body: TenantSettingsBody,
+    handler: ({ p, params, body }) => {
+      const t = deps.registry.setTenantTimeZone(params.id, body.timeZone);
+      if (!t) throw notFound(`tenant ${params.id}`);
+      audit(p, 'tenant.update', t.id, { timeZone: body.timeZone });
+      return t;
+    },
   });
   r.add({
     method: 'post', path: '/api/v1/tokens', summary: 'Create an API token (returned once)', tag: 'tokens', roles: ['admin'], body: TokenBody, status: 201,
