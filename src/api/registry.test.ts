@@ -113,7 +113,7 @@ describe('certificates', () => {
     expect((await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.south, body: certificate })).status).toBe(404);
     expect((await api.call('GET', '/api/v1/devices/baro-n1/certificates', { token: insp.saigon })).status).toBe(404);
     const bad = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { body: { ...certificate, validUntil: '2025-01-01' } });
-    expect(bad.body.error.details).toEqual([{ path: 'validUntil', message: 'must be after issuedAt' }]);
+    expect(bad.body.error.details).toEqual([{ path: 'validUntil', message: 'validUntil must be after issuedAt; received "2025-01-01"' }]);
     expect(api.deps.registry.certificatesOf('baro-n1')).toEqual([]);
   });
 });

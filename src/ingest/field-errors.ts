@@ -84,7 +84,12 @@ export function describeIssues(error: z.ZodError, prefix = '', subject = 'the me
   return error.issues.map((i) => {
     const path = [prefix, ...i.path.map(String)].filter((s) => s !== '').join('.');
     const field = i.path.length > 0 ? path : prefix ? `${prefix} (${subject})` : subject;
-    const input = (i as { input?: unknown }).input;
+    let input = (i as { input?: unknown }).input;
+    // A refinement of an object that names one of its fields gets the whole object as input: show the field.
+    const key = i.path[i.path.length - 1];
+    if (i.code === 'custom' && key !== undefined && input !== null && typeof input === 'object' && !Array.isArray(input) && String(key) in input) {
+      input = (input as Record<string, unknown>)[String(key)];
+    }
     const missing = input === undefined && i.path.length > 0;
     const secret = SECRET_FIELD.test(String(i.path[i.path.length - 1] ?? ''));
     const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${secret ? 'a value not repeated here (it may hold credentials)' : shown(input)}`;

@@ -27,6 +27,7 @@ import { INTEGER_FIELDS, SinkRejectedError, type Point } from './sink.ts';
 const MEASUREMENT_SPECIAL = /[, ]/;
 const KEY_SPECIAL = /[, =]/;
 const STRING_SPECIAL = /["\\]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function escapeWith(s: string, withEquals: boolean): string {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateDb } from './db.ts';
+import { MIGRATIONS } from './migrations.ts';
 import { Registry } from './registry.ts';
 import { AuditLog } from './audit.ts';
 import { CheckStore } from './checks.ts';
@@ -141,15 +142,17 @@ function legacyDatabase(): string {
 }
 
 describe('state migrations', () => {
-  it('make on a new database the schema the raw-SQL migration 1 made', () => {
+  it('make on a new database the schema the raw-SQL migration 1 made, plus the later migrations', () => {
     const legacy = describeSchema(legacyDatabase());
+    // migration 2: the tenant's own time zone, nullable text
+    legacy.tenants.columns.push({ name: 'time_zone', affinity: 'TEXT', notnull: 0, default: null, pk: 0 });
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));
     expect(Object.keys(made).sort()).toEqual(Object.keys(legacy).sort());
     for (const table of Object.keys(legacy)) expect(made[table], table).toEqual(legacy[table]);
     const version = new Database(join(fresh, 'mag.db'), { readonly: true });
-    expect(version.pragma('user_version', { simple: true })).toBe(1);
+    expect(version.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     version.close();
   });
 
@@ -177,7 +180,7 @@ describe('state migrations', () => {
     before.close();
 
     const db = openStateDb(dir);
-    expect(db.connection.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.connection.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     const registry = new Registry(db);
     expect(registry.tenant('acme')).toEqual({ id: 'acme', name: 'Acme', region: 'VN-HN', createdAt: '2026-01-01T00:00:00.000Z' });
     expect(registry.device('gd-1')).toMatchObject({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3' });
@@ -213,6 +216,6 @@ describe('state migrations', () => {
     const db = new Database(file);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openStateDb(dir)).toThrow(/schema version 99, newer than this gateway knows \(1\): upgrade the gateway or restore a backup/);
+    expect(() => openStateDb(dir)).toThrow(/schema version 99, newer than this gateway knows \(2\): upgrade the gateway or restore a backup/);
   });
 });
