@@ -7,6 +7,10 @@
 // is reading text and posting it, with no parsing and no re-serialising (the embedded sink
 // parses the lines it stores). A point that line protocol cannot carry is refused at append,
 // where the device can still be told, instead of being dead-lettered later.
+//
+// Over 400 lines on purpose: the group commit, the durability rule per commit, the cap and
+// back-pressure, the cursor the forwarder reads and the conversion of older journals share one
+// SQLite connection and its prepared statements; split, their invariants would span files.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
