@@ -120,6 +120,18 @@ describe('faults', () => {
     expect(Date.parse(ok.issuedAt as string)).toBeLessThan(start);
     expect(Date.parse(ok.validUntil as string)).toBeGreaterThan(now);
   });
+
+  it('a calibrated type (profile projector) is registered with a calibration certificate only, unless the fleet says otherwise', async () => {
+    const plans = expandDevices(await loadFleet(join(fleetsDir, 'demo.json')));
+    const now = Date.now();
+    const start = now - 120 * DAY;
+    const certs = certificatesFor(plans.find((p) => p.id === 'bn-pj-drift')!, start, now, 120 * DAY);
+    expect(certs.map((c) => c.kind)).toEqual(['calibration']);
+    expect(Date.parse(certs[0]!.issuedAt as string)).toBeLessThan(start);
+    expect(Date.parse(certs[0]!.validUntil as string)).toBeGreaterThan(now);
+    const explicit = expandDevices(parseFleet({ ...minimalFleet(), devices: [{ tenant: 'acme', type: 'profile-projector', id: 'pj', verification: {} }] }));
+    expect(certificatesFor(explicit[0]!, start, now, 120 * DAY).map((c) => c.kind)).toEqual(['verification', 'calibration']);
+  });
 });
 
 describe('simulated clock', () => {
@@ -191,7 +203,7 @@ describe('fleet files', () => {
   it('demo and load fleets validate; demo covers every type and the promised scenarios', async () => {
     const demo = await loadFleet(join(fleetsDir, 'demo.json'));
     const plans = expandDevices(demo);
-    expect(new Set(plans.map((p) => p.type)).size).toBe(5);
+    expect(new Set(plans.map((p) => p.type)).size).toBe(6);
     expect(new Set(demo.tenants.map((t) => t.region)).size).toBeGreaterThanOrEqual(3);
     const kinds = new Set(plans.flatMap((p) => p.faults.map((f) => f.kind)));
     for (const k of ['step', 'totalizer-tamper', 'expired-verification', 'offline', 'malformed']) expect(kinds).toContain(k);

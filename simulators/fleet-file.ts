@@ -73,8 +73,9 @@ export const DeviceGroupSchema = z
     checkInterval: DurationSchema.optional(),
     readingsQos: z.union([z.literal(0), z.literal(1)]).optional(),
     faults: z.array(FaultSpecSchema).default([]),
-    /** Verification certificate registered with the device; false: none. */
-    verification: z.union([CertificateDefaultsSchema, z.literal(false)]).default(CertificateDefaultsSchema.parse({})),
+    /** Verification certificate registered with the device; false: none. Default: one, unless the type is calibrated (CALIBRATED_TYPES). */
+    verification: z.union([CertificateDefaultsSchema, z.literal(false)]).optional(),
+    /** Calibration certificate registered with the device. Default: none, unless the type is calibrated. */
     calibration: CalibrationSchema.optional(),
   })
   .superRefine((g, ctx) => {
@@ -213,12 +214,19 @@ export interface DevicePlan {
   calibration?: z.output<typeof CalibrationSchema>;
 }
 
+/**
+ * Types outside the legal verification list (profile `standing: "calibration"`): their devices are
+ * registered with a calibration certificate and no verification certificate unless the fleet says otherwise.
+ */
+const CALIBRATED_TYPES: ReadonlySet<InstrumentType> = new Set(['profile-projector']);
+
 const TYPE_CODE: Record<InstrumentType, string> = {
   'fuel-dispenser': 'fd',
   'gas-detector': 'gd',
   'breath-alcohol-analyser': 'ba',
   barometer: 'baro',
   scale: 'sc',
+  'profile-projector': 'pj',
 };
 const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   'fuel-dispenser': 'Tatsuno Sunny FPD-3',
@@ -226,6 +234,7 @@ const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   'breath-alcohol-analyser': 'Lion Alcolmeter 500',
   barometer: 'Vaisala PTB330',
   scale: 'Nhơn Hòa NHS-60',
+  'profile-projector': 'Mitutoyo PJ-A3000',
 };
 
 /** Every device of the fleet with its id, registration body, intervals and faults (fleet-wide faults included). */
@@ -252,8 +261,8 @@ export function expandDevices(fleet: ParsedFleet): DevicePlan[] {
         checkIntervalMs: g.checkInterval ?? parseDuration(MODELS[g.type].defaultCheckInterval),
         readingsQos: g.readingsQos ?? fleet.readingsQos,
         faults: [...g.faults],
-        verification: g.verification,
-        calibration: g.calibration,
+        verification: g.verification ?? (CALIBRATED_TYPES.has(g.type) ? false : CertificateDefaultsSchema.parse({})),
+        calibration: g.calibration ?? (CALIBRATED_TYPES.has(g.type) ? CalibrationSchema.parse({}) : undefined),
       });
     }
   });

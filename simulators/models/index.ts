@@ -5,6 +5,7 @@ import { BarometerParamsSchema, createBarometer } from './barometer.ts';
 import { BreathAlcoholParamsSchema, createBreathAlcoholAnalyser } from './breath-alcohol-analyser.ts';
 import { FuelDispenserParamsSchema, createFuelDispenser } from './fuel-dispenser.ts';
 import { GasDetectorParamsSchema, createGasDetector } from './gas-detector.ts';
+import { ProfileProjectorParamsSchema, createProfileProjector } from './profile-projector.ts';
 import { ScaleParamsSchema, createScale } from './scale.ts';
 import type { InstrumentModel, InstrumentType, ModelEnv } from './types.ts';
 
@@ -47,7 +48,13 @@ export const MODELS: Record<InstrumentType, ModelDefinition> = {
     defaultReadingInterval: '15m',
     defaultCheckInterval: '14d',
   },
+  'profile-projector': {
+    paramsSchema: ProfileProjectorParamsSchema,
+    create: (env, params) => createProfileProjector(env, params),
+    defaultReadingInterval: '1h',
+    defaultCheckInterval: '7d',
+  },
 };
 
 export * from './types.ts';
-export { createBarometer, createBreathAlcoholAnalyser, createFuelDispenser, createGasDetector, createScale };
+export { createBarometer, createBreathAlcoholAnalyser, createFuelDispenser, createGasDetector, createProfileProjector, createScale };

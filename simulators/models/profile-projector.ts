@@ -1,10 +1,7 @@
 // Profile projector (máy phóng hình): lengths of workpiece features measured with the XY stage, and checks
 // against a glass stage micrometer (and a gauge block for the longer travel). The stage's scale error grows
 // slowly (linear-scale ageing) and its zero wanders, so check errors grow with the reference length: the
-// ±(A + L/K) form of its MPE (src/metrology/mpe-length.ts).
-//
-// Not in MODELS / the fleet runner yet: the `profile-projector` type needs its profile
-// (devices/profile-projector.json.draft) and the lengthDependent MPE rule wired first.
+// ±(A + L/K) form of its MPE (src/metrology/mpe-length.ts, devices/profile-projector.json).
 
 import { z } from 'zod';
 import {
@@ -58,9 +55,7 @@ export const ProfileProjectorParamsSchema = z.strictObject({
 });
 export type ProfileProjectorParams = z.input<typeof ProfileProjectorParamsSchema>;
 
-export type ProfileProjectorModel = Omit<InstrumentModel, 'type'> & { readonly type: 'profile-projector' };
-
-export function createProfileProjector(env: ModelEnv, params: ProfileProjectorParams = {}): ProfileProjectorModel {
+export function createProfileProjector(env: ModelEnv, params: ProfileProjectorParams = {}): InstrumentModel {
   const p = ProfileProjectorParamsSchema.parse(params);
   const rng = env.rng;
   const faults = env.faults ?? NO_FAULTS;

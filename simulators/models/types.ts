@@ -9,6 +9,7 @@ export const INSTRUMENT_TYPES = [
   'breath-alcohol-analyser',
   'barometer',
   'scale',
+  'profile-projector',
 ] as const;
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
 

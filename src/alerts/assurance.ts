@@ -180,7 +180,7 @@ export class Assurance {
 
   verificationOf(device: Device, at: number): VerificationState {
     const profile = this.profiles.get(device.type);
-    return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays);
+    return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays, undefined, profile?.standing);
   }
 
   /**

@@ -105,6 +105,13 @@ export const checksBySeries = (items) => {
 /** @param {Verification | null | undefined} v */
 export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
 
+/**
+ * Fraction digits for a drift per day: 5, or enough for 3 significant digits of a small one (a
+ * projector's stage drifts by some 0.00001 mm a day, which 5 digits show as one digit, or as 0).
+ * @param {number} x
+ */
+const slopeDigits = (x) => (x === 0 || !Number.isFinite(x) ? 5 : Math.min(12, Math.max(5, 2 - Math.floor(Math.log10(Math.abs(x))))));
+
 /** @param {Drift | null | undefined} dr */
 export function driftFacts(dr) {
   if (!dr || !dr.points) return h('p', { class: 'muted' }, t('noDrift'));
@@ -113,7 +120,7 @@ export function driftFacts(dr) {
   return facts([
     dr.series ? [t('series'), dr.series] : null,
     [t('points'), String(dr.points)],
-    [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, 5)],
+    [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, slopeDigits(dr.slopePerDay))],
     dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
     dr.ewma ? [t('ewmaLimits'), `${fmtSigned(dr.ewma.lowerLimit)} … ${fmtSigned(dr.ewma.upperLimit)}`] : null,
     dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(dr.cusum.signal))] : null,

@@ -25,6 +25,8 @@ export async function instrumentPage(main, id) {
     return;
   }
   if (!loading.isConnected) return; // another page was opened meanwhile
+  // A calibrated type (profile projector) is in standing by its calibration certificates.
+  const calibrated = S.types.find((x) => x.id === d.type)?.standing === 'calibration';
   loading.replaceWith(
     h('h1', {}, d.id),
     section(
@@ -36,8 +38,8 @@ export async function instrumentPage(main, id) {
         d.model ? [t('model'), d.model] : null,
         d.site ? [t('site'), d.site] : null,
         d.class ? [t('class'), d.class] : null,
-        [t('verification'), verifBadge(d.verification)],
-        [t('dueDate'), fmtDate(d.verification?.validUntil)],
+        [calibrated ? label('certkind', 'calibration') : t('verification'), verifBadge(d.verification)],
+        [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
       ]),
       h('div', { class: 'form-actions' }, downloadButton(t('downloadOot'), `/api/v1/devices/${dev}/oot-impact`, { format: 'csv' }, `oot-impact-${d.id}.csv`)),
@@ -65,7 +67,7 @@ export async function instrumentPage(main, id) {
     (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${s.series || '—'}`), driftFacts(s))) : driftFacts(dr),
   );
   const loadCerts = () =>
-    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [certificatesTable(r.items), S.manage ? certificateForm(dev, loadCerts) : null]);
+    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [certificatesTable(r.items), S.manage ? certificateForm(dev, loadCerts, calibrated ? 'calibration' : 'verification') : null]);
   loadCerts();
   fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), rejectionsTable);
 }
@@ -150,10 +152,11 @@ function rejectionsTable(r) {
  * The form that adds a certificate; after adding one, says so above the form shown again.
  * @param {string} dev the instrument's id, as in a URL
  * @param {() => void} onDone called once a certificate is added
+ * @param {string} defaultKind the kind preselected: the one that keeps this type in standing
  */
-function certificateForm(dev, onDone) {
+function certificateForm(dev, onDone, defaultKind) {
   const out = h('div');
-  const kind = select('kind', CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])), 'verification');
+  const kind = select('kind', CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])), defaultKind);
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
   const today = new Date().toISOString().slice(0, 10);

@@ -14,6 +14,8 @@ export interface Tenant {
 export interface InstrumentType {
   id: string;
   name: string;
+  /** Which certificates keep its instruments in standing: calibration for types outside the verification list. */
+  standing?: 'verification' | 'calibration';
 }
 
 export interface Verification {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALERT_KINDS, RESOLUTION_REASONS } from '../alerts/alert-book.ts';
+import { profiles } from '../metrology/test-fixtures.ts';
 import { LABEL_GROUPS, VOCABULARY, vocabularyModule } from './vocabulary-module.ts';
 
 type Dict = Record<string, string | undefined>;
@@ -29,6 +30,10 @@ describe('the console vocabulary', () => {
   it('labels every alert kind and every resolution reason of the gateway in Vietnamese and English', async () => {
     expect(await unlabelled('kind', ALERT_KINDS)).toEqual([]);
     expect(await unlabelled('reason', RESOLUTION_REASONS)).toEqual([]);
+  });
+
+  it('names every instrument type of devices/ in Vietnamese and English', async () => {
+    expect(await unlabelled('type', [...profiles.keys()])).toEqual([]);
   });
 
   it('labels every value it lists (severities, states, verification states, decisions…) in both languages', async () => {

@@ -31,6 +31,7 @@ export { loadProfiles } from './profile-loader.ts';
 export { conversionFactor, toCanonical, resolveUnit, isUcumCode } from './units.ts';
 export { channelFor, isFieldErrors, validateDevice, type Channel, type ChannelSelector } from './channel.ts';
 export { maximumPermissibleError, channelMpe, mpeOfRule, minimumVolumeDeviation, minimumMeasuredQuantity } from './mpe.ts';
+export { LengthDependentMpeRuleSchema, lengthDependentMpe, lengthRuleUnitProblems, type LengthDependentMpeRule } from './mpe-length.ts';
 export { expandedUncertainty, legalDecision, guardedDecision, normalisedError, isOutOfTolerance, DECISION_SLACK } from './decision.ts';
 export { applyCorrection, latestCalibration } from './correction.ts';
 export { verificationState, isVerified, effectiveVerificationDue, addCalendarMonths } from './verification.ts';

@@ -1,5 +1,6 @@
 // Maximum permissible error: the rules of devices/*.json evaluated at a reference value.
 import { channelFor, classKey, isFieldErrors, type Channel } from './channel.ts';
+import { lengthDependentMpe } from './mpe-length.ts';
 import type { EminBand, InstrumentProfile, MpeRule, SimpleMpeRule } from './profile.ts';
 import type { DeviceMetrology, Regime } from './types.ts';
 
@@ -48,8 +49,9 @@ export function minimumMeasuredQuantity(ch: Pick<Channel, 'mpe' | 'mmq'>): numbe
  * - piecewise: the first band whose upTo bounds ref (strictly when inclusive is false); the last band otherwise.
  * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band its MPE.
  * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin from the profile's table (minimumVolumeDeviation).
+ * - lengthDependent (dimensional instruments): A + ref/K, ref the measured length (lengthDependentMpe).
  */
-export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'class' | 'mmq' | 'e'>): number {
+export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'class' | 'mmq' | 'e' | 'canonicalUnit'>): number {
   const ref = Math.abs(reference);
   let mpe: number;
   switch (rule.kind) {
@@ -78,6 +80,9 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
       mpe = band.mpeE * ch.e;
       break;
     }
+    case 'lengthDependent':
+      mpe = lengthDependentMpe(rule, ref, ch.canonicalUnit);
+      break;
     case 'accuracyClass': {
       const key = requireClass(rule, ch.class, 'accuracyClass');
       const a = rule.classes[key]!;

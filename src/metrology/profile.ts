@@ -1,6 +1,7 @@
 // Instrument-type profiles (devices/*.json): the zod schema and its parser.
 // Instrument types are data: every tolerance, interval and limit lives in the profile, not in code.
 import { z } from 'zod';
+import { LengthDependentMpeRuleSchema, lengthRuleUnitProblems } from './mpe-length.ts';
 import { sourceProblems } from './sources.ts';
 import { conversionFactor, isUcumCode } from './units.ts';
 
@@ -41,6 +42,8 @@ export const ScaleBandSchema = z.strictObject({ upToE: positive, mpeE: positive 
 
 export const MpeRuleSchema = z.discriminatedUnion('kind', [
   ...SimpleMpeRuleSchema.options,
+  /** Dimensional instruments: ±(A + L/K), L the measured length (./mpe-length.ts). */
+  LengthDependentMpeRuleSchema,
   z.strictObject({
     kind: z.literal('piecewise'),
     bands: z
@@ -221,6 +224,12 @@ export const InstrumentProfileSchema = z
     transactionAudit: TransactionAuditSchema.optional(),
     inServiceFactor: positive.default(1),
     verificationIntervalMonths: z.number().int().positive(),
+    /**
+     * Which certificates keep a device of this type in standing (valid, due soon, expired): `verification`
+     * (legal verification, the default) or `calibration`, for types outside the legal verification list
+     * (profile projectors), whose interval is the enterprise's own (verificationIntervalMonths holds it).
+     */
+    standing: z.enum(['verification', 'calibration']).default('verification'),
     dueSoonDays: z.number().int().nonnegative().default(30),
     checkMethod: z.string().min(1),
     /** Every figure above cites its source here (figuresNeedingSources in ./sources.ts). */
@@ -302,6 +311,15 @@ function unitProblems(p: InstrumentProfile): string[] {
         problems.push(`  ${prefix}units.${i}: "${u}" does not convert to the canonical unit "${ch.canonicalUnit}"`);
       }
     });
+  }
+  const mpeRules: [string, string, MpeRules | undefined][] = p.channels
+    ? Object.entries(p.channels).map(([name, ch]) => [`channels.${name}.mpe`, ch.canonicalUnit, ch.mpe])
+    : [['mpe', p.canonicalUnit!, p.mpe]];
+  for (const [path, unit, rules] of mpeRules) {
+    for (const regime of ['verification', 'inService'] as const) {
+      const rule = rules?.[regime];
+      if (rule?.kind === 'lengthDependent') problems.push(...lengthRuleUnitProblems(rule, unit, `${path}.${regime}`));
+    }
   }
   for (const [alias, code] of Object.entries(p.unitAliases)) {
     if (!isUcumCode(code)) problems.push(`  unitAliases.${alias}: "${code}" is not a UCUM code`);

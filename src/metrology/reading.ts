@@ -140,7 +140,7 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
       if (change > limit * (1 + 1e-9)) flags.push('implausible');
     }
   }
-  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays, ctx.verificationIntervalMonths);
+  const verification = verificationState(ctx.certificates, r.ts, profile.dueSoonDays, ctx.verificationIntervalMonths, profile.standing);
   if (!isVerified(verification)) flags.push('unverified');
 
   return {

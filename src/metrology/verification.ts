@@ -4,7 +4,9 @@ import type { Certificate, VerificationState } from './types.ts';
 const DAY_MS = 86_400_000;
 
 /**
- * Verification state at `at` (epoch ms) from the device's certificates (calibration certificates are ignored).
+ * Verification state at `at` (epoch ms) from the device's certificates of `kind` (profile `standing`):
+ * verification certificates (calibration certificates are ignored), or, for a type outside the legal
+ * verification list, calibration certificates (verification certificates are ignored).
  *
  * Each verification certificate is due at its effective date: its validUntil, or issuedAt + the type's legal
  * interval when `intervalMonths` is given and the certificate claims longer (effectiveVerificationDue).
@@ -16,10 +18,16 @@ const DAY_MS = 86_400_000;
  * later (a reading backfilled from before the first verification was not taken under a verification);
  * validUntil is then null. validUntil is the effective due date. Certificates with unparseable dates are ignored.
  */
-export function verificationState(certs: readonly Certificate[], at: number, dueSoonDays: number, intervalMonths?: number): VerificationState {
+export function verificationState(
+  certs: readonly Certificate[],
+  at: number,
+  dueSoonDays: number,
+  intervalMonths?: number,
+  kind: Certificate['kind'] = 'verification',
+): VerificationState {
   let best: { until: number; iso: string } | undefined;
   for (const c of certs) {
-    if (c.kind !== 'verification') continue;
+    if (c.kind !== kind) continue;
     const d = parsedDates(c);
     if (!Number.isFinite(d.issued) || !Number.isFinite(d.until) || d.issued > at) continue;
     const capped = intervalMonths !== undefined && legalDueOf(d, intervalMonths) < d.until;

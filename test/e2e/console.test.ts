@@ -419,6 +419,45 @@ describe('inspector console (real browser)', () => {
     }
   });
 
+  it('a profile projector shows as one: its type, its standing by calibration, its checks in mm (both languages)', async () => {
+    const DAY = 86_400_000;
+    const secret = await t.device({ id: 'pj-hn-1', type: 'profile-projector', tenant: 'hn-ent', region: 'VN-HN', certificate: false, extra: { model: 'Mitutoyo PJ-A3000' } });
+    const now = Date.now();
+    const cal = await t.call('POST', '/api/v1/devices/pj-hn-1/certificates', { kind: 'calibration', number: 'HC-2026-0412', issuedBy: 'VMI', issuedAt: new Date(now - 60 * DAY).toISOString(), validUntil: new Date(now + 300 * DAY).toISOString() });
+    expect(cal.status).toBe(201);
+    const pj = await t.connect('pj-hn-1', secret);
+    // 1, 1, 2, 2 µm a week apart: slope Σ(t − t̄)(e − ē)/Σ(t − t̄)² = 14/245 = 0.0571 µm a day
+    const errors = [0.001, 0.001, 0.002, 0.002];
+    for (let i = 0; i < errors.length; i++) {
+      const body = { seq: i + 1, ts: new Date(now - (errors.length - i) * 7 * DAY).toISOString(), indicated: 50 + errors[i]!, reference: 50, referenceUncertainty: 0.0003, unit: 'mm', standardId: 'GB-50MM-K1', point: 'GB-50mm' };
+      await pj.publishAsync('instruments/pj-hn-1/checks', JSON.stringify(body), { qos: 1 });
+    }
+    await pj.endAsync();
+    await expect.poll(async () => (await t.call('GET', '/api/v1/devices/pj-hn-1/checks')).body.items.length).toBe(errors.length);
+
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'vi-VN');
+    await signIn(page, tokens.operatorHN);
+    await page.goto(`${t.api}/#/instruments/pj-hn-1`);
+    await page.locator('svg.chart').waitFor();
+    const device = page.locator('dl.facts').first();
+    expect(await device.textContent()).toMatch(/Máy phóng hình/);
+    expect(await device.textContent()).toMatch(/Hiệu chuẩncòn hiệu lực/); // its standing is its calibration's
+    expect(await device.textContent()).toMatch(/Hạn hiệu chuẩn/);
+    expect(await device.textContent()).not.toMatch(/Kiểm định|Hạn kiểm định/);
+    // the drift per day in mm, 0.0000571: shown with its significant digits, not rounded to 0
+    expect(await page.locator('main').textContent()).toMatch(/Độ trôi mỗi ngày\+0,0000571/);
+    // the form offers the certificate that keeps this type in standing
+    expect(await page.getByRole('form', { name: 'Thêm giấy chứng nhận' }).getByLabel('Loại').inputValue()).toBe('calibration');
+    expect(await page.locator('main').textContent()).toMatch(/GB-50mm/);
+    await page.screenshot({ path: join(SHOTS, 'instrument-projector-desktop-vi.png'), fullPage: true });
+    await page.getByLabel('Ngôn ngữ').selectOption('en');
+    await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
+    expect(await page.locator('dl.facts').first().textContent()).toMatch(/Profile projector[\s\S]*Calibrationvalid/);
+    expect(await unnamedControls(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
   it('the console\'s SSE parser handles chunking, CRLF, comments and multi-line data', async () => {
     const { SseParser } = await import(CONSOLE_API);
     const text = 'event: ready\ndata: {}\n\n: heartbeat\n\nid: 7\r\nevent: alert\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata:x\rdata: y\r\r';

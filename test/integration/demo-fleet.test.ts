@@ -1,4 +1,4 @@
-// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 22 instruments, 120 simulated days)
+// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 23 instruments, 120 simulated days)
 // against a real gateway (in-process; real MQTT over TCP, real HTTP API, SQLite on disk), run on a
 // shorter wall-clock duration: every scenario raises the alert it is built for, the healthy
 // instruments raise none, and the drift rates the models inject are the ones the gateway measures.
@@ -50,8 +50,8 @@ describe('the demo fleet against a real gateway', () => {
 
   it('runs the whole fleet without errors', async () => {
     const fleet = await loadFleet(DEMO);
-    expect(report.devices).toBe(22);
-    expect(report.connected).toBe(22);
+    expect(report.devices).toBe(23);
+    expect(report.connected).toBe(23);
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
     expect(report.simulated.acceleration).toBeCloseTo(((fleet.simulatedDays ?? NaN) * 86_400) / 20, 0);
     expect(report.sent.checks).toBeGreaterThan(1000);
@@ -60,7 +60,7 @@ describe('the demo fleet against a real gateway', () => {
   it('each scenario raises the alert it is built for', () => {
     expect(has('tn-gd-fail', 'out-of-tolerance', 'CO'), listing()).toBe(true);
     expect(has('hue-baro-step', 'drift'), listing()).toBe(true);
-    for (const [device, key] of [['hn-fd-drift', 'Qmax'], ['tn-gd-decay', 'CO'], ['hue-ba-drift', 'dry-gas-0.800']]) {
+    for (const [device, key] of [['hn-fd-drift', 'Qmax'], ['tn-gd-decay', 'CO'], ['hue-ba-drift', 'dry-gas-0.800'], ['bn-pj-drift', 'GB-50mm']]) {
       expect(has(device, 'predicted-oot', key), `${device} predicted-oot: ${listing()}`).toBe(true);
       // … before any check of that series failed.
       expect(has(device, 'out-of-tolerance', key), `${device} out-of-tolerance: ${listing()}`).toBe(false);
@@ -71,7 +71,7 @@ describe('the demo fleet against a real gateway', () => {
   });
 
   it('the healthy instruments raise no alert at all', () => {
-    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky']);
+    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'bn-pj-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky']);
     const healthy = alerts.filter((a) => !scenario.has(a.device));
     expect(healthy.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
     // Nor do the scenario devices on the series that are not part of their scenario.
@@ -79,6 +79,8 @@ describe('the demo fleet against a real gateway', () => {
       (a) =>
         (a.device === 'tn-gd-fail' && a.key !== 'CO') ||
         (a.device === 'hn-fd-drift' && a.kind !== 'drift' && a.kind !== 'predicted-oot') ||
+        // A calibrated projector with its calibration in force: no verification alert for its readings.
+        (a.device === 'bn-pj-drift' && a.kind !== 'drift' && a.kind !== 'predicted-oot') ||
         (a.device === 'tn-fd-tamper' && a.kind !== 'tamper') ||
         (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue'),
     );
@@ -99,6 +101,10 @@ describe('the demo fleet against a real gateway', () => {
     // Breath alcohol: sensitivity −0.09 per year at the 0.800 mg/L dry-gas standard.
     const ba = (0.8 * -0.09) / 365.25;
     expect(Math.abs((await slope('hue-ba-drift', 'dry-gas-0.800')) - ba) / Math.abs(ba)).toBeLessThan(0.25);
+    // Profile projector: stage scale 1.2e-4 per year and zero 0.0005 mm per year → at the 50 mm gauge block
+    // 50 × 1.2e-4 + 0.0005 = 0.0065 mm per year.
+    const pj = (50 * 1.2e-4 + 0.0005) / 365.25;
+    expect(Math.abs((await slope('bn-pj-drift', 'GB-50mm')) - pj) / pj).toBeLessThan(0.2);
     // A healthy dispenser: its default drift (0.0002 per year) is indistinguishable from zero.
     expect(Math.abs(await slope('hn-fd-001', 'Qmax'))).toBeLessThan(fuel / 5);
   });

@@ -23,6 +23,7 @@ const fleet: Fleet = {
     { tenant: 'dr', type: 'breath-alcohol-analyser', id: 'dr-ba', readingInterval: '1d', checkInterval: '3d', params: { sensitivityDriftPerYear: -0.1 } },
     { tenant: 'dr', type: 'barometer', id: 'dr-baro', readingInterval: '1d', checkInterval: '3d', params: { driftPerYear: 1 } },
     { tenant: 'dr', type: 'scale', id: 'dr-sc', readingInterval: '1d', checkInterval: '3d', params: { spanDriftPerYear: 0.01 } },
+    { tenant: 'dr', type: 'profile-projector', id: 'dr-pj', readingInterval: '1d', checkInterval: '3d', params: { scaleDriftPerYear: 2e-4, offsetDriftPerYear: 0.001 } },
   ],
 };
 
@@ -51,7 +52,7 @@ describe('injected drift rate = measured drift rate, per model', () => {
 
   it('ran without errors', () => {
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
-    expect(report.connected).toBe(5);
+    expect(report.connected).toBe(6);
   });
 
   it('fuel dispenser: meter factor +0.05/yr → +20 L × 0.05 per year at the 20 L Qmax check', async () => {
@@ -74,5 +75,9 @@ describe('injected drift rate = measured drift rate, per model', () => {
 
   it('scale: span drift 0.01/yr → 60 kg × 0.01 per year at Max', async () => {
     within(await measured('dr-sc', 'Max'), (60 * 0.01) / YEAR_DAYS, 0.2);
+  });
+
+  it('profile projector: stage scale 2e-4/yr and zero 0.001 mm/yr → 50 × 2e-4 + 0.001 = 0.011 mm a year at the 50 mm gauge block', async () => {
+    within(await measured('dr-pj', 'GB-50mm'), (50 * 2e-4 + 0.001) / YEAR_DAYS, 0.15);
   });
 });
