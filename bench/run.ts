@@ -12,6 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
 import { procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import { runCold } from './cold.ts';
+import { runPairs, type PairContext } from './mixed.ts';
+import { mixedFleet } from './traffic.ts';
 import {
   apiCall, cpuBetween, forkTs, gatewayCounts, log, mib, readyz, rpc, seedDevices, sleep, startGatewayProc, stopGatewayProc,
   waitMessage, waitStored, watchGateway, type GatewayProc, type Rpc,
@@ -19,7 +22,9 @@ import {
 
 const { values: opt } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'qos0,qos1,latency,cost,drain,steady' },
+    scenarios: { type: 'string', default: 'cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady' },
+    scenario: { type: 'string' },
+    'cold-influx-db': { type: 'string', default: 'new' },
     clients: { type: 'string', default: '50' },
     window: { type: 'string', default: '64' },
     messages: { type: 'string', default: '200000' },
@@ -47,11 +52,15 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   process.stdout.write(`npm run bench -- [options]
-  --scenarios qos0,qos1,latency,cost,drain,steady   which to run (default: all, in this order)
+  --scenarios cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady   which to run (default: all, in this order;
+                          --scenario is the same)
   --clients 50            devices for the throughput, latency and drain scenarios
   --window 64             messages in flight per client (QoS 1: unacknowledged; QoS 0: unwritten)
   --messages 200000       readings per throughput run (each of gateway and bare broker, each QoS)
-  --repeat 3              throughput pairs (gateway then bare) per QoS; medians reported
+  --repeat 3              throughput pairs (gateway then bare) per QoS, and pairs of the cold, unverified and
+                          mixed scenarios; medians reported
+  --cold-influx-db new|same  cold: each cold gateway writes into a new InfluxDB database (series created during
+                          the run) or all into one (from the second run on, the series exist)
   --warmup 50000          readings sent to each (gateway, bare) before the measured pairs, per QoS (0: none)
   --devices 10000         connected devices of the steady scenario (RSS, CPU)
   --steady-seconds 60     --steady-interval-ms 10000 (one reading per device per interval)
@@ -71,7 +80,7 @@ if (opt.help) {
 }
 
 const num = (k: keyof typeof opt) => Number(opt[k]);
-const SCENARIOS = new Set(String(opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
+const SCENARIOS = new Set(String(opt.scenario ?? opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
 const CLIENTS = num('clients');
 const WINDOW = num('window');
 const MESSAGES = num('messages');
@@ -84,6 +93,9 @@ const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const BENCH_SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
 const TENANT = 'bench';
 const deviceId = (i: number) => `b${String(i).padStart(5, '0')}`;
+/** The mixed scenario's fleet (types and standing from bench/traffic.ts) and the unverified scenario's barometers. */
+const MIXED_FLEET = mixedFleet(Array.from({ length: CLIENTS }, (_, i) => `m${String(i).padStart(5, '0')}`));
+const UNVERIFIED_IDS = Array.from({ length: CLIENTS }, (_, i) => `u${String(i).padStart(5, '0')}`);
 const GATEWAY_NODE_OPTIONS = String(opt['gateway-node-options'] ?? '').split(/\s+/).filter(Boolean);
 
 /** Registers a device through the API (as an operator would), with a valid verification certificate. */
@@ -149,12 +161,30 @@ try {
   log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`);
   influx = await startInfluxd();
   log(`influxd on ${influx.url}`);
+  const keepProfile = (src: string, label: string) => {
+    mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
+    const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}-${label}.cpuprofile`);
+    copyFileSync(src, keep);
+    return keep;
+  };
+
+  // ── cold start: before the gateway of the other scenarios exists (its minute's work would land in the runs) ──
+  if (SCENARIOS.has('cold')) {
+    results.cold = await runCold({
+      influx, clients: CLIENTS, messages: MESSAGES, window: WINDOW, repeat: REPEAT, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS,
+      journalSync: opt['journal-sync'], influxDb: opt['cold-influx-db'] === 'same' ? 'same' : 'new', tenant: TENANT, secret: BENCH_SECRET, adminToken: ADMIN_TOKEN,
+      tempDirs, row, keepProfile,
+    });
+  }
+
   const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-'));
   tempDirs.push(dataDir);
-  const seeded = Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
+  const seeded = [...SCENARIOS].every((s) => s === 'cold') ? CLIENTS : Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
   let t = Date.now();
   seedDevices(dataDir, TENANT, BENCH_SECRET, Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })));
-  log(`seeded ${seeded} barometers (shared secret, verification certificate each) in ${Date.now() - t} ms`);
+  if (SCENARIOS.has('mixed')) seedDevices(dataDir, TENANT, BENCH_SECRET, MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })));
+  if (SCENARIOS.has('unverified')) seedDevices(dataDir, TENANT, BENCH_SECRET, UNVERIFIED_IDS.map((id) => ({ id, type: 'barometer', verification: 'expired' as const })));
+  log(`seeded ${seeded} barometers (shared secret, verification certificate each) and the fleets of the mixed and unverified scenarios in ${Date.now() - t} ms`);
   gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN_TOKEN, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS, journalSync: opt['journal-sync'] });
   log(`gateway pid ${gw.pid}: ${gw.mqttUrl}, ${gw.api}${gw.profileDir ? ' (under --cpu-prof)' : ''}`);
   const probeLat = { id: 'probe-lat', password: await registerViaApi(gw, 'probe-lat') };
@@ -289,6 +319,21 @@ try {
     );
     row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (median${spread(runs.map((r) => r.bare.rate))})`);
     row(`QoS ${qos} ratio gateway / bare`, `${(100 * ratio).toFixed(1)} %  (median of the ${REPEAT} side-by-side pairs${spread(runs.map((r) => round(100 * r.ratio, 1)))}; target ≥ ${qos === 1 ? 50 : 40} %)`);
+  }
+
+  // ── all valid vs all unverified, all valid vs a realistic mix: interleaved pairs on the warm gateway ──
+  for (const name of ['unverified', 'mixed'] as const) {
+    if (!SCENARIOS.has(name)) continue;
+    await ensureTp();
+    const devices = name === 'mixed' ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })) : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
+    await lg.call('connect', { pool: name, url: gw.mqttUrl, devices, concurrency: 50 });
+    const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW };
+    const valid = { label: 'all valid', pool: 'tp', traffic: 'plain' as const };
+    results[name] = await runPairs(ctx, name, valid, name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' });
+    await lg.call('disconnect', { pool: name });
+  }
+  if (results.cold && results.qos1) {
+    row('cold start against warm', `${round(results.cold.median.gatewayRate / results.qos1.median.endToEndRate, 2)}× the warm QoS 1 rate (${results.cold.median.gatewayRate} against ${results.qos1.median.endToEndRate} msg/s; ${results.qos1.messages} readings a warm run)`);
   }
 
   // ── latency: publish → stored, failing check → SSE alert, at about half the max rate ──
@@ -506,10 +551,7 @@ try {
       const top = profileTop(src, 25, PACKAGE_ROOT);
       const areas = profileByArea(src, PACKAGE_ROOT);
       results.profile = { totalMs: top.totalMs, busyMs: top.busyMs, top: top.top, areas: areas.slice(0, 15) };
-      mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
-      const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}.cpuprofile`);
-      copyFileSync(src, keep);
-      results.profile.file = keep;
+      results.profile.file = keepProfile(src, 'gateway');
     } else log('no .cpuprofile was written');
     tempDirs.push(gw.profileDir);
   }
@@ -541,6 +583,16 @@ if (results.profile) {
   lines.push('', 'by area:');
   for (const a of results.profile.areas) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${a.area}`);
   lines.push(`profile: ${results.profile.file}`);
+}
+for (const [i, pair] of (results.cold?.pairs ?? []).entries()) {
+  const p = pair.gateway.profile;
+  if (!p) continue;
+  lines.push('', `cold gateway ${i + 1}: CPU profile from the devices' connection to the last reading stored (${p.totalMs} ms sampled, ${p.busyMs} ms busy): top self time, % of all / % of busy`);
+  for (const e of p.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+  lines.push('by area:', ...p.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
+  lines.push('each second from the connection, by area (ms):', ...p.seconds.map((x: { second: number; areas: string }) => `  ${x.second}–${x.second + 1} s: ${x.areas}`));
+  lines.push(`the next burst on the same gateway (${p.next.totalMs} ms sampled, ${p.next.busyMs} ms busy), by area:`, ...p.next.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
+  lines.push(`profile: ${p.file} (bench/profile-top.ts summarises it)`);
 }
 lines.push('', `JSON: ${outPath}`);
 process.stdout.write(lines.join('\n') + '\n', () => process.exit()); // no stray timer or socket keeps the run alive
