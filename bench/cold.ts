@@ -130,12 +130,13 @@ async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, 
     const f2 = Date.now();
     const hr2 = hrUs();
     const s2 = procSample(g.pid);
+    const th2 = threadCpu(g.pid);
     const before2 = await gatewayCounts(g);
     const b2 = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: f2 });
     const stored2 = await waitStored(o.influx, f2, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before2.delivered, () => storedSince(o.influx, f2, db));
     const s3 = procSample(g.pid);
     const hr3 = hrUs();
-    run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2) };
+    run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2), gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)) };
     await lg.call('disconnect', { pool: 'cold' });
     await stopGatewayProc(g);
     if (g.profileDir) run.profile = coldProfile(o, g.profileDir, { fromUs: hr0, toUs: hr1 }, { fromUs: hr2, toUs: hr3 }, rep);
@@ -254,7 +255,7 @@ export async function runCold(o: ColdOptions): Promise<Record<string, any>> {
   );
   o.row(
     'cold start: the next burst on the same processes',
-    `gateway ${Math.round(med(pairs.map((p) => p.gateway.second.rate)))} msg/s (CPU ${pairs.map((p) => p.gateway.second.gatewayCpuSeconds).join(', ')} s against ${pairs.map((p) => p.gateway.gatewayCpuSeconds).join(', ')} s for the first), ` +
+    `gateway ${Math.round(med(pairs.map((p) => p.gateway.second.rate)))} msg/s (CPU ${pairs.map((p) => `${p.gateway.second.gatewayCpuSeconds} s ${JSON.stringify(p.gateway.second.gatewayThreadsCpuSeconds)}`).join(', ')} against ${pairs.map((p) => p.gateway.gatewayCpuSeconds).join(', ')} s for the first), ` +
       `bare ${Math.round(med(pairs.map((p) => p.bare.second.rate)))} msg/s (CPU ${pairs.map((p) => p.bare.second.cpuSeconds).join(', ')} s against ${pairs.map((p) => p.bare.cpuSeconds).join(', ')} s); ` +
       `ratio ${(100 * med(pairs.map((p) => p.gateway.second.rate / p.bare.second.rate))).toFixed(1)} %, the first burst at ${(100 * med(pairs.map((p) => p.gateway.rateFromFirstPublish / p.gateway.second.rate))).toFixed(0)} % of the next (from the first publish)`,
   );

@@ -144,7 +144,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
               inflight++;
               const ts = nextTs(c.state, a.floor);
               if (tally) {
-                const m = mixedMessage(c.member!, (c.state.mix ??= newMixState()), ++c.state.seq, ts);
+                const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts);
                 countMessage(tally, m.kind);
                 c.client.publish(m.topic === 'readings' ? c.topic : `instruments/${c.id}/checks`, m.payload, opts, onDone);
               } else c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);

@@ -20,6 +20,8 @@ export interface PairContext {
   repeat: number;
   warmup: number;
   window: number;
+  /** Unresolved alerts by kind (the API's view), to show what the traffic raised. */
+  alertsByKind?: () => Promise<Record<string, number>>;
 }
 
 export interface Side {
@@ -139,7 +141,9 @@ export async function runPairs(ctx: PairContext, name: string, a: Side, b: Side)
   ctx.row(`${name}: ratio ${b.label} / ${a.label}`, `${ratio}×  (median of the ${ctx.repeat} side-by-side pairs${spread(pairs.map((p) => p.ratio))})`);
   const last = pairs[pairs.length - 1]?.b;
   if (last?.tally) ctx.row(`${name}: mix of the last run`, `sent ${fmtKinds(last.tally.byKind)}; InfluxDB holds ${last.asStored ? fmtKinds(last.asStored) : '?'}`);
-  return { messages: ctx.messages, repeat: ctx.repeat, median: { [a.label]: rateA, [b.label]: rateB, ratio }, pairs };
+  const alerts = await ctx.alertsByKind?.().catch(() => undefined);
+  if (alerts) ctx.row(`${name}: open alerts afterwards`, fmtKinds(alerts) || 'none');
+  return { messages: ctx.messages, repeat: ctx.repeat, median: { [a.label]: rateA, [b.label]: rateB, ratio }, pairs, openAlerts: alerts };
 }
 
 function fmtKinds(k: Record<string, number | undefined>): string {

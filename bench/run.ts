@@ -327,7 +327,14 @@ try {
     await ensureTp();
     const devices = name === 'mixed' ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })) : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
     await lg.call('connect', { pool: name, url: gw.mqttUrl, devices, concurrency: 50 });
-    const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW };
+    const alertsByKind = async () => {
+      const list = (await apiCall(gw!, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000')) as { items: { device: string; kind: string }[] };
+      const prefix = name === 'mixed' ? 'm' : 'u';
+      const out: Record<string, number> = {};
+      for (const a of list.items) if (a.device.startsWith(prefix)) out[a.kind] = (out[a.kind] ?? 0) + 1;
+      return out;
+    };
+    const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW, alertsByKind };
     const valid = { label: 'all valid', pool: 'tp', traffic: 'plain' as const };
     results[name] = await runPairs(ctx, name, valid, name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' });
     await lg.call('disconnect', { pool: name });

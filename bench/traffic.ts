@@ -21,6 +21,8 @@ export type MixType = 'barometer' | 'gas-detector' | 'fuel-dispenser';
 
 export interface MixMember {
   id: string;
+  /** Position in the fleet (staggers its stream). */
+  index: number;
   type: MixType;
   /** false: the device's only verification certificate has expired. */
   verified: boolean;
@@ -60,11 +62,15 @@ const TYPES: MixType[] = ['fuel-dispenser', 'gas-detector', 'barometer', 'barome
 export function mixedFleet(ids: readonly string[]): MixMember[] {
   // The type index is shifted once every 10 devices so that the unverified ones (i % 10 = 9)
   // fall on every type in turn rather than all on one.
-  return ids.map((id, i) => ({ id, type: TYPES[(i + Math.floor(i / 10)) % TYPES.length], verified: i % 10 !== 9 }));
+  return ids.map((id, i) => ({ id, index: i, type: TYPES[(i + Math.floor(i / 10)) % TYPES.length], verified: i % 10 !== 9 }));
 }
 
-export function newMixState(): MixState {
-  return { k: 0, checks: 0, totalizerCl: [123_456_789, 98_765_432] };
+/**
+ * The start of device i's stream: staggered, so that in a run of any length the checks, their
+ * failures and the invalid messages fall on some devices or others, in their proportions.
+ */
+export function newMixState(i: number): MixState {
+  return { k: (i * 97) % 1000, checks: i % 20, totalizerCl: [123_456_789, 98_765_432] };
 }
 
 export function emptyTally(): MixTally {
