@@ -8,12 +8,12 @@
 // series and shard are created during the run, as on a first start) or all into one
 // (`same`: from the second run on the series exist, as for a gateway restarted in service);
 // comparing the two separates InfluxDB's series creation from the gateway's own warm-up.
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
-import { procSample, profileByArea, profileTop, round, threadCpu, threadCpuBetween, type ProfileWindow } from './lib.ts';
+import { procSample, profileByArea, profileSpan, profileTop, round, threadCpu, threadCpuBetween, type ProfileWindow } from './lib.ts';
 import { gatewayCounts, log, seedDevices, sleep, startBareBroker, startGatewayProc, startLoadgen, stopGatewayProc, storedSince, waitMessage, waitStored, type GatewayProc } from './processes.ts';
 
 export interface ColdOptions {
@@ -74,7 +74,7 @@ function perSecond(samples: [number, number[]][], i = 0): number[] {
   return out;
 }
 
-async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, any>> {
+export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, any>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-cold-'));
   o.tempDirs.push(dataDir);
   const devices = Array.from({ length: o.clients }, (_, i) => ({ id: `c${String(i).padStart(5, '0')}`, password: o.secret }));
@@ -88,6 +88,7 @@ async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, 
     const g = gw;
     const t0 = Date.now();
     const hr0 = hrUs();
+    const log0 = logSize(g.logPath);
     const th0 = threadCpu(g.pid);
     const s0 = procSample(g.pid);
     const i0 = procSample(o.influx.pid!);
@@ -101,6 +102,7 @@ async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, 
     const b = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: t0 });
     const stored = await waitStored(o.influx, t0, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before.delivered, () => storedSince(o.influx, t0, db));
     const hr1 = hrUs();
+    const log1 = logSize(g.logPath);
     const s1 = procSample(g.pid);
     const i1 = procSample(o.influx.pid!);
     const threads = threadCpuBetween(th0, threadCpu(g.pid));
@@ -129,6 +131,7 @@ async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, 
     await sleep(1000);
     const f2 = Date.now();
     const hr2 = hrUs();
+    const log2 = logSize(g.logPath);
     const s2 = procSample(g.pid);
     const th2 = threadCpu(g.pid);
     const before2 = await gatewayCounts(g);
@@ -136,15 +139,42 @@ async function coldGateway(o: ColdOptions, rep: number): Promise<Record<string, 
     const stored2 = await waitStored(o.influx, f2, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before2.delivered, () => storedSince(o.influx, f2, db));
     const s3 = procSample(g.pid);
     const hr3 = hrUs();
+    const log3 = logSize(g.logPath);
     run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2), gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)) };
     await lg.call('disconnect', { pool: 'cold' });
     await stopGatewayProc(g);
+    if (o.nodeOptions.includes('--trace-gc')) run.gc = { first: gcBetween(g.logPath, log0, log1), next: gcBetween(g.logPath, log2, log3) };
     if (g.profileDir) run.profile = coldProfile(o, g.profileDir, { fromUs: hr0, toUs: hr1 }, { fromUs: hr2, toUs: hr3 }, rep);
     return run;
   } finally {
     lg.child.kill('SIGKILL');
     if (gw) await stopGatewayProc(gw);
   }
+}
+
+function logSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Collections the gateway's `--trace-gc` lines report between two offsets of its log: count and
+ * main-thread pause of scavenges and of mark-compacts. (The log is written through a pipe: a line
+ * may land a few ms late.)
+ */
+function gcBetween(path: string, from: number, to: number): Record<string, { count: number; pauseMs: number }> {
+  const text = readFileSync(path).subarray(from, to).toString('utf8');
+  const out: Record<string, { count: number; pauseMs: number }> = {};
+  for (const m of text.matchAll(/ ms: (Scavenge|Mark-Compact|Minor Mark-Compact|Mark-Sweep)[^,\n]*, ([\d.]+) \/ [\d.]+ ms/g)) {
+    const k = m[1] === 'Scavenge' ? 'scavenge' : 'markCompact';
+    const e = (out[k] ??= { count: 0, pauseMs: 0 });
+    e.count++;
+    e.pauseMs = round(e.pauseMs + Number(m[2]), 1);
+  }
+  return out;
 }
 
 /** The profile's top entries and areas between the devices' connection and the last reading stored, and each of its first seconds by area. */
@@ -163,7 +193,11 @@ function coldProfile(o: ColdOptions, dir: string, window: ProfileWindow, next: P
     seconds.push({ second: s, areas: areas.filter((a) => a.area !== '(idle)').slice(0, 8).map((a) => `${a.area} ${a.selfMs}`).join(', ') });
   }
   const nextTop = profileTop(src, 12, PACKAGE_ROOT, next);
+  const start = profileSpan(src).fromUs;
+  const ms = (us: number) => Math.round((us - start) / 1000);
   return {
+    // bench/profile-top.ts takes these (ms from the profile's start) as --from-ms / --to-ms
+    windowsMs: { first: [ms(window.fromUs), ms(window.toUs)], next: [ms(next.fromUs), ms(next.toUs)] },
     ...top,
     areas: profileByArea(src, PACKAGE_ROOT, window).slice(0, 15),
     seconds,

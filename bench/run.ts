@@ -599,7 +599,7 @@ for (const [i, pair] of (results.cold?.pairs ?? []).entries()) {
   lines.push('by area:', ...p.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
   lines.push('each second from the connection, by area (ms):', ...p.seconds.map((x: { second: number; areas: string }) => `  ${x.second}–${x.second + 1} s: ${x.areas}`));
   lines.push(`the next burst on the same gateway (${p.next.totalMs} ms sampled, ${p.next.busyMs} ms busy), by area:`, ...p.next.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
-  lines.push(`profile: ${p.file} (bench/profile-top.ts summarises it)`);
+  lines.push(`profile: ${p.file}; first burst: bench/profile-top.ts <file> --from-ms ${p.windowsMs.first[0]} --to-ms ${p.windowsMs.first[1]}, next: --from-ms ${p.windowsMs.next[0]} --to-ms ${p.windowsMs.next[1]}`);
 }
 lines.push('', `JSON: ${outPath}`);
 process.stdout.write(lines.join('\n') + '\n', () => process.exit()); // no stray timer or socket keeps the run alive
