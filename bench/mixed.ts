@@ -63,7 +63,7 @@ async function storedMix(influx: InfluxdHandle, floor: number, maxTs: number): P
   const names = ['ok', 'unverified', 'out-of-range', 'implausible', 'transactions', 'checks pass', 'checks fail', 'checks conditional'];
   const r = await influx.query(q.join(';'));
   const out: Record<string, number> = {};
-  r.results.forEach((res, i) => (out[names[i]] = Number(res.series?.[0]?.values?.[0]?.[1] ?? 0)));
+  for (const [i, res] of r.results.entries()) out[names[i]] = Number(res.series?.[0]?.values?.[0]?.[1] ?? 0);
   return out;
 }
 

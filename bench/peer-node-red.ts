@@ -80,7 +80,10 @@ async function waitPort(port: number, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => (s.end(), r(true)));
+      const s = connect(port, '127.0.0.1', () => {
+        s.end();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return;

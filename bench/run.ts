@@ -180,7 +180,7 @@ try {
   const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-'));
   tempDirs.push(dataDir);
   const seeded = [...SCENARIOS].every((s) => s === 'cold') ? CLIENTS : Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
-  let t = Date.now();
+  const t = Date.now();
   seedDevices(dataDir, TENANT, BENCH_SECRET, Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })));
   if (SCENARIOS.has('mixed')) seedDevices(dataDir, TENANT, BENCH_SECRET, MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })));
   if (SCENARIOS.has('unverified')) seedDevices(dataDir, TENANT, BENCH_SECRET, UNVERIFIED_IDS.map((id) => ({ id, type: 'barometer', verification: 'expired' as const })));
