@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmark's processes: /proc sampling, percentiles, the CPU
 // profile's self-time table, and the reading payload every device sends.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let clkTck = 100;
@@ -80,33 +80,60 @@ export interface ProfileEntry {
   where: string;
 }
 
-/** Top entries by self time of a V8 .cpuprofile (`node --cpu-prof`), grouped by function and location. */
-export function profileTop(path: string, n = 25, root = ''): { totalMs: number; busyMs: number; top: ProfileEntry[] } {
-  const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+/** A time window of a profile, in µs of V8's clock (CLOCK_MONOTONIC on Linux, as process.hrtime). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+function readProfile(path: string): CpuProfile {
+  return JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+}
+
+/**
+ * Calls `visit` with each sample's node and its duration (the delta after a sample is the time
+ * spent in it), for the samples taken within `window` (all without one).
+ */
+function eachSample(prof: CpuProfile, window: ProfileWindow | undefined, visit: (node: CpuProfileNode, us: number) => void): void {
   const byId = new Map<number, CpuProfileNode>();
   for (const node of prof.nodes) byId.set(node.id, node);
-  const self = new Map<number, number>();
+  let t = prof.startTime;
   for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i + 1] ?? 0; // the delta after a sample is the time spent in it
-    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + dt);
+    t += prof.timeDeltas[i] ?? 0;
+    if (window && (t < window.fromUs || t > window.toUs)) continue;
+    visit(byId.get(prof.samples[i])!, prof.timeDeltas[i + 1] ?? 0);
   }
+}
+
+/** The profile's first and last sample times (µs, V8's clock). */
+export function profileSpan(path: string): ProfileWindow {
+  const prof = readProfile(path);
+  return { fromUs: prof.startTime, toUs: prof.endTime };
+}
+
+function shortUrl(url: string, root: string): string {
+  let u = url.replace(/^file:\/\//, '');
+  if (root && u.startsWith(root)) u = u.slice(root.length).replace(/^\//, '');
+  return u;
+}
+
+/** Top entries by self time of a V8 .cpuprofile (`node --cpu-prof`), grouped by function and location; within `window` if given. */
+export function profileTop(path: string, n = 25, root = '', window?: ProfileWindow): { totalMs: number; busyMs: number; top: ProfileEntry[] } {
   const groups = new Map<string, { selfUs: number; fn: string; where: string }>();
   let total = 0;
   let busy = 0;
-  for (const [id, us] of self) {
-    const cf = byId.get(id)!.callFrame;
+  eachSample(readProfile(path), window, (node, us) => {
+    const cf = node.callFrame;
     total += us;
     if (cf.functionName !== '(idle)' && cf.functionName !== '(program)') busy += us;
     const fn = cf.functionName || '(anonymous)';
-    let url = cf.url.replace(/^file:\/\//, '');
-    if (root && url.startsWith(root)) url = url.slice(root.length).replace(/^\//, '');
-    url = url.replace(/^.*node_modules\//, 'node_modules/');
+    const url = shortUrl(cf.url, root).replace(/^.*node_modules\//, 'node_modules/');
     const where = url ? `${url}:${cf.lineNumber + 1}` : '';
     const key = `${fn}@${where}`;
     const g = groups.get(key) ?? { selfUs: 0, fn, where };
     g.selfUs += us;
     groups.set(key, g);
-  }
+  });
   const top = [...groups.values()]
     .sort((a, b) => b.selfUs - a.selfUs)
     .slice(0, n)
@@ -120,30 +147,60 @@ export function profileTop(path: string, n = 25, root = ''): { totalMs: number; 
   return { totalMs: round(total / 1000, 0), busyMs: round(busy / 1000, 0), top };
 }
 
-/** Self time grouped by package / source area (node_modules/<pkg>, src/<dir>, node internals, GC, idle). */
-export function profileByArea(path: string, root = ''): { area: string; selfPct: number }[] {
-  const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const byId = new Map<number, CpuProfileNode>();
-  for (const node of prof.nodes) byId.set(node.id, node);
+/** The area of a profile node: node_modules/<pkg>, src/<dir>, node internals, GC, idle, program. */
+function areaOf(cf: CpuProfileNode['callFrame'], root: string): string {
+  const url = shortUrl(cf.url, root);
+  if (!url) return cf.functionName.startsWith('(') ? cf.functionName : '(native)';
+  if (url.startsWith('node:')) return 'node internals';
+  if (url.includes('node_modules/')) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    return `npm:${m ? m[1] : '?'}`;
+  }
+  const parts = url.split('/');
+  return parts.length > 2 ? `${parts[0]}/${parts[1]}` : url;
+}
+
+/** Self time grouped by package / source area (node_modules/<pkg>, src/<dir>, node internals, GC, idle); within `window` if given. */
+export function profileByArea(path: string, root = '', window?: ProfileWindow): { area: string; selfPct: number; selfMs: number }[] {
   const areas = new Map<string, number>();
   let total = 0;
-  for (let i = 0; i < prof.samples.length; i++) {
-    const dt = prof.timeDeltas[i + 1] ?? 0;
-    const cf = byId.get(prof.samples[i])!.callFrame;
-    let url = cf.url.replace(/^file:\/\//, '');
-    if (root && url.startsWith(root)) url = url.slice(root.length).replace(/^\//, '');
-    let area: string;
-    if (!url) area = cf.functionName.startsWith('(') ? cf.functionName : '(native)';
-    else if (url.startsWith('node:')) area = 'node internals';
-    else if (url.includes('node_modules/')) {
-      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-      area = `npm:${m ? m[1] : '?'}`;
-    } else {
-      const parts = url.split('/');
-      area = parts.length > 2 ? `${parts[0]}/${parts[1]}` : url;
-    }
-    areas.set(area, (areas.get(area) ?? 0) + dt);
-    total += dt;
+  eachSample(readProfile(path), window, (node, us) => {
+    const area = areaOf(node.callFrame, root);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+    total += us;
+  });
+  return [...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, selfPct: round((100 * us) / Math.max(total, 1), 1), selfMs: round(us / 1000, 0) }));
+}
+
+/**
+ * CPU seconds of a process's event-loop thread and of all its other threads together
+ * (/proc/<pid>/task/<tid>/stat). Node 20 names every thread `node`, so the others cannot be told
+ * apart: V8's compiler and GC helpers, libuv's thread pool (fs, scrypt), the module loader's thread.
+ */
+export function threadCpu(pid: number): Record<string, number> {
+  const out: Record<string, number> = { main: 0, other: 0 };
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
   }
-  return [...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, selfPct: round((100 * us) / Math.max(total, 1), 1) }));
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const label = tid === String(pid) ? 'main' : 'other';
+      out[label] = round(out[label] + (Number(rest[11]) + Number(rest[12])) / clkTck, 2);
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
+/** b − a per thread name (threads that appeared in between count from zero). */
+export function threadCpuBetween(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b)) out[k] = round(v - (a[k] ?? 0), 2);
+  return out;
 }

@@ -9,29 +9,36 @@
 //   steady     each client publishes one reading every `intervalMs`
 //   failingChecks  each client publishes one failing check (opens an alert per device)
 //
+// `burst` with `traffic: 'mixed'` sends each device's next message of bench/traffic.ts (the
+// device's type and standing come with `connect`) and answers what it sent, by kind.
+//
 // Timestamps: every device's `ts` is strictly increasing (max(now, last + 1)) so that no two
 // readings of a device share a millisecond (InfluxDB would keep only one of them), and a
 // scenario's readings all have ts ≥ the `floor` it is given (counting by time range is exact).
 import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
 import { failingCheckPayload, latencySummary, readingPayload } from './lib.ts';
+import { countMessage, emptyTally, mixedMessage, newMixState, type MixMember, type MixState, type MixTally } from './traffic.ts';
 
 interface Device {
   id: string;
   password?: string;
+  /** The device's type and standing, for mixed traffic. */
+  member?: MixMember;
 }
 interface Conn {
   id: string;
   client: MqttClient;
   topic: string;
-  state: { seq: number; ts: number };
+  state: { seq: number; ts: number; mix?: MixState };
+  member?: MixMember;
 }
 
 const pools = new Map<string, Conn[]>();
 /** `${url}|${device}` → seq and last ts, kept across pools and scenarios. */
-const deviceState = new Map<string, { seq: number; ts: number }>();
+const deviceState = new Map<string, { seq: number; ts: number; mix?: MixState }>();
 
-function stateOf(url: string, id: string): { seq: number; ts: number } {
+function stateOf(url: string, id: string): { seq: number; ts: number; mix?: MixState } {
   const k = `${url}|${id}`;
   let s = deviceState.get(k);
   if (!s) {
@@ -69,7 +76,7 @@ async function connect(a: { pool: string; url: string; devices: Device[]; concur
           clean: true,
         });
         client.on('error', () => undefined);
-        list.push({ id: d.id, client, topic: `instruments/${d.id}/readings`, state: stateOf(a.url, d.id) });
+        list.push({ id: d.id, client, topic: `instruments/${d.id}/readings`, state: stateOf(a.url, d.id), member: d.member });
       } catch (e) {
         errors.push(`${d.id}: ${(e as Error).message}`);
       }
@@ -98,14 +105,22 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return Math.round((u.user + u.system) / 1000);
 }
 
-/** Publishes `total` readings spread evenly over the pool, `window` in flight per client. */
-async function burst(a: { pool: string; qos: 0 | 1; total: number; window: number; floor: number }) {
+/**
+ * Publishes `total` messages spread evenly over the pool, `window` in flight per client: plain
+ * readings, or with `traffic: 'mixed'` each device's next message of bench/traffic.ts.
+ * `firstAckMs`: the first completed publish (QoS 1: PUBACK), from the start.
+ */
+async function burst(a: { pool: string; qos: 0 | 1; total: number; window: number; floor: number; traffic?: 'plain' | 'mixed' }) {
   const conns = pool(a.pool);
   const cpu = process.cpuUsage();
   const startedAt = Date.now();
   const t0 = performance.now();
   let errors = 0;
   let maxTs = 0;
+  let firstAckMs: number | undefined;
+  const mixed = a.traffic === 'mixed';
+  const tally: MixTally | undefined = mixed ? emptyTally() : undefined;
+  if (mixed && conns.some((c) => !c.member)) throw new Error(`pool ${a.pool} was connected without device types: no mixed traffic`);
   await Promise.all(
     conns.map(
       (c, i) =>
@@ -117,6 +132,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
           const opts = { qos: a.qos };
           const onDone = (err?: Error) => {
             if (err) errors++;
+            if (firstAckMs === undefined) firstAckMs = performance.now() - t0;
             inflight--;
             done++;
             if (done === quota) resolve();
@@ -127,7 +143,11 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
               sent++;
               inflight++;
               const ts = nextTs(c.state, a.floor);
-              c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);
+              if (tally) {
+                const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts);
+                countMessage(tally, m.kind);
+                c.client.publish(m.topic === 'readings' ? c.topic : `instruments/${c.id}/checks`, m.payload, opts, onDone);
+              } else c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);
             }
           };
           if (quota === 0) resolve();
@@ -137,7 +157,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
   );
   for (const c of conns) maxTs = Math.max(maxTs, c.state.ts);
   const ms = performance.now() - t0;
-  return { startedAt, finishedAt: Date.now(), ms: Math.round(ms), sent: a.total, errors, rate: Math.round(a.total / (ms / 1000)), maxTs, loadgenCpuMs: cpuMs(cpu) };
+  return { startedAt, finishedAt: Date.now(), ms: Math.round(ms), sent: a.total, errors, rate: Math.round(a.total / (ms / 1000)), maxTs, firstAckMs: firstAckMs === undefined ? undefined : Math.round(firstAckMs), tally, loadgenCpuMs: cpuMs(cpu) };
 }
 
 interface LatencyProbe {

@@ -3,23 +3,28 @@
 //
 // Processes: this orchestrator; influxd (temp dir); the gateway (`node bin/mag.mjs start`);
 // the bare broker (bench/bare-broker.ts); the load generator (bench/loadgen.ts).
-import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
-import { openStateDb } from '../src/store/db.ts';
-import { Registry } from '../src/store/registry.ts';
-import { hashSecret } from '../src/store/secrets.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { freePort } from '../test/support/ports.ts';
 import { procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import { runCold } from './cold.ts';
+import { runPairs, type PairContext } from './mixed.ts';
+import { mixedFleet } from './traffic.ts';
+import {
+  apiCall, cpuBetween, forkTs, gatewayCounts, log, mib, readyz, rpc, seedDevices, sleep, startGatewayProc, stopGatewayProc,
+  waitMessage, waitStored, watchGateway, type GatewayProc, type Rpc,
+} from './processes.ts';
 
 const { values: opt } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'qos0,qos1,latency,cost,drain,steady' },
+    scenarios: { type: 'string', default: 'cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady' },
+    scenario: { type: 'string' },
+    'cold-influx-db': { type: 'string', default: 'new' },
     clients: { type: 'string', default: '50' },
     window: { type: 'string', default: '64' },
     messages: { type: 'string', default: '200000' },
@@ -47,11 +52,15 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   process.stdout.write(`npm run bench -- [options]
-  --scenarios qos0,qos1,latency,cost,drain,steady   which to run (default: all, in this order)
+  --scenarios cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady   which to run (default: all, in this order;
+                          --scenario is the same)
   --clients 50            devices for the throughput, latency and drain scenarios
   --window 64             messages in flight per client (QoS 1: unacknowledged; QoS 0: unwritten)
   --messages 200000       readings per throughput run (each of gateway and bare broker, each QoS)
-  --repeat 3              throughput pairs (gateway then bare) per QoS; medians reported
+  --repeat 3              throughput pairs (gateway then bare) per QoS, and pairs of the cold, unverified and
+                          mixed scenarios; medians reported
+  --cold-influx-db new|same  cold: each cold gateway writes into a new InfluxDB database (series created during
+                          the run) or all into one (from the second run on, the series exist)
   --warmup 50000          readings sent to each (gateway, bare) before the measured pairs, per QoS (0: none)
   --devices 10000         connected devices of the steady scenario (RSS, CPU)
   --steady-seconds 60     --steady-interval-ms 10000 (one reading per device per interval)
@@ -71,7 +80,7 @@ if (opt.help) {
 }
 
 const num = (k: keyof typeof opt) => Number(opt[k]);
-const SCENARIOS = new Set(String(opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
+const SCENARIOS = new Set(String(opt.scenario ?? opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
 const CLIENTS = num('clients');
 const WINDOW = num('window');
 const MESSAGES = num('messages');
@@ -84,272 +93,18 @@ const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
 const BENCH_SECRET = `bench-secret-${randomBytes(12).toString('hex')}`;
 const TENANT = 'bench';
 const deviceId = (i: number) => `b${String(i).padStart(5, '0')}`;
-
-const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ── child processes ──────────────────────────────────────────────────────────────────────
-interface Rpc {
-  child: ChildProcess;
-  call<T = any>(cmd: string, args?: Record<string, unknown>): Promise<T>;
-}
-
-function rpc(child: ChildProcess): Rpc {
-  let next = 1;
-  const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: string }) => {
-    if (m.id === undefined) return;
-    const w = waiting.get(m.id);
-    if (!w) return;
-    waiting.delete(m.id);
-    if (m.ok) w.resolve(m.result);
-    else w.reject(new Error(m.error));
-  });
-  child.on('exit', (code) => {
-    for (const w of waiting.values()) w.reject(new Error(`child exited with ${code}`));
-    waiting.clear();
-  });
-  return {
-    child,
-    call(cmd, args = {}) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        child.send({ id, cmd, ...args });
-      });
-    },
-  };
-}
-
-function forkTs(script: string, args: string[] = []): ChildProcess {
-  return fork(join(PACKAGE_ROOT, 'bin/run.mjs'), [script, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-}
-
-function waitMessage<T>(child: ChildProcess, pred: (m: any) => boolean, ms = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('child did not answer in time')), ms);
-    const on = (m: any) => {
-      if (!pred(m)) return;
-      clearTimeout(t);
-      child.off('message', on);
-      resolve(m as T);
-    };
-    child.on('message', on);
-  });
-}
-
-// ── the gateway ─────────────────────────────────────────────────────────────────────────
-interface GatewayProc {
-  child: ChildProcess;
-  pid: number;
-  api: string;
-  mqttUrl: string;
-  profileDir?: string;
-  logPath: string;
-}
-
-/** Seeds the state DB with the bench tenant and `n` barometers sharing one secret (hashing 10,000 secrets would take minutes). */
-function seedDevices(dataDir: string, n: number): void {
-  const db = openStateDb(dataDir);
-  const now = new Date();
-  const hash = hashSecret(BENCH_SECRET);
-  const registry = new Registry(db);
-  registry.createTenant({ id: TENANT, name: 'Benchmark', region: 'VN-HN' }, now);
-  db.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const id = deviceId(i);
-      registry.createDeviceWithSecretHash({ id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` }, hash, now);
-      registry.addCertificate(id, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' }, 'bench', now);
-    }
-  });
-  db.close();
-}
-
-async function startGatewayProc(dataDir: string, influxUrl: string, profile: boolean): Promise<GatewayProc> {
-  const mqttPort = await freePort();
-  const httpPort = await freePort();
-  const profileDir = profile ? mkdtempSync(join(tmpdir(), 'mag-bench-prof-')) : undefined;
-  const logPath = join(dataDir, 'gateway.log');
-  const out = createWriteStream(logPath);
-  const extra = String(opt['gateway-node-options'] ?? '').split(/\s+/).filter(Boolean);
-  const nodeArgs = [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(PACKAGE_ROOT, 'bin/mag.mjs'), 'start'];
-  const child = spawn(process.execPath, nodeArgs, {
-    cwd: PACKAGE_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      MAG_DATA_DIR: dataDir,
-      MAG_HOST: '127.0.0.1',
-      MAG_MQTT_PORT: String(mqttPort),
-      MAG_HTTP_PORT: String(httpPort),
-      MAG_INFLUX_URL: influxUrl,
-      MAG_INFLUX_API: 'v1',
-      MAG_ADMIN_TOKEN: ADMIN_TOKEN,
-      MAG_LOG_LEVEL: 'warn',
-      // After the drain test's outage the forwarder retries within 1 s (default backoff cap: 30 s).
-      MAG_SINK_RETRY_MAX_MS: '1000',
-      // The per-device message rate limit (default 1000/s, burst 2000) protects the gateway from
-      // one runaway device; the throughput scenarios send 4,000+ readings per device in seconds,
-      // so it is lifted here (otherwise QoS 1 is held back to the device's rate and QoS 0 beyond
-      // it is dropped: the benchmark would measure the limit, not the gateway).
-      MAG_DEVICE_MSG_RATE: '10000000',
-      MAG_DEVICE_MSG_BURST: '10000000',
-      ...(opt['journal-sync'] ? { MAG_JOURNAL_SYNC: String(opt['journal-sync']) } : {}),
-    },
-  });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  child.once('exit', (code, signal) => {
-    if (!stoppingGateway) log(`GATEWAY EXITED unexpectedly (code ${code}, signal ${signal}); its log: ${logPath}`);
-  });
-  const api = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}; see ${logPath}:\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
-    try {
-      const r = await fetch(`${api}/readyz`);
-      if (r.status === 200) return { child, pid: child.pid!, api, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, profileDir, logPath };
-    } catch {
-      /* not yet */
-    }
-    await sleep(200);
-  }
-  throw new Error('gateway not ready within 60 s');
-}
-
-/**
- * Points committed to the journal and confirmed by the sink since the gateway started, from its
- * /readyz (a quarter of the CPU of rendering /metrics, which polled every 50 ms cost the gateway
- * ~3 % of a QoS 0 run).
- */
-async function gatewayCounts(g: GatewayProc): Promise<{ accepted: number; delivered: number }> {
-  const body = (await (await fetch(`${g.api}/readyz`)).json()) as { journal: { committedPoints: number; deliveredPoints: number } };
-  return { accepted: body.journal.committedPoints, delivered: body.journal.deliveredPoints };
-}
-
-/**
- * Polls /readyz every 50 ms until `n` more points are committed (journaled) and then delivered
- * (confirmed by the sink); stop() gives the times each was first seen (undefined: not seen).
- */
-function watchGateway(g: GatewayProc, before: { accepted: number; delivered: number }, n: number): { stop(): Promise<{ journaledAt?: number; deliveredAt?: number }> } {
-  const seen: { journaledAt?: number; deliveredAt?: number } = {};
-  let running = true;
-  const loop = (async () => {
-    while (running && seen.deliveredAt === undefined) {
-      try {
-        const c = await gatewayCounts(g);
-        if (seen.journaledAt === undefined && c.accepted >= before.accepted + n) seen.journaledAt = Date.now();
-        if (c.delivered >= before.delivered + n) seen.deliveredAt = Date.now();
-      } catch {
-        /* next poll */
-      }
-      if (seen.deliveredAt === undefined) await sleep(50);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return seen;
-    },
-  };
-}
-
-async function apiCall(g: GatewayProc, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(g.api + path, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+/** The mixed scenario's fleet (types and standing from bench/traffic.ts) and the unverified scenario's barometers. */
+const MIXED_FLEET = mixedFleet(Array.from({ length: CLIENTS }, (_, i) => `m${String(i).padStart(5, '0')}`));
+const UNVERIFIED_IDS = Array.from({ length: CLIENTS }, (_, i) => `u${String(i).padStart(5, '0')}`);
+const GATEWAY_NODE_OPTIONS = String(opt['gateway-node-options'] ?? '').split(/\s+/).filter(Boolean);
 
 /** Registers a device through the API (as an operator would), with a valid verification certificate. */
 async function registerViaApi(g: GatewayProc, id: string): Promise<string> {
-  const d = await apiCall(g, 'POST', '/api/v1/devices', { id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` });
-  await apiCall(g, 'POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
+  const d = await apiCall(g, ADMIN_TOKEN, 'POST', '/api/v1/devices', { id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` });
+  await apiCall(g, ADMIN_TOKEN, 'POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
   return d.secret as string;
 }
 
-async function readyz(g: GatewayProc): Promise<{ journal: { backlogPoints: number; backlogBytes: number; drainRatePointsPerSecond: number }; sink: { up: boolean } }> {
-  const r = await fetch(`${g.api}/readyz`);
-  return (await r.json()) as any;
-}
-
-// ── InfluxDB ────────────────────────────────────────────────────────────────────────────
-async function storedSince(influx: InfluxdHandle, floor: number): Promise<number> {
-  try {
-    const r = await influx.query(`SELECT count(value) FROM reading WHERE time >= ${floor}ms`);
-    return Number(r.results[0]?.series?.[0]?.values?.[0]?.[1] ?? 0);
-  } catch {
-    return -1;
-  }
-}
-
-/**
- * Polls InfluxDB every `everyMs` until `expected` readings with ts ≥ floor are stored; returns the
- * time (ms epoch) it saw them. Past 90 % of them it polls every 10 ms: the end of a run is then
- * seen within ~10 ms instead of up to `everyMs` late (5 % of a 2 s run at 100 ms).
- *
- * With `delivered` (the gateway's count of the run's points InfluxDB has confirmed), that count is
- * polled first, every 50 ms and every 5 ms past 90 %, and InfluxDB only once it is complete (then
- * every 10 ms until its count agrees). A count over a run's 200,000 points costs influxd ~33 ms
- * of CPU; polled through the run it took CPU from the gateway on this 2-core machine. The run
- * still ends when InfluxQL counts every reading.
- */
-async function waitStored(
-  influx: InfluxdHandle,
-  floor: number,
-  expected: number,
-  timeoutMs: number,
-  everyMs = 100,
-  stallMs = 20_000,
-  delivered?: () => Promise<number>,
-): Promise<{ at: number; stored: number; complete: boolean }> {
-  const deadline = Date.now() + timeoutMs;
-  let stored = 0;
-  let last = -1;
-  let lastChange = Date.now();
-  if (delivered) {
-    everyMs = 10;
-    while (Date.now() < deadline) {
-      const d = await delivered().catch(() => -1);
-      if (d >= expected) break;
-      if (d !== last) {
-        last = d;
-        lastChange = Date.now();
-      } else if (Date.now() - lastChange > stallMs) {
-        log(`the gateway's delivered count is stuck at ${d} of ${expected} for ${stallMs / 1000} s; counting in InfluxDB instead`);
-        break;
-      }
-      await sleep(d >= expected * 0.9 ? 5 : 50);
-    }
-    last = -1;
-    lastChange = Date.now();
-  }
-  while (Date.now() < deadline) {
-    stored = await storedSince(influx, floor);
-    if (stored >= expected) return { at: Date.now(), stored, complete: true };
-    if (stored !== last) {
-      last = stored;
-      lastChange = Date.now();
-    } else if (Date.now() - lastChange > stallMs) {
-      log(`stored count stuck at ${stored} of ${expected} for ${stallMs / 1000} s; giving up on this scenario`);
-      break;
-    }
-    await sleep(stored >= expected * 0.9 ? Math.min(10, everyMs) : everyMs);
-  }
-  return { at: Date.now(), stored, complete: false };
-}
-
-// ── sampling the gateway process ────────────────────────────────────────────────────────
-function cpuBetween(a: ProcSample, b: ProcSample): { cpuSeconds: number; cpuPct: number } {
-  const cpu = b.cpuSeconds - a.cpuSeconds;
-  return { cpuSeconds: round(cpu, 2), cpuPct: round((100 * cpu) / Math.max((b.at - a.at) / 1000, 1e-3), 1) };
-}
-const mib = (b: number) => round(b / 1024 / 1024, 1);
 
 // ── main ────────────────────────────────────────────────────────────────────────────────
 const results: Record<string, any> = {};
@@ -383,21 +138,13 @@ let influx: InfluxdHandle | undefined;
 let gw: GatewayProc | undefined;
 let bare: ChildProcess | undefined;
 let lg: Rpc | undefined;
-let stoppingGateway = false;
 const startedAt = new Date();
 
 async function cleanup(): Promise<void> {
   try {
     lg?.child.kill('SIGKILL');
     bare?.kill('SIGKILL');
-    if (gw && gw.child.exitCode === null) {
-      const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
-      stoppingGateway = true;
-      gw.child.kill('SIGTERM');
-      const t = setTimeout(() => gw!.child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(t);
-    }
+    if (gw) await stopGatewayProc(gw);
     await influx?.destroy();
   } finally {
     if (opt.keep) log(`kept: ${tempDirs.join(' ')}`);
@@ -414,13 +161,31 @@ try {
   log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`);
   influx = await startInfluxd();
   log(`influxd on ${influx.url}`);
+  const keepProfile = (src: string, label: string) => {
+    mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
+    const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}-${label}.cpuprofile`);
+    copyFileSync(src, keep);
+    return keep;
+  };
+
+  // ── cold start: before the gateway of the other scenarios exists (its minute's work would land in the runs) ──
+  if (SCENARIOS.has('cold')) {
+    results.cold = await runCold({
+      influx, clients: CLIENTS, messages: MESSAGES, window: WINDOW, repeat: REPEAT, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS,
+      journalSync: opt['journal-sync'], influxDb: opt['cold-influx-db'] === 'same' ? 'same' : 'new', tenant: TENANT, secret: BENCH_SECRET, adminToken: ADMIN_TOKEN,
+      tempDirs, row, keepProfile,
+    });
+  }
+
   const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-'));
   tempDirs.push(dataDir);
-  const seeded = Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
-  let t = Date.now();
-  seedDevices(dataDir, seeded);
-  log(`seeded ${seeded} barometers (shared secret, verification certificate each) in ${Date.now() - t} ms`);
-  gw = await startGatewayProc(dataDir, influx.url, Boolean(opt.profile));
+  const seeded = [...SCENARIOS].every((s) => s === 'cold') ? CLIENTS : Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
+  const t = Date.now();
+  seedDevices(dataDir, TENANT, BENCH_SECRET, Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })));
+  if (SCENARIOS.has('mixed')) seedDevices(dataDir, TENANT, BENCH_SECRET, MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })));
+  if (SCENARIOS.has('unverified')) seedDevices(dataDir, TENANT, BENCH_SECRET, UNVERIFIED_IDS.map((id) => ({ id, type: 'barometer', verification: 'expired' as const })));
+  log(`seeded ${seeded} barometers (shared secret, verification certificate each) and the fleets of the mixed and unverified scenarios in ${Date.now() - t} ms`);
+  gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN_TOKEN, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS, journalSync: opt['journal-sync'] });
   log(`gateway pid ${gw.pid}: ${gw.mqttUrl}, ${gw.api}${gw.profileDir ? ' (under --cpu-prof)' : ''}`);
   const probeLat = { id: 'probe-lat', password: await registerViaApi(gw, 'probe-lat') };
   const probeAlert = { id: 'probe-alert', password: await registerViaApi(gw, 'probe-alert') };
@@ -556,6 +321,28 @@ try {
     row(`QoS ${qos} ratio gateway / bare`, `${(100 * ratio).toFixed(1)} %  (median of the ${REPEAT} side-by-side pairs${spread(runs.map((r) => round(100 * r.ratio, 1)))}; target ≥ ${qos === 1 ? 50 : 40} %)`);
   }
 
+  // ── all valid vs all unverified, all valid vs a realistic mix: interleaved pairs on the warm gateway ──
+  for (const name of ['unverified', 'mixed'] as const) {
+    if (!SCENARIOS.has(name)) continue;
+    await ensureTp();
+    const devices = name === 'mixed' ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })) : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
+    await lg.call('connect', { pool: name, url: gw.mqttUrl, devices, concurrency: 50 });
+    const alertsByKind = async () => {
+      const list = (await apiCall(gw!, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000')) as { items: { device: string; kind: string }[] };
+      const prefix = name === 'mixed' ? 'm' : 'u';
+      const out: Record<string, number> = {};
+      for (const a of list.items) if (a.device.startsWith(prefix)) out[a.kind] = (out[a.kind] ?? 0) + 1;
+      return out;
+    };
+    const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW, alertsByKind };
+    const valid = { label: 'all valid', pool: 'tp', traffic: 'plain' as const };
+    results[name] = await runPairs(ctx, name, valid, name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' });
+    await lg.call('disconnect', { pool: name });
+  }
+  if (results.cold && results.qos1) {
+    row('cold start against warm', `${round(results.cold.median.gatewayRate / results.qos1.median.endToEndRate, 2)}× the warm QoS 1 rate (${results.cold.median.gatewayRate} against ${results.qos1.median.endToEndRate} msg/s; ${results.qos1.messages} readings a warm run)`);
+  }
+
   // ── latency: publish → stored, failing check → SSE alert, at about half the max rate ──
   if (SCENARIOS.has('latency')) {
     await ensureTp();
@@ -604,7 +391,7 @@ try {
         const fc = await lg.call('failingChecks', { pool: 'many', floor: nextFloor(0) });
         nextFloor(fc.maxTs);
         await sleep(2000);
-        const list = await apiCall(gw, 'GET', '/api/v1/alerts?state=open&limit=5000').catch(() => undefined);
+        const list = await apiCall(gw, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000').catch(() => undefined);
         openAlerts = Array.isArray(list?.items) ? list.items.length : undefined; // the API lists at most 5,000
         log(`cost: ${fc.sent} failing checks sent in ${fc.ms} ms (${fc.errors} errors); open alerts: ${openAlerts ?? 'unknown'}`);
       }
@@ -763,10 +550,7 @@ try {
   await lg.call('disconnect', { pool: 'tp' }).catch(() => undefined);
 
   // Stop the gateway gracefully (the CPU profile is written at exit).
-  const exited = new Promise<void>((r) => gw!.child.once('exit', () => r()));
-  stoppingGateway = true;
-  gw.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(30_000)]);
+  await stopGatewayProc(gw);
   if (gw.profileDir) {
     const file = readdirSync(gw.profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (file) {
@@ -774,10 +558,7 @@ try {
       const top = profileTop(src, 25, PACKAGE_ROOT);
       const areas = profileByArea(src, PACKAGE_ROOT);
       results.profile = { totalMs: top.totalMs, busyMs: top.busyMs, top: top.top, areas: areas.slice(0, 15) };
-      mkdirSync(join(PACKAGE_ROOT, 'bench/results'), { recursive: true });
-      const keep = join(PACKAGE_ROOT, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${commit}.cpuprofile`);
-      copyFileSync(src, keep);
-      results.profile.file = keep;
+      results.profile.file = keepProfile(src, 'gateway');
     } else log('no .cpuprofile was written');
     tempDirs.push(gw.profileDir);
   }
@@ -809,6 +590,16 @@ if (results.profile) {
   lines.push('', 'by area:');
   for (const a of results.profile.areas) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${a.area}`);
   lines.push(`profile: ${results.profile.file}`);
+}
+for (const [i, pair] of (results.cold?.pairs ?? []).entries()) {
+  const p = pair.gateway.profile;
+  if (!p) continue;
+  lines.push('', `cold gateway ${i + 1}: CPU profile from the devices' connection to the last reading stored (${p.totalMs} ms sampled, ${p.busyMs} ms busy): top self time, % of all / % of busy`);
+  for (const e of p.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+  lines.push('by area:', ...p.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
+  lines.push('each second from the connection, by area (ms):', ...p.seconds.map((x: { second: number; areas: string }) => `  ${x.second}–${x.second + 1} s: ${x.areas}`));
+  lines.push(`the next burst on the same gateway (${p.next.totalMs} ms sampled, ${p.next.busyMs} ms busy), by area:`, ...p.next.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
+  lines.push(`profile: ${p.file}; first burst: bench/profile-top.ts <file> --from-ms ${p.windowsMs.first[0]} --to-ms ${p.windowsMs.first[1]}, next: --from-ms ${p.windowsMs.next[0]} --to-ms ${p.windowsMs.next[1]}`);
 }
 lines.push('', `JSON: ${outPath}`);
 process.stdout.write(lines.join('\n') + '\n', () => process.exit()); // no stray timer or socket keeps the run alive

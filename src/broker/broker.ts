@@ -3,6 +3,9 @@
 // gateway's pipeline, the listeners (TCP, WebSocket, TLS), the outbox of the gateway's own
 // publications, and the patches of aedes internals (checked at start).
 import { Aedes } from 'aedes';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Logger } from '../log.ts';
 import type { Registry } from '../store/registry.ts';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
@@ -16,6 +19,18 @@ import type { DeviceTopic } from './topics.ts';
 
 export { AclError } from './authorize.ts';
 export { parseDeviceTopic, type DeviceTopic } from './topics.ts';
+
+/**
+ * mqtt-packet (aedes' packet codec) builds a cache of 65,536 two-byte buffers, one per packet id,
+ * when it writes its first packet: ~90 ms of CPU that otherwise lands on the first CONNACK after a
+ * start, while every device reconnects (bench/README.md, cold start). One packet written to
+ * nowhere builds it before the listeners open. aedes' own copy of mqtt-packet is the one warmed.
+ */
+function buildPacketIdCache(): void {
+  const require = createRequire(import.meta.url);
+  const mqttPacket = require(require.resolve('mqtt-packet', { paths: [dirname(require.resolve('aedes'))] })) as { writeToStream(packet: object, stream: NodeJS.WritableStream): boolean };
+  mqttPacket.writeToStream({ cmd: 'pingresp' }, new PassThrough());
+}
 
 export interface BrokerHooks {
   /** Validates, journals and applies one device message; calls `done` once it is durable (or with why it is refused). */
@@ -132,6 +147,7 @@ export class Broker {
     });
     this.aedes.on('clientDisconnect', (c) => hooks.onDisconnect?.(c.id));
     outbox.attach(this.aedes);
+    buildPacketIdCache();
     this.listeners = await openListeners(this.aedes, opts, totals, log);
     this.ports = this.listeners.ports;
   }
