@@ -143,7 +143,7 @@ export class Assurance {
     // adjustment (`adjusted`) the stored series starts a new baseline from it.
     const key = `${device.id}|${series}`;
     const params = this.driftParams(profile);
-    const prev = this.drift.get(key) ?? emptyDriftState();
+    const prev = this.drift.get(key) ?? this.newSeries(device);
     const { judged, next } = driftAfterCheck(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, adjusted: c.adjusted }, params);
     this.drift.set(key, next);
     this.driftStore.save(device.id, series, next, at);
@@ -218,6 +218,20 @@ export class Assurance {
         this.judgeDrift(device, series, before, next, params, now);
       }
     }
+  }
+
+  /**
+   * The state a device's new series starts from: a baseline at the latest certificate's issuedAt, as
+   * onCertificate gives its existing series, so that a check older than it counts in no baseline
+   * whichever arrived first, the certificate or the (backfilled) check.
+   */
+  private newSeries(device: Device): DriftState {
+    let latest: { at: number; kind: Certificate['kind'] } | undefined;
+    for (const c of this.registry.certificatesOf(device.id)) {
+      const at = Date.parse(c.issuedAt);
+      if (Number.isFinite(at) && (latest === undefined || at > latest.at)) latest = { at, kind: c.kind };
+    }
+    return latest === undefined ? emptyDriftState() : resetDrift(emptyDriftState(), latest.at, latest.kind);
   }
 
   /** GET /devices/{id}/drift: the series nearest its limit and every series (CONTRACT §4). */

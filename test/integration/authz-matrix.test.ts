@@ -8,6 +8,7 @@ import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { currentVerification } from '../support/certificates.ts';
 import { createApi } from '../../src/api/app.ts';
 import type { ApiDeps } from '../../src/api/http.ts';
 
@@ -53,7 +54,7 @@ describe('authorization matrix: every route × every caller', () => {
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
 
-  const certificate = { kind: 'verification', number: 'V-M', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' };
+  const certificate = { ...currentVerification('M', 'barometer'), number: 'V-M' };
   const webhook = (tenant?: string) => ({ url: 'https://hooks.example/mag', events: ['alert.*'], secret: 'a-webhook-secret-of-16+', ...(tenant ? { tenant } : {}) });
   const newWebhook = async () => {
     const r = await gw.call('POST', '/api/v1/webhooks', webhook(OWN));
@@ -65,13 +66,13 @@ describe('authorization matrix: every route × every caller', () => {
     expect(r.status).toBe(201);
     return r.body.id as string;
   };
-  /** An open out-of-tolerance alert on DEV, one per test point, from a failing check over MQTT. */
+  /** An open out-of-tolerance alert on DEV, one per test point (its series key), from a failing check over MQTT. */
   const openAlert = async (): Promise<string> => {
     const point = fresh('P');
     await device.publishAsync(`instruments/${DEV}/checks`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), indicated: 1010, reference: 1000, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD-1', point }), { qos: 1 });
     return vi.waitFor(
       async () => {
-        const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === point);
+        const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === `point=${point},regime=inService`);
         assert(a, `waiting for an alert opened for test point ${point}`);
         return a.id as string;
       },
