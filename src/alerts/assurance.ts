@@ -40,6 +40,11 @@ const DAY = 86_400_000;
 /** EWMA/CUSUM need a few checks before a signal is evidence of drift rather than one bad check. */
 export const MIN_CHECKS_FOR_DRIFT_ALERT = 3;
 
+/** The key of a check's out-of-tolerance and conditional alerts: one open alert per (device, kind, gas/point), CONTRACT §4. */
+export function checkAlertKey(c: { gas?: string; point?: string }): string {
+  return c.gas ?? c.point ?? '';
+}
+
 /** The series of a check as people read it: "gas CO, point span, in service". */
 export function seriesLabel(c: { gas?: string; point?: string; regime?: string }): string {
   return [c.gas !== undefined && `gas ${c.gas}`, c.point !== undefined && `point ${c.point}`, c.regime === 'verification' ? 'verification' : 'in service'].filter(Boolean).join(', ');
@@ -125,7 +130,7 @@ export class Assurance {
   }
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
-    // One series per (gas, test point, regime), METROLOGY §5: the checks column, the drift state and every check alert's key.
+    // One series per (gas, test point, regime), METROLOGY §5: the checks column, the drift state and the drift alerts' key.
     const series = driftSeriesKey(c);
     if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = seriesLabel(c);
@@ -135,9 +140,9 @@ export class Assurance {
       correctedError: c.correctedError, correctedUncertainty: c.correctedUncertainty, calibrationCertificate: c.calibrationCertificate, deltaL: c.deltaL, adjusted: c.adjusted,
     };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
-      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: series, severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
+      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
     } else if (c.decision === 'conditional-pass') {
-      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: series, severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
+      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
     // Drift statistics, incrementally: the check is judged within its series as found; after an
     // adjustment (`adjusted`) the stored series starts a new baseline from it.

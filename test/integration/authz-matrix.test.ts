@@ -66,13 +66,13 @@ describe('authorization matrix: every route × every caller', () => {
     expect(r.status).toBe(201);
     return r.body.id as string;
   };
-  /** An open out-of-tolerance alert on DEV, one per test point (its series key), from a failing check over MQTT. */
+  /** An open out-of-tolerance alert on DEV, one per test point, from a failing check over MQTT. */
   const openAlert = async (): Promise<string> => {
     const point = fresh('P');
     await device.publishAsync(`instruments/${DEV}/checks`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), indicated: 1010, reference: 1000, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD-1', point }), { qos: 1 });
     return vi.waitFor(
       async () => {
-        const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === `point=${point},regime=inService`);
+        const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === point);
         assert(a, `waiting for an alert opened for test point ${point}`);
         return a.id as string;
       },
