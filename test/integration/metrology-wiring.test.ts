@@ -186,6 +186,14 @@ describe('metrology in the gateway (issue 16)', () => {
     const s = (await drift('bar-late')).bySeries[0];
     expect(s).toMatchObject({ points: 3, resetReason: 'verification', resetAt: iso(issuedAt) });
     expect(s.ewma.value).toBeCloseTo(0.00216, 12);
+    // A check backfilled from before issuedAt is judged and stored, but no part of the new baseline.
+    await publish(c, 'bar-late', { seq: 6, ts: iso(now - 40 * DAY), indicated: 1000.1, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' });
+    await checks('bar-late', 6);
+    expect((await drift('bar-late')).bySeries[0]).toMatchObject({ points: 3, resetAt: iso(issuedAt) });
+    // Neither is it for a series that starts after the certificate: its baseline starts at the latest issuedAt.
+    await publish(c, 'bar-late', { seq: 7, ts: iso(now - 40 * DAY), indicated: 1000.1, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1', point: 'new' });
+    await checks('bar-late', 7);
+    expect((await drift('bar-late')).bySeries.find((x: any) => x.point === 'new')).toMatchObject({ points: 0, resetReason: 'verification', resetAt: iso(issuedAt) });
   });
 
   it('a certificate valid 24 months on a 12-month type makes the instrument due at 12 months, with a warning', async () => {
