@@ -55,6 +55,20 @@ describe('faults', () => {
     expect(faults.counters.replayed).toBe(8 * 3);
   });
 
+  it('an adjustment: its first check shows the step as found and says adjusted, the later checks are back to true', () => {
+    // Barometer checks every 2 days; a +0.5 hPa step from day 5; adjusted at the first check on or after day 20.
+    const { model, faults } = build('barometer', { checkMs: 2 * DAY, faults: [{ kind: 'step', afterDays: 5, offset: 0.5 }, { kind: 'adjustment', afterDays: 20 }] });
+    const checks = payloads(faults.transform(model.next(START + 40 * DAY)), 'checks');
+    const at = (c: Record<string, any>) => (Date.parse(c.ts) - START) / DAY;
+    const adjusted = checks.filter((c) => c.adjusted === true);
+    expect(adjusted.map(at)).toEqual([20]);
+    for (const c of checks) {
+      const error = c.indicated - c.reference;
+      if (at(c) >= 5 && at(c) <= 20) expect(error, `day ${at(c)}`).toBeGreaterThan(0.3);
+      else expect(Math.abs(error), `day ${at(c)}`).toBeLessThan(0.2);
+    }
+  });
+
   it('malformed payloads are either not JSON or fail validation', () => {
     const { model, faults } = build('scale', { faults: [{ kind: 'malformed', probability: 1 }] });
     const out = faults.transform(model.next(START + 2 * DAY));

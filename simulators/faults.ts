@@ -2,7 +2,8 @@
 // simulated times. Faults are data (validated by FaultSpecSchema); `DeviceFaults` applies them to
 // one device — indication faults inside the model (via ModelFaults.distort), message faults on the
 // way out (transform), connection faults in the runner (isOffline), registration faults in the fleet
-// runner (expired verification).
+// runner (expired verification). An adjustment ends the drift and step faults before it (distort) and
+// marks the checks it applies to (transform).
 
 import { z } from 'zod';
 import type { Rng } from './prng.ts';
@@ -42,6 +43,12 @@ export const FaultSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('malformed'), ...windowShape, probability: probability.default(0.05), style: z.enum(['json', 'schema', 'mixed']).default('mixed') }),
   /** Fuel dispenser: the totalizer does not follow the sales. `gap`: it jumps between sales; `mismatch`: it moves more than the sale. */
   z.strictObject({ kind: z.literal('totalizer-tamper'), ...windowShape, mode: z.enum(['gap', 'mismatch']).default('gap'), litres: z.number().positive().default(3.5), probability: probability.default(0.25) }),
+  /**
+   * A technician adjusts the instrument at its first check at or after afterDays (of `channel`, else any): that
+   * check shows the error as found and carries `adjusted: true`, as does the first later check of every other
+   * series (gas, point, regime) of the channel; drift and step faults begun before it stop (a drift starts again from 0).
+   */
+  z.strictObject({ kind: z.literal('adjustment'), afterDays: z.number().nonnegative().default(0), ...channelShape }),
   /** Registration: the verification certificate's validUntil lies `expiredDaysAgo` days before real now (default: half the simulated span). */
   z.strictObject({ kind: z.literal('expired-verification'), expiredDaysAgo: z.number().nonnegative().optional() }),
 ]);
@@ -70,6 +77,8 @@ export class DeviceFaults implements ModelFaults {
   private readonly lastValue = new Map<string, number>();
   private readonly history: SimMessage[] = [];
   private readonly nextReplay = new Map<Timed, number>();
+  /** Adjustment faults that happened: when (the as-found check's time), and the series marked since. */
+  private readonly adjusted = new Map<Timed, { at: number; marked: Set<string> }>();
   readonly counters: FaultCounters = { dropped: 0, duplicated: 0, replayed: 0, malformed: 0, skewed: 0 };
 
   constructor(
@@ -115,18 +124,32 @@ export class DeviceFaults implements ModelFaults {
     return this.specs.find((s): s is Extract<FaultSpec, { kind: 'expired-verification' }> => s.kind === 'expired-verification');
   }
 
+  /** The latest adjustment of this channel before t that came after a fault began at `from` (undefined: none). */
+  private adjustedSince(from: number, t: number, channel?: string): number | undefined {
+    let latest: number | undefined;
+    for (const [f, a] of this.adjusted) {
+      const c = f.spec.kind === 'adjustment' ? f.spec.channel : undefined;
+      if ((c === undefined || c === channel) && a.at >= from && a.at < t && (latest === undefined || a.at > latest)) latest = a.at;
+    }
+    return latest;
+  }
+
   distort(value: number, t: number, ctx: IndicationContext): number {
     let v = value;
     let stuck = false;
-    for (const f of this.activeAt(t, ctx.channel)) {
+    const active = this.activeAt(t, ctx.channel);
+    // The first check at or after an adjustment's time is the one it happens at (indicating as found).
+    if (ctx.kind === 'check') for (const f of active) if (f.spec.kind === 'adjustment' && !this.adjusted.has(f)) this.adjusted.set(f, { at: t, marked: new Set() });
+    for (const f of active) {
       const s = f.spec;
-      const days = (t - f.from) / DAY_MS;
+      const since = s.kind === 'drift' || s.kind === 'step' ? this.adjustedSince(f.from, t, ctx.channel) : undefined;
+      const days = (t - (since ?? f.from)) / DAY_MS;
       switch (s.kind) {
         case 'drift':
           v += s.ratePerDay * days + s.relativePerDay * days * ctx.nominal;
           break;
         case 'step':
-          v += s.offset + s.relative * ctx.nominal;
+          if (since === undefined) v += s.offset + s.relative * ctx.nominal;
           break;
         case 'noise': {
           const extra = Math.sqrt(Math.max(0, s.factor * s.factor - 1)) * ctx.noiseSigma;
@@ -163,7 +186,7 @@ export class DeviceFaults implements ModelFaults {
         this.counters.dropped++;
         continue;
       }
-      let msg = m;
+      let msg = this.markAdjusted(m);
       for (const f of active) {
         const s = f.spec;
         if (s.kind === 'clock-skew' && typeof msg.payload.ts === 'string') {
@@ -188,6 +211,21 @@ export class DeviceFaults implements ModelFaults {
       }
     }
     return out;
+  }
+
+  /** `adjusted: true` on the first check of each series of the channel at or after an adjustment. */
+  private markAdjusted(m: SimMessage): SimMessage {
+    if (m.topic !== 'checks' || this.adjusted.size === 0) return m;
+    const p = m.payload;
+    const channel = String(p.gas ?? p.nozzle ?? p.point ?? '');
+    const series = `${String(p.gas ?? '')}|${String(p.point ?? '')}|${String(p.regime ?? '')}`;
+    for (const [f, a] of this.adjusted) {
+      const c = f.spec.kind === 'adjustment' ? f.spec.channel : undefined;
+      if (m.at < a.at || (c !== undefined && c !== channel) || a.marked.has(series)) continue;
+      a.marked.add(series);
+      return { ...m, payload: { ...p, adjusted: true } };
+    }
+    return m;
   }
 
   /** Replays due up to t that no message triggered (call with the simulated now). */

@@ -36,7 +36,7 @@ export const TenantSchema = z.strictObject({
 
 const CertificateDefaultsSchema = z.strictObject({
   /** Validity of the verification certificate, months (default: the type's legal interval). */
-  validityMonths: z.number().positive().optional(),
+  validityMonths: z.number().int().positive().optional(),
   /** Days before the simulated start the certificate was issued. Default 20. */
   issuedDaysBeforeStart: z.number().nonnegative().default(20),
   issuedBy: z.string().min(1).default('QUATEST 1 (Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 1)'),
@@ -46,7 +46,7 @@ const CertificateDefaultsSchema = z.strictObject({
 const CalibrationSchema = z.strictObject({
   issuedBy: z.string().min(1).default('VMI (Viện Đo lường Việt Nam)'),
   number: z.string().min(1).optional(),
-  validityMonths: z.number().positive().default(12),
+  validityMonths: z.number().int().positive().default(12),
   correction: z.strictObject({ offset: z.number().optional(), gain: z.number().optional() }).optional(),
   uncertainty: z.number().nonnegative().optional(),
 });

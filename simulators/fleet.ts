@@ -107,8 +107,19 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** The legal verification interval by type (devices/*.json `verificationIntervalMonths`), 12 months where not listed. */
 const VERIFICATION_MONTHS: Record<string, number> = { 'gas-detector': 6 };
-const MONTH_MS = 30.4375 * DAY_MS;
+
+/**
+ * `months` calendar months after `ms` (UTC; the 31st becomes the target month's last day): how the gateway
+ * counts a legal interval, so a certificate valid "12 months" is not a few hours longer than the law allows.
+ */
+function addMonths(ms: number, months: number): number {
+  const d = new Date(ms);
+  const m = d.getUTCMonth() + months;
+  const day = Math.min(d.getUTCDate(), new Date(Date.UTC(d.getUTCFullYear(), m + 1, 0)).getUTCDate());
+  return Date.UTC(d.getUTCFullYear(), m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}
 
 /** Register the fleet through the HTTP API; returns the device secrets. Idempotent: existing tenants are kept, existing devices get a new secret. */
 export async function registerFleet(
@@ -159,10 +170,10 @@ export function certificatesFor(d: DevicePlan, simStartMs: number, realNowMs: nu
     if (expired && expired.kind === 'expired-verification') {
       const daysAgo = expired.expiredDaysAgo ?? spanMs / 2 / DAY_MS;
       validUntil = realNowMs - daysAgo * DAY_MS;
-      issuedAt = validUntil - months * MONTH_MS;
+      issuedAt = addMonths(validUntil, -months);
     } else {
       issuedAt = simStartMs - v.issuedDaysBeforeStart * DAY_MS;
-      validUntil = issuedAt + months * MONTH_MS;
+      validUntil = addMonths(issuedAt, months);
     }
     out.push({
       kind: 'verification',
@@ -180,7 +191,7 @@ export function certificatesFor(d: DevicePlan, simStartMs: number, realNowMs: nu
       number: c.number ?? `HC-${new Date(issuedAt).getUTCFullYear()}-${serial}`,
       issuedBy: c.issuedBy,
       issuedAt: new Date(issuedAt).toISOString(),
-      validUntil: new Date(issuedAt + c.validityMonths * MONTH_MS).toISOString(),
+      validUntil: new Date(addMonths(issuedAt, c.validityMonths)).toISOString(),
     };
     if (c.correction) cert.correction = c.correction;
     if (c.uncertainty !== undefined) cert.uncertainty = c.uncertainty;

@@ -176,6 +176,27 @@ describe('scale', () => {
     for (const c of checks) expect(Math.abs(c.indicated - c.reference)).toBeLessThanOrEqual(0.05 + 1e-9);
   });
 
+  it('checks by the R76 change-point method: E = I + ½e − ΔL − L recovers the unrounded error to within 0.1e', () => {
+    // Noise 0, span error +0.0003: at L = 25 kg the scale shows P = 25.0075 before rounding, I = 25.00.
+    // ΔL in 0.005 kg steps (0.1e) until P + ΔL ≥ I + ½e = 25.025: (25.025 − 25.0075)/0.005 = 3.5 → 4 steps,
+    // ΔL = 0.020 kg; E = 25 + 0.025 − 0.020 − 25 = 0.005 kg, within (0.0075 − 0.005, 0.0075] of the true error.
+    const { model } = build('scale', { params: { noise: 0, spanError: 0.0003, spanDriftPerYear: 0 } });
+    const checks = payloads(model.next(START + 10 * DAY), 'checks');
+    const at25 = checks.filter((c) => c.reference === 25);
+    expect(at25.length).toBeGreaterThan(0);
+    for (const c of at25) expect(c).toMatchObject({ indicated: 25, deltaL: 0.02, point: '500e', regime: 'inService' });
+    for (const c of checks) {
+      expect(c.deltaL).toBeGreaterThan(0);
+      expect(c.deltaL).toBeLessThanOrEqual(0.05);
+      const E = c.indicated + 0.025 - c.deltaL - c.reference;
+      const truth = c.reference * 0.0003;
+      expect(E).toBeLessThanOrEqual(truth + 1e-9);
+      expect(E).toBeGreaterThan(truth - 0.005 - 1e-9);
+    }
+    // changePoint: false sends the rounded indication alone.
+    expect(payloads(build('scale', { params: { changePoint: false } }).model.next(START + 10 * DAY), 'checks')[0]).not.toHaveProperty('deltaL');
+  });
+
   it('a step bias fault moves every later check by the offset', () => {
     const { model } = build('scale', { faults: [{ kind: 'step', afterDays: 20, offset: 0.1 }] });
     const checks = payloads(model.next(START + 60 * DAY), 'checks');

@@ -1,5 +1,6 @@
 // Non-automatic weighing instrument, class III (OIML R76), e.g. a market scale Max 60 kg, e = 50 g (n = 1200):
-// weighings of goods (gross, tare, net, stable) and checks with test weights at several loads.
+// weighings of goods (gross, tare, net, stable) and checks with test weights at several loads, the error
+// found by the R76 change-point method (small weights ΔL in steps of 0.1e until the indication steps up).
 // Span (gain) and zero drift slowly.
 
 import { z } from 'zod';
@@ -51,6 +52,11 @@ export const ScaleParamsSchema = z.strictObject({
       { mass: 60, standardId: 'TW-M1-SET-14', uncertainty: 0.003, point: 'Max' },
     ]),
   regime: z.enum(['verification', 'inService']).default('inService'),
+  /**
+   * Checks by the R76 change-point method (send `deltaL`): without it the rounding to e alone makes a
+   * check's U ≥ 0.58e, above the 0.5e MPE, so a healthy scale could never pass (METROLOGY §3.5).
+   */
+  changePoint: z.boolean().default(true),
 });
 export type ScaleParams = z.input<typeof ScaleParamsSchema>;
 
@@ -61,9 +67,25 @@ export function createScale(env: ModelEnv, params: ScaleParams = {}): Instrument
   const seq = new SeqCounter();
   const years = (t: number) => (t - env.startMs) / YEAR_MS;
 
-  const indicate = (load: number, t: number, kind: 'reading' | 'check', channel?: string) => {
+  /** The indication before rounding to e (what the change-point method recovers). */
+  const unrounded = (load: number, t: number, kind: 'reading' | 'check', channel?: string) => {
     const raw = p.zeroOffset + p.zeroDriftPerYear * years(t) + load * (1 + p.spanError + p.spanDriftPerYear * years(t)) + rng.normal(0, p.noise);
-    return roundTo(faults.distort(raw, t, { kind, channel, noiseSigma: p.noise, nominal: load }), p.e);
+    return faults.distort(raw, t, { kind, channel, noiseSigma: p.noise, nominal: load });
+  };
+  const indicate = (load: number, t: number, kind: 'reading' | 'check', channel?: string) => roundTo(unrounded(load, t, kind, channel), p.e);
+
+  /**
+   * A check at load L: the indication I (P rounded to e) and, by the change-point method, the small
+   * weights ΔL (multiples of 0.1e) added until the indication steps up to I + e, i.e. the first with
+   * P + ΔL ≥ I + ½e. The gateway then finds E = I + ½e − ΔL − L = P − L to within 0.1e.
+   */
+  const checkIndication = (load: number, t: number, channel: string): { indicated: number; deltaL?: number } => {
+    const P = unrounded(load, t, 'check', channel);
+    const indicated = roundTo(P, p.e);
+    if (!p.changePoint) return { indicated };
+    const step = p.e / 10;
+    const steps = Math.min(10, Math.max(0, Math.ceil((indicated + p.e / 2 - P) / step - 1e-9)));
+    return { indicated, deltaL: roundTo(steps * step, step) };
   };
 
   const weighings: EventStream = {
@@ -92,7 +114,7 @@ export function createScale(env: ModelEnv, params: ScaleParams = {}): Instrument
           payload: {
             seq: seq.next('checks'),
             ts: iso(at),
-            indicated: indicate(l.mass, at, 'check', l.point),
+            ...checkIndication(l.mass, at, l.point),
             reference: l.mass,
             referenceUncertainty: l.uncertainty,
             unit: 'kg',

@@ -8,9 +8,24 @@ import { TotalizerStore } from '../store/totalizers.ts';
 import { RejectionStore, type Rejected } from '../store/rejections.ts';
 import type { AlertBook, Severity } from './alert-book.ts';
 import type { IngestResult, Rejection } from '../ingest/ingest.ts';
-import type { CheckResult, VerificationState } from '../metrology/types.ts';
+import type { Certificate, CheckResult, VerificationState } from '../metrology/types.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
-import { DEFAULT_DRIFT_PARAMS, addCheckToDrift, driftAlertShouldBeOpen, emptyDriftState, summarizeDrift, type DriftParams, type DriftState, type DriftSummary } from '../metrology/drift.ts';
+import {
+  DEFAULT_DRIFT_PARAMS,
+  deviceDriftView,
+  driftAfterCheck,
+  driftAlertShouldBeOpen,
+  driftSeriesKey,
+  emptyDriftState,
+  parseDriftSeriesKey,
+  rebuildDrift,
+  resetDrift,
+  summarizeDrift,
+  type DeviceDriftView,
+  type DriftParams,
+  type DriftState,
+  type DriftSummary,
+} from '../metrology/drift.ts';
 import { verificationState } from '../metrology/index.ts';
 
 export interface AssuranceOptions {
@@ -25,8 +40,14 @@ const DAY = 86_400_000;
 /** EWMA/CUSUM need a few checks before a signal is evidence of drift rather than one bad check. */
 export const MIN_CHECKS_FOR_DRIFT_ALERT = 3;
 
-export function seriesKey(c: { gas?: string; point?: string }): string {
+/** The key of a check's out-of-tolerance and conditional alerts: one open alert per (device, kind, gas/point), CONTRACT §4. */
+export function checkAlertKey(c: { gas?: string; point?: string }): string {
   return c.gas ?? c.point ?? '';
+}
+
+/** The series of a check as people read it: "gas CO, point span, in service". */
+export function seriesLabel(c: { gas?: string; point?: string; regime?: string }): string {
+  return [c.gas !== undefined && `gas ${c.gas}`, c.point !== undefined && `point ${c.point}`, c.regime === 'verification' ? 'verification' : 'in service'].filter(Boolean).join(', ');
 }
 
 export class Assurance {
@@ -49,7 +70,12 @@ export class Assurance {
     this.driftStore = new DriftStore(db);
     this.totalizers = new TotalizerStore(db);
     this.rejections = new RejectionStore(db);
-    for (const r of this.driftStore.all()) this.drift.set(`${r.device}|${r.series}`, r.state);
+    for (const r of this.driftStore.all()) {
+      // A series named before series were kept per (gas, point, regime) cannot be told apart: its
+      // statistics restart with the next check of each new series.
+      if (parseDriftSeriesKey(r.series) === undefined) this.driftStore.delete(r.device, r.series);
+      else this.drift.set(`${r.device}|${r.series}`, r.state);
+    }
   }
 
   lastTotalizer(device: string, nozzle: string): number | undefined {
@@ -104,28 +130,35 @@ export class Assurance {
   }
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
-    const series = seriesKey(c);
+    // One series per (gas, test point, regime), METROLOGY §5: the checks column, the drift state and the drift alerts' key.
+    const series = driftSeriesKey(c);
     if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
-    const where = [c.gas && `gas ${c.gas}`, c.point && `point ${c.point}`].filter(Boolean).join(', ');
-    const evidence = { seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point };
+    const where = seriesLabel(c);
+    const evidence = {
+      seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point,
+      // the calibration view (reported, not judged) and the R76 change-point weights, where they apply
+      correctedError: c.correctedError, correctedUncertainty: c.correctedUncertainty, calibrationCertificate: c.calibrationCertificate, deltaL: c.deltaL, adjusted: c.adjusted,
+    };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
-      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: series, severity: 'critical', summary: `Check ${c.decision}${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
+      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
     } else if (c.decision === 'conditional-pass') {
-      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: series, severity: 'warning', summary: `Check conditional pass${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
+      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
-    // drift statistics, incrementally
+    // Drift statistics, incrementally: the check is judged within its series as found; after an
+    // adjustment (`adjusted`) the stored series starts a new baseline from it.
     const key = `${device.id}|${series}`;
     const params = this.driftParams(profile);
-    const prev = this.drift.get(key) ?? emptyDriftState();
-    const state = addCheckToDrift(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty }, params);
-    this.drift.set(key, state);
-    this.driftStore.save(device.id, series, state, at);
-    this.judgeDrift(device, series, prev, state, params, now);
+    const prev = this.drift.get(key) ?? this.newSeries(device);
+    const { judged, next } = driftAfterCheck(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, adjusted: c.adjusted }, params);
+    this.drift.set(key, next);
+    this.driftStore.save(device.id, series, next, at);
+    this.judgeDrift(device, series, prev, judged, params, now);
   }
 
   private judgeDrift(device: Device, series: string, prev: DriftState, state: DriftState, params: DriftParams, now: Date): void {
     const s = summarizeDrift(state, params);
-    const label = series ? ` (${series})` : '';
+    const id = parseDriftSeriesKey(series);
+    const label = id ? ` (${seriesLabel(id)})` : '';
     const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
@@ -157,30 +190,66 @@ export class Assurance {
     return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null } : null;
   }
 
-  /** A new calibration certificate starts a new baseline: drift statistics restart, their alerts clear. */
-  onCalibration(device: Device, now: Date): void {
-    for (const key of [...this.drift.keys()]) {
+  /**
+   * A verification or calibration certificate starts a new baseline at its issuedAt in every series of
+   * the device (METROLOGY §5). A certificate registered after checks made since its issue date re-feeds
+   * those checks (rebuildDrift); a series whose baseline started later already (a later certificate or
+   * adjustment) is left as it is. Drift alerts clear; a rebuilt series is judged again.
+   */
+  onCertificate(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, now: Date): void {
+    const at = Date.parse(cert.issuedAt);
+    if (!Number.isFinite(at)) return;
+    const params = this.driftParams(this.profiles.get(device.type));
+    const since = new Map<string, StoredCheck[]>(); // per series, oldest first
+    for (const c of this.checks.of(device.id, at, undefined, Number.MAX_SAFE_INTEGER).reverse()) {
+      const k = driftSeriesKey(c);
+      const list = since.get(k);
+      if (list) list.push(c);
+      else since.set(k, [c]);
+    }
+    const note = `new ${cert.kind} certificate ${cert.number} (issued ${cert.issuedAt}): drift statistics restarted`;
+    for (const [key, state] of [...this.drift]) {
       if (!key.startsWith(`${device.id}|`)) continue;
+      if (state.resetAt !== null && state.resetAt > at) continue;
       const series = key.slice(device.id.length + 1);
-      this.drift.delete(key);
-      this.driftStore.delete(device.id, series);
-      this.alerts.clear(device.id, 'drift', series, 'new calibration certificate: drift statistics restarted', now);
-      this.alerts.clear(device.id, 'predicted-oot', series, 'new calibration certificate: drift statistics restarted', now);
+      const later = since.get(series) ?? [];
+      const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
+      this.drift.set(key, next);
+      this.driftStore.save(device.id, series, next, now.toISOString());
+      this.alerts.clear(device.id, 'drift', series, note, now);
+      this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+      if (later.length > 0) {
+        const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params) : resetDrift(state, at, cert.kind);
+        this.judgeDrift(device, series, before, next, params, now);
+      }
     }
   }
 
-  driftOf(deviceId: string, profile: InstrumentProfile | undefined): { series: string; summary: DriftSummary }[] {
-    const out: { series: string; summary: DriftSummary }[] = [];
-    for (const [key, state] of this.drift) {
-      if (!key.startsWith(`${deviceId}|`)) continue;
-      out.push({ series: key.slice(deviceId.length + 1), summary: summarizeDrift(state, this.driftParams(profile)) });
+  /**
+   * The state a device's new series starts from: a baseline at the latest certificate's issuedAt, as
+   * onCertificate gives its existing series, so that a check older than it counts in no baseline
+   * whichever arrived first, the certificate or the (backfilled) check.
+   */
+  private newSeries(device: Device): DriftState {
+    let latest: { at: number; kind: Certificate['kind'] } | undefined;
+    for (const c of this.registry.certificatesOf(device.id)) {
+      const at = Date.parse(c.issuedAt);
+      if (Number.isFinite(at) && (latest === undefined || at > latest.at)) latest = { at, kind: c.kind };
     }
-    return out.sort((a, b) => a.series.localeCompare(b.series));
+    return latest === undefined ? emptyDriftState() : resetDrift(emptyDriftState(), latest.at, latest.kind);
   }
 
+  /** GET /devices/{id}/drift: the series nearest its limit and every series (CONTRACT §4). */
+  driftOf(deviceId: string, profile: InstrumentProfile | undefined): DeviceDriftView {
+    const series: { key: string; state: DriftState }[] = [];
+    for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
+    return deviceDriftView(series, this.driftParams(profile));
+  }
+
+  /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (METROLOGY §3.6). */
   verificationOf(device: Device, at: number): VerificationState {
     const profile = this.profiles.get(device.type);
-    return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays, undefined, profile?.standing);
+    return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays, profile?.verificationIntervalMonths, profile?.standing);
   }
 
   /**

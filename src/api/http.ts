@@ -35,8 +35,8 @@ export interface ApiDeps {
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
-  /** The assurance state as the API reads it (and the new baseline a calibration certificate starts). */
-  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCalibration'>;
+  /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
+  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;

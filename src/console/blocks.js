@@ -86,8 +86,39 @@ export const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.
 export const chartWidth = () => Math.max(300, (document.getElementById('main')?.clientWidth ?? 720) - 60);
 /** Has English (so every language) this key? @param {string} key @returns {key is Key} */
 export const DICTS_HAS = (key) => key in DICTS.en;
+/** @param {string} s */
+const escapePart = (s) => s.replace(/[\\,=]/g, (c) => `\\${c}`);
 /**
- * Checks grouped by the gateway's series (gas, else test point): one chart each, as their MPEs differ.
+ * The gateway's drift series of a check (METROLOGY §5, driftSeriesKey): "gas=CO,point=span,regime=inService".
+ * @param {{ gas?: string, point?: string, regime?: string }} c
+ */
+export const seriesKeyOf = (c) =>
+  [c.gas !== undefined && `gas=${escapePart(c.gas)}`, c.point !== undefined && `point=${escapePart(c.point)}`, `regime=${c.regime ?? 'inService'}`].filter(Boolean).join(',');
+/**
+ * The parts of a series key (the inverse of seriesKeyOf; {} for another string).
+ * @param {string | null | undefined} key
+ * @returns {{ gas?: string, point?: string, regime?: string }}
+ */
+export const seriesParts = (key) => {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const part of (key ?? '').match(/(?:\\.|[^,\\])+/g) ?? []) {
+    const m = /^(gas|point|regime)=(.*)$/s.exec(part);
+    if (!m) return {};
+    out[m[1]] = m[2].replace(/\\(.)/gs, '$1');
+  }
+  return out;
+};
+/**
+ * A series as people read it: "CO · span · in service".
+ * @param {{ gas?: string, point?: string, regime?: string, series?: string | null }} s its parts, or its key as `series`
+ */
+export const seriesName = (s) => {
+  const p = s.regime ? s : seriesParts(s.series);
+  return p.regime ? [p.gas, p.point, label('regime', p.regime)].filter(Boolean).join(' · ') : (s.series ?? '');
+};
+/**
+ * Checks grouped by the gateway's series (gas, test point, regime): one chart each, as their MPEs differ.
  * @param {Check[]} items
  * @returns {Array<[series: string, checks: Check[]]>}
  */
@@ -95,7 +126,7 @@ export const checksBySeries = (items) => {
   /** @type {Map<string, Check[]>} */
   const groups = new Map();
   for (const c of items) {
-    const k = c.gas ?? c.point ?? '';
+    const k = seriesKeyOf(c);
     const group = groups.get(k) ?? [];
     if (!groups.has(k)) groups.set(k, group);
     group.push(c);
@@ -118,7 +149,7 @@ export function driftFacts(dr) {
   /** @param {boolean | undefined} on */
   const sig = (on) => (on ? [' ', badge('sev sev-warning', t('signal'))] : null);
   return facts([
-    dr.series ? [t('series'), dr.series] : null,
+    dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
     [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, slopeDigits(dr.slopePerDay))],
     dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
@@ -127,7 +158,15 @@ export function driftFacts(dr) {
     dr.cusum?.threshold !== undefined ? [t('cusumThreshold'), fmtNum(dr.cusum.threshold)] : null,
     dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${fmtNum(dr.tolerance)}`] : null,
     dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${fmtNum(dr.guardedLimit)}`] : null,
-    [t('predicted'), h('strong', { class: dr.predictedOutOfToleranceAt ? 'warn' : '' }, dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction'))],
+    [
+      t('predicted'),
+      h(
+        'span',
+        {},
+        h('strong', { class: dr.predictedOutOfToleranceAt ? 'warn' : '' }, dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction')),
+        dr.predictedOutOfToleranceAt && dr.predictionConfidence ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtNum(dr.predictionConfidence * 100) })})`) : null,
+      ),
+    ],
   ]);
 }
 

@@ -5,7 +5,7 @@ import { h, clear, field, select } from './dom.js';
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
-import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, tenantName, verifBadge } from './blocks.js';
+import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, tenantName, verifBadge } from './blocks.js';
 import { alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
@@ -23,6 +23,11 @@ const EVIDENCE_KEYS = [
   ['decision', 'decision'],
   ['legal', 'legal'],
   ['regime', 'regime'],
+  ['correctedError', 'correctedError', true],
+  ['correctedUncertainty', 'correctedUncertainty'],
+  ['calibrationCertificate', 'calibrationCertificate'],
+  ['deltaL', 'deltaL'],
+  ['adjusted', 'adjusted'],
   ['standardId', 'standardId'],
   ['gas', 'gas'],
   ['point', 'point'],
@@ -43,6 +48,7 @@ function evidenceFacts(d) {
     if (k === 'ts') shown = fmtDateTime(/** @type {string} */ (v));
     else if (k === 'decision' || k === 'legal') shown = badge(`dec dec-${v}`, label('decision', String(v)));
     else if (k === 'regime') shown = label('regime', String(v));
+    else if (k === 'adjusted') shown = v === true ? t('adjustedYes') : String(v);
     else if (typeof v === 'number' && k !== 'seq') shown = (signed ? fmtSigned(v) : fmtNum(v)) + unit;
     else shown = /** @type {string | number} */ (v);
     rows.push([t(key), shown]);
@@ -222,15 +228,20 @@ function showEvidence(evidence, a) {
   const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));
   const dev = encodeURIComponent(a.device);
-  // the alert's series (gas, else test point), as the gateway keys check alerts
+  // The alert's series as the gateway keys it: a drift alert by its drift series (gas, test point,
+  // regime), a check alert by the gas, else the test point (its own check's series in its evidence).
+  const d = a.details ?? {};
   /** @param {{ gas?: string, point?: string }} c */
-  const seriesOf = (c) => c.gas ?? c.point ?? '';
-  const series = checkKind ? (typeof a.key === 'string' ? a.key : seriesOf(a.details ?? {})) : '';
+  const gasOrPoint = (c) => c.gas ?? c.point ?? '';
+  const key = typeof a.key === 'string' ? a.key : '';
+  const series = driftKind ? key : checkKind && (d.gas !== undefined || d.point !== undefined || d.regime !== undefined) ? seriesKeyOf(d) : '';
+  /** @param {Check} c */
+  const inSeries = (c) => (series ? seriesKeyOf(c) === series : !checkKind || gasOrPoint(c) === key);
   api()
     .get(`/api/v1/devices/${dev}/checks`, { limit: 500 })
     .then((/** @type {List<Check>} */ r) => {
-      // the checks of the alert's series (gas / test point) when it has one
-      const mine = r.items.filter((c) => !series || seriesOf(c) === series);
+      // the checks of the alert's series when it has one
+      const mine = r.items.filter(inSeries);
       clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth() }));
     })
     .catch((e) => clear(chartBox).append(errorBox(e)));

@@ -5,7 +5,7 @@ import { h, clear, append, field, select, nextId } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
-import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox, facts, section, table, tenantName, typeName, verifBadge } from './blocks.js';
+import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox, facts, section, seriesName, table, tenantName, typeName, verifBadge } from './blocks.js';
 import { alertItem } from './page-alerts.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
@@ -64,7 +64,7 @@ export async function instrumentPage(main, id) {
   fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), readingsTable);
   fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items));
   fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {Drift} */ dr) =>
-    (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${s.series || '—'}`), driftFacts(s))) : driftFacts(dr),
+    (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s))) : driftFacts(dr),
   );
   const loadCerts = () =>
     fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [certificatesTable(r.items), S.manage ? certificateForm(dev, loadCerts, calibrated ? 'calibration' : 'verification') : null]);
@@ -94,13 +94,13 @@ function readingsTable(r) {
 }
 
 /**
- * A chart per series (gas, else test point), then the latest 50 checks.
+ * A chart per series (gas, test point, regime), then the latest 50 checks.
  * @param {string} device @param {Check[]} items newest first
  */
 function checksView(device, items) {
   return [
     checksBySeries(items).map(([series, checks], _, all) =>
-      all.length > 1 ? h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${series || '—'}`), checksChart(checks, { device: `${device} ${series}`, width: chartWidth() })) : checksChart(checks, { device, width: chartWidth() }),
+      all.length > 1 ? h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`), checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth() })) : checksChart(checks, { device, width: chartWidth() }),
     ),
     items.length
       ? table(

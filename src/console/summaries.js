@@ -2,6 +2,7 @@
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { seriesParts } from './blocks.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
 
 /**
@@ -14,6 +15,7 @@ export function resolutionNote(r) {
   if (m) return t('note.verificationUntil', { state: label('verif', m[1]), date: fmtDate(m[2]) });
   if (/^device (reported online|connected)$/.test(r.note)) return t('note.online');
   if (/^new calibration certificate/.test(r.note)) return t('note.newCalibration');
+  if (/^new verification certificate/.test(r.note)) return t('note.newVerification');
   if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
   if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
@@ -32,8 +34,9 @@ export function alertSummary(a) {
   const d = a.details ?? {};
   /** @param {unknown} x @returns {x is number} */
   const num = (x) => Number.isFinite(x);
-  const where = () => {
-    const parts = [d.gas && t('sum.gas', { gas: d.gas }), d.point && t('sum.point', { point: d.point })].filter(Boolean);
+  /** @param {{ gas?: string, point?: string, regime?: string }} s */
+  const where = (s = d) => {
+    const parts = [s.gas && t('sum.gas', { gas: s.gas }), s.point && t('sum.point', { point: s.point }), s.regime && label('regime', s.regime)].filter(Boolean);
     return parts.length ? ` (${parts.join(', ')})` : '';
   };
   const unit = d.unit ?? '';
@@ -48,14 +51,12 @@ export function alertSummary(a) {
       if (d.ewma && d.cusum) {
         const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
         const by = signals.length ? ` (${signals.join(', ')})` : '';
-        const series = /^Drift \(([^)]+)\) signalled/.exec(a.summary)?.[1];
-        return t('sum.drift', { where: series ? ` (${series})` : '', by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
+        return t('sum.drift', { where: where(seriesParts(a.key)), by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
       }
       break;
     case 'predicted-oot':
       if (d.predictedOutOfToleranceAt) {
-        const series = /^Predicted out of tolerance \(([^)]+)\)/.exec(a.summary)?.[1];
-        return t('sum.predicted', { where: series ? ` (${series})` : '', date: fmtDate(d.predictedOutOfToleranceAt), slope: fmtSigned(d.slopePerDay ?? 0, 5), due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '' });
+        return t('sum.predicted', { where: where(seriesParts(a.key)), date: fmtDate(d.predictedOutOfToleranceAt), slope: fmtSigned(d.slopePerDay ?? 0, 5), due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '' });
       }
       break;
     case 'verification-overdue': {

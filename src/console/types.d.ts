@@ -93,6 +93,14 @@ export interface Check {
   ts: string;
   gas?: string;
   point?: string;
+  regime?: string;
+  /** The calibration view, where a calibration certificate applies (reported, not judged). */
+  correctedError?: number;
+  correctedUncertainty?: number;
+  calibrationCertificate?: string;
+  /** Scales, R76 change-point weights; the instrument was adjusted at this check. */
+  deltaL?: number;
+  adjusted?: boolean;
   indicated: number;
   reference: number;
   error: number;
@@ -106,7 +114,14 @@ export interface Check {
 
 /** Drift statistics of a series (GET /devices/:id/drift, its bySeries, a drift alert's details). */
 export interface Drift {
+  /** The series key, "gas=CO,point=span,regime=inService"; in bySeries also its parts. */
   series?: string | null;
+  gas?: string;
+  point?: string;
+  regime?: string;
+  predictionConfidence?: number;
+  resetAt?: string | null;
+  resetReason?: string | null;
   points?: number;
   slopePerDay?: number | null;
   ewma?: { value: number; lowerLimit: number; upperLimit: number; signal: boolean } | null;

@@ -21,7 +21,7 @@ const labelled: InstrumentProfile = { ...barometer, id: 'labelled-barometer', fi
 const NOW = Date.parse('2026-12-03T08:00:00.000Z');
 const ctx: IngestContext = {
   profile: (t) => (t === labelled.id ? labelled : profiles.get(t)),
-  certificates: (device) => [{ id: 1, device, kind: 'verification', number: 'V', issuedBy: 'QUATEST 1', issuedAt: '2020-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', createdAt: '2020-01-01T00:00:00Z' }],
+  certificates: (device) => [{ id: 1, device, kind: 'verification', number: 'V', issuedBy: 'QUATEST 1', issuedAt: '2026-09-01T00:00:00Z', validUntil: '2027-09-01T00:00:00Z', createdAt: '2026-09-01T00:00:00Z' }], // valid at NOW within every type's legal interval
   lastTotalizer: () => undefined,
   timeZoneOf: (tenant) => (tenant === 'berlin' ? 'Europe/Berlin' : 'Asia/Ho_Chi_Minh'),
 };

@@ -13,14 +13,16 @@ const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
 const NOW = Date.parse('2026-11-21T08:00:00.000Z');
 const MIN = 60_000;
 
+// Valid at NOW under every type's legal interval: a certificate claiming longer counts only to issuedAt +
+// interval (gas detector 6 months: due 2026-12-01; the others 12 months: 2027-06-01).
 const cert = (device: string): StoredCertificate => ({
   id: 1,
   device,
   kind: 'verification',
   number: `V-${device}`,
   issuedBy: 'QUATEST 1',
-  issuedAt: '2020-01-01T00:00:00Z',
-  validUntil: '2099-01-01T00:00:00Z',
+  issuedAt: '2026-06-01T00:00:00Z',
+  validUntil: '2027-06-01T00:00:00Z',
   createdAt: '2020-01-01T00:00:00Z',
 });
 

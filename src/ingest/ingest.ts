@@ -209,7 +209,7 @@ export class Ingest {
     const channel = typeof r.gas === 'string' ? r.gas : '';
     const prevKey = `${device.id}|${r.quantity}|${channel}`;
     const evaluated = evaluateReading(
-      { profile, device, certificates: this.ctx.certificates(device.id), previous: this.previous.get(prevKey) },
+      { profile, device, certificates: this.ctx.certificates(device.id), previous: this.previous.get(prevKey), verificationIntervalMonths: profile.verificationIntervalMonths },
       r,
     );
     if (!evaluated.ok) {
@@ -289,7 +289,7 @@ export class Ingest {
     }
     const res = evaluated.result;
     // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
-    const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty });
+    const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty, correctedError: res.correctedError, correctedUncertainty: res.correctedUncertainty });
     if (overflow.length) {
       out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })) });
       return;
@@ -298,21 +298,24 @@ export class Ingest {
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
     if (res.gas) tags.gas = res.gas;
     if (res.point) tags.point = res.point;
-    out.points.push({
-      measurement: 'check',
-      tags,
-      fields: {
-        indicated: res.indicated,
-        reference: res.reference,
-        error: res.error,
-        mpe: res.mpe,
-        uncertainty: res.uncertainty,
-        decision: res.decision,
-        legal: res.legal,
-        seq: res.seq,
-      },
-      ts: res.ts,
-    });
+    const fields: Point['fields'] = {
+      indicated: res.indicated,
+      reference: res.reference,
+      error: res.error,
+      mpe: res.mpe,
+      uncertainty: res.uncertainty,
+      decision: res.decision,
+      legal: res.legal,
+      seq: res.seq,
+      regime: res.regime,
+    };
+    // The calibration view and the R76 change-point weights, only where they apply (fields never change type).
+    if (res.correctedError !== undefined) fields.correctedError = res.correctedError;
+    if (res.correctedUncertainty !== undefined) fields.correctedUncertainty = res.correctedUncertainty;
+    if (res.calibrationCertificate !== undefined) fields.calibrationCertificate = res.calibrationCertificate;
+    if (res.deltaL !== undefined) fields.deltaL = res.deltaL;
+    if (res.adjusted) fields.adjusted = true;
+    out.points.push({ measurement: 'check', tags, fields, ts: res.ts });
   }
 }
 

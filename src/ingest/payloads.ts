@@ -61,6 +61,10 @@ function checkShape(timeZone: string) {
       gas: TagValue.optional(),
       regime: z.enum(['verification', 'inService'], { error: 'must be "verification" or "inService"' }).optional(),
       point: TagValue.optional(),
+      /** Scales, OIML R76 change-point method: the small weights added, in the check unit (METROLOGY §3). */
+      deltaL: finite.optional(),
+      /** The instrument was adjusted at this check: judged as found, then its drift baseline restarts. */
+      adjusted: z.boolean({ error: 'must be true or false (the instrument was adjusted at this check)' }).optional(),
     },
     { error: 'must be a JSON object {"seq", "ts", "indicated", "reference", "referenceUncertainty", "unit", "standardId", …}' },
   );

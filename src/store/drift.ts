@@ -1,7 +1,7 @@
 // The drift statistics of each (device, series), as the incremental state metrology/drift.ts keeps.
 import type { Db } from './db.ts';
 import { query, type Arg, type Statements } from './sql.ts';
-import type { DriftState } from '../metrology/drift.ts';
+import { migrateDriftState, type DriftState } from '../metrology/drift.ts';
 
 const Q = {
   all: query('drift.all', (db) => db.selectFrom('drift').select(['device', 'series', 'state'])),
@@ -21,8 +21,9 @@ export class DriftStore {
     this.sql = db.prepareAll(Q);
   }
 
+  /** Every stored state, in the current format (a state of an older format starts a new baseline). */
   all(): { device: string; series: string; state: DriftState }[] {
-    return this.sql.all.all().map((r) => ({ device: r.device, series: r.series, state: JSON.parse(r.state) as DriftState }));
+    return this.sql.all.all().map((r) => ({ device: r.device, series: r.series, state: migrateDriftState(JSON.parse(r.state)) }));
   }
 
   save(device: string, series: string, state: DriftState, updatedAt: string): void {

@@ -229,7 +229,7 @@ describe('inspector console (real browser)', () => {
     await page.screenshot({ path: join(SHOTS, 'instrument-phone.png'), fullPage: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // nothing wider than the phone
     // the API's English summary is told again in Vietnamese from the alert's evidence
-    expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt: sai số 1,5 hPa, MPE ±0,3 hPa/);
+    expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt \(trong sử dụng\): sai số 1,5 hPa, MPE ±0,3 hPa/);
 
     // the operator adds a verification certificate through the form
     const cert = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
@@ -377,7 +377,7 @@ describe('inspector console (real browser)', () => {
     await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop-vi.png'), fullPage: true });
     // evidence of other kinds is labelled too, never raw JSON: a drift alert (its statistics)
     for (const [kind, device, expected] of [
-      ['drift', 'baro-hn-1', /Bằng chứngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+EWMA[-+]?[\d,]+/],
+      ['drift', 'baro-hn-1', /Bằng chứngChuỗitrong sử dụngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+EWMA[-+]?[\d,]+/],
     ] as const) {
       await page.goto(`${t.api}/#/alerts`);
       await page.locator(`li.alert[data-kind="${kind}"][data-device="${device}"] a`).first().click();

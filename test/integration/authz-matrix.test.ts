@@ -8,6 +8,7 @@ import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { currentVerification } from '../support/certificates.ts';
 import { createApi } from '../../src/api/app.ts';
 import type { ApiDeps } from '../../src/api/http.ts';
 
@@ -53,7 +54,7 @@ describe('authorization matrix: every route × every caller', () => {
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
 
-  const certificate = { kind: 'verification', number: 'V-M', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' };
+  const certificate = { ...currentVerification('M', 'barometer'), number: 'V-M' };
   const webhook = (tenant?: string) => ({ url: 'https://hooks.example/mag', events: ['alert.*'], secret: 'a-webhook-secret-of-16+', ...(tenant ? { tenant } : {}) });
   const newWebhook = async () => {
     const r = await gw.call('POST', '/api/v1/webhooks', webhook(OWN));

@@ -27,20 +27,21 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     await influxd?.destroy();
   });
 
-  it('judges fuel-dispenser checks (R117 class 0.5, in service ×1.5) and opens one deduplicated alert per kind', async () => {
+  it('judges fuel-dispenser checks (ĐLVN 10 ±0.3 %, in trade ×1.5) and opens one deduplicated alert per kind', async () => {
     const secret = await t.device({ id: 'fd-1', type: 'fuel-dispenser' });
     const c = await t.connect('fd-1', secret);
-    // Hand-worked: class 0.5 at V = 20 L → 0.5 % × 20 = 0.10 L; Emin = 2·MMQ·A/100 = 2·5·0.5/100 = 0.05 L;
-    // verification MPE = max(0.10, 0.05) = 0.10 L; in service ×1.5 → TL = 0.15 L.
-    // U = 2·√((0.004/2)² + (0.01/√12)²) = 2·√(4e-6 + 8.3333e-6) = 0.0070238 L; TL − U = 0.142976, TL + U = 0.157024.
-    const TL = 0.15;
+    // Hand-worked, the default class DLVN10 (A = 0.3 %) since issue 16 (it was R117 class 0.5, TL 0.15 L):
+    // at V = 20 L → 0.3 % × 20 = 0.06 L; Emin = 2·MMQ·A/100 = 2·5·0.3/100 = 0.03 L;
+    // verification MPE = max(0.06, 0.03) = 0.06 L; in service ×1.5 → TL = 0.09 L.
+    // U = 2·√((0.004/2)² + (0.01/√12)²) = 2·√(4e-6 + 8.3333e-6) = 0.0070238 L; TL − U = 0.0829762, TL + U = 0.0970238.
+    const TL = 0.09;
     const U = 0.0070238;
     const base = { reference: 20.0, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' };
     const cases = [
-      { seq: 1, indicated: 20.06, error: 0.06, decision: 'pass', legal: 'pass' }, // 0.06 ≤ 0.142976
-      { seq: 2, indicated: 20.145, error: 0.145, decision: 'conditional-pass', legal: 'pass' }, // 0.142976 < 0.145 ≤ 0.15
-      { seq: 3, indicated: 20.2, error: 0.2, decision: 'fail', legal: 'fail' }, // 0.2 > 0.157024
-      { seq: 4, indicated: 19.845, error: -0.155, decision: 'conditional-fail', legal: 'fail' }, // 0.15 < 0.155 ≤ 0.157024
+      { seq: 1, indicated: 20.04, error: 0.04, decision: 'pass', legal: 'pass' }, // 0.04 < 0.0829762
+      { seq: 2, indicated: 20.085, error: 0.085, decision: 'conditional-pass', legal: 'pass' }, // 0.0829762 ≤ 0.085 ≤ 0.09
+      { seq: 3, indicated: 20.2, error: 0.2, decision: 'fail', legal: 'fail' }, // 0.2 > 0.0970238
+      { seq: 4, indicated: 19.905, error: -0.095, decision: 'conditional-fail', legal: 'fail' }, // 0.09 < 0.095 ≤ 0.0970238
     ];
     for (const k of cases) {
       await publish(c, 'instruments/fd-1/checks', { ...base, seq: k.seq, ts: `2026-11-21T08:0${k.seq}:00Z`, indicated: k.indicated });
@@ -70,7 +71,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
       const p = influx.find((x) => x.seq === k.seq)!;
       expect(p, `influx check ${k.seq}`).toBeDefined();
       expect(p.time).toBe(Date.parse(`2026-11-21T08:0${k.seq}:00Z`));
-      expect(p).toMatchObject({ tenant: 'acme', type: 'fuel-dispenser', point: 'Qmax', decision: k.decision, legal: k.legal, reference: 20 });
+      expect(p).toMatchObject({ tenant: 'acme', type: 'fuel-dispenser', point: 'Qmax', regime: 'inService', decision: k.decision, legal: k.legal, reference: 20 });
       expect(p.error as number).toBeCloseTo(k.error, 9);
       expect(p.mpe as number).toBeCloseTo(TL, 9);
       expect(p.uncertainty as number).toBeCloseTo(U, 6);

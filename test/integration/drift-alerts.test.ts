@@ -114,21 +114,23 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     let z = 0;
     for (const e of ramp.errors) z = 0.2 * e + 0.8 * z;
     expect(s.ewma.value).toBeCloseTo(z, 9);
-    // Tabular CUSUM, k = 0.5σ with σ = MPE/3 until 8 checks of history, then the sample σ of the earlier errors.
+    // Tabular CUSUM on x = e/MPE, k = 0.5σ (METROLOGY §5): σ is the prior MPE/3 (1/3 in e/MPE) for the
+    // first 5 checks (Phase I), then frozen at MR̄/1.128, MR̄ the mean of the 4 moving ranges |x_i − x_{i−1}|
+    // of those 5 checks; never below a check's own U/2 (in e/MPE). Reported back × MPE (0.3 hPa).
+    // (Before issue 16: the sample σ of the earlier errors, recomputed after every check from the 9th on.)
+    const xs = ramp.errors.map((e) => e / TL);
+    const mrBar = [1, 2, 3, 4].reduce((a, i) => a + Math.abs(xs[i] - xs[i - 1]), 0) / 4;
+    const phaseISigma = mrBar / 1.128;
     let sh = 0;
     let sl = 0;
-    ramp.errors.forEach((e, i) => {
-      const prev = ramp.errors.slice(0, i);
-      let sigma = TL / 3;
-      if (prev.length >= 8) {
-        const m = prev.reduce((a, b) => a + b, 0) / prev.length;
-        sigma = Math.sqrt(prev.reduce((a, b) => a + (b - m) ** 2, 0) / (prev.length - 1));
-      }
-      sh = Math.max(0, e - 0.5 * sigma + sh);
-      sl = Math.max(0, -0.5 * sigma - e + sl);
+    xs.forEach((x, i) => {
+      const sigma = Math.max(i < 5 ? 1 / 3 : phaseISigma, U / TL / 2);
+      sh = Math.max(0, x - 0.5 * sigma + sh);
+      sl = Math.max(0, -0.5 * sigma - x + sl);
     });
-    expect(s.cusum.high).toBeCloseTo(sh, 9);
-    expect(s.cusum.low).toBeCloseTo(sl, 9);
+    expect(s.cusum.high).toBeCloseTo(sh * TL, 9);
+    expect(s.cusum.low).toBeCloseTo(sl * TL, 9);
+    expect(s.sigma).toBeCloseTo(Math.max(phaseISigma, U / TL / 2) * TL, 9);
     expect(s.predictedOutOfToleranceAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(s.tolerance).toBeCloseTo(TL, 9);
     expect(s.guardedLimit).toBeCloseTo(TL - U, 6);

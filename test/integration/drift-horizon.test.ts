@@ -6,11 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/config.ts';
+import { addCalendarMonths } from '../../src/metrology/index.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const DAY = 86_400_000;
 /** A verification due in 150 days: before the predicted date, so that date alone is no reason to alert. */
-const SOON = new Date(Date.now() + 150 * DAY).toISOString();
+const SOON = { issuedAt: new Date(Date.now() - 200 * DAY).toISOString(), validUntil: new Date(Date.now() + 150 * DAY).toISOString() };
+/** The first check: 110 days ago (a verification's baseline starts at its issuedAt: the checks must follow it). */
+const start = Date.now() - 110 * DAY - 3_600_000;
 
 
 describe('predicted-oot: horizon and verification due date', () => {
@@ -26,13 +29,13 @@ describe('predicted-oot: horizon and verification due date', () => {
    * line reaches TL − U = 0.279 hPa about 240 days from now, the prediction bound somewhat earlier,
    * so the predicted date lies between 90 and 365 days ahead.
    */
-  async function drifting(t: TestGateway, id: string, validUntil: string) {
+  async function drifting(t: TestGateway, id: string, verification: { issuedAt: string; validUntil: string }) {
     const secret = await t.device({ id, type: 'barometer', certificate: false });
-    const cert = await t.call('POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - 200 * DAY).toISOString(), validUntil });
+    const cert = await t.call('POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', ...verification });
     expect(cert.status).toBe(201);
+    expect(cert.body.warnings).toEqual([]); // within the barometer's legal interval of 12 months
     const c = await t.connect(id, secret);
     const noise = [0.002, -0.001, 0.001, -0.002, 0.0015, -0.0005, 0.001, -0.002, 0.002, -0.001, 0.0005, -0.0015];
-    const start = Date.now() - 110 * DAY - 3_600_000;
     for (let i = 0; i < noise.length; i++) {
       const e = 0.0008 * 10 * i + noise[i];
       await c.publishAsync(`instruments/${id}/checks`, JSON.stringify({ seq: i + 1, ts: new Date(start + i * 10 * DAY).toISOString(), indicated: 1000 + e, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
@@ -54,10 +57,13 @@ describe('predicted-oot: horizon and verification due date', () => {
     expect(await drifting(t, 'hz-default', SOON)).toEqual([]);
   });
 
-  it('the predicted date before the next verification due date (in 320 days): an alert (warning), naming the due date', async () => {
+  it('the predicted date before the next verification due date (12 months after issue, ≈ 255 days ahead): an alert (warning), naming the due date', async () => {
     const t = gateways[0];
-    const due = new Date(Date.now() + 320 * DAY).toISOString();
-    const [a, ...rest] = await drifting(t, 'hz-due', due);
+    // Issued just before the first check and valid for the legal 12 months (a longer validity counts only
+    // to issuedAt + 12 months): due ≈ 365 − 110 = 255 days from now, after the predicted date (≈ 233 days).
+    const issuedAt = start - 3_600_000;
+    const due = new Date(addCalendarMonths(issuedAt, 12)).toISOString();
+    const [a, ...rest] = await drifting(t, 'hz-due', { issuedAt: new Date(issuedAt).toISOString(), validUntil: due });
     expect(rest).toEqual([]);
     expect(a).toMatchObject({ state: 'open', severity: 'warning' });
     expect(a.summary).toContain(`verification due ${due.slice(0, 10)}`);

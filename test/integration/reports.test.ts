@@ -105,7 +105,9 @@ describe('assurance report and out-of-tolerance impact', () => {
       alertsResolved: alerts.filter((a) => a.state === 'resolved').length,
       alertsOpen: alerts.filter((a) => a.state !== 'resolved').length,
     });
-    expect(r1.verificationDue).toMatch(/^2099-01-01/);
+    // The fixture's verification: valid for the barometer's legal 12 months (test/support/certificates.ts).
+    const [cert] = (await t.call('GET', '/api/v1/devices/bar-r1/certificates')).body.items;
+    expect(r1.verificationDue).toBe(new Date(cert.validUntil).toISOString());
     expect(r1.driftPerDay).toBeGreaterThan(0);
     expect(r1.predictedOutOfToleranceAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(r1.alertsResolved).toBeGreaterThanOrEqual(1);

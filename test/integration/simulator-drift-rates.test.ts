@@ -40,6 +40,7 @@ describe('injected drift rate = measured drift rate, per model', () => {
     await gw?.destroy();
   });
 
+  /** One series per (gas, point, regime): its key as GET /drift names it, e.g. "gas=CO,point=calibration,regime=inService". */
   const measured = async (device: string, series: string) => {
     const d = (await gw.call('GET', `/api/v1/devices/${device}/drift`)).body;
     const s = d.bySeries.find((x: { series: string }) => x.series === series);
@@ -47,7 +48,7 @@ describe('injected drift rate = measured drift rate, per model', () => {
     expect(s.points).toBeGreaterThanOrEqual(20);
     return s.slopePerDay as number;
   };
-  // (Measured on this seed: fuel −1.4 % / +2.3 %, CO −0.9 %, breath alcohol −4.3 %, barometer +0.4 %.)
+  // (Measured on this seed: fuel −1.4 % / +2.3 %, CO (bump series) 0.0 %, breath alcohol +4.3 %, barometer +0.3 %, scale (change-point) +0.2 %.)
   const within = (got: number, want: number, rel: number) => expect(Math.abs(got - want) / Math.abs(want), `measured ${got}/day, injected ${want}/day`).toBeLessThan(rel);
 
   it('ran without errors', () => {
@@ -56,25 +57,25 @@ describe('injected drift rate = measured drift rate, per model', () => {
   });
 
   it('fuel dispenser: meter factor +0.05/yr → +20 L × 0.05 per year at the 20 L Qmax check', async () => {
-    within(await measured('dr-fd', 'Qmax'), (20 * 0.05) / YEAR_DAYS, 0.1);
-    within(await measured('dr-fd', 'MMQ'), (5 * 0.05) / YEAR_DAYS, 0.2);
+    within(await measured('dr-fd', 'point=Qmax,regime=inService'), (20 * 0.05) / YEAR_DAYS, 0.1);
+    within(await measured('dr-fd', 'point=MMQ,regime=inService'), (5 * 0.05) / YEAR_DAYS, 0.2);
   });
 
   it('gas detector: CO sensitivity exp(−0.02·months) on 100 ppm → the mean slope over 6 months', async () => {
     // Least squares on an exponential over [0, T] ≈ its slope at T/2: −100 · 0.02/month · e^(−0.02·T/2).
-    within(await measured('dr-gd', 'CO'), ((-100 * 0.02) / MONTH_DAYS) * Math.exp((-0.02 * DAYS) / MONTH_DAYS / 2), 0.1);
+    within(await measured('dr-gd', 'gas=CO,point=bump,regime=inService'), ((-100 * 0.02) / MONTH_DAYS) * Math.exp((-0.02 * DAYS) / MONTH_DAYS / 2), 0.1);
   });
 
   it('breath-alcohol analyser: sensitivity −0.1/yr → −0.1 × 0.800 mg/L per year at the dry-gas standard', async () => {
-    within(await measured('dr-ba', 'dry-gas-0.800'), (-0.1 * 0.8) / YEAR_DAYS, 0.15);
+    within(await measured('dr-ba', 'point=dry-gas-0.800,regime=inService'), (-0.1 * 0.8) / YEAR_DAYS, 0.15);
   });
 
   it('barometer: offset drift 1 hPa/yr', async () => {
-    within(await measured('dr-baro', ''), 1 / YEAR_DAYS, 0.15);
+    within(await measured('dr-baro', 'regime=inService'), 1 / YEAR_DAYS, 0.15);
   });
 
   it('scale: span drift 0.01/yr → 60 kg × 0.01 per year at Max', async () => {
-    within(await measured('dr-sc', 'Max'), (60 * 0.01) / YEAR_DAYS, 0.2);
+    within(await measured('dr-sc', 'point=Max,regime=inService'), (60 * 0.01) / YEAR_DAYS, 0.2);
   });
 
   it('profile projector: stage scale 2e-4/yr and zero 0.001 mm/yr → 50 × 2e-4 + 0.001 = 0.011 mm a year at the 50 mm gauge block', async () => {

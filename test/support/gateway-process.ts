@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { freePort } from './ports.ts';
+import { currentVerification } from './certificates.ts';
 import type { InfluxdHandle } from './influxd.ts';
 
 export const PROCESS_ADMIN_TOKEN = 'proc-admin-token-0123456789';
@@ -140,7 +141,7 @@ export async function createGatewayProcess(env: Record<string, string> = {}, dat
       }
       const r = await call('POST', '/api/v1/devices', { id: o.id, tenant, type: o.type, serial: `SN-${o.id}` });
       if (r.status !== 201) throw new Error(`device: ${r.status} ${JSON.stringify(r.body)}`);
-      const c = await call('POST', `/api/v1/devices/${o.id}/certificates`, { kind: 'verification', number: `V-${o.id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
+      const c = await call('POST', `/api/v1/devices/${o.id}/certificates`, currentVerification(o.id, o.type));
       if (c.status !== 201) throw new Error(`certificate: ${c.status} ${JSON.stringify(c.body)}`);
       return r.body.secret as string;
     },

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { freePort } from './ports.ts';
+import { currentVerification } from './certificates.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -80,7 +81,7 @@ export async function startTestGateway(env: Record<string, string> = {}, dataDir
       const r = await call('POST', '/api/v1/devices', { id: o.id, tenant, type: o.type, serial: o.serial ?? `SN-${o.id}`, ...(o.extra ?? {}) });
       if (r.status !== 201) throw new Error(`device: ${r.status} ${JSON.stringify(r.body)}`);
       if (o.certificate !== false) {
-        const c = await call('POST', `/api/v1/devices/${o.id}/certificates`, { kind: 'verification', number: `V-${o.id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
+        const c = await call('POST', `/api/v1/devices/${o.id}/certificates`, currentVerification(o.id, o.type, options.now?.().getTime()));
         if (c.status !== 201) throw new Error(`certificate: ${c.status} ${JSON.stringify(c.body)}`);
       }
       return r.body.secret as string;

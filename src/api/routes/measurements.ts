@@ -30,27 +30,8 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/devices/:id/drift', summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)', tag: 'drift', roles: ALL_ROLES,
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
-      const series = deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
-      // The device-level figures are those of the series closest to its limit (earliest predicted date, else most points).
-      const worst = [...series].sort((a, b) => {
-        const pa = a.summary.predictedOutOfToleranceAt ?? '9999';
-        const pb = b.summary.predictedOutOfToleranceAt ?? '9999';
-        return pa.localeCompare(pb) || b.summary.points - a.summary.points;
-      })[0];
-      const s = worst?.summary;
-      return {
-        device: d.id,
-        series: worst?.series ?? null,
-        points: s?.points ?? 0,
-        ewma: s ? s.ewma : null,
-        cusum: s ? { high: s.cusum.high, low: s.cusum.low, threshold: s.cusum.threshold, signal: s.cusum.signal } : { high: 0, low: 0 },
-        sigma: s?.sigma ?? null,
-        slopePerDay: s?.slopePerDay ?? null,
-        tolerance: s?.tolerance ?? null,
-        guardedLimit: s?.guardedLimit ?? null,
-        predictedOutOfToleranceAt: s?.predictedOutOfToleranceAt ?? null,
-        bySeries: series.map((x) => ({ series: x.series, ...x.summary })),
-      };
+      // The figures of the series nearest its limit, and every series per (gas, point, regime), canonical unit.
+      return { device: d.id, ...deps.assurance.driftOf(d.id, deps.profiles.get(d.type)) };
     },
   });
   r.add({

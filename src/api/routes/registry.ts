@@ -1,6 +1,6 @@
 // Tenants, tokens, instrument types, devices and certificates.
 import { z } from 'zod';
-import { validateDevice } from '../../metrology/index.ts';
+import { effectiveVerificationDue, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
@@ -75,13 +75,16 @@ const DeviceQuery = z.object({
 
 export function deviceView(deps: ApiDeps, d: Device) {
   const verification = deps.assurance.verificationOf(d, deps.now().getTime());
-  const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type)).map((s) => ({
+  const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type)).bySeries.map((s) => ({
     series: s.series,
-    points: s.summary.points,
-    slopePerDay: s.summary.slopePerDay,
-    predictedOutOfToleranceAt: s.summary.predictedOutOfToleranceAt,
-    ewmaSignal: s.summary.ewma.signal,
-    cusumSignal: s.summary.cusum.signal,
+    gas: s.gas,
+    point: s.point,
+    regime: s.regime,
+    points: s.points,
+    slopePerDay: s.slopePerDay,
+    predictedOutOfToleranceAt: s.predictedOutOfToleranceAt,
+    ewmaSignal: s.ewma.signal,
+    cusumSignal: s.cusum.signal,
   }));
   return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift };
 }
@@ -200,10 +203,15 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
       const cert = deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
-      audit(p, 'certificate.add', d.id, { kind: cert.kind, number: cert.number, validUntil: cert.validUntil });
-      if (cert.kind === 'calibration') deps.assurance.onCalibration(d, deps.now());
+      // A verification claiming longer than the type's legal interval makes the instrument due at
+      // issuedAt + interval (METROLOGY §3.6): said in the answer and the audit entry.
+      const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;
+      const due = cert.kind === 'verification' && interval !== undefined ? effectiveVerificationDue(cert, interval) : null;
+      const warnings = due?.warning ? [due.warning] : [];
+      audit(p, 'certificate.add', d.id, { kind: cert.kind, number: cert.number, validUntil: cert.validUntil, ...(due ? { dueAt: due.dueAt } : {}), ...(warnings.length ? { warnings } : {}) });
+      deps.assurance.onCertificate(d, cert, deps.now());
       deps.publishConfig(d, true);
-      return cert;
+      return { ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings };
     },
   });
   r.add({

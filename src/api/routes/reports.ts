@@ -27,8 +27,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
         const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
         for (const ch of checks) decisions[ch.decision]++;
         const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
-        const predicted = drift.map((s) => s.summary.predictedOutOfToleranceAt).filter((x): x is string => !!x).sort()[0] ?? null;
-        const slope = drift.map((s) => s.summary.slopePerDay).find((x) => x !== null) ?? null;
+        const predicted = drift.predictedOutOfToleranceAt;
+        const slope = drift.slopePerDay;
         const mine = alerts.filter((a) => a.device === d.id);
         return {
           tenant: d.tenant,
