@@ -10,7 +10,8 @@
 // alerts included) for readings of verified instruments next to unverified ones (--unverified),
 // out-of-range ones (--failing) and invalid ones (--invalid); all three without a flag. Process
 // CPU per message, the median of --rounds (3) rounds of --pipeline-messages (50,000) each, and
-// the state-database writes they caused.
+// the state-database writes they caused. `--only <kind> --pipeline-only` runs one kind alone,
+// to profile it: node --cpu-prof --cpu-prof-dir=<dir> bin/run.mjs bench/hotpath.ts …
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ const { values: opt, positionals } = parseArgs({
     failing: { type: 'boolean', default: false },
     invalid: { type: 'boolean', default: false },
     'pipeline-only': { type: 'boolean', default: false },
+    /** One kind alone (no verified rig beside it): for `node --cpu-prof`. */
+    only: { type: 'string' },
     'pipeline-messages': { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '3' },
   },
@@ -126,7 +129,7 @@ async function stages(): Promise<void> {
 /** The whole path per message for verified readings and, side by side, the kinds asked for. */
 async function pipelineComparison(): Promise<void> {
   const asked: ReadingKind[] = [...(opt.unverified ? ['unverified' as const] : []), ...(opt.failing ? ['out-of-range' as const] : []), ...(opt.invalid ? ['invalid' as const] : [])];
-  const kinds: ReadingKind[] = ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid'] as const))];
+  const kinds: ReadingKind[] = opt.only ? [opt.only as ReadingKind] : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid'] as const))];
   const n = Number(opt['pipeline-messages']);
   const rounds = Number(opt.rounds);
   const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES));
@@ -135,12 +138,16 @@ async function pipelineComparison(): Promise<void> {
   // rounds interleaved, so that what else runs on the machine falls on every kind alike
   for (let r = 0; r < rounds; r++) for (const rig of rigs) perRound.get(rig.kind)!.push((await rig.send(n)).cpuUs / n);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const verified = median(perRound.get('verified')!);
-  const lines = [`whole path (DeviceMessagePipeline, QoS 1), ${n} readings × ${rounds} rounds per kind from ${DEVICES} barometers  (µs of process CPU per message, median)`];
+  const base = perRound.get(kinds[0])!;
+  const lines = [
+    `whole path (DeviceMessagePipeline, QoS 1), ${n} readings × ${rounds} rounds per kind from ${DEVICES} barometers`,
+    `  µs of process CPU per message (median of the rounds); ratio: median of each round's against the ${kinds[0]} round before it (steadier on a busy machine)`,
+  ];
   for (const rig of rigs) {
-    const us = median(perRound.get(rig.kind)!);
+    const mine = perRound.get(rig.kind)!;
+    const ratio = median(mine.map((x, i) => x / base[i]));
     const writes = [...rig.writes()].map(([table, count]) => `${table} ${count}`).join(', ');
-    lines.push(`  ${rig.kind.padEnd(14)} ${us.toFixed(2).padStart(7)}  ×${(us / verified).toFixed(2)} of verified  (rounds ${perRound.get(rig.kind)!.map((x) => x.toFixed(1)).join(' ')}; state writes: ${writes || 'none'})`);
+    lines.push(`  ${rig.kind.padEnd(14)} ${median(mine).toFixed(2).padStart(7)}  ×${ratio.toFixed(2)}  (rounds ${mine.map((x) => x.toFixed(1)).join(' ')}; state writes: ${writes || 'none'})`);
   }
   process.stdout.write(lines.join('\n') + '\n');
   for (const rig of rigs) rig.close();
