@@ -135,13 +135,19 @@ async function pipelineComparison(): Promise<void> {
   const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES));
   for (const rig of rigs) await rig.send(5000); // warm-up of each kind's path (and its alerts opened)
   const perRound = new Map<ReadingKind, number[]>(kinds.map((k) => [k, []]));
-  // rounds interleaved, so that what else runs on the machine falls on every kind alike
-  for (let r = 0; r < rounds; r++) for (const rig of rigs) perRound.get(rig.kind)!.push((await rig.send(n)).cpuUs / n);
+  // rounds interleaved, so that what else runs on the machine falls on every kind alike, and the
+  // order rotated, so that no kind always runs after the same other (GC work left behind)
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < rigs.length; i++) {
+      const rig = rigs[(i + r) % rigs.length];
+      perRound.get(rig.kind)!.push((await rig.send(n)).cpuUs / n);
+    }
+  }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = perRound.get(kinds[0])!;
   const lines = [
     `whole path (DeviceMessagePipeline, QoS 1), ${n} readings × ${rounds} rounds per kind from ${DEVICES} barometers`,
-    `  µs of process CPU per message (median of the rounds); ratio: median of each round's against the ${kinds[0]} round before it (steadier on a busy machine)`,
+    `  µs of process CPU per message (median of the rounds); ratio: median of each round's against the ${kinds[0]} one of the same round (steadier on a busy machine)`,
   ];
   for (const rig of rigs) {
     const mine = perRound.get(rig.kind)!;

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import { AlertStore } from '../store/alerts.ts';
+import { OpenAlerts, openAlert, written, type Describe, type OpenAlert } from './open-alerts.ts';
 
 export const ALERT_KINDS = [
   'out-of-tolerance',
@@ -89,38 +90,17 @@ export interface RaiseAlertFrom<T> {
   severity: Severity;
   at: Date;
   subject: T;
-  describe: (subject: T) => { summary: string; details: Record<string, unknown> };
+  describe: Describe<T>;
 }
 
-/** The latest occurrence of a repeated alert, as raised. */
-type Occurrence = RaiseAlert | RaiseAlertFrom<any>;
-
-function described(o: Occurrence): { summary: string; details: Record<string, unknown> } {
-  return 'describe' in o ? o.describe(o.subject) : o;
-}
+/** A RaiseAlert's own summary and evidence. */
+const asRaised: Describe<RaiseAlert> = (a) => a;
 
 export type AlertChange = 'opened' | 'repeated' | 'acknowledged' | 'resolved' | 'escalated';
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 /** Repeats of throttled alerts (see RaiseAlert.throttle) are written at most this often per alert. */
 export const REPEAT_FLUSH_MS = 1000;
-
-/** What an open alert's repeats and clearing left in memory until the next flush. */
-interface Pending {
-  alert: OpenEntry;
-  /** Repeats not yet written. */
-  count: number;
-  /** The latest of them (its summary, evidence and time are written). */
-  latest?: Occurrence;
-  /** Set by a deferred clear (flapping): resolved at the flush unless raised again before. */
-  clear?: { reason: string; at: Date };
-}
-
-/** An unresolved alert as the hot path knows it. */
-interface OpenEntry {
-  id: string;
-  severity: Severity;
-}
 
 export interface AlertFilter {
   state?: AlertState;
@@ -134,38 +114,38 @@ export interface AlertFilter {
 
 export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   private readonly store: AlertStore;
-  /** (device|kind|key) → the unresolved alert: the hot path never queries for dedup. */
-  private open = new Map<string, OpenEntry>();
-  /** Alert id → its repeats (and deferred clear) not yet written. */
-  private pending = new Map<string, Pending>();
+  /** The unresolved alerts: the hot path never queries for dedup. */
+  private readonly open = new OpenAlerts();
+  /** Open alerts with repeats or a deferred clear not yet written. */
+  private dirty: OpenAlert[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  /** `onFlushError`: a timed flush failed (kept in memory, tried again at the next). */
+  /** `onFlushError`: a timed flush failed (what it held stays in memory, tried again a second later). */
   constructor(
     private readonly db: Db,
     private readonly onFlushError: (err: Error) => void = () => {},
   ) {
     super();
     this.store = new AlertStore(db);
-    for (const r of this.store.unresolvedKeys()) this.open.set(`${r.device}|${r.kind}|${r.key}`, { id: r.id, severity: r.severity });
+    for (const r of this.store.unresolvedKeys()) this.open.add(openAlert({ ...r, kind: r.kind as AlertKind }));
   }
 
-  /** The alert with its pending repeats counted. */
+  /** The alert with its repeats not yet written counted. */
   get(id: string): Alert | undefined {
     const a = this.store.get(id);
-    const p = this.pending.get(id);
-    if (!a || !p?.latest) return a;
-    const { summary, details } = described(p.latest);
-    return { ...a, count: a.count + p.count, summary, details, updatedAt: p.latest.at.toISOString(), version: a.version + 1 };
+    const e = a && this.open.get(a.device, a.kind, a.key);
+    if (!a || !e || e.id !== id || e.unwritten === 0) return a;
+    const { summary, details } = e.describe!(e.subject);
+    return { ...a, count: a.count + e.unwritten, summary, details, updatedAt: e.at!.toISOString(), version: a.version + 1 };
   }
 
   openAlert(device: string, kind: AlertKind, key = ''): Alert | undefined {
-    const e = this.open.get(`${device}|${kind}|${key}`);
+    const e = this.open.get(device, kind, key);
     return e ? this.get(e.id) : undefined;
   }
 
-  /** Pending repeats are written first, so the list's counts and order are those of every repeat. */
+  /** Repeats not yet written are written first, so the list's counts and order are those of every repeat. */
   list(f: AlertFilter): Alert[] {
     this.flush();
     return this.store.list(f);
@@ -177,53 +157,55 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
    */
   raise(a: RaiseAlert): { alert: Alert; change: 'opened' | 'repeated' } | undefined {
     const key = a.key ?? '';
-    const k = `${a.device}|${a.kind}|${key}`;
-    const open = this.open.get(k);
-    if (open && a.throttle && this.counted(open, a)) return undefined;
+    const open = this.open.get(a.device, a.kind, key);
+    if (open && a.throttle && this.counted(open, a.severity, a, asRaised, a.at)) return undefined;
     if (open) {
       // written now, with the repeats counted in memory before it
-      const p = this.pending.get(open.id);
-      if (p) this.pending.delete(open.id);
       if (SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity]) open.severity = a.severity;
-      const alert = this.store.repeat(open.id, { severity: open.severity, summary: a.summary, details: a.details, add: 1 + (p?.count ?? 0) }, a.at.toISOString());
+      const alert = this.store.repeat(open.id, { severity: open.severity, summary: a.summary, details: a.details, add: 1 + open.unwritten }, a.at.toISOString());
+      open.unwritten = 0;
+      open.clear = undefined;
       if (alert) {
         this.emit('change', alert, 'repeated');
         return { alert, change: 'repeated' };
       }
-      this.open.delete(k); // its row is gone: this opens a new one
+      this.open.delete(open); // its row is gone: this opens a new one
     }
     const alert = this.store.open({ id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details }, a.at.toISOString());
-    this.open.set(k, { id: alert.id, severity: alert.severity });
+    this.open.add(openAlert(alert));
     this.emit('change', alert, 'opened');
     return { alert, change: 'opened' };
   }
 
   /** A throttled raise whose summary and evidence are made only when written (see RaiseAlertFrom). */
   raiseFrom<T>(a: RaiseAlertFrom<T>): void {
-    const open = this.open.get(`${a.device}|${a.kind}|${a.key ?? ''}`);
-    if (open && this.counted(open, a)) return;
+    const open = this.open.get(a.device, a.kind, a.key ?? '');
+    if (open && this.counted(open, a.severity, a.subject, a.describe, a.at)) return;
     const { summary, details } = a.describe(a.subject);
     this.raise({ tenant: a.tenant, device: a.device, kind: a.kind, key: a.key, severity: a.severity, summary, details, at: a.at, throttle: true });
   }
 
   /** Counts a throttled repeat in memory; false when it must be written now (it raises the severity, or the book is stopped). */
-  private counted(open: OpenEntry, a: Occurrence): boolean {
-    if (this.stopped || SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity]) return false;
-    const p = this.pending.get(open.id);
-    if (p) {
-      p.count++;
-      p.latest = a;
-      p.clear = undefined; // raised again before a deferred clear was written: still open
-    } else {
-      this.pending.set(open.id, { alert: open, count: 1, latest: a });
-      this.flushSoon();
-    }
+  private counted(open: OpenAlert, severity: Severity, subject: unknown, describe: Describe, at: Date): boolean {
+    if (this.stopped || SEVERITY_RANK[severity] > SEVERITY_RANK[open.severity]) return false;
+    this.markDirty(open);
+    open.unwritten++;
+    open.subject = subject;
+    open.describe = describe;
+    open.at = at;
+    open.clear = undefined; // raised again before a deferred clear was written: still open
     return true;
   }
 
+  private markDirty(open: OpenAlert): void {
+    if (open.dirty) return;
+    open.dirty = true;
+    this.dirty.push(open);
+    this.flushSoon();
+  }
+
   acknowledge(id: string, by: string, note: string | undefined, now: Date): Alert {
-    this.flushOne(id);
-    const cur = this.store.get(id);
+    const cur = this.current(id);
     if (!cur) throw new Error(`alert ${id} not found`);
     if (cur.state !== 'open') return cur;
     const alert = this.store.acknowledge(id, by, note, now.toISOString());
@@ -232,14 +214,22 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   }
 
   resolve(id: string, by: string, resolution: { reason: string; note?: string }, now: Date): Alert {
-    this.flushOne(id);
-    const cur = this.store.get(id);
+    const cur = this.current(id);
     if (!cur) throw new Error(`alert ${id} not found`);
     if (cur.state === 'resolved') return cur;
     const alert = this.store.resolve(id, by, resolution, now.toISOString());
-    this.open.delete(`${cur.device}|${cur.kind}|${cur.key}`);
+    this.open.delete(cur);
     this.emit('change', alert, 'resolved');
     return alert;
+  }
+
+  /** The alert as stored, after writing what is pending for it (before a change of its state). */
+  private current(id: string): Alert | undefined {
+    const cur = this.store.get(id);
+    const e = cur && this.open.get(cur.device, cur.kind, cur.key);
+    if (!e?.dirty || e.id !== id) return cur;
+    this.flush();
+    return this.store.get(id);
   }
 
   /**
@@ -248,15 +238,11 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
    * unless raised again before, which then counts as a repeat of the same alert; undefined.
    */
   clear(device: string, kind: AlertKind, key: string, reason: string, now: Date, deferred = false): Alert | undefined {
-    const e = this.open.get(`${device}|${kind}|${key}`);
+    const e = this.open.get(device, kind, key);
     if (!e) return undefined;
     if (deferred && !this.stopped) {
-      const p = this.pending.get(e.id);
-      if (p) p.clear = { reason, at: now };
-      else {
-        this.pending.set(e.id, { alert: e, count: 0, clear: { reason, at: now } });
-        this.flushSoon();
-      }
+      this.markDirty(e);
+      e.clear = { reason, at: now };
       return undefined;
     }
     return this.resolve(e.id, 'system', { reason: 'cleared', note: reason }, now);
@@ -264,32 +250,21 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
 
   /**
    * Writes the repeats counted in memory (one statement and one `repeated` event per alert, in
-   * one transaction) and the deferred clears. Runs REPEAT_FLUSH_MS after the first repeat it
-   * writes; call it before reading the alerts' table by other means.
+   * one transaction), then the deferred clears. Runs REPEAT_FLUSH_MS after the first repeat it
+   * writes; call it before reading the alerts' table by other means. When the write fails,
+   * everything stays in memory for the next.
    */
   flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    let repeated: Alert[];
-    try {
-      repeated = this.db.transaction(() => [...batch.values()].flatMap((p) => this.writeRepeats(p)));
-    } catch (e) {
-      // kept, merged with what was counted meanwhile, for the next flush
-      for (const [id, p] of batch) {
-        const q = this.pending.get(id);
-        if (!q) this.pending.set(id, p);
-        else {
-          q.count += p.count;
-          q.latest ??= p.latest;
-        }
-      }
-      throw e;
-    }
+    if (this.dirty.length === 0) return;
+    const batch = this.dirty;
+    const repeated = this.db.transaction(() => batch.flatMap((e) => this.writeRepeats(e)));
+    this.dirty = [];
+    const clears = batch.filter((e) => e.clear).map((e) => ({ id: e.id, ...e.clear! }));
+    for (const e of batch) written(e);
     for (const alert of repeated) this.emit('change', alert, 'repeated');
-    for (const p of batch.values()) if (p.clear) this.resolve(p.alert.id, 'system', { reason: 'cleared', note: p.clear.reason }, p.clear.at);
+    for (const c of clears) this.resolve(c.id, 'system', { reason: 'cleared', note: c.reason }, c.at);
   }
 
   /** Stops the timed flush and writes what is pending; later repeats are written as they come. */
@@ -299,16 +274,12 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
     clearTimeout(this.flushTimer);
   }
 
-  /** The alert as written with its pending repeats; none for an alert about to be cleared (its `resolved` tells) or gone meanwhile. */
-  private writeRepeats(p: Pending): Alert[] {
-    if (!p.latest) return [];
-    const { summary, details } = described(p.latest);
-    const alert = this.store.repeat(p.alert.id, { severity: p.alert.severity, summary, details, add: p.count }, p.latest.at.toISOString());
-    return alert && !p.clear ? [alert] : [];
-  }
-
-  private flushOne(id: string): void {
-    if (this.pending.has(id)) this.flush();
+  /** The alert as written with its repeats; none when it has none, is about to be cleared (its `resolved` tells) or is gone. */
+  private writeRepeats(e: OpenAlert): Alert[] {
+    if (e.unwritten === 0) return [];
+    const { summary, details } = e.describe!(e.subject);
+    const alert = this.store.repeat(e.id, { severity: e.severity, summary, details, add: e.unwritten }, e.at!.toISOString());
+    return alert && !e.clear ? [alert] : [];
   }
 
   private flushSoon(): void {
