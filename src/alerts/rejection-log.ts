@@ -8,8 +8,8 @@ import { RejectionStore, type Rejected } from '../store/rejections.ts';
 import type { Rejection } from '../ingest/ingest.ts';
 
 export const REJECTION_FLUSH_MS = 1000;
-/** Rows waiting beyond which they are written at once (memory under a flood of invalid messages). */
-const MAX_PENDING = 5000;
+/** Rows waiting beyond which they are written at once: under a flood of invalid messages, rows held for a second would outlive the young generation. */
+const MAX_PENDING = 500;
 /** Stored payloads are cut to this many bytes. */
 const MAX_PAYLOAD_BYTES = 4096;
 const MINUTE = 60_000;
