@@ -84,8 +84,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(config.adminToken);
   const audit = new AuditLog(db);
-  const alerts = new AlertBook(db);
+  const alerts = new AlertBook(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
   const ingest = new Ingest(
     {
@@ -111,7 +112,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         const d = registry.device(id);
         if (d) {
           registry.markSeen(id, now().getTime());
-          alerts.clear(id, 'offline', '', 'device connected', now());
+          // deferred: a connect/disconnect storm keeps one offline alert counting, not one per cycle
+          alerts.clear(id, 'offline', '', 'device connected', now(), true);
         }
       },
       onAuthFailure: (clientId, address, reason) => audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now()),
@@ -155,6 +157,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await http.close();
     journal.close();
     lastSeen.stop();
+    // what the last messages left in memory: alert repeats, deferred clears, rejections
+    assurance.stop();
+    alerts.stop();
     await sink.close();
     db.close();
     log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');

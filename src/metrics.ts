@@ -72,6 +72,7 @@ export class GatewayMetrics {
     new Gauge({ name: 'mag_sink_up', help: '1 when the last sink write succeeded', registers: [r], collect() { this.set(g.forwarder.sinkHealthy ? 1 : 0); } });
     new Gauge({ name: 'mag_qos0_not_journaled', help: 'QoS 0 messages lost since start because the journal did not take them (full, shutting down, or the device removed meanwhile); QoS 1 is refused instead (no PUBACK)', registers: [r], collect() { this.set(g.broker.totals.qos0NotJournaled); } });
     new Gauge({ name: 'mag_mqtt_clients', help: 'Connected MQTT clients', registers: [r], collect() { this.set(g.broker.connectedClients); } });
+    counterFrom(r, 'mag_state_writes_total', 'Statements run on the state database that may change it, by table: alert repeats and rejections are coalesced in memory and written about once a second, so this grows with what changes, not with the message rate', 'table', () => [...g.db.writes()]);
     new Gauge({ name: 'mag_alerts_open', help: 'Open or acknowledged alerts', registers: [r], collect() { this.set(g.alerts.openCount()); } });
     new Gauge({ name: 'mag_devices', help: 'Registered devices', registers: [r], collect() { this.set(g.registry.listDevices().length); } });
     this.bindBroker(g);

@@ -41,6 +41,7 @@ export class AlertNotifier {
   private subscribers = new Set<(e: AlertEvent) => void>();
   private timer: NodeJS.Timeout | undefined;
   private delivering = false;
+  private stopped = false;
   private webhooks: (Webhook & { secret: string })[] = [];
   private readonly store: WebhookStore;
 
@@ -63,8 +64,10 @@ export class AlertNotifier {
     this.timer = setInterval(() => void this.deliverDue(), 500);
     this.timer.unref();
   }
+  /** Stops delivering; changes still made (the alert book's last flush) are queued for the next start. */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
   }
 
   private loadWebhooks(): void {
@@ -117,7 +120,7 @@ export class AlertNotifier {
     if (matching.length === 0) return;
     const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert });
     for (const w of matching) this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() });
-    setImmediate(() => void this.deliverDue());
+    if (!this.stopped) setImmediate(() => void this.deliverDue());
   }
 
   /** Sends every due delivery once; failures are rescheduled with exponential back-off and jitter. */

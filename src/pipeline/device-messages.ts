@@ -162,9 +162,10 @@ export class DeviceMessagePipeline {
       return;
     }
     if (state === 'offline') {
-      this.deps.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'offline', severity: 'warning', summary: 'Device reported offline (status / last will)', details: { state, at: at.toISOString() }, at });
+      this.deps.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'offline', severity: 'warning', summary: 'Device reported offline (status / last will)', details: { state, at: at.toISOString() }, at, throttle: true });
     } else if (state === 'online') {
-      this.deps.alerts.clear(device.id, 'offline', '', 'device reported online', at);
+      // deferred, as on connect: a device flapping between the two keeps one alert counting
+      this.deps.alerts.clear(device.id, 'offline', '', 'device reported online', at, true);
     }
   }
 

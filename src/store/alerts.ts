@@ -35,8 +35,7 @@ function fromRow(r: AlertRow): Alert {
 }
 
 const Q = {
-  unresolvedKeys: query('alerts.unresolved-keys', (db) => db.selectFrom('alerts').select(['id', 'device', 'kind', 'key']).where('state', '<>', 'resolved')),
-  severity: query('alerts.severity', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').select('severity').where('id', '=', arg('id'))),
+  unresolvedKeys: query('alerts.unresolved-keys', (db) => db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('state', '<>', 'resolved')),
   byId: query('alerts.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').selectAll().where('id', '=', arg('id'))),
   list: dynamicQuery('alerts.list', (db, f: AlertFilter) => {
     let q = db.selectFrom('alerts').selectAll();
@@ -67,10 +66,10 @@ const Q = {
       })
       .returningAll(),
   ),
-  repeat: query('alerts.repeat', (db, arg: Arg<{ id: string; at: string; severity: Severity; summary: string; details: string }>) =>
+  repeat: query('alerts.repeat', (db, arg: Arg<{ id: string; add: number; at: string; severity: Severity; summary: string; details: string }>) =>
     db
       .updateTable('alerts')
-      .set((eb) => ({ count: eb('count', '+', 1), updated_at: arg('at'), severity: arg('severity'), summary: arg('summary'), details: arg('details'), version: eb('version', '+', 1) }))
+      .set((eb) => ({ count: eb('count', '+', arg('add')), updated_at: arg('at'), severity: arg('severity'), summary: arg('summary'), details: arg('details'), version: eb('version', '+', 1) }))
       .where('id', '=', arg('id'))
       .returningAll(),
   ),
@@ -113,15 +112,12 @@ export class AlertStore {
   }
 
   /** Unresolved (open or acknowledged) alerts by what they are about. */
-  unresolvedKeys(): { id: string; device: string; kind: string; key: string }[] {
+  unresolvedKeys(): { id: string; device: string; kind: string; key: string; severity: Severity }[] {
     return this.sql.unresolvedKeys.all();
   }
   get(id: string): Alert | undefined {
     const r = this.sql.byId.get({ id });
     return r && fromRow(r);
-  }
-  severityOf(id: string): Severity | undefined {
-    return this.sql.severity.get({ id })?.severity;
   }
   /** Newest change first. */
   list(f: AlertFilter): Alert[] {
@@ -131,9 +127,10 @@ export class AlertStore {
   open(a: { id: string; tenant: string; device: string; kind: AlertKind; key: string; severity: Severity; summary: string; details: Record<string, unknown> }, at: string): Alert {
     return fromRow(this.sql.open.get({ ...a, at, details: JSON.stringify(a.details) })!);
   }
-  /** One more occurrence: count and version up, the latest summary and evidence. */
-  repeat(id: string, r: { severity: Severity; summary: string; details: Record<string, unknown> }, at: string): Alert {
-    return fromRow(this.sql.repeat.get({ id, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) })!);
+  /** `add` more occurrences (one write for the repeats counted since the last): count and version up, the latest summary and evidence; undefined when the alert is gone. */
+  repeat(id: string, r: { severity: Severity; summary: string; details: Record<string, unknown>; add: number }, at: string): Alert | undefined {
+    const row = this.sql.repeat.get({ id, add: r.add, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) });
+    return row && fromRow(row);
   }
   acknowledge(id: string, by: string, note: string | undefined, at: string): Alert {
     return fromRow(this.sql.acknowledge.get({ id, by, at, note: note ?? null })!);

@@ -135,10 +135,21 @@ export type Statements<Q> = { [K in keyof Q]: Q[K] extends QueryDef<infer A, inf
 /** Prepared statements kept per SQL text; past this many the oldest is dropped (dynamic shapes). */
 const STATEMENT_CACHE = 500;
 
+/** The table a query is about: the store module's prefix of its name (`alerts.repeat` → `alerts`). */
+function tableOf(queryName: string): string {
+  const dot = queryName.indexOf('.');
+  return dot < 0 ? queryName : queryName.slice(0, dot);
+}
+
 /** The state database on SQLite: runs the stores' queries synchronously. */
 export class SqliteState {
   readonly dialect: Dialect = 'sqlite';
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Statements run that may change the database, by table (mag_state_writes_total): how the
+   * per-message path's coalescing of alert repeats and rejections is seen from outside.
+   */
+  private readonly writeCounts = new Map<string, { n: number }>();
 
   constructor(readonly connection: Database.Database) {}
 
@@ -148,6 +159,7 @@ export class SqliteState {
       const plan = planFixed(def, this.dialect);
       const stmt = this.statement(plan.sql);
       const p = (a: A | undefined) => plan.params(a ?? ({} as A));
+      if (!stmt.readonly) return this.counted(this.writesOf(def.name), stmt, p);
       return {
         run: (...a) => stmt.run(...p(a[0])).changes,
         get: (...a) => stmt.get(...p(a[0])) as R | undefined,
@@ -155,9 +167,12 @@ export class SqliteState {
         iterate: (...a) => stmt.iterate(...p(a[0])) as IterableIterator<R>,
       };
     }
+    const writes = this.writesOf(def.name);
     const at = (a: A | undefined) => {
       const c = compileQuery(def, this.dialect, a as A);
-      return { stmt: this.statement(c.sql), params: c.parameters };
+      const stmt = this.statement(c.sql);
+      if (!stmt.readonly) writes.n++;
+      return { stmt, params: c.parameters };
     };
     return {
       run: (...a) => {
@@ -175,6 +190,40 @@ export class SqliteState {
       iterate: (...a) => {
         const { stmt, params } = at(a[0]);
         return stmt.iterate(...params) as IterableIterator<R>;
+      },
+    };
+  }
+
+  /** Statements run that may change the database since it was opened, by table. */
+  writes(): Map<string, number> {
+    return new Map([...this.writeCounts].map(([table, c]) => [table, c.n]));
+  }
+
+  private writesOf(queryName: string): { n: number } {
+    const table = tableOf(queryName);
+    let c = this.writeCounts.get(table);
+    if (!c) this.writeCounts.set(table, (c = { n: 0 }));
+    return c;
+  }
+
+  /** A fixed statement that writes, each run counted under its table. */
+  private counted<A, R>(writes: { n: number }, stmt: Database.Statement, p: (a: A | undefined) => unknown[]): Statement<A, R> {
+    return {
+      run: (...a) => {
+        writes.n++;
+        return stmt.run(...p(a[0])).changes;
+      },
+      get: (...a) => {
+        writes.n++;
+        return stmt.get(...p(a[0])) as R | undefined;
+      },
+      all: (...a) => {
+        writes.n++;
+        return stmt.all(...p(a[0])) as R[];
+      },
+      iterate: (...a) => {
+        writes.n++;
+        return stmt.iterate(...p(a[0])) as IterableIterator<R>;
       },
     };
   }

@@ -106,8 +106,9 @@ describe('the state store on PostgreSQL', () => {
 
     const opened = (await run('alerts.open', { id: 'a-1', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rows[0];
     expect(opened).toMatchObject({ id: 'a-1', state: 'open', count: 1, escalation: 0, version: 1 });
-    const repeated = (await run('alerts.repeat', { id: 'a-1', at, severity: 'critical', summary: 's2', details: '{"n":2}' })).rows[0];
-    expect(repeated).toMatchObject({ id: 'a-1', count: 2, version: 2, severity: 'critical', summary: 's2' });
+    // the repeats counted in memory since the last write, in one statement
+    const repeated = (await run('alerts.repeat', { id: 'a-1', add: 3, at, severity: 'critical', summary: 's2', details: '{"n":2}' })).rows[0];
+    expect(repeated).toMatchObject({ id: 'a-1', count: 4, version: 2, severity: 'critical', summary: 's2' });
     // one unresolved alert per (device, kind, key)
     await expect(run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rejects.toThrow(/alerts_one_open/);
     expect((await run('alerts.unresolved-counts', {})).rows).toEqual([{ tenant: 'acme', device: 'gd-1', kind: 'drift', severity: 'critical', count: 1 }]);

@@ -1,0 +1,117 @@
+// The whole per-message path of bench/hotpath.ts's comparison: DeviceMessagePipeline over real
+// stores (registry, alert book, assurance state, journal) in a temp dir, one rig per kind of
+// reading, so that what a reading's status costs is measured next to what a good one costs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openStateDb, type Db } from '../src/store/db.ts';
+import { Registry } from '../src/store/registry.ts';
+import { AlertBook } from '../src/alerts/alert-book.ts';
+import { Assurance } from '../src/alerts/assurance.ts';
+import { Ingest } from '../src/ingest/ingest.ts';
+import { Journal } from '../src/journal/journal.ts';
+import { Outbox } from '../src/broker/outbox.ts';
+import { GatewayMetrics } from '../src/metrics.ts';
+import { createLogger } from '../src/log.ts';
+import { DeviceMessagePipeline } from '../src/pipeline/device-messages.ts';
+import type { InstrumentProfile } from '../src/metrology/profile.ts';
+
+/**
+ * verified: in-range readings from instruments with a valid verification certificate;
+ * unverified: the same from instruments without one (stored as `unverified`, verification-overdue alert);
+ * out-of-range: readings outside the barometer's range (out-of-range alert);
+ * invalid: readings whose value is not a number (refused: rejection, feedback, invalid-data alert).
+ */
+export const READING_KINDS = ['verified', 'unverified', 'out-of-range', 'invalid'] as const;
+export type ReadingKind = (typeof READING_KINDS)[number];
+
+function payload(kind: ReadingKind, seq: number, ts: number): Buffer {
+  const value = kind === 'out-of-range' ? '1200.5' : kind === 'invalid' ? '"n/a"' : '1013.2';
+  return Buffer.from(`{"seq":${seq},"ts":${ts},"quantity":"pressure","value":${value},"unit":"hPa"}`);
+}
+
+export interface Rig {
+  kind: ReadingKind;
+  /**
+   * Sends `n` QoS 1 readings spread over the devices, `window` in flight; resolves when all are
+   * done with the process CPU (user + system, µs) and wall time (ms) they took, payloads made before.
+   */
+  send(n: number, window?: number): Promise<{ cpuUs: number; wallMs: number }>;
+  /** Statements run that may change the state database since the rig was built, by table. */
+  writes(): Map<string, number>;
+  alerts: AlertBook;
+  close(): void;
+}
+
+export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProfile>, devices: number): Rig {
+  const dir = mkdtempSync(join(tmpdir(), `mag-pipeline-${kind}-`));
+  const db: Db = openStateDb(dir);
+  const registry = new Registry(db);
+  const created = new Date('2026-01-01T00:00:00Z');
+  registry.createTenant({ id: 'bench', name: 'Bench', region: 'north' }, created);
+  const ids: string[] = [];
+  for (let i = 0; i < devices; i++) {
+    const id = `${kind}-${i}`;
+    registry.createDeviceWithSecretHash({ id, tenant: 'bench', type: 'barometer', serial: `SN-${i}` }, 'unused', created);
+    if (kind !== 'unverified') registry.addCertificate(id, { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' }, 'bench', created);
+    ids.push(id);
+  }
+  const log = createLogger('error');
+  const alerts = new AlertBook(db);
+  const assurance = new Assurance(db, registry, alerts, profiles, { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+  const ingest = new Ingest(
+    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+    { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 4000 },
+  );
+  const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
+  const pipeline = new DeviceMessagePipeline({
+    registry, ingest, journal, assurance, alerts, metrics: new GatewayMetrics(), outbox: new Outbox(log), forwarder: { lastError: undefined }, log, nowMs: Date.now, journalSlowAt: 0.8,
+  });
+  const seqs = new Array<number>(devices).fill(0);
+  let released = 0;
+  const baseline = db.writes();
+  return {
+    kind,
+    alerts,
+    async send(n, window = 500) {
+      const ts = Date.now() - 60_000;
+      const payloads = Array.from({ length: n }, (_, k) => {
+        const d = k % devices;
+        return payload(kind, ++seqs[d], ts + seqs[d]);
+      });
+      const cpu0 = process.cpuUsage();
+      const wall0 = performance.now();
+      for (let i = 0; i < n; i += window) {
+        let waiting = 0;
+        await new Promise<void>((resolve, reject) => {
+          for (let k = i; k < Math.min(n, i + window); k++) {
+            waiting++;
+            pipeline.onDeviceMessage(ids[k % devices], 'readings', payloads[k], 1, false, (err) => {
+              if (err) return reject(err);
+              if (--waiting === 0) resolve();
+            });
+          }
+        });
+      }
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - wall0;
+      // what the forwarder does once the sink has them: otherwise each rig's journal keeps its
+      // lines in memory and the old generation's growth lands on whichever rig runs next
+      for (let entries = journal.read(released, 5000); entries.length > 0; entries = journal.read(released, 5000)) released = entries[entries.length - 1].id;
+      journal.release(released);
+      return { cpuUs: cpu.user + cpu.system, wallMs };
+    },
+    writes() {
+      const out = new Map<string, number>();
+      for (const [table, count] of db.writes()) if (count - (baseline.get(table) ?? 0) > 0) out.set(table, count - (baseline.get(table) ?? 0));
+      return out;
+    },
+    close() {
+      alerts.removeAllListeners();
+      journal.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
