@@ -12,6 +12,7 @@ import type { CheckResult, VerificationState } from '../metrology/types.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { DEFAULT_DRIFT_PARAMS, addCheckToDrift, driftAlertShouldBeOpen, emptyDriftState, summarizeDrift, type DriftParams, type DriftState, type DriftSummary } from '../metrology/drift.ts';
 import { verificationState } from '../metrology/index.ts';
+import { judgeCheckTraceability } from './traceability-alerts.ts';
 
 export interface AssuranceOptions {
   dueSoonDays: number;
@@ -107,12 +108,13 @@ export class Assurance {
     const series = seriesKey(c);
     if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = [c.gas && `gas ${c.gas}`, c.point && `point ${c.point}`].filter(Boolean).join(', ');
-    const evidence = { seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point };
+    const evidence = { seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point, traceable: c.traceable ?? null, traceabilityIssue: c.traceabilityIssue };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
       this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: series, severity: 'critical', summary: `Check ${c.decision}${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
     } else if (c.decision === 'conditional-pass') {
       this.alerts.raise({ ...instrument(device), kind: 'conditional', key: series, severity: 'warning', summary: `Check conditional pass${where ? ` (${where})` : ''}: error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
+    judgeCheckTraceability(this.alerts, device, c, now);
     // drift statistics, incrementally
     const key = `${device.id}|${series}`;
     const params = this.driftParams(profile);

@@ -1,7 +1,10 @@
 // Traceability of a check to its reference standard (METROLOGY.md §8; ISO 10012, ISO/IEC 17025 6.5):
 // the standard must be registered for the instrument's enterprise, calibrated at the check's time,
 // and fine enough for the test. Pure: the caller passes the standard, its certificates and the time.
-import type { Channel } from './channel.ts';
+import { channelFor, isFieldErrors, type Channel } from './channel.ts';
+import { channelUnitFactor } from './check.ts';
+import type { InstrumentProfile } from './profile.ts';
+import type { CheckInput, CheckResult, DeviceMetrology } from './types.ts';
 import { conversionFactor, resolveUnit } from './units.ts';
 
 export const STANDARD_KINDS = ['proving-measure', 'weights', 'reference-barometer', 'certified-gas', 'ethanol-standard', 'gauge-blocks', 'stage-micrometer', 'other'] as const;
@@ -179,6 +182,41 @@ export function judgeTraceability(
     }
   }
   return { traceable: true, ...found };
+}
+
+/** A standard as the check path finds it: registered for the instrument's enterprise, with its certificates. */
+export interface StandardOfCheck {
+  standard: ReferenceStandard;
+  certificates: readonly StandardCertificate[];
+}
+
+/** The traceability fields of a check result (CheckResult.traceable …). */
+export type CheckTraceability = Pick<CheckResult, 'traceable' | 'traceabilityIssue' | 'traceabilityKind' | 'standardCertificate' | 'testUncertaintyRatio'>;
+
+/**
+ * judgeTraceability for a check as evaluateCheck judged it: the channel of the device (and gas), the
+ * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`).
+ * {} when the check has no channel (evaluateCheck refuses such a check before this is asked).
+ */
+export function traceabilityOfCheck(profile: InstrumentProfile, device: DeviceMetrology, input: CheckInput, result: CheckResult, found: StandardOfCheck | undefined): CheckTraceability {
+  const ch = channelFor(profile, device, input.gas === undefined ? {} : { gas: input.gas });
+  if (isFieldErrors(ch)) return {};
+  const unit = channelUnitFactor(ch, input.unit);
+  if ('path' in unit) return {};
+  const j = judgeTraceability(
+    { standardId: input.standardId, ts: result.ts, reference: result.reference, referenceUncertainty: input.referenceUncertainty * Math.abs(unit.factor), mpe: result.mpe, gas: result.gas },
+    ch,
+    found?.standard,
+    found?.certificates ?? [],
+    profile.referenceStandards ?? DEFAULT_TRACEABILITY_RULE,
+  );
+  const out: CheckTraceability = { traceable: j.traceable };
+  if (j.issue !== undefined) out.traceabilityIssue = j.issue;
+  if (j.issueKind !== undefined) out.traceabilityKind = j.issueKind;
+  if (j.certificate !== undefined) out.standardCertificate = j.certificate;
+  // Infinity (U_ref 0) would not survive JSON: such a ratio is left out
+  if (j.testUncertaintyRatio !== undefined && Number.isFinite(j.testUncertaintyRatio)) out.testUncertaintyRatio = j.testUncertaintyRatio;
+  return out;
 }
 
 function fmt(x: number): string {
