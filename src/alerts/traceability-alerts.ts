@@ -11,7 +11,13 @@ import type { CheckResult } from '../metrology/types.ts';
  */
 export function judgeCheckTraceability(alerts: Pick<AlertBook, 'raise' | 'clear'>, device: { id: string; tenant: string }, c: CheckResult, now: Date): void {
   if (c.traceable === true) {
-    alerts.clear(device.id, 'untraceable-check', c.standardId, `check ${c.seq} with standard ${c.standardId} is traceable (certificate ${c.standardCertificate ?? '?'})`, now);
+    alerts.clear(
+      device.id,
+      'untraceable-check',
+      c.standardId,
+      `check ${c.seq} with standard ${c.standardId} is traceable (certificate ${c.standardCertificate ?? '?'})`,
+      now,
+    );
     return;
   }
   if (c.traceable !== false) return;

@@ -40,7 +40,10 @@ export function impactPeriod(certs: readonly StandardCertificate[], now: number,
   let period: ImpactPeriod;
   if (!latest) period = { from: 0, to: now, basis: 'no-calibration' };
   else if (isOot(latest)) {
-    const good = byIssue.slice(0, -1).filter((c) => !isOot(c)).at(-1);
+    const good = byIssue
+      .slice(0, -1)
+      .filter((c) => !isOot(c))
+      .at(-1);
     period = { from: good ? time(good.issuedAt) : 0, to: time(latest.issuedAt), basis: 'up-to-out-of-tolerance-finding', finding: latest };
   } else period = { from: time(latest.issuedAt), to: now, basis: 'since-last-good-calibration' };
   if (requested.from === undefined && requested.to === undefined) return period;

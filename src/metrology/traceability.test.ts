@@ -2,7 +2,15 @@
 // expected values worked by hand in the comments.
 import { describe, expect, it } from 'vitest';
 import { channelFor, isFieldErrors, type Channel } from './channel.ts';
-import { DEFAULT_TRACEABILITY_RULE, certificateInForce, judgeTraceability, standardState, type CheckForTraceability, type ReferenceStandard, type StandardCertificate } from './traceability.ts';
+import {
+  DEFAULT_TRACEABILITY_RULE,
+  certificateInForce,
+  judgeTraceability,
+  standardState,
+  type CheckForTraceability,
+  type ReferenceStandard,
+  type StandardCertificate,
+} from './traceability.ts';
 import { closingCalibration, impactPeriod, possibleDecisions } from './standard-impact.ts';
 import { device, profile } from './test-fixtures.ts';
 
@@ -11,7 +19,14 @@ function channel(type: string, gas?: string): Channel {
   if (isFieldErrors(ch)) throw new Error(JSON.stringify(ch));
   return ch;
 }
-const cert = (number: string, issuedAt: string, validUntil: string, uncertainty: number, extra: Partial<StandardCertificate> = {}): StandardCertificate => ({ number, issuedBy: 'VMI', issuedAt, validUntil, uncertainty, ...extra });
+const cert = (number: string, issuedAt: string, validUntil: string, uncertainty: number, extra: Partial<StandardCertificate> = {}): StandardCertificate => ({
+  number,
+  issuedBy: 'VMI',
+  issuedAt,
+  validUntil,
+  uncertainty,
+  ...extra,
+});
 const at = (iso: string) => Date.parse(iso);
 
 const provingMeasure: ReferenceStandard = { id: 'PM-20L-07', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' };
@@ -33,7 +48,7 @@ describe('judgeTraceability', () => {
     expect(DEFAULT_TRACEABILITY_RULE).toEqual({ minTestUncertaintyRatio: 3 });
   });
 
-  it('a standard that is not registered (or another enterprise\'s, which the caller does not pass) is named', () => {
+  it("a standard that is not registered (or another enterprise's, which the caller does not pass) is named", () => {
     const j = judgeTraceability(fuelCheck, channel('fuel-dispenser'), undefined, [], fuelRule);
     expect(j).toMatchObject({ traceable: false, issueKind: 'unregistered' });
     expect(j.issue).toMatch(/^standard PM-20L-07 is not a registered reference standard/);
@@ -42,23 +57,46 @@ describe('judgeTraceability', () => {
   it('a calibration that expired before the check, or came after it, or none at all', () => {
     const old = cert('HC-PM-2025', '2025-01-05', '2026-01-05', 0.004);
     const expired = judgeTraceability({ ...fuelCheck, ts: at('2026-01-06T00:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [old], fuelRule);
-    expect(expired).toEqual({ traceable: false, issueKind: 'expired', issue: 'the calibration of standard PM-20L-07 expired on 2026-01-05 (certificate HC-PM-2025), before this check of 2026-01-06' });
+    expect(expired).toEqual({
+      traceable: false,
+      issueKind: 'expired',
+      issue: 'the calibration of standard PM-20L-07 expired on 2026-01-05 (certificate HC-PM-2025), before this check of 2026-01-06',
+    });
     const early = judgeTraceability({ ...fuelCheck, ts: at('2026-01-04T23:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [pmCert], fuelRule);
-    expect(early).toEqual({ traceable: false, issueKind: 'uncalibrated', issue: 'standard PM-20L-07 had no calibration certificate yet on 2026-01-04 (the first, HC-PM-2026, is of 2026-01-05)' });
+    expect(early).toEqual({
+      traceable: false,
+      issueKind: 'uncalibrated',
+      issue: 'standard PM-20L-07 had no calibration certificate yet on 2026-01-04 (the first, HC-PM-2026, is of 2026-01-05)',
+    });
     const none = judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, [], fuelRule);
     expect(none.issue).toBe('standard PM-20L-07 has no calibration certificate on record: add it (POST /api/v1/standards/PM-20L-07/certificates)');
     // on the last day of validity (ts = validUntil) it is still in force
-    expect(judgeTraceability({ ...fuelCheck, ts: at('2027-01-05T00:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [pmCert], fuelRule).traceable).toBe(true);
+    expect(judgeTraceability({ ...fuelCheck, ts: at('2027-01-05T00:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [pmCert], fuelRule).traceable).toBe(
+      true,
+    );
   });
 
   it('a standard of another quantity, or in a unit the instrument does not take, is not suitable', () => {
     const weights: ReferenceStandard = { id: 'TW-1', name: 'weights', quantity: 'mass', unit: 'kg' };
-    expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), weights, [pmCert], fuelRule)).toEqual({ traceable: false, issueKind: 'quantity', issue: 'standard PM-20L-07 realises mass; fuel-dispenser measures volume' });
-    const ch4 = judgeTraceability({ ...fuelCheck, gas: 'CH4' }, channel('gas-detector', 'CH4'), { id: 'CYL-1', name: 'cyl', quantity: 'concentration', unit: 'ppm' }, [pmCert]);
-    expect(ch4).toMatchObject({ traceable: false, issueKind: 'unit', issue: 'standard PM-20L-07 is in ppm, which gas-detector (CH4) does not accept (%{LEL})' });
+    expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), weights, [pmCert], fuelRule)).toEqual({
+      traceable: false,
+      issueKind: 'quantity',
+      issue: 'standard PM-20L-07 realises mass; fuel-dispenser measures volume',
+    });
+    const ch4 = judgeTraceability(
+      { ...fuelCheck, gas: 'CH4' },
+      channel('gas-detector', 'CH4'),
+      { id: 'CYL-1', name: 'cyl', quantity: 'concentration', unit: 'ppm' },
+      [pmCert],
+    );
+    expect(ch4).toMatchObject({
+      traceable: false,
+      issueKind: 'unit',
+      issue: 'standard PM-20L-07 is in ppm, which gas-detector (CH4) does not accept (%{LEL})',
+    });
   });
 
-  it('converts the certificate\'s U to the check\'s unit: 4 mL on a standard kept in mL is 0.004 L', () => {
+  it("converts the certificate's U to the check's unit: 4 mL on a standard kept in mL is 0.004 L", () => {
     const inMl = { ...provingMeasure, unit: 'mL' };
     const j = judgeTraceability(fuelCheck, channel('fuel-dispenser'), inMl, [{ ...pmCert, uncertainty: 4 }], fuelRule);
     expect(j.traceable).toBe(true);
@@ -71,10 +109,14 @@ describe('judgeTraceability', () => {
     // CO at 100 ppm: MPE = max(5 ppm, 10 % × 100) = 10 ppm; U_ref = 2 ppm; 10 / 2 = 5 ≥ 3.
     const check = { standardId: 'CYL-0413-CO', ts: at('2026-03-01T00:00:00Z'), reference: 100, referenceUncertainty: 2, mpe: 10, gas: 'CO' };
     expect(judgeTraceability(check, channel('gas-detector', 'CO'), co, [coCert])).toEqual({ traceable: true, certificate: 'CG-0413', testUncertaintyRatio: 5 });
-    expect(judgeTraceability({ ...check, gas: 'H2S' }, channel('gas-detector', 'H2S'), co, [coCert])).toMatchObject({ traceable: false, issueKind: 'gas', issue: 'standard CYL-0413-CO is certified for CO; this check is of H2S' });
+    expect(judgeTraceability({ ...check, gas: 'H2S' }, channel('gas-detector', 'H2S'), co, [coCert])).toMatchObject({
+      traceable: false,
+      issueKind: 'gas',
+      issue: 'standard CYL-0413-CO is certified for CO; this check is of H2S',
+    });
   });
 
-  it('MPE / U_ref ≥ 3 with U_ref the larger of the certificate\'s U and the check\'s; exactly 3 passes despite binary 0.3 / 0.1', () => {
+  it("MPE / U_ref ≥ 3 with U_ref the larger of the certificate's U and the check's; exactly 3 passes despite binary 0.3 / 0.1", () => {
     const ref: ReferenceStandard = { id: 'REF-BARO', name: 'PTB330 TS', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' };
     const baro = { standardId: 'REF-BARO', ts: at('2026-03-01T00:00:00Z'), reference: 1013, referenceUncertainty: 0.05, mpe: 0.3 };
     // 0.3 / 0.1 = 2.9999999999999996 in binary: on the limit 3, so traceable
@@ -83,7 +125,9 @@ describe('judgeTraceability', () => {
     const coarse = judgeTraceability(baro, channel('barometer'), ref, [cert('B-1', '2026-01-01', '2027-01-01', 0.12)]);
     expect(coarse).toMatchObject({ traceable: false, issueKind: 'ratio', certificate: 'B-1' });
     expect(coarse.testUncertaintyRatio).toBeCloseTo(2.5, 12);
-    expect(coarse.issue).toBe("standard REF-BARO is not fine enough for this check: MPE / U_ref = 0.3 / 0.12 hPa = 2.5, below 3 (U_ref: the certificate's U = 0.12 hPa)");
+    expect(coarse.issue).toBe(
+      "standard REF-BARO is not fine enough for this check: MPE / U_ref = 0.3 / 0.12 hPa = 2.5, below 3 (U_ref: the certificate's U = 0.12 hPa)",
+    );
     // certificate 0.05 hPa, but the check itself declares 0.15 hPa: 0.3 / 0.15 = 2
     const declared = judgeTraceability({ ...baro, referenceUncertainty: 0.15 }, channel('barometer'), ref, [cert('B-1', '2026-01-01', '2027-01-01', 0.05)]);
     expect(declared.issue).toMatch(/= 2, below 3 \(U_ref: the check's referenceUncertainty 0\.15 hPa, larger than the certificate's 0\.05 hPa\)$/);
@@ -95,11 +139,15 @@ describe('judgeTraceability', () => {
     const j = judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, coarse, fuelRule);
     expect(j).toMatchObject({ traceable: false, issueKind: 'relative-uncertainty', certificate: 'HC-X' });
     expect(j.testUncertaintyRatio).toBeCloseTo(5, 12);
-    expect(j.issue).toBe('standard PM-20L-07 is not fine enough for fuel-dispenser: U_ref = 0.03 L is 0.15 % of the test value 20 L; at most 0.1 % (or a class of at most 0.1) is required');
+    expect(j.issue).toBe(
+      'standard PM-20L-07 is not fine enough for fuel-dispenser: U_ref = 0.03 L is 0.15 % of the test value 20 L; at most 0.1 % (or a class of at most 0.1) is required',
+    );
     expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), { ...provingMeasure, class: '0.1' }, coarse, fuelRule).traceable).toBe(true);
     expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), { ...provingMeasure, class: '0.2' }, coarse, fuelRule).traceable).toBe(false);
     // exactly 0.1 %: 0.02 L on 20 L
-    expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, [cert('HC-Y', '2026-01-05', '2027-01-05', 0.02)], fuelRule).traceable).toBe(true);
+    expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, [cert('HC-Y', '2026-01-05', '2027-01-05', 0.02)], fuelRule).traceable).toBe(
+      true,
+    );
   });
 });
 
@@ -135,12 +183,17 @@ describe('reverse traceability', () => {
   it('otherwise since its latest calibration; every check without one; requested bounds replace the default ones', () => {
     expect(impactPeriod([good], now)).toEqual({ from: at('2025-01-10'), to: now, basis: 'since-last-good-calibration' });
     expect(impactPeriod([], now)).toEqual({ from: 0, to: now, basis: 'no-calibration' });
-    expect(impactPeriod([good, oot], now, { from: at('2025-06-01') })).toMatchObject({ from: at('2025-06-01'), to: at('2026-01-10'), basis: 'requested', finding: oot });
+    expect(impactPeriod([good, oot], now, { from: at('2025-06-01') })).toMatchObject({
+      from: at('2025-06-01'),
+      to: at('2026-01-10'),
+      basis: 'requested',
+      finding: oot,
+    });
     // a certificate dated after `now` is not yet part of the history
     expect(impactPeriod([good, cert('C-late', '2026-04-01', '2027-04-01', 0.004)], now).from).toBe(at('2025-01-10'));
   });
 
-  it('the calibration that closes a check\'s interval is the first issued after it', () => {
+  it("the calibration that closes a check's interval is the first issued after it", () => {
     expect(closingCalibration([good, oot], at('2025-06-01'))).toBe(oot);
     expect(closingCalibration([good, oot], at('2024-06-01'))).toBe(good);
     expect(closingCalibration([good, oot], at('2026-02-01'))).toBeUndefined();
@@ -153,7 +206,11 @@ describe('reverse traceability', () => {
     // |e| 0.25 ± 0.25 → [0, 0.5]: pass to conditional pass (0.5 is on the limit TL: still legal pass)
     expect(possibleDecisions(c(0.25), 0.25)).toEqual({ decisions: ['pass', 'conditional-pass'], legal: ['pass'], couldChange: true });
     // |−0.5625| ± 0.125 → [0.4375, 0.6875]: conditional pass, conditional fail or fail; legal pass or fail
-    expect(possibleDecisions(c(-0.5625), 0.125)).toEqual({ decisions: ['conditional-pass', 'conditional-fail', 'fail'], legal: ['pass', 'fail'], couldChange: true });
+    expect(possibleDecisions(c(-0.5625), 0.125)).toEqual({
+      decisions: ['conditional-pass', 'conditional-fail', 'fail'],
+      legal: ['pass', 'fail'],
+      couldChange: true,
+    });
     // |e| 2 ± 0.5 → [1.5, 2.5]: fail whatever the standard's error
     expect(possibleDecisions(c(2), -0.5)).toEqual({ decisions: ['fail'], legal: ['fail'], couldChange: false });
   });

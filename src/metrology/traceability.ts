@@ -7,7 +7,16 @@ import type { InstrumentProfile } from './profile.ts';
 import type { CheckInput, CheckResult, DeviceMetrology } from './types.ts';
 import { conversionFactor, resolveUnit } from './units.ts';
 
-export const STANDARD_KINDS = ['proving-measure', 'weights', 'reference-barometer', 'certified-gas', 'ethanol-standard', 'gauge-blocks', 'stage-micrometer', 'other'] as const;
+export const STANDARD_KINDS = [
+  'proving-measure',
+  'weights',
+  'reference-barometer',
+  'certified-gas',
+  'ethanol-standard',
+  'gauge-blocks',
+  'stage-micrometer',
+  'other',
+] as const;
 export type StandardKind = (typeof STANDARD_KINDS)[number];
 
 /** A reference standard as registered (CONTRACT §5). */
@@ -107,7 +116,10 @@ export function certificateInForce<C extends Pick<StandardCertificate, 'issuedAt
  * latest end among those in force), `expired` when certificates were issued by then but none is in force
  * (validUntil: the latest end among them), `none` when none was issued by then.
  */
-export function standardState(certs: readonly Pick<StandardCertificate, 'issuedAt' | 'validUntil'>[], at: number): { state: StandardStateName; validUntil: string | null } {
+export function standardState(
+  certs: readonly Pick<StandardCertificate, 'issuedAt' | 'validUntil'>[],
+  at: number,
+): { state: StandardStateName; validUntil: string | null } {
   let inForce: number | undefined;
   let lapsed: number | undefined;
   for (const c of certs) {
@@ -143,21 +155,45 @@ export function judgeTraceability(
   rule: TraceabilityRule = DEFAULT_TRACEABILITY_RULE,
 ): TraceabilityJudgement {
   const id = check.standardId;
-  const no = (issueKind: TraceabilityIssueKind, issue: string, extra: Partial<TraceabilityJudgement> = {}): TraceabilityJudgement => ({ traceable: false, issue, issueKind, ...extra });
-  if (!standard) return no('unregistered', `standard ${id} is not a registered reference standard of this enterprise or of the authority: register it (POST /api/v1/standards) with its calibration certificate`);
-  if (standard.quantity !== channel.quantity) return no('quantity', `standard ${id} realises ${standard.quantity}; ${channel.type} measures ${channel.quantity}`);
+  const no = (issueKind: TraceabilityIssueKind, issue: string, extra: Partial<TraceabilityJudgement> = {}): TraceabilityJudgement => ({
+    traceable: false,
+    issue,
+    issueKind,
+    ...extra,
+  });
+  if (!standard)
+    return no(
+      'unregistered',
+      `standard ${id} is not a registered reference standard of this enterprise or of the authority: register it (POST /api/v1/standards) with its calibration certificate`,
+    );
+  if (standard.quantity !== channel.quantity)
+    return no('quantity', `standard ${id} realises ${standard.quantity}; ${channel.type} measures ${channel.quantity}`);
   const code = resolveUnit(standard.unit, channel.unitAliases);
   const factor = channel.units.includes(code) ? conversionFactor(code, channel.canonicalUnit) : undefined;
-  if (factor === undefined) return no('unit', `standard ${id} is in ${standard.unit}, which ${channel.type}${channel.gas ? ` (${channel.gas})` : ''} does not accept (${channel.units.join(', ')})`);
-  if (standard.gas !== undefined && check.gas !== undefined && standard.gas !== check.gas) return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
+  if (factor === undefined)
+    return no(
+      'unit',
+      `standard ${id} is in ${standard.unit}, which ${channel.type}${channel.gas ? ` (${channel.gas})` : ''} does not accept (${channel.units.join(', ')})`,
+    );
+  if (standard.gas !== undefined && check.gas !== undefined && standard.gas !== check.gas)
+    return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
 
   const cert = certificateInForce(certificates, check.ts);
   const day = new Date(check.ts).toISOString().slice(0, 10);
   if (!cert) {
     const before = certificates.filter((c) => time(c.issuedAt) <= check.ts).sort((a, b) => time(b.validUntil) - time(a.validUntil))[0];
-    if (before) return no('expired', `the calibration of standard ${id} expired on ${before.validUntil.slice(0, 10)} (certificate ${before.number}), before this check of ${day}`);
+    if (before)
+      return no(
+        'expired',
+        `the calibration of standard ${id} expired on ${before.validUntil.slice(0, 10)} (certificate ${before.number}), before this check of ${day}`,
+      );
     const first = [...certificates].sort((a, b) => time(a.issuedAt) - time(b.issuedAt))[0];
-    return no('uncalibrated', first ? `standard ${id} had no calibration certificate yet on ${day} (the first, ${first.number}, is of ${first.issuedAt.slice(0, 10)})` : `standard ${id} has no calibration certificate on record: add it (POST /api/v1/standards/${id}/certificates)`);
+    return no(
+      'uncalibrated',
+      first
+        ? `standard ${id} had no calibration certificate yet on ${day} (the first, ${first.number}, is of ${first.issuedAt.slice(0, 10)})`
+        : `standard ${id} has no calibration certificate on record: add it (POST /api/v1/standards/${id}/certificates)`,
+    );
   }
 
   const unit = channel.canonicalUnit;
@@ -165,9 +201,16 @@ export function judgeTraceability(
   const uRef = Math.max(certU, check.referenceUncertainty);
   const ratio = uRef === 0 ? Infinity : check.mpe / uRef;
   const found = { certificate: cert.number, testUncertaintyRatio: ratio };
-  const which = certU >= check.referenceUncertainty ? `the certificate's U = ${fmt(certU)} ${unit}` : `the check's referenceUncertainty ${fmt(check.referenceUncertainty)} ${unit}, larger than the certificate's ${fmt(certU)} ${unit}`;
+  const which =
+    certU >= check.referenceUncertainty
+      ? `the certificate's U = ${fmt(certU)} ${unit}`
+      : `the check's referenceUncertainty ${fmt(check.referenceUncertainty)} ${unit}, larger than the certificate's ${fmt(certU)} ${unit}`;
   if (ratio < rule.minTestUncertaintyRatio * (1 - SLACK)) {
-    return no('ratio', `standard ${id} is not fine enough for this check: MPE / U_ref = ${fmt(check.mpe)} / ${fmt(uRef)} ${unit} = ${fmt(ratio)}, below ${rule.minTestUncertaintyRatio} (U_ref: ${which})`, found);
+    return no(
+      'ratio',
+      `standard ${id} is not fine enough for this check: MPE / U_ref = ${fmt(check.mpe)} / ${fmt(uRef)} ${unit} = ${fmt(ratio)}, below ${rule.minTestUncertaintyRatio} (U_ref: ${which})`,
+      found,
+    );
   }
   if (rule.maxUncertaintyPercent !== undefined) {
     const percent = check.reference === 0 ? Infinity : (100 * uRef) / Math.abs(check.reference);
@@ -198,13 +241,26 @@ export type CheckTraceability = Pick<CheckResult, 'traceable' | 'traceabilityIss
  * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`).
  * {} when the check has no channel (evaluateCheck refuses such a check before this is asked).
  */
-export function traceabilityOfCheck(profile: InstrumentProfile, device: DeviceMetrology, input: CheckInput, result: CheckResult, found: StandardOfCheck | undefined): CheckTraceability {
+export function traceabilityOfCheck(
+  profile: InstrumentProfile,
+  device: DeviceMetrology,
+  input: CheckInput,
+  result: CheckResult,
+  found: StandardOfCheck | undefined,
+): CheckTraceability {
   const ch = channelFor(profile, device, input.gas === undefined ? {} : { gas: input.gas });
   if (isFieldErrors(ch)) return {};
   const unit = channelUnitFactor(ch, input.unit);
   if ('path' in unit) return {};
   const j = judgeTraceability(
-    { standardId: input.standardId, ts: result.ts, reference: result.reference, referenceUncertainty: input.referenceUncertainty * Math.abs(unit.factor), mpe: result.mpe, gas: result.gas },
+    {
+      standardId: input.standardId,
+      ts: result.ts,
+      reference: result.reference,
+      referenceUncertainty: input.referenceUncertainty * Math.abs(unit.factor),
+      mpe: result.mpe,
+      gas: result.gas,
+    },
     ch,
     found?.standard,
     found?.certificates ?? [],

@@ -36,7 +36,10 @@ export const StandardCertificateBody = z
     traceableTo: z.string().min(1).max(300).optional(),
     asFound: z.strictObject({ error: finite, outOfTolerance: z.boolean() }).optional(),
   })
-  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
+  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
+    path: ['validUntil'],
+    message: 'must be after issuedAt',
+  });
 
 const ListQuery = z.object({ tenant: Id.optional(), kind: z.enum(STANDARD_KINDS).optional(), state: z.enum(['valid', 'expired', 'none']).optional() });
 const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
@@ -47,13 +50,40 @@ const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(),
  */
 function fitErrors(deps: ApiDeps, b: z.infer<typeof StandardBody>): FieldError[] {
   const channels = [...deps.profiles.values()].flatMap((p) =>
-    (p.channels ? Object.entries(p.channels).map(([gas, ch]) => ({ gas, units: ch.units })) : [{ gas: undefined, units: p.units ?? [] }]).map((ch) => ({ ...ch, quantity: p.quantity, aliases: p.unitAliases })),
+    (p.channels ? Object.entries(p.channels).map(([gas, ch]) => ({ gas, units: ch.units })) : [{ gas: undefined, units: p.units ?? [] }]).map((ch) => ({
+      ...ch,
+      quantity: p.quantity,
+      aliases: p.unitAliases,
+    })),
   );
   const same = channels.filter((ch) => ch.quantity === b.quantity);
-  if (same.length === 0) return [{ path: 'quantity', message: `quantity "${b.quantity}" is not one the instrument types measure: one of ${[...new Set(channels.map((c) => c.quantity))].sort().join(', ')}` }];
+  if (same.length === 0)
+    return [
+      {
+        path: 'quantity',
+        message: `quantity "${b.quantity}" is not one the instrument types measure: one of ${[...new Set(channels.map((c) => c.quantity))].sort().join(', ')}`,
+      },
+    ];
   const fits = same.filter((ch) => ch.units.includes(resolveUnit(b.unit, ch.aliases)));
-  if (fits.length === 0) return [{ path: 'unit', message: `unit "${b.unit}" is not a unit of ${b.quantity} the instrument types accept: one of ${[...new Set(same.flatMap((c) => c.units))].join(', ')}` }];
-  if (b.gas !== undefined && !fits.some((ch) => ch.gas === b.gas)) return [{ path: 'gas', message: `gas "${b.gas}" is not a channel measured in ${b.unit}: one of ${fits.map((c) => c.gas).filter(Boolean).join(', ') || '(none)'}` }];
+  if (fits.length === 0)
+    return [
+      {
+        path: 'unit',
+        message: `unit "${b.unit}" is not a unit of ${b.quantity} the instrument types accept: one of ${[...new Set(same.flatMap((c) => c.units))].join(', ')}`,
+      },
+    ];
+  if (b.gas !== undefined && !fits.some((ch) => ch.gas === b.gas))
+    return [
+      {
+        path: 'gas',
+        message: `gas "${b.gas}" is not a channel measured in ${b.unit}: one of ${
+          fits
+            .map((c) => c.gas)
+            .filter(Boolean)
+            .join(', ') || '(none)'
+        }`,
+      },
+    ];
   return [];
 }
 
@@ -70,7 +100,8 @@ function canSeeStandard(deps: ApiDeps, p: Principal, s: StoredStandard): boolean
 
 /** Only an admin speaks for the authority; an operator for its own enterprise. */
 function mayManage(p: Principal, tenant: string | undefined): void {
-  if (tenant === undefined && p.role !== 'admin') throw new ApiError(403, 'forbidden', "only an admin registers and calibrates the authority's standards (without tenant); an operator gives its own tenant");
+  if (tenant === undefined && p.role !== 'admin')
+    throw new ApiError(403, 'forbidden', "only an admin registers and calibrates the authority's standards (without tenant); an operator gives its own tenant");
 }
 
 export function standardView(deps: ApiDeps, s: StoredStandard) {
@@ -80,17 +111,54 @@ export function standardView(deps: ApiDeps, s: StoredStandard) {
     ...s,
     tenant: s.tenant ?? null,
     ...deps.standards.stateOf(s.id, now),
-    lastCalibration: latest ? { number: latest.number, issuedBy: latest.issuedBy, issuedAt: latest.issuedAt, validUntil: latest.validUntil, uncertainty: latest.uncertainty, ...(latest.asFound ? { asFound: latest.asFound } : {}) } : null,
+    lastCalibration: latest
+      ? {
+          number: latest.number,
+          issuedBy: latest.issuedBy,
+          issuedAt: latest.issuedAt,
+          validUntil: latest.validUntil,
+          uncertainty: latest.uncertainty,
+          ...(latest.asFound ? { asFound: latest.asFound } : {}),
+        }
+      : null,
   };
 }
 
-const CSV_HEADER = ['tenant', 'device', 'type', 'seq', 'ts', 'gas', 'point', 'reference', 'error', 'mpe', 'uncertainty', 'unit', 'decision', 'legal', 'traceable', 'finding', 'band', 'couldChange', 'possibleDecisions', 'possibleLegal'];
+const CSV_HEADER = [
+  'tenant',
+  'device',
+  'type',
+  'seq',
+  'ts',
+  'gas',
+  'point',
+  'reference',
+  'error',
+  'mpe',
+  'uncertainty',
+  'unit',
+  'decision',
+  'legal',
+  'traceable',
+  'finding',
+  'band',
+  'couldChange',
+  'possibleDecisions',
+  'possibleLegal',
+];
 
 export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
-  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
+    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
 
   r.add({
-    method: 'post', path: '/api/v1/standards', summary: "Register a reference standard (an enterprise's, or without tenant the authority's)", tag: 'standards', roles: ['admin', 'operator'], body: StandardBody, status: 201,
+    method: 'post',
+    path: '/api/v1/standards',
+    summary: "Register a reference standard (an enterprise's, or without tenant the authority's)",
+    tag: 'standards',
+    roles: ['admin', 'operator'],
+    body: StandardBody,
+    status: 201,
     handler: ({ p, body }) => {
       mayManage(p, body.tenant);
       if (body.tenant !== undefined) {
@@ -112,7 +180,12 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/standards', summary: 'Reference standards visible to this token, with their calibration state', tag: 'standards', roles: ALL_ROLES, query: ListQuery,
+    method: 'get',
+    path: '/api/v1/standards',
+    summary: 'Reference standards visible to this token, with their calibration state',
+    tag: 'standards',
+    roles: ALL_ROLES,
+    query: ListQuery,
     handler: ({ p, query }) => ({
       items: deps.standards
         .list()
@@ -122,11 +195,21 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     }),
   });
   r.add({
-    method: 'get', path: '/api/v1/standards/:id', summary: 'One reference standard: state (valid, expired, none), validUntil, its latest calibration', tag: 'standards', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/standards/:id',
+    summary: 'One reference standard: state (valid, expired, none), validUntil, its latest calibration',
+    tag: 'standards',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => standardView(deps, visibleStandard(deps, p, params.id)),
   });
   r.add({
-    method: 'post', path: '/api/v1/standards/:id/certificates', summary: "Add the standard's calibration certificate (U, k = 2, in its unit; asFound before adjustment)", tag: 'standards', roles: ['admin', 'operator'], body: StandardCertificateBody, status: 201,
+    method: 'post',
+    path: '/api/v1/standards/:id/certificates',
+    summary: "Add the standard's calibration certificate (U, k = 2, in its unit; asFound before adjustment)",
+    tag: 'standards',
+    roles: ['admin', 'operator'],
+    body: StandardCertificateBody,
+    status: 201,
     handler: ({ p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
@@ -136,20 +219,55 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/standards/:id/certificates', summary: "The standard's calibration certificates, newest first", tag: 'standards', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/standards/:id/certificates',
+    summary: "The standard's calibration certificates, newest first",
+    tag: 'standards',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => ({ items: [...deps.standards.certificatesOf(visibleStandard(deps, p, params.id).id)].reverse() }),
   });
   r.add({
-    method: 'get', path: '/api/v1/standards/:id/impact', summary: 'Reverse traceability: the instruments checked with this standard in the period (default: since it was last found in tolerance) and the decisions that could change', tag: 'standards', roles: ALL_ROLES, query: ImpactQuery,
+    method: 'get',
+    path: '/api/v1/standards/:id/impact',
+    summary:
+      'Reverse traceability: the instruments checked with this standard in the period (default: since it was last found in tolerance) and the decisions that could change',
+    tag: 'standards',
+    roles: ALL_ROLES,
+    query: ImpactQuery,
     produces: 'application/json or text/csv',
     handler: ({ c, p, params, query }) => {
       const s = visibleStandard(deps, p, params.id);
       const from = ms(query.from);
       const to = ms(query.to);
-      if (from !== undefined && to !== undefined && from > to) throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
+      if (from !== undefined && to !== undefined && from > to)
+        throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       const { rows, ...impact } = deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
       if (query.format === 'csv') {
-        const csv = toCsv(CSV_HEADER, rows.map((x) => [x.tenant, x.device, x.type, x.seq, x.ts, x.gas, x.point, x.reference, x.error, x.mpe, x.uncertainty, x.unit, x.decision, x.legal, x.traceable, x.finding, x.band, x.couldChange, x.possibleDecisions.join('|'), x.possibleLegal.join('|')]));
+        const csv = toCsv(
+          CSV_HEADER,
+          rows.map((x) => [
+            x.tenant,
+            x.device,
+            x.type,
+            x.seq,
+            x.ts,
+            x.gas,
+            x.point,
+            x.reference,
+            x.error,
+            x.mpe,
+            x.uncertainty,
+            x.unit,
+            x.decision,
+            x.legal,
+            x.traceable,
+            x.finding,
+            x.band,
+            x.couldChange,
+            x.possibleDecisions.join('|'),
+            x.possibleLegal.join('|'),
+          ]),
+        );
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="standard-impact-${s.id}.csv"` });
       }
       return impact;
