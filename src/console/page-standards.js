@@ -6,14 +6,17 @@ import { h, clear, append, field, select } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, downloadButton, errorBox, facts, options, section, table, tenantName, typeName } from './blocks.js';
-import { STANDARD_KINDS, VERIFICATION_STATES } from './vocabulary.js';
+import { STANDARD_KINDS } from './vocabulary.js';
+
+/** A standard's calibration state (GET /api/v1/standards/:id). */
+const STANDARD_STATES = ['valid', 'expired', 'none'];
 /** @import { Child } from './dom.js' */
 /** @import { List, Standard, StandardCertificate, StandardImpact } from './types.js' */
 
 /** The standard's owner: its enterprise, or the authority. @param {string | null} tenant */
 const ownerName = (tenant) => (tenant === null ? t('authority') : tenantName(tenant));
-/** Calibration state, worded like a verification state. @param {Standard} s */
-const stateBadge = (s) => badge(`verif verif-${s.state}`, label('verif', s.state));
+/** Calibration state, coloured like a verification state. @param {Standard} s */
+const stateBadge = (s) => badge(`verif verif-${s.state}`, label('sstate', s.state));
 /** @param {{ error: number, outOfTolerance: boolean } | undefined} f @param {string} unit */
 const asFoundText = (f, unit) =>
   f
@@ -52,14 +55,7 @@ export function standardsPage(main) {
       { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
       sel('tenant', t('owner'), [['', t('all')], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, x.name]))]),
       sel('kind', t('standardKind'), options(STANDARD_KINDS, 'skind')),
-      sel(
-        'state',
-        t('lastCalibration'),
-        options(
-          VERIFICATION_STATES.filter((v) => v !== 'due-soon'),
-          'verif',
-        ),
-      ),
+      sel('state', t('state'), options(STANDARD_STATES, 'sstate')),
     ),
     body,
   );
@@ -202,13 +198,19 @@ export async function standardPage(main, id) {
   );
   const certBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const impactBox = h('div');
-  main.append(section(t('standardCertificates'), certBox), impactSection(s, impactBox));
+  const impact = impactSection(s, impactBox);
+  main.append(section(t('standardCertificates'), certBox), impact.card);
   const mayCalibrate = S.manage && (s.tenant !== null || (await isAdmin()));
+  // a new calibration may be a finding: the impact is asked again
+  const calibrated = () => {
+    loadCerts();
+    impact.load();
+  };
   const loadCerts = () =>
     api()
       .get(`/api/v1/standards/${sid}/certificates`)
       .then((/** @type {List<StandardCertificate>} */ r) =>
-        append(clear(certBox), [certificatesTable(r.items, s.unit), mayCalibrate ? certificateForm(sid, loadCerts) : null]),
+        append(clear(certBox), [certificatesTable(r.items, s.unit), mayCalibrate ? certificateForm(sid, calibrated) : null]),
       )
       .catch((e) => clear(certBox).append(errorBox(e)));
   loadCerts();
@@ -271,8 +273,7 @@ function certificateForm(sid, onDone) {
         try {
           /** @type {StandardCertificate} */
           const c = await api().post(`/api/v1/standards/${sid}/certificates`, body);
-          out.append(h('p', { class: 'ok', role: 'status' }, t('standardCertificateAdded', { number: c.number })));
-          form.reset();
+          S.flash = t('standardCertificateAdded', { number: c.number }); // shown above the form drawn again
           onDone();
         } catch (err) {
           out.append(errorBox(err));
@@ -288,13 +289,19 @@ function certificateForm(sid, onDone) {
     field(t('certUncertainty'), uncertainty),
     field(`${t('traceableTo')} (${t('optional')})`, traceableTo),
     field(`${t('asFoundError')} (${t('optional')})`, asFoundError),
-    h('label', { class: 'check' }, oot, ' ', t('asFoundOot')),
+    h('label', { class: 'checkbox' }, oot, t('asFoundOot')),
     h('div', { class: 'form-actions' }, btn),
   );
-  return h('div', { class: 'subsection' }, h('h3', {}, t('addStandardCertificate')), form, out);
+  const flash = S.flash ? h('p', { class: 'ok', role: 'status' }, S.flash) : null;
+  S.flash = null;
+  return h('div', { class: 'subsection' }, flash, h('h3', {}, t('addStandardCertificate')), form, out);
 }
 
-/** The impact card: a period to ask for, the instruments served, the checks whose decision could change. @param {Standard} s @param {HTMLElement} box */
+/**
+ * The impact card: a period to ask for, the instruments served, the checks whose decision could change.
+ * @param {Standard} s @param {HTMLElement} box
+ * @returns {{ card: HTMLElement, load: () => void }}
+ */
 function impactSection(s, box) {
   const sid = encodeURIComponent(s.id);
   const from = h('input', { type: 'date', name: 'from' });
@@ -308,7 +315,7 @@ function impactSection(s, box) {
       .catch((e) => clear(box).append(errorBox(e)));
   };
   load();
-  return section(
+  const card = section(
     t('impact'),
     h('p', { class: 'muted' }, t('impactHelp')),
     h(
@@ -333,6 +340,7 @@ function impactSection(s, box) {
     ),
     box,
   );
+  return { card, load };
 }
 
 /** @param {StandardImpact} r @returns {Child[]} */
@@ -349,7 +357,7 @@ function impactView(r) {
     ]),
     r.items.length
       ? table(
-          t('impact'),
+          t('instruments'),
           [
             t('device'),
             t('tenant'),
