@@ -7,6 +7,7 @@ import { FaultSpecSchema, type FaultSpec } from './faults.ts';
 import { MODELS } from './models/index.ts';
 import { DAY_MS, INSTRUMENT_TYPES, type InstrumentType } from './models/types.ts';
 import { hashString } from './prng.ts';
+import { StandardPlanSchema } from './fleet-standards.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const idString = z.string().regex(ID, { message: 'must match ^[A-Za-z0-9_-]{1,64}$ (letters, digits, _ and -)' });
@@ -121,6 +122,8 @@ export const FleetSchema = z
     readingsQos: z.union([z.literal(0), z.literal(1)]).default(1),
     tenants: z.array(TenantSchema).default([]),
     devices: z.array(DeviceGroupSchema).min(1, { message: 'a fleet needs at least one device group' }),
+    /** Reference standards the checks cite, registered (with their calibration) before the devices. */
+    standards: z.array(StandardPlanSchema).default([]),
     faults: z.array(FleetFaultSchema).default([]),
   })
   .superRefine((f, ctx) => {
@@ -131,6 +134,11 @@ export const FleetSchema = z
     f.tenants.forEach((t, i) => {
       if (tenantIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'id'], message: `tenant "${t.id}" is listed twice` });
       tenantIds.add(t.id);
+    });
+    f.standards.forEach((st, i) => {
+      if (st.tenant !== undefined && !tenantIds.has(st.tenant)) {
+        ctx.addIssue({ code: 'custom', path: ['standards', i, 'tenant'], message: `tenant "${st.tenant}" is not in "tenants"; add it there, or leave tenant out for the authority's standard` });
+      }
     });
     f.devices.forEach((g, i) => {
       if (!tenantIds.has(g.tenant)) {

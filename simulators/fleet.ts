@@ -10,6 +10,7 @@ import { expandDevices, fleetTiming, loadFleet, parseFleet, type DevicePlan, typ
 import { MODELS } from './models/index.ts';
 import { DAY_MS, type InstrumentModel, type TopicSuffix } from './models/types.ts';
 import { createRng, deriveSeed } from './prng.ts';
+import { registerStandards } from './fleet-standards.ts';
 
 export { loadFleet, parseFleet, FleetFileError, type Fleet, type ParsedFleet } from './fleet-file.ts';
 
@@ -133,6 +134,8 @@ export async function registerFleet(
     if (r.status !== 201 && r.status !== 200 && r.status !== 409) throw apiFailure(`registering tenant ${t.id}`, r);
   }
   o.log?.(`tenants: ${fleet.tenants.length} registered or present`);
+  const standards = await registerStandards(fleet.standards, (path, body) => api(apiUrl, token, 'POST', path, body), o.clock);
+  if (fleet.standards.length) o.log?.(`reference standards: ${standards} registered with their calibration, ${fleet.standards.length - standards} present`);
   const spanMs = o.clock.wallStartMs - o.clock.startMs;
   const devices = await mapLimit(plans, o.concurrency ?? 8, async (d) => {
     let r = await api(apiUrl, token, 'POST', '/api/v1/devices', d.registration);

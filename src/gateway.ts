@@ -9,6 +9,7 @@ import { AuditLog } from './store/audit.ts';
 import { DeadLetters } from './store/dead-letters.ts';
 import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
+import { ReferenceStandards } from './alerts/reference-standards.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
 import { createSink } from './sinks/create-sink.ts';
@@ -46,6 +47,8 @@ export interface Gateway {
   audit: AuditLog;
   alerts: AlertBook;
   assurance: Assurance;
+  /** Reference standards: registered, read by the check path, traced back from. */
+  standards: ReferenceStandards;
   journal: Journal;
   forwarder: Forwarder;
   sink: Sink;
@@ -87,6 +90,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const alerts = new AlertBook(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
   assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
+  const standards = new ReferenceStandards(db, registry, alerts, profiles);
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
   const ingest = new Ingest(
     {
@@ -94,6 +98,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       certificates: (d) => registry.certificatesOf(d),
       lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
       timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
+      standardOf: (id, tenant) => standards.standardOf(id, tenant),
     },
     config.limits,
   );
@@ -174,6 +179,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     audit,
     alerts,
     assurance,
+    standards,
     journal,
     forwarder,
     sink,
@@ -186,7 +192,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stop,
   };
   const app = createApi({
-    registry, tokens, audit, alerts, assurance, notifier, deadLetters, profiles, readings: sink, sessions: broker,
+    registry, tokens, audit, alerts, assurance, standards, notifier, deadLetters, profiles, readings: sink, sessions: broker,
     readiness: { broker, store: db, sink, journal, forwarder },
     metrics, authThrottle, security: config.security, log, now,
     publishConfig: (device, force) => verifications.publishConfig(device, force),

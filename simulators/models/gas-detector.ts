@@ -1,6 +1,6 @@
 // Multi-gas detector (CO, H2S, O2, CH4 as %LEL) with electrochemical / catalytic sensors whose
 // sensitivity decays over months; daily bump tests and periodic calibration checks in a docking
-// station with certified gas (standardId = cylinder lot, U from the cylinder certificate).
+// station with certified gas (standardId = cylinder lot and gas, U from the cylinder certificate).
 
 import { z } from 'zod';
 import {
@@ -50,7 +50,7 @@ export const DEFAULT_GAS_CHANNELS: GasChannel[] = [
 
 export const GasDetectorParamsSchema = z.strictObject({
   channels: z.array(ChannelSchema).min(1).default(DEFAULT_GAS_CHANNELS.map((c) => ChannelSchema.parse(c))),
-  /** Certified gas cylinder: lot (the check's standardId). */
+  /** Certified gas cylinder: lot; a check's standardId is the lot and its gas, e.g. CYL-4G-2025-0413-CO. */
   cylinderLot: z.string().min(1).default('CYL-4G-2025-0413'),
   /** Days between bump tests (0 = none). */
   bumpEveryDays: z.number().nonnegative().default(1),
@@ -107,7 +107,8 @@ export function createGasDetector(env: ModelEnv, params: GasDetectorParams = {})
         reference: c.span,
         referenceUncertainty: c.spanUncertainty,
         unit: c.unit,
-        standardId: p.cylinderLot,
+        // one reference standard per component of the cylinder's mixture (its certified value and U)
+        standardId: `${p.cylinderLot}-${c.gas}`,
         gas: c.gas,
         point,
         regime: p.regime,

@@ -96,7 +96,7 @@ describe('gas detector', () => {
     expect(mean('O2', 230, 240)).toBeLessThan(mean('O2', 0, 10) - 0.5);
     const bumps = payloads(msgs, 'checks').filter((c) => c.point === 'bump' && c.gas === 'CO');
     expect(bumps.length).toBeGreaterThanOrEqual(239);
-    expect(bumps[0]).toMatchObject({ reference: 100, referenceUncertainty: 2, standardId: 'CYL-4G-2025-0413', unit: 'ppm' });
+    expect(bumps[0]).toMatchObject({ reference: 100, referenceUncertainty: 2, standardId: 'CYL-4G-2025-0413-CO', unit: 'ppm' });
     expect(bumps.at(-1)!.indicated).toBeLessThan(bumps[0].indicated - 10); // exp(−0.02·7.9) ≈ 0.85
   });
 });

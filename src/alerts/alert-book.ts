@@ -24,6 +24,8 @@ export const ALERT_KINDS = [
   'out-of-range',
   'offline',
   'invalid-data',
+  'untraceable-check',
+  'standard-oot',
   'journal-capacity',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -28,6 +28,7 @@ import {
   type DriftSummary,
 } from '../metrology/drift.ts';
 import { verificationState } from '../metrology/index.ts';
+import { judgeCheckTraceability } from './traceability-alerts.ts';
 
 export interface AssuranceOptions {
   dueSoonDays: number;
@@ -159,6 +160,7 @@ export class Assurance {
     } else if (c.decision === 'conditional-pass') {
       this.alerts.raise({ ...instrument(device), kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
+    judgeCheckTraceability(this.alerts, device, c, now);
     // Drift statistics, incrementally: the check is judged within its series as found; after an
     // adjustment (`adjusted`) the stored series starts a new baseline from it.
     const key = `${device.id}|${series}`;

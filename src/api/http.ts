@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.ts';
 import type { AlertNotifier } from '../alerts/notifier.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Assurance } from '../alerts/assurance.ts';
+import type { ReferenceStandards } from '../alerts/reference-standards.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
   assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate'>;
+  /** Reference standards, their certificates and reverse traceability (CONTRACT §5). */
+  standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;

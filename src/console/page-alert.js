@@ -72,6 +72,16 @@ function evidenceFacts(d) {
     else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
     else if (k === 'topic') shown = h('code', {}, String(v));
     else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
+    else if (typeof v === 'boolean') shown = v ? t('yes') : t('no');
+    else if (k === 'traceabilityKind') shown = label('trace', String(v));
+    else if (k === 'standard') shown = h('a', { href: `#/standards/${encodeURIComponent(String(v))}` }, String(v));
+    else if (k === 'asFound' && typeof v === 'object') {
+      const f = /** @type {{ error: number, outOfTolerance: boolean }} */ (v);
+      shown = `${fmtSigned(f.error)}${unit} · ${f.outOfTolerance ? t('outOfTolerance') : t('inTolerance')}`;
+    } else if (k === 'issuedAt') shown = fmtDate(String(v));
+    else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v);
+    else if (k === 'tenant' && typeof v === 'string') shown = tenantName(v);
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) shown = v.join(', ');
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
@@ -134,7 +144,8 @@ function alertHead(a) {
       t('summary'),
       facts([
         [t('tenant'), tenantName(a.tenant)],
-        [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        // a standard-oot alert is about a reference standard: its device is the standard's id
+        a.kind === 'standard-oot' ? [t('standard'), h('a', { href: `#/standards/${encodeURIComponent(a.device)}` }, a.device)] : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
         [t('opened'), fmtDateTime(a.openedAt)],
         [t('updated'), fmtDateTime(a.updatedAt)],
         [t('count'), String(a.count)],
@@ -224,6 +235,7 @@ function showEvidence(evidence, a) {
     ? [driftFacts({ ...a.details, series: a.key || undefined }), a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null]
     : evidenceFacts(a.details ?? {});
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
+  if (a.kind === 'standard-oot') return; // no instrument: its impact is on the standard's page
   const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));

@@ -19,6 +19,8 @@ export function resolutionNote(r) {
   if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
   if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
+  const traced = /^check (\d+) with standard (\S+) is traceable/.exec(r.note);
+  if (traced) return t('note.traceable', { seq: traced[1], standard: traced[2] });
   return r.note;
 }
 
@@ -86,6 +88,17 @@ export function alertSummary(a) {
       // the nozzle from the evidence: a nozzle name may hold a colon
       const m = /^(Price|Totalizer) mismatch on nozzle /.exec(a.summary);
       if (m && d.nozzle !== undefined) return t(m[1] === 'Price' ? 'sum.priceTamper' : 'sum.totalizerTamper', { nozzle: String(d.nozzle) });
+      break;
+    }
+    case 'untraceable-check':
+      if (typeof d.traceabilityKind === 'string' && typeof d.standardId === 'string') return t('sum.untraceable', { why: label('trace', d.traceabilityKind), standard: d.standardId });
+      break;
+    case 'standard-oot': {
+      const f = /** @type {{ error?: unknown } | undefined} */ (d.asFound);
+      const n = Array.isArray(d.instruments) ? d.instruments.length : undefined;
+      if (f && num(f.error) && num(d.checks) && num(d.couldChange) && n !== undefined && typeof d.from === 'string') {
+        return t('sum.standardOot', { standard: String(d.standard ?? a.device), certificate: String(d.certificate ?? ''), error: fmtSigned(f.error), unit, checks: d.checks, n, from: fmtDate(d.from), changed: d.couldChange });
+      }
       break;
     }
     case 'journal-capacity': {

@@ -16,6 +16,8 @@ export interface InstrumentType {
   name: string;
   /** Which certificates keep its instruments in standing: calibration for types outside the verification list. */
   standing?: 'verification' | 'calibration';
+  /** The quantity it measures (volume, pressure…): what a reference standard for it realises. */
+  quantity?: string;
 }
 
 export interface Verification {
@@ -110,6 +112,9 @@ export interface Check {
   legal: string;
   unit?: string;
   seq?: number;
+  /** null: stored before checks were judged against the registered standards. */
+  traceable?: boolean | null;
+  traceabilityIssue?: string;
 }
 
 /** Drift statistics of a series (GET /devices/:id/drift, its bySeries, a drift alert's details). */
@@ -155,6 +160,68 @@ export interface Rejection {
   topic: string;
   seq?: number | null;
   errors?: { path: string; message: string }[];
+}
+
+/** GET /api/v1/standards/:id (CONTRACT §5). */
+export interface Standard {
+  id: string;
+  /** null: the authority's, usable by every enterprise. */
+  tenant: string | null;
+  name: string;
+  quantity: string;
+  unit: string;
+  kind?: string;
+  class?: string;
+  serial?: string;
+  gas?: string;
+  state: string;
+  validUntil: string | null;
+  lastCalibration: StandardCertificate | null;
+}
+
+export interface StandardCertificate {
+  number: string;
+  issuedBy: string;
+  issuedAt: string;
+  validUntil: string;
+  uncertainty: number;
+  traceableTo?: string;
+  asFound?: { error: number; outOfTolerance: boolean };
+}
+
+/** One check of a standard's impact. */
+export interface ImpactedCheck {
+  device: string;
+  seq: number;
+  ts: string;
+  gas?: string;
+  point?: string;
+  error: number;
+  mpe: number;
+  unit: string;
+  decision: string;
+  legal: string;
+  possibleDecisions: string[];
+}
+
+/** GET /api/v1/standards/:id/impact */
+export interface StandardImpact {
+  from: string;
+  to: string;
+  basis: string;
+  finding: { certificate: string; issuedAt: string; asFound?: { error: number; outOfTolerance: boolean } } | null;
+  checks: number;
+  instruments: number;
+  couldChange: number;
+  unit: string;
+  items: {
+    device: string;
+    tenant: string;
+    type: string;
+    checks: number;
+    decisions: Record<string, number>;
+    couldChange: ImpactedCheck[];
+  }[];
 }
 
 /** What a page asks of the shell: told of every alert change from the live stream. */

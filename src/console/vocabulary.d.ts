@@ -14,3 +14,5 @@ export const DECISIONS: readonly string[];
 export const READING_STATUSES: readonly string[];
 export const REGIMES: readonly string[];
 export const CERTIFICATE_KINDS: readonly string[];
+/** Kinds of reference standard (proving measure, weights…). */
+export const STANDARD_KINDS: readonly string[];

@@ -12,6 +12,7 @@ import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas,
 import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
+import { traceabilityOfCheck, type StandardOfCheck } from '../metrology/traceability.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml';
 
@@ -55,6 +56,11 @@ export interface IngestContext {
   lastTotalizer(device: string, nozzle: string): number | undefined;
   /** The IANA time zone in which a tenant's devices send times without a zone (its setting, else MAG_DEFAULT_TIME_ZONE). */
   timeZoneOf(tenant: string): string;
+  /**
+   * The reference standard `id` an instrument of `tenant` may use (its enterprise's or the authority's),
+   * with its certificates; without this dependency checks are not judged for traceability.
+   */
+  standardOf?(id: string, tenant: string): StandardOfCheck | undefined;
 }
 
 export interface IngestOptions {
@@ -294,6 +300,7 @@ export class Ingest {
       out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })) });
       return;
     }
+    if (this.ctx.standardOf) Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant)));
     out.checks.push(res);
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
     if (res.gas) tags.gas = res.gas;

@@ -38,3 +38,20 @@ export { verificationState, isVerified, effectiveVerificationDue, addCalendarMon
 export { evaluateCheck, channelUnitFactor, type MetrologyContext } from './check.ts';
 export { evaluateReading, plausibleChangeLimit, type ReadingContext, type EvaluatedReading } from './reading.ts';
 export { auditTransaction, transactionAuditOptions, type Transaction, type TransactionFinding } from './transaction.ts';
+export {
+  STANDARD_KINDS,
+  DEFAULT_TRACEABILITY_RULE,
+  certificateInForce,
+  standardState,
+  judgeTraceability,
+  traceabilityOfCheck,
+  type ReferenceStandard,
+  type StandardCertificate,
+  type StandardKind,
+  type StandardStateName,
+  type StandardOfCheck,
+  type TraceabilityRule,
+  type TraceabilityJudgement,
+  type TraceabilityIssueKind,
+} from './traceability.ts';
+export { impactPeriod, closingCalibration, possibleDecisions, type ImpactPeriod, type ImpactBasis } from './standard-impact.ts';

@@ -201,6 +201,15 @@ export const TransactionAuditSchema = z.strictObject({
 });
 export type TransactionAudit = z.infer<typeof TransactionAuditSchema>;
 
+/** What a type asks of the reference standards that check it (METROLOGY.md §8; src/metrology/traceability.ts). */
+export const ReferenceStandardsRuleSchema = z.strictObject({
+  /** Smallest test uncertainty ratio MPE / U_ref of a check. */
+  minTestUncertaintyRatio: positive.default(3),
+  /** Largest U_ref in % of the test value (a numeric class at most this qualifies too). */
+  maxUncertaintyPercent: positive.optional(),
+});
+export type ReferenceStandardsRule = z.infer<typeof ReferenceStandardsRuleSchema>;
+
 export const InstrumentProfileSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'id must be lower-case letters, digits and dashes' }),
@@ -238,6 +247,8 @@ export const InstrumentProfileSchema = z
     expectedIntervalSeconds: positive,
     drift: DriftParametersSchema.default(DriftParametersSchema.parse({})),
     plausibility: PlausibilitySchema.optional(),
+    /** Absent: MPE / U_ref ≥ 3 (DEFAULT_TRACEABILITY_RULE). */
+    referenceStandards: ReferenceStandardsRuleSchema.optional(),
   })
   .superRefine((p, ctx) => {
     if (p.channels === undefined) {

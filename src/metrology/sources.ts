@@ -54,6 +54,7 @@ export function figuresNeedingSources(p: InstrumentProfile): string[] {
   paths.push('/inServiceFactor', '/verificationIntervalMonths', '/dueSoonDays', '/expectedIntervalSeconds', '/drift');
   if (p.plausibility) paths.push('/plausibility');
   if (p.transactionAudit) paths.push('/transactionAudit');
+  if (p.referenceStandards) paths.push('/referenceStandards');
   return paths;
 }
 

@@ -114,4 +114,17 @@ export interface CheckResult {
   deltaL?: number;
   /** Echo of `adjusted`: the drift baseline restarts after this check. */
   adjusted?: boolean;
+  /**
+   * Traceable to a registered reference standard valid at ts and suitable for the test (METROLOGY §8,
+   * src/metrology/traceability.ts). Absent on checks stored before standards were judged (unknown).
+   */
+  traceable?: boolean;
+  /** Why not traceable: a sentence naming the standard. */
+  traceabilityIssue?: string;
+  /** The kind of that issue (unregistered, uncalibrated, expired, quantity, unit, gas, ratio, relative-uncertainty). */
+  traceabilityKind?: string;
+  /** Number of the standard's calibration certificate in force at ts. */
+  standardCertificate?: string;
+  /** MPE / U_ref, U_ref the larger of the standard certificate's U and referenceUncertainty. */
+  testUncertaintyRatio?: number;
 }

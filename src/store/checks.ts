@@ -9,10 +9,10 @@ export interface StoredCheck extends CheckResult {
 }
 
 const Q = {
-  insert: query('checks.insert', (db, arg: Arg<{ device: string; seq: number; series: string; ts: number; result: string; receivedAt: string }>) =>
+  insert: query('checks.insert', (db, arg: Arg<{ device: string; seq: number; series: string; ts: number; result: string; receivedAt: string; standardId?: string | null }>) =>
     db
       .insertInto('checks')
-      .values({ device: arg('device'), seq: arg('seq'), series: arg('series'), ts: arg('ts'), result: arg('result'), received_at: arg('receivedAt') })
+      .values({ device: arg('device'), seq: arg('seq'), series: arg('series'), ts: arg('ts'), result: arg('result'), received_at: arg('receivedAt'), standard_id: arg('standardId') })
       .onConflict((oc) => oc.columns(['device', 'seq']).doNothing()),
   ),
   range: query('checks.range', (db, arg: Arg<{ device: string; from: number; to: number; limit: number }>) =>
@@ -23,6 +23,16 @@ const Q = {
       .where('ts', '>=', arg('from'))
       .where('ts', '<=', arg('to'))
       .orderBy('ts', 'desc')
+      .limit(arg('limit')),
+  ),
+  byStandard: query('checks.by-standard', (db, arg: Arg<{ standardId: string; from: number; to: number; limit: number }>) =>
+    db
+      .selectFrom('checks')
+      .select(['device', 'result', 'received_at'])
+      .where('standard_id', '=', arg('standardId'))
+      .where('ts', '>=', arg('from'))
+      .where('ts', '<=', arg('to'))
+      .orderBy('ts')
       .limit(arg('limit')),
   ),
 };
@@ -36,11 +46,16 @@ export class CheckStore {
 
   /** Stores a check; false when the device's `seq` is stored already (a replay). */
   insert(device: string, series: string, c: CheckResult, receivedAt: string): boolean {
-    return this.sql.insert.run({ device, seq: c.seq, series, ts: c.ts, result: JSON.stringify(c), receivedAt }) > 0;
+    return this.sql.insert.run({ device, seq: c.seq, series, ts: c.ts, result: JSON.stringify(c), receivedAt, standardId: c.standardId ?? null }) > 0;
   }
 
   /** A device's checks with `from` ≤ ts ≤ `to` (epoch ms), newest first. */
   of(device: string, from = 0, to = 8.64e15, limit = 1000): StoredCheck[] {
     return this.sql.range.all({ device, from, to, limit }).map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device, receivedAt: r.received_at }));
+  }
+
+  /** The checks made with a reference standard with `from` ≤ ts ≤ `to` (epoch ms), oldest first, of every device. */
+  withStandard(standardId: string, from = 0, to = 8.64e15, limit = 100_000): StoredCheck[] {
+    return this.sql.byStandard.all({ standardId, from, to, limit }).map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
   }
 }

@@ -146,6 +146,25 @@ describe('state migrations', () => {
     const legacy = describeSchema(legacyDatabase());
     // migration 2: the tenant's own time zone, nullable text
     legacy.tenants.columns.push({ name: 'time_zone', affinity: 'TEXT', notnull: 0, default: null, pk: 0 });
+    // migration 3: reference standards, their certificates, and the standard of each check indexed
+    const col = (name: string, affinity: string, notnull = 0, pk = 0) => ({ name, affinity, notnull, default: null, pk });
+    legacy.checks.columns.push(col('standard_id', 'TEXT'));
+    legacy.checks.indexes = [...legacy.checks.indexes, { name: 'checks_standard_ts', unique: 0, columns: ['standard_id', 'ts'], where: null }].sort((a, b) => a.name.localeCompare(b.name));
+    legacy.standards = {
+      columns: [col('id', 'TEXT', 0, 1), col('tenant', 'TEXT'), col('name', 'TEXT', 1), col('quantity', 'TEXT', 1), col('unit', 'TEXT', 1), col('kind', 'TEXT'), col('class', 'TEXT'), col('serial', 'TEXT'), col('gas', 'TEXT'), col('created_at', 'TEXT', 1), col('created_by', 'TEXT')],
+      indexes: [],
+      foreignKeys: ['tenant → tenants.id'],
+      rowidAlias: false,
+    };
+    legacy.standard_certificates = {
+      columns: [
+        col('id', 'INTEGER', 0, 1), col('standard', 'TEXT', 1), col('number', 'TEXT', 1), col('issued_by', 'TEXT', 1), col('issued_at', 'TEXT', 1), col('valid_until', 'TEXT', 1),
+        col('uncertainty', 'REAL', 1), col('traceable_to', 'TEXT'), col('as_found', 'TEXT'), col('created_at', 'TEXT', 1), col('created_by', 'TEXT'),
+      ],
+      indexes: [{ name: 'standard_certificates_standard', unique: 0, columns: ['standard'], where: null }],
+      foreignKeys: ['standard → standards.id'],
+      rowidAlias: true,
+    };
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));
@@ -172,7 +191,7 @@ describe('state migrations', () => {
       .run('a-1', 'acme', 'gd-1', 'out-of-tolerance', 'CH4', 'critical', '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 'Check fail', JSON.stringify({ seq: 7 }));
     old
       .prepare('INSERT OR IGNORE INTO checks (device, seq, series, ts, result, received_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run('gd-1', 7, 'CH4', Date.parse('2026-02-01T00:00:00Z'), JSON.stringify({ seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail' }), '2026-02-01T00:00:01.000Z');
+      .run('gd-1', 7, 'CH4', Date.parse('2026-02-01T00:00:00Z'), JSON.stringify({ seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail', standardId: 'CYL-9' }), '2026-02-01T00:00:01.000Z');
     old.close();
     const before = openStateDb(dir);
     const audit = new AuditLog(before);
@@ -200,6 +219,8 @@ describe('state migrations', () => {
     const checks = new CheckStore(db);
     expect(checks.of('gd-1').map((c) => [c.seq, c.decision, c.receivedAt])).toEqual([[7, 'fail', '2026-02-01T00:00:01.000Z']]);
     expect(checks.insert('gd-1', 'CH4', { seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail' } as CheckResult, 'later')).toBe(false);
+    // Its standard is found for reverse traceability (migration 3 filled the new column from the JSON).
+    expect(checks.withStandard('CYL-9').map((c) => [c.device, c.seq])).toEqual([['gd-1', 7]]);
     const assurance = new Assurance(db, registry, alerts, new Map(), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
     expect(assurance.checksOf('gd-1')).toHaveLength(1);
 
@@ -216,6 +237,6 @@ describe('state migrations', () => {
     const db = new Database(file);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openStateDb(dir)).toThrow(/schema version 99, newer than this gateway knows \(2\): upgrade the gateway or restore a backup/);
+    expect(() => openStateDb(dir)).toThrow(new RegExp(`schema version 99, newer than this gateway knows \\(${MIGRATIONS.length}\\): upgrade the gateway or restore a backup`));
   });
 });

@@ -161,6 +161,42 @@ export const MIGRATIONS: SchemaMigration[] = [
     name: '0002-tenant-time-zone',
     up: (s) => [s.alterTable('tenants').addColumn('time_zone', 'text')],
   },
+  {
+    // Reference standards and their calibration certificates (CONTRACT §5), and the standard of each
+    // check indexed for reverse traceability (checks stored before are backfilled from their JSON).
+    name: '0003-reference-standards',
+    up: (s, dialect) => [
+      s.createTable('standards')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.references('tenants.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('quantity', 'text', (c) => c.notNull())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text')
+        .addColumn('class', 'text')
+        .addColumn('serial', 'text')
+        .addColumn('gas', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text'),
+      withRowId(s.createTable('standard_certificates'), dialect)
+        .addColumn('standard', 'text', (c) => c.notNull().references('standards.id'))
+        .addColumn('number', 'text', (c) => c.notNull())
+        .addColumn('issued_by', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('uncertainty', 'double precision', (c) => c.notNull())
+        .addColumn('traceable_to', 'text')
+        .addColumn('as_found', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text'),
+      s.createIndex('standard_certificates_standard').on('standard_certificates').column('standard'),
+      s.alterTable('checks').addColumn('standard_id', 'text'),
+      queryBuilder(dialect)
+        .updateTable('checks')
+        .set({ standard_id: dialect === 'sqlite' ? sql<string>`json_extract(result, '$.standardId')` : sql<string>`(result::json ->> 'standardId')` }),
+      s.createIndex('checks_standard_ts').on('checks').columns(['standard_id', 'ts']),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

@@ -74,6 +74,8 @@ export interface ChecksTable {
   /** JSON CheckResult. */
   result: string;
   received_at: string;
+  /** The check's standardId, for reverse traceability (migration 3; older rows backfilled from result). */
+  standard_id: string | null;
 }
 
 export interface DriftTable {
@@ -165,6 +167,39 @@ export interface DeadLettersTable {
   point: string;
 }
 
+/** Reference standards (migration 3): proving measures, weights, reference barometers, certified gases… */
+export interface StandardsTable {
+  id: string;
+  /** null: the authority's, usable by every tenant. */
+  tenant: string | null;
+  name: string;
+  quantity: string;
+  unit: string;
+  kind: string | null;
+  class: string | null;
+  serial: string | null;
+  gas: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** A reference standard's own calibration certificates (migration 3). */
+export interface StandardCertificatesTable {
+  id: Generated<number>;
+  standard: string;
+  number: string;
+  issued_by: string;
+  issued_at: string;
+  valid_until: string;
+  /** U (k = 2) in the standard's unit. */
+  uncertainty: number;
+  traceable_to: string | null;
+  /** JSON {error, outOfTolerance}. */
+  as_found: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
 export interface StateSchema {
   tenants: TenantsTable;
   devices: DevicesTable;
@@ -179,4 +214,6 @@ export interface StateSchema {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   dead_letters: DeadLettersTable;
+  standards: StandardsTable;
+  standard_certificates: StandardCertificatesTable;
 }

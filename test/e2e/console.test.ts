@@ -84,6 +84,10 @@ describe('inspector console (real browser)', () => {
     tokens.inspectorHN = await token({ role: 'inspector', regions: ['VN-HN'], name: 'Thanh tra Hà Nội' });
     tokens.inspectorSG = await token({ role: 'inspector', regions: ['VN-SG'], name: 'Thanh tra TP.HCM' });
     tokens.operatorHN = await token({ role: 'operator', tenant: 'hn-ent', name: 'operator hn-ent' });
+    // the authority's reference barometer the checks cite, calibrated: they are traceable
+    expect((await t.call('POST', '/api/v1/standards', { id: 'REF-BARO-01', name: 'Khí áp kế chuẩn PTB330 TS', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer', serial: 'TS-0117' })).status).toBe(201);
+    const calibrated = await t.call('POST', '/api/v1/standards/REF-BARO-01/certificates', { number: 'HC-VMI-0117', issuedBy: 'VMI', issuedAt: new Date(Date.now() - 90 * 86_400_000).toISOString(), validUntil: new Date(Date.now() + 270 * 86_400_000).toISOString(), uncertainty: 0.05, traceableTo: 'VMI national pressure standard', asFound: { error: 0.01, outOfTolerance: false } });
+    expect(calibrated.status).toBe(201);
     baro = await t.connect('baro-hn-1', secret);
     // history: passing checks over the last weeks, so the chart has a band to draw against
     const now = Date.now();
@@ -456,6 +460,83 @@ describe('inspector console (real browser)', () => {
     expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
+  });
+
+  it('reference standards: an admin registers one and records a calibration that found one out of tolerance; its impact and alert; an inspector reads them on a phone', async () => {
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    await signIn(page, ADMIN_TOKEN);
+    await page.getByRole('link', { name: 'Reference standards' }).click();
+    const row = page.locator('tr[data-standard="REF-BARO-01"]');
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/Authority \(every enterprise\).*pressure \(hPa\).*Reference barometer.*valid/);
+    // an enterprise's own standard, through the form
+    const form = page.getByRole('form', { name: 'Register a reference standard' });
+    await form.getByLabel('Standard id').fill('REF-BARO-HN2');
+    await form.getByLabel('Owner').selectOption('hn-ent');
+    await form.getByLabel('Name', { exact: true }).fill('Khí áp kế chuẩn di động');
+    await form.getByLabel('Quantity').selectOption('pressure');
+    await form.getByLabel('Unit', { exact: true }).fill('hPa');
+    await form.getByLabel(/^Kind of standard/).selectOption('reference-barometer');
+    await form.getByRole('button', { name: 'Register' }).click();
+    await page.getByText('Reference standard REF-BARO-HN2 registered.').waitFor();
+    await page.locator('tr[data-standard="REF-BARO-HN2"]').waitFor();
+    expect(await page.locator('tr[data-standard="REF-BARO-HN2"]').textContent()).toMatch(/not calibrated/);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'standards-desktop.png'), fullPage: true });
+
+    // the authority's barometer: its calibration, then one that found it 0.2 hPa off (U 0.05 hPa)
+    await row.locator('a').click();
+    await page.getByRole('heading', { level: 1, name: /^REF-BARO-01/ }).waitFor();
+    await page.getByRole('cell', { name: 'HC-VMI-0117' }).waitFor();
+    const impact = page.getByRole('region', { name: 'Impact (reverse traceability)' });
+    await impact.locator('tr[data-device="baro-hn-1"]').waitFor();
+    const cert = page.getByRole('form', { name: 'Add a calibration certificate' });
+    await cert.getByLabel('Number', { exact: true }).fill('HC-VMI-0118');
+    await cert.getByLabel('Issued by').fill('VMI');
+    await cert.getByLabel('Valid until').fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
+    await cert.getByLabel('Uncertainty U (k = 2)').fill('0.05');
+    await cert.getByLabel(/^As-found error/).fill('0.2');
+    await cert.getByLabel('Found out of tolerance').check();
+    await cert.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Calibration certificate HC-VMI-0118 added.').waitFor();
+    await page.getByRole('cell', { name: 'HC-VMI-0118' }).waitFor();
+    await page.getByRole('button', { name: 'Show' }).click();
+    // |e| + 0.25 hPa reaches the guard band (MPE 0.3, U 0.0503): the passing history could change
+    await page.getByRole('heading', { level: 3, name: 'Checks whose decision could change' }).waitFor();
+    const impactText = (await impact.textContent()) ?? '';
+    expect(impactText).toMatch(/from the last calibration found in tolerance up to the finding/);
+    expect(impactText).toMatch(/HC-VMI-0118.*\+0\.2 hPa.*out of tolerance/);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'standard-desktop.png'), fullPage: true });
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download impact (CSV)' }).click()]);
+    expect(csv.suggestedFilename()).toBe('standard-impact-REF-BARO-01.csv');
+    const alerts = (await t.call('GET', '/api/v1/alerts?kind=standard-oot')).body.items;
+    expect(alerts).toEqual([expect.objectContaining({ tenant: 'hn-ent', device: 'REF-BARO-01', severity: 'critical' })]);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+
+    // an inspector of Hà Nội, on a phone in Vietnamese: the list, the standard, the alert told in Vietnamese
+    const phone = await openPage({ width: 390, height: 844 }, 'vi-VN');
+    await signIn(phone.page, tokens.inspectorHN);
+    await phone.page.getByRole('link', { name: 'Chuẩn đo lường' }).click();
+    await phone.page.locator('tr[data-standard="REF-BARO-HN2"]').waitFor();
+    expect(await phone.page.locator('tr[data-standard]').count()).toBe(2);
+    expect(await phone.page.getByRole('form', { name: 'Đăng ký chuẩn đo lường' }).count()).toBe(0); // inspectors register nothing
+    await phone.page.screenshot({ path: join(SHOTS, 'standards-phone.png'), fullPage: true });
+    await phone.page.locator('tr[data-standard="REF-BARO-01"] a').click();
+    await phone.page.getByRole('heading', { level: 3, name: 'Các phép kiểm tra có thể đổi kết luận' }).waitFor();
+    expect(await phone.page.getByRole('form', { name: 'Thêm giấy chứng nhận hiệu chuẩn' }).count()).toBe(0);
+    await phone.page.screenshot({ path: join(SHOTS, 'standard-phone.png'), fullPage: true });
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.page.goto(`${t.api}/#/alerts/${alerts[0].id}`);
+    await phone.page.getByRole('heading', { level: 1, name: /Chuẩn vượt sai số cho phép — REF-BARO-01/ }).waitFor();
+    const text = (await phone.page.locator('main').textContent()) ?? '';
+    expect(text).toMatch(/Chuẩn REF-BARO-01 vượt sai số cho phép khi hiệu chuẩn HC-VMI-0118/);
+    expect(text).not.toMatch(/\{"/);
+    await phone.page.screenshot({ path: join(SHOTS, 'alert-standard-oot-phone.png'), fullPage: true });
+    expect(await unnamedControls(phone.page)).toEqual([]);
+    expect(phone.problems).toEqual([]);
+    expect(phone.refused).toEqual([]);
   });
 
   it('the console\'s SSE parser handles chunking, CRLF, comments and multi-line data', async () => {

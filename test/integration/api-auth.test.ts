@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
-/** Every route of CONTRACT §4 (OpenAPI path style). */
+/** Every route of CONTRACT §4 and §5 (OpenAPI path style). */
 const CONTRACT_ROUTES: [string, string][] = [
   ['get', '/healthz'],
   ['get', '/readyz'],
@@ -34,6 +34,13 @@ const CONTRACT_ROUTES: [string, string][] = [
   ['delete', '/api/v1/webhooks/{id}'],
   ['get', '/api/v1/reports/assurance'],
   ['get', '/api/v1/audit'],
+  // §5 reference standards
+  ['post', '/api/v1/standards'],
+  ['get', '/api/v1/standards'],
+  ['get', '/api/v1/standards/{id}'],
+  ['post', '/api/v1/standards/{id}/certificates'],
+  ['get', '/api/v1/standards/{id}/certificates'],
+  ['get', '/api/v1/standards/{id}/impact'],
 ];
 
 const errorShape = { error: { code: expect.any(String), message: expect.any(String) } };

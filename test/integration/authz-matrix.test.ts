@@ -19,6 +19,8 @@ type Who = (typeof WHO)[number];
 const OWN = 'north';
 const DEV = 'north-dev-1';
 const DEV_SECRET_ROUTE = 'north-dev-2';
+/** A reference standard of tenant north. */
+const STD = 'north-std-1';
 
 interface Req {
   path: string;
@@ -55,6 +57,8 @@ describe('authorization matrix: every route × every caller', () => {
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
 
   const certificate = { ...currentVerification('M', 'barometer'), number: 'V-M' };
+  const standard = (id: string, tenant?: string) => ({ id, ...(tenant ? { tenant } : {}), name: 'Reference barometer', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' });
+  const standardCertificate = { number: 'HC-M', issuedBy: 'VMI', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', uncertainty: 0.05 };
   const webhook = (tenant?: string) => ({ url: 'https://hooks.example/mag', events: ['alert.*'], secret: 'a-webhook-secret-of-16+', ...(tenant ? { tenant } : {}) });
   const newWebhook = async () => {
     const r = await gw.call('POST', '/api/v1/webhooks', webhook(OWN));
@@ -170,6 +174,21 @@ describe('authorization matrix: every route × every caller', () => {
       },
     },
 
+    // reference standards of tenant north (the authority's are every caller's to read)
+    {
+      route: 'POST /api/v1/standards', expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), OWN) }), ghost: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), 'ghost-tenant') }),
+    },
+    { route: 'GET /api/v1/standards', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/standards' }) },
+    { route: 'GET /api/v1/standards/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/standards/${STD}` }), ghost: () => ({ path: '/api/v1/standards/ghost-dev' }) },
+    {
+      route: 'POST /api/v1/standards/:id/certificates', expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: `/api/v1/standards/${STD}/certificates`, body: standardCertificate }), ghost: () => ({ path: '/api/v1/standards/ghost-dev/certificates', body: standardCertificate }),
+    },
+    ...['certificates', 'impact'].map(
+      (sub): Row => ({ route: `GET /api/v1/standards/:id/${sub}`, expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/standards/${STD}/${sub}` }), ghost: () => ({ path: `/api/v1/standards/ghost-dev/${sub}` }) }),
+    ),
+
     // reports, audit, reliability
     { route: 'GET /api/v1/reports/assurance', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }), ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }) },
     { route: 'GET /api/v1/audit', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/audit' }) },
@@ -216,6 +235,8 @@ describe('authorization matrix: every route × every caller', () => {
     tokens.bad = 'mag_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     sharedToken = await newToken();
     sharedWebhook = await newWebhook();
+    expect((await gw.call('POST', '/api/v1/standards', standard(STD, OWN))).status).toBe(201);
+    expect((await gw.call('POST', '/api/v1/standards', standard('AUTH-STD-1'))).status).toBe(201);
 
     device = await gw.connect(DEV, secret);
     await device.publishAsync(`instruments/${DEV}/readings`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });

@@ -74,6 +74,22 @@ describe('the demo fleet against a real gateway', () => {
     expect(has('tn-fd-tamper', 'tamper'), listing()).toBe(true);
     expect(has('bg-sc-expired', 'verification-overdue'), listing()).toBe(true);
     expect(has('hue-baro-flaky', 'offline'), listing()).toBe(true);
+    // the certificate of tn-gd-decay's cylinder ran out 40 days ago: its later checks are not traceable
+    expect(has('tn-gd-decay', 'untraceable-check', 'CYL-4G-2024-0917-CO'), listing()).toBe(true);
+  });
+
+  it('registers the reference standards the checks cite: the healthy instruments\' checks are traceable', async () => {
+    const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; state: string }[];
+    expect(standards).toHaveLength(18);
+    expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual(['CYL-4G-2024-0917-CH4', 'CYL-4G-2024-0917-CO', 'CYL-4G-2024-0917-H2S', 'CYL-4G-2024-0917-O2']);
+    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail']) {
+      const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as { traceable: boolean | null; traceabilityIssue?: string }[];
+      expect(checks.length, device).toBeGreaterThan(0);
+      expect(checks.filter((c) => c.traceable !== true).map((c) => c.traceabilityIssue), device).toEqual([]);
+    }
+    const decay = (await gw.call('GET', '/api/v1/devices/tn-gd-decay/checks?limit=100000')).body.items as { traceable: boolean; traceabilityKind?: string }[];
+    expect(new Set(decay.filter((c) => !c.traceable).map((c) => c.traceabilityKind))).toEqual(new Set(['expired']));
+    expect(decay.some((c) => c.traceable)).toBe(true); // before it ran out
   });
 
   it('the healthy instruments raise no alert at all', () => {

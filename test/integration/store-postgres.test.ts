@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { STORE_QUERIES, compileQuery, type QueryDef } from '../../src/store/sql.ts';
-import { migratePostgres } from '../../src/store/migrations.ts';
+import { MIGRATIONS, migratePostgres } from '../../src/store/migrations.ts';
 import { openStateDb } from '../../src/store/db.ts';
 
 /** Arguments for the queries whose SQL depends on them: each shape the code can build. */
@@ -49,7 +49,7 @@ describe('the state store on PostgreSQL', () => {
   it('applies the migrations, making the tables SQLite has; applying them again changes nothing', async () => {
     await migratePostgres(db);
     await migratePostgres(db);
-    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name)).toEqual(['0001-registry-credentials-findings-alerts-audit']);
+    expect((await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => m.name).sort());
     const pgTables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db)).rows.map((r) => r.table_name);
     const dir = mkdtempSync(join(tmpdir(), 'mag-store-'));
     try {
@@ -92,6 +92,9 @@ describe('the state store on PostgreSQL', () => {
     expect((await run('checks.insert', check)).rowCount).toBe(1);
     expect((await run('checks.insert', { ...check, result: '{"replayed":true}' })).rowCount).toBe(0); // a replay is stored once
     expect((await run('checks.range', { device: 'gd-1', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ result: '{"seq":7}', received_at: at }]);
+    // reverse traceability finds a check by its standard
+    await run('checks.insert', { ...check, seq: 8, result: '{"seq":8}', standardId: 'CYL-9-CO' });
+    expect((await run('checks.by-standard', { standardId: 'CYL-9-CO', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ device: 'gd-1', result: '{"seq":8}', received_at: at }]);
 
     await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":1}', updatedAt: at });
     await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":2}', updatedAt: at });

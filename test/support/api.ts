@@ -18,6 +18,7 @@ import { AuditLog } from '../../src/store/audit.ts';
 import { DeadLetters } from '../../src/store/dead-letters.ts';
 import { AlertBook } from '../../src/alerts/alert-book.ts';
 import { Assurance } from '../../src/alerts/assurance.ts';
+import { ReferenceStandards } from '../../src/alerts/reference-standards.ts';
 import { AlertNotifier } from '../../src/alerts/notifier.ts';
 import { EmbeddedSink } from '../../src/sinks/embedded.ts';
 
@@ -26,7 +27,7 @@ export const ADMIN = 'route-test-admin-token-0123456789';
 export interface ApiUnderTest {
   app: Hono<Env>;
   /** The stores and services the routes use (real ones, on the temp directory). */
-  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; audit: AuditLog; deadLetters: DeadLetters; tokens: Tokens };
+  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; standards: ReferenceStandards; audit: AuditLog; deadLetters: DeadLetters; tokens: Tokens };
   db: Db;
   /** Devices whose MQTT session a route ended (secret rotation). */
   disconnected: string[];
@@ -62,6 +63,7 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
     audit,
     alerts,
     assurance,
+    standards: new ReferenceStandards(db, registry, alerts, profiles),
     notifier,
     deadLetters: new DeadLetters(db),
     profiles,

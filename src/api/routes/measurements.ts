@@ -19,10 +19,11 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/checks', summary: 'Checks with their MPE, uncertainty, legal and guarded decisions, newest first', tag: 'checks', roles: ALL_ROLES, query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
+    method: 'get', path: '/api/v1/devices/:id/checks', summary: 'Checks with their MPE, uncertainty, legal and guarded decisions and traceability, newest first', tag: 'checks', roles: ALL_ROLES, query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
     handler: ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const items = deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, ts: new Date(c.ts).toISOString() }));
+      // traceable: null on checks stored before they were judged against the registered standards (unknown)
+      const items = deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
       return { items };
     },
   });

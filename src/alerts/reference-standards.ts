@@ -1,0 +1,247 @@
+// Reference standards as the gateway serves them: registered and calibrated through the API, read by
+// the check path (standardOf), and traced back from (impact): which instruments a standard served and
+// which of their decisions a finding at its calibration puts in doubt. Opens standard-oot alerts.
+import type { Db } from '../store/db.ts';
+import type { Registry } from '../store/registry.ts';
+import { CheckStore, type StoredCheck } from '../store/checks.ts';
+import { StandardStore, type StoredStandard, type StoredStandardCertificate } from '../store/standards.ts';
+import type { AlertBook } from './alert-book.ts';
+import { raiseStandardOot } from './traceability-alerts.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import { standardState, type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName } from '../metrology/traceability.ts';
+import { closingCalibration, impactPeriod, possibleDecisions, type ImpactBasis } from '../metrology/standard-impact.ts';
+import { conversionFactor, resolveUnit } from '../metrology/units.ts';
+import type { GuardedDecision, LegalDecision } from '../metrology/types.ts';
+
+/** One check in a standard's impact, with what its decision could have been. */
+export interface ImpactedCheck {
+  device: string;
+  tenant: string;
+  type: string;
+  seq: number;
+  ts: string;
+  gas?: string;
+  point?: string;
+  reference: number;
+  error: number;
+  mpe: number;
+  uncertainty: number;
+  unit: string;
+  decision: GuardedDecision;
+  legal: LegalDecision;
+  traceable: boolean | null;
+  /** The calibration that found the standard out of tolerance after this check, if any. */
+  finding: string | null;
+  /** |asFound.error| + U of that calibration, in the check's unit (null: no finding, or units that do not convert). */
+  band: number | null;
+  couldChange: boolean;
+  possibleDecisions: GuardedDecision[];
+  possibleLegal: LegalDecision[];
+}
+
+export interface ImpactItem {
+  device: string;
+  tenant: string;
+  type: string;
+  checks: number;
+  decisions: Record<GuardedDecision, number>;
+  legal: Record<LegalDecision, number>;
+  firstCheckAt: string;
+  lastCheckAt: string;
+  couldChange: ImpactedCheck[];
+}
+
+export interface StandardImpact {
+  standard: string;
+  unit: string;
+  from: string;
+  to: string;
+  basis: ImpactBasis;
+  finding: { certificate: string; issuedAt: string; asFound: StandardCertificate['asFound'] } | null;
+  checks: number;
+  instruments: number;
+  couldChange: number;
+  items: ImpactItem[];
+  /** Every check of the period (CSV). */
+  rows: ImpactedCheck[];
+}
+
+export class ReferenceStandards {
+  private readonly store: StandardStore;
+  private readonly checks: CheckStore;
+
+  constructor(
+    db: Db,
+    private readonly registry: Pick<Registry, 'device'>,
+    private readonly alerts: Pick<AlertBook, 'raise'>,
+    private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
+  ) {
+    this.store = new StandardStore(db);
+    this.checks = new CheckStore(db);
+  }
+
+  /** For the check path: the standard an instrument of `tenant` may use, with its certificates. */
+  standardOf(id: string, tenant: string): StandardOfCheck | undefined {
+    const standard = this.store.usableBy(id, tenant);
+    return standard ? { standard, certificates: this.store.certificatesOf(id) } : undefined;
+  }
+
+  get(id: string): StoredStandard | undefined {
+    return this.store.get(id);
+  }
+
+  list(): StoredStandard[] {
+    return this.store.list();
+  }
+
+  create(s: ReferenceStandard, actor: string, now: Date): StoredStandard {
+    return this.store.create(s, actor, now);
+  }
+
+  certificatesOf(id: string): readonly StoredStandardCertificate[] {
+    return this.store.certificatesOf(id);
+  }
+
+  stateOf(id: string, at: number): { state: StandardStateName; validUntil: string | null } {
+    return standardState(this.store.certificatesOf(id), at);
+  }
+
+  /**
+   * Adds a calibration certificate of the standard. When it found the standard out of tolerance, every
+   * enterprise whose instruments the standard served since it was last found in tolerance gets a
+   * standard-oot alert with its own instruments only.
+   */
+  addCertificate(id: string, c: StandardCertificate, actor: string, now: Date): StoredStandardCertificate {
+    const stored = this.store.addCertificate(id, c, actor, now);
+    if (c.asFound?.outOfTolerance) this.tellServedTenants(id, stored, now);
+    return stored;
+  }
+
+  private tellServedTenants(id: string, finding: StoredStandardCertificate, now: Date): void {
+    const standard = this.store.get(id)!;
+    const impact = this.impact(id, Date.parse(finding.issuedAt), {});
+    const byTenant = new Map<string, ImpactItem[]>();
+    for (const item of impact.items) {
+      const list = byTenant.get(item.tenant);
+      if (list) list.push(item);
+      else byTenant.set(item.tenant, [item]);
+    }
+    for (const [tenant, items] of byTenant) {
+      raiseStandardOot(
+        this.alerts,
+        {
+          tenant,
+          standard: id,
+          standardName: standard.name,
+          certificate: finding.number,
+          issuedBy: finding.issuedBy,
+          issuedAt: finding.issuedAt,
+          asFound: finding.asFound!,
+          unit: standard.unit,
+          uncertainty: finding.uncertainty,
+          from: impact.from,
+          to: impact.to,
+          checks: items.reduce((n, x) => n + x.checks, 0),
+          instruments: items.map((x) => x.device),
+          couldChange: items.reduce((n, x) => n + x.couldChange.length, 0),
+        },
+        now,
+      );
+    }
+  }
+
+  /**
+   * Reverse traceability: the checks the standard served in the period (impactPeriod: by default since
+   * it was last found in tolerance), grouped by instrument, each with the decisions it could have had
+   * given the as-found error of the calibration that followed it. `tenants`: only these enterprises'.
+   */
+  impact(id: string, now: number, requested: { from?: number; to?: number }, tenants?: ReadonlySet<string>): StandardImpact {
+    const standard = this.store.get(id)!;
+    const certs = this.store.certificatesOf(id);
+    const period = impactPeriod(certs, now, requested);
+    const rows: ImpactedCheck[] = [];
+    for (const c of this.checks.withStandard(id, period.from, period.to)) {
+      const d = this.registry.device(c.device);
+      if (!d || (tenants && !tenants.has(d.tenant))) continue;
+      rows.push(this.reviewed(standard, certs, c, d));
+    }
+    const groups = new Map<string, ImpactedCheck[]>();
+    for (const r of rows) {
+      const list = groups.get(r.device);
+      if (list) list.push(r);
+      else groups.set(r.device, [r]);
+    }
+    const items = [...groups.values()].map(group).sort((a, b) => a.tenant.localeCompare(b.tenant) || a.device.localeCompare(b.device));
+    const f = period.finding;
+    return {
+      standard: id,
+      unit: standard.unit,
+      from: new Date(period.from).toISOString(),
+      to: new Date(period.to).toISOString(),
+      basis: period.basis,
+      finding: f ? { certificate: f.number, issuedAt: f.issuedAt, asFound: f.asFound } : null,
+      checks: rows.length,
+      instruments: items.length,
+      couldChange: rows.filter((r) => r.couldChange).length,
+      items,
+      rows,
+    };
+  }
+
+  private reviewed(standard: StoredStandard, certs: readonly StandardCertificate[], c: StoredCheck, d: { tenant: string; type: string }): ImpactedCheck {
+    const closing = closingCalibration(certs, c.ts);
+    const oot = closing?.asFound?.outOfTolerance ? closing : undefined;
+    let band: number | null = null;
+    if (oot) {
+      const aliases = this.profiles.get(d.type)?.unitAliases ?? {};
+      const factor = conversionFactor(resolveUnit(standard.unit, aliases), c.unit);
+      band = factor === undefined ? null : (Math.abs(oot.asFound!.error) + oot.uncertainty) * Math.abs(factor);
+    }
+    // a finding whose units do not convert cannot be bounded: every decision stays possible
+    const possible = oot ? possibleDecisions(c, band ?? Infinity) : { decisions: [c.decision], legal: [c.legal], couldChange: false };
+    const out: ImpactedCheck = {
+      device: c.device,
+      tenant: d.tenant,
+      type: d.type,
+      seq: c.seq,
+      ts: new Date(c.ts).toISOString(),
+      reference: c.reference,
+      error: c.error,
+      mpe: c.mpe,
+      uncertainty: c.uncertainty,
+      unit: c.unit,
+      decision: c.decision,
+      legal: c.legal,
+      traceable: c.traceable ?? null,
+      finding: oot?.number ?? null,
+      band,
+      couldChange: possible.couldChange,
+      possibleDecisions: possible.decisions,
+      possibleLegal: possible.legal,
+    };
+    if (c.gas !== undefined) out.gas = c.gas;
+    if (c.point !== undefined) out.point = c.point;
+    return out;
+  }
+}
+
+function group(rows: ImpactedCheck[]): ImpactItem {
+  const decisions: Record<GuardedDecision, number> = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 };
+  const legal: Record<LegalDecision, number> = { pass: 0, fail: 0 };
+  for (const r of rows) {
+    decisions[r.decision]++;
+    legal[r.legal]++;
+  }
+  const first = rows[0]!;
+  return {
+    device: first.device,
+    tenant: first.tenant,
+    type: first.type,
+    checks: rows.length,
+    decisions,
+    legal,
+    firstCheckAt: first.ts,
+    lastCheckAt: rows.at(-1)!.ts,
+    couldChange: rows.filter((r) => r.couldChange),
+  };
+}

@@ -1,0 +1,276 @@
+// Reference standards (CONTRACT §5): registration, their own calibration certificates, and reverse
+// traceability. An enterprise's standards serve its instruments; the authority's (no tenant) serve
+// every enterprise. Visible like instruments: operators their own and the authority's, inspectors those
+// of their regions' enterprises and the authority's.
+import { z } from 'zod';
+import { ConflictError } from '../../store/registry.ts';
+import type { StoredStandard } from '../../store/standards.ts';
+import type { Principal } from '../../store/tokens.ts';
+import { STANDARD_KINDS } from '../../metrology/traceability.ts';
+import { resolveUnit } from '../../metrology/units.ts';
+import type { FieldError } from '../../metrology/types.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, ms, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { toCsv } from '../csv.ts';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const StandardBody = z.strictObject({
+  id: Id,
+  tenant: Id.optional(),
+  name: z.string().min(1).max(200),
+  quantity: z.string().min(1).max(64),
+  unit: z.string().min(1).max(32),
+  kind: z.enum(STANDARD_KINDS).optional(),
+  class: z.string().min(1).max(16).optional(),
+  serial: z.string().min(1).max(128).optional(),
+  gas: z.string().min(1).max(32).optional(),
+});
+
+export const StandardCertificateBody = z
+  .strictObject({
+    number: z.string().min(1).max(128),
+    issuedBy: z.string().min(1).max(200),
+    issuedAt: IsoDate,
+    validUntil: IsoDate,
+    uncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
+    traceableTo: z.string().min(1).max(300).optional(),
+    asFound: z.strictObject({ error: finite, outOfTolerance: z.boolean() }).optional(),
+  })
+  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
+    path: ['validUntil'],
+    message: 'must be after issuedAt',
+  });
+
+const ListQuery = z.object({ tenant: Id.optional(), kind: z.enum(STANDARD_KINDS).optional(), state: z.enum(['valid', 'expired', 'none']).optional() });
+const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
+
+/**
+ * Does the standard realise a quantity some instrument type measures, in a unit (or spelling) that type
+ * accepts, and for a gas it has? The check path judges each check against its own instrument.
+ */
+function fitErrors(deps: ApiDeps, b: z.infer<typeof StandardBody>): FieldError[] {
+  const channels = [...deps.profiles.values()].flatMap((p) =>
+    (p.channels ? Object.entries(p.channels).map(([gas, ch]) => ({ gas, units: ch.units })) : [{ gas: undefined, units: p.units ?? [] }]).map((ch) => ({
+      ...ch,
+      quantity: p.quantity,
+      aliases: p.unitAliases,
+    })),
+  );
+  const same = channels.filter((ch) => ch.quantity === b.quantity);
+  if (same.length === 0)
+    return [
+      {
+        path: 'quantity',
+        message: `quantity "${b.quantity}" is not one the instrument types measure: one of ${[...new Set(channels.map((c) => c.quantity))].sort().join(', ')}`,
+      },
+    ];
+  const fits = same.filter((ch) => ch.units.includes(resolveUnit(b.unit, ch.aliases)));
+  if (fits.length === 0)
+    return [
+      {
+        path: 'unit',
+        message: `unit "${b.unit}" is not a unit of ${b.quantity} the instrument types accept: one of ${[...new Set(same.flatMap((c) => c.units))].join(', ')}`,
+      },
+    ];
+  if (b.gas !== undefined && !fits.some((ch) => ch.gas === b.gas))
+    return [
+      {
+        path: 'gas',
+        message: `gas "${b.gas}" is not a channel measured in ${b.unit}: one of ${
+          fits
+            .map((c) => c.gas)
+            .filter(Boolean)
+            .join(', ') || '(none)'
+        }`,
+      },
+    ];
+  return [];
+}
+
+/** The standard if this principal may see it; 404 otherwise (no existence leak). */
+function visibleStandard(deps: ApiDeps, p: Principal, id: string): StoredStandard {
+  const s = deps.standards.get(id);
+  if (!s || !canSeeStandard(deps, p, s)) throw notFound(`standard ${id}`);
+  return s;
+}
+
+function canSeeStandard(deps: ApiDeps, p: Principal, s: StoredStandard): boolean {
+  return s.tenant === undefined || canSeeTenant(p, s.tenant, deps.registry.tenant(s.tenant)?.region);
+}
+
+/** Only an admin speaks for the authority; an operator for its own enterprise. */
+function mayManage(p: Principal, tenant: string | undefined): void {
+  if (tenant === undefined && p.role !== 'admin')
+    throw new ApiError(403, 'forbidden', "only an admin registers and calibrates the authority's standards (without tenant); an operator gives its own tenant");
+}
+
+export function standardView(deps: ApiDeps, s: StoredStandard) {
+  const now = deps.now().getTime();
+  const latest = [...deps.standards.certificatesOf(s.id)].sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0];
+  return {
+    ...s,
+    tenant: s.tenant ?? null,
+    ...deps.standards.stateOf(s.id, now),
+    lastCalibration: latest
+      ? {
+          number: latest.number,
+          issuedBy: latest.issuedBy,
+          issuedAt: latest.issuedAt,
+          validUntil: latest.validUntil,
+          uncertainty: latest.uncertainty,
+          ...(latest.asFound ? { asFound: latest.asFound } : {}),
+        }
+      : null,
+  };
+}
+
+const CSV_HEADER = [
+  'tenant',
+  'device',
+  'type',
+  'seq',
+  'ts',
+  'gas',
+  'point',
+  'reference',
+  'error',
+  'mpe',
+  'uncertainty',
+  'unit',
+  'decision',
+  'legal',
+  'traceable',
+  'finding',
+  'band',
+  'couldChange',
+  'possibleDecisions',
+  'possibleLegal',
+];
+
+export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
+    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+
+  r.add({
+    method: 'post',
+    path: '/api/v1/standards',
+    summary: "Register a reference standard (an enterprise's, or without tenant the authority's)",
+    tag: 'standards',
+    roles: ['admin', 'operator'],
+    body: StandardBody,
+    status: 201,
+    handler: ({ p, body }) => {
+      mayManage(p, body.tenant);
+      if (body.tenant !== undefined) {
+        const t = deps.registry.tenant(body.tenant);
+        if (!t || !canSeeTenant(p, body.tenant, t.region)) throw notFound(`tenant ${body.tenant}`);
+      }
+      const problems = fitErrors(deps, body);
+      if (problems.length) throw new ApiError(400, 'invalid_request', 'the standard does not fit any instrument type', problems);
+      // a standard-oot alert carries the standard's id as its device: it must not name an instrument
+      if (deps.registry.device(body.id)) throw new ApiError(409, 'conflict', `${body.id} is an instrument's id; give the standard another id`);
+      try {
+        const s = deps.standards.create(body, `${p.role}:${p.name}`, deps.now());
+        audit(p, 'standard.create', s.id, { tenant: s.tenant ?? null, quantity: s.quantity, unit: s.unit, kind: s.kind });
+        return standardView(deps, s);
+      } catch (e) {
+        if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
+        throw e;
+      }
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/api/v1/standards',
+    summary: 'Reference standards visible to this token, with their calibration state',
+    tag: 'standards',
+    roles: ALL_ROLES,
+    query: ListQuery,
+    handler: ({ p, query }) => ({
+      items: deps.standards
+        .list()
+        .filter((s) => canSeeStandard(deps, p, s) && (!query.tenant || s.tenant === query.tenant) && (!query.kind || s.kind === query.kind))
+        .map((s) => standardView(deps, s))
+        .filter((s) => !query.state || s.state === query.state),
+    }),
+  });
+  r.add({
+    method: 'get',
+    path: '/api/v1/standards/:id',
+    summary: 'One reference standard: state (valid, expired, none), validUntil, its latest calibration',
+    tag: 'standards',
+    roles: ALL_ROLES,
+    handler: ({ p, params }) => standardView(deps, visibleStandard(deps, p, params.id)),
+  });
+  r.add({
+    method: 'post',
+    path: '/api/v1/standards/:id/certificates',
+    summary: "Add the standard's calibration certificate (U, k = 2, in its unit; asFound before adjustment)",
+    tag: 'standards',
+    roles: ['admin', 'operator'],
+    body: StandardCertificateBody,
+    status: 201,
+    handler: ({ p, params, body }) => {
+      const s = visibleStandard(deps, p, params.id);
+      mayManage(p, s.tenant);
+      const cert = deps.standards.addCertificate(s.id, body, `${p.role}:${p.name}`, deps.now());
+      audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
+      return cert;
+    },
+  });
+  r.add({
+    method: 'get',
+    path: '/api/v1/standards/:id/certificates',
+    summary: "The standard's calibration certificates, newest first",
+    tag: 'standards',
+    roles: ALL_ROLES,
+    handler: ({ p, params }) => ({ items: [...deps.standards.certificatesOf(visibleStandard(deps, p, params.id).id)].reverse() }),
+  });
+  r.add({
+    method: 'get',
+    path: '/api/v1/standards/:id/impact',
+    summary:
+      'Reverse traceability: the instruments checked with this standard in the period (default: since it was last found in tolerance) and the decisions that could change',
+    tag: 'standards',
+    roles: ALL_ROLES,
+    query: ImpactQuery,
+    produces: 'application/json or text/csv',
+    handler: ({ c, p, params, query }) => {
+      const s = visibleStandard(deps, p, params.id);
+      const from = ms(query.from);
+      const to = ms(query.to);
+      if (from !== undefined && to !== undefined && from > to)
+        throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
+      const { rows, ...impact } = deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
+      if (query.format === 'csv') {
+        const csv = toCsv(
+          CSV_HEADER,
+          rows.map((x) => [
+            x.tenant,
+            x.device,
+            x.type,
+            x.seq,
+            x.ts,
+            x.gas,
+            x.point,
+            x.reference,
+            x.error,
+            x.mpe,
+            x.uncertainty,
+            x.unit,
+            x.decision,
+            x.legal,
+            x.traceable,
+            x.finding,
+            x.band,
+            x.couldChange,
+            x.possibleDecisions.join('|'),
+            x.possibleLegal.join('|'),
+          ]),
+        );
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="standard-impact-${s.id}.csv"` });
+      }
+      return impact;
+    },
+  });
+}

@@ -1,0 +1,414 @@
+// @ts-check
+// Reference standards: the list with their calibration state (and the registration form for those who
+// may register), and one standard: its facts, its calibration certificates (and the form to add one),
+// and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
+import { h, clear, append, field, select } from './dom.js';
+import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { S, api } from './session.js';
+import { badge, downloadButton, errorBox, facts, options, section, table, tenantName, typeName } from './blocks.js';
+import { STANDARD_KINDS } from './vocabulary.js';
+
+/** A standard's calibration state (GET /api/v1/standards/:id). */
+const STANDARD_STATES = ['valid', 'expired', 'none'];
+/** @import { Child } from './dom.js' */
+/** @import { List, Standard, StandardCertificate, StandardImpact } from './types.js' */
+
+/** The standard's owner: its enterprise, or the authority. @param {string | null} tenant */
+const ownerName = (tenant) => (tenant === null ? t('authority') : tenantName(tenant));
+/** Calibration state, coloured like a verification state. @param {Standard} s */
+const stateBadge = (s) => badge(`verif verif-${s.state}`, label('sstate', s.state));
+/** @param {{ error: number, outOfTolerance: boolean } | undefined} f @param {string} unit */
+const asFoundText = (f, unit) =>
+  f
+    ? [`${fmtSigned(f.error)} ${unit} `, badge(f.outOfTolerance ? 'dec dec-fail' : 'dec dec-pass', f.outOfTolerance ? t('outOfTolerance') : t('inTolerance'))]
+    : '—';
+
+/** The role of the signed-in token (the authority's standards are the admin's), asked once per page. */
+async function isAdmin() {
+  try {
+    return (await api().get('/api/v1/me')).role === 'admin';
+  } catch {
+    return false;
+  }
+}
+
+/** @param {HTMLElement} main */
+export function standardsPage(main) {
+  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const filters = { tenant: '', kind: '', state: '' };
+  /** @param {keyof typeof filters} name @param {string} text @param {Array<[string, string]>} opts */
+  const sel = (name, text, opts) =>
+    field(
+      text,
+      select(name, opts, filters[name], {
+        onchange: (e) => {
+          filters[name] = e.target.value;
+          load();
+        },
+      }),
+    );
+  main.append(
+    h('h1', {}, t('standards')),
+    h('p', { class: 'muted' }, t('standardsHelp')),
+    h(
+      'form',
+      { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
+      sel('tenant', t('owner'), [['', t('all')], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, x.name]))]),
+      sel('kind', t('standardKind'), options(STANDARD_KINDS, 'skind')),
+      sel('state', t('state'), options(STANDARD_STATES, 'sstate')),
+    ),
+    body,
+  );
+  const load = async () => {
+    try {
+      /** @type {List<Standard>} */
+      const r = await api().get('/api/v1/standards', filters);
+      const heads = [t('standardIdLabel'), t('standardName'), t('owner'), t('quantity'), t('standardKind'), t('state'), t('validUntil'), t('lastCalibration')];
+      const rows = r.items.map((s) =>
+        h(
+          'tr',
+          { 'data-standard': s.id },
+          h('th', { scope: 'row' }, h('a', { href: `#/standards/${encodeURIComponent(s.id)}` }, s.id)),
+          h('td', {}, s.name),
+          h('td', {}, ownerName(s.tenant)),
+          h('td', {}, `${s.quantity} (${s.unit})${s.gas ? ` · ${s.gas}` : ''}`),
+          h('td', {}, s.kind ? label('skind', s.kind) : '—'),
+          h('td', {}, stateBadge(s)),
+          h('td', {}, fmtDate(s.validUntil)),
+          h(
+            'td',
+            {},
+            s.lastCalibration
+              ? [s.lastCalibration.number, s.lastCalibration.asFound?.outOfTolerance ? [' ', badge('dec dec-fail', t('outOfTolerance'))] : null]
+              : '—',
+          ),
+        ),
+      );
+      clear(body).append(r.items.length ? table(t('standards'), heads, rows, { class: 'standards' }) : h('p', { class: 'muted' }, t('noStandards')));
+    } catch (e) {
+      clear(body).append(errorBox(e));
+    }
+  };
+  load();
+  if (S.manage) isAdmin().then((admin) => main.isConnected && main.append(registerForm(admin, load)));
+}
+
+/** @param {boolean} admin may register the authority's @param {() => void} onDone */
+function registerForm(admin, onDone) {
+  const out = h('div');
+  /** @param {string} name @param {Record<string, unknown>} [attrs] */
+  const inp = (name, attrs = {}) => h('input', { name, type: 'text', autocomplete: 'off', ...attrs });
+  const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64 });
+  /** @type {Array<[string, string]>} */
+  const owners = [
+    ...(admin ? [/** @type {[string, string]} */ (['', t('authority')])] : []),
+    ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`])),
+  ];
+  const owner = select('tenant', owners, owners[0]?.[0] ?? '');
+  const name = inp('name', { required: true, maxlength: 200 });
+  const quantities = [...new Set(S.types.map((x) => x.quantity).filter((q) => typeof q === 'string'))].sort();
+  const quantity = select(
+    'quantity',
+    quantities.map((q) => /** @type {[string, string]} */ ([/** @type {string} */ (q), /** @type {string} */ (q)])),
+    quantities[0],
+    { required: true },
+  );
+  const unit = inp('unit', { required: true, maxlength: 32, placeholder: 'L, kg, hPa, ppm, mg/L' });
+  const kind = select('kind', options(STANDARD_KINDS, 'skind', '—'), '');
+  const klass = inp('class', { maxlength: 16 });
+  const serial = inp('serial', { maxlength: 128 });
+  const gas = inp('gas', { maxlength: 32 });
+  const btn = h('button', { type: 'submit', class: 'primary' }, t('registerButton'));
+  const form = h(
+    'form',
+    {
+      class: 'grid-form',
+      'aria-label': t('registerStandard'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        btn.disabled = true;
+        clear(out);
+        /** @type {Record<string, string>} */
+        const body = { id: id.value.trim(), name: name.value.trim(), quantity: quantity.value, unit: unit.value.trim() };
+        for (const [k, el] of /** @type {const} */ ([
+          ['tenant', owner],
+          ['kind', kind],
+          ['class', klass],
+          ['serial', serial],
+          ['gas', gas],
+        ]))
+          if (el.value.trim()) body[k] = el.value.trim();
+        try {
+          /** @type {Standard} */
+          const s = await api().post('/api/v1/standards', body);
+          out.append(h('p', { class: 'ok', role: 'status' }, t('standardRegistered', { id: s.id })));
+          form.reset();
+          onDone();
+        } catch (err) {
+          out.append(errorBox(err));
+        } finally {
+          btn.disabled = false;
+        }
+      },
+    },
+    field(t('standardIdLabel'), id, t('standardIdHint')),
+    field(t('owner'), owner),
+    field(t('standardName'), name),
+    field(t('quantity'), quantity),
+    field(t('unit'), unit),
+    field(`${t('standardKind')} (${t('optional')})`, kind),
+    field(`${t('class')} (${t('optional')})`, klass),
+    field(`${t('serial')} (${t('optional')})`, serial),
+    field(`${t('gas')} (${t('optional')})`, gas),
+    h('div', { class: 'form-actions' }, btn),
+  );
+  return section(t('registerStandard'), form, out);
+}
+
+/** @param {HTMLElement} main @param {string} id */
+export async function standardPage(main, id) {
+  const sid = encodeURIComponent(id);
+  const loading = h('p', { class: 'muted' }, t('loading'));
+  main.append(h('p', {}, h('a', { href: '#/standards', class: 'back' }, `← ${t('backToStandards')}`)), loading);
+  /** @type {Standard} */
+  let s;
+  try {
+    s = await api().get(`/api/v1/standards/${sid}`);
+  } catch (e) {
+    loading.replaceWith(errorBox(e));
+    return;
+  }
+  if (!loading.isConnected) return; // another page was opened meanwhile
+  loading.replaceWith(
+    h('h1', {}, `${s.id} — ${s.name}`),
+    section(
+      t('standard'),
+      facts([
+        [t('owner'), ownerName(s.tenant)],
+        [t('quantity'), s.quantity],
+        [t('unit'), s.unit],
+        s.kind ? [t('standardKind'), label('skind', s.kind)] : null,
+        s.class ? [t('class'), s.class] : null,
+        s.serial ? [t('serial'), s.serial] : null,
+        s.gas ? [t('gas'), s.gas] : null,
+        [t('state'), stateBadge(s)],
+        [t('validUntil'), fmtDate(s.validUntil)],
+      ]),
+    ),
+  );
+  const certBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const impactBox = h('div');
+  const impact = impactSection(s, impactBox);
+  main.append(section(t('standardCertificates'), certBox), impact.card);
+  const mayCalibrate = S.manage && (s.tenant !== null || (await isAdmin()));
+  // a new calibration may be a finding: the impact is asked again
+  const calibrated = () => {
+    loadCerts();
+    impact.load();
+  };
+  const loadCerts = () =>
+    api()
+      .get(`/api/v1/standards/${sid}/certificates`)
+      .then((/** @type {List<StandardCertificate>} */ r) =>
+        append(clear(certBox), [certificatesTable(r.items, s.unit), mayCalibrate ? certificateForm(sid, calibrated) : null]),
+      )
+      .catch((e) => clear(certBox).append(errorBox(e)));
+  loadCerts();
+}
+
+/** @param {StandardCertificate[]} items @param {string} unit */
+function certificatesTable(items, unit) {
+  return items.length
+    ? table(
+        t('standardCertificates'),
+        [t('number'), t('issuedBy'), t('issuedAt'), t('validUntil'), t('certUncertainty'), t('traceableTo'), t('asFound')],
+        items.map((c) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, c.number),
+            h('td', {}, c.issuedBy),
+            h('td', {}, fmtDate(c.issuedAt)),
+            h('td', {}, fmtDate(c.validUntil)),
+            h('td', { class: 'num' }, `${fmtNum(c.uncertainty, 6)} ${unit}`),
+            h('td', {}, c.traceableTo ?? '—'),
+            h('td', {}, asFoundText(c.asFound, unit)),
+          ),
+        ),
+      )
+    : h('p', { class: 'muted' }, t('noCertificates'));
+}
+
+/** @param {string} sid the standard's id, as in a URL @param {() => void} onDone */
+function certificateForm(sid, onDone) {
+  const out = h('div');
+  const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
+  const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
+  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: new Date().toISOString().slice(0, 10) });
+  const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
+  const uncertainty = h('input', { name: 'uncertainty', type: 'number', step: 'any', min: 0, inputmode: 'decimal', required: true });
+  const traceableTo = h('input', { name: 'traceableTo', type: 'text', maxlength: 300 });
+  const asFoundError = h('input', { name: 'asFoundError', type: 'number', step: 'any', inputmode: 'decimal' });
+  const oot = h('input', { name: 'asFoundOot', type: 'checkbox' });
+  const btn = h('button', { type: 'submit', class: 'primary' }, t('save'));
+  const form = h(
+    'form',
+    {
+      class: 'grid-form',
+      'aria-label': t('addStandardCertificate'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clear(out);
+        btn.disabled = true;
+        /** @type {Record<string, unknown>} */
+        const body = {
+          number: number.value.trim(),
+          issuedBy: issuedBy.value.trim(),
+          issuedAt: `${issuedAt.value}T00:00:00Z`,
+          validUntil: `${validUntil.value}T00:00:00Z`,
+          uncertainty: Number(uncertainty.value),
+        };
+        if (traceableTo.value.trim()) body.traceableTo = traceableTo.value.trim();
+        if (asFoundError.value !== '' || oot.checked) body.asFound = { error: Number(asFoundError.value || 0), outOfTolerance: oot.checked };
+        try {
+          /** @type {StandardCertificate} */
+          const c = await api().post(`/api/v1/standards/${sid}/certificates`, body);
+          S.flash = t('standardCertificateAdded', { number: c.number }); // shown above the form drawn again
+          onDone();
+        } catch (err) {
+          out.append(errorBox(err));
+        } finally {
+          btn.disabled = false;
+        }
+      },
+    },
+    field(t('number'), number),
+    field(t('issuedBy'), issuedBy),
+    field(t('issuedAt'), issuedAt),
+    field(t('validUntil'), validUntil),
+    field(t('certUncertainty'), uncertainty),
+    field(`${t('traceableTo')} (${t('optional')})`, traceableTo),
+    field(`${t('asFoundError')} (${t('optional')})`, asFoundError),
+    h('label', { class: 'checkbox' }, oot, t('asFoundOot')),
+    h('div', { class: 'form-actions' }, btn),
+  );
+  const flash = S.flash ? h('p', { class: 'ok', role: 'status' }, S.flash) : null;
+  S.flash = null;
+  return h('div', { class: 'subsection' }, flash, h('h3', {}, t('addStandardCertificate')), form, out);
+}
+
+/**
+ * The impact card: a period to ask for, the instruments served, the checks whose decision could change.
+ * @param {Standard} s @param {HTMLElement} box
+ * @returns {{ card: HTMLElement, load: () => void }}
+ */
+function impactSection(s, box) {
+  const sid = encodeURIComponent(s.id);
+  const from = h('input', { type: 'date', name: 'from' });
+  const to = h('input', { type: 'date', name: 'to' });
+  const query = () => ({ from: from.value, to: to.value });
+  const load = () => {
+    append(clear(box), [h('p', { class: 'muted' }, t('loading'))]);
+    api()
+      .get(`/api/v1/standards/${sid}/impact`, query())
+      .then((/** @type {StandardImpact} */ r) => append(clear(box), impactView(r)))
+      .catch((e) => clear(box).append(errorBox(e)));
+  };
+  load();
+  const card = section(
+    t('impact'),
+    h('p', { class: 'muted' }, t('impactHelp')),
+    h(
+      'form',
+      {
+        class: 'grid-form',
+        'aria-label': t('impact'),
+        onsubmit: (e) => {
+          e.preventDefault();
+          load();
+        },
+      },
+      field(t('from'), from),
+      field(t('to'), to),
+      h(
+        'div',
+        { class: 'form-actions' },
+        h('button', { type: 'submit' }, t('show')),
+        ' ',
+        downloadButton(t('downloadImpact'), `/api/v1/standards/${sid}/impact`, () => ({ format: 'csv', ...query() }), `standard-impact-${s.id}.csv`),
+      ),
+    ),
+    box,
+  );
+  return { card, load };
+}
+
+/** @param {StandardImpact} r @returns {Child[]} */
+function impactView(r) {
+  const changed = r.items.flatMap((i) => i.couldChange.map((c) => ({ ...c, device: i.device })));
+  return [
+    facts([
+      [t('period'), `${fmtDate(r.from)} – ${fmtDate(r.to)}`],
+      [t('basis'), label('basis', r.basis)],
+      r.finding ? [t('finding'), [r.finding.certificate, ' · ', fmtDate(r.finding.issuedAt), ' · ', asFoundText(r.finding.asFound, r.unit)]] : null,
+      [t('checks'), String(r.checks)],
+      [t('instruments'), String(r.instruments)],
+      [t('couldChange'), h('strong', { class: r.couldChange ? 'warn' : '' }, String(r.couldChange))],
+    ]),
+    r.items.length
+      ? table(
+          t('instruments'),
+          [
+            t('device'),
+            t('tenant'),
+            t('type'),
+            t('checks'),
+            label('decision', 'pass'),
+            label('decision', 'conditional-pass'),
+            label('decision', 'conditional-fail'),
+            label('decision', 'fail'),
+            t('couldChange'),
+          ],
+          r.items.map((i) =>
+            h(
+              'tr',
+              { 'data-device': i.device },
+              h('th', { scope: 'row' }, h('a', { href: `#/instruments/${encodeURIComponent(i.device)}` }, i.device)),
+              h('td', {}, tenantName(i.tenant)),
+              h('td', {}, typeName(i.type)),
+              ...[i.checks, i.decisions.pass, i.decisions['conditional-pass'], i.decisions['conditional-fail'], i.decisions.fail, i.couldChange.length].map(
+                (n) => h('td', { class: 'num' }, String(n ?? 0)),
+              ),
+            ),
+          ),
+          { class: 'impact' },
+        )
+      : h('p', { class: 'muted' }, t('noImpact')),
+    changed.length
+      ? [
+          h('h3', {}, t('couldChangeChecks')),
+          table(
+            t('couldChangeChecks'),
+            [t('device'), t('ts'), t('seq'), t('errorValue'), t('mpeShort'), t('decision'), t('possibleDecisions')],
+            changed.map((c) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, c.device, c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, c.point].filter(Boolean).join(' · ')}`) : null),
+                h('td', {}, fmtDateTime(c.ts)),
+                h('td', { class: 'num' }, String(c.seq)),
+                h('td', { class: 'num' }, `${fmtSigned(c.error)} ${c.unit}`),
+                h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
+                h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
+                h(
+                  'td',
+                  {},
+                  c.possibleDecisions.map((d) => [badge(`dec dec-${d}`, label('decision', d)), ' ']),
+                ),
+              ),
+            ),
+          ),
+        ]
+      : null,
+  ];
+}

@@ -1,0 +1,280 @@
+// Traceability of a check to its reference standard (METROLOGY.md §8; ISO 10012, ISO/IEC 17025 6.5):
+// the standard must be registered for the instrument's enterprise, calibrated at the check's time,
+// and fine enough for the test. Pure: the caller passes the standard, its certificates and the time.
+import { channelFor, isFieldErrors, type Channel } from './channel.ts';
+import { channelUnitFactor } from './check.ts';
+import type { InstrumentProfile } from './profile.ts';
+import type { CheckInput, CheckResult, DeviceMetrology } from './types.ts';
+import { conversionFactor, resolveUnit } from './units.ts';
+
+export const STANDARD_KINDS = [
+  'proving-measure',
+  'weights',
+  'reference-barometer',
+  'certified-gas',
+  'ethanol-standard',
+  'gauge-blocks',
+  'stage-micrometer',
+  'other',
+] as const;
+export type StandardKind = (typeof STANDARD_KINDS)[number];
+
+/** A reference standard as registered (CONTRACT §5). */
+export interface ReferenceStandard {
+  id: string;
+  /** The enterprise that owns it; absent: the authority's, usable by every enterprise. */
+  tenant?: string;
+  name: string;
+  /** The quantity it realises, as the instrument types name it (volume, mass, pressure, concentration…). */
+  quantity: string;
+  /** Its unit as registered (UCUM code or a wire spelling the profiles alias, e.g. "ppm"). */
+  unit: string;
+  kind?: StandardKind;
+  /** Accuracy class; a number is its MPE in % of its value (as classes are named), e.g. "0.1". */
+  class?: string;
+  serial?: string;
+  /** The component a certified gas is certified for (one standard per component of a mixture). */
+  gas?: string;
+}
+
+/** The standard's own calibration certificate. */
+export interface StandardCertificate {
+  number: string;
+  issuedBy: string;
+  issuedAt: string;
+  validUntil: string;
+  /** Expanded uncertainty U (k = 2) of the standard's value, in the standard's unit. */
+  uncertainty: number;
+  /** The chain to the national standard, e.g. "VMI national volume standard". */
+  traceableTo?: string;
+  /** What the calibration found before any adjustment: the standard's error (its value − the true value), its unit. */
+  asFound?: { error: number; outOfTolerance: boolean };
+}
+
+export type StandardStateName = 'valid' | 'expired' | 'none';
+
+/** What a type asks of the standards that check it (profile `referenceStandards`). */
+export interface TraceabilityRule {
+  /** Smallest test uncertainty ratio MPE / U_ref. */
+  minTestUncertaintyRatio: number;
+  /** Largest U_ref in % of the test value (fuel dispensers: 0.1, ĐLVN 10); a numeric class at most this qualifies too. */
+  maxUncertaintyPercent?: number;
+}
+
+/** METROLOGY.md §8: "test uncertainty ratio MPE / U_ref ≥ 3 (4 is common practice)"; a profile may ask more. */
+export const DEFAULT_TRACEABILITY_RULE: TraceabilityRule = { minTestUncertaintyRatio: 3 };
+
+/** Ratios and percentages within this relative slack of their limit count as on it (0.3 / 0.1 = 2.9999999999999996). */
+const SLACK = 1e-9;
+
+export type TraceabilityIssueKind = 'unregistered' | 'uncalibrated' | 'expired' | 'quantity' | 'unit' | 'gas' | 'ratio' | 'relative-uncertainty';
+
+export interface TraceabilityJudgement {
+  traceable: boolean;
+  /** A sentence naming the standard and why the check is not traceable. */
+  issue?: string;
+  issueKind?: TraceabilityIssueKind;
+  /** Number of the standard's certificate in force at the check's time. */
+  certificate?: string;
+  /** MPE / U_ref, U_ref the larger of the certificate's U and the check's referenceUncertainty. */
+  testUncertaintyRatio?: number;
+}
+
+/** What judging one check needs: the check's figures in the channel's canonical unit. */
+export interface CheckForTraceability {
+  standardId: string;
+  /** epoch ms */
+  ts: number;
+  reference: number;
+  /** The check's referenceUncertainty (U, k = 2), canonical unit. */
+  referenceUncertainty: number;
+  mpe: number;
+  gas?: string;
+}
+
+function time(iso: string): number {
+  return Date.parse(iso);
+}
+
+/**
+ * The certificate in force at `at` (epoch ms): issuedAt ≤ at ≤ validUntil, the latest issued winning (ties:
+ * the later validUntil), as for an instrument's calibration (correction.ts). Unparseable dates are ignored.
+ */
+export function certificateInForce<C extends Pick<StandardCertificate, 'issuedAt' | 'validUntil'>>(certs: readonly C[], at: number): C | undefined {
+  let best: C | undefined;
+  for (const c of certs) {
+    const issued = time(c.issuedAt);
+    const until = time(c.validUntil);
+    if (!(issued <= at && at <= until)) continue;
+    if (best === undefined || issued > time(best.issuedAt) || (issued === time(best.issuedAt) && until > time(best.validUntil))) best = c;
+  }
+  return best;
+}
+
+/**
+ * The standard's calibration standing at `at`: `valid` while a certificate is in force (validUntil: the
+ * latest end among those in force), `expired` when certificates were issued by then but none is in force
+ * (validUntil: the latest end among them), `none` when none was issued by then.
+ */
+export function standardState(
+  certs: readonly Pick<StandardCertificate, 'issuedAt' | 'validUntil'>[],
+  at: number,
+): { state: StandardStateName; validUntil: string | null } {
+  let inForce: number | undefined;
+  let lapsed: number | undefined;
+  for (const c of certs) {
+    const issued = time(c.issuedAt);
+    const until = time(c.validUntil);
+    if (!(issued <= at) || !Number.isFinite(until)) continue;
+    if (at <= until) inForce = Math.max(inForce ?? until, until);
+    else lapsed = Math.max(lapsed ?? until, until);
+  }
+  if (inForce !== undefined) return { state: 'valid', validUntil: new Date(inForce).toISOString() };
+  if (lapsed !== undefined) return { state: 'expired', validUntil: new Date(lapsed).toISOString() };
+  return { state: 'none', validUntil: null };
+}
+
+/**
+ * Is a check traceable to its standard (METROLOGY.md §8)? In this order, the first failing condition is the issue:
+ * 1. the standard is registered for the instrument's enterprise (`standard` undefined: it is not);
+ * 2. it realises the instrument's quantity, in a unit the channel accepts (UCUM-converted), and for a certified
+ *    gas the check's gas;
+ * 3. a certificate of it is in force at the check's time (issuedAt ≤ ts ≤ validUntil);
+ * 4. the test uncertainty ratio MPE / U_ref ≥ rule.minTestUncertaintyRatio, where U_ref is the larger of the
+ *    certificate's U (converted) and the check's own referenceUncertainty: the TUR is that of the measurement
+ *    actually made (ANSI/NCSL Z540.3 defines it on the calibration process's uncertainty), which cannot be
+ *    better than the standard's calibration, and may be worse when the check adds method contributions;
+ * 5. where the type asks it (fuel dispensers, ĐLVN 10), U_ref ≤ maxUncertaintyPercent % of |reference|, or
+ *    the standard's class is a number (its MPE in %) at most that.
+ */
+export function judgeTraceability(
+  check: CheckForTraceability,
+  channel: Pick<Channel, 'type' | 'quantity' | 'canonicalUnit' | 'units' | 'unitAliases' | 'gas'>,
+  standard: ReferenceStandard | undefined,
+  certificates: readonly StandardCertificate[],
+  rule: TraceabilityRule = DEFAULT_TRACEABILITY_RULE,
+): TraceabilityJudgement {
+  const id = check.standardId;
+  const no = (issueKind: TraceabilityIssueKind, issue: string, extra: Partial<TraceabilityJudgement> = {}): TraceabilityJudgement => ({
+    traceable: false,
+    issue,
+    issueKind,
+    ...extra,
+  });
+  if (!standard)
+    return no(
+      'unregistered',
+      `standard ${id} is not a registered reference standard of this enterprise or of the authority: register it (POST /api/v1/standards) with its calibration certificate`,
+    );
+  if (standard.quantity !== channel.quantity)
+    return no('quantity', `standard ${id} realises ${standard.quantity}; ${channel.type} measures ${channel.quantity}`);
+  const code = resolveUnit(standard.unit, channel.unitAliases);
+  const factor = channel.units.includes(code) ? conversionFactor(code, channel.canonicalUnit) : undefined;
+  if (factor === undefined)
+    return no(
+      'unit',
+      `standard ${id} is in ${standard.unit}, which ${channel.type}${channel.gas ? ` (${channel.gas})` : ''} does not accept (${channel.units.join(', ')})`,
+    );
+  if (standard.gas !== undefined && check.gas !== undefined && standard.gas !== check.gas)
+    return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
+
+  const cert = certificateInForce(certificates, check.ts);
+  const day = new Date(check.ts).toISOString().slice(0, 10);
+  if (!cert) {
+    const before = certificates.filter((c) => time(c.issuedAt) <= check.ts).sort((a, b) => time(b.validUntil) - time(a.validUntil))[0];
+    if (before)
+      return no(
+        'expired',
+        `the calibration of standard ${id} expired on ${before.validUntil.slice(0, 10)} (certificate ${before.number}), before this check of ${day}`,
+      );
+    const first = [...certificates].sort((a, b) => time(a.issuedAt) - time(b.issuedAt))[0];
+    return no(
+      'uncalibrated',
+      first
+        ? `standard ${id} had no calibration certificate yet on ${day} (the first, ${first.number}, is of ${first.issuedAt.slice(0, 10)})`
+        : `standard ${id} has no calibration certificate on record: add it (POST /api/v1/standards/${id}/certificates)`,
+    );
+  }
+
+  const unit = channel.canonicalUnit;
+  const certU = cert.uncertainty * Math.abs(factor);
+  const uRef = Math.max(certU, check.referenceUncertainty);
+  const ratio = uRef === 0 ? Infinity : check.mpe / uRef;
+  const found = { certificate: cert.number, testUncertaintyRatio: ratio };
+  const which =
+    certU >= check.referenceUncertainty
+      ? `the certificate's U = ${fmt(certU)} ${unit}`
+      : `the check's referenceUncertainty ${fmt(check.referenceUncertainty)} ${unit}, larger than the certificate's ${fmt(certU)} ${unit}`;
+  if (ratio < rule.minTestUncertaintyRatio * (1 - SLACK)) {
+    return no(
+      'ratio',
+      `standard ${id} is not fine enough for this check: MPE / U_ref = ${fmt(check.mpe)} / ${fmt(uRef)} ${unit} = ${fmt(ratio)}, below ${rule.minTestUncertaintyRatio} (U_ref: ${which})`,
+      found,
+    );
+  }
+  if (rule.maxUncertaintyPercent !== undefined) {
+    const percent = check.reference === 0 ? Infinity : (100 * uRef) / Math.abs(check.reference);
+    const classPercent = standard.class !== undefined && /^\d+(\.\d+)?$/.test(standard.class.trim()) ? Number(standard.class) : undefined;
+    const byClass = classPercent !== undefined && classPercent <= rule.maxUncertaintyPercent * (1 + SLACK);
+    if (percent > rule.maxUncertaintyPercent * (1 + SLACK) && !byClass) {
+      return no(
+        'relative-uncertainty',
+        `standard ${id} is not fine enough for ${channel.type}: U_ref = ${fmt(uRef)} ${unit} is ${fmt(percent)} % of the test value ${fmt(Math.abs(check.reference))} ${unit}; at most ${rule.maxUncertaintyPercent} % (or a class of at most ${rule.maxUncertaintyPercent}) is required`,
+        found,
+      );
+    }
+  }
+  return { traceable: true, ...found };
+}
+
+/** A standard as the check path finds it: registered for the instrument's enterprise, with its certificates. */
+export interface StandardOfCheck {
+  standard: ReferenceStandard;
+  certificates: readonly StandardCertificate[];
+}
+
+/** The traceability fields of a check result (CheckResult.traceable …). */
+export type CheckTraceability = Pick<CheckResult, 'traceable' | 'traceabilityIssue' | 'traceabilityKind' | 'standardCertificate' | 'testUncertaintyRatio'>;
+
+/**
+ * judgeTraceability for a check as evaluateCheck judged it: the channel of the device (and gas), the
+ * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`).
+ * {} when the check has no channel (evaluateCheck refuses such a check before this is asked).
+ */
+export function traceabilityOfCheck(
+  profile: InstrumentProfile,
+  device: DeviceMetrology,
+  input: CheckInput,
+  result: CheckResult,
+  found: StandardOfCheck | undefined,
+): CheckTraceability {
+  const ch = channelFor(profile, device, input.gas === undefined ? {} : { gas: input.gas });
+  if (isFieldErrors(ch)) return {};
+  const unit = channelUnitFactor(ch, input.unit);
+  if ('path' in unit) return {};
+  const j = judgeTraceability(
+    {
+      standardId: input.standardId,
+      ts: result.ts,
+      reference: result.reference,
+      referenceUncertainty: input.referenceUncertainty * Math.abs(unit.factor),
+      mpe: result.mpe,
+      gas: result.gas,
+    },
+    ch,
+    found?.standard,
+    found?.certificates ?? [],
+    profile.referenceStandards ?? DEFAULT_TRACEABILITY_RULE,
+  );
+  const out: CheckTraceability = { traceable: j.traceable };
+  if (j.issue !== undefined) out.traceabilityIssue = j.issue;
+  if (j.issueKind !== undefined) out.traceabilityKind = j.issueKind;
+  if (j.certificate !== undefined) out.standardCertificate = j.certificate;
+  // Infinity (U_ref 0) would not survive JSON: such a ratio is left out
+  if (j.testUncertaintyRatio !== undefined && Number.isFinite(j.testUncertaintyRatio)) out.testUncertaintyRatio = j.testUncertaintyRatio;
+  return out;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
+}
