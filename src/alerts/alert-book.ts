@@ -16,6 +16,7 @@ export const ALERT_KINDS = [
   'out-of-range',
   'offline',
   'invalid-data',
+  'lot-fail',
   'journal-capacity',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

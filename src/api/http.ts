@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.ts';
 import type { AlertNotifier } from '../alerts/notifier.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Assurance } from '../alerts/assurance.ts';
+import type { LotBook } from '../lots/lot-book.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
   /** The assurance state as the API reads it (and the new baseline a calibration certificate starts). */
   assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCalibration'>;
+  /** Lots of prepackages (CONTRACT §6). */
+  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;

@@ -170,6 +170,7 @@ export const en = {
   'kind.out-of-range': 'Out of range',
   'kind.offline': 'Offline',
   'kind.invalid-data': 'Invalid data',
+  'kind.lot-fail': 'Lot of prepackages failed',
   'kind.journal-capacity': 'Journal capacity',
   'reason.recalibrated': 'Recalibrated',
   'reason.adjusted': 'Adjusted',

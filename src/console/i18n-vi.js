@@ -172,6 +172,7 @@ export const vi = {
   'kind.out-of-range': 'Ngoài phạm vi đo',
   'kind.offline': 'Mất kết nối',
   'kind.invalid-data': 'Dữ liệu không hợp lệ',
+  'kind.lot-fail': 'Lô hàng đóng gói sẵn không đạt',
   'kind.journal-capacity': 'Nhật ký sắp đầy',
   'reason.recalibrated': 'Đã hiệu chuẩn lại',
   'reason.adjusted': 'Đã điều chỉnh',

@@ -12,8 +12,9 @@ import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas,
 import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
+import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
 
-export type MessageKind = 'readings' | 'checks' | 'senml';
+export type MessageKind = 'readings' | 'checks' | 'senml' | 'packages';
 
 export interface Rejection {
   seq?: number;
@@ -46,6 +47,8 @@ export interface IngestResult {
   checks: CheckResult[];
   findings: TransactionFinding[];
   rejections: Rejection[];
+  /** Measured prepackages to append to their lots (the `packages` topic). */
+  packages?: AcceptedPackage[];
 }
 
 export interface IngestContext {
@@ -55,6 +58,8 @@ export interface IngestContext {
   lastTotalizer(device: string, nozzle: string): number | undefined;
   /** The IANA time zone in which a tenant's devices send times without a zone (its setting, else MAG_DEFAULT_TIME_ZONE). */
   timeZoneOf(tenant: string): string;
+  /** A declared lot of prepackages (the `packages` topic); without it every package is refused. */
+  lot?(id: string): LotForPackages | undefined;
 }
 
 export interface IngestOptions {
@@ -105,6 +110,10 @@ export class Ingest {
     }
     if (kind === 'checks') {
       this.acceptCheck(device, profile, body, receivedAt, out);
+    } else if (kind === 'packages') {
+      const ctx = { schemas: this.schemasFor(device), lot: (id: string) => this.ctx.lot?.(id), timeError: (ts: number, prefix: string) => this.timeError(device, ts, receivedAt, prefix), maxBatch: this.opts.maxBatchReadings };
+      out.packages = [];
+      acceptPackages(device, profile, body, ctx, out as IngestResult & { packages: AcceptedPackage[] });
     } else if (kind === 'senml') {
       const pack = parsePayload(SenmlPackSchema, body, '', 'the SenML pack');
       if (!pack.ok) {

@@ -165,6 +165,47 @@ export interface DeadLettersTable {
   point: string;
 }
 
+/** A lot of prepackages declared for inspection (CONTRACT §6); its packages are in lot_packages. */
+export interface LotsTable {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lot_size: number;
+  /** 0 or 1: packages are opened or destroyed to be measured. */
+  destructive: number;
+  plan: string | null;
+  measured_unit: string | null;
+  average_tare: number | null;
+  density: number | null;
+  /** Device id of the weighing instrument named at declaration. */
+  scale: string | null;
+  /** pending | pass | fail, as last judged (kept for listing by verdict). */
+  verdict: string;
+  /** When the verdict became pass or fail. */
+  judged_at: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+/** The measured packages of a lot, in the order they arrived (position 1, 2, …). */
+export interface LotPackagesTable {
+  lot: string;
+  position: number;
+  kind: 'net' | 'gross';
+  /** In the lot's measured unit. */
+  value: number;
+  /** The instrument that sent it over MQTT, with its seq (a replay is stored once). */
+  device: string | null;
+  seq: number | null;
+  /** The client's id of a package entered through the API (a repeated id is stored once). */
+  client_id: string | null;
+  /** epoch ms it was measured. */
+  ts: number;
+  received_at: string;
+}
+
 export interface StateSchema {
   tenants: TenantsTable;
   devices: DevicesTable;
@@ -179,4 +220,6 @@ export interface StateSchema {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   dead_letters: DeadLettersTable;
+  lots: LotsTable;
+  lot_packages: LotPackagesTable;
 }
