@@ -83,6 +83,8 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   const mpeMeasured = mpeCanonical / toCanonical;
   const mpe = clean(BASE_UNIT[lot.unit] === 'g' ? mpeMeasured * conversionFactor(measured, lot.unit)! : (mpeMeasured * conversionFactor(measured, 'g')!) / lot.density! * conversionFactor('mL', lot.unit)!);
   const s = scaleSuitability(mpe, T);
-  const at = `Instrument ${id}${device.class ? ` (class ${device.class}${device.e ? `, e = ${clean(device.e * conversionFactor(canonical, measured)!)} ${measured}` : ''})` : ''}, in service at the load ${clean(load)} ${measured}`;
+  const e = profile.mpe?.verification.kind === 'scaleIntervals' ? (device.e ?? device.resolution ?? profile.resolution) : undefined;
+  const what = [device.class && `class ${device.class}`, e && `e = ${clean(e / toCanonical)} ${measured}`].filter(Boolean).join(', ');
+  const at = `Instrument ${id}${what ? ` (${what})` : ''}, in service at the load ${clean(load)} ${measured}`;
   return { id, suitable: s.suitable, reason: `${at}: MPE ${mpe} ${lot.unit} ${s.suitable ? 'is within' : 'exceeds'} T/5 = ${s.limit} ${lot.unit}${s.suitable ? '' : '; use a finer instrument'}.`, mpe, limit: s.limit };
 }
