@@ -171,3 +171,23 @@ describe('reading lots', () => {
     expect(r.body.reasons.at(-1)).toMatch(/^The weighing instrument is not fit for this lot, so the measurements are not legal evidence: Instrument sc-market \(class III, e = 50 g\), in service at the load 500 g: MPE 50 g exceeds T\/5 = 3 g/);
   });
 });
+
+describe('the assurance report', () => {
+  it('lists the lots of the period after the instruments, in JSON and as a second CSV table', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice() });
+    await api.call('POST', '/api/v1/lots/RICE-A/packages', { body: { items: alternating(50, 497, 499) } });
+    const json = await api.call('GET', '/api/v1/reports/assurance?tenant=north', { token: insp.hanoi });
+    expect(json.body.lots).toEqual([
+      expect.objectContaining({ lot: 'RICE-A', tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200, sampleSize: 50, measured: 50, verdict: 'fail', t1: 0, t2: 0, mean: 498, tolerableDeficiency: 15, scale: 'cw-n1', scaleSuitable: true, declaredAt: NOW.toISOString(), judgedAt: NOW.toISOString() }),
+    ]);
+    expect((await api.call('GET', '/api/v1/reports/assurance', { token: insp.saigon })).body.lots).toEqual([]);
+    const csv = await api.call('GET', '/api/v1/reports/assurance?tenant=north&format=csv', { token: insp.hanoi });
+    const [devices, lots] = csv.text.split('\r\n\r\n');
+    expect(devices!.split('\r\n')).toHaveLength(3); // header, cw-n1, sc-market
+    expect(lots!.trim().split('\r\n')).toEqual([
+      'lot,tenant,product,nominal,unit,lotSize,sampleSize,measured,verdict,t1,t2,allowedT1,mean,averageLimit,tolerableDeficiency,scale,scaleSuitable,declaredAt,judgedAt',
+      expect.stringMatching(/^RICE-A,north,Gạo ST25 500 g,500,g,200,50,50,fail,0,0,3,498,499\.48\d+,15,cw-n1,true,2026-03-01T00:00:00\.000Z,2026-03-01T00:00:00\.000Z$/),
+    ]);
+  });
+});
+

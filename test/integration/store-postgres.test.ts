@@ -17,6 +17,7 @@ import { openStateDb } from '../../src/store/db.ts';
 /** Arguments for the queries whose SQL depends on them: each shape the code can build. */
 const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
   'alerts.list': [{}, { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 }],
+  'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }],
 };
 
 let server: PostgresHandle;
