@@ -1,5 +1,5 @@
 // @ts-check
-// MAG inspector console: alerts (live), instruments, reports. Calls only the public API, with
+// MAG inspector console: alerts (live), instruments, lots of prepackages, reports. Calls only the public API, with
 // the token the user signed in with (sessionStorage, never the URL). What a role sees is what
 // the API returns to its token. This module is the shell: sign-in, the live alert stream, the
 // header and the router; each page is its own module (page-*.js).
@@ -12,6 +12,7 @@ import { alertPage } from './page-alert.js';
 import { instrumentsPage } from './page-instruments.js';
 import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
+import { lotsPage, lotPage } from './page-lots.js';
 /** @import { Key } from './i18n.js' */
 /** @import { StreamState } from './api.js' */
 /** @import { Alert, InstrumentType, List, Tenant } from './types.js' */
@@ -189,6 +190,7 @@ function renderShell() {
     [
       ['#/alerts', t('alerts')],
       ['#/instruments', t('instruments')],
+      ['#/lots', t('lots')],
       ['#/reports', t('reports')],
     ].map(([href, text]) => h('a', { href, 'data-nav': href }, text)),
   );
@@ -225,6 +227,8 @@ function route() {
   if (section === 'alerts' && id) alertPage(main, id);
   else if (section === 'instruments' && id) instrumentPage(main, id);
   else if (section === 'instruments') instrumentsPage(main);
+  else if (section === 'lots' && id) lotPage(main, id);
+  else if (section === 'lots') lotsPage(main);
   else if (section === 'reports') reportsPage(main);
   else alertsPage(main);
 }

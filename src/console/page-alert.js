@@ -66,7 +66,10 @@ function evidenceFacts(d) {
     else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
     else if (k === 'topic') shown = h('code', {}, String(v));
     else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
-    else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
+    else if (k === 'reasons' && Array.isArray(v)) shown = h('ol', { class: 'reasons', lang: 'en' }, v.map((r) => h('li', {}, String(r))));
+    else if (k === 'shortPackages' && Array.isArray(v)) shown = v.map((p) => h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`));
+    else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
+    else if (typeof v === 'number') shown = fmtNum(v, 6) + (['value', 'gap', 'nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
     rows.push([name, shown]);
@@ -128,7 +131,9 @@ function alertHead(a) {
       t('summary'),
       facts([
         [t('tenant'), tenantName(a.tenant)],
-        [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        // a lot-fail alert without a weighing instrument is carried by the lot itself (device "lot:<id>")
+        a.device.startsWith('lot:') ? null : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        a.kind === 'lot-fail' && a.key ? [t('lot'), h('a', { href: `#/lots/${encodeURIComponent(a.key)}` }, t('openLot', { lot: a.key }))] : null,
         [t('opened'), fmtDateTime(a.openedAt)],
         [t('updated'), fmtDateTime(a.updatedAt)],
         [t('count'), String(a.count)],
@@ -218,6 +223,7 @@ function showEvidence(evidence, a) {
     ? [driftFacts({ ...a.details, series: a.key || undefined }), a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null]
     : evidenceFacts(a.details ?? {});
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
+  if (a.kind === 'lot-fail') return; // the lot's own page shows its packages; the instrument's checks are not the evidence
   const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));

@@ -5,6 +5,7 @@
 // checks that each has a label in both languages.
 import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from '../alerts/alert-book.ts';
 import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';
+import type { LotVerdict } from '../metrology/prepackages.ts';
 
 /**
  * Every member of the union T, each once, in the order given: a compile error when T gains a
@@ -30,6 +31,7 @@ export const VOCABULARY = {
   readingStatuses: allOf<ReadingStatus>()(['ok', 'unverified', 'out-of-range', 'implausible']),
   regimes: allOf<Regime>()(['verification', 'inService']),
   certificateKinds: allOf<Certificate['kind']>()(['verification', 'calibration']),
+  lotVerdicts: allOf<LotVerdict>()(['pending', 'pass', 'fail']),
 } as const;
 
 /** The i18n.js group each list is labelled under (`kind.drift`, `severity.info`…). */
@@ -44,6 +46,7 @@ export const LABEL_GROUPS: Record<keyof typeof VOCABULARY, string> = {
   readingStatuses: 'status',
   regimes: 'regime',
   certificateKinds: 'certkind',
+  lotVerdicts: 'verdict',
 };
 
 /** Exported names in the browser module: ALERT_KINDS, SEVERITIES… (declared in vocabulary.d.ts). */
@@ -58,6 +61,7 @@ const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
   readingStatuses: 'READING_STATUSES',
   regimes: 'REGIMES',
   certificateKinds: 'CERTIFICATE_KINDS',
+  lotVerdicts: 'LOT_VERDICTS',
 };
 
 /** The text of /console/vocabulary.js. */

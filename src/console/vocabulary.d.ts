@@ -14,3 +14,5 @@ export const DECISIONS: readonly string[];
 export const READING_STATUSES: readonly string[];
 export const REGIMES: readonly string[];
 export const CERTIFICATE_KINDS: readonly string[];
+/** A lot's verdict: pending, pass, fail. */
+export const LOT_VERDICTS: readonly string[];
