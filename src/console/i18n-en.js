@@ -180,7 +180,7 @@ export const en = {
   t1Count: 'Short by more than T (T1)',
   t1Of: '{n} (at most {max} allowed)',
   t2Count: 'Short by more than 2T (T2, none allowed)',
-  positions: 'packages {list} in the order received',
+  positions: 'no. {list} in the order received',
   mean: 'Mean of the mean sample',
   stdDev: 'Standard deviation s',
   averageLimit: 'Limit of the mean Qn − λ·s',

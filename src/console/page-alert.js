@@ -53,7 +53,8 @@ function evidenceFacts(d) {
   const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
   for (const [k, v] of Object.entries(d)) {
     if (known.has(k) || v === undefined || v === null) continue;
-    const evKey = `ev.${k}`;
+    // a lot's product is what is packed, not a dispenser's fuel (ev.product)
+    const evKey = k === 'product' && d.lot !== undefined ? 'product' : `ev.${k}`;
     const name = DICTS_HAS(evKey) ? t(evKey) : k;
     /** @type {Child} */
     let shown;
@@ -69,7 +70,8 @@ function evidenceFacts(d) {
     else if (k === 'reasons' && Array.isArray(v)) shown = h('ol', { class: 'reasons', lang: 'en' }, v.map((r) => h('li', {}, String(r))));
     else if (k === 'shortPackages' && Array.isArray(v)) shown = v.map((p) => h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`));
     else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
-    else if (typeof v === 'number') shown = fmtNum(v, 6) + (['value', 'gap', 'nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) ? unit : '');
+    else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number') shown = fmtNum(v, 4) + unit; // a lot's quantities
+    else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
     rows.push([name, shown]);
