@@ -6,6 +6,7 @@ import { BreathAlcoholParamsSchema, createBreathAlcoholAnalyser } from './breath
 import { FuelDispenserParamsSchema, createFuelDispenser } from './fuel-dispenser.ts';
 import { GasDetectorParamsSchema, createGasDetector } from './gas-detector.ts';
 import { ScaleParamsSchema, createScale } from './scale.ts';
+import { FillingLineParamsSchema, createFillingLine } from './filling-line.ts';
 import type { InstrumentModel, InstrumentType, ModelEnv } from './types.ts';
 
 export interface ModelDefinition {
@@ -47,7 +48,14 @@ export const MODELS: Record<InstrumentType, ModelDefinition> = {
     defaultReadingInterval: '15m',
     defaultCheckInterval: '14d',
   },
+  // A filling line's checkweigher: measured packages of lots (its pace is packagesPerMinute, not the intervals).
+  checkweigher: {
+    paramsSchema: FillingLineParamsSchema,
+    create: (env, params) => createFillingLine(env, params),
+    defaultReadingInterval: '1h',
+    defaultCheckInterval: '30d',
+  },
 };
 
 export * from './types.ts';
-export { createBarometer, createBreathAlcoholAnalyser, createFuelDispenser, createGasDetector, createScale };
+export { createBarometer, createBreathAlcoholAnalyser, createFillingLine, createFuelDispenser, createGasDetector, createScale };

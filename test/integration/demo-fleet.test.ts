@@ -1,4 +1,4 @@
-// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 22 instruments, 120 simulated days)
+// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 23 instruments, 120 simulated days)
 // against a real gateway (in-process; real MQTT over TCP, real HTTP API, SQLite on disk), run on a
 // shorter wall-clock duration: every scenario raises the alert it is built for, the healthy
 // instruments raise none, and the drift rates the models inject are the ones the gateway measures.
@@ -50,8 +50,8 @@ describe('the demo fleet against a real gateway', () => {
 
   it('runs the whole fleet without errors', async () => {
     const fleet = await loadFleet(DEMO);
-    expect(report.devices).toBe(22);
-    expect(report.connected).toBe(22);
+    expect(report.devices).toBe(23);
+    expect(report.connected).toBe(23);
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
     expect(report.simulated.acceleration).toBeCloseTo(((fleet.simulatedDays ?? NaN) * 86_400) / 20, 0);
     expect(report.sent.checks).toBeGreaterThan(1000);
@@ -68,10 +68,24 @@ describe('the demo fleet against a real gateway', () => {
     expect(has('tn-fd-tamper', 'tamper'), listing()).toBe(true);
     expect(has('bg-sc-expired', 'verification-overdue'), listing()).toBe(true);
     expect(has('hue-baro-flaky', 'offline'), listing()).toBe(true);
+    // the rice line's fill drifts down: its second lot fails on the mean, its first passes
+    expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0002'), listing()).toBe(true);
+    expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0001'), listing()).toBe(false);
+  });
+
+  it('declares the checkweigher\'s lots and judges them from the packages it weighed', async () => {
+    expect(report.sent.packages).toBeGreaterThan(0);
+    const lots = (await gw.call('GET', '/api/v1/lots?tenant=thachthat-food')).body.items;
+    expect(lots.map((l: { id: string; verdict: string; scale: { id: string; suitable: boolean } }) => [l.id, l.verdict, l.scale.id, l.scale.suitable]).sort()).toEqual([
+      ['TT-ST25-0001', 'pass', 'tt-cw-line1', true],
+      ['TT-ST25-0002', 'fail', 'tt-cw-line1', true],
+    ]);
+    const failed = lots.find((l: { id: string }) => l.id === 'TT-ST25-0002');
+    expect(failed.mean).toBeLessThan(failed.averageLimit);
   });
 
   it('the healthy instruments raise no alert at all', () => {
-    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky']);
+    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky', 'tt-cw-line1']);
     const healthy = alerts.filter((a) => !scenario.has(a.device));
     expect(healthy.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
     // Nor do the scenario devices on the series that are not part of their scenario.
@@ -80,7 +94,8 @@ describe('the demo fleet against a real gateway', () => {
         (a.device === 'tn-gd-fail' && a.key !== 'CO') ||
         (a.device === 'hn-fd-drift' && a.kind !== 'drift' && a.kind !== 'predicted-oot') ||
         (a.device === 'tn-fd-tamper' && a.kind !== 'tamper') ||
-        (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue'),
+        (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue') ||
+        (a.device === 'tt-cw-line1' && a.kind !== 'lot-fail'),
     );
     expect(unrelated.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
   });
