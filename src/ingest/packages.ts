@@ -68,7 +68,9 @@ export function acceptPackages(device: Device, profile: InstrumentProfile, body:
     if (!batch.ok) out.rejections.push({ errors: batch.errors });
     else if (batch.data.packages.length === 0 || batch.data.packages.length > ctx.maxBatch) {
       out.rejections.push({ errors: [{ path: 'packages', message: `packages must hold 1 to ${ctx.maxBatch} packages (MAG_MAX_BATCH_READINGS); received ${batch.data.packages.length}` }] });
-    } else batch.data.packages.forEach((p, i) => acceptPackage(device, p, ctx, out, `packages.${i}`));
+    } else {
+      for (const [i, p] of batch.data.packages.entries()) acceptPackage(device, p, ctx, out, `packages.${i}`);
+    }
     return;
   }
   acceptPackage(device, body, ctx, out, '');
