@@ -12,6 +12,7 @@ import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { judgeLot, packageNet, planLot, validatePackages, type LotDeclaration, type LotJudgement, type PackageMeasurement } from '../metrology/prepackages.ts';
 import { instrumentFitness, type InstrumentFitness } from '../metrology/lot-instrument.ts';
 import { verificationState } from '../metrology/verification.ts';
+import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { AcceptedPackage, LotForPackages } from '../ingest/packages.ts';
 
 export type { LotVerdict, StoredLot };
@@ -248,9 +249,9 @@ export class LotBook {
         t2: j.t2,
         allowedT1: j.allowedT1,
         shortPackages: short,
-        mean: j.mean,
-        stdDev: j.stdDev,
-        averageLimit: j.averageLimit,
+        mean: cleaned(j.mean),
+        stdDev: cleaned(j.stdDev),
+        averageLimit: cleaned(j.averageLimit),
         scale: scale.id,
         scaleSuitable: scale.suitable,
         reasons: j.reasons,
@@ -276,13 +277,13 @@ export class LotBook {
       planUnconfirmed: j.planUnconfirmed,
       sampleSize: j.sampleSize,
       measured: j.measured,
-      mean: j.mean,
-      stdDev: j.stdDev,
+      mean: cleaned(j.mean),
+      stdDev: cleaned(j.stdDev),
       tolerableDeficiency: j.tolerableDeficiency,
       t1: j.t1,
       t2: j.t2,
       allowedT1: j.allowedT1,
-      averageLimit: j.averageLimit,
+      averageLimit: cleaned(j.averageLimit),
       verdict: j.verdict,
       reasons,
       t1Positions: j.t1Packages.map((i) => i + 1),
@@ -326,6 +327,11 @@ function declared(l: StoredLot) {
     ...(l.averageTare !== undefined ? { averageTare: l.averageTare } : {}),
     ...(l.density !== undefined ? { density: l.density } : {}),
   };
+}
+
+/** A statistic without binary noise (500.7199999999999 → 500.72). */
+function cleaned(x: number | null): number | null {
+  return x === null ? null : clean(x);
 }
 
 function measurementOf(p: StoredPackage): PackageMeasurement {
