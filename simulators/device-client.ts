@@ -1,7 +1,7 @@
 // One instrument's MQTT connection (MQTT 3.1.1 through mqtt.js 5): client id = username = device id,
 // password = secret, persistent session, reconnect with exponential back-off, retained last will
 // {"state":"offline"}, retained {"state":"online"} on connect, subscribed to its own config and
-// feedback, honouring a config lockout (no readings while locked out; checks and status go on).
+// feedback, honouring a config lockout (no readings while locked out; checks, packages and status go on).
 
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { SimMessage, TopicSuffix } from './models/types.ts';
@@ -60,7 +60,7 @@ export class DeviceClient {
   private delay: number;
   private pending = 0;
   readonly stats: DeviceClientStats = {
-    sent: { readings: 0, checks: 0, status: 0 },
+    sent: { readings: 0, checks: 0, packages: 0, status: 0 },
     acknowledged: 0,
     errors: 0,
     suppressed: 0,
@@ -209,7 +209,15 @@ export class DeviceClient {
    */
   send(messages: readonly SimMessage[]): void {
     const batch: Record<string, unknown>[] = [];
+    // measured packages of one tick go together as {"packages": [...]}, always QoS 1 (CONTRACT §2)
+    const packages: Record<string, unknown>[] = [];
+    const flushPackages = () => {
+      if (packages.length === 0) return;
+      this.publishRaw('packages', packages.length === 1 ? JSON.stringify(packages[0]) : JSON.stringify({ packages }), 1);
+      packages.length = 0;
+    };
     const flush = () => {
+      flushPackages();
       if (batch.length === 0) return;
       const text = batch.length === 1 ? JSON.stringify(batch[0]) : JSON.stringify({ readings: batch });
       this.publishRaw('readings', text, this.o.readingsQos ?? 1);
@@ -223,6 +231,11 @@ export class DeviceClient {
       if (m.topic === 'readings' && m.raw === undefined && this.o.batchReadings !== false) {
         batch.push(m.payload);
         if (batch.length >= MAX_BATCH) flush();
+        continue;
+      }
+      if (m.topic === 'packages' && m.raw === undefined) {
+        packages.push(m.payload);
+        if (packages.length >= MAX_BATCH) flushPackages();
         continue;
       }
       flush();

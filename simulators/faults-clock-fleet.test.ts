@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { simulateCommand } from './cli.ts';
 import { createSimClock } from './clock.ts';
 import { DeviceFaults } from './faults.ts';
-import { expandDevices, FleetFileError, fleetTiming, loadFleet, parseDuration, parseFleet } from './fleet-file.ts';
+import { expandDevices, FleetFileError, fleetTiming, loadFleet, lotsFor, parseDuration, parseFleet } from './fleet-file.ts';
 import { buildDevices, certificatesFor } from './fleet.ts';
-import type { SimMessage } from './models/types.ts';
+import { INSTRUMENT_TYPES, type SimMessage } from './models/types.ts';
 import { createRng } from './prng.ts';
 import { build, DAY, payloads, START } from './test-helpers.ts';
 
@@ -217,13 +217,24 @@ describe('fleet files', () => {
   it('demo and load fleets validate; demo covers every type and the promised scenarios', async () => {
     const demo = await loadFleet(join(fleetsDir, 'demo.json'));
     const plans = expandDevices(demo);
-    expect(new Set(plans.map((p) => p.type)).size).toBe(6);
+    expect(new Set(plans.map((p) => p.type))).toEqual(new Set(INSTRUMENT_TYPES));
     expect(new Set(demo.tenants.map((t) => t.region)).size).toBeGreaterThanOrEqual(3);
     const kinds = new Set(plans.flatMap((p) => p.faults.map((f) => f.kind)));
     for (const k of ['step', 'totalizer-tamper', 'expired-verification', 'offline', 'malformed']) expect(kinds).toContain(k);
     expect(fleetTiming(demo, 300).acceleration).toBeCloseTo((120 * 86400) / 300);
     const load = await loadFleet(join(fleetsDir, 'load.json'));
     expect(expandDevices(load).length).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("declares a checkweigher's lots with the line's figures before the run; a checkweigher without lots is refused", async () => {
+    const demo = await loadFleet(join(fleetsDir, 'demo.json'));
+    const cw = expandDevices(demo).find((p) => p.type === 'checkweigher')!;
+    expect(lotsFor(cw)).toEqual([1, 2].map((n) => ({ id: `TT-ST25-000${n}`, tenant: 'thachthat-food', product: 'Gạo ST25 túi 500 g', nominal: 500, unit: 'g', lotSize: 300, scale: 'tt-cw-line1' })));
+    const gross = { ...cw, params: { ...cw.params, weighing: 'gross' } };
+    expect(lotsFor(gross)[0]).toMatchObject({ averageTare: 12.4 });
+    expect(expandDevices(demo).filter((p) => p.type !== 'checkweigher').flatMap(lotsFor)).toEqual([]);
+    const f = { ...minimalFleet(), devices: [{ tenant: 'acme', type: 'checkweigher', id: 'cw-1', params: { nominal: 250 } }] };
+    expect(() => parseFleet(f)).toThrow(/devices\[0\]\.params\.lots: a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"/);
   });
 
   it('a broken fleet gives one clear error per problem, with its path', () => {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FaultSpecSchema, type FaultSpec } from './faults.ts';
 import { MODELS } from './models/index.ts';
+import { FillingLineParamsSchema, lotId } from './models/filling-line.ts';
 import { DAY_MS, INSTRUMENT_TYPES, type InstrumentType } from './models/types.ts';
 import { hashString } from './prng.ts';
 import { StandardPlanSchema } from './fleet-standards.ts';
@@ -150,6 +151,9 @@ export const FleetSchema = z
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
         }
       }
+      if (g.type === 'checkweigher' && params.success && (params.data as { lots?: number }).lots === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'params', 'lots'], message: 'a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"' });
+      }
       g.faults.forEach((fault, j) => {
         if (fault.kind === 'totalizer-tamper' && g.type !== 'fuel-dispenser') {
           ctx.addIssue({ code: 'custom', path: ['devices', i, 'faults', j, 'kind'], message: 'totalizer-tamper applies to fuel dispensers only' });
@@ -235,6 +239,7 @@ const TYPE_CODE: Record<InstrumentType, string> = {
   barometer: 'baro',
   scale: 'sc',
   'profile-projector': 'pj',
+  checkweigher: 'cw',
 };
 const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   'fuel-dispenser': 'Tatsuno Sunny FPD-3',
@@ -243,6 +248,7 @@ const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   barometer: 'Vaisala PTB330',
   scale: 'Nhơn Hòa NHS-60',
   'profile-projector': 'Mitutoyo PJ-A3000',
+  checkweigher: 'Ishida DACS-G',
 };
 
 /** Every device of the fleet with its id, registration body, intervals and faults (fleet-wide faults included). */
@@ -292,4 +298,24 @@ export function fleetTiming(fleet: ParsedFleet, durationSeconds = fleet.duration
   }
   const acceleration = fleet.acceleration ?? 1;
   return { acceleration, spanMs: durationSeconds * 1000 * acceleration };
+}
+
+/**
+ * The lots a checkweigher's filling line runs, as bodies of POST /api/v1/lots: declared before the
+ * run, with the checkweigher as their weighing instrument and, for gross weighings, the line's
+ * average tare. Other devices run none.
+ */
+export function lotsFor(d: DevicePlan): Record<string, unknown>[] {
+  if (d.type !== 'checkweigher') return [];
+  const p = FillingLineParamsSchema.parse(d.params);
+  return Array.from({ length: p.lots ?? 0 }, (_, i) => ({
+    id: lotId(p.lotPrefix, i + 1),
+    tenant: d.tenant,
+    product: p.product,
+    nominal: p.nominal,
+    unit: p.unit,
+    lotSize: p.lotSize,
+    scale: d.id,
+    ...(p.weighing === 'gross' ? { averageTare: p.tareMean } : {}),
+  }));
 }

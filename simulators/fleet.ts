@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createSimClock, type SimClock } from './clock.ts';
 import { DeviceClient } from './device-client.ts';
 import { DeviceFaults, type FaultCounters } from './faults.ts';
-import { expandDevices, fleetTiming, loadFleet, parseFleet, type DevicePlan, type Fleet, type ParsedFleet } from './fleet-file.ts';
+import { expandDevices, fleetTiming, loadFleet, lotsFor, parseFleet, type DevicePlan, type Fleet, type ParsedFleet } from './fleet-file.ts';
 import { MODELS } from './models/index.ts';
 import { DAY_MS, type InstrumentModel, type TopicSuffix } from './models/types.ts';
 import { createRng, deriveSeed } from './prng.ts';
@@ -122,7 +122,10 @@ function addMonths(ms: number, months: number): number {
   return Date.UTC(d.getUTCFullYear(), m, day, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
 }
 
-/** Register the fleet through the HTTP API; returns the device secrets. Idempotent: existing tenants are kept, existing devices get a new secret. */
+/**
+ * Register the fleet through the HTTP API, and declare the lots its checkweighers run; returns the
+ * device secrets. Idempotent: existing tenants and lots are kept, existing devices get a new secret.
+ */
 export async function registerFleet(
   fleet: ParsedFleet,
   plans: DevicePlan[],
@@ -157,6 +160,12 @@ export async function registerFleet(
     return { id: d.id, secret };
   });
   o.log?.(`devices: ${devices.length} registered (secrets issued), certificates posted`);
+  const lots = plans.flatMap(lotsFor);
+  for (const lot of lots) {
+    const r = await api(apiUrl, token, 'POST', '/api/v1/lots', lot);
+    if (r.status !== 201 && r.status !== 409) throw apiFailure(`declaring lot ${String(lot.id)}`, r);
+  }
+  if (lots.length > 0) o.log?.(`lots: ${lots.length} declared or present`);
   return { devices };
 }
 
@@ -396,7 +405,7 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
 }
 
 function sumStats(clients: Map<string, DeviceClient>) {
-  const s = { sent: { readings: 0, checks: 0, status: 0 } as Record<TopicSuffix, number>, acknowledged: 0, errors: 0, feedback: 0, suppressed: 0 };
+  const s = { sent: { readings: 0, checks: 0, packages: 0, status: 0 } as Record<TopicSuffix, number>, acknowledged: 0, errors: 0, feedback: 0, suppressed: 0 };
   for (const c of clients.values()) {
     for (const k of Object.keys(s.sent) as TopicSuffix[]) s.sent[k] += c.stats.sent[k];
     s.acknowledged += c.stats.acknowledged;

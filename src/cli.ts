@@ -98,6 +98,7 @@ async function demo(): Promise<void> {
       `  console         ${api}/   (sign in with a token below)\n` +
       `  API docs        ${api}/docs\n` +
       `  alerts (SSE)    ${api}/api/v1/alerts/stream\n` +
+      `  lots            ${api}/#/lots   (a rice line's two lots of prepackages: one passes, one fails)\n` +
       `  metrics         ${api}/metrics\n` +
       `  MQTT            mqtt://${host}:${g.ports.mqtt}\n` +
       `  admin token     ${c.adminToken}\n` +

@@ -1,5 +1,6 @@
 // Composition root: store → sink → journal → forwarder → ingest → broker → pipeline → periodic
 // work → API. It wires the parts and stops them in order; the work is theirs.
+import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStateDb, type Db } from './store/db.ts';
@@ -11,6 +12,8 @@ import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { ReferenceStandards } from './alerts/reference-standards.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
+import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './metrology/sampling-plans-loader.ts';
+import { LotBook } from './lots/lot-book.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
 import { createSink } from './sinks/create-sink.ts';
 import type { Sink, Point } from './sinks/sink.ts';
@@ -49,6 +52,8 @@ export interface Gateway {
   assurance: Assurance;
   /** Reference standards: registered, read by the check path, traced back from. */
   standards: ReferenceStandards;
+  /** Lots of prepackages (CONTRACT §6). */
+  lots: LotBook;
   journal: Journal;
   forwarder: Forwarder;
   sink: Sink;
@@ -82,13 +87,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   /** now() in epoch ms, without a Date per message on the hot path. */
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
+  const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
   const db = openStateDb(config.dataDir);
   const registry = new Registry(db);
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(config.adminToken);
   const audit = new AuditLog(db);
   const alerts = new AlertBook(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
-  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  const lots = new LotBook(db, registry, profiles, samplingPlans, alerts, config.alerts);
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots);
   assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
   const standards = new ReferenceStandards(db, registry, alerts, profiles);
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
@@ -99,6 +106,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
       lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
       timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
       standardOf: (id, tenant) => standards.standardOf(id, tenant),
+      lot: (id) => lots.lotForPackages(id),
     },
     config.limits,
   );
@@ -180,6 +188,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     alerts,
     assurance,
     standards,
+    lots,
     journal,
     forwarder,
     sink,
@@ -192,7 +201,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stop,
   };
   const app = createApi({
-    registry, tokens, audit, alerts, assurance, standards, notifier, deadLetters, profiles, readings: sink, sessions: broker,
+    registry, tokens, audit, alerts, assurance, standards, lots, notifier, deadLetters, profiles, readings: sink, sessions: broker,
     readiness: { broker, store: db, sink, journal, forwarder },
     metrics, authThrottle, security: config.security, log, now,
     publishConfig: (device, force) => verifications.publishConfig(device, force),

@@ -52,6 +52,13 @@ describe('filling line with a checkweigher', () => {
     expect(fillingLineDrift({}, START, START + 7.5 * HOUR)).toEqual({ mean: 498.25, sd: 3 * (1 + 0.05 * 7.5) });
   });
 
+  it('runs the lots it is given, then stops', () => {
+    const ms = line({ lots: 2 }).next(START + 8 * HOUR);
+    expect([...byLot(ms).keys()]).toEqual(['LOT-0001', 'LOT-0002']);
+    expect(Date.parse(ms.at(-1)!.payload.ts as string)).toBeLessThanOrEqual(START + 2 * HOUR);
+    expect(ms).toEqual(line().next(START + 2 * HOUR)); // the same packages as a line that runs on
+  });
+
   it('gross weighing adds the container: gross − net ≈ the 12.4 g average tare', () => {
     const gross = line({ weighing: 'gross' }).next(START + HOUR).map((m) => m.payload);
     const net = line().next(START + HOUR).map((m) => m.payload);

@@ -5,7 +5,8 @@
 // A lot is one hour's output by default: at the end of the packing line the batch is the line's maximum hourly
 // output (Directive 76/211/EEC Annex II 2.1.2).
 //
-// Not in MODELS / the fleet runner yet: the `packages` topic and a `checkweigher` type are still to be wired.
+// In the fleet runner as the `checkweigher` type: the runner declares the line's lots (POST /api/v1/lots)
+// before the run, which is why a fleet's checkweigher gives `lots`, the number of lots the line runs.
 
 import { z } from 'zod';
 import { NO_FAULTS, iso, roundTo, type ModelEnv } from './types.ts';
@@ -32,7 +33,12 @@ export const FillingLineParamsSchema = z.strictObject({
   packagesPerMinute: z.number().positive().default(30),
   /** Packages per lot (30 a minute for an hour: 1800). */
   lotSize: z.number().int().positive().default(1800),
-  lotPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/).default('LOT'),
+  /** Lot ids are `{lotPrefix}-0001`, … (a lot id of the API: letters, digits, _ and -). */
+  lotPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$/, 'must be letters, digits, _ and - (at most 41), starting with a letter or digit').default('LOT'),
+  /** Lots the line runs, then it stops; absent: it runs on. */
+  lots: z.number().int().positive().optional(),
+  /** What is packed: the lots' `product` when the fleet runner declares them. */
+  product: z.string().min(1).max(128).default('Prepackaged product'),
   /** Share of the packages published, drawn at random: the inspection sample. */
   publishShare: z.number().min(0).max(1).default(0.1),
   /** What the checkweigher reports: net (it subtracts a preset tare) or gross (container included). */
@@ -102,6 +108,7 @@ export function createFillingLine(env: ModelEnv, params: FillingLineParams = {})
         const at = env.startMs + (index + 1) * intervalMs;
         if (at > simTimeMs) return out;
         const lot = Math.floor(index / p.lotSize) + 1;
+        if (p.lots !== undefined && lot > p.lots) return out; // the run is over
         index++;
         const { mean, sd } = driftAt(p, env.startMs, at);
         wander = p.wanderMemory * wander + rng.normal(0, p.wanderSd);

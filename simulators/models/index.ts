@@ -7,6 +7,7 @@ import { FuelDispenserParamsSchema, createFuelDispenser } from './fuel-dispenser
 import { GasDetectorParamsSchema, createGasDetector } from './gas-detector.ts';
 import { ProfileProjectorParamsSchema, createProfileProjector } from './profile-projector.ts';
 import { ScaleParamsSchema, createScale } from './scale.ts';
+import { FillingLineParamsSchema, createFillingLine } from './filling-line.ts';
 import type { InstrumentModel, InstrumentType, ModelEnv } from './types.ts';
 
 export interface ModelDefinition {
@@ -54,7 +55,14 @@ export const MODELS: Record<InstrumentType, ModelDefinition> = {
     defaultReadingInterval: '1h',
     defaultCheckInterval: '7d',
   },
+  // A filling line's checkweigher: measured packages of lots (its pace is packagesPerMinute, not the intervals).
+  checkweigher: {
+    paramsSchema: FillingLineParamsSchema,
+    create: (env, params) => createFillingLine(env, params),
+    defaultReadingInterval: '1h',
+    defaultCheckInterval: '30d',
+  },
 };
 
 export * from './types.ts';
-export { createBarometer, createBreathAlcoholAnalyser, createFuelDispenser, createGasDetector, createProfileProjector, createScale };
+export { createBarometer, createBreathAlcoholAnalyser, createFillingLine, createFuelDispenser, createGasDetector, createProfileProjector, createScale };

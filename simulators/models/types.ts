@@ -10,11 +10,12 @@ export const INSTRUMENT_TYPES = [
   'barometer',
   'scale',
   'profile-projector',
+  'checkweigher',
 ] as const;
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
 
 /** The MQTT topic under `instruments/{deviceId}/` a message goes to. */
-export type TopicSuffix = 'readings' | 'checks' | 'status';
+export type TopicSuffix = 'readings' | 'checks' | 'packages' | 'status';
 
 export interface SimMessage {
   topic: TopicSuffix;

@@ -26,6 +26,7 @@ export const ALERT_KINDS = [
   'invalid-data',
   'untraceable-check',
   'standard-oot',
+  'lot-fail',
   'journal-capacity',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -29,6 +29,7 @@ import {
 } from '../metrology/drift.ts';
 import { verificationState } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
+import type { LotBook } from '../lots/lot-book.ts';
 
 export interface AssuranceOptions {
   dueSoonDays: number;
@@ -68,6 +69,8 @@ export class Assurance {
     private readonly alerts: AlertBook,
     private readonly profiles: Map<string, InstrumentProfile>,
     private readonly opts: AssuranceOptions,
+    /** Where measured prepackages go (the `packages` topic); without it they are not applied. */
+    private readonly lots?: Pick<LotBook, 'recordPackages'>,
   ) {
     this.checks = new CheckStore(db);
     this.driftStore = new DriftStore(db);
@@ -98,7 +101,7 @@ export class Assurance {
 
   /** True when apply() would change nothing: readings only, all `ok`, no nozzle, nothing refused. */
   hasNothingToApply(result: IngestResult): boolean {
-    if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0) return false;
+    if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0 || result.packages?.length) return false;
     for (const r of result.readings) if (r.status !== 'ok' || r.tags.nozzle) return false;
     return true;
   }
@@ -118,6 +121,7 @@ export class Assurance {
         }
       });
     }
+    if (result.packages?.length) this.lots?.recordPackages(device.id, result.packages, now);
     for (const f of result.findings) {
       this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'tamper', key: `${f.nozzle}:${f.kind}`, severity: 'critical', summary: `${f.kind === 'price' ? 'Price mismatch' : 'Totalizer mismatch'} on nozzle ${f.nozzle}: ${f.message}`, details: { seq: f.seq, ts: new Date(f.ts).toISOString(), nozzle: f.nozzle, ...f.details }, at: now, throttle: true });
     }

@@ -9,6 +9,7 @@ import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { standardRoutes } from './routes/standards.ts';
+import { lotRoutes } from './routes/lots.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -83,6 +84,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   alertRoutes(table, deps);
   reportRoutes(table, deps);
   standardRoutes(table, deps);
+  lotRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });

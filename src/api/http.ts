@@ -8,6 +8,7 @@ import type { AlertNotifier } from '../alerts/notifier.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Assurance } from '../alerts/assurance.ts';
 import type { ReferenceStandards } from '../alerts/reference-standards.ts';
+import type { LotBook } from '../lots/lot-book.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate'>;
   /** Reference standards, their certificates and reverse traceability (CONTRACT §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
+  /** Lots of prepackages (CONTRACT §6). */
+  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;

@@ -1,5 +1,5 @@
 // The topic ACL and the limits on what a connected device sends and receives: a device publishes
-// to its own readings/checks/senml/status within MAG_MAX_PAYLOAD_BYTES and MAG_DEVICE_MSG_RATE,
+// to its own readings/checks/senml/packages/status within MAG_MAX_PAYLOAD_BYTES and MAG_DEVICE_MSG_RATE,
 // subscribes to its own feedback/config, and is sent only what the gateway publishes there.
 import type { AedesOptions, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../log.ts';

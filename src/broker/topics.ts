@@ -1,9 +1,9 @@
 // The device topics of the ACL: `instruments/{deviceId}/{suffix}`, where a device publishes its
-// readings, checks, SenML records and status, and reads its own feedback and config.
+// readings, checks, SenML records, measured prepackages and status, and reads its own feedback and config.
 
-export type DeviceTopic = 'readings' | 'checks' | 'senml' | 'status';
+export type DeviceTopic = 'readings' | 'checks' | 'senml' | 'packages' | 'status';
 /** What a device may publish to (its own id only). */
-export const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml', 'status']);
+export const DEVICE_TOPICS: ReadonlySet<string> = new Set(['readings', 'checks', 'senml', 'packages', 'status']);
 /** What a device may subscribe to (its own id only); the gateway alone publishes there. */
 export const SUBSCRIBABLE: ReadonlySet<string> = new Set(['feedback', 'config']);
 

@@ -1,5 +1,5 @@
 // @ts-check
-// MAG inspector console: alerts (live), instruments, reference standards, reports. Calls only the public API, with
+// MAG inspector console: alerts (live), instruments, reference standards, lots of prepackages, reports. Calls only the public API, with
 // the token the user signed in with (sessionStorage, never the URL). What a role sees is what
 // the API returns to its token. This module is the shell: sign-in, the live alert stream, the
 // header and the router; each page is its own module (page-*.js).
@@ -13,6 +13,7 @@ import { instrumentsPage } from './page-instruments.js';
 import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
 import { standardsPage, standardPage } from './page-standards.js';
+import { lotsPage, lotPage } from './page-lots.js';
 /** @import { Key } from './i18n.js' */
 /** @import { StreamState } from './api.js' */
 /** @import { Alert, InstrumentType, List, Tenant } from './types.js' */
@@ -191,6 +192,7 @@ function renderShell() {
       ['#/alerts', t('alerts')],
       ['#/instruments', t('instruments')],
       ['#/standards', t('standards')],
+      ['#/lots', t('lots')],
       ['#/reports', t('reports')],
     ].map(([href, text]) => h('a', { href, 'data-nav': href }, text)),
   );
@@ -229,6 +231,8 @@ function route() {
   else if (section === 'instruments') instrumentsPage(main);
   else if (section === 'standards' && id) standardPage(main, id);
   else if (section === 'standards') standardsPage(main);
+  else if (section === 'lots' && id) lotPage(main, id);
+  else if (section === 'lots') lotsPage(main);
   else if (section === 'reports') reportsPage(main);
   else alertsPage(main);
 }

@@ -59,7 +59,8 @@ function evidenceFacts(d) {
   const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
   for (const [k, v] of Object.entries(d)) {
     if (known.has(k) || v === undefined || v === null) continue;
-    const evKey = `ev.${k}`;
+    // a lot's product is what is packed, not a dispenser's fuel (ev.product)
+    const evKey = k === 'product' && d.lot !== undefined ? 'product' : `ev.${k}`;
     const name = DICTS_HAS(evKey) ? t(evKey) : k;
     /** @type {Child} */
     let shown;
@@ -82,6 +83,10 @@ function evidenceFacts(d) {
     else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v);
     else if (k === 'tenant' && typeof v === 'string') shown = tenantName(v);
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) shown = v.join(', ');
+    else if (k === 'reasons' && Array.isArray(v)) shown = h('ol', { class: 'reasons', lang: 'en' }, v.map((r) => h('li', {}, String(r))));
+    else if (k === 'shortPackages' && Array.isArray(v)) shown = v.map((p) => h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`));
+    else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
+    else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number') shown = fmtNum(v, 4) + unit; // a lot's quantities
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
@@ -144,8 +149,10 @@ function alertHead(a) {
       t('summary'),
       facts([
         [t('tenant'), tenantName(a.tenant)],
-        // a standard-oot alert is about a reference standard: its device is the standard's id
-        a.kind === 'standard-oot' ? [t('standard'), h('a', { href: `#/standards/${encodeURIComponent(a.device)}` }, a.device)] : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        // a standard-oot alert is about a reference standard (its device is the standard's id); a lot-fail
+        // alert without a weighing instrument is carried by the lot itself (device "lot:<id>")
+        a.kind === 'standard-oot' ? [t('standard'), h('a', { href: `#/standards/${encodeURIComponent(a.device)}` }, a.device)] : a.device.startsWith('lot:') ? null : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        a.kind === 'lot-fail' && a.key ? [t('lot'), h('a', { href: `#/lots/${encodeURIComponent(a.key)}` }, t('openLot', { lot: a.key }))] : null,
         [t('opened'), fmtDateTime(a.openedAt)],
         [t('updated'), fmtDateTime(a.updatedAt)],
         [t('count'), String(a.count)],
@@ -236,6 +243,7 @@ function showEvidence(evidence, a) {
     : evidenceFacts(a.details ?? {});
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
   if (a.kind === 'standard-oot') return; // no instrument: its impact is on the standard's page
+  if (a.kind === 'lot-fail') return; // the lot's own page shows its packages; the instrument's checks are not the evidence
   const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const driftBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   evidence.append(section(t('checks'), chartBox), section(t('drift'), driftBox));

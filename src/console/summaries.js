@@ -101,6 +101,17 @@ export function alertSummary(a) {
       }
       break;
     }
+    case 'lot-fail': {
+      if (typeof d.lot !== 'string' || !num(d.nominal) || !num(d.t1) || !num(d.t2) || !num(d.allowedT1)) break;
+      const q = (/** @type {unknown} */ x) => `${fmtNum(x, 5)} ${unit}`;
+      const findings = [
+        d.t2 > 0 && t('sum.lotT2', { n: d.t2 }),
+        d.t1 > d.allowedT1 && t('sum.lotT1', { n: d.t1, max: d.allowedT1 }),
+        num(d.mean) && num(d.averageLimit) && d.mean < d.averageLimit && t('sum.lotMean', { mean: q(d.mean), limit: q(d.averageLimit) }),
+      ].filter(Boolean);
+      if (findings.length) return t('sum.lotFail', { lot: d.lot, product: String(d.product ?? ''), qn: q(d.nominal), findings: findings.join('; ') });
+      break;
+    }
     case 'journal-capacity': {
       const p = /(\d+) %/.exec(a.summary)?.[1];
       if (p) return t('sum.journal', { p });

@@ -62,6 +62,15 @@ export interface AlertDetails {
   points?: number;
   ewma?: Drift['ewma'];
   cusum?: Drift['cusum'];
+  /** lot-fail: the lot and its judgement. */
+  lot?: string;
+  product?: string;
+  nominal?: number;
+  t1?: number;
+  t2?: number;
+  allowedT1?: number;
+  mean?: number | null;
+  averageLimit?: number | null;
 }
 
 export interface Alert {
@@ -222,6 +231,38 @@ export interface StandardImpact {
     decisions: Record<string, number>;
     couldChange: ImpactedCheck[];
   }[];
+}
+
+/** A lot of prepackages (GET /api/v1/lots/{id}). */
+export interface Lot {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lotSize: number;
+  destructive: boolean;
+  plan: string;
+  planUnconfirmed: boolean;
+  measuredUnit?: string;
+  averageTare?: number;
+  density?: number;
+  sampleSize: number;
+  measured: number;
+  mean: number | null;
+  stdDev: number | null;
+  tolerableDeficiency: number;
+  t1: number;
+  t2: number;
+  allowedT1: number;
+  averageLimit: number | null;
+  verdict: string;
+  reasons: string[];
+  t1Positions: number[];
+  t2Positions: number[];
+  scale: { id: string | null; suitable: boolean; reason: string; mpe?: number; limit?: number };
+  createdAt: string;
+  judgedAt: string | null;
 }
 
 /** What a page asks of the shell: told of every alert change from the live stream. */

@@ -6,6 +6,7 @@
 import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from '../alerts/alert-book.ts';
 import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';
 import { STANDARD_KINDS } from '../metrology/traceability.ts';
+import type { LotVerdict } from '../metrology/prepackages.ts';
 
 /**
  * Every member of the union T, each once, in the order given: a compile error when T gains a
@@ -32,6 +33,7 @@ export const VOCABULARY = {
   regimes: allOf<Regime>()(['verification', 'inService']),
   certificateKinds: allOf<Certificate['kind']>()(['verification', 'calibration']),
   standardKinds: STANDARD_KINDS,
+  lotVerdicts: allOf<LotVerdict>()(['pending', 'pass', 'fail']),
 } as const;
 
 /** The i18n.js group each list is labelled under (`kind.drift`, `severity.info`…). */
@@ -47,6 +49,7 @@ export const LABEL_GROUPS: Record<keyof typeof VOCABULARY, string> = {
   regimes: 'regime',
   certificateKinds: 'certkind',
   standardKinds: 'skind',
+  lotVerdicts: 'verdict',
 };
 
 /** Exported names in the browser module: ALERT_KINDS, SEVERITIES… (declared in vocabulary.d.ts). */
@@ -62,6 +65,7 @@ const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
   regimes: 'REGIMES',
   certificateKinds: 'CERTIFICATE_KINDS',
   standardKinds: 'STANDARD_KINDS',
+  lotVerdicts: 'LOT_VERDICTS',
 };
 
 /** The text of /console/vocabulary.js. */

@@ -16,3 +16,5 @@ export const REGIMES: readonly string[];
 export const CERTIFICATE_KINDS: readonly string[];
 /** Kinds of reference standard (proving measure, weights…). */
 export const STANDARD_KINDS: readonly string[];
+/** A lot's verdict: pending, pass, fail. */
+export const LOT_VERDICTS: readonly string[];

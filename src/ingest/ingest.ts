@@ -13,8 +13,9 @@ import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 import { traceabilityOfCheck, type StandardOfCheck } from '../metrology/traceability.ts';
+import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
 
-export type MessageKind = 'readings' | 'checks' | 'senml';
+export type MessageKind = 'readings' | 'checks' | 'senml' | 'packages';
 
 export interface Rejection {
   seq?: number;
@@ -47,6 +48,8 @@ export interface IngestResult {
   checks: CheckResult[];
   findings: TransactionFinding[];
   rejections: Rejection[];
+  /** Measured prepackages to append to their lots (the `packages` topic). */
+  packages?: AcceptedPackage[];
 }
 
 export interface IngestContext {
@@ -61,6 +64,8 @@ export interface IngestContext {
    * with its certificates; without this dependency checks are not judged for traceability.
    */
   standardOf?(id: string, tenant: string): StandardOfCheck | undefined;
+  /** A declared lot of prepackages (the `packages` topic); without it every package is refused. */
+  lot?(id: string): LotForPackages | undefined;
 }
 
 export interface IngestOptions {
@@ -111,6 +116,10 @@ export class Ingest {
     }
     if (kind === 'checks') {
       this.acceptCheck(device, profile, body, receivedAt, out);
+    } else if (kind === 'packages') {
+      const ctx = { schemas: this.schemasFor(device), lot: (id: string) => this.ctx.lot?.(id), timeError: (ts: number, prefix: string) => this.timeError(device, ts, receivedAt, prefix), maxBatch: this.opts.maxBatchReadings };
+      out.packages = [];
+      acceptPackages(device, profile, body, ctx, out as IngestResult & { packages: AcceptedPackage[] });
     } else if (kind === 'senml') {
       const pack = parsePayload(SenmlPackSchema, body, '', 'the SenML pack');
       if (!pack.ok) {

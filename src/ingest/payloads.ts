@@ -70,20 +70,46 @@ function checkShape(timeZone: string) {
   );
 }
 
+/** Units a package may be sent in (those of a lot, CONTRACT §6). */
+const PACKAGE_UNITS = ['g', 'kg', 'mL', 'L'] as const;
+const LOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** One measured prepackage (CONTRACT §2 packages): net or gross, never both. */
+function packageShape(timeZone: string) {
+  return z
+    .object(
+      {
+        seq: Seq,
+        ts: timestamp(timeZone),
+        lot: z.string({ error: 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)' }).regex(LOT_ID, 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)'),
+        net: nonNegative.optional(),
+        gross: nonNegative.optional(),
+        unit: z.enum(PACKAGE_UNITS, { error: `must be one of ${PACKAGE_UNITS.join(', ')}` }),
+      },
+      { error: 'must be a JSON object {"seq", "ts", "lot", "net" | "gross", "unit"}' },
+    )
+    .superRefine((p, ctx) => {
+      if (p.net === undefined && p.gross === undefined) ctx.addIssue({ code: 'custom', path: ['net'], message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare', input: undefined });
+      if (p.net !== undefined && p.gross !== undefined) ctx.addIssue({ code: 'custom', path: ['gross'], message: 'must not be sent with net: send one of them' });
+    });
+}
+
 export type ReadingPayload = z.output<ReturnType<typeof readingShape>>;
 export type CheckPayload = z.output<ReturnType<typeof checkShape>>;
+export type PackagePayload = z.output<ReturnType<typeof packageShape>>;
 
 export interface PayloadSchemas {
   reading: ReturnType<typeof readingShape>;
   check: ReturnType<typeof checkShape>;
+  package: ReturnType<typeof packageShape>;
 }
 
 const byZone = new Map<string, PayloadSchemas>();
 
-/** The reading and check schemas for a tenant's time zone (an IANA name the runtime knows). */
+/** The reading, check and package schemas for a tenant's time zone (an IANA name the runtime knows). */
 export function payloadSchemas(timeZone: string): PayloadSchemas {
   let s = byZone.get(timeZone);
-  if (!s) byZone.set(timeZone, (s = { reading: readingShape(timeZone), check: checkShape(timeZone) }));
+  if (!s) byZone.set(timeZone, (s = { reading: readingShape(timeZone), check: checkShape(timeZone), package: packageShape(timeZone) }));
   return s;
 }
 

@@ -24,8 +24,8 @@ function dirWith(files: Record<string, unknown>): string {
 const scaleJson = () => JSON.parse(readFileSync(join(DEVICES_DIR, 'scale.json'), 'utf8')) as Record<string, unknown>;
 
 describe('devices/ profiles', () => {
-  it('has the five instrument types of the contract and the profile projector', () => {
-    expect([...profiles.keys()].sort()).toEqual(['barometer', 'breath-alcohol-analyser', 'fuel-dispenser', 'gas-detector', 'profile-projector', 'scale']);
+  it('has the five instrument types of the contract, the profile projector and the checkweigher of prepackage lots', () => {
+    expect([...profiles.keys()].sort()).toEqual(['barometer', 'breath-alcohol-analyser', 'checkweigher', 'fuel-dispenser', 'gas-detector', 'profile-projector', 'scale']);
   });
 
   it('carries the METROLOGY.md defaults', () => {

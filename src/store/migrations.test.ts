@@ -168,7 +168,15 @@ describe('state migrations', () => {
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));
-    expect(Object.keys(made).sort()).toEqual(Object.keys(legacy).sort());
+    // migration 0004: the lots of prepackages and their packages, new tables
+    const lotTables = ['lot_packages', 'lots'];
+    expect(Object.keys(made).sort()).toEqual([...Object.keys(legacy), ...lotTables].sort());
+    expect(made.lot_packages!.indexes.map((i) => [i.name, i.unique, i.columns])).toEqual([
+      ['lot_packages_client_id', 1, ['lot', 'client_id']],
+      ['lot_packages_device_seq', 1, ['device', 'seq']],
+    ]);
+    expect(made.lot_packages!.foreignKeys).toEqual(['lot → lots.id']);
+    expect(made.lots!.foreignKeys).toEqual(['tenant → tenants.id']);
     for (const table of Object.keys(legacy)) expect(made[table], table).toEqual(legacy[table]);
     const version = new Database(join(fresh, 'mag.db'), { readonly: true });
     expect(version.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);

@@ -197,6 +197,44 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.createIndex('checks_standard_ts').on('checks').columns(['standard_id', 'ts']),
     ],
   },
+  {
+    // Lots of prepackages and their measured packages (CONTRACT §6, docs/prepackages.md).
+    name: '0004-prepackage-lots',
+    up: (s) => [
+      s.createTable('lots')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
+        .addColumn('product', 'text', (c) => c.notNull())
+        .addColumn('nominal', 'double precision', (c) => c.notNull())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('lot_size', 'integer', (c) => c.notNull())
+        .addColumn('destructive', 'integer', (c) => c.notNull())
+        .addColumn('plan', 'text')
+        .addColumn('measured_unit', 'text')
+        .addColumn('average_tare', 'double precision')
+        .addColumn('density', 'double precision')
+        .addColumn('scale', 'text')
+        .addColumn('verdict', 'text', (c) => c.notNull())
+        .addColumn('judged_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text'),
+      s.createIndex('lots_tenant').on('lots').columns(['tenant', 'verdict']),
+      s.createTable('lot_packages')
+        .addColumn('lot', 'text', (c) => c.notNull().references('lots.id'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('device', 'text')
+        .addColumn('seq', 'bigint')
+        .addColumn('client_id', 'text')
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lot_packages_pk', ['lot', 'position']),
+      // NULLs are distinct in a unique index (both databases): packages entered by hand have no device/seq.
+      s.createIndex('lot_packages_device_seq').unique().on('lot_packages').columns(['device', 'seq']),
+      s.createIndex('lot_packages_client_id').unique().on('lot_packages').columns(['lot', 'client_id']),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

@@ -183,6 +183,30 @@ export interface StandardsTable {
   created_by: string | null;
 }
 
+/** A lot of prepackages declared for inspection (CONTRACT §6); its packages are in lot_packages. */
+export interface LotsTable {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lot_size: number;
+  /** 0 or 1: packages are opened or destroyed to be measured. */
+  destructive: number;
+  plan: string | null;
+  measured_unit: string | null;
+  average_tare: number | null;
+  density: number | null;
+  /** Device id of the weighing instrument named at declaration. */
+  scale: string | null;
+  /** pending | pass | fail, as last judged (kept for listing by verdict). */
+  verdict: string;
+  /** When the verdict became pass or fail. */
+  judged_at: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
 /** A reference standard's own calibration certificates (migration 3). */
 export interface StandardCertificatesTable {
   id: Generated<number>;
@@ -198,6 +222,23 @@ export interface StandardCertificatesTable {
   as_found: string | null;
   created_at: string;
   created_by: string | null;
+}
+
+/** The measured packages of a lot, in the order they arrived (position 1, 2, …). */
+export interface LotPackagesTable {
+  lot: string;
+  position: number;
+  kind: 'net' | 'gross';
+  /** In the lot's measured unit. */
+  value: number;
+  /** The instrument that sent it over MQTT, with its seq (a replay is stored once). */
+  device: string | null;
+  seq: number | null;
+  /** The client's id of a package entered through the API (a repeated id is stored once). */
+  client_id: string | null;
+  /** epoch ms it was measured. */
+  ts: number;
+  received_at: string;
 }
 
 export interface StateSchema {
@@ -216,4 +257,6 @@ export interface StateSchema {
   dead_letters: DeadLettersTable;
   standards: StandardsTable;
   standard_certificates: StandardCertificatesTable;
+  lots: LotsTable;
+  lot_packages: LotPackagesTable;
 }

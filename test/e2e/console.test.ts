@@ -539,6 +539,75 @@ describe('inspector console (real browser)', () => {
     expect(phone.refused).toEqual([]);
   });
 
+  it('an operator declares a lot with the form, watches it fill from the checkweigher, and reads its verdict; an inspector reads it on a phone in Vietnamese', async () => {
+    const cwSecret = await t.device({ id: 'cw-hn-1', type: 'checkweigher', tenant: 'hn-ent', region: 'VN-HN', extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    const cw = await t.connect('cw-hn-1', cwSecret);
+    let pseq = 0;
+    const weigh = (nets: number[]) =>
+      cw.publishAsync('instruments/cw-hn-1/packages', JSON.stringify({ packages: nets.map((net) => ({ seq: ++pseq, ts: new Date().toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }), { qos: 1 });
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    await signIn(page, tokens.operatorHN);
+    await page.getByRole('link', { name: 'Lots' }).click();
+    const form = page.getByRole('form', { name: 'Declare a lot' });
+    // a lot the plans cannot judge is refused with the reason
+    await form.getByLabel('Lot id').fill('RICE-BAD');
+    await form.getByLabel('Product').fill('Gạo 3 g');
+    await form.getByLabel('Nominal quantity Qn').fill('3');
+    await form.getByLabel('Lot size (packages)').fill('200');
+    await form.getByRole('button', { name: 'Declare' }).click();
+    await page.getByText(/Qn = 3 g is outside the table of tolerable deficiencies/).waitFor();
+    // 200 bags of rice labelled 500 g on the checkweigher: T = 3 % × 500 g = 15 g, a sample of 50
+    await form.getByLabel('Lot id').fill('RICE-E2E');
+    await form.getByLabel('Product').fill('Gạo ST25 500 g');
+    await form.getByLabel('Nominal quantity Qn').fill('500');
+    await form.getByLabel('Weighing instrument (optional)').selectOption('cw-hn-1');
+    await form.getByRole('button', { name: 'Declare' }).click();
+    await page.getByText('Lot RICE-E2E declared: weigh 50 packages drawn at random; T = 15 g.').waitFor();
+    await page.locator('[data-measured="0"]').waitFor();
+    // the page fills as the checkweigher publishes (nets 502/504 g; package 40 at 469 g, 31 g short: more than 2T)
+    await weigh(Array.from({ length: 30 }, (_, i) => (i % 2 ? 504 : 502)));
+    await page.locator('[data-measured="30"]').waitFor();
+    expect(await page.locator('.lot-verdict').textContent()).toContain('pending');
+    await weigh(Array.from({ length: 20 }, (_, i) => (i === 9 ? 469 : i % 2 ? 504 : 502)));
+    await page.locator('[data-measured="50"]').waitFor();
+    await page.locator('.lot-verdict .verdict-fail').waitFor();
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('1 package short by more than 2T = 30 g (T2): package 40 in the order received; no T2 package is allowed.');
+    expect(text).toContain('The lot fails.');
+    expect(text).toMatch(/Weighing instrument.*cw-hn-1.*fit/);
+    expect(await unnamedControls(page)).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'lot-desktop.png'), fullPage: true });
+    await page.getByRole('link', { name: /All lots/ }).click();
+    await page.locator('tr[data-lot="RICE-E2E"] .verdict-fail').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'lots-desktop.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(refused.filter((r) => r !== '400 POST /api/v1/lots')).toEqual([]);
+
+    // the inspector of the province, on a phone, in Vietnamese: the lot-fail alert and the lot
+    const phone = await openPage({ width: 390, height: 844 }, 'vi-VN');
+    await signIn(phone.page, tokens.inspectorHN);
+    const alert = phone.page.locator('li.alert[data-kind="lot-fail"][data-device="cw-hn-1"]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt: 1 đơn vị thiếu quá 2T');
+    await alert.locator('a').click();
+    await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'alert-lot-fail-phone-vi.png'), fullPage: true });
+    await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).click();
+    await phone.page.locator('.lot-verdict .verdict-fail').waitFor();
+    expect(await phone.page.locator('.lot-verdict').textContent()).toContain('không đạt');
+    expect(await phone.page.getByRole('form', { name: 'Nhập kết quả cân' }).count()).toBe(0); // inspectors read
+    await phone.page.screenshot({ path: join(SHOTS, 'lot-phone-vi.png'), fullPage: true });
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.page.getByRole('link', { name: 'Lô hàng', exact: true }).click();
+    await phone.page.locator('tr[data-lot="RICE-E2E"]').waitFor();
+    await phone.page.screenshot({ path: join(SHOTS, 'lots-phone-vi.png'), fullPage: true });
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await unnamedControls(phone.page)).toEqual([]);
+    expect(phone.problems).toEqual([]);
+    expect(phone.refused).toEqual([]);
+    await cw.endAsync();
+  });
+
   it('the console\'s SSE parser handles chunking, CRLF, comments and multi-line data', async () => {
     const { SseParser } = await import(CONSOLE_API);
     const text = 'event: ready\ndata: {}\n\n: heartbeat\n\nid: 7\r\nevent: alert\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata:x\rdata: y\r\r';

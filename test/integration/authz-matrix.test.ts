@@ -84,6 +84,13 @@ describe('authorization matrix: every route × every caller', () => {
     );
   };
   const alertState = async (id: string) => (await gw.call('GET', `/api/v1/alerts/${id}`)).body.state as string;
+  const lot = (tenant: string) => ({ id: fresh('north-lot'), tenant, product: 'Gạo 500 g', nominal: 500, unit: 'g', lotSize: 200 });
+  const newLot = async () => {
+    const r = await gw.call('POST', '/api/v1/lots', lot(OWN));
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  let sharedLot = '';
 
   // ── the matrix ──
   const rows: Row[] = [
@@ -188,6 +195,16 @@ describe('authorization matrix: every route × every caller', () => {
     ...['certificates', 'impact'].map(
       (sub): Row => ({ route: `GET /api/v1/standards/:id/${sub}`, expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/standards/${STD}/${sub}` }), ghost: () => ({ path: `/api/v1/standards/ghost-dev/${sub}` }) }),
     ),
+    // lots of prepackages of tenant north
+    { route: 'POST /api/v1/lots', expect: api(201, 201, 404, 403, 403), req: () => ({ path: '/api/v1/lots', body: lot(OWN) }), ghost: () => ({ path: '/api/v1/lots', body: lot('ghost-tenant') }) },
+    { route: 'GET /api/v1/lots', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/lots' }) },
+    { route: 'GET /api/v1/lots/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/lots/${sharedLot}` }), ghost: () => ({ path: '/api/v1/lots/ghost-lot' }) },
+    {
+      route: 'POST /api/v1/lots/:id/packages', expect: api(200, 200, 404, 403, 403),
+      req: async (who) => ({ path: `/api/v1/lots/${['admin', 'opOwn'].includes(who) ? await newLot() : sharedLot}/packages`, body: { items: [{ net: 500 }] } }),
+      ghost: () => ({ path: '/api/v1/lots/ghost-lot/packages', body: { items: [{ net: 500 }] } }),
+      intact: async () => expect((await gw.call('GET', `/api/v1/lots/${sharedLot}`)).body.measured).toBe(0),
+    },
 
     // reports, audit, reliability
     { route: 'GET /api/v1/reports/assurance', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }), ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }) },
@@ -237,6 +254,7 @@ describe('authorization matrix: every route × every caller', () => {
     sharedWebhook = await newWebhook();
     expect((await gw.call('POST', '/api/v1/standards', standard(STD, OWN))).status).toBe(201);
     expect((await gw.call('POST', '/api/v1/standards', standard('AUTH-STD-1'))).status).toBe(201);
+    sharedLot = await newLot();
 
     device = await gw.connect(DEV, secret);
     await device.publishAsync(`instruments/${DEV}/readings`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });

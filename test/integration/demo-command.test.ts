@@ -1,6 +1,7 @@
 // The README's first command, as a user runs it: `npm run demo` (= `node bin/mag.mjs demo`) in a
 // child process. It prints the console, docs and MQTT URLs with working tokens, serves the console,
-// the simulated fleet's alerts appear in the API, and SIGTERM (Ctrl-C) stops it cleanly.
+// the simulated fleet's alerts appear in the API (a failed lot of prepackages among them), and SIGTERM
+// (Ctrl-C) stops it cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,9 +55,9 @@ describe('npm run demo', () => {
           for (const a of ((await r.json()) as { items: { kind: string }[] }).items) kinds.add(a.kind);
           return [...kinds];
         },
-        { message: "waiting for the fleet's verification-overdue and out-of-tolerance alerts", timeout: 60_000, interval: 1000 },
+        { message: "waiting for the fleet's verification-overdue, out-of-tolerance and lot-fail alerts", timeout: 60_000, interval: 1000 },
       )
-      .toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance']));
+      .toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance', 'lot-fail']));
     const devices = await fetch(`${api}/api/v1/devices`, { headers: { authorization: `Bearer ${admin}` } });
     expect(((await devices.json()) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(10);
 

@@ -76,6 +76,9 @@ describe('the demo fleet against a real gateway', () => {
     expect(has('hue-baro-flaky', 'offline'), listing()).toBe(true);
     // the certificate of tn-gd-decay's cylinder ran out 40 days ago: its later checks are not traceable
     expect(has('tn-gd-decay', 'untraceable-check', 'CYL-4G-2024-0917-CO'), listing()).toBe(true);
+    // the rice line's fill drifts down: its second lot fails on the mean, its first passes
+    expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0002'), listing()).toBe(true);
+    expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0001'), listing()).toBe(false);
   });
 
   it('registers the reference standards the checks cite: the healthy instruments\' checks are traceable', async () => {
@@ -92,8 +95,19 @@ describe('the demo fleet against a real gateway', () => {
     expect(decay.some((c) => c.traceable)).toBe(true); // before it ran out
   });
 
+  it('declares the checkweigher\'s lots and judges them from the packages it weighed', async () => {
+    expect(report.sent.packages).toBeGreaterThan(0);
+    const lots = (await gw.call('GET', '/api/v1/lots?tenant=thachthat-food')).body.items;
+    expect(lots.map((l: { id: string; verdict: string; scale: { id: string; suitable: boolean } }) => [l.id, l.verdict, l.scale.id, l.scale.suitable]).sort()).toEqual([
+      ['TT-ST25-0001', 'pass', 'tt-cw-line1', true],
+      ['TT-ST25-0002', 'fail', 'tt-cw-line1', true],
+    ]);
+    const failed = lots.find((l: { id: string }) => l.id === 'TT-ST25-0002');
+    expect(failed.mean).toBeLessThan(failed.averageLimit);
+  });
+
   it('the healthy instruments raise no alert at all', () => {
-    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'bn-pj-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky']);
+    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'bn-pj-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky', 'tt-cw-line1']);
     const healthy = alerts.filter((a) => !scenario.has(a.device));
     expect(healthy.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
     // Nor do the scenario devices on the series that are not part of their scenario.
@@ -104,7 +118,8 @@ describe('the demo fleet against a real gateway', () => {
         // A calibrated projector with its calibration in force: no verification alert for its readings.
         (a.device === 'bn-pj-drift' && a.kind !== 'drift' && a.kind !== 'predicted-oot') ||
         (a.device === 'tn-fd-tamper' && a.kind !== 'tamper') ||
-        (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue'),
+        (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue') ||
+        (a.device === 'tt-cw-line1' && a.kind !== 'lot-fail'),
     );
     expect(unrelated.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
   });

@@ -17,6 +17,7 @@ import { openStateDb } from '../../src/store/db.ts';
 /** Arguments for the queries whose SQL depends on them: each shape the code can build. */
 const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
   'alerts.list': [{}, { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 }],
+  'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }],
 };
 
 let server: PostgresHandle;
@@ -115,5 +116,13 @@ describe('the state store on PostgreSQL', () => {
     // one unresolved alert per (device, kind, key)
     await expect(run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rejects.toThrow(/alerts_one_open/);
     expect((await run('alerts.unresolved-counts', {})).rows).toEqual([{ tenant: 'acme', device: 'gd-1', kind: 'drift', severity: 'critical', count: 1 }]);
+
+    // a lot's packages: a replayed (device, seq) is stored once, even at another position
+    await pool.query(`insert into tenants (id, name, region, created_at) values ('acme', 'Acme', 'VN-HN', '${at}')`);
+    await run('lots.insert', { id: 'L-1', tenant: 'acme', product: 'Rice', nominal: 500, unit: 'g', lot_size: 200, destructive: 0, plan: null, measured_unit: null, average_tare: null, density: null, scale: 'cw-1', verdict: 'pending', judged_at: null, created_at: at, created_by: null });
+    const pkg = { lot: 'L-1', position: 1, kind: 'net', value: 502, device: 'cw-1', seq: 7, client_id: null, ts: Date.parse(at), received_at: at };
+    expect((await run('lot-packages.insert', pkg)).rowCount).toBe(1);
+    expect((await run('lot-packages.insert', { ...pkg, position: 2 })).rowCount).toBe(0);
+    expect((await run('lot-packages.count', { lot: 'L-1' })).rows).toEqual([{ n: 1 }]);
   });
 });

@@ -21,13 +21,15 @@ import { Assurance } from '../../src/alerts/assurance.ts';
 import { ReferenceStandards } from '../../src/alerts/reference-standards.ts';
 import { AlertNotifier } from '../../src/alerts/notifier.ts';
 import { EmbeddedSink } from '../../src/sinks/embedded.ts';
+import { LotBook } from '../../src/lots/lot-book.ts';
+import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../../src/metrology/sampling-plans-loader.ts';
 
 export const ADMIN = 'route-test-admin-token-0123456789';
 
 export interface ApiUnderTest {
   app: Hono<Env>;
   /** The stores and services the routes use (real ones, on the temp directory). */
-  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; standards: ReferenceStandards; audit: AuditLog; deadLetters: DeadLetters; tokens: Tokens };
+  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; standards: ReferenceStandards; audit: AuditLog; deadLetters: DeadLetters; lots: LotBook; tokens: Tokens };
   db: Db;
   /** Devices whose MQTT session a route ended (secret rotation). */
   disconnected: string[];
@@ -52,7 +54,8 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
   const audit = new AuditLog(db);
   const alerts = new AlertBook(db);
   const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
-  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts);
+  const lots = new LotBook(db, registry, profiles, loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, config.alerts);
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots);
   const notifier = new AlertNotifier(db, alerts, registry, log, now); // not started: no webhook is sent
   const sink = new EmbeddedSink(join(dir, 'timeseries.db'));
   const disconnected: string[] = [];
@@ -64,6 +67,7 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
     alerts,
     assurance,
     standards: new ReferenceStandards(db, registry, alerts, profiles),
+    lots,
     notifier,
     deadLetters: new DeadLetters(db),
     profiles,

@@ -1,7 +1,38 @@
-// The measurement-assurance report, the audit log and the dead-letter store.
+// The measurement-assurance report (instruments, then lots of prepackages), the audit log and the dead-letter store.
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
+
+const LOT_COLUMNS = ['lot', 'tenant', 'product', 'nominal', 'unit', 'lotSize', 'sampleSize', 'measured', 'verdict', 't1', 't2', 'allowedT1', 'mean', 'averageLimit', 'tolerableDeficiency', 'scale', 'scaleSuitable', 'declaredAt', 'judgedAt'] as const;
+
+/** The lots of prepackages declared in [from, to] that the token may see, oldest first. */
+function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: string | undefined, from: number, to: number, now: Date) {
+  return deps.lots
+    .list({ tenants: visible, tenant, limit: 100000 }, now)
+    .filter((l) => Date.parse(l.createdAt) >= from && Date.parse(l.createdAt) <= to)
+    .reverse()
+    .map((l) => ({
+      lot: l.id,
+      tenant: l.tenant,
+      product: l.product,
+      nominal: l.nominal,
+      unit: l.unit,
+      lotSize: l.lotSize,
+      sampleSize: l.sampleSize,
+      measured: l.measured,
+      verdict: l.verdict,
+      t1: l.t1,
+      t2: l.t2,
+      allowedT1: l.allowedT1,
+      mean: l.mean,
+      averageLimit: l.averageLimit,
+      tolerableDeficiency: l.tolerableDeficiency,
+      scale: l.scale.id,
+      scaleSuitable: l.scale.suitable,
+      declaredAt: l.createdAt,
+      judgedAt: l.judgedAt,
+    }));
+}
 
 const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
 
@@ -48,12 +79,15 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
           alertsOpen: mine.filter((a) => a.state !== 'resolved').length,
         };
       });
+      const lots = lotRows(deps, visible, query.tenant, from, to, now);
       if (query.format === 'csv') {
         const header = ['tenant', 'device', 'type', 'serial', 'site', 'verificationState', 'verificationDue', 'checks', 'pass', 'conditionalPass', 'conditionalFail', 'fail', 'lastCheckAt', 'driftPerDay', 'predictedOutOfToleranceAt', 'alertsOpened', 'alertsResolved', 'alertsOpen'];
-        const csv = toCsv(header, rows.map((x) => [x.tenant, x.device, x.type, x.serial, x.site, x.verificationState, x.verificationDue, x.checks, x.decisions.pass, x.decisions['conditional-pass'], x.decisions['conditional-fail'], x.decisions.fail, x.lastCheckAt, x.driftPerDay, x.predictedOutOfToleranceAt, x.alertsOpened, x.alertsResolved, x.alertsOpen]));
+        let csv = toCsv(header, rows.map((x) => [x.tenant, x.device, x.type, x.serial, x.site, x.verificationState, x.verificationDue, x.checks, x.decisions.pass, x.decisions['conditional-pass'], x.decisions['conditional-fail'], x.decisions.fail, x.lastCheckAt, x.driftPerDay, x.predictedOutOfToleranceAt, x.alertsOpened, x.alertsResolved, x.alertsOpen]));
+        // The lots of the period follow the instruments as a second table, after an empty line.
+        if (lots.length > 0) csv += `\r\n${toCsv([...LOT_COLUMNS], lots.map((l) => LOT_COLUMNS.map((k) => l[k])))}`;
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"` });
       }
-      return { generatedAt: now.toISOString(), from: new Date(from).toISOString(), to: new Date(to).toISOString(), tenant: query.tenant ?? null, items: rows };
+      return { generatedAt: now.toISOString(), from: new Date(from).toISOString(), to: new Date(to).toISOString(), tenant: query.tenant ?? null, items: rows, lots };
     },
   });
   r.add({

@@ -1,0 +1,193 @@
+// Lots of prepackages through the API alone (real stores, no broker): declaring a lot, entering its
+// packages by hand, reading its verdict, who may do what. The lots are worked out by hand below
+// from OIML R87 Table 1 (T) and the EU/UK reference test (UK SI 2006/659 Sch. 2), the default plan
+// of devices/prepackages/sampling-plans.json.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+
+const NOW = new Date('2026-03-01T00:00:00Z');
+let api: ApiUnderTest;
+let op: { north: string; south: string };
+let insp: { hanoi: string; saigon: string };
+
+const certificate = { kind: 'verification', number: 'V-2026-001', issuedBy: 'QUATEST 1', issuedAt: '2026-01-15', validUntil: '2027-01-15' };
+
+beforeEach(async () => {
+  api = apiUnderTest({ now: () => NOW });
+  await api.call('POST', '/api/v1/tenants', { body: { id: 'north', name: 'North Rice', region: 'VN-HN' } });
+  await api.call('POST', '/api/v1/tenants', { body: { id: 'south', name: 'South Milk', region: 'VN-SG' } });
+  // A checkweigher of class XIII with e = 0.1 g, and a market scale with the scale profile's e = 50 g.
+  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-n1', tenant: 'north', type: 'checkweigher', serial: 'CW-1', class: 'XIII', e: 0.0001, max: 3 } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'sc-market', tenant: 'north', type: 'scale', serial: 'SC-1', class: 'III' } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-s1', tenant: 'south', type: 'checkweigher', serial: 'CW-2', class: 'XIII', e: 0.0001, max: 3 } });
+  for (const d of ['cw-n1', 'sc-market', 'cw-s1']) await api.call('POST', `/api/v1/devices/${d}/certificates`, { body: certificate });
+  op = { north: api.token('operator', { tenant: 'north' }), south: api.token('operator', { tenant: 'south' }) };
+  insp = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }) };
+});
+afterEach(() => api.close());
+
+/** 200 bags of rice labelled 500 g, weighed on the checkweigher. */
+const rice = (id = 'RICE-A', extra: Record<string, unknown> = {}) => ({ id, tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200, scale: 'cw-n1', ...extra });
+/** Nets alternating 502 and 504 g (odd positions 502): mean 503 over any even count. */
+const alternating = (n: number, low = 502, high = 504) => Array.from({ length: n }, (_, i) => ({ net: i % 2 === 0 ? low : high }));
+
+describe('declaring a lot', () => {
+  it('answers at once the sample size and T, and the weighing instrument it will be measured on', async () => {
+    const r = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() });
+    expect(r.status).toBe(201);
+    // T = 3 % of 500 g = 15 g (R87 Table 1, 300–500 g); a lot of 200 (100–500): T1 check on 50 packages,
+    // accept 3; mean of the first 30 ≥ Qn − 0.503·s (UK SI 2006/659 Sch. 2 paras 3.3–3.5, 4.5).
+    expect(r.body).toMatchObject({
+      id: 'RICE-A', tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200,
+      sampleSize: 50, tolerableDeficiency: 15, allowedT1: 3, measured: 0, mean: null, averageLimit: null, verdict: 'pending', plan: 'eu-reference-single',
+    });
+    // The checkweigher: 500 g = 0.5 kg = 5000e at e = 0.1 g, class XIII band 2000e–10000e: 1.5e = 0.15 g on
+    // verification, 0.3 g in service; T/5 = 3 g, so it is fine enough.
+    expect(r.body.scale).toMatchObject({ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3 });
+    expect(r.body.scale.reason).toMatch(/MPE 0.3 g is within T\/5 = 3 g/);
+    expect(api.deps.audit.list({ limit: 5 }).find((e) => e.action === 'lot.declare')).toMatchObject({ target: 'RICE-A', details: { tenant: 'north', nominal: 500, scale: 'cw-n1' } });
+  });
+
+  it('refuses a declaration the plans cannot judge, with every reason; a second lot with the same id is a conflict', async () => {
+    const bad = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-B', { nominal: 3, lotSize: 50, destructive: true }) });
+    expect(bad.status).toBe(400);
+    const messages = bad.body.error.details.map((d: { message: string }) => d.message);
+    // 3 g is below the 5 g of R87 Table 1; the destructive rule starts at 100 packages.
+    expect(messages).toEqual([expect.stringMatching(/Qn = 3 g is outside the table/), expect.stringMatching(/no destructive rule for a lot of 50 packages/)]);
+    const volume = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-C', { unit: 'mL', measuredUnit: 'g' }) });
+    expect(volume.body.error.details[0].message).toMatch(/need the product's density/);
+    const oz = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-D', { unit: 'oz' }) });
+    expect(oz.body.error.details).toEqual([{ path: 'unit', message: 'unit must be one of "g", "kg", "mL", "L"; received "oz"' }]);
+    expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() })).status).toBe(201);
+    expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() })).status).toBe(409);
+  });
+
+  it("refuses a scale that is not the tenant's instrument; only admins and the tenant's operators declare", async () => {
+    const other = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-E', { scale: 'cw-s1' }) });
+    expect(other.body.error.details).toEqual([{ path: 'scale', message: 'scale must be a registered instrument of enterprise north; received "cw-s1"' }]);
+    expect((await api.call('POST', '/api/v1/lots', { token: op.south, body: rice() })).status).toBe(404);
+    expect((await api.call('POST', '/api/v1/lots', { token: insp.hanoi, body: rice() })).status).toBe(403);
+  });
+});
+
+describe('entering packages by hand', () => {
+  beforeEach(async () => {
+    expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() })).status).toBe(201);
+  });
+
+  it('keeps the lot pending until the sample is in, then passes a clean lot', async () => {
+    const part = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: alternating(30) } });
+    expect(part.status).toBe(200);
+    expect(part.body).toMatchObject({ measured: 30, verdict: 'pending', added: 30, repeated: 0 });
+    expect(part.body.reasons.at(-1)).toBe('30 of 50 packages measured; the lot is judged once 50 are in.');
+    const done = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: alternating(20) } });
+    // Mean of the first 30: 503 g; s = √(30 × 1² / 29) = 1.017095 g; limit 500 − 0.503 × 1.01709 = 499.48840 g.
+    // No package below 500 − 15 = 485 g: no T1, no T2.
+    expect(done.body).toMatchObject({ measured: 50, sampleSize: 50, verdict: 'pass', t1: 0, t2: 0, mean: 503 });
+    expect(done.body.stdDev).toBeCloseTo(1.017095, 6);
+    expect(done.body.averageLimit).toBeCloseTo(499.4884, 4);
+    expect(done.body.reasons).toContain('Mean of 30 packages 503 g meets Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
+    expect(done.body.reasons.at(-1)).toBe('The lot passes.');
+    expect(api.deps.alerts.list({ kind: 'lot-fail' })).toEqual([]);
+  });
+
+  it('fails a lot with one package short by more than 2T and opens a lot-fail alert with the evidence', async () => {
+    const items = alternating(50);
+    items[9] = { net: 469 }; // package 10: 31 g short, more than 2T = 30 g
+    const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items } });
+    expect(r.body).toMatchObject({ verdict: 'fail', t1: 1, t2: 1, t1Positions: [10], t2Positions: [10] });
+    expect(r.body.reasons).toContain('1 package short by more than 2T = 30 g (T2): package 10 in the order received; no T2 package is allowed.');
+    const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
+    expect(alert).toMatchObject({ tenant: 'north', device: 'cw-n1', key: 'RICE-A', severity: 'critical', state: 'open' });
+    expect(alert!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T');
+    expect(alert!.details).toMatchObject({ lot: 'RICE-A', t1: 1, t2: 1, allowedT1: 3, tolerableDeficiency: 15, shortPackages: [{ position: 10, net: 469, shortBy: 31, t2: true }] });
+    // the packer's operator and the inspectors of its province see it; others do not
+    const seen = async (token: string) => (await api.call('GET', `/api/v1/alerts?kind=lot-fail`, { token })).body.items.length;
+    expect([await seen(op.north), await seen(insp.hanoi), await seen(op.south), await seen(insp.saigon)]).toEqual([1, 1, 0, 0]);
+  });
+
+  it('fails a lot with more T1 packages than the plan accepts', async () => {
+    const items = alternating(50);
+    // packages 31–34 at 484 g: 16 g short, more than T = 15 g but not 2T; outside the mean sample of 30.
+    for (const i of [30, 31, 32, 33]) items[i] = { net: 484 };
+    const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items } });
+    expect(r.body).toMatchObject({ verdict: 'fail', t1: 4, t2: 0, allowedT1: 3, t1Positions: [31, 32, 33, 34], mean: 503 });
+    expect(r.body.reasons).toContain('4 packages short by more than T (T1) among the first 50; the plan allows at most 3 and rejects at 4.');
+    expect(api.deps.alerts.list({ kind: 'lot-fail' })[0]!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 4 T1 packages (the plan allows 3)');
+  });
+
+  it('fails a lot whose mean is below Qn − λ·s', async () => {
+    // nets alternating 497 and 499 g: mean of the first 30 = 498 g, s = 1.01709 g, limit 499.48840 g > 498.
+    const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: alternating(50, 497, 499) } });
+    expect(r.body).toMatchObject({ verdict: 'fail', t1: 0, t2: 0, mean: 498 });
+    expect(r.body.averageLimit).toBeCloseTo(499.4884, 4);
+    expect(r.body.reasons).toContain('Mean of 30 packages 498 g is below Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
+    expect(api.deps.alerts.list({ kind: 'lot-fail' })[0]!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: mean 498 g below 499.49 g');
+  });
+
+  it('stores a package sent again (same client id or position) once, and refuses a gap or an unusable package', async () => {
+    const first = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 502, id: 'bag-1' }, { net: 504, position: 2 }] } });
+    expect(first.body).toMatchObject({ measured: 2, added: 2, repeated: 0 });
+    const again = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 502, id: 'bag-1' }, { net: 504, position: 2 }, { net: 503, position: 3 }] } });
+    expect(again.body).toMatchObject({ measured: 3, added: 1, repeated: 2 });
+    const gap = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 500, position: 9 }] } });
+    expect(gap.body.error.details).toEqual([{ path: 'items.0.position', message: 'items.0.position would leave a gap: the lot has 3 packages so far, so the next is 4; received 9' }]);
+    const gross = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ gross: 514.9 }] } });
+    expect(gross.body.error.details[0].message).toMatch(/gross weighing; the lot needs an average tare/);
+    const both = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 500, gross: 512 }] } });
+    expect(both.body.error.details).toEqual([{ path: 'items.0.gross', message: 'items.0.gross must not be sent with net: send one of them; received 512' }]);
+    expect((await api.call('GET', '/api/v1/lots/RICE-A', { token: op.north })).body.measured).toBe(3);
+  });
+
+  it("is refused to inspectors (403) and to other tenants' operators (404)", async () => {
+    expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: insp.hanoi, body: { items: [{ net: 500 }] } })).status).toBe(403);
+    expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.south, body: { items: [{ net: 500 }] } })).status).toBe(404);
+  });
+});
+
+describe('reading lots', () => {
+  it('each token lists the lots it may see, filtered by verdict; one it may not see is 404', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice() });
+    await api.call('POST', '/api/v1/lots', { body: { ...rice('MILK-1'), tenant: 'south', product: 'Sữa 1 L', nominal: 1, unit: 'L', scale: undefined } });
+    await api.call('POST', '/api/v1/lots/RICE-A/packages', { body: { items: alternating(50) } });
+    const ids = async (token: string, q = '') => (await api.call('GET', `/api/v1/lots${q}`, { token })).body.items.map((l: { id: string }) => l.id).sort();
+    expect(await ids(api.token('admin'))).toEqual(['MILK-1', 'RICE-A']);
+    expect(await ids(op.north)).toEqual(['RICE-A']);
+    expect(await ids(insp.saigon)).toEqual(['MILK-1']);
+    expect(await ids(api.token('admin'), '?verdict=pass')).toEqual(['RICE-A']);
+    expect(await ids(api.token('admin'), '?verdict=pending')).toEqual(['MILK-1']);
+    expect(await ids(op.north, '?tenant=south')).toEqual([]);
+    expect((await api.call('GET', '/api/v1/lots/RICE-A', { token: insp.saigon })).status).toBe(404);
+    // MILK-1 names no instrument: its fitness cannot be shown.
+    const milk = (await api.call('GET', '/api/v1/lots/MILK-1', { token: insp.saigon })).body;
+    expect(milk).toMatchObject({ tolerableDeficiency: 0.015, scale: { id: null, suitable: false } }); // 1.5 % of 1000 mL = 15 mL
+  });
+
+  it('says when the weighing instrument is too coarse, and still judges the lot', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice('RICE-M', { scale: 'sc-market' }) });
+    const r = await api.call('POST', '/api/v1/lots/RICE-M/packages', { body: { items: alternating(50) } });
+    // The market scale: e = 0.05 kg, 500 g = 10e, class III band up to 500e: 0.5e = 25 g, 50 g in service > T/5 = 3 g.
+    expect(r.body).toMatchObject({ verdict: 'pass', scale: { id: 'sc-market', suitable: false, mpe: 50, limit: 3 } });
+    expect(r.body.reasons.at(-1)).toMatch(/^The weighing instrument is not fit for this lot, so the measurements are not legal evidence: Instrument sc-market \(class III, e = 50 g\), in service at the load 500 g: MPE 50 g exceeds T\/5 = 3 g/);
+  });
+});
+
+describe('the assurance report', () => {
+  it('lists the lots of the period after the instruments, in JSON and as a second CSV table', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice() });
+    await api.call('POST', '/api/v1/lots/RICE-A/packages', { body: { items: alternating(50, 497, 499) } });
+    const json = await api.call('GET', '/api/v1/reports/assurance?tenant=north', { token: insp.hanoi });
+    expect(json.body.lots).toEqual([
+      expect.objectContaining({ lot: 'RICE-A', tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200, sampleSize: 50, measured: 50, verdict: 'fail', t1: 0, t2: 0, mean: 498, tolerableDeficiency: 15, scale: 'cw-n1', scaleSuitable: true, declaredAt: NOW.toISOString(), judgedAt: NOW.toISOString() }),
+    ]);
+    expect((await api.call('GET', '/api/v1/reports/assurance', { token: insp.saigon })).body.lots).toEqual([]);
+    const csv = await api.call('GET', '/api/v1/reports/assurance?tenant=north&format=csv', { token: insp.hanoi });
+    const [devices, lots] = csv.text.split('\r\n\r\n');
+    expect(devices!.split('\r\n')).toHaveLength(3); // header, cw-n1, sc-market
+    expect(lots!.trim().split('\r\n')).toEqual([
+      'lot,tenant,product,nominal,unit,lotSize,sampleSize,measured,verdict,t1,t2,allowedT1,mean,averageLimit,tolerableDeficiency,scale,scaleSuitable,declaredAt,judgedAt',
+      expect.stringMatching(/^RICE-A,north,Gạo ST25 500 g,500,g,200,50,50,fail,0,0,3,498,499\.48\d+,15,cw-n1,true,2026-03-01T00:00:00\.000Z,2026-03-01T00:00:00\.000Z$/),
+    ]);
+  });
+});
+

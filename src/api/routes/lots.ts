@@ -1,0 +1,114 @@
+// Lots of prepackages (CONTRACT §6): declare a lot, add measured packages by hand, read a lot's
+// verdict. Admins and the tenant's operators write; whoever sees the tenant reads.
+import { z } from 'zod';
+import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';
+import { PREPACKAGE_UNITS } from '../../metrology/tolerable-deficiency.ts';
+import { TagValue } from '../../ingest/payloads.ts';
+import { ApiError, ALL_ROLES, Id, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import type { Principal } from '../../store/tokens.ts';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const nonNegative = finite.refine((x) => x >= 0, 'must not be negative');
+const positive = finite.refine((x) => x > 0, 'must be greater than 0');
+const Unit = z.enum(PREPACKAGE_UNITS);
+
+export const LotBody = z.strictObject({
+  id: Id,
+  tenant: Id,
+  /** Stored as an InfluxDB tag of the lot's `package` points. */
+  product: TagValue,
+  nominal: positive,
+  unit: Unit,
+  lotSize: z.number().int('must be a whole number of packages').min(1).max(1_000_000),
+  destructive: z.boolean().optional(),
+  /** Device id of the weighing instrument the packages are measured on. */
+  scale: Id.optional(),
+  /** In the measured unit (R87 Annex B); needed for gross weighings. */
+  averageTare: nonNegative.optional(),
+  /** g/mL at the reference temperature, for a volume lot weighed (or a mass lot measured by volume). */
+  density: positive.optional(),
+  /** Sampling plan id (devices/prepackages/sampling-plans.json); default: the file's defaultPlan. */
+  plan: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a plan id: lower-case letters, digits and dashes').optional(),
+  /** Unit the packages are measured in (default: unit). */
+  measuredUnit: Unit.optional(),
+});
+
+const PackageItem = z
+  .strictObject({
+    net: nonNegative.optional(),
+    gross: nonNegative.optional(),
+    /** The client's id for the package: one sent again with the same id is stored once. */
+    id: z.string().min(1).max(64).optional(),
+    /** The 1-based position the package takes in the lot: a position already filled is a repeat and is skipped. */
+    position: z.number().int().min(1).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.net === undefined && p.gross === undefined) ctx.addIssue({ code: 'custom', path: ['net'], message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare', input: undefined });
+    if (p.net !== undefined && p.gross !== undefined) ctx.addIssue({ code: 'custom', path: ['gross'], message: 'must not be sent with net: send one of them' });
+  });
+export const PackagesBody = z.strictObject({ items: z.array(PackageItem).min(1).max(10_000) });
+
+const LotQuery = z.object({
+  tenant: Id.optional(),
+  verdict: z.enum(['pending', 'pass', 'fail']).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+
+export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+  /** The lot if this principal may see it; 404 otherwise (as for one that does not exist). */
+  const visibleLot = (p: Principal, id: string) => {
+    const l = deps.lots.get(id);
+    if (!l || !canSeeTenant(p, l.tenant, deps.registry.tenant(l.tenant)?.region)) throw notFound(`lot ${id}`);
+    return l;
+  };
+  const refused = (e: unknown): never => {
+    if (e instanceof LotRequestError) throw new ApiError(400, 'invalid_request', e.message, e.errors);
+    if (e instanceof LotConflictError) throw new ApiError(409, 'conflict', e.message);
+    throw e;
+  };
+
+  r.add({
+    method: 'post', path: '/api/v1/lots', summary: 'Declare a lot of prepackages: answers its sample size and tolerable deficiency T', tag: 'lots', roles: ['admin', 'operator'], body: LotBody, status: 201,
+    handler: ({ p, body }) => {
+      const t = deps.registry.tenant(body.tenant);
+      if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`);
+      let lot: LotView;
+      try {
+        lot = deps.lots.declare(body, `${p.role}:${p.name}`, deps.now());
+      } catch (e) {
+        return refused(e);
+      }
+      audit(p, 'lot.declare', lot.id, { tenant: lot.tenant, product: lot.product, nominal: lot.nominal, unit: lot.unit, lotSize: lot.lotSize, scale: lot.scale.id, plan: lot.plan });
+      return lot;
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/lots/:id/packages', summary: "Add measured packages to a lot, in the lot's measured unit (answers the lot as it stands)", tag: 'lots', roles: ['admin', 'operator'], body: PackagesBody,
+    handler: ({ p, params, body }) => {
+      const l = visibleLot(p, params.id);
+      try {
+        const items = body.items.map(({ net, gross, ...rest }) => (net !== undefined ? { net, ...rest } : { gross: gross!, ...rest }));
+        const { lot, added, repeated } = deps.lots.addPackages(l.id, items, deps.now());
+        audit(p, 'lot.packages.add', l.id, { tenant: l.tenant, added, repeated, measured: lot.measured, verdict: lot.verdict });
+        return { ...lot, added, repeated };
+      } catch (e) {
+        return refused(e);
+      }
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/lots', summary: 'Lots visible to this token, newest first', tag: 'lots', roles: ALL_ROLES, query: LotQuery,
+    handler: ({ p, query }) => {
+      if (query.tenant) {
+        const t = deps.registry.tenant(query.tenant);
+        if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };
+      }
+      return { items: deps.lots.list({ tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, limit: query.limit }, deps.now()) };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/lots/:id', summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons, the weighing instrument', tag: 'lots', roles: ALL_ROLES,
+    handler: ({ p, params }) => deps.lots.view(visibleLot(p, params.id).id, deps.now()),
+  });
+}

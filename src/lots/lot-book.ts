@@ -1,0 +1,339 @@
+// Lots of prepackages: declared through the API, filled with measured packages from a weighing
+// instrument over MQTT (once journaled) or through the API, judged again at every append, and a
+// `lot-fail` alert opened when the verdict turns to fail. The judgement is the pure core's
+// (src/metrology/prepackages.ts); this keeps the lots, their packages and the alert.
+import type { Db } from '../store/db.ts';
+import type { Registry } from '../store/registry.ts';
+import { LotStore, type LotFilter, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
+import type { AlertBook } from '../alerts/alert-book.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import type { FieldError } from '../metrology/types.ts';
+import type { SamplingPlans } from '../metrology/sampling-plans.ts';
+import { judgeLot, packageNet, planLot, validatePackages, type LotDeclaration, type LotJudgement, type PackageMeasurement } from '../metrology/prepackages.ts';
+import { instrumentFitness, type InstrumentFitness } from '../metrology/lot-instrument.ts';
+import { verificationState } from '../metrology/verification.ts';
+import { clean } from '../metrology/tolerable-deficiency.ts';
+import type { AcceptedPackage, LotForPackages } from '../ingest/packages.ts';
+
+export type { LotVerdict, StoredLot };
+
+/** POST /api/v1/lots. */
+export interface NewLot {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lotSize: number;
+  destructive?: boolean;
+  scale?: string;
+  averageTare?: number;
+  density?: number;
+  plan?: string;
+  measuredUnit?: string;
+}
+
+/** One package of POST /api/v1/lots/{id}/packages, in the lot's measured unit. */
+export type NewPackage = PackageMeasurement & {
+  /** The client's id for it: a package sent again with the same id is stored once. */
+  id?: string;
+  /** The position (1-based) it takes in the lot: one already filled is taken for a repeat and skipped. */
+  position?: number;
+};
+
+/** GET /api/v1/lots/{id} (CONTRACT §6, with what MAG adds). */
+export interface LotView {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lotSize: number;
+  destructive: boolean;
+  plan: string;
+  planUnconfirmed: boolean;
+  measuredUnit?: string;
+  averageTare?: number;
+  density?: number;
+  sampleSize: number;
+  measured: number;
+  mean: number | null;
+  stdDev: number | null;
+  tolerableDeficiency: number;
+  t1: number;
+  t2: number;
+  allowedT1: number;
+  averageLimit: number | null;
+  verdict: LotVerdict;
+  reasons: string[];
+  /** Positions (1-based, in the order received) of the sample's T1 and T2 packages. */
+  t1Positions: number[];
+  t2Positions: number[];
+  scale: InstrumentFitness;
+  createdAt: string;
+  judgedAt: string | null;
+}
+
+export class LotConflictError extends Error {}
+
+/** A request that cannot be applied: the fields and why, as the API answers 400. */
+export class LotRequestError extends Error {
+  constructor(
+    message: string,
+    readonly errors: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export interface LotBookOptions {
+  /** Days before a verification's due date it counts as due soon (MAG_DUE_SOON_DAYS; a profile's own wins). */
+  dueSoonDays: number;
+}
+
+export class LotBook {
+  private readonly store: LotStore;
+  /** Declarations are never changed: what ingest needs of each is kept once worked out. */
+  private readonly forIngest = new Map<string, LotForPackages>();
+
+  constructor(
+    db: Db,
+    private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant'>,
+    private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
+    private readonly plans: SamplingPlans,
+    private readonly alerts: Pick<AlertBook, 'raise'>,
+    private readonly opts: LotBookOptions,
+  ) {
+    this.store = new LotStore(db);
+  }
+
+  /** Declares a lot; refuses it (LotRequestError) with planLot's reasons or a scale that is not the tenant's instrument. */
+  declare(l: NewLot, actor: string, now: Date): LotView {
+    const planned = planLot(declarationOf(l), this.plans);
+    const errors: FieldError[] = planned.ok ? [] : planned.reasons.map((message) => ({ path: '(lot)', message }));
+    if (l.scale !== undefined) {
+      const d = this.registry.registeredDevice(l.scale);
+      if (!d || d.tenant !== l.tenant) errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
+    }
+    if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
+    if (this.store.get(l.id)) throw new LotConflictError(`lot ${l.id} already exists`);
+    const stored = this.store.insert({ ...l, destructive: l.destructive ?? false, createdAt: now.toISOString(), createdBy: actor });
+    return this.viewOf(stored, now);
+  }
+
+  get(id: string): StoredLot | undefined {
+    return this.store.get(id);
+  }
+
+  view(id: string, now: Date): LotView | undefined {
+    const l = this.store.get(id);
+    return l && this.viewOf(l, now);
+  }
+
+  /** Newest first. */
+  list(f: LotFilter, now: Date): LotView[] {
+    return this.store.list(f).map((l) => this.viewOf(l, now));
+  }
+
+  /** What ingest needs to take packages for lot `id` (undefined: no such lot). */
+  lotForPackages(id: string): LotForPackages | undefined {
+    let x = this.forIngest.get(id);
+    if (x) return x;
+    const l = this.store.get(id);
+    if (!l) return undefined;
+    const planned = planLot(declarationOf(l), this.plans);
+    if (!planned.ok) return undefined; // declared under other plans: it cannot be judged, so it takes nothing
+    x = {
+      id: l.id,
+      tenant: l.tenant,
+      product: l.product,
+      nominal: l.nominal,
+      unit: l.unit,
+      measuredUnit: l.measuredUnit ?? l.unit,
+      averageTare: l.averageTare,
+      tolerableDeficiency: planned.tolerableDeficiency,
+      toLotUnit: planned.toLotUnit,
+    };
+    this.forIngest.set(id, x);
+    return x;
+  }
+
+  /**
+   * Packages entered through the API, appended in order; those sent before (same client id or
+   * position) are skipped. Refuses the whole request (LotRequestError) when one is unusable.
+   */
+  addPackages(id: string, items: readonly NewPackage[], now: Date): { lot: LotView; added: number; repeated: number } {
+    const l = this.store.get(id);
+    if (!l) throw new Error(`lot ${id} not found`);
+    const problems = validatePackages(declarationOf(l), items).map((message) => ({ path: '(packages)', message }));
+    let next = this.store.count(id) + 1;
+    items.forEach((p, i) => {
+      if (p.position === undefined) next++;
+      else if (p.position > next) problems.push({ path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}` });
+      else if (p.position === next) next++;
+    });
+    if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
+    let added = 0;
+    const receivedAt = now.toISOString();
+    this.store.transaction(() => {
+      for (const [i, p] of items.entries()) {
+        const count = this.store.count(id);
+        if (p.position !== undefined && p.position <= count) continue;
+        if (p.position !== undefined && p.position > count + 1) {
+          // a package with a client id sent before did not take the place this one counted on
+          throw new LotRequestError('the packages cannot be added', [{ path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}` }]);
+        }
+        const kind = 'net' in p ? 'net' : 'gross';
+        if (this.store.append(id, { kind, value: 'net' in p ? p.net : p.gross, clientId: p.id, ts: now.getTime(), receivedAt })) added++;
+      }
+      if (added > 0) this.judge(l, now);
+    });
+    return { lot: this.view(id, now)!, added, repeated: items.length - added };
+  }
+
+  /** Packages from an instrument over MQTT, once journaled: appended to their lots (a replayed seq once). */
+  recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): void {
+    const receivedAt = now.toISOString();
+    this.store.transaction(() => {
+      const touched = new Map<string, StoredLot>();
+      for (const p of packages) {
+        const l = touched.get(p.lot) ?? this.store.get(p.lot);
+        if (!l) continue;
+        if (this.store.append(p.lot, { kind: p.kind, value: p.value, device, seq: p.seq, ts: p.ts, receivedAt })) touched.set(p.lot, l);
+      }
+      for (const l of touched.values()) this.judge(l, now);
+    });
+  }
+
+  /** Judges the lot on its packages; stores a changed verdict and opens `lot-fail` when it turns to fail. */
+  private judge(l: StoredLot, now: Date): void {
+    const packages = this.store.packagesOf(l.id);
+    const j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
+    if (j.verdict === l.verdict) return;
+    this.store.setVerdict(l.id, j.verdict, j.verdict === 'pending' ? undefined : now.toISOString());
+    if (j.verdict !== 'fail') return;
+    const scale = this.fitnessOf(l, packages, now);
+    // The instrument the lot was weighed on carries the alert; without one, the lot itself does.
+    const device = scale.id ?? `lot:${l.id}`;
+    const planned = planLot(declarationOf(l), this.plans);
+    const netOf = (p: StoredPackage) => (planned.ok ? packageNet(measurementOf(p), declarationOf(l), planned.toLotUnit) : p.value);
+    const short = j.t1Packages.map((i) => {
+      const p = packages[i]!;
+      const net = netOf(p);
+      return { position: i + 1, net, shortBy: Number((l.nominal - net).toPrecision(12)), t2: j.t2Packages.includes(i), ...(p.device ? { device: p.device, seq: p.seq } : {}), ...(p.clientId ? { id: p.clientId } : {}) };
+    });
+    const f = (x: number | null) => (x === null ? '—' : `${Number(x.toFixed(l.unit === 'kg' || l.unit === 'L' ? 5 : 2))} ${l.unit}`);
+    const findings = [
+      j.t2 > 0 && `${j.t2} package${j.t2 === 1 ? '' : 's'} short by more than 2T`,
+      j.t1 > j.allowedT1 && `${j.t1} T1 package${j.t1 === 1 ? '' : 's'} (the plan allows ${j.allowedT1})`,
+      j.mean !== null && j.averageLimit !== null && j.mean < j.averageLimit && `mean ${f(j.mean)} below ${f(j.averageLimit)}`,
+    ].filter(Boolean);
+    this.alerts.raise({
+      tenant: l.tenant,
+      device,
+      kind: 'lot-fail',
+      key: l.id,
+      severity: 'critical',
+      summary: `Lot ${l.id} (${l.product}, Qn ${l.nominal} ${l.unit}) fails: ${findings.join('; ') || 'see the reasons'}`,
+      details: {
+        lot: l.id,
+        product: l.product,
+        nominal: l.nominal,
+        unit: l.unit,
+        lotSize: l.lotSize,
+        plan: j.plan,
+        sampleSize: j.sampleSize,
+        measured: j.measured,
+        tolerableDeficiency: j.tolerableDeficiency,
+        t1: j.t1,
+        t2: j.t2,
+        allowedT1: j.allowedT1,
+        shortPackages: short,
+        mean: cleaned(j.mean),
+        stdDev: cleaned(j.stdDev),
+        averageLimit: cleaned(j.averageLimit),
+        scale: scale.id,
+        scaleSuitable: scale.suitable,
+        reasons: j.reasons,
+      },
+      at: now,
+    });
+  }
+
+  private viewOf(l: StoredLot, now: Date): LotView {
+    const packages = this.store.packagesOf(l.id);
+    const scale = this.fitnessOf(l, packages, now);
+    let j: LotJudgement;
+    try {
+      j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
+    } catch (e) {
+      // The sampling plans changed since the lot was declared: shown with its stored verdict and why it cannot be judged again.
+      return { ...declared(l), plan: l.plan ?? this.plans.defaultPlan, planUnconfirmed: false, sampleSize: 0, measured: packages.length, mean: null, stdDev: null, tolerableDeficiency: 0, t1: 0, t2: 0, allowedT1: 0, averageLimit: null, verdict: l.verdict, reasons: [(e as Error).message], t1Positions: [], t2Positions: [], scale, createdAt: l.createdAt, judgedAt: l.judgedAt ?? null };
+    }
+    const reasons = scale.suitable ? j.reasons : [...j.reasons, `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${scale.reason}`];
+    return {
+      ...declared(l),
+      plan: j.plan,
+      planUnconfirmed: j.planUnconfirmed,
+      sampleSize: j.sampleSize,
+      measured: j.measured,
+      mean: cleaned(j.mean),
+      stdDev: cleaned(j.stdDev),
+      tolerableDeficiency: j.tolerableDeficiency,
+      t1: j.t1,
+      t2: j.t2,
+      allowedT1: j.allowedT1,
+      averageLimit: cleaned(j.averageLimit),
+      verdict: j.verdict,
+      reasons,
+      t1Positions: j.t1Packages.map((i) => i + 1),
+      t2Positions: j.t2Packages.map((i) => i + 1),
+      scale,
+      createdAt: l.createdAt,
+      judgedAt: l.judgedAt ?? null,
+    };
+  }
+
+  /**
+   * The weighing instrument of the lot (the one declared, else the one that sent its first package),
+   * judged as it stood when the latest package was weighed (now, before any).
+   */
+  private fitnessOf(l: StoredLot, packages: readonly StoredPackage[], now: Date): InstrumentFitness {
+    const id = l.scale ?? packages.find((p) => p.device !== undefined)?.device ?? null;
+    const device = id === null ? undefined : this.registry.registeredDevice(id);
+    const profile = device && this.profiles.get(device.type);
+    const at = packages.reduce((t, p) => Math.max(t, p.ts), packages.length > 0 ? 0 : now.getTime());
+    const verification = device && verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays);
+    const T = planLot(declarationOf(l), this.plans);
+    if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
+    return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency);
+  }
+}
+
+function declarationOf(l: NewLot | StoredLot): LotDeclaration {
+  return { nominal: l.nominal, unit: l.unit, lotSize: l.lotSize, destructive: l.destructive, plan: l.plan, measuredUnit: l.measuredUnit, averageTare: l.averageTare, density: l.density };
+}
+
+function declared(l: StoredLot) {
+  return {
+    id: l.id,
+    tenant: l.tenant,
+    product: l.product,
+    nominal: l.nominal,
+    unit: l.unit,
+    lotSize: l.lotSize,
+    destructive: l.destructive,
+    ...(l.measuredUnit !== undefined ? { measuredUnit: l.measuredUnit } : {}),
+    ...(l.averageTare !== undefined ? { averageTare: l.averageTare } : {}),
+    ...(l.density !== undefined ? { density: l.density } : {}),
+  };
+}
+
+/** A statistic without binary noise (500.7199999999999 → 500.72). */
+function cleaned(x: number | null): number | null {
+  return x === null ? null : clean(x);
+}
+
+function measurementOf(p: StoredPackage): PackageMeasurement {
+  return p.kind === 'net' ? { net: p.value } : { gross: p.value };
+}

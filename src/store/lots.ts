@@ -1,0 +1,225 @@
+// Lots of prepackages and their measured packages. A lot's packages keep the order they arrived
+// in (position 1, 2, …): the plans take the first ones as the sample. A package from an instrument
+// is stored once per (device, seq), one entered through the API once per (lot, client id).
+import type { Selectable } from 'kysely';
+import type { Db } from './db.ts';
+import type { LotPackagesTable, LotsTable } from './schema.ts';
+import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+
+export type LotVerdict = 'pending' | 'pass' | 'fail';
+
+/** A lot as declared (POST /api/v1/lots), with its verdict as last judged. */
+export interface StoredLot {
+  id: string;
+  tenant: string;
+  product: string;
+  nominal: number;
+  unit: string;
+  lotSize: number;
+  destructive: boolean;
+  plan?: string;
+  measuredUnit?: string;
+  averageTare?: number;
+  density?: number;
+  scale?: string;
+  verdict: LotVerdict;
+  judgedAt?: string;
+  createdAt: string;
+  createdBy?: string;
+}
+
+export interface StoredPackage {
+  position: number;
+  kind: 'net' | 'gross';
+  /** In the lot's measured unit. */
+  value: number;
+  device?: string;
+  seq?: number;
+  clientId?: string;
+  /** epoch ms it was measured. */
+  ts: number;
+  receivedAt: string;
+}
+
+export interface LotFilter {
+  tenant?: string;
+  /** Only these tenants (a token's visible ones); absent: all. */
+  tenants?: ReadonlySet<string>;
+  verdict?: LotVerdict;
+  limit?: number;
+}
+
+type LotRow = Selectable<LotsTable>;
+type PackageRow = Selectable<LotPackagesTable>;
+
+function lotFromRow(r: LotRow): StoredLot {
+  return {
+    id: r.id,
+    tenant: r.tenant,
+    product: r.product,
+    nominal: r.nominal,
+    unit: r.unit,
+    lotSize: r.lot_size,
+    destructive: r.destructive === 1,
+    ...(r.plan !== null ? { plan: r.plan } : {}),
+    ...(r.measured_unit !== null ? { measuredUnit: r.measured_unit } : {}),
+    ...(r.average_tare !== null ? { averageTare: r.average_tare } : {}),
+    ...(r.density !== null ? { density: r.density } : {}),
+    ...(r.scale !== null ? { scale: r.scale } : {}),
+    verdict: r.verdict as LotVerdict,
+    ...(r.judged_at !== null ? { judgedAt: r.judged_at } : {}),
+    createdAt: r.created_at,
+    ...(r.created_by !== null ? { createdBy: r.created_by } : {}),
+  };
+}
+
+function packageFromRow(r: PackageRow): StoredPackage {
+  return {
+    position: r.position,
+    kind: r.kind,
+    value: r.value,
+    ...(r.device !== null ? { device: r.device } : {}),
+    ...(r.seq !== null ? { seq: Number(r.seq) } : {}),
+    ...(r.client_id !== null ? { clientId: r.client_id } : {}),
+    ts: Number(r.ts),
+    receivedAt: r.received_at,
+  };
+}
+
+const Q = {
+  insert: query('lots.insert', (db, arg: Arg<LotRow>) =>
+    db.insertInto('lots').values({
+      id: arg('id'),
+      tenant: arg('tenant'),
+      product: arg('product'),
+      nominal: arg('nominal'),
+      unit: arg('unit'),
+      lot_size: arg('lot_size'),
+      destructive: arg('destructive'),
+      plan: arg('plan'),
+      measured_unit: arg('measured_unit'),
+      average_tare: arg('average_tare'),
+      density: arg('density'),
+      scale: arg('scale'),
+      verdict: arg('verdict'),
+      judged_at: arg('judged_at'),
+      created_at: arg('created_at'),
+      created_by: arg('created_by'),
+    }),
+  ),
+  byId: query('lots.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('lots').selectAll().where('id', '=', arg('id'))),
+  list: dynamicQuery('lots.list', (db, f: LotFilter) => {
+    let q = db.selectFrom('lots').selectAll();
+    if (f.tenant) q = q.where('tenant', '=', f.tenant);
+    if (f.tenants) q = q.where('tenant', 'in', [...f.tenants]);
+    if (f.verdict) q = q.where('verdict', '=', f.verdict);
+    return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit ?? 500);
+  }),
+  setVerdict: query('lots.set-verdict', (db, arg: Arg<{ id: string; verdict: string; judgedAt: string | null }>) =>
+    db.updateTable('lots').set({ verdict: arg('verdict'), judged_at: arg('judgedAt') }).where('id', '=', arg('id')),
+  ),
+  packages: query('lot-packages.of-lot', (db, arg: Arg<{ lot: string }>) => db.selectFrom('lot_packages').selectAll().where('lot', '=', arg('lot')).orderBy('position')),
+  count: query('lot-packages.count', (db, arg: Arg<{ lot: string }>) =>
+    db.selectFrom('lot_packages').select((eb) => eb.fn.countAll().as('n')).where('lot', '=', arg('lot')),
+  ),
+  insertPackage: query('lot-packages.insert', (db, arg: Arg<PackageRow>) =>
+    db
+      .insertInto('lot_packages')
+      .values({
+        lot: arg('lot'),
+        position: arg('position'),
+        kind: arg('kind'),
+        value: arg('value'),
+        device: arg('device'),
+        seq: arg('seq'),
+        client_id: arg('client_id'),
+        ts: arg('ts'),
+        received_at: arg('received_at'),
+      })
+      .onConflict((oc) => oc.doNothing()),
+  ),
+  deviceSeq: query('lot-packages.device-seq', (db, arg: Arg<{ device: string; seq: number }>) =>
+    db.selectFrom('lot_packages').select('lot').where('device', '=', arg('device')).where('seq', '=', arg('seq')),
+  ),
+};
+
+export class LotStore {
+  private readonly sql: Statements<typeof Q>;
+
+  constructor(private readonly db: Db) {
+    this.sql = db.prepareAll(Q);
+  }
+
+  /** Stores a new lot, pending. The caller checks the id is free (the primary key refuses a second). */
+  insert(l: Omit<StoredLot, 'verdict' | 'judgedAt'>): StoredLot {
+    this.sql.insert.run({
+      id: l.id,
+      tenant: l.tenant,
+      product: l.product,
+      nominal: l.nominal,
+      unit: l.unit,
+      lot_size: l.lotSize,
+      destructive: l.destructive ? 1 : 0,
+      plan: l.plan ?? null,
+      measured_unit: l.measuredUnit ?? null,
+      average_tare: l.averageTare ?? null,
+      density: l.density ?? null,
+      scale: l.scale ?? null,
+      verdict: 'pending',
+      judged_at: null,
+      created_at: l.createdAt,
+      created_by: l.createdBy ?? null,
+    });
+    return { ...l, verdict: 'pending' };
+  }
+
+  get(id: string): StoredLot | undefined {
+    const r = this.sql.byId.get({ id });
+    return r && lotFromRow(r);
+  }
+
+  /** Newest first. */
+  list(f: LotFilter): StoredLot[] {
+    if (f.tenants?.size === 0) return [];
+    return this.sql.list.all(f).map(lotFromRow);
+  }
+
+  setVerdict(id: string, verdict: LotVerdict, judgedAt: string | undefined): void {
+    this.sql.setVerdict.run({ id, verdict, judgedAt: judgedAt ?? null });
+  }
+
+  /** The lot's packages in the order they arrived. */
+  packagesOf(lot: string): StoredPackage[] {
+    return this.sql.packages.all({ lot }).map(packageFromRow);
+  }
+
+  count(lot: string): number {
+    return Number(this.sql.count.get({ lot })?.n ?? 0);
+  }
+
+  /**
+   * Appends a package at the next position; false when it is stored already: the same (device,
+   * seq), or the same client id in this lot. Run inside a transaction with the other appends of
+   * the same message, so positions stay consecutive.
+   */
+  append(lot: string, p: Omit<StoredPackage, 'position'>): boolean {
+    if (p.device !== undefined && p.seq !== undefined && this.sql.deviceSeq.get({ device: p.device, seq: p.seq })) return false;
+    return (
+      this.sql.insertPackage.run({
+        lot,
+        position: this.count(lot) + 1,
+        kind: p.kind,
+        value: p.value,
+        device: p.device ?? null,
+        seq: p.seq ?? null,
+        client_id: p.clientId ?? null,
+        ts: p.ts,
+        received_at: p.receivedAt,
+      }) > 0
+    );
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn);
+  }
+}
