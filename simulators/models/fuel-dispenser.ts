@@ -1,4 +1,4 @@
-// Fuel dispenser (cột đo xăng dầu, OIML R117 class 0.5): customer transactions with per-nozzle
+// Fuel dispenser (cột đo xăng dầu; healthy within ĐLVN 10's ±0.3 %): customer transactions with per-nozzle
 // totalizers, a meter factor that drifts, and proving checks with a 20 L standard measure at
 // Qmax and a 5 L measure at the minimum measured quantity (MMQ).
 

@@ -229,21 +229,23 @@ export class Assurance {
       else since.set(k, [c]);
     }
     const note = `new ${cert.kind} certificate ${cert.number} (issued ${cert.issuedAt}): drift statistics restarted`;
-    for (const [key, state] of [...this.drift]) {
-      if (!key.startsWith(`${device.id}|`)) continue;
-      if (state.resetAt !== null && state.resetAt > at) continue;
-      const series = key.slice(device.id.length + 1);
-      const later = since.get(series) ?? [];
-      const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
-      this.drift.set(key, next);
-      this.driftStore.save(device.id, series, next, now.toISOString());
-      this.alerts.clear(device.id, 'drift', series, note, now);
-      this.alerts.clear(device.id, 'predicted-oot', series, note, now);
-      if (later.length > 0) {
-        const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params) : resetDrift(state, at, cert.kind);
-        this.judgeDrift(device, series, before, next, params, now);
+    this.db.transaction(() => {
+      for (const [key, state] of [...this.drift]) {
+        if (!key.startsWith(`${device.id}|`)) continue;
+        if (state.resetAt !== null && state.resetAt > at) continue;
+        const series = key.slice(device.id.length + 1);
+        const later = since.get(series) ?? [];
+        const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
+        this.drift.set(key, next);
+        this.driftStore.save(device.id, series, next, now.toISOString());
+        this.alerts.clear(device.id, 'drift', series, note, now);
+        this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+        if (later.length > 0) {
+          const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params) : resetDrift(state, at, cert.kind);
+          this.judgeDrift(device, series, before, next, params, now);
+        }
       }
-    }
+    });
   }
 
   /**
