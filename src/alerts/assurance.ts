@@ -44,6 +44,8 @@ export class Assurance {
     private readonly alerts: AlertBook,
     private readonly profiles: Map<string, InstrumentProfile>,
     private readonly opts: AssuranceOptions,
+    /** Instruments sealed off by an inspector (open `sealed-off` finding): their `config` says lockout. */
+    private readonly seals?: { sealOf(device: string): { finding: string; inspection: string; since: string } | undefined },
   ) {
     this.checks = new CheckStore(db);
     this.driftStore = new DriftStore(db);
@@ -101,6 +103,16 @@ export class Assurance {
       }
     }
     if (result.rejections.length > 0) this.recordRejections(device, topic, result.rejections, payload, now);
+  }
+
+  /**
+   * A check made outside the device's own messages (an inspector's, on site): stored in the
+   * device's check history and judged like one it sent (alerts, drift). Its `seq` must not be
+   * one the device uses (inspection checks count down from −1).
+   */
+  recordCheck(device: Device, c: CheckResult, now: Date): void {
+    const at = now.toISOString();
+    this.db.transaction(() => this.applyCheck(device, this.profiles.get(device.type), c, at, now));
   }
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
@@ -187,9 +199,10 @@ export class Assurance {
    * Re-evaluates a device's verification standing; returns the retained `config` payload when it
    * changed since last published (or `force`), and opens/clears verification alerts.
    */
-  reviewVerification(device: Device, now: Date, force = false): { verification: VerificationState; lockout: boolean } | undefined {
+  reviewVerification(device: Device, now: Date, force = false): { verification: VerificationState; lockout: boolean; seal?: { finding: string; inspection: string; since: string } } | undefined {
     const v = this.verificationOf(device, now.getTime());
-    const sig = `${v.state}|${v.validUntil}`;
+    const seal = this.seals?.sealOf(device.id);
+    const sig = `${v.state}|${v.validUntil}|${seal?.finding ?? ''}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
     if (v.state === 'expired') {
@@ -208,7 +221,8 @@ export class Assurance {
         this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
     }
-    return { verification: v, lockout: v.state === 'expired' };
+    // Sealed off by an inspector: locked out until the finding is closed, whatever the verification.
+    return { verification: v, lockout: v.state === 'expired' || seal !== undefined, ...(seal ? { seal } : {}) };
   }
 
   private recordRejections(device: Device, topic: string, rejections: Rejection[], payload: Buffer, now: Date): void {

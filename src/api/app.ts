@@ -8,6 +8,8 @@ import { registryRoutes } from './routes/registry.ts';
 import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { inspectionRoutes } from './routes/inspections.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -81,6 +83,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   measurementRoutes(table, deps);
   alertRoutes(table, deps);
   reportRoutes(table, deps);
+  inspectionRoutes(table, deps);
+  campaignRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });
