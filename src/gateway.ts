@@ -50,7 +50,7 @@ export interface Gateway {
   audit: AuditLog;
   alerts: AlertBook;
   assurance: Assurance;
-  /** On-site inspection records and findings; their summary for a period: `inspections.summary`. */
+  /** On-site inspection records and findings; their summary for a period: `inspections.inspectionSummary`. */
   inspections: InspectionService;
   /** Mobile verification campaigns. */
   campaigns: CampaignService;

@@ -10,7 +10,7 @@ import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths } from '../metrology/verification.ts';
 import { Refusal } from './inspection-service.ts';
 import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
-import type { CampaignSummary } from './summary.ts';
+import type { CampaignSummary, CampaignsSummary } from './summary.ts';
 import type { Campaign, CampaignVerification, Market, VerificationResult } from './types.ts';
 
 export interface VerificationInput {
@@ -73,6 +73,11 @@ export class CampaignService {
 
   summary(id: string): CampaignSummary | undefined {
     return this.deps.store.summary(id);
+  }
+
+  /** The campaigns in `regions` (all when absent) that overlap [from, to], with the instruments verified in it (for the periodic report). */
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): CampaignsSummary {
+    return this.deps.store.campaignSummary(from, to, regions);
   }
 
   /**

@@ -15,6 +15,7 @@ import { evaluateCheck } from '../metrology/check.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
 import { itemVerdict } from './verdict.ts';
+import type { InspectionSummary } from './summary.ts';
 import type { Amendment, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
 
 /** What the record does not allow: the route answers it as 400, 404 or 409. */
@@ -211,6 +212,11 @@ export class InspectionService {
 
   findings(f: FindingFilter): Finding[] {
     return this.store.findings(f);
+  }
+
+  /** The inspections started in [from, to] in `regions` (all when absent), with their instruments, checks and findings (for the periodic report). */
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[]): InspectionSummary {
+    return this.store.inspectionSummary(from, to, regions);
   }
 
   /** The enterprise's answer to a finding that is not closed. */
