@@ -8,6 +8,9 @@ import { RECORD_WORDS, type RecordLang, type RecordWords } from './record-words.
 import type { InspectionItem, InspectionRecord } from './types.ts';
 
 const require = createRequire(import.meta.url);
+// Fonts are named by their path, not registered under a short name: pdfkit caches a font by the
+// name it was set with, and its tables restore the font by path (a registered name would make
+// each table cell read and parse the font file again).
 const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
@@ -53,13 +56,11 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
-  doc.registerFont('body', FONT);
-  doc.registerFont('bold', FONT_BOLD);
   const width = doc.page.width - 2 * MARGIN;
   const when = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone);
 
   header(doc, r, w, width);
-  doc.font('body').fontSize(10);
+  doc.font(FONT).fontSize(10);
   if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
   doc.moveDown(0.5).text(w.intro(when(r.startedAt), r.site ?? ctx.tenant.name), { align: 'justify' });
   if (r.legalBasis) doc.moveDown(0.3).text(`${w.legalBasis}: ${r.legalBasis}`);
@@ -82,8 +83,8 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   if (r.amendments.length) {
     heading(doc, w.amendments);
     r.amendments.forEach((a, n) => {
-      doc.font('bold').text(w.amendment(n + 1, when(a.amendedAt), actorName(a.amendedBy)));
-      doc.font('body').text(`${w.reason}: ${a.reason}`);
+      doc.font(FONT_BOLD).text(w.amendment(n + 1, when(a.amendedAt), actorName(a.amendedBy)));
+      doc.font(FONT).text(`${w.reason}: ${a.reason}`);
       doc.text(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1));
     });
   }
@@ -100,21 +101,21 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
   const top = doc.y;
   const half = width / 2;
-  doc.font('bold').fontSize(10).text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
-  doc.font('body').text(`${w.number}: ${r.id}`, MARGIN, doc.y, { width: half * 0.8, align: 'center' });
+  doc.font(FONT_BOLD).fontSize(10).text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
+  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, doc.y, { width: half * 0.8, align: 'center' });
   const leftBottom = doc.y;
-  doc.font('bold').text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
-  doc.font('body').text(w.motto, { width: width - half * 0.8, align: 'center', underline: true });
+  doc.font(FONT_BOLD).text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
+  doc.font(FONT).text(w.motto, { width: width - half * 0.8, align: 'center', underline: true });
   doc.y = Math.max(leftBottom, doc.y) + 18;
   doc.x = MARGIN;
-  doc.font('bold').fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });
+  doc.font(FONT_BOLD).fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });
 }
 
 function heading(doc: PDFKit.PDFDocument, text: string): void {
   doc.moveDown(0.8);
   doc.x = MARGIN;
-  doc.font('bold').fontSize(11).text(text);
-  doc.font('body').fontSize(10).moveDown(0.2);
+  doc.font(FONT_BOLD).fontSize(11).text(text);
+  doc.font(FONT).fontSize(10).moveDown(0.2);
 }
 
 /** One instrument: what it is, what the inspector saw, its checks and its verdict. */
@@ -123,8 +124,8 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
   const type = d ? (w.typeNames[d.type] ?? ctx.typeNames.get(d.type) ?? d.type) : '';
   const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
   const signed = (x: number) => (x > 0 ? '+' : '') + num(x);
-  doc.moveDown(0.4).font('bold').text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
-  doc.font('body');
+  doc.moveDown(0.4).font(FONT_BOLD).text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
+  doc.font(FONT);
   const f = item.facts;
   const facts = [
     `${w.seals}: ${f.sealsIntact ? w.intact : w.broken}`,
@@ -137,7 +138,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
   if (f.notes) doc.text(`${w.notes}: ${f.notes}`, { width });
   if (item.checks.length) {
     doc.moveDown(0.3);
-    const head = w.checkHeaders.map((text) => ({ text, font: { src: 'bold' }, backgroundColor: '#eeeeee' }));
+    const head = w.checkHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
     const rows = item.checks.map((c) => [
       c.point ?? c.gas ?? '—',
       c.standardId,
@@ -148,12 +149,12 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
       num(c.uncertainty),
       c.legal === 'pass' ? w.pass : w.fail,
     ]);
-    doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
+    doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, columnStyles: [46, 60, 58, 58, 96, 62, 50, '*'], defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
     doc.fontSize(10);
   }
   doc.x = MARGIN;
   const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map((x) => w.reasons[x]).join('; ')})`;
-  doc.moveDown(0.2).font('bold').text(`${w.itemVerdict}: `, { continued: true }).font('body').fillColor(item.verdict === 'pass' ? 'black' : '#b3261e').text(verdict).fillColor('black');
+  doc.moveDown(0.2).font(FONT_BOLD).text(`${w.itemVerdict}: `, { continued: true }).font(FONT).fillColor(item.verdict === 'pass' ? 'black' : '#b3261e').text(verdict).fillColor('black');
 }
 
 function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
@@ -161,7 +162,7 @@ function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, 
     doc.text(w.noFindings);
     return;
   }
-  const head = w.findingHeaders.map((text) => ({ text, font: { src: 'bold' }, backgroundColor: '#eeeeee' }));
+  const head = w.findingHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
   const rows = r.findings.map((f) => {
     const notes = [f.description, f.answer ? `${w.answer}: ${f.answer}` : '', f.closeReason ? `${w.closeReason}: ${f.closeReason}` : ''].filter(Boolean).join('\n');
     return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ?? '—', w.findingStates[f.state]];
@@ -179,8 +180,8 @@ function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords
   const top = doc.y;
   const half = width / 2;
   for (const [i, title] of [w.forInspected, w.forTeam].entries()) {
-    doc.font('bold').text(title, MARGIN + i * half, top, { width: half, align: 'center' });
-    doc.font('body').fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
+    doc.font(FONT_BOLD).text(title, MARGIN + i * half, top, { width: half, align: 'center' });
+    doc.font(FONT).fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
   }
   doc.text(r.inspectors.join('\n'), MARGIN + half, top + 90, { width: half, align: 'center' });
   doc.x = MARGIN;
@@ -195,7 +196,7 @@ function footers(doc: PDFKit.PDFDocument, w: RecordWords, generated: string): vo
     // writing below the bottom margin would add a page: lift the margin while writing the footer
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.font('body').fontSize(7.5).fillColor('#555555');
+    doc.font(FONT).fontSize(7.5).fillColor('#555555');
     doc.text(w.generated(generated), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'left', lineBreak: false });
     doc.text(w.page(i + 1, range.count), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
     doc.page.margins.bottom = bottom;
