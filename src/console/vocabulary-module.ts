@@ -5,6 +5,7 @@
 // checks that each has a label in both languages.
 import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from '../alerts/alert-book.ts';
 import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';
+import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, ITEM_REASONS } from '../inspections/types.ts';
 
 /**
  * Every member of the union T, each once, in the order given: a compile error when T gains a
@@ -30,6 +31,11 @@ export const VOCABULARY = {
   readingStatuses: allOf<ReadingStatus>()(['ok', 'unverified', 'out-of-range', 'implausible']),
   regimes: allOf<Regime>()(['verification', 'inService']),
   certificateKinds: allOf<Certificate['kind']>()(['verification', 'calibration']),
+  /** The inspector's work: kinds and states of findings, states of records, why an instrument does not conform. */
+  findingKinds: FINDING_KINDS,
+  findingStates: FINDING_STATES,
+  inspectionStates: INSPECTION_STATES,
+  itemReasons: ITEM_REASONS,
 } as const;
 
 /** The i18n.js group each list is labelled under (`kind.drift`, `severity.info`…). */
@@ -44,6 +50,10 @@ export const LABEL_GROUPS: Record<keyof typeof VOCABULARY, string> = {
   readingStatuses: 'status',
   regimes: 'regime',
   certificateKinds: 'certkind',
+  findingKinds: 'finding',
+  findingStates: 'fstate',
+  inspectionStates: 'istate',
+  itemReasons: 'itemreason',
 };
 
 /** Exported names in the browser module: ALERT_KINDS, SEVERITIES… (declared in vocabulary.d.ts). */
@@ -58,6 +68,10 @@ const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
   readingStatuses: 'READING_STATUSES',
   regimes: 'REGIMES',
   certificateKinds: 'CERTIFICATE_KINDS',
+  findingKinds: 'FINDING_KINDS',
+  findingStates: 'FINDING_STATES',
+  inspectionStates: 'INSPECTION_STATES',
+  itemReasons: 'ITEM_REASONS',
 };
 
 /** The text of /console/vocabulary.js. */

@@ -14,3 +14,9 @@ export const DECISIONS: readonly string[];
 export const READING_STATUSES: readonly string[];
 export const REGIMES: readonly string[];
 export const CERTIFICATE_KINDS: readonly string[];
+/** violation, sealed-off, observation. */
+export const FINDING_KINDS: readonly string[];
+export const FINDING_STATES: readonly string[];
+export const INSPECTION_STATES: readonly string[];
+/** Why an examined instrument does not conform. */
+export const ITEM_REASONS: readonly string[];

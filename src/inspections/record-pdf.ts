@@ -71,7 +71,7 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 
   heading(doc, w.instruments);
   if (r.items.length === 0) doc.text(w.noInstruments);
-  r.items.forEach((item, n) => instrument(doc, item, n + 1, ctx, w, width));
+  for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, ctx, w, width);
 
   heading(doc, w.findings);
   findings(doc, r, w, width);
@@ -82,11 +82,11 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   }
   if (r.amendments.length) {
     heading(doc, w.amendments);
-    r.amendments.forEach((a, n) => {
+    for (const [n, a] of r.amendments.entries()) {
       doc.font(FONT_BOLD).text(w.amendment(n + 1, when(a.amendedAt), actorName(a.amendedBy)));
       doc.font(FONT).text(`${w.reason}: ${a.reason}`);
       doc.text(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1));
-    });
+    }
   }
 
   doc.moveDown();
