@@ -37,6 +37,7 @@ export async function instrumentPage(main, id) {
         d.site ? [t('site'), d.site] : null,
         d.class ? [t('class'), d.class] : null,
         [t('verification'), verifBadge(d.verification)],
+        d.sealed ? [t('sealedOff'), h('a', { class: 'sealed', href: `#/inspections/${encodeURIComponent(d.sealed.inspection)}` }, t('sealedSince', { date: fmtDateTime(d.sealed.since), finding: d.sealed.finding }))] : null,
         [t('dueDate'), fmtDate(d.verification?.validUntil)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
       ]),
