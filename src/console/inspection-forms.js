@@ -74,7 +74,7 @@ export function itemForm(id, devices, done) {
   const unit = h('input', { name: 'unit', type: 'text', value: 'L', maxlength: 32, required: true });
   const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 64, value: 'PM-20L-07' });
   const point = h('input', { name: 'point', type: 'text', maxlength: 64, value: 'Qmax' });
-  const notes = h('input', { name: 'notes', type: 'text', maxlength: 2000 });
+  const notes = h('textarea', { name: 'notes', rows: 2, maxlength: 2000 });
   const typeOf = () => S.types.find((x) => x.id === devices.find((d) => d.id === device.value)?.type);
   const fit = () => {
     const type = typeOf();

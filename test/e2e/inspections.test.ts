@@ -19,7 +19,11 @@ let inspector = '';
 let operator = '';
 let recordId = '';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+/** A full-page screenshot from the top (the sticky header then stays at the top of the picture). */
+const shot = async (page: Page, name: string) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+};
 
 describe('the inspector\'s work in the console (real browser)', () => {
   beforeAll(async () => {
