@@ -291,7 +291,7 @@ export const en = {
   closeRecord: 'Close the record',
   conclusion: 'Conclusion',
   closeRecordHint: 'Once closed the record never changes; corrections are amendments kept beside it.',
-  closedBy: 'Closed {date} by {by}',
+  closedAt: 'Closed',
   recordHash: 'Fingerprint (SHA-256)',
   amendments: 'Amendments',
   addAmendment: 'Amend the record',

@@ -298,7 +298,7 @@ export const vi = {
   closeRecord: 'Kết thúc biên bản',
   conclusion: 'Kết luận',
   closeRecordHint: 'Biên bản đã kết thúc không thể thay đổi; mọi sửa đổi được ghi thành sửa đổi, bổ sung kèm theo.',
-  closedBy: 'Kết thúc {date} bởi {by}',
+  closedAt: 'Kết thúc',
   recordHash: 'Mã xác thực (SHA-256)',
   amendments: 'Sửa đổi, bổ sung',
   addAmendment: 'Sửa đổi, bổ sung biên bản',

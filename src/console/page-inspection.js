@@ -60,7 +60,7 @@ function record(r, devices, done) {
         [t('startedAt'), fmtDateTime(r.startedAt)],
         [t('inspectorsField'), r.inspectors.join(', ')],
         r.legalBasis ? [t('legalBasis'), r.legalBasis] : null,
-        r.closedAt ? [t('closeRecord'), t('closedBy', { date: fmtDateTime(r.closedAt), by: actorName(r.closedBy) })] : null,
+        r.closedAt ? [t('closedAt'), `${fmtDateTime(r.closedAt)} · ${actorName(r.closedBy)}`] : null,
         r.conclusion ? [t('conclusion'), r.conclusion] : null,
         r.recordHash ? [t('recordHash'), h('code', { class: 'hash' }, r.recordHash)] : null,
       ]),
