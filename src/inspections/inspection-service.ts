@@ -144,8 +144,10 @@ export class InspectionService {
       verification: this.deps.assurance.verificationOf(device, now.getTime()),
     };
     const { verdict, reasons } = itemVerdict(facts, checks);
-    const item = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now);
-    for (const c of item.checks) this.deps.assurance.recordCheck(device, c, now);
+    // the item and its checks in the instrument's history: both or neither
+    const item = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
+      for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
+    });
     this.audit(actor, 'inspection.item', i.id, { tenant: i.tenant, device: device.id, item: item.id, verdict, reasons, checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })) });
     await this.recordCheckPoints(device, i, item.checks);
     return item;

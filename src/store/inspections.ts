@@ -238,9 +238,15 @@ export class InspectionStore {
   /**
    * Records an examined instrument and the checks made on it, numbering the checks in the
    * device's inspection series (−1, −2, …; see the top of this file). The checks are given
-   * without seq; they come back with theirs.
+   * without seq; they come back with theirs. `alsoInTransaction` runs in the same transaction
+   * with the numbered checks (the service puts them into the device's check history there).
    */
-  addItem(item: { inspection: string; device: string; facts: ItemFacts; verdict: ItemVerdict; reasons: ItemReason[]; recordedBy: string }, checks: readonly Omit<CheckResult, 'seq'>[], at: Date): InspectionItem {
+  addItem(
+    item: { inspection: string; device: string; facts: ItemFacts; verdict: ItemVerdict; reasons: ItemReason[]; recordedBy: string },
+    checks: readonly Omit<CheckResult, 'seq'>[],
+    at: Date,
+    alsoInTransaction?: (numbered: CheckResult[]) => void,
+  ): InspectionItem {
     return this.db.transaction(() => {
       const recordedAt = at.toISOString();
       const row = this.sql.insertItem.get({ inspection: item.inspection, device: item.device, facts: JSON.stringify(item.facts), verdict: item.verdict, reasons: JSON.stringify(item.reasons), recorded_at: recordedAt, recorded_by: item.recordedBy })!;
@@ -252,6 +258,7 @@ export class InspectionStore {
         this.sql.insertCheck.run({ device: item.device, seq: check.seq, inspection: item.inspection, item: id, result: JSON.stringify(check) });
         numbered.push(check);
       }
+      alsoInTransaction?.(numbered);
       return { id, ...item, checks: numbered, recordedAt };
     });
   }
