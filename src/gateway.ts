@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStateDb, type Db } from './store/db.ts';
-import { Registry } from './store/registry.ts';
+import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
 import { DeadLetters } from './store/dead-letters.ts';
@@ -34,6 +34,10 @@ import { createApi } from './api/app.ts';
 import { AlertNotifier } from './alerts/notifier.ts';
 import { AuthThrottle } from './limits.ts';
 import { HttpListener } from './http-listener.ts';
+import { InspectionStore } from './store/inspections.ts';
+import { CampaignStore } from './store/campaigns.ts';
+import { InspectionService } from './inspections/inspection-service.ts';
+import { CampaignService } from './inspections/campaign-service.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -54,6 +58,10 @@ export interface Gateway {
   standards: ReferenceStandards;
   /** Lots of prepackages (CONTRACT §6). */
   lots: LotBook;
+  /** On-site inspection records and findings; their summary for a period: `inspections.inspectionSummary`. */
+  inspections: InspectionService;
+  /** Mobile verification campaigns. */
+  campaigns: CampaignService;
   journal: Journal;
   forwarder: Forwarder;
   sink: Sink;
@@ -95,7 +103,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const audit = new AuditLog(db);
   const alerts = new AlertBook(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
   const lots = new LotBook(db, registry, profiles, samplingPlans, alerts, config.alerts);
-  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots);
+  const inspectionStore = new InspectionStore(db);
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots, inspectionStore);
   assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
   const standards = new ReferenceStandards(db, registry, alerts, profiles);
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
@@ -144,6 +153,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   // Periodic work. The last-seen flush stops apart: once no message can arrive any more.
   const verifications = new VerificationReview(registry, assurance, outbox, now, log);
+  const publishConfig = (device: Device, force?: boolean) => verifications.publishConfig(device, force);
+  const inspections = new InspectionService({
+    store: inspectionStore, registry, assurance, audit, profiles, publishConfig, log, now, defaultTimeZone: config.defaultTimeZone,
+    recordPoints: (points) => journal.append(points, nowMs()),
+  });
+  const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now });
   const fleetState = new FleetStateRecord(registry, assurance, alerts, journal, now, log);
   const lastSeen = new LastSeenFlush(registry, log);
   const periodic = [
@@ -189,6 +204,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     assurance,
     standards,
     lots,
+    inspections,
+    campaigns,
     journal,
     forwarder,
     sink,
@@ -204,7 +221,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     registry, tokens, audit, alerts, assurance, standards, lots, notifier, deadLetters, profiles, readings: sink, sessions: broker,
     readiness: { broker, store: db, sink, journal, forwarder },
     metrics, authThrottle, security: config.security, log, now,
-    publishConfig: (device, force) => verifications.publishConfig(device, force),
+    publishConfig,
+    inspections,
+    campaigns,
   });
   metrics.bind(gateway);
   gateway.ports.http = await http.listen(app.fetch);

@@ -71,6 +71,8 @@ export class Assurance {
     private readonly opts: AssuranceOptions,
     /** Where measured prepackages go (the `packages` topic); without it they are not applied. */
     private readonly lots?: Pick<LotBook, 'recordPackages'>,
+    /** Instruments sealed off by an inspector (open `sealed-off` finding): their `config` says lockout. */
+    private readonly seals?: { sealOf(device: string): { finding: string; inspection: string; since: string } | undefined },
   ) {
     this.checks = new CheckStore(db);
     this.driftStore = new DriftStore(db);
@@ -127,6 +129,16 @@ export class Assurance {
     }
     for (const r of result.readings) if (r.status !== 'ok') this.readingStatusAlert(device, r, now);
     if (result.rejections.length > 0) this.recordRejections(device, topic, result.rejections, payload, now);
+  }
+
+  /**
+   * A check made outside the device's own messages (an inspector's, on site): stored in the
+   * device's check history and judged like one it sent (alerts, drift). Its `seq` must not be
+   * one the device uses (inspection checks count down from −1).
+   */
+  recordCheck(device: Device, c: CheckResult, now: Date): void {
+    const at = now.toISOString();
+    this.db.transaction(() => this.applyCheck(device, this.profiles.get(device.type), c, at, now));
   }
 
   /**
@@ -279,9 +291,10 @@ export class Assurance {
    * Re-evaluates a device's verification standing; returns the retained `config` payload when it
    * changed since last published (or `force`), and opens/clears verification alerts.
    */
-  reviewVerification(device: Device, now: Date, force = false): { verification: VerificationState; lockout: boolean } | undefined {
+  reviewVerification(device: Device, now: Date, force = false): { verification: VerificationState; lockout: boolean; seal?: { finding: string; inspection: string; since: string } } | undefined {
     const v = this.verificationOf(device, now.getTime());
-    const sig = `${v.state}|${v.validUntil}`;
+    const seal = this.seals?.sealOf(device.id);
+    const sig = `${v.state}|${v.validUntil}|${seal?.finding ?? ''}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
     if (v.state === 'expired') {
@@ -300,7 +313,8 @@ export class Assurance {
         this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
     }
-    return { verification: v, lockout: v.state === 'expired' };
+    // Sealed off by an inspector: locked out until the finding is closed, whatever the verification.
+    return { verification: v, lockout: v.state === 'expired' || seal !== undefined, ...(seal ? { seal } : {}) };
   }
 
   private recordRejections(device: Device, topic: string, rejections: Rejection[], payload: Buffer, now: Date): void {

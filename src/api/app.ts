@@ -10,6 +10,8 @@ import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { standardRoutes } from './routes/standards.ts';
 import { lotRoutes } from './routes/lots.ts';
+import { inspectionRoutes } from './routes/inspections.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -85,6 +87,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   reportRoutes(table, deps);
   standardRoutes(table, deps);
   lotRoutes(table, deps);
+  inspectionRoutes(table, deps);
+  campaignRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });

@@ -17,6 +17,8 @@ import type { Sink } from '../sinks/sink.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Forwarder } from '../journal/forwarder.ts';
 import type { Config } from '../config.ts';
+import type { InspectionService } from '../inspections/inspection-service.ts';
+import type { CampaignService } from '../inspections/campaign-service.ts';
 import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
@@ -59,6 +61,10 @@ export interface ApiDeps {
   now: () => Date;
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
+  /** On-site inspection records and their findings (the inspector's work). */
+  inspections: InspectionService;
+  /** Mobile verification campaigns. */
+  campaigns: CampaignService;
 }
 
 export type Env = { Variables: { principal: Principal } };

@@ -6,7 +6,7 @@
 import { h, clear, field, select } from './dom.js';
 import { t, label, lang, setLang, LANGS } from './i18n.js';
 import { Api, ApiError } from './api.js';
-import { S } from './session.js';
+import { S, mayInspect } from './session.js';
 import { alertsPage } from './page-alerts.js';
 import { alertPage } from './page-alert.js';
 import { instrumentsPage } from './page-instruments.js';
@@ -14,9 +14,13 @@ import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
 import { standardsPage, standardPage } from './page-standards.js';
 import { lotsPage, lotPage } from './page-lots.js';
+import { inspectionsPage } from './page-inspections.js';
+import { inspectionPage } from './page-inspection.js';
+import { campaignsPage } from './page-campaigns.js';
+import { campaignPage } from './page-campaign.js';
 /** @import { Key } from './i18n.js' */
 /** @import { StreamState } from './api.js' */
-/** @import { Alert, InstrumentType, List, Tenant } from './types.js' */
+/** @import { Alert, InstrumentType, List, Me, Tenant } from './types.js' */
 
 const TOKEN_KEY = 'mag.console.token';
 const CAPS_KEY = 'mag.console.manage';
@@ -30,6 +34,7 @@ function signOut(message) {
   S.stopStream?.();
   S.stopStream = null;
   S.api = null;
+  S.me = null;
   S.alerts.clear();
   sessionStorage.clear(); // the token and what it may do
   renderSignIn(message);
@@ -95,12 +100,13 @@ async function signIn(token) {
   try {
     /** @type {List<Tenant>} */
     const tenants = await api.get('/api/v1/tenants');
-    /** @type {[List<InstrumentType>, boolean]} */
-    const [types, manage] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), mayManage(api, token)]);
+    /** @type {[List<InstrumentType>, boolean, Me | null]} */
+    const [types, manage, me] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), mayManage(api, token), api.get('/api/v1/me').catch(() => null)]);
     S.api = api;
     S.tenants = tenants.items;
     S.types = types.items;
     S.manage = manage;
+    S.me = me;
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch (e) {
     if (!(e instanceof ApiError)) console.warn(e);
@@ -193,6 +199,8 @@ function renderShell() {
       ['#/instruments', t('instruments')],
       ['#/standards', t('standards')],
       ['#/lots', t('lots')],
+      ['#/inspections', t('inspections')],
+      ...(mayInspect() ? [['#/campaigns', t('campaigns')]] : []),
       ['#/reports', t('reports')],
     ].map(([href, text]) => h('a', { href, 'data-nav': href }, text)),
   );
@@ -233,6 +241,10 @@ function route() {
   else if (section === 'standards') standardsPage(main);
   else if (section === 'lots' && id) lotPage(main, id);
   else if (section === 'lots') lotsPage(main);
+  else if (section === 'inspections' && id) inspectionPage(main, id);
+  else if (section === 'inspections') inspectionsPage(main);
+  else if (section === 'campaigns' && id) campaignPage(main, id);
+  else if (section === 'campaigns') campaignsPage(main);
   else if (section === 'reports') reportsPage(main);
   else alertsPage(main);
 }

@@ -39,6 +39,7 @@ export async function instrumentPage(main, id) {
         d.site ? [t('site'), d.site] : null,
         d.class ? [t('class'), d.class] : null,
         [calibrated ? label('certkind', 'calibration') : t('verification'), verifBadge(d.verification)],
+        d.sealed ? [t('sealedOff'), h('a', { class: 'sealed', href: `#/inspections/${encodeURIComponent(d.sealed.inspection)}` }, t('sealedSince', { date: fmtDateTime(d.sealed.since), finding: d.sealed.finding }))] : null,
         [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
       ]),

@@ -6,7 +6,7 @@ import { t, fmtDate, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
-import { errorBox, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
+import { badge, errorBox, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
 import { VERIFICATION_STATES } from './vocabulary.js';
 
 /** @param {HTMLElement} main */
@@ -40,7 +40,7 @@ export function instrumentsPage(main) {
           d.tenant === undefined ? '' : tenantName(d.tenant),
           typeName(d.type),
           d.serial,
-          verifBadge(d.verification),
+          d.sealed ? h('span', {}, verifBadge(d.verification), ' ', badge('sev sev-critical', t('sealedOff'))) : verifBadge(d.verification),
           fmtDate(d.verification?.validUntil),
           d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never'),
           p ? h('span', { class: 'warn' }, fmtDate(p)) : '—',

@@ -2,12 +2,13 @@
 // The signed-in session, shared by the shell and its pages: the API client for the token, what
 // the token may see and do, the alerts known so far (kept current by the live stream).
 /** @import { Api, StreamState } from './api.js' */
-/** @import { Alert, InstrumentType, Tenant, View } from './types.js' */
+/** @import { Alert, InstrumentType, Me, Tenant, View } from './types.js' */
 
 /**
  * @type {{
  *   api: Api | null,
  *   manage: boolean,
+ *   me: Me | null,
  *   tenants: Tenant[],
  *   types: InstrumentType[],
  *   alerts: Map<string, Alert>,
@@ -22,6 +23,7 @@
 export const S = {
   api: null,
   manage: false, // may register instruments and add certificates (admin, operator), as the API answers
+  me: null, // the token's role, tenant and regions (GET /api/v1/me): who may inspect, plan campaigns, answer findings
   tenants: [],
   types: [],
   alerts: new Map(),
@@ -38,3 +40,6 @@ export function api() {
   if (!S.api) throw new Error('signed out');
   return S.api;
 }
+
+/** May this token inspect (open records, note findings) and run campaigns? Admins and inspectors. */
+export const mayInspect = () => S.me?.role === 'admin' || S.me?.role === 'inspector';

@@ -18,6 +18,9 @@ export interface InstrumentType {
   standing?: 'verification' | 'calibration';
   /** The quantity it measures (volume, pressure…): what a reference standard for it realises. */
   quantity?: string;
+  canonicalUnit?: string;
+  /** Its readings are sales (a fuel dispenser): the price display is examined at inspections. */
+  transactions?: boolean;
 }
 
 export interface Verification {
@@ -38,6 +41,8 @@ export interface Device {
   drift?: { series: string; predictedOutOfToleranceAt: string | null }[];
   /** Only in the answer to POST /api/v1/devices, once. */
   secret?: string;
+  /** Sealed off by an inspector (open `sealed-off` finding). */
+  sealed?: Seal;
 }
 
 /** An alert's evidence: what the gateway recorded when it raised it; its fields depend on the kind. */
@@ -268,4 +273,146 @@ export interface Lot {
 /** What a page asks of the shell: told of every alert change from the live stream. */
 export interface View {
   onAlert?(alert: Alert, change: string): void;
+}
+
+/** GET /api/v1/me. */
+export interface Me {
+  id: string;
+  role: 'admin' | 'operator' | 'inspector';
+  tenant?: string;
+  regions?: string[];
+  name: string;
+}
+
+/** An instrument sealed off by an open `sealed-off` finding (Device.sealed). */
+export interface Seal {
+  finding: string;
+  inspection: string;
+  since: string;
+}
+
+/** A check made during an inspection (epoch-ms ts; negative seq). */
+export interface InspectionCheck {
+  seq: number;
+  ts: number;
+  unit: string;
+  indicated: number;
+  reference: number;
+  error: number;
+  relativeError: number;
+  mpe: number;
+  uncertainty: number;
+  legal: string;
+  decision: string;
+  standardId: string;
+  point?: string;
+  gas?: string;
+}
+
+export interface InspectionItem {
+  id: number;
+  device: string;
+  facts: { sealsIntact: boolean; verificationMarkValid: boolean; certificateValid: boolean; priceDisplayCorrect?: boolean; notes?: string; verification: Verification };
+  verdict: string;
+  reasons: string[];
+  checks: InspectionCheck[];
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface Finding {
+  id: string;
+  inspection: string;
+  tenant: string;
+  device?: string;
+  kind: string;
+  description: string;
+  action?: string;
+  state: string;
+  openedAt: string;
+  openedBy: string;
+  answer?: string;
+  answeredAt?: string;
+  answeredBy?: string;
+  closedAt?: string;
+  closedBy?: string;
+  closeReason?: string;
+}
+
+export interface Amendment {
+  id: number;
+  reason: string;
+  change: unknown;
+  amendedAt: string;
+  amendedBy: string;
+}
+
+/** An entry of GET /api/v1/inspections (the header and what was found). */
+export interface Inspection {
+  id: string;
+  tenant: string;
+  region: string;
+  site?: string;
+  startedAt: string;
+  inspectors: string[];
+  legalBasis?: string;
+  state: string;
+  openedBy: string;
+  closedAt?: string;
+  closedBy?: string;
+  conclusion?: string;
+  recordHash?: string;
+  instruments?: number;
+  nonConforming?: number;
+  openFindings?: number;
+}
+
+/** GET /api/v1/inspections/:id. */
+export interface InspectionRecord extends Inspection {
+  items: InspectionItem[];
+  findings: Finding[];
+  amendments: Amendment[];
+}
+
+export interface Tally {
+  verified: number;
+  passed: number;
+  failed: number;
+}
+
+export interface Campaign extends Partial<Tally> {
+  id: string;
+  name: string;
+  region: string;
+  markets: { name: string; district?: string }[];
+  from: string;
+  to: string;
+  team: string[];
+  authority?: string;
+  marketsVisited?: number;
+}
+
+export interface CampaignVerification {
+  id: number;
+  market: string;
+  owner: { name: string; phone?: string };
+  serial: string;
+  type: string;
+  class: string;
+  max: number;
+  e: number;
+  result: string;
+  stampNumber?: string;
+  certificateNumber?: string;
+  validUntil?: string;
+  device?: string;
+  verifiedAt: string;
+}
+
+export interface CampaignSummary extends Tally {
+  marketsPlanned: number;
+  marketsVisited: number;
+  devicesRegistered: number;
+  byMarket: (Tally & { market: string; district?: string })[];
+  byClass: (Tally & { class: string })[];
 }

@@ -7,6 +7,7 @@ import { ALERT_KINDS, RESOLUTION_REASONS, type AlertState, type Severity } from 
 import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationStateName } from '../metrology/types.ts';
 import { STANDARD_KINDS } from '../metrology/traceability.ts';
 import type { LotVerdict } from '../metrology/prepackages.ts';
+import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, ITEM_REASONS } from '../inspections/types.ts';
 
 /**
  * Every member of the union T, each once, in the order given: a compile error when T gains a
@@ -34,6 +35,11 @@ export const VOCABULARY = {
   certificateKinds: allOf<Certificate['kind']>()(['verification', 'calibration']),
   standardKinds: STANDARD_KINDS,
   lotVerdicts: allOf<LotVerdict>()(['pending', 'pass', 'fail']),
+  /** The inspector's work: kinds and states of findings, states of records, why an instrument does not conform. */
+  findingKinds: FINDING_KINDS,
+  findingStates: FINDING_STATES,
+  inspectionStates: INSPECTION_STATES,
+  itemReasons: ITEM_REASONS,
 } as const;
 
 /** The i18n.js group each list is labelled under (`kind.drift`, `severity.info`…). */
@@ -50,6 +56,10 @@ export const LABEL_GROUPS: Record<keyof typeof VOCABULARY, string> = {
   certificateKinds: 'certkind',
   standardKinds: 'skind',
   lotVerdicts: 'verdict',
+  findingKinds: 'finding',
+  findingStates: 'fstate',
+  inspectionStates: 'istate',
+  itemReasons: 'itemreason',
 };
 
 /** Exported names in the browser module: ALERT_KINDS, SEVERITIES… (declared in vocabulary.d.ts). */
@@ -66,6 +76,10 @@ const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
   certificateKinds: 'CERTIFICATE_KINDS',
   standardKinds: 'STANDARD_KINDS',
   lotVerdicts: 'LOT_VERDICTS',
+  findingKinds: 'FINDING_KINDS',
+  findingStates: 'FINDING_STATES',
+  inspectionStates: 'INSPECTION_STATES',
+  itemReasons: 'ITEM_REASONS',
 };
 
 /** The text of /console/vocabulary.js. */

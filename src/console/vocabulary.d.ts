@@ -18,3 +18,9 @@ export const CERTIFICATE_KINDS: readonly string[];
 export const STANDARD_KINDS: readonly string[];
 /** A lot's verdict: pending, pass, fail. */
 export const LOT_VERDICTS: readonly string[];
+/** violation, sealed-off, observation. */
+export const FINDING_KINDS: readonly string[];
+export const FINDING_STATES: readonly string[];
+export const INSPECTION_STATES: readonly string[];
+/** Why an examined instrument does not conform. */
+export const ITEM_REASONS: readonly string[];

@@ -235,6 +235,103 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.createIndex('lot_packages_client_id').unique().on('lot_packages').columns(['lot', 'client_id']),
     ],
   },
+  {
+    // The inspector's work: on-site inspection records with their instruments, checks, findings
+    // and amendments; mobile verification campaigns and the scales verified in them.
+    name: '0005-inspections-campaigns',
+    up: (s, dialect) => [
+      s.createTable('inspections')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('site', 'text')
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('inspectors', 'text', (c) => c.notNull())
+        .addColumn('legal_basis', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('opened_by', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('closed_at', 'text')
+        .addColumn('closed_by', 'text')
+        .addColumn('conclusion', 'text')
+        .addColumn('record_hash', 'text'),
+      s.createIndex('inspections_tenant').on('inspections').columns(['tenant', 'started_at']),
+      s.createIndex('inspections_region').on('inspections').columns(['region', 'started_at']),
+      withRowId(s.createTable('inspection_items'), dialect)
+        .addColumn('inspection', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('facts', 'text', (c) => c.notNull())
+        .addColumn('verdict', 'text', (c) => c.notNull())
+        .addColumn('reasons', 'text', (c) => c.notNull())
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      s.createIndex('inspection_items_inspection').on('inspection_items').columns(['inspection', 'id']),
+      s.createTable('inspection_checks')
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('inspection', 'text', (c) => c.notNull())
+        .addColumn('item', 'bigint', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('inspection_checks_pk', ['device', 'seq']),
+      s.createIndex('inspection_checks_item').on('inspection_checks').columns(['inspection', 'item']),
+      s.createTable('findings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('inspection', 'text', (c) => c.notNull())
+        .addColumn('tenant', 'text', (c) => c.notNull())
+        .addColumn('device', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('action', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('opened_at', 'text', (c) => c.notNull())
+        .addColumn('opened_by', 'text', (c) => c.notNull())
+        .addColumn('answer', 'text')
+        .addColumn('answered_at', 'text')
+        .addColumn('answered_by', 'text')
+        .addColumn('closed_at', 'text')
+        .addColumn('closed_by', 'text')
+        .addColumn('close_reason', 'text'),
+      s.createIndex('findings_inspection').on('findings').column('inspection'),
+      s.createIndex('findings_device_state').on('findings').columns(['device', 'state']),
+      withRowId(s.createTable('inspection_amendments'), dialect)
+        .addColumn('inspection', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('change', 'text', (c) => c.notNull())
+        .addColumn('amended_at', 'text', (c) => c.notNull())
+        .addColumn('amended_by', 'text', (c) => c.notNull()),
+      s.createIndex('inspection_amendments_inspection').on('inspection_amendments').columns(['inspection', 'id']),
+      s.createTable('campaigns')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('markets', 'text', (c) => c.notNull())
+        .addColumn('starts_on', 'text', (c) => c.notNull())
+        .addColumn('ends_on', 'text', (c) => c.notNull())
+        .addColumn('team', 'text', (c) => c.notNull())
+        .addColumn('authority', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull()),
+      withRowId(s.createTable('campaign_verifications'), dialect)
+        .addColumn('campaign', 'text', (c) => c.notNull())
+        .addColumn('market', 'text', (c) => c.notNull())
+        .addColumn('owner_name', 'text', (c) => c.notNull())
+        .addColumn('owner_phone', 'text')
+        .addColumn('serial', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('class', 'text', (c) => c.notNull())
+        .addColumn('max', 'double precision', (c) => c.notNull())
+        .addColumn('e', 'double precision', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('stamp_number', 'text')
+        .addColumn('certificate_number', 'text')
+        .addColumn('valid_until', 'text')
+        .addColumn('device', 'text')
+        .addColumn('tenant', 'text')
+        .addColumn('verified_at', 'text', (c) => c.notNull())
+        .addColumn('recorded_by', 'text', (c) => c.notNull()),
+      s.createIndex('campaign_verifications_campaign').on('campaign_verifications').columns(['campaign', 'id']),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

@@ -241,6 +241,119 @@ export interface LotPackagesTable {
   received_at: string;
 }
 
+/** An on-site inspection record (biên bản kiểm tra; migration 0005). */
+export interface InspectionsTable {
+  id: string;
+  tenant: string;
+  /** The tenant's region when the inspection was opened (summaries by region). */
+  region: string;
+  site: string | null;
+  started_at: string;
+  /** JSON string[]: the inspectors' names as on the record. */
+  inspectors: string;
+  legal_basis: string | null;
+  state: 'open' | 'closed';
+  opened_by: string;
+  created_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+  conclusion: string | null;
+  /** SHA-256 of the record as closed (printed on the PDF). */
+  record_hash: string | null;
+}
+
+/** One instrument examined during an inspection. */
+export interface InspectionItemsTable {
+  id: Generated<number>;
+  inspection: string;
+  device: string;
+  /** JSON: what the inspector found (seals, marks, certificate, price display, notes) and the registry's verification then. */
+  facts: string;
+  verdict: 'pass' | 'fail';
+  /** JSON string[]: why the verdict is fail. */
+  reasons: string;
+  recorded_at: string;
+  recorded_by: string;
+}
+
+/** Checks made during inspections: their own negative seq series per device (the checks table holds them too). */
+export interface InspectionChecksTable {
+  device: string;
+  seq: number;
+  inspection: string;
+  item: number;
+  /** JSON CheckResult. */
+  result: string;
+}
+
+export interface FindingsTable {
+  id: string;
+  inspection: string;
+  tenant: string;
+  device: string | null;
+  kind: 'violation' | 'sealed-off' | 'observation';
+  description: string;
+  action: string | null;
+  state: 'open' | 'answered' | 'closed';
+  opened_at: string;
+  opened_by: string;
+  answer: string | null;
+  answered_at: string | null;
+  answered_by: string | null;
+  closed_at: string | null;
+  closed_by: string | null;
+  close_reason: string | null;
+}
+
+/** Corrections of a closed inspection record. */
+export interface InspectionAmendmentsTable {
+  id: Generated<number>;
+  inspection: string;
+  reason: string;
+  /** JSON: the correction (text or object). */
+  change: string;
+  amended_at: string;
+  amended_by: string;
+}
+
+/** A mobile verification campaign (kiểm định lưu động). */
+export interface CampaignsTable {
+  id: string;
+  name: string;
+  region: string;
+  /** JSON {name, district?}[]. */
+  markets: string;
+  starts_on: string;
+  ends_on: string;
+  /** JSON string[]. */
+  team: string;
+  authority: string | null;
+  created_at: string;
+  created_by: string;
+}
+
+export interface CampaignVerificationsTable {
+  id: Generated<number>;
+  campaign: string;
+  market: string;
+  owner_name: string;
+  owner_phone: string | null;
+  serial: string;
+  type: string;
+  class: string;
+  max: number;
+  e: number;
+  result: 'pass' | 'fail';
+  stamp_number: string | null;
+  certificate_number: string | null;
+  valid_until: string | null;
+  /** The registered instrument (a passed scale), else null. */
+  device: string | null;
+  tenant: string | null;
+  verified_at: string;
+  recorded_by: string;
+}
+
 export interface StateSchema {
   tenants: TenantsTable;
   devices: DevicesTable;
@@ -259,4 +372,11 @@ export interface StateSchema {
   standard_certificates: StandardCertificatesTable;
   lots: LotsTable;
   lot_packages: LotPackagesTable;
+  inspections: InspectionsTable;
+  inspection_items: InspectionItemsTable;
+  inspection_checks: InspectionChecksTable;
+  findings: FindingsTable;
+  inspection_amendments: InspectionAmendmentsTable;
+  campaigns: CampaignsTable;
+  campaign_verifications: CampaignVerificationsTable;
 }

@@ -11,6 +11,7 @@ import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gate
 import { currentVerification } from '../support/certificates.ts';
 import { createApi } from '../../src/api/app.ts';
 import type { ApiDeps } from '../../src/api/http.ts';
+import { CONSOLE_ASSETS } from '../../src/console/serve.ts';
 
 const WHO = ['admin', 'opOwn', 'opOther', 'inspIn', 'inspOut', 'none', 'bad'] as const;
 type Who = (typeof WHO)[number];
@@ -52,6 +53,11 @@ describe('authorization matrix: every route × every caller', () => {
   let sharedAlert = '';
   let sharedWebhook = '';
   let sharedToken = '';
+  // the inspector's work on tenant north (VN-HN): an open record with a finding, a closed record, a campaign
+  let sharedInspection = '';
+  let closedInspection = '';
+  let sharedFinding = '';
+  const CAMPAIGN = 'hn-campaign';
   let seq = 0;
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
@@ -91,6 +97,19 @@ describe('authorization matrix: every route × every caller', () => {
     return r.body.id as string;
   };
   let sharedLot = '';
+  const newInspection = async (): Promise<string> => {
+    const r = await gw.call('POST', '/api/v1/inspections', { tenant: OWN, startedAt: new Date().toISOString(), inspectors: ['Nguyễn Văn Hùng'] });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const newFinding = async (): Promise<string> => {
+    const r = await gw.call('POST', `/api/v1/inspections/${sharedInspection}/findings`, { kind: 'observation', description: fresh('seen') });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const item = { device: DEV, sealsIntact: true, verificationMarkValid: true, certificateValid: true };
+  const scale = { market: 'Chợ Hôm', owner: { name: 'Trần Thị Mai' }, serial: 'HN-1', type: 'scale', class: 'IIII', max: 30, e: 0.1, result: 'fail' };
+  const inspectionState = async (id: string) => (await gw.call('GET', `/api/v1/inspections/${id}`)).body.state as string;
 
   // ── the matrix ──
   const rows: Row[] = [
@@ -102,7 +121,7 @@ describe('authorization matrix: every route × every caller', () => {
     { route: 'GET /docs', expect: everyone(200), req: () => ({ path: '/docs' }) },
     { route: 'GET /', expect: everyone(200), req: () => ({ path: '/' }) },
     { route: 'GET /index.html', expect: everyone(200), req: () => ({ path: '/index.html' }) },
-    ...['app.js', 'api.js', 'chart.js', 'dom.js', 'i18n.js', 'styles.css', 'icon.svg'].map((f): Row => ({ route: `GET /console/${f}`, expect: everyone(200), req: () => ({ path: `/console/${f}` }) })),
+    ...[...CONSOLE_ASSETS, 'vocabulary.js'].map((f): Row => ({ route: `GET /console/${f}`, expect: everyone(200), req: () => ({ path: `/console/${f}` }) })),
     { route: 'GET /favicon.ico', expect: everyone(301), req: () => ({ path: '/favicon.ico' }), redirect: true },
 
     // tenants and tokens: admin only (everyone lists the tenants it may see)
@@ -205,6 +224,52 @@ describe('authorization matrix: every route × every caller', () => {
       ghost: () => ({ path: '/api/v1/lots/ghost-lot/packages', body: { items: [{ net: 500 }] } }),
       intact: async () => expect((await gw.call('GET', `/api/v1/lots/${sharedLot}`)).body.measured).toBe(0),
     },
+    // inspection records of tenant north: inspectors of its region and admins act, its operator reads and answers
+    { route: 'POST /api/v1/inspections', expect: api(201, 403, 403, 201, 404), req: () => ({ path: '/api/v1/inspections', body: { tenant: OWN, startedAt: new Date().toISOString(), inspectors: ['A'] } }), ghost: () => ({ path: '/api/v1/inspections', body: { tenant: 'ghost-tenant', startedAt: new Date().toISOString(), inspectors: ['A'] } }) },
+    { route: 'GET /api/v1/inspections', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/inspections' }) },
+    { route: 'GET /api/v1/inspections/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/inspections/${sharedInspection}` }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999' }) },
+    { route: 'GET /api/v1/inspections/:id/record.pdf', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/inspections/${sharedInspection}/record.pdf` }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/record.pdf' }) },
+    {
+      route: 'POST /api/v1/inspections/:id/items', expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/inspections/${sharedInspection}/items`, body: item }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/items', body: item }),
+    },
+    {
+      route: 'POST /api/v1/inspections/:id/findings', expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/inspections/${sharedInspection}/findings`, body: { kind: 'observation', description: 'x' } }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/findings', body: { kind: 'observation', description: 'x' } }),
+    },
+    {
+      route: 'POST /api/v1/inspections/:id/close', expect: api(200, 403, 403, 200, 404),
+      req: async (who) => ({ path: `/api/v1/inspections/${['admin', 'inspIn'].includes(who) ? await newInspection() : sharedInspection}/close`, body: {} }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/close', body: {} }),
+      intact: async () => expect(await inspectionState(sharedInspection)).toBe('open'),
+    },
+    {
+      route: 'POST /api/v1/inspections/:id/amendments', expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/inspections/${closedInspection}/amendments`, body: { reason: 'r', change: 'c' } }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/amendments', body: { reason: 'r', change: 'c' } }),
+    },
+    { route: 'GET /api/v1/findings', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/findings' }) },
+    { route: 'GET /api/v1/findings/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/findings/${sharedFinding}` }), ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1' }) },
+    {
+      route: 'POST /api/v1/findings/:id/answer', expect: api(200, 200, 404, 403, 403),
+      req: () => ({ path: `/api/v1/findings/${sharedFinding}/answer`, body: { text: 'đã khắc phục' } }), ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1/answer', body: { text: 'x' } }),
+    },
+    {
+      route: 'POST /api/v1/findings/:id/close', expect: api(200, 403, 403, 200, 404),
+      req: async (who) => ({ path: `/api/v1/findings/${['admin', 'inspIn'].includes(who) ? await newFinding() : sharedFinding}/close`, body: { reason: 'done' } }),
+      ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1/close', body: { reason: 'done' } }),
+      intact: async () => expect((await gw.call('GET', `/api/v1/findings/${sharedFinding}`)).body.state).not.toBe('closed'),
+    },
+    // mobile verification campaigns of region VN-HN: its inspectors and admins; operators never (another region's token: 400 naming the region)
+    { route: 'POST /api/v1/campaigns', expect: api(201, 403, 403, 201, 400), req: () => ({ path: '/api/v1/campaigns', body: { id: fresh('camp'), name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] } }) },
+    { route: 'GET /api/v1/campaigns', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/campaigns' }) },
+    { route: 'GET /api/v1/campaigns/:id', expect: api(200, 403, 403, 200, 404), req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}` }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign' }) },
+    { route: 'GET /api/v1/campaigns/:id/summary', expect: api(200, 403, 403, 200, 404), req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/summary` }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/summary' }) },
+    {
+      route: 'POST /api/v1/campaigns/:id/verifications', expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/verifications`, body: scale }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/verifications', body: scale }),
+    },
 
     // reports, audit, reliability
     { route: 'GET /api/v1/reports/assurance', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }), ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }) },
@@ -259,6 +324,11 @@ describe('authorization matrix: every route × every caller', () => {
     device = await gw.connect(DEV, secret);
     await device.publishAsync(`instruments/${DEV}/readings`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
     sharedAlert = await openAlert();
+    sharedInspection = await newInspection();
+    sharedFinding = await newFinding();
+    closedInspection = await newInspection();
+    expect((await gw.call('POST', `/api/v1/inspections/${closedInspection}/close`, {})).status).toBe(200);
+    expect((await gw.call('POST', '/api/v1/campaigns', { id: CAMPAIGN, name: 'Chợ Hà Nội', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] })).status).toBe(201);
     for (let i = 0; i < 6; i++) alerts.push(await openAlert()); // one per allowed ack/resolve cell
   }, 60_000);
 

@@ -312,9 +312,20 @@ describe('hostile MQTT payloads, through a real gateway', () => {
 
 describe('hostile API bodies', () => {
   let gw: TestGateway;
+  /** The inspector's work to aim at: records (open, to be closed, closed), findings (to answer, to close), a campaign. */
+  const target = { open: '', closing: '', closed: '', answering: '', finding: '' };
   beforeAll(async () => {
     gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000' }); // the header fuzzing fails authentication on purpose
     await gw.device({ id: 'api-dev', type: 'barometer', tenant: 'acme', region: 'VN-HN' });
+    const record = async () => (await gw.call('POST', '/api/v1/inspections', { tenant: 'acme', startedAt: '2026-03-01T00:00:00Z', inspectors: ['A'] })).body.id as string;
+    const finding = async () => (await gw.call('POST', `/api/v1/inspections/${target.open}/findings`, { kind: 'observation', description: 'x' })).body.id as string;
+    target.open = await record();
+    target.closing = await record();
+    target.closed = await record();
+    await gw.call('POST', `/api/v1/inspections/${target.closed}/close`, {});
+    target.answering = await finding();
+    target.finding = await finding();
+    await gw.call('POST', '/api/v1/campaigns', { id: 'fuzz-camp', name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] });
   });
   afterAll(async () => {
     await gw?.destroy();
@@ -345,12 +356,42 @@ describe('hostile API bodies', () => {
     { path: () => '/api/v1/webhooks', ok: [201, 404], body: fc.record({ url: field(fc.webUrl({ withQueryParameters: true, withFragments: true })), events: field(fc.constant(['alert.*'])), secret: field(fc.string({ minLength: 16, maxLength: 40 })), tenant: field(fc.constantFrom('acme', 'nope')) }, { requiredKeys: [] }) },
     { path: () => '/api/v1/alerts/no-such-alert/ack', ok: [404], body: fc.record({ note: field(fc.string()) }, { requiredKeys: [] }) },
     { path: () => '/api/v1/alerts/no-such-alert/resolve', ok: [404], body: fc.record({ reason: field(fc.constantFrom('recalibrated', 'other')), note: field(fc.string()) }, { requiredKeys: [] }) },
+    // the inspector's work
+    { path: () => '/api/v1/inspections', ok: [201, 404], body: fc.record({ tenant: field(fc.constantFrom('acme', 'nope')), site: field(fc.string()), startedAt: field(fc.constantFrom('2026-03-01T09:00:00+07:00', 'soon')), inspectors: field(fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 })), legalBasis: field(fc.string()) }, { requiredKeys: [] }) },
+    {
+      path: () => `/api/v1/inspections/${target.open}/items`, ok: [201],
+      body: fc.record(
+        {
+          device: field(fc.constantFrom('api-dev', 'nope')),
+          checks: field(fc.array(fc.record({ indicated: fc.double(), reference: fc.oneof(fc.constant(1000), fc.double()), referenceUncertainty: fc.double(), unit: fc.constantFrom('hPa', 'kPa', 'L'), standardId: fc.string({ minLength: 1, maxLength: 8 }), point: fc.string({ maxLength: 8 }), ts: fc.constantFrom('2026-03-01T00:00:00Z', 'x') }, { requiredKeys: [] }), { maxLength: 3 })),
+          sealsIntact: field(fc.boolean()),
+          verificationMarkValid: field(fc.boolean()),
+          certificateValid: field(fc.boolean()),
+          priceDisplayCorrect: field(fc.boolean()),
+          notes: field(fc.string()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    { path: () => `/api/v1/inspections/${target.open}/findings`, ok: [201, 409], body: fc.record({ device: field(fc.constantFrom('api-dev', 'nope')), kind: field(fc.constantFrom('violation', 'sealed-off', 'observation')), description: field(fc.string()), action: field(fc.string()) }, { requiredKeys: [] }) },
+    { path: () => `/api/v1/inspections/${target.closing}/close`, ok: [200, 409], body: fc.record({ conclusion: field(fc.string()) }, { requiredKeys: [] }) },
+    { path: () => `/api/v1/inspections/${target.closed}/amendments`, ok: [201], body: fc.record({ reason: field(fc.string()), change: field(fc.oneof(fc.string(), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 })))) }, { requiredKeys: [] }) },
+    { path: () => `/api/v1/findings/${target.answering}/answer`, ok: [200], body: fc.record({ text: field(fc.string()) }, { requiredKeys: [] }) },
+    { path: () => `/api/v1/findings/${target.finding}/close`, ok: [200, 409], body: fc.record({ reason: field(fc.string()) }, { requiredKeys: [] }) },
+    {
+      path: () => '/api/v1/campaigns', ok: [201, 409],
+      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1 })), region: field(fc.constantFrom('VN-HN', 'XX')), markets: field(fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), district: fc.string() }, { requiredKeys: ['name'] }), { maxLength: 3 })), from: field(fc.constantFrom('2026-01-01', 'x')), to: field(fc.constantFrom('2026-12-31', '2025-01-01')), team: field(fc.array(fc.string(), { maxLength: 2 })), authority: field(fc.string()) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/campaigns/fuzz-camp/verifications', ok: [201],
+      body: fc.record({ market: field(fc.constantFrom('Chợ Hôm', 'Chợ Lớn')), owner: field(fc.record({ name: fc.string({ minLength: 1 }), phone: fc.constantFrom('0912 345 678', 'call me') }, { requiredKeys: ['name'] })), serial: field(fc.string({ minLength: 1, maxLength: 12 })), type: field(fc.constant('scale')), class: field(fc.constantFrom('III', 'IIII', 'II')), max: field(fc.double()), e: field(fc.double()), result: field(fc.constantFrom('pass', 'fail')), stampNumber: field(fc.string()), validUntil: field(fc.constantFrom('2027-01-01', 'x')) }, { requiredKeys: [] }),
+    },
   ];
 
   it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
     const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}')}`));
+    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}').replace(/BBKT-\d{4}-\d{4}(-F\d+)?/, '{id}').replace('fuzz-camp', '{id}')}`));
     expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
 
     for (const r of routes) {
@@ -370,7 +411,9 @@ describe('hostile API bodies', () => {
     const devices = (await gw.call('GET', '/api/v1/devices')).body.items as { id: string; tenant: string; type: string }[];
     for (const d of devices) {
       expect(d.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
-      expect(d.tenant).toBe('acme');
+      // a scale passed in the campaign belongs to its market's tenant
+      if (d.tenant.startsWith('mkt-vn-hn-')) expect(d.type).toBe('scale');
+      else expect(d.tenant).toBe('acme');
       expect(['barometer', 'scale', 'gas-detector']).toContain(d.type);
     }
     expect((await gw.call('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });

@@ -18,6 +18,12 @@ import { openStateDb } from '../../src/store/db.ts';
 const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
   'alerts.list': [{}, { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 }],
   'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }],
+  'inspections.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', state: 'open', from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z', regions: ['VN-BG'], limit: 10 }],
+  'inspection-items.of-inspections': [['BBKT-2026-0001', 'BBKT-2026-0002']],
+  'inspection-checks.of-inspections': [['BBKT-2026-0001']],
+  'findings.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', inspection: 'BBKT-2026-0001', inspections: ['BBKT-2026-0001'], device: 'fd-1', state: 'open', kind: 'sealed-off', limit: 10 }],
+  'campaigns.list': [{}, { regions: ['VN-BG'], from: '2026-01-01', to: '2026-12-31' }],
+  'campaign-verifications.in-period': [{ campaigns: ['bg-2026'], from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z' }],
 };
 
 let server: PostgresHandle;
@@ -50,7 +56,7 @@ describe('the state store on PostgreSQL', () => {
   it('applies the migrations, making the tables SQLite has; applying them again changes nothing', async () => {
     await migratePostgres(db);
     await migratePostgres(db);
-    expect((await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name)).toEqual(MIGRATIONS.map((m) => m.name).sort());
+    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name).sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
     const pgTables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db)).rows.map((r) => r.table_name);
     const dir = mkdtempSync(join(tmpdir(), 'mag-store-'));
     try {

@@ -23,6 +23,10 @@ import { AlertNotifier } from '../../src/alerts/notifier.ts';
 import { EmbeddedSink } from '../../src/sinks/embedded.ts';
 import { LotBook } from '../../src/lots/lot-book.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../../src/metrology/sampling-plans-loader.ts';
+import { InspectionStore } from '../../src/store/inspections.ts';
+import { CampaignStore } from '../../src/store/campaigns.ts';
+import { InspectionService } from '../../src/inspections/inspection-service.ts';
+import { CampaignService } from '../../src/inspections/campaign-service.ts';
 
 export const ADMIN = 'route-test-admin-token-0123456789';
 
@@ -33,8 +37,8 @@ export interface ApiUnderTest {
   db: Db;
   /** Devices whose MQTT session a route ended (secret rotation). */
   disconnected: string[];
-  /** Retained `config` publications a route asked for: device and its verification state. */
-  published: { device: string; state: string }[];
+  /** Retained `config` publications a route asked for: device, its verification state, and `lockout` when locked out. */
+  published: { device: string; state: string; lockout?: true }[];
   /** A token of `role` (operator: of `tenant`; inspector: of `regions`). */
   token(role: Role, scope?: { tenant?: string; regions?: string[] }): string;
   /** A request with a bearer token (ADMIN unless given; null for none); the body parsed when JSON. */
@@ -55,11 +59,16 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
   const alerts = new AlertBook(db);
   const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
   const lots = new LotBook(db, registry, profiles, loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, config.alerts);
-  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots);
+  const inspectionStore = new InspectionStore(db);
+  const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots, inspectionStore);
   const notifier = new AlertNotifier(db, alerts, registry, log, now); // not started: no webhook is sent
   const sink = new EmbeddedSink(join(dir, 'timeseries.db'));
   const disconnected: string[] = [];
-  const published: { device: string; state: string }[] = [];
+  const published: { device: string; state: string; lockout?: true }[] = [];
+  const publishConfig = (device: Device, force = false) => {
+    const standing = assurance.reviewVerification(device, now(), force);
+    if (standing) published.push({ device: device.id, state: standing.verification.state, ...(standing.lockout ? { lockout: true as const } : {}) });
+  };
   const deps = {
     registry,
     tokens,
@@ -85,10 +94,9 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
     security: config.security,
     log,
     now,
-    publishConfig: (device: Device, force = false) => {
-      const standing = assurance.reviewVerification(device, now(), force);
-      if (standing) published.push({ device: device.id, state: standing.verification.state });
-    },
+    publishConfig,
+    inspections: new InspectionService({ store: inspectionStore, registry, assurance, audit, profiles, publishConfig, log, now }),
+    campaigns: new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now }),
   };
   const app = createApi(deps);
   return {

@@ -6,7 +6,7 @@ import { ConflictError, type Device } from '../../store/registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 
-const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
+export const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
 
 const TimeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin');
 export const TenantBody = z.strictObject({ id: Id, name: z.string().min(1).max(200), region: Region, timeZone: TimeZone.optional() });
@@ -86,7 +86,8 @@ export function deviceView(deps: ApiDeps, d: Device) {
     ewmaSignal: s.ewma.signal,
     cusumSignal: s.cusum.signal,
   }));
-  return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift };
+  const sealed = deps.inspections.sealOf(d.id); // sealed off by an inspector: out of use until the finding is closed
+  return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift, ...(sealed ? { sealed } : {}) };
 }
 
 function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {

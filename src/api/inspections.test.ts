@@ -1,0 +1,209 @@
+// On-site inspection records through the API alone (real stores, no broker): an inspector of
+// Bắc Giang inspects a fuel retailer, checks a dispenser with a 20 L proving measure against the
+// in-trade rule, seals it off, and closes the record; the operator reads it and answers.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+import { recordHash } from '../inspections/inspection-service.ts';
+
+let now = new Date('2026-03-15T02:30:00Z');
+let api: ApiUnderTest;
+let insp: { bg: string; hn: string };
+let op: { station: string; other: string };
+
+beforeEach(async () => {
+  now = new Date('2026-03-15T02:30:00Z');
+  api = apiUnderTest({ now: () => now });
+  for (const t of [
+    { id: 'cxd-duc-thang', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+    { id: 'cxd-ha-noi', name: 'Cửa hàng xăng dầu Cầu Giấy', region: 'VN-HN' },
+  ]) {
+    expect((await api.call('POST', '/api/v1/tenants', { body: t })).status).toBe(201);
+  }
+  for (const d of [
+    { id: 'fd-dt-1', tenant: 'cxd-duc-thang', type: 'fuel-dispenser', serial: 'TK-2020-0041', mmq: 5 },
+    { id: 'fd-dt-2', tenant: 'cxd-duc-thang', type: 'fuel-dispenser', serial: 'TK-2020-0042', mmq: 5 },
+    { id: 'sc-dt-1', tenant: 'cxd-duc-thang', type: 'scale', serial: 'C-77', class: 'III', e: 0.05, max: 60 },
+    { id: 'fd-hn-1', tenant: 'cxd-ha-noi', type: 'fuel-dispenser', serial: 'HN-1' },
+  ]) {
+    expect((await api.call('POST', '/api/v1/devices', { body: d })).status).toBe(201);
+    await api.call('POST', `/api/v1/devices/${d.id}/certificates`, { body: { kind: 'verification', number: `V-${d.id}`, issuedBy: 'TĐC Bắc Giang', issuedAt: '2025-12-01', validUntil: '2026-12-01' } });
+  }
+  insp = { bg: api.token('inspector', { regions: ['VN-BG'] }), hn: api.token('inspector', { regions: ['VN-HN'] }) };
+  op = { station: api.token('operator', { tenant: 'cxd-duc-thang' }), other: api.token('operator', { tenant: 'cxd-ha-noi' }) };
+});
+afterEach(() => api.close());
+
+const opening = { tenant: 'cxd-duc-thang', site: 'Cửa hàng xăng dầu số 1, TP Bắc Giang', startedAt: '2026-03-15T09:30:00+07:00', inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'], legalBasis: 'Thông tư 15/2015/TT-BKHCN' };
+/** A 20 L class II proving measure, U = 4 mL (k = 2). */
+const proving = (indicated: number) => ({ indicated, reference: 20.0, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' });
+const item = (device: string, checks: unknown[], extra: Record<string, unknown> = {}) => ({ device, checks, sealsIntact: true, verificationMarkValid: true, certificateValid: true, priceDisplayCorrect: true, ...extra });
+
+async function open(token = insp.bg): Promise<string> {
+  const r = await api.call('POST', '/api/v1/inspections', { token, body: opening });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.id;
+}
+
+describe('an inspection record', () => {
+  it('is opened by an inspector of the enterprise\'s region, numbered for its year; others may not', async () => {
+    const r = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: opening });
+    expect(r).toMatchObject({ status: 201, body: { id: 'BBKT-2026-0001', tenant: 'cxd-duc-thang', region: 'VN-BG', state: 'open', startedAt: '2026-03-15T02:30:00.000Z', inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'] } });
+    expect((await api.call('POST', '/api/v1/inspections', { body: opening })).body.id).toBe('BBKT-2026-0002');
+    expect((await api.call('POST', '/api/v1/inspections', { token: insp.hn, body: opening })).status).toBe(404);
+    expect((await api.call('POST', '/api/v1/inspections', { token: op.station, body: opening })).status).toBe(403);
+    const bad = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, inspectors: [] } });
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['inspectors']);
+  });
+
+  it('judges a dispenser\'s check with the in-trade rule and puts it in the instrument\'s check history', async () => {
+    const id = await open();
+    // In trade the MPE is 1.5 × the ±0.3 % of verification (Circular 15/2015, amended by 08/2018):
+    // 0.45 % × 20 L = 0.09 L (Emin in service 1.5 × 2·5 L·0.3 % = 0.045 L is smaller).
+    // U = 2·√((0.004/2)² + (0.01/√12)²) = 2·√(4e-6 + 8.333e-6) = 0.007024 L.
+    // 20.12 L: error +0.12 L > 0.09 L → fail; 20.05 L: +0.05 L < 0.09 − 0.007 → pass.
+    const failing = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12)]) });
+    expect(failing.status, JSON.stringify(failing.body)).toBe(201);
+    expect(failing.body).toMatchObject({ device: 'fd-dt-2', verdict: 'fail', reasons: ['check-fail'], facts: { verification: { state: 'valid' } } });
+    const c = failing.body.checks[0];
+    expect(c).toMatchObject({ seq: -1, regime: 'inService', legal: 'fail', decision: 'fail', standardId: 'PM-20L-07', point: 'Qmax' });
+    expect(c.mpe).toBeCloseTo(0.09, 10);
+    expect(c.error).toBeCloseTo(0.12, 10);
+    expect(c.uncertainty).toBeCloseTo(0.007024, 6);
+    const passing = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.05)]) });
+    expect(passing.body).toMatchObject({ verdict: 'pass', reasons: [], checks: [{ seq: -2, legal: 'pass', decision: 'pass' }] });
+
+    // the instrument's own history: both checks, numbered in the inspection series
+    const history = await api.call('GET', '/api/v1/devices/fd-dt-2/checks', { token: op.station });
+    expect(history.body.items.map((x: { seq: number; legal: string; regime: string }) => [x.seq, x.legal, x.regime])).toEqual(expect.arrayContaining([[-1, 'fail', 'inService'], [-2, 'pass', 'inService']]));
+    // and the failing one is judged like one the device sent: an out-of-tolerance alert
+    const alerts = await api.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=out-of-tolerance', { token: insp.bg });
+    expect(alerts.body.items).toHaveLength(1);
+    expect(alerts.body.items[0]).toMatchObject({ severity: 'critical', key: 'Qmax', details: { seq: -1, regime: 'inService', standardId: 'PM-20L-07' } });
+  });
+
+  it('refuses what the instrument or the record does not allow, storing nothing', async () => {
+    const id = await open();
+    const below = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [{ ...proving(2.01), reference: 2 }]) });
+    expect(below.status).toBe(400);
+    expect(below.body.error.details[0]).toMatchObject({ path: 'checks.0.reference', message: expect.stringContaining('minimum measured quantity') });
+    const price = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('sc-dt-1', [], { priceDisplayCorrect: true }) });
+    expect(price.body.error.details[0].path).toBe('priceDisplayCorrect');
+    const foreign = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-hn-1', []) });
+    expect(foreign.body.error.details).toEqual([{ path: 'device', message: 'device fd-hn-1 is not an instrument of cxd-duc-thang' }]);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/items`, { token: op.station, body: item('fd-dt-1', []) })).status).toBe(403);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.hn, body: item('fd-dt-1', []) })).status).toBe(404);
+    expect((await api.call('GET', `/api/v1/inspections/${id}`)).body.items).toEqual([]);
+    expect((await api.call('GET', '/api/v1/devices/fd-dt-1/checks')).body.items).toEqual([]);
+  });
+
+  it('seals a dispenser off until its finding is closed: the device shows it and its config locks it out', async () => {
+    const id = await open();
+    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'sealed-off', description: 'no instrument named' } })).status).toBe(400);
+    const sealed = await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'Sai số +0,6 % vượt ±0,45 %', action: 'Niêm phong, tạm dừng sử dụng' } });
+    expect(sealed).toMatchObject({ status: 201, body: { id: `${id}-F1`, kind: 'sealed-off', state: 'open', device: 'fd-dt-2' } });
+    expect((await api.call('GET', '/api/v1/devices/fd-dt-2', { token: op.station })).body.sealed).toEqual({ finding: `${id}-F1`, inspection: id, since: now.toISOString() });
+    expect(api.published.at(-1)).toEqual({ device: 'fd-dt-2', state: 'valid', lockout: true });
+    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'again' } })).status).toBe(409);
+
+    // the operator sees it and answers; another enterprise's operator and the inspector may not answer
+    expect((await api.call('GET', '/api/v1/findings?state=open', { token: op.station })).body.items.map((f: { id: string }) => f.id)).toEqual([`${id}-F1`]);
+    expect((await api.call('GET', '/api/v1/findings', { token: op.other })).body.items).toEqual([]);
+    expect((await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.other, body: { text: 'x' } })).status).toBe(404);
+    expect((await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: insp.bg, body: { text: 'x' } })).status).toBe(403);
+    const answered = await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'Đã mời đơn vị kiểm định hiệu chỉnh' } });
+    expect(answered.body).toMatchObject({ state: 'answered', answer: 'Đã mời đơn vị kiểm định hiệu chỉnh', answeredBy: expect.stringContaining('operator') });
+
+    now = new Date('2026-03-20T01:00:00Z');
+    const closed = await api.call('POST', `/api/v1/findings/${id}-F1/close`, { token: insp.bg, body: { reason: 'Đã hiệu chỉnh, kiểm định lại đạt' } });
+    expect(closed.body).toMatchObject({ state: 'closed', closeReason: 'Đã hiệu chỉnh, kiểm định lại đạt', closedAt: now.toISOString() });
+    expect((await api.call('GET', '/api/v1/devices/fd-dt-2')).body.sealed).toBeUndefined();
+    expect(api.published.at(-1)).toEqual({ device: 'fd-dt-2', state: 'valid' });
+    expect((await api.call('POST', `/api/v1/findings/${id}-F1/close`, { token: insp.bg, body: { reason: 'again' } })).status).toBe(409);
+    expect((await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'late' } })).status).toBe(409);
+  });
+
+  it('once closed never changes: additions are refused, corrections are amendments beside it', async () => {
+    const id = await open();
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [proving(20.02)]) });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'Bảng niêm yết giá mờ' } });
+    expect((await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'r', change: 'c' } })).status).toBe(409);
+    now = new Date('2026-03-15T04:00:00Z');
+    const closed = await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: { conclusion: 'Cơ sở chấp hành đúng quy định về đo lường.' } });
+    expect(closed.body).toMatchObject({ state: 'closed', closedAt: now.toISOString(), conclusion: 'Cơ sở chấp hành đúng quy định về đo lường.' });
+    expect(closed.body.recordHash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', []) })).status).toBe(409);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'late' } })).status).toBe(409);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} })).status).toBe(409);
+    const amended = await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'Ghi sai số sê-ri', change: { item: 1, serial: 'TK-2020-0041A' } } });
+    expect(amended).toMatchObject({ status: 201, body: { id: 1, reason: 'Ghi sai số sê-ri', change: { item: 1, serial: 'TK-2020-0041A' } } });
+    // the record as closed still gives the fingerprint it was closed with; the amendment is beside it
+    const record = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
+    expect(recordHash(record)).toBe(closed.body.recordHash);
+    expect(record.amendments).toHaveLength(1);
+    expect(record.items[0].checks[0].legal).toBe('pass');
+  });
+
+  it('is listed and shown only to who may see its enterprise; every step is in the audit log with who took it', async () => {
+    const id = await open();
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12)]) });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'x' } });
+    await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'ok' } });
+    await api.call('POST', `/api/v1/findings/${id}-F1/close`, { token: insp.bg, body: { reason: 'done' } });
+    await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} });
+    await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'r', change: 'c' } });
+    const list = async (token: string) => (await api.call('GET', '/api/v1/inspections', { token })).body.items;
+    expect(await list(op.station)).toMatchObject([{ id, instruments: 1, nonConforming: 1, findings: 1, openFindings: 0, amendments: 1, state: 'closed' }]);
+    expect(await list(op.other)).toEqual([]);
+    expect(await list(insp.hn)).toEqual([]);
+    expect((await api.call('GET', `/api/v1/inspections/${id}`, { token: insp.hn })).status).toBe(404);
+    const audit = (await api.call('GET', '/api/v1/audit?limit=50', { token: insp.bg })).body.items.filter((e: { target: string }) => e.target === id);
+    expect(audit.map((e: { action: string }) => e.action).reverse()).toEqual(['inspection.open', 'inspection.item', 'inspection.finding', 'finding.answer', 'finding.close', 'inspection.close', 'inspection.amend']);
+    expect(audit.every((e: { actor: string }) => /^(inspector|operator):/.test(e.actor))).toBe(true);
+    expect((await api.call('GET', '/api/v1/audit?limit=50', { token: insp.hn })).body.items.filter((e: { target: string }) => e.target === id)).toEqual([]);
+  });
+
+  it('prints as a PDF in Vietnamese, or in English, with DejaVu Sans embedded', async () => {
+    const id = await open();
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12)]) });
+    const res = await api.app.request(`/api/v1/inspections/${id}/record.pdf`, { headers: { authorization: `Bearer ${op.station}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${id}.pdf"`);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = pdf.toString('latin1');
+    expect(text).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
+    expect(text.match(/\/Type \/Page\b/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    const en = await api.app.request(`/api/v1/inspections/${id}/record.pdf?lang=en`, { headers: { authorization: `Bearer ${insp.bg}` } });
+    expect(en.headers.get('content-disposition')).toBe(`attachment; filename="${id}-en.pdf"`);
+    expect((await api.app.request(`/api/v1/inspections/${id}/record.pdf`, { headers: { authorization: `Bearer ${insp.hn}` } })).status).toBe(404);
+  });
+
+  it('summarises the period\'s inspections of a region for the periodic report', async () => {
+    const id = await open();
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12), { ...proving(5.01), reference: 5, point: 'MMQ' }]) });
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [proving(20.02)], { sealsIntact: false }) });
+    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('sc-dt-1', [], { priceDisplayCorrect: undefined }) });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'x' } });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-1', kind: 'violation', description: 'kẹp chì bị đứt' } });
+    // another region's record
+    const hn = (await api.call('POST', '/api/v1/inspections', { body: { ...opening, tenant: 'cxd-ha-noi' } })).body.id;
+    await api.call('POST', `/api/v1/inspections/${hn}/items`, { body: item('fd-hn-1', []) });
+    const s = api.deps.inspections.inspectionSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z', ['VN-BG']);
+    expect(s).toMatchObject({
+      regions: ['VN-BG'],
+      inspections: 1,
+      open: 1,
+      tenants: 1,
+      instruments: 3,
+      conforming: 1,
+      nonConforming: 2,
+      // 5.01 L against 5 L: MPE in trade 1.5 × max(0.3 % × 5 L, Emin 2·5 L·0.3 % = 0.03 L) = 0.045 L; error 0.01 L → pass
+      checks: { total: 3, pass: 2, fail: 1 },
+      reasons: { 'check-fail': 1, 'seals-broken': 1, 'verification-mark-invalid': 0 },
+      findings: { total: 2, byKind: { 'sealed-off': 1, violation: 1, observation: 0 }, byState: { open: 2, answered: 0, closed: 0 } },
+    });
+    expect(api.deps.inspections.inspectionSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z')).toMatchObject({ regions: null, inspections: 2, instruments: 4, byRegion: [{ region: 'VN-BG', inspections: 1, instruments: 3 }, { region: 'VN-HN', inspections: 1, instruments: 1 }] });
+    expect(api.deps.inspections.inspectionSummary('2026-04-01T00:00:00Z', '2026-04-30T00:00:00Z').inspections).toBe(0);
+  });
+});

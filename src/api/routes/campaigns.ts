@@ -1,0 +1,96 @@
+// Mobile verification campaigns (kiểm định lưu động): plan one over a region's markets, record
+// the scales verified on the spot, read its tally. Inspectors of the region and admins.
+import { z } from 'zod';
+import type { Campaign } from '../../inspections/types.ts';
+import type { Principal } from '../../store/tokens.ts';
+import { ApiError, Id, IsoDate, notFound, type ApiDeps, type RouteTable } from '../http.ts';
+import { Region, deviceView } from './registry.ts';
+import { asApiError } from './inspections.ts';
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const positive = z.number().refine((x) => Number.isFinite(x) && x > 0, 'must be a positive number');
+
+export const CampaignBody = z.strictObject({
+  id: Id,
+  name: Text(200),
+  region: Region,
+  markets: z.array(z.strictObject({ name: Text(200), district: Text(200).optional() })).min(1).max(500),
+  from: IsoDate,
+  to: IsoDate,
+  team: z.array(Text(200)).min(1).max(50),
+  authority: Text(200).optional(),
+});
+
+export const VerificationBody = z.strictObject({
+  market: Text(200),
+  owner: z.strictObject({ name: Text(200), phone: z.string().regex(/^[0-9+ ().-]{3,32}$/, 'must be a phone number (digits, spaces, + ( ) . -)').optional() }),
+  serial: Text(128),
+  type: z.literal('scale'),
+  class: z.string().min(1).max(16),
+  max: positive,
+  e: positive,
+  result: z.enum(['pass', 'fail']),
+  stampNumber: Text(64).optional(),
+  certificateNumber: Text(128).optional(),
+  validUntil: IsoDate.optional(),
+  verifiedAt: IsoDate.optional(),
+});
+
+const actor = (p: Principal) => `${p.role}:${p.name}:${p.tokenId}`;
+
+function inRegion(p: Principal, region: string): boolean {
+  return p.role === 'admin' || (p.role === 'inspector' && (p.regions ?? []).includes(region));
+}
+
+function visibleCampaign(deps: ApiDeps, p: Principal, id: string): Campaign {
+  const c = deps.campaigns.campaign(id);
+  if (!c || !inRegion(p, c.region)) throw notFound(`campaign ${id}`);
+  return c;
+}
+
+export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
+  const svc = deps.campaigns;
+  r.add({
+    method: 'post', path: '/api/v1/campaigns', summary: 'Plan a mobile verification campaign (kiểm định lưu động) over the markets of a region', tag: 'campaigns', roles: ['admin', 'inspector'], body: CampaignBody, status: 201,
+    handler: ({ p, body }) => {
+      if (!inRegion(p, body.region)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'region', message: `region ${body.region} is not one of this token's regions (${(p.regions ?? []).join(', ')})` }]);
+      try {
+        return svc.plan(body, actor(p));
+      } catch (e) {
+        throw asApiError(e);
+      }
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/campaigns', summary: "Campaigns of this token's regions, newest first", tag: 'campaigns', roles: ['admin', 'inspector'],
+    handler: ({ p }) => ({ items: svc.list(p.role === 'admin' ? undefined : (p.regions ?? [])).map((c) => ({ ...c, ...tally(deps, c.id) })) }),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/campaigns/:id', summary: 'A campaign with the instruments verified in it', tag: 'campaigns', roles: ['admin', 'inspector'],
+    handler: ({ p, params }) => {
+      const c = visibleCampaign(deps, p, params.id);
+      return { ...c, verifications: svc.verifications(c.id) };
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/campaigns/:id/verifications', summary: "Record a scale verified in the campaign; one that passes becomes a registered instrument of its market's tenant, with its certificate", tag: 'campaigns', roles: ['admin', 'inspector'], body: VerificationBody, status: 201,
+    handler: ({ p, params, body }) => {
+      const c = visibleCampaign(deps, p, params.id);
+      try {
+        const { verification, device, certificate } = svc.verify(c.id, body, actor(p));
+        return { ...verification, ...(device ? { instrument: deviceView(deps, deps.registry.device(device.id) ?? device) } : {}), ...(certificate ? { certificate } : {}) };
+      } catch (e) {
+        throw asApiError(e);
+      }
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/campaigns/:id/summary', summary: 'Verified, passed and failed: in total, by market (every planned market) and by class', tag: 'campaigns', roles: ['admin', 'inspector'],
+    handler: ({ p, params }) => svc.summary(visibleCampaign(deps, p, params.id).id),
+  });
+}
+
+function tally(deps: ApiDeps, id: string) {
+  const s = deps.campaigns.summary(id);
+  return s ? { verified: s.verified, passed: s.passed, failed: s.failed, marketsVisited: s.marketsVisited } : {};
+}

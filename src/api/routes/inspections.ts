@@ -1,0 +1,189 @@
+// On-site inspection records (biên bản kiểm tra): open, record instruments and findings, close,
+// amend, and print. Inspectors act on the enterprises of their regions, admins on all; an
+// operator reads its own enterprise's records and answers their findings.
+import { z } from 'zod';
+import { Refusal } from '../../inspections/inspection-service.ts';
+import { renderRecordPdf } from '../../inspections/record-pdf.ts';
+import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionRecord } from '../../inspections/types.ts';
+import type { Principal } from '../../store/tokens.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const InspectionBody = z.strictObject({
+  tenant: Id,
+  site: z.string().max(200).optional(),
+  startedAt: IsoDate,
+  inspectors: z.array(Text(200)).min(1).max(20),
+  legalBasis: z.string().max(1000).optional(),
+});
+
+const InspectionCheckBody = z.strictObject({
+  indicated: finite,
+  reference: finite,
+  referenceUncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
+  unit: z.string().min(1).max(32),
+  standardId: z.string().min(1).max(64),
+  point: z.string().min(1).max(64).optional(),
+  gas: z.string().min(1).max(32).optional(),
+  ts: IsoDate.optional(),
+});
+
+export const ItemBody = z.strictObject({
+  device: Id,
+  checks: z.array(InspectionCheckBody).max(50).optional(),
+  sealsIntact: z.boolean(),
+  verificationMarkValid: z.boolean(),
+  certificateValid: z.boolean(),
+  priceDisplayCorrect: z.boolean().optional(),
+  notes: z.string().max(2000).optional(),
+});
+
+export const FindingBody = z.strictObject({ device: Id.optional(), kind: z.enum(FINDING_KINDS), description: Text(2000), action: z.string().max(1000).optional() });
+const AnswerBody = z.strictObject({ text: Text(4000) });
+const CloseFindingBody = z.strictObject({ reason: Text(2000) });
+const CloseBody = z.strictObject({ conclusion: z.string().max(4000).optional() });
+const AmendmentBody = z.strictObject({ reason: Text(2000), change: z.union([Text(8000), z.record(z.string(), z.unknown())]) });
+const ListQuery = z.object({ tenant: Id.optional(), state: z.enum(INSPECTION_STATES).optional(), from: IsoDate.optional(), to: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
+const FindingQuery = z.object({ tenant: Id.optional(), inspection: z.string().max(80).optional(), device: Id.optional(), state: z.enum(FINDING_STATES).optional(), kind: z.enum(FINDING_KINDS).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
+const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
+
+/** The audit log's actor: who, with which token. */
+const actor = (p: Principal) => `${p.role}:${p.name}:${p.tokenId}`;
+
+/** Refusals of the record as the API's errors. */
+function answered<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw asApiError(e);
+  }
+}
+/** A refusal of the inspector's work (record closed, unknown finding…) as the API's error; anything else as it is. */
+export function asApiError(e: unknown): unknown {
+  if (!(e instanceof Refusal)) return e;
+  if (e.kind === 'not-found') return new ApiError(404, 'not_found', e.message);
+  if (e.kind === 'conflict') return new ApiError(409, 'conflict', e.message);
+  return new ApiError(400, 'invalid_request', e.message, e.details);
+}
+
+function visible(deps: ApiDeps, p: Principal, tenant: string): boolean {
+  return canSeeTenant(p, tenant, deps.registry.tenant(tenant)?.region);
+}
+
+/** The inspection if this principal may see it; 404 otherwise. */
+function visibleInspection(deps: ApiDeps, p: Principal, id: string): Inspection {
+  const i = deps.inspections.inspection(id);
+  if (!i || !visible(deps, p, i.tenant)) throw notFound(`inspection ${id}`);
+  return i;
+}
+
+/** A record's list entry: the header with what was found. */
+function listEntry(r: InspectionRecord) {
+  const { items, findings, amendments, ...header } = r;
+  return {
+    ...header,
+    instruments: items.length,
+    nonConforming: items.filter((x) => x.verdict === 'fail').length,
+    findings: findings.length,
+    openFindings: findings.filter((f) => f.state !== 'closed').length,
+    amendments: amendments.length,
+  };
+}
+
+export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
+  const svc = deps.inspections;
+  r.add({
+    method: 'post', path: '/api/v1/inspections', summary: 'Open an on-site inspection record (biên bản kiểm tra) at an enterprise', tag: 'inspections', roles: ['admin', 'inspector'], body: InspectionBody, status: 201,
+    handler: ({ p, body }) => {
+      if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
+      return answered(() => svc.open(body, actor(p)));
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/inspections', summary: 'Inspection records visible to this token, newest first', tag: 'inspections', roles: ALL_ROLES, query: ListQuery,
+    handler: ({ p, query }) => {
+      const tenants = visibleTenantIds(deps, p);
+      const items = svc.list({ tenants, tenant: query.tenant, state: query.state, from: query.from && new Date(query.from).toISOString(), to: query.to && new Date(query.to).toISOString(), limit: query.limit });
+      return { items: items.map((i) => listEntry(svc.record(i.id)!)) };
+    },
+  });
+  r.add({
+    method: 'get', path: '/api/v1/inspections/:id', summary: 'An inspection record: instruments and checks, findings, amendments', tag: 'inspections', roles: ALL_ROLES,
+    handler: ({ p, params }) => svc.record(visibleInspection(deps, p, params.id).id),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/inspections/:id/items', summary: 'Record an instrument examined: checks judged with the in-service (in-trade) MPE, seals, marks, certificate', tag: 'inspections', roles: ['admin', 'inspector'], body: ItemBody, status: 201,
+    handler: async ({ p, params, body }) => {
+      const i = visibleInspection(deps, p, params.id);
+      try {
+        return await svc.addItem(i.id, body, actor(p));
+      } catch (e) {
+        throw asApiError(e);
+      }
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/inspections/:id/findings', summary: 'Note a finding: violation, sealed-off (the instrument is locked out until the finding is closed) or observation', tag: 'inspections', roles: ['admin', 'inspector'], body: FindingBody, status: 201,
+    handler: ({ p, params, body }) => answered(() => svc.addFinding(visibleInspection(deps, p, params.id).id, body, actor(p))),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/inspections/:id/close', summary: 'Close the record: it never changes afterwards (amendments only)', tag: 'inspections', roles: ['admin', 'inspector'], body: CloseBody,
+    handler: ({ p, params, body }) => answered(() => svc.close(visibleInspection(deps, p, params.id).id, body.conclusion, actor(p))),
+  });
+  r.add({
+    method: 'post', path: '/api/v1/inspections/:id/amendments', summary: 'Correct a closed record: the amendment is kept beside it', tag: 'inspections', roles: ['admin', 'inspector'], body: AmendmentBody, status: 201,
+    handler: ({ p, params, body }) => answered(() => svc.amend(visibleInspection(deps, p, params.id).id, body, actor(p))),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/inspections/:id/record.pdf', summary: 'The record as a PDF (Vietnamese; ?lang=en for English)', tag: 'inspections', roles: ALL_ROLES, query: RecordQuery, produces: 'application/pdf',
+    handler: async ({ c, p, params, query }) => {
+      const record = svc.record(visibleInspection(deps, p, params.id).id)!;
+      const tenant = deps.registry.tenant(record.tenant) ?? { id: record.tenant, name: record.tenant, region: record.region };
+      const devices = new Map<string, { type: string; serial: string; site?: string }>();
+      for (const id of new Set([...record.items.map((x) => x.device), ...record.findings.flatMap((f) => (f.device ? [f.device] : []))])) {
+        const d = deps.registry.device(id);
+        if (d) devices.set(id, { type: d.type, serial: d.serial, ...(d.site ? { site: d.site } : {}) });
+      }
+      const pdf = await renderRecordPdf(record, {
+        lang: query.lang,
+        tenant,
+        devices,
+        typeNames: new Map([...deps.profiles.values()].map((x) => [x.id, x.name])),
+        timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
+        generatedAt: deps.now(),
+      });
+      return c.body(new Uint8Array(pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${record.id}${query.lang === 'vi' ? '' : `-${query.lang}`}.pdf"` });
+    },
+  });
+
+  r.add({
+    method: 'get', path: '/api/v1/findings', summary: 'Findings visible to this token (an operator: its own enterprise\'s), newest first', tag: 'inspections', roles: ALL_ROLES, query: FindingQuery,
+    handler: ({ p, query }) => ({ items: svc.findings({ tenants: visibleTenantIds(deps, p), ...query }) }),
+  });
+  r.add({
+    method: 'get', path: '/api/v1/findings/:id', summary: 'One finding', tag: 'inspections', roles: ALL_ROLES,
+    handler: ({ p, params }) => {
+      const f = svc.finding(params.id);
+      if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
+      return f;
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/findings/:id/answer', summary: "The enterprise's answer to a finding (what it did about it)", tag: 'inspections', roles: ['admin', 'operator'], body: AnswerBody,
+    handler: ({ p, params, body }) => {
+      const f = svc.finding(params.id);
+      if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
+      return answered(() => svc.answerFinding(f.id, body.text, actor(p)));
+    },
+  });
+  r.add({
+    method: 'post', path: '/api/v1/findings/:id/close', summary: 'Close a finding with the reason (a seal it placed is lifted)', tag: 'inspections', roles: ['admin', 'inspector'], body: CloseFindingBody,
+    handler: ({ p, params, body }) => {
+      const f = svc.finding(params.id);
+      if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
+      return answered(() => svc.closeFinding(f.id, body.reason, actor(p)));
+    },
+  });
+}

@@ -1,0 +1,194 @@
+// @ts-check
+// The forms of an inspection record: an instrument examined (with a check against a reference
+// standard), a finding, sealing an instrument off, answering and closing a finding, closing the
+// record, amending a closed one. Each posts to the API and, once done, calls `done(message)`.
+import { h, clear, field, select } from './dom.js';
+import { t, label, fmtNum, fmtSigned } from './i18n.js';
+import { S, api } from './session.js';
+import { errorBox, typeName } from './blocks.js';
+import { FINDING_KINDS } from './vocabulary.js';
+/** @import { Device, Finding, InspectionItem } from './types.js' */
+
+/** @typedef {(message: string) => void} Done */
+
+/** A labelled checkbox (the label wraps it). @param {string} name @param {string} text @param {boolean} checked */
+export const checkbox = (name, text, checked) => {
+  const input = h('input', { type: 'checkbox', name, checked });
+  return { input, el: h('label', { class: 'check' }, input, h('span', {}, text)) };
+};
+
+/**
+ * A form that posts `body()` to `path`; on success `done(message(answer))`, else the API's error below it.
+ * @param {string} title its accessible name
+ * @param {string} buttonText
+ * @param {() => { path: string, body: unknown } | null} request null: nothing to send
+ * @param {(answer: any) => string} message
+ * @param {Done} done
+ * @param {...HTMLElement} fields
+ */
+export function postForm(title, buttonText, request, message, done, ...fields) {
+  const out = h('div');
+  const btn = h('button', { type: 'submit', class: 'primary' }, buttonText);
+  const form = h(
+    'form',
+    {
+      class: 'grid-form',
+      'aria-label': title,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        clear(out);
+        const req = request();
+        if (!req) return;
+        btn.disabled = true;
+        try {
+          done(message(await api().post(req.path, req.body)));
+        } catch (err) {
+          out.append(errorBox(err));
+          btn.disabled = false;
+        }
+      },
+    },
+    ...fields,
+    h('div', { class: 'form-actions' }, btn),
+    out,
+  );
+  return form;
+}
+
+/** @param {string} name @param {string} [value] @param {Record<string, unknown>} [attrs] */
+const num = (name, value = '', attrs = {}) => h('input', { name, type: 'number', step: 'any', inputmode: 'decimal', value, ...attrs });
+
+/**
+ * Records an instrument examined: seals, marks, certificate, price display (dispensers), and one check.
+ * @param {string} id the record @param {Device[]} devices the enterprise's instruments @param {Done} done
+ */
+export function itemForm(id, devices, done) {
+  const device = select('device', devices.map((d) => /** @type {const} */ ([d.id, `${d.id} — ${typeName(d.type)} (${d.serial})`])), devices[0]?.id, { required: true });
+  const seals = checkbox('sealsIntact', t('sealsIntact'), true);
+  const mark = checkbox('verificationMarkValid', t('verificationMarkValid'), true);
+  const cert = checkbox('certificateValid', t('certificateValid'), true);
+  const price = checkbox('priceDisplayCorrect', t('priceDisplayCorrect'), true);
+  const indicated = num('indicated');
+  const reference = num('reference', '20');
+  const uRef = num('referenceUncertainty', '0.004', { min: 0 });
+  const unit = h('input', { name: 'unit', type: 'text', value: 'L', maxlength: 32, required: true });
+  const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 64, value: 'PM-20L-07' });
+  const point = h('input', { name: 'point', type: 'text', maxlength: 64, value: 'Qmax' });
+  const notes = h('textarea', { name: 'notes', rows: 2, maxlength: 2000 });
+  const typeOf = () => S.types.find((x) => x.id === devices.find((d) => d.id === device.value)?.type);
+  const fit = () => {
+    const type = typeOf();
+    price.el.hidden = !type?.transactions;
+    if (type?.canonicalUnit) unit.value = type.canonicalUnit;
+  };
+  device.addEventListener('change', fit);
+  fit();
+  const check = h(
+    'fieldset',
+    { class: 'check-set' },
+    h('legend', {}, t('checkTitle')),
+    h('p', { class: 'hint' }, t('checkHint')),
+    h('div', { class: 'grid-form' }, field(t('indicated'), indicated), field(t('reference'), reference), field(t('referenceUncertainty'), uRef), field(t('unit'), unit), field(t('standardId'), standardId), field(`${t('point')} (${t('optional')})`, point)),
+  );
+  return postForm(
+    t('recordItem'),
+    t('recordItemButton'),
+    () => {
+      /** @type {Record<string, unknown>} */
+      const body = { device: device.value, sealsIntact: seals.input.checked, verificationMarkValid: mark.input.checked, certificateValid: cert.input.checked };
+      if (!price.el.hidden) body.priceDisplayCorrect = price.input.checked;
+      if (notes.value.trim()) body.notes = notes.value.trim();
+      if (indicated.value !== '') {
+        body.checks = [{ indicated: Number(indicated.value), reference: Number(reference.value), referenceUncertainty: Number(uRef.value || 0), unit: unit.value.trim(), standardId: standardId.value.trim() || '—', ...(point.value.trim() ? { point: point.value.trim() } : {}) }];
+      }
+      return { path: `/api/v1/inspections/${encodeURIComponent(id)}/items`, body };
+    },
+    (/** @type {InspectionItem} */ item) => t('itemRecorded', { device: item.device, verdict: label('verdict', item.verdict) }),
+    done,
+    field(t('device'), device),
+    h('div', { class: 'checks-row' }, seals.el, mark.el, cert.el, price.el),
+    check,
+    field(`${t('notes')} (${t('optional')})`, notes),
+  );
+}
+
+/** Notes a finding. @param {string} id @param {Device[]} devices @param {Done} done */
+export function findingForm(id, devices, done) {
+  const kind = select('kind', FINDING_KINDS.map((k) => /** @type {const} */ ([k, label('finding', k)])), 'violation');
+  const device = select('device', [['', t('none')], ...devices.map((d) => /** @type {const} */ ([d.id, `${d.id} — ${typeName(d.type)}`]))], '');
+  const description = h('textarea', { name: 'description', required: true, rows: 2, maxlength: 2000 });
+  const action = h('input', { name: 'action', type: 'text', maxlength: 1000 });
+  return postForm(
+    t('addFinding'),
+    t('addFindingButton'),
+    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/findings`, body: { kind: kind.value, description: description.value.trim(), ...(device.value ? { device: device.value } : {}), ...(action.value.trim() ? { action: action.value.trim() } : {}) } }),
+    (/** @type {Finding} */ f) => `${f.id}: ${label('finding', f.kind)}.`,
+    done,
+    field(t('findingKind'), kind),
+    field(`${t('device')} (${t('optional')})`, device),
+    field(t('description'), description),
+    field(`${t('actionTaken')} (${t('optional')})`, action),
+  );
+}
+
+/**
+ * The button that seals off an instrument whose check failed: a `sealed-off` finding saying why.
+ * @param {string} id @param {InspectionItem} item @param {Done} done
+ */
+export function sealOffButton(id, item, done) {
+  const failed = item.checks.find((c) => c.legal === 'fail');
+  const status = h('span', { role: 'status', class: 'muted' });
+  const btn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      onclick: async () => {
+        btn.disabled = true;
+        const description = failed ? t('sealOffDescription', { device: item.device, error: fmtSigned(failed.error), mpe: fmtNum(failed.mpe), unit: failed.unit }) : `${item.device}: ${item.reasons.map((r) => label('itemreason', r)).join('; ')}`;
+        try {
+          /** @type {Finding} */
+          const f = await api().post(`/api/v1/inspections/${encodeURIComponent(id)}/findings`, { device: item.device, kind: 'sealed-off', description, action: t('sealOffAction') });
+          done(`${f.id}: ${label('finding', f.kind)} — ${item.device}.`);
+        } catch (e) {
+          status.append(errorBox(e));
+          btn.disabled = false;
+        }
+      },
+    },
+    `${t('sealOff')} ${item.device}`,
+  );
+  return h('div', { class: 'form-actions' }, btn, status);
+}
+
+/** The enterprise's answer to a finding. @param {Finding} f @param {Done} done */
+export function answerForm(f, done) {
+  const text = h('textarea', { name: 'answer', required: true, rows: 2, maxlength: 4000 }, f.answer ?? '');
+  return postForm(`${t('answer')} ${f.id}`, t('answerButton'), () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/answer`, body: { text: text.value.trim() } }), () => `${f.id}: ${label('fstate', 'answered')}.`, done, field(t('answer'), text));
+}
+
+/** Closes a finding with the reason. @param {Finding} f @param {Done} done */
+export function closeFindingForm(f, done) {
+  const reason = h('input', { name: 'reason', type: 'text', required: true, maxlength: 2000 });
+  return postForm(`${t('closeFinding')} ${f.id}`, t('closeFindingButton'), () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/close`, body: { reason: reason.value.trim() } }), () => `${f.id}: ${label('fstate', 'closed')}.`, done, field(t('closeReason'), reason));
+}
+
+/** Closes the record. @param {string} id @param {Done} done */
+export function closeRecordForm(id, done) {
+  const conclusion = h('textarea', { name: 'conclusion', rows: 3, maxlength: 4000 });
+  return postForm(
+    t('closeRecord'),
+    t('closeRecord'),
+    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/close`, body: conclusion.value.trim() ? { conclusion: conclusion.value.trim() } : {} }),
+    () => `${id}: ${label('istate', 'closed')}.`,
+    done,
+    field(`${t('conclusion')} (${t('optional')})`, conclusion, t('closeRecordHint')),
+  );
+}
+
+/** Amends a closed record. @param {string} id @param {Done} done */
+export function amendmentForm(id, done) {
+  const reason = h('input', { name: 'reason', type: 'text', required: true, maxlength: 2000 });
+  const change = h('textarea', { name: 'change', required: true, rows: 2, maxlength: 8000 });
+  return postForm(t('addAmendment'), t('amendButton'), () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/amendments`, body: { reason: reason.value.trim(), change: change.value.trim() } }), () => t('amendments'), done, field(t('reason'), reason), field(t('correction'), change));
+}

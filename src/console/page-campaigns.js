@@ -1,0 +1,90 @@
+// @ts-check
+// Mobile verification campaigns (kiểm định lưu động): the campaigns of the token's regions with
+// their tally, and the form that plans one over a region's markets.
+import { h, clear, field, select } from './dom.js';
+import { t, fmtDate } from './i18n.js';
+import { S, api } from './session.js';
+import { errorBox, section, table } from './blocks.js';
+import { postForm } from './inspection-forms.js';
+import { lines } from './page-inspections.js';
+/** @import { Campaign, List } from './types.js' */
+
+/** @param {HTMLElement} main */
+export function campaignsPage(main) {
+  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  main.append(h('h1', {}, t('campaigns')), body, planForm());
+  (async () => {
+    try {
+      /** @type {List<Campaign>} */
+      const r = await api().get('/api/v1/campaigns');
+      if (!body.isConnected) return;
+      const heads = [t('campaignName'), t('region'), t('period'), t('markets'), t('verified'), t('passed'), t('failed')];
+      const rows = r.items.map((c) =>
+        h(
+          'tr',
+          { 'data-campaign': c.id },
+          h('th', { scope: 'row' }, h('a', { href: `#/campaigns/${encodeURIComponent(c.id)}` }, c.name)),
+          h('td', {}, c.region),
+          h('td', {}, `${fmtDate(c.from)} – ${fmtDate(c.to)}`),
+          h('td', { class: 'num' }, `${c.marketsVisited ?? 0}/${c.markets.length}`),
+          h('td', { class: 'num' }, String(c.verified ?? 0)),
+          h('td', { class: 'num' }, String(c.passed ?? 0)),
+          h('td', { class: 'num' }, String(c.failed ?? 0)),
+        ),
+      );
+      clear(body).append(r.items.length ? table(t('campaigns'), heads, rows) : h('p', { class: 'muted' }, t('noCampaigns')));
+    } catch (e) {
+      clear(body).append(errorBox(e));
+    }
+  })();
+}
+
+function planForm() {
+  const id = h('input', { name: 'id', type: 'text', required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
+  const name = h('input', { name: 'name', type: 'text', required: true, maxlength: 200 });
+  const regions = S.me?.regions ?? [];
+  const region = regions.length
+    ? select('region', regions.map((x) => /** @type {const} */ ([x, x])), regions[0], { required: true })
+    : h('input', { name: 'region', type: 'text', required: true, pattern: '[A-Z]{2}-[A-Z0-9]{1,3}', placeholder: 'VN-BG' });
+  const today = new Date().toISOString().slice(0, 10);
+  const from = h('input', { name: 'from', type: 'date', required: true, value: today });
+  const to = h('input', { name: 'to', type: 'date', required: true });
+  const markets = h('textarea', { name: 'markets', required: true, rows: 4 });
+  const team = h('textarea', { name: 'team', required: true, rows: 2 }, S.me?.name ?? '');
+  const authority = h('input', { name: 'authority', type: 'text', maxlength: 200 });
+  const form = postForm(
+    t('planCampaign'),
+    t('planButton'),
+    () => ({
+      path: '/api/v1/campaigns',
+      body: {
+        id: id.value.trim(),
+        name: name.value.trim(),
+        region: region.value.trim(),
+        from: from.value,
+        to: to.value,
+        markets: lines(markets.value).map((l) => {
+          const [market, district] = l.split(';').map((x) => x.trim());
+          return district ? { name: market, district } : { name: market };
+        }),
+        team: lines(team.value),
+        ...(authority.value.trim() ? { authority: authority.value.trim() } : {}),
+      },
+    }),
+    (/** @type {Campaign} */ c) => {
+      S.flash = t('campaignPlanned', { id: c.id });
+      location.hash = `#/campaigns/${encodeURIComponent(c.id)}`;
+      return S.flash;
+    },
+    () => undefined,
+    field(t('campaignId'), id, t('idHint')),
+    field(t('campaignName'), name),
+    field(t('region'), region),
+    field(t('from'), from),
+    field(t('to'), to),
+    field(t('markets'), markets, t('marketsHint')),
+    field(t('team'), team, t('oneNamePerLine')),
+    field(`${t('authority')} (${t('optional')})`, authority),
+  );
+  return section(t('planCampaign'), form);
+}

@@ -1,0 +1,165 @@
+// @ts-check
+// One inspection record: its parties, the instruments examined with their checks and verdicts,
+// findings, the closing and amendments, and the printed record (PDF). Inspectors and admins act
+// on it while it is open; the enterprise's operator reads it and answers its findings.
+import { h, clear, append } from './dom.js';
+import { t, label, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { S, api, mayInspect } from './session.js';
+import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName } from './blocks.js';
+import { amendmentForm, answerForm, closeFindingForm, closeRecordForm, findingForm, itemForm, sealOffButton } from './inspection-forms.js';
+/** @import { Device, Finding, InspectionItem, InspectionRecord, List } from './types.js' */
+
+/** The person's name of an actor as the gateway records it (`role:name:token`). @param {string | undefined} actor */
+export const actorName = (actor) => {
+  if (!actor) return '—';
+  const parts = actor.split(':');
+  return parts.length >= 3 ? parts.slice(1, -1).join(':') : actor;
+};
+
+/** @param {HTMLElement} main @param {string} id */
+export async function inspectionPage(main, id) {
+  const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  main.append(h('p', {}, h('a', { href: '#/inspections', class: 'back' }, `← ${t('backToInspections')}`)), box);
+  /** Shows the record again (after an action), with what was done said once above it. @param {string} [message] */
+  const load = async (message) => {
+    try {
+      /** @type {InspectionRecord} */
+      const r = await api().get(`/api/v1/inspections/${encodeURIComponent(id)}`);
+      /** @type {List<Device>} */
+      const devices = await api().get('/api/v1/devices', { tenant: r.tenant }).catch(() => ({ items: [] }));
+      if (!box.isConnected) return; // another page was opened meanwhile
+      const flash = message ?? S.flash;
+      S.flash = null;
+      append(clear(box), [flash ? h('p', { class: 'ok', role: 'status' }, flash) : null, record(r, devices.items, (m) => load(m))]);
+    } catch (e) {
+      if (box.isConnected) clear(box).append(errorBox(e));
+    }
+  };
+  await load();
+}
+
+/**
+ * @param {InspectionRecord} r @param {Device[]} devices the enterprise's instruments
+ * @param {(message: string) => void} done re-shows the record after an action
+ */
+function record(r, devices, done) {
+  const inspect = mayInspect();
+  const open = r.state === 'open';
+  const answerer = S.me?.role === 'operator' || S.me?.role === 'admin';
+  const dev = (/** @type {string} */ id) => devices.find((d) => d.id === id);
+  const path = `/api/v1/inspections/${encodeURIComponent(r.id)}/record.pdf`;
+  return [
+    h('h1', {}, `${t('inspection')} ${r.id}`),
+    section(
+      t('inspection'),
+      S.me?.role === 'operator' ? h('p', { class: 'muted' }, t('readOnly')) : null,
+      facts([
+        [t('state'), badge(`istate istate-${r.state}`, label('istate', r.state))],
+        [t('tenant'), tenantName(r.tenant)],
+        r.site ? [t('site'), r.site] : null,
+        [t('startedAt'), fmtDateTime(r.startedAt)],
+        [t('inspectorsField'), r.inspectors.join(', ')],
+        r.legalBasis ? [t('legalBasis'), r.legalBasis] : null,
+        r.closedAt ? [t('closedAt'), `${fmtDateTime(r.closedAt)} · ${actorName(r.closedBy)}`] : null,
+        r.conclusion ? [t('conclusion'), r.conclusion] : null,
+        r.recordHash ? [t('recordHash'), h('code', { class: 'hash' }, r.recordHash)] : null,
+      ]),
+      h('div', { class: 'form-actions' }, downloadButton(t('downloadPdf'), path, { lang: 'vi' }, `${r.id}.pdf`), downloadButton(t('downloadPdfEn'), path, { lang: 'en' }, `${r.id}-en.pdf`)),
+    ),
+    section(
+      t('itemsTitle'),
+      r.items.length ? r.items.map((item) => itemView(r, item, dev(item.device), inspect && open, done)) : h('p', { class: 'muted' }, t('noItems')),
+      inspect && open && devices.length ? h('div', { class: 'subsection' }, h('h3', {}, t('recordItem')), itemForm(r.id, devices, done)) : null,
+    ),
+    section(
+      t('findingsTitle'),
+      r.findings.length ? h('ul', { class: 'findings' }, r.findings.map((f) => findingView(f, inspect, answerer, done))) : h('p', { class: 'muted' }, t('noFindingsYet')),
+      inspect && open ? h('div', { class: 'subsection' }, h('h3', {}, t('addFinding')), findingForm(r.id, devices, done)) : null,
+    ),
+    inspect && open ? section(t('closeRecord'), closeRecordForm(r.id, done)) : null,
+    r.state === 'closed' && (r.amendments.length || inspect)
+      ? section(
+          t('amendments'),
+          r.amendments.map((a) => h('div', { class: 'amendment' }, h('p', {}, h('strong', {}, `#${a.id} ${a.reason}`), ' ', h('span', { class: 'muted' }, `${fmtDateTime(a.amendedAt)} · ${actorName(a.amendedBy)}`)), h('p', {}, typeof a.change === 'string' ? a.change : JSON.stringify(a.change)))),
+          inspect ? h('div', { class: 'subsection' }, h('h3', {}, t('addAmendment')), amendmentForm(r.id, done)) : null,
+        )
+      : null,
+  ];
+}
+
+/**
+ * An instrument examined: what it is, the verdict and why, what the inspector saw, its checks.
+ * @param {InspectionRecord} r @param {InspectionItem} item @param {Device | undefined} d
+ * @param {boolean} act may seal it off @param {(message: string) => void} done
+ */
+function itemView(r, item, d, act, done) {
+  const yes = (/** @type {boolean | undefined} */ v) => (v ? '✓' : '✗');
+  const f = item.facts;
+  const sealed = d?.sealed;
+  return h(
+    'div',
+    { class: `item verdict-${item.verdict}`, 'data-item': String(item.id), 'data-device': item.device },
+    h(
+      'h3',
+      {},
+      h('a', { href: `#/instruments/${encodeURIComponent(item.device)}` }, item.device),
+      d ? ` — ${typeName(d.type)} (${d.serial})` : '',
+      ' ',
+      badge(`dec dec-${item.verdict}`, label('verdict', item.verdict)),
+      sealed ? [' ', badge('sev sev-critical', t('sealedOff'))] : null,
+    ),
+    item.reasons.length ? h('p', { class: 'warn' }, item.reasons.map((x) => label('itemreason', x)).join('; ')) : null,
+    facts([
+      [t('sealsIntact'), yes(f.sealsIntact)],
+      [t('verificationMarkValid'), yes(f.verificationMarkValid)],
+      [t('certificateValid'), yes(f.certificateValid)],
+      f.priceDisplayCorrect === undefined ? null : [t('priceDisplayCorrect'), yes(f.priceDisplayCorrect)],
+      f.notes ? [t('notes'), f.notes] : null,
+    ]),
+    item.checks.length
+      ? table(
+          `${t('checks')} ${item.device}`,
+          [t('point'), t('standardId'), t('indicated'), t('reference'), t('errorValue'), t('mpeShort'), t('uncertaintyShort'), t('legal')],
+          item.checks.map((c) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, c.point ?? c.gas ?? '—'),
+              h('td', {}, c.standardId),
+              h('td', { class: 'num' }, `${fmtNum(c.indicated, 6)} ${c.unit}`),
+              h('td', { class: 'num' }, `${fmtNum(c.reference, 6)} ${c.unit}`),
+              h('td', { class: 'num' }, `${fmtSigned(c.error)} (${fmtSigned(100 * c.relativeError, 3)} %)`),
+              h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
+              h('td', { class: 'num' }, fmtNum(c.uncertainty)),
+              h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
+            ),
+          ),
+        )
+      : null,
+    sealed ? h('p', { class: 'sealed' }, t('sealedSince', { date: fmtDateTime(sealed.since), finding: sealed.finding })) : null,
+    act && item.verdict === 'fail' && !sealed ? sealOffButton(r.id, item, done) : null,
+  );
+}
+
+/**
+ * A finding with its lifecycle, and what this token may do with it.
+ * @param {Finding} f @param {boolean} inspect may close it @param {boolean} answerer may answer it
+ * @param {(message: string) => void} done
+ */
+function findingView(f, inspect, answerer, done) {
+  const live = f.state !== 'closed';
+  return h(
+    'li',
+    { class: `finding finding-${f.kind} fstate-${f.state}`, 'data-finding': f.id },
+    h('p', { class: 'line1' }, badge(`finding-kind kind-${f.kind}`, label('finding', f.kind)), badge(`fstate fstate-${f.state}`, label('fstate', f.state)), h('strong', {}, f.id), f.device ? h('span', { class: 'dev' }, f.device) : null),
+    h('p', {}, f.description),
+    facts([
+      f.action ? [t('actionTaken'), f.action] : null,
+      [t('opened'), `${fmtDateTime(f.openedAt)} · ${actorName(f.openedBy)}`],
+      f.answer ? [t('answer'), `${f.answer} (${fmtDateTime(f.answeredAt)} · ${actorName(f.answeredBy)})`] : null,
+      f.closeReason ? [t('closeReason'), `${f.closeReason} (${fmtDateTime(f.closedAt)} · ${actorName(f.closedBy)})`] : null,
+    ]),
+    live && answerer ? answerForm(f, done) : null,
+    live && inspect ? closeFindingForm(f, done) : null,
+  );
+}

@@ -1,0 +1,116 @@
+// @ts-check
+// The inspection records page: the records this token may see (an operator: its own), filtered
+// by state and enterprise, and the form that opens a record (inspectors and admins).
+import { h, clear, field, select } from './dom.js';
+import { t, label, fmtDateTime } from './i18n.js';
+import { S, api, mayInspect } from './session.js';
+import { badge, errorBox, options, section, table, tenantName, tenantOptions } from './blocks.js';
+import { INSPECTION_STATES } from './vocabulary.js';
+/** @import { Inspection, List } from './types.js' */
+
+const filters = { state: '', tenant: '' };
+
+/** @param {HTMLElement} main */
+export function inspectionsPage(main) {
+  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  /** @param {keyof typeof filters} name @param {string} text @param {Array<[string, string]>} opts */
+  const sel = (name, text, opts) =>
+    field(
+      text,
+      select(name, opts, filters[name], {
+        onchange: (e) => {
+          filters[name] = e.target.value;
+          load();
+        },
+      }),
+    );
+  main.append(
+    h('h1', {}, t('inspections')),
+    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('state', t('state'), options(INSPECTION_STATES, 'istate')), sel('tenant', t('tenant'), tenantOptions())),
+    body,
+  );
+  if (mayInspect()) main.append(openForm());
+  const load = async () => {
+    try {
+      /** @type {List<Inspection>} */
+      const r = await api().get('/api/v1/inspections', filters);
+      if (!body.isConnected) return;
+      const heads = [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('verdict'), t('findingsTitle')];
+      const rows = r.items.map((i) =>
+        h(
+          'tr',
+          { 'data-inspection': i.id },
+          h('th', { scope: 'row' }, h('a', { href: `#/inspections/${encodeURIComponent(i.id)}` }, i.id)),
+          h('td', {}, tenantName(i.tenant)),
+          h('td', {}, i.site ?? '—'),
+          h('td', {}, fmtDateTime(i.startedAt)),
+          h('td', {}, badge(`istate istate-${i.state}`, label('istate', i.state))),
+          h('td', { class: 'num' }, String(i.instruments ?? 0)),
+          h('td', {}, i.nonConforming ? badge('dec dec-fail', `${i.nonConforming} ${label('verdict', 'fail')}`) : '—'),
+          h('td', {}, i.openFindings ? badge('sev sev-warning', `${i.openFindings} ${label('fstate', 'open')}`) : '—'),
+        ),
+      );
+      clear(body).append(r.items.length ? table(t('inspections'), heads, rows) : h('p', { class: 'muted' }, t('noInspections')));
+    } catch (e) {
+      clear(body).append(errorBox(e));
+    }
+  };
+  load();
+}
+
+/** The local date and time now, as a datetime-local input wants it. */
+const localNow = () => {
+  const d = new Date();
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 16);
+};
+
+/** Opens a record at an enterprise of the inspector's regions, then shows it. */
+function openForm() {
+  const out = h('div');
+  const tenant = select('tenant', S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])), S.tenants[0]?.id, { required: true });
+  const site = h('input', { name: 'site', type: 'text', maxlength: 200 });
+  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: localNow() });
+  const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');
+  const legalBasis = h('input', { name: 'legalBasis', type: 'text', maxlength: 1000, value: 'Thông tư 15/2015/TT-BKHCN' });
+  const btn = h('button', { type: 'submit', class: 'primary' }, t('openInspectionButton'));
+  const form = h(
+    'form',
+    {
+      class: 'grid-form',
+      'aria-label': t('openInspection'),
+      onsubmit: async (e) => {
+        e.preventDefault();
+        btn.disabled = true;
+        clear(out);
+        /** @type {Record<string, unknown>} */
+        const body = { tenant: tenant.value, startedAt: new Date(startedAt.value).toISOString(), inspectors: lines(inspectors.value) };
+        if (site.value.trim()) body.site = site.value.trim();
+        if (legalBasis.value.trim()) body.legalBasis = legalBasis.value.trim();
+        try {
+          /** @type {Inspection} */
+          const i = await api().post('/api/v1/inspections', body);
+          S.flash = t('inspectionOpened', { id: i.id });
+          location.hash = `#/inspections/${encodeURIComponent(i.id)}`;
+        } catch (err) {
+          out.append(errorBox(err));
+          btn.disabled = false;
+        }
+      },
+    },
+    field(t('tenant'), tenant),
+    field(`${t('site')} (${t('optional')})`, site),
+    field(t('startedAt'), startedAt),
+    field(t('inspectorsField'), inspectors, t('oneNamePerLine')),
+    field(`${t('legalBasis')} (${t('optional')})`, legalBasis),
+    h('div', { class: 'form-actions' }, btn),
+  );
+  return section(t('openInspection'), form, out);
+}
+
+/** The non-empty lines of a text area. @param {string} text */
+export const lines = (text) =>
+  text
+    .split(/\r?\n/)
+    .map((x) => x.trim())
+    .filter(Boolean);

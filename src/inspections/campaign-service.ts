@@ -1,0 +1,148 @@
+// Mobile verification campaigns (kiểm định lưu động): the inspector plans one over the markets
+// of a region, then records each scale verified on the spot. A scale that passes becomes a
+// registered instrument of its market's tenant (market-tenant.ts) with its verification
+// certificate, so from then on it is tracked like any other (verification due, alerts, reports).
+import type { AuditLog } from '../store/audit.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
+import type { Device, Registry, StoredCertificate } from '../store/registry.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import { validateDevice } from '../metrology/channel.ts';
+import { addCalendarMonths } from '../metrology/verification.ts';
+import { Refusal } from './inspection-service.ts';
+import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
+import type { CampaignSummary, CampaignsSummary } from './summary.ts';
+import type { Campaign, CampaignVerification, Market, VerificationResult } from './types.ts';
+
+export interface VerificationInput {
+  market: string;
+  owner: { name: string; phone?: string };
+  serial: string;
+  type: string;
+  class: string;
+  max: number;
+  e: number;
+  result: VerificationResult;
+  stampNumber?: string;
+  certificateNumber?: string;
+  /** The certificate's end; the type's verification interval from verifiedAt when absent. */
+  validUntil?: string;
+  /** When it was verified; now when absent. */
+  verifiedAt?: string;
+}
+
+export interface CampaignServiceDeps {
+  store: CampaignStore;
+  registry: Pick<Registry, 'tenant' | 'createTenant' | 'device' | 'createDevice' | 'addCertificate'>;
+  audit: Pick<AuditLog, 'append'>;
+  profiles: ReadonlyMap<string, InstrumentProfile>;
+  publishConfig: (device: Device, force?: boolean) => void;
+  now: () => Date;
+}
+
+/** Another instrument may hold a scale's natural id (another serial or market): at most this many are tried. */
+const MAX_ID_SUFFIX = 50;
+
+export class CampaignService {
+  constructor(private readonly deps: CampaignServiceDeps) {}
+
+  private audit(actor: string, action: string, target: string, details: Record<string, unknown>): void {
+    this.deps.audit.append(actor, action, target, details, this.deps.now());
+  }
+
+  plan(input: Omit<Campaign, 'createdAt' | 'createdBy'>, actor: string): Campaign {
+    const duplicates = input.markets.map((m) => m.name).filter((name, i, all) => all.indexOf(name) !== i);
+    if (duplicates.length) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` }]);
+    const c: Campaign = { ...input, from: input.from.slice(0, 10), to: input.to.slice(0, 10), createdAt: this.deps.now().toISOString(), createdBy: actor };
+    if (c.to < c.from) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'to', message: 'to must not be before from' }]);
+    if (!this.deps.store.create(c)) throw new Refusal('conflict', `campaign ${c.id} already exists`);
+    this.audit(actor, 'campaign.create', c.id, { region: c.region, name: c.name, markets: c.markets.length, from: c.from, to: c.to, team: c.team });
+    return c;
+  }
+
+  campaign(id: string): Campaign | undefined {
+    return this.deps.store.campaign(id);
+  }
+
+  list(regions?: readonly string[]): Campaign[] {
+    return this.deps.store.list({ regions });
+  }
+
+  verifications(id: string): CampaignVerification[] {
+    return this.deps.store.verifications(id);
+  }
+
+  summary(id: string): CampaignSummary | undefined {
+    return this.deps.store.summary(id);
+  }
+
+  /** The campaigns in `regions` (all when absent) that overlap [from, to], with the instruments verified in it (for the periodic report). */
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): CampaignsSummary {
+    return this.deps.store.campaignSummary(from, to, regions);
+  }
+
+  /**
+   * Records a verification. A pass registers the scale (or finds it, verified in an earlier
+   * campaign) under its market's tenant, adds its verification certificate and publishes its
+   * standing; a fail is recorded only (no certificate is issued).
+   */
+  verify(campaignId: string, input: VerificationInput, actor: string): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
+    const c = this.deps.store.campaign(campaignId);
+    if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
+    const market = c.markets.find((m) => m.name === input.market);
+    if (!market) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'market', message: `market "${input.market}" is not in campaign ${c.id}: one of ${c.markets.map((m) => m.name).join(', ')}` }]);
+    const profile = this.deps.profiles.get(input.type);
+    if (!profile) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...this.deps.profiles.keys()].join(', ')}` }]);
+    const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, class: input.class, e: input.e, max: input.max });
+    if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
+    const verifiedAt = new Date(input.verifiedAt ?? this.deps.now()).toISOString();
+
+    let device: Device | undefined;
+    let certificate: StoredCertificate | undefined;
+    if (input.result === 'pass') {
+      device = this.registerScale(c, market, input, actor);
+      const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
+      const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
+      certificate = this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now());
+      this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
+      this.deps.publishConfig(device, true);
+    }
+    const verification = this.deps.store.addVerification({
+      campaign: c.id,
+      market: market.name,
+      owner: input.owner,
+      serial: input.serial,
+      type: input.type,
+      class: input.class,
+      max: input.max,
+      e: input.e,
+      result: input.result,
+      ...(input.stampNumber ? { stampNumber: input.stampNumber } : {}),
+      ...(certificate ? { certificateNumber: certificate.number, validUntil: certificate.validUntil } : input.certificateNumber ? { certificateNumber: input.certificateNumber } : {}),
+      ...(device ? { device: device.id, tenant: device.tenant } : {}),
+      verifiedAt,
+      recordedBy: actor,
+    });
+    this.audit(actor, 'campaign.verification', c.id, { region: c.region, market: market.name, serial: input.serial, class: input.class, result: input.result, device: device?.id, tenant: device?.tenant });
+    return { verification, device, certificate };
+  }
+
+  /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */
+  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Device {
+    const tenantId = marketTenantId(c.region, market);
+    if (!this.deps.registry.tenant(tenantId)) {
+      const t = this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
+      this.audit(actor, 'tenant.create', t.id, { name: t.name, region: t.region, campaign: c.id });
+    }
+    for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
+      const id = scaleDeviceId(market, input.serial, n);
+      const existing = this.deps.registry.device(id);
+      if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
+      if (existing) continue;
+      const site = market.district ? `${market.name}, ${market.district}` : market.name;
+      const { device } = this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now());
+      this.audit(actor, 'device.create', device.id, { tenant: tenantId, type: device.type, serial: device.serial, campaign: c.id, owner: input.owner.name });
+      return device;
+    }
+    throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
+  }
+}

@@ -1,0 +1,292 @@
+// On-site inspections as the inspector does them: open a record at an enterprise, examine its
+// instruments (checks judged with the in-trade rule go into each instrument's check history, so
+// alerts and drift see them), note findings (sealing an instrument off), close the record, and
+// correct a closed one only by amendments. Every action is in the audit log with its actor.
+// The routes decide who may ask; this shell does what is asked and refuses what the record
+// does not allow (Refusal).
+import { createHash } from 'node:crypto';
+import type { Assurance } from '../alerts/assurance.ts';
+import type { AuditLog } from '../store/audit.ts';
+import type { Device, Registry } from '../store/registry.ts';
+import type { FindingFilter, InspectionFilter, InspectionStore, NewInspection } from '../store/inspections.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import type { CheckResult, FieldError } from '../metrology/types.ts';
+import { evaluateCheck } from '../metrology/check.ts';
+import type { Point } from '../sinks/sink.ts';
+import type { Logger } from '../log.ts';
+import { itemVerdict } from './verdict.ts';
+import type { InspectionSummary } from './summary.ts';
+import type { Amendment, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
+
+/** What the record does not allow: the route answers it as 400, 404 or 409. */
+export class Refusal extends Error {
+  constructor(
+    readonly kind: 'invalid' | 'not-found' | 'conflict',
+    message: string,
+    readonly details?: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export interface InspectionCheckInput {
+  indicated: number;
+  reference: number;
+  referenceUncertainty: number;
+  unit: string;
+  standardId: string;
+  point?: string;
+  gas?: string;
+  /** When the check was made; now when absent. */
+  ts?: string;
+}
+
+export interface ItemInput {
+  device: string;
+  checks?: InspectionCheckInput[];
+  sealsIntact: boolean;
+  verificationMarkValid: boolean;
+  certificateValid: boolean;
+  priceDisplayCorrect?: boolean;
+  notes?: string;
+}
+
+export interface FindingInput {
+  device?: string;
+  kind: FindingKind;
+  description: string;
+  action?: string;
+}
+
+export interface InspectionServiceDeps {
+  store: InspectionStore;
+  registry: Pick<Registry, 'tenant' | 'device' | 'certificatesOf'>;
+  assurance: Pick<Assurance, 'recordCheck' | 'verificationOf'>;
+  audit: Pick<AuditLog, 'append'>;
+  profiles: ReadonlyMap<string, InstrumentProfile>;
+  /** Publishes the device's retained `config` (lockout while sealed). */
+  publishConfig: (device: Device, force?: boolean) => void;
+  /** Writes points to the time series (the journal); absent: the checks stay in the state store only. */
+  recordPoints?: (points: Point[]) => Promise<void>;
+  log?: Logger;
+  now: () => Date;
+  /** Zone of the printed record's times for tenants without their own (MAG_DEFAULT_TIME_ZONE). */
+  defaultTimeZone?: string;
+}
+
+export class InspectionService {
+  readonly defaultTimeZone: string;
+
+  constructor(private readonly deps: InspectionServiceDeps) {
+    this.defaultTimeZone = deps.defaultTimeZone ?? 'Asia/Ho_Chi_Minh';
+  }
+
+  private get store(): InspectionStore {
+    return this.deps.store;
+  }
+
+  private audit(actor: string, action: string, target: string, details: Record<string, unknown>): void {
+    this.deps.audit.append(actor, action, target, details, this.deps.now());
+  }
+
+  /** Opens a record at an existing tenant (the caller has checked that the actor may). */
+  open(input: Omit<NewInspection, 'region' | 'openedBy'>, actor: string): Inspection {
+    const tenant = this.deps.registry.tenant(input.tenant);
+    if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
+    const i = this.store.open({ ...input, startedAt: new Date(input.startedAt).toISOString(), region: tenant.region, openedBy: actor }, this.deps.now());
+    this.audit(actor, 'inspection.open', i.id, { tenant: i.tenant, site: i.site, startedAt: i.startedAt, inspectors: i.inspectors, legalBasis: i.legalBasis });
+    return i;
+  }
+
+  inspection(id: string): Inspection | undefined {
+    return this.store.inspection(id);
+  }
+
+  record(id: string): InspectionRecord | undefined {
+    return this.store.record(id);
+  }
+
+  private openRecord(id: string): Inspection {
+    const i = this.store.inspection(id);
+    if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
+    if (i.state !== 'open') throw new Refusal('conflict', `inspection ${id} is closed: correct it with an amendment (POST /api/v1/inspections/${id}/amendments)`);
+    return i;
+  }
+
+  private deviceOf(i: Inspection, id: string, path: string): Device {
+    const d = this.deps.registry.device(id);
+    if (!d || d.tenant !== i.tenant) throw new Refusal('invalid', 'the request body is invalid', [{ path, message: `${path} ${id} is not an instrument of ${i.tenant}` }]);
+    return d;
+  }
+
+  /**
+   * Records an examined instrument. Each check is evaluated as a check the device sent would be,
+   * in the in-service regime (the in-trade MPE: e.g. ±0.45 % for a fuel dispenser), stored in the
+   * device's check history with the next seq of its inspection series, and judged there (alerts,
+   * drift). Nothing is stored when one check is invalid.
+   */
+  async addItem(inspectionId: string, input: ItemInput, actor: string): Promise<InspectionItem> {
+    const i = this.openRecord(inspectionId);
+    const device = this.deviceOf(i, input.device, 'device');
+    const profile = this.deps.profiles.get(device.type);
+    if (!profile) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: `instrument type ${device.type} has no profile in devices/` }]);
+    if (input.priceDisplayCorrect !== undefined && !profile.transactions) {
+      throw new Refusal('invalid', 'the request body is invalid', [{ path: 'priceDisplayCorrect', message: `priceDisplayCorrect applies to instruments that sell by price (fuel dispensers); ${device.type} does not` }]);
+    }
+    const now = this.deps.now();
+    const checks = this.evaluateChecks(device, profile, input.checks ?? [], now);
+    const facts = {
+      sealsIntact: input.sealsIntact,
+      verificationMarkValid: input.verificationMarkValid,
+      certificateValid: input.certificateValid,
+      ...(input.priceDisplayCorrect !== undefined ? { priceDisplayCorrect: input.priceDisplayCorrect } : {}),
+      ...(input.notes ? { notes: input.notes } : {}),
+      verification: this.deps.assurance.verificationOf(device, now.getTime()),
+    };
+    const { verdict, reasons } = itemVerdict(facts, checks);
+    // the item and its checks in the instrument's history: both or neither
+    const item = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
+      for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
+    });
+    this.audit(actor, 'inspection.item', i.id, { tenant: i.tenant, device: device.id, item: item.id, verdict, reasons, checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })) });
+    await this.recordCheckPoints(device, i, item.checks);
+    return item;
+  }
+
+  private evaluateChecks(device: Device, profile: InstrumentProfile, inputs: InspectionCheckInput[], now: Date): Omit<CheckResult, 'seq'>[] {
+    const errors: FieldError[] = [];
+    const out: Omit<CheckResult, 'seq'>[] = [];
+    inputs.forEach((c, n) => {
+      const ts = c.ts === undefined ? now.getTime() : Date.parse(c.ts);
+      const r = evaluateCheck(
+        { profile, device, certificates: this.deps.registry.certificatesOf(device.id) },
+        { seq: 0, ts, indicated: c.indicated, reference: c.reference, referenceUncertainty: c.referenceUncertainty, unit: c.unit, standardId: c.standardId, regime: 'inService', ...(c.point !== undefined ? { point: c.point } : {}), ...(c.gas !== undefined ? { gas: c.gas } : {}) },
+      );
+      if (!r.ok) errors.push(...r.errors.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
+      else {
+        const { seq: _seq, ...rest } = r.result;
+        out.push(rest);
+      }
+    });
+    if (errors.length) throw new Refusal('invalid', 'a check is not a valid test of this instrument', errors);
+    return out;
+  }
+
+  /** The checks as `check` points in the time series too (dashboards read InfluxDB), marked with the inspection. */
+  private async recordCheckPoints(device: Device, i: Inspection, checks: CheckResult[]): Promise<void> {
+    if (!this.deps.recordPoints || checks.length === 0) return;
+    const points: Point[] = checks.map((c) => ({
+      measurement: 'check',
+      tags: { tenant: device.tenant, device: device.id, type: device.type, ...(c.gas ? { gas: c.gas } : {}), ...(c.point ? { point: c.point } : {}) },
+      fields: { indicated: c.indicated, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, seq: c.seq, inspection: i.id },
+      ts: c.ts,
+    }));
+    try {
+      await this.deps.recordPoints(points);
+    } catch (e) {
+      // The record and the check history hold them; only the dashboards miss them.
+      this.deps.log?.warn({ inspection: i.id, device: device.id, err: (e as Error).message }, 'inspection checks not written to the time series');
+    }
+  }
+
+  /** Notes a finding; a `sealed-off` one seals its instrument off (lockout) until it is closed. */
+  addFinding(inspectionId: string, input: FindingInput, actor: string): Finding {
+    const i = this.openRecord(inspectionId);
+    const device = input.device === undefined ? undefined : this.deviceOf(i, input.device, 'device');
+    if (input.kind === 'sealed-off') {
+      if (!device) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: 'a sealed-off finding names the instrument sealed off' }]);
+      const seal = this.store.sealOf(device.id);
+      if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
+    }
+    const f = this.store.addFinding({ inspection: i.id, tenant: i.tenant, ...(device ? { device: device.id } : {}), kind: input.kind, description: input.description, ...(input.action ? { action: input.action } : {}), openedBy: actor }, this.deps.now());
+    this.audit(actor, 'inspection.finding', i.id, { tenant: i.tenant, finding: f.id, device: f.device, kind: f.kind, description: f.description, action: f.action });
+    if (device && f.kind === 'sealed-off') this.deps.publishConfig(device, true);
+    return f;
+  }
+
+  finding(id: string): Finding | undefined {
+    return this.store.finding(id);
+  }
+
+  list(f: InspectionFilter): Inspection[] {
+    return this.store.list(f);
+  }
+
+  findings(f: FindingFilter): Finding[] {
+    return this.store.findings(f);
+  }
+
+  /** The inspections started in [from, to] in `regions` (all when absent), with their instruments, checks and findings (for the periodic report). */
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[]): InspectionSummary {
+    return this.store.inspectionSummary(from, to, regions);
+  }
+
+  /** The enterprise's answer to a finding that is not closed. */
+  answerFinding(id: string, answer: string, actor: string): Finding {
+    const f = this.store.answer(id, answer, actor, this.deps.now());
+    if (!f) throw this.findingRefusal(id);
+    this.audit(actor, 'finding.answer', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, answer });
+    return f;
+  }
+
+  /** Closes a finding with the inspector's reason; a seal it placed is lifted. */
+  closeFinding(id: string, reason: string, actor: string): Finding {
+    const f = this.store.closeFinding(id, reason, actor, this.deps.now());
+    if (!f) throw this.findingRefusal(id);
+    this.audit(actor, 'finding.close', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, kind: f.kind, reason });
+    const device = f.kind === 'sealed-off' && f.device ? this.deps.registry.device(f.device) : undefined;
+    if (device) this.deps.publishConfig(device, true);
+    return f;
+  }
+
+  private findingRefusal(id: string): Refusal {
+    return this.store.finding(id) ? new Refusal('conflict', `finding ${id} is closed`) : new Refusal('not-found', `finding ${id} not found`);
+  }
+
+  sealOf(device: string): Seal | undefined {
+    return this.store.sealOf(device);
+  }
+
+  /** Closes the record: from now on it changes only by amendments. Its SHA-256 is kept and printed. */
+  close(id: string, conclusion: string | undefined, actor: string): InspectionRecord {
+    this.openRecord(id);
+    const now = this.deps.now();
+    const draft = this.store.record(id)!;
+    const closed = { ...draft, state: 'closed' as const, closedAt: now.toISOString(), closedBy: actor, ...(conclusion ? { conclusion } : {}) };
+    const hash = recordHash(closed);
+    if (!this.store.close(id, now, actor, conclusion, hash)) throw new Refusal('conflict', `inspection ${id} is closed already`);
+    this.audit(actor, 'inspection.close', id, { tenant: draft.tenant, conclusion, recordHash: hash, items: draft.items.length, findings: draft.findings.length });
+    return this.store.record(id)!;
+  }
+
+  /** A correction of a closed record, kept beside it (the record itself never changes). */
+  amend(id: string, input: { reason: string; change: unknown }, actor: string): Amendment {
+    const i = this.store.inspection(id);
+    if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
+    if (i.state !== 'closed') throw new Refusal('conflict', `inspection ${id} is still open: record the change directly; amendments correct a closed record`);
+    const a = this.store.amend({ inspection: id, reason: input.reason, change: input.change, amendedBy: actor }, this.deps.now());
+    this.audit(actor, 'inspection.amend', id, { tenant: i.tenant, amendment: a.id, reason: a.reason, change: a.change });
+    return a;
+  }
+}
+
+/**
+ * SHA-256 (hex) of what a closed record says: its header, instruments and checks, and the
+ * findings as noted (not their later answers and closing), in canonical JSON (keys sorted), so
+ * anyone can recompute it from GET /api/v1/inspections/{id} at any time.
+ */
+export function recordHash(r: InspectionRecord): string {
+  const { recordHash: _h, amendments: _a, findings, ...content } = r;
+  const noted = findings.map((f) => ({ id: f.id, inspection: f.inspection, tenant: f.tenant, device: f.device, kind: f.kind, description: f.description, action: f.action, openedAt: f.openedAt, openedBy: f.openedBy }));
+  return createHash('sha256').update(canonicalJson({ ...content, findings: noted })).digest('hex');
+}
+
+/** JSON with object keys sorted and undefined members left out. */
+export function canonicalJson(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (x !== null && typeof x === 'object') {
+    const entries = Object.entries(x as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(x);
+}

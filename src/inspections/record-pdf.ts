@@ -1,0 +1,205 @@
+// The inspection record printed (biên bản kiểm tra về đo lường): A4, DejaVu Sans embedded so
+// every Vietnamese letter prints, in Vietnamese or English. Parties, the instruments examined
+// with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
+// line with the record's SHA-256, and the signature block.
+import { createRequire } from 'node:module';
+import PDFDocument from 'pdfkit';
+import { RECORD_WORDS, type RecordLang, type RecordWords } from './record-words.ts';
+import type { InspectionItem, InspectionRecord } from './types.ts';
+
+const require = createRequire(import.meta.url);
+// Fonts are named by their path, not registered under a short name: pdfkit caches a font by the
+// name it was set with, and its tables restore the font by path (a registered name would make
+// each table cell read and parse the font file again).
+const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+
+export interface RecordContext {
+  lang: RecordLang;
+  tenant: { id: string; name: string; region: string };
+  /** What the registry says of each instrument on the record. */
+  devices: ReadonlyMap<string, { type: string; serial: string; site?: string }>;
+  /** Profile names, for types the words do not name. */
+  typeNames: ReadonlyMap<string, string>;
+  /** IANA zone the times are written in (the tenant's). */
+  timeZone: string;
+  generatedAt: Date;
+}
+
+const MARGIN = 50;
+
+/** The actor as recorded (`role:name:token`) → the person's name. */
+export function actorName(actor: string): string {
+  const parts = actor.split(':');
+  return parts.length >= 3 ? parts.slice(1, -1).join(':') : actor;
+}
+
+/** "lúc 09:30 ngày 15/03/2026" / "15/03/2026 at 09:30" in the zone. */
+export function recordTime(iso: string, lang: RecordLang, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  const day = `${parts.day}/${parts.month}/${parts.year}`;
+  const time = `${parts.hour}:${parts.minute}`;
+  return lang === 'vi' ? `lúc ${time} ngày ${day}` : `${day} at ${time}`;
+}
+
+/** Renders the record; resolves with the PDF's bytes. */
+export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promise<Buffer> {
+  const w = RECORD_WORDS[ctx.lang];
+  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, bufferPages: true, info: { Title: `${w.title} ${r.id}`, Author: 'MAG', Subject: r.tenant } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const width = doc.page.width - 2 * MARGIN;
+  const when = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone);
+
+  header(doc, r, w, width);
+  doc.font(FONT).fontSize(10);
+  if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
+  doc.moveDown(0.5).text(w.intro(when(r.startedAt), r.site ?? ctx.tenant.name), { align: 'justify' });
+  if (r.legalBasis) doc.moveDown(0.3).text(`${w.legalBasis}: ${r.legalBasis}`);
+
+  heading(doc, w.parties);
+  doc.text(`1. ${w.inspectors}: ${r.inspectors.join('; ')}`);
+  doc.text(`2. ${w.inspected}: ${ctx.tenant.name} (${ctx.tenant.id}); ${w.region}: ${ctx.tenant.region}`);
+
+  heading(doc, w.instruments);
+  if (r.items.length === 0) doc.text(w.noInstruments);
+  for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, ctx, w, width);
+
+  heading(doc, w.findings);
+  findings(doc, r, w, width);
+
+  if (r.conclusion) {
+    heading(doc, w.conclusion);
+    doc.text(r.conclusion, { align: 'justify' });
+  }
+  if (r.amendments.length) {
+    heading(doc, w.amendments);
+    for (const [n, a] of r.amendments.entries()) {
+      doc.font(FONT_BOLD).text(w.amendment(n + 1, when(a.amendedAt), actorName(a.amendedBy)));
+      doc.font(FONT).text(`${w.reason}: ${a.reason}`);
+      doc.text(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1));
+    }
+  }
+
+  doc.moveDown();
+  doc.text(r.state === 'closed' && r.closedAt && r.closedBy ? w.closedLine(when(r.closedAt), actorName(r.closedBy)) : w.openLine);
+  if (r.recordHash) doc.fontSize(8).text(`${w.hash}: ${r.recordHash}`).fontSize(10);
+  signatures(doc, r, w, width);
+  footers(doc, w, when(ctx.generatedAt.toISOString()));
+  doc.end();
+  return done;
+}
+
+function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
+  const top = doc.y;
+  const half = width / 2;
+  doc.font(FONT_BOLD).fontSize(10).text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
+  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, doc.y, { width: half * 0.8, align: 'center' });
+  const leftBottom = doc.y;
+  doc.font(FONT_BOLD).text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
+  doc.font(FONT).text(w.motto, { width: width - half * 0.8, align: 'center', underline: true });
+  doc.y = Math.max(leftBottom, doc.y) + 18;
+  doc.x = MARGIN;
+  doc.font(FONT_BOLD).fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });
+}
+
+function heading(doc: PDFKit.PDFDocument, text: string): void {
+  doc.moveDown(0.8);
+  doc.x = MARGIN;
+  doc.font(FONT_BOLD).fontSize(11).text(text);
+  doc.font(FONT).fontSize(10).moveDown(0.2);
+}
+
+/** One instrument: what it is, what the inspector saw, its checks and its verdict. */
+function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ctx: RecordContext, w: RecordWords, width: number): void {
+  const d = ctx.devices.get(item.device);
+  const type = d ? (w.typeNames[d.type] ?? ctx.typeNames.get(d.type) ?? d.type) : '';
+  const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
+  const signed = (x: number) => (x > 0 ? '+' : '') + num(x);
+  doc.moveDown(0.4).font(FONT_BOLD).text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
+  doc.font(FONT);
+  const f = item.facts;
+  const facts = [
+    `${w.seals}: ${f.sealsIntact ? w.intact : w.broken}`,
+    `${w.verificationMark}: ${f.verificationMarkValid ? w.valid : w.invalid}`,
+    `${w.certificate}: ${f.certificateValid ? w.valid : w.invalid}`,
+    f.priceDisplayCorrect === undefined ? null : `${w.priceDisplay}: ${f.priceDisplayCorrect ? w.correct : w.wrong}`,
+    `${w.registry}: ${w.registryState[f.verification.state] ?? f.verification.state}${f.verification.validUntil ? ` ${w.until} ${f.verification.validUntil.slice(0, 10)}` : ''}`,
+  ].filter((x): x is string => x !== null);
+  doc.text(facts.join('; ') + '.', { width });
+  if (f.notes) doc.text(`${w.notes}: ${f.notes}`, { width });
+  if (item.checks.length) {
+    doc.moveDown(0.3);
+    const head = w.checkHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
+    const rows = item.checks.map((c) => [
+      c.point ?? c.gas ?? '—',
+      c.standardId,
+      `${num(c.indicated)} ${c.unit}`,
+      `${num(c.reference)} ${c.unit}`,
+      `${signed(c.error)} ${c.unit} (${signed(100 * c.relativeError)} %)`,
+      `±${num(c.mpe)} ${c.unit}`,
+      num(c.uncertainty),
+      c.legal === 'pass' ? w.pass : w.fail,
+    ]);
+    doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, columnStyles: [46, 60, 58, 58, 96, 62, 50, '*'], defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
+    doc.fontSize(10);
+  }
+  doc.x = MARGIN;
+  const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map((x) => w.reasons[x]).join('; ')})`;
+  doc.moveDown(0.2).font(FONT_BOLD).text(`${w.itemVerdict}: `, { continued: true }).font(FONT).fillColor(item.verdict === 'pass' ? 'black' : '#b3261e').text(verdict).fillColor('black');
+}
+
+function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
+  if (r.findings.length === 0) {
+    doc.text(w.noFindings);
+    return;
+  }
+  const head = w.findingHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
+  const rows = r.findings.map((f) => {
+    const notes = [f.description, f.answer ? `${w.answer}: ${f.answer}` : '', f.closeReason ? `${w.closeReason}: ${f.closeReason}` : ''].filter(Boolean).join('\n');
+    return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ?? '—', w.findingStates[f.state]];
+  });
+  doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, columnStyles: [28, 80, 70, '*', 90, 62], defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
+  doc.fontSize(10);
+  doc.x = MARGIN;
+}
+
+function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
+  // the block stays on one page
+  if (doc.y + 150 > doc.page.height - MARGIN) doc.addPage();
+  doc.moveDown().text(w.signatures, MARGIN, doc.y, { width });
+  doc.moveDown();
+  const top = doc.y;
+  const half = width / 2;
+  for (const [i, title] of [w.forInspected, w.forTeam].entries()) {
+    doc.font(FONT_BOLD).text(title, MARGIN + i * half, top, { width: half, align: 'center' });
+    doc.font(FONT).fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
+  }
+  doc.text(r.inspectors.join('\n'), MARGIN + half, top + 90, { width: half, align: 'center' });
+  doc.x = MARGIN;
+}
+
+/** "Page n of m" and when it was made, on every page. */
+function footers(doc: PDFKit.PDFDocument, w: RecordWords, generated: string): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const y = doc.page.height - MARGIN + 15;
+    // writing below the bottom margin would add a page: lift the margin while writing the footer
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.font(FONT).fontSize(7.5).fillColor('#555555');
+    doc.text(w.generated(generated), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'left', lineBreak: false });
+    doc.text(w.page(i + 1, range.count), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = bottom;
+    doc.fillColor('black');
+  }
+}

@@ -1,0 +1,202 @@
+// The words of the printed inspection record (biên bản), in Vietnamese (the record's own
+// language) and English. Kept apart from the layout (record-pdf.ts) so both languages have
+// the same keys (a test checks it).
+import type { FindingKind, FindingState, ItemReason } from './types.ts';
+
+export type RecordLang = 'vi' | 'en';
+
+export interface RecordWords {
+  nation: string;
+  motto: string;
+  team: string;
+  number: string;
+  title: string;
+  draft: string;
+  intro: (when: string, site: string) => string;
+  legalBasis: string;
+  parties: string;
+  inspectors: string;
+  inspected: string;
+  region: string;
+  instruments: string;
+  noInstruments: string;
+  serial: string;
+  site: string;
+  seals: string;
+  intact: string;
+  broken: string;
+  verificationMark: string;
+  certificate: string;
+  valid: string;
+  invalid: string;
+  priceDisplay: string;
+  correct: string;
+  wrong: string;
+  registry: string;
+  registryState: Record<string, string>;
+  until: string;
+  notes: string;
+  checkHeaders: [point: string, standard: string, indicated: string, reference: string, error: string, mpe: string, u: string, result: string];
+  pass: string;
+  fail: string;
+  itemVerdict: string;
+  conforming: string;
+  nonConforming: string;
+  reasons: Record<ItemReason, string>;
+  findings: string;
+  noFindings: string;
+  findingHeaders: [id: string, kind: string, instrument: string, description: string, action: string, state: string];
+  findingKinds: Record<FindingKind, string>;
+  findingStates: Record<FindingState, string>;
+  answer: string;
+  closeReason: string;
+  conclusion: string;
+  amendments: string;
+  amendment: (n: number, when: string, by: string) => string;
+  reason: string;
+  closedLine: (when: string, by: string) => string;
+  openLine: string;
+  hash: string;
+  signatures: string;
+  forInspected: string;
+  forTeam: string;
+  signHint: string;
+  generated: (when: string) => string;
+  page: (n: number, of: number) => string;
+  typeNames: Record<string, string>;
+}
+
+export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
+  vi: {
+    nation: 'CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+    motto: 'Độc lập - Tự do - Hạnh phúc',
+    team: 'ĐOÀN KIỂM TRA',
+    number: 'Số',
+    title: 'BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG',
+    draft: 'BẢN NHÁP — biên bản chưa kết thúc',
+    intro: (when, site) => `Hôm nay, ${when}, tại ${site}, đoàn kiểm tra tiến hành kiểm tra nhà nước về đo lường đối với cơ sở dưới đây.`,
+    legalBasis: 'Căn cứ',
+    parties: 'I. THÀNH PHẦN',
+    inspectors: 'Đoàn kiểm tra',
+    inspected: 'Cơ sở được kiểm tra',
+    region: 'Địa bàn',
+    instruments: 'II. PHƯƠNG TIỆN ĐO VÀ KẾT QUẢ KIỂM TRA',
+    noInstruments: 'Không có phương tiện đo nào được kiểm tra.',
+    serial: 'số sê-ri',
+    site: 'vị trí',
+    seals: 'Niêm phong, kẹp chì',
+    intact: 'còn nguyên vẹn',
+    broken: 'không còn nguyên vẹn',
+    verificationMark: 'Dấu kiểm định',
+    certificate: 'Giấy chứng nhận kiểm định',
+    valid: 'hợp lệ',
+    invalid: 'không hợp lệ',
+    priceDisplay: 'Hiển thị giá, thành tiền',
+    correct: 'đúng',
+    wrong: 'không đúng',
+    registry: 'Tình trạng kiểm định theo hồ sơ MAG',
+    registryState: { valid: 'còn hiệu lực', 'due-soon': 'sắp hết hạn', expired: 'hết hiệu lực', none: 'chưa có giấy chứng nhận' },
+    until: 'đến',
+    notes: 'Ghi chú',
+    checkHeaders: ['Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'MPE khi sử dụng', 'U (k = 2)', 'Kết quả'],
+    pass: 'Đạt',
+    fail: 'Không đạt',
+    itemVerdict: 'Kết luận',
+    conforming: 'Phù hợp',
+    nonConforming: 'Không phù hợp',
+    reasons: {
+      'check-fail': 'sai số vượt mức sai số cho phép khi sử dụng',
+      'seals-broken': 'niêm phong, kẹp chì không còn nguyên vẹn',
+      'verification-mark-invalid': 'dấu kiểm định không hợp lệ',
+      'certificate-invalid': 'giấy chứng nhận kiểm định không hợp lệ',
+      'price-display-wrong': 'hiển thị giá, thành tiền không đúng',
+    },
+    findings: 'III. VI PHẠM VÀ BIỆN PHÁP XỬ LÝ',
+    noFindings: 'Không phát hiện vi phạm.',
+    findingHeaders: ['Số', 'Loại', 'Phương tiện đo', 'Nội dung', 'Biện pháp', 'Trạng thái'],
+    findingKinds: { violation: 'Vi phạm', 'sealed-off': 'Niêm phong, tạm dừng sử dụng', observation: 'Ghi nhận' },
+    findingStates: { open: 'đang xử lý', answered: 'cơ sở đã trả lời', closed: 'đã kết thúc' },
+    answer: 'Trả lời của cơ sở',
+    closeReason: 'Kết thúc',
+    conclusion: 'IV. KẾT LUẬN',
+    amendments: 'SỬA ĐỔI, BỔ SUNG SAU KHI KẾT THÚC BIÊN BẢN',
+    amendment: (n, when, by) => `Sửa đổi ${n} (${when}, ${by})`,
+    reason: 'Lý do',
+    closedLine: (when, by) => `Biên bản kết thúc ${when}, do ${by} khoá; mọi sửa đổi sau đó được ghi thành sửa đổi, bổ sung.`,
+    openLine: 'Biên bản chưa kết thúc: nội dung còn có thể được bổ sung.',
+    hash: 'Mã xác thực (SHA-256)',
+    signatures: 'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên.',
+    forInspected: 'ĐẠI DIỆN CƠ SỞ',
+    forTeam: 'ĐẠI DIỆN ĐOÀN KIỂM TRA',
+    signHint: '(Ký, ghi rõ họ tên)',
+    generated: (when) => `Lập bằng MAG ${when}`,
+    page: (n, of) => `Trang ${n}/${of}`,
+    typeNames: { 'fuel-dispenser': 'Cột đo xăng dầu', scale: 'Cân', barometer: 'Khí áp kế', 'gas-detector': 'Thiết bị đo nồng độ khí', 'breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở' },
+  },
+  en: {
+    nation: 'SOCIALIST REPUBLIC OF VIET NAM',
+    motto: 'Independence - Freedom - Happiness',
+    team: 'INSPECTION TEAM',
+    number: 'No.',
+    title: 'RECORD OF MEASUREMENT INSPECTION',
+    draft: 'DRAFT — the record is still open',
+    intro: (when, site) => `On ${when}, at ${site}, the inspection team carried out a state measurement inspection of the establishment below.`,
+    legalBasis: 'Legal basis',
+    parties: 'I. PARTIES',
+    inspectors: 'Inspection team',
+    inspected: 'Establishment inspected',
+    region: 'Region',
+    instruments: 'II. INSTRUMENTS AND RESULTS',
+    noInstruments: 'No instrument was examined.',
+    serial: 'serial',
+    site: 'site',
+    seals: 'Seals',
+    intact: 'intact',
+    broken: 'broken',
+    verificationMark: 'Verification mark',
+    certificate: 'Verification certificate',
+    valid: 'valid',
+    invalid: 'not valid',
+    priceDisplay: 'Price and amount display',
+    correct: 'correct',
+    wrong: 'wrong',
+    registry: 'Verification standing in MAG',
+    registryState: { valid: 'valid', 'due-soon': 'due soon', expired: 'expired', none: 'no certificate' },
+    until: 'until',
+    notes: 'Notes',
+    checkHeaders: ['Test point', 'Standard', 'Indicated', 'Reference', 'Error', 'In-service MPE', 'U (k = 2)', 'Result'],
+    pass: 'Pass',
+    fail: 'Fail',
+    itemVerdict: 'Conclusion',
+    conforming: 'Conforms',
+    nonConforming: 'Does not conform',
+    reasons: {
+      'check-fail': 'error beyond the in-service maximum permissible error',
+      'seals-broken': 'seals broken',
+      'verification-mark-invalid': 'verification mark not valid',
+      'certificate-invalid': 'verification certificate not valid',
+      'price-display-wrong': 'price or amount displayed wrongly',
+    },
+    findings: 'III. FINDINGS AND ACTIONS',
+    noFindings: 'No violation found.',
+    findingHeaders: ['No.', 'Kind', 'Instrument', 'Description', 'Action', 'State'],
+    findingKinds: { violation: 'Violation', 'sealed-off': 'Sealed off, out of use', observation: 'Observation' },
+    findingStates: { open: 'open', answered: 'answered by the establishment', closed: 'closed' },
+    answer: "Establishment's answer",
+    closeReason: 'Closed',
+    conclusion: 'IV. CONCLUSION',
+    amendments: 'AMENDMENTS AFTER THE RECORD WAS CLOSED',
+    amendment: (n, when, by) => `Amendment ${n} (${when}, ${by})`,
+    reason: 'Reason',
+    closedLine: (when, by) => `The record was closed on ${when} by ${by}; any later change is an amendment.`,
+    openLine: 'The record is still open: more may be added to it.',
+    hash: 'Fingerprint (SHA-256)',
+    signatures: 'The record was read out to the parties, who agreed to it and sign below.',
+    forInspected: 'FOR THE ESTABLISHMENT',
+    forTeam: 'FOR THE INSPECTION TEAM',
+    signHint: '(Signature and full name)',
+    generated: (when) => `Made with MAG on ${when}`,
+    page: (n, of) => `Page ${n} of ${of}`,
+    typeNames: { 'fuel-dispenser': 'Fuel dispenser', scale: 'Scale', barometer: 'Barometer', 'gas-detector': 'Gas detector', 'breath-alcohol-analyser': 'Breath alcohol analyser' },
+  },
+};

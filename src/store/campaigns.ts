@@ -1,0 +1,180 @@
+// Mobile verification campaigns (kiểm định lưu động) and the instruments verified in them.
+import type { Selectable } from 'kysely';
+import type { Db } from './db.ts';
+import type { CampaignsTable, CampaignVerificationsTable } from './schema.ts';
+import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import { summariseCampaign, summariseCampaigns, type CampaignSummary, type CampaignsSummary } from '../inspections/summary.ts';
+import type { Campaign, CampaignVerification } from '../inspections/types.ts';
+
+export interface CampaignFilter {
+  regions?: readonly string[];
+  /** Campaigns that overlap [from, to] (ISO dates). */
+  from?: string;
+  to?: string;
+}
+
+function campaignFromRow(r: Selectable<CampaignsTable>): Campaign {
+  const c: Campaign = { id: r.id, name: r.name, region: r.region, markets: JSON.parse(r.markets), from: r.starts_on, to: r.ends_on, team: JSON.parse(r.team), createdAt: r.created_at, createdBy: r.created_by };
+  if (r.authority !== null) c.authority = r.authority;
+  return c;
+}
+
+function verificationFromRow(r: Selectable<CampaignVerificationsTable>): CampaignVerification {
+  const v: CampaignVerification = {
+    id: Number(r.id),
+    campaign: r.campaign,
+    market: r.market,
+    owner: r.owner_phone === null ? { name: r.owner_name } : { name: r.owner_name, phone: r.owner_phone },
+    serial: r.serial,
+    type: r.type,
+    class: r.class,
+    max: r.max,
+    e: r.e,
+    result: r.result,
+    verifiedAt: r.verified_at,
+    recordedBy: r.recorded_by,
+  };
+  if (r.stamp_number !== null) v.stampNumber = r.stamp_number;
+  if (r.certificate_number !== null) v.certificateNumber = r.certificate_number;
+  if (r.valid_until !== null) v.validUntil = r.valid_until;
+  if (r.device !== null) v.device = r.device;
+  if (r.tenant !== null) v.tenant = r.tenant;
+  return v;
+}
+
+const Q = {
+  insert: query('campaigns.insert', (db, arg: Arg<Selectable<CampaignsTable>>) =>
+    db.insertInto('campaigns').values({
+      id: arg('id'),
+      name: arg('name'),
+      region: arg('region'),
+      markets: arg('markets'),
+      starts_on: arg('starts_on'),
+      ends_on: arg('ends_on'),
+      team: arg('team'),
+      authority: arg('authority'),
+      created_at: arg('created_at'),
+      created_by: arg('created_by'),
+    }),
+  ),
+  byId: query('campaigns.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('campaigns').selectAll().where('id', '=', arg('id'))),
+  list: dynamicQuery('campaigns.list', (db, f: CampaignFilter) => {
+    let q = db.selectFrom('campaigns').selectAll();
+    if (f.regions) q = q.where('region', 'in', [...f.regions, '']);
+    if (f.from) q = q.where('ends_on', '>=', f.from);
+    if (f.to) q = q.where('starts_on', '<=', f.to);
+    return q.orderBy('starts_on', 'desc').orderBy('id');
+  }),
+  insertVerification: query('campaign-verifications.insert', (db, arg: Arg<Omit<Selectable<CampaignVerificationsTable>, 'id'>>) =>
+    db
+      .insertInto('campaign_verifications')
+      .values({
+        campaign: arg('campaign'),
+        market: arg('market'),
+        owner_name: arg('owner_name'),
+        owner_phone: arg('owner_phone'),
+        serial: arg('serial'),
+        type: arg('type'),
+        class: arg('class'),
+        max: arg('max'),
+        e: arg('e'),
+        result: arg('result'),
+        stamp_number: arg('stamp_number'),
+        certificate_number: arg('certificate_number'),
+        valid_until: arg('valid_until'),
+        device: arg('device'),
+        tenant: arg('tenant'),
+        verified_at: arg('verified_at'),
+        recorded_by: arg('recorded_by'),
+      })
+      .returning('id'),
+  ),
+  verifications: query('campaign-verifications.of-campaign', (db, arg: Arg<{ campaign: string }>) =>
+    db.selectFrom('campaign_verifications').selectAll().where('campaign', '=', arg('campaign')).orderBy('id'),
+  ),
+  verificationsIn: dynamicQuery('campaign-verifications.in-period', (db, f: { campaigns: readonly string[]; from: string; to: string }) =>
+    db.selectFrom('campaign_verifications').selectAll().where('campaign', 'in', [...f.campaigns, '']).where('verified_at', '>=', f.from).where('verified_at', '<=', f.to).orderBy('id'),
+  ),
+};
+
+export class CampaignStore {
+  private readonly sql: Statements<typeof Q>;
+
+  constructor(db: Db) {
+    this.sql = db.prepareAll(Q);
+  }
+
+  /** Plans a campaign; false when one with this id exists. */
+  create(c: Campaign): boolean {
+    if (this.sql.byId.get({ id: c.id })) return false;
+    this.sql.insert.run({
+      id: c.id,
+      name: c.name,
+      region: c.region,
+      markets: JSON.stringify(c.markets),
+      starts_on: c.from,
+      ends_on: c.to,
+      team: JSON.stringify(c.team),
+      authority: c.authority ?? null,
+      created_at: c.createdAt,
+      created_by: c.createdBy,
+    });
+    return true;
+  }
+
+  campaign(id: string): Campaign | undefined {
+    const r = this.sql.byId.get({ id });
+    return r ? campaignFromRow(r) : undefined;
+  }
+
+  list(f: CampaignFilter = {}): Campaign[] {
+    return this.sql.list.all(f).map(campaignFromRow);
+  }
+
+  addVerification(v: Omit<CampaignVerification, 'id'>): CampaignVerification {
+    const row = this.sql.insertVerification.get({
+      campaign: v.campaign,
+      market: v.market,
+      owner_name: v.owner.name,
+      owner_phone: v.owner.phone ?? null,
+      serial: v.serial,
+      type: v.type,
+      class: v.class,
+      max: v.max,
+      e: v.e,
+      result: v.result,
+      stamp_number: v.stampNumber ?? null,
+      certificate_number: v.certificateNumber ?? null,
+      valid_until: v.validUntil ?? null,
+      device: v.device ?? null,
+      tenant: v.tenant ?? null,
+      verified_at: v.verifiedAt,
+      recorded_by: v.recordedBy,
+    })!;
+    return { ...v, id: Number(row.id) };
+  }
+
+  verifications(campaign: string): CampaignVerification[] {
+    return this.sql.verifications.all({ campaign }).map(verificationFromRow);
+  }
+
+  /** One campaign's tally (verified, passed, failed, by market, by class); undefined when there is no such campaign. */
+  summary(id: string): CampaignSummary | undefined {
+    const c = this.campaign(id);
+    return c ? summariseCampaign(c, this.verifications(id)) : undefined;
+  }
+
+  /**
+   * Mobile verification in a period, for the periodic report: the campaigns in `regions` (all
+   * when absent) that overlap [from, to], with the instruments verified in it.
+   */
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): CampaignsSummary {
+    const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
+    // Campaign dates are days (YYYY-MM-DD): compare them with the period's days.
+    const campaigns = this.list({ regions, from: period.from.slice(0, 10), to: period.to.slice(0, 10) });
+    const verifications = campaigns.length ? this.sql.verificationsIn.all({ campaigns: campaigns.map((c) => c.id), from: period.from, to: period.to }).map(verificationFromRow) : [];
+    return summariseCampaigns(period, campaigns, verifications);
+  }
+}
+
+const iso = (t: Date | string) => (typeof t === 'string' ? new Date(t).toISOString() : t.toISOString());

@@ -1,0 +1,349 @@
+// On-site inspection records: the record, the instruments examined (items) with the checks made
+// on them, findings and amendments. A closed record is never updated (the queries that change a
+// record or add to it require state 'open'); findings live on until closed.
+//
+// Checks made during inspections get their own seq series per device, counting down from −1
+// (−1, −2, …), allocated here: devices number their own checks from 0 upwards (CONTRACT §2), so
+// the two series share the checks table (primary key device, seq) without colliding, and an
+// inspection check is told from a device's by its sign.
+import type { Selectable } from 'kysely';
+import type { Db } from './db.ts';
+import type { FindingsTable, InspectionAmendmentsTable, InspectionItemsTable, InspectionsTable } from './schema.ts';
+import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import type { CheckResult } from '../metrology/types.ts';
+import { summariseInspections, type InspectionSummary } from '../inspections/summary.ts';
+import type { Amendment, Finding, FindingKind, FindingState, Inspection, InspectionItem, InspectionState, ItemFacts, ItemReason, ItemVerdict, Seal } from '../inspections/types.ts';
+
+export interface InspectionFilter {
+  /** Only these tenants (what a token may see); undefined: all. */
+  tenants?: ReadonlySet<string>;
+  tenant?: string;
+  state?: InspectionState;
+  /** started_at within [from, to] (ISO). */
+  from?: string;
+  to?: string;
+  regions?: readonly string[];
+  limit?: number;
+}
+
+export interface FindingFilter {
+  tenants?: ReadonlySet<string>;
+  tenant?: string;
+  inspection?: string;
+  /** Findings of any of these inspections. */
+  inspections?: readonly string[];
+  device?: string;
+  state?: FindingState;
+  kind?: FindingKind;
+  limit?: number;
+}
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+function inspectionFromRow(r: Selectable<InspectionsTable>): Inspection {
+  const i: Inspection = { id: r.id, tenant: r.tenant, region: r.region, startedAt: r.started_at, inspectors: JSON.parse(r.inspectors), state: r.state, openedBy: r.opened_by, createdAt: r.created_at };
+  if (r.site !== null) i.site = r.site;
+  if (r.legal_basis !== null) i.legalBasis = r.legal_basis;
+  if (r.closed_at !== null) i.closedAt = r.closed_at;
+  if (r.closed_by !== null) i.closedBy = r.closed_by;
+  if (r.conclusion !== null) i.conclusion = r.conclusion;
+  if (r.record_hash !== null) i.recordHash = r.record_hash;
+  return i;
+}
+
+function findingFromRow(r: Selectable<FindingsTable>): Finding {
+  const f: Finding = { id: r.id, inspection: r.inspection, tenant: r.tenant, kind: r.kind, description: r.description, state: r.state, openedAt: r.opened_at, openedBy: r.opened_by };
+  const extra: Partial<Finding> = {
+    device: opt(r.device),
+    action: opt(r.action),
+    answer: opt(r.answer),
+    answeredAt: opt(r.answered_at),
+    answeredBy: opt(r.answered_by),
+    closedAt: opt(r.closed_at),
+    closedBy: opt(r.closed_by),
+    closeReason: opt(r.close_reason),
+  };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) Object.assign(f, { [k]: v });
+  return f;
+}
+
+function amendmentFromRow(r: Selectable<InspectionAmendmentsTable>): Amendment {
+  return { id: Number(r.id), inspection: r.inspection, reason: r.reason, change: JSON.parse(r.change), amendedAt: r.amended_at, amendedBy: r.amended_by };
+}
+
+const Q = {
+  lastIdOfYear: query('inspections.last-id-of-year', (db, arg: Arg<{ pattern: string }>) =>
+    db.selectFrom('inspections').select('id').where('id', 'like', arg('pattern')).orderBy('id', 'desc').limit(1),
+  ),
+  insert: query('inspections.insert', (db, arg: Arg<Omit<Selectable<InspectionsTable>, 'closed_at' | 'closed_by' | 'conclusion' | 'record_hash'>>) =>
+    db.insertInto('inspections').values({
+      id: arg('id'),
+      tenant: arg('tenant'),
+      region: arg('region'),
+      site: arg('site'),
+      started_at: arg('started_at'),
+      inspectors: arg('inspectors'),
+      legal_basis: arg('legal_basis'),
+      state: arg('state'),
+      opened_by: arg('opened_by'),
+      created_at: arg('created_at'),
+    }),
+  ),
+  byId: query('inspections.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('inspections').selectAll().where('id', '=', arg('id'))),
+  list: dynamicQuery('inspections.list', (db, f: InspectionFilter) => {
+    let q = db.selectFrom('inspections').selectAll();
+    if (f.tenants) q = q.where('tenant', 'in', [...f.tenants, '']);
+    if (f.tenant) q = q.where('tenant', '=', f.tenant);
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.from) q = q.where('started_at', '>=', f.from);
+    if (f.to) q = q.where('started_at', '<=', f.to);
+    if (f.regions) q = q.where('region', 'in', [...f.regions, '']);
+    return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 1000);
+  }),
+  close: query('inspections.close', (db, arg: Arg<{ id: string; closedAt: string; closedBy: string; conclusion: string | null; hash: string }>) =>
+    db
+      .updateTable('inspections')
+      .set({ state: 'closed', closed_at: arg('closedAt'), closed_by: arg('closedBy'), conclusion: arg('conclusion'), record_hash: arg('hash') })
+      .where('id', '=', arg('id'))
+      .where('state', '=', 'open'),
+  ),
+  insertItem: query('inspection-items.insert', (db, arg: Arg<Omit<Selectable<InspectionItemsTable>, 'id'>>) =>
+    db
+      .insertInto('inspection_items')
+      .values({ inspection: arg('inspection'), device: arg('device'), facts: arg('facts'), verdict: arg('verdict'), reasons: arg('reasons'), recorded_at: arg('recorded_at'), recorded_by: arg('recorded_by') })
+      .returning('id'),
+  ),
+  items: query('inspection-items.of-inspection', (db, arg: Arg<{ inspection: string }>) =>
+    db.selectFrom('inspection_items').selectAll().where('inspection', '=', arg('inspection')).orderBy('id'),
+  ),
+  itemsOf: dynamicQuery('inspection-items.of-inspections', (db, ids: readonly string[]) => db.selectFrom('inspection_items').selectAll().where('inspection', 'in', [...ids, '']).orderBy('id')),
+  lowestSeq: query('inspection-checks.lowest-seq', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('inspection_checks').select((eb) => eb.fn.min('seq').as('seq')).where('device', '=', arg('device')),
+  ),
+  insertCheck: query('inspection-checks.insert', (db, arg: Arg<{ device: string; seq: number; inspection: string; item: number; result: string }>) =>
+    db.insertInto('inspection_checks').values({ device: arg('device'), seq: arg('seq'), inspection: arg('inspection'), item: arg('item'), result: arg('result') }),
+  ),
+  checks: query('inspection-checks.of-inspection', (db, arg: Arg<{ inspection: string }>) =>
+    db.selectFrom('inspection_checks').select(['item', 'result']).where('inspection', '=', arg('inspection')).orderBy('item').orderBy('seq', 'desc'),
+  ),
+  checksOf: dynamicQuery('inspection-checks.of-inspections', (db, ids: readonly string[]) =>
+    db.selectFrom('inspection_checks').select(['item', 'result']).where('inspection', 'in', [...ids, '']).orderBy('item').orderBy('seq', 'desc'),
+  ),
+  findingCount: query('findings.count-of-inspection', (db, arg: Arg<{ inspection: string }>) =>
+    db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('inspection', '=', arg('inspection')),
+  ),
+  insertFinding: query('findings.insert', (db, arg: Arg<Pick<Selectable<FindingsTable>, 'id' | 'inspection' | 'tenant' | 'device' | 'kind' | 'description' | 'action' | 'opened_at' | 'opened_by'>>) =>
+    db.insertInto('findings').values({
+      id: arg('id'),
+      inspection: arg('inspection'),
+      tenant: arg('tenant'),
+      device: arg('device'),
+      kind: arg('kind'),
+      description: arg('description'),
+      action: arg('action'),
+      state: 'open',
+      opened_at: arg('opened_at'),
+      opened_by: arg('opened_by'),
+    }),
+  ),
+  finding: query('findings.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('findings').selectAll().where('id', '=', arg('id'))),
+  findings: dynamicQuery('findings.list', (db, f: FindingFilter) => {
+    let q = db.selectFrom('findings').selectAll();
+    if (f.tenants) q = q.where('tenant', 'in', [...f.tenants, '']);
+    if (f.tenant) q = q.where('tenant', '=', f.tenant);
+    if (f.inspection) q = q.where('inspection', '=', f.inspection);
+    if (f.inspections) q = q.where('inspection', 'in', [...f.inspections, '']);
+    if (f.device) q = q.where('device', '=', f.device);
+    if (f.state) q = q.where('state', '=', f.state);
+    if (f.kind) q = q.where('kind', '=', f.kind);
+    return q.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 1000);
+  }),
+  openSeals: query('findings.open-seals', (db) =>
+    db.selectFrom('findings').select(['id', 'inspection', 'device', 'opened_at']).where('kind', '=', 'sealed-off').where('state', '<>', 'closed').where('device', 'is not', null),
+  ),
+  answer: query('findings.answer', (db, arg: Arg<{ id: string; answer: string; at: string; by: string }>) =>
+    db.updateTable('findings').set({ state: 'answered', answer: arg('answer'), answered_at: arg('at'), answered_by: arg('by') }).where('id', '=', arg('id')).where('state', '<>', 'closed'),
+  ),
+  closeFinding: query('findings.close', (db, arg: Arg<{ id: string; reason: string; at: string; by: string }>) =>
+    db.updateTable('findings').set({ state: 'closed', close_reason: arg('reason'), closed_at: arg('at'), closed_by: arg('by') }).where('id', '=', arg('id')).where('state', '<>', 'closed'),
+  ),
+  insertAmendment: query('inspection-amendments.insert', (db, arg: Arg<Omit<Selectable<InspectionAmendmentsTable>, 'id'>>) =>
+    db
+      .insertInto('inspection_amendments')
+      .values({ inspection: arg('inspection'), reason: arg('reason'), change: arg('change'), amended_at: arg('amended_at'), amended_by: arg('amended_by') })
+      .returning('id'),
+  ),
+  amendments: query('inspection-amendments.of-inspection', (db, arg: Arg<{ inspection: string }>) =>
+    db.selectFrom('inspection_amendments').selectAll().where('inspection', '=', arg('inspection')).orderBy('id'),
+  ),
+};
+
+export type NewInspection = Omit<Inspection, 'state' | 'createdAt' | 'closedAt' | 'closedBy' | 'conclusion' | 'recordHash' | 'id'>;
+
+export class InspectionStore {
+  private readonly sql: Statements<typeof Q>;
+  /** Instruments sealed off, by device: read at every verification review (lockout), so kept in memory. */
+  private readonly seals = new Map<string, Seal>();
+
+  constructor(private readonly db: Db) {
+    this.sql = db.prepareAll(Q);
+    for (const r of this.sql.openSeals.all()) if (r.device) this.seals.set(r.device, { finding: r.id, inspection: r.inspection, since: r.opened_at });
+  }
+
+  /** Opens a record numbered BBKT-<year of startedAt>-<nnnn>, the next number of that year. */
+  open(i: NewInspection, now: Date): Inspection {
+    const year = i.startedAt.slice(0, 4);
+    return this.db.transaction(() => {
+      const last = this.sql.lastIdOfYear.get({ pattern: `BBKT-${year}-%` })?.id;
+      const n = last ? Number(last.slice(last.lastIndexOf('-') + 1)) + 1 : 1;
+      const id = `BBKT-${year}-${String(n).padStart(4, '0')}`;
+      const created: Inspection = { ...i, id, state: 'open', createdAt: now.toISOString() };
+      this.sql.insert.run({
+        id,
+        tenant: i.tenant,
+        region: i.region,
+        site: i.site ?? null,
+        started_at: i.startedAt,
+        inspectors: JSON.stringify(i.inspectors),
+        legal_basis: i.legalBasis ?? null,
+        state: 'open',
+        opened_by: i.openedBy,
+        created_at: created.createdAt,
+      });
+      return created;
+    });
+  }
+
+  inspection(id: string): Inspection | undefined {
+    const r = this.sql.byId.get({ id });
+    return r ? inspectionFromRow(r) : undefined;
+  }
+
+  list(f: InspectionFilter = {}): Inspection[] {
+    return this.sql.list.all(f).map(inspectionFromRow);
+  }
+
+  /** The record with its items (and their checks), findings and amendments. */
+  record(id: string): (Inspection & { items: InspectionItem[]; findings: Finding[]; amendments: Amendment[] }) | undefined {
+    const i = this.inspection(id);
+    if (!i) return undefined;
+    return { ...i, items: this.items(id), findings: this.findings({ inspection: id }).reverse(), amendments: this.sql.amendments.all({ inspection: id }).map(amendmentFromRow) };
+  }
+
+  /** Closes an open record; false when it was closed already. */
+  close(id: string, at: Date, by: string, conclusion: string | undefined, hash: string): boolean {
+    return this.sql.close.run({ id, closedAt: at.toISOString(), closedBy: by, conclusion: conclusion ?? null, hash }) > 0;
+  }
+
+  /**
+   * Records an examined instrument and the checks made on it, numbering the checks in the
+   * device's inspection series (−1, −2, …; see the top of this file). The checks are given
+   * without seq; they come back with theirs. `alsoInTransaction` runs in the same transaction
+   * with the numbered checks (the service puts them into the device's check history there).
+   */
+  addItem(
+    item: { inspection: string; device: string; facts: ItemFacts; verdict: ItemVerdict; reasons: ItemReason[]; recordedBy: string },
+    checks: readonly Omit<CheckResult, 'seq'>[],
+    at: Date,
+    alsoInTransaction?: (numbered: CheckResult[]) => void,
+  ): InspectionItem {
+    return this.db.transaction(() => {
+      const recordedAt = at.toISOString();
+      const row = this.sql.insertItem.get({ inspection: item.inspection, device: item.device, facts: JSON.stringify(item.facts), verdict: item.verdict, reasons: JSON.stringify(item.reasons), recorded_at: recordedAt, recorded_by: item.recordedBy })!;
+      const id = Number(row.id);
+      let seq = Math.min(0, Number(this.sql.lowestSeq.get({ device: item.device })?.seq ?? 0));
+      const numbered: CheckResult[] = [];
+      for (const c of checks) {
+        const check = { ...c, seq: --seq } as CheckResult;
+        this.sql.insertCheck.run({ device: item.device, seq: check.seq, inspection: item.inspection, item: id, result: JSON.stringify(check) });
+        numbered.push(check);
+      }
+      alsoInTransaction?.(numbered);
+      return { id, ...item, checks: numbered, recordedAt };
+    });
+  }
+
+  items(inspection: string): InspectionItem[] {
+    return this.withChecks(this.sql.items.all({ inspection }), this.sql.checks.all({ inspection }));
+  }
+
+  private withChecks(rows: Selectable<InspectionItemsTable>[], checks: { item: number; result: string }[]): InspectionItem[] {
+    const byItem = new Map<number, CheckResult[]>();
+    for (const c of checks) {
+      const list = byItem.get(Number(c.item)) ?? [];
+      list.push(JSON.parse(c.result) as CheckResult);
+      byItem.set(Number(c.item), list);
+    }
+    return rows.map((r) => ({
+      id: Number(r.id),
+      inspection: r.inspection,
+      device: r.device,
+      facts: JSON.parse(r.facts) as ItemFacts,
+      verdict: r.verdict,
+      reasons: JSON.parse(r.reasons) as ItemReason[],
+      checks: byItem.get(Number(r.id)) ?? [],
+      recordedAt: r.recorded_at,
+      recordedBy: r.recorded_by,
+    }));
+  }
+
+  /** Opens a finding numbered <inspection>-F<n>; a sealed-off one seals its instrument until closed. */
+  addFinding(f: { inspection: string; tenant: string; device?: string; kind: FindingKind; description: string; action?: string; openedBy: string }, at: Date): Finding {
+    return this.db.transaction(() => {
+      const n = Number(this.sql.findingCount.get({ inspection: f.inspection })?.n ?? 0) + 1;
+      const id = `${f.inspection}-F${n}`;
+      const openedAt = at.toISOString();
+      this.sql.insertFinding.run({ id, inspection: f.inspection, tenant: f.tenant, device: f.device ?? null, kind: f.kind, description: f.description, action: f.action ?? null, opened_at: openedAt, opened_by: f.openedBy });
+      if (f.kind === 'sealed-off' && f.device) this.seals.set(f.device, { finding: id, inspection: f.inspection, since: openedAt });
+      return this.finding(id)!;
+    });
+  }
+
+  finding(id: string): Finding | undefined {
+    const r = this.sql.finding.get({ id });
+    return r ? findingFromRow(r) : undefined;
+  }
+
+  findings(f: FindingFilter = {}): Finding[] {
+    return this.sql.findings.all(f).map(findingFromRow);
+  }
+
+  /** The operator's answer; undefined when the finding is closed (or unknown). */
+  answer(id: string, answer: string, by: string, at: Date): Finding | undefined {
+    return this.sql.answer.run({ id, answer, by, at: at.toISOString() }) > 0 ? this.finding(id) : undefined;
+  }
+
+  /** Closes a finding (and lifts its seal); undefined when it was closed already (or unknown). */
+  closeFinding(id: string, reason: string, by: string, at: Date): Finding | undefined {
+    if (this.sql.closeFinding.run({ id, reason, by, at: at.toISOString() }) === 0) return undefined;
+    const f = this.finding(id)!;
+    if (f.device && this.seals.get(f.device)?.finding === id) this.seals.delete(f.device);
+    return f;
+  }
+
+  /** The open seal on an instrument, if any. */
+  sealOf(device: string): Seal | undefined {
+    return this.seals.get(device);
+  }
+
+  amend(a: Omit<Amendment, 'id' | 'amendedAt'>, at: Date): Amendment {
+    const amendedAt = at.toISOString();
+    const row = this.sql.insertAmendment.get({ inspection: a.inspection, reason: a.reason, change: JSON.stringify(a.change), amended_at: amendedAt, amended_by: a.amendedBy })!;
+    return { ...a, id: Number(row.id), amendedAt };
+  }
+
+  /**
+   * The inspector's work in a period, for the periodic report: the inspections started in
+   * [from, to] in `regions` (all when absent), their instruments, checks and findings.
+   */
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[]): InspectionSummary {
+    const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
+    const inspections = this.list({ from: period.from, to: period.to, regions, limit: 1_000_000 });
+    const ids = inspections.map((i) => i.id);
+    const items = ids.length ? this.withChecks(this.sql.itemsOf.all(ids), this.sql.checksOf.all(ids)) : [];
+    const findings = ids.length ? this.findings({ inspections: ids, limit: 1_000_000 }) : [];
+    return summariseInspections(period, inspections, items, findings);
+  }
+}
+
+const iso = (t: Date | string) => (typeof t === 'string' ? new Date(t).toISOString() : t.toISOString());

@@ -1,0 +1,213 @@
+// End-to-end: the inspector's work in the console (Chromium against a real gateway). An
+// inspector of Bắc Giang inspects a fuel station: checks a dispenser with a 20 L proving
+// measure (it fails the in-trade rule), seals it off; the station's operator answers on a
+// phone; the inspector closes the finding and the record and downloads the printed record.
+// Then a mobile verification campaign: one market scale passes (it becomes a registered
+// instrument with its certificate), one fails; the tally. Screenshots of each screen at desktop
+// and phone size in both languages under test/e2e/screenshots/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { launchConsoleBrowser, overflow, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
+
+const SHOTS = join(import.meta.dirname, 'screenshots');
+let t: TestGateway;
+let b: ConsoleBrowser;
+let inspector = '';
+let operator = '';
+let recordId = '';
+
+/** A full-page screenshot from the top (the sticky header then stays at the top of the picture). */
+const shot = async (page: Page, name: string) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+};
+
+describe('the inspector\'s work in the console (real browser)', () => {
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    t = await startTestGateway();
+    // a simulated station: its enterprise and a registered fuel dispenser (verified)
+    await t.device({ id: 'fd-dt-2', type: 'fuel-dispenser', tenant: 'cxd-duc-thang', region: 'VN-BG', serial: 'TK-2020-0042', extra: { mmq: 5, site: 'Cột số 2' } });
+    await t.call('POST', '/api/v1/tenants', { id: 'cxd-ha-noi', name: 'Xăng dầu Cầu Giấy', region: 'VN-HN' });
+    inspector = (await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-BG'], name: 'Thanh tra Bắc Giang' })).body.token;
+    operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'cxd-duc-thang', name: 'Cửa hàng Đức Thắng' })).body.token;
+    b = await launchConsoleBrowser();
+  });
+  afterAll(async () => {
+    await b?.close();
+    await t?.destroy();
+  });
+
+  it('an inspector records an inspection, checks and seals off a dispenser; the operator answers on a phone', async () => {
+    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    await signIn(page, t.api, inspector);
+    await page.getByRole('link', { name: 'Inspections', exact: true }).click();
+    await page.getByText('No inspection records.').waitFor();
+    const opening = page.getByRole('form', { name: 'Open an inspection record' });
+    expect(await opening.getByLabel('Enterprise').locator('option').allTextContents()).toEqual(['cxd-duc-thang (VN-BG)']); // its region's only
+    await opening.getByLabel(/^Site/).fill('Cửa hàng xăng dầu số 1, TP Bắc Giang');
+    await opening.getByLabel('Inspectors').fill('Nguyễn Văn Hùng\nTrần Thị Lan');
+    await opening.getByRole('button', { name: 'Open the record' }).click();
+    const h1 = page.getByRole('heading', { level: 1, name: /^Inspection record BBKT-\d{4}-0001$/ });
+    await h1.waitFor();
+    recordId = (await h1.textContent())!.replace('Inspection record ', '');
+    await page.getByText(`Record ${recordId} opened.`).waitFor();
+
+    // the dispenser, checked with a registered 20 L proving measure: +0.12 L against ±0.09 L in trade
+    const item = page.getByRole('form', { name: 'Record an instrument examined' });
+    expect(await item.getByLabel('Price and amount displayed correctly').isVisible()).toBe(true); // a dispenser: its price display is examined
+    await item.getByLabel('Indicated').fill('20.12');
+    expect(await item.getByLabel('Reference', { exact: true }).inputValue()).toBe('20');
+    expect(await item.getByLabel('Reference standard').inputValue()).toBe('PM-20L-07');
+    await item.getByRole('button', { name: 'Record it' }).click();
+    await page.getByText('fd-dt-2 recorded: does not conform.').waitFor();
+    const row = page.locator('.item[data-device="fd-dt-2"]');
+    expect(await row.textContent()).toMatch(/error beyond the in-service MPE/);
+    expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['PM-20L-07', '+0.12 (+0.6 %)', '±0.09', 'fail']));
+    await row.getByRole('button', { name: 'Seal it off fd-dt-2' }).click();
+    await row.getByText(/Sealed off since .* \(finding BBKT-\d{4}-0001-F1\)/).waitFor();
+    const sealed = await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector);
+    expect(sealed.body.sealed).toMatchObject({ finding: `${recordId}-F1`, inspection: recordId });
+    // the check is in the dispenser's history, judged in service
+    const checks = (await t.call('GET', '/api/v1/devices/fd-dt-2/checks', undefined, inspector)).body.items;
+    expect(checks).toMatchObject([{ seq: -1, legal: 'fail', regime: 'inService', standardId: 'PM-20L-07' }]);
+    expect(await unnamedControls(page)).toEqual([]);
+    await shot(page, 'inspection-desktop-en');
+
+    // the station's operator, on a phone, in Vietnamese: the record read only, and the finding answered
+    const phone = await b.open({ width: 390, height: 844 }, 'vi-VN');
+    await signIn(phone.page, t.api, operator);
+    await phone.page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
+    await phone.page.locator(`tr[data-inspection="${recordId}"] a`).click();
+    await phone.page.getByText('Chỉ xem: biên bản do đoàn kiểm tra lập.', { exact: false }).waitFor();
+    expect(await phone.page.getByRole('form', { name: 'Ghi kết quả kiểm tra phương tiện đo' }).count()).toBe(0);
+    expect(await phone.page.getByRole('form', { name: `Kết thúc vi phạm ${recordId}-F1` }).count()).toBe(0);
+    await phone.page.getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` }).getByLabel('Trả lời của doanh nghiệp').fill('Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2');
+    await phone.page.getByRole('button', { name: 'Gửi trả lời' }).click();
+    await phone.page.getByText(`${recordId}-F1: đã trả lời.`).waitFor();
+    expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
+    expect(await unnamedControls(phone.page)).toEqual([]);
+    await shot(phone.page, 'inspection-phone-vi-operator');
+    await phone.page.getByRole('link', { name: 'Phương tiện đo', exact: true }).click();
+    await phone.page.locator('tr[data-device="fd-dt-2"] a').click();
+    await phone.page.locator('a.sealed').getByText(/Niêm phong từ .* \(vi phạm BBKT-\d{4}-0001-F1\)/).waitFor();
+    await shot(phone.page, 'instrument-sealed-phone-vi');
+    expect(phone.problems).toEqual([]);
+    expect(phone.refused).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
+  it('the inspector closes the finding, then the record, and downloads the printed record', async () => {
+    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    await signIn(page, t.api, inspector);
+    await page.goto(`${t.api}/#/inspections/${recordId}`);
+    const finding = page.getByRole('form', { name: `Close the finding ${recordId}-F1` });
+    await finding.getByLabel('Reason for closing').fill('Đã hiệu chỉnh và kiểm định lại, đạt');
+    await finding.getByRole('button', { name: 'Close it' }).click();
+    await page.getByText(`${recordId}-F1: closed.`).waitFor();
+    expect((await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector)).body.sealed).toBeUndefined();
+    await page.getByRole('form', { name: 'Close the record' }).getByLabel(/^Conclusion/).fill('Cơ sở vi phạm: cột đo số 2 sai số vượt mức cho phép; đã niêm phong, hiệu chỉnh và kiểm định lại.');
+    await page.getByRole('form', { name: 'Close the record' }).getByRole('button', { name: 'Close the record' }).click();
+    await page.getByText(`${recordId}: closed.`).waitFor();
+    expect(await page.getByRole('form', { name: 'Record an instrument examined' }).count()).toBe(0); // closed: nothing more is added
+    await page.getByRole('form', { name: 'Amend the record' }).waitFor();
+    expect(await page.locator('code.hash').textContent()).toMatch(/^[0-9a-f]{64}$/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Record (PDF, Vietnamese)' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${recordId}.pdf`);
+    const pdf = readFileSync((await download.path())!).toString('latin1');
+    expect(pdf.startsWith('%PDF-')).toBe(true);
+    expect(pdf).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
+    expect(pdf.match(/\/Type \/Page\b/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    const [en] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Record (PDF, English)' }).click()]);
+    expect(en.suggestedFilename()).toBe(`${recordId}-en.pdf`);
+    await shot(page, 'inspection-closed-desktop-en');
+    // the same record in Vietnamese, and the list
+    await page.getByLabel('Language').selectOption('vi');
+    await page.getByRole('heading', { level: 1, name: `Biên bản kiểm tra ${recordId}` }).waitFor();
+    await shot(page, 'inspection-closed-desktop-vi');
+    await page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
+    await page.locator(`tr[data-inspection="${recordId}"]`).waitFor();
+    await shot(page, 'inspections-desktop-vi');
+    const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items.filter((e: { target: string }) => e.target === recordId).map((e: { action: string }) => e.action);
+    expect(audit.reverse()).toEqual(['inspection.open', 'inspection.item', 'inspection.finding', 'finding.answer', 'finding.close', 'inspection.close']);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
+  it('runs a campaign: one scale passes and becomes a registered instrument, one fails; the tally', async () => {
+    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    await signIn(page, t.api, inspector);
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    const plan = page.getByRole('form', { name: 'Plan a campaign' });
+    await plan.getByLabel('Campaign id').fill('bg-2026-cho');
+    await plan.getByLabel('Name', { exact: true }).fill('Kiểm định cân tại chợ 2026');
+    await plan.getByLabel('To', { exact: true }).fill('2099-12-31');
+    await plan.getByLabel('Markets').fill('Chợ Thương; TP Bắc Giang\nChợ Kép; Lạng Giang');
+    await plan.getByLabel(/^Issuing authority/).fill('Chi cục TĐC Bắc Giang');
+    await plan.getByRole('button', { name: 'Plan it' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Kiểm định cân tại chợ 2026' }).waitFor();
+
+    const record = async (serial: string, result: 'pass' | 'fail', market: string) => {
+      const form = page.getByRole('form', { name: 'Record a scale verified' });
+      await form.getByLabel('Market').selectOption(market);
+      await form.getByLabel('Owner', { exact: true }).fill('Nguyễn Thị Hoa');
+      await form.getByLabel('Serial number').fill(serial);
+      await form.getByLabel('Result').selectOption(result);
+      if (result === 'pass') await form.getByLabel(/^Stamp number/).fill(`T-${serial}`);
+      await form.getByRole('button', { name: 'Record it' }).click();
+      await page.getByText(`Scale ${serial} recorded: ${result}.`).waitFor();
+    };
+    await record('NS-2201', 'pass', 'Chợ Thương');
+    await page.getByText('Registered as sc-cho-thuong-ns-2201').waitFor();
+    await record('DH-9', 'fail', 'Chợ Kép');
+    const tally = async (k: string) => page.locator(`[data-tally="${k}"]`).textContent();
+    expect([await tally('verified'), await tally('passed'), await tally('failed')]).toEqual(['2', '1', '1']);
+    // the passed scale is an instrument like any other, with its certificate
+    const d = await t.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201', undefined, inspector);
+    expect(d.body).toMatchObject({ type: 'scale', tenant: 'mkt-vn-bg-cho-thuong-tp-bac-giang', serial: 'NS-2201', class: 'IIII', verification: { state: 'valid' } });
+    const certs = (await t.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates', undefined, inspector)).body.items;
+    expect(certs).toMatchObject([{ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang' }]);
+    expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual(['fd-dt-2', 'sc-cho-thuong-ns-2201']); // the failed one is not registered
+    const summary = (await t.call('GET', '/api/v1/campaigns/bg-2026-cho/summary', undefined, inspector)).body;
+    expect(summary).toMatchObject({ verified: 2, passed: 1, failed: 1, byMarket: [{ market: 'Chợ Thương', passed: 1 }, { market: 'Chợ Kép', failed: 1 }], byClass: [{ class: 'IIII', verified: 2 }] });
+    expect(await unnamedControls(page)).toEqual([]);
+    await shot(page, 'campaign-desktop-en');
+    await page.getByLabel('Language').selectOption('vi');
+    await page.getByRole('heading', { level: 3, name: 'Theo chợ' }).waitFor();
+    await shot(page, 'campaign-desktop-vi');
+    await page.getByRole('link', { name: 'Kiểm định lưu động', exact: true }).click();
+    await page.locator('tr[data-campaign="bg-2026-cho"]').waitFor();
+    await shot(page, 'campaigns-desktop-vi');
+
+    // on a phone, both languages: nothing wider than the screen
+    const phone = await b.open({ width: 390, height: 844 }, 'en-GB');
+    await signIn(phone.page, t.api, inspector);
+    await phone.page.goto(`${t.api}/#/campaigns/bg-2026-cho`);
+    await phone.page.locator('[data-tally="verified"]').waitFor();
+    expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
+    await shot(phone.page, 'campaign-phone-en');
+    await phone.page.getByLabel('Language').selectOption('vi');
+    await phone.page.getByRole('heading', { level: 3, name: 'Theo chợ' }).waitFor();
+    await shot(phone.page, 'campaign-phone-vi');
+    await phone.page.goto(`${t.api}/#/inspections/${recordId}`);
+    await phone.page.getByRole('heading', { level: 1, name: `Biên bản kiểm tra ${recordId}` }).waitFor();
+    expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
+    await shot(phone.page, 'inspection-phone-vi');
+    await phone.page.getByLabel('Ngôn ngữ').selectOption('en');
+    await phone.page.getByRole('heading', { level: 1, name: `Inspection record ${recordId}` }).waitFor();
+    await shot(phone.page, 'inspection-phone-en');
+    await phone.page.goto(`${t.api}/#/inspections`);
+    await phone.page.locator(`tr[data-inspection="${recordId}"]`).waitFor();
+    await shot(phone.page, 'inspections-phone-en');
+    expect(await unnamedControls(phone.page)).toEqual([]);
+    for (const x of [{ problems, refused }, phone]) {
+      expect(x.problems).toEqual([]);
+      expect(x.refused).toEqual([]);
+    }
+  });
+});
