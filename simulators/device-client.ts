@@ -209,7 +209,7 @@ export class DeviceClient {
    */
   send(messages: readonly SimMessage[]): void {
     const batch: Record<string, unknown>[] = [];
-    // measured packages of one tick go together as {"packages": [...]}, always QoS 1 (CONTRACT §2)
+    // measured packages of one tick go together as {"packages": [...]}, always QoS 1 (docs/contract.md §2)
     const packages: Record<string, unknown>[] = [];
     const flushPackages = () => {
       if (packages.length === 0) return;

@@ -1,5 +1,5 @@
 // The reference standards a fleet's checks cite (`standards` in the fleet file): registered with their
-// calibration certificate before the devices, so that their checks are traceable (CONTRACT §5). A
+// calibration certificate before the devices, so that their checks are traceable (docs/contract.md §5). A
 // certificate may have expired before the end of the run (`expiredDaysAgo`): the checks made after it
 // are marked not traceable and raise an untraceable-check alert.
 import { z } from 'zod';

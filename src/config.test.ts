@@ -1,4 +1,4 @@
-// CONTRACT §1: every variable parsed; a bad value stops start-up with a message naming it.
+// docs/contract.md §1: every variable parsed; a bad value stops start-up with a message naming it.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readDotEnv } from './config.ts';
@@ -17,7 +17,7 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('loadConfig', () => {
-  it('applies the CONTRACT §1 defaults when nothing is set', () => {
+  it('applies the docs/contract.md §1 defaults when nothing is set', () => {
     const c = loadConfig({});
     expect(c.dataDir).toBe(resolve('./data'));
     expect(c.mqttPort).toBe(1883);
@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c.logLevel).toBe('info');
   });
 
-  it('parses every CONTRACT §1 variable', () => {
+  it('parses every docs/contract.md §1 variable', () => {
     const c = loadConfig({
       MAG_DATA_DIR: '/var/lib/mag',
       MAG_MQTT_PORT: '11883',

@@ -44,7 +44,7 @@ export const ConfigSchema = z
     MAG_INFLUX_BUCKET: optionalString,
     MAG_INFLUX_TOKEN: optionalString,
     MAG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    // Settings beyond CONTRACT §1; every limit is named and documented in the README.
+    // Settings beyond docs/contract.md §1; every limit is named and documented in the README.
     MAG_PROFILES_DIR: z.string().min(1).default(join(PACKAGE_ROOT, 'devices')),
     MAG_MAX_PAYLOAD_BYTES: positiveInt.default(65536),
     MAG_MAX_BATCH_READINGS: positiveInt.max(100000).default(1000),

@@ -56,7 +56,7 @@ export interface Gateway {
   assurance: Assurance;
   /** Reference standards: registered, read by the check path, traced back from. */
   standards: ReferenceStandards;
-  /** Lots of prepackages (CONTRACT §6). */
+  /** Lots of prepackages (docs/contract.md §6). */
   lots: LotBook;
   /** On-site inspection records and findings; their summary for a period: `inspections.inspectionSummary`. */
   inspections: InspectionService;

@@ -1,7 +1,7 @@
 // A filling line with a checkweigher at its end (pre-packaged goods, OIML R87): the filler aims at Qn plus an
 // overfill; its mean sinks and its spread widens as the shift goes on (valve wear, product temperature), with
 // a short-term wander, until the operator re-centres it. The checkweigher weighs every package and publishes a
-// random share of them on `instruments/{id}/packages` as {seq, ts, lot, net | gross, unit} (CONTRACT §2).
+// random share of them on `instruments/{id}/packages` as {seq, ts, lot, net | gross, unit} (docs/contract.md §2).
 // A lot is one hour's output by default: at the end of the packing line the batch is the line's maximum hourly
 // output (Directive 76/211/EEC Annex II 2.1.2).
 //

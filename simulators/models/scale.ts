@@ -54,7 +54,7 @@ export const ScaleParamsSchema = z.strictObject({
   regime: z.enum(['verification', 'inService']).default('inService'),
   /**
    * Checks by the R76 change-point method (send `deltaL`): without it the rounding to e alone makes a
-   * check's U ≥ 0.58e, above the 0.5e MPE, so a healthy scale could never pass (METROLOGY §3.5).
+   * check's U ≥ 0.58e, above the 0.5e MPE, so a healthy scale could never pass (docs/metrology.md §3.5).
    */
   changePoint: z.boolean().default(true),
 });

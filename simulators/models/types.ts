@@ -19,7 +19,7 @@ export type TopicSuffix = 'readings' | 'checks' | 'packages' | 'status';
 
 export interface SimMessage {
   topic: TopicSuffix;
-  /** The JSON payload (CONTRACT §2). */
+  /** The JSON payload (docs/contract.md §2). */
   payload: Record<string, unknown>;
   /** When set, sent instead of JSON.stringify(payload): a malformed-payload fault. */
   raw?: string;

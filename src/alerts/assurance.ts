@@ -43,7 +43,7 @@ const DAY = 86_400_000;
 /** EWMA/CUSUM need a few checks before a signal is evidence of drift rather than one bad check. */
 export const MIN_CHECKS_FOR_DRIFT_ALERT = 3;
 
-/** The key of a check's out-of-tolerance and conditional alerts: one open alert per (device, kind, gas/point), CONTRACT §4. */
+/** The key of a check's out-of-tolerance and conditional alerts: one open alert per (device, kind, gas/point), docs/contract.md §4. */
 export function checkAlertKey(c: { gas?: string; point?: string }): string {
   return c.gas ?? c.point ?? '';
 }
@@ -162,7 +162,7 @@ export class Assurance {
   };
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
-    // One series per (gas, test point, regime), METROLOGY §5: the checks column, the drift state and the drift alerts' key.
+    // One series per (gas, test point, regime), docs/metrology.md §5: the checks column, the drift state and the drift alerts' key.
     const series = driftSeriesKey(c);
     if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = seriesLabel(c);
@@ -225,7 +225,7 @@ export class Assurance {
 
   /**
    * A verification or calibration certificate starts a new baseline at its issuedAt in every series of
-   * the device (METROLOGY §5). A certificate registered after checks made since its issue date re-feeds
+   * the device (docs/metrology.md §5). A certificate registered after checks made since its issue date re-feeds
    * those checks (rebuildDrift); a series whose baseline started later already (a later certificate or
    * adjustment) is left as it is. Drift alerts clear; a rebuilt series is judged again.
    */
@@ -274,14 +274,14 @@ export class Assurance {
     return latest === undefined ? emptyDriftState() : resetDrift(emptyDriftState(), latest.at, latest.kind);
   }
 
-  /** GET /devices/{id}/drift: the series nearest its limit and every series (CONTRACT §4). */
+  /** GET /devices/{id}/drift: the series nearest its limit and every series (docs/contract.md §4). */
   driftOf(deviceId: string, profile: InstrumentProfile | undefined): DeviceDriftView {
     const series: { key: string; state: DriftState }[] = [];
     for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
     return deviceDriftView(series, this.driftParams(profile));
   }
 
-  /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (METROLOGY §3.6). */
+  /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (docs/metrology.md §3.6). */
   verificationOf(device: Device, at: number): VerificationState {
     const profile = this.profiles.get(device.type);
     return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays, profile?.verificationIntervalMonths, profile?.standing);

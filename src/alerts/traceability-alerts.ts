@@ -1,4 +1,4 @@
-// Alerts of traceability (CONTRACT §5): an instrument's check made with a standard that is not
+// Alerts of traceability (docs/contract.md §5): an instrument's check made with a standard that is not
 // registered, not calibrated at the time or not fine enough (untraceable-check, one per device and
 // standard); a reference standard found out of tolerance at its own calibration (standard-oot, one per
 // enterprise it served).

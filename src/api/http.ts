@@ -41,9 +41,9 @@ export interface ApiDeps {
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
   assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate'>;
-  /** Reference standards, their certificates and reverse traceability (CONTRACT §5). */
+  /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
-  /** Lots of prepackages (CONTRACT §6). */
+  /** Lots of prepackages (docs/contract.md §6). */
   lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;

@@ -89,7 +89,7 @@ export const DICTS_HAS = (key) => key in DICTS.en;
 /** @param {string} s */
 const escapePart = (s) => s.replace(/[\\,=]/g, (c) => `\\${c}`);
 /**
- * The gateway's drift series of a check (METROLOGY §5, driftSeriesKey): "gas=CO,point=span,regime=inService".
+ * The gateway's drift series of a check (docs/metrology.md §5, driftSeriesKey): "gas=CO,point=span,regime=inService".
  * @param {{ gas?: string, point?: string, regime?: string }} c
  */
 export const seriesKeyOf = (c) =>

@@ -494,4 +494,9 @@ export const en = {
   devicesRegistered: 'Instruments registered',
   verificationRecorded: 'Scale {serial} recorded: {result}.',
   registeredAs: 'Registered as {id}, certificate valid until {date}.',
+  iverdict: 'Verdict',
+  'iverdict.pass': 'conforms',
+  'iverdict.fail': 'does not conform',
+  issuingAuthority: 'Issuing authority',
+  scaleOwner: 'Owner',
 };

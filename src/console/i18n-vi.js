@@ -530,4 +530,9 @@ export const vi = {
   'sum.untraceable': 'Phép kiểm tra không liên kết chuẩn: {why} ({standard})',
   'sum.standardOot': 'Chuẩn {standard} vượt sai số cho phép khi hiệu chuẩn {certificate} (sai số trước hiệu chỉnh {error} {unit}): {checks} phép kiểm tra của {n} phương tiện đo từ {from} bị nghi ngờ, {changed} có thể đổi kết luận',
   'note.traceable': 'phép kiểm tra {seq} với chuẩn {standard} đã liên kết chuẩn',
+  iverdict: 'Kết luận',
+  'iverdict.pass': 'phù hợp',
+  'iverdict.fail': 'không phù hợp',
+  issuingAuthority: 'Cơ quan cấp giấy chứng nhận',
+  scaleOwner: 'Chủ cân',
 };

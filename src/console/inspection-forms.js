@@ -103,7 +103,7 @@ export function itemForm(id, devices, done) {
       }
       return { path: `/api/v1/inspections/${encodeURIComponent(id)}/items`, body };
     },
-    (/** @type {InspectionItem} */ item) => t('itemRecorded', { device: item.device, verdict: label('verdict', item.verdict) }),
+    (/** @type {InspectionItem} */ item) => t('itemRecorded', { device: item.device, verdict: label('iverdict', item.verdict) }),
     done,
     field(t('device'), device),
     h('div', { class: 'checks-row' }, seals.el, mark.el, cert.el, price.el),

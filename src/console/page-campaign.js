@@ -51,7 +51,7 @@ function campaign(c, s, done) {
         [t('region'), c.region],
         [t('period'), `${fmtDate(c.from)} – ${fmtDate(c.to)}`],
         [t('team'), c.team.join(', ')],
-        c.authority ? [t('authority'), c.authority] : null,
+        c.authority ? [t('issuingAuthority'), c.authority] : null,
         [t('verified'), h('strong', { 'data-tally': 'verified' }, String(s.verified))],
         [t('passed'), h('strong', { 'data-tally': 'passed' }, String(s.passed))],
         [t('failed'), h('strong', { 'data-tally': 'failed' }, String(s.failed))],
@@ -68,7 +68,7 @@ function campaign(c, s, done) {
       c.verifications.length
         ? table(
             t('verifications'),
-            [t('serial'), t('market'), t('owner'), t('class'), t('result'), t('stampNumber'), t('validUntil'), t('device')],
+            [t('serial'), t('market'), t('scaleOwner'), t('class'), t('result'), t('stampNumber'), t('validUntil'), t('device')],
             [...c.verifications].reverse().map((v) =>
               h(
                 'tr',
@@ -127,7 +127,7 @@ function verificationForm(c, done) {
       [t('verificationRecorded', { serial: v.serial, result: label('result', v.result) }), v.device ? t('registeredAs', { id: v.device, date: fmtDate(v.validUntil) }) : ''].filter(Boolean).join(' '),
     done,
     field(t('market'), market),
-    field(t('owner'), owner),
+    field(t('scaleOwner'), owner),
     field(`${t('ownerPhone')} (${t('optional')})`, phone),
     field(t('serial'), serial),
     field(t('class'), klass),

@@ -84,7 +84,7 @@ function planForm() {
     field(t('to'), to),
     field(t('markets'), markets, t('marketsHint')),
     field(t('team'), team, t('oneNamePerLine')),
-    field(`${t('authority')} (${t('optional')})`, authority),
+    field(`${t('issuingAuthority')} (${t('optional')})`, authority),
   );
   return section(t('planCampaign'), form);
 }

@@ -105,7 +105,7 @@ function itemView(r, item, d, act, done) {
       h('a', { href: `#/instruments/${encodeURIComponent(item.device)}` }, item.device),
       d ? ` — ${typeName(d.type)} (${d.serial})` : '',
       ' ',
-      badge(`dec dec-${item.verdict}`, label('verdict', item.verdict)),
+      badge(`dec dec-${item.verdict}`, label('iverdict', item.verdict)),
       sealed ? [' ', badge('sev sev-critical', t('sealedOff'))] : null,
     ),
     item.reasons.length ? h('p', { class: 'warn' }, item.reasons.map((x) => label('itemreason', x)).join('; ')) : null,

@@ -35,7 +35,7 @@ export function inspectionsPage(main) {
       /** @type {List<Inspection>} */
       const r = await api().get('/api/v1/inspections', filters);
       if (!body.isConnected) return;
-      const heads = [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('verdict'), t('findingsTitle')];
+      const heads = [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')];
       const rows = r.items.map((i) =>
         h(
           'tr',
@@ -46,7 +46,7 @@ export function inspectionsPage(main) {
           h('td', {}, fmtDateTime(i.startedAt)),
           h('td', {}, badge(`istate istate-${i.state}`, label('istate', i.state))),
           h('td', { class: 'num' }, String(i.instruments ?? 0)),
-          h('td', {}, i.nonConforming ? badge('dec dec-fail', `${i.nonConforming} ${label('verdict', 'fail')}`) : '—'),
+          h('td', {}, i.nonConforming ? badge('dec dec-fail', `${i.nonConforming} ${label('iverdict', 'fail')}`) : '—'),
           h('td', {}, i.openFindings ? badge('sev sev-warning', `${i.openFindings} ${label('fstate', 'open')}`) : '—'),
         ),
       );

@@ -1,5 +1,5 @@
 // @ts-check
-// Lots of prepackages (CONTRACT §6): the list filtered by enterprise and verdict with the form to
+// Lots of prepackages (docs/contract.md §6): the list filtered by enterprise and verdict with the form to
 // declare a lot, and one lot filling as its packages arrive (polled while it is pending, and
 // reloaded when its lot-fail alert comes on the live stream): sample, T1/T2, mean against its
 // limit, the verdict with its reasons, the weighing instrument's fitness, and a form to enter

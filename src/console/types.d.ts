@@ -176,7 +176,7 @@ export interface Rejection {
   errors?: { path: string; message: string }[];
 }
 
-/** GET /api/v1/standards/:id (CONTRACT §5). */
+/** GET /api/v1/standards/:id (docs/contract.md §5). */
 export interface Standard {
   id: string;
   /** null: the authority's, usable by every enterprise. */

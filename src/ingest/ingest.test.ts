@@ -92,7 +92,7 @@ describe('Ingest: timestamps', () => {
 });
 
 describe('Ingest: readings', () => {
-  it('makes a CONTRACT §3 reading point', () => {
+  it('makes a docs/contract.md §3 reading point', () => {
     const r = ingest().handle(baro, 'readings', json(pressure(7, NOW - MIN, 1013.42)), NOW);
     expect(r.points).toEqual([
       {

@@ -1,4 +1,4 @@
-// `instruments/{id}/packages`: measured prepackages of a declared lot (CONTRACT §2, §6), from a
+// `instruments/{id}/packages`: measured prepackages of a declared lot (docs/contract.md §2, §6), from a
 // weighing instrument of the lot's tenant. Each package is checked against its lot and becomes a
 // `package` point (net in the lot's unit, T1/T2 flags) and an accepted package that the assurance
 // state appends to the lot once the point is journaled. Synchronous and free of I/O.

@@ -1,4 +1,4 @@
-// Wire schemas of CONTRACT §2: what a device may send. Type-specific fields are checked
+// Wire schemas of docs/contract.md §2: what a device may send. Type-specific fields are checked
 // against the instrument profile by the metrology core. Every message a schema gives is
 // phrased to follow the field's name; describeIssues (field-errors.ts) adds the name and the
 // value received. Times without a zone depend on the tenant's time zone, so the reading and
@@ -61,7 +61,7 @@ function checkShape(timeZone: string) {
       gas: TagValue.optional(),
       regime: z.enum(['verification', 'inService'], { error: 'must be "verification" or "inService"' }).optional(),
       point: TagValue.optional(),
-      /** Scales, OIML R76 change-point method: the small weights added, in the check unit (METROLOGY §3). */
+      /** Scales, OIML R76 change-point method: the small weights added, in the check unit (docs/metrology.md §3). */
       deltaL: finite.optional(),
       /** The instrument was adjusted at this check: judged as found, then its drift baseline restarts. */
       adjusted: z.boolean({ error: 'must be true or false (the instrument was adjusted at this check)' }).optional(),
@@ -70,11 +70,11 @@ function checkShape(timeZone: string) {
   );
 }
 
-/** Units a package may be sent in (those of a lot, CONTRACT §6). */
+/** Units a package may be sent in (those of a lot, docs/contract.md §6). */
 const PACKAGE_UNITS = ['g', 'kg', 'mL', 'L'] as const;
 const LOT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** One measured prepackage (CONTRACT §2 packages): net or gross, never both. */
+/** One measured prepackage (docs/contract.md §2 packages): net or gross, never both. */
 function packageShape(timeZone: string) {
   return z
     .object(
@@ -133,7 +133,7 @@ export function plainReading(raw: unknown): ReadingPayload | undefined {
   return r as ReadingPayload;
 }
 
-/** Fuel-dispenser transaction fields (CONTRACT §2), on top of a reading. */
+/** Fuel-dispenser transaction fields (docs/contract.md §2), on top of a reading. */
 export const TransactionFieldsSchema = z.object({
   nozzle: Nozzle,
   product: TagValue,

@@ -1,4 +1,4 @@
-// The fields of CONTRACT §2 whose rules go beyond a type: times, tag values and nozzles.
+// The fields of docs/contract.md §2 whose rules go beyond a type: times, tag values and nozzles.
 // Each rule is a plain function answering the value or the reason it is refused, phrased to
 // follow the field's name ("ts looks like …", "product holds …"); payloads.ts wraps them as zod
 // schemas and field-errors.ts adds the field's name and what was received.
@@ -107,7 +107,7 @@ export function tagValue(v: unknown): string | Refusal {
   return v;
 }
 
-/** A fuel-dispenser nozzle: its number or its name, stored as text (CONTRACT §2). */
+/** A fuel-dispenser nozzle: its number or its name, stored as text (docs/contract.md §2). */
 export function nozzle(v: unknown): string | Refusal {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v) && v >= 0) return String(v);

@@ -5,7 +5,7 @@ import type { ItemFacts, ItemReason, ItemVerdict } from './types.ts';
 
 /**
  * An instrument conforms when every check made on it passes the in-trade rule (legal decision:
- * simple acceptance against the in-service MPE, METROLOGY §4), its seals are intact, its
+ * simple acceptance against the in-service MPE, docs/metrology.md §4), its seals are intact, its
  * verification mark and certificate are valid and, for a fuel dispenser, the price display is
  * correct (Circular 15/2015/TT-BKHCN). Otherwise it does not, for each of the reasons listed.
  */

@@ -41,7 +41,7 @@ export type NewPackage = PackageMeasurement & {
   position?: number;
 };
 
-/** GET /api/v1/lots/{id} (CONTRACT §6, with what MAG adds). */
+/** GET /api/v1/lots/{id} (docs/contract.md §6, with what MAG adds). */
 export interface LotView {
   id: string;
   tenant: string;

@@ -101,7 +101,7 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
     expect(r.uncertainty).toBeCloseTo(0.0070238, 6); // the judged U has no calibration term
   });
 
-  it('a correction never turns a legal fail into a pass (METROLOGY §4)', () => {
+  it('a correction never turns a legal fail into a pass (docs/metrology.md §4)', () => {
     // 20.12 in trade: e = 0.12 > 0.09 + U → fail. The certificate's −0.10 L would make it 0.02 (a pass).
     const cal: Certificate = { kind: 'calibration', number: 'C-10', issuedBy: 'VMI', issuedAt: '2026-03-01T00:00:00Z', validUntil: '2027-03-01T00:00:00Z', correction: { offset: -0.1 } };
     const r = ok(evaluateCheck({ ...fuelCtx, certificates: [validVerification, cal] }, check({ indicated: 20.12 })));

@@ -37,7 +37,7 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
 /**
  * Evaluates a check. Every number of the result is in the channel's canonical unit.
  *
- * What is judged is the indication as the instrument shows it (METROLOGY §4): in both legal regimes
+ * What is judged is the indication as the instrument shows it (docs/metrology.md §4): in both legal regimes
  * (verification, inService) error = indicated − reference, or for a scale checked by the OIML R76
  * change-point method (deltaL given) E = indicated + ½e − deltaL − reference. A calibration certificate's
  * correction never enters the legal or guarded decision; when one is in force at check.ts the calibration

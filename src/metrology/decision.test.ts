@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DECISION_SLACK, expandedUncertainty, guardedDecision, legalDecision, normalisedError } from './decision.ts';
 
-// ILAC-G8:09/2019 guarded, non-binary acceptance with w = U (METROLOGY.md §4):
+// ILAC-G8:09/2019 guarded, non-binary acceptance with w = U (docs/metrology.md §4):
 // pass |e| < TL − w; conditional pass TL − w ≤ |e| ≤ TL; conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w.
 describe('ILAC-G8 guarded decision at the exact boundaries (binary-exact TL = 0.5, w = 0.125)', () => {
   // 0.5, 0.125, 0.375 = 0.5 − 0.125 and 0.625 = 0.5 + 0.125 are exact in binary floating point.

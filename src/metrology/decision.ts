@@ -1,4 +1,4 @@
-// Decision rules (ILAC-G8:09/2019, METROLOGY.md §4) and the uncertainty of a check.
+// Decision rules (ILAC-G8:09/2019, docs/metrology.md §4) and the uncertainty of a check.
 import type { GuardedDecision, LegalDecision } from './types.ts';
 
 /**
@@ -32,7 +32,7 @@ export function legalDecision(absError: number, tl: number): LegalDecision {
 }
 
 /**
- * Guarded, non-binary decision with guard band w (= U), ILAC-G8:09/2019 as in METROLOGY.md §4:
+ * Guarded, non-binary decision with guard band w (= U), ILAC-G8:09/2019 as in docs/metrology.md §4:
  * pass |e| < TL − w (strictly below the acceptance limit); conditional pass TL − w ≤ |e| ≤ TL;
  * conditional fail TL < |e| ≤ TL + w; fail |e| > TL + w. A negative w is taken as 0.
  */

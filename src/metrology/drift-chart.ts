@@ -1,10 +1,10 @@
 // Drift statistics over the errors of successive checks of ONE series: one instrument, gas, test point
-// and regime (driftSeriesKey in ./drift.ts), METROLOGY.md §5.
+// and regime (driftSeriesKey in ./drift.ts), docs/metrology.md §5.
 //
 // Pure: no I/O, no clock, no globals. The state is plain JSON data, updated in O(1) per check (no
 // history scan), so the shell can persist it after every check and rebuild after a restart from it alone.
 //
-// Every statistic runs on the normalised error x = e / MPE (METROLOGY §5: points with different MPEs
+// Every statistic runs on the normalised error x = e / MPE (docs/metrology.md §5: points with different MPEs
 // compare; the tolerance limit is ±1). ./drift.ts reports them back in the canonical unit.
 //
 // - EWMA z_i = λ·x_i + (1 − λ)·z_{i−1}, z_0 = μ0, limit μ0 ± L·σ·√(λ/(2 − λ)·(1 − (1 − λ)^{2i})).
@@ -372,7 +372,7 @@ export function predictOutOfToleranceDate(state: DriftState, params: DriftParams
 }
 
 /**
- * Whether a predicted date warrants a `predicted-oot` alert (METROLOGY §5): it falls within horizonDays
+ * Whether a predicted date warrants a `predicted-oot` alert (docs/metrology.md §5): it falls within horizonDays
  * of `now`, or before the next verification due date when known.
  */
 export function isPredictionWithinHorizon(

@@ -529,7 +529,7 @@ describe('drift alarm: practical significance and hysteresis', () => {
   });
 });
 
-describe('series and resets (METROLOGY §5)', () => {
+describe('series and resets (docs/metrology.md §5)', () => {
   it('one series per (gas, test point, regime), with a key that parses back', () => {
     expect(driftSeriesKey({ gas: 'CO', point: 'span', regime: 'inService' })).toBe('gas=CO,point=span,regime=inService');
     expect(driftSeriesKey({ point: 'Qmax' })).toBe('point=Qmax,regime=inService'); // the CONTRACT default regime
@@ -585,7 +585,7 @@ describe('series and resets (METROLOGY §5)', () => {
   });
 });
 
-describe('device drift view (CONTRACT §4 GET /devices/{id}/drift)', () => {
+describe('device drift view (docs/contract.md §4 GET /devices/{id}/drift)', () => {
   it('headlines the series nearest its limit and reports every series in the canonical unit', () => {
     // Qmax drifts 0.01 L per 10 days on a perfect line (MPE 0.09 L, U 0.007 L): e/MPE slope = 0.001/0.09 per day.
     const qmax = fold(series([0, 0.01, 0.02, 0.03, 0.04], { stepDays: 10, mpe: 0.09, u: 0.007 }));

@@ -1,4 +1,4 @@
-// Drift of an instrument's check results, METROLOGY.md §5: which series a check belongs to, what a check
+// Drift of an instrument's check results, docs/metrology.md §5: which series a check belongs to, what a check
 // does to its series (including a reset after an adjustment), and the figures of GET /devices/{id}/drift.
 // The chart arithmetic (EWMA, CUSUM, Phase-I σ, least squares, prediction) is in ./drift-chart.ts and runs
 // on e/MPE; everything reported here is back in the canonical unit (× the series' latest MPE).
@@ -24,7 +24,7 @@ import type { Regime } from './types.ts';
 export * from './drift-chart.ts';
 export { studentTCdf, studentTQuantile } from './student-t.ts';
 
-/** What identifies one drift series of a device (METROLOGY §5: per instrument, gas, test point and regime). */
+/** What identifies one drift series of a device (docs/metrology.md §5: per instrument, gas, test point and regime). */
 export interface DriftSeriesId {
   gas?: string;
   point?: string;
@@ -86,7 +86,7 @@ export function rebuildDrift(points: readonly DriftPoint[], at: number, reason: 
   return sorted.reduce((s, p) => addCheckToDrift(s, p, params), resetDrift(emptyDriftState(), at, reason));
 }
 
-/** The figures of one series, canonical unit (CONTRACT §4 GET /devices/{id}/drift, bySeries). */
+/** The figures of one series, canonical unit (docs/contract.md §4 GET /devices/{id}/drift, bySeries). */
 export interface DriftSummary {
   points: number;
   ewma: { value: number; upperLimit: number; lowerLimit: number; signal: boolean };
@@ -188,7 +188,7 @@ export interface DeviceDriftView {
 }
 
 /**
- * The device-level drift figures (CONTRACT §4) from the states of its series. The headline series is the
+ * The device-level drift figures (docs/contract.md §4) from the states of its series. The headline series is the
  * one nearest its limit: the earliest predicted out-of-tolerance date; without any date, the largest
  * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key.
  */

@@ -26,7 +26,7 @@ export {
 /** One measured package as a scale or checkweigher sends it, in the lot's measured unit. */
 export type PackageMeasurement = { net: number } | { gross: number };
 
-/** A lot as an inspector declares it (CONTRACT §6), plus how its packages are measured. */
+/** A lot as an inspector declares it (docs/contract.md §6), plus how its packages are measured. */
 export interface LotDeclaration {
   /** Nominal quantity Qn, in `unit`. */
   nominal: number;
@@ -130,7 +130,7 @@ export function packageNet(p: PackageMeasurement, lot: LotDeclaration, toLotUnit
 
 export type LotVerdict = 'pending' | 'pass' | 'fail';
 
-/** The state of a lot after the packages measured so far (the fields of GET /api/v1/lots/{id}, CONTRACT §6). */
+/** The state of a lot after the packages measured so far (the fields of GET /api/v1/lots/{id}, docs/contract.md §6). */
 export interface LotJudgement {
   plan: string;
   /** True when a figure of the applied rule is flagged unconfirmed in the plans file. */

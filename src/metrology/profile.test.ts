@@ -28,7 +28,7 @@ describe('devices/ profiles', () => {
     expect([...profiles.keys()].sort()).toEqual(['barometer', 'breath-alcohol-analyser', 'checkweigher', 'fuel-dispenser', 'gas-detector', 'profile-projector', 'scale']);
   });
 
-  it('carries the METROLOGY.md defaults', () => {
+  it('carries the docs/metrology.md defaults', () => {
     const fuel = profiles.get('fuel-dispenser')!;
     expect(fuel.transactions).toBe(true);
     expect(fuel.inServiceFactor).toBe(1.5);
@@ -48,7 +48,7 @@ describe('devices/ profiles', () => {
     expect(DriftParametersSchema.safeParse({ minShiftMpe: -0.1 }).success).toBe(false);
   });
 
-  it('flags the figures METROLOGY.md marks [unconfirmed], and only cites figures the profile has', () => {
+  it('flags the figures docs/metrology.md marks [unconfirmed], and only cites figures the profile has', () => {
     const unconfirmed = (id: string) => unconfirmedFigures(profiles.get(id)!).map((u) => `${u.path}: ${u.citation.note}`).join(' | ');
     expect(unconfirmed('gas-detector')).toMatch(/\/channels\/CO\/mpe: CO: max\(5 ppm, 10 %/);
     expect(unconfirmed('gas-detector')).toMatch(/\/verificationIntervalMonths: .*6 months/);
@@ -133,7 +133,7 @@ describe('docs/metrology.md', () => {
       for (const { path } of unconfirmedFigures(p)) expect(doc, `${p.id} ${path}`).toContain(`| \`${p.id}\` | \`${path}\` |`);
     }
   });
-  it('is numbered like METROLOGY.md (§1–§9), so "METROLOGY §n" citations map to it', () => {
+  it('is numbered like docs/metrology.md (§1–§9), so "docs/metrology.md §n" citations map to it', () => {
     for (let n = 1; n <= 9; n++) expect(doc).toMatch(new RegExp(`^## ${n}\\. `, 'm'));
   });
 });

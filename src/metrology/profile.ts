@@ -201,7 +201,7 @@ export const TransactionAuditSchema = z.strictObject({
 });
 export type TransactionAudit = z.infer<typeof TransactionAuditSchema>;
 
-/** What a type asks of the reference standards that check it (METROLOGY.md §8; src/metrology/traceability.ts). */
+/** What a type asks of the reference standards that check it (docs/metrology.md §8; src/metrology/traceability.ts). */
 export const ReferenceStandardsRuleSchema = z.strictObject({
   /** Smallest test uncertainty ratio MPE / U_ref of a check. */
   minTestUncertaintyRatio: positive.default(3),

@@ -1,4 +1,4 @@
-// Reverse traceability (METROLOGY.md §8): when a reference standard's own calibration finds it out of
+// Reverse traceability (docs/metrology.md §8): when a reference standard's own calibration finds it out of
 // tolerance "as found", the checks it served since it was last known good are suspect. Pure: which
 // period, which certificate bounds each check, and which decisions could change.
 import { guardedDecision, legalDecision } from './decision.ts';

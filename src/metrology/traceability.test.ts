@@ -1,4 +1,4 @@
-// Traceability of a check to its reference standard (METROLOGY.md §8) and reverse traceability:
+// Traceability of a check to its reference standard (docs/metrology.md §8) and reverse traceability:
 // expected values worked by hand in the comments.
 import { describe, expect, it } from 'vitest';
 import { channelFor, isFieldErrors, type Channel } from './channel.ts';

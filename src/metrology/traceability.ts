@@ -1,4 +1,4 @@
-// Traceability of a check to its reference standard (METROLOGY.md §8; ISO 10012, ISO/IEC 17025 6.5):
+// Traceability of a check to its reference standard (docs/metrology.md §8; ISO 10012, ISO/IEC 17025 6.5):
 // the standard must be registered for the instrument's enterprise, calibrated at the check's time,
 // and fine enough for the test. Pure: the caller passes the standard, its certificates and the time.
 import { channelFor, isFieldErrors, type Channel } from './channel.ts';
@@ -19,7 +19,7 @@ export const STANDARD_KINDS = [
 ] as const;
 export type StandardKind = (typeof STANDARD_KINDS)[number];
 
-/** A reference standard as registered (CONTRACT §5). */
+/** A reference standard as registered (docs/contract.md §5). */
 export interface ReferenceStandard {
   id: string;
   /** The enterprise that owns it; absent: the authority's, usable by every enterprise. */
@@ -61,7 +61,7 @@ export interface TraceabilityRule {
   maxUncertaintyPercent?: number;
 }
 
-/** METROLOGY.md §8: "test uncertainty ratio MPE / U_ref ≥ 3 (4 is common practice)"; a profile may ask more. */
+/** docs/metrology.md §8: "test uncertainty ratio MPE / U_ref ≥ 3 (4 is common practice)"; a profile may ask more. */
 export const DEFAULT_TRACEABILITY_RULE: TraceabilityRule = { minTestUncertaintyRatio: 3 };
 
 /** Ratios and percentages within this relative slack of their limit count as on it (0.3 / 0.1 = 2.9999999999999996). */
@@ -135,7 +135,7 @@ export function standardState(
 }
 
 /**
- * Is a check traceable to its standard (METROLOGY.md §8)? In this order, the first failing condition is the issue:
+ * Is a check traceable to its standard (docs/metrology.md §8)? In this order, the first failing condition is the issue:
  * 1. the standard is registered for the instrument's enterprise (`standard` undefined: it is not);
  * 2. it realises the instrument's quantity, in a unit the channel accepts (UCUM-converted), and for a certified
  *    gas the check's gas;

@@ -1,4 +1,4 @@
-// Fuel dispenser transaction audit: price arithmetic and totalizer continuity (METROLOGY.md §6).
+// Fuel dispenser transaction audit: price arithmetic and totalizer continuity (docs/metrology.md §6).
 import type { InstrumentProfile, TransactionAudit } from './profile.ts';
 
 export interface Transaction {

@@ -7,7 +7,7 @@ export type LegalDecision = 'pass' | 'fail';
 export type VerificationStateName = 'valid' | 'due-soon' | 'expired' | 'none';
 export type ReadingStatus = 'ok' | 'unverified' | 'out-of-range' | 'implausible';
 
-/** What the registry knows of one device that metrology needs (CONTRACT §4 POST /devices). */
+/** What the registry knows of one device that metrology needs (docs/contract.md §4 POST /devices). */
 export interface DeviceMetrology {
   id: string;
   tenant: string;
@@ -115,7 +115,7 @@ export interface CheckResult {
   /** Echo of `adjusted`: the drift baseline restarts after this check. */
   adjusted?: boolean;
   /**
-   * Traceable to a registered reference standard valid at ts and suitable for the test (METROLOGY §8,
+   * Traceable to a registered reference standard valid at ts and suitable for the test (docs/metrology.md §8,
    * src/metrology/traceability.ts). Absent on checks stored before standards were judged (unknown).
    */
   traceable?: boolean;

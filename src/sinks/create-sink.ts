@@ -1,4 +1,4 @@
-// Picks the time-series sink from the configuration (CONTRACT §1):
+// Picks the time-series sink from the configuration (docs/contract.md §1):
 // no MAG_INFLUX_URL → the embedded SQLite store at `${dataDir}/timeseries.db`;
 // MAG_INFLUX_API=v1 → InfluxDB 1.x (`/write` + InfluxQL); v2 → the `/api/v2/write` API.
 

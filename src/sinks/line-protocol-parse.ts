@@ -1,4 +1,4 @@
-// Reads InfluxDB line protocol back into CONTRACT §3 points: the inverse of `pointToLine`
+// Reads InfluxDB line protocol back into docs/contract.md §3 points: the inverse of `pointToLine`
 // (line-protocol.ts), used by the embedded sink for every line it stores and for dead letters.
 //
 // `parseLine(pointToLine(p))` equals `p` (tags with an empty value left out, as pointToLine

@@ -1,5 +1,5 @@
 // InfluxDB line protocol (https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/)
-// for CONTRACT §3 points, with millisecond timestamps. Shared by the v1 and v2 adapters.
+// for docs/contract.md §3 points, with millisecond timestamps. Shared by the v1 and v2 adapters.
 //
 // Escaping follows the official clients (influxdb-client-js, Telegraf):
 // - measurement: `,` and space are backslash-escaped;

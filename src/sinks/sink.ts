@@ -2,11 +2,11 @@
 // The journal owns durability: a sink never buffers or retries on its own; it either
 // confirms a whole write, or throws.
 
-/** CONTRACT §3's three, measured prepackages (`package`), and the fleet's standing for dashboards (`fleet`, `open_alerts`, `rejection`). */
+/** docs/contract.md §3's three, measured prepackages (`package`), and the fleet's standing for dashboards (`fleet`, `open_alerts`, `rejection`). */
 export type Measurement = 'reading' | 'check' | 'transaction' | 'package' | 'fleet' | 'open_alerts' | 'rejection';
 export const MEASUREMENTS: ReadonlySet<string> = new Set<Measurement>(['reading', 'check', 'transaction', 'package', 'fleet', 'open_alerts', 'rejection']);
 
-/** One point of CONTRACT §3. `ts` is epoch milliseconds (the reading's own time). */
+/** One point of docs/contract.md §3. `ts` is epoch milliseconds (the reading's own time). */
 export interface Point {
   measurement: Measurement;
   tags: Record<string, string>;

@@ -3,7 +3,7 @@
 // record or add to it require state 'open'); findings live on until closed.
 //
 // Checks made during inspections get their own seq series per device, counting down from −1
-// (−1, −2, …), allocated here: devices number their own checks from 0 upwards (CONTRACT §2), so
+// (−1, −2, …), allocated here: devices number their own checks from 0 upwards (docs/contract.md §2), so
 // the two series share the checks table (primary key device, seq) without colliding, and an
 // inspection check is told from a device's by its sign.
 import type { Selectable } from 'kysely';

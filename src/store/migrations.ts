@@ -162,7 +162,7 @@ export const MIGRATIONS: SchemaMigration[] = [
     up: (s) => [s.alterTable('tenants').addColumn('time_zone', 'text')],
   },
   {
-    // Reference standards and their calibration certificates (CONTRACT §5), and the standard of each
+    // Reference standards and their calibration certificates (docs/contract.md §5), and the standard of each
     // check indexed for reverse traceability (checks stored before are backfilled from their JSON).
     name: '0003-reference-standards',
     up: (s, dialect) => [
@@ -198,7 +198,7 @@ export const MIGRATIONS: SchemaMigration[] = [
     ],
   },
   {
-    // Lots of prepackages and their measured packages (CONTRACT §6, docs/prepackages.md).
+    // Lots of prepackages and their measured packages (docs/contract.md §6, docs/prepackages.md).
     name: '0004-prepackage-lots',
     up: (s) => [
       s.createTable('lots')

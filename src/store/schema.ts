@@ -183,7 +183,7 @@ export interface StandardsTable {
   created_by: string | null;
 }
 
-/** A lot of prepackages declared for inspection (CONTRACT §6); its packages are in lot_packages. */
+/** A lot of prepackages declared for inspection (docs/contract.md §6); its packages are in lot_packages. */
 export interface LotsTable {
   id: string;
   tenant: string;

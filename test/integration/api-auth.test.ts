@@ -1,9 +1,9 @@
-// CONTRACT §4: bearer authentication, roles and tenant/region visibility, input errors,
+// docs/contract.md §4: bearer authentication, roles and tenant/region visibility, input errors,
 // and the unauthenticated routes, against the real HTTP API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
-/** Every route of CONTRACT §4 and §5 (OpenAPI path style). */
+/** Every route of docs/contract.md §4 and §5 (OpenAPI path style). */
 const CONTRACT_ROUTES: [string, string][] = [
   ['get', '/healthz'],
   ['get', '/readyz'],
@@ -265,7 +265,7 @@ describe('HTTP API authentication and authorization', () => {
       expect(await unknown.json()).toEqual(errorShape);
     });
 
-    it('/openapi.json is valid JSON with a path for every route of CONTRACT §4', async () => {
+    it('/openapi.json is valid JSON with a path for every route of docs/contract.md §4', async () => {
       const res = await fetch(`${gw.api}/openapi.json`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/application\/json/);

@@ -114,7 +114,7 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     let z = 0;
     for (const e of ramp.errors) z = 0.2 * e + 0.8 * z;
     expect(s.ewma.value).toBeCloseTo(z, 9);
-    // Tabular CUSUM on x = e/MPE, k = 0.5σ (METROLOGY §5): σ is the prior MPE/3 (1/3 in e/MPE) for the
+    // Tabular CUSUM on x = e/MPE, k = 0.5σ (docs/metrology.md §5): σ is the prior MPE/3 (1/3 in e/MPE) for the
     // first 5 checks (Phase I), then frozen at MR̄/1.128, MR̄ the mean of the 4 moving ranges |x_i − x_{i−1}|
     // of those 5 checks; never below a check's own U/2 (in e/MPE). Reported back × MPE (0.3 hPa).
     // (Before issue 16: the sample σ of the earlier errors, recomputed after every check from the 9th on.)

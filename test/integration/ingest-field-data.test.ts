@@ -92,7 +92,7 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
         [1, { nozzle: '1', product: 'Xăng E5 RON 92-II' }],
       ]);
       if (influxd) {
-        // in InfluxDB itself, both measurements (CONTRACT §3)
+        // in InfluxDB itself, both measurements (docs/contract.md §3)
         const tx = await influxd.query(`SELECT "volume" FROM "transaction" WHERE "device" = 'fuel-vn' AND "product" = 'Dầu DO 0,05S-II' GROUP BY *`);
         expect(tx.results[0].series?.map((s) => s.tags)).toEqual([{ tenant: 'petro', device: 'fuel-vn', nozzle: '3', product: 'Dầu DO 0,05S-II' }]);
         const values = await influxd.query(`SHOW TAG VALUES FROM "reading" WITH KEY = "product" WHERE "device" = 'fuel-vn'`);

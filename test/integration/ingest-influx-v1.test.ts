@@ -1,5 +1,5 @@
 // End to end into a real InfluxDB 1.x: a real MQTT client over TCP (QoS 1) → gateway → InfluxDB,
-// checked in InfluxDB itself (CONTRACT §3 layout) and through the API.
+// checked in InfluxDB itself (docs/contract.md §3 layout) and through the API.
 // If influxd is not installed, beforeAll fails with the harness's install instructions.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
     await influxd?.destroy();
   });
 
-  it('stores a reading with the CONTRACT §3 tags and fields, and serves it newest first', async () => {
+  it('stores a reading with the docs/contract.md §3 tags and fields, and serves it newest first', async () => {
     await publish(baro, 'baro-1', 'readings', { seq: 1, ts: iso(T0), quantity: 'pressure', value: 1013.42, unit: 'hPa' });
     await publish(baro, 'baro-1', 'readings', { seq: 2, ts: T0 + 1000, quantity: 'pressure', value: 1013.44, unit: 'hPa' });
     await gw.drained();

@@ -1,4 +1,4 @@
-// CONTRACT §2 at-least-once: a QoS 1 PUBACK means the message is in the journal; whatever
+// docs/contract.md §2 at-least-once: a QoS 1 PUBACK means the message is in the journal; whatever
 // happens to the sink or the gateway afterwards, it reaches InfluxDB, once.
 // If influxd is not installed, beforeAll fails with the harness's install instructions.
 import { mkdtempSync, rmSync } from 'node:fs';

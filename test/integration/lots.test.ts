@@ -1,4 +1,4 @@
-// Lots of prepackages end to end (CONTRACT §2 packages, §6): a lot declared through the API, its
+// Lots of prepackages end to end (docs/contract.md §2 packages, §6): a lot declared through the API, its
 // packages published by a checkweigher over MQTT (journaled before the PUBACK, applied to the lot
 // after the commit) or entered through the API, the verdict read back, the `package` points in a
 // real InfluxDB, a `lot-fail` alert for a failed lot. Every lot is worked out by hand in its

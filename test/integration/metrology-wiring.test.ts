@@ -2,7 +2,7 @@
 // InfluxDB: Vietnam's ±0.3 % for fuel dispensers, the MMQ refusal, the indication judged as shown with
 // the calibration view beside it, the R76 change-point method for scales, one drift series per (gas,
 // point, regime), baselines restarted by an adjustment and by every certificate, and the legal
-// verification interval capping a certificate that claims longer. Expected values by hand (METROLOGY.md,
+// verification interval capping a certificate that claims longer. Expected values by hand (docs/metrology.md,
 // docs/metrology.md), the arithmetic in the comments.
 import type { MqttClient } from 'mqtt';
 import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,4 +1,4 @@
-// CONTRACT §2: MQTT authentication (client id = username = device id, secret as password)
+// docs/contract.md §2: MQTT authentication (client id = username = device id, secret as password)
 // and the topic ACL, against the real broker over TCP with mqtt.js (protocol 3.1.1).
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';

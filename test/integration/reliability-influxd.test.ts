@@ -349,7 +349,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     await c.subscribeAsync(`instruments/${id}/feedback`, { qos: 1 });
     const feedback = new Promise<{ seq: number; errors: { path: string; message: string }[] }>((resolve) => c.on('message', (_t, b) => resolve(JSON.parse(b.toString()))));
     const now = Date.now();
-    const old = Math.floor((now - 400 * DAY) / SEC) * SEC; // more than a year of backlog on the device
+    const old = Math.floor((now - 390 * DAY) / SEC) * SEC; // more than a year of backlog, inside MAG_BACKFILL_DAYS (400 before its registration)
     const future = now + 3_600_000; // the device clock is an hour ahead
     const readings = [
       { seq: 1, ts: new Date(old).toISOString(), quantity: 'pressure', value: 1001, unit: 'hPa' },

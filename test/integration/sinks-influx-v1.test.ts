@@ -83,7 +83,7 @@ describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
     expect(await sink.ping()).toBe(true);
   });
 
-  it('writes readings, checks and transactions with the CONTRACT §3 tags and fields', async () => {
+  it('writes readings, checks and transactions with the docs/contract.md §3 tags and fields', async () => {
     await sink.write([reading(1), reading(2), check, transaction]);
 
     const r = rows(await influxd.query(`SELECT * FROM reading WHERE device = 'gas-1' GROUP BY *`));

@@ -1,4 +1,4 @@
-// Traceability end to end (CONTRACT §2 Check, §5): a device's checks over MQTT are judged against the
+// Traceability end to end (docs/contract.md §2 Check, §5): a device's checks over MQTT are judged against the
 // reference standards registered through the API; a standard found out of tolerance at its own
 // calibration opens a standard-oot alert and its impact lists the checks it served.
 import type { MqttClient } from 'mqtt';

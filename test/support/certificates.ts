@@ -1,5 +1,5 @@
 // The verification certificate test fixtures register with a device. The gateway caps a certificate
-// at its type's legal interval (issuedAt + verificationIntervalMonths, METROLOGY §3.6), so a fixed
+// at its type's legal interval (issuedAt + verificationIntervalMonths, docs/metrology.md §3.6), so a fixed
 // "valid until 2099" would lapse; this one is honest: issued (interval − 2) calendar months ago and
 // valid for exactly the interval, so the instrument is `valid` (due in about two months, beyond the
 // 30-day due-soon window) and backfilled checks and readings of the last ~10 months (gas detectors:

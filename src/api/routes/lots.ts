@@ -1,4 +1,4 @@
-// Lots of prepackages (CONTRACT §6): declare a lot, add measured packages by hand, read a lot's
+// Lots of prepackages (docs/contract.md §6): declare a lot, add measured packages by hand, read a lot's
 // verdict. Admins and the tenant's operators write; whoever sees the tenant reads.
 import { z } from 'zod';
 import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';

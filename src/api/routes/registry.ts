@@ -205,7 +205,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const d = visibleDevice(deps, p, params.id);
       const cert = deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
       // A verification claiming longer than the type's legal interval makes the instrument due at
-      // issuedAt + interval (METROLOGY §3.6): said in the answer and the audit entry.
+      // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
       const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;
       const due = cert.kind === 'verification' && interval !== undefined ? effectiveVerificationDue(cert, interval) : null;
       const warnings = due?.warning ? [due.warning] : [];

@@ -1,4 +1,4 @@
-// Reference standards (CONTRACT §5): registration, their own calibration certificates, and reverse
+// Reference standards (docs/contract.md §5): registration, their own calibration certificates, and reverse
 // traceability. An enterprise's standards serve its instruments; the authority's (no tenant) serve
 // every enterprise. Visible like instruments: operators their own and the authority's, inspectors those
 // of their regions' enterprises and the authority's.
