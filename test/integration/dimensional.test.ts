@@ -88,7 +88,7 @@ describe('a profile projector over MQTT and the API', () => {
       return found;
     }, 10_000);
     expect(ootAlert).toMatchObject({ key: 'GB-50mm', severity: 'critical' });
-    expect(ootAlert.summary).toMatch(/conditional-fail \(point GB-50mm\): error 0\.0045 mm against MPE ±0\.004 mm/);
+    expect(ootAlert.summary).toMatch(/conditional-fail \(point GB-50mm, verification\): error 0\.0045 mm against MPE ±0\.004 mm/);
     expect((await t.call('GET', '/api/v1/alerts?device=pj-1&kind=conditional&state=open')).body.items).toEqual([expect.objectContaining({ key: 'SM-10mm' })]);
   });
 
@@ -136,7 +136,7 @@ describe('a profile projector over MQTT and the API', () => {
     expect(checks.every((x) => x.decision === 'pass')).toBe(true); // the largest error, 2.3 µm at day 100, is within 3.35 µm
 
     const drift = (await t.call('GET', '/api/v1/devices/pj-drift/drift')).body;
-    const s = drift.bySeries.find((x: { series: string }) => x.series === 'GB-50mm');
+    const s = drift.bySeries.find((x: { series: string }) => x.series === 'point=GB-50mm,regime=inService');
     expect(s).toMatchObject({ points: 12, tolerance: expect.closeTo(0.004, 12) });
     expect(s.slopePerDay).toBeCloseTo(olsSlope(days, errorsMm), 9);
     expect(s.slopePerDay * 1000).toBeCloseTo(0.02, 2); // µm a day
@@ -154,7 +154,7 @@ describe('a profile projector over MQTT and the API', () => {
       assert(found, 'waiting for predicted-oot');
       return found;
     }, 10_000);
-    expect(alert).toMatchObject({ key: 'GB-50mm' });
+    expect(alert).toMatchObject({ key: 'point=GB-50mm,regime=inService' });
     expect((await t.call('GET', '/api/v1/alerts?device=pj-drift&kind=out-of-tolerance')).body.items).toEqual([]);
   });
 });

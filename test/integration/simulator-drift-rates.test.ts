@@ -79,6 +79,6 @@ describe('injected drift rate = measured drift rate, per model', () => {
   });
 
   it('profile projector: stage scale 2e-4/yr and zero 0.001 mm/yr → 50 × 2e-4 + 0.001 = 0.011 mm a year at the 50 mm gauge block', async () => {
-    within(await measured('dr-pj', 'GB-50mm'), (50 * 2e-4 + 0.001) / YEAR_DAYS, 0.15);
+    within(await measured('dr-pj', 'point=GB-50mm,regime=inService'), (50 * 2e-4 + 0.001) / YEAR_DAYS, 0.15);
   });
 });
