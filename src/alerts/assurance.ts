@@ -170,6 +170,8 @@ export class Assurance {
       seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point,
       // the calibration view (reported, not judged) and the R76 change-point weights, where they apply
       correctedError: c.correctedError, correctedUncertainty: c.correctedUncertainty, calibrationCertificate: c.calibrationCertificate, deltaL: c.deltaL, adjusted: c.adjusted,
+      // traceability of the check (docs/metrology.md §8): null for checks stored before it was judged
+      traceable: c.traceable ?? null, traceabilityIssue: c.traceabilityIssue,
     };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
       this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
