@@ -232,7 +232,8 @@ try {
     const magRuns = runs[`MAG → InfluxDB (beside ${kind})`];
     if (name.startsWith('Mosquitto') && magRuns) {
       const pairs = rs.map((r, i) => round(magRuns[i].rate / r.rate, 2));
-      lines.push(`  MAG / Node-RED (${kind}): ${median(pairs)}× (pairs ${pairs.join(', ')})`);
+      const lost = rs.some((r) => !r.complete);
+      lines.push(`  MAG / Node-RED (${kind}): ${lost ? 'no ratio: Node-RED lost readings (see its log)' : `${median(pairs)}× (pairs ${pairs.join(', ')})`}`);
     }
   }
   process.stdout.write(lines.join('\n') + '\n');
