@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
-import { procSample, profileByArea, profileSpan, profileTop, round, threadCpu, threadCpuBetween, type ProfileWindow } from './lib.ts';
+import { mainThreadBetween, mainThreadSched, procSample, profileByArea, profileSpan, profileTop, round, threadCpu, threadCpuBetween, type ProfileWindow } from './lib.ts';
 import { gatewayCounts, log, seedDevices, sleep, startBareBroker, startGatewayProc, startLoadgen, stopGatewayProc, storedSince, waitMessage, waitStored, type GatewayProc } from './processes.ts';
 
 export interface ColdOptions {
@@ -90,6 +90,7 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
     const hr0 = hrUs();
     const log0 = logSize(g.logPath);
     const th0 = threadCpu(g.pid);
+    const m0 = mainThreadSched(g.pid);
     const s0 = procSample(g.pid);
     const i0 = procSample(o.influx.pid!);
     const counts = timeline(async () => {
@@ -106,6 +107,7 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
     const s1 = procSample(g.pid);
     const i1 = procSample(o.influx.pid!);
     const threads = threadCpuBetween(th0, threadCpu(g.pid));
+    const mainThread = mainThreadBetween(m0, mainThreadSched(g.pid));
     const samples = await counts.stop();
     const ms = stored.at - t0;
     const run: Record<string, any> = {
@@ -122,6 +124,7 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
       complete: stored.complete,
       gatewayCpuSeconds: round(s1.cpuSeconds - s0.cpuSeconds, 2),
       gatewayThreadsCpuSeconds: threads,
+      mainThreadSeconds: mainThread,
       influxdCpuSeconds: round(i1.cpuSeconds - i0.cpuSeconds, 2),
       rssMiB: round(s1.rssBytes / 1024 / 1024, 1),
       journaledPerSecond: perSecond(samples, 0),
@@ -134,13 +137,14 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
     const log2 = logSize(g.logPath);
     const s2 = procSample(g.pid);
     const th2 = threadCpu(g.pid);
+    const m2 = mainThreadSched(g.pid);
     const before2 = await gatewayCounts(g);
     const b2 = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: f2 });
     const stored2 = await waitStored(o.influx, f2, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before2.delivered, () => storedSince(o.influx, f2, db));
     const s3 = procSample(g.pid);
     const hr3 = hrUs();
     const log3 = logSize(g.logPath);
-    run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2), gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)) };
+    run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2), gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)), mainThreadSeconds: mainThreadBetween(m2, mainThreadSched(g.pid)) };
     await lg.call('disconnect', { pool: 'cold' });
     await stopGatewayProc(g);
     if (o.nodeOptions.includes('--trace-gc')) run.gc = { first: gcBetween(g.logPath, log0, log1), next: gcBetween(g.logPath, log2, log3) };
@@ -295,7 +299,7 @@ export async function runCold(o: ColdOptions): Promise<Record<string, any>> {
   );
   o.row(
     'cold start: first run, where the time went',
-    `connect ${first.connectMs} ms, first PUBACK ${first.firstAckMs} ms, stored ${first.storedMs} ms; journaled per second ${first.journaledPerSecond.join(' / ')}, bare received per second ${pairs[0].bare.receivedPerSecond.join(' / ')}; gateway CPU ${first.gatewayCpuSeconds} s by thread ${JSON.stringify(first.gatewayThreadsCpuSeconds)}`,
+    `connect ${first.connectMs} ms, first PUBACK ${first.firstAckMs} ms, stored ${first.storedMs} ms; journaled per second ${first.journaledPerSecond.join(' / ')}, bare received per second ${pairs[0].bare.receivedPerSecond.join(' / ')}; gateway CPU ${first.gatewayCpuSeconds} s by thread ${JSON.stringify(first.gatewayThreadsCpuSeconds)}; event loop: on a CPU ${first.mainThreadSeconds.cpu} s, waiting for one ${first.mainThreadSeconds.runQueue} s, asleep (idle or in a system call) ${first.mainThreadSeconds.asleep} s; the next burst: ${JSON.stringify(first.second.mainThreadSeconds)}`,
   );
   return { messages: o.messages, clients: o.clients, repeat: o.repeat, influxDb: o.influxDb, median: { gatewayRate: gwRate, bareRate, ratio }, pairs };
 }

@@ -198,6 +198,27 @@ export function threadCpu(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * The event-loop thread's time on a CPU and waiting for one (run queue), seconds, from
+ * /proc/<pid>/task/<pid>/schedstat. Over a window, wall − both is the time it slept: idle in
+ * epoll, or blocked in a system call (an fsync).
+ */
+export function mainThreadSched(pid: number): { at: number; cpu: number; runQueue: number } {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { at: Date.now(), cpu: cpu / 1e9, runQueue: wait / 1e9 };
+  } catch {
+    return { at: Date.now(), cpu: NaN, runQueue: NaN };
+  }
+}
+
+/** mainThreadSched between two samples: seconds on a CPU, waiting for one, and asleep. */
+export function mainThreadBetween(a: ReturnType<typeof mainThreadSched>, b: ReturnType<typeof mainThreadSched>): { cpu: number; runQueue: number; asleep: number } {
+  const cpu = b.cpu - a.cpu;
+  const runQueue = b.runQueue - a.runQueue;
+  return { cpu: round(cpu, 2), runQueue: round(runQueue, 2), asleep: round((b.at - a.at) / 1000 - cpu - runQueue, 2) };
+}
+
 /** b − a per thread name (threads that appeared in between count from zero). */
 export function threadCpuBetween(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};

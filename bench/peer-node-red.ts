@@ -32,6 +32,7 @@ const { values: opt } = parseArgs({
     clients: { type: 'string', default: '50' },
     window: { type: 'string', default: '64' },
     dir: { type: 'string', default: join(tmpdir(), 'mag-peer-node-red') },
+    flows: { type: 'string', default: 'batch,out' },
     'no-mag': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
@@ -57,23 +58,50 @@ function install(): void {
   log(`installed in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 }
 
-/** MQTT in → JSON → a function shaping [fields, tags] with the reading's ts → InfluxDB out (one write per message: the node's way). */
-function flow(mqttPort: number, influxPort: number): unknown[] {
-  const shape = [
-    'const p = msg.payload;',
-    "msg.payload = [{ value: p.value, seq: p.seq, time: p.ts }, { device: msg.topic.split('/')[1], quantity: p.quantity }];",
-    'return msg;',
-  ].join('\n');
+type FlowKind = 'out' | 'batch';
+
+/**
+ * MQTT in → JSON → a function shaping the point (the reading's ts, MAG's tags) → InfluxDB:
+ * `out`, the node the brief of every such pipeline starts with, one HTTP write per message
+ * with no limit on writes in flight; or `batch`, a join of up to 1,000 messages (or 100 ms)
+ * before the `influxdb batch` node, the way to make it keep up.
+ */
+function flow(kind: FlowKind, mqttPort: number, influxPort: number): unknown[] {
+  const shape =
+    kind === 'out'
+      ? "const p = msg.payload;\nmsg.payload = [{ value: p.value, seq: p.seq, time: p.ts }, { device: msg.topic.split('/')[1], quantity: p.quantity }];\nreturn msg;"
+      : "const p = msg.payload;\nmsg.payload = { measurement: 'reading', fields: { value: p.value, seq: p.seq }, tags: { device: msg.topic.split('/')[1], quantity: p.quantity }, timestamp: p.ts };\nreturn msg;";
+  // Ids that no property value can be mistaken for (Node-RED took an id `json` for a reference).
+  const tab = 'f10000000000001';
+  const sink =
+    kind === 'out'
+      ? [{ id: 'n10000000000004', type: 'influxdb out', z: tab, influxdb: 'c10000000000002', name: '', measurement: 'reading', precision: 'ms', retentionPolicy: '', wires: [] }]
+      : [
+          { id: 'n10000000000004', type: 'join', z: tab, name: '', mode: 'custom', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '0.1', count: '1000', reduceRight: false, wires: [['n10000000000005']] },
+          { id: 'n10000000000005', type: 'influxdb batch', z: tab, influxdb: 'c10000000000002', name: '', precision: 'ms', retentionPolicy: '', wires: [] },
+        ];
   return [
-    // Ids that no property value can be mistaken for (Node-RED took an id `json` for a reference).
-    { id: 'f10000000000001', type: 'tab', label: 'MAG peer' },
+    { id: tab, type: 'tab', label: 'MAG peer' },
     { id: 'c10000000000001', type: 'mqtt-broker', name: 'mosquitto', broker: '127.0.0.1', port: String(mqttPort), clientid: 'node-red-peer', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
     { id: 'c10000000000002', type: 'influxdb', hostname: '127.0.0.1', port: String(influxPort), protocol: 'http', database: DB, name: 'influxd', usetls: false, influxdbVersion: '1.x' },
-    { id: 'n10000000000001', type: 'mqtt in', z: 'f10000000000001', name: 'readings', topic: 'instruments/+/readings', qos: '1', datatype: 'utf8', broker: 'c10000000000001', nl: false, rap: false, inputs: 0, wires: [['n10000000000002']] },
-    { id: 'n10000000000002', type: 'json', z: 'f10000000000001', property: 'payload', action: 'obj', pretty: false, wires: [['n10000000000003']] },
-    { id: 'n10000000000003', type: 'function', z: 'f10000000000001', name: 'shape', func: shape, outputs: 1, wires: [['n10000000000004']] },
-    { id: 'n10000000000004', type: 'influxdb out', z: 'f10000000000001', influxdb: 'c10000000000002', name: '', measurement: 'reading', precision: 'ms', retentionPolicy: '', wires: [] },
+    { id: 'n10000000000001', type: 'mqtt in', z: tab, name: 'readings', topic: 'instruments/+/readings', qos: '1', datatype: 'utf8', broker: 'c10000000000001', nl: false, rap: false, inputs: 0, wires: [['n10000000000002']] },
+    { id: 'n10000000000002', type: 'json', z: tab, property: 'payload', action: 'obj', pretty: false, wires: [['n10000000000003']] },
+    { id: 'n10000000000003', type: 'function', z: tab, name: 'shape', func: shape, outputs: 1, wires: [['n10000000000004']] },
+    ...sink,
   ];
+}
+
+/** Node-RED on `kind`'s flow, once its MQTT node is connected; its log in userDir/node-red-<kind>.log. */
+async function startNodeRed(kind: FlowKind, userDir: string, mqttPort: number, influxPort: number): Promise<ChildProcess> {
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flow(kind, mqttPort, influxPort), null, 1));
+  writeFileSync(join(userDir, 'settings.js'), `module.exports = { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false } };\n`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(DIR, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = createWriteStream(join(userDir, `node-red-${kind}.log`));
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  await waitOutput(child, 'Connected to broker');
+  return child;
 }
 
 async function waitPort(port: number, ms = 20_000): Promise<void> {
@@ -146,21 +174,11 @@ try {
   await waitPort(mqttPort);
   const userDir = mkdtempSync(join(tmpdir(), 'mag-peer-nr-'));
   temp.push(userDir);
-  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flow(mqttPort, influx.port), null, 1));
-  writeFileSync(join(userDir, 'settings.js'), `module.exports = { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false } };\n`);
-  const nrPort = await freePort();
-  const nodeRed = spawn(process.execPath, [join(DIR, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js'), '--port', String(nrPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(nodeRed);
-  const nrLog = createWriteStream(join(userDir, 'node-red.log'));
-  nodeRed.stdout!.pipe(nrLog);
-  nodeRed.stderr!.pipe(nrLog);
-  await waitOutput(nodeRed, 'Connected to broker');
-  log(`mosquitto ${mosquitto.pid} on ${mqttPort}, Node-RED ${nodeRed.pid}, influxd ${influx.pid} on ${influx.port}`);
   const ids = Array.from({ length: CLIENTS }, (_, i) => `p${String(i).padStart(5, '0')}`);
   const lg = await startLoadgen();
   children.push(lg.child);
   await lg.call('connect', { pool: 'peer', url: `mqtt://127.0.0.1:${mqttPort}`, devices: ids.map((id) => ({ id })), concurrency: 50 });
-  const targets: Target[] = [{ name: 'Mosquitto → Node-RED → InfluxDB', pool: 'peer', pids: () => [mosquitto.pid!, nodeRed.pid!, influx!.pid!], count: (f) => storedSince(influx!, f, DB) }];
+  let mag: Target | undefined;
   if (!opt['no-mag']) {
     const dataDir = mkdtempSync(join(tmpdir(), 'mag-peer-gw-'));
     temp.push(dataDir);
@@ -168,31 +186,55 @@ try {
     gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN, nodeOptions: ['--max-semi-space-size=32'] });
     const g = gw;
     await lg.call('connect', { pool: 'mag', url: g.mqttUrl, devices: ids.map((id) => ({ id, password: SECRET })), concurrency: 50 });
-    targets.push({ name: 'MAG → InfluxDB', pool: 'mag', pids: () => [g.pid, influx!.pid!], count: (f) => storedSince(influx!, f), delivered: async () => (await gatewayCounts(g)).delivered });
+    mag = { name: 'MAG → InfluxDB', pool: 'mag', pids: () => [g.pid, influx!.pid!], count: (f) => storedSince(influx!, f), delivered: async () => (await gatewayCounts(g)).delivered };
   }
   let floor = Date.now();
   const next = (maxTs: number) => (floor = Math.max(Date.now(), maxTs + 1, floor));
-  for (const t of targets) {
-    log(`${t.name}: warm-up, ${opt.warmup} readings …`);
-    const w = await burst(lg, influx, t, Number(opt.warmup), next(0));
-    next(w.maxTs);
+  const runs: Record<string, Awaited<ReturnType<typeof burst>>[]> = {};
+  const measure = async (t: Target, n: number, warm: boolean, label = t.name) => {
+    const r = await burst(lg, influx!, t, n, next(0));
+    next(r.maxTs);
+    if (warm) return;
+    (runs[label] ??= []).push(r);
+    log(`${t.name}: ${r.rate} msg/s${r.complete ? '' : ` INCOMPLETE: ${r.stored} of ${n} stored`} (sent in ${r.sentMs} ms, stored in ${r.storedMs} ms; CPU s ${t.pids().length === 3 ? 'mosquitto / Node-RED / influxd' : 'gateway / influxd'} ${r.cpuSeconds.join(' / ')})`);
+  };
+  if (mag) {
+    log(`${mag.name}: warm-up, ${opt.warmup} readings …`);
+    await measure(mag, Number(opt.warmup), true);
   }
-  const runs: Record<string, ReturnType<typeof burst> extends Promise<infer R> ? R[] : never> = {};
-  for (let rep = 1; rep <= Number(opt.repeat); rep++) {
-    for (const t of targets) {
+  for (const kind of String(opt.flows).split(',').map((k) => k.trim()) as FlowKind[]) {
+    const nodeRed = await startNodeRed(kind, userDir, mqttPort, influx.port);
+    log(`mosquitto ${mosquitto.pid} on ${mqttPort}, Node-RED ${nodeRed.pid} (flow ${kind}), influxd ${influx.pid} on ${influx.port}`);
+    const peer: Target = { name: `Mosquitto → Node-RED (${kind}) → InfluxDB`, pool: 'peer', pids: () => [mosquitto.pid!, nodeRed.pid!, influx!.pid!], count: (f) => storedSince(influx!, f, DB) };
+    log(`${peer.name}: warm-up, ${opt.warmup} readings …`);
+    await measure(peer, Number(opt.warmup), true);
+    // MAG first in each pair: what the `out` flow leaves behind (writes timing out) would
+    // otherwise fall on MAG's run.
+    for (let rep = 1; rep <= Number(opt.repeat); rep++) {
+      if (mag) {
+        await sleep(1000);
+        await measure(mag, MESSAGES, false, `MAG → InfluxDB (beside ${kind})`);
+      }
       await sleep(1000);
-      const r = await burst(lg, influx, t, MESSAGES, next(0));
-      next(r.maxTs);
-      (runs[t.name] ??= []).push(r);
-      log(`${t.name} (${rep}): ${r.rate} msg/s${r.complete ? '' : ` INCOMPLETE: ${r.stored} of ${MESSAGES} stored`} (sent in ${r.sentMs} ms, stored in ${r.storedMs} ms; CPU s ${t.pids().length === 3 ? 'mosquitto / Node-RED / influxd' : 'gateway / influxd'} ${r.cpuSeconds.join(' / ')})`);
+      await measure(peer, MESSAGES, false);
     }
+    nodeRed.kill('SIGKILL');
+    await sleep(1000);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const lines = [`peer comparison: ${MESSAGES} QoS 1 readings from ${CLIENTS} devices, ${WINDOW} in flight each; load average ${load0.join(' ')} at start, ${loadavg().map((x) => round(x, 2)).join(' ')} at end`];
-  for (const [name, rs] of Object.entries(runs)) lines.push(`  ${name.padEnd(34)} ${median(rs.map((r) => r.rate))} msg/s stored (runs ${rs.map((r) => r.rate).join(', ')})`);
-  if (targets.length === 2) {
-    const [p, m] = targets.map((t) => median(runs[t.name].map((r) => r.rate)));
-    lines.push(`  MAG / peer: ${round(m / p, 2)}×`);
+  for (const [name, rs] of Object.entries(runs)) {
+    const lost = rs.filter((r) => !r.complete).map((r) => `${r.stored} of ${MESSAGES} stored`);
+    lines.push(`  ${name.padEnd(42)} ${median(rs.map((r) => r.rate))} msg/s stored (runs ${rs.map((r) => r.rate).join(', ')})${lost.length ? `; INCOMPLETE: ${lost.join(', ')}` : ''}`);
+  }
+  for (const [name, rs] of Object.entries(runs)) {
+    const kind = /\((\w+)\)/.exec(name)?.[1];
+    const magRuns = runs[`MAG → InfluxDB (beside ${kind})`];
+    if (name.startsWith('Mosquitto') && magRuns) {
+      const pairs = rs.map((r, i) => round(magRuns[i].rate / r.rate, 2));
+      const lost = rs.some((r) => !r.complete);
+      lines.push(`  MAG / Node-RED (${kind}): ${lost ? 'no ratio: Node-RED lost readings (see its log)' : `${median(pairs)}× (pairs ${pairs.join(', ')})`}`);
+    }
   }
   process.stdout.write(lines.join('\n') + '\n');
 } catch (e) {
