@@ -123,6 +123,7 @@ interface Fault {
   detail?: string;
 }
 
+// Long on purpose: the soak run as one script, top to bottom (start, faults, counts, report).
 async function main(): Promise<void> {
   say(`${DEVICES} devices × ${RATE} readings/s (QoS 1, window ${WINDOW}) for ${MINUTES} min, a fault every ~${FAULT_EVERY_S} s, seed ${args.seed}`);
   const influxd: InfluxdHandle = await startInfluxd();

@@ -66,6 +66,7 @@ export type FuelDispenserParams = z.input<typeof FuelDispenserParamsSchema>;
 /** Preset amounts customers ask for, VND (pay-by-amount is the common way to buy fuel in Vietnam). */
 const PRESET_AMOUNTS = [20_000, 30_000, 50_000, 70_000, 100_000, 200_000];
 
+// Long on purpose: the model keeps its state in this closure (nozzles, totalizers, meter factor); its steps are the small functions inside.
 export function createFuelDispenser(env: ModelEnv, params: FuelDispenserParams = {}): InstrumentModel {
   const p = FuelDispenserParamsSchema.parse(params);
   const rng = env.rng;

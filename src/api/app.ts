@@ -16,6 +16,7 @@ import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
 
+// Long on purpose: the middleware chain and the public routes in the order a request meets them.
 export function createApi(deps: ApiDeps): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-origin' }));

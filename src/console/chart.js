@@ -23,6 +23,7 @@ function niceTicks(lo, hi, n = 5) {
  * @param {{device: string, width?: number}} opts width in CSS pixels of the space it will fill (so labels keep their size on a phone)
  * @returns {HTMLElement} a <figure> with the SVG, a legend and a caption (or a note when there is nothing to draw)
  */
+// Long on purpose: one SVG drawn top to bottom (axes, bands, points, labels); split, each part would need the scales passed around.
 export function checksChart(checks, { device, width = 720 }) {
   const W = Math.round(Math.min(900, Math.max(300, width)));
   const H = Math.round(Math.min(300, Math.max(220, W * 0.42)));

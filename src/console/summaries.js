@@ -31,6 +31,7 @@ export function resolutionNote(r) {
  * @param {Alert} a
  * @returns {string}
  */
+// Long on purpose: one case per alert kind, each a few lines.
 export function alertSummary(a) {
   if (lang() === 'en' || !a.summary) return a.summary;
   const d = a.details ?? {};

@@ -197,6 +197,7 @@ export class Ingest {
     return undefined;
   }
 
+  // Long on purpose: the checks of one reading in the order the contract states them, each a few lines, on the hot path (no helper calls per check).
   private acceptReading(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult, prefix: string): void {
     let r: ReadingPayload | undefined = plainReading(raw);
     if (r === undefined) {

@@ -23,6 +23,7 @@ function withRowId<T extends string>(t: CreateTableBuilder<T, never>, dialect: D
     : t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
+// Each migration lists its schema statements: long data, not logic.
 export const MIGRATIONS: SchemaMigration[] = [
   {
     name: '0001-registry-credentials-findings-alerts-audit',

@@ -78,6 +78,7 @@ function auditSystemChanges(deps: ApiDeps): void {
   });
 }
 
+// Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
   auditSystemChanges(deps);
   const actor = (p: Principal) => `${p.role}:${p.name}`;

@@ -92,6 +92,7 @@ function listEntry(r: InspectionRecord) {
   };
 }
 
+// Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
   const svc = deps.inspections;
   r.add({

@@ -95,6 +95,7 @@ function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
   if (!t || !canSeeTenant(p, tenant, t.region)) throw notFound(`tenant ${tenant}`);
 }
 
+// Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
 

@@ -36,6 +36,7 @@ function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: string
 
 const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
 
+// Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
     method: 'get', path: '/api/v1/reports/assurance', summary: 'Measurement-assurance report of an enterprise (or every visible one)', tag: 'reports', roles: ALL_ROLES, query: ReportQuery,

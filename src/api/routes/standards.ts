@@ -147,6 +147,7 @@ const CSV_HEADER = [
   'possibleLegal',
 ];
 
+// Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
     deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
