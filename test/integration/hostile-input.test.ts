@@ -89,7 +89,8 @@ describe('hostile MQTT payloads, through a real gateway', () => {
       unit: fc.oneof({ weight: 5, arbitrary: good(fc.constant('hPa')) }, bad(fc.constantFrom('kg', '', 1))),
       standardId: fc.oneof({ weight: 5, arbitrary: good(fc.string({ minLength: 1, maxLength: 20 })) }, bad(fc.constantFrom('', 'x'.repeat(129), 7, null))),
       regime: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'verification', 'inService')) }, bad(fc.constantFrom('sometimes', 1))),
-      point: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'Qmax', 'P-1')) }, bad(fc.constantFrom('a b', 'x,y', 'k=v', '"q"', ''))),
+      // a test point is a tag value: spaces, commas, `=` and quotes are stored (escaped); empty, too long, control characters or a final backslash are not
+      point: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'Qmax', 'P-1', 'a b', 'x,y', 'k=v', '"q"')) }, bad(fc.constantFrom('', 'x'.repeat(129), 'tab\there', 'end\\', 5, null))),
       extra: extraKeys,
     })
     .map((c): Msg => {
@@ -326,6 +327,9 @@ describe('hostile API bodies', () => {
     target.answering = await finding();
     target.finding = await finding();
     await gw.call('POST', '/api/v1/campaigns', { id: 'fuzz-camp', name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] });
+    // a reference standard to calibrate, a lot to add packages to
+    expect((await gw.call('POST', '/api/v1/standards', { id: 'fuzz-std', tenant: 'acme', name: 'Khí áp kế chuẩn', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' })).status).toBe(201);
+    expect((await gw.call('POST', '/api/v1/lots', { id: 'fuzz-lot', tenant: 'acme', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200 })).status).toBe(201);
   });
   afterAll(async () => {
     await gw?.destroy();
@@ -386,12 +390,29 @@ describe('hostile API bodies', () => {
       path: () => '/api/v1/campaigns/fuzz-camp/verifications', ok: [201],
       body: fc.record({ market: field(fc.constantFrom('Chợ Hôm', 'Chợ Lớn')), owner: field(fc.record({ name: fc.string({ minLength: 1 }), phone: fc.constantFrom('0912 345 678', 'call me') }, { requiredKeys: ['name'] })), serial: field(fc.string({ minLength: 1, maxLength: 12 })), type: field(fc.constant('scale')), class: field(fc.constantFrom('III', 'IIII', 'II')), max: field(fc.double()), e: field(fc.double()), result: field(fc.constantFrom('pass', 'fail')), stampNumber: field(fc.string()), validUntil: field(fc.constantFrom('2027-01-01', 'x')) }, { requiredKeys: [] }),
     },
+    // reference standards and lots
+    {
+      path: () => '/api/v1/standards', ok: [201, 404, 409],
+      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constantFrom('acme', 'nope')), name: field(fc.string({ minLength: 1, maxLength: 20 })), quantity: field(fc.constantFrom('pressure', 'volume', 'x')), unit: field(fc.constantFrom('hPa', 'kPa', 'L', 'furlong')), kind: field(fc.constantFrom('reference-barometer', 'proving-measure', 'nope')), class: field(fc.string({ minLength: 1, maxLength: 8 })), serial: field(fc.string({ minLength: 1, maxLength: 12 })), gas: field(fc.constantFrom('CH4', 'CO')) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/standards/fuzz-std/certificates', ok: [201],
+      body: fc.record({ number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2027-01-01', '2025-01-01')), uncertainty: field(fc.double()), traceableTo: field(fc.string({ minLength: 1, maxLength: 20 })), asFound: field(fc.record({ error: fc.double(), outOfTolerance: fc.boolean() }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/lots', ok: [201, 404, 409],
+      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constantFrom('acme', 'nope')), product: field(fc.string({ minLength: 1, maxLength: 20 })), nominal: field(fc.double()), unit: field(fc.constantFrom('g', 'kg', 'mL', 'L', 'lb')), lotSize: field(fc.integer({ min: -1, max: 2_000_000 })), destructive: field(fc.boolean()), scale: field(fc.constantFrom('api-dev', 'nope')), averageTare: field(fc.double()), density: field(fc.double()), plan: field(fc.constantFrom('nope', 'Bad Plan')), measuredUnit: field(fc.constantFrom('g', 'mL')) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/lots/fuzz-lot/packages', ok: [200, 409],
+      body: fc.record({ items: field(fc.array(fc.record({ net: fc.oneof(fc.double({ min: 480, max: 520, noNaN: true }), fc.double()), gross: fc.double(), id: fc.string({ maxLength: 8 }), position: fc.integer({ min: -1, max: 300 }) }, { requiredKeys: [] }), { maxLength: 5 })) }, { requiredKeys: [] }),
+    },
   ];
 
   it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
     const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}').replace(/BBKT-\d{4}-\d{4}(-F\d+)?/, '{id}').replace('fuzz-camp', '{id}')}`));
+    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}').replace(/BBKT-\d{4}-\d{4}(-F\d+)?/, '{id}').replace('fuzz-camp', '{id}').replace(/fuzz-(std|lot)/, '{id}')}`));
     expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
 
     for (const r of routes) {
