@@ -104,6 +104,12 @@ export type AlertChange = 'opened' | 'repeated' | 'acknowledged' | 'resolved' | 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 /** Repeats of throttled alerts (see RaiseAlert.throttle) are written at most this often per alert. */
 export const REPEAT_FLUSH_MS = 1000;
+/**
+ * The timed flush writes a deferred clear only once it has stood this long (the device stayed
+ * connected): else a flush that happened to fall between a flapping device's connect and its drop
+ * would resolve the alert and the drop open a new one. A younger clear waits for the next flush.
+ */
+export const DEFERRED_CLEAR_MIN_MS = REPEAT_FLUSH_MS / 2;
 
 export interface AlertFilter {
   state?: AlertState;
@@ -245,7 +251,7 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
     if (!e) return undefined;
     if (deferred && !this.stopped) {
       this.markDirty(e);
-      e.clear = { reason, at: now };
+      e.clear = { reason, at: now, since: e.clear?.since ?? performance.now() };
       return undefined;
     }
     return this.resolve(e.id, 'system', { reason: 'cleared', note: reason }, now);
@@ -255,17 +261,25 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
    * Writes the repeats counted in memory (one statement and one `repeated` event per alert, in
    * one transaction), then the deferred clears. Runs REPEAT_FLUSH_MS after the first repeat it
    * writes; call it before reading the alerts' table by other means. When the write fails,
-   * everything stays in memory for the next.
+   * everything stays in memory for the next. `minClearAgeMs` (the timed flush): deferred clears
+   * younger than that are kept for the next flush, their repeats written.
    */
-  flush(): void {
+  flush(minClearAgeMs = 0): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.dirty.length === 0) return;
     const batch = this.dirty;
-    const repeated = this.db.transaction(() => batch.flatMap((e) => this.writeRepeats(e)));
+    const t = performance.now();
+    const young = new Set(minClearAgeMs > 0 ? batch.filter((e) => e.clear && t - e.clear.since < minClearAgeMs) : []);
+    const repeated = this.db.transaction(() => batch.flatMap((e) => this.writeRepeats(e, young.has(e))));
     this.dirty = [];
-    const clears = batch.filter((e) => e.clear).map((e) => ({ id: e.id, ...e.clear! }));
+    const clears = batch.filter((e) => e.clear && !young.has(e)).map((e) => ({ id: e.id, reason: e.clear!.reason, at: e.clear!.at }));
+    const pending = [...young].map((e) => [e, e.clear!] as const);
     for (const e of batch) written(e);
+    for (const [e, clear] of pending) {
+      e.clear = clear;
+      this.markDirty(e);
+    }
     for (const alert of repeated) this.emit('change', alert, 'repeated');
     for (const c of clears) this.resolve(c.id, 'system', { reason: 'cleared', note: c.reason }, c.at);
   }
@@ -278,11 +292,11 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   }
 
   /** The alert as written with its repeats; none when it has none, is about to be cleared (its `resolved` tells) or is gone. */
-  private writeRepeats(e: OpenAlert): Alert[] {
+  private writeRepeats(e: OpenAlert, clearKept = false): Alert[] {
     if (e.unwritten === 0) return [];
     const { summary, details } = e.describe!(e.subject);
     const alert = this.store.repeat(e.id, { severity: e.severity, summary, details, add: e.unwritten }, e.at!.toISOString());
-    return alert && !e.clear ? [alert] : [];
+    return alert && (!e.clear || clearKept) ? [alert] : [];
   }
 
   private flushSoon(): void {
@@ -291,7 +305,7 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
       this.flushTimer = undefined;
       if (!this.db.open) return;
       try {
-        this.flush();
+        this.flush(DEFERRED_CLEAR_MIN_MS);
       } catch (e) {
         this.onFlushError(e as Error);
         this.flushSoon();

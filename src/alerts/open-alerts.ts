@@ -21,8 +21,11 @@ export interface OpenAlert {
   subject: unknown;
   describe: Describe | undefined;
   at: Date | undefined;
-  /** A deferred clear (a flapping signal): resolved when written unless raised again before. */
-  clear: { reason: string; at: Date } | undefined;
+  /**
+   * A deferred clear (a flapping signal): resolved when written unless raised again before;
+   * `since`: performance.now() when it was first asked (the timed flush writes only those standing long enough).
+   */
+  clear: { reason: string; at: Date; since: number } | undefined;
 }
 
 export function openAlert(a: { id: string; device: string; kind: AlertKind; key: string; severity: Severity }): OpenAlert {

@@ -1,4 +1,4 @@
-// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 23 instruments, 120 simulated days)
+// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 24 instruments, 120 simulated days)
 // against a real gateway (in-process; real MQTT over TCP, real HTTP API, SQLite on disk), run on a
 // shorter wall-clock duration: every scenario raises the alert it is built for, the healthy
 // instruments raise none, and the drift rates the models inject are the ones the gateway measures.
@@ -55,8 +55,8 @@ describe('the demo fleet against a real gateway', () => {
 
   it('runs the whole fleet without errors', async () => {
     const fleet = await loadFleet(DEMO);
-    expect(report.devices).toBe(23);
-    expect(report.connected).toBe(23);
+    expect(report.devices).toBe(24);
+    expect(report.connected).toBe(24);
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
     expect(report.simulated.acceleration).toBeCloseTo(((fleet.simulatedDays ?? NaN) * 86_400) / 20, 0);
     expect(report.sent.checks).toBeGreaterThan(1000);
@@ -83,9 +83,9 @@ describe('the demo fleet against a real gateway', () => {
 
   it('registers the reference standards the checks cite: the healthy instruments\' checks are traceable', async () => {
     const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; state: string }[];
-    expect(standards).toHaveLength(18);
+    expect(standards).toHaveLength(20);
     expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual(['CYL-4G-2024-0917-CH4', 'CYL-4G-2024-0917-CO', 'CYL-4G-2024-0917-H2S', 'CYL-4G-2024-0917-O2']);
-    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail']) {
+    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail', 'bn-pj-drift']) {
       const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as { traceable: boolean | null; traceabilityIssue?: string }[];
       expect(checks.length, device).toBeGreaterThan(0);
       expect(checks.filter((c) => c.traceable !== true).map((c) => c.traceabilityIssue), device).toEqual([]);

@@ -190,11 +190,14 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
     // the same counts the API gives
     const unresolved = ((await gw.call('GET', '/api/v1/alerts?device=baro-1')).body.items as { state: string; severity: string; kind: string }[]).filter((a) => a.state !== 'resolved');
     expect(unresolved.map((a) => a.kind)).toContain('out-of-tolerance');
+    // gas-1's span check above cites CYL-CO-50, a standard nobody registered: its one open alert says so.
+    const gasUnresolved = ((await gw.call('GET', '/api/v1/alerts?device=gas-1')).body.items as { state: string; severity: string; kind: string; key?: string }[]).filter((a) => a.state !== 'resolved');
+    expect(gasUnresolved.map((a) => [a.kind, a.key])).toEqual([['untraceable-check', 'CYL-CO-50']]);
     const fleet = await select(`SELECT * FROM fleet WHERE time = ${at}ms`);
     expect(fleet.map((r) => [r.device, r.verification, r.openAlerts, r.criticalAlerts]).sort()).toEqual([
       ['baro-1', 'valid', unresolved.length, unresolved.filter((a) => a.severity === 'critical').length],
       ['fuel-1', 'valid', 0, 0],
-      ['gas-1', 'valid', 0, 0],
+      ['gas-1', 'valid', 1, gasUnresolved.filter((a) => a.severity === 'critical').length],
     ]);
     const open = await select(`SELECT * FROM open_alerts WHERE time = ${at}ms AND tenant = 'acme'`);
     expect(open.find((r) => r.kind === 'out-of-tolerance')).toMatchObject({ open: 1 });
