@@ -8,7 +8,7 @@
 // Row ids: SQLite's `integer primary key` (the rowid), PostgreSQL's identity column.
 import type { Compilable, CreateTableBuilder, Kysely, SchemaModule } from 'kysely';
 import { sql } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { queryBuilder, type Dialect, type SqliteState } from './sql.ts';
 
 export interface SchemaMigration {
