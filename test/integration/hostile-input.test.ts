@@ -315,6 +315,7 @@ describe('hostile API bodies', () => {
   beforeAll(async () => {
     gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000' }); // the header fuzzing fails authentication on purpose
     await gw.device({ id: 'api-dev', type: 'barometer', tenant: 'acme', region: 'VN-HN' });
+    expect((await gw.call('POST', '/api/v1/standards', { id: 'api-std', tenant: 'acme', name: 'Reference barometer', quantity: 'pressure', unit: 'hPa' })).status).toBe(201);
   });
   afterAll(async () => {
     await gw?.destroy();
@@ -343,6 +344,14 @@ describe('hostile API bodies', () => {
       body: fc.record({ kind: field(fc.constantFrom('verification', 'calibration')), number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01T00:00:00Z', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2099-01-01T00:00:00Z', '2025-01-01T00:00:00Z')), correction: field(fc.record({ offset: fc.double(), gain: fc.double() }, { requiredKeys: [] })), uncertainty: field(fc.double()) }, { requiredKeys: [] }),
     },
     { path: () => '/api/v1/webhooks', ok: [201, 404], body: fc.record({ url: field(fc.webUrl({ withQueryParameters: true, withFragments: true })), events: field(fc.constant(['alert.*'])), secret: field(fc.string({ minLength: 16, maxLength: 40 })), tenant: field(fc.constantFrom('acme', 'nope')) }, { requiredKeys: [] }) },
+    {
+      path: () => '/api/v1/standards', ok: [201, 404, 409],
+      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constantFrom('acme', 'nope')), name: field(fc.string({ minLength: 1, maxLength: 20 })), quantity: field(fc.constantFrom('pressure', 'volume', 'temperature')), unit: field(fc.constantFrom('hPa', 'L', 'mbar', 'furlong')), kind: field(fc.constantFrom('proving-measure', 'reference-barometer', 'x')), class: field(fc.constantFrom('II', '0.1')), gas: field(fc.constantFrom('CO', 'NO2')) }, { requiredKeys: [] }),
+    },
+    {
+      path: () => '/api/v1/standards/api-std/certificates', ok: [201],
+      body: fc.record({ number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01T00:00:00Z', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2099-01-01T00:00:00Z', '2025-01-01T00:00:00Z')), uncertainty: field(fc.double()), traceableTo: field(fc.string({ maxLength: 20 })), asFound: field(fc.record({ error: fc.double(), outOfTolerance: fc.boolean() })) }, { requiredKeys: [] }),
+    },
     { path: () => '/api/v1/alerts/no-such-alert/ack', ok: [404], body: fc.record({ note: field(fc.string()) }, { requiredKeys: [] }) },
     { path: () => '/api/v1/alerts/no-such-alert/resolve', ok: [404], body: fc.record({ reason: field(fc.constantFrom('recalibrated', 'other')), note: field(fc.string()) }, { requiredKeys: [] }) },
   ];
@@ -350,7 +359,7 @@ describe('hostile API bodies', () => {
   it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
     const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
     const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}')}`));
+    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('api-std', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}')}`));
     expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
 
     for (const r of routes) {
@@ -372,6 +381,13 @@ describe('hostile API bodies', () => {
       expect(d.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
       expect(d.tenant).toBe('acme');
       expect(['barometer', 'scale', 'gas-detector']).toContain(d.type);
+    }
+    // … nor did refused standard bodies: every registered standard fits an instrument type
+    const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; tenant: string | null; quantity: string; unit: string }[];
+    for (const st of standards) {
+      expect(st.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect([null, 'acme']).toContain(st.tenant);
+      expect([['pressure', 'hPa'], ['pressure', 'mbar'], ['volume', 'L']]).toContainEqual([st.quantity, st.unit]);
     }
     expect((await gw.call('GET', '/api/v1/audit/verify')).body).toMatchObject({ ok: true });
     expect(pollutionFree()).toBe(true);
