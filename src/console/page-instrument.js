@@ -106,7 +106,7 @@ function checksView(device, items) {
     items.length
       ? table(
           t('checks'),
-          [t('ts'), t('indicated'), t('reference'), t('errorValue'), t('mpeShort'), t('uncertaintyShort'), t('decision'), t('legal')],
+          [t('ts'), t('indicated'), t('reference'), t('errorValue'), t('mpeShort'), t('uncertaintyShort'), t('decision'), t('legal'), t('traceable')],
           items.slice(0, 50).map((c) =>
             h(
               'tr',
@@ -119,6 +119,8 @@ function checksView(device, items) {
               h('td', { class: 'num' }, fmtNum(c.uncertainty)),
               h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
               h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
+              // not traceable: the reason on hover; null: judged before standards were registered
+              h('td', { title: c.traceabilityIssue ?? null }, c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—'),
             ),
           ),
           { stack: false },
