@@ -54,7 +54,13 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   for (let i = 0; i < devices; i++) {
     const id = `${kind}-${i}`;
     registry.createDeviceWithSecretHash({ id, tenant: 'bench', type: 'barometer', serial: `SN-${i}` }, 'unused', created);
-    if (kind !== 'unverified') registry.addCertificate(id, { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' }, 'bench', created);
+    if (kind !== 'unverified')
+      registry.addCertificate(
+        id,
+        { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' },
+        'bench',
+        created,
+      );
     ids.push(id);
   }
   const log = createLogger('error');
@@ -66,7 +72,17 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   );
   const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
   const pipeline = new DeviceMessagePipeline({
-    registry, ingest, journal, assurance, alerts, metrics: new GatewayMetrics(), outbox: new Outbox(log), forwarder: { lastError: undefined }, log, nowMs: Date.now, journalSlowAt: 0.8,
+    registry,
+    ingest,
+    journal,
+    assurance,
+    alerts,
+    metrics: new GatewayMetrics(),
+    outbox: new Outbox(log),
+    forwarder: { lastError: undefined },
+    log,
+    nowMs: Date.now,
+    journalSlowAt: 0.8,
   });
   const seqs = new Array<number>(devices).fill(0);
   let released = 0;

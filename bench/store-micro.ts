@@ -2,6 +2,7 @@
 // µs per operation on a temp state database (WAL, synchronous=NORMAL, as the gateway opens it).
 // Rows:
 //   store      what the gateway runs: the store module, its Kysely query compiled once
+//              (an alert repeat raised from a reading is only counted in memory: `counted`)
 //   raw SQL    the same statement hand-written and prepared once with better-sqlite3 (the floor)
 //   compiled per call   the store's query built and compiled by Kysely at every call: what
 //                       compiling once with `arg()` slots avoids
@@ -38,14 +39,24 @@ function time(label: string, n: number, op: (i: number) => void): void {
 
 const now = new Date('2026-03-01T00:00:00Z');
 const at = now.toISOString();
+const describeRepeat = (i: number) => ({ summary: `x ${i}`, details: { value: i } });
 const check = (seq: number): CheckResult => ({ seq, ts: 1_700_000_000_000 + seq, decision: 'pass', error: 0.1, mpe: 1 }) as unknown as CheckResult;
 
 // ── alert repeat: the open alert of (device, kind, key) counted once more ──
 const alerts = new AlertBook(db);
 alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: 'x', details: { value: 1 }, at: now });
-time('alert repeat: store (AlertBook.raise)', N, (i) => {
+time('alert repeat: written (AlertBook.raise)', N, (i) => {
   alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: `x ${i}`, details: { value: i }, at: now });
 });
+// what a reading of a failing or unverified instrument costs: the repeat counted in memory
+// (written at most once a second), with its evidence described when written, or given as made
+time('alert repeat: counted in memory (raiseFrom)', N, (i) => {
+  alerts.raiseFrom({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', at: now, subject: i, describe: describeRepeat });
+});
+time('alert repeat: counted in memory (raise, throttle)', N, (i) => {
+  alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: `x ${i}`, details: { value: i }, at: now, throttle: true });
+});
+alerts.flush();
 const openId = alerts.openAlert('d', 'out-of-range', 'pressure')!.id;
 const rawGet = raw.prepare('SELECT severity FROM alerts WHERE id = ?');
 const rawRepeat = raw.prepare('UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ? RETURNING *');

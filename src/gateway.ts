@@ -186,8 +186,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     journal.close();
     lastSeen.stop();
     // what the last messages left in memory: alert repeats, deferred clears, rejections
-    assurance.stop();
-    alerts.stop();
+    for (const held of [assurance, alerts]) {
+      try {
+        held.stop();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, 'writing the last alert repeats or rejections at stop failed; the alerts themselves are stored');
+      }
+    }
     await sink.close();
     db.close();
     log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');

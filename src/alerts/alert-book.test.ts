@@ -80,7 +80,8 @@ describe('throttled repeats', () => {
 
   it('describe an alert raised from a subject only when writing it, not per raise', () => {
     const describe = vi.fn((seq: number) => ({ summary: `reading ${seq}`, details: { seq } }));
-    const raise = (seq: number) => book.raiseFrom({ tenant: 't', device: 'baro-1', kind: 'out-of-range', key: 'pressure', severity: 'warning', at: AT, subject: seq, describe });
+    const raise = (seq: number) =>
+      book.raiseFrom({ tenant: 't', device: 'baro-1', kind: 'out-of-range', key: 'pressure', severity: 'warning', at: AT, subject: seq, describe });
     for (let seq = 1; seq <= 500; seq++) raise(seq);
     expect(describe).toHaveBeenCalledTimes(1); // the opening
     book.flush();
@@ -134,7 +135,16 @@ describe('throttled repeats', () => {
 });
 
 describe('deferred clears (a flapping signal)', () => {
-  const offline = (): RaiseAlert => ({ tenant: 't', device: 'baro-1', kind: 'offline', severity: 'warning', summary: 'Device reported offline', details: {}, at: AT, throttle: true });
+  const offline = (): RaiseAlert => ({
+    tenant: 't',
+    device: 'baro-1',
+    kind: 'offline',
+    severity: 'warning',
+    summary: 'Device reported offline',
+    details: {},
+    at: AT,
+    throttle: true,
+  });
 
   it('a connect/disconnect storm keeps one alert counting; it is resolved once the device stays connected until the flush', () => {
     const before = alertWrites();

@@ -287,8 +287,8 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   /** Stops the timed flush and writes what is pending; later repeats are written as they come. */
   stop(): void {
     this.stopped = true;
-    if (this.db.open) this.flush();
     clearTimeout(this.flushTimer);
+    if (this.db.open) this.flush();
   }
 
   /** The alert as written with its repeats; none when it has none, is about to be cleared (its `resolved` tells) or is gone. */

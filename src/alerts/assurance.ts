@@ -326,12 +326,7 @@ export class Assurance {
     }
   }
 
-  /** Writes the rejections waiting in memory (done a second after they come, and at stop). */
-  flush(): void {
-    this.rejections.flush();
-  }
-
-  /** Writes what is waiting; later rejections are written as they come. */
+  /** Writes the rejections waiting in memory (written a second after they come otherwise); later ones are written as they come. */
   stop(): void {
     this.rejections.stop();
   }

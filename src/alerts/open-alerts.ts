@@ -29,7 +29,19 @@ export interface OpenAlert {
 }
 
 export function openAlert(a: { id: string; device: string; kind: AlertKind; key: string; severity: Severity }): OpenAlert {
-  return { id: a.id, device: a.device, kind: a.kind, key: a.key, severity: a.severity, dirty: false, unwritten: 0, subject: undefined, describe: undefined, at: undefined, clear: undefined };
+  return {
+    id: a.id,
+    device: a.device,
+    kind: a.kind,
+    key: a.key,
+    severity: a.severity,
+    dirty: false,
+    unwritten: 0,
+    subject: undefined,
+    describe: undefined,
+    at: undefined,
+    clear: undefined,
+  };
 }
 
 /** Forgets the repeats and clear just written. */

@@ -28,7 +28,8 @@ afterEach(() => {
 
 it('keeps every rejection, written a second after the first of a batch (or when read)', () => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-  for (let seq = 1; seq <= 300; seq++) log.record(device, 'instruments/baro-1/readings', bad(seq), Buffer.from(`{"seq":${seq},"value":"n/a"}`), new Date(T0 + seq));
+  for (let seq = 1; seq <= 300; seq++)
+    log.record(device, 'instruments/baro-1/readings', bad(seq), Buffer.from(`{"seq":${seq},"value":"n/a"}`), new Date(T0 + seq));
   expect(db.writes().get('rejections') ?? 0).toBe(0);
   vi.advanceTimersByTime(REJECTION_FLUSH_MS);
   expect(db.writes().get('rejections')).toBe(300);

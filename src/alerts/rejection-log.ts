@@ -45,7 +45,8 @@ export class RejectionLog {
   record(device: { id: string; tenant: string }, topic: string, rejections: readonly Rejection[], payload: Buffer, now: Date): number {
     const at = now.toISOString();
     const body = payload.length <= MAX_PAYLOAD_BYTES ? payload.toString('utf8') : `${payload.subarray(0, MAX_PAYLOAD_BYTES).toString('utf8')}…`;
-    for (const r of rejections) this.pending.push({ device: device.id, tenant: device.tenant, topic, seq: r.seq, receivedAt: at, errors: r.errors, payload: body });
+    for (const r of rejections)
+      this.pending.push({ device: device.id, tenant: device.tenant, topic, seq: r.seq, receivedAt: at, errors: r.errors, payload: body });
     if (this.pending.length >= MAX_PENDING || this.stopped) this.flush();
     else this.flushSoon();
     return this.countRecent(device.id, rejections.length, now.getTime());

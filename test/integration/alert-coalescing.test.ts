@@ -39,7 +39,10 @@ async function alertWrites(call: (m: string, p: string) => Promise<{ body: any }
 /** `event: alert` data of the SSE stream, as they come. */
 async function alertStream(api: string): Promise<{ alerts: any[]; close(): void }> {
   const ac = new AbortController();
-  const res = await fetch(`${api}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' }, signal: ac.signal });
+  const res = await fetch(`${api}/api/v1/alerts/stream`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'text/event-stream' },
+    signal: ac.signal,
+  });
   const alerts: any[] = [];
   void (async () => {
     const decoder = new TextDecoder();
@@ -51,7 +54,15 @@ async function alertStream(api: string): Promise<{ alerts: any[]; close(): void 
           const block = buf.slice(0, i);
           buf = buf.slice(i + 2);
           if (!/^event: alert$/m.test(block)) continue;
-          alerts.push(JSON.parse(block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n')));
+          alerts.push(
+            JSON.parse(
+              block
+                .split('\n')
+                .filter((l) => l.startsWith('data:'))
+                .map((l) => l.slice(5).trim())
+                .join('\n'),
+            ),
+          );
         }
       }
     } catch {
@@ -70,7 +81,9 @@ describe('repeats coalesced in memory (in-process gateway)', () => {
     await t?.destroy();
   });
 
-  it('10,000 readings from an unverified instrument: one alert counting 10,000 within about a second of the last, written about once a second', { timeout: 120_000 }, async () => {
+  it('10,000 readings from an unverified instrument: one alert counting 10,000 within about a second of the last, written about once a second', {
+    timeout: 120_000,
+  }, async () => {
     const secret = await t.device({ id: 'baro-unv', type: 'barometer', certificate: false });
     const c = await t.connect('baro-unv', secret);
     const stream = await alertStream(t.api);
@@ -114,12 +127,16 @@ describe('repeats coalesced in memory (in-process gateway)', () => {
       await expect.poll(counted, { message: `waiting for drop ${i} counted`, timeout: 10_000 }).toBe(i);
     }
     const back = await t.connect('baro-flap', secret, { will });
-    const offline = async () => (await t.call('GET', '/api/v1/alerts?device=baro-flap&kind=offline')).body.items.map((a: any) => [a.state, a.count, a.resolution?.note]);
+    const offline = async () =>
+      (await t.call('GET', '/api/v1/alerts?device=baro-flap&kind=offline')).body.items.map((a: any) => [a.state, a.count, a.resolution?.note]);
     await expect.poll(offline, { timeout: 3000 }).toEqual([['resolved', 20, 'device connected']]);
     const writes = (await alertWrites(t.call)) - writes0;
     expect(writes).toBeLessThanOrEqual(3 + Math.ceil((Date.now() - started) / 1000));
     // audited once each, not once per cycle
-    const trail = t.gateway.audit.list({ limit: 500 }).filter((e) => e.details?.device === 'baro-flap').map((e) => e.action);
+    const trail = t.gateway.audit
+      .list({ limit: 500 })
+      .filter((e) => e.details?.device === 'baro-flap')
+      .map((e) => e.action);
     expect(trail.sort()).toEqual(['alert.clear', 'alert.open']);
     await back.endAsync();
   });
@@ -135,11 +152,14 @@ describe('repeats pending in memory when the gateway process is killed (child pr
     await gp?.destroy();
   });
 
-  it('SIGKILL keeps the open alert (its count may trail); later readings count on it, and a graceful stop writes every repeat', { timeout: 120_000 }, async () => {
+  it('SIGKILL keeps the open alert (its count may trail); later readings count on it, and a graceful stop writes every repeat', {
+    timeout: 120_000,
+  }, async () => {
     expect((await gp.call('POST', '/api/v1/tenants', { id: 'acme', name: 'acme', region: 'VN-HN' })).status).toBe(201);
     const created = await gp.call('POST', '/api/v1/devices', { id: 'baro-kill', tenant: 'acme', type: 'barometer', serial: 'SN-K' });
     expect(created.status).toBe(201);
-    const connect = () => mqtt.connectAsync(gp.mqttUrl, { clientId: 'baro-kill', username: 'baro-kill', password: created.body.secret, protocolVersion: 4, reconnectPeriod: 0 });
+    const connect = () =>
+      mqtt.connectAsync(gp.mqttUrl, { clientId: 'baro-kill', username: 'baro-kill', password: created.body.secret, protocolVersion: 4, reconnectPeriod: 0 });
     const t0 = Date.now() - 60_000;
     const alerts = async () => (await gp.call('GET', '/api/v1/alerts?device=baro-kill')).body.items as any[];
 
