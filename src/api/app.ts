@@ -8,6 +8,7 @@ import { registryRoutes } from './routes/registry.ts';
 import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { oversightRoutes } from './routes/oversight.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -81,6 +82,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   measurementRoutes(table, deps);
   alertRoutes(table, deps);
   reportRoutes(table, deps);
+  oversightRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });

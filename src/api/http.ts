@@ -12,6 +12,7 @@ import type { AuditLog } from '../store/audit.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { Sink } from '../sinks/sink.ts';
+import type { LotsSource } from '../oversight/sections.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Forwarder } from '../journal/forwarder.ts';
 import type { Config } from '../config.ts';
@@ -34,9 +35,9 @@ export interface ApiDeps {
   registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'setTenantTimeZone' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
-  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
+  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
   /** The assurance state as the API reads it (and the new baseline a calibration certificate starts). */
-  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCalibration'>;
+  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCalibration' | 'checkCounts' | 'checksBetween'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
@@ -51,6 +52,10 @@ export interface ApiDeps {
   security: Config['security'];
   log: Logger;
   now: () => Date;
+  /** Zone of the overview's and reports' months and days (MAG_DEFAULT_TIME_ZONE); Asia/Ho_Chi_Minh when absent. */
+  timeZone?: string;
+  /** Lots of pre-packaged goods judged per enterprise (the lots store): the overview's and report's lots section and the readiness part. */
+  lots?: LotsSource;
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
 }
