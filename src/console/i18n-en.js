@@ -278,6 +278,7 @@ export const en = {
   'report.value': 'Value',
   'report.noRows': 'Nothing to list.',
   'report.page': 'Page {n} of {m}',
+  'report.days': 'days',
   'state.open': 'open',
   'state.acknowledged': 'acknowledged',
   'state.resolved': 'resolved',

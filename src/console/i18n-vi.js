@@ -280,6 +280,7 @@ export const vi = {
   'report.value': 'Giá trị',
   'report.noRows': 'Không có dữ liệu.',
   'report.page': 'Trang {n}/{m}',
+  'report.days': 'ngày',
   'state.open': 'đang mở',
   'state.acknowledged': 'đã tiếp nhận',
   'state.resolved': 'đã xử lý',

@@ -191,3 +191,24 @@ export function medianResolveDays(alerts: readonly AlertTimes[], from: number, t
   const m = median(alerts.filter((a) => resolvedIn(a, from, to)).map((a) => Date.parse(a.resolvedAt!) - Date.parse(a.openedAt)));
   return m === null ? null : days1(m);
 }
+
+// ── helpers of the section providers ──
+
+export const iso = (t: number) => new Date(t).toISOString();
+/** The period's instants as list filters. */
+export const periodQuery = (ctx: FiguresContext) => ({ from: iso(ctx.facts.period.from), to: iso(ctx.facts.period.to) });
+export const live = (ctx: FiguresContext, href: string) => (ctx.live ? href : null);
+
+/** Checks and failures of devices in the period (all months), by a key of the device. */
+export function checkTotals(ctx: FiguresContext, keyOf: (device: string) => string | undefined): Map<string, { checks: number; failed: number }> {
+  const out = new Map<string, { checks: number; failed: number }>();
+  for (const c of ctx.facts.checkCounts) {
+    const k = keyOf(c.device);
+    if (k === undefined) continue;
+    const t = out.get(k) ?? { checks: 0, failed: 0 };
+    t.checks += c.checks;
+    t.failed += c.failed;
+    out.set(k, t);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@
 import PDFDocument from 'pdfkit';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { CellValue, Column, FleetFigures, Section, Table } from './figures.ts';
+import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang } from './labels.ts';
 
 const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -22,7 +22,10 @@ export function formatCell(v: CellValue, type: Column['type'], lang: Lang): stri
   if (v === null || v === '') return '—';
   if (typeof v === 'number') return new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 1 }).format(v);
   if (type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
-  if (type === 'month' && /^\d{4}-\d{2}$/.test(v)) return new Intl.DateTimeFormat(locale(lang), { month: lang === 'vi' ? '2-digit' : 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
+  if (type === 'month' && /^\d{4}-\d{2}$/.test(v)) {
+    // 03/2026 as Vietnamese forms write it; Mar 2026 in English
+    return lang === 'vi' ? `${v.slice(5)}/${v.slice(0, 4)}` : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
+  }
   return v;
 }
 
@@ -65,11 +68,21 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
+    doc.page.margins.bottom = 0; // the footer sits in the margin: no page break for it
     const y = doc.page.height - MARGIN + 12;
     doc.font('regular').fontSize(8).fillColor(MUTED).text(t('report.page', { n: i + 1, m: range.count }), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
   }
   doc.end();
   return done;
+}
+
+/** A figure's value with its unit: 12,5 %, 3 ngày / 3 days. */
+function figureText(x: Figure, lang: Lang, t: (k: string) => string): string {
+  const n = formatCell(x.value, 'count', lang);
+  if (x.value === null) return n;
+  if (x.unit === 'percent') return `${n} %`;
+  if (x.unit === 'days') return `${n} ${t('report.days')}`;
+  return n;
 }
 
 function dateTime(iso: string, zone: string, lang: Lang): string {
@@ -87,7 +100,7 @@ function section(doc: PDFKit.PDFDocument, s: Section, lang: Lang, t: (k: string)
   doc.font('bold').fontSize(13).fillColor(INK).text(s.label, MARGIN);
   doc.moveDown(0.3);
   if (s.figures.length) {
-    const rows = s.figures.map((x) => ({ values: { label: x.label, value: x.value } }));
+    const rows = s.figures.map((x) => ({ values: { label: x.label, value: figureText(x, lang, t) } }));
     table(doc, { id: 'figures', label: '', columns: [{ id: 'label', label: t('report.figure'), type: 'text' }, { id: 'value', label: t('report.value'), type: 'count' }], rows }, lang, t, 360);
   }
   for (const tb of s.tables) {
@@ -104,8 +117,9 @@ function section(doc: PDFKit.PDFDocument, s: Section, lang: Lang, t: (k: string)
  * repeated on each new page. Drawn row by row at explicit positions (pdfkit has no tables).
  */
 function table(doc: PDFKit.PDFDocument, tb: Table, lang: Lang, t: (k: string) => string, maxWidth?: number): void {
-  const width = Math.min(maxWidth ?? Infinity, doc.page.width - 2 * MARGIN);
   const weights = tb.columns.map((c) => (c.type === 'text' ? 2.2 : 1));
+  // about 90 pt a number column (220 pt a text one), shrunk to the page when there are many
+  const width = Math.min(maxWidth ?? Infinity, doc.page.width - 2 * MARGIN, weights.reduce((a, b) => a + b, 0) * 90);
   const unit = width / weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => w * unit);
   const size = tb.columns.length > 8 ? 7.5 : 8.5;
@@ -123,7 +137,7 @@ function table(doc: PDFKit.PDFDocument, tb: Table, lang: Lang, t: (k: string) =>
     if (bold) doc.rect(MARGIN, y, width, h).fill('#f0f3f6');
     cells.forEach((c, i) => {
       const numeric = tb.columns[i].type !== 'text';
-      doc.fillColor(bold ? MUTED : INK).text(c, x + pad, y + pad, { width: widths[i] - 2 * pad, align: numeric && !bold ? 'right' : 'left' });
+      doc.fillColor(bold ? MUTED : INK).text(c, x + pad, y + pad, { width: widths[i] - 2 * pad, align: numeric ? 'right' : 'left' });
       x += widths[i];
     });
     doc.moveTo(MARGIN, y + h).lineTo(MARGIN + width, y + h).lineWidth(0.5).strokeColor(RULE).stroke();

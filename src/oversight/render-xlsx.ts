@@ -9,7 +9,7 @@ import { translate, type Lang } from './labels.ts';
 
 /** Excel's sheet names: at most 31 characters, none of : \ / ? * [ ]. */
 export function sheetName(title: string, taken: Set<string>): string {
-  const base = title.replace(/[:\\/?*[\]]/g, ' ').trim().slice(0, 31) || 'Sheet';
+  const base = title.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31).trim() || 'Sheet';
   let name = base;
   for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base.slice(0, 28)} ${i}`;
   taken.add(name.toLowerCase());
@@ -25,7 +25,7 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
   wb.created = new Date(f.generatedAt);
   wb.title = t('report.title');
   const taken = new Set<string>();
-  const cover = wb.addWorksheet(sheetName(t('report.title'), taken));
+  const cover = wb.addWorksheet(sheetName(t('pr.title'), taken));
   cover.addRow([t('report.title')]).font = { bold: true, size: 14 };
   cover.addRow([t('report.period'), `${period.from} – ${period.to}`]);
   cover.addRow([t('report.region'), f.region ?? t('allRegions')]);
