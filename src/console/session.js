@@ -8,6 +8,8 @@
  * @type {{
  *   api: Api | null,
  *   manage: boolean,
+ *   role: string,
+ *   regions: string[],
  *   tenants: Tenant[],
  *   types: InstrumentType[],
  *   alerts: Map<string, Alert>,
@@ -22,6 +24,8 @@
 export const S = {
   api: null,
   manage: false, // may register instruments and add certificates (admin, operator), as the API answers
+  role: '', // admin, operator or inspector (GET /api/v1/me); '' when the gateway does not say
+  regions: [], // the regions the overview may be narrowed to: an inspector's own, else those of the visible enterprises
   tenants: [],
   types: [],
   alerts: new Map(),
