@@ -186,7 +186,7 @@ export function trendChart(months, series, { title, desc, width = 720 }) {
       s('text', { class: 'tick', x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end' }, fmtNum(v, 0)),
     ]),
     months.map((k, i) =>
-      (months.length - 1 - i) % every === 0 ? s('text', { class: 'tick', x: X(i), y: H - m.b + 18, 'text-anchor': 'middle' }, fmtMonth(k)) : null,
+      (months.length - 1 - i) % every === 0 ? s('text', { class: 'tick', x: X(i), y: H - m.b + 18, 'text-anchor': i === 0 ? 'start' : i === months.length - 1 ? 'end' : 'middle' }, fmtMonth(k)) : null,
     ),
     series.map((x) => [
       s('polyline', { class: `trend-line ${x.cls}`, points: x.values.map((v, i) => `${X(i).toFixed(1)},${Y(v).toFixed(1)}`).join(' ') }),

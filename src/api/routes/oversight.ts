@@ -36,8 +36,8 @@ function sources(deps: ApiDeps): FactSources {
   };
 }
 
-export function figuresFor(deps: ApiDeps, tenants: Tenant[], region: string | null, period: Period, lang: Lang): FleetFigures {
-  const now = deps.now().getTime();
+/** The figures of a period; `now` is when the request came (figures as of it link to today's lists). */
+export function figuresFor(deps: ApiDeps, tenants: Tenant[], region: string | null, period: Period, lang: Lang, now: number): FleetFigures {
   const facts = gatherFacts(sources(deps), tenants, region, period);
   const ctx = { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) };
   return buildFigures(sectionProviders({ lots: deps.lots }), ctx, now);
@@ -47,9 +47,10 @@ export function figuresFor(deps: ApiDeps, tenants: Tenant[], region: string | nu
 function reportPeriod(query: { from?: string; to?: string }, zone: string, now: number): { period: Period; days: { from: string; to: string } } {
   const q = previousQuarter(now, zone);
   const from = periodBound(query.from ?? q.from, zone, 'from');
-  const to = periodBound(query.to ?? (query.from ? localDay(zone, now) : q.to), zone, 'to');
+  // a period reaching into the future ends now: its months to come have nothing to count yet
+  const to = Math.min(periodBound(query.to ?? (query.from ? localDay(zone, now) : q.to), zone, 'to'), now);
   if (!(from < to)) throw badQuery('from', 'must be before to');
-  return { period: { from, to, asOf: Math.min(to, now), zone }, days: { from: localDay(zone, from), to: localDay(zone, to - 1) } };
+  return { period: { from, to, asOf: to, zone }, days: { from: localDay(zone, from), to: localDay(zone, to - 1) } };
 }
 
 export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
@@ -60,7 +61,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     query: z.object({ region: Region.optional(), lang: LangParam }),
     handler: ({ p, query }) => {
       const now = deps.now().getTime();
-      return figuresFor(deps, scope(deps, p, query.region), query.region ?? null, lastTwelveMonths(now, zone()), query.lang);
+      return figuresFor(deps, scope(deps, p, query.region), query.region ?? null, lastTwelveMonths(now, zone()), query.lang, now);
     },
   });
 
@@ -69,8 +70,9 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     query: z.object({ from: IsoDate.optional(), to: IsoDate.optional(), region: Region.optional(), lang: LangParam, format: z.enum(['json', 'xlsx', 'pdf']).default('json') }),
     produces: 'application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/pdf',
     handler: async ({ c, p, query }) => {
-      const { period, days } = reportPeriod(query, zone(), deps.now().getTime());
-      const figures = figuresFor(deps, scope(deps, p, query.region), query.region ?? null, period, query.lang);
+      const now = deps.now().getTime();
+      const { period, days } = reportPeriod(query, zone(), now);
+      const figures = figuresFor(deps, scope(deps, p, query.region), query.region ?? null, period, query.lang, now);
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
