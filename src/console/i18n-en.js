@@ -265,7 +265,7 @@ export const en = {
   'pr.period': 'Period',
   'pr.quarter': 'Q{q} {year}',
   'pr.custom': 'Other period',
-  'pr.reportLang': 'Language of the report',
+  'pr.reportLang': 'Report written in',
   'pr.downloadXlsx': 'Download XLSX',
   'pr.downloadPdf': 'Download PDF',
   'report.title': 'Periodic report on measuring instruments',

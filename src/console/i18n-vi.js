@@ -267,7 +267,7 @@ export const vi = {
   'pr.period': 'Kỳ báo cáo',
   'pr.quarter': 'Quý {q}/{year}',
   'pr.custom': 'Khoảng thời gian khác',
-  'pr.reportLang': 'Ngôn ngữ của báo cáo',
+  'pr.reportLang': 'Báo cáo viết bằng',
   'pr.downloadXlsx': 'Tải XLSX',
   'pr.downloadPdf': 'Tải PDF',
   'report.title': 'Báo cáo định kỳ về phương tiện đo',

@@ -3,7 +3,7 @@
 // of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
-import { t, lang, fmtDateTime, fmtMonth, fmtNum } from './i18n.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum } from './i18n.js';
 import { S, api } from './session.js';
 import { barChart, trendChart } from './chart.js';
 import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
@@ -117,12 +117,15 @@ function figureTable(tb) {
       {},
       tb.columns.map((c, i) => {
         const v = r.values[c.id];
-        const text = v === null || v === undefined ? '—' : c.type === 'month' ? fmtMonth(String(v)) : typeof v === 'number' ? fmtNum(v, 1) : v;
+        const text = v === null || v === undefined ? '—' : c.type === 'month' ? fmtMonth(String(v)) : c.type === 'date' ? fmtDate(String(v)) : typeof v === 'number' ? fmtNum(v, 1) : v;
         const href = consoleHref(r.links?.[c.id]);
         const content = href ? h('a', { href }, text) : text;
         return i === 0 ? h('th', { scope: 'row' }, content) : h('td', { class: c.type === 'text' ? '' : 'num' }, content);
       }),
     ),
   );
-  return rows.length ? table(tb.label, heads, rows) : h('p', { class: 'muted' }, t('report.noRows'));
+  // counts by one label (type, kind, month) stay a table on a phone, scrolling if they must;
+  // lists of instruments or enterprises become cards
+  const counts = tb.columns.slice(1).every((c) => c.type !== 'text');
+  return rows.length ? table(tb.label, heads, rows, { stack: !counts, class: 'figures' }) : h('p', { class: 'muted' }, t('report.noRows'));
 }

@@ -36,12 +36,13 @@ export function readinessPage(main, params) {
       help.textContent = t('rd.help', { verification: w.verification, checks: w.checksOnSchedule, alerts: w.alertsHandled, lots: w.lotsPassed, days: r.rules.checkWithinDays });
       const items = r.items.filter((i) => !standing || i.standing === standing);
       const heads = [t('rd.rank'), t('ov.col.name'), t('ov.col.region'), [t('rd.score'), 'num'], t('rd.standing'), ...PARTS.map((p) => /** @type {[string, string]} */ ([t(`rd.part.${p}`), 'num']))];
+      // the enterprise's name heads its row (a card on a phone); its rank comes first on a wide screen
       const rows = items.map((i) =>
         h(
           'tr',
           { 'data-tenant': i.tenant },
-          h('th', { scope: 'row' }, i.rank === null ? '—' : String(i.rank)),
-          h('td', {}, h('a', { href: `#/instruments?tenant=${encodeURIComponent(i.tenant)}` }, i.name)),
+          h('td', { class: 'rank' }, i.rank === null ? '—' : String(i.rank)),
+          h('th', { scope: 'row' }, h('a', { href: `#/instruments?tenant=${encodeURIComponent(i.tenant)}` }, i.name)),
           h('td', {}, i.region),
           h('td', { class: 'num' }, i.score === null ? '—' : h('span', { class: 'score' }, h('strong', {}, fmtNum(i.score, 0)), h('span', { class: 'meter', 'aria-hidden': 'true' }, h('span', { class: `fill fill-${Math.round((i.score ?? 0) / 10)}` })))),
           h('td', {}, badge(`verif verif-${i.standing}`, label('verif', i.standing))),
@@ -56,5 +57,5 @@ export function readinessPage(main, params) {
 /** A part of a score: its share and what it is a share of; n/a without a basis. @param {ReadinessPart} p */
 function part(p) {
   if (p.share === null) return h('span', { class: 'muted' }, t('rd.noBasis'));
-  return [h('span', {}, `${fmtNum(p.share, 1)} %`), h('small', { class: 'muted' }, ` (${p.numerator}/${p.denominator})`)];
+  return h('span', {}, `${fmtNum(p.share, 1)} %`, h('small', { class: 'muted' }, ` (${p.numerator}/${p.denominator})`));
 }

@@ -158,7 +158,7 @@ describe('the inspector\'s work (real browser)', () => {
     expect(trends.tables[0].rows.length).toBeGreaterThanOrEqual(2);
     for (const r of trends.tables[0].rows) expect(sheet.get(String(r.values.month))).toEqual(trends.tables[0].columns.map((c) => r.values[c.id] ?? null));
 
-    await form.getByLabel('Language of the report').selectOption('vi');
+    await form.getByLabel('Report written in').selectOption('vi');
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
     expect(pdf.suggestedFilename()).toBe(`bao-cao-dinh-ky-all-${from}-${to}.pdf`);
     const doc = readPdf(readFileSync((await pdf.path())!));
