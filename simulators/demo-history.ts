@@ -155,8 +155,10 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
   for (const p of plans) {
     const rng = createRng(deriveSeed(o.fleet.seed, `${p.id}#history`));
     const faults = new DeviceFaults(episodes(rng, spanDays), from, rng);
-    // readings are not replayed: one a week keeps the model's cost down
-    const model = MODELS[p.type].create({ deviceId: p.id, startMs: from, rng, readingIntervalMs: 7 * DAY_MS, checkIntervalMs: p.checkIntervalMs, faults }, p.params);
+    // readings are not replayed (one a week keeps the model's cost down), and a gas detector's
+    // bump tests are kept weekly, not daily: the seed stays a few seconds long
+    const params = p.type === 'gas-detector' ? { ...p.params, bumpEveryDays: 7 } : p.params;
+    const model = MODELS[p.type].create({ deviceId: p.id, startMs: from, rng, readingIntervalMs: 7 * DAY_MS, checkIntervalMs: p.checkIntervalMs, faults }, params);
     for (const m of model.next(to)) if (m.topic === 'checks' && !m.raw) messages.push({ at: m.at, device: p.id, payload: m.payload });
   }
   messages.sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
