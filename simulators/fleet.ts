@@ -125,7 +125,8 @@ function addMonths(ms: number, months: number): number {
 
 /**
  * Register the fleet through the HTTP API, and declare the lots its checkweighers run; returns the
- * device secrets. Idempotent: existing tenants and lots are kept, existing devices get a new secret.
+ * device secrets. Idempotent: existing tenants and lots are kept, existing devices get a new secret and keep
+ * their certificates (one with the same number is not posted again).
  */
 export async function registerFleet(
   fleet: ParsedFleet,
@@ -144,6 +145,8 @@ export async function registerFleet(
   const devices = await mapLimit(plans, o.concurrency ?? 8, async (d) => {
     let r = await api(apiUrl, token, 'POST', '/api/v1/devices', d.registration);
     let secret: unknown;
+    /** Numbers of the certificates an existing device has already: not posted again. */
+    const held = new Set<string>();
     if (r.status === 201 || r.status === 200) {
       const body = r.json as { secret?: unknown; device?: { secret?: unknown } };
       secret = body?.secret ?? body?.device?.secret;
@@ -151,10 +154,13 @@ export async function registerFleet(
       r = await api(apiUrl, token, 'POST', `/api/v1/devices/${encodeURIComponent(d.id)}/secret`);
       if (r.status !== 200 && r.status !== 201) throw apiFailure(`rotating the secret of existing device ${d.id}`, r);
       secret = (r.json as { secret?: unknown })?.secret;
+      const certs = await api(apiUrl, token, 'GET', `/api/v1/devices/${encodeURIComponent(d.id)}/certificates`);
+      for (const c of (certs.json as { items?: { number?: unknown }[] })?.items ?? []) held.add(String(c.number));
     } else throw apiFailure(`registering device ${d.id}`, r);
     if (typeof secret !== 'string' || secret.length === 0) throw new ApiError(`registering device ${d.id}: the answer has no "secret": ${JSON.stringify(r.json)}`);
 
     for (const cert of certificatesFor(d, o.clock.startMs, o.clock.wallStartMs, spanMs)) {
+      if (held.has(String(cert.number))) continue;
       const c = await api(apiUrl, token, 'POST', `/api/v1/devices/${encodeURIComponent(d.id)}/certificates`, cert);
       if (c.status !== 201 && c.status !== 200 && c.status !== 409) throw apiFailure(`registering certificate ${String(cert.number)} of ${d.id}`, c);
     }

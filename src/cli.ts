@@ -86,6 +86,8 @@ async function demo(): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
+  const fleetFile = join(PACKAGE_ROOT, 'simulators/fleets/demo.json');
+  await seedHistory(c, fleetFile);
   const g = await startGateway(c);
   const host = c.host === '0.0.0.0' ? '127.0.0.1' : c.host;
   const api = `http://${host}:${g.ports.http}`;
@@ -106,7 +108,7 @@ async function demo(): Promise<void> {
       `  try: curl -H "Authorization: Bearer ${inspector}" ${api}/api/v1/alerts\n\n`,
   );
   void runFleet({
-    fleet: join(PACKAGE_ROOT, 'simulators/fleets/demo.json'),
+    fleet: fleetFile,
     apiUrl: api,
     mqttUrl: `mqtt://${host}:${g.ports.mqtt}`,
     adminToken: c.adminToken,
@@ -115,6 +117,19 @@ async function demo(): Promise<void> {
     log: (line) => g.log.info({ simulator: true }, line),
   }).catch((e: Error) => g.log.error({ err: e.message }, 'demo fleet stopped'));
   await runUntilSignal(g, async () => controller.abort());
+}
+
+/** A year of the demo fleet's history (simulators/demo-history.ts), written once into a new data directory. */
+async function seedHistory(c: Config, fleetFile: string): Promise<void> {
+  const { seedDemoHistory } = await import('../simulators/demo-history.ts');
+  const { loadFleet } = await import('../simulators/fleet-file.ts');
+  const db = openStateDb(c.dataDir);
+  try {
+    const h = seedDemoHistory(db, { fleet: await loadFleet(fleetFile), profiles: loadProfiles(c.profilesDir), now: Date.now(), alerts: c.alerts, limits: c.limits });
+    if (h.seeded) process.stdout.write(`demo history ${h.from.slice(0, 10)} → ${h.to.slice(0, 10)}: ${h.checks} checks, ${h.alertsOpened} alerts (${h.alertsResolved} resolved), ${h.certificates} certificates\n`);
+  } finally {
+    db.close();
+  }
 }
 
 function storeCommand(args: string[]): void {

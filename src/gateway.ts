@@ -225,7 +225,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const app = createApi({
     registry, tokens, audit, alerts, assurance, standards, lots, notifier, deadLetters, profiles, readings: sink, sessions: broker,
     readiness: { broker, store: db, sink, journal, forwarder },
-    metrics, authThrottle, security: config.security, log, now,
+    metrics, authThrottle, security: config.security, log, now, timeZone: config.defaultTimeZone,
     publishConfig,
     inspections,
     campaigns,

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../store/db.ts';
-import { AlertStore } from '../store/alerts.ts';
+import { AlertStore, type AlertTimes } from '../store/alerts.ts';
 import { OpenAlerts, openAlert, written, type Describe, type OpenAlert } from './open-alerts.ts';
 
 export const ALERT_KINDS = [
@@ -113,11 +113,21 @@ export const DEFERRED_CLEAR_MIN_MS = REPEAT_FLUSH_MS / 2;
 
 export interface AlertFilter {
   state?: AlertState;
+  /** Open or acknowledged (not resolved). */
+  unresolved?: boolean;
   severity?: Severity;
   kind?: AlertKind;
   tenant?: string;
   device?: string;
   tenants?: ReadonlySet<string>;
+  /** Opened at or after (ISO 8601 UTC as toISOString writes it). */
+  openedFrom?: string;
+  /** Opened before. */
+  openedTo?: string;
+  /** Resolved at or after. */
+  resolvedFrom?: string;
+  /** Resolved before. */
+  resolvedTo?: string;
   limit?: number;
 }
 
@@ -158,6 +168,11 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
   list(f: AlertFilter): Alert[] {
     this.flush();
     return this.store.list(f);
+  }
+
+  /** When the tenants' alerts opened and resolved, for those open at some time in [from, to) (figures and reports). */
+  history(tenants: readonly string[], from: string, to: string): AlertTimes[] {
+    return this.store.history(tenants, from, to);
   }
 
   /**

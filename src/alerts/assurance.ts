@@ -2,7 +2,7 @@
 // transaction findings, rejections) to the embedded store and opens, repeats or clears alerts.
 import type { Db } from '../store/db.ts';
 import type { Registry, Device } from '../store/registry.ts';
-import { CheckStore, type StoredCheck } from '../store/checks.ts';
+import { CheckStore, type CheckCount, type StoredCheck } from '../store/checks.ts';
 import { DriftStore } from '../store/drift.ts';
 import { TotalizerStore } from '../store/totalizers.ts';
 import type { Rejected } from '../store/rejections.ts';
@@ -333,6 +333,16 @@ export class Assurance {
 
   checksOf(device: string, from?: number, to?: number, limit = 1000): StoredCheck[] {
     return this.checks.of(device, from, to, limit);
+  }
+
+  /** The tenants' checks counted per device and period (see CheckStore.countsByPeriod). */
+  checkCounts(bounds: readonly number[], tenants: readonly string[]): CheckCount[] {
+    return this.checks.countsByPeriod(bounds, tenants);
+  }
+
+  /** The tenants' checks with from ≤ ts < to, newest first (see CheckStore.between). */
+  checksBetween(tenants: readonly string[], from: number, to: number, opts: { failed?: boolean; type?: string; limit?: number } = {}): StoredCheck[] {
+    return this.checks.between(tenants, from, to, opts);
   }
 
   rejectionsOf(device: string, limit = 100): Rejected[] {

@@ -12,6 +12,7 @@ import { standardRoutes } from './routes/standards.ts';
 import { lotRoutes } from './routes/lots.ts';
 import { inspectionRoutes } from './routes/inspections.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { oversightRoutes } from './routes/oversight.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -90,6 +91,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   lotRoutes(table, deps);
   inspectionRoutes(table, deps);
   campaignRoutes(table, deps);
+  oversightRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });

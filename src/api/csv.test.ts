@@ -14,6 +14,10 @@ describe('csvCell', () => {
     expect(csvCell('=HYPERLINK("http://x","Xăng")')).toBe(`"'=HYPERLINK(""http://x"",""Xăng"")"`);
     expect(csvCell('-5 RON')).toBe("'-5 RON");
     expect(csvCell('@nozzle')).toBe("'@nozzle");
+    // spreadsheets skip leading spaces before a formula; an enterprise's name is text too
+    expect(csvCell('  =1+2 Trading Co.')).toBe("'  =1+2 Trading Co.");
+    expect(csvCell('Công ty =1+2')).toBe('Công ty =1+2');
+    expect(csvCell(-5)).toBe('-5'); // a number is a number
   });
 
   it('writes a row per reading with its tags', () => {

@@ -1,9 +1,16 @@
-// CSV export (RFC 4180) with spreadsheet formula injection neutralised: a cell starting with
-// = + - @ (or tab / carriage return) is prefixed with a single quote.
+// CSV export (RFC 4180) with spreadsheet formula injection neutralised: a text cell starting with
+// = + - @ (or tab / carriage return), also after leading spaces, is prefixed with a single quote.
+const FORMULA_START = /^[\s]*[=+\-@]|^[\t\r]/;
+
+/** A text that a spreadsheet would run as a formula, made plain text (a leading '). */
+export function neutraliseFormula(s: string): string {
+  return FORMULA_START.test(s) ? `'${s}` : s;
+}
+
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (typeof v === 'string') s = neutraliseFormula(s);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -38,13 +38,13 @@ export interface ApiDeps {
   registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'setTenantTimeZone' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
-  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve'>;
+  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
-  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate'>;
+  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween'>;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
-  /** Lots of prepackages (docs/contract.md §6). */
-  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages'>;
+  /** Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the readiness ranking. */
+  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
@@ -59,6 +59,8 @@ export interface ApiDeps {
   security: Config['security'];
   log: Logger;
   now: () => Date;
+  /** Zone of the overview's and reports' months and days (MAG_DEFAULT_TIME_ZONE); Asia/Ho_Chi_Minh when absent. */
+  timeZone?: string;
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
   /** On-site inspection records and their findings (the inspector's work). */

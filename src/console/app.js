@@ -18,6 +18,9 @@ import { inspectionsPage } from './page-inspections.js';
 import { inspectionPage } from './page-inspection.js';
 import { campaignsPage } from './page-campaigns.js';
 import { campaignPage } from './page-campaign.js';
+import { overviewPage } from './page-overview.js';
+import { readinessPage } from './page-readiness.js';
+import { checksPage } from './page-checks.js';
 /** @import { Key } from './i18n.js' */
 /** @import { StreamState } from './api.js' */
 /** @import { Alert, InstrumentType, List, Me, Tenant } from './types.js' */
@@ -100,13 +103,15 @@ async function signIn(token) {
   try {
     /** @type {List<Tenant>} */
     const tenants = await api.get('/api/v1/tenants');
-    /** @type {[List<InstrumentType>, boolean, Me | null]} */
-    const [types, manage, me] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), mayManage(api, token), api.get('/api/v1/me').catch(() => null)]);
+    /** @type {[List<InstrumentType>, WhoAmI]} */
+    const [types, who] = await Promise.all([api.get('/api/v1/instrument-types').catch(() => ({ items: [] })), whoAmI(api, token)]);
     S.api = api;
     S.tenants = tenants.items;
     S.types = types.items;
-    S.manage = manage;
-    S.me = me;
+    S.manage = who.manage;
+    S.me = who.me;
+    S.role = who.role;
+    S.regions = who.regions ?? [...new Set(tenants.items.map((x) => x.region))].sort();
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch (e) {
     if (!(e instanceof ApiError)) console.warn(e);
@@ -117,32 +122,43 @@ async function signIn(token) {
   return true;
 }
 
+/** @typedef {{ manage: boolean, role: string, regions?: string[], me: Me | null }} WhoAmI */
+
 /**
- * May this token register instruments and add certificates (admin, operator)? Asked of the API:
- * GET /api/v1/me when the gateway has it, else whether GET /api/v1/webhooks (admin, operator,
- * like POST /devices) is allowed. Remembered for the session so the question is asked once.
+ * Who is this token: its role, an inspector's regions, and may it register instruments and add
+ * certificates (admin, operator)? Asked of the API: GET /api/v1/me when the gateway has it, else
+ * whether GET /api/v1/webhooks (admin, operator, like POST /devices) is allowed. Remembered for
+ * the session so the question is asked once.
  */
-/** @param {Api} api @param {string} token @returns {Promise<boolean>} */
-async function mayManage(api, token) {
+/** @param {Api} api @param {string} token @returns {Promise<WhoAmI>} */
+async function whoAmI(api, token) {
   const key = `${CAPS_KEY}:${token.slice(-12)}`;
-  const known = sessionStorage.getItem(key);
-  if (known === '1' || known === '0') return known === '1';
-  let manage;
-  const me = await api.raw('GET', '/api/v1/me');
-  if (me.ok) {
-    const p = await me.json().catch(() => ({}));
-    manage = p.role === 'admin' || p.role === 'operator';
+  try {
+    const known = JSON.parse(sessionStorage.getItem(key) ?? 'null');
+    if (known && typeof known.manage === 'boolean' && 'me' in known) return known;
+  } catch {
+    /* not remembered */
+  }
+  /** @type {WhoAmI} */
+  let me;
+  const res = await api.raw('GET', '/api/v1/me');
+  if (res.ok) {
+    const p = await res.json().catch(() => ({}));
+    me = { manage: p.role === 'admin' || p.role === 'operator', role: String(p.role ?? ''), ...(Array.isArray(p.regions) ? { regions: p.regions } : {}), me: p.role ? p : null };
   } else {
-    await me.body?.cancel();
-    manage = await api.allowed('/api/v1/webhooks');
+    await res.body?.cancel();
+    me = { manage: await api.allowed('/api/v1/webhooks'), role: '', me: null };
   }
   for (let i = sessionStorage.length - 1; i >= 0; i--) {
     const k = sessionStorage.key(i);
     if (k?.startsWith(CAPS_KEY)) sessionStorage.removeItem(k);
   }
-  sessionStorage.setItem(key, manage ? '1' : '0');
-  return manage;
+  sessionStorage.setItem(key, JSON.stringify(me));
+  return me;
 }
+
+/** Where signing in lands: the overview for inspectors and admins, the alerts for operators. */
+const landing = () => (S.role === 'inspector' || S.role === 'admin' ? '#/overview' : '#/alerts');
 
 // ── live alerts ──
 /** @param {Api} api the signed-in session's */
@@ -195,19 +211,21 @@ function renderShell() {
     'nav',
     { class: 'nav', 'aria-label': t('navMain') },
     [
+      ['#/overview', t('overview')],
       ['#/alerts', t('alerts')],
       ['#/instruments', t('instruments')],
       ['#/standards', t('standards')],
       ['#/lots', t('lots')],
       ['#/inspections', t('inspections')],
       ...(mayInspect() ? [['#/campaigns', t('campaigns')]] : []),
+      ['#/readiness', t('readiness')],
       ['#/reports', t('reports')],
     ].map(([href, text]) => h('a', { href, 'data-nav': href }, text)),
   );
   const header = h(
     'header',
     { class: 'top' },
-    h('a', { class: 'brand', href: '#/alerts' }, h('img', { src: '/console/icon.svg', alt: '', width: 24, height: 24 }), h('span', {}, t('appName'))),
+    h('a', { class: 'brand', href: landing() }, h('img', { src: '/console/icon.svg', alt: '', width: 24, height: 24 }), h('span', {}, t('appName'))),
     nav,
     h(
       'div',
@@ -226,8 +244,10 @@ function route() {
   if (!S.api) return;
   const main = document.getElementById('main');
   if (!main) return;
-  const hash = location.hash || '#/alerts';
-  const [, section = 'alerts', id] = hash.split('/').map(decodeURIComponent);
+  // #/section/id?filters — the filters a figure of the overview links with
+  const [path, query = ''] = (location.hash || landing()).split('?');
+  const [, section = 'alerts', id] = path.split('/').map(decodeURIComponent);
+  const params = new URLSearchParams(query);
   for (const a of document.querySelectorAll('[data-nav]')) {
     if (a.getAttribute('data-nav') === `#/${section}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -236,7 +256,7 @@ function route() {
   clear(main);
   if (section === 'alerts' && id) alertPage(main, id);
   else if (section === 'instruments' && id) instrumentPage(main, id);
-  else if (section === 'instruments') instrumentsPage(main);
+  else if (section === 'instruments') instrumentsPage(main, params);
   else if (section === 'standards' && id) standardPage(main, id);
   else if (section === 'standards') standardsPage(main);
   else if (section === 'lots' && id) lotPage(main, id);
@@ -246,7 +266,10 @@ function route() {
   else if (section === 'campaigns' && id) campaignPage(main, id);
   else if (section === 'campaigns') campaignsPage(main);
   else if (section === 'reports') reportsPage(main);
-  else alertsPage(main);
+  else if (section === 'overview') overviewPage(main, params);
+  else if (section === 'readiness') readinessPage(main, params);
+  else if (section === 'checks') checksPage(main, params);
+  else alertsPage(main, params);
 }
 window.addEventListener('hashchange', () => {
   route();

@@ -2,7 +2,7 @@
 // Small building blocks the pages share: names, badges, errors, cards, fact lists, tables,
 // filter options, the drift statistics and the download button.
 import { h, nextId } from './dom.js';
-import { t, label, lang, DICTS, fmtDate, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { ApiError } from './api.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
@@ -198,4 +198,54 @@ export function downloadButton(text, path, query, fallback) {
     text,
   );
   return h('span', { class: 'download' }, btn, ' ', status);
+}
+
+/** Console pages of the API's lists: a figure's `href` becomes the page showing that list. */
+const LIST_PAGES = [
+  [/^\/api\/v1\/devices\/([^/?]+)$/, '#/instruments/'],
+  [/^\/api\/v1\/devices(\?.*)?$/, '#/instruments'],
+  [/^\/api\/v1\/alerts(\?.*)?$/, '#/alerts'],
+  [/^\/api\/v1\/checks(\?.*)?$/, '#/checks'],
+  [/^\/api\/v1\/(?:tenants|readiness)(\?.*)?$/, '#/readiness'],
+];
+/**
+ * The console page listing what an API query lists, with the same filters; null for none.
+ * @param {string | null | undefined} href
+ * @returns {string | null}
+ */
+export function consoleHref(href) {
+  if (!href) return null;
+  for (const [re, page] of /** @type {Array<[RegExp, string]>} */ (LIST_PAGES)) {
+    const m = re.exec(href);
+    if (m) return page.endsWith('/') ? `${page}${m[1]}` : `${page}${m[1] ?? ''}`;
+  }
+  return null;
+}
+
+/**
+ * The filters a page was opened with (from an overview figure), shown as chips with a way back
+ * to the whole list; nothing when there are none.
+ * @param {URLSearchParams} params @param {string} page the page's hash without filters
+ */
+export function filterChips(params, page) {
+  const entries = [...params.entries()].filter(([, v]) => v !== '');
+  if (!entries.length) return null;
+  /** @param {string} k @param {string} v */
+  const value = (k, v) => {
+    if (/From$|To$|^from$|^to$/.test(k) && /T\d{2}:/.test(v)) return fmtDateTime(v);
+    if (k === 'state') return label('state', v);
+    if (k === 'kind') return label('kind', v);
+    if (k === 'verification' || k === 'status') return label('verif', v);
+    if (k === 'decision') return label('decision', v);
+    if (k === 'tenant') return tenantName(v);
+    if (k === 'type') return typeName(v);
+    return v;
+  };
+  return h(
+    'p',
+    { class: 'chips', role: 'status' },
+    h('span', { class: 'muted' }, t('filteredBy')),
+    entries.map(([k, v]) => h('span', { class: 'chip', 'data-filter': k }, `${DICTS_HAS(`fl.${k}`) ? t(/** @type {Key} */ (`fl.${k}`)) : k}: ${value(k, v)}`)),
+    h('a', { href: page }, t('clearFilters')),
+  );
 }

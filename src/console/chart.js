@@ -1,8 +1,9 @@
 // @ts-check
-// Inline SVG chart of check errors against the ±MPE band and the guard band ±(MPE − U).
-// Both bands follow each check's own MPE and U (they can differ per test point or range).
+// Inline SVG charts: check errors against the ±MPE band and the guard band ±(MPE − U) (both
+// follow each check's own MPE and U, which can differ per test point or range); the overview's
+// bars (counts by state) and month-by-month lines.
 import { h, s } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSigned } from './i18n.js';
 import { DECISIONS } from './vocabulary.js';
 
 const M = { l: 56, r: 14, t: 14, b: 36 };
@@ -119,5 +120,80 @@ export function checksChart(checks, { device, width = 720 }) {
     h('li', {}, h('span', { class: 'key key-guard', 'aria-hidden': 'true' }), t('chartLegendGuard')),
     DECISIONS.map((d) => h('li', {}, h('span', { class: `key dot dec-${d}`, 'aria-hidden': 'true' }), label('decision', d))),
   );
+  return h('figure', { class: 'chart-wrap' }, svg, legend);
+}
+
+/**
+ * Horizontal bars, one per item, each a link to the list it counts (when it has one): for counts
+ * a person compares at a glance (instruments by verification state).
+ * @param {Array<{ label: string, value: number, cls: string, href?: string | null }>} items
+ * @param {{ title: string, desc: string, width?: number }} opts
+ * @returns {HTMLElement}
+ */
+export function barChart(items, { title, desc, width = 520 }) {
+  const W = Math.round(Math.min(640, Math.max(280, width)));
+  const row = 30;
+  const labelW = Math.min(170, Math.round(W * 0.38));
+  const numW = 44;
+  const H = items.length * row + 8;
+  const max = Math.max(1, ...items.map((i) => i.value));
+  const titleId = `chart-title-${Math.random().toString(36).slice(2, 8)}`;
+  const svg = s(
+    'svg',
+    { viewBox: `0 0 ${W} ${H}`, class: 'chart bars', role: 'img', 'aria-labelledby': `${titleId} ${titleId}-d`, preserveAspectRatio: 'xMidYMid meet' },
+    s('title', { id: titleId }, title),
+    s('desc', { id: `${titleId}-d` }, desc),
+    items.map((it, i) => {
+      const y = 4 + i * row;
+      const w = Math.max(it.value > 0 ? 2 : 0, ((W - labelW - numW - 8) * it.value) / max);
+      const bar = [
+        s('text', { class: 'bar-label', x: labelW - 8, y: y + row / 2 + 4, 'text-anchor': 'end' }, it.label),
+        s('rect', { class: `bar ${it.cls}`, x: labelW, y: y + 5, width: w.toFixed(1), height: row - 10, rx: 3 }),
+        s('text', { class: 'bar-value', x: labelW + w + 6, y: y + row / 2 + 4 }, fmtNum(it.value, 0)),
+      ];
+      return it.href ? s('a', { href: it.href, 'aria-label': `${it.label}: ${fmtNum(it.value, 0)}` }, bar) : bar;
+    }),
+  );
+  return h('figure', { class: 'chart-wrap' }, svg);
+}
+
+/**
+ * Lines over months (checks failed, alerts opened…), points marked, one colour per series.
+ * @param {string[]} months YYYY-MM, oldest first
+ * @param {Array<{ label: string, cls: string, values: number[] }>} series
+ * @param {{ title: string, desc: string, width?: number }} opts
+ * @returns {HTMLElement}
+ */
+export function trendChart(months, series, { title, desc, width = 720 }) {
+  const W = Math.round(Math.min(900, Math.max(300, width)));
+  const H = Math.round(Math.min(280, Math.max(200, W * 0.36)));
+  const m = { l: 40, r: 12, t: 12, b: 30 };
+  const max = Math.max(1, ...series.flatMap((x) => x.values));
+  const ticks = niceTicks(0, max, 4).filter((v) => Number.isInteger(v));
+  const top = Math.max(max, ticks[ticks.length - 1] ?? max);
+  /** @param {number} i */
+  const X = (i) => m.l + (months.length <= 1 ? (W - m.l - m.r) / 2 : (i * (W - m.l - m.r)) / (months.length - 1));
+  /** @param {number} v */
+  const Y = (v) => m.t + ((top - v) / top) * (H - m.t - m.b);
+  const every = W < 480 ? 3 : W < 720 ? 2 : 1; // month labels that fit
+  const titleId = `chart-title-${Math.random().toString(36).slice(2, 8)}`;
+  const svg = s(
+    'svg',
+    { viewBox: `0 0 ${W} ${H}`, class: 'chart trend', role: 'img', 'aria-labelledby': `${titleId} ${titleId}-d`, preserveAspectRatio: 'xMidYMid meet' },
+    s('title', { id: titleId }, title),
+    s('desc', { id: `${titleId}-d` }, desc),
+    ticks.map((v) => [
+      s('line', { class: v === 0 ? 'axis-zero' : 'grid', x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v) }),
+      s('text', { class: 'tick', x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end' }, fmtNum(v, 0)),
+    ]),
+    months.map((k, i) =>
+      (months.length - 1 - i) % every === 0 ? s('text', { class: 'tick', x: X(i), y: H - m.b + 18, 'text-anchor': i === 0 ? 'start' : i === months.length - 1 ? 'end' : 'middle' }, fmtMonth(k)) : null,
+    ),
+    series.map((x) => [
+      s('polyline', { class: `trend-line ${x.cls}`, points: x.values.map((v, i) => `${X(i).toFixed(1)},${Y(v).toFixed(1)}`).join(' ') }),
+      x.values.map((v, i) => s('circle', { class: `trend-pt ${x.cls}`, cx: X(i).toFixed(1), cy: Y(v).toFixed(1), r: 3.5 }, s('title', {}, `${fmtMonth(months[i])}: ${x.label} ${fmtNum(v, 0)}`))),
+    ]),
+  );
+  const legend = h('ul', { class: 'legend' }, series.map((x) => h('li', {}, h('span', { class: `key line ${x.cls}`, 'aria-hidden': 'true' }), x.label)));
   return h('figure', { class: 'chart-wrap' }, svg, legend);
 }

@@ -88,6 +88,14 @@ export function fmtDate(iso) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : undefined }).format(d);
 }
 
+/** A month YYYY-MM, short: "Mar 26" / "thg 3/26". @param {string} key */
+export function fmtMonth(key) {
+  const m = /^(\d{4})-(\d{2})$/.exec(key);
+  if (!m) return key;
+  if (current === 'vi') return `${Number(m[2])}/${m[1].slice(2)}`;
+  return new Intl.DateTimeFormat('en-GB', { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(new Date(`${key}-01T00:00:00Z`));
+}
+
 /** @param {unknown} x @param {number} [digits] */
 export function fmtNum(x, digits = 4) {
   if (x === null || x === undefined || x === '') return '—';

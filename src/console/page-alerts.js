@@ -1,17 +1,30 @@
 // @ts-check
-// The alerts page: the live list, filtered by state, severity, kind and enterprise.
+// The alerts page: the live list, filtered by state, severity, kind and enterprise, and by the
+// region and opening or resolution times an overview figure links with.
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Alert, List } from './types.js' */
-import { badge, errorBox, options, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, filterChips, options, tenantName, tenantOptions } from './blocks.js';
 import { alertSummary } from './summaries.js';
 import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
 
 const MAX_LISTED = 300;
 
-/** @param {HTMLElement} main */
-export function alertsPage(main) {
+/** Filters beyond the form's, which only a link brings (an overview figure). */
+const EXTRA = /** @type {const} */ (['region', 'openedFrom', 'openedTo', 'resolvedFrom', 'resolvedTo']);
+
+/** @param {HTMLElement} main @param {URLSearchParams} [params] filters from the link that opened the page */
+export function alertsPage(main, params = new URLSearchParams()) {
+  /** @type {Partial<Record<(typeof EXTRA)[number], string>>} */
+  const extra = {};
+  if ([...params.keys()].length) {
+    for (const k of /** @type {const} */ (['state', 'severity', 'kind', 'tenant'])) S.filters[k] = params.get(k) ?? '';
+    for (const k of EXTRA) {
+      const v = params.get(k);
+      if (v) extra[k] = k === 'region' ? v : new Date(v).toISOString();
+    }
+  }
   const listEl = h('ul', { class: 'alerts', 'aria-label': t('alerts') });
   const countEl = h('p', { class: 'muted count', 'aria-live': 'polite' });
   const errEl = h('div');
@@ -31,17 +44,24 @@ export function alertsPage(main) {
     h(
       'form',
       { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-      filterSel('state', options(ALERT_STATES, 'state')),
+      filterSel('state', [...options(ALERT_STATES, 'state').slice(0, 1), ['unresolved', label('state', 'unresolved')], ...options(ALERT_STATES, 'state').slice(1)]),
       filterSel('severity', options(SEVERITIES, 'severity')),
       filterSel('kind', options(ALERT_KINDS, 'kind')),
       filterSel('tenant', tenantOptions()),
     ),
+    filterChips(params, '#/alerts') ?? '',
     errEl,
     countEl,
     listEl,
   );
   /** @param {Alert} a */
-  const matches = (a) => Object.entries(S.filters).every(([k, v]) => !v || a[/** @type {keyof typeof S.filters} */ (k)] === v);
+  const matches = (a) =>
+    Object.entries(S.filters).every(([k, v]) => !v || (k === 'state' && v === 'unresolved' ? a.state !== 'resolved' : a[/** @type {keyof typeof S.filters} */ (k)] === v)) &&
+    (!extra.region || S.tenants.find((x) => x.id === a.tenant)?.region === extra.region) &&
+    (!extra.openedFrom || a.openedAt >= extra.openedFrom) &&
+    (!extra.openedTo || a.openedAt < extra.openedTo) &&
+    (!extra.resolvedFrom || (!!a.resolvedAt && a.resolvedAt >= extra.resolvedFrom)) &&
+    (!extra.resolvedTo || (!!a.resolvedAt && a.resolvedAt < extra.resolvedTo));
   /** @type {Set<string>} alerts opened or repeated since the page was shown */
   const fresh = new Set();
   const render = () => {
@@ -55,7 +75,7 @@ export function alertsPage(main) {
     clear(errEl);
     try {
       /** @type {List<Alert>} */
-      const r = await api().get('/api/v1/alerts', { ...S.filters, limit: 500 });
+      const r = await api().get('/api/v1/alerts', { ...S.filters, ...extra, limit: 500 });
       for (const a of r.items) {
         const known = S.alerts.get(a.id);
         if (!known || known.updatedAt <= a.updatedAt) S.alerts.set(a.id, a);

@@ -1,16 +1,28 @@
 // @ts-check
 // The instruments page: the list with verification state, filtered by enterprise, type and
-// verification state; the registration form for those who may register.
+// verification state (and by region and due date when an overview figure links here); the
+// registration form for those who may register.
 import { h, clear, field, select } from './dom.js';
 import { t, fmtDate, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
-import { badge, errorBox, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
+import { badge, errorBox, filterChips, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
 import { VERIFICATION_STATES } from './vocabulary.js';
 
-/** @param {HTMLElement} main */
-export function instrumentsPage(main) {
+/** @param {HTMLElement} main @param {URLSearchParams} [params] filters from the link that opened the page */
+export function instrumentsPage(main, params = new URLSearchParams()) {
+  /** @type {{ region?: string, dueWithinDays?: string }} filters only a link brings */
+  const extra = {};
+  if ([...params.keys()].length) {
+    S.devFilters.tenant = params.get('tenant') ?? '';
+    S.devFilters.type = params.get('type') ?? '';
+    S.devFilters.status = params.get('verification') ?? params.get('status') ?? '';
+    for (const k of /** @type {const} */ (['region', 'dueWithinDays'])) {
+      const v = params.get(k);
+      if (v) extra[k] = v;
+    }
+  }
   const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   /** @param {keyof typeof S.devFilters} name @param {Array<[string, string]>} opts */
   const sel = (name, opts) =>
@@ -26,13 +38,14 @@ export function instrumentsPage(main) {
   main.append(
     h('h1', {}, t('instruments')),
     h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('tenant', tenantOptions()), sel('type', typeOptions()), sel('status', options(VERIFICATION_STATES, 'verif'))),
+    filterChips(params, '#/instruments') ?? '',
     body,
   );
   if (S.manage) main.append(registerForm(() => load()));
   const load = async () => {
     try {
       /** @type {List<Device>} */
-      const r = await api().get('/api/v1/devices', S.devFilters);
+      const r = await api().get('/api/v1/devices', { ...S.devFilters, ...extra });
       const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
       const rows = r.items.map((d) => {
         const p = (d.drift ?? []).map((x) => x.predictedOutOfToleranceAt).filter(Boolean).sort()[0];
@@ -53,7 +66,9 @@ export function instrumentsPage(main) {
           cells.map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
         );
       });
+      if (!body.isConnected) return; // another page was opened meanwhile
       clear(body).append(
+        h('p', { class: 'muted count' }, t('shown', { n: r.items.length })),
         r.items.length
           ? table(t('instruments'), heads, rows, { class: 'devices' })
           : h('p', { class: 'muted' }, t('noInstruments')),

@@ -1,9 +1,9 @@
 // @ts-check
-// The reports page: the measurement-assurance report and an instrument's out-of-tolerance
-// impact list, both downloaded as CSV.
+// The reports page: the periodic report for a quarter or any period (XLSX, PDF), the
+// measurement-assurance report and an instrument's out-of-tolerance impact list (CSV).
 import { h, field, select } from './dom.js';
-import { t } from './i18n.js';
-import { api } from './session.js';
+import { t, lang, LANGS } from './i18n.js';
+import { S, api } from './session.js';
 /** @import { Device, List } from './types.js' */
 import { downloadButton, errorText, section, tenantName, tenantOptions } from './blocks.js';
 
@@ -38,6 +38,7 @@ export function reportsPage(main) {
   );
   main.append(
     h('h1', {}, t('reports')),
+    periodicReport(),
     section(
       t('assuranceReport'),
       h('p', { class: 'muted' }, t('assuranceHelp')),
@@ -57,4 +58,52 @@ export function reportsPage(main) {
       for (const d of r.items) device.append(h('option', { value: d.id }, `${d.id} — ${tenantName(d.tenant)}`));
     })
     .catch(() => undefined);
+}
+
+/**
+ * The quarters to offer: the current one (to date) and the four before it, newest first, as
+ * [value "from/to", label].
+ * @param {Date} now
+ * @returns {Array<[string, string]>}
+ */
+export function quarterPresets(now) {
+  /** @type {Array<[string, string]>} */
+  const out = [];
+  let y = now.getFullYear();
+  let q = Math.floor(now.getMonth() / 3) + 1;
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  for (let i = 0; i < 5; i++) {
+    const first = (q - 1) * 3 + 1;
+    const last = new Date(Date.UTC(y, first + 2, 0)).getUTCDate();
+    out.push([`${y}-${pad(first)}-01/${y}-${pad(first + 2)}-${pad(last)}`, t('pr.quarter', { q, year: y })]);
+    q -= 1;
+    if (q === 0) {
+      q = 4;
+      y -= 1;
+    }
+  }
+  return out;
+}
+
+/** The periodic report: a quarter (or another period), a region, the report's language; XLSX or PDF. */
+function periodicReport() {
+  const presets = quarterPresets(new Date());
+  const period = select('period', [...presets, ['custom', t('pr.custom')]], presets[1][0]);
+  const from = h('input', { type: 'date', name: 'from' });
+  const to = h('input', { type: 'date', name: 'to' });
+  const custom = h('div', { class: 'grid-form custom-period', hidden: true }, field(t('from'), from), field(t('to'), to));
+  period.addEventListener('change', () => (custom.hidden = period.value !== 'custom'));
+  const region = select('region', [['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))], '');
+  const reportLang = select('reportLang', LANGS, lang());
+  const query = (/** @type {'xlsx' | 'pdf'} */ format) => () => {
+    const [f, tt] = period.value === 'custom' ? [from.value, to.value] : period.value.split('/');
+    return { format, from: f, to: tt, region: region.value, lang: reportLang.value };
+  };
+  return section(
+    t('pr.title'),
+    h('p', { class: 'muted' }, t('pr.help')),
+    h('form', { class: 'grid-form', 'aria-label': t('pr.title'), onsubmit: (e) => e.preventDefault() }, field(t('pr.period'), period), field(t('region'), region), field(t('pr.reportLang'), reportLang)),
+    custom,
+    h('div', { class: 'form-actions' }, downloadButton(t('pr.downloadXlsx'), '/api/v1/reports/periodic', query('xlsx'), 'periodic-report.xlsx'), downloadButton(t('pr.downloadPdf'), '/api/v1/reports/periodic', query('pdf'), 'periodic-report.pdf')),
+  );
 }

@@ -9,6 +9,8 @@
  *   api: Api | null,
  *   manage: boolean,
  *   me: Me | null,
+ *   role: string,
+ *   regions: string[],
  *   tenants: Tenant[],
  *   types: InstrumentType[],
  *   alerts: Map<string, Alert>,
@@ -24,6 +26,8 @@ export const S = {
   api: null,
   manage: false, // may register instruments and add certificates (admin, operator), as the API answers
   me: null, // the token's role, tenant and regions (GET /api/v1/me): who may inspect, plan campaigns, answer findings
+  role: '', // admin, operator or inspector (GET /api/v1/me); '' when the gateway does not say
+  regions: [], // the regions the overview may be narrowed to: an inspector's own, else those of the visible enterprises
   tenants: [],
   types: [],
   alerts: new Map(),

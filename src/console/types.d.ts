@@ -416,3 +416,62 @@ export interface CampaignSummary extends Tally {
   byMarket: (Tally & { market: string; district?: string })[];
   byClass: (Tally & { class: string })[];
 }
+
+/** GET /api/v1/overview and /api/v1/reports/periodic: sections of figures, each with the API list behind it. */
+export interface Figures {
+  generatedAt: string;
+  from: string;
+  to: string;
+  asOf: string;
+  timeZone: string;
+  region: string | null;
+  sections: FigureSection[];
+}
+export interface FigureSection {
+  id: string;
+  label: string;
+  figures: Figure[];
+  tables: FigureTable[];
+}
+export interface Figure {
+  id: string;
+  label: string;
+  value: number | null;
+  unit: 'count' | 'percent' | 'days' | 'score';
+  href: string | null;
+}
+export interface FigureTable {
+  id: string;
+  label: string;
+  columns: { id: string; label: string; type: string }[];
+  rows: { values: Record<string, string | number | null>; links?: Record<string, string> }[];
+}
+
+/** GET /api/v1/readiness */
+export interface ReadinessPart {
+  share: number | null;
+  numerator: number;
+  denominator: number;
+  weight: number;
+}
+export interface ReadinessItem {
+  region: string;
+  rank: number | null;
+  tenant: string;
+  name: string;
+  score: number | null;
+  standing: string;
+  instruments: number;
+  parts: Record<string, ReadinessPart>;
+}
+export interface Readiness {
+  generatedAt: string;
+  region: string | null;
+  rules: { weights: Record<string, number>; checkWithinDays: number; alertDeadlineDays: Record<string, number>; alertWindowDays: number; lotsStore: boolean };
+  items: ReadinessItem[];
+}
+
+/** GET /api/v1/checks: a check with the instrument it belongs to. */
+export interface ListedCheck extends Check {
+  device: string;
+}

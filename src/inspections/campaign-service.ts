@@ -63,8 +63,9 @@ export class CampaignService {
     return this.deps.store.campaign(id);
   }
 
-  list(regions?: readonly string[]): Campaign[] {
-    return this.deps.store.list({ regions });
+  /** Campaigns of `regions` (all when absent) overlapping [from, to] (ISO dates or instants; their days are compared) when given. */
+  list(regions?: readonly string[], from?: string, to?: string): Campaign[] {
+    return this.deps.store.list({ regions, from: from?.slice(0, 10), to: to?.slice(0, 10) });
   }
 
   verifications(id: string): CampaignVerification[] {

@@ -217,8 +217,8 @@ export class InspectionService {
   }
 
   /** The inspections started in [from, to] in `regions` (all when absent), with their instruments, checks and findings (for the periodic report). */
-  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[]): InspectionSummary {
-    return this.store.inspectionSummary(from, to, regions);
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): InspectionSummary {
+    return this.store.inspectionSummary(from, to, regions, tenants);
   }
 
   /** The enterprise's answer to a finding that is not closed. */

@@ -135,6 +135,13 @@ export class LotBook {
     return this.store.list(f).map((l) => this.viewOf(l, now));
   }
 
+  /** Per enterprise: lots judged with from ≤ judgedAt < to (epoch ms) and how many passed (the overview, the report, readiness). */
+  tallies(tenants: readonly string[], from: number, to: number): Map<string, { lots: number; passed: number }> {
+    const out = new Map<string, { lots: number; passed: number }>();
+    for (const r of this.store.tallies(tenants, new Date(from).toISOString(), new Date(to).toISOString())) out.set(r.tenant, { lots: r.lots, passed: r.passed });
+    return out;
+  }
+
   /** What ingest needs to take packages for lot `id` (undefined: no such lot). */
   lotForPackages(id: string): LotForPackages | undefined {
     let x = this.forIngest.get(id);

@@ -8,6 +8,15 @@ import type { Alert, AlertFilter, AlertKind, Severity } from '../alerts/alert-bo
 
 type AlertRow = Selectable<AlertsTable>;
 
+/** When an alert opened and (if it did) resolved: what the figures of a period count. */
+export interface AlertTimes {
+  tenant: string;
+  device: string;
+  kind: string;
+  openedAt: string;
+  resolvedAt: string | null;
+}
+
 function fromRow(r: AlertRow): Alert {
   const a: Alert = {
     id: r.id,
@@ -40,6 +49,12 @@ const Q = {
   list: dynamicQuery('alerts.list', (db, f: AlertFilter) => {
     let q = db.selectFrom('alerts').selectAll();
     if (f.state) q = q.where('state', '=', f.state);
+    if (f.unresolved) q = q.where('state', '<>', 'resolved');
+    // ISO 8601 UTC times as toISOString writes them compare as text
+    if (f.openedFrom) q = q.where('opened_at', '>=', f.openedFrom);
+    if (f.openedTo) q = q.where('opened_at', '<', f.openedTo);
+    if (f.resolvedFrom) q = q.where('resolved_at', '>=', f.resolvedFrom);
+    if (f.resolvedTo) q = q.where('resolved_at', '<', f.resolvedTo);
     if (f.severity) q = q.where('severity', '=', f.severity);
     if (f.kind) q = q.where('kind', '=', f.kind);
     if (f.tenant) q = q.where('tenant', '=', f.tenant);
@@ -47,6 +62,15 @@ const Q = {
     if (f.tenants) q = q.where('tenant', 'in', [...f.tenants]);
     return q.orderBy('updated_at', 'desc').limit(f.limit ?? 500);
   }),
+  history: dynamicQuery('alerts.history', (db, a: { tenants: readonly string[]; from: string; to: string }) =>
+    db
+      .selectFrom('alerts')
+      .select(['tenant', 'device', 'kind', 'opened_at', 'resolved_at'])
+      .where('tenant', 'in', [...a.tenants])
+      .where('opened_at', '<', a.to)
+      .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', a.from)]))
+      .orderBy('opened_at'),
+  ),
   open: query('alerts.open', (db, arg: Arg<{ id: string; tenant: string; device: string; kind: string; key: string; severity: Severity; at: string; summary: string; details: string }>) =>
     db
       .insertInto('alerts')
@@ -143,6 +167,11 @@ export class AlertStore {
   }
   escalate(id: string, at: string): Alert {
     return fromRow(this.sql.escalate.get({ id, at })!);
+  }
+  /** The tenants' alerts opened before `to` and not resolved before `from` (ISO times), oldest first. */
+  history(tenants: readonly string[], from: string, to: string): AlertTimes[] {
+    if (tenants.length === 0) return [];
+    return this.sql.history.all({ tenants, from, to }).map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
   }
   /** Unresolved alerts counted by tenant, device, kind and severity. */
   unresolvedCounts(): { tenant: string; device: string; kind: string; severity: string; count: number }[] {

@@ -1,11 +1,37 @@
 // Checks against a reference, one row per (device, seq): a replayed message is stored once.
 import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg, type QueryBuilder, type Statements } from './sql.ts';
 import type { CheckResult } from '../metrology/types.ts';
 
 export interface StoredCheck extends CheckResult {
   device: string;
   receivedAt: string;
+}
+
+/** Checks of one device in one period: how many, and how many failed (legal decision fail). */
+export interface CheckCount {
+  /** Index of the period: bounds[period] ≤ ts < bounds[period + 1]. */
+  period: number;
+  device: string;
+  checks: number;
+  failed: number;
+}
+
+/**
+ * Out of tolerance: the guarded decision is fail or conditional fail, i.e. the legal decision is
+ * fail (|error| > MPE). Matched in the stored JSON, which CheckStore.insert always writes with
+ * JSON.stringify (no spaces): one LIKE per decision is dialect-neutral where a JSON path is not.
+ */
+const FAILED_PATTERNS = ['%"decision":"fail"%', '%"decision":"conditional-fail"%'] as const;
+
+/** The checks of the tenants' devices with from ≤ ts < to (the join gives each check its tenant). */
+function checksOfTenants(db: QueryBuilder, tenants: readonly string[], from: number, to: number) {
+  return db
+    .selectFrom('checks')
+    .innerJoin('devices', 'devices.id', 'checks.device')
+    .where('devices.tenant', 'in', [...tenants])
+    .where('checks.ts', '>=', from)
+    .where('checks.ts', '<', to);
 }
 
 const Q = {
@@ -35,6 +61,30 @@ const Q = {
       .orderBy('ts')
       .limit(arg('limit')),
   ),
+  countsByPeriod: dynamicQuery('checks.counts-by-period', (db, a: { bounds: readonly number[]; tenants: readonly string[] }) =>
+    checksOfTenants(db, a.tenants, a.bounds[0], a.bounds[a.bounds.length - 1])
+      .select((eb) => {
+        // the period of each check from the ascending bounds, as parameters (no SQL date functions)
+        let period = eb.case().when('checks.ts', '<', a.bounds[1]).then(0);
+        for (let i = 1; i < a.bounds.length - 1; i++) period = period.when('checks.ts', '<', a.bounds[i + 1]).then(i);
+        const failed = eb.case().when(eb.or(FAILED_PATTERNS.map((p) => eb('checks.result', 'like', p)))).then(1).else(0).end();
+        return [period.end().as('period'), 'checks.device as device', eb.fn.countAll().as('checks'), eb.fn.sum(failed).as('failed')];
+      })
+      .groupBy(['period', 'checks.device'])
+      .orderBy('period')
+      .orderBy('checks.device'),
+  ),
+  between: dynamicQuery('checks.between', (db, a: { tenants: readonly string[]; from: number; to: number; failed?: boolean; type?: string; limit: number }) => {
+    let q = checksOfTenants(db, a.tenants, a.from, a.to).select(['checks.device as device', 'checks.result as result', 'checks.received_at as received_at']);
+    if (a.type !== undefined) q = q.where('devices.type', '=', a.type);
+    if (a.failed !== undefined) {
+      q = q.where((eb) => {
+        const failed = eb.or(FAILED_PATTERNS.map((p) => eb('checks.result', 'like', p)));
+        return a.failed ? failed : eb.not(failed);
+      });
+    }
+    return q.orderBy('checks.ts', 'desc').limit(a.limit);
+  }),
 };
 
 export class CheckStore {
@@ -57,5 +107,26 @@ export class CheckStore {
   /** The checks made with a reference standard with `from` ≤ ts ≤ `to` (epoch ms), oldest first, of every device. */
   withStandard(standardId: string, from = 0, to = 8.64e15, limit = 100_000): StoredCheck[] {
     return this.sql.byStandard.all({ standardId, from, to, limit }).map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
+  }
+
+  /**
+   * Checks of the tenants' devices counted per device and period, the periods given by ascending
+   * bounds (epoch ms; period i is bounds[i] ≤ ts < bounds[i + 1]). Devices without a check in a
+   * period have no row for it.
+   */
+  countsByPeriod(bounds: readonly number[], tenants: readonly string[]): CheckCount[] {
+    if (bounds.length < 2 || tenants.length === 0) return [];
+    return this.sql.countsByPeriod.all({ bounds, tenants }).map((r) => ({ period: Number(r.period), device: r.device, checks: Number(r.checks), failed: Number(r.failed ?? 0) }));
+  }
+
+  /**
+   * The tenants' checks with from ≤ ts < to, newest first; `failed` keeps only failed (true) or
+   * not failed (false) ones, `type` those of one instrument type.
+   */
+  between(tenants: readonly string[], from: number, to: number, opts: { failed?: boolean; type?: string; limit?: number } = {}): StoredCheck[] {
+    if (tenants.length === 0) return [];
+    return this.sql.between
+      .all({ tenants, from, to, failed: opts.failed, type: opts.type, limit: opts.limit ?? 1000 })
+      .map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
   }
 }

@@ -336,9 +336,10 @@ export class InspectionStore {
    * The inspector's work in a period, for the periodic report: the inspections started in
    * [from, to] in `regions` (all when absent), their instruments, checks and findings.
    */
-  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[]): InspectionSummary {
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): InspectionSummary {
     const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
-    const inspections = this.list({ from: period.from, to: period.to, regions, limit: 1_000_000 });
+    if (tenants?.length === 0) return summariseInspections(period, [], [], []);
+    const inspections = this.list({ from: period.from, to: period.to, regions, tenants: tenants && new Set(tenants), limit: 1_000_000 });
     const ids = inspections.map((i) => i.id);
     const items = ids.length ? this.withChecks(this.sql.itemsOf.all(ids), this.sql.checksOf.all(ids)) : [];
     const findings = ids.length ? this.findings({ inspections: ids, limit: 1_000_000 }) : [];

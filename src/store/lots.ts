@@ -46,7 +46,18 @@ export interface LotFilter {
   /** Only these tenants (a token's visible ones); absent: all. */
   tenants?: ReadonlySet<string>;
   verdict?: LotVerdict;
+  /** Judged (verdict pass or fail last set) at or after this ISO instant. */
+  judgedFrom?: string;
+  /** Judged before this ISO instant. */
+  judgedTo?: string;
   limit?: number;
+}
+
+/** Lots an enterprise had judged in a period, and how many of them passed. */
+export interface LotTallyRow {
+  tenant: string;
+  lots: number;
+  passed: number;
 }
 
 type LotRow = Selectable<LotsTable>;
@@ -113,8 +124,21 @@ const Q = {
     if (f.tenant) q = q.where('tenant', '=', f.tenant);
     if (f.tenants) q = q.where('tenant', 'in', [...f.tenants]);
     if (f.verdict) q = q.where('verdict', '=', f.verdict);
+    if (f.judgedFrom || f.judgedTo) q = q.where('verdict', 'in', ['pass', 'fail']);
+    if (f.judgedFrom) q = q.where('judged_at', '>=', f.judgedFrom);
+    if (f.judgedTo) q = q.where('judged_at', '<', f.judgedTo);
     return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit ?? 500);
   }),
+  tallies: dynamicQuery('lots.tallies', (db, a: { tenants: readonly string[]; from: string; to: string }) =>
+    db
+      .selectFrom('lots')
+      .select((eb) => ['tenant', eb.fn.countAll().as('lots'), eb.fn.sum(eb.case().when('verdict', '=', 'pass').then(1).else(0).end()).as('passed')])
+      .where('tenant', 'in', [...a.tenants])
+      .where('verdict', 'in', ['pass', 'fail'])
+      .where('judged_at', '>=', a.from)
+      .where('judged_at', '<', a.to)
+      .groupBy('tenant'),
+  ),
   setVerdict: query('lots.set-verdict', (db, arg: Arg<{ id: string; verdict: string; judgedAt: string | null }>) =>
     db.updateTable('lots').set({ verdict: arg('verdict'), judged_at: arg('judgedAt') }).where('id', '=', arg('id')),
   ),
@@ -182,6 +206,12 @@ export class LotStore {
   list(f: LotFilter): StoredLot[] {
     if (f.tenants?.size === 0) return [];
     return this.sql.list.all(f).map(lotFromRow);
+  }
+
+  /** Per tenant: lots judged (pass or fail) with from ≤ judged_at < to (ISO instants), and how many passed. */
+  tallies(tenants: readonly string[], from: string, to: string): LotTallyRow[] {
+    if (tenants.length === 0) return [];
+    return this.sql.tallies.all({ tenants, from, to }).map((r) => ({ tenant: r.tenant, lots: Number(r.lots), passed: Number(r.passed ?? 0) }));
   }
 
   setVerdict(id: string, verdict: LotVerdict, judgedAt: string | undefined): void {

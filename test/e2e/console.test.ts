@@ -52,8 +52,9 @@ async function openPage(viewport: { width: number; height: number }, locale = 'e
   return { page, problems, refused };
 }
 
+/** Signs in on the alerts page (inspectors and admins otherwise land on the overview, test/e2e/inspector-overview.test.ts). */
 async function signIn(page: Page, tok: string): Promise<void> {
-  await page.goto(t.api + '/');
+  await page.goto(t.api + '/#/alerts');
   await page.getByLabel(/API token|Mã truy cập API/).fill(tok);
   await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
   await page.getByRole('navigation').waitFor();

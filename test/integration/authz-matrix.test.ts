@@ -121,6 +121,7 @@ describe('authorization matrix: every route × every caller', () => {
     { route: 'GET /docs', expect: everyone(200), req: () => ({ path: '/docs' }) },
     { route: 'GET /', expect: everyone(200), req: () => ({ path: '/' }) },
     { route: 'GET /index.html', expect: everyone(200), req: () => ({ path: '/index.html' }) },
+    // every asset of the console, as served (one module per page), and the vocabulary written from the gateway's lists
     ...[...CONSOLE_ASSETS, 'vocabulary.js'].map((f): Row => ({ route: `GET /console/${f}`, expect: everyone(200), req: () => ({ path: `/console/${f}` }) })),
     { route: 'GET /favicon.ico', expect: everyone(301), req: () => ({ path: '/favicon.ico' }), redirect: true },
 
@@ -273,6 +274,11 @@ describe('authorization matrix: every route × every caller', () => {
 
     // reports, audit, reliability
     { route: 'GET /api/v1/reports/assurance', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }), ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }) },
+    // the inspector's overview, ranking, periodic report and checks list: each token its own scope; a region an inspector does not cover is 404
+    { route: 'GET /api/v1/overview', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/overview?region=VN-HN' }) },
+    { route: 'GET /api/v1/readiness', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/readiness?region=VN-HN' }) },
+    { route: 'GET /api/v1/reports/periodic', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/reports/periodic?region=VN-HN' }) },
+    { route: 'GET /api/v1/checks', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/checks?region=VN-HN' }) },
     { route: 'GET /api/v1/audit', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/audit' }) },
     { route: 'GET /api/v1/audit/verify', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/audit/verify' }) },
     { route: 'GET /api/v1/dead-letters', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/dead-letters' }) },

@@ -16,7 +16,14 @@ import { openStateDb } from '../../src/store/db.ts';
 
 /** Arguments for the queries whose SQL depends on them: each shape the code can build. */
 const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
-  'alerts.list': [{}, { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 }],
+  'alerts.list': [
+    {},
+    { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 },
+    { unresolved: true, openedFrom: '2026-01-01T00:00:00.000Z', openedTo: '2026-02-01T00:00:00.000Z', resolvedFrom: '2026-01-01T00:00:00.000Z', resolvedTo: '2026-03-01T00:00:00.000Z' },
+  ],
+  'alerts.history': [{ tenants: ['acme', 'beta'], from: '2025-01-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' }],
+  'checks.counts-by-period': [{ bounds: [0, 1000, 2000, 3000], tenants: ['acme'] }],
+  'checks.between': [{ tenants: ['acme'], from: 0, to: 1000, limit: 10 }, { tenants: ['acme', 'beta'], from: 0, to: 1000, failed: true, type: 'barometer', limit: 10 }, { tenants: ['acme'], from: 0, to: 1000, failed: false, limit: 10 }],
   'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }],
   'inspections.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', state: 'open', from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z', regions: ['VN-BG'], limit: 10 }],
   'inspection-items.of-inspections': [['BBKT-2026-0001', 'BBKT-2026-0002']],

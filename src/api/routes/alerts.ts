@@ -4,15 +4,27 @@ import { streamSSE } from 'hono/streaming';
 import { randomUUID } from 'node:crypto';
 import { ALERT_KINDS, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
 import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
-import { ApiError, ALL_ROLES, Id, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { Region } from './registry.ts';
 import type { Principal } from '../../store/tokens.ts';
 
+const AlertTime = IsoDate.transform((s) => new Date(s).toISOString());
 const AlertQuery = z.object({
-  state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+  /** `unresolved`: open or acknowledged. */
+  state: z.enum(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
   severity: z.enum(['info', 'warning', 'critical']).optional(),
   kind: z.enum(ALERT_KINDS).optional(),
   tenant: Id.optional(),
   device: Id.optional(),
+  region: Region.optional(),
+  /** Opened at or after. */
+  openedFrom: AlertTime.optional(),
+  /** Opened before. */
+  openedTo: AlertTime.optional(),
+  /** Resolved at or after. */
+  resolvedFrom: AlertTime.optional(),
+  /** Resolved before. */
+  resolvedTo: AlertTime.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 const StreamQuery = z.object({
@@ -90,7 +102,13 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
 
   r.add({
     method: 'get', path: '/api/v1/alerts', summary: 'Alerts visible to this token, newest change first', tag: 'alerts', roles: ALL_ROLES, query: AlertQuery,
-    handler: ({ p, query }) => ({ items: deps.alerts.list({ ...query, tenants: visibleTenantIds(deps, p) }).map(alertView) }),
+    handler: ({ p, query }) => {
+      const { state, region, ...rest } = query;
+      let tenants = visibleTenantIds(deps, p);
+      if (region) tenants = new Set(deps.registry.listTenants().filter((t) => t.region === region && (!tenants || tenants.has(t.id))).map((t) => t.id));
+      const states = state === 'unresolved' ? { unresolved: true } : { state };
+      return { items: deps.alerts.list({ ...rest, ...states, tenants }).map(alertView) };
+    },
   });
   r.add({
     method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes); a `: heartbeat` comment after `heartbeat` seconds of quiet (default 15, 1–60)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream', query: StreamQuery,

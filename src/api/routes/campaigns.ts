@@ -48,6 +48,8 @@ function visibleCampaign(deps: ApiDeps, p: Principal, id: string): Campaign {
   return c;
 }
 
+const ListQuery = z.object({ region: Region.optional(), from: IsoDate.optional(), to: IsoDate.optional() });
+
 export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
   const svc = deps.campaigns;
   r.add({
@@ -62,8 +64,15 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/campaigns', summary: "Campaigns of this token's regions, newest first", tag: 'campaigns', roles: ['admin', 'inspector'],
-    handler: ({ p }) => ({ items: svc.list(p.role === 'admin' ? undefined : (p.regions ?? [])).map((c) => ({ ...c, ...tally(deps, c.id) })) }),
+    method: 'get', path: '/api/v1/campaigns', summary: "Campaigns of this token's regions (or one of them), newest first; with from/to, those overlapping that period", tag: 'campaigns', roles: ['admin', 'inspector'],
+    query: ListQuery,
+    handler: ({ p, query }) => {
+      const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
+      const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
+      // the store compares days: an instant is taken as its UTC day, as the periodic report does
+      const day = (s: string | undefined) => s && new Date(s).toISOString();
+      return { items: svc.list(regions, day(query.from), day(query.to)).map((c) => ({ ...c, ...tally(deps, c.id) })) };
+    },
   });
   r.add({
     method: 'get', path: '/api/v1/campaigns/:id', summary: 'A campaign with the instruments verified in it', tag: 'campaigns', roles: ['admin', 'inspector'],

@@ -6,6 +6,7 @@ import { Refusal } from '../../inspections/inspection-service.ts';
 import { renderRecordPdf } from '../../inspections/record-pdf.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
+import { Region } from './registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -45,8 +46,8 @@ const AnswerBody = z.strictObject({ text: Text(4000) });
 const CloseFindingBody = z.strictObject({ reason: Text(2000) });
 const CloseBody = z.strictObject({ conclusion: z.string().max(4000).optional() });
 const AmendmentBody = z.strictObject({ reason: Text(2000), change: z.union([Text(8000), z.record(z.string(), z.unknown())]) });
-const ListQuery = z.object({ tenant: Id.optional(), state: z.enum(INSPECTION_STATES).optional(), from: IsoDate.optional(), to: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
-const FindingQuery = z.object({ tenant: Id.optional(), inspection: z.string().max(80).optional(), device: Id.optional(), state: z.enum(FINDING_STATES).optional(), kind: z.enum(FINDING_KINDS).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
+const ListQuery = z.object({ tenant: Id.optional(), region: Region.optional(), state: z.enum(INSPECTION_STATES).optional(), from: IsoDate.optional(), to: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
+const FindingQuery = z.object({ tenant: Id.optional(), region: Region.optional(), from: IsoDate.optional(), to: IsoDate.optional(), inspection: z.string().max(80).optional(), device: Id.optional(), state: z.enum(FINDING_STATES).optional(), kind: z.enum(FINDING_KINDS).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
 const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 
 /** The audit log's actor: who, with which token. */
@@ -106,7 +107,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/inspections', summary: 'Inspection records visible to this token, newest first', tag: 'inspections', roles: ALL_ROLES, query: ListQuery,
     handler: ({ p, query }) => {
       const tenants = visibleTenantIds(deps, p);
-      const items = svc.list({ tenants, tenant: query.tenant, state: query.state, from: query.from && new Date(query.from).toISOString(), to: query.to && new Date(query.to).toISOString(), limit: query.limit });
+      const items = svc.list({ tenants, tenant: query.tenant, regions: query.region ? [query.region] : undefined, state: query.state, from: query.from && new Date(query.from).toISOString(), to: query.to && new Date(query.to).toISOString(), limit: query.limit });
       return { items: items.map((i) => listEntry(svc.record(i.id)!)) };
     },
   });
@@ -161,7 +162,14 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
 
   r.add({
     method: 'get', path: '/api/v1/findings', summary: 'Findings visible to this token (an operator: its own enterprise\'s), newest first', tag: 'inspections', roles: ALL_ROLES, query: FindingQuery,
-    handler: ({ p, query }) => ({ items: svc.findings({ tenants: visibleTenantIds(deps, p), ...query }) }),
+    handler: ({ p, query }) => {
+      const { region, from, to, ...filter } = query;
+      const tenants = visibleTenantIds(deps, p);
+      if (region === undefined && from === undefined && to === undefined) return { items: svc.findings({ tenants, ...filter }) };
+      // the findings of the inspections started in [from, to] in the region (the overview's figures link here)
+      const inspections = svc.list({ tenants, regions: region ? [region] : undefined, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString(), limit: 1_000_000 }).map((i) => i.id);
+      return { items: inspections.length ? svc.findings({ tenants, ...filter, inspections }) : [] };
+    },
   });
   r.add({
     method: 'get', path: '/api/v1/findings/:id', summary: 'One finding', tag: 'inspections', roles: ALL_ROLES,

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';
 import { PREPACKAGE_UNITS } from '../../metrology/tolerable-deficiency.ts';
 import { TagValue } from '../../ingest/payloads.ts';
-import { ApiError, ALL_ROLES, Id, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -51,6 +51,10 @@ export const PackagesBody = z.strictObject({ items: z.array(PackageItem).min(1).
 const LotQuery = z.object({
   tenant: Id.optional(),
   verdict: z.enum(['pending', 'pass', 'fail']).optional(),
+  /** Judged (pass or fail) at or after this instant: the overview's and report's lots figures link here. */
+  from: IsoDate.transform((s) => new Date(s).toISOString()).optional(),
+  /** Judged before this instant. */
+  to: IsoDate.transform((s) => new Date(s).toISOString()).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
@@ -104,7 +108,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };
       }
-      return { items: deps.lots.list({ tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, limit: query.limit }, deps.now()) };
+      return { items: deps.lots.list({ tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit }, deps.now()) };
     },
   });
   r.add({

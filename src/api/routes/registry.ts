@@ -5,6 +5,7 @@ import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
+import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
 
 export const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
 
@@ -67,10 +68,21 @@ export const CertificateBody = z
   })
   .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
 
+const VerificationParam = z.enum(['valid', 'due-soon', 'expired', 'none']);
 const DeviceQuery = z.object({
   tenant: Id.optional(),
   type: z.string().optional(),
-  status: z.enum(['valid', 'due-soon', 'expired', 'none']).optional(),
+  /** The verification state (`status` is its older name). */
+  verification: VerificationParam.optional(),
+  status: VerificationParam.optional(),
+  region: Region.optional(),
+  /** Verified and due (valid until) within this many days from now. */
+  dueWithinDays: z.coerce.number().int().min(0).max(3660).optional(),
+});
+const TenantQuery = z.object({
+  region: Region.optional(),
+  /** The enterprise's verification standing: the worst state of its instruments (none without instruments). */
+  verification: VerificationParam.optional(),
 });
 
 export function deviceView(deps: ApiDeps, d: Device) {
@@ -113,8 +125,16 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token', tag: 'tenants', roles: ALL_ROLES,
-    handler: ({ p }) => ({ items: deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)) }),
+    method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token (`verification`: by the worst verification state of their instruments)', tag: 'tenants', roles: ALL_ROLES, query: TenantQuery,
+    handler: ({ p, query }) => {
+      let items = deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region) && (!query.region || t.region === query.region));
+      if (query.verification) {
+        const now = deps.now().getTime();
+        const devices = deps.registry.listDevices();
+        items = items.filter((t) => enterpriseStanding(devices.filter((d) => d.tenant === t.id).map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification);
+      }
+      return { items };
+    },
   });
   r.add({
     method: 'patch', path: '/api/v1/tenants/:id', summary: "Set the enterprise's time zone (times its devices send without a zone are read in it; null: MAG_DEFAULT_TIME_ZONE)", tag: 'tenants', roles: ['admin'], body: TenantSettingsBody,
@@ -178,11 +198,14 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get', path: '/api/v1/devices', summary: 'Instruments visible to this token', tag: 'devices', roles: ALL_ROLES, query: DeviceQuery,
     handler: ({ p, query }) => {
       const visible = visibleTenantIds(deps, p);
+      const state = query.verification ?? query.status;
+      const inRegion = (tenant: string) => !query.region || deps.registry.tenant(tenant)?.region === query.region;
+      const now = deps.now().getTime();
       const items = deps.registry
         .listDevices()
-        .filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type))
+        .filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type) && inRegion(d.tenant))
         .map((d) => deviceView(deps, d))
-        .filter((d) => !query.status || d.verification.state === query.status);
+        .filter((d) => (!state || d.verification.state === state) && (query.dueWithinDays === undefined || dueWithin(d.verification, now, query.dueWithinDays)));
       return { items };
     },
   });

@@ -1,0 +1,202 @@
+// A year of history for the demo fleet, so that the overview, the readiness ranking and the
+// periodic report have months to show when `mag demo` starts: the fleet's enterprises and
+// instruments registered a year back, their earlier verification certificates, and their checks
+// over the months before the live simulation (which replays the last 120 days) with the alerts
+// those checks raise — out of tolerance in a few episodes, conditional passes, drift — and their
+// resolution by the enterprises, some quicker than others.
+//
+// The history goes through the gateway's own path: each check payload comes from the instrument
+// model, is judged by Ingest (the metrology core) and applied by Assurance (checks store, drift,
+// alerts), at its own simulated time. Deterministic: the same fleet and `now` give the same rows.
+import type { Db } from '../src/store/db.ts';
+import { Registry, type Device } from '../src/store/registry.ts';
+import { AuditLog } from '../src/store/audit.ts';
+import { DriftStore } from '../src/store/drift.ts';
+import { AlertBook } from '../src/alerts/alert-book.ts';
+import { Assurance, type AssuranceOptions } from '../src/alerts/assurance.ts';
+import { Ingest, type IngestOptions } from '../src/ingest/ingest.ts';
+import { validateDevice } from '../src/metrology/index.ts';
+import { addCalendarMonths } from '../src/metrology/verification.ts';
+import type { InstrumentProfile } from '../src/metrology/profile.ts';
+import { expandDevices, fleetTiming, type DevicePlan, type ParsedFleet } from './fleet-file.ts';
+import { certificatesFor } from './fleet.ts';
+import { DeviceFaults } from './faults.ts';
+import { MODELS } from './models/index.ts';
+import { DAY_MS } from './models/types.ts';
+import { createRng, deriveSeed, type Rng } from './prng.ts';
+
+export interface DemoHistoryOptions {
+  fleet: ParsedFleet;
+  profiles: ReadonlyMap<string, InstrumentProfile>;
+  /** The real now (ms); the history ends where the live simulation's timeline starts. */
+  now: number;
+  /** Months of history before now (default 12). */
+  months?: number;
+  alerts?: AssuranceOptions;
+  limits?: IngestOptions;
+}
+
+export interface DemoHistory {
+  seeded: boolean;
+  from: string;
+  to: string;
+  certificates: number;
+  checks: number;
+  alertsOpened: number;
+  alertsResolved: number;
+}
+
+/** History checks are numbered from here, above any seq the simulated devices send (they count from 1). */
+export const HISTORY_SEQ_BASE = 900_000_000;
+const VERIFICATION_MONTHS: Record<string, number> = { 'gas-detector': 6 };
+/** How long each enterprise of the fleet takes to resolve an out-of-tolerance alert, days (by tenant order). */
+const RESPONSE_DAYS = [2, 6, 14, 30];
+
+const DEFAULT_ALERTS: AssuranceOptions = { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 };
+const DEFAULT_LIMITS: IngestOptions = { futureToleranceMs: 300_000, maxBatchReadings: 1000, backfillDays: 400 };
+
+interface PendingResolution {
+  at: number;
+  device: string;
+  kind: 'out-of-tolerance' | 'conditional';
+  series: string;
+}
+
+/**
+ * Writes the history into the state database unless the fleet's first enterprise is registered
+ * already (a demo started before, or the user's own data). Runs in one transaction.
+ */
+export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
+  const registry = new Registry(db);
+  const historyStart = addCalendarMonths(o.now, -(o.months ?? 12));
+  const historyEnd = o.now - fleetTiming(o.fleet).spanMs; // where the live simulation starts
+  const result: DemoHistory = { seeded: false, from: new Date(historyStart).toISOString(), to: new Date(historyEnd).toISOString(), certificates: 0, checks: 0, alertsOpened: 0, alertsResolved: 0 };
+  if (o.fleet.tenants.length === 0 || registry.tenant(o.fleet.tenants[0].id)) return result;
+  const plans = expandDevices(o.fleet);
+  const alerts = new AlertBook(db);
+  alerts.on('change', (_a, change) => {
+    if (change === 'opened') result.alertsOpened++;
+    if (change === 'resolved') result.alertsResolved++;
+  });
+  const profiles = new Map(o.profiles);
+  const assurance = new Assurance(db, registry, alerts, profiles, o.alerts ?? DEFAULT_ALERTS);
+  const ingest = new Ingest(
+    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n), timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+    o.limits ?? DEFAULT_LIMITS,
+  );
+  db.transaction(() => {
+    const registered = new Date(historyStart - 30 * DAY_MS);
+    for (const t of o.fleet.tenants) registry.createTenant(t, registered);
+    const devices = new Map<string, Device>();
+    for (const p of plans) {
+      const profile = profiles.get(p.type);
+      const registration = p.registration as unknown as Device;
+      const problems = profile ? validateDevice(profile, registration) : [{ path: 'type', message: `no profile for ${p.type}` }];
+      if (problems.length) throw new Error(`demo history: device ${p.id}: ${problems.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
+      devices.set(p.id, registry.createDevice(registration, registered).device);
+      result.certificates += registerCertificates(registry, p, historyStart, historyEnd, o.now);
+    }
+    replayChecks(o, plans, devices, { registry, alerts, assurance, ingest }, historyStart, historyEnd, result);
+    // The instruments were adjusted at their current verification, where the live simulation
+    // starts them again: their drift statistics start again there too.
+    const at = new Date(historyEnd);
+    for (const r of new DriftStore(db).all()) {
+      new DriftStore(db).delete(r.device, r.series);
+      for (const kind of ['drift', 'predicted-oot'] as const) alerts.clear(r.device, kind, r.series, 'instrument adjusted at its verification: drift statistics restarted', at);
+    }
+    new AuditLog(db).append('demo', 'demo.history', null, { ...result, seeded: true }, new Date(o.now));
+  });
+  result.seeded = true;
+  return result;
+}
+
+/** The device's current verification certificate (as the fleet runner posts it) and the ones before it back to the history's start. */
+function registerCertificates(registry: Registry, p: DevicePlan, historyStart: number, historyEnd: number, now: number): number {
+  const spanMs = now - historyEnd;
+  const current = certificatesFor(p, historyEnd, now, spanMs).find((c) => c.kind === 'verification');
+  if (!current || p.verification === false) return 0;
+  const months = p.verification.validityMonths ?? VERIFICATION_MONTHS[p.type] ?? 12;
+  const chain: { issuedAt: number; validUntil: number; number: string }[] = [{ issuedAt: Date.parse(String(current.issuedAt)), validUntil: Date.parse(String(current.validUntil)), number: String(current.number) }];
+  while (chain[0].issuedAt > historyStart) {
+    const validUntil = chain[0].issuedAt; // renewed the day it fell due
+    const issuedAt = addCalendarMonths(validUntil, -months);
+    const d = new Date(issuedAt);
+    chain.unshift({ issuedAt, validUntil, number: `KD-${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}-${p.registration.serial}` });
+  }
+  for (const c of chain) {
+    registry.addCertificate(p.id, { kind: 'verification', number: c.number, issuedBy: p.verification.issuedBy, issuedAt: new Date(c.issuedAt).toISOString(), validUntil: new Date(c.validUntil).toISOString() }, 'demo', new Date(c.issuedAt));
+  }
+  return chain.length;
+}
+
+/** An out-of-tolerance episode for about one instrument in three: the indication 20 % off for 3–9 days. */
+function episodes(rng: Rng, spanDays: number) {
+  if (spanDays < 30 || !rng.chance(0.35)) return [];
+  return [{ kind: 'step' as const, afterDays: rng.uniform(10, spanDays - 20), forDays: rng.uniform(3, 9), relative: rng.chance(0.5) ? 0.2 : -0.2 }];
+}
+
+interface Parts {
+  registry: Registry;
+  alerts: AlertBook;
+  assurance: Assurance;
+  ingest: Ingest;
+}
+
+/**
+ * Every instrument's checks from its model, in time order across the fleet, judged and applied at
+ * their own time; a day's verification review at each local noon; alerts of a failed or
+ * conditional check resolved by the enterprise some days after the next passing check.
+ * One sequence of events over ~60 lines, on purpose: the order of checks, reviews and
+ * resolutions in time is the point.
+ */
+function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<string, Device>, x: Parts, from: number, to: number, result: DemoHistory): void {
+  const spanDays = (to - from) / DAY_MS;
+  const messages: { at: number; device: string; payload: Record<string, unknown> }[] = [];
+  for (const p of plans) {
+    const rng = createRng(deriveSeed(o.fleet.seed, `${p.id}#history`));
+    const faults = new DeviceFaults(episodes(rng, spanDays), from, rng);
+    // readings are not replayed (one a week keeps the model's cost down), and a gas detector's
+    // bump tests are kept weekly, not daily: the seed stays a few seconds long
+    const params = p.type === 'gas-detector' ? { ...p.params, bumpEveryDays: 7 } : p.params;
+    const model = MODELS[p.type].create({ deviceId: p.id, startMs: from, rng, readingIntervalMs: 7 * DAY_MS, checkIntervalMs: p.checkIntervalMs, faults }, params);
+    for (const m of model.next(to)) if (m.topic === 'checks' && !m.raw) messages.push({ at: m.at, device: p.id, payload: m.payload });
+  }
+  messages.sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
+  const tenantOrder = new Map(o.fleet.tenants.map((t, i) => [t.id, i]));
+  const resolveRng = createRng(deriveSeed(o.fleet.seed, 'history#resolutions'));
+  const pending: PendingResolution[] = [];
+  const seq = new Map<string, number>();
+  let nextReview = from - (from % DAY_MS) + DAY_MS + 5 * 3_600_000; // 12:00 in Hà Nội
+  const settle = (until: number) => {
+    pending.sort((a, b) => a.at - b.at);
+    while (pending.length && pending[0].at <= until) {
+      const r = pending.shift()!;
+      const open = x.alerts.openAlert(r.device, r.kind, r.series);
+      if (open) x.alerts.resolve(open.id, `operator:${open.tenant}`, { reason: r.kind === 'out-of-tolerance' ? 'adjusted' : 'other', note: 'demo history' }, new Date(r.at));
+    }
+  };
+  for (const m of messages) {
+    while (nextReview <= m.at) {
+      settle(nextReview);
+      for (const d of devices.values()) x.assurance.reviewVerification(d, new Date(nextReview));
+      nextReview += DAY_MS;
+    }
+    settle(m.at);
+    const device = devices.get(m.device)!;
+    const n = (seq.get(m.device) ?? HISTORY_SEQ_BASE) + 1;
+    seq.set(m.device, n);
+    const body = JSON.stringify({ ...m.payload, seq: n });
+    const outcome = x.ingest.handle(device, 'checks', body, m.at);
+    x.assurance.apply(device, `instruments/${m.device}/checks`, outcome, Buffer.from(body), new Date(m.at));
+    for (const c of outcome.checks) {
+      result.checks++;
+      if (c.decision !== 'pass') continue;
+      const series = c.gas ?? c.point ?? '';
+      const days = RESPONSE_DAYS[(tenantOrder.get(device.tenant) ?? 0) % RESPONSE_DAYS.length] * resolveRng.uniform(0.5, 1.5);
+      for (const kind of ['out-of-tolerance', 'conditional'] as const) {
+        if (x.alerts.openAlert(m.device, kind, series) && !pending.some((p) => p.device === m.device && p.kind === kind && p.series === series)) pending.push({ at: m.at + days * DAY_MS, device: m.device, kind, series });
+      }
+    }
+  }
+  settle(o.now);
+}

@@ -1,0 +1,250 @@
+// The inspector's overview, readiness ranking, periodic report and checks list through the API
+// alone (real stores in a temp directory, no broker): what each token sees, that every figure's
+// link lists exactly what it counts, and the same figures as JSON, XLSX and PDF.
+import ExcelJS from 'exceljs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+import { readPdf } from '../../test/support/pdf-text.ts';
+import { CheckStore } from '../store/checks.ts';
+import type { CheckResult } from '../metrology/types.ts';
+import type { FleetFigures } from '../oversight/figures.ts';
+
+const NOW = new Date('2026-03-15T05:00:00Z'); // noon in Hà Nội
+/** The instruments are registered a year earlier, before any certificate below is due or issued (no verification alert of the registration's own). */
+const REGISTERED = new Date('2025-03-01T00:00:00Z');
+let now = REGISTERED;
+let api: ApiUnderTest;
+let tok: { hanoi: string; saigon: string; north: string };
+
+beforeEach(async () => {
+  now = REGISTERED;
+  api = apiUnderTest({ now: () => now });
+  for (const t of [
+    { id: 'north', name: 'North Fuel', region: 'VN-HN' },
+    { id: 'hill', name: '=SUM(A1) Market', region: 'VN-HN' }, // a name a spreadsheet would run
+    { id: 'south', name: 'South Airport', region: 'VN-SG' },
+  ]) expect((await api.call('POST', '/api/v1/tenants', { body: t })).status).toBe(201);
+  const device = async (id: string, tenant: string, type: string, cert?: [string, string]) => {
+    expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type, serial: `SN-${id}` } })).status).toBe(201);
+    if (cert) expect((await api.call('POST', `/api/v1/devices/${id}/certificates`, { body: { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: cert[0], validUntil: cert[1] } })).status).toBe(201);
+  };
+  await device('n1', 'north', 'barometer', ['2026-01-15', '2027-01-15']); // valid
+  await device('n2', 'north', 'gas-detector', ['2025-10-01', '2026-04-01']); // due soon (17 days)
+  await device('h1', 'hill', 'barometer', ['2025-01-01', '2026-01-01']); // expired
+  await device('s1', 'south', 'barometer'); // none
+  const checks = new CheckStore(api.db);
+  let seq = 0;
+  const check = (device: string, iso: string, decision: CheckResult['decision']) =>
+    checks.insert(device, '', { seq: ++seq, ts: Date.parse(iso), decision, legal: decision.endsWith('fail') ? 'fail' : 'pass', error: 0, mpe: 0.3, uncertainty: 0.05, unit: 'hPa' } as CheckResult, NOW.toISOString());
+  check('n1', '2026-02-03T02:00:00Z', 'pass');
+  check('n1', '2026-02-10T02:00:00Z', 'fail');
+  check('n1', '2026-02-17T02:00:00Z', 'pass');
+  check('n1', '2026-03-03T02:00:00Z', 'pass');
+  check('n1', '2026-03-10T02:00:00Z', 'conditional-pass');
+  check('h1', '2026-03-02T02:00:00Z', 'fail');
+  check('h1', '2026-03-05T02:00:00Z', 'conditional-fail');
+  check('h1', '2026-03-08T02:00:00Z', 'pass');
+  check('h1', '2026-03-11T02:00:00Z', 'pass');
+  check('s1', '2025-04-20T02:00:00Z', 'pass');
+  const alerts = api.deps.alerts;
+  const raise = (tenant: string, device: string, kind: 'offline' | 'verification-overdue' | 'drift' | 'out-of-tolerance', at: string, resolvedAt?: string) => {
+    const a = alerts.raise({ tenant, device, kind, severity: 'warning', summary: kind, details: {}, at: new Date(at) })!.alert;
+    if (resolvedAt) alerts.resolve(a.id, 'operator:test', { reason: 'adjusted' }, new Date(resolvedAt));
+  };
+  raise('south', 's1', 'offline', '2025-12-01T00:00:00Z', '2025-12-11T00:00:00Z');
+  raise('hill', 'h1', 'verification-overdue', '2026-01-01T00:00:00Z');
+  raise('north', 'n2', 'drift', '2026-02-01T00:00:00Z', '2026-02-25T00:00:00Z');
+  raise('north', 'n1', 'out-of-tolerance', '2026-02-20T00:00:00Z', '2026-02-23T00:00:00Z');
+  raise('hill', 'h1', 'out-of-tolerance', '2026-03-10T00:00:00Z');
+  raise('north', 'n1', 'drift', '2026-03-15T00:00:00Z');
+  // the inspector's own work: two inspections (one in each province), findings of each state, a campaign per province
+  const inspection = async (tenant: string, startedAt: string) => {
+    const r = await api.call('POST', '/api/v1/inspections', { body: { tenant, startedAt, inspectors: ['Nguyễn Văn A'] } });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const finding = async (record: string) => {
+    const r = await api.call('POST', `/api/v1/inspections/${record}/findings`, { body: { kind: 'observation', description: 'niêm phong mờ' } });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const northRecord = await inspection('north', '2026-02-05T02:00:00Z');
+  await finding(northRecord);
+  expect((await api.call('POST', `/api/v1/findings/${await finding(northRecord)}/answer`, { body: { text: 'đã thay niêm phong' } })).status).toBe(200);
+  await finding(await inspection('south', '2026-02-06T02:00:00Z'));
+  for (const [id, region] of [['hn-2026', 'VN-HN'], ['sg-2026', 'VN-SG']]) {
+    expect((await api.call('POST', '/api/v1/campaigns', { body: { id, name: `Kiểm định cân ${region}`, region, markets: [{ name: 'Chợ Hôm' }], from: '2026-02-01', to: '2026-02-28', team: ['A'] } })).status).toBe(201);
+  }
+  now = NOW;
+  tok = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }), north: api.token('operator', { tenant: 'north' }) };
+});
+afterEach(() => api.close());
+
+const figure = (f: FleetFigures, section: string, id: string) => f.sections.find((s) => s.id === section)!.figures.find((x) => x.id === id)!;
+const values = (f: FleetFigures) => f.sections.map((s) => [s.id, s.figures.map((x) => [x.id, x.value]), s.tables.map((t) => t.rows.map((r) => r.values))]);
+
+describe('GET /api/v1/overview', () => {
+  it('counts the inspector\'s province only', async () => {
+    const r = await api.call('GET', '/api/v1/overview', { token: tok.hanoi });
+    expect(r.status).toBe(200);
+    const f = r.body as FleetFigures;
+    expect(f.sections.find((s) => s.id === 'enterprises')!.tables[0].rows.map((x) => x.values.tenant)).toEqual(['hill', 'north']);
+    // n1 valid, n2 due soon, h1 expired; s1 (Sài Gòn) is not this inspector's
+    expect(['total', 'valid', 'due-soon', 'expired', 'none'].map((id) => figure(f, 'instruments', id).value)).toEqual([3, 1, 1, 1, 0]);
+    // 5 checks of n1, 4 of h1; failed: n1's fail, h1's fail and conditional fail
+    expect([figure(f, 'checks', 'checks').value, figure(f, 'checks', 'failed').value]).toEqual([9, 3]);
+    // open: h1 overdue (73 d) and out-of-tolerance (5 d), n1 drift (5 h)
+    expect(['open', 'age-under1d', 'age-1to7d', 'age-7to30d', 'age-over30d'].map((id) => figure(f, 'alerts', id).value)).toEqual([3, 1, 1, 0, 1]);
+    expect(figure(f, 'due', 'due30').value).toBe(1);
+    const saigon = (await api.call('GET', '/api/v1/overview', { token: tok.saigon })).body as FleetFigures;
+    expect(figure(saigon, 'instruments', 'total').value).toBe(1);
+    expect(figure(saigon, 'alerts', 'opened').value).toBe(1);
+    const operator = (await api.call('GET', '/api/v1/overview', { token: tok.north })).body as FleetFigures;
+    expect(figure(operator, 'enterprises', 'total').value).toBe(1);
+    // one inspection in Hà Nội with one finding open and one answered; the Hà Nội campaign only
+    expect(['inspections', 'findings', 'openFindings', 'answeredFindings'].map((id) => figure(f, 'inspections', id).value)).toEqual([1, 2, 1, 1]);
+    expect(figure(f, 'campaigns', 'campaigns').value).toBe(1);
+    expect(figure(saigon, 'inspections', 'findings').value).toBe(1);
+    // an operator sees its own inspections, and no campaigns (the authority's work, 403 on their routes)
+    expect(figure(operator, 'inspections', 'inspections').value).toBe(1);
+    expect(operator.sections.map((s) => s.id)).not.toContain('campaigns');
+  });
+
+  it('links each count to a list of exactly what it counts, for the same token', async () => {
+    for (const [token, region] of [[tok.hanoi, ''], [api.token('admin'), 'VN-HN'], [api.token('admin'), '']] as const) {
+      const f = (await api.call('GET', `/api/v1/overview${region ? `?region=${region}` : ''}`, { token })).body as FleetFigures;
+      const links: [string, number, string][] = [];
+      for (const s of f.sections) {
+        for (const x of s.figures) if (x.unit === 'count') links.push([`${s.id}.${x.id}`, x.value!, x.href!]);
+        for (const t of s.tables) {
+          for (const row of t.rows) {
+            for (const [col, href] of Object.entries(row.links ?? {})) if (typeof row.values[col] === 'number' && col !== 'score') links.push([`${s.id}.${t.id}.${col}`, row.values[col] as number, href]);
+          }
+        }
+      }
+      expect(links.length).toBeGreaterThan(40);
+      for (const [what, value, href] of links) {
+        expect(href, what).toMatch(/^\/api\/v1\//);
+        const list = await api.call('GET', href, { token });
+        expect(list.status, `${what}: ${href}`).toBe(200);
+        expect(list.body.items.length, `${what}: ${href}`).toBe(value);
+      }
+    }
+  });
+
+  it('answers 404 for a region the inspector does not cover, 400 for one that is not a region', async () => {
+    expect((await api.call('GET', '/api/v1/overview?region=VN-SG', { token: tok.hanoi })).status).toBe(404);
+    expect((await api.call('GET', '/api/v1/overview?region=Hanoi', { token: tok.hanoi })).status).toBe(400);
+  });
+});
+
+describe('GET /api/v1/readiness', () => {
+  it('ranks the enterprises in scope with their parts, and exports them as CSV with formulas defused', async () => {
+    const r = await api.call('GET', '/api/v1/readiness', { token: tok.hanoi });
+    expect(r.status).toBe(200);
+    expect(r.body.rules.weights).toEqual({ verification: 40, checksOnSchedule: 30, alertsHandled: 20, lotsPassed: 10 });
+    // north: verified 2/2, checked 1/2 (n1), alerts in time 1/2 (n1 out-of-tolerance in 3 d; n2 drift in 24 d, late):
+    //   (40·100 + 30·50 + 20·50) / 90 = 72.2 → 72
+    // hill: verified 0/1, checked 1/1, its out-of-tolerance open 5 days (not yet late): (40·0 + 30·100) / 70 = 42.9 → 43
+    expect(r.body.items.map((i: { tenant: string; rank: number; score: number }) => [i.tenant, i.rank, i.score])).toEqual([['north', 1, 72], ['hill', 2, 43]]);
+    const csv = await api.call('GET', '/api/v1/readiness?format=csv&lang=vi', { token: tok.hanoi });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^Địa bàn,Hạng,Mã doanh nghiệp,Doanh nghiệp,Điểm,/);
+    expect(lines[1]).toMatch(/^VN-HN,1,north,North Fuel,72,Sắp hết hạn,2,100,2\/2,50,1\/2,50,1\/2,,$/);
+    expect(lines[2]).toContain(",'=SUM(A1) Market,");
+  });
+});
+
+describe('GET /api/v1/reports/periodic', () => {
+  it('gives the overview\'s figures for the overview\'s period', async () => {
+    const overview = (await api.call('GET', '/api/v1/overview', { token: tok.hanoi })).body as FleetFigures;
+    const report = await api.call('GET', `/api/v1/reports/periodic?from=${overview.from}&to=${overview.to}`, { token: tok.hanoi });
+    expect(report.status).toBe(200);
+    expect(values(report.body)).toEqual(values(overview));
+  });
+
+  it('reports the last full quarter by default, its standing as of the quarter\'s end', async () => {
+    const r = await api.call('GET', '/api/v1/reports/periodic', { token: tok.hanoi });
+    expect(r.body.period).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+    expect(r.body.asOf).toBe('2025-12-31T17:00:00.000Z');
+    // on 1 January 2026: n1's certificate not yet issued (none), n2 valid to April, h1 due that day (due soon)
+    expect(['valid', 'due-soon', 'expired', 'none'].map((id) => figure(r.body, 'instruments', id).value)).toEqual([1, 1, 0, 1]);
+    expect(figure(r.body, 'instruments', 'valid').href).toBeNull(); // no list says "valid on 1 January"
+    expect(r.body.sections.find((s: { id: string }) => s.id === 'trends').tables[0].rows.map((x: { values: { month: string } }) => x.values.month)).toEqual(['2025-10', '2025-11', '2025-12']);
+  });
+
+  it('writes an XLSX with a sheet per section, headers in the chosen language, and the same figures', async () => {
+    const json = (await api.call('GET', '/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi', { token: tok.hanoi })).body as FleetFigures;
+    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=xlsx', { headers: { authorization: `Bearer ${tok.hanoi}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="bao-cao-dinh-ky-all-2026-01-01-2026-03-15.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Báo cáo định kỳ', 'Doanh nghiệp', 'Phương tiện đo', 'Kiểm tra bằng chuẩn', 'Cảnh báo', 'Đến hạn kiểm định', 'Xu hướng', 'Kiểm tra tại cơ sở', 'Kiểm định lưu động', 'Lô hàng đóng gói sẵn']);
+    for (const s of json.sections) {
+      const ws = wb.getWorksheet(s.label)!;
+      const rows = new Map<string, unknown>();
+      ws.eachRow((row) => rows.set(String(row.getCell(1).value), row.getCell(2).value));
+      for (const x of s.figures) expect(rows.get(x.label), `${s.id}.${x.id}`).toBe(x.value);
+    }
+    const names: string[] = [];
+    wb.getWorksheet('Doanh nghiệp')!.eachRow((row) => names.push(String(row.getCell(2).value)));
+    expect(names).toContain("'=SUM(A1) Market");
+  });
+
+  it('writes a PDF with the DejaVu font embedded and the Vietnamese text readable from it', async () => {
+    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=pdf', { headers: { authorization: `Bearer ${tok.hanoi}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const pdf = readPdf(Buffer.from(await res.arrayBuffer()));
+    expect(pdf.pages).toBeGreaterThanOrEqual(1);
+    expect(pdf.fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
+    expect(pdf.lines[0]).toBe('Báo cáo định kỳ về phương tiện đo');
+    expect(pdf.text).toContain('Kỳ báo cáo: 1 thg 1, 2026 – 15 thg 3, 2026'); // the quarter so far: it ends now
+    expect(pdf.text).toContain('Khí áp kế');
+    expect(pdf.text).toContain('Cảnh báo chưa xử lý');
+    expect(pdf.text).toMatch(/Trang 1\/\d+/);
+    const en = readPdf(Buffer.from(await (await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&format=pdf', { headers: { authorization: `Bearer ${tok.hanoi}` } })).arrayBuffer()));
+    expect(en.lines[0]).toBe('Periodic report on measuring instruments');
+    expect(en.text).toContain('Open alerts');
+  });
+
+  it('refuses a period that ends before it starts', async () => {
+    const r = await api.call('GET', '/api/v1/reports/periodic?from=2026-03-01&to=2026-01-01', { token: tok.hanoi });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details).toEqual([{ path: 'from', message: 'must be before to' }]);
+  });
+});
+
+describe('list filters behind the figures', () => {
+  it('lists checks by period, type and decision, of visible instruments only', async () => {
+    const ids = async (q: string, token = tok.hanoi) => ((await api.call('GET', `/api/v1/checks?${q}`, { token })).body.items as { device: string; ts: string }[]).map((c) => `${c.device}@${c.ts.slice(5, 10)}`);
+    expect(await ids('from=2026-03-01&to=2026-03-31')).toEqual(['h1@03-11', 'n1@03-10', 'h1@03-08', 'h1@03-05', 'n1@03-03', 'h1@03-02']);
+    expect(await ids('from=2026-03-01&to=2026-03-31&decision=failed')).toEqual(['h1@03-05', 'h1@03-02']);
+    expect(await ids('from=2026-02-01&to=2026-02-28&tenant=north&decision=passed')).toEqual(['n1@02-17', 'n1@02-03']);
+    expect(await ids('from=2025-01-01&to=2026-03-31&type=barometer', tok.saigon)).toEqual(['s1@04-20']);
+  });
+
+  it('filters devices by verification, region and due date, and enterprises by their standing', async () => {
+    const admin = api.token('admin');
+    const devices = async (q: string) => ((await api.call('GET', `/api/v1/devices?${q}`, { token: admin })).body.items as { id: string }[]).map((d) => d.id);
+    expect(await devices('region=VN-HN')).toEqual(['h1', 'n1', 'n2']);
+    expect(await devices('verification=expired')).toEqual(['h1']);
+    expect(await devices('status=none')).toEqual(['s1']);
+    expect(await devices('dueWithinDays=30')).toEqual(['n2']);
+    expect(await devices('dueWithinDays=400')).toEqual(['n1', 'n2']);
+    const tenants = async (q: string) => ((await api.call('GET', `/api/v1/tenants?${q}`, { token: admin })).body.items as { id: string }[]).map((d) => d.id);
+    expect(await tenants('verification=due-soon')).toEqual(['north']);
+    expect(await tenants('region=VN-SG&verification=none')).toEqual(['south']);
+  });
+
+  it('filters alerts by unresolved state, opening and resolution times and region', async () => {
+    const kinds = async (q: string) => ((await api.call('GET', `/api/v1/alerts?${q}`, { token: api.token('admin') })).body.items as { device: string; kind: string }[]).map((a) => `${a.device}:${a.kind}`).sort();
+    expect(await kinds('state=unresolved')).toEqual(['h1:out-of-tolerance', 'h1:verification-overdue', 'n1:drift']);
+    expect(await kinds('openedFrom=2026-02-01&openedTo=2026-03-01')).toEqual(['n1:out-of-tolerance', 'n2:drift']);
+    expect(await kinds('state=resolved&resolvedFrom=2026-02-24T00:00:00Z')).toEqual(['n2:drift']);
+    expect(await kinds('region=VN-SG')).toEqual(['s1:offline']);
+    expect((await api.call('GET', '/api/v1/alerts?openedFrom=yesterday')).status).toBe(400);
+  });
+});

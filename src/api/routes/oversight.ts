@@ -1,0 +1,147 @@
+// The inspector's work: the overview (landing figures), the enterprise readiness ranking, the
+// periodic report (JSON, XLSX, PDF) and the checks list the figures link to. One builder
+// (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
+import { z } from 'zod';
+import { ApiError, ALL_ROLES, Id, IsoDate, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { toCsv } from '../csv.ts';
+import { Region } from './registry.ts';
+import type { Principal } from '../../store/tokens.ts';
+import type { Tenant } from '../../store/registry.ts';
+import { buildFigures, hrefWith, type FleetFigures } from '../../oversight/figures.ts';
+import { gatherFacts, scopeTenants, type FactSources } from '../../oversight/facts.ts';
+import { sectionProviders } from '../../oversight/sections.ts';
+import { lastTwelveMonths, localDay, periodBound, previousQuarter, type Period } from '../../oversight/period.ts';
+import { PART_IDS, READINESS_RULES, rankReadiness, type ReadinessItem } from '../../oversight/readiness.ts';
+import { labeller, translate, type Lang } from '../../oversight/labels.ts';
+import { figuresXlsx } from '../../oversight/render-xlsx.ts';
+import { figuresPdf } from '../../oversight/render-pdf.ts';
+
+/** The zone of months and days when the gateway does not say (MAG_DEFAULT_TIME_ZONE's default). */
+const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
+const LangParam = z.enum(['vi', 'en']).default('en');
+const badQuery = (path: string, message: string) => new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path, message }]);
+
+/** The enterprises in scope: visible to the token, in `region` if given (a region an inspector does not cover is 404). */
+function scope(deps: ApiDeps, p: Principal, region: string | undefined): Tenant[] {
+  if (region && p.role === 'inspector' && !(p.regions ?? []).includes(region)) throw notFound(`region ${region}`);
+  return scopeTenants(deps.registry, visibleTenantIds(deps, p), region);
+}
+
+function sources(deps: ApiDeps): FactSources {
+  return {
+    registry: deps.registry,
+    verificationOf: (d, at) => deps.assurance.verificationOf(d, at),
+    checkCounts: (bounds, tenants) => deps.assurance.checkCounts(bounds, tenants),
+    alertHistory: (tenants, from, to) => deps.alerts.history(tenants, from, to),
+  };
+}
+
+/** The figures of a period; `now` is when the request came (figures as of it link to today's lists). */
+export function figuresFor(deps: ApiDeps, p: Principal, tenants: Tenant[], region: string | null, period: Period, lang: Lang, now: number): FleetFigures {
+  const facts = gatherFacts(sources(deps), tenants, region, period);
+  const ctx = { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) };
+  // campaigns are the authority's work: operators get 403 on their routes, and no figures of them
+  const campaigns = p.role === 'operator' ? undefined : deps.campaigns;
+  return buildFigures(sectionProviders({ lots: deps.lots, inspections: deps.inspections, campaigns, campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []) }), ctx, now);
+}
+
+/** from/to of a report: days of the zone (to included) or instants; the last full quarter by default. */
+function reportPeriod(query: { from?: string; to?: string }, zone: string, now: number): { period: Period; days: { from: string; to: string } } {
+  const q = previousQuarter(now, zone);
+  const from = periodBound(query.from ?? q.from, zone, 'from');
+  // a period reaching into the future ends now: its months to come have nothing to count yet
+  const to = Math.min(periodBound(query.to ?? (query.from ? localDay(zone, now) : q.to), zone, 'to'), now);
+  if (!(from < to)) throw badQuery('from', 'must be before to');
+  return { period: { from, to, asOf: to, zone }, days: { from: localDay(zone, from), to: localDay(zone, to - 1) } };
+}
+
+export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
+  const zone = () => deps.timeZone ?? DEFAULT_ZONE;
+
+  r.add({
+    method: 'get', path: '/api/v1/overview', summary: "The inspector's overview: enterprises and instruments by verification state and type, open alerts by kind and age, verification due in 30/90 days, checks and alerts month by month for the last 12 months; each figure with the API query listing it (`href`)", tag: 'oversight', roles: ALL_ROLES,
+    query: z.object({ region: Region.optional(), lang: LangParam }),
+    handler: ({ p, query }) => {
+      const now = deps.now().getTime();
+      return figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, lastTwelveMonths(now, zone()), query.lang, now);
+    },
+  });
+
+  r.add({
+    method: 'get', path: '/api/v1/reports/periodic', summary: 'Periodic report of the enterprises in scope for a period (default: the last full quarter): the overview\'s sections and figures, as JSON, XLSX (a sheet per section) or PDF; headers in `lang`', tag: 'reports', roles: ALL_ROLES,
+    query: z.object({ from: IsoDate.optional(), to: IsoDate.optional(), region: Region.optional(), lang: LangParam, format: z.enum(['json', 'xlsx', 'pdf']).default('json') }),
+    produces: 'application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/pdf',
+    handler: async ({ c, p, query }) => {
+      const now = deps.now().getTime();
+      const { period, days } = reportPeriod(query, zone(), now);
+      const figures = figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, period, query.lang, now);
+      if (query.format === 'json') return { ...figures, period: days };
+      const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
+      if (query.format === 'xlsx') {
+        const body = await figuresXlsx(figures, query.lang, days);
+        return c.body(new Uint8Array(body), 200, { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'content-disposition': `attachment; filename="${name}.xlsx"` });
+      }
+      const body = await figuresPdf(figures, query.lang, { period: days });
+      return c.body(new Uint8Array(body), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
+    },
+  });
+
+  r.add({
+    method: 'get', path: '/api/v1/readiness', summary: 'Enterprise readiness (Project 996 candidates): a score 0–100 per enterprise with its parts (valid verification, checks on schedule, drift and out-of-tolerance alerts resolved in time, lots passed) and the rules, ranked within each region', tag: 'oversight', roles: ALL_ROLES,
+    query: z.object({ region: Region.optional(), lang: LangParam, format: z.enum(['json', 'csv']).default('json') }),
+    produces: 'application/json or text/csv',
+    handler: ({ c, p, query }) => {
+      const now = deps.now().getTime();
+      const tenants = scope(deps, p, query.region);
+      // the standing now: no months to count, only instruments, recent checks and alerts
+      const facts = gatherFacts(sources(deps), tenants, query.region ?? null, { from: now, to: now, asOf: now, zone: zone() });
+      const items = rankReadiness({
+        asOf: now,
+        enterprises: facts.enterprises,
+        instruments: facts.instruments,
+        recentChecks: facts.recentChecks,
+        alerts: facts.alerts,
+        lots: deps.lots?.tallies(tenants.map((t) => t.id), now - READINESS_RULES.alertWindowDays * 86_400_000, now),
+      });
+      if (query.format === 'csv') {
+        return c.body(readinessCsv(items, query.lang), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="readiness-${query.region ?? 'all'}.csv"` });
+      }
+      return { generatedAt: new Date(now).toISOString(), region: query.region ?? null, rules: { ...READINESS_RULES, lotsStore: deps.lots !== undefined }, items };
+    },
+  });
+
+  r.add({
+    method: 'get', path: '/api/v1/checks', summary: 'Checks of the visible instruments with from ≤ ts < to (default: the last 30 days), newest first; what the overview\'s check figures count', tag: 'checks', roles: ALL_ROLES,
+    query: z.object({
+      from: IsoDate.optional(),
+      to: IsoDate.optional(),
+      region: Region.optional(),
+      tenant: Id.optional(),
+      type: z.string().max(64).optional(),
+      decision: z.enum(['failed', 'passed']).optional(),
+      limit: z.coerce.number().int().min(1).max(100000).default(1000),
+    }),
+    handler: ({ p, query }) => {
+      const now = deps.now().getTime();
+      const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
+      const from = query.from ? periodBound(query.from, zone(), 'from') : now - 30 * 86_400_000;
+      if (!(from < to)) throw badQuery('from', 'must be before to');
+      const tenants = scope(deps, p, query.region).filter((t) => !query.tenant || t.id === query.tenant).map((t) => t.id);
+      const items = deps.assurance
+        .checksBetween(tenants, from, to, { failed: query.decision === undefined ? undefined : query.decision === 'failed', type: query.type, limit: query.limit })
+        .map((ch) => ({ ...ch, ts: new Date(ch.ts).toISOString() }));
+      return { items };
+    },
+  });
+}
+
+function readinessCsv(items: ReadinessItem[], lang: Lang): string {
+  const t = (k: string) => translate(lang, k);
+  const header = [t('ov.col.region'), t('rd.rank'), t('ov.col.tenant'), t('ov.col.name'), t('rd.score'), t('rd.standing'), t('ov.col.instruments')];
+  for (const id of PART_IDS) header.push(`${t(`rd.part.${id}`)} (%)`, `${t(`rd.part.${id}`)} (n/N)`);
+  const rows = items.map((i) => [
+    i.region, i.rank, i.tenant, i.name, i.score, translate(lang, `ov.state.${i.standing}`), i.instruments,
+    ...PART_IDS.flatMap((id) => [i.parts[id].share, i.parts[id].denominator > 0 ? `${i.parts[id].numerator}/${i.parts[id].denominator}` : null]),
+  ]);
+  return toCsv(header, rows);
+}

@@ -1,0 +1,44 @@
+// @ts-check
+// The checks an overview figure counts (GET /api/v1/checks with its filters): when, which
+// instrument, its error against the MPE, and the decision.
+import { h, clear } from './dom.js';
+import { t, label, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { api } from './session.js';
+import { badge, errorBox, filterChips, table, tenantName } from './blocks.js';
+/** @import { Device, List, ListedCheck } from './types.js' */
+
+/** @param {HTMLElement} main @param {URLSearchParams} params */
+export function checksPage(main, params) {
+  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  main.append(h('h1', {}, t('checksList')), filterChips(params, '#/checks') ?? '', body);
+  /** @type {Record<string, string>} */
+  const query = Object.fromEntries(params.entries());
+  Promise.all([api().get('/api/v1/checks', { limit: 1000, ...query }), api().get('/api/v1/devices', { region: query.region, tenant: query.tenant })])
+    .then(([checks, devs]) => {
+      if (!body.isConnected) return; // another page was opened meanwhile
+      /** @type {List<ListedCheck>} */
+      const r = checks;
+      /** @type {List<Device>} */
+      const devices = devs;
+      const tenantOf = new Map(devices.items.map((d) => [d.id, d.tenant]));
+      const heads = [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')];
+      const rows = r.items.map((c) =>
+        h(
+          'tr',
+          { 'data-device': c.device },
+          h('th', { scope: 'row' }, fmtDateTime(c.ts)),
+          h('td', {}, h('a', { href: `#/instruments/${encodeURIComponent(c.device)}` }, c.device)),
+          h('td', {}, tenantName(tenantOf.get(c.device) ?? '')),
+          h('td', { class: 'num' }, `${fmtSigned(c.error)} ${c.unit ?? ''}`),
+          h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
+          h('td', { class: 'num' }, fmtNum(c.uncertainty)),
+          h('td', {}, badge(`dec-${c.decision}`, label('decision', c.decision))),
+        ),
+      );
+      clear(body).append(
+        h('p', { class: 'muted count' }, t('shown', { n: r.items.length })),
+        rows.length ? table(t('checksList'), /** @type {Array<string | [string, string]>} */ (heads), rows) : h('p', { class: 'muted' }, t('noChecksMatch')),
+      );
+    })
+    .catch((e) => body.isConnected && clear(body).append(errorBox(e)));
+}

@@ -1,0 +1,131 @@
+// @ts-check
+// The overview, an inspector's landing page: how the province is doing. Tiles with the figures
+// of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
+// checks failed and alerts opened; every figure links to the console page listing it.
+import { h, clear, field, select } from './dom.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum } from './i18n.js';
+import { S, api } from './session.js';
+import { barChart, trendChart } from './chart.js';
+import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
+/** @import { Child } from './dom.js' */
+/** @import { Figure, FigureSection, FigureTable, Figures } from './types.js' */
+
+/** The landing page shows what is wrong first; sections it does not know go last, as they come. */
+const ORDER = ['instruments', 'alerts', 'due', 'trends', 'checks', 'enterprises'];
+/** Colour of a figure's tile by what it means. */
+const TONE = /** @type {Record<string, string>} */ ({
+  valid: 'ok',
+  'due-soon': 'warn',
+  expired: 'crit',
+  none: 'muted',
+  'age-7to30d': 'warn',
+  'age-over30d': 'crit',
+  failed: 'crit',
+  due30: 'warn',
+});
+
+/** @param {HTMLElement} main @param {URLSearchParams} params */
+export function overviewPage(main, params) {
+  const region = params.get('region') ?? '';
+  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const asOf = h('p', { class: 'muted as-of' });
+  const regions = /** @type {Array<[string, string]>} */ ([['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))]);
+  main.append(
+    h('div', { class: 'page-head' }, h('h1', {}, t('overview')), S.regions.length > 1 ? h('form', { class: 'region-pick', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, field(t('region'), select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/overview?region=${e.target.value}` : '#/overview') }))) : null),
+    asOf,
+    body,
+  );
+  api()
+    .get('/api/v1/overview', { region, lang: lang() })
+    .then((/** @type {Figures} */ f) => {
+      if (!body.isConnected) return; // another page was opened meanwhile
+      asOf.textContent = t('ov.asOf', { time: fmtDateTime(f.asOf) });
+      const sections = [...f.sections].sort((a, b) => rank(a.id) - rank(b.id));
+      clear(body).append(...sections.map(renderSection));
+    })
+    .catch((e) => body.isConnected && clear(body).append(errorBox(e)));
+}
+
+/** @param {string} id */
+const rank = (id) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
+
+/** @param {Figure} f */
+function figureText(f) {
+  if (f.value === null) return '—';
+  const n = fmtNum(f.value, 1);
+  return f.unit === 'percent' ? `${n} %` : f.unit === 'days' ? `${n} ${t('report.days')}` : n;
+}
+
+/** A figure as a tile, a link to its list when it has one. @param {string} sectionId @param {Figure} f */
+function tile(sectionId, f) {
+  const href = consoleHref(f.href);
+  const attrs = { class: `tile tone-${TONE[f.id] ?? 'plain'}`, 'data-figure': `${sectionId}.${f.id}` };
+  const inner = [h('span', { class: 'tile-value' }, figureText(f)), h('span', { class: 'tile-label' }, f.label)];
+  return href ? h('a', { ...attrs, href, title: t('ov.link') }, inner) : h('div', attrs, inner);
+}
+
+/** @param {FigureSection} s */
+function renderSection(s) {
+  /** @type {Child[]} */
+  const parts = [];
+  if (s.figures.length) parts.push(h('div', { class: 'tiles' }, s.figures.map((f) => tile(s.id, f))));
+  if (s.id === 'instruments') parts.push(statesChart(s));
+  if (s.id === 'trends') parts.push(trend(s));
+  for (const tb of s.tables) {
+    if (s.id === 'trends') parts.push(h('details', { class: 'more' }, h('summary', {}, tb.label), figureTable(tb)));
+    else parts.push(h('h3', {}, tb.label), figureTable(tb));
+  }
+  const card = section(s.label, ...parts);
+  card.setAttribute('data-section', s.id);
+  return card;
+}
+
+/** Bars of the instruments' verification states, each a link to its list. @param {FigureSection} s */
+function statesChart(s) {
+  const states = s.figures.filter((f) => f.id !== 'total');
+  const total = s.figures.find((f) => f.id === 'total')?.value ?? 0;
+  return barChart(
+    states.map((f) => ({ label: f.label, value: f.value ?? 0, cls: `tone-${TONE[f.id] ?? 'plain'}`, href: consoleHref(f.href) })),
+    { title: t('ov.chartStates'), desc: t('ov.chartStatesDesc', { n: total, parts: states.map((f) => `${f.label} ${f.value}`).join(', ') }), width: Math.min(chartWidth(), 640) },
+  );
+}
+
+/** The month-by-month line of checks failed and alerts opened. @param {FigureSection} s */
+function trend(s) {
+  const rows = s.tables.find((x) => x.id === 'byMonth')?.rows ?? [];
+  const months = rows.map((r) => String(r.values.month));
+  const col = (/** @type {string} */ id) => rows.map((r) => Number(r.values[id] ?? 0));
+  const failed = col('failed');
+  const opened = col('alertsOpened');
+  const sum = (/** @type {number[]} */ xs) => xs.reduce((a, b) => a + b, 0);
+  return trendChart(
+    months,
+    [
+      { label: t('ov.checks.failed'), cls: 'series-failed', values: failed },
+      { label: t('ov.alerts.opened'), cls: 'series-opened', values: opened },
+    ],
+    { title: t('ov.chartTrend'), desc: t('ov.chartTrendDesc', { from: fmtMonth(months[0] ?? ''), to: fmtMonth(months[months.length - 1] ?? ''), checks: sum(failed), alerts: sum(opened) }), width: chartWidth() },
+  );
+}
+
+/** A table of a section, its counts linking to their lists. @param {FigureTable} tb */
+function figureTable(tb) {
+  const heads = tb.columns.map((c) => (c.type === 'text' ? c.label : /** @type {[string, string]} */ ([c.label, 'num'])));
+  const rows = tb.rows.map((r) =>
+    h(
+      'tr',
+      {},
+      tb.columns.map((c, i) => {
+        const v = r.values[c.id];
+        const text = v === null || v === undefined ? '—' : c.type === 'month' ? fmtMonth(String(v)) : c.type === 'date' ? fmtDate(String(v)) : typeof v === 'number' ? fmtNum(v, 1) : v;
+        const href = consoleHref(r.links?.[c.id]);
+        const content = href ? h('a', { href }, text) : text;
+        return i === 0 ? h('th', { scope: 'row' }, content) : h('td', { class: c.type === 'text' ? '' : 'num' }, content);
+      }),
+    ),
+  );
+  // counts by one label (type, kind, month) stay a table on a phone, scrolling if they must;
+  // lists of instruments or enterprises become cards
+  const counts = tb.columns.slice(1).every((c) => c.type !== 'text');
+  return rows.length ? table(tb.label, heads, rows, { stack: !counts, class: 'figures' }) : h('p', { class: 'muted' }, t('report.noRows'));
+}

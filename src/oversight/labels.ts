@@ -1,0 +1,33 @@
+// The figures' words in Vietnamese and English: the console's own dictionaries
+// (src/console/i18n-vi.js, i18n-en.js), so the overview page, the JSON, the XLSX and the PDF say
+// the same thing and a label is written once. They are plain browser modules, read here at load.
+import type { FiguresContext } from './figures.ts';
+
+export type Lang = 'vi' | 'en';
+export const LANGS: readonly Lang[] = ['vi', 'en'];
+
+type Dict = Record<string, string | undefined>;
+// A URL built at run time: the type-checker does not follow it into the browser's modules.
+const dictionary = async (file: string, name: string): Promise<Dict> => ((await import(new URL(`../console/${file}`, import.meta.url).href)) as Record<string, Dict>)[name];
+const DICTS: Record<Lang, Dict> = { en: await dictionary('i18n-en.js', 'en'), vi: await dictionary('i18n-vi.js', 'vi') };
+
+/** A label in `lang`, else English, else the key itself (a missing label shows, it does not break a report). */
+export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
+  let s = DICTS[lang][key] ?? DICTS.en[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k: string) => (vars[k] === undefined ? m : String(vars[k])));
+  return s;
+}
+
+/** The labelling half of a FiguresContext. */
+export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang'> {
+  return {
+    lang,
+    t: (key) => translate(lang, key),
+    label: (group, value) => DICTS[lang][`${group}.${value}`] ?? DICTS.en[`${group}.${value}`] ?? value,
+  };
+}
+
+/** True when both languages have the key (tests, and checks of new sections). */
+export function hasLabel(key: string): boolean {
+  return DICTS.en[key] !== undefined && DICTS.vi[key] !== undefined;
+}

@@ -1,0 +1,40 @@
+// Months and days of the authority's zone as instants (Hà Nội is UTC+7, without daylight saving;
+// Berlin has it, so its months are 23 or 25 hours off a plain day count at the changes).
+import { describe, expect, it } from 'vitest';
+import { lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
+
+describe('periods in a time zone', () => {
+  it('starts a Hà Nội day at 17:00 UTC the day before', () => {
+    expect(new Date(startOfLocalDay('Asia/Ho_Chi_Minh', 2026, 1, 1)).toISOString()).toBe('2025-12-31T17:00:00.000Z');
+    expect(new Date(startOfLocalDay('Asia/Ho_Chi_Minh', 2026, 13, 1)).toISOString()).toBe('2026-12-31T17:00:00.000Z'); // month 13 carries
+    expect(new Date(startOfLocalDay('Europe/Berlin', 2026, 4, 1)).toISOString()).toBe('2026-03-31T22:00:00.000Z'); // summer time
+  });
+
+  it('reads a date-only `to` as the whole day, a date-time as the instant', () => {
+    const zone = 'Asia/Ho_Chi_Minh';
+    expect(new Date(periodBound('2026-01-01', zone, 'from')).toISOString()).toBe('2025-12-31T17:00:00.000Z');
+    expect(new Date(periodBound('2026-03-31', zone, 'to')).toISOString()).toBe('2026-03-31T17:00:00.000Z');
+    expect(new Date(periodBound('2026-03-31T12:00:00Z', zone, 'to')).toISOString()).toBe('2026-03-31T12:00:00.000Z');
+  });
+
+  it('cuts a period into its calendar months, the first and last clipped', () => {
+    const zone = 'Asia/Ho_Chi_Minh';
+    const months = monthsOf({ from: periodBound('2026-01-15', zone, 'from'), to: periodBound('2026-03-10', zone, 'to'), zone });
+    expect(months.map((m) => [m.key, new Date(m.from).toISOString(), new Date(m.to).toISOString()])).toEqual([
+      ['2026-01', '2026-01-14T17:00:00.000Z', '2026-01-31T17:00:00.000Z'],
+      ['2026-02', '2026-01-31T17:00:00.000Z', '2026-02-28T17:00:00.000Z'],
+      ['2026-03', '2026-02-28T17:00:00.000Z', '2026-03-10T17:00:00.000Z'],
+    ]);
+  });
+
+  it('gives the overview the current month and the eleven before, and reports the last full quarter by default', () => {
+    const now = Date.parse('2026-01-05T03:00:00Z'); // 5 January, 10:00 in Hà Nội
+    const p = lastTwelveMonths(now, 'Asia/Ho_Chi_Minh');
+    expect(new Date(p.from).toISOString()).toBe('2025-01-31T17:00:00.000Z'); // 1 February 2025, local midnight
+    expect(monthsOf(p)).toHaveLength(12);
+    expect(previousQuarter(now, 'Asia/Ho_Chi_Minh')).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+    expect(previousQuarter(Date.parse('2026-05-20T00:00:00Z'), 'Asia/Ho_Chi_Minh')).toEqual({ from: '2026-01-01', to: '2026-03-31' });
+    // 31 December 18:00 UTC is already 1 January in Hà Nội: the fourth quarter has ended there
+    expect(previousQuarter(Date.parse('2025-12-31T18:00:00Z'), 'Asia/Ho_Chi_Minh')).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+  });
+});

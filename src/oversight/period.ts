@@ -1,0 +1,95 @@
+// Periods of the inspector's figures: calendar months and days in the authority's time zone
+// (MAG_DEFAULT_TIME_ZONE, Asia/Ho_Chi_Minh by default), as instants. Pure: the time is an argument.
+import { offsetAt, zonedToInstant } from '../ingest/time-zone.ts';
+
+export const DAY_MS = 86_400_000;
+
+/** [from, to) in epoch ms, the figures taken as of `asOf` (≤ to), months and days in `zone`. */
+export interface Period {
+  from: number;
+  to: number;
+  asOf: number;
+  zone: string;
+}
+
+/** A calendar month of the zone, clipped to the period: from ≤ t < to. */
+export interface Month {
+  /** YYYY-MM */
+  key: string;
+  from: number;
+  to: number;
+}
+
+/** The zone's calendar date (year, month 1–12, day) at instant t. */
+export function localDate(zone: string, t: number): { year: number; month: number; day: number } {
+  const d = new Date(t + offsetAt(zone, t));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/**
+ * The instant the zone's day year-month-day starts (month may run past 12 or below 1: it carries).
+ * A midnight the zone skips (clocks forward at 00:00) starts the day at the first minute that exists.
+ */
+export function startOfLocalDay(zone: string, year: number, month: number, day: number): number {
+  const local = Date.UTC(year, month - 1, day);
+  for (let shift = 0; shift <= 3 * 3_600_000; shift += 60_000) {
+    const r = zonedToInstant(zone, local + shift);
+    if (r.kind === 'instant') return r.ms;
+    if (r.kind === 'repeated') return r.earlier;
+  }
+  throw new Error(`no start of ${year}-${month}-${day} in ${zone}`);
+}
+
+/** The calendar months overlapping [from, to), each clipped to it; oldest first. */
+export function monthsOf(p: Pick<Period, 'from' | 'to' | 'zone'>): Month[] {
+  const out: Month[] = [];
+  if (!(p.to > p.from)) return out;
+  let { year, month } = localDate(p.zone, p.from);
+  for (;;) {
+    const start = startOfLocalDay(p.zone, year, month, 1);
+    if (start >= p.to) return out;
+    const end = startOfLocalDay(p.zone, year, month + 1, 1);
+    out.push({ key: `${year}-${String(month).padStart(2, '0')}`, from: Math.max(start, p.from), to: Math.min(end, p.to) });
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+}
+
+/** The overview's period: the current month and the eleven before it, up to now. */
+export function lastTwelveMonths(now: number, zone: string): Period {
+  const { year, month } = localDate(zone, now);
+  return { from: startOfLocalDay(zone, year, month - 11, 1), to: now, asOf: now, zone };
+}
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * A period bound as given in a query string: a date-time is that instant; a date alone is a day
+ * of the zone, from its start (`from`) or through its end (`to`: the start of the next day), so
+ * from=2026-01-01&to=2026-03-31 is the first quarter, both days included.
+ */
+export function periodBound(value: string, zone: string, side: 'from' | 'to'): number {
+  const m = DATE_ONLY.exec(value);
+  if (!m) return Date.parse(value);
+  return startOfLocalDay(zone, Number(m[1]), Number(m[2]), Number(m[3]) + (side === 'to' ? 1 : 0));
+}
+
+/** The zone's date of an instant as YYYY-MM-DD. */
+export function localDay(zone: string, t: number): string {
+  const d = localDate(zone, t);
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+/** The last calendar quarter that has ended by `now`, as days of the zone (both included). */
+export function previousQuarter(now: number, zone: string): { from: string; to: string } {
+  const { year, month } = localDate(zone, now);
+  const q = Math.floor((month - 1) / 3); // the current quarter, 0–3
+  const y = q === 0 ? year - 1 : year;
+  const first = q === 0 ? 10 : (q - 1) * 3 + 1;
+  const lastDay = new Date(Date.UTC(y, first + 2, 0)).getUTCDate();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return { from: `${y}-${pad(first)}-01`, to: `${y}-${pad(first + 2)}-${pad(lastDay)}` };
+}

@@ -1,0 +1,153 @@
+// The figures as a PDF (pdfkit): A4 landscape, the DejaVu Sans font embedded (it has every
+// Vietnamese glyph; PDF's standard fonts have none), a heading per section, its figures, then
+// its tables, page numbers at the foot. The same sections, in the same order, as the XLSX.
+import PDFDocument from 'pdfkit';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
+import { translate, type Lang } from './labels.ts';
+
+const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+const REGULAR = join(FONTS, 'DejaVuSans.ttf');
+const BOLD = join(FONTS, 'DejaVuSans-Bold.ttf');
+const MARGIN = 40;
+const INK = '#1b2530';
+const MUTED = '#5b6875';
+const RULE = '#d9e0e6';
+
+const locale = (lang: Lang) => (lang === 'vi' ? 'vi-VN' : 'en-GB');
+
+/** A cell as printed: numbers in the language's style, days and months as dates, nothing as —. */
+export function formatCell(v: CellValue, type: Column['type'], lang: Lang): string {
+  if (v === null || v === '') return '—';
+  if (typeof v === 'number') return new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 1 }).format(v);
+  if (type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
+  if (type === 'month' && /^\d{4}-\d{2}$/.test(v)) {
+    // 03/2026 as Vietnamese forms write it; Mar 2026 in English
+    return lang === 'vi' ? `${v.slice(5)}/${v.slice(0, 4)}` : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
+  }
+  return v;
+}
+
+export interface PdfOptions {
+  /** The period as days of the zone, both included. */
+  period: { from: string; to: string };
+  /** Streams uncompressed (readable by eye; tests can use either). */
+  compress?: boolean;
+}
+
+export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<Buffer> {
+  const t = (key: string, vars?: Record<string, string | number>) => translate(lang, key, vars);
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: MARGIN,
+    bufferPages: true,
+    compress: o.compress ?? true,
+    lang,
+    info: { Title: t('report.title'), Author: t('report.source'), Creator: 'MAG', CreationDate: new Date(f.generatedAt) },
+  });
+  doc.registerFont('regular', REGULAR);
+  doc.registerFont('bold', BOLD);
+  const chunks: Buffer[] = [];
+  doc.on('data', (b: Buffer) => chunks.push(b));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  doc.font('bold').fontSize(17).fillColor(INK).text(t('report.title'));
+  doc.moveDown(0.3);
+  doc.font('regular').fontSize(10).fillColor(MUTED);
+  doc.text(`${t('report.period')}: ${formatCell(o.period.from, 'date', lang)} – ${formatCell(o.period.to, 'date', lang)}`);
+  doc.text(`${t('report.region')}: ${f.region ?? t('allRegions')}`);
+  doc.text(`${t('report.asOf')}: ${dateTime(f.asOf, f.timeZone, lang)} · ${t('report.generated')}: ${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`);
+  doc.text(t('report.source'));
+  for (const s of f.sections) section(doc, s, lang, t);
+
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    doc.page.margins.bottom = 0; // the footer sits in the margin: no page break for it
+    const y = doc.page.height - MARGIN + 12;
+    doc.font('regular').fontSize(8).fillColor(MUTED).text(t('report.page', { n: i + 1, m: range.count }), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
+  }
+  doc.end();
+  return done;
+}
+
+/** A figure's value with its unit: 12,5 %, 3 ngày / 3 days. */
+function figureText(x: Figure, lang: Lang, t: (k: string) => string): string {
+  const n = formatCell(x.value, 'count', lang);
+  if (x.value === null) return n;
+  if (x.unit === 'percent') return `${n} %`;
+  if (x.unit === 'days') return `${n} ${t('report.days')}`;
+  return n;
+}
+
+function dateTime(iso: string, zone: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(iso));
+}
+
+const bottom = (doc: PDFKit.PDFDocument) => doc.page.height - MARGIN - 14;
+function ensureRoom(doc: PDFKit.PDFDocument, height: number): void {
+  if (doc.y + height > bottom(doc)) doc.addPage();
+}
+
+function section(doc: PDFKit.PDFDocument, s: Section, lang: Lang, t: (k: string) => string): void {
+  ensureRoom(doc, 80);
+  doc.moveDown(1);
+  doc.font('bold').fontSize(13).fillColor(INK).text(s.label, MARGIN);
+  doc.moveDown(0.3);
+  if (s.figures.length) {
+    const rows = s.figures.map((x) => ({ values: { label: x.label, value: figureText(x, lang, t) } }));
+    table(doc, { id: 'figures', label: '', columns: [{ id: 'label', label: t('report.figure'), type: 'text' }, { id: 'value', label: t('report.value'), type: 'count' }], rows }, lang, t, 360);
+  }
+  for (const tb of s.tables) {
+    ensureRoom(doc, 50);
+    doc.moveDown(0.5);
+    doc.font('bold').fontSize(10).fillColor(INK).text(tb.label, MARGIN);
+    doc.moveDown(0.2);
+    table(doc, tb, lang, t);
+  }
+}
+
+/**
+ * A table with wrapped cells: text columns get twice a number column's width; the header is
+ * repeated on each new page. Drawn row by row at explicit positions (pdfkit has no tables).
+ */
+function table(doc: PDFKit.PDFDocument, tb: Table, lang: Lang, t: (k: string) => string, maxWidth?: number): void {
+  const weights = tb.columns.map((c) => (c.type === 'text' ? 2.2 : 1));
+  // about 90 pt a number column (220 pt a text one), shrunk to the page when there are many
+  const width = Math.min(maxWidth ?? Infinity, doc.page.width - 2 * MARGIN, weights.reduce((a, b) => a + b, 0) * 90);
+  const unit = width / weights.reduce((a, b) => a + b, 0);
+  const widths = weights.map((w) => w * unit);
+  const size = tb.columns.length > 8 ? 7.5 : 8.5;
+  const pad = 3;
+  const drawRow = (cells: string[], bold: boolean) => {
+    doc.font(bold ? 'bold' : 'regular').fontSize(size);
+    const h = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i] - 2 * pad }))) + 2 * pad;
+    if (doc.y + h > bottom(doc)) {
+      doc.addPage();
+      if (!bold) drawRow(tb.columns.map((c) => c.label), true);
+      doc.font(bold ? 'bold' : 'regular').fontSize(size);
+    }
+    const y = doc.y;
+    let x = MARGIN;
+    if (bold) doc.rect(MARGIN, y, width, h).fill('#f0f3f6');
+    cells.forEach((c, i) => {
+      const numeric = tb.columns[i].type !== 'text';
+      doc.fillColor(bold ? MUTED : INK).text(c, x + pad, y + pad, { width: widths[i] - 2 * pad, align: numeric ? 'right' : 'left' });
+      x += widths[i];
+    });
+    doc.moveTo(MARGIN, y + h).lineTo(MARGIN + width, y + h).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc.x = MARGIN;
+    doc.y = y + h;
+  };
+  drawRow(tb.columns.map((c) => c.label), true);
+  if (tb.rows.length === 0) {
+    doc.font('regular').fontSize(size).fillColor(MUTED).text(t('report.noRows'), MARGIN + pad, doc.y + pad);
+    return;
+  }
+  for (const r of tb.rows) drawRow(tb.columns.map((c) => formatCell(r.values[c.id] ?? null, c.type, lang)), false);
+}

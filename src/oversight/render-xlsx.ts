@@ -1,0 +1,58 @@
+// The figures as an Excel workbook (exceljs): a cover sheet with the period, then one sheet per
+// section: its figures as label/value rows, then each table with its headers in the report's
+// language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
+// module's formula-injection guard, as an enterprise's name could start with "=".
+import ExcelJS from 'exceljs';
+import type { CellValue, FleetFigures, Section } from './figures.ts';
+import { neutraliseFormula } from '../api/csv.ts';
+import { translate, type Lang } from './labels.ts';
+
+/** Excel's sheet names: at most 31 characters, none of : \ / ? * [ ]. */
+export function sheetName(title: string, taken: Set<string>): string {
+  const base = title.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31).trim() || 'Sheet';
+  let name = base;
+  for (let i = 2; taken.has(name.toLowerCase()); i++) name = `${base.slice(0, 28)} ${i}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
+const cell = (v: CellValue): string | number | null => (typeof v === 'string' ? neutraliseFormula(v) : v);
+
+export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: string; to: string }): Promise<Buffer> {
+  const t = (key: string) => translate(lang, key);
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'MAG';
+  wb.created = new Date(f.generatedAt);
+  wb.title = t('report.title');
+  const taken = new Set<string>();
+  const cover = wb.addWorksheet(sheetName(t('pr.title'), taken));
+  cover.addRow([t('report.title')]).font = { bold: true, size: 14 };
+  cover.addRow([t('report.period'), `${period.from} – ${period.to}`]);
+  cover.addRow([t('report.region'), f.region ?? t('allRegions')]);
+  cover.addRow([t('report.asOf'), f.asOf]);
+  cover.addRow([t('report.generated'), f.generatedAt]);
+  cover.addRow([t('report.source')]);
+  cover.getColumn(1).width = 28;
+  cover.getColumn(2).width = 40;
+  for (const s of f.sections) addSection(wb.addWorksheet(sheetName(s.label, taken)), s, t);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+function addSection(ws: ExcelJS.Worksheet, s: Section, t: (key: string) => string): void {
+  ws.addRow([s.label]).font = { bold: true, size: 13 };
+  if (s.figures.length) {
+    ws.addRow([]);
+    ws.addRow([t('report.figure'), t('report.value')]).font = { bold: true };
+    for (const fig of s.figures) ws.addRow([fig.label, fig.value]);
+  }
+  for (const table of s.tables) {
+    ws.addRow([]);
+    ws.addRow([table.label]).font = { bold: true };
+    ws.addRow(table.columns.map((c) => c.label)).font = { bold: true };
+    if (table.rows.length === 0) ws.addRow([t('report.noRows')]);
+    for (const r of table.rows) ws.addRow(table.columns.map((c) => cell(r.values[c.id] ?? null)));
+  }
+  ws.columns.forEach((col, i) => {
+    col.width = i === 0 ? 34 : 16;
+  });
+}

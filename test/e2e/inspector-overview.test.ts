@@ -1,0 +1,203 @@
+// End-to-end: the inspector's work in a real browser (Debian's Chromium driven by playwright-core)
+// against a real gateway holding the demo fleet's year of history: the overview as landing page,
+// a figure followed to its filtered list, the ranking, and the quarter's report downloaded as
+// XLSX and PDF whose figures are those of the API.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { readPdf } from '../support/pdf-text.ts';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { openStateDb } from '../../src/store/db.ts';
+import { loadProfiles } from '../../src/metrology/profile-loader.ts';
+import { loadFleet } from '../../simulators/fleet-file.ts';
+import { seedDemoHistory } from '../../simulators/demo-history.ts';
+import type { FleetFigures } from '../../src/oversight/figures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(import.meta.dirname, 'screenshots');
+const REGIONS = ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH'];
+
+let t: TestGateway;
+let browser: Browser;
+let inspector = '';
+const dataDir = mkdtempSync(join(tmpdir(), 'mag-e2e-overview-'));
+const contexts: BrowserContext[] = [];
+
+async function openPage(viewport: { width: number; height: number }, locale: string): Promise<{ page: Page; problems: string[]; refused: string[] }> {
+  const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  const refused: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.setDefaultTimeout(15_000);
+  return { page, problems, refused };
+}
+
+async function signIn(page: Page, tok: string): Promise<void> {
+  await page.goto(`${t.api}/`);
+  await page.getByLabel(/API token|Mã truy cập API/).fill(tok);
+  await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
+  await page.getByRole('navigation').waitFor();
+}
+
+const tileValue = async (page: Page, figure: string) => (await page.locator(`[data-figure="${figure}"] .tile-value`).textContent())?.trim();
+const figure = (f: FleetFigures, section: string, id: string) => f.sections.find((s) => s.id === section)!.figures.find((x) => x.id === id)!;
+
+describe('the inspector\'s work (real browser)', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\``);
+    mkdirSync(SHOTS, { recursive: true });
+    const db = openStateDb(dataDir);
+    seedDemoHistory(db, { fleet: await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json')), profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')), now: Date.now() });
+    db.close();
+    t = await startTestGateway({}, dataDir);
+    t.gateway.reviewVerifications(); // the expired scale's verification-overdue alert, as the minute's review would raise it
+    const r = await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: REGIONS, name: 'Chi cục TĐC' });
+    inspector = r.body.token;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await t?.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('lands on the overview, whose tiles are the API\'s figures, and a figure opens its filtered list', async () => {
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'en-GB');
+    await signIn(page, inspector);
+    expect(new URL(page.url()).hash).toBe('');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.locator('[data-figure="instruments.total"]').waitFor();
+    const api = (await t.call('GET', '/api/v1/overview?lang=en', undefined, inspector)).body as FleetFigures;
+    for (const [section, id] of [['instruments', 'total'], ['instruments', 'valid'], ['instruments', 'expired'], ['enterprises', 'total'], ['alerts', 'open'], ['alerts', 'age-over30d'], ['due', 'due90'], ['checks', 'checks'], ['checks', 'failed']]) {
+      expect(await tileValue(page, `${section}.${id}`), `${section}.${id}`).toBe(new Intl.NumberFormat('en-GB').format(figure(api, section, id).value!));
+    }
+    expect(figure(api, 'instruments', 'total').value).toBe(22);
+    expect(figure(api, 'checks', 'checks').value).toBeGreaterThan(1000);
+    await page.locator('svg.bars rect.bar').first().waitFor();
+    expect(await page.locator('svg.trend polyline.trend-line').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'overview-desktop.png'), fullPage: true });
+
+    // the expired instruments: the tile leads to the instruments list filtered by verification state
+    await page.locator('[data-figure="instruments.expired"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Instruments' }).waitFor();
+    expect(new URL(page.url()).hash).toBe('#/instruments?verification=expired');
+    await page.locator('tr[data-device="bg-sc-expired"]').waitFor();
+    expect(await page.locator('tr[data-device]').count()).toBe(figure(api, 'instruments', 'expired').value);
+    expect(await page.locator('.chip').textContent()).toBe('verification: expired');
+    await page.screenshot({ path: join(SHOTS, 'overview-link-instruments-desktop.png'), fullPage: true });
+
+    // alerts open for more than 30 days: the alerts list with the same filters
+    await page.goBack();
+    await page.locator('[data-figure="alerts.age-over30d"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Alerts' }).waitFor();
+    expect(new URL(page.url()).hash).toMatch(/^#\/alerts\?state=unresolved&openedTo=/);
+    await expect.poll(() => page.locator('li.alert').count()).toBe(figure(api, 'alerts', 'age-over30d').value);
+    await page.goBack();
+
+    // the month-by-month failed checks: the checks list of that month
+    const month = page.locator('[data-section="trends"] details');
+    await month.locator('summary').click();
+    const link = month.locator('tbody tr').nth(3).locator('td').nth(1).locator('a');
+    const expected = Number((await link.textContent())!.replace(/\D/g, ''));
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: 'Checks' }).waitFor();
+    await expect.poll(() => page.locator('tr[data-device]').count()).toBe(Math.min(expected, 1000));
+
+    // the ranking
+    await page.getByRole('link', { name: 'Readiness' }).click();
+    await page.locator('tr[data-tenant]').first().waitFor();
+    expect(await page.locator('tr[data-tenant]').count()).toBe(4);
+    await page.screenshot({ path: join(SHOTS, 'readiness-desktop.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
+  it('downloads the quarter\'s report as XLSX and PDF with the API\'s figures', async () => {
+    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'en-GB');
+    await signIn(page, inspector);
+    await page.getByRole('link', { name: 'Reports' }).click();
+    const form = page.getByRole('form', { name: 'Periodic report' });
+    await form.waitFor();
+    const [from, to] = (await form.getByLabel('Period').inputValue()).split('/');
+    await page.screenshot({ path: join(SHOTS, 'reports-periodic-desktop.png'), fullPage: true });
+    const json = (await t.call('GET', `/api/v1/reports/periodic?from=${from}&to=${to}&lang=en`, undefined, inspector)).body as FleetFigures & { period: { from: string; to: string } };
+    expect(json.period).toEqual({ from, to });
+
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download XLSX' }).click()]);
+    expect(xlsx.suggestedFilename()).toBe(`periodic-report-all-${from}-${to}.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await xlsx.path())!);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Periodic report', ...json.sections.map((s) => s.label)]);
+    for (const s of json.sections) {
+      const sheet = wb.getWorksheet(s.label)!;
+      const cells = new Map<string, unknown>();
+      sheet.eachRow((row) => cells.set(String(row.getCell(1).value), row.getCell(2).value));
+      for (const x of s.figures) expect(cells.get(x.label), `${s.id}.${x.id}`).toBe(x.value);
+    }
+    // the month-by-month table, row for row (an empty cell is a figure without a basis, null)
+    const trends = json.sections.find((s) => s.id === 'trends')!;
+    const sheet = new Map<string, unknown[]>();
+    wb.getWorksheet(trends.label)!.eachRow((row) => {
+      const cells = trends.tables[0].columns.map((_, i) => row.getCell(i + 1).value ?? null);
+      sheet.set(String(cells[0]), cells);
+    });
+    expect(trends.tables[0].rows.length).toBeGreaterThanOrEqual(2);
+    for (const r of trends.tables[0].rows) expect(sheet.get(String(r.values.month))).toEqual(trends.tables[0].columns.map((c) => r.values[c.id] ?? null));
+
+    await form.getByLabel('Report written in').selectOption('vi');
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    expect(pdf.suggestedFilename()).toBe(`bao-cao-dinh-ky-all-${from}-${to}.pdf`);
+    const doc = readPdf(readFileSync((await pdf.path())!));
+    expect(doc.pages).toBeGreaterThanOrEqual(2);
+    expect(doc.fonts.some((f) => /\+DejaVuSans$/.test(f))).toBe(true);
+    expect(doc.lines[0]).toBe('Báo cáo định kỳ về phương tiện đo');
+    expect(doc.text).toContain('Cột đo xăng dầu');
+    expect(doc.text).toContain(`Trang 1/${doc.pages}`);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
+  it('shows the overview on a phone and in Vietnamese', async () => {
+    for (const [viewport, locale, name] of [
+      [{ width: 390, height: 844 }, 'en-GB', 'overview-phone'],
+      [{ width: 1280, height: 900 }, 'vi-VN', 'overview-desktop-vi'],
+      [{ width: 390, height: 844 }, 'vi-VN', 'overview-phone-vi'],
+    ] as const) {
+      const { page, problems, refused } = await openPage(viewport, locale);
+      await signIn(page, inspector);
+      await page.locator('[data-figure="instruments.total"]').waitFor();
+      await page.locator('svg.trend').waitFor();
+      if (locale === 'vi-VN') {
+        await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
+        expect(await page.locator('[data-section="alerts"] h2').textContent()).toBe('Cảnh báo');
+      }
+      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      if (viewport.width < 720) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      if (locale === 'vi-VN') {
+        await page.getByRole('link', { name: 'Mức sẵn sàng' }).click();
+        await page.locator('tr[data-tenant]').first().waitFor();
+        await page.screenshot({ path: join(SHOTS, `${name.replace('overview', 'readiness')}.png`), fullPage: true });
+        await page.getByRole('link', { name: 'Báo cáo' }).click();
+        await page.getByRole('form', { name: 'Báo cáo định kỳ' }).waitFor();
+        await page.screenshot({ path: join(SHOTS, `${name.replace('overview', 'reports')}.png`), fullPage: true });
+        if (viewport.width < 720) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+      }
+      expect(problems).toEqual([]);
+      expect(refused).toEqual([]);
+    }
+  });
+});
