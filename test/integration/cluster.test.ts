@@ -65,6 +65,37 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     return gp;
   };
 
+  /** The MAG node whose worker is the single active consumer of most partitions (from `rabbitmqctl list_consumers`). */
+  const activeNode = async (): Promise<GatewayProcess> => {
+    const live = rabbit.nodes.findIndex((n) => n.running);
+    const out = await rabbit.ctl(live, ['list_consumers', '-q', '--no-table-headers', 'consumer_tag', 'active']);
+    const count = new Map<string, number>();
+    for (const line of out.split('\n')) {
+      const m = /^mag\.([^.\s]+)\.p\d+\s+true/.exec(line.trim());
+      if (m) count.set(m[1], (count.get(m[1]) ?? 0) + 1);
+    }
+    const best = [...count].sort((x, y) => y[1] - x[1])[0];
+    if (!best) throw new Error(`no active consumer found: ${out}`);
+    return nodes[best[0] === 'a' ? 0 : 1];
+  };
+  const other = (n: GatewayProcess) => (n === nodes[0] ? nodes[1] : nodes[0]);
+  /** Devices streaming `n` seqs each, half connected to each node. */
+  const fleet = async (prefix: string, count: number) => {
+    const ds: ClusterDevice[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = await device(prefix);
+      await d.connect(nodes[i % 2].mqttUrl);
+      ds.push(d);
+    }
+    return ds;
+  };
+  const acked = (ds: ClusterDevice[]) => ds.reduce((n, d) => n + d.acked.size, 0);
+  const storedCount = async (prefix: string) => (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /^${prefix}-/`))[0]?.count as number | undefined) ?? 0;
+  const allStored = async (prefix: string, ds: ClusterDevice[], n: number, timeout = 30_000) => {
+    await expect.poll(() => storedCount(prefix), { timeout, interval: 250, message: `${prefix}: waiting for ${ds.length * n} readings in InfluxDB` }).toBe(ds.length * n);
+    for (const d of ds) expect(await expectExactlyOnce(d)).toHaveLength(n);
+  };
+
   beforeAll(async () => {
     const t0 = Date.now();
     [rabbit, influxd] = await Promise.all([startRabbitCluster(3), startInfluxd()]);
@@ -101,5 +132,89 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     onB['client']!.publish(`instruments/${onA.id}/readings`, onB.payload(1), { qos: 1 });
     await closed;
     expect((await storedSeqs(onA.id)).length).toBe(200);
+  });
+
+  it('SIGKILL of the MAG node holding the partitions: its devices move to the other node, which takes the partitions over', { timeout: 60_000 }, async () => {
+    const victim = await activeNode();
+    const N = 1500;
+    const ds = await fleet('magkill', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(1200);
+    const killed = await victim.kill('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    const ackedAtKill = acked(ds);
+    const t0 = Date.now();
+    await streams;
+    await allStored('magkill', ds, N);
+    const survivor = await status(other(victim));
+    console.log(
+      `[cluster] MAG node SIGKILL: ${ackedAtKill} of ${4 * N} acknowledged at the kill; ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; ` +
+        `all ${4 * N} stored once ${Date.now() - t0} ms later; the survivor judged ${survivor.cluster.worker.redelivered} redelivered messages`,
+    );
+    await victim.start(60_000); // back, now a standby consumer
+  });
+
+  it('SIGKILL of a RabbitMQ node: the majority goes on; unconfirmed messages are refused and sent again', { timeout: 60_000 }, async () => {
+    const N = 1500;
+    const ds = await fleet('rabbitkill', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(1200);
+    await rabbit.kill(0); // the first URL: both MAG nodes are connected to it
+    const ackedAtKill = acked(ds);
+    const t0 = Date.now();
+    await streams;
+    await allStored('rabbitkill', ds, N);
+    for (const n of nodes) expect((await status(n)).cluster.connected).toBe(true);
+    console.log(`[cluster] RabbitMQ node SIGKILL: ${ackedAtKill} acknowledged at the kill, ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; all ${4 * N} stored once ${Date.now() - t0} ms later`);
+  });
+
+  it('InfluxDB away for over a minute: messages wait in the queues up to their cap, devices keep the rest; all stored once after', { timeout: 150_000 }, async () => {
+    const N = 2400;
+    const ds = await fleet('influxdown', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 5, perSecond: 30, pauseMs: 1000 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(200);
+    await influxd.stop();
+    const ackedAtStop = acked(ds);
+    await new Promise((r) => setTimeout(r, 65_000));
+    const ackedDuring = acked(ds) - ackedAtStop;
+    const lossesDuring = ds.reduce((n, d) => n + d.losses, 0);
+    const refused = (await Promise.all(nodes.map(status))).reduce((n, s) => n + s.cluster.edge.refused, 0);
+    expect(ackedDuring).toBeGreaterThan(0); // acknowledged while InfluxDB was away: held by RabbitMQ
+    expect(refused).toBeGreaterThan(0); // the partition caps were reached: no PUBACK
+    expect(lossesDuring).toBeGreaterThan(0);
+    const t0 = Date.now();
+    await influxd.restart();
+    await streams;
+    await allStored('influxdown', ds, N, 60_000);
+    console.log(
+      `[cluster] InfluxDB away 65 s: ${ackedDuring} messages acknowledged meanwhile (in RabbitMQ), ${refused} refused at the queue cap (${lossesDuring} connections closed, devices kept them); ` +
+        `all ${4 * N} stored once ${Date.now() - t0} ms after InfluxDB returned`,
+    );
+  });
+
+  it('a stalled worker (its process stopped): RabbitMQ ends its connection, the other node takes its partitions over', { timeout: 90_000 }, async () => {
+    const stalled = await activeNode();
+    const serving = other(stalled);
+    const N = 1500;
+    const ds: ClusterDevice[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await device('stall');
+      await d.connect(serving.mqttUrl);
+      ds.push(d);
+    }
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 100 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(600);
+    process.kill(stalled.pid!, 'SIGSTOP');
+    const t0 = Date.now();
+    const storedAtStop = await storedCount('stall');
+    // The edge on the serving node goes on acknowledging; the stalled node's partitions move once
+    // RabbitMQ misses its heartbeats (2 s), and the serving node's worker stores them.
+    await expect.poll(() => storedCount('stall'), { timeout: 30_000, interval: 250 }).toBeGreaterThan(storedAtStop + 300);
+    const takeoverMs = Date.now() - t0;
+    expect(await activeNode()).toBe(serving);
+    process.kill(stalled.pid!, 'SIGCONT');
+    await streams;
+    await allStored('stall', ds, N);
+    console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
   });
 });
