@@ -59,6 +59,18 @@ export class ClusterDevice {
     });
   }
 
+  /** Publishes on any topic at QoS 1: `acked` on PUBACK, `closed` if the gateway closed the connection instead (a refused topic). */
+  publishTo(topic: string, payload: string): Promise<'acked' | 'closed'> {
+    const c = this.client;
+    if (!c?.connected) return Promise.reject(new Error(`${this.id} not connected`));
+    return new Promise((resolve) => {
+      c.once('close', () => resolve('closed'));
+      c.publish(topic, payload, { qos: 1 }, (err) => {
+        if (!err) resolve('acked');
+      });
+    });
+  }
+
   private async publishOne(seq: number): Promise<void> {
     this.sent.add(seq);
     await this.publishRaw('readings', this.payload(seq));
