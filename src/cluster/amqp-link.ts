@@ -11,6 +11,18 @@ export type LinkSetup = (conn: ChannelModel) => Promise<void>;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
+/**
+ * A part's channel closed on its own (RabbitMQ closed it: a channel error, a delivery not
+ * acknowledged within its consumer_timeout) while the connection stays up: the connection is
+ * closed too, so the link reconnects and every part sets itself up again, instead of a part
+ * left without its channel.
+ */
+export function reconnectOnChannelLoss(conn: ChannelModel, ch: { once(event: 'close', listener: () => void): unknown }): void {
+  ch.once('close', () => {
+    conn.close().catch(() => undefined); // already closing when the connection itself went
+  });
+}
+
 /** A URL without its password, for logs. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');

@@ -6,6 +6,7 @@
 // config it saw for a device and sends it again, retained, whenever the device connects to it.
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '../log.ts';
+import { reconnectOnChannelLoss } from './amqp-link.ts';
 import type { DeviceOutbox } from '../pipeline/device-messages.ts';
 import { TO_DEVICES_EXCHANGE } from './topology.ts';
 
@@ -39,6 +40,7 @@ export class DeviceRouting implements DeviceOutbox {
   /** AmqpLink setup: this node's exclusive queue on the fanout. */
   readonly setup = async (conn: ChannelModel): Promise<void> => {
     const ch = await conn.createChannel();
+    reconnectOnChannelLoss(conn, ch);
     ch.on('error', (e: Error) => this.log.warn({ err: e.message }, 'RabbitMQ device-routing channel error'));
     ch.once('close', () => {
       if (this.channel === ch) this.channel = undefined;

@@ -10,6 +10,7 @@ import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { BrokerHooks } from '../broker/broker.ts';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Logger } from '../log.ts';
+import { reconnectOnChannelLoss } from './amqp-link.ts';
 import { partitionOf } from './partition.ts';
 import { READINGS_EXCHANGE, partitionKey } from './topology.ts';
 
@@ -52,6 +53,7 @@ export class EdgePublisher {
   /** AmqpLink setup: a confirm channel on the new connection; messages held meanwhile go out on it. */
   readonly setup = async (conn: ChannelModel): Promise<void> => {
     const ch = await conn.createConfirmChannel();
+    reconnectOnChannelLoss(conn, ch);
     ch.on('error', (e: Error) => this.log.warn({ err: e.message }, 'RabbitMQ publish channel error'));
     ch.once('close', () => {
       if (this.channel === ch) this.channel = undefined;

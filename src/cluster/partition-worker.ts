@@ -10,6 +10,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Logger } from '../log.ts';
+import { reconnectOnChannelLoss } from './amqp-link.ts';
 import type { DeviceMessagePipeline, PointLog } from '../pipeline/device-messages.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { writeIsolating, type RefusedLine } from '../sinks/write-isolating.ts';
@@ -82,6 +83,7 @@ export class PartitionWorker {
   /** AmqpLink setup: a channel consuming every partition. */
   readonly setup = async (conn: ChannelModel): Promise<void> => {
     const ch = await conn.createChannel();
+    reconnectOnChannelLoss(conn, ch);
     const on: Consumption = { ch, open: true };
     ch.on('error', (e: Error) => this.log.warn({ err: e.message }, 'RabbitMQ consumer channel error'));
     ch.once('close', () => {

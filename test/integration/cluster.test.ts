@@ -114,7 +114,7 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await Promise.all([rabbit?.stop(), influxd?.destroy()]);
   }, 60_000);
 
-  it('stores what either node acknowledged; feedback reaches the node holding the device; auth and ACL still refuse', { timeout: 60_000 }, async () => {
+  it('stores what either node acknowledged; feedback and config reach the node holding the device; auth and ACL still refuse', { timeout: 60_000 }, async () => {
     const [a, b] = nodes;
     const onA = await device('basic');
     const onB = await device('basic');
@@ -128,6 +128,10 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await onB.publishRaw('readings', JSON.stringify({ seq: 9999, ts: NOW0, quantity: 'pressure', value: 'high', unit: 'hPa' }));
     await expect.poll(() => onB.feedback.length, { timeout: 15_000 }).toBeGreaterThan(0);
     expect(JSON.stringify(onB.feedback[0])).toContain('9999');
+
+    // Config is sent on every connect, by whichever node the device connects to.
+    for (const d of [onA, onB]) await expect.poll(() => d.configs.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(onB.configs[0]).toMatchObject({ verification: { state: 'valid' }, lockout: false });
 
     // A wrong secret is refused at CONNECT; another device's topic is refused (the connection closes).
     await expect(mqtt.connectAsync(b.mqttUrl, { clientId: onA.id, username: onA.id, password: 'not-the-secret', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();

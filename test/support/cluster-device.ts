@@ -13,6 +13,8 @@ export class ClusterDevice {
   losses = 0;
   /** Feedback messages received (topic `instruments/<id>/feedback`). */
   readonly feedback: unknown[] = [];
+  /** Config messages received (`instruments/<id>/config`, retained). */
+  readonly configs: unknown[] = [];
   private client: MqttClient | undefined;
   private node = 0;
 
@@ -28,15 +30,15 @@ export class ClusterDevice {
     return [...this.secrets.keys()][this.node % this.secrets.size];
   }
 
-  /** Connects to the current node (or to `url`), subscribed to its feedback. */
+  /** Connects to the current node (or to `url`), subscribed to its feedback and config. */
   async connect(url?: string): Promise<void> {
     if (url) this.node = [...this.secrets.keys()].indexOf(url);
     await this.client?.endAsync(true).catch(() => undefined);
     const c = await mqtt.connectAsync(this.url, { clientId: this.id, username: this.id, password: this.secrets.get(this.url), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
     c.setMaxListeners(0);
     c.on('error', () => undefined);
-    c.on('message', (_t, payload) => this.feedback.push(JSON.parse(payload.toString())));
-    await c.subscribeAsync(`instruments/${this.id}/feedback`, { qos: 1 });
+    c.on('message', (topic, payload) => (topic.endsWith('/config') ? this.configs : this.feedback).push(JSON.parse(payload.toString())));
+    await c.subscribeAsync([`instruments/${this.id}/feedback`, `instruments/${this.id}/config`], { qos: 1 });
     this.client = c;
   }
 
