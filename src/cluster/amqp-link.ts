@@ -8,6 +8,19 @@ import type { Logger } from '../log.ts';
 /** A part using the connection: sets up its channels on each new connection. */
 export type LinkSetup = (conn: ChannelModel) => Promise<void>;
 
+/**
+ * Heartbeat (seconds) asked of RabbitMQ when a URL names none: a stalled node's connection is
+ * ended after two missed beats, and its partitions move to another node (RabbitMQ's own default,
+ * 60 s, would hold them for two minutes).
+ */
+export const DEFAULT_HEARTBEAT_S = 10;
+
+/** The URL with `heartbeat` set unless it names one. */
+export function withHeartbeat(url: string): string {
+  if (/[?&]heartbeat=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${DEFAULT_HEARTBEAT_S}`;
+}
+
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
@@ -71,7 +84,7 @@ export class AmqpLink {
   /** One attempt on the next URL: connect, then set every part up. */
   private async open(): Promise<void> {
     const url = this.urls[this.next++ % this.urls.length];
-    const conn = await connect(url, { clientProperties: { connection_name: `mag ${this.nodeId}` } });
+    const conn = await connect(withHeartbeat(url), { clientProperties: { connection_name: `mag ${this.nodeId}` } });
     conn.on('error', (e: Error) => this.log.warn({ url: redactUrl(url), err: e.message }, 'RabbitMQ connection error'));
     try {
       for (const setup of this.setups) await setup(conn);

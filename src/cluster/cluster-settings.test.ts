@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.ts';
 import { checkClusterSettings } from './cluster-node.ts';
+import { redactUrl, withHeartbeat } from './amqp-link.ts';
 
 describe('cluster settings', () => {
   it('is a single node without MAG_AMQP_URLS, named after the host', () => {
@@ -32,5 +33,18 @@ describe('cluster settings', () => {
     const c = loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' });
     expect(() => checkClusterSettings(c)).toThrow(/MAG_STATE_URL is set, but shared state in PostgreSQL is not supported yet/);
     expect(() => checkClusterSettings(loadConfig({ MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
+  });
+});
+
+describe('AMQP URLs', () => {
+  it('ask for 10 s heartbeats unless they name their own', () => {
+    expect(withHeartbeat('amqp://u:p@r1:5672')).toBe('amqp://u:p@r1:5672?heartbeat=10');
+    expect(withHeartbeat('amqp://r1/vhost?frameMax=8192')).toBe('amqp://r1/vhost?frameMax=8192&heartbeat=10');
+    expect(withHeartbeat('amqp://r1?heartbeat=2')).toBe('amqp://r1?heartbeat=2');
+  });
+
+  it('lose their password in logs', () => {
+    expect(redactUrl('amqp://mag:s3cret@r1:5672')).toBe('amqp://mag:***@r1:5672');
+    expect(redactUrl('amqp://r1:5672')).toBe('amqp://r1:5672');
   });
 });

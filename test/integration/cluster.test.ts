@@ -129,6 +129,10 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await expect.poll(() => onB.feedback.length, { timeout: 15_000 }).toBeGreaterThan(0);
     expect(JSON.stringify(onB.feedback[0])).toContain('9999');
 
+    const metrics = (await b.call('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/mag_cluster_edge_messages_total\{outcome="confirmed"\} [1-9]/);
+    expect(metrics).toContain('mag_cluster_connected 1');
+
     // Config is sent on every connect, by whichever node the device connects to.
     for (const d of [onA, onB]) await expect.poll(() => d.configs.length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(onB.configs[0]).toMatchObject({ verification: { state: 'valid' }, lockout: false });
@@ -220,6 +224,7 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     process.kill(stalled.pid!, 'SIGCONT');
     await streams;
     await allStored('stall', ds, N);
+    await expect.poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' }).toBe(true);
     console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
   });
 });
