@@ -33,10 +33,10 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
   /** Seqs stored for a device, in time order. */
   const storedSeqs = async (id: string) => rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number);
   /** Registers a device on every node (each keeps its own registry in this slice). */
-  const device = async (prefix: string): Promise<ClusterDevice> => {
+  const device = async (prefix: string, on: GatewayProcess[] = nodes): Promise<ClusterDevice> => {
     const id = `${prefix}-${++deviceNo}`;
     const secrets = new Map<string, string>();
-    for (const n of nodes) secrets.set(n.mqttUrl, await n.device({ id, type: 'barometer' }));
+    for (const n of on) secrets.set(n.mqttUrl, await n.device({ id, type: 'barometer' }));
     const base = NOW0 - 30 * DAY + dayOffset++ * DAY;
     const d = new ClusterDevice(id, secrets, (seq) => base + seq * SEC);
     devices.push(d);
@@ -128,6 +128,9 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await onB.publishRaw('readings', JSON.stringify({ seq: 9999, ts: NOW0, quantity: 'pressure', value: 'high', unit: 'hPa' }));
     await expect.poll(() => onB.feedback.length, { timeout: 15_000 }).toBeGreaterThan(0);
     expect(JSON.stringify(onB.feedback[0])).toContain('9999');
+
+    onA.publishQos0(201); // QoS 0 goes the same way, without waiting for a confirm
+    await expect.poll(() => storedSeqs(onA.id), { timeout: 15_000 }).toHaveLength(201);
 
     const metrics = (await b.call('GET', '/metrics')).body as string;
     expect(metrics).toMatch(/mag_cluster_edge_messages_total\{outcome="confirmed"\} [1-9]/);
@@ -226,5 +229,16 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await allStored('stall', ds, N);
     await expect.poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' }).toBe(true);
     console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
+  });
+
+  it('SIGTERM: a cluster node stops within seconds and exits 0; the other goes on', { timeout: 30_000 }, async () => {
+    const [a, b] = nodes;
+    const stopped = await a.kill('SIGTERM', 20_000);
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
+    const d = await device('after', [b]);
+    await d.connect(b.mqttUrl);
+    await d.stream(100, { window: 10, perSecond: 400 });
+    await expect.poll(() => storedSeqs(d.id), { timeout: 15_000 }).toHaveLength(100);
   });
 });

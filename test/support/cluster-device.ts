@@ -73,6 +73,12 @@ export class ClusterDevice {
     });
   }
 
+  /** Publishes a reading at QoS 0 (nothing acknowledged: at most once). */
+  publishQos0(seq: number): void {
+    this.sent.add(seq);
+    this.client?.publish(`instruments/${this.id}/readings`, this.payload(seq), { qos: 0 });
+  }
+
   private async publishOne(seq: number): Promise<void> {
     this.sent.add(seq);
     await this.publishRaw('readings', this.payload(seq));
