@@ -113,7 +113,7 @@ export class PartitionWorker {
     this.loop = this.run();
   }
 
-  /** Stops after the batch in hand (its write is retried until `drainMs` passed). */
+  /** Stops after the batch in hand: acknowledged if the sink takes it now, else left to RabbitMQ to deliver again. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
