@@ -6,7 +6,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from './ports.ts';
 
 const RABBIT_BIN = '/usr/lib/rabbitmq/bin';
@@ -141,7 +141,8 @@ export async function startRabbitCluster(size = 3): Promise<RabbitCluster> {
     const n = nodes[i];
     n.log = '';
     rmSync(n.env.RABBITMQ_PID_FILE!, { force: true }); // a killed node's stale pid file would end `wait` at once
-    const c = spawn(server, [], { env: n.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the node's own directory: a node that crashes at boot writes its MnesiaCore dump there.
+    const c = spawn(server, [], { cwd: dirname(n.env.RABBITMQ_PID_FILE!), env: n.env, stdio: ['ignore', 'pipe', 'pipe'] });
     n.child = c;
     const keep = (d: Buffer) => {
       n.log = (n.log + d.toString()).slice(-4000);
