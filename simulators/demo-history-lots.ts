@@ -1,8 +1,9 @@
 // The packer's lots in the demo history: over the last months before now, a filling line with a
 // checkweigher runs a few lots of prepackages a month (declared as the fleet runner declares the
-// live ones), its packages go through Ingest to the lot book, which judges each lot at every
-// package as the gateway does; the lots its filler ran short fail (a lot-fail alert), and the
-// enterprise resolves that alert once the lot is held back and the filler set right.
+// live ones), its packages go through Ingest to the lot book in batches of 10, and the lot book
+// judges the lot again at each as the gateway does; the lots its filler ran short fail (a
+// lot-fail alert), and the enterprise resolves that alert once the lot is held back and the
+// filler set right.
 import type { z } from 'zod';
 import type { LotBook, NewLot } from '../src/lots/lot-book.ts';
 import type { AlertBook } from '../src/alerts/alert-book.ts';
@@ -25,6 +26,8 @@ const MONTHS = 6;
 const SHORT_FILLED = new Set(['5:1', '2:2']);
 /** The enterprise holds a failed lot back, sorts it and has the filler set right within this many days. */
 const RESOLVE_DAYS = 2;
+/** Packages a message (the checkweigher sends them in batches): the lot is judged again at each message, not at each package. */
+const BATCH = 10;
 
 export interface LotParts {
   lots: LotBook;
@@ -70,11 +73,14 @@ export function planLots(plans: readonly DevicePlan[], seed: number, now: number
             { ...params, lots: 1, lotPrefix: prefix, meanDriftPerHour: -1, ...(short ? { overfill: -3 } : {}) },
           );
           const device = x.devices.get(p.id)!;
-          for (const pkg of line.next(start + 2 * 3_600_000)) {
-            const body = JSON.stringify({ ...pkg.payload, seq: ++seq });
-            const outcome = x.ingest.handle(device, 'packages', body, pkg.at);
+          const packages = line.next(start + 2 * 3_600_000);
+          for (let i = 0; i < packages.length; i += BATCH) {
+            const batch = packages.slice(i, i + BATCH);
+            const at = batch[batch.length - 1].at;
+            const body = JSON.stringify({ packages: batch.map((pkg) => ({ ...pkg.payload, seq: ++seq })) });
+            const outcome = x.ingest.handle(device, 'packages', body, at);
             if (outcome.rejections.length) throw new Error(`demo history: lot ${id}: package refused: ${JSON.stringify(outcome.rejections)}`);
-            x.assurance.apply(device, `instruments/${p.id}/packages`, outcome, Buffer.from(body), new Date(pkg.at));
+            x.assurance.apply(device, `instruments/${p.id}/packages`, outcome, Buffer.from(body), new Date(at));
           }
           const verdict = x.lots.get(id)?.verdict;
           tally.lots++;
