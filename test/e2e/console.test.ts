@@ -1,23 +1,19 @@
 // End-to-end: the inspector console in a real browser (Debian's Chromium driven by
 // playwright-core) against a real gateway fed by real MQTT device clients.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { DESKTOP, launchConsoleBrowser, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, 'screenshots');
 /** The console's plain ES module, imported untyped (browser code, type-checked in its own project: src/console/tsconfig.json). */
 const CONSOLE_API: string = new URL('../../src/console/api.js', import.meta.url).href;
 
 let t: TestGateway;
-let browser: Browser;
+let b: ConsoleBrowser;
 let baro: MqttClient;
 let sgSecret = '';
 const tokens: Record<'inspectorHN' | 'inspectorSG' | 'operatorHN', string> = { inspectorHN: '', inspectorSG: '', operatorHN: '' };
-const contexts: BrowserContext[] = [];
 
 async function token(body: Record<string, unknown>): Promise<string> {
   const r = await t.call('POST', '/api/v1/tokens', body);
@@ -30,55 +26,11 @@ function check(indicated: number, reference: number, tsMs: number) {
   return baro.publishAsync('instruments/baro-hn-1/checks', JSON.stringify({ seq: ++seq, ts: new Date(tsMs).toISOString(), indicated, reference, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-BARO-01' }), { qos: 1 });
 }
 
-/** A fresh page (own session storage) with console errors and failed requests collected. */
-async function openPage(viewport: { width: number; height: number }, locale = 'en-GB'): Promise<{ page: Page; problems: string[]; refused: string[] }> {
-  const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  const problems: string[] = [];
-  const refused: string[] = []; // non-2xx API answers, "403 GET /api/v1/webhooks"
-  page.on('console', (m) => {
-    // the browser logs every non-2xx answer; those are checked through `refused` instead
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    const path = new URL(r.url()).pathname;
-    // the console asks the API what the token may do (GET /api/v1/me, else GET /api/v1/webhooks): a refusal there is expected
-    if (path === '/api/v1/me' || path === '/api/v1/webhooks') return;
-    if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${path}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.setDefaultTimeout(10_000);
-  return { page, problems, refused };
-}
-
 /** Signs in on the alerts page (inspectors and admins otherwise land on the overview, test/e2e/inspector-overview.test.ts). */
-async function signIn(page: Page, tok: string): Promise<void> {
-  await page.goto(t.api + '/#/alerts');
-  await page.getByLabel(/API token|Mã truy cập API/).fill(tok);
-  await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
-  await page.getByRole('navigation').waitFor();
-  expect(page.url()).not.toContain(tok);
-}
-
-/** Every form control and button has an accessible name (label, aria-label/-labelledby, or text). */
-async function unnamedControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const bad: string[] = [];
-    for (const el of document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href]')) {
-      if (el.closest('[hidden]') || (el as HTMLInputElement).type === 'hidden') continue;
-      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
-      const text = (el.textContent ?? '').trim() || el.querySelector('img[alt]:not([alt=""])');
-      if (!labelled && !text) bad.push(el.outerHTML.slice(0, 120));
-    }
-    return bad;
-  });
-}
+const signInOnAlerts = (page: Page, tok: string) => signIn(page, t.api, tok, '/#/alerts');
 
 describe('inspector console (real browser)', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the console's end-to-end tests need a real browser)`);
-    mkdirSync(SHOTS, { recursive: true });
     t = await startTestGateway();
     const secret = await t.device({ id: 'baro-hn-1', type: 'barometer', tenant: 'hn-ent', region: 'VN-HN' });
     sgSecret = await t.device({ id: 'baro-sg-1', type: 'barometer', tenant: 'sg-ent', region: 'VN-SG' });
@@ -95,12 +47,11 @@ describe('inspector console (real browser)', () => {
     const errors = [0.02, -0.04, 0.05, 0.01, -0.02, 0.06, 0.03];
     for (let i = 0; i < errors.length; i++) await check(1013.0 + errors[i], 1013.0, now - (errors.length - i) * 4 * 86_400_000);
     await baro.publishAsync('instruments/baro-hn-1/readings', JSON.stringify({ seq: 1, ts: new Date(now - 60_000).toISOString(), quantity: 'pressure', value: 1012.6, unit: 'hPa' }), { qos: 1 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    b = await launchConsoleBrowser();
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await b?.close();
     await t?.destroy();
   });
 
@@ -129,8 +80,8 @@ describe('inspector console (real browser)', () => {
   let alertId = '';
 
   it('an inspector sees a new out-of-tolerance alert live, opens it, acknowledges and resolves it', async () => {
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
-    await signIn(page, tokens.inspectorHN);
+    const { page, problems, refused } = await b.open(DESKTOP);
+    await signInOnAlerts(page, tokens.inspectorHN);
     expect(await page.evaluate(() => sessionStorage.getItem('mag.console.token'))).toBe(tokens.inspectorHN);
     expect(await page.evaluate(() => localStorage.getItem('mag.console.token'))).toBeNull();
     await expect.poll(() => page.locator('#live').getAttribute('class')).toContain('live-live');
@@ -150,7 +101,7 @@ describe('inspector console (real browser)', () => {
     await page.getByLabel('Severity').selectOption('critical');
     await item.waitFor();
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'alerts-desktop.png'), fullPage: true });
+    await shot(page, 'alerts-desktop');
 
     // open it: the evidence, the chart against ±MPE and the guard band, drift figures
     await item.locator('a').click();
@@ -164,7 +115,7 @@ describe('inspector console (real browser)', () => {
     expect(body).toMatch(/Guard band ±\(MPE − U\)/);
     expect(body).toMatch(/Predicted out of tolerance/);
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop.png'), fullPage: true });
+    await shot(page, 'alert-evidence-desktop');
 
     // acknowledge with a note, then resolve with a reason and a note
     await page.getByRole('form', { name: 'Acknowledge' }).getByLabel(/Note/).fill('Đã liên hệ doanh nghiệp');
@@ -196,14 +147,14 @@ describe('inspector console (real browser)', () => {
   });
 
   it('an operator registers an instrument through the form and sees its secret once (phone-sized screen)', async () => {
-    const { page, problems, refused } = await openPage({ width: 390, height: 844 }, 'vi-VN');
-    await signIn(page, tokens.operatorHN);
+    const { page, problems, refused } = await b.open(PHONE, 'vi-VN');
+    await signInOnAlerts(page, tokens.operatorHN);
     await page.locator('li.alert[data-device="baro-hn-1"]').first().waitFor();
-    await page.screenshot({ path: join(SHOTS, 'alerts-phone.png') });
+    await shot(page, 'alerts-phone', { fullPage: false });
     await page.getByRole('link', { name: 'Phương tiện đo' }).click();
     await page.locator('tr[data-device="baro-hn-1"]').waitFor();
     expect(await page.locator('tr[data-device="baro-sg-1"]').count()).toBe(0); // another enterprise's
-    await page.screenshot({ path: join(SHOTS, 'instruments-phone.png') });
+    await shot(page, 'instruments-phone', { fullPage: false });
     const form = page.getByRole('form', { name: 'Đăng ký phương tiện đo' });
     await form.getByLabel('Mã phương tiện đo').fill('baro-hn-new');
     await form.getByLabel('Số sê-ri').fill('PTB-2026-0042');
@@ -215,7 +166,7 @@ describe('inspector console (real browser)', () => {
     expect(shown.length).toBeGreaterThanOrEqual(16);
     await page.locator('tr[data-device="baro-hn-new"]').waitFor();
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'register-phone.png'), fullPage: true });
+    await shot(page, 'register-phone');
     // the secret works (MQTT) and is gone once dismissed, and after a reload
     const c = await t.connect('baro-hn-new', shown);
     await c.endAsync();
@@ -231,7 +182,7 @@ describe('inspector console (real browser)', () => {
     await page.locator('tr[data-device="baro-hn-1"] a').click();
     await page.locator('svg.chart').waitFor();
     await page.getByRole('heading', { name: 'Thêm giấy chứng nhận' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'instrument-phone.png'), fullPage: true });
+    await shot(page, 'instrument-phone');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // nothing wider than the phone
     // the API's English summary is told again in Vietnamese from the alert's evidence
     expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt \(trong sử dụng\): sai số 1,5 hPa, MPE ±0,3 hPa/);
@@ -259,15 +210,15 @@ describe('inspector console (real browser)', () => {
     await page.getByLabel('Ngôn ngữ').selectOption('en');
     await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
     await page.locator('svg.chart').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'instrument-phone-en.png'), fullPage: true });
+    await shot(page, 'instrument-phone-en');
     expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
 
   it('an inspector of another province sees neither the instrument nor the alert', async () => {
-    const { page, problems, refused } = await openPage({ width: 1024, height: 768 });
-    await signIn(page, tokens.inspectorSG);
+    const { page, problems, refused } = await b.open({ width: 1024, height: 768 });
+    await signInOnAlerts(page, tokens.inspectorSG);
     await page.getByLabel('State').waitFor();
     await page.locator('p.count').filter({ hasText: /shown/ }).waitFor();
     await expect.poll(async () => (await page.locator('main').textContent()) ?? '').toMatch(/No alerts match|baro-sg-1/);
@@ -298,8 +249,8 @@ describe('inspector console (real browser)', () => {
     expect(refused).toEqual(['404 GET /api/v1/devices/baro-hn-new', '404 GET /api/v1/alerts/' + alertId]);
   });
   it('a page left while it loads does not write into the page opened next', async () => {
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
-    await signIn(page, ADMIN_TOKEN);
+    const { page, problems, refused } = await b.open(DESKTOP);
+    await signInOnAlerts(page, ADMIN_TOKEN);
     const h1s = () => page.locator('main h1').allTextContents();
     // the answer for an alert (then an instrument) comes only once the next page is shown
     for (const [slow, leaveTo, heading] of [
@@ -333,17 +284,17 @@ describe('inspector console (real browser)', () => {
 
   it('an admin filters instruments by enterprise and type; every screen in both languages, desktop and phone', async () => {
     await t.device({ id: 'gd-sg-1', type: 'gas-detector', tenant: 'sg-ent', region: 'VN-SG' });
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
+    const { page, problems, refused } = await b.open(DESKTOP);
     await page.goto(t.api + '/');
     await page.getByLabel('API token').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'signin-desktop.png') });
+    await shot(page, 'signin-desktop', { fullPage: false });
     // the Vietnamese and English dictionaries have the same keys: nothing falls back to English
     // (a string, so that vitest does not rewrite the browser's dynamic import)
     const keys = (await page.evaluate(
       "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note)\\./.test(k)).sort() }))",
     )) as { en: string[]; vi: string[] };
     expect(keys.vi).toEqual(keys.en);
-    await signIn(page, ADMIN_TOKEN);
+    await signInOnAlerts(page, ADMIN_TOKEN);
     await page.getByRole('link', { name: 'Instruments' }).click();
     const rows = () => page.locator('tr[data-device]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')).sort());
     await page.locator('tr[data-device="gd-sg-1"]').waitFor();
@@ -360,10 +311,10 @@ describe('inspector console (real browser)', () => {
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Verification').selectOption('');
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('');
     await expect.poll(rows).toHaveLength(4);
-    await page.screenshot({ path: join(SHOTS, 'instruments-desktop.png'), fullPage: true });
+    await shot(page, 'instruments-desktop');
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('region', { name: 'Out-of-tolerance impact' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'reports-desktop.png'), fullPage: true });
+    await shot(page, 'reports-desktop');
 
     // Vietnamese, desktop: alerts with their summaries in Vietnamese, an alert's evidence, instruments, reports
     await page.getByLabel('Language').selectOption('vi');
@@ -372,14 +323,14 @@ describe('inspector console (real browser)', () => {
     const listText = (await page.locator('main').textContent()) ?? '';
     expect(listText).toMatch(/Kiểm tra không đạt/);
     expect(listText).not.toMatch(/Check fail|rejected messages|No verification certificate/);
-    await page.screenshot({ path: join(SHOTS, 'alerts-desktop-vi.png'), fullPage: true });
+    await shot(page, 'alerts-desktop-vi');
     await page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"] a').first().click();
     await page.locator('svg.chart circle.dec-fail').first().waitFor();
     await page.getByRole('heading', { level: 2, name: 'Thống kê trôi sai số' }).waitFor();
     const evidence = (await page.locator('main').textContent()) ?? '';
     expect(evidence).toMatch(/trong sử dụng/); // the regime, translated
     expect(evidence).not.toMatch(/inService|Check fail/);
-    await page.screenshot({ path: join(SHOTS, 'alert-evidence-desktop-vi.png'), fullPage: true });
+    await shot(page, 'alert-evidence-desktop-vi');
     // evidence of other kinds is labelled too, never raw JSON: a drift alert (its statistics)
     for (const [kind, device, expected] of [
       ['drift', 'baro-hn-1', /Bằng chứngChuỗitrong sử dụngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+EWMA[-+]?[\d,]+/],
@@ -392,29 +343,29 @@ describe('inspector console (real browser)', () => {
       expect(text, `${kind}: ${text}`).toMatch(expected);
       expect(text, kind).not.toMatch(/\{"|sigmaSource|"state"/);
     }
-    await page.screenshot({ path: join(SHOTS, 'alert-drift-desktop-vi.png'), fullPage: true });
+    await shot(page, 'alert-drift-desktop-vi');
     await page.getByRole('link', { name: 'Phương tiện đo' }).click();
     await page.locator('tr[data-device="gd-sg-1"]').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'instruments-desktop-vi.png'), fullPage: true });
+    await shot(page, 'instruments-desktop-vi');
     await page.getByRole('link', { name: 'Báo cáo' }).click();
     await page.getByRole('region', { name: 'Ảnh hưởng của việc vượt sai số' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, 'reports-desktop-vi.png'), fullPage: true });
+    await shot(page, 'reports-desktop-vi');
     expect(await unnamedControls(page)).toEqual([]);
 
     // English, phone: sign-in, alerts, an alert's evidence, reports
-    const phone = await openPage({ width: 390, height: 844 }, 'en-GB');
+    const phone = await b.open(PHONE, 'en-GB');
     await phone.page.goto(t.api + '/');
     await phone.page.getByLabel('API token').waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'signin-phone.png') });
-    await signIn(phone.page, ADMIN_TOKEN);
+    await shot(phone.page, 'signin-phone', { fullPage: false });
+    await signInOnAlerts(phone.page, ADMIN_TOKEN);
     await phone.page.locator('li.alert[data-device="baro-hn-1"]').first().waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'alerts-phone-en.png') });
+    await shot(phone.page, 'alerts-phone-en', { fullPage: false });
     await phone.page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"] a').first().click();
     await phone.page.locator('svg.chart circle.dec-fail').first().waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'alert-evidence-phone-en.png'), fullPage: true });
+    await shot(phone.page, 'alert-evidence-phone-en');
     await phone.page.getByRole('link', { name: 'Reports' }).click();
     await phone.page.getByRole('region', { name: 'Out-of-tolerance impact' }).waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'reports-phone-en.png'), fullPage: true });
+    await shot(phone.page, 'reports-phone-en');
     // nothing is wider than the phone's screen (tables become cards, charts fit)
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await unnamedControls(phone.page)).toEqual([]);
@@ -440,8 +391,8 @@ describe('inspector console (real browser)', () => {
     await pj.endAsync();
     await expect.poll(async () => (await t.call('GET', '/api/v1/devices/pj-hn-1/checks')).body.items.length).toBe(errors.length);
 
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'vi-VN');
-    await signIn(page, tokens.operatorHN);
+    const { page, problems, refused } = await b.open(DESKTOP, 'vi-VN');
+    await signInOnAlerts(page, tokens.operatorHN);
     await page.goto(`${t.api}/#/instruments/pj-hn-1`);
     await page.locator('svg.chart').waitFor();
     const device = page.locator('dl.facts').first();
@@ -454,7 +405,7 @@ describe('inspector console (real browser)', () => {
     // the form offers the certificate that keeps this type in standing
     expect(await page.getByRole('form', { name: 'Thêm giấy chứng nhận' }).getByLabel('Loại').inputValue()).toBe('calibration');
     expect(await page.locator('main').textContent()).toMatch(/GB-50mm/);
-    await page.screenshot({ path: join(SHOTS, 'instrument-projector-desktop-vi.png'), fullPage: true });
+    await shot(page, 'instrument-projector-desktop-vi');
     await page.getByLabel('Ngôn ngữ').selectOption('en');
     await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
     expect(await page.locator('dl.facts').first().textContent()).toMatch(/Profile projector[\s\S]*Calibrationvalid/);
@@ -464,8 +415,8 @@ describe('inspector console (real browser)', () => {
   });
 
   it('reference standards: an admin registers one and records a calibration that found one out of tolerance; its impact and alert; an inspector reads them on a phone', async () => {
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
-    await signIn(page, ADMIN_TOKEN);
+    const { page, problems, refused } = await b.open(DESKTOP);
+    await signInOnAlerts(page, ADMIN_TOKEN);
     await page.getByRole('link', { name: 'Reference standards' }).click();
     const row = page.locator('tr[data-standard="REF-BARO-01"]');
     await row.waitFor();
@@ -483,7 +434,7 @@ describe('inspector console (real browser)', () => {
     await page.locator('tr[data-standard="REF-BARO-HN2"]').waitFor();
     expect(await page.locator('tr[data-standard="REF-BARO-HN2"]').textContent()).toMatch(/not calibrated/);
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'standards-desktop.png'), fullPage: true });
+    await shot(page, 'standards-desktop');
 
     // the authority's barometer: its calibration, then one that found it 0.2 hPa off (U 0.05 hPa)
     await row.locator('a').click();
@@ -508,7 +459,7 @@ describe('inspector console (real browser)', () => {
     expect(impactText).toMatch(/from the last calibration found in tolerance up to the finding/);
     expect(impactText).toMatch(/HC-VMI-0118.*\+0\.2 hPa.*out of tolerance/);
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'standard-desktop.png'), fullPage: true });
+    await shot(page, 'standard-desktop');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download impact (CSV)' }).click()]);
     expect(csv.suggestedFilename()).toBe('standard-impact-REF-BARO-01.csv');
     const alerts = (await t.call('GET', '/api/v1/alerts?kind=standard-oot')).body.items;
@@ -517,24 +468,24 @@ describe('inspector console (real browser)', () => {
     expect(refused).toEqual([]);
 
     // an inspector of Hà Nội, on a phone in Vietnamese: the list, the standard, the alert told in Vietnamese
-    const phone = await openPage({ width: 390, height: 844 }, 'vi-VN');
-    await signIn(phone.page, tokens.inspectorHN);
+    const phone = await b.open(PHONE, 'vi-VN');
+    await signInOnAlerts(phone.page, tokens.inspectorHN);
     await phone.page.getByRole('link', { name: 'Chuẩn đo lường' }).click();
     await phone.page.locator('tr[data-standard="REF-BARO-HN2"]').waitFor();
     expect(await phone.page.locator('tr[data-standard]').count()).toBe(2);
     expect(await phone.page.getByRole('form', { name: 'Đăng ký chuẩn đo lường' }).count()).toBe(0); // inspectors register nothing
-    await phone.page.screenshot({ path: join(SHOTS, 'standards-phone.png'), fullPage: true });
+    await shot(phone.page, 'standards-phone');
     await phone.page.locator('tr[data-standard="REF-BARO-01"] a').click();
     await phone.page.getByRole('heading', { level: 3, name: 'Các phép kiểm tra có thể đổi kết luận' }).waitFor();
     expect(await phone.page.getByRole('form', { name: 'Thêm giấy chứng nhận hiệu chuẩn' }).count()).toBe(0);
-    await phone.page.screenshot({ path: join(SHOTS, 'standard-phone.png'), fullPage: true });
+    await shot(phone.page, 'standard-phone');
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.page.goto(`${t.api}/#/alerts/${alerts[0].id}`);
     await phone.page.getByRole('heading', { level: 1, name: /Chuẩn vượt sai số cho phép — REF-BARO-01/ }).waitFor();
     const text = (await phone.page.locator('main').textContent()) ?? '';
     expect(text).toMatch(/Chuẩn REF-BARO-01 vượt sai số cho phép khi hiệu chuẩn HC-VMI-0118/);
     expect(text).not.toMatch(/\{"/);
-    await phone.page.screenshot({ path: join(SHOTS, 'alert-standard-oot-phone.png'), fullPage: true });
+    await shot(phone.page, 'alert-standard-oot-phone');
     expect(await unnamedControls(phone.page)).toEqual([]);
     expect(phone.problems).toEqual([]);
     expect(phone.refused).toEqual([]);
@@ -546,8 +497,8 @@ describe('inspector console (real browser)', () => {
     let pseq = 0;
     const weigh = (nets: number[]) =>
       cw.publishAsync('instruments/cw-hn-1/packages', JSON.stringify({ packages: nets.map((net) => ({ seq: ++pseq, ts: new Date().toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }), { qos: 1 });
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 });
-    await signIn(page, tokens.operatorHN);
+    const { page, problems, refused } = await b.open(DESKTOP);
+    await signInOnAlerts(page, tokens.operatorHN);
     await page.getByRole('link', { name: 'Lots' }).click();
     const form = page.getByRole('form', { name: 'Declare a lot' });
     // a lot the plans cannot judge is refused with the reason
@@ -577,31 +528,31 @@ describe('inspector console (real browser)', () => {
     expect(text).toContain('The lot fails.');
     expect(text).toMatch(/Weighing instrument.*cw-hn-1.*fit/);
     expect(await unnamedControls(page)).toEqual([]);
-    await page.screenshot({ path: join(SHOTS, 'lot-desktop.png'), fullPage: true });
+    await shot(page, 'lot-desktop');
     await page.getByRole('link', { name: /All lots/ }).click();
     await page.locator('tr[data-lot="RICE-E2E"] .verdict-fail').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'lots-desktop.png'), fullPage: true });
+    await shot(page, 'lots-desktop');
     expect(problems).toEqual([]);
     expect(refused.filter((r) => r !== '400 POST /api/v1/lots')).toEqual([]);
 
     // the inspector of the province, on a phone, in Vietnamese: the lot-fail alert and the lot
-    const phone = await openPage({ width: 390, height: 844 }, 'vi-VN');
-    await signIn(phone.page, tokens.inspectorHN);
+    const phone = await b.open(PHONE, 'vi-VN');
+    await signInOnAlerts(phone.page, tokens.inspectorHN);
     const alert = phone.page.locator('li.alert[data-kind="lot-fail"][data-device="cw-hn-1"]');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt: 1 đơn vị thiếu quá 2T');
     await alert.locator('a').click();
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'alert-lot-fail-phone-vi.png'), fullPage: true });
+    await shot(phone.page, 'alert-lot-fail-phone-vi');
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).click();
     await phone.page.locator('.lot-verdict .verdict-fail').waitFor();
     expect(await phone.page.locator('.lot-verdict').textContent()).toContain('không đạt');
     expect(await phone.page.getByRole('form', { name: 'Nhập kết quả cân' }).count()).toBe(0); // inspectors read
-    await phone.page.screenshot({ path: join(SHOTS, 'lot-phone-vi.png'), fullPage: true });
+    await shot(phone.page, 'lot-phone-vi');
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.page.getByRole('link', { name: 'Lô hàng', exact: true }).click();
     await phone.page.locator('tr[data-lot="RICE-E2E"]').waitFor();
-    await phone.page.screenshot({ path: join(SHOTS, 'lots-phone-vi.png'), fullPage: true });
+    await shot(phone.page, 'lots-phone-vi');
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await unnamedControls(phone.page)).toEqual([]);
     expect(phone.problems).toEqual([]);

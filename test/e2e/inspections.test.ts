@@ -5,29 +5,19 @@
 // Then a mobile verification campaign: one market scale passes (it becomes a registered
 // instrument with its certificate), one fails; the tally. Screenshots of each screen at desktop
 // and phone size in both languages under test/e2e/screenshots/.
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { launchConsoleBrowser, overflow, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
+import { DESKTOP, launchConsoleBrowser, overflow, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 
-const SHOTS = join(import.meta.dirname, 'screenshots');
 let t: TestGateway;
 let b: ConsoleBrowser;
 let inspector = '';
 let operator = '';
 let recordId = '';
 
-/** A full-page screenshot from the top (the sticky header then stays at the top of the picture). */
-const shot = async (page: Page, name: string) => {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-};
-
 describe('the inspector\'s work in the console (real browser)', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     t = await startTestGateway();
     // a simulated station: its enterprise and a registered fuel dispenser (verified)
     await t.device({ id: 'fd-dt-2', type: 'fuel-dispenser', tenant: 'cxd-duc-thang', region: 'VN-BG', serial: 'TK-2020-0042', extra: { mmq: 5, site: 'Cột số 2' } });
@@ -42,7 +32,7 @@ describe('the inspector\'s work in the console (real browser)', () => {
   });
 
   it('an inspector records an inspection, checks and seals off a dispenser; the operator answers on a phone', async () => {
-    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    const { page, problems, refused } = await b.open(DESKTOP);
     await signIn(page, t.api, inspector);
     await page.getByRole('link', { name: 'Inspections', exact: true }).click();
     await page.getByText('No inspection records.').waitFor();
@@ -78,7 +68,7 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await shot(page, 'inspection-desktop-en');
 
     // the station's operator, on a phone, in Vietnamese: the record read only, and the finding answered
-    const phone = await b.open({ width: 390, height: 844 }, 'vi-VN');
+    const phone = await b.open(PHONE, 'vi-VN');
     await signIn(phone.page, t.api, operator);
     await phone.page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
     await phone.page.locator(`tr[data-inspection="${recordId}"] a`).click();
@@ -102,7 +92,7 @@ describe('the inspector\'s work in the console (real browser)', () => {
   });
 
   it('the inspector closes the finding, then the record, and downloads the printed record', async () => {
-    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    const { page, problems, refused } = await b.open(DESKTOP);
     await signIn(page, t.api, inspector);
     await page.goto(`${t.api}/#/inspections/${recordId}`);
     const finding = page.getByRole('form', { name: `Close the finding ${recordId}-F1` });
@@ -140,7 +130,7 @@ describe('the inspector\'s work in the console (real browser)', () => {
   });
 
   it('runs a campaign: one scale passes and becomes a registered instrument, one fails; the tally', async () => {
-    const { page, problems, refused } = await b.open({ width: 1280, height: 900 });
+    const { page, problems, refused } = await b.open(DESKTOP);
     await signIn(page, t.api, inspector);
     await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
     const plan = page.getByRole('form', { name: 'Plan a campaign' });
@@ -185,7 +175,7 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await shot(page, 'campaigns-desktop-vi');
 
     // on a phone, both languages: nothing wider than the screen
-    const phone = await b.open({ width: 390, height: 844 }, 'en-GB');
+    const phone = await b.open(PHONE, 'en-GB');
     await signIn(phone.page, t.api, inspector);
     await phone.page.goto(`${t.api}/#/campaigns/bg-2026-cho`);
     await phone.page.locator('[data-tally="verified"]').waitFor();

@@ -2,13 +2,14 @@
 // against a real gateway holding the demo fleet's year of history: the overview as landing page,
 // a figure followed to its filtered list, the ranking, and the quarter's report downloaded as
 // XLSX and PDF whose figures are those of the API.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { DESKTOP, launchConsoleBrowser, PHONE, shot, signIn, type ConsoleBrowser } from '../support/browser.ts';
 import { readPdf } from '../support/pdf-text.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { openStateDb } from '../../src/store/db.ts';
@@ -17,47 +18,18 @@ import { loadFleet } from '../../simulators/fleet-file.ts';
 import { seedDemoHistory } from '../../simulators/demo-history.ts';
 import type { FleetFigures } from '../../src/oversight/figures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(import.meta.dirname, 'screenshots');
 const REGIONS = ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH'];
 
 let t: TestGateway;
-let browser: Browser;
+let b: ConsoleBrowser;
 let inspector = '';
 const dataDir = mkdtempSync(join(tmpdir(), 'mag-e2e-overview-'));
-const contexts: BrowserContext[] = [];
-
-async function openPage(viewport: { width: number; height: number }, locale: string): Promise<{ page: Page; problems: string[]; refused: string[] }> {
-  const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  const problems: string[] = [];
-  const refused: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.setDefaultTimeout(15_000);
-  return { page, problems, refused };
-}
-
-async function signIn(page: Page, tok: string): Promise<void> {
-  await page.goto(`${t.api}/`);
-  await page.getByLabel(/API token|Mã truy cập API/).fill(tok);
-  await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
-  await page.getByRole('navigation').waitFor();
-}
 
 const tileValue = async (page: Page, figure: string) => (await page.locator(`[data-figure="${figure}"] .tile-value`).textContent())?.trim();
 const figure = (f: FleetFigures, section: string, id: string) => f.sections.find((s) => s.id === section)!.figures.find((x) => x.id === id)!;
 
 describe('the inspector\'s work (real browser)', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\``);
-    mkdirSync(SHOTS, { recursive: true });
     const db = openStateDb(dataDir);
     seedDemoHistory(db, { fleet: await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json')), profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')), now: Date.now() });
     db.close();
@@ -65,19 +37,18 @@ describe('the inspector\'s work (real browser)', () => {
     t.gateway.reviewVerifications(); // the expired scale's verification-overdue alert, as the minute's review would raise it
     const r = await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: REGIONS, name: 'Chi cục TĐC' });
     inspector = r.body.token;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    b = await launchConsoleBrowser({ timeout: 15_000 });
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await b?.close();
     await t?.destroy();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('lands on the overview, whose tiles are the API\'s figures, and a figure opens its filtered list', async () => {
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'en-GB');
-    await signIn(page, inspector);
+    const { page, problems, refused } = await b.open(DESKTOP, 'en-GB');
+    await signIn(page, t.api, inspector);
     expect(new URL(page.url()).hash).toBe('');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await page.locator('[data-figure="instruments.total"]').waitFor();
@@ -104,7 +75,7 @@ describe('the inspector\'s work (real browser)', () => {
     expect(figure(api, 'lots', 'failed').value).toBe(2);
     await page.locator('svg.bars rect.bar').first().waitFor();
     expect(await page.locator('svg.trend polyline.trend-line').count()).toBe(2);
-    await page.screenshot({ path: join(SHOTS, 'overview-desktop.png'), fullPage: true });
+    await shot(page, 'overview-desktop');
 
     // the expired instruments: the tile leads to the instruments list filtered by verification state
     await page.locator('[data-figure="instruments.expired"]').click();
@@ -113,7 +84,7 @@ describe('the inspector\'s work (real browser)', () => {
     await page.locator('tr[data-device="bg-sc-expired"]').waitFor();
     expect(await page.locator('tr[data-device]').count()).toBe(figure(api, 'instruments', 'expired').value);
     expect(await page.locator('.chip').textContent()).toBe('verification: expired');
-    await page.screenshot({ path: join(SHOTS, 'overview-link-instruments-desktop.png'), fullPage: true });
+    await shot(page, 'overview-link-instruments-desktop');
 
     // alerts open for more than 30 days: the alerts list with the same filters
     await page.goBack();
@@ -138,19 +109,19 @@ describe('the inspector\'s work (real browser)', () => {
     // the demo's enterprises in this inspector's four provinces (bn-cokhi is in Bắc Ninh: 6 − 1 = 5),
     // and the campaign's 3 markets, whose traders' scales the campaign registered: 5 + 3 = 8
     expect(await page.locator('tr[data-tenant]').count()).toBe(8);
-    await page.screenshot({ path: join(SHOTS, 'readiness-desktop.png'), fullPage: true });
+    await shot(page, 'readiness-desktop');
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
 
   it('downloads the quarter\'s report as XLSX and PDF with the API\'s figures', async () => {
-    const { page, problems, refused } = await openPage({ width: 1280, height: 900 }, 'en-GB');
-    await signIn(page, inspector);
+    const { page, problems, refused } = await b.open(DESKTOP, 'en-GB');
+    await signIn(page, t.api, inspector);
     await page.getByRole('link', { name: 'Reports' }).click();
     const form = page.getByRole('form', { name: 'Periodic report' });
     await form.waitFor();
     const [from, to] = (await form.getByLabel('Period').inputValue()).split('/');
-    await page.screenshot({ path: join(SHOTS, 'reports-periodic-desktop.png'), fullPage: true });
+    await shot(page, 'reports-periodic-desktop');
     const json = (await t.call('GET', `/api/v1/reports/periodic?from=${from}&to=${to}&lang=en`, undefined, inspector)).body as FleetFigures & { period: { from: string; to: string } };
     expect(json.period).toEqual({ from, to });
 
@@ -190,27 +161,27 @@ describe('the inspector\'s work (real browser)', () => {
 
   it('shows the overview on a phone and in Vietnamese', async () => {
     for (const [viewport, locale, name] of [
-      [{ width: 390, height: 844 }, 'en-GB', 'overview-phone'],
-      [{ width: 1280, height: 900 }, 'vi-VN', 'overview-desktop-vi'],
-      [{ width: 390, height: 844 }, 'vi-VN', 'overview-phone-vi'],
+      [PHONE, 'en-GB', 'overview-phone'],
+      [DESKTOP, 'vi-VN', 'overview-desktop-vi'],
+      [PHONE, 'vi-VN', 'overview-phone-vi'],
     ] as const) {
-      const { page, problems, refused } = await openPage(viewport, locale);
-      await signIn(page, inspector);
+      const { page, problems, refused } = await b.open(viewport, locale);
+      await signIn(page, t.api, inspector);
       await page.locator('[data-figure="instruments.total"]').waitFor();
       await page.locator('svg.trend').waitFor();
       if (locale === 'vi-VN') {
         await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
         expect(await page.locator('[data-section="alerts"] h2').textContent()).toBe('Cảnh báo');
       }
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+      await shot(page, name);
       if (viewport.width < 720) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
       if (locale === 'vi-VN') {
         await page.getByRole('link', { name: 'Mức sẵn sàng' }).click();
         await page.locator('tr[data-tenant]').first().waitFor();
-        await page.screenshot({ path: join(SHOTS, `${name.replace('overview', 'readiness')}.png`), fullPage: true });
+        await shot(page, name.replace('overview', 'readiness'));
         await page.getByRole('link', { name: 'Báo cáo' }).click();
         await page.getByRole('form', { name: 'Báo cáo định kỳ' }).waitFor();
-        await page.screenshot({ path: join(SHOTS, `${name.replace('overview', 'reports')}.png`), fullPage: true });
+        await shot(page, name.replace('overview', 'reports'));
         if (viewport.width < 720) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
       }
       expect(problems).toEqual([]);

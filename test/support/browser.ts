@@ -1,11 +1,16 @@
 // The console in Debian's Chromium (playwright-core) for end-to-end tests: pages with their own
 // session storage that collect console errors and refused API calls, signing in with a token,
-// and the accessible-name check every screen must pass.
-import { existsSync } from 'node:fs';
+// screenshots under test/e2e/screenshots/, and the accessible-name check every screen must pass.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
+export const SHOTS = join(import.meta.dirname, '../e2e/screenshots');
+/** The two screen sizes every page is looked at: a laptop and a phone (tables become cards below 720 px). */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
 
 export interface ConsoleBrowser {
   browser: Browser;
@@ -14,8 +19,10 @@ export interface ConsoleBrowser {
   close(): Promise<void>;
 }
 
-export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
+/** `timeout`: how long a page waits for what a test looks for (longer where the gateway holds a year of history). */
+export async function launchConsoleBrowser({ timeout = 10_000 } = {}): Promise<ConsoleBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the console's end-to-end tests need a real browser)`);
+  mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const contexts: BrowserContext[] = [];
   return {
@@ -27,16 +34,17 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
       const problems: string[] = [];
       const refused: string[] = [];
       page.on('console', (m) => {
+        // the browser logs every non-2xx answer; those are checked through `refused` instead
         if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
       });
       page.on('response', (r) => {
         const path = new URL(r.url()).pathname;
-        // the console asks the API what the token may do: a refusal there is expected
+        // the console asks the API what the token may do (GET /api/v1/me, else GET /api/v1/webhooks): a refusal there is expected
         if (path === '/api/v1/me' || path === '/api/v1/webhooks') return;
         if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${path}`);
       });
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(timeout);
       return { page, problems, refused };
     },
     async close() {
@@ -46,12 +54,19 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
   };
 }
 
-export async function signIn(page: Page, base: string, token: string): Promise<void> {
-  await page.goto(base + '/');
+/** Signs in on `at` (a hash route such as '/#/alerts'; by default where the role lands). */
+export async function signIn(page: Page, base: string, token: string, at = '/'): Promise<void> {
+  await page.goto(base + at);
   await page.getByLabel(/API token|Mã truy cập API/).fill(token);
   await page.getByRole('button', { name: /^(Sign in|Đăng nhập)$/ }).click();
   await page.getByRole('navigation').waitFor();
   expect(page.url()).not.toContain(token);
+}
+
+/** A screenshot under test/e2e/screenshots/, taken from the top (the sticky header then stays at the top of the picture). */
+export async function shot(page: Page, name: string, { fullPage = true } = {}): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 /** Every form control and button has an accessible name (label, aria-label/-labelledby, or text). */
