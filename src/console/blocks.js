@@ -148,14 +148,16 @@ export function driftFacts(dr) {
   if (!dr || !dr.points) return h('p', { class: 'muted' }, t('noDrift'));
   /** @param {boolean | undefined} on */
   const sig = (on) => (on ? [' ', badge('sev sev-warning', t('signal'))] : null);
+  // a device without checks has the bare { high: 0, low: 0 } (no threshold, no signal)
+  const cusum = dr.cusum && 'threshold' in dr.cusum ? dr.cusum : undefined;
   return facts([
     dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
     [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, slopeDigits(dr.slopePerDay))],
     dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
     dr.ewma ? [t('ewmaLimits'), `${fmtSigned(dr.ewma.lowerLimit)} … ${fmtSigned(dr.ewma.upperLimit)}`] : null,
-    dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(dr.cusum.signal))] : null,
-    dr.cusum?.threshold !== undefined ? [t('cusumThreshold'), fmtNum(dr.cusum.threshold)] : null,
+    dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(cusum?.signal))] : null,
+    cusum ? [t('cusumThreshold'), fmtNum(cusum.threshold)] : null,
     dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${fmtNum(dr.tolerance)}`] : null,
     dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${fmtNum(dr.guardedLimit)}`] : null,
     [

@@ -10,7 +10,7 @@ import { alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
-/** @import { Alert, AlertDetails, Check, Drift, List, Verification } from './types.js' */
+/** @import { Alert, AlertDetails, Check, DeviceDrift, List, Verification } from './types.js' */
 
 /** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
 const EVIDENCE_KEYS = [
@@ -267,7 +267,7 @@ function showEvidence(evidence, a) {
     .catch((e) => clear(chartBox).append(errorBox(e)));
   api()
     .get(`/api/v1/devices/${dev}/drift`)
-    .then((/** @type {Drift} */ dr) => {
+    .then((/** @type {DeviceDrift} */ dr) => {
       const s = dr.bySeries?.find((x) => x.series === (series || dr.series)) ?? dr;
       clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }));
     })

@@ -6,7 +6,7 @@ import { t, label, fmtDateTime } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { badge, errorBox, options, section, table, tenantName, tenantOptions } from './blocks.js';
 import { INSPECTION_STATES } from './vocabulary.js';
-/** @import { Inspection, List } from './types.js' */
+/** @import { Inspection, InspectionListEntry, List } from './types.js' */
 
 const filters = { state: '', tenant: '' };
 
@@ -32,7 +32,7 @@ export function inspectionsPage(main) {
   if (mayInspect()) main.append(openForm());
   const load = async () => {
     try {
-      /** @type {List<Inspection>} */
+      /** @type {List<InspectionListEntry>} */
       const r = await api().get('/api/v1/inspections', filters);
       if (!body.isConnected) return;
       const heads = [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')];

@@ -9,7 +9,7 @@ import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox
 import { alertItem } from './page-alerts.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
-/** @import { Alert, Certificate, Check, Device, Drift, List, Reading, Rejection } from './types.js' */
+/** @import { Alert, Certificate, Check, Device, DeviceDrift, List, Reading, Rejection } from './types.js' */
 
 /** @param {HTMLElement} main @param {string} id */
 export async function instrumentPage(main, id) {
@@ -64,7 +64,7 @@ export async function instrumentPage(main, id) {
   );
   fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), readingsTable);
   fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items));
-  fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {Drift} */ dr) =>
+  fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {DeviceDrift} */ dr) =>
     (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s))) : driftFacts(dr),
   );
   const loadCerts = () =>

@@ -81,7 +81,7 @@ function visibleInspection(deps: ApiDeps, p: Principal, id: string): Inspection 
 }
 
 /** A record's list entry: the header with what was found. */
-function listEntry(r: InspectionRecord) {
+export function listEntry(r: InspectionRecord) {
   const { items, findings, amendments, ...header } = r;
   return {
     ...header,
