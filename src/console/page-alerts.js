@@ -1,11 +1,12 @@
 // @ts-check
 // The alerts page: the live list, filtered by state, severity, kind and enterprise, and by the
 // region and opening or resolution times an overview figure links with.
-import { h, clear, field, select } from './dom.js';
+import { h, clear } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Alert, List } from './types.js' */
 import { badge, errorBox, filterChips, options, tenantName, tenantOptions } from './blocks.js';
+import { filterForm } from './list-page.js';
 import { alertSummary } from './summaries.js';
 import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
 
@@ -28,26 +29,18 @@ export function alertsPage(main, params = new URLSearchParams()) {
   const listEl = h('ul', { class: 'alerts', 'aria-label': t('alerts') });
   const countEl = h('p', { class: 'muted count', 'aria-live': 'polite' });
   const errEl = h('div');
-  /** @param {keyof typeof S.filters} name @param {Array<[string, string]>} opts */
-  const filterSel = (name, opts) =>
-    field(
-      t(name),
-      select(name, opts, S.filters[name], {
-        onchange: (e) => {
-          S.filters[name] = e.target.value;
-          load();
-        },
-      }),
-    );
+  const states = options(ALERT_STATES, 'state');
   main.append(
     h('h1', {}, t('alerts')),
-    h(
-      'form',
-      { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-      filterSel('state', [...options(ALERT_STATES, 'state').slice(0, 1), ['unresolved', label('state', 'unresolved')], ...options(ALERT_STATES, 'state').slice(1)]),
-      filterSel('severity', options(SEVERITIES, 'severity')),
-      filterSel('kind', options(ALERT_KINDS, 'kind')),
-      filterSel('tenant', tenantOptions()),
+    filterForm(
+      S.filters,
+      [
+        ['state', t('state'), [...states.slice(0, 1), ['unresolved', label('state', 'unresolved')], ...states.slice(1)]],
+        ['severity', t('severity'), options(SEVERITIES, 'severity')],
+        ['kind', t('kind'), options(ALERT_KINDS, 'kind')],
+        ['tenant', t('tenant'), tenantOptions()],
+      ],
+      () => load(),
     ),
     filterChips(params, '#/alerts') ?? '',
     errEl,

@@ -1,25 +1,23 @@
 // @ts-check
 // Mobile verification campaigns (kiểm định lưu động): the campaigns of the token's regions with
 // their tally, and the form that plans one over a region's markets.
-import { h, clear, field, select } from './dom.js';
+import { h, field, select } from './dom.js';
 import { t, fmtDate } from './i18n.js';
 import { S, api } from './session.js';
-import { errorBox, section, table } from './blocks.js';
+import { section } from './blocks.js';
+import { listPage } from './list-page.js';
 import { postForm } from './inspection-forms.js';
 import { lines } from './page-inspections.js';
 /** @import { Campaign, List } from './types.js' */
 
 /** @param {HTMLElement} main */
 export function campaignsPage(main) {
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
-  main.append(h('h1', {}, t('campaigns')), body, planForm());
-  (async () => {
-    try {
-      /** @type {List<Campaign>} */
-      const r = await api().get('/api/v1/campaigns');
-      if (!body.isConnected) return;
-      const heads = [t('campaignName'), t('region'), t('period'), t('markets'), t('verified'), t('passed'), t('failed')];
-      const rows = r.items.map((c) =>
+  listPage(main, {
+    title: t('campaigns'),
+    read: () => api().get('/api/v1/campaigns'),
+    show: (/** @type {List<Campaign>} */ r) => ({
+      heads: [t('campaignName'), t('region'), t('period'), t('markets'), t('verified'), t('passed'), t('failed')],
+      rows: r.items.map((c) =>
         h(
           'tr',
           { 'data-campaign': c.id },
@@ -31,12 +29,11 @@ export function campaignsPage(main) {
           h('td', { class: 'num' }, String(c.passed ?? 0)),
           h('td', { class: 'num' }, String(c.failed ?? 0)),
         ),
-      );
-      clear(body).append(r.items.length ? table(t('campaigns'), heads, rows) : h('p', { class: 'muted' }, t('noCampaigns')));
-    } catch (e) {
-      clear(body).append(errorBox(e));
-    }
-  })();
+      ),
+      empty: t('noCampaigns'),
+    }),
+  });
+  main.append(planForm());
 }
 
 function planForm() {

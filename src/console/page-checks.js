@@ -1,27 +1,27 @@
 // @ts-check
 // The checks an overview figure counts (GET /api/v1/checks with its filters): when, which
 // instrument, its error against the MPE, and the decision.
-import { h, clear } from './dom.js';
+import { h } from './dom.js';
 import { t, label, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { api } from './session.js';
-import { badge, errorBox, filterChips, table, tenantName } from './blocks.js';
+import { badge, filterChips, tenantName } from './blocks.js';
+import { listPage } from './list-page.js';
 /** @import { Device, List, ListedCheck } from './types.js' */
 
 /** @param {HTMLElement} main @param {URLSearchParams} params */
 export function checksPage(main, params) {
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
-  main.append(h('h1', {}, t('checksList')), filterChips(params, '#/checks') ?? '', body);
   /** @type {Record<string, string>} */
   const query = Object.fromEntries(params.entries());
-  Promise.all([api().get('/api/v1/checks', { limit: 1000, ...query }), api().get('/api/v1/devices', { region: query.region, tenant: query.tenant })])
-    .then(([checks, devs]) => {
-      if (!body.isConnected) return; // another page was opened meanwhile
+  listPage(main, {
+    title: t('checksList'),
+    above: () => [filterChips(params, '#/checks')],
+    read: () => Promise.all([api().get('/api/v1/checks', { limit: 1000, ...query }), api().get('/api/v1/devices', { region: query.region, tenant: query.tenant })]),
+    show: ([checks, devs]) => {
       /** @type {List<ListedCheck>} */
       const r = checks;
       /** @type {List<Device>} */
       const devices = devs;
       const tenantOf = new Map(devices.items.map((d) => [d.id, d.tenant]));
-      const heads = [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')];
       const rows = r.items.map((c) =>
         h(
           'tr',
@@ -35,10 +35,7 @@ export function checksPage(main, params) {
           h('td', {}, badge(`dec-${c.decision}`, label('decision', c.decision))),
         ),
       );
-      clear(body).append(
-        h('p', { class: 'muted count' }, t('shown', { n: r.items.length })),
-        rows.length ? table(t('checksList'), /** @type {Array<string | [string, string]>} */ (heads), rows) : h('p', { class: 'muted' }, t('noChecksMatch')),
-      );
-    })
-    .catch((e) => body.isConnected && clear(body).append(errorBox(e)));
+      return { heads: [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')], rows, empty: t('noChecksMatch'), count: r.items.length };
+    },
+  });
 }

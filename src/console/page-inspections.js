@@ -4,7 +4,8 @@
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
-import { badge, errorBox, options, section, table, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, options, section, tenantName, tenantOptions } from './blocks.js';
+import { filterForm, listPage } from './list-page.js';
 import { INSPECTION_STATES } from './vocabulary.js';
 /** @import { Inspection, InspectionListEntry, List } from './types.js' */
 
@@ -12,31 +13,13 @@ const filters = { state: '', tenant: '' };
 
 /** @param {HTMLElement} main */
 export function inspectionsPage(main) {
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
-  /** @param {keyof typeof filters} name @param {string} text @param {Array<[string, string]>} opts */
-  const sel = (name, text, opts) =>
-    field(
-      text,
-      select(name, opts, filters[name], {
-        onchange: (e) => {
-          filters[name] = e.target.value;
-          load();
-        },
-      }),
-    );
-  main.append(
-    h('h1', {}, t('inspections')),
-    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('state', t('state'), options(INSPECTION_STATES, 'istate')), sel('tenant', t('tenant'), tenantOptions())),
-    body,
-  );
-  if (mayInspect()) main.append(openForm());
-  const load = async () => {
-    try {
-      /** @type {List<InspectionListEntry>} */
-      const r = await api().get('/api/v1/inspections', filters);
-      if (!body.isConnected) return;
-      const heads = [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')];
-      const rows = r.items.map((i) =>
+  listPage(main, {
+    title: t('inspections'),
+    above: (reload) => [filterForm(filters, [['state', t('state'), options(INSPECTION_STATES, 'istate')], ['tenant', t('tenant'), tenantOptions()]], reload)],
+    read: () => api().get('/api/v1/inspections', filters),
+    show: (/** @type {List<InspectionListEntry>} */ r) => ({
+      heads: [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')],
+      rows: r.items.map((i) =>
         h(
           'tr',
           { 'data-inspection': i.id },
@@ -49,13 +32,11 @@ export function inspectionsPage(main) {
           h('td', {}, i.nonConforming ? badge('dec dec-fail', `${i.nonConforming} ${label('iverdict', 'fail')}`) : '—'),
           h('td', {}, i.openFindings ? badge('sev sev-warning', `${i.openFindings} ${label('fstate', 'open')}`) : '—'),
         ),
-      );
-      clear(body).append(r.items.length ? table(t('inspections'), heads, rows) : h('p', { class: 'muted' }, t('noInspections')));
-    } catch (e) {
-      clear(body).append(errorBox(e));
-    }
-  };
-  load();
+      ),
+      empty: t('noInspections'),
+    }),
+  });
+  if (mayInspect()) main.append(openForm());
 }
 
 /** The local date and time now, as a datetime-local input wants it. */

@@ -7,7 +7,8 @@ import { t, fmtDate, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
-import { badge, errorBox, filterChips, options, section, table, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
+import { badge, errorBox, filterChips, options, section, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
+import { filterForm, listPage } from './list-page.js';
 import { VERIFICATION_STATES } from './vocabulary.js';
 
 /** @param {HTMLElement} main @param {URLSearchParams} [params] filters from the link that opened the page */
@@ -23,29 +24,14 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
       if (v) extra[k] = v;
     }
   }
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
-  /** @param {keyof typeof S.devFilters} name @param {Array<[string, string]>} opts */
-  const sel = (name, opts) =>
-    field(
-      name === 'status' ? t('verification') : t(name),
-      select(name, opts, S.devFilters[name], {
-        onchange: (e) => {
-          S.devFilters[name] = e.target.value;
-          load();
-        },
-      }),
-    );
-  main.append(
-    h('h1', {}, t('instruments')),
-    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('tenant', tenantOptions()), sel('type', typeOptions()), sel('status', options(VERIFICATION_STATES, 'verif'))),
-    filterChips(params, '#/instruments') ?? '',
-    body,
-  );
-  if (S.manage) main.append(registerForm(() => load()));
-  const load = async () => {
-    try {
-      /** @type {List<Device>} */
-      const r = await api().get('/api/v1/devices', { ...S.devFilters, ...extra });
+  const load = listPage(main, {
+    title: t('instruments'),
+    above: (reload) => [
+      filterForm(S.devFilters, [['tenant', t('tenant'), tenantOptions()], ['type', t('type'), typeOptions()], ['status', t('verification'), options(VERIFICATION_STATES, 'verif')]], reload),
+      filterChips(params, '#/instruments'),
+    ],
+    read: () => api().get('/api/v1/devices', { ...S.devFilters, ...extra }),
+    show: (/** @type {List<Device>} */ r) => {
       const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
       const rows = r.items.map((d) => {
         const p = (d.drift ?? []).map((x) => x.predictedOutOfToleranceAt).filter(Boolean).sort()[0];
@@ -66,18 +52,10 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
           cells.map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
         );
       });
-      if (!body.isConnected) return; // another page was opened meanwhile
-      clear(body).append(
-        h('p', { class: 'muted count' }, t('shown', { n: r.items.length })),
-        r.items.length
-          ? table(t('instruments'), heads, rows, { class: 'devices' })
-          : h('p', { class: 'muted' }, t('noInstruments')),
-      );
-    } catch (e) {
-      clear(body).append(errorBox(e));
-    }
-  };
-  load();
+      return { heads, rows, empty: t('noInstruments'), count: r.items.length, table: { class: 'devices' } };
+    },
+  });
+  if (S.manage) main.append(registerForm(() => load()));
 }
 
 /** @param {() => void} onDone called once an instrument is registered */

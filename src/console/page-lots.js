@@ -7,7 +7,8 @@
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime, fmtNum } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, facts, options, section, tenantName, tenantOptions } from './blocks.js';
+import { filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List, Lot } from './types.js' */
@@ -24,29 +25,11 @@ const qty = (x, unit) => (x === null || x === undefined ? '—' : `${fmtNum(x, u
 /** @param {HTMLElement} main */
 export function lotsPage(main) {
   const filters = { tenant: '', verdict: '' };
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
-  /** @param {keyof typeof filters} name @param {Array<[string, string]>} opts */
-  const sel = (name, opts) =>
-    field(
-      t(name),
-      select(name, opts, filters[name], {
-        onchange: (e) => {
-          filters[name] = e.target.value;
-          load();
-        },
-      }),
-    );
-  main.append(
-    h('h1', {}, t('lots')),
-    h('form', { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, sel('tenant', tenantOptions()), sel('verdict', options(LOT_VERDICTS, 'verdict'))),
-    body,
-  );
-  if (S.manage) main.append(declareForm());
-  const load = async () => {
-    try {
-      /** @type {List<Lot>} */
-      const r = await api().get('/api/v1/lots', filters);
-      if (!body.isConnected) return;
+  listPage(main, {
+    title: t('lots'),
+    above: (reload) => [filterForm(filters, [['tenant', t('tenant'), tenantOptions()], ['verdict', t('verdict'), options(LOT_VERDICTS, 'verdict')]], reload)],
+    read: () => api().get('/api/v1/lots', filters),
+    show: (/** @type {List<Lot>} */ r) => {
       const heads = [t('lot'), t('tenant'), t('product'), t('nominal'), t('measured'), t('verdict'), t('t1Short'), t('t2Short')];
       const rows = r.items.map((l) =>
         h(
@@ -56,12 +39,10 @@ export function lotsPage(main) {
           [tenantName(l.tenant), l.product, qty(l.nominal, l.unit), t('progress', { m: l.measured, n: l.sampleSize }), verdictBadge(l.verdict), `${l.t1} / ${l.allowedT1}`, String(l.t2)].map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
         ),
       );
-      clear(body).append(r.items.length ? table(t('lots'), heads, rows) : h('p', { class: 'muted' }, t('noLots')));
-    } catch (e) {
-      clear(body).append(errorBox(e));
-    }
-  };
-  load();
+      return { heads, rows, empty: t('noLots') };
+    },
+  });
+  if (S.manage) main.append(declareForm());
 }
 
 /** The declaration form (admins and operators); on success it opens the new lot. */

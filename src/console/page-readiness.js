@@ -1,10 +1,11 @@
 // @ts-check
 // Enterprise readiness (GET /api/v1/readiness): the ranking per region with the parts of each
 // score, to choose Project 996 candidates; the ranking downloads as CSV.
-import { h, clear, field, select } from './dom.js';
+import { h, field, select } from './dom.js';
 import { t, lang, label, fmtNum } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, downloadButton, errorBox, filterChips, table } from './blocks.js';
+import { badge, downloadButton, filterChips } from './blocks.js';
+import { listPage } from './list-page.js';
 /** @import { Readiness, ReadinessPart } from './types.js' */
 
 const PARTS = /** @type {const} */ (['verification', 'checksOnSchedule', 'alertsHandled', 'lotsPassed']);
@@ -14,28 +15,24 @@ export function readinessPage(main, params) {
   const region = params.get('region') ?? '';
   const standing = params.get('verification') ?? '';
   const help = h('p', { class: 'muted' });
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const regions = /** @type {Array<[string, string]>} */ ([['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))]);
-  main.append(
-    h('h1', {}, t('rd.title')),
-    help,
-    h(
-      'form',
-      { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-      S.regions.length > 1 ? field(t('region'), select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/readiness?region=${e.target.value}` : '#/readiness') })) : null,
-      h('div', { class: 'field field-action' }, downloadButton(t('rd.downloadCsv'), '/api/v1/readiness', () => ({ format: 'csv', region, lang: lang() }), 'readiness.csv')),
-    ),
-    filterChips(params, '#/readiness') ?? '',
-    body,
-  );
-  api()
-    .get('/api/v1/readiness', { region })
-    .then((/** @type {Readiness} */ r) => {
-      if (!body.isConnected) return; // another page was opened meanwhile
+  listPage(main, {
+    title: t('rd.title'),
+    above: () => [
+      help,
+      h(
+        'form',
+        { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
+        S.regions.length > 1 ? field(t('region'), select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/readiness?region=${e.target.value}` : '#/readiness') })) : null,
+        h('div', { class: 'field field-action' }, downloadButton(t('rd.downloadCsv'), '/api/v1/readiness', () => ({ format: 'csv', region, lang: lang() }), 'readiness.csv')),
+      ),
+      filterChips(params, '#/readiness'),
+    ],
+    read: () => api().get('/api/v1/readiness', { region }),
+    show: (/** @type {Readiness} */ r) => {
       const w = r.rules.weights;
       help.textContent = t('rd.help', { verification: w.verification, checks: w.checksOnSchedule, alerts: w.alertsHandled, lots: w.lotsPassed, days: r.rules.checkWithinDays });
       const items = r.items.filter((i) => !standing || i.standing === standing);
-      const heads = [t('rd.rank'), t('ov.col.name'), t('ov.col.region'), [t('rd.score'), 'num'], t('rd.standing'), ...PARTS.map((p) => /** @type {[string, string]} */ ([t(`rd.part.${p}`), 'num']))];
       // the enterprise's name heads its row (a card on a phone); its rank comes first on a wide screen
       const rows = items.map((i) =>
         h(
@@ -49,9 +46,11 @@ export function readinessPage(main, params) {
           PARTS.map((p) => h('td', { class: 'num' }, part(i.parts[p]))),
         ),
       );
-      clear(body).append(rows.length ? table(t('rd.title'), /** @type {Array<string | [string, string]>} */ (heads), rows, { class: 'readiness' }) : h('p', { class: 'muted' }, t('rd.none')));
-    })
-    .catch((e) => body.isConnected && clear(body).append(errorBox(e)));
+      /** @type {Array<string | [string, string]>} */
+      const heads = [t('rd.rank'), t('ov.col.name'), t('ov.col.region'), [t('rd.score'), 'num'], t('rd.standing'), ...PARTS.map((p) => /** @type {[string, string]} */ ([t(`rd.part.${p}`), 'num']))];
+      return { heads, rows, empty: t('rd.none'), table: { class: 'readiness' } };
+    },
+  });
 }
 
 /** A part of a score: its share and what it is a share of; n/a without a basis. @param {ReadinessPart} p */

@@ -2,11 +2,11 @@
 // Reference standards: the list with their calibration state (and the registration form for those who
 // may register), and one standard: its facts, its calibration certificates (and the form to add one),
 // and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
-// Just over 400 lines on purpose: the list, a standard and its certificates form one page module; the impact table already lives in standard-impact.js.
 import { h, clear, append, field, select } from './dom.js';
 import { t, label, fmtDate, fmtNum } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, table, tenantName } from './blocks.js';
+import { filterForm, listPage } from './list-page.js';
 import { asFoundText, impactSection } from './standard-impact.js';
 import { STANDARD_KINDS } from './vocabulary.js';
 
@@ -29,37 +29,19 @@ async function isAdmin() {
 
 /** @param {HTMLElement} main */
 export function standardsPage(main) {
-  const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const filters = { tenant: '', kind: '', state: '' };
-  /** @param {keyof typeof filters} name @param {string} text @param {Array<[string, string]>} opts */
-  const sel = (name, text, opts) =>
-    field(
-      text,
-      select(name, opts, filters[name], {
-        onchange: (e) => {
-          filters[name] = e.target.value;
-          load();
-        },
-      }),
-    );
-  main.append(
-    h('h1', {}, t('standards')),
-    h('p', { class: 'muted' }, t('standardsHelp')),
-    h(
-      'form',
-      { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-      sel('tenant', t('owner'), [['', t('all')], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, x.name]))]),
-      sel('kind', t('standardKind'), options(STANDARD_KINDS, 'skind')),
-      sel('state', t('state'), options(STANDARD_STATES, 'sstate')),
-    ),
-    body,
-  );
-  const load = async () => {
-    try {
-      /** @type {List<Standard>} */
-      const r = await api().get('/api/v1/standards', filters);
-      const heads = [t('standardIdLabel'), t('standardName'), t('owner'), t('quantity'), t('standardKind'), t('state'), t('validUntil'), t('lastCalibration')];
-      const rows = r.items.map((s) =>
+  /** @type {Array<[string, string]>} */
+  const owners = [['', t('all')], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, x.name]))];
+  const load = listPage(main, {
+    title: t('standards'),
+    above: (reload) => [
+      h('p', { class: 'muted' }, t('standardsHelp')),
+      filterForm(filters, [['tenant', t('owner'), owners], ['kind', t('standardKind'), options(STANDARD_KINDS, 'skind')], ['state', t('state'), options(STANDARD_STATES, 'sstate')]], reload),
+    ],
+    read: () => api().get('/api/v1/standards', filters),
+    show: (/** @type {List<Standard>} */ r) => ({
+      heads: [t('standardIdLabel'), t('standardName'), t('owner'), t('quantity'), t('standardKind'), t('state'), t('validUntil'), t('lastCalibration')],
+      rows: r.items.map((s) =>
         h(
           'tr',
           { 'data-standard': s.id },
@@ -78,13 +60,11 @@ export function standardsPage(main) {
               : '—',
           ),
         ),
-      );
-      clear(body).append(r.items.length ? table(t('standards'), heads, rows, { class: 'standards' }) : h('p', { class: 'muted' }, t('noStandards')));
-    } catch (e) {
-      clear(body).append(errorBox(e));
-    }
-  };
-  load();
+      ),
+      empty: t('noStandards'),
+      table: { class: 'standards' },
+    }),
+  });
   if (S.manage) isAdmin().then((admin) => main.isConnected && main.append(registerForm(admin, load)));
 }
 
