@@ -465,7 +465,7 @@ export const en = {
   standardName: 'Name',
   standardKind: 'Kind of standard',
   owner: 'Owner',
-  authority: 'Authority (every enterprise)',
+  standardAuthority: 'Authority (every enterprise)',
   lastCalibration: 'Last calibration',
   noStandards: 'No reference standards match.',
   registerStandard: 'Register a reference standard',

@@ -15,7 +15,7 @@ const STANDARD_STATES = ['valid', 'expired', 'none'];
 /** @import { List, Standard, StandardCertificate } from './types.js' */
 
 /** The standard's owner: its enterprise, or the authority. @param {string | null} tenant */
-const ownerName = (tenant) => (tenant === null ? t('authority') : tenantName(tenant));
+const ownerName = (tenant) => (tenant === null ? t('standardAuthority') : tenantName(tenant));
 /** Calibration state, coloured like a verification state. @param {Standard} s */
 const stateBadge = (s) => badge(`verif verif-${s.state}`, label('sstate', s.state));
 /** The role of the signed-in token (the authority's standards are the admin's), asked once per page. */
@@ -76,7 +76,7 @@ function registerForm(admin, onDone) {
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64 });
   /** @type {Array<[string, string]>} */
   const owners = [
-    ...(admin ? [/** @type {[string, string]} */ (['', t('authority')])] : []),
+    ...(admin ? [/** @type {[string, string]} */ (['', t('standardAuthority')])] : []),
     ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`])),
   ];
   const owner = select('tenant', owners, owners[0]?.[0] ?? '');
