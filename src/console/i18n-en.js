@@ -464,7 +464,7 @@ export const en = {
   standardIdHint: 'As the instruments send it in standardId (letters, digits, _ and -).',
   standardName: 'Name',
   standardKind: 'Kind of standard',
-  owner: 'Owner',
+  standardOwner: 'Owner',
   standardAuthority: 'Authority (every enterprise)',
   lastCalibration: 'Last calibration',
   noStandards: 'No reference standards match.',

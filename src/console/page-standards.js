@@ -36,11 +36,11 @@ export function standardsPage(main) {
     title: t('standards'),
     above: (reload) => [
       h('p', { class: 'muted' }, t('standardsHelp')),
-      filterForm(filters, [['tenant', t('owner'), owners], ['kind', t('standardKind'), options(STANDARD_KINDS, 'skind')], ['state', t('state'), options(STANDARD_STATES, 'sstate')]], reload),
+      filterForm(filters, [['tenant', t('standardOwner'), owners], ['kind', t('standardKind'), options(STANDARD_KINDS, 'skind')], ['state', t('state'), options(STANDARD_STATES, 'sstate')]], reload),
     ],
     read: () => api().get('/api/v1/standards', filters),
     show: (/** @type {List<Standard>} */ r) => ({
-      heads: [t('standardIdLabel'), t('standardName'), t('owner'), t('quantity'), t('standardKind'), t('state'), t('validUntil'), t('lastCalibration')],
+      heads: [t('standardIdLabel'), t('standardName'), t('standardOwner'), t('quantity'), t('standardKind'), t('state'), t('validUntil'), t('lastCalibration')],
       rows: r.items.map((s) =>
         h(
           'tr',
@@ -127,7 +127,7 @@ function registerForm(admin, onDone) {
       },
     },
     field(t('standardIdLabel'), id, t('standardIdHint')),
-    field(t('owner'), owner),
+    field(t('standardOwner'), owner),
     field(t('standardName'), name),
     field(t('quantity'), quantity),
     field(t('unit'), unit),
@@ -159,7 +159,7 @@ export async function standardPage(main, id) {
     section(
       t('standard'),
       facts([
-        [t('owner'), ownerName(s.tenant)],
+        [t('standardOwner'), ownerName(s.tenant)],
         [t('quantity'), s.quantity],
         [t('unit'), s.unit],
         s.kind ? [t('standardKind'), label('skind', s.kind)] : null,
