@@ -16,6 +16,7 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z
   .object({
     MAG_DATA_DIR: z.string().min(1).default('./data'),
+    MAG_STATE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL').optional()),
     MAG_MQTT_PORT: port.default(1883),
     MAG_MQTT_WS_PORT: optionalPort,
     MAG_MQTTS_PORT: optionalPort,
@@ -158,12 +159,18 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_MAX_BODY_BYTES: { meaning: 'largest HTTP request body; a larger one gets 413' },
   MAG_CORS_ORIGINS: { allowed: 'origins, comma-separated, or `*`', meaning: 'origins whose pages may call the API from a browser; unset: CORS off' },
   MAG_BACKFILL_DAYS: { meaning: "readings and checks older than the device's registration minus this many days are refused with a reason" },
+  MAG_STATE_URL: {
+    allowed: '`postgres://user:password@host:5432/db`',
+    meaning: "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Not all of the state is on PostgreSQL yet: the gateway and `mag`'s store commands refuse to start with it set",
+  },
   MAG_DEFAULT_TIME_ZONE: { allowed: 'an IANA time zone', meaning: "zone in which times sent without a zone (`2026-12-03 10:00:00`) are read, for tenants without their own `timeZone`" },
 };
 
 
 export interface Config {
   dataDir: string;
+  /** PostgreSQL state database (cluster mode); undefined: SQLite in dataDir. */
+  stateUrl?: string;
   profilesDir: string;
   host: string;
   mqttPort: number;
@@ -246,7 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '');
         const value = env[name];
-        const shown = value === undefined ? '' : name.match(/TOKEN|PASSWORD|KEY|SECRET/) ? ' (value hidden)' : ` (got "${value}")`;
+        const shown = value === undefined ? '' : name.match(/TOKEN|PASSWORD|KEY|SECRET|STATE_URL/) ? ' (value hidden)' : ` (got "${value}")`;
         return `${name}: ${describeAllowed(name, i)}${shown}`;
       }),
     );
@@ -254,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
   const c = parsed.data;
   return {
     dataDir: resolve(c.MAG_DATA_DIR),
+    stateUrl: c.MAG_STATE_URL,
     profilesDir: resolve(c.MAG_PROFILES_DIR),
     host: c.MAG_HOST,
     mqttPort: c.MAG_MQTT_PORT,

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openStateDb, type Db } from './store/db.ts';
+import { STATE_URL_NOT_YET, openStateDb, type Db } from './store/db.ts';
 import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
@@ -96,6 +96,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
   const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
+  if (config.stateUrl) throw new Error(STATE_URL_NOT_YET);
   const db = openStateDb(config.dataDir);
   const registry = new Registry(db);
   const tokens = new Tokens(db);
@@ -184,7 +185,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await forwarder.stop(drainMs);
     await http.close();
     journal.close();
-    lastSeen.stop();
+    await lastSeen.stop();
     // what the last messages left in memory: alert repeats, deferred clears, rejections
     for (const held of [assurance, alerts]) {
       try {

@@ -86,7 +86,7 @@ export class CampaignService {
    * campaign) under its market's tenant, adds its verification certificate and publishes its
    * standing; a fail is recorded only (no certificate is issued).
    */
-  verify(campaignId: string, input: VerificationInput, actor: string): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
+  async verify(campaignId: string, input: VerificationInput, actor: string): Promise<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
     const c = this.deps.store.campaign(campaignId);
     if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
     const market = c.markets.find((m) => m.name === input.market);
@@ -100,10 +100,10 @@ export class CampaignService {
     let device: Device | undefined;
     let certificate: StoredCertificate | undefined;
     if (input.result === 'pass') {
-      device = this.registerScale(c, market, input, actor);
+      device = await this.registerScale(c, market, input, actor);
       const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
-      certificate = this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now());
+      certificate = await this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now());
       this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
       this.deps.publishConfig(device, true);
     }
@@ -128,10 +128,10 @@ export class CampaignService {
   }
 
   /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */
-  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Device {
+  private async registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Promise<Device> {
     const tenantId = marketTenantId(c.region, market);
     if (!this.deps.registry.tenant(tenantId)) {
-      const t = this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
+      const t = await this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
       this.audit(actor, 'tenant.create', t.id, { name: t.name, region: t.region, campaign: c.id });
     }
     for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
@@ -140,7 +140,7 @@ export class CampaignService {
       if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
       if (existing) continue;
       const site = market.district ? `${market.name}, ${market.district}` : market.name;
-      const { device } = this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now());
+      const { device } = await this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now());
       this.audit(actor, 'device.create', device.id, { tenant: tenantId, type: device.type, serial: device.serial, campaign: c.id, owner: input.owner.name });
       return device;
     }
