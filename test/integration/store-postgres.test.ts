@@ -25,6 +25,7 @@ const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
   'checks.counts-by-period': [{ bounds: [0, 1000, 2000, 3000], tenants: ['acme'] }],
   'checks.between': [{ tenants: ['acme'], from: 0, to: 1000, limit: 10 }, { tenants: ['acme', 'beta'], from: 0, to: 1000, failed: true, type: 'barometer', limit: 10 }, { tenants: ['acme'], from: 0, to: 1000, failed: false, limit: 10 }],
   'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }],
+  'lots.tallies': [{ tenants: ['acme', 'beta'], from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }],
   'inspections.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', state: 'open', from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z', regions: ['VN-BG'], limit: 10 }],
   'inspection-items.of-inspections': [['BBKT-2026-0001', 'BBKT-2026-0002']],
   'inspection-checks.of-inspections': [['BBKT-2026-0001']],
