@@ -80,9 +80,25 @@ export function isPending<T>(v: Awaitable<T>): v is Promise<T> {
   return v instanceof Promise;
 }
 
-/** `fn` of the value: at once when it is one (SQLite), when it settles when it is a Promise. (Not named `then`: a module exporting `then` is a thenable, and `await import()` of it calls it.) */
-export function after<T, U>(v: Awaitable<T>, fn: (value: T) => U): Awaitable<U> {
+/**
+ * `fn` of the value: at once when it is one (SQLite), when it settles when it is a Promise.
+ * (Not named `then`: a module exporting `then` is a thenable, and `await import()` calls it.)
+ */
+export function after<T, U>(v: Awaitable<T>, fn: (value: T) => Awaitable<U>): Awaitable<U> {
   return isPending(v) ? v.then(fn) : fn(v);
+}
+
+/**
+ * What `work` gives, as a store on `db` gives it (`Answer`): on PostgreSQL always a Promise, a
+ * refusal included; on SQLite the value, or the error thrown.
+ */
+export function answer<S extends StateExecutor, T>(db: S, work: () => Awaitable<T>): Answer<S, T> {
+  if (db.dialect === 'sqlite') return work() as Answer<S, T>;
+  try {
+    return Promise.resolve(work()) as Answer<S, T>;
+  } catch (e) {
+    return Promise.reject(e) as Answer<S, T>;
+  }
 }
 
 /** The values of `values` together: at once when none is a Promise (SQLite). */

@@ -3,7 +3,7 @@
 // Runs on SQLite or PostgreSQL (executor.ts): on SQLite a write and its cache update are done
 // when the method returns; on PostgreSQL when its Promise settles.
 import { query, type Arg } from './sql.ts';
-import { after, isPending, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type Settled, type StateExecutor, type Watching } from './executor.ts';
+import { after, answer, isPending, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type Settled, type StateExecutor, type Watching } from './executor.ts';
 import type { CertificatesTable, DevicesTable, TenantsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
@@ -231,17 +231,8 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     return this.answer(() => this.inTurn(() => (this.db.version(TOPIC) === this.loadedVersion ? false : after(this.load(), () => true))));
   }
 
-  /**
-   * What `work` gives, as the registry's methods give it on `S` (executor.ts `Answer`): on
-   * PostgreSQL always a Promise, a refusal included; on SQLite the value, or the error thrown.
-   */
   private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
-    if (this.db.dialect === 'sqlite') return work() as Answer<S, T>;
-    try {
-      return Promise.resolve(work()) as Answer<S, T>;
-    } catch (e) {
-      return Promise.reject(e) as Answer<S, T>;
-    }
+    return answer(this.db, work);
   }
 
   /**
