@@ -240,7 +240,7 @@ export class Registry<S extends StateExecutor = StateExecutor> {
    * as its NOTIFY arrives; SQLite: within seconds, by data_version) and then calls `onChange`.
    */
   follow(onChange: () => void, onError: (err: Error) => void): Watching {
-    return this.db.watch(TOPIC, () => {
+    const check = () => {
       try {
         const changed = this.catchUp() as Awaitable<boolean>;
         if (isPending(changed)) changed.then((c) => c && onChange(), onError);
@@ -248,7 +248,10 @@ export class Registry<S extends StateExecutor = StateExecutor> {
       } catch (e) {
         onError(e as Error);
       }
-    });
+    };
+    const watching = this.db.watch(TOPIC, check);
+    check(); // what changed between the load and now
+    return watching;
   }
 
   /** Writes with `statements`, announced to the other processes in the same transaction, then updates the caches with `cached`. */

@@ -1,7 +1,8 @@
 // How the state stores talk SQL. Each query is written once with Kysely (typed against
 // schema.ts) and compiled for a dialect: SQLite for the single node, PostgreSQL for the cluster
 // mode. On SQLite the compiled SQL runs synchronously through better-sqlite3 (the message path
-// calls the stores synchronously), one prepared statement per SQL text.
+// calls the stores synchronously), one prepared statement per SQL text; on PostgreSQL through
+// postgres.ts. A store written for both takes a StateExecutor (executor.ts).
 //
 // A fixed query is compiled once: its varying values are `arg(name)` slots, so a statement of
 // the per-message path costs a parameter array and a prepared-statement call, not a compile.
