@@ -1,5 +1,6 @@
 // The demo's year of history: written once, the same for the same `now`, judged by the gateway's
-// own rules, and enough for the overview to have months to show.
+// own rules, and enough for the overview and the periodic report to have months to show — the
+// instruments' checks and alerts, the inspector's inspections and market campaign, the packer's lots.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { openStateDb, type Db } from '../src/store/db.ts';
 import { Registry } from '../src/store/registry.ts';
 import { AlertBook } from '../src/alerts/alert-book.ts';
 import { CheckStore } from '../src/store/checks.ts';
+import { InspectionStore } from '../src/store/inspections.ts';
+import { CampaignStore } from '../src/store/campaigns.ts';
 import { verificationState } from '../src/metrology/verification.ts';
 import { loadProfiles } from '../src/metrology/profile-loader.ts';
 import { PACKAGE_ROOT } from '../src/config.ts';
@@ -35,17 +38,20 @@ describe('the demo history', () => {
 
   it('covers the year before the live simulation\'s 120 days, every month with checks', () => {
     expect(h).toMatchObject({ seeded: true, from: '2025-03-15T05:00:00.000Z', to: new Date(NOW - 120 * DAY).toISOString() });
-    const months = rows(db, "select strftime('%Y-%m', ts / 1000, 'unixepoch') m, count(*) n from checks group by m order by m").map((r) => r.m);
+    // the instruments' own checks (the inspectors' count down from −1)
+    const months = rows(db, "select strftime('%Y-%m', ts / 1000, 'unixepoch') m, count(*) n from checks where seq > 0 group by m order by m").map((r) => r.m);
     expect(months).toEqual(['2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11']);
     expect(h.checks).toBeGreaterThan(1000);
     // numbered above the live devices' own seq, so none of their checks is taken for a replay
-    expect(rows(db, 'select min(seq) s from checks')[0].s).toBe(HISTORY_SEQ_BASE + 1);
+    expect(rows(db, 'select min(seq) s from checks where seq > 0')[0].s).toBe(HISTORY_SEQ_BASE + 1);
   });
 
   it('registers the fleet a year back, with an unbroken chain of verification certificates', () => {
     const registry = new Registry(db);
-    expect(registry.listTenants().map((t) => t.id)).toEqual(fleet.tenants.map((t) => t.id).sort());
-    for (const d of registry.listDevices()) {
+    const fleetTenants = new Set(fleet.tenants.map((t) => t.id));
+    expect(registry.listTenants().map((t) => t.id).filter((t) => fleetTenants.has(t))).toEqual([...fleetTenants].sort());
+    // a calibrated type (the profile projector, standing "calibration") has no verification chain
+    for (const d of registry.listDevices().filter((x) => fleetTenants.has(x.tenant) && profiles.get(x.type)?.standing !== 'calibration')) {
       expect(Date.parse(d.createdAt)).toBeLessThan(NOW - 365 * DAY);
       const certs = registry.certificatesOf(d.id);
       for (let t = NOW - 360 * DAY; t < NOW - 120 * DAY; t += 10 * DAY) expect(verificationState(certs, t, 30).state, `${d.id} on ${new Date(t).toISOString()}`).toMatch(/^(valid|due-soon)$/);
@@ -66,9 +72,76 @@ describe('the demo history', () => {
     const resolved = alerts.filter((a) => a.resolvedAt);
     expect(resolved.length / alerts.length).toBeGreaterThan(0.8);
     for (const a of resolved) expect(Date.parse(a.resolvedAt!)).toBeGreaterThanOrEqual(Date.parse(a.openedAt));
-    expect(alerts.every((a) => Date.parse(a.openedAt) < NOW - 120 * DAY)).toBe(true);
+    // the instruments' alerts end where the live simulation starts (the lots run on to now)
+    expect(alerts.filter((a) => a.kind !== 'lot-fail').every((a) => Date.parse(a.openedAt) < NOW - 120 * DAY)).toBe(true);
     // the drift statistics start again with the live simulation
     expect(rows(db, 'select count(*) n from drift')[0].n).toBe(0);
+  });
+
+  it('has an on-site inspection a quarter at the fuel stations and the packer, with findings of each kind answered and closed', () => {
+    const store = new InspectionStore(db);
+    expect(h).toMatchObject({ inspections: 4, findings: 4 });
+    // one a quarter, the newest a month and a half before now: NOW − 10, 7, 4 and 1 months (the
+    // 15th, 05:00Z) less 15 days is the 30th or 31st, opened at 08:30 in Hà Nội (01:30Z)
+    expect(store.list().map((i) => [i.tenant, i.startedAt, i.state, i.legalBasis?.slice(0, 25)]).reverse()).toEqual([
+      ['petrolimex-hn', '2025-04-30T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
+      ['tayninh-xd', '2025-07-31T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
+      ['thachthat-food', '2025-10-31T01:30:00.000Z', 'closed', 'Thông tư 21/2014/TT-BKHCN'],
+      ['petrolimex-hn', '2026-01-31T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
+    ]);
+    const s = store.inspectionSummary('2025-03-15T00:00:00Z', new Date(NOW).toISOString());
+    // 4 + 1 + 1 + 4 instruments; the one whose seals were broken does not conform; one Qmax test
+    // (or 500 g load on the checkweigher) each, all passing
+    expect(s).toMatchObject({ inspections: 4, closed: 4, tenants: 3, instruments: 10, conforming: 9, nonConforming: 1, checks: { total: 10, pass: 10, fail: 0 } });
+    expect(s.reasons['seals-broken']).toBe(1);
+    expect(s.findings.byKind).toEqual({ violation: 1, 'sealed-off': 1, observation: 2 });
+    expect(s.findings.byState).toEqual({ open: 1, answered: 1, closed: 2 });
+    // the in-trade test of a dispenser with the authority's 20 L measure: MPE 1.5 × 0.3 % × 20 L
+    // = 0.09 L; U = 2·√((0.004/2)² + (0.01/√12)²) = 2·√(4e-6 + 8.33e-6) = 0.00702 L (the measure's
+    // U and the 0.01 L display)
+    const at = Date.parse('2025-04-30T01:50:00Z'); // the first instrument examined, 20 minutes in
+    const check = new CheckStore(db).of('hn-fd-001', at, at, 10).find((c) => c.seq === -1)!;
+    expect(check).toMatchObject({ standardId: 'TDC-PM-20L-01', reference: 20, regime: 'inService', decision: 'pass' });
+    expect(check.mpe).toBeCloseTo(0.09, 10);
+    expect(check.uncertainty).toBeCloseTo(0.00702, 5);
+    // the dispenser sealed off in July was released a week later: the live demo starts with no seal
+    const [sealed] = store.findings({ kind: 'sealed-off' });
+    expect(sealed).toMatchObject({ device: 'tn-fd-tamper', state: 'closed', closedAt: '2025-08-07T01:30:00.000Z' });
+    expect(store.sealOf('tn-fd-tamper')).toBeUndefined();
+  });
+
+  it('has a market campaign in Bắc Giang whose passed scales became instruments of their market', () => {
+    const campaigns = new CampaignStore(db);
+    const [c] = campaigns.list({});
+    // in the middle of the last full quarter before 15 March 2026 (Q4 2025): 1 October + 1 month + 9 days
+    expect(c).toMatchObject({ region: 'VN-BG', from: '2025-11-09', to: '2025-11-11', authority: 'Chi cục TĐC Bắc Giang' });
+    // 4 scales on each of 3 markets, one of each 4 failing
+    expect(campaigns.summary(c.id)).toMatchObject({ verified: 12, passed: 9, failed: 3, marketsVisited: 3, devicesRegistered: 9 });
+    expect(h).toMatchObject({ verified: 12, passed: 9 });
+    const registry = new Registry(db);
+    const scales = registry.listDevices().filter((d) => d.tenant.startsWith('mkt-vn-bg-'));
+    expect(scales.length).toBe(9);
+    expect(new Set(scales.map((d) => d.tenant)).size).toBe(3);
+    // a verification certificate for the scale type's 12 months from the day it was verified
+    for (const d of scales) {
+      const [cert] = registry.certificatesOf(d.id);
+      expect(Date.parse(cert.validUntil) - Date.parse(cert.issuedAt)).toBe(365 * DAY); // Nov 2025 → Nov 2026, no 29 February
+    }
+  });
+
+  it('judges the packer\'s lots of the last six months, and has the failed ones\' alerts resolved', () => {
+    // 3 lots a month for 6 months (days 2, 11 and 20 after the 15th); 2 short-filled (Qn − 3 g),
+    // which fail on their mean: the 2nd of 15 October (26 Oct) and the 3rd of 15 January (4 Feb)
+    expect(h).toMatchObject({ lots: 18, lotsFailed: 2 });
+    const lots = rows(db, 'select id, verdict, judged_at from lots order by judged_at');
+    expect(lots.length).toBe(18);
+    expect(lots.filter((l) => l.verdict === 'fail').map((l) => l.id)).toEqual(['TT-ST25-251026-0001', 'TT-ST25-260204-0001']);
+    expect(lots.every((l) => l.verdict === 'pass' || l.verdict === 'fail')).toBe(true);
+    const failed = new AlertBook(db).list({ limit: 5000 }).filter((a) => a.kind === 'lot-fail');
+    expect(failed.map((a) => [a.device, a.key, Boolean(a.resolvedAt)])).toEqual([
+      ['tt-cw-line1', 'TT-ST25-260204-0001', true],
+      ['tt-cw-line1', 'TT-ST25-251026-0001', true],
+    ]);
   });
 
   it('is written once, and the same again for the same now', () => {
@@ -79,6 +152,12 @@ describe('the demo history', () => {
       checks: rows(x, 'select device, seq, ts, result from checks order by device, seq'),
       alerts: rows(x, 'select device, kind, key, severity, opened_at, resolved_at, count from alerts order by device, kind, key, opened_at'),
       certificates: rows(x, 'select device, number, issued_at, valid_until from certificates order by device, number'),
+      inspections: rows(x, 'select id, tenant, started_at, closed_at, record_hash from inspections order by id'),
+      inspectionChecks: rows(x, 'select device, seq, ts, result from checks where seq < 0 order by device, seq'),
+      findings: rows(x, 'select id, kind, device, state, opened_at, answered_at, closed_at from findings order by id'),
+      verifications: rows(x, 'select campaign, market, serial, result, device, verified_at from campaign_verifications order by id'),
+      lots: rows(x, 'select id, verdict, judged_at from lots order by id'),
+      packages: rows(x, 'select lot, position, value, seq, ts from lot_packages order by lot, position'),
     });
     expect(facts(other)).toEqual(facts(db));
   });

@@ -3,11 +3,15 @@
 // instruments registered a year back, their earlier verification certificates, and their checks
 // over the months before the live simulation (which replays the last 120 days) with the alerts
 // those checks raise — out of tolerance in a few episodes, conditional passes, drift — and their
-// resolution by the enterprises, some quicker than others.
+// resolution by the enterprises, some quicker than others. Beside the instruments, the year of
+// the inspector's work (demo-history-inspector.ts: on-site inspections a quarter, a market
+// campaign) and the packer's lots of the last months (demo-history-lots.ts), which run up to
+// shortly before now: they are not part of the live simulation, which replays instruments only.
 //
 // The history goes through the gateway's own path: each check payload comes from the instrument
 // model, is judged by Ingest (the metrology core) and applied by Assurance (checks store, drift,
-// alerts), at its own simulated time. Deterministic: the same fleet and `now` give the same rows.
+// alerts), at its own simulated time; inspections, campaigns and lots through their services.
+// Deterministic: the same fleet and `now` give the same rows.
 import type { Db } from '../src/store/db.ts';
 import { Registry, type Device } from '../src/store/registry.ts';
 import { AuditLog } from '../src/store/audit.ts';
@@ -15,6 +19,12 @@ import { DriftStore } from '../src/store/drift.ts';
 import { AlertBook } from '../src/alerts/alert-book.ts';
 import { Assurance, type AssuranceOptions } from '../src/alerts/assurance.ts';
 import { Ingest, type IngestOptions } from '../src/ingest/ingest.ts';
+import { InspectionStore } from '../src/store/inspections.ts';
+import { LotBook } from '../src/lots/lot-book.ts';
+import type { SamplingPlans } from '../src/metrology/sampling-plans.ts';
+import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../src/metrology/sampling-plans-loader.ts';
+import { PACKAGE_ROOT } from '../src/config.ts';
+import { join } from 'node:path';
 import { validateDevice } from '../src/metrology/index.ts';
 import { addCalendarMonths } from '../src/metrology/verification.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
@@ -24,6 +34,9 @@ import { DeviceFaults } from './faults.ts';
 import { MODELS } from './models/index.ts';
 import { DAY_MS } from './models/types.ts';
 import { createRng, deriveSeed, type Rng } from './prng.ts';
+import { planInspectorsYear } from './demo-history-inspector.ts';
+import { planLots } from './demo-history-lots.ts';
+import { Agenda } from './demo-agenda.ts';
 
 export interface DemoHistoryOptions {
   fleet: ParsedFleet;
@@ -34,6 +47,8 @@ export interface DemoHistoryOptions {
   months?: number;
   alerts?: AssuranceOptions;
   limits?: IngestOptions;
+  /** Sampling plans of prepackages (the profiles directory's); the package's own when absent. */
+  samplingPlans?: SamplingPlans;
 }
 
 export interface DemoHistory {
@@ -44,6 +59,15 @@ export interface DemoHistory {
   checks: number;
   alertsOpened: number;
   alertsResolved: number;
+  /** On-site inspections (all closed) and the findings noted in them. */
+  inspections: number;
+  findings: number;
+  /** Scales verified in the market campaign, and how many passed. */
+  verified: number;
+  passed: number;
+  /** Lots of prepackages judged, and how many failed. */
+  lots: number;
+  lotsFailed: number;
 }
 
 /** History checks are numbered from here, above any seq the simulated devices send (they count from 1). */
@@ -70,7 +94,7 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   const registry = new Registry(db);
   const historyStart = addCalendarMonths(o.now, -(o.months ?? 12));
   const historyEnd = o.now - fleetTiming(o.fleet).spanMs; // where the live simulation starts
-  const result: DemoHistory = { seeded: false, from: new Date(historyStart).toISOString(), to: new Date(historyEnd).toISOString(), certificates: 0, checks: 0, alertsOpened: 0, alertsResolved: 0 };
+  const result: DemoHistory = { seeded: false, from: new Date(historyStart).toISOString(), to: new Date(historyEnd).toISOString(), certificates: 0, checks: 0, alertsOpened: 0, alertsResolved: 0, inspections: 0, findings: 0, verified: 0, passed: 0, lots: 0, lotsFailed: 0 };
   if (o.fleet.tenants.length === 0 || registry.tenant(o.fleet.tenants[0].id)) return result;
   const plans = expandDevices(o.fleet);
   const alerts = new AlertBook(db);
@@ -79,9 +103,11 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
     if (change === 'resolved') result.alertsResolved++;
   });
   const profiles = new Map(o.profiles);
-  const assurance = new Assurance(db, registry, alerts, profiles, o.alerts ?? DEFAULT_ALERTS);
+  const options = o.alerts ?? DEFAULT_ALERTS;
+  const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, options);
+  const assurance = new Assurance(db, registry, alerts, profiles, options, lots, new InspectionStore(db));
   const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n), timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n), timeZoneOf: () => 'Asia/Ho_Chi_Minh', lot: (id) => lots.lotForPackages(id) },
     o.limits ?? DEFAULT_LIMITS,
   );
   db.transaction(() => {
@@ -97,6 +123,13 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
       result.certificates += registerCertificates(registry, p, historyStart, historyEnd, o.now);
     }
     replayChecks(o, plans, devices, { registry, alerts, assurance, ingest }, historyStart, historyEnd, result);
+    const agenda = new Agenda();
+    planInspectorsYear(o.fleet, plans, o.now, historyStart, { db, registry, alerts, assurance, audit: new AuditLog(db), profiles }, agenda, result);
+    const judged = { lots: 0, failed: 0 };
+    planLots(plans, o.fleet.seed, o.now, historyEnd, HISTORY_SEQ_BASE, { lots, alerts, assurance, ingest, devices }, agenda, judged);
+    agenda.run();
+    result.lots = judged.lots;
+    result.lotsFailed = judged.failed;
     // The instruments were adjusted at their current verification, where the live simulation
     // starts them again: their drift statistics start again there too.
     const at = new Date(historyEnd);

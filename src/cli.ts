@@ -9,6 +9,7 @@ import { Tokens, type Role } from './store/tokens.ts';
 import { Registry } from './store/registry.ts';
 import { AuditLog, verifyAuditChain } from './store/audit.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
+import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './metrology/sampling-plans-loader.ts';
 import { validateDevice } from './metrology/index.ts';
 import { isTimeZone } from './ingest/time-zone.ts';
 
@@ -100,7 +101,7 @@ async function demo(): Promise<void> {
       `  console         ${api}/   (sign in with a token below)\n` +
       `  API docs        ${api}/docs\n` +
       `  alerts (SSE)    ${api}/api/v1/alerts/stream\n` +
-      `  lots            ${api}/#/lots   (a rice line's two lots of prepackages: one passes, one fails)\n` +
+      `  lots            ${api}/#/lots   (a rice line's lots of prepackages: six months judged, and two live ones, one failing)\n` +
       `  metrics         ${api}/metrics\n` +
       `  MQTT            mqtt://${host}:${g.ports.mqtt}\n` +
       `  admin token     ${c.adminToken}\n` +
@@ -125,8 +126,14 @@ async function seedHistory(c: Config, fleetFile: string): Promise<void> {
   const { loadFleet } = await import('../simulators/fleet-file.ts');
   const db = openStateDb(c.dataDir);
   try {
-    const h = seedDemoHistory(db, { fleet: await loadFleet(fleetFile), profiles: loadProfiles(c.profilesDir), now: Date.now(), alerts: c.alerts, limits: c.limits });
-    if (h.seeded) process.stdout.write(`demo history ${h.from.slice(0, 10)} → ${h.to.slice(0, 10)}: ${h.checks} checks, ${h.alertsOpened} alerts (${h.alertsResolved} resolved), ${h.certificates} certificates\n`);
+    const samplingPlans = loadSamplingPlans(join(c.profilesDir, SAMPLING_PLANS_FILE));
+    const h = seedDemoHistory(db, { fleet: await loadFleet(fleetFile), profiles: loadProfiles(c.profilesDir), now: Date.now(), alerts: c.alerts, limits: c.limits, samplingPlans });
+    if (h.seeded) {
+      process.stdout.write(
+        `demo history ${h.from.slice(0, 10)} → ${h.to.slice(0, 10)}: ${h.checks} checks, ${h.alertsOpened} alerts (${h.alertsResolved} resolved), ${h.certificates} certificates; ` +
+          `over the year to now: ${h.inspections} inspections (${h.findings} findings), ${h.verified} scales verified in a market campaign (${h.passed} passed), ${h.lots} lots judged (${h.lotsFailed} failed)\n`,
+      );
+    }
   } finally {
     db.close();
   }
@@ -135,7 +142,7 @@ async function seedHistory(c: Config, fleetFile: string): Promise<void> {
 async function storeCommand(args: string[]): Promise<void> {
   const c = config();
   const [what, verb, ...rest] = args;
-  if (c.stateUrl) fail(STATE_URL_NOT_YET);
+  if (c.cluster.stateUrl) fail(STATE_URL_NOT_YET);
   const db = openStateDb(c.dataDir);
   const now = new Date();
   try {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isTimeZone } from './ingest/time-zone.ts';
 
@@ -16,7 +17,6 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z
   .object({
     MAG_DATA_DIR: z.string().min(1).default('./data'),
-    MAG_STATE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL').optional()),
     MAG_MQTT_PORT: port.default(1883),
     MAG_MQTT_WS_PORT: optionalPort,
     MAG_MQTTS_PORT: optionalPort,
@@ -75,6 +75,18 @@ export const ConfigSchema = z
     MAG_AUTH_FAIL_MAX: positiveInt.default(20),
     MAG_AUTH_FAIL_WINDOW_S: positiveInt.default(60),
     MAG_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
+    // Cluster mode (docs/contract.md §7, docs/cluster.md).
+    MAG_STATE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL').optional()),
+    MAG_AMQP_URLS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .refine((s) => s.split(',').every((u) => /^amqps?:\/\/[^\s,]+$/.test(u.trim())), 'must be a comma-separated list of amqp:// or amqps:// URLs')
+        .optional(),
+    ),
+    MAG_NODE_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must match ^[A-Za-z0-9_.-]{1,64}$').optional()),
+    MAG_CLUSTER_PARTITIONS: positiveInt.max(1024).default(16),
+    MAG_CLUSTER_QUEUE_MAX_MESSAGES: positiveInt.default(1_000_000),
     MAG_CORS_ORIGINS: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
@@ -163,14 +175,16 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
     allowed: '`postgres://user:password@host:5432/db`',
     meaning: "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Not all of the state is on PostgreSQL yet: the gateway and `mag`'s store commands refuse to start with it set",
   },
+  MAG_AMQP_URLS: { allowed: 'AMQP URLs, comma-separated', meaning: 'cluster mode: the RabbitMQ cluster whose quorum queues hold acknowledged messages (a PUBACK waits for its confirm) instead of the local journal; unset: single node ([docs/cluster.md](docs/cluster.md))' },
+  MAG_NODE_ID: { allowed: '`[A-Za-z0-9_.-]{1,64}`', shownDefault: 'host name', meaning: "this node's name in logs and in the cluster" },
+  MAG_CLUSTER_PARTITIONS: { meaning: 'partition queues a cluster spreads devices over (by a hash of the device id). The same on every node; changing it moves devices between queues, so change it only with the queues empty' },
+  MAG_CLUSTER_QUEUE_MAX_MESSAGES: { meaning: 'messages one partition queue holds while the sink is away; beyond, a device gets no PUBACK and keeps its data (as at `MAG_JOURNAL_MAX_BYTES`). Fixed when the queues are first declared' },
   MAG_DEFAULT_TIME_ZONE: { allowed: 'an IANA time zone', meaning: "zone in which times sent without a zone (`2026-12-03 10:00:00`) are read, for tenants without their own `timeZone`" },
 };
 
 
 export interface Config {
   dataDir: string;
-  /** PostgreSQL state database (cluster mode); undefined: SQLite in dataDir. */
-  stateUrl?: string;
   profilesDir: string;
   host: string;
   mqttPort: number;
@@ -211,6 +225,8 @@ export interface Config {
     corsOrigins: string[];
   };
   webhooks: { retryBaseMs: number; maxAttempts: number };
+  /** Cluster mode (docs/cluster.md): `amqpUrls` empty is a single node. */
+  cluster: { stateUrl?: string; amqpUrls: string[]; nodeId: string; partitions: number; queueMaxMessages: number };
 }
 
 export class ConfigError extends Error {
@@ -253,7 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '');
         const value = env[name];
-        const shown = value === undefined ? '' : name.match(/TOKEN|PASSWORD|KEY|SECRET|STATE_URL/) ? ' (value hidden)' : ` (got "${value}")`;
+        const shown = value === undefined ? '' : name.match(/TOKEN|PASSWORD|KEY|SECRET|AMQP_URLS|STATE_URL/) ? ' (value hidden)' : ` (got "${value}")`;
         return `${name}: ${describeAllowed(name, i)}${shown}`;
       }),
     );
@@ -261,7 +277,6 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
   const c = parsed.data;
   return {
     dataDir: resolve(c.MAG_DATA_DIR),
-    stateUrl: c.MAG_STATE_URL,
     profilesDir: resolve(c.MAG_PROFILES_DIR),
     host: c.MAG_HOST,
     mqttPort: c.MAG_MQTT_PORT,
@@ -315,5 +330,12 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       corsOrigins: c.MAG_CORS_ORIGINS ? c.MAG_CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     },
     webhooks: { retryBaseMs: c.MAG_WEBHOOK_RETRY_BASE_MS, maxAttempts: c.MAG_WEBHOOK_MAX_ATTEMPTS },
+    cluster: {
+      stateUrl: c.MAG_STATE_URL,
+      amqpUrls: c.MAG_AMQP_URLS ? c.MAG_AMQP_URLS.split(',').map((u) => u.trim()) : [],
+      nodeId: c.MAG_NODE_ID ?? hostname(),
+      partitions: c.MAG_CLUSTER_PARTITIONS,
+      queueMaxMessages: c.MAG_CLUSTER_QUEUE_MAX_MESSAGES,
+    },
   };
 }

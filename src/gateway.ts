@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { STATE_URL_NOT_YET, openStateDb, type Db } from './store/db.ts';
+import { openStateDb, type Db } from './store/db.ts';
 import { Registry, type Device } from './store/registry.ts';
 import { Tokens } from './store/tokens.ts';
 import { AuditLog } from './store/audit.ts';
@@ -38,6 +38,7 @@ import { InspectionStore } from './store/inspections.ts';
 import { CampaignStore } from './store/campaigns.ts';
 import { InspectionService } from './inspections/inspection-service.ts';
 import { CampaignService } from './inspections/campaign-service.ts';
+import { ClusterNode, checkClusterSettings } from './cluster/cluster-node.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -54,6 +55,8 @@ export interface Gateway {
   audit: AuditLog;
   alerts: AlertBook;
   assurance: Assurance;
+  /** Cluster mode (MAG_AMQP_URLS set): the node's link to RabbitMQ, edge, worker, routing; undefined on a single node. */
+  cluster: ClusterNode | undefined;
   /** Reference standards: registered, read by the check path, traced back from. */
   standards: ReferenceStandards;
   /** Lots of prepackages (docs/contract.md §6). */
@@ -96,7 +99,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
   const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
-  if (config.stateUrl) throw new Error(STATE_URL_NOT_YET);
+  checkClusterSettings(config);
+  // The state handle, made in this one place: every store below gets it (PostgreSQL state plugs in here).
   const db = openStateDb(config.dataDir);
   const registry = new Registry(db);
   const tokens = new Tokens(db);
@@ -123,15 +127,26 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const metrics = new GatewayMetrics();
   const authThrottle = new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs);
   const outbox = new Outbox(log);
-  const pipeline = new DeviceMessagePipeline({ registry, ingest, journal, assurance, alerts, metrics, outbox, forwarder, log, nowMs, journalSlowAt: config.journal.slowAt });
+  // Cluster mode: device messages go to RabbitMQ at the edge and are judged by a partition worker
+  // (its batch is the pipeline's durable step); feedback and config go to the node holding the device.
+  const cluster = config.cluster.amqpUrls.length > 0
+    ? new ClusterNode(config, {
+        sink, log, nowMs, localOutbox: outbox, isConnectedHere: (id) => broker.isConnected(id),
+        refused: (p, line, reason) => deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
+      })
+    : undefined;
+  const deviceOutbox = cluster?.routing ?? outbox;
+  const pipeline = new DeviceMessagePipeline({ registry, ingest, journal: cluster?.worker.pointLog ?? journal, assurance, alerts, metrics, outbox: deviceOutbox, forwarder, log, nowMs, journalSlowAt: config.journal.slowAt });
+  cluster?.worker.judgeWith(pipeline);
 
-  const broker = new Broker(
+  const broker: Broker = new Broker(
     registry,
     {
-      onDeviceMessage: pipeline.onDeviceMessage,
-      journalHasRoom: () => journal.uncommitted < UNWAITED_QOS0_MAX_UNCOMMITTED && journal.fill <= config.journal.slowAt,
+      onDeviceMessage: cluster ? cluster.edge.onDeviceMessage : pipeline.onDeviceMessage,
+      journalHasRoom: cluster ? cluster.edge.hasRoom : () => journal.uncommitted < UNWAITED_QOS0_MAX_UNCOMMITTED && journal.fill <= config.journal.slowAt,
       onConnect: (id) => {
         metrics.connects.inc();
+        cluster?.routing.resendConfig(id);
         const d = registry.device(id);
         if (d) {
           registry.markSeen(id, now().getTime());
@@ -146,6 +161,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     outbox,
     log,
   );
+  await cluster?.start(); // the queues are declared before the broker accepts a message
   await broker.start();
   forwarder.start();
 
@@ -153,7 +169,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   notifier.start();
 
   // Periodic work. The last-seen flush stops apart: once no message can arrive any more.
-  const verifications = new VerificationReview(registry, assurance, outbox, now, log);
+  const verifications = new VerificationReview(registry, assurance, deviceOutbox, now, log);
   const publishConfig = (device: Device, force?: boolean) => verifications.publishConfig(device, force);
   const inspections = new InspectionService({
     store: inspectionStore, registry, assurance, audit, profiles, publishConfig, log, now, defaultTimeZone: config.defaultTimeZone,
@@ -181,6 +197,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     for (const unit of periodic) unit.stop();
     notifier.stop();
     await broker.close();
+    await cluster?.stop();
     journal.commit();
     await forwarder.stop(drainMs);
     await http.close();
@@ -208,6 +225,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     audit,
     alerts,
     assurance,
+    cluster,
     standards,
     lots,
     inspections,
@@ -225,7 +243,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   };
   const app = createApi({
     registry, tokens, audit, alerts, assurance, standards, lots, notifier, deadLetters, profiles, readings: sink, sessions: broker,
-    readiness: { broker, store: db, sink, journal, forwarder },
+    readiness: { broker, store: db, sink, journal, forwarder, cluster },
     metrics, authThrottle, security: config.security, log, now, timeZone: config.defaultTimeZone,
     publishConfig,
     inspections,
@@ -233,7 +251,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   });
   metrics.bind(gateway);
   gateway.ports.http = await http.listen(app.fetch);
-  log.info({ mqtt: gateway.ports.mqtt, http: gateway.ports.http, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
+  log.info({ node: cluster ? config.cluster.nodeId : undefined, mqtt: gateway.ports.mqtt, http: gateway.ports.http, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
   return gateway;
 }
 

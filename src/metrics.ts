@@ -76,6 +76,24 @@ export class GatewayMetrics {
     new Gauge({ name: 'mag_alerts_open', help: 'Open or acknowledged alerts', registers: [r], collect() { this.set(g.alerts.openCount()); } });
     new Gauge({ name: 'mag_devices', help: 'Registered devices', registers: [r], collect() { this.set(g.registry.listDevices().length); } });
     this.bindBroker(g);
+    if (g.cluster) this.bindCluster(g.cluster);
+  }
+
+  /** Cluster mode: the edge's confirms and refusals, the worker's judged and redelivered messages and its sink, the link. */
+  private bindCluster(c: NonNullable<Gateway['cluster']>): void {
+    const r = this.registry;
+    new Gauge({ name: 'mag_cluster_connected', help: '1 while the node is connected to the RabbitMQ cluster', registers: [r], collect() { this.set(c.link.connected ? 1 : 0); } });
+    counterFrom(r, 'mag_cluster_edge_messages_total', 'Device messages this node published to RabbitMQ, by outcome: confirmed (then acknowledged to the device), refused (nack at the queue cap, channel lost, no connection: no PUBACK)', 'outcome', () => [
+      ['confirmed', c.edge.totals.confirmed],
+      ['refused', c.edge.totals.refused],
+    ]);
+    counterFrom(r, 'mag_cluster_worker_messages_total', "Messages this node's worker judged, by kind: all, redelivered (judged before by a worker that did not acknowledge them), unjudged (dropped: unknown device, bad headers, a fault)", 'kind', () => [
+      ['all', c.worker.totals.messages],
+      ['redelivered', c.worker.totals.redelivered],
+      ['unjudged', c.worker.totals.unjudged],
+    ]);
+    counterFrom(r, 'mag_cluster_worker_failed_writes_total', "Sink writes of this node's worker that failed (retried; nothing acknowledged meanwhile)", undefined, () => [['', c.worker.totals.failedWrites]]);
+    new Gauge({ name: 'mag_cluster_worker_sink_up', help: "1 while the worker's last sink write succeeded", registers: [r], collect() { this.set(c.worker.sinkHealthy ? 1 : 0); } });
   }
 
   /** The broker's refusals and drops (its totals, one cause each) and the patches of aedes internals it had to leave off. */

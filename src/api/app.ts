@@ -45,8 +45,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.get('/readyz', (c) => {
     const oldest = status.journal.oldestReceivedAt();
     const journalFull = status.journal.fill >= 1;
+    const cluster = status.cluster?.status();
     const body = {
-      ready: status.broker.ports.mqtt !== undefined && status.store.open && !journalFull,
+      ready: status.broker.ports.mqtt !== undefined && status.store.open && !journalFull && (cluster?.connected ?? true),
       broker: { listening: status.broker.ports.mqtt !== undefined, clients: status.broker.connectedClients },
       store: { open: status.store.open },
       sink: { kind: status.sink.kind, up: status.forwarder.sinkHealthy, lastError: status.forwarder.lastError ?? null },
@@ -61,6 +62,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         committedPoints: status.journal.totals.appendedPoints,
         deliveredPoints: status.forwarder.totals.deliveredPoints,
       },
+      ...(cluster ? { cluster } : {}),
     };
     return c.json(body, body.ready ? 200 : 503);
   });

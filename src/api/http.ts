@@ -31,6 +31,8 @@ export interface ReadinessSources {
   sink: Pick<Sink, 'kind'>;
   journal: Pick<Journal, 'oldestReceivedAt' | 'fill' | 'backlogPoints' | 'backlogBytes' | 'capacity' | 'totals'>;
   forwarder: Pick<Forwarder, 'sinkHealthy' | 'lastError' | 'drainRate' | 'totals'>;
+  /** Cluster mode only: the node's link to RabbitMQ and its worker. */
+  cluster?: { status(): { connected: boolean } & Record<string, unknown> };
 }
 
 /** What the API's routes use, and nothing more. */

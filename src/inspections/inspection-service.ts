@@ -126,6 +126,17 @@ export class InspectionService {
    * drift). Nothing is stored when one check is invalid.
    */
   async addItem(inspectionId: string, input: ItemInput, actor: string): Promise<InspectionItem> {
+    const { item, device } = this.storeItem(inspectionId, input, actor);
+    await this.recordCheckPoints(device, item.inspection, item.checks);
+    return item;
+  }
+
+  /** addItem without the checks' points in the time series: synchronous, so that it can run inside a transaction (the demo history's). */
+  recordItem(inspectionId: string, input: ItemInput, actor: string): InspectionItem {
+    return this.storeItem(inspectionId, input, actor).item;
+  }
+
+  private storeItem(inspectionId: string, input: ItemInput, actor: string): { item: InspectionItem; device: Device } {
     const i = this.openRecord(inspectionId);
     const device = this.deviceOf(i, input.device, 'device');
     const profile = this.deps.profiles.get(device.type);
@@ -149,8 +160,7 @@ export class InspectionService {
       for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
     });
     this.audit(actor, 'inspection.item', i.id, { tenant: i.tenant, device: device.id, item: item.id, verdict, reasons, checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })) });
-    await this.recordCheckPoints(device, i, item.checks);
-    return item;
+    return { item, device };
   }
 
   private evaluateChecks(device: Device, profile: InstrumentProfile, inputs: InspectionCheckInput[], now: Date): Omit<CheckResult, 'seq'>[] {
@@ -173,19 +183,19 @@ export class InspectionService {
   }
 
   /** The checks as `check` points in the time series too (dashboards read InfluxDB), marked with the inspection. */
-  private async recordCheckPoints(device: Device, i: Inspection, checks: CheckResult[]): Promise<void> {
+  private async recordCheckPoints(device: Device, inspection: string, checks: CheckResult[]): Promise<void> {
     if (!this.deps.recordPoints || checks.length === 0) return;
     const points: Point[] = checks.map((c) => ({
       measurement: 'check',
       tags: { tenant: device.tenant, device: device.id, type: device.type, ...(c.gas ? { gas: c.gas } : {}), ...(c.point ? { point: c.point } : {}) },
-      fields: { indicated: c.indicated, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, seq: c.seq, inspection: i.id },
+      fields: { indicated: c.indicated, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, seq: c.seq, inspection },
       ts: c.ts,
     }));
     try {
       await this.deps.recordPoints(points);
     } catch (e) {
       // The record and the check history hold them; only the dashboards miss them.
-      this.deps.log?.warn({ inspection: i.id, device: device.id, err: (e as Error).message }, 'inspection checks not written to the time series');
+      this.deps.log?.warn({ inspection, device: device.id, err: (e as Error).message }, 'inspection checks not written to the time series');
     }
   }
 

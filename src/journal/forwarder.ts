@@ -2,8 +2,8 @@
 // after the sink confirms. Transient failures back off and retry forever; lines the sink
 // refuses are isolated by splitting the batch and go to the dead-letter store.
 import type { Journal } from './journal.ts';
-import { SinkRejectedError, type Point, type Sink } from '../sinks/sink.ts';
-import { parseLine, splitLines } from '../sinks/line-protocol-parse.ts';
+import type { Point, Sink } from '../sinks/sink.ts';
+import { writeIsolating } from '../sinks/write-isolating.ts';
 import type { Logger } from '../log.ts';
 
 export interface DeadLetterStore {
@@ -233,37 +233,12 @@ export class Forwarder {
   }
 
   /** Writes the lines; when the sink refuses the batch, splits it to find and dead-letter the bad lines. */
-  private async writeIsolating(lines: string, count: number): Promise<void> {
-    try {
-      await this.sink.writeLines(lines, count);
-    } catch (e) {
-      if (!(e instanceof SinkRejectedError)) throw e;
-      await this.isolate(splitLines(lines), e);
-    }
-  }
-
-  private async isolate(lines: string[], refusal: SinkRejectedError): Promise<void> {
-    if (lines.length === 1) {
-      let point: Point | undefined;
-      try {
-        point = parseLine(lines[0]);
-      } catch {
-        point = undefined;
-      }
-      this.deadLetters.add(this.sink.kind, refusal.message, point, lines[0]);
+  private writeIsolating(lines: string, count: number): Promise<void> {
+    return writeIsolating(this.sink, lines, count, (point, line, reason) => {
+      this.deadLetters.add(this.sink.kind, reason, point, line);
       this.totals.deadLetters++;
-      this.log.warn({ sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason: refusal.message }, 'point refused by the sink; moved to the dead-letter store');
-      return;
-    }
-    const mid = Math.ceil(lines.length / 2);
-    for (const half of [lines.slice(0, mid), lines.slice(mid)]) {
-      try {
-        await this.sink.writeLines(half.join('\n'), half.length);
-      } catch (e) {
-        if (!(e instanceof SinkRejectedError)) throw e;
-        await this.isolate(half, e);
-      }
-    }
+      this.log.warn({ sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason }, 'point refused by the sink; moved to the dead-letter store');
+    });
   }
 }
 

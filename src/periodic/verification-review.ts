@@ -2,7 +2,7 @@
 // a minute: its alerts follow, and the device is sent its standing as retained `config` when it
 // changed.
 import type { Assurance } from '../alerts/assurance.ts';
-import type { Outbox } from '../broker/outbox.ts';
+import type { DeviceOutbox } from '../pipeline/device-messages.ts';
 import type { Logger } from '../log.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import { Every, type PeriodicWork } from './every.ts';
@@ -13,7 +13,7 @@ export class VerificationReview implements PeriodicWork {
   constructor(
     private readonly registry: Registry,
     private readonly assurance: Assurance,
-    private readonly outbox: Outbox,
+    private readonly outbox: DeviceOutbox,
     private readonly now: () => Date,
     log: Logger,
   ) {

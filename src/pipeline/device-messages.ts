@@ -2,6 +2,10 @@
 // line protocol → journal → assurance state (checks, drift, alerts) → feedback to the device for
 // what was refused. `status` messages set or clear the device's offline alert.
 //
+// The "journal" is the durable step, a port: the local journal on a single node; in cluster mode
+// the partition worker's batch (the message is already durable in RabbitMQ; the worker writes the
+// batch to the sink, then acknowledges it there). See src/cluster/partition-worker.ts.
+//
 // This is the hot path: once per device message. No Date per message (epoch ms from `nowMs`),
 // and the callbacks are inline and unnamed: the TypeScript loader wraps every named function
 // expression in a per-call __name() that cost ~0.3 µs a message.
@@ -20,18 +24,23 @@ import type { Outbox } from '../broker/outbox.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
 
+/** Where a message's rendered points become durable: the journal (single node) or a cluster worker's batch. */
+export type PointLog = Pick<Journal, 'appendLines' | 'fill' | 'backlogBytes' | 'capacity'>;
+/** Feedback and config to devices: the broker's outbox (single node) or routed to the node holding the connection (cluster). */
+export type DeviceOutbox = Pick<Outbox, 'publish'>;
+
 /** A `journal-capacity` alert is raised at most this often while the journal stays above `slowAt`. */
 const CAPACITY_ALERT_EVERY_MS = 60_000;
 
 export interface DeviceMessageDeps {
   registry: Registry;
   ingest: Ingest;
-  journal: Journal;
+  journal: PointLog;
   assurance: Assurance;
   alerts: AlertBook;
   metrics: GatewayMetrics;
   /** Feedback to devices. */
-  outbox: Outbox;
+  outbox: DeviceOutbox;
   /** Its last error goes into the journal-capacity alert. */
   forwarder: Pick<Forwarder, 'lastError'>;
   log: Logger;
@@ -44,10 +53,10 @@ export interface DeviceMessageDeps {
 export class DeviceMessagePipeline {
   private readonly registry: Registry;
   private readonly ingest: Ingest;
-  private readonly journal: Journal;
+  private readonly journal: PointLog;
   private readonly assurance: Assurance;
   private readonly metrics: GatewayMetrics;
-  private readonly outbox: Outbox;
+  private readonly outbox: DeviceOutbox;
   private readonly nowMs: () => number;
   private lastCapacityAlert = 0;
 
@@ -63,9 +72,16 @@ export class DeviceMessagePipeline {
 
   /** BrokerHooks.onDeviceMessage: `done` once the message's points are durable, or with why it is refused. */
   readonly onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
+    this.accept(deviceId, topic, payload, qos, this.nowMs(), done);
+  };
+
+  /**
+   * One message received at `t` (epoch ms): the gateway's clock on a single node, the receiving
+   * edge's in a cluster (so a redelivered message renders the same points).
+   */
+  readonly accept = (deviceId: string, topic: DeviceTopic, payload: Buffer, qos: number, t: number, done: (err: Error | null) => void): void => {
     const device = this.registry.registeredDevice(deviceId);
     if (!device) return done(new Error(`device ${deviceId} is no longer registered`));
-    const t = this.nowMs();
     this.registry.markSeen(deviceId, t);
     if (topic === 'status') {
       this.applyStatus(device, payload, new Date(t));

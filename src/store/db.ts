@@ -31,6 +31,6 @@ export const STATE_URL_NOT_YET =
   'MAG_STATE_URL is set, but only the registry (tenants, devices, certificates) and the alerts\' rows run on PostgreSQL yet (docs/cluster.md, "Shared state (PostgreSQL)"); unset it to keep the state in SQLite in MAG_DATA_DIR';
 
 /** The state database a configuration names: PostgreSQL at MAG_STATE_URL (migrated, listening), else SQLite in MAG_DATA_DIR. */
-export async function openState(c: { dataDir: string; stateUrl?: string }, options: PostgresStateOptions = {}): Promise<SqliteState | PostgresState> {
-  return c.stateUrl ? PostgresState.connect(c.stateUrl, options) : openStateDb(c.dataDir);
+export async function openState(dataDir: string, stateUrl: string | undefined, options: PostgresStateOptions = {}): Promise<SqliteState | PostgresState> {
+  return stateUrl ? PostgresState.connect(stateUrl, options) : openStateDb(dataDir);
 }

@@ -82,11 +82,26 @@ describe('the inspector\'s work (real browser)', () => {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await page.locator('[data-figure="instruments.total"]').waitFor();
     const api = (await t.call('GET', '/api/v1/overview?lang=en', undefined, inspector)).body as FleetFigures;
-    for (const [section, id] of [['instruments', 'total'], ['instruments', 'valid'], ['instruments', 'expired'], ['enterprises', 'total'], ['alerts', 'open'], ['alerts', 'age-over30d'], ['due', 'due90'], ['checks', 'checks'], ['checks', 'failed']]) {
+    for (const [section, id] of [['instruments', 'total'], ['instruments', 'valid'], ['instruments', 'expired'], ['enterprises', 'total'], ['alerts', 'open'], ['alerts', 'age-over30d'], ['due', 'due90'], ['checks', 'checks'], ['checks', 'failed'], ['inspections', 'inspections'], ['inspections', 'openFindings'], ['campaigns', 'campaigns'], ['lots', 'lots'], ['lots', 'failed']]) {
       expect(await tileValue(page, `${section}.${id}`), `${section}.${id}`).toBe(new Intl.NumberFormat('en-GB').format(figure(api, section, id).value!));
     }
-    expect(figure(api, 'instruments', 'total').value).toBe(22);
+    // the demo fleet's 24 instruments but bn-cokhi's profile projector, in Bắc Ninh (VN-BN): not
+    // this inspector's regions; plus the 9 scales passed in the history's Bắc Giang market campaign
+    // (12 verified on 3 markets, one in 4 failing: 12 − 3 = 9): 23 + 9 = 32
+    expect(figure(api, 'instruments', 'total').value).toBe(32);
     expect(figure(api, 'checks', 'checks').value).toBeGreaterThan(1000);
+    // the inspector's year (simulators/demo-history-inspector.ts), all within the overview's 12
+    // months: 4 inspections (at NOW − 10½, 7½, 4½, 1½ months) with one finding each, of which the
+    // last is still open and the packer's violation answered; one campaign; the packer's lots,
+    // 3 a month for the last 6 months (18), 2 of them short-filled (failed)
+    expect(figure(api, 'inspections', 'inspections').value).toBe(4);
+    expect(figure(api, 'inspections', 'findings').value).toBe(4);
+    expect(figure(api, 'inspections', 'openFindings').value).toBe(1);
+    expect(figure(api, 'inspections', 'answeredFindings').value).toBe(1);
+    expect(figure(api, 'campaigns', 'campaigns').value).toBe(1);
+    expect(api.sections.find((s) => s.id === 'campaigns')!.tables[0].rows.map((r) => [r.values.verified, r.values.passed, r.values.failed])).toEqual([[12, 9, 3]]);
+    expect(figure(api, 'lots', 'lots').value).toBe(18);
+    expect(figure(api, 'lots', 'failed').value).toBe(2);
     await page.locator('svg.bars rect.bar').first().waitFor();
     expect(await page.locator('svg.trend polyline.trend-line').count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'overview-desktop.png'), fullPage: true });
@@ -120,7 +135,9 @@ describe('the inspector\'s work (real browser)', () => {
     // the ranking
     await page.getByRole('link', { name: 'Readiness' }).click();
     await page.locator('tr[data-tenant]').first().waitFor();
-    expect(await page.locator('tr[data-tenant]').count()).toBe(4);
+    // the demo's enterprises in this inspector's four provinces (bn-cokhi is in Bắc Ninh: 6 − 1 = 5),
+    // and the campaign's 3 markets, whose traders' scales the campaign registered: 5 + 3 = 8
+    expect(await page.locator('tr[data-tenant]').count()).toBe(8);
     await page.screenshot({ path: join(SHOTS, 'readiness-desktop.png'), fullPage: true });
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);

@@ -1,0 +1,104 @@
+// Cluster mode of one node (docs/cluster.md): its AMQP link to the RabbitMQ cluster, the
+// topology declared before the broker listens, the edge publisher (device messages → partition
+// queues, PUBACK on confirm), the partition worker (judge → sink → ack) and the routing of
+// feedback and config to the node holding a device's connection. gateway.ts composes it.
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { DeviceOutbox } from '../pipeline/device-messages.ts';
+import type { Sink } from '../sinks/sink.ts';
+import type { RefusedLine } from '../sinks/write-isolating.ts';
+import { AmqpLink } from './amqp-link.ts';
+import { DeviceRouting } from './device-routing.ts';
+import { EdgePublisher } from './edge-publisher.ts';
+import { PartitionWorker } from './partition-worker.ts';
+import { declareTopology } from './topology.ts';
+import { STATE_URL_NOT_YET } from '../store/db.ts';
+
+/** How long the node waits for the RabbitMQ cluster at start before it gives up. */
+const START_TIMEOUT_MS = 60_000;
+/** How long a device message waits for a channel while the node reconnects to another RabbitMQ node. */
+const EDGE_HOLD_MS = 10_000;
+/** Unacknowledged deliveries per partition at this node's worker. */
+const PREFETCH_PER_PARTITION = 1000;
+
+export interface ClusterNodeDeps {
+  sink: Sink;
+  /** Where points the sink refuses go (the dead-letter store). */
+  refused: RefusedLine;
+  /** The broker's own outbox on this node. */
+  localOutbox: DeviceOutbox;
+  /** True if the device's MQTT connection is on this node. */
+  isConnectedHere: (deviceId: string) => boolean;
+  log: Logger;
+  nowMs: () => number;
+}
+
+/** Refuses what cluster mode cannot do yet, with what to do instead. */
+export function checkClusterSettings(config: Config): void {
+  if (config.cluster.stateUrl !== undefined) {
+    throw new Error(STATE_URL_NOT_YET);
+  }
+}
+
+export class ClusterNode {
+  readonly link: AmqpLink;
+  readonly edge: EdgePublisher;
+  readonly worker: PartitionWorker;
+  readonly routing: DeviceRouting;
+
+  constructor(
+    private readonly config: Config,
+    deps: ClusterNodeDeps,
+  ) {
+    const { nodeId, amqpUrls, partitions, queueMaxMessages } = config.cluster;
+    const log = deps.log.child({ node: nodeId });
+    this.link = new AmqpLink(amqpUrls, nodeId, log);
+    this.edge = new EdgePublisher({ nodeId, partitions, holdMs: EDGE_HOLD_MS, nowMs: deps.nowMs }, log);
+    this.worker = new PartitionWorker(
+      deps.sink,
+      deps.refused,
+      { nodeId, partitions, prefetch: PREFETCH_PER_PARTITION, batch: config.sink.batch, flushMs: 50, retryMinMs: 100, retryMaxMs: config.sink.retryMaxMs },
+      log,
+    );
+    this.routing = new DeviceRouting(deps.localOutbox, deps.isConnectedHere, nodeId, log);
+    // In this order on every (re)connection: the topology first, then the parts using it.
+    this.link.use(async (conn) => {
+      const ch = await conn.createChannel();
+      try {
+        await declareTopology(ch, { partitions, queueMaxMessages });
+      } catch (e) {
+        throw new Error(`declaring the cluster's queues failed (do all nodes share MAG_CLUSTER_PARTITIONS and MAG_CLUSTER_QUEUE_MAX_MESSAGES?): ${(e as Error).message}`);
+      }
+      await ch.close();
+    });
+    this.link.use(this.edge.setup);
+    this.link.use(this.routing.setup);
+    this.link.use(this.worker.setup);
+  }
+
+  /** Connects, declares the topology and starts consuming; the broker may listen once it resolves. */
+  async start(): Promise<void> {
+    await this.link.start(START_TIMEOUT_MS);
+    this.worker.start();
+  }
+
+  /** After the broker closed: refuses what waits for a channel, finishes the batch in hand, closes the link (unacknowledged deliveries go back to their queues). */
+  async stop(): Promise<void> {
+    this.edge.close();
+    await this.worker.stop();
+    await this.link.close();
+  }
+
+  /** For /readyz. */
+  status(): { node: string; connected: boolean; sinkUp: boolean; sinkError: string | null; edge: EdgePublisher['totals']; worker: PartitionWorker['totals']; routing: DeviceRouting['totals'] } {
+    return {
+      node: this.config.cluster.nodeId,
+      connected: this.link.connected,
+      sinkUp: this.worker.sinkHealthy,
+      sinkError: this.worker.lastError ?? null,
+      edge: this.edge.totals,
+      worker: this.worker.totals,
+      routing: this.routing.totals,
+    };
+  }
+}

@@ -1,0 +1,228 @@
+// The worker of a cluster node: consumes every partition queue (single active consumer: one
+// node at a time judges a partition, the others wait to take it over when its connection
+// dies), judges each message with the same pipeline a single node runs (ingest → points →
+// assurance → feedback), writes a batch's points to the sink, and only then acknowledges the
+// batch to RabbitMQ. The sink down: the batch is retried with a back-off and nothing more is
+// acknowledged; RabbitMQ stops delivering at the prefetch and the queues fill up to their cap.
+//
+// A redelivered message (the worker died between the sink write and the ack) is judged again:
+// its points are the same (the edge's receive time travels with it) and overwrite themselves.
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { DeviceTopic } from '../broker/topics.ts';
+import type { Logger } from '../log.ts';
+import { reconnectOnChannelLoss } from './amqp-link.ts';
+import type { DeviceMessagePipeline, PointLog } from '../pipeline/device-messages.ts';
+import type { Sink } from '../sinks/sink.ts';
+import { writeIsolating, type RefusedLine } from '../sinks/write-isolating.ts';
+import { partitionQueue } from './topology.ts';
+import type { DeviceMessageHeaders } from './edge-publisher.ts';
+
+export interface WorkerOptions {
+  nodeId: string;
+  partitions: number;
+  /** Unacknowledged deliveries per partition (RabbitMQ's prefetch, per consumer). */
+  prefetch: number;
+  /** Points per sink write (MAG_SINK_BATCH). */
+  batch: number;
+  /** A partial batch waits at most this long for more messages. */
+  flushMs: number;
+  retryMinMs: number;
+  /** MAG_SINK_RETRY_MAX_MS. */
+  retryMaxMs: number;
+}
+
+/** One channel's deliveries: acknowledged on that channel, dropped when it closes (RabbitMQ redelivers them). */
+interface Consumption {
+  ch: Channel;
+  open: boolean;
+}
+
+interface Delivery {
+  msg: ConsumeMessage;
+  on: Consumption;
+}
+
+export class PartitionWorker {
+  private received: Delivery[] = [];
+  private firstReceivedAt = 0;
+  private running = false;
+  /** True while a failed write backs off: arrivals must not cut the wait short. */
+  private holding = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private lines: string[] = [];
+  private count = 0;
+  /** The durable step of the worker's pipeline: the batch being collected (the message is durable in RabbitMQ already). */
+  readonly pointLog: PointLog = {
+    appendLines: (lines, count, _t, done) => {
+      this.lines.push(lines);
+      this.count += count;
+      done(null);
+    },
+    fill: 0,
+    backlogBytes: 0,
+    capacity: Number.POSITIVE_INFINITY,
+  };
+  private accept: DeviceMessagePipeline['accept'] | undefined;
+  sinkHealthy = true;
+  lastError: string | undefined;
+  readonly totals = { messages: 0, redelivered: 0, points: 0, batches: 0, failedWrites: 0, unjudged: 0 };
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly refused: RefusedLine,
+    private readonly opts: WorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** The pipeline judging messages (built on `pointLog`). */
+  judgeWith(pipeline: DeviceMessagePipeline): void {
+    this.accept = pipeline.accept;
+  }
+
+  /** AmqpLink setup: a channel consuming every partition. */
+  readonly setup = async (conn: ChannelModel): Promise<void> => {
+    const ch = await conn.createChannel();
+    reconnectOnChannelLoss(conn, ch);
+    const on: Consumption = { ch, open: true };
+    ch.on('error', (e: Error) => this.log.warn({ err: e.message }, 'RabbitMQ consumer channel error'));
+    ch.once('close', () => {
+      on.open = false;
+      // Not judged yet: RabbitMQ gives them to the partition's next consumer, in order.
+      this.received = this.received.filter((d) => d.on !== on);
+    });
+    await ch.prefetch(this.opts.prefetch, false);
+    for (let p = 0; p < this.opts.partitions; p++) {
+      await ch.consume(
+        partitionQueue(p),
+        (msg) => {
+          if (!msg) return; // consumer cancelled by RabbitMQ (queue deleted); the link reconnects on close
+          if (this.received.length === 0) this.firstReceivedAt = performance.now();
+          this.received.push({ msg, on });
+          // The loop wakes for a first message (to start its linger) or a full batch, not while a failed write backs off.
+          if (!this.holding && (this.received.length === 1 || this.received.length === this.opts.batch)) this.wake?.();
+        },
+        { consumerTag: `mag.${this.opts.nodeId}.p${p}`, noAck: false },
+      );
+    }
+  };
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in hand: acknowledged if the sink takes it now, else left to RabbitMQ to deliver again. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.received.length === 0) {
+        await this.idle(1000);
+        continue;
+      }
+      const linger = this.firstReceivedAt + this.opts.flushMs - performance.now();
+      if (this.received.length < this.opts.batch && linger > 0) {
+        await this.idle(linger);
+        continue;
+      }
+      const batch = this.judgeBatch();
+      if (batch.length > 0) await this.store(batch);
+    }
+  }
+
+  /** Judges received messages in order until a batch's worth of points; returns them. */
+  private judgeBatch(): Delivery[] {
+    this.lines = [];
+    this.count = 0;
+    let n = 0;
+    while (n < this.received.length && this.count < this.opts.batch) this.judge(this.received[n++]);
+    const batch = this.received.slice(0, n);
+    this.received = this.received.slice(n);
+    if (this.received.length > 0) this.firstReceivedAt = performance.now() - this.opts.flushMs;
+    return batch;
+  }
+
+  private judge(d: Delivery): void {
+    this.totals.messages++;
+    if (d.msg.fields.redelivered) this.totals.redelivered++;
+    const h = d.msg.properties.headers as Partial<DeviceMessageHeaders> | undefined;
+    if (!h || typeof h.device !== 'string' || typeof h.topic !== 'string' || typeof h.receivedAt !== 'number') {
+      this.totals.unjudged++;
+      this.log.error({ headers: h }, 'message in a partition queue without device, topic or receivedAt headers; acknowledged and dropped');
+      return;
+    }
+    try {
+      this.accept!(h.device, h.topic as DeviceTopic, d.msg.content, Number(h.qos ?? 1), h.receivedAt, (err) => {
+        if (err) {
+          this.totals.unjudged++;
+          this.log.warn({ device: h.device, topic: h.topic, err: err.message }, 'message acknowledged by an edge could not be judged here; dropped');
+        }
+      });
+    } catch (e) {
+      // A fault in the pipeline: acknowledging it is better than redelivering it forever to every node in turn.
+      this.totals.unjudged++;
+      this.log.error({ device: h.device, topic: h.topic, err: (e as Error).message, stack: (e as Error).stack }, 'judging a message failed; it is acknowledged and dropped');
+    }
+  }
+
+  /** Writes the batch's points (retrying while its channel is open), then acknowledges it. */
+  private async store(batch: Delivery[]): Promise<void> {
+    const lines = this.lines.join('\n');
+    const count = this.count;
+    let failures = 0;
+    while (count > 0) {
+      try {
+        await writeIsolating(this.sink, lines, count, this.refused);
+        if (!this.sinkHealthy) this.log.info({ sink: this.sink.kind }, 'sink reachable again; acknowledging to RabbitMQ');
+        this.sinkHealthy = true;
+        this.lastError = undefined;
+        break;
+      } catch (e) {
+        this.totals.failedWrites++;
+        this.lastError = (e as Error).message;
+        if (this.sinkHealthy || ++failures % 10 === 0) {
+          this.log.warn({ sink: this.sink.kind, err: this.lastError, points: count }, 'sink write failed; the messages stay in RabbitMQ unacknowledged and the worker retries');
+        }
+        this.sinkHealthy = false;
+        if (!batch.some((d) => d.on.open)) return; // redelivered to whoever consumes next
+        if (!this.running) return;
+        const wait = Math.min(this.opts.retryMaxMs, this.opts.retryMinMs * 2 ** Math.min(failures, 16));
+        this.holding = true;
+        await this.idle(wait + Math.random() * wait * 0.2);
+        this.holding = false;
+      }
+    }
+    this.totals.points += count;
+    this.totals.batches++;
+    // One ack per channel, for everything up to its last delivery here: deliveries are handled in order.
+    const last = new Map<Consumption, ConsumeMessage>();
+    for (const d of batch) last.set(d.on, d.msg);
+    for (const [on, msg] of last) {
+      if (!on.open) continue;
+      try {
+        on.ch.ack(msg, true);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'acknowledging to RabbitMQ failed (channel closed); the messages are redelivered and overwrite their points');
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,244 @@
+// Cluster mode (docs/cluster.md) with the real engines: a 3-node RabbitMQ cluster, influxd, and
+// two MAG nodes as child processes sharing them. Devices publish QoS 1 readings with seqs; after
+// each fault (a MAG node SIGKILLed, a RabbitMQ node SIGKILLed, InfluxDB away for over a minute,
+// a worker stalled) InfluxDB must hold every acknowledged seq exactly once, in the device's order.
+// The cases share the engines and run in order. Figures go to stdout.
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
+import { startRabbitCluster, type RabbitCluster } from '../support/rabbitmq.ts';
+import { createGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { ClusterDevice } from '../support/cluster-device.ts';
+
+const SEC = 1000;
+const DAY = 86_400_000;
+const NOW0 = Math.floor(Date.now() / SEC) * SEC;
+/** Per partition: small, so an InfluxDB outage reaches it (the worker holds up to 1000 more per partition unacknowledged). */
+const QUEUE_MAX = 300;
+
+function rows(res: InfluxQueryResult): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const s of res.results[0].series ?? []) for (const v of s.values) out.push({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) });
+  return out;
+}
+
+describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
+  let rabbit: RabbitCluster;
+  let influxd: InfluxdHandle;
+  const nodes: GatewayProcess[] = [];
+  const devices: ClusterDevice[] = [];
+  let deviceNo = 0;
+  let dayOffset = 0;
+
+  /** Seqs stored for a device, in time order. */
+  const storedSeqs = async (id: string) => rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number);
+  /** Registers a device on every node (each keeps its own registry in this slice). */
+  const device = async (prefix: string, on: GatewayProcess[] = nodes): Promise<ClusterDevice> => {
+    const id = `${prefix}-${++deviceNo}`;
+    const secrets = new Map<string, string>();
+    for (const n of on) secrets.set(n.mqttUrl, await n.device({ id, type: 'barometer' }));
+    const base = NOW0 - 30 * DAY + dayOffset++ * DAY;
+    const d = new ClusterDevice(id, secrets, (seq) => base + seq * SEC);
+    devices.push(d);
+    return d;
+  };
+  /** Every acknowledged seq stored once; what is stored was sent; in time order the seqs ascend. */
+  const expectExactlyOnce = async (d: ClusterDevice) => {
+    const stored = await storedSeqs(d.id);
+    expect(new Set(stored).size, `${d.id}: a seq stored twice`).toBe(stored.length);
+    for (const s of d.acked) expect(stored, `${d.id}: acknowledged seq ${s} not stored`).toContain(s);
+    for (const s of stored) expect(d.sent.has(s), `${d.id}: stored seq ${s} never sent`).toBe(true);
+    expect(stored, `${d.id}: seqs out of order`).toEqual([...stored].sort((a, b) => a - b));
+    return stored;
+  };
+  const status = async (n: GatewayProcess) => (await n.call('GET', '/readyz')).body;
+  const startNode = async (nodeId: string) => {
+    const gp = await createGatewayProcess({
+      MAG_NODE_ID: nodeId,
+      MAG_AMQP_URLS: rabbit.urls('heartbeat=2'),
+      MAG_INFLUX_URL: influxd.url,
+      MAG_SINK_RETRY_MAX_MS: '1000',
+      MAG_CLUSTER_QUEUE_MAX_MESSAGES: String(QUEUE_MAX),
+    });
+    try {
+      await gp.start(60_000);
+    } catch (e) {
+      await gp.destroy();
+      throw e;
+    }
+    return gp;
+  };
+
+  /** The MAG node whose worker is the single active consumer of most partitions (from `rabbitmqctl list_consumers`). */
+  const activeNode = async (): Promise<GatewayProcess> => {
+    const live = rabbit.nodes.findIndex((n) => n.running);
+    const out = await rabbit.ctl(live, ['list_consumers', '-q', '--no-table-headers', 'consumer_tag', 'active']);
+    const count = new Map<string, number>();
+    for (const line of out.split('\n')) {
+      const m = /^mag\.([^.\s]+)\.p\d+\s+true/.exec(line.trim());
+      if (m) count.set(m[1], (count.get(m[1]) ?? 0) + 1);
+    }
+    const best = [...count].sort((x, y) => y[1] - x[1])[0];
+    if (!best) throw new Error(`no active consumer found: ${out}`);
+    return nodes[best[0] === 'a' ? 0 : 1];
+  };
+  const other = (n: GatewayProcess) => (n === nodes[0] ? nodes[1] : nodes[0]);
+  /** Devices streaming `n` seqs each, half connected to each node. */
+  const fleet = async (prefix: string, count: number) => {
+    const ds: ClusterDevice[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = await device(prefix);
+      await d.connect(nodes[i % 2].mqttUrl);
+      ds.push(d);
+    }
+    return ds;
+  };
+  const acked = (ds: ClusterDevice[]) => ds.reduce((n, d) => n + d.acked.size, 0);
+  const storedCount = async (prefix: string) => (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /^${prefix}-/`))[0]?.count as number | undefined) ?? 0;
+  const allStored = async (prefix: string, ds: ClusterDevice[], n: number, timeout = 30_000) => {
+    await expect.poll(() => storedCount(prefix), { timeout, interval: 250, message: `${prefix}: waiting for ${ds.length * n} readings in InfluxDB` }).toBe(ds.length * n);
+    for (const d of ds) expect(await expectExactlyOnce(d)).toHaveLength(n);
+  };
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    [rabbit, influxd] = await Promise.all([startRabbitCluster(3), startInfluxd()]);
+    const t1 = Date.now();
+    nodes.push(...(await Promise.all([startNode('a'), startNode('b')])));
+    console.log(`[cluster] 3 RabbitMQ nodes and influxd up in ${t1 - t0} ms; 2 MAG nodes in ${Date.now() - t1} ms`);
+  }, 150_000);
+
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await Promise.all(nodes.map((n) => n.destroy()));
+    await Promise.all([rabbit?.stop(), influxd?.destroy()]);
+  }, 60_000);
+
+  it('stores what either node acknowledged; feedback and config reach the node holding the device; auth and ACL still refuse', { timeout: 60_000 }, async () => {
+    const [a, b] = nodes;
+    const onA = await device('basic');
+    const onB = await device('basic');
+    await onA.connect(a.mqttUrl);
+    await onB.connect(b.mqttUrl);
+    await Promise.all([onA.stream(200, { window: 10, perSecond: 400 }), onB.stream(200, { window: 10, perSecond: 400 })]);
+    for (const d of [onA, onB]) await expect.poll(() => storedSeqs(d.id), { timeout: 15_000 }).toHaveLength(200);
+    for (const d of [onA, onB]) await expectExactlyOnce(d);
+
+    // An invalid reading from the device on b: whichever node's worker judges it, the rejection reaches b.
+    await onB.publishRaw('readings', JSON.stringify({ seq: 9999, ts: NOW0, quantity: 'pressure', value: 'high', unit: 'hPa' }));
+    await expect.poll(() => onB.feedback.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(JSON.stringify(onB.feedback[0])).toContain('9999');
+
+    onA.publishQos0(201); // QoS 0 goes the same way, without waiting for a confirm
+    await expect.poll(() => storedSeqs(onA.id), { timeout: 15_000 }).toHaveLength(201);
+
+    const metrics = (await b.call('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/mag_cluster_edge_messages_total\{outcome="confirmed"\} [1-9]/);
+    expect(metrics).toContain('mag_cluster_connected 1');
+
+    // Config is sent on every connect, by whichever node the device connects to.
+    for (const d of [onA, onB]) await expect.poll(() => d.configs.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(onB.configs[0]).toMatchObject({ verification: { state: 'valid' }, lockout: false });
+
+    // A wrong secret is refused at CONNECT; another device's topic is refused (the connection closes).
+    await expect(mqtt.connectAsync(b.mqttUrl, { clientId: onA.id, username: onA.id, password: 'not-the-secret', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
+    expect(await onB.publishTo(`instruments/${onA.id}/readings`, onB.payload(1))).toBe('closed');
+    expect((await storedSeqs(onA.id)).length).toBe(201); // nothing from the refused topic
+  });
+
+  it('SIGKILL of the MAG node holding the partitions: its devices move to the other node, which takes the partitions over', { timeout: 60_000 }, async () => {
+    const victim = await activeNode();
+    const N = 1500;
+    const ds = await fleet('magkill', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(1200);
+    const killed = await victim.kill('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    const ackedAtKill = acked(ds);
+    const t0 = Date.now();
+    await streams;
+    await allStored('magkill', ds, N);
+    const survivor = await status(other(victim));
+    console.log(
+      `[cluster] MAG node SIGKILL: ${ackedAtKill} of ${4 * N} acknowledged at the kill; ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; ` +
+        `all ${4 * N} stored once ${Date.now() - t0} ms later; the survivor judged ${survivor.cluster.worker.redelivered} redelivered messages`,
+    );
+    await victim.start(60_000); // back, now a standby consumer
+  });
+
+  it('SIGKILL of a RabbitMQ node: the majority goes on; unconfirmed messages are refused and sent again', { timeout: 60_000 }, async () => {
+    const N = 1500;
+    const ds = await fleet('rabbitkill', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(1200);
+    await rabbit.kill(0); // the first URL: both MAG nodes are connected to it
+    const ackedAtKill = acked(ds);
+    const t0 = Date.now();
+    await streams;
+    await allStored('rabbitkill', ds, N);
+    for (const n of nodes) expect((await status(n)).cluster.connected).toBe(true);
+    console.log(`[cluster] RabbitMQ node SIGKILL: ${ackedAtKill} acknowledged at the kill, ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; all ${4 * N} stored once ${Date.now() - t0} ms later`);
+  });
+
+  it('InfluxDB away for over a minute: messages wait in the queues up to their cap, devices keep the rest; all stored once after', { timeout: 150_000 }, async () => {
+    const N = 2100; // 70 s at 30/s: the streams end about when InfluxDB returns
+    const ds = await fleet('influxdown', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 5, perSecond: 30, pauseMs: 1000 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(200);
+    await influxd.stop();
+    const ackedAtStop = acked(ds);
+    await new Promise((r) => setTimeout(r, 65_000));
+    const ackedDuring = acked(ds) - ackedAtStop;
+    const lossesDuring = ds.reduce((n, d) => n + d.losses, 0);
+    const refused = (await Promise.all(nodes.map(status))).reduce((n, s) => n + s.cluster.edge.refused, 0);
+    expect(ackedDuring).toBeGreaterThan(0); // acknowledged while InfluxDB was away: held by RabbitMQ
+    expect(refused).toBeGreaterThan(0); // the partition caps were reached: no PUBACK
+    expect(lossesDuring).toBeGreaterThan(0);
+    const t0 = Date.now();
+    await influxd.restart();
+    await streams;
+    await allStored('influxdown', ds, N, 60_000);
+    console.log(
+      `[cluster] InfluxDB away 65 s: ${ackedDuring} messages acknowledged meanwhile (in RabbitMQ), ${refused} refused at the queue cap (${lossesDuring} connections closed, devices kept them); ` +
+        `all ${4 * N} stored once ${Date.now() - t0} ms after InfluxDB returned`,
+    );
+  });
+
+  it('a stalled worker (its process stopped): RabbitMQ ends its connection, the other node takes its partitions over', { timeout: 90_000 }, async () => {
+    const stalled = await activeNode();
+    const serving = other(stalled);
+    const N = 1500;
+    const ds: ClusterDevice[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await device('stall');
+      await d.connect(serving.mqttUrl);
+      ds.push(d);
+    }
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 100 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(600);
+    process.kill(stalled.pid!, 'SIGSTOP');
+    const t0 = Date.now();
+    const storedAtStop = await storedCount('stall');
+    // The edge on the serving node goes on acknowledging; the stalled node's partitions move once
+    // RabbitMQ misses its heartbeats (2 s), and the serving node's worker stores them.
+    await expect.poll(() => storedCount('stall'), { timeout: 30_000, interval: 250 }).toBeGreaterThan(storedAtStop + 300);
+    const takeoverMs = Date.now() - t0;
+    expect(await activeNode()).toBe(serving);
+    process.kill(stalled.pid!, 'SIGCONT');
+    await streams;
+    await allStored('stall', ds, N);
+    await expect.poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' }).toBe(true);
+    console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
+  });
+
+  it('SIGTERM: a cluster node stops within seconds and exits 0; the other goes on', { timeout: 30_000 }, async () => {
+    const [a, b] = nodes;
+    const stopped = await a.kill('SIGTERM', 20_000);
+    expect(stopped.code).toBe(0);
+    expect(stopped.ms).toBeLessThan(10_000);
+    const d = await device('after', [b]);
+    await d.connect(b.mqttUrl);
+    await d.stream(100, { window: 10, perSecond: 400 });
+    await expect.poll(() => storedSeqs(d.id), { timeout: 15_000 }).toHaveLength(100);
+  });
+});
