@@ -6,6 +6,7 @@
 //   raw SQL    the same statement hand-written and prepared once with better-sqlite3 (the floor)
 //   compiled per call   the store's query built and compiled by Kysely at every call: what
 //                       compiling once with `arg()` slots avoids
+//   registry   what one message asks of the registry (on SQLite or PostgreSQL alike: its caches)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { CheckStore } from '../src/store/checks.ts';
 import { DriftStore } from '../src/store/drift.ts';
 import { RejectionStore } from '../src/store/rejections.ts';
 import { TotalizerStore } from '../src/store/totalizers.ts';
+import { Registry } from '../src/store/registry.ts';
 import type { CheckResult } from '../src/metrology/types.ts';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -106,6 +108,20 @@ time('rejection insert: store (RejectionStore.insert)', N, (i) =>
 );
 const totalizers = new TotalizerStore(db);
 time('totalizer upsert: store (TotalizerStore.record)', N, (i) => totalizers.record('d', `n${i % 4}`, i + 10, 1000 + i));
+
+// ── the registry's part of a message: device, its tenant and certificates, seen ──
+const registry = new Registry(db);
+registry.createTenant({ id: 't', name: 't', region: 'VN-HN' }, now);
+for (let i = 0; i < 1000; i++) {
+  registry.createDeviceWithSecretHash({ id: `d${i}`, tenant: 't', type: 'barometer', serial: `S${i}` }, 'unused', now);
+  registry.addCertificate(`d${i}`, { kind: 'verification', number: `V${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' }, 'bench', now);
+}
+time('registry: a message\'s lookups (caches, no SQL)', N, (i) => {
+  const id = `d${Math.abs(i) % 1000}`;
+  const d = registry.registeredDevice(id)!;
+  if (!registry.tenant(d.tenant) || registry.certificatesOf(id).length === 0) throw new Error('not cached');
+  registry.markSeen(id, 1_700_000_000_000 + Math.abs(i) * 10);
+});
 
 db.close();
 rmSync(dir, { recursive: true, force: true });

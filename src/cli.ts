@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ConfigError, PACKAGE_ROOT, loadConfig, type Config } from './config.ts';
 import { startGateway, type Gateway } from './gateway.ts';
-import { openStateDb } from './store/db.ts';
+import { STATE_URL_NOT_YET, openStateDb } from './store/db.ts';
 import { Tokens, type Role } from './store/tokens.ts';
 import { Registry } from './store/registry.ts';
 import { AuditLog, verifyAuditChain } from './store/audit.ts';
@@ -139,9 +139,10 @@ async function seedHistory(c: Config, fleetFile: string): Promise<void> {
   }
 }
 
-function storeCommand(args: string[]): void {
+async function storeCommand(args: string[]): Promise<void> {
   const c = config();
   const [what, verb, ...rest] = args;
+  if (c.cluster.stateUrl) fail(STATE_URL_NOT_YET);
   const db = openStateDb(c.dataDir);
   const now = new Date();
   try {
@@ -160,7 +161,7 @@ function storeCommand(args: string[]): void {
       if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
       const timeZone = values['time-zone'];
       if (timeZone !== undefined && !isTimeZone(timeZone)) fail(`--time-zone must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${timeZone}")`);
-      new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
+      await new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
       new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
       process.stdout.write(`tenant ${values.id} registered\n`);
     } else if (what === 'device' && verb === 'add') {
@@ -173,7 +174,7 @@ function storeCommand(args: string[]): void {
       const d = { id: values.id, tenant: values.tenant, type: values.type, serial: values.serial, ...(values.class ? { class: values.class } : {}) };
       const problems = validateDevice(profile, d);
       if (problems.length) fail(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-      const { secret } = new Registry(db).createDevice(d, now);
+      const { secret } = await new Registry(db).createDevice(d, now);
       new AuditLog(db).append('cli', 'device.create', values.id, { tenant: values.tenant, type: values.type }, now);
       process.stdout.write(`device ${values.id} registered; MQTT username ${values.id}, password (shown once):\n${secret}\n`);
     } else if (what === 'audit' && verb === 'verify') {
@@ -207,7 +208,7 @@ if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
   const { bridgeCommand } = await import('./bridges/modbus/bridge.ts');
   process.exitCode = await bridgeCommand(rest);
 } else if (['token', 'tenant', 'device', 'audit'].includes(cmd)) {
-  storeCommand([cmd, ...rest]);
+  await storeCommand([cmd, ...rest]);
 } else {
   fail(`unknown command "${cmd}"; see mag --help`);
 }

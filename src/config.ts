@@ -76,7 +76,7 @@ export const ConfigSchema = z
     MAG_AUTH_FAIL_WINDOW_S: positiveInt.default(60),
     MAG_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
     // Cluster mode (docs/contract.md §7, docs/cluster.md).
-    MAG_STATE_URL: optionalString,
+    MAG_STATE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL').optional()),
     MAG_AMQP_URLS: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
@@ -171,7 +171,10 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_MAX_BODY_BYTES: { meaning: 'largest HTTP request body; a larger one gets 413' },
   MAG_CORS_ORIGINS: { allowed: 'origins, comma-separated, or `*`', meaning: 'origins whose pages may call the API from a browser; unset: CORS off' },
   MAG_BACKFILL_DAYS: { meaning: "readings and checks older than the device's registration minus this many days are refused with a reason" },
-  MAG_STATE_URL: { allowed: '`postgres://…`', meaning: 'shared state database of a cluster. Not supported yet: the gateway refuses to start with it set' },
+  MAG_STATE_URL: {
+    allowed: '`postgres://user:password@host:5432/db`',
+    meaning: "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Not all of the state is on PostgreSQL yet: the gateway and `mag`'s store commands refuse to start with it set",
+  },
   MAG_AMQP_URLS: { allowed: 'AMQP URLs, comma-separated', meaning: 'cluster mode: the RabbitMQ cluster whose quorum queues hold acknowledged messages (a PUBACK waits for its confirm) instead of the local journal; unset: single node ([docs/cluster.md](docs/cluster.md))' },
   MAG_NODE_ID: { allowed: '`[A-Za-z0-9_.-]{1,64}`', shownDefault: 'host name', meaning: "this node's name in logs and in the cluster" },
   MAG_CLUSTER_PARTITIONS: { meaning: 'partition queues a cluster spreads devices over (by a hash of the device id). The same on every node; changing it moves devices between queues, so change it only with the queues empty' },

@@ -202,7 +202,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     await forwarder.stop(drainMs);
     await http.close();
     journal.close();
-    lastSeen.stop();
+    await lastSeen.stop();
     // what the last messages left in memory: alert repeats, deferred clears, rejections
     for (const held of [assurance, alerts]) {
       try {

@@ -195,8 +195,9 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
       }
       this.open.delete(open); // its row is gone: this opens a new one
     }
-    const alert = this.store.open({ id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details }, a.at.toISOString());
+    const { alert, opened } = this.store.open({ id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details }, a.at.toISOString());
     this.open.add(openAlert(alert));
+    if (!opened) return this.raise(a); // another process opened it first (a message redelivered to it): this repeats it
     this.emit('change', alert, 'opened');
     return { alert, change: 'opened' };
   }

@@ -12,6 +12,7 @@ import { DeviceRouting } from './device-routing.ts';
 import { EdgePublisher } from './edge-publisher.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { declareTopology } from './topology.ts';
+import { STATE_URL_NOT_YET } from '../store/db.ts';
 
 /** How long the node waits for the RabbitMQ cluster at start before it gives up. */
 const START_TIMEOUT_MS = 60_000;
@@ -35,9 +36,7 @@ export interface ClusterNodeDeps {
 /** Refuses what cluster mode cannot do yet, with what to do instead. */
 export function checkClusterSettings(config: Config): void {
   if (config.cluster.stateUrl !== undefined) {
-    throw new Error(
-      'MAG_STATE_URL is set, but shared state in PostgreSQL is not supported yet: each node keeps its state (registry, alerts, tokens…) in SQLite in its own MAG_DATA_DIR. Unset MAG_STATE_URL (docs/cluster.md, "Not done yet").',
-    );
+    throw new Error(STATE_URL_NOT_YET);
   }
 }
 

@@ -5,6 +5,7 @@
 import type { AuditLog } from '../store/audit.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { Device, Registry, StoredCertificate } from '../store/registry.ts';
+import { after, type Awaitable } from '../store/executor.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths } from '../metrology/verification.ts';
@@ -86,7 +87,7 @@ export class CampaignService {
    * campaign) under its market's tenant, adds its verification certificate and publishes its
    * standing; a fail is recorded only (no certificate is issued).
    */
-  verify(campaignId: string, input: VerificationInput, actor: string): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
+  verify(campaignId: string, input: VerificationInput, actor: string): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
     const c = this.deps.store.campaign(campaignId);
     if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
     const market = c.markets.find((m) => m.name === input.market);
@@ -96,17 +97,20 @@ export class CampaignService {
     const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, class: input.class, e: input.e, max: input.max });
     if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
     const verifiedAt = new Date(input.verifiedAt ?? this.deps.now()).toISOString();
-
-    let device: Device | undefined;
-    let certificate: StoredCertificate | undefined;
-    if (input.result === 'pass') {
-      device = this.registerScale(c, market, input, actor);
+    if (input.result !== 'pass') return this.record(c, market, input, actor, verifiedAt);
+    // The registry answers at once on SQLite (the demo history records inside one transaction), with Promises on PostgreSQL.
+    return after(this.registerScale(c, market, input, actor), (device) => {
       const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
-      certificate = this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now());
-      this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
-      this.deps.publishConfig(device, true);
-    }
+      return after(this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now()), (certificate) => {
+        this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
+        this.deps.publishConfig(device, true);
+        return this.record(c, market, input, actor, verifiedAt, device, certificate);
+      });
+    });
+  }
+
+  private record(c: Campaign, market: Market, input: VerificationInput, actor: string, verifiedAt: string, device?: Device, certificate?: StoredCertificate): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
     const verification = this.deps.store.addVerification({
       campaign: c.id,
       market: market.name,
@@ -128,22 +132,23 @@ export class CampaignService {
   }
 
   /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */
-  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Device {
+  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Awaitable<Device> {
     const tenantId = marketTenantId(c.region, market);
-    if (!this.deps.registry.tenant(tenantId)) {
-      const t = this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
-      this.audit(actor, 'tenant.create', t.id, { name: t.name, region: t.region, campaign: c.id });
-    }
-    for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
-      const id = scaleDeviceId(market, input.serial, n);
-      const existing = this.deps.registry.device(id);
-      if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
-      if (existing) continue;
-      const site = market.district ? `${market.name}, ${market.district}` : market.name;
-      const { device } = this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now());
-      this.audit(actor, 'device.create', device.id, { tenant: tenantId, type: device.type, serial: device.serial, campaign: c.id, owner: input.owner.name });
-      return device;
-    }
-    throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
+    const created = this.deps.registry.tenant(tenantId) ? undefined : this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
+    return after(created, (t) => {
+      if (t) this.audit(actor, 'tenant.create', t.id, { name: t.name, region: t.region, campaign: c.id });
+      for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
+        const id = scaleDeviceId(market, input.serial, n);
+        const existing = this.deps.registry.device(id);
+        if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
+        if (existing) continue;
+        const site = market.district ? `${market.name}, ${market.district}` : market.name;
+        return after(this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now()), ({ device }) => {
+          this.audit(actor, 'device.create', device.id, { tenant: tenantId, type: device.type, serial: device.serial, campaign: c.id, owner: input.owner.name });
+          return device;
+        });
+      }
+      throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
+    });
   }
 }

@@ -9,13 +9,17 @@ export interface PeriodicWork {
   stop(): void;
 }
 
-/** Runs `work` every `everyMs`; a failure is logged with `failure` and the next run comes as planned. */
+/**
+ * Runs `work` every `everyMs`; a failure is logged with `failure` and the next run comes as
+ * planned. Work that answers with a Promise (on PostgreSQL) is not started again before it settles.
+ */
 export class Every implements PeriodicWork {
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
 
   constructor(
     private readonly everyMs: number,
-    private readonly work: () => void,
+    private readonly work: () => unknown,
     private readonly log: Logger,
     private readonly failure: string,
   ) {}
@@ -23,8 +27,13 @@ export class Every implements PeriodicWork {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
+      if (this.running) return;
       try {
-        this.work();
+        const done = this.work();
+        if (done instanceof Promise) {
+          this.running = true;
+          done.catch((e: Error) => this.log.error({ err: e.message }, this.failure)).finally(() => (this.running = false));
+        }
       } catch (e) {
         this.log.error({ err: (e as Error).message }, this.failure);
       }

@@ -2,6 +2,7 @@
 // database once a minute, and once more when the gateway stops.
 import type { Logger } from '../log.ts';
 import type { Registry } from '../store/registry.ts';
+import type { Awaitable } from '../store/executor.ts';
 import { Every, type PeriodicWork } from './every.ts';
 
 export class LastSeenFlush implements PeriodicWork {
@@ -19,8 +20,8 @@ export class LastSeenFlush implements PeriodicWork {
   }
 
   /** Stops the timer and writes what the devices' last messages left in memory: stop it once no message can arrive. */
-  stop(): void {
+  stop(): Awaitable<void> {
     this.timer.stop();
-    this.registry.flushLastSeen();
+    return this.registry.flushLastSeen();
   }
 }

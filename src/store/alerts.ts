@@ -1,9 +1,11 @@
 // Alerts as stored: one row per alert, at most one unresolved per (device, kind, key). The
-// lifecycle (dedup, repeats, escalation) is alerts/alert-book.ts; this keeps the rows.
-import type { Selectable } from 'kysely';
-import type { Db } from './db.ts';
+// lifecycle (dedup, repeats, escalation) is alerts/alert-book.ts; this keeps the rows, on
+// SQLite or PostgreSQL (executor.ts): several processes may open the same alert at once (a
+// message redelivered to another node), and the unique index makes one of them the opener.
+import { sql, type Selectable } from 'kysely';
 import type { AlertsTable } from './schema.ts';
-import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg, type SqliteState } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 import type { Alert, AlertFilter, AlertKind, Severity } from '../alerts/alert-book.ts';
 
 type AlertRow = Selectable<AlertsTable>;
@@ -46,6 +48,9 @@ function fromRow(r: AlertRow): Alert {
 const Q = {
   unresolvedKeys: query('alerts.unresolved-keys', (db) => db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('state', '<>', 'resolved')),
   byId: query('alerts.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').selectAll().where('id', '=', arg('id'))),
+  unresolvedOf: query('alerts.unresolved-of', (db, arg: Arg<{ device: string; kind: string; key: string }>) =>
+    db.selectFrom('alerts').selectAll().where('device', '=', arg('device')).where('kind', '=', arg('kind')).where('key', '=', arg('key')).where('state', '<>', 'resolved'),
+  ),
   list: dynamicQuery('alerts.list', (db, f: AlertFilter) => {
     let q = db.selectFrom('alerts').selectAll();
     if (f.state) q = q.where('state', '=', f.state);
@@ -88,6 +93,8 @@ const Q = {
         summary: arg('summary'),
         details: arg('details'),
       })
+      // the index alerts_one_open: an unresolved alert of (device, kind, key) exists, nothing is written
+      .onConflict((oc) => oc.columns(['device', 'kind', 'key']).where('state', '<>', sql.lit('resolved')).doNothing())
       .returningAll(),
   ),
   repeat: query('alerts.repeat', (db, arg: Arg<{ id: string; add: number; at: string; severity: Severity; summary: string; details: string }>) =>
@@ -128,53 +135,76 @@ const Q = {
   ),
 };
 
-export class AlertStore {
-  private readonly sql: Statements<typeof Q>;
+/** What a store method gives on `S` (executor.ts `Answer`). */
+type On<S extends StateExecutor, T> = Answer<S, T>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+/** The alerts' rows on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class AlertStore<S extends StateExecutor = SqliteState> {
+  private readonly sql: AnyStatements<typeof Q>;
+
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
+  }
+
+  private answer<T>(work: () => Awaitable<T>): On<S, T> {
+    return answer(this.db, work);
   }
 
   /** Unresolved (open or acknowledged) alerts by what they are about. */
-  unresolvedKeys(): { id: string; device: string; kind: string; key: string; severity: Severity }[] {
-    return this.sql.unresolvedKeys.all();
+  unresolvedKeys(): On<S, { id: string; device: string; kind: string; key: string; severity: Severity }[]> {
+    return this.answer(() => this.sql.unresolvedKeys.all());
   }
-  get(id: string): Alert | undefined {
-    const r = this.sql.byId.get({ id });
-    return r && fromRow(r);
+  get(id: string): On<S, Alert | undefined> {
+    return this.answer(() => after(this.sql.byId.get({ id }), (r) => r && fromRow(r)));
   }
   /** Newest change first. */
-  list(f: AlertFilter): Alert[] {
-    if (f.tenants?.size === 0) return [];
-    return this.sql.list.all(f).map(fromRow);
+  list(f: AlertFilter): On<S, Alert[]> {
+    return this.answer(() => (f.tenants?.size === 0 ? [] : after(this.sql.list.all(f), (rows) => rows.map(fromRow))));
   }
-  open(a: { id: string; tenant: string; device: string; kind: AlertKind; key: string; severity: Severity; summary: string; details: Record<string, unknown> }, at: string): Alert {
-    return fromRow(this.sql.open.get({ ...a, at, details: JSON.stringify(a.details) })!);
+  /**
+   * Opens the alert, unless an unresolved one of the same (device, kind, key) exists: then that
+   * one, `opened` false (another process opened it first, or a redelivered message raised it
+   * again), and nothing is written.
+   */
+  open(a: { id: string; tenant: string; device: string; kind: AlertKind; key: string; severity: Severity; summary: string; details: Record<string, unknown> }, at: string): On<S, { alert: Alert; opened: boolean }> {
+    return this.answer(() => this.openOnce(a, at, 3));
+  }
+  private openOnce(a: Parameters<AlertStore['open']>[0], at: string, tries: number): Awaitable<{ alert: Alert; opened: boolean }> {
+    return after(this.sql.open.get({ ...a, at, details: JSON.stringify(a.details) }), (row) =>
+      row
+        ? { alert: fromRow(row), opened: true }
+        : after(this.sql.unresolvedOf.get({ device: a.device, kind: a.kind, key: a.key }), (existing) => {
+            if (existing) return { alert: fromRow(existing), opened: false };
+            // resolved between the two statements: open it again
+            if (tries <= 1) throw new Error(`alert of ${a.device} ${a.kind} ${a.key}: neither opened nor found open`);
+            return this.openOnce(a, at, tries - 1);
+          }),
+    );
   }
   /** `add` more occurrences (one write for the repeats counted since the last): count and version up, the latest summary and evidence; undefined when the alert is gone. */
-  repeat(id: string, r: { severity: Severity; summary: string; details: Record<string, unknown>; add: number }, at: string): Alert | undefined {
-    const row = this.sql.repeat.get({ id, add: r.add, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) });
-    return row && fromRow(row);
+  repeat(id: string, r: { severity: Severity; summary: string; details: Record<string, unknown>; add: number }, at: string): On<S, Alert | undefined> {
+    return this.answer(() => after(this.sql.repeat.get({ id, add: r.add, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) }), (row) => row && fromRow(row)));
   }
-  acknowledge(id: string, by: string, note: string | undefined, at: string): Alert {
-    return fromRow(this.sql.acknowledge.get({ id, by, at, note: note ?? null })!);
+  acknowledge(id: string, by: string, note: string | undefined, at: string): On<S, Alert> {
+    return this.answer(() => after(this.sql.acknowledge.get({ id, by, at, note: note ?? null }), (row) => fromRow(row!)));
   }
-  resolve(id: string, by: string, resolution: { reason: string; note?: string }, at: string): Alert {
-    return fromRow(this.sql.resolve.get({ id, by, at, resolution: JSON.stringify(resolution) })!);
+  resolve(id: string, by: string, resolution: { reason: string; note?: string }, at: string): On<S, Alert> {
+    return this.answer(() => after(this.sql.resolve.get({ id, by, at, resolution: JSON.stringify(resolution) }), (row) => fromRow(row!)));
   }
-  openCritical(): Alert[] {
-    return this.sql.openCritical.all().map(fromRow);
+  openCritical(): On<S, Alert[]> {
+    return this.answer(() => after(this.sql.openCritical.all(), (rows) => rows.map(fromRow)));
   }
-  escalate(id: string, at: string): Alert {
-    return fromRow(this.sql.escalate.get({ id, at })!);
+  escalate(id: string, at: string): On<S, Alert> {
+    return this.answer(() => after(this.sql.escalate.get({ id, at }), (row) => fromRow(row!)));
   }
   /** The tenants' alerts opened before `to` and not resolved before `from` (ISO times), oldest first. */
-  history(tenants: readonly string[], from: string, to: string): AlertTimes[] {
-    if (tenants.length === 0) return [];
-    return this.sql.history.all({ tenants, from, to }).map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
+  history(tenants: readonly string[], from: string, to: string): On<S, AlertTimes[]> {
+    return this.answer(() =>
+      tenants.length === 0 ? [] : after(this.sql.history.all({ tenants, from, to }), (rows) => rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, openedAt: r.opened_at, resolvedAt: r.resolved_at }))),
+    );
   }
   /** Unresolved alerts counted by tenant, device, kind and severity. */
-  unresolvedCounts(): { tenant: string; device: string; kind: string; severity: string; count: number }[] {
-    return this.sql.unresolvedCounts.all().map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, severity: r.severity, count: Number(r.count) }));
+  unresolvedCounts(): On<S, { tenant: string; device: string; kind: string; severity: string; count: number }[]> {
+    return this.answer(() => after(this.sql.unresolvedCounts.all(), (rows) => rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, severity: r.severity, count: Number(r.count) }))));
   }
 }

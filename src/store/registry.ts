@@ -1,7 +1,10 @@
-// Tenants, devices and certificates: the state database is the owner; the hot path reads the in-memory cache.
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
-import type { CertificatesTable, DevicesTable } from './schema.ts';
+// Tenants, devices and certificates: the state database is the owner; the hot path reads the
+// in-memory caches, which every process keeps current with the others' changes (`follow`).
+// Runs on SQLite or PostgreSQL (executor.ts): on SQLite a write and its cache update are done
+// when the method returns; on PostgreSQL when its Promise settles.
+import { query, type Arg } from './sql.ts';
+import { after, answer, isPending, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type Settled, type StateExecutor, type Watching } from './executor.ts';
+import type { CertificatesTable, DevicesTable, TenantsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
 import { fingerprint, hashSecret, newSecret, verifySecretAsync } from './secrets.ts';
@@ -32,6 +35,11 @@ export interface StoredCertificate extends Certificate {
 
 export type NewDevice = Omit<Device, 'createdAt' | 'lastSeenAt'>;
 
+/** What the registry announces its changes under (executor.ts `announce` / `watch`). */
+const TOPIC = 'registry';
+
+const noop = () => {};
+
 export class ConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -40,23 +48,50 @@ export class ConflictError extends Error {
 }
 
 type DeviceRow = Selectable<DevicesTable>;
+type TenantRow = Pick<Selectable<TenantsTable>, 'id' | 'name' | 'region' | 'time_zone' | 'created_at'>;
 type CertRow = Selectable<CertificatesTable>;
 
 const Q = {
   tenants: query('tenants.all', (db) => db.selectFrom('tenants').select(['id', 'name', 'region', 'time_zone', 'created_at'])),
   devices: query('devices.all', (db) => db.selectFrom('devices').selectAll()),
+  deviceSecret: query('devices.secret-hash', (db, arg: Arg<{ id: string }>) => db.selectFrom('devices').select('secret_hash').where('id', '=', arg('id'))),
   certificates: query('certificates.all', (db) => db.selectFrom('certificates').selectAll().orderBy('id')),
   insertTenant: query('tenants.insert', (db, arg: Arg<{ id: string; name: string; region: string; timeZone: string | null; createdAt: string }>) =>
     db.insertInto('tenants').values({ id: arg('id'), name: arg('name'), region: arg('region'), time_zone: arg('timeZone'), created_at: arg('createdAt') }),
   ),
   setTenantTimeZone: query('tenants.set-time-zone', (db, arg: Arg<{ id: string; timeZone: string | null }>) =>
-    db.updateTable('tenants').set({ time_zone: arg('timeZone') }).where('id', '=', arg('id')),
+    db
+      .updateTable('tenants')
+      .set({ time_zone: arg('timeZone') })
+      .where('id', '=', arg('id')),
   ),
-  insertDevice: query('devices.insert', (db, arg: Arg<{ id: string; tenant: string; type: string; serial: string; spec: string; secretHash: string; createdAt: string }>) =>
-    db.insertInto('devices').values({ id: arg('id'), tenant: arg('tenant'), type: arg('type'), serial: arg('serial'), spec: arg('spec'), secret_hash: arg('secretHash'), created_at: arg('createdAt') }),
+  insertDevice: query(
+    'devices.insert',
+    (db, arg: Arg<{ id: string; tenant: string; type: string; serial: string; spec: string; secretHash: string; createdAt: string }>) =>
+      db
+        .insertInto('devices')
+        .values({
+          id: arg('id'),
+          tenant: arg('tenant'),
+          type: arg('type'),
+          serial: arg('serial'),
+          spec: arg('spec'),
+          secret_hash: arg('secretHash'),
+          created_at: arg('createdAt'),
+        }),
   ),
-  setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) => db.updateTable('devices').set({ secret_hash: arg('secretHash') }).where('id', '=', arg('id'))),
-  setLastSeen: query('devices.set-last-seen', (db, arg: Arg<{ id: string; at: string }>) => db.updateTable('devices').set({ last_seen_at: arg('at') }).where('id', '=', arg('id'))),
+  setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) =>
+    db
+      .updateTable('devices')
+      .set({ secret_hash: arg('secretHash') })
+      .where('id', '=', arg('id')),
+  ),
+  setLastSeen: query('devices.set-last-seen', (db, arg: Arg<{ id: string; at: string }>) =>
+    db
+      .updateTable('devices')
+      .set({ last_seen_at: arg('at') })
+      .where('id', '=', arg('id')),
+  ),
   insertCertificate: query('certificates.insert', (db, arg: Arg<Omit<CertRow, 'id'>>) =>
     db
       .insertInto('certificates')
@@ -104,7 +139,8 @@ function certFromRow(r: CertRow): StoredCertificate {
   };
 }
 
-export class Registry {
+/** The registry on the state database `S` (SqliteState: its writes answer at once; PostgresState: with Promises). */
+export class Registry<S extends StateExecutor = StateExecutor> {
   private tenants = new Map<string, Tenant>();
   private devices = new Map<string, Device>();
   private secretHashes = new Map<string, string>();
@@ -113,30 +149,51 @@ export class Registry {
   private certificates = new Map<string, StoredCertificate[]>();
   private seen = new Map<string, number>();
 
-  /** SQLite's data_version when the cache was last loaded: it changes when another connection commits. */
-  private dataVersion = -1;
+  /** `db.version(TOPIC)` when the caches were last loaded: another process changed the registry when it moves. */
+  private loadedVersion = -1;
+  /** The registry's database work in flight (PostgreSQL only; on SQLite nothing is ever in flight). */
+  private inFlight: Promise<void> | undefined;
+  private readonly loaded: Awaitable<void>;
 
-  private readonly sql: Statements<typeof Q>;
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(private readonly db: Db) {
-    this.sql = db.prepareAll(Q);
-    this.load();
+  /**
+   * On SQLite the caches are loaded when this returns. On PostgreSQL they load meanwhile: use
+   * `await Registry.open(db)`, which works on both.
+   */
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
+    this.loaded = this.inTurn(() => this.load());
   }
 
-  private load(): void {
-    this.dataVersion = this.db.dataVersion();
+  /** A registry with its caches loaded. */
+  static async open<S extends StateExecutor>(db: S): Promise<Registry<S>> {
+    const r = new Registry(db);
+    await r.loaded;
+    return r;
+  }
+
+  private load(): Awaitable<void> {
+    const version = this.db.version(TOPIC);
+    return after(settleAll([this.sql.tenants.all(), this.sql.devices.all(), this.sql.certificates.all()] as const), ([tenants, devices, certificates]) => {
+      this.loadedVersion = version;
+      this.replace(tenants, devices, certificates);
+    });
+  }
+
+  private replace(tenantRows: TenantRow[], deviceRows: DeviceRow[], certRows: CertRow[]): void {
     const tenants = new Map<string, Tenant>();
-    for (const t of this.sql.tenants.all()) {
+    for (const t of tenantRows) {
       tenants.set(t.id, { id: t.id, name: t.name, region: t.region, ...(t.time_zone ? { timeZone: t.time_zone } : {}), createdAt: t.created_at });
     }
     const devices = new Map<string, Device>();
     const secretHashes = new Map<string, string>();
-    for (const r of this.sql.devices.all()) {
+    for (const r of deviceRows) {
       devices.set(r.id, deviceFromRow(r));
       secretHashes.set(r.id, r.secret_hash);
     }
     const certificates = new Map<string, StoredCertificate[]>();
-    for (const r of this.sql.certificates.all()) {
+    for (const r of certRows) {
       const list = certificates.get(r.device) ?? [];
       list.push(certFromRow(r));
       certificates.set(r.device, list);
@@ -149,33 +206,96 @@ export class Registry {
   }
 
   /**
-   * Picks up what another process (the `mag` CLI on the same data directory) committed to the
-   * state database since the cache was loaded; true when something changed. Cheap: one pragma.
+   * Runs `work` after the registry's database work in flight, so that a reload never replaces
+   * the caches with rows read before a write of this process landed, nor a write's cache update
+   * with an older reload. On SQLite nothing is in flight: `work` runs now, synchronously.
    */
-  syncWithDisk(): boolean {
-    const version = this.db.dataVersion();
-    if (version === this.dataVersion) return false;
-    this.load();
-    return true;
+  private inTurn<T>(work: () => Awaitable<T>): Awaitable<T> {
+    const result = this.inFlight ? this.inFlight.then(work) : work();
+    if (isPending(result)) {
+      const settled = result.then(noop, noop);
+      this.inFlight = settled;
+      void settled.then(() => {
+        if (this.inFlight === settled) this.inFlight = undefined;
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Reloads the caches when another process changed the registry since they were loaded (the
+   * `mag` CLI on the same SQLite file, another node on PostgreSQL); true when it reloaded.
+   * Cheap when nothing changed: SQLite's data_version, or a counter of PostgreSQL notifications.
+   */
+  catchUp(): Answer<S, boolean> {
+    return this.answer(() => this.inTurn(() => (this.db.version(TOPIC) === this.loadedVersion ? false : after(this.load(), () => true))));
+  }
+
+  private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
+    return answer(this.db, work);
+  }
+
+  /**
+   * Keeps the caches current with other processes' changes: reloads soon after one (PostgreSQL:
+   * as its NOTIFY arrives; SQLite: within seconds, by data_version) and then calls `onChange`.
+   */
+  follow(onChange: () => void, onError: (err: Error) => void): Watching {
+    const check = () => {
+      try {
+        const changed = this.catchUp() as Awaitable<boolean>;
+        if (isPending(changed)) changed.then((c) => c && onChange(), onError);
+        else if (changed) onChange();
+      } catch (e) {
+        onError(e as Error);
+      }
+    };
+    const watching = this.db.watch(TOPIC, check);
+    check(); // what changed between the load and now
+    return watching;
+  }
+
+  /** Writes with `statements`, announced to the other processes in the same transaction, then updates the caches with `cached`. */
+  private write<W extends readonly unknown[], T>(statements: () => W, conflict: string, cached: (results: Settled<W>) => T): Awaitable<T> {
+    const written = () =>
+      refusedAs(
+        () => this.db.atomically(() => [...statements(), this.db.announce(TOPIC)] as const),
+        () => new ConflictError(conflict),
+      );
+    return this.inTurn(() => after(written(), (results) => cached(results as unknown as Settled<W>)));
   }
 
   // ── tenants ──
-  createTenant(t: { id: string; name: string; region: string; timeZone?: string }, now: Date): Tenant {
-    if (this.tenants.has(t.id)) throw new ConflictError(`tenant ${t.id} already exists`);
-    const tenant: Tenant = { id: t.id, name: t.name, region: t.region, ...(t.timeZone ? { timeZone: t.timeZone } : {}), createdAt: now.toISOString() };
-    this.sql.insertTenant.run({ id: t.id, name: t.name, region: t.region, timeZone: t.timeZone ?? null, createdAt: tenant.createdAt });
-    this.tenants.set(t.id, tenant);
-    return tenant;
+  createTenant(t: { id: string; name: string; region: string; timeZone?: string }, now: Date): Answer<S, Tenant> {
+    return this.answer(() => {
+      if (this.tenants.has(t.id)) throw new ConflictError(`tenant ${t.id} already exists`);
+      const tenant: Tenant = { id: t.id, name: t.name, region: t.region, ...(t.timeZone ? { timeZone: t.timeZone } : {}), createdAt: now.toISOString() };
+      return this.write(
+        () => [this.sql.insertTenant.run({ id: t.id, name: t.name, region: t.region, timeZone: t.timeZone ?? null, createdAt: tenant.createdAt })],
+        `tenant ${t.id} already exists`,
+        () => {
+          this.tenants.set(t.id, tenant);
+          return tenant;
+        },
+      );
+    });
   }
   /** Sets (or with null, clears) the tenant's time zone; undefined when there is no such tenant. */
-  setTenantTimeZone(id: string, timeZone: string | null): Tenant | undefined {
-    const t = this.tenants.get(id);
-    if (!t) return undefined;
-    this.sql.setTenantTimeZone.run({ id, timeZone });
-    const { timeZone: _old, ...rest } = t;
-    const updated: Tenant = timeZone ? { ...rest, timeZone } : rest;
-    this.tenants.set(id, updated);
-    return updated;
+  setTenantTimeZone(id: string, timeZone: string | null): Answer<S, Tenant | undefined> {
+    return this.answer(() => {
+      if (!this.tenants.has(id)) return undefined;
+      return this.write(
+        () => [this.sql.setTenantTimeZone.run({ id, timeZone })],
+        `tenant ${id} changed meanwhile`,
+        () => {
+          const t = this.tenants.get(id);
+          if (!t) return undefined;
+          const { timeZone: _old, ...rest } = t;
+          const updated: Tenant = timeZone ? { ...rest, timeZone } : rest;
+          this.tenants.set(id, updated);
+          return updated;
+        },
+      );
+    });
   }
   tenant(id: string): Tenant | undefined {
     return this.tenants.get(id);
@@ -185,21 +305,34 @@ export class Registry {
   }
 
   // ── devices ──
-  createDevice(d: NewDevice, now: Date): { device: Device; secret: string } {
-    this.checkNewDevice(d);
-    const secret = newSecret();
-    return { device: this.createDeviceWithSecretHash(d, hashSecret(secret), now), secret };
+  createDevice(d: NewDevice, now: Date): Answer<S, { device: Device; secret: string }> {
+    return this.answer(() => {
+      this.checkNewDevice(d);
+      const secret = newSecret();
+      return after(this.insertDevice(d, hashSecret(secret), now), (device) => ({ device, secret }));
+    });
   }
   /** Registers a device whose secret's hash is already made (a benchmark fleet sharing one secret). */
-  createDeviceWithSecretHash(d: NewDevice, secretHash: string, now: Date): Device {
-    this.checkNewDevice(d);
+  createDeviceWithSecretHash(d: NewDevice, secretHash: string, now: Date): Answer<S, Device> {
+    return this.answer(() => {
+      this.checkNewDevice(d);
+      return this.insertDevice(d, secretHash, now);
+    });
+  }
+  private insertDevice(d: NewDevice, secretHash: string, now: Date): Awaitable<Device> {
     const { id, tenant, type, serial, ...spec } = d;
     const createdAt = now.toISOString();
-    this.sql.insertDevice.run({ id, tenant, type, serial, spec: JSON.stringify(spec), secretHash, createdAt });
-    const device: Device = { ...d, createdAt };
-    this.devices.set(id, device);
-    this.secretHashes.set(id, secretHash);
-    return device;
+    // refused by the database too when another node registered the id, or removed the tenant, first
+    return this.write(
+      () => [this.sql.insertDevice.run({ id, tenant, type, serial, spec: JSON.stringify(spec), secretHash, createdAt })],
+      `device ${id} already exists, or tenant ${tenant} does not`,
+      () => {
+        const device: Device = { ...d, createdAt };
+        this.devices.set(id, device);
+        this.secretHashes.set(id, secretHash);
+        return device;
+      },
+    );
   }
   private checkNewDevice(d: NewDevice): void {
     if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);
@@ -221,18 +354,25 @@ export class Registry {
   listDevices(): Device[] {
     return [...this.devices.keys()].sort().map((id) => this.device(id)!);
   }
-  rotateSecret(id: string): string {
+  rotateSecret(id: string): Answer<S, string> {
     const secret = newSecret();
     const hash = hashSecret(secret);
-    this.sql.setSecret.run({ id, secretHash: hash });
-    this.secretHashes.set(id, hash);
-    this.verified.delete(id);
-    return secret;
+    return this.answer(() =>
+      this.write(
+        () => [this.sql.setSecret.run({ id, secretHash: hash })],
+        `device ${id} changed meanwhile`,
+        () => {
+          this.secretHashes.set(id, hash);
+          this.verified.delete(id);
+          return secret;
+        },
+      ),
+    );
   }
   /** True when `secret` is the device's current secret. */
   async verifyDeviceSecret(id: string, secret: string): Promise<boolean> {
-    // a device registered (or rotated) by the CLI in another process may not be cached yet
-    if (!this.secretHashes.has(id)) this.syncWithDisk();
+    // registered (or rotated) by another process, and not cached yet: one lookup by key
+    if (!this.secretHashes.has(id) && (await this.sql.deviceSecret.get({ id }))) await this.inTurn(() => this.load());
     const hash = this.secretHashes.get(id);
     if (!hash) return false;
     const fp = fingerprint(secret);
@@ -242,28 +382,37 @@ export class Registry {
     this.verified.set(id, fp);
     return true;
   }
-  /** Records that a device spoke (kept in memory, flushed by `flushLastSeen`). */
   /** Records a message from the device (to the second: the hot path skips the Map write within one). */
   markSeen(id: string, at: number): void {
     const last = this.seen.get(id);
     if (last === undefined || at - last >= 1000 || at < last) this.seen.set(id, at);
   }
-  flushLastSeen(): void {
-    if (this.seen.size === 0) return;
-    this.db.transaction(() => {
-      for (const [id, at] of this.seen) this.sql.setLastSeen.run({ id, at: new Date(at).toISOString() });
-    });
-    for (const [id, at] of this.seen) {
-      const d = this.devices.get(id);
-      if (d) d.lastSeenAt = new Date(at).toISOString();
-    }
-    this.seen.clear();
+  /**
+   * Writes the last-seen times kept in memory, in one transaction. Not announced: other
+   * processes read a device's last-seen time from the database when they reload, not at once.
+   */
+  flushLastSeen(): Answer<S, void> {
+    const batch = [...this.seen];
+    return this.answer(() =>
+      batch.length === 0
+        ? undefined
+        : after(
+            this.db.atomically(() => batch.map(([id, at]) => this.sql.setLastSeen.run({ id, at: new Date(at).toISOString() }))),
+            () => {
+              for (const [id, at] of batch) {
+                const d = this.devices.get(id);
+                if (d) d.lastSeenAt = new Date(at).toISOString();
+                if (this.seen.get(id) === at) this.seen.delete(id); // a newer one came meanwhile (PostgreSQL): kept for the next flush
+              }
+            },
+          ),
+    );
   }
 
   // ── certificates ──
-  addCertificate(device: string, c: Certificate, actor: string, now: Date): StoredCertificate {
+  addCertificate(device: string, c: Certificate, actor: string, now: Date): Answer<S, StoredCertificate> {
     const createdAt = now.toISOString();
-    const row = this.sql.insertCertificate.get({
+    const row = {
       device,
       kind: c.kind,
       number: c.number,
@@ -274,12 +423,20 @@ export class Registry {
       uncertainty: c.uncertainty ?? null,
       created_at: createdAt,
       created_by: actor,
-    })!;
-    const stored: StoredCertificate = { ...c, id: Number(row.id), device, createdAt };
-    const list = this.certificates.get(device) ?? [];
-    list.push(stored);
-    this.certificates.set(device, list);
-    return stored;
+    };
+    return this.answer(() =>
+      this.write(
+        () => [this.sql.insertCertificate.get(row)] as const,
+        `device ${device} does not exist`,
+        ([inserted]) => {
+          const stored: StoredCertificate = { ...c, id: Number(inserted!.id), device, createdAt };
+          const list = this.certificates.get(device) ?? [];
+          list.push(stored);
+          this.certificates.set(device, list);
+          return stored;
+        },
+      ),
+    );
   }
   certificatesOf(device: string): readonly StoredCertificate[] {
     return this.certificates.get(device) ?? [];

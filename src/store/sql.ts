@@ -1,7 +1,8 @@
 // How the state stores talk SQL. Each query is written once with Kysely (typed against
 // schema.ts) and compiled for a dialect: SQLite for the single node, PostgreSQL for the cluster
 // mode. On SQLite the compiled SQL runs synchronously through better-sqlite3 (the message path
-// calls the stores synchronously), one prepared statement per SQL text.
+// calls the stores synchronously), one prepared statement per SQL text; on PostgreSQL through
+// postgres.ts. A store written for both takes a StateExecutor (executor.ts).
 //
 // A fixed query is compiled once: its varying values are `arg(name)` slots, so a statement of
 // the per-message path costs a parameter array and a prepared-statement call, not a compile.
@@ -21,6 +22,7 @@ import {
   type CompiledQuery,
 } from 'kysely';
 import type { StateSchema } from './schema.ts';
+import type { AnyStatements, Settled, StateExecutor, Watching } from './executor.ts';
 
 /** The seam between the stores and the database: the same queries compile for either. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -141,10 +143,13 @@ function tableOf(queryName: string): string {
   return dot < 0 ? queryName : queryName.slice(0, dot);
 }
 
+/** How often a SQLite state database looks for another process's commits (`watch`). */
+const SQLITE_WATCH_MS = 2000;
+
 /** The state database on SQLite: runs the stores' queries synchronously. */
-export class SqliteState {
-  readonly dialect: Dialect = 'sqlite';
-  private readonly statements = new Map<string, Database.Statement>();
+export class SqliteState implements StateExecutor {
+  readonly dialect = 'sqlite' as const;
+  private readonly prepared = new Map<string, Database.Statement>();
   /**
    * Statements run that may change the database, by table (mag_state_writes_total): how the
    * per-message path's coalescing of alert repeats and rejections is seen from outside.
@@ -238,6 +243,38 @@ export class SqliteState {
     return this.connection.transaction(fn)();
   }
 
+  // ── StateExecutor: the same stores on SQLite or PostgreSQL (executor.ts) ──
+  /** The store's statements, typed for code that runs on either database (they stay synchronous here). */
+  statements<Q extends Record<string, QueryDef<any, any>>>(defs: Q): AnyStatements<Q> {
+    return this.prepareAll(defs) as AnyStatements<Q>;
+  }
+
+  /** `fn`'s statements in one transaction, run before this returns; their results. */
+  atomically<T extends readonly unknown[]>(fn: () => T): Settled<T> {
+    return this.transaction(fn) as unknown as Settled<T>;
+  }
+
+  /** Nothing to send: another connection sees this one's commits move its `data_version`. */
+  announce(_topic: string): void {}
+
+  /** `data_version`, whatever the topic: SQLite does not say which table another process changed. */
+  version(_topic: string): number {
+    return this.dataVersion();
+  }
+
+  watch(_topic: string, onChange: () => void, pollMs = SQLITE_WATCH_MS): Watching {
+    let seen = this.dataVersion();
+    const timer = setInterval(() => {
+      if (!this.open) return;
+      const v = this.dataVersion();
+      if (v === seen) return;
+      seen = v;
+      onChange();
+    }, pollMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+
   /** Runs a compiled statement once, uncached (schema changes). */
   execute(compiled: { sql: string; parameters: readonly unknown[] }): void {
     this.connection.prepare(compiled.sql).run(...compiled.parameters);
@@ -253,16 +290,16 @@ export class SqliteState {
   }
 
   close(): void {
-    this.statements.clear();
+    this.prepared.clear();
     this.connection.close();
   }
 
   private statement(sql: string): Database.Statement {
-    let stmt = this.statements.get(sql);
+    let stmt = this.prepared.get(sql);
     if (!stmt) {
       stmt = this.connection.prepare(sql);
-      if (this.statements.size >= STATEMENT_CACHE) this.statements.delete(this.statements.keys().next().value!);
-      this.statements.set(sql, stmt);
+      if (this.prepared.size >= STATEMENT_CACHE) this.prepared.delete(this.prepared.keys().next().value!);
+      this.prepared.set(sql, stmt);
     }
     return stmt;
   }

@@ -53,7 +53,7 @@ describe('the mag CLI beside a running gateway', () => {
 
   it('a tenant added with --time-zone has it (local times of its devices are read in it); an unknown zone is refused', async () => {
     await cli(t.dataDir, 'tenant', 'add', '--id', 'stadtwerke', '--name', 'Stadtwerke', '--region', 'VN-HN', '--time-zone', 'Europe/Berlin');
-    t.gateway.registry.syncWithDisk();
+    await t.gateway.registry.catchUp();
     expect((await t.call('GET', '/api/v1/tenants')).body.items.find((x: { id: string }) => x.id === 'stadtwerke')).toMatchObject({ timeZone: 'Europe/Berlin' });
     await expect(cli(t.dataDir, 'tenant', 'add', '--id', 'nowhere', '--region', 'VN-HN', '--time-zone', 'Hanoi')).rejects.toThrow(/--time-zone must be an IANA time zone/);
   });

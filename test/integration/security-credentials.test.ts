@@ -126,7 +126,7 @@ describe('secrets and tokens: random, hashed, never logged, rotatable', () => {
 
   it('no secret or token appears in the database, journal or log bytes', async () => {
     gateway.journal.commit();
-    gateway.registry.flushLastSeen();
+    await gateway.registry.flushLastSeen();
     const files = filesUnder(dir);
     expect(files.some((f) => f.endsWith('mag.db') || f.endsWith('.db'))).toBe(true);
     const blobs = files.map((f) => [f, readFileSync(f).toString('latin1')] as const);

@@ -127,8 +127,9 @@ describe('the state store on PostgreSQL', () => {
     // the repeats counted in memory since the last write, in one statement
     const repeated = (await run('alerts.repeat', { id: 'a-1', add: 3, at, severity: 'critical', summary: 's2', details: '{"n":2}' })).rows[0];
     expect(repeated).toMatchObject({ id: 'a-1', count: 4, version: 2, severity: 'critical', summary: 's2' });
-    // one unresolved alert per (device, kind, key)
-    await expect(run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rejects.toThrow(/alerts_one_open/);
+    // one unresolved alert per (device, kind, key): a second open writes nothing (the store reads the open one back)
+    expect((await run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rowCount).toBe(0);
+    await expect(pool.query(`insert into alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) values ('a-3', 'acme', 'gd-1', 'drift', 'CH4', 'warning', 'open', '${at}', '${at}', 1, 's', '{}')`)).rejects.toThrow(/alerts_one_open/);
     expect((await run('alerts.unresolved-counts', {})).rows).toEqual([{ tenant: 'acme', device: 'gd-1', kind: 'drift', severity: 'critical', count: 1 }]);
 
     // a lot's packages: a replayed (device, seq) is stored once, even at another position

@@ -83,10 +83,10 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'post', path: '/api/v1/campaigns/:id/verifications', summary: "Record a scale verified in the campaign; one that passes becomes a registered instrument of its market's tenant, with its certificate", tag: 'campaigns', roles: ['admin', 'inspector'], body: VerificationBody, status: 201,
-    handler: ({ p, params, body }) => {
+    handler: async ({ p, params, body }) => {
       const c = visibleCampaign(deps, p, params.id);
       try {
-        const { verification, device, certificate } = svc.verify(c.id, body, actor(p));
+        const { verification, device, certificate } = await svc.verify(c.id, body, actor(p));
         return { ...verification, ...(device ? { instrument: deviceView(deps, deps.registry.device(device.id) ?? device) } : {}), ...(certificate ? { certificate } : {}) };
       } catch (e) {
         throw asApiError(e);

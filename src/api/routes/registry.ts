@@ -113,9 +113,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
 
   r.add({
     method: 'post', path: '/api/v1/tenants', summary: 'Register an enterprise', tag: 'tenants', roles: ['admin'], body: TenantBody, status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       try {
-        const t = deps.registry.createTenant(body, deps.now());
+        const t = await deps.registry.createTenant(body, deps.now());
         audit(p, 'tenant.create', t.id, { name: t.name, region: t.region, timeZone: t.timeZone });
         return t;
       } catch (e) {
@@ -138,8 +138,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'patch', path: '/api/v1/tenants/:id', summary: "Set the enterprise's time zone (times its devices send without a zone are read in it; null: MAG_DEFAULT_TIME_ZONE)", tag: 'tenants', roles: ['admin'], body: TenantSettingsBody,
-    handler: ({ p, params, body }) => {
-      const t = deps.registry.setTenantTimeZone(params.id, body.timeZone);
+    handler: async ({ p, params, body }) => {
+      const t = await deps.registry.setTenantTimeZone(params.id, body.timeZone);
       if (!t) throw notFound(`tenant ${params.id}`);
       audit(p, 'tenant.update', t.id, { timeZone: body.timeZone });
       return t;
@@ -177,14 +177,14 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
 
   r.add({
     method: 'post', path: '/api/v1/devices', summary: 'Register an instrument; the MQTT secret is in the answer, once', tag: 'devices', roles: ['admin', 'operator'], body: DeviceBody, status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       ownTenant(deps, p, body.tenant);
       const profile = deps.profiles.get(body.type);
       if (!profile) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...deps.profiles.keys()].join(', ')}` }]);
       const problems = validateDevice(profile, body);
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
       try {
-        const { device, secret } = deps.registry.createDevice(body, deps.now());
+        const { device, secret } = await deps.registry.createDevice(body, deps.now());
         audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
         deps.publishConfig(device, true);
         return { ...deviceView(deps, device), secret };
@@ -215,9 +215,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'post', path: '/api/v1/devices/:id/secret', summary: 'Rotate the MQTT secret (the old one stops working at once)', tag: 'devices', roles: ['admin', 'operator'],
-    handler: ({ p, params }) => {
+    handler: async ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
-      const secret = deps.registry.rotateSecret(d.id);
+      const secret = await deps.registry.rotateSecret(d.id);
       deps.sessions.disconnect(d.id); // a session opened with the old secret ends now too
       audit(p, 'device.secret.rotate', d.id);
       return { id: d.id, secret };
@@ -225,9 +225,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   });
   r.add({
     method: 'post', path: '/api/v1/devices/:id/certificates', summary: 'Add a verification or calibration certificate', tag: 'certificates', roles: ['admin', 'operator'], body: CertificateBody, status: 201,
-    handler: ({ p, params, body }) => {
+    handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
-      const cert = deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
+      const cert = await deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
       // A verification claiming longer than the type's legal interval makes the instrument due at
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
       const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;

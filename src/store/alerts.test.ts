@@ -1,0 +1,45 @@
+// The alerts' store on SQLite: the contract it keeps on either state database (the PostgreSQL
+// run is test/integration/alerts-postgres.test.ts), and what the alert book makes of an alert
+// another process opened first.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStateDb } from './db.ts';
+import type { SqliteState } from './sql.ts';
+import { AlertBook } from '../alerts/alert-book.ts';
+import { alertStoreContract } from '../../test/support/alert-store-contract.ts';
+
+function sqliteTarget() {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-alerts-'));
+  const opened: SqliteState[] = [];
+  return {
+    open: async () => {
+      const db = openStateDb(dir);
+      opened.push(db);
+      return db;
+    },
+    close: async () => {
+      for (const db of opened) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+alertStoreContract('SQLite', async () => sqliteTarget());
+
+describe('the alert book, when another process opened the alert first', () => {
+  const target = sqliteTarget();
+  afterEach(() => target.close());
+
+  it('counts its raise as a repeat of that alert instead of opening a second one (a message judged twice)', async () => {
+    const here = new AlertBook(await target.open());
+    const there = new AlertBook(await target.open()); // loaded before `here` opened the alert
+    const raise = (book: AlertBook, at: string) => book.raise({ tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', summary: 'CH4 drifting', details: {}, at: new Date(at) });
+    expect(raise(here, '2026-03-01T08:00:00.000Z')?.change).toBe('opened');
+    const again = raise(there, '2026-03-01T08:00:01.000Z');
+    expect(again).toMatchObject({ change: 'repeated', alert: { count: 2, state: 'open' } });
+    expect(here.list({ device: 'gd-1' })).toHaveLength(1);
+    expect(there.openAlert('gd-1', 'drift', 'CH4')?.id).toBe(again?.alert.id);
+  });
+});

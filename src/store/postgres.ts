@@ -1,0 +1,259 @@
+// The state database on PostgreSQL (cluster mode, MAG_STATE_URL): the stores' queries compiled
+// for PostgreSQL once, run on a connection pool, answering with Promises. Changes a store
+// announces reach the other processes on the same database by LISTEN/NOTIFY on one channel.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { compileQuery, planFixed, type QueryDef } from './sql.ts';
+import { migratePostgres } from './migrations.ts';
+import type { AnyStatement, AnyStatements, Settled, StateExecutor, Watching } from './executor.ts';
+
+/** The channel every MAG process on the database listens on; payload `{ topic, from }`. */
+const CHANNEL = 'mag_state';
+/** Wait before listening again after the listening connection broke. */
+const RELISTEN_MS = 1000;
+
+const INT8 = pg.types.builtins.INT8;
+const NUMERIC = pg.types.builtins.NUMERIC;
+
+/**
+ * Numbers where schema.ts says number. pg gives int8 (`bigint` columns: ids, epoch-ms times,
+ * sequence numbers; and count(*)) and numeric (sum/avg of integers) as strings, because they may
+ * not fit a double; the state's never come near 2^53, and SQLite gives them as numbers, so the
+ * stores read the same types on both. A value past 2^53 is refused rather than rounded.
+ * Set on this pool only (not pg's global parsers, which other code in the process may rely on).
+ */
+const STATE_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8) return parseSafeInteger;
+    if (oid === NUMERIC) return Number;
+    return pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function parseSafeInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new Error(`the state database gave the integer ${text}, past what a number holds exactly (2^53)`);
+  return n;
+}
+
+/** The URL without its password, for messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'an unparsable URL';
+  }
+}
+
+export interface PostgresStateOptions {
+  /** Connections in the pool (the LISTEN connection comes on top). */
+  maxConnections?: number;
+  /** An idle connection or the listening one failed (the pool replaces it; the listener reconnects). */
+  onError?: (err: Error) => void;
+}
+
+export class PostgresState implements StateExecutor {
+  readonly dialect = 'postgres' as const;
+  /** Tells this process's announcements apart from the others' (it already has its changes). */
+  private readonly instance = randomUUID();
+  private readonly versions = new Map<string, number>();
+  private readonly watchers = new Map<string, Set<() => void>>();
+  private listener: pg.Client | undefined;
+  private closed = false;
+  /** The connection of the `atomically` whose `fn` is running, and what `fn` issued on it. */
+  private tx: { client: pg.PoolClient; issued: Promise<unknown>[] } | undefined;
+
+  private constructor(
+    private readonly url: string,
+    private readonly pool: pg.Pool,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /**
+   * Connects to the state database at `url`, brings its schema to the latest migration and
+   * starts listening for other processes' announcements. Fails with a message naming
+   * MAG_STATE_URL when the server cannot be reached.
+   */
+  static async connect(url: string, options: PostgresStateOptions = {}): Promise<PostgresState> {
+    const onError = options.onError ?? (() => {});
+    const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types: STATE_TYPES, application_name: 'mag' });
+    pool.on('error', onError);
+    const state = new PostgresState(url, pool, onError);
+    try {
+      await pool.query('select 1');
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw new Error(`the state database at MAG_STATE_URL (${redactedUrl(url)}) cannot be reached: ${(e as Error).message || (e as { code?: string }).code}`);
+    }
+    try {
+      const migrations = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+      try {
+        await migratePostgres(migrations);
+      } finally {
+        await migrations.destroy();
+      }
+      await state.listen();
+    } catch (e) {
+      await state.close();
+      throw e;
+    }
+    return state;
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  /** A query of the stores bound to this database (a fixed one compiled here, once, and prepared by name on each connection). */
+  prepare<A, R>(def: QueryDef<A, R>): AnyStatement<A, R> {
+    const run =
+      def.kind === 'fixed'
+        ? (() => {
+            const plan = planFixed(def, this.dialect);
+            return (a: A | undefined) => this.query<R>({ name: def.name, text: plan.sql, values: plan.params(a ?? ({} as A)) });
+          })()
+        : (a: A | undefined) => {
+            const c = compileQuery(def, this.dialect, a as A);
+            return this.query<R>({ text: c.sql, values: c.parameters });
+          };
+    return {
+      run: (...a) => run(a[0]).then((r) => r.rowCount ?? 0),
+      get: (...a) => run(a[0]).then((r) => r.rows[0]),
+      all: (...a) => run(a[0]).then((r) => r.rows),
+    };
+  }
+
+  statements<Q extends Record<string, QueryDef<any, any>>>(defs: Q): AnyStatements<Q> {
+    return Object.fromEntries(Object.entries(defs).map(([k, def]) => [k, this.prepare(def)])) as AnyStatements<Q>;
+  }
+
+  async atomically<T extends readonly unknown[]>(fn: () => T): Promise<Settled<T>> {
+    if (this.tx) throw new Error('atomically() does not nest: issue the statements in the outer one');
+    const client = await this.pool.connect();
+    const tx = { client, issued: [] as Promise<unknown>[] };
+    try {
+      const begin = client.query('begin');
+      let results: T;
+      this.tx = tx;
+      try {
+        results = fn();
+      } finally {
+        this.tx = undefined;
+      }
+      await begin;
+      const settled = (await Promise.all(results)) as Settled<T>;
+      await client.query('commit');
+      return settled;
+    } catch (e) {
+      // after what fn issued has run (or failed): pg runs a connection's queries in order
+      await Promise.allSettled(tx.issued);
+      await client.query('rollback').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  announce(topic: string): Promise<void> {
+    return this.query({ text: 'select pg_notify($1, $2)', values: [CHANNEL, JSON.stringify({ topic, from: this.instance })] }).then(() => undefined);
+  }
+
+  version(topic: string): number {
+    return this.versions.get(topic) ?? 0;
+  }
+
+  watch(topic: string, onChange: () => void): Watching {
+    let set = this.watchers.get(topic);
+    if (!set) this.watchers.set(topic, (set = new Set()));
+    const own = () => onChange();
+    set.add(own);
+    return { stop: () => set.delete(own) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.pool.end().catch(() => {});
+  }
+
+  /** Runs on the running `atomically`'s connection if there is one, else on any of the pool's. */
+  private query<R>(q: pg.QueryConfig): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    const tx = this.tx;
+    if (!tx) return this.pool.query<R & pg.QueryResultRow>(q);
+    const p = tx.client.query<R & pg.QueryResultRow>(q);
+    p.catch(() => {}); // seen by atomically(), which rejects with the first failure
+    tx.issued.push(p);
+    return p;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'mag-listen' });
+    client.on('notification', (m) => this.received(m.payload));
+    client.on('error', (err) => {
+      this.onError(err);
+      this.relisten(client);
+    });
+    client.on('end', () => this.relisten(client));
+    try {
+      await client.connect();
+      await client.query(`listen ${CHANNEL}`);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    if (this.closed) await client.end().catch(() => {});
+    else this.listener = client;
+  }
+
+  /** The listening connection broke: listen again. */
+  private relisten(broken: pg.Client): void {
+    if (this.closed || this.listener !== broken) return;
+    this.listener = undefined;
+    broken.end().catch(() => {});
+    this.listenLater();
+  }
+
+  /** Listens again after a pause, then treats every watched topic as changed: announcements may have been missed meanwhile. */
+  private listenLater(): void {
+    const retry = setTimeout(async () => {
+      if (this.closed) return;
+      try {
+        await this.listen();
+      } catch (e) {
+        this.onError(e as Error);
+        this.listenLater();
+        return;
+      }
+      for (const topic of this.watchers.keys()) this.changed(topic);
+    }, RELISTEN_MS);
+    retry.unref();
+  }
+
+  private received(payload: string | undefined): void {
+    let m: { topic?: unknown; from?: unknown };
+    try {
+      m = JSON.parse(payload ?? '');
+    } catch {
+      return; // not one of ours
+    }
+    if (typeof m.topic !== 'string' || m.from === this.instance) return;
+    this.changed(m.topic);
+  }
+
+  private changed(topic: string): void {
+    this.versions.set(topic, this.version(topic) + 1);
+    for (const onChange of this.watchers.get(topic) ?? []) {
+      try {
+        onChange();
+      } catch (e) {
+        this.onError(e as Error);
+      }
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// What the registry store promises on either state database (src/store/registry.ts), as one
+// suite run on SQLite (src/store/registry.test.ts) and on a real PostgreSQL 15
+// (test/integration/registry-postgres.test.ts). Two registries opened on the same database
+// stand for two processes: the `mag` CLI and the gateway on one SQLite file, or two nodes of a
+// cluster on PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConflictError, Registry } from '../../src/store/registry.ts';
+import type { StateExecutor } from '../../src/store/executor.ts';
+
+export interface RegistryTarget {
+  /** Another connection to the same state database (a process of its own, as far as the registry can tell). */
+  open(): Promise<StateExecutor>;
+  /** Closes what `open` opened and removes the database. */
+  close(): Promise<void>;
+  /** The longest a change of one process takes to reach a following registry of another. */
+  followWithinMs: number;
+}
+
+const NOW = new Date('2026-03-01T08:00:00.000Z');
+
+/**
+ * Has `r` catch up with the other processes until `expectation` holds: at once on SQLite (its
+ * data_version has moved when the other's write returned); on PostgreSQL once the NOTIFY came.
+ */
+async function caughtUp(r: Registry, expectation: () => void | Promise<void>): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      await r.catchUp();
+      await expectation();
+    },
+    { timeout: 5000, interval: 20 },
+  );
+}
+
+/** Registers the contract for the target `setup` gives (called in beforeAll). */
+export function registryContract(name: string, setup: () => Promise<RegistryTarget>): void {
+  describe(`registry on ${name}`, () => {
+    let target: RegistryTarget;
+    let a: Registry;
+    let b: Registry;
+
+    beforeAll(async () => {
+      target = await setup();
+      a = await Registry.open(await target.open());
+      b = await Registry.open(await target.open());
+    }, 120_000);
+
+    afterAll(async () => {
+      await target?.close();
+    });
+
+    it('keeps tenants, devices and certificates, and another process finds them all, numbers as numbers', async () => {
+      await a.createTenant({ id: 'acme', name: 'Acme Fuel', region: 'VN-HN', timeZone: 'Asia/Ho_Chi_Minh' }, NOW);
+      const { device, secret } = await a.createDevice({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3', expectedIntervalSeconds: 60 }, NOW);
+      expect(device).toMatchObject({ id: 'gd-1', tenant: 'acme', site: 'Depot 3', createdAt: NOW.toISOString() });
+      const first = await a.addCertificate('gd-1', { kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-05', validUntil: '2027-01-05', correction: { offset: -0.25 }, uncertainty: 0.4 }, 'admin:ops', NOW);
+      const second = await a.addCertificate('gd-1', { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-06', validUntil: '2027-01-06' }, 'admin:ops', NOW);
+      // row ids from the database, as numbers, the later one larger
+      expect(typeof first.id).toBe('number');
+      expect(second.id).toBeGreaterThan(first.id);
+
+      await caughtUp(b, () => expect(b.device('gd-1')).toBeDefined());
+      expect(b.tenant('acme')).toEqual({ id: 'acme', name: 'Acme Fuel', region: 'VN-HN', timeZone: 'Asia/Ho_Chi_Minh', createdAt: NOW.toISOString() });
+      expect(b.device('gd-1')).toEqual({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3', expectedIntervalSeconds: 60, createdAt: NOW.toISOString() });
+      expect(b.certificatesOf('gd-1')).toEqual([
+        { id: first.id, device: 'gd-1', kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-05', validUntil: '2027-01-05', correction: { offset: -0.25 }, uncertainty: 0.4, createdAt: NOW.toISOString() },
+        { id: second.id, device: 'gd-1', kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-06', validUntil: '2027-01-06', createdAt: NOW.toISOString() },
+      ]);
+      expect(await b.verifyDeviceSecret('gd-1', secret)).toBe(true);
+      expect(await b.verifyDeviceSecret('gd-1', `${secret}x`)).toBe(false);
+    });
+
+    it('refuses a second tenant or device with the same id, also when the other process registered it and this one has not reloaded yet', async () => {
+      await expect(async () => a.createTenant({ id: 'acme', name: 'Again', region: 'VN-HN' }, NOW)).rejects.toThrow(ConflictError);
+      await expect(async () => a.createDevice({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-2' }, NOW)).rejects.toThrow(ConflictError);
+      await expect(async () => a.createDevice({ id: 'gd-9', tenant: 'nobody', type: 'gas-detector', serial: 'SN-9' }, NOW)).rejects.toThrow(/tenant nobody does not exist/);
+
+      await a.createDevice({ id: 'gd-2', tenant: 'acme', type: 'gas-detector', serial: 'SN-2' }, NOW);
+      const other = await Registry.open(await target.open()); // a third process, loaded now
+      await other.createDevice({ id: 'gd-3', tenant: 'acme', type: 'gas-detector', serial: 'SN-3' }, NOW);
+      // b has not reloaded: its cache does not know gd-2 nor gd-3, the database refuses them
+      await expect(async () => b.createDevice({ id: 'gd-3', tenant: 'acme', type: 'gas-detector', serial: 'SN-3b' }, NOW)).rejects.toThrow(ConflictError);
+      await caughtUp(b, () => expect(b.listDevices().map((d) => d.id)).toEqual(['gd-1', 'gd-2', 'gd-3']));
+      expect(b.device('gd-3')?.serial).toBe('SN-3');
+    });
+
+    it('a rotated secret works at once where it was rotated and, once reloaded, in the other process; the old one nowhere', async () => {
+      const { secret: old } = await a.createDevice({ id: 'gd-4', tenant: 'acme', type: 'gas-detector', serial: 'SN-4' }, NOW);
+      expect(await b.verifyDeviceSecret('gd-4', old)).toBe(true); // not cached yet: looked up
+      const rotated = await a.rotateSecret('gd-4');
+      expect(await a.verifyDeviceSecret('gd-4', old)).toBe(false);
+      expect(await a.verifyDeviceSecret('gd-4', rotated)).toBe(true);
+      // verified before: forgotten with the old hash
+      await caughtUp(b, async () => expect(await b.verifyDeviceSecret('gd-4', old)).toBe(false));
+      expect(await b.verifyDeviceSecret('gd-4', rotated)).toBe(true);
+    });
+
+    it('a device another process registered can connect here at once, before this one reloaded', async () => {
+      const other = await Registry.open(await target.open());
+      const { secret } = await other.createDevice({ id: 'gd-5', tenant: 'acme', type: 'gas-detector', serial: 'SN-5' }, NOW);
+      expect(await a.verifyDeviceSecret('gd-5', secret)).toBe(true);
+      expect(a.registeredDevice('gd-5')?.serial).toBe('SN-5');
+      expect(await a.verifyDeviceSecret('nobody', secret)).toBe(false);
+    });
+
+    it('writes the last-seen times kept in memory, and a tenant time zone set and cleared', async () => {
+      a.markSeen('gd-1', Date.parse('2026-03-01T09:00:00.000Z'));
+      a.markSeen('gd-2', Date.parse('2026-03-01T09:00:05.000Z'));
+      expect(a.device('gd-1')?.lastSeenAt).toBe('2026-03-01T09:00:00.000Z');
+      await a.flushLastSeen();
+      expect((await a.setTenantTimeZone('acme', 'Europe/Berlin'))?.timeZone).toBe('Europe/Berlin');
+      expect(await a.setTenantTimeZone('nobody', 'Europe/Berlin')).toBeUndefined();
+      const reopened = await Registry.open(await target.open());
+      expect(reopened.device('gd-1')?.lastSeenAt).toBe('2026-03-01T09:00:00.000Z');
+      expect(reopened.device('gd-2')?.lastSeenAt).toBe('2026-03-01T09:00:05.000Z');
+      expect(reopened.tenant('acme')?.timeZone).toBe('Europe/Berlin');
+      expect(await a.setTenantTimeZone('acme', null)).toEqual({ id: 'acme', name: 'Acme Fuel', region: 'VN-HN', createdAt: NOW.toISOString() });
+      expect((await Registry.open(await target.open())).tenant('acme')).not.toHaveProperty('timeZone');
+    });
+
+    it('a following registry has what another process registers without being asked, and says so', async () => {
+      let changes = 0;
+      const errors: Error[] = [];
+      const following = b.follow(
+        () => changes++,
+        (e) => errors.push(e),
+      );
+      try {
+        await a.createTenant({ id: 'beta', name: 'Beta Gas', region: 'VN-BG' }, NOW);
+        await a.createDevice({ id: 'bd-1', tenant: 'beta', type: 'gas-detector', serial: 'SN-B1' }, NOW);
+        await vi.waitFor(() => expect(b.device('bd-1')?.tenant).toBe('beta'), { timeout: target.followWithinMs, interval: 20 });
+        expect(changes).toBeGreaterThan(0);
+        expect(errors).toEqual([]);
+      } finally {
+        following.stop();
+      }
+    });
+  });
+}
