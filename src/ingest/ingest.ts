@@ -4,7 +4,7 @@
 // Just over 400 lines on purpose: one message kind per method of one class sharing its validation context; the payload schemas and field messages already live in their own modules.
 import { z } from 'zod';
 import type { Point } from '../sinks/sink.ts';
-import { seriesKey } from '../sinks/line-protocol.ts';
+import { integerText, seriesKey } from '../sinks/line-protocol.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
@@ -255,13 +255,15 @@ export class Ingest {
     const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
     out.readings.push(reading);
     const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
+    // the same number converted once when it is sent in the canonical unit
+    const valueText = series === undefined ? '' : String(evaluated.value);
     out.points.push({
       measurement: 'reading',
       tags,
       fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status },
       ts: r.ts,
       // What pointToLine writes for this point (fields in key order; every number here is finite, seq and ts safe integers).
-      line: series === undefined ? undefined : `${series} raw=${r.value},seq=${r.seq}i,status="${evaluated.status}",value=${evaluated.value} ${r.ts}`,
+      line: series === undefined ? undefined : `${series} raw=${r.value === evaluated.value ? valueText : String(r.value)},seq=${integerText(r.seq)}i,status="${evaluated.status}",value=${valueText} ${integerText(r.ts)}`,
     });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
