@@ -90,6 +90,8 @@ export class Ingest {
 
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
+  /** Series key of a fuel dispenser's transactions (`transaction,device=…`) by device, then nozzle and product. */
+  private transactionSeriesKeys = new WeakMap<Device, Map<string, string | null>>();
   /** The earliest time accepted from a device (its registration minus the backfill window), by device object. */
   private earliest = new WeakMap<Device, number>();
 
@@ -167,6 +169,24 @@ export class Ingest {
     if (s === undefined) {
       try {
         s = seriesKey('reading', tags);
+      } catch {
+        s = null;
+      }
+      if (perDevice.size >= MAX_SERIES_PER_DEVICE) perDevice.clear();
+      perDevice.set(key, s);
+    }
+    return s ?? undefined;
+  }
+
+  /** The cached `transaction,device=…,nozzle=…,product=…,tenant=…` start of a transaction's line (undefined: let pointToLine say why it cannot be written). */
+  private transactionSeries(device: Device, tags: { tenant: string; device: string; nozzle: string; product: string }): string | undefined {
+    const key = tags.nozzle + '\u0000' + tags.product;
+    let perDevice = this.transactionSeriesKeys.get(device);
+    if (!perDevice) this.transactionSeriesKeys.set(device, (perDevice = new Map()));
+    let s = perDevice.get(key);
+    if (s === undefined) {
+      try {
+        s = seriesKey('transaction', tags);
       } catch {
         s = null;
       }
@@ -259,7 +279,7 @@ export class Ingest {
     out.readings.push(reading);
     const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
     // the same number converted once when it is sent in the canonical unit
-    const valueText = series === undefined ? '' : String(evaluated.value);
+    const valueText = String(evaluated.value);
     out.points.push({
       measurement: 'reading',
       tags,
@@ -282,11 +302,18 @@ export class Ingest {
       );
       this.totalizers.set(key, totalizerEnd);
       for (const f of findings) out.findings.push({ seq: r.seq, ts: r.ts, nozzle: tx.nozzle, ...f });
+      const txTags = { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product };
+      const txSeries = this.transactionSeries(device, txTags);
       out.points.push({
         measurement: 'transaction',
-        tags: { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product },
+        tags: txTags,
         fields: { volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd, seq: r.seq },
         ts: r.ts,
+        // What pointToLine writes for this point, as for the reading above (every number here is finite).
+        line:
+          txSeries === undefined
+            ? undefined
+            : `${txSeries} amount=${tx.amount},seq=${integerText(r.seq)}i,totalizerEnd=${totalizerEnd},totalizerStart=${totalizerStart},unitPrice=${tx.unitPrice},volume=${valueText} ${integerText(r.ts)}`,
       });
     }
   }
