@@ -36,5 +36,6 @@ EXPOSE 1883 8080
 # the API serve TLS (its certificate is not checked: this is the process asking itself).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const tls=!!(process.env.MAG_TLS_CERT&&process.env.MAG_TLS_KEY);require(tls?'https':'http').get({host:'127.0.0.1',port:process.env.MAG_HTTP_PORT||8080,path:'/healthz',rejectUnauthorized:false,timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
-# A larger young generation: garbage collection was a third of the gateway's time (README, Performance).
-CMD ["node", "--max-semi-space-size=32", "bin/mag.mjs", "start"]
+# A young generation of a fixed 64 MiB semi-space: garbage collection was a third of the gateway's
+# time when V8 sized it itself (bench/README.md, "The young generation").
+CMD ["node", "--max-semi-space-size=64", "--min-semi-space-size=64", "bin/mag.mjs", "start"]

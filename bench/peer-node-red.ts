@@ -183,7 +183,7 @@ try {
     const dataDir = mkdtempSync(join(tmpdir(), 'mag-peer-gw-'));
     temp.push(dataDir);
     seedDevices(dataDir, 'peer', SECRET, ids.map((id) => ({ id, type: 'barometer', verification: 'valid' as const })));
-    gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN, nodeOptions: ['--max-semi-space-size=32'] });
+    gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN, nodeOptions: ['--max-semi-space-size=64', '--min-semi-space-size=64'] });
     const g = gw;
     await lg.call('connect', { pool: 'mag', url: g.mqttUrl, devices: ids.map((id) => ({ id, password: SECRET })), concurrency: 50 });
     mag = { name: 'MAG → InfluxDB', pool: 'mag', pids: () => [g.pid, influx!.pid!], count: (f) => storedSince(influx!, f), delivered: async () => (await gatewayCounts(g)).delivered };

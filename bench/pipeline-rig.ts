@@ -15,18 +15,22 @@ import { Outbox } from '../src/broker/outbox.ts';
 import { GatewayMetrics } from '../src/metrics.ts';
 import { createLogger } from '../src/log.ts';
 import { DeviceMessagePipeline } from '../src/pipeline/device-messages.ts';
+import { ReferenceStandards } from '../src/alerts/reference-standards.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
+import { mixedFleet, mixedMessage, newMixState, type MixMember, type MixState } from './traffic.ts';
 
 /**
  * verified: in-range readings from instruments with a valid verification certificate;
  * unverified: the same from instruments without one (stored as `unverified`, verification-overdue alert);
  * out-of-range: readings outside the barometer's range (out-of-range alert);
- * invalid: readings whose value is not a number (refused: rejection, feedback, invalid-data alert).
+ * invalid: readings whose value is not a number (refused: rejection, feedback, invalid-data alert);
+ * mixed: the `mixed` scenario's fleet and messages (bench/traffic.ts: barometers, gas detectors, fuel
+ * dispensers, a tenth unverified, checks, out-of-range readings, invalid messages).
  */
-export const READING_KINDS = ['verified', 'unverified', 'out-of-range', 'invalid'] as const;
+export const READING_KINDS = ['verified', 'unverified', 'out-of-range', 'invalid', 'mixed'] as const;
 export type ReadingKind = (typeof READING_KINDS)[number];
 
-function payload(kind: ReadingKind, seq: number, ts: number): Buffer {
+function payload(kind: Exclude<ReadingKind, 'mixed'>, seq: number, ts: number): Buffer {
   const value = kind === 'out-of-range' ? '1200.5' : kind === 'invalid' ? '"n/a"' : '1013.2';
   return Buffer.from(`{"seq":${seq},"ts":${ts},"quantity":"pressure","value":${value},"unit":"hPa"}`);
 }
@@ -51,26 +55,34 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   const created = new Date('2026-01-01T00:00:00Z');
   registry.createTenant({ id: 'bench', name: 'Bench', region: 'north' }, created);
   const ids: string[] = [];
+  const fleet: MixMember[] | undefined = kind === 'mixed' ? mixedFleet(Array.from({ length: devices }, (_, i) => `${kind}-${i}`)) : undefined;
+  const mix: MixState[] = Array.from({ length: devices }, (_, i) => newMixState(i));
+  const day = 86_400_000;
   for (let i = 0; i < devices; i++) {
     const id = `${kind}-${i}`;
-    registry.createDeviceWithSecretHash({ id, tenant: 'bench', type: 'barometer', serial: `SN-${i}` }, 'unused', created);
+    registry.createDeviceWithSecretHash({ id, tenant: 'bench', type: fleet?.[i].type ?? 'barometer', serial: `SN-${i}` }, 'unused', created);
+    // as bench/processes.ts seeds them: the mixed fleet's unverified devices hold an expired certificate
+    const [issuedAt, validUntil] = fleet && !fleet[i].verified ? [Date.now() - 375 * day, Date.now() - 10 * day] : [Date.parse('2026-01-01T00:00:00Z'), Date.parse('2099-01-01T00:00:00Z')];
     if (kind !== 'unverified')
-      registry.addCertificate(
-        id,
-        { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' },
-        'bench',
-        created,
-      );
+      registry.addCertificate(id, { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: new Date(issuedAt).toISOString(), validUntil: new Date(validUntil).toISOString() }, 'bench', created);
     ids.push(id);
   }
   const log = createLogger('error');
   const alerts = new AlertBook(db);
   const assurance = new Assurance(db, registry, alerts, profiles, { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+  const standards = new ReferenceStandards(db, registry, alerts, profiles);
+  // wired as src/gateway.ts wires it
   const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+    {
+      profile: (t) => profiles.get(t),
+      certificates: (d) => registry.certificatesOf(d),
+      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      timeZoneOf: () => 'Asia/Ho_Chi_Minh',
+      standardOf: (id, tenant) => standards.standardOf(id, tenant),
+    },
     { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 4000 },
   );
-  const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2 });
+  const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2, callBackWithin: (callBack) => db.batch(callBack, (e) => { throw e; }) });
   const pipeline = new DeviceMessagePipeline({
     registry,
     ingest,
@@ -92,9 +104,14 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     alerts,
     async send(n, window = 500) {
       const ts = Date.now() - 60_000;
+      const topics: ('readings' | 'checks')[] = [];
       const payloads = Array.from({ length: n }, (_, k) => {
         const d = k % devices;
-        return payload(kind, ++seqs[d], ts + seqs[d]);
+        ++seqs[d];
+        if (!fleet) return payload(kind as Exclude<ReadingKind, 'mixed'>, seqs[d], ts + seqs[d]);
+        const m = mixedMessage(fleet[d], mix[d], seqs[d], ts + seqs[d]);
+        topics[k] = m.topic;
+        return Buffer.from(m.payload);
       });
       const cpu0 = process.cpuUsage();
       const wall0 = performance.now();
@@ -103,7 +120,7 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
         await new Promise<void>((resolve, reject) => {
           for (let k = i; k < Math.min(n, i + window); k++) {
             waiting++;
-            pipeline.onDeviceMessage(ids[k % devices], 'readings', payloads[k], 1, false, (err) => {
+            pipeline.onDeviceMessage(ids[k % devices], topics[k] ?? 'readings', payloads[k], 1, false, (err) => {
               if (err) return reject(err);
               if (--waiting === 0) resolve();
             });

@@ -43,7 +43,7 @@ const { values: opt } = parseArgs({
     'cost-repeat': { type: 'string', default: '2' },
     'journal-sync': { type: 'string' },
     profile: { type: 'boolean', default: false },
-    'gateway-node-options': { type: 'string', default: '--max-semi-space-size=32' },
+    'gateway-node-options': { type: 'string', default: '--max-semi-space-size=64 --min-semi-space-size=64' },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -71,7 +71,8 @@ if (opt.help) {
   --cost-repeat 2         N-device runs, each between two 50-device runs (few, many, few, many, few)
   --journal-sync full|normal  (gateway MAG_JOURNAL_SYNC; default: the gateway's default, full)
   --profile               run the gateway under node --cpu-prof and print the top self-time entries
-  --gateway-node-options=<flags>  node flags for the gateway process (default --max-semi-space-size=32, as npm start
+  --gateway-node-options=<flags>  node flags for the gateway process (default --max-semi-space-size=64
+                          --min-semi-space-size=64, as npm start
                           and the container image; --gateway-node-options= for none)
   --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
   --keep                  keep the temporary directories (gateway data dir with gateway.log, influxd's) and print them

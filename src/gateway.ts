@@ -112,7 +112,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots, inspectionStore);
   assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
   const standards = new ReferenceStandards(db, registry, alerts, profiles);
-  const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, now, log);
+  const metrics = new GatewayMetrics();
+  const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, metrics, now, log);
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
@@ -124,7 +125,6 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     },
     config.limits,
   );
-  const metrics = new GatewayMetrics();
   const authThrottle = new AuthThrottle(config.security.authFailMax, config.security.authFailWindowMs);
   const outbox = new Outbox(log);
   // Cluster mode: device messages go to RabbitMQ at the edge and are judged by a partition worker
@@ -256,7 +256,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 }
 
 /** The time-series sink, the journal before it and the forwarder between them; points refused by the sink go to the dead-letter store. */
-async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
+async function openDelivery(config: Config, db: Db, metrics: GatewayMetrics, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -273,7 +273,13 @@ async function openDelivery(config: Config, db: Db, now: () => Date, log: Logger
   } catch (e) {
     log.warn({ sink: sink.kind, err: (e as Error).message }, 'time-series sink not reachable at start; journaling until it is');
   }
-  const journal = new Journal({ dir: config.dataDir, ...config.journal });
+  // The checks, totalizers and alerts of the messages one commit acknowledges are written in one
+  // state transaction (one commit, not one per message: a fuel dispenser's every transaction writes its totalizer).
+  const onStateCommitError = (e: Error) => {
+    metrics.assuranceErrors.inc();
+    log.error({ err: e.message }, 'committing the checks/drift/alerts of journaled messages failed; they are acknowledged and stored');
+  };
+  const journal = new Journal({ dir: config.dataDir, ...config.journal, callBackWithin: (callBack) => db.batch(callBack, onStateCommitError) });
   const deadLetters = new DeadLetters(db);
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).

@@ -96,10 +96,32 @@ export class Assurance {
    * default (90 days), which then wins for that type.
    */
   driftParams(profile: InstrumentProfile | undefined): DriftParams {
+    const cached = profile ? this.paramsByProfile.get(profile) : this.paramsWithoutProfile;
+    if (cached) return cached;
     const d = profile?.drift; // parsed with every default filled in (DriftParametersSchema)
     const horizonDays = d && d.horizonDays !== DEFAULT_DRIFT_PARAMS.horizonDays ? d.horizonDays : this.opts.horizonDays;
-    return { ...DEFAULT_DRIFT_PARAMS, ...d, horizonDays };
+    const params: DriftParams = Object.freeze({ ...DEFAULT_DRIFT_PARAMS, ...d, horizonDays });
+    if (profile) this.paramsByProfile.set(profile, params);
+    else this.paramsWithoutProfile = params;
+    return params;
   }
+  private readonly paramsByProfile = new WeakMap<InstrumentProfile, DriftParams>();
+  private paramsWithoutProfile: DriftParams | undefined;
+
+  /**
+   * summarizeDrift of a series state, computed once per state object and parameters: each check
+   * needs the summary of its series after it and, for predicted-oot, before it, which is the
+   * summary the check before computed (~90 µs each: the regression and Student t behind the
+   * predicted date). States are never changed in place (driftAfterCheck makes new ones).
+   */
+  private summaryOf(state: DriftState, params: DriftParams): DriftSummary {
+    const hit = this.summaries.get(state);
+    if (hit && hit.params === params) return hit.summary;
+    const summary = summarizeDrift(state, params);
+    this.summaries.set(state, { params, summary });
+    return summary;
+  }
+  private readonly summaries = new WeakMap<DriftState, { params: DriftParams; summary: DriftSummary }>();
 
   /** True when apply() would change nothing: readings only, all `ok`, no nozzle, nothing refused. */
   hasNothingToApply(result: IngestResult): boolean {
@@ -145,7 +167,8 @@ export class Assurance {
    * The alert a reading's status raises (out-of-range, verification-overdue), or counts once more:
    * once per message of a failing or unverified instrument, so the alert's summary and evidence
    * are made only when written (raiseFrom), and its fields are written out rather than spread
-   * from instrument() (a spread into a literal cost ~3.5 µs, more than the rest of the message).
+   * from a helper (a spread into a literal cost ~3.5 µs, more than the rest of the message; so
+   * every alert here names its tenant and device itself).
    */
   private readingStatusAlert(device: Device, r: AcceptedReading, now: Date): void {
     if (r.status === 'out-of-range' || r.status === 'implausible') {
@@ -174,9 +197,9 @@ export class Assurance {
       traceable: c.traceable ?? null, traceabilityIssue: c.traceabilityIssue,
     };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
-      this.alerts.raise({ ...instrument(device), kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
+      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
     } else if (c.decision === 'conditional-pass') {
-      this.alerts.raise({ ...instrument(device), kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
+      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
     }
     judgeCheckTraceability(this.alerts, device, c, now);
     // Drift statistics, incrementally: the check is judged within its series as found; after an
@@ -191,25 +214,25 @@ export class Assurance {
   }
 
   private judgeDrift(device: Device, series: string, prev: DriftState, state: DriftState, params: DriftParams, now: Date): void {
-    const s = summarizeDrift(state, params);
+    const s = this.summaryOf(state, params);
     const id = parseDriftSeriesKey(series);
     const label = id ? ` (${seriesLabel(id)})` : '';
     const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
-      this.alerts.raise({ ...instrument(device), kind: 'drift', key: series, severity: 'warning', summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, details: { ...s }, at: now });
+      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'drift', key: series, severity: 'warning', summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, details: { ...s }, at: now });
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
     }
     // predicted-oot: opened only when the latest two checks both give a date worth an alert (one
     // check's chance line through quantised errors is not evidence), cleared only when neither does.
     const current = this.alertablePrediction(device, s, params, now);
-    const previous = prev.n > 0 ? this.alertablePrediction(device, summarizeDrift(prev, params), params, now) : null;
+    const previous = prev.n > 0 ? this.alertablePrediction(device, this.summaryOf(prev, params), params, now) : null;
     const open = this.alerts.openAlert(device.id, 'predicted-oot', series) !== undefined;
     if (current && (previous || open)) {
       const { predicted, due } = current;
       const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
-      this.alerts.raise({ ...instrument(device), kind: 'predicted-oot', key: series, severity, summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, details: { ...s, verificationDue: current.validUntil }, at: now });
+      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'predicted-oot', key: series, severity, summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, details: { ...s, verificationDue: current.validUntil }, at: now });
     } else if (!current && !previous) {
       this.alerts.clear(device.id, 'predicted-oot', series, 'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)', now);
     }
@@ -300,7 +323,7 @@ export class Assurance {
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
     if (v.state === 'expired') {
-      this.alerts.raise({ ...instrument(device), kind: 'verification-overdue', severity: 'critical', summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
+      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'verification-overdue', severity: 'critical', summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
       this.alerts.clear(device.id, 'verification-due-soon', '', 'verification expired (see verification-overdue)', now);
     } else if (v.state === 'none') {
       // No certificate yet: the normal state between registering a device and posting its
@@ -310,7 +333,7 @@ export class Assurance {
     } else {
       this.alerts.clear(device.id, 'verification-overdue', '', `verification ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
       if (v.state === 'due-soon') {
-        this.alerts.raise({ ...instrument(device), kind: 'verification-due-soon', severity: 'info', summary: `Verification due on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
+        this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'verification-due-soon', severity: 'info', summary: `Verification due on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
       } else {
         this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
@@ -355,11 +378,6 @@ function describeOutOfRange(r: AcceptedReading): { summary: string; details: Rec
     summary: r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
     details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status },
   };
-}
-
-/** Who an alert of this instrument belongs to (the first fields of every RaiseAlert). */
-function instrument(device: Device): { tenant: string; device: string } {
-  return { tenant: device.tenant, device: device.id };
 }
 
 function fmt(x: number): string {

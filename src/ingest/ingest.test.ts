@@ -105,6 +105,29 @@ describe('Ingest: readings', () => {
     ]);
   });
 
+  it("renders a fuel dispenser's transaction line as pointToLine would, for any nozzle, product, price and totalizers", () => {
+    // The transaction's line is built from a cached series key too; it must be exactly pointToLine's.
+    const ing = ingest();
+    const label = fc.stringMatching(/^[A-Za-z0-9 ,=._:-]{1,12}$/).filter((s) => !s.endsWith('\\'));
+    const amount = fc.double({ min: 0, max: 1e9, noNaN: true });
+    const volume = fc.double({ min: 0.5, max: 1000, noNaN: true });
+    fc.assert(
+      fc.property(label, fc.oneof(label, fc.nat(99)), label, amount, amount, volume, fc.integer({ min: 0, max: 2 ** 40 }), (id, nozzle, product, unitPrice, start, value, seq) => {
+        const r = ing.handle(
+          device(id, 'fuel-dispenser'),
+          'readings',
+          json({ seq, ts: NOW - (seq % 1_000_000), quantity: 'volume', value, unit: 'L', nozzle, product, unitPrice, amount: value * unitPrice, totalizerStart: start, totalizerEnd: start + value }),
+          NOW,
+        );
+        expect(r.rejections).toEqual([]);
+        expect(r.points.map((p) => p.measurement)).toEqual(['reading', 'transaction']);
+        for (const p of r.points) expect(p.line).toBe(pointToLine({ ...p, line: undefined }));
+        return true;
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it("renders each reading's line protocol as pointToLine would, for any value, unit, channel and device id", () => {
     // The reading's line is built from a cached series key (the hot path); it must be exactly pointToLine's.
     const ing = ingest();

@@ -4,12 +4,12 @@
 // Just over 400 lines on purpose: one message kind per method of one class sharing its validation context; the payload schemas and field messages already live in their own modules.
 import { z } from 'zod';
 import type { Point } from '../sinks/sink.ts';
-import { seriesKey } from '../sinks/line-protocol.ts';
+import { integerText, seriesKey } from '../sinks/line-protocol.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
-import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas, plainReading, type PayloadSchemas, type ReadingPayload } from './payloads.ts';
+import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas, plainCheck, plainReading, plainTransactionFields, type PayloadSchemas, type ReadingPayload } from './payloads.ts';
 import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
@@ -90,6 +90,8 @@ export class Ingest {
 
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
+  /** Series key of a fuel dispenser's transactions (`transaction,device=…`) by device, then nozzle and product. */
+  private transactionSeriesKeys = new WeakMap<Device, Map<string, string | null>>();
   /** The earliest time accepted from a device (its registration minus the backfill window), by device object. */
   private earliest = new WeakMap<Device, number>();
 
@@ -176,6 +178,24 @@ export class Ingest {
     return s ?? undefined;
   }
 
+  /** The cached `transaction,device=…,nozzle=…,product=…,tenant=…` start of a transaction's line (undefined: let pointToLine say why it cannot be written). */
+  private transactionSeries(device: Device, tags: { tenant: string; device: string; nozzle: string; product: string }): string | undefined {
+    const key = tags.nozzle + '\u0000' + tags.product;
+    let perDevice = this.transactionSeriesKeys.get(device);
+    if (!perDevice) this.transactionSeriesKeys.set(device, (perDevice = new Map()));
+    let s = perDevice.get(key);
+    if (s === undefined) {
+      try {
+        s = seriesKey('transaction', tags);
+      } catch {
+        s = null;
+      }
+      if (perDevice.size >= MAX_SERIES_PER_DEVICE) perDevice.clear();
+      perDevice.set(key, s);
+    }
+    return s ?? undefined;
+  }
+
   private schemasFor(device: Device): PayloadSchemas {
     return payloadSchemas(this.ctx.timeZoneOf(device.tenant));
   }
@@ -216,12 +236,15 @@ export class Ingest {
     }
     let tx: z.output<typeof TransactionFieldsSchema> | undefined;
     if (profile.transactions) {
-      const t = parsePayload(TransactionFieldsSchema, r, prefix, 'the transaction');
-      if (!t.ok) {
-        out.rejections.push({ seq: r.seq, errors: t.errors });
-        return;
+      tx = plainTransactionFields(r);
+      if (tx === undefined) {
+        const t = parsePayload(TransactionFieldsSchema, r, prefix, 'the transaction');
+        if (!t.ok) {
+          out.rejections.push({ seq: r.seq, errors: t.errors });
+          return;
+        }
+        tx = t.data;
       }
-      tx = t.data;
     }
     const channel = typeof r.gas === 'string' ? r.gas : '';
     const prevKey = `${device.id}|${r.quantity}|${channel}`;
@@ -255,22 +278,23 @@ export class Ingest {
     const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
     out.readings.push(reading);
     const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
+    // the same number converted once when it is sent in the canonical unit
+    const valueText = String(evaluated.value);
     out.points.push({
       measurement: 'reading',
       tags,
       fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status },
       ts: r.ts,
       // What pointToLine writes for this point (fields in key order; every number here is finite, seq and ts safe integers).
-      line: series === undefined ? undefined : `${series} raw=${r.value},seq=${r.seq}i,status="${evaluated.status}",value=${evaluated.value} ${r.ts}`,
+      line: series === undefined ? undefined : `${series} raw=${r.value === evaluated.value ? valueText : String(r.value)},seq=${integerText(r.seq)}i,status="${evaluated.status}",value=${valueText} ${integerText(r.ts)}`,
     });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
       const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle);
       const audit = profile.transactionAudit!;
       // Totalizers in the canonical unit (the profile declares them sameUnitAsValue), as the volume is.
-      const num = (k: string, fallback: number) => (typeof evaluated.fields[k] === 'number' ? (evaluated.fields[k] as number) : fallback);
-      const totalizerStart = num('totalizerStart', tx.totalizerStart);
-      const totalizerEnd = num('totalizerEnd', tx.totalizerEnd);
+      const totalizerStart = numberOr(evaluated.fields.totalizerStart, tx.totalizerStart);
+      const totalizerEnd = numberOr(evaluated.fields.totalizerEnd, tx.totalizerEnd);
       const findings = auditTransaction(
         { seq: r.seq, ts: r.ts, nozzle: tx.nozzle, product: tx.product, volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd },
         before,
@@ -278,22 +302,32 @@ export class Ingest {
       );
       this.totalizers.set(key, totalizerEnd);
       for (const f of findings) out.findings.push({ seq: r.seq, ts: r.ts, nozzle: tx.nozzle, ...f });
+      const txTags = { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product };
+      const txSeries = this.transactionSeries(device, txTags);
       out.points.push({
         measurement: 'transaction',
-        tags: { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product },
+        tags: txTags,
         fields: { volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd, seq: r.seq },
         ts: r.ts,
+        // What pointToLine writes for this point, as for the reading above (every number here is finite).
+        line:
+          txSeries === undefined
+            ? undefined
+            : `${txSeries} amount=${tx.amount},seq=${integerText(r.seq)}i,totalizerEnd=${totalizerEnd},totalizerStart=${totalizerStart},unitPrice=${tx.unitPrice},volume=${valueText} ${integerText(r.ts)}`,
       });
     }
   }
 
   private acceptCheck(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult): void {
-    const parsed = parsePayload(this.schemasFor(device).check, raw, '', 'the check');
-    if (!parsed.ok) {
-      out.rejections.push({ seq: seqOf(raw), errors: parsed.errors });
-      return;
+    let c = plainCheck(raw);
+    if (c === undefined) {
+      const parsed = parsePayload(this.schemasFor(device).check, raw, '', 'the check');
+      if (!parsed.ok) {
+        out.rejections.push({ seq: seqOf(raw), errors: parsed.errors });
+        return;
+      }
+      c = parsed.data;
     }
-    const c = parsed.data;
     const badTime = this.timeError(device, c.ts, receivedAt, '');
     if (badTime) {
       out.rejections.push({ seq: c.seq, errors: [badTime] });
@@ -367,6 +401,11 @@ function nonFinite(fields: Record<string, unknown>): string[] {
     }
   }
   return out;
+}
+
+/** A named closure on the hot path costs a __name() call per message under the TypeScript loader: a function of the module instead. */
+function numberOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' ? v : fallback;
 }
 
 function seqOf(raw: unknown): number | undefined {

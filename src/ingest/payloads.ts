@@ -115,10 +115,12 @@ export function payloadSchemas(timeZone: string): PayloadSchemas {
 
 /**
  * The hot path's shortcut past zod for the common reading: `{seq, ts, quantity, value, unit}`
- * with `ts` in epoch milliseconds and none of the optional fields (gas, nozzle, product, tare)
- * present; other keys pass through, as with the loose schema. Returns the payload itself when
- * it has that shape and the reading schema accepts it (unit-tested against the schema),
- * undefined for anything else: the caller then asks the schema, which also words the errors.
+ * with `ts` in epoch milliseconds, and the optional fields (gas, nozzle, product, tare) only
+ * where the schema would hand them on unchanged (text a tag can hold, a finite tare; a nozzle
+ * number, which the schema turns into text, is left to it); other keys pass through, as with the
+ * loose schema. Returns the payload itself when it has that shape and the reading schema accepts
+ * it (property-tested against the schema), undefined for anything else: the caller then asks the
+ * schema, which also words the errors.
  */
 export function plainReading(raw: unknown): ReadingPayload | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
@@ -129,8 +131,76 @@ export function plainReading(raw: unknown): ReadingPayload | undefined {
   if (typeof quantity !== 'string' || quantity.length < 1 || quantity.length > 64) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   if (typeof unit !== 'string' || unit.length < 1 || unit.length > 32) return undefined;
-  if (r.gas !== undefined || r.nozzle !== undefined || r.product !== undefined || r.tare !== undefined) return undefined;
+  if (r.gas !== undefined && !unchangedTag(r.gas)) return undefined;
+  if (r.nozzle !== undefined && !unchangedTag(r.nozzle)) return undefined;
+  if (r.product !== undefined && !unchangedTag(r.product)) return undefined;
+  if (r.tare !== undefined && (typeof r.tare !== 'number' || !Number.isFinite(r.tare))) return undefined;
   return r as ReadingPayload;
+}
+
+/**
+ * The shortcut past zod for a check in epoch milliseconds: what the check schema gives when it
+ * accepts it (property-tested against it), undefined otherwise (the caller then asks the schema,
+ * which words the errors). Keys the schema does not know are left out, as the schema does.
+ */
+export function plainCheck(raw: unknown): CheckPayload | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const { seq, ts, indicated, reference, referenceUncertainty, unit, standardId, gas, regime, point, deltaL, adjusted } = r;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return undefined;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < EPOCH_SECONDS_BELOW || ts >= EPOCH_MICROSECONDS_FROM) return undefined;
+  if (!finiteNumber(indicated) || !finiteNumber(reference) || !nonNegativeNumber(referenceUncertainty)) return undefined;
+  if (typeof unit !== 'string' || unit.length < 1 || unit.length > 32) return undefined;
+  if (typeof standardId !== 'string' || standardId.length < 1 || standardId.length > 128) return undefined;
+  const check: CheckPayload = { seq, ts, indicated, reference, referenceUncertainty, unit, standardId };
+  if (gas !== undefined) {
+    if (!unchangedTag(gas)) return undefined;
+    check.gas = gas as string;
+  }
+  if (regime !== undefined) {
+    if (regime !== 'verification' && regime !== 'inService') return undefined;
+    check.regime = regime;
+  }
+  if (point !== undefined) {
+    if (!unchangedTag(point)) return undefined;
+    check.point = point as string;
+  }
+  if (deltaL !== undefined) {
+    if (!finiteNumber(deltaL)) return undefined;
+    check.deltaL = deltaL;
+  }
+  if (adjusted !== undefined) {
+    if (typeof adjusted !== 'boolean') return undefined;
+    check.adjusted = adjusted;
+  }
+  return check;
+}
+
+function finiteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Text the tag-value rule accepts as it is (a nozzle sent as text follows the same rule). */
+function unchangedTag(v: unknown): boolean {
+  return typeof v === 'string' && tagValue(v) === v;
+}
+
+/**
+ * The shortcut past zod for a fuel dispenser's transaction fields: what TransactionFieldsSchema
+ * gives when it accepts them (property-tested against it), undefined otherwise (the caller then
+ * asks the schema, which words the errors).
+ */
+export function plainTransactionFields(r: Record<string, unknown>): z.output<typeof TransactionFieldsSchema> | undefined {
+  const { unitPrice, amount, totalizerStart, totalizerEnd } = r;
+  if (!nonNegativeNumber(unitPrice) || !nonNegativeNumber(amount) || !nonNegativeNumber(totalizerStart) || !nonNegativeNumber(totalizerEnd)) return undefined;
+  const n = nozzle(r.nozzle);
+  const product = tagValue(r.product);
+  if (isRefusal(n) || isRefusal(product)) return undefined;
+  return { nozzle: n, product, unitPrice, amount, totalizerStart, totalizerEnd };
+}
+
+function nonNegativeNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }
 
 /** Fuel-dispenser transaction fields (docs/contract.md §2), on top of a reading. */

@@ -99,16 +99,57 @@ describe('journal', () => {
     const j = open(dir);
     const appendNotDurable = (seq: number) => new Promise<void>((resolve, reject) => j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false));
     await Promise.all([appendNotDurable(100), appendNotDurable(101)]);
-    expect(j.totals).toMatchObject({ commits: 1, syncedCommits: 0 });
+    expect(j.totals).toMatchObject({ commits: 1, syncedCommits: 0, walSyncs: 0 });
+    // SQLite itself never waits for the disk: the journal syncs its write-ahead log after a durable commit
     expect(j.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    // one durable append among non-durable ones: the whole commit is synced
+    // one durable append among non-durable ones: the whole commit is synced before any of it is called back
     await Promise.all([appendNotDurable(102), j.append([point(103)], Date.now()), appendNotDurable(104)]);
-    expect(j.totals).toMatchObject({ commits: 2, syncedCommits: 1 });
-    expect(j.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(j.totals).toMatchObject({ commits: 2, syncedCommits: 1, walSyncs: 1 });
     await appendNotDurable(105);
-    expect(j.totals).toMatchObject({ commits: 3, syncedCommits: 1 });
+    expect(j.totals).toMatchObject({ commits: 3, syncedCommits: 1, walSyncs: 1 });
     expect(j.backlogPoints).toBe(6);
     j.close();
+  });
+});
+
+describe('journal, durable appends', () => {
+  const line = (seq: number) => `reading,device=d1 seq=${seq}i 1790000000${seq}`;
+
+  it('are called back once the write-ahead log holding their commit is synced, not when it is written; commit() syncs at once what still waits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-journal-unit-'));
+    const j = new Journal({ dir, sync: 'full', maxBytes: 10 * 1024 ** 2, commitMs: 2 });
+    try {
+      const answered: string[] = [];
+      const atFirstCommit: { answered: number; walSyncs: number; backlog: number }[] = [];
+      let second: (() => void) | undefined;
+      const secondAnswered = new Promise<void>((resolve) => (second = resolve));
+      j.onCommit(() => {
+        if (atFirstCommit.length > 0) return;
+        // the group commit has written A and counts it (the forwarder may read it) …
+        atFirstCommit.push({ answered: answered.length, walSyncs: j.totals.walSyncs, backlog: j.backlogPoints });
+        // … and once the commit's callback is over, A's sync is in flight: B, and commit() here
+        process.nextTick(() => {
+          j.appendLines(line(2), 1, Date.now(), (e) => {
+            answered.push(e ? `B ${e.message}` : 'B');
+            second?.();
+          });
+          j.commit();
+          answered.push('after commit()');
+        });
+      });
+      j.appendLines(line(1), 1, Date.now(), (e) => answered.push(e ? `A ${e.message}` : 'A'));
+      await secondAnswered;
+      expect(atFirstCommit).toEqual([{ answered: 0, walSyncs: 0, backlog: 1 }]);
+      // commit() answered A (its sync still in flight) and B before it returned
+      expect(answered).toEqual(['A', 'B', 'after commit()']);
+      // the sync in flight returns later and answers nothing twice
+      await new Promise((r) => setTimeout(r, 100));
+      expect(answered).toEqual(['A', 'B', 'after commit()']);
+      expect(j.totals).toMatchObject({ commits: 2, syncedCommits: 2, walSyncs: 2 });
+    } finally {
+      j.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -2,6 +2,14 @@
 // Appends are group-committed (one SQLite transaction per few milliseconds). Delivered
 // entries are deleted, so the rows left are exactly the backlog.
 //
+// Durability without blocking the event loop: the connection runs `synchronous=NORMAL` (a commit
+// is written to the write-ahead log without waiting for the disk) and a commit holding a durable
+// append is followed by an fdatasync of that log on libuv's thread pool; its appends are called
+// back (their PUBACKs go) only once it has returned. That is what `synchronous=FULL` does in WAL
+// mode (sync the log after each commit), done off the event loop: the devices' next messages are
+// parsed while the disk works (an fdatasync took 1.6 ms at the median here, 5.7 ms at p90, and
+// blocked the broker for all of it); what arrives meanwhile shares the next commit and sync.
+//
 // A row holds its points as InfluxDB line protocol (ms timestamps), rendered once when the
 // message is accepted: the journal holds exactly what the sink will be sent, so draining it
 // is reading text and posting it, with no parsing and no re-serialising (the embedded sink
@@ -12,7 +20,7 @@
 // back-pressure, the cursor the forwarder reads and the conversion of older journals share one
 // SQLite connection and its prepared statements; split, their invariants would span files.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Point } from '../sinks/sink.ts';
 import { toLineProtocol } from '../sinks/line-protocol.ts';
@@ -39,9 +47,10 @@ export class JournalFullError extends Error {
 export interface JournalOptions {
   dir: string;
   /**
-   * `full`: a commit holding a durable append (appendLines' `durable`, the default) waits for
-   * the disk (fsync), so it survives a power loss; a commit of appends that are not durable
-   * does not. `normal`: no commit waits for the disk; all survive a crash of the process.
+   * `full`: a durable append (appendLines' `durable`, the default) is called back once the
+   * write-ahead log holding its commit is on the disk (fdatasync), so it survives a power loss;
+   * appends that are not durable do not wait for it. `normal`: nothing waits for the disk; all
+   * survive a crash of the process.
    */
   sync: 'full' | 'normal';
   maxBytes: number;
@@ -54,6 +63,12 @@ export interface JournalOptions {
   slowAt?: number;
   /** The hold at 100 % of the cap, ms (default 200); it grows linearly from 0 at `slowAt`. */
   slowMaxDelayMs?: number;
+  /**
+   * Runs the callbacks of one commit's appends (given as `callBack`): the gateway runs them in
+   * one state-database transaction, so that the checks, totalizers and alerts they write share
+   * one commit instead of one each. Without it they are simply called.
+   */
+  callBackWithin?: (callBack: () => void) => void;
 }
 
 /** Appends that trigger a commit without waiting for the group-commit window (`commitMs`). */
@@ -105,6 +120,8 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   private insert: Database.Statement;
   private deleteUpto: Database.Statement;
+  /** One commit's rows in one transaction; their row ids. */
+  private insertRows: (rows: RowDraft[]) => number[];
   private readRows: Database.Statement | undefined;
   private bytes = 0;
   private points = 0;
@@ -113,8 +130,15 @@ export class Journal {
   private commitQueued = false;
   /** A pending append must survive a power loss (see appendLines' `durable`). */
   private pendingDurable = false;
-  /** The connection's `synchronous` now; with `sync: 'full'` it is FULL only for commits that need it. */
-  private syncNow: 'FULL' | 'NORMAL';
+  /** Committed batches whose appends wait for the next fdatasync of the write-ahead log, oldest first. */
+  private unsynced: Pending[][] = [];
+  /** The batches the fdatasync in flight covers (undefined: none in flight, or close() took them over). */
+  private syncing: Pending[][] | undefined;
+  private syncInFlight = false;
+  /** The group commit came while a sync was in flight: it is made when the sync returns. */
+  private commitAfterSync = false;
+  /** The write-ahead log (`journal.db-wal`), opened to be synced. */
+  private walFd: number | undefined;
   private listeners = new Set<() => void>();
   /** Rows committed by this process, not yet released, oldest first. */
   private tail: TailRow[] = [];
@@ -125,7 +149,7 @@ export class Journal {
   /** Rows up to this id are released. */
   private releasedUpto = 0;
   /** Totals since start, for /metrics. */
-  readonly totals = { appendedPoints: 0, commits: 0, syncedCommits: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
+  readonly totals = { appendedPoints: 0, commits: 0, syncedCommits: 0, walSyncs: 0, refused: 0, slowedAcks: 0, reclaims: 0 };
   /**
    * Points of a journal written by an earlier version (JSON rows) that could not be converted to
    * line protocol at open; the gateway moves them to the dead-letter store. Empty otherwise.
@@ -137,14 +161,16 @@ export class Journal {
     this.db = new Database(join(opts.dir, 'journal.db'));
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
-    this.syncNow = opts.sync === 'full' ? 'FULL' : 'NORMAL';
-    this.db.pragma(`synchronous = ${this.syncNow}`);
+    // Also with sync 'full': a durable commit's log is synced by syncWal, off the event loop.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS batches (
       id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, count INTEGER NOT NULL, lines TEXT NOT NULL
     )`);
     this.insert = this.db.prepare('INSERT INTO batches (received_at, count, lines) VALUES (?, ?, ?)');
     this.deleteUpto = this.db.prepare('DELETE FROM batches WHERE id <= ?');
+    // made once (better-sqlite3 builds the wrapper and its variants at each transaction() call)
+    this.insertRows = this.db.transaction((rows: RowDraft[]) => rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.lines).lastInsertRowid)));
     this.convertJsonRows();
     const agg = this.db.prepare('SELECT COALESCE(SUM(length(lines)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM batches').get() as { b: number; n: number };
     this.bytes = agg.b;
@@ -249,12 +275,12 @@ export class Journal {
         this.commitQueued = false;
         if (this.pending.length > 0 && !this.closed) {
           if (this.timer) this.clearTimer(this.timer);
-          this.commit();
+          this.commitPending(false);
         }
       });
     }
     if (!this.timer) {
-      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commit(), this.opts.commitMs) : (setImmediate(() => this.commit()) as unknown as NodeJS.Timeout);
+      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitPending(false), this.opts.commitMs) : (setImmediate(() => this.commitPending(false)) as unknown as NodeJS.Timeout);
     }
   }
 
@@ -264,34 +290,52 @@ export class Journal {
     this.timer = undefined;
   }
 
-  /** Commits every pending append now (the commit timer calls it too). */
+  /**
+   * Commits every pending append now and waits for the disk here (a shutdown, a test): once it
+   * returns, every append made before it is durable and has been called back.
+   */
   commit(): void {
-    this.timer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    const sync = this.takeSync();
-    const draft = draftRows(batch);
-    let ids: number[];
-    try {
-      if (sync !== this.syncNow) {
-        this.db.exec(`PRAGMA synchronous = ${sync}`); // not a prepared statement: SQLite applies this pragma when it compiles it
-        this.syncNow = sync;
-      }
-      ids = this.db.transaction(() => draft.rows.map((r) => Number(this.insert.run(r.receivedAt, r.count, r.lines).lastInsertRowid)))();
-    } catch (e) {
-      this.failed(batch, e as Error);
-      return;
-    }
-    this.settled(batch, draft, ids);
+    this.commitPending(true);
   }
 
-  /** The `synchronous` the commit of the pending appends needs (FULL: a durable one, with `sync: 'full'`), counted; resets it. */
-  private takeSync(): 'FULL' | 'NORMAL' {
+  /**
+   * The group commit (`inline` false: the commit timer's) writes the pending appends in one
+   * transaction; a durable one's appends are called back after syncWal, or at once with `inline`.
+   */
+  private commitPending(inline: boolean): void {
+    this.timer = undefined;
+    if (!inline && this.syncInFlight && this.pendingDurable && this.opts.sync === 'full') {
+      // Committed when that sync returns, with what arrives meanwhile: one commit per sync, as
+      // when the sync blocked (a commit per window while syncs queued cost more CPU per message).
+      this.commitAfterSync = true;
+      return;
+    }
+    const batch = this.pending;
+    if (batch.length > 0) {
+      this.pending = [];
+      const durable = this.takeDurable();
+      const draft = draftRows(batch);
+      let ids: number[];
+      try {
+        ids = this.insertRows(draft.rows);
+      } catch (e) {
+        this.failed(batch, e as Error);
+        return;
+      }
+      this.recorded(draft, ids);
+      if (durable) this.unsynced.push(batch);
+      else this.acknowledge(batch);
+    }
+    if (inline) this.syncWalNow();
+    else this.syncWal();
+  }
+
+  /** Whether the commit of the pending appends must reach the disk (a durable one, with `sync: 'full'`), counted; resets it. */
+  private takeDurable(): boolean {
     const full = this.pendingDurable && this.opts.sync === 'full';
     this.pendingDurable = false;
     if (full) this.totals.syncedCommits++;
-    return full ? 'FULL' : 'NORMAL';
+    return full;
   }
 
   private failed(batch: Pending[], e: Error): void {
@@ -300,7 +344,8 @@ export class Journal {
     for (const p of batch) p.done(err);
   }
 
-  private settled(batch: Pending[], draft: RowDraftSet, ids: number[]): void {
+  /** The committed rows: in the tail the forwarder reads, counted in the backlog. */
+  private recorded(draft: RowDraftSet, ids: number[]): void {
     let bytes = 0;
     let count = 0;
     for (let i = 0; i < draft.rows.length; i++) {
@@ -317,17 +362,109 @@ export class Journal {
     this.points += count;
     this.totals.appendedPoints += count;
     this.totals.commits++;
+    // The forwarder may send rows before their fdatasync: a power loss would lose their
+    // acknowledgement, not them, and the device's resend overwrites the same points.
+    for (const l of this.listeners) l();
+  }
+
+  /** Calls back a batch's appends (their commit is on the disk, or need not be), held back near the cap. */
+  private acknowledge(batch: Pending[]): void {
     const hold = this.ackDelayMs();
     if (hold > 0) {
       // Durable already; only the acknowledgement waits, so devices with a bounded window slow down.
       this.totals.slowedAcks += batch.length;
-      setTimeout(() => {
+      setTimeout(() => this.callBack(batch), hold);
+    } else {
+      this.callBack(batch);
+    }
+  }
+
+  private callBack(batch: Pending[]): void {
+    const within = this.opts.callBackWithin;
+    if (within && batch.length > 1) {
+      within(() => {
         for (const p of batch) p.done(null);
-      }, hold);
+      });
     } else {
       for (const p of batch) p.done(null);
     }
-    for (const l of this.listeners) l();
+  }
+
+  /**
+   * Syncs the write-ahead log on the thread pool for the batches committed since the last sync
+   * began, then calls them back; one sync at a time (commits made meanwhile share the next).
+   * A failed sync refuses them: no PUBACK, the devices send them again (their rows are
+   * delivered anyway, and the resend overwrites the same points).
+   */
+  private syncWal(): void {
+    if (this.syncInFlight || this.unsynced.length === 0) return;
+    const batches = this.unsynced;
+    this.unsynced = [];
+    let fd: number;
+    try {
+      fd = this.walFile();
+    } catch (e) {
+      this.refuseUnsynced(batches, e as Error);
+      return;
+    }
+    this.syncing = batches;
+    this.syncInFlight = true;
+    this.totals.walSyncs++;
+    fdatasync(fd, (err) => {
+      this.syncInFlight = false;
+      if (this.syncing === batches) {
+        this.syncing = undefined;
+        if (err) this.refuseUnsynced(batches, err);
+        else for (const b of batches) this.acknowledge(b);
+      }
+      if (this.closed) return this.closeWalFile();
+      if (this.commitAfterSync) {
+        this.commitAfterSync = false;
+        if (this.pending.length > 0) {
+          if (this.timer) this.clearTimer(this.timer);
+          return this.commitPending(false);
+        }
+      }
+      this.syncWal();
+    });
+  }
+
+  /** Syncs the write-ahead log here, for every batch waiting (the sync in flight's too), and calls them back. */
+  private syncWalNow(): void {
+    const batches = this.syncing ? [...this.syncing, ...this.unsynced] : this.unsynced;
+    if (batches.length === 0) return;
+    this.syncing = undefined;
+    this.unsynced = [];
+    try {
+      this.totals.walSyncs++;
+      fdatasyncSync(this.walFile());
+    } catch (e) {
+      this.refuseUnsynced(batches, e as Error);
+      return;
+    }
+    for (const b of batches) this.acknowledge(b);
+  }
+
+  private refuseUnsynced(batches: Pending[][], e: Error): void {
+    const err = new Error(`journal sync failed: ${e.message}`);
+    for (const b of batches) for (const p of b) p.done(err);
+  }
+
+  /**
+   * The write-ahead log's descriptor, opened once: SQLite creates `journal.db-wal` when the
+   * connection opens it in WAL mode and deletes it only when the last connection closes (this
+   * one, at close()), so the file stays the same while the journal is open; checkpoints rewind
+   * or truncate it in place.
+   */
+  private walFile(): number {
+    if (this.walFd === undefined) this.walFd = openSync(join(this.opts.dir, 'journal.db-wal'), 'r');
+    return this.walFd;
+  }
+
+  private closeWalFile(): void {
+    if (this.walFd === undefined) return;
+    closeSync(this.walFd);
+    this.walFd = undefined;
   }
 
   /** How long acknowledgements are held back at the current fill (0 below `slowAt`). */
@@ -420,13 +557,14 @@ export class Journal {
     return true;
   }
 
-  /** Commits what is pending and refuses further appends. */
+  /** Commits what is pending (on the disk before it returns) and refuses further appends. */
   close(): void {
     if (this.closed) return;
     if (this.timer) this.clearTimer(this.timer);
     this.commit();
     this.closed = true;
     this.db.close();
+    if (!this.syncInFlight) this.closeWalFile(); // else once that sync returns
   }
 }
 

@@ -98,6 +98,22 @@ function checkEnd(p: Point, index: number, what: string, s: string, tagKey?: str
   throw new SinkRejectedError(`${describe(p, index)}: ${label} ${JSON.stringify(s)} ${problem}, which line protocol cannot carry`);
 }
 
+const ZEROS = '000000000';
+
+/**
+ * String(n) for a safe integer, without V8's double-to-text conversion for values beyond its
+ * small integers (2^30): an epoch-millisecond time is one, and String() of it cost ~0.3 µs, a
+ * twentieth of a gateway's time per reading. It is written as two small integers, the last nine
+ * digits zero-padded. Anything but a safe integer is String(n).
+ */
+export function integerText(n: number): string {
+  if (n >= 0 && n < 0x40000000 && (n | 0) === n) return String(n);
+  if (!Number.isSafeInteger(n) || n < 0) return String(n);
+  const high = Math.floor(n / 1e9);
+  const low = String(n - high * 1e9);
+  return String(high) + (low.length < 9 ? ZEROS.slice(low.length) + low : low);
+}
+
 /** One line (no trailing newline). Throws SinkRejectedError for a point line protocol cannot carry. */
 export function pointToLine(p: Point, index = 0): string {
   if (p.line !== undefined) return p.line;
@@ -124,7 +140,7 @@ export function pointToLine(p: Point, index = 0): string {
     sep = ',';
   }
   if (sep === ' ') throw new SinkRejectedError(`${describe(p, index)}: a point needs at least one field`);
-  return line + ' ' + p.ts;
+  return line + ' ' + integerText(p.ts);
 }
 
 /**
@@ -139,6 +155,7 @@ export function seriesKey(measurement: Point['measurement'], tags: Record<string
 
 /** Line protocol for `points`, one line each, `\n`-separated, ms timestamps. */
 export function toLineProtocol(points: Point[]): string {
+  if (points.length === 1) return pointToLine(points[0], 0);
   const lines = new Array<string>(points.length);
   for (let i = 0; i < points.length; i++) lines[i] = pointToLine(points[i], i);
   return lines.join('\n');

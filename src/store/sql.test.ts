@@ -1,8 +1,12 @@
 // Fixed queries: built once with `arg()` slots, then run with new values; the same definition
 // compiles for SQLite and PostgreSQL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { planFixed, query, type Arg, type FixedQuery } from './sql.ts';
+import { SqliteState, planFixed, query, type Arg, type FixedQuery } from './sql.ts';
 
 const repeat = query('test.alert-repeat', (db, arg: Arg<{ id: string; at: string; note?: string | null }>) =>
   db
@@ -34,5 +38,42 @@ describe('fixed queries', () => {
       build: (db, arg) => db.selectFrom('alerts').select('id').where('id', '=', sql.raw<string>(`'${String(arg('id'))}'`)),
     };
     expect(() => planFixed(inlined, 'sqlite')).toThrow(/store query test.inlined: argument\(s\) id are not parameters/);
+  });
+});
+
+describe('SqliteState.batch', () => {
+  it('writes what it runs in one transaction (seen by another connection at its end), keeps what ran before a throw, and nests inside a transaction', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-sql-batch-'));
+    const db = new SqliteState(new Database(join(dir, 'state.db')));
+    const other = new Database(join(dir, 'state.db'));
+    try {
+      db.connection.pragma('journal_mode = WAL');
+      db.connection.exec('CREATE TABLE t (v INTEGER)');
+      const insert = db.connection.prepare('INSERT INTO t (v) VALUES (?)');
+      const count = () => (other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+      const errors: Error[] = [];
+      db.batch(() => {
+        insert.run(1);
+        insert.run(2);
+        expect(count()).toBe(0); // not committed yet: one commit for the batch
+      }, (e) => errors.push(e));
+      expect(count()).toBe(2);
+      // a throw: what ran is committed all the same (a batch of independent writes, not a unit)
+      expect(() =>
+        db.batch(() => {
+          insert.run(3);
+          throw new Error('one message failed');
+        }, (e) => errors.push(e)),
+      ).toThrow('one message failed');
+      expect(count()).toBe(3);
+      // inside a transaction it just runs
+      db.transaction(() => db.batch(() => insert.run(4), (e) => errors.push(e)));
+      expect(count()).toBe(4);
+      expect(errors).toEqual([]);
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
