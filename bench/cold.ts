@@ -13,8 +13,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
-import { mainThreadBetween, mainThreadSched, procSample, profileByArea, profileSpan, profileTop, round, threadCpu, threadCpuBetween, type ProfileWindow } from './lib.ts';
-import { gatewayCounts, log, seedDevices, sleep, startBareBroker, startGatewayProc, startLoadgen, stopGatewayProc, storedSince, waitMessage, waitStored, type GatewayProc } from './processes.ts';
+import {
+  mainThreadBetween,
+  mainThreadSched,
+  procSample,
+  profileByArea,
+  profileSpan,
+  profileTop,
+  round,
+  threadCpu,
+  threadCpuBetween,
+  type ProfileWindow,
+} from './lib.ts';
+import {
+  gatewayCounts,
+  log,
+  seedDevices,
+  sleep,
+  startBareBroker,
+  startGatewayProc,
+  startLoadgen,
+  stopGatewayProc,
+  storedSince,
+  waitMessage,
+  waitStored,
+  type GatewayProc,
+} from './processes.ts';
 
 export interface ColdOptions {
   influx: InfluxdHandle;
@@ -78,12 +102,25 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
   const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-cold-'));
   o.tempDirs.push(dataDir);
   const devices = Array.from({ length: o.clients }, (_, i) => ({ id: `c${String(i).padStart(5, '0')}`, password: o.secret }));
-  seedDevices(dataDir, o.tenant, o.secret, devices.map((d) => ({ id: d.id, type: 'barometer', verification: 'valid' as const })));
+  seedDevices(
+    dataDir,
+    o.tenant,
+    o.secret,
+    devices.map((d) => ({ id: d.id, type: 'barometer', verification: 'valid' as const })),
+  );
   const db = o.influxDb === 'same' ? 'cold' : `cold${rep}`;
   const lg = await startLoadgen();
   let gw: GatewayProc | undefined;
   try {
-    gw = await startGatewayProc({ dataDir, influxUrl: o.influx.url, adminToken: o.adminToken, influxDb: db, profile: o.profile, nodeOptions: o.nodeOptions, journalSync: o.journalSync });
+    gw = await startGatewayProc({
+      dataDir,
+      influxUrl: o.influx.url,
+      adminToken: o.adminToken,
+      influxDb: db,
+      profile: o.profile,
+      nodeOptions: o.nodeOptions,
+      journalSync: o.journalSync,
+    });
     const startMs = Math.round((hrUs() - gw.spawnedAtUs) / 1000);
     const g = gw;
     const t0 = Date.now();
@@ -101,7 +138,16 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
     const connectMs = Date.now() - t0;
     const before = await gatewayCounts(g);
     const b = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: t0 });
-    const stored = await waitStored(o.influx, t0, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before.delivered, () => storedSince(o.influx, t0, db));
+    const stored = await waitStored(
+      o.influx,
+      t0,
+      o.messages,
+      300_000,
+      100,
+      20_000,
+      async () => (await gatewayCounts(g)).delivered - before.delivered,
+      () => storedSince(o.influx, t0, db),
+    );
     const hr1 = hrUs();
     const log1 = logSize(g.logPath);
     const s1 = procSample(g.pid);
@@ -140,11 +186,26 @@ export async function coldGateway(o: ColdOptions, rep: number): Promise<Record<s
     const m2 = mainThreadSched(g.pid);
     const before2 = await gatewayCounts(g);
     const b2 = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: f2 });
-    const stored2 = await waitStored(o.influx, f2, o.messages, 300_000, 100, 20_000, async () => (await gatewayCounts(g)).delivered - before2.delivered, () => storedSince(o.influx, f2, db));
+    const stored2 = await waitStored(
+      o.influx,
+      f2,
+      o.messages,
+      300_000,
+      100,
+      20_000,
+      async () => (await gatewayCounts(g)).delivered - before2.delivered,
+      () => storedSince(o.influx, f2, db),
+    );
     const s3 = procSample(g.pid);
     const hr3 = hrUs();
     const log3 = logSize(g.logPath);
-    run.second = { rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000), complete: stored2.complete, gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2), gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)), mainThreadSeconds: mainThreadBetween(m2, mainThreadSched(g.pid)) };
+    run.second = {
+      rate: Math.round((o.messages / (stored2.at - b2.startedAt)) * 1000),
+      complete: stored2.complete,
+      gatewayCpuSeconds: round(s3.cpuSeconds - s2.cpuSeconds, 2),
+      gatewayThreadsCpuSeconds: threadCpuBetween(th2, threadCpu(g.pid)),
+      mainThreadSeconds: mainThreadBetween(m2, mainThreadSched(g.pid)),
+    };
     await lg.call('disconnect', { pool: 'cold' });
     await stopGatewayProc(g);
     if (o.nodeOptions.includes('--trace-gc')) run.gc = { first: gcBetween(g.logPath, log0, log1), next: gcBetween(g.logPath, log2, log3) };
@@ -194,7 +255,14 @@ function coldProfile(o: ColdOptions, dir: string, window: ProfileWindow, next: P
   const seconds: { second: number; areas: string }[] = [];
   for (let s = 0; window.fromUs + s * 1e6 < window.toUs && s < 5; s++) {
     const areas = profileByArea(src, PACKAGE_ROOT, { fromUs: window.fromUs + s * 1e6, toUs: Math.min(window.toUs, window.fromUs + (s + 1) * 1e6) });
-    seconds.push({ second: s, areas: areas.filter((a) => a.area !== '(idle)').slice(0, 8).map((a) => `${a.area} ${a.selfMs}`).join(', ') });
+    seconds.push({
+      second: s,
+      areas: areas
+        .filter((a) => a.area !== '(idle)')
+        .slice(0, 8)
+        .map((a) => `${a.area} ${a.selfMs}`)
+        .join(', '),
+    });
   }
   const nextTop = profileTop(src, 12, PACKAGE_ROOT, next);
   const start = profileSpan(src).fromUs;
@@ -236,7 +304,10 @@ async function coldBare(o: ColdOptions): Promise<Record<string, any>> {
     const reached2 = ask<{ at: number }>({ type: 'expect', total: 2 * o.messages }, 'reached');
     const b2 = await lg.call('burst', { pool: 'cold', qos: 1, total: o.messages, window: o.window, floor: Date.now() });
     const at2 = (await reached2).at;
-    const second = { rate: Math.round((o.messages / (at2 - b2.startedAt)) * 1000), cpuSeconds: round(procSample(bare.child.pid!).cpuSeconds - s1.cpuSeconds, 2) };
+    const second = {
+      rate: Math.round((o.messages / (at2 - b2.startedAt)) * 1000),
+      cpuSeconds: round(procSample(bare.child.pid!).cpuSeconds - s1.cpuSeconds, 2),
+    };
     const ms = at - t0;
     return {
       connected: c.connected,
@@ -271,7 +342,9 @@ export async function runCold(o: ColdOptions): Promise<Record<string, any>> {
         `sent by ${gateway.sentMs} ms, stored by ${gateway.storedMs} ms; gateway CPU ${gateway.gatewayCpuSeconds} s ${JSON.stringify(gateway.gatewayThreadsCpuSeconds)}, influxd ${gateway.influxdCpuSeconds} s), ` +
         `bare ${bare.rate} msg/s (connected in ${bare.connectMs} ms, all received by ${bare.receivedMs} ms), ratio ${ratio}`,
     );
-    log(`cold (${rep}/${o.repeat}): per second from the connection: gateway journaled ${gateway.journaledPerSecond.join(', ')}; delivered ${gateway.deliveredPerSecond.join(', ')}; bare received ${bare.receivedPerSecond.join(', ')}`);
+    log(
+      `cold (${rep}/${o.repeat}): per second from the connection: gateway journaled ${gateway.journaledPerSecond.join(', ')}; delivered ${gateway.deliveredPerSecond.join(', ')}; bare received ${bare.receivedPerSecond.join(', ')}`,
+    );
     await sleep(2000);
   }
   const med = (xs: number[]) => {
@@ -283,7 +356,10 @@ export async function runCold(o: ColdOptions): Promise<Record<string, any>> {
   const bareRate = Math.round(med(pairs.map((p) => p.bare.rate)));
   const ratio = round(med(pairs.map((p) => p.ratio)), 3);
   const first = pairs[0].gateway;
-  o.row('cold start: gateway, connect → stored', `${gwRate} msg/s  (median of ${o.repeat} × ${o.messages} QoS 1${spread(pairs.map((p) => p.gateway.rate))}; InfluxDB database ${o.influxDb === 'new' ? 'new each run' : 'shared'})`);
+  o.row(
+    'cold start: gateway, connect → stored',
+    `${gwRate} msg/s  (median of ${o.repeat} × ${o.messages} QoS 1${spread(pairs.map((p) => p.gateway.rate))}; InfluxDB database ${o.influxDb === 'new' ? 'new each run' : 'shared'})`,
+  );
   o.row('cold start: bare aedes, connect → received', `${bareRate} msg/s  (median${spread(pairs.map((p) => p.bare.rate))})`);
   o.row('cold start: ratio gateway / bare', `${(100 * ratio).toFixed(1)} %  (median of ${o.repeat} pairs${spread(pairs.map((p) => round(100 * p.ratio, 1)))})`);
   const fromPublish = pairs.map((p) => round(p.gateway.rateFromFirstPublish / p.bare.rateFromFirstPublish, 3));

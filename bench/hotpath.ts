@@ -44,11 +44,29 @@ const { values: opt, positionals } = parseArgs({
 const N = Number(positionals[0] ?? 200_000);
 const DEVICES = 50;
 const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
-const devices: Device[] = Array.from({ length: DEVICES }, (_, i) => ({ id: `b${i}`, tenant: 'bench', type: 'barometer', serial: `SN-${i}`, createdAt: '2026-01-01T00:00:00Z' }));
+const devices: Device[] = Array.from({ length: DEVICES }, (_, i) => ({
+  id: `b${i}`,
+  tenant: 'bench',
+  type: 'barometer',
+  serial: `SN-${i}`,
+  createdAt: '2026-01-01T00:00:00Z',
+}));
 const certs: StoredCertificate[] = [
-  { id: 1, device: 'b0', kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', createdAt: '2026-01-01T00:00:00Z' },
+  {
+    id: 1,
+    device: 'b0',
+    kind: 'verification',
+    number: 'V-1',
+    issuedBy: 'QUATEST 1',
+    issuedAt: '2026-01-01T00:00:00Z',
+    validUntil: '2099-01-01T00:00:00Z',
+    createdAt: '2026-01-01T00:00:00Z',
+  },
 ];
-const ingest = new Ingest({ profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' }, { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 400 });
+const ingest = new Ingest(
+  { profile: (t) => profiles.get(t), certificates: () => certs, lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+  { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 400 },
+);
 if (!opt['pipeline-only']) await stages();
 await pipelineComparison();
 
@@ -81,7 +99,8 @@ async function stages(): Promise<void> {
   const results = payloads.map((p, i) => ingest.handle(devices[i % DEVICES], 'readings', p, t0 + N));
   const ingestCpu = cpu() - c;
   const ingestWall = performance.now() - w;
-  if (results.some((r) => r.points.length !== 1)) throw new Error(`a reading was rejected: ${JSON.stringify(results.find((r) => r.points.length !== 1)?.rejections)}`);
+  if (results.some((r) => r.points.length !== 1))
+    throw new Error(`a reading was rejected: ${JSON.stringify(results.find((r) => r.points.length !== 1)?.rejections)}`);
 
   c = cpu();
   const rendered = results.map((r) => toLineProtocol(r.points));
@@ -139,8 +158,15 @@ async function stages(): Promise<void> {
 
 /** The whole path per message for verified readings and, side by side, the kinds asked for. */
 async function pipelineComparison(): Promise<void> {
-  const asked: ReadingKind[] = [...(opt.unverified ? ['unverified' as const] : []), ...(opt.failing ? ['out-of-range' as const] : []), ...(opt.invalid ? ['invalid' as const] : []), ...(opt.mixed ? ['mixed' as const] : [])];
-  const kinds: ReadingKind[] = opt.only ? [opt.only as ReadingKind] : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid', 'mixed'] as const))];
+  const asked: ReadingKind[] = [
+    ...(opt.unverified ? ['unverified' as const] : []),
+    ...(opt.failing ? ['out-of-range' as const] : []),
+    ...(opt.invalid ? ['invalid' as const] : []),
+    ...(opt.mixed ? ['mixed' as const] : []),
+  ];
+  const kinds: ReadingKind[] = opt.only
+    ? [opt.only as ReadingKind]
+    : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid', 'mixed'] as const))];
   const n = Number(opt['pipeline-messages']);
   const rounds = Number(opt.rounds);
   const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES));
@@ -164,7 +190,9 @@ async function pipelineComparison(): Promise<void> {
     const mine = perRound.get(rig.kind)!;
     const ratio = median(mine.map((x, i) => x / base[i]));
     const writes = [...rig.writes()].map(([table, count]) => `${table} ${count}`).join(', ');
-    lines.push(`  ${rig.kind.padEnd(14)} ${median(mine).toFixed(2).padStart(7)}  ×${ratio.toFixed(2)}  (rounds ${mine.map((x) => x.toFixed(1)).join(' ')}; state writes: ${writes || 'none'})`);
+    lines.push(
+      `  ${rig.kind.padEnd(14)} ${median(mine).toFixed(2).padStart(7)}  ×${ratio.toFixed(2)}  (rounds ${mine.map((x) => x.toFixed(1)).join(' ')}; state writes: ${writes || 'none'})`,
+    );
   }
   process.stdout.write(lines.join('\n') + '\n');
   for (const rig of rigs) rig.close();

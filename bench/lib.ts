@@ -38,7 +38,13 @@ export function percentile(values: number[], p: number): number {
 }
 
 export function latencySummary(values: number[]): { n: number; p50: number; p90: number; p99: number; max: number } {
-  return { n: values.length, p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(values.length ? Math.max(...values) : NaN) };
+  return {
+    n: values.length,
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    max: round(values.length ? Math.max(...values) : NaN),
+  };
 }
 
 export function round(x: number, digits = 1): number {
@@ -169,7 +175,9 @@ export function profileByArea(path: string, root = '', window?: ProfileWindow): 
     areas.set(area, (areas.get(area) ?? 0) + us);
     total += us;
   });
-  return [...areas.entries()].sort((a, b) => b[1] - a[1]).map(([area, us]) => ({ area, selfPct: round((100 * us) / Math.max(total, 1), 1), selfMs: round(us / 1000, 0) }));
+  return [...areas.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([area, us]) => ({ area, selfPct: round((100 * us) / Math.max(total, 1), 1), selfMs: round(us / 1000, 0) }));
 }
 
 /**
@@ -213,7 +221,10 @@ export function mainThreadSched(pid: number): { at: number; cpu: number; runQueu
 }
 
 /** mainThreadSched between two samples: seconds on a CPU, waiting for one, and asleep. */
-export function mainThreadBetween(a: ReturnType<typeof mainThreadSched>, b: ReturnType<typeof mainThreadSched>): { cpu: number; runQueue: number; asleep: number } {
+export function mainThreadBetween(
+  a: ReturnType<typeof mainThreadSched>,
+  b: ReturnType<typeof mainThreadSched>,
+): { cpu: number; runQueue: number; asleep: number } {
   const cpu = b.cpu - a.cpu;
   const runQueue = b.runQueue - a.runQueue;
   return { cpu: round(cpu, 2), runQueue: round(runQueue, 2), asleep: round((b.at - a.at) / 1000 - cpu - runQueue, 2) };

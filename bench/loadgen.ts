@@ -55,7 +55,13 @@ function nextTs(s: { ts: number }, floor: number): number {
   return s.ts;
 }
 
-async function connect(a: { pool: string; url: string; devices: Device[]; concurrency?: number; keepalive?: number }): Promise<{ connected: number; ms: number }> {
+async function connect(a: {
+  pool: string;
+  url: string;
+  devices: Device[];
+  concurrency?: number;
+  keepalive?: number;
+}): Promise<{ connected: number; ms: number }> {
   const started = performance.now();
   const list: Conn[] = pools.get(a.pool) ?? [];
   pools.set(a.pool, list);
@@ -157,7 +163,18 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
   );
   for (const c of conns) maxTs = Math.max(maxTs, c.state.ts);
   const ms = performance.now() - t0;
-  return { startedAt, finishedAt: Date.now(), ms: Math.round(ms), sent: a.total, errors, rate: Math.round(a.total / (ms / 1000)), maxTs, firstAckMs: firstAckMs === undefined ? undefined : Math.round(firstAckMs), tally, loadgenCpuMs: cpuMs(cpu) };
+  return {
+    startedAt,
+    finishedAt: Date.now(),
+    ms: Math.round(ms),
+    sent: a.total,
+    errors,
+    rate: Math.round(a.total / (ms / 1000)),
+    maxTs,
+    firstAckMs: firstAckMs === undefined ? undefined : Math.round(firstAckMs),
+    tally,
+    loadgenCpuMs: cpuMs(cpu),
+  };
 }
 
 interface LatencyProbe {
@@ -178,7 +195,16 @@ interface AlertProbe {
 }
 
 /** Publishes at `rate` msg/s in total over the pool for `seconds`, QoS `qos`, with optional probes. */
-async function paced(a: { pool: string; qos: 0 | 1; rate: number; seconds: number; window: number; floor: number; latency?: LatencyProbe; alerts?: AlertProbe }) {
+async function paced(a: {
+  pool: string;
+  qos: 0 | 1;
+  rate: number;
+  seconds: number;
+  window: number;
+  floor: number;
+  latency?: LatencyProbe;
+  alerts?: AlertProbe;
+}) {
   const conns = pool(a.pool);
   const cpu = process.cpuUsage();
   const inflight = new Array<number>(conns.length).fill(0);
@@ -224,7 +250,18 @@ async function paced(a: { pool: string; qos: 0 | 1; rate: number; seconds: numbe
   const alertLatency = alerts ? await alerts.stop() : undefined;
   let maxTs = 0;
   for (const c of conns) maxTs = Math.max(maxTs, c.state.ts);
-  return { sent, acked, skipped, errors, rate: Math.round(sent / elapsed), seconds: Math.round(elapsed * 10) / 10, maxTs, latency, alerts: alertLatency, loadgenCpuMs: cpuMs(cpu) };
+  return {
+    sent,
+    acked,
+    skipped,
+    errors,
+    rate: Math.round(sent / elapsed),
+    seconds: Math.round(elapsed * 10) / 10,
+    maxTs,
+    latency,
+    alerts: alertLatency,
+    loadgenCpuMs: cpuMs(cpu),
+  };
 }
 
 /**
@@ -234,7 +271,13 @@ async function paced(a: { pool: string; qos: 0 | 1; rate: number; seconds: numbe
  * contains it arrived minus its publish time (an upper bound, at most one poll period too high).
  */
 async function startLatencyProbe(p: LatencyProbe, floor: number) {
-  const client = await mqtt.connectAsync(p.url, { clientId: p.device.id, username: p.device.id, password: p.device.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(p.url, {
+    clientId: p.device.id,
+    username: p.device.id,
+    password: p.device.password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   client.on('error', () => undefined);
   const st = stateOf(p.url, p.device.id);
   const pending = new Map<number, { at: number; ts: number }>();
@@ -289,7 +332,10 @@ async function startLatencyProbe(p: LatencyProbe, floor: number) {
 /** Failing check → `event: alert` on the SSE stream (out-of-tolerance, opened or repeated), matched by seq. */
 async function startAlertProbe(p: AlertProbe, floor: number) {
   const ctl = new AbortController();
-  const res = await fetch(`${p.apiUrl}/api/v1/alerts/stream`, { headers: { authorization: `Bearer ${p.token}`, accept: 'text/event-stream' }, signal: ctl.signal });
+  const res = await fetch(`${p.apiUrl}/api/v1/alerts/stream`, {
+    headers: { authorization: `Bearer ${p.token}`, accept: 'text/event-stream' },
+    signal: ctl.signal,
+  });
   if (!res.ok || !res.body) throw new Error(`SSE stream: HTTP ${res.status}`);
   const pending = new Map<number, number>();
   const samples: number[] = [];
@@ -329,7 +375,13 @@ async function startAlertProbe(p: AlertProbe, floor: number) {
     }
   })();
   await isReady;
-  const client = await mqtt.connectAsync(p.url, { clientId: p.device.id, username: p.device.id, password: p.device.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(p.url, {
+    clientId: p.device.id,
+    username: p.device.id,
+    password: p.device.password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   client.on('error', () => undefined);
   const st = stateOf(p.url, p.device.id);
   const topic = `instruments/${p.device.id}/checks`;

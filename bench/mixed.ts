@@ -87,7 +87,12 @@ async function oneRun(ctx: PairContext, side: Side, total: number): Promise<Run>
   const tally = b.tally as MixTally | undefined;
   const expected = tally ? tally.readingPoints + tally.checkPoints : total;
   const stored = await waitStored(
-    influx, f, expected, 300_000, 100, 20_000,
+    influx,
+    f,
+    expected,
+    300_000,
+    100,
+    20_000,
     async () => (await gatewayCounts(gw)).delivered - counted.delivered,
     tally ? () => readingsAndChecks(influx, f) : undefined,
     tally ? tally.points : total,
@@ -126,7 +131,8 @@ export async function runPairs(ctx: PairContext, name: string, a: Side, b: Side)
     const rb = await oneRun(ctx, b, ctx.messages);
     const ratio = round(rb.rate / ra.rate, 3);
     pairs.push({ a: ra, b: rb, ratio });
-    const done = (r: Run) => `${r.rate} msg/s${r.complete ? '' : ' INCOMPLETE'} (stored in ${r.storedMs} ms, ${r.cpuUsPerMessage} µs gateway CPU/msg, influxd ${r.influxdCpuSeconds} s)`;
+    const done = (r: Run) =>
+      `${r.rate} msg/s${r.complete ? '' : ' INCOMPLETE'} (stored in ${r.storedMs} ms, ${r.cpuUsPerMessage} µs gateway CPU/msg, influxd ${r.influxdCpuSeconds} s)`;
     log(`${name} (${rep}/${ctx.repeat}): ${a.label} ${done(ra)}; ${b.label} ${done(rb)}; ratio ${ratio}`);
     if (rb.tally) log(`${name}: sent ${JSON.stringify(rb.tally.byKind)}; stored ${JSON.stringify(rb.asStored)}`);
     await sleep(2000);
@@ -136,11 +142,15 @@ export async function runPairs(ctx: PairContext, name: string, a: Side, b: Side)
   const rateB = Math.round(median(pairs.map((p) => p.b.rate)));
   const ratio = round(median(pairs.map((p) => p.ratio)), 3);
   const cpu = (s: 'a' | 'b') => round(median(pairs.map((p) => p[s].cpuUsPerMessage)), 1);
-  ctx.row(`${name}: ${a.label}`, `${rateA} msg/s stored  (median of ${ctx.repeat} × ${ctx.messages}${spread(pairs.map((p) => p.a.rate))}; gateway CPU ${cpu('a')} µs/message)`);
+  ctx.row(
+    `${name}: ${a.label}`,
+    `${rateA} msg/s stored  (median of ${ctx.repeat} × ${ctx.messages}${spread(pairs.map((p) => p.a.rate))}; gateway CPU ${cpu('a')} µs/message)`,
+  );
   ctx.row(`${name}: ${b.label}`, `${rateB} msg/s stored  (median${spread(pairs.map((p) => p.b.rate))}; gateway CPU ${cpu('b')} µs/message)`);
   ctx.row(`${name}: ratio ${b.label} / ${a.label}`, `${ratio}×  (median of the ${ctx.repeat} side-by-side pairs${spread(pairs.map((p) => p.ratio))})`);
   const last = pairs[pairs.length - 1]?.b;
-  if (last?.tally) ctx.row(`${name}: mix of the last run`, `sent ${fmtKinds(last.tally.byKind)}; InfluxDB holds ${last.asStored ? fmtKinds(last.asStored) : '?'}`);
+  if (last?.tally)
+    ctx.row(`${name}: mix of the last run`, `sent ${fmtKinds(last.tally.byKind)}; InfluxDB holds ${last.asStored ? fmtKinds(last.asStored) : '?'}`);
   const alerts = await ctx.alertsByKind?.().catch(() => undefined);
   if (alerts) ctx.row(`${name}: open alerts afterwards`, fmtKinds(alerts) || 'none');
   return { messages: ctx.messages, repeat: ctx.repeat, median: { [a.label]: rateA, [b.label]: rateB, ratio }, pairs, openAlerts: alerts };

@@ -22,7 +22,19 @@ import { randomBytes } from 'node:crypto';
 import { startInfluxd } from '../test/support/influxd.ts';
 import { freePort } from '../test/support/ports.ts';
 import { procSample, round } from './lib.ts';
-import { gatewayCounts, log, seedDevices, sleep, startGatewayProc, startLoadgen, stopGatewayProc, storedSince, waitStored, type GatewayProc, type Rpc } from './processes.ts';
+import {
+  gatewayCounts,
+  log,
+  seedDevices,
+  sleep,
+  startGatewayProc,
+  startLoadgen,
+  stopGatewayProc,
+  storedSince,
+  waitStored,
+  type GatewayProc,
+  type Rpc,
+} from './processes.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -53,7 +65,10 @@ function install(): void {
   writeFileSync(join(DIR, 'package.json'), JSON.stringify({ name: 'mag-peer-node-red', private: true }) + '\n');
   log(`installing node-red@4 and node-red-contrib-influxdb@0.7 into ${DIR} …`);
   const t = Date.now();
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'node-red@4', 'node-red-contrib-influxdb@0.7'], { cwd: DIR, stdio: 'inherit' });
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'node-red@4', 'node-red-contrib-influxdb@0.7'], {
+    cwd: DIR,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error(`npm install failed (exit ${r.status}) in ${DIR}`);
   log(`installed in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 }
@@ -75,16 +90,80 @@ function flow(kind: FlowKind, mqttPort: number, influxPort: number): unknown[] {
   const tab = 'f10000000000001';
   const sink =
     kind === 'out'
-      ? [{ id: 'n10000000000004', type: 'influxdb out', z: tab, influxdb: 'c10000000000002', name: '', measurement: 'reading', precision: 'ms', retentionPolicy: '', wires: [] }]
+      ? [
+          {
+            id: 'n10000000000004',
+            type: 'influxdb out',
+            z: tab,
+            influxdb: 'c10000000000002',
+            name: '',
+            measurement: 'reading',
+            precision: 'ms',
+            retentionPolicy: '',
+            wires: [],
+          },
+        ]
       : [
-          { id: 'n10000000000004', type: 'join', z: tab, name: '', mode: 'custom', build: 'array', property: 'payload', propertyType: 'msg', key: 'topic', joiner: '\\n', joinerType: 'str', accumulate: false, timeout: '0.1', count: '1000', reduceRight: false, wires: [['n10000000000005']] },
+          {
+            id: 'n10000000000004',
+            type: 'join',
+            z: tab,
+            name: '',
+            mode: 'custom',
+            build: 'array',
+            property: 'payload',
+            propertyType: 'msg',
+            key: 'topic',
+            joiner: '\\n',
+            joinerType: 'str',
+            accumulate: false,
+            timeout: '0.1',
+            count: '1000',
+            reduceRight: false,
+            wires: [['n10000000000005']],
+          },
           { id: 'n10000000000005', type: 'influxdb batch', z: tab, influxdb: 'c10000000000002', name: '', precision: 'ms', retentionPolicy: '', wires: [] },
         ];
   return [
     { id: tab, type: 'tab', label: 'MAG peer' },
-    { id: 'c10000000000001', type: 'mqtt-broker', name: 'mosquitto', broker: '127.0.0.1', port: String(mqttPort), clientid: 'node-red-peer', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true },
-    { id: 'c10000000000002', type: 'influxdb', hostname: '127.0.0.1', port: String(influxPort), protocol: 'http', database: DB, name: 'influxd', usetls: false, influxdbVersion: '1.x' },
-    { id: 'n10000000000001', type: 'mqtt in', z: tab, name: 'readings', topic: 'instruments/+/readings', qos: '1', datatype: 'utf8', broker: 'c10000000000001', nl: false, rap: false, inputs: 0, wires: [['n10000000000002']] },
+    {
+      id: 'c10000000000001',
+      type: 'mqtt-broker',
+      name: 'mosquitto',
+      broker: '127.0.0.1',
+      port: String(mqttPort),
+      clientid: 'node-red-peer',
+      autoConnect: true,
+      usetls: false,
+      protocolVersion: '4',
+      keepalive: '60',
+      cleansession: true,
+    },
+    {
+      id: 'c10000000000002',
+      type: 'influxdb',
+      hostname: '127.0.0.1',
+      port: String(influxPort),
+      protocol: 'http',
+      database: DB,
+      name: 'influxd',
+      usetls: false,
+      influxdbVersion: '1.x',
+    },
+    {
+      id: 'n10000000000001',
+      type: 'mqtt in',
+      z: tab,
+      name: 'readings',
+      topic: 'instruments/+/readings',
+      qos: '1',
+      datatype: 'utf8',
+      broker: 'c10000000000001',
+      nl: false,
+      rap: false,
+      inputs: 0,
+      wires: [['n10000000000002']],
+    },
     { id: 'n10000000000002', type: 'json', z: tab, property: 'payload', action: 'obj', pretty: false, wires: [['n10000000000003']] },
     { id: 'n10000000000003', type: 'function', z: tab, name: 'shape', func: shape, outputs: 1, wires: [['n10000000000004']] },
     ...sink,
@@ -94,9 +173,16 @@ function flow(kind: FlowKind, mqttPort: number, influxPort: number): unknown[] {
 /** Node-RED on `kind`'s flow, once its MQTT node is connected; its log in userDir/node-red-<kind>.log. */
 async function startNodeRed(kind: FlowKind, userDir: string, mqttPort: number, influxPort: number): Promise<ChildProcess> {
   writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flow(kind, mqttPort, influxPort), null, 1));
-  writeFileSync(join(userDir, 'settings.js'), `module.exports = { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false } };\n`);
+  writeFileSync(
+    join(userDir, 'settings.js'),
+    `module.exports = { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false } };\n`,
+  );
   const port = await freePort();
-  const child = spawn(process.execPath, [join(DIR, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js'), '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(DIR, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', join(userDir, 'settings.js'), '--port', String(port)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const out = createWriteStream(join(userDir, `node-red-${kind}.log`));
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
@@ -150,9 +236,19 @@ async function burst(lg: Rpc, influx: Awaited<ReturnType<typeof startInfluxd>>, 
   const cpu0 = t.pids().map((p) => procSample(p).cpuSeconds);
   const d0 = t.delivered ? await t.delivered() : 0;
   const b = await lg.call('burst', { pool: t.pool, qos: 1, total, window: WINDOW, floor });
-  const stored = await waitStored(influx, floor, total, 300_000, 100, 20_000, t.delivered ? async () => (await t.delivered!()) - d0 : undefined, () => t.count(floor));
+  const stored = await waitStored(influx, floor, total, 300_000, 100, 20_000, t.delivered ? async () => (await t.delivered!()) - d0 : undefined, () =>
+    t.count(floor),
+  );
   const cpu = t.pids().map((p, i) => round(procSample(p).cpuSeconds - cpu0[i], 2));
-  return { rate: Math.round((total / (stored.at - b.startedAt)) * 1000), stored: stored.stored, complete: stored.complete, sentMs: b.ms, storedMs: stored.at - b.startedAt, cpuSeconds: cpu, maxTs: b.maxTs as number };
+  return {
+    rate: Math.round((total / (stored.at - b.startedAt)) * 1000),
+    stored: stored.stored,
+    complete: stored.complete,
+    sentMs: b.ms,
+    storedMs: stored.at - b.startedAt,
+    cpuSeconds: cpu,
+    maxTs: b.maxTs as number,
+  };
 }
 
 const children: ChildProcess[] = [];
@@ -168,7 +264,10 @@ try {
   const conf = join(DIR, 'mosquitto.conf');
   // Unbounded in-flight and queue towards the subscriber: with the defaults (20 in flight, 1,000
   // queued) Mosquitto drops QoS 1 messages Node-RED has not taken yet, and the count never completes.
-  writeFileSync(conf, `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_type error\n`);
+  writeFileSync(
+    conf,
+    `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 0\nmax_queued_messages 0\nlog_type error\n`,
+  );
   const mosquitto = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(mosquitto);
   await waitPort(mqttPort);
@@ -182,11 +281,22 @@ try {
   if (!opt['no-mag']) {
     const dataDir = mkdtempSync(join(tmpdir(), 'mag-peer-gw-'));
     temp.push(dataDir);
-    seedDevices(dataDir, 'peer', SECRET, ids.map((id) => ({ id, type: 'barometer', verification: 'valid' as const })));
+    seedDevices(
+      dataDir,
+      'peer',
+      SECRET,
+      ids.map((id) => ({ id, type: 'barometer', verification: 'valid' as const })),
+    );
     gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN, nodeOptions: ['--max-semi-space-size=64', '--min-semi-space-size=64'] });
     const g = gw;
     await lg.call('connect', { pool: 'mag', url: g.mqttUrl, devices: ids.map((id) => ({ id, password: SECRET })), concurrency: 50 });
-    mag = { name: 'MAG → InfluxDB', pool: 'mag', pids: () => [g.pid, influx!.pid!], count: (f) => storedSince(influx!, f), delivered: async () => (await gatewayCounts(g)).delivered };
+    mag = {
+      name: 'MAG → InfluxDB',
+      pool: 'mag',
+      pids: () => [g.pid, influx!.pid!],
+      count: (f) => storedSince(influx!, f),
+      delivered: async () => (await gatewayCounts(g)).delivered,
+    };
   }
   let floor = Date.now();
   const next = (maxTs: number) => (floor = Math.max(Date.now(), maxTs + 1, floor));
@@ -196,16 +306,25 @@ try {
     next(r.maxTs);
     if (warm) return;
     (runs[label] ??= []).push(r);
-    log(`${t.name}: ${r.rate} msg/s${r.complete ? '' : ` INCOMPLETE: ${r.stored} of ${n} stored`} (sent in ${r.sentMs} ms, stored in ${r.storedMs} ms; CPU s ${t.pids().length === 3 ? 'mosquitto / Node-RED / influxd' : 'gateway / influxd'} ${r.cpuSeconds.join(' / ')})`);
+    log(
+      `${t.name}: ${r.rate} msg/s${r.complete ? '' : ` INCOMPLETE: ${r.stored} of ${n} stored`} (sent in ${r.sentMs} ms, stored in ${r.storedMs} ms; CPU s ${t.pids().length === 3 ? 'mosquitto / Node-RED / influxd' : 'gateway / influxd'} ${r.cpuSeconds.join(' / ')})`,
+    );
   };
   if (mag) {
     log(`${mag.name}: warm-up, ${opt.warmup} readings …`);
     await measure(mag, Number(opt.warmup), true);
   }
-  for (const kind of String(opt.flows).split(',').map((k) => k.trim()) as FlowKind[]) {
+  for (const kind of String(opt.flows)
+    .split(',')
+    .map((k) => k.trim()) as FlowKind[]) {
     const nodeRed = await startNodeRed(kind, userDir, mqttPort, influx.port);
     log(`mosquitto ${mosquitto.pid} on ${mqttPort}, Node-RED ${nodeRed.pid} (flow ${kind}), influxd ${influx.pid} on ${influx.port}`);
-    const peer: Target = { name: `Mosquitto → Node-RED (${kind}) → InfluxDB`, pool: 'peer', pids: () => [mosquitto.pid!, nodeRed.pid!, influx!.pid!], count: (f) => storedSince(influx!, f, DB) };
+    const peer: Target = {
+      name: `Mosquitto → Node-RED (${kind}) → InfluxDB`,
+      pool: 'peer',
+      pids: () => [mosquitto.pid!, nodeRed.pid!, influx!.pid!],
+      count: (f) => storedSince(influx!, f, DB),
+    };
     log(`${peer.name}: warm-up, ${opt.warmup} readings …`);
     await measure(peer, Number(opt.warmup), true);
     // MAG first in each pair: what the `out` flow leaves behind (writes timing out) would
@@ -222,10 +341,16 @@ try {
     await sleep(1000);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-  const lines = [`peer comparison: ${MESSAGES} QoS 1 readings from ${CLIENTS} devices, ${WINDOW} in flight each; load average ${load0.join(' ')} at start, ${loadavg().map((x) => round(x, 2)).join(' ')} at end`];
+  const lines = [
+    `peer comparison: ${MESSAGES} QoS 1 readings from ${CLIENTS} devices, ${WINDOW} in flight each; load average ${load0.join(' ')} at start, ${loadavg()
+      .map((x) => round(x, 2))
+      .join(' ')} at end`,
+  ];
   for (const [name, rs] of Object.entries(runs)) {
     const lost = rs.filter((r) => !r.complete).map((r) => `${r.stored} of ${MESSAGES} stored`);
-    lines.push(`  ${name.padEnd(42)} ${median(rs.map((r) => r.rate))} msg/s stored (runs ${rs.map((r) => r.rate).join(', ')})${lost.length ? `; INCOMPLETE: ${lost.join(', ')}` : ''}`);
+    lines.push(
+      `  ${name.padEnd(42)} ${median(rs.map((r) => r.rate))} msg/s stored (runs ${rs.map((r) => r.rate).join(', ')})${lost.length ? `; INCOMPLETE: ${lost.join(', ')}` : ''}`,
+    );
   }
   for (const [name, rs] of Object.entries(runs)) {
     const kind = /\((\w+)\)/.exec(name)?.[1];

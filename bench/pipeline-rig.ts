@@ -62,9 +62,21 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     const id = `${kind}-${i}`;
     registry.createDeviceWithSecretHash({ id, tenant: 'bench', type: fleet?.[i].type ?? 'barometer', serial: `SN-${i}` }, 'unused', created);
     // as bench/processes.ts seeds them: the mixed fleet's unverified devices hold an expired certificate
-    const [issuedAt, validUntil] = fleet && !fleet[i].verified ? [Date.now() - 375 * day, Date.now() - 10 * day] : [Date.parse('2026-01-01T00:00:00Z'), Date.parse('2099-01-01T00:00:00Z')];
+    const [issuedAt, validUntil] =
+      fleet && !fleet[i].verified ? [Date.now() - 375 * day, Date.now() - 10 * day] : [Date.parse('2026-01-01T00:00:00Z'), Date.parse('2099-01-01T00:00:00Z')];
     if (kind !== 'unverified')
-      registry.addCertificate(id, { kind: 'verification', number: `V-${i}`, issuedBy: 'QUATEST 1', issuedAt: new Date(issuedAt).toISOString(), validUntil: new Date(validUntil).toISOString() }, 'bench', created);
+      registry.addCertificate(
+        id,
+        {
+          kind: 'verification',
+          number: `V-${i}`,
+          issuedBy: 'QUATEST 1',
+          issuedAt: new Date(issuedAt).toISOString(),
+          validUntil: new Date(validUntil).toISOString(),
+        },
+        'bench',
+        created,
+      );
     ids.push(id);
   }
   const log = createLogger('error');
@@ -82,7 +94,16 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     },
     { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 4000 },
   );
-  const journal = new Journal({ dir, sync: 'full', maxBytes: 2 * 1024 ** 3, commitMs: 2, callBackWithin: (callBack) => db.batch(callBack, (e) => { throw e; }) });
+  const journal = new Journal({
+    dir,
+    sync: 'full',
+    maxBytes: 2 * 1024 ** 3,
+    commitMs: 2,
+    callBackWithin: (callBack) =>
+      db.batch(callBack, (e) => {
+        throw e;
+      }),
+  });
   const pipeline = new DeviceMessagePipeline({
     registry,
     ingest,

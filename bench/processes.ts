@@ -120,7 +120,12 @@ export function seedDevices(dataDir: string, tenant: string, secret: string, dev
     for (const d of devices) {
       registry.createDeviceWithSecretHash({ id: d.id, tenant, type: d.type, serial: `SN-${d.id}` }, hash, now);
       const [issuedAt, validUntil] = d.verification === 'valid' ? [t - 30 * day, t + 150 * day] : [t - 375 * day, t - 10 * day];
-      registry.addCertificate(d.id, { kind: 'verification', number: `V-${d.id}`, issuedBy: 'QUATEST 1', issuedAt: iso(issuedAt), validUntil: iso(validUntil) }, 'bench', now);
+      registry.addCertificate(
+        d.id,
+        { kind: 'verification', number: `V-${d.id}`, issuedBy: 'QUATEST 1', issuedAt: iso(issuedAt), validUntil: iso(validUntil) },
+        'bench',
+        now,
+      );
     }
   });
   db.close();
@@ -144,7 +149,12 @@ export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
   const profileDir = s.profile ? mkdtempSync(join(tmpdir(), 'mag-bench-prof-')) : undefined;
   const logPath = join(s.dataDir, 'gateway.log');
   const out = createWriteStream(logPath);
-  const nodeArgs = [...(s.nodeOptions ?? []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(PACKAGE_ROOT, 'bin/mag.mjs'), 'start'];
+  const nodeArgs = [
+    ...(s.nodeOptions ?? []),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    join(PACKAGE_ROOT, 'bin/mag.mjs'),
+    'start',
+  ];
   const spawnedAtUs = Number(process.hrtime.bigint() / 1000n);
   const child = spawn(process.execPath, nodeArgs, {
     cwd: PACKAGE_ROOT,
@@ -173,7 +183,16 @@ export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
   });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
-  const g: GatewayProc = { child, pid: child.pid!, api: `http://127.0.0.1:${httpPort}`, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, profileDir, logPath, spawnedAtUs, stopping: false };
+  const g: GatewayProc = {
+    child,
+    pid: child.pid!,
+    api: `http://127.0.0.1:${httpPort}`,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    profileDir,
+    logPath,
+    spawnedAtUs,
+    stopping: false,
+  };
   child.once('exit', (code, signal) => {
     if (!g.stopping) log(`GATEWAY EXITED unexpectedly (code ${code}, signal ${signal}); its log: ${logPath}`);
   });
@@ -216,7 +235,11 @@ export async function gatewayCounts(g: GatewayProc): Promise<{ accepted: number;
  * Polls /readyz every 50 ms until `n` more points are committed (journaled) and then delivered
  * (confirmed by the sink); stop() gives the times each was first seen (undefined: not seen).
  */
-export function watchGateway(g: GatewayProc, before: { accepted: number; delivered: number }, n: number): { stop(): Promise<{ journaledAt?: number; deliveredAt?: number }> } {
+export function watchGateway(
+  g: GatewayProc,
+  before: { accepted: number; delivered: number },
+  n: number,
+): { stop(): Promise<{ journaledAt?: number; deliveredAt?: number }> } {
   const seen: { journaledAt?: number; deliveredAt?: number } = {};
   let running = true;
   const loop = (async () => {
@@ -251,7 +274,9 @@ export async function apiCall(g: GatewayProc, token: string, method: string, pat
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function readyz(g: GatewayProc): Promise<{ journal: { backlogPoints: number; backlogBytes: number; drainRatePointsPerSecond: number }; sink: { up: boolean } }> {
+export async function readyz(
+  g: GatewayProc,
+): Promise<{ journal: { backlogPoints: number; backlogBytes: number; drainRatePointsPerSecond: number }; sink: { up: boolean } }> {
   const r = await fetch(`${g.api}/readyz`);
   return (await r.json()) as any;
 }

@@ -32,11 +32,17 @@ const toUs = opt['to-ms'] === undefined ? span.toUs : span.fromUs + Number(opt['
 const window = { fromUs, toUs };
 const lines: string[] = [];
 const top = profileTop(file, Number(opt.top), PACKAGE_ROOT, window);
-lines.push(`${file}: ${round((span.toUs - span.fromUs) / 1000, 0)} ms profiled; window ${round((fromUs - span.fromUs) / 1000, 0)}–${round((toUs - span.fromUs) / 1000, 0)} ms: ${top.totalMs} ms sampled, ${top.busyMs} ms busy`);
+lines.push(
+  `${file}: ${round((span.toUs - span.fromUs) / 1000, 0)} ms profiled; window ${round((fromUs - span.fromUs) / 1000, 0)}–${round((toUs - span.fromUs) / 1000, 0)} ms: ${top.totalMs} ms sampled, ${top.busyMs} ms busy`,
+);
 lines.push('top self time, % of all / % of busy:');
-for (const e of top.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+for (const e of top.top)
+  lines.push(
+    `  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`,
+  );
 lines.push('by area:');
-for (const a of profileByArea(file, PACKAGE_ROOT, window).slice(0, 15)) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(7)} ms  ${a.area}`);
+for (const a of profileByArea(file, PACKAGE_ROOT, window).slice(0, 15))
+  lines.push(`  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(7)} ms  ${a.area}`);
 
 if (opt['per-second']) {
   lines.push('', 'per second of the window: busy ms, then the largest areas (ms)');
@@ -44,7 +50,10 @@ if (opt['per-second']) {
     const w = { fromUs: s, toUs: Math.min(s + 1_000_000, toUs) };
     const areas = profileByArea(file, PACKAGE_ROOT, w);
     const busy = areas.filter((a) => a.area !== '(idle)' && a.area !== '(program)').reduce((n, a) => n + a.selfMs, 0);
-    const parts = areas.filter((a) => a.area !== '(idle)').slice(0, Number(opt.areas)).map((a) => `${a.area} ${a.selfMs}`);
+    const parts = areas
+      .filter((a) => a.area !== '(idle)')
+      .slice(0, Number(opt.areas))
+      .map((a) => `${a.area} ${a.selfMs}`);
     lines.push(`  ${String(round((s - span.fromUs) / 1000, 0)).padStart(6)} ms  busy ${String(busy).padStart(4)}  ${parts.join(', ')}`);
   }
 }

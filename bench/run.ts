@@ -16,8 +16,23 @@ import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
 import { mixedFleet } from './traffic.ts';
 import {
-  apiCall, cpuBetween, forkTs, gatewayCounts, log, mib, readyz, rpc, seedDevices, sleep, startGatewayProc, stopGatewayProc,
-  waitMessage, waitStored, watchGateway, type GatewayProc, type Rpc,
+  apiCall,
+  cpuBetween,
+  forkTs,
+  gatewayCounts,
+  log,
+  mib,
+  readyz,
+  rpc,
+  seedDevices,
+  sleep,
+  startGatewayProc,
+  stopGatewayProc,
+  waitMessage,
+  waitStored,
+  watchGateway,
+  type GatewayProc,
+  type Rpc,
 } from './processes.ts';
 
 const { values: opt } = parseArgs({
@@ -81,7 +96,12 @@ if (opt.help) {
 }
 
 const num = (k: keyof typeof opt) => Number(opt[k]);
-const SCENARIOS = new Set(String(opt.scenario ?? opt.scenarios).split(',').map((s) => s.trim()).filter(Boolean));
+const SCENARIOS = new Set(
+  String(opt.scenario ?? opt.scenarios)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 const CLIENTS = num('clients');
 const WINDOW = num('window');
 const MESSAGES = num('messages');
@@ -97,15 +117,22 @@ const deviceId = (i: number) => `b${String(i).padStart(5, '0')}`;
 /** The mixed scenario's fleet (types and standing from bench/traffic.ts) and the unverified scenario's barometers. */
 const MIXED_FLEET = mixedFleet(Array.from({ length: CLIENTS }, (_, i) => `m${String(i).padStart(5, '0')}`));
 const UNVERIFIED_IDS = Array.from({ length: CLIENTS }, (_, i) => `u${String(i).padStart(5, '0')}`);
-const GATEWAY_NODE_OPTIONS = String(opt['gateway-node-options'] ?? '').split(/\s+/).filter(Boolean);
+const GATEWAY_NODE_OPTIONS = String(opt['gateway-node-options'] ?? '')
+  .split(/\s+/)
+  .filter(Boolean);
 
 /** Registers a device through the API (as an operator would), with a valid verification certificate. */
 async function registerViaApi(g: GatewayProc, id: string): Promise<string> {
   const d = await apiCall(g, ADMIN_TOKEN, 'POST', '/api/v1/devices', { id, tenant: TENANT, type: 'barometer', serial: `SN-${id}` });
-  await apiCall(g, ADMIN_TOKEN, 'POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z' });
+  await apiCall(g, ADMIN_TOKEN, 'POST', `/api/v1/devices/${id}/certificates`, {
+    kind: 'verification',
+    number: `V-${id}`,
+    issuedBy: 'QUATEST 1',
+    issuedAt: '2026-01-01T00:00:00Z',
+    validUntil: '2099-01-01T00:00:00Z',
+  });
   return d.secret as string;
 }
-
 
 // ── main ────────────────────────────────────────────────────────────────────────────────
 const results: Record<string, any> = {};
@@ -159,7 +186,9 @@ process.on('SIGINT', () => {
 });
 
 try {
-  log(`machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`);
+  log(
+    `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`,
+  );
   influx = await startInfluxd();
   log(`influxd on ${influx.url}`);
   const keepProfile = (src: string, label: string) => {
@@ -172,9 +201,21 @@ try {
   // ── cold start: before the gateway of the other scenarios exists (its minute's work would land in the runs) ──
   if (SCENARIOS.has('cold')) {
     results.cold = await runCold({
-      influx, clients: CLIENTS, messages: MESSAGES, window: WINDOW, repeat: REPEAT, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS,
-      journalSync: opt['journal-sync'], influxDb: opt['cold-influx-db'] === 'same' ? 'same' : 'new', tenant: TENANT, secret: BENCH_SECRET, adminToken: ADMIN_TOKEN,
-      tempDirs, row, keepProfile,
+      influx,
+      clients: CLIENTS,
+      messages: MESSAGES,
+      window: WINDOW,
+      repeat: REPEAT,
+      profile: Boolean(opt.profile),
+      nodeOptions: GATEWAY_NODE_OPTIONS,
+      journalSync: opt['journal-sync'],
+      influxDb: opt['cold-influx-db'] === 'same' ? 'same' : 'new',
+      tenant: TENANT,
+      secret: BENCH_SECRET,
+      adminToken: ADMIN_TOKEN,
+      tempDirs,
+      row,
+      keepProfile,
     });
   }
 
@@ -182,11 +223,37 @@ try {
   tempDirs.push(dataDir);
   const seeded = [...SCENARIOS].every((s) => s === 'cold') ? CLIENTS : Math.max(CLIENTS, STEADY_DEVICES, CLIENTS + COST_DEVICES);
   const t = Date.now();
-  seedDevices(dataDir, TENANT, BENCH_SECRET, Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })));
-  if (SCENARIOS.has('mixed')) seedDevices(dataDir, TENANT, BENCH_SECRET, MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })));
-  if (SCENARIOS.has('unverified')) seedDevices(dataDir, TENANT, BENCH_SECRET, UNVERIFIED_IDS.map((id) => ({ id, type: 'barometer', verification: 'expired' as const })));
-  log(`seeded ${seeded} barometers (shared secret, verification certificate each) and the fleets of the mixed and unverified scenarios in ${Date.now() - t} ms`);
-  gw = await startGatewayProc({ dataDir, influxUrl: influx.url, adminToken: ADMIN_TOKEN, profile: Boolean(opt.profile), nodeOptions: GATEWAY_NODE_OPTIONS, journalSync: opt['journal-sync'] });
+  seedDevices(
+    dataDir,
+    TENANT,
+    BENCH_SECRET,
+    Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })),
+  );
+  if (SCENARIOS.has('mixed'))
+    seedDevices(
+      dataDir,
+      TENANT,
+      BENCH_SECRET,
+      MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })),
+    );
+  if (SCENARIOS.has('unverified'))
+    seedDevices(
+      dataDir,
+      TENANT,
+      BENCH_SECRET,
+      UNVERIFIED_IDS.map((id) => ({ id, type: 'barometer', verification: 'expired' as const })),
+    );
+  log(
+    `seeded ${seeded} barometers (shared secret, verification certificate each) and the fleets of the mixed and unverified scenarios in ${Date.now() - t} ms`,
+  );
+  gw = await startGatewayProc({
+    dataDir,
+    influxUrl: influx.url,
+    adminToken: ADMIN_TOKEN,
+    profile: Boolean(opt.profile),
+    nodeOptions: GATEWAY_NODE_OPTIONS,
+    journalSync: opt['journal-sync'],
+  });
   log(`gateway pid ${gw.pid}: ${gw.mqttUrl}, ${gw.api}${gw.profileDir ? ' (under --cpu-prof)' : ''}`);
   const probeLat = { id: 'probe-lat', password: await registerViaApi(gw, 'probe-lat') };
   const probeAlert = { id: 'probe-alert', password: await registerViaApi(gw, 'probe-alert') };
@@ -270,7 +337,10 @@ try {
       const countId = bareReq++;
       const before = await bareCall<{ received: number }>({ type: 'count', id: countId }, (m) => m.type === 'count' && m.id === countId);
       const expectId = bareReq++;
-      const reachedP = bareCall<{ at: number }>({ type: 'expect', id: expectId, total: before.received + MESSAGES }, (m) => m.type === 'reached' && m.id === expectId);
+      const reachedP = bareCall<{ at: number }>(
+        { type: 'expect', id: expectId, total: before.received + MESSAGES },
+        (m) => m.type === 'reached' && m.id === expectId,
+      );
       const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
       let giveUp: NodeJS.Timeout | undefined;
       const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
@@ -301,7 +371,7 @@ try {
       log(
         `${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} ` +
           `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
-          `bare ${bareRate} msg/s, ratio ${(100 * gwRate / bareRate).toFixed(1)} %`,
+          `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %`,
       );
       await sleep(2000);
     }
@@ -312,21 +382,34 @@ try {
     const rss = Math.max(...runs.map((r) => r.gateway.rssMiB));
     const incomplete = runs.filter((r) => !r.gateway.complete).length;
     maxRate[name] = gwRate;
-    results[name] = { messages: MESSAGES, clients: CLIENTS, window: WINDOW, repeat: REPEAT, median: { endToEndRate: gwRate, bareRate, ratio, cpuUsPerMessage: cpuUs }, runs };
+    results[name] = {
+      messages: MESSAGES,
+      clients: CLIENTS,
+      window: WINDOW,
+      repeat: REPEAT,
+      median: { endToEndRate: gwRate, bareRate, ratio, cpuUsPerMessage: cpuUs },
+      runs,
+    };
     const spread = (xs: number[]) => (xs.length > 1 ? `; runs ${xs.join(', ')}` : '');
     row(
       `QoS ${qos} gateway end-to-end (stored in InfluxDB)`,
       `${gwRate} msg/s  (median of ${REPEAT} × ${MESSAGES}${spread(runs.map((r) => r.gateway.endToEndRate))}; gateway CPU ${cpuUs} µs/message; RSS ≤ ${rss} MiB)${incomplete ? `  ${incomplete} run(s) INCOMPLETE` : ''}`,
     );
     row(`QoS ${qos} bare aedes (counted)`, `${bareRate} msg/s  (median${spread(runs.map((r) => r.bare.rate))})`);
-    row(`QoS ${qos} ratio gateway / bare`, `${(100 * ratio).toFixed(1)} %  (median of the ${REPEAT} side-by-side pairs${spread(runs.map((r) => round(100 * r.ratio, 1)))}; target ≥ ${qos === 1 ? 50 : 40} %)`);
+    row(
+      `QoS ${qos} ratio gateway / bare`,
+      `${(100 * ratio).toFixed(1)} %  (median of the ${REPEAT} side-by-side pairs${spread(runs.map((r) => round(100 * r.ratio, 1)))}; target ≥ ${qos === 1 ? 50 : 40} %)`,
+    );
   }
 
   // ── all valid vs all unverified, all valid vs a realistic mix: interleaved pairs on the warm gateway ──
   for (const name of ['unverified', 'mixed'] as const) {
     if (!SCENARIOS.has(name)) continue;
     await ensureTp();
-    const devices = name === 'mixed' ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })) : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
+    const devices =
+      name === 'mixed'
+        ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m }))
+        : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
     await lg.call('connect', { pool: name, url: gw.mqttUrl, devices, concurrency: 50 });
     const alertsByKind = async () => {
       const list = (await apiCall(gw!, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000')) as { items: { device: string; kind: string }[] };
@@ -337,11 +420,19 @@ try {
     };
     const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW, alertsByKind };
     const valid = { label: 'all valid', pool: 'tp', traffic: 'plain' as const };
-    results[name] = await runPairs(ctx, name, valid, name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' });
+    results[name] = await runPairs(
+      ctx,
+      name,
+      valid,
+      name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' },
+    );
     await lg.call('disconnect', { pool: name });
   }
   if (results.cold && results.qos1) {
-    row('cold start against warm', `${round(results.cold.median.gatewayRate / results.qos1.median.endToEndRate, 2)}× the warm QoS 1 rate (${results.cold.median.gatewayRate} against ${results.qos1.median.endToEndRate} msg/s; ${results.qos1.messages} readings a warm run)`);
+    row(
+      'cold start against warm',
+      `${round(results.cold.median.gatewayRate / results.qos1.median.endToEndRate, 2)}× the warm QoS 1 rate (${results.cold.median.gatewayRate} against ${results.qos1.median.endToEndRate} msg/s; ${results.qos1.messages} readings a warm run)`,
+    );
   }
 
   // ── latency: publish → stored, failing check → SSE alert, at about half the max rate ──
@@ -364,9 +455,23 @@ try {
     });
     const s1 = procSample(gw.pid);
     nextFloor(r.maxTs);
-    results.latency = { targetRate: rate, achievedRate: r.rate, seconds: r.seconds, skipped: r.skipped, publishToStoredMs: r.latency, checkToSseAlertMs: r.alerts, gateway: cpuBetween(s0, s1) };
-    row(`latency publish → stored @ ${r.rate} msg/s`, `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms (n ${r.latency.n}, lost ${r.latency.lost}; target p99 ≤ 2000)`);
-    row('latency failing check → SSE alert', `p50 ${r.alerts.p50} ms, p99 ${r.alerts.p99} ms, max ${r.alerts.max} ms (n ${r.alerts.n}, lost ${r.alerts.lost}; target p99 ≤ 250)`);
+    results.latency = {
+      targetRate: rate,
+      achievedRate: r.rate,
+      seconds: r.seconds,
+      skipped: r.skipped,
+      publishToStoredMs: r.latency,
+      checkToSseAlertMs: r.alerts,
+      gateway: cpuBetween(s0, s1),
+    };
+    row(
+      `latency publish → stored @ ${r.rate} msg/s`,
+      `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms (n ${r.latency.n}, lost ${r.latency.lost}; target p99 ≤ 2000)`,
+    );
+    row(
+      'latency failing check → SSE alert',
+      `p50 ${r.alerts.p50} ms, p99 ${r.alerts.p99} ms, max ${r.alerts.max} ms (n ${r.alerts.n}, lost ${r.alerts.lost}; target p99 ≤ 250)`,
+    );
     await sleep(2000);
   }
 
@@ -399,23 +504,50 @@ try {
       log(`cost: ${rate} msg/s from ${n} devices for ${seconds} s …`);
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
-      const r = await lg.call('paced', { pool: poolName, qos: 1, rate, seconds, window: WINDOW, floor: f, latency: { device: probeLat, url: gw.mqttUrl, rate: 10, influxUrl: influx.url, db: 'mag', pollMs: 20 } });
+      const r = await lg.call('paced', {
+        pool: poolName,
+        qos: 1,
+        rate,
+        seconds,
+        window: WINDOW,
+        floor: f,
+        latency: { device: probeLat, url: gw.mqttUrl, rate: 10, influxUrl: influx.url, db: 'mag', pollMs: 20 },
+      });
       const stored = await waitStored(influx, f, r.sent, 60_000);
       const s1 = procSample(gw.pid);
       nextFloor(r.maxTs);
       const cpu = cpuBetween(s0, s1);
-      const phase = { label, devices: n, openAlerts: openAlerts ?? 0, rate: r.rate, sent: r.sent, stored: stored.stored, cpuSeconds: cpu.cpuSeconds, cpuPct: cpu.cpuPct, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1), rssMiB: mib(s1.rssBytes), publishToStoredMs: r.latency };
+      const phase = {
+        label,
+        devices: n,
+        openAlerts: openAlerts ?? 0,
+        rate: r.rate,
+        sent: r.sent,
+        stored: stored.stored,
+        cpuSeconds: cpu.cpuSeconds,
+        cpuPct: cpu.cpuPct,
+        cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1),
+        rssMiB: mib(s1.rssBytes),
+        publishToStoredMs: r.latency,
+      };
       phases.push(phase);
-      log(`cost @ ${r.rate} msg/s from ${n} devices (${phase.openAlerts} open alerts): ${phase.cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`);
+      log(
+        `cost @ ${r.rate} msg/s from ${n} devices (${phase.openAlerts} open alerts): ${phase.cpuUsPerMessage} µs gateway CPU per message (${cpu.cpuPct} % CPU), p99 publish → stored ${r.latency.p99} ms`,
+      );
       await sleep(2000);
     }
-    const us = (label: string, alerts?: boolean) => phases.filter((p) => p.label === label && (alerts === undefined || p.openAlerts > 0 === alerts)).map((p) => p.cpuUsPerMessage as number);
+    const us = (label: string, alerts?: boolean) =>
+      phases.filter((p) => p.label === label && (alerts === undefined || p.openAlerts > 0 === alerts)).map((p) => p.cpuUsPerMessage as number);
     const median = (xs: number[]) => {
       const a = [...xs].sort((x, y) => x - y);
       return a.length === 0 ? NaN : a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     };
     // each many phase against the mean of the few phases either side of it
-    const pairRatios = phases.flatMap((p, i) => (p.label === 'many' && phases[i - 1]?.label === 'few' && phases[i + 1]?.label === 'few' ? [round(p.cpuUsPerMessage / ((phases[i - 1].cpuUsPerMessage + phases[i + 1].cpuUsPerMessage) / 2), 2)] : []));
+    const pairRatios = phases.flatMap((p, i) =>
+      p.label === 'many' && phases[i - 1]?.label === 'few' && phases[i + 1]?.label === 'few'
+        ? [round(p.cpuUsPerMessage / ((phases[i - 1].cpuUsPerMessage + phases[i + 1].cpuUsPerMessage) / 2), 2)]
+        : [],
+    );
     const out: Record<string, any> = {
       phases,
       few: { devices: CLIENTS, cpuUsPerMessage: round(median(us('few')), 1), runs: us('few') },
@@ -426,9 +558,18 @@ try {
       ratioOpenAlerts: openAlerts ? round(median(us('few', true)) / median(us('few', false)), 2) : undefined,
     };
     results.cost = out;
-    row(`cost @ ${rate} msg/s from ${CLIENTS} devices`, `${out.few.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.few.runs.join(', ')}; the first before any alert was open)`);
-    row(`cost @ ${rate} msg/s from ${COST_DEVICES} devices`, `${out.many.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.many.runs.join(', ')}; ${openAlerts ?? 0} open alerts)`);
-    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices`, `${out.ratioManyOverFew}× CPU per message (median of ${pairRatios.length} ${COST_DEVICES}-device runs, each against the mean of the ${CLIENTS}-device runs either side: ${pairRatios.join(', ')})`);
+    row(
+      `cost @ ${rate} msg/s from ${CLIENTS} devices`,
+      `${out.few.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.few.runs.join(', ')}; the first before any alert was open)`,
+    );
+    row(
+      `cost @ ${rate} msg/s from ${COST_DEVICES} devices`,
+      `${out.many.cpuUsPerMessage} µs gateway CPU per message (median; runs ${out.many.runs.join(', ')}; ${openAlerts ?? 0} open alerts)`,
+    );
+    row(
+      `cost ratio ${COST_DEVICES} / ${CLIENTS} devices`,
+      `${out.ratioManyOverFew}× CPU per message (median of ${pairRatios.length} ${COST_DEVICES}-device runs, each against the mean of the ${CLIENTS}-device runs either side: ${pairRatios.join(', ')})`,
+    );
     if (out.ratioOpenAlerts !== undefined) row(`cost ratio ${CLIENTS} devices with / without ${openAlerts} open alerts`, `${out.ratioOpenAlerts}×`);
     await lg.call('disconnect', { pool: 'many' });
 
@@ -439,19 +580,36 @@ try {
     log(`cost: connected ${bc.connected} more clients to the bare broker in ${bc.ms} ms`);
     await sleep(3000);
     const barePhases: Record<string, any>[] = [];
-    for (const [label, poolName, n] of [['few', 'bare', CLIENTS], ['many', 'bare-many', COST_DEVICES], ['few', 'bare', CLIENTS]] as const) {
+    for (const [label, poolName, n] of [
+      ['few', 'bare', CLIENTS],
+      ['many', 'bare-many', COST_DEVICES],
+      ['few', 'bare', CLIENTS],
+    ] as const) {
       const b0 = procSample(bare.pid!);
       const r = await lg.call('paced', { pool: poolName, qos: 1, rate, seconds, window: WINDOW, floor: nextFloor(0) });
       const b1 = procSample(bare.pid!);
       nextFloor(r.maxTs);
       const cpu = cpuBetween(b0, b1);
-      barePhases.push({ label, devices: n, rate: r.rate, sent: r.sent, cpuSeconds: cpu.cpuSeconds, cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1) });
+      barePhases.push({
+        label,
+        devices: n,
+        rate: r.rate,
+        sent: r.sent,
+        cpuSeconds: cpu.cpuSeconds,
+        cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1),
+      });
       log(`cost, bare broker @ ${r.rate} msg/s from ${n} devices: ${barePhases[barePhases.length - 1].cpuUsPerMessage} µs CPU per message`);
       await sleep(2000);
     }
     await lg.call('disconnect', { pool: 'bare-many' });
-    out.bare = { phases: barePhases, ratioManyOverFew: round(barePhases[1].cpuUsPerMessage / ((barePhases[0].cpuUsPerMessage + barePhases[2].cpuUsPerMessage) / 2), 2) };
-    row(`cost ratio ${COST_DEVICES} / ${CLIENTS} devices, bare aedes`, `${out.bare.ratioManyOverFew}× CPU per message (${barePhases.map((p) => p.cpuUsPerMessage).join(' / ')} µs: few, many, few)`);
+    out.bare = {
+      phases: barePhases,
+      ratioManyOverFew: round(barePhases[1].cpuUsPerMessage / ((barePhases[0].cpuUsPerMessage + barePhases[2].cpuUsPerMessage) / 2), 2),
+    };
+    row(
+      `cost ratio ${COST_DEVICES} / ${CLIENTS} devices, bare aedes`,
+      `${out.bare.ratioManyOverFew}× CPU per message (${barePhases.map((p) => p.cpuUsPerMessage).join(' / ')} µs: few, many, few)`,
+    );
   }
 
   // ── drain: InfluxDB down, N readings journaled, InfluxDB back, time to empty ──
@@ -472,7 +630,9 @@ try {
     const backlogBytes = rz.journal.backlogBytes;
     const backlogPoints = rz.journal.backlogPoints;
     const rssFull = procSample(gw.pid).rssBytes;
-    log(`drain: ${backlogPoints} points (${mib(backlogBytes)} MiB) in the journal after ${(b.ms / 1000).toFixed(1)} s (${b.rate} msg/s while the sink was down); restarting influxd …`);
+    log(
+      `drain: ${backlogPoints} points (${mib(backlogBytes)} MiB) in the journal after ${(b.ms / 1000).toFixed(1)} s (${b.rate} msg/s while the sink was down); restarting influxd …`,
+    );
     const t0 = Date.now();
     const s0 = procSample(gw.pid);
     await influx.restart();
@@ -502,7 +662,12 @@ try {
       complete: stored.complete,
       gateway: { ...cpuBetween(s0, s1), rssMiBWithFullJournal: mib(rssFull), rssMiBAfter: mib(s1.rssBytes) },
     };
-    row(`drain ${backlogPoints} readings (${mib(backlogBytes)} MiB journal)`, emptyAt ? `empty ${((emptyAt - up) / 1000).toFixed(1)} s after influxd was back (${results.drain.drainRate} points/s; influxd restart took ${((up - t0) / 1000).toFixed(1)} s)` : 'NOT EMPTY within 10 min');
+    row(
+      `drain ${backlogPoints} readings (${mib(backlogBytes)} MiB journal)`,
+      emptyAt
+        ? `empty ${((emptyAt - up) / 1000).toFixed(1)} s after influxd was back (${results.drain.drainRate} points/s; influxd restart took ${((up - t0) / 1000).toFixed(1)} s)`
+        : 'NOT EMPTY within 10 min',
+    );
     await sleep(2000);
   }
 
@@ -536,12 +701,21 @@ try {
       sent: r.sent,
       acked: r.acked,
       stored: stored.stored,
-      rssMiB: { idleBeforeConnect: mib(idle.rssBytes), afterConnect: mib(connected.rssBytes), min: mib(Math.min(...rss)), max: mib(Math.max(...rss)), last: mib(rss[rss.length - 1]) },
+      rssMiB: {
+        idleBeforeConnect: mib(idle.rssBytes),
+        afterConnect: mib(connected.rssBytes),
+        min: mib(Math.min(...rss)),
+        max: mib(Math.max(...rss)),
+        last: mib(rss[rss.length - 1]),
+      },
       rssSeriesMiB: samples.map((s) => mib(s.rssBytes)),
       cpuPct: cpu.cpuPct,
       cpuUsPerMessage: round((cpu.cpuSeconds * 1e6) / Math.max(r.sent, 1), 1),
     };
-    row(`steady ${c.connected} devices, ${results.steady.rateMsgPerS} msg/s`, `RSS ${results.steady.rssMiB.max} MiB max (idle ${mib(idle.rssBytes)} MiB before connecting), CPU ${cpu.cpuPct} % (target < 1024 MiB)`);
+    row(
+      `steady ${c.connected} devices, ${results.steady.rateMsgPerS} msg/s`,
+      `RSS ${results.steady.rssMiB.max} MiB max (idle ${mib(idle.rssBytes)} MiB before connecting), CPU ${cpu.cpuPct} % (target < 1024 MiB)`,
+    );
     row(`steady connect storm`, `${c.connected} devices in ${(c.ms / 1000).toFixed(1)} s`);
     await lg.call('disconnect', { pool: 'steady' });
   }
@@ -565,7 +739,16 @@ try {
   }
 } catch (e) {
   log(`FAILED: ${(e as Error).stack ?? e}`);
-  if (gw) log(`gateway log (${gw.logPath}):\n${(() => { try { return readFileSync(gw.logPath, 'utf8').slice(-3000); } catch { return ''; } })()}`);
+  if (gw)
+    log(
+      `gateway log (${gw.logPath}):\n${(() => {
+        try {
+          return readFileSync(gw.logPath, 'utf8').slice(-3000);
+        } catch {
+          return '';
+        }
+      })()}`,
+    );
   results.error = (e as Error).message;
   process.exitCode = 1;
 } finally {
@@ -587,7 +770,10 @@ const lines = [
 ];
 if (results.profile) {
   lines.push('', `gateway CPU profile (${results.profile.totalMs} ms sampled, ${results.profile.busyMs} ms busy): top self time, % of all / % of busy`);
-  for (const e of results.profile.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
+  for (const e of results.profile.top)
+    lines.push(
+      `  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`,
+    );
   lines.push('', 'by area:');
   for (const a of results.profile.areas) lines.push(`  ${String(a.selfPct).padStart(5)} %  ${a.area}`);
   lines.push(`profile: ${results.profile.file}`);
@@ -595,12 +781,33 @@ if (results.profile) {
 for (const [i, pair] of (results.cold?.pairs ?? []).entries()) {
   const p = pair.gateway.profile;
   if (!p) continue;
-  lines.push('', `cold gateway ${i + 1}: CPU profile from the devices' connection to the last reading stored (${p.totalMs} ms sampled, ${p.busyMs} ms busy): top self time, % of all / % of busy`);
-  for (const e of p.top) lines.push(`  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`);
-  lines.push('by area:', ...p.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
-  lines.push('each second from the connection, by area (ms):', ...p.seconds.map((x: { second: number; areas: string }) => `  ${x.second}–${x.second + 1} s: ${x.areas}`));
-  lines.push(`the next burst on the same gateway (${p.next.totalMs} ms sampled, ${p.next.busyMs} ms busy), by area:`, ...p.next.areas.map((a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`));
-  lines.push(`profile: ${p.file}; first burst: bench/profile-top.ts <file> --from-ms ${p.windowsMs.first[0]} --to-ms ${p.windowsMs.first[1]}, next: --from-ms ${p.windowsMs.next[0]} --to-ms ${p.windowsMs.next[1]}`);
+  lines.push(
+    '',
+    `cold gateway ${i + 1}: CPU profile from the devices' connection to the last reading stored (${p.totalMs} ms sampled, ${p.busyMs} ms busy): top self time, % of all / % of busy`,
+  );
+  for (const e of p.top)
+    lines.push(
+      `  ${String(e.selfPct).padStart(5)} % ${Number.isNaN(e.busyPct) ? '       ' : `${String(e.busyPct).padStart(5)} %`}  ${String(e.selfMs).padStart(7)} ms  ${e.fn}  ${e.where}`,
+    );
+  lines.push(
+    'by area:',
+    ...p.areas.map(
+      (a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`,
+    ),
+  );
+  lines.push(
+    'each second from the connection, by area (ms):',
+    ...p.seconds.map((x: { second: number; areas: string }) => `  ${x.second}–${x.second + 1} s: ${x.areas}`),
+  );
+  lines.push(
+    `the next burst on the same gateway (${p.next.totalMs} ms sampled, ${p.next.busyMs} ms busy), by area:`,
+    ...p.next.areas.map(
+      (a: { selfPct: number; selfMs: number; area: string }) => `  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(6)} ms  ${a.area}`,
+    ),
+  );
+  lines.push(
+    `profile: ${p.file}; first burst: bench/profile-top.ts <file> --from-ms ${p.windowsMs.first[0]} --to-ms ${p.windowsMs.first[1]}, next: --from-ms ${p.windowsMs.next[0]} --to-ms ${p.windowsMs.next[1]}`,
+  );
 }
 lines.push('', `JSON: ${outPath}`);
 process.stdout.write(lines.join('\n') + '\n', () => process.exit()); // no stray timer or socket keeps the run alive

@@ -138,7 +138,12 @@ async function main(): Promise<void> {
     const base = Math.floor(Date.now() / 1000) * 1000 - 40 * 86_400_000;
     for (let i = 1; i <= DEVICES; i++) {
       const id = `soak-${i}`;
-      runs.push({ dev: new StreamDevice(id, await gp.device({ id, type: 'barometer' }), (seq) => base + i * 3_600_000 + seq * 1000), publishes: 0, resend: [], nextSeq: 1 });
+      runs.push({
+        dev: new StreamDevice(id, await gp.device({ id, type: 'barometer' }), (seq) => base + i * 3_600_000 + seq * 1000),
+        publishes: 0,
+        resend: [],
+        nextSeq: 1,
+      });
     }
 
     const endAt = Date.now() + MINUTES * 60_000;
@@ -224,7 +229,13 @@ async function main(): Promise<void> {
         }
         f.drainMs = doneAt === undefined ? undefined : doneAt - r0;
         const secs = (f.drainMs ?? NaN) / 1000;
-        longDrain = { outageSeconds: Math.round(f.downMs / 100) / 10, backlog, secondsToDrain: Math.round(secs * 10) / 10, peakPointsPerSecond: Math.round(peak), livePointsPerSecond: DEVICES * RATE };
+        longDrain = {
+          outageSeconds: Math.round(f.downMs / 100) / 10,
+          backlog,
+          secondsToDrain: Math.round(secs * 10) / 10,
+          peakPointsPerSecond: Math.round(peak),
+          livePointsPerSecond: DEVICES * RATE,
+        };
         f.detail = `${prev.n - d0} points delivered, peak ${Math.round(peak)} points/s (live traffic ${DEVICES * RATE}/s)`;
       } else if (f.kind === 'influxd-restart') {
         // Half of the outages kill influxd outright (SIGKILL): its own WAL must keep what it confirmed.
@@ -263,7 +274,9 @@ async function main(): Promise<void> {
         await gp.start();
         f.downMs = Date.now() - started;
       }
-      say(`${f.kind}: down ${(f.downMs / 1000).toFixed(1)} s, backlog before ${f.backlogBefore ?? '-'} points${f.drainMs !== undefined ? `, back under 1 s of traffic in ${(f.drainMs / 1000).toFixed(1)} s` : ''}${f.detail ? `, ${f.detail}` : ''}`);
+      say(
+        `${f.kind}: down ${(f.downMs / 1000).toFixed(1)} s, backlog before ${f.backlogBefore ?? '-'} points${f.drainMs !== undefined ? `, back under 1 s of traffic in ${(f.drainMs / 1000).toFixed(1)} s` : ''}${f.detail ? `, ${f.detail}` : ''}`,
+      );
       const sent = runs.reduce((n, r) => n + r.nextSeq - 1, 0);
       const acked = runs.reduce((n, r) => n + r.dev.acked.size, 0);
       say(`  so far: sent ${sent}, acknowledged ${acked}`);

@@ -32,7 +32,10 @@ function time(label: string, n: number, op: (i: number) => void): void {
   const rounds: number[] = [];
   for (let r = 0; r < 5; r++) {
     const t0 = performance.now();
-    for (let i = 0; i < n; i += 100) db.transaction(() => { for (let j = i; j < i + 100 && j < n; j++) op(r * n + j); });
+    for (let i = 0; i < n; i += 100)
+      db.transaction(() => {
+        for (let j = i; j < i + 100 && j < n; j++) op(r * n + j);
+      });
     rounds.push(((performance.now() - t0) * 1000) / n);
   }
   rounds.sort((a, b) => a - b);
@@ -56,12 +59,24 @@ time('alert repeat: counted in memory (raiseFrom)', N, (i) => {
   alerts.raiseFrom({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', at: now, subject: i, describe: describeRepeat });
 });
 time('alert repeat: counted in memory (raise, throttle)', N, (i) => {
-  alerts.raise({ tenant: 't', device: 'd', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: `x ${i}`, details: { value: i }, at: now, throttle: true });
+  alerts.raise({
+    tenant: 't',
+    device: 'd',
+    kind: 'out-of-range',
+    key: 'pressure',
+    severity: 'warning',
+    summary: `x ${i}`,
+    details: { value: i },
+    at: now,
+    throttle: true,
+  });
 });
 alerts.flush();
 const openId = alerts.openAlert('d', 'out-of-range', 'pressure')!.id;
 const rawGet = raw.prepare('SELECT severity FROM alerts WHERE id = ?');
-const rawRepeat = raw.prepare('UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ? RETURNING *');
+const rawRepeat = raw.prepare(
+  'UPDATE alerts SET count = count + 1, updated_at = ?, severity = ?, summary = ?, details = ?, version = version + 1 WHERE id = ? RETURNING *',
+);
 time('alert repeat: raw SQL (select + update returning)', N, (i) => {
   const cur = rawGet.get(openId) as { severity: string };
   const row = rawRepeat.get(at, cur.severity, `x ${i}`, JSON.stringify({ value: i }), openId) as { details: string };
@@ -71,7 +86,14 @@ const kb = queryBuilder('sqlite');
 time('alert repeat: update compiled per call', N, (i) => {
   const c = kb
     .updateTable('alerts')
-    .set((eb) => ({ count: eb('count', '+', 1), updated_at: at, severity: 'warning', summary: `x ${i}`, details: JSON.stringify({ value: i }), version: eb('version', '+', 1) }))
+    .set((eb) => ({
+      count: eb('count', '+', 1),
+      updated_at: at,
+      severity: 'warning',
+      summary: `x ${i}`,
+      details: JSON.stringify({ value: i }),
+      version: eb('version', '+', 1),
+    }))
     .where('id', '=', openId)
     .returningAll()
     .compile();
@@ -104,7 +126,15 @@ const state = { n: 12, ewma: 0.1, cusumHigh: 0, cusumLow: 0, sum: 1, sumSq: 1 } 
 time('drift upsert: store (DriftStore.save)', N, (i) => drift.save('d', `s${i % 4}`, state, at));
 const rejections = new RejectionStore(db);
 time('rejection insert: store (RejectionStore.insert)', N, (i) =>
-  rejections.insert({ device: 'd', tenant: 't', topic: 'instruments/d/readings', seq: i, receivedAt: at, errors: [{ path: 'value', message: 'not a number' }], payload: '{"seq":1}' }),
+  rejections.insert({
+    device: 'd',
+    tenant: 't',
+    topic: 'instruments/d/readings',
+    seq: i,
+    receivedAt: at,
+    errors: [{ path: 'value', message: 'not a number' }],
+    payload: '{"seq":1}',
+  }),
 );
 const totalizers = new TotalizerStore(db);
 time('totalizer upsert: store (TotalizerStore.record)', N, (i) => totalizers.record('d', `n${i % 4}`, i + 10, 1000 + i));
@@ -114,9 +144,14 @@ const registry = new Registry(db);
 registry.createTenant({ id: 't', name: 't', region: 'VN-HN' }, now);
 for (let i = 0; i < 1000; i++) {
   registry.createDeviceWithSecretHash({ id: `d${i}`, tenant: 't', type: 'barometer', serial: `S${i}` }, 'unused', now);
-  registry.addCertificate(`d${i}`, { kind: 'verification', number: `V${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' }, 'bench', now);
+  registry.addCertificate(
+    `d${i}`,
+    { kind: 'verification', number: `V${i}`, issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' },
+    'bench',
+    now,
+  );
 }
-time('registry: a message\'s lookups (caches, no SQL)', N, (i) => {
+time("registry: a message's lookups (caches, no SQL)", N, (i) => {
   const id = `d${Math.abs(i) % 1000}`;
   const d = registry.registeredDevice(id)!;
   if (!registry.tenant(d.tenant) || registry.certificatesOf(id).length === 0) throw new Error('not cached');

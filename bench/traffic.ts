@@ -36,7 +36,15 @@ export interface MixState {
   totalizerCl: [number, number];
 }
 
-export type MixKind = 'reading-ok' | 'reading-unverified' | 'reading-out-of-range' | 'transaction-ok' | 'transaction-unverified' | 'check-pass' | 'check-fail' | 'invalid';
+export type MixKind =
+  | 'reading-ok'
+  | 'reading-unverified'
+  | 'reading-out-of-range'
+  | 'transaction-ok'
+  | 'transaction-unverified'
+  | 'check-pass'
+  | 'check-fail'
+  | 'invalid';
 
 export interface MixMessage {
   topic: 'readings' | 'checks';
@@ -102,7 +110,11 @@ export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number
   const unverified = !m.verified;
   if (m.type === 'barometer') {
     const value = (1013.2 + 0.01 * SMALL_ERRORS[k % 5]).toFixed(2);
-    return { topic: 'readings', payload: `{"seq":${seq},"ts":${ts},"quantity":"pressure","value":${value},"unit":"hPa"}`, kind: unverified ? 'reading-unverified' : 'reading-ok' };
+    return {
+      topic: 'readings',
+      payload: `{"seq":${seq},"ts":${ts},"quantity":"pressure","value":${value},"unit":"hPa"}`,
+      kind: unverified ? 'reading-unverified' : 'reading-ok',
+    };
   }
   if (m.type === 'gas-detector') {
     const outOfRange = k % 20 === 10;

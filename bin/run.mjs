@@ -5,6 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 register();
 const script = process.argv[2];
-if (!script) { console.error('usage: node bin/run.mjs <script.ts> [args]'); process.exit(2); }
+if (!script) {
+  console.error('usage: node bin/run.mjs <script.ts> [args]');
+  process.exit(2);
+}
 process.argv.splice(1, 1);
 await import(pathToFileURL(resolve(script)).href);

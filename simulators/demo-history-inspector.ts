@@ -44,9 +44,33 @@ export interface InspectorTally {
 
 /** The authority's standards the inspectors carry, with U (k = 2) of their calibration. */
 const STANDARDS: { standard: ReferenceStandard; uncertainty: number; traceableTo: string }[] = [
-  { standard: { id: 'TDC-PM-20L-01', name: 'Bình chuẩn kim loại 20 L hạng II (Chi cục TĐC)', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II', serial: 'BC20-TDC-01' }, uncertainty: 0.004, traceableTo: 'VMI — chuẩn quốc gia dung tích' },
+  {
+    standard: {
+      id: 'TDC-PM-20L-01',
+      name: 'Bình chuẩn kim loại 20 L hạng II (Chi cục TĐC)',
+      quantity: 'volume',
+      unit: 'L',
+      kind: 'proving-measure',
+      class: 'II',
+      serial: 'BC20-TDC-01',
+    },
+    uncertainty: 0.004,
+    traceableTo: 'VMI — chuẩn quốc gia dung tích',
+  },
   // F2 500 g: MPE 7.5 mg (OIML R111), calibrated to a third of it
-  { standard: { id: 'TDC-QC-F2-01', name: 'Bộ quả cân chuẩn F2 1 g – 2 kg (Chi cục TĐC)', quantity: 'mass', unit: 'kg', kind: 'weights', class: 'F2', serial: 'QC-F2-TDC-01' }, uncertainty: 0.0000025, traceableTo: 'VMI — chuẩn quốc gia khối lượng' },
+  {
+    standard: {
+      id: 'TDC-QC-F2-01',
+      name: 'Bộ quả cân chuẩn F2 1 g – 2 kg (Chi cục TĐC)',
+      quantity: 'mass',
+      unit: 'kg',
+      kind: 'weights',
+      class: 'F2',
+      serial: 'QC-F2-TDC-01',
+    },
+    uncertainty: 0.0000025,
+    traceableTo: 'VMI — chuẩn quốc gia khối lượng',
+  },
 ];
 
 const INSPECTORS: Record<string, string[]> = {
@@ -100,21 +124,51 @@ function visits(fleet: ParsedFleet, plans: readonly DevicePlan[]): Visit[] {
     conclusion: 'Các cột đo được kiểm tra có sai số trong giới hạn cho phép khi bán hàng (±0,45 %).',
   });
   return [
-    station(first, [{ kind: 'observation', description: 'Cửa hàng chưa lập sổ theo dõi phương tiện đo và chứng chỉ kiểm định.', action: 'Lập sổ theo dõi trong 15 ngày.', answer: { afterDays: 9, text: 'Đã lập sổ theo dõi; gửi kèm bản chụp.' }, close: { afterDays: 16, reason: 'Đã kiểm tra sổ theo dõi: đạt yêu cầu.' } }]),
+    station(first, [
+      {
+        kind: 'observation',
+        description: 'Cửa hàng chưa lập sổ theo dõi phương tiện đo và chứng chỉ kiểm định.',
+        action: 'Lập sổ theo dõi trong 15 ngày.',
+        answer: { afterDays: 9, text: 'Đã lập sổ theo dõi; gửi kèm bản chụp.' },
+        close: { afterDays: 16, reason: 'Đã kiểm tra sổ theo dõi: đạt yêu cầu.' },
+      },
+    ]),
     {
-      ...station(second, [{ kind: 'sealed-off', device: suspect.id, description: 'Niêm phong bộ phận điều chỉnh của cột đo bị đứt.', action: 'Niêm phong cột đo, tạm dừng bán hàng đến khi được kiểm định lại.', answer: { afterDays: 3, text: 'Đã mời tổ chức kiểm định; cột đo được kiểm định lại và niêm phong mới.' }, close: { afterDays: 7, reason: 'Cột đo đã được kiểm định lại đạt yêu cầu; gỡ niêm phong tạm dừng.' } }], String(suspect.registration.site)),
+      ...station(
+        second,
+        [
+          {
+            kind: 'sealed-off',
+            device: suspect.id,
+            description: 'Niêm phong bộ phận điều chỉnh của cột đo bị đứt.',
+            action: 'Niêm phong cột đo, tạm dừng bán hàng đến khi được kiểm định lại.',
+            answer: { afterDays: 3, text: 'Đã mời tổ chức kiểm định; cột đo được kiểm định lại và niêm phong mới.' },
+            close: { afterDays: 7, reason: 'Cột đo đã được kiểm định lại đạt yêu cầu; gỡ niêm phong tạm dừng.' },
+          },
+        ],
+        String(suspect.registration.site),
+      ),
       brokenSeal: suspect.id,
       conclusion: 'Một cột đo có niêm phong bị đứt: niêm phong tạm dừng sử dụng, yêu cầu kiểm định lại.',
     },
     ...(packer
-      ? [{
-          tenant: packer,
-          region: region(packer),
-          devices: plans.filter((p) => p.tenant === packer && p.type === 'checkweigher'),
-          legalBasis: PACKER_BASIS,
-          findings: [{ kind: 'violation' as const, description: 'Nhãn hàng đóng gói sẵn ghi lượng danh định không đúng quy định (chiều cao chữ số nhỏ hơn 4 mm).', action: 'Sửa nhãn trong 30 ngày.', answer: { afterDays: 12, text: 'Đã in lại nhãn theo Thông tư 21/2014/TT-BKHCN; gửi kèm mẫu nhãn mới.' } }],
-          conclusion: 'Cân kiểm tra tự động đạt yêu cầu; nhãn hàng đóng gói sẵn phải sửa.',
-        }]
+      ? [
+          {
+            tenant: packer,
+            region: region(packer),
+            devices: plans.filter((p) => p.tenant === packer && p.type === 'checkweigher'),
+            legalBasis: PACKER_BASIS,
+            findings: [
+              {
+                kind: 'violation' as const,
+                description: 'Nhãn hàng đóng gói sẵn ghi lượng danh định không đúng quy định (chiều cao chữ số nhỏ hơn 4 mm).',
+                action: 'Sửa nhãn trong 30 ngày.',
+                answer: { afterDays: 12, text: 'Đã in lại nhãn theo Thông tư 21/2014/TT-BKHCN; gửi kèm mẫu nhãn mới.' },
+              },
+            ],
+            conclusion: 'Cân kiểm tra tự động đạt yêu cầu; nhãn hàng đóng gói sẵn phải sửa.',
+          },
+        ]
       : []),
     station(first, [{ kind: 'observation', description: 'Nhật ký kiểm tra định kỳ bằng bình chuẩn của cửa hàng chưa ghi đủ các lần trong quý.' }]),
   ];
@@ -123,26 +177,76 @@ function visits(fleet: ParsedFleet, plans: readonly DevicePlan[]): Visit[] {
 /** The inspector's checks of an instrument: the in-trade test at Qmax with the 20 L measure, or a 500 g test load on a checkweigher. */
 function checksOf(p: DevicePlan, rng: Rng, at: number): InspectionCheckInput[] {
   const ts = new Date(at).toISOString();
-  if (p.type === 'fuel-dispenser') return [{ indicated: round(20 + rng.uniform(-0.03, 0.03), 0.01), reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'TDC-PM-20L-01', point: 'Qmax', ts }];
-  if (p.type === 'checkweigher') return [{ indicated: round(0.5 + rng.uniform(-0.0001, 0.0001), 0.0001), reference: 0.5, referenceUncertainty: 0.0000025, unit: 'kg', standardId: 'TDC-QC-F2-01', point: 'Qn', ts }];
+  if (p.type === 'fuel-dispenser')
+    return [
+      {
+        indicated: round(20 + rng.uniform(-0.03, 0.03), 0.01),
+        reference: 20,
+        referenceUncertainty: 0.004,
+        unit: 'L',
+        standardId: 'TDC-PM-20L-01',
+        point: 'Qmax',
+        ts,
+      },
+    ];
+  if (p.type === 'checkweigher')
+    return [
+      {
+        indicated: round(0.5 + rng.uniform(-0.0001, 0.0001), 0.0001),
+        reference: 0.5,
+        referenceUncertainty: 0.0000025,
+        unit: 'kg',
+        standardId: 'TDC-QC-F2-01',
+        point: 'Qn',
+        ts,
+      },
+    ];
   return [];
 }
 
 const round = (x: number, step: number) => Number((Math.round(x / step) * step).toFixed(6));
 
 /** Registers the authority's standards with a calibration chain over the year, and puts the inspections and the campaign on the agenda. */
-export function planInspectorsYear(fleet: ParsedFleet, plans: readonly DevicePlan[], now: number, from: number, x: InspectorParts, agenda: Agenda, tally: InspectorTally): void {
+export function planInspectorsYear(
+  fleet: ParsedFleet,
+  plans: readonly DevicePlan[],
+  now: number,
+  from: number,
+  x: InspectorParts,
+  agenda: Agenda,
+  tally: InspectorTally,
+): void {
   const standards = new ReferenceStandards(x.db, x.registry, x.alerts, x.profiles);
   for (const s of STANDARDS) {
     let issuedAt = addCalendarMonths(from, -1);
     standards.create(s.standard, 'demo', new Date(issuedAt));
     for (; issuedAt <= now; issuedAt = addCalendarMonths(issuedAt, 12)) {
       const validUntil = addCalendarMonths(issuedAt, 12);
-      standards.addCertificate(s.standard.id, { number: `HC-${new Date(issuedAt).getUTCFullYear()}-${s.standard.id}`, issuedBy: 'VMI (Viện Đo lường Việt Nam)', issuedAt: new Date(issuedAt).toISOString(), validUntil: new Date(validUntil).toISOString(), uncertainty: s.uncertainty, traceableTo: s.traceableTo }, 'demo', new Date(issuedAt));
+      standards.addCertificate(
+        s.standard.id,
+        {
+          number: `HC-${new Date(issuedAt).getUTCFullYear()}-${s.standard.id}`,
+          issuedBy: 'VMI (Viện Đo lường Việt Nam)',
+          issuedAt: new Date(issuedAt).toISOString(),
+          validUntil: new Date(validUntil).toISOString(),
+          uncertainty: s.uncertainty,
+          traceableTo: s.traceableTo,
+        },
+        'demo',
+        new Date(issuedAt),
+      );
     }
   }
   const publishConfig = () => undefined; // no device is connected while the history is written
-  const inspections = new InspectionService({ store: new InspectionStore(x.db), registry: x.registry, assurance: x.assurance, audit: x.audit, profiles: x.profiles, publishConfig, now: agenda.now });
+  const inspections = new InspectionService({
+    store: new InspectionStore(x.db),
+    registry: x.registry,
+    assurance: x.assurance,
+    audit: x.audit,
+    profiles: x.profiles,
+    publishConfig,
+    now: agenda.now,
+  });
   const rng = createRng(deriveSeed(fleet.seed, 'history#inspections'));
   visits(fleet, plans).forEach((v, n, all) => {
     // one a quarter, the newest a month and a half before now
@@ -156,18 +260,42 @@ export function planInspectorsYear(fleet: ParsedFleet, plans: readonly DevicePla
 function inspect(svc: InspectionService, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
   const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Chi cục TĐC'];
   const actor = `inspector:${inspectors[0]}:demo`;
-  const i = svc.open({ tenant: v.tenant, site: String(v.devices[0]?.registration.site ?? ''), startedAt: new Date(startedAt).toISOString(), inspectors, legalBasis: v.legalBasis }, actor);
+  const i = svc.open(
+    {
+      tenant: v.tenant,
+      site: String(v.devices[0]?.registration.site ?? ''),
+      startedAt: new Date(startedAt).toISOString(),
+      inspectors,
+      legalBasis: v.legalBasis,
+    },
+    actor,
+  );
   tally.inspections++;
   let t = startedAt;
   for (const d of v.devices) {
     t += 20 * 60_000;
     agenda.set(t);
-    svc.recordItem(i.id, { device: d.id, checks: checksOf(d, rng, t), sealsIntact: d.id !== v.brokenSeal, verificationMarkValid: true, certificateValid: true, ...(d.type === 'fuel-dispenser' ? { priceDisplayCorrect: true } : {}) }, actor);
+    svc.recordItem(
+      i.id,
+      {
+        device: d.id,
+        checks: checksOf(d, rng, t),
+        sealsIntact: d.id !== v.brokenSeal,
+        verificationMarkValid: true,
+        certificateValid: true,
+        ...(d.type === 'fuel-dispenser' ? { priceDisplayCorrect: true } : {}),
+      },
+      actor,
+    );
   }
   for (const f of v.findings) {
     t += 10 * 60_000;
     agenda.set(t);
-    const finding = svc.addFinding(i.id, { kind: f.kind, description: f.description, ...(f.device ? { device: f.device } : {}), ...(f.action ? { action: f.action } : {}) }, actor);
+    const finding = svc.addFinding(
+      i.id,
+      { kind: f.kind, description: f.description, ...(f.device ? { device: f.device } : {}), ...(f.action ? { action: f.action } : {}) },
+      actor,
+    );
     tally.findings++;
     if (f.answer) agenda.at(startedAt + f.answer.afterDays * DAY_MS, () => svc.answerFinding(finding.id, f.answer!.text, `operator:${v.tenant}`));
     if (f.close) agenda.at(startedAt + f.close.afterDays * DAY_MS, () => svc.closeFinding(finding.id, f.close!.reason, actor));
@@ -178,14 +306,36 @@ function inspect(svc: InspectionService, v: Visit, startedAt: number, rng: Rng, 
 
 /** Real markets of Bắc Giang; a fleet with market scales elsewhere gets no campaign. */
 const MARKETS: Record<string, { province: string; markets: Market[] }> = {
-  'VN-BG': { province: 'Bắc Giang', markets: [{ name: 'Chợ Vôi', district: 'huyện Lạng Giang' }, { name: 'Chợ Chũ', district: 'huyện Lục Ngạn' }, { name: 'Chợ Thắng', district: 'huyện Hiệp Hòa' }] },
+  'VN-BG': {
+    province: 'Bắc Giang',
+    markets: [
+      { name: 'Chợ Vôi', district: 'huyện Lạng Giang' },
+      { name: 'Chợ Chũ', district: 'huyện Lục Ngạn' },
+      { name: 'Chợ Thắng', district: 'huyện Hiệp Hòa' },
+    ],
+  },
 };
 
 /** The scales brought to each market's stand: [owner, class, Max kg, e kg, passes]. Spring-dial scales are class IIII. */
 const SCALES: [string, string, number, number, boolean][][] = [
-  [['Nguyễn Thị Hoa', 'III', 30, 0.005, true], ['Trần Văn Bình', 'IIII', 30, 0.1, true], ['Lê Thị Mận', 'IIII', 5, 0.02, false], ['Phạm Văn Tư', 'III', 150, 0.05, true]],
-  [['Đặng Thị Lý', 'III', 30, 0.005, true], ['Vũ Văn Hải', 'IIII', 60, 0.2, true], ['Bùi Thị Nga', 'IIII', 30, 0.1, false], ['Ngô Văn Sơn', 'III', 6, 0.002, true]],
-  [['Hoàng Thị Yến', 'III', 30, 0.005, true], ['Dương Văn Khánh', 'IIII', 30, 0.1, true], ['Trịnh Thị Hằng', 'III', 15, 0.005, true], ['Lý Văn Quang', 'IIII', 10, 0.05, false]],
+  [
+    ['Nguyễn Thị Hoa', 'III', 30, 0.005, true],
+    ['Trần Văn Bình', 'IIII', 30, 0.1, true],
+    ['Lê Thị Mận', 'IIII', 5, 0.02, false],
+    ['Phạm Văn Tư', 'III', 150, 0.05, true],
+  ],
+  [
+    ['Đặng Thị Lý', 'III', 30, 0.005, true],
+    ['Vũ Văn Hải', 'IIII', 60, 0.2, true],
+    ['Bùi Thị Nga', 'IIII', 30, 0.1, false],
+    ['Ngô Văn Sơn', 'III', 6, 0.002, true],
+  ],
+  [
+    ['Hoàng Thị Yến', 'III', 30, 0.005, true],
+    ['Dương Văn Khánh', 'IIII', 30, 0.1, true],
+    ['Trịnh Thị Hằng', 'III', 15, 0.005, true],
+    ['Lý Văn Quang', 'IIII', 10, 0.05, false],
+  ],
 ];
 
 /**
@@ -197,7 +347,14 @@ function planCampaign(fleet: ParsedFleet, now: number, x: InspectorParts, agenda
   const withScales = fleet.tenants.find((t) => fleet.devices.some((d) => d.tenant === t.id && d.type === 'scale'));
   const where = withScales && MARKETS[withScales.region];
   if (!withScales || !where) return;
-  const svc = new CampaignService({ store: new CampaignStore(x.db), registry: x.registry, audit: x.audit, profiles: x.profiles, publishConfig, now: agenda.now });
+  const svc = new CampaignService({
+    store: new CampaignStore(x.db),
+    registry: x.registry,
+    audit: x.audit,
+    profiles: x.profiles,
+    publishConfig,
+    now: agenda.now,
+  });
   const quarter = previousQuarter(now, 'Asia/Ho_Chi_Minh');
   const firstDay = addCalendarMonths(Date.parse(`${quarter.from}T00:00:00+07:00`), 1) + 9 * DAY_MS;
   const day = (n: number) => new Date(firstDay + n * DAY_MS + 7 * 3_600_000).toISOString().slice(0, 10);
@@ -205,14 +362,41 @@ function planCampaign(fleet: ParsedFleet, now: number, x: InspectorParts, agenda
   const team = INSPECTORS[withScales.region] ?? ['Kiểm định viên Chi cục TĐC'];
   const actor = `inspector:${team[0]}:demo`;
   agenda.at(firstDay - 20 * DAY_MS, () => {
-    svc.plan({ id, name: `Kiểm định lưu động cân tại chợ, ${where.province}, ${day(0).slice(5, 7)}/${day(0).slice(0, 4)}`, region: withScales.region, markets: where.markets, from: day(0), to: day(where.markets.length - 1), team, authority: `Chi cục TĐC ${where.province}` }, actor);
+    svc.plan(
+      {
+        id,
+        name: `Kiểm định lưu động cân tại chợ, ${where.province}, ${day(0).slice(5, 7)}/${day(0).slice(0, 4)}`,
+        region: withScales.region,
+        markets: where.markets,
+        from: day(0),
+        to: day(where.markets.length - 1),
+        team,
+        authority: `Chi cục TĐC ${where.province}`,
+      },
+      actor,
+    );
   });
   where.markets.forEach((market, m) => {
     (SCALES[m] ?? []).forEach(([owner, cls, max, e, passes], n) => {
       const at = hanoiTime(firstDay + m * DAY_MS, 8 + (25 * n) / 60);
       const serial = `${cls === 'IIII' ? 'NHL' : 'TE'}-${max}-${String(2300 + 37 * (4 * m + n)).padStart(5, '0')}`;
       agenda.at(at, () => {
-        svc.verify(id, { market: market.name, owner: { name: owner }, serial, type: 'scale', class: cls, max, e, result: passes ? 'pass' : 'fail', ...(passes ? { stampNumber: `${id}-${String(4 * m + n + 1).padStart(3, '0')}` } : {}), verifiedAt: new Date(at).toISOString() }, actor);
+        svc.verify(
+          id,
+          {
+            market: market.name,
+            owner: { name: owner },
+            serial,
+            type: 'scale',
+            class: cls,
+            max,
+            e,
+            result: passes ? 'pass' : 'fail',
+            ...(passes ? { stampNumber: `${id}-${String(4 * m + n + 1).padStart(3, '0')}` } : {}),
+            verifiedAt: new Date(at).toISOString(),
+          },
+          actor,
+        );
         tally.verified++;
         if (passes) tally.passed++;
       });

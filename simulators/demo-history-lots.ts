@@ -44,7 +44,16 @@ export interface LotTally {
 
 /** The lot as the fleet runner declares the line's live ones (fleet-file.ts lotsFor). */
 function declaration(p: DevicePlan, params: FillingLineParams, id: string): NewLot {
-  return { id, tenant: p.tenant, product: params.product, nominal: params.nominal, unit: params.unit, lotSize: params.lotSize, scale: p.id, ...(params.weighing === 'gross' ? { averageTare: params.tareMean } : {}) };
+  return {
+    id,
+    tenant: p.tenant,
+    product: params.product,
+    nominal: params.nominal,
+    unit: params.unit,
+    lotSize: params.lotSize,
+    scale: p.id,
+    ...(params.weighing === 'gross' ? { averageTare: params.tareMean } : {}),
+  };
 }
 
 /**
@@ -53,7 +62,16 @@ function declaration(p: DevicePlan, params: FillingLineParams, id: string): NewL
  * filler), `lots: 1`, away from the live simulation's own lots at its start (`liveStart`); its
  * packages numbered from `seqBase` up, above the live checkweigher's own.
  */
-export function planLots(plans: readonly DevicePlan[], seed: number, now: number, liveStart: number, seqBase: number, x: LotParts, agenda: Agenda, tally: LotTally): void {
+export function planLots(
+  plans: readonly DevicePlan[],
+  seed: number,
+  now: number,
+  liveStart: number,
+  seqBase: number,
+  x: LotParts,
+  agenda: Agenda,
+  tally: LotTally,
+): void {
   for (const p of plans) {
     if (p.type !== 'checkweigher') continue;
     const params = FillingLineParamsSchema.parse(p.params);
@@ -89,7 +107,13 @@ export function planLots(plans: readonly DevicePlan[], seed: number, now: number
           const resolveAt = start + RESOLVE_DAYS * DAY_MS;
           agenda.at(resolveAt, () => {
             const open = x.alerts.openAlert(p.id, 'lot-fail', id);
-            if (open) x.alerts.resolve(open.id, `operator:${p.tenant}`, { reason: 'adjusted', note: 'demo history: lot held back and sorted, filler set right' }, new Date(resolveAt));
+            if (open)
+              x.alerts.resolve(
+                open.id,
+                `operator:${p.tenant}`,
+                { reason: 'adjusted', note: 'demo history: lot held back and sorted, filler set right' },
+                new Date(resolveAt),
+              );
           });
         });
       });

@@ -36,7 +36,7 @@ describe('the demo history', () => {
   const db = freshDb();
   const h = seedDemoHistory(db, { fleet, profiles, now: NOW });
 
-  it('covers the year before the live simulation\'s 120 days, every month with checks', () => {
+  it("covers the year before the live simulation's 120 days, every month with checks", () => {
     expect(h).toMatchObject({ seeded: true, from: '2025-03-15T05:00:00.000Z', to: new Date(NOW - 120 * DAY).toISOString() });
     // the instruments' own checks (the inspectors' count down from −1)
     const months = rows(db, "select strftime('%Y-%m', ts / 1000, 'unixepoch') m, count(*) n from checks where seq > 0 group by m order by m").map((r) => r.m);
@@ -49,12 +49,18 @@ describe('the demo history', () => {
   it('registers the fleet a year back, with an unbroken chain of verification certificates', () => {
     const registry = new Registry(db);
     const fleetTenants = new Set(fleet.tenants.map((t) => t.id));
-    expect(registry.listTenants().map((t) => t.id).filter((t) => fleetTenants.has(t))).toEqual([...fleetTenants].sort());
+    expect(
+      registry
+        .listTenants()
+        .map((t) => t.id)
+        .filter((t) => fleetTenants.has(t)),
+    ).toEqual([...fleetTenants].sort());
     // a calibrated type (the profile projector, standing "calibration") has no verification chain
     for (const d of registry.listDevices().filter((x) => fleetTenants.has(x.tenant) && profiles.get(x.type)?.standing !== 'calibration')) {
       expect(Date.parse(d.createdAt)).toBeLessThan(NOW - 365 * DAY);
       const certs = registry.certificatesOf(d.id);
-      for (let t = NOW - 360 * DAY; t < NOW - 120 * DAY; t += 10 * DAY) expect(verificationState(certs, t, 30).state, `${d.id} on ${new Date(t).toISOString()}`).toMatch(/^(valid|due-soon)$/);
+      for (let t = NOW - 360 * DAY; t < NOW - 120 * DAY; t += 10 * DAY)
+        expect(verificationState(certs, t, 30).state, `${d.id} on ${new Date(t).toISOString()}`).toMatch(/^(valid|due-soon)$/);
     }
   });
 
@@ -83,7 +89,12 @@ describe('the demo history', () => {
     expect(h).toMatchObject({ inspections: 4, findings: 4 });
     // one a quarter, the newest a month and a half before now: NOW − 10, 7, 4 and 1 months (the
     // 15th, 05:00Z) less 15 days is the 30th or 31st, opened at 08:30 in Hà Nội (01:30Z)
-    expect(store.list().map((i) => [i.tenant, i.startedAt, i.state, i.legalBasis?.slice(0, 25)]).reverse()).toEqual([
+    expect(
+      store
+        .list()
+        .map((i) => [i.tenant, i.startedAt, i.state, i.legalBasis?.slice(0, 25)])
+        .reverse(),
+    ).toEqual([
       ['petrolimex-hn', '2025-04-30T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
       ['tayninh-xd', '2025-07-31T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
       ['thachthat-food', '2025-10-31T01:30:00.000Z', 'closed', 'Thông tư 21/2014/TT-BKHCN'],
@@ -92,7 +103,15 @@ describe('the demo history', () => {
     const s = store.inspectionSummary('2025-03-15T00:00:00Z', new Date(NOW).toISOString());
     // 4 + 1 + 1 + 4 instruments; the one whose seals were broken does not conform; one Qmax test
     // (or 500 g load on the checkweigher) each, all passing
-    expect(s).toMatchObject({ inspections: 4, closed: 4, tenants: 3, instruments: 10, conforming: 9, nonConforming: 1, checks: { total: 10, pass: 10, fail: 0 } });
+    expect(s).toMatchObject({
+      inspections: 4,
+      closed: 4,
+      tenants: 3,
+      instruments: 10,
+      conforming: 9,
+      nonConforming: 1,
+      checks: { total: 10, pass: 10, fail: 0 },
+    });
     expect(s.reasons['seals-broken']).toBe(1);
     expect(s.findings.byKind).toEqual({ violation: 1, 'sealed-off': 1, observation: 2 });
     expect(s.findings.byState).toEqual({ open: 1, answered: 1, closed: 2 });
@@ -129,7 +148,7 @@ describe('the demo history', () => {
     }
   });
 
-  it('judges the packer\'s lots of the last six months, and has the failed ones\' alerts resolved', () => {
+  it("judges the packer's lots of the last six months, and has the failed ones' alerts resolved", () => {
     // 3 lots a month for 6 months (days 2, 11 and 20 after the 15th); 2 short-filled (Qn − 3 g),
     // which fail on their mean: the 2nd of 15 October (26 Oct) and the 3rd of 15 January (4 Feb)
     expect(h).toMatchObject({ lots: 18, lotsFailed: 2 });

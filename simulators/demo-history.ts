@@ -94,7 +94,21 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   const registry = new Registry(db);
   const historyStart = addCalendarMonths(o.now, -(o.months ?? 12));
   const historyEnd = o.now - fleetTiming(o.fleet).spanMs; // where the live simulation starts
-  const result: DemoHistory = { seeded: false, from: new Date(historyStart).toISOString(), to: new Date(historyEnd).toISOString(), certificates: 0, checks: 0, alertsOpened: 0, alertsResolved: 0, inspections: 0, findings: 0, verified: 0, passed: 0, lots: 0, lotsFailed: 0 };
+  const result: DemoHistory = {
+    seeded: false,
+    from: new Date(historyStart).toISOString(),
+    to: new Date(historyEnd).toISOString(),
+    certificates: 0,
+    checks: 0,
+    alertsOpened: 0,
+    alertsResolved: 0,
+    inspections: 0,
+    findings: 0,
+    verified: 0,
+    passed: 0,
+    lots: 0,
+    lotsFailed: 0,
+  };
   if (o.fleet.tenants.length === 0 || registry.tenant(o.fleet.tenants[0].id)) return result;
   const plans = expandDevices(o.fleet);
   const alerts = new AlertBook(db);
@@ -107,7 +121,13 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, options);
   const assurance = new Assurance(db, registry, alerts, profiles, options, lots, new InspectionStore(db));
   const ingest = new Ingest(
-    { profile: (t) => profiles.get(t), certificates: (d) => registry.certificatesOf(d), lastTotalizer: (d, n) => assurance.lastTotalizer(d, n), timeZoneOf: () => 'Asia/Ho_Chi_Minh', lot: (id) => lots.lotForPackages(id) },
+    {
+      profile: (t) => profiles.get(t),
+      certificates: (d) => registry.certificatesOf(d),
+      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      timeZoneOf: () => 'Asia/Ho_Chi_Minh',
+      lot: (id) => lots.lotForPackages(id),
+    },
     o.limits ?? DEFAULT_LIMITS,
   );
   db.transaction(() => {
@@ -135,7 +155,8 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
     const at = new Date(historyEnd);
     for (const r of new DriftStore(db).all()) {
       new DriftStore(db).delete(r.device, r.series);
-      for (const kind of ['drift', 'predicted-oot'] as const) alerts.clear(r.device, kind, r.series, 'instrument adjusted at its verification: drift statistics restarted', at);
+      for (const kind of ['drift', 'predicted-oot'] as const)
+        alerts.clear(r.device, kind, r.series, 'instrument adjusted at its verification: drift statistics restarted', at);
     }
     new AuditLog(db).append('demo', 'demo.history', null, { ...result, seeded: true }, new Date(o.now));
   });
@@ -149,7 +170,9 @@ function registerCertificates(registry: Registry, p: DevicePlan, historyStart: n
   const current = certificatesFor(p, historyEnd, now, spanMs).find((c) => c.kind === 'verification');
   if (!current || p.verification === false) return 0;
   const months = p.verification.validityMonths ?? VERIFICATION_MONTHS[p.type] ?? 12;
-  const chain: { issuedAt: number; validUntil: number; number: string }[] = [{ issuedAt: Date.parse(String(current.issuedAt)), validUntil: Date.parse(String(current.validUntil)), number: String(current.number) }];
+  const chain: { issuedAt: number; validUntil: number; number: string }[] = [
+    { issuedAt: Date.parse(String(current.issuedAt)), validUntil: Date.parse(String(current.validUntil)), number: String(current.number) },
+  ];
   while (chain[0].issuedAt > historyStart) {
     const validUntil = chain[0].issuedAt; // renewed the day it fell due
     const issuedAt = addCalendarMonths(validUntil, -months);
@@ -157,7 +180,18 @@ function registerCertificates(registry: Registry, p: DevicePlan, historyStart: n
     chain.unshift({ issuedAt, validUntil, number: `KD-${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}-${p.registration.serial}` });
   }
   for (const c of chain) {
-    registry.addCertificate(p.id, { kind: 'verification', number: c.number, issuedBy: p.verification.issuedBy, issuedAt: new Date(c.issuedAt).toISOString(), validUntil: new Date(c.validUntil).toISOString() }, 'demo', new Date(c.issuedAt));
+    registry.addCertificate(
+      p.id,
+      {
+        kind: 'verification',
+        number: c.number,
+        issuedBy: p.verification.issuedBy,
+        issuedAt: new Date(c.issuedAt).toISOString(),
+        validUntil: new Date(c.validUntil).toISOString(),
+      },
+      'demo',
+      new Date(c.issuedAt),
+    );
   }
   return chain.length;
 }
@@ -191,7 +225,10 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
     // readings are not replayed (one a week keeps the model's cost down), and a gas detector's
     // bump tests are kept weekly, not daily: the seed stays a few seconds long
     const params = p.type === 'gas-detector' ? { ...p.params, bumpEveryDays: 7 } : p.params;
-    const model = MODELS[p.type].create({ deviceId: p.id, startMs: from, rng, readingIntervalMs: 7 * DAY_MS, checkIntervalMs: p.checkIntervalMs, faults }, params);
+    const model = MODELS[p.type].create(
+      { deviceId: p.id, startMs: from, rng, readingIntervalMs: 7 * DAY_MS, checkIntervalMs: p.checkIntervalMs, faults },
+      params,
+    );
     for (const m of model.next(to)) if (m.topic === 'checks' && !m.raw) messages.push({ at: m.at, device: p.id, payload: m.payload });
   }
   messages.sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
@@ -205,7 +242,13 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
     while (pending.length && pending[0].at <= until) {
       const r = pending.shift()!;
       const open = x.alerts.openAlert(r.device, r.kind, r.series);
-      if (open) x.alerts.resolve(open.id, `operator:${open.tenant}`, { reason: r.kind === 'out-of-tolerance' ? 'adjusted' : 'other', note: 'demo history' }, new Date(r.at));
+      if (open)
+        x.alerts.resolve(
+          open.id,
+          `operator:${open.tenant}`,
+          { reason: r.kind === 'out-of-tolerance' ? 'adjusted' : 'other', note: 'demo history' },
+          new Date(r.at),
+        );
     }
   };
   for (const m of messages) {
@@ -227,7 +270,8 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
       const series = c.gas ?? c.point ?? '';
       const days = RESPONSE_DAYS[(tenantOrder.get(device.tenant) ?? 0) % RESPONSE_DAYS.length] * resolveRng.uniform(0.5, 1.5);
       for (const kind of ['out-of-tolerance', 'conditional'] as const) {
-        if (x.alerts.openAlert(m.device, kind, series) && !pending.some((p) => p.device === m.device && p.kind === kind && p.series === series)) pending.push({ at: m.at + days * DAY_MS, device: m.device, kind, series });
+        if (x.alerts.openAlert(m.device, kind, series) && !pending.some((p) => p.device === m.device && p.kind === kind && p.series === series))
+          pending.push({ at: m.at + days * DAY_MS, device: m.device, kind, series });
       }
     }
   }

@@ -133,7 +133,7 @@ export class DeviceClient {
     client.on('close', () => {
       if (this.client !== client) return;
       const timer = (client as unknown as { reconnectTimer?: { _idleTimeout?: number } }).reconnectTimer;
-      this.stats.reconnectDelaysMs.push(typeof timer?._idleTimeout === 'number' ? timer._idleTimeout : client.options.reconnectPeriod ?? 0);
+      this.stats.reconnectDelaysMs.push(typeof timer?._idleTimeout === 'number' ? timer._idleTimeout : (client.options.reconnectPeriod ?? 0));
       if (this.stats.reconnectDelaysMs.length > 20) this.stats.reconnectDelaysMs.shift();
     });
     client.on('error', (err) => this.fail(err.message));
@@ -148,10 +148,7 @@ export class DeviceClient {
         this.client = undefined;
         reject(new Error(`device ${this.o.deviceId}: MQTT connection to ${this.o.mqttUrl} failed: ${message}`));
       };
-      const timer = setTimeout(
-        () => giveUp(`no CONNACK within ${waitMs} ms (is the gateway's MQTT listener running at that address?)`),
-        waitMs,
-      );
+      const timer = setTimeout(() => giveUp(`no CONNACK within ${waitMs} ms (is the gateway's MQTT listener running at that address?)`), waitMs);
       const onConnect = () => {
         clearTimeout(timer);
         client.off('error', onError);
@@ -198,7 +195,8 @@ export class DeviceClient {
     client.publish(this.topic(suffix), text, { qos, retain }, (err) => {
       this.pending--;
       if (!err) this.stats.acknowledged++;
-      else if (client !== this.client) this.stats.lostInOutage++; // dropped on purpose (offline fault)
+      else if (client !== this.client)
+        this.stats.lostInOutage++; // dropped on purpose (offline fault)
       else this.fail(`publish ${suffix}: ${err.message}`);
     });
   }

@@ -47,7 +47,13 @@ describe('faults', () => {
   const mk = (specs: any[]) => new DeviceFaults(specs, START, createRng(5));
 
   it('duplicate and replay resend messages with the same seq', () => {
-    const { model, faults } = build('barometer', { readingMs: 3_600_000, faults: [{ kind: 'duplicate', probability: 0.5 }, { kind: 'replay', afterDays: 2, count: 3, everyDays: 1 }] });
+    const { model, faults } = build('barometer', {
+      readingMs: 3_600_000,
+      faults: [
+        { kind: 'duplicate', probability: 0.5 },
+        { kind: 'replay', afterDays: 2, count: 3, everyDays: 1 },
+      ],
+    });
     const out = faults.transform(model.next(START + 10 * DAY));
     const seqs = payloads(out, 'readings').map((p) => p.seq);
     expect(seqs.length).toBeGreaterThan(new Set(seqs).size);
@@ -57,7 +63,13 @@ describe('faults', () => {
 
   it('an adjustment: its first check shows the step as found and says adjusted, the later checks are back to true', () => {
     // Barometer checks every 2 days; a +0.5 hPa step from day 5; adjusted at the first check on or after day 20.
-    const { model, faults } = build('barometer', { checkMs: 2 * DAY, faults: [{ kind: 'step', afterDays: 5, offset: 0.5 }, { kind: 'adjustment', afterDays: 20 }] });
+    const { model, faults } = build('barometer', {
+      checkMs: 2 * DAY,
+      faults: [
+        { kind: 'step', afterDays: 5, offset: 0.5 },
+        { kind: 'adjustment', afterDays: 20 },
+      ],
+    });
     const checks = payloads(faults.transform(model.next(START + 40 * DAY)), 'checks');
     const at = (c: Record<string, any>) => (Date.parse(c.ts) - START) / DAY;
     const adjusted = checks.filter((c) => c.adjusted === true);
@@ -229,12 +241,28 @@ describe('fleet files', () => {
   it("declares a checkweigher's lots with the line's figures before the run; a checkweigher without lots is refused", async () => {
     const demo = await loadFleet(join(fleetsDir, 'demo.json'));
     const cw = expandDevices(demo).find((p) => p.type === 'checkweigher')!;
-    expect(lotsFor(cw)).toEqual([1, 2].map((n) => ({ id: `TT-ST25-000${n}`, tenant: 'thachthat-food', product: 'Gạo ST25 túi 500 g', nominal: 500, unit: 'g', lotSize: 300, scale: 'tt-cw-line1' })));
+    expect(lotsFor(cw)).toEqual(
+      [1, 2].map((n) => ({
+        id: `TT-ST25-000${n}`,
+        tenant: 'thachthat-food',
+        product: 'Gạo ST25 túi 500 g',
+        nominal: 500,
+        unit: 'g',
+        lotSize: 300,
+        scale: 'tt-cw-line1',
+      })),
+    );
     const gross = { ...cw, params: { ...cw.params, weighing: 'gross' } };
     expect(lotsFor(gross)[0]).toMatchObject({ averageTare: 12.4 });
-    expect(expandDevices(demo).filter((p) => p.type !== 'checkweigher').flatMap(lotsFor)).toEqual([]);
+    expect(
+      expandDevices(demo)
+        .filter((p) => p.type !== 'checkweigher')
+        .flatMap(lotsFor),
+    ).toEqual([]);
     const f = { ...minimalFleet(), devices: [{ tenant: 'acme', type: 'checkweigher', id: 'cw-1', params: { nominal: 250 } }] };
-    expect(() => parseFleet(f)).toThrow(/devices\[0\]\.params\.lots: a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"/);
+    expect(() => parseFleet(f)).toThrow(
+      /devices\[0\]\.params\.lots: a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"/,
+    );
   });
 
   it('a broken fleet gives one clear error per problem, with its path', () => {
@@ -282,7 +310,13 @@ describe('fleet files', () => {
     expect(() => parseFleet(bad)).toThrow(/devices\[0\]\.tenant: tenant "other" is not in "tenants"/);
     expect(() => parseFleet(bad)).toThrow(/devices\[1\]\.params\.elevation/);
     expect(() => parseFleet(bad)).toThrow(/devices\[2\]\.faults\[0\]\.kind: totalizer-tamper applies to fuel dispensers only/);
-    const dupes = { ...f, devices: [{ tenant: 'acme', type: 'scale', count: 2, idPrefix: 'sc' }, { tenant: 'acme', type: 'scale', id: 'sc-002' }] };
+    const dupes = {
+      ...f,
+      devices: [
+        { tenant: 'acme', type: 'scale', count: 2, idPrefix: 'sc' },
+        { tenant: 'acme', type: 'scale', id: 'sc-002' },
+      ],
+    };
     expect(() => parseFleet(dupes)).toThrow(/device ids used more than once: sc-002/);
   });
 
@@ -294,7 +328,14 @@ describe('fleet files', () => {
   });
 
   it('fleet-wide faults reach the devices they select', () => {
-    const f = { ...minimalFleet(), devices: [{ tenant: 'acme', type: 'scale', count: 3, idPrefix: 'sc' }], faults: [{ devices: ['sc-00*'], kind: 'noise', factor: 3 }, { devices: ['sc-002'], kind: 'offline', afterDays: 1 }] };
+    const f = {
+      ...minimalFleet(),
+      devices: [{ tenant: 'acme', type: 'scale', count: 3, idPrefix: 'sc' }],
+      faults: [
+        { devices: ['sc-00*'], kind: 'noise', factor: 3 },
+        { devices: ['sc-002'], kind: 'offline', afterDays: 1 },
+      ],
+    };
     const plans = expandDevices(parseFleet(f));
     expect(plans.map((p) => p.faults.length)).toEqual([1, 2, 1]);
     expect(() => parseFleet({ ...f, faults: [{ devices: '*', kind: 'noise', factor: 0.5 }] })).toThrow(/faults\[0\]\.factor/);

@@ -40,9 +40,20 @@ export const FaultSpecSchema = z.discriminatedUnion('kind', [
   /** Every `everyDays`, the last `count` messages are sent again (same seq, same payload). */
   z.strictObject({ kind: z.literal('replay'), ...windowShape, count: z.number().int().positive().default(10), everyDays: z.number().positive().default(1) }),
   /** Payloads broken with the given probability: `json` (truncated, not JSON), `schema` (JSON that fails validation) or `mixed`. */
-  z.strictObject({ kind: z.literal('malformed'), ...windowShape, probability: probability.default(0.05), style: z.enum(['json', 'schema', 'mixed']).default('mixed') }),
+  z.strictObject({
+    kind: z.literal('malformed'),
+    ...windowShape,
+    probability: probability.default(0.05),
+    style: z.enum(['json', 'schema', 'mixed']).default('mixed'),
+  }),
   /** Fuel dispenser: the totalizer does not follow the sales. `gap`: it jumps between sales; `mismatch`: it moves more than the sale. */
-  z.strictObject({ kind: z.literal('totalizer-tamper'), ...windowShape, mode: z.enum(['gap', 'mismatch']).default('gap'), litres: z.number().positive().default(3.5), probability: probability.default(0.25) }),
+  z.strictObject({
+    kind: z.literal('totalizer-tamper'),
+    ...windowShape,
+    mode: z.enum(['gap', 'mismatch']).default('gap'),
+    litres: z.number().positive().default(3.5),
+    probability: probability.default(0.25),
+  }),
   /**
    * A technician adjusts the instrument at its first check at or after afterDays (of `channel`, else any): that
    * check shows the error as found and carries `adjusted: true`, as does the first later check of every other
@@ -101,9 +112,7 @@ export class DeviceFaults implements ModelFaults {
   }
 
   private activeAt(t: number, channel?: string): Timed[] {
-    return this.timed.filter(
-      (f) => t >= f.from && t < f.until && (!('channel' in f.spec) || f.spec.channel === undefined || f.spec.channel === channel),
-    );
+    return this.timed.filter((f) => t >= f.from && t < f.until && (!('channel' in f.spec) || f.spec.channel === undefined || f.spec.channel === channel));
   }
 
   active(kind: string, t: number): Record<string, unknown> | undefined {
@@ -139,7 +148,8 @@ export class DeviceFaults implements ModelFaults {
     let stuck = false;
     const active = this.activeAt(t, ctx.channel);
     // The first check at or after an adjustment's time is the one it happens at (indicating as found).
-    if (ctx.kind === 'check') for (const f of active) if (f.spec.kind === 'adjustment' && !this.adjusted.has(f)) this.adjusted.set(f, { at: t, marked: new Set() });
+    if (ctx.kind === 'check')
+      for (const f of active) if (f.spec.kind === 'adjustment' && !this.adjusted.has(f)) this.adjusted.set(f, { at: t, marked: new Set() });
     for (const f of active) {
       const s = f.spec;
       const since = s.kind === 'drift' || s.kind === 'step' ? this.adjustedSince(f.from, t, ctx.channel) : undefined;

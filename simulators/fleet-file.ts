@@ -58,7 +58,10 @@ export const DeviceGroupSchema = z
     /** One device with this id, or `count` devices named `{idPrefix}-001` … */
     id: idString.optional(),
     count: z.number().int().positive().optional(),
-    idPrefix: z.string().regex(/^[A-Za-z0-9_-]{1,58}$/, { message: 'must be letters, digits, _ and - (at most 58)' }).optional(),
+    idPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,58}$/, { message: 'must be letters, digits, _ and - (at most 58)' })
+      .optional(),
     tenant: idString,
     type: z.enum(INSTRUMENT_TYPES),
     serial: z.string().min(1).optional(),
@@ -90,17 +93,15 @@ export const DeviceGroupSchema = z
   });
 
 /** A fleet-wide fault: a fault spec plus `devices` — "*" or a list of ids, where "prefix*" matches by prefix. */
-export const FleetFaultSchema = z
-  .looseObject({ devices: z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]) })
-  .transform((f, ctx) => {
-    const { devices, ...spec } = f;
-    const parsed = FaultSpecSchema.safeParse(spec);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-      return z.NEVER;
-    }
-    return { devices, fault: parsed.data };
-  });
+export const FleetFaultSchema = z.looseObject({ devices: z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]) }).transform((f, ctx) => {
+  const { devices, ...spec } = f;
+  const parsed = FaultSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  }
+  return { devices, fault: parsed.data };
+});
 
 export const FleetSchema = z
   .strictObject({
@@ -138,7 +139,11 @@ export const FleetSchema = z
     });
     f.standards.forEach((st, i) => {
       if (st.tenant !== undefined && !tenantIds.has(st.tenant)) {
-        ctx.addIssue({ code: 'custom', path: ['standards', i, 'tenant'], message: `tenant "${st.tenant}" is not in "tenants"; add it there, or leave tenant out for the authority's standard` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['standards', i, 'tenant'],
+          message: `tenant "${st.tenant}" is not in "tenants"; add it there, or leave tenant out for the authority's standard`,
+        });
       }
     });
     f.devices.forEach((g, i) => {
@@ -148,11 +153,19 @@ export const FleetSchema = z
       const params = MODELS[g.type].paramsSchema.safeParse(g.params);
       if (!params.success) {
         for (const issue of params.error.issues) {
-          ctx.addIssue({ code: 'custom', path: ['devices', i, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+            message: issue.message,
+          });
         }
       }
       if (g.type === 'checkweigher' && params.success && (params.data as { lots?: number }).lots === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'params', 'lots'], message: 'a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'params', 'lots'],
+          message: 'a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"',
+        });
       }
       g.faults.forEach((fault, j) => {
         if (fault.kind === 'totalizer-tamper' && g.type !== 'fuel-dispenser') {
@@ -181,14 +194,22 @@ export function parseFleet(input: unknown, source = '(object)'): ParsedFleet {
   if (!r.success) {
     throw new FleetFileError(
       source,
-      r.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, ''), message: i.message })),
+      r.error.issues.map((i) => ({
+        path: i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, ''),
+        message: i.message,
+      })),
     );
   }
   const ids = new Set<string>();
   const dupes = new Set<string>();
   for (const d of expandDevices(r.data)) (ids.has(d.id) ? dupes : ids).add(d.id);
   if (dupes.size > 0) {
-    throw new FleetFileError(source, [{ path: 'devices', message: `device ids used more than once: ${[...dupes].slice(0, 10).join(', ')}; change id or idPrefix` }]);
+    throw new FleetFileError(source, [
+      { path: 'devices', message: `device ids used more than once: ${[...dupes].slice(0, 10).join(', ')}; change id or idPrefix` },
+    ]);
   }
   return r.data;
 }

@@ -41,7 +41,8 @@ export type StandardPlan = z.output<typeof StandardPlanSchema>;
 export function standardCertificate(s: StandardPlan, simStartMs: number, realNowMs: number): Record<string, unknown> | undefined {
   const c = s.calibration;
   if (!c) return undefined;
-  const validUntil = c.expiredDaysAgo !== undefined ? realNowMs - c.expiredDaysAgo * DAY_MS : simStartMs - c.issuedDaysBeforeStart * DAY_MS + c.validityMonths * MONTH_MS;
+  const validUntil =
+    c.expiredDaysAgo !== undefined ? realNowMs - c.expiredDaysAgo * DAY_MS : simStartMs - c.issuedDaysBeforeStart * DAY_MS + c.validityMonths * MONTH_MS;
   const issuedAt = validUntil - c.validityMonths * MONTH_MS;
   return {
     number: c.number ?? `HC-${new Date(issuedAt).getUTCFullYear()}-${s.id}`,

@@ -157,7 +157,8 @@ export async function registerFleet(
       const certs = await api(apiUrl, token, 'GET', `/api/v1/devices/${encodeURIComponent(d.id)}/certificates`);
       for (const c of (certs.json as { items?: { number?: unknown }[] })?.items ?? []) held.add(String(c.number));
     } else throw apiFailure(`registering device ${d.id}`, r);
-    if (typeof secret !== 'string' || secret.length === 0) throw new ApiError(`registering device ${d.id}: the answer has no "secret": ${JSON.stringify(r.json)}`);
+    if (typeof secret !== 'string' || secret.length === 0)
+      throw new ApiError(`registering device ${d.id}: the answer has no "secret": ${JSON.stringify(r.json)}`);
 
     for (const cert of certificatesFor(d, o.clock.startMs, o.clock.wallStartMs, spanMs)) {
       if (held.has(String(cert.number))) continue;
@@ -280,7 +281,13 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
 
   let credentials: Credentials;
   if (opts.adminToken) {
-    credentials = await registerFleet(fleet, plans, { apiUrl: opts.apiUrl, adminToken: opts.adminToken, clock, concurrency: opts.registrationConcurrency, log });
+    credentials = await registerFleet(fleet, plans, {
+      apiUrl: opts.apiUrl,
+      adminToken: opts.adminToken,
+      clock,
+      concurrency: opts.registrationConcurrency,
+      log,
+    });
     if (opts.credentialsFile) {
       await writeFile(opts.credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
       log(`credentials written to ${opts.credentialsFile}`);
@@ -288,7 +295,9 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
   } else if (opts.credentialsFile) {
     credentials = await readCredentials(opts.credentialsFile, plans);
   } else {
-    throw new Error('no way to get device secrets: give an admin token (--admin-token or MAG_ADMIN_TOKEN) to register the fleet, or --credentials <file> from an earlier run');
+    throw new Error(
+      'no way to get device secrets: give an admin token (--admin-token or MAG_ADMIN_TOKEN) to register the fleet, or --credentials <file> from an earlier run',
+    );
   }
   const secrets = new Map(credentials.devices.map((d) => [d.id, d.secret]));
 
@@ -369,7 +378,9 @@ export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
       if (now - lastProgress >= 10_000) {
         lastProgress = now;
         const s = sumStats(clients);
-        log(`simulated ${new Date(clock.now(now)).toISOString()}: sent ${s.sent.readings} readings, ${s.sent.checks} checks; acked ${s.acknowledged}; feedback ${s.feedback}; errors ${s.errors}`);
+        log(
+          `simulated ${new Date(clock.now(now)).toISOString()}: sent ${s.sent.readings} readings, ${s.sent.checks} checks; acked ${s.acknowledged}; feedback ${s.feedback}; errors ${s.errors}`,
+        );
       }
       if (clock.finished(now)) stop();
     }, fleet.tickMs);

@@ -95,7 +95,11 @@ async function demo(): Promise<void> {
   const { runFleet } = await import('../simulators/fleet.ts');
   const controller = new AbortController();
   // Tokens for the two people who use the console.
-  const inspector = g.tokens.create({ role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' }, 'demo', new Date()).token;
+  const inspector = g.tokens.create(
+    { role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' },
+    'demo',
+    new Date(),
+  ).token;
   process.stdout.write(
     `\nMAG demo running (embedded store in ${c.dataDir})\n` +
       `  console         ${api}/   (sign in with a token below)\n` +
@@ -127,7 +131,14 @@ async function seedHistory(c: Config, fleetFile: string): Promise<void> {
   const db = openStateDb(c.dataDir);
   try {
     const samplingPlans = loadSamplingPlans(join(c.profilesDir, SAMPLING_PLANS_FILE));
-    const h = seedDemoHistory(db, { fleet: await loadFleet(fleetFile), profiles: loadProfiles(c.profilesDir), now: Date.now(), alerts: c.alerts, limits: c.limits, samplingPlans });
+    const h = seedDemoHistory(db, {
+      fleet: await loadFleet(fleetFile),
+      profiles: loadProfiles(c.profilesDir),
+      now: Date.now(),
+      alerts: c.alerts,
+      limits: c.limits,
+      samplingPlans,
+    });
     if (h.seeded) {
       process.stdout.write(
         `demo history ${h.from.slice(0, 10)} → ${h.to.slice(0, 10)}: ${h.checks} checks, ${h.alertsOpened} alerts (${h.alertsResolved} resolved), ${h.certificates} certificates; ` +
@@ -147,16 +158,26 @@ async function storeCommand(args: string[]): Promise<void> {
   const now = new Date();
   try {
     if (what === 'token' && verb === 'create') {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, regions: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { role: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, regions: { type: 'string' } },
+      });
       if (!values.role || !['admin', 'operator', 'inspector'].includes(values.role)) fail('--role must be admin, operator or inspector');
       if (!values.name) fail('--name is required');
       if (values.role === 'operator' && !values.tenant) fail('an operator token needs --tenant');
       if (values.role === 'inspector' && !values.regions) fail('an inspector token needs --regions (e.g. VN-HN,VN-BG)');
-      const t = new Tokens(db).create({ role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) }, 'cli', now);
+      const t = new Tokens(db).create(
+        { role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) },
+        'cli',
+        now,
+      );
       new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
       process.stdout.write(`${t.token}\n`);
     } else if (what === 'tenant' && verb === 'add') {
-      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' }, 'time-zone': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' }, 'time-zone': { type: 'string' } },
+      });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
       if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
       const timeZone = values['time-zone'];
@@ -165,7 +186,10 @@ async function storeCommand(args: string[]): Promise<void> {
       new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
       process.stdout.write(`tenant ${values.id} registered\n`);
     } else if (what === 'device' && verb === 'add') {
-      const { values } = parseArgs({ args: rest, options: { id: { type: 'string' }, tenant: { type: 'string' }, type: { type: 'string' }, serial: { type: 'string' }, class: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { id: { type: 'string' }, tenant: { type: 'string' }, type: { type: 'string' }, serial: { type: 'string' }, class: { type: 'string' } },
+      });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
       if (!values.tenant || !values.type || !values.serial) fail('--tenant, --type and --serial are required');
       const profiles = loadProfiles(c.profilesDir);

@@ -33,7 +33,9 @@ describe('rendering the table', () => {
   });
 
   it('names a changed variable and the command that fixes it', () => {
-    const stale = withConfigTable(readme).replace('| `MAG_HTTP_PORT` | `8080` |', '| `MAG_HTTP_PORT` | `8081` |').replace(/^\| `MAG_CORS_ORIGINS` .*\n/m, '');
+    const stale = withConfigTable(readme)
+      .replace('| `MAG_HTTP_PORT` | `8080` |', '| `MAG_HTTP_PORT` | `8081` |')
+      .replace(/^\| `MAG_CORS_ORIGINS` .*\n/m, '');
     const differences = configTableDifferences(stale);
     expect(differences).toHaveLength(2);
     expect(differences[0]).toMatch(/^MAG_HTTP_PORT differs/);

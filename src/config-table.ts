@@ -79,7 +79,12 @@ function shownDefault(name: string, schema: z.ZodType): string {
 /** 65536 bytes → " (64 KiB)", 300000 ms → " (5 min)": what a large default means at a glance. */
 function unitHint(name: string, value: number): string {
   if (name.endsWith('_BYTES')) {
-    for (const [size, unit] of [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']] as const) if (value >= size && value % size === 0) return ` (${value / size} ${unit})`;
+    for (const [size, unit] of [
+      [1024 ** 3, 'GiB'],
+      [1024 ** 2, 'MiB'],
+      [1024, 'KiB'],
+    ] as const)
+      if (value >= size && value % size === 0) return ` (${value / size} ${unit})`;
   }
   if (name.endsWith('_MS')) {
     if (value >= 60_000 && value % 60_000 === 0) return ` (${value / 60_000} min)`;
@@ -91,7 +96,10 @@ function unitHint(name: string, value: number): string {
 function allowedValues(schema: z.ZodType): string {
   const c = core(schema);
   const def = c.def as { type: string; entries?: Record<string, string>; checks?: { _zod: { def: NumberCheck } }[] };
-  if (def.type === 'enum' && def.entries) return Object.values(def.entries).map((v) => `\`${v}\``).join(', ');
+  if (def.type === 'enum' && def.entries)
+    return Object.values(def.entries)
+      .map((v) => `\`${v}\``)
+      .join(', ');
   if (def.type === 'number') return numberRange(def.checks?.map((k) => k._zod.def) ?? []);
   if (def.type === 'string') {
     const min = def.checks?.map((k) => k._zod.def as { check: string; minimum?: number }).find((k) => k.check === 'min_length')?.minimum;

@@ -27,7 +27,16 @@ describe('loadConfig', () => {
     expect(c.httpPort).toBe(8080);
     expect(c.host).toBe('127.0.0.1');
     expect(c.adminToken).toBeUndefined();
-    expect(c.influx).toMatchObject({ url: undefined, api: 'v1', db: 'mag', user: undefined, password: undefined, org: undefined, bucket: undefined, token: undefined });
+    expect(c.influx).toMatchObject({
+      url: undefined,
+      api: 'v1',
+      db: 'mag',
+      user: undefined,
+      password: undefined,
+      org: undefined,
+      bucket: undefined,
+      token: undefined,
+    });
     expect(c.logLevel).toBe('info');
   });
 
@@ -68,7 +77,16 @@ describe('loadConfig', () => {
   });
 
   it('treats empty values as unset (a .env with blank lines such as MAG_MQTT_PORT=)', () => {
-    const c = loadConfig({ MAG_MQTT_WS_PORT: '', MAG_INFLUX_URL: '', MAG_ADMIN_TOKEN: '', MAG_MQTT_PORT: '', MAG_HTTP_PORT: '', MAG_INFLUX_API: '', MAG_LOG_LEVEL: '', MAG_DATA_DIR: '' });
+    const c = loadConfig({
+      MAG_MQTT_WS_PORT: '',
+      MAG_INFLUX_URL: '',
+      MAG_ADMIN_TOKEN: '',
+      MAG_MQTT_PORT: '',
+      MAG_HTTP_PORT: '',
+      MAG_INFLUX_API: '',
+      MAG_LOG_LEVEL: '',
+      MAG_DATA_DIR: '',
+    });
     expect(c.mqttPort).toBe(1883);
     expect(c.httpPort).toBe(8080);
     expect(c.influx.api).toBe('v1');
@@ -88,8 +106,13 @@ describe('loadConfig', () => {
 
   it('field data: times without a zone in Asia/Ho_Chi_Minh and a 400-day backfill window by default, both settable', () => {
     expect(loadConfig({})).toMatchObject({ defaultTimeZone: 'Asia/Ho_Chi_Minh', limits: { backfillDays: 400 } });
-    expect(loadConfig({ MAG_DEFAULT_TIME_ZONE: 'Europe/Berlin', MAG_BACKFILL_DAYS: '30' })).toMatchObject({ defaultTimeZone: 'Europe/Berlin', limits: { backfillDays: 30 } });
-    expect(configError({ MAG_DEFAULT_TIME_ZONE: 'Hanoi' }).message).toMatch(/MAG_DEFAULT_TIME_ZONE: must be an IANA time zone such as Asia\/Ho_Chi_Minh .*\(got "Hanoi"\)/);
+    expect(loadConfig({ MAG_DEFAULT_TIME_ZONE: 'Europe/Berlin', MAG_BACKFILL_DAYS: '30' })).toMatchObject({
+      defaultTimeZone: 'Europe/Berlin',
+      limits: { backfillDays: 30 },
+    });
+    expect(configError({ MAG_DEFAULT_TIME_ZONE: 'Hanoi' }).message).toMatch(
+      /MAG_DEFAULT_TIME_ZONE: must be an IANA time zone such as Asia\/Ho_Chi_Minh .*\(got "Hanoi"\)/,
+    );
     expect(configError({ MAG_BACKFILL_DAYS: '0' }).message).toMatch(/MAG_BACKFILL_DAYS: must be greater than 0/);
   });
 

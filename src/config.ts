@@ -25,10 +25,7 @@ export const ConfigSchema = z
     MAG_TLS_CA: optionalString,
     MAG_HTTP_PORT: port.default(8080),
     MAG_HOST: z.string().min(1).default('127.0.0.1'),
-    MAG_ADMIN_TOKEN: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.string().min(16, 'must be at least 16 characters').optional(),
-    ),
+    MAG_ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
     MAG_INFLUX_URL: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
@@ -38,7 +35,10 @@ export const ConfigSchema = z
         .optional(),
     ),
     MAG_INFLUX_API: z.enum(['v1', 'v2']).default('v1'),
-    MAG_INFLUX_DB: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$').default('mag'),
+    MAG_INFLUX_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$')
+      .default('mag'),
     MAG_INFLUX_USER: optionalString,
     MAG_INFLUX_PASSWORD: optionalString,
     MAG_INFLUX_ORG: optionalString,
@@ -62,7 +62,11 @@ export const ConfigSchema = z
     MAG_INVALID_BURST: positiveInt.default(5),
     MAG_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
     MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8),
-    MAG_FUTURE_TOLERANCE_MS: z.coerce.number().int().min(0).default(5 * 60 * 1000),
+    MAG_FUTURE_TOLERANCE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(5 * 60 * 1000),
     MAG_BACKFILL_DAYS: positiveInt.default(400),
     MAG_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin').default('Asia/Ho_Chi_Minh'),
     // Security limits (docs/security.md).
@@ -76,7 +80,13 @@ export const ConfigSchema = z
     MAG_AUTH_FAIL_WINDOW_S: positiveInt.default(60),
     MAG_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
     // Cluster mode (docs/contract.md §7, docs/cluster.md).
-    MAG_STATE_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL').optional()),
+    MAG_STATE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL')
+        .optional(),
+    ),
     MAG_AMQP_URLS: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
@@ -84,14 +94,23 @@ export const ConfigSchema = z
         .refine((s) => s.split(',').every((u) => /^amqps?:\/\/[^\s,]+$/.test(u.trim())), 'must be a comma-separated list of amqp:// or amqps:// URLs')
         .optional(),
     ),
-    MAG_NODE_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must match ^[A-Za-z0-9_.-]{1,64}$').optional()),
+    MAG_NODE_ID: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must match ^[A-Za-z0-9_.-]{1,64}$')
+        .optional(),
+    ),
     MAG_CLUSTER_PARTITIONS: positiveInt.max(1024).default(16),
     MAG_CLUSTER_QUEUE_MAX_MESSAGES: positiveInt.default(1_000_000),
     MAG_CORS_ORIGINS: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
         .string()
-        .refine((s) => s.split(',').every((o) => o.trim() === '*' || /^https?:\/\/[^/\s]+$/.test(o.trim())), 'must be a comma-separated list of origins such as https://console.example.com')
+        .refine(
+          (s) => s.split(',').every((o) => o.trim() === '*' || /^https?:\/\/[^/\s]+$/.test(o.trim())),
+          'must be a comma-separated list of origins such as https://console.example.com',
+        )
         .optional(),
     ),
   })
@@ -128,7 +147,10 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_MQTT_PORT: { meaning: 'MQTT over TCP' },
   MAG_MQTT_WS_PORT: { meaning: 'MQTT over WebSocket; unset: off' },
   MAG_MQTTS_PORT: { meaning: 'MQTT over TLS (needs `MAG_TLS_CERT` and `MAG_TLS_KEY`); unset: off' },
-  MAG_TLS_CERT: { allowed: 'path', meaning: 'PEM certificate (chain) of the gateway; with `MAG_TLS_KEY` the HTTP API is served over HTTPS too. Read at start: restart after renewing it' },
+  MAG_TLS_CERT: {
+    allowed: 'path',
+    meaning: 'PEM certificate (chain) of the gateway; with `MAG_TLS_KEY` the HTTP API is served over HTTPS too. Read at start: restart after renewing it',
+  },
   MAG_TLS_KEY: { allowed: 'path', meaning: 'PEM private key of `MAG_TLS_CERT`' },
   MAG_TLS_CA: { allowed: 'path', meaning: 'PEM CA: MQTT over TLS then requires a client certificate signed by it whose CN is the device id' },
   MAG_HTTP_PORT: { meaning: 'HTTP API, console, `/metrics`' },
@@ -143,45 +165,77 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_INFLUX_BUCKET: { allowed: 'text', meaning: 'v2 bucket (required with `v2`; on 3.x the database)' },
   MAG_INFLUX_TOKEN: { allowed: 'text', meaning: 'v2 token allowed to write the bucket (required with `v2`)' },
   MAG_LOG_LEVEL: { meaning: 'log level; logs are JSON lines on stdout' },
-  MAG_PROFILES_DIR: { allowed: 'path', shownDefault: '`devices/` of the package', meaning: 'instrument-type profiles, validated at start (format: `devices/README.md`)' },
+  MAG_PROFILES_DIR: {
+    allowed: 'path',
+    shownDefault: '`devices/` of the package',
+    meaning: 'instrument-type profiles, validated at start (format: `devices/README.md`)',
+  },
   MAG_MAX_PAYLOAD_BYTES: { meaning: 'largest MQTT payload; a larger one closes the connection, nothing is stored' },
   MAG_MAX_BATCH_READINGS: { meaning: 'most readings in one `{"readings": […]}` or SenML pack; a longer one is rejected whole (reported on `feedback`)' },
   MAG_JOURNAL_SYNC: { meaning: '`full`: an acknowledged message survives power loss; `normal`: a process crash only (faster)' },
-  MAG_JOURNAL_MAX_BYTES: { meaning: 'cap on undelivered points in the journal (a reading counts ~130 bytes). At the cap a QoS 1 message is refused without PUBACK (the device resends it later) and `/readyz` answers 503' },
+  MAG_JOURNAL_MAX_BYTES: {
+    meaning:
+      'cap on undelivered points in the journal (a reading counts ~130 bytes). At the cap a QoS 1 message is refused without PUBACK (the device resends it later) and `/readyz` answers 503',
+  },
   MAG_JOURNAL_COMMIT_MS: { meaning: 'group-commit window of the journal: appends within it share one transaction and fsync (the latency it adds to a PUBACK)' },
-  MAG_JOURNAL_SLOW_AT_PERCENT: { meaning: 'journal fill (% of `MAG_JOURNAL_MAX_BYTES`) at which the `journal-capacity` alert opens and PUBACKs start to be held back' },
+  MAG_JOURNAL_SLOW_AT_PERCENT: {
+    meaning: 'journal fill (% of `MAG_JOURNAL_MAX_BYTES`) at which the `journal-capacity` alert opens and PUBACKs start to be held back',
+  },
   MAG_JOURNAL_SLOW_MAX_MS: { meaning: 'longest hold of a PUBACK, reached at the cap (growing linearly from 0 at `MAG_JOURNAL_SLOW_AT_PERCENT`)' },
   MAG_SINK_BATCH: { meaning: 'points per write to the sink (also the largest step of a drain)' },
-  MAG_SINK_RETRY_MAX_MS: { meaning: 'longest back-off between sink retries (from 100 ms, doubling): also the longest wait before a returning InfluxDB is noticed' },
-  MAG_DUE_SOON_DAYS: { meaning: 'verification `due-soon` window (a profile\'s `dueSoonDays` wins)' },
-  MAG_ALERT_HORIZON_DAYS: { meaning: '`predicted-oot` alert horizon (a profile\'s `drift.horizonDays` other than 90 wins for its type)' },
+  MAG_SINK_RETRY_MAX_MS: {
+    meaning: 'longest back-off between sink retries (from 100 ms, doubling): also the longest wait before a returning InfluxDB is noticed',
+  },
+  MAG_DUE_SOON_DAYS: { meaning: "verification `due-soon` window (a profile's `dueSoonDays` wins)" },
+  MAG_ALERT_HORIZON_DAYS: { meaning: "`predicted-oot` alert horizon (a profile's `drift.horizonDays` other than 90 wins for its type)" },
   MAG_ESCALATION_MINUTES: { meaning: 'an open critical alert not acknowledged within this escalates (notified again), and again after each further period' },
   MAG_INVALID_BURST: { meaning: 'rejected messages of one device within a minute that open an `invalid-data` alert' },
   MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt (±20 % jitter)' },
   MAG_WEBHOOK_MAX_ATTEMPTS: { meaning: 'webhook delivery attempts before the delivery is dead-lettered' },
-  MAG_FUTURE_TOLERANCE_MS: { meaning: 'how far ahead of the gateway\'s clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill)' },
+  MAG_FUTURE_TOLERANCE_MS: {
+    meaning: "how far ahead of the gateway's clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill)",
+  },
   MAG_MAX_CONNECTIONS: { meaning: 'MQTT connections; one more gets CONNACK 3 (server unavailable)' },
   MAG_MAX_TOPIC_LEVELS: { meaning: 'deepest MQTT topic; a deeper one closes the connection' },
-  MAG_DEVICE_MSG_RATE: { meaning: 'messages per second per device: QoS 1 beyond it is held back (journaled, acknowledged once the device is within its rate, its socket paused meanwhile); QoS 0 beyond it is dropped with a rejection on `feedback`' },
+  MAG_DEVICE_MSG_RATE: {
+    meaning:
+      'messages per second per device: QoS 1 beyond it is held back (journaled, acknowledged once the device is within its rate, its socket paused meanwhile); QoS 0 beyond it is dropped with a rejection on `feedback`',
+  },
   MAG_DEVICE_MSG_BURST: { meaning: 'burst allowed above `MAG_DEVICE_MSG_RATE`' },
   MAG_API_RATE: { meaning: 'requests per second per API token; beyond: 429 with `Retry-After`' },
   MAG_API_BURST: { meaning: 'burst allowed above `MAG_API_RATE`' },
-  MAG_AUTH_FAIL_MAX: { meaning: 'failed authentications per client address (MQTT and HTTP together) within `MAG_AUTH_FAIL_WINDOW_S`; beyond: CONNACK 5, or 429 with `Retry-After`. The address is the TCP peer: behind a proxy, the proxy\'s' },
+  MAG_AUTH_FAIL_MAX: {
+    meaning:
+      "failed authentications per client address (MQTT and HTTP together) within `MAG_AUTH_FAIL_WINDOW_S`; beyond: CONNACK 5, or 429 with `Retry-After`. The address is the TCP peer: behind a proxy, the proxy's",
+  },
   MAG_AUTH_FAIL_WINDOW_S: { meaning: 'window of `MAG_AUTH_FAIL_MAX`, in seconds' },
   MAG_MAX_BODY_BYTES: { meaning: 'largest HTTP request body; a larger one gets 413' },
   MAG_CORS_ORIGINS: { allowed: 'origins, comma-separated, or `*`', meaning: 'origins whose pages may call the API from a browser; unset: CORS off' },
   MAG_BACKFILL_DAYS: { meaning: "readings and checks older than the device's registration minus this many days are refused with a reason" },
   MAG_STATE_URL: {
     allowed: '`postgres://user:password@host:5432/db`',
-    meaning: "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Not all of the state is on PostgreSQL yet: the gateway and `mag`'s store commands refuse to start with it set",
+    meaning:
+      "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Not all of the state is on PostgreSQL yet: the gateway and `mag`'s store commands refuse to start with it set",
   },
-  MAG_AMQP_URLS: { allowed: 'AMQP URLs, comma-separated', meaning: 'cluster mode: the RabbitMQ cluster whose quorum queues hold acknowledged messages (a PUBACK waits for its confirm) instead of the local journal; unset: single node ([docs/cluster.md](docs/cluster.md))' },
+  MAG_AMQP_URLS: {
+    allowed: 'AMQP URLs, comma-separated',
+    meaning:
+      'cluster mode: the RabbitMQ cluster whose quorum queues hold acknowledged messages (a PUBACK waits for its confirm) instead of the local journal; unset: single node ([docs/cluster.md](docs/cluster.md))',
+  },
   MAG_NODE_ID: { allowed: '`[A-Za-z0-9_.-]{1,64}`', shownDefault: 'host name', meaning: "this node's name in logs and in the cluster" },
-  MAG_CLUSTER_PARTITIONS: { meaning: 'partition queues a cluster spreads devices over (by a hash of the device id). The same on every node; changing it moves devices between queues, so change it only with the queues empty' },
-  MAG_CLUSTER_QUEUE_MAX_MESSAGES: { meaning: 'messages one partition queue holds while the sink is away; beyond, a device gets no PUBACK and keeps its data (as at `MAG_JOURNAL_MAX_BYTES`). Fixed when the queues are first declared' },
-  MAG_DEFAULT_TIME_ZONE: { allowed: 'an IANA time zone', meaning: "zone in which times sent without a zone (`2026-12-03 10:00:00`) are read, for tenants without their own `timeZone`" },
+  MAG_CLUSTER_PARTITIONS: {
+    meaning:
+      'partition queues a cluster spreads devices over (by a hash of the device id). The same on every node; changing it moves devices between queues, so change it only with the queues empty',
+  },
+  MAG_CLUSTER_QUEUE_MAX_MESSAGES: {
+    meaning:
+      'messages one partition queue holds while the sink is away; beyond, a device gets no PUBACK and keeps its data (as at `MAG_JOURNAL_MAX_BYTES`). Fixed when the queues are first declared',
+  },
+  MAG_DEFAULT_TIME_ZONE: {
+    allowed: 'an IANA time zone',
+    meaning: 'zone in which times sent without a zone (`2026-12-03 10:00:00`) are read, for tenants without their own `timeZone`',
+  },
 };
-
 
 export interface Config {
   dataDir: string;
@@ -253,7 +307,8 @@ function describeAllowed(name: string, issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
   if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${issue.values.join(', ')}`;
   if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
-  if (issue.code === 'too_small') return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
+  if (issue.code === 'too_small')
+    return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
   if (issue.code === 'too_big') return issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`;
   return issue.message;
 }

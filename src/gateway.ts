@@ -129,14 +129,32 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const outbox = new Outbox(log);
   // Cluster mode: device messages go to RabbitMQ at the edge and are judged by a partition worker
   // (its batch is the pipeline's durable step); feedback and config go to the node holding the device.
-  const cluster = config.cluster.amqpUrls.length > 0
-    ? new ClusterNode(config, {
-        sink, log, nowMs, localOutbox: outbox, isConnectedHere: (id) => broker.isConnected(id),
-        refused: (p, line, reason) => deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
-      })
-    : undefined;
+  const cluster =
+    config.cluster.amqpUrls.length > 0
+      ? new ClusterNode(config, {
+          sink,
+          log,
+          nowMs,
+          localOutbox: outbox,
+          isConnectedHere: (id) => broker.isConnected(id),
+          refused: (p, line, reason) =>
+            deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
+        })
+      : undefined;
   const deviceOutbox = cluster?.routing ?? outbox;
-  const pipeline = new DeviceMessagePipeline({ registry, ingest, journal: cluster?.worker.pointLog ?? journal, assurance, alerts, metrics, outbox: deviceOutbox, forwarder, log, nowMs, journalSlowAt: config.journal.slowAt });
+  const pipeline = new DeviceMessagePipeline({
+    registry,
+    ingest,
+    journal: cluster?.worker.pointLog ?? journal,
+    assurance,
+    alerts,
+    metrics,
+    outbox: deviceOutbox,
+    forwarder,
+    log,
+    nowMs,
+    journalSlowAt: config.journal.slowAt,
+  });
   cluster?.worker.judgeWith(pipeline);
 
   const broker: Broker = new Broker(
@@ -154,7 +172,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           alerts.clear(id, 'offline', '', 'device connected', now(), true);
         }
       },
-      onAuthFailure: (clientId, address, reason) => audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now()),
+      onAuthFailure: (clientId, address, reason) =>
+        audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now()),
       onAclDenied: (id, what) => audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now()),
     },
     brokerOptions(config, authThrottle),
@@ -172,7 +191,15 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const verifications = new VerificationReview(registry, assurance, deviceOutbox, now, log);
   const publishConfig = (device: Device, force?: boolean) => verifications.publishConfig(device, force);
   const inspections = new InspectionService({
-    store: inspectionStore, registry, assurance, audit, profiles, publishConfig, log, now, defaultTimeZone: config.defaultTimeZone,
+    store: inspectionStore,
+    registry,
+    assurance,
+    audit,
+    profiles,
+    publishConfig,
+    log,
+    now,
+    defaultTimeZone: config.defaultTimeZone,
     recordPoints: (points) => journal.append(points, nowMs()),
   });
   const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now });
@@ -242,21 +269,55 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stop,
   };
   const app = createApi({
-    registry, tokens, audit, alerts, assurance, standards, lots, notifier, deadLetters, profiles, readings: sink, sessions: broker,
+    registry,
+    tokens,
+    audit,
+    alerts,
+    assurance,
+    standards,
+    lots,
+    notifier,
+    deadLetters,
+    profiles,
+    readings: sink,
+    sessions: broker,
     readiness: { broker, store: db, sink, journal, forwarder, cluster },
-    metrics, authThrottle, security: config.security, log, now, timeZone: config.defaultTimeZone,
+    metrics,
+    authThrottle,
+    security: config.security,
+    log,
+    now,
+    timeZone: config.defaultTimeZone,
     publishConfig,
     inspections,
     campaigns,
   });
   metrics.bind(gateway);
   gateway.ports.http = await http.listen(app.fetch);
-  log.info({ node: cluster ? config.cluster.nodeId : undefined, mqtt: gateway.ports.mqtt, http: gateway.ports.http, ws: gateway.ports.ws, mqtts: gateway.ports.mqtts, sink: sink.kind, dataDir: config.dataDir, profiles: [...profiles.keys()] }, 'MAG gateway started');
+  log.info(
+    {
+      node: cluster ? config.cluster.nodeId : undefined,
+      mqtt: gateway.ports.mqtt,
+      http: gateway.ports.http,
+      ws: gateway.ports.ws,
+      mqtts: gateway.ports.mqtts,
+      sink: sink.kind,
+      dataDir: config.dataDir,
+      profiles: [...profiles.keys()],
+    },
+    'MAG gateway started',
+  );
   return gateway;
 }
 
 /** The time-series sink, the journal before it and the forwarder between them; points refused by the sink go to the dead-letter store. */
-async function openDelivery(config: Config, db: Db, metrics: GatewayMetrics, now: () => Date, log: Logger): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
+async function openDelivery(
+  config: Config,
+  db: Db,
+  metrics: GatewayMetrics,
+  now: () => Date,
+  log: Logger,
+): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -284,7 +345,10 @@ async function openDelivery(config: Config, db: Db, metrics: GatewayMetrics, now
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
     deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
-    log.warn({ device: u.point.tags?.device, reason: u.reason }, 'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store');
+    log.warn(
+      { device: u.point.tags?.device, reason: u.reason },
+      'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
+    );
   }
   const forwarder = new Forwarder(
     journal,
@@ -301,8 +365,15 @@ async function openDelivery(config: Config, db: Db, metrics: GatewayMetrics, now
 
 function brokerOptions(config: Config, authThrottle: AuthThrottle): BrokerOptions {
   return {
-    host: config.host, mqttPort: config.mqttPort, mqttWsPort: config.mqttWsPort, mqttsPort: config.mqttsPort, tls: config.tls, maxPayloadBytes: config.limits.maxPayloadBytes,
-    maxTopicLevels: config.security.maxTopicLevels, maxConnections: config.security.maxConnections,
-    deviceMsgRate: { rate: config.security.deviceMsgRate, burst: config.security.deviceMsgBurst }, authThrottle,
+    host: config.host,
+    mqttPort: config.mqttPort,
+    mqttWsPort: config.mqttWsPort,
+    mqttsPort: config.mqttsPort,
+    tls: config.tls,
+    maxPayloadBytes: config.limits.maxPayloadBytes,
+    maxTopicLevels: config.security.maxTopicLevels,
+    maxConnections: config.security.maxConnections,
+    deviceMsgRate: { rate: config.security.deviceMsgRate, burst: config.security.deviceMsgBurst },
+    authThrottle,
   };
 }

@@ -13,9 +13,8 @@ export class HttpListener {
     const { host, port, tls } = this.opts;
     return new Promise<number>((resolve, reject) => {
       const tlsOpts = tls ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : undefined;
-      this.server = serve(
-        { fetch, port, hostname: host, ...(tlsOpts ? { createServer: createHttpsServer, serverOptions: tlsOpts } : {}) },
-        (info) => resolve(info.port),
+      this.server = serve({ fetch, port, hostname: host, ...(tlsOpts ? { createServer: createHttpsServer, serverOptions: tlsOpts } : {}) }, (info) =>
+        resolve(info.port),
       );
       this.server.once('error', reject);
     });

@@ -5,18 +5,7 @@
 // reference (travelling standard) barometer.
 
 import { z } from 'zod';
-import {
-  NO_FAULTS,
-  SeqCounter,
-  YEAR_MS,
-  iso,
-  roundTo,
-  runStreams,
-  type EventStream,
-  type InstrumentModel,
-  type ModelEnv,
-  type SimMessage,
-} from './types.ts';
+import { NO_FAULTS, SeqCounter, YEAR_MS, iso, roundTo, runStreams, type EventStream, type InstrumentModel, type ModelEnv, type SimMessage } from './types.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,7 +44,7 @@ interface Wave {
 export function stationPressureModel(p: z.infer<typeof BarometerParamsSchema>, waves: Wave[]): (t: number) => number {
   const mean = 1013.25 * Math.exp(-p.elevation / 8434);
   return (t: number) => {
-    const solarHours = ((t / HOUR_MS + p.longitude / 15) % 24 + 24) % 24;
+    const solarHours = (((t / HOUR_MS + p.longitude / 15) % 24) + 24) % 24;
     const s2 = p.s2Amplitude * Math.cos((2 * Math.PI * (solarHours - 10)) / 12);
     const s1 = p.s1Amplitude * Math.cos((2 * Math.PI * (solarHours - 6)) / 24);
     let synoptic = 0;

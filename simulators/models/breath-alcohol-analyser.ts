@@ -3,18 +3,7 @@
 // The fuel-cell sensor's sensitivity drifts slowly.
 
 import { z } from 'zod';
-import {
-  NO_FAULTS,
-  SeqCounter,
-  YEAR_MS,
-  iso,
-  roundTo,
-  runStreams,
-  type EventStream,
-  type InstrumentModel,
-  type ModelEnv,
-  type SimMessage,
-} from './types.ts';
+import { NO_FAULTS, SeqCounter, YEAR_MS, iso, roundTo, runStreams, type EventStream, type InstrumentModel, type ModelEnv, type SimMessage } from './types.ts';
 
 const StandardSchema = z.strictObject({
   /** Ethanol concentration the standard delivers, mg/L. */
@@ -23,7 +12,7 @@ const StandardSchema = z.strictObject({
   /** Expanded uncertainty (k = 2), mg/L. */
   uncertainty: z.number().nonnegative(),
   /** Test point name: no spaces, commas, quotes or = (the gateway tags series with it). */
-  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: "must be 1–64 characters without spaces, commas, quotes, = or \\" }),
+  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: 'must be 1–64 characters without spaces, commas, quotes, = or \\' }),
 });
 
 export const BreathAlcoholParamsSchema = z.strictObject({

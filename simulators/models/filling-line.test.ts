@@ -60,8 +60,12 @@ describe('filling line with a checkweigher', () => {
   });
 
   it('gross weighing adds the container: gross − net ≈ the 12.4 g average tare', () => {
-    const gross = line({ weighing: 'gross' }).next(START + HOUR).map((m) => m.payload);
-    const net = line().next(START + HOUR).map((m) => m.payload);
+    const gross = line({ weighing: 'gross' })
+      .next(START + HOUR)
+      .map((m) => m.payload);
+    const net = line()
+      .next(START + HOUR)
+      .map((m) => m.payload);
     expect(Object.keys(gross[0]!).sort()).toEqual(['gross', 'lot', 'seq', 'ts', 'unit']);
     // Same seed, same draws: the same packages are published, each heavier by its own tare (12.4 ± 0.3 g).
     const diffs = gross.map((g, i) => (g.gross as number) - (net[i]!.net as number));
@@ -71,8 +75,7 @@ describe('filling line with a checkweigher', () => {
   it('judged with the EU/UK reference test, the first lot of a fast-drifting line passes and the last of the shift fails', () => {
     // Drift −1 g/h: lot 1 mean ≈ 501.5 g, lot 8 ≈ 494.5 g; Qn = 500 g, T = 15 g; lot 1800 → 80 packages, mean of the first 50 ≥ Qn − 0.379 s.
     const lots = byLot(line({ meanDriftPerHour: -1 }).next(START + 8 * HOUR));
-    const verdict = (id: string) =>
-      judgeLot({ nominal: 500, unit: 'g', lotSize: 1800, packages: lots.get(id)!.map((p) => ({ net: p.net })) }, plans);
+    const verdict = (id: string) => judgeLot({ nominal: 500, unit: 'g', lotSize: 1800, packages: lots.get(id)!.map((p) => ({ net: p.net })) }, plans);
     expect(verdict('LOT-0001')).toMatchObject({ verdict: 'pass', sampleSize: 80 });
     const late = verdict('LOT-0008');
     expect(late.verdict).toBe('fail');

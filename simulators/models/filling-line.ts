@@ -34,7 +34,10 @@ export const FillingLineParamsSchema = z.strictObject({
   /** Packages per lot (30 a minute for an hour: 1800). */
   lotSize: z.number().int().positive().default(1800),
   /** Lot ids are `{lotPrefix}-0001`, … (a lot id of the API: letters, digits, _ and -). */
-  lotPrefix: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$/, 'must be letters, digits, _ and - (at most 41), starting with a letter or digit').default('LOT'),
+  lotPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$/, 'must be letters, digits, _ and - (at most 41), starting with a letter or digit')
+    .default('LOT'),
   /** Lots the line runs, then it stops; absent: it runs on. */
   lots: z.number().int().positive().optional(),
   /** What is packed: the lots' `product` when the fleet runner declares them. */

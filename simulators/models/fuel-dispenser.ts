@@ -50,9 +50,7 @@ export const FuelDispenserParamsSchema = z.strictObject({
     .strictObject({ volume: z.number().positive(), standardId: z.string().min(1), uncertainty: z.number().nonnegative() })
     .default({ volume: 20, standardId: 'PM-20L-07', uncertainty: 0.004 }),
   /** MMQ proving measure. */
-  mmqMeasure: z
-    .strictObject({ standardId: z.string().min(1), uncertainty: z.number().nonnegative() })
-    .default({ standardId: 'PM-5L-03', uncertainty: 0.0015 }),
+  mmqMeasure: z.strictObject({ standardId: z.string().min(1), uncertainty: z.number().nonnegative() }).default({ standardId: 'PM-5L-03', uncertainty: 0.0015 }),
   regime: z.enum(['verification', 'inService']).default('inService'),
   /** Check the MMQ point every n-th proving (1 = every time). */
   mmqEvery: z.number().int().positive().default(1),

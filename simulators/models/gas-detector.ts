@@ -3,18 +3,7 @@
 // station with certified gas (standardId = cylinder lot and gas, U from the cylinder certificate).
 
 import { z } from 'zod';
-import {
-  DAY_MS,
-  NO_FAULTS,
-  SeqCounter,
-  iso,
-  roundTo,
-  runStreams,
-  type EventStream,
-  type InstrumentModel,
-  type ModelEnv,
-  type SimMessage,
-} from './types.ts';
+import { DAY_MS, NO_FAULTS, SeqCounter, iso, roundTo, runStreams, type EventStream, type InstrumentModel, type ModelEnv, type SimMessage } from './types.ts';
 
 const MONTH_MS = 30.4375 * DAY_MS;
 
@@ -42,14 +31,53 @@ const ChannelSchema = z.strictObject({
 export type GasChannel = z.input<typeof ChannelSchema>;
 
 export const DEFAULT_GAS_CHANNELS: GasChannel[] = [
-  { gas: 'CO', unit: 'ppm', ambient: 1, ambientSd: 0.5, noise: 0.5, resolution: 1, decayPerMonth: 0.002, span: 100, spanUncertainty: 2, eventChance: 0.01, eventMean: 25 },
-  { gas: 'H2S', unit: 'ppm', ambient: 0, ambientSd: 0, noise: 0.1, resolution: 0.1, decayPerMonth: 0.002, span: 25, spanUncertainty: 0.5, eventChance: 0.005, eventMean: 5 },
+  {
+    gas: 'CO',
+    unit: 'ppm',
+    ambient: 1,
+    ambientSd: 0.5,
+    noise: 0.5,
+    resolution: 1,
+    decayPerMonth: 0.002,
+    span: 100,
+    spanUncertainty: 2,
+    eventChance: 0.01,
+    eventMean: 25,
+  },
+  {
+    gas: 'H2S',
+    unit: 'ppm',
+    ambient: 0,
+    ambientSd: 0,
+    noise: 0.1,
+    resolution: 0.1,
+    decayPerMonth: 0.002,
+    span: 25,
+    spanUncertainty: 0.5,
+    eventChance: 0.005,
+    eventMean: 5,
+  },
   { gas: 'O2', unit: '%', ambient: 20.9, ambientSd: 0.05, noise: 0.05, resolution: 0.1, decayPerMonth: 0.0005, span: 18, spanUncertainty: 0.1 },
-  { gas: 'CH4', unit: '%LEL', ambient: 0, ambientSd: 0, noise: 0.5, resolution: 1, decayPerMonth: 0.001, span: 50, spanUncertainty: 1, eventChance: 0.003, eventMean: 10 },
+  {
+    gas: 'CH4',
+    unit: '%LEL',
+    ambient: 0,
+    ambientSd: 0,
+    noise: 0.5,
+    resolution: 1,
+    decayPerMonth: 0.001,
+    span: 50,
+    spanUncertainty: 1,
+    eventChance: 0.003,
+    eventMean: 10,
+  },
 ];
 
 export const GasDetectorParamsSchema = z.strictObject({
-  channels: z.array(ChannelSchema).min(1).default(DEFAULT_GAS_CHANNELS.map((c) => ChannelSchema.parse(c))),
+  channels: z
+    .array(ChannelSchema)
+    .min(1)
+    .default(DEFAULT_GAS_CHANNELS.map((c) => ChannelSchema.parse(c))),
   /** Certified gas cylinder: lot; a check's standardId is the lot and its gas, e.g. CYL-4G-2025-0413-CO. */
   cylinderLot: z.string().min(1).default('CYL-4G-2025-0413'),
   /** Days between bump tests (0 = none). */
@@ -64,8 +92,7 @@ export function createGasDetector(env: ModelEnv, params: GasDetectorParams = {})
   const faults = env.faults ?? NO_FAULTS;
   const seq = new SeqCounter();
 
-  const sensitivity = (c: z.infer<typeof ChannelSchema>, t: number) =>
-    Math.exp(-c.decayPerMonth * Math.max(0, t - env.startMs) / MONTH_MS);
+  const sensitivity = (c: z.infer<typeof ChannelSchema>, t: number) => Math.exp((-c.decayPerMonth * Math.max(0, t - env.startMs)) / MONTH_MS);
 
   const indicate = (c: z.infer<typeof ChannelSchema>, trueValue: number, t: number, kind: 'reading' | 'check') => {
     const raw = sensitivity(c, t) * trueValue + rng.normal(0, c.noise);

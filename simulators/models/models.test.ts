@@ -61,7 +61,10 @@ describe('fuel dispenser', () => {
   it('the meter-factor drift shows as the slope of the Qmax check errors', () => {
     const { model } = build('fuel-dispenser', { params: { meterFactor: 1, meterFactorDriftPerYear: 0.02 }, checkMs: DAY });
     const q = payloads(model.next(START + 180 * DAY), 'checks').filter((c) => c.point === 'Qmax');
-    const { slope } = fitLine(q.map((c) => days(c.ts)), q.map((c) => c.indicated - c.reference));
+    const { slope } = fitLine(
+      q.map((c) => days(c.ts)),
+      q.map((c) => c.indicated - c.reference),
+    );
     expect(slope).toBeCloseTo((20 * 0.02) / 365.25, 4);
   });
 });
@@ -108,7 +111,10 @@ describe('breath-alcohol analyser', () => {
     const checks = payloads(msgs, 'checks');
     expect(new Set(checks.map((c) => c.reference))).toEqual(new Set([0.25, 0.8]));
     const high = checks.filter((c) => c.reference === 0.8);
-    const { slope } = fitLine(high.map((c) => days(c.ts)), high.map((c) => c.indicated - c.reference));
+    const { slope } = fitLine(
+      high.map((c) => days(c.ts)),
+      high.map((c) => c.indicated - c.reference),
+    );
     expect(slope * 365.25).toBeCloseTo(-0.08, 2);
     const r = payloads(msgs, 'readings');
     expect(r.every((x) => x.unit === 'mg/L' && x.value >= 0 && x.value <= 3)).toBe(true);
@@ -150,7 +156,10 @@ describe('barometer', () => {
     const { model } = build('barometer', { params: { driftPerYear: 0 }, faults: [{ kind: 'drift', afterDays: 0, ratePerDay: 0.004 }] });
     const checks = payloads(model.next(START + 180 * DAY), 'checks');
     expect(checks[0]).toMatchObject({ unit: 'hPa', standardId: 'REF-PTB330-TS-02', referenceUncertainty: 0.1 });
-    const { slope } = fitLine(checks.map((c) => days(c.ts)), checks.map((c) => c.indicated - c.reference));
+    const { slope } = fitLine(
+      checks.map((c) => days(c.ts)),
+      checks.map((c) => c.indicated - c.reference),
+    );
     expect(slope).toBeGreaterThan(0.0036);
     expect(slope).toBeLessThan(0.0044);
   });
@@ -158,7 +167,10 @@ describe('barometer', () => {
   it("the instrument's own drift per year shows in the checks", () => {
     const { model } = build('barometer', { params: { driftPerYear: 1 } });
     const checks = payloads(model.next(START + 365 * DAY), 'checks');
-    const { slope } = fitLine(checks.map((c) => days(c.ts)), checks.map((c) => c.indicated - c.reference));
+    const { slope } = fitLine(
+      checks.map((c) => days(c.ts)),
+      checks.map((c) => c.indicated - c.reference),
+    );
     expect(slope * 365.25).toBeCloseTo(1, 1);
   });
 });

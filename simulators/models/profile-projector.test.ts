@@ -8,7 +8,10 @@ const DAY = 86_400_000;
 const projector = (params: ProfileProjectorParams = {}, seed = 3) =>
   createProfileProjector({ deviceId: 'pj-1', startMs: START, rng: createRng(seed), readingIntervalMs: 3_600_000, checkIntervalMs: 7 * DAY }, params);
 const payloads = (model: ReturnType<typeof projector>, until: number, topic: string) =>
-  model.next(until).filter((m) => m.topic === topic).map((m) => m.payload as Record<string, any>);
+  model
+    .next(until)
+    .filter((m) => m.topic === topic)
+    .map((m) => m.payload as Record<string, any>);
 
 function slope(x: number[], y: number[]): number {
   const mx = x.reduce((a, b) => a + b, 0) / x.length;
@@ -39,7 +42,10 @@ describe('profile projector', () => {
 
   it('the scale drift shows as a slope of the 50 mm check errors: 50 × 20e-6 + 0.001 = 0.002 mm a year', () => {
     const gb = payloads(projector({}, 11), START + 2 * 365 * DAY, 'checks').filter((c) => c.point === 'GB-50mm');
-    const perDay = slope(gb.map((c) => (Date.parse(c.ts) - START) / DAY), gb.map((c) => c.indicated - c.reference));
+    const perDay = slope(
+      gb.map((c) => (Date.parse(c.ts) - START) / DAY),
+      gb.map((c) => c.indicated - c.reference),
+    );
     expect(perDay * 365.25).toBeCloseTo(0.002, 3);
   });
 

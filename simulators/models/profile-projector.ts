@@ -4,18 +4,7 @@
 // ±(A + L/K) form of its MPE (src/metrology/mpe-length.ts, devices/profile-projector.json).
 
 import { z } from 'zod';
-import {
-  NO_FAULTS,
-  SeqCounter,
-  YEAR_MS,
-  iso,
-  roundTo,
-  runStreams,
-  type EventStream,
-  type InstrumentModel,
-  type ModelEnv,
-  type SimMessage,
-} from './types.ts';
+import { NO_FAULTS, SeqCounter, YEAR_MS, iso, roundTo, runStreams, type EventStream, type InstrumentModel, type ModelEnv, type SimMessage } from './types.ts';
 
 const ReferenceLengthSchema = z.strictObject({
   /** Certified length, mm. */

@@ -4,18 +4,7 @@
 // Span (gain) and zero drift slowly.
 
 import { z } from 'zod';
-import {
-  NO_FAULTS,
-  SeqCounter,
-  YEAR_MS,
-  iso,
-  roundTo,
-  runStreams,
-  type EventStream,
-  type InstrumentModel,
-  type ModelEnv,
-  type SimMessage,
-} from './types.ts';
+import { NO_FAULTS, SeqCounter, YEAR_MS, iso, roundTo, runStreams, type EventStream, type InstrumentModel, type ModelEnv, type SimMessage } from './types.ts';
 
 const TestLoadSchema = z.strictObject({
   /** Conventional mass of the test weights, kg. */
@@ -24,7 +13,7 @@ const TestLoadSchema = z.strictObject({
   /** Expanded uncertainty (k = 2) of the test weights, kg. */
   uncertainty: z.number().nonnegative(),
   /** Test point name: no spaces, commas, quotes or = (the gateway tags series with it). */
-  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: "must be 1–64 characters without spaces, commas, quotes, = or \\" }),
+  point: z.string().regex(/^[^\s,"=\\]{1,64}$/, { message: 'must be 1–64 characters without spaces, commas, quotes, = or \\' }),
 });
 
 export const ScaleParamsSchema = z.strictObject({
@@ -95,7 +84,14 @@ export function createScale(env: ModelEnv, params: ScaleParams = {}): Instrument
       const net = Math.min(p.max * 0.9, Math.max(p.min, rng.exponential(4)));
       const tare = rng.chance(p.tareShare) ? roundTo(rng.uniform(0.1, 1.5), p.e) : 0;
       const value = Math.min(p.max, indicate(net + tare, t, 'reading') - tare);
-      const payload: Record<string, unknown> = { seq: seq.next('readings'), ts: iso(t), quantity: 'mass', value: roundTo(value, p.e), unit: 'kg', stable: true };
+      const payload: Record<string, unknown> = {
+        seq: seq.next('readings'),
+        ts: iso(t),
+        quantity: 'mass',
+        value: roundTo(value, p.e),
+        unit: 'kg',
+        stable: true,
+      };
       if (tare > 0) payload.tare = tare;
       return [{ topic: 'readings', at: t, payload }];
     },

@@ -186,7 +186,11 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
     if (open) {
       // written now, with the repeats counted in memory before it
       if (SEVERITY_RANK[a.severity] > SEVERITY_RANK[open.severity]) open.severity = a.severity;
-      const alert = this.store.repeat(open.id, { severity: open.severity, summary: a.summary, details: a.details, add: 1 + open.unwritten }, a.at.toISOString());
+      const alert = this.store.repeat(
+        open.id,
+        { severity: open.severity, summary: a.summary, details: a.details, add: 1 + open.unwritten },
+        a.at.toISOString(),
+      );
       open.unwritten = 0;
       open.clear = undefined;
       if (alert) {
@@ -195,7 +199,10 @@ export class AlertBook extends EventEmitter<{ change: [Alert, AlertChange] }> {
       }
       this.open.delete(open); // its row is gone: this opens a new one
     }
-    const { alert, opened } = this.store.open({ id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details }, a.at.toISOString());
+    const { alert, opened } = this.store.open(
+      { id: randomUUID(), tenant: a.tenant, device: a.device, kind: a.kind, key, severity: a.severity, summary: a.summary, details: a.details },
+      a.at.toISOString(),
+    );
     this.open.add(openAlert(alert));
     if (!opened) return this.raise(a); // another process opened it first (a message redelivered to it): this repeats it
     this.emit('change', alert, 'opened');

@@ -50,7 +50,9 @@ export function checkAlertKey(c: { gas?: string; point?: string }): string {
 
 /** The series of a check as people read it: "gas CO, point span, in service". */
 export function seriesLabel(c: { gas?: string; point?: string; regime?: string }): string {
-  return [c.gas !== undefined && `gas ${c.gas}`, c.point !== undefined && `point ${c.point}`, c.regime === 'verification' ? 'verification' : 'in service'].filter(Boolean).join(', ');
+  return [c.gas !== undefined && `gas ${c.gas}`, c.point !== undefined && `point ${c.point}`, c.regime === 'verification' ? 'verification' : 'in service']
+    .filter(Boolean)
+    .join(', ');
 }
 
 export class Assurance {
@@ -147,7 +149,17 @@ export class Assurance {
     }
     if (result.packages?.length) this.lots?.recordPackages(device.id, result.packages, now);
     for (const f of result.findings) {
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'tamper', key: `${f.nozzle}:${f.kind}`, severity: 'critical', summary: `${f.kind === 'price' ? 'Price mismatch' : 'Totalizer mismatch'} on nozzle ${f.nozzle}: ${f.message}`, details: { seq: f.seq, ts: new Date(f.ts).toISOString(), nozzle: f.nozzle, ...f.details }, at: now, throttle: true });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'tamper',
+        key: `${f.nozzle}:${f.kind}`,
+        severity: 'critical',
+        summary: `${f.kind === 'price' ? 'Price mismatch' : 'Totalizer mismatch'} on nozzle ${f.nozzle}: ${f.message}`,
+        details: { seq: f.seq, ts: new Date(f.ts).toISOString(), nozzle: f.nozzle, ...f.details },
+        at: now,
+        throttle: true,
+      });
     }
     for (const r of result.readings) if (r.status !== 'ok') this.readingStatusAlert(device, r, now);
     if (result.rejections.length > 0) this.recordRejections(device, topic, result.rejections, payload, now);
@@ -172,16 +184,36 @@ export class Assurance {
    */
   private readingStatusAlert(device: Device, r: AcceptedReading, now: Date): void {
     if (r.status === 'out-of-range' || r.status === 'implausible') {
-      this.alerts.raiseFrom({ tenant: device.tenant, device: device.id, kind: 'out-of-range', key: r.tags.gas ? `${r.quantity}:${r.tags.gas}` : r.quantity, severity: 'warning', at: now, subject: r, describe: describeOutOfRange });
+      this.alerts.raiseFrom({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'out-of-range',
+        key: r.tags.gas ? `${r.quantity}:${r.tags.gas}` : r.quantity,
+        severity: 'warning',
+        at: now,
+        subject: r,
+        describe: describeOutOfRange,
+      });
     } else if (r.status === 'unverified') {
-      this.alerts.raiseFrom({ tenant: device.tenant, device: device.id, kind: 'verification-overdue', severity: 'critical', at: now, subject: r, describe: this.describeUnverified });
+      this.alerts.raiseFrom({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'verification-overdue',
+        severity: 'critical',
+        at: now,
+        subject: r,
+        describe: this.describeUnverified,
+      });
     }
   }
 
   private readonly describeUnverified = (r: AcceptedReading): { summary: string; details: Record<string, unknown> } => {
     const device = this.registry.registeredDevice(r.tags.device);
     const v = device ? this.verificationOf(device, r.ts) : { state: 'none' as const, validUntil: null };
-    return { summary: `Readings from an instrument without valid verification (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`, details: { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v } };
+    return {
+      summary: `Readings from an instrument without valid verification (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`,
+      details: { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v },
+    };
   };
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
@@ -190,16 +222,53 @@ export class Assurance {
     if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = seriesLabel(c);
     const evidence = {
-      seq: c.seq, ts: new Date(c.ts).toISOString(), indicated: c.indicated, corrected: c.corrected, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, regime: c.regime, standardId: c.standardId, unit: c.unit, gas: c.gas, point: c.point,
+      seq: c.seq,
+      ts: new Date(c.ts).toISOString(),
+      indicated: c.indicated,
+      corrected: c.corrected,
+      reference: c.reference,
+      error: c.error,
+      mpe: c.mpe,
+      uncertainty: c.uncertainty,
+      decision: c.decision,
+      legal: c.legal,
+      regime: c.regime,
+      standardId: c.standardId,
+      unit: c.unit,
+      gas: c.gas,
+      point: c.point,
       // the calibration view (reported, not judged) and the R76 change-point weights, where they apply
-      correctedError: c.correctedError, correctedUncertainty: c.correctedUncertainty, calibrationCertificate: c.calibrationCertificate, deltaL: c.deltaL, adjusted: c.adjusted,
+      correctedError: c.correctedError,
+      correctedUncertainty: c.correctedUncertainty,
+      calibrationCertificate: c.calibrationCertificate,
+      deltaL: c.deltaL,
+      adjusted: c.adjusted,
       // traceability of the check (docs/metrology.md §8): null for checks stored before it was judged
-      traceable: c.traceable ?? null, traceabilityIssue: c.traceabilityIssue,
+      traceable: c.traceable ?? null,
+      traceabilityIssue: c.traceabilityIssue,
     };
     if (c.decision === 'fail' || c.decision === 'conditional-fail') {
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'out-of-tolerance', key: checkAlertKey(c), severity: 'critical', summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`, details: evidence, at: now });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'out-of-tolerance',
+        key: checkAlertKey(c),
+        severity: 'critical',
+        summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`,
+        details: evidence,
+        at: now,
+      });
     } else if (c.decision === 'conditional-pass') {
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'conditional', key: checkAlertKey(c), severity: 'warning', summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`, details: evidence, at: now });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'conditional',
+        key: checkAlertKey(c),
+        severity: 'warning',
+        summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`,
+        details: evidence,
+        at: now,
+      });
     }
     judgeCheckTraceability(this.alerts, device, c, now);
     // Drift statistics, incrementally: the check is judged within its series as found; after an
@@ -220,7 +289,16 @@ export class Assurance {
     const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'drift', key: series, severity: 'warning', summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`, details: { ...s }, at: now });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'drift',
+        key: series,
+        severity: 'warning',
+        summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`,
+        details: { ...s },
+        at: now,
+      });
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
     }
@@ -232,14 +310,34 @@ export class Assurance {
     if (current && (previous || open)) {
       const { predicted, due } = current;
       const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'predicted-oot', key: series, severity, summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`, details: { ...s, verificationDue: current.validUntil }, at: now });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'predicted-oot',
+        key: series,
+        severity,
+        summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
+        details: { ...s, verificationDue: current.validUntil },
+        at: now,
+      });
     } else if (!current && !previous) {
-      this.alerts.clear(device.id, 'predicted-oot', series, 'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)', now);
+      this.alerts.clear(
+        device.id,
+        'predicted-oot',
+        series,
+        'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)',
+        now,
+      );
     }
   }
 
   /** The predicted date when it falls within the alert horizon or before the verification due date. */
-  private alertablePrediction(device: Device, s: DriftSummary, params: DriftParams, now: Date): { predicted: number; due?: number; validUntil: string | null } | null {
+  private alertablePrediction(
+    device: Device,
+    s: DriftSummary,
+    params: DriftParams,
+    now: Date,
+  ): { predicted: number; due?: number; validUntil: string | null } | null {
     if (!s.predictedOutOfToleranceAt) return null;
     const predicted = Date.parse(s.predictedOutOfToleranceAt);
     const v = this.verificationOf(device, now.getTime());
@@ -309,21 +407,39 @@ export class Assurance {
   /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (docs/metrology.md §3.6). */
   verificationOf(device: Device, at: number): VerificationState {
     const profile = this.profiles.get(device.type);
-    return verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays, profile?.verificationIntervalMonths, profile?.standing);
+    return verificationState(
+      [...this.registry.certificatesOf(device.id)],
+      at,
+      profile?.dueSoonDays ?? this.opts.dueSoonDays,
+      profile?.verificationIntervalMonths,
+      profile?.standing,
+    );
   }
 
   /**
    * Re-evaluates a device's verification standing; returns the retained `config` payload when it
    * changed since last published (or `force`), and opens/clears verification alerts.
    */
-  reviewVerification(device: Device, now: Date, force = false): { verification: VerificationState; lockout: boolean; seal?: { finding: string; inspection: string; since: string } } | undefined {
+  reviewVerification(
+    device: Device,
+    now: Date,
+    force = false,
+  ): { verification: VerificationState; lockout: boolean; seal?: { finding: string; inspection: string; since: string } } | undefined {
     const v = this.verificationOf(device, now.getTime());
     const seal = this.seals?.sealOf(device.id);
     const sig = `${v.state}|${v.validUntil}|${seal?.finding ?? ''}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
     if (v.state === 'expired') {
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'verification-overdue', severity: 'critical', summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'verification-overdue',
+        severity: 'critical',
+        summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`,
+        details: { verification: v },
+        at: now,
+      });
       this.alerts.clear(device.id, 'verification-due-soon', '', 'verification expired (see verification-overdue)', now);
     } else if (v.state === 'none') {
       // No certificate yet: the normal state between registering a device and posting its
@@ -333,7 +449,15 @@ export class Assurance {
     } else {
       this.alerts.clear(device.id, 'verification-overdue', '', `verification ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
       if (v.state === 'due-soon') {
-        this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'verification-due-soon', severity: 'info', summary: `Verification due on ${v.validUntil?.slice(0, 10)}`, details: { verification: v }, at: now });
+        this.alerts.raise({
+          tenant: device.tenant,
+          device: device.id,
+          kind: 'verification-due-soon',
+          severity: 'info',
+          summary: `Verification due on ${v.validUntil?.slice(0, 10)}`,
+          details: { verification: v },
+          at: now,
+        });
       } else {
         this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
@@ -345,7 +469,16 @@ export class Assurance {
   private recordRejections(device: Device, topic: string, rejections: Rejection[], payload: Buffer, now: Date): void {
     const lastMinute = this.rejections.record(device, topic, rejections, payload, now);
     if (lastMinute >= this.opts.invalidBurst) {
-      this.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'invalid-data', severity: 'warning', summary: `${lastMinute} rejected messages in the last minute`, details: { lastErrors: rejections[rejections.length - 1].errors, topic }, at: now, throttle: true });
+      this.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'invalid-data',
+        severity: 'warning',
+        summary: `${lastMinute} rejected messages in the last minute`,
+        details: { lastErrors: rejections[rejections.length - 1].errors, topic },
+        at: now,
+        throttle: true,
+      });
     }
   }
 
@@ -375,7 +508,8 @@ export class Assurance {
 
 function describeOutOfRange(r: AcceptedReading): { summary: string; details: Record<string, unknown> } {
   return {
-    summary: r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
+    summary:
+      r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
     details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status },
   };
 }

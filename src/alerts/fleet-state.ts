@@ -42,7 +42,12 @@ export function fleetStatePoints(devices: readonly DeviceStanding[], unresolved:
   for (const d of devices) {
     tenants.add(d.tenant);
     const a = perDevice.get(d.id) ?? { open: 0, critical: 0 };
-    points.push({ measurement: 'fleet', tags: { tenant: d.tenant, device: d.id, type: d.type }, fields: { verification: d.verification, openAlerts: a.open, criticalAlerts: a.critical }, ts: at });
+    points.push({
+      measurement: 'fleet',
+      tags: { tenant: d.tenant, device: d.id, type: d.type },
+      fields: { verification: d.verification, openAlerts: a.open, criticalAlerts: a.critical },
+      ts: at,
+    });
   }
   for (const u of unresolved) tenants.add(u.tenant);
   for (const tenant of [...tenants].sort()) {
@@ -54,7 +59,12 @@ export function fleetStatePoints(devices: readonly DeviceStanding[], unresolved:
 }
 
 /** One `rejection` point for a message the gateway refused (tags tenant, device, type, topic; fields count, reason). */
-export function rejectionPoint(device: { id: string; tenant: string; type: string }, topic: string, rejections: readonly { errors: readonly { path: string; message: string }[] }[], at: number): Point {
+export function rejectionPoint(
+  device: { id: string; tenant: string; type: string },
+  topic: string,
+  rejections: readonly { errors: readonly { path: string; message: string }[] }[],
+  at: number,
+): Point {
   const first = rejections[0]?.errors[0];
   return {
     measurement: 'rejection',

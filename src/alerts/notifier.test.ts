@@ -8,7 +8,7 @@ describe('webhook retry schedule', () => {
       const nominal = 1000 * 2 ** (attempts - 1); // 1 s, 2 s, 4 s, … 128 s
       expect(retryDelayMs(attempts, 1000, 0)).toBe(Math.round(nominal * 0.8));
       expect(retryDelayMs(attempts, 1000, 0.5)).toBe(nominal);
-      expect(retryDelayMs(attempts, 1000, 0.999999)).toBe(Math.round(nominal * 1.199999600));
+      expect(retryDelayMs(attempts, 1000, 0.999999)).toBe(Math.round(nominal * 1.1999996));
     }
   });
 

@@ -116,7 +116,9 @@ export class AlertNotifier {
 
   private enqueueWebhooks(e: AlertEvent): void {
     const name = `alert.${e.change}`;
-    const matching = this.webhooks.filter((w) => (w.tenant === null || w.tenant === e.alert.tenant) && (w.events.includes(name) || w.events.includes('alert.*') || w.events.includes('*')));
+    const matching = this.webhooks.filter(
+      (w) => (w.tenant === null || w.tenant === e.alert.tenant) && (w.events.includes(name) || w.events.includes('alert.*') || w.events.includes('*')),
+    );
     if (matching.length === 0) return;
     const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert });
     for (const w of matching) this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() });
@@ -145,7 +147,12 @@ export class AlertNotifier {
     try {
       const res = await fetch(w.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-mag-signature': signBody(w.secret, d.body), 'x-mag-delivery': String(d.id), 'user-agent': 'mag-gateway' },
+        headers: {
+          'content-type': 'application/json',
+          'x-mag-signature': signBody(w.secret, d.body),
+          'x-mag-delivery': String(d.id),
+          'user-agent': 'mag-gateway',
+        },
         body: d.body,
         signal: AbortSignal.timeout(10_000),
         redirect: 'manual',

@@ -22,7 +22,16 @@ beforeEach(async () => {
   op = { north: api.token('operator', { tenant: 'north' }), south: api.token('operator', { tenant: 'south' }) };
   insp = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }) };
   const raise = (device: string, tenant: string, severity: 'warning' | 'critical') =>
-    api.deps.alerts.raise({ tenant, device, kind: 'out-of-range', key: 'pressure', severity, summary: `Reading outside the measuring range on ${device}`, details: { value: 1200, unit: 'hPa' }, at: NOW })!.alert;
+    api.deps.alerts.raise({
+      tenant,
+      device,
+      kind: 'out-of-range',
+      key: 'pressure',
+      severity,
+      summary: `Reading outside the measuring range on ${device}`,
+      details: { value: 1200, unit: 'hPa' },
+      at: NOW,
+    })!.alert;
   north = raise('baro-n1', 'north', 'critical');
   south = raise('baro-s1', 'south', 'warning');
 });
@@ -49,10 +58,31 @@ describe('alerts', () => {
   });
 
   it('shows one alert with its evidence and repeat count; 404 to a token that may not see it', async () => {
-    api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'warning', summary: 'again', details: { value: 1210, unit: 'hPa' }, at: new Date('2026-03-01T00:05:00Z') });
+    api.deps.alerts.raise({
+      tenant: 'north',
+      device: 'baro-n1',
+      kind: 'out-of-range',
+      key: 'pressure',
+      severity: 'warning',
+      summary: 'again',
+      details: { value: 1210, unit: 'hPa' },
+      at: new Date('2026-03-01T00:05:00Z'),
+    });
     const r = await api.call('GET', `/api/v1/alerts/${north.id}`, { token: insp.hanoi });
     // a lower severity on repeat keeps the higher one
-    expect(r.body).toMatchObject({ id: north.id, device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'critical', state: 'open', count: 2, summary: 'again', details: { value: 1210, unit: 'hPa' }, openedAt: NOW.toISOString(), updatedAt: '2026-03-01T00:05:00.000Z' });
+    expect(r.body).toMatchObject({
+      id: north.id,
+      device: 'baro-n1',
+      kind: 'out-of-range',
+      key: 'pressure',
+      severity: 'critical',
+      state: 'open',
+      count: 2,
+      summary: 'again',
+      details: { value: 1210, unit: 'hPa' },
+      openedAt: NOW.toISOString(),
+      updatedAt: '2026-03-01T00:05:00.000Z',
+    });
     expect((await api.call('GET', `/api/v1/alerts/${north.id}`, { token: op.south })).status).toBe(404);
     expect((await api.call('GET', `/api/v1/alerts/${north.id}`, { token: insp.saigon })).status).toBe(404);
   });
@@ -61,18 +91,37 @@ describe('alerts', () => {
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: op.south, body: {} })).status).toBe(404);
     const ack = await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: insp.hanoi, body: { note: 'crew sent' } });
     expect(ack.body).toMatchObject({ state: 'acknowledged', ackBy: 'inspector:inspector-VN-HN', ackAt: NOW.toISOString(), ackNote: 'crew sent' });
-    const resolve = await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'recalibrated', note: 'sensor replaced' } });
-    expect(resolve.body).toMatchObject({ state: 'resolved', resolvedBy: 'operator:operator-north', resolution: { reason: 'recalibrated', note: 'sensor replaced' } });
+    const resolve = await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, {
+      token: op.north,
+      body: { reason: 'recalibrated', note: 'sensor replaced' },
+    });
+    expect(resolve.body).toMatchObject({
+      state: 'resolved',
+      resolvedBy: 'operator:operator-north',
+      resolution: { reason: 'recalibrated', note: 'sensor replaced' },
+    });
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'other' } })).status).toBe(409);
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'cleared' } })).status).toBe(400); // only the gateway clears
-    const trail = api.deps.audit.list({ limit: 50 }).filter((e) => e.target === north.id).map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
+    const trail = api.deps.audit
+      .list({ limit: 50 })
+      .filter((e) => e.target === north.id)
+      .map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
     expect(trail.reverse()).toEqual([
       ['system', 'alert.open'],
       ['inspector:inspector-VN-HN', 'alert.ack'],
       ['operator:operator-north', 'alert.resolve'],
     ]);
     // the same failure again is a new alert
-    const again = api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'out-of-range', key: 'pressure', severity: 'critical', summary: 's', details: {}, at: NOW })!;
+    const again = api.deps.alerts.raise({
+      tenant: 'north',
+      device: 'baro-n1',
+      kind: 'out-of-range',
+      key: 'pressure',
+      severity: 'critical',
+      summary: 's',
+      details: {},
+      at: NOW,
+    })!;
     expect(again.change).toBe('opened');
     expect(again.alert.id).not.toBe(north.id);
   });
@@ -96,7 +145,9 @@ describe('webhooks', () => {
     api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'drift', severity: 'warning', summary: 'drift', details: {}, at: NOW });
     for (const id of [own.body.id, all.body.id]) {
       await until(async () => (await api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.items[0]?.attempts === 1);
-      expect((await api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.items).toMatchObject([{ event: 'alert.opened', state: 'pending', attempts: 1, lastError: expect.any(String) }]);
+      expect((await api.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin })).body.items).toMatchObject([
+        { event: 'alert.opened', state: 'pending', attempts: 1, lastError: expect.any(String) },
+      ]);
     }
     expect((await api.call('DELETE', `/api/v1/webhooks/${own.body.id}`, { token: op.north })).body).toEqual({ id: own.body.id, deleted: true });
     expect((await api.call('GET', `/api/v1/webhooks/${own.body.id}/deliveries`, { token: admin })).status).toBe(404);

@@ -26,13 +26,29 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     deps.metrics.httpRequests.inc({ status: `${Math.floor(c.res.status / 100)}xx` });
   });
   const sec = deps.security;
-  if (sec.corsOrigins.length > 0) app.use('/api/*', cors({ origin: sec.corsOrigins.includes('*') ? '*' : sec.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
-  app.use('/api/*', bodyLimit({ maxSize: sec.maxBodyBytes, onError: () => { throw new ApiError(413, 'too_large', `the request body exceeds ${sec.maxBodyBytes} bytes (MAG_MAX_BODY_BYTES)`); } }));
+  if (sec.corsOrigins.length > 0)
+    app.use('/api/*', cors({ origin: sec.corsOrigins.includes('*') ? '*' : sec.corsOrigins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: sec.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, 'too_large', `the request body exceeds ${sec.maxBodyBytes} bytes (MAG_MAX_BODY_BYTES)`);
+      },
+    }),
+  );
 
   app.onError((e, c) => {
     if (e instanceof ApiError) {
       const p = c.get('principal');
-      if (e.status === 403 && p) deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
+      if (e.status === 403 && p)
+        deps.audit.append(
+          `${p.role}:${p.name}:${p.tokenId}`,
+          'api.denied',
+          null,
+          { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant },
+          deps.now(),
+        );
       return c.json(errorBody(e), e.status, e.headers);
     }
     deps.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
@@ -76,14 +92,23 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   // an audit row: at most MAG_AUTH_FAIL_MAX of them per address per window are audited, the rest
   // only counted, so anonymous requests cannot flood the audit log.
   const anonymousAudit = new AuthThrottle(sec.authFailMax, sec.authFailWindowMs);
-  api.use('/api/*', bearer(deps, (c, address, reason) => {
-    deps.metrics.authFailures.inc({ protocol: 'http' });
-    if (reason === 'missing') {
-      if (anonymousAudit.retryAfter(address) > 0) return;
-      anonymousAudit.fail(address);
-    }
-    deps.audit.append(`http:${address ?? 'unknown'}`, 'api.auth.failed', null, { path: c.req.path, reason: reason === 'missing' ? 'no bearer token' : 'invalid or revoked token' }, deps.now());
-  }));
+  api.use(
+    '/api/*',
+    bearer(deps, (c, address, reason) => {
+      deps.metrics.authFailures.inc({ protocol: 'http' });
+      if (reason === 'missing') {
+        if (anonymousAudit.retryAfter(address) > 0) return;
+        anonymousAudit.fail(address);
+      }
+      deps.audit.append(
+        `http:${address ?? 'unknown'}`,
+        'api.auth.failed',
+        null,
+        { path: c.req.path, reason: reason === 'missing' ? 'no bearer token' : 'invalid or revoked token' },
+        deps.now(),
+      );
+    }),
+  );
   const table = new RouteTable(api);
   registryRoutes(table, deps);
   measurementRoutes(table, deps);

@@ -18,13 +18,28 @@ const plan = {
   id: 'bg-2026-q1',
   name: 'Kiểm định cân tại chợ, quý I/2026',
   region: 'VN-BG',
-  markets: [{ name: 'Chợ Thương', district: 'TP Bắc Giang' }, { name: 'Chợ Kép', district: 'Lạng Giang' }, { name: 'Chợ Chũ', district: 'Lục Ngạn' }],
+  markets: [
+    { name: 'Chợ Thương', district: 'TP Bắc Giang' },
+    { name: 'Chợ Kép', district: 'Lạng Giang' },
+    { name: 'Chợ Chũ', district: 'Lục Ngạn' },
+  ],
   from: '2026-03-01',
   to: '2026-03-31',
   team: ['Nguyễn Văn Hùng', 'Lê Minh Tuấn'],
   authority: 'Chi cục TĐC Bắc Giang',
 };
-const scale = (serial: string, extra: Record<string, unknown> = {}) => ({ market: 'Chợ Thương', owner: { name: 'Nguyễn Thị Hoa', phone: '0912 345 678' }, serial, type: 'scale', class: 'IIII', max: 60, e: 0.2, result: 'pass', stampNumber: `T-${serial}`, ...extra });
+const scale = (serial: string, extra: Record<string, unknown> = {}) => ({
+  market: 'Chợ Thương',
+  owner: { name: 'Nguyễn Thị Hoa', phone: '0912 345 678' },
+  serial,
+  type: 'scale',
+  class: 'IIII',
+  max: 60,
+  e: 0.2,
+  result: 'pass',
+  stampNumber: `T-${serial}`,
+  ...extra,
+});
 
 async function planned(): Promise<void> {
   const r = await api.call('POST', '/api/v1/campaigns', { token: insp.bg, body: plan });
@@ -34,7 +49,10 @@ async function planned(): Promise<void> {
 describe('a mobile verification campaign', () => {
   it('is planned by an inspector of its region over listed markets', async () => {
     const r = await api.call('POST', '/api/v1/campaigns', { token: insp.bg, body: plan });
-    expect(r).toMatchObject({ status: 201, body: { id: 'bg-2026-q1', region: 'VN-BG', from: '2026-03-01', to: '2026-03-31', markets: plan.markets, createdBy: expect.stringMatching(/^inspector:/) } });
+    expect(r).toMatchObject({
+      status: 201,
+      body: { id: 'bg-2026-q1', region: 'VN-BG', from: '2026-03-01', to: '2026-03-31', markets: plan.markets, createdBy: expect.stringMatching(/^inspector:/) },
+    });
     expect((await api.call('POST', '/api/v1/campaigns', { token: insp.bg, body: plan })).status).toBe(409);
     const elsewhere = await api.call('POST', '/api/v1/campaigns', { token: insp.hn, body: { ...plan, id: 'x' } });
     expect(elsewhere.body.error.details[0]).toMatchObject({ path: 'region' });
@@ -45,28 +63,51 @@ describe('a mobile verification campaign', () => {
     expect((await api.call('GET', '/api/v1/campaigns/bg-2026-q1', { token: insp.hn })).status).toBe(404);
   });
 
-  it('registers a scale that passes under its market\'s tenant, with its verification certificate', async () => {
+  it("registers a scale that passes under its market's tenant, with its verification certificate", async () => {
     await planned();
     const r = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('NS-2201') });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body).toMatchObject({ result: 'pass', market: 'Chợ Thương', owner: { name: 'Nguyễn Thị Hoa' }, device: 'sc-cho-thuong-ns-2201', tenant: 'mkt-vn-bg-cho-thuong-tp-bac-giang', certificateNumber: 'T-NS-2201' });
+    expect(r.body).toMatchObject({
+      result: 'pass',
+      market: 'Chợ Thương',
+      owner: { name: 'Nguyễn Thị Hoa' },
+      device: 'sc-cho-thuong-ns-2201',
+      tenant: 'mkt-vn-bg-cho-thuong-tp-bac-giang',
+      certificateNumber: 'T-NS-2201',
+    });
     // tracked like any other instrument: its tenant, its certificate (12 months, the scale profile's interval), its standing
     const t = (await api.call('GET', '/api/v1/tenants', { token: insp.bg })).body.items;
     expect(t).toEqual([expect.objectContaining({ id: 'mkt-vn-bg-cho-thuong-tp-bac-giang', name: 'Tiểu thương Chợ Thương, TP Bắc Giang', region: 'VN-BG' })]);
     const d = await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201', { token: insp.bg });
-    expect(d.body).toMatchObject({ type: 'scale', serial: 'NS-2201', class: 'IIII', e: 0.2, max: 60, site: 'Chợ Thương, TP Bắc Giang', verification: { state: 'valid', validUntil: '2027-03-15T02:30:00.000Z' } });
+    expect(d.body).toMatchObject({
+      type: 'scale',
+      serial: 'NS-2201',
+      class: 'IIII',
+      e: 0.2,
+      max: 60,
+      site: 'Chợ Thương, TP Bắc Giang',
+      verification: { state: 'valid', validUntil: '2027-03-15T02:30:00.000Z' },
+    });
     const certs = (await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items;
-    expect(certs).toEqual([expect.objectContaining({ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang', issuedAt: NOW.toISOString() })]);
+    expect(certs).toEqual([
+      expect.objectContaining({ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang', issuedAt: NOW.toISOString() }),
+    ]);
     expect(api.published).toContainEqual({ device: 'sc-cho-thuong-ns-2201', state: 'valid' });
     // verified again (a later visit): the same instrument, a second certificate
-    const again = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('NS-2201', { certificateNumber: 'GCN-88', validUntil: '2027-06-30' }) });
+    const again = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', {
+      token: insp.bg,
+      body: scale('NS-2201', { certificateNumber: 'GCN-88', validUntil: '2027-06-30' }),
+    });
     expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-2201', certificateNumber: 'GCN-88', validUntil: '2027-06-30T00:00:00.000Z' });
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items).toHaveLength(2);
   });
 
   it('records a scale that fails without registering it, and refuses what does not fit', async () => {
     await planned();
-    const fail = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('DH-9', { result: 'fail', market: 'Chợ Kép', stampNumber: undefined }) });
+    const fail = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', {
+      token: insp.bg,
+      body: scale('DH-9', { result: 'fail', market: 'Chợ Kép', stampNumber: undefined }),
+    });
     expect(fail.status).toBe(201);
     expect(fail.body.device).toBeUndefined();
     expect(fail.body.instrument).toBeUndefined();
@@ -81,7 +122,12 @@ describe('a mobile verification campaign', () => {
 
   it('sums up verified, passed and failed, by market (each planned one) and by class', async () => {
     await planned();
-    for (const body of [scale('A1'), scale('A2', { result: 'fail' }), scale('B1', { market: 'Chợ Kép', class: 'III', e: 0.01, max: 30 }), scale('B2', { market: 'Chợ Kép', class: 'III', e: 0.01, max: 30 })]) {
+    for (const body of [
+      scale('A1'),
+      scale('A2', { result: 'fail' }),
+      scale('B1', { market: 'Chợ Kép', class: 'III', e: 0.01, max: 30 }),
+      scale('B2', { market: 'Chợ Kép', class: 'III', e: 0.01, max: 30 }),
+    ]) {
       expect((await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body })).status).toBe(201);
     }
     const s = await api.call('GET', '/api/v1/campaigns/bg-2026-q1/summary', { token: insp.bg });
@@ -107,9 +153,19 @@ describe('a mobile verification campaign', () => {
         { class: 'IIII', verified: 2, passed: 1, failed: 1 },
       ],
     });
-    expect((await api.call('GET', '/api/v1/campaigns', { token: insp.bg })).body.items).toMatchObject([{ id: 'bg-2026-q1', verified: 4, passed: 3, failed: 1, marketsVisited: 2 }]);
+    expect((await api.call('GET', '/api/v1/campaigns', { token: insp.bg })).body.items).toMatchObject([
+      { id: 'bg-2026-q1', verified: 4, passed: 3, failed: 1, marketsVisited: 2 },
+    ]);
     // the period's figures for the periodic report
-    expect(api.deps.campaigns.campaignSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z', ['VN-BG'])).toMatchObject({ campaigns: 1, verified: 4, passed: 3, failed: 1, marketsPlanned: 3, marketsVisited: 2, devicesRegistered: 3 });
+    expect(api.deps.campaigns.campaignSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z', ['VN-BG'])).toMatchObject({
+      campaigns: 1,
+      verified: 4,
+      passed: 3,
+      failed: 1,
+      marketsPlanned: 3,
+      marketsVisited: 2,
+      devicesRegistered: 3,
+    });
     expect(api.deps.campaigns.campaignSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z', ['VN-HN'])).toMatchObject({ campaigns: 0, verified: 0 });
     expect(api.deps.campaigns.campaignSummary('2026-04-01T00:00:00Z', '2026-04-30T00:00:00Z')).toMatchObject({ campaigns: 0, verified: 0 });
   });

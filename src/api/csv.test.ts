@@ -21,6 +21,8 @@ describe('csvCell', () => {
   });
 
   it('writes a row per reading with its tags', () => {
-    expect(toCsv(['ts', 'nozzle', 'product'], [['2026-12-03T03:00:00.000Z', '1', 'Dầu DO 0,05S-II']])).toBe('ts,nozzle,product\r\n2026-12-03T03:00:00.000Z,1,"Dầu DO 0,05S-II"\r\n');
+    expect(toCsv(['ts', 'nozzle', 'product'], [['2026-12-03T03:00:00.000Z', '1', 'Dầu DO 0,05S-II']])).toBe(
+      'ts,nozzle,product\r\n2026-12-03T03:00:00.000Z,1,"Dầu DO 0,05S-II"\r\n',
+    );
   });
 });

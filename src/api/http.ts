@@ -37,7 +37,19 @@ export interface ReadinessSources {
 
 /** What the API's routes use, and nothing more. */
 export interface ApiDeps {
-  registry: Pick<Registry, 'tenant' | 'listTenants' | 'createTenant' | 'setTenantTimeZone' | 'device' | 'listDevices' | 'createDevice' | 'rotateSecret' | 'addCertificate' | 'certificatesOf'>;
+  registry: Pick<
+    Registry,
+    | 'tenant'
+    | 'listTenants'
+    | 'createTenant'
+    | 'setTenantTimeZone'
+    | 'device'
+    | 'listDevices'
+    | 'createDevice'
+    | 'rotateSecret'
+    | 'addCertificate'
+    | 'certificatesOf'
+  >;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
   alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
@@ -115,7 +127,12 @@ export function canSeeTenant(p: Principal, tenantId: string, region: string | un
 
 export function visibleTenantIds(deps: ApiDeps, p: Principal): Set<string> | undefined {
   if (p.role === 'admin') return undefined; // all
-  return new Set(deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region)).map((t) => t.id));
+  return new Set(
+    deps.registry
+      .listTenants()
+      .filter((t) => canSeeTenant(p, t.id, t.region))
+      .map((t) => t.id),
+  );
 }
 
 /** The device if this principal may see it; 404 otherwise (no existence leak). */
@@ -147,7 +164,9 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
     if (wait > 0) {
       deps.metrics.limitRefused.inc({ limit: 'auth_throttle' });
       deps.metrics.authFailures.inc({ protocol: 'http' });
-      throw new ApiError(429, 'too_many_failures', `too many failed authentications from this address; retry in ${wait} s`, undefined, { 'Retry-After': String(wait) });
+      throw new ApiError(429, 'too_many_failures', `too many failed authentications from this address; retry in ${wait} s`, undefined, {
+        'Retry-After': String(wait),
+      });
     }
     const h = c.req.header('authorization');
     const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
@@ -164,7 +183,13 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
     const limited = perToken.take(p.tokenId);
     if (limited > 0) {
       deps.metrics.limitRefused.inc({ limit: 'api_rate' });
-      throw new ApiError(429, 'rate_limited', `rate limit: at most ${sec.apiRate} requests/s per token with bursts of ${sec.apiBurst} (MAG_API_RATE, MAG_API_BURST); retry in ${limited} s`, undefined, { 'Retry-After': String(limited) });
+      throw new ApiError(
+        429,
+        'rate_limited',
+        `rate limit: at most ${sec.apiRate} requests/s per token with bursts of ${sec.apiBurst} (MAG_API_RATE, MAG_API_BURST); retry in ${limited} s`,
+        undefined,
+        { 'Retry-After': String(limited) },
+      );
     }
     c.set('principal', p);
     await next();
@@ -234,7 +259,8 @@ export class RouteTable {
       const params = [...s.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
       if (s.query) {
         const js = z.toJSONSchema(s.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
-        for (const [name, schema] of Object.entries(js.properties ?? {})) params.push({ name, in: 'query', required: (js.required ?? []).includes(name), schema } as never);
+        for (const [name, schema] of Object.entries(js.properties ?? {}))
+          params.push({ name, in: 'query', required: (js.required ?? []).includes(name), schema } as never);
       }
       paths[path] ??= {};
       paths[path][s.method] = {
@@ -242,7 +268,9 @@ export class RouteTable {
         tags: [s.tag],
         ...(s.roles === 'public' ? { security: [] } : { description: `Roles: ${s.roles.join(', ')}` }),
         ...(params.length ? { parameters: params } : {}),
-        ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+        ...(s.body
+          ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } }
+          : {}),
         responses: {
           [String(s.status ?? 200)]: {
             description: 'OK',

@@ -26,17 +26,33 @@ beforeEach(async () => {
     { id: 'fd-hn-1', tenant: 'cxd-ha-noi', type: 'fuel-dispenser', serial: 'HN-1' },
   ]) {
     expect((await api.call('POST', '/api/v1/devices', { body: d })).status).toBe(201);
-    await api.call('POST', `/api/v1/devices/${d.id}/certificates`, { body: { kind: 'verification', number: `V-${d.id}`, issuedBy: 'TĐC Bắc Giang', issuedAt: '2025-12-01', validUntil: '2026-12-01' } });
+    await api.call('POST', `/api/v1/devices/${d.id}/certificates`, {
+      body: { kind: 'verification', number: `V-${d.id}`, issuedBy: 'TĐC Bắc Giang', issuedAt: '2025-12-01', validUntil: '2026-12-01' },
+    });
   }
   insp = { bg: api.token('inspector', { regions: ['VN-BG'] }), hn: api.token('inspector', { regions: ['VN-HN'] }) };
   op = { station: api.token('operator', { tenant: 'cxd-duc-thang' }), other: api.token('operator', { tenant: 'cxd-ha-noi' }) };
 });
 afterEach(() => api.close());
 
-const opening = { tenant: 'cxd-duc-thang', site: 'Cửa hàng xăng dầu số 1, TP Bắc Giang', startedAt: '2026-03-15T09:30:00+07:00', inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'], legalBasis: 'Thông tư 15/2015/TT-BKHCN' };
+const opening = {
+  tenant: 'cxd-duc-thang',
+  site: 'Cửa hàng xăng dầu số 1, TP Bắc Giang',
+  startedAt: '2026-03-15T09:30:00+07:00',
+  inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'],
+  legalBasis: 'Thông tư 15/2015/TT-BKHCN',
+};
 /** A 20 L class II proving measure, U = 4 mL (k = 2). */
 const proving = (indicated: number) => ({ indicated, reference: 20.0, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' });
-const item = (device: string, checks: unknown[], extra: Record<string, unknown> = {}) => ({ device, checks, sealsIntact: true, verificationMarkValid: true, certificateValid: true, priceDisplayCorrect: true, ...extra });
+const item = (device: string, checks: unknown[], extra: Record<string, unknown> = {}) => ({
+  device,
+  checks,
+  sealsIntact: true,
+  verificationMarkValid: true,
+  certificateValid: true,
+  priceDisplayCorrect: true,
+  ...extra,
+});
 
 async function open(token = insp.bg): Promise<string> {
   const r = await api.call('POST', '/api/v1/inspections', { token, body: opening });
@@ -45,9 +61,19 @@ async function open(token = insp.bg): Promise<string> {
 }
 
 describe('an inspection record', () => {
-  it('is opened by an inspector of the enterprise\'s region, numbered for its year; others may not', async () => {
+  it("is opened by an inspector of the enterprise's region, numbered for its year; others may not", async () => {
     const r = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: opening });
-    expect(r).toMatchObject({ status: 201, body: { id: 'BBKT-2026-0001', tenant: 'cxd-duc-thang', region: 'VN-BG', state: 'open', startedAt: '2026-03-15T02:30:00.000Z', inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'] } });
+    expect(r).toMatchObject({
+      status: 201,
+      body: {
+        id: 'BBKT-2026-0001',
+        tenant: 'cxd-duc-thang',
+        region: 'VN-BG',
+        state: 'open',
+        startedAt: '2026-03-15T02:30:00.000Z',
+        inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'],
+      },
+    });
     expect((await api.call('POST', '/api/v1/inspections', { body: opening })).body.id).toBe('BBKT-2026-0002');
     expect((await api.call('POST', '/api/v1/inspections', { token: insp.hn, body: opening })).status).toBe(404);
     expect((await api.call('POST', '/api/v1/inspections', { token: op.station, body: opening })).status).toBe(403);
@@ -55,7 +81,7 @@ describe('an inspection record', () => {
     expect(bad.body.error.details.map((d: { path: string }) => d.path)).toEqual(['inspectors']);
   });
 
-  it('judges a dispenser\'s check with the in-trade rule and puts it in the instrument\'s check history', async () => {
+  it("judges a dispenser's check with the in-trade rule and puts it in the instrument's check history", async () => {
     const id = await open();
     // In trade the MPE is 1.5 × the ±0.3 % of verification (Circular 15/2015, amended by 08/2018):
     // 0.45 % × 20 L = 0.09 L (Emin in service 1.5 × 2·5 L·0.3 % = 0.045 L is smaller).
@@ -74,7 +100,12 @@ describe('an inspection record', () => {
 
     // the instrument's own history: both checks, numbered in the inspection series
     const history = await api.call('GET', '/api/v1/devices/fd-dt-2/checks', { token: op.station });
-    expect(history.body.items.map((x: { seq: number; legal: string; regime: string }) => [x.seq, x.legal, x.regime])).toEqual(expect.arrayContaining([[-1, 'fail', 'inService'], [-2, 'pass', 'inService']]));
+    expect(history.body.items.map((x: { seq: number; legal: string; regime: string }) => [x.seq, x.legal, x.regime])).toEqual(
+      expect.arrayContaining([
+        [-1, 'fail', 'inService'],
+        [-2, 'pass', 'inService'],
+      ]),
+    );
     // and the failing one is judged like one the device sent: an out-of-tolerance alert
     const alerts = await api.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=out-of-tolerance', { token: insp.bg });
     expect(alerts.body.items).toHaveLength(1);
@@ -98,12 +129,25 @@ describe('an inspection record', () => {
 
   it('seals a dispenser off until its finding is closed: the device shows it and its config locks it out', async () => {
     const id = await open();
-    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'sealed-off', description: 'no instrument named' } })).status).toBe(400);
-    const sealed = await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'Sai số +0,6 % vượt ±0,45 %', action: 'Niêm phong, tạm dừng sử dụng' } });
+    expect(
+      (await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'sealed-off', description: 'no instrument named' } }))
+        .status,
+    ).toBe(400);
+    const sealed = await api.call('POST', `/api/v1/inspections/${id}/findings`, {
+      token: insp.bg,
+      body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'Sai số +0,6 % vượt ±0,45 %', action: 'Niêm phong, tạm dừng sử dụng' },
+    });
     expect(sealed).toMatchObject({ status: 201, body: { id: `${id}-F1`, kind: 'sealed-off', state: 'open', device: 'fd-dt-2' } });
-    expect((await api.call('GET', '/api/v1/devices/fd-dt-2', { token: op.station })).body.sealed).toEqual({ finding: `${id}-F1`, inspection: id, since: now.toISOString() });
+    expect((await api.call('GET', '/api/v1/devices/fd-dt-2', { token: op.station })).body.sealed).toEqual({
+      finding: `${id}-F1`,
+      inspection: id,
+      since: now.toISOString(),
+    });
     expect(api.published.at(-1)).toEqual({ device: 'fd-dt-2', state: 'valid', lockout: true });
-    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'again' } })).status).toBe(409);
+    expect(
+      (await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'again' } }))
+        .status,
+    ).toBe(409);
 
     // the operator sees it and answers; another enterprise's operator and the inspector may not answer
     expect((await api.call('GET', '/api/v1/findings?state=open', { token: op.station })).body.items.map((f: { id: string }) => f.id)).toEqual([`${id}-F1`]);
@@ -128,13 +172,21 @@ describe('an inspection record', () => {
     await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'Bảng niêm yết giá mờ' } });
     expect((await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'r', change: 'c' } })).status).toBe(409);
     now = new Date('2026-03-15T04:00:00Z');
-    const closed = await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: { conclusion: 'Cơ sở chấp hành đúng quy định về đo lường.' } });
+    const closed = await api.call('POST', `/api/v1/inspections/${id}/close`, {
+      token: insp.bg,
+      body: { conclusion: 'Cơ sở chấp hành đúng quy định về đo lường.' },
+    });
     expect(closed.body).toMatchObject({ state: 'closed', closedAt: now.toISOString(), conclusion: 'Cơ sở chấp hành đúng quy định về đo lường.' });
     expect(closed.body.recordHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', []) })).status).toBe(409);
-    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'late' } })).status).toBe(409);
+    expect((await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'late' } })).status).toBe(
+      409,
+    );
     expect((await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} })).status).toBe(409);
-    const amended = await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'Ghi sai số sê-ri', change: { item: 1, serial: 'TK-2020-0041A' } } });
+    const amended = await api.call('POST', `/api/v1/inspections/${id}/amendments`, {
+      token: insp.bg,
+      body: { reason: 'Ghi sai số sê-ri', change: { item: 1, serial: 'TK-2020-0041A' } },
+    });
     expect(amended).toMatchObject({ status: 201, body: { id: 1, reason: 'Ghi sai số sê-ri', change: { item: 1, serial: 'TK-2020-0041A' } } });
     // the record as closed still gives the fingerprint it was closed with; the amendment is beside it
     const record = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
@@ -157,7 +209,15 @@ describe('an inspection record', () => {
     expect(await list(insp.hn)).toEqual([]);
     expect((await api.call('GET', `/api/v1/inspections/${id}`, { token: insp.hn })).status).toBe(404);
     const audit = (await api.call('GET', '/api/v1/audit?limit=50', { token: insp.bg })).body.items.filter((e: { target: string }) => e.target === id);
-    expect(audit.map((e: { action: string }) => e.action).reverse()).toEqual(['inspection.open', 'inspection.item', 'inspection.finding', 'finding.answer', 'finding.close', 'inspection.close', 'inspection.amend']);
+    expect(audit.map((e: { action: string }) => e.action).reverse()).toEqual([
+      'inspection.open',
+      'inspection.item',
+      'inspection.finding',
+      'finding.answer',
+      'finding.close',
+      'inspection.close',
+      'inspection.amend',
+    ]);
     expect(audit.every((e: { actor: string }) => /^(inspector|operator):/.test(e.actor))).toBe(true);
     expect((await api.call('GET', '/api/v1/audit?limit=50', { token: insp.hn })).body.items.filter((e: { target: string }) => e.target === id)).toEqual([]);
   });
@@ -179,13 +239,19 @@ describe('an inspection record', () => {
     expect((await api.app.request(`/api/v1/inspections/${id}/record.pdf`, { headers: { authorization: `Bearer ${insp.hn}` } })).status).toBe(404);
   });
 
-  it('summarises the period\'s inspections of a region for the periodic report', async () => {
+  it("summarises the period's inspections of a region for the periodic report", async () => {
     const id = await open();
-    await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12), { ...proving(5.01), reference: 5, point: 'MMQ' }]) });
+    await api.call('POST', `/api/v1/inspections/${id}/items`, {
+      token: insp.bg,
+      body: item('fd-dt-2', [proving(20.12), { ...proving(5.01), reference: 5, point: 'MMQ' }]),
+    });
     await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [proving(20.02)], { sealsIntact: false }) });
     await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('sc-dt-1', [], { priceDisplayCorrect: undefined }) });
     await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-2', kind: 'sealed-off', description: 'x' } });
-    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { device: 'fd-dt-1', kind: 'violation', description: 'kẹp chì bị đứt' } });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, {
+      token: insp.bg,
+      body: { device: 'fd-dt-1', kind: 'violation', description: 'kẹp chì bị đứt' },
+    });
     // another region's record
     const hn = (await api.call('POST', '/api/v1/inspections', { body: { ...opening, tenant: 'cxd-ha-noi' } })).body.id;
     await api.call('POST', `/api/v1/inspections/${hn}/items`, { body: item('fd-hn-1', []) });
@@ -203,7 +269,15 @@ describe('an inspection record', () => {
       reasons: { 'check-fail': 1, 'seals-broken': 1, 'verification-mark-invalid': 0 },
       findings: { total: 2, byKind: { 'sealed-off': 1, violation: 1, observation: 0 }, byState: { open: 2, answered: 0, closed: 0 } },
     });
-    expect(api.deps.inspections.inspectionSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z')).toMatchObject({ regions: null, inspections: 2, instruments: 4, byRegion: [{ region: 'VN-BG', inspections: 1, instruments: 3 }, { region: 'VN-HN', inspections: 1, instruments: 1 }] });
+    expect(api.deps.inspections.inspectionSummary('2026-03-01T00:00:00Z', '2026-03-31T23:59:59Z')).toMatchObject({
+      regions: null,
+      inspections: 2,
+      instruments: 4,
+      byRegion: [
+        { region: 'VN-BG', inspections: 1, instruments: 3 },
+        { region: 'VN-HN', inspections: 1, instruments: 1 },
+      ],
+    });
     expect(api.deps.inspections.inspectionSummary('2026-04-01T00:00:00Z', '2026-04-30T00:00:00Z').inspections).toBe(0);
   });
 });

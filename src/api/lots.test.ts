@@ -27,7 +27,16 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 /** 200 bags of rice labelled 500 g, weighed on the checkweigher. */
-const rice = (id = 'RICE-A', extra: Record<string, unknown> = {}) => ({ id, tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200, scale: 'cw-n1', ...extra });
+const rice = (id = 'RICE-A', extra: Record<string, unknown> = {}) => ({
+  id,
+  tenant: 'north',
+  product: 'Gạo ST25 500 g',
+  nominal: 500,
+  unit: 'g',
+  lotSize: 200,
+  scale: 'cw-n1',
+  ...extra,
+});
 /** Nets alternating 502 and 504 g (odd positions 502): mean 503 over any even count. */
 const alternating = (n: number, low = 502, high = 504) => Array.from({ length: n }, (_, i) => ({ net: i % 2 === 0 ? low : high }));
 
@@ -38,14 +47,29 @@ describe('declaring a lot', () => {
     // T = 3 % of 500 g = 15 g (R87 Table 1, 300–500 g); a lot of 200 (100–500): T1 check on 50 packages,
     // accept 3; mean of the first 30 ≥ Qn − 0.503·s (UK SI 2006/659 Sch. 2 paras 3.3–3.5, 4.5).
     expect(r.body).toMatchObject({
-      id: 'RICE-A', tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200,
-      sampleSize: 50, tolerableDeficiency: 15, allowedT1: 3, measured: 0, mean: null, averageLimit: null, verdict: 'pending', plan: 'eu-reference-single',
+      id: 'RICE-A',
+      tenant: 'north',
+      product: 'Gạo ST25 500 g',
+      nominal: 500,
+      unit: 'g',
+      lotSize: 200,
+      sampleSize: 50,
+      tolerableDeficiency: 15,
+      allowedT1: 3,
+      measured: 0,
+      mean: null,
+      averageLimit: null,
+      verdict: 'pending',
+      plan: 'eu-reference-single',
     });
     // The checkweigher: 500 g = 0.5 kg = 5000e at e = 0.1 g, class XIII band 2000e–10000e: 1.5e = 0.15 g on
     // verification, 0.3 g in service; T/5 = 3 g, so it is fine enough.
     expect(r.body.scale).toMatchObject({ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3 });
     expect(r.body.scale.reason).toMatch(/MPE 0.3 g is within T\/5 = 3 g/);
-    expect(api.deps.audit.list({ limit: 5 }).find((e) => e.action === 'lot.declare')).toMatchObject({ target: 'RICE-A', details: { tenant: 'north', nominal: 500, scale: 'cw-n1' } });
+    expect(api.deps.audit.list({ limit: 5 }).find((e) => e.action === 'lot.declare')).toMatchObject({
+      target: 'RICE-A',
+      details: { tenant: 'north', nominal: 500, scale: 'cw-n1' },
+    });
   });
 
   it('refuses a declaration the plans cannot judge, with every reason; a second lot with the same id is a conflict', async () => {
@@ -100,7 +124,14 @@ describe('entering packages by hand', () => {
     const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
     expect(alert).toMatchObject({ tenant: 'north', device: 'cw-n1', key: 'RICE-A', severity: 'critical', state: 'open' });
     expect(alert!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T');
-    expect(alert!.details).toMatchObject({ lot: 'RICE-A', t1: 1, t2: 1, allowedT1: 3, tolerableDeficiency: 15, shortPackages: [{ position: 10, net: 469, shortBy: 31, t2: true }] });
+    expect(alert!.details).toMatchObject({
+      lot: 'RICE-A',
+      t1: 1,
+      t2: 1,
+      allowedT1: 3,
+      tolerableDeficiency: 15,
+      shortPackages: [{ position: 10, net: 469, shortBy: 31, t2: true }],
+    });
     // the packer's operator and the inspectors of its province see it; others do not
     const seen = async (token: string) => (await api.call('GET', `/api/v1/alerts?kind=lot-fail`, { token })).body.items.length;
     expect([await seen(op.north), await seen(insp.hanoi), await seen(op.south), await seen(insp.saigon)]).toEqual([1, 1, 0, 0]);
@@ -126,12 +157,31 @@ describe('entering packages by hand', () => {
   });
 
   it('stores a package sent again (same client id or position) once, and refuses a gap or an unusable package', async () => {
-    const first = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 502, id: 'bag-1' }, { net: 504, position: 2 }] } });
+    const first = await api.call('POST', '/api/v1/lots/RICE-A/packages', {
+      token: op.north,
+      body: {
+        items: [
+          { net: 502, id: 'bag-1' },
+          { net: 504, position: 2 },
+        ],
+      },
+    });
     expect(first.body).toMatchObject({ measured: 2, added: 2, repeated: 0 });
-    const again = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 502, id: 'bag-1' }, { net: 504, position: 2 }, { net: 503, position: 3 }] } });
+    const again = await api.call('POST', '/api/v1/lots/RICE-A/packages', {
+      token: op.north,
+      body: {
+        items: [
+          { net: 502, id: 'bag-1' },
+          { net: 504, position: 2 },
+          { net: 503, position: 3 },
+        ],
+      },
+    });
     expect(again.body).toMatchObject({ measured: 3, added: 1, repeated: 2 });
     const gap = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 500, position: 9 }] } });
-    expect(gap.body.error.details).toEqual([{ path: 'items.0.position', message: 'items.0.position would leave a gap: the lot has 3 packages so far, so the next is 4; received 9' }]);
+    expect(gap.body.error.details).toEqual([
+      { path: 'items.0.position', message: 'items.0.position would leave a gap: the lot has 3 packages so far, so the next is 4; received 9' },
+    ]);
     const gross = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ gross: 514.9 }] } });
     expect(gross.body.error.details[0].message).toMatch(/gross weighing; the lot needs an average tare/);
     const both = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 500, gross: 512 }] } });
@@ -168,7 +218,9 @@ describe('reading lots', () => {
     const r = await api.call('POST', '/api/v1/lots/RICE-M/packages', { body: { items: alternating(50) } });
     // The market scale: e = 0.05 kg, 500 g = 10e, class III band up to 500e: 0.5e = 25 g, 50 g in service > T/5 = 3 g.
     expect(r.body).toMatchObject({ verdict: 'pass', scale: { id: 'sc-market', suitable: false, mpe: 50, limit: 3 } });
-    expect(r.body.reasons.at(-1)).toMatch(/^The weighing instrument is not fit for this lot, so the measurements are not legal evidence: Instrument sc-market \(class III, e = 50 g\), in service at the load 500 g: MPE 50 g exceeds T\/5 = 3 g/);
+    expect(r.body.reasons.at(-1)).toMatch(
+      /^The weighing instrument is not fit for this lot, so the measurements are not legal evidence: Instrument sc-market \(class III, e = 50 g\), in service at the load 500 g: MPE 50 g exceeds T\/5 = 3 g/,
+    );
   });
 });
 
@@ -178,7 +230,25 @@ describe('the assurance report', () => {
     await api.call('POST', '/api/v1/lots/RICE-A/packages', { body: { items: alternating(50, 497, 499) } });
     const json = await api.call('GET', '/api/v1/reports/assurance?tenant=north', { token: insp.hanoi });
     expect(json.body.lots).toEqual([
-      expect.objectContaining({ lot: 'RICE-A', tenant: 'north', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200, sampleSize: 50, measured: 50, verdict: 'fail', t1: 0, t2: 0, mean: 498, tolerableDeficiency: 15, scale: 'cw-n1', scaleSuitable: true, declaredAt: NOW.toISOString(), judgedAt: NOW.toISOString() }),
+      expect.objectContaining({
+        lot: 'RICE-A',
+        tenant: 'north',
+        product: 'Gạo ST25 500 g',
+        nominal: 500,
+        unit: 'g',
+        lotSize: 200,
+        sampleSize: 50,
+        measured: 50,
+        verdict: 'fail',
+        t1: 0,
+        t2: 0,
+        mean: 498,
+        tolerableDeficiency: 15,
+        scale: 'cw-n1',
+        scaleSuitable: true,
+        declaredAt: NOW.toISOString(),
+        judgedAt: NOW.toISOString(),
+      }),
     ]);
     expect((await api.call('GET', '/api/v1/reports/assurance', { token: insp.saigon })).body.lots).toEqual([]);
     const csv = await api.call('GET', '/api/v1/reports/assurance?tenant=north&format=csv', { token: insp.hanoi });
@@ -186,8 +256,9 @@ describe('the assurance report', () => {
     expect(devices!.split('\r\n')).toHaveLength(3); // header, cw-n1, sc-market
     expect(lots!.trim().split('\r\n')).toEqual([
       'lot,tenant,product,nominal,unit,lotSize,sampleSize,measured,verdict,t1,t2,allowedT1,mean,averageLimit,tolerableDeficiency,scale,scaleSuitable,declaredAt,judgedAt',
-      expect.stringMatching(/^RICE-A,north,Gạo ST25 500 g,500,g,200,50,50,fail,0,0,3,498,499\.48\d+,15,cw-n1,true,2026-03-01T00:00:00\.000Z,2026-03-01T00:00:00\.000Z$/),
+      expect.stringMatching(
+        /^RICE-A,north,Gạo ST25 500 g,500,g,200,50,50,fail,0,0,3,498,499\.48\d+,15,cw-n1,true,2026-03-01T00:00:00\.000Z,2026-03-01T00:00:00\.000Z$/,
+      ),
     ]);
   });
 });
-

@@ -23,10 +23,18 @@ beforeEach(async () => {
     { id: 'north', name: 'North Fuel', region: 'VN-HN' },
     { id: 'hill', name: '=SUM(A1) Market', region: 'VN-HN' }, // a name a spreadsheet would run
     { id: 'south', name: 'South Airport', region: 'VN-SG' },
-  ]) expect((await api.call('POST', '/api/v1/tenants', { body: t })).status).toBe(201);
+  ])
+    expect((await api.call('POST', '/api/v1/tenants', { body: t })).status).toBe(201);
   const device = async (id: string, tenant: string, type: string, cert?: [string, string]) => {
     expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type, serial: `SN-${id}` } })).status).toBe(201);
-    if (cert) expect((await api.call('POST', `/api/v1/devices/${id}/certificates`, { body: { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: cert[0], validUntil: cert[1] } })).status).toBe(201);
+    if (cert)
+      expect(
+        (
+          await api.call('POST', `/api/v1/devices/${id}/certificates`, {
+            body: { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', issuedAt: cert[0], validUntil: cert[1] },
+          })
+        ).status,
+      ).toBe(201);
   };
   await device('n1', 'north', 'barometer', ['2026-01-15', '2027-01-15']); // valid
   await device('n2', 'north', 'gas-detector', ['2025-10-01', '2026-04-01']); // due soon (17 days)
@@ -35,7 +43,21 @@ beforeEach(async () => {
   const checks = new CheckStore(api.db);
   let seq = 0;
   const check = (device: string, iso: string, decision: CheckResult['decision']) =>
-    checks.insert(device, '', { seq: ++seq, ts: Date.parse(iso), decision, legal: decision.endsWith('fail') ? 'fail' : 'pass', error: 0, mpe: 0.3, uncertainty: 0.05, unit: 'hPa' } as CheckResult, NOW.toISOString());
+    checks.insert(
+      device,
+      '',
+      {
+        seq: ++seq,
+        ts: Date.parse(iso),
+        decision,
+        legal: decision.endsWith('fail') ? 'fail' : 'pass',
+        error: 0,
+        mpe: 0.3,
+        uncertainty: 0.05,
+        unit: 'hPa',
+      } as CheckResult,
+      NOW.toISOString(),
+    );
   check('n1', '2026-02-03T02:00:00Z', 'pass');
   check('n1', '2026-02-10T02:00:00Z', 'fail');
   check('n1', '2026-02-17T02:00:00Z', 'pass');
@@ -72,11 +94,24 @@ beforeEach(async () => {
   await finding(northRecord);
   expect((await api.call('POST', `/api/v1/findings/${await finding(northRecord)}/answer`, { body: { text: 'đã thay niêm phong' } })).status).toBe(200);
   await finding(await inspection('south', '2026-02-06T02:00:00Z'));
-  for (const [id, region] of [['hn-2026', 'VN-HN'], ['sg-2026', 'VN-SG']]) {
-    expect((await api.call('POST', '/api/v1/campaigns', { body: { id, name: `Kiểm định cân ${region}`, region, markets: [{ name: 'Chợ Hôm' }], from: '2026-02-01', to: '2026-02-28', team: ['A'] } })).status).toBe(201);
+  for (const [id, region] of [
+    ['hn-2026', 'VN-HN'],
+    ['sg-2026', 'VN-SG'],
+  ]) {
+    expect(
+      (
+        await api.call('POST', '/api/v1/campaigns', {
+          body: { id, name: `Kiểm định cân ${region}`, region, markets: [{ name: 'Chợ Hôm' }], from: '2026-02-01', to: '2026-02-28', team: ['A'] },
+        })
+      ).status,
+    ).toBe(201);
   }
   now = NOW;
-  tok = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }), north: api.token('operator', { tenant: 'north' }) };
+  tok = {
+    hanoi: api.token('inspector', { regions: ['VN-HN'] }),
+    saigon: api.token('inspector', { regions: ['VN-SG'] }),
+    north: api.token('operator', { tenant: 'north' }),
+  };
 });
 afterEach(() => api.close());
 
@@ -84,7 +119,7 @@ const figure = (f: FleetFigures, section: string, id: string) => f.sections.find
 const values = (f: FleetFigures) => f.sections.map((s) => [s.id, s.figures.map((x) => [x.id, x.value]), s.tables.map((t) => t.rows.map((r) => r.values))]);
 
 describe('GET /api/v1/overview', () => {
-  it('counts the inspector\'s province only', async () => {
+  it("counts the inspector's province only", async () => {
     const r = await api.call('GET', '/api/v1/overview', { token: tok.hanoi });
     expect(r.status).toBe(200);
     const f = r.body as FleetFigures;
@@ -111,14 +146,19 @@ describe('GET /api/v1/overview', () => {
   });
 
   it('links each count to a list of exactly what it counts, for the same token', async () => {
-    for (const [token, region] of [[tok.hanoi, ''], [api.token('admin'), 'VN-HN'], [api.token('admin'), '']] as const) {
+    for (const [token, region] of [
+      [tok.hanoi, ''],
+      [api.token('admin'), 'VN-HN'],
+      [api.token('admin'), ''],
+    ] as const) {
       const f = (await api.call('GET', `/api/v1/overview${region ? `?region=${region}` : ''}`, { token })).body as FleetFigures;
       const links: [string, number, string][] = [];
       for (const s of f.sections) {
         for (const x of s.figures) if (x.unit === 'count') links.push([`${s.id}.${x.id}`, x.value!, x.href!]);
         for (const t of s.tables) {
           for (const row of t.rows) {
-            for (const [col, href] of Object.entries(row.links ?? {})) if (typeof row.values[col] === 'number' && col !== 'score') links.push([`${s.id}.${t.id}.${col}`, row.values[col] as number, href]);
+            for (const [col, href] of Object.entries(row.links ?? {}))
+              if (typeof row.values[col] === 'number' && col !== 'score') links.push([`${s.id}.${t.id}.${col}`, row.values[col] as number, href]);
           }
         }
       }
@@ -146,7 +186,10 @@ describe('GET /api/v1/readiness', () => {
     // north: verified 2/2, checked 1/2 (n1), alerts in time 1/2 (n1 out-of-tolerance in 3 d; n2 drift in 24 d, late):
     //   (40·100 + 30·50 + 20·50) / 90 = 72.2 → 72
     // hill: verified 0/1, checked 1/1, its out-of-tolerance open 5 days (not yet late): (40·0 + 30·100) / 70 = 42.9 → 43
-    expect(r.body.items.map((i: { tenant: string; rank: number; score: number }) => [i.tenant, i.rank, i.score])).toEqual([['north', 1, 72], ['hill', 2, 43]]);
+    expect(r.body.items.map((i: { tenant: string; rank: number; score: number }) => [i.tenant, i.rank, i.score])).toEqual([
+      ['north', 1, 72],
+      ['hill', 2, 43],
+    ]);
     const csv = await api.call('GET', '/api/v1/readiness?format=csv&lang=vi', { token: tok.hanoi });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = csv.text.trim().split('\r\n');
@@ -157,31 +200,48 @@ describe('GET /api/v1/readiness', () => {
 });
 
 describe('GET /api/v1/reports/periodic', () => {
-  it('gives the overview\'s figures for the overview\'s period', async () => {
+  it("gives the overview's figures for the overview's period", async () => {
     const overview = (await api.call('GET', '/api/v1/overview', { token: tok.hanoi })).body as FleetFigures;
     const report = await api.call('GET', `/api/v1/reports/periodic?from=${overview.from}&to=${overview.to}`, { token: tok.hanoi });
     expect(report.status).toBe(200);
     expect(values(report.body)).toEqual(values(overview));
   });
 
-  it('reports the last full quarter by default, its standing as of the quarter\'s end', async () => {
+  it("reports the last full quarter by default, its standing as of the quarter's end", async () => {
     const r = await api.call('GET', '/api/v1/reports/periodic', { token: tok.hanoi });
     expect(r.body.period).toEqual({ from: '2025-10-01', to: '2025-12-31' });
     expect(r.body.asOf).toBe('2025-12-31T17:00:00.000Z');
     // on 1 January 2026: n1's certificate not yet issued (none), n2 valid to April, h1 due that day (due soon)
     expect(['valid', 'due-soon', 'expired', 'none'].map((id) => figure(r.body, 'instruments', id).value)).toEqual([1, 1, 0, 1]);
     expect(figure(r.body, 'instruments', 'valid').href).toBeNull(); // no list says "valid on 1 January"
-    expect(r.body.sections.find((s: { id: string }) => s.id === 'trends').tables[0].rows.map((x: { values: { month: string } }) => x.values.month)).toEqual(['2025-10', '2025-11', '2025-12']);
+    expect(r.body.sections.find((s: { id: string }) => s.id === 'trends').tables[0].rows.map((x: { values: { month: string } }) => x.values.month)).toEqual([
+      '2025-10',
+      '2025-11',
+      '2025-12',
+    ]);
   });
 
   it('writes an XLSX with a sheet per section, headers in the chosen language, and the same figures', async () => {
     const json = (await api.call('GET', '/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi', { token: tok.hanoi })).body as FleetFigures;
-    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=xlsx', { headers: { authorization: `Bearer ${tok.hanoi}` } });
+    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=xlsx', {
+      headers: { authorization: `Bearer ${tok.hanoi}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="bao-cao-dinh-ky-all-2026-01-01-2026-03-15.xlsx"');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Báo cáo định kỳ', 'Doanh nghiệp', 'Phương tiện đo', 'Kiểm tra bằng chuẩn', 'Cảnh báo', 'Đến hạn kiểm định', 'Xu hướng', 'Kiểm tra tại cơ sở', 'Kiểm định lưu động', 'Lô hàng đóng gói sẵn']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      'Báo cáo định kỳ',
+      'Doanh nghiệp',
+      'Phương tiện đo',
+      'Kiểm tra bằng chuẩn',
+      'Cảnh báo',
+      'Đến hạn kiểm định',
+      'Xu hướng',
+      'Kiểm tra tại cơ sở',
+      'Kiểm định lưu động',
+      'Lô hàng đóng gói sẵn',
+    ]);
     for (const s of json.sections) {
       const ws = wb.getWorksheet(s.label)!;
       const rows = new Map<string, unknown>();
@@ -194,7 +254,9 @@ describe('GET /api/v1/reports/periodic', () => {
   });
 
   it('writes a PDF with the DejaVu font embedded and the Vietnamese text readable from it', async () => {
-    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=pdf', { headers: { authorization: `Bearer ${tok.hanoi}` } });
+    const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=pdf', {
+      headers: { authorization: `Bearer ${tok.hanoi}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdf = readPdf(Buffer.from(await res.arrayBuffer()));
@@ -205,7 +267,13 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(pdf.text).toContain('Khí áp kế');
     expect(pdf.text).toContain('Cảnh báo chưa xử lý');
     expect(pdf.text).toMatch(/Trang 1\/\d+/);
-    const en = readPdf(Buffer.from(await (await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&format=pdf', { headers: { authorization: `Bearer ${tok.hanoi}` } })).arrayBuffer()));
+    const en = readPdf(
+      Buffer.from(
+        await (
+          await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&format=pdf', { headers: { authorization: `Bearer ${tok.hanoi}` } })
+        ).arrayBuffer(),
+      ),
+    );
     expect(en.lines[0]).toBe('Periodic report on measuring instruments');
     expect(en.text).toContain('Open alerts');
   });
@@ -219,7 +287,8 @@ describe('GET /api/v1/reports/periodic', () => {
 
 describe('list filters behind the figures', () => {
   it('lists checks by period, type and decision, of visible instruments only', async () => {
-    const ids = async (q: string, token = tok.hanoi) => ((await api.call('GET', `/api/v1/checks?${q}`, { token })).body.items as { device: string; ts: string }[]).map((c) => `${c.device}@${c.ts.slice(5, 10)}`);
+    const ids = async (q: string, token = tok.hanoi) =>
+      ((await api.call('GET', `/api/v1/checks?${q}`, { token })).body.items as { device: string; ts: string }[]).map((c) => `${c.device}@${c.ts.slice(5, 10)}`);
     expect(await ids('from=2026-03-01&to=2026-03-31')).toEqual(['h1@03-11', 'n1@03-10', 'h1@03-08', 'h1@03-05', 'n1@03-03', 'h1@03-02']);
     expect(await ids('from=2026-03-01&to=2026-03-31&decision=failed')).toEqual(['h1@03-05', 'h1@03-02']);
     expect(await ids('from=2026-02-01&to=2026-02-28&tenant=north&decision=passed')).toEqual(['n1@02-17', 'n1@02-03']);
@@ -240,7 +309,10 @@ describe('list filters behind the figures', () => {
   });
 
   it('filters alerts by unresolved state, opening and resolution times and region', async () => {
-    const kinds = async (q: string) => ((await api.call('GET', `/api/v1/alerts?${q}`, { token: api.token('admin') })).body.items as { device: string; kind: string }[]).map((a) => `${a.device}:${a.kind}`).sort();
+    const kinds = async (q: string) =>
+      ((await api.call('GET', `/api/v1/alerts?${q}`, { token: api.token('admin') })).body.items as { device: string; kind: string }[])
+        .map((a) => `${a.device}:${a.kind}`)
+        .sort();
     expect(await kinds('state=unresolved')).toEqual(['h1:out-of-tolerance', 'h1:verification-overdue', 'n1:drift']);
     expect(await kinds('openedFrom=2026-02-01&openedTo=2026-03-01')).toEqual(['n1:out-of-tolerance', 'n2:drift']);
     expect(await kinds('state=resolved&resolvedFrom=2026-02-24T00:00:00Z')).toEqual(['n2:drift']);

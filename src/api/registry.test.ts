@@ -30,7 +30,11 @@ describe('tenants', () => {
     expect(r).toMatchObject({ status: 201, body: { id: 'east', name: 'East', region: 'VN-DN', createdAt: NOW.toISOString() } });
     expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'east', name: 'Again', region: 'VN-DN' } })).status).toBe(409);
     expect((await api.call('POST', '/api/v1/tenants', { token: op.north, body: { id: 'west', name: 'W', region: 'VN-HN' } })).status).toBe(403);
-    expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'bad id', name: 'x', region: 'Hanoi' } })).body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['id', 'region']);
+    expect(
+      (await api.call('POST', '/api/v1/tenants', { body: { id: 'bad id', name: 'x', region: 'Hanoi' } })).body.error.details
+        .map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['id', 'region']);
   });
 
   it('each token lists the tenants it may see: all, its own, or those in its regions', async () => {
@@ -46,7 +50,14 @@ describe('devices', () => {
   it('an operator registers one in its own tenant and gets the MQTT secret once; not in another tenant', async () => {
     const r = await api.call('POST', '/api/v1/devices', { token: op.north, body: device('baro-n1', 'north') });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ id: 'baro-n1', tenant: 'north', type: 'barometer', serial: 'SN-baro-n1', verification: { state: 'none' }, lastSeenAt: null });
+    expect(r.body).toMatchObject({
+      id: 'baro-n1',
+      tenant: 'north',
+      type: 'barometer',
+      serial: 'SN-baro-n1',
+      verification: { state: 'none' },
+      lastSeenAt: null,
+    });
     expect(r.body.secret).toMatch(/^\S{20,}$/);
     expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: op.north })).body.secret).toBeUndefined();
     // another tenant's: answered as if the tenant did not exist
@@ -62,7 +73,7 @@ describe('devices', () => {
     expect(r.body.error.details[0]).toMatchObject({ path: 'type', message: expect.stringContaining('barometer') });
   });
 
-  it('is visible to its tenant\'s operator, inspectors of its region and admins; 404 to everyone else', async () => {
+  it("is visible to its tenant's operator, inspectors of its region and admins; 404 to everyone else", async () => {
     await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
     await api.call('POST', '/api/v1/devices', { body: device('baro-s1', 'south') });
     const status = async (token: string) => (await api.call('GET', '/api/v1/devices/baro-n1', { token })).status;
@@ -80,7 +91,7 @@ describe('devices', () => {
     expect(await list(insp.hanoi)).toEqual(['baro-n1']);
   });
 
-  it('rotating the secret ends the device\'s MQTT session and is refused to inspectors', async () => {
+  it("rotating the secret ends the device's MQTT session and is refused to inspectors", async () => {
     await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
     const r = await api.call('POST', '/api/v1/devices/baro-n1/secret', { token: op.north });
     expect(r.status).toBe(200);
@@ -96,18 +107,26 @@ describe('certificates', () => {
     await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
     expect(api.published).toEqual([{ device: 'baro-n1', state: 'none' }]);
     const r = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.north, body: certificate });
-    expect(r).toMatchObject({ status: 201, body: { id: 1, device: 'baro-n1', kind: 'verification', number: 'V-2026-001', validUntil: '2027-01-15', createdAt: NOW.toISOString() } });
+    expect(r).toMatchObject({
+      status: 201,
+      body: { id: 1, device: 'baro-n1', kind: 'verification', number: 'V-2026-001', validUntil: '2027-01-15', createdAt: NOW.toISOString() },
+    });
     expect(api.published).toEqual([
       { device: 'baro-n1', state: 'none' },
       { device: 'baro-n1', state: 'valid' },
     ]);
-    expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: insp.hanoi })).body.verification).toMatchObject({ state: 'valid', validUntil: '2027-01-15T00:00:00.000Z' });
-    await api.call('POST', '/api/v1/devices/baro-n1/certificates', { body: { ...certificate, number: 'V-2027-001', issuedAt: '2027-01-10', validUntil: '2028-01-10' } });
+    expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: insp.hanoi })).body.verification).toMatchObject({
+      state: 'valid',
+      validUntil: '2027-01-15T00:00:00.000Z',
+    });
+    await api.call('POST', '/api/v1/devices/baro-n1/certificates', {
+      body: { ...certificate, number: 'V-2027-001', issuedAt: '2027-01-10', validUntil: '2028-01-10' },
+    });
     const list = await api.call('GET', '/api/v1/devices/baro-n1/certificates', { token: insp.hanoi });
     expect(list.body.items.map((c: { number: string }) => c.number)).toEqual(['V-2027-001', 'V-2026-001']); // newest first
   });
 
-  it('only admins and the tenant\'s operators add them; others see 403 or 404', async () => {
+  it("only admins and the tenant's operators add them; others see 403 or 404", async () => {
     await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
     expect((await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: insp.hanoi, body: certificate })).status).toBe(403);
     expect((await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.south, body: certificate })).status).toBe(404);

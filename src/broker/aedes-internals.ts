@@ -41,7 +41,8 @@ interface ClientInternals {
  */
 export function checkAedesInternals(aedes: AedesShape): MissingInternal[] {
   const missing: MissingInternal[] = [];
-  if (typeof aedes.publish !== 'function' || aedes.publish.length !== 3) missing.push({ patch: 'skip_device_delivery', internal: 'Aedes#publish(packet, client, done)' });
+  if (typeof aedes.publish !== 'function' || aedes.publish.length !== 3)
+    missing.push({ patch: 'skip_device_delivery', internal: 'Aedes#publish(packet, client, done)' });
   if (typeof aedes.clients !== 'object' || aedes.clients === null) missing.push({ patch: 'clients_map', internal: 'Aedes#clients' });
   if (typeof aedes.handle !== 'function') {
     for (const patch of ['client_socket', 'readable_guard', 'read_budget'] as const) missing.push({ patch, internal: 'Aedes#handle(stream)' });
@@ -53,10 +54,12 @@ export function checkAedesInternals(aedes: AedesShape): MissingInternal[] {
     if (probe.conn !== socket) missing.push({ patch: 'client_socket', internal: 'Client#conn' });
     const next = probe._nextBatch;
     if (typeof next !== 'function') missing.push({ patch: 'readable_guard', internal: 'Client#_nextBatch' });
-    else if (!socket.listeners('readable').includes(next)) missing.push({ patch: 'readable_guard', internal: "Client#_nextBatch as the socket's 'readable' listener" });
+    else if (!socket.listeners('readable').includes(next))
+      missing.push({ patch: 'readable_guard', internal: "Client#_nextBatch as the socket's 'readable' listener" });
     if (typeof probe._parsingBatch !== 'number') missing.push({ patch: 'readable_guard', internal: 'Client#_parsingBatch' });
     // The budget replaces the socket's read(null), which is how _nextBatch reads.
-    if (typeof next !== 'function' || !/\.read\(null\)/.test(Function.prototype.toString.call(next))) missing.push({ patch: 'read_budget', internal: 'Client#_nextBatch reading with conn.read(null)' });
+    if (typeof next !== 'function' || !/\.read\(null\)/.test(Function.prototype.toString.call(next)))
+      missing.push({ patch: 'read_budget', internal: 'Client#_nextBatch reading with conn.read(null)' });
   } finally {
     if (typeof probe.close === 'function') probe.close();
     socket.destroy();
@@ -112,7 +115,10 @@ export class AedesInternals {
   ) {
     const found = checkAedesInternals(aedes as unknown as AedesShape);
     for (const m of found) {
-      log.error({ patch: m.patch, internal: m.internal }, 'aedes internal not found (an aedes upgrade?): this patch is left off; see src/broker/aedes-internals.ts');
+      log.error(
+        { patch: m.patch, internal: m.internal },
+        'aedes internal not found (an aedes upgrade?): this patch is left off; see src/broker/aedes-internals.ts',
+      );
     }
     this.missing = new Set(found.map((m) => m.patch));
     if (!this.missing.has('skip_device_delivery')) skipDeliveryOfDevicePublications(aedes);
@@ -188,7 +194,14 @@ function guardReadable(client: Client, budget: ReadBudget | undefined): void {
   const c = client as unknown as ClientInternals;
   const conn = c.conn;
   const next = c._nextBatch;
-  if (!conn || typeof next !== 'function' || typeof c._parsingBatch !== 'number' || typeof conn.read !== 'function' || !conn.listeners('readable').includes(next)) return;
+  if (
+    !conn ||
+    typeof next !== 'function' ||
+    typeof c._parsingBatch !== 'number' ||
+    typeof conn.read !== 'function' ||
+    !conn.listeners('readable').includes(next)
+  )
+    return;
   conn.removeListener('readable', next);
   const resume = () => {
     if ((c._parsingBatch ?? 0) <= 0) next();

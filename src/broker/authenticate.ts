@@ -31,7 +31,10 @@ export function authenticateDevice({ registry, hooks, opts, log, totals, session
     if (wait > 0) {
       // Refused quickly, without hashing and without an audit row per attempt.
       totals.authThrottled++;
-      log.warn({ clientId: client.id.slice(0, 64), address, retryAfterSeconds: wait }, 'MQTT connection refused: too many failed authentications from this address');
+      log.warn(
+        { clientId: client.id.slice(0, 64), address, retryAfterSeconds: wait },
+        'MQTT connection refused: too many failed authentications from this address',
+      );
       return done(authError(`too many failed authentications from this address; retry in ${wait} s`, 5) as never, false);
     }
     if (opts.maxConnections !== undefined && sessions.connectedClients >= opts.maxConnections && !sessions.isConnected(client.id)) {

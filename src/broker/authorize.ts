@@ -67,7 +67,12 @@ export function authorizePublish({ hooks, opts, log, totals, outbox, handoff, me
         outbox.publish(`instruments/${client.id}/feedback`, {
           seq: null,
           topic: packet.topic,
-          errors: [{ path: '(message)', message: `rate limit: at most ${rate} messages/s with bursts of ${burst} (MAG_DEVICE_MSG_RATE, MAG_DEVICE_MSG_BURST); this QoS 0 message was not stored, send it again in ${wait} s or use QoS 1` }],
+          errors: [
+            {
+              path: '(message)',
+              message: `rate limit: at most ${rate} messages/s with bursts of ${burst} (MAG_DEVICE_MSG_RATE, MAG_DEVICE_MSG_BURST); this QoS 0 message was not stored, send it again in ${wait} s or use QoS 1`,
+            },
+          ],
         });
         return done(null);
       }
@@ -110,7 +115,10 @@ export function authorizeForward({ log, totals }: Pick<AuthorizeDeps, 'log' | 't
     const conn = clientSocket(client);
     if (conn && (conn.writableNeedDrain || (conn.writableLength ?? 0) > SLOW_SUBSCRIBER_BYTES)) {
       if (totals.slowSubscriberDropped++ % 1000 === 0) {
-        log.warn({ device: client.id, topic: packet.topic, queuedBytes: conn.writableLength, dropped: totals.slowSubscriberDropped }, 'device is not reading its subscriptions; dropping gateway messages to it');
+        log.warn(
+          { device: client.id, topic: packet.topic, queuedBytes: conn.writableLength, dropped: totals.slowSubscriberDropped },
+          'device is not reading its subscriptions; dropping gateway messages to it',
+        );
       }
       return null;
     }

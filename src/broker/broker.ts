@@ -28,7 +28,9 @@ export { parseDeviceTopic, type DeviceTopic } from './topics.ts';
  */
 function buildPacketIdCache(): void {
   const require = createRequire(import.meta.url);
-  const mqttPacket = require(require.resolve('mqtt-packet', { paths: [dirname(require.resolve('aedes'))] })) as { writeToStream(packet: object, stream: NodeJS.WritableStream): boolean };
+  const mqttPacket = require(require.resolve('mqtt-packet', { paths: [dirname(require.resolve('aedes'))] })) as {
+    writeToStream(packet: object, stream: NodeJS.WritableStream): boolean;
+  };
   mqttPacket.writeToStream({ cmd: 'pingresp' }, new PassThrough());
 }
 

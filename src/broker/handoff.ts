@@ -48,7 +48,10 @@ export class DeviceMessageHandoff {
     const now = Date.now();
     if (now - this.lastQos0Warning < 1000) return;
     this.lastQos0Warning = now;
-    this.log.warn({ device: client.id, err: e.message, lostSinceStart: this.totals.qos0NotJournaled }, 'QoS 0 message not journaled (at most once: it is lost)');
+    this.log.warn(
+      { device: client.id, err: e.message, lostSinceStart: this.totals.qos0NotJournaled },
+      'QoS 0 message not journaled (at most once: it is lost)',
+    );
   }
 
   /** A message is journaled (`e` null) or refused: QoS 0 is let go either way, QoS 1/2 refused closes the connection (no PUBACK). */

@@ -22,7 +22,10 @@ export async function openListeners(aedes: Aedes, opts: BrokerOptions, totals: B
   const handle = ((conn: Parameters<typeof aedesHandle>[0], req?: Parameters<typeof aedesHandle>[1]) => {
     guardPacketSize(conn as never, opts.maxPayloadBytes + PACKET_OVERHEAD_BYTES, (announced) => {
       totals.oversizeAnnounced++;
-      log.warn({ address: (conn as { remoteAddress?: string }).remoteAddress, announced, max: opts.maxPayloadBytes }, 'MQTT packet larger than the payload limit announced; closing the connection');
+      log.warn(
+        { address: (conn as { remoteAddress?: string }).remoteAddress, announced, max: opts.maxPayloadBytes },
+        'MQTT packet larger than the payload limit announced; closing the connection',
+      );
     });
     return aedesHandle(conn, req as never);
   }) as typeof aedesHandle;

@@ -37,7 +37,10 @@ export class Outbox {
   publish(topic: string, payload: unknown, retain = false): void {
     if (!retain && this.waiting.length - this.head >= MAX_OUTBOX) {
       if (this.dropped++ % 1000 === 0) {
-        this.log.warn({ topic, waiting: this.waiting.length - this.head, dropped: this.dropped }, 'gateway messages to devices are backed up; dropping feedback');
+        this.log.warn(
+          { topic, waiting: this.waiting.length - this.head, dropped: this.dropped },
+          'gateway messages to devices are backed up; dropping feedback',
+        );
       }
       return;
     }

@@ -67,7 +67,9 @@ export class ClusterNode {
       try {
         await declareTopology(ch, { partitions, queueMaxMessages });
       } catch (e) {
-        throw new Error(`declaring the cluster's queues failed (do all nodes share MAG_CLUSTER_PARTITIONS and MAG_CLUSTER_QUEUE_MAX_MESSAGES?): ${(e as Error).message}`);
+        throw new Error(
+          `declaring the cluster's queues failed (do all nodes share MAG_CLUSTER_PARTITIONS and MAG_CLUSTER_QUEUE_MAX_MESSAGES?): ${(e as Error).message}`,
+        );
       }
       await ch.close();
     });
@@ -90,7 +92,15 @@ export class ClusterNode {
   }
 
   /** For /readyz. */
-  status(): { node: string; connected: boolean; sinkUp: boolean; sinkError: string | null; edge: EdgePublisher['totals']; worker: PartitionWorker['totals']; routing: DeviceRouting['totals'] } {
+  status(): {
+    node: string;
+    connected: boolean;
+    sinkUp: boolean;
+    sinkError: string | null;
+    edge: EdgePublisher['totals'];
+    worker: PartitionWorker['totals'];
+    routing: DeviceRouting['totals'];
+  } {
     return {
       node: this.config.cluster.nodeId,
       connected: this.link.connected,

@@ -31,7 +31,9 @@ describe('cluster settings', () => {
 
   it('refuses to start with MAG_STATE_URL: PostgreSQL state is not supported yet', () => {
     const c = loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' });
-    expect(() => checkClusterSettings(c)).toThrow(/MAG_STATE_URL is set, but only the registry \(tenants, devices, certificates\) and the alerts' rows run on PostgreSQL yet/);
+    expect(() => checkClusterSettings(c)).toThrow(
+      /MAG_STATE_URL is set, but only the registry \(tenants, devices, certificates\) and the alerts' rows run on PostgreSQL yet/,
+    );
     expect(() => checkClusterSettings(loadConfig({ MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
   });
 });

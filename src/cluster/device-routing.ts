@@ -47,18 +47,22 @@ export class DeviceRouting implements DeviceOutbox {
     });
     const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await ch.bindQueue(queue, TO_DEVICES_EXCHANGE, '');
-    await ch.consume(queue, (msg) => {
-      if (!msg) return;
-      let m: Routed;
-      try {
-        m = JSON.parse(msg.content.toString('utf8')) as Routed;
-      } catch (e) {
-        this.log.warn({ err: (e as Error).message }, 'unreadable message on the device-routing fanout; dropped');
-        return;
-      }
-      if (m.from === this.nodeId) return;
-      this.deliverHere(m.topic, m.payload, m.retain);
-    }, { noAck: true });
+    await ch.consume(
+      queue,
+      (msg) => {
+        if (!msg) return;
+        let m: Routed;
+        try {
+          m = JSON.parse(msg.content.toString('utf8')) as Routed;
+        } catch (e) {
+          this.log.warn({ err: (e as Error).message }, 'unreadable message on the device-routing fanout; dropped');
+          return;
+        }
+        if (m.from === this.nodeId) return;
+        this.deliverHere(m.topic, m.payload, m.retain);
+      },
+      { noAck: true },
+    );
     this.channel = ch;
   };
 

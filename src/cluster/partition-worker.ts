@@ -167,7 +167,10 @@ export class PartitionWorker {
     } catch (e) {
       // A fault in the pipeline: acknowledging it is better than redelivering it forever to every node in turn.
       this.totals.unjudged++;
-      this.log.error({ device: h.device, topic: h.topic, err: (e as Error).message, stack: (e as Error).stack }, 'judging a message failed; it is acknowledged and dropped');
+      this.log.error(
+        { device: h.device, topic: h.topic, err: (e as Error).message, stack: (e as Error).stack },
+        'judging a message failed; it is acknowledged and dropped',
+      );
     }
   }
 
@@ -187,7 +190,10 @@ export class PartitionWorker {
         this.totals.failedWrites++;
         this.lastError = (e as Error).message;
         if (this.sinkHealthy || ++failures % 10 === 0) {
-          this.log.warn({ sink: this.sink.kind, err: this.lastError, points: count }, 'sink write failed; the messages stay in RabbitMQ unacknowledged and the worker retries');
+          this.log.warn(
+            { sink: this.sink.kind, err: this.lastError, points: count },
+            'sink write failed; the messages stay in RabbitMQ unacknowledged and the worker retries',
+          );
         }
         this.sinkHealthy = false;
         if (!batch.some((d) => d.on.open)) return; // redelivered to whoever consumes next
@@ -208,7 +214,10 @@ export class PartitionWorker {
       try {
         on.ch.ack(msg, true);
       } catch (e) {
-        this.log.warn({ err: (e as Error).message }, 'acknowledging to RabbitMQ failed (channel closed); the messages are redelivered and overwrite their points');
+        this.log.warn(
+          { err: (e as Error).message },
+          'acknowledging to RabbitMQ failed (channel closed); the messages are redelivered and overwrite their points',
+        );
       }
     }
   }

@@ -144,7 +144,12 @@ async function whoAmI(api, token) {
   const res = await api.raw('GET', '/api/v1/me');
   if (res.ok) {
     const p = await res.json().catch(() => ({}));
-    me = { manage: p.role === 'admin' || p.role === 'operator', role: String(p.role ?? ''), ...(Array.isArray(p.regions) ? { regions: p.regions } : {}), me: p.role ? p : null };
+    me = {
+      manage: p.role === 'admin' || p.role === 'operator',
+      role: String(p.role ?? ''),
+      ...(Array.isArray(p.regions) ? { regions: p.regions } : {}),
+      me: p.role ? p : null,
+    };
   } else {
     await res.body?.cancel();
     me = { manage: await api.allowed('/api/v1/webhooks'), role: '', me: null };

@@ -22,7 +22,9 @@ export const errorText = (e) => {
     if (e.status === 404) return t('notFound');
     if (e.status === 403) return `${t('forbidden')} (${e.message})`;
     // the gateway's messages name their field; older ones did not
-    const details = Array.isArray(e.details) ? ` — ${e.details.map((d) => (String(d.message).startsWith(`${d.path} `) ? d.message : `${d.path}: ${d.message}`)).join('; ')}` : '';
+    const details = Array.isArray(e.details)
+      ? ` — ${e.details.map((d) => (String(d.message).startsWith(`${d.path} `) ? d.message : `${d.path}: ${d.message}`)).join('; ')}`
+      : '';
     return `${e.message}${details}`;
   }
   return String(/** @type {{ message?: unknown } | null | undefined} */ (e)?.message ?? e);
@@ -67,7 +69,15 @@ export function table(caption, headers, rows, opts = {}) {
       'table',
       { class: `${opts.stack === false ? '' : 'stack '}${opts.class ?? ''}`.trim() },
       h('caption', { class: 'sr-only' }, caption),
-      h('thead', {}, h('tr', {}, headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))),
+        ),
+      ),
       h('tbody', {}, rows),
     ),
   );
@@ -77,9 +87,15 @@ export function table(caption, headers, rows, opts = {}) {
  * @param {readonly string[]} values @param {string} [group] @param {string} [allLabel]
  * @returns {Array<[string, string]>}
  */
-export const options = (values, group, allLabel = t('all')) => [['', allLabel], ...values.map((v) => /** @type {[string, string]} */ ([v, group ? label(group, v) : v]))];
+export const options = (values, group, allLabel = t('all')) => [
+  ['', allLabel],
+  ...values.map((v) => /** @type {[string, string]} */ ([v, group ? label(group, v) : v])),
+];
 /** @returns {Array<[string, string]>} */
-export const tenantOptions = (allLabel = t('all')) => [['', allLabel], ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`]))];
+export const tenantOptions = (allLabel = t('all')) => [
+  ['', allLabel],
+  ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`])),
+];
 /** @returns {Array<[string, string]>} */
 export const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => /** @type {[string, string]} */ ([x.id, typeName(x.id)]))];
 /** The width a chart in a card of <main> gets, so its text stays legible on a phone. */
@@ -93,7 +109,9 @@ const escapePart = (s) => s.replace(/[\\,=]/g, (c) => `\\${c}`);
  * @param {{ gas?: string, point?: string, regime?: string }} c
  */
 export const seriesKeyOf = (c) =>
-  [c.gas !== undefined && `gas=${escapePart(c.gas)}`, c.point !== undefined && `point=${escapePart(c.point)}`, `regime=${c.regime ?? 'inService'}`].filter(Boolean).join(',');
+  [c.gas !== undefined && `gas=${escapePart(c.gas)}`, c.point !== undefined && `point=${escapePart(c.point)}`, `regime=${c.regime ?? 'inService'}`]
+    .filter(Boolean)
+    .join(',');
 /**
  * The parts of a series key (the inverse of seriesKeyOf; {} for another string).
  * @param {string | null | undefined} key
@@ -165,8 +183,14 @@ export function driftFacts(dr) {
       h(
         'span',
         {},
-        h('strong', { class: dr.predictedOutOfToleranceAt ? 'warn' : '' }, dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction')),
-        dr.predictedOutOfToleranceAt && dr.predictionConfidence ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtNum(dr.predictionConfidence * 100) })})`) : null,
+        h(
+          'strong',
+          { class: dr.predictedOutOfToleranceAt ? 'warn' : '' },
+          dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction'),
+        ),
+        dr.predictedOutOfToleranceAt && dr.predictionConfidence
+          ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtNum(dr.predictionConfidence * 100) })})`)
+          : null,
       ),
     ],
   ]);

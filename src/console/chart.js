@@ -77,7 +77,8 @@ export function checksChart(checks, { device, width = 720 }) {
 
   const yTicks = niceTicks(-ymax, ymax, 8);
   const xTickCount = Math.min(W < 480 ? 2 : 4, pts.length);
-  const xTicks = xTickCount <= 1 ? [pts[0].x] : Array.from({ length: xTickCount }, (_, i) => pts[0].x + ((pts[pts.length - 1].x - pts[0].x) * i) / (xTickCount - 1));
+  const xTicks =
+    xTickCount <= 1 ? [pts[0].x] : Array.from({ length: xTickCount }, (_, i) => pts[0].x + ((pts[pts.length - 1].x - pts[0].x) * i) / (xTickCount - 1));
   const spanDays = (pts[pts.length - 1].x - pts[0].x) / 86400_000;
   /** @param {number} v */
   const xLabel = (v) => (spanDays < 2 ? fmtDateTime(new Date(v).toISOString()) : fmtDate(new Date(v).toISOString()));
@@ -97,9 +98,22 @@ export function checksChart(checks, { device, width = 720 }) {
       s('text', { class: 'tick', x: M.l - 6, y: Y(v) + 4, 'text-anchor': 'end' }, fmtSigned(v, 3)),
     ]),
     xTicks.map((v, i) =>
-      s('text', { class: 'tick', x: X(v), y: H - M.b + 18, 'text-anchor': xTicks.length === 1 ? 'middle' : i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle' }, xLabel(v)),
+      s(
+        'text',
+        {
+          class: 'tick',
+          x: X(v),
+          y: H - M.b + 18,
+          'text-anchor': xTicks.length === 1 ? 'middle' : i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle',
+        },
+        xLabel(v),
+      ),
     ),
-    s('text', { class: 'axis-label', x: 12, y: M.t + (H - M.t - M.b) / 2, transform: `rotate(-90 12 ${M.t + (H - M.t - M.b) / 2})`, 'text-anchor': 'middle' }, `${t('errorValue')}${unit ? ` (${unit})` : ''}`),
+    s(
+      'text',
+      { class: 'axis-label', x: 12, y: M.t + (H - M.t - M.b) / 2, transform: `rotate(-90 12 ${M.t + (H - M.t - M.b) / 2})`, 'text-anchor': 'middle' },
+      `${t('errorValue')}${unit ? ` (${unit})` : ''}`,
+    ),
     s('path', { class: 'line-mpe', d: stepPath((p) => p.mpe, 1) }),
     s('path', { class: 'line-mpe', d: stepPath((p) => p.mpe, -1) }),
     s('path', { class: 'line-guard', d: stepPath((p) => p.guard, 1) }),
@@ -109,7 +123,11 @@ export function checksChart(checks, { device, width = 720 }) {
       s(
         'circle',
         { class: `pt dec-${p.decision}`, cx: X(p.x).toFixed(1), cy: Y(p.error).toFixed(1), r: 4.5 },
-        s('title', {}, `${fmtDateTime(p.ts)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtNum(p.uncertainty)} — ${label('decision', p.decision)}`),
+        s(
+          'title',
+          {},
+          `${fmtDateTime(p.ts)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtNum(p.uncertainty)} — ${label('decision', p.decision)}`,
+        ),
       ),
     ),
   );
@@ -187,13 +205,25 @@ export function trendChart(months, series, { title, desc, width = 720 }) {
       s('text', { class: 'tick', x: m.l - 6, y: Y(v) + 4, 'text-anchor': 'end' }, fmtNum(v, 0)),
     ]),
     months.map((k, i) =>
-      (months.length - 1 - i) % every === 0 ? s('text', { class: 'tick', x: X(i), y: H - m.b + 18, 'text-anchor': i === 0 ? 'start' : i === months.length - 1 ? 'end' : 'middle' }, fmtMonth(k)) : null,
+      (months.length - 1 - i) % every === 0
+        ? s('text', { class: 'tick', x: X(i), y: H - m.b + 18, 'text-anchor': i === 0 ? 'start' : i === months.length - 1 ? 'end' : 'middle' }, fmtMonth(k))
+        : null,
     ),
     series.map((x) => [
       s('polyline', { class: `trend-line ${x.cls}`, points: x.values.map((v, i) => `${X(i).toFixed(1)},${Y(v).toFixed(1)}`).join(' ') }),
-      x.values.map((v, i) => s('circle', { class: `trend-pt ${x.cls}`, cx: X(i).toFixed(1), cy: Y(v).toFixed(1), r: 3.5 }, s('title', {}, `${fmtMonth(months[i])}: ${x.label} ${fmtNum(v, 0)}`))),
+      x.values.map((v, i) =>
+        s(
+          'circle',
+          { class: `trend-pt ${x.cls}`, cx: X(i).toFixed(1), cy: Y(v).toFixed(1), r: 3.5 },
+          s('title', {}, `${fmtMonth(months[i])}: ${x.label} ${fmtNum(v, 0)}`),
+        ),
+      ),
     ]),
   );
-  const legend = h('ul', { class: 'legend' }, series.map((x) => h('li', {}, h('span', { class: `key line ${x.cls}`, 'aria-hidden': 'true' }), x.label)));
+  const legend = h(
+    'ul',
+    { class: 'legend' },
+    series.map((x) => h('li', {}, h('span', { class: `key line ${x.cls}`, 'aria-hidden': 'true' }), x.label)),
+  );
   return h('figure', { class: 'chart-wrap' }, svg, legend);
 }

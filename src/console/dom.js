@@ -112,5 +112,9 @@ export function field(label, control, hint) {
  * @param {Attrs} [attrs]
  */
 export function select(name, options, value, attrs = {}) {
-  return h('select', { name, ...attrs }, options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)));
+  return h(
+    'select',
+    { name, ...attrs },
+    options.map(([v, label]) => h('option', { value: v, selected: v === value }, label)),
+  );
 }

@@ -91,7 +91,8 @@ export const en = {
   checks: 'Checks',
   noChecks: 'No checks recorded.',
   chartTitle: 'Check errors of {device} against ±MPE and the guard band',
-  chartDesc: '{n} checks from {from} to {to}; errors outside the red lines exceed the MPE, inside the amber lines they pass with the uncertainty accounted for.',
+  chartDesc:
+    '{n} checks from {from} to {to}; errors outside the red lines exceed the MPE, inside the amber lines they pass with the uncertainty accounted for.',
   chartLegendMpe: '±MPE',
   chartLegendGuard: '±(MPE − U) guard band',
   drift: 'Drift statistics',
@@ -351,7 +352,8 @@ export const en = {
   'ov.col.alertsResolved': 'Alerts resolved',
   'ov.col.lots': 'Lots',
   'rd.title': 'Enterprise readiness ranking',
-  'rd.help': 'A score 0–100 per enterprise for choosing Project 996 candidates: valid verification {verification} %, checks on schedule (a check in the last {days} days) {checks} %, drift and out-of-tolerance alerts resolved in time {alerts} %, lots passed {lots} %. A part without a basis is left out and the others count for more.',
+  'rd.help':
+    'A score 0–100 per enterprise for choosing Project 996 candidates: valid verification {verification} %, checks on schedule (a check in the last {days} days) {checks} %, drift and out-of-tolerance alerts resolved in time {alerts} %, lots passed {lots} %. A part without a basis is left out and the others count for more.',
   'rd.rank': 'Rank',
   'rd.score': 'Score',
   'rd.standing': 'Verification standing',
@@ -363,7 +365,8 @@ export const en = {
   'rd.none': 'No enterprises in scope.',
   'rd.downloadCsv': 'Download the ranking (CSV)',
   'pr.title': 'Periodic report',
-  'pr.help': 'Enterprises, instruments by type and state, checks and failures, alerts opened and resolved with their times, verification due and month-by-month trends: the same figures as the overview, for a quarter or any period, as XLSX or PDF.',
+  'pr.help':
+    'Enterprises, instruments by type and state, checks and failures, alerts opened and resolved with their times, verification due and month-by-month trends: the same figures as the overview, for a quarter or any period, as XLSX or PDF.',
   'pr.period': 'Period',
   'pr.quarter': 'Q{q} {year}',
   'pr.custom': 'Other period',
@@ -458,7 +461,8 @@ export const en = {
   'status.implausible': 'implausible',
   // reference standards (page-standards.js) and traceability
   standards: 'Reference standards',
-  standardsHelp: 'The standards your checks cite (proving measures, test weights, reference barometers, certified gases…), each with its own calibration certificate. A check made with a standard that is not registered, not calibrated at the time, or not fine enough for the test is marked not traceable.',
+  standardsHelp:
+    'The standards your checks cite (proving measures, test weights, reference barometers, certified gases…), each with its own calibration certificate. A check made with a standard that is not registered, not calibrated at the time, or not fine enough for the test is marked not traceable.',
   standard: 'Reference standard',
   standardIdLabel: 'Standard id',
   standardIdHint: 'As the instruments send it in standardId (letters, digits, _ and -).',
@@ -481,7 +485,8 @@ export const en = {
   inTolerance: 'in tolerance',
   outOfTolerance: 'out of tolerance',
   impact: 'Impact (reverse traceability)',
-  impactHelp: 'The checks this standard served in the period, by instrument, and the decisions that could change given the as-found error of the calibration that followed them. Empty dates: since it was last found in tolerance.',
+  impactHelp:
+    'The checks this standard served in the period, by instrument, and the decisions that could change given the as-found error of the calibration that followed them. Empty dates: since it was last found in tolerance.',
   show: 'Show',
   period: 'Period',
   basis: 'Basis',

@@ -357,7 +357,8 @@ export const vi = {
   'ov.col.alertsResolved': 'Cảnh báo đã xử lý',
   'ov.col.lots': 'Số lô',
   'rd.title': 'Xếp hạng mức sẵn sàng của doanh nghiệp',
-  'rd.help': 'Điểm 0–100 của mỗi doanh nghiệp để chọn doanh nghiệp tham gia Đề án 996: kiểm định còn hiệu lực {verification} %, kiểm tra đúng lịch (có lần kiểm tra trong {days} ngày gần nhất) {checks} %, cảnh báo trôi sai số và vượt sai số được xử lý đúng hạn {alerts} %, lô hàng đạt {lots} %. Phần nào chưa có cơ sở thì không tính, các phần còn lại được tính với tỷ trọng lớn hơn.',
+  'rd.help':
+    'Điểm 0–100 của mỗi doanh nghiệp để chọn doanh nghiệp tham gia Đề án 996: kiểm định còn hiệu lực {verification} %, kiểm tra đúng lịch (có lần kiểm tra trong {days} ngày gần nhất) {checks} %, cảnh báo trôi sai số và vượt sai số được xử lý đúng hạn {alerts} %, lô hàng đạt {lots} %. Phần nào chưa có cơ sở thì không tính, các phần còn lại được tính với tỷ trọng lớn hơn.',
   'rd.rank': 'Hạng',
   'rd.score': 'Điểm',
   'rd.standing': 'Tình trạng kiểm định',
@@ -369,7 +370,8 @@ export const vi = {
   'rd.none': 'Không có doanh nghiệp nào trong phạm vi.',
   'rd.downloadCsv': 'Tải bảng xếp hạng (CSV)',
   'pr.title': 'Báo cáo định kỳ',
-  'pr.help': 'Doanh nghiệp, phương tiện đo theo loại và tình trạng, kiểm tra và số lần không đạt, cảnh báo mới và đã xử lý cùng thời gian xử lý, phương tiện đến hạn kiểm định và xu hướng theo tháng: cùng số liệu với trang tổng quan, cho một quý hoặc một khoảng thời gian bất kỳ, dạng XLSX hoặc PDF.',
+  'pr.help':
+    'Doanh nghiệp, phương tiện đo theo loại và tình trạng, kiểm tra và số lần không đạt, cảnh báo mới và đã xử lý cùng thời gian xử lý, phương tiện đến hạn kiểm định và xu hướng theo tháng: cùng số liệu với trang tổng quan, cho một quý hoặc một khoảng thời gian bất kỳ, dạng XLSX hoặc PDF.',
   'pr.period': 'Kỳ báo cáo',
   'pr.quarter': 'Quý {q}/{year}',
   'pr.custom': 'Khoảng thời gian khác',
@@ -594,7 +596,8 @@ export const vi = {
   'sum.point': 'điểm {point}',
   // chuẩn đo lường (page-standards.js) và tính liên kết chuẩn
   standards: 'Chuẩn đo lường',
-  standardsHelp: 'Các chuẩn mà các phép kiểm tra sử dụng (bình chuẩn dung tích, quả cân chuẩn, khí áp kế chuẩn, khí chuẩn…), mỗi chuẩn có giấy chứng nhận hiệu chuẩn riêng. Phép kiểm tra dùng chuẩn chưa đăng ký, chưa được hiệu chuẩn tại thời điểm đó hoặc không đủ chính xác được đánh dấu là không liên kết chuẩn.',
+  standardsHelp:
+    'Các chuẩn mà các phép kiểm tra sử dụng (bình chuẩn dung tích, quả cân chuẩn, khí áp kế chuẩn, khí chuẩn…), mỗi chuẩn có giấy chứng nhận hiệu chuẩn riêng. Phép kiểm tra dùng chuẩn chưa đăng ký, chưa được hiệu chuẩn tại thời điểm đó hoặc không đủ chính xác được đánh dấu là không liên kết chuẩn.',
   standard: 'Chuẩn đo lường',
   standardIdLabel: 'Mã chuẩn',
   standardIdHint: 'Như thiết bị gửi trong standardId (chữ, số, _ và -).',
@@ -617,7 +620,8 @@ export const vi = {
   inTolerance: 'trong giới hạn',
   outOfTolerance: 'vượt sai số cho phép',
   impact: 'Ảnh hưởng (truy xuất ngược)',
-  impactHelp: 'Các phép kiểm tra đã dùng chuẩn này trong khoảng thời gian, theo phương tiện đo, và các kết luận có thể thay đổi theo sai số trước hiệu chỉnh của lần hiệu chuẩn sau đó. Để trống ngày: từ lần hiệu chuẩn đạt gần nhất.',
+  impactHelp:
+    'Các phép kiểm tra đã dùng chuẩn này trong khoảng thời gian, theo phương tiện đo, và các kết luận có thể thay đổi theo sai số trước hiệu chỉnh của lần hiệu chuẩn sau đó. Để trống ngày: từ lần hiệu chuẩn đạt gần nhất.',
   show: 'Xem',
   basis: 'Căn cứ',
   finding: 'Phát hiện',
@@ -672,7 +676,8 @@ export const vi = {
   'ev.couldChange': 'Số kết luận có thể thay đổi',
   'ev.tenant': 'Doanh nghiệp',
   'sum.untraceable': 'Phép kiểm tra không liên kết chuẩn: {why} ({standard})',
-  'sum.standardOot': 'Chuẩn {standard} vượt sai số cho phép khi hiệu chuẩn {certificate} (sai số trước hiệu chỉnh {error} {unit}): {checks} phép kiểm tra của {n} phương tiện đo từ {from} bị nghi ngờ, {changed} có thể đổi kết luận',
+  'sum.standardOot':
+    'Chuẩn {standard} vượt sai số cho phép khi hiệu chuẩn {certificate} (sai số trước hiệu chỉnh {error} {unit}): {checks} phép kiểm tra của {n} phương tiện đo từ {from} bị nghi ngờ, {changed} có thể đổi kết luận',
   'note.traceable': 'phép kiểm tra {seq} với chuẩn {standard} đã liên kết chuẩn',
   iverdict: 'Kết luận',
   'iverdict.pass': 'phù hợp',

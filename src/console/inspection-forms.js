@@ -63,7 +63,12 @@ const num = (name, value = '', attrs = {}) => h('input', { name, type: 'number',
  * @param {string} id the record @param {Device[]} devices the enterprise's instruments @param {Done} done
  */
 export function itemForm(id, devices, done) {
-  const device = select('device', devices.map((d) => /** @type {const} */ ([d.id, `${d.id} — ${typeName(d.type)} (${d.serial})`])), devices[0]?.id, { required: true });
+  const device = select(
+    'device',
+    devices.map((d) => /** @type {const} */ ([d.id, `${d.id} — ${typeName(d.type)} (${d.serial})`])),
+    devices[0]?.id,
+    { required: true },
+  );
   const seals = checkbox('sealsIntact', t('sealsIntact'), true);
   const mark = checkbox('verificationMarkValid', t('verificationMarkValid'), true);
   const cert = checkbox('certificateValid', t('certificateValid'), true);
@@ -88,7 +93,16 @@ export function itemForm(id, devices, done) {
     { class: 'check-set' },
     h('legend', {}, t('checkTitle')),
     h('p', { class: 'hint' }, t('checkHint')),
-    h('div', { class: 'grid-form' }, field(t('indicated'), indicated), field(t('reference'), reference), field(t('referenceUncertainty'), uRef), field(t('unit'), unit), field(t('standardId'), standardId), field(`${t('point')} (${t('optional')})`, point)),
+    h(
+      'div',
+      { class: 'grid-form' },
+      field(t('indicated'), indicated),
+      field(t('reference'), reference),
+      field(t('referenceUncertainty'), uRef),
+      field(t('unit'), unit),
+      field(t('standardId'), standardId),
+      field(`${t('point')} (${t('optional')})`, point),
+    ),
   );
   return postForm(
     t('recordItem'),
@@ -99,7 +113,16 @@ export function itemForm(id, devices, done) {
       if (!price.el.hidden) body.priceDisplayCorrect = price.input.checked;
       if (notes.value.trim()) body.notes = notes.value.trim();
       if (indicated.value !== '') {
-        body.checks = [{ indicated: Number(indicated.value), reference: Number(reference.value), referenceUncertainty: Number(uRef.value || 0), unit: unit.value.trim(), standardId: standardId.value.trim() || '—', ...(point.value.trim() ? { point: point.value.trim() } : {}) }];
+        body.checks = [
+          {
+            indicated: Number(indicated.value),
+            reference: Number(reference.value),
+            referenceUncertainty: Number(uRef.value || 0),
+            unit: unit.value.trim(),
+            standardId: standardId.value.trim() || '—',
+            ...(point.value.trim() ? { point: point.value.trim() } : {}),
+          },
+        ];
       }
       return { path: `/api/v1/inspections/${encodeURIComponent(id)}/items`, body };
     },
@@ -114,14 +137,26 @@ export function itemForm(id, devices, done) {
 
 /** Notes a finding. @param {string} id @param {Device[]} devices @param {Done} done */
 export function findingForm(id, devices, done) {
-  const kind = select('kind', FINDING_KINDS.map((k) => /** @type {const} */ ([k, label('finding', k)])), 'violation');
+  const kind = select(
+    'kind',
+    FINDING_KINDS.map((k) => /** @type {const} */ ([k, label('finding', k)])),
+    'violation',
+  );
   const device = select('device', [['', t('none')], ...devices.map((d) => /** @type {const} */ ([d.id, `${d.id} — ${typeName(d.type)}`]))], '');
   const description = h('textarea', { name: 'description', required: true, rows: 2, maxlength: 2000 });
   const action = h('input', { name: 'action', type: 'text', maxlength: 1000 });
   return postForm(
     t('addFinding'),
     t('addFindingButton'),
-    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/findings`, body: { kind: kind.value, description: description.value.trim(), ...(device.value ? { device: device.value } : {}), ...(action.value.trim() ? { action: action.value.trim() } : {}) } }),
+    () => ({
+      path: `/api/v1/inspections/${encodeURIComponent(id)}/findings`,
+      body: {
+        kind: kind.value,
+        description: description.value.trim(),
+        ...(device.value ? { device: device.value } : {}),
+        ...(action.value.trim() ? { action: action.value.trim() } : {}),
+      },
+    }),
     (/** @type {Finding} */ f) => `${f.id}: ${label('finding', f.kind)}.`,
     done,
     field(t('findingKind'), kind),
@@ -145,10 +180,17 @@ export function sealOffButton(id, item, done) {
       class: 'danger',
       onclick: async () => {
         btn.disabled = true;
-        const description = failed ? t('sealOffDescription', { device: item.device, error: fmtSigned(failed.error), mpe: fmtNum(failed.mpe), unit: failed.unit }) : `${item.device}: ${item.reasons.map((r) => label('itemreason', r)).join('; ')}`;
+        const description = failed
+          ? t('sealOffDescription', { device: item.device, error: fmtSigned(failed.error), mpe: fmtNum(failed.mpe), unit: failed.unit })
+          : `${item.device}: ${item.reasons.map((r) => label('itemreason', r)).join('; ')}`;
         try {
           /** @type {Finding} */
-          const f = await api().post(`/api/v1/inspections/${encodeURIComponent(id)}/findings`, { device: item.device, kind: 'sealed-off', description, action: t('sealOffAction') });
+          const f = await api().post(`/api/v1/inspections/${encodeURIComponent(id)}/findings`, {
+            device: item.device,
+            kind: 'sealed-off',
+            description,
+            action: t('sealOffAction'),
+          });
           done(`${f.id}: ${label('finding', f.kind)} — ${item.device}.`);
         } catch (e) {
           status.append(errorBox(e));
@@ -164,13 +206,27 @@ export function sealOffButton(id, item, done) {
 /** The enterprise's answer to a finding. @param {Finding} f @param {Done} done */
 export function answerForm(f, done) {
   const text = h('textarea', { name: 'answer', required: true, rows: 2, maxlength: 4000 }, f.answer ?? '');
-  return postForm(`${t('answer')} ${f.id}`, t('answerButton'), () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/answer`, body: { text: text.value.trim() } }), () => `${f.id}: ${label('fstate', 'answered')}.`, done, field(t('answer'), text));
+  return postForm(
+    `${t('answer')} ${f.id}`,
+    t('answerButton'),
+    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/answer`, body: { text: text.value.trim() } }),
+    () => `${f.id}: ${label('fstate', 'answered')}.`,
+    done,
+    field(t('answer'), text),
+  );
 }
 
 /** Closes a finding with the reason. @param {Finding} f @param {Done} done */
 export function closeFindingForm(f, done) {
   const reason = h('input', { name: 'reason', type: 'text', required: true, maxlength: 2000 });
-  return postForm(`${t('closeFinding')} ${f.id}`, t('closeFindingButton'), () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/close`, body: { reason: reason.value.trim() } }), () => `${f.id}: ${label('fstate', 'closed')}.`, done, field(t('closeReason'), reason));
+  return postForm(
+    `${t('closeFinding')} ${f.id}`,
+    t('closeFindingButton'),
+    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/close`, body: { reason: reason.value.trim() } }),
+    () => `${f.id}: ${label('fstate', 'closed')}.`,
+    done,
+    field(t('closeReason'), reason),
+  );
 }
 
 /** Closes the record. @param {string} id @param {Done} done */
@@ -190,5 +246,13 @@ export function closeRecordForm(id, done) {
 export function amendmentForm(id, done) {
   const reason = h('input', { name: 'reason', type: 'text', required: true, maxlength: 2000 });
   const change = h('textarea', { name: 'change', required: true, rows: 2, maxlength: 8000 });
-  return postForm(t('addAmendment'), t('amendButton'), () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/amendments`, body: { reason: reason.value.trim(), change: change.value.trim() } }), () => t('amendments'), done, field(t('reason'), reason), field(t('correction'), change));
+  return postForm(
+    t('addAmendment'),
+    t('amendButton'),
+    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/amendments`, body: { reason: reason.value.trim(), change: change.value.trim() } }),
+    () => t('amendments'),
+    done,
+    field(t('reason'), reason),
+    field(t('correction'), change),
+  );
 }

@@ -53,7 +53,8 @@ function evidenceFacts(d) {
     else shown = /** @type {string | number} */ (v);
     rows.push([t(key), shown]);
   }
-  if (Number.isFinite(d.mpe) && Number.isFinite(d.uncertainty)) rows.push([t('guardBand'), `±${fmtNum(Math.max(0, /** @type {number} */ (d.mpe) - /** @type {number} */ (d.uncertainty)))}${unit}`]);
+  if (Number.isFinite(d.mpe) && Number.isFinite(d.uncertainty))
+    rows.push([t('guardBand'), `±${fmtNum(Math.max(0, /** @type {number} */ (d.mpe) - /** @type {number} */ (d.uncertainty)))}${unit}`]);
   // the other evidence (tamper, verification, offline, range, rejected data), labelled in the
   // console's language where the field is known, else shown as the API gives it
   const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
@@ -83,10 +84,19 @@ function evidenceFacts(d) {
     else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v);
     else if (k === 'tenant' && typeof v === 'string') shown = tenantName(v);
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) shown = v.join(', ');
-    else if (k === 'reasons' && Array.isArray(v)) shown = h('ol', { class: 'reasons', lang: 'en' }, v.map((r) => h('li', {}, String(r))));
-    else if (k === 'shortPackages' && Array.isArray(v)) shown = v.map((p) => h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`));
+    else if (k === 'reasons' && Array.isArray(v))
+      shown = h(
+        'ol',
+        { class: 'reasons', lang: 'en' },
+        v.map((r) => h('li', {}, String(r))),
+      );
+    else if (k === 'shortPackages' && Array.isArray(v))
+      shown = v.map((p) =>
+        h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`),
+      );
     else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
-    else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number') shown = fmtNum(v, 4) + unit; // a lot's quantities
+    else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number')
+      shown = fmtNum(v, 4) + unit; // a lot's quantities
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
@@ -144,14 +154,25 @@ export async function alertPage(main, id) {
 function alertHead(a) {
   return [
     h('h1', {}, `${label('kind', a.kind)} — ${a.device}`),
-    h('p', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), ' ', h('span', { id: 'alert-summary', lang: lang() === 'en' || alertSummary(a) !== a.summary ? undefined : 'en' }, alertSummary(a))),
+    h(
+      'p',
+      { class: 'line1' },
+      badge(`sev sev-${a.severity}`, label('severity', a.severity)),
+      badge(`state state-${a.state}`, label('state', a.state)),
+      ' ',
+      h('span', { id: 'alert-summary', lang: lang() === 'en' || alertSummary(a) !== a.summary ? undefined : 'en' }, alertSummary(a)),
+    ),
     section(
       t('summary'),
       facts([
         [t('tenant'), tenantName(a.tenant)],
         // a standard-oot alert is about a reference standard (its device is the standard's id); a lot-fail
         // alert without a weighing instrument is carried by the lot itself (device "lot:<id>")
-        a.kind === 'standard-oot' ? [t('standard'), h('a', { href: `#/standards/${encodeURIComponent(a.device)}` }, a.device)] : a.device.startsWith('lot:') ? null : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
+        a.kind === 'standard-oot'
+          ? [t('standard'), h('a', { href: `#/standards/${encodeURIComponent(a.device)}` }, a.device)]
+          : a.device.startsWith('lot:')
+            ? null
+            : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
         a.kind === 'lot-fail' && a.key ? [t('lot'), h('a', { href: `#/lots/${encodeURIComponent(a.key)}` }, t('openLot', { lot: a.key }))] : null,
         [t('opened'), fmtDateTime(a.openedAt)],
         [t('updated'), fmtDateTime(a.updatedAt)],
@@ -161,7 +182,12 @@ function alertHead(a) {
         a.ackNote ? [t('ackNote'), a.ackNote] : null,
         a.resolvedBy ? [t('resolvedBy'), a.resolvedBy === 'system' ? t('system') : a.resolvedBy] : null,
         a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt)] : null,
-        a.resolution ? [t('resolution'), `${label('reason', a.resolution.reason)}${a.resolution.note ? ` — ${resolutionNote({ ...a.resolution, note: a.resolution.note })}` : ''}`] : null,
+        a.resolution
+          ? [
+              t('resolution'),
+              `${label('reason', a.resolution.reason)}${a.resolution.note ? ` — ${resolutionNote({ ...a.resolution, note: a.resolution.note })}` : ''}`,
+            ]
+          : null,
       ]),
     ),
   ];
@@ -187,7 +213,10 @@ function alertActions(a, msg, onChanged) {
         e.preventDefault();
         ackBtn.disabled = true;
         try {
-          onChanged(await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, ackNote.value.trim() ? { note: ackNote.value.trim() } : {}), t('acknowledged'));
+          onChanged(
+            await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, ackNote.value.trim() ? { note: ackNote.value.trim() } : {}),
+            t('acknowledged'),
+          );
         } catch (err) {
           clear(ackErr).append(errorBox(err));
           ackBtn.disabled = false;
@@ -215,7 +244,13 @@ function alertActions(a, msg, onChanged) {
         }
         resBtn.disabled = true;
         try {
-          onChanged(await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/resolve`, { reason: reason.value, ...(resNote.value.trim() ? { note: resNote.value.trim() } : {}) }), t('resolvedOk'));
+          onChanged(
+            await api().post(`/api/v1/alerts/${encodeURIComponent(a.id)}/resolve`, {
+              reason: reason.value,
+              ...(resNote.value.trim() ? { note: resNote.value.trim() } : {}),
+            }),
+            t('resolvedOk'),
+          );
         } catch (err) {
           clear(resErr).append(errorBox(err));
           resBtn.disabled = false;
@@ -227,7 +262,10 @@ function alertActions(a, msg, onChanged) {
     resErr,
     resBtn,
   );
-  return section(t('actions'), h('div', { class: 'actions' }, a.state === 'open' ? ackForm : h('p', { class: 'ok', role: 'status' }, msg ?? t('acknowledged')), resForm));
+  return section(
+    t('actions'),
+    h('div', { class: 'actions' }, a.state === 'open' ? ackForm : h('p', { class: 'ok', role: 'status' }, msg ?? t('acknowledged')), resForm),
+  );
 }
 
 /**
@@ -238,9 +276,13 @@ function showEvidence(evidence, a) {
   const driftKind = a.kind === 'drift' || a.kind === 'predicted-oot';
   const checkKind = a.kind === 'out-of-tolerance' || a.kind === 'conditional' || driftKind;
   // drift alerts carry the drift statistics as they were when the alert was raised
-  const evidenceBody = driftKind && a.details?.points
-    ? [driftFacts({ ...a.details, series: a.key || undefined }), a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null]
-    : evidenceFacts(a.details ?? {});
+  const evidenceBody =
+    driftKind && a.details?.points
+      ? [
+          driftFacts({ ...a.details, series: a.key || undefined }),
+          a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null,
+        ]
+      : evidenceFacts(a.details ?? {});
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
   if (a.kind === 'standard-oot') return; // no instrument: its impact is on the standard's page
   if (a.kind === 'lot-fail') return; // the lot's own page shows its packages; the instrument's checks are not the evidence

@@ -49,7 +49,9 @@ export function alertsPage(main, params = new URLSearchParams()) {
   );
   /** @param {Alert} a */
   const matches = (a) =>
-    Object.entries(S.filters).every(([k, v]) => !v || (k === 'state' && v === 'unresolved' ? a.state !== 'resolved' : a[/** @type {keyof typeof S.filters} */ (k)] === v)) &&
+    Object.entries(S.filters).every(
+      ([k, v]) => !v || (k === 'state' && v === 'unresolved' ? a.state !== 'resolved' : a[/** @type {keyof typeof S.filters} */ (k)] === v),
+    ) &&
     (!extra.region || S.tenants.find((x) => x.id === a.tenant)?.region === extra.region) &&
     (!extra.openedFrom || a.openedAt >= extra.openedFrom) &&
     (!extra.openedTo || a.openedAt < extra.openedTo) &&
@@ -58,7 +60,10 @@ export function alertsPage(main, params = new URLSearchParams()) {
   /** @type {Set<string>} alerts opened or repeated since the page was shown */
   const fresh = new Set();
   const render = () => {
-    const items = [...S.alerts.values()].filter(matches).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, MAX_LISTED);
+    const items = [...S.alerts.values()]
+      .filter(matches)
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))
+      .slice(0, MAX_LISTED);
     clear(listEl);
     if (!items.length) listEl.append(h('li', { class: 'empty muted' }, t('noAlerts')));
     for (const a of items) listEl.append(alertItem(a, fresh.has(a.id)));
@@ -96,7 +101,13 @@ export function alertItem(a, fresh) {
     h(
       'a',
       { href: `#/alerts/${encodeURIComponent(a.id)}` },
-      h('span', { class: 'line1' }, badge(`sev sev-${a.severity}`, label('severity', a.severity)), badge(`state state-${a.state}`, label('state', a.state)), h('strong', {}, label('kind', a.kind))),
+      h(
+        'span',
+        { class: 'line1' },
+        badge(`sev sev-${a.severity}`, label('severity', a.severity)),
+        badge(`state state-${a.state}`, label('state', a.state)),
+        h('strong', {}, label('kind', a.kind)),
+      ),
       h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
       h('span', { class: 'summary' }, alertSummary(a)),
       h('span', { class: 'meta muted' }, `${t('updated')} ${fmtDateTime(a.updatedAt)}`, a.count > 1 ? ` · ${t('times', { n: a.count })}` : ''),

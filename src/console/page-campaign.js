@@ -35,7 +35,16 @@ const tallyTable = (caption, first, rows) =>
   table(
     caption,
     [first, t('verified'), t('passed'), t('failed')],
-    rows.map(([name, x]) => h('tr', { 'data-row': name }, h('th', { scope: 'row' }, name), h('td', { class: 'num' }, String(x.verified)), h('td', { class: 'num' }, String(x.passed)), h('td', { class: 'num' }, String(x.failed)))),
+    rows.map(([name, x]) =>
+      h(
+        'tr',
+        { 'data-row': name },
+        h('th', { scope: 'row' }, name),
+        h('td', { class: 'num' }, String(x.verified)),
+        h('td', { class: 'num' }, String(x.passed)),
+        h('td', { class: 'num' }, String(x.failed)),
+      ),
+    ),
   );
 
 /**
@@ -59,8 +68,21 @@ function campaign(c, s, done) {
         [t('devicesRegistered'), String(s.devicesRegistered)],
       ]),
       h('h3', {}, t('byMarket')),
-      tallyTable(t('byMarket'), t('market'), s.byMarket.map((m) => [m.district ? `${m.market} (${m.district})` : m.market, m])),
-      s.byClass.length ? [h('h3', {}, t('byClass')), tallyTable(t('byClass'), t('class'), s.byClass.map((k) => [k.class, k]))] : null,
+      tallyTable(
+        t('byMarket'),
+        t('market'),
+        s.byMarket.map((m) => [m.district ? `${m.market} (${m.district})` : m.market, m]),
+      ),
+      s.byClass.length
+        ? [
+            h('h3', {}, t('byClass')),
+            tallyTable(
+              t('byClass'),
+              t('class'),
+              s.byClass.map((k) => [k.class, k]),
+            ),
+          ]
+        : null,
     ),
     section(t('recordVerification'), verificationForm(c, done)),
     section(
@@ -69,20 +91,22 @@ function campaign(c, s, done) {
         ? table(
             t('verifications'),
             [t('serial'), t('market'), t('scaleOwner'), t('class'), t('result'), t('stampNumber'), t('validUntil'), t('device')],
-            [...c.verifications].reverse().map((v) =>
-              h(
-                'tr',
-                { 'data-serial': v.serial },
-                h('th', { scope: 'row' }, v.serial),
-                h('td', {}, v.market),
-                h('td', {}, v.owner.phone ? `${v.owner.name} (${v.owner.phone})` : v.owner.name),
-                h('td', {}, `${v.class} · Max ${fmtNum(v.max)} kg · e ${fmtNum(v.e)} kg`),
-                h('td', {}, badge(`dec dec-${v.result}`, label('result', v.result))),
-                h('td', {}, v.stampNumber ?? '—'),
-                h('td', {}, fmtDate(v.validUntil)),
-                h('td', {}, v.device ? h('a', { href: `#/instruments/${encodeURIComponent(v.device)}` }, v.device) : '—'),
+            [...c.verifications]
+              .reverse()
+              .map((v) =>
+                h(
+                  'tr',
+                  { 'data-serial': v.serial },
+                  h('th', { scope: 'row' }, v.serial),
+                  h('td', {}, v.market),
+                  h('td', {}, v.owner.phone ? `${v.owner.name} (${v.owner.phone})` : v.owner.name),
+                  h('td', {}, `${v.class} · Max ${fmtNum(v.max)} kg · e ${fmtNum(v.e)} kg`),
+                  h('td', {}, badge(`dec dec-${v.result}`, label('result', v.result))),
+                  h('td', {}, v.stampNumber ?? '—'),
+                  h('td', {}, fmtDate(v.validUntil)),
+                  h('td', {}, v.device ? h('a', { href: `#/instruments/${encodeURIComponent(v.device)}` }, v.device) : '—'),
+                ),
               ),
-            ),
           )
         : h('p', { class: 'muted' }, t('noVerifications')),
     ),
@@ -91,16 +115,35 @@ function campaign(c, s, done) {
 
 /** Records a scale verified at one of the campaign's markets. @param {Campaign} c @param {(message: string) => void} done */
 function verificationForm(c, done) {
-  const market = select('market', c.markets.map((m) => /** @type {const} */ ([m.name, m.district ? `${m.name} (${m.district})` : m.name])), c.markets[0]?.name, { required: true });
+  const market = select(
+    'market',
+    c.markets.map((m) => /** @type {const} */ ([m.name, m.district ? `${m.name} (${m.district})` : m.name])),
+    c.markets[0]?.name,
+    { required: true },
+  );
   /** @param {string} name @param {Record<string, unknown>} [attrs] */
   const text = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
   const owner = text('owner', { required: true, maxlength: 200 });
   const phone = text('phone', { type: 'tel', maxlength: 32 });
   const serial = text('serial', { required: true, maxlength: 128 });
-  const klass = select('class', [['III', 'III'], ['IIII', 'IIII']], 'IIII');
+  const klass = select(
+    'class',
+    [
+      ['III', 'III'],
+      ['IIII', 'IIII'],
+    ],
+    'IIII',
+  );
   const max = h('input', { name: 'max', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '30' });
   const e = h('input', { name: 'e', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '0.1' });
-  const result = select('result', [['pass', label('result', 'pass')], ['fail', label('result', 'fail')]], 'pass');
+  const result = select(
+    'result',
+    [
+      ['pass', label('result', 'pass')],
+      ['fail', label('result', 'fail')],
+    ],
+    'pass',
+  );
   const stamp = text('stampNumber', { maxlength: 64 });
   const certificate = text('certificateNumber', { maxlength: 128 });
   const validUntil = h('input', { name: 'validUntil', type: 'date' });
@@ -124,7 +167,12 @@ function verificationForm(c, done) {
       },
     }),
     (/** @type {CampaignVerification & { instrument?: Device }} */ v) =>
-      [t('verificationRecorded', { serial: v.serial, result: label('result', v.result) }), v.device ? t('registeredAs', { id: v.device, date: fmtDate(v.validUntil) }) : ''].filter(Boolean).join(' '),
+      [
+        t('verificationRecorded', { serial: v.serial, result: label('result', v.result) }),
+        v.device ? t('registeredAs', { id: v.device, date: fmtDate(v.validUntil) }) : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
     done,
     field(t('market'), market),
     field(t('scaleOwner'), owner),

@@ -41,7 +41,12 @@ function planForm() {
   const name = h('input', { name: 'name', type: 'text', required: true, maxlength: 200 });
   const regions = S.me?.regions ?? [];
   const region = regions.length
-    ? select('region', regions.map((x) => /** @type {const} */ ([x, x])), regions[0], { required: true })
+    ? select(
+        'region',
+        regions.map((x) => /** @type {const} */ ([x, x])),
+        regions[0],
+        { required: true },
+      )
     : h('input', { name: 'region', type: 'text', required: true, pattern: '[A-Z]{2}-[A-Z0-9]{1,3}', placeholder: 'VN-BG' });
   const today = new Date().toISOString().slice(0, 10);
   const from = h('input', { name: 'from', type: 'date', required: true, value: today });

@@ -15,7 +15,8 @@ export function checksPage(main, params) {
   listPage(main, {
     title: t('checksList'),
     above: () => [filterChips(params, '#/checks')],
-    read: () => Promise.all([api().get('/api/v1/checks', { limit: 1000, ...query }), api().get('/api/v1/devices', { region: query.region, tenant: query.tenant })]),
+    read: () =>
+      Promise.all([api().get('/api/v1/checks', { limit: 1000, ...query }), api().get('/api/v1/devices', { region: query.region, tenant: query.tenant })]),
     show: ([checks, devs]) => {
       /** @type {List<ListedCheck>} */
       const r = checks;
@@ -35,7 +36,12 @@ export function checksPage(main, params) {
           h('td', {}, badge(`dec-${c.decision}`, label('decision', c.decision))),
         ),
       );
-      return { heads: [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')], rows, empty: t('noChecksMatch'), count: r.items.length };
+      return {
+        heads: [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')],
+        rows,
+        empty: t('noChecksMatch'),
+        count: r.items.length,
+      };
     },
   });
 }

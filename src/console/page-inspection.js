@@ -26,7 +26,9 @@ export async function inspectionPage(main, id) {
       /** @type {InspectionRecord} */
       const r = await api().get(`/api/v1/inspections/${encodeURIComponent(id)}`);
       /** @type {List<Device>} */
-      const devices = await api().get('/api/v1/devices', { tenant: r.tenant }).catch(() => ({ items: [] }));
+      const devices = await api()
+        .get('/api/v1/devices', { tenant: r.tenant })
+        .catch(() => ({ items: [] }));
       if (!box.isConnected) return; // another page was opened meanwhile
       const flash = message ?? S.flash;
       S.flash = null;
@@ -64,7 +66,12 @@ function record(r, devices, done) {
         r.conclusion ? [t('conclusion'), r.conclusion] : null,
         r.recordHash ? [t('recordHash'), h('code', { class: 'hash' }, r.recordHash)] : null,
       ]),
-      h('div', { class: 'form-actions' }, downloadButton(t('downloadPdf'), path, { lang: 'vi' }, `${r.id}.pdf`), downloadButton(t('downloadPdfEn'), path, { lang: 'en' }, `${r.id}-en.pdf`)),
+      h(
+        'div',
+        { class: 'form-actions' },
+        downloadButton(t('downloadPdf'), path, { lang: 'vi' }, `${r.id}.pdf`),
+        downloadButton(t('downloadPdfEn'), path, { lang: 'en' }, `${r.id}-en.pdf`),
+      ),
     ),
     section(
       t('itemsTitle'),
@@ -73,14 +80,33 @@ function record(r, devices, done) {
     ),
     section(
       t('findingsTitle'),
-      r.findings.length ? h('ul', { class: 'findings' }, r.findings.map((f) => findingView(f, inspect, answerer, done))) : h('p', { class: 'muted' }, t('noFindingsYet')),
+      r.findings.length
+        ? h(
+            'ul',
+            { class: 'findings' },
+            r.findings.map((f) => findingView(f, inspect, answerer, done)),
+          )
+        : h('p', { class: 'muted' }, t('noFindingsYet')),
       inspect && open ? h('div', { class: 'subsection' }, h('h3', {}, t('addFinding')), findingForm(r.id, devices, done)) : null,
     ),
     inspect && open ? section(t('closeRecord'), closeRecordForm(r.id, done)) : null,
     r.state === 'closed' && (r.amendments.length || inspect)
       ? section(
           t('amendments'),
-          r.amendments.map((a) => h('div', { class: 'amendment' }, h('p', {}, h('strong', {}, `#${a.id} ${a.reason}`), ' ', h('span', { class: 'muted' }, `${fmtDateTime(a.amendedAt)} · ${actorName(a.amendedBy)}`)), h('p', {}, typeof a.change === 'string' ? a.change : JSON.stringify(a.change)))),
+          r.amendments.map((a) =>
+            h(
+              'div',
+              { class: 'amendment' },
+              h(
+                'p',
+                {},
+                h('strong', {}, `#${a.id} ${a.reason}`),
+                ' ',
+                h('span', { class: 'muted' }, `${fmtDateTime(a.amendedAt)} · ${actorName(a.amendedBy)}`),
+              ),
+              h('p', {}, typeof a.change === 'string' ? a.change : JSON.stringify(a.change)),
+            ),
+          ),
           inspect ? h('div', { class: 'subsection' }, h('h3', {}, t('addAmendment')), amendmentForm(r.id, done)) : null,
         )
       : null,
@@ -151,7 +177,14 @@ function findingView(f, inspect, answerer, done) {
   return h(
     'li',
     { class: `finding finding-${f.kind} fstate-${f.state}`, 'data-finding': f.id },
-    h('p', { class: 'line1' }, badge(`finding-kind kind-${f.kind}`, label('finding', f.kind)), badge(`fstate fstate-${f.state}`, label('fstate', f.state)), h('strong', {}, f.id), f.device ? h('span', { class: 'dev' }, f.device) : null),
+    h(
+      'p',
+      { class: 'line1' },
+      badge(`finding-kind kind-${f.kind}`, label('finding', f.kind)),
+      badge(`fstate fstate-${f.state}`, label('fstate', f.state)),
+      h('strong', {}, f.id),
+      f.device ? h('span', { class: 'dev' }, f.device) : null,
+    ),
     h('p', {}, f.description),
     facts([
       f.action ? [t('actionTaken'), f.action] : null,

@@ -15,7 +15,16 @@ const filters = { state: '', tenant: '' };
 export function inspectionsPage(main) {
   listPage(main, {
     title: t('inspections'),
-    above: (reload) => [filterForm(filters, [['state', t('state'), options(INSPECTION_STATES, 'istate')], ['tenant', t('tenant'), tenantOptions()]], reload)],
+    above: (reload) => [
+      filterForm(
+        filters,
+        [
+          ['state', t('state'), options(INSPECTION_STATES, 'istate')],
+          ['tenant', t('tenant'), tenantOptions()],
+        ],
+        reload,
+      ),
+    ],
     read: () => api().get('/api/v1/inspections', filters),
     show: (/** @type {List<InspectionListEntry>} */ r) => ({
       heads: [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')],
@@ -49,7 +58,12 @@ const localNow = () => {
 /** Opens a record at an enterprise of the inspector's regions, then shows it. */
 function openForm() {
   const out = h('div');
-  const tenant = select('tenant', S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])), S.tenants[0]?.id, { required: true });
+  const tenant = select(
+    'tenant',
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants[0]?.id,
+    { required: true },
+  );
   const site = h('input', { name: 'site', type: 'text', maxlength: 200 });
   const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: localNow() });
   const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');

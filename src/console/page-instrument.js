@@ -5,7 +5,21 @@ import { h, clear, append, field, select, nextId } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
-import { badge, chartWidth, checksBySeries, downloadButton, driftFacts, errorBox, facts, section, seriesName, table, tenantName, typeName, verifBadge } from './blocks.js';
+import {
+  badge,
+  chartWidth,
+  checksBySeries,
+  downloadButton,
+  driftFacts,
+  errorBox,
+  facts,
+  section,
+  seriesName,
+  table,
+  tenantName,
+  typeName,
+  verifBadge,
+} from './blocks.js';
 import { alertItem } from './page-alerts.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
@@ -39,7 +53,16 @@ export async function instrumentPage(main, id) {
         d.site ? [t('site'), d.site] : null,
         d.class ? [t('class'), d.class] : null,
         [calibrated ? label('certkind', 'calibration') : t('verification'), verifBadge(d.verification)],
-        d.sealed ? [t('sealedOff'), h('a', { class: 'sealed', href: `#/inspections/${encodeURIComponent(d.sealed.inspection)}` }, t('sealedSince', { date: fmtDateTime(d.sealed.since), finding: d.sealed.finding }))] : null,
+        d.sealed
+          ? [
+              t('sealedOff'),
+              h(
+                'a',
+                { class: 'sealed', href: `#/inspections/${encodeURIComponent(d.sealed.inspection)}` },
+                t('sealedSince', { date: fmtDateTime(d.sealed.since), finding: d.sealed.finding }),
+              ),
+            ]
+          : null,
         [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
       ]),
@@ -60,15 +83,26 @@ export async function instrumentPage(main, id) {
   const rejBox = slot(t('rejections'));
 
   fill(alertsBox, api().get('/api/v1/alerts', { device: d.id, limit: 50 }), (/** @type {List<Alert>} */ r) =>
-    r.items.length ? h('ul', { class: 'alerts compact', 'aria-label': t('deviceAlerts') }, r.items.map((a) => alertItem(a, false))) : h('p', { class: 'muted' }, t('noAlerts')),
+    r.items.length
+      ? h(
+          'ul',
+          { class: 'alerts compact', 'aria-label': t('deviceAlerts') },
+          r.items.map((a) => alertItem(a, false)),
+        )
+      : h('p', { class: 'muted' }, t('noAlerts')),
   );
   fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), readingsTable);
   fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items));
   fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {DeviceDrift} */ dr) =>
-    (dr.bySeries?.length ?? 0) > 1 ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s))) : driftFacts(dr),
+    (dr.bySeries?.length ?? 0) > 1
+      ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s)))
+      : driftFacts(dr),
   );
   const loadCerts = () =>
-    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [certificatesTable(r.items), S.manage ? certificateForm(dev, loadCerts, calibrated ? 'calibration' : 'verification') : null]);
+    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [
+      certificatesTable(r.items),
+      S.manage ? certificateForm(dev, loadCerts, calibrated ? 'calibration' : 'verification') : null,
+    ]);
   loadCerts();
   fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), rejectionsTable);
 }
@@ -88,7 +122,17 @@ function readingsTable(r) {
     ? table(
         t('readings'),
         [t('ts'), t('quantity'), t('value'), t('status'), t('seq')],
-        r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.ts)), h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')), h('td', { class: 'num' }, fmtNum(x.value, 6)), h('td', {}, label('status', x.status)), h('td', { class: 'num' }, String(x.seq ?? '')))),
+        r.items.map((x) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, fmtDateTime(x.ts)),
+            h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')),
+            h('td', { class: 'num' }, fmtNum(x.value, 6)),
+            h('td', {}, label('status', x.status)),
+            h('td', { class: 'num' }, String(x.seq ?? '')),
+          ),
+        ),
         { stack: false },
       )
     : h('p', { class: 'muted' }, t('noReadings'));
@@ -101,7 +145,14 @@ function readingsTable(r) {
 function checksView(device, items) {
   return [
     checksBySeries(items).map(([series, checks], _, all) =>
-      all.length > 1 ? h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`), checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth() })) : checksChart(checks, { device, width: chartWidth() }),
+      all.length > 1
+        ? h(
+            'div',
+            { class: 'series' },
+            h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`),
+            checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth() }),
+          )
+        : checksChart(checks, { device, width: chartWidth() }),
     ),
     items.length
       ? table(
@@ -120,7 +171,11 @@ function checksView(device, items) {
               h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
               h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
               // not traceable: the reason on hover; null: judged before standards were registered
-              h('td', { title: c.traceabilityIssue ?? null }, c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—'),
+              h(
+                'td',
+                { title: c.traceabilityIssue ?? null },
+                c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—',
+              ),
             ),
           ),
           { stack: false },
@@ -135,7 +190,18 @@ function certificatesTable(items) {
     ? table(
         t('certificates'),
         [t('certKind'), t('number'), t('issuedBy'), t('issuedAt'), t('validUntil'), t('certUncertainty')],
-        items.map((c) => h('tr', {}, h('td', {}, label('certkind', c.kind)), h('td', {}, c.number), h('td', {}, c.issuedBy), h('td', {}, fmtDate(c.issuedAt)), h('td', {}, fmtDate(c.validUntil)), h('td', { class: 'num' }, c.uncertainty === undefined ? '—' : fmtNum(c.uncertainty)))),
+        items.map((c) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, label('certkind', c.kind)),
+            h('td', {}, c.number),
+            h('td', {}, c.issuedBy),
+            h('td', {}, fmtDate(c.issuedAt)),
+            h('td', {}, fmtDate(c.validUntil)),
+            h('td', { class: 'num' }, c.uncertainty === undefined ? '—' : fmtNum(c.uncertainty)),
+          ),
+        ),
       )
     : h('p', { class: 'muted' }, t('noCertificates'));
 }
@@ -146,7 +212,20 @@ function rejectionsTable(r) {
     ? table(
         t('rejections'),
         [t('receivedAt'), t('topic'), t('seq'), t('errors')],
-        r.items.map((x) => h('tr', {}, h('td', {}, fmtDateTime(x.receivedAt)), h('td', {}, h('code', {}, x.topic)), h('td', { class: 'num' }, x.seq === undefined || x.seq === null ? '—' : String(x.seq)), h('td', {}, (x.errors ?? []).map((e) => h('div', {}, h('code', {}, e.path), ' ', e.message))))),
+        r.items.map((x) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, fmtDateTime(x.receivedAt)),
+            h('td', {}, h('code', {}, x.topic)),
+            h('td', { class: 'num' }, x.seq === undefined || x.seq === null ? '—' : String(x.seq)),
+            h(
+              'td',
+              {},
+              (x.errors ?? []).map((e) => h('div', {}, h('code', {}, e.path), ' ', e.message)),
+            ),
+          ),
+        ),
       )
     : h('p', { class: 'muted' }, t('noRejections'));
 }
@@ -159,7 +238,11 @@ function rejectionsTable(r) {
  */
 function certificateForm(dev, onDone, defaultKind) {
   const out = h('div');
-  const kind = select('kind', CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])), defaultKind);
+  const kind = select(
+    'kind',
+    CERTIFICATE_KINDS.map((k) => /** @type {const} */ ([k, label('certkind', k)])),
+    defaultKind,
+  );
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
   const today = new Date().toISOString().slice(0, 10);
@@ -181,7 +264,13 @@ function certificateForm(dev, onDone, defaultKind) {
         clear(out);
         btn.disabled = true;
         /** @type {Record<string, unknown>} */
-        const body = { kind: kind.value, number: number.value.trim(), issuedBy: issuedBy.value.trim(), issuedAt: `${issuedAt.value}T00:00:00Z`, validUntil: `${validUntil.value}T00:00:00Z` };
+        const body = {
+          kind: kind.value,
+          number: number.value.trim(),
+          issuedBy: issuedBy.value.trim(),
+          issuedAt: `${issuedAt.value}T00:00:00Z`,
+          validUntil: `${validUntil.value}T00:00:00Z`,
+        };
         if (uncertainty.value !== '') body.uncertainty = Number(uncertainty.value);
         /** @type {{ offset?: number, gain?: number }} */
         const correction = {};

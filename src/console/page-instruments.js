@@ -27,14 +27,25 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
   const load = listPage(main, {
     title: t('instruments'),
     above: (reload) => [
-      filterForm(S.devFilters, [['tenant', t('tenant'), tenantOptions()], ['type', t('type'), typeOptions()], ['status', t('verification'), options(VERIFICATION_STATES, 'verif')]], reload),
+      filterForm(
+        S.devFilters,
+        [
+          ['tenant', t('tenant'), tenantOptions()],
+          ['type', t('type'), typeOptions()],
+          ['status', t('verification'), options(VERIFICATION_STATES, 'verif')],
+        ],
+        reload,
+      ),
       filterChips(params, '#/instruments'),
     ],
     read: () => api().get('/api/v1/devices', { ...S.devFilters, ...extra }),
     show: (/** @type {List<Device>} */ r) => {
       const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
       const rows = r.items.map((d) => {
-        const p = (d.drift ?? []).map((x) => x.predictedOutOfToleranceAt).filter(Boolean).sort()[0];
+        const p = (d.drift ?? [])
+          .map((x) => x.predictedOutOfToleranceAt)
+          .filter(Boolean)
+          .sort()[0];
         const cells = [
           d.tenant === undefined ? '' : tenantName(d.tenant),
           typeName(d.type),
@@ -64,8 +75,18 @@ function registerForm(onDone) {
   /** @param {string} name @param {Attrs} [attrs] */
   const inp = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
-  const tenant = select('tenant', S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])), S.tenants[0]?.id, { required: true });
-  const type = select('type', S.types.map((x) => /** @type {const} */ ([x.id, typeName(x.id)])), S.types[0]?.id, { required: true });
+  const tenant = select(
+    'tenant',
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants[0]?.id,
+    { required: true },
+  );
+  const type = select(
+    'type',
+    S.types.map((x) => /** @type {const} */ ([x.id, typeName(x.id)])),
+    S.types[0]?.id,
+    { required: true },
+  );
   const serial = inp('serial', { required: true, maxlength: 128 });
   const model = inp('model', { maxlength: 128 });
   const site = inp('site', { maxlength: 200 });
@@ -82,7 +103,12 @@ function registerForm(onDone) {
         clear(out);
         /** @type {Record<string, string>} */
         const body = { id: id.value.trim(), tenant: tenant.value, type: type.value, serial: serial.value.trim() };
-        for (const [k, el] of /** @type {const} */ ([['model', model], ['site', site], ['class', klass]])) if (el.value.trim()) body[k] = el.value.trim();
+        for (const [k, el] of /** @type {const} */ ([
+          ['model', model],
+          ['site', site],
+          ['class', klass],
+        ]))
+          if (el.value.trim()) body[k] = el.value.trim();
         try {
           /** @type {Device & { secret: string }} */
           const d = await api().post('/api/v1/devices', body);

@@ -27,7 +27,16 @@ export function lotsPage(main) {
   const filters = { tenant: '', verdict: '' };
   listPage(main, {
     title: t('lots'),
-    above: (reload) => [filterForm(filters, [['tenant', t('tenant'), tenantOptions()], ['verdict', t('verdict'), options(LOT_VERDICTS, 'verdict')]], reload)],
+    above: (reload) => [
+      filterForm(
+        filters,
+        [
+          ['tenant', t('tenant'), tenantOptions()],
+          ['verdict', t('verdict'), options(LOT_VERDICTS, 'verdict')],
+        ],
+        reload,
+      ),
+    ],
     read: () => api().get('/api/v1/lots', filters),
     show: (/** @type {List<Lot>} */ r) => {
       const heads = [t('lot'), t('tenant'), t('product'), t('nominal'), t('measured'), t('verdict'), t('t1Short'), t('t2Short')];
@@ -36,7 +45,15 @@ export function lotsPage(main) {
           'tr',
           { 'data-lot': l.id },
           h('th', { scope: 'row' }, h('a', { href: `#/lots/${encodeURIComponent(l.id)}` }, l.id)),
-          [tenantName(l.tenant), l.product, qty(l.nominal, l.unit), t('progress', { m: l.measured, n: l.sampleSize }), verdictBadge(l.verdict), `${l.t1} / ${l.allowedT1}`, String(l.t2)].map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
+          [
+            tenantName(l.tenant),
+            l.product,
+            qty(l.nominal, l.unit),
+            t('progress', { m: l.measured, n: l.sampleSize }),
+            verdictBadge(l.verdict),
+            `${l.t1} / ${l.allowedT1}`,
+            String(l.t2),
+          ].map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
         ),
       );
       return { heads, rows, empty: t('noLots') };
@@ -50,12 +67,22 @@ function declareForm() {
   const out = h('div');
   /** @param {string} name @param {Attrs} [attrs] */
   const inp = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
-  const num = (/** @type {string} */ name, /** @type {Attrs} */ attrs = {}) => inp(name, { type: 'number', step: 'any', min: '0', inputmode: 'decimal', ...attrs });
+  const num = (/** @type {string} */ name, /** @type {Attrs} */ attrs = {}) =>
+    inp(name, { type: 'number', step: 'any', min: '0', inputmode: 'decimal', ...attrs });
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
-  const tenant = select('tenant', S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])), S.tenants[0]?.id, { required: true });
+  const tenant = select(
+    'tenant',
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants[0]?.id,
+    { required: true },
+  );
   const product = inp('product', { required: true, maxlength: 128 });
   const nominal = num('nominal', { required: true });
-  const unit = select('unit', UNITS.map((u) => /** @type {const} */ ([u, u])), 'g');
+  const unit = select(
+    'unit',
+    UNITS.map((u) => /** @type {const} */ ([u, u])),
+    'g',
+  );
   const lotSize = num('lotSize', { required: true, step: '1', min: '1', inputmode: 'numeric' });
   const scale = select('scale', [['', t('noScale')]], '');
   const averageTare = num('averageTare');
@@ -67,7 +94,10 @@ function declareForm() {
   /** @type {Device[]} */
   let devices = [];
   const fillScales = () => {
-    clear(scale).append(h('option', { value: '' }, t('noScale')), ...devices.filter((d) => d.tenant === tenant.value && massTypes.has(d.type)).map((d) => h('option', { value: d.id }, `${d.id} (${d.serial})`)));
+    clear(scale).append(
+      h('option', { value: '' }, t('noScale')),
+      ...devices.filter((d) => d.tenant === tenant.value && massTypes.has(d.type)).map((d) => h('option', { value: d.id }, `${d.id} (${d.serial})`)),
+    );
   };
   tenant.addEventListener('change', fillScales);
   api()
@@ -87,7 +117,14 @@ function declareForm() {
         btn.disabled = true;
         clear(out);
         /** @type {Record<string, unknown>} */
-        const b = { id: id.value.trim(), tenant: tenant.value, product: product.value.trim(), nominal: Number(nominal.value), unit: unit.value, lotSize: Number(lotSize.value) };
+        const b = {
+          id: id.value.trim(),
+          tenant: tenant.value,
+          product: product.value.trim(),
+          nominal: Number(nominal.value),
+          unit: unit.value,
+          lotSize: Number(lotSize.value),
+        };
         if (scale.value) b.scale = scale.value;
         if (averageTare.value !== '') b.averageTare = Number(averageTare.value);
         if (density.value !== '') b.density = Number(density.value);
@@ -122,7 +159,16 @@ function declareForm() {
 function refusal(e) {
   const details = /** @type {{ details?: unknown }} */ (e).details;
   if (!Array.isArray(details)) return errorBox(e);
-  return h('div', { class: 'error', role: 'alert' }, h('p', {}, String(/** @type {Error} */ (e).message)), h('ul', {}, details.map((d) => h('li', {}, String(d?.message ?? d)))));
+  return h(
+    'div',
+    { class: 'error', role: 'alert' },
+    h('p', {}, String(/** @type {Error} */ (e).message)),
+    h(
+      'ul',
+      {},
+      details.map((d) => h('li', {}, String(d?.message ?? d))),
+    ),
+  );
 }
 
 /** @param {HTMLElement} main @param {string} id */
@@ -174,7 +220,16 @@ function lotSections(l) {
       verdictBadge(l.verdict),
       h('span', { 'data-measured': String(l.measured) }, t('progress', { m: l.measured, n: l.sampleSize })),
     ),
-    h('progress', { class: 'lot-progress', max: String(l.sampleSize), value: String(Math.min(l.measured, l.sampleSize)), 'aria-label': t('progress', { m: l.measured, n: l.sampleSize }) }, `${Math.round(progress * 100)} %`),
+    h(
+      'progress',
+      {
+        class: 'lot-progress',
+        max: String(l.sampleSize),
+        value: String(Math.min(l.measured, l.sampleSize)),
+        'aria-label': t('progress', { m: l.measured, n: l.sampleSize }),
+      },
+      `${Math.round(progress * 100)} %`,
+    ),
     section(
       t('lot'),
       facts([
@@ -195,15 +250,33 @@ function lotSections(l) {
       t('verdict'),
       facts([
         [t('verdict'), verdictBadge(l.verdict)],
-        [t('t1Count'), h('span', { class: l.t1 > l.allowedT1 ? 'warn' : '' }, t('t1Of', { n: l.t1, max: l.allowedT1 }), l.t1Positions.length ? ` — ${t('positions', { list: l.t1Positions.join(', ') })}` : '')],
-        [t('t2Count'), h('span', { class: l.t2 > 0 ? 'warn' : '' }, String(l.t2), l.t2Positions.length ? ` — ${t('positions', { list: l.t2Positions.join(', ') })}` : '')],
+        [
+          t('t1Count'),
+          h(
+            'span',
+            { class: l.t1 > l.allowedT1 ? 'warn' : '' },
+            t('t1Of', { n: l.t1, max: l.allowedT1 }),
+            l.t1Positions.length ? ` — ${t('positions', { list: l.t1Positions.join(', ') })}` : '',
+          ),
+        ],
+        [
+          t('t2Count'),
+          h('span', { class: l.t2 > 0 ? 'warn' : '' }, String(l.t2), l.t2Positions.length ? ` — ${t('positions', { list: l.t2Positions.join(', ') })}` : ''),
+        ],
         [t('mean'), qty(l.mean, l.unit)],
         [t('stdDev'), qty(l.stdDev, l.unit)],
-        [t('averageLimit'), h('span', { class: l.mean !== null && l.averageLimit !== null && l.mean < l.averageLimit ? 'warn' : '' }, qty(l.averageLimit, l.unit))],
+        [
+          t('averageLimit'),
+          h('span', { class: l.mean !== null && l.averageLimit !== null && l.mean < l.averageLimit ? 'warn' : '' }, qty(l.averageLimit, l.unit)),
+        ],
       ]),
       h('h3', {}, t('reasons')),
       h('p', { class: 'muted hint' }, t('reasonsAsWritten')),
-      h('ol', { class: 'reasons', lang: 'en' }, l.reasons.map((r) => h('li', {}, r))),
+      h(
+        'ol',
+        { class: 'reasons', lang: 'en' },
+        l.reasons.map((r) => h('li', {}, r)),
+      ),
     ),
     section(
       t('scaleInstrument'),
@@ -225,7 +298,14 @@ function lotSections(l) {
 function packagesForm(lot, onAdded) {
   const unit = lot.measuredUnit ?? lot.unit;
   const values = h('textarea', { name: 'values', rows: 4, required: true, inputmode: 'decimal', spellcheck: 'false' });
-  const kind = select('kind', [['net', label('weighing', 'net')], ['gross', label('weighing', 'gross')]], 'net');
+  const kind = select(
+    'kind',
+    [
+      ['net', label('weighing', 'net')],
+      ['gross', label('weighing', 'gross')],
+    ],
+    'net',
+  );
   const out = h('div');
   const btn = h('button', { type: 'submit', class: 'primary' }, t('add'));
   const form = h(
@@ -236,7 +316,10 @@ function packagesForm(lot, onAdded) {
       onsubmit: async (e) => {
         e.preventDefault();
         clear(out);
-        const numbers = values.value.split(/[\s,;]+/).filter(Boolean).map(Number);
+        const numbers = values.value
+          .split(/[\s,;]+/)
+          .filter(Boolean)
+          .map(Number);
         if (!numbers.length || numbers.some((x) => !Number.isFinite(x))) {
           out.append(h('p', { class: 'error', role: 'alert' }, t('badNumbers')));
           values.focus();

@@ -31,7 +31,21 @@ export function overviewPage(main, params) {
   const asOf = h('p', { class: 'muted as-of' });
   const regions = /** @type {Array<[string, string]>} */ ([['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))]);
   main.append(
-    h('div', { class: 'page-head' }, h('h1', {}, t('overview')), S.regions.length > 1 ? h('form', { class: 'region-pick', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() }, field(t('region'), select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/overview?region=${e.target.value}` : '#/overview') }))) : null),
+    h(
+      'div',
+      { class: 'page-head' },
+      h('h1', {}, t('overview')),
+      S.regions.length > 1
+        ? h(
+            'form',
+            { class: 'region-pick', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
+            field(
+              t('region'),
+              select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/overview?region=${e.target.value}` : '#/overview') }),
+            ),
+          )
+        : null,
+    ),
     asOf,
     body,
   );
@@ -68,7 +82,14 @@ function tile(sectionId, f) {
 function renderSection(s) {
   /** @type {Child[]} */
   const parts = [];
-  if (s.figures.length) parts.push(h('div', { class: 'tiles' }, s.figures.map((f) => tile(s.id, f))));
+  if (s.figures.length)
+    parts.push(
+      h(
+        'div',
+        { class: 'tiles' },
+        s.figures.map((f) => tile(s.id, f)),
+      ),
+    );
   if (s.id === 'instruments') parts.push(statesChart(s));
   if (s.id === 'trends') parts.push(trend(s));
   for (const tb of s.tables) {
@@ -86,7 +107,11 @@ function statesChart(s) {
   const total = s.figures.find((f) => f.id === 'total')?.value ?? 0;
   return barChart(
     states.map((f) => ({ label: f.label, value: f.value ?? 0, cls: `tone-${TONE[f.id] ?? 'plain'}`, href: consoleHref(f.href) })),
-    { title: t('ov.chartStates'), desc: t('ov.chartStatesDesc', { n: total, parts: states.map((f) => `${f.label} ${f.value}`).join(', ') }), width: Math.min(chartWidth(), 640) },
+    {
+      title: t('ov.chartStates'),
+      desc: t('ov.chartStatesDesc', { n: total, parts: states.map((f) => `${f.label} ${f.value}`).join(', ') }),
+      width: Math.min(chartWidth(), 640),
+    },
   );
 }
 
@@ -104,7 +129,16 @@ function trend(s) {
       { label: t('ov.checks.failed'), cls: 'series-failed', values: failed },
       { label: t('ov.alerts.opened'), cls: 'series-opened', values: opened },
     ],
-    { title: t('ov.chartTrend'), desc: t('ov.chartTrendDesc', { from: fmtMonth(months[0] ?? ''), to: fmtMonth(months[months.length - 1] ?? ''), checks: sum(failed), alerts: sum(opened) }), width: chartWidth() },
+    {
+      title: t('ov.chartTrend'),
+      desc: t('ov.chartTrendDesc', {
+        from: fmtMonth(months[0] ?? ''),
+        to: fmtMonth(months[months.length - 1] ?? ''),
+        checks: sum(failed),
+        alerts: sum(opened),
+      }),
+      width: chartWidth(),
+    },
   );
 }
 
@@ -117,7 +151,16 @@ function figureTable(tb) {
       {},
       tb.columns.map((c, i) => {
         const v = r.values[c.id];
-        const text = v === null || v === undefined ? '—' : c.type === 'month' ? fmtMonth(String(v)) : c.type === 'date' ? fmtDate(String(v)) : typeof v === 'number' ? fmtNum(v, 1) : v;
+        const text =
+          v === null || v === undefined
+            ? '—'
+            : c.type === 'month'
+              ? fmtMonth(String(v))
+              : c.type === 'date'
+                ? fmtDate(String(v))
+                : typeof v === 'number'
+                  ? fmtNum(v, 1)
+                  : v;
         const href = consoleHref(r.links?.[c.id]);
         const content = href ? h('a', { href }, text) : text;
         return i === 0 ? h('th', { scope: 'row' }, content) : h('td', { class: c.type === 'text' ? '' : 'num' }, content);

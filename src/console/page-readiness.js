@@ -23,15 +23,30 @@ export function readinessPage(main, params) {
       h(
         'form',
         { class: 'filters', 'aria-label': t('filters'), onsubmit: (e) => e.preventDefault() },
-        S.regions.length > 1 ? field(t('region'), select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/readiness?region=${e.target.value}` : '#/readiness') })) : null,
-        h('div', { class: 'field field-action' }, downloadButton(t('rd.downloadCsv'), '/api/v1/readiness', () => ({ format: 'csv', region, lang: lang() }), 'readiness.csv')),
+        S.regions.length > 1
+          ? field(
+              t('region'),
+              select('region', regions, region, { onchange: (e) => (location.hash = e.target.value ? `#/readiness?region=${e.target.value}` : '#/readiness') }),
+            )
+          : null,
+        h(
+          'div',
+          { class: 'field field-action' },
+          downloadButton(t('rd.downloadCsv'), '/api/v1/readiness', () => ({ format: 'csv', region, lang: lang() }), 'readiness.csv'),
+        ),
       ),
       filterChips(params, '#/readiness'),
     ],
     read: () => api().get('/api/v1/readiness', { region }),
     show: (/** @type {Readiness} */ r) => {
       const w = r.rules.weights;
-      help.textContent = t('rd.help', { verification: w.verification, checks: w.checksOnSchedule, alerts: w.alertsHandled, lots: w.lotsPassed, days: r.rules.checkWithinDays });
+      help.textContent = t('rd.help', {
+        verification: w.verification,
+        checks: w.checksOnSchedule,
+        alerts: w.alertsHandled,
+        lots: w.lotsPassed,
+        days: r.rules.checkWithinDays,
+      });
       const items = r.items.filter((i) => !standing || i.standing === standing);
       // the enterprise's name heads its row (a card on a phone); its rank comes first on a wide screen
       const rows = items.map((i) =>
@@ -41,13 +56,31 @@ export function readinessPage(main, params) {
           h('td', { class: 'rank' }, i.rank === null ? '—' : String(i.rank)),
           h('th', { scope: 'row' }, h('a', { href: `#/instruments?tenant=${encodeURIComponent(i.tenant)}` }, i.name)),
           h('td', {}, i.region),
-          h('td', { class: 'num' }, i.score === null ? '—' : h('span', { class: 'score' }, h('strong', {}, fmtNum(i.score, 0)), h('span', { class: 'meter', 'aria-hidden': 'true' }, h('span', { class: `fill fill-${Math.round((i.score ?? 0) / 10)}` })))),
+          h(
+            'td',
+            { class: 'num' },
+            i.score === null
+              ? '—'
+              : h(
+                  'span',
+                  { class: 'score' },
+                  h('strong', {}, fmtNum(i.score, 0)),
+                  h('span', { class: 'meter', 'aria-hidden': 'true' }, h('span', { class: `fill fill-${Math.round((i.score ?? 0) / 10)}` })),
+                ),
+          ),
           h('td', {}, badge(`verif verif-${i.standing}`, label('verif', i.standing))),
           PARTS.map((p) => h('td', { class: 'num' }, part(i.parts[p]))),
         ),
       );
       /** @type {Array<string | [string, string]>} */
-      const heads = [t('rd.rank'), t('ov.col.name'), t('ov.col.region'), [t('rd.score'), 'num'], t('rd.standing'), ...PARTS.map((p) => /** @type {[string, string]} */ ([t(`rd.part.${p}`), 'num']))];
+      const heads = [
+        t('rd.rank'),
+        t('ov.col.name'),
+        t('ov.col.region'),
+        [t('rd.score'), 'num'],
+        t('rd.standing'),
+        ...PARTS.map((p) => /** @type {[string, string]} */ ([t(`rd.part.${p}`), 'num'])),
+      ];
       return { heads, rows, empty: t('rd.none'), table: { class: 'readiness' } };
     },
   });

@@ -25,7 +25,11 @@ export function reportsPage(main) {
         }
         ootBtn.disabled = true;
         try {
-          const name = await api().download(`/api/v1/devices/${encodeURIComponent(device.value)}/oot-impact`, { format: 'csv' }, `oot-impact-${device.value}.csv`);
+          const name = await api().download(
+            `/api/v1/devices/${encodeURIComponent(device.value)}/oot-impact`,
+            { format: 'csv' },
+            `oot-impact-${device.value}.csv`,
+          );
           ootStatus.textContent = t('downloaded', { file: name });
         } catch (e) {
           ootStatus.textContent = errorText(e);
@@ -42,8 +46,23 @@ export function reportsPage(main) {
     section(
       t('assuranceReport'),
       h('p', { class: 'muted' }, t('assuranceHelp')),
-      h('form', { class: 'grid-form', 'aria-label': t('assuranceReport'), onsubmit: (e) => e.preventDefault() }, field(t('tenant'), tenant), field(t('from'), from), field(t('to'), to)),
-      h('div', { class: 'form-actions' }, downloadButton(t('download'), '/api/v1/reports/assurance', () => ({ format: 'csv', tenant: tenant.value, from: from.value, to: to.value }), 'assurance.csv')),
+      h(
+        'form',
+        { class: 'grid-form', 'aria-label': t('assuranceReport'), onsubmit: (e) => e.preventDefault() },
+        field(t('tenant'), tenant),
+        field(t('from'), from),
+        field(t('to'), to),
+      ),
+      h(
+        'div',
+        { class: 'form-actions' },
+        downloadButton(
+          t('download'),
+          '/api/v1/reports/assurance',
+          () => ({ format: 'csv', tenant: tenant.value, from: from.value, to: to.value }),
+          'assurance.csv',
+        ),
+      ),
     ),
     section(
       t('ootImpact'),
@@ -102,8 +121,19 @@ function periodicReport() {
   return section(
     t('pr.title'),
     h('p', { class: 'muted' }, t('pr.help')),
-    h('form', { class: 'grid-form', 'aria-label': t('pr.title'), onsubmit: (e) => e.preventDefault() }, field(t('pr.period'), period), field(t('region'), region), field(t('pr.reportLang'), reportLang)),
+    h(
+      'form',
+      { class: 'grid-form', 'aria-label': t('pr.title'), onsubmit: (e) => e.preventDefault() },
+      field(t('pr.period'), period),
+      field(t('region'), region),
+      field(t('pr.reportLang'), reportLang),
+    ),
     custom,
-    h('div', { class: 'form-actions' }, downloadButton(t('pr.downloadXlsx'), '/api/v1/reports/periodic', query('xlsx'), 'periodic-report.xlsx'), downloadButton(t('pr.downloadPdf'), '/api/v1/reports/periodic', query('pdf'), 'periodic-report.pdf')),
+    h(
+      'div',
+      { class: 'form-actions' },
+      downloadButton(t('pr.downloadXlsx'), '/api/v1/reports/periodic', query('xlsx'), 'periodic-report.xlsx'),
+      downloadButton(t('pr.downloadPdf'), '/api/v1/reports/periodic', query('pdf'), 'periodic-report.pdf'),
+    ),
   );
 }

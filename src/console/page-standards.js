@@ -36,7 +36,15 @@ export function standardsPage(main) {
     title: t('standards'),
     above: (reload) => [
       h('p', { class: 'muted' }, t('standardsHelp')),
-      filterForm(filters, [['tenant', t('standardOwner'), owners], ['kind', t('standardKind'), options(STANDARD_KINDS, 'skind')], ['state', t('state'), options(STANDARD_STATES, 'sstate')]], reload),
+      filterForm(
+        filters,
+        [
+          ['tenant', t('standardOwner'), owners],
+          ['kind', t('standardKind'), options(STANDARD_KINDS, 'skind')],
+          ['state', t('state'), options(STANDARD_STATES, 'sstate')],
+        ],
+        reload,
+      ),
     ],
     read: () => api().get('/api/v1/standards', filters),
     show: (/** @type {List<Standard>} */ r) => ({

@@ -45,27 +45,54 @@ export function alertSummary(a) {
   const unit = d.unit ?? '';
   switch (a.kind) {
     case 'out-of-tolerance':
-      if (num(d.error) && num(d.mpe) && d.decision) return t('sum.check', { decision: label('decision', d.decision), where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      if (num(d.error) && num(d.mpe) && d.decision)
+        return t('sum.check', {
+          decision: label('decision', d.decision),
+          where: where(),
+          error: fmtNum(d.error),
+          mpe: fmtNum(d.mpe),
+          u: fmtNum(d.uncertainty),
+          unit,
+        });
       break;
     case 'conditional':
-      if (num(d.error) && num(d.mpe)) return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      if (num(d.error) && num(d.mpe))
+        return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
       break;
     case 'drift':
       if (d.ewma && d.cusum) {
         const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
         const by = signals.length ? ` (${signals.join(', ')})` : '';
-        return t('sum.drift', { where: where(seriesParts(a.key)), by, ewma: fmtNum(d.ewma.value), lo: fmtNum(d.ewma.lowerLimit), hi: fmtNum(d.ewma.upperLimit), high: fmtNum(d.cusum.high), low: fmtNum(d.cusum.low), h: fmtNum(d.cusum.threshold) });
+        return t('sum.drift', {
+          where: where(seriesParts(a.key)),
+          by,
+          ewma: fmtNum(d.ewma.value),
+          lo: fmtNum(d.ewma.lowerLimit),
+          hi: fmtNum(d.ewma.upperLimit),
+          high: fmtNum(d.cusum.high),
+          low: fmtNum(d.cusum.low),
+          h: fmtNum(d.cusum.threshold),
+        });
       }
       break;
     case 'predicted-oot':
       if (d.predictedOutOfToleranceAt) {
-        return t('sum.predicted', { where: where(seriesParts(a.key)), date: fmtDate(d.predictedOutOfToleranceAt), slope: fmtSigned(d.slopePerDay ?? 0, 5), due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '' });
+        return t('sum.predicted', {
+          where: where(seriesParts(a.key)),
+          date: fmtDate(d.predictedOutOfToleranceAt),
+          slope: fmtSigned(d.slopePerDay ?? 0, 5),
+          due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '',
+        });
       }
       break;
     case 'verification-overdue': {
       /** @type {Partial<Verification>} */
       const v = d.verification ?? {};
-      if (d.seq !== undefined) return t('sum.unverifiedReadings', { state: label('verif', v.state ?? 'none'), until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '' });
+      if (d.seq !== undefined)
+        return t('sum.unverifiedReadings', {
+          state: label('verif', v.state ?? 'none'),
+          until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '',
+        });
       if (v.state === 'expired' && v.validUntil) return t('sum.expired', { date: fmtDate(v.validUntil) });
       if (v.state === 'none' || !v.validUntil) return t('sum.noCertificate');
       break;
@@ -92,13 +119,23 @@ export function alertSummary(a) {
       break;
     }
     case 'untraceable-check':
-      if (typeof d.traceabilityKind === 'string' && typeof d.standardId === 'string') return t('sum.untraceable', { why: label('trace', d.traceabilityKind), standard: d.standardId });
+      if (typeof d.traceabilityKind === 'string' && typeof d.standardId === 'string')
+        return t('sum.untraceable', { why: label('trace', d.traceabilityKind), standard: d.standardId });
       break;
     case 'standard-oot': {
       const f = /** @type {{ error?: unknown } | undefined} */ (d.asFound);
       const n = Array.isArray(d.instruments) ? d.instruments.length : undefined;
       if (f && num(f.error) && num(d.checks) && num(d.couldChange) && n !== undefined && typeof d.from === 'string') {
-        return t('sum.standardOot', { standard: String(d.standard ?? a.device), certificate: String(d.certificate ?? ''), error: fmtSigned(f.error), unit, checks: d.checks, n, from: fmtDate(d.from), changed: d.couldChange });
+        return t('sum.standardOot', {
+          standard: String(d.standard ?? a.device),
+          certificate: String(d.certificate ?? ''),
+          error: fmtSigned(f.error),
+          unit,
+          checks: d.checks,
+          n,
+          from: fmtDate(d.from),
+          changed: d.couldChange,
+        });
       }
       break;
     }

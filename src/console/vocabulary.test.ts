@@ -42,7 +42,7 @@ describe('the console vocabulary', () => {
     }
   });
 
-  it('is served as a module holding the gateway\'s lists, under the names vocabulary.d.ts declares', async () => {
+  it("is served as a module holding the gateway's lists, under the names vocabulary.d.ts declares", async () => {
     const served = await import(`data:text/javascript;charset=utf-8,${encodeURIComponent(vocabularyModule())}`);
     expect(served.ALERT_KINDS).toEqual([...ALERT_KINDS]);
     expect(served.RESOLUTION_REASONS).toEqual([...RESOLUTION_REASONS]);

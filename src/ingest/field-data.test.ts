@@ -16,12 +16,27 @@ import type { Device } from '../store/registry.ts';
 const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
 // A profile that declares one more tag (a site label), to check that every declared tag is held to the same rules.
 const barometer = profiles.get('barometer')!;
-const labelled: InstrumentProfile = { ...barometer, id: 'labelled-barometer', fields: { ...barometer.fields, site: { type: 'string', required: false, tag: true, sameUnitAsValue: false } } };
+const labelled: InstrumentProfile = {
+  ...barometer,
+  id: 'labelled-barometer',
+  fields: { ...barometer.fields, site: { type: 'string', required: false, tag: true, sameUnitAsValue: false } },
+};
 
 const NOW = Date.parse('2026-12-03T08:00:00.000Z');
 const ctx: IngestContext = {
   profile: (t) => (t === labelled.id ? labelled : profiles.get(t)),
-  certificates: (device) => [{ id: 1, device, kind: 'verification', number: 'V', issuedBy: 'QUATEST 1', issuedAt: '2026-09-01T00:00:00Z', validUntil: '2027-09-01T00:00:00Z', createdAt: '2026-09-01T00:00:00Z' }], // valid at NOW within every type's legal interval
+  certificates: (device) => [
+    {
+      id: 1,
+      device,
+      kind: 'verification',
+      number: 'V',
+      issuedBy: 'QUATEST 1',
+      issuedAt: '2026-09-01T00:00:00Z',
+      validUntil: '2027-09-01T00:00:00Z',
+      createdAt: '2026-09-01T00:00:00Z',
+    },
+  ], // valid at NOW within every type's legal interval
   lastTotalizer: () => undefined,
   timeZoneOf: (tenant) => (tenant === 'berlin' ? 'Europe/Berlin' : 'Asia/Ho_Chi_Minh'),
 };
@@ -32,8 +47,18 @@ const fuel = device('fuel-1', 'fuel-dispenser');
 const json = (x: unknown) => JSON.stringify(x);
 const pressure = (ts: unknown) => ({ seq: 1, ts, quantity: 'pressure', value: 1013.2, unit: 'hPa' });
 const sale = (extra: Record<string, unknown>) => ({
-  seq: 5, ts: NOW - 60_000, quantity: 'volume', value: 20, unit: 'L', nozzle: 1, product: 'Xăng E5 RON 92-II',
-  unitPrice: 19_630, amount: 392_600, totalizerStart: 1000, totalizerEnd: 1020, ...extra,
+  seq: 5,
+  ts: NOW - 60_000,
+  quantity: 'volume',
+  value: 20,
+  unit: 'L',
+  nozzle: 1,
+  product: 'Xăng E5 RON 92-II',
+  unitPrice: 19_630,
+  amount: 392_600,
+  totalizerStart: 1000,
+  totalizerEnd: 1020,
+  ...extra,
 });
 
 describe('device times', () => {
@@ -41,7 +66,9 @@ describe('device times', () => {
     // 1764785000 s = 2025-12-03T18:03:20Z; as ms it would be 1970-01-21T10:13:05Z
     const r = ingest().handle(baro, 'readings', json(pressure(1_764_785_000)), NOW);
     expect(r.points).toEqual([]);
-    expect(r.rejections).toEqual([{ seq: 1, errors: [{ path: 'ts', message: expect.stringContaining('ts looks like epoch seconds (2025-12-03T18:03:20.000Z)') }] }]);
+    expect(r.rejections).toEqual([
+      { seq: 1, errors: [{ path: 'ts', message: expect.stringContaining('ts looks like epoch seconds (2025-12-03T18:03:20.000Z)') }] },
+    ]);
     expect(r.rejections[0].errors[0].message).toContain('send epoch milliseconds (1764785000000)');
     expect(r.rejections[0].errors[0].message).toMatch(/received 1764785000$/);
   });
@@ -78,10 +105,14 @@ describe('device times', () => {
   it('refuses a local time the clocks skip or repeat, asking for the offset', () => {
     const berlin = device('baro-b', 'barometer', 'berlin');
     const skipped = ingest().handle(berlin, 'readings', json(pressure('2026-03-29 02:30:00')), NOW);
-    expect(skipped.rejections[0].errors[0].message).toMatch(/^ts is a local time that does not exist in the tenant's time zone Europe\/Berlin .*send the time with its UTC offset; received "2026-03-29 02:30:00"$/);
+    expect(skipped.rejections[0].errors[0].message).toMatch(
+      /^ts is a local time that does not exist in the tenant's time zone Europe\/Berlin .*send the time with its UTC offset; received "2026-03-29 02:30:00"$/,
+    );
     // 02:30 on 25 October 2026 is 00:30 UTC (CEST) and again 01:30 UTC (CET)
     const repeated = ingest().handle(berlin, 'readings', json(pressure('2026-10-25 02:30:00')), NOW);
-    expect(repeated.rejections[0].errors[0].message).toContain('happens twice in the tenant\'s time zone Europe/Berlin (at 2026-10-25T00:30:00.000Z and 2026-10-25T01:30:00.000Z');
+    expect(repeated.rejections[0].errors[0].message).toContain(
+      "happens twice in the tenant's time zone Europe/Berlin (at 2026-10-25T00:30:00.000Z and 2026-10-25T01:30:00.000Z",
+    );
   });
 
   it('keeps ISO 8601 with a zone and epoch milliseconds as they are', () => {
@@ -98,7 +129,8 @@ describe('device times', () => {
     expect(old.rejections[0].errors).toEqual([
       {
         path: 'ts',
-        message: 'ts 2024-11-26T23:59:59.000Z is before 2024-11-27T00:00:00.000Z, the earliest time accepted: 400 days (MAG_BACKFILL_DAYS) before device baro-1 was registered (2026-01-01T00:00:00Z); check the device clock',
+        message:
+          'ts 2024-11-26T23:59:59.000Z is before 2024-11-27T00:00:00.000Z, the earliest time accepted: 400 days (MAG_BACKFILL_DAYS) before device baro-1 was registered (2026-01-01T00:00:00Z); check the device clock',
       },
     ]);
     const check = { seq: 2, ts: '2020-01-01T00:00:00Z', indicated: 1013.3, reference: 1013.2, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1' };
@@ -107,7 +139,9 @@ describe('device times', () => {
 
   it('names ts and the batch index when a time is in the future', () => {
     const r = ingest().handle(baro, 'readings', json({ readings: [pressure(NOW + 3_600_000)] }), NOW);
-    expect(r.rejections[0].errors).toEqual([{ path: 'readings.0.ts', message: expect.stringMatching(/^readings\.0\.ts 2026-12-03T09:00:00\.000Z is 3600 s in the future/) }]);
+    expect(r.rejections[0].errors).toEqual([
+      { path: 'readings.0.ts', message: expect.stringMatching(/^readings\.0\.ts 2026-12-03T09:00:00\.000Z is 3600 s in the future/) },
+    ]);
   });
 });
 
@@ -154,7 +188,16 @@ describe('tag values of any script', () => {
   });
 
   it('tags a check with a test point of any script', () => {
-    const check = { seq: 3, ts: NOW - 60_000, indicated: 20.01, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax — bình chuẩn 20 L, "II"' };
+    const check = {
+      seq: 3,
+      ts: NOW - 60_000,
+      indicated: 20.01,
+      reference: 20,
+      referenceUncertainty: 0.004,
+      unit: 'L',
+      standardId: 'PM-20L-07',
+      point: 'Qmax — bình chuẩn 20 L, "II"',
+    };
     const r = ingest().handle(fuel, 'checks', json(check), NOW);
     expect(r.rejections).toEqual([]);
     expect(r.points[0].tags.point).toBe('Qmax — bình chuẩn 20 L, "II"');

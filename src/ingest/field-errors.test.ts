@@ -15,13 +15,61 @@ const BatchLike = z.object({ readings: z.array(z.unknown(), { error: 'must be a 
 const ZOD_DEFAULT = /^(Invalid|Too (big|small)|Unrecognized|Expected)/;
 
 const WRONG: unknown[] = [
-  undefined, null, true, false, 0, -1, 1.5, 1e20, 1_764_785_000, 1e15, Number.MAX_SAFE_INTEGER + 2, '', ' ', 'text', '-1', 'x'.repeat(200), '2026-02-30T00:00:00Z', '2026-11-21',
-  '2026-03-29 02:30:00', 'RON\n95', 'ends\\', '\ud800', [], [1], {}, { a: 1 }, 'verification', 'inService', 'Xăng E5 RON 92-II',
+  undefined,
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e20,
+  1_764_785_000,
+  1e15,
+  Number.MAX_SAFE_INTEGER + 2,
+  '',
+  ' ',
+  'text',
+  '-1',
+  'x'.repeat(200),
+  '2026-02-30T00:00:00Z',
+  '2026-11-21',
+  '2026-03-29 02:30:00',
+  'RON\n95',
+  'ends\\',
+  '\ud800',
+  [],
+  [1],
+  {},
+  { a: 1 },
+  'verification',
+  'inService',
+  'Xăng E5 RON 92-II',
 ];
 
 const cases: [string, z.ZodType, Record<string, unknown>, string][] = [
-  ['reading', reading, { seq: 1, ts: 1_795_000_000_000, quantity: 'pressure', value: 1013.2, unit: 'hPa', gas: 'CO', nozzle: 1, product: 'RON95', tare: 0 }, 'the reading'],
-  ['check', check, { seq: 1, ts: '2026-11-21T08:00:00Z', indicated: 1, reference: 1, referenceUncertainty: 0, unit: 'L', standardId: 'S', gas: 'CO', regime: 'inService', point: 'Qmax' }, 'the check'],
+  [
+    'reading',
+    reading,
+    { seq: 1, ts: 1_795_000_000_000, quantity: 'pressure', value: 1013.2, unit: 'hPa', gas: 'CO', nozzle: 1, product: 'RON95', tare: 0 },
+    'the reading',
+  ],
+  [
+    'check',
+    check,
+    {
+      seq: 1,
+      ts: '2026-11-21T08:00:00Z',
+      indicated: 1,
+      reference: 1,
+      referenceUncertainty: 0,
+      unit: 'L',
+      standardId: 'S',
+      gas: 'CO',
+      regime: 'inService',
+      point: 'Qmax',
+    },
+    'the check',
+  ],
   ['transaction', TransactionFieldsSchema, { nozzle: 1, product: 'RON95', unitPrice: 1, amount: 1, totalizerStart: 0, totalizerEnd: 1 }, 'the transaction'],
   ['status', StatusSchema, { state: 'online' }, 'the status'],
   ['batch', BatchLike, { readings: [] }, 'the batch'],
@@ -105,7 +153,10 @@ describe('payload validation messages', () => {
       { path: 'readings.3.ts', message: expect.stringMatching(/^readings\.3\.ts looks like epoch seconds .*; received 1764785000$/) },
     ]);
     const root = reading.safeParse([1], PARSE_OPTIONS);
-    if (!root.success) expect(describeIssues(root.error, 'readings.3', 'the reading')[0].message).toMatch(/^readings\.3 \(the reading\) must be a JSON object .*; received \[1\]$/);
+    if (!root.success)
+      expect(describeIssues(root.error, 'readings.3', 'the reading')[0].message).toMatch(
+        /^readings\.3 \(the reading\) must be a JSON object .*; received \[1\]$/,
+      );
   });
 
   it('words the checks no payload schema uses today as well (unions, formats, unknown keys)', () => {

@@ -92,7 +92,9 @@ export function describeIssues(error: z.ZodError, prefix = '', subject = 'the me
     }
     const missing = input === undefined && i.path.length > 0;
     const secret = SECRET_FIELD.test(String(i.path[i.path.length - 1] ?? ''));
-    const message = missing ? `${field} is missing: it ${i.message}` : `${field} ${i.message}; received ${secret ? 'a value not repeated here (it may hold credentials)' : shown(input)}`;
+    const message = missing
+      ? `${field} is missing: it ${i.message}`
+      : `${field} ${i.message}; received ${secret ? 'a value not repeated here (it may hold credentials)' : shown(input)}`;
     return { path: path || '(root)', message };
   });
 }

@@ -33,7 +33,14 @@ const ctx: IngestContext = {
   timeZoneOf: (tenant) => (tenant === 'berlin' ? 'Europe/Berlin' : 'Asia/Ho_Chi_Minh'),
 };
 
-const device = (id: string, type: string, extra: Partial<Device> = {}): Device => ({ id, tenant: 'acme', type, serial: `SN-${id}`, createdAt: '2025-01-01T00:00:00Z', ...extra });
+const device = (id: string, type: string, extra: Partial<Device> = {}): Device => ({
+  id,
+  tenant: 'acme',
+  type,
+  serial: `SN-${id}`,
+  createdAt: '2025-01-01T00:00:00Z',
+  ...extra,
+});
 const baro = device('baro-1', 'barometer');
 const gas = device('gas-1', 'gas-detector');
 const fuel = device('fuel-1', 'fuel-dispenser');
@@ -82,13 +89,16 @@ describe('Ingest: timestamps', () => {
     expect(b.points[0].ts).toBe(NOW);
   });
 
-  it.each(['2026-11-21', 'yesterday', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-21T24:00:00Z', 1_790_000_000_000.5, -1, true, null])('rejects ts %j (not a time, not integer ms)', (ts) => {
-    const r = ingest().handle(baro, 'readings', json(pressure(1, ts)), NOW);
-    expect(r.points).toEqual([]);
-    expect(r.rejections).toHaveLength(1);
-    expect(r.rejections[0].seq).toBe(1);
-    expect(r.rejections[0].errors.map((e) => e.path)).toContain('ts');
-  });
+  it.each(['2026-11-21', 'yesterday', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-21T24:00:00Z', 1_790_000_000_000.5, -1, true, null])(
+    'rejects ts %j (not a time, not integer ms)',
+    (ts) => {
+      const r = ingest().handle(baro, 'readings', json(pressure(1, ts)), NOW);
+      expect(r.points).toEqual([]);
+      expect(r.rejections).toHaveLength(1);
+      expect(r.rejections[0].seq).toBe(1);
+      expect(r.rejections[0].errors.map((e) => e.path)).toContain('ts');
+    },
+  );
 });
 
 describe('Ingest: readings', () => {
@@ -112,18 +122,39 @@ describe('Ingest: readings', () => {
     const amount = fc.double({ min: 0, max: 1e9, noNaN: true });
     const volume = fc.double({ min: 0.5, max: 1000, noNaN: true });
     fc.assert(
-      fc.property(label, fc.oneof(label, fc.nat(99)), label, amount, amount, volume, fc.integer({ min: 0, max: 2 ** 40 }), (id, nozzle, product, unitPrice, start, value, seq) => {
-        const r = ing.handle(
-          device(id, 'fuel-dispenser'),
-          'readings',
-          json({ seq, ts: NOW - (seq % 1_000_000), quantity: 'volume', value, unit: 'L', nozzle, product, unitPrice, amount: value * unitPrice, totalizerStart: start, totalizerEnd: start + value }),
-          NOW,
-        );
-        expect(r.rejections).toEqual([]);
-        expect(r.points.map((p) => p.measurement)).toEqual(['reading', 'transaction']);
-        for (const p of r.points) expect(p.line).toBe(pointToLine({ ...p, line: undefined }));
-        return true;
-      }),
+      fc.property(
+        label,
+        fc.oneof(label, fc.nat(99)),
+        label,
+        amount,
+        amount,
+        volume,
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (id, nozzle, product, unitPrice, start, value, seq) => {
+          const r = ing.handle(
+            device(id, 'fuel-dispenser'),
+            'readings',
+            json({
+              seq,
+              ts: NOW - (seq % 1_000_000),
+              quantity: 'volume',
+              value,
+              unit: 'L',
+              nozzle,
+              product,
+              unitPrice,
+              amount: value * unitPrice,
+              totalizerStart: start,
+              totalizerEnd: start + value,
+            }),
+            NOW,
+          );
+          expect(r.rejections).toEqual([]);
+          expect(r.points.map((p) => p.measurement)).toEqual(['reading', 'transaction']);
+          for (const p of r.points) expect(p.line).toBe(pointToLine({ ...p, line: undefined }));
+          return true;
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -170,7 +201,19 @@ describe('Ingest: readings', () => {
   });
 
   it('makes a reading and a transaction point from a fuel-dispenser transaction, converting mL → L', () => {
-    const tx = { seq: 3, ts: NOW, quantity: 'volume', value: 20060, unit: 'mL', nozzle: '2', product: 'RON95', unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060 };
+    const tx = {
+      seq: 3,
+      ts: NOW,
+      quantity: 'volume',
+      value: 20060,
+      unit: 'mL',
+      nozzle: '2',
+      product: 'RON95',
+      unitPrice: 23800,
+      amount: 477428,
+      totalizerStart: 1000000,
+      totalizerEnd: 1020060,
+    };
     const r = ingest().handle(fuel, 'readings', json(tx), NOW);
     expect(r.rejections).toEqual([]);
     const reading = r.points.find((p) => p.measurement === 'reading')!;
@@ -278,7 +321,16 @@ describe('Ingest: SenML (RFC 8428)', () => {
 
 describe('Ingest: checks', () => {
   it('makes a check point with the computed error, MPE and decisions', () => {
-    const check = { seq: 77, ts: '2026-11-21T07:55:00Z', indicated: 1013.3, reference: 1013.2, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1', point: 'ambient' };
+    const check = {
+      seq: 77,
+      ts: '2026-11-21T07:55:00Z',
+      indicated: 1013.3,
+      reference: 1013.2,
+      referenceUncertainty: 0.05,
+      unit: 'hPa',
+      standardId: 'REF-1',
+      point: 'ambient',
+    };
     const r = ingest().handle(baro, 'checks', json(check), NOW);
     expect(r.rejections).toEqual([]);
     expect(r.points).toHaveLength(1);

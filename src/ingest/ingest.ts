@@ -9,7 +9,17 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
 import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
-import { SenmlPackSchema, TransactionFieldsSchema, parsePayload, payloadSchemas, plainCheck, plainReading, plainTransactionFields, type PayloadSchemas, type ReadingPayload } from './payloads.ts';
+import {
+  SenmlPackSchema,
+  TransactionFieldsSchema,
+  parsePayload,
+  payloadSchemas,
+  plainCheck,
+  plainReading,
+  plainTransactionFields,
+  type PayloadSchemas,
+  type ReadingPayload,
+} from './payloads.ts';
 import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
@@ -120,7 +130,12 @@ export class Ingest {
     if (kind === 'checks') {
       this.acceptCheck(device, profile, body, receivedAt, out);
     } else if (kind === 'packages') {
-      const ctx = { schemas: this.schemasFor(device), lot: (id: string) => this.ctx.lot?.(id), timeError: (ts: number, prefix: string) => this.timeError(device, ts, receivedAt, prefix), maxBatch: this.opts.maxBatchReadings };
+      const ctx = {
+        schemas: this.schemasFor(device),
+        lot: (id: string) => this.ctx.lot?.(id),
+        timeError: (ts: number, prefix: string) => this.timeError(device, ts, receivedAt, prefix),
+        maxBatch: this.opts.maxBatchReadings,
+      };
       out.packages = [];
       acceptPackages(device, profile, body, ctx, out as IngestResult & { packages: AcceptedPackage[] });
     } else if (kind === 'senml') {
@@ -135,7 +150,14 @@ export class Ingest {
         return out;
       }
       if (items.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: '(root)', message: `the SenML pack may hold at most ${this.opts.maxBatchReadings} records (MAG_MAX_BATCH_READINGS); received ${items.length}` }] });
+        out.rejections.push({
+          errors: [
+            {
+              path: '(root)',
+              message: `the SenML pack may hold at most ${this.opts.maxBatchReadings} records (MAG_MAX_BATCH_READINGS); received ${items.length}`,
+            },
+          ],
+        });
         return out;
       }
       items.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `[${i}]`));
@@ -144,7 +166,14 @@ export class Ingest {
       if (!batch.ok) {
         out.rejections.push({ errors: batch.errors });
       } else if (batch.data.readings.length === 0 || batch.data.readings.length > this.opts.maxBatchReadings) {
-        out.rejections.push({ errors: [{ path: 'readings', message: `readings must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS); received ${batch.data.readings.length}` }] });
+        out.rejections.push({
+          errors: [
+            {
+              path: 'readings',
+              message: `readings must hold 1 to ${this.opts.maxBatchReadings} readings (MAG_MAX_BATCH_READINGS); received ${batch.data.readings.length}`,
+            },
+          ],
+        });
       } else {
         batch.data.readings.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `readings.${i}`));
       }
@@ -205,7 +234,10 @@ export class Ingest {
     const path = joinPath(prefix, 'ts');
     if (ts > receivedAt + this.opts.futureToleranceMs) {
       const ahead = Math.round((ts - receivedAt) / 1000);
-      return { path, message: `${path} ${iso(ts)} is ${ahead} s in the future of the gateway's clock (at most ${this.opts.futureToleranceMs / 1000} s accepted, MAG_FUTURE_TOLERANCE_MS): check the device clock` };
+      return {
+        path,
+        message: `${path} ${iso(ts)} is ${ahead} s in the future of the gateway's clock (at most ${this.opts.futureToleranceMs / 1000} s accepted, MAG_FUTURE_TOLERANCE_MS): check the device clock`,
+      };
     }
     let earliest = this.earliest.get(device);
     if (earliest === undefined) this.earliest.set(device, (earliest = Date.parse(device.createdAt) - this.opts.backfillDays * DAY_MS));
@@ -249,7 +281,13 @@ export class Ingest {
     const channel = typeof r.gas === 'string' ? r.gas : '';
     const prevKey = `${device.id}|${r.quantity}|${channel}`;
     const evaluated = evaluateReading(
-      { profile, device, certificates: this.ctx.certificates(device.id), previous: this.previous.get(prevKey), verificationIntervalMonths: profile.verificationIntervalMonths },
+      {
+        profile,
+        device,
+        certificates: this.ctx.certificates(device.id),
+        previous: this.previous.get(prevKey),
+        verificationIntervalMonths: profile.verificationIntervalMonths,
+      },
       r,
     );
     if (!evaluated.ok) {
@@ -264,7 +302,13 @@ export class Ingest {
     // Finite numbers can overflow once converted (1.7e308 bar in hPa): no sink stores Infinity.
     const overflow = Number.isFinite(evaluated.value) ? nonFinite(evaluated.fields) : nonFinite({ value: evaluated.value, ...evaluated.fields });
     if (overflow.length) {
-      out.rejections.push({ seq: r.seq, errors: overflow.map((k) => ({ path: joinPath(prefix, k), message: `${joinPath(prefix, k)} is out of the representable range once converted to ${evaluated.unit}; received ${String(k === 'value' ? r.value : (r as Record<string, unknown>)[k])}` })) });
+      out.rejections.push({
+        seq: r.seq,
+        errors: overflow.map((k) => ({
+          path: joinPath(prefix, k),
+          message: `${joinPath(prefix, k)} is out of the representable range once converted to ${evaluated.unit}; received ${String(k === 'value' ? r.value : (r as Record<string, unknown>)[k])}`,
+        })),
+      });
       return;
     }
     const prev = this.previous.get(prevKey);
@@ -275,7 +319,16 @@ export class Ingest {
       prev.value = evaluated.value;
     }
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
-    const reading: AcceptedReading = { seq: r.seq, ts: r.ts, quantity: r.quantity, value: evaluated.value, raw: r.value, unit: evaluated.unit, status: evaluated.status, tags };
+    const reading: AcceptedReading = {
+      seq: r.seq,
+      ts: r.ts,
+      quantity: r.quantity,
+      value: evaluated.value,
+      raw: r.value,
+      unit: evaluated.unit,
+      status: evaluated.status,
+      tags,
+    };
     out.readings.push(reading);
     const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
     // the same number converted once when it is sent in the canonical unit
@@ -286,7 +339,10 @@ export class Ingest {
       fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status },
       ts: r.ts,
       // What pointToLine writes for this point (fields in key order; every number here is finite, seq and ts safe integers).
-      line: series === undefined ? undefined : `${series} raw=${r.value === evaluated.value ? valueText : String(r.value)},seq=${integerText(r.seq)}i,status="${evaluated.status}",value=${valueText} ${integerText(r.ts)}`,
+      line:
+        series === undefined
+          ? undefined
+          : `${series} raw=${r.value === evaluated.value ? valueText : String(r.value)},seq=${integerText(r.seq)}i,status="${evaluated.status}",value=${valueText} ${integerText(r.ts)}`,
     });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
@@ -296,7 +352,17 @@ export class Ingest {
       const totalizerStart = numberOr(evaluated.fields.totalizerStart, tx.totalizerStart);
       const totalizerEnd = numberOr(evaluated.fields.totalizerEnd, tx.totalizerEnd);
       const findings = auditTransaction(
-        { seq: r.seq, ts: r.ts, nozzle: tx.nozzle, product: tx.product, volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd },
+        {
+          seq: r.seq,
+          ts: r.ts,
+          nozzle: tx.nozzle,
+          product: tx.product,
+          volume: evaluated.value,
+          unitPrice: tx.unitPrice,
+          amount: tx.amount,
+          totalizerStart,
+          totalizerEnd,
+        },
         before,
         audit,
       );
@@ -340,9 +406,20 @@ export class Ingest {
     }
     const res = evaluated.result;
     // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
-    const overflow = nonFinite({ indicated: res.indicated, reference: res.reference, error: res.error, mpe: res.mpe, uncertainty: res.uncertainty, correctedError: res.correctedError, correctedUncertainty: res.correctedUncertainty });
+    const overflow = nonFinite({
+      indicated: res.indicated,
+      reference: res.reference,
+      error: res.error,
+      mpe: res.mpe,
+      uncertainty: res.uncertainty,
+      correctedError: res.correctedError,
+      correctedUncertainty: res.correctedUncertainty,
+    });
     if (overflow.length) {
-      out.rejections.push({ seq: c.seq, errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })) });
+      out.rejections.push({
+        seq: c.seq,
+        errors: overflow.map((k) => ({ path: k, message: `${k} is out of the representable range once computed: check the magnitudes sent` })),
+      });
       return;
     }
     if (this.ctx.standardOf) Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant)));

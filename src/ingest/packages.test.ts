@@ -19,7 +19,17 @@ const TS = '2026-03-01T08:00:00Z';
 function lot(id: string, d: LotDeclaration, tenant = 'north'): LotForPackages {
   const p = planLot(d, plans);
   if (!p.ok) throw new Error(p.reasons.join(' '));
-  return { id, tenant, product: 'Gạo 500 g', nominal: d.nominal, unit: d.unit, measuredUnit: d.measuredUnit ?? d.unit, averageTare: d.averageTare, tolerableDeficiency: p.tolerableDeficiency, toLotUnit: p.toLotUnit };
+  return {
+    id,
+    tenant,
+    product: 'Gạo 500 g',
+    nominal: d.nominal,
+    unit: d.unit,
+    measuredUnit: d.measuredUnit ?? d.unit,
+    averageTare: d.averageTare,
+    tolerableDeficiency: p.tolerableDeficiency,
+    toLotUnit: p.toLotUnit,
+  };
 }
 const lots = new Map([
   ['RICE', lot('RICE', { nominal: 500, unit: 'g', lotSize: 200, averageTare: 12.4 })],
@@ -41,9 +51,17 @@ describe('packages from a weighing instrument', () => {
     // Qn 500 g, T = 3 % = 15 g: 485 g is short by T exactly (not T1); 484.9 g by 15.1 g (T1);
     // 470 g by 2T exactly (T1, not T2); 469.9 g by 30.1 g (T2).
     const out = run({ packages: [pkg(1, { net: 485 }), pkg(2, { net: 484.9 }), pkg(3, { net: 470 })] });
-    expect(out.points.map((p) => [p.fields.net, p.fields.t1, p.fields.t2])).toEqual([[485, false, false], [484.9, true, false], [470, true, false]]);
+    expect(out.points.map((p) => [p.fields.net, p.fields.t1, p.fields.t2])).toEqual([
+      [485, false, false],
+      [484.9, true, false],
+      [470, true, false],
+    ]);
     expect(run(pkg(4, { net: 469.9 })).points[0]!.fields).toEqual({ net: 469.9, seq: 4, t1: true, t2: true });
-    expect(out.points[0]).toMatchObject({ measurement: 'package', tags: { tenant: 'north', device: 'cw-1', lot: 'RICE', product: 'Gạo 500 g' }, ts: Date.parse(TS) });
+    expect(out.points[0]).toMatchObject({
+      measurement: 'package',
+      tags: { tenant: 'north', device: 'cw-1', lot: 'RICE', product: 'Gạo 500 g' },
+      ts: Date.parse(TS),
+    });
   });
 
   it('converts to the lot unit and subtracts the average tare from a gross weighing', () => {
@@ -64,11 +82,16 @@ describe('packages from a weighing instrument', () => {
   });
 
   it("refuses another tenant's lot as an unknown one, a batch too large, and an instrument that does not weigh", () => {
-    expect(run(pkg(8, { lot: 'OTHER', net: 500 })).rejections[0]!.errors[0]!.message).toBe('lot must be a lot declared for enterprise north (POST /api/v1/lots) before its packages are sent; received "OTHER"');
+    expect(run(pkg(8, { lot: 'OTHER', net: 500 })).rejections[0]!.errors[0]!.message).toBe(
+      'lot must be a lot declared for enterprise north (POST /api/v1/lots) before its packages are sent; received "OTHER"',
+    );
     expect(run({ packages: [1, 2, 3, 4] }).rejections[0]!.errors[0]!.message).toBe('packages must hold 1 to 3 packages (MAG_MAX_BATCH_READINGS); received 4');
     const bad = run({ packages: [pkg(9, { net: 500 }), pkg(10, { net: -1 }), { ...pkg(11, { net: 500 }), lot: 'not a lot!' }] });
     expect(bad.packages.map((p) => p.seq)).toEqual([9]);
-    expect(bad.rejections.map((r) => [r.seq, r.errors[0]!.path])).toEqual([[10, 'packages.1.net'], [11, 'packages.2.lot']]);
+    expect(bad.rejections.map((r) => [r.seq, r.errors[0]!.path])).toEqual([
+      [10, 'packages.1.net'],
+      [11, 'packages.2.lot'],
+    ]);
     const baro: Device = { ...cw, id: 'baro-1', type: 'barometer' };
     expect(run(pkg(12, { net: 500 }), baro).rejections[0]!.errors[0]!.path).toBe('(device)');
   });

@@ -60,14 +60,25 @@ const BatchSchema = z.object({ packages: z.array(z.unknown(), { error: 'must be 
 /** The packages of one message (one package, or {"packages": [...]}). */
 export function acceptPackages(device: Device, profile: InstrumentProfile, body: unknown, ctx: PackageContext, out: PackageOutcome): void {
   if (profile.quantity !== 'mass') {
-    out.rejections.push({ errors: [{ path: '(device)', message: `instrument ${device.id} is a ${profile.name}: packages are weighed on a scale or a checkweigher (an instrument whose type measures mass)` }] });
+    out.rejections.push({
+      errors: [
+        {
+          path: '(device)',
+          message: `instrument ${device.id} is a ${profile.name}: packages are weighed on a scale or a checkweigher (an instrument whose type measures mass)`,
+        },
+      ],
+    });
     return;
   }
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'packages' in body) {
     const batch = parsePayload(BatchSchema, body, '', 'the batch');
     if (!batch.ok) out.rejections.push({ errors: batch.errors });
     else if (batch.data.packages.length === 0 || batch.data.packages.length > ctx.maxBatch) {
-      out.rejections.push({ errors: [{ path: 'packages', message: `packages must hold 1 to ${ctx.maxBatch} packages (MAG_MAX_BATCH_READINGS); received ${batch.data.packages.length}` }] });
+      out.rejections.push({
+        errors: [
+          { path: 'packages', message: `packages must hold 1 to ${ctx.maxBatch} packages (MAG_MAX_BATCH_READINGS); received ${batch.data.packages.length}` },
+        ],
+      });
     } else {
       for (const [i, p] of batch.data.packages.entries()) acceptPackage(device, p, ctx, out, `packages.${i}`);
     }
@@ -92,7 +103,15 @@ function acceptPackage(device: Device, raw: unknown, ctx: PackageContext, out: P
   const lot = ctx.lot(p.lot);
   // Another tenant's lot is answered as an unknown one: a device learns nothing of other enterprises.
   if (!lot || lot.tenant !== device.tenant) {
-    out.rejections.push({ seq: p.seq, errors: [{ path: path('lot'), message: `${path('lot')} must be a lot declared for enterprise ${device.tenant} (POST /api/v1/lots) before its packages are sent; received ${shown(p.lot)}` }] });
+    out.rejections.push({
+      seq: p.seq,
+      errors: [
+        {
+          path: path('lot'),
+          message: `${path('lot')} must be a lot declared for enterprise ${device.tenant} (POST /api/v1/lots) before its packages are sent; received ${shown(p.lot)}`,
+        },
+      ],
+    });
     return;
   }
   const problem = packageProblem(p, lot, path);
@@ -106,7 +125,12 @@ function acceptPackage(device: Device, raw: unknown, ctx: PackageContext, out: P
   out.packages.push({ lot: lot.id, seq: p.seq, ts: p.ts, kind, value, net });
   const short = lot.nominal - net;
   const slack = 1e-9 * lot.nominal; // as judgeLot counts them
-  const fields: Record<string, number | boolean> = { net, seq: p.seq, t1: short > lot.tolerableDeficiency + slack, t2: short > 2 * lot.tolerableDeficiency + slack };
+  const fields: Record<string, number | boolean> = {
+    net,
+    seq: p.seq,
+    t1: short > lot.tolerableDeficiency + slack,
+    t2: short > 2 * lot.tolerableDeficiency + slack,
+  };
   if (kind === 'gross') fields.gross = value;
   out.points.push({ measurement: 'package', tags: { tenant: device.tenant, device: device.id, lot: lot.id, product: lot.product }, fields, ts: p.ts });
 }
@@ -116,10 +140,16 @@ function packageProblem(p: PackagePayload, lot: LotForPackages, path: (field: st
   const measured = lot.measuredUnit as PrepackageUnit; // checked when the lot was declared (planLot)
   if (BASE_UNIT[p.unit] !== BASE_UNIT[measured]) {
     const byWeight = BASE_UNIT[measured] === 'g';
-    return { path: path('unit'), message: `${path('unit')} must be ${byWeight ? 'g or kg' : 'mL or L'}: the packages of lot ${lot.id} are measured in ${measured}${byWeight ? '' : ' (a lot in volume takes weighings when declared with measuredUnit g and the density)'}; received ${shown(p.unit)}` };
+    return {
+      path: path('unit'),
+      message: `${path('unit')} must be ${byWeight ? 'g or kg' : 'mL or L'}: the packages of lot ${lot.id} are measured in ${measured}${byWeight ? '' : ' (a lot in volume takes weighings when declared with measuredUnit g and the density)'}; received ${shown(p.unit)}`,
+    };
   }
   if (p.gross !== undefined && lot.averageTare === undefined) {
-    return { path: path('gross'), message: `${path('gross')} needs the lot's average tare (R87 Annex B), and lot ${lot.id} was declared without averageTare: send net, or declare the lot with its average tare; received ${shown(p.gross)}` };
+    return {
+      path: path('gross'),
+      message: `${path('gross')} needs the lot's average tare (R87 Annex B), and lot ${lot.id} was declared without averageTare: send net, or declare the lot with its average tare; received ${shown(p.gross)}`,
+    };
   }
   return undefined;
 }

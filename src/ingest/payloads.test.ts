@@ -8,12 +8,32 @@ const ReadingSchema = payloadSchemas('Asia/Ho_Chi_Minh').reading;
 const CheckSchema = payloadSchemas('Asia/Ho_Chi_Minh').check;
 
 /** Text as tags come: short words, any characters (controls, a trailing backslash, lone surrogates), or too long. */
-const tagText = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('CO', 'CH4', 'a\\', 'x'.repeat(128), 'x'.repeat(129), 'a\u0000b', '\uD800', 'vòi 1'));
+const tagText = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 12 }),
+  fc.constantFrom('CO', 'CH4', 'a\\', 'x'.repeat(128), 'x'.repeat(129), 'a\u0000b', '\uD800', 'vòi 1'),
+);
 
 const anyValue = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(-1, 0, -0, 2 ** 53, 2 ** 53 - 1, 8.64e15, 8.64e15 + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e11 - 1, 1e11, 1e14 - 1, 1e14, 1_764_785_000),
+  fc.constantFrom(
+    -1,
+    0,
+    -0,
+    2 ** 53,
+    2 ** 53 - 1,
+    8.64e15,
+    8.64e15 + 1,
+    1.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    1e11 - 1,
+    1e11,
+    1e14 - 1,
+    1e14,
+    1_764_785_000,
+  ),
   fc.string({ maxLength: 70 }),
   fc.constantFrom('', 'hPa', 'x'.repeat(32), 'x'.repeat(33), 'y'.repeat(64), 'y'.repeat(65), '2026-11-21T08:00:00Z'),
   fc.boolean(),
@@ -80,7 +100,12 @@ describe('plainReading, the fast path past ReadingSchema', () => {
     expect(plainReading({ ...raw, ts: '2026-11-21T08:00:00Z' })).toBeUndefined(); // ISO time: the schema converts it
     expect(plainReading({ ...raw, ts: 1_790_000_000 })).toBeUndefined(); // epoch seconds: the schema says so
     // optional fields the schema hands on as they are: a gas detector's, a fuel dispenser's
-    for (const withTags of [{ ...raw, gas: 'CO' }, { ...raw, nozzle: '1', product: 'RON95' }, { ...raw, tare: 0.5 }]) expect(plainReading(withTags)).toBe(withTags);
+    for (const withTags of [
+      { ...raw, gas: 'CO' },
+      { ...raw, nozzle: '1', product: 'RON95' },
+      { ...raw, tare: 0.5 },
+    ])
+      expect(plainReading(withTags)).toBe(withTags);
     expect(plainReading({ ...raw, nozzle: 1 })).toBeUndefined(); // a nozzle number: the schema makes it text
     expect(plainReading({ ...raw, gas: 'C\u0000O' })).toBeUndefined(); // refused by the schema, which says why
   });
@@ -143,9 +168,32 @@ describe('plainCheck, the fast path past the check schema', () => {
   });
 
   it('takes the common check, and leaves to the schema a time as text', () => {
-    const raw = { seq: 9, ts: 1_790_000_000_000, standardId: 'REF-BENCH-barometer', indicated: 1013.21, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', note: 'dropped' };
-    expect(plainCheck(raw)).toStrictEqual({ seq: 9, ts: 1_790_000_000_000, standardId: 'REF-BENCH-barometer', indicated: 1013.21, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa' });
-    expect(plainCheck({ ...raw, gas: 'CO', point: 'Qmax', regime: 'inService', deltaL: 0.1, adjusted: true })).toMatchObject({ gas: 'CO', point: 'Qmax', regime: 'inService', deltaL: 0.1, adjusted: true });
+    const raw = {
+      seq: 9,
+      ts: 1_790_000_000_000,
+      standardId: 'REF-BENCH-barometer',
+      indicated: 1013.21,
+      reference: 1013.2,
+      referenceUncertainty: 0.04,
+      unit: 'hPa',
+      note: 'dropped',
+    };
+    expect(plainCheck(raw)).toStrictEqual({
+      seq: 9,
+      ts: 1_790_000_000_000,
+      standardId: 'REF-BENCH-barometer',
+      indicated: 1013.21,
+      reference: 1013.2,
+      referenceUncertainty: 0.04,
+      unit: 'hPa',
+    });
+    expect(plainCheck({ ...raw, gas: 'CO', point: 'Qmax', regime: 'inService', deltaL: 0.1, adjusted: true })).toMatchObject({
+      gas: 'CO',
+      point: 'Qmax',
+      regime: 'inService',
+      deltaL: 0.1,
+      adjusted: true,
+    });
     expect(plainCheck({ ...raw, ts: '2026-11-21T08:00:00Z' })).toBeUndefined();
   });
 });

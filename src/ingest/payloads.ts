@@ -29,7 +29,11 @@ const SEQ_ACCEPTED = `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER
 export const Seq = z.number({ error: SEQ_ACCEPTED }).int(SEQ_ACCEPTED).min(0, SEQ_ACCEPTED).max(Number.MAX_SAFE_INTEGER, SEQ_ACCEPTED);
 const finite = z.number({ error: 'must be a number' }).refine(Number.isFinite, 'must be a finite number');
 const nonNegative = finite.refine((x) => x >= 0, 'must not be negative');
-const text = (max: number, what: string) => z.string({ error: `must be ${what} (text of 1 to ${max} characters)` }).min(1, `must not be empty: ${what}`).max(max, `must be at most ${max} characters long`);
+const text = (max: number, what: string) =>
+  z
+    .string({ error: `must be ${what} (text of 1 to ${max} characters)` })
+    .min(1, `must not be empty: ${what}`)
+    .max(max, `must be at most ${max} characters long`);
 
 function readingShape(timeZone: string) {
   return z.looseObject(
@@ -81,7 +85,9 @@ function packageShape(timeZone: string) {
       {
         seq: Seq,
         ts: timestamp(timeZone),
-        lot: z.string({ error: 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)' }).regex(LOT_ID, 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)'),
+        lot: z
+          .string({ error: 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)' })
+          .regex(LOT_ID, 'must be the id of a declared lot (text matching ^[A-Za-z0-9_-]{1,64}$)'),
         net: nonNegative.optional(),
         gross: nonNegative.optional(),
         unit: z.enum(PACKAGE_UNITS, { error: `must be one of ${PACKAGE_UNITS.join(', ')}` }),
@@ -89,8 +95,15 @@ function packageShape(timeZone: string) {
       { error: 'must be a JSON object {"seq", "ts", "lot", "net" | "gross", "unit"}' },
     )
     .superRefine((p, ctx) => {
-      if (p.net === undefined && p.gross === undefined) ctx.addIssue({ code: 'custom', path: ['net'], message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare', input: undefined });
-      if (p.net !== undefined && p.gross !== undefined) ctx.addIssue({ code: 'custom', path: ['gross'], message: 'must not be sent with net: send one of them' });
+      if (p.net === undefined && p.gross === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['net'],
+          message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare',
+          input: undefined,
+        });
+      if (p.net !== undefined && p.gross !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['gross'], message: 'must not be sent with net: send one of them' });
     });
 }
 
@@ -239,7 +252,12 @@ export const SenmlPackSchema = z
   .min(1, 'must hold at least one SenML record');
 
 /** Parses with the options that keep every message naming its field and the value received. */
-export function parsePayload<S extends z.ZodType>(schema: S, raw: unknown, prefix: string, subject: string): { ok: true; data: z.output<S> } | { ok: false; errors: FieldError[] } {
+export function parsePayload<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  prefix: string,
+  subject: string,
+): { ok: true; data: z.output<S> } | { ok: false; errors: FieldError[] } {
   const r = schema.safeParse(raw, PARSE_OPTIONS);
   return r.success ? { ok: true, data: r.data } : { ok: false, errors: describeIssues(r.error, prefix, subject) };
 }

@@ -12,9 +12,20 @@ const jsonNumber = fc.oneof(
   fc.tuple(fc.integer({ min: -(10 ** 12), max: 10 ** 12 }), fc.integer({ min: 0, max: 16 })).map(([m, k]) => m / 10 ** k), // short decimals: the computed path
   fc.constantFrom(-0, 2 ** 53, 2 ** 53 + 1, 1e21, 1.5e-7, 123456789012345, 1234567890123456, 99999999999999999),
 );
-const anyJsonValue = fc.oneof(jsonNumber, fc.string({ maxLength: 12 }), fc.constantFrom('hPa', 'pressure', 'é', 'a\\"b', 'µg/m3'), fc.boolean(), fc.constant(null), fc.array(fc.nat(), { maxLength: 2 }), fc.constant({}));
+const anyJsonValue = fc.oneof(
+  jsonNumber,
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('hPa', 'pressure', 'é', 'a\\"b', 'µg/m3'),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.nat(), { maxLength: 2 }),
+  fc.constant({}),
+);
 const numberMostly = fc.oneof({ weight: 8, arbitrary: jsonNumber }, { weight: 2, arbitrary: anyJsonValue });
-const stringMostly = fc.oneof({ weight: 8, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('hPa', 'pressure', '%vol', '[in_i]')) }, { weight: 2, arbitrary: anyJsonValue });
+const stringMostly = fc.oneof(
+  { weight: 8, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('hPa', 'pressure', '%vol', '[in_i]')) },
+  { weight: 2, arbitrary: anyJsonValue },
+);
 /** Text near the plain reading: the five keys in any order, one of them perhaps dropped, repeated or joined by another, values of their type or any other, numbers spelt in ways JSON allows or not, odd whitespace. */
 const nearReadingText = fc
   .tuple(
@@ -49,7 +60,14 @@ const nearReadingText = fc
   });
 /** Plain readings with valid values in any key order, as devices write them. */
 const readingText = fc
-  .tuple(fc.shuffledSubarray([...KEYS], { minLength: 5, maxLength: 5 }), fc.nat(), fc.integer({ min: 0, max: 2 ** 43 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('pressure', 'mass', 'x'), fc.constantFrom('hPa', 'kg', '[in_i]'))
+  .tuple(
+    fc.shuffledSubarray([...KEYS], { minLength: 5, maxLength: 5 }),
+    fc.nat(),
+    fc.integer({ min: 0, max: 2 ** 43 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constantFrom('pressure', 'mass', 'x'),
+    fc.constantFrom('hPa', 'kg', '[in_i]'),
+  )
   .map(([order, seq, ts, value, q, u]) => {
     const v: Record<string, unknown> = { seq, ts, quantity: q, value, unit: u };
     return `{${order.map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`).join(',')}}`;

@@ -48,7 +48,8 @@ function skipWhitespace(b: Buffer, i: number): number {
 /** End (exclusive) of a JSON number starting at `i`, or -1 if none is there (RFC 8259 §6). */
 function numberEnd(b: Buffer, i: number): number {
   if (b[i] === 0x2d) i++; // -
-  if (b[i] === 0x30) i++; // a leading 0 stands alone
+  if (b[i] === 0x30)
+    i++; // a leading 0 stands alone
   else if (b[i] >= 0x31 && b[i] <= 0x39) while (b[i] >= 0x30 && b[i] <= 0x39) i++;
   else return -1;
   if (b[i] === 0x2e) {

@@ -37,9 +37,12 @@ function epochMs(n: number): number | Refusal {
   if (n < 0) return refuse('is before 1970: send epoch milliseconds or ISO 8601 with a zone');
   if (n < EPOCH_SECONDS_BELOW) {
     const asSeconds = Number.isFinite(n * 1000) ? ` (${iso(Math.round(n * 1000))})` : '';
-    return refuse(`looks like epoch seconds${asSeconds}, not milliseconds (${iso(Math.trunc(n))}): send epoch milliseconds (${Math.round(n * 1000)}) or ISO 8601 with a zone`);
+    return refuse(
+      `looks like epoch seconds${asSeconds}, not milliseconds (${iso(Math.trunc(n))}): send epoch milliseconds (${Math.round(n * 1000)}) or ISO 8601 with a zone`,
+    );
   }
-  if (n >= EPOCH_MICROSECONDS_FROM) return refuse(`looks like epoch microseconds or nanoseconds, not milliseconds (as milliseconds it is after the year 5000): send epoch milliseconds`);
+  if (n >= EPOCH_MICROSECONDS_FROM)
+    return refuse(`looks like epoch microseconds or nanoseconds, not milliseconds (as milliseconds it is after the year 5000): send epoch milliseconds`);
   if (!Number.isInteger(n)) return refuse('must be a whole number of epoch milliseconds');
   return n;
 }
@@ -72,7 +75,8 @@ export function wireTime(v: unknown, timeZone: string): number | Refusal {
   }
   const at = zonedToInstant(timeZone, local);
   if (at.kind === 'instant') return at.ms;
-  if (at.kind === 'skipped') return refuse(`is a local time that does not exist in the tenant's time zone ${timeZone} (clocks went forward over it): send the time with its UTC offset`);
+  if (at.kind === 'skipped')
+    return refuse(`is a local time that does not exist in the tenant's time zone ${timeZone} (clocks went forward over it): send the time with its UTC offset`);
   return refuse(
     `is a local time that happens twice in the tenant's time zone ${timeZone} (at ${iso(at.earlier)} and ${iso(at.later)}, clocks went back): send the time with its UTC offset`,
   );

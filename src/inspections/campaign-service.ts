@@ -52,7 +52,10 @@ export class CampaignService {
 
   plan(input: Omit<Campaign, 'createdAt' | 'createdBy'>, actor: string): Campaign {
     const duplicates = input.markets.map((m) => m.name).filter((name, i, all) => all.indexOf(name) !== i);
-    if (duplicates.length) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` }]);
+    if (duplicates.length)
+      throw new Refusal('invalid', 'the request body is invalid', [
+        { path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` },
+      ]);
     const c: Campaign = { ...input, from: input.from.slice(0, 10), to: input.to.slice(0, 10), createdAt: this.deps.now().toISOString(), createdBy: actor };
     if (c.to < c.from) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'to', message: 'to must not be before from' }]);
     if (!this.deps.store.create(c)) throw new Refusal('conflict', `campaign ${c.id} already exists`);
@@ -87,30 +90,58 @@ export class CampaignService {
    * campaign) under its market's tenant, adds its verification certificate and publishes its
    * standing; a fail is recorded only (no certificate is issued).
    */
-  verify(campaignId: string, input: VerificationInput, actor: string): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
+  verify(
+    campaignId: string,
+    input: VerificationInput,
+    actor: string,
+  ): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
     const c = this.deps.store.campaign(campaignId);
     if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
     const market = c.markets.find((m) => m.name === input.market);
-    if (!market) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'market', message: `market "${input.market}" is not in campaign ${c.id}: one of ${c.markets.map((m) => m.name).join(', ')}` }]);
+    if (!market)
+      throw new Refusal('invalid', 'the request body is invalid', [
+        { path: 'market', message: `market "${input.market}" is not in campaign ${c.id}: one of ${c.markets.map((m) => m.name).join(', ')}` },
+      ]);
     const profile = this.deps.profiles.get(input.type);
-    if (!profile) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...this.deps.profiles.keys()].join(', ')}` }]);
+    if (!profile)
+      throw new Refusal('invalid', 'the request body is invalid', [
+        { path: 'type', message: `unknown instrument type; one of ${[...this.deps.profiles.keys()].join(', ')}` },
+      ]);
     const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, class: input.class, e: input.e, max: input.max });
     if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
     const verifiedAt = new Date(input.verifiedAt ?? this.deps.now()).toISOString();
     if (input.result !== 'pass') return this.record(c, market, input, actor, verifiedAt);
     // The registry answers at once on SQLite (the demo history records inside one transaction), with Promises on PostgreSQL.
     return after(this.registerScale(c, market, input, actor), (device) => {
-      const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
+      const validUntil = input.validUntil
+        ? new Date(input.validUntil).toISOString()
+        : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
-      return after(this.deps.registry.addCertificate(device.id, { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil }, actor, this.deps.now()), (certificate) => {
-        this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
-        this.deps.publishConfig(device, true);
-        return this.record(c, market, input, actor, verifiedAt, device, certificate);
-      });
+      return after(
+        this.deps.registry.addCertificate(
+          device.id,
+          { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil },
+          actor,
+          this.deps.now(),
+        ),
+        (certificate) => {
+          this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
+          this.deps.publishConfig(device, true);
+          return this.record(c, market, input, actor, verifiedAt, device, certificate);
+        },
+      );
     });
   }
 
-  private record(c: Campaign, market: Market, input: VerificationInput, actor: string, verifiedAt: string, device?: Device, certificate?: StoredCertificate): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
+  private record(
+    c: Campaign,
+    market: Market,
+    input: VerificationInput,
+    actor: string,
+    verifiedAt: string,
+    device?: Device,
+    certificate?: StoredCertificate,
+  ): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
     const verification = this.deps.store.addVerification({
       campaign: c.id,
       market: market.name,
@@ -122,19 +153,33 @@ export class CampaignService {
       e: input.e,
       result: input.result,
       ...(input.stampNumber ? { stampNumber: input.stampNumber } : {}),
-      ...(certificate ? { certificateNumber: certificate.number, validUntil: certificate.validUntil } : input.certificateNumber ? { certificateNumber: input.certificateNumber } : {}),
+      ...(certificate
+        ? { certificateNumber: certificate.number, validUntil: certificate.validUntil }
+        : input.certificateNumber
+          ? { certificateNumber: input.certificateNumber }
+          : {}),
       ...(device ? { device: device.id, tenant: device.tenant } : {}),
       verifiedAt,
       recordedBy: actor,
     });
-    this.audit(actor, 'campaign.verification', c.id, { region: c.region, market: market.name, serial: input.serial, class: input.class, result: input.result, device: device?.id, tenant: device?.tenant });
+    this.audit(actor, 'campaign.verification', c.id, {
+      region: c.region,
+      market: market.name,
+      serial: input.serial,
+      class: input.class,
+      result: input.result,
+      device: device?.id,
+      tenant: device?.tenant,
+    });
     return { verification, device, certificate };
   }
 
   /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */
   private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Awaitable<Device> {
     const tenantId = marketTenantId(c.region, market);
-    const created = this.deps.registry.tenant(tenantId) ? undefined : this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
+    const created = this.deps.registry.tenant(tenantId)
+      ? undefined
+      : this.deps.registry.createTenant({ id: tenantId, name: marketTenantName(market), region: c.region }, this.deps.now());
     return after(created, (t) => {
       if (t) this.audit(actor, 'tenant.create', t.id, { name: t.name, region: t.region, campaign: c.id });
       for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
@@ -143,10 +188,22 @@ export class CampaignService {
         if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
         if (existing) continue;
         const site = market.district ? `${market.name}, ${market.district}` : market.name;
-        return after(this.deps.registry.createDevice({ id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site }, this.deps.now()), ({ device }) => {
-          this.audit(actor, 'device.create', device.id, { tenant: tenantId, type: device.type, serial: device.serial, campaign: c.id, owner: input.owner.name });
-          return device;
-        });
+        return after(
+          this.deps.registry.createDevice(
+            { id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site },
+            this.deps.now(),
+          ),
+          ({ device }) => {
+            this.audit(actor, 'device.create', device.id, {
+              tenant: tenantId,
+              type: device.type,
+              serial: device.serial,
+              campaign: c.id,
+              owner: input.owner.name,
+            });
+            return device;
+          },
+        );
       }
       throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
     });

@@ -109,13 +109,15 @@ export class InspectionService {
   private openRecord(id: string): Inspection {
     const i = this.store.inspection(id);
     if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
-    if (i.state !== 'open') throw new Refusal('conflict', `inspection ${id} is closed: correct it with an amendment (POST /api/v1/inspections/${id}/amendments)`);
+    if (i.state !== 'open')
+      throw new Refusal('conflict', `inspection ${id} is closed: correct it with an amendment (POST /api/v1/inspections/${id}/amendments)`);
     return i;
   }
 
   private deviceOf(i: Inspection, id: string, path: string): Device {
     const d = this.deps.registry.device(id);
-    if (!d || d.tenant !== i.tenant) throw new Refusal('invalid', 'the request body is invalid', [{ path, message: `${path} ${id} is not an instrument of ${i.tenant}` }]);
+    if (!d || d.tenant !== i.tenant)
+      throw new Refusal('invalid', 'the request body is invalid', [{ path, message: `${path} ${id} is not an instrument of ${i.tenant}` }]);
     return d;
   }
 
@@ -140,9 +142,12 @@ export class InspectionService {
     const i = this.openRecord(inspectionId);
     const device = this.deviceOf(i, input.device, 'device');
     const profile = this.deps.profiles.get(device.type);
-    if (!profile) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: `instrument type ${device.type} has no profile in devices/` }]);
+    if (!profile)
+      throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: `instrument type ${device.type} has no profile in devices/` }]);
     if (input.priceDisplayCorrect !== undefined && !profile.transactions) {
-      throw new Refusal('invalid', 'the request body is invalid', [{ path: 'priceDisplayCorrect', message: `priceDisplayCorrect applies to instruments that sell by price (fuel dispensers); ${device.type} does not` }]);
+      throw new Refusal('invalid', 'the request body is invalid', [
+        { path: 'priceDisplayCorrect', message: `priceDisplayCorrect applies to instruments that sell by price (fuel dispensers); ${device.type} does not` },
+      ]);
     }
     const now = this.deps.now();
     const checks = this.evaluateChecks(device, profile, input.checks ?? [], now);
@@ -159,7 +164,14 @@ export class InspectionService {
     const item = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
       for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
     });
-    this.audit(actor, 'inspection.item', i.id, { tenant: i.tenant, device: device.id, item: item.id, verdict, reasons, checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })) });
+    this.audit(actor, 'inspection.item', i.id, {
+      tenant: i.tenant,
+      device: device.id,
+      item: item.id,
+      verdict,
+      reasons,
+      checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })),
+    });
     return { item, device };
   }
 
@@ -170,7 +182,18 @@ export class InspectionService {
       const ts = c.ts === undefined ? now.getTime() : Date.parse(c.ts);
       const r = evaluateCheck(
         { profile, device, certificates: this.deps.registry.certificatesOf(device.id) },
-        { seq: 0, ts, indicated: c.indicated, reference: c.reference, referenceUncertainty: c.referenceUncertainty, unit: c.unit, standardId: c.standardId, regime: 'inService', ...(c.point !== undefined ? { point: c.point } : {}), ...(c.gas !== undefined ? { gas: c.gas } : {}) },
+        {
+          seq: 0,
+          ts,
+          indicated: c.indicated,
+          reference: c.reference,
+          referenceUncertainty: c.referenceUncertainty,
+          unit: c.unit,
+          standardId: c.standardId,
+          regime: 'inService',
+          ...(c.point !== undefined ? { point: c.point } : {}),
+          ...(c.gas !== undefined ? { gas: c.gas } : {}),
+        },
       );
       if (!r.ok) errors.push(...r.errors.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
       else {
@@ -188,7 +211,17 @@ export class InspectionService {
     const points: Point[] = checks.map((c) => ({
       measurement: 'check',
       tags: { tenant: device.tenant, device: device.id, type: device.type, ...(c.gas ? { gas: c.gas } : {}), ...(c.point ? { point: c.point } : {}) },
-      fields: { indicated: c.indicated, reference: c.reference, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, decision: c.decision, legal: c.legal, seq: c.seq, inspection },
+      fields: {
+        indicated: c.indicated,
+        reference: c.reference,
+        error: c.error,
+        mpe: c.mpe,
+        uncertainty: c.uncertainty,
+        decision: c.decision,
+        legal: c.legal,
+        seq: c.seq,
+        inspection,
+      },
       ts: c.ts,
     }));
     try {
@@ -204,12 +237,31 @@ export class InspectionService {
     const i = this.openRecord(inspectionId);
     const device = input.device === undefined ? undefined : this.deviceOf(i, input.device, 'device');
     if (input.kind === 'sealed-off') {
-      if (!device) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: 'a sealed-off finding names the instrument sealed off' }]);
+      if (!device)
+        throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: 'a sealed-off finding names the instrument sealed off' }]);
       const seal = this.store.sealOf(device.id);
       if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
     }
-    const f = this.store.addFinding({ inspection: i.id, tenant: i.tenant, ...(device ? { device: device.id } : {}), kind: input.kind, description: input.description, ...(input.action ? { action: input.action } : {}), openedBy: actor }, this.deps.now());
-    this.audit(actor, 'inspection.finding', i.id, { tenant: i.tenant, finding: f.id, device: f.device, kind: f.kind, description: f.description, action: f.action });
+    const f = this.store.addFinding(
+      {
+        inspection: i.id,
+        tenant: i.tenant,
+        ...(device ? { device: device.id } : {}),
+        kind: input.kind,
+        description: input.description,
+        ...(input.action ? { action: input.action } : {}),
+        openedBy: actor,
+      },
+      this.deps.now(),
+    );
+    this.audit(actor, 'inspection.finding', i.id, {
+      tenant: i.tenant,
+      finding: f.id,
+      device: f.device,
+      kind: f.kind,
+      description: f.description,
+      action: f.action,
+    });
     if (device && f.kind === 'sealed-off') this.deps.publishConfig(device, true);
     return f;
   }
@@ -265,7 +317,13 @@ export class InspectionService {
     const closed = { ...draft, state: 'closed' as const, closedAt: now.toISOString(), closedBy: actor, ...(conclusion ? { conclusion } : {}) };
     const hash = recordHash(closed);
     if (!this.store.close(id, now, actor, conclusion, hash)) throw new Refusal('conflict', `inspection ${id} is closed already`);
-    this.audit(actor, 'inspection.close', id, { tenant: draft.tenant, conclusion, recordHash: hash, items: draft.items.length, findings: draft.findings.length });
+    this.audit(actor, 'inspection.close', id, {
+      tenant: draft.tenant,
+      conclusion,
+      recordHash: hash,
+      items: draft.items.length,
+      findings: draft.findings.length,
+    });
     return this.store.record(id)!;
   }
 
@@ -287,15 +345,29 @@ export class InspectionService {
  */
 export function recordHash(r: InspectionRecord): string {
   const { recordHash: _h, amendments: _a, findings, ...content } = r;
-  const noted = findings.map((f) => ({ id: f.id, inspection: f.inspection, tenant: f.tenant, device: f.device, kind: f.kind, description: f.description, action: f.action, openedAt: f.openedAt, openedBy: f.openedBy }));
-  return createHash('sha256').update(canonicalJson({ ...content, findings: noted })).digest('hex');
+  const noted = findings.map((f) => ({
+    id: f.id,
+    inspection: f.inspection,
+    tenant: f.tenant,
+    device: f.device,
+    kind: f.kind,
+    description: f.description,
+    action: f.action,
+    openedAt: f.openedAt,
+    openedBy: f.openedBy,
+  }));
+  return createHash('sha256')
+    .update(canonicalJson({ ...content, findings: noted }))
+    .digest('hex');
 }
 
 /** JSON with object keys sorted and undefined members left out. */
 export function canonicalJson(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (x !== null && typeof x === 'object') {
-    const entries = Object.entries(x as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(x as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(x);

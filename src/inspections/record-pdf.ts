@@ -101,7 +101,10 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
   const top = doc.y;
   const half = width / 2;
-  doc.font(FONT_BOLD).fontSize(10).text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
+  doc
+    .font(FONT_BOLD)
+    .fontSize(10)
+    .text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
   doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, doc.y, { width: half * 0.8, align: 'center' });
   const leftBottom = doc.y;
   doc.font(FONT_BOLD).text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
@@ -124,7 +127,10 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
   const type = d ? (w.typeNames[d.type] ?? ctx.typeNames.get(d.type) ?? d.type) : '';
   const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
   const signed = (x: number) => (x > 0 ? '+' : '') + num(x);
-  doc.moveDown(0.4).font(FONT_BOLD).text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
+  doc
+    .moveDown(0.4)
+    .font(FONT_BOLD)
+    .text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
   doc.font(FONT);
   const f = item.facts;
   const facts = [
@@ -149,12 +155,24 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
       num(c.uncertainty),
       c.legal === 'pass' ? w.pass : w.fail,
     ]);
-    doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, columnStyles: [46, 60, 58, 58, 96, 62, 50, '*'], defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
+    doc.fontSize(8.5).table({
+      data: [head, ...rows],
+      maxWidth: width,
+      columnStyles: [46, 60, 58, 58, 96, 62, 50, '*'],
+      defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' },
+    });
     doc.fontSize(10);
   }
   doc.x = MARGIN;
   const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map((x) => w.reasons[x]).join('; ')})`;
-  doc.moveDown(0.2).font(FONT_BOLD).text(`${w.itemVerdict}: `, { continued: true }).font(FONT).fillColor(item.verdict === 'pass' ? 'black' : '#b3261e').text(verdict).fillColor('black');
+  doc
+    .moveDown(0.2)
+    .font(FONT_BOLD)
+    .text(`${w.itemVerdict}: `, { continued: true })
+    .font(FONT)
+    .fillColor(item.verdict === 'pass' ? 'black' : '#b3261e')
+    .text(verdict)
+    .fillColor('black');
 }
 
 function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
@@ -164,10 +182,17 @@ function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, 
   }
   const head = w.findingHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
   const rows = r.findings.map((f) => {
-    const notes = [f.description, f.answer ? `${w.answer}: ${f.answer}` : '', f.closeReason ? `${w.closeReason}: ${f.closeReason}` : ''].filter(Boolean).join('\n');
+    const notes = [f.description, f.answer ? `${w.answer}: ${f.answer}` : '', f.closeReason ? `${w.closeReason}: ${f.closeReason}` : '']
+      .filter(Boolean)
+      .join('\n');
     return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ?? '—', w.findingStates[f.state]];
   });
-  doc.fontSize(8.5).table({ data: [head, ...rows], maxWidth: width, columnStyles: [28, 80, 70, '*', 90, 62], defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' } });
+  doc.fontSize(8.5).table({
+    data: [head, ...rows],
+    maxWidth: width,
+    columnStyles: [28, 80, 70, '*', 90, 62],
+    defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' },
+  });
   doc.fontSize(10);
   doc.x = MARGIN;
 }

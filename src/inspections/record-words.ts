@@ -131,7 +131,13 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     signHint: '(Ký, ghi rõ họ tên)',
     generated: (when) => `Lập bằng MAG ${when}`,
     page: (n, of) => `Trang ${n}/${of}`,
-    typeNames: { 'fuel-dispenser': 'Cột đo xăng dầu', scale: 'Cân', barometer: 'Khí áp kế', 'gas-detector': 'Thiết bị đo nồng độ khí', 'breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở' },
+    typeNames: {
+      'fuel-dispenser': 'Cột đo xăng dầu',
+      scale: 'Cân',
+      barometer: 'Khí áp kế',
+      'gas-detector': 'Thiết bị đo nồng độ khí',
+      'breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở',
+    },
   },
   en: {
     nation: 'SOCIALIST REPUBLIC OF VIET NAM',
@@ -197,6 +203,12 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     signHint: '(Signature and full name)',
     generated: (when) => `Made with MAG on ${when}`,
     page: (n, of) => `Page ${n} of ${of}`,
-    typeNames: { 'fuel-dispenser': 'Fuel dispenser', scale: 'Scale', barometer: 'Barometer', 'gas-detector': 'Gas detector', 'breath-alcohol-analyser': 'Breath alcohol analyser' },
+    typeNames: {
+      'fuel-dispenser': 'Fuel dispenser',
+      scale: 'Scale',
+      barometer: 'Barometer',
+      'gas-detector': 'Gas detector',
+      'breath-alcohol-analyser': 'Breath alcohol analyser',
+    },
   },
 };

@@ -5,7 +5,16 @@ import { summariseCampaign, summariseCampaigns, summariseInspections } from './s
 import type { Campaign, Inspection } from './types.ts';
 
 const period = { from: '2026-01-01T00:00:00.000Z', to: '2026-03-31T23:59:59.000Z', regions: null };
-const inspection = (id: string, tenant: string, region: string, state: 'open' | 'closed' = 'closed'): Inspection => ({ id, tenant, region, state, startedAt: '2026-02-01T00:00:00.000Z', inspectors: ['A'], openedBy: 'x', createdAt: '2026-02-01T00:00:00.000Z' });
+const inspection = (id: string, tenant: string, region: string, state: 'open' | 'closed' = 'closed'): Inspection => ({
+  id,
+  tenant,
+  region,
+  state,
+  startedAt: '2026-02-01T00:00:00.000Z',
+  inspectors: ['A'],
+  openedBy: 'x',
+  createdAt: '2026-02-01T00:00:00.000Z',
+});
 
 describe('summariseInspections', () => {
   it('counts records, instruments and their verdicts, checks, reasons and findings, by region', () => {
@@ -44,7 +53,17 @@ describe('summariseInspections', () => {
   });
 });
 
-const campaign = (id: string, markets: string[]): Campaign => ({ id, name: id, region: 'VN-BG', markets: markets.map((name) => ({ name })), from: '2026-03-01', to: '2026-03-31', team: ['A'], createdAt: '', createdBy: '' });
+const campaign = (id: string, markets: string[]): Campaign => ({
+  id,
+  name: id,
+  region: 'VN-BG',
+  markets: markets.map((name) => ({ name })),
+  from: '2026-03-01',
+  to: '2026-03-31',
+  team: ['A'],
+  createdAt: '',
+  createdBy: '',
+});
 
 describe('summariseCampaign', () => {
   it('lists every planned market (visited or not), then any other market recorded, and classes sorted', () => {
@@ -54,18 +73,35 @@ describe('summariseCampaign', () => {
       { market: 'Chợ Mới', class: 'III', result: 'fail' },
     ]);
     expect(s).toMatchObject({ verified: 3, passed: 2, failed: 1, marketsPlanned: 2, marketsVisited: 2, devicesRegistered: 1 });
-    expect(s.byMarket.map((m) => [m.market, m.verified])).toEqual([['Chợ Thương', 0], ['Chợ Kép', 2], ['Chợ Mới', 1]]);
-    expect(s.byClass).toEqual([{ class: 'III', verified: 1, passed: 0, failed: 1 }, { class: 'IIII', verified: 2, passed: 2, failed: 0 }]);
+    expect(s.byMarket.map((m) => [m.market, m.verified])).toEqual([
+      ['Chợ Thương', 0],
+      ['Chợ Kép', 2],
+      ['Chợ Mới', 1],
+    ]);
+    expect(s.byClass).toEqual([
+      { class: 'III', verified: 1, passed: 0, failed: 1 },
+      { class: 'IIII', verified: 2, passed: 2, failed: 0 },
+    ]);
   });
 
   it('sums campaigns of a period, with their classes together', () => {
-    const s = summariseCampaigns(period, [campaign('c1', ['A', 'B']), campaign('c2', ['C'])], [
-      { campaign: 'c1', market: 'A', class: 'III', result: 'pass', device: 'd1' },
-      { campaign: 'c2', market: 'C', class: 'III', result: 'fail' },
-      { campaign: 'c2', market: 'C', class: 'IIII', result: 'pass', device: 'd2' },
-    ]);
+    const s = summariseCampaigns(
+      period,
+      [campaign('c1', ['A', 'B']), campaign('c2', ['C'])],
+      [
+        { campaign: 'c1', market: 'A', class: 'III', result: 'pass', device: 'd1' },
+        { campaign: 'c2', market: 'C', class: 'III', result: 'fail' },
+        { campaign: 'c2', market: 'C', class: 'IIII', result: 'pass', device: 'd2' },
+      ],
+    );
     expect(s).toMatchObject({ campaigns: 2, verified: 3, passed: 2, failed: 1, marketsPlanned: 3, marketsVisited: 2, devicesRegistered: 2 });
-    expect(s.byCampaign).toEqual([{ campaign: 'c1', name: 'c1', region: 'VN-BG', verified: 1, passed: 1, failed: 0 }, { campaign: 'c2', name: 'c2', region: 'VN-BG', verified: 2, passed: 1, failed: 1 }]);
-    expect(s.byClass).toEqual([{ class: 'III', verified: 2, passed: 1, failed: 1 }, { class: 'IIII', verified: 1, passed: 1, failed: 0 }]);
+    expect(s.byCampaign).toEqual([
+      { campaign: 'c1', name: 'c1', region: 'VN-BG', verified: 1, passed: 1, failed: 0 },
+      { campaign: 'c2', name: 'c2', region: 'VN-BG', verified: 2, passed: 1, failed: 1 },
+    ]);
+    expect(s.byClass).toEqual([
+      { class: 'III', verified: 2, passed: 1, failed: 1 },
+      { class: 'IIII', verified: 1, passed: 1, failed: 0 },
+    ]);
   });
 });

@@ -2,7 +2,19 @@
 // checks and findings; campaigns with the instruments verified, by market and by class. The
 // stores fetch the rows (InspectionStore.inspectionSummary, CampaignStore.campaignSummary) and
 // the periodic report includes these figures.
-import { FINDING_KINDS, FINDING_STATES, ITEM_REASONS, type Campaign, type CampaignVerification, type Finding, type FindingKind, type FindingState, type Inspection, type InspectionItem, type ItemReason } from './types.ts';
+import {
+  FINDING_KINDS,
+  FINDING_STATES,
+  ITEM_REASONS,
+  type Campaign,
+  type CampaignVerification,
+  type Finding,
+  type FindingKind,
+  type FindingState,
+  type Inspection,
+  type InspectionItem,
+  type ItemReason,
+} from './types.ts';
 
 export interface Period {
   from: string;
@@ -31,7 +43,12 @@ export interface InspectionSummary extends Period {
 const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
 /** The inspections started in the period, with their items and findings (already restricted to them). */
-export function summariseInspections(period: Period, inspections: readonly Inspection[], items: readonly Pick<InspectionItem, 'inspection' | 'verdict' | 'reasons' | 'checks'>[], findings: readonly Pick<Finding, 'inspection' | 'kind' | 'state'>[]): InspectionSummary {
+export function summariseInspections(
+  period: Period,
+  inspections: readonly Inspection[],
+  items: readonly Pick<InspectionItem, 'inspection' | 'verdict' | 'reasons' | 'checks'>[],
+  findings: readonly Pick<Finding, 'inspection' | 'kind' | 'state'>[],
+): InspectionSummary {
   const regionOf = new Map(inspections.map((i) => [i.id, i.region]));
   const byRegion = new Map<string, InspectionSummary['byRegion'][number]>();
   const region = (r: string) => {
@@ -112,7 +129,10 @@ function count(t: Tally, v: Pick<CampaignVerification, 'result'>): void {
 }
 
 /** One campaign's tally: verified, passed, failed, by market (planned markets listed even when none was visited) and by class. */
-export function summariseCampaign(c: Campaign, verifications: readonly Pick<CampaignVerification, 'market' | 'class' | 'result' | 'device'>[]): CampaignSummary {
+export function summariseCampaign(
+  c: Campaign,
+  verifications: readonly Pick<CampaignVerification, 'market' | 'class' | 'result' | 'device'>[],
+): CampaignSummary {
   const markets = new Map<string, CampaignSummary['byMarket'][number]>();
   for (const m of c.markets) markets.set(m.name, { market: m.name, ...(m.district ? { district: m.district } : {}), verified: 0, passed: 0, failed: 0 });
   const classes = new Map<string, CampaignSummary['byClass'][number]>();
@@ -154,8 +174,17 @@ export interface CampaignsSummary extends Period, Tally {
 }
 
 /** The campaigns that overlap the period, with the verifications made in it. */
-export function summariseCampaigns(period: Period, campaigns: readonly Campaign[], verifications: readonly Pick<CampaignVerification, 'campaign' | 'market' | 'class' | 'result' | 'device'>[]): CampaignsSummary {
-  const each = campaigns.map((c) => summariseCampaign(c, verifications.filter((v) => v.campaign === c.id)));
+export function summariseCampaigns(
+  period: Period,
+  campaigns: readonly Campaign[],
+  verifications: readonly Pick<CampaignVerification, 'campaign' | 'market' | 'class' | 'result' | 'device'>[],
+): CampaignsSummary {
+  const each = campaigns.map((c) =>
+    summariseCampaign(
+      c,
+      verifications.filter((v) => v.campaign === c.id),
+    ),
+  );
   const classes = new Map<string, CampaignsSummary['byClass'][number]>();
   for (const s of each) {
     for (const k of s.byClass) {

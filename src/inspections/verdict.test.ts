@@ -13,10 +13,12 @@ describe('itemVerdict', () => {
 
   it('does not conform for each reason found, in the order of the record', () => {
     expect(itemVerdict(sound, [{ legal: 'pass' }, { legal: 'fail' }])).toEqual({ verdict: 'fail', reasons: ['check-fail'] });
-    expect(itemVerdict({ sealsIntact: false, verificationMarkValid: false, certificateValid: false, priceDisplayCorrect: false }, [{ legal: 'fail' }])).toEqual({
-      verdict: 'fail',
-      reasons: ['check-fail', 'seals-broken', 'verification-mark-invalid', 'certificate-invalid', 'price-display-wrong'],
-    });
+    expect(itemVerdict({ sealsIntact: false, verificationMarkValid: false, certificateValid: false, priceDisplayCorrect: false }, [{ legal: 'fail' }])).toEqual(
+      {
+        verdict: 'fail',
+        reasons: ['check-fail', 'seals-broken', 'verification-mark-invalid', 'certificate-invalid', 'price-display-wrong'],
+      },
+    );
   });
 
   it('leaves the price display out when it was not examined (not a dispenser)', () => {

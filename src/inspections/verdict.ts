@@ -9,7 +9,10 @@ import type { ItemFacts, ItemReason, ItemVerdict } from './types.ts';
  * verification mark and certificate are valid and, for a fuel dispenser, the price display is
  * correct (Circular 15/2015/TT-BKHCN). Otherwise it does not, for each of the reasons listed.
  */
-export function itemVerdict(facts: Omit<ItemFacts, 'verification'>, checks: readonly Pick<CheckResult, 'legal'>[]): { verdict: ItemVerdict; reasons: ItemReason[] } {
+export function itemVerdict(
+  facts: Omit<ItemFacts, 'verification'>,
+  checks: readonly Pick<CheckResult, 'legal'>[],
+): { verdict: ItemVerdict; reasons: ItemReason[] } {
   const reasons: ItemReason[] = [];
   if (checks.some((c) => c.legal === 'fail')) reasons.push('check-fail');
   if (!facts.sealsIntact) reasons.push('seals-broken');

@@ -123,7 +123,12 @@ describe('forwarder', () => {
     const refuse = (c: Call) => (seqs(c).includes(5) ? c.answer(new SinkRejectedError('field type conflict')) : c.answer());
     const sink = new HeldSink();
     const dead: { point: Point | undefined; line: string; reason: string }[] = [];
-    const fw = new Forwarder(journal, sink, { add: (_k, reason, point, l) => dead.push({ point, line: l, reason }) }, log, { batch: 100, retryMaxMs: 1000, concurrency: 2, flushMs: 0 });
+    const fw = new Forwarder(journal, sink, { add: (_k, reason, point, l) => dead.push({ point, line: l, reason }) }, log, {
+      batch: 100,
+      retryMaxMs: 1000,
+      concurrency: 2,
+      flushMs: 0,
+    });
     fw.start();
     for (let answered = 0; journal.backlogPoints > 0; ) {
       await Promise.race([sink.writes(answered + 1), tick()]);

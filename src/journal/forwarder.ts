@@ -226,7 +226,10 @@ export class Forwarder {
     this.lastError = failed.error!.message;
     const wait = Math.min(this.opts.retryMaxMs, (this.opts.retryMinMs ?? 100) * 2 ** Math.min(this.failures - 1, 16));
     if (this.sinkHealthy || this.failures % 10 === 0) {
-      this.log.warn({ sink: this.sink.kind, err: this.lastError, retryInMs: wait, backlog: this.journal.backlogPoints }, 'sink write failed; the journal keeps the data and the forwarder retries');
+      this.log.warn(
+        { sink: this.sink.kind, err: this.lastError, retryInMs: wait, backlog: this.journal.backlogPoints },
+        'sink write failed; the journal keeps the data and the forwarder retries',
+      );
     }
     this.sinkHealthy = false;
     if (this.running) await this.idleHeld(wait + Math.random() * wait * 0.2);
@@ -237,7 +240,10 @@ export class Forwarder {
     return writeIsolating(this.sink, lines, count, (point, line, reason) => {
       this.deadLetters.add(this.sink.kind, reason, point, line);
       this.totals.deadLetters++;
-      this.log.warn({ sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason }, 'point refused by the sink; moved to the dead-letter store');
+      this.log.warn(
+        { sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason },
+        'point refused by the sink; moved to the dead-letter store',
+      );
     });
   }
 }

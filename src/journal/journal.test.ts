@@ -10,7 +10,12 @@ import { Journal, JournalFullError } from './journal.ts';
 import { SinkRejectedError } from '../sinks/sink.ts';
 import type { Point } from '../sinks/sink.ts';
 
-const point = (seq: number): Point => ({ measurement: 'reading', tags: { tenant: 't', device: 'd1' }, fields: { value: seq / 10, seq }, ts: 1_790_000_000_000 + seq });
+const point = (seq: number): Point => ({
+  measurement: 'reading',
+  tags: { tenant: 't', device: 'd1' },
+  fields: { value: seq / 10, seq },
+  ts: 1_790_000_000_000 + seq,
+});
 
 describe('journal', () => {
   const dirs: string[] = [];
@@ -30,7 +35,13 @@ describe('journal', () => {
     // 1,200 appends of one point and 3 of 300: several rows, one of them over the row size
     const acks: Promise<void>[] = [];
     for (let i = 1; i <= 1200; i++) acks.push(j.append([point(i)], Date.now()));
-    for (let k = 0; k < 3; k++) acks.push(j.append(Array.from({ length: 300 }, (_, i) => point(1201 + k * 300 + i)), Date.now()));
+    for (let k = 0; k < 3; k++)
+      acks.push(
+        j.append(
+          Array.from({ length: 300 }, (_, i) => point(1201 + k * 300 + i)),
+          Date.now(),
+        ),
+      );
     await Promise.all(acks);
     expect(j.backlogPoints).toBe(2100);
 
@@ -97,7 +108,10 @@ describe('journal', () => {
   it('waits for the disk only for commits holding a durable append (QoS 0 readings are not); a durable commit syncs what came before it', async () => {
     const dir = tempDir();
     const j = open(dir);
-    const appendNotDurable = (seq: number) => new Promise<void>((resolve, reject) => j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false));
+    const appendNotDurable = (seq: number) =>
+      new Promise<void>((resolve, reject) =>
+        j.appendLines(`reading,device=d1 seq=${seq}i 1790000000${seq}`, 1, Date.now(), (e) => (e ? reject(e) : resolve()), false),
+      );
     await Promise.all([appendNotDurable(100), appendNotDurable(101)]);
     expect(j.totals).toMatchObject({ commits: 1, syncedCommits: 0, walSyncs: 0 });
     // SQLite itself never waits for the disk: the journal syncs its write-ahead log after a durable commit

@@ -38,7 +38,10 @@ export interface JournalEntry {
 export type AppendDone = (err: Error | null) => void;
 
 export class JournalFullError extends Error {
-  constructor(readonly bytes: number, readonly cap: number) {
+  constructor(
+    readonly bytes: number,
+    readonly cap: number,
+  ) {
     super(`journal full: ${bytes} of ${cap} bytes (MAG_JOURNAL_MAX_BYTES); refusing new messages until the sink drains it`);
     this.name = 'JournalFullError';
   }
@@ -280,7 +283,10 @@ export class Journal {
       });
     }
     if (!this.timer) {
-      this.timer = this.opts.commitMs > 0 ? setTimeout(() => this.commitPending(false), this.opts.commitMs) : (setImmediate(() => this.commitPending(false)) as unknown as NodeJS.Timeout);
+      this.timer =
+        this.opts.commitMs > 0
+          ? setTimeout(() => this.commitPending(false), this.opts.commitMs)
+          : (setImmediate(() => this.commitPending(false)) as unknown as NodeJS.Timeout);
     }
   }
 
@@ -524,7 +530,9 @@ export class Journal {
     let n = 0;
     if (this.releasedUpto < this.bootMaxId) {
       // Rows of an earlier process: their sizes are only in SQLite.
-      const agg = this.db.prepare('SELECT COALESCE(SUM(length(lines)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM batches WHERE id <= ? AND id > ?').get(Math.min(uptoId, this.bootMaxId), this.releasedUpto) as { b: number; n: number };
+      const agg = this.db
+        .prepare('SELECT COALESCE(SUM(length(lines)), 0) AS b, COALESCE(SUM(count), 0) AS n FROM batches WHERE id <= ? AND id > ?')
+        .get(Math.min(uptoId, this.bootMaxId), this.releasedUpto) as { b: number; n: number };
       b += agg.b;
       n += agg.n;
     }

@@ -113,7 +113,8 @@ export class LotBook {
     const errors: FieldError[] = planned.ok ? [] : planned.reasons.map((message) => ({ path: '(lot)', message }));
     if (l.scale !== undefined) {
       const d = this.registry.registeredDevice(l.scale);
-      if (!d || d.tenant !== l.tenant) errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
+      if (!d || d.tenant !== l.tenant)
+        errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
     }
     if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
     if (this.store.get(l.id)) throw new LotConflictError(`lot ${l.id} already exists`);
@@ -138,7 +139,8 @@ export class LotBook {
   /** Per enterprise: lots judged with from ≤ judgedAt < to (epoch ms) and how many passed (the overview, the report, readiness). */
   tallies(tenants: readonly string[], from: number, to: number): Map<string, { lots: number; passed: number }> {
     const out = new Map<string, { lots: number; passed: number }>();
-    for (const r of this.store.tallies(tenants, new Date(from).toISOString(), new Date(to).toISOString())) out.set(r.tenant, { lots: r.lots, passed: r.passed });
+    for (const r of this.store.tallies(tenants, new Date(from).toISOString(), new Date(to).toISOString()))
+      out.set(r.tenant, { lots: r.lots, passed: r.passed });
     return out;
   }
 
@@ -176,7 +178,11 @@ export class LotBook {
     let next = this.store.count(id) + 1;
     items.forEach((p, i) => {
       if (p.position === undefined) next++;
-      else if (p.position > next) problems.push({ path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}` });
+      else if (p.position > next)
+        problems.push({
+          path: `items.${i}.position`,
+          message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
+        });
       else if (p.position === next) next++;
     });
     if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
@@ -188,7 +194,9 @@ export class LotBook {
         if (p.position !== undefined && p.position <= count) continue;
         if (p.position !== undefined && p.position > count + 1) {
           // a package with a client id sent before did not take the place this one counted on
-          throw new LotRequestError('the packages cannot be added', [{ path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}` }]);
+          throw new LotRequestError('the packages cannot be added', [
+            { path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}` },
+          ]);
         }
         const kind = 'net' in p ? 'net' : 'gross';
         if (this.store.append(id, { kind, value: 'net' in p ? p.net : p.gross, clientId: p.id, ts: now.getTime(), receivedAt })) added++;
@@ -227,7 +235,14 @@ export class LotBook {
     const short = j.t1Packages.map((i) => {
       const p = packages[i]!;
       const net = netOf(p);
-      return { position: i + 1, net, shortBy: Number((l.nominal - net).toPrecision(12)), t2: j.t2Packages.includes(i), ...(p.device ? { device: p.device, seq: p.seq } : {}), ...(p.clientId ? { id: p.clientId } : {}) };
+      return {
+        position: i + 1,
+        net,
+        shortBy: Number((l.nominal - net).toPrecision(12)),
+        t2: j.t2Packages.includes(i),
+        ...(p.device ? { device: p.device, seq: p.seq } : {}),
+        ...(p.clientId ? { id: p.clientId } : {}),
+      };
     });
     const f = (x: number | null) => (x === null ? '—' : `${Number(x.toFixed(l.unit === 'kg' || l.unit === 'L' ? 5 : 2))} ${l.unit}`);
     const findings = [
@@ -275,9 +290,31 @@ export class LotBook {
       j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
     } catch (e) {
       // The sampling plans changed since the lot was declared: shown with its stored verdict and why it cannot be judged again.
-      return { ...declared(l), plan: l.plan ?? this.plans.defaultPlan, planUnconfirmed: false, sampleSize: 0, measured: packages.length, mean: null, stdDev: null, tolerableDeficiency: 0, t1: 0, t2: 0, allowedT1: 0, averageLimit: null, verdict: l.verdict, reasons: [(e as Error).message], t1Positions: [], t2Positions: [], scale, createdAt: l.createdAt, judgedAt: l.judgedAt ?? null };
+      return {
+        ...declared(l),
+        plan: l.plan ?? this.plans.defaultPlan,
+        planUnconfirmed: false,
+        sampleSize: 0,
+        measured: packages.length,
+        mean: null,
+        stdDev: null,
+        tolerableDeficiency: 0,
+        t1: 0,
+        t2: 0,
+        allowedT1: 0,
+        averageLimit: null,
+        verdict: l.verdict,
+        reasons: [(e as Error).message],
+        t1Positions: [],
+        t2Positions: [],
+        scale,
+        createdAt: l.createdAt,
+        judgedAt: l.judgedAt ?? null,
+      };
     }
-    const reasons = scale.suitable ? j.reasons : [...j.reasons, `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${scale.reason}`];
+    const reasons = scale.suitable
+      ? j.reasons
+      : [...j.reasons, `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${scale.reason}`];
     return {
       ...declared(l),
       plan: j.plan,
@@ -318,7 +355,16 @@ export class LotBook {
 }
 
 function declarationOf(l: NewLot | StoredLot): LotDeclaration {
-  return { nominal: l.nominal, unit: l.unit, lotSize: l.lotSize, destructive: l.destructive, plan: l.plan, measuredUnit: l.measuredUnit, averageTare: l.averageTare, density: l.density };
+  return {
+    nominal: l.nominal,
+    unit: l.unit,
+    lotSize: l.lotSize,
+    destructive: l.destructive,
+    plan: l.plan,
+    measuredUnit: l.measuredUnit,
+    averageTare: l.averageTare,
+    density: l.density,
+  };
 }
 
 function declared(l: StoredLot) {

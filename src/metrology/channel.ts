@@ -123,7 +123,10 @@ function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel
 
   const quantity = spec.quantity ?? profile.quantity;
   if (sel.quantity !== undefined && sel.quantity !== quantity) {
-    errors.push({ path: 'quantity', message: `quantity "${sel.quantity}" does not fit instrument type ${profile.id}${gas ? ` (${gas})` : ''}: expected "${quantity}"` });
+    errors.push({
+      path: 'quantity',
+      message: `quantity "${sel.quantity}" does not fit instrument type ${profile.id}${gas ? ` (${gas})` : ''}: expected "${quantity}"`,
+    });
   }
 
   if (device.class !== undefined) {
@@ -131,7 +134,10 @@ function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel
       const rule = spec.mpe[regime];
       const classes = classesOf(rule);
       if (rule && classes && classKey(rule as { classes: Record<string, unknown> }, device.class) === undefined) {
-        errors.push({ path: 'device.class', message: `device ${device.id}: class "${device.class}" is not defined for ${profile.id} (${regime}): one of ${classes.join(', ')}` });
+        errors.push({
+          path: 'device.class',
+          message: `device ${device.id}: class "${device.class}" is not defined for ${profile.id} (${regime}): one of ${classes.join(', ')}`,
+        });
       }
     }
   }
@@ -151,7 +157,8 @@ function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel
       errors.push({ path: 'device.mpe', message: `device ${device.id}: mpe needs absolute and/or relative` });
     }
     if (absolute !== undefined && !(absolute >= 0)) errors.push({ path: 'device.mpe.absolute', message: `device ${device.id}: must be >= 0` });
-    if (relative !== undefined && !(relative >= 0)) errors.push({ path: 'device.mpe.relative', message: `device ${device.id}: must be >= 0 (a fraction: 0.01 = 1 %)` });
+    if (relative !== undefined && !(relative >= 0))
+      errors.push({ path: 'device.mpe.relative', message: `device ${device.id}: must be >= 0 (a fraction: 0.01 = 1 %)` });
   }
   if (errors.length > 0) return errors;
 

@@ -79,7 +79,10 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
 
   it('refuses a test volume below the MMQ with the field and the reason (not a valid test, OIML R117)', () => {
     const r = evaluateCheck(fuelCtx, check({ indicated: 2.01, reference: 2 }));
-    expect(r).toEqual({ ok: false, errors: [{ path: 'reference', message: expect.stringMatching(/2 L is below the minimum measured quantity MMQ = 5 L: not a valid test/) }] });
+    expect(r).toEqual({
+      ok: false,
+      errors: [{ path: 'reference', message: expect.stringMatching(/2 L is below the minimum measured quantity MMQ = 5 L: not a valid test/) }],
+    });
     // The device's own MMQ (2 L) admits it; exactly the MMQ, sent in mL, is a valid test.
     expect(evaluateCheck({ ...fuelCtx, device: device('fuel-dispenser', { mmq: 2 }) }, check({ indicated: 2.01, reference: 2 })).ok).toBe(true);
     expect(evaluateCheck(fuelCtx, check({ indicated: 5010, reference: 5000, referenceUncertainty: 2, unit: 'mL' })).ok).toBe(true);
@@ -87,8 +90,13 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
 
   it('judges the indication as shown; the calibration correction is reported beside it with its own U', () => {
     const cal: Certificate = {
-      kind: 'calibration', number: 'C-9', issuedBy: 'VMI', issuedAt: '2026-03-01T00:00:00Z', validUntil: '2027-03-01T00:00:00Z',
-      correction: { offset: -0.05 }, uncertainty: 0.01,
+      kind: 'calibration',
+      number: 'C-9',
+      issuedBy: 'VMI',
+      issuedAt: '2026-03-01T00:00:00Z',
+      validUntil: '2027-03-01T00:00:00Z',
+      correction: { offset: -0.05 },
+      uncertainty: 0.01,
     };
     const r = ok(evaluateCheck({ ...fuelCtx, certificates: [validVerification, cal] }, check()));
     expect(r.indicated).toBeCloseTo(20.06, 12);
@@ -103,7 +111,14 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
 
   it('a correction never turns a legal fail into a pass (docs/metrology.md §4)', () => {
     // 20.12 in trade: e = 0.12 > 0.09 + U → fail. The certificate's −0.10 L would make it 0.02 (a pass).
-    const cal: Certificate = { kind: 'calibration', number: 'C-10', issuedBy: 'VMI', issuedAt: '2026-03-01T00:00:00Z', validUntil: '2027-03-01T00:00:00Z', correction: { offset: -0.1 } };
+    const cal: Certificate = {
+      kind: 'calibration',
+      number: 'C-10',
+      issuedBy: 'VMI',
+      issuedAt: '2026-03-01T00:00:00Z',
+      validUntil: '2027-03-01T00:00:00Z',
+      correction: { offset: -0.1 },
+    };
     const r = ok(evaluateCheck({ ...fuelCtx, certificates: [validVerification, cal] }, check({ indicated: 20.12 })));
     expect([r.legal, r.decision]).toEqual(['fail', 'fail']);
     expect(r.correctedError).toBeCloseTo(0.02, 12);
@@ -127,7 +142,8 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
 // Verification MPE at 500e = 0.5e = 0.01 kg (OIML R76), in service 2 × 0.01 = 0.02 kg.
 describe('evaluateCheck, scale: the R76 change-point method lets a healthy scale pass', () => {
   const ctx = { profile: profile('scale'), device: device('scale', { class: 'III', e: 0.02, max: 60 }), certificates: [validVerification] };
-  const weigh = (extra: Partial<CheckInput>) => check({ indicated: 10, reference: 10, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-10KG-M1', regime: 'verification', ...extra });
+  const weigh = (extra: Partial<CheckInput>) =>
+    check({ indicated: 10, reference: 10, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-10KG-M1', regime: 'verification', ...extra });
 
   it('without change-point weights the rounding term alone exceeds 0.5e: a perfect indication cannot pass', () => {
     // U = 2·√((0.001/2)² + (0.02/√12)²) = 2·√(2.5e-7 + 3.33333e-5) = 0.0115902 kg > MPE 0.01 → TL − U < 0 ≤ |e| = 0.

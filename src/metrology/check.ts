@@ -52,10 +52,7 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
  * measured quantity (fuel dispenser MMQ; not a valid test), deltaL on a type without scale intervals,
  * deltaL outside [0, e].
  */
-export function evaluateCheck(
-  ctx: MetrologyContext,
-  check: CheckInput,
-): { ok: true; result: CheckResult } | { ok: false; errors: FieldError[] } {
+export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: true; result: CheckResult } | { ok: false; errors: FieldError[] } {
   const ch = channelFor(ctx.profile, ctx.device, check.gas === undefined ? {} : { gas: check.gas });
   if (isFieldErrors(ch)) return { ok: false, errors: ch };
   const errors = inputErrors(ch, check);
@@ -139,10 +136,20 @@ function validTestErrors(ch: Channel, reference: number, deltaL: number | undefi
   const mmq = minimumMeasuredQuantity(ch);
   // Relative slack: a 5 L proving measure sent in mL must not fall below a 5 L MMQ by conversion rounding.
   if (mmq !== undefined && Math.abs(reference) < mmq * (1 - 1e-9)) {
-    return [{ path: 'reference', message: `test volume ${Math.abs(reference)} ${ch.canonicalUnit} is below the minimum measured quantity MMQ = ${mmq} ${ch.canonicalUnit}: not a valid test of this dispenser (OIML R117); test at or above the MMQ` }];
+    return [
+      {
+        path: 'reference',
+        message: `test volume ${Math.abs(reference)} ${ch.canonicalUnit} is below the minimum measured quantity MMQ = ${mmq} ${ch.canonicalUnit}: not a valid test of this dispenser (OIML R117); test at or above the MMQ`,
+      },
+    ];
   }
   if (deltaL !== undefined && !(deltaL >= 0 && deltaL <= ch.e * (1 + 1e-9))) {
-    return [{ path: 'deltaL', message: `deltaL ${deltaL} ${ch.canonicalUnit} must lie in [0, e = ${ch.e} ${ch.canonicalUnit}] (weights added until the indication steps up by e)` }];
+    return [
+      {
+        path: 'deltaL',
+        message: `deltaL ${deltaL} ${ch.canonicalUnit} must lie in [0, e = ${ch.e} ${ch.canonicalUnit}] (weights added until the indication steps up by e)`,
+      },
+    ];
   }
   return [];
 }

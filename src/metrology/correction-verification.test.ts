@@ -71,7 +71,9 @@ describe('the legal verification interval caps a certificate that claims longer 
   it('is due at issuedAt + 12 months = 2027-01-15, with a warning on the certificate', () => {
     const due = effectiveVerificationDue(long, 12)!;
     expect(due).toMatchObject({ dueAt: '2027-01-15T00:00:00.000Z', legalDueAt: '2027-01-15T00:00:00.000Z', capped: true });
-    expect(due.warning).toMatch(/certificate V-24 is valid until 2028-01-15, longer than the legal verification interval of 12 months: the instrument is due on 2027-01-15/);
+    expect(due.warning).toMatch(
+      /certificate V-24 is valid until 2028-01-15, longer than the legal verification interval of 12 months: the instrument is due on 2027-01-15/,
+    );
   });
 
   it('a certificate within the interval is due at its own validUntil, without a warning', () => {

@@ -9,7 +9,8 @@ describe('ILAC-G8 guarded decision at the exact boundaries (binary-exact TL = 0.
   const TL = 0.5;
   const w = 0.125;
   const ulp = 2 ** -20; // far outside the 1e-9 × TL slack, far inside the bands
-  it('|e| = TL − w = 0.375 → conditional pass: pass is strictly below the acceptance limit', () => expect(guardedDecision(0.375, TL, w)).toBe('conditional-pass'));
+  it('|e| = TL − w = 0.375 → conditional pass: pass is strictly below the acceptance limit', () =>
+    expect(guardedDecision(0.375, TL, w)).toBe('conditional-pass'));
   it('|e| just below TL − w (0.375 − 2⁻²⁰) → pass', () => expect(guardedDecision(0.375 - ulp, TL, w)).toBe('pass'));
   it('|e| = TL = 0.5 → conditional pass (inclusive)', () => expect(guardedDecision(0.5, TL, w)).toBe('conditional-pass'));
   it('|e| just above TL → conditional fail', () => expect(guardedDecision(0.5 + ulp, TL, w)).toBe('conditional-fail'));

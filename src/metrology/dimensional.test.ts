@@ -13,7 +13,14 @@ import { verificationState } from './verification.ts';
 
 const projector = profile('profile-projector');
 const pj = device('profile-projector');
-const calibration: Certificate = { kind: 'calibration', number: 'HC-2026-0412', issuedBy: 'VMI', issuedAt: '2026-01-15T00:00:00Z', validUntil: '2027-01-15T00:00:00Z', uncertainty: 0.0004 };
+const calibration: Certificate = {
+  kind: 'calibration',
+  number: 'HC-2026-0412',
+  issuedBy: 'VMI',
+  issuedAt: '2026-01-15T00:00:00Z',
+  validUntil: '2027-01-15T00:00:00Z',
+  uncertainty: 0.0004,
+};
 const ctx = { profile: projector, device: pj, certificates: [calibration] };
 
 function ok<T>(r: { ok: true; result: T } | { ok: false; errors: unknown }): T {

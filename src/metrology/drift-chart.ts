@@ -210,11 +210,11 @@ export function assertDriftParams(params: DriftParams): void {
   if (!(h > 0 && Number.isFinite(h))) bad('h', 'a finite number > 0', h);
   if (!(sigmaMpeDivisor > 0 && Number.isFinite(sigmaMpeDivisor))) bad('sigmaMpeDivisor', 'a finite number > 0', sigmaMpeDivisor);
   if (!(Number.isInteger(phaseIChecks) && phaseIChecks >= 2)) bad('phaseIChecks', 'an integer ≥ 2', phaseIChecks);
-  if (!(Number.isInteger(minPointsForPrediction) && minPointsForPrediction >= 3))
-    bad('minPointsForPrediction', 'an integer ≥ 3', minPointsForPrediction);
+  if (!(Number.isInteger(minPointsForPrediction) && minPointsForPrediction >= 3)) bad('minPointsForPrediction', 'an integer ≥ 3', minPointsForPrediction);
   if (!(horizonDays >= 0 && Number.isFinite(horizonDays))) bad('horizonDays', 'a finite number ≥ 0', horizonDays);
   if (params.mu0 !== undefined && !Number.isFinite(params.mu0)) bad('mu0', 'finite', params.mu0);
-  if (params.minShiftMpe !== undefined && !(params.minShiftMpe >= 0 && Number.isFinite(params.minShiftMpe))) bad('minShiftMpe', 'a finite number ≥ 0', params.minShiftMpe);
+  if (params.minShiftMpe !== undefined && !(params.minShiftMpe >= 0 && Number.isFinite(params.minShiftMpe)))
+    bad('minShiftMpe', 'a finite number ≥ 0', params.minShiftMpe);
   if (params.slopeConfidence !== undefined && !(params.slopeConfidence > 0 && params.slopeConfidence < 1))
     bad('slopeConfidence', 'in (0, 1)', params.slopeConfidence);
   if (params.predictionConfidence !== undefined && !(params.predictionConfidence >= 0.5 && params.predictionConfidence < 1))
@@ -225,8 +225,7 @@ function assertPoint(p: DriftPoint): void {
   if (!Number.isFinite(p.ts)) throw new RangeError(`drift check: ts must be finite epoch ms, got ${p.ts}`);
   if (!Number.isFinite(p.error)) throw new RangeError(`drift check: error must be finite, got ${p.error}`);
   if (!(p.mpe > 0 && Number.isFinite(p.mpe))) throw new RangeError(`drift check: mpe must be finite and > 0, got ${p.mpe}`);
-  if (!(p.uncertainty >= 0 && Number.isFinite(p.uncertainty)))
-    throw new RangeError(`drift check: uncertainty must be finite and ≥ 0, got ${p.uncertainty}`);
+  if (!(p.uncertainty >= 0 && Number.isFinite(p.uncertainty))) throw new RangeError(`drift check: uncertainty must be finite and ≥ 0, got ${p.uncertainty}`);
 }
 
 /** Phase I after one more x: the moving-range sums, and σ frozen once phaseIChecks checks are in. */

@@ -619,10 +619,27 @@ describe('device drift view (docs/contract.md §4 GET /devices/{id}/drift)', () 
   it('without a dated series the largest |EWMA| in e/MPE leads; a device without checks reports zeros', () => {
     const near = fold(series([0.05, 0.06], { mpe: 0.1 })); // e/MPE 0.5, 0.6 → EWMA 0.1, then 0.2·0.6 + 0.8·0.1 = 0.2
     const far = fold(series([0.05, 0.06, 0.05], { mpe: 1 })); // e/MPE 0.05, 0.06, 0.05 → EWMA 0.01, 0.02, 0.026
-    expect(deviceDriftView([{ key: 'point=far,regime=inService', state: far }, { key: 'point=near,regime=inService', state: near }], P).series).toBe('point=near,regime=inService');
+    expect(
+      deviceDriftView(
+        [
+          { key: 'point=far,regime=inService', state: far },
+          { key: 'point=near,regime=inService', state: near },
+        ],
+        P,
+      ).series,
+    ).toBe('point=near,regime=inService');
     expect(deviceDriftView([], P)).toEqual({
-      series: null, points: 0, ewma: null, cusum: { high: 0, low: 0 }, sigma: null, slopePerDay: null, tolerance: null, guardedLimit: null,
-      predictedOutOfToleranceAt: null, predictionConfidence: 0.95, bySeries: [],
+      series: null,
+      points: 0,
+      ewma: null,
+      cusum: { high: 0, low: 0 },
+      sigma: null,
+      slopePerDay: null,
+      tolerance: null,
+      guardedLimit: null,
+      predictedOutOfToleranceAt: null,
+      predictionConfidence: 0.95,
+      bySeries: [],
     });
   });
 });
@@ -664,12 +681,10 @@ describe('properties (fast-check)', () => {
     fc.integer({ min: -20_000, max: 20_000 }).map((i) => i / 1000),
     fc.double({ min: -50, max: 50, noNaN: true }),
   );
-  const seriesArb = fc
-    .array(fc.record({ gapMin: fc.integer({ min: 0, max: 60 * 24 * 60 }), error: errorArb }), { minLength: 1, maxLength: 60 })
-    .map((rows) => {
-      let ts = T0;
-      return rows.map((r) => ({ ts: (ts += r.gapMin * 60_000), error: r.error, mpe: 15, uncertainty: 1 }));
-    });
+  const seriesArb = fc.array(fc.record({ gapMin: fc.integer({ min: 0, max: 60 * 24 * 60 }), error: errorArb }), { minLength: 1, maxLength: 60 }).map((rows) => {
+    let ts = T0;
+    return rows.map((r) => ({ ts: (ts += r.gapMin * 60_000), error: r.error, mpe: 15, uncertainty: 1 }));
+  });
   const paramsArb = fc.record({
     lambda: fc.double({ min: 0.05, max: 1, noNaN: true }),
     L: fc.double({ min: 1, max: 4, noNaN: true }),
@@ -717,7 +732,10 @@ describe('properties (fast-check)', () => {
   it('every prefix agrees with the batch EWMA and CUSUM signal sequence', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: -400, max: 400 }).map((i) => i / 1000), { minLength: 1, maxLength: 40 }),
+        fc.array(
+          fc.integer({ min: -400, max: 400 }).map((i) => i / 1000),
+          { minLength: 1, maxLength: 40 },
+        ),
         (errors) => {
           const pts = series(errors);
           const ref = batch(pts);
@@ -761,8 +779,7 @@ describe('properties (fast-check)', () => {
         const q = studentTQuantile(0.95, df);
         const dir = Math.sign(ref.b!);
         // TL − U = 0.3 − 0.05 in e/MPE: 1 − 0.05/0.3.
-        const excess = (t: number) =>
-          dir * (ref.a! + ref.b! * t) + q * s * Math.sqrt(1 + 1 / n + (t - ref.tb) ** 2 / ref.stt) - (1 - 0.05 / 0.3);
+        const excess = (t: number) => dir * (ref.a! + ref.b! * t) + q * s * Math.sqrt(1 + 1 / n + (t - ref.tb) ** 2 / ref.stt) - (1 - 0.05 / 0.3);
         const lastTs = pts[n - 1].ts;
         if (predicted === null) {
           expect(excess(ref.tLast + 3653)).toBeLessThan(1e-9);
@@ -771,10 +788,7 @@ describe('properties (fast-check)', () => {
         const tPred = (predicted - T0) / MS_PER_DAY;
         // Tolerance: the 1 s search resolution, plus the ~ε·See rounding of the SSE kept as
         // co-moments (visible only for near-perfect lines, amplified when extrapolating far).
-        const tol =
-          Math.abs(ref.b!) * (2 / 86_400) +
-          q * Math.sqrt((1e-15 * ref.see) / df) * Math.sqrt(1 + 1 / n + (tPred - ref.tb) ** 2 / ref.stt) +
-          1e-12;
+        const tol = Math.abs(ref.b!) * (2 / 86_400) + q * Math.sqrt((1e-15 * ref.see) / df) * Math.sqrt(1 + 1 / n + (tPred - ref.tb) ** 2 / ref.stt) + 1e-12;
         expect(predicted).toBeGreaterThanOrEqual(lastTs);
         expect(excess(tPred)).toBeGreaterThan(-tol);
         if (predicted > lastTs) expect(excess(tPred - 5 / 86_400)).toBeLessThan(tol);

@@ -151,7 +151,14 @@ export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT
     shift: shift * scale,
     minShift: minShift * scale,
     alarm: (ewmaSignal || cusumSignal) && Math.abs(shift) >= minShift,
-    normalised: { ewma: value, sigma, cusumHigh: state.cusumHigh, cusumLow: state.cusumLow, slopePerDay: line === null ? null : line.slopePerDay, guardedLimit: guarded },
+    normalised: {
+      ewma: value,
+      sigma,
+      cusumHigh: state.cusumHigh,
+      cusumLow: state.cusumLow,
+      slopePerDay: line === null ? null : line.slopePerDay,
+      guardedLimit: guarded,
+    },
     resetAt: state.resetAt === null ? null : new Date(state.resetAt).toISOString(),
     resetReason: state.resetReason,
   };

@@ -46,9 +46,16 @@ describe('the fitness of a weighing instrument for a lot', () => {
 
   it('is not fit without a valid verification, when it does not weigh, when the load exceeds Max, or when the lot is measured by volume', () => {
     const expired = instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.0001 }, { state: 'expired', validUntil: '2026-01-01T00:00:00.000Z' }), rice, 15);
-    expect(expired).toEqual({ id: 'w-1', suitable: false, reason: 'Instrument w-1 has no valid verification when the packages were weighed (expired, valid until 2026-01-01): its indications are not legal evidence.' });
+    expect(expired).toEqual({
+      id: 'w-1',
+      suitable: false,
+      reason:
+        'Instrument w-1 has no valid verification when the packages were weighed (expired, valid until 2026-01-01): its indications are not legal evidence.',
+    });
     expect(instrumentFitness(at('barometer', {}), rice, 15).reason).toMatch(/^Instrument w-1 is a .*, not a weighing instrument\.$/);
-    expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.0001, max: 0.5 }), { ...rice, averageTare: 12.4 }, 15).reason).toBe('The load 512.4 g exceeds the maximum capacity of instrument w-1 (0.5 kg).');
+    expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.0001, max: 0.5 }), { ...rice, averageTare: 12.4 }, 15).reason).toBe(
+      'The load 512.4 g exceeds the maximum capacity of instrument w-1 (0.5 kg).',
+    );
     expect(instrumentFitness(at('checkweigher', { e: 0.0001 }), { nominal: 1, unit: 'L' }, 0.015).reason).toMatch(/measured in L, not weighed/);
     expect(instrumentFitness({ id: null }, rice, 15)).toMatchObject({ id: null, suitable: false });
     expect(instrumentFitness({ id: 'ghost' }, rice, 15).reason).toBe('Instrument ghost is not a registered instrument.');

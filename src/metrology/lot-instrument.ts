@@ -50,7 +50,9 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   const { id, device, profile, verification } = instrument;
   const unfit = (reason: string): InstrumentFitness => ({ id, suitable: false, reason });
   if (id === null) {
-    return unfit('No weighing instrument is named for this lot (declare it with "scale", or send the packages from a registered instrument), so its fitness cannot be shown.');
+    return unfit(
+      'No weighing instrument is named for this lot (declare it with "scale", or send the packages from a registered instrument), so its fitness cannot be shown.',
+    );
   }
   if (!device || !profile) return unfit(`Instrument ${id} is not a registered instrument.`);
   if (profile.quantity !== 'mass') return unfit(`Instrument ${id} is a ${profile.name}, not a weighing instrument.`);
@@ -62,12 +64,18 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   const measured = lot.measuredUnit ?? lot.unit;
   const canonical = profile.canonicalUnit;
   if (!isPrepackageUnit(measured) || !isPrepackageUnit(lot.unit) || BASE_UNIT[measured] !== 'g' || canonical === undefined) {
-    return unfit(`Packages of this lot are measured in ${measured}, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument ${id}.`);
+    return unfit(
+      `Packages of this lot are measured in ${measured}, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument ${id}.`,
+    );
   }
   // Qn in the measured (mass) unit: directly, or through the density for a volume.
-  const qnMeasured = BASE_UNIT[lot.unit] === 'g' ? lot.nominal * conversionFactor(lot.unit, measured)! : lot.nominal * conversionFactor(lot.unit, 'mL')! * (lot.density ?? NaN) * conversionFactor('g', measured)!;
+  const qnMeasured =
+    BASE_UNIT[lot.unit] === 'g'
+      ? lot.nominal * conversionFactor(lot.unit, measured)!
+      : lot.nominal * conversionFactor(lot.unit, 'mL')! * (lot.density ?? NaN) * conversionFactor('g', measured)!;
   const toCanonical = conversionFactor(measured, canonical);
-  if (!Number.isFinite(qnMeasured) || toCanonical === undefined) return unfit(`The load on instrument ${id} cannot be worked out for this lot (unit ${lot.unit}, measured in ${measured}).`);
+  if (!Number.isFinite(qnMeasured) || toCanonical === undefined)
+    return unfit(`The load on instrument ${id} cannot be worked out for this lot (unit ${lot.unit}, measured in ${measured}).`);
   const load = qnMeasured + (lot.averageTare ?? 0);
   const max = device.max ?? device.range?.max;
   if (max !== undefined && load * toCanonical > max * (1 + 1e-12)) {
@@ -81,10 +89,20 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   }
   // Back to the lot's unit: canonical → measured → (mass → volume through the density) → lot unit.
   const mpeMeasured = mpeCanonical / toCanonical;
-  const mpe = clean(BASE_UNIT[lot.unit] === 'g' ? mpeMeasured * conversionFactor(measured, lot.unit)! : (mpeMeasured * conversionFactor(measured, 'g')!) / lot.density! * conversionFactor('mL', lot.unit)!);
+  const mpe = clean(
+    BASE_UNIT[lot.unit] === 'g'
+      ? mpeMeasured * conversionFactor(measured, lot.unit)!
+      : ((mpeMeasured * conversionFactor(measured, 'g')!) / lot.density!) * conversionFactor('mL', lot.unit)!,
+  );
   const s = scaleSuitability(mpe, T);
   const e = profile.mpe?.verification.kind === 'scaleIntervals' ? (device.e ?? device.resolution ?? profile.resolution) : undefined;
   const what = [device.class && `class ${device.class}`, e && `e = ${clean(e / toCanonical)} ${measured}`].filter(Boolean).join(', ');
   const at = `Instrument ${id}${what ? ` (${what})` : ''}, in service at the load ${clean(load)} ${measured}`;
-  return { id, suitable: s.suitable, reason: `${at}: MPE ${mpe} ${lot.unit} ${s.suitable ? 'is within' : 'exceeds'} T/5 = ${s.limit} ${lot.unit}${s.suitable ? '' : '; use a finer instrument'}.`, mpe, limit: s.limit };
+  return {
+    id,
+    suitable: s.suitable,
+    reason: `${at}: MPE ${mpe} ${lot.unit} ${s.suitable ? 'is within' : 'exceeds'} T/5 = ${s.limit} ${lot.unit}${s.suitable ? '' : '; use a finer instrument'}.`,
+    mpe,
+    limit: s.limit,
+  };
 }

@@ -61,8 +61,7 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
       mpe = simpleMpe(rule, ref);
       break;
     case 'piecewise': {
-      const band =
-        rule.bands.find((b) => b.upTo === undefined || (b.inclusive ? ref <= b.upTo : ref < b.upTo)) ?? rule.bands[rule.bands.length - 1]!;
+      const band = rule.bands.find((b) => b.upTo === undefined || (b.inclusive ? ref <= b.upTo : ref < b.upTo)) ?? rule.bands[rule.bands.length - 1]!;
       mpe = simpleMpe(band.rule, ref);
       break;
     }

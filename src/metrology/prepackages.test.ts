@@ -33,7 +33,13 @@ describe('tolerable deficiency T (R87 Table 1, rounded up to 0.1 g / 0.1 mL)', (
   });
 
   it('refuses Qn outside 5 g … 50 kg, non-positive Qn and other units, with a reason', () => {
-    for (const [n, u] of [[4.9, 'g'], [50.1, 'kg'], [0, 'g'], [-1, 'kg'], [4, 'mL']] as const) {
+    for (const [n, u] of [
+      [4.9, 'g'],
+      [50.1, 'kg'],
+      [0, 'g'],
+      [-1, 'kg'],
+      [4, 'mL'],
+    ] as const) {
       const t = tolerableDeficiency(n, u);
       expect(t.ok).toBe(false);
       expect(!t.ok && t.reason).toMatch(n > 0 ? /outside the table/ : /must be a number > 0/);
@@ -48,8 +54,15 @@ describe('tolerable deficiency T (R87 Table 1, rounded up to 0.1 g / 0.1 mL)', (
         const t = tolerableDeficiency(qn, 'g');
         if (!t.ok) return false;
         const band = [
-          [50, 0.09 * qn], [100, 4.5], [200, 0.045 * qn], [300, 9], [500, 0.03 * qn],
-          [1000, 15], [10000, 0.015 * qn], [15000, 150], [50000, 0.01 * qn],
+          [50, 0.09 * qn],
+          [100, 4.5],
+          [200, 0.045 * qn],
+          [300, 9],
+          [500, 0.03 * qn],
+          [1000, 15],
+          [10000, 0.015 * qn],
+          [15000, 150],
+          [50000, 0.01 * qn],
         ].find(([to]) => qn <= to!)!;
         const raw = band[1]!;
         return t.base >= raw - 1e-9 && t.base < raw + 0.1 && Math.abs(t.base * 10 - Math.round(t.base * 10)) < 1e-9;
@@ -72,7 +85,9 @@ describe('judgeLot, EU/UK reference test, single sampling (the default plan)', (
     expect(j.stdDev).toBeCloseTo(2.0342, 4);
     expect(j.averageLimit).toBeCloseTo(498.977, 3);
     expect(j.reasons[0]).toBe('T = 15 g for Qn = 500 g: 3 % of Qn for Qn 300–500 g, OIML R87 Table 1.');
-    expect(j.reasons[1]).toMatch(/^Plan "EU\/UK reference test, single sampling": T1 check on 50 packages \(at most 3\); mean of the first 30 ≥ Qn − 0.503·s\. Source: UK SI 2006\/659/);
+    expect(j.reasons[1]).toMatch(
+      /^Plan "EU\/UK reference test, single sampling": T1 check on 50 packages \(at most 3\); mean of the first 30 ≥ Qn − 0.503·s\. Source: UK SI 2006\/659/,
+    );
     expect(j.reasons).toContain('Mean of 30 packages 500 g meets Qn − λ·s = 500 g − 0.503 × 2.03 g = 498.98 g.');
     expect(j.reasons.at(-1)).toBe('The lot passes.');
   });
@@ -203,7 +218,7 @@ describe('planLot refuses what cannot be judged', () => {
     const p = planLot({ nominal: 1, unit: 'L', lotSize: 200, measuredUnit: 'kg', plan: 'nope' }, plans);
     expect(!p.ok && p.reasons).toEqual([
       'Sampling plan "nope" is not defined; one of eu-reference-single, eu-reference-double, oiml-r87-2016, vn-circular-21-2014.',
-      'Packages measured in kg for a lot declared in L need the product\'s density (g/mL).',
+      "Packages measured in kg for a lot declared in L need the product's density (g/mL).",
     ]);
   });
 
@@ -217,7 +232,7 @@ describe('scale suitability: MPE at the load ≤ T/5', () => {
     expect(scaleSuitability(0.5, 4.5)).toMatchObject({ suitable: true, limit: 0.9 });
     const coarse = scaleSuitability(1, 4.5);
     expect(coarse.suitable).toBe(false);
-    expect(coarse.reason).toBe('The instrument\'s MPE 1 exceeds T/5 = 0.9 (T = 4.5): too coarse; use an instrument with an MPE of at most 0.9 at this load.');
+    expect(coarse.reason).toBe("The instrument's MPE 1 exceeds T/5 = 0.9 (T = 4.5): too coarse; use an instrument with an MPE of at most 0.9 at this load.");
   });
 
   it('exactly T/5 is suitable', () => {

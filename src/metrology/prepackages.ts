@@ -2,14 +2,7 @@
 // 21/2014/TT-BKHCN): declaring a lot, turning measured packages into net quantities, and the lot verdict.
 // Pure: no I/O, no clock. T is in ./tolerable-deficiency.ts, the sampling plans (data) in ./sampling-plans.ts.
 import { selectSamplingRule, type SampleRequirement, type SamplingPlans } from './sampling-plans.ts';
-import {
-  BASE_UNIT,
-  PREPACKAGE_UNITS,
-  clean,
-  isPrepackageUnit,
-  tolerableDeficiency,
-  type TolerableDeficiency,
-} from './tolerable-deficiency.ts';
+import { BASE_UNIT, PREPACKAGE_UNITS, clean, isPrepackageUnit, tolerableDeficiency, type TolerableDeficiency } from './tolerable-deficiency.ts';
 import { conversionFactor } from './units.ts';
 
 export {
@@ -123,10 +116,9 @@ export function validatePackages(lot: LotDeclaration, packages: readonly Package
 /** Net quantity of one package in the lot's unit: gross − average tare (R87 Annex B), then mass ↔ volume. */
 export function packageNet(p: PackageMeasurement, lot: LotDeclaration, toLotUnit: (x: number) => number): number {
   if ('net' in p) return clean(toLotUnit(p.net));
-  if (lot.averageTare === undefined) throw new Error('A gross measurement needs the lot\'s averageTare (R87 Annex B).');
+  if (lot.averageTare === undefined) throw new Error("A gross measurement needs the lot's averageTare (R87 Annex B).");
   return clean(toLotUnit(p.gross - lot.averageTare));
 }
-
 
 export type LotVerdict = 'pending' | 'pass' | 'fail';
 
@@ -195,15 +187,10 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
   const meanComplete = meanSample.length === req.meanSampleSize;
   const averageLimit = meanComplete ? Qn - req.lambda * (stdDev ?? 0) : null;
 
-  const reasons = [
-    `T = ${f(T)} for Qn = ${f(Qn)}: ${planned.t.band}.`,
-    describePlan(req),
-  ];
+  const reasons = [`T = ${f(T)} for Qn = ${f(Qn)}: ${planned.t.band}.`, describePlan(req)];
   if (req.unconfirmed) reasons.push(`Some figures of this plan are unconfirmed: ${req.rule.note ?? req.plan.note}`);
   if (t2Packages.length > 0) {
-    reasons.push(
-      `${countOf(t2Packages.length, 'package')} short by more than 2T = ${f(2 * T)} (T2): ${listPositions(t2Packages)}; no T2 package is allowed.`,
-    );
+    reasons.push(`${countOf(t2Packages.length, 'package')} short by more than 2T = ${f(2 * T)} (T2): ${listPositions(t2Packages)}; no T2 package is allowed.`);
   }
   reasons.push(...defectives.reasons);
   const complete = defectives.decided && meanComplete;
@@ -279,22 +266,16 @@ function decideDefectives(nets: number[], Qn: number, T: number, req: SampleRequ
 
 function describePlan(req: SampleRequirement): string {
   const stages = req.stages
-    .map((s, i) => `${i === 0 ? '' : 'then '}T1 check on ${s.sampleSize} packages (at most ${s.accept}${s.reject > s.accept + 1 ? `, rejected at ${s.reject}` : ''})`)
+    .map(
+      (s, i) =>
+        `${i === 0 ? '' : 'then '}T1 check on ${s.sampleSize} packages (at most ${s.accept}${s.reject > s.accept + 1 ? `, rejected at ${s.reject}` : ''})`,
+    )
     .join(', ');
   const mean = req.lambda === 0 ? `mean of all ${req.meanSampleSize} ≥ Qn` : `mean of the first ${req.meanSampleSize} ≥ Qn − ${req.lambda}·s`;
   return `Plan "${req.plan.name}": ${stages}; ${mean}. Source: ${req.rule.source}.`;
 }
 
-function describeMean(
-  n: number,
-  mean: number,
-  s: number | null,
-  limit: number,
-  lambda: number,
-  Qn: number,
-  passes: boolean,
-  f: (x: number) => string,
-): string {
+function describeMean(n: number, mean: number, s: number | null, limit: number, lambda: number, Qn: number, passes: boolean, f: (x: number) => string): string {
   const limitText = lambda === 0 ? `Qn = ${f(Qn)}` : `Qn − λ·s = ${f(Qn)} − ${lambda} × ${f(s ?? 0)} = ${f(limit)}`;
   return `Mean of ${n} packages ${f(mean)} ${passes ? 'meets' : 'is below'} ${limitText}.`;
 }

@@ -11,7 +11,9 @@ import { parseProfile, type InstrumentProfile } from './profile.ts';
 export function loadProfiles(dir: string): Map<string, InstrumentProfile> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new Error(`Cannot read the instrument profile directory ${dir}: ${(err as Error).message}`);
   }

@@ -25,7 +25,15 @@ const scaleJson = () => JSON.parse(readFileSync(join(DEVICES_DIR, 'scale.json'),
 
 describe('devices/ profiles', () => {
   it('has the five instrument types of the contract, the profile projector and the checkweigher of prepackage lots', () => {
-    expect([...profiles.keys()].sort()).toEqual(['barometer', 'breath-alcohol-analyser', 'checkweigher', 'fuel-dispenser', 'gas-detector', 'profile-projector', 'scale']);
+    expect([...profiles.keys()].sort()).toEqual([
+      'barometer',
+      'breath-alcohol-analyser',
+      'checkweigher',
+      'fuel-dispenser',
+      'gas-detector',
+      'profile-projector',
+      'scale',
+    ]);
   });
 
   it('carries the docs/metrology.md defaults', () => {
@@ -33,10 +41,28 @@ describe('devices/ profiles', () => {
     expect(fuel.transactions).toBe(true);
     expect(fuel.inServiceFactor).toBe(1.5);
     expect(profiles.get('scale')!.inServiceFactor).toBe(2);
-    expect(profiles.get('barometer')!.plausibility!.maxChange.map((w) => [w.hours, w.max])).toEqual([[1, 3], [2, 6], [3, 9], [6, 18], [12, 36]]);
+    expect(profiles.get('barometer')!.plausibility!.maxChange.map((w) => [w.hours, w.max])).toEqual([
+      [1, 3],
+      [2, 6],
+      [3, 9],
+      [6, 18],
+      [12, 36],
+    ]);
     expect(Object.keys(profiles.get('gas-detector')!.channels!)).toEqual(['CO', 'H2S', 'O2', 'CH4']);
     for (const p of profiles.values()) {
-      expect(p.drift).toEqual({ lambda: 0.2, L: 3, k: 0.5, h: 4, sigmaMpeDivisor: 3, phaseIChecks: 5, minPointsForPrediction: 4, predictionConfidence: 0.95, horizonDays: 90, slopeConfidence: 0.999, minShiftMpe: 0.2 });
+      expect(p.drift).toEqual({
+        lambda: 0.2,
+        L: 3,
+        k: 0.5,
+        h: 4,
+        sigmaMpeDivisor: 3,
+        phaseIChecks: 5,
+        minPointsForPrediction: 4,
+        predictionConfidence: 0.95,
+        horizonDays: 90,
+        slopeConfidence: 0.999,
+        minShiftMpe: 0.2,
+      });
       expect(p.dueSoonDays).toBe(30);
     }
   });
@@ -49,7 +75,10 @@ describe('devices/ profiles', () => {
   });
 
   it('flags the figures docs/metrology.md marks [unconfirmed], and only cites figures the profile has', () => {
-    const unconfirmed = (id: string) => unconfirmedFigures(profiles.get(id)!).map((u) => `${u.path}: ${u.citation.note}`).join(' | ');
+    const unconfirmed = (id: string) =>
+      unconfirmedFigures(profiles.get(id)!)
+        .map((u) => `${u.path}: ${u.citation.note}`)
+        .join(' | ');
     expect(unconfirmed('gas-detector')).toMatch(/\/channels\/CO\/mpe: CO: max\(5 ppm, 10 %/);
     expect(unconfirmed('gas-detector')).toMatch(/\/verificationIntervalMonths: .*6 months/);
     expect(unconfirmed('breath-alcohol-analyser')).toMatch(/0.020 mg\/L/);

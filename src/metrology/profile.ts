@@ -9,9 +9,7 @@ const finite = z.number().refine(Number.isFinite, { message: 'must be a finite n
 const positive = finite.refine((n) => n > 0, { message: 'must be > 0' });
 const nonNegative = finite.refine((n) => n >= 0, { message: 'must be >= 0' });
 
-export const RangeSchema = z
-  .strictObject({ min: finite, max: finite })
-  .refine((r) => r.min < r.max, { message: 'range.min must be < range.max' });
+export const RangeSchema = z.strictObject({ min: finite, max: finite }).refine((r) => r.min < r.max, { message: 'range.min must be < range.max' });
 export type Range = z.infer<typeof RangeSchema>;
 
 /** An MPE rule that needs nothing but the reference value. Percent is of |reference|. */
@@ -49,11 +47,9 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
     bands: z
       .array(MpeBandSchema)
       .min(1)
-      .refine(
-        (bands) =>
-          bands.every((b, i) => i === bands.length - 1 || (b.upTo !== undefined && (i === 0 || b.upTo > (bands[i - 1]!.upTo ?? Infinity)))),
-        { message: 'bands must have ascending upTo; only the last band may omit upTo' },
-      ),
+      .refine((bands) => bands.every((b, i) => i === bands.length - 1 || (b.upTo !== undefined && (i === 0 || b.upTo > (bands[i - 1]!.upTo ?? Infinity)))), {
+        message: 'bands must have ascending upTo; only the last band may omit upTo',
+      }),
   }),
   /** A simple rule chosen by the device's accuracy class (device.class, else defaultClass). */
   z
@@ -91,10 +87,9 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
       emin: z
         .array(EminBandSchema)
         .min(1)
-        .refine(
-          (rows) => rows.every((r, i) => i === rows.length - 1 || (r.mmqBelow !== undefined && (i === 0 || r.mmqBelow > rows[i - 1]!.mmqBelow!))),
-          { message: 'emin rows must have ascending mmqBelow; only the last row may omit it' },
-        ),
+        .refine((rows) => rows.every((r, i) => i === rows.length - 1 || (r.mmqBelow !== undefined && (i === 0 || r.mmqBelow > rows[i - 1]!.mmqBelow!))), {
+          message: 'emin rows must have ascending mmqBelow; only the last row may omit it',
+        }),
     })
     .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
 ]);
@@ -276,7 +271,11 @@ export const InstrumentProfileSchema = z
       }
     }
     if (p.transactions && p.transactionAudit === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['transactionAudit'], message: 'transactionAudit {priceRounding, volumeTolerance} is required when transactions is true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transactionAudit'],
+        message: 'transactionAudit {priceRounding, volumeTolerance} is required when transactions is true',
+      });
     }
   });
 
@@ -297,9 +296,7 @@ export function parseProfile(json: unknown, source: string): InstrumentProfile {
   const result = InstrumentProfileSchema.safeParse(json);
   const problems = result.success ? [...unitProblems(result.data), ...sourceProblems(result.data)] : formatIssues(result.error);
   if (!result.success || problems.length > 0) {
-    throw new Error(
-      `Invalid instrument profile ${source}:\n${problems.join('\n')}\nFix the profile (format: devices/README.md) and restart.`,
-    );
+    throw new Error(`Invalid instrument profile ${source}:\n${problems.join('\n')}\nFix the profile (format: devices/README.md) and restart.`);
   }
   return result.data;
 }
@@ -312,7 +309,9 @@ function unitProblems(p: InstrumentProfile): string[] {
     : [['', { canonicalUnit: p.canonicalUnit!, units: p.units! }]];
   for (const [prefix, ch] of channels) {
     if (!isUcumCode(ch.canonicalUnit)) {
-      problems.push(`  ${prefix}canonicalUnit: "${ch.canonicalUnit}" is not a UCUM code (e.g. "L", "hPa", "[ppm]", "%{LEL}"); map wire spellings in unitAliases`);
+      problems.push(
+        `  ${prefix}canonicalUnit: "${ch.canonicalUnit}" is not a UCUM code (e.g. "L", "hPa", "[ppm]", "%{LEL}"); map wire spellings in unitAliases`,
+      );
       continue;
     }
     ch.units.forEach((u, i) => {

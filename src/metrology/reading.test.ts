@@ -111,7 +111,17 @@ describe('evaluateReading, gas detector', () => {
 
 describe('evaluateReading, fuel dispenser transaction and scale', () => {
   const fuel = { profile: profile('fuel-dispenser'), device: device('fuel-dispenser'), certificates: [validVerification] };
-  const tx = { quantity: 'volume', value: 25.3, unit: 'L', nozzle: '2', product: 'RON95', unitPrice: 20000, amount: 506000, totalizerStart: 1000, totalizerEnd: 1025.3 };
+  const tx = {
+    quantity: 'volume',
+    value: 25.3,
+    unit: 'L',
+    nozzle: '2',
+    product: 'RON95',
+    unitPrice: 20000,
+    amount: 506000,
+    totalizerStart: 1000,
+    totalizerEnd: 1025.3,
+  };
   it('nozzle and product are tags; totalizers are carried as fields', () => {
     const r = ok(evaluateReading(fuel, reading(tx)));
     expect(r.tags).toEqual({ nozzle: '2', product: 'RON95' });

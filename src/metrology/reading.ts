@@ -45,7 +45,8 @@ const NO_SELECTOR = {};
 const profileShape = new WeakMap<InstrumentProfile, { fields: [string, InstrumentProfile['fields'][string]][]; channelNames: string[] | undefined }>();
 function shapeOf(profile: InstrumentProfile) {
   let s = profileShape.get(profile);
-  if (!s) profileShape.set(profile, (s = { fields: Object.entries(profile.fields), channelNames: profile.channels ? Object.keys(profile.channels) : undefined }));
+  if (!s)
+    profileShape.set(profile, (s = { fields: Object.entries(profile.fields), channelNames: profile.channels ? Object.keys(profile.channels) : undefined }));
   return s;
 }
 
@@ -59,7 +60,11 @@ export function plausibleChangeLimit(p: Plausibility, dtMs: number): number | un
   return p.maxChange.find((w) => hours <= w.hours)?.max;
 }
 
-function checkFields(profile: InstrumentProfile, r: Record<string, unknown>, factor: number): { errors: FieldError[]; tags: Record<string, string>; fields: Record<string, string | number | boolean> } {
+function checkFields(
+  profile: InstrumentProfile,
+  r: Record<string, unknown>,
+  factor: number,
+): { errors: FieldError[]; tags: Record<string, string>; fields: Record<string, string | number | boolean> } {
   const errors: FieldError[] = [];
   const tags: Record<string, string> = {};
   const fields: Record<string, string | number | boolean> = {};
@@ -78,7 +83,10 @@ function checkFields(profile: InstrumentProfile, r: Record<string, unknown>, fac
           ? typeof v === 'boolean'
           : typeof v === 'number' && Number.isFinite(v) && (spec.type !== 'integer' || Number.isInteger(v));
     if (!typeOk) {
-      errors.push({ path: name, message: `${name} must be ${spec.type === 'string' ? 'a non-empty string' : spec.type === 'integer' ? 'an integer' : `a ${spec.type === 'number' ? 'finite number' : 'boolean'}`}` });
+      errors.push({
+        path: name,
+        message: `${name} must be ${spec.type === 'string' ? 'a non-empty string' : spec.type === 'integer' ? 'an integer' : `a ${spec.type === 'number' ? 'finite number' : 'boolean'}`}`,
+      });
       continue;
     }
     const allowed = spec.values ?? (name === profile.channelField ? channelNames : undefined);
@@ -115,7 +123,10 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
   const ch = channelFor(profile, device, chanValue === undefined ? NO_SELECTOR : { gas: chanValue });
   if (isFieldErrors(ch)) errors.push(...ch);
   else if (r.quantity !== ch.quantity) {
-    errors.push({ path: 'quantity', message: `quantity "${r.quantity}" does not fit instrument type ${profile.id}${ch.gas ? ` (${ch.gas})` : ''}: expected "${ch.quantity}"` });
+    errors.push({
+      path: 'quantity',
+      message: `quantity "${r.quantity}" does not fit instrument type ${profile.id}${ch.gas ? ` (${ch.gas})` : ''}: expected "${ch.quantity}"`,
+    });
   }
   if (typeof r.value !== 'number' || !Number.isFinite(r.value)) errors.push({ path: 'value', message: 'value must be a finite number' });
   let factor = 1;

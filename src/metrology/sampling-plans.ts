@@ -134,10 +134,7 @@ export type RuleSelection = { ok: true; requirement: SampleRequirement } | { ok:
  * destructively or not, resolved to sample sizes, acceptance numbers and λ. Refuses, with a sentence saying why,
  * when the plan is unknown or has no rule for that lot.
  */
-export function selectSamplingRule(
-  plans: SamplingPlans,
-  lot: { lotSize: number; destructive?: boolean; plan?: string },
-): RuleSelection {
+export function selectSamplingRule(plans: SamplingPlans, lot: { lotSize: number; destructive?: boolean; plan?: string }): RuleSelection {
   const planId = lot.plan ?? plans.defaultPlan;
   const plan = plans.plans.find((p) => p.id === planId);
   if (!plan) return { ok: false, reason: `Sampling plan "${planId}" is not defined; one of ${plans.plans.map((p) => p.id).join(', ')}.` };
@@ -145,18 +142,13 @@ export function selectSamplingRule(
     return { ok: false, reason: `The lot size must be a whole number of packages ≥ 1, got ${lot.lotSize}.` };
   }
   const destructive = lot.destructive ?? false;
-  const rule = plan.rules.find(
-    (r) => r.destructive === destructive && lot.lotSize >= r.lotSize.min && lot.lotSize <= (r.lotSize.max ?? Infinity),
-  );
+  const rule = plan.rules.find((r) => r.destructive === destructive && lot.lotSize >= r.lotSize.min && lot.lotSize <= (r.lotSize.max ?? Infinity));
   if (!rule) {
     const kind = destructive ? 'destructive' : 'non-destructive';
     return { ok: false, reason: `Plan "${plan.name}" has no ${kind} rule for a lot of ${lot.lotSize} packages.` };
   }
   const N = lot.lotSize;
-  const stages =
-    rule.defectives.kind === 'wholeLot'
-      ? [wholeLotStage(N, rule.defectives.maxFractionOfLot)]
-      : rule.defectives.stages;
+  const stages = rule.defectives.kind === 'wholeLot' ? [wholeLotStage(N, rule.defectives.maxFractionOfLot)] : rule.defectives.stages;
   const meanSampleSize = rule.mean.kind === 'wholeLot' ? N : rule.mean.sampleSize;
   const largest = Math.max(stages[stages.length - 1]!.sampleSize, meanSampleSize);
   if (largest > N) {

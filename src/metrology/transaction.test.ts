@@ -6,7 +6,18 @@ const opts = transactionAuditOptions(profile('fuel-dispenser')); // priceRoundin
 
 function tx(extra: Partial<Transaction> = {}): Transaction {
   // 25.30 L × 20 000 đ/L = 506 000 đ; totalizer 1000.00 → 1025.30
-  return { seq: 5, ts: T0, nozzle: '2', product: 'RON95', volume: 25.3, unitPrice: 20000, amount: 506000, totalizerStart: 1000, totalizerEnd: 1025.3, ...extra };
+  return {
+    seq: 5,
+    ts: T0,
+    nozzle: '2',
+    product: 'RON95',
+    volume: 25.3,
+    unitPrice: 20000,
+    amount: 506000,
+    totalizerStart: 1000,
+    totalizerEnd: 1025.3,
+    ...extra,
+  };
 }
 
 describe('auditTransaction', () => {

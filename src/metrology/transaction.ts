@@ -41,7 +41,15 @@ export function auditTransaction(tx: Transaction, previousTotalizerEnd: number |
     findings.push({
       kind: 'price',
       message: `nozzle ${tx.nozzle} transaction ${tx.seq}: amount ${tx.amount} ≠ volume ${tx.volume} × unit price ${tx.unitPrice} = ${round(expectedAmount)} (difference ${round(tx.amount - expectedAmount)}, allowed ±${round(allowedAmount)})`,
-      details: { seq: tx.seq, nozzle: tx.nozzle, product: tx.product, amount: tx.amount, expectedAmount, difference: tx.amount - expectedAmount, allowed: allowedAmount },
+      details: {
+        seq: tx.seq,
+        nozzle: tx.nozzle,
+        product: tx.product,
+        amount: tx.amount,
+        expectedAmount,
+        difference: tx.amount - expectedAmount,
+        allowed: allowedAmount,
+      },
     });
   }
   const totalizerDelta = tx.totalizerEnd - tx.totalizerStart;
@@ -49,7 +57,17 @@ export function auditTransaction(tx: Transaction, previousTotalizerEnd: number |
     findings.push({
       kind: 'tamper',
       message: `nozzle ${tx.nozzle} transaction ${tx.seq}: totalizer advanced ${round(totalizerDelta)} but the transaction volume is ${tx.volume} (difference ${round(totalizerDelta - tx.volume)}, allowed ±${opts.volumeTolerance})`,
-      details: { seq: tx.seq, nozzle: tx.nozzle, product: tx.product, check: 'totalizer-volume', totalizerStart: tx.totalizerStart, totalizerEnd: tx.totalizerEnd, totalizerDelta, volume: tx.volume, volumeTolerance: opts.volumeTolerance },
+      details: {
+        seq: tx.seq,
+        nozzle: tx.nozzle,
+        product: tx.product,
+        check: 'totalizer-volume',
+        totalizerStart: tx.totalizerStart,
+        totalizerEnd: tx.totalizerEnd,
+        totalizerDelta,
+        volume: tx.volume,
+        volumeTolerance: opts.volumeTolerance,
+      },
     });
   }
   if (previousTotalizerEnd !== undefined && beyond(tx.totalizerStart - previousTotalizerEnd, opts.volumeTolerance, tx.totalizerStart)) {
@@ -57,7 +75,16 @@ export function auditTransaction(tx: Transaction, previousTotalizerEnd: number |
     findings.push({
       kind: 'tamper',
       message: `nozzle ${tx.nozzle} transaction ${tx.seq}: totalizer starts at ${tx.totalizerStart} but the previous transaction ended at ${previousTotalizerEnd} (${gap > 0 ? `${round(gap)} dispensed outside any transaction` : `totalizer went back by ${round(-gap)}`})`,
-      details: { seq: tx.seq, nozzle: tx.nozzle, product: tx.product, check: 'totalizer-continuity', totalizerStart: tx.totalizerStart, previousTotalizerEnd, gap, volumeTolerance: opts.volumeTolerance },
+      details: {
+        seq: tx.seq,
+        nozzle: tx.nozzle,
+        product: tx.product,
+        check: 'totalizer-continuity',
+        totalizerStart: tx.totalizerStart,
+        previousTotalizerEnd,
+        gap,
+        volumeTolerance: opts.volumeTolerance,
+      },
     });
   }
   return findings;

@@ -31,8 +31,18 @@ describe('UCUM conversion', () => {
 
   it('round-trips: value → other unit → back is the value', () => {
     const pairs: [string, string][] = [
-      ['hPa', 'kPa'], ['hPa', 'mbar'], ['hPa', 'Pa'], ['hPa', 'mm[Hg]'], ['L', 'mL'], ['L', 'm3'],
-      ['kg', 'g'], ['kg', 't'], ['[ppm]', '%'], ['[ppm]', '[ppb]'], ['mg/L', 'g/L'], ['mg/L', 'ug/L'],
+      ['hPa', 'kPa'],
+      ['hPa', 'mbar'],
+      ['hPa', 'Pa'],
+      ['hPa', 'mm[Hg]'],
+      ['L', 'mL'],
+      ['L', 'm3'],
+      ['kg', 'g'],
+      ['kg', 't'],
+      ['[ppm]', '%'],
+      ['[ppm]', '[ppb]'],
+      ['mg/L', 'g/L'],
+      ['mg/L', 'ug/L'],
     ];
     fc.assert(
       fc.property(fc.constantFrom(...pairs), fc.double({ min: -1e6, max: 1e6, noNaN: true }), ([a, b], v) => {

@@ -106,7 +106,13 @@ function parsedDates(c: Certificate): ParsedDates {
   const hit = parsed.get(c);
   if (hit && hit.issuedAt === c.issuedAt && hit.validUntil === c.validUntil) return hit;
   const until = Date.parse(c.validUntil);
-  const d = { issued: Date.parse(c.issuedAt), until, untilIso: Number.isFinite(until) ? new Date(until).toISOString() : '', issuedAt: c.issuedAt, validUntil: c.validUntil };
+  const d = {
+    issued: Date.parse(c.issuedAt),
+    until,
+    untilIso: Number.isFinite(until) ? new Date(until).toISOString() : '',
+    issuedAt: c.issuedAt,
+    validUntil: c.validUntil,
+  };
   parsed.set(c, d);
   return d;
 }

@@ -21,7 +21,20 @@ describe('the overview of a small fleet', () => {
   it('covers the twelve months up to now, from local midnight of 1 April 2025 (17:00 UTC the day before)', () => {
     expect(f.from).toBe('2025-03-31T17:00:00.000Z');
     expect(f.to).toBe('2026-03-15T05:00:00.000Z');
-    expect(SMALL_FLEET.months.map((m) => m.key)).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01', '2026-02', '2026-03']);
+    expect(SMALL_FLEET.months.map((m) => m.key)).toEqual([
+      '2025-04',
+      '2025-05',
+      '2025-06',
+      '2025-07',
+      '2025-08',
+      '2025-09',
+      '2025-10',
+      '2025-11',
+      '2025-12',
+      '2026-01',
+      '2026-02',
+      '2026-03',
+    ]);
     expect(f.sections.map((s) => s.id)).toEqual(['enterprises', 'instruments', 'checks', 'alerts', 'due', 'trends']);
   });
 
@@ -49,7 +62,7 @@ describe('the overview of a small fleet', () => {
     ]);
   });
 
-  it('counts open alerts by age and kind, and the period\'s opened and resolved ones with the median days to resolve', () => {
+  it("counts open alerts by age and kind, and the period's opened and resolved ones with the median days to resolve", () => {
     const s = sectionOf(f, 'alerts');
     // open now: h1 overdue (73 d), h1 out-of-tolerance (5 d 5 h), n1 drift (5 h); resolved in
     // 10, 24 and 3 days → median 10
@@ -85,7 +98,20 @@ describe('the overview of a small fleet', () => {
   it('puts each enterprise in the programme table with its readiness score', () => {
     // north: verified 3/3 (100), checked 1/3 (33.3), alerts in time 1/2 (50): (40·100 + 30·33.3 + 20·50) / 90 = 66.7 → 67
     // hill: verified 0/1, checked 1/1, no alert judged yet: (40·0 + 30·100) / 70 = 42.9 → 43
-    expect(rows(sectionOf(f, 'enterprises'), 'enterprises', ['tenant', 'instruments', 'valid', 'due-soon', 'expired', 'none', 'openAlerts', 'checks', 'failed', 'score'])).toEqual([
+    expect(
+      rows(sectionOf(f, 'enterprises'), 'enterprises', [
+        'tenant',
+        'instruments',
+        'valid',
+        'due-soon',
+        'expired',
+        'none',
+        'openAlerts',
+        'checks',
+        'failed',
+        'score',
+      ]),
+    ).toEqual([
       ['north', 3, 2, 1, 0, 0, 1, 5, 1, 67],
       ['hill', 1, 0, 0, 1, 0, 2, 4, 2, 43],
       ['south', 1, 0, 0, 0, 1, 0, 1, 0, 0],
@@ -100,13 +126,15 @@ describe('the overview of a small fleet', () => {
     expect(href('enterprises', 'due-soon')).toBe('/api/v1/tenants?verification=due-soon&region=VN-HN');
     expect(href('due', 'due30')).toBe('/api/v1/devices?dueWithinDays=30&region=VN-HN');
     // 1–7 days old: opened in [now − 7 d, now − 1 d)
-    expect(href('alerts', 'age-1to7d')).toBe('/api/v1/alerts?state=unresolved&openedFrom=2026-03-08T05%3A00%3A00.000Z&openedTo=2026-03-14T05%3A00%3A00.000Z&region=VN-HN');
+    expect(href('alerts', 'age-1to7d')).toBe(
+      '/api/v1/alerts?state=unresolved&openedFrom=2026-03-08T05%3A00%3A00.000Z&openedTo=2026-03-14T05%3A00%3A00.000Z&region=VN-HN',
+    );
     expect(href('alerts', 'age-over30d')).toBe('/api/v1/alerts?state=unresolved&openedTo=2026-02-13T05%3A00%3A00.000Z&region=VN-HN');
     expect(href('checks', 'failed')).toBe('/api/v1/checks?from=2025-03-31T17%3A00%3A00.000Z&to=2026-03-15T05%3A00%3A00.000Z&decision=failed&region=VN-HN');
     for (const s of g.sections) for (const x of s.figures) expect(x.href, `${s.id}.${x.id}`).toMatch(/^\/api\/v1\//);
   });
 
-  it('gives no link to a list of today\'s state for figures of a past date', () => {
+  it("gives no link to a list of today's state for figures of a past date", () => {
     const past = figures(SMALL_FLEET, 'en', false);
     expect(sectionOf(past, 'instruments').figures.find((x) => x.id === 'expired')!.href).toBeNull();
     expect(sectionOf(past, 'alerts').figures.find((x) => x.id === 'open')!.href).toBeNull();
@@ -122,7 +150,8 @@ describe('the overview of a small fleet', () => {
     const strip = (x: FleetFigures) => x.sections.map((s) => s.figures.map((y) => y.value));
     expect(strip(vi)).toEqual(strip(f));
     for (const s of [...f.sections, ...vi.sections]) {
-      for (const label of [s.label, ...s.figures.map((x) => x.label), ...s.tables.flatMap((t) => [t.label, ...t.columns.map((c) => c.label)])]) expect(label).not.toMatch(/^ov\.|^report\./);
+      for (const label of [s.label, ...s.figures.map((x) => x.label), ...s.tables.flatMap((t) => [t.label, ...t.columns.map((c) => c.label)])])
+        expect(label).not.toMatch(/^ov\.|^report\./);
     }
   });
 });

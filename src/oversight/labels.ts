@@ -8,7 +8,8 @@ export const LANGS: readonly Lang[] = ['vi', 'en'];
 
 type Dict = Record<string, string | undefined>;
 // A URL built at run time: the type-checker does not follow it into the browser's modules.
-const dictionary = async (file: string, name: string): Promise<Dict> => ((await import(new URL(`../console/${file}`, import.meta.url).href)) as Record<string, Dict>)[name];
+const dictionary = async (file: string, name: string): Promise<Dict> =>
+  ((await import(new URL(`../console/${file}`, import.meta.url).href)) as Record<string, Dict>)[name];
 const DICTS: Record<Lang, Dict> = { en: await dictionary('i18n-en.js', 'en'), vi: await dictionary('i18n-vi.js', 'vi') };
 
 /** A label in `lang`, else English, else the key itself (a missing label shows, it does not break a report). */

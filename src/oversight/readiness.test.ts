@@ -17,7 +17,13 @@ const input: ReadinessInput = {
 
 describe('readiness', () => {
   it('judges an alert handled in time, late, or not yet', () => {
-    const a = (kind: string, opened: number, resolved: number | null) => ({ tenant: 't', device: 'd', kind, openedAt: at(opened), resolvedAt: resolved === null ? null : at(resolved) });
+    const a = (kind: string, opened: number, resolved: number | null) => ({
+      tenant: 't',
+      device: 'd',
+      kind,
+      openedAt: at(opened),
+      resolvedAt: resolved === null ? null : at(resolved),
+    });
     expect(alertHandling(a('out-of-tolerance', -20, -13), NOW)).toBe('in-time'); // 7 days: on the deadline
     expect(alertHandling(a('out-of-tolerance', -20, -12.9), NOW)).toBe('late');
     expect(alertHandling(a('out-of-tolerance', -6, null), NOW)).toBeNull(); // open, deadline not reached
@@ -56,15 +62,30 @@ describe('readiness', () => {
         { id: 'c', name: 'C', region: 'VN-HN' },
       ],
       instruments: ['a', 'b', 'c'].map((t) => ({ id: `${t}1`, tenant: t, type: 'scale', state: 'valid' as const, validUntil: at(200) })),
-      recentChecks: new Map([['a1', 1], ['b1', 1], ['c1', 1]]),
+      recentChecks: new Map([
+        ['a1', 1],
+        ['b1', 1],
+        ['c1', 1],
+      ]),
       alerts: [],
       // a: 3 of 4 lots passed; b: none judged (part left out); c: 1 of 4
-      lots: new Map([['a', { lots: 4, passed: 3 }], ['c', { lots: 4, passed: 1 }]]),
+      lots: new Map([
+        ['a', { lots: 4, passed: 3 }],
+        ['c', { lots: 4, passed: 1 }],
+      ]),
     };
     const ranked = rankReadiness(twins);
     // a: (40·100 + 30·100 + 10·75) / 80 = 96.9 → 97; b: (40·100 + 30·100) / 70 = 100; c: (4000 + 3000 + 250) / 80 = 90.6 → 91
-    expect(ranked.map((r) => [r.tenant, r.score, r.rank])).toEqual([['b', 100, 1], ['a', 97, 2], ['c', 91, 3]]);
+    expect(ranked.map((r) => [r.tenant, r.score, r.rank])).toEqual([
+      ['b', 100, 1],
+      ['a', 97, 2],
+      ['c', 91, 3],
+    ]);
     const tie = rankReadiness({ ...twins, lots: undefined });
-    expect(tie.map((r) => [r.tenant, r.score, r.rank])).toEqual([['a', 100, 1], ['b', 100, 1], ['c', 100, 1]]);
+    expect(tie.map((r) => [r.tenant, r.score, r.rank])).toEqual([
+      ['a', 100, 1],
+      ['b', 100, 1],
+      ['c', 100, 1],
+    ]);
   });
 });

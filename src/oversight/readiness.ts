@@ -111,9 +111,20 @@ export function rankReadiness(input: ReadinessInput, rules: ReadinessRules = REA
       alertsHandled: part(h.inTime, h.inTime + h.late, w.alertsHandled),
       lotsPassed: part(lots.passed, lots.lots, w.lotsPassed),
     };
-    return { region: e.region, rank: null, tenant: e.id, name: e.name, score: score(parts), standing: enterpriseStanding(mine.map((i) => i.state)), instruments: mine.length, parts };
+    return {
+      region: e.region,
+      rank: null,
+      tenant: e.id,
+      name: e.name,
+      score: score(parts),
+      standing: enterpriseStanding(mine.map((i) => i.state)),
+      instruments: mine.length,
+      parts,
+    };
   });
-  items.sort((a, b) => a.region.localeCompare(b.region) || (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name) || a.tenant.localeCompare(b.tenant));
+  items.sort(
+    (a, b) => a.region.localeCompare(b.region) || (b.score ?? -1) - (a.score ?? -1) || a.name.localeCompare(b.name) || a.tenant.localeCompare(b.tenant),
+  );
   let region = '';
   let rank = 0;
   let previous: number | null = null;

@@ -21,10 +21,13 @@ const locale = (lang: Lang) => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 export function formatCell(v: CellValue, type: Column['type'], lang: Lang): string {
   if (v === null || v === '') return '—';
   if (typeof v === 'number') return new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 1 }).format(v);
-  if (type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
+  if (type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v))
+    return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
   if (type === 'month' && /^\d{4}-\d{2}$/.test(v)) {
     // 03/2026 as Vietnamese forms write it; Mar 2026 in English
-    return lang === 'vi' ? `${v.slice(5)}/${v.slice(0, 4)}` : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
+    return lang === 'vi'
+      ? `${v.slice(5)}/${v.slice(0, 4)}`
+      : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
   }
   return v;
 }
@@ -61,7 +64,9 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   doc.font('regular').fontSize(10).fillColor(MUTED);
   doc.text(`${t('report.period')}: ${formatCell(o.period.from, 'date', lang)} – ${formatCell(o.period.to, 'date', lang)}`);
   doc.text(`${t('report.region')}: ${f.region ?? t('allRegions')}`);
-  doc.text(`${t('report.asOf')}: ${dateTime(f.asOf, f.timeZone, lang)} · ${t('report.generated')}: ${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`);
+  doc.text(
+    `${t('report.asOf')}: ${dateTime(f.asOf, f.timeZone, lang)} · ${t('report.generated')}: ${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`,
+  );
   doc.text(t('report.source'));
   for (const s of f.sections) section(doc, s, lang, t);
 
@@ -70,7 +75,11 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
     doc.switchToPage(i);
     doc.page.margins.bottom = 0; // the footer sits in the margin: no page break for it
     const y = doc.page.height - MARGIN + 12;
-    doc.font('regular').fontSize(8).fillColor(MUTED).text(t('report.page', { n: i + 1, m: range.count }), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
+    doc
+      .font('regular')
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(t('report.page', { n: i + 1, m: range.count }), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
   }
   doc.end();
   return done;
@@ -101,7 +110,21 @@ function section(doc: PDFKit.PDFDocument, s: Section, lang: Lang, t: (k: string)
   doc.moveDown(0.3);
   if (s.figures.length) {
     const rows = s.figures.map((x) => ({ values: { label: x.label, value: figureText(x, lang, t) } }));
-    table(doc, { id: 'figures', label: '', columns: [{ id: 'label', label: t('report.figure'), type: 'text' }, { id: 'value', label: t('report.value'), type: 'count' }], rows }, lang, t, 360);
+    table(
+      doc,
+      {
+        id: 'figures',
+        label: '',
+        columns: [
+          { id: 'label', label: t('report.figure'), type: 'text' },
+          { id: 'value', label: t('report.value'), type: 'count' },
+        ],
+        rows,
+      },
+      lang,
+      t,
+      360,
+    );
   }
   for (const tb of s.tables) {
     ensureRoom(doc, 50);
@@ -129,7 +152,11 @@ function table(doc: PDFKit.PDFDocument, tb: Table, lang: Lang, t: (k: string) =>
     const h = Math.max(...cells.map((c, i) => doc.heightOfString(c, { width: widths[i] - 2 * pad }))) + 2 * pad;
     if (doc.y + h > bottom(doc)) {
       doc.addPage();
-      if (!bold) drawRow(tb.columns.map((c) => c.label), true);
+      if (!bold)
+        drawRow(
+          tb.columns.map((c) => c.label),
+          true,
+        );
       doc.font(bold ? 'bold' : 'regular').fontSize(size);
     }
     const y = doc.y;
@@ -140,14 +167,30 @@ function table(doc: PDFKit.PDFDocument, tb: Table, lang: Lang, t: (k: string) =>
       doc.fillColor(bold ? MUTED : INK).text(c, x + pad, y + pad, { width: widths[i] - 2 * pad, align: numeric ? 'right' : 'left' });
       x += widths[i];
     });
-    doc.moveTo(MARGIN, y + h).lineTo(MARGIN + width, y + h).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(MARGIN, y + h)
+      .lineTo(MARGIN + width, y + h)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
     doc.x = MARGIN;
     doc.y = y + h;
   };
-  drawRow(tb.columns.map((c) => c.label), true);
+  drawRow(
+    tb.columns.map((c) => c.label),
+    true,
+  );
   if (tb.rows.length === 0) {
-    doc.font('regular').fontSize(size).fillColor(MUTED).text(t('report.noRows'), MARGIN + pad, doc.y + pad);
+    doc
+      .font('regular')
+      .fontSize(size)
+      .fillColor(MUTED)
+      .text(t('report.noRows'), MARGIN + pad, doc.y + pad);
     return;
   }
-  for (const r of tb.rows) drawRow(tb.columns.map((c) => formatCell(r.values[c.id] ?? null, c.type, lang)), false);
+  for (const r of tb.rows)
+    drawRow(
+      tb.columns.map((c) => formatCell(r.values[c.id] ?? null, c.type, lang)),
+      false,
+    );
 }

@@ -35,7 +35,13 @@ export const checksSection: SectionProvider = {
       figures: [
         { id: 'checks', label: ctx.t('ov.checks.checks'), value: checks, unit: 'count', href: ctx.href('/api/v1/checks', q) },
         { id: 'failed', label: ctx.t('ov.checks.failed'), value: failed, unit: 'count', href: ctx.href('/api/v1/checks', { ...q, decision: 'failed' }) },
-        { id: 'failRate', label: ctx.t('ov.checks.failRate'), value: percent1(failed, checks), unit: 'percent', href: ctx.href('/api/v1/checks', { ...q, decision: 'failed' }) },
+        {
+          id: 'failRate',
+          label: ctx.t('ov.checks.failRate'),
+          value: percent1(failed, checks),
+          unit: 'percent',
+          href: ctx.href('/api/v1/checks', { ...q, decision: 'failed' }),
+        },
       ],
       tables: [
         {
@@ -91,12 +97,25 @@ export const alertsSection: SectionProvider = {
             label: ctx.t(`ov.age.${id}`),
             value: open.filter((a) => inWindow(a, w)).length,
             unit: 'count' as const,
-            href: live(ctx, ctx.href('/api/v1/alerts', { state: 'unresolved', openedFrom: w.from === undefined ? undefined : iso(w.from), openedTo: w.to === undefined ? undefined : iso(w.to) })),
+            href: live(
+              ctx,
+              ctx.href('/api/v1/alerts', {
+                state: 'unresolved',
+                openedFrom: w.from === undefined ? undefined : iso(w.from),
+                openedTo: w.to === undefined ? undefined : iso(w.to),
+              }),
+            ),
           };
         }),
         { id: 'opened', label: ctx.t('ov.alerts.opened'), value: opened.length, unit: 'count', href: ctx.href('/api/v1/alerts', openedQ) },
         { id: 'resolved', label: ctx.t('ov.alerts.resolved'), value: resolved.length, unit: 'count', href: ctx.href('/api/v1/alerts', resolvedQ) },
-        { id: 'medianResolveDays', label: ctx.t('ov.alerts.medianResolveDays'), value: medianResolveDays(alerts, period.from, period.to), unit: 'days', href: ctx.href('/api/v1/alerts', resolvedQ) },
+        {
+          id: 'medianResolveDays',
+          label: ctx.t('ov.alerts.medianResolveDays'),
+          value: medianResolveDays(alerts, period.from, period.to),
+          unit: 'days',
+          href: ctx.href('/api/v1/alerts', resolvedQ),
+        },
       ],
       tables: [
         {

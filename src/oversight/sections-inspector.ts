@@ -21,7 +21,12 @@ export function inspectionsSection(source: InspectionsSource): SectionProvider {
     build(ctx) {
       const { period, enterprises } = ctx.facts;
       // an inspection's `to` is inclusive in the store: the period's last instant is to − 1 ms
-      const s = source.inspectionSummary(new Date(period.from), new Date(period.to - 1), undefined, enterprises.map((e) => e.id));
+      const s = source.inspectionSummary(
+        new Date(period.from),
+        new Date(period.to - 1),
+        undefined,
+        enterprises.map((e) => e.id),
+      );
       const q = { from: new Date(period.from).toISOString(), to: new Date(period.to - 1).toISOString() };
       return {
         id: 'inspections',
@@ -30,8 +35,20 @@ export function inspectionsSection(source: InspectionsSource): SectionProvider {
           { id: 'inspections', label: ctx.t('ov.inspections.inspections'), value: s.inspections, unit: 'count', href: ctx.href('/api/v1/inspections', q) },
           { id: 'findings', label: ctx.t('ov.inspections.findings'), value: s.findings.total, unit: 'count', href: ctx.href('/api/v1/findings', q) },
           // the findings' state is today's, whatever the period: their lists are today's too
-          { id: 'openFindings', label: ctx.t('ov.inspections.openFindings'), value: s.findings.byState.open, unit: 'count', href: ctx.href('/api/v1/findings', { ...q, state: 'open' }) },
-          { id: 'answeredFindings', label: ctx.t('ov.inspections.answeredFindings'), value: s.findings.byState.answered, unit: 'count', href: ctx.href('/api/v1/findings', { ...q, state: 'answered' }) },
+          {
+            id: 'openFindings',
+            label: ctx.t('ov.inspections.openFindings'),
+            value: s.findings.byState.open,
+            unit: 'count',
+            href: ctx.href('/api/v1/findings', { ...q, state: 'open' }),
+          },
+          {
+            id: 'answeredFindings',
+            label: ctx.t('ov.inspections.answeredFindings'),
+            value: s.findings.byState.answered,
+            unit: 'count',
+            href: ctx.href('/api/v1/findings', { ...q, state: 'answered' }),
+          },
         ],
         tables: [
           {
@@ -45,7 +62,9 @@ export function inspectionsSection(source: InspectionsSource): SectionProvider {
               { id: 'nonConforming', label: ctx.t('ov.col.nonConforming'), type: 'count' },
               { id: 'findings', label: ctx.t('ov.col.findings'), type: 'count' },
             ],
-            rows: s.byRegion.map((r) => ({ values: { region: r.region, inspections: r.inspections, instruments: r.instruments, nonConforming: r.nonConforming, findings: r.findings } })),
+            rows: s.byRegion.map((r) => ({
+              values: { region: r.region, inspections: r.inspections, instruments: r.instruments, nonConforming: r.nonConforming, findings: r.findings },
+            })),
           },
         ],
       };
@@ -71,7 +90,13 @@ export function campaignsSection(source: CampaignsSource, tokenRegions: readonly
         id: 'campaigns',
         label: ctx.t('ov.campaigns'),
         figures: [
-          { id: 'campaigns', label: ctx.t('ov.campaigns.campaigns'), value: s.campaigns, unit: 'count', href: ctx.href('/api/v1/campaigns', { from: from.toISOString(), to: to.toISOString() }) },
+          {
+            id: 'campaigns',
+            label: ctx.t('ov.campaigns.campaigns'),
+            value: s.campaigns,
+            unit: 'count',
+            href: ctx.href('/api/v1/campaigns', { from: from.toISOString(), to: to.toISOString() }),
+          },
         ],
         tables: [
           {
@@ -84,7 +109,9 @@ export function campaignsSection(source: CampaignsSource, tokenRegions: readonly
               { id: 'passed', label: ctx.t('ov.col.passed'), type: 'count' },
               { id: 'failed', label: ctx.t('ov.col.failed'), type: 'count' },
             ],
-            rows: s.byCampaign.map((c) => ({ values: { campaign: c.campaign, name: c.name, region: c.region, verified: c.verified, passed: c.passed, failed: c.failed } })),
+            rows: s.byCampaign.map((c) => ({
+              values: { campaign: c.campaign, name: c.name, region: c.region, verified: c.verified, passed: c.passed, failed: c.failed },
+            })),
           },
         ],
       };

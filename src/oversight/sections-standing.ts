@@ -29,7 +29,11 @@ export function enterprisesSection(sources: SectionSources): SectionProvider {
         instruments: facts.instruments,
         recentChecks: facts.recentChecks,
         alerts: facts.alerts,
-        lots: sources.lots?.tallies(facts.enterprises.map((e) => e.id), asOf - READINESS_RULES.alertWindowDays * DAY_MS, asOf),
+        lots: sources.lots?.tallies(
+          facts.enterprises.map((e) => e.id),
+          asOf - READINESS_RULES.alertWindowDays * DAY_MS,
+          asOf,
+        ),
       });
       const scoreOf = new Map(ranking.map((r) => [r.tenant, r]));
       const tenantOf = new Map(facts.instruments.map((i) => [i.id, i.tenant]));
@@ -133,7 +137,12 @@ export const instrumentsSection: SectionProvider = {
             const links: Record<string, string> = { total: ctx.href('/api/v1/devices', { type }) };
             if (ctx.live) for (const s of VERIFICATION_STATES) links[s] = ctx.href('/api/v1/devices', { type, verification: s });
             return {
-              values: { typeId: type, type: ctx.label('type', type), total: mine.length, ...Object.fromEntries(VERIFICATION_STATES.map((s) => [s, mine.filter((i) => i.state === s).length])) },
+              values: {
+                typeId: type,
+                type: ctx.label('type', type),
+                total: mine.length,
+                ...Object.fromEntries(VERIFICATION_STATES.map((s) => [s, mine.filter((i) => i.state === s).length])),
+              },
               links,
             };
           }),
@@ -149,7 +158,9 @@ export const dueSection: SectionProvider = {
   build(ctx) {
     const { asOf, zone } = ctx.facts.period;
     const longest = DUE_HORIZONS[DUE_HORIZONS.length - 1];
-    const due = ctx.facts.instruments.filter((i) => dueWithin(i, asOf, longest)).sort((a, b) => a.validUntil!.localeCompare(b.validUntil!) || a.id.localeCompare(b.id));
+    const due = ctx.facts.instruments
+      .filter((i) => dueWithin(i, asOf, longest))
+      .sort((a, b) => a.validUntil!.localeCompare(b.validUntil!) || a.id.localeCompare(b.id));
     const names = new Map(ctx.facts.enterprises.map((e) => [e.id, e.name]));
     return {
       id: 'due',

@@ -42,7 +42,11 @@ function lotsSection(source: LotsSource): SectionProvider {
     id: 'lots',
     build(ctx) {
       const { period, enterprises } = ctx.facts;
-      const tallies = source.tallies(enterprises.map((e) => e.id), period.from, period.to);
+      const tallies = source.tallies(
+        enterprises.map((e) => e.id),
+        period.from,
+        period.to,
+      );
       let lots = 0;
       let passed = 0;
       for (const t of tallies.values()) {

@@ -7,7 +7,13 @@ const ZONE = 'Asia/Ho_Chi_Minh';
 const NOW = Date.parse('2026-03-15T05:00:00Z');
 const period = lastTwelveMonths(NOW, ZONE);
 
-const alert = (tenant: string, device: string, kind: string, openedAt: string, resolvedAt: string | null = null) => ({ tenant, device, kind, openedAt, resolvedAt });
+const alert = (tenant: string, device: string, kind: string, openedAt: string, resolvedAt: string | null = null) => ({
+  tenant,
+  device,
+  kind,
+  openedAt,
+  resolvedAt,
+});
 
 export const SMALL_FLEET: FleetFacts = {
   period,
@@ -46,4 +52,3 @@ export const SMALL_FLEET: FleetFacts = {
     alert('north', 'n1', 'drift', '2026-03-15T00:00:00.000Z'), // a4: open 5 h
   ],
 };
-

@@ -25,7 +25,9 @@ export class FleetStateRecord implements PeriodicWork {
 
   /** Journals the fleet's standing at `t`. */
   record(t: Date): void {
-    const devices = this.registry.listDevices().map((d) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: this.assurance.verificationOf(d, t.getTime()).state }));
+    const devices = this.registry
+      .listDevices()
+      .map((d) => ({ id: d.id, tenant: d.tenant, type: d.type, verification: this.assurance.verificationOf(d, t.getTime()).state }));
     const points = fleetStatePoints(devices, this.alerts.unresolvedCounts(), DEVICE_ALERT_KINDS, t.getTime());
     if (points.length > 0) this.journal.append(points, t.getTime()).catch((e: Error) => this.log.warn({ err: e.message }, 'fleet state not journaled'));
   }

@@ -27,7 +27,16 @@ export function offlineBySilence(registry: Registry, profiles: Map<string, Instr
         const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? DEFAULT_INTERVAL_S) * 1000;
         const silent = silentFor(d.lastSeenAt, interval, t.getTime());
         if (silent !== undefined) {
-          alerts.raise({ tenant: d.tenant, device: d.id, kind: 'offline', severity: 'warning', summary: `No message for ${Math.round(silent / 60000)} min (expected every ${interval / 1000} s)`, details: { lastSeenAt: d.lastSeenAt }, at: t, throttle: true });
+          alerts.raise({
+            tenant: d.tenant,
+            device: d.id,
+            kind: 'offline',
+            severity: 'warning',
+            summary: `No message for ${Math.round(silent / 60000)} min (expected every ${interval / 1000} s)`,
+            details: { lastSeenAt: d.lastSeenAt },
+            at: t,
+            throttle: true,
+          });
         }
       }
     },

@@ -71,7 +71,14 @@ export class DeviceMessagePipeline {
   }
 
   /** BrokerHooks.onDeviceMessage: `done` once the message's points are durable, or with why it is refused. */
-  readonly onDeviceMessage = (deviceId: string, topic: DeviceTopic, payload: Buffer, qos: number, _retain: boolean, done: (err: Error | null) => void): void => {
+  readonly onDeviceMessage = (
+    deviceId: string,
+    topic: DeviceTopic,
+    payload: Buffer,
+    qos: number,
+    _retain: boolean,
+    done: (err: Error | null) => void,
+  ): void => {
     this.accept(deviceId, topic, payload, qos, this.nowMs(), done);
   };
 
@@ -154,10 +161,14 @@ export class DeviceMessagePipeline {
       // The points are durably journaled: the message must be acknowledged (a refusal would close the
       // connection and the device would redeliver it forever). The failed state update is made loud instead.
       this.metrics.assuranceErrors.inc();
-      this.deps.log.error({ device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack }, 'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored');
+      this.deps.log.error(
+        { device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack },
+        'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored',
+      );
     }
     if (result.rejections.length > 0) {
-      for (const r of result.rejections) this.outbox.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
+      for (const r of result.rejections)
+        this.outbox.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
     }
   }
 
@@ -173,12 +184,27 @@ export class DeviceMessagePipeline {
       errors = [{ path: '(root)', message: `the status is not valid JSON (${(e as Error).message}): send {"state": "online" | "offline" | …}` }];
     }
     if (!state) {
-      this.assurance.apply(device, `instruments/${device.id}/status`, { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] }, payload, at);
+      this.assurance.apply(
+        device,
+        `instruments/${device.id}/status`,
+        { points: [], readings: [], checks: [], findings: [], rejections: [{ errors }] },
+        payload,
+        at,
+      );
       this.outbox.publish(`instruments/${device.id}/feedback`, { seq: null, topic: `instruments/${device.id}/status`, errors });
       return;
     }
     if (state === 'offline') {
-      this.deps.alerts.raise({ tenant: device.tenant, device: device.id, kind: 'offline', severity: 'warning', summary: 'Device reported offline (status / last will)', details: { state, at: at.toISOString() }, at, throttle: true });
+      this.deps.alerts.raise({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'offline',
+        severity: 'warning',
+        summary: 'Device reported offline (status / last will)',
+        details: { state, at: at.toISOString() },
+        at,
+        throttle: true,
+      });
     } else if (state === 'online') {
       // deferred, as on connect: a device flapping between the two keeps one alert counting
       this.deps.alerts.clear(device.id, 'offline', '', 'device reported online', at, true);
@@ -190,8 +216,19 @@ export class DeviceMessagePipeline {
     if (atMs - this.lastCapacityAlert < CAPACITY_ALERT_EVERY_MS) return;
     this.lastCapacityAlert = atMs;
     const { journal, deps } = this;
-    deps.log.warn({ bytes: journal.backlogBytes, cap: journal.capacity }, `journal above ${Math.round(deps.journalSlowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`);
+    deps.log.warn(
+      { bytes: journal.backlogBytes, cap: journal.capacity },
+      `journal above ${Math.round(deps.journalSlowAt * 100)} % of MAG_JOURNAL_MAX_BYTES (MAG_JOURNAL_SLOW_AT_PERCENT): acknowledgements are held back`,
+    );
     // A gateway-wide alert, visible to admins (tenant "_gateway").
-    deps.alerts.raise({ tenant: '_gateway', device: '_journal', kind: 'journal-capacity', severity: 'critical', summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`, details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: deps.forwarder.lastError }, at: new Date(atMs) });
+    deps.alerts.raise({
+      tenant: '_gateway',
+      device: '_journal',
+      kind: 'journal-capacity',
+      severity: 'critical',
+      summary: `Journal at ${Math.round(journal.fill * 100)} % of its cap; the sink is not draining it`,
+      details: { bytes: journal.backlogBytes, cap: journal.capacity, sinkError: deps.forwarder.lastError },
+      at: new Date(atMs),
+    });
   }
 }

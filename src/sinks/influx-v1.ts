@@ -126,7 +126,7 @@ export class InfluxV1Sink implements Sink {
       await this.init().catch(() => undefined);
       throw new Error(`InfluxDB v1: database "${this.database}" was not found at ${this.url} (HTTP 404); tried to create it, the write will be retried`);
     }
-    const hint = res.status === 401 || res.status === 403 ? ' Check MAG_INFLUX_USER / MAG_INFLUX_PASSWORD and the user\'s WRITE privilege.' : '';
+    const hint = res.status === 401 || res.status === 403 ? " Check MAG_INFLUX_USER / MAG_INFLUX_PASSWORD and the user's WRITE privilege." : '';
     throw new Error(`InfluxDB v1 write of ${count} points to ${this.url} failed with HTTP ${res.status}: ${detail}; will be retried.${hint}`);
   }
 

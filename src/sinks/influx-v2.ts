@@ -40,7 +40,8 @@ export const DEFAULT_V2_TIMEOUT_MS = 10_000;
 const GZIP_THRESHOLD_BYTES = 1024;
 
 function errorText(err: unknown): string {
-  if (err instanceof HttpError) return `HTTP ${err.statusCode}${err.body ? `: ${err.body.slice(0, 500).trim()}` : err.statusMessage ? ` ${err.statusMessage}` : ''}`;
+  if (err instanceof HttpError)
+    return `HTTP ${err.statusCode}${err.body ? `: ${err.body.slice(0, 500).trim()}` : err.statusMessage ? ` ${err.statusMessage}` : ''}`;
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return `${err.message || err.name}${code && !err.message.includes(String(code)) ? ` (${String(code)})` : ''}`;

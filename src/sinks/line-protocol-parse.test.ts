@@ -129,13 +129,29 @@ describe('parseLine(pointToLine(p))', () => {
   it('reads decimals the same as Number() does (the fast path without a slice)', () => {
     const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: max });
     const decimal = fc
-      .tuple(fc.boolean(), digits(20), fc.boolean(), digits(25), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 330 }))))
+      .tuple(
+        fc.boolean(),
+        digits(20),
+        fc.boolean(),
+        digits(25),
+        fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 330 }))),
+      )
       .map(([neg, int, dot, frac, exp]) => (neg ? '-' : '') + int + (dot ? '.' + frac : '') + (exp ? exp[0] + exp[1] + exp[2] : ''))
       .filter((s) => /\d/.test(s.split(/[eE]/)[0]));
     // the edges of the fast path: 15-17 significant digits, 22 and 23 decimals, 2^53 ± 1
     const edges = fc.constantFrom(
-      '0.0000000000000000000001', '0.00000000000000000000001', '0.0000000000000000000000123', '9007199254740991.5', '9007199254740993',
-      '900719925474099.3', '0.30000000000000004', '123456789012345678901234567890', '-0.0', '00012.500', '2.2250738585072014e-308', '1.7976931348623157e308',
+      '0.0000000000000000000001',
+      '0.00000000000000000000001',
+      '0.0000000000000000000000123',
+      '9007199254740991.5',
+      '9007199254740993',
+      '900719925474099.3',
+      '0.30000000000000004',
+      '123456789012345678901234567890',
+      '-0.0',
+      '00012.500',
+      '2.2250738585072014e-308',
+      '1.7976931348623157e308',
     );
     fc.assert(
       fc.property(fc.oneof(decimal, edges, fc.double({ noNaN: true, noDefaultInfinity: true }).map(String)), (text) => {
@@ -170,22 +186,49 @@ describe('parseLine on hand-written lines', () => {
         ts: 1465839830100,
       },
     ],
-    ['weather,location=us\\,midwest temperature=82 1465839830100', { measurement: 'weather', tags: { location: 'us,midwest' }, fields: { temperature: 82 }, ts: 1465839830100 }],
-    ['weather,location=us-midwest temp\\=rature=82 1465839830100', { measurement: 'weather', tags: { location: 'us-midwest' }, fields: { 'temp=rature': 82 }, ts: 1465839830100 }],
-    ['weather,location\\ place=us-midwest temperature=82 1465839830100', { measurement: 'weather', tags: { 'location place': 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 }],
-    ['wea\\,ther,location=us-midwest temperature=82 1465839830100', { measurement: 'wea,ther', tags: { location: 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 }],
-    ['wea\\ ther,location=us-midwest temperature=82 1465839830100', { measurement: 'wea ther', tags: { location: 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 }],
-    ['weather,location=us-midwest temperature="too\\"hot\\"" 1465839830100', { measurement: 'weather', tags: { location: 'us-midwest' }, fields: { temperature: 'too"hot"' }, ts: 1465839830100 }],
+    [
+      'weather,location=us\\,midwest temperature=82 1465839830100',
+      { measurement: 'weather', tags: { location: 'us,midwest' }, fields: { temperature: 82 }, ts: 1465839830100 },
+    ],
+    [
+      'weather,location=us-midwest temp\\=rature=82 1465839830100',
+      { measurement: 'weather', tags: { location: 'us-midwest' }, fields: { 'temp=rature': 82 }, ts: 1465839830100 },
+    ],
+    [
+      'weather,location\\ place=us-midwest temperature=82 1465839830100',
+      { measurement: 'weather', tags: { 'location place': 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 },
+    ],
+    [
+      'wea\\,ther,location=us-midwest temperature=82 1465839830100',
+      { measurement: 'wea,ther', tags: { location: 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 },
+    ],
+    [
+      'wea\\ ther,location=us-midwest temperature=82 1465839830100',
+      { measurement: 'wea ther', tags: { location: 'us-midwest' }, fields: { temperature: 82 }, ts: 1465839830100 },
+    ],
+    [
+      'weather,location=us-midwest temperature="too\\"hot\\"" 1465839830100',
+      { measurement: 'weather', tags: { location: 'us-midwest' }, fields: { temperature: 'too"hot"' }, ts: 1465839830100 },
+    ],
     ['my\\ Measurement fieldKey="string value" 1', { measurement: 'my Measurement', tags: {}, fields: { fieldKey: 'string value' }, ts: 1 }],
-    ['myMeasurement fieldKey="\\"string\\" within a string" 1', { measurement: 'myMeasurement', tags: {}, fields: { fieldKey: '"string" within a string' }, ts: 1 }],
+    [
+      'myMeasurement fieldKey="\\"string\\" within a string" 1',
+      { measurement: 'myMeasurement', tags: {}, fields: { fieldKey: '"string" within a string' }, ts: 1 },
+    ],
     [
       'myMeasurement,tag\\ Key1=tag\\ Value1,tag\\ Key2=tag\\ Value2 fieldKey=100 1',
       { measurement: 'myMeasurement', tags: { 'tag Key1': 'tag Value1', 'tag Key2': 'tag Value2' }, fields: { fieldKey: 100 }, ts: 1 },
     ],
-    ['myMeasurement,tagKey=🍭 fieldKey="Launch 🚀" 1556813561098', { measurement: 'myMeasurement', tags: { tagKey: '🍭' }, fields: { fieldKey: 'Launch 🚀' }, ts: 1556813561098 }],
+    [
+      'myMeasurement,tagKey=🍭 fieldKey="Launch 🚀" 1556813561098',
+      { measurement: 'myMeasurement', tags: { tagKey: '🍭' }, fields: { fieldKey: 'Launch 🚀' }, ts: 1556813561098 },
+    ],
     // v2 reference: in a string value `\` or `\\` is one backslash, `\\\` or `\\\\` two (but `\"` is
     // always an escaped quote, so a value cannot end in a lone backslash)
-    ['m a="\\ x",b="\\\\ x",c="\\\\\\ x",d="\\\\\\\\ x",e="x\\y",f="\\\\" 1', { measurement: 'm', tags: {}, fields: { a: '\\ x', b: '\\ x', c: '\\\\ x', d: '\\\\ x', e: 'x\\y', f: '\\' }, ts: 1 }],
+    [
+      'm a="\\ x",b="\\\\ x",c="\\\\\\ x",d="\\\\\\\\ x",e="x\\y",f="\\\\" 1',
+      { measurement: 'm', tags: {}, fields: { a: '\\ x', b: '\\ x', c: '\\\\ x', d: '\\\\ x', e: 'x\\y', f: '\\' }, ts: 1 },
+    ],
   ] as const)('%s', (line, point) => {
     expect(parseLine(line)).toEqual(point);
   });

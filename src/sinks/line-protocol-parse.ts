@@ -338,7 +338,8 @@ function parsePoint(s: string): Point {
     const first = s.charCodeAt(valueStart);
     let value: number | string | boolean;
     if (first === DQ) value = parseStringAt(s, valueStart, key);
-    else if (first === 116 || first === 102 || first === 84 || first === 70) value = parseBooleanAt(s, valueStart, key); // t f T F
+    else if (first === 116 || first === 102 || first === 84 || first === 70)
+      value = parseBooleanAt(s, valueStart, key); // t f T F
     else if (isValueEnd(first)) fail(s, valueStart, `field ${JSON.stringify(key)} has no value`);
     else value = parseNumberAt(s, valueStart, key);
     put(fields, key, value, s, keyStart, 'field key');

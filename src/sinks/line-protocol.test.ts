@@ -107,11 +107,38 @@ describe('toLineProtocol', () => {
 
 describe('integerText', () => {
   it('is String(n) for every number: safe integers (an epoch-ms time, a seq) and anything else', () => {
-    const edges = [0, -0, 1, 9, 2 ** 30 - 1, 2 ** 30, 999_999_999, 1e9, 1e9 + 1, 1_790_000_000_000, 1_790_000_000_007, 1_000_000_000_000_000, Number.MAX_SAFE_INTEGER, -1, -(2 ** 31), -1_790_000_000_000, Number.MIN_SAFE_INTEGER];
+    const edges = [
+      0,
+      -0,
+      1,
+      9,
+      2 ** 30 - 1,
+      2 ** 30,
+      999_999_999,
+      1e9,
+      1e9 + 1,
+      1_790_000_000_000,
+      1_790_000_000_007,
+      1_000_000_000_000_000,
+      Number.MAX_SAFE_INTEGER,
+      -1,
+      -(2 ** 31),
+      -1_790_000_000_000,
+      Number.MIN_SAFE_INTEGER,
+    ];
     const others = [Number.MAX_SAFE_INTEGER + 2, 2 ** 60, 1.5, -0.25, 1e21, Number.NaN, Number.POSITIVE_INFINITY];
     for (const n of [...edges, ...others]) expect(integerText(n)).toBe(String(n));
-    fc.assert(fc.property(fc.maxSafeInteger(), (n) => integerText(n) === String(n)), { numRuns: 20_000 });
-    fc.assert(fc.property(fc.integer({ min: 1_000_000_000_000, max: 9_999_999_999_999 }), (n) => integerText(n) === String(n)), { numRuns: 20_000 });
-    fc.assert(fc.property(fc.double(), (n) => integerText(n) === String(n)), { numRuns: 5_000 });
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (n) => integerText(n) === String(n)),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000_000_000_000, max: 9_999_999_999_999 }), (n) => integerText(n) === String(n)),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.double(), (n) => integerText(n) === String(n)),
+      { numRuns: 5_000 },
+    );
   });
 });

@@ -35,7 +35,8 @@ describe('the alert book, when another process opened the alert first', () => {
   it('counts its raise as a repeat of that alert instead of opening a second one (a message judged twice)', async () => {
     const here = new AlertBook(await target.open());
     const there = new AlertBook(await target.open()); // loaded before `here` opened the alert
-    const raise = (book: AlertBook, at: string) => book.raise({ tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', summary: 'CH4 drifting', details: {}, at: new Date(at) });
+    const raise = (book: AlertBook, at: string) =>
+      book.raise({ tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', summary: 'CH4 drifting', details: {}, at: new Date(at) });
     expect(raise(here, '2026-03-01T08:00:00.000Z')?.change).toBe('opened');
     const again = raise(there, '2026-03-01T08:00:01.000Z');
     expect(again).toMatchObject({ change: 'repeated', alert: { count: 2, state: 'open' } });

@@ -46,10 +46,18 @@ function fromRow(r: AlertRow): Alert {
 }
 
 const Q = {
-  unresolvedKeys: query('alerts.unresolved-keys', (db) => db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('state', '<>', 'resolved')),
+  unresolvedKeys: query('alerts.unresolved-keys', (db) =>
+    db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('state', '<>', 'resolved'),
+  ),
   byId: query('alerts.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').selectAll().where('id', '=', arg('id'))),
   unresolvedOf: query('alerts.unresolved-of', (db, arg: Arg<{ device: string; kind: string; key: string }>) =>
-    db.selectFrom('alerts').selectAll().where('device', '=', arg('device')).where('kind', '=', arg('kind')).where('key', '=', arg('key')).where('state', '<>', 'resolved'),
+    db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('device', '=', arg('device'))
+      .where('kind', '=', arg('kind'))
+      .where('key', '=', arg('key'))
+      .where('state', '<>', 'resolved'),
   ),
   list: dynamicQuery('alerts.list', (db, f: AlertFilter) => {
     let q = db.selectFrom('alerts').selectAll();
@@ -76,45 +84,71 @@ const Q = {
       .where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', a.from)]))
       .orderBy('opened_at'),
   ),
-  open: query('alerts.open', (db, arg: Arg<{ id: string; tenant: string; device: string; kind: string; key: string; severity: Severity; at: string; summary: string; details: string }>) =>
-    db
-      .insertInto('alerts')
-      .values({
-        id: arg('id'),
-        tenant: arg('tenant'),
-        device: arg('device'),
-        kind: arg('kind'),
-        key: arg('key'),
-        severity: arg('severity'),
-        state: 'open',
-        opened_at: arg('at'),
-        updated_at: arg('at'),
-        count: 1,
-        summary: arg('summary'),
-        details: arg('details'),
-      })
-      // the index alerts_one_open: an unresolved alert of (device, kind, key) exists, nothing is written
-      .onConflict((oc) => oc.columns(['device', 'kind', 'key']).where('state', '<>', sql.lit('resolved')).doNothing())
-      .returningAll(),
+  open: query(
+    'alerts.open',
+    (
+      db,
+      arg: Arg<{ id: string; tenant: string; device: string; kind: string; key: string; severity: Severity; at: string; summary: string; details: string }>,
+    ) =>
+      db
+        .insertInto('alerts')
+        .values({
+          id: arg('id'),
+          tenant: arg('tenant'),
+          device: arg('device'),
+          kind: arg('kind'),
+          key: arg('key'),
+          severity: arg('severity'),
+          state: 'open',
+          opened_at: arg('at'),
+          updated_at: arg('at'),
+          count: 1,
+          summary: arg('summary'),
+          details: arg('details'),
+        })
+        // the index alerts_one_open: an unresolved alert of (device, kind, key) exists, nothing is written
+        .onConflict((oc) => oc.columns(['device', 'kind', 'key']).where('state', '<>', sql.lit('resolved')).doNothing())
+        .returningAll(),
   ),
   repeat: query('alerts.repeat', (db, arg: Arg<{ id: string; add: number; at: string; severity: Severity; summary: string; details: string }>) =>
     db
       .updateTable('alerts')
-      .set((eb) => ({ count: eb('count', '+', arg('add')), updated_at: arg('at'), severity: arg('severity'), summary: arg('summary'), details: arg('details'), version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        count: eb('count', '+', arg('add')),
+        updated_at: arg('at'),
+        severity: arg('severity'),
+        summary: arg('summary'),
+        details: arg('details'),
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', arg('id'))
       .returningAll(),
   ),
   acknowledge: query('alerts.acknowledge', (db, arg: Arg<{ id: string; by: string; at: string; note: string | null }>) =>
     db
       .updateTable('alerts')
-      .set((eb) => ({ state: 'acknowledged', ack_by: arg('by'), ack_at: arg('at'), ack_note: arg('note'), updated_at: arg('at'), version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        state: 'acknowledged',
+        ack_by: arg('by'),
+        ack_at: arg('at'),
+        ack_note: arg('note'),
+        updated_at: arg('at'),
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', arg('id'))
       .returningAll(),
   ),
   resolve: query('alerts.resolve', (db, arg: Arg<{ id: string; by: string; at: string; resolution: string }>) =>
     db
       .updateTable('alerts')
-      .set((eb) => ({ state: 'resolved', resolved_by: arg('by'), resolved_at: arg('at'), resolution: arg('resolution'), updated_at: arg('at'), version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        state: 'resolved',
+        resolved_by: arg('by'),
+        resolved_at: arg('at'),
+        resolution: arg('resolution'),
+        updated_at: arg('at'),
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', arg('id'))
       .returningAll(),
   ),
@@ -166,7 +200,10 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
    * one, `opened` false (another process opened it first, or a redelivered message raised it
    * again), and nothing is written.
    */
-  open(a: { id: string; tenant: string; device: string; kind: AlertKind; key: string; severity: Severity; summary: string; details: Record<string, unknown> }, at: string): On<S, { alert: Alert; opened: boolean }> {
+  open(
+    a: { id: string; tenant: string; device: string; kind: AlertKind; key: string; severity: Severity; summary: string; details: Record<string, unknown> },
+    at: string,
+  ): On<S, { alert: Alert; opened: boolean }> {
     return this.answer(() => this.openOnce(a, at, 3));
   }
   private openOnce(a: Parameters<AlertStore['open']>[0], at: string, tries: number): Awaitable<{ alert: Alert; opened: boolean }> {
@@ -183,7 +220,12 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
   }
   /** `add` more occurrences (one write for the repeats counted since the last): count and version up, the latest summary and evidence; undefined when the alert is gone. */
   repeat(id: string, r: { severity: Severity; summary: string; details: Record<string, unknown>; add: number }, at: string): On<S, Alert | undefined> {
-    return this.answer(() => after(this.sql.repeat.get({ id, add: r.add, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) }), (row) => row && fromRow(row)));
+    return this.answer(() =>
+      after(
+        this.sql.repeat.get({ id, add: r.add, at, severity: r.severity, summary: r.summary, details: JSON.stringify(r.details) }),
+        (row) => row && fromRow(row),
+      ),
+    );
   }
   acknowledge(id: string, by: string, note: string | undefined, at: string): On<S, Alert> {
     return this.answer(() => after(this.sql.acknowledge.get({ id, by, at, note: note ?? null }), (row) => fromRow(row!)));
@@ -200,11 +242,19 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
   /** The tenants' alerts opened before `to` and not resolved before `from` (ISO times), oldest first. */
   history(tenants: readonly string[], from: string, to: string): On<S, AlertTimes[]> {
     return this.answer(() =>
-      tenants.length === 0 ? [] : after(this.sql.history.all({ tenants, from, to }), (rows) => rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, openedAt: r.opened_at, resolvedAt: r.resolved_at }))),
+      tenants.length === 0
+        ? []
+        : after(this.sql.history.all({ tenants, from, to }), (rows) =>
+            rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, openedAt: r.opened_at, resolvedAt: r.resolved_at })),
+          ),
     );
   }
   /** Unresolved alerts counted by tenant, device, kind and severity. */
   unresolvedCounts(): On<S, { tenant: string; device: string; kind: string; severity: string; count: number }[]> {
-    return this.answer(() => after(this.sql.unresolvedCounts.all(), (rows) => rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, severity: r.severity, count: Number(r.count) }))));
+    return this.answer(() =>
+      after(this.sql.unresolvedCounts.all(), (rows) =>
+        rows.map((r) => ({ tenant: r.tenant, device: r.device, kind: r.kind, severity: r.severity, count: Number(r.count) })),
+      ),
+    );
   }
 }

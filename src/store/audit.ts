@@ -41,7 +41,9 @@ const Q = {
 };
 
 function entryHash(prev: string, at: string, actor: string, action: string, target: string | null, details: string): string {
-  return createHash('sha256').update(JSON.stringify([prev, at, actor, action, target, details])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([prev, at, actor, action, target, details]))
+    .digest('hex');
 }
 
 export class AuditLog {
@@ -62,9 +64,16 @@ export class AuditLog {
   }
 
   list(opts: { limit: number; before?: number }): AuditEntry[] {
-    return this.sql.page
-      .all({ before: opts.before ?? Number.MAX_SAFE_INTEGER, limit: opts.limit })
-      .map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, details: JSON.parse(r.details), prevHash: r.prev_hash, hash: r.hash }));
+    return this.sql.page.all({ before: opts.before ?? Number.MAX_SAFE_INTEGER, limit: opts.limit }).map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      details: JSON.parse(r.details),
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
   }
 
   /** Walks the whole chain; returns the first broken entry, or ok. */
@@ -74,7 +83,8 @@ export class AuditLog {
     for (const r of this.sql.chain.iterate()) {
       n++;
       if (r.prev_hash !== prev) return { ok: false, entries: n, brokenAt: r.id, reason: 'previous hash does not match (a row was deleted or inserted)' };
-      if (entryHash(prev, r.at, r.actor, r.action, r.target, r.details) !== r.hash) return { ok: false, entries: n, brokenAt: r.id, reason: 'content does not match its hash (the row was edited)' };
+      if (entryHash(prev, r.at, r.actor, r.action, r.target, r.details) !== r.hash)
+        return { ok: false, entries: n, brokenAt: r.id, reason: 'content does not match its hash (the row was edited)' };
       prev = r.hash;
     }
     return { ok: true, entries: n };

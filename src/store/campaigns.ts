@@ -14,7 +14,17 @@ export interface CampaignFilter {
 }
 
 function campaignFromRow(r: Selectable<CampaignsTable>): Campaign {
-  const c: Campaign = { id: r.id, name: r.name, region: r.region, markets: JSON.parse(r.markets), from: r.starts_on, to: r.ends_on, team: JSON.parse(r.team), createdAt: r.created_at, createdBy: r.created_by };
+  const c: Campaign = {
+    id: r.id,
+    name: r.name,
+    region: r.region,
+    markets: JSON.parse(r.markets),
+    from: r.starts_on,
+    to: r.ends_on,
+    team: JSON.parse(r.team),
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  };
   if (r.authority !== null) c.authority = r.authority;
   return c;
 }
@@ -93,7 +103,13 @@ const Q = {
     db.selectFrom('campaign_verifications').selectAll().where('campaign', '=', arg('campaign')).orderBy('id'),
   ),
   verificationsIn: dynamicQuery('campaign-verifications.in-period', (db, f: { campaigns: readonly string[]; from: string; to: string }) =>
-    db.selectFrom('campaign_verifications').selectAll().where('campaign', 'in', [...f.campaigns, '']).where('verified_at', '>=', f.from).where('verified_at', '<=', f.to).orderBy('id'),
+    db
+      .selectFrom('campaign_verifications')
+      .selectAll()
+      .where('campaign', 'in', [...f.campaigns, ''])
+      .where('verified_at', '>=', f.from)
+      .where('verified_at', '<=', f.to)
+      .orderBy('id'),
   ),
 };
 
@@ -172,7 +188,9 @@ export class CampaignStore {
     const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
     // Campaign dates are days (YYYY-MM-DD): compare them with the period's days.
     const campaigns = this.list({ regions, from: period.from.slice(0, 10), to: period.to.slice(0, 10) });
-    const verifications = campaigns.length ? this.sql.verificationsIn.all({ campaigns: campaigns.map((c) => c.id), from: period.from, to: period.to }).map(verificationFromRow) : [];
+    const verifications = campaigns.length
+      ? this.sql.verificationsIn.all({ campaigns: campaigns.map((c) => c.id), from: period.from, to: period.to }).map(verificationFromRow)
+      : [];
     return summariseCampaigns(period, campaigns, verifications);
   }
 }

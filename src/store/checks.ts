@@ -35,11 +35,21 @@ function checksOfTenants(db: QueryBuilder, tenants: readonly string[], from: num
 }
 
 const Q = {
-  insert: query('checks.insert', (db, arg: Arg<{ device: string; seq: number; series: string; ts: number; result: string; receivedAt: string; standardId?: string | null }>) =>
-    db
-      .insertInto('checks')
-      .values({ device: arg('device'), seq: arg('seq'), series: arg('series'), ts: arg('ts'), result: arg('result'), received_at: arg('receivedAt'), standard_id: arg('standardId') })
-      .onConflict((oc) => oc.columns(['device', 'seq']).doNothing()),
+  insert: query(
+    'checks.insert',
+    (db, arg: Arg<{ device: string; seq: number; series: string; ts: number; result: string; receivedAt: string; standardId?: string | null }>) =>
+      db
+        .insertInto('checks')
+        .values({
+          device: arg('device'),
+          seq: arg('seq'),
+          series: arg('series'),
+          ts: arg('ts'),
+          result: arg('result'),
+          received_at: arg('receivedAt'),
+          standard_id: arg('standardId'),
+        })
+        .onConflict((oc) => oc.columns(['device', 'seq']).doNothing()),
   ),
   range: query('checks.range', (db, arg: Arg<{ device: string; from: number; to: number; limit: number }>) =>
     db
@@ -67,7 +77,12 @@ const Q = {
         // the period of each check from the ascending bounds, as parameters (no SQL date functions)
         let period = eb.case().when('checks.ts', '<', a.bounds[1]).then(0);
         for (let i = 1; i < a.bounds.length - 1; i++) period = period.when('checks.ts', '<', a.bounds[i + 1]).then(i);
-        const failed = eb.case().when(eb.or(FAILED_PATTERNS.map((p) => eb('checks.result', 'like', p)))).then(1).else(0).end();
+        const failed = eb
+          .case()
+          .when(eb.or(FAILED_PATTERNS.map((p) => eb('checks.result', 'like', p))))
+          .then(1)
+          .else(0)
+          .end();
         return [period.end().as('period'), 'checks.device as device', eb.fn.countAll().as('checks'), eb.fn.sum(failed).as('failed')];
       })
       .groupBy(['period', 'checks.device'])
@@ -106,7 +121,9 @@ export class CheckStore {
 
   /** The checks made with a reference standard with `from` ≤ ts ≤ `to` (epoch ms), oldest first, of every device. */
   withStandard(standardId: string, from = 0, to = 8.64e15, limit = 100_000): StoredCheck[] {
-    return this.sql.byStandard.all({ standardId, from, to, limit }).map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
+    return this.sql.byStandard
+      .all({ standardId, from, to, limit })
+      .map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
   }
 
   /**
@@ -116,7 +133,9 @@ export class CheckStore {
    */
   countsByPeriod(bounds: readonly number[], tenants: readonly string[]): CheckCount[] {
     if (bounds.length < 2 || tenants.length === 0) return [];
-    return this.sql.countsByPeriod.all({ bounds, tenants }).map((r) => ({ period: Number(r.period), device: r.device, checks: Number(r.checks), failed: Number(r.failed ?? 0) }));
+    return this.sql.countsByPeriod
+      .all({ bounds, tenants })
+      .map((r) => ({ period: Number(r.period), device: r.device, checks: Number(r.checks), failed: Number(r.failed ?? 0) }));
   }
 
   /**

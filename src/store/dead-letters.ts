@@ -13,10 +13,16 @@ export interface DeadLetter {
 }
 
 const Q = {
-  insert: query('dead-letters.insert', (db, arg: Arg<{ at: string; sink: string; reason: string; device: string | null; tenant: string | null; point: string }>) =>
-    db.insertInto('dead_letters').values({ at: arg('at'), sink: arg('sink'), reason: arg('reason'), device: arg('device'), tenant: arg('tenant'), point: arg('point') }),
+  insert: query(
+    'dead-letters.insert',
+    (db, arg: Arg<{ at: string; sink: string; reason: string; device: string | null; tenant: string | null; point: string }>) =>
+      db
+        .insertInto('dead_letters')
+        .values({ at: arg('at'), sink: arg('sink'), reason: arg('reason'), device: arg('device'), tenant: arg('tenant'), point: arg('point') }),
   ),
-  latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) => db.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(arg('limit'))),
+  latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) =>
+    db.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(arg('limit')),
+  ),
 };
 
 export class DeadLetters {
@@ -28,7 +34,14 @@ export class DeadLetters {
 
   /** `point`: the refused point (or `{line}` when only its line protocol is known). */
   add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown }): void {
-    this.sql.insert.run({ at: d.at.toISOString(), sink: d.sink, reason: d.reason, device: d.device ?? null, tenant: d.tenant ?? null, point: JSON.stringify(d.point) });
+    this.sql.insert.run({
+      at: d.at.toISOString(),
+      sink: d.sink,
+      reason: d.reason,
+      device: d.device ?? null,
+      tenant: d.tenant ?? null,
+      point: JSON.stringify(d.point),
+    });
   }
 
   /** Newest first. */

@@ -9,9 +9,13 @@ const Q = {
     db
       .insertInto('drift')
       .values({ device: arg('device'), series: arg('series'), state: arg('state'), updated_at: arg('updatedAt') })
-      .onConflict((oc) => oc.columns(['device', 'series']).doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: eb.ref('excluded.updated_at') }))),
+      .onConflict((oc) =>
+        oc.columns(['device', 'series']).doUpdateSet((eb) => ({ state: eb.ref('excluded.state'), updated_at: eb.ref('excluded.updated_at') })),
+      ),
   ),
-  delete: query('drift.delete', (db, arg: Arg<{ device: string; series: string }>) => db.deleteFrom('drift').where('device', '=', arg('device')).where('series', '=', arg('series'))),
+  delete: query('drift.delete', (db, arg: Arg<{ device: string; series: string }>) =>
+    db.deleteFrom('drift').where('device', '=', arg('device')).where('series', '=', arg('series')),
+  ),
 };
 
 export class DriftStore {

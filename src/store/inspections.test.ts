@@ -16,7 +16,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const AT = new Date('2026-03-15T02:30:00Z');
 const facts = { sealsIntact: true, verificationMarkValid: true, certificateValid: true, verification: { state: 'valid' as const, validUntil: null } };
-const check = { ts: AT.getTime(), unit: 'L', indicated: 20.12, corrected: 20.12, reference: 20, error: 0.12, relativeError: 0.006, mpe: 0.09, uncertainty: 0.007, en: 17, legal: 'fail', decision: 'fail', regime: 'inService', standardId: 'PM-20L-07' } satisfies Omit<CheckResult, 'seq'>;
+const check = {
+  ts: AT.getTime(),
+  unit: 'L',
+  indicated: 20.12,
+  corrected: 20.12,
+  reference: 20,
+  error: 0.12,
+  relativeError: 0.006,
+  mpe: 0.09,
+  uncertainty: 0.007,
+  en: 17,
+  legal: 'fail',
+  decision: 'fail',
+  regime: 'inService',
+  standardId: 'PM-20L-07',
+} satisfies Omit<CheckResult, 'seq'>;
 const opening = { tenant: 'cxd', region: 'VN-BG', startedAt: AT.toISOString(), inspectors: ['Hùng'], openedBy: 'inspector:Hùng:t' };
 
 describe('InspectionStore', () => {
@@ -25,7 +40,11 @@ describe('InspectionStore', () => {
     let store = new InspectionStore(db);
     const a = store.open(opening, AT);
     expect(a.id).toBe('BBKT-2026-0001');
-    expect(store.addItem({ inspection: a.id, device: 'fd-1', facts, verdict: 'fail', reasons: ['check-fail'], recordedBy: 'x' }, [check, check], AT).checks.map((c) => c.seq)).toEqual([-1, -2]);
+    expect(
+      store
+        .addItem({ inspection: a.id, device: 'fd-1', facts, verdict: 'fail', reasons: ['check-fail'], recordedBy: 'x' }, [check, check], AT)
+        .checks.map((c) => c.seq),
+    ).toEqual([-1, -2]);
     db.close();
     db = openStateDb(dir);
     store = new InspectionStore(db);

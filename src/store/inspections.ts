@@ -12,7 +12,19 @@ import type { FindingsTable, InspectionAmendmentsTable, InspectionItemsTable, In
 import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import { summariseInspections, type InspectionSummary } from '../inspections/summary.ts';
-import type { Amendment, Finding, FindingKind, FindingState, Inspection, InspectionItem, InspectionState, ItemFacts, ItemReason, ItemVerdict, Seal } from '../inspections/types.ts';
+import type {
+  Amendment,
+  Finding,
+  FindingKind,
+  FindingState,
+  Inspection,
+  InspectionItem,
+  InspectionState,
+  ItemFacts,
+  ItemReason,
+  ItemVerdict,
+  Seal,
+} from '../inspections/types.ts';
 
 export interface InspectionFilter {
   /** Only these tenants (what a token may see); undefined: all. */
@@ -41,7 +53,16 @@ export interface FindingFilter {
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 function inspectionFromRow(r: Selectable<InspectionsTable>): Inspection {
-  const i: Inspection = { id: r.id, tenant: r.tenant, region: r.region, startedAt: r.started_at, inspectors: JSON.parse(r.inspectors), state: r.state, openedBy: r.opened_by, createdAt: r.created_at };
+  const i: Inspection = {
+    id: r.id,
+    tenant: r.tenant,
+    region: r.region,
+    startedAt: r.started_at,
+    inspectors: JSON.parse(r.inspectors),
+    state: r.state,
+    openedBy: r.opened_by,
+    createdAt: r.created_at,
+  };
   if (r.site !== null) i.site = r.site;
   if (r.legal_basis !== null) i.legalBasis = r.legal_basis;
   if (r.closed_at !== null) i.closedAt = r.closed_at;
@@ -52,7 +73,16 @@ function inspectionFromRow(r: Selectable<InspectionsTable>): Inspection {
 }
 
 function findingFromRow(r: Selectable<FindingsTable>): Finding {
-  const f: Finding = { id: r.id, inspection: r.inspection, tenant: r.tenant, kind: r.kind, description: r.description, state: r.state, openedAt: r.opened_at, openedBy: r.opened_by };
+  const f: Finding = {
+    id: r.id,
+    inspection: r.inspection,
+    tenant: r.tenant,
+    kind: r.kind,
+    description: r.description,
+    state: r.state,
+    openedAt: r.opened_at,
+    openedBy: r.opened_by,
+  };
   const extra: Partial<Finding> = {
     device: opt(r.device),
     action: opt(r.action),
@@ -98,7 +128,10 @@ const Q = {
     if (f.from) q = q.where('started_at', '>=', f.from);
     if (f.to) q = q.where('started_at', '<=', f.to);
     if (f.regions) q = q.where('region', 'in', [...f.regions, '']);
-    return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 1000);
+    return q
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 1000);
   }),
   close: query('inspections.close', (db, arg: Arg<{ id: string; closedAt: string; closedBy: string; conclusion: string | null; hash: string }>) =>
     db
@@ -110,41 +143,73 @@ const Q = {
   insertItem: query('inspection-items.insert', (db, arg: Arg<Omit<Selectable<InspectionItemsTable>, 'id'>>) =>
     db
       .insertInto('inspection_items')
-      .values({ inspection: arg('inspection'), device: arg('device'), facts: arg('facts'), verdict: arg('verdict'), reasons: arg('reasons'), recorded_at: arg('recorded_at'), recorded_by: arg('recorded_by') })
+      .values({
+        inspection: arg('inspection'),
+        device: arg('device'),
+        facts: arg('facts'),
+        verdict: arg('verdict'),
+        reasons: arg('reasons'),
+        recorded_at: arg('recorded_at'),
+        recorded_by: arg('recorded_by'),
+      })
       .returning('id'),
   ),
   items: query('inspection-items.of-inspection', (db, arg: Arg<{ inspection: string }>) =>
     db.selectFrom('inspection_items').selectAll().where('inspection', '=', arg('inspection')).orderBy('id'),
   ),
-  itemsOf: dynamicQuery('inspection-items.of-inspections', (db, ids: readonly string[]) => db.selectFrom('inspection_items').selectAll().where('inspection', 'in', [...ids, '']).orderBy('id')),
+  itemsOf: dynamicQuery('inspection-items.of-inspections', (db, ids: readonly string[]) =>
+    db
+      .selectFrom('inspection_items')
+      .selectAll()
+      .where('inspection', 'in', [...ids, ''])
+      .orderBy('id'),
+  ),
   lowestSeq: query('inspection-checks.lowest-seq', (db, arg: Arg<{ device: string }>) =>
-    db.selectFrom('inspection_checks').select((eb) => eb.fn.min('seq').as('seq')).where('device', '=', arg('device')),
+    db
+      .selectFrom('inspection_checks')
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .where('device', '=', arg('device')),
   ),
   insertCheck: query('inspection-checks.insert', (db, arg: Arg<{ device: string; seq: number; inspection: string; item: number; result: string }>) =>
-    db.insertInto('inspection_checks').values({ device: arg('device'), seq: arg('seq'), inspection: arg('inspection'), item: arg('item'), result: arg('result') }),
+    db
+      .insertInto('inspection_checks')
+      .values({ device: arg('device'), seq: arg('seq'), inspection: arg('inspection'), item: arg('item'), result: arg('result') }),
   ),
   checks: query('inspection-checks.of-inspection', (db, arg: Arg<{ inspection: string }>) =>
     db.selectFrom('inspection_checks').select(['item', 'result']).where('inspection', '=', arg('inspection')).orderBy('item').orderBy('seq', 'desc'),
   ),
   checksOf: dynamicQuery('inspection-checks.of-inspections', (db, ids: readonly string[]) =>
-    db.selectFrom('inspection_checks').select(['item', 'result']).where('inspection', 'in', [...ids, '']).orderBy('item').orderBy('seq', 'desc'),
+    db
+      .selectFrom('inspection_checks')
+      .select(['item', 'result'])
+      .where('inspection', 'in', [...ids, ''])
+      .orderBy('item')
+      .orderBy('seq', 'desc'),
   ),
   findingCount: query('findings.count-of-inspection', (db, arg: Arg<{ inspection: string }>) =>
-    db.selectFrom('findings').select((eb) => eb.fn.countAll<number>().as('n')).where('inspection', '=', arg('inspection')),
+    db
+      .selectFrom('findings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('inspection', '=', arg('inspection')),
   ),
-  insertFinding: query('findings.insert', (db, arg: Arg<Pick<Selectable<FindingsTable>, 'id' | 'inspection' | 'tenant' | 'device' | 'kind' | 'description' | 'action' | 'opened_at' | 'opened_by'>>) =>
-    db.insertInto('findings').values({
-      id: arg('id'),
-      inspection: arg('inspection'),
-      tenant: arg('tenant'),
-      device: arg('device'),
-      kind: arg('kind'),
-      description: arg('description'),
-      action: arg('action'),
-      state: 'open',
-      opened_at: arg('opened_at'),
-      opened_by: arg('opened_by'),
-    }),
+  insertFinding: query(
+    'findings.insert',
+    (
+      db,
+      arg: Arg<Pick<Selectable<FindingsTable>, 'id' | 'inspection' | 'tenant' | 'device' | 'kind' | 'description' | 'action' | 'opened_at' | 'opened_by'>>,
+    ) =>
+      db.insertInto('findings').values({
+        id: arg('id'),
+        inspection: arg('inspection'),
+        tenant: arg('tenant'),
+        device: arg('device'),
+        kind: arg('kind'),
+        description: arg('description'),
+        action: arg('action'),
+        state: 'open',
+        opened_at: arg('opened_at'),
+        opened_by: arg('opened_by'),
+      }),
   ),
   finding: query('findings.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('findings').selectAll().where('id', '=', arg('id'))),
   findings: dynamicQuery('findings.list', (db, f: FindingFilter) => {
@@ -156,16 +221,32 @@ const Q = {
     if (f.device) q = q.where('device', '=', f.device);
     if (f.state) q = q.where('state', '=', f.state);
     if (f.kind) q = q.where('kind', '=', f.kind);
-    return q.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 1000);
+    return q
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 1000);
   }),
   openSeals: query('findings.open-seals', (db) =>
-    db.selectFrom('findings').select(['id', 'inspection', 'device', 'opened_at']).where('kind', '=', 'sealed-off').where('state', '<>', 'closed').where('device', 'is not', null),
+    db
+      .selectFrom('findings')
+      .select(['id', 'inspection', 'device', 'opened_at'])
+      .where('kind', '=', 'sealed-off')
+      .where('state', '<>', 'closed')
+      .where('device', 'is not', null),
   ),
   answer: query('findings.answer', (db, arg: Arg<{ id: string; answer: string; at: string; by: string }>) =>
-    db.updateTable('findings').set({ state: 'answered', answer: arg('answer'), answered_at: arg('at'), answered_by: arg('by') }).where('id', '=', arg('id')).where('state', '<>', 'closed'),
+    db
+      .updateTable('findings')
+      .set({ state: 'answered', answer: arg('answer'), answered_at: arg('at'), answered_by: arg('by') })
+      .where('id', '=', arg('id'))
+      .where('state', '<>', 'closed'),
   ),
   closeFinding: query('findings.close', (db, arg: Arg<{ id: string; reason: string; at: string; by: string }>) =>
-    db.updateTable('findings').set({ state: 'closed', close_reason: arg('reason'), closed_at: arg('at'), closed_by: arg('by') }).where('id', '=', arg('id')).where('state', '<>', 'closed'),
+    db
+      .updateTable('findings')
+      .set({ state: 'closed', close_reason: arg('reason'), closed_at: arg('at'), closed_by: arg('by') })
+      .where('id', '=', arg('id'))
+      .where('state', '<>', 'closed'),
   ),
   insertAmendment: query('inspection-amendments.insert', (db, arg: Arg<Omit<Selectable<InspectionAmendmentsTable>, 'id'>>) =>
     db
@@ -227,7 +308,12 @@ export class InspectionStore {
   record(id: string): (Inspection & { items: InspectionItem[]; findings: Finding[]; amendments: Amendment[] }) | undefined {
     const i = this.inspection(id);
     if (!i) return undefined;
-    return { ...i, items: this.items(id), findings: this.findings({ inspection: id }).reverse(), amendments: this.sql.amendments.all({ inspection: id }).map(amendmentFromRow) };
+    return {
+      ...i,
+      items: this.items(id),
+      findings: this.findings({ inspection: id }).reverse(),
+      amendments: this.sql.amendments.all({ inspection: id }).map(amendmentFromRow),
+    };
   }
 
   /** Closes an open record; false when it was closed already. */
@@ -249,7 +335,15 @@ export class InspectionStore {
   ): InspectionItem {
     return this.db.transaction(() => {
       const recordedAt = at.toISOString();
-      const row = this.sql.insertItem.get({ inspection: item.inspection, device: item.device, facts: JSON.stringify(item.facts), verdict: item.verdict, reasons: JSON.stringify(item.reasons), recorded_at: recordedAt, recorded_by: item.recordedBy })!;
+      const row = this.sql.insertItem.get({
+        inspection: item.inspection,
+        device: item.device,
+        facts: JSON.stringify(item.facts),
+        verdict: item.verdict,
+        reasons: JSON.stringify(item.reasons),
+        recorded_at: recordedAt,
+        recorded_by: item.recordedBy,
+      })!;
       const id = Number(row.id);
       let seq = Math.min(0, Number(this.sql.lowestSeq.get({ device: item.device })?.seq ?? 0));
       const numbered: CheckResult[] = [];
@@ -288,12 +382,25 @@ export class InspectionStore {
   }
 
   /** Opens a finding numbered <inspection>-F<n>; a sealed-off one seals its instrument until closed. */
-  addFinding(f: { inspection: string; tenant: string; device?: string; kind: FindingKind; description: string; action?: string; openedBy: string }, at: Date): Finding {
+  addFinding(
+    f: { inspection: string; tenant: string; device?: string; kind: FindingKind; description: string; action?: string; openedBy: string },
+    at: Date,
+  ): Finding {
     return this.db.transaction(() => {
       const n = Number(this.sql.findingCount.get({ inspection: f.inspection })?.n ?? 0) + 1;
       const id = `${f.inspection}-F${n}`;
       const openedAt = at.toISOString();
-      this.sql.insertFinding.run({ id, inspection: f.inspection, tenant: f.tenant, device: f.device ?? null, kind: f.kind, description: f.description, action: f.action ?? null, opened_at: openedAt, opened_by: f.openedBy });
+      this.sql.insertFinding.run({
+        id,
+        inspection: f.inspection,
+        tenant: f.tenant,
+        device: f.device ?? null,
+        kind: f.kind,
+        description: f.description,
+        action: f.action ?? null,
+        opened_at: openedAt,
+        opened_by: f.openedBy,
+      });
       if (f.kind === 'sealed-off' && f.device) this.seals.set(f.device, { finding: id, inspection: f.inspection, since: openedAt });
       return this.finding(id)!;
     });
@@ -328,7 +435,13 @@ export class InspectionStore {
 
   amend(a: Omit<Amendment, 'id' | 'amendedAt'>, at: Date): Amendment {
     const amendedAt = at.toISOString();
-    const row = this.sql.insertAmendment.get({ inspection: a.inspection, reason: a.reason, change: JSON.stringify(a.change), amended_at: amendedAt, amended_by: a.amendedBy })!;
+    const row = this.sql.insertAmendment.get({
+      inspection: a.inspection,
+      reason: a.reason,
+      change: JSON.stringify(a.change),
+      amended_at: amendedAt,
+      amended_by: a.amendedBy,
+    })!;
     return { ...a, id: Number(row.id), amendedAt };
   }
 

@@ -127,7 +127,10 @@ const Q = {
     if (f.judgedFrom || f.judgedTo) q = q.where('verdict', 'in', ['pass', 'fail']);
     if (f.judgedFrom) q = q.where('judged_at', '>=', f.judgedFrom);
     if (f.judgedTo) q = q.where('judged_at', '<', f.judgedTo);
-    return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit ?? 500);
+    return q
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(f.limit ?? 500);
   }),
   tallies: dynamicQuery('lots.tallies', (db, a: { tenants: readonly string[]; from: string; to: string }) =>
     db
@@ -140,11 +143,19 @@ const Q = {
       .groupBy('tenant'),
   ),
   setVerdict: query('lots.set-verdict', (db, arg: Arg<{ id: string; verdict: string; judgedAt: string | null }>) =>
-    db.updateTable('lots').set({ verdict: arg('verdict'), judged_at: arg('judgedAt') }).where('id', '=', arg('id')),
+    db
+      .updateTable('lots')
+      .set({ verdict: arg('verdict'), judged_at: arg('judgedAt') })
+      .where('id', '=', arg('id')),
   ),
-  packages: query('lot-packages.of-lot', (db, arg: Arg<{ lot: string }>) => db.selectFrom('lot_packages').selectAll().where('lot', '=', arg('lot')).orderBy('position')),
+  packages: query('lot-packages.of-lot', (db, arg: Arg<{ lot: string }>) =>
+    db.selectFrom('lot_packages').selectAll().where('lot', '=', arg('lot')).orderBy('position'),
+  ),
   count: query('lot-packages.count', (db, arg: Arg<{ lot: string }>) =>
-    db.selectFrom('lot_packages').select((eb) => eb.fn.countAll().as('n')).where('lot', '=', arg('lot')),
+    db
+      .selectFrom('lot_packages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('lot', '=', arg('lot')),
   ),
   insertPackage: query('lot-packages.insert', (db, arg: Arg<PackageRow>) =>
     db

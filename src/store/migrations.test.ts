@@ -102,7 +102,9 @@ function describeSchema(file: string) {
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
   const out = Object.fromEntries(
     tables.map((t) => {
-      const columns = (db.prepare(`PRAGMA table_info("${t}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]).map((c) => ({
+      const columns = (
+        db.prepare(`PRAGMA table_info("${t}")`).all() as { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }[]
+      ).map((c) => ({
         name: c.name,
         affinity: affinity(c.type),
         notnull: c.notnull,
@@ -114,10 +116,17 @@ function describeSchema(file: string) {
         .map((i) => {
           const sql = (db.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(i.name) as { sql: string }).sql;
           const where = /\bwhere\b(.*)$/i.exec(sql)?.[1] ?? null;
-          return { name: i.name, unique: i.unique, columns: (db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[]).map((c) => c.name), where: where && norm(where) };
+          return {
+            name: i.name,
+            unique: i.unique,
+            columns: (db.prepare(`PRAGMA index_info("${i.name}")`).all() as { name: string }[]).map((c) => c.name),
+            where: where && norm(where),
+          };
         })
         .sort((a, b) => a.name.localeCompare(b.name));
-      const foreignKeys = (db.prepare(`PRAGMA foreign_key_list("${t}")`).all() as { table: string; from: string; to: string }[]).map((f) => `${f.from} → ${f.table}.${f.to}`);
+      const foreignKeys = (db.prepare(`PRAGMA foreign_key_list("${t}")`).all() as { table: string; from: string; to: string }[]).map(
+        (f) => `${f.from} → ${f.table}.${f.to}`,
+      );
       const rowid = columns.some((c) => c.pk === 1 && c.affinity === 'INTEGER') && !columns.some((c) => c.pk === 2);
       return [t, { columns, indexes, foreignKeys, rowidAlias: rowid }];
     }),
@@ -149,17 +158,40 @@ describe('state migrations', () => {
     // migration 3: reference standards, their certificates, and the standard of each check indexed
     const col = (name: string, affinity: string, notnull = 0, pk = 0) => ({ name, affinity, notnull, default: null, pk });
     legacy.checks.columns.push(col('standard_id', 'TEXT'));
-    legacy.checks.indexes = [...legacy.checks.indexes, { name: 'checks_standard_ts', unique: 0, columns: ['standard_id', 'ts'], where: null }].sort((a, b) => a.name.localeCompare(b.name));
+    legacy.checks.indexes = [...legacy.checks.indexes, { name: 'checks_standard_ts', unique: 0, columns: ['standard_id', 'ts'], where: null }].sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
     legacy.standards = {
-      columns: [col('id', 'TEXT', 0, 1), col('tenant', 'TEXT'), col('name', 'TEXT', 1), col('quantity', 'TEXT', 1), col('unit', 'TEXT', 1), col('kind', 'TEXT'), col('class', 'TEXT'), col('serial', 'TEXT'), col('gas', 'TEXT'), col('created_at', 'TEXT', 1), col('created_by', 'TEXT')],
+      columns: [
+        col('id', 'TEXT', 0, 1),
+        col('tenant', 'TEXT'),
+        col('name', 'TEXT', 1),
+        col('quantity', 'TEXT', 1),
+        col('unit', 'TEXT', 1),
+        col('kind', 'TEXT'),
+        col('class', 'TEXT'),
+        col('serial', 'TEXT'),
+        col('gas', 'TEXT'),
+        col('created_at', 'TEXT', 1),
+        col('created_by', 'TEXT'),
+      ],
       indexes: [],
       foreignKeys: ['tenant → tenants.id'],
       rowidAlias: false,
     };
     legacy.standard_certificates = {
       columns: [
-        col('id', 'INTEGER', 0, 1), col('standard', 'TEXT', 1), col('number', 'TEXT', 1), col('issued_by', 'TEXT', 1), col('issued_at', 'TEXT', 1), col('valid_until', 'TEXT', 1),
-        col('uncertainty', 'REAL', 1), col('traceable_to', 'TEXT'), col('as_found', 'TEXT'), col('created_at', 'TEXT', 1), col('created_by', 'TEXT'),
+        col('id', 'INTEGER', 0, 1),
+        col('standard', 'TEXT', 1),
+        col('number', 'TEXT', 1),
+        col('issued_by', 'TEXT', 1),
+        col('issued_at', 'TEXT', 1),
+        col('valid_until', 'TEXT', 1),
+        col('uncertainty', 'REAL', 1),
+        col('traceable_to', 'TEXT'),
+        col('as_found', 'TEXT'),
+        col('created_at', 'TEXT', 1),
+        col('created_by', 'TEXT'),
       ],
       indexes: [{ name: 'standard_certificates_standard', unique: 0, columns: ['standard'], where: null }],
       foreignKeys: ['standard → standards.id'],
@@ -196,14 +228,36 @@ describe('state migrations', () => {
       .prepare('INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run('gd-1', 'acme', 'gas-detector', 'SN-1', JSON.stringify({ site: 'Depot 3' }), hashSecret('s3cret-s3cret-s3cret'), '2026-01-01T00:00:00.000Z');
     old
-      .prepare('INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, correction, uncertainty, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run('gd-1', 'calibration', 'C-1', 'QUATEST 1', '2026-01-01', '2027-01-01', JSON.stringify({ offset: 0.5 }), 0.2, '2026-01-01T00:00:00.000Z', 'admin:a');
     old
-      .prepare("INSERT INTO alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)")
-      .run('a-1', 'acme', 'gd-1', 'out-of-tolerance', 'CH4', 'critical', '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 'Check fail', JSON.stringify({ seq: 7 }));
+      .prepare(
+        "INSERT INTO alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, 1, ?, ?)",
+      )
+      .run(
+        'a-1',
+        'acme',
+        'gd-1',
+        'out-of-tolerance',
+        'CH4',
+        'critical',
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-01T00:00:00.000Z',
+        'Check fail',
+        JSON.stringify({ seq: 7 }),
+      );
     old
       .prepare('INSERT OR IGNORE INTO checks (device, seq, series, ts, result, received_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run('gd-1', 7, 'CH4', Date.parse('2026-02-01T00:00:00Z'), JSON.stringify({ seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail', standardId: 'CYL-9' }), '2026-02-01T00:00:01.000Z');
+      .run(
+        'gd-1',
+        7,
+        'CH4',
+        Date.parse('2026-02-01T00:00:00Z'),
+        JSON.stringify({ seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail', standardId: 'CYL-9' }),
+        '2026-02-01T00:00:01.000Z',
+      );
     old.close();
     const before = openStateDb(dir);
     const audit = new AuditLog(before);
@@ -216,14 +270,41 @@ describe('state migrations', () => {
     expect(registry.tenant('acme')).toEqual({ id: 'acme', name: 'Acme', region: 'VN-HN', createdAt: '2026-01-01T00:00:00.000Z' });
     expect(registry.device('gd-1')).toMatchObject({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3' });
     expect(registry.certificatesOf('gd-1')).toEqual([
-      { id: 1, device: 'gd-1', kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01', correction: { offset: 0.5 }, uncertainty: 0.2, createdAt: '2026-01-01T00:00:00.000Z' },
+      {
+        id: 1,
+        device: 'gd-1',
+        kind: 'calibration',
+        number: 'C-1',
+        issuedBy: 'QUATEST 1',
+        issuedAt: '2026-01-01',
+        validUntil: '2027-01-01',
+        correction: { offset: 0.5 },
+        uncertainty: 0.2,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
     ]);
     // Row ids go on from the old rows.
-    expect(registry.addCertificate('gd-1', { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' }, 'admin:a', new Date()).id).toBe(2);
+    expect(
+      registry.addCertificate(
+        'gd-1',
+        { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-01', validUntil: '2027-01-01' },
+        'admin:a',
+        new Date(),
+      ).id,
+    ).toBe(2);
 
     // The open alert is the one a repeat counts on (deduplicated, not a second row).
     const alerts = new AlertBook(db);
-    const repeat = alerts.raise({ tenant: 'acme', device: 'gd-1', kind: 'out-of-tolerance', key: 'CH4', severity: 'critical', summary: 'Check fail again', details: { seq: 8 }, at: new Date('2026-02-02T00:00:00Z') });
+    const repeat = alerts.raise({
+      tenant: 'acme',
+      device: 'gd-1',
+      kind: 'out-of-tolerance',
+      key: 'CH4',
+      severity: 'critical',
+      summary: 'Check fail again',
+      details: { seq: 8 },
+      at: new Date('2026-02-02T00:00:00Z'),
+    });
     expect(repeat).toMatchObject({ change: 'repeated', alert: { id: 'a-1', count: 2, version: 2, summary: 'Check fail again', details: { seq: 8 } } });
     expect(alerts.list({})).toHaveLength(1);
 
@@ -249,6 +330,8 @@ describe('state migrations', () => {
     const db = new Database(file);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openStateDb(dir)).toThrow(new RegExp(`schema version 99, newer than this gateway knows \\(${MIGRATIONS.length}\\): upgrade the gateway or restore a backup`));
+    expect(() => openStateDb(dir)).toThrow(
+      new RegExp(`schema version 99, newer than this gateway knows \\(${MIGRATIONS.length}\\): upgrade the gateway or restore a backup`),
+    );
   });
 });

@@ -28,12 +28,14 @@ export const MIGRATIONS: SchemaMigration[] = [
   {
     name: '0001-registry-credentials-findings-alerts-audit',
     up: (s, dialect) => [
-      s.createTable('tenants')
+      s
+        .createTable('tenants')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('region', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull()),
-      s.createTable('devices')
+      s
+        .createTable('devices')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
         .addColumn('type', 'text', (c) => c.notNull())
@@ -56,7 +58,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('created_by', 'text'),
       s.createIndex('certificates_device').on('certificates').column('device'),
-      s.createTable('tokens')
+      s
+        .createTable('tokens')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('role', 'text', (c) => c.notNull())
@@ -75,7 +78,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('errors', 'text', (c) => c.notNull())
         .addColumn('payload', 'text'),
       s.createIndex('rejections_device').on('rejections').columns(['device', 'id']),
-      s.createTable('checks')
+      s
+        .createTable('checks')
         .addColumn('device', 'text', (c) => c.notNull())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('series', 'text', (c) => c.notNull())
@@ -84,19 +88,22 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('received_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('checks_pk', ['device', 'seq']),
       s.createIndex('checks_device_ts').on('checks').columns(['device', 'ts']),
-      s.createTable('drift')
+      s
+        .createTable('drift')
         .addColumn('device', 'text', (c) => c.notNull())
         .addColumn('series', 'text', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('drift_pk', ['device', 'series']),
-      s.createTable('nozzle_totalizers')
+      s
+        .createTable('nozzle_totalizers')
         .addColumn('device', 'text', (c) => c.notNull())
         .addColumn('nozzle', 'text', (c) => c.notNull())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('totalizer_end', 'double precision', (c) => c.notNull())
         .addPrimaryKeyConstraint('nozzle_totalizers_pk', ['device', 'nozzle']),
-      s.createTable('alerts')
+      s
+        .createTable('alerts')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.notNull())
         .addColumn('device', 'text', (c) => c.notNull())
@@ -128,7 +135,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('details', 'text', (c) => c.notNull())
         .addColumn('prev_hash', 'text', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull()),
-      s.createTable('webhooks')
+      s
+        .createTable('webhooks')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text')
         .addColumn('url', 'text', (c) => c.notNull())
@@ -167,7 +175,8 @@ export const MIGRATIONS: SchemaMigration[] = [
     // check indexed for reverse traceability (checks stored before are backfilled from their JSON).
     name: '0003-reference-standards',
     up: (s, dialect) => [
-      s.createTable('standards')
+      s
+        .createTable('standards')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.references('tenants.id'))
         .addColumn('name', 'text', (c) => c.notNull())
@@ -202,7 +211,8 @@ export const MIGRATIONS: SchemaMigration[] = [
     // Lots of prepackages and their measured packages (docs/contract.md §6, docs/prepackages.md).
     name: '0004-prepackage-lots',
     up: (s) => [
-      s.createTable('lots')
+      s
+        .createTable('lots')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.notNull().references('tenants.id'))
         .addColumn('product', 'text', (c) => c.notNull())
@@ -220,7 +230,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('created_by', 'text'),
       s.createIndex('lots_tenant').on('lots').columns(['tenant', 'verdict']),
-      s.createTable('lot_packages')
+      s
+        .createTable('lot_packages')
         .addColumn('lot', 'text', (c) => c.notNull().references('lots.id'))
         .addColumn('position', 'integer', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
@@ -241,7 +252,8 @@ export const MIGRATIONS: SchemaMigration[] = [
     // and amendments; mobile verification campaigns and the scales verified in them.
     name: '0005-inspections-campaigns',
     up: (s, dialect) => [
-      s.createTable('inspections')
+      s
+        .createTable('inspections')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('tenant', 'text', (c) => c.notNull())
         .addColumn('region', 'text', (c) => c.notNull())
@@ -267,7 +279,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('recorded_at', 'text', (c) => c.notNull())
         .addColumn('recorded_by', 'text', (c) => c.notNull()),
       s.createIndex('inspection_items_inspection').on('inspection_items').columns(['inspection', 'id']),
-      s.createTable('inspection_checks')
+      s
+        .createTable('inspection_checks')
         .addColumn('device', 'text', (c) => c.notNull())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .addColumn('inspection', 'text', (c) => c.notNull())
@@ -275,7 +288,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('result', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('inspection_checks_pk', ['device', 'seq']),
       s.createIndex('inspection_checks_item').on('inspection_checks').columns(['inspection', 'item']),
-      s.createTable('findings')
+      s
+        .createTable('findings')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('inspection', 'text', (c) => c.notNull())
         .addColumn('tenant', 'text', (c) => c.notNull())
@@ -301,7 +315,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addColumn('amended_at', 'text', (c) => c.notNull())
         .addColumn('amended_by', 'text', (c) => c.notNull()),
       s.createIndex('inspection_amendments_inspection').on('inspection_amendments').columns(['inspection', 'id']),
-      s.createTable('campaigns')
+      s
+        .createTable('campaigns')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('region', 'text', (c) => c.notNull())

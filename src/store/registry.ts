@@ -3,7 +3,19 @@
 // Runs on SQLite or PostgreSQL (executor.ts): on SQLite a write and its cache update are done
 // when the method returns; on PostgreSQL when its Promise settles.
 import { query, type Arg } from './sql.ts';
-import { after, answer, isPending, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type Settled, type StateExecutor, type Watching } from './executor.ts';
+import {
+  after,
+  answer,
+  isPending,
+  refusedAs,
+  settleAll,
+  type AnyStatements,
+  type Answer,
+  type Awaitable,
+  type Settled,
+  type StateExecutor,
+  type Watching,
+} from './executor.ts';
 import type { CertificatesTable, DevicesTable, TenantsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
@@ -68,17 +80,15 @@ const Q = {
   insertDevice: query(
     'devices.insert',
     (db, arg: Arg<{ id: string; tenant: string; type: string; serial: string; spec: string; secretHash: string; createdAt: string }>) =>
-      db
-        .insertInto('devices')
-        .values({
-          id: arg('id'),
-          tenant: arg('tenant'),
-          type: arg('type'),
-          serial: arg('serial'),
-          spec: arg('spec'),
-          secret_hash: arg('secretHash'),
-          created_at: arg('createdAt'),
-        }),
+      db.insertInto('devices').values({
+        id: arg('id'),
+        tenant: arg('tenant'),
+        type: arg('type'),
+        serial: arg('serial'),
+        spec: arg('spec'),
+        secret_hash: arg('secretHash'),
+        created_at: arg('createdAt'),
+      }),
   ),
   setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) =>
     db

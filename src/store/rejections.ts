@@ -12,19 +12,26 @@ export interface Rejected {
 }
 
 const Q = {
-  insert: query('rejections.insert', (db, arg: Arg<{ device: string; tenant: string; topic: string; seq: number | null; receivedAt: string; errors: string; payload: string }>) =>
-    db.insertInto('rejections').values({
-      device: arg('device'),
-      tenant: arg('tenant'),
-      topic: arg('topic'),
-      seq: arg('seq'),
-      received_at: arg('receivedAt'),
-      errors: arg('errors'),
-      payload: arg('payload'),
-    }),
+  insert: query(
+    'rejections.insert',
+    (db, arg: Arg<{ device: string; tenant: string; topic: string; seq: number | null; receivedAt: string; errors: string; payload: string }>) =>
+      db.insertInto('rejections').values({
+        device: arg('device'),
+        tenant: arg('tenant'),
+        topic: arg('topic'),
+        seq: arg('seq'),
+        received_at: arg('receivedAt'),
+        errors: arg('errors'),
+        payload: arg('payload'),
+      }),
   ),
   ofDevice: query('rejections.of-device', (db, arg: Arg<{ device: string; limit: number }>) =>
-    db.selectFrom('rejections').select(['id', 'device', 'topic', 'seq', 'received_at', 'errors']).where('device', '=', arg('device')).orderBy('id', 'desc').limit(arg('limit')),
+    db
+      .selectFrom('rejections')
+      .select(['id', 'device', 'topic', 'seq', 'received_at', 'errors'])
+      .where('device', '=', arg('device'))
+      .orderBy('id', 'desc')
+      .limit(arg('limit')),
   ),
 };
 
@@ -42,8 +49,13 @@ export class RejectionStore {
 
   /** A device's rejections, newest first. */
   of(device: string, limit = 100): Rejected[] {
-    return this.sql.ofDevice
-      .all({ device, limit })
-      .map((r) => ({ id: r.id, device: r.device, topic: r.topic, ...(r.seq !== null ? { seq: r.seq } : {}), receivedAt: r.received_at, errors: JSON.parse(r.errors) }));
+    return this.sql.ofDevice.all({ device, limit }).map((r) => ({
+      id: r.id,
+      device: r.device,
+      topic: r.topic,
+      ...(r.seq !== null ? { seq: r.seq } : {}),
+      receivedAt: r.received_at,
+      errors: JSON.parse(r.errors),
+    }));
   }
 }

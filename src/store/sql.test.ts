@@ -17,14 +17,14 @@ const repeat = query('test.alert-repeat', (db, arg: Arg<{ id: string; at: string
 );
 
 describe('fixed queries', () => {
-  it('put each run\'s arguments where their slots are, keep the constants, and send a missing optional one as NULL', () => {
+  it("put each run's arguments where their slots are, keep the constants, and send a missing optional one as NULL", () => {
     const plan = planFixed(repeat, 'sqlite');
     expect(plan.sql).toBe('update "alerts" set "count" = "count" + ?, "updated_at" = ?, "ack_note" = ? where "id" = ? and "state" = ?');
     expect(plan.params({ id: 'a-1', at: '2026-03-01T00:00:00.000Z', note: 'seen' })).toEqual([1, '2026-03-01T00:00:00.000Z', 'seen', 'a-1', 'open']);
     expect(plan.params({ id: 'a-2', at: '2026-03-02T00:00:00.000Z' })).toEqual([1, '2026-03-02T00:00:00.000Z', null, 'a-2', 'open']);
   });
 
-  it('compile to PostgreSQL\'s numbered placeholders from the same definition', () => {
+  it("compile to PostgreSQL's numbered placeholders from the same definition", () => {
     const plan = planFixed(repeat, 'postgres');
     expect(plan.sql).toBe('update "alerts" set "count" = "count" + $1, "updated_at" = $2, "ack_note" = $3 where "id" = $4 and "state" = $5');
     expect(plan.params({ id: 'a-1', at: 'x' })).toEqual([1, 'x', null, 'a-1', 'open']);
@@ -35,7 +35,11 @@ describe('fixed queries', () => {
       kind: 'fixed',
       name: 'test.inlined',
       // a slot written into raw SQL text instead of passed as a value
-      build: (db, arg) => db.selectFrom('alerts').select('id').where('id', '=', sql.raw<string>(`'${String(arg('id'))}'`)),
+      build: (db, arg) =>
+        db
+          .selectFrom('alerts')
+          .select('id')
+          .where('id', '=', sql.raw<string>(`'${String(arg('id'))}'`)),
     };
     expect(() => planFixed(inlined, 'sqlite')).toThrow(/store query test.inlined: argument\(s\) id are not parameters/);
   });
@@ -52,22 +56,33 @@ describe('SqliteState.batch', () => {
       const insert = db.connection.prepare('INSERT INTO t (v) VALUES (?)');
       const count = () => (other.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
       const errors: Error[] = [];
-      db.batch(() => {
-        insert.run(1);
-        insert.run(2);
-        expect(count()).toBe(0); // not committed yet: one commit for the batch
-      }, (e) => errors.push(e));
+      db.batch(
+        () => {
+          insert.run(1);
+          insert.run(2);
+          expect(count()).toBe(0); // not committed yet: one commit for the batch
+        },
+        (e) => errors.push(e),
+      );
       expect(count()).toBe(2);
       // a throw: what ran is committed all the same (a batch of independent writes, not a unit)
       expect(() =>
-        db.batch(() => {
-          insert.run(3);
-          throw new Error('one message failed');
-        }, (e) => errors.push(e)),
+        db.batch(
+          () => {
+            insert.run(3);
+            throw new Error('one message failed');
+          },
+          (e) => errors.push(e),
+        ),
       ).toThrow('one message failed');
       expect(count()).toBe(3);
       // inside a transaction it just runs
-      db.transaction(() => db.batch(() => insert.run(4), (e) => errors.push(e)));
+      db.transaction(() =>
+        db.batch(
+          () => insert.run(4),
+          (e) => errors.push(e),
+        ),
+      );
       expect(count()).toBe(4);
       expect(errors).toEqual([]);
     } finally {

@@ -36,8 +36,18 @@ export function queryBuilder(dialect: Dialect): QueryBuilder {
   return (builders[dialect] ??= new Kysely<StateSchema>({
     dialect:
       dialect === 'sqlite'
-        ? { createAdapter: () => new SqliteAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new SqliteIntrospector(db), createQueryCompiler: () => new SqliteQueryCompiler() }
-        : { createAdapter: () => new PostgresAdapter(), createDriver: () => new DummyDriver(), createIntrospector: (db) => new PostgresIntrospector(db), createQueryCompiler: () => new PostgresQueryCompiler() },
+        ? {
+            createAdapter: () => new SqliteAdapter(),
+            createDriver: () => new DummyDriver(),
+            createIntrospector: (db) => new SqliteIntrospector(db),
+            createQueryCompiler: () => new SqliteQueryCompiler(),
+          }
+        : {
+            createAdapter: () => new PostgresAdapter(),
+            createDriver: () => new DummyDriver(),
+            createIntrospector: (db) => new PostgresIntrospector(db),
+            createQueryCompiler: () => new PostgresQueryCompiler(),
+          },
   }));
 }
 
@@ -72,7 +82,10 @@ function register<D extends QueryDef<never, unknown>>(def: D): D {
 }
 
 /** A query whose SQL is the same at every run; compiled once per dialect. */
-export function query<A extends object = Record<never, never>, R = unknown>(name: string, build: (db: QueryBuilder, arg: Arg<A>) => Compilable<R>): FixedQuery<A, R> {
+export function query<A extends object = Record<never, never>, R = unknown>(
+  name: string,
+  build: (db: QueryBuilder, arg: Arg<A>) => Compilable<R>,
+): FixedQuery<A, R> {
   return register({ kind: 'fixed', name, build });
 }
 
@@ -293,7 +306,11 @@ export class SqliteState implements StateExecutor {
    */
   batch(fn: () => void, onCommitError: (e: Error) => void): void {
     if (this.connection.inTransaction) return fn();
-    const sql = (this.batchSql ??= { begin: this.connection.prepare('BEGIN'), commit: this.connection.prepare('COMMIT'), rollback: this.connection.prepare('ROLLBACK') });
+    const sql = (this.batchSql ??= {
+      begin: this.connection.prepare('BEGIN'),
+      commit: this.connection.prepare('COMMIT'),
+      rollback: this.connection.prepare('ROLLBACK'),
+    });
     sql.begin.run();
     try {
       fn();

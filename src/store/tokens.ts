@@ -30,7 +30,11 @@ const Q = {
     }),
   ),
   revoke: query('tokens.revoke', (db, arg: Arg<{ id: string; at: string }>) =>
-    db.updateTable('tokens').set({ revoked_at: arg('at') }).where('id', '=', arg('id')).where('revoked_at', 'is', null),
+    db
+      .updateTable('tokens')
+      .set({ revoked_at: arg('at') })
+      .where('id', '=', arg('id'))
+      .where('revoked_at', 'is', null),
   ),
   all: query('tokens.all', (db) => db.selectFrom('tokens').selectAll().orderBy('created_at')),
   byId: query('tokens.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('tokens').selectAll().where('id', '=', arg('id'))),
@@ -97,7 +101,13 @@ export class Tokens {
     if (!m) return undefined;
     const row = this.sql.byId.get({ id: m[1] });
     if (!row || row.revoked_at || !verifySecret(m[2], row.hash)) return undefined;
-    const p: Principal = { tokenId: row.id, name: row.name, role: row.role, tenant: row.tenant ?? undefined, regions: row.regions ? JSON.parse(row.regions) : undefined };
+    const p: Principal = {
+      tokenId: row.id,
+      name: row.name,
+      role: row.role,
+      tenant: row.tenant ?? undefined,
+      regions: row.regions ? JSON.parse(row.regions) : undefined,
+    };
     this.cache.set(fp, p);
     return p;
   }

@@ -36,24 +36,55 @@ const DUE_BATCH = 50;
 
 const Q = {
   webhooks: query('webhooks.all', (db) => db.selectFrom('webhooks').select(['id', 'tenant', 'url', 'events', 'secret', 'created_at'])),
-  insertWebhook: query('webhooks.insert', (db, arg: Arg<{ id: string; tenant: string | null; url: string; events: string; secret: string; createdAt: string; createdBy: string }>) =>
-    db.insertInto('webhooks').values({ id: arg('id'), tenant: arg('tenant'), url: arg('url'), events: arg('events'), secret: arg('secret'), created_at: arg('createdAt'), created_by: arg('createdBy') }),
+  insertWebhook: query(
+    'webhooks.insert',
+    (db, arg: Arg<{ id: string; tenant: string | null; url: string; events: string; secret: string; createdAt: string; createdBy: string }>) =>
+      db.insertInto('webhooks').values({
+        id: arg('id'),
+        tenant: arg('tenant'),
+        url: arg('url'),
+        events: arg('events'),
+        secret: arg('secret'),
+        created_at: arg('createdAt'),
+        created_by: arg('createdBy'),
+      }),
   ),
   deleteWebhook: query('webhooks.delete', (db, arg: Arg<{ id: string }>) => db.deleteFrom('webhooks').where('id', '=', arg('id'))),
   abandonPending: query('webhook-deliveries.abandon-pending', (db, arg: Arg<{ webhook: string; reason: string }>) =>
-    db.updateTable('webhook_deliveries').set({ state: 'dead', last_error: arg('reason') }).where('webhook', '=', arg('webhook')).where('state', '=', 'pending'),
+    db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'dead', last_error: arg('reason') })
+      .where('webhook', '=', arg('webhook'))
+      .where('state', '=', 'pending'),
   ),
   deliveries: query('webhook-deliveries.of-webhook', (db, arg: Arg<{ webhook: string; limit: number }>) =>
     db.selectFrom('webhook_deliveries').selectAll().where('webhook', '=', arg('webhook')).orderBy('id', 'desc').limit(arg('limit')),
   ),
   enqueue: query('webhook-deliveries.enqueue', (db, arg: Arg<{ webhook: string; event: string; body: string; nextAt: number; createdAt: string }>) =>
-    db.insertInto('webhook_deliveries').values({ webhook: arg('webhook'), event: arg('event'), body: arg('body'), state: 'pending', attempts: 0, next_at: arg('nextAt'), created_at: arg('createdAt') }),
+    db.insertInto('webhook_deliveries').values({
+      webhook: arg('webhook'),
+      event: arg('event'),
+      body: arg('body'),
+      state: 'pending',
+      attempts: 0,
+      next_at: arg('nextAt'),
+      created_at: arg('createdAt'),
+    }),
   ),
   due: query('webhook-deliveries.due', (db, arg: Arg<{ now: number }>) =>
-    db.selectFrom('webhook_deliveries').select(['id', 'webhook', 'body', 'attempts']).where('state', '=', 'pending').where('next_at', '<=', arg('now')).orderBy('id').limit(DUE_BATCH),
+    db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'webhook', 'body', 'attempts'])
+      .where('state', '=', 'pending')
+      .where('next_at', '<=', arg('now'))
+      .orderBy('id')
+      .limit(DUE_BATCH),
   ),
   abandon: query('webhook-deliveries.abandon', (db, arg: Arg<{ id: number; reason: string }>) =>
-    db.updateTable('webhook_deliveries').set({ state: 'dead', last_error: arg('reason') }).where('id', '=', arg('id')),
+    db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'dead', last_error: arg('reason') })
+      .where('id', '=', arg('id')),
   ),
   delivered: query('webhook-deliveries.delivered', (db, arg: Arg<{ id: number; status: number; at: string }>) =>
     db
@@ -62,10 +93,16 @@ const Q = {
       .where('id', '=', arg('id')),
   ),
   failed: query('webhook-deliveries.failed', (db, arg: Arg<{ id: number; attempts: number; status: number | null; error: string | null }>) =>
-    db.updateTable('webhook_deliveries').set({ state: 'dead', attempts: arg('attempts'), last_status: arg('status'), last_error: arg('error') }).where('id', '=', arg('id')),
+    db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'dead', attempts: arg('attempts'), last_status: arg('status'), last_error: arg('error') })
+      .where('id', '=', arg('id')),
   ),
   retry: query('webhook-deliveries.retry', (db, arg: Arg<{ id: number; attempts: number; nextAt: number; status: number | null; error: string | null }>) =>
-    db.updateTable('webhook_deliveries').set({ attempts: arg('attempts'), next_at: arg('nextAt'), last_status: arg('status'), last_error: arg('error') }).where('id', '=', arg('id')),
+    db
+      .updateTable('webhook_deliveries')
+      .set({ attempts: arg('attempts'), next_at: arg('nextAt'), last_status: arg('status'), last_error: arg('error') })
+      .where('id', '=', arg('id')),
   ),
 };
 
@@ -78,7 +115,9 @@ export class WebhookStore {
 
   /** Every webhook, with its signing secret. */
   all(): (Webhook & { secret: string })[] {
-    return this.sql.webhooks.all().map((r) => ({ id: r.id, tenant: r.tenant, url: r.url, events: JSON.parse(r.events), secret: r.secret, createdAt: r.created_at }));
+    return this.sql.webhooks
+      .all()
+      .map((r) => ({ id: r.id, tenant: r.tenant, url: r.url, events: JSON.parse(r.events), secret: r.secret, createdAt: r.created_at }));
   }
   add(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string, createdAt: string): void {
     this.sql.insertWebhook.run({ ...w, events: JSON.stringify(w.events), createdAt, createdBy });

@@ -23,7 +23,11 @@ async function token(body: Record<string, unknown>): Promise<string> {
 
 let seq = 0;
 function check(indicated: number, reference: number, tsMs: number) {
-  return baro.publishAsync('instruments/baro-hn-1/checks', JSON.stringify({ seq: ++seq, ts: new Date(tsMs).toISOString(), indicated, reference, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-BARO-01' }), { qos: 1 });
+  return baro.publishAsync(
+    'instruments/baro-hn-1/checks',
+    JSON.stringify({ seq: ++seq, ts: new Date(tsMs).toISOString(), indicated, reference, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-BARO-01' }),
+    { qos: 1 },
+  );
 }
 
 /** Signs in on the alerts page (inspectors and admins otherwise land on the overview, test/e2e/inspector-overview.test.ts). */
@@ -38,15 +42,38 @@ describe('inspector console (real browser)', () => {
     tokens.inspectorSG = await token({ role: 'inspector', regions: ['VN-SG'], name: 'Thanh tra TP.HCM' });
     tokens.operatorHN = await token({ role: 'operator', tenant: 'hn-ent', name: 'operator hn-ent' });
     // the authority's reference barometer the checks cite, calibrated: they are traceable
-    expect((await t.call('POST', '/api/v1/standards', { id: 'REF-BARO-01', name: 'Khí áp kế chuẩn PTB330 TS', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer', serial: 'TS-0117' })).status).toBe(201);
-    const calibrated = await t.call('POST', '/api/v1/standards/REF-BARO-01/certificates', { number: 'HC-VMI-0117', issuedBy: 'VMI', issuedAt: new Date(Date.now() - 90 * 86_400_000).toISOString(), validUntil: new Date(Date.now() + 270 * 86_400_000).toISOString(), uncertainty: 0.05, traceableTo: 'VMI national pressure standard', asFound: { error: 0.01, outOfTolerance: false } });
+    expect(
+      (
+        await t.call('POST', '/api/v1/standards', {
+          id: 'REF-BARO-01',
+          name: 'Khí áp kế chuẩn PTB330 TS',
+          quantity: 'pressure',
+          unit: 'hPa',
+          kind: 'reference-barometer',
+          serial: 'TS-0117',
+        })
+      ).status,
+    ).toBe(201);
+    const calibrated = await t.call('POST', '/api/v1/standards/REF-BARO-01/certificates', {
+      number: 'HC-VMI-0117',
+      issuedBy: 'VMI',
+      issuedAt: new Date(Date.now() - 90 * 86_400_000).toISOString(),
+      validUntil: new Date(Date.now() + 270 * 86_400_000).toISOString(),
+      uncertainty: 0.05,
+      traceableTo: 'VMI national pressure standard',
+      asFound: { error: 0.01, outOfTolerance: false },
+    });
     expect(calibrated.status).toBe(201);
     baro = await t.connect('baro-hn-1', secret);
     // history: passing checks over the last weeks, so the chart has a band to draw against
     const now = Date.now();
     const errors = [0.02, -0.04, 0.05, 0.01, -0.02, 0.06, 0.03];
     for (let i = 0; i < errors.length; i++) await check(1013.0 + errors[i], 1013.0, now - (errors.length - i) * 4 * 86_400_000);
-    await baro.publishAsync('instruments/baro-hn-1/readings', JSON.stringify({ seq: 1, ts: new Date(now - 60_000).toISOString(), quantity: 'pressure', value: 1012.6, unit: 'hPa' }), { qos: 1 });
+    await baro.publishAsync(
+      'instruments/baro-hn-1/readings',
+      JSON.stringify({ seq: 1, ts: new Date(now - 60_000).toISOString(), quantity: 'pressure', value: 1012.6, unit: 'hPa' }),
+      { qos: 1 },
+    );
     b = await launchConsoleBrowser();
   });
 
@@ -377,15 +404,37 @@ describe('inspector console (real browser)', () => {
 
   it('a profile projector shows as one: its type, its standing by calibration, its checks in mm (both languages)', async () => {
     const DAY = 86_400_000;
-    const secret = await t.device({ id: 'pj-hn-1', type: 'profile-projector', tenant: 'hn-ent', region: 'VN-HN', certificate: false, extra: { model: 'Mitutoyo PJ-A3000' } });
+    const secret = await t.device({
+      id: 'pj-hn-1',
+      type: 'profile-projector',
+      tenant: 'hn-ent',
+      region: 'VN-HN',
+      certificate: false,
+      extra: { model: 'Mitutoyo PJ-A3000' },
+    });
     const now = Date.now();
-    const cal = await t.call('POST', '/api/v1/devices/pj-hn-1/certificates', { kind: 'calibration', number: 'HC-2026-0412', issuedBy: 'VMI', issuedAt: new Date(now - 60 * DAY).toISOString(), validUntil: new Date(now + 300 * DAY).toISOString() });
+    const cal = await t.call('POST', '/api/v1/devices/pj-hn-1/certificates', {
+      kind: 'calibration',
+      number: 'HC-2026-0412',
+      issuedBy: 'VMI',
+      issuedAt: new Date(now - 60 * DAY).toISOString(),
+      validUntil: new Date(now + 300 * DAY).toISOString(),
+    });
     expect(cal.status).toBe(201);
     const pj = await t.connect('pj-hn-1', secret);
     // 1, 1, 2, 2 µm a week apart: slope Σ(t − t̄)(e − ē)/Σ(t − t̄)² = 14/245 = 0.0571 µm a day
     const errors = [0.001, 0.001, 0.002, 0.002];
     for (let i = 0; i < errors.length; i++) {
-      const body = { seq: i + 1, ts: new Date(now - (errors.length - i) * 7 * DAY).toISOString(), indicated: 50 + errors[i]!, reference: 50, referenceUncertainty: 0.0003, unit: 'mm', standardId: 'GB-50MM-K1', point: 'GB-50mm' };
+      const body = {
+        seq: i + 1,
+        ts: new Date(now - (errors.length - i) * 7 * DAY).toISOString(),
+        indicated: 50 + errors[i]!,
+        reference: 50,
+        referenceUncertainty: 0.0003,
+        unit: 'mm',
+        standardId: 'GB-50MM-K1',
+        point: 'GB-50mm',
+      };
       await pj.publishAsync('instruments/pj-hn-1/checks', JSON.stringify(body), { qos: 1 });
     }
     await pj.endAsync();
@@ -496,7 +545,11 @@ describe('inspector console (real browser)', () => {
     const cw = await t.connect('cw-hn-1', cwSecret);
     let pseq = 0;
     const weigh = (nets: number[]) =>
-      cw.publishAsync('instruments/cw-hn-1/packages', JSON.stringify({ packages: nets.map((net) => ({ seq: ++pseq, ts: new Date().toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }), { qos: 1 });
+      cw.publishAsync(
+        'instruments/cw-hn-1/packages',
+        JSON.stringify({ packages: nets.map((net) => ({ seq: ++pseq, ts: new Date().toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }),
+        { qos: 1 },
+      );
     const { page, problems, refused } = await b.open(DESKTOP);
     await signInOnAlerts(page, tokens.operatorHN);
     await page.getByRole('link', { name: 'Lots' }).click();
@@ -560,7 +613,7 @@ describe('inspector console (real browser)', () => {
     await cw.endAsync();
   });
 
-  it('the console\'s SSE parser handles chunking, CRLF, comments and multi-line data', async () => {
+  it("the console's SSE parser handles chunking, CRLF, comments and multi-line data", async () => {
     const { SseParser } = await import(CONSOLE_API);
     const text = 'event: ready\ndata: {}\n\n: heartbeat\n\nid: 7\r\nevent: alert\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata:x\rdata: y\r\r';
     for (const size of [1, 3, text.length]) {
@@ -575,7 +628,7 @@ describe('inspector console (real browser)', () => {
     }
   });
 
-  it('the console\'s stream client resumes with Last-Event-ID after the connection drops', async () => {
+  it("the console's stream client resumes with Last-Event-ID after the connection drops", async () => {
     const { Api } = await import(CONSOLE_API);
     const realFetch = globalThis.fetch;
     const streamCalls: (string | null)[] = [];
@@ -602,7 +655,20 @@ describe('inspector console (real browser)', () => {
     const states: string[] = [];
     const sg = await t.connect('baro-sg-1', sgSecret);
     let sgSeq = 0;
-    const fail = () => sg.publishAsync('instruments/baro-sg-1/checks', JSON.stringify({ seq: ++sgSeq, ts: new Date().toISOString(), indicated: 1015, reference: 1013, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-BARO-02' }), { qos: 1 });
+    const fail = () =>
+      sg.publishAsync(
+        'instruments/baro-sg-1/checks',
+        JSON.stringify({
+          seq: ++sgSeq,
+          ts: new Date().toISOString(),
+          indicated: 1015,
+          reference: 1013,
+          referenceUncertainty: 0.05,
+          unit: 'hPa',
+          standardId: 'REF-BARO-02',
+        }),
+        { qos: 1 },
+      );
     const stop = new Api(ADMIN_TOKEN).stream(`${t.api}/api/v1/alerts/stream`, {
       onState: (st: string) => states.push(st),
       onEvent: (e: { event: string; data: string; id?: string }) => {

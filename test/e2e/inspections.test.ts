@@ -16,11 +16,18 @@ let inspector = '';
 let operator = '';
 let recordId = '';
 
-describe('the inspector\'s work in the console (real browser)', () => {
+describe("the inspector's work in the console (real browser)", () => {
   beforeAll(async () => {
     t = await startTestGateway();
     // a simulated station: its enterprise and a registered fuel dispenser (verified)
-    await t.device({ id: 'fd-dt-2', type: 'fuel-dispenser', tenant: 'cxd-duc-thang', region: 'VN-BG', serial: 'TK-2020-0042', extra: { mmq: 5, site: 'Cột số 2' } });
+    await t.device({
+      id: 'fd-dt-2',
+      type: 'fuel-dispenser',
+      tenant: 'cxd-duc-thang',
+      region: 'VN-BG',
+      serial: 'TK-2020-0042',
+      extra: { mmq: 5, site: 'Cột số 2' },
+    });
     await t.call('POST', '/api/v1/tenants', { id: 'cxd-ha-noi', name: 'Xăng dầu Cầu Giấy', region: 'VN-HN' });
     inspector = (await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-BG'], name: 'Thanh tra Bắc Giang' })).body.token;
     operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'cxd-duc-thang', name: 'Cửa hàng Đức Thắng' })).body.token;
@@ -75,7 +82,10 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await phone.page.getByText('Chỉ xem: biên bản do đoàn kiểm tra lập.', { exact: false }).waitFor();
     expect(await phone.page.getByRole('form', { name: 'Ghi kết quả kiểm tra phương tiện đo' }).count()).toBe(0);
     expect(await phone.page.getByRole('form', { name: `Kết thúc vi phạm ${recordId}-F1` }).count()).toBe(0);
-    await phone.page.getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` }).getByLabel('Trả lời của doanh nghiệp').fill('Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2');
+    await phone.page
+      .getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` })
+      .getByLabel('Trả lời của doanh nghiệp')
+      .fill('Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2');
     await phone.page.getByRole('button', { name: 'Gửi trả lời' }).click();
     await phone.page.getByText(`${recordId}-F1: đã trả lời.`).waitFor();
     expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
@@ -83,7 +93,10 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await shot(phone.page, 'inspection-phone-vi-operator');
     await phone.page.getByRole('link', { name: 'Phương tiện đo', exact: true }).click();
     await phone.page.locator('tr[data-device="fd-dt-2"] a').click();
-    await phone.page.locator('a.sealed').getByText(/Niêm phong từ .* \(vi phạm BBKT-\d{4}-0001-F1\)/).waitFor();
+    await phone.page
+      .locator('a.sealed')
+      .getByText(/Niêm phong từ .* \(vi phạm BBKT-\d{4}-0001-F1\)/)
+      .waitFor();
     await shot(phone.page, 'instrument-sealed-phone-vi');
     expect(phone.problems).toEqual([]);
     expect(phone.refused).toEqual([]);
@@ -100,7 +113,10 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await finding.getByRole('button', { name: 'Close it' }).click();
     await page.getByText(`${recordId}-F1: closed.`).waitFor();
     expect((await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector)).body.sealed).toBeUndefined();
-    await page.getByRole('form', { name: 'Close the record' }).getByLabel(/^Conclusion/).fill('Cơ sở vi phạm: cột đo số 2 sai số vượt mức cho phép; đã niêm phong, hiệu chỉnh và kiểm định lại.');
+    await page
+      .getByRole('form', { name: 'Close the record' })
+      .getByLabel(/^Conclusion/)
+      .fill('Cơ sở vi phạm: cột đo số 2 sai số vượt mức cho phép; đã niêm phong, hiệu chỉnh và kiểm định lại.');
     await page.getByRole('form', { name: 'Close the record' }).getByRole('button', { name: 'Close the record' }).click();
     await page.getByText(`${recordId}: closed.`).waitFor();
     expect(await page.getByRole('form', { name: 'Record an instrument examined' }).count()).toBe(0); // closed: nothing more is added
@@ -123,7 +139,9 @@ describe('the inspector\'s work in the console (real browser)', () => {
     await page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
     await page.locator(`tr[data-inspection="${recordId}"]`).waitFor();
     await shot(page, 'inspections-desktop-vi');
-    const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items.filter((e: { target: string }) => e.target === recordId).map((e: { action: string }) => e.action);
+    const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items
+      .filter((e: { target: string }) => e.target === recordId)
+      .map((e: { action: string }) => e.action);
     expect(audit.reverse()).toEqual(['inspection.open', 'inspection.item', 'inspection.finding', 'finding.answer', 'finding.close', 'inspection.close']);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
@@ -159,12 +177,30 @@ describe('the inspector\'s work in the console (real browser)', () => {
     expect([await tally('verified'), await tally('passed'), await tally('failed')]).toEqual(['2', '1', '1']);
     // the passed scale is an instrument like any other, with its certificate
     const d = await t.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201', undefined, inspector);
-    expect(d.body).toMatchObject({ type: 'scale', tenant: 'mkt-vn-bg-cho-thuong-tp-bac-giang', serial: 'NS-2201', class: 'IIII', verification: { state: 'valid' } });
+    expect(d.body).toMatchObject({
+      type: 'scale',
+      tenant: 'mkt-vn-bg-cho-thuong-tp-bac-giang',
+      serial: 'NS-2201',
+      class: 'IIII',
+      verification: { state: 'valid' },
+    });
     const certs = (await t.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates', undefined, inspector)).body.items;
     expect(certs).toMatchObject([{ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang' }]);
-    expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual(['fd-dt-2', 'sc-cho-thuong-ns-2201']); // the failed one is not registered
+    expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual([
+      'fd-dt-2',
+      'sc-cho-thuong-ns-2201',
+    ]); // the failed one is not registered
     const summary = (await t.call('GET', '/api/v1/campaigns/bg-2026-cho/summary', undefined, inspector)).body;
-    expect(summary).toMatchObject({ verified: 2, passed: 1, failed: 1, byMarket: [{ market: 'Chợ Thương', passed: 1 }, { market: 'Chợ Kép', failed: 1 }], byClass: [{ class: 'IIII', verified: 2 }] });
+    expect(summary).toMatchObject({
+      verified: 2,
+      passed: 1,
+      failed: 1,
+      byMarket: [
+        { market: 'Chợ Thương', passed: 1 },
+        { market: 'Chợ Kép', failed: 1 },
+      ],
+      byClass: [{ class: 'IIII', verified: 2 }],
+    });
     expect(await unnamedControls(page)).toEqual([]);
     await shot(page, 'campaign-desktop-en');
     await page.getByLabel('Language').selectOption('vi');

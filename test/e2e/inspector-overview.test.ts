@@ -28,10 +28,14 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mag-e2e-overview-'));
 const tileValue = async (page: Page, figure: string) => (await page.locator(`[data-figure="${figure}"] .tile-value`).textContent())?.trim();
 const figure = (f: FleetFigures, section: string, id: string) => f.sections.find((s) => s.id === section)!.figures.find((x) => x.id === id)!;
 
-describe('the inspector\'s work (real browser)', () => {
+describe("the inspector's work (real browser)", () => {
   beforeAll(async () => {
     const db = openStateDb(dataDir);
-    seedDemoHistory(db, { fleet: await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json')), profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')), now: Date.now() });
+    seedDemoHistory(db, {
+      fleet: await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json')),
+      profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')),
+      now: Date.now(),
+    });
     db.close();
     t = await startTestGateway({}, dataDir);
     t.gateway.reviewVerifications(); // the expired scale's verification-overdue alert, as the minute's review would raise it
@@ -46,14 +50,29 @@ describe('the inspector\'s work (real browser)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('lands on the overview, whose tiles are the API\'s figures, and a figure opens its filtered list', async () => {
+  it("lands on the overview, whose tiles are the API's figures, and a figure opens its filtered list", async () => {
     const { page, problems, refused } = await b.open(DESKTOP, 'en-GB');
     await signIn(page, t.api, inspector);
     expect(new URL(page.url()).hash).toBe('');
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await page.locator('[data-figure="instruments.total"]').waitFor();
     const api = (await t.call('GET', '/api/v1/overview?lang=en', undefined, inspector)).body as FleetFigures;
-    for (const [section, id] of [['instruments', 'total'], ['instruments', 'valid'], ['instruments', 'expired'], ['enterprises', 'total'], ['alerts', 'open'], ['alerts', 'age-over30d'], ['due', 'due90'], ['checks', 'checks'], ['checks', 'failed'], ['inspections', 'inspections'], ['inspections', 'openFindings'], ['campaigns', 'campaigns'], ['lots', 'lots'], ['lots', 'failed']]) {
+    for (const [section, id] of [
+      ['instruments', 'total'],
+      ['instruments', 'valid'],
+      ['instruments', 'expired'],
+      ['enterprises', 'total'],
+      ['alerts', 'open'],
+      ['alerts', 'age-over30d'],
+      ['due', 'due90'],
+      ['checks', 'checks'],
+      ['checks', 'failed'],
+      ['inspections', 'inspections'],
+      ['inspections', 'openFindings'],
+      ['campaigns', 'campaigns'],
+      ['lots', 'lots'],
+      ['lots', 'failed'],
+    ]) {
       expect(await tileValue(page, `${section}.${id}`), `${section}.${id}`).toBe(new Intl.NumberFormat('en-GB').format(figure(api, section, id).value!));
     }
     // the demo fleet's 24 instruments but bn-cokhi's profile projector, in Bắc Ninh (VN-BN): not
@@ -70,7 +89,9 @@ describe('the inspector\'s work (real browser)', () => {
     expect(figure(api, 'inspections', 'openFindings').value).toBe(1);
     expect(figure(api, 'inspections', 'answeredFindings').value).toBe(1);
     expect(figure(api, 'campaigns', 'campaigns').value).toBe(1);
-    expect(api.sections.find((s) => s.id === 'campaigns')!.tables[0].rows.map((r) => [r.values.verified, r.values.passed, r.values.failed])).toEqual([[12, 9, 3]]);
+    expect(api.sections.find((s) => s.id === 'campaigns')!.tables[0].rows.map((r) => [r.values.verified, r.values.passed, r.values.failed])).toEqual([
+      [12, 9, 3],
+    ]);
     expect(figure(api, 'lots', 'lots').value).toBe(18);
     expect(figure(api, 'lots', 'failed').value).toBe(2);
     await page.locator('svg.bars rect.bar').first().waitFor();
@@ -114,7 +135,7 @@ describe('the inspector\'s work (real browser)', () => {
     expect(refused).toEqual([]);
   });
 
-  it('downloads the quarter\'s report as XLSX and PDF with the API\'s figures', async () => {
+  it("downloads the quarter's report as XLSX and PDF with the API's figures", async () => {
     const { page, problems, refused } = await b.open(DESKTOP, 'en-GB');
     await signIn(page, t.api, inspector);
     await page.getByRole('link', { name: 'Reports' }).click();
@@ -122,7 +143,9 @@ describe('the inspector\'s work (real browser)', () => {
     await form.waitFor();
     const [from, to] = (await form.getByLabel('Period').inputValue()).split('/');
     await shot(page, 'reports-periodic-desktop');
-    const json = (await t.call('GET', `/api/v1/reports/periodic?from=${from}&to=${to}&lang=en`, undefined, inspector)).body as FleetFigures & { period: { from: string; to: string } };
+    const json = (await t.call('GET', `/api/v1/reports/periodic?from=${from}&to=${to}&lang=en`, undefined, inspector)).body as FleetFigures & {
+      period: { from: string; to: string };
+    };
     expect(json.period).toEqual({ from, to });
 
     const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download XLSX' }).click()]);

@@ -13,7 +13,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 
-
 interface SseEvent {
   event?: string;
   id?: string;
@@ -141,7 +140,20 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
 
   /** A failing barometer check (error 0.5 hPa > TL 0.3 + U) at a test point: a new alert per point. */
   const failAt = (c: MqttClient, device: string, point: string) =>
-    c.publishAsync(`instruments/${device}/checks`, JSON.stringify({ seq: ++seq, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1', point }), { qos: 1 });
+    c.publishAsync(
+      `instruments/${device}/checks`,
+      JSON.stringify({
+        seq: ++seq,
+        ts: new Date(Date.now() - 1000).toISOString(),
+        indicated: 1013.7,
+        reference: 1013.2,
+        referenceUncertainty: 0.04,
+        unit: 'hPa',
+        standardId: 'REF-1',
+        point,
+      }),
+      { qos: 1 },
+    );
 
   beforeAll(async () => {
     hookUrl = await hook.listen();
@@ -173,7 +185,19 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
 
     // The other tenant's operator: its stream stays quiet about acme, yet receives its own tenant's alert.
     const other = await t.connect('bar-o', (await t.call('POST', '/api/v1/devices/bar-o/secret')).body.secret);
-    await other.publishAsync('instruments/bar-o/checks', JSON.stringify({ seq: 1, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    await other.publishAsync(
+      'instruments/bar-o/checks',
+      JSON.stringify({
+        seq: 1,
+        ts: new Date(Date.now() - 1000).toISOString(),
+        indicated: 1013.7,
+        reference: 1013.2,
+        referenceUncertainty: 0.04,
+        unit: 'hPa',
+        standardId: 'REF-1',
+      }),
+      { qos: 1 },
+    );
     await o.waitFor('other alert', (x) => x.device === 'bar-o' && x.kind === 'out-of-tolerance');
     expect(o.alerts().filter((x) => x.tenant !== 'other')).toEqual([]);
     await new Promise((r) => setTimeout(r, 100)); // the same change was fanned out to every stream at once
@@ -217,7 +241,10 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     const quiet = await openStream(t.api, operatorAcme, undefined, '?heartbeat=1');
     const leaver = await openStream(t.api, operatorAcme);
     await expect
-      .poll(() => [quiet, leaver].map((s) => s.events.some((e) => e.event === 'ready')), { message: 'waiting for the ready event on both streams', timeout: 30_000 })
+      .poll(() => [quiet, leaver].map((s) => s.events.some((e) => e.event === 'ready')), {
+        message: 'waiting for the ready event on both streams',
+        timeout: 30_000,
+      })
       .toEqual([true, true]);
     await expect
       .poll(() => quiet.comments.filter((x) => x === 'heartbeat').length, { message: 'waiting for two heartbeats', timeout: 10_000 })
@@ -364,7 +391,9 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     expect(ok.raw).toBe(firstTry.raw);
     expect(ok.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(ok.raw).digest('hex'));
     const history = await vi.waitFor(async () => {
-      const x = (await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`)).body.items.find((x: any) => String(x.id) === deliveryId && x.state === 'delivered');
+      const x = (await t.call('GET', `/api/v1/webhooks/${webhookId}/deliveries`)).body.items.find(
+        (x: any) => String(x.id) === deliveryId && x.state === 'delivered',
+      );
       assert(x, 'waiting for the history to show R1 delivered after restart');
       return x;
     }, 30_000);

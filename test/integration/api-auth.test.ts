@@ -74,7 +74,12 @@ describe('HTTP API authentication and authorization', () => {
 
   describe('401', () => {
     it('without a token', async () => {
-      for (const [method, path] of [['GET', '/api/v1/devices'], ['GET', '/api/v1/tenants'], ['POST', '/api/v1/devices'], ['GET', '/api/v1/devices/north-1/readings']]) {
+      for (const [method, path] of [
+        ['GET', '/api/v1/devices'],
+        ['GET', '/api/v1/tenants'],
+        ['POST', '/api/v1/devices'],
+        ['GET', '/api/v1/devices/north-1/readings'],
+      ]) {
         const r = await gw.call(method, path, undefined, '');
         expect(r.status, `${method} ${path}`).toBe(401);
         expect(r.body).toEqual(errorShape);
@@ -131,7 +136,11 @@ describe('HTTP API authentication and authorization', () => {
         ['GET', '/api/v1/devices/south-1/rejections'],
         ['GET', '/api/v1/devices/south-1/certificates'],
         ['POST', '/api/v1/devices/south-1/secret'],
-        ['POST', '/api/v1/devices/south-1/certificates', { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' }],
+        [
+          'POST',
+          '/api/v1/devices/south-1/certificates',
+          { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' },
+        ],
         ['GET', '/api/v1/devices/no-such-device'],
       ] as [string, string, unknown?][]) {
         const r = await gw.call(method, path, body, operator);
@@ -184,7 +193,11 @@ describe('HTTP API authentication and authorization', () => {
       for (const [method, path, body] of [
         ['POST', '/api/v1/devices', { id: 'north-8', tenant: 'north', type: 'barometer', serial: 'SN-N8' }],
         ['POST', '/api/v1/devices/north-1/secret'],
-        ['POST', '/api/v1/devices/north-1/certificates', { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' }],
+        [
+          'POST',
+          '/api/v1/devices/north-1/certificates',
+          { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' },
+        ],
         ['POST', '/api/v1/tenants', { id: 'x', name: 'x', region: 'VN-HN' }],
         ['POST', '/api/v1/tokens', { role: 'admin', name: 'escalate' }],
       ] as [string, string, unknown?][]) {
@@ -213,9 +226,13 @@ describe('HTTP API authentication and authorization', () => {
 
     it('device', async () => {
       expect(await bad('POST', '/api/v1/devices', { id: 'bad id!', tenant: 'north', type: 'barometer' })).toEqual(expect.arrayContaining(['id', 'serial']));
-      expect(await bad('POST', '/api/v1/devices', { id: 'x'.repeat(65), tenant: 'north', type: 'barometer', serial: 'S', range: { min: 10, max: 1 } })).toEqual(expect.arrayContaining(['id', 'range']));
+      expect(await bad('POST', '/api/v1/devices', { id: 'x'.repeat(65), tenant: 'north', type: 'barometer', serial: 'S', range: { min: 10, max: 1 } })).toEqual(
+        expect.arrayContaining(['id', 'range']),
+      );
       expect(await bad('POST', '/api/v1/devices', { id: 'north-9', tenant: 'north', type: 'teapot', serial: 'S' })).toEqual(['type']);
-      expect(await bad('POST', '/api/v1/devices', { id: 'north-9', tenant: 'north', type: 'barometer', serial: 'S', colour: 'red' })).toEqual(expect.arrayContaining([expect.stringMatching(/colour|\(root\)/)]));
+      expect(await bad('POST', '/api/v1/devices', { id: 'north-9', tenant: 'north', type: 'barometer', serial: 'S', colour: 'red' })).toEqual(
+        expect.arrayContaining([expect.stringMatching(/colour|\(root\)/)]),
+      );
     });
 
     it('tenant, token, certificate', async () => {
@@ -223,8 +240,24 @@ describe('HTTP API authentication and authorization', () => {
       expect(await bad('POST', '/api/v1/tokens', { role: 'operator', name: 'x' })).toEqual(['tenant']);
       expect(await bad('POST', '/api/v1/tokens', { role: 'inspector', name: 'x' })).toEqual(['regions']);
       expect(await bad('POST', '/api/v1/tokens', { role: 'root', name: 'x' })).toEqual(['role']);
-      expect(await bad('POST', '/api/v1/devices/north-1/certificates', { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: 'soon', validUntil: '2027-01-01T00:00:00Z' })).toEqual(['issuedAt']);
-      expect(await bad('POST', '/api/v1/devices/north-1/certificates', { kind: 'verification', number: 'X', issuedBy: 'Y', issuedAt: '2027-01-01T00:00:00Z', validUntil: '2026-01-01T00:00:00Z' })).toEqual(['validUntil']);
+      expect(
+        await bad('POST', '/api/v1/devices/north-1/certificates', {
+          kind: 'verification',
+          number: 'X',
+          issuedBy: 'Y',
+          issuedAt: 'soon',
+          validUntil: '2027-01-01T00:00:00Z',
+        }),
+      ).toEqual(['issuedAt']);
+      expect(
+        await bad('POST', '/api/v1/devices/north-1/certificates', {
+          kind: 'verification',
+          number: 'X',
+          issuedBy: 'Y',
+          issuedAt: '2027-01-01T00:00:00Z',
+          validUntil: '2026-01-01T00:00:00Z',
+        }),
+      ).toEqual(['validUntil']);
     });
 
     it('query strings', async () => {

@@ -26,13 +26,21 @@ describe('a failing assurance update after the journal commit', () => {
     try {
       // Outside the measuring range (500–1100 hPa): stored with its status, and the update raises an alert.
       // (A plain `ok` reading has nothing to update, so it never reaches the assurance state.)
-      await c.publishAsync('instruments/baro-af-1/readings', JSON.stringify({ seq: 1, ts: new Date().toISOString(), quantity: 'pressure', value: 1200, unit: 'hPa' }), { qos: 1 });
+      await c.publishAsync(
+        'instruments/baro-af-1/readings',
+        JSON.stringify({ seq: 1, ts: new Date().toISOString(), quantity: 'pressure', value: 1200, unit: 'hPa' }),
+        { qos: 1 },
+      );
     } finally {
       assurance.apply = real;
     }
     expect(failures).toBe(1);
     expect(c.connected).toBe(true);
-    await c.publishAsync('instruments/baro-af-1/readings', JSON.stringify({ seq: 2, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.3, unit: 'hPa' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/baro-af-1/readings',
+      JSON.stringify({ seq: 2, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.3, unit: 'hPa' }),
+      { qos: 1 },
+    );
     await t.drained();
     const readings = await t.call('GET', '/api/v1/devices/baro-af-1/readings');
     expect(readings.body.items.map((r: { seq: number }) => r.seq).sort()).toEqual([1, 2]);

@@ -13,12 +13,16 @@ const MAG = resolve(import.meta.dirname, '../../bin/mag.mjs');
 
 function auditVerify(dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [MAG, 'audit', 'verify'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MAG_DATA_DIR: dataDir, MAG_LOG_LEVEL: 'silent' }, cwd: dataDir, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [MAG, 'audit', 'verify'],
+      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MAG_DATA_DIR: dataDir, MAG_LOG_LEVEL: 'silent' }, cwd: dataDir, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
-
 
 describe('audit log', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mag-audit-'));
@@ -39,7 +43,19 @@ describe('audit log', () => {
     inspector = (await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-HN'], name: 'inspector Hoa' })).body.token;
     operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'acme', name: 'acme ops' })).body.token;
     const c = await t.connect('bar-au', secret);
-    await c.publishAsync('instruments/bar-au/checks', JSON.stringify({ seq: 1, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/bar-au/checks',
+      JSON.stringify({
+        seq: 1,
+        ts: new Date(Date.now() - 1000).toISOString(),
+        indicated: 1013.7,
+        reference: 1013.2,
+        referenceUncertainty: 0.04,
+        unit: 'hPa',
+        standardId: 'REF-1',
+      }),
+      { qos: 1 },
+    );
     const alert = await vi.waitFor(async () => {
       const a = (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance')).body.items[0];
       assert(a, 'waiting for the out-of-tolerance alert');
@@ -47,7 +63,12 @@ describe('audit log', () => {
     }, 30_000);
     expect((await t.call('POST', `/api/v1/alerts/${alert.id}/ack`, { note: 'seen' }, inspector)).status).toBe(200);
     expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'adjusted', note: 'zero re-set' }, inspector)).status).toBe(200);
-    const hook = await t.call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['alert.opened'], secret: 'whsec-0123456789abcdef' }, operator);
+    const hook = await t.call(
+      'POST',
+      '/api/v1/webhooks',
+      { url: 'http://127.0.0.1:9/hook', events: ['alert.opened'], secret: 'whsec-0123456789abcdef' },
+      operator,
+    );
     expect(hook.status).toBe(201);
 
     // Changes the gateway makes by itself: an offline status opens an alert, online clears it; an
@@ -59,8 +80,23 @@ describe('audit log', () => {
       return a;
     }, 30_000);
     await c.publishAsync('instruments/bar-au/status', '{"state":"online"}', { qos: 1, retain: true });
-    await expect.poll(async () => (await t.call('GET', `/api/v1/alerts/${offline.id}`)).body.state, { message: 'waiting for offline cleared', timeout: 30_000 }).toBe('resolved');
-    await c.publishAsync('instruments/bar-au/checks', JSON.stringify({ seq: 2, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1', point: 'P2' }), { qos: 1 });
+    await expect
+      .poll(async () => (await t.call('GET', `/api/v1/alerts/${offline.id}`)).body.state, { message: 'waiting for offline cleared', timeout: 30_000 })
+      .toBe('resolved');
+    await c.publishAsync(
+      'instruments/bar-au/checks',
+      JSON.stringify({
+        seq: 2,
+        ts: new Date(Date.now() - 1000).toISOString(),
+        indicated: 1013.7,
+        reference: 1013.2,
+        referenceUncertainty: 0.04,
+        unit: 'hPa',
+        standardId: 'REF-1',
+        point: 'P2',
+      }),
+      { qos: 1 },
+    );
     const critical = await vi.waitFor(async () => {
       const a = (await t.call('GET', '/api/v1/alerts?device=bar-au&kind=out-of-tolerance&state=open')).body.items[0];
       assert(a, 'waiting for the second out-of-tolerance alert');
@@ -70,18 +106,36 @@ describe('audit log', () => {
 
     const r = await t.call('GET', '/api/v1/audit?limit=100');
     expect(r.status).toBe(200);
-    const items = r.body.items as { id: number; at: string; actor: string; action: string; target: string | null; details: any; prevHash: string; hash: string }[];
+    const items = r.body.items as {
+      id: number;
+      at: string;
+      actor: string;
+      action: string;
+      target: string | null;
+      details: any;
+      prevHash: string;
+      hash: string;
+    }[];
     const find = (action: string, target?: string) => items.find((e) => e.action === action && (target === undefined || e.target === target));
     expect(find('device.create', 'bar-au')).toMatchObject({ actor: expect.stringMatching(/^admin:/), details: { tenant: 'acme', type: 'barometer' } });
     expect(find('certificate.add', 'bar-au')).toMatchObject({ details: { kind: 'verification', number: 'V-bar-au' } });
-    expect(items.find((e) => e.action === 'token.create' && e.details.name === 'inspector Hoa')).toMatchObject({ actor: expect.stringMatching(/^admin:/), details: { role: 'inspector', regions: ['VN-HN'] } });
+    expect(items.find((e) => e.action === 'token.create' && e.details.name === 'inspector Hoa')).toMatchObject({
+      actor: expect.stringMatching(/^admin:/),
+      details: { role: 'inspector', regions: ['VN-HN'] },
+    });
     expect(items.find((e) => e.action === 'token.create' && e.details.name === 'acme ops')).toMatchObject({ details: { role: 'operator', tenant: 'acme' } });
     expect(find('alert.ack', alert.id)).toMatchObject({ actor: expect.stringContaining('inspector Hoa'), details: { note: 'seen', device: 'bar-au' } });
-    expect(find('alert.resolve', alert.id)).toMatchObject({ actor: expect.stringContaining('inspector Hoa'), details: { reason: 'adjusted', note: 'zero re-set' } });
+    expect(find('alert.resolve', alert.id)).toMatchObject({
+      actor: expect.stringContaining('inspector Hoa'),
+      details: { reason: 'adjusted', note: 'zero re-set' },
+    });
     expect(find('webhook.create', hook.body.id)).toMatchObject({ actor: expect.stringContaining('acme ops'), details: { tenant: 'acme' } });
     expect(find('alert.open', alert.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'out-of-tolerance', severity: 'critical' } });
     expect(find('alert.open', offline.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'offline' } });
-    expect(find('alert.clear', offline.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', kind: 'offline', resolution: { reason: 'cleared' } } });
+    expect(find('alert.clear', offline.id)).toMatchObject({
+      actor: 'system',
+      details: { device: 'bar-au', kind: 'offline', resolution: { reason: 'cleared' } },
+    });
     expect(find('alert.escalate', critical.id)).toMatchObject({ actor: 'system', details: { device: 'bar-au', escalation: 1, key: 'P2' } });
     // Exactly one entry per change (not one per API instance), and none for the people's resolve.
     expect(items.filter((e) => e.action === 'alert.open' && e.target === alert.id)).toHaveLength(1);

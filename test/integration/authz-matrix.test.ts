@@ -42,7 +42,15 @@ interface Row {
   redirect?: boolean;
 }
 
-const api = (admin: number, opOwn: number, opOther: number, inspIn: number, inspOut: number): Partial<Record<Who, number>> => ({ admin, opOwn, opOther, inspIn, inspOut, none: 401, bad: 401 });
+const api = (admin: number, opOwn: number, opOther: number, inspIn: number, inspOut: number): Partial<Record<Who, number>> => ({
+  admin,
+  opOwn,
+  opOther,
+  inspIn,
+  inspOut,
+  none: 401,
+  bad: 401,
+});
 const everyone = (s: number): Partial<Record<Who, number>> => Object.fromEntries(WHO.map((w) => [w, s]));
 
 describe('authorization matrix: every route × every caller', () => {
@@ -63,9 +71,21 @@ describe('authorization matrix: every route × every caller', () => {
   const fresh = (prefix: string) => `${prefix}-${++counter}`;
 
   const certificate = { ...currentVerification('M', 'barometer'), number: 'V-M' };
-  const standard = (id: string, tenant?: string) => ({ id, ...(tenant ? { tenant } : {}), name: 'Reference barometer', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' });
+  const standard = (id: string, tenant?: string) => ({
+    id,
+    ...(tenant ? { tenant } : {}),
+    name: 'Reference barometer',
+    quantity: 'pressure',
+    unit: 'hPa',
+    kind: 'reference-barometer',
+  });
   const standardCertificate = { number: 'HC-M', issuedBy: 'VMI', issuedAt: '2026-01-01T00:00:00Z', validUntil: '2099-01-01T00:00:00Z', uncertainty: 0.05 };
-  const webhook = (tenant?: string) => ({ url: 'https://hooks.example/mag', events: ['alert.*'], secret: 'a-webhook-secret-of-16+', ...(tenant ? { tenant } : {}) });
+  const webhook = (tenant?: string) => ({
+    url: 'https://hooks.example/mag',
+    events: ['alert.*'],
+    secret: 'a-webhook-secret-of-16+',
+    ...(tenant ? { tenant } : {}),
+  });
   const newWebhook = async () => {
     const r = await gw.call('POST', '/api/v1/webhooks', webhook(OWN));
     expect(r.status).toBe(201);
@@ -79,7 +99,20 @@ describe('authorization matrix: every route × every caller', () => {
   /** An open out-of-tolerance alert on DEV, one per test point, from a failing check over MQTT. */
   const openAlert = async (): Promise<string> => {
     const point = fresh('P');
-    await device.publishAsync(`instruments/${DEV}/checks`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), indicated: 1010, reference: 1000, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD-1', point }), { qos: 1 });
+    await device.publishAsync(
+      `instruments/${DEV}/checks`,
+      JSON.stringify({
+        seq: ++seq,
+        ts: new Date().toISOString(),
+        indicated: 1010,
+        reference: 1000,
+        referenceUncertainty: 0.01,
+        unit: 'hPa',
+        standardId: 'STD-1',
+        point,
+      }),
+      { qos: 1 },
+    );
     return vi.waitFor(
       async () => {
         const a = (await gw.call('GET', `/api/v1/alerts?device=${DEV}&state=open`)).body.items.find((x: { key?: string }) => x.key === point);
@@ -126,14 +159,27 @@ describe('authorization matrix: every route × every caller', () => {
     { route: 'GET /favicon.ico', expect: everyone(301), req: () => ({ path: '/favicon.ico' }), redirect: true },
 
     // tenants and tokens: admin only (everyone lists the tenants it may see)
-    { route: 'POST /api/v1/tenants', expect: api(201, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tenants', body: { id: fresh('t'), name: 'T', region: 'VN-CT' } }) },
+    {
+      route: 'POST /api/v1/tenants',
+      expect: api(201, 403, 403, 403, 403),
+      req: () => ({ path: '/api/v1/tenants', body: { id: fresh('t'), name: 'T', region: 'VN-CT' } }),
+    },
     { route: 'GET /api/v1/tenants', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/tenants' }) },
     // (on tenant central: a denied request's path is audited, and inspectors of the denied operator's region read it)
-    { route: 'PATCH /api/v1/tenants/:id', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tenants/central', body: { timeZone: 'Asia/Ho_Chi_Minh' } }) },
-    { route: 'POST /api/v1/tokens', expect: api(201, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tokens', body: { role: 'admin', name: fresh('escalate') } }) },
+    {
+      route: 'PATCH /api/v1/tenants/:id',
+      expect: api(200, 403, 403, 403, 403),
+      req: () => ({ path: '/api/v1/tenants/central', body: { timeZone: 'Asia/Ho_Chi_Minh' } }),
+    },
+    {
+      route: 'POST /api/v1/tokens',
+      expect: api(201, 403, 403, 403, 403),
+      req: () => ({ path: '/api/v1/tokens', body: { role: 'admin', name: fresh('escalate') } }),
+    },
     { route: 'GET /api/v1/tokens', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/tokens' }) },
     {
-      route: 'DELETE /api/v1/tokens/:id', expect: api(200, 403, 403, 403, 403),
+      route: 'DELETE /api/v1/tokens/:id',
+      expect: api(200, 403, 403, 403, 403),
       req: async (who) => ({ path: `/api/v1/tokens/${who === 'admin' ? await newToken() : sharedToken}` }),
       ghost: () => ({ path: '/api/v1/tokens/0123456789ab' }),
       intact: async () => {
@@ -146,53 +192,83 @@ describe('authorization matrix: every route × every caller', () => {
 
     // devices and certificates of tenant north
     {
-      route: 'POST /api/v1/devices', expect: api(201, 201, 404, 403, 403),
+      route: 'POST /api/v1/devices',
+      expect: api(201, 201, 404, 403, 403),
       req: () => ({ path: '/api/v1/devices', body: { id: fresh('north-new'), tenant: OWN, type: 'barometer', serial: 'SN-X' } }),
       ghost: () => ({ path: '/api/v1/devices', body: { id: fresh('north-new'), tenant: 'ghost-tenant', type: 'barometer', serial: 'SN-X' } }),
     },
     { route: 'GET /api/v1/devices', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/devices' }) },
-    { route: 'GET /api/v1/devices/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/devices/${DEV}` }), ghost: () => ({ path: '/api/v1/devices/ghost-dev' }) },
     {
-      route: 'POST /api/v1/devices/:id/secret', expect: api(200, 200, 404, 403, 403),
-      req: () => ({ path: `/api/v1/devices/${DEV_SECRET_ROUTE}/secret` }), ghost: () => ({ path: '/api/v1/devices/ghost-dev/secret' }),
+      route: 'GET /api/v1/devices/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/devices/${DEV}` }),
+      ghost: () => ({ path: '/api/v1/devices/ghost-dev' }),
     },
     {
-      route: 'POST /api/v1/devices/:id/certificates', expect: api(201, 201, 404, 403, 403),
-      req: () => ({ path: `/api/v1/devices/${DEV}/certificates`, body: certificate }), ghost: () => ({ path: '/api/v1/devices/ghost-dev/certificates', body: certificate }),
+      route: 'POST /api/v1/devices/:id/secret',
+      expect: api(200, 200, 404, 403, 403),
+      req: () => ({ path: `/api/v1/devices/${DEV_SECRET_ROUTE}/secret` }),
+      ghost: () => ({ path: '/api/v1/devices/ghost-dev/secret' }),
+    },
+    {
+      route: 'POST /api/v1/devices/:id/certificates',
+      expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: `/api/v1/devices/${DEV}/certificates`, body: certificate }),
+      ghost: () => ({ path: '/api/v1/devices/ghost-dev/certificates', body: certificate }),
     },
     ...['certificates', 'readings', 'checks', 'drift', 'rejections', 'oot-impact'].map(
-      (sub): Row => ({ route: `GET /api/v1/devices/:id/${sub}`, expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/devices/${DEV}/${sub}` }), ghost: () => ({ path: `/api/v1/devices/ghost-dev/${sub}` }) }),
+      (sub): Row => ({
+        route: `GET /api/v1/devices/:id/${sub}`,
+        expect: api(200, 200, 404, 200, 404),
+        req: () => ({ path: `/api/v1/devices/${DEV}/${sub}` }),
+        ghost: () => ({ path: `/api/v1/devices/ghost-dev/${sub}` }),
+      }),
     ),
 
     // alerts of a north device
     { route: 'GET /api/v1/alerts', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/alerts' }) },
     { route: 'GET /api/v1/alerts/stream', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/alerts/stream' }), sse: true },
-    { route: 'GET /api/v1/alerts/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/alerts/${sharedAlert}` }), ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}` }) },
     {
-      route: 'POST /api/v1/alerts/:id/ack', expect: api(200, 200, 404, 200, 404),
+      route: 'GET /api/v1/alerts/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/alerts/${sharedAlert}` }),
+      ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}` }),
+    },
+    {
+      route: 'POST /api/v1/alerts/:id/ack',
+      expect: api(200, 200, 404, 200, 404),
       req: async (who) => ({ path: `/api/v1/alerts/${['admin', 'opOwn', 'inspIn'].includes(who) ? alerts.pop() : sharedAlert}/ack`, body: { note: 'seen' } }),
       ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}/ack`, body: { note: 'seen' } }),
       intact: async () => expect(await alertState(sharedAlert)).toBe('open'),
     },
     {
-      route: 'POST /api/v1/alerts/:id/resolve', expect: api(200, 200, 404, 200, 404),
-      req: async (who) => ({ path: `/api/v1/alerts/${['admin', 'opOwn', 'inspIn'].includes(who) ? alerts.pop() : sharedAlert}/resolve`, body: { reason: 'recalibrated' } }),
+      route: 'POST /api/v1/alerts/:id/resolve',
+      expect: api(200, 200, 404, 200, 404),
+      req: async (who) => ({
+        path: `/api/v1/alerts/${['admin', 'opOwn', 'inspIn'].includes(who) ? alerts.pop() : sharedAlert}/resolve`,
+        body: { reason: 'recalibrated' },
+      }),
       ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}/resolve`, body: { reason: 'recalibrated' } }),
       intact: async () => expect(await alertState(sharedAlert)).toBe('open'),
     },
 
     // webhooks of tenant north
     {
-      route: 'POST /api/v1/webhooks', expect: api(201, 201, 404, 403, 403),
-      req: () => ({ path: '/api/v1/webhooks', body: webhook(OWN) }), ghost: () => ({ path: '/api/v1/webhooks', body: webhook('ghost-tenant') }),
+      route: 'POST /api/v1/webhooks',
+      expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: '/api/v1/webhooks', body: webhook(OWN) }),
+      ghost: () => ({ path: '/api/v1/webhooks', body: webhook('ghost-tenant') }),
     },
     { route: 'GET /api/v1/webhooks', expect: api(200, 200, 200, 403, 403), req: () => ({ path: '/api/v1/webhooks' }) },
     {
-      route: 'GET /api/v1/webhooks/:id/deliveries', expect: api(200, 200, 404, 403, 403),
-      req: () => ({ path: `/api/v1/webhooks/${sharedWebhook}/deliveries` }), ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}/deliveries` }),
+      route: 'GET /api/v1/webhooks/:id/deliveries',
+      expect: api(200, 200, 404, 403, 403),
+      req: () => ({ path: `/api/v1/webhooks/${sharedWebhook}/deliveries` }),
+      ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}/deliveries` }),
     },
     {
-      route: 'DELETE /api/v1/webhooks/:id', expect: api(200, 200, 404, 403, 403),
+      route: 'DELETE /api/v1/webhooks/:id',
+      expect: api(200, 200, 404, 403, 403),
       req: async (who) => ({ path: `/api/v1/webhooks/${['admin', 'opOwn'].includes(who) ? await newWebhook() : sharedWebhook}` }),
       ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}` }),
       intact: async () => {
@@ -203,77 +279,157 @@ describe('authorization matrix: every route × every caller', () => {
 
     // reference standards of tenant north (the authority's are every caller's to read)
     {
-      route: 'POST /api/v1/standards', expect: api(201, 201, 404, 403, 403),
-      req: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), OWN) }), ghost: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), 'ghost-tenant') }),
+      route: 'POST /api/v1/standards',
+      expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), OWN) }),
+      ghost: () => ({ path: '/api/v1/standards', body: standard(fresh('north-new'), 'ghost-tenant') }),
     },
     { route: 'GET /api/v1/standards', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/standards' }) },
-    { route: 'GET /api/v1/standards/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/standards/${STD}` }), ghost: () => ({ path: '/api/v1/standards/ghost-dev' }) },
     {
-      route: 'POST /api/v1/standards/:id/certificates', expect: api(201, 201, 404, 403, 403),
-      req: () => ({ path: `/api/v1/standards/${STD}/certificates`, body: standardCertificate }), ghost: () => ({ path: '/api/v1/standards/ghost-dev/certificates', body: standardCertificate }),
+      route: 'GET /api/v1/standards/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/standards/${STD}` }),
+      ghost: () => ({ path: '/api/v1/standards/ghost-dev' }),
+    },
+    {
+      route: 'POST /api/v1/standards/:id/certificates',
+      expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: `/api/v1/standards/${STD}/certificates`, body: standardCertificate }),
+      ghost: () => ({ path: '/api/v1/standards/ghost-dev/certificates', body: standardCertificate }),
     },
     ...['certificates', 'impact'].map(
-      (sub): Row => ({ route: `GET /api/v1/standards/:id/${sub}`, expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/standards/${STD}/${sub}` }), ghost: () => ({ path: `/api/v1/standards/ghost-dev/${sub}` }) }),
+      (sub): Row => ({
+        route: `GET /api/v1/standards/:id/${sub}`,
+        expect: api(200, 200, 404, 200, 404),
+        req: () => ({ path: `/api/v1/standards/${STD}/${sub}` }),
+        ghost: () => ({ path: `/api/v1/standards/ghost-dev/${sub}` }),
+      }),
     ),
     // lots of prepackages of tenant north
-    { route: 'POST /api/v1/lots', expect: api(201, 201, 404, 403, 403), req: () => ({ path: '/api/v1/lots', body: lot(OWN) }), ghost: () => ({ path: '/api/v1/lots', body: lot('ghost-tenant') }) },
-    { route: 'GET /api/v1/lots', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/lots' }) },
-    { route: 'GET /api/v1/lots/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/lots/${sharedLot}` }), ghost: () => ({ path: '/api/v1/lots/ghost-lot' }) },
     {
-      route: 'POST /api/v1/lots/:id/packages', expect: api(200, 200, 404, 403, 403),
+      route: 'POST /api/v1/lots',
+      expect: api(201, 201, 404, 403, 403),
+      req: () => ({ path: '/api/v1/lots', body: lot(OWN) }),
+      ghost: () => ({ path: '/api/v1/lots', body: lot('ghost-tenant') }),
+    },
+    { route: 'GET /api/v1/lots', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/lots' }) },
+    {
+      route: 'GET /api/v1/lots/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/lots/${sharedLot}` }),
+      ghost: () => ({ path: '/api/v1/lots/ghost-lot' }),
+    },
+    {
+      route: 'POST /api/v1/lots/:id/packages',
+      expect: api(200, 200, 404, 403, 403),
       req: async (who) => ({ path: `/api/v1/lots/${['admin', 'opOwn'].includes(who) ? await newLot() : sharedLot}/packages`, body: { items: [{ net: 500 }] } }),
       ghost: () => ({ path: '/api/v1/lots/ghost-lot/packages', body: { items: [{ net: 500 }] } }),
       intact: async () => expect((await gw.call('GET', `/api/v1/lots/${sharedLot}`)).body.measured).toBe(0),
     },
     // inspection records of tenant north: inspectors of its region and admins act, its operator reads and answers
-    { route: 'POST /api/v1/inspections', expect: api(201, 403, 403, 201, 404), req: () => ({ path: '/api/v1/inspections', body: { tenant: OWN, startedAt: new Date().toISOString(), inspectors: ['A'] } }), ghost: () => ({ path: '/api/v1/inspections', body: { tenant: 'ghost-tenant', startedAt: new Date().toISOString(), inspectors: ['A'] } }) },
-    { route: 'GET /api/v1/inspections', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/inspections' }) },
-    { route: 'GET /api/v1/inspections/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/inspections/${sharedInspection}` }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999' }) },
-    { route: 'GET /api/v1/inspections/:id/record.pdf', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/inspections/${sharedInspection}/record.pdf` }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/record.pdf' }) },
     {
-      route: 'POST /api/v1/inspections/:id/items', expect: api(201, 403, 403, 201, 404),
-      req: () => ({ path: `/api/v1/inspections/${sharedInspection}/items`, body: item }), ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/items', body: item }),
+      route: 'POST /api/v1/inspections',
+      expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: '/api/v1/inspections', body: { tenant: OWN, startedAt: new Date().toISOString(), inspectors: ['A'] } }),
+      ghost: () => ({ path: '/api/v1/inspections', body: { tenant: 'ghost-tenant', startedAt: new Date().toISOString(), inspectors: ['A'] } }),
+    },
+    { route: 'GET /api/v1/inspections', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/inspections' }) },
+    {
+      route: 'GET /api/v1/inspections/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/inspections/${sharedInspection}` }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999' }),
     },
     {
-      route: 'POST /api/v1/inspections/:id/findings', expect: api(201, 403, 403, 201, 404),
+      route: 'GET /api/v1/inspections/:id/record.pdf',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/inspections/${sharedInspection}/record.pdf` }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/record.pdf' }),
+    },
+    {
+      route: 'POST /api/v1/inspections/:id/items',
+      expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/inspections/${sharedInspection}/items`, body: item }),
+      ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/items', body: item }),
+    },
+    {
+      route: 'POST /api/v1/inspections/:id/findings',
+      expect: api(201, 403, 403, 201, 404),
       req: () => ({ path: `/api/v1/inspections/${sharedInspection}/findings`, body: { kind: 'observation', description: 'x' } }),
       ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/findings', body: { kind: 'observation', description: 'x' } }),
     },
     {
-      route: 'POST /api/v1/inspections/:id/close', expect: api(200, 403, 403, 200, 404),
+      route: 'POST /api/v1/inspections/:id/close',
+      expect: api(200, 403, 403, 200, 404),
       req: async (who) => ({ path: `/api/v1/inspections/${['admin', 'inspIn'].includes(who) ? await newInspection() : sharedInspection}/close`, body: {} }),
       ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/close', body: {} }),
       intact: async () => expect(await inspectionState(sharedInspection)).toBe('open'),
     },
     {
-      route: 'POST /api/v1/inspections/:id/amendments', expect: api(201, 403, 403, 201, 404),
+      route: 'POST /api/v1/inspections/:id/amendments',
+      expect: api(201, 403, 403, 201, 404),
       req: () => ({ path: `/api/v1/inspections/${closedInspection}/amendments`, body: { reason: 'r', change: 'c' } }),
       ghost: () => ({ path: '/api/v1/inspections/BBKT-2099-9999/amendments', body: { reason: 'r', change: 'c' } }),
     },
     { route: 'GET /api/v1/findings', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/findings' }) },
-    { route: 'GET /api/v1/findings/:id', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/findings/${sharedFinding}` }), ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1' }) },
     {
-      route: 'POST /api/v1/findings/:id/answer', expect: api(200, 200, 404, 403, 403),
-      req: () => ({ path: `/api/v1/findings/${sharedFinding}/answer`, body: { text: 'đã khắc phục' } }), ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1/answer', body: { text: 'x' } }),
+      route: 'GET /api/v1/findings/:id',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/findings/${sharedFinding}` }),
+      ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1' }),
     },
     {
-      route: 'POST /api/v1/findings/:id/close', expect: api(200, 403, 403, 200, 404),
-      req: async (who) => ({ path: `/api/v1/findings/${['admin', 'inspIn'].includes(who) ? await newFinding() : sharedFinding}/close`, body: { reason: 'done' } }),
+      route: 'POST /api/v1/findings/:id/answer',
+      expect: api(200, 200, 404, 403, 403),
+      req: () => ({ path: `/api/v1/findings/${sharedFinding}/answer`, body: { text: 'đã khắc phục' } }),
+      ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1/answer', body: { text: 'x' } }),
+    },
+    {
+      route: 'POST /api/v1/findings/:id/close',
+      expect: api(200, 403, 403, 200, 404),
+      req: async (who) => ({
+        path: `/api/v1/findings/${['admin', 'inspIn'].includes(who) ? await newFinding() : sharedFinding}/close`,
+        body: { reason: 'done' },
+      }),
       ghost: () => ({ path: '/api/v1/findings/BBKT-2099-9999-F1/close', body: { reason: 'done' } }),
       intact: async () => expect((await gw.call('GET', `/api/v1/findings/${sharedFinding}`)).body.state).not.toBe('closed'),
     },
     // mobile verification campaigns of region VN-HN: its inspectors and admins; operators never (another region's token: 400 naming the region)
-    { route: 'POST /api/v1/campaigns', expect: api(201, 403, 403, 201, 400), req: () => ({ path: '/api/v1/campaigns', body: { id: fresh('camp'), name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] } }) },
-    { route: 'GET /api/v1/campaigns', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/campaigns' }) },
-    { route: 'GET /api/v1/campaigns/:id', expect: api(200, 403, 403, 200, 404), req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}` }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign' }) },
-    { route: 'GET /api/v1/campaigns/:id/summary', expect: api(200, 403, 403, 200, 404), req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/summary` }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/summary' }) },
     {
-      route: 'POST /api/v1/campaigns/:id/verifications', expect: api(201, 403, 403, 201, 404),
-      req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/verifications`, body: scale }), ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/verifications', body: scale }),
+      route: 'POST /api/v1/campaigns',
+      expect: api(201, 403, 403, 201, 400),
+      req: () => ({
+        path: '/api/v1/campaigns',
+        body: { id: fresh('camp'), name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] },
+      }),
+    },
+    { route: 'GET /api/v1/campaigns', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/campaigns' }) },
+    {
+      route: 'GET /api/v1/campaigns/:id',
+      expect: api(200, 403, 403, 200, 404),
+      req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}` }),
+      ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign' }),
+    },
+    {
+      route: 'GET /api/v1/campaigns/:id/summary',
+      expect: api(200, 403, 403, 200, 404),
+      req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/summary` }),
+      ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/summary' }),
+    },
+    {
+      route: 'POST /api/v1/campaigns/:id/verifications',
+      expect: api(201, 403, 403, 201, 404),
+      req: () => ({ path: `/api/v1/campaigns/${CAMPAIGN}/verifications`, body: scale }),
+      ghost: () => ({ path: '/api/v1/campaigns/ghost-campaign/verifications', body: scale }),
     },
 
     // reports, audit, reliability
-    { route: 'GET /api/v1/reports/assurance', expect: api(200, 200, 404, 200, 404), req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }), ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }) },
+    {
+      route: 'GET /api/v1/reports/assurance',
+      expect: api(200, 200, 404, 200, 404),
+      req: () => ({ path: `/api/v1/reports/assurance?tenant=${OWN}` }),
+      ghost: () => ({ path: '/api/v1/reports/assurance?tenant=ghost-tenant' }),
+    },
     // the inspector's overview, ranking, periodic report and checks list: each token its own scope; a region an inspector does not cover is 404
     { route: 'GET /api/v1/overview', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/overview?region=VN-HN' }) },
     { route: 'GET /api/v1/readiness', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/readiness?region=VN-HN' }) },
@@ -328,13 +484,29 @@ describe('authorization matrix: every route × every caller', () => {
     sharedLot = await newLot();
 
     device = await gw.connect(DEV, secret);
-    await device.publishAsync(`instruments/${DEV}/readings`, JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
+    await device.publishAsync(
+      `instruments/${DEV}/readings`,
+      JSON.stringify({ seq: ++seq, ts: new Date().toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' }),
+      { qos: 1 },
+    );
     sharedAlert = await openAlert();
     sharedInspection = await newInspection();
     sharedFinding = await newFinding();
     closedInspection = await newInspection();
     expect((await gw.call('POST', `/api/v1/inspections/${closedInspection}/close`, {})).status).toBe(200);
-    expect((await gw.call('POST', '/api/v1/campaigns', { id: CAMPAIGN, name: 'Chợ Hà Nội', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] })).status).toBe(201);
+    expect(
+      (
+        await gw.call('POST', '/api/v1/campaigns', {
+          id: CAMPAIGN,
+          name: 'Chợ Hà Nội',
+          region: 'VN-HN',
+          markets: [{ name: 'Chợ Hôm' }],
+          from: '2026-01-01',
+          to: '2026-12-31',
+          team: ['A'],
+        })
+      ).status,
+    ).toBe(201);
     for (let i = 0; i < 6; i++) alerts.push(await openAlert()); // one per allowed ack/resolve cell
   }, 60_000);
 
@@ -345,14 +517,32 @@ describe('authorization matrix: every route × every caller', () => {
   it('has a row for every route the app serves and every route of /openapi.json, and none more', async () => {
     // Only the route table is read: the app needs no more of its dependencies than it touches when built.
     const g = gw.gateway;
-    const app = createApi({ ...g, security: g.config.security, metrics: undefined as never, notifier: undefined as never, now: () => new Date(), publishConfig: () => undefined } as unknown as ApiDeps);
+    const app = createApi({
+      ...g,
+      security: g.config.security,
+      metrics: undefined as never,
+      notifier: undefined as never,
+      now: () => new Date(),
+      publishConfig: () => undefined,
+    } as unknown as ApiDeps);
     const served = new Set(app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
     const spec = JSON.parse((await send('GET', { path: '/openapi.json' }, undefined)).text) as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(spec.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{([A-Za-z]+)\}/g, ':$1')}`)));
+    const documented = new Set(
+      Object.entries(spec.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{([A-Za-z]+)\}/g, ':$1')}`)),
+    );
     const inMatrix = new Set(rows.map((r) => r.route));
-    expect([...served].filter((r) => !inMatrix.has(r)), 'served routes without a matrix row').toEqual([]);
-    expect([...documented].filter((r) => !inMatrix.has(r)), 'documented routes without a matrix row').toEqual([]);
-    expect([...inMatrix].filter((r) => !served.has(r)), 'matrix rows for routes that do not exist').toEqual([]);
+    expect(
+      [...served].filter((r) => !inMatrix.has(r)),
+      'served routes without a matrix row',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((r) => !inMatrix.has(r)),
+      'documented routes without a matrix row',
+    ).toEqual([]);
+    expect(
+      [...inMatrix].filter((r) => !served.has(r)),
+      'matrix rows for routes that do not exist',
+    ).toEqual([]);
     // every API route is documented (the console's static files are not part of the API)
     expect([...served].filter((r) => r.includes('/api/') && !documented.has(r))).toEqual([]);
     for (const r of rows) expect(Object.keys(r.expect).sort(), r.route).toEqual([...WHO].sort());
@@ -377,7 +567,10 @@ describe('authorization matrix: every route × every caller', () => {
           // denied on a real resource = the answer for a resource that does not exist
           const g = row.ghost(who);
           const other = await send(method, g, tokens[who]);
-          const scrub = (s: string) => JSON.parse(s).error.message.replace(/[A-Za-z0-9_-]{8,}/g, 'X').replace(/north-new-\d+|north|ghost-tenant|ghost-dev/g, 'X');
+          const scrub = (s: string) =>
+            JSON.parse(s)
+              .error.message.replace(/[A-Za-z0-9_-]{8,}/g, 'X')
+              .replace(/north-new-\d+|north|ghost-tenant|ghost-dev/g, 'X');
           if (other.status !== want) failures.push(`${who}: ${want} on the real resource but ${other.status} on a missing one (existence leak)`);
           else expect(scrub(other.text), `${who} ${route}: same message for a real and a missing resource`).toBe(scrub(got.text));
         }
@@ -413,7 +606,10 @@ describe('authorization matrix: every route × every caller', () => {
   });
 
   it('lists answer only what the caller may see', async () => {
-    const ids = async (who: Who, path: string) => ((await gw.call('GET', path, undefined, tokens[who])).body.items as { id?: string; tenant?: string; device?: string }[]).map((x) => x.tenant ?? x.id).sort();
+    const ids = async (who: Who, path: string) =>
+      ((await gw.call('GET', path, undefined, tokens[who])).body.items as { id?: string; tenant?: string; device?: string }[])
+        .map((x) => x.tenant ?? x.id)
+        .sort();
     expect(await ids('opOwn', '/api/v1/tenants')).toEqual([OWN]);
     expect(await ids('opOther', '/api/v1/tenants')).toEqual(['south']);
     expect(await ids('inspIn', '/api/v1/tenants')).toEqual([OWN]);

@@ -105,7 +105,9 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
   };
   const failWith = async (e: unknown): Promise<never> => {
     const latest = gp.running ? JSON.stringify((await readings().catch(() => [])).slice(0, 3)) : '(MAG down)';
-    throw new Error(`${(e as Error).message}\n--- latest readings ---\n${latest}\n--- bridge output ---\n${bridge.output()}\n--- gateway output ---\n${gp.output()}`);
+    throw new Error(
+      `${(e as Error).message}\n--- latest readings ---\n${latest}\n--- bridge output ---\n${bridge.output()}\n--- gateway output ---\n${gp.output()}`,
+    );
   };
 
   beforeAll(async () => {
@@ -126,7 +128,16 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
     mapping.dataDir = join(dir, 'bridge-data');
     mapping.limits.reconnectSeconds = 0.3;
     mapping.registers[0].periodSeconds = 0.25;
-    mapping.registers.push({ name: 'pressure-pa', function: 'input', address: 2, type: 'uint32', wordOrder: 'low-first', quantity: 'pressure', unit: 'Pa', periodSeconds: 0.5 });
+    mapping.registers.push({
+      name: 'pressure-pa',
+      function: 'input',
+      address: 2,
+      type: 'uint32',
+      wordOrder: 'low-first',
+      quantity: 'pressure',
+      unit: 'Pa',
+      periodSeconds: 0.5,
+    });
     const config = join(dir, 'mapping.json');
     writeFileSync(config, JSON.stringify(mapping, null, 2));
     bridge = new BridgeProcess(config, secret);
@@ -168,11 +179,19 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
       await bridge.kill('SIGKILL');
       const heldAcrossKill = buffered();
       bridge.start();
-      await expect.poll(() => buffered() >= heldAcrossKill + 4, { message: 'waiting for the restarted bridge buffering more', timeout: 30_000, interval: 100 }).toBe(true);
+      await expect
+        .poll(() => buffered() >= heldAcrossKill + 4, { message: 'waiting for the restarted bridge buffering more', timeout: 30_000, interval: 100 })
+        .toBe(true);
 
       // 3. MAG comes back on the same data dir and ports: the buffer drains into it.
       await gp.start();
-      await expect.poll(async () => (await readings()).some((r) => r.raw === 1012.87), { message: 'waiting for readings taken during the outage stored', timeout: 60_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(async () => (await readings()).some((r) => r.raw === 1012.87), {
+          message: 'waiting for readings taken during the outage stored',
+          timeout: 60_000,
+          interval: 200,
+        })
+        .toBe(true);
       await expect.poll(() => buffered() === 0, { message: 'waiting for the buffer drained', timeout: 30_000, interval: 100 }).toBe(true);
 
       // 4. The bridge is killed again, MAG up; its seq counter is in its SQLite file.
@@ -182,7 +201,13 @@ describe('mag bridge modbus (Modbus TCP barometer → MAG)', () => {
       const lastSeqBefore = Math.max(...beforeRestart.map((r) => r.seq));
       registers.pressureHpa = 1013.05;
       bridge.start();
-      await expect.poll(async () => (await readings()).filter((r) => r.raw === 1013.05 || r.raw === 101305).length >= 6, { message: 'waiting for readings of the restarted bridge', timeout: 60_000, interval: 200 }).toBe(true);
+      await expect
+        .poll(async () => (await readings()).filter((r) => r.raw === 1013.05 || r.raw === 101305).length >= 6, {
+          message: 'waiting for readings of the restarted bridge',
+          timeout: 60_000,
+          interval: 200,
+        })
+        .toBe(true);
 
       // 5. Stop the bridge cleanly; every seq from the first to the last is stored exactly once.
       expect(await bridge.kill('SIGTERM')).toBe(0);

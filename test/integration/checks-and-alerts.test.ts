@@ -71,7 +71,15 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
       const p = influx.find((x) => x.seq === k.seq)!;
       expect(p, `influx check ${k.seq}`).toBeDefined();
       expect(p.time).toBe(Date.parse(`2026-11-21T08:0${k.seq}:00Z`));
-      expect(p).toMatchObject({ tenant: 'acme', type: 'fuel-dispenser', point: 'Qmax', regime: 'inService', decision: k.decision, legal: k.legal, reference: 20 });
+      expect(p).toMatchObject({
+        tenant: 'acme',
+        type: 'fuel-dispenser',
+        point: 'Qmax',
+        regime: 'inService',
+        decision: k.decision,
+        legal: k.legal,
+        reference: 20,
+      });
       expect(p.error as number).toBeCloseTo(k.error, 9);
       expect(p.mpe as number).toBeCloseTo(TL, 9);
       expect(p.uncertainty as number).toBeCloseTo(U, 6);
@@ -95,7 +103,13 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
 
   it('an expired verification marks readings unverified, opens verification-overdue and locks the device out until a valid certificate arrives', async () => {
     const secret = await t.device({ id: 'bar-exp', type: 'barometer', certificate: false });
-    const cert = await t.call('POST', '/api/v1/devices/bar-exp/certificates', { kind: 'verification', number: 'V-OLD', issuedBy: 'QUATEST 1', issuedAt: '2024-11-01T00:00:00Z', validUntil: '2025-11-01T00:00:00Z' });
+    const cert = await t.call('POST', '/api/v1/devices/bar-exp/certificates', {
+      kind: 'verification',
+      number: 'V-OLD',
+      issuedBy: 'QUATEST 1',
+      issuedAt: '2024-11-01T00:00:00Z',
+      validUntil: '2025-11-01T00:00:00Z',
+    });
     expect(cert.status).toBe(201);
     const dev = await t.call('GET', '/api/v1/devices/bar-exp');
     expect(dev.body.verification).toMatchObject({ state: 'expired' });
@@ -122,7 +136,13 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     const readings = await t.call('GET', '/api/v1/devices/bar-exp/readings');
     expect(readings.body.items).toEqual([expect.objectContaining({ seq: 1, status: 'unverified', value: 1013.2 })]);
 
-    const renewed = await t.call('POST', '/api/v1/devices/bar-exp/certificates', { kind: 'verification', number: 'V-NEW', issuedBy: 'QUATEST 1', issuedAt: '2026-11-01T00:00:00Z', validUntil: '2027-11-01T00:00:00Z' });
+    const renewed = await t.call('POST', '/api/v1/devices/bar-exp/certificates', {
+      kind: 'verification',
+      number: 'V-NEW',
+      issuedBy: 'QUATEST 1',
+      issuedAt: '2026-11-01T00:00:00Z',
+      validUntil: '2027-11-01T00:00:00Z',
+    });
     expect(renewed.status).toBe(201);
     const unlocked = await box.waitFor((m) => m.topic === 'instruments/bar-exp/config' && m.payload.lockout === false);
     expect(unlocked.payload.verification).toMatchObject({ state: 'valid' });
@@ -152,7 +172,13 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     expect((await t.call('GET', '/api/v1/alerts?device=bar-new')).body.items).toEqual([]);
     expect((await t.call('GET', '/api/v1/alerts?device=bar-nocert')).body.items).toEqual([]);
     const c = await t.connect('bar-nocert', secret);
-    await publish(c, 'instruments/bar-nocert/readings', { seq: 1, ts: new Date(Date.now() - 1000).toISOString(), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
+    await publish(c, 'instruments/bar-nocert/readings', {
+      seq: 1,
+      ts: new Date(Date.now() - 1000).toISOString(),
+      quantity: 'pressure',
+      value: 1013.2,
+      unit: 'hPa',
+    });
     const a = await vi.waitFor(async () => {
       const found = (await t.call('GET', '/api/v1/alerts?device=bar-nocert&kind=verification-overdue&state=open')).body.items[0];
       assert(found, 'waiting for verification-overdue from an unverified reading');
@@ -167,7 +193,16 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
   it('a totalizer jump and a wrong amount on a fuel dispenser open tamper alerts', async () => {
     const secret = await t.device({ id: 'fd-2', type: 'fuel-dispenser' });
     const c = await t.connect('fd-2', secret);
-    const tx = (seq: number, o: Record<string, number>) => ({ seq, ts: `2026-11-21T09:0${seq}:00Z`, quantity: 'volume', unit: 'L', nozzle: '1', product: 'RON95', unitPrice: 23800, ...o });
+    const tx = (seq: number, o: Record<string, number>) => ({
+      seq,
+      ts: `2026-11-21T09:0${seq}:00Z`,
+      quantity: 'volume',
+      unit: 'L',
+      nozzle: '1',
+      product: 'RON95',
+      unitPrice: 23800,
+      ...o,
+    });
     await publish(c, 'instruments/fd-2/readings', tx(1, { value: 20, amount: 476000, totalizerStart: 1000, totalizerEnd: 1020 }));
     await publish(c, 'instruments/fd-2/readings', tx(2, { value: 10, amount: 238000, totalizerStart: 1020, totalizerEnd: 1030 }));
     expect((await t.call('GET', '/api/v1/alerts?device=fd-2&kind=tamper')).body.items).toHaveLength(0);
@@ -202,7 +237,15 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     const secret = await t.device({ id: 'bar-life', type: 'barometer' });
     const c = await t.connect('bar-life', secret);
     // barometer default class: TL = 0.3 hPa; error 0.5 hPa is a fail.
-    const failing = (seq: number) => ({ seq, ts: `2026-11-21T10:0${seq}:00Z`, indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-BARO-1' });
+    const failing = (seq: number) => ({
+      seq,
+      ts: `2026-11-21T10:0${seq}:00Z`,
+      indicated: 1013.7,
+      reference: 1013.2,
+      referenceUncertainty: 0.04,
+      unit: 'hPa',
+      standardId: 'REF-BARO-1',
+    });
     await publish(c, 'instruments/bar-life/checks', failing(1));
     const alert = await vi.waitFor(async () => {
       const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance')).body.items[0];
@@ -229,7 +272,11 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
 
     const res = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'recalibrated', note: 'adjusted on site, certificate C-77' }, inspector);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ state: 'resolved', resolvedBy: expect.stringContaining('Ms Lan'), resolution: { reason: 'recalibrated', note: 'adjusted on site, certificate C-77' } });
+    expect(res.body).toMatchObject({
+      state: 'resolved',
+      resolvedBy: expect.stringContaining('Ms Lan'),
+      resolution: { reason: 'recalibrated', note: 'adjusted on site, certificate C-77' },
+    });
     expect(Date.parse(res.body.resolvedAt)).toBeGreaterThanOrEqual(Date.parse(res.body.ackAt));
 
     const again = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { reason: 'other' }, inspector);
@@ -251,7 +298,9 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     for (const [i, reason] of reasons.entries()) {
       await publish(c, 'instruments/bar-life/checks', { ...failing(3 + i), ts: `2026-11-21T11:0${i}:00Z`, point: `P-${reason}` });
       const a = await vi.waitFor(async () => {
-        const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find((x: any) => x.key === `P-${reason}`);
+        const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find(
+          (x: any) => x.key === `P-${reason}`,
+        );
         assert(found, `waiting for alert at P-${reason}`);
         return found;
       }, 10_000);

@@ -12,7 +12,8 @@ const MAG = join(import.meta.dirname, '..', '..', 'bin', 'mag.mjs');
 
 describe('the mag CLI beside a running gateway', () => {
   let t: TestGateway;
-  const cli = (dataDir: string, ...args: string[]) => run(process.execPath, [MAG, ...args], { env: { ...process.env, MAG_DATA_DIR: dataDir, MAG_LOG_LEVEL: 'silent' } });
+  const cli = (dataDir: string, ...args: string[]) =>
+    run(process.execPath, [MAG, ...args], { env: { ...process.env, MAG_DATA_DIR: dataDir, MAG_LOG_LEVEL: 'silent' } });
 
   beforeAll(async () => {
     t = await startTestGateway();
@@ -29,7 +30,11 @@ describe('the mag CLI beside a running gateway', () => {
 
     // connects immediately: the gateway picks up the CLI's commit on the first CONNECT
     const c = await t.connect('baro-cli-1', secret);
-    await c.publishAsync('instruments/baro-cli-1/readings', JSON.stringify({ seq: 1, ts: '2026-11-21T08:00:00Z', quantity: 'pressure', value: 101.342, unit: 'kPa' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/baro-cli-1/readings',
+      JSON.stringify({ seq: 1, ts: '2026-11-21T08:00:00Z', quantity: 'pressure', value: 101.342, unit: 'kPa' }),
+      { qos: 1 },
+    );
     await t.drained();
 
     const dev = await t.call('GET', '/api/v1/devices/baro-cli-1');
@@ -55,6 +60,8 @@ describe('the mag CLI beside a running gateway', () => {
     await cli(t.dataDir, 'tenant', 'add', '--id', 'stadtwerke', '--name', 'Stadtwerke', '--region', 'VN-HN', '--time-zone', 'Europe/Berlin');
     await t.gateway.registry.catchUp();
     expect((await t.call('GET', '/api/v1/tenants')).body.items.find((x: { id: string }) => x.id === 'stadtwerke')).toMatchObject({ timeZone: 'Europe/Berlin' });
-    await expect(cli(t.dataDir, 'tenant', 'add', '--id', 'nowhere', '--region', 'VN-HN', '--time-zone', 'Hanoi')).rejects.toThrow(/--time-zone must be an IANA time zone/);
+    await expect(cli(t.dataDir, 'tenant', 'add', '--id', 'nowhere', '--region', 'VN-HN', '--time-zone', 'Hanoi')).rejects.toThrow(
+      /--time-zone must be an IANA time zone/,
+    );
   });
 });

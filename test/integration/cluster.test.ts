@@ -94,9 +94,12 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     return ds;
   };
   const acked = (ds: ClusterDevice[]) => ds.reduce((n, d) => n + d.acked.size, 0);
-  const storedCount = async (prefix: string) => (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /^${prefix}-/`))[0]?.count as number | undefined) ?? 0;
+  const storedCount = async (prefix: string) =>
+    (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /^${prefix}-/`))[0]?.count as number | undefined) ?? 0;
   const allStored = async (prefix: string, ds: ClusterDevice[], n: number, timeout = 30_000) => {
-    await expect.poll(() => storedCount(prefix), { timeout, interval: 250, message: `${prefix}: waiting for ${ds.length * n} readings in InfluxDB` }).toBe(ds.length * n);
+    await expect
+      .poll(() => storedCount(prefix), { timeout, interval: 250, message: `${prefix}: waiting for ${ds.length * n} readings in InfluxDB` })
+      .toBe(ds.length * n);
     for (const d of ds) expect(await expectExactlyOnce(d)).toHaveLength(n);
   };
 
@@ -114,7 +117,9 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await Promise.all([rabbit?.stop(), influxd?.destroy()]);
   }, 60_000);
 
-  it('stores what either node acknowledged; feedback and config reach the node holding the device; auth and ACL still refuse', { timeout: 60_000 }, async () => {
+  it('stores what either node acknowledged; feedback and config reach the node holding the device; auth and ACL still refuse', {
+    timeout: 60_000,
+  }, async () => {
     const [a, b] = nodes;
     const onA = await device('basic');
     const onB = await device('basic');
@@ -141,7 +146,9 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     expect(onB.configs[0]).toMatchObject({ verification: { state: 'valid' }, lockout: false });
 
     // A wrong secret is refused at CONNECT; another device's topic is refused (the connection closes).
-    await expect(mqtt.connectAsync(b.mqttUrl, { clientId: onA.id, username: onA.id, password: 'not-the-secret', protocolVersion: 4, reconnectPeriod: 0 })).rejects.toThrow();
+    await expect(
+      mqtt.connectAsync(b.mqttUrl, { clientId: onA.id, username: onA.id, password: 'not-the-secret', protocolVersion: 4, reconnectPeriod: 0 }),
+    ).rejects.toThrow();
     expect(await onB.publishTo(`instruments/${onA.id}/readings`, onB.payload(1))).toBe('closed');
     expect((await storedSeqs(onA.id)).length).toBe(201); // nothing from the refused topic
   });
@@ -177,10 +184,14 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     await streams;
     await allStored('rabbitkill', ds, N);
     for (const n of nodes) expect((await status(n)).cluster.connected).toBe(true);
-    console.log(`[cluster] RabbitMQ node SIGKILL: ${ackedAtKill} acknowledged at the kill, ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; all ${4 * N} stored once ${Date.now() - t0} ms later`);
+    console.log(
+      `[cluster] RabbitMQ node SIGKILL: ${ackedAtKill} acknowledged at the kill, ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; all ${4 * N} stored once ${Date.now() - t0} ms later`,
+    );
   });
 
-  it('InfluxDB away for over a minute: messages wait in the queues up to their cap, devices keep the rest; all stored once after', { timeout: 150_000 }, async () => {
+  it('InfluxDB away for over a minute: messages wait in the queues up to their cap, devices keep the rest; all stored once after', {
+    timeout: 150_000,
+  }, async () => {
     const N = 2100; // 70 s at 30/s: the streams end about when InfluxDB returns
     const ds = await fleet('influxdown', 4);
     const streams = Promise.all(ds.map((d) => d.stream(N, { window: 5, perSecond: 30, pauseMs: 1000 })));
@@ -227,7 +238,9 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     process.kill(stalled.pid!, 'SIGCONT');
     await streams;
     await allStored('stall', ds, N);
-    await expect.poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' }).toBe(true);
+    await expect
+      .poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' })
+      .toBe(true);
     console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
   });
 

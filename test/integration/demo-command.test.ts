@@ -18,7 +18,7 @@ describe('npm run demo', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints the URLs and tokens, serves the console, shows the fleet\'s alerts, and stops on SIGTERM', { timeout: 120_000 }, async () => {
+  it("prints the URLs and tokens, serves the console, shows the fleet's alerts, and stops on SIGTERM", { timeout: 120_000 }, async () => {
     const httpPort = await freePort();
     const mqttPort = await freePort();
     child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/mag.mjs'), 'demo'], {
@@ -29,10 +29,13 @@ describe('npm run demo', () => {
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    await vi.waitFor(() => {
-      if (child!.exitCode !== null) return; // it stopped: the next line shows what it printed
-      expect(out, 'waiting for the demo to print its tokens').toMatch(/inspector token\s+\S+/);
-    }, { timeout: 60_000, interval: 100 }); // it writes a year of history first (simulators/demo-history.ts)
+    await vi.waitFor(
+      () => {
+        if (child!.exitCode !== null) return; // it stopped: the next line shows what it printed
+        expect(out, 'waiting for the demo to print its tokens').toMatch(/inspector token\s+\S+/);
+      },
+      { timeout: 60_000, interval: 100 },
+    ); // it writes a year of history first (simulators/demo-history.ts)
     expect(out, 'the demo printed its tokens').toMatch(/inspector token\s+\S+/);
     const api = `http://127.0.0.1:${httpPort}`;
     expect(out).toContain(`console         ${api}/`);
@@ -60,7 +63,9 @@ describe('npm run demo', () => {
       .toEqual(expect.arrayContaining(['verification-overdue', 'out-of-tolerance', 'lot-fail']));
     // a year of history: the inspector's overview has months of checks and alerts to show
     expect(out).toMatch(/demo history \d{4}-\d{2}-\d{2} → \d{4}-\d{2}-\d{2}: \d+ checks/);
-    const overview = (await (await fetch(`${api}/api/v1/overview`, { headers: { authorization: `Bearer ${inspector}` } })).json()) as { sections: { id: string; tables: { rows: { values: { checks?: number } }[] }[] }[] };
+    const overview = (await (await fetch(`${api}/api/v1/overview`, { headers: { authorization: `Bearer ${inspector}` } })).json()) as {
+      sections: { id: string; tables: { rows: { values: { checks?: number } }[] }[] }[];
+    };
     const months = overview.sections.find((s) => s.id === 'trends')!.tables[0].rows.filter((r) => (r.values.checks ?? 0) > 0);
     expect(months.length).toBeGreaterThanOrEqual(8);
     const devices = await fetch(`${api}/api/v1/devices`, { headers: { authorization: `Bearer ${admin}` } });

@@ -32,13 +32,18 @@ describe('the demo fleet against a real gateway', () => {
    * its parts); an out-of-tolerance or conditional alert's is the gas, else the test point.
    */
   const inSeries = (key: string | undefined, part: string) => (key ?? '').split(',').includes(part);
-  const has = (device: string, kind: string, part?: string) => alerts.some((a) => a.device === device && a.kind === kind && (part === undefined || inSeries(a.key, part)));
+  const has = (device: string, kind: string, part?: string) =>
+    alerts.some((a) => a.device === device && a.kind === kind && (part === undefined || inSeries(a.key, part)));
   const listing = () => alerts.map((a) => `${a.device}:${a.kind}${a.key ? `/${a.key}` : ''}(${a.state})`).join(', ');
 
   beforeAll(async () => {
     gw = await startTestGateway({ MAG_JOURNAL_SYNC: 'normal' });
     report = await runFleet({
-      fleet: DEMO, apiUrl: gw.api, mqttUrl: gw.mqttUrl, adminToken: ADMIN_TOKEN, durationSeconds: 20,
+      fleet: DEMO,
+      apiUrl: gw.api,
+      mqttUrl: gw.mqttUrl,
+      adminToken: ADMIN_TOKEN,
+      durationSeconds: 20,
       log: (line) => {
         if (/^stopping: /.test(line)) timelineEnd = Date.now();
       },
@@ -63,13 +68,24 @@ describe('the demo fleet against a real gateway', () => {
   });
 
   it('each scenario raises the alert it is built for', () => {
-    expect(alerts.some((a) => a.device === 'tn-gd-fail' && a.kind === 'out-of-tolerance' && a.key === 'CO'), listing()).toBe(true);
+    expect(
+      alerts.some((a) => a.device === 'tn-gd-fail' && a.kind === 'out-of-tolerance' && a.key === 'CO'),
+      listing(),
+    ).toBe(true);
     expect(has('hue-baro-step', 'drift'), listing()).toBe(true);
-    for (const [device, key] of [['hn-fd-drift', 'point=Qmax'], ['tn-gd-decay', 'gas=CO'], ['hue-ba-drift', 'point=dry-gas-0.800'], ['bn-pj-drift', 'point=GB-50mm']]) {
+    for (const [device, key] of [
+      ['hn-fd-drift', 'point=Qmax'],
+      ['tn-gd-decay', 'gas=CO'],
+      ['hue-ba-drift', 'point=dry-gas-0.800'],
+      ['bn-pj-drift', 'point=GB-50mm'],
+    ]) {
       expect(has(device, 'predicted-oot', key), `${device} predicted-oot: ${listing()}`).toBe(true);
       // … before any check of that series failed.
       const gasOrPoint = key.split('=')[1];
-      expect(alerts.some((a) => a.device === device && a.kind === 'out-of-tolerance' && a.key === gasOrPoint), `${device} out-of-tolerance: ${listing()}`).toBe(false);
+      expect(
+        alerts.some((a) => a.device === device && a.kind === 'out-of-tolerance' && a.key === gasOrPoint),
+        `${device} out-of-tolerance: ${listing()}`,
+      ).toBe(false);
     }
     expect(has('tn-fd-tamper', 'tamper'), listing()).toBe(true);
     expect(has('bg-sc-expired', 'verification-overdue'), listing()).toBe(true);
@@ -81,24 +97,37 @@ describe('the demo fleet against a real gateway', () => {
     expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0001'), listing()).toBe(false);
   });
 
-  it('registers the reference standards the checks cite: the healthy instruments\' checks are traceable', async () => {
+  it("registers the reference standards the checks cite: the healthy instruments' checks are traceable", async () => {
     const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; state: string }[];
     expect(standards).toHaveLength(20);
-    expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual(['CYL-4G-2024-0917-CH4', 'CYL-4G-2024-0917-CO', 'CYL-4G-2024-0917-H2S', 'CYL-4G-2024-0917-O2']);
+    expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual([
+      'CYL-4G-2024-0917-CH4',
+      'CYL-4G-2024-0917-CO',
+      'CYL-4G-2024-0917-H2S',
+      'CYL-4G-2024-0917-O2',
+    ]);
     for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail', 'bn-pj-drift']) {
-      const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as { traceable: boolean | null; traceabilityIssue?: string }[];
+      const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as {
+        traceable: boolean | null;
+        traceabilityIssue?: string;
+      }[];
       expect(checks.length, device).toBeGreaterThan(0);
-      expect(checks.filter((c) => c.traceable !== true).map((c) => c.traceabilityIssue), device).toEqual([]);
+      expect(
+        checks.filter((c) => c.traceable !== true).map((c) => c.traceabilityIssue),
+        device,
+      ).toEqual([]);
     }
     const decay = (await gw.call('GET', '/api/v1/devices/tn-gd-decay/checks?limit=100000')).body.items as { traceable: boolean; traceabilityKind?: string }[];
     expect(new Set(decay.filter((c) => !c.traceable).map((c) => c.traceabilityKind))).toEqual(new Set(['expired']));
     expect(decay.some((c) => c.traceable)).toBe(true); // before it ran out
   });
 
-  it('declares the checkweigher\'s lots and judges them from the packages it weighed', async () => {
+  it("declares the checkweigher's lots and judges them from the packages it weighed", async () => {
     expect(report.sent.packages).toBeGreaterThan(0);
     const lots = (await gw.call('GET', '/api/v1/lots?tenant=thachthat-food')).body.items;
-    expect(lots.map((l: { id: string; verdict: string; scale: { id: string; suitable: boolean } }) => [l.id, l.verdict, l.scale.id, l.scale.suitable]).sort()).toEqual([
+    expect(
+      lots.map((l: { id: string; verdict: string; scale: { id: string; suitable: boolean } }) => [l.id, l.verdict, l.scale.id, l.scale.suitable]).sort(),
+    ).toEqual([
       ['TT-ST25-0001', 'pass', 'tt-cw-line1', true],
       ['TT-ST25-0002', 'fail', 'tt-cw-line1', true],
     ]);
@@ -107,7 +136,18 @@ describe('the demo fleet against a real gateway', () => {
   });
 
   it('the healthy instruments raise no alert at all', () => {
-    const scenario = new Set(['hn-fd-drift', 'tn-gd-decay', 'hue-ba-drift', 'bn-pj-drift', 'hue-baro-step', 'tn-gd-fail', 'tn-fd-tamper', 'bg-sc-expired', 'hue-baro-flaky', 'tt-cw-line1']);
+    const scenario = new Set([
+      'hn-fd-drift',
+      'tn-gd-decay',
+      'hue-ba-drift',
+      'bn-pj-drift',
+      'hue-baro-step',
+      'tn-gd-fail',
+      'tn-fd-tamper',
+      'bg-sc-expired',
+      'hue-baro-flaky',
+      'tt-cw-line1',
+    ]);
     const healthy = alerts.filter((a) => !scenario.has(a.device));
     expect(healthy.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
     // Nor do the scenario devices on the series that are not part of their scenario.
@@ -150,7 +190,9 @@ describe('the demo fleet against a real gateway', () => {
   });
 
   it('an adjusted CO sensor: the check it was adjusted at is judged as found, its series restart, later CO checks pass', async () => {
-    const checks: { ts: string; gas?: string; point?: string; decision: string; adjusted?: boolean; error: number }[] = (await gw.call('GET', '/api/v1/devices/tn-gd-fail/checks?limit=100000')).body.items;
+    const checks: { ts: string; gas?: string; point?: string; decision: string; adjusted?: boolean; error: number }[] = (
+      await gw.call('GET', '/api/v1/devices/tn-gd-fail/checks?limit=100000')
+    ).body.items;
     const co = checks.filter((c) => c.gas === 'CO').sort((a, b) => a.ts.localeCompare(b.ts));
     const adjusted = co.filter((c) => c.adjusted === true);
     // One per CO series (bump, calibration); the first is the check the sensor was adjusted at, found 30 % low.

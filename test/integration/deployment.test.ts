@@ -307,7 +307,9 @@ describe('docker-compose.yml', () => {
 
   const srcConfig = join(ROOT, 'src', 'config.ts');
   it.skipIf(!existsSync(srcConfig))('the gateway accepts its compose environment (v1 default, and v2 as documented)', async () => {
-    const { loadConfig } = (await import(srcConfig)) as { loadConfig: (env: Record<string, string | undefined>) => { host: string; influx: { url?: string; api: string; token?: string; user?: string } } };
+    const { loadConfig } = (await import(srcConfig)) as {
+      loadConfig: (env: Record<string, string | undefined>) => { host: string; influx: { url?: string; api: string; token?: string; user?: string } };
+    };
     const resolved = parseYaml(interpolate(composeText, envExample.values)) as Compose;
     const v1 = loadConfig(serviceEnv(resolved.services.gateway));
     expect(v1.host).toBe('0.0.0.0');
@@ -324,10 +326,17 @@ describe('docker-compose.yml', () => {
     const known = new Set(Object.keys(ConfigSchema.shape));
     // and the contract's variables are all read by the gateway
     for (const v of CONTRACT_MAG_VARIABLES) expect(known, `src/config.ts does not read ${v}`).toContain(v);
-    for (const [file, text] of [['docker-compose.yml', composeText], ['.env.example', read('.env.example')], ['Dockerfile', read('Dockerfile')]] as const) {
+    for (const [file, text] of [
+      ['docker-compose.yml', composeText],
+      ['.env.example', read('.env.example')],
+      ['Dockerfile', read('Dockerfile')],
+    ] as const) {
       const used = [...new Set(text.match(/\bMAG_[A-Z0-9_]+/g) ?? [])];
       expect(used.length, file).toBeGreaterThan(0);
-      expect(used.filter((v) => !known.has(v)), `${file} names variables the gateway never reads`).toEqual([]);
+      expect(
+        used.filter((v) => !known.has(v)),
+        `${file} names variables the gateway never reads`,
+      ).toEqual([]);
     }
   });
 
@@ -335,7 +344,13 @@ describe('docker-compose.yml', () => {
     const argv = services.simulator.command as string[];
     expect(Array.isArray(argv), 'command in exec form (no shell)').toBe(true);
     const cmd = argv.join(' ');
-    for (const part of ['node bin/mag.mjs simulate', '--fleet simulators/fleets/demo.json', '--url http://gateway:8080', '--mqtt mqtt://gateway:1883', '--duration 0']) {
+    for (const part of [
+      'node bin/mag.mjs simulate',
+      '--fleet simulators/fleets/demo.json',
+      '--url http://gateway:8080',
+      '--mqtt mqtt://gateway:1883',
+      '--duration 0',
+    ]) {
       expect(cmd).toContain(part);
     }
     expect(existsSync(join(ROOT, 'simulators/fleets/demo.json'))).toBe(true);
@@ -429,14 +444,22 @@ describe('Dockerfile', () => {
     const build = runs.find((r) => r.includes('apt-get install'));
     for (const pkg of ['python3', 'make', 'g++']) expect(build).toContain(pkg);
     // Node modules reach the final stage from the build stage (or are installed there).
-    expect(final.some((i) => (i.op === 'COPY' && i.args.includes('--from=') && i.args.includes('node_modules')) || (i.op === 'RUN' && i.args.includes('npm ci --omit=dev')))).toBe(true);
+    expect(
+      final.some(
+        (i) => (i.op === 'COPY' && i.args.includes('--from=') && i.args.includes('node_modules')) || (i.op === 'RUN' && i.args.includes('npm ci --omit=dev')),
+      ),
+    ).toBe(true);
   });
 
   it('copies what the gateway needs at run time', () => {
     const copied = final.filter((i) => i.op === 'COPY' && !i.args.includes('--from=')).flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     for (const p of ['package.json', 'package-lock.json', 'bin', 'src', 'devices', 'simulators', 'dashboards']) expect(copied, p).toContain(p);
-    const ignored = read('.dockerignore').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-    for (const p of ['package.json', 'package-lock.json', 'bin', 'src', 'devices', 'simulators', 'dashboards']) expect(ignored, `.dockerignore drops ${p}`).not.toContain(p);
+    const ignored = read('.dockerignore')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const p of ['package.json', 'package-lock.json', 'bin', 'src', 'devices', 'simulators', 'dashboards'])
+      expect(ignored, `.dockerignore drops ${p}`).not.toContain(p);
     for (const p of ['.env', 'node_modules', 'data', '.git']) expect(ignored, `.dockerignore should drop ${p}`).toContain(p);
   });
 
@@ -450,18 +473,22 @@ describe('Dockerfile', () => {
     expect(files.length).toBeGreaterThan(20);
     for (const f of files) {
       const text = read(f);
-      for (const m of text.matchAll(/(?:^|[^.\w])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+      for (const m of text.matchAll(
+        /(?:^|[^.\w])(?:import|export)\s[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm,
+      )) {
         const spec = m[1] ?? m[2] ?? m[3];
         if (spec.startsWith('node:')) continue;
         if (spec.startsWith('.')) {
           const target = join(f, '..', spec);
           if (!copiedDirs.some((d) => target === d || target.startsWith(d + '/'))) problems.push(`${f} imports ${spec}, outside what the image copies`);
           // a console module declared by a .d.ts beside it: types only (types.js) or written by the gateway (vocabulary.js)
-          else if (!existsSync(join(ROOT, target)) && !existsSync(join(ROOT, target.replace(/\.js$/, '.d.ts')))) problems.push(`${f} imports ${spec}, which does not exist`);
+          else if (!existsSync(join(ROOT, target)) && !existsSync(join(ROOT, target.replace(/\.js$/, '.d.ts'))))
+            problems.push(`${f} imports ${spec}, which does not exist`);
           continue;
         }
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-        if (!(name in pkg.dependencies)) problems.push(`${f} imports ${name}, ${name in (pkg.devDependencies ?? {}) ? 'a devDependency (not in the image)' : 'not a dependency'}`);
+        if (!(name in pkg.dependencies))
+          problems.push(`${f} imports ${name}, ${name in (pkg.devDependencies ?? {}) ? 'a devDependency (not in the image)' : 'not a dependency'}`);
       }
     }
     expect(problems).toEqual([]);
@@ -474,7 +501,10 @@ describe('Dockerfile', () => {
     const user = final.filter((i) => i.op === 'USER').at(-1)?.args;
     expect(user).toBeTruthy();
     expect(user).not.toMatch(/^(root|0)(:|$)/);
-    const env = final.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+    const env = final
+      .filter((i) => i.op === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/MAG_HOST=0\.0\.0\.0/);
     expect(env).toMatch(/MAG_DATA_DIR=\/data/);
     expect(final.find((i) => i.op === 'VOLUME')?.args).toMatch(/\/data/);
@@ -509,7 +539,9 @@ async function expectHealthcheckBehaviour(argv: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mag-hc-tls-'));
   try {
     const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+      stdio: 'ignore',
+    });
     const { createServer: createHttpsServer } = await import('node:https');
     const tlsPort = await freePort();
     status = 200;
@@ -535,7 +567,14 @@ async function expectHealthcheckBehaviour(argv: string[]): Promise<void> {
 
 describe('compose health checks, executed', () => {
   it('gateway: the image probe on /healthz (HTTP and HTTPS)', async () => {
-    expect(compose.services.gateway.healthcheck!.test).toEqual(['CMD', ...JSON.parse(parseDockerfile(read('Dockerfile')).find((i) => i.op === 'HEALTHCHECK')!.args.replace(/^.*?CMD\s+/, ''))]);
+    expect(compose.services.gateway.healthcheck!.test).toEqual([
+      'CMD',
+      ...JSON.parse(
+        parseDockerfile(read('Dockerfile'))
+          .find((i) => i.op === 'HEALTHCHECK')!
+          .args.replace(/^.*?CMD\s+/, ''),
+      ),
+    ]);
     const test = compose.services.gateway.healthcheck!.test as string[];
     expect(test[0]).toBe('CMD');
     await expectHealthcheckBehaviour(test.slice(1));
@@ -604,7 +643,9 @@ interface Dashboard {
 }
 
 const DASH_DIR = join(ROOT, 'dashboards', 'grafana');
-const dashboardFiles = readdirSync(DASH_DIR).filter((f) => f.endsWith('.json')).sort();
+const dashboardFiles = readdirSync(DASH_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const dashboards = dashboardFiles.map((f) => [f, JSON.parse(readFileSync(join(DASH_DIR, f), 'utf8')) as Dashboard] as const);
 
 function allPanels(panels: Panel[]): Panel[] {
@@ -754,7 +795,7 @@ describe('Grafana dashboards (InfluxQL) against a real influxd', () => {
     const values: Record<string, string> = {};
     for (const v of dash.templating.list) {
       if (v.type !== 'query') continue;
-      const raw = typeof v.query === 'string' ? v.query : v.query?.query ?? '';
+      const raw = typeof v.query === 'string' ? v.query : (v.query?.query ?? '');
       const q = substitute(raw, values, from, to);
       expect(q, `variable ${v.name}: unresolved variable`).not.toMatch(/\$\{?[A-Za-z_]|\[\[/);
       const res = await influx.query(q);
@@ -775,7 +816,9 @@ describe('Grafana dashboards (InfluxQL) against a real influxd', () => {
     const dash = dashboards.find(([f]) => f === 'fuel-dispensers.json')![1];
     const values = await resolveVariables(dash);
     expect(values.nozzle).toBe('(1|Vòi 2 \\(DO\\))');
-    const totals = allPanels(dash.panels).flatMap((p) => p.targets ?? []).find((t) => /GROUP BY "device", "nozzle", "product"/.test(t.query ?? ''))!;
+    const totals = allPanels(dash.panels)
+      .flatMap((p) => p.targets ?? [])
+      .find((t) => /GROUP BY "device", "nozzle", "product"/.test(t.query ?? ''))!;
     const res = await influx.query(substitute(totals.query!, values, from, to));
     expect(res.results[0].error).toBeUndefined();
     expect((res.results[0].series ?? []).map((s) => [s.tags?.nozzle, s.tags?.product]).sort()).toEqual([
@@ -870,7 +913,8 @@ describe('InfluxDB 1.x users as the compose stack creates them (auth enabled)', 
   const q = async (user: string, pass: string, query: string, method: 'GET' | 'POST' = 'GET') => {
     const auth = { Authorization: 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64') };
     const params = new URLSearchParams({ db, q: query });
-    const res = method === 'GET' ? await fetch(`${url}/query?${params}`, { headers: auth }) : await fetch(`${url}/query`, { method, headers: auth, body: params });
+    const res =
+      method === 'GET' ? await fetch(`${url}/query?${params}`, { headers: auth }) : await fetch(`${url}/query`, { method, headers: auth, body: params });
     return { status: res.status, body: await res.text() };
   };
 
@@ -913,7 +957,11 @@ describe('InfluxDB 1.x users as the compose stack creates them (auth enabled)', 
     const show = await q(e.INFLUXDB_USER, e.INFLUXDB_USER_PASSWORD, 'SHOW DATABASES');
     expect(JSON.parse(show.body).results[0].series[0].values).toContainEqual([db]);
     const auth = 'Basic ' + Buffer.from(`${e.INFLUXDB_USER}:${e.INFLUXDB_USER_PASSWORD}`).toString('base64');
-    const w = await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', headers: { Authorization: auth }, body: `reading,tenant=acme,device=gd-01,type=gas-detector,quantity=concentration value=1,raw=1,seq=1i,status="ok" ${Date.now()}` });
+    const w = await fetch(`${url}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      headers: { Authorization: auth },
+      body: `reading,tenant=acme,device=gd-01,type=gas-detector,quantity=concentration value=1,raw=1,seq=1i,status="ok" ${Date.now()}`,
+    });
     expect(w.status).toBe(204);
   });
 

@@ -25,7 +25,13 @@ function olsSlope(t: number[], e: number[]): number {
 
 describe('a profile projector over MQTT and the API', () => {
   let t: TestGateway;
-  const calibration = (id: string) => ({ kind: 'calibration', number: `HC-${id}`, issuedBy: 'VMI (Viện Đo lường Việt Nam)', issuedAt: new Date(Date.now() - 200 * DAY).toISOString(), validUntil: new Date(Date.now() + 165 * DAY).toISOString() });
+  const calibration = (id: string) => ({
+    kind: 'calibration',
+    number: `HC-${id}`,
+    issuedBy: 'VMI (Viện Đo lường Việt Nam)',
+    issuedAt: new Date(Date.now() - 200 * DAY).toISOString(),
+    validUntil: new Date(Date.now() + 165 * DAY).toISOString(),
+  });
   const register = async (id: string) => {
     const secret = await t.device({ id, type: 'profile-projector', certificate: false, extra: { model: 'Mitutoyo PJ-A3000', site: 'Phòng QC' } });
     expect((await t.call('POST', `/api/v1/devices/${id}/certificates`, calibration(id))).status).toBe(201);
@@ -48,7 +54,12 @@ describe('a profile projector over MQTT and the API', () => {
   it('the type is served by GET /instrument-types with its length-dependent rule', async () => {
     const types = (await t.call('GET', '/api/v1/instrument-types')).body;
     const pj = (types.items ?? types).find((p: { id: string }) => p.id === 'profile-projector');
-    expect(pj).toMatchObject({ quantity: 'length', canonicalUnit: 'mm', standing: 'calibration', mpe: { verification: { kind: 'lengthDependent', a: 3, k: 50, unit: 'um', lengthUnit: 'mm' } } });
+    expect(pj).toMatchObject({
+      quantity: 'length',
+      canonicalUnit: 'mm',
+      standing: 'calibration',
+      mpe: { verification: { kind: 'lengthDependent', a: 3, k: 50, unit: 'um', lengthUnit: 'mm' } },
+    });
   });
 
   it('checks against a 50 mm gauge block and a stage micrometer, in mm and µm: error, MPE (3 + L/50) µm, U and decision', async () => {
@@ -57,14 +68,51 @@ describe('a profile projector over MQTT and the API', () => {
     const at = (h: number) => new Date(Date.now() - 48 * 3_600_000 + h * 3_600_000).toISOString();
     const gb = { reference: 50, referenceUncertainty: 0.0003, unit: 'mm', standardId: 'GB-50MM-K1', point: 'GB-50mm' };
     await publish(c, 'instruments/pj-1/checks', { seq: 1, ts: at(0), indicated: 50.002, ...gb });
-    await publish(c, 'instruments/pj-1/checks', { seq: 2, ts: at(1), indicated: 50_003, reference: 50_000, referenceUncertainty: 0.3, unit: 'um', standardId: 'GB-50MM-K1', point: 'GB-50mm' });
-    await publish(c, 'instruments/pj-1/checks', { seq: 3, ts: at(2), indicated: 50_004.5, reference: 50_000, referenceUncertainty: 0.3, unit: 'µm', standardId: 'GB-50MM-K1', point: 'GB-50mm', regime: 'verification' });
-    await publish(c, 'instruments/pj-1/checks', { seq: 4, ts: at(3), indicated: 10.003, reference: 10, referenceUncertainty: 0.0006, unit: 'mm', standardId: 'SM-10MM-03', point: 'SM-10mm' });
+    await publish(c, 'instruments/pj-1/checks', {
+      seq: 2,
+      ts: at(1),
+      indicated: 50_003,
+      reference: 50_000,
+      referenceUncertainty: 0.3,
+      unit: 'um',
+      standardId: 'GB-50MM-K1',
+      point: 'GB-50mm',
+    });
+    await publish(c, 'instruments/pj-1/checks', {
+      seq: 3,
+      ts: at(2),
+      indicated: 50_004.5,
+      reference: 50_000,
+      referenceUncertainty: 0.3,
+      unit: 'µm',
+      standardId: 'GB-50MM-K1',
+      point: 'GB-50mm',
+      regime: 'verification',
+    });
+    await publish(c, 'instruments/pj-1/checks', {
+      seq: 4,
+      ts: at(3),
+      indicated: 10.003,
+      reference: 10,
+      referenceUncertainty: 0.0006,
+      unit: 'mm',
+      standardId: 'SM-10MM-03',
+      point: 'SM-10mm',
+    });
     const bySeq = new Map((await checksOf('pj-1', 4)).map((x) => [x.seq, x]));
 
     // At 50 mm: MPE = 3 + 50/50 = 4 µm. U = 2·√((0.3/2)² + (1/√12)²) µm = 2·√(0.0225 + 0.083333) = 0.65064 µm;
     // pass while |e| ≤ 4 − 0.65064 = 3.34936 µm, legal pass while |e| ≤ 4 µm, conditional fail up to 4.65064 µm.
-    expect(bySeq.get(1)).toMatchObject({ unit: 'mm', indicated: 50.002, reference: 50, standardId: 'GB-50MM-K1', point: 'GB-50mm', regime: 'inService', legal: 'pass', decision: 'pass' });
+    expect(bySeq.get(1)).toMatchObject({
+      unit: 'mm',
+      indicated: 50.002,
+      reference: 50,
+      standardId: 'GB-50MM-K1',
+      point: 'GB-50mm',
+      regime: 'inService',
+      legal: 'pass',
+      decision: 'pass',
+    });
     for (const seq of [1, 2, 3]) {
       expect(bySeq.get(seq)!.mpe).toBeCloseTo(0.004, 12);
       expect(bySeq.get(seq)!.uncertainty).toBeCloseTo(0.00065064, 8);
@@ -97,7 +145,14 @@ describe('a profile projector over MQTT and the API', () => {
     const c = await t.connect('pj-2', secret);
     const box = inbox(c);
     await c.subscribeAsync('instruments/pj-2/config', { qos: 1 });
-    await publish(c, 'instruments/pj-2/readings', { seq: 1, ts: new Date(Date.now() - 60_000).toISOString(), quantity: 'length', value: 12_702, unit: 'um', axis: 'X' });
+    await publish(c, 'instruments/pj-2/readings', {
+      seq: 1,
+      ts: new Date(Date.now() - 60_000).toISOString(),
+      quantity: 'length',
+      value: 12_702,
+      unit: 'um',
+      axis: 'X',
+    });
     const readings = await vi.waitFor(async () => {
       const items = (await t.call('GET', '/api/v1/devices/pj-2/readings')).body.items;
       expect(items).toHaveLength(1);
@@ -127,9 +182,10 @@ describe('a profile projector over MQTT and the API', () => {
       errorsMm.push(eUm / 1000);
       const ts = new Date(start + d * DAY).toISOString();
       // Every other check in µm: the series is one series whatever the unit sent.
-      const body = i % 2 === 0
-        ? { indicated: 50 + eUm / 1000, reference: 50, referenceUncertainty: 0.0003, unit: 'mm' }
-        : { indicated: 50_000 + eUm, reference: 50_000, referenceUncertainty: 0.3, unit: 'um' };
+      const body =
+        i % 2 === 0
+          ? { indicated: 50 + eUm / 1000, reference: 50, referenceUncertainty: 0.0003, unit: 'mm' }
+          : { indicated: 50_000 + eUm, reference: 50_000, referenceUncertainty: 0.3, unit: 'um' };
       await publish(c, 'instruments/pj-drift/checks', { seq: i + 1, ts, ...body, standardId: 'GB-50MM-K1', point: 'GB-50mm' });
     }
     const checks = await checksOf('pj-drift', noise.length);

@@ -13,7 +13,6 @@ const DAY = 86_400_000;
 const TL = 0.3;
 const U = 2 * Math.sqrt(0.01 ** 2 + 0.01 ** 2 / 12);
 
-
 /** Ordinary least squares slope of e on t, written out (no shared code with the gateway). */
 function olsSlope(t: number[], e: number[]): number {
   const n = t.length;
@@ -39,7 +38,7 @@ function slopeT(t: number[], e: number[]): number {
   return Math.abs(b) / Math.sqrt(sse / (n - 2) / stt);
 }
 /** Student t quantiles t_{0.9995, df}, df = 2 … 11 (tables). */
-const T9995 = [NaN, NaN, 31.599, 12.924, 8.610, 6.869, 5.959, 5.408, 5.041, 4.781, 4.587, 4.437];
+const T9995 = [NaN, NaN, 31.599, 12.924, 8.61, 6.869, 5.959, 5.408, 5.041, 4.781, 4.587, 4.437];
 
 describe('drift statistics and alerts from checks over MQTT', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mag-drift-'));
@@ -56,7 +55,19 @@ describe('drift statistics and alerts from checks over MQTT', () => {
   });
 
   const check = (c: MqttClient, device: string, seq: number, ts: number, error: number) =>
-    c.publishAsync(`instruments/${device}/checks`, JSON.stringify({ seq, ts: new Date(ts).toISOString(), indicated: 1000 + error, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-BARO-1' }), { qos: 1 });
+    c.publishAsync(
+      `instruments/${device}/checks`,
+      JSON.stringify({
+        seq,
+        ts: new Date(ts).toISOString(),
+        indicated: 1000 + error,
+        reference: 1000,
+        referenceUncertainty: 0.02,
+        unit: 'hPa',
+        standardId: 'REF-BARO-1',
+      }),
+      { qos: 1 },
+    );
 
   it('a slow linear drift raises predicted-oot while every check still passes', async () => {
     const secret = await t.device({ id: 'bar-drift', type: 'barometer' });
@@ -83,7 +94,9 @@ describe('drift statistics and alerts from checks over MQTT', () => {
         firstPredictedAt = i;
         predictedDate = predicted.details.predictedOutOfToleranceAt;
         // Nothing out of tolerance yet when the prediction opens.
-        expect(checks.every((x: { decision: string; legal: string }) => x.legal === 'pass' && (x.decision === 'pass' || x.decision === 'conditional-pass'))).toBe(true);
+        expect(
+          checks.every((x: { decision: string; legal: string }) => x.legal === 'pass' && (x.decision === 'pass' || x.decision === 'conditional-pass')),
+        ).toBe(true);
         expect((await t.call('GET', '/api/v1/alerts?device=bar-drift&kind=out-of-tolerance')).body.items).toHaveLength(0);
         expect(predicted.severity).toMatch(/^(warning|critical)$/);
       }
@@ -171,9 +184,17 @@ describe('drift statistics and alerts from checks over MQTT', () => {
 
   it('a new calibration certificate clears drift and predicted-oot with a recorded reason and restarts the statistics', async () => {
     for (const device of ['bar-drift', 'bar-step']) {
-      const open = (await t.call('GET', `/api/v1/alerts?device=${device}&state=open`)).body.items.filter((a: { kind: string }) => a.kind === 'drift' || a.kind === 'predicted-oot');
+      const open = (await t.call('GET', `/api/v1/alerts?device=${device}&state=open`)).body.items.filter(
+        (a: { kind: string }) => a.kind === 'drift' || a.kind === 'predicted-oot',
+      );
       expect(open.length, `${device} drift alerts`).toBeGreaterThan(0);
-      const cert = await t.call('POST', `/api/v1/devices/${device}/certificates`, { kind: 'calibration', number: `CAL-${device}`, issuedBy: 'VMI', issuedAt: new Date(Date.now() - DAY).toISOString(), validUntil: new Date(Date.now() + 365 * DAY).toISOString() });
+      const cert = await t.call('POST', `/api/v1/devices/${device}/certificates`, {
+        kind: 'calibration',
+        number: `CAL-${device}`,
+        issuedBy: 'VMI',
+        issuedAt: new Date(Date.now() - DAY).toISOString(),
+        validUntil: new Date(Date.now() + 365 * DAY).toISOString(),
+      });
       expect(cert.status).toBe(201);
       for (const a of open) {
         const after = (await t.call('GET', `/api/v1/alerts/${a.id}`)).body;

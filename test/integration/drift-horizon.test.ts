@@ -15,7 +15,6 @@ const SOON = { issuedAt: new Date(Date.now() - 200 * DAY).toISOString(), validUn
 /** The first check: 110 days ago (a verification's baseline starts at its issuedAt: the checks must follow it). */
 const start = Date.now() - 110 * DAY - 3_600_000;
 
-
 describe('predicted-oot: horizon and verification due date', () => {
   const gateways: TestGateway[] = [];
   const dirs: string[] = [];
@@ -31,14 +30,31 @@ describe('predicted-oot: horizon and verification due date', () => {
    */
   async function drifting(t: TestGateway, id: string, verification: { issuedAt: string; validUntil: string }) {
     const secret = await t.device({ id, type: 'barometer', certificate: false });
-    const cert = await t.call('POST', `/api/v1/devices/${id}/certificates`, { kind: 'verification', number: `V-${id}`, issuedBy: 'QUATEST 1', ...verification });
+    const cert = await t.call('POST', `/api/v1/devices/${id}/certificates`, {
+      kind: 'verification',
+      number: `V-${id}`,
+      issuedBy: 'QUATEST 1',
+      ...verification,
+    });
     expect(cert.status).toBe(201);
     expect(cert.body.warnings).toEqual([]); // within the barometer's legal interval of 12 months
     const c = await t.connect(id, secret);
     const noise = [0.002, -0.001, 0.001, -0.002, 0.0015, -0.0005, 0.001, -0.002, 0.002, -0.001, 0.0005, -0.0015];
     for (let i = 0; i < noise.length; i++) {
       const e = 0.0008 * 10 * i + noise[i];
-      await c.publishAsync(`instruments/${id}/checks`, JSON.stringify({ seq: i + 1, ts: new Date(start + i * 10 * DAY).toISOString(), indicated: 1000 + e, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+      await c.publishAsync(
+        `instruments/${id}/checks`,
+        JSON.stringify({
+          seq: i + 1,
+          ts: new Date(start + i * 10 * DAY).toISOString(),
+          indicated: 1000 + e,
+          reference: 1000,
+          referenceUncertainty: 0.02,
+          unit: 'hPa',
+          standardId: 'REF-1',
+        }),
+        { qos: 1 },
+      );
     }
     const drift = await vi.waitFor(async () => {
       const d = (await t.call('GET', `/api/v1/devices/${id}/drift`)).body;

@@ -14,7 +14,12 @@ const RUNS = Number(process.env.MAG_FUZZ_RUNS ?? 20);
 const POLLUTERS = ['__proto__', 'constructor', 'prototype'] as const;
 const pollutionFree = () => {
   const probe = {} as Record<string, unknown>;
-  return probe.polluted === undefined && probe.isAdmin === undefined && (Object.prototype as Record<string, unknown>).polluted === undefined && typeof Object.prototype.toString === 'function';
+  return (
+    probe.polluted === undefined &&
+    probe.isAdmin === undefined &&
+    (Object.prototype as Record<string, unknown>).polluted === undefined &&
+    typeof Object.prototype.toString === 'function'
+  );
 };
 
 /** A field value and whether the gateway must accept it. */
@@ -39,7 +44,10 @@ describe('hostile MQTT payloads, through a real gateway', () => {
   const base = Date.now() - 2 * 86_400_000;
   const instant = (s: number) => base + s * 1000;
   /** 600 invalid readings (under the 64 KiB payload limit): 600 feedback messages. */
-  const invalidBatch = (b: number) => JSON.stringify({ readings: Array.from({ length: 600 }, (_, i) => ({ seq: b * 600 + i, ts: instant(1), quantity: 'pressure', value: 'NaN', unit: 'hPa' })) });
+  const invalidBatch = (b: number) =>
+    JSON.stringify({
+      readings: Array.from({ length: 600 }, (_, i) => ({ seq: b * 600 + i, ts: instant(1), quantity: 'pressure', value: 'NaN', unit: 'hPa' })),
+    });
 
   const valueArb = (unit: 'hPa' | 'kPa'): fc.Arbitrary<Tagged> =>
     fc.oneof(
@@ -48,7 +56,10 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     );
   const readingArb = fc
     .record({
-      unit: fc.oneof({ weight: 4, arbitrary: good(fc.constantFrom('hPa' as const, 'kPa' as const)) }, bad(fc.constantFrom('furlong', '', 5, null, 'kg', 'hPa '))),
+      unit: fc.oneof(
+        { weight: 4, arbitrary: good(fc.constantFrom('hPa' as const, 'kPa' as const)) },
+        bad(fc.constantFrom('furlong', '', 5, null, 'kg', 'hPa ')),
+      ),
       quantity: fc.oneof({ weight: 4, arbitrary: good(fc.constant('pressure')) }, bad(fc.constantFrom('temperature', '', 0, null, 'x'.repeat(65)))),
       seqBad: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, fc.constantFrom(-1, 1.5, '7', null, 2 ** 60)),
       extra: extraKeys,
@@ -69,17 +80,39 @@ describe('hostile MQTT payloads, through a real gateway', () => {
         { v: [Date.now() + 86_400_000, 'yesterday', '2026-02-30T00:00:00Z', '2026-11-21T08:00:00', -1, 1.5, null, {}][tsPick % 8], ok: false },
       ];
       const ts = tsForms[tsPick % tsForms.length];
-      const body: Record<string, unknown> = { ...r.extra, seq: r.seqBad === undefined ? s : r.seqBad, ts: ts.v, quantity: r.quantity.v, value: value.v, unit: r.unit.v };
+      const body: Record<string, unknown> = {
+        ...r.extra,
+        seq: r.seqBad === undefined ? s : r.seqBad,
+        ts: ts.v,
+        quantity: r.quantity.v,
+        value: value.v,
+        unit: r.unit.v,
+      };
       if (r.drop) delete body[r.drop];
       const ok = r.seqBad === undefined && ts.ok && r.quantity.ok && value.ok && r.unit.ok && r.drop === null;
       return { body, ok, seq: s };
     });
 
   type Msg = { topic: 'readings' | 'checks' | 'senml' | 'status'; text: string; stored: number[]; rejections: number; storedChecks: number[] };
-  const single = readingArb.map((x): Msg => ({ topic: 'readings', text: JSON.stringify(x.body), stored: x.ok ? [x.seq] : [], rejections: x.ok ? 0 : 1, storedChecks: [] }));
+  const single = readingArb.map(
+    (x): Msg => ({ topic: 'readings', text: JSON.stringify(x.body), stored: x.ok ? [x.seq] : [], rejections: x.ok ? 0 : 1, storedChecks: [] }),
+  );
   const batch = fc.oneof(
-    { weight: 5, arbitrary: fc.array(readingArb, { minLength: 1, maxLength: 5 }).map((xs): Msg => ({ topic: 'readings', text: JSON.stringify({ readings: xs.map((x) => x.body) }), stored: xs.filter((x) => x.ok).map((x) => x.seq), rejections: xs.filter((x) => !x.ok).length, storedChecks: [] })) },
-    fc.constantFrom('{"readings": []}', '{"readings": "many"}', '{"readings": null}', '{"readings": {"0": {}}}').map((text): Msg => ({ topic: 'readings', text, stored: [], rejections: 1, storedChecks: [] })),
+    {
+      weight: 5,
+      arbitrary: fc.array(readingArb, { minLength: 1, maxLength: 5 }).map(
+        (xs): Msg => ({
+          topic: 'readings',
+          text: JSON.stringify({ readings: xs.map((x) => x.body) }),
+          stored: xs.filter((x) => x.ok).map((x) => x.seq),
+          rejections: xs.filter((x) => !x.ok).length,
+          storedChecks: [],
+        }),
+      ),
+    },
+    fc
+      .constantFrom('{"readings": []}', '{"readings": "many"}', '{"readings": null}', '{"readings": {"0": {}}}')
+      .map((text): Msg => ({ topic: 'readings', text, stored: [], rejections: 1, storedChecks: [] })),
   );
   const check = fc
     .record({
@@ -90,7 +123,10 @@ describe('hostile MQTT payloads, through a real gateway', () => {
       standardId: fc.oneof({ weight: 5, arbitrary: good(fc.string({ minLength: 1, maxLength: 20 })) }, bad(fc.constantFrom('', 'x'.repeat(129), 7, null))),
       regime: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'verification', 'inService')) }, bad(fc.constantFrom('sometimes', 1))),
       // a test point is a tag value: spaces, commas, `=` and quotes are stored (escaped); empty, too long, control characters or a final backslash are not
-      point: fc.oneof({ weight: 5, arbitrary: good(fc.constantFrom(undefined, 'Qmax', 'P-1', 'a b', 'x,y', 'k=v', '"q"')) }, bad(fc.constantFrom('', 'x'.repeat(129), 'tab\there', 'end\\', 5, null))),
+      point: fc.oneof(
+        { weight: 5, arbitrary: good(fc.constantFrom(undefined, 'Qmax', 'P-1', 'a b', 'x,y', 'k=v', '"q"')) },
+        bad(fc.constantFrom('', 'x'.repeat(129), 'tab\there', 'end\\', 5, null)),
+      ),
       extra: extraKeys,
     })
     .map((c): Msg => {
@@ -106,21 +142,51 @@ describe('hostile MQTT payloads, through a real gateway', () => {
       weight: 3,
       arbitrary: fc.array(fc.constantFrom('hPa', 'kPa'), { minLength: 1, maxLength: 3 }).map((units): Msg => {
         const seqs = units.map(() => ++seq);
-        const pack = units.map((u, i) => ({ ...(i === 0 ? { bn: 'urn:dev:baro-fuzz:' } : {}), n: 'pressure', u, v: u === 'hPa' ? 1013.25 : 101.325, t: instant(seqs[i]) / 1000, seq: seqs[i] }));
+        const pack = units.map((u, i) => ({
+          ...(i === 0 ? { bn: 'urn:dev:baro-fuzz:' } : {}),
+          n: 'pressure',
+          u,
+          v: u === 'hPa' ? 1013.25 : 101.325,
+          t: instant(seqs[i]) / 1000,
+          seq: seqs[i],
+        }));
         return { topic: 'senml', text: JSON.stringify(pack), stored: seqs, rejections: 0, storedChecks: [] };
       }),
     },
-    fc.constantFrom('[]', '{}', '[{"n":"pressure","u":"hPa"}]', '[{"n":"pressure","v":"1013"}]', '[{"n":"pressure","u":"furlong","v":1013}]', '[{"n":"pressure","u":"hPa","v":1013,"t":"now"}]', '[null]', '"pack"').map(
-      (text): Msg => ({ topic: 'senml', text, stored: [], rejections: 1, storedChecks: [] }),
-    ),
+    fc
+      .constantFrom(
+        '[]',
+        '{}',
+        '[{"n":"pressure","u":"hPa"}]',
+        '[{"n":"pressure","v":"1013"}]',
+        '[{"n":"pressure","u":"furlong","v":1013}]',
+        '[{"n":"pressure","u":"hPa","v":1013,"t":"now"}]',
+        '[null]',
+        '"pack"',
+      )
+      .map((text): Msg => ({ topic: 'senml', text, stored: [], rejections: 1, storedChecks: [] })),
   );
-  const status = fc.oneof(
-    good(fc.constantFrom({ state: 'online' }, { state: 'maintenance', note: 'x' }, { state: 'online', __proto__: { polluted: 'yes' } })),
-    bad(fc.constantFrom({}, { state: '' }, { state: 5 }, { state: 'x'.repeat(33) }, [], null, 'online')),
-  ).map((t): Msg => ({ topic: 'status', text: JSON.stringify(t.v), stored: [], rejections: t.ok ? 0 : 1, storedChecks: [] }));
+  const status = fc
+    .oneof(
+      good(fc.constantFrom({ state: 'online' }, { state: 'maintenance', note: 'x' }, { state: 'online', __proto__: { polluted: 'yes' } })),
+      bad(fc.constantFrom({}, { state: '' }, { state: 5 }, { state: 'x'.repeat(33) }, [], null, 'online')),
+    )
+    .map((t): Msg => ({ topic: 'status', text: JSON.stringify(t.v), stored: [], rejections: t.ok ? 0 : 1, storedChecks: [] }));
   /** Raw text that is not JSON, or JSON with numbers JSON.stringify cannot produce. */
   const rawText = fc
-    .oneof(fc.string({ maxLength: 64 }), fc.constantFrom('{"seq":1,"ts":1,"quantity":"pressure","value":1e999,"unit":"hPa"}', '{"seq":1e999}', '{', '\u0000\u0001', '{"readings":[', 'null', 'NaN', '[1,2,3]'))
+    .oneof(
+      fc.string({ maxLength: 64 }),
+      fc.constantFrom(
+        '{"seq":1,"ts":1,"quantity":"pressure","value":1e999,"unit":"hPa"}',
+        '{"seq":1e999}',
+        '{',
+        '\u0000\u0001',
+        '{"readings":[',
+        'null',
+        'NaN',
+        '[1,2,3]',
+      ),
+    )
     .filter((t) => {
       try {
         const v = JSON.parse(t);
@@ -138,7 +204,17 @@ describe('hostile MQTT payloads, through a real gateway', () => {
   const storedChecks = async (device: string) => {
     const r = await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`);
     expect(r.status).toBe(200);
-    return r.body.items as { seq: number; ts: string; indicated: number; reference: number; error: number; mpe: number; uncertainty: number; decision: string; legal: string }[];
+    return r.body.items as {
+      seq: number;
+      ts: string;
+      indicated: number;
+      reference: number;
+      error: number;
+      mpe: number;
+      uncertainty: number;
+      decision: string;
+      legal: string;
+    }[];
   };
   /** What a user of the data would call a valid record. */
   const assertValidRecords = async (device: string) => {
@@ -150,7 +226,8 @@ describe('hostile MQTT payloads, through a real gateway', () => {
       expect(['ok', 'unverified', 'out-of-range', 'implausible']).toContain(x.status);
     }
     for (const c of await storedChecks(device)) {
-      for (const k of ['indicated', 'reference', 'error', 'mpe', 'uncertainty'] as const) expect(Number.isFinite(c[k]), `check ${JSON.stringify(c)}`).toBe(true);
+      for (const k of ['indicated', 'reference', 'error', 'mpe', 'uncertainty'] as const)
+        expect(Number.isFinite(c[k]), `check ${JSON.stringify(c)}`).toBe(true);
       expect(['pass', 'conditional-pass', 'conditional-fail', 'fail']).toContain(c.decision);
       expect(['pass', 'fail']).toContain(c.legal);
     }
@@ -191,7 +268,12 @@ describe('hostile MQTT payloads, through a real gateway', () => {
         // every rejection is reported, and nothing else is
         await box.waitFor(() => box.messages.length >= expectedRejections, 5000).catch(() => undefined);
         expect(box.messages.length).toBe(expectedRejections);
-        for (const f of box.messages) expect(f.payload).toEqual({ seq: expect.toSatisfy((s: unknown) => s === null || Number.isSafeInteger(s)), topic: expect.stringMatching(/^instruments\/baro-fuzz\/(readings|checks|senml|status)$/), errors: expect.any(Array) });
+        for (const f of box.messages)
+          expect(f.payload).toEqual({
+            seq: expect.toSatisfy((s: unknown) => s === null || Number.isSafeInteger(s)),
+            topic: expect.stringMatching(/^instruments\/baro-fuzz\/(readings|checks|senml|status)$/),
+            errors: expect.any(Array),
+          });
         for (const f of box.messages) for (const e of f.payload.errors) expect(e).toEqual({ path: expect.any(String), message: expect.any(String) });
         return true;
       }),
@@ -223,7 +305,12 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     await reader.subscribeAsync('instruments/baro-huge/feedback', { qos: 1 });
     const silent = await gw.connect('baro-chaos', secrets['baro-chaos']);
     const batches = Array.from({ length: 20 }, (_, b) => invalidBatch(b));
-    await Promise.all(batches.flatMap((text) => [reader.publishAsync('instruments/baro-huge/readings', text, { qos: 0 }), silent.publishAsync('instruments/baro-chaos/readings', text, { qos: 0 })]));
+    await Promise.all(
+      batches.flatMap((text) => [
+        reader.publishAsync('instruments/baro-huge/readings', text, { qos: 0 }),
+        silent.publishAsync('instruments/baro-chaos/readings', text, { qos: 0 }),
+      ]),
+    );
     await fb.waitFor(() => fb.messages.length >= 12_000, 30_000).catch(() => undefined);
     expect(fb.messages.length).toBe(12_000);
     expect(new Set(fb.messages.map((m) => m.payload.seq)).size).toBe(12_000);
@@ -256,14 +343,17 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     // the feedback it did not read is dropped, each message counted under one cause: skipped for the
     // backed-up socket, or dropped before aedes while 50,000 waited behind deliveries to it
-    const dropped = (reason: string, text: string) => Number(new RegExp(`^mag_gateway_publications_dropped_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const dropped = (reason: string, text: string) =>
+      Number(new RegExp(`^mag_gateway_publications_dropped_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     const metrics = (await gw.call('GET', '/metrics')).body as string;
     expect(dropped('subscriber_not_reading', metrics)).toBeGreaterThan(0);
     expect(dropped('subscriber_not_reading', metrics)).toBe(gw.gateway.broker.totals.slowSubscriberDropped);
     expect(dropped('outbox_full', metrics)).toBe(gw.gateway.broker.outbox.dropped);
     // another device is served as before
     seq++;
-    await baro.publishAsync('instruments/baro-fuzz/readings', JSON.stringify({ seq, ts: instant(seq), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
+    await baro.publishAsync('instruments/baro-fuzz/readings', JSON.stringify({ seq, ts: instant(seq), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), {
+      qos: 1,
+    });
     stuck.end(true);
   }, 60_000);
 
@@ -272,16 +362,43 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     for (const id of ['baro-chaos', 'gas-chaos', 'fuel-chaos']) clients[id] = await gw.connect(id, secrets[id]);
     const payload = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
-      fc.dictionary(fc.constantFrom('seq', 'ts', 'quantity', 'value', 'unit', 'gas', 'nozzle', 'product', 'unitPrice', 'amount', 'totalizerStart', 'totalizerEnd', 'readings', 'indicated', 'reference', ...POLLUTERS), fc.jsonValue({ maxDepth: 2 })).map((o) => JSON.stringify(o)),
+      fc
+        .dictionary(
+          fc.constantFrom(
+            'seq',
+            'ts',
+            'quantity',
+            'value',
+            'unit',
+            'gas',
+            'nozzle',
+            'product',
+            'unitPrice',
+            'amount',
+            'totalizerStart',
+            'totalizerEnd',
+            'readings',
+            'indicated',
+            'reference',
+            ...POLLUTERS,
+          ),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
+        .map((o) => JSON.stringify(o)),
       rawText,
       fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('baro-chaos', 'gas-chaos', 'fuel-chaos'), fc.constantFrom('readings', 'checks', 'senml', 'status'), payload, async (id, topic, p) => {
-        await clients[id].publishAsync(`instruments/${id}/${topic}`, p, { qos: 1 }); // a PUBACK: handled, not crashed
-        expect(clients[id].connected).toBe(true);
-        return true;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('baro-chaos', 'gas-chaos', 'fuel-chaos'),
+        fc.constantFrom('readings', 'checks', 'senml', 'status'),
+        payload,
+        async (id, topic, p) => {
+          await clients[id].publishAsync(`instruments/${id}/${topic}`, p, { qos: 1 }); // a PUBACK: handled, not crashed
+          expect(clients[id].connected).toBe(true);
+          return true;
+        },
+      ),
       { numRuns: RUNS * 10 },
     );
     await gw.drained();
@@ -301,8 +418,16 @@ describe('hostile MQTT payloads, through a real gateway', () => {
     // 1.7e308 bar is a finite JSON number, but 1.7e311 hPa is not
     await c.publishAsync('instruments/baro-huge/readings', JSON.stringify({ seq: 1, ts, quantity: 'pressure', value: 1.7e308, unit: 'bar' }), { qos: 1 });
     // error = indicated − reference overflows
-    await c.publishAsync('instruments/baro-huge/checks', JSON.stringify({ seq: 2, ts, indicated: 1.7e308, reference: -1.7e308, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD' }), { qos: 1 });
-    await c.publishAsync('instruments/baro-huge/checks', JSON.stringify({ seq: 3, ts, indicated: 1000, reference: 1000, referenceUncertainty: 1.7e308, unit: 'hPa', standardId: 'STD' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/baro-huge/checks',
+      JSON.stringify({ seq: 2, ts, indicated: 1.7e308, reference: -1.7e308, referenceUncertainty: 0.01, unit: 'hPa', standardId: 'STD' }),
+      { qos: 1 },
+    );
+    await c.publishAsync(
+      'instruments/baro-huge/checks',
+      JSON.stringify({ seq: 3, ts, indicated: 1000, reference: 1000, referenceUncertainty: 1.7e308, unit: 'hPa', standardId: 'STD' }),
+      { qos: 1 },
+    );
     await fb.waitFor(() => fb.messages.length >= 3);
     expect(fb.messages.map((m) => m.payload.seq).sort()).toEqual([1, 2, 3]);
     await gw.drained();
@@ -318,18 +443,41 @@ describe('hostile API bodies', () => {
   beforeAll(async () => {
     gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000' }); // the header fuzzing fails authentication on purpose
     await gw.device({ id: 'api-dev', type: 'barometer', tenant: 'acme', region: 'VN-HN' });
-    const record = async () => (await gw.call('POST', '/api/v1/inspections', { tenant: 'acme', startedAt: '2026-03-01T00:00:00Z', inspectors: ['A'] })).body.id as string;
-    const finding = async () => (await gw.call('POST', `/api/v1/inspections/${target.open}/findings`, { kind: 'observation', description: 'x' })).body.id as string;
+    const record = async () =>
+      (await gw.call('POST', '/api/v1/inspections', { tenant: 'acme', startedAt: '2026-03-01T00:00:00Z', inspectors: ['A'] })).body.id as string;
+    const finding = async () =>
+      (await gw.call('POST', `/api/v1/inspections/${target.open}/findings`, { kind: 'observation', description: 'x' })).body.id as string;
     target.open = await record();
     target.closing = await record();
     target.closed = await record();
     await gw.call('POST', `/api/v1/inspections/${target.closed}/close`, {});
     target.answering = await finding();
     target.finding = await finding();
-    await gw.call('POST', '/api/v1/campaigns', { id: 'fuzz-camp', name: 'C', region: 'VN-HN', markets: [{ name: 'Chợ Hôm' }], from: '2026-01-01', to: '2026-12-31', team: ['A'] });
+    await gw.call('POST', '/api/v1/campaigns', {
+      id: 'fuzz-camp',
+      name: 'C',
+      region: 'VN-HN',
+      markets: [{ name: 'Chợ Hôm' }],
+      from: '2026-01-01',
+      to: '2026-12-31',
+      team: ['A'],
+    });
     // a reference standard to calibrate, a lot to add packages to
-    expect((await gw.call('POST', '/api/v1/standards', { id: 'fuzz-std', tenant: 'acme', name: 'Khí áp kế chuẩn', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' })).status).toBe(201);
-    expect((await gw.call('POST', '/api/v1/lots', { id: 'fuzz-lot', tenant: 'acme', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200 })).status).toBe(201);
+    expect(
+      (
+        await gw.call('POST', '/api/v1/standards', {
+          id: 'fuzz-std',
+          tenant: 'acme',
+          name: 'Khí áp kế chuẩn',
+          quantity: 'pressure',
+          unit: 'hPa',
+          kind: 'reference-barometer',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await gw.call('POST', '/api/v1/lots', { id: 'fuzz-lot', tenant: 'acme', product: 'Gạo ST25 500 g', nominal: 500, unit: 'g', lotSize: 200 })).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await gw?.destroy();
@@ -346,28 +494,129 @@ describe('hostile API bodies', () => {
   const field = (valid: fc.Arbitrary<unknown>) => fc.oneof({ weight: 3, arbitrary: valid }, fc.jsonValue({ maxDepth: 2 }));
   const timeZone = fc.constantFrom('Asia/Ho_Chi_Minh', 'Europe/Berlin', 'Mars/Olympus_Mons', '+07:00');
   const routes: { method?: 'PATCH'; path: () => Promise<string> | string; body: fc.Arbitrary<Record<string, unknown>>; ok: number[] }[] = [
-    { path: () => '/api/v1/tenants', ok: [201, 409], body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1, maxLength: 20 })), region: field(fc.constantFrom('VN-HN', 'VN-SG')), timeZone: field(timeZone) }, { requiredKeys: [] }) },
-    { method: 'PATCH', path: () => '/api/v1/tenants/acme', ok: [200], body: fc.record({ timeZone: field(fc.oneof(timeZone, fc.constant(null))) }, { requiredKeys: [] }) },
-    { path: () => '/api/v1/tokens', ok: [201], body: fc.record({ role: field(fc.constantFrom('admin', 'operator', 'inspector')), tenant: field(fc.constant('acme')), regions: field(fc.constant(['VN-HN'])), name: field(fc.string({ minLength: 1, maxLength: 20 })) }, { requiredKeys: [] }) },
     {
-      path: () => '/api/v1/devices', ok: [201, 409],
-      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constant('acme')), type: field(fc.constantFrom('barometer', 'scale', 'gas-detector')), serial: field(fc.string({ minLength: 1, maxLength: 20 })), range: field(fc.record({ min: fc.double(), max: fc.double() })), mpe: field(fc.record({ absolute: fc.double(), relative: fc.double() }, { requiredKeys: [] })), class: field(fc.constantFrom('A', 'B', 'zz')), e: field(fc.double()), max: field(fc.double()) }, { requiredKeys: [] }),
+      path: () => '/api/v1/tenants',
+      ok: [201, 409],
+      body: fc.record(
+        {
+          id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
+          name: field(fc.string({ minLength: 1, maxLength: 20 })),
+          region: field(fc.constantFrom('VN-HN', 'VN-SG')),
+          timeZone: field(timeZone),
+        },
+        { requiredKeys: [] },
+      ),
     },
     {
-      path: () => '/api/v1/devices/api-dev/certificates', ok: [201],
-      body: fc.record({ kind: field(fc.constantFrom('verification', 'calibration')), number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01T00:00:00Z', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2099-01-01T00:00:00Z', '2025-01-01T00:00:00Z')), correction: field(fc.record({ offset: fc.double(), gain: fc.double() }, { requiredKeys: [] })), uncertainty: field(fc.double()) }, { requiredKeys: [] }),
+      method: 'PATCH',
+      path: () => '/api/v1/tenants/acme',
+      ok: [200],
+      body: fc.record({ timeZone: field(fc.oneof(timeZone, fc.constant(null))) }, { requiredKeys: [] }),
     },
-    { path: () => '/api/v1/webhooks', ok: [201, 404], body: fc.record({ url: field(fc.webUrl({ withQueryParameters: true, withFragments: true })), events: field(fc.constant(['alert.*'])), secret: field(fc.string({ minLength: 16, maxLength: 40 })), tenant: field(fc.constantFrom('acme', 'nope')) }, { requiredKeys: [] }) },
+    {
+      path: () => '/api/v1/tokens',
+      ok: [201],
+      body: fc.record(
+        {
+          role: field(fc.constantFrom('admin', 'operator', 'inspector')),
+          tenant: field(fc.constant('acme')),
+          regions: field(fc.constant(['VN-HN'])),
+          name: field(fc.string({ minLength: 1, maxLength: 20 })),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      path: () => '/api/v1/devices',
+      ok: [201, 409],
+      body: fc.record(
+        {
+          id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
+          tenant: field(fc.constant('acme')),
+          type: field(fc.constantFrom('barometer', 'scale', 'gas-detector')),
+          serial: field(fc.string({ minLength: 1, maxLength: 20 })),
+          range: field(fc.record({ min: fc.double(), max: fc.double() })),
+          mpe: field(fc.record({ absolute: fc.double(), relative: fc.double() }, { requiredKeys: [] })),
+          class: field(fc.constantFrom('A', 'B', 'zz')),
+          e: field(fc.double()),
+          max: field(fc.double()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      path: () => '/api/v1/devices/api-dev/certificates',
+      ok: [201],
+      body: fc.record(
+        {
+          kind: field(fc.constantFrom('verification', 'calibration')),
+          number: field(fc.string({ minLength: 1, maxLength: 10 })),
+          issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })),
+          issuedAt: field(fc.constantFrom('2026-01-01T00:00:00Z', '2026-13-01', 'soon')),
+          validUntil: field(fc.constantFrom('2099-01-01T00:00:00Z', '2025-01-01T00:00:00Z')),
+          correction: field(fc.record({ offset: fc.double(), gain: fc.double() }, { requiredKeys: [] })),
+          uncertainty: field(fc.double()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      path: () => '/api/v1/webhooks',
+      ok: [201, 404],
+      body: fc.record(
+        {
+          url: field(fc.webUrl({ withQueryParameters: true, withFragments: true })),
+          events: field(fc.constant(['alert.*'])),
+          secret: field(fc.string({ minLength: 16, maxLength: 40 })),
+          tenant: field(fc.constantFrom('acme', 'nope')),
+        },
+        { requiredKeys: [] },
+      ),
+    },
     { path: () => '/api/v1/alerts/no-such-alert/ack', ok: [404], body: fc.record({ note: field(fc.string()) }, { requiredKeys: [] }) },
-    { path: () => '/api/v1/alerts/no-such-alert/resolve', ok: [404], body: fc.record({ reason: field(fc.constantFrom('recalibrated', 'other')), note: field(fc.string()) }, { requiredKeys: [] }) },
-    // the inspector's work
-    { path: () => '/api/v1/inspections', ok: [201, 404], body: fc.record({ tenant: field(fc.constantFrom('acme', 'nope')), site: field(fc.string()), startedAt: field(fc.constantFrom('2026-03-01T09:00:00+07:00', 'soon')), inspectors: field(fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 })), legalBasis: field(fc.string()) }, { requiredKeys: [] }) },
     {
-      path: () => `/api/v1/inspections/${target.open}/items`, ok: [201],
+      path: () => '/api/v1/alerts/no-such-alert/resolve',
+      ok: [404],
+      body: fc.record({ reason: field(fc.constantFrom('recalibrated', 'other')), note: field(fc.string()) }, { requiredKeys: [] }),
+    },
+    // the inspector's work
+    {
+      path: () => '/api/v1/inspections',
+      ok: [201, 404],
+      body: fc.record(
+        {
+          tenant: field(fc.constantFrom('acme', 'nope')),
+          site: field(fc.string()),
+          startedAt: field(fc.constantFrom('2026-03-01T09:00:00+07:00', 'soon')),
+          inspectors: field(fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 })),
+          legalBasis: field(fc.string()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      path: () => `/api/v1/inspections/${target.open}/items`,
+      ok: [201],
       body: fc.record(
         {
           device: field(fc.constantFrom('api-dev', 'nope')),
-          checks: field(fc.array(fc.record({ indicated: fc.double(), reference: fc.oneof(fc.constant(1000), fc.double()), referenceUncertainty: fc.double(), unit: fc.constantFrom('hPa', 'kPa', 'L'), standardId: fc.string({ minLength: 1, maxLength: 8 }), point: fc.string({ maxLength: 8 }), ts: fc.constantFrom('2026-03-01T00:00:00Z', 'x') }, { requiredKeys: [] }), { maxLength: 3 })),
+          checks: field(
+            fc.array(
+              fc.record(
+                {
+                  indicated: fc.double(),
+                  reference: fc.oneof(fc.constant(1000), fc.double()),
+                  referenceUncertainty: fc.double(),
+                  unit: fc.constantFrom('hPa', 'kPa', 'L'),
+                  standardId: fc.string({ minLength: 1, maxLength: 8 }),
+                  point: fc.string({ maxLength: 8 }),
+                  ts: fc.constantFrom('2026-03-01T00:00:00Z', 'x'),
+                },
+                { requiredKeys: [] },
+              ),
+              { maxLength: 3 },
+            ),
+          ),
           sealsIntact: field(fc.boolean()),
           verificationMarkValid: field(fc.boolean()),
           certificateValid: field(fc.boolean()),
@@ -377,54 +626,190 @@ describe('hostile API bodies', () => {
         { requiredKeys: [] },
       ),
     },
-    { path: () => `/api/v1/inspections/${target.open}/findings`, ok: [201, 409], body: fc.record({ device: field(fc.constantFrom('api-dev', 'nope')), kind: field(fc.constantFrom('violation', 'sealed-off', 'observation')), description: field(fc.string()), action: field(fc.string()) }, { requiredKeys: [] }) },
+    {
+      path: () => `/api/v1/inspections/${target.open}/findings`,
+      ok: [201, 409],
+      body: fc.record(
+        {
+          device: field(fc.constantFrom('api-dev', 'nope')),
+          kind: field(fc.constantFrom('violation', 'sealed-off', 'observation')),
+          description: field(fc.string()),
+          action: field(fc.string()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
     { path: () => `/api/v1/inspections/${target.closing}/close`, ok: [200, 409], body: fc.record({ conclusion: field(fc.string()) }, { requiredKeys: [] }) },
-    { path: () => `/api/v1/inspections/${target.closed}/amendments`, ok: [201], body: fc.record({ reason: field(fc.string()), change: field(fc.oneof(fc.string(), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 })))) }, { requiredKeys: [] }) },
+    {
+      path: () => `/api/v1/inspections/${target.closed}/amendments`,
+      ok: [201],
+      body: fc.record(
+        { reason: field(fc.string()), change: field(fc.oneof(fc.string(), fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 1 })))) },
+        { requiredKeys: [] },
+      ),
+    },
     { path: () => `/api/v1/findings/${target.answering}/answer`, ok: [200], body: fc.record({ text: field(fc.string()) }, { requiredKeys: [] }) },
     { path: () => `/api/v1/findings/${target.finding}/close`, ok: [200, 409], body: fc.record({ reason: field(fc.string()) }, { requiredKeys: [] }) },
     {
-      path: () => '/api/v1/campaigns', ok: [201, 409],
-      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), name: field(fc.string({ minLength: 1 })), region: field(fc.constantFrom('VN-HN', 'XX')), markets: field(fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), district: fc.string() }, { requiredKeys: ['name'] }), { maxLength: 3 })), from: field(fc.constantFrom('2026-01-01', 'x')), to: field(fc.constantFrom('2026-12-31', '2025-01-01')), team: field(fc.array(fc.string(), { maxLength: 2 })), authority: field(fc.string()) }, { requiredKeys: [] }),
+      path: () => '/api/v1/campaigns',
+      ok: [201, 409],
+      body: fc.record(
+        {
+          id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
+          name: field(fc.string({ minLength: 1 })),
+          region: field(fc.constantFrom('VN-HN', 'XX')),
+          markets: field(
+            fc.array(fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), district: fc.string() }, { requiredKeys: ['name'] }), { maxLength: 3 }),
+          ),
+          from: field(fc.constantFrom('2026-01-01', 'x')),
+          to: field(fc.constantFrom('2026-12-31', '2025-01-01')),
+          team: field(fc.array(fc.string(), { maxLength: 2 })),
+          authority: field(fc.string()),
+        },
+        { requiredKeys: [] },
+      ),
     },
     {
-      path: () => '/api/v1/campaigns/fuzz-camp/verifications', ok: [201],
-      body: fc.record({ market: field(fc.constantFrom('Chợ Hôm', 'Chợ Lớn')), owner: field(fc.record({ name: fc.string({ minLength: 1 }), phone: fc.constantFrom('0912 345 678', 'call me') }, { requiredKeys: ['name'] })), serial: field(fc.string({ minLength: 1, maxLength: 12 })), type: field(fc.constant('scale')), class: field(fc.constantFrom('III', 'IIII', 'II')), max: field(fc.double()), e: field(fc.double()), result: field(fc.constantFrom('pass', 'fail')), stampNumber: field(fc.string()), validUntil: field(fc.constantFrom('2027-01-01', 'x')) }, { requiredKeys: [] }),
+      path: () => '/api/v1/campaigns/fuzz-camp/verifications',
+      ok: [201],
+      body: fc.record(
+        {
+          market: field(fc.constantFrom('Chợ Hôm', 'Chợ Lớn')),
+          owner: field(fc.record({ name: fc.string({ minLength: 1 }), phone: fc.constantFrom('0912 345 678', 'call me') }, { requiredKeys: ['name'] })),
+          serial: field(fc.string({ minLength: 1, maxLength: 12 })),
+          type: field(fc.constant('scale')),
+          class: field(fc.constantFrom('III', 'IIII', 'II')),
+          max: field(fc.double()),
+          e: field(fc.double()),
+          result: field(fc.constantFrom('pass', 'fail')),
+          stampNumber: field(fc.string()),
+          validUntil: field(fc.constantFrom('2027-01-01', 'x')),
+        },
+        { requiredKeys: [] },
+      ),
     },
     // reference standards and lots
     {
-      path: () => '/api/v1/standards', ok: [201, 404, 409],
-      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constantFrom('acme', 'nope')), name: field(fc.string({ minLength: 1, maxLength: 20 })), quantity: field(fc.constantFrom('pressure', 'volume', 'x')), unit: field(fc.constantFrom('hPa', 'kPa', 'L', 'furlong')), kind: field(fc.constantFrom('reference-barometer', 'proving-measure', 'nope')), class: field(fc.string({ minLength: 1, maxLength: 8 })), serial: field(fc.string({ minLength: 1, maxLength: 12 })), gas: field(fc.constantFrom('CH4', 'CO')) }, { requiredKeys: [] }),
+      path: () => '/api/v1/standards',
+      ok: [201, 404, 409],
+      body: fc.record(
+        {
+          id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
+          tenant: field(fc.constantFrom('acme', 'nope')),
+          name: field(fc.string({ minLength: 1, maxLength: 20 })),
+          quantity: field(fc.constantFrom('pressure', 'volume', 'x')),
+          unit: field(fc.constantFrom('hPa', 'kPa', 'L', 'furlong')),
+          kind: field(fc.constantFrom('reference-barometer', 'proving-measure', 'nope')),
+          class: field(fc.string({ minLength: 1, maxLength: 8 })),
+          serial: field(fc.string({ minLength: 1, maxLength: 12 })),
+          gas: field(fc.constantFrom('CH4', 'CO')),
+        },
+        { requiredKeys: [] },
+      ),
     },
     {
-      path: () => '/api/v1/standards/fuzz-std/certificates', ok: [201],
-      body: fc.record({ number: field(fc.string({ minLength: 1, maxLength: 10 })), issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })), issuedAt: field(fc.constantFrom('2026-01-01', '2026-13-01', 'soon')), validUntil: field(fc.constantFrom('2027-01-01', '2025-01-01')), uncertainty: field(fc.double()), traceableTo: field(fc.string({ minLength: 1, maxLength: 20 })), asFound: field(fc.record({ error: fc.double(), outOfTolerance: fc.boolean() }, { requiredKeys: [] })) }, { requiredKeys: [] }),
+      path: () => '/api/v1/standards/fuzz-std/certificates',
+      ok: [201],
+      body: fc.record(
+        {
+          number: field(fc.string({ minLength: 1, maxLength: 10 })),
+          issuedBy: field(fc.string({ minLength: 1, maxLength: 10 })),
+          issuedAt: field(fc.constantFrom('2026-01-01', '2026-13-01', 'soon')),
+          validUntil: field(fc.constantFrom('2027-01-01', '2025-01-01')),
+          uncertainty: field(fc.double()),
+          traceableTo: field(fc.string({ minLength: 1, maxLength: 20 })),
+          asFound: field(fc.record({ error: fc.double(), outOfTolerance: fc.boolean() }, { requiredKeys: [] })),
+        },
+        { requiredKeys: [] },
+      ),
     },
     {
-      path: () => '/api/v1/lots', ok: [201, 404, 409],
-      body: fc.record({ id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)), tenant: field(fc.constantFrom('acme', 'nope')), product: field(fc.string({ minLength: 1, maxLength: 20 })), nominal: field(fc.double()), unit: field(fc.constantFrom('g', 'kg', 'mL', 'L', 'lb')), lotSize: field(fc.integer({ min: -1, max: 2_000_000 })), destructive: field(fc.boolean()), scale: field(fc.constantFrom('api-dev', 'nope')), averageTare: field(fc.double()), density: field(fc.double()), plan: field(fc.constantFrom('nope', 'Bad Plan')), measuredUnit: field(fc.constantFrom('g', 'mL')) }, { requiredKeys: [] }),
+      path: () => '/api/v1/lots',
+      ok: [201, 404, 409],
+      body: fc.record(
+        {
+          id: field(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)),
+          tenant: field(fc.constantFrom('acme', 'nope')),
+          product: field(fc.string({ minLength: 1, maxLength: 20 })),
+          nominal: field(fc.double()),
+          unit: field(fc.constantFrom('g', 'kg', 'mL', 'L', 'lb')),
+          lotSize: field(fc.integer({ min: -1, max: 2_000_000 })),
+          destructive: field(fc.boolean()),
+          scale: field(fc.constantFrom('api-dev', 'nope')),
+          averageTare: field(fc.double()),
+          density: field(fc.double()),
+          plan: field(fc.constantFrom('nope', 'Bad Plan')),
+          measuredUnit: field(fc.constantFrom('g', 'mL')),
+        },
+        { requiredKeys: [] },
+      ),
     },
     {
-      path: () => '/api/v1/lots/fuzz-lot/packages', ok: [200, 409],
-      body: fc.record({ items: field(fc.array(fc.record({ net: fc.oneof(fc.double({ min: 480, max: 520, noNaN: true }), fc.double()), gross: fc.double(), id: fc.string({ maxLength: 8 }), position: fc.integer({ min: -1, max: 300 }) }, { requiredKeys: [] }), { maxLength: 5 })) }, { requiredKeys: [] }),
+      path: () => '/api/v1/lots/fuzz-lot/packages',
+      ok: [200, 409],
+      body: fc.record(
+        {
+          items: field(
+            fc.array(
+              fc.record(
+                {
+                  net: fc.oneof(fc.double({ min: 480, max: 520, noNaN: true }), fc.double()),
+                  gross: fc.double(),
+                  id: fc.string({ maxLength: 8 }),
+                  position: fc.integer({ min: -1, max: 300 }),
+                },
+                { requiredKeys: [] },
+              ),
+              { maxLength: 5 },
+            ),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
     },
   ];
 
   it('every POST body route: a structured 400 or a success, never a 500, nothing stored from a refused body', async () => {
     const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
-    const withBody = Object.entries(spec.paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op.requestBody).map(([m]) => `${m.toUpperCase()} ${p}`));
-    const covered = new Set(routes.map((r) => `${r.method ?? 'POST'} ${String(r.path()).replace('api-dev', '{id}').replace('no-such-alert', '{id}').replace('tenants/acme', 'tenants/{id}').replace(/BBKT-\d{4}-\d{4}(-F\d+)?/, '{id}').replace('fuzz-camp', '{id}').replace(/fuzz-(std|lot)/, '{id}')}`));
-    expect(withBody.filter((r) => !covered.has(r)), 'routes with a body and no fuzzer').toEqual([]);
+    const withBody = Object.entries(spec.paths).flatMap(([p, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => op.requestBody)
+        .map(([m]) => `${m.toUpperCase()} ${p}`),
+    );
+    const covered = new Set(
+      routes.map(
+        (r) =>
+          `${r.method ?? 'POST'} ${String(r.path())
+            .replace('api-dev', '{id}')
+            .replace('no-such-alert', '{id}')
+            .replace('tenants/acme', 'tenants/{id}')
+            .replace(/BBKT-\d{4}-\d{4}(-F\d+)?/, '{id}')
+            .replace('fuzz-camp', '{id}')
+            .replace(/fuzz-(std|lot)/, '{id}')}`,
+      ),
+    );
+    expect(
+      withBody.filter((r) => !covered.has(r)),
+      'routes with a body and no fuzzer',
+    ).toEqual([]);
 
     for (const r of routes) {
       const path = await r.path();
       await fc.assert(
-        fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: r.body.map((b) => JSON.stringify(b)) }, fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 40 })), async (text) => {
-          const res = await gw.call(r.method ?? 'POST', path, text);
-          if (res.status >= 400 && res.status !== 400) expect(r.ok, `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
-          if (res.status === 400) structured400(res.status, res.body, `${path} ${text}`);
-          else expect([...r.ok, 200], `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
-          return true;
-        }),
+        fc.asyncProperty(
+          fc.oneof(
+            { weight: 3, arbitrary: r.body.map((b) => JSON.stringify(b)) },
+            fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+            fc.string({ maxLength: 40 }),
+          ),
+          async (text) => {
+            const res = await gw.call(r.method ?? 'POST', path, text);
+            if (res.status >= 400 && res.status !== 400) expect(r.ok, `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+            if (res.status === 400) structured400(res.status, res.body, `${path} ${text}`);
+            else expect([...r.ok, 200], `${path} ${text} → ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+            return true;
+          },
+        ),
         { numRuns: RUNS * 2 },
       );
     }
@@ -460,7 +845,11 @@ describe('hostile API bodies', () => {
       expect(tok.body.role).toBe('operator');
       expect((await gw.call('GET', '/api/v1/tokens', undefined, tok.body.token)).status).toBe(403);
     }
-    const dev = await gw.call('POST', '/api/v1/devices', '{"id": "pp-dev", "tenant": "acme", "type": "barometer", "serial": "S", "constructor": {"prototype": {"polluted": "yes"}}}');
+    const dev = await gw.call(
+      'POST',
+      '/api/v1/devices',
+      '{"id": "pp-dev", "tenant": "acme", "type": "barometer", "serial": "S", "constructor": {"prototype": {"polluted": "yes"}}}',
+    );
     expect(dev.status).toBeLessThan(500);
     // the query string too
     expect((await gw.call('GET', '/api/v1/devices?__proto__[polluted]=yes&constructor[prototype][polluted]=yes')).status).toBeLessThan(500);
@@ -469,35 +858,70 @@ describe('hostile API bodies', () => {
   });
 
   it('query strings, path ids and Authorization headers of every GET route: never a 500', async () => {
-    const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>> };
+    const spec = (await gw.call('GET', '/openapi.json', undefined, '')).body as {
+      paths: Record<string, Record<string, { parameters?: { name: string; in: string }[] }>>;
+    };
     const gets = Object.entries(spec.paths)
       .filter(([p, ops]) => p.startsWith('/api/') && ops.get && !p.endsWith('/stream'))
       .map(([p, ops]) => ({ path: p, query: (ops.get.parameters ?? []).filter((x) => x.in === 'query').map((x) => x.name) }));
     expect(gets.length).toBeGreaterThan(10);
-    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('1e999', '-1', '0', 'NaN', '9'.repeat(40), '2026-02-30', '__proto__', '[]', '%00', '2026-01-01T00:00:00Z'));
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('1e999', '-1', '0', 'NaN', '9'.repeat(40), '2026-02-30', '__proto__', '[]', '%00', '2026-01-01T00:00:00Z'),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...gets), fc.dictionary(fc.constantFrom('from', 'to', 'limit', 'tenant', 'type', 'status', 'state', 'severity', 'kind', 'device', 'format', 'before', '__proto__', 'constructor'), value, { maxKeys: 4 }), fc.oneof(fc.constant('api-dev'), fc.string({ minLength: 1, maxLength: 80 })), async (route, q, id) => {
-        const path = route.path.replace('{id}', encodeURIComponent(id)) + '?' + new URLSearchParams(q).toString();
-        const res = await gw.call('GET', path);
-        expect(res.status, `${path} → ${JSON.stringify(res.body)}`).toBeLessThan(500);
-        if (res.status === 400) structured400(res.status, res.body, path);
-        if (res.status >= 400) expect(res.body.error, path).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
-        return true;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...gets),
+        fc.dictionary(
+          fc.constantFrom(
+            'from',
+            'to',
+            'limit',
+            'tenant',
+            'type',
+            'status',
+            'state',
+            'severity',
+            'kind',
+            'device',
+            'format',
+            'before',
+            '__proto__',
+            'constructor',
+          ),
+          value,
+          { maxKeys: 4 },
+        ),
+        fc.oneof(fc.constant('api-dev'), fc.string({ minLength: 1, maxLength: 80 })),
+        async (route, q, id) => {
+          const path = route.path.replace('{id}', encodeURIComponent(id)) + '?' + new URLSearchParams(q).toString();
+          const res = await gw.call('GET', path);
+          expect(res.status, `${path} → ${JSON.stringify(res.body)}`).toBeLessThan(500);
+          if (res.status === 400) structured400(res.status, res.body, path);
+          if (res.status >= 400) expect(res.body.error, path).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+          return true;
+        },
+      ),
       { numRuns: RUNS * 5 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('Bearer', 'Bearer ', 'Bearer mag__', `Bearer mag_${'0'.repeat(12)}_${'A'.repeat(5000)}`, 'bearer  x y', 'Basic YWRtaW46YWRtaW4=')), async (h) => {
-        let res: Response;
-        try {
-          res = await fetch(`${gw.api}/api/v1/devices`, { headers: { authorization: h } });
-        } catch {
-          return true; // a header fetch itself refuses to send (control characters)
-        }
-        expect(res.status, h).toBe(401);
-        expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
-        return true;
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.constantFrom('Bearer', 'Bearer ', 'Bearer mag__', `Bearer mag_${'0'.repeat(12)}_${'A'.repeat(5000)}`, 'bearer  x y', 'Basic YWRtaW46YWRtaW4='),
+        ),
+        async (h) => {
+          let res: Response;
+          try {
+            res = await fetch(`${gw.api}/api/v1/devices`, { headers: { authorization: h } });
+          } catch {
+            return true; // a header fetch itself refuses to send (control characters)
+          }
+          expect(res.status, h).toBe(401);
+          expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+          return true;
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   }, 60_000);
@@ -513,7 +937,8 @@ describe('hostile API bodies', () => {
 // ── raw MQTT packets ──
 const str = (s: string) => [s.length >> 8, s.length & 0xff, ...Buffer.from(s)];
 const packet = (type: number, body: number[]) => Buffer.from([type, ...remainingLength(body.length), ...body]);
-const connectPacket = (id: string, password: string, protocol = 'MQTT', level = 4, flags = 0xc2) => packet(0x10, [...str(protocol), level, flags, 0, 60, ...str(id), ...str(id), ...str(password)]);
+const connectPacket = (id: string, password: string, protocol = 'MQTT', level = 4, flags = 0xc2) =>
+  packet(0x10, [...str(protocol), level, flags, 0, 60, ...str(id), ...str(id), ...str(password)]);
 
 /** Sends bytes on a fresh socket; resolves with whether the server closed it and what it answered. */
 function rawSession(port: number, chunks: Buffer[], waitMs = 3000, sequenced = false): Promise<{ closed: boolean; received: Buffer }> {
@@ -553,7 +978,11 @@ describe('malformed MQTT packets from a raw TCP socket', () => {
   /** The other device keeps publishing, acknowledged, and its readings are stored. */
   const bystanderWorks = async () => {
     const s = ++seq;
-    await bystander.publishAsync('instruments/steady/readings', JSON.stringify({ seq: s, ts: new Date(Date.now() - 600_000 + s).toISOString(), quantity: 'pressure', value: 1013, unit: 'hPa' }), { qos: 1 });
+    await bystander.publishAsync(
+      'instruments/steady/readings',
+      JSON.stringify({ seq: s, ts: new Date(Date.now() - 600_000 + s).toISOString(), quantity: 'pressure', value: 1013, unit: 'hPa' }),
+      { qos: 1 },
+    );
     expect(bystander.connected).toBe(true);
   };
 
@@ -595,7 +1024,12 @@ describe('malformed MQTT packets from a raw TCP socket', () => {
     // aedes would otherwise buffer up to 256 MiB per connection, before CONNECT even.
     const before = await rawSession(port(), [Buffer.from([0x10, ...remainingLength(200_000_000), 0, 4, 0x4d, 0x51, 0x54, 0x54])], 2000);
     expect(before.closed).toBe(true);
-    const after = await rawSession(port(), [connectPacket('raw-dev', secret), Buffer.from([0x30, ...remainingLength(10_000_000), ...str('instruments/raw-dev/readings'), 0x7b])], 2000, true);
+    const after = await rawSession(
+      port(),
+      [connectPacket('raw-dev', secret), Buffer.from([0x30, ...remainingLength(10_000_000), ...str('instruments/raw-dev/readings'), 0x7b])],
+      2000,
+      true,
+    );
     expect(after.received.subarray(0, 4)).toEqual(Buffer.from([0x20, 0x02, 0x00, 0x00]));
     expect(after.closed).toBe(true);
     await bystanderWorks();
@@ -647,7 +1081,9 @@ describe('CSV exports neutralise formula injection', () => {
       const r = await gw.call('POST', '/api/v1/devices', { id: `${tenant}-d`, tenant, type: 'barometer', serial: p, site: p, model: p });
       expect(r.status).toBe(201);
     }
-    const res = await fetch(`${gw.api}/api/v1/reports/assurance?format=csv`, { headers: { authorization: `Bearer ${(await import('../support/gateway.ts')).ADMIN_TOKEN}` } });
+    const res = await fetch(`${gw.api}/api/v1/reports/assurance?format=csv`, {
+      headers: { authorization: `Bearer ${(await import('../support/gateway.ts')).ADMIN_TOKEN}` },
+    });
     expect(res.status).toBe(200);
     const csv = await res.text();
     // RFC 4180 fields: split respecting quotes

@@ -108,10 +108,12 @@ describe('ingest into the embedded store over MQTT', () => {
 
   it('tags gas-detector readings with the gas', async () => {
     const ts = T0 + 10 * MIN;
-    await publish(gas, 'gas-1', 'readings', { readings: [
-      { seq: 1, ts, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' },
-      { seq: 2, ts, quantity: 'concentration', gas: 'O2', value: 20.9, unit: '%' },
-    ] });
+    await publish(gas, 'gas-1', 'readings', {
+      readings: [
+        { seq: 1, ts, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' },
+        { seq: 2, ts, quantity: 'concentration', gas: 'O2', value: 20.9, unit: '%' },
+      ],
+    });
     await gw.drained();
     const items = await readings('gas-1', ts, ts);
     expect(items.map((r) => [r.tags.gas, r.value]).sort()).toEqual([
@@ -122,7 +124,17 @@ describe('ingest into the embedded store over MQTT', () => {
 
   it('stores a check, served by /checks with its decisions', async () => {
     const ts = T0 + 12 * MIN;
-    await publish(gas, 'gas-1', 'checks', { seq: 77, ts: iso(ts), indicated: 51, reference: 50, referenceUncertainty: 1, unit: 'ppm', standardId: 'CYL-CO-50', gas: 'CO', point: 'span' });
+    await publish(gas, 'gas-1', 'checks', {
+      seq: 77,
+      ts: iso(ts),
+      indicated: 51,
+      reference: 50,
+      referenceUncertainty: 1,
+      unit: 'ppm',
+      standardId: 'CYL-CO-50',
+      gas: 'CO',
+      point: 'span',
+    });
     await gw.drained();
     const api = await gw.call('GET', '/api/v1/devices/gas-1/checks');
     expect(api.status).toBe(200);
@@ -135,8 +147,17 @@ describe('ingest into the embedded store over MQTT', () => {
   it('stores a fuel-dispenser transaction as a volume reading in litres with nozzle and product', async () => {
     const ts = T0 + 14 * MIN;
     await publish(fuel, 'fuel-1', 'readings', {
-      seq: 9, ts: iso(ts), quantity: 'volume', value: 20060, unit: 'mL', nozzle: '2', product: 'RON95',
-      unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060,
+      seq: 9,
+      ts: iso(ts),
+      quantity: 'volume',
+      value: 20060,
+      unit: 'mL',
+      nozzle: '2',
+      product: 'RON95',
+      unitPrice: 23800,
+      amount: 477428,
+      totalizerStart: 1000000,
+      totalizerEnd: 1020060,
     });
     await gw.drained();
     const [r] = await readings('fuel-1', ts, ts);

@@ -19,7 +19,10 @@ const HOUR = 60 * MIN;
 const T0 = Math.floor((Date.now() - 3 * HOUR) / 1000) * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The wall-clock time of instant `ms` at UTC+`hours`, as a device without a zone sends it: `2026-12-03 10:00:00`. */
-const wallClock = (ms: number, hours: number) => iso(ms + hours * HOUR).slice(0, 19).replace('T', ' ');
+const wallClock = (ms: number, hours: number) =>
+  iso(ms + hours * HOUR)
+    .slice(0, 19)
+    .replace('T', ' ');
 const PRODUCTS = ['Xăng E5 RON 92-II', 'Xăng RON 95-III', 'Dầu DO 0,05S-II'];
 
 interface Item {
@@ -30,10 +33,36 @@ interface Item {
 
 /** A fuel sale as a dispenser sends it: nozzle as a number. */
 const sale = (seq: number, ts: unknown, product: string, nozzle: number | string = 1) => ({
-  seq, ts, quantity: 'volume', value: 20, unit: 'L', nozzle, product, unitPrice: 19_630, amount: 392_600, totalizerStart: 1000 + 20 * seq, totalizerEnd: 1020 + 20 * seq,
+  seq,
+  ts,
+  quantity: 'volume',
+  value: 20,
+  unit: 'L',
+  nozzle,
+  product,
+  unitPrice: 19_630,
+  amount: 392_600,
+  totalizerStart: 1000 + 20 * seq,
+  totalizerEnd: 1020 + 20 * seq,
 });
 
-const TRICKY = ['a\\,b', '\\ lead', 'x\\=y', 'C:\\new', ' spaced ', "'quoted'", '"dq"', '#hash', 'a/b', 'Dầu DO 0,05S-II', '=1+1', 'k=v,k2=v2 f=1', '\\\\,', 'ő\u2028𝄞', '0'];
+const TRICKY = [
+  'a\\,b',
+  '\\ lead',
+  'x\\=y',
+  'C:\\new',
+  ' spaced ',
+  "'quoted'",
+  '"dq"',
+  '#hash',
+  'a/b',
+  'Dầu DO 0,05S-II',
+  '=1+1',
+  'k=v,k2=v2 f=1',
+  '\\\\,',
+  'ő\u2028𝄞',
+  '0',
+];
 
 /** Tag values as generated: any text, with the characters line protocol and InfluxQL treat specially. */
 const tagText = fc
@@ -107,7 +136,12 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
       expect(m.payload).toEqual({
         seq: 10,
         topic: 'instruments/baro-vn/readings',
-        errors: [{ path: 'ts', message: `ts looks like epoch seconds (${iso(T0)}), not milliseconds (${iso(seconds)}): send epoch milliseconds (${T0}) or ISO 8601 with a zone; received ${seconds}` }],
+        errors: [
+          {
+            path: 'ts',
+            message: `ts looks like epoch seconds (${iso(T0)}), not milliseconds (${iso(seconds)}): send epoch milliseconds (${T0}) or ISO 8601 with a zone; received ${seconds}`,
+          },
+        ],
       });
       await gw.drained();
       expect(await readings('baro-vn', 0, Date.now())).toEqual([]);
@@ -118,7 +152,9 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
     it('words a refused status the same way: field, what is accepted, what was received', async () => {
       await baro.publishAsync('instruments/baro-vn/status', JSON.stringify({ state: 7 }), { qos: 1 });
       const m = await feedback.waitFor((x) => x.payload.topic === 'instruments/baro-vn/status');
-      expect(m.payload.errors).toEqual([{ path: 'state', message: 'state must be the device state, e.g. "online" or "offline" (text of 1 to 32 characters); received 7' }]);
+      expect(m.payload.errors).toEqual([
+        { path: 'state', message: 'state must be the device state, e.g. "online" or "offline" (text of 1 to 32 characters); received 7' },
+      ]);
     });
 
     it("stores a local time without a zone at its UTC instant, in the tenant's time zone", async () => {
@@ -144,7 +180,9 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
       expect(patched.body).toMatchObject({ id: 'petro', timeZone: 'Asia/Tokyo' });
       const bad = await gw.call('PATCH', '/api/v1/tenants/petro', { timeZone: 'Asia/Atlantis' });
       expect(bad.status).toBe(400);
-      expect(bad.body.error.details).toEqual([{ path: 'timeZone', message: 'timeZone must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin; received "Asia/Atlantis"' }]);
+      expect(bad.body.error.details).toEqual([
+        { path: 'timeZone', message: 'timeZone must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin; received "Asia/Atlantis"' },
+      ]);
       // Asia/Tokyo is UTC+9 all year
       const at = T0 + 20 * MIN;
       await publish(baro, 'baro-vn', { seq: 22, ts: wallClock(at, 9), quantity: 'pressure', value: 1013.2, unit: 'hPa' });
@@ -158,27 +196,36 @@ for (const store of ['InfluxDB 1.x', 'the embedded store'] as const) {
       let seq = 1000;
       let t = T0 + 30 * MIN;
       await fc.assert(
-        fc.asyncProperty(fc.uniqueArray(tagText, { minLength: 15, maxLength: 15 }), fc.array(fc.oneof(fc.nat({ max: 99 }), tagText), { minLength: 15, maxLength: 15 }), async (products, nozzles) => {
-          const from = t;
-          const sent = new Map<number, Record<string, string>>();
-          for (const [i, product] of products.entries()) {
-            seq++;
-            t += 1000;
-            sent.set(seq, { nozzle: String(nozzles[i]), product });
-            await publish(fuel, 'fuel-vn', sale(seq, t, product, nozzles[i]));
-          }
-          await gw.drained();
-          const got = await readings('fuel-vn', from + 1, t);
-          expect(new Map(got.map((x) => [x.seq, x.tags]))).toEqual(sent);
-          if (influxd) {
-            // and each is found by an InfluxQL string literal of it (influxqlString escapes \ and ')
-            for (const product of products) {
-              const r = await influxd.query(`SELECT "volume" FROM "transaction" WHERE "device" = 'fuel-vn' AND "product" = ${influxqlString(product)} AND time > ${from}ms GROUP BY "product"`);
-              expect(r.results[0].error, product).toBeUndefined();
-              expect(r.results[0].series?.map((x) => x.tags?.product), product).toEqual([product]);
+        fc.asyncProperty(
+          fc.uniqueArray(tagText, { minLength: 15, maxLength: 15 }),
+          fc.array(fc.oneof(fc.nat({ max: 99 }), tagText), { minLength: 15, maxLength: 15 }),
+          async (products, nozzles) => {
+            const from = t;
+            const sent = new Map<number, Record<string, string>>();
+            for (const [i, product] of products.entries()) {
+              seq++;
+              t += 1000;
+              sent.set(seq, { nozzle: String(nozzles[i]), product });
+              await publish(fuel, 'fuel-vn', sale(seq, t, product, nozzles[i]));
             }
-          }
-        }),
+            await gw.drained();
+            const got = await readings('fuel-vn', from + 1, t);
+            expect(new Map(got.map((x) => [x.seq, x.tags]))).toEqual(sent);
+            if (influxd) {
+              // and each is found by an InfluxQL string literal of it (influxqlString escapes \ and ')
+              for (const product of products) {
+                const r = await influxd.query(
+                  `SELECT "volume" FROM "transaction" WHERE "device" = 'fuel-vn' AND "product" = ${influxqlString(product)} AND time > ${from}ms GROUP BY "product"`,
+                );
+                expect(r.results[0].error, product).toBeUndefined();
+                expect(
+                  r.results[0].series?.map((x) => x.tags?.product),
+                  product,
+                ).toEqual([product]);
+              }
+            }
+          },
+        ),
         {
           numRuns: 8,
           // what line protocol and InfluxQL treat specially, every time

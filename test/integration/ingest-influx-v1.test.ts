@@ -117,10 +117,12 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
 
   it('tags gas-detector readings with the gas', async () => {
     const ts = T0 + 10 * MIN;
-    await publish(gas, 'gas-1', 'readings', { readings: [
-      { seq: 1, ts, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' },
-      { seq: 2, ts, quantity: 'concentration', gas: 'O2', value: 20.9, unit: '%' },
-    ] });
+    await publish(gas, 'gas-1', 'readings', {
+      readings: [
+        { seq: 1, ts, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' },
+        { seq: 2, ts, quantity: 'concentration', gas: 'O2', value: 20.9, unit: '%' },
+      ],
+    });
     await gw.drained();
     const got = await select(`SELECT * FROM reading WHERE device = 'gas-1' AND time = ${ts}ms GROUP BY gas`);
     expect(got.map((r) => [r.gas, r.value, r.tenant, r.type, r.quantity]).sort()).toEqual([
@@ -131,15 +133,46 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
 
   it('stores a check in the check measurement', async () => {
     const ts = T0 + 12 * MIN;
-    await publish(gas, 'gas-1', 'checks', { seq: 77, ts: iso(ts), indicated: 51, reference: 50, referenceUncertainty: 1, unit: 'ppm', standardId: 'CYL-CO-50', gas: 'CO', point: 'span' });
+    await publish(gas, 'gas-1', 'checks', {
+      seq: 77,
+      ts: iso(ts),
+      indicated: 51,
+      reference: 50,
+      referenceUncertainty: 1,
+      unit: 'ppm',
+      standardId: 'CYL-CO-50',
+      gas: 'CO',
+      point: 'span',
+    });
     await gw.drained();
     const got = await select(`SELECT * FROM "check" WHERE device = 'gas-1' AND time = ${ts}ms`);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ tenant: 'acme', device: 'gas-1', type: 'gas-detector', gas: 'CO', point: 'span', indicated: 51, reference: 50, error: 1, mpe: 5, seq: 77, legal: 'pass' });
+    expect(got[0]).toMatchObject({
+      tenant: 'acme',
+      device: 'gas-1',
+      type: 'gas-detector',
+      gas: 'CO',
+      point: 'span',
+      indicated: 51,
+      reference: 50,
+      error: 1,
+      mpe: 5,
+      seq: 77,
+      legal: 'pass',
+    });
     expect(typeof got[0].uncertainty).toBe('number');
     expect(['pass', 'conditional-pass']).toContain(got[0].decision);
     const fieldTypes = Object.fromEntries(rows(await influxd.query('SHOW FIELD KEYS FROM "check"')).map((r) => [r.fieldKey, r.fieldType]));
-    expect(fieldTypes).toMatchObject({ indicated: 'float', reference: 'float', error: 'float', mpe: 'float', uncertainty: 'float', decision: 'string', legal: 'string', seq: 'integer' });
+    expect(fieldTypes).toMatchObject({
+      indicated: 'float',
+      reference: 'float',
+      error: 'float',
+      mpe: 'float',
+      uncertainty: 'float',
+      decision: 'string',
+      legal: 'string',
+      seq: 'integer',
+    });
 
     const api = await gw.call('GET', `/api/v1/devices/gas-1/checks`);
     expect(api.body.items[0]).toMatchObject({ seq: 77, ts: iso(ts), indicated: 51, reference: 50, error: 1, mpe: 5, legal: 'pass' });
@@ -148,12 +181,31 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
   it('stores a fuel-dispenser transaction in reading and transaction, converting mL to L', async () => {
     const ts = T0 + 14 * MIN;
     await publish(fuel, 'fuel-1', 'readings', {
-      seq: 9, ts: iso(ts), quantity: 'volume', value: 20060, unit: 'mL', nozzle: '2', product: 'RON95',
-      unitPrice: 23800, amount: 477428, totalizerStart: 1000000, totalizerEnd: 1020060, // totalizers in the unit of value (mL)
+      seq: 9,
+      ts: iso(ts),
+      quantity: 'volume',
+      value: 20060,
+      unit: 'mL',
+      nozzle: '2',
+      product: 'RON95',
+      unitPrice: 23800,
+      amount: 477428,
+      totalizerStart: 1000000,
+      totalizerEnd: 1020060, // totalizers in the unit of value (mL)
     });
     await gw.drained();
     const [reading] = await select(`SELECT * FROM reading WHERE device = 'fuel-1' AND time = ${ts}ms`);
-    expect(reading).toMatchObject({ tenant: 'petro', device: 'fuel-1', type: 'fuel-dispenser', quantity: 'volume', nozzle: '2', product: 'RON95', raw: 20060, seq: 9, status: 'ok' });
+    expect(reading).toMatchObject({
+      tenant: 'petro',
+      device: 'fuel-1',
+      type: 'fuel-dispenser',
+      quantity: 'volume',
+      nozzle: '2',
+      product: 'RON95',
+      raw: 20060,
+      seq: 9,
+      status: 'ok',
+    });
     expect(reading.value as number).toBeCloseTo(20.06, 9);
     const [tx] = await select(`SELECT * FROM "transaction" WHERE device = 'fuel-1' AND time = ${ts}ms`);
     expect(tx).toMatchObject({ tenant: 'petro', device: 'fuel-1', nozzle: '2', product: 'RON95', unitPrice: 23800, amount: 477428, seq: 9 });
@@ -180,18 +232,32 @@ describe('ingest into InfluxDB 1.x over MQTT', () => {
   it('writes the fleet standing for dashboards: rejections per message, devices by verification state, unresolved alerts by kind', async () => {
     // a rejected message (value not a number) and a failing check that opens an out-of-tolerance alert
     await publish(baro, 'baro-1', 'readings', { seq: 900, ts: iso(T0), quantity: 'pressure', value: 'high', unit: 'hPa' });
-    await publish(baro, 'baro-1', 'checks', { seq: 901, ts: iso(T0 + 60_000), indicated: 1015, reference: 1013, referenceUncertainty: 0.05, unit: 'hPa', standardId: 'REF-1' });
+    await publish(baro, 'baro-1', 'checks', {
+      seq: 901,
+      ts: iso(T0 + 60_000),
+      indicated: 1015,
+      reference: 1013,
+      referenceUncertainty: 0.05,
+      unit: 'hPa',
+      standardId: 'REF-1',
+    });
     const at = Date.now();
     gw.gateway.recordFleetState(new Date(at));
     await gw.drained();
 
     const rejected = await select(`SELECT * FROM rejection WHERE device = 'baro-1'`);
-    expect(rejected).toEqual([expect.objectContaining({ tenant: 'acme', device: 'baro-1', type: 'barometer', topic: 'readings', count: 1, reason: expect.stringContaining('value') })]);
+    expect(rejected).toEqual([
+      expect.objectContaining({ tenant: 'acme', device: 'baro-1', type: 'barometer', topic: 'readings', count: 1, reason: expect.stringContaining('value') }),
+    ]);
     // the same counts the API gives
-    const unresolved = ((await gw.call('GET', '/api/v1/alerts?device=baro-1')).body.items as { state: string; severity: string; kind: string }[]).filter((a) => a.state !== 'resolved');
+    const unresolved = ((await gw.call('GET', '/api/v1/alerts?device=baro-1')).body.items as { state: string; severity: string; kind: string }[]).filter(
+      (a) => a.state !== 'resolved',
+    );
     expect(unresolved.map((a) => a.kind)).toContain('out-of-tolerance');
     // gas-1's span check above cites CYL-CO-50, a standard nobody registered: its one open alert says so.
-    const gasUnresolved = ((await gw.call('GET', '/api/v1/alerts?device=gas-1')).body.items as { state: string; severity: string; kind: string; key?: string }[]).filter((a) => a.state !== 'resolved');
+    const gasUnresolved = (
+      (await gw.call('GET', '/api/v1/alerts?device=gas-1')).body.items as { state: string; severity: string; kind: string; key?: string }[]
+    ).filter((a) => a.state !== 'resolved');
     expect(gasUnresolved.map((a) => [a.kind, a.key])).toEqual([['untraceable-check', 'CYL-CO-50']]);
     const fleet = await select(`SELECT * FROM fleet WHERE time = ${at}ms`);
     expect(fleet.map((r) => [r.device, r.verification, r.openAlerts, r.criticalAlerts]).sort()).toEqual([

@@ -23,22 +23,68 @@ describe('an inspection at a station connected to the gateway', () => {
     await t?.destroy();
   });
 
-  it('puts the inspector\'s check beside the device\'s own, seals the dispenser off and lifts the seal', async () => {
+  it("puts the inspector's check beside the device's own, seals the dispenser off and lifts the seal", async () => {
     const config = inbox(dispenser);
     await config.waitFor((m) => m.payload.lockout === false);
     // the dispenser's own check: seq 1, +0.02 L at 20 L
-    await dispenser.publishAsync('instruments/fd-dt-2/checks', JSON.stringify({ seq: 1, ts: new Date().toISOString(), indicated: 20.02, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-01', point: 'Qmax' }), { qos: 1 });
+    await dispenser.publishAsync(
+      'instruments/fd-dt-2/checks',
+      JSON.stringify({
+        seq: 1,
+        ts: new Date().toISOString(),
+        indicated: 20.02,
+        reference: 20,
+        referenceUncertainty: 0.004,
+        unit: 'L',
+        standardId: 'PM-20L-01',
+        point: 'Qmax',
+      }),
+      { qos: 1 },
+    );
 
-    const opened = await t.call('POST', '/api/v1/inspections', { tenant: 'cxd-duc-thang', startedAt: new Date().toISOString(), inspectors: ['Nguyễn Văn Hùng'] }, inspector);
+    const opened = await t.call(
+      'POST',
+      '/api/v1/inspections',
+      { tenant: 'cxd-duc-thang', startedAt: new Date().toISOString(), inspectors: ['Nguyễn Văn Hùng'] },
+      inspector,
+    );
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     // in trade: MPE 0.45 % × 20 L = 0.09 L; +0.12 L fails
-    const item = await t.call('POST', `/api/v1/inspections/${id}/items`, { device: 'fd-dt-2', checks: [{ indicated: 20.12, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' }], sealsIntact: true, verificationMarkValid: true, certificateValid: true, priceDisplayCorrect: true }, inspector);
+    const item = await t.call(
+      'POST',
+      `/api/v1/inspections/${id}/items`,
+      {
+        device: 'fd-dt-2',
+        checks: [{ indicated: 20.12, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' }],
+        sealsIntact: true,
+        verificationMarkValid: true,
+        certificateValid: true,
+        priceDisplayCorrect: true,
+      },
+      inspector,
+    );
     expect(item.body).toMatchObject({ verdict: 'fail', checks: [{ seq: -1, legal: 'fail' }] });
-    const history = async () => (await t.call('GET', '/api/v1/devices/fd-dt-2/checks', undefined, inspector)).body.items.map((c: { seq: number; legal: string }) => `${c.seq} ${c.legal}`).sort();
+    const history = async () =>
+      (await t.call('GET', '/api/v1/devices/fd-dt-2/checks', undefined, inspector)).body.items
+        .map((c: { seq: number; legal: string }) => `${c.seq} ${c.legal}`)
+        .sort();
     await expect.poll(history).toEqual(['-1 fail', '1 pass']);
     // the device's next own check (seq 2) is stored: the two series do not collide
-    await dispenser.publishAsync('instruments/fd-dt-2/checks', JSON.stringify({ seq: 2, ts: new Date().toISOString(), indicated: 20.01, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-01', point: 'Qmax' }), { qos: 1 });
+    await dispenser.publishAsync(
+      'instruments/fd-dt-2/checks',
+      JSON.stringify({
+        seq: 2,
+        ts: new Date().toISOString(),
+        indicated: 20.01,
+        reference: 20,
+        referenceUncertainty: 0.004,
+        unit: 'L',
+        standardId: 'PM-20L-01',
+        point: 'Qmax',
+      }),
+      { qos: 1 },
+    );
     await expect.poll(history).toEqual(['-1 fail', '1 pass', '2 pass']);
     // an out-of-tolerance alert, as for a check the device sent
     const alerts = (await t.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=out-of-tolerance', undefined, inspector)).body.items;
@@ -46,10 +92,18 @@ describe('an inspection at a station connected to the gateway', () => {
     // and the time series has it, marked with the inspection
     await t.drained();
     const points = await (t.gateway.sink as EmbeddedSink).queryPoints('check', 'fd-dt-2', undefined, undefined, 10);
-    expect(points.find((p) => p.fields.seq === -1)).toMatchObject({ tags: { tenant: 'cxd-duc-thang', point: 'Qmax' }, fields: { legal: 'fail', inspection: id } });
+    expect(points.find((p) => p.fields.seq === -1)).toMatchObject({
+      tags: { tenant: 'cxd-duc-thang', point: 'Qmax' },
+      fields: { legal: 'fail', inspection: id },
+    });
 
     // sealed off: the device is told to lock out, and the API shows the seal
-    const sealed = await t.call('POST', `/api/v1/inspections/${id}/findings`, { device: 'fd-dt-2', kind: 'sealed-off', description: 'Sai số +0,6 %', action: 'Niêm phong' }, inspector);
+    const sealed = await t.call(
+      'POST',
+      `/api/v1/inspections/${id}/findings`,
+      { device: 'fd-dt-2', kind: 'sealed-off', description: 'Sai số +0,6 %', action: 'Niêm phong' },
+      inspector,
+    );
     expect(sealed.status).toBe(201);
     const locked = await config.waitFor((m) => m.payload.lockout === true);
     expect(locked.payload).toMatchObject({ verification: { state: 'valid' }, seal: { finding: sealed.body.id, inspection: id } });

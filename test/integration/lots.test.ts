@@ -68,7 +68,15 @@ describe('lots of prepackages over MQTT and the API', () => {
     await publish('CLEAN-1', alternating(30));
     await publish('CLEAN-1', alternating(20));
     const lot = await lotWith('CLEAN-1', 50);
-    expect(lot).toMatchObject({ verdict: 'pass', sampleSize: 50, t1: 0, t2: 0, mean: 503, tolerableDeficiency: 15, scale: { id: 'cw-1', suitable: true, mpe: 0.3, limit: 3 } });
+    expect(lot).toMatchObject({
+      verdict: 'pass',
+      sampleSize: 50,
+      t1: 0,
+      t2: 0,
+      mean: 503,
+      tolerableDeficiency: 15,
+      scale: { id: 'cw-1', suitable: true, mpe: 0.3, limit: 3 },
+    });
     expect(lot.averageLimit).toBeCloseTo(499.4884, 4);
     // the first batch sent again (same seqs, as after a lost PUBACK): stored once
     const last = seq;
@@ -95,7 +103,14 @@ describe('lots of prepackages over MQTT and the API', () => {
     const operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: TENANT, name: 'packer' })).body.token;
     for (const token of [inspector, operator]) {
       const alerts = (await t.call('GET', '/api/v1/alerts?kind=lot-fail', undefined, token)).body.items;
-      expect(alerts).toEqual([expect.objectContaining({ device: 'cw-1', key: 'T2-1', severity: 'critical', summary: 'Lot T2-1 (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T' })]);
+      expect(alerts).toEqual([
+        expect.objectContaining({
+          device: 'cw-1',
+          key: 'T2-1',
+          severity: 'critical',
+          summary: 'Lot T2-1 (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T',
+        }),
+      ]);
       expect(alerts[0].details).toMatchObject({ t1: 1, t2: 1, shortPackages: [{ position: 10, net: 469, shortBy: 31, t2: true, device: 'cw-1' }] });
     }
     const flagged = rows(await influxd.query(`SELECT net, t1, t2 FROM package WHERE lot = 'T2-1' AND t2 = true`));
@@ -149,21 +164,34 @@ describe('lots of prepackages over MQTT and the API', () => {
     expect(lot.scale).toMatchObject({ id: 'cw-1', suitable: true, mpe: 0.3, limit: 1.8 });
     await t.drained();
     const points = rows(await influxd.query(`SELECT gross, net FROM package WHERE lot = 'GROSS-1' LIMIT 2`));
-    expect(points.map((p) => [p.gross, p.net])).toEqual([[264.4, 252], [266.4, 254]]);
+    expect(points.map((p) => [p.gross, p.net])).toEqual([
+      [264.4, 252],
+      [266.4, 254],
+    ]);
   });
 
   it('judges a lot weighed on an unverified checkweigher and says the measurements are not legal evidence', async () => {
     const secret = await t.device({ id: 'cw-new', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 3 } });
     const fresh = await t.connect('cw-new', secret);
     await declare({ id: 'UNVERIFIED-1', scale: 'cw-new' });
-    await fresh.publishAsync('instruments/cw-new/packages', JSON.stringify({ packages: alternating(50).map((net, i) => ({ seq: i + 1, ts: new Date(start + i * 1000).toISOString(), lot: 'UNVERIFIED-1', net, unit: 'g' })) }), { qos: 1 });
+    await fresh.publishAsync(
+      'instruments/cw-new/packages',
+      JSON.stringify({
+        packages: alternating(50).map((net, i) => ({ seq: i + 1, ts: new Date(start + i * 1000).toISOString(), lot: 'UNVERIFIED-1', net, unit: 'g' })),
+      }),
+      { qos: 1 },
+    );
     const lot = await lotWith('UNVERIFIED-1', 50);
     expect(lot.verdict).toBe('pass'); // the same figures as CLEAN-1
-    expect(lot.scale).toEqual({ id: 'cw-new', suitable: false, reason: 'Instrument cw-new has no valid verification when the packages were weighed (none): its indications are not legal evidence.' });
+    expect(lot.scale).toEqual({
+      id: 'cw-new',
+      suitable: false,
+      reason: 'Instrument cw-new has no valid verification when the packages were weighed (none): its indications are not legal evidence.',
+    });
     expect(lot.reasons.at(-1)).toBe(`The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${lot.scale.reason}`);
   });
 
-  it('refuses packages of an unknown lot, of another tenant\'s lot, in the wrong unit or gross without tare, on feedback', async () => {
+  it("refuses packages of an unknown lot, of another tenant's lot, in the wrong unit or gross without tare, on feedback", async () => {
     await t.device({ id: 'cw-other', tenant: 'saigon-milk', region: 'VN-SG', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 3 } });
     const r = await t.call('POST', '/api/v1/lots', { id: 'MILK-9', tenant: 'saigon-milk', product: 'Sữa 1 L', nominal: 1, unit: 'L', lotSize: 200 });
     expect(r.status).toBe(201);
@@ -172,12 +200,22 @@ describe('lots of prepackages over MQTT and the API', () => {
       await cw.publishAsync('instruments/cw-1/packages', JSON.stringify({ seq: s, ts: new Date().toISOString(), unit: 'g', ...body }), { qos: 1 });
       return (await cwInbox.waitFor((m) => m.payload.seq === s)).payload.errors;
     };
-    expect(await send({ lot: 'NOPE', net: 500 })).toEqual([{ path: 'lot', message: 'lot must be a lot declared for enterprise hanoi-rice (POST /api/v1/lots) before its packages are sent; received "NOPE"' }]);
+    expect(await send({ lot: 'NOPE', net: 500 })).toEqual([
+      { path: 'lot', message: 'lot must be a lot declared for enterprise hanoi-rice (POST /api/v1/lots) before its packages are sent; received "NOPE"' },
+    ]);
     // another enterprise's lot: answered exactly as an unknown one
-    expect(await send({ lot: 'MILK-9', net: 1000 })).toEqual([{ path: 'lot', message: 'lot must be a lot declared for enterprise hanoi-rice (POST /api/v1/lots) before its packages are sent; received "MILK-9"' }]);
-    expect(await send({ lot: 'CLEAN-1', net: 500, unit: 'mL' })).toEqual([{ path: 'unit', message: 'unit must be g or kg: the packages of lot CLEAN-1 are measured in g; received "mL"' }]);
-    expect((await send({ lot: 'CLEAN-1', gross: 512.4 }))[0].message).toMatch(/^gross needs the lot's average tare \(R87 Annex B\), and lot CLEAN-1 was declared without averageTare/);
-    expect(await send({ lot: 'CLEAN-1' })).toEqual([{ path: 'net', message: 'net is missing: it is the net quantity: send it, or "gross" for a lot declared with an average tare' }]);
+    expect(await send({ lot: 'MILK-9', net: 1000 })).toEqual([
+      { path: 'lot', message: 'lot must be a lot declared for enterprise hanoi-rice (POST /api/v1/lots) before its packages are sent; received "MILK-9"' },
+    ]);
+    expect(await send({ lot: 'CLEAN-1', net: 500, unit: 'mL' })).toEqual([
+      { path: 'unit', message: 'unit must be g or kg: the packages of lot CLEAN-1 are measured in g; received "mL"' },
+    ]);
+    expect((await send({ lot: 'CLEAN-1', gross: 512.4 }))[0].message).toMatch(
+      /^gross needs the lot's average tare \(R87 Annex B\), and lot CLEAN-1 was declared without averageTare/,
+    );
+    expect(await send({ lot: 'CLEAN-1' })).toEqual([
+      { path: 'net', message: 'net is missing: it is the net quantity: send it, or "gross" for a lot declared with an average tare' },
+    ]);
     // nothing of it reached the lots
     expect((await t.call('GET', '/api/v1/lots/CLEAN-1')).body.measured).toBe(50);
     expect((await t.call('GET', '/api/v1/lots/MILK-9')).body.measured).toBe(0);
@@ -186,7 +224,11 @@ describe('lots of prepackages over MQTT and the API', () => {
     const baro = await t.connect('baro-1', baroSecret);
     await baro.subscribeAsync('instruments/baro-1/feedback', { qos: 1 });
     const baroInbox = inbox(baro);
-    await baro.publishAsync('instruments/baro-1/packages', JSON.stringify({ seq: 1, ts: new Date().toISOString(), lot: 'CLEAN-1', net: 500, unit: 'g' }), { qos: 1 });
-    expect((await baroInbox.waitFor((m) => m.topic === 'instruments/baro-1/feedback')).payload.errors[0].message).toMatch(/^instrument baro-1 is a .*: packages are weighed on a scale or a checkweigher/);
+    await baro.publishAsync('instruments/baro-1/packages', JSON.stringify({ seq: 1, ts: new Date().toISOString(), lot: 'CLEAN-1', net: 500, unit: 'g' }), {
+      qos: 1,
+    });
+    expect((await baroInbox.waitFor((m) => m.topic === 'instruments/baro-1/feedback')).payload.errors[0].message).toMatch(
+      /^instrument baro-1 is a .*: packages are weighed on a scale or a checkweigher/,
+    );
   });
 });

@@ -41,7 +41,15 @@ describe('metrology in the gateway (issue 16)', () => {
     // U = 2·√((0.004/2)² + (0.01/√12)²) = 0.0070238 L. Error 19.92 − 20 = −0.08 L:
     // verification: |e| 0.08 > TL + U = 0.0670238 → fail (legal fail);
     // in trade: TL = 1.5 × 0.06 = 0.09 L, 0.08 < TL − U = 0.0829762 → pass.
-    const check = { ts: iso(Date.now() - 60_000), indicated: 19.92, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' };
+    const check = {
+      ts: iso(Date.now() - 60_000),
+      indicated: 19.92,
+      reference: 20,
+      referenceUncertainty: 0.004,
+      unit: 'L',
+      standardId: 'PM-20L-07',
+      point: 'Qmax',
+    };
     await publish(c, 'fd-short', { ...check, seq: 1, regime: 'verification' });
     await publish(c, 'fd-short', { ...check, seq: 2, ts: iso(Date.now() - 30_000), regime: 'inService' });
     const got = await checks('fd-short', 2);
@@ -62,7 +70,11 @@ describe('metrology in the gateway (issue 16)', () => {
     const check = { ts: iso(Date.now() - 60_000), referenceUncertainty: 0.0015, unit: 'L', standardId: 'PM-2L-01', point: 'MMQ', regime: 'verification' };
     await publish(c, 'fd-mmq', { ...check, seq: 1, indicated: 1.5, reference: 1.5 });
     const fb = await box.waitFor((m) => m.topic === 'instruments/fd-mmq/feedback');
-    expect(fb.payload).toMatchObject({ seq: 1, topic: 'instruments/fd-mmq/checks', errors: [{ path: 'reference', message: expect.stringContaining('test volume 1.5 L is below the minimum measured quantity MMQ = 2 L: not a valid test') }] });
+    expect(fb.payload).toMatchObject({
+      seq: 1,
+      topic: 'instruments/fd-mmq/checks',
+      errors: [{ path: 'reference', message: expect.stringContaining('test volume 1.5 L is below the minimum measured quantity MMQ = 2 L: not a valid test') }],
+    });
     expect((await t.call('GET', '/api/v1/devices/fd-mmq/rejections')).body.items[0].errors[0].path).toBe('reference');
     // At the MMQ: 0.3 % × 2 L = 0.006 L; Emin (MMQ ≥ 2 L) = 2·2·0.3/100 = 0.012 L → MPE 0.012 L; error 2.01 − 2 = 0.01 L.
     // U = 2·√((0.0015/2)² + (0.01/√12)²) = 0.0059652 L; TL − U = 0.0060348 ≤ 0.01 ≤ TL → conditional pass.
@@ -75,13 +87,30 @@ describe('metrology in the gateway (issue 16)', () => {
 
   it('a dispenser 1 % short with a calibration certificate correcting it still fails legally; the corrected error is reported beside it', async () => {
     const c = await t.connect('fd-cal', await t.device({ id: 'fd-cal', type: 'fuel-dispenser' }));
-    const cal = await t.call('POST', '/api/v1/devices/fd-cal/certificates', { kind: 'calibration', number: 'CAL-77', issuedBy: 'VMI', issuedAt: iso(Date.now() - 10 * DAY), validUntil: iso(Date.now() + 300 * DAY), correction: { offset: 0.2 }, uncertainty: 0.01 });
+    const cal = await t.call('POST', '/api/v1/devices/fd-cal/certificates', {
+      kind: 'calibration',
+      number: 'CAL-77',
+      issuedBy: 'VMI',
+      issuedAt: iso(Date.now() - 10 * DAY),
+      validUntil: iso(Date.now() + 300 * DAY),
+      correction: { offset: 0.2 },
+      uncertainty: 0.01,
+    });
     expect(cal.status).toBe(201);
     // Error as shown: 19.8 − 20 = −0.2 L, in trade TL = 0.09 L, U = 0.0070238 → fail, legal fail.
     // Calibration view: corrected = 19.8 + 0.2 = 20.0, correctedError = 0; correctedUncertainty =
     // √(U² + U_cal²) = √(0.0070238² + 0.01²) = √(4.93338e-5 + 1e-4) = 0.0122202 L.
     const ts = Date.now() - 60_000;
-    await publish(c, 'fd-cal', { seq: 1, ts: iso(ts), indicated: 19.8, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' });
+    await publish(c, 'fd-cal', {
+      seq: 1,
+      ts: iso(ts),
+      indicated: 19.8,
+      reference: 20,
+      referenceUncertainty: 0.004,
+      unit: 'L',
+      standardId: 'PM-20L-07',
+      point: 'Qmax',
+    });
     const got = (await checks('fd-cal', 1)).get(1);
     expect(got).toMatchObject({ legal: 'fail', decision: 'fail', calibrationCertificate: 'CAL-77' });
     expect(got.error).toBeCloseTo(-0.2, 12);
@@ -92,7 +121,9 @@ describe('metrology in the gateway (issue 16)', () => {
     expect(alert.details).toMatchObject({ calibrationCertificate: 'CAL-77', legal: 'fail' });
     expect(alert.details.correctedError).toBeCloseTo(0, 12);
     await t.drained();
-    const influx = await influxd.query(`SELECT "error", "correctedError", "correctedUncertainty", "calibrationCertificate", "regime" FROM "check" WHERE "device" = 'fd-cal'`);
+    const influx = await influxd.query(
+      `SELECT "error", "correctedError", "correctedUncertainty", "calibrationCertificate", "regime" FROM "check" WHERE "device" = 'fd-cal'`,
+    );
     const [time, error, correctedError, correctedUncertainty, certificate, regime] = influx.results[0].series![0].values[0];
     expect(time).toBe(ts);
     expect(error as number).toBeCloseTo(-0.2, 12);
@@ -107,7 +138,16 @@ describe('metrology in the gateway (issue 16)', () => {
     // E = I + ½e − ΔL − L = 20 + 0.025 − 0.015 − 20 = 0.010 kg; U = U_ref = 0.001 kg; TL − U = 0.024 > 0.010 → pass.
     // Without ΔL: e = 0, U = 2·√((0.001/2)² + (0.05/√12)²) = 2·√(2.5e-7 + 2.083333e-4) = 2 × 0.0144424 = 0.0288848 kg > TL,
     // so |e| = 0 ≥ TL − U < 0 → at best a conditional pass.
-    const check = { ts: iso(Date.now() - 60_000), indicated: 20, reference: 20, referenceUncertainty: 0.001, unit: 'kg', standardId: 'TW-M1-20', point: '400e', regime: 'verification' };
+    const check = {
+      ts: iso(Date.now() - 60_000),
+      indicated: 20,
+      reference: 20,
+      referenceUncertainty: 0.001,
+      unit: 'kg',
+      standardId: 'TW-M1-20',
+      point: '400e',
+      regime: 'verification',
+    };
     await publish(c, 'sc-cp', { ...check, seq: 1, deltaL: 0.015 });
     await publish(c, 'sc-cp', { ...check, seq: 2, ts: iso(Date.now() - 30_000) });
     const got = await checks('sc-cp', 2);
@@ -120,14 +160,27 @@ describe('metrology in the gateway (issue 16)', () => {
     const box = inbox(c);
     await c.subscribeAsync('instruments/sc-cp/feedback', { qos: 1 });
     await publish(c, 'sc-cp', { ...check, seq: 3, deltaL: 0.06 });
-    expect((await box.waitFor((m) => m.topic === 'instruments/sc-cp/feedback')).payload.errors[0]).toMatchObject({ path: 'deltaL', message: expect.stringContaining('must lie in [0, e = 0.05 kg]') });
+    expect((await box.waitFor((m) => m.topic === 'instruments/sc-cp/feedback')).payload.errors[0]).toMatchObject({
+      path: 'deltaL',
+      message: expect.stringContaining('must lie in [0, e = 0.05 kg]'),
+    });
   });
 
   it('the CO 50 ppm and CO 200 ppm checks of one detector are separate drift series', async () => {
     const c = await t.connect('gd-two', await t.device({ id: 'gd-two', type: 'gas-detector' }));
     const t0 = Date.now() - 10 * DAY;
     const co = (seq: number, point: string, reference: number, error: number) =>
-      publish(c, 'gd-two', { seq, ts: iso(t0 + seq * DAY), indicated: reference + error, reference, referenceUncertainty: 2, unit: 'ppm', standardId: 'CYL-CO', gas: 'CO', point });
+      publish(c, 'gd-two', {
+        seq,
+        ts: iso(t0 + seq * DAY),
+        indicated: reference + error,
+        reference,
+        referenceUncertainty: 2,
+        unit: 'ppm',
+        standardId: 'CYL-CO',
+        gas: 'CO',
+        point,
+      });
     // 50 ppm: MPE = max(5, 10 % × 50) = 5 ppm; errors 1, 2, 1 → x = e/MPE = 0.2, 0.4, 0.2;
     // EWMA (λ 0.2): 0.04, 0.2·0.4 + 0.8·0.04 = 0.112, 0.2·0.2 + 0.8·0.112 = 0.1296 → × 5 = 0.648 ppm.
     // 200 ppm: MPE = max(5, 20) = 20 ppm; errors −4, −6 → x = −0.2, −0.3; EWMA −0.04, −0.06 − 0.032 = −0.092 → × 20 = −1.84 ppm.
@@ -153,7 +206,16 @@ describe('metrology in the gateway (issue 16)', () => {
     const c = await t.connect('bar-adj', await t.device({ id: 'bar-adj', type: 'barometer' }));
     const t0 = Date.now() - 20 * DAY;
     const check = (seq: number, error: number, extra: Record<string, unknown> = {}) =>
-      publish(c, 'bar-adj', { seq, ts: iso(t0 + seq * DAY), indicated: 1000 + error, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1', ...extra });
+      publish(c, 'bar-adj', {
+        seq,
+        ts: iso(t0 + seq * DAY),
+        indicated: 1000 + error,
+        reference: 1000,
+        referenceUncertainty: 0.02,
+        unit: 'hPa',
+        standardId: 'REF-1',
+        ...extra,
+      });
     for (const [i, e] of [0.01, -0.01, 0.02, 0, 0.01].entries()) await check(i + 1, e);
     // As found 0.35 hPa > TL + U = 0.3 + 0.020817: fail, with adjusted in its evidence; then a new baseline at its time.
     await check(6, 0.35, { adjusted: true });
@@ -175,11 +237,26 @@ describe('metrology in the gateway (issue 16)', () => {
     const c = await t.connect('bar-late', await t.device({ id: 'bar-late', type: 'barometer' }));
     const now = Date.now();
     const errors = [0.03, 0.06, -0.03, 0, 0.03];
-    for (const [i, e] of errors.entries()) await publish(c, 'bar-late', { seq: i + 1, ts: iso(now - (50 - 10 * i) * DAY), indicated: 1000 + e, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' });
+    for (const [i, e] of errors.entries())
+      await publish(c, 'bar-late', {
+        seq: i + 1,
+        ts: iso(now - (50 - 10 * i) * DAY),
+        indicated: 1000 + e,
+        reference: 1000,
+        referenceUncertainty: 0.02,
+        unit: 'hPa',
+        standardId: 'REF-1',
+      });
     await checks('bar-late', 5);
     expect((await drift('bar-late')).points).toBe(5);
     const issuedAt = now - 35 * DAY;
-    const cert = await t.call('POST', '/api/v1/devices/bar-late/certificates', { kind: 'verification', number: 'V-LATE', issuedBy: 'QUATEST 1', issuedAt: iso(issuedAt), validUntil: iso(issuedAt + 300 * DAY) });
+    const cert = await t.call('POST', '/api/v1/devices/bar-late/certificates', {
+      kind: 'verification',
+      number: 'V-LATE',
+      issuedBy: 'QUATEST 1',
+      issuedAt: iso(issuedAt),
+      validUntil: iso(issuedAt + 300 * DAY),
+    });
     expect(cert.status).toBe(201);
     // Since issuedAt: the checks of 30, 20 and 10 days ago, errors −0.03, 0, 0.03 → x = −0.1, 0, 0.1;
     // EWMA −0.02, −0.016, 0.2·0.1 − 0.0128 = 0.0072 → × 0.3 = 0.00216 hPa.
@@ -187,28 +264,60 @@ describe('metrology in the gateway (issue 16)', () => {
     expect(s).toMatchObject({ points: 3, resetReason: 'verification', resetAt: iso(issuedAt) });
     expect(s.ewma.value).toBeCloseTo(0.00216, 12);
     // A check backfilled from before issuedAt is judged and stored, but no part of the new baseline.
-    await publish(c, 'bar-late', { seq: 6, ts: iso(now - 40 * DAY), indicated: 1000.1, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' });
+    await publish(c, 'bar-late', {
+      seq: 6,
+      ts: iso(now - 40 * DAY),
+      indicated: 1000.1,
+      reference: 1000,
+      referenceUncertainty: 0.02,
+      unit: 'hPa',
+      standardId: 'REF-1',
+    });
     await checks('bar-late', 6);
     expect((await drift('bar-late')).bySeries[0]).toMatchObject({ points: 3, resetAt: iso(issuedAt) });
     // Neither is it for a series that starts after the certificate: its baseline starts at the latest issuedAt.
-    await publish(c, 'bar-late', { seq: 7, ts: iso(now - 40 * DAY), indicated: 1000.1, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1', point: 'new' });
+    await publish(c, 'bar-late', {
+      seq: 7,
+      ts: iso(now - 40 * DAY),
+      indicated: 1000.1,
+      reference: 1000,
+      referenceUncertainty: 0.02,
+      unit: 'hPa',
+      standardId: 'REF-1',
+      point: 'new',
+    });
     await checks('bar-late', 7);
-    expect((await drift('bar-late')).bySeries.find((x: any) => x.point === 'new')).toMatchObject({ points: 0, resetReason: 'verification', resetAt: iso(issuedAt) });
+    expect((await drift('bar-late')).bySeries.find((x: any) => x.point === 'new')).toMatchObject({
+      points: 0,
+      resetReason: 'verification',
+      resetAt: iso(issuedAt),
+    });
   });
 
   it('a certificate valid 24 months on a 12-month type makes the instrument due at 12 months, with a warning', async () => {
     const secret = await t.device({ id: 'bar-24', type: 'barometer', certificate: false });
     // Issued 2025-11-01, "valid until" 2027-11-01; the barometer's legal interval is 12 months: due 2026-11-01.
-    const cert = await t.call('POST', '/api/v1/devices/bar-24/certificates', { kind: 'verification', number: 'V-24', issuedBy: 'QUATEST 1', issuedAt: '2025-11-01T00:00:00Z', validUntil: '2027-11-01T00:00:00Z' });
+    const cert = await t.call('POST', '/api/v1/devices/bar-24/certificates', {
+      kind: 'verification',
+      number: 'V-24',
+      issuedBy: 'QUATEST 1',
+      issuedAt: '2025-11-01T00:00:00Z',
+      validUntil: '2027-11-01T00:00:00Z',
+    });
     expect(cert.status).toBe(201);
-    const warning = 'certificate V-24 is valid until 2027-11-01, longer than the legal verification interval of 12 months: the instrument is due on 2026-11-01 (issued 2025-11-01 + 12 months)';
+    const warning =
+      'certificate V-24 is valid until 2027-11-01, longer than the legal verification interval of 12 months: the instrument is due on 2026-11-01 (issued 2025-11-01 + 12 months)';
     expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T00:00:00.000Z', warnings: [warning] });
     const audit = (await t.call('GET', '/api/v1/audit?limit=500')).body.items.find((e: any) => e.action === 'certificate.add' && e.target === 'bar-24');
     expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T00:00:00.000Z', warnings: [warning] });
     expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T00:00:00.000Z' });
     // A reading now is taken without a valid verification.
     const c = await t.connect('bar-24', secret);
-    await c.publishAsync('instruments/bar-24/readings', JSON.stringify({ seq: 1, ts: iso(Date.now() - 1000), quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/bar-24/readings',
+      JSON.stringify({ seq: 1, ts: iso(Date.now() - 1000), quantity: 'pressure', value: 1013.2, unit: 'hPa' }),
+      { qos: 1 },
+    );
     const a = await vi.waitFor(async () => {
       const found = (await t.call('GET', '/api/v1/alerts?device=bar-24&kind=verification-overdue')).body.items[0];
       assert(found, 'waiting for verification-overdue');

@@ -12,7 +12,9 @@ function mosquittoBinary(name: string): string {
   try {
     return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error(`${name} is not installed; the interoperability test needs Mosquitto's clients: apt-get install -y mosquitto-clients (or run bash .ci/run)`);
+    throw new Error(
+      `${name} is not installed; the interoperability test needs Mosquitto's clients: apt-get install -y mosquitto-clients (or run bash .ci/run)`,
+    );
   }
 }
 
@@ -33,7 +35,26 @@ describe('Mosquitto clients as independent MQTT peers', () => {
 
   it('stores a QoS 1 reading sent by mosquitto_pub, converted to hPa', async () => {
     const ts = new Date(Date.now() - 1000).toISOString();
-    await run(pub, ['-h', '127.0.0.1', '-p', port(), '-i', 'mosq-baro', '-u', 'mosq-baro', '-P', secret, '-q', '1', '-V', 'mqttv311', '-t', 'instruments/mosq-baro/readings', '-m', JSON.stringify({ seq: 1, ts, quantity: 'pressure', value: 101.25, unit: 'kPa' })]);
+    await run(pub, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port(),
+      '-i',
+      'mosq-baro',
+      '-u',
+      'mosq-baro',
+      '-P',
+      secret,
+      '-q',
+      '1',
+      '-V',
+      'mqttv311',
+      '-t',
+      'instruments/mosq-baro/readings',
+      '-m',
+      JSON.stringify({ seq: 1, ts, quantity: 'pressure', value: 101.25, unit: 'kPa' }),
+    ]);
     await gw.drained();
     const r = await gw.call('GET', '/api/v1/devices/mosq-baro/readings');
     expect(r.status).toBe(200);
@@ -42,14 +63,54 @@ describe('Mosquitto clients as independent MQTT peers', () => {
   });
 
   it('gives mosquitto_sub, subscribed as the device, its retained config with the verification state', async () => {
-    const { stdout } = await run(sub, ['-h', '127.0.0.1', '-p', port(), '-i', 'mosq-baro', '-u', 'mosq-baro', '-P', secret, '-q', '1', '-V', 'mqttv311', '-t', 'instruments/mosq-baro/config', '-C', '1', '-W', '10']);
+    const { stdout } = await run(sub, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port(),
+      '-i',
+      'mosq-baro',
+      '-u',
+      'mosq-baro',
+      '-P',
+      secret,
+      '-q',
+      '1',
+      '-V',
+      'mqttv311',
+      '-t',
+      'instruments/mosq-baro/config',
+      '-C',
+      '1',
+      '-W',
+      '10',
+    ]);
     // The fixture's certificate is valid for the barometer's legal 12 months (test/support/certificates.ts).
     const { validUntil } = (await gw.call('GET', '/api/v1/devices/mosq-baro/certificates')).body.items[0];
     expect(JSON.parse(stdout.trim())).toEqual({ verification: { state: 'valid', validUntil: new Date(validUntil).toISOString() }, lockout: false });
   });
 
   it('refuses mosquitto_pub with a wrong password', async () => {
-    const r = run(pub, ['-h', '127.0.0.1', '-p', port(), '-i', 'mosq-baro', '-u', 'mosq-baro', '-P', 'wrong-secret', '-q', '1', '-V', 'mqttv311', '-t', 'instruments/mosq-baro/readings', '-m', '{}']);
+    const r = run(pub, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port(),
+      '-i',
+      'mosq-baro',
+      '-u',
+      'mosq-baro',
+      '-P',
+      'wrong-secret',
+      '-q',
+      '1',
+      '-V',
+      'mqttv311',
+      '-t',
+      'instruments/mosq-baro/readings',
+      '-m',
+      '{}',
+    ]);
     await expect(r).rejects.toMatchObject({ stderr: expect.stringMatching(/not authori[sz]ed|bad user name or password|Connection Refused/i) });
   });
 });

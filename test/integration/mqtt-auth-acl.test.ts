@@ -7,7 +7,14 @@ import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts
 const MIN = 60_000;
 const T0 = Math.floor((Date.now() - 30 * MIN) / 1000) * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
-const reading = (seq: number, ts: number, extra: Record<string, unknown> = {}) => ({ seq, ts: iso(ts), quantity: 'pressure', value: 1013.2, unit: 'hPa', ...extra });
+const reading = (seq: number, ts: number, extra: Record<string, unknown> = {}) => ({
+  seq,
+  ts: iso(ts),
+  quantity: 'pressure',
+  value: 1013.2,
+  unit: 'hPa',
+  ...extra,
+});
 
 /** Resolves when the client's connection closes (or is already closed). */
 function closed(c: MqttClient, ms = 5000): Promise<void> {
@@ -101,12 +108,15 @@ describe('MQTT authentication and topic ACL', () => {
     expect(await readingsOf('dev-b')).toEqual([]);
   });
 
-  it.each(['instruments/dev-b/feedback', 'instruments/dev-b/config', 'instruments/dev-b/readings/extra', 'elsewhere', '$SYS/broker/x'])('closes the connection on a publish to %s', async (topic) => {
-    const b = await gw.connect('dev-b', secrets['dev-b']);
-    const gone = closed(b);
-    b.publish(topic, JSON.stringify(reading(9, T0)), { qos: 1 });
-    await gone;
-  });
+  it.each(['instruments/dev-b/feedback', 'instruments/dev-b/config', 'instruments/dev-b/readings/extra', 'elsewhere', '$SYS/broker/x'])(
+    'closes the connection on a publish to %s',
+    async (topic) => {
+      const b = await gw.connect('dev-b', secrets['dev-b']);
+      const gone = closed(b);
+      b.publish(topic, JSON.stringify(reading(9, T0)), { qos: 1 });
+      await gone;
+    },
+  );
 
   it.each(['#', 'instruments/#', 'instruments/+/feedback', 'instruments/dev-a/feedback', 'instruments/dev-a/config', 'instruments/dev-c/readings', '$SYS/#'])(
     'refuses a subscription to %s, and never delivers another device message',
@@ -174,7 +184,9 @@ describe('MQTT authentication and topic ACL', () => {
     await d.subscribeAsync('instruments/dev-d/feedback', { qos: 1 });
     const before = await rejectedTotal();
 
-    await d.publishAsync('instruments/dev-d/readings', JSON.stringify({ seq: 42, ts: iso(T0 + 42_000), quantity: 'pressure', value: 'high', unit: 'hPa' }), { qos: 1 });
+    await d.publishAsync('instruments/dev-d/readings', JSON.stringify({ seq: 42, ts: iso(T0 + 42_000), quantity: 'pressure', value: 'high', unit: 'hPa' }), {
+      qos: 1,
+    });
     const fb = await box.waitFor((m) => m.topic === 'instruments/dev-d/feedback' && m.payload.seq === 42);
     expect(fb.payload).toEqual({ seq: 42, topic: 'instruments/dev-d/readings', errors: [{ path: 'value', message: expect.any(String) }] });
 

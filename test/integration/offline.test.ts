@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
-
 const MIN = 60_000;
 
 describe('offline alerts', () => {
@@ -63,14 +62,20 @@ describe('offline alerts', () => {
       .toEqual([2]);
     expect((await alerts('bar-status'))[0].state).toBe('open');
     await c.publishAsync('instruments/bar-status/status', '{"state":"online"}', { qos: 1, retain: true });
-    await expect.poll(async () => (await alerts('bar-status'))[0]?.state, { message: 'waiting for resolved by online status', timeout: 30_000 }).toBe('resolved');
+    await expect
+      .poll(async () => (await alerts('bar-status'))[0]?.state, { message: 'waiting for resolved by online status', timeout: 30_000 })
+      .toBe('resolved');
     await c.endAsync();
   });
 
   it('the minute review also escalates an unacknowledged critical alert once MAG_ESCALATION_MINUTES (240) have passed', async () => {
     const secret = await t.device({ id: 'bar-esc', type: 'barometer' });
     const c = await t.connect('bar-esc', secret);
-    await c.publishAsync('instruments/bar-esc/checks', JSON.stringify({ seq: 1, ts: now().toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+    await c.publishAsync(
+      'instruments/bar-esc/checks',
+      JSON.stringify({ seq: 1, ts: now().toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' }),
+      { qos: 1 },
+    );
     const critical = async () => (await t.call('GET', '/api/v1/alerts?device=bar-esc&kind=out-of-tolerance')).body.items[0];
     await expect.poll(critical, { message: 'waiting for the critical alert', timeout: 30_000 }).toBeDefined();
     const a = await critical();

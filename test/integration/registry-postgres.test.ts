@@ -17,7 +17,10 @@ import { STORE_QUERIES, type QueryDef } from '../../src/store/sql.ts';
 const run = promisify(execFile);
 
 /** The registry's own tenant insert (registry.ts), run here by hand. */
-const STORE_TENANT_INSERT = STORE_QUERIES.get('tenants.insert') as QueryDef<{ id: string; name: string; region: string; timeZone: string | null; createdAt: string }, unknown>;
+const STORE_TENANT_INSERT = STORE_QUERIES.get('tenants.insert') as QueryDef<
+  { id: string; name: string; region: string; timeZone: string | null; createdAt: string },
+  unknown
+>;
 
 let server: PostgresHandle | undefined;
 const databases = new Set<string>();
@@ -72,7 +75,7 @@ describe('registry caches of two processes on PostgreSQL', () => {
     for (const db of opened) await db.close();
   });
 
-  it('a device another process registers is in this one\'s cache within a second, and its secret works here', async () => {
+  it("a device another process registers is in this one's cache within a second, and its secret works here", async () => {
     const here = await Registry.open(await open());
     const changes: number[] = [];
     const following = here.follow(
@@ -124,7 +127,9 @@ describe('the state database on PostgreSQL', () => {
       () => undefined,
       (e: Error) => e,
     );
-    expect(failure?.message).toMatch(new RegExp(`^the state database at MAG_STATE_URL \\(postgres://mag:\\*\\*\\*@127\\.0\\.0\\.1:${port}/mag\\) cannot be reached: .*ECONNREFUSED`));
+    expect(failure?.message).toMatch(
+      new RegExp(`^the state database at MAG_STATE_URL \\(postgres://mag:\\*\\*\\*@127\\.0\\.0\\.1:${port}/mag\\) cannot be reached: .*ECONNREFUSED`),
+    );
     expect(failure?.message).not.toContain('s3cret-pw');
   });
 
@@ -134,7 +139,8 @@ describe('the state database on PostgreSQL', () => {
       const registry = await Registry.open(db);
       await registry.createTenant({ id: 'acme', name: 'Acme', region: 'VN-HN' }, new Date());
       // the second insert breaks the key: the first is rolled back with it
-      const insert = (id: string) => db.statements({ q: STORE_TENANT_INSERT }).q.run({ id, name: id, region: 'VN-HN', timeZone: null, createdAt: '2026-01-01T00:00:00.000Z' });
+      const insert = (id: string) =>
+        db.statements({ q: STORE_TENANT_INSERT }).q.run({ id, name: id, region: 'VN-HN', timeZone: null, createdAt: '2026-01-01T00:00:00.000Z' });
       await expect(db.atomically(() => [insert('beta'), insert('acme')])).rejects.toMatchObject({ code: '23505' });
       const reloaded = await Registry.open(db);
       expect(reloaded.listTenants().map((t) => t.id)).toEqual(['acme']);

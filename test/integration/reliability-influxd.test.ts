@@ -16,7 +16,6 @@ const DAY = 86_400_000;
 const NOW0 = Math.floor(Date.now() / SEC) * SEC;
 const range1 = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-
 function metric(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
@@ -38,7 +37,12 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     return (r[0]?.count as number | undefined) ?? 0;
   };
   const distinctSeqByDevice = async (deviceRegex: string) =>
-    Object.fromEntries(rows(await influxd.query(`SELECT count(distinct(seq)) FROM reading WHERE device =~ /${deviceRegex}/ GROUP BY device`)).map((r) => [r.device as string, r.count as number]));
+    Object.fromEntries(
+      rows(await influxd.query(`SELECT count(distinct(seq)) FROM reading WHERE device =~ /${deviceRegex}/ GROUP BY device`)).map((r) => [
+        r.device as string,
+        r.count as number,
+      ]),
+    );
 
   beforeAll(async () => {
     influxd = await startInfluxd();
@@ -51,7 +55,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     await influxd?.destroy();
   });
 
-  it('InfluxDB killed (SIGKILL) in the middle of a 20,000-message QoS 1 stream: all acknowledged, exact count, no duplicates', { timeout: 120_000 }, async () => {
+  it('InfluxDB killed (SIGKILL) in the middle of a 20,000-message QoS 1 stream: all acknowledged, exact count, no duplicates', {
+    timeout: 120_000,
+  }, async () => {
     const DEVICES = 10;
     const PER_DEVICE = 2000;
     const WINDOW = 16;
@@ -148,7 +154,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     const d = new StreamDevice(id, await gw.device({ id, type: 'barometer' }), (seq) => NOW0 - 5 * DAY + seq * SEC);
     devices.push(d);
     const c = await d.connect(gw.mqttUrl);
-    const batch = range1(20).map((seq) => (seq === 7 ? { seq, ts: poisonTs + SEC, quantity: 'pressure', value: 1001, unit: 'hPa' } : JSON.parse(d.payload(seq))));
+    const batch = range1(20).map((seq) =>
+      seq === 7 ? { seq, ts: poisonTs + SEC, quantity: 'pressure', value: 1001, unit: 'hPa' } : JSON.parse(d.payload(seq)),
+    );
     const deadBefore = gw.gateway.forwarder.totals.deadLetters;
     await c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ readings: batch }), { qos: 1 });
     await gw.drained();
@@ -213,16 +221,25 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     const t0 = Date.now();
     await Promise.race([
       Promise.all(others.map((d) => d.publishAll(range1(300), 10))),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`ingest stalled behind a stuck subscriber: ${others.map((d) => d.acked.size).join('/')} of 300 acknowledged`)), 20_000)),
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`ingest stalled behind a stuck subscriber: ${others.map((d) => d.acked.size).join('/')} of 300 acknowledged`)),
+          20_000,
+        ),
+      ),
     ]);
     const ms = Date.now() - t0;
     await gw.drained();
     expect(await countReadings('^fluent-')).toBe(900);
     expect(dropsBefore).toBeGreaterThan(0);
-    console.log(`[reliability] stuck subscriber: 3 × 300 QoS 1 messages from other devices acknowledged in ${ms} ms while ${stuckId} did not read (${invalidBatches} invalid batches of 500 readings sent to fill its socket, ${conn()?.writableLength ?? 0} bytes stuck in it, ${dropsBefore} feedback messages to it dropped)`);
+    console.log(
+      `[reliability] stuck subscriber: 3 × 300 QoS 1 messages from other devices acknowledged in ${ms} ms while ${stuckId} did not read (${invalidBatches} invalid batches of 500 readings sent to fill its socket, ${conn()?.writableLength ?? 0} bytes stuck in it, ${dropsBefore} feedback messages to it dropped)`,
+    );
   });
 
-  it('journal cap reached: acknowledged messages kept, further QoS 1 refused (no PUBACK) and visible, reclaimed after the drain', { timeout: 90_000 }, async () => {
+  it('journal cap reached: acknowledged messages kept, further QoS 1 refused (no PUBACK) and visible, reclaimed after the drain', {
+    timeout: 90_000,
+  }, async () => {
     const CAP = 40_000;
     const small = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '500', MAG_JOURNAL_MAX_BYTES: String(CAP) });
     try {
@@ -265,9 +282,16 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
         // A QoS 0 message meanwhile is lost (at most once: no PUBACK to hold back), counted, and its connection stays open.
         const q0 = await small.connect(id, secret);
         const lostSeq = refusedAt! + 2;
-        await q0.publishAsync(`instruments/${id}/readings`, JSON.stringify({ seq: lostSeq, ts: NOW0 - 8 * DAY + lostSeq * SEC, quantity: 'pressure', value: 1013.2, unit: 'hPa' }), { qos: 0 });
+        await q0.publishAsync(
+          `instruments/${id}/readings`,
+          JSON.stringify({ seq: lostSeq, ts: NOW0 - 8 * DAY + lostSeq * SEC, quantity: 'pressure', value: 1013.2, unit: 'hPa' }),
+          { qos: 0 },
+        );
         await expect
-          .poll(async () => metric((await small.call('GET', '/metrics')).body as string, 'mag_qos0_not_journaled'), { message: 'waiting for the lost QoS 0 message counted', timeout: 5000 })
+          .poll(async () => metric((await small.call('GET', '/metrics')).body as string, 'mag_qos0_not_journaled'), {
+            message: 'waiting for the lost QoS 0 message counted',
+            timeout: 5000,
+          })
           .toBe(1);
         expect(q0.connected).toBe(true);
         await q0.endAsync();
@@ -288,7 +312,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
       }
       await small.drained(30_000);
       const acked = [...d.acked].sort((a, b) => a - b);
-      const stored = rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number).sort((a, b) => a - b);
+      const stored = rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`))
+        .map((r) => r.seq as number)
+        .sort((a, b) => a - b);
       expect(stored).toEqual(acked);
       expect(small.gateway.journal.backlogBytes).toBe(0);
       // Room again: new messages are acknowledged.
@@ -317,7 +343,13 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
           await Promise.all(
             range1(20).map((k) => {
               const first = (b + k - 1) * PER + 1;
-              const readings = Array.from({ length: PER }, (_, i) => ({ seq: first + i, ts: base + (first + i) * SEC, quantity: 'pressure', value: 1000 + i / 10, unit: 'hPa' }));
+              const readings = Array.from({ length: PER }, (_, i) => ({
+                seq: first + i,
+                ts: base + (first + i) * SEC,
+                quantity: 'pressure',
+                value: 1000 + i / 10,
+                unit: 'hPa',
+              }));
               return c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ readings }), { qos: 1 });
             }),
           );
@@ -335,7 +367,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
         return size;
       }, 30_000);
       expect(rc.gateway.journal.totals.reclaims).toBeGreaterThan(0);
-      console.log(`[reliability] journal space: ${BATCHES * PER} points journaled while influxd was down; journal.db + WAL ${emptySize} bytes empty, ${peak} bytes at the peak, ${after} bytes after the drain`);
+      console.log(
+        `[reliability] journal space: ${BATCHES * PER} points journaled while influxd was down; journal.db + WAL ${emptySize} bytes empty, ${peak} bytes at the peak, ${after} bytes after the drain`,
+      );
     } finally {
       await rc.destroy();
     }
@@ -347,7 +381,9 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     devices.push(d);
     const c = await d.connect(gw.mqttUrl);
     await c.subscribeAsync(`instruments/${id}/feedback`, { qos: 1 });
-    const feedback = new Promise<{ seq: number; errors: { path: string; message: string }[] }>((resolve) => c.on('message', (_t, b) => resolve(JSON.parse(b.toString()))));
+    const feedback = new Promise<{ seq: number; errors: { path: string; message: string }[] }>((resolve) =>
+      c.on('message', (_t, b) => resolve(JSON.parse(b.toString()))),
+    );
     const now = Date.now();
     const old = Math.floor((now - 390 * DAY) / SEC) * SEC; // more than a year of backlog, inside MAG_BACKFILL_DAYS (400 before its registration)
     const future = now + 3_600_000; // the device clock is an hour ahead

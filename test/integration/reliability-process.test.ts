@@ -12,7 +12,6 @@ const DAY = 86_400_000;
 const NOW0 = Math.floor(Date.now() / SEC) * SEC;
 const range1 = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
-
 function rows(res: InfluxQueryResult): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const s of res.results[0].series ?? []) for (const v of s.values) out.push({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, v[i]])) });
@@ -24,8 +23,12 @@ describe('reliability of the gateway process (child process, real influxd)', () 
   const processes: GatewayProcess[] = [];
   const devices: StreamDevice[] = [];
 
-  const seqsOf = async (device: string) => rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${device}'`)).map((r) => r.seq as number).sort((a, b) => a - b);
-  const countReadings = async (deviceRegex: string) => (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /${deviceRegex}/`))[0]?.count as number | undefined) ?? 0;
+  const seqsOf = async (device: string) =>
+    rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${device}'`))
+      .map((r) => r.seq as number)
+      .sort((a, b) => a - b);
+  const countReadings = async (deviceRegex: string) =>
+    (rows(await influxd.query(`SELECT count(value) FROM reading WHERE device =~ /${deviceRegex}/`))[0]?.count as number | undefined) ?? 0;
   const gatewayProcess = async (env: Record<string, string> = {}) => {
     const gp = await createGatewayProcess({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '1000', ...env });
     processes.push(gp);
@@ -76,10 +79,12 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     expect(recovered).toBeGreaterThan(0); // the journal survived the kill
     await influxd.restart();
     // Devices reconnect and republish what got no PUBACK (and the rest of their stream).
-    await Promise.all(devs.map(async (d) => {
-      await d.connect(gp.mqttUrl);
-      await d.publishAll(d.unacked(PER_DEVICE), 10, { perSecond: 600 }); // under MAG_DEVICE_MSG_RATE
-    }));
+    await Promise.all(
+      devs.map(async (d) => {
+        await d.connect(gp.mqttUrl);
+        await d.publishAll(d.unacked(PER_DEVICE), 10, { perSecond: 600 }); // under MAG_DEVICE_MSG_RATE
+      }),
+    );
     await gp.drained();
 
     for (const d of devs) {
@@ -94,7 +99,9 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     );
   });
 
-  it('graceful SIGTERM: exits 0 within the timeout, journaled data reaches InfluxDB (drained, or after restart when InfluxDB is down)', { timeout: 90_000 }, async () => {
+  it('graceful SIGTERM: exits 0 within the timeout, journaled data reaches InfluxDB (drained, or after restart when InfluxDB is down)', {
+    timeout: 90_000,
+  }, async () => {
     const gp = await gatewayProcess();
     const id = 'term-1';
     const d = new StreamDevice(id, await gp.device({ id, type: 'barometer' }), (seq) => NOW0 - 12 * DAY + seq * SEC);
@@ -124,7 +131,9 @@ describe('reliability of the gateway process (child process, real influxd)', () 
       const down = await gp.kill('SIGTERM', 20_000);
       expect(down.code).toBe(0);
       expect(down.ms).toBeLessThan(15_000);
-      console.log(`[reliability] SIGTERM: sink up, exit 0 in ${up.ms} ms with ${ackedUp} acknowledged, all in InfluxDB at exit; sink down, exit 0 in ${down.ms} ms`);
+      console.log(
+        `[reliability] SIGTERM: sink up, exit 0 in ${up.ms} ms with ${ackedUp} acknowledged, all in InfluxDB at exit; sink down, exit 0 in ${down.ms} ms`,
+      );
     } finally {
       await influxd.restart();
     }
@@ -133,11 +142,21 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     expect(await seqsOf(id)).toEqual(range1(3500));
   });
 
-  it('persistent session (clean: false): QoS 1 messages in flight across a gateway restart are resent by the device, none lost', { timeout: 90_000 }, async () => {
+  it('persistent session (clean: false): QoS 1 messages in flight across a gateway restart are resent by the device, none lost', {
+    timeout: 90_000,
+  }, async () => {
     const gp = await gatewayProcess();
     const id = 'sess-1';
     const secret = await gp.device({ id, type: 'barometer' });
-    const client = await mqtt.connectAsync(gp.mqttUrl, { clientId: id, username: id, password: secret, protocolVersion: 4, clean: false, reconnectPeriod: 300, connectTimeout: 5000 });
+    const client = await mqtt.connectAsync(gp.mqttUrl, {
+      clientId: id,
+      username: id,
+      password: secret,
+      protocolVersion: 4,
+      clean: false,
+      reconnectPeriod: 300,
+      connectTimeout: 5000,
+    });
     client.on('error', () => undefined);
     const N = 600;
     const acked = new Set<number>();
@@ -173,7 +192,9 @@ describe('reliability of the gateway process (child process, real influxd)', () 
       await client.endAsync(true).catch(() => undefined);
     }
   });
-  it('journal full in the gateway process: the refusal is in the log (what and which setting) and in /metrics, nothing acknowledged lost', { timeout: 90_000 }, async () => {
+  it('journal full in the gateway process: the refusal is in the log (what and which setting) and in /metrics, nothing acknowledged lost', {
+    timeout: 90_000,
+  }, async () => {
     const CAP = 30_000;
     const gp = await gatewayProcess({ MAG_JOURNAL_MAX_BYTES: String(CAP) });
     const id = 'full-1';
@@ -197,7 +218,11 @@ describe('reliability of the gateway process (child process, real influxd)', () 
         return out;
       }, 10_000);
       const line = log.split('\n').find((l) => l.includes('journal full'))!;
-      expect(JSON.parse(line)).toMatchObject({ device: id, msg: expect.stringMatching(/refusing it \(no PUBACK\)/), err: expect.stringMatching(/MAG_JOURNAL_MAX_BYTES/) });
+      expect(JSON.parse(line)).toMatchObject({
+        device: id,
+        msg: expect.stringMatching(/refusing it \(no PUBACK\)/),
+        err: expect.stringMatching(/MAG_JOURNAL_MAX_BYTES/),
+      });
       expect(log).toMatch(/journal above 90 % of MAG_JOURNAL_MAX_BYTES/);
       const metrics = (await gp.call('GET', '/metrics')).body as string;
       expect(Number(/^mag_journal_refused_total ([0-9.e+-]+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
@@ -207,6 +232,8 @@ describe('reliability of the gateway process (child process, real influxd)', () 
     }
     await gp.drained();
     expect(await seqsOf(id)).toEqual([...d.acked].sort((a, b) => a - b));
-    console.log(`[reliability] journal full (child process, cap ${CAP} bytes): ${d.acked.size} acknowledged and stored, seq ${refusedAt} refused with a log line naming MAG_JOURNAL_MAX_BYTES`);
+    console.log(
+      `[reliability] journal full (child process, cap ${CAP} bytes): ${d.acked.size} acknowledged and stored, seq ${refusedAt} refused with a log line naming MAG_JOURNAL_MAX_BYTES`,
+    );
   });
 });

@@ -8,7 +8,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const EVIL_SERIAL = '=HYPERLINK("http://evil.example/x","click")';
 
-
 /** RFC 4180 parser, enough for the report. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -55,9 +54,23 @@ describe('assurance report and out-of-tolerance impact', () => {
     await t.device({ id: 'bar-x', tenant: 'elsewhere', type: 'barometer' });
 
     const check = (seq: number, ts: number, error: number) =>
-      c.publishAsync('instruments/bar-r1/checks', JSON.stringify({ seq, ts: new Date(ts).toISOString(), indicated: 1000 + error, reference: 1000, referenceUncertainty: 0.02, unit: 'hPa', standardId: 'REF-1' }), { qos: 1 });
+      c.publishAsync(
+        'instruments/bar-r1/checks',
+        JSON.stringify({
+          seq,
+          ts: new Date(ts).toISOString(),
+          indicated: 1000 + error,
+          reference: 1000,
+          referenceUncertainty: 0.02,
+          unit: 'hPa',
+          standardId: 'REF-1',
+        }),
+        { qos: 1 },
+      );
     const reading = (seq: number, ts: number, value: number) =>
-      c.publishAsync('instruments/bar-r1/readings', JSON.stringify({ seq, ts: new Date(ts).toISOString(), quantity: 'pressure', value, unit: 'hPa' }), { qos: 1 });
+      c.publishAsync('instruments/bar-r1/readings', JSON.stringify({ seq, ts: new Date(ts).toISOString(), quantity: 'pressure', value, unit: 'hPa' }), {
+        qos: 1,
+      });
     // A drifting series of passing checks, then a failure six hours after the last pass.
     // (barometer TL = 0.3 hPa, U = 0.0208: pass up to 0.279, fail beyond 0.3208)
     // (Six passing checks, so that the slope is significant at the gateway's 99.9 % and a date is predicted.)
@@ -127,7 +140,20 @@ describe('assurance report and out-of-tolerance impact', () => {
     expect(r.headers.get('content-type')).toMatch(/text\/csv/);
     const rows = parseCsv(r.body as string);
     const header = rows[0];
-    expect(header).toEqual(expect.arrayContaining(['device', 'serial', 'verificationState', 'checks', 'pass', 'fail', 'driftPerDay', 'predictedOutOfToleranceAt', 'alertsOpened', 'alertsResolved']));
+    expect(header).toEqual(
+      expect.arrayContaining([
+        'device',
+        'serial',
+        'verificationState',
+        'checks',
+        'pass',
+        'fail',
+        'driftPerDay',
+        'predictedOutOfToleranceAt',
+        'alertsOpened',
+        'alertsResolved',
+      ]),
+    );
     const col = (name: string) => header.indexOf(name);
     const r1 = rows.find((x) => x[col('device')] === 'bar-r1')!;
     expect(r1[col('serial')]).toBe(`'${EVIL_SERIAL}`);
@@ -156,7 +182,12 @@ describe('assurance report and out-of-tolerance impact', () => {
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const rows = parseCsv(csv.body as string);
     expect(rows[0]).toEqual(expect.arrayContaining(['ts', 'seq', 'value', 'status']));
-    expect(rows.slice(1).map((x) => x[rows[0].indexOf('seq')]).sort()).toEqual(['2', '3', '4', '5', '6']);
+    expect(
+      rows
+        .slice(1)
+        .map((x) => x[rows[0].indexOf('seq')])
+        .sort(),
+    ).toEqual(['2', '3', '4', '5', '6']);
 
     // No finding yet: nothing impacted.
     const clean = await t.call('GET', '/api/v1/devices/bar-r2/oot-impact');

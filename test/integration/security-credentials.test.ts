@@ -46,17 +46,43 @@ describe('secrets and tokens: random, hashed, never logged, rotatable', () => {
   let api: string;
   let mqttUrl: string;
   const call = async (method: string, path: string, body?: unknown, token: string | undefined = ADMIN_TOKEN) => {
-    const res = await fetch(api + path, { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(api + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
-    return { status: res.status, text, body: (() => { try { return JSON.parse(text); } catch { return text; } })() as any };
+    return {
+      status: res.status,
+      text,
+      body: (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return text;
+        }
+      })() as any,
+    };
   };
   const presented: string[] = []; // every credential string sent or issued in this block
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mag-cred-'));
-    const config = loadConfig({ MAG_DATA_DIR: dir, MAG_MQTT_PORT: String(await freePort()), MAG_HTTP_PORT: String(await freePort()), MAG_HOST: '127.0.0.1', MAG_ADMIN_TOKEN: ADMIN_TOKEN, MAG_JOURNAL_COMMIT_MS: '1' });
+    const config = loadConfig({
+      MAG_DATA_DIR: dir,
+      MAG_MQTT_PORT: String(await freePort()),
+      MAG_HTTP_PORT: String(await freePort()),
+      MAG_HOST: '127.0.0.1',
+      MAG_ADMIN_TOKEN: ADMIN_TOKEN,
+      MAG_JOURNAL_COMMIT_MS: '1',
+    });
     // The most verbose level, and no redaction: nothing secret may even reach the logger.
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
     gateway = await startGateway(config, { log: pino({ level: 'trace' }, sink) });
     api = `http://127.0.0.1:${gateway.ports.http}`;
     mqttUrl = `mqtt://127.0.0.1:${gateway.ports.mqtt}`;
@@ -97,7 +123,13 @@ describe('secrets and tokens: random, hashed, never logged, rotatable', () => {
 
   it('rotation: the old secret stops at once, even for a device connected (and cached) with it', async () => {
     const old = presented[0];
-    const live: MqttClient = await mqtt.connectAsync(mqttUrl, { clientId: 'baro-0', username: 'baro-0', password: old, protocolVersion: 4, reconnectPeriod: 0 });
+    const live: MqttClient = await mqtt.connectAsync(mqttUrl, {
+      clientId: 'baro-0',
+      username: 'baro-0',
+      password: old,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     await live.publishAsync('instruments/baro-0/readings', JSON.stringify(reading(1)), { qos: 1 });
     const closed = new Promise<void>((r) => live.once('close', () => r()));
     const rot = await call('POST', '/api/v1/devices/baro-0/secret');
@@ -111,7 +143,9 @@ describe('secrets and tokens: random, hashed, never logged, rotatable', () => {
     expect([4, 5]).toContain(await connackCode(mqttUrl, 'baro-0', old));
     live.end(true);
     const audit = await call('GET', '/api/v1/audit?limit=500');
-    expect(audit.body.items.map((e: { action: string; target: string }) => `${e.action} ${e.target}`)).toEqual(expect.arrayContaining(['device.secret.rotate baro-0', 'mqtt.connect.refused baro-0']));
+    expect(audit.body.items.map((e: { action: string; target: string }) => `${e.action} ${e.target}`)).toEqual(
+      expect.arrayContaining(['device.secret.rotate baro-0', 'mqtt.connect.refused baro-0']),
+    );
   });
 
   it('a bad secret or token is not echoed in the answer', async () => {

@@ -27,7 +27,13 @@ describe('MQTT limits', () => {
   let gw: TestGateway;
   const secrets: Record<string, string> = {};
   beforeAll(async () => {
-    gw = await startTestGateway({ MAG_DEVICE_MSG_RATE: '5', MAG_DEVICE_MSG_BURST: '5', MAG_MAX_CONNECTIONS: '2', MAG_MAX_TOPIC_LEVELS: '4', MAG_MAX_BATCH_READINGS: '3' });
+    gw = await startTestGateway({
+      MAG_DEVICE_MSG_RATE: '5',
+      MAG_DEVICE_MSG_BURST: '5',
+      MAG_MAX_CONNECTIONS: '2',
+      MAG_MAX_TOPIC_LEVELS: '4',
+      MAG_MAX_BATCH_READINGS: '3',
+    });
     for (const id of ['baro-1', 'baro-2', 'baro-3']) secrets[id] = await gw.device({ id, type: 'barometer', certificate: false });
   });
   afterAll(() => gw?.destroy());
@@ -42,7 +48,9 @@ describe('MQTT limits', () => {
     const elapsed = Date.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(2500);
     await gw.drained();
-    const stored = (await gw.call('GET', '/api/v1/devices/baro-1/readings?limit=100')).body.items.map((r: { seq: number }) => r.seq).sort((a: number, b: number) => a - b);
+    const stored = (await gw.call('GET', '/api/v1/devices/baro-1/readings?limit=100')).body.items
+      .map((r: { seq: number }) => r.seq)
+      .sort((a: number, b: number) => a - b);
     expect(stored).toEqual(Array.from({ length: 20 }, (_, i) => i + 1)); // an acknowledged reading is never dropped
     expect(box.messages.filter((m) => /rate limit/.test(JSON.stringify(m.payload)))).toEqual([]);
     expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_message_rate_held"}')).toBe(15);
@@ -63,7 +71,11 @@ describe('MQTT limits', () => {
     expect(stored).toBeGreaterThanOrEqual(5);
     expect(stored).toBeLessThan(20);
     expect(stored + limited.length).toBe(20); // every message is either stored or answered
-    expect(limited[0].payload).toMatchObject({ seq: null, topic: 'instruments/baro-3/readings', errors: [{ path: '(message)', message: expect.stringContaining('QoS 1') }] });
+    expect(limited[0].payload).toMatchObject({
+      seq: null,
+      topic: 'instruments/baro-3/readings',
+      errors: [{ path: '(message)', message: expect.stringContaining('QoS 1') }],
+    });
     expect(await metric(gw.api, 'mag_limit_refused_total{limit="mqtt_message_rate"}')).toBe(limited.length);
     expect(c.connected).toBe(true);
     await c.endAsync();
@@ -129,7 +141,6 @@ describe('API rate limit per token', () => {
     expect((await gw.call('GET', '/api/v1/instrument-types', undefined, b)).status).toBe(200);
     expect(await metric(gw.api, 'mag_limit_refused_total{limit="api_rate"}')).toBeGreaterThanOrEqual(1);
   });
-
 });
 
 describe('API body size, headers and errors', () => {
@@ -152,7 +163,10 @@ describe('API body size, headers and errors', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const pre = await fetch(`${gw.api}/api/v1/tenants`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const pre = await fetch(`${gw.api}/api/v1/tenants`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 
@@ -181,7 +195,10 @@ describe('CORS when configured (MAG_CORS_ORIGINS)', () => {
   afterAll(() => gw?.destroy());
 
   it('allows only the configured origin, preflight included', async () => {
-    const ok = await fetch(`${gw.api}/api/v1/tenants`, { method: 'OPTIONS', headers: { origin: 'https://console.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const ok = await fetch(`${gw.api}/api/v1/tenants`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://console.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
     expect(ok.status).toBeLessThan(300);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://console.example');
     const get = await fetch(`${gw.api}/api/v1/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, origin: 'https://console.example' } });
@@ -195,7 +212,8 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
   let gw: TestGateway;
   const secrets: Record<string, string> = {};
   /** The broker's counters, `name{labels}` → value. */
-  const BROKER_SERIES = /^(mag_auth_failures_total\{protocol="mqtt"\}|mag_mqtt_auth_errors_total|mag_limit_refused_total\{limit="(auth_throttle|mqtt_[a-z_]+)"\}|mag_mqtt_acl_denied_total|mag_mqtt_oversize_refused_total\{[^}]*\}|mag_gateway_publications_dropped_total\{[^}]*\}|mag_qos0_not_journaled|mag_journal_refused_total) (\S+)$/;
+  const BROKER_SERIES =
+    /^(mag_auth_failures_total\{protocol="mqtt"\}|mag_mqtt_auth_errors_total|mag_limit_refused_total\{limit="(auth_throttle|mqtt_[a-z_]+)"\}|mag_mqtt_acl_denied_total|mag_mqtt_oversize_refused_total\{[^}]*\}|mag_gateway_publications_dropped_total\{[^}]*\}|mag_qos0_not_journaled|mag_journal_refused_total) (\S+)$/;
   const brokerCounters = async (): Promise<Record<string, number>> => {
     const text = (await gw.call('GET', '/metrics')).body as string;
     const out: Record<string, number> = {};
@@ -221,7 +239,14 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
   };
 
   beforeAll(async () => {
-    gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '3', MAG_AUTH_FAIL_WINDOW_S: '1', MAG_MAX_CONNECTIONS: '2', MAG_MAX_PAYLOAD_BYTES: '1024', MAG_DEVICE_MSG_RATE: '5', MAG_DEVICE_MSG_BURST: '5' });
+    gw = await startTestGateway({
+      MAG_AUTH_FAIL_MAX: '3',
+      MAG_AUTH_FAIL_WINDOW_S: '1',
+      MAG_MAX_CONNECTIONS: '2',
+      MAG_MAX_PAYLOAD_BYTES: '1024',
+      MAG_DEVICE_MSG_RATE: '5',
+      MAG_DEVICE_MSG_BURST: '5',
+    });
     for (const id of ['m-1', 'm-2', 'm-3', 'm-4']) secrets[id] = await gw.device({ id, type: 'barometer' });
   });
   afterAll(() => gw?.destroy());
@@ -230,7 +255,9 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
     const delta = await moved(async () => {
       expect([4, 5]).toContain(await connackCode(gw.mqttUrl, 'm-1', 'wrong-1'));
       expect([4, 5]).toContain(await connackCode(gw.mqttUrl, 'm-1', 'wrong-2'));
-      const c = await mqtt.connectAsync(gw.mqttUrl, { clientId: 'm-1', username: 'm-2', password: secrets['m-2'], protocolVersion: 4, reconnectPeriod: 0 }).catch((e: { code?: number }) => e);
+      const c = await mqtt
+        .connectAsync(gw.mqttUrl, { clientId: 'm-1', username: 'm-2', password: secrets['m-2'], protocolVersion: 4, reconnectPeriod: 0 })
+        .catch((e: { code?: number }) => e);
       expect((c as { code?: number }).code).toBe(4); // client id ≠ username
       expect(await connackCode(gw.mqttUrl, 'm-1', secrets['m-1'])).toBe(5); // throttled, right secret or not
     });
@@ -252,7 +279,9 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
   it('a session beyond MAG_MAX_CONNECTIONS counts as mqtt_connections only', async () => {
     const a = await gw.connect('m-1', secrets['m-1']);
     const b = await gw.connect('m-2', secrets['m-2']);
-    expect(await moved(async () => expect(await connackCode(gw.mqttUrl, 'm-3', secrets['m-3'])).toBe(3))).toEqual({ 'mag_limit_refused_total{limit="mqtt_connections"}': 1 });
+    expect(await moved(async () => expect(await connackCode(gw.mqttUrl, 'm-3', secrets['m-3'])).toBe(3))).toEqual({
+      'mag_limit_refused_total{limit="mqtt_connections"}': 1,
+    });
     await Promise.all([a.endAsync(), b.endAsync()]);
   });
 
@@ -269,9 +298,13 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
 
   it('a payload over MAG_MAX_PAYLOAD_BYTES and a packet announcing more than it allows count apart', async () => {
     const c = await gw.connect('m-1', secrets['m-1']);
-    expect(await moved(() => closedAfter(c, () => c.publish('instruments/m-1/readings', 'x'.repeat(2000), { qos: 1 })))).toEqual({ 'mag_mqtt_oversize_refused_total{check="payload"}': 1 });
+    expect(await moved(() => closedAfter(c, () => c.publish('instruments/m-1/readings', 'x'.repeat(2000), { qos: 1 })))).toEqual({
+      'mag_mqtt_oversize_refused_total{check="payload"}': 1,
+    });
     const d = await gw.connect('m-1', secrets['m-1']);
-    expect(await moved(() => closedAfter(d, () => d.publish('instruments/m-1/readings', 'x'.repeat(100_000), { qos: 1 })))).toEqual({ 'mag_mqtt_oversize_refused_total{check="announced"}': 1 });
+    expect(await moved(() => closedAfter(d, () => d.publish('instruments/m-1/readings', 'x'.repeat(100_000), { qos: 1 })))).toEqual({
+      'mag_mqtt_oversize_refused_total{check="announced"}': 1,
+    });
   });
 
   it('QoS 0 over MAG_DEVICE_MSG_RATE counts as mqtt_message_rate, QoS 1 held back as mqtt_message_rate_held', async () => {
@@ -282,7 +315,13 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
     const limited = () => box.messages.filter((m) => /MAG_DEVICE_MSG_RATE/.test(JSON.stringify(m.payload))).length;
     const dropped = await moved(async () => {
       for (let i = 1; i <= 8; i++) c.publish('instruments/m-3/readings', JSON.stringify(reading(i)), { qos: 0 });
-      await expect.poll(async () => (await gw.drained(), (await stored()) + limited() === 8), { message: 'waiting for every QoS 0 message stored or answered', timeout: 30_000, interval: 50 }).toBe(true);
+      await expect
+        .poll(async () => (await gw.drained(), (await stored()) + limited() === 8), {
+          message: 'waiting for every QoS 0 message stored or answered',
+          timeout: 30_000,
+          interval: 50,
+        })
+        .toBe(true);
     });
     expect(limited()).toBeGreaterThanOrEqual(1);
     expect(dropped).toEqual({ 'mag_limit_refused_total{limit="mqtt_message_rate"}': limited() });
@@ -290,7 +329,9 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
 
     const d = await gw.connect('m-4', secrets['m-4']);
     // 8 at once against a burst of 5: 3 held back, all acknowledged
-    const held = await moved(() => Promise.all(Array.from({ length: 8 }, (_, i) => d.publishAsync('instruments/m-4/readings', JSON.stringify(reading(i + 1)), { qos: 1 }))));
+    const held = await moved(() =>
+      Promise.all(Array.from({ length: 8 }, (_, i) => d.publishAsync('instruments/m-4/readings', JSON.stringify(reading(i + 1)), { qos: 1 }))),
+    );
     expect(held).toEqual({ 'mag_limit_refused_total{limit="mqtt_message_rate_held"}': 3 });
     await d.endAsync();
   });

@@ -23,28 +23,41 @@ function attempt(url: string, opts: IClientOptions): Promise<Outcome> {
       resolve(o);
     };
     c.once('connect', () => finish({ kind: 'accepted', client: c }));
-    c.once('error', (e: Error & { code?: number | string }) => finish({ kind: 'refused', code: typeof e.code === 'number' ? e.code : undefined, message: e.message }));
+    c.once('error', (e: Error & { code?: number | string }) =>
+      finish({ kind: 'refused', code: typeof e.code === 'number' ? e.code : undefined, message: e.message }),
+    );
     c.once('close', () => finish({ kind: 'closed' }));
   });
 }
 
-function httpsCall(base: string, ca: Buffer, method: string, path: string, body?: unknown, token: string | undefined = ADMIN_TOKEN): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+function httpsCall(
+  base: string,
+  ca: Buffer,
+  method: string,
+  path: string,
+  body?: unknown,
+  token: string | undefined = ADMIN_TOKEN,
+): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(base + path, { method, ca, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-      });
-    });
+    const req = request(
+      base + path,
+      { method, ca, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+        });
+      },
+    );
     req.on('error', reject);
     if (data) req.write(data);
     req.end();
@@ -137,7 +150,7 @@ describe('mutual TLS (MAG_TLS_CA): a client certificate whose CN is the device i
     expect(o.kind).not.toBe('accepted');
   });
 
-  it('refuses a certificate whose CN is another device, even with that device\'s right secret', async () => {
+  it("refuses a certificate whose CN is another device, even with that device's right secret", async () => {
     const cert = pki.client('cert-baro-2', 'baro-2');
     const o = await attempt(mqtts, { ...creds('baro-1', secret), ...cert });
     expect(o).toMatchObject({ kind: 'refused', code: 5 });
@@ -167,7 +180,9 @@ describe('mutual TLS (MAG_TLS_CA): a client certificate whose CN is the device i
 
   it('records the refusals in the audit log', async () => {
     const audit = await httpsCall(https, pki.ca(), 'GET', '/api/v1/audit?limit=100');
-    const reasons = audit.body.items.filter((e: { action: string }) => e.action === 'mqtt.connect.refused').map((e: { details: { reason: string } }) => e.details.reason);
+    const reasons = audit.body.items
+      .filter((e: { action: string }) => e.action === 'mqtt.connect.refused')
+      .map((e: { details: { reason: string } }) => e.details.reason);
     expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/CN does not match/), expect.stringMatching(/no CN/)]));
   });
 });

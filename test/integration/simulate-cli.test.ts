@@ -56,13 +56,20 @@ describe('mag simulate', () => {
   });
 
   it('with --admin-token registers the fleet, publishes, writes the credentials and exits 0', async () => {
-    const r = await mag(['simulate', '--fleet', fleetFile, '--url', t.api, '--mqtt', t.mqttUrl, '--admin-token', ADMIN_TOKEN, '--credentials', credentials], env());
+    const r = await mag(
+      ['simulate', '--fleet', fleetFile, '--url', t.api, '--mqtt', t.mqttUrl, '--admin-token', ADMIN_TOKEN, '--credentials', credentials],
+      env(),
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'))).report;
     expect(report).toMatchObject({ fleet: 'cli', devices: 2, connected: 2, errors: 0, unacknowledged: 0 });
     expect(report.sent.readings).toBeGreaterThan(0);
-    expect(JSON.parse(readFileSync(credentials, 'utf8')).devices.map((d: { id: string }) => d.id).sort()).toEqual(['cli-baro', 'cli-scale']);
+    expect(
+      JSON.parse(readFileSync(credentials, 'utf8'))
+        .devices.map((d: { id: string }) => d.id)
+        .sort(),
+    ).toEqual(['cli-baro', 'cli-scale']);
     expect((await t.call('GET', '/api/v1/devices/cli-baro/readings?limit=1000')).body.items.length).toBeGreaterThan(100);
     expect((await t.call('GET', '/api/v1/devices/cli-scale/certificates')).body.items.length).toBeGreaterThan(0);
   });
@@ -79,7 +86,15 @@ describe('mag simulate', () => {
 
   it('a wrong secret in the credentials file fails with a message naming the device and the way out', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ devices: [{ id: 'cli-baro', secret: 'wrong-secret-wrong-secret' }, { id: 'cli-scale', secret: 'wrong-secret-wrong-secret' }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        devices: [
+          { id: 'cli-baro', secret: 'wrong-secret-wrong-secret' },
+          { id: 'cli-scale', secret: 'wrong-secret-wrong-secret' },
+        ],
+      }),
+    );
     const r = await mag(['simulate', '--fleet', fleetFile, '--url', t.api, '--mqtt', t.mqttUrl, '--credentials', bad, '--duration', '1'], env());
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cli-(baro|scale)/);

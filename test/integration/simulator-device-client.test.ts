@@ -11,11 +11,26 @@ import { DeviceClient } from '../../simulators/device-client.ts';
 import type { SimMessage } from '../../simulators/models/types.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
-
 const DAY = 86_400_000;
 // Distinct times per seq (two readings at one time are one point of the series).
-const reading = (seq: number): SimMessage => ({ topic: 'readings', at: Date.now(), payload: { seq, ts: new Date(Date.now() - 60_000 + seq * 1000).toISOString(), quantity: 'pressure', value: 1013 + seq / 100, unit: 'hPa' } });
-const check = (seq: number): SimMessage => ({ topic: 'checks', at: Date.now(), payload: { seq, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.21, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1' } });
+const reading = (seq: number): SimMessage => ({
+  topic: 'readings',
+  at: Date.now(),
+  payload: { seq, ts: new Date(Date.now() - 60_000 + seq * 1000).toISOString(), quantity: 'pressure', value: 1013 + seq / 100, unit: 'hPa' },
+});
+const check = (seq: number): SimMessage => ({
+  topic: 'checks',
+  at: Date.now(),
+  payload: {
+    seq,
+    ts: new Date(Date.now() - 1000).toISOString(),
+    indicated: 1013.21,
+    reference: 1013.2,
+    referenceUncertainty: 0.04,
+    unit: 'hPa',
+    standardId: 'REF-1',
+  },
+});
 
 describe('simulator device client against a real gateway', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mag-devclient-'));
@@ -54,7 +69,13 @@ describe('simulator device client against a real gateway', () => {
 
   it('honours the config lockout: readings held back (counted), checks still sent; resumed with a valid certificate', async () => {
     const secret = await t.device({ id: 'sim-lock', type: 'barometer', certificate: false });
-    const expired = await t.call('POST', '/api/v1/devices/sim-lock/certificates', { kind: 'verification', number: 'V-old', issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - 400 * DAY).toISOString(), validUntil: new Date(Date.now() - 35 * DAY).toISOString() });
+    const expired = await t.call('POST', '/api/v1/devices/sim-lock/certificates', {
+      kind: 'verification',
+      number: 'V-old',
+      issuedBy: 'QUATEST 1',
+      issuedAt: new Date(Date.now() - 400 * DAY).toISOString(),
+      validUntil: new Date(Date.now() - 35 * DAY).toISOString(),
+    });
     expect(expired.status).toBe(201);
     const c = client('sim-lock', secret);
     await c.connect();
@@ -66,11 +87,20 @@ describe('simulator device client against a real gateway', () => {
     expect(c.stats.suppressed).toBe(2);
     expect(c.stats.sent.readings).toBe(0);
     await expect
-      .poll(async () => (await t.call('GET', '/api/v1/devices/sim-lock/checks')).body.items.length, { message: 'waiting for the check stored', timeout: 30_000 })
+      .poll(async () => (await t.call('GET', '/api/v1/devices/sim-lock/checks')).body.items.length, {
+        message: 'waiting for the check stored',
+        timeout: 30_000,
+      })
       .toBe(1);
     expect(await readings('sim-lock')).toEqual([]);
 
-    const valid = await t.call('POST', '/api/v1/devices/sim-lock/certificates', { kind: 'verification', number: 'V-new', issuedBy: 'QUATEST 1', issuedAt: new Date(Date.now() - DAY).toISOString(), validUntil: new Date(Date.now() + 365 * DAY).toISOString() });
+    const valid = await t.call('POST', '/api/v1/devices/sim-lock/certificates', {
+      kind: 'verification',
+      number: 'V-new',
+      issuedBy: 'QUATEST 1',
+      issuedAt: new Date(Date.now() - DAY).toISOString(),
+      validUntil: new Date(Date.now() + 365 * DAY).toISOString(),
+    });
     expect(valid.status).toBe(201);
     await expect.poll(() => c.lockedOut, { message: 'waiting for the lockout lifted', timeout: 30_000 }).toBe(false);
     c.send([reading(3)]);

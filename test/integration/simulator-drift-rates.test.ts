@@ -19,11 +19,28 @@ const fleet: Fleet = {
   tenants: [{ id: 'dr', name: 'Drift rates', region: 'VN-HN' }],
   devices: [
     { tenant: 'dr', type: 'fuel-dispenser', id: 'dr-fd', readingInterval: '1d', checkInterval: '3d', params: { meterFactorDriftPerYear: 0.05 } },
-    { tenant: 'dr', type: 'gas-detector', id: 'dr-gd', readingInterval: '1d', checkInterval: '7d', params: { bumpEveryDays: 2, channels: [{ gas: 'CO', unit: 'ppm', ambient: 1, ambientSd: 0.5, noise: 0.5, resolution: 1, decayPerMonth: 0.02, span: 100, spanUncertainty: 2 }] } },
+    {
+      tenant: 'dr',
+      type: 'gas-detector',
+      id: 'dr-gd',
+      readingInterval: '1d',
+      checkInterval: '7d',
+      params: {
+        bumpEveryDays: 2,
+        channels: [{ gas: 'CO', unit: 'ppm', ambient: 1, ambientSd: 0.5, noise: 0.5, resolution: 1, decayPerMonth: 0.02, span: 100, spanUncertainty: 2 }],
+      },
+    },
     { tenant: 'dr', type: 'breath-alcohol-analyser', id: 'dr-ba', readingInterval: '1d', checkInterval: '3d', params: { sensitivityDriftPerYear: -0.1 } },
     { tenant: 'dr', type: 'barometer', id: 'dr-baro', readingInterval: '1d', checkInterval: '3d', params: { driftPerYear: 1 } },
     { tenant: 'dr', type: 'scale', id: 'dr-sc', readingInterval: '1d', checkInterval: '3d', params: { spanDriftPerYear: 0.01 } },
-    { tenant: 'dr', type: 'profile-projector', id: 'dr-pj', readingInterval: '1d', checkInterval: '3d', params: { scaleDriftPerYear: 2e-4, offsetDriftPerYear: 0.001 } },
+    {
+      tenant: 'dr',
+      type: 'profile-projector',
+      id: 'dr-pj',
+      readingInterval: '1d',
+      checkInterval: '3d',
+      params: { scaleDriftPerYear: 2e-4, offsetDriftPerYear: 0.001 },
+    },
   ],
 };
 
@@ -49,7 +66,8 @@ describe('injected drift rate = measured drift rate, per model', () => {
     return s.slopePerDay as number;
   };
   // (Measured on this seed: fuel −1.4 % / +2.3 %, CO (bump series) 0.0 %, breath alcohol +4.3 %, barometer +0.3 %, scale (change-point) +0.2 %.)
-  const within = (got: number, want: number, rel: number) => expect(Math.abs(got - want) / Math.abs(want), `measured ${got}/day, injected ${want}/day`).toBeLessThan(rel);
+  const within = (got: number, want: number, rel: number) =>
+    expect(Math.abs(got - want) / Math.abs(want), `measured ${got}/day, injected ${want}/day`).toBeLessThan(rel);
 
   it('ran without errors', () => {
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);

@@ -117,7 +117,15 @@ describe('createSink', () => {
     const v1 = createSink({ influxUrl: 'http://127.0.0.1:8086', influxApi: 'v1', influxDb: 'mag', dataDir: '/tmp' });
     expect(v1).toBeInstanceOf(InfluxV1Sink);
     expect(v1.kind).toBe('influxdb-v1');
-    const v2 = createSink({ influxUrl: 'http://127.0.0.1:8086', influxApi: 'v2', influxDb: 'mag', influxBucket: 'b', influxOrg: 'o', influxToken: 't', dataDir: '/tmp' });
+    const v2 = createSink({
+      influxUrl: 'http://127.0.0.1:8086',
+      influxApi: 'v2',
+      influxDb: 'mag',
+      influxBucket: 'b',
+      influxOrg: 'o',
+      influxToken: 't',
+      dataDir: '/tmp',
+    });
     expect(v2).toBeInstanceOf(InfluxV2Sink);
     expect(v2.kind).toBe('influxdb-v2');
   });

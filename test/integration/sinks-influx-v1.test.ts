@@ -94,16 +94,37 @@ describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
     const c = rows(await influxd.query(`SELECT * FROM "check" GROUP BY *`));
     expect(c).toEqual([
       {
-        tenant: 'acme', device: 'gas-1', type: 'gas-detector', gas: 'CO', point: 'span 50',
-        time: check.ts, indicated: 50.4, reference: 50, error: 0.4, mpe: 3, uncertainty: 0.6, decision: 'pass', legal: 'pass', seq: 77,
+        tenant: 'acme',
+        device: 'gas-1',
+        type: 'gas-detector',
+        gas: 'CO',
+        point: 'span 50',
+        time: check.ts,
+        indicated: 50.4,
+        reference: 50,
+        error: 0.4,
+        mpe: 3,
+        uncertainty: 0.6,
+        decision: 'pass',
+        legal: 'pass',
+        seq: 77,
       },
     ]);
 
     const t = rows(await influxd.query(`SELECT * FROM "transaction" GROUP BY *`));
     expect(t).toEqual([
       {
-        tenant: 'acme', device: 'fuel-1', nozzle: '2', product: 'Diesel B7',
-        time: transaction.ts, volume: 20.06, unitPrice: 1.799, amount: 36.09, totalizerStart: 1000, totalizerEnd: 1020.06, seq: 9,
+        tenant: 'acme',
+        device: 'fuel-1',
+        nozzle: '2',
+        product: 'Diesel B7',
+        time: transaction.ts,
+        volume: 20.06,
+        unitPrice: 1.799,
+        amount: 36.09,
+        totalizerStart: 1000,
+        totalizerEnd: 1020.06,
+        seq: 9,
       },
     ]);
   });
@@ -111,10 +132,22 @@ describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
   it('stores seq as an integer field and the measured values as floats', async () => {
     expect(await fieldTypes(influxd, 'reading', 'mag')).toEqual({ value: 'float', raw: 'float', seq: 'integer', status: 'string' });
     expect(await fieldTypes(influxd, 'check', 'mag')).toEqual({
-      indicated: 'float', reference: 'float', error: 'float', mpe: 'float', uncertainty: 'float', decision: 'string', legal: 'string', seq: 'integer',
+      indicated: 'float',
+      reference: 'float',
+      error: 'float',
+      mpe: 'float',
+      uncertainty: 'float',
+      decision: 'string',
+      legal: 'string',
+      seq: 'integer',
     });
     expect(await fieldTypes(influxd, 'transaction', 'mag')).toEqual({
-      volume: 'float', unitPrice: 'float', amount: 'float', totalizerStart: 'float', totalizerEnd: 'float', seq: 'integer',
+      volume: 'float',
+      unitPrice: 'float',
+      amount: 'float',
+      totalizerStart: 'float',
+      totalizerEnd: 'float',
+      seq: 'integer',
     });
   });
 
@@ -154,9 +187,7 @@ describe('InfluxV1Sink against a real InfluxDB 1.x', () => {
 
   it('round-trips any tag value (without a trailing backslash or control characters) and any string field', async () => {
     const specials = ['a', 'Z', '0', ' ', ',', '=', '"', "'", '\\', '#', 'é', '☃', '😀'];
-    const tagValue = fc
-      .string({ unit: fc.constantFrom(...specials), minLength: 1, maxLength: 12 })
-      .filter((v) => !v.endsWith('\\'));
+    const tagValue = fc.string({ unit: fc.constantFrom(...specials), minLength: 1, maxLength: 12 }).filter((v) => !v.endsWith('\\'));
     const stringField = fc.string({ unit: fc.constantFrom(...specials, '\n', '\t', '\r'), maxLength: 12 });
     let run = 0;
     await fc.assert(

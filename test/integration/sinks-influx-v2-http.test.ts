@@ -121,11 +121,13 @@ describe('InfluxV2Sink writes (HTTP level, local listener)', () => {
     expect(req.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(req.body).toBe(toLineProtocol(points));
     const lines = req.body.split('\n');
-    expect(lines[0]).toBe(
-      `reading,device=baro-1,quantity=pressure,tenant=acme,type=barometer raw=101.301,seq=1i,status="ok",value=1013.01 ${T0 + 1000}`,
+    expect(lines[0]).toBe(`reading,device=baro-1,quantity=pressure,tenant=acme,type=barometer raw=101.301,seq=1i,status="ok",value=1013.01 ${T0 + 1000}`);
+    expect(lines[1]).toMatch(
+      /^check,device=baro-1,point=1000\\ hPa,tenant=acme,type=barometer decision="pass",error=0.2,indicated=1000.2,legal="pass",mpe=1,reference=1000,seq=3i,uncertainty=0.1 \d+$/,
     );
-    expect(lines[1]).toMatch(/^check,device=baro-1,point=1000\\ hPa,tenant=acme,type=barometer decision="pass",error=0.2,indicated=1000.2,legal="pass",mpe=1,reference=1000,seq=3i,uncertainty=0.1 \d+$/);
-    expect(lines[2]).toMatch(/^transaction,device=fuel-1,nozzle=1,product=RON\\ 95,tenant=acme amount=38,seq=1i,totalizerEnd=20,totalizerStart=0,unitPrice=1.9,volume=20 \d+$/);
+    expect(lines[2]).toMatch(
+      /^transaction,device=fuel-1,nozzle=1,product=RON\\ 95,tenant=acme amount=38,seq=1i,totalizerEnd=20,totalizerStart=0,unitPrice=1.9,volume=20 \d+$/,
+    );
   });
 
   it('sends a 5,000-point write as one gzipped request', async () => {
@@ -157,7 +159,7 @@ describe('InfluxV2Sink writes (HTTP level, local listener)', () => {
   });
 
   it.each([
-    [400, 'invalid', 'unable to parse \'reading x\': missing fields'],
+    [400, 'invalid', "unable to parse 'reading x': missing fields"],
     [422, 'unprocessable entity', 'failure writing points to database: partial write: points beyond retention policy dropped=1'],
   ])('turns HTTP %i into a SinkRejectedError carrying the server message', async (status, code, message) => {
     fake.respond = influx2Error(status, code, message);

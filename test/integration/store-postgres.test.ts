@@ -19,17 +19,54 @@ const DYNAMIC_SAMPLES: Record<string, unknown[]> = {
   'alerts.list': [
     {},
     { state: 'open', severity: 'critical', kind: 'drift', tenant: 'acme', device: 'gd-1', tenants: new Set(['acme', 'beta']), limit: 10 },
-    { unresolved: true, openedFrom: '2026-01-01T00:00:00.000Z', openedTo: '2026-02-01T00:00:00.000Z', resolvedFrom: '2026-01-01T00:00:00.000Z', resolvedTo: '2026-03-01T00:00:00.000Z' },
+    {
+      unresolved: true,
+      openedFrom: '2026-01-01T00:00:00.000Z',
+      openedTo: '2026-02-01T00:00:00.000Z',
+      resolvedFrom: '2026-01-01T00:00:00.000Z',
+      resolvedTo: '2026-03-01T00:00:00.000Z',
+    },
   ],
   'alerts.history': [{ tenants: ['acme', 'beta'], from: '2025-01-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' }],
   'checks.counts-by-period': [{ bounds: [0, 1000, 2000, 3000], tenants: ['acme'] }],
-  'checks.between': [{ tenants: ['acme'], from: 0, to: 1000, limit: 10 }, { tenants: ['acme', 'beta'], from: 0, to: 1000, failed: true, type: 'barometer', limit: 10 }, { tenants: ['acme'], from: 0, to: 1000, failed: false, limit: 10 }],
-  'lots.list': [{}, { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 }, { judgedFrom: '2026-01-01T00:00:00.000Z', judgedTo: '2026-04-01T00:00:00.000Z' }],
+  'checks.between': [
+    { tenants: ['acme'], from: 0, to: 1000, limit: 10 },
+    { tenants: ['acme', 'beta'], from: 0, to: 1000, failed: true, type: 'barometer', limit: 10 },
+    { tenants: ['acme'], from: 0, to: 1000, failed: false, limit: 10 },
+  ],
+  'lots.list': [
+    {},
+    { tenant: 'acme', tenants: new Set(['acme', 'beta']), verdict: 'fail', limit: 10 },
+    { judgedFrom: '2026-01-01T00:00:00.000Z', judgedTo: '2026-04-01T00:00:00.000Z' },
+  ],
   'lots.tallies': [{ tenants: ['acme', 'beta'], from: '2026-01-01T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z' }],
-  'inspections.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', state: 'open', from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z', regions: ['VN-BG'], limit: 10 }],
+  'inspections.list': [
+    {},
+    {
+      tenants: new Set(['acme']),
+      tenant: 'acme',
+      state: 'open',
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-12-31T00:00:00.000Z',
+      regions: ['VN-BG'],
+      limit: 10,
+    },
+  ],
   'inspection-items.of-inspections': [['BBKT-2026-0001', 'BBKT-2026-0002']],
   'inspection-checks.of-inspections': [['BBKT-2026-0001']],
-  'findings.list': [{}, { tenants: new Set(['acme']), tenant: 'acme', inspection: 'BBKT-2026-0001', inspections: ['BBKT-2026-0001'], device: 'fd-1', state: 'open', kind: 'sealed-off', limit: 10 }],
+  'findings.list': [
+    {},
+    {
+      tenants: new Set(['acme']),
+      tenant: 'acme',
+      inspection: 'BBKT-2026-0001',
+      inspections: ['BBKT-2026-0001'],
+      device: 'fd-1',
+      state: 'open',
+      kind: 'sealed-off',
+      limit: 10,
+    },
+  ],
   'campaigns.list': [{}, { regions: ['VN-BG'], from: '2026-01-01', to: '2026-12-31' }],
   'campaign-verifications.in-period': [{ campaigns: ['bg-2026'], from: '2026-01-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z' }],
 };
@@ -64,12 +101,20 @@ describe('the state store on PostgreSQL', () => {
   it('applies the migrations, making the tables SQLite has; applying them again changes nothing', async () => {
     await migratePostgres(db);
     await migratePostgres(db);
-    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name).sort()).toEqual(MIGRATIONS.map((m) => m.name).sort());
-    const pgTables = (await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db)).rows.map((r) => r.table_name);
+    expect((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name).sort()).toEqual(
+      MIGRATIONS.map((m) => m.name).sort(),
+    );
+    const pgTables = (
+      await sql<{
+        table_name: string;
+      }>`select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely_%' order by table_name`.execute(db)
+    ).rows.map((r) => r.table_name);
     const dir = mkdtempSync(join(tmpdir(), 'mag-store-'));
     try {
       const sqlite = openStateDb(dir);
-      const sqliteTables = (sqlite.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      const sqliteTables = (sqlite.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
+        (r) => r.name,
+      );
       sqlite.close();
       expect(pgTables).toEqual(sqliteTables);
     } finally {
@@ -109,7 +154,9 @@ describe('the state store on PostgreSQL', () => {
     expect((await run('checks.range', { device: 'gd-1', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ result: '{"seq":7}', received_at: at }]);
     // reverse traceability finds a check by its standard
     await run('checks.insert', { ...check, seq: 8, result: '{"seq":8}', standardId: 'CYL-9-CO' });
-    expect((await run('checks.by-standard', { standardId: 'CYL-9-CO', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ device: 'gd-1', result: '{"seq":8}', received_at: at }]);
+    expect((await run('checks.by-standard', { standardId: 'CYL-9-CO', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([
+      { device: 'gd-1', result: '{"seq":8}', received_at: at },
+    ]);
 
     await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":1}', updatedAt: at });
     await run('drift.upsert', { device: 'gd-1', series: 'CH4', state: '{"n":2}', updatedAt: at });
@@ -119,22 +166,56 @@ describe('the state store on PostgreSQL', () => {
     await run('totalizers.upsert', { device: 'fd-1', nozzle: '1', seq: 9, totalizerEnd: 1400 }); // older: does not move it back
     expect((await run('totalizers.last', { device: 'fd-1', nozzle: '1' })).rows).toEqual([{ totalizer_end: 1500.5 }]);
 
-    await run('rejections.insert', { device: 'gd-1', tenant: 'acme', topic: 'instruments/gd-1/readings', seq: null, receivedAt: at, errors: '[]', payload: '{}' });
+    await run('rejections.insert', {
+      device: 'gd-1',
+      tenant: 'acme',
+      topic: 'instruments/gd-1/readings',
+      seq: null,
+      receivedAt: at,
+      errors: '[]',
+      payload: '{}',
+    });
     expect((await run('rejections.of-device', { device: 'gd-1', limit: 5 })).rows).toMatchObject([{ id: 1, device: 'gd-1', seq: null }]);
 
-    const opened = (await run('alerts.open', { id: 'a-1', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rows[0];
+    const opened = (
+      await run('alerts.open', { id: 'a-1', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })
+    ).rows[0];
     expect(opened).toMatchObject({ id: 'a-1', state: 'open', count: 1, escalation: 0, version: 1 });
     // the repeats counted in memory since the last write, in one statement
     const repeated = (await run('alerts.repeat', { id: 'a-1', add: 3, at, severity: 'critical', summary: 's2', details: '{"n":2}' })).rows[0];
     expect(repeated).toMatchObject({ id: 'a-1', count: 4, version: 2, severity: 'critical', summary: 's2' });
     // one unresolved alert per (device, kind, key): a second open writes nothing (the store reads the open one back)
-    expect((await run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' })).rowCount).toBe(0);
-    await expect(pool.query(`insert into alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) values ('a-3', 'acme', 'gd-1', 'drift', 'CH4', 'warning', 'open', '${at}', '${at}', 1, 's', '{}')`)).rejects.toThrow(/alerts_one_open/);
+    expect(
+      (await run('alerts.open', { id: 'a-2', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', at, summary: 's', details: '{}' }))
+        .rowCount,
+    ).toBe(0);
+    await expect(
+      pool.query(
+        `insert into alerts (id, tenant, device, kind, key, severity, state, opened_at, updated_at, count, summary, details) values ('a-3', 'acme', 'gd-1', 'drift', 'CH4', 'warning', 'open', '${at}', '${at}', 1, 's', '{}')`,
+      ),
+    ).rejects.toThrow(/alerts_one_open/);
     expect((await run('alerts.unresolved-counts', {})).rows).toEqual([{ tenant: 'acme', device: 'gd-1', kind: 'drift', severity: 'critical', count: 1 }]);
 
     // a lot's packages: a replayed (device, seq) is stored once, even at another position
     await pool.query(`insert into tenants (id, name, region, created_at) values ('acme', 'Acme', 'VN-HN', '${at}')`);
-    await run('lots.insert', { id: 'L-1', tenant: 'acme', product: 'Rice', nominal: 500, unit: 'g', lot_size: 200, destructive: 0, plan: null, measured_unit: null, average_tare: null, density: null, scale: 'cw-1', verdict: 'pending', judged_at: null, created_at: at, created_by: null });
+    await run('lots.insert', {
+      id: 'L-1',
+      tenant: 'acme',
+      product: 'Rice',
+      nominal: 500,
+      unit: 'g',
+      lot_size: 200,
+      destructive: 0,
+      plan: null,
+      measured_unit: null,
+      average_tare: null,
+      density: null,
+      scale: 'cw-1',
+      verdict: 'pending',
+      judged_at: null,
+      created_at: at,
+      created_by: null,
+    });
     const pkg = { lot: 'L-1', position: 1, kind: 'net', value: 502, device: 'cw-1', seq: 7, client_id: null, ts: Date.parse(at), received_at: at };
     expect((await run('lot-packages.insert', pkg)).rowCount).toBe(1);
     expect((await run('lot-packages.insert', { ...pkg, position: 2 })).rowCount).toBe(0);

@@ -17,8 +17,27 @@ describe('reference standards and traceability over MQTT', () => {
     t = await startTestGateway();
     const secret = await t.device({ id: 'fd-tr', type: 'fuel-dispenser', extra: { class: '0.5' } });
     fd = await t.connect('fd-tr', secret);
-    expect((await t.call('POST', '/api/v1/standards', { id: 'PM-20L-07', tenant: 'acme', name: 'Bình chuẩn 20 L hạng II', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' })).status).toBe(201);
-    const cert = await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', { number: 'HC-PM-07', issuedBy: 'VMI', issuedAt: iso(now - 60 * DAY), validUntil: iso(now + 300 * DAY), uncertainty: 0.004, traceableTo: 'VMI national volume standard' });
+    expect(
+      (
+        await t.call('POST', '/api/v1/standards', {
+          id: 'PM-20L-07',
+          tenant: 'acme',
+          name: 'Bình chuẩn 20 L hạng II',
+          quantity: 'volume',
+          unit: 'L',
+          kind: 'proving-measure',
+          class: 'II',
+        })
+      ).status,
+    ).toBe(201);
+    const cert = await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', {
+      number: 'HC-PM-07',
+      issuedBy: 'VMI',
+      issuedAt: iso(now - 60 * DAY),
+      validUntil: iso(now + 300 * DAY),
+      uncertainty: 0.004,
+      traceableTo: 'VMI national volume standard',
+    });
     expect(cert.status).toBe(201);
   });
   afterAll(async () => {
@@ -26,7 +45,11 @@ describe('reference standards and traceability over MQTT', () => {
   });
 
   const publish = (seq: number, standardId: string, indicated: number, tsMs: number) =>
-    fd.publishAsync('instruments/fd-tr/checks', JSON.stringify({ seq, ts: iso(tsMs), indicated, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId, point: 'Qmax' }), { qos: 1 });
+    fd.publishAsync(
+      'instruments/fd-tr/checks',
+      JSON.stringify({ seq, ts: iso(tsMs), indicated, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId, point: 'Qmax' }),
+      { qos: 1 },
+    );
   const checkOf = (seq: number) =>
     vi.waitFor(
       async () => {
@@ -61,7 +84,14 @@ describe('reference standards and traceability over MQTT', () => {
   });
 
   it('a calibration finding the standard out of tolerance opens standard-oot; its impact lists the check and whether its decision could change', async () => {
-    const finding = await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', { number: 'HC-PM-07-B', issuedBy: 'VMI', issuedAt: iso(now - 60_000), validUntil: iso(now + 365 * DAY), uncertainty: 0.004, asFound: { error: -0.03, outOfTolerance: true } });
+    const finding = await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', {
+      number: 'HC-PM-07-B',
+      issuedBy: 'VMI',
+      issuedAt: iso(now - 60_000),
+      validUntil: iso(now + 365 * DAY),
+      uncertainty: 0.004,
+      asFound: { error: -0.03, outOfTolerance: true },
+    });
     expect(finding.status).toBe(201);
     const alert = (await t.call('GET', '/api/v1/alerts?kind=standard-oot')).body.items[0];
     // |0.12| ± (0.03 + 0.004) = [0.086, 0.154] crosses TL − U = 0.142976 and TL = 0.15: the decision could change
@@ -70,7 +100,14 @@ describe('reference standards and traceability over MQTT', () => {
     const impact = (await t.call('GET', '/api/v1/standards/PM-20L-07/impact')).body;
     expect(impact).toMatchObject({ basis: 'up-to-out-of-tolerance-finding', checks: 1, instruments: 1, couldChange: 1 });
     expect(impact.items).toEqual([
-      expect.objectContaining({ device: 'fd-tr', tenant: 'acme', type: 'fuel-dispenser', checks: 1, decisions: { pass: 1, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 }, couldChange: [expect.objectContaining({ seq: 2, possibleDecisions: ['pass', 'conditional-pass', 'conditional-fail'] })] }),
+      expect.objectContaining({
+        device: 'fd-tr',
+        tenant: 'acme',
+        type: 'fuel-dispenser',
+        checks: 1,
+        decisions: { pass: 1, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 },
+        couldChange: [expect.objectContaining({ seq: 2, possibleDecisions: ['pass', 'conditional-pass', 'conditional-fail'] })],
+      }),
     ]);
     // the check with the unregistered standard is no part of it
     expect(JSON.stringify(impact)).not.toContain('PM-UNKNOWN');

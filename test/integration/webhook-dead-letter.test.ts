@@ -12,7 +12,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 
-
 describe('webhook back-off and dead letters', () => {
   const received: { key: string; delivery: string; at: number }[] = [];
   let status = 503;
@@ -39,7 +38,20 @@ describe('webhook back-off and dead letters', () => {
     const hook = (await t.call('POST', '/api/v1/webhooks', { url, events: ['alert.opened'], secret: SECRET })).body;
     let seq = 0;
     const fail = (point: string) =>
-      c.publishAsync('instruments/bar-w/checks', JSON.stringify({ seq: ++seq, ts: new Date(Date.now() - 1000).toISOString(), indicated: 1013.7, reference: 1013.2, referenceUncertainty: 0.04, unit: 'hPa', standardId: 'REF-1', point }), { qos: 1 });
+      c.publishAsync(
+        'instruments/bar-w/checks',
+        JSON.stringify({
+          seq: ++seq,
+          ts: new Date(Date.now() - 1000).toISOString(),
+          indicated: 1013.7,
+          reference: 1013.2,
+          referenceUncertainty: 0.04,
+          unit: 'hPa',
+          standardId: 'REF-1',
+          point,
+        }),
+        { qos: 1 },
+      );
     const history = async () => (await t.call('GET', `/api/v1/webhooks/${hook.id}/deliveries`)).body.items as any[];
     return { t, fail, history };
   }

@@ -16,7 +16,16 @@ const AT = '2026-03-01T08:00:00.000Z';
 const LATER = '2026-03-01T09:00:00.000Z';
 
 function drift(id: string, device = 'gd-1') {
-  return { id, tenant: 'acme', device, kind: 'drift' as const, key: 'CH4', severity: 'warning' as const, summary: 'CH4 drifting', details: { slopePerDay: 0.02 } };
+  return {
+    id,
+    tenant: 'acme',
+    device,
+    kind: 'drift' as const,
+    key: 'CH4',
+    severity: 'warning' as const,
+    summary: 'CH4 drifting',
+    details: { slopePerDay: 0.02 },
+  };
 }
 
 export function alertStoreContract(name: string, setup: () => Promise<AlertStoreTarget>): void {
@@ -39,12 +48,29 @@ export function alertStoreContract(name: string, setup: () => Promise<AlertStore
       const first = await a.open(drift('a-1'), AT);
       expect(first).toEqual({
         opened: true,
-        alert: { id: 'a-1', tenant: 'acme', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning', state: 'open', openedAt: AT, updatedAt: AT, count: 1, summary: 'CH4 drifting', details: { slopePerDay: 0.02 }, escalation: 0, version: 1 },
+        alert: {
+          id: 'a-1',
+          tenant: 'acme',
+          device: 'gd-1',
+          kind: 'drift',
+          key: 'CH4',
+          severity: 'warning',
+          state: 'open',
+          openedAt: AT,
+          updatedAt: AT,
+          count: 1,
+          summary: 'CH4 drifting',
+          details: { slopePerDay: 0.02 },
+          escalation: 0,
+          version: 1,
+        },
       });
       expect(await a.open(drift('a-2'), LATER)).toMatchObject({ opened: false, alert: { id: 'a-1', count: 1, updatedAt: AT } });
       expect(await b.open(drift('a-3'), LATER)).toMatchObject({ opened: false, alert: { id: 'a-1', count: 1 } });
       expect(await a.get('a-2')).toBeUndefined();
-      expect((await a.unresolvedKeys()).filter((k) => k.device === 'gd-1')).toEqual([{ id: 'a-1', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning' }]);
+      expect((await a.unresolvedKeys()).filter((k) => k.device === 'gd-1')).toEqual([
+        { id: 'a-1', device: 'gd-1', kind: 'drift', key: 'CH4', severity: 'warning' },
+      ]);
     });
 
     it('two processes opening the same alert at the same moment make one row, and both get it', async () => {
@@ -56,12 +82,30 @@ export function alertStoreContract(name: string, setup: () => Promise<AlertStore
 
     it('counts repeats, acknowledges and resolves; once resolved, the next open is a new alert', async () => {
       const repeated = await b.repeat('a-1', { severity: 'critical', summary: 'CH4 drifting fast', details: { slopePerDay: 0.05 }, add: 3 }, LATER);
-      expect(repeated).toMatchObject({ id: 'a-1', count: 4, version: 2, severity: 'critical', summary: 'CH4 drifting fast', details: { slopePerDay: 0.05 }, updatedAt: LATER });
+      expect(repeated).toMatchObject({
+        id: 'a-1',
+        count: 4,
+        version: 2,
+        severity: 'critical',
+        summary: 'CH4 drifting fast',
+        details: { slopePerDay: 0.05 },
+        updatedAt: LATER,
+      });
       expect(await a.repeat('nothing', { severity: 'warning', summary: 's', details: {}, add: 1 }, LATER)).toBeUndefined();
-      expect(await a.acknowledge('a-1', 'operator:lan', 'checking the sensor', LATER)).toMatchObject({ state: 'acknowledged', ackBy: 'operator:lan', ackNote: 'checking the sensor', version: 3 });
+      expect(await a.acknowledge('a-1', 'operator:lan', 'checking the sensor', LATER)).toMatchObject({
+        state: 'acknowledged',
+        ackBy: 'operator:lan',
+        ackNote: 'checking the sensor',
+        version: 3,
+      });
       // acknowledged is still unresolved: no second alert
       expect(await b.open(drift('a-4'), LATER)).toMatchObject({ opened: false, alert: { id: 'a-1', state: 'acknowledged' } });
-      expect(await a.resolve('a-1', 'admin:ops', { reason: 'adjusted' }, LATER)).toMatchObject({ state: 'resolved', resolvedBy: 'admin:ops', resolution: { reason: 'adjusted' }, resolvedAt: LATER });
+      expect(await a.resolve('a-1', 'admin:ops', { reason: 'adjusted' }, LATER)).toMatchObject({
+        state: 'resolved',
+        resolvedBy: 'admin:ops',
+        resolution: { reason: 'adjusted' },
+        resolvedAt: LATER,
+      });
       expect(await b.open(drift('a-5'), LATER)).toMatchObject({ opened: true, alert: { id: 'a-5', count: 1, state: 'open' } });
     });
 

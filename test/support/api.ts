@@ -33,7 +33,16 @@ export const ADMIN = 'route-test-admin-token-0123456789';
 export interface ApiUnderTest {
   app: Hono<Env>;
   /** The stores and services the routes use (real ones, on the temp directory). */
-  deps: ApiDeps & { registry: Registry; alerts: AlertBook; assurance: Assurance; standards: ReferenceStandards; audit: AuditLog; deadLetters: DeadLetters; lots: LotBook; tokens: Tokens };
+  deps: ApiDeps & {
+    registry: Registry;
+    alerts: AlertBook;
+    assurance: Assurance;
+    standards: ReferenceStandards;
+    audit: AuditLog;
+    deadLetters: DeadLetters;
+    lots: LotBook;
+    tokens: Tokens;
+  };
   db: Db;
   /** Devices whose MQTT session a route ended (secret rotation). */
   disconnected: string[];

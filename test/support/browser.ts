@@ -21,7 +21,10 @@ export interface ConsoleBrowser {
 
 /** `timeout`: how long a page waits for what a test looks for (longer where the gateway holds a year of history). */
 export async function launchConsoleBrowser({ timeout = 10_000 } = {}): Promise<ConsoleBrowser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the console's end-to-end tests need a real browser)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's Chromium with \`apt-get install -y chromium\` (the console's end-to-end tests need a real browser)`,
+    );
   mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const contexts: BrowserContext[] = [];

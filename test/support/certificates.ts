@@ -20,9 +20,19 @@ export function legalIntervalMonths(type: string): number {
 }
 
 /** The POST /devices/{id}/certificates body of a verification in force now, within the type's legal interval. */
-export function currentVerification(deviceId: string, type: string, now = Date.now()): { kind: 'verification'; number: string; issuedBy: string; issuedAt: string; validUntil: string } {
+export function currentVerification(
+  deviceId: string,
+  type: string,
+  now = Date.now(),
+): { kind: 'verification'; number: string; issuedBy: string; issuedAt: string; validUntil: string } {
   const months = legalIntervalMonths(type);
   // Whole seconds: the gateway echoes the dates as ISO strings, tests compare them.
   const issued = addCalendarMonths(Math.floor(now / 1000) * 1000, 2 - months);
-  return { kind: 'verification', number: `V-${deviceId}`, issuedBy: 'QUATEST 1', issuedAt: new Date(issued).toISOString(), validUntil: new Date(addCalendarMonths(issued, months)).toISOString() };
+  return {
+    kind: 'verification',
+    number: `V-${deviceId}`,
+    issuedBy: 'QUATEST 1',
+    issuedAt: new Date(issued).toISOString(),
+    validUntil: new Date(addCalendarMonths(issued, months)).toISOString(),
+  };
 }

@@ -34,7 +34,14 @@ export class ClusterDevice {
   async connect(url?: string): Promise<void> {
     if (url) this.node = [...this.secrets.keys()].indexOf(url);
     await this.client?.endAsync(true).catch(() => undefined);
-    const c = await mqtt.connectAsync(this.url, { clientId: this.id, username: this.id, password: this.secrets.get(this.url), protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+    const c = await mqtt.connectAsync(this.url, {
+      clientId: this.id,
+      username: this.id,
+      password: this.secrets.get(this.url),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    });
     c.setMaxListeners(0);
     c.on('error', () => undefined);
     c.on('message', (topic, payload) => (topic.endsWith('/config') ? this.configs : this.feedback).push(JSON.parse(payload.toString())));

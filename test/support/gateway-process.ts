@@ -99,7 +99,8 @@ export async function createGatewayProcess(env: Record<string, string> = {}, dat
       c.stderr!.on('data', keep);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        if (c.exitCode !== null || c.signalCode !== null) throw new Error(`gateway child exited during start-up (code ${c.exitCode}, signal ${c.signalCode}): ${tail}`);
+        if (c.exitCode !== null || c.signalCode !== null)
+          throw new Error(`gateway child exited during start-up (code ${c.exitCode}, signal ${c.signalCode}): ${tail}`);
         try {
           const res = await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(2000) });
           if (res.status === 200) return;
@@ -179,7 +180,15 @@ export class StreamDevice {
 
   async connect(mqttUrl: string, opts: IClientOptions = {}): Promise<MqttClient> {
     this.client?.end(true);
-    const c = await mqtt.connectAsync(mqttUrl, { clientId: this.id, username: this.id, password: this.secret, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    const c = await mqtt.connectAsync(mqttUrl, {
+      clientId: this.id,
+      username: this.id,
+      password: this.secret,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...opts,
+    });
     c.setMaxListeners(0);
     c.on('error', () => undefined);
     this.client = c;

@@ -21,7 +21,15 @@ export interface TestGateway {
   /** fetch against the API with a token (admin by default); JSON in, parsed JSON out. */
   call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Headers }>;
   /** Registers tenant (if new) + device (+ a valid verification certificate unless `certificate: false`); returns the secret. */
-  device(opts: { id: string; tenant?: string; region?: string; type: string; serial?: string; certificate?: boolean; extra?: Record<string, unknown> }): Promise<string>;
+  device(opts: {
+    id: string;
+    tenant?: string;
+    region?: string;
+    type: string;
+    serial?: string;
+    certificate?: boolean;
+    extra?: Record<string, unknown>;
+  }): Promise<string>;
   connect(deviceId: string, secret: string, opts?: IClientOptions): Promise<MqttClient>;
   /** Waits until the journal is empty (everything delivered to the sink). */
   drained(timeoutMs?: number): Promise<void>;
@@ -119,7 +127,10 @@ export async function startTestGateway(env: Record<string, string> = {}, dataDir
 }
 
 /** Collects messages on a client's topics. */
-export function inbox(client: MqttClient): { messages: { topic: string; payload: any }[]; waitFor(pred: (m: { topic: string; payload: any }) => boolean, ms?: number): Promise<{ topic: string; payload: any }> } {
+export function inbox(client: MqttClient): {
+  messages: { topic: string; payload: any }[];
+  waitFor(pred: (m: { topic: string; payload: any }) => boolean, ms?: number): Promise<{ topic: string; payload: any }>;
+} {
   const messages: { topic: string; payload: any }[] = [];
   const waiters: { pred: (m: { topic: string; payload: any }) => boolean; resolve: (m: { topic: string; payload: any }) => void }[] = [];
   client.on('message', (topic, buf) => {
@@ -131,10 +142,11 @@ export function inbox(client: MqttClient): { messages: { topic: string; payload:
     }
     const m = { topic, payload };
     messages.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
   });
   return {
     messages,
@@ -142,7 +154,13 @@ export function inbox(client: MqttClient): { messages: { topic: string; payload:
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const w = { pred, resolve: (m: { topic: string; payload: any }) => { clearTimeout(t); resolve(m); } };
+        const w = {
+          pred,
+          resolve: (m: { topic: string; payload: any }) => {
+            clearTimeout(t);
+            resolve(m);
+          },
+        };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
           reject(new Error(`no matching MQTT message within ${ms} ms; got ${JSON.stringify(messages).slice(0, 500)}`));

@@ -38,7 +38,9 @@ function asPostgres(command: string, args: string[]): string {
     return execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as Error & { stderr?: string; stdout?: string };
-    throw new Error(`${command} ${args.join(' ')} failed (it runs as the postgres user through runuser, which needs root): ${err.stderr || err.stdout || err.message}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (it runs as the postgres user through runuser, which needs root): ${err.stderr || err.stdout || err.message}`,
+    );
   }
 }
 

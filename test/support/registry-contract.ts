@@ -51,20 +51,69 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
 
     it('keeps tenants, devices and certificates, and another process finds them all, numbers as numbers', async () => {
       await a.createTenant({ id: 'acme', name: 'Acme Fuel', region: 'VN-HN', timeZone: 'Asia/Ho_Chi_Minh' }, NOW);
-      const { device, secret } = await a.createDevice({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3', expectedIntervalSeconds: 60 }, NOW);
+      const { device, secret } = await a.createDevice(
+        { id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3', expectedIntervalSeconds: 60 },
+        NOW,
+      );
       expect(device).toMatchObject({ id: 'gd-1', tenant: 'acme', site: 'Depot 3', createdAt: NOW.toISOString() });
-      const first = await a.addCertificate('gd-1', { kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-05', validUntil: '2027-01-05', correction: { offset: -0.25 }, uncertainty: 0.4 }, 'admin:ops', NOW);
-      const second = await a.addCertificate('gd-1', { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-06', validUntil: '2027-01-06' }, 'admin:ops', NOW);
+      const first = await a.addCertificate(
+        'gd-1',
+        {
+          kind: 'calibration',
+          number: 'C-1',
+          issuedBy: 'QUATEST 1',
+          issuedAt: '2026-01-05',
+          validUntil: '2027-01-05',
+          correction: { offset: -0.25 },
+          uncertainty: 0.4,
+        },
+        'admin:ops',
+        NOW,
+      );
+      const second = await a.addCertificate(
+        'gd-1',
+        { kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-06', validUntil: '2027-01-06' },
+        'admin:ops',
+        NOW,
+      );
       // row ids from the database, as numbers, the later one larger
       expect(typeof first.id).toBe('number');
       expect(second.id).toBeGreaterThan(first.id);
 
       await caughtUp(b, () => expect(b.device('gd-1')).toBeDefined());
       expect(b.tenant('acme')).toEqual({ id: 'acme', name: 'Acme Fuel', region: 'VN-HN', timeZone: 'Asia/Ho_Chi_Minh', createdAt: NOW.toISOString() });
-      expect(b.device('gd-1')).toEqual({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-1', site: 'Depot 3', expectedIntervalSeconds: 60, createdAt: NOW.toISOString() });
+      expect(b.device('gd-1')).toEqual({
+        id: 'gd-1',
+        tenant: 'acme',
+        type: 'gas-detector',
+        serial: 'SN-1',
+        site: 'Depot 3',
+        expectedIntervalSeconds: 60,
+        createdAt: NOW.toISOString(),
+      });
       expect(b.certificatesOf('gd-1')).toEqual([
-        { id: first.id, device: 'gd-1', kind: 'calibration', number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-05', validUntil: '2027-01-05', correction: { offset: -0.25 }, uncertainty: 0.4, createdAt: NOW.toISOString() },
-        { id: second.id, device: 'gd-1', kind: 'verification', number: 'V-1', issuedBy: 'QUATEST 1', issuedAt: '2026-01-06', validUntil: '2027-01-06', createdAt: NOW.toISOString() },
+        {
+          id: first.id,
+          device: 'gd-1',
+          kind: 'calibration',
+          number: 'C-1',
+          issuedBy: 'QUATEST 1',
+          issuedAt: '2026-01-05',
+          validUntil: '2027-01-05',
+          correction: { offset: -0.25 },
+          uncertainty: 0.4,
+          createdAt: NOW.toISOString(),
+        },
+        {
+          id: second.id,
+          device: 'gd-1',
+          kind: 'verification',
+          number: 'V-1',
+          issuedBy: 'QUATEST 1',
+          issuedAt: '2026-01-06',
+          validUntil: '2027-01-06',
+          createdAt: NOW.toISOString(),
+        },
       ]);
       expect(await b.verifyDeviceSecret('gd-1', secret)).toBe(true);
       expect(await b.verifyDeviceSecret('gd-1', `${secret}x`)).toBe(false);
@@ -73,7 +122,9 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
     it('refuses a second tenant or device with the same id, also when the other process registered it and this one has not reloaded yet', async () => {
       await expect(async () => a.createTenant({ id: 'acme', name: 'Again', region: 'VN-HN' }, NOW)).rejects.toThrow(ConflictError);
       await expect(async () => a.createDevice({ id: 'gd-1', tenant: 'acme', type: 'gas-detector', serial: 'SN-2' }, NOW)).rejects.toThrow(ConflictError);
-      await expect(async () => a.createDevice({ id: 'gd-9', tenant: 'nobody', type: 'gas-detector', serial: 'SN-9' }, NOW)).rejects.toThrow(/tenant nobody does not exist/);
+      await expect(async () => a.createDevice({ id: 'gd-9', tenant: 'nobody', type: 'gas-detector', serial: 'SN-9' }, NOW)).rejects.toThrow(
+        /tenant nobody does not exist/,
+      );
 
       await a.createDevice({ id: 'gd-2', tenant: 'acme', type: 'gas-detector', serial: 'SN-2' }, NOW);
       const other = await Registry.open(await target.open()); // a third process, loaded now

@@ -69,7 +69,15 @@ export function sinkContract(name: string, kind: string, setup: () => SinkTarget
       const got = await sink.queryReadings({ device: 'c-read', limit: 10 });
       expect(seqs(got)).toEqual([3, 2, 1]);
       // value 12.5 + 3/10 = 12.8, raw 0.125 + 3/1000 = 0.128
-      expect(got[0]).toEqual({ ts: '2026-11-21T08:00:03.000Z', seq: 3, quantity: 'concentration', value: 12.8, raw: 0.128, status: 'ok', tags: { gas: 'H2S', sensor: 'B' } });
+      expect(got[0]).toEqual({
+        ts: '2026-11-21T08:00:03.000Z',
+        seq: 3,
+        quantity: 'concentration',
+        value: 12.8,
+        raw: 0.128,
+        status: 'ok',
+        tags: { gas: 'H2S', sensor: 'B' },
+      });
       expect(got[2]).toEqual({ ts: '2026-11-21T08:00:01.000Z', seq: 1, quantity: 'concentration', value: 12.6, raw: 0.126, status: 'ok', tags: { gas: 'CO' } });
     });
 
@@ -96,7 +104,9 @@ export function sinkContract(name: string, kind: string, setup: () => SinkTarget
       await sink.write([reading('c-replay', 1), reading('c-replay', 1)]);
       await sink.write([reading('c-replay', 1, { fields: { status: 'unverified' } })]);
       const got = await sink.queryReadings({ device: 'c-replay', limit: 10 });
-      expect(got).toEqual([{ ts: '2026-11-21T08:00:01.000Z', seq: 1, quantity: 'concentration', value: 12.6, raw: 0.126, status: 'unverified', tags: { gas: 'CO' } }]);
+      expect(got).toEqual([
+        { ts: '2026-11-21T08:00:01.000Z', seq: 1, quantity: 'concentration', value: 12.6, raw: 0.126, status: 'unverified', tags: { gas: 'CO' } },
+      ]);
     });
 
     it('keeps apart points of two series of one device at the same time', async () => {

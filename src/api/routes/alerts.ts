@@ -34,7 +34,10 @@ const StreamQuery = z.object({
   lastEventId: z.string().regex(/^\d+$/).optional(),
 });
 const AckBody = z.strictObject({ note: z.string().max(2000).optional() });
-const ResolveBody = z.strictObject({ reason: z.enum(RESOLUTION_REASONS.filter((r) => r !== 'cleared') as [string, ...string[]]), note: z.string().max(2000).optional() });
+const ResolveBody = z.strictObject({
+  reason: z.enum(RESOLUTION_REASONS.filter((r) => r !== 'cleared') as [string, ...string[]]),
+  note: z.string().max(2000).optional(),
+});
 
 export const WebhookBody = z.strictObject({
   url: z
@@ -101,17 +104,35 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
   };
 
   r.add({
-    method: 'get', path: '/api/v1/alerts', summary: 'Alerts visible to this token, newest change first', tag: 'alerts', roles: ALL_ROLES, query: AlertQuery,
+    method: 'get',
+    path: '/api/v1/alerts',
+    summary: 'Alerts visible to this token, newest change first',
+    tag: 'alerts',
+    roles: ALL_ROLES,
+    query: AlertQuery,
     handler: ({ p, query }) => {
       const { state, region, ...rest } = query;
       let tenants = visibleTenantIds(deps, p);
-      if (region) tenants = new Set(deps.registry.listTenants().filter((t) => t.region === region && (!tenants || tenants.has(t.id))).map((t) => t.id));
+      if (region)
+        tenants = new Set(
+          deps.registry
+            .listTenants()
+            .filter((t) => t.region === region && (!tenants || tenants.has(t.id)))
+            .map((t) => t.id),
+        );
       const states = state === 'unresolved' ? { unresolved: true } : { state };
       return { items: deps.alerts.list({ ...rest, ...states, tenants }).map(alertView) };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/alerts/stream', summary: 'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes); a `: heartbeat` comment after `heartbeat` seconds of quiet (default 15, 1–60)', tag: 'alerts', roles: ALL_ROLES, produces: 'text/event-stream', query: StreamQuery,
+    method: 'get',
+    path: '/api/v1/alerts/stream',
+    summary:
+      'Server-Sent Events: `event: alert` as alerts open or change (Last-Event-ID resumes); a `: heartbeat` comment after `heartbeat` seconds of quiet (default 15, 1–60)',
+    tag: 'alerts',
+    roles: ALL_ROLES,
+    produces: 'text/event-stream',
+    query: StreamQuery,
     handler: ({ c, p, query }) => {
       const last = Number(c.req.header('last-event-id') ?? query.lastEventId ?? NaN);
       const heartbeatMs = query.heartbeat * 1000;
@@ -152,11 +173,20 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/alerts/:id', summary: 'One alert with its evidence', tag: 'alerts', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/alerts/:id',
+    summary: 'One alert with its evidence',
+    tag: 'alerts',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => alertView(visibleAlert(p, params.id)),
   });
   r.add({
-    method: 'post', path: '/api/v1/alerts/:id/ack', summary: 'Acknowledge an alert', tag: 'alerts', roles: ['admin', 'operator', 'inspector'], body: AckBody,
+    method: 'post',
+    path: '/api/v1/alerts/:id/ack',
+    summary: 'Acknowledge an alert',
+    tag: 'alerts',
+    roles: ['admin', 'operator', 'inspector'],
+    body: AckBody,
     handler: ({ p, params, body }) => {
       const a = visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
@@ -166,12 +196,23 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/alerts/:id/resolve', summary: 'Resolve an alert with a reason', tag: 'alerts', roles: ['admin', 'operator', 'inspector'], body: ResolveBody,
+    method: 'post',
+    path: '/api/v1/alerts/:id/resolve',
+    summary: 'Resolve an alert with a reason',
+    tag: 'alerts',
+    roles: ['admin', 'operator', 'inspector'],
+    body: ResolveBody,
     handler: ({ p, params, body }) => {
       const a = visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
       const out = deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
-      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.resolve', a.id, { reason: body.reason, note: body.note, device: a.device, kind: a.kind }, deps.now());
+      deps.audit.append(
+        `${actor(p)}:${p.tokenId}`,
+        'alert.resolve',
+        a.id,
+        { reason: body.reason, note: body.note, device: a.device, kind: a.kind },
+        deps.now(),
+      );
       return alertView(out);
     },
   });
@@ -183,7 +224,13 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     return w;
   };
   r.add({
-    method: 'post', path: '/api/v1/webhooks', summary: 'Subscribe a URL to alert events (signed X-Mag-Signature: sha256=<hex HMAC of body>)', tag: 'webhooks', roles: ['admin', 'operator'], body: WebhookBody, status: 201,
+    method: 'post',
+    path: '/api/v1/webhooks',
+    summary: 'Subscribe a URL to alert events (signed X-Mag-Signature: sha256=<hex HMAC of body>)',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
+    body: WebhookBody,
+    status: 201,
     handler: ({ p, body }) => {
       let tenant: string | null = body.tenant ?? null;
       if (p.role === 'operator') {
@@ -196,15 +243,27 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/webhooks', summary: 'Webhooks', tag: 'webhooks', roles: ['admin', 'operator'],
+    method: 'get',
+    path: '/api/v1/webhooks',
+    summary: 'Webhooks',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
     handler: ({ p }) => ({ items: deps.notifier.listWebhooks().filter((w) => p.role === 'admin' || w.tenant === p.tenant) }),
   });
   r.add({
-    method: 'get', path: '/api/v1/webhooks/:id/deliveries', summary: 'Delivery history of a webhook', tag: 'webhooks', roles: ['admin', 'operator'],
+    method: 'get',
+    path: '/api/v1/webhooks/:id/deliveries',
+    summary: 'Delivery history of a webhook',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
     handler: ({ p, params }) => ({ items: deps.notifier.deliveries(visibleWebhook(p, params.id).id) }),
   });
   r.add({
-    method: 'delete', path: '/api/v1/webhooks/:id', summary: 'Delete a webhook', tag: 'webhooks', roles: ['admin', 'operator'],
+    method: 'delete',
+    path: '/api/v1/webhooks/:id',
+    summary: 'Delete a webhook',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
     handler: ({ p, params }) => {
       const w = visibleWebhook(p, params.id);
       deps.notifier.deleteWebhook(w.id);

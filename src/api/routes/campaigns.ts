@@ -14,7 +14,10 @@ export const CampaignBody = z.strictObject({
   id: Id,
   name: Text(200),
   region: Region,
-  markets: z.array(z.strictObject({ name: Text(200), district: Text(200).optional() })).min(1).max(500),
+  markets: z
+    .array(z.strictObject({ name: Text(200), district: Text(200).optional() }))
+    .min(1)
+    .max(500),
   from: IsoDate,
   to: IsoDate,
   team: z.array(Text(200)).min(1).max(50),
@@ -23,7 +26,13 @@ export const CampaignBody = z.strictObject({
 
 export const VerificationBody = z.strictObject({
   market: Text(200),
-  owner: z.strictObject({ name: Text(200), phone: z.string().regex(/^[0-9+ ().-]{3,32}$/, 'must be a phone number (digits, spaces, + ( ) . -)').optional() }),
+  owner: z.strictObject({
+    name: Text(200),
+    phone: z
+      .string()
+      .regex(/^[0-9+ ().-]{3,32}$/, 'must be a phone number (digits, spaces, + ( ) . -)')
+      .optional(),
+  }),
   serial: Text(128),
   type: z.literal('scale'),
   class: z.string().min(1).max(16),
@@ -53,9 +62,18 @@ const ListQuery = z.object({ region: Region.optional(), from: IsoDate.optional()
 export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
   const svc = deps.campaigns;
   r.add({
-    method: 'post', path: '/api/v1/campaigns', summary: 'Plan a mobile verification campaign (kiểm định lưu động) over the markets of a region', tag: 'campaigns', roles: ['admin', 'inspector'], body: CampaignBody, status: 201,
+    method: 'post',
+    path: '/api/v1/campaigns',
+    summary: 'Plan a mobile verification campaign (kiểm định lưu động) over the markets of a region',
+    tag: 'campaigns',
+    roles: ['admin', 'inspector'],
+    body: CampaignBody,
+    status: 201,
     handler: ({ p, body }) => {
-      if (!inRegion(p, body.region)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'region', message: `region ${body.region} is not one of this token's regions (${(p.regions ?? []).join(', ')})` }]);
+      if (!inRegion(p, body.region))
+        throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
+          { path: 'region', message: `region ${body.region} is not one of this token's regions (${(p.regions ?? []).join(', ')})` },
+        ]);
       try {
         return svc.plan(body, actor(p));
       } catch (e) {
@@ -64,7 +82,11 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/campaigns', summary: "Campaigns of this token's regions (or one of them), newest first; with from/to, those overlapping that period", tag: 'campaigns', roles: ['admin', 'inspector'],
+    method: 'get',
+    path: '/api/v1/campaigns',
+    summary: "Campaigns of this token's regions (or one of them), newest first; with from/to, those overlapping that period",
+    tag: 'campaigns',
+    roles: ['admin', 'inspector'],
     query: ListQuery,
     handler: ({ p, query }) => {
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
@@ -75,26 +97,44 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/campaigns/:id', summary: 'A campaign with the instruments verified in it', tag: 'campaigns', roles: ['admin', 'inspector'],
+    method: 'get',
+    path: '/api/v1/campaigns/:id',
+    summary: 'A campaign with the instruments verified in it',
+    tag: 'campaigns',
+    roles: ['admin', 'inspector'],
     handler: ({ p, params }) => {
       const c = visibleCampaign(deps, p, params.id);
       return { ...c, verifications: svc.verifications(c.id) };
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/campaigns/:id/verifications', summary: "Record a scale verified in the campaign; one that passes becomes a registered instrument of its market's tenant, with its certificate", tag: 'campaigns', roles: ['admin', 'inspector'], body: VerificationBody, status: 201,
+    method: 'post',
+    path: '/api/v1/campaigns/:id/verifications',
+    summary: "Record a scale verified in the campaign; one that passes becomes a registered instrument of its market's tenant, with its certificate",
+    tag: 'campaigns',
+    roles: ['admin', 'inspector'],
+    body: VerificationBody,
+    status: 201,
     handler: async ({ p, params, body }) => {
       const c = visibleCampaign(deps, p, params.id);
       try {
         const { verification, device, certificate } = await svc.verify(c.id, body, actor(p));
-        return { ...verification, ...(device ? { instrument: deviceView(deps, deps.registry.device(device.id) ?? device) } : {}), ...(certificate ? { certificate } : {}) };
+        return {
+          ...verification,
+          ...(device ? { instrument: deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),
+          ...(certificate ? { certificate } : {}),
+        };
       } catch (e) {
         throw asApiError(e);
       }
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/campaigns/:id/summary', summary: 'Verified, passed and failed: in total, by market (every planned market) and by class', tag: 'campaigns', roles: ['admin', 'inspector'],
+    method: 'get',
+    path: '/api/v1/campaigns/:id/summary',
+    summary: 'Verified, passed and failed: in total, by market (every planned market) and by class',
+    tag: 'campaigns',
+    roles: ['admin', 'inspector'],
     handler: ({ p, params }) => svc.summary(visibleCampaign(deps, p, params.id).id),
   });
 }

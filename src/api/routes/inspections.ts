@@ -41,13 +41,35 @@ export const ItemBody = z.strictObject({
   notes: z.string().max(2000).optional(),
 });
 
-export const FindingBody = z.strictObject({ device: Id.optional(), kind: z.enum(FINDING_KINDS), description: Text(2000), action: z.string().max(1000).optional() });
+export const FindingBody = z.strictObject({
+  device: Id.optional(),
+  kind: z.enum(FINDING_KINDS),
+  description: Text(2000),
+  action: z.string().max(1000).optional(),
+});
 const AnswerBody = z.strictObject({ text: Text(4000) });
 const CloseFindingBody = z.strictObject({ reason: Text(2000) });
 const CloseBody = z.strictObject({ conclusion: z.string().max(4000).optional() });
 const AmendmentBody = z.strictObject({ reason: Text(2000), change: z.union([Text(8000), z.record(z.string(), z.unknown())]) });
-const ListQuery = z.object({ tenant: Id.optional(), region: Region.optional(), state: z.enum(INSPECTION_STATES).optional(), from: IsoDate.optional(), to: IsoDate.optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
-const FindingQuery = z.object({ tenant: Id.optional(), region: Region.optional(), from: IsoDate.optional(), to: IsoDate.optional(), inspection: z.string().max(80).optional(), device: Id.optional(), state: z.enum(FINDING_STATES).optional(), kind: z.enum(FINDING_KINDS).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) });
+const ListQuery = z.object({
+  tenant: Id.optional(),
+  region: Region.optional(),
+  state: z.enum(INSPECTION_STATES).optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
+const FindingQuery = z.object({
+  tenant: Id.optional(),
+  region: Region.optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+  inspection: z.string().max(80).optional(),
+  device: Id.optional(),
+  state: z.enum(FINDING_STATES).optional(),
+  kind: z.enum(FINDING_KINDS).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+});
 const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 
 /** The audit log's actor: who, with which token. */
@@ -97,26 +119,55 @@ export function listEntry(r: InspectionRecord) {
 export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
   const svc = deps.inspections;
   r.add({
-    method: 'post', path: '/api/v1/inspections', summary: 'Open an on-site inspection record (biên bản kiểm tra) at an enterprise', tag: 'inspections', roles: ['admin', 'inspector'], body: InspectionBody, status: 201,
+    method: 'post',
+    path: '/api/v1/inspections',
+    summary: 'Open an on-site inspection record (biên bản kiểm tra) at an enterprise',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: InspectionBody,
+    status: 201,
     handler: ({ p, body }) => {
       if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
       return answered(() => svc.open(body, actor(p)));
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/inspections', summary: 'Inspection records visible to this token, newest first', tag: 'inspections', roles: ALL_ROLES, query: ListQuery,
+    method: 'get',
+    path: '/api/v1/inspections',
+    summary: 'Inspection records visible to this token, newest first',
+    tag: 'inspections',
+    roles: ALL_ROLES,
+    query: ListQuery,
     handler: ({ p, query }) => {
       const tenants = visibleTenantIds(deps, p);
-      const items = svc.list({ tenants, tenant: query.tenant, regions: query.region ? [query.region] : undefined, state: query.state, from: query.from && new Date(query.from).toISOString(), to: query.to && new Date(query.to).toISOString(), limit: query.limit });
+      const items = svc.list({
+        tenants,
+        tenant: query.tenant,
+        regions: query.region ? [query.region] : undefined,
+        state: query.state,
+        from: query.from && new Date(query.from).toISOString(),
+        to: query.to && new Date(query.to).toISOString(),
+        limit: query.limit,
+      });
       return { items: items.map((i) => listEntry(svc.record(i.id)!)) };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/inspections/:id', summary: 'An inspection record: instruments and checks, findings, amendments', tag: 'inspections', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/inspections/:id',
+    summary: 'An inspection record: instruments and checks, findings, amendments',
+    tag: 'inspections',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => svc.record(visibleInspection(deps, p, params.id).id),
   });
   r.add({
-    method: 'post', path: '/api/v1/inspections/:id/items', summary: 'Record an instrument examined: checks judged with the in-service (in-trade) MPE, seals, marks, certificate', tag: 'inspections', roles: ['admin', 'inspector'], body: ItemBody, status: 201,
+    method: 'post',
+    path: '/api/v1/inspections/:id/items',
+    summary: 'Record an instrument examined: checks judged with the in-service (in-trade) MPE, seals, marks, certificate',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: ItemBody,
+    status: 201,
     handler: async ({ p, params, body }) => {
       const i = visibleInspection(deps, p, params.id);
       try {
@@ -127,19 +178,42 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/inspections/:id/findings', summary: 'Note a finding: violation, sealed-off (the instrument is locked out until the finding is closed) or observation', tag: 'inspections', roles: ['admin', 'inspector'], body: FindingBody, status: 201,
+    method: 'post',
+    path: '/api/v1/inspections/:id/findings',
+    summary: 'Note a finding: violation, sealed-off (the instrument is locked out until the finding is closed) or observation',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: FindingBody,
+    status: 201,
     handler: ({ p, params, body }) => answered(() => svc.addFinding(visibleInspection(deps, p, params.id).id, body, actor(p))),
   });
   r.add({
-    method: 'post', path: '/api/v1/inspections/:id/close', summary: 'Close the record: it never changes afterwards (amendments only)', tag: 'inspections', roles: ['admin', 'inspector'], body: CloseBody,
+    method: 'post',
+    path: '/api/v1/inspections/:id/close',
+    summary: 'Close the record: it never changes afterwards (amendments only)',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: CloseBody,
     handler: ({ p, params, body }) => answered(() => svc.close(visibleInspection(deps, p, params.id).id, body.conclusion, actor(p))),
   });
   r.add({
-    method: 'post', path: '/api/v1/inspections/:id/amendments', summary: 'Correct a closed record: the amendment is kept beside it', tag: 'inspections', roles: ['admin', 'inspector'], body: AmendmentBody, status: 201,
+    method: 'post',
+    path: '/api/v1/inspections/:id/amendments',
+    summary: 'Correct a closed record: the amendment is kept beside it',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: AmendmentBody,
+    status: 201,
     handler: ({ p, params, body }) => answered(() => svc.amend(visibleInspection(deps, p, params.id).id, body, actor(p))),
   });
   r.add({
-    method: 'get', path: '/api/v1/inspections/:id/record.pdf', summary: 'The record as a PDF (Vietnamese; ?lang=en for English)', tag: 'inspections', roles: ALL_ROLES, query: RecordQuery, produces: 'application/pdf',
+    method: 'get',
+    path: '/api/v1/inspections/:id/record.pdf',
+    summary: 'The record as a PDF (Vietnamese; ?lang=en for English)',
+    tag: 'inspections',
+    roles: ALL_ROLES,
+    query: RecordQuery,
+    produces: 'application/pdf',
     handler: async ({ c, p, params, query }) => {
       const record = svc.record(visibleInspection(deps, p, params.id).id)!;
       const tenant = deps.registry.tenant(record.tenant) ?? { id: record.tenant, name: record.tenant, region: record.region };
@@ -156,23 +230,43 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
         generatedAt: deps.now(),
       });
-      return c.body(new Uint8Array(pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${record.id}${query.lang === 'vi' ? '' : `-${query.lang}`}.pdf"` });
+      return c.body(new Uint8Array(pdf), 200, {
+        'content-type': 'application/pdf',
+        'content-disposition': `attachment; filename="${record.id}${query.lang === 'vi' ? '' : `-${query.lang}`}.pdf"`,
+      });
     },
   });
 
   r.add({
-    method: 'get', path: '/api/v1/findings', summary: 'Findings visible to this token (an operator: its own enterprise\'s), newest first', tag: 'inspections', roles: ALL_ROLES, query: FindingQuery,
+    method: 'get',
+    path: '/api/v1/findings',
+    summary: "Findings visible to this token (an operator: its own enterprise's), newest first",
+    tag: 'inspections',
+    roles: ALL_ROLES,
+    query: FindingQuery,
     handler: ({ p, query }) => {
       const { region, from, to, ...filter } = query;
       const tenants = visibleTenantIds(deps, p);
       if (region === undefined && from === undefined && to === undefined) return { items: svc.findings({ tenants, ...filter }) };
       // the findings of the inspections started in [from, to] in the region (the overview's figures link here)
-      const inspections = svc.list({ tenants, regions: region ? [region] : undefined, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString(), limit: 1_000_000 }).map((i) => i.id);
+      const inspections = svc
+        .list({
+          tenants,
+          regions: region ? [region] : undefined,
+          from: from && new Date(from).toISOString(),
+          to: to && new Date(to).toISOString(),
+          limit: 1_000_000,
+        })
+        .map((i) => i.id);
       return { items: inspections.length ? svc.findings({ tenants, ...filter, inspections }) : [] };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/findings/:id', summary: 'One finding', tag: 'inspections', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/findings/:id',
+    summary: 'One finding',
+    tag: 'inspections',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => {
       const f = svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
@@ -180,7 +274,12 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/findings/:id/answer', summary: "The enterprise's answer to a finding (what it did about it)", tag: 'inspections', roles: ['admin', 'operator'], body: AnswerBody,
+    method: 'post',
+    path: '/api/v1/findings/:id/answer',
+    summary: "The enterprise's answer to a finding (what it did about it)",
+    tag: 'inspections',
+    roles: ['admin', 'operator'],
+    body: AnswerBody,
     handler: ({ p, params, body }) => {
       const f = svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
@@ -188,7 +287,12 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/findings/:id/close', summary: 'Close a finding with the reason (a seal it placed is lifted)', tag: 'inspections', roles: ['admin', 'inspector'], body: CloseFindingBody,
+    method: 'post',
+    path: '/api/v1/findings/:id/close',
+    summary: 'Close a finding with the reason (a seal it placed is lifted)',
+    tag: 'inspections',
+    roles: ['admin', 'inspector'],
+    body: CloseFindingBody,
     handler: ({ p, params, body }) => {
       const f = svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);

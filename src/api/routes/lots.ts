@@ -28,7 +28,10 @@ export const LotBody = z.strictObject({
   /** g/mL at the reference temperature, for a volume lot weighed (or a mass lot measured by volume). */
   density: positive.optional(),
   /** Sampling plan id (devices/prepackages/sampling-plans.json); default: the file's defaultPlan. */
-  plan: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a plan id: lower-case letters, digits and dashes').optional(),
+  plan: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a plan id: lower-case letters, digits and dashes')
+    .optional(),
   /** Unit the packages are measured in (default: unit). */
   measuredUnit: Unit.optional(),
 });
@@ -43,7 +46,13 @@ const PackageItem = z
     position: z.number().int().min(1).optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.net === undefined && p.gross === undefined) ctx.addIssue({ code: 'custom', path: ['net'], message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare', input: undefined });
+    if (p.net === undefined && p.gross === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['net'],
+        message: 'is the net quantity: send it, or "gross" for a lot declared with an average tare',
+        input: undefined,
+      });
     if (p.net !== undefined && p.gross !== undefined) ctx.addIssue({ code: 'custom', path: ['gross'], message: 'must not be sent with net: send one of them' });
   });
 export const PackagesBody = z.strictObject({ items: z.array(PackageItem).min(1).max(10_000) });
@@ -59,7 +68,8 @@ const LotQuery = z.object({
 });
 
 export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
-  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
+    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
   /** The lot if this principal may see it; 404 otherwise (as for one that does not exist). */
   const visibleLot = (p: Principal, id: string) => {
     const l = deps.lots.get(id);
@@ -73,7 +83,13 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
   };
 
   r.add({
-    method: 'post', path: '/api/v1/lots', summary: 'Declare a lot of prepackages: answers its sample size and tolerable deficiency T', tag: 'lots', roles: ['admin', 'operator'], body: LotBody, status: 201,
+    method: 'post',
+    path: '/api/v1/lots',
+    summary: 'Declare a lot of prepackages: answers its sample size and tolerable deficiency T',
+    tag: 'lots',
+    roles: ['admin', 'operator'],
+    body: LotBody,
+    status: 201,
     handler: ({ p, body }) => {
       const t = deps.registry.tenant(body.tenant);
       if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`);
@@ -83,12 +99,25 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
       } catch (e) {
         return refused(e);
       }
-      audit(p, 'lot.declare', lot.id, { tenant: lot.tenant, product: lot.product, nominal: lot.nominal, unit: lot.unit, lotSize: lot.lotSize, scale: lot.scale.id, plan: lot.plan });
+      audit(p, 'lot.declare', lot.id, {
+        tenant: lot.tenant,
+        product: lot.product,
+        nominal: lot.nominal,
+        unit: lot.unit,
+        lotSize: lot.lotSize,
+        scale: lot.scale.id,
+        plan: lot.plan,
+      });
       return lot;
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/lots/:id/packages', summary: "Add measured packages to a lot, in the lot's measured unit (answers the lot as it stands)", tag: 'lots', roles: ['admin', 'operator'], body: PackagesBody,
+    method: 'post',
+    path: '/api/v1/lots/:id/packages',
+    summary: "Add measured packages to a lot, in the lot's measured unit (answers the lot as it stands)",
+    tag: 'lots',
+    roles: ['admin', 'operator'],
+    body: PackagesBody,
     handler: ({ p, params, body }) => {
       const l = visibleLot(p, params.id);
       try {
@@ -102,17 +131,31 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/lots', summary: 'Lots visible to this token, newest first', tag: 'lots', roles: ALL_ROLES, query: LotQuery,
+    method: 'get',
+    path: '/api/v1/lots',
+    summary: 'Lots visible to this token, newest first',
+    tag: 'lots',
+    roles: ALL_ROLES,
+    query: LotQuery,
     handler: ({ p, query }) => {
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };
       }
-      return { items: deps.lots.list({ tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit }, deps.now()) };
+      return {
+        items: deps.lots.list(
+          { tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit },
+          deps.now(),
+        ),
+      };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/lots/:id', summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons, the weighing instrument', tag: 'lots', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/lots/:id',
+    summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons, the weighing instrument',
+    tag: 'lots',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => deps.lots.view(visibleLot(p, params.id).id, deps.now()),
   });
 }

@@ -11,7 +11,12 @@ const RangeQuery = z.object({
 
 export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/readings', summary: 'Readings, newest first (from the configured sink)', tag: 'readings', roles: ALL_ROLES, query: RangeQuery,
+    method: 'get',
+    path: '/api/v1/devices/:id/readings',
+    summary: 'Readings, newest first (from the configured sink)',
+    tag: 'readings',
+    roles: ALL_ROLES,
+    query: RangeQuery,
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       const items = await deps.readings.queryReadings({ device: d.id, from: ms(query.from), to: ms(query.to), limit: query.limit });
@@ -19,16 +24,27 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/checks', summary: 'Checks with their MPE, uncertainty, legal and guarded decisions and traceability, newest first', tag: 'checks', roles: ALL_ROLES, query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
+    method: 'get',
+    path: '/api/v1/devices/:id/checks',
+    summary: 'Checks with their MPE, uncertainty, legal and guarded decisions and traceability, newest first',
+    tag: 'checks',
+    roles: ALL_ROLES,
+    query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
     handler: ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       // traceable: null on checks stored before they were judged against the registered standards (unknown)
-      const items = deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit).map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
+      const items = deps.assurance
+        .checksOf(d.id, ms(query.from), ms(query.to), query.limit)
+        .map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
       return { items };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/drift', summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)', tag: 'drift', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/devices/:id/drift',
+    summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)',
+    tag: 'drift',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       // The figures of the series nearest its limit, and every series per (gas, point, regime), canonical unit.
@@ -36,11 +52,20 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/rejections', summary: 'Rejected messages and why', tag: 'rejections', roles: ALL_ROLES, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    method: 'get',
+    path: '/api/v1/devices/:id/rejections',
+    summary: 'Rejected messages and why',
+    tag: 'rejections',
+    roles: ALL_ROLES,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
     handler: ({ p, params, query }) => ({ items: deps.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/oot-impact', summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)', tag: 'checks', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/devices/:id/oot-impact',
+    summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)',
+    tag: 'checks',
+    roles: ALL_ROLES,
     query: z.object({ format: z.enum(['json', 'csv']).default('json'), limit: z.coerce.number().int().min(1).max(100000).default(10000) }),
     produces: 'application/json or text/csv',
     handler: async ({ c, p, params, query }) => {

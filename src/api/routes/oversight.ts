@@ -42,7 +42,11 @@ export function figuresFor(deps: ApiDeps, p: Principal, tenants: Tenant[], regio
   const ctx = { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) };
   // campaigns are the authority's work: operators get 403 on their routes, and no figures of them
   const campaigns = p.role === 'operator' ? undefined : deps.campaigns;
-  return buildFigures(sectionProviders({ lots: deps.lots, inspections: deps.inspections, campaigns, campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []) }), ctx, now);
+  return buildFigures(
+    sectionProviders({ lots: deps.lots, inspections: deps.inspections, campaigns, campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []) }),
+    ctx,
+    now,
+  );
 }
 
 /** from/to of a report: days of the zone (to included) or instants; the last full quarter by default. */
@@ -59,7 +63,12 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
   const zone = () => deps.timeZone ?? DEFAULT_ZONE;
 
   r.add({
-    method: 'get', path: '/api/v1/overview', summary: "The inspector's overview: enterprises and instruments by verification state and type, open alerts by kind and age, verification due in 30/90 days, checks and alerts month by month for the last 12 months; each figure with the API query listing it (`href`)", tag: 'oversight', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/overview',
+    summary:
+      "The inspector's overview: enterprises and instruments by verification state and type, open alerts by kind and age, verification due in 30/90 days, checks and alerts month by month for the last 12 months; each figure with the API query listing it (`href`)",
+    tag: 'oversight',
+    roles: ALL_ROLES,
     query: z.object({ region: Region.optional(), lang: LangParam }),
     handler: ({ p, query }) => {
       const now = deps.now().getTime();
@@ -68,8 +77,19 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
   });
 
   r.add({
-    method: 'get', path: '/api/v1/reports/periodic', summary: 'Periodic report of the enterprises in scope for a period (default: the last full quarter): the overview\'s sections and figures, as JSON, XLSX (a sheet per section) or PDF; headers in `lang`', tag: 'reports', roles: ALL_ROLES,
-    query: z.object({ from: IsoDate.optional(), to: IsoDate.optional(), region: Region.optional(), lang: LangParam, format: z.enum(['json', 'xlsx', 'pdf']).default('json') }),
+    method: 'get',
+    path: '/api/v1/reports/periodic',
+    summary:
+      "Periodic report of the enterprises in scope for a period (default: the last full quarter): the overview's sections and figures, as JSON, XLSX (a sheet per section) or PDF; headers in `lang`",
+    tag: 'reports',
+    roles: ALL_ROLES,
+    query: z.object({
+      from: IsoDate.optional(),
+      to: IsoDate.optional(),
+      region: Region.optional(),
+      lang: LangParam,
+      format: z.enum(['json', 'xlsx', 'pdf']).default('json'),
+    }),
     produces: 'application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/pdf',
     handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
@@ -79,7 +99,10 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
         const body = await figuresXlsx(figures, query.lang, days);
-        return c.body(new Uint8Array(body), 200, { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'content-disposition': `attachment; filename="${name}.xlsx"` });
+        return c.body(new Uint8Array(body), 200, {
+          'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          'content-disposition': `attachment; filename="${name}.xlsx"`,
+        });
       }
       const body = await figuresPdf(figures, query.lang, { period: days });
       return c.body(new Uint8Array(body), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
@@ -87,7 +110,12 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
   });
 
   r.add({
-    method: 'get', path: '/api/v1/readiness', summary: 'Enterprise readiness (Project 996 candidates): a score 0–100 per enterprise with its parts (valid verification, checks on schedule, drift and out-of-tolerance alerts resolved in time, lots passed) and the rules, ranked within each region', tag: 'oversight', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/readiness',
+    summary:
+      'Enterprise readiness (Project 996 candidates): a score 0–100 per enterprise with its parts (valid verification, checks on schedule, drift and out-of-tolerance alerts resolved in time, lots passed) and the rules, ranked within each region',
+    tag: 'oversight',
+    roles: ALL_ROLES,
     query: z.object({ region: Region.optional(), lang: LangParam, format: z.enum(['json', 'csv']).default('json') }),
     produces: 'application/json or text/csv',
     handler: ({ c, p, query }) => {
@@ -101,17 +129,33 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         instruments: facts.instruments,
         recentChecks: facts.recentChecks,
         alerts: facts.alerts,
-        lots: deps.lots?.tallies(tenants.map((t) => t.id), now - READINESS_RULES.alertWindowDays * 86_400_000, now),
+        lots: deps.lots?.tallies(
+          tenants.map((t) => t.id),
+          now - READINESS_RULES.alertWindowDays * 86_400_000,
+          now,
+        ),
       });
       if (query.format === 'csv') {
-        return c.body(readinessCsv(items, query.lang), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="readiness-${query.region ?? 'all'}.csv"` });
+        return c.body(readinessCsv(items, query.lang), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="readiness-${query.region ?? 'all'}.csv"`,
+        });
       }
-      return { generatedAt: new Date(now).toISOString(), region: query.region ?? null, rules: { ...READINESS_RULES, lotsStore: deps.lots !== undefined }, items };
+      return {
+        generatedAt: new Date(now).toISOString(),
+        region: query.region ?? null,
+        rules: { ...READINESS_RULES, lotsStore: deps.lots !== undefined },
+        items,
+      };
     },
   });
 
   r.add({
-    method: 'get', path: '/api/v1/checks', summary: 'Checks of the visible instruments with from ≤ ts < to (default: the last 30 days), newest first; what the overview\'s check figures count', tag: 'checks', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/checks',
+    summary: "Checks of the visible instruments with from ≤ ts < to (default: the last 30 days), newest first; what the overview's check figures count",
+    tag: 'checks',
+    roles: ALL_ROLES,
     query: z.object({
       from: IsoDate.optional(),
       to: IsoDate.optional(),
@@ -126,9 +170,15 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
       const from = query.from ? periodBound(query.from, zone(), 'from') : now - 30 * 86_400_000;
       if (!(from < to)) throw badQuery('from', 'must be before to');
-      const tenants = scope(deps, p, query.region).filter((t) => !query.tenant || t.id === query.tenant).map((t) => t.id);
+      const tenants = scope(deps, p, query.region)
+        .filter((t) => !query.tenant || t.id === query.tenant)
+        .map((t) => t.id);
       const items = deps.assurance
-        .checksBetween(tenants, from, to, { failed: query.decision === undefined ? undefined : query.decision === 'failed', type: query.type, limit: query.limit })
+        .checksBetween(tenants, from, to, {
+          failed: query.decision === undefined ? undefined : query.decision === 'failed',
+          type: query.type,
+          limit: query.limit,
+        })
         .map((ch) => ({ ...ch, ts: new Date(ch.ts).toISOString() }));
       return { items };
     },
@@ -140,7 +190,13 @@ function readinessCsv(items: ReadinessItem[], lang: Lang): string {
   const header = [t('ov.col.region'), t('rd.rank'), t('ov.col.tenant'), t('ov.col.name'), t('rd.score'), t('rd.standing'), t('ov.col.instruments')];
   for (const id of PART_IDS) header.push(`${t(`rd.part.${id}`)} (%)`, `${t(`rd.part.${id}`)} (n/N)`);
   const rows = items.map((i) => [
-    i.region, i.rank, i.tenant, i.name, i.score, translate(lang, `ov.state.${i.standing}`), i.instruments,
+    i.region,
+    i.rank,
+    i.tenant,
+    i.name,
+    i.score,
+    translate(lang, `ov.state.${i.standing}`),
+    i.instruments,
     ...PART_IDS.flatMap((id) => [i.parts[id].share, i.parts[id].denominator > 0 ? `${i.parts[id].numerator}/${i.parts[id].denominator}` : null]),
   ]);
   return toCsv(header, rows);

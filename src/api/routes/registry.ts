@@ -44,16 +44,27 @@ export const DeviceBody = z.strictObject({
   model: z.string().max(128).optional(),
   site: z.string().max(200).optional(),
   class: z.string().min(1).max(16).optional(),
-  range: z.strictObject({ min: finite, max: finite }).refine((r) => r.max > r.min, 'max must be greater than min').optional(),
+  range: z
+    .strictObject({ min: finite, max: finite })
+    .refine((r) => r.max > r.min, 'max must be greater than min')
+    .optional(),
   mpe: z
-    .strictObject({ absolute: finite.refine((x) => x >= 0, 'must not be negative').optional(), relative: finite.refine((x) => x >= 0 && x < 1, 'must be a fraction in [0, 1)').optional() })
+    .strictObject({
+      absolute: finite.refine((x) => x >= 0, 'must not be negative').optional(),
+      relative: finite.refine((x) => x >= 0 && x < 1, 'must be a fraction in [0, 1)').optional(),
+    })
     .refine((m) => m.absolute !== undefined || m.relative !== undefined, 'give absolute, relative or both')
     .optional(),
   resolution: finite.refine((x) => x > 0, 'must be positive').optional(),
   mmq: finite.refine((x) => x > 0, 'must be positive').optional(),
   e: finite.refine((x) => x > 0, 'must be positive').optional(),
   max: finite.refine((x) => x > 0, 'must be positive').optional(),
-  expectedIntervalSeconds: z.number().int().min(1).max(30 * 86400).optional(),
+  expectedIntervalSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400)
+    .optional(),
 });
 
 export const CertificateBody = z
@@ -63,10 +74,15 @@ export const CertificateBody = z
     issuedBy: z.string().min(1).max(200),
     issuedAt: IsoDate,
     validUntil: IsoDate,
-    correction: z.strictObject({ offset: finite.optional(), gain: finite.refine((g) => Math.abs(g) < 1, 'must be a small relative gain, |gain| < 1').optional() }).optional(),
+    correction: z
+      .strictObject({ offset: finite.optional(), gain: finite.refine((g) => Math.abs(g) < 1, 'must be a small relative gain, |gain| < 1').optional() })
+      .optional(),
     uncertainty: finite.refine((x) => x >= 0, 'must not be negative').optional(),
   })
-  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), { path: ['validUntil'], message: 'must be after issuedAt' });
+  .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
+    path: ['validUntil'],
+    message: 'must be after issuedAt',
+  });
 
 const VerificationParam = z.enum(['valid', 'due-soon', 'expired', 'none']);
 const DeviceQuery = z.object({
@@ -109,10 +125,17 @@ function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
 
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
-  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) => deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+  const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) =>
+    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
 
   r.add({
-    method: 'post', path: '/api/v1/tenants', summary: 'Register an enterprise', tag: 'tenants', roles: ['admin'], body: TenantBody, status: 201,
+    method: 'post',
+    path: '/api/v1/tenants',
+    summary: 'Register an enterprise',
+    tag: 'tenants',
+    roles: ['admin'],
+    body: TenantBody,
+    status: 201,
     handler: async ({ p, body }) => {
       try {
         const t = await deps.registry.createTenant(body, deps.now());
@@ -125,19 +148,31 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/tenants', summary: 'Enterprises visible to this token (`verification`: by the worst verification state of their instruments)', tag: 'tenants', roles: ALL_ROLES, query: TenantQuery,
+    method: 'get',
+    path: '/api/v1/tenants',
+    summary: 'Enterprises visible to this token (`verification`: by the worst verification state of their instruments)',
+    tag: 'tenants',
+    roles: ALL_ROLES,
+    query: TenantQuery,
     handler: ({ p, query }) => {
       let items = deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region) && (!query.region || t.region === query.region));
       if (query.verification) {
         const now = deps.now().getTime();
         const devices = deps.registry.listDevices();
-        items = items.filter((t) => enterpriseStanding(devices.filter((d) => d.tenant === t.id).map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification);
+        items = items.filter(
+          (t) => enterpriseStanding(devices.filter((d) => d.tenant === t.id).map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification,
+        );
       }
       return { items };
     },
   });
   r.add({
-    method: 'patch', path: '/api/v1/tenants/:id', summary: "Set the enterprise's time zone (times its devices send without a zone are read in it; null: MAG_DEFAULT_TIME_ZONE)", tag: 'tenants', roles: ['admin'], body: TenantSettingsBody,
+    method: 'patch',
+    path: '/api/v1/tenants/:id',
+    summary: "Set the enterprise's time zone (times its devices send without a zone are read in it; null: MAG_DEFAULT_TIME_ZONE)",
+    tag: 'tenants',
+    roles: ['admin'],
+    body: TenantSettingsBody,
     handler: async ({ p, params, body }) => {
       const t = await deps.registry.setTenantTimeZone(params.id, body.timeZone);
       if (!t) throw notFound(`tenant ${params.id}`);
@@ -146,20 +181,45 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/tokens', summary: 'Create an API token (returned once)', tag: 'tokens', roles: ['admin'], body: TokenBody, status: 201,
+    method: 'post',
+    path: '/api/v1/tokens',
+    summary: 'Create an API token (returned once)',
+    tag: 'tokens',
+    roles: ['admin'],
+    body: TokenBody,
+    status: 201,
     handler: ({ p, body }) => {
-      if (body.tenant && !deps.registry.tenant(body.tenant)) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
+      if (body.tenant && !deps.registry.tenant(body.tenant))
+        throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
       const { token, principal } = deps.tokens.create(body, `${p.role}:${p.name}`, deps.now());
       audit(p, 'token.create', principal.tokenId, { role: body.role, tenant: body.tenant, regions: body.regions, name: body.name });
       return { id: principal.tokenId, token, role: principal.role, tenant: principal.tenant, regions: principal.regions, name: principal.name };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/tokens', summary: 'API tokens (without their secrets)', tag: 'tokens', roles: ['admin'],
-    handler: () => ({ items: deps.tokens.list().map((t) => ({ id: t.tokenId, name: t.name, role: t.role, tenant: t.tenant, regions: t.regions, createdAt: t.createdAt, revokedAt: t.revokedAt ?? null })) }),
+    method: 'get',
+    path: '/api/v1/tokens',
+    summary: 'API tokens (without their secrets)',
+    tag: 'tokens',
+    roles: ['admin'],
+    handler: () => ({
+      items: deps.tokens.list().map((t) => ({
+        id: t.tokenId,
+        name: t.name,
+        role: t.role,
+        tenant: t.tenant,
+        regions: t.regions,
+        createdAt: t.createdAt,
+        revokedAt: t.revokedAt ?? null,
+      })),
+    }),
   });
   r.add({
-    method: 'delete', path: '/api/v1/tokens/:id', summary: 'Revoke an API token (stops working at once)', tag: 'tokens', roles: ['admin'],
+    method: 'delete',
+    path: '/api/v1/tokens/:id',
+    summary: 'Revoke an API token (stops working at once)',
+    tag: 'tokens',
+    roles: ['admin'],
     handler: ({ p, params }) => {
       if (!deps.tokens.revoke(params.id, deps.now())) throw notFound(`token ${params.id}`);
       audit(p, 'token.revoke', params.id);
@@ -167,20 +227,44 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/me', summary: 'The presented token: its role, tenant (operator), regions (inspector) and name', tag: 'tokens', roles: ALL_ROLES, response: MeView,
-    handler: ({ p }) => ({ id: p.tokenId, role: p.role, ...(p.tenant ? { tenant: p.tenant } : {}), ...(p.regions ? { regions: p.regions } : {}), name: p.name }),
+    method: 'get',
+    path: '/api/v1/me',
+    summary: 'The presented token: its role, tenant (operator), regions (inspector) and name',
+    tag: 'tokens',
+    roles: ALL_ROLES,
+    response: MeView,
+    handler: ({ p }) => ({
+      id: p.tokenId,
+      role: p.role,
+      ...(p.tenant ? { tenant: p.tenant } : {}),
+      ...(p.regions ? { regions: p.regions } : {}),
+      name: p.name,
+    }),
   });
   r.add({
-    method: 'get', path: '/api/v1/instrument-types', summary: 'Instrument-type profiles (devices/)', tag: 'instrument-types', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/instrument-types',
+    summary: 'Instrument-type profiles (devices/)',
+    tag: 'instrument-types',
+    roles: ALL_ROLES,
     handler: () => ({ items: [...deps.profiles.values()] }),
   });
 
   r.add({
-    method: 'post', path: '/api/v1/devices', summary: 'Register an instrument; the MQTT secret is in the answer, once', tag: 'devices', roles: ['admin', 'operator'], body: DeviceBody, status: 201,
+    method: 'post',
+    path: '/api/v1/devices',
+    summary: 'Register an instrument; the MQTT secret is in the answer, once',
+    tag: 'devices',
+    roles: ['admin', 'operator'],
+    body: DeviceBody,
+    status: 201,
     handler: async ({ p, body }) => {
       ownTenant(deps, p, body.tenant);
       const profile = deps.profiles.get(body.type);
-      if (!profile) throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'type', message: `unknown instrument type; one of ${[...deps.profiles.keys()].join(', ')}` }]);
+      if (!profile)
+        throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
+          { path: 'type', message: `unknown instrument type; one of ${[...deps.profiles.keys()].join(', ')}` },
+        ]);
       const problems = validateDevice(profile, body);
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
       try {
@@ -195,7 +279,12 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices', summary: 'Instruments visible to this token', tag: 'devices', roles: ALL_ROLES, query: DeviceQuery,
+    method: 'get',
+    path: '/api/v1/devices',
+    summary: 'Instruments visible to this token',
+    tag: 'devices',
+    roles: ALL_ROLES,
+    query: DeviceQuery,
     handler: ({ p, query }) => {
       const visible = visibleTenantIds(deps, p);
       const state = query.verification ?? query.status;
@@ -203,18 +292,31 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const now = deps.now().getTime();
       const items = deps.registry
         .listDevices()
-        .filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type) && inRegion(d.tenant))
+        .filter(
+          (d) =>
+            (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type) && inRegion(d.tenant),
+        )
         .map((d) => deviceView(deps, d))
-        .filter((d) => (!state || d.verification.state === state) && (query.dueWithinDays === undefined || dueWithin(d.verification, now, query.dueWithinDays)));
+        .filter(
+          (d) => (!state || d.verification.state === state) && (query.dueWithinDays === undefined || dueWithin(d.verification, now, query.dueWithinDays)),
+        );
       return { items };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id', summary: 'One instrument with its verification state and drift summary', tag: 'devices', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/devices/:id',
+    summary: 'One instrument with its verification state and drift summary',
+    tag: 'devices',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => deviceView(deps, visibleDevice(deps, p, params.id)),
   });
   r.add({
-    method: 'post', path: '/api/v1/devices/:id/secret', summary: 'Rotate the MQTT secret (the old one stops working at once)', tag: 'devices', roles: ['admin', 'operator'],
+    method: 'post',
+    path: '/api/v1/devices/:id/secret',
+    summary: 'Rotate the MQTT secret (the old one stops working at once)',
+    tag: 'devices',
+    roles: ['admin', 'operator'],
     handler: async ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       const secret = await deps.registry.rotateSecret(d.id);
@@ -224,7 +326,13 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'post', path: '/api/v1/devices/:id/certificates', summary: 'Add a verification or calibration certificate', tag: 'certificates', roles: ['admin', 'operator'], body: CertificateBody, status: 201,
+    method: 'post',
+    path: '/api/v1/devices/:id/certificates',
+    summary: 'Add a verification or calibration certificate',
+    tag: 'certificates',
+    roles: ['admin', 'operator'],
+    body: CertificateBody,
+    status: 201,
     handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
       const cert = await deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
@@ -233,14 +341,24 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;
       const due = cert.kind === 'verification' && interval !== undefined ? effectiveVerificationDue(cert, interval) : null;
       const warnings = due?.warning ? [due.warning] : [];
-      audit(p, 'certificate.add', d.id, { kind: cert.kind, number: cert.number, validUntil: cert.validUntil, ...(due ? { dueAt: due.dueAt } : {}), ...(warnings.length ? { warnings } : {}) });
+      audit(p, 'certificate.add', d.id, {
+        kind: cert.kind,
+        number: cert.number,
+        validUntil: cert.validUntil,
+        ...(due ? { dueAt: due.dueAt } : {}),
+        ...(warnings.length ? { warnings } : {}),
+      });
       deps.assurance.onCertificate(d, cert, deps.now());
       deps.publishConfig(d, true);
       return { ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/devices/:id/certificates', summary: 'Certificates of an instrument', tag: 'certificates', roles: ALL_ROLES,
+    method: 'get',
+    path: '/api/v1/devices/:id/certificates',
+    summary: 'Certificates of an instrument',
+    tag: 'certificates',
+    roles: ALL_ROLES,
     handler: ({ p, params }) => ({ items: [...deps.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
   });
 }

@@ -3,7 +3,27 @@ import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
 
-const LOT_COLUMNS = ['lot', 'tenant', 'product', 'nominal', 'unit', 'lotSize', 'sampleSize', 'measured', 'verdict', 't1', 't2', 'allowedT1', 'mean', 'averageLimit', 'tolerableDeficiency', 'scale', 'scaleSuitable', 'declaredAt', 'judgedAt'] as const;
+const LOT_COLUMNS = [
+  'lot',
+  'tenant',
+  'product',
+  'nominal',
+  'unit',
+  'lotSize',
+  'sampleSize',
+  'measured',
+  'verdict',
+  't1',
+  't2',
+  'allowedT1',
+  'mean',
+  'averageLimit',
+  'tolerableDeficiency',
+  'scale',
+  'scaleSuitable',
+  'declaredAt',
+  'judgedAt',
+] as const;
 
 /** The lots of prepackages declared in [from, to] that the token may see, oldest first. */
 function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: string | undefined, from: number, to: number, now: Date) {
@@ -39,7 +59,12 @@ const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), 
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
-    method: 'get', path: '/api/v1/reports/assurance', summary: 'Measurement-assurance report of an enterprise (or every visible one)', tag: 'reports', roles: ALL_ROLES, query: ReportQuery,
+    method: 'get',
+    path: '/api/v1/reports/assurance',
+    summary: 'Measurement-assurance report of an enterprise (or every visible one)',
+    tag: 'reports',
+    roles: ALL_ROLES,
+    query: ReportQuery,
     produces: 'application/json or text/csv',
     handler: ({ c, p, query }) => {
       const now = deps.now();
@@ -82,17 +107,76 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       });
       const lots = lotRows(deps, visible, query.tenant, from, to, now);
       if (query.format === 'csv') {
-        const header = ['tenant', 'device', 'type', 'serial', 'site', 'verificationState', 'verificationDue', 'checks', 'pass', 'conditionalPass', 'conditionalFail', 'fail', 'lastCheckAt', 'driftPerDay', 'predictedOutOfToleranceAt', 'alertsOpened', 'alertsResolved', 'alertsOpen'];
-        let csv = toCsv(header, rows.map((x) => [x.tenant, x.device, x.type, x.serial, x.site, x.verificationState, x.verificationDue, x.checks, x.decisions.pass, x.decisions['conditional-pass'], x.decisions['conditional-fail'], x.decisions.fail, x.lastCheckAt, x.driftPerDay, x.predictedOutOfToleranceAt, x.alertsOpened, x.alertsResolved, x.alertsOpen]));
+        const header = [
+          'tenant',
+          'device',
+          'type',
+          'serial',
+          'site',
+          'verificationState',
+          'verificationDue',
+          'checks',
+          'pass',
+          'conditionalPass',
+          'conditionalFail',
+          'fail',
+          'lastCheckAt',
+          'driftPerDay',
+          'predictedOutOfToleranceAt',
+          'alertsOpened',
+          'alertsResolved',
+          'alertsOpen',
+        ];
+        let csv = toCsv(
+          header,
+          rows.map((x) => [
+            x.tenant,
+            x.device,
+            x.type,
+            x.serial,
+            x.site,
+            x.verificationState,
+            x.verificationDue,
+            x.checks,
+            x.decisions.pass,
+            x.decisions['conditional-pass'],
+            x.decisions['conditional-fail'],
+            x.decisions.fail,
+            x.lastCheckAt,
+            x.driftPerDay,
+            x.predictedOutOfToleranceAt,
+            x.alertsOpened,
+            x.alertsResolved,
+            x.alertsOpen,
+          ]),
+        );
         // The lots of the period follow the instruments as a second table, after an empty line.
-        if (lots.length > 0) csv += `\r\n${toCsv([...LOT_COLUMNS], lots.map((l) => LOT_COLUMNS.map((k) => l[k])))}`;
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"` });
+        if (lots.length > 0)
+          csv += `\r\n${toCsv(
+            [...LOT_COLUMNS],
+            lots.map((l) => LOT_COLUMNS.map((k) => l[k])),
+          )}`;
+        return c.body(csv, 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"`,
+        });
       }
-      return { generatedAt: now.toISOString(), from: new Date(from).toISOString(), to: new Date(to).toISOString(), tenant: query.tenant ?? null, items: rows, lots };
+      return {
+        generatedAt: now.toISOString(),
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        tenant: query.tenant ?? null,
+        items: rows,
+        lots,
+      };
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/audit', summary: 'Who did what, when (hash-chained)', tag: 'audit', roles: ['admin', 'inspector'],
+    method: 'get',
+    path: '/api/v1/audit',
+    summary: 'Who did what, when (hash-chained)',
+    tag: 'audit',
+    roles: ['admin', 'inspector'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), before: z.coerce.number().int().optional() }),
     handler: ({ p, query }) => {
       let items = deps.audit.list({ limit: query.limit, before: query.before });
@@ -100,7 +184,9 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
         const visible = visibleTenantIds(deps, p)!;
         items = items.filter((e) => {
           // The device is the target (device, certificate) or named in the details (alert ack/resolve).
-          const d = (e.target ? deps.registry.device(e.target) : undefined) ?? (typeof e.details.device === 'string' ? deps.registry.device(e.details.device) : undefined);
+          const d =
+            (e.target ? deps.registry.device(e.target) : undefined) ??
+            (typeof e.details.device === 'string' ? deps.registry.device(e.details.device) : undefined);
           const tenant = d?.tenant ?? (e.details.tenant as string | undefined) ?? (e.target && deps.registry.tenant(e.target) ? e.target : undefined);
           return tenant !== undefined && visible.has(tenant);
         });
@@ -109,11 +195,19 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
   r.add({
-    method: 'get', path: '/api/v1/audit/verify', summary: 'Walks the audit hash chain', tag: 'audit', roles: ['admin'],
+    method: 'get',
+    path: '/api/v1/audit/verify',
+    summary: 'Walks the audit hash chain',
+    tag: 'audit',
+    roles: ['admin'],
     handler: () => deps.audit.verifyChain(),
   });
   r.add({
-    method: 'get', path: '/api/v1/dead-letters', summary: 'Points the sink refused (poison data)', tag: 'reliability', roles: ['admin'],
+    method: 'get',
+    path: '/api/v1/dead-letters',
+    summary: 'Points the sink refused (poison data)',
+    tag: 'reliability',
+    roles: ['admin'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
     handler: ({ query }) => ({
       items: deps.deadLetters.list(query.limit),

@@ -19,7 +19,15 @@ export interface ModbusBridge {
 export function startModbusBridge(s: BridgeSettings, log: Logger): ModbusBridge {
   const outbox = new Outbox(s.dataDir, s.mag.deviceId, s.limits.maxBufferedReadings);
   const reconnectMs = s.limits.reconnectSeconds * 1000;
-  const publisher = new MagPublisher(outbox, { mqttUrl: s.mag.mqttUrl, deviceId: s.mag.deviceId, secret: s.secret, caFile: s.mag.caFile, maxInFlight: s.limits.maxInFlight, reconnectMs, log });
+  const publisher = new MagPublisher(outbox, {
+    mqttUrl: s.mag.mqttUrl,
+    deviceId: s.mag.deviceId,
+    secret: s.secret,
+    caFile: s.mag.caFile,
+    maxInFlight: s.limits.maxInFlight,
+    reconnectMs,
+    log,
+  });
   let full = false;
   const poller = new InstrumentPoller(
     s.modbus,
@@ -27,7 +35,11 @@ export function startModbusBridge(s: BridgeSettings, log: Logger): ModbusBridge 
     (register, reading, at) => {
       const seq = outbox.take(reading, at);
       if (seq === undefined) {
-        if (!full) log.error({ buffered: outbox.size, max: s.limits.maxBufferedReadings }, 'the buffer is full (MAG has been unreachable for long): new readings are not taken until it drains (limits.maxBufferedReadings)');
+        if (!full)
+          log.error(
+            { buffered: outbox.size, max: s.limits.maxBufferedReadings },
+            'the buffer is full (MAG has been unreachable for long): new readings are not taken until it drains (limits.maxBufferedReadings)',
+          );
         full = true;
         return;
       }
@@ -38,12 +50,22 @@ export function startModbusBridge(s: BridgeSettings, log: Logger): ModbusBridge 
     { reconnectMs, log },
   );
   log.info(
-    { mqttUrl: s.mag.mqttUrl, modbus: s.modbus.transport, registers: s.registers.map((r) => r.name), dataDir: resolve(s.dataDir), buffered: outbox.size, lastSeq: outbox.seq },
+    {
+      mqttUrl: s.mag.mqttUrl,
+      modbus: s.modbus.transport,
+      registers: s.registers.map((r) => r.name),
+      dataDir: resolve(s.dataDir),
+      buffered: outbox.size,
+      lastSeq: outbox.seq,
+    },
     'Modbus bridge starting',
   );
   publisher.start();
   poller.start();
-  const summary = setInterval(() => log.info({ buffered: outbox.size, lastSeq: outbox.seq, mqtt: publisher.stats, modbus: poller.stats }, 'bridge status'), 60_000);
+  const summary = setInterval(
+    () => log.info({ buffered: outbox.size, lastSeq: outbox.seq, mqtt: publisher.stats, modbus: poller.stats }, 'bridge status'),
+    60_000,
+  );
   summary.unref();
   return {
     outbox,

@@ -38,7 +38,16 @@ describe('Modbus mapping', () => {
 
   it('accepts an RTU line with its serial settings', () => {
     const m = parseMapping({ ...base(), modbus: { transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, parity: 'even', unitId: 12 } }, 'm.json', {});
-    expect(m.modbus).toEqual({ transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 19200, parity: 'even', dataBits: 8, stopBits: 1, unitId: 12, timeoutMs: 2000 });
+    expect(m.modbus).toEqual({
+      transport: 'rtu',
+      path: '/dev/ttyUSB0',
+      baudRate: 19200,
+      parity: 'even',
+      dataBits: 8,
+      stopBits: 1,
+      unitId: 12,
+      timeoutMs: 2000,
+    });
   });
 
   it('accepts the weighing-indicator example: RTU, net mass with its tare and "stable" flag read from registers', () => {
@@ -50,7 +59,9 @@ describe('Modbus mapping', () => {
     });
     const r = base().registers[0];
     const wide = { function: 'input', address: 8, type: 'uint32', bit: 3 };
-    expect(errorOf({ ...base(), registers: [{ ...r, fields: { stable: wide } }] })).toContain('registers.0.fields.stable.bit: a bit is read from a 16-bit register');
+    expect(errorOf({ ...base(), registers: [{ ...r, fields: { stable: wide } }] })).toContain(
+      'registers.0.fields.stable.bit: a bit is read from a 16-bit register',
+    );
   });
 
   it('names every failing field', () => {
@@ -70,8 +81,12 @@ describe('Modbus mapping', () => {
   it('refuses an unknown transport, a missing secret, a reserved field, a duplicate name, a value past register 65535', () => {
     expect(errorOf({ ...base(), modbus: { transport: 'udp', host: 'x' } })).toMatch(/modbus\.transport: /);
     expect(errorOf({ ...base(), mag: { mqttUrl: 'mqtt://h', deviceId: 'baro-1' } })).toContain('mag.secret: give exactly one of secret or secretEnv');
-    expect(errorOf({ ...base(), mag: { mqttUrl: 'mqtt://h', deviceId: 'baro-1', secretEnv: 'NOPE' } })).toContain('mag.secretEnv: the environment variable NOPE is not set');
-    expect(errorOf({ ...base(), mag: { mqttUrl: 'http://h', deviceId: 'baro 1', secret: 's' } })).toMatch(/mag\.mqttUrl: must be an mqtt:\/\/.*\n.*mag\.deviceId: must match/);
+    expect(errorOf({ ...base(), mag: { mqttUrl: 'mqtt://h', deviceId: 'baro-1', secretEnv: 'NOPE' } })).toContain(
+      'mag.secretEnv: the environment variable NOPE is not set',
+    );
+    expect(errorOf({ ...base(), mag: { mqttUrl: 'http://h', deviceId: 'baro 1', secret: 's' } })).toMatch(
+      /mag\.mqttUrl: must be an mqtt:\/\/.*\n.*mag\.deviceId: must match/,
+    );
     const r = base().registers[0];
     expect(errorOf({ ...base(), registers: [{ ...r, fields: { seq: 5 } }] })).toContain('registers.0.fields.seq: "seq" is set by the bridge');
     expect(errorOf({ ...base(), registers: [r, { ...r }] })).toContain('registers.1.name: "pressure" is used by an earlier register');

@@ -36,7 +36,10 @@ const RegisterFields = {
   type: z.enum(['int16', 'uint16', 'int32', 'uint32', 'float32']),
   wordOrder: z.enum(['high-first', 'low-first']).default('high-first'),
   swapBytes: z.boolean().default(false),
-  scale: z.number().refine((s) => s !== 0, 'must not be 0').default(1),
+  scale: z
+    .number()
+    .refine((s) => s !== 0, 'must not be 0')
+    .default(1),
   offset: z.number().default(0),
   decimals: z.number().int().min(0).max(10).optional(),
 };
@@ -53,7 +56,10 @@ const ADDRESS_SPACE = { message: 'the value runs past register 65535', path: ['a
 const FieldRegister = z
   .strictObject({ ...RegisterFields, bit: z.number().int().min(0).max(15).optional() })
   .refine(fitsAddressSpace, ADDRESS_SPACE)
-  .refine((f) => f.bit === undefined || registerCount(f.type) === 1, { message: 'a bit is read from a 16-bit register: use type uint16 or int16', path: ['bit'] });
+  .refine((f) => f.bit === undefined || registerCount(f.type) === 1, {
+    message: 'a bit is read from a 16-bit register: use type uint16 or int16',
+    path: ['bit'],
+  });
 
 const ReadingRegister = z
   .strictObject({
@@ -77,11 +83,17 @@ const Mag = z
     mqttUrl: z.string().regex(/^(mqtts?|wss?):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
     deviceId: z.string().regex(ID, 'must match ^[A-Za-z0-9_-]{1,64}$ (the id the device was registered with)'),
     secret: z.string().min(1).optional(),
-    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .optional(),
     /** CA certificate (PEM) to trust for mqtts:// and wss://. */
     caFile: z.string().min(1).optional(),
   })
-  .refine((m) => (m.secret === undefined) !== (m.secretEnv === undefined), { message: 'give exactly one of secret or secretEnv (the device secret MAG issued)', path: ['secret'] });
+  .refine((m) => (m.secret === undefined) !== (m.secretEnv === undefined), {
+    message: 'give exactly one of secret or secretEnv (the device secret MAG issued)',
+    path: ['secret'],
+  });
 
 const Limits = z.strictObject({
   /** QoS 1 publications awaiting their PUBACK at once. */
@@ -104,7 +116,8 @@ export const MappingSchema = z
   .superRefine((m, ctx) => {
     const seen = new Set<string>();
     m.registers.forEach((r, i) => {
-      if (seen.has(r.name)) ctx.addIssue({ code: 'custom', path: ['registers', i, 'name'], message: `"${r.name}" is used by an earlier register; names must be unique` });
+      if (seen.has(r.name))
+        ctx.addIssue({ code: 'custom', path: ['registers', i, 'name'], message: `"${r.name}" is used by an earlier register; names must be unique` });
       seen.add(r.name);
     });
   });
@@ -127,11 +140,16 @@ export function parseMapping(json: unknown, source: string, env: NodeJS.ProcessE
   const r = MappingSchema.safeParse(json);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
-    throw new MappingError(`Invalid Modbus mapping ${source}:\n${lines.join('\n')}\nFix the file (format: src/bridges/modbus/README.md) and start the bridge again.`);
+    throw new MappingError(
+      `Invalid Modbus mapping ${source}:\n${lines.join('\n')}\nFix the file (format: src/bridges/modbus/README.md) and start the bridge again.`,
+    );
   }
   const m = r.data;
   const secret = m.mag.secretEnv === undefined ? m.mag.secret : env[m.mag.secretEnv];
-  if (!secret) throw new MappingError(`Invalid Modbus mapping ${source}:\n  mag.secretEnv: the environment variable ${m.mag.secretEnv} is not set (it must hold the device secret)`);
+  if (!secret)
+    throw new MappingError(
+      `Invalid Modbus mapping ${source}:\n  mag.secretEnv: the environment variable ${m.mag.secretEnv} is not set (it must hold the device secret)`,
+    );
   return { ...m, secret, dataDir: m.dataDir ?? `./data/bridge-modbus-${m.mag.deviceId}` };
 }
 

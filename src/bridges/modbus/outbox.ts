@@ -32,7 +32,11 @@ export class Outbox {
   private readonly selectAfter: Database.Statement;
 
   /** Opens (or creates) `<dir>/outbox.sqlite`; refuses a buffer that belongs to another device. */
-  constructor(dir: string, deviceId: string, private readonly maxReadings: number) {
+  constructor(
+    dir: string,
+    deviceId: string,
+    private readonly maxReadings: number,
+  ) {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'outbox.sqlite');
     this.db = new Database(file);
@@ -55,7 +59,9 @@ export class Outbox {
     this.count = (this.db.prepare('SELECT count(*) AS n FROM pending').get() as { n: number }).n;
     this.insert = this.db.prepare('INSERT INTO pending (seq, payload) VALUES (?, ?)');
     this.remove = this.db.prepare('DELETE FROM pending WHERE seq = ?');
-    this.saveMeta = this.db.prepare("INSERT INTO meta (key, value) VALUES ('lastSeq', ?), ('lastTs', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.saveMeta = this.db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('lastSeq', ?), ('lastTs', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
     this.selectAfter = this.db.prepare('SELECT seq, payload FROM pending WHERE seq > ? ORDER BY seq LIMIT ?');
   }
 

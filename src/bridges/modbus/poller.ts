@@ -80,7 +80,8 @@ export class InstrumentPoller {
       const value = await this.read(client, r);
       at = Date.now(); // the reading's time is when the instrument answered for its value
       const fields: Record<string, string | number | boolean> = {};
-      for (const [k, f] of Object.entries(r.fields)) fields[k] = typeof f !== 'object' ? f : f.bit !== undefined ? bitOf(await this.readRaw(client, f), f.bit) : await this.read(client, f);
+      for (const [k, f] of Object.entries(r.fields))
+        fields[k] = typeof f !== 'object' ? f : f.bit !== undefined ? bitOf(await this.readRaw(client, f), f.bit) : await this.read(client, f);
       const bad = Object.entries({ value, ...fields }).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
       if (bad) {
         this.stats.failures++;
@@ -126,7 +127,13 @@ export class InstrumentPoller {
       const c = new ModbusRTU();
       try {
         if (this.conn.transport === 'tcp') await c.connectTCP(this.conn.host, { port: this.conn.port });
-        else await c.connectRTUBuffered(this.conn.path, { baudRate: this.conn.baudRate, parity: this.conn.parity, dataBits: this.conn.dataBits, stopBits: this.conn.stopBits });
+        else
+          await c.connectRTUBuffered(this.conn.path, {
+            baudRate: this.conn.baudRate,
+            parity: this.conn.parity,
+            dataBits: this.conn.dataBits,
+            stopBits: this.conn.stopBits,
+          });
       } catch (e) {
         this.nextConnectAt = Date.now() + this.o.reconnectMs;
         c.close(() => undefined);
