@@ -1107,6 +1107,8 @@ describe('CSV exports neutralise formula injection', () => {
     const numeric = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i; // a negative number is data, not a formula
     for (const c of cells) if (!numeric.test(c)) expect(c, `cell ${JSON.stringify(c)}`).not.toMatch(/^[=+\-@\t\r]/);
     for (const p of payloads.filter((x) => /^[=+\-@\t\r]/.test(x))) expect(cells).toContain(`'${p}`);
-    expect(cells).toContain(' =1'); // a leading space is not a formula: kept as sent
+    // spaces before a formula sign: defused too (a spreadsheet that trims the cell would run it)
+    expect(cells).toContain("' =1");
+    expect(cells).not.toContain(' =1');
   });
 });
