@@ -79,7 +79,12 @@ const READS_PER_TURN = 24;
 class ReadBudget {
   private readsThisTurn = 0;
   private turnScheduled = false;
-  private deferred: (() => void)[] = [];
+  /**
+   * The sockets' resumes waiting for the next turn, each once: a socket's reads are refused again
+   * and again within a turn (every 'readable' event past the budget), and kept as a list the
+   * same resumes piled up (6.3 million in a second of a QoS 0 flood, for ~50 sockets).
+   */
+  private deferred = new Set<() => void>();
 
   /** True while this turn's budget lasts; the first read of a turn schedules the next turn. */
   take(): boolean {
@@ -92,13 +97,15 @@ class ReadBudget {
 
   /** Runs `resume` at the next turn (a read refused this turn). */
   defer(resume: () => void): void {
-    this.deferred.push(resume);
+    this.deferred.add(resume);
   }
 
   private readonly nextTurn = (): void => {
     this.turnScheduled = false;
     this.readsThisTurn = 0;
-    const waiting = this.deferred.splice(0);
+    if (this.deferred.size === 0) return;
+    const waiting = this.deferred;
+    this.deferred = new Set();
     for (const resume of waiting) resume();
   };
 }

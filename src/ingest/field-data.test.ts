@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PACKAGE_ROOT } from '../config.ts';
 import { Ingest, type IngestContext } from './ingest.ts';
-import { isRefusal, tagValue } from './wire-fields.ts';
+import { isRefusal, tagValue, tagValueByRules } from './wire-fields.ts';
 import { loadProfiles } from '../metrology/profile-loader.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { parseLine } from '../sinks/line-protocol-parse.ts';
@@ -236,6 +236,23 @@ describe('tag values of any script', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('tagValue', () => {
+  it('answers what its rules answer, for text of any script, control characters, backslashes and lengths (its shortcut for printable ASCII changes nothing)', () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 140 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 120, maxLength: 135 }),
+      fc.constantFrom('', 'RON95', 'Xăng E5 RON92', 'a\\', 'a\\b', '\u007f', '\uD800', 'x'.repeat(128), 'x'.repeat(129), ' ', '~'),
+    );
+    fc.assert(
+      fc.property(fc.oneof(text, fc.integer(), fc.constant(null)), (v) => {
+        expect(tagValue(v)).toEqual(tagValueByRules(v));
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

@@ -97,6 +97,11 @@ const codePoint = (c: string) => 'U+' + c.codePointAt(0)!.toString(16).toUpperCa
 
 /** A tag value as sent, or why it cannot be one. */
 export function tagValue(v: unknown): string | Refusal {
+  return typeof v === 'string' && isPlainTag(v) ? v : tagValueByRules(v);
+}
+
+/** tagValue, each rule in turn (tagValue answers the same, faster for printable ASCII: property-tested). */
+export function tagValueByRules(v: unknown): string | Refusal {
   if (typeof v !== 'string') return refuse(`must be ${TAG_VALUE_ACCEPTED}`);
   if (v.length === 0) return refuse(`must not be empty: ${TAG_VALUE_ACCEPTED}`);
   if (LONE_SURROGATE.test(v)) return refuse('holds an unpaired UTF-16 surrogate, which is not text: send UTF-8 text');
@@ -109,6 +114,21 @@ export function tagValue(v: unknown): string | Refusal {
   // InfluxDB 1.x reads a backslash before the separator after a tag as escaping it, doubled or not.
   if (v.endsWith('\\')) return refuse('ends with a backslash, which InfluxDB cannot store at the end of a tag value');
   return v;
+}
+
+/**
+ * Printable ASCII of 1 to TAG_VALUE_MAX characters not ending with a backslash: a tag value as it
+ * is, by the rules below, without a regular expression per character (a fuel dispenser's
+ * transaction has its gas, nozzle and product checked several times over on the hot path).
+ */
+function isPlainTag(v: string): boolean {
+  const n = v.length;
+  if (n === 0 || n > TAG_VALUE_MAX || v.charCodeAt(n - 1) === 0x5c) return false;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 /** A fuel-dispenser nozzle: its number or its name, stored as text (docs/contract.md §2). */
