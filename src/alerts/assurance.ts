@@ -1,3 +1,5 @@
+// Over 400 lines: one class applies every kind of outcome (checks, statuses, transactions, packages,
+// rejections) with the caches they share; the stores, drift and alert rules already live apart.
 // The assurance state of each instrument: applies ingest outcomes (checks, reading statuses,
 // transaction findings, rejections) to the embedded store and opens, repeats or clears alerts.
 import type { Db } from '../store/db.ts';

@@ -1,4 +1,5 @@
 // @ts-check
+// Over 400 lines: a dictionary, one key a line.
 // The console's words in English: the keys every language has (see i18n.js).
 export const en = {
   appName: 'MAG console',

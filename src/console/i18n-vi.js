@@ -1,4 +1,5 @@
 // @ts-check
+// Over 400 lines: a dictionary, one key a line.
 // The console's words in Vietnamese: every key of English, and the alert summaries (sum.*) and
 // the gateway's resolution notes (note.*) told again from the evidence, as the API writes those
 // in English (see summaries.js).

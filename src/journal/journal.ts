@@ -1,3 +1,5 @@
+// Over 400 lines: the group commit, its off-loop WAL sync and the delivery cursor share one
+// connection and one set of counters; split, the ordering between them would be harder to see.
 // The ingest journal: accepted points are committed here, durably, before a QoS 1 PUBACK.
 // Appends are group-committed (one SQLite transaction per few milliseconds). Delivered
 // entries are deleted, so the rows left are exactly the backlog.

@@ -1,3 +1,5 @@
+// Over 400 lines: one character-level reader of every escaping rule of the format, kept together
+// with the limits it proves against the writer.
 // Reads InfluxDB line protocol back into docs/contract.md §3 points: the inverse of `pointToLine`
 // (line-protocol.ts), used by the embedded sink for every line it stores and for dead letters.
 //

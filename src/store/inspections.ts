@@ -1,3 +1,5 @@
+// Over 400 lines: the record, items, checks, findings and amendments are one aggregate whose
+// writes share transactions; its queries are the bulk of the file.
 // On-site inspection records: the record, the instruments examined (items) with the checks made
 // on them, findings and amendments. A closed record is never updated (the queries that change a
 // record or add to it require state 'open'); findings live on until closed.

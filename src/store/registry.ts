@@ -1,3 +1,5 @@
+// Over 400 lines: tenants, devices and certificates are one aggregate with one cache kept current
+// across processes; the queries are the bulk of the file.
 // Tenants, devices and certificates: the state database is the owner; the hot path reads the
 // in-memory caches, which every process keeps current with the others' changes (`follow`).
 // Runs on SQLite or PostgreSQL (executor.ts): on SQLite a write and its cache update are done
