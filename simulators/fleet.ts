@@ -267,6 +267,7 @@ export function buildDevices(fleet: ParsedFleet, plans: DevicePlan[], startMs: n
   });
 }
 
+// Over 80 lines: one run from registration to the report, its steps in the order they happen.
 export async function runFleet(opts: RunFleetOptions): Promise<FleetReport> {
   const log = opts.log ?? (() => {});
   const fleet = typeof opts.fleet === 'string' ? await loadFleet(opts.fleet) : parseFleet(opts.fleet);

@@ -63,6 +63,7 @@ export function lotsPage(main) {
 }
 
 /** The declaration form (admins and operators); on success it opens the new lot. */
+// Over 80 lines: the form's fields, one h() each, and its submit.
 function declareForm() {
   const out = h('div');
   /** @param {string} name @param {Attrs} [attrs] */

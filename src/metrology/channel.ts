@@ -83,6 +83,7 @@ export function channelFor(profile: InstrumentProfile, device: DeviceMetrology, 
 const NO_GAS = '\u0000';
 const channelCache = new WeakMap<InstrumentProfile, WeakMap<DeviceMetrology, Map<string, Channel | FieldError[]>>>();
 
+// Over 80 lines: one pass resolving a channel's unit, range, MPE rule and class, each step refusing with its own message.
 function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel: ChannelSelector): Channel | FieldError[] {
   const errors: FieldError[] = [];
   let spec: { quantity?: string; canonicalUnit: string; units: string[]; range: Range; resolution: number; mpe: MpeRules; inServiceFactor?: number };
