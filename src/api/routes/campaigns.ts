@@ -92,8 +92,8 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
       const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
       // the store compares days: an instant is taken as its UTC day, as the periodic report does
-      const day = (s: string | undefined) => s && new Date(s).toISOString();
-      return { items: svc.list(regions, day(query.from), day(query.to)).map((c) => ({ ...c, ...tally(deps, c.id) })) };
+      const instant = (s: string | undefined) => s && new Date(s).toISOString();
+      return { items: svc.list(regions, instant(query.from), instant(query.to)).map((c) => ({ ...c, ...tally(deps, c.id) })) };
     },
   });
   r.add({
