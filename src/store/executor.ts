@@ -56,6 +56,24 @@ export interface StateExecutor {
    */
   atomically<T extends readonly unknown[]>(fn: () => T): Awaitable<Settled<T>>;
   /**
+   * Runs `fn` as one transaction in which it may read before it writes (`atomically` cannot):
+   * `fn` issues its statements on `tx`, the database as seen inside the transaction. SQLite: `fn`
+   * runs inside better-sqlite3's transaction and must not wait on anything but `tx`'s results
+   * (they are values there; combine them with `after`, not `await`, or the transaction would
+   * span a turn of the event loop); its result is there when this returns. PostgreSQL: BEGIN on
+   * one pooled connection, `fn`'s statements on it, COMMIT when `fn`'s result settles; `fn` may
+   * await. A failure rolls all back and throws (SQLite) or rejects (PostgreSQL). Nested calls
+   * run inside the outer transaction.
+   */
+  serially<T>(fn: (tx: StateExecutor) => Awaitable<T>): Awaitable<T>;
+  /**
+   * Inside `serially`: waits until no other transaction holds the lock `name`, and holds it until
+   * this one ends (PostgreSQL: pg_advisory_xact_lock). Several nodes appending to one chain (the
+   * audit log) take it before reading the chain's end. SQLite: nothing to wait for, its one
+   * writer is already alone.
+   */
+  lock(name: string): Awaitable<void>;
+  /**
    * Tells the other processes on this database that `topic` changed, so that they reload what
    * they cache of it. PostgreSQL: a NOTIFY (sent at commit when issued inside `atomically`).
    * SQLite: nothing to do, other connections see `data_version` move.

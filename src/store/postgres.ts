@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { compileQuery, planFixed, type QueryDef } from './sql.ts';
 import { migratePostgres } from './migrations.ts';
-import type { AnyStatement, AnyStatements, Settled, StateExecutor, Watching } from './executor.ts';
+import type { AnyStatement, AnyStatements, Awaitable, Settled, StateExecutor, Watching } from './executor.ts';
 
 /** The channel every MAG process on the database listens on; payload `{ topic, from }`. */
 const CHANNEL = 'mag_state';
@@ -59,6 +59,10 @@ export class PostgresState implements StateExecutor {
   readonly dialect = 'postgres' as const;
   /** Tells this process's announcements apart from the others' (it already has its changes). */
   private readonly instance = randomUUID();
+  /** This process's mark on its announcements. */
+  get instanceId(): string {
+    return this.instance;
+  }
   private readonly versions = new Map<string, number>();
   private readonly watchers = new Map<string, Set<() => void>>();
   private listener: pg.Client | undefined;
@@ -109,25 +113,33 @@ export class PostgresState implements StateExecutor {
 
   /** A query of the stores bound to this database (a fixed one compiled here, once, and prepared by name on each connection). */
   prepare<A, R>(def: QueryDef<A, R>): AnyStatement<A, R> {
-    const run =
-      def.kind === 'fixed'
-        ? (() => {
-            const plan = planFixed(def, this.dialect);
-            return (a: A | undefined) => this.query<R>({ name: def.name, text: plan.sql, values: plan.params(a ?? ({} as A)) });
-          })()
-        : (a: A | undefined) => {
-            const c = compileQuery(def, this.dialect, a as A);
-            return this.query<R>({ text: c.sql, values: c.parameters });
-          };
-    return {
-      run: (...a) => run(a[0]).then((r) => r.rowCount ?? 0),
-      get: (...a) => run(a[0]).then((r) => r.rows[0]),
-      all: (...a) => run(a[0]).then((r) => r.rows),
-    };
+    return prepareOn(def, (q) => this.query(q));
   }
 
   statements<Q extends Record<string, QueryDef<any, any>>>(defs: Q): AnyStatements<Q> {
     return Object.fromEntries(Object.entries(defs).map(([k, def]) => [k, this.prepare(def)])) as AnyStatements<Q>;
+  }
+
+  /** `fn` on one connection between BEGIN and COMMIT; it may read before it writes, and await. */
+  async serially<T>(fn: (tx: StateExecutor) => Awaitable<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      try {
+        const result = await fn(new PostgresTransaction(this, client));
+        await client.query('commit');
+        return result;
+      } catch (e) {
+        await client.query('rollback').catch(() => {});
+        throw e;
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  lock(name: string): Promise<void> {
+    return Promise.reject(new Error(`lock(${name}) outside serially(): an advisory lock is held for a transaction`));
   }
 
   async atomically<T extends readonly unknown[]>(fn: () => T): Promise<Settled<T>> {
@@ -255,5 +267,69 @@ export class PostgresState implements StateExecutor {
         this.onError(e as Error);
       }
     }
+  }
+}
+
+/** A query bound to whatever runs pg queries (the pool, or one transaction's connection). */
+function prepareOn<A, R>(def: QueryDef<A, R>, query: (q: pg.QueryConfig) => Promise<pg.QueryResult<any>>): AnyStatement<A, R> {
+  const run =
+    def.kind === 'fixed'
+      ? (() => {
+          const plan = planFixed(def, 'postgres');
+          return (a: A | undefined) => query({ name: def.name, text: plan.sql, values: plan.params(a ?? ({} as A)) });
+        })()
+      : (a: A | undefined) => {
+          const c = compileQuery(def, 'postgres', a as A);
+          return query({ text: c.sql, values: c.parameters });
+        };
+  return {
+    run: (...a) => run(a[0]).then((r) => r.rowCount ?? 0),
+    get: (...a) => run(a[0]).then((r) => r.rows[0] as R | undefined),
+    all: (...a) => run(a[0]).then((r) => r.rows as R[]),
+  };
+}
+
+/**
+ * The database inside one `serially` transaction: its statements run on the transaction's
+ * connection, in the order issued; announcements are delivered at its commit. What other
+ * processes changed (`version`, `watch`) is the state's own.
+ */
+class PostgresTransaction implements StateExecutor {
+  readonly dialect = 'postgres' as const;
+  readonly open = true;
+
+  constructor(
+    private readonly state: PostgresState,
+    private readonly client: pg.PoolClient,
+  ) {}
+
+  statements<Q extends Record<string, QueryDef<any, any>>>(defs: Q): AnyStatements<Q> {
+    const query = (q: pg.QueryConfig) => this.client.query(q);
+    return Object.fromEntries(Object.entries(defs).map(([k, def]) => [k, prepareOn(def, query)])) as AnyStatements<Q>;
+  }
+
+  /** Already in a transaction: `fn`'s statements are part of it. */
+  async atomically<T extends readonly unknown[]>(fn: () => T): Promise<Settled<T>> {
+    return (await Promise.all(fn())) as Settled<T>;
+  }
+
+  async serially<T>(fn: (tx: StateExecutor) => Awaitable<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async lock(name: string): Promise<void> {
+    await this.client.query({ text: 'select pg_advisory_xact_lock(hashtext($1))', values: [name] });
+  }
+
+  async announce(topic: string): Promise<void> {
+    await this.client.query({ text: 'select pg_notify($1, $2)', values: [CHANNEL, JSON.stringify({ topic, from: this.state.instanceId })] });
+  }
+
+  version(topic: string): number {
+    return this.state.version(topic);
+  }
+
+  watch(topic: string, onChange: () => void): Watching {
+    return this.state.watch(topic, onChange);
   }
 }

@@ -22,7 +22,7 @@ import {
   type CompiledQuery,
 } from 'kysely';
 import type { StateSchema } from './schema.ts';
-import type { AnyStatements, Settled, StateExecutor, Watching } from './executor.ts';
+import { isPending, type AnyStatements, type Awaitable, type Settled, type StateExecutor, type Watching } from './executor.ts';
 
 /** The seam between the stores and the database: the same queries compile for either. */
 export type Dialect = 'sqlite' | 'postgres';
@@ -275,6 +275,18 @@ export class SqliteState implements StateExecutor {
   atomically<T extends readonly unknown[]>(fn: () => T): Settled<T> {
     return this.transaction(fn) as unknown as Settled<T>;
   }
+
+  /** `fn` inside one transaction; it must not await (see StateExecutor.serially). */
+  serially<T>(fn: (tx: StateExecutor) => Awaitable<T>): T {
+    return this.transaction(() => {
+      const r = fn(this);
+      if (isPending(r)) throw new Error('serially() on SQLite: fn awaited something, which would leave the transaction open across the event loop');
+      return r;
+    });
+  }
+
+  /** One connection writes at a time already. */
+  lock(_name: string): void {}
 
   /** Nothing to send: another connection sees this one's commits move its `data_version`. */
   announce(_topic: string): void {}

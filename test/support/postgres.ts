@@ -71,3 +71,18 @@ export async function startPostgres(): Promise<PostgresHandle> {
     },
   };
 }
+
+/** Creates database `name` on `server` (once per server) and gives its URL, for MAG_STATE_URL or PostgresState.connect. */
+export async function createDatabase(server: PostgresHandle, name: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client(server.connection);
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42P04') throw e; // 42P04: exists already
+  } finally {
+    await admin.end();
+  }
+  return `postgres://${server.user}@${server.host}:${server.port}/${name}`;
+}
