@@ -4,7 +4,8 @@
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Logger } from '../log.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
-import type { Registry } from '../store/registry.ts';
+import type { Device, Registry } from '../store/registry.ts';
+import { after } from '../store/executor.ts';
 import { Every, type PeriodicWork } from './every.ts';
 
 const DEFAULT_INTERVAL_S = 600;
@@ -18,27 +19,53 @@ export function silentFor(lastSeenAt: string | undefined, intervalMs: number, at
   return silent > SILENT_INTERVALS * intervalMs ? silent : undefined;
 }
 
-export function offlineBySilence(registry: Registry, profiles: Map<string, InstrumentProfile>, alerts: AlertBook, now: () => Date, log: Logger): PeriodicWork {
+/**
+ * On a cluster (`clusterFlushLagMs` set), what every node heard: the times the nodes flushed to
+ * the shared database, which trail by up to one flush period, so a device counts as silent only
+ * past that lag too. On a single node, its own cache.
+ */
+export function offlineBySilence(
+  registry: Registry,
+  profiles: Map<string, InstrumentProfile>,
+  alerts: AlertBook,
+  now: () => Date,
+  log: Logger,
+  clusterFlushLagMs?: number,
+): PeriodicWork {
+  const judge = (t: Date, lastSeenOf: (d: Device) => string | undefined, lagMs: number) => {
+    for (const d of registry.listDevices()) {
+      const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? DEFAULT_INTERVAL_S) * 1000;
+      const lastSeenAt = lastSeenOf(d);
+      const silent = silentFor(lastSeenAt, interval, t.getTime() - lagMs);
+      if (silent !== undefined) {
+        alerts.raise({
+          tenant: d.tenant,
+          device: d.id,
+          kind: 'offline',
+          severity: 'warning',
+          summary: `No message for ${Math.round((silent + lagMs) / 60000)} min (expected every ${interval / 1000} s)`,
+          details: { lastSeenAt },
+          at: t,
+          throttle: true,
+        });
+      }
+    }
+  };
   return new Every(
     60_000,
     () => {
       const t = now();
-      for (const d of registry.listDevices()) {
-        const interval = (d.expectedIntervalSeconds ?? profiles.get(d.type)?.expectedIntervalSeconds ?? DEFAULT_INTERVAL_S) * 1000;
-        const silent = silentFor(d.lastSeenAt, interval, t.getTime());
-        if (silent !== undefined) {
-          alerts.raise({
-            tenant: d.tenant,
-            device: d.id,
-            kind: 'offline',
-            severity: 'warning',
-            summary: `No message for ${Math.round(silent / 60000)} min (expected every ${interval / 1000} s)`,
-            details: { lastSeenAt: d.lastSeenAt },
-            at: t,
-            throttle: true,
-          });
-        }
-      }
+      if (clusterFlushLagMs === undefined) return judge(t, (d) => d.lastSeenAt, 0);
+      return after(registry.lastSeenTimes(), (times) =>
+        judge(
+          t,
+          (d) => {
+            const at = times.get(d.id);
+            return at === undefined ? undefined : new Date(at).toISOString();
+          },
+          clusterFlushLagMs,
+        ),
+      );
     },
     log,
     'detecting silent devices failed',

@@ -98,12 +98,16 @@ const Q = {
       .set({ secret_hash: arg('secretHash') })
       .where('id', '=', arg('id')),
   ),
+  // Never moves back: on a cluster each node flushes the devices it heard, and a device that
+  // moved to another node may have been heard there later (ISO-8601 UTC strings sort by time).
   setLastSeen: query('devices.set-last-seen', (db, arg: Arg<{ id: string; at: string }>) =>
     db
       .updateTable('devices')
       .set({ last_seen_at: arg('at') })
-      .where('id', '=', arg('id')),
+      .where('id', '=', arg('id'))
+      .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', arg('at'))])),
   ),
+  lastSeen: query('devices.last-seen', (db) => db.selectFrom('devices').select(['id', 'last_seen_at']).where('last_seen_at', 'is not', null)),
   insertCertificate: query('certificates.insert', (db, arg: Arg<Omit<CertRow, 'id'>>) =>
     db
       .insertInto('certificates')
@@ -362,6 +366,21 @@ export class Registry<S extends StateExecutor = StateExecutor> {
    */
   registeredDevice(id: string): Device | undefined {
     return this.devices.get(id);
+  }
+  /**
+   * When each device last spoke as the database has it, merged with this process's own newer
+   * times: on a cluster the nodes flush what they heard (LastSeenFlush), and the node judging
+   * silence must see what every node heard, not its cache.
+   */
+  lastSeenTimes(): Answer<S, Map<string, number>> {
+    return this.answer(() =>
+      after(this.sql.lastSeen.all(), (rows) => {
+        const times = new Map<string, number>();
+        for (const r of rows) if (r.last_seen_at) times.set(r.id, Date.parse(r.last_seen_at));
+        for (const [id, at] of this.seen) if (!(at <= (times.get(id) ?? -1))) times.set(id, at);
+        return times;
+      }),
+    );
   }
   listDevices(): Device[] {
     return [...this.devices.keys()].sort().map((id) => this.device(id)!);

@@ -169,6 +169,16 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       expect((await Registry.open(await target.open())).tenant('acme')).not.toHaveProperty('timeZone');
     });
 
+    it('a last-seen time never moves back when a process that heard the device earlier flushes later; every process reads the latest', async () => {
+      b.markSeen('gd-1', Date.parse('2026-03-01T10:00:00.000Z'));
+      await b.flushLastSeen();
+      a.markSeen('gd-1', Date.parse('2026-03-01T09:30:00.000Z'));
+      await a.flushLastSeen();
+      const times = await a.lastSeenTimes();
+      expect(new Date(times.get('gd-1')!).toISOString()).toBe('2026-03-01T10:00:00.000Z');
+      expect((await Registry.open(await target.open())).device('gd-1')?.lastSeenAt).toBe('2026-03-01T10:00:00.000Z');
+    });
+
     it('a following registry has what another process registers without being asked, and says so', async () => {
       let changes = 0;
       const errors: Error[] = [];
