@@ -2,8 +2,8 @@
 // awaiting their PUBACK, tracks which seqs got one, and when its connection is lost (its node
 // died, a message was refused) reconnects to the next node of the cluster and sends again what
 // was not acknowledged, in order: what a real device with an MQTT library does.
-// Each node keeps its own registry in this slice of cluster mode, so the device holds one
-// secret per node.
+// The device holds a secret per node URL: the same one everywhere when the nodes share their
+// state in PostgreSQL (MAG_STATE_URL), one per node when each keeps its own.
 import mqtt, { type MqttClient } from 'mqtt';
 
 export class ClusterDevice {
@@ -24,6 +24,8 @@ export class ClusterDevice {
     readonly secrets: Map<string, string>,
     /** The reading's time for a seq: fixed, so a resent reading overwrites its own point. */
     readonly tsOf: (seq: number) => number,
+    /** What seq `seq` sends: by default a pressure reading on `readings`. */
+    private readonly messageOf?: (seq: number, ts: number) => { topic: string; payload: string },
   ) {}
 
   get url(): string {
@@ -88,7 +90,8 @@ export class ClusterDevice {
 
   private async publishOne(seq: number): Promise<void> {
     this.sent.add(seq);
-    await this.publishRaw('readings', this.payload(seq));
+    const m = this.messageOf?.(seq, this.tsOf(seq)) ?? { topic: 'readings', payload: this.payload(seq) };
+    await this.publishRaw(m.topic, m.payload);
     this.acked.add(seq);
   }
 

@@ -18,6 +18,8 @@ export interface PostgresHandle {
   connection: { host: string; port: number; user: string; database: string };
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
+  /** Stops the server at once (as a crash would: `-m immediate`), waits `downMs`, starts it again on the same port and data. */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** The PostgreSQL 15 server binaries, or an error that says how to install them. */
@@ -60,6 +62,11 @@ export async function startPostgres(): Promise<PostgresHandle> {
   return {
     ...connection,
     connection,
+    async restart(downMs = 0) {
+      asPostgres(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      await new Promise((r) => setTimeout(r, downMs));
+      asPostgres(pgCtl, ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
