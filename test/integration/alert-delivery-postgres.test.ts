@@ -279,4 +279,35 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
       b.stop();
     }
   }, 30_000);
+
+  it('a node whose listening connection broke listens on the channel again and relays the changes made after', async () => {
+    const url = await database('alert_events_relisten');
+    const dbA = await node(url);
+    const dbB = await node(url);
+    const bookA = new ChangesHere();
+    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
+    const b = await AlertNotifier.open(dbB, new ChangesHere(), noRegistry, log, now);
+    const onB: AlertEvent[] = [];
+    b.subscribe((e) => onB.push(e));
+    try {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'mag-listen'");
+      await admin.end();
+      const alerts = new AlertStore(dbA);
+      const { alert } = await alerts.open(drift('after-break', 'gd-9'), now().toISOString());
+      // sent until B hears one: the ones sent before it listened again are lost to it (live events, no replay)
+      await vi.waitFor(
+        () => {
+          if (onB.length === 0) bookA.emit('change', alert, 'opened');
+          expect(onB.length).toBeGreaterThan(0);
+        },
+        { timeout: 10_000, interval: 200 },
+      );
+      expect(onB[0]).toMatchObject({ change: 'opened', alert: { id: 'after-break' } });
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  }, 30_000);
 });
