@@ -104,6 +104,8 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     this.pollMs = delivery.pollMs ?? DELIVERY_POLL_MS;
     this.claimMs = delivery.claimMs ?? CLAIM_MS;
     this.loaded = this.loadWebhooks();
+    // seen by `open`, which rejects with it; not an unhandled rejection when constructed without it
+    if (isPending(this.loaded)) this.loaded.catch(() => {});
     // SQLite: one process adds and deletes webhooks (the API's), its copy is always current.
     if (db.dialect !== 'sqlite') this.watching = db.watch(WEBHOOKS_TOPIC, () => this.reloadWebhooks());
     alerts.on('change', (alert, change) => this.onChange(alert, change));
