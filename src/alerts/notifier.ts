@@ -1,9 +1,18 @@
 // Delivers alert changes: a replayable in-memory event log for Server-Sent Events, and a
 // durable webhook delivery queue (in the state database) with signed, retried deliveries.
-import { createHmac } from 'node:crypto';
-import type { Db } from '../store/db.ts';
-import { WebhookStore, type DueDelivery, type Webhook, type WebhookDelivery } from '../store/webhooks.ts';
-import type { AlertBook, Alert, AlertChange } from './alert-book.ts';
+//
+// On SQLite (one node) as it always was. On PostgreSQL (a cluster) each alert change reaches
+// everyone once, whichever node made it: the node where it changed queues its webhook deliveries
+// and emits it to its own SSE subscribers; the other nodes get it through the alert-events relay
+// (alert-events-relay.ts) and emit it to theirs; any node's timer sends due deliveries, each
+// claimed by one node (store/webhooks.ts `claimDue`). Every node keeps the webhooks in memory,
+// reloaded when another node announces a change of them.
+import { createHmac, randomUUID } from 'node:crypto';
+import { WebhookStore, WEBHOOKS_TOPIC, type DueDelivery, type Webhook, type WebhookDelivery } from '../store/webhooks.ts';
+import { AlertStore } from '../store/alerts.ts';
+import { after, answer, isPending, settleAll, type Answer, type Awaitable, type StateExecutor, type Watching } from '../store/executor.ts';
+import type { Alert, AlertChange } from './alert-book.ts';
+import { AlertEventsRelay, hasChannels, type ChannelListening } from './alert-events-relay.ts';
 import type { Registry } from '../store/registry.ts';
 import type { Logger } from '../log.ts';
 
@@ -15,12 +24,33 @@ export interface AlertEvent {
 
 export type { Webhook, WebhookDelivery };
 
+/** What the notifier hears alert changes from: the alert book of this node. */
+export interface AlertChanges {
+  on(event: 'change', listener: (alert: Alert, change: AlertChange) => void): unknown;
+}
+
 /** Webhook event names: `alert.opened`, `alert.repeated`, `alert.acknowledged`, `alert.resolved`, `alert.escalated`; `alert.*` or `*` for all. */
 export const WEBHOOK_EVENTS = ['alert.opened', 'alert.repeated', 'alert.acknowledged', 'alert.resolved', 'alert.escalated', 'alert.*', '*'] as const;
 
 const RING = 2000;
 const MAX_ATTEMPTS = 8;
 const BASE_DELAY_MS = 1000;
+/** How often the due deliveries are looked for. */
+const DELIVERY_POLL_MS = 500;
+/**
+ * How long a node holds the deliveries it claimed (PostgreSQL): past the 10 s an attempt may
+ * take, with room for a slow database; a node that died with them is replaced after this.
+ */
+const CLAIM_MS = 60_000;
+/** An attempt is abandoned (and counted as failed) after this. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+export interface DeliveryOptions {
+  /** Due deliveries are looked for this often (ms). */
+  pollMs?: number;
+  /** A claim on deliveries lapses after this (ms; PostgreSQL). */
+  claimMs?: number;
+}
 
 /**
  * Delay before the next attempt after `attempts` failed ones: exponential back-off
@@ -35,7 +65,8 @@ export function signBody(secret: string, body: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 }
 
-export class AlertNotifier {
+/** The notifier on the state database `S` (SqliteState: webhook changes answer at once; PostgresState: Promises). */
+export class AlertNotifier<S extends StateExecutor = StateExecutor> {
   private events: AlertEvent[] = [];
   private nextId: number;
   private subscribers = new Set<(e: AlertEvent) => void>();
@@ -43,43 +74,124 @@ export class AlertNotifier {
   private delivering = false;
   private stopped = false;
   private webhooks: (Webhook & { secret: string })[] = [];
-  private readonly store: WebhookStore;
+  /** Typed for either database inside (its answers awaited); the public methods give them as `S` does. */
+  private readonly store: WebhookStore<StateExecutor>;
+  /** Reloads of the webhooks started, and the newest one applied: an older read finishing last is dropped. */
+  private reloads = 0;
+  private appliedReload = 0;
+  private readonly loaded: Awaitable<void>;
+  private watching: Watching | undefined;
+  private relay: AlertEventsRelay | undefined;
+  /** This process's mark on the deliveries it claims (PostgreSQL); '' on SQLite, whose one process claims nothing. */
+  private readonly claimant: string;
+  private readonly pollMs: number;
+  private readonly claimMs: number;
 
+  /** On SQLite ready when this returns; on PostgreSQL use `AlertNotifier.open`, which also relays live events between nodes. */
   constructor(
-    db: Db,
-    private readonly alerts: AlertBook,
-    private readonly registry: Registry,
+    private readonly db: S,
+    alerts: AlertChanges,
+    _registry: Registry,
     private readonly log: Logger,
     private readonly now: () => Date,
     private readonly retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS },
+    delivery: DeliveryOptions = {},
   ) {
     // Event ids continue across restarts: they start after the highest alert version sum seen.
     this.nextId = Date.now();
-    this.store = new WebhookStore(db);
-    this.loadWebhooks();
+    this.store = new WebhookStore<StateExecutor>(db);
+    this.claimant = db.dialect === 'sqlite' ? '' : hasChannels(db) ? db.instanceId : randomUUID();
+    this.pollMs = delivery.pollMs ?? DELIVERY_POLL_MS;
+    this.claimMs = delivery.claimMs ?? CLAIM_MS;
+    this.loaded = this.loadWebhooks();
+    // seen by `open`, which rejects with it; not an unhandled rejection when constructed without it
+    if (isPending(this.loaded)) this.loaded.catch(() => {});
+    // SQLite: one process adds and deletes webhooks (the API's), its copy is always current.
+    if (db.dialect !== 'sqlite') this.watching = db.watch(WEBHOOKS_TOPIC, () => this.reloadWebhooks());
     alerts.on('change', (alert, change) => this.onChange(alert, change));
   }
 
+  /**
+   * A notifier with its webhooks loaded; on PostgreSQL it also listens for the alert changes of
+   * the other nodes, for this node's SSE subscribers.
+   */
+  static async open<S extends StateExecutor>(
+    db: S,
+    alerts: AlertChanges,
+    registry: Registry,
+    log: Logger,
+    now: () => Date,
+    retry?: { maxAttempts: number; baseDelayMs: number },
+    delivery?: DeliveryOptions,
+  ): Promise<AlertNotifier<S>> {
+    const n = new AlertNotifier(db, alerts, registry, log, now, retry, delivery);
+    await n.loaded;
+    if (hasChannels(db)) await n.relayBetweenNodes(db);
+    return n;
+  }
+
+  private async relayBetweenNodes(db: ChannelListening & S): Promise<void> {
+    const alerts = new AlertStore<StateExecutor>(db);
+    this.relay = await AlertEventsRelay.start(db, {
+      read: async (id) => alerts.get(id),
+      emit: (alert, change) => this.emitHere(alert, change),
+      onError: (err, notice) =>
+        this.log.warn({ alert: notice?.alert, change: notice?.change, err: err.message }, 'an alert change of another node not relayed'),
+    });
+  }
+
   start(): void {
-    this.timer = setInterval(() => void this.deliverDue(), 500);
+    this.timer = setInterval(() => void this.deliverDue(), this.pollMs);
     this.timer.unref();
   }
-  /** Stops delivering; changes still made (the alert book's last flush) are queued for the next start. */
+  /**
+   * Stops delivering and hearing other nodes' changes; changes still made here (the alert
+   * book's last flush) are queued for the next start, and told to the other nodes.
+   */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.stopped = true;
+    this.watching?.stop();
+    this.relay?.stop();
   }
 
-  private loadWebhooks(): void {
-    this.webhooks = this.store.all();
+  private loadWebhooks(): Awaitable<void> {
+    const reload = ++this.reloads;
+    return after(this.store.all(), (webhooks) => {
+      if (reload < this.appliedReload) return;
+      this.appliedReload = reload;
+      this.webhooks = webhooks;
+    });
   }
 
+  /** Another node changed the webhooks. */
+  private reloadWebhooks(): void {
+    try {
+      const loading = this.loadWebhooks();
+      if (isPending(loading)) loading.catch((e: Error) => this.log.error({ err: e.message }, 'reloading the webhooks failed; the next change reloads them'));
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'reloading the webhooks failed; the next change reloads them');
+    }
+  }
+
+  /** A change made on this node: to its subscribers, its webhooks, and the other nodes. */
   private onChange(alert: Alert, change: AlertChange): void {
+    const e = this.emitHere(alert, change);
+    this.enqueueWebhooks(e);
+    if (this.relay && this.db.open) {
+      this.relay
+        .publish(alert, change)
+        .catch((err: Error) => this.log.warn({ alert: alert.id, change, err: err.message }, 'alert change not told to the other nodes'));
+    }
+  }
+
+  /** To this node's SSE subscribers (and the ring they resume from). */
+  private emitHere(alert: Alert, change: AlertChange): AlertEvent {
     const e: AlertEvent = { id: this.nextId++, change, alert };
     this.events.push(e);
     if (this.events.length > RING) this.events.splice(0, this.events.length - RING);
     for (const s of this.subscribers) s(e);
-    this.enqueueWebhooks(e);
+    return e;
   }
 
   /** Events after `lastEventId` still in the ring (for Last-Event-ID resume). */
@@ -97,21 +209,22 @@ export class AlertNotifier {
   }
 
   // ── webhooks ──
-  addWebhook(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string): Webhook {
+  addWebhook(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string): Answer<S, Webhook> {
     const createdAt = this.now().toISOString();
-    this.store.add(w, createdBy, createdAt);
-    this.loadWebhooks();
-    return { id: w.id, tenant: w.tenant, url: w.url, events: w.events, createdAt };
+    return answer(this.db, () =>
+      after(this.store.add(w, createdBy, createdAt), () =>
+        after(this.loadWebhooks(), () => ({ id: w.id, tenant: w.tenant, url: w.url, events: w.events, createdAt })),
+      ),
+    );
   }
   listWebhooks(): Webhook[] {
     return this.webhooks.map(({ secret: _s, ...w }) => w);
   }
-  deleteWebhook(id: string): void {
-    this.store.delete(id);
-    this.loadWebhooks();
+  deleteWebhook(id: string): Answer<S, void> {
+    return answer(this.db, () => after(this.store.delete(id), () => this.loadWebhooks()));
   }
-  deliveries(webhook: string, limit = 100): WebhookDelivery[] {
-    return this.store.deliveries(webhook, limit);
+  deliveries(webhook: string, limit = 100): Answer<S, WebhookDelivery[]> {
+    return answer(this.db, () => this.store.deliveries(webhook, limit));
   }
 
   private enqueueWebhooks(e: AlertEvent): void {
@@ -121,25 +234,44 @@ export class AlertNotifier {
     );
     if (matching.length === 0) return;
     const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert });
-    for (const w of matching) this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() });
-    if (!this.stopped) setImmediate(() => void this.deliverDue());
+    const queued = settleAll(
+      matching.map((w) => this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() })),
+    );
+    const deliverSoon = () => {
+      if (!this.stopped) setImmediate(() => void this.deliverDue());
+    };
+    if (isPending(queued)) {
+      queued.then(deliverSoon, (err: Error) => this.log.error({ alert: e.alert.id, event: name, err: err.message }, 'queueing webhook deliveries failed'));
+    } else deliverSoon();
   }
 
-  /** Sends every due delivery once; failures are rescheduled with exponential back-off and jitter. */
+  /**
+   * Sends every due delivery once (on PostgreSQL those this node claimed: no other node sends
+   * them meanwhile); failures are rescheduled with exponential back-off and jitter.
+   */
   async deliverDue(): Promise<void> {
     if (this.delivering) return;
     this.delivering = true;
     try {
-      await Promise.all(this.store.due(Date.now()).map((d) => this.deliver(d)));
+      const nowMs = Date.now();
+      const due = await this.store.claimDue(nowMs, this.claimant, nowMs + this.claimMs);
+      await Promise.all(due.map((d) => this.deliver(d)));
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'sending webhook deliveries failed; tried again at the next round');
     } finally {
       this.delivering = false;
     }
   }
 
   private async deliver(d: DueDelivery): Promise<void> {
-    const w = this.webhooks.find((x) => x.id === d.webhook);
+    let w = this.webhooks.find((x) => x.id === d.webhook);
     if (!w) {
-      this.store.abandon(d.id, 'webhook deleted');
+      // added on another node a moment ago, before its announcement reached this one
+      await this.loadWebhooks();
+      w = this.webhooks.find((x) => x.id === d.webhook);
+    }
+    if (!w) {
+      await this.store.abandon(d.id, 'webhook deleted', this.claimant);
       return;
     }
     let status: number | null = null;
@@ -154,13 +286,13 @@ export class AlertNotifier {
           'user-agent': 'mag-gateway',
         },
         body: d.body,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
         redirect: 'manual',
       });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
-        this.store.delivered(d.id, status, this.now().toISOString());
+        if (!(await this.store.delivered(d.id, status, this.now().toISOString(), this.claimant))) this.lostClaim(d);
         return;
       }
       error = `HTTP ${res.status}`;
@@ -169,11 +301,16 @@ export class AlertNotifier {
     }
     const attempts = d.attempts + 1;
     if (attempts >= this.retry.maxAttempts) {
-      this.store.failed(d.id, attempts, status, error);
+      if (!(await this.store.failed(d.id, attempts, status, error, this.claimant))) this.lostClaim(d);
       this.log.warn({ webhook: w.id, delivery: d.id, attempts, err: error }, 'webhook delivery failed for good (dead letter)');
       return;
     }
     const delay = retryDelayMs(attempts, this.retry.baseDelayMs);
-    this.store.failed(d.id, attempts, status, error, Date.now() + delay);
+    if (!(await this.store.failed(d.id, attempts, status, error, this.claimant, Date.now() + delay))) this.lostClaim(d);
+  }
+
+  /** This node held the delivery past its claim (stalled): another node took it, and its outcome stands. */
+  private lostClaim(d: DueDelivery): void {
+    this.log.warn({ webhook: d.webhook, delivery: d.id }, 'webhook delivery attempted after this node’s claim lapsed; another node’s outcome kept');
   }
 }

@@ -1,6 +1,8 @@
-// Points the time-series sink refused for good (poison data), kept for an operator to inspect.
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+// Points the time-series sink refused for good (poison data), kept for an operator to inspect,
+// on SQLite or PostgreSQL (executor.ts): on a cluster, what any node's sink refused is listed by
+// every node's API.
+import { query, type Arg } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type StateExecutor } from './executor.ts';
 
 export interface DeadLetter {
   id: number;
@@ -25,27 +27,29 @@ const Q = {
   ),
 };
 
-export class DeadLetters {
-  private readonly sql: Statements<typeof Q>;
+/** Dead letters on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class DeadLetters<S extends StateExecutor = StateExecutor> {
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
   }
 
   /** `point`: the refused point (or `{line}` when only its line protocol is known). */
-  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown }): void {
-    this.sql.insert.run({
+  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown }): Answer<S, void> {
+    const row = {
       at: d.at.toISOString(),
       sink: d.sink,
       reason: d.reason,
       device: d.device ?? null,
       tenant: d.tenant ?? null,
       point: JSON.stringify(d.point),
-    });
+    };
+    return answer(this.db, () => after(this.sql.insert.run(row), () => undefined));
   }
 
   /** Newest first. */
-  list(limit: number): DeadLetter[] {
-    return this.sql.latest.all({ limit }).map((x) => ({ ...x, point: JSON.parse(x.point) }));
+  list(limit: number): Answer<S, DeadLetter[]> {
+    return answer(this.db, () => after(this.sql.latest.all({ limit }), (rows) => rows.map((x) => ({ ...x, point: JSON.parse(x.point) as unknown }))));
   }
 }

@@ -197,6 +197,8 @@ describe('state migrations', () => {
       foreignKeys: ['standard → standards.id'],
       rowidAlias: true,
     };
+    // migration 6: who claimed a webhook delivery and until when (a cluster's nodes share the queue)
+    legacy.webhook_deliveries.columns.push(col('claimed_by', 'TEXT'), col('claimed_until', 'INTEGER'));
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));

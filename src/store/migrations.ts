@@ -349,6 +349,15 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.createIndex('campaign_verifications_campaign').on('campaign_verifications').columns(['campaign', 'id']),
     ],
   },
+  {
+    // A cluster's nodes share the webhook delivery queue: a node claims the due deliveries it
+    // sends (claimed_by, its instance), for a while (claimed_until, epoch ms), so that no other
+    // node sends them meanwhile; a claim that expires (its node died) lets another node send
+    // them. SQLite's single process never claims: both stay null there. One column per ALTER:
+    // SQLite adds one at a time.
+    name: '0006-webhook-delivery-claims',
+    up: (s) => [s.alterTable('webhook_deliveries').addColumn('claimed_by', 'text'), s.alterTable('webhook_deliveries').addColumn('claimed_until', 'bigint')],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

@@ -65,6 +65,8 @@ export class PostgresState implements StateExecutor {
   }
   private readonly versions = new Map<string, number>();
   private readonly watchers = new Map<string, Set<() => void>>();
+  /** Channels besides CHANNEL listened on for a module of this process (`listenOn`), and who hears them. */
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
   private listener: pg.Client | undefined;
   private closed = false;
   /** The connection of the `atomically` whose `fn` is running, and what `fn` issued on it. */
@@ -185,6 +187,39 @@ export class PostgresState implements StateExecutor {
     return { stop: () => set.delete(own) };
   }
 
+  /**
+   * Sends `payload` (under 8000 bytes, PostgreSQL's limit) on `channel` to every process
+   * listening on it (`listenOn`), this one included: a channel of its own for a module whose
+   * messages are not announcements of a topic (CHANNEL's `{ topic, from }`).
+   */
+  notify(channel: string, payload: string): Promise<void> {
+    return this.query({ text: 'select pg_notify($1, $2)', values: [channelName(channel), payload] }).then(() => undefined);
+  }
+
+  /**
+   * Calls `onMessage` with each payload sent on `channel` (`notify`, this process's own too),
+   * from the connection that listens for announcements. When that connection breaks it listens
+   * again after a second; what was sent meanwhile is lost (no replay).
+   */
+  async listenOn(channel: string, onMessage: (payload: string) => void): Promise<Watching> {
+    const name = channelName(channel);
+    let set = this.channels.get(name);
+    if (!set) this.channels.set(name, (set = new Set()));
+    const own = (payload: string) => onMessage(payload);
+    set.add(own);
+    // LISTEN is idempotent; listen() issues it for every channel of the map on a new connection
+    await this.listener?.query(`listen ${name}`);
+    return {
+      stop: () => {
+        set.delete(own);
+        if (set.size === 0 && this.channels.get(name) === set) {
+          this.channels.delete(name);
+          this.listener?.query(`unlisten ${name}`).catch(() => {});
+        }
+      },
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -206,7 +241,7 @@ export class PostgresState implements StateExecutor {
 
   private async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: 'mag-listen' });
-    client.on('notification', (m) => this.received(m.payload));
+    client.on('notification', (m) => (m.channel === CHANNEL ? this.received(m.payload) : this.heard(m.channel, m.payload ?? '')));
     client.on('error', (err) => {
       this.onError(err);
       this.relisten(client);
@@ -215,6 +250,7 @@ export class PostgresState implements StateExecutor {
     try {
       await client.connect();
       await client.query(`listen ${CHANNEL}`);
+      for (const channel of this.channels.keys()) await client.query(`listen ${channel}`);
     } catch (e) {
       await client.end().catch(() => {});
       throw e;
@@ -258,6 +294,16 @@ export class PostgresState implements StateExecutor {
     this.changed(m.topic);
   }
 
+  private heard(channel: string, payload: string): void {
+    for (const onMessage of this.channels.get(channel) ?? []) {
+      try {
+        onMessage(payload);
+      } catch (e) {
+        this.onError(e as Error);
+      }
+    }
+  }
+
   private changed(topic: string): void {
     this.versions.set(topic, this.version(topic) + 1);
     for (const onChange of this.watchers.get(topic) ?? []) {
@@ -268,6 +314,12 @@ export class PostgresState implements StateExecutor {
       }
     }
   }
+}
+
+/** `channel` if it can be written in LISTEN as it is (an unquoted identifier: it cannot be a parameter). */
+function channelName(channel: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`${channel} is not a channel name (lower-case letters, digits and _)`);
+  return channel;
 }
 
 /** A query bound to whatever runs pg queries (the pool, or one transaction's connection). */

@@ -154,6 +154,10 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** The instance (PostgresState.instanceId) sending it now (migration 6); null on SQLite and when unclaimed. */
+  claimed_by: string | null;
+  /** epoch ms when that claim lapses and another node may send it. */
+  claimed_until: number | null;
 }
 
 export interface DeadLettersTable {

@@ -1,6 +1,9 @@
-// Webhook subscriptions and their durable delivery queue (the notifier sends, this keeps).
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+// Webhook subscriptions and their durable delivery queue (the notifier sends, this keeps), on
+// SQLite or PostgreSQL (executor.ts). A cluster's nodes share the queue: a node claims the due
+// deliveries it sends (`claimDue`), so that each is sent by one node; a claim lapses after a
+// while, so that a node that died with deliveries in hand does not keep them from the others.
+import { query, type Arg } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 
 export interface Webhook {
   id: string;
@@ -31,6 +34,9 @@ export interface DueDelivery {
   attempts: number;
 }
 
+/** What other processes are told when the webhooks change (executor.ts `announce` / `watch`): they reload their copy. */
+export const WEBHOOKS_TOPIC = 'webhooks';
+
 /** Deliveries sent per round at most. */
 const DUE_BATCH = 50;
 
@@ -58,7 +64,12 @@ const Q = {
       .where('state', '=', 'pending'),
   ),
   deliveries: query('webhook-deliveries.of-webhook', (db, arg: Arg<{ webhook: string; limit: number }>) =>
-    db.selectFrom('webhook_deliveries').selectAll().where('webhook', '=', arg('webhook')).orderBy('id', 'desc').limit(arg('limit')),
+    db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'webhook', 'event', 'state', 'attempts', 'next_at', 'last_status', 'last_error', 'created_at', 'delivered_at'])
+      .where('webhook', '=', arg('webhook'))
+      .orderBy('id', 'desc')
+      .limit(arg('limit')),
   ),
   enqueue: query('webhook-deliveries.enqueue', (db, arg: Arg<{ webhook: string; event: string; body: string; nextAt: number; createdAt: string }>) =>
     db.insertInto('webhook_deliveries').values({
@@ -80,85 +91,171 @@ const Q = {
       .orderBy('id')
       .limit(DUE_BATCH),
   ),
-  abandon: query('webhook-deliveries.abandon', (db, arg: Arg<{ id: number; reason: string }>) =>
+  // The outcomes below are written only by the process holding the claim (`by`; '' matches an
+  // unclaimed row, SQLite's always): a node that stalled past its claim, while another node
+  // claimed and sent the delivery, does not overwrite that node's outcome with its own.
+  abandon: query('webhook-deliveries.abandon', (db, arg: Arg<{ id: number; reason: string; by: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ state: 'dead', last_error: arg('reason') })
-      .where('id', '=', arg('id')),
+      .set({ state: 'dead', last_error: arg('reason'), claimed_by: null, claimed_until: null })
+      .where('id', '=', arg('id'))
+      .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
-  delivered: query('webhook-deliveries.delivered', (db, arg: Arg<{ id: number; status: number; at: string }>) =>
+  delivered: query('webhook-deliveries.delivered', (db, arg: Arg<{ id: number; status: number; at: string; by: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ state: 'delivered', attempts: eb('attempts', '+', 1), last_status: arg('status'), last_error: null, delivered_at: arg('at') }))
-      .where('id', '=', arg('id')),
+      .set((eb) => ({
+        state: 'delivered',
+        attempts: eb('attempts', '+', 1),
+        last_status: arg('status'),
+        last_error: null,
+        delivered_at: arg('at'),
+        claimed_by: null,
+        claimed_until: null,
+      }))
+      .where('id', '=', arg('id'))
+      .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
-  failed: query('webhook-deliveries.failed', (db, arg: Arg<{ id: number; attempts: number; status: number | null; error: string | null }>) =>
+  failed: query('webhook-deliveries.failed', (db, arg: Arg<{ id: number; attempts: number; status: number | null; error: string | null; by: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ state: 'dead', attempts: arg('attempts'), last_status: arg('status'), last_error: arg('error') })
-      .where('id', '=', arg('id')),
+      .set({ state: 'dead', attempts: arg('attempts'), last_status: arg('status'), last_error: arg('error'), claimed_by: null, claimed_until: null })
+      .where('id', '=', arg('id'))
+      .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
-  retry: query('webhook-deliveries.retry', (db, arg: Arg<{ id: number; attempts: number; nextAt: number; status: number | null; error: string | null }>) =>
-    db
-      .updateTable('webhook_deliveries')
-      .set({ attempts: arg('attempts'), next_at: arg('nextAt'), last_status: arg('status'), last_error: arg('error') })
-      .where('id', '=', arg('id')),
+  retry: query(
+    'webhook-deliveries.retry',
+    (db, arg: Arg<{ id: number; attempts: number; nextAt: number; status: number | null; error: string | null; by: string }>) =>
+      db
+        .updateTable('webhook_deliveries')
+        .set({ attempts: arg('attempts'), next_at: arg('nextAt'), last_status: arg('status'), last_error: arg('error'), claimed_by: null, claimed_until: null })
+        .where('id', '=', arg('id'))
+        .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
 };
 
-export class WebhookStore {
-  private readonly sql: Statements<typeof Q>;
+/**
+ * PostgreSQL only (SQLite has no FOR UPDATE, and its one process has nobody to share with): the
+ * due deliveries nobody holds, claimed for `by` until `until` in one statement. SKIP LOCKED lets
+ * nodes claiming at the same moment take different rows instead of waiting on each other; a row
+ * another node claimed meanwhile is re-checked against the WHERE at its new version and left out.
+ */
+const CLAIMS = {
+  claimDue: query('webhook-deliveries.claim-due', (db, arg: Arg<{ now: number; by: string; until: number }>) =>
+    db
+      .updateTable('webhook_deliveries')
+      .set({ claimed_by: arg('by'), claimed_until: arg('until') })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('state', '=', 'pending')
+          .where('next_at', '<=', arg('now'))
+          .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', arg('now'))]))
+          .orderBy('id')
+          .limit(DUE_BATCH)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .returning(['id', 'webhook', 'body', 'attempts']),
+  ),
+};
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+/** Webhooks and deliveries on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class WebhookStore<S extends StateExecutor = StateExecutor> {
+  private readonly sql: AnyStatements<typeof Q>;
+  private readonly claims: AnyStatements<typeof CLAIMS> | undefined;
+
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
+    this.claims = db.dialect === 'postgres' ? db.statements(CLAIMS) : undefined;
+  }
+
+  private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
+    return answer(this.db, work);
   }
 
   /** Every webhook, with its signing secret. */
-  all(): (Webhook & { secret: string })[] {
-    return this.sql.webhooks
-      .all()
-      .map((r) => ({ id: r.id, tenant: r.tenant, url: r.url, events: JSON.parse(r.events), secret: r.secret, createdAt: r.created_at }));
+  all(): Answer<S, (Webhook & { secret: string })[]> {
+    return this.answer(() =>
+      after(this.sql.webhooks.all(), (rows) =>
+        rows.map((r) => ({ id: r.id, tenant: r.tenant, url: r.url, events: JSON.parse(r.events) as string[], secret: r.secret, createdAt: r.created_at })),
+      ),
+    );
   }
-  add(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string, createdAt: string): void {
-    this.sql.insertWebhook.run({ ...w, events: JSON.stringify(w.events), createdAt, createdBy });
+  /** Adds a webhook, announced to the other processes (WEBHOOKS_TOPIC) in the same transaction. */
+  add(w: { id: string; tenant: string | null; url: string; events: string[]; secret: string }, createdBy: string, createdAt: string): Answer<S, void> {
+    return this.answer(() =>
+      after(
+        this.db.atomically(() => [
+          this.sql.insertWebhook.run({ ...w, events: JSON.stringify(w.events), createdAt, createdBy }),
+          this.db.announce(WEBHOOKS_TOPIC),
+        ]),
+        () => undefined,
+      ),
+    );
   }
-  /** Deletes a webhook; its pending deliveries become dead letters. */
-  delete(id: string): void {
-    this.sql.deleteWebhook.run({ id });
-    this.sql.abandonPending.run({ webhook: id, reason: 'webhook deleted' });
+  /** Deletes a webhook; its pending deliveries become dead letters. Announced like `add`. */
+  delete(id: string): Answer<S, void> {
+    return this.answer(() =>
+      after(
+        this.db.atomically(() => [
+          this.sql.deleteWebhook.run({ id }),
+          this.sql.abandonPending.run({ webhook: id, reason: 'webhook deleted' }),
+          this.db.announce(WEBHOOKS_TOPIC),
+        ]),
+        () => undefined,
+      ),
+    );
   }
 
-  deliveries(webhook: string, limit: number): WebhookDelivery[] {
-    return this.sql.deliveries.all({ webhook, limit }).map((r) => ({
-      id: r.id,
-      webhook: r.webhook,
-      event: r.event,
-      state: r.state,
-      attempts: r.attempts,
-      nextAt: new Date(r.next_at).toISOString(),
-      lastStatus: r.last_status ?? null,
-      lastError: r.last_error ?? null,
-      createdAt: r.created_at,
-      deliveredAt: r.delivered_at ?? null,
-    }));
+  deliveries(webhook: string, limit: number): Answer<S, WebhookDelivery[]> {
+    return this.answer(() =>
+      after(this.sql.deliveries.all({ webhook, limit }), (rows) =>
+        rows.map((r) => ({
+          id: r.id,
+          webhook: r.webhook,
+          event: r.event,
+          state: r.state,
+          attempts: r.attempts,
+          nextAt: new Date(r.next_at).toISOString(),
+          lastStatus: r.last_status ?? null,
+          lastError: r.last_error ?? null,
+          createdAt: r.created_at,
+          deliveredAt: r.delivered_at ?? null,
+        })),
+      ),
+    );
   }
-  enqueue(d: { webhook: string; event: string; body: string; nextAt: number; createdAt: string }): void {
-    this.sql.enqueue.run(d);
+  enqueue(d: { webhook: string; event: string; body: string; nextAt: number; createdAt: string }): Answer<S, void> {
+    return this.answer(() => after(this.sql.enqueue.run(d), () => undefined));
   }
-  /** Pending deliveries whose time has come, oldest first, at most 50. */
-  due(now: number): DueDelivery[] {
-    return this.sql.due.all({ now });
+  /**
+   * Pending deliveries whose time has come, oldest first, at most 50, for `by` to send. On
+   * PostgreSQL they are claimed for `by` until `until` (epoch ms): no other process gets them
+   * meanwhile, and after it they are due again unless `by` wrote their outcome. On SQLite the
+   * one process sends them all and nothing is claimed (`by` is '' there).
+   */
+  claimDue(now: number, by: string, until: number): Answer<S, DueDelivery[]> {
+    return this.answer(() =>
+      this.claims ? after(this.claims.claimDue.all({ now, by, until }), (rows) => rows.sort((a, b) => a.id - b.id)) : this.sql.due.all({ now }),
+    );
   }
-  /** A delivery that cannot be sent at all (its webhook is gone). */
-  abandon(id: number, reason: string): void {
-    this.sql.abandon.run({ id, reason });
+  /** A delivery that cannot be sent at all (its webhook is gone). `by`: who claimed it. */
+  abandon(id: number, reason: string, by: string): Answer<S, void> {
+    return this.answer(() => after(this.sql.abandon.run({ id, reason, by }), () => undefined));
   }
-  delivered(id: number, status: number, at: string): void {
-    this.sql.delivered.run({ id, status, at });
+  /** Sent; false when `by` no longer held it (its claim lapsed and another process took it). */
+  delivered(id: number, status: number, at: string, by: string): Answer<S, boolean> {
+    return this.answer(() => after(this.sql.delivered.run({ id, status, at, by }), (n) => n > 0));
   }
-  /** The last attempt failed: given up (`nextAt` undefined) or rescheduled. */
-  failed(id: number, attempts: number, status: number | null, error: string | null, nextAt?: number): void {
-    if (nextAt === undefined) this.sql.failed.run({ id, attempts, status, error });
-    else this.sql.retry.run({ id, attempts, nextAt, status, error });
+  /** The last attempt failed: given up (`nextAt` undefined) or rescheduled; the claim is released either way. */
+  failed(id: number, attempts: number, status: number | null, error: string | null, by: string, nextAt?: number): Answer<S, boolean> {
+    return this.answer(() =>
+      after(
+        nextAt === undefined ? this.sql.failed.run({ id, attempts, status, error, by }) : this.sql.retry.run({ id, attempts, nextAt, status, error, by }),
+        (n) => n > 0,
+      ),
+    );
   }
 }

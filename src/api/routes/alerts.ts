@@ -231,13 +231,13 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: WebhookBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       let tenant: string | null = body.tenant ?? null;
       if (p.role === 'operator') {
         if (tenant && tenant !== p.tenant) throw notFound(`tenant ${tenant}`);
         tenant = p.tenant!;
       } else if (tenant && !deps.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
-      const w = deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
+      const w = await deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
       deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
       return w;
     },
@@ -256,7 +256,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Delivery history of a webhook',
     tag: 'webhooks',
     roles: ['admin', 'operator'],
-    handler: ({ p, params }) => ({ items: deps.notifier.deliveries(visibleWebhook(p, params.id).id) }),
+    handler: async ({ p, params }) => ({ items: await deps.notifier.deliveries(visibleWebhook(p, params.id).id) }),
   });
   r.add({
     method: 'delete',
@@ -264,9 +264,9 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Delete a webhook',
     tag: 'webhooks',
     roles: ['admin', 'operator'],
-    handler: ({ p, params }) => {
+    handler: async ({ p, params }) => {
       const w = visibleWebhook(p, params.id);
-      deps.notifier.deleteWebhook(w.id);
+      await deps.notifier.deleteWebhook(w.id);
       deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
       return { id: w.id, deleted: true };
     },

@@ -209,8 +209,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'reliability',
     roles: ['admin'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
-    handler: ({ query }) => ({
-      items: deps.deadLetters.list(query.limit),
+    handler: async ({ query }) => ({
+      items: await deps.deadLetters.list(query.limit),
     }),
   });
 }

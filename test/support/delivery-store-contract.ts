@@ -1,0 +1,103 @@
+// What the webhook store and the dead letters promise on either state database
+// (src/store/webhooks.ts, src/store/dead-letters.ts), run on SQLite (src/store/webhooks.test.ts)
+// and on a real PostgreSQL 15 (test/integration/alert-delivery-postgres.test.ts). Two stores
+// opened on the same database stand for two processes (two nodes of a cluster).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookStore } from '../../src/store/webhooks.ts';
+import { DeadLetters } from '../../src/store/dead-letters.ts';
+import type { StateExecutor } from '../../src/store/executor.ts';
+
+export interface DeliveryStoreTarget {
+  /** Another connection to the same state database. */
+  open(): Promise<StateExecutor>;
+  close(): Promise<void>;
+}
+
+const AT = '2026-03-01T08:00:00.000Z';
+const T0 = Date.parse(AT);
+
+export function deliveryStoreContract(name: string, setup: () => Promise<DeliveryStoreTarget>): void {
+  describe(`webhook store and dead letters on ${name}`, () => {
+    let target: DeliveryStoreTarget;
+    let dbA: StateExecutor;
+    let dbB: StateExecutor;
+    let a: WebhookStore;
+    let b: WebhookStore;
+
+    beforeAll(async () => {
+      target = await setup();
+      dbA = await target.open();
+      dbB = await target.open();
+      a = new WebhookStore(dbA);
+      b = new WebhookStore(dbB);
+    }, 120_000);
+
+    afterAll(async () => {
+      await target?.close();
+    });
+
+    /** The claimant each database's one process uses: SQLite's claims nothing (''). */
+    const by = (db: StateExecutor, node: string) => (db.dialect === 'sqlite' ? '' : node);
+
+    it('keeps webhooks with their secrets, as every process reads them', async () => {
+      await a.add({ id: 'w-1', tenant: null, url: 'http://127.0.0.1:1/hook', events: ['alert.*'], secret: 'whsec-0123456789abcdef' }, 'admin:ops', AT);
+      await a.add({ id: 'w-2', tenant: 'acme', url: 'http://127.0.0.1:1/acme', events: ['alert.opened'], secret: 'whsec-acme-0123456789' }, 'operator:lan', AT);
+      expect((await b.all()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+        { id: 'w-1', tenant: null, url: 'http://127.0.0.1:1/hook', events: ['alert.*'], secret: 'whsec-0123456789abcdef', createdAt: AT },
+        { id: 'w-2', tenant: 'acme', url: 'http://127.0.0.1:1/acme', events: ['alert.opened'], secret: 'whsec-acme-0123456789', createdAt: AT },
+      ]);
+    });
+
+    it('gives the due deliveries oldest first, not those whose time has not come, and records each outcome', async () => {
+      for (const [event, nextAt] of [
+        ['alert.opened', T0],
+        ['alert.acknowledged', T0 + 1],
+        ['alert.resolved', T0 + 60_000],
+      ] as const) {
+        await a.enqueue({ webhook: 'w-1', event, body: `{"event":"${event}"}`, nextAt, createdAt: AT });
+      }
+      const due = await b.claimDue(T0 + 1000, by(dbB, 'node-b'), T0 + 61_000);
+      expect(due.map((d) => [d.webhook, d.body, d.attempts])).toEqual([
+        ['w-1', '{"event":"alert.opened"}', 0],
+        ['w-1', '{"event":"alert.acknowledged"}', 0],
+      ]);
+      expect(await b.delivered(due[0].id, 204, AT, by(dbB, 'node-b'))).toBe(true);
+      expect(await b.failed(due[1].id, 1, 503, 'HTTP 503', by(dbB, 'node-b'), T0 + 2000)).toBe(true);
+      const history = await a.deliveries('w-1', 10);
+      expect(history.map((h) => [h.event, h.state, h.attempts, h.lastStatus, h.lastError, h.nextAt])).toEqual([
+        ['alert.resolved', 'pending', 0, null, null, new Date(T0 + 60_000).toISOString()],
+        ['alert.acknowledged', 'pending', 1, 503, 'HTTP 503', new Date(T0 + 2000).toISOString()],
+        ['alert.opened', 'delivered', 1, 204, null, new Date(T0).toISOString()],
+      ]);
+      expect(history[2].deliveredAt).toBe(AT);
+      // the rescheduled one is due again at its time, the delivered one never
+      expect((await a.claimDue(T0 + 2000, by(dbA, 'node-a'), T0 + 62_000)).map((d) => [d.body, d.attempts])).toEqual([['{"event":"alert.acknowledged"}', 1]]);
+    });
+
+    it('dead-letters a delivery given up, and the pending ones of a deleted webhook', async () => {
+      const [retried] = (await a.deliveries('w-1', 10)).filter((h) => h.event === 'alert.acknowledged');
+      expect(await a.failed(retried.id, 8, null, 'connect ECONNREFUSED', by(dbA, 'node-a'))).toBe(true);
+      await a.enqueue({ webhook: 'w-2', event: 'alert.opened', body: '{}', nextAt: T0, createdAt: AT });
+      await b.delete('w-2');
+      expect((await a.all()).map((w) => w.id)).toEqual(['w-1']);
+      expect((await a.deliveries('w-2', 10)).map((h) => [h.state, h.lastError])).toEqual([['dead', 'webhook deleted']]);
+      expect((await a.deliveries('w-1', 10)).map((h) => [h.event, h.state])).toEqual([
+        ['alert.resolved', 'pending'],
+        ['alert.acknowledged', 'dead'],
+        ['alert.opened', 'delivered'],
+      ]);
+    });
+
+    it('keeps the points the sink refused, newest first, readable by every process', async () => {
+      const here = new DeadLetters(dbA);
+      const there = new DeadLetters(dbB);
+      await here.add({ at: new Date(AT), sink: 'influx-v2', reason: 'field type conflict', device: 'gd-1', tenant: 'acme', point: { fields: { CH4: 1.2 } } });
+      await there.add({ at: new Date(T0 + 1000), sink: 'influx-v1', reason: 'unparsable line', point: { line: 'reading value=' } });
+      expect((await here.list(10)).map(({ id: _id, ...d }) => d)).toEqual([
+        { at: new Date(T0 + 1000).toISOString(), sink: 'influx-v1', reason: 'unparsable line', device: null, tenant: null, point: { line: 'reading value=' } },
+        { at: AT, sink: 'influx-v2', reason: 'field type conflict', device: 'gd-1', tenant: 'acme', point: { fields: { CH4: 1.2 } } },
+      ]);
+      expect(await there.list(1)).toHaveLength(1);
+    });
+  });
+}
