@@ -69,8 +69,12 @@ export class PostgresState implements StateExecutor {
   private readonly channels = new Map<string, Set<(payload: string) => void>>();
   private listener: pg.Client | undefined;
   private closed = false;
-  /** The connection of the `atomically` whose `fn` is running, and what `fn` issued on it. */
-  private tx: { client: pg.PoolClient; issued: Promise<unknown>[] } | undefined;
+  /**
+   * The connection of the `atomically` whose `fn` is running, what `fn` issued on it, and the
+   * last statement issued: each is sent when the one before it has answered (pg deprecates
+   * queueing several queries on one client), so they still run in the order issued.
+   */
+  private tx: { client: pg.PoolClient; issued: Promise<unknown>[]; last: Promise<unknown> } | undefined;
 
   private constructor(
     private readonly url: string,
@@ -147,9 +151,9 @@ export class PostgresState implements StateExecutor {
   async atomically<T extends readonly unknown[]>(fn: () => T): Promise<Settled<T>> {
     if (this.tx) throw new Error('atomically() does not nest: issue the statements in the outer one');
     const client = await this.pool.connect();
-    const tx = { client, issued: [] as Promise<unknown>[] };
+    const begin = client.query('begin');
+    const tx = { client, issued: [] as Promise<unknown>[], last: begin as Promise<unknown> };
     try {
-      const begin = client.query('begin');
       let results: T;
       this.tx = tx;
       try {
@@ -159,10 +163,12 @@ export class PostgresState implements StateExecutor {
       }
       await begin;
       const settled = (await Promise.all(results)) as Settled<T>;
+      // a statement fn issued but did not return fails the transaction too
+      await Promise.all(tx.issued);
       await client.query('commit');
       return settled;
     } catch (e) {
-      // after what fn issued has run (or failed): pg runs a connection's queries in order
+      // after what fn issued has run (or failed)
       await Promise.allSettled(tx.issued);
       await client.query('rollback').catch(() => {});
       throw e;
@@ -233,9 +239,13 @@ export class PostgresState implements StateExecutor {
   private query<R>(q: pg.QueryConfig): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
     const tx = this.tx;
     if (!tx) return this.pool.query<R & pg.QueryResultRow>(q);
-    const p = tx.client.query<R & pg.QueryResultRow>(q);
+    const p = tx.last.then(
+      () => tx.client.query<R & pg.QueryResultRow>(q),
+      () => tx.client.query<R & pg.QueryResultRow>(q),
+    );
     p.catch(() => {}); // seen by atomically(), which rejects with the first failure
     tx.issued.push(p);
+    tx.last = p;
     return p;
   }
 
@@ -355,8 +365,18 @@ class PostgresTransaction implements StateExecutor {
     private readonly client: pg.PoolClient,
   ) {}
 
+  /** The last statement issued: the next is sent once it has answered, in the order issued. */
+  private last: Promise<unknown> = Promise.resolve();
+
+  private query(q: pg.QueryConfig): Promise<pg.QueryResult<any>> {
+    const run = () => this.client.query(q);
+    const p = this.last.then(run, run);
+    this.last = p.catch(() => {});
+    return p;
+  }
+
   statements<Q extends Record<string, QueryDef<any, any>>>(defs: Q): AnyStatements<Q> {
-    const query = (q: pg.QueryConfig) => this.client.query(q);
+    const query = (q: pg.QueryConfig) => this.query(q);
     return Object.fromEntries(Object.entries(defs).map(([k, def]) => [k, prepareOn(def, query)])) as AnyStatements<Q>;
   }
 
@@ -370,11 +390,11 @@ class PostgresTransaction implements StateExecutor {
   }
 
   async lock(name: string): Promise<void> {
-    await this.client.query({ text: 'select pg_advisory_xact_lock(hashtext($1))', values: [name] });
+    await this.query({ text: 'select pg_advisory_xact_lock(hashtext($1))', values: [name] });
   }
 
   async announce(topic: string): Promise<void> {
-    await this.client.query({ text: 'select pg_notify($1, $2)', values: [CHANNEL, JSON.stringify({ topic, from: this.state.instanceId })] });
+    await this.query({ text: 'select pg_notify($1, $2)', values: [CHANNEL, JSON.stringify({ topic, from: this.state.instanceId })] });
   }
 
   version(topic: string): number {
