@@ -39,6 +39,7 @@ import { CampaignStore } from './store/campaigns.ts';
 import { InspectionService } from './inspections/inspection-service.ts';
 import { CampaignService } from './inspections/campaign-service.ts';
 import { ClusterNode, checkClusterSettings } from './cluster/cluster-node.ts';
+import { AdvisoryLeadership, alone, whileLeading } from './cluster/leadership.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -205,11 +206,16 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now });
   const fleetState = new FleetStateRecord(registry, assurance, alerts, journal, now, log);
   const lastSeen = new LastSeenFlush(registry, log);
+  // On a cluster the fleet-wide units run on one node, the holder of an advisory lock (the
+  // verification review publishes each device's config once, fleet standing is recorded once);
+  // every node follows the registry. Last-seen times reach the shared state a flush later.
+  const leadership = config.cluster.stateUrl ? new AdvisoryLeadership(config.cluster.stateUrl, log) : alone();
+  if (leadership instanceof AdvisoryLeadership) await leadership.start();
   const periodic = [
-    verifications,
-    offlineBySilence(registry, profiles, alerts, now, log),
-    alertEscalation(alerts, config.alerts.escalationMinutes, now, log),
-    fleetState,
+    whileLeading(leadership, verifications),
+    whileLeading(leadership, offlineBySilence(registry, profiles, alerts, now, log, config.cluster.stateUrl ? LastSeenFlush.PERIOD_MS : undefined)),
+    whileLeading(leadership, alertEscalation(alerts, config.alerts.escalationMinutes, now, log)),
+    whileLeading(leadership, fleetState),
     registrySync(registry, () => verifications.reviewAll(), log),
   ];
   for (const unit of periodic) unit.start();
@@ -222,6 +228,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     if (stopped) return;
     stopped = true;
     for (const unit of periodic) unit.stop();
+    await leadership.stop();
     notifier.stop();
     await broker.close();
     await cluster?.stop();

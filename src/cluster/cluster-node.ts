@@ -12,7 +12,6 @@ import { DeviceRouting } from './device-routing.ts';
 import { EdgePublisher } from './edge-publisher.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { declareTopology } from './topology.ts';
-import { STATE_URL_NOT_YET } from '../store/db.ts';
 
 /** How long the node waits for the RabbitMQ cluster at start before it gives up. */
 const START_TIMEOUT_MS = 60_000;
@@ -33,10 +32,15 @@ export interface ClusterNodeDeps {
   nowMs: () => number;
 }
 
-/** Refuses what cluster mode cannot do yet, with what to do instead. */
+/**
+ * Refuses settings that do not make a cluster, with what to do instead: shared state without
+ * the replicated log would judge one device's messages on several nodes at once, out of order.
+ */
 export function checkClusterSettings(config: Config): void {
-  if (config.cluster.stateUrl !== undefined) {
-    throw new Error(STATE_URL_NOT_YET);
+  if (config.cluster.stateUrl !== undefined && config.cluster.amqpUrls.length === 0) {
+    throw new Error(
+      'MAG_STATE_URL is set without MAG_AMQP_URLS: shared state in PostgreSQL is for cluster mode, where RabbitMQ gives each device one worker at a time (docs/cluster.md); set MAG_AMQP_URLS too, or unset MAG_STATE_URL to keep the state in SQLite in MAG_DATA_DIR',
+    );
   }
 }
 

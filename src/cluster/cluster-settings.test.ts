@@ -29,11 +29,11 @@ describe('cluster settings', () => {
     }
   });
 
-  it('refuses to start with MAG_STATE_URL: PostgreSQL state is not supported yet', () => {
-    const c = loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' });
-    expect(() => checkClusterSettings(c)).toThrow(
-      /MAG_STATE_URL is set, but only the registry \(tenants, devices, certificates\) and the alerts' rows run on PostgreSQL yet/,
-    );
+  it('refuses shared state without the replicated log, naming both settings; takes both together', () => {
+    const alone = loadConfig({ MAG_STATE_URL: 'postgres://mag:pw@db/mag' });
+    expect(() => checkClusterSettings(alone)).toThrow(/MAG_STATE_URL is set without MAG_AMQP_URLS/);
+    expect(() => checkClusterSettings(alone)).not.toThrow(/pw/);
+    expect(() => checkClusterSettings(loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
     expect(() => checkClusterSettings(loadConfig({ MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
   });
 });

@@ -6,13 +6,15 @@ import type { Awaitable } from '../store/executor.ts';
 import { Every, type PeriodicWork } from './every.ts';
 
 export class LastSeenFlush implements PeriodicWork {
+  /** How often the times are written: how far the shared state's may trail (cluster mode). */
+  static readonly PERIOD_MS = 60_000;
   private readonly timer: Every;
 
   constructor(
     private readonly registry: Registry,
     log: Logger,
   ) {
-    this.timer = new Every(60_000, () => registry.flushLastSeen(), log, 'writing last-seen times failed');
+    this.timer = new Every(LastSeenFlush.PERIOD_MS, () => registry.flushLastSeen(), log, 'writing last-seen times failed');
   }
 
   start(): void {
