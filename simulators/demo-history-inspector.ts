@@ -257,7 +257,7 @@ export function planInspectorsYear(
 }
 
 /** One inspection: opened, instruments examined 20 minutes apart, findings noted, closed; answers and closings later on the agenda. */
-function inspect(svc: InspectionService, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
+function inspect(svc: InspectionService<Db>, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
   const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Chi cục TĐC'];
   const actor = `inspector:${inspectors[0]}:demo`;
   const i = svc.open(

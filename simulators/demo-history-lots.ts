@@ -6,6 +6,7 @@
 // filler set right.
 import type { z } from 'zod';
 import type { LotBook, NewLot } from '../src/lots/lot-book.ts';
+import type { Db } from '../src/store/db.ts';
 import type { AlertBook } from '../src/alerts/alert-book.ts';
 import type { Assurance } from '../src/alerts/assurance.ts';
 import type { Ingest } from '../src/ingest/ingest.ts';
@@ -30,7 +31,8 @@ const RESOLVE_DAYS = 2;
 const BATCH = 10;
 
 export interface LotParts {
-  lots: LotBook;
+  /** On SQLite: the history is recorded synchronously. */
+  lots: LotBook<Db>;
   alerts: AlertBook;
   assurance: Assurance;
   ingest: Ingest;

@@ -59,13 +59,13 @@ export interface Gateway {
   /** Cluster mode (MAG_AMQP_URLS set): the node's link to RabbitMQ, edge, worker, routing; undefined on a single node. */
   cluster: ClusterNode | undefined;
   /** Reference standards: registered, read by the check path, traced back from. */
-  standards: ReferenceStandards;
+  standards: ReferenceStandards<Db>;
   /** Lots of prepackages (docs/contract.md §6). */
-  lots: LotBook;
+  lots: LotBook<Db>;
   /** On-site inspection records and findings; their summary for a period: `inspections.inspectionSummary`. */
-  inspections: InspectionService;
+  inspections: InspectionService<Db>;
   /** Mobile verification campaigns. */
-  campaigns: CampaignService;
+  campaigns: CampaignService<Db>;
   journal: Journal;
   forwarder: Forwarder;
   sink: Sink;

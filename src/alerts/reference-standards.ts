@@ -2,6 +2,7 @@
 // the check path (standardOf), and traced back from (impact): which instruments a standard served and
 // which of their decisions a finding at its calibration puts in doubt. Opens standard-oot alerts.
 import type { Db } from '../store/db.ts';
+import { after, answer, type Answer, type StateExecutor } from '../store/executor.ts';
 import type { Registry } from '../store/registry.ts';
 import { CheckStore, type StoredCheck } from '../store/checks.ts';
 import { StandardStore, type StoredStandard, type StoredStandardCertificate } from '../store/standards.ts';
@@ -66,18 +67,36 @@ export interface StandardImpact {
   rows: ImpactedCheck[];
 }
 
-export class ReferenceStandards {
-  private readonly store: StandardStore;
-  private readonly checks: CheckStore;
+export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
+  private readonly store: StandardStore<S>;
+  private checkStore: CheckStore | undefined;
 
   constructor(
-    db: Db,
+    private readonly db: S,
     private readonly registry: Pick<Registry, 'device'>,
     private readonly alerts: Pick<AlertBook, 'raise'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
   ) {
     this.store = new StandardStore(db);
-    this.checks = new CheckStore(db);
+  }
+
+  /** Settles when the standards are loaded (at once on SQLite). */
+  get loaded() {
+    return this.store.loaded;
+  }
+
+  /** Stops following other nodes' changes of the standards (PostgreSQL). */
+  stop(): void {
+    this.store.stop();
+  }
+
+  /**
+   * The check history, for `impact`. The checks' store still runs on SQLite only (docs/cluster.md,
+   * "What remains"): made when first needed, so that the standards themselves run on PostgreSQL.
+   */
+  private get checks(): CheckStore {
+    this.checkStore ??= new CheckStore(this.db as unknown as Db);
+    return this.checkStore;
   }
 
   /** For the check path: the standard an instrument of `tenant` may use, with its certificates. */
@@ -94,7 +113,7 @@ export class ReferenceStandards {
     return this.store.list();
   }
 
-  create(s: ReferenceStandard, actor: string, now: Date): StoredStandard {
+  create(s: ReferenceStandard, actor: string, now: Date): Answer<S, StoredStandard> {
     return this.store.create(s, actor, now);
   }
 
@@ -111,10 +130,13 @@ export class ReferenceStandards {
    * enterprise whose instruments the standard served since it was last found in tolerance gets a
    * standard-oot alert with its own instruments only.
    */
-  addCertificate(id: string, c: StandardCertificate, actor: string, now: Date): StoredStandardCertificate {
-    const stored = this.store.addCertificate(id, c, actor, now);
-    if (c.asFound?.outOfTolerance) this.tellServedTenants(id, stored, now);
-    return stored;
+  addCertificate(id: string, c: StandardCertificate, actor: string, now: Date): Answer<S, StoredStandardCertificate> {
+    return answer(this.db, () =>
+      after(this.store.addCertificate(id, c, actor, now), (stored) => {
+        if (c.asFound?.outOfTolerance) this.tellServedTenants(id, stored, now);
+        return stored;
+      }),
+    );
   }
 
   private tellServedTenants(id: string, finding: StoredStandardCertificate, now: Date): void {

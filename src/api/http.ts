@@ -9,6 +9,7 @@ import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Assurance } from '../alerts/assurance.ts';
 import type { ReferenceStandards } from '../alerts/reference-standards.ts';
 import type { LotBook } from '../lots/lot-book.ts';
+import type { Db } from '../store/db.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
@@ -57,8 +58,12 @@ export interface ApiDeps {
   assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween'>;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
-  /** Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the readiness ranking. */
-  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
+  /**
+   * Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the
+   * readiness ranking. On SQLite: the overview's and reports' sections read lots, inspections
+   * and campaigns synchronously still (their own routes await, and run on PostgreSQL too).
+   */
+  lots: Pick<LotBook<Db>, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
@@ -78,9 +83,9 @@ export interface ApiDeps {
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
   /** On-site inspection records and their findings (the inspector's work). */
-  inspections: InspectionService;
+  inspections: InspectionService<Db>;
   /** Mobile verification campaigns. */
-  campaigns: CampaignService;
+  campaigns: CampaignService<Db>;
 }
 
 export type Env = { Variables: { principal: Principal } };

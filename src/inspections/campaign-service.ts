@@ -2,10 +2,12 @@
 // of a region, then records each scale verified on the spot. A scale that passes becomes a
 // registered instrument of its market's tenant (market-tenant.ts) with its verification
 // certificate, so from then on it is tracked like any other (verification due, alerts, reports).
+// On SQLite every method answers at once (the demo history records inside one transaction); on
+// PostgreSQL with Promises: the routes await them.
 import type { AuditLog } from '../store/audit.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { Device, Registry, StoredCertificate } from '../store/registry.ts';
-import { after, type Awaitable } from '../store/executor.ts';
+import { after, answer, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths } from '../metrology/verification.ts';
@@ -31,8 +33,8 @@ export interface VerificationInput {
   verifiedAt?: string;
 }
 
-export interface CampaignServiceDeps {
-  store: CampaignStore;
+export interface CampaignServiceDeps<S extends StateExecutor = StateExecutor> {
+  store: CampaignStore<S>;
   registry: Pick<Registry, 'tenant' | 'createTenant' | 'device' | 'createDevice' | 'addCertificate'>;
   audit: Pick<AuditLog, 'append'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
@@ -43,14 +45,23 @@ export interface CampaignServiceDeps {
 /** Another instrument may hold a scale's natural id (another serial or market): at most this many are tried. */
 const MAX_ID_SUFFIX = 50;
 
-export class CampaignService {
-  constructor(private readonly deps: CampaignServiceDeps) {}
+export class CampaignService<S extends StateExecutor = StateExecutor> {
+  constructor(private readonly deps: CampaignServiceDeps<S>) {}
+
+  /** What `work` gives, as the store's database gives it (executor.ts `answer`). */
+  private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
+    return answer(this.deps.store.db, work);
+  }
 
   private audit(actor: string, action: string, target: string, details: Record<string, unknown>): void {
     this.deps.audit.append(actor, action, target, details, this.deps.now());
   }
 
-  plan(input: Omit<Campaign, 'createdAt' | 'createdBy'>, actor: string): Campaign {
+  plan(input: Omit<Campaign, 'createdAt' | 'createdBy'>, actor: string): Answer<S, Campaign> {
+    return this.answer(() => this.planned(input, actor));
+  }
+
+  private planned(input: Omit<Campaign, 'createdAt' | 'createdBy'>, actor: string): Awaitable<Campaign> {
     const duplicates = input.markets.map((m) => m.name).filter((name, i, all) => all.indexOf(name) !== i);
     if (duplicates.length)
       throw new Refusal('invalid', 'the request body is invalid', [
@@ -58,30 +69,32 @@ export class CampaignService {
       ]);
     const c: Campaign = { ...input, from: input.from.slice(0, 10), to: input.to.slice(0, 10), createdAt: this.deps.now().toISOString(), createdBy: actor };
     if (c.to < c.from) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'to', message: 'to must not be before from' }]);
-    if (!this.deps.store.create(c)) throw new Refusal('conflict', `campaign ${c.id} already exists`);
-    this.audit(actor, 'campaign.create', c.id, { region: c.region, name: c.name, markets: c.markets.length, from: c.from, to: c.to, team: c.team });
-    return c;
+    return after(this.deps.store.create(c) as Awaitable<boolean>, (created) => {
+      if (!created) throw new Refusal('conflict', `campaign ${c.id} already exists`);
+      this.audit(actor, 'campaign.create', c.id, { region: c.region, name: c.name, markets: c.markets.length, from: c.from, to: c.to, team: c.team });
+      return c;
+    });
   }
 
-  campaign(id: string): Campaign | undefined {
+  campaign(id: string): Answer<S, Campaign | undefined> {
     return this.deps.store.campaign(id);
   }
 
   /** Campaigns of `regions` (all when absent) overlapping [from, to] (ISO dates or instants; their days are compared) when given. */
-  list(regions?: readonly string[], from?: string, to?: string): Campaign[] {
+  list(regions?: readonly string[], from?: string, to?: string): Answer<S, Campaign[]> {
     return this.deps.store.list({ regions, from: from?.slice(0, 10), to: to?.slice(0, 10) });
   }
 
-  verifications(id: string): CampaignVerification[] {
+  verifications(id: string): Answer<S, CampaignVerification[]> {
     return this.deps.store.verifications(id);
   }
 
-  summary(id: string): CampaignSummary | undefined {
+  summary(id: string): Answer<S, CampaignSummary | undefined> {
     return this.deps.store.summary(id);
   }
 
   /** The campaigns in `regions` (all when absent) that overlap [from, to], with the instruments verified in it (for the periodic report). */
-  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): CampaignsSummary {
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): Answer<S, CampaignsSummary> {
     return this.deps.store.campaignSummary(from, to, regions);
   }
 
@@ -94,8 +107,16 @@ export class CampaignService {
     campaignId: string,
     input: VerificationInput,
     actor: string,
+  ): Answer<S, { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
+    return this.answer(() => after(this.deps.store.campaign(campaignId) as Awaitable<Campaign | undefined>, (c) => this.verifyIn(campaignId, c, input, actor)));
+  }
+
+  private verifyIn(
+    campaignId: string,
+    c: Campaign | undefined,
+    input: VerificationInput,
+    actor: string,
   ): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
-    const c = this.deps.store.campaign(campaignId);
     if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
     const market = c.markets.find((m) => m.name === input.market);
     if (!market)
@@ -141,8 +162,8 @@ export class CampaignService {
     verifiedAt: string,
     device?: Device,
     certificate?: StoredCertificate,
-  ): { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate } {
-    const verification = this.deps.store.addVerification({
+  ): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
+    const added = this.deps.store.addVerification({
       campaign: c.id,
       market: market.name,
       owner: input.owner,
@@ -162,16 +183,18 @@ export class CampaignService {
       verifiedAt,
       recordedBy: actor,
     });
-    this.audit(actor, 'campaign.verification', c.id, {
-      region: c.region,
-      market: market.name,
-      serial: input.serial,
-      class: input.class,
-      result: input.result,
-      device: device?.id,
-      tenant: device?.tenant,
+    return after(added as Awaitable<CampaignVerification>, (verification) => {
+      this.audit(actor, 'campaign.verification', c.id, {
+        region: c.region,
+        market: market.name,
+        serial: input.serial,
+        class: input.class,
+        result: input.result,
+        device: device?.id,
+        tenant: device?.tenant,
+      });
+      return { verification, device, certificate };
     });
-    return { verification, device, certificate };
   }
 
   /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */

@@ -4,8 +4,11 @@
 // correct a closed one only by amendments. Every action is in the audit log with its actor.
 // The routes decide who may ask; this shell does what is asked and refuses what the record
 // does not allow (Refusal).
+// On SQLite every method answers at once (the demo history records inside one transaction); on
+// PostgreSQL with Promises: the routes await them.
 import { createHash } from 'node:crypto';
 import type { Assurance } from '../alerts/assurance.ts';
+import { after, answer, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { FindingFilter, InspectionFilter, InspectionStore, NewInspection } from '../store/inspections.ts';
@@ -58,8 +61,8 @@ export interface FindingInput {
   action?: string;
 }
 
-export interface InspectionServiceDeps {
-  store: InspectionStore;
+export interface InspectionServiceDeps<S extends StateExecutor = StateExecutor> {
+  store: InspectionStore<S>;
   registry: Pick<Registry, 'tenant' | 'device' | 'certificatesOf'>;
   assurance: Pick<Assurance, 'recordCheck' | 'verificationOf'>;
   audit: Pick<AuditLog, 'append'>;
@@ -74,15 +77,20 @@ export interface InspectionServiceDeps {
   defaultTimeZone?: string;
 }
 
-export class InspectionService {
+export class InspectionService<S extends StateExecutor = StateExecutor> {
   readonly defaultTimeZone: string;
 
-  constructor(private readonly deps: InspectionServiceDeps) {
+  constructor(private readonly deps: InspectionServiceDeps<S>) {
     this.defaultTimeZone = deps.defaultTimeZone ?? 'Asia/Ho_Chi_Minh';
   }
 
-  private get store(): InspectionStore {
+  private get store(): InspectionStore<S> {
     return this.deps.store;
+  }
+
+  /** What `work` gives, as the store's database gives it (executor.ts `answer`). */
+  private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
+    return answer(this.deps.store.db, work);
   }
 
   private audit(actor: string, action: string, target: string, details: Record<string, unknown>): void {
@@ -90,28 +98,39 @@ export class InspectionService {
   }
 
   /** Opens a record at an existing tenant (the caller has checked that the actor may). */
-  open(input: Omit<NewInspection, 'region' | 'openedBy'>, actor: string): Inspection {
-    const tenant = this.deps.registry.tenant(input.tenant);
-    if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
-    const i = this.store.open({ ...input, startedAt: new Date(input.startedAt).toISOString(), region: tenant.region, openedBy: actor }, this.deps.now());
-    this.audit(actor, 'inspection.open', i.id, { tenant: i.tenant, site: i.site, startedAt: i.startedAt, inspectors: i.inspectors, legalBasis: i.legalBasis });
-    return i;
+  open(input: Omit<NewInspection, 'region' | 'openedBy'>, actor: string): Answer<S, Inspection> {
+    return this.answer(() => {
+      const tenant = this.deps.registry.tenant(input.tenant);
+      if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
+      const opened = this.store.open({ ...input, startedAt: new Date(input.startedAt).toISOString(), region: tenant.region, openedBy: actor }, this.deps.now());
+      return after(opened as Awaitable<Inspection>, (i) => {
+        this.audit(actor, 'inspection.open', i.id, {
+          tenant: i.tenant,
+          site: i.site,
+          startedAt: i.startedAt,
+          inspectors: i.inspectors,
+          legalBasis: i.legalBasis,
+        });
+        return i;
+      });
+    });
   }
 
-  inspection(id: string): Inspection | undefined {
+  inspection(id: string): Answer<S, Inspection | undefined> {
     return this.store.inspection(id);
   }
 
-  record(id: string): InspectionRecord | undefined {
+  record(id: string): Answer<S, InspectionRecord | undefined> {
     return this.store.record(id);
   }
 
-  private openRecord(id: string): Inspection {
-    const i = this.store.inspection(id);
-    if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
-    if (i.state !== 'open')
-      throw new Refusal('conflict', `inspection ${id} is closed: correct it with an amendment (POST /api/v1/inspections/${id}/amendments)`);
-    return i;
+  private openRecord(id: string, store: InspectionStore<StateExecutor> = this.store): Awaitable<Inspection> {
+    return after(store.inspection(id), (i) => {
+      if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
+      if (i.state !== 'open')
+        throw new Refusal('conflict', `inspection ${id} is closed: correct it with an amendment (POST /api/v1/inspections/${id}/amendments)`);
+      return i;
+    });
   }
 
   private deviceOf(i: Inspection, id: string, path: string): Device {
@@ -128,18 +147,21 @@ export class InspectionService {
    * drift). Nothing is stored when one check is invalid.
    */
   async addItem(inspectionId: string, input: ItemInput, actor: string): Promise<InspectionItem> {
-    const { item, device } = this.storeItem(inspectionId, input, actor);
+    const { item, device } = await this.storeItem(inspectionId, input, actor);
     await this.recordCheckPoints(device, item.inspection, item.checks);
     return item;
   }
 
   /** addItem without the checks' points in the time series: synchronous, so that it can run inside a transaction (the demo history's). */
-  recordItem(inspectionId: string, input: ItemInput, actor: string): InspectionItem {
-    return this.storeItem(inspectionId, input, actor).item;
+  recordItem(inspectionId: string, input: ItemInput, actor: string): Answer<S, InspectionItem> {
+    return this.answer(() => after(this.storeItem(inspectionId, input, actor), ({ item }) => item));
   }
 
-  private storeItem(inspectionId: string, input: ItemInput, actor: string): { item: InspectionItem; device: Device } {
-    const i = this.openRecord(inspectionId);
+  private storeItem(inspectionId: string, input: ItemInput, actor: string): Awaitable<{ item: InspectionItem; device: Device }> {
+    return after(this.openRecord(inspectionId), (i) => this.storeItemOf(i, input, actor));
+  }
+
+  private storeItemOf(i: Inspection, input: ItemInput, actor: string): Awaitable<{ item: InspectionItem; device: Device }> {
     const device = this.deviceOf(i, input.device, 'device');
     const profile = this.deps.profiles.get(device.type);
     if (!profile)
@@ -161,18 +183,20 @@ export class InspectionService {
     };
     const { verdict, reasons } = itemVerdict(facts, checks);
     // the item and its checks in the instrument's history: both or neither
-    const item = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
+    const stored = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
       for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
     });
-    this.audit(actor, 'inspection.item', i.id, {
-      tenant: i.tenant,
-      device: device.id,
-      item: item.id,
-      verdict,
-      reasons,
-      checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })),
+    return after(stored as Awaitable<InspectionItem>, (item) => {
+      this.audit(actor, 'inspection.item', i.id, {
+        tenant: i.tenant,
+        device: device.id,
+        item: item.id,
+        verdict,
+        reasons,
+        checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })),
+      });
+      return { item, device };
     });
-    return { item, device };
   }
 
   private evaluateChecks(device: Device, profile: InstrumentProfile, inputs: InspectionCheckInput[], now: Date): Omit<CheckResult, 'seq'>[] {
@@ -233,8 +257,11 @@ export class InspectionService {
   }
 
   /** Notes a finding; a `sealed-off` one seals its instrument off (lockout) until it is closed. */
-  addFinding(inspectionId: string, input: FindingInput, actor: string): Finding {
-    const i = this.openRecord(inspectionId);
+  addFinding(inspectionId: string, input: FindingInput, actor: string): Answer<S, Finding> {
+    return this.answer(() => after(this.openRecord(inspectionId), (i) => this.addFindingTo(i, input, actor)));
+  }
+
+  private addFindingTo(i: Inspection, input: FindingInput, actor: string): Awaitable<Finding> {
     const device = input.device === undefined ? undefined : this.deviceOf(i, input.device, 'device');
     if (input.kind === 'sealed-off') {
       if (!device)
@@ -242,7 +269,7 @@ export class InspectionService {
       const seal = this.store.sealOf(device.id);
       if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
     }
-    const f = this.store.addFinding(
+    const added = this.store.addFinding(
       {
         inspection: i.id,
         tenant: i.tenant,
@@ -254,55 +281,66 @@ export class InspectionService {
       },
       this.deps.now(),
     );
-    this.audit(actor, 'inspection.finding', i.id, {
-      tenant: i.tenant,
-      finding: f.id,
-      device: f.device,
-      kind: f.kind,
-      description: f.description,
-      action: f.action,
+    return after(added as Awaitable<Finding>, (f) => {
+      this.audit(actor, 'inspection.finding', i.id, {
+        tenant: i.tenant,
+        finding: f.id,
+        device: f.device,
+        kind: f.kind,
+        description: f.description,
+        action: f.action,
+      });
+      if (device && f.kind === 'sealed-off') this.deps.publishConfig(device, true);
+      return f;
     });
-    if (device && f.kind === 'sealed-off') this.deps.publishConfig(device, true);
-    return f;
   }
 
-  finding(id: string): Finding | undefined {
+  finding(id: string): Answer<S, Finding | undefined> {
     return this.store.finding(id);
   }
 
-  list(f: InspectionFilter): Inspection[] {
+  list(f: InspectionFilter): Answer<S, Inspection[]> {
     return this.store.list(f);
   }
 
-  findings(f: FindingFilter): Finding[] {
+  findings(f: FindingFilter): Answer<S, Finding[]> {
     return this.store.findings(f);
   }
 
   /** The inspections started in [from, to] in `regions` (all when absent), with their instruments, checks and findings (for the periodic report). */
-  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): InspectionSummary {
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): Answer<S, InspectionSummary> {
     return this.store.inspectionSummary(from, to, regions, tenants);
   }
 
   /** The enterprise's answer to a finding that is not closed. */
-  answerFinding(id: string, answer: string, actor: string): Finding {
-    const f = this.store.answer(id, answer, actor, this.deps.now());
-    if (!f) throw this.findingRefusal(id);
-    this.audit(actor, 'finding.answer', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, answer });
-    return f;
+  answerFinding(id: string, answer: string, actor: string): Answer<S, Finding> {
+    return this.answer(() =>
+      after(this.store.answer(id, answer, actor, this.deps.now()) as Awaitable<Finding | undefined>, (f) => {
+        if (!f) return this.findingRefusal(id);
+        this.audit(actor, 'finding.answer', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, answer });
+        return f;
+      }),
+    );
   }
 
   /** Closes a finding with the inspector's reason; a seal it placed is lifted. */
-  closeFinding(id: string, reason: string, actor: string): Finding {
-    const f = this.store.closeFinding(id, reason, actor, this.deps.now());
-    if (!f) throw this.findingRefusal(id);
-    this.audit(actor, 'finding.close', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, kind: f.kind, reason });
-    const device = f.kind === 'sealed-off' && f.device ? this.deps.registry.device(f.device) : undefined;
-    if (device) this.deps.publishConfig(device, true);
-    return f;
+  closeFinding(id: string, reason: string, actor: string): Answer<S, Finding> {
+    return this.answer(() =>
+      after(this.store.closeFinding(id, reason, actor, this.deps.now()) as Awaitable<Finding | undefined>, (f) => {
+        if (!f) return this.findingRefusal(id);
+        this.audit(actor, 'finding.close', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, kind: f.kind, reason });
+        const device = f.kind === 'sealed-off' && f.device ? this.deps.registry.device(f.device) : undefined;
+        if (device) this.deps.publishConfig(device, true);
+        return f;
+      }),
+    );
   }
 
-  private findingRefusal(id: string): Refusal {
-    return this.store.finding(id) ? new Refusal('conflict', `finding ${id} is closed`) : new Refusal('not-found', `finding ${id} not found`);
+  /** Throws why the finding cannot change: closed, or unknown. */
+  private findingRefusal(id: string): Awaitable<never> {
+    return after(this.store.finding(id) as Awaitable<Finding | undefined>, (f): never => {
+      throw f ? new Refusal('conflict', `finding ${id} is closed`) : new Refusal('not-found', `finding ${id} not found`);
+    });
   }
 
   sealOf(device: string): Seal | undefined {
@@ -310,31 +348,54 @@ export class InspectionService {
   }
 
   /** Closes the record: from now on it changes only by amendments. Its SHA-256 is kept and printed. */
-  close(id: string, conclusion: string | undefined, actor: string): InspectionRecord {
-    this.openRecord(id);
+  // One transaction, under the record's lock: the hash covers exactly what the record holds
+  // when it closes (another node adding an item or a finding waits, then finds it closed).
+  close(id: string, conclusion: string | undefined, actor: string): Answer<S, InspectionRecord> {
     const now = this.deps.now();
-    const draft = this.store.record(id)!;
-    const closed = { ...draft, state: 'closed' as const, closedAt: now.toISOString(), closedBy: actor, ...(conclusion ? { conclusion } : {}) };
-    const hash = recordHash(closed);
-    if (!this.store.close(id, now, actor, conclusion, hash)) throw new Refusal('conflict', `inspection ${id} is closed already`);
-    this.audit(actor, 'inspection.close', id, {
-      tenant: draft.tenant,
-      conclusion,
-      recordHash: hash,
-      items: draft.items.length,
-      findings: draft.findings.length,
-    });
-    return this.store.record(id)!;
+    const closing = this.store.serially((st) =>
+      after(st.lockRecord(id), () =>
+        after(this.openRecord(id, st), () =>
+          after(st.record(id), (draft) => {
+            const closed = { ...draft!, state: 'closed' as const, closedAt: now.toISOString(), closedBy: actor, ...(conclusion ? { conclusion } : {}) };
+            const hash = recordHash(closed);
+            return after(st.close(id, now, actor, conclusion, hash), (ok) => {
+              if (!ok) throw new Refusal('conflict', `inspection ${id} is closed already`);
+              return after(st.record(id), (record) => ({ draft: draft!, hash, record: record! }));
+            });
+          }),
+        ),
+      ),
+    );
+    return this.answer(() =>
+      after(closing as Awaitable<{ draft: InspectionRecord; hash: string; record: InspectionRecord }>, ({ draft, hash, record }) => {
+        this.audit(actor, 'inspection.close', id, {
+          tenant: draft.tenant,
+          conclusion,
+          recordHash: hash,
+          items: draft.items.length,
+          findings: draft.findings.length,
+        });
+        return record;
+      }),
+    );
   }
 
   /** A correction of a closed record, kept beside it (the record itself never changes). */
-  amend(id: string, input: { reason: string; change: unknown }, actor: string): Amendment {
-    const i = this.store.inspection(id);
-    if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
-    if (i.state !== 'closed') throw new Refusal('conflict', `inspection ${id} is still open: record the change directly; amendments correct a closed record`);
-    const a = this.store.amend({ inspection: id, reason: input.reason, change: input.change, amendedBy: actor }, this.deps.now());
-    this.audit(actor, 'inspection.amend', id, { tenant: i.tenant, amendment: a.id, reason: a.reason, change: a.change });
-    return a;
+  amend(id: string, input: { reason: string; change: unknown }, actor: string): Answer<S, Amendment> {
+    return this.answer(() =>
+      after(this.store.inspection(id) as Awaitable<Inspection | undefined>, (i) => {
+        if (!i) throw new Refusal('not-found', `inspection ${id} not found`);
+        if (i.state !== 'closed')
+          throw new Refusal('conflict', `inspection ${id} is still open: record the change directly; amendments correct a closed record`);
+        return after(
+          this.store.amend({ inspection: id, reason: input.reason, change: input.change, amendedBy: actor }, this.deps.now()) as Awaitable<Amendment>,
+          (a) => {
+            this.audit(actor, 'inspection.amend', id, { tenant: i.tenant, amendment: a.id, reason: a.reason, change: a.change });
+            return a;
+          },
+        );
+      }),
+    );
   }
 }
 

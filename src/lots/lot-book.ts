@@ -2,9 +2,12 @@
 // instrument over MQTT (once journaled) or through the API, judged again at every append, and a
 // `lot-fail` alert opened when the verdict turns to fail. The judgement is the pure core's
 // (src/metrology/prepackages.ts); this keeps the lots, their packages and the alert.
-import type { Db } from '../store/db.ts';
+// On SQLite every method answers at once (the message path records packages synchronously); on
+// PostgreSQL with Promises, and each node keeps the lots' declarations for the message path,
+// reloaded when another node announces one ('lots').
 import type { Registry } from '../store/registry.ts';
-import { LotStore, type LotFilter, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
+import { after, answer, isPending, refusedAs, type Answer, type Awaitable, type StateExecutor, type Watching } from '../store/executor.ts';
+import { LOTS_TOPIC, LotStore, type LotFilter, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { FieldError } from '../metrology/types.ts';
@@ -91,13 +94,36 @@ export interface LotBookOptions {
   dueSoonDays: number;
 }
 
-export class LotBook {
-  private readonly store: LotStore;
+/** `fn` of each item in turn, each after the previous one settled: synchronous on SQLite. */
+function inOrder<T>(items: readonly T[], fn: (item: T, i: number) => Awaitable<void>): Awaitable<void> {
+  let i = 0;
+  const next = (): Awaitable<void> => {
+    while (i < items.length) {
+      const n = i++;
+      const r = fn(items[n]!, n);
+      if (isPending(r)) return r.then(next);
+    }
+  };
+  return next();
+}
+
+export class LotBook<S extends StateExecutor = StateExecutor> {
+  private readonly store: LotStore<S>;
   /** Declarations are never changed: what ingest needs of each is kept once worked out. */
   private readonly forIngest = new Map<string, LotForPackages>();
+  /**
+   * PostgreSQL: every lot's declaration, for the message path (which cannot wait on the
+   * database); loaded at open, reloaded on another node's announcement. SQLite reads a lot
+   * from the database on first use instead, as it always did.
+   */
+  private declarations: Map<string, StoredLot> | undefined;
+  private loadedVersion = -1;
+  private readonly watching: Watching | undefined;
+  /** Settles when the declarations are loaded (at once on SQLite). */
+  readonly loaded: Awaitable<void>;
 
   constructor(
-    db: Db,
+    private readonly db: S,
     private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
     private readonly plans: SamplingPlans,
@@ -105,50 +131,86 @@ export class LotBook {
     private readonly opts: LotBookOptions,
   ) {
     this.store = new LotStore(db);
+    if (db.dialect === 'postgres') {
+      this.loaded = this.loadDeclarations();
+      this.watching = db.watch(LOTS_TOPIC, () => void this.catchUp());
+    } else this.loaded = undefined;
+  }
+
+  /** Stops following other nodes' lots (PostgreSQL). */
+  stop(): void {
+    this.watching?.stop();
+  }
+
+  private loadDeclarations(): Awaitable<void> {
+    const version = this.db.version(LOTS_TOPIC);
+    return after(this.store.all(), (lots) => {
+      this.declarations = new Map(lots.map((l) => [l.id, l]));
+      this.loadedVersion = version;
+    });
+  }
+
+  /** Reloads the declarations when another node announced a lot since they were loaded (PostgreSQL). */
+  catchUp(): Awaitable<void> {
+    if (this.db.dialect !== 'postgres' || this.db.version(LOTS_TOPIC) === this.loadedVersion) return;
+    return after(this.loadDeclarations(), () => undefined);
   }
 
   /** Declares a lot; refuses it (LotRequestError) with planLot's reasons or a scale that is not the tenant's instrument. */
-  declare(l: NewLot, actor: string, now: Date): LotView {
-    const planned = planLot(declarationOf(l), this.plans);
-    const errors: FieldError[] = planned.ok ? [] : planned.reasons.map((message) => ({ path: '(lot)', message }));
-    if (l.scale !== undefined) {
-      const d = this.registry.registeredDevice(l.scale);
-      if (!d || d.tenant !== l.tenant)
-        errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
-    }
-    if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
-    if (this.store.get(l.id)) throw new LotConflictError(`lot ${l.id} already exists`);
-    const stored = this.store.insert({ ...l, destructive: l.destructive ?? false, createdAt: now.toISOString(), createdBy: actor });
-    return this.viewOf(stored, now);
+  declare(l: NewLot, actor: string, now: Date): Answer<S, LotView> {
+    return answer(this.db, () => {
+      const planned = planLot(declarationOf(l), this.plans);
+      const errors: FieldError[] = planned.ok ? [] : planned.reasons.map((message) => ({ path: '(lot)', message }));
+      if (l.scale !== undefined) {
+        const d = this.registry.registeredDevice(l.scale);
+        if (!d || d.tenant !== l.tenant)
+          errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
+      }
+      if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
+      return after(this.store.get(l.id), (existing) => {
+        if (existing) throw new LotConflictError(`lot ${l.id} already exists`);
+        // refused by the primary key too when another node declared the id meanwhile
+        const inserted = refusedAs(
+          () => this.store.insert({ ...l, destructive: l.destructive ?? false, createdAt: now.toISOString(), createdBy: actor }),
+          () => new LotConflictError(`lot ${l.id} already exists`),
+        );
+        return after(inserted, (stored) => {
+          this.declarations?.set(stored.id, stored);
+          return this.viewOf(this.store, stored, now);
+        });
+      });
+    });
   }
 
-  get(id: string): StoredLot | undefined {
+  get(id: string): Answer<S, StoredLot | undefined> {
     return this.store.get(id);
   }
 
-  view(id: string, now: Date): LotView | undefined {
-    const l = this.store.get(id);
-    return l && this.viewOf(l, now);
+  view(id: string, now: Date): Answer<S, LotView | undefined> {
+    return answer(this.db, () => after(this.store.get(id), (l) => l && this.viewOf(this.store, l, now)));
   }
 
   /** Newest first. */
-  list(f: LotFilter, now: Date): LotView[] {
-    return this.store.list(f).map((l) => this.viewOf(l, now));
+  list(f: LotFilter, now: Date): Answer<S, LotView[]> {
+    return answer(this.db, () => after(this.store.list(f), (lots) => settleEach(lots.map((l) => this.viewOf(this.store, l, now)))));
   }
 
   /** Per enterprise: lots judged with from ≤ judgedAt < to (epoch ms) and how many passed (the overview, the report, readiness). */
-  tallies(tenants: readonly string[], from: number, to: number): Map<string, { lots: number; passed: number }> {
-    const out = new Map<string, { lots: number; passed: number }>();
-    for (const r of this.store.tallies(tenants, new Date(from).toISOString(), new Date(to).toISOString()))
-      out.set(r.tenant, { lots: r.lots, passed: r.passed });
-    return out;
+  tallies(tenants: readonly string[], from: number, to: number): Answer<S, Map<string, { lots: number; passed: number }>> {
+    return answer(this.db, () =>
+      after(this.store.tallies(tenants, new Date(from).toISOString(), new Date(to).toISOString()), (rows) => {
+        const out = new Map<string, { lots: number; passed: number }>();
+        for (const r of rows) out.set(r.tenant, { lots: r.lots, passed: r.passed });
+        return out;
+      }),
+    );
   }
 
-  /** What ingest needs to take packages for lot `id` (undefined: no such lot). */
+  /** What ingest needs to take packages for lot `id` (undefined: no such lot, or on PostgreSQL not announced here yet). */
   lotForPackages(id: string): LotForPackages | undefined {
     let x = this.forIngest.get(id);
     if (x) return x;
-    const l = this.store.get(id);
+    const l = this.declarations ? this.declarations.get(id) : (this.store.get(id) as StoredLot | undefined);
     if (!l) return undefined;
     const planned = planLot(declarationOf(l), this.plans);
     if (!planned.ok) return undefined; // declared under other plans: it cannot be judged, so it takes nothing
@@ -171,62 +233,98 @@ export class LotBook {
    * Packages entered through the API, appended in order; those sent before (same client id or
    * position) are skipped. Refuses the whole request (LotRequestError) when one is unusable.
    */
-  addPackages(id: string, items: readonly NewPackage[], now: Date): { lot: LotView; added: number; repeated: number } {
-    const l = this.store.get(id);
-    if (!l) throw new Error(`lot ${id} not found`);
-    const problems = validatePackages(declarationOf(l), items).map((message) => ({ path: '(packages)', message }));
-    let next = this.store.count(id) + 1;
-    items.forEach((p, i) => {
-      if (p.position === undefined) next++;
-      else if (p.position > next)
-        problems.push({
-          path: `items.${i}.position`,
-          message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
+  addPackages(id: string, items: readonly NewPackage[], now: Date): Answer<S, { lot: LotView; added: number; repeated: number }> {
+    return answer(this.db, () =>
+      after(this.store.get(id), (l) => {
+        if (!l) throw new Error(`lot ${id} not found`);
+        return after(this.store.count(id), (count) => {
+          const problems = validatePackages(declarationOf(l), items).map((message) => ({ path: '(packages)', message }));
+          let next = count + 1;
+          items.forEach((p, i) => {
+            if (p.position === undefined) next++;
+            else if (p.position > next)
+              problems.push({
+                path: `items.${i}.position`,
+                message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
+              });
+            else if (p.position === next) next++;
+          });
+          if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
+          const receivedAt = now.toISOString();
+          const appended = this.db.serially((tx) => {
+            const st = this.store.on(tx);
+            let added = 0;
+            const each = (p: NewPackage, i: number) =>
+              after(st.count(id), (count): Awaitable<void> => {
+                if (p.position !== undefined && p.position <= count) return;
+                if (p.position !== undefined && p.position > count + 1) {
+                  // a package with a client id sent before did not take the place this one counted on
+                  throw new LotRequestError('the packages cannot be added', [
+                    {
+                      path: `items.${i}.position`,
+                      message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}`,
+                    },
+                  ]);
+                }
+                const kind = 'net' in p ? 'net' : 'gross';
+                return after(st.append(id, { kind, value: 'net' in p ? p.net : p.gross, clientId: p.id, ts: now.getTime(), receivedAt }), (ok) => {
+                  if (ok) added++;
+                });
+              });
+            return after(st.lockLot(tx, id), () => after(inOrder(items, each), () => after(added > 0 ? this.judge(st, l, now) : undefined, () => added)));
+          });
+          return after(appended, (added) => after(this.view(id, now), (lot) => ({ lot: lot!, added, repeated: items.length - added })));
         });
-      else if (p.position === next) next++;
-    });
-    if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
-    let added = 0;
-    const receivedAt = now.toISOString();
-    this.store.transaction(() => {
-      for (const [i, p] of items.entries()) {
-        const count = this.store.count(id);
-        if (p.position !== undefined && p.position <= count) continue;
-        if (p.position !== undefined && p.position > count + 1) {
-          // a package with a client id sent before did not take the place this one counted on
-          throw new LotRequestError('the packages cannot be added', [
-            { path: `items.${i}.position`, message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}` },
-          ]);
-        }
-        const kind = 'net' in p ? 'net' : 'gross';
-        if (this.store.append(id, { kind, value: 'net' in p ? p.net : p.gross, clientId: p.id, ts: now.getTime(), receivedAt })) added++;
-      }
-      if (added > 0) this.judge(l, now);
-    });
-    return { lot: this.view(id, now)!, added, repeated: items.length - added };
+      }),
+    );
   }
 
-  /** Packages from an instrument over MQTT, once journaled: appended to their lots (a replayed seq once). */
-  recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): void {
+  /**
+   * Packages from an instrument over MQTT, once journaled: appended to their lots (a replayed seq
+   * once). On SQLite done when this returns (undefined); on PostgreSQL a Promise that settles when
+   * the packages and the verdicts are stored.
+   */
+  recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): Awaitable<void> {
     const receivedAt = now.toISOString();
-    this.store.transaction(() => {
+    // every node's appends to a lot wait on one lock, taken in the order of the lots' ids (no deadlock)
+    const lots = [...new Set(packages.map((p) => p.lot))].sort();
+    return this.db.serially((tx) => {
+      const st = this.store.on(tx);
+      const found = new Map<string, StoredLot>();
       const touched = new Map<string, StoredLot>();
-      for (const p of packages) {
-        const l = touched.get(p.lot) ?? this.store.get(p.lot);
-        if (!l) continue;
-        if (this.store.append(p.lot, { kind: p.kind, value: p.value, device, seq: p.seq, ts: p.ts, receivedAt })) touched.set(p.lot, l);
-      }
-      for (const l of touched.values()) this.judge(l, now);
+      const locked = inOrder(lots, (lot) =>
+        after(st.lockLot(tx, lot), () =>
+          after(st.get(lot), (l) => {
+            if (l) found.set(lot, l);
+          }),
+        ),
+      );
+      const appended = after(locked, () =>
+        inOrder(packages, (p) => {
+          const l = found.get(p.lot);
+          if (!l) return;
+          return after(st.append(p.lot, { kind: p.kind, value: p.value, device, seq: p.seq, ts: p.ts, receivedAt }), (ok) => {
+            if (ok) touched.set(p.lot, l);
+          });
+        }),
+      );
+      return after(appended, () => inOrder([...touched.values()], (l) => this.judge(st, l, now)));
     });
   }
 
   /** Judges the lot on its packages; stores a changed verdict and opens `lot-fail` when it turns to fail. */
-  private judge(l: StoredLot, now: Date): void {
-    const packages = this.store.packagesOf(l.id);
-    const j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
-    if (j.verdict === l.verdict) return;
-    this.store.setVerdict(l.id, j.verdict, j.verdict === 'pending' ? undefined : now.toISOString());
-    if (j.verdict !== 'fail') return;
+  private judge(st: LotStore<StateExecutor>, l: StoredLot, now: Date): Awaitable<void> {
+    return after(st.packagesOf(l.id), (packages) => {
+      const j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
+      if (j.verdict === l.verdict) return;
+      return after(st.setVerdict(l.id, j.verdict, j.verdict === 'pending' ? undefined : now.toISOString()), () => {
+        if (j.verdict === 'fail') this.raiseLotFail(l, j, packages, now);
+      });
+    });
+  }
+
+  /** Opens `lot-fail` for a lot whose verdict turned to fail. */
+  private raiseLotFail(l: StoredLot, j: LotJudgement, packages: readonly StoredPackage[], now: Date): void {
     const scale = this.fitnessOf(l, packages, now);
     // The instrument the lot was weighed on carries the alert; without one, the lot itself does.
     const device = scale.id ?? `lot:${l.id}`;
@@ -282,8 +380,11 @@ export class LotBook {
     });
   }
 
-  private viewOf(l: StoredLot, now: Date): LotView {
-    const packages = this.store.packagesOf(l.id);
+  private viewOf(st: LotStore<S>, l: StoredLot, now: Date): Awaitable<LotView> {
+    return after(st.packagesOf(l.id) as Awaitable<StoredPackage[]>, (packages) => this.viewWith(l, packages, now));
+  }
+
+  private viewWith(l: StoredLot, packages: readonly StoredPackage[], now: Date): LotView {
     const scale = this.fitnessOf(l, packages, now);
     let j: LotJudgement;
     try {
@@ -352,6 +453,11 @@ export class LotBook {
     if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
     return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency);
   }
+}
+
+/** The values of views, together: at once when none is a Promise (SQLite). */
+function settleEach<T>(values: Awaitable<T>[]): Awaitable<T[]> {
+  return values.some(isPending) ? Promise.all(values) : (values as T[]);
 }
 
 function declarationOf(l: NewLot | StoredLot): LotDeclaration {

@@ -1,8 +1,10 @@
 // Mobile verification campaigns (kiểm định lưu động) and the instruments verified in them.
+// Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts. Nothing is
+// cached: every node reads the rows.
 import type { Selectable } from 'kysely';
-import type { Db } from './db.ts';
 import type { CampaignsTable, CampaignVerificationsTable } from './schema.ts';
-import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg } from './sql.ts';
+import { after, answer, isConstraintViolation, isPending, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 import { summariseCampaign, summariseCampaigns, type CampaignSummary, type CampaignsSummary } from '../inspections/summary.ts';
 import type { Campaign, CampaignVerification } from '../inspections/types.ts';
 
@@ -113,17 +115,16 @@ const Q = {
   ),
 };
 
-export class CampaignStore {
-  private readonly sql: Statements<typeof Q>;
+export class CampaignStore<S extends StateExecutor = StateExecutor> {
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+  constructor(readonly db: S) {
+    this.sql = db.statements(Q);
   }
 
-  /** Plans a campaign; false when one with this id exists. */
-  create(c: Campaign): boolean {
-    if (this.sql.byId.get({ id: c.id })) return false;
-    this.sql.insert.run({
+  /** Plans a campaign; false when one with this id exists (here, or written first by another node). */
+  create(c: Campaign): Answer<S, boolean> {
+    const row = {
       id: c.id,
       name: c.name,
       region: c.region,
@@ -134,21 +135,34 @@ export class CampaignStore {
       authority: c.authority ?? null,
       created_at: c.createdAt,
       created_by: c.createdBy,
-    });
-    return true;
+    };
+    const taken = (e: unknown): false => {
+      if (isConstraintViolation(e)) return false;
+      throw e;
+    };
+    return answer(this.db, () =>
+      after(this.sql.byId.get({ id: c.id }), (existing): Awaitable<boolean> => {
+        if (existing) return false;
+        try {
+          const inserted = after(this.sql.insert.run(row), () => true);
+          return isPending(inserted) ? inserted.catch(taken) : inserted;
+        } catch (e) {
+          return taken(e);
+        }
+      }),
+    );
   }
 
-  campaign(id: string): Campaign | undefined {
-    const r = this.sql.byId.get({ id });
-    return r ? campaignFromRow(r) : undefined;
+  campaign(id: string): Answer<S, Campaign | undefined> {
+    return answer(this.db, () => after(this.sql.byId.get({ id }), (r) => (r ? campaignFromRow(r) : undefined)));
   }
 
-  list(f: CampaignFilter = {}): Campaign[] {
-    return this.sql.list.all(f).map(campaignFromRow);
+  list(f: CampaignFilter = {}): Answer<S, Campaign[]> {
+    return answer(this.db, () => after(this.sql.list.all(f), (rows) => rows.map(campaignFromRow)));
   }
 
-  addVerification(v: Omit<CampaignVerification, 'id'>): CampaignVerification {
-    const row = this.sql.insertVerification.get({
+  addVerification(v: Omit<CampaignVerification, 'id'>): Answer<S, CampaignVerification> {
+    const row = {
       campaign: v.campaign,
       market: v.market,
       owner_name: v.owner.name,
@@ -166,32 +180,40 @@ export class CampaignStore {
       tenant: v.tenant ?? null,
       verified_at: v.verifiedAt,
       recorded_by: v.recordedBy,
-    })!;
-    return { ...v, id: Number(row.id) };
+    };
+    return answer(this.db, () => after(this.sql.insertVerification.get(row), (r) => ({ ...v, id: Number(r!.id) })));
   }
 
-  verifications(campaign: string): CampaignVerification[] {
-    return this.sql.verifications.all({ campaign }).map(verificationFromRow);
+  verifications(campaign: string): Answer<S, CampaignVerification[]> {
+    return answer(this.db, () => after(this.sql.verifications.all({ campaign }), (rows) => rows.map(verificationFromRow)));
   }
 
   /** One campaign's tally (verified, passed, failed, by market, by class); undefined when there is no such campaign. */
-  summary(id: string): CampaignSummary | undefined {
-    const c = this.campaign(id);
-    return c ? summariseCampaign(c, this.verifications(id)) : undefined;
+  summary(id: string): Answer<S, CampaignSummary | undefined> {
+    return answer(this.db, () =>
+      after(this.campaign(id) as Awaitable<Campaign | undefined>, (c) =>
+        c ? after(this.verifications(id) as Awaitable<CampaignVerification[]>, (v) => summariseCampaign(c, v)) : undefined,
+      ),
+    );
   }
 
   /**
    * Mobile verification in a period, for the periodic report: the campaigns in `regions` (all
    * when absent) that overlap [from, to], with the instruments verified in it.
    */
-  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): CampaignsSummary {
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): Answer<S, CampaignsSummary> {
     const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
     // Campaign dates are days (YYYY-MM-DD): compare them with the period's days.
-    const campaigns = this.list({ regions, from: period.from.slice(0, 10), to: period.to.slice(0, 10) });
-    const verifications = campaigns.length
-      ? this.sql.verificationsIn.all({ campaigns: campaigns.map((c) => c.id), from: period.from, to: period.to }).map(verificationFromRow)
-      : [];
-    return summariseCampaigns(period, campaigns, verifications);
+    const listed = () => this.list({ regions, from: period.from.slice(0, 10), to: period.to.slice(0, 10) }) as Awaitable<Campaign[]>;
+    return answer(this.db, () =>
+      after(listed(), (campaigns) =>
+        campaigns.length === 0
+          ? summariseCampaigns(period, campaigns, [])
+          : after(this.sql.verificationsIn.all({ campaigns: campaigns.map((c) => c.id), from: period.from, to: period.to }), (rows) =>
+              summariseCampaigns(period, campaigns, rows.map(verificationFromRow)),
+            ),
+      ),
+    );
   }
 }
 

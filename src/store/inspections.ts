@@ -8,10 +8,15 @@
 // (−1, −2, …), allocated here: devices number their own checks from 0 upwards (docs/contract.md §2), so
 // the two series share the checks table (primary key device, seq) without colliding, and an
 // inspection check is told from a device's by its sign.
+//
+// Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts. What reads
+// before it writes (the next record number, the next check seq, the next finding number) runs in
+// `serially` under a lock another node would take for the same number; the seals, read on every
+// message, are cached and reloaded on another node's announcement ('seals').
 import type { Selectable } from 'kysely';
-import type { Db } from './db.ts';
 import type { FindingsTable, InspectionAmendmentsTable, InspectionItemsTable, InspectionsTable } from './schema.ts';
-import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg } from './sql.ts';
+import { after, answer, isPending, settleAll, type AnyStatements, type Answer, type Awaitable, type StateExecutor, type Watching } from './executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import { summariseInspections, type InspectionSummary } from '../inspections/summary.ts';
 import type {
@@ -263,104 +268,196 @@ const Q = {
 
 export type NewInspection = Omit<Inspection, 'state' | 'createdAt' | 'closedAt' | 'closedBy' | 'conclusion' | 'recordHash' | 'id'>;
 
-export class InspectionStore {
-  private readonly sql: Statements<typeof Q>;
-  /** Instruments sealed off, by device: read at every verification review (lockout), so kept in memory. */
-  private readonly seals = new Map<string, Seal>();
+/** What a change of the seals is announced under (executor.ts `announce` / `watch`). */
+export const SEALS_TOPIC = 'seals';
 
-  constructor(private readonly db: Db) {
-    this.sql = db.prepareAll(Q);
-    for (const r of this.sql.openSeals.all()) if (r.device) this.seals.set(r.device, { finding: r.id, inspection: r.inspection, since: r.opened_at });
+/** `fn` of each item in turn, each after the previous one settled: synchronous on SQLite. */
+function inOrder<T>(items: readonly T[], fn: (item: T) => Awaitable<void>): Awaitable<void> {
+  let i = 0;
+  const next = (): Awaitable<void> => {
+    while (i < items.length) {
+      const r = fn(items[i++]!);
+      if (isPending(r)) return r.then(next);
+    }
+  };
+  return next();
+}
+
+/** What the store and its views inside transactions (`serially`) share. */
+interface Shared {
+  /** Instruments sealed off, by device: read at every verification review (lockout), so kept in memory. */
+  seals: Map<string, Seal>;
+  loadedVersion: number;
+}
+
+// Over 400 lines (the file): see its top.
+export class InspectionStore<S extends StateExecutor = StateExecutor> {
+  private readonly sql: AnyStatements<typeof Q>;
+  private readonly shared: Shared;
+  private readonly watching: Watching | undefined;
+  /** Settles when the seals are loaded (at once on SQLite). */
+  readonly loaded: Awaitable<void>;
+
+  constructor(
+    readonly db: S,
+    inside?: { sql: AnyStatements<typeof Q>; shared: Shared },
+  ) {
+    this.sql = inside?.sql ?? db.statements(Q);
+    this.shared = inside?.shared ?? { seals: new Map(), loadedVersion: -1 };
+    if (inside) {
+      this.loaded = undefined;
+      return;
+    }
+    this.loaded = this.loadSeals();
+    if (db.dialect === 'postgres')
+      this.watching = db.watch(SEALS_TOPIC, () => {
+        if (db.version(SEALS_TOPIC) !== this.shared.loadedVersion) void this.loadSeals();
+      });
   }
 
-  /** Opens a record numbered BBKT-<year of startedAt>-<nnnn>, the next number of that year. */
-  open(i: NewInspection, now: Date): Inspection {
-    const year = i.startedAt.slice(0, 4);
-    return this.db.transaction(() => {
-      const last = this.sql.lastIdOfYear.get({ pattern: `BBKT-${year}-%` })?.id;
-      const n = last ? Number(last.slice(last.lastIndexOf('-') + 1)) + 1 : 1;
-      const id = `BBKT-${year}-${String(n).padStart(4, '0')}`;
-      const created: Inspection = { ...i, id, state: 'open', createdAt: now.toISOString() };
-      this.sql.insert.run({
-        id,
-        tenant: i.tenant,
-        region: i.region,
-        site: i.site ?? null,
-        started_at: i.startedAt,
-        inspectors: JSON.stringify(i.inspectors),
-        legal_basis: i.legalBasis ?? null,
-        state: 'open',
-        opened_by: i.openedBy,
-        created_at: created.createdAt,
-      });
-      return created;
+  /** Stops following other nodes' seals (PostgreSQL). */
+  stop(): void {
+    this.watching?.stop();
+  }
+
+  private loadSeals(): Awaitable<void> {
+    const version = this.db.version(SEALS_TOPIC);
+    return after(this.sql.openSeals.all(), (rows) => {
+      const seals = new Map<string, Seal>();
+      for (const r of rows) if (r.device) seals.set(r.device, { finding: r.id, inspection: r.inspection, since: r.opened_at });
+      this.shared.seals = seals;
+      this.shared.loadedVersion = version;
     });
   }
 
-  inspection(id: string): Inspection | undefined {
-    const r = this.sql.byId.get({ id });
-    return r ? inspectionFromRow(r) : undefined;
+  /**
+   * `fn` in one transaction on the store as seen inside it: it may read before it writes (the
+   * service closes a record on what it read of it). SQLite: `fn` must not await (executor.ts).
+   */
+  serially<T>(fn: (store: InspectionStore<StateExecutor>) => Awaitable<T>): Answer<S, T> {
+    return answer(this.db, () => this.db.serially((tx) => fn(this.on(tx))));
   }
 
-  list(f: InspectionFilter = {}): Inspection[] {
-    return this.sql.list.all(f).map(inspectionFromRow);
+  private on(tx: StateExecutor): InspectionStore<StateExecutor> {
+    return (tx as unknown) === this.db
+      ? (this as InspectionStore<StateExecutor>)
+      : new InspectionStore<StateExecutor>(tx, { sql: tx.statements(Q), shared: this.shared });
+  }
+
+  /** Opens a record numbered BBKT-<year of startedAt>-<nnnn>, the next number of that year (one node at a time takes it). */
+  open(i: NewInspection, now: Date): Answer<S, Inspection> {
+    const year = i.startedAt.slice(0, 4);
+    return this.serially((st) =>
+      after(st.db.lock(`inspection-numbers:${year}`), () =>
+        after(st.sql.lastIdOfYear.get({ pattern: `BBKT-${year}-%` }), (r) => {
+          const last = r?.id;
+          const n = last ? Number(last.slice(last.lastIndexOf('-') + 1)) + 1 : 1;
+          const id = `BBKT-${year}-${String(n).padStart(4, '0')}`;
+          const created: Inspection = { ...i, id, state: 'open', createdAt: now.toISOString() };
+          const row = {
+            id,
+            tenant: i.tenant,
+            region: i.region,
+            site: i.site ?? null,
+            started_at: i.startedAt,
+            inspectors: JSON.stringify(i.inspectors),
+            legal_basis: i.legalBasis ?? null,
+            state: 'open' as const,
+            opened_by: i.openedBy,
+            created_at: created.createdAt,
+          };
+          return after(st.sql.insert.run(row), () => created);
+        }),
+      ),
+    );
+  }
+
+  inspection(id: string): Answer<S, Inspection | undefined> {
+    return answer(this.db, () => after(this.sql.byId.get({ id }), (r) => (r ? inspectionFromRow(r) : undefined)));
+  }
+
+  list(f: InspectionFilter = {}): Answer<S, Inspection[]> {
+    return answer(this.db, () => after(this.sql.list.all(f), (rows) => rows.map(inspectionFromRow)));
   }
 
   /** The record with its items (and their checks), findings and amendments. */
-  record(id: string): (Inspection & { items: InspectionItem[]; findings: Finding[]; amendments: Amendment[] }) | undefined {
-    const i = this.inspection(id);
-    if (!i) return undefined;
-    return {
-      ...i,
-      items: this.items(id),
-      findings: this.findings({ inspection: id }).reverse(),
-      amendments: this.sql.amendments.all({ inspection: id }).map(amendmentFromRow),
-    };
+  record(id: string): Answer<S, (Inspection & { items: InspectionItem[]; findings: Finding[]; amendments: Amendment[] }) | undefined> {
+    return answer(this.db, () =>
+      after(this.inspection(id) as Awaitable<Inspection | undefined>, (i) =>
+        !i
+          ? undefined
+          : after(
+              settleAll([
+                this.items(id) as Awaitable<InspectionItem[]>,
+                this.findings({ inspection: id }) as Awaitable<Finding[]>,
+                this.sql.amendments.all({ inspection: id }),
+              ] as const),
+              ([items, findings, amendments]) => ({ ...i, items, findings: [...findings].reverse(), amendments: amendments.map(amendmentFromRow) }),
+            ),
+      ),
+    );
   }
 
   /** Closes an open record; false when it was closed already. */
-  close(id: string, at: Date, by: string, conclusion: string | undefined, hash: string): boolean {
-    return this.sql.close.run({ id, closedAt: at.toISOString(), closedBy: by, conclusion: conclusion ?? null, hash }) > 0;
+  close(id: string, at: Date, by: string, conclusion: string | undefined, hash: string): Answer<S, boolean> {
+    return answer(this.db, () =>
+      after(this.sql.close.run({ id, closedAt: at.toISOString(), closedBy: by, conclusion: conclusion ?? null, hash }), (n) => n > 0),
+    );
+  }
+
+  /** Inside `serially`: waits until no other node changes the record `id` (PostgreSQL; nothing on SQLite). */
+  lockRecord(id: string): Awaitable<void> {
+    return this.db.lock(`inspection:${id}`);
   }
 
   /**
    * Records an examined instrument and the checks made on it, numbering the checks in the
    * device's inspection series (−1, −2, …; see the top of this file). The checks are given
    * without seq; they come back with theirs. `alsoInTransaction` runs in the same transaction
-   * with the numbered checks (the service puts them into the device's check history there).
+   * with the numbered checks on SQLite (the service puts them into the device's check history
+   * there); on PostgreSQL once the item is stored, on its own store's connection.
    */
   addItem(
     item: { inspection: string; device: string; facts: ItemFacts; verdict: ItemVerdict; reasons: ItemReason[]; recordedBy: string },
     checks: readonly Omit<CheckResult, 'seq'>[],
     at: Date,
-    alsoInTransaction?: (numbered: CheckResult[]) => void,
-  ): InspectionItem {
-    return this.db.transaction(() => {
-      const recordedAt = at.toISOString();
-      const row = this.sql.insertItem.get({
-        inspection: item.inspection,
-        device: item.device,
-        facts: JSON.stringify(item.facts),
-        verdict: item.verdict,
-        reasons: JSON.stringify(item.reasons),
-        recorded_at: recordedAt,
-        recorded_by: item.recordedBy,
-      })!;
-      const id = Number(row.id);
-      let seq = Math.min(0, Number(this.sql.lowestSeq.get({ device: item.device })?.seq ?? 0));
-      const numbered: CheckResult[] = [];
-      for (const c of checks) {
-        const check = { ...c, seq: --seq } as CheckResult;
-        this.sql.insertCheck.run({ device: item.device, seq: check.seq, inspection: item.inspection, item: id, result: JSON.stringify(check) });
-        numbered.push(check);
-      }
-      alsoInTransaction?.(numbered);
-      return { id, ...item, checks: numbered, recordedAt };
-    });
+    alsoInTransaction?: (numbered: CheckResult[]) => Awaitable<void>,
+  ): Answer<S, InspectionItem> {
+    const recordedAt = at.toISOString();
+    return this.serially((st) =>
+      after(settleAll([st.lockRecord(item.inspection), st.db.lock(`inspection-checks:${item.device}`)] as const), () =>
+        after(
+          st.sql.insertItem.get({
+            inspection: item.inspection,
+            device: item.device,
+            facts: JSON.stringify(item.facts),
+            verdict: item.verdict,
+            reasons: JSON.stringify(item.reasons),
+            recorded_at: recordedAt,
+            recorded_by: item.recordedBy,
+          }),
+          (row) =>
+            after(st.sql.lowestSeq.get({ device: item.device }), (lowest) => {
+              const id = Number(row!.id);
+              let seq = Math.min(0, Number(lowest?.seq ?? 0));
+              const numbered: CheckResult[] = checks.map((c) => ({ ...c, seq: --seq }) as CheckResult);
+              const stored = inOrder(numbered, (check) =>
+                after(
+                  st.sql.insertCheck.run({ device: item.device, seq: check.seq, inspection: item.inspection, item: id, result: JSON.stringify(check) }),
+                  () => undefined,
+                ),
+              );
+              return after(stored, () => after(alsoInTransaction?.(numbered), (): InspectionItem => ({ id, ...item, checks: numbered, recordedAt })));
+            }),
+        ),
+      ),
+    );
   }
 
-  items(inspection: string): InspectionItem[] {
-    return this.withChecks(this.sql.items.all({ inspection }), this.sql.checks.all({ inspection }));
+  items(inspection: string): Answer<S, InspectionItem[]> {
+    return answer(this.db, () =>
+      after(settleAll([this.sql.items.all({ inspection }), this.sql.checks.all({ inspection })] as const), ([rows, checks]) => this.withChecks(rows, checks)),
+    );
   }
 
   private withChecks(rows: Selectable<InspectionItemsTable>[], checks: { item: number; result: string }[]): InspectionItem[] {
@@ -383,82 +480,105 @@ export class InspectionStore {
     }));
   }
 
-  /** Opens a finding numbered <inspection>-F<n>; a sealed-off one seals its instrument until closed. */
+  /** Opens a finding numbered <inspection>-F<n>; a sealed-off one seals its instrument until closed (announced to the other nodes). */
   addFinding(
     f: { inspection: string; tenant: string; device?: string; kind: FindingKind; description: string; action?: string; openedBy: string },
     at: Date,
-  ): Finding {
-    return this.db.transaction(() => {
-      const n = Number(this.sql.findingCount.get({ inspection: f.inspection })?.n ?? 0) + 1;
-      const id = `${f.inspection}-F${n}`;
-      const openedAt = at.toISOString();
-      this.sql.insertFinding.run({
-        id,
-        inspection: f.inspection,
-        tenant: f.tenant,
-        device: f.device ?? null,
-        kind: f.kind,
-        description: f.description,
-        action: f.action ?? null,
-        opened_at: openedAt,
-        opened_by: f.openedBy,
-      });
-      if (f.kind === 'sealed-off' && f.device) this.seals.set(f.device, { finding: id, inspection: f.inspection, since: openedAt });
-      return this.finding(id)!;
-    });
+  ): Answer<S, Finding> {
+    const openedAt = at.toISOString();
+    const seals = f.kind === 'sealed-off' && f.device !== undefined;
+    const written = this.serially((st) =>
+      after(st.lockRecord(f.inspection), () =>
+        after(st.sql.findingCount.get({ inspection: f.inspection }), (c) => {
+          const id = `${f.inspection}-F${Number(c?.n ?? 0) + 1}`;
+          const row = {
+            id,
+            inspection: f.inspection,
+            tenant: f.tenant,
+            device: f.device ?? null,
+            kind: f.kind,
+            description: f.description,
+            action: f.action ?? null,
+            opened_at: openedAt,
+            opened_by: f.openedBy,
+          };
+          return after(st.sql.insertFinding.run(row), () =>
+            after(seals ? st.db.announce(SEALS_TOPIC) : undefined, () => after(st.finding(id), (found) => found!)),
+          );
+        }),
+      ),
+    );
+    return answer(this.db, () =>
+      after(written as Awaitable<Finding>, (found) => {
+        if (seals) this.shared.seals.set(f.device!, { finding: found.id, inspection: f.inspection, since: openedAt });
+        return found;
+      }),
+    );
   }
 
-  finding(id: string): Finding | undefined {
-    const r = this.sql.finding.get({ id });
-    return r ? findingFromRow(r) : undefined;
+  finding(id: string): Answer<S, Finding | undefined> {
+    return answer(this.db, () => after(this.sql.finding.get({ id }), (r) => (r ? findingFromRow(r) : undefined)));
   }
 
-  findings(f: FindingFilter = {}): Finding[] {
-    return this.sql.findings.all(f).map(findingFromRow);
+  findings(f: FindingFilter = {}): Answer<S, Finding[]> {
+    return answer(this.db, () => after(this.sql.findings.all(f), (rows) => rows.map(findingFromRow)));
   }
 
   /** The operator's answer; undefined when the finding is closed (or unknown). */
-  answer(id: string, answer: string, by: string, at: Date): Finding | undefined {
-    return this.sql.answer.run({ id, answer, by, at: at.toISOString() }) > 0 ? this.finding(id) : undefined;
+  answer(id: string, answer_: string, by: string, at: Date): Answer<S, Finding | undefined> {
+    return answer(this.db, () => after(this.sql.answer.run({ id, answer: answer_, by, at: at.toISOString() }), (n) => (n > 0 ? this.finding(id) : undefined)));
   }
 
-  /** Closes a finding (and lifts its seal); undefined when it was closed already (or unknown). */
-  closeFinding(id: string, reason: string, by: string, at: Date): Finding | undefined {
-    if (this.sql.closeFinding.run({ id, reason, by, at: at.toISOString() }) === 0) return undefined;
-    const f = this.finding(id)!;
-    if (f.device && this.seals.get(f.device)?.finding === id) this.seals.delete(f.device);
-    return f;
+  /** Closes a finding (and lifts its seal, announced to the other nodes); undefined when it was closed already (or unknown). */
+  closeFinding(id: string, reason: string, by: string, at: Date): Answer<S, Finding | undefined> {
+    return answer(this.db, () =>
+      after(this.sql.closeFinding.run({ id, reason, by, at: at.toISOString() }), (n) =>
+        n === 0
+          ? undefined
+          : after(this.finding(id) as Awaitable<Finding | undefined>, (f) => {
+              if (!f?.device || this.shared.seals.get(f.device)?.finding !== id) return f;
+              this.shared.seals.delete(f.device);
+              return after(this.db.announce(SEALS_TOPIC), () => f);
+            }),
+      ),
+    );
   }
 
   /** The open seal on an instrument, if any. */
   sealOf(device: string): Seal | undefined {
-    return this.seals.get(device);
+    return this.shared.seals.get(device);
   }
 
-  amend(a: Omit<Amendment, 'id' | 'amendedAt'>, at: Date): Amendment {
+  amend(a: Omit<Amendment, 'id' | 'amendedAt'>, at: Date): Answer<S, Amendment> {
     const amendedAt = at.toISOString();
-    const row = this.sql.insertAmendment.get({
-      inspection: a.inspection,
-      reason: a.reason,
-      change: JSON.stringify(a.change),
-      amended_at: amendedAt,
-      amended_by: a.amendedBy,
-    })!;
-    return { ...a, id: Number(row.id), amendedAt };
+    const row = { inspection: a.inspection, reason: a.reason, change: JSON.stringify(a.change), amended_at: amendedAt, amended_by: a.amendedBy };
+    return answer(this.db, () => after(this.sql.insertAmendment.get(row), (r) => ({ ...a, id: Number(r!.id), amendedAt })));
   }
 
   /**
    * The inspector's work in a period, for the periodic report: the inspections started in
    * [from, to] in `regions` (all when absent), their instruments, checks and findings.
    */
-  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): InspectionSummary {
+  inspectionSummary(from: Date | string, to: Date | string, regions?: readonly string[], tenants?: readonly string[]): Answer<S, InspectionSummary> {
     const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
-    if (tenants?.length === 0) return summariseInspections(period, [], [], []);
-    const inspections = this.list({ from: period.from, to: period.to, regions, tenants: tenants && new Set(tenants), limit: 1_000_000 });
-    const ids = inspections.map((i) => i.id);
-    const items = ids.length ? this.withChecks(this.sql.itemsOf.all(ids), this.sql.checksOf.all(ids)) : [];
-    const findings = ids.length ? this.findings({ inspections: ids, limit: 1_000_000 }) : [];
-    return summariseInspections(period, inspections, items, findings);
+    return answer(this.db, () => {
+      if (tenants?.length === 0) return summariseInspections(period, [], [], []);
+      const listed = this.list({ from: period.from, to: period.to, regions, tenants: tenants && new Set(tenants), limit: 1_000_000 }) as Awaitable<
+        Inspection[]
+      >;
+      return after(listed, (inspections) => {
+        const ids = inspections.map((i) => i.id);
+        if (!ids.length) return summariseInspections(period, inspections, [], []);
+        return after(
+          settleAll([
+            this.sql.itemsOf.all(ids),
+            this.sql.checksOf.all(ids),
+            this.findings({ inspections: ids, limit: 1_000_000 }) as Awaitable<Finding[]>,
+          ] as const),
+          ([rows, checks, findings]) => summariseInspections(period, inspections, this.withChecks(rows, checks), findings),
+        );
+      });
+    });
   }
 }
 

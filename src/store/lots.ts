@@ -2,9 +2,12 @@
 // in (position 1, 2, …): the plans take the first ones as the sample. A package from an instrument
 // is stored once per (device, seq), one entered through the API once per (lot, client id).
 import type { Selectable } from 'kysely';
-import type { Db } from './db.ts';
+//
+// Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts. Appends read
+// the lot's count before they write: they run inside `serially`, on the store `on(tx)` gives.
 import type { LotPackagesTable, LotsTable } from './schema.ts';
-import { dynamicQuery, query, type Arg, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 
 export type LotVerdict = 'pending' | 'pass' | 'fail';
 
@@ -118,6 +121,7 @@ const Q = {
       created_by: arg('created_by'),
     }),
   ),
+  all: query('lots.all', (db) => db.selectFrom('lots').selectAll()),
   byId: query('lots.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('lots').selectAll().where('id', '=', arg('id'))),
   list: dynamicQuery('lots.list', (db, f: LotFilter) => {
     let q = db.selectFrom('lots').selectAll();
@@ -178,16 +182,27 @@ const Q = {
   ),
 };
 
-export class LotStore {
-  private readonly sql: Statements<typeof Q>;
+/** What lots' declarations are announced under (executor.ts `announce` / `watch`): nodes cache them for the message path. */
+export const LOTS_TOPIC = 'lots';
 
-  constructor(private readonly db: Db) {
-    this.sql = db.prepareAll(Q);
+export class LotStore<S extends StateExecutor = StateExecutor> {
+  private readonly sql: AnyStatements<typeof Q>;
+
+  constructor(
+    readonly db: S,
+    sql?: AnyStatements<typeof Q>,
+  ) {
+    this.sql = sql ?? db.statements(Q);
   }
 
-  /** Stores a new lot, pending. The caller checks the id is free (the primary key refuses a second). */
-  insert(l: Omit<StoredLot, 'verdict' | 'judgedAt'>): StoredLot {
-    this.sql.insert.run({
+  /** This store inside the transaction `tx` (`serially`); itself on SQLite, where `tx` is the database. */
+  on(tx: StateExecutor): LotStore<StateExecutor> {
+    return (tx as unknown) === this.db ? (this as LotStore<StateExecutor>) : new LotStore(tx);
+  }
+
+  /** Stores a new lot, pending, announced to the other nodes. The caller checks the id is free (the primary key refuses a second). */
+  insert(l: Omit<StoredLot, 'verdict' | 'judgedAt'>): Answer<S, StoredLot> {
+    const row = {
       id: l.id,
       tenant: l.tenant,
       product: l.product,
@@ -204,63 +219,84 @@ export class LotStore {
       judged_at: null,
       created_at: l.createdAt,
       created_by: l.createdBy ?? null,
-    });
-    return { ...l, verdict: 'pending' };
+    };
+    return answer(this.db, () =>
+      after(
+        this.db.atomically(() => [this.sql.insert.run(row), this.db.announce(LOTS_TOPIC)] as const),
+        (): StoredLot => ({ ...l, verdict: 'pending' }),
+      ),
+    );
   }
 
-  get(id: string): StoredLot | undefined {
-    const r = this.sql.byId.get({ id });
-    return r && lotFromRow(r);
+  get(id: string): Answer<S, StoredLot | undefined> {
+    return answer(this.db, () => after(this.sql.byId.get({ id }), (r) => r && lotFromRow(r)));
+  }
+
+  /** Every lot (a node's cache of declarations on PostgreSQL). */
+  all(): Answer<S, StoredLot[]> {
+    return answer(this.db, () => after(this.sql.all.all(), (rows) => rows.map(lotFromRow)));
   }
 
   /** Newest first. */
-  list(f: LotFilter): StoredLot[] {
-    if (f.tenants?.size === 0) return [];
-    return this.sql.list.all(f).map(lotFromRow);
+  list(f: LotFilter): Answer<S, StoredLot[]> {
+    return answer(this.db, () => (f.tenants?.size === 0 ? [] : after(this.sql.list.all(f), (rows) => rows.map(lotFromRow))));
   }
 
   /** Per tenant: lots judged (pass or fail) with from ≤ judged_at < to (ISO instants), and how many passed. */
-  tallies(tenants: readonly string[], from: string, to: string): LotTallyRow[] {
-    if (tenants.length === 0) return [];
-    return this.sql.tallies.all({ tenants, from, to }).map((r) => ({ tenant: r.tenant, lots: Number(r.lots), passed: Number(r.passed ?? 0) }));
+  tallies(tenants: readonly string[], from: string, to: string): Answer<S, LotTallyRow[]> {
+    return answer(this.db, () =>
+      tenants.length === 0
+        ? []
+        : after(this.sql.tallies.all({ tenants, from, to }), (rows) =>
+            rows.map((r) => ({ tenant: r.tenant, lots: Number(r.lots), passed: Number(r.passed ?? 0) })),
+          ),
+    );
   }
 
-  setVerdict(id: string, verdict: LotVerdict, judgedAt: string | undefined): void {
-    this.sql.setVerdict.run({ id, verdict, judgedAt: judgedAt ?? null });
+  setVerdict(id: string, verdict: LotVerdict, judgedAt: string | undefined): Answer<S, void> {
+    return answer(this.db, () => after(this.sql.setVerdict.run({ id, verdict, judgedAt: judgedAt ?? null }), () => undefined));
   }
 
   /** The lot's packages in the order they arrived. */
-  packagesOf(lot: string): StoredPackage[] {
-    return this.sql.packages.all({ lot }).map(packageFromRow);
+  packagesOf(lot: string): Answer<S, StoredPackage[]> {
+    return answer(this.db, () => after(this.sql.packages.all({ lot }), (rows) => rows.map(packageFromRow)));
   }
 
-  count(lot: string): number {
-    return Number(this.sql.count.get({ lot })?.n ?? 0);
+  count(lot: string): Answer<S, number> {
+    return answer(this.db, () => after(this.sql.count.get({ lot }), (r) => Number(r?.n ?? 0)));
   }
 
   /**
    * Appends a package at the next position; false when it is stored already: the same (device,
-   * seq), or the same client id in this lot. Run inside a transaction with the other appends of
-   * the same message, so positions stay consecutive.
+   * seq), or the same client id in this lot. Run inside `serially` (on `on(tx)`) with the other
+   * appends of the same message, after `lockLot`, so positions stay consecutive.
    */
-  append(lot: string, p: Omit<StoredPackage, 'position'>): boolean {
-    if (p.device !== undefined && p.seq !== undefined && this.sql.deviceSeq.get({ device: p.device, seq: p.seq })) return false;
-    return (
-      this.sql.insertPackage.run({
-        lot,
-        position: this.count(lot) + 1,
-        kind: p.kind,
-        value: p.value,
-        device: p.device ?? null,
-        seq: p.seq ?? null,
-        client_id: p.clientId ?? null,
-        ts: p.ts,
-        received_at: p.receivedAt,
-      }) > 0
+  append(lot: string, p: Omit<StoredPackage, 'position'>): Awaitable<boolean> {
+    const stored = p.device !== undefined && p.seq !== undefined ? this.sql.deviceSeq.get({ device: p.device, seq: p.seq }) : undefined;
+    return after(stored, (found) =>
+      found
+        ? false
+        : after(this.sql.count.get({ lot }), (c) =>
+            after(
+              this.sql.insertPackage.run({
+                lot,
+                position: Number(c?.n ?? 0) + 1,
+                kind: p.kind,
+                value: p.value,
+                device: p.device ?? null,
+                seq: p.seq ?? null,
+                client_id: p.clientId ?? null,
+                ts: p.ts,
+                received_at: p.receivedAt,
+              }),
+              (n) => n > 0,
+            ),
+          ),
     );
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn);
+  /** Inside `serially`: waits until no other node appends to the lot (PostgreSQL; nothing on SQLite). */
+  lockLot(tx: StateExecutor, lot: string): Awaitable<void> {
+    return tx.lock(`lot-packages:${lot}`);
   }
 }

@@ -1,7 +1,9 @@
 // Reference standards and their own calibration certificates: the state database is the owner; the
-// check path reads the in-memory cache (one lookup per check), kept current by this module's writes.
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+// check path reads the in-memory cache (one lookup per check), kept current by this module's writes
+// and, on PostgreSQL, reloaded when another node announces a change of its own ('standards').
+// Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts.
+import { query, type Arg } from './sql.ts';
+import { after, answer, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type StateExecutor, type Watching } from './executor.ts';
 import type { StandardCertificatesTable, StandardsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { ReferenceStandard, StandardCertificate, StandardKind } from '../metrology/traceability.ts';
@@ -83,15 +85,65 @@ function certFromRow(r: CertRow): StoredStandardCertificate {
   return c;
 }
 
-export class StandardStore {
+/** What the standards' writes are announced under (executor.ts `announce` / `watch`). */
+export const STANDARDS_TOPIC = 'standards';
+
+export class StandardStore<S extends StateExecutor = StateExecutor> {
   private standards = new Map<string, StoredStandard>();
   private certificates = new Map<string, StoredStandardCertificate[]>();
-  private readonly sql: Statements<typeof Q>;
+  private readonly sql: AnyStatements<typeof Q>;
+  /** `db.version(STANDARDS_TOPIC)` when the cache was loaded. */
+  private loadedVersion = -1;
+  /** Writes and reloads in flight (PostgreSQL): one after another, so an older read never overwrites a newer write. */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly watching: Watching | undefined;
+  /** Settles when the cache is first loaded (at once on SQLite). */
+  readonly loaded: Awaitable<void>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
-    for (const r of this.sql.standards.all()) this.standards.set(r.id, standardFromRow(r));
-    for (const r of this.sql.certificates.all()) this.listOf(r.standard).push(certFromRow(r));
+  /**
+   * On SQLite the cache is loaded when this returns. On PostgreSQL it loads meanwhile (await
+   * `loaded`), and reloads whenever another node announces a change: the check path of every
+   * node sees a standard or a certificate registered on any node within a notification's time.
+   */
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
+    this.loaded = this.inTurn(() => this.load());
+    if (db.dialect === 'postgres') this.watching = db.watch(STANDARDS_TOPIC, () => void this.catchUp());
+  }
+
+  /** Stops following other nodes' changes. */
+  stop(): void {
+    this.watching?.stop();
+  }
+
+  private load(): Awaitable<void> {
+    const version = this.db.version(STANDARDS_TOPIC);
+    return after(settleAll([this.sql.standards.all(), this.sql.certificates.all()] as const), ([standards, certificates]) => {
+      const s = new Map<string, StoredStandard>();
+      for (const r of standards) s.set(r.id, standardFromRow(r));
+      const c = new Map<string, StoredStandardCertificate[]>();
+      for (const r of certificates) {
+        const list = c.get(r.standard);
+        if (list) list.push(certFromRow(r));
+        else c.set(r.standard, [certFromRow(r)]);
+      }
+      this.standards = s;
+      this.certificates = c;
+      this.loadedVersion = version;
+    });
+  }
+
+  /** Reloads the cache when another process announced a change since it was loaded; true when it did. */
+  catchUp(): Answer<S, boolean> {
+    return answer(this.db, () => this.inTurn(() => (this.db.version(STANDARDS_TOPIC) === this.loadedVersion ? false : after(this.load(), () => true))));
+  }
+
+  /** `work` after the work in flight (PostgreSQL); at once on SQLite, where nothing is ever in flight. */
+  private inTurn<T>(work: () => Awaitable<T>): Awaitable<T> {
+    if (this.db.dialect === 'sqlite') return work();
+    const result = this.inFlight.then(work);
+    this.inFlight = result.catch(() => {});
+    return result;
   }
 
   private listOf(standard: string): StoredStandardCertificate[] {
@@ -100,25 +152,36 @@ export class StandardStore {
     return list;
   }
 
-  create(s: ReferenceStandard, actor: string, now: Date): StoredStandard {
-    if (this.standards.has(s.id)) throw new ConflictError(`standard ${s.id} already exists`);
-    const createdAt = now.toISOString();
-    this.sql.insert.run({
-      id: s.id,
-      tenant: s.tenant ?? null,
-      name: s.name,
-      quantity: s.quantity,
-      unit: s.unit,
-      kind: s.kind ?? null,
-      class: s.class ?? null,
-      serial: s.serial ?? null,
-      gas: s.gas ?? null,
-      created_at: createdAt,
-      created_by: actor,
+  create(s: ReferenceStandard, actor: string, now: Date): Answer<S, StoredStandard> {
+    return answer(this.db, () => {
+      if (this.standards.has(s.id)) throw new ConflictError(`standard ${s.id} already exists`);
+      const createdAt = now.toISOString();
+      const row = {
+        id: s.id,
+        tenant: s.tenant ?? null,
+        name: s.name,
+        quantity: s.quantity,
+        unit: s.unit,
+        kind: s.kind ?? null,
+        class: s.class ?? null,
+        serial: s.serial ?? null,
+        gas: s.gas ?? null,
+        created_at: createdAt,
+        created_by: actor,
+      };
+      // refused by the database too when another node registered the id first
+      const written = refusedAs(
+        () => this.db.atomically(() => [this.sql.insert.run(row), this.db.announce(STANDARDS_TOPIC)] as const),
+        () => new ConflictError(`standard ${s.id} already exists`),
+      );
+      return this.inTurn(() =>
+        after(written, () => {
+          const stored: StoredStandard = { ...s, createdAt };
+          this.standards.set(s.id, stored);
+          return stored;
+        }),
+      );
     });
-    const stored: StoredStandard = { ...s, createdAt };
-    this.standards.set(s.id, stored);
-    return stored;
   }
 
   get(id: string): StoredStandard | undefined {
@@ -135,9 +198,9 @@ export class StandardStore {
     return [...this.standards.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  addCertificate(standard: string, c: StandardCertificate, actor: string, now: Date): StoredStandardCertificate {
+  addCertificate(standard: string, c: StandardCertificate, actor: string, now: Date): Answer<S, StoredStandardCertificate> {
     const createdAt = now.toISOString();
-    const row = this.sql.insertCertificate.get({
+    const row = {
       standard,
       number: c.number,
       issued_by: c.issuedBy,
@@ -148,10 +211,19 @@ export class StandardStore {
       as_found: c.asFound ? JSON.stringify(c.asFound) : null,
       created_at: createdAt,
       created_by: actor,
-    })!;
-    const stored: StoredStandardCertificate = { ...c, id: Number(row.id), standard, createdAt };
-    this.listOf(standard).push(stored);
-    return stored;
+    };
+    return answer(this.db, () => {
+      const written = this.db.atomically(() => [this.sql.insertCertificate.get(row), this.db.announce(STANDARDS_TOPIC)] as const);
+      return this.inTurn(() =>
+        after(written, ([inserted]) => {
+          const stored: StoredStandardCertificate = { ...c, id: Number(inserted!.id), standard, createdAt };
+          // a reload that ran meanwhile may have brought it already
+          const list = this.listOf(standard);
+          if (!list.some((x) => x.id === stored.id)) list.push(stored);
+          return stored;
+        }),
+      );
+    });
   }
 
   /** The standard's certificates in the order they were added. */

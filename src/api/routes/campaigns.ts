@@ -51,8 +51,8 @@ function inRegion(p: Principal, region: string): boolean {
   return p.role === 'admin' || (p.role === 'inspector' && (p.regions ?? []).includes(region));
 }
 
-function visibleCampaign(deps: ApiDeps, p: Principal, id: string): Campaign {
-  const c = deps.campaigns.campaign(id);
+async function visibleCampaign(deps: ApiDeps, p: Principal, id: string): Promise<Campaign> {
+  const c = await deps.campaigns.campaign(id);
   if (!c || !inRegion(p, c.region)) throw notFound(`campaign ${id}`);
   return c;
 }
@@ -69,13 +69,13 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: CampaignBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       if (!inRegion(p, body.region))
         throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
           { path: 'region', message: `region ${body.region} is not one of this token's regions (${(p.regions ?? []).join(', ')})` },
         ]);
       try {
-        return svc.plan(body, actor(p));
+        return await svc.plan(body, actor(p));
       } catch (e) {
         throw asApiError(e);
       }
@@ -88,12 +88,13 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'campaigns',
     roles: ['admin', 'inspector'],
     query: ListQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
       const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
       // the store compares days: an instant is taken as its UTC day, as the periodic report does
       const instant = (s: string | undefined) => s && new Date(s).toISOString();
-      return { items: svc.list(regions, instant(query.from), instant(query.to)).map((c) => ({ ...c, ...tally(deps, c.id) })) };
+      const campaigns = await svc.list(regions, instant(query.from), instant(query.to));
+      return { items: await Promise.all(campaigns.map(async (c) => ({ ...c, ...(await tally(deps, c.id)) }))) };
     },
   });
   r.add({
@@ -102,9 +103,9 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'A campaign with the instruments verified in it',
     tag: 'campaigns',
     roles: ['admin', 'inspector'],
-    handler: ({ p, params }) => {
-      const c = visibleCampaign(deps, p, params.id);
-      return { ...c, verifications: svc.verifications(c.id) };
+    handler: async ({ p, params }) => {
+      const c = await visibleCampaign(deps, p, params.id);
+      return { ...c, verifications: await svc.verifications(c.id) };
     },
   });
   r.add({
@@ -116,7 +117,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     body: VerificationBody,
     status: 201,
     handler: async ({ p, params, body }) => {
-      const c = visibleCampaign(deps, p, params.id);
+      const c = await visibleCampaign(deps, p, params.id);
       try {
         const { verification, device, certificate } = await svc.verify(c.id, body, actor(p));
         return {
@@ -135,11 +136,11 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Verified, passed and failed: in total, by market (every planned market) and by class',
     tag: 'campaigns',
     roles: ['admin', 'inspector'],
-    handler: ({ p, params }) => svc.summary(visibleCampaign(deps, p, params.id).id),
+    handler: async ({ p, params }) => svc.summary((await visibleCampaign(deps, p, params.id)).id),
   });
 }
 
-function tally(deps: ApiDeps, id: string) {
-  const s = deps.campaigns.summary(id);
+async function tally(deps: ApiDeps, id: string) {
+  const s = await deps.campaigns.summary(id);
   return s ? { verified: s.verified, passed: s.passed, failed: s.failed, marketsVisited: s.marketsVisited } : {};
 }

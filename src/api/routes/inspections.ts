@@ -76,9 +76,10 @@ const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 const actor = (p: Principal) => `${p.role}:${p.name}:${p.tokenId}`;
 
 /** Refusals of the record as the API's errors. */
-function answered<T>(f: () => T): T {
+/** What the service answers (a value on SQLite, a Promise on PostgreSQL), a refusal as the API's error. */
+async function answered<T>(f: () => T | Promise<T>): Promise<T> {
   try {
-    return f();
+    return await f();
   } catch (e) {
     throw asApiError(e);
   }
@@ -96,8 +97,8 @@ function visible(deps: ApiDeps, p: Principal, tenant: string): boolean {
 }
 
 /** The inspection if this principal may see it; 404 otherwise. */
-function visibleInspection(deps: ApiDeps, p: Principal, id: string): Inspection {
-  const i = deps.inspections.inspection(id);
+async function visibleInspection(deps: ApiDeps, p: Principal, id: string): Promise<Inspection> {
+  const i = await deps.inspections.inspection(id);
   if (!i || !visible(deps, p, i.tenant)) throw notFound(`inspection ${id}`);
   return i;
 }
@@ -126,7 +127,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: InspectionBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
       return answered(() => svc.open(body, actor(p)));
     },
@@ -138,9 +139,9 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ALL_ROLES,
     query: ListQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const tenants = visibleTenantIds(deps, p);
-      const items = svc.list({
+      const items = await svc.list({
         tenants,
         tenant: query.tenant,
         regions: query.region ? [query.region] : undefined,
@@ -149,7 +150,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         to: query.to && new Date(query.to).toISOString(),
         limit: query.limit,
       });
-      return { items: items.map((i) => listEntry(svc.record(i.id)!)) };
+      const records = await Promise.all(items.map((i) => svc.record(i.id)));
+      return { items: records.map((r) => listEntry(r!)) };
     },
   });
   r.add({
@@ -158,7 +160,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'An inspection record: instruments and checks, findings, amendments',
     tag: 'inspections',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => svc.record(visibleInspection(deps, p, params.id).id),
+    handler: async ({ p, params }) => svc.record((await visibleInspection(deps, p, params.id)).id),
   });
   r.add({
     method: 'post',
@@ -169,7 +171,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     body: ItemBody,
     status: 201,
     handler: async ({ p, params, body }) => {
-      const i = visibleInspection(deps, p, params.id);
+      const i = await visibleInspection(deps, p, params.id);
       try {
         return await svc.addItem(i.id, body, actor(p));
       } catch (e) {
@@ -185,7 +187,10 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: FindingBody,
     status: 201,
-    handler: ({ p, params, body }) => answered(() => svc.addFinding(visibleInspection(deps, p, params.id).id, body, actor(p))),
+    handler: async ({ p, params, body }) => {
+      const i = await visibleInspection(deps, p, params.id);
+      return answered(() => svc.addFinding(i.id, body, actor(p)));
+    },
   });
   r.add({
     method: 'post',
@@ -194,7 +199,10 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'inspector'],
     body: CloseBody,
-    handler: ({ p, params, body }) => answered(() => svc.close(visibleInspection(deps, p, params.id).id, body.conclusion, actor(p))),
+    handler: async ({ p, params, body }) => {
+      const i = await visibleInspection(deps, p, params.id);
+      return answered(() => svc.close(i.id, body.conclusion, actor(p)));
+    },
   });
   r.add({
     method: 'post',
@@ -204,7 +212,10 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: AmendmentBody,
     status: 201,
-    handler: ({ p, params, body }) => answered(() => svc.amend(visibleInspection(deps, p, params.id).id, body, actor(p))),
+    handler: async ({ p, params, body }) => {
+      const i = await visibleInspection(deps, p, params.id);
+      return answered(() => svc.amend(i.id, body, actor(p)));
+    },
   });
   r.add({
     method: 'get',
@@ -215,7 +226,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     query: RecordQuery,
     produces: 'application/pdf',
     handler: async ({ c, p, params, query }) => {
-      const record = svc.record(visibleInspection(deps, p, params.id).id)!;
+      const record = (await svc.record((await visibleInspection(deps, p, params.id)).id))!;
       const tenant = deps.registry.tenant(record.tenant) ?? { id: record.tenant, name: record.tenant, region: record.region };
       const devices = new Map<string, { type: string; serial: string; site?: string }>();
       for (const id of new Set([...record.items.map((x) => x.device), ...record.findings.flatMap((f) => (f.device ? [f.device] : []))])) {
@@ -244,21 +255,20 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ALL_ROLES,
     query: FindingQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const { region, from, to, ...filter } = query;
       const tenants = visibleTenantIds(deps, p);
-      if (region === undefined && from === undefined && to === undefined) return { items: svc.findings({ tenants, ...filter }) };
+      if (region === undefined && from === undefined && to === undefined) return { items: await svc.findings({ tenants, ...filter }) };
       // the findings of the inspections started in [from, to] in the region (the overview's figures link here)
-      const inspections = svc
-        .list({
-          tenants,
-          regions: region ? [region] : undefined,
-          from: from && new Date(from).toISOString(),
-          to: to && new Date(to).toISOString(),
-          limit: 1_000_000,
-        })
-        .map((i) => i.id);
-      return { items: inspections.length ? svc.findings({ tenants, ...filter, inspections }) : [] };
+      const listed = await svc.list({
+        tenants,
+        regions: region ? [region] : undefined,
+        from: from && new Date(from).toISOString(),
+        to: to && new Date(to).toISOString(),
+        limit: 1_000_000,
+      });
+      const inspections = listed.map((i) => i.id);
+      return { items: inspections.length ? await svc.findings({ tenants, ...filter, inspections }) : [] };
     },
   });
   r.add({
@@ -267,8 +277,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One finding',
     tag: 'inspections',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => {
-      const f = svc.finding(params.id);
+    handler: async ({ p, params }) => {
+      const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
       return f;
     },
@@ -280,8 +290,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'operator'],
     body: AnswerBody,
-    handler: ({ p, params, body }) => {
-      const f = svc.finding(params.id);
+    handler: async ({ p, params, body }) => {
+      const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
       return answered(() => svc.answerFinding(f.id, body.text, actor(p)));
     },
@@ -293,8 +303,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'inspector'],
     body: CloseFindingBody,
-    handler: ({ p, params, body }) => {
-      const f = svc.finding(params.id);
+    handler: async ({ p, params, body }) => {
+      const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
       return answered(() => svc.closeFinding(f.id, body.reason, actor(p)));
     },

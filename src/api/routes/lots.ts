@@ -72,8 +72,8 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
     deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
   /** The lot if this principal may see it; 404 otherwise (as for one that does not exist). */
-  const visibleLot = (p: Principal, id: string) => {
-    const l = deps.lots.get(id);
+  const visibleLot = async (p: Principal, id: string) => {
+    const l = await deps.lots.get(id);
     if (!l || !canSeeTenant(p, l.tenant, deps.registry.tenant(l.tenant)?.region)) throw notFound(`lot ${id}`);
     return l;
   };
@@ -91,12 +91,12 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: LotBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       const t = deps.registry.tenant(body.tenant);
       if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`);
       let lot: LotView;
       try {
-        lot = deps.lots.declare(body, `${p.role}:${p.name}`, deps.now());
+        lot = await deps.lots.declare(body, `${p.role}:${p.name}`, deps.now());
       } catch (e) {
         return refused(e);
       }
@@ -119,11 +119,11 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'lots',
     roles: ['admin', 'operator'],
     body: PackagesBody,
-    handler: ({ p, params, body }) => {
-      const l = visibleLot(p, params.id);
+    handler: async ({ p, params, body }) => {
+      const l = await visibleLot(p, params.id);
       try {
         const items = body.items.map(({ net, gross, ...rest }) => (net !== undefined ? { net, ...rest } : { gross: gross!, ...rest }));
-        const { lot, added, repeated } = deps.lots.addPackages(l.id, items, deps.now());
+        const { lot, added, repeated } = await deps.lots.addPackages(l.id, items, deps.now());
         audit(p, 'lot.packages.add', l.id, { tenant: l.tenant, added, repeated, measured: lot.measured, verdict: lot.verdict });
         return { ...lot, added, repeated };
       } catch (e) {
@@ -138,13 +138,13 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'lots',
     roles: ALL_ROLES,
     query: LotQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };
       }
       return {
-        items: deps.lots.list(
+        items: await deps.lots.list(
           { tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit },
           deps.now(),
         ),
@@ -157,6 +157,6 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons, the weighing instrument',
     tag: 'lots',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => deps.lots.view(visibleLot(p, params.id).id, deps.now()),
+    handler: async ({ p, params }) => deps.lots.view((await visibleLot(p, params.id)).id, deps.now()),
   });
 }

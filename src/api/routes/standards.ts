@@ -160,7 +160,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: StandardBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       mayManage(p, body.tenant);
       if (body.tenant !== undefined) {
         const t = deps.registry.tenant(body.tenant);
@@ -171,7 +171,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       // a standard-oot alert carries the standard's id as its device: it must not name an instrument
       if (deps.registry.device(body.id)) throw new ApiError(409, 'conflict', `${body.id} is an instrument's id; give the standard another id`);
       try {
-        const s = deps.standards.create(body, `${p.role}:${p.name}`, deps.now());
+        const s = await deps.standards.create(body, `${p.role}:${p.name}`, deps.now());
         audit(p, 'standard.create', s.id, { tenant: s.tenant ?? null, quantity: s.quantity, unit: s.unit, kind: s.kind });
         return standardView(deps, s);
       } catch (e) {
@@ -211,10 +211,10 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: StandardCertificateBody,
     status: 201,
-    handler: ({ p, params, body }) => {
+    handler: async ({ p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
-      const cert = deps.standards.addCertificate(s.id, body, `${p.role}:${p.name}`, deps.now());
+      const cert = await deps.standards.addCertificate(s.id, body, `${p.role}:${p.name}`, deps.now());
       audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
     },
