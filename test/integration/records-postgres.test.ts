@@ -1,0 +1,29 @@
+// The inspector's records (standards, lots, inspections, campaigns) on a real PostgreSQL 15
+// (MAG_STATE_URL): the same contract as on SQLite (test/support/records-contract.ts), with two
+// connections standing for two nodes.
+import { afterAll } from 'vitest';
+import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
+import { recordsContract } from '../support/records-contract.ts';
+import { PostgresState } from '../../src/store/postgres.ts';
+
+let server: PostgresHandle | undefined;
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+recordsContract('PostgreSQL', async () => {
+  server = await startPostgres();
+  const url = `postgres://${server.user}@${server.host}:${server.port}/${server.database}`;
+  const opened: PostgresState[] = [];
+  return {
+    open: async () => {
+      const db = await PostgresState.connect(url);
+      opened.push(db);
+      return db;
+    },
+    close: async () => {
+      for (const db of opened) await db.close();
+    },
+  };
+});
