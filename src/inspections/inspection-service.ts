@@ -158,10 +158,18 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
   }
 
   private storeItem(inspectionId: string, input: ItemInput, actor: string): Awaitable<{ item: InspectionItem; device: Device }> {
-    return after(this.openRecord(inspectionId), (i) => this.storeItemOf(i, input, actor));
+    return this.whileOpen(inspectionId, (st, i) => this.storeItemOf(st, i, input, actor));
   }
 
-  private storeItemOf(i: Inspection, input: ItemInput, actor: string): Awaitable<{ item: InspectionItem; device: Device }> {
+  /**
+   * `work` on the record `id` in one transaction under its lock, once it is found open: a record
+   * another node is closing meanwhile is closed when this reads it, and refused.
+   */
+  private whileOpen<T>(id: string, work: (st: InspectionStore<StateExecutor>, i: Inspection) => Awaitable<T>): Awaitable<T> {
+    return this.store.serially((st) => after(st.lockRecord(id), () => after(this.openRecord(id, st), (i) => work(st, i)))) as Awaitable<T>;
+  }
+
+  private storeItemOf(st: InspectionStore<StateExecutor>, i: Inspection, input: ItemInput, actor: string): Awaitable<{ item: InspectionItem; device: Device }> {
     const device = this.deviceOf(i, input.device, 'device');
     const profile = this.deps.profiles.get(device.type);
     if (!profile)
@@ -183,7 +191,7 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     };
     const { verdict, reasons } = itemVerdict(facts, checks);
     // the item and its checks in the instrument's history: both or neither
-    const stored = this.store.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
+    const stored = st.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
       for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
     });
     return after(stored as Awaitable<InspectionItem>, (item) => {
@@ -258,10 +266,10 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
 
   /** Notes a finding; a `sealed-off` one seals its instrument off (lockout) until it is closed. */
   addFinding(inspectionId: string, input: FindingInput, actor: string): Answer<S, Finding> {
-    return this.answer(() => after(this.openRecord(inspectionId), (i) => this.addFindingTo(i, input, actor)));
+    return this.answer(() => this.whileOpen(inspectionId, (st, i) => this.addFindingTo(st, i, input, actor)));
   }
 
-  private addFindingTo(i: Inspection, input: FindingInput, actor: string): Awaitable<Finding> {
+  private addFindingTo(st: InspectionStore<StateExecutor>, i: Inspection, input: FindingInput, actor: string): Awaitable<Finding> {
     const device = input.device === undefined ? undefined : this.deviceOf(i, input.device, 'device');
     if (input.kind === 'sealed-off') {
       if (!device)
@@ -269,7 +277,7 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
       const seal = this.store.sealOf(device.id);
       if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
     }
-    const added = this.store.addFinding(
+    const added = st.addFinding(
       {
         inspection: i.id,
         tenant: i.tenant,

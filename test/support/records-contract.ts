@@ -15,6 +15,7 @@ import { LotBook } from '../../src/lots/lot-book.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../../src/metrology/sampling-plans-loader.ts';
 import type { Campaign } from '../../src/inspections/types.ts';
+import { InspectionService, Refusal, recordHash } from '../../src/inspections/inspection-service.ts';
 
 export interface RecordsTarget {
   /** Another connection to the same state database (a node of its own, as far as the stores can tell). */
@@ -81,6 +82,37 @@ export function recordsContract(name: string, setup: () => Promise<RecordsTarget
       expect(await a.close(i.id, NOW, 'inspector:lan', 'done', 'hash')).toBe(true);
       expect(await b.close(i.id, NOW, 'inspector:lan', 'done', 'hash')).toBe(false);
       expect(await b.record(i.id)).toMatchObject({ state: 'closed', recordHash: 'hash', findings: [{ id: f1.id }, { id: f2.id }] });
+    });
+
+    it('closes a record with the hash of exactly what it holds while another node notes a finding on it: the finding is in it, or refused', async () => {
+      const services = await Promise.all(
+        [dbA, dbB].map(async (db) => {
+          const store = new InspectionStore(db);
+          await store.loaded;
+          return new InspectionService({
+            store,
+            registry: await Registry.open(db),
+            assurance: { recordCheck: () => undefined, verificationOf: () => ({ state: 'none' }) as never },
+            audit: { append: () => undefined }, // the audit log is another store's contract
+            profiles: new Map(),
+            publishConfig: () => undefined,
+            now: () => NOW,
+          });
+        }),
+      );
+      const [a, b] = services as [InspectionService, InspectionService];
+      for (let n = 0; n < 5; n++) {
+        const i = await a.open({ tenant: 'acme', startedAt: '2026-05-01T08:00:00.000Z', inspectors: ['lan'] }, 'inspector:lan');
+        const [closed, noted] = await Promise.allSettled([
+          Promise.resolve().then(() => a.close(i.id, 'done', 'inspector:lan')),
+          Promise.resolve().then(() => b.addFinding(i.id, { kind: 'violation', description: 'no price list' }, 'inspector:lan')),
+        ]);
+        expect(closed.status).toBe('fulfilled');
+        if (noted.status === 'rejected') expect(noted.reason).toBeInstanceOf(Refusal);
+        const record = (await b.record(i.id))!;
+        expect(record.findings).toHaveLength(noted.status === 'fulfilled' ? 1 : 0);
+        expect(recordHash(record)).toBe(record.recordHash);
+      }
     });
 
     it("has a standard and its certificate registered on one node in the other node's cache within a second", async () => {
