@@ -1,3 +1,5 @@
+// Over 400 lines: one service per inspection record (open, items, findings, close, amend) with
+// the record hash; on two databases its methods chain results with `after`.
 // On-site inspections as the inspector does them: open a record at an enterprise, examine its
 // instruments (checks judged with the in-trade rule go into each instrument's check history, so
 // alerts and drift see them), note findings (sealing an instrument off), close the record, and

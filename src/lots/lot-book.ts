@@ -1,3 +1,5 @@
+// Over 400 lines: the lot book is one aggregate (declare, append, judge, view) whose every step
+// reads and writes the same lot; on two databases its methods chain results with `after`.
 // Lots of prepackages: declared through the API, filled with measured packages from a weighing
 // instrument over MQTT (once journaled) or through the API, judged again at every append, and a
 // `lot-fail` alert opened when the verdict turns to fail. The judgement is the pure core's

@@ -290,7 +290,6 @@ interface Shared {
   loadedVersion: number;
 }
 
-// Over 400 lines (the file): see its top.
 export class InspectionStore<S extends StateExecutor = StateExecutor> {
   private readonly sql: AnyStatements<typeof Q>;
   private readonly shared: Shared;
