@@ -89,22 +89,25 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
   append(actor: string, action: string, target: string | null, details: Record<string, unknown>, now: Date): Answer<S, void> {
     const at = now.toISOString();
     const d = JSON.stringify(details);
-    const write = () =>
+    const insertAfter = (sql: AnyStatements<typeof APPEND>, prev: string): Awaitable<string> => {
+      const hash = entryHash(prev, at, actor, action, target, d);
+      return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
+    };
+    // the chain's end read and extended in one transaction, under the lock every writer takes
+    const extend = () =>
       this.db.serially((tx) => {
         const sql = tx === this.db ? this.sql : tx.statements(APPEND);
-        return after(tx.lock(LOCK), () =>
-          after(this.lastHash(sql), (prev) => {
-            const hash = entryHash(prev, at, actor, action, target, d);
-            return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
-          }),
-        );
+        return after(tx.lock(LOCK), () => after(sql.lastHash.get(), (row) => insertAfter(sql, row?.hash ?? GENESIS)));
       });
     if (this.db.dialect === 'sqlite') {
-      const hash = write() as string; // committed: SQLite's serially returns once it has
-      this.last = { hash, version: this.db.version(LOCK) };
+      // this connection's own commits do not move the version: read before the write
+      const version = this.db.version(LOCK);
+      const last = this.last;
+      const hash = (last && last.version === version ? insertAfter(this.sql, last.hash) : extend()) as string;
+      this.last = { hash, version };
       return undefined as Answer<S, void>;
     }
-    const appended = (this.appending ?? Promise.resolve()).then(write).then(noop);
+    const appended = (this.appending ?? Promise.resolve()).then(extend).then(noop);
     const settled = appended.then(noop, noop);
     this.appending = settled;
     void settled.then(() => {
@@ -112,13 +115,6 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
     });
     if (this.onError) appended.catch(this.onError);
     return appended as Answer<S, void>;
-  }
-
-  /** The chain's last hash, inside the append's transaction. */
-  private lastHash(sql: Pick<AnyStatements<typeof Q>, 'lastHash'>): Awaitable<string> {
-    const last = this.last;
-    if (last && this.db.version(LOCK) === last.version) return last.hash;
-    return after(sql.lastHash.get(), (row) => row?.hash ?? GENESIS);
   }
 
   list(opts: { limit: number; before?: number }): Answer<S, AuditEntry[]> {
