@@ -95,10 +95,8 @@ async function demo(): Promise<void> {
   const { runFleet } = await import('../simulators/fleet.ts');
   const controller = new AbortController();
   // Tokens for the two people who use the console.
-  const inspector = g.tokens.create(
-    { role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' },
-    'demo',
-    new Date(),
+  const inspector = (
+    await g.tokens.create({ role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' }, 'demo', new Date())
   ).token;
   process.stdout.write(
     `\nMAG demo running (embedded store in ${c.dataDir})\n` +

@@ -102,10 +102,7 @@ describe('alerts', () => {
     });
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'other' } })).status).toBe(409);
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'cleared' } })).status).toBe(400); // only the gateway clears
-    const trail = api.deps.audit
-      .list({ limit: 50 })
-      .filter((e) => e.target === north.id)
-      .map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
+    const trail = (await api.deps.audit.list({ limit: 50 })).filter((e) => e.target === north.id).map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
     expect(trail.reverse()).toEqual([
       ['system', 'alert.open'],
       ['inspector:inspector-VN-HN', 'alert.ack'],

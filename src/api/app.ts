@@ -38,11 +38,11 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     }),
   );
 
-  app.onError((e, c) => {
+  app.onError(async (e, c) => {
     if (e instanceof ApiError) {
       const p = c.get('principal');
       if (e.status === 403 && p)
-        deps.audit.append(
+        await deps.audit.append(
           `${p.role}:${p.name}:${p.tokenId}`,
           'api.denied',
           null,
@@ -100,7 +100,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         if (anonymousAudit.retryAfter(address) > 0) return;
         anonymousAudit.fail(address);
       }
-      deps.audit.append(
+      return deps.audit.append(
         `http:${address ?? 'unknown'}`,
         'api.auth.failed',
         null,

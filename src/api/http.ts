@@ -12,6 +12,7 @@ import type { LotBook } from '../lots/lot-book.ts';
 import type { Db } from '../store/db.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
+import type { Awaitable } from '../store/executor.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -159,7 +160,11 @@ export const ALL_ROLES: readonly Role[] = ['admin', 'operator', 'inspector'];
  * Bearer authentication, the failed-authentication throttle per client address
  * (MAG_AUTH_FAIL_MAX in MAG_AUTH_FAIL_WINDOW_S) and the per-token rate limit (MAG_API_RATE, MAG_API_BURST).
  */
-export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | undefined, reason: 'missing' | 'invalid') => void): MiddlewareHandler<Env> {
+export function bearer(
+  deps: ApiDeps,
+  /** Audits the failure; the request's refusal waits for it (a Promise on PostgreSQL). */
+  onFailure: (c: Context, address: string | undefined, reason: 'missing' | 'invalid') => Awaitable<void>,
+): MiddlewareHandler<Env> {
   const sec = deps.security;
   const perToken = new TokenBuckets(sec.apiRate, sec.apiBurst);
   const throttle = deps.authThrottle;
@@ -176,13 +181,13 @@ export function bearer(deps: ApiDeps, onFailure: (c: Context, address: string | 
     const h = c.req.header('authorization');
     const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
     if (!m) {
-      onFailure(c, address, 'missing');
+      await onFailure(c, address, 'missing');
       throw new ApiError(401, 'unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     }
-    const p = deps.tokens.authenticate(m[1]);
+    const p = await deps.tokens.authenticate(m[1]);
     if (!p) {
       throttle.fail(address);
-      onFailure(c, address, 'invalid');
+      await onFailure(c, address, 'invalid');
       throw new ApiError(401, 'unauthorized', 'invalid or revoked token');
     }
     const limited = perToken.take(p.tokenId);

@@ -66,7 +66,7 @@ describe('declaring a lot', () => {
     // verification, 0.3 g in service; T/5 = 3 g, so it is fine enough.
     expect(r.body.scale).toMatchObject({ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3 });
     expect(r.body.scale.reason).toMatch(/MPE 0.3 g is within T\/5 = 3 g/);
-    expect(api.deps.audit.list({ limit: 5 }).find((e) => e.action === 'lot.declare')).toMatchObject({
+    expect((await api.deps.audit.list({ limit: 5 })).find((e) => e.action === 'lot.declare')).toMatchObject({
       target: 'RICE-A',
       details: { tenant: 'north', nominal: 500, scale: 'cw-n1' },
     });

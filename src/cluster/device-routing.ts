@@ -4,18 +4,31 @@
 // connected to it. Nothing is kept for a device connected nowhere (at most once, as QoS 1
 // feedback to a device without a session), except its config: each node remembers the last
 // config it saw for a device and sends it again, retained, whenever the device connects to it.
+// The same fanout tells the node holding a device's MQTT session to end it (`disconnect`: its
+// secret was rotated on another node).
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '../log.ts';
 import { reconnectOnChannelLoss } from './amqp-link.ts';
 import type { DeviceOutbox } from '../pipeline/device-messages.ts';
 import { TO_DEVICES_EXCHANGE } from './topology.ts';
 
-interface Routed {
+/** A publication for a device (no `kind`: the only kind there was at first). */
+interface RoutedPublication {
+  kind?: 'publish';
   topic: string;
   payload: unknown;
   retain: boolean;
   from: string;
 }
+
+/** End the device's MQTT session wherever it is open. */
+interface RoutedDisconnect {
+  kind: 'disconnect';
+  device: string;
+  from: string;
+}
+
+type Routed = RoutedPublication | RoutedDisconnect;
 
 /** `instruments/<id>/<suffix>` → id. */
 function deviceOf(topic: string): string | undefined {
@@ -35,6 +48,8 @@ export class DeviceRouting implements DeviceOutbox {
     private readonly isConnectedHere: (deviceId: string) => boolean,
     private readonly nodeId: string,
     private readonly log: Logger,
+    /** Ends the device's MQTT session on this node's broker, if it has one (`disconnect`). */
+    private readonly endSessionHere: (deviceId: string) => void = () => {},
   ) {}
 
   /** AmqpLink setup: this node's exclusive queue on the fanout. */
@@ -59,7 +74,8 @@ export class DeviceRouting implements DeviceOutbox {
           return;
         }
         if (m.from === this.nodeId) return;
-        this.deliverHere(m.topic, m.payload, m.retain);
+        if (m.kind === 'disconnect') this.endSessionHere(m.device);
+        else this.deliverHere(m.topic, m.payload, m.retain);
       },
       { noAck: true },
     );
@@ -70,18 +86,35 @@ export class DeviceRouting implements DeviceOutbox {
   publish(topic: string, payload: unknown, retain = false): void {
     const device = deviceOf(topic);
     if (device !== undefined && this.deliverHere(topic, payload, retain)) return;
+    this.route({ topic, payload, retain, from: this.nodeId }, topic);
+  }
+
+  /**
+   * Ends the device's MQTT session wherever it is open: here, and on every other node (a device
+   * may still hold a session on a node it left). A rotated secret ends the session opened with
+   * the old one, whichever node took the rotation.
+   */
+  disconnect(deviceId: string): void {
+    this.endSessionHere(deviceId);
+    if (!this.route({ kind: 'disconnect', device: deviceId, from: this.nodeId }, `instruments/${deviceId} (disconnect)`))
+      this.log.warn({ device: deviceId }, "could not tell the other nodes to end the device's MQTT session (no RabbitMQ channel)");
+  }
+
+  /** To the fanout, for the other nodes; false when dropped (counted) for want of a channel. */
+  private route(m: Routed, what: string): boolean {
     const ch = this.channel;
     if (!ch) {
       this.totals.dropped++;
-      return;
+      return false;
     }
-    const m: Routed = { topic, payload, retain, from: this.nodeId };
     try {
       ch.publish(TO_DEVICES_EXCHANGE, '', Buffer.from(JSON.stringify(m)));
       this.totals.routed++;
+      return true;
     } catch (e) {
       this.totals.dropped++;
-      this.log.warn({ topic, err: (e as Error).message }, 'routing a message to a device failed; dropped');
+      this.log.warn({ topic: what, err: (e as Error).message }, 'routing a message to a device failed; dropped');
+      return false;
     }
   }
 

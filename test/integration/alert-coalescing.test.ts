@@ -133,10 +133,7 @@ describe('repeats coalesced in memory (in-process gateway)', () => {
     const writes = (await alertWrites(t.call)) - writes0;
     expect(writes).toBeLessThanOrEqual(3 + Math.ceil((Date.now() - started) / 1000));
     // audited once each, not once per cycle
-    const trail = t.gateway.audit
-      .list({ limit: 500 })
-      .filter((e) => e.details?.device === 'baro-flap')
-      .map((e) => e.action);
+    const trail = (await t.gateway.audit.list({ limit: 500 })).filter((e) => e.details?.device === 'baro-flap').map((e) => e.action);
     expect(trail.sort()).toEqual(['alert.clear', 'alert.open']);
     await back.endAsync();
   });

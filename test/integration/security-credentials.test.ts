@@ -219,7 +219,7 @@ describe('failed API authentications are throttled per address', () => {
     expect(wait).toBeLessThanOrEqual(60);
     expect(await metric(gw.api, 'mag_auth_failures_total{protocol="http"}')).toBeGreaterThanOrEqual(11);
     // The audit names the peer address, not a forgeable header.
-    const audit = gw.gateway.audit.list({ limit: 100 }).filter((e) => e.action === 'api.auth.failed');
+    const audit = (await gw.gateway.audit.list({ limit: 100 })).filter((e) => e.action === 'api.auth.failed');
     expect(audit[0].actor).toMatch(/^http:(::ffff:)?127\.0\.0\.1$/);
     // every bad token is audited; requests without a token at most MAG_AUTH_FAIL_MAX per window (no audit flooding)
     expect(audit.filter((e) => e.details.reason === 'invalid or revoked token').length).toBe(4);

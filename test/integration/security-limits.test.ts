@@ -87,7 +87,7 @@ describe('MQTT limits', () => {
     c.publish('instruments/baro-2/readings/a/b/c', JSON.stringify(reading(1)), { qos: 1 });
     await closed;
     expect((await gw.call('GET', '/api/v1/devices/baro-2/readings')).body.items).toEqual([]);
-    const acl = gw.gateway.audit.list({ limit: 100 }).filter((e) => e.action === 'mqtt.acl.denied' && e.target === 'baro-2');
+    const acl = (await gw.gateway.audit.list({ limit: 100 })).filter((e) => e.action === 'mqtt.acl.denied' && e.target === 'baro-2');
     expect(acl).toEqual([]); // aedes' maxTopicLevels refused it first
   });
 

@@ -12,6 +12,7 @@ import { GatewayMetrics } from '../../src/metrics.ts';
 import { AuthThrottle } from '../../src/limits.ts';
 import { loadProfiles } from '../../src/metrology/profile-loader.ts';
 import { openStateDb, type Db } from '../../src/store/db.ts';
+import type { SqliteState } from '../../src/store/sql.ts';
 import { Registry, type Device } from '../../src/store/registry.ts';
 import { Tokens, type Role } from '../../src/store/tokens.ts';
 import { AuditLog } from '../../src/store/audit.ts';
@@ -38,10 +39,10 @@ export interface ApiUnderTest {
     alerts: AlertBook;
     assurance: Assurance;
     standards: ReferenceStandards;
-    audit: AuditLog;
+    audit: AuditLog<SqliteState>;
     deadLetters: DeadLetters;
     lots: LotBook;
-    tokens: Tokens;
+    tokens: Tokens<SqliteState>;
   };
   db: Db;
   /** Devices whose MQTT session a route ended (secret rotation). */

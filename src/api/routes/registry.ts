@@ -139,7 +139,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, body }) => {
       try {
         const t = await deps.registry.createTenant(body, deps.now());
-        audit(p, 'tenant.create', t.id, { name: t.name, region: t.region, timeZone: t.timeZone });
+        await audit(p, 'tenant.create', t.id, { name: t.name, region: t.region, timeZone: t.timeZone });
         return t;
       } catch (e) {
         if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
@@ -176,7 +176,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const t = await deps.registry.setTenantTimeZone(params.id, body.timeZone);
       if (!t) throw notFound(`tenant ${params.id}`);
-      audit(p, 'tenant.update', t.id, { timeZone: body.timeZone });
+      await audit(p, 'tenant.update', t.id, { timeZone: body.timeZone });
       return t;
     },
   });
@@ -188,11 +188,11 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin'],
     body: TokenBody,
     status: 201,
-    handler: ({ p, body }) => {
+    handler: async ({ p, body }) => {
       if (body.tenant && !deps.registry.tenant(body.tenant))
         throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
-      const { token, principal } = deps.tokens.create(body, `${p.role}:${p.name}`, deps.now());
-      audit(p, 'token.create', principal.tokenId, { role: body.role, tenant: body.tenant, regions: body.regions, name: body.name });
+      const { token, principal } = await deps.tokens.create(body, `${p.role}:${p.name}`, deps.now());
+      await audit(p, 'token.create', principal.tokenId, { role: body.role, tenant: body.tenant, regions: body.regions, name: body.name });
       return { id: principal.tokenId, token, role: principal.role, tenant: principal.tenant, regions: principal.regions, name: principal.name };
     },
   });
@@ -202,8 +202,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'API tokens (without their secrets)',
     tag: 'tokens',
     roles: ['admin'],
-    handler: () => ({
-      items: deps.tokens.list().map((t) => ({
+    handler: async () => ({
+      items: (await deps.tokens.list()).map((t) => ({
         id: t.tokenId,
         name: t.name,
         role: t.role,
@@ -220,9 +220,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Revoke an API token (stops working at once)',
     tag: 'tokens',
     roles: ['admin'],
-    handler: ({ p, params }) => {
-      if (!deps.tokens.revoke(params.id, deps.now())) throw notFound(`token ${params.id}`);
-      audit(p, 'token.revoke', params.id);
+    handler: async ({ p, params }) => {
+      if (!(await deps.tokens.revoke(params.id, deps.now()))) throw notFound(`token ${params.id}`);
+      await audit(p, 'token.revoke', params.id);
       return { id: params.id, revoked: true };
     },
   });
@@ -269,7 +269,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
       try {
         const { device, secret } = await deps.registry.createDevice(body, deps.now());
-        audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
+        await audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
         deps.publishConfig(device, true);
         return { ...deviceView(deps, device), secret };
       } catch (e) {
@@ -321,7 +321,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const d = visibleDevice(deps, p, params.id);
       const secret = await deps.registry.rotateSecret(d.id);
       deps.sessions.disconnect(d.id); // a session opened with the old secret ends now too
-      audit(p, 'device.secret.rotate', d.id);
+      await audit(p, 'device.secret.rotate', d.id);
       return { id: d.id, secret };
     },
   });
@@ -341,7 +341,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;
       const due = cert.kind === 'verification' && interval !== undefined ? effectiveVerificationDue(cert, interval) : null;
       const warnings = due?.warning ? [due.warning] : [];
-      audit(p, 'certificate.add', d.id, {
+      await audit(p, 'certificate.add', d.id, {
         kind: cert.kind,
         number: cert.number,
         validUntil: cert.validUntil,

@@ -178,8 +178,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'audit',
     roles: ['admin', 'inspector'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), before: z.coerce.number().int().optional() }),
-    handler: ({ p, query }) => {
-      let items = deps.audit.list({ limit: query.limit, before: query.before });
+    handler: async ({ p, query }) => {
+      let items = await deps.audit.list({ limit: query.limit, before: query.before });
       if (p.role === 'inspector') {
         const visible = visibleTenantIds(deps, p)!;
         items = items.filter((e) => {
