@@ -98,6 +98,11 @@ export class Ingest {
   /** device|nozzle → last totalizerEnd seen in this process. */
   private totalizers = new Map<string, number>();
 
+  /** Forgets the nozzles' totalizers of a device (a cluster node taking it over reads them from the state database again). */
+  forgetDevice(device: string): void {
+    for (const key of this.totalizers.keys()) if (key.startsWith(`${device}|`)) this.totalizers.delete(key);
+  }
+
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
   /** Series key of a fuel dispenser's transactions (`transaction,device=…`) by device, then nozzle and product. */
