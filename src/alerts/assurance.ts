@@ -267,7 +267,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     }
     // the cache follows the latest transaction judged (messages of a device come in order)
     this.totalizerCache.set(`${device}|${nozzle}`, totalizerEnd);
-    this.totalizers.record(device, nozzle, seq, totalizerEnd);
+    quiet(this.totalizers.record(device, nozzle, seq, totalizerEnd));
   }
 
   /** Stores the check; false for a replayed seq (stored, and judged, once). */
@@ -277,7 +277,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     if (!seqs) this.judgedSeqs.set(device, (seqs = new Set()));
     if (seqs.has(c.seq)) return false;
     seqs.add(c.seq);
-    this.checks.insert(device, series, c, at);
+    quiet(this.checks.insert(device, series, c, at));
     return true;
   }
 
@@ -389,7 +389,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const prev = this.drift.get(key) ?? this.newSeries(device);
     const { judged, next } = driftAfterCheck(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, adjusted: c.adjusted }, params);
     this.drift.set(key, next);
-    this.driftStore.save(device.id, series, next, at);
+    quiet(this.driftStore.save(device.id, series, next, at));
     this.judgeDrift(device, series, prev, judged, params, now);
   }
 
@@ -497,7 +497,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         const later = since.get(series) ?? [];
         const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
         this.drift.set(key, next);
-        this.driftStore.save(device.id, series, next, now.toISOString());
+        quiet(this.driftStore.save(device.id, series, next, now.toISOString()));
         this.alerts.clear(device.id, 'drift', series, note, now);
         this.alerts.clear(device.id, 'predicted-oot', series, note, now);
         if (later.length > 0) {
@@ -651,6 +651,14 @@ function describeOutOfRange(r: AcceptedReading): { summary: string; details: Rec
       r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
     details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status },
   };
+}
+
+/**
+ * A write whose answer the judging does not read: on PostgreSQL its failure is the write batch's
+ * (commit() rejects with it), not an unhandled rejection of its own. Nothing on SQLite.
+ */
+function quiet(v: unknown): void {
+  if (v instanceof Promise) v.catch(() => {});
 }
 
 function fmt(x: number): string {
