@@ -80,7 +80,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   /** PostgreSQL: the seqs of each loaded device's stored checks (a replayed seq is judged once, as the insert tells on SQLite). */
   private readonly judgedSeqs = new Map<string, Set<number>>();
   /** PostgreSQL: each loaded device's nozzles' latest totalizer, device|nozzle. */
-  private readonly totalizerCache = new Map<string, number>();
+  private readonly totalizerCache = new Map<string, { seq: number; end: number }>();
   /** PostgreSQL: devices whose state another node changed since they were loaded here. */
   private readonly stale = new Set<string>();
   private verification = new Map<string, string>(); // device → "state|validUntil" last published
@@ -121,8 +121,17 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     else fn();
   }
 
-  lastTotalizer(device: string, nozzle: string): number | undefined {
-    if (this.db.dialect !== 'sqlite') return this.totalizerCache.get(`${device}|${nozzle}`);
+  /**
+   * The nozzle's latest totalizer. On PostgreSQL, given the `seq` of the transaction about to be
+   * audited: undefined when the stored one is of that transaction or a later one (a message
+   * redelivered after its state was committed: the end before it is not known, and its own
+   * end is no evidence of a gap).
+   */
+  lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined {
+    if (this.db.dialect !== 'sqlite') {
+      const t = this.totalizerCache.get(`${device}|${nozzle}`);
+      return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
+    }
     return (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
   }
 
@@ -142,7 +151,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     for (const key of [...this.drift.keys()]) if (key.startsWith(`${device}|`)) this.drift.delete(key);
     for (const r of drift) if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${device}|${r.series}`, r.state);
     for (const key of [...this.totalizerCache.keys()]) if (key.startsWith(`${device}|`)) this.totalizerCache.delete(key);
-    for (const t of totalizers) this.totalizerCache.set(`${device}|${t.nozzle}`, t.totalizerEnd);
+    for (const t of totalizers) this.totalizerCache.set(`${device}|${t.nozzle}`, { seq: t.seq, end: t.totalizerEnd });
     this.judgedSeqs.set(device, new Set(seqs));
   }
 
@@ -266,7 +275,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       return;
     }
     // the cache follows the latest transaction judged (messages of a device come in order)
-    this.totalizerCache.set(`${device}|${nozzle}`, totalizerEnd);
+    const cached = this.totalizerCache.get(`${device}|${nozzle}`);
+    if (!cached || seq >= cached.seq) this.totalizerCache.set(`${device}|${nozzle}`, { seq, end: totalizerEnd });
     quiet(this.totalizers.record(device, nozzle, seq, totalizerEnd));
   }
 
