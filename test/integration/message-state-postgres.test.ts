@@ -215,3 +215,110 @@ describe('a device judged by one node, then taken over by another', () => {
     }
   });
 });
+
+/** A RabbitMQ channel as the worker uses it, delivering what the test hands it and recording acks. */
+function fakeChannel() {
+  let deliver: ((msg: unknown) => void) | undefined;
+  let onClose: (() => void) | undefined;
+  const acked: number[] = [];
+  const ch = {
+    on() {},
+    once(_event: string, fn: () => void) {
+      onClose = fn;
+    },
+    prefetch: async () => {},
+    consume: async (_queue: string, cb: (msg: unknown) => void) => {
+      deliver = cb;
+    },
+    ack(msg: { fields: { deliveryTag: number } }) {
+      acked.push(msg.fields.deliveryTag);
+    },
+  };
+  const conn = { createChannel: async () => ch, close: async () => {} };
+  let tag = 0;
+  return {
+    conn,
+    acked,
+    /** A `checks` message of `c` (the edge's headers), redelivered or not. */
+    deliver(c: CheckResult, redelivered = false) {
+      deliver!({
+        content: Buffer.from(JSON.stringify(c)),
+        fields: { deliveryTag: ++tag, redelivered },
+        properties: { headers: { device: 'bar-1', topic: 'checks', qos: 1, receivedAt: c.ts + 1000, node: 'edge' } },
+      });
+      return tag;
+    },
+    close: () => onClose?.(),
+  };
+}
+
+describe('partition workers on a shared state database', () => {
+  it('judge in order into one write batch per batch, load a device taken over, and judge a redelivered check once', async () => {
+    const { PartitionWorker } = await import('../../src/cluster/partition-worker.ts');
+    const { Registry } = await import('../../src/store/registry.ts');
+    const { createLogger } = await import('../../src/log.ts');
+    const url = await createDatabase(server, 'msgstate_workers');
+    const dbA = await connect(url);
+    const dbB = await connect(url);
+    await registerDevices(dbA, ['bar-1']);
+    const written: string[] = [];
+    const sink = { kind: 'test', writeLines: async (lines: string) => void written.push(lines) } as never;
+    const opts = { nodeId: 'n', partitions: 1, prefetch: 100, batch: 4, flushMs: 5, retryMinMs: 10, retryMaxMs: 50 };
+
+    /** A node: its worker judging with a pipeline made of Assurance alone (what the worker asks of one). */
+    const node = async (db: PostgresState) => {
+      const registry = await Registry.open(db);
+      const book = await AlertBook.open(db);
+      const assurance = new Assurance(db, registry, book, new Map(), OPTS);
+      const worker = new PartitionWorker(sink, () => {}, opts, createLogger('silent'));
+      const pipeline = {
+        accept: (deviceId: string, _topic: string, payload: Buffer, _qos: number, t: number, done: (e: Error | null) => void) => {
+          const c = JSON.parse(payload.toString()) as CheckResult;
+          worker.pointLog.appendLines(`check,device=${deviceId} seq=${c.seq}i ${c.ts}`, 1, t, () => {});
+          assurance.apply(registry.registeredDevice(deviceId)!, `instruments/${deviceId}/checks`, outcome([c]), payload, new Date(t));
+          done(null);
+        },
+        reloadDevice: (id: string) => assurance.loadDevice(id),
+        isStale: (id: string) => assurance.isStale(id),
+      };
+      worker.judgeWith(pipeline as never, db);
+      const channel = fakeChannel();
+      await worker.setup(channel.conn as never);
+      worker.start();
+      return { book, worker, channel };
+    };
+
+    const a = await node(dbA);
+    for (const c of CHECKS.slice(0, 10)) a.channel.deliver(c);
+    await vi.waitFor(() => expect(a.channel.acked.at(-1)).toBe(10), { timeout: 10_000, interval: 20 });
+    expect(a.worker.totals.deviceLoads).toBe(1);
+    // A goes away: its channel closes, RabbitMQ gives the partition to B, the tenth again (say its ack was lost)
+    a.channel.close();
+    await a.worker.stop();
+    await a.book.stop();
+
+    const b = await node(dbB);
+    b.channel.deliver(CHECKS[9], true);
+    for (const c of CHECKS.slice(10)) b.channel.deliver(c);
+    await vi.waitFor(() => expect(b.channel.acked.at(-1)).toBe(7), { timeout: 10_000, interval: 20 });
+    await b.worker.stop();
+    expect(b.worker.totals).toMatchObject({ deviceLoads: 1, redelivered: 1, failedCommits: 0 });
+    expect(written.join('\n').split('\n')).toHaveLength(17); // every message's point reached the sink (the redelivered one twice)
+
+    // the same state as one SQLite node judging the sixteen once
+    const dir = mkdtempSync(join(tmpdir(), 'mag-msgstate-workers-'));
+    const lite = openStateDb(dir);
+    try {
+      const registry = await registerDevices(lite, ['bar-1']);
+      const book = new AlertBook(lite);
+      const assurance = new Assurance(lite, registry, book, new Map(), OPTS);
+      for (const c of CHECKS)
+        assurance.apply(registry.registeredDevice('bar-1')!, 'instruments/bar-1/checks', outcome([c]), Buffer.from(''), new Date(c.ts + 1000));
+      expect(await stateOf(dbB, b.book)).toEqual(await stateOf(lite, book));
+    } finally {
+      await b.book.stop();
+      lite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
