@@ -183,6 +183,9 @@ export class PartitionWorker {
       const d = this.received[0];
       const device = (d.msg.properties.headers as Partial<DeviceMessageHeaders> | undefined)?.device;
       if (typeof device === 'string' && (this.tenure.get(device) !== d.on || this.pipeline!.isStale(device))) {
+        // The load reads after the alert book's writes in flight, which include this batch's:
+        // commit what is judged first, the device is loaded at the head of the next batch.
+        if (taken.length > 0) break;
         try {
           this.totals.deviceLoads++;
           await this.pipeline!.reloadDevice(device);

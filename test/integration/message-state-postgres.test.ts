@@ -240,11 +240,11 @@ function fakeChannel() {
     conn,
     acked,
     /** A `checks` message of `c` (the edge's headers), redelivered or not. */
-    deliver(c: CheckResult, redelivered = false) {
+    deliver(c: CheckResult, redelivered = false, device = 'bar-1') {
       deliver!({
         content: Buffer.from(JSON.stringify(c)),
         fields: { deliveryTag: ++tag, redelivered },
-        properties: { headers: { device: 'bar-1', topic: 'checks', qos: 1, receivedAt: c.ts + 1000, node: 'edge' } },
+        properties: { headers: { device, topic: 'checks', qos: 1, receivedAt: c.ts + 1000, node: 'edge' } },
       });
       return tag;
     },
@@ -260,7 +260,7 @@ describe('partition workers on a shared state database', () => {
     const url = await createDatabase(server, 'msgstate_workers');
     const dbA = await connect(url);
     const dbB = await connect(url);
-    await registerDevices(dbA, ['bar-1']);
+    await registerDevices(dbA, ['bar-1', 'bar-2']);
     const written: string[] = [];
     const sink = { kind: 'test', writeLines: async (lines: string) => void written.push(lines) } as never;
     const opts = { nodeId: 'n', partitions: 1, prefetch: 100, batch: 4, flushMs: 5, retryMinMs: 10, retryMaxMs: 50 };
@@ -298,12 +298,15 @@ describe('partition workers on a shared state database', () => {
     await a.book.stop();
 
     const b = await node(dbB);
+    // first another device's failing check (its alert's opening insert waits in the batch), then bar-1's
+    b.channel.deliver(check(1, NOW.getTime() - DAY, 0.5), false, 'bar-2');
     b.channel.deliver(CHECKS[9], true);
     for (const c of CHECKS.slice(10)) b.channel.deliver(c);
-    await vi.waitFor(() => expect(b.channel.acked.at(-1)).toBe(7), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(b.channel.acked.at(-1)).toBe(8), { timeout: 10_000, interval: 20 });
     await b.worker.stop();
-    expect(b.worker.totals).toMatchObject({ deviceLoads: 1, redelivered: 1, failedCommits: 0 });
-    expect(written.join('\n').split('\n')).toHaveLength(17); // every message's point reached the sink (the redelivered one twice)
+    expect(b.worker.totals).toMatchObject({ deviceLoads: 2, redelivered: 1, failedCommits: 0 });
+    expect(written.join('\n').split('\n')).toHaveLength(18); // every message's point reached the sink (the redelivered one twice)
+    expect(b.book.isOpen('bar-2', 'out-of-tolerance', 'span')).toBe(true);
 
     // the same state as one SQLite node judging the sixteen once
     const dir = mkdtempSync(join(tmpdir(), 'mag-msgstate-workers-'));
