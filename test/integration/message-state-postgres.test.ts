@@ -288,6 +288,9 @@ describe('partition workers on a shared state database', () => {
       return { book, worker, channel };
     };
 
+    await judgedAfterFailedCommit(node, dbA);
+    written.length = 0;
+
     const a = await node(dbA);
     for (const c of CHECKS.slice(0, 10)) a.channel.deliver(c);
     await vi.waitFor(() => expect(a.channel.acked.at(-1)).toBe(10), { timeout: 10_000, interval: 20 });
@@ -325,3 +328,48 @@ describe('partition workers on a shared state database', () => {
     }
   });
 });
+
+/**
+ * A batch whose commit fails (a check the database refuses, by a constraint added for the test)
+ * is acknowledged to no one and judged again once the database takes it, on its devices' state
+ * reloaded: the state is that of judging it once.
+ */
+async function judgedAfterFailedCommit(
+  node: (
+    db: PostgresState,
+  ) => Promise<{
+    book: AlertBook<PostgresState>;
+    worker: { stop(): Promise<void>; totals: { failedCommits: number } };
+    channel: ReturnType<typeof fakeChannel>;
+  }>,
+  db: PostgresState,
+): Promise<void> {
+  const raw = db.statements({
+    seqs: query('test-failed.seqs', (q, arg: Arg<{ device: string }>) => q.selectFrom('checks').select('seq').where('device', '=', arg('device'))),
+  });
+  const { default: pg } = await import('pg');
+  const admin = new pg.Client({ connectionString: (db as unknown as { url: string }).url });
+  await admin.connect();
+  try {
+    await admin.query('alter table checks add constraint test_refuses_99 check (seq <> 99)');
+    const c = await node(db);
+    c.channel.deliver(check(1, NOW.getTime() - 2 * DAY, 0.5), false, 'bar-2');
+    c.channel.deliver(check(99, NOW.getTime() - DAY, 0.5), false, 'bar-2');
+    await vi.waitFor(() => expect(c.worker.totals.failedCommits).toBeGreaterThan(1), { timeout: 10_000, interval: 20 });
+    expect(c.channel.acked).toEqual([]);
+    expect(await raw.seqs.all({ device: 'bar-2' })).toEqual([]); // the first check rolled back with the second
+    await admin.query('alter table checks drop constraint test_refuses_99');
+    await vi.waitFor(() => expect(c.channel.acked.at(-1)).toBe(2), { timeout: 10_000, interval: 20 });
+    await c.worker.stop();
+    const alerts = (await c.book.list({ device: 'bar-2' })) as { kind: string; count: number; state: string }[];
+    expect(alerts.map((x) => [x.kind, x.count, x.state])).toEqual([['out-of-tolerance', 2, 'open']]);
+    expect((await new DriftStore(db).ofDevice('bar-2'))[0].state.n).toBe(2);
+    // leaves bar-2 as a later node finds it: closed here
+    await c.book.resolve((await c.book.list({ device: 'bar-2' }))[0].id, 'test', { reason: 'other' }, NOW);
+    await c.book.stop();
+    await admin.query("delete from checks where device = 'bar-2'");
+    await admin.query("delete from drift where device = 'bar-2'");
+  } finally {
+    await admin.end();
+  }
+}
