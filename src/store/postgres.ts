@@ -1,6 +1,8 @@
 // The state database on PostgreSQL (cluster mode, MAG_STATE_URL): the stores' queries compiled
 // for PostgreSQL once, run on a connection pool, answering with Promises. Changes a store
 // announces reach the other processes on the same database by LISTEN/NOTIFY on one channel.
+// Over 400 lines: the pool, its transactions, the message path's write batches and the listening
+// connection share one database handle's state.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
