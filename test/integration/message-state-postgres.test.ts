@@ -335,9 +335,7 @@ describe('partition workers on a shared state database', () => {
  * reloaded: the state is that of judging it once.
  */
 async function judgedAfterFailedCommit(
-  node: (
-    db: PostgresState,
-  ) => Promise<{
+  node: (db: PostgresState) => Promise<{
     book: AlertBook<PostgresState>;
     worker: { stop(): Promise<void>; totals: { failedCommits: number } };
     channel: ReturnType<typeof fakeChannel>;
@@ -373,3 +371,32 @@ async function judgedAfterFailedCommit(
     await admin.end();
   }
 }
+
+describe("a nozzle's totalizer on a node taking a fuel dispenser over", () => {
+  it('is the stored one for the next transaction, and none for the stored transaction redelivered', async () => {
+    const url = await createDatabase(server, 'msgstate_totalizer');
+    const dbA = await connect(url);
+    const dbB = await connect(url);
+    const registry = await registerDevices(dbA, ['fd-1'], 'fuel-dispenser');
+    const a = new Assurance(dbA, registry, await AlertBook.open(dbA), new Map(), OPTS);
+    await a.loadDevice('fd-1');
+    const transaction = {
+      points: [{ measurement: 'transaction', tags: {}, fields: { seq: 5, totalizerEnd: 1234.5 }, ts: NOW.getTime() }],
+      readings: [{ tags: { nozzle: '1' }, seq: 5, status: 'ok' }],
+      checks: [],
+      findings: [],
+      rejections: [],
+    } as never;
+    const wb = dbA.writeBatch();
+    dbA.into(wb, () => a.apply(registry.registeredDevice('fd-1')!, 'instruments/fd-1/readings', transaction, Buffer.from(''), NOW));
+    expect(a.lastTotalizer('fd-1', '1', 6)).toBe(1234.5); // judged by it at once
+    await wb.commit();
+
+    const { Registry } = await import('../../src/store/registry.ts');
+    const b = new Assurance(dbB, await Registry.open(dbB), await AlertBook.open(dbB), new Map(), OPTS);
+    expect(b.lastTotalizer('fd-1', '1', 6)).toBeUndefined(); // not loaded yet
+    await b.loadDevice('fd-1');
+    expect(b.lastTotalizer('fd-1', '1', 6)).toBe(1234.5);
+    expect(b.lastTotalizer('fd-1', '1', 5)).toBeUndefined(); // transaction 5 again: its own end is no evidence of a gap
+  });
+});
