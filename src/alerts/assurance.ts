@@ -2,7 +2,15 @@
 // rejections) with the caches they share; the stores, drift and alert rules already live apart.
 // The assurance state of each instrument: applies ingest outcomes (checks, reading statuses,
 // transaction findings, rejections) to the embedded store and opens, repeats or clears alerts.
-import type { Db } from '../store/db.ts';
+//
+// On PostgreSQL (a cluster) judging stays synchronous and in memory (drift states, open alerts,
+// totalizers, the seqs of the checks judged); only the writes go to the database, into the
+// partition worker's write batch. A node holds the state of the devices it has loaded
+// (`loadDevice`: at the first message of a device in a consumer's tenure, and again after
+// another node announced a change of the device's state on ASSURANCE_CHANNEL).
+import type { SqliteState } from '../store/sql.ts';
+import type { PostgresState, WriteBatch } from '../store/postgres.ts';
+import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { Registry, Device } from '../store/registry.ts';
 import { CheckStore, type CheckCount, type StoredCheck } from '../store/checks.ts';
 import { DriftStore } from '../store/drift.ts';
@@ -57,20 +65,32 @@ export function seriesLabel(c: { gas?: string; point?: string; regime?: string }
     .join(', ');
 }
 
-export class Assurance {
+/** Where a node says it changed a device's assurance state outside the message path (payload `{ device, from }`). */
+export const ASSURANCE_CHANNEL = 'mag_assurance';
+
+/** What Assurance needs of PostgreSQL beyond a StateExecutor: a write batch (its API-side changes commit as one). */
+type Batching = Pick<PostgresState, 'writeBatch' | 'into' | 'notify' | 'listenOn' | 'instanceId'>;
+
+export class Assurance<S extends StateExecutor = SqliteState> {
   private drift = new Map<string, DriftState>(); // device|series
-  private readonly checks: CheckStore;
-  private readonly driftStore: DriftStore;
-  private readonly totalizers: TotalizerStore;
-  private readonly rejections: RejectionLog;
+  private readonly checks: CheckStore<S>;
+  private readonly driftStore: DriftStore<S>;
+  private readonly totalizers: TotalizerStore<S>;
+  private readonly rejections: RejectionLog<S>;
+  /** PostgreSQL: the seqs of each loaded device's stored checks (a replayed seq is judged once, as the insert tells on SQLite). */
+  private readonly judgedSeqs = new Map<string, Set<number>>();
+  /** PostgreSQL: each loaded device's nozzles' latest totalizer, device|nozzle. */
+  private readonly totalizerCache = new Map<string, { seq: number; end: number }>();
+  /** PostgreSQL: devices whose state another node changed since they were loaded here. */
+  private readonly stale = new Set<string>();
   private verification = new Map<string, string>(); // device → "state|validUntil" last published
   /** A timed write of what the message path left in memory (rejections) failed; kept for the next. */
   onFlushError: (err: Error) => void = () => {};
 
   constructor(
-    private readonly db: Db,
-    private readonly registry: Registry,
-    private readonly alerts: AlertBook,
+    private readonly db: S,
+    private readonly registry: Registry<any>,
+    private readonly alerts: AlertBook<S>,
     private readonly profiles: Map<string, InstrumentProfile>,
     private readonly opts: AssuranceOptions,
     /** Where measured prepackages go (the `packages` topic); without it they are not applied. */
@@ -82,7 +102,8 @@ export class Assurance {
     this.driftStore = new DriftStore(db);
     this.totalizers = new TotalizerStore(db);
     this.rejections = new RejectionLog(db, Math.max(100, opts.invalidBurst), (err) => this.onFlushError(err));
-    for (const r of this.driftStore.all()) {
+    if (db.dialect !== 'sqlite') return; // devices are loaded as they are taken over (loadDevice)
+    for (const r of (this.driftStore as unknown as DriftStore<SqliteState>).all()) {
       // A series named before series were kept per (gas, point, regime) cannot be told apart: its
       // statistics restart with the next check of each new series.
       if (parseDriftSeriesKey(r.series) === undefined) this.driftStore.delete(r.device, r.series);
@@ -90,8 +111,76 @@ export class Assurance {
     }
   }
 
-  lastTotalizer(device: string, nozzle: string): number | undefined {
-    return this.totalizers.last(device, nozzle);
+  private get pg(): Batching | undefined {
+    return this.db.dialect === 'sqlite' ? undefined : (this.db as unknown as Batching);
+  }
+
+  /** The statements `fn` issues in one transaction: SQLite's; on PostgreSQL into the write batch in hand (the worker's), if any. */
+  private inTransaction(fn: () => void): void {
+    if (this.db.dialect === 'sqlite') (this.db as unknown as SqliteState).transaction(fn);
+    else fn();
+  }
+
+  /**
+   * The nozzle's latest totalizer. On PostgreSQL, given the `seq` of the transaction about to be
+   * audited: undefined when the stored one is of that transaction or a later one (a message
+   * redelivered after its state was committed: the end before it is not known, and its own
+   * end is no evidence of a gap).
+   */
+  lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined {
+    if (this.db.dialect !== 'sqlite') {
+      const t = this.totalizerCache.get(`${device}|${nozzle}`);
+      return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
+    }
+    return (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
+  }
+
+  /**
+   * PostgreSQL: the device's state as stored (drift states, totalizers, the seqs of its checks,
+   * its open alerts), replacing what this node held of it: before the first message of the
+   * device a node judges after taking its partition over, and after another node changed it.
+   */
+  async loadDevice(device: string): Promise<void> {
+    this.stale.delete(device);
+    const [drift, totalizers, seqs] = await Promise.all([
+      this.driftStore.ofDevice(device),
+      this.totalizers.ofDevice(device),
+      this.checks.seqsOf(device),
+      this.alerts.loadDevice(device),
+    ]);
+    for (const key of [...this.drift.keys()]) if (key.startsWith(`${device}|`)) this.drift.delete(key);
+    for (const r of drift) if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${device}|${r.series}`, r.state);
+    for (const key of [...this.totalizerCache.keys()]) if (key.startsWith(`${device}|`)) this.totalizerCache.delete(key);
+    for (const t of totalizers) this.totalizerCache.set(`${device}|${t.nozzle}`, { seq: t.seq, end: t.totalizerEnd });
+    this.judgedSeqs.set(device, new Set(seqs));
+  }
+
+  /** PostgreSQL: true when another node changed the device's state since this one loaded it (load it again before judging). */
+  isStale(device: string): boolean {
+    return this.stale.has(device);
+  }
+
+  /** PostgreSQL: hears other nodes' announcements of devices changed (ASSURANCE_CHANNEL) and marks them stale. */
+  async followDevices(): Promise<{ stop(): void }> {
+    const pg = this.pg;
+    if (!pg) return { stop() {} };
+    return pg.listenOn(ASSURANCE_CHANNEL, (payload) => {
+      try {
+        const m = JSON.parse(payload) as { device?: unknown; from?: unknown };
+        if (typeof m.device === 'string' && m.from !== pg.instanceId) this.stale.add(m.device);
+      } catch {
+        // not one of ours
+      }
+    });
+  }
+
+  /** PostgreSQL: `fn`'s writes in one write batch, committed, then announced as a change of the device. */
+  private async committed(device: string, fn: () => void): Promise<void> {
+    const pg = this.pg!;
+    const wb: WriteBatch = pg.writeBatch();
+    pg.into(wb, fn);
+    await wb.commit();
+    await pg.notify(ASSURANCE_CHANNEL, JSON.stringify({ device, from: pg.instanceId }));
   }
 
   /**
@@ -139,12 +228,12 @@ export class Assurance {
     if (result.checks.length > 0 || result.findings.length > 0 || result.readings.some((r) => r.tags.nozzle)) {
       const at = now.toISOString();
       const profile = this.profiles.get(device.type);
-      this.db.transaction(() => {
+      this.inTransaction(() => {
         for (const c of result.checks) this.applyCheck(device, profile, c, at, now);
         for (const r of result.readings) {
           if (r.tags.nozzle && device.type === 'fuel-dispenser') {
             const p = result.points.find((x) => x.measurement === 'transaction' && x.fields.seq === r.seq);
-            if (p) this.totalizers.record(device.id, r.tags.nozzle, r.seq, p.fields.totalizerEnd as number);
+            if (p) this.recordTotalizer(device.id, r.tags.nozzle, r.seq, p.fields.totalizerEnd as number);
           }
         }
       });
@@ -172,9 +261,34 @@ export class Assurance {
    * device's check history and judged like one it sent (alerts, drift). Its `seq` must not be
    * one the device uses (inspection checks count down from −1).
    */
-  recordCheck(device: Device, c: CheckResult, now: Date): void {
+  recordCheck(device: Device, c: CheckResult, now: Date): Answer<S, void> {
     const at = now.toISOString();
-    this.db.transaction(() => this.applyCheck(device, this.profiles.get(device.type), c, at, now));
+    const judge = () => this.applyCheck(device, this.profiles.get(device.type), c, at, now);
+    if (this.db.dialect === 'sqlite') return (this.db as unknown as SqliteState).transaction(judge) as Answer<S, void>;
+    // an API-side check on a cluster: judged on the device's state as stored, then announced
+    return this.loadDevice(device.id).then(() => this.committed(device.id, judge)) as Answer<S, void>;
+  }
+
+  private recordTotalizer(device: string, nozzle: string, seq: number, totalizerEnd: number): void {
+    if (this.db.dialect === 'sqlite') {
+      this.totalizers.record(device, nozzle, seq, totalizerEnd);
+      return;
+    }
+    // the cache follows the latest transaction judged (messages of a device come in order)
+    const cached = this.totalizerCache.get(`${device}|${nozzle}`);
+    if (!cached || seq >= cached.seq) this.totalizerCache.set(`${device}|${nozzle}`, { seq, end: totalizerEnd });
+    quiet(this.totalizers.record(device, nozzle, seq, totalizerEnd));
+  }
+
+  /** Stores the check; false for a replayed seq (stored, and judged, once). */
+  private insertCheck(device: string, series: string, c: CheckResult, at: string): boolean {
+    if (this.db.dialect === 'sqlite') return (this.checks as unknown as CheckStore<SqliteState>).insert(device, series, c, at);
+    let seqs = this.judgedSeqs.get(device);
+    if (!seqs) this.judgedSeqs.set(device, (seqs = new Set()));
+    if (seqs.has(c.seq)) return false;
+    seqs.add(c.seq);
+    quiet(this.checks.insert(device, series, c, at));
+    return true;
   }
 
   /**
@@ -221,7 +335,7 @@ export class Assurance {
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
     // One series per (gas, test point, regime), docs/metrology.md §5: the checks column, the drift state and the drift alerts' key.
     const series = driftSeriesKey(c);
-    if (!this.checks.insert(device.id, series, c, at)) return; // replayed seq: stored once, judged once
+    if (!this.insertCheck(device.id, series, c, at)) return; // replayed seq: stored once, judged once
     const where = seriesLabel(c);
     const evidence = {
       seq: c.seq,
@@ -272,7 +386,12 @@ export class Assurance {
         at: now,
       });
     }
-    judgeCheckTraceability(this.alerts, device, c, now);
+    judgeCheckTraceability(
+      this.alerts as unknown as AlertBook, // its results are not read: either database
+      device,
+      c,
+      now,
+    );
     // Drift statistics, incrementally: the check is judged within its series as found; after an
     // adjustment (`adjusted`) the stored series starts a new baseline from it.
     const key = `${device.id}|${series}`;
@@ -280,7 +399,7 @@ export class Assurance {
     const prev = this.drift.get(key) ?? this.newSeries(device);
     const { judged, next } = driftAfterCheck(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, adjusted: c.adjusted }, params);
     this.drift.set(key, next);
-    this.driftStore.save(device.id, series, next, at);
+    quiet(this.driftStore.save(device.id, series, next, at));
     this.judgeDrift(device, series, prev, judged, params, now);
   }
 
@@ -288,7 +407,7 @@ export class Assurance {
     const s = this.summaryOf(state, params);
     const id = parseDriftSeriesKey(series);
     const label = id ? ` (${seriesLabel(id)})` : '';
-    const driftOpen = this.alerts.openAlert(device.id, 'drift', series) !== undefined;
+    const driftOpen = this.alerts.isOpen(device.id, 'drift', series);
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
       this.alerts.raise({
@@ -308,7 +427,7 @@ export class Assurance {
     // check's chance line through quantised errors is not evidence), cleared only when neither does.
     const current = this.alertablePrediction(device, s, params, now);
     const previous = prev.n > 0 ? this.alertablePrediction(device, this.summaryOf(prev, params), params, now) : null;
-    const open = this.alerts.openAlert(device.id, 'predicted-oot', series) !== undefined;
+    const open = this.alerts.isOpen(device.id, 'predicted-oot', series);
     if (current && (previous || open)) {
       const { predicted, due } = current;
       const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
@@ -354,19 +473,33 @@ export class Assurance {
    * those checks (rebuildDrift); a series whose baseline started later already (a later certificate or
    * adjustment) is left as it is. Drift alerts clear; a rebuilt series is judged again.
    */
-  onCertificate(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, now: Date): void {
+  onCertificate(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, now: Date): Answer<S, void> {
     const at = Date.parse(cert.issuedAt);
-    if (!Number.isFinite(at)) return;
+    if (!Number.isFinite(at)) return (this.db.dialect === 'sqlite' ? undefined : Promise.resolve()) as Answer<S, void>;
+    if (this.db.dialect === 'sqlite') {
+      this.restartDrift(device, cert, at, (this.checks as unknown as CheckStore<SqliteState>).of(device.id, at, undefined, Number.MAX_SAFE_INTEGER), now);
+      return undefined as Answer<S, void>;
+    }
+    // a cluster: on the device's state as stored, committed as one, announced to the node judging the device
+    return (async () => {
+      await this.loadDevice(device.id);
+      const checks = await this.checks.of(device.id, at, undefined, Number.MAX_SAFE_INTEGER);
+      await this.committed(device.id, () => this.restartDrift(device, cert, at, checks, now));
+    })() as Answer<S, void>;
+  }
+
+  /** onCertificate with the device's checks since the certificate's issue, newest first. */
+  private restartDrift(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, at: number, checks: StoredCheck[], now: Date): void {
     const params = this.driftParams(this.profiles.get(device.type));
     const since = new Map<string, StoredCheck[]>(); // per series, oldest first
-    for (const c of this.checks.of(device.id, at, undefined, Number.MAX_SAFE_INTEGER).reverse()) {
+    for (const c of checks.reverse()) {
       const k = driftSeriesKey(c);
       const list = since.get(k);
       if (list) list.push(c);
       else since.set(k, [c]);
     }
     const note = `new ${cert.kind} certificate ${cert.number} (issued ${cert.issuedAt}): drift statistics restarted`;
-    this.db.transaction(() => {
+    this.inTransaction(() => {
       for (const [key, state] of [...this.drift]) {
         if (!key.startsWith(`${device.id}|`)) continue;
         if (state.resetAt !== null && state.resetAt > at) continue;
@@ -374,7 +507,7 @@ export class Assurance {
         const later = since.get(series) ?? [];
         const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
         this.drift.set(key, next);
-        this.driftStore.save(device.id, series, next, now.toISOString());
+        quiet(this.driftStore.save(device.id, series, next, now.toISOString()));
         this.alerts.clear(device.id, 'drift', series, note, now);
         this.alerts.clear(device.id, 'predicted-oot', series, note, now);
         if (later.length > 0) {
@@ -400,10 +533,19 @@ export class Assurance {
   }
 
   /** GET /devices/{id}/drift: the series nearest its limit and every series (docs/contract.md §4). */
-  driftOf(deviceId: string, profile: InstrumentProfile | undefined): DeviceDriftView {
-    const series: { key: string; state: DriftState }[] = [];
-    for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
-    return deviceDriftView(series, this.driftParams(profile));
+  driftOf(deviceId: string, profile: InstrumentProfile | undefined): Answer<S, DeviceDriftView> {
+    if (this.db.dialect === 'sqlite') {
+      const series: { key: string; state: DriftState }[] = [];
+      for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
+      return deviceDriftView(series, this.driftParams(profile)) as Answer<S, DeviceDriftView>;
+    }
+    // a cluster: as stored (the node judging the device writes each check's state in its batch)
+    return after(this.driftStore.ofDevice(deviceId) as Awaitable<{ series: string; state: DriftState }[]>, (rows) =>
+      deviceDriftView(
+        rows.filter((r) => parseDriftSeriesKey(r.series) !== undefined).map((r) => ({ key: r.series, state: r.state })),
+        this.driftParams(profile),
+      ),
+    ) as Answer<S, DeviceDriftView>;
   }
 
   /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (docs/metrology.md §3.6). */
@@ -485,25 +627,30 @@ export class Assurance {
   }
 
   /** Writes the rejections waiting in memory (written a second after they come otherwise); later ones are written as they come. */
-  stop(): void {
-    this.rejections.stop();
+  stop(): Answer<S, void> {
+    return this.rejections.stop();
   }
 
-  checksOf(device: string, from?: number, to?: number, limit = 1000): StoredCheck[] {
+  checksOf(device: string, from?: number, to?: number, limit = 1000): Answer<S, StoredCheck[]> {
     return this.checks.of(device, from, to, limit);
   }
 
   /** The tenants' checks counted per device and period (see CheckStore.countsByPeriod). */
-  checkCounts(bounds: readonly number[], tenants: readonly string[]): CheckCount[] {
+  checkCounts(bounds: readonly number[], tenants: readonly string[]): Answer<S, CheckCount[]> {
     return this.checks.countsByPeriod(bounds, tenants);
   }
 
   /** The tenants' checks with from ≤ ts < to, newest first (see CheckStore.between). */
-  checksBetween(tenants: readonly string[], from: number, to: number, opts: { failed?: boolean; type?: string; limit?: number } = {}): StoredCheck[] {
+  checksBetween(
+    tenants: readonly string[],
+    from: number,
+    to: number,
+    opts: { failed?: boolean; type?: string; limit?: number } = {},
+  ): Answer<S, StoredCheck[]> {
     return this.checks.between(tenants, from, to, opts);
   }
 
-  rejectionsOf(device: string, limit = 100): Rejected[] {
+  rejectionsOf(device: string, limit = 100): Answer<S, Rejected[]> {
     return this.rejections.of(device, limit);
   }
 }
@@ -514,6 +661,14 @@ function describeOutOfRange(r: AcceptedReading): { summary: string; details: Rec
       r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
     details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status },
   };
+}
+
+/**
+ * A write whose answer the judging does not read: on PostgreSQL its failure is the write batch's
+ * (commit() rejects with it), not an unhandled rejection of its own. Nothing on SQLite.
+ */
+function quiet(v: unknown): void {
+  if (v instanceof Promise) v.catch(() => {});
 }
 
 function fmt(x: number): string {

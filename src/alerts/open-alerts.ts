@@ -8,7 +8,8 @@ import type { AlertKind, Severity } from './alert-book.ts';
 export type Describe<T = any> = (subject: T) => { summary: string; details: Record<string, unknown> };
 
 export interface OpenAlert {
-  readonly id: string;
+  /** On PostgreSQL it may change once: another node had the alert open already (its opening insert answers with that one's id). */
+  id: string;
   readonly device: string;
   readonly kind: AlertKind;
   readonly key: string;
@@ -26,6 +27,8 @@ export interface OpenAlert {
    * `since`: performance.now() when it was first asked (the timed flush writes only those standing long enough).
    */
   clear: { reason: string; at: Date; since: number } | undefined;
+  /** The alert book's count of its own changes when this was added (PostgreSQL: a reload keeps what was added after it read). */
+  added: number;
 }
 
 export function openAlert(a: { id: string; device: string; kind: AlertKind; key: string; severity: Severity }): OpenAlert {
@@ -41,6 +44,7 @@ export function openAlert(a: { id: string; device: string; kind: AlertKind; key:
     describe: undefined,
     at: undefined,
     clear: undefined,
+    added: 0,
   };
 }
 
@@ -74,6 +78,12 @@ export class OpenAlerts {
     if (!keys) kinds.set(a.kind, (keys = new Map()));
     if (!keys.has(a.key)) this.count++;
     keys.set(a.key, a);
+  }
+
+  /** Every one, or the device's. */
+  *values(device?: string): IterableIterator<OpenAlert> {
+    const devices = device === undefined ? this.byDevice.values() : [this.byDevice.get(device) ?? new Map()];
+    for (const kinds of devices) for (const keys of kinds.values()) yield* keys.values();
   }
 
   delete(a: { device: string; kind: string; key: string }): void {

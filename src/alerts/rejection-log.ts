@@ -3,7 +3,8 @@
 // message: the rows are written in batches, REJECTION_FLUSH_MS after the first of a batch (or
 // at once past MAX_PENDING rows), so a crash loses at most that second of evidence; the device
 // was told on its feedback topic and each refusal is also a `rejection` point in the journal.
-import type { Db } from '../store/db.ts';
+import type { SqliteState } from '../store/sql.ts';
+import { after, isPending, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import { RejectionStore, type Rejected } from '../store/rejections.ts';
 import type { Rejection } from '../ingest/ingest.ts';
 
@@ -22,8 +23,9 @@ interface Recent {
   next: number;
 }
 
-export class RejectionLog {
-  private readonly store: RejectionStore;
+/** On PostgreSQL the same batches, each in one transaction of its own (outside the worker's write batch: evidence, not state the judging reads). */
+export class RejectionLog<S extends StateExecutor = SqliteState> {
+  private readonly store: RejectionStore<S>;
   private pending: NewRejection[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -34,7 +36,7 @@ export class RejectionLog {
    * `onFlushError`: a timed write failed (the rows are kept for the next).
    */
   constructor(
-    private readonly db: Db,
+    private readonly db: S,
     private readonly remember: number,
     private readonly onFlushError: (err: Error) => void = () => {},
   ) {
@@ -47,38 +49,56 @@ export class RejectionLog {
     const body = payload.length <= MAX_PAYLOAD_BYTES ? payload.toString('utf8') : `${payload.subarray(0, MAX_PAYLOAD_BYTES).toString('utf8')}…`;
     for (const r of rejections)
       this.pending.push({ device: device.id, tenant: device.tenant, topic, seq: r.seq, receivedAt: at, errors: r.errors, payload: body });
-    if (this.pending.length >= MAX_PENDING || this.stopped) this.flush();
+    if (this.pending.length >= MAX_PENDING || this.stopped) this.flushNow();
     else this.flushSoon();
     return this.countRecent(device.id, rejections.length, now.getTime());
   }
 
   /** A device's rejections, newest first (what is waiting is written first). */
-  of(device: string, limit = 100): Rejected[] {
-    this.flush();
-    return this.store.of(device, limit);
+  of(device: string, limit = 100): Answer<S, Rejected[]> {
+    return after(this.flush() as Awaitable<void>, () => this.store.of(device, limit) as Awaitable<Rejected[]>) as Answer<S, Rejected[]>;
   }
 
   /** Writes the waiting rows in one transaction. */
-  flush(): void {
+  flush(): Answer<S, void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return (this.db.dialect === 'sqlite' ? undefined : Promise.resolve()) as Answer<S, void>;
     const rows = this.pending;
     this.pending = [];
+    const putBack = (e: unknown): never => {
+      this.pending = rows.concat(this.pending).slice(-MAX_PENDING);
+      throw e;
+    };
+    if (this.db.dialect !== 'sqlite') {
+      return Promise.resolve(this.db.atomically(() => rows.map((r) => this.store.insert(r)))).then(() => {}, putBack) as Answer<S, void>;
+    }
     try {
-      this.db.transaction(() => {
+      (this.db as unknown as SqliteState).transaction(() => {
         for (const r of rows) this.store.insert(r);
       });
     } catch (e) {
-      this.pending = rows.concat(this.pending).slice(-MAX_PENDING);
-      throw e;
+      putBack(e);
+    }
+    return undefined as Answer<S, void>;
+  }
+
+  /** A flush whose failure is reported, not thrown (the message path does not fail for its evidence). */
+  private flushNow(): void {
+    try {
+      const done = this.flush() as Awaitable<void>;
+      if (isPending(done)) done.catch((e) => this.onFlushError(e as Error));
+    } catch (e) {
+      if (this.db.dialect !== 'sqlite') this.onFlushError(e as Error);
+      else throw e;
     }
   }
 
   /** Writes what is waiting; later rejections are written as they come. */
-  stop(): void {
+  stop(): Answer<S, void> {
     this.stopped = true;
-    if (this.db.open) this.flush();
+    if (this.db.open) return this.flush();
+    return (this.db.dialect === 'sqlite' ? undefined : Promise.resolve()) as Answer<S, void>;
   }
 
   private flushSoon(): void {
@@ -86,11 +106,15 @@ export class RejectionLog {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.db.open) return;
-      try {
-        this.flush();
-      } catch (e) {
+      const failed = (e: unknown) => {
         this.onFlushError(e as Error);
         this.flushSoon();
+      };
+      try {
+        const done = this.flush() as Awaitable<void>;
+        if (isPending(done)) done.catch(failed);
+      } catch (e) {
+        failed(e);
       }
     }, REJECTION_FLUSH_MS);
     this.timer.unref();

@@ -7,6 +7,15 @@
 //
 // A redelivered message (the worker died between the sink write and the ack) is judged again:
 // its points are the same (the edge's receive time travels with it) and overwrite themselves.
+//
+// On a shared state database (PostgreSQL, `judgeWith(pipeline, state)`), per batch: the messages
+// are judged in delivery order with every statement of the judging queued into one write batch,
+// which commits (one transaction) before the sink write; a failed commit acknowledges nothing
+// and the batch is judged again once its devices' state is reloaded. The first message of a
+// device in a consumer's tenure (a channel: RabbitMQ's single active consumer moves a queue
+// only when its consumer goes away) waits for the device's state to load from the database:
+// another node may have judged it before. A redelivered message's checks already stored are not
+// judged again (their seqs come with the device's state).
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Logger } from '../log.ts';
@@ -16,6 +25,10 @@ import type { Sink } from '../sinks/sink.ts';
 import { writeIsolating, type RefusedLine } from '../sinks/write-isolating.ts';
 import { partitionQueue } from './topology.ts';
 import type { DeviceMessageHeaders } from './edge-publisher.ts';
+import type { PostgresState } from '../store/postgres.ts';
+
+/** What the worker needs of a shared state database: a write batch per batch of messages. */
+export type SharedState = Pick<PostgresState, 'writeBatch' | 'into'>;
 
 export interface WorkerOptions {
   nodeId: string;
@@ -64,9 +77,13 @@ export class PartitionWorker {
     capacity: Number.POSITIVE_INFINITY,
   };
   private accept: DeviceMessagePipeline['accept'] | undefined;
+  private pipeline: DeviceMessagePipeline | undefined;
+  private shared: SharedState | undefined;
+  /** Shared state: the consumption (channel) in whose tenure each device's state was loaded. */
+  private readonly tenure = new Map<string, Consumption>();
   sinkHealthy = true;
   lastError: string | undefined;
-  readonly totals = { messages: 0, redelivered: 0, points: 0, batches: 0, failedWrites: 0, unjudged: 0 };
+  readonly totals = { messages: 0, redelivered: 0, points: 0, batches: 0, failedWrites: 0, unjudged: 0, failedCommits: 0, deviceLoads: 0 };
 
   constructor(
     private readonly sink: Sink,
@@ -75,9 +92,11 @@ export class PartitionWorker {
     private readonly log: Logger,
   ) {}
 
-  /** The pipeline judging messages (built on `pointLog`). */
-  judgeWith(pipeline: DeviceMessagePipeline): void {
+  /** The pipeline judging messages (built on `pointLog`); `shared`: the state database when it is PostgreSQL (the pipeline's). */
+  judgeWith(pipeline: DeviceMessagePipeline, shared?: SharedState): void {
     this.accept = pipeline.accept;
+    this.pipeline = pipeline;
+    this.shared = shared;
   }
 
   /** AmqpLink setup: a channel consuming every partition. */
@@ -131,7 +150,7 @@ export class PartitionWorker {
         await this.idle(linger);
         continue;
       }
-      const batch = this.judgeBatch();
+      const batch = this.shared ? await this.judgeBatchShared(this.shared) : this.judgeBatch();
       if (batch.length > 0) await this.store(batch);
     }
   }
@@ -146,6 +165,65 @@ export class PartitionWorker {
     this.received = this.received.slice(n);
     if (this.received.length > 0) this.firstReceivedAt = performance.now() - this.opts.flushMs;
     return batch;
+  }
+
+  /**
+   * judgeBatch on a shared state database: each device's state loaded first where this tenure
+   * has not loaded it (or another node changed it), the judging's statements into one write
+   * batch, committed before the batch goes on to the sink. Nothing when the commit fails: the
+   * messages go back in front, their devices to be loaded again, after a pause.
+   */
+  private async judgeBatchShared(shared: SharedState): Promise<Delivery[]> {
+    this.lines = [];
+    this.count = 0;
+    const wb = shared.writeBatch();
+    const taken: Delivery[] = [];
+    let pause = false;
+    while (this.received.length > 0 && this.count < this.opts.batch) {
+      const d = this.received[0];
+      const device = (d.msg.properties.headers as Partial<DeviceMessageHeaders> | undefined)?.device;
+      if (typeof device === 'string' && (this.tenure.get(device) !== d.on || this.pipeline!.isStale(device))) {
+        // The load reads after the alert book's writes in flight, which include this batch's:
+        // commit what is judged first, the device is loaded at the head of the next batch.
+        if (taken.length > 0) break;
+        try {
+          this.totals.deviceLoads++;
+          await this.pipeline!.reloadDevice(device);
+          this.tenure.set(device, d.on);
+        } catch (e) {
+          this.lastError = (e as Error).message;
+          this.log.warn({ device, err: this.lastError }, "loading a device's state from the state database failed; its messages wait");
+          pause = true;
+          break;
+        }
+        continue; // received[0] again: its channel may have closed meanwhile
+      }
+      this.received.shift();
+      taken.push(d);
+      shared.into(wb, () => this.judge(d));
+    }
+    try {
+      await wb.commit();
+    } catch (e) {
+      this.totals.failedCommits++;
+      this.lastError = (e as Error).message;
+      this.log.warn(
+        { err: this.lastError, messages: taken.length },
+        'writing the judged state failed; nothing acknowledged, the batch is judged again on its devices reloaded',
+      );
+      for (const d of taken) {
+        const device = (d.msg.properties.headers as Partial<DeviceMessageHeaders> | undefined)?.device;
+        if (typeof device === 'string') this.tenure.delete(device);
+      }
+      this.received = taken.filter((d) => d.on.open).concat(this.received);
+      this.lines = [];
+      this.count = 0;
+      await this.idle(this.opts.retryMinMs);
+      return [];
+    }
+    if (this.received.length > 0) this.firstReceivedAt = performance.now() - this.opts.flushMs;
+    if (pause) await this.idle(this.opts.retryMinMs);
+    return taken;
   }
 
   private judge(d: Delivery): void {

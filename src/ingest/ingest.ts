@@ -66,8 +66,8 @@ export interface IngestResult {
 export interface IngestContext {
   profile(type: string): InstrumentProfile | undefined;
   certificates(device: string): readonly StoredCertificate[];
-  /** Last totalizerEnd of a nozzle, from memory or the store. */
-  lastTotalizer(device: string, nozzle: string): number | undefined;
+  /** Last totalizerEnd of a nozzle, from memory or the store; `seq`: of the transaction about to be audited (a cluster: none for a replay of the stored one). */
+  lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined;
   /** The IANA time zone in which a tenant's devices send times without a zone (its setting, else MAG_DEFAULT_TIME_ZONE). */
   timeZoneOf(tenant: string): string;
   /**
@@ -97,6 +97,11 @@ export class Ingest {
   private previous = new Map<string, { ts: number; value: number }>();
   /** device|nozzle → last totalizerEnd seen in this process. */
   private totalizers = new Map<string, number>();
+
+  /** Forgets the nozzles' totalizers of a device (a cluster node taking it over reads them from the state database again). */
+  forgetDevice(device: string): void {
+    for (const key of this.totalizers.keys()) if (key.startsWith(`${device}|`)) this.totalizers.delete(key);
+  }
 
   /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
   private series = new WeakMap<Device, Map<string, string | null>>();
@@ -346,7 +351,7 @@ export class Ingest {
     });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
-      const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle);
+      const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle, r.seq);
       const audit = profile.transactionAudit!;
       // Totalizers in the canonical unit (the profile declares them sameUnitAsValue), as the volume is.
       const totalizerStart = numberOr(evaluated.fields.totalizerStart, tx.totalizerStart);

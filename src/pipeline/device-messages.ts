@@ -36,8 +36,9 @@ export interface DeviceMessageDeps {
   registry: Registry;
   ingest: Ingest;
   journal: PointLog;
-  assurance: Assurance;
-  alerts: AlertBook;
+  /** On either state database (a cluster's worker: PostgreSQL, its writes into the worker's write batch). */
+  assurance: Assurance<any>;
+  alerts: AlertBook<any>;
   metrics: GatewayMetrics;
   /** Feedback to devices. */
   outbox: DeviceOutbox;
@@ -54,7 +55,7 @@ export class DeviceMessagePipeline {
   private readonly registry: Registry;
   private readonly ingest: Ingest;
   private readonly journal: PointLog;
-  private readonly assurance: Assurance;
+  private readonly assurance: Assurance<any>;
   private readonly metrics: GatewayMetrics;
   private readonly outbox: DeviceOutbox;
   private readonly nowMs: () => number;
@@ -68,6 +69,21 @@ export class DeviceMessagePipeline {
     this.metrics = deps.metrics;
     this.outbox = deps.outbox;
     this.nowMs = deps.nowMs;
+  }
+
+  /**
+   * A cluster (PostgreSQL): the device's state as stored, replacing what this node held of it
+   * (drift, totalizers, checks judged, open alerts; the ingest's totalizer of each nozzle): before
+   * judging a device taken over from another node, or changed by one.
+   */
+  async reloadDevice(deviceId: string): Promise<void> {
+    this.ingest.forgetDevice(deviceId);
+    await this.assurance.loadDevice(deviceId);
+  }
+
+  /** A cluster: true when another node changed the device's state since this one loaded it. */
+  isStale(deviceId: string): boolean {
+    return this.assurance.isStale(deviceId);
   }
 
   /** BrokerHooks.onDeviceMessage: `done` once the message's points are durable, or with why it is refused. */

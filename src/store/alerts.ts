@@ -49,6 +49,9 @@ const Q = {
   unresolvedKeys: query('alerts.unresolved-keys', (db) =>
     db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('state', '<>', 'resolved'),
   ),
+  unresolvedKeysOf: query('alerts.unresolved-keys-of', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('alerts').select(['id', 'device', 'kind', 'key', 'severity']).where('device', '=', arg('device')).where('state', '<>', 'resolved'),
+  ),
   byId: query('alerts.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('alerts').selectAll().where('id', '=', arg('id'))),
   unresolvedOf: query('alerts.unresolved-of', (db, arg: Arg<{ device: string; kind: string; key: string }>) =>
     db
@@ -187,6 +190,10 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
   /** Unresolved (open or acknowledged) alerts by what they are about. */
   unresolvedKeys(): On<S, { id: string; device: string; kind: string; key: string; severity: Severity }[]> {
     return this.answer(() => this.sql.unresolvedKeys.all());
+  }
+  /** The device's unresolved alerts by what they are about (a node taking the device over loads them). */
+  unresolvedKeysOf(device: string): On<S, { id: string; device: string; kind: string; key: string; severity: Severity }[]> {
+    return this.answer(() => this.sql.unresolvedKeysOf.all({ device }));
   }
   get(id: string): On<S, Alert | undefined> {
     return this.answer(() => after(this.sql.byId.get({ id }), (r) => r && fromRow(r)));

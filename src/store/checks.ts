@@ -1,6 +1,6 @@
 // Checks against a reference, one row per (device, seq): a replayed message is stored once.
-import type { Db } from './db.ts';
-import { dynamicQuery, query, type Arg, type QueryBuilder, type Statements } from './sql.ts';
+import { dynamicQuery, query, type Arg, type QueryBuilder, type SqliteState } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
 
 export interface StoredCheck extends CheckResult {
@@ -51,6 +51,7 @@ const Q = {
         })
         .onConflict((oc) => oc.columns(['device', 'seq']).doNothing()),
   ),
+  seqsOf: query('checks.seqs-of', (db, arg: Arg<{ device: string }>) => db.selectFrom('checks').select('seq').where('device', '=', arg('device'))),
   range: query('checks.range', (db, arg: Arg<{ device: string; from: number; to: number; limit: number }>) =>
     db
       .selectFrom('checks')
@@ -102,28 +103,49 @@ const Q = {
   }),
 };
 
-export class CheckStore {
-  private readonly sql: Statements<typeof Q>;
+/** The checks on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class CheckStore<S extends StateExecutor = SqliteState> {
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
+  }
+
+  private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
+    return answer(this.db, work);
   }
 
   /** Stores a check; false when the device's `seq` is stored already (a replay). */
-  insert(device: string, series: string, c: CheckResult, receivedAt: string): boolean {
-    return this.sql.insert.run({ device, seq: c.seq, series, ts: c.ts, result: JSON.stringify(c), receivedAt, standardId: c.standardId ?? null }) > 0;
+  insert(device: string, series: string, c: CheckResult, receivedAt: string): Answer<S, boolean> {
+    return this.answer(() =>
+      after(
+        this.sql.insert.run({ device, seq: c.seq, series, ts: c.ts, result: JSON.stringify(c), receivedAt, standardId: c.standardId ?? null }),
+        (n) => n > 0,
+      ),
+    );
+  }
+
+  /** The `seq` of every check of the device stored (what a node taking the device over knows is judged already). */
+  seqsOf(device: string): Answer<S, number[]> {
+    return this.answer(() => after(this.sql.seqsOf.all({ device }), (rows) => rows.map((r) => r.seq)));
   }
 
   /** A device's checks with `from` ≤ ts ≤ `to` (epoch ms), newest first. */
-  of(device: string, from = 0, to = 8.64e15, limit = 1000): StoredCheck[] {
-    return this.sql.range.all({ device, from, to, limit }).map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device, receivedAt: r.received_at }));
+  of(device: string, from = 0, to = 8.64e15, limit = 1000): Answer<S, StoredCheck[]> {
+    return this.answer(() =>
+      after(this.sql.range.all({ device, from, to, limit }), (rows) =>
+        rows.map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device, receivedAt: r.received_at })),
+      ),
+    );
   }
 
   /** The checks made with a reference standard with `from` ≤ ts ≤ `to` (epoch ms), oldest first, of every device. */
-  withStandard(standardId: string, from = 0, to = 8.64e15, limit = 100_000): StoredCheck[] {
-    return this.sql.byStandard
-      .all({ standardId, from, to, limit })
-      .map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
+  withStandard(standardId: string, from = 0, to = 8.64e15, limit = 100_000): Answer<S, StoredCheck[]> {
+    return this.answer(() =>
+      after(this.sql.byStandard.all({ standardId, from, to, limit }), (rows) =>
+        rows.map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at })),
+      ),
+    );
   }
 
   /**
@@ -131,21 +153,27 @@ export class CheckStore {
    * bounds (epoch ms; period i is bounds[i] ≤ ts < bounds[i + 1]). Devices without a check in a
    * period have no row for it.
    */
-  countsByPeriod(bounds: readonly number[], tenants: readonly string[]): CheckCount[] {
-    if (bounds.length < 2 || tenants.length === 0) return [];
-    return this.sql.countsByPeriod
-      .all({ bounds, tenants })
-      .map((r) => ({ period: Number(r.period), device: r.device, checks: Number(r.checks), failed: Number(r.failed ?? 0) }));
+  countsByPeriod(bounds: readonly number[], tenants: readonly string[]): Answer<S, CheckCount[]> {
+    return this.answer(() =>
+      bounds.length < 2 || tenants.length === 0
+        ? []
+        : after(this.sql.countsByPeriod.all({ bounds, tenants }), (rows) =>
+            rows.map((r) => ({ period: Number(r.period), device: r.device, checks: Number(r.checks), failed: Number(r.failed ?? 0) })),
+          ),
+    );
   }
 
   /**
    * The tenants' checks with from ≤ ts < to, newest first; `failed` keeps only failed (true) or
    * not failed (false) ones, `type` those of one instrument type.
    */
-  between(tenants: readonly string[], from: number, to: number, opts: { failed?: boolean; type?: string; limit?: number } = {}): StoredCheck[] {
-    if (tenants.length === 0) return [];
-    return this.sql.between
-      .all({ tenants, from, to, failed: opts.failed, type: opts.type, limit: opts.limit ?? 1000 })
-      .map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at }));
+  between(tenants: readonly string[], from: number, to: number, opts: { failed?: boolean; type?: string; limit?: number } = {}): Answer<S, StoredCheck[]> {
+    return this.answer(() =>
+      tenants.length === 0
+        ? []
+        : after(this.sql.between.all({ tenants, from, to, failed: opts.failed, type: opts.type, limit: opts.limit ?? 1000 }), (rows) =>
+            rows.map((r) => ({ ...(JSON.parse(r.result) as CheckResult), device: r.device, receivedAt: r.received_at })),
+          ),
+    );
   }
 }

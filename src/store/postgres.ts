@@ -1,6 +1,8 @@
 // The state database on PostgreSQL (cluster mode, MAG_STATE_URL): the stores' queries compiled
 // for PostgreSQL once, run on a connection pool, answering with Promises. Changes a store
 // announces reach the other processes on the same database by LISTEN/NOTIFY on one channel.
+// Over 400 lines: the pool, its transactions, the message path's write batches and the listening
+// connection share one database handle's state.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -75,6 +77,8 @@ export class PostgresState implements StateExecutor {
    * queueing several queries on one client), so they still run in the order issued.
    */
   private tx: { client: pg.PoolClient; issued: Promise<unknown>[]; last: Promise<unknown> } | undefined;
+  /** The write batch statements are queued into while `into`'s callback runs. */
+  private batch: WriteBatch | undefined;
 
   private constructor(
     private readonly url: string,
@@ -177,6 +181,31 @@ export class PostgresState implements StateExecutor {
     }
   }
 
+  /**
+   * A batch of statements sent together in one transaction at `commit()`: the message path's
+   * writes (checks, drift, totalizers, alerts) issued while judging synchronously (`into`), in
+   * the order issued, atomically per batch of messages.
+   */
+  writeBatch(): WriteBatch {
+    return new WriteBatch(this.pool);
+  }
+
+  /**
+   * Runs `fn` (synchronous) with every statement issued on this database while it runs queued
+   * into `wb` instead of sent: each answers with a Promise settled when `wb` commits (or fails).
+   * A statement issued in a continuation after `fn` returned (an `after` of a queued result) is
+   * sent on its own, as usual.
+   */
+  into<T>(wb: WriteBatch, fn: () => T): T {
+    if (this.batch || this.tx) throw new Error('into() does not nest, nor run inside atomically()');
+    this.batch = wb;
+    try {
+      return fn();
+    } finally {
+      this.batch = undefined;
+    }
+  }
+
   announce(topic: string): Promise<void> {
     return this.query({ text: 'select pg_notify($1, $2)', values: [CHANNEL, JSON.stringify({ topic, from: this.instance })] }).then(() => undefined);
   }
@@ -237,6 +266,7 @@ export class PostgresState implements StateExecutor {
 
   /** Runs on the running `atomically`'s connection if there is one, else on any of the pool's. */
   private query<R>(q: pg.QueryConfig): Promise<pg.QueryResult<R & pg.QueryResultRow>> {
+    if (this.batch) return this.batch.queue(q);
     const tx = this.tx;
     if (!tx) return this.pool.query<R & pg.QueryResultRow>(q);
     const p = tx.last.then(
@@ -323,6 +353,59 @@ export class PostgresState implements StateExecutor {
         this.onError(e as Error);
       }
     }
+  }
+}
+
+/**
+ * Statements queued to run together (PostgresState.writeBatch): `commit()` sends BEGIN, each in
+ * the order queued, COMMIT, on one pooled connection. One failing rolls all back: `commit()`
+ * rejects with its error and so does every statement's Promise (they are seen: no unhandled
+ * rejection for a result nobody awaited). A batch commits once; nothing queued commits at once.
+ */
+export class WriteBatch {
+  private readonly queued: { q: pg.QueryConfig; resolve: (r: pg.QueryResult<any>) => void; reject: (e: unknown) => void }[] = [];
+  private committed = false;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Statements queued. */
+  get size(): number {
+    return this.queued.length;
+  }
+
+  queue<R extends pg.QueryResultRow>(q: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+    if (this.committed) return Promise.reject(new Error('a statement queued into a write batch already committed'));
+    const p = new Promise<pg.QueryResult<R>>((resolve, reject) => this.queued.push({ q, resolve, reject }));
+    p.catch(() => {}); // commit() rejects with the failure
+    return p;
+  }
+
+  async commit(): Promise<void> {
+    if (this.committed) throw new Error('a write batch commits once');
+    this.committed = true;
+    const queued = this.queued.splice(0);
+    if (queued.length === 0) return;
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      for (const s of queued) s.reject(e);
+      throw e;
+    }
+    const results: pg.QueryResult<any>[] = [];
+    try {
+      await client.query('begin');
+      for (const s of queued) results.push(await client.query(s.q));
+      await client.query('commit');
+    } catch (e) {
+      await client.query('rollback').catch(() => {});
+      for (const s of queued) s.reject(e);
+      throw e;
+    } finally {
+      client.release();
+    }
+    // settled once committed: what reads a result (an alert's id, its `change` event) sees committed state
+    for (let i = 0; i < queued.length; i++) queued[i].resolve(results[i]);
   }
 }
 

@@ -1,6 +1,6 @@
 // Messages refused by ingest and why, per device (the evidence behind invalid-data alerts).
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+import { query, type Arg, type SqliteState } from './sql.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 
 export interface Rejected {
   id: number;
@@ -35,27 +35,40 @@ const Q = {
   ),
 };
 
-export class RejectionStore {
-  private readonly sql: Statements<typeof Q>;
+/** The rejections on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class RejectionStore<S extends StateExecutor = SqliteState> {
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
   }
 
   /** `payload`: the message as received (the caller shortens it). */
-  insert(r: { device: string; tenant: string; topic: string; seq: number | undefined; receivedAt: string; errors: Rejected['errors']; payload: string }): void {
-    this.sql.insert.run({ ...r, seq: r.seq ?? null, errors: JSON.stringify(r.errors) });
+  insert(r: {
+    device: string;
+    tenant: string;
+    topic: string;
+    seq: number | undefined;
+    receivedAt: string;
+    errors: Rejected['errors'];
+    payload: string;
+  }): Answer<S, void> {
+    return answer(this.db, (): Awaitable<void> => after(this.sql.insert.run({ ...r, seq: r.seq ?? null, errors: JSON.stringify(r.errors) }), () => {}));
   }
 
   /** A device's rejections, newest first. */
-  of(device: string, limit = 100): Rejected[] {
-    return this.sql.ofDevice.all({ device, limit }).map((r) => ({
-      id: r.id,
-      device: r.device,
-      topic: r.topic,
-      ...(r.seq !== null ? { seq: r.seq } : {}),
-      receivedAt: r.received_at,
-      errors: JSON.parse(r.errors),
-    }));
+  of(device: string, limit = 100): Answer<S, Rejected[]> {
+    return answer(this.db, () =>
+      after(this.sql.ofDevice.all({ device, limit }), (rows) =>
+        rows.map((r) => ({
+          id: r.id,
+          device: r.device,
+          topic: r.topic,
+          ...(r.seq !== null ? { seq: r.seq } : {}),
+          receivedAt: r.received_at,
+          errors: JSON.parse(r.errors) as Rejected['errors'],
+        })),
+      ),
+    );
   }
 }

@@ -1,7 +1,7 @@
 // The totalizer reading at the end of each nozzle's latest transaction (fuel dispensers): the
 // next transaction must start where it ended.
-import type { Db } from './db.ts';
-import { query, type Arg, type Statements } from './sql.ts';
+import { query, type Arg, type SqliteState } from './sql.ts';
+import { after, answer, isPending, type AnyStatements, type Answer, type StateExecutor } from './executor.ts';
 
 const Q = {
   // A transaction replayed out of order (a lower seq) does not move the totalizer back.
@@ -19,20 +19,35 @@ const Q = {
   last: query('totalizers.last', (db, arg: Arg<{ device: string; nozzle: string }>) =>
     db.selectFrom('nozzle_totalizers').select('totalizer_end').where('device', '=', arg('device')).where('nozzle', '=', arg('nozzle')),
   ),
+  ofDevice: query('totalizers.of-device', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('nozzle_totalizers').select(['nozzle', 'seq', 'totalizer_end']).where('device', '=', arg('device')),
+  ),
 };
 
-export class TotalizerStore {
-  private readonly sql: Statements<typeof Q>;
+/** The nozzles' totalizers on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
+export class TotalizerStore<S extends StateExecutor = SqliteState> {
+  private readonly sql: AnyStatements<typeof Q>;
 
-  constructor(db: Db) {
-    this.sql = db.prepareAll(Q);
+  constructor(private readonly db: S) {
+    this.sql = db.statements(Q);
   }
 
-  record(device: string, nozzle: string, seq: number, totalizerEnd: number): void {
-    this.sql.upsert.run({ device, nozzle, seq, totalizerEnd });
+  /** Once per fuel transaction: no closure made on SQLite (the message path's speed). */
+  record(device: string, nozzle: string, seq: number, totalizerEnd: number): Answer<S, void> {
+    const r = this.sql.upsert.run({ device, nozzle, seq, totalizerEnd });
+    return (isPending(r) ? r.then(noop) : undefined) as Answer<S, void>;
   }
 
-  last(device: string, nozzle: string): number | undefined {
-    return this.sql.last.get({ device, nozzle })?.totalizer_end;
+  last(device: string, nozzle: string): Answer<S, number | undefined> {
+    return answer(this.db, () => after(this.sql.last.get({ device, nozzle }), (r) => r?.totalizer_end));
+  }
+
+  /** The device's nozzles with their latest transaction's seq and totalizer (a node taking the device over loads them). */
+  ofDevice(device: string): Answer<S, { nozzle: string; seq: number; totalizerEnd: number }[]> {
+    return answer(this.db, () =>
+      after(this.sql.ofDevice.all({ device }), (rows) => rows.map((r) => ({ nozzle: r.nozzle, seq: r.seq, totalizerEnd: r.totalizer_end }))),
+    );
   }
 }
+
+function noop(): void {}
