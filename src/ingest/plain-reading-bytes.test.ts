@@ -5,6 +5,10 @@ import fc from 'fast-check';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 
 const KEYS = ['seq', 'ts', 'quantity', 'value', 'unit'] as const;
+/** Keys a gas detector's reading or a fuel dispenser's transaction adds, read by the byte reader too. */
+const OPTIONAL_STRING_KEYS = ['gas', 'nozzle', 'product'] as const;
+const OPTIONAL_NUMBER_KEYS = ['unitPrice', 'amount', 'totalizerStart', 'totalizerEnd'] as const;
+const OPTIONAL_KEYS = [...OPTIONAL_STRING_KEYS, ...OPTIONAL_NUMBER_KEYS];
 const jsonNumber = fc.oneof(
   fc.nat(),
   fc.integer({ min: 0, max: 2 ** 44 }),
@@ -26,18 +30,29 @@ const stringMostly = fc.oneof(
   { weight: 8, arbitrary: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('hPa', 'pressure', '%vol', '[in_i]')) },
   { weight: 2, arbitrary: anyJsonValue },
 );
-/** Text near the plain reading: the five keys in any order, one of them perhaps dropped, repeated or joined by another, values of their type or any other, numbers spelt in ways JSON allows or not, odd whitespace. */
+/**
+ * Text near the plain reading: the five keys and some of the optional ones in any order, one of
+ * them perhaps dropped, repeated or joined by another, values of their type or any other, numbers
+ * spelt in ways JSON allows or not, odd whitespace.
+ */
 const nearReadingText = fc
   .tuple(
-    fc.shuffledSubarray([...KEYS], { minLength: 5, maxLength: 5 }),
+    fc.shuffledSubarray([...KEYS, ...OPTIONAL_KEYS], { minLength: 5, maxLength: 12 }),
     fc.constantFrom('none', 'drop', 'repeat', 'add'),
-    fc.constantFrom('gas', 'extra', '__proto__', 'se\\u0071', 'Seq', 'quantitx'),
+    fc.constantFrom('gas', 'extra', '__proto__', 'se\\u0071', 'Seq', 'quantitx', 'nozzlE', 'totalizer', 'tare'),
     fc.record({
       seq: numberMostly,
       ts: numberMostly,
       value: numberMostly,
       quantity: stringMostly,
       unit: stringMostly,
+      gas: stringMostly,
+      nozzle: stringMostly,
+      product: stringMostly,
+      unitPrice: numberMostly,
+      amount: numberMostly,
+      totalizerStart: numberMostly,
+      totalizerEnd: numberMostly,
       other: anyJsonValue,
     }),
     fc.array(fc.constantFrom('', ' ', '\n', '\t ', '\r\n'), { minLength: 4, maxLength: 4 }),
@@ -73,6 +88,31 @@ const readingText = fc
     return `{${order.map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`).join(',')}}`;
   });
 
+/** Gas detectors' readings and fuel dispensers' transactions with valid values, in any key order. */
+const transactionText = fc
+  .tuple(
+    fc.shuffledSubarray([...KEYS, ...OPTIONAL_KEYS], { minLength: 12, maxLength: 12 }),
+    fc.boolean(),
+    fc.record({
+      seq: fc.nat(),
+      ts: fc.integer({ min: 0, max: 2 ** 43 }),
+      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+      quantity: fc.constantFrom('volume', 'concentration'),
+      unit: fc.constantFrom('L', 'ppm', 'mL'),
+      gas: fc.constantFrom('CO', 'H2S', 'O2'),
+      nozzle: fc.constantFrom('1', '2', '12'),
+      product: fc.constantFrom('RON95', 'DO', 'E5'),
+      unitPrice: fc.nat(),
+      amount: fc.nat(),
+      totalizerStart: fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }),
+      totalizerEnd: fc.tuple(fc.nat(), fc.integer({ min: 0, max: 3 })).map(([m, k]) => m / 10 ** k),
+    }),
+  )
+  .map(([order, gasOnly, v]) => {
+    const keys = gasOnly ? order.filter((k) => !OPTIONAL_KEYS.includes(k as never) || k === 'gas') : order.filter((k) => k !== 'gas');
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  });
+
 function jsonParse(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -82,16 +122,18 @@ function jsonParse(text: string): unknown {
 }
 
 describe('plainReadingFromBytes', () => {
-  it('answers only for what JSON.parse reads as exactly the five keys, and answers the same', () => {
+  it('answers only for what JSON.parse reads as the five keys and known optional ones, and answers the same', () => {
     fc.assert(
-      fc.property(fc.oneof(nearReadingText, readingText, fc.string({ maxLength: 40 })), (text) => {
-        const fast = plainReadingFromBytes(Buffer.from(text, 'utf8'));
+      fc.property(fc.oneof(nearReadingText, readingText, transactionText, fc.string({ maxLength: 40 })), (text) => {
+        const fast = plainReadingFromBytes(Buffer.from(text, 'utf8')) as Record<string, unknown> | undefined;
         if (fast === undefined) return;
         const slow = jsonParse(text) as Record<string, unknown> | undefined;
         expect(slow).toBeDefined();
-        expect(Object.keys(slow!).sort()).toEqual([...KEYS].sort());
+        for (const k of KEYS) expect(Object.keys(slow!)).toContain(k);
+        for (const k of Object.keys(slow!)) expect([...KEYS, ...OPTIONAL_KEYS]).toContain(k);
+        expect(Object.keys(fast).sort()).toEqual(Object.keys(slow!).sort());
         expect(fast).toEqual(slow);
-        for (const k of KEYS) expect(Object.is(fast[k], slow![k])).toBe(true); // -0 stays -0
+        for (const k of Object.keys(slow!)) expect(Object.is(fast[k], slow![k])).toBe(true); // -0 stays -0
       }),
       { numRuns: 20_000 },
     );
@@ -106,12 +148,30 @@ describe('plainReadingFromBytes', () => {
     );
   });
 
+  it("reads a gas detector's reading and a fuel dispenser's transaction, whatever the key order", () => {
+    fc.assert(
+      fc.property(transactionText, (text) => {
+        const fast = plainReadingFromBytes(Buffer.from(text)) as Record<string, unknown>;
+        const slow = JSON.parse(text) as Record<string, unknown>;
+        expect(fast).toEqual(slow);
+        expect(Object.keys(fast).sort()).toEqual(Object.keys(slow).sort());
+      }),
+      { numRuns: 5000 },
+    );
+    const tx =
+      '{"seq":7,"ts":1790000000000,"quantity":"volume","value":23.45,"unit":"L","nozzle":"1","product":"RON95","unitPrice":23450,"amount":549903,"totalizerStart":1234567.89,"totalizerEnd":1234591.34}';
+    expect(plainReadingFromBytes(Buffer.from(tx))).toEqual(JSON.parse(tx));
+  });
+
   it('leaves to JSON.parse what it does not read', () => {
     const ok = '{"seq":1,"ts":1790000000000,"quantity":"pressure","value":1013.2,"unit":"hPa"}';
     expect(plainReadingFromBytes(Buffer.from(ok))).toEqual({ seq: 1, ts: 1790000000000, quantity: 'pressure', value: 1013.2, unit: 'hPa' });
     for (const text of [
       ok.replace('1790000000000', '"2026-11-21T08:00:00Z"'), // ISO time: the schema converts it
-      ok.replace('}', ',"gas":"CH4"}'), // another key
+      ok.replace('}', ',"tare":0.5}'), // another key
+      ok.replace('}', ',"gas":5}'), // an optional key of another type
+      ok.replace('}', ',"nozzle":1}'), // a nozzle sent as a number: the schema's to judge
+      ok.replace('}', ',"amount":"12"}'),
       ok.replace('"hPa"', '"h\\u0050a"'), // an escape
       ok.replace('"hPa"', '"µg/m3"'), // beyond ASCII
       ok.replace('}', ',"seq":2}'), // a repeated key

@@ -9,6 +9,10 @@
 // JSON.parse (and the schema words the errors) as before. Where it answers, it answers what
 // JSON.parse would (property-tested against it); plainReading() then validates the result
 // exactly as it validates JSON.parse's.
+//
+// A gas detector's reading adds `gas`, a fuel dispenser's transaction `nozzle`, `product`,
+// `unitPrice`, `amount`, `totalizerStart` and `totalizerEnd` (strings and numbers as above): read
+// here too, since in a mixed fleet those were the messages that still paid for JSON.parse.
 import type { ReadingPayload } from './payloads.ts';
 
 const SEQ = 1;
@@ -16,7 +20,23 @@ const TS = 2;
 const QUANTITY = 4;
 const VALUE = 8;
 const UNIT = 16;
-const ALL = SEQ | TS | QUANTITY | VALUE | UNIT;
+const REQUIRED = SEQ | TS | QUANTITY | VALUE | UNIT;
+// optional keys: a gas detector's channel, a fuel dispenser's transaction fields
+const GAS = 32;
+const NOZZLE = 64;
+const PRODUCT = 128;
+const UNIT_PRICE = 256;
+const AMOUNT = 512;
+const TOTALIZER_START = 1024;
+const TOTALIZER_END = 2048;
+/** Keys whose value is a string (the rest are numbers). */
+const STRING_KEYS = QUANTITY | UNIT | GAS | NOZZLE | PRODUCT;
+
+/** Whether b[i..i + key.length) spells `key` (ASCII). */
+function spells(b: Buffer, i: number, key: string): boolean {
+  for (let k = 0; k < key.length; k++) if (b[i + k] !== key.charCodeAt(k)) return false;
+  return true;
+}
 
 /** Which key starts at `i` (its bytes up to the closing quote at `end`), or 0 for any other key. */
 function keyAt(b: Buffer, i: number, end: number): number {
@@ -24,6 +44,7 @@ function keyAt(b: Buffer, i: number, end: number): number {
   if (n === 2) return b[i] === 0x74 && b[i + 1] === 0x73 ? TS : 0; // ts
   if (n === 3) {
     if (b[i] === 0x73 && b[i + 1] === 0x65 && b[i + 2] === 0x71) return SEQ; // seq
+    if (b[i] === 0x67 && b[i + 1] === 0x61 && b[i + 2] === 0x73) return GAS; // gas
     return 0;
   }
   if (n === 4) return b[i] === 0x75 && b[i + 1] === 0x6e && b[i + 2] === 0x69 && b[i + 3] === 0x74 ? UNIT : 0; // unit
@@ -33,6 +54,11 @@ function keyAt(b: Buffer, i: number, end: number): number {
     const q = b[i] === 0x71 && b[i + 1] === 0x75 && b[i + 2] === 0x61 && b[i + 3] === 0x6e;
     return q && b[i + 4] === 0x74 && b[i + 5] === 0x69 && b[i + 6] === 0x74 && b[i + 7] === 0x79 ? QUANTITY : 0;
   }
+  if (n === 6) return spells(b, i, 'nozzle') ? NOZZLE : spells(b, i, 'amount') ? AMOUNT : 0;
+  if (n === 7) return spells(b, i, 'product') ? PRODUCT : 0;
+  if (n === 9) return spells(b, i, 'unitPrice') ? UNIT_PRICE : 0;
+  if (n === 12) return spells(b, i, 'totalizerEnd') ? TOTALIZER_END : 0;
+  if (n === 14) return spells(b, i, 'totalizerStart') ? TOTALIZER_START : 0;
   return 0;
 }
 
@@ -98,7 +124,7 @@ function numberValue(b: Buffer, i: number, end: number): number {
   return negative ? -v : v;
 }
 
-/** Strings seen as quantity or unit (a fleet uses a handful): read without a new string each time. */
+/** Strings seen as quantity, unit, gas, nozzle or product (a fleet uses a handful): read without a new string each time. */
 const knownStrings: string[] = [];
 const MAX_KNOWN_STRINGS = 32;
 
@@ -129,10 +155,13 @@ function plainStringEnd(b: Buffer, i: number): number {
 }
 
 /**
- * `{seq, ts, quantity, value, unit}` if the payload is exactly a JSON object of those five keys
- * (numbers for seq, ts and value; strings of printable ASCII without escapes for quantity and
- * unit), else undefined. It checks JSON, not the contract: plainReading() does that.
+ * `{seq, ts, quantity, value, unit}`, with whichever of `gas`, `nozzle`, `product` (strings) and
+ * `unitPrice`, `amount`, `totalizerStart`, `totalizerEnd` (numbers) it holds, if the payload is
+ * exactly a JSON object of those keys (numbers for seq, ts, value and the transaction's figures;
+ * strings of printable ASCII without escapes for the rest), else undefined. It checks JSON, not
+ * the contract: plainReading() and plainTransactionFields() do that.
  */
+// Long on purpose: one pass over the bytes, each key's value read in place (no helper object per key).
 export function plainReadingFromBytes(b: Buffer): ReadingPayload | undefined {
   let seen = 0;
   let seq = 0;
@@ -140,6 +169,13 @@ export function plainReadingFromBytes(b: Buffer): ReadingPayload | undefined {
   let value = 0;
   let quantity = '';
   let unit = '';
+  let gas = '';
+  let nozzle = '';
+  let product = '';
+  let unitPrice = 0;
+  let amount = 0;
+  let totalizerStart = 0;
+  let totalizerEnd = 0;
   let i = skipWhitespace(b, 0);
   if (b[i] !== 0x7b) return undefined; // {
   i++;
@@ -154,13 +190,16 @@ export function plainReadingFromBytes(b: Buffer): ReadingPayload | undefined {
     i = skipWhitespace(b, keyEnd + 1);
     if (b[i] !== 0x3a) return undefined; // :
     i = skipWhitespace(b, i + 1);
-    if (key === QUANTITY || key === UNIT) {
+    if ((key & STRING_KEYS) !== 0) {
       if (b[i] !== 0x22) return undefined;
       const end = plainStringEnd(b, i + 1);
       if (end < 0) return undefined;
       const s = plainString(b, i + 1, end);
       if (key === QUANTITY) quantity = s;
-      else unit = s;
+      else if (key === UNIT) unit = s;
+      else if (key === GAS) gas = s;
+      else if (key === NOZZLE) nozzle = s;
+      else product = s;
       i = end + 1;
     } else {
       const end = numberEnd(b, i);
@@ -168,7 +207,11 @@ export function plainReadingFromBytes(b: Buffer): ReadingPayload | undefined {
       const v = numberValue(b, i, end);
       if (key === SEQ) seq = v;
       else if (key === TS) ts = v;
-      else value = v;
+      else if (key === VALUE) value = v;
+      else if (key === UNIT_PRICE) unitPrice = v;
+      else if (key === AMOUNT) amount = v;
+      else if (key === TOTALIZER_START) totalizerStart = v;
+      else totalizerEnd = v;
       i = end;
     }
     i = skipWhitespace(b, i);
@@ -179,6 +222,17 @@ export function plainReadingFromBytes(b: Buffer): ReadingPayload | undefined {
     if (b[i] !== 0x7d) return undefined; // }
     break;
   }
-  if (seen !== ALL || skipWhitespace(b, i + 1) !== b.length) return undefined;
-  return { seq, ts, quantity, value, unit };
+  if ((seen & REQUIRED) !== REQUIRED || skipWhitespace(b, i + 1) !== b.length) return undefined;
+  const r: ReadingPayload = { seq, ts, quantity, value, unit };
+  if (seen === REQUIRED) return r;
+  // the keys sent, added in one fixed order (few object shapes; JSON.parse's key order matters to no reader)
+  if ((seen & GAS) !== 0) r.gas = gas;
+  if ((seen & NOZZLE) !== 0) r.nozzle = nozzle;
+  if ((seen & PRODUCT) !== 0) r.product = product;
+  const t = r as ReadingPayload & Record<string, unknown>;
+  if ((seen & UNIT_PRICE) !== 0) t.unitPrice = unitPrice;
+  if ((seen & AMOUNT) !== 0) t.amount = amount;
+  if ((seen & TOTALIZER_START) !== 0) t.totalizerStart = totalizerStart;
+  if ((seen & TOTALIZER_END) !== 0) t.totalizerEnd = totalizerEnd;
+  return r;
 }

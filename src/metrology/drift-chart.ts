@@ -198,8 +198,20 @@ export function migrateDriftState(raw: unknown): DriftState {
   return resetDrift(emptyDriftState(), after, 'migration');
 }
 
+/**
+ * Frozen parameter objects already found valid: they cannot have changed since, and the drift
+ * judgement of every check asserts the same (frozen) parameters of its profile three times.
+ */
+const validFrozenParams = new WeakSet<DriftParams>();
+
 /** Throws a RangeError naming the offending parameter. */
 export function assertDriftParams(params: DriftParams): void {
+  if (validFrozenParams.has(params)) return;
+  checkDriftParams(params);
+  if (Object.isFrozen(params)) validFrozenParams.add(params);
+}
+
+function checkDriftParams(params: DriftParams): void {
   const bad = (name: string, rule: string, value: unknown): never => {
     throw new RangeError(`drift params: ${name} must be ${rule}, got ${String(value)}`);
   };

@@ -67,12 +67,38 @@ export function studentTCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
+/**
+ * Quantiles already computed, by p then df. Drift judgement asks for the same two confidences
+ * (slope significance, prediction bound) at df = checks − 2 of every series after every check, and
+ * the bisection below costs tens of µs; the answer is a pure function of (p, df), so a cached one
+ * is the same double. Bounded: cleared when it holds QUANTILE_CACHE_SIZE entries.
+ */
+const quantiles = new Map<number, Map<number, number>>();
+let quantilesHeld = 0;
+const QUANTILE_CACHE_SIZE = 4096;
+
 /** Quantile t_{p, df} of Student's t: P(T ≤ t) = p, 0 < p < 1, df > 0. */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`studentTQuantile: p must be in (0, 1), got ${p}`);
   if (!(df > 0)) throw new RangeError(`studentTQuantile: df must be > 0, got ${df}`);
+  let byDf = quantiles.get(p);
+  const hit = byDf?.get(df);
+  if (hit !== undefined) return hit;
+  const q = computeQuantile(p, df);
+  if (quantilesHeld >= QUANTILE_CACHE_SIZE) {
+    quantiles.clear();
+    quantilesHeld = 0;
+    byDf = undefined;
+  }
+  if (!byDf) quantiles.set(p, (byDf = new Map()));
+  byDf.set(df, q);
+  quantilesHeld++;
+  return q;
+}
+
+function computeQuantile(p: number, df: number): number {
   if (p === 0.5) return 0;
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
+  if (p < 0.5) return -computeQuantile(1 - p, df);
   if (df === 1) return Math.tan(Math.PI * (p - 0.5));
   if (df === 2) return (2 * p - 1) / Math.sqrt(2 * p * (1 - p));
   // Work on the upper tail 1 − p to keep precision for p near 1.
