@@ -3,9 +3,11 @@
 // command over IPC, { cmd: 'run', urls, messages, window, devices, partitions, queueMaxMessages },
 // answered with { type: 'result', ... } once every message has been consumed and acknowledged.
 //
-// The publishers do what a MAG edge does per message and nothing else: one confirm channel per
-// RabbitMQ node (as MAG nodes spread over them), `persistent` publishes to `mag.readings` with
-// the partition of the device (src/cluster/partition.ts) and the edge's headers, `window`
+// The publishers do what a MAG edge does per message and nothing else: a confirm channel per
+// URL given (cluster.ts gives the first RabbitMQ node three times: MAG nodes all connect to the
+// first URL of MAG_AMQP_URLS and move on only when it is lost, and the partition queues' leaders
+// are on the node that declared them), `persistent` publishes to `mag.readings` with the
+// partition of the device (src/cluster/partition.ts) and the edge's headers, `window`
 // unconfirmed per channel. The consumer does what a worker does with RabbitMQ and nothing else:
 // one channel, every partition queue consumed with the worker's prefetch, acknowledged with
 // `multiple` every 200 deliveries and every 10 ms (the worker acks once per sink batch).

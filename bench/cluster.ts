@@ -123,7 +123,11 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
     await Promise.all(gateways.map((g) => stopGatewayProc(g)));
     gateways = [];
   };
-  const cleanup = async () => {
+  // Once, whether the run ends or is interrupted: both paths await the same stop (a second
+  // concurrent stop exited before the RabbitMQ nodes were down and left them running).
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= stopEverything());
+  const stopEverything = async () => {
     lg?.child.kill('SIGKILL');
     await stopGateways().catch(() => undefined);
     await Promise.all([rabbit?.stop().catch(() => undefined), influx?.destroy().catch(() => undefined)]);
@@ -293,6 +297,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       // As many messages awaiting their confirm as the devices keep awaiting their PUBACK
       // (clients × window), spread over the channels: a quorum queue's throughput grows with
       // what is in flight (more per fsync), so a smaller window would measure the window.
+      // Three publishing connections, all to the first node, as three MAG nodes make.
       const ceilingWindow = Math.ceil((o.clients * o.window) / rabbit.nodes.length);
       const child = forkTs('bench/amqp-ceiling.ts');
       await waitMessage(child, (m) => m.ready === true);
@@ -300,7 +305,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
         const p = waitMessage<any>(child, (m) => m.type === 'result', 300_000);
         child.send({
           cmd: 'run',
-          urls: rabbit!.nodes.map((n) => n.url),
+          urls: rabbit!.nodes.map(() => rabbit!.nodes[0].url),
           messages,
           window: ceilingWindow,
           devices,
@@ -316,7 +321,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
         log(`RabbitMQ ceiling: warm-up, ${o.warmup} messages …`);
         await run(o.warmup);
       }
-      log(`RabbitMQ ceiling: ${o.messages} messages, a confirm channel per RabbitMQ node, ${ceilingWindow} unconfirmed each …`);
+      log(`RabbitMQ ceiling: ${o.messages} messages, 3 confirm channels to the first RabbitMQ node, ${ceilingWindow} unconfirmed each …`);
       const r0 = cpuOf(rabbitPids());
       const c0 = procSample(child.pid!);
       const r = await run(o.messages);
@@ -332,7 +337,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       };
       row(
         'RabbitMQ ceiling (bare amqplib, confirms)',
-        `${r.consumedRate} msg/s published, confirmed, consumed and acked${r.complete ? '' : ' INCOMPLETE'}  (${r.confirmRate} msg/s confirmed; ${o.messages} messages, ${PARTITIONS} quorum queues on 3 nodes, ${ceilingWindow} × 3 unconfirmed; RabbitMQ CPU ${results.ceiling.rabbitCpuUsPerMessage} µs/message (${results.ceiling.rabbitCpuUsPerMessageAboveIdle} above idle), client ${results.ceiling.clientCpuUsPerMessage} µs/message)`,
+        `${r.consumedRate} msg/s published, confirmed, consumed and acked${r.complete ? '' : ' INCOMPLETE'}  (${r.confirmRate} msg/s confirmed; ${o.messages} messages, ${PARTITIONS} quorum queues on 3 nodes, 3 channels × ${ceilingWindow} unconfirmed; RabbitMQ CPU ${results.ceiling.rabbitCpuUsPerMessage} µs/message (${results.ceiling.rabbitCpuUsPerMessageAboveIdle} above idle), client ${results.ceiling.clientCpuUsPerMessage} µs/message)`,
       );
     }
 
