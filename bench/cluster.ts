@@ -18,6 +18,7 @@
 // Processes: RabbitMQ ×3 (test/support/rabbitmq.ts), influxd (test/support/influxd.ts), the
 // gateways (bench/processes.ts), the load generator (bench/loadgen.ts), the ceiling's client.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,8 +111,8 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   };
   const results: Record<string, any> = {};
   const tempDirs: string[] = [];
-  const secret = `bench-secret-${Math.random().toString(36).slice(2)}`;
-  const adminToken = `bench-admin-${Math.random().toString(36).slice(2)}-0123456789`;
+  const secret = `bench-secret-${randomBytes(12).toString('hex')}`;
+  const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
   const devices = Array.from({ length: o.clients }, (_, i) => `c${String(i).padStart(5, '0')}`);
   const probe = { id: 'probe-lat', password: secret };
   let rabbit: RabbitCluster | undefined;
