@@ -141,6 +141,8 @@ export interface GatewayStart {
   /** Node flags for the gateway process. */
   nodeOptions?: string[];
   journalSync?: string;
+  /** More environment for the gateway (cluster mode: MAG_AMQP_URLS, MAG_NODE_ID). */
+  env?: Record<string, string>;
 }
 
 export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
@@ -179,6 +181,7 @@ export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
       MAG_DEVICE_MSG_RATE: '10000000',
       MAG_DEVICE_MSG_BURST: '10000000',
       ...(s.journalSync ? { MAG_JOURNAL_SYNC: s.journalSync } : {}),
+      ...s.env,
     },
   });
   child.stdout!.pipe(out);

@@ -62,6 +62,11 @@ const { values: opt } = parseArgs({
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+    'cluster-nodes': { type: 'string', default: '1,2,3' },
+    'cluster-messages': { type: 'string', default: '60000' },
+    'cluster-warmup': { type: 'string', default: '10000' },
+    'cluster-latency-seconds': { type: 'string', default: '20' },
   },
 });
 
@@ -91,8 +96,41 @@ if (opt.help) {
                           and the container image; --gateway-node-options= for none)
   --out <file>            JSON result path (default bench/results/<iso-date>-<commit>.json)
   --keep                  keep the temporary directories (gateway data dir with gateway.log, influxd's) and print them
+
+  --cluster               instead of the scenarios above: cluster mode (bench/cluster.ts). A 3-node RabbitMQ
+                          cluster, influxd; RabbitMQ's ceiling (bare amqplib publisher with confirms, bare consumer),
+                          the single-node path, then 1, 2 and 3 MAG nodes (MAG_AMQP_URLS); throughput, publish →
+                          stored latency and CPU per message of each. Uses --clients, --window, --latency-rate,
+                          --gateway-node-options, --out, --keep and:
+  --cluster-nodes 1,2,3   MAG node counts to measure
+  --cluster-messages 60000  readings of each throughput run (one run per path)
+  --cluster-warmup 10000  readings before each path's measured run (not measured)
+  --cluster-latency-seconds 20  length of each path's latency run
 `);
   process.exit(0);
+}
+
+if (opt.cluster) {
+  const { runClusterBench } = await import('./cluster.ts');
+  await runClusterBench({
+    clients: Number(opt.clients),
+    window: Number(opt.window),
+    messages: Number(opt['cluster-messages']),
+    warmup: Number(opt['cluster-warmup']),
+    latencySeconds: Number(opt['cluster-latency-seconds']),
+    latencyRate: opt['latency-rate'] ? Number(opt['latency-rate']) : undefined,
+    nodeCounts: String(opt['cluster-nodes'])
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0),
+    nodeOptions: String(opt['gateway-node-options'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
+    out: opt.out,
+    keep: Boolean(opt.keep),
+  });
+  // runClusterBench exits once its report is written; nothing below runs.
+  await new Promise(() => undefined);
 }
 
 const num = (k: keyof typeof opt) => Number(opt[k]);

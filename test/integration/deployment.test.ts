@@ -43,6 +43,10 @@ const CONTRACT_MAG_VARIABLES = new Set([
   'MAG_INFLUX_BUCKET',
   'MAG_INFLUX_TOKEN',
   'MAG_LOG_LEVEL',
+  // CONTRACT §7, cluster mode (the compose `cluster` profile's MAG nodes)
+  'MAG_AMQP_URLS',
+  'MAG_STATE_URL',
+  'MAG_NODE_ID',
 ]);
 
 /** What the gateway container must set for a working stack. */
@@ -209,7 +213,9 @@ describe('docker-compose.yml', () => {
       const tag = /:([^/:@]+)$/.exec(s.image!)?.[1];
       expect(tag, `${name}: image ${s.image} has no tag`).toBeTruthy();
       expect(tag, `${name}: image ${s.image}`).not.toMatch(/latest/);
-      expect(tag, `${name}: image ${s.image} is not pinned to major.minor.patch`).toMatch(/^\d+\.\d+\.\d+/);
+      // PostgreSQL numbers its releases major.minor, the minor being the patch release.
+      const pinned = s.image!.startsWith('postgres:') ? /^\d+\.\d+(-|$)/ : /^\d+\.\d+\.\d+/;
+      expect(tag, `${name}: image ${s.image} is not pinned to major.minor.patch`).toMatch(pinned);
     }
     expect(services.influxdb.image).toMatch(/^influxdb:1\.11\.\d+$/);
     expect(services.influxdb2.image).toMatch(/^influxdb:2\.7\.\d+$/);
@@ -338,6 +344,95 @@ describe('docker-compose.yml', () => {
         `${file} names variables the gateway never reads`,
       ).toEqual([]);
     }
+  });
+
+  describe('the cluster profile', () => {
+    const CLUSTER = ['rabbitmq1', 'rabbitmq2', 'rabbitmq3', 'postgres', 'mag1', 'mag2', 'mag3', 'haproxy'];
+    const MAG_NODES = ['mag1', 'mag2', 'mag3'];
+    const haproxy = read('deploy/cluster/haproxy.cfg');
+    const rabbitConf = read('deploy/cluster/rabbitmq.conf');
+
+    it('holds 3 RabbitMQ nodes, PostgreSQL 15, 3 MAG nodes and HAProxy, all behind the profile, with InfluxDB and Grafana shared', () => {
+      for (const name of CLUSTER) expect(services[name]?.profiles, name).toEqual(['cluster']);
+      for (const n of [1, 2, 3]) expect(services[`rabbitmq${n}`].image).toMatch(/^rabbitmq:3\.10\.\d+-management$/);
+      expect(services.postgres.image).toMatch(/^postgres:15\./);
+      // Naming haproxy and grafana starts the cluster and what it needs, never the single gateway.
+      const needed = new Set<string>();
+      const visit = (n: string) => {
+        if (needed.has(n)) return;
+        needed.add(n);
+        for (const [dep, spec] of Object.entries((services[n].depends_on ?? {}) as Record<string, { required?: boolean }>))
+          if (spec.required !== false) visit(dep);
+      };
+      visit('haproxy');
+      visit('grafana');
+      expect([...needed].sort()).toEqual([...CLUSTER, 'influxdb', 'grafana'].sort());
+    });
+
+    it('every MAG node lists the three RabbitMQ nodes, names the shared PostgreSQL, has its own id and volume, and is reached through HAProxy only', () => {
+      const resolved = parseYaml(interpolate(composeText, envExample.values)) as Compose;
+      const ids = new Set<string>();
+      for (const n of MAG_NODES) {
+        const env = serviceEnv(resolved.services[n]);
+        const urls = env.MAG_AMQP_URLS.split(',').map((u) => new URL(u));
+        expect(urls.map((u) => `${u.protocol}//${u.hostname}:${u.port}`)).toEqual([1, 2, 3].map((i) => `amqp://rabbitmq${i}:5672`));
+        for (const u of urls) expect([u.username, u.password]).toEqual([envExample.values.RABBITMQ_USER, envExample.values.RABBITMQ_PASSWORD]);
+        const state = new URL(env.MAG_STATE_URL);
+        expect(`${state.protocol}//${state.host}${state.pathname}`).toBe(`postgres://postgres:5432/${envExample.values.POSTGRES_DB}`);
+        expect(state.password).toBe(envExample.values.POSTGRES_PASSWORD);
+        ids.add(env.MAG_NODE_ID);
+        expect(services[n].ports ?? [], n).toEqual([]);
+        expect(services[n].image).toBe(services.gateway.image);
+        // the node's environment is the single gateway's plus the cluster's three variables
+        const { MAG_AMQP_URLS, MAG_STATE_URL, MAG_NODE_ID, ...rest } = serviceEnv(services[n]);
+        expect(rest).toEqual(serviceEnv(services.gateway));
+        for (const dep of ['rabbitmq1', 'rabbitmq2', 'rabbitmq3', 'postgres', 'influxdb'])
+          expect((services[n].depends_on as Record<string, { condition: string }>)[dep]?.condition, `${n} → ${dep}`).toBe('service_healthy');
+      }
+      expect([...ids].sort()).toEqual(MAG_NODES);
+      expect(new Set(MAG_NODES.map((n) => (services[n].volumes ?? [])[0])).size).toBe(3);
+    });
+
+    it('HAProxy balances MQTT and MQTT over TLS by TCP and the API by HTTP over the three nodes, checking /readyz', () => {
+      expect(services.haproxy.volumes).toContain('./deploy/cluster/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
+      for (const port of ['1883', '8883', '8080'])
+        expect(
+          (services.haproxy.ports ?? []).some((p) => p.endsWith(`:${port}`)),
+          port,
+        ).toBe(true);
+      const section = (name: string) => new RegExp(`^backend ${name}\\n((?:[ \\t].*\\n?)*)`, 'm').exec(haproxy)?.[1] ?? '';
+      for (const [backend, mode, port] of [
+        ['mag_mqtt', 'tcp', 1883],
+        ['mag_mqtts', 'tcp', 8883],
+        ['mag_http', 'http', 8080],
+      ] as const) {
+        const body = section(backend);
+        expect(body, backend).toContain(`mode ${mode}`);
+        for (const n of MAG_NODES) expect(body, `${backend} ${n}`).toMatch(new RegExp(`server ${n} ${n}:${port} check`));
+      }
+      expect(section('mag_mqtt')).toContain('option httpchk GET /readyz');
+      expect(section('mag_http')).toContain('option httpchk GET /readyz');
+      for (const [frontend, port] of [
+        ['mqtt', 1883],
+        ['mqtts', 8883],
+        ['http', 8080],
+      ])
+        expect(haproxy).toMatch(new RegExp(`^frontend ${frontend}\\n(?:[ \\t].*\\n)*?[ \\t]+bind :${port}\\n`, 'm'));
+    });
+
+    it('RabbitMQ: one cookie, peers from a fixed list, the minority pauses in a partition', () => {
+      for (const n of [1, 2, 3]) {
+        const env = serviceEnv(services[`rabbitmq${n}`]);
+        expect(env.RABBITMQ_COOKIE_SECRET).toBe('${RABBITMQ_ERLANG_COOKIE:-}');
+        expect(services[`rabbitmq${n}`].volumes).toContain('./deploy/cluster/rabbitmq.conf:/etc/rabbitmq/conf.d/20-mag-cluster.conf:ro');
+        expect(rabbitConf).toContain(`cluster_formation.classic_config.nodes.${n} = rabbit@rabbitmq${n}`);
+      }
+      expect(rabbitConf).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
+      expect(rabbitConf).toMatch(/^cluster_partition_handling = pause_minority$/m);
+      // the later nodes join the first one rather than form clusters of their own
+      for (const n of [2, 3])
+        expect((services[`rabbitmq${n}`].depends_on as Record<string, { condition: string }>).rabbitmq1.condition).toBe('service_healthy');
+    });
   });
 
   it('the simulator runs the demo fleet against the gateway service, without end, token from the environment', async () => {

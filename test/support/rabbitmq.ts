@@ -56,7 +56,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 12
 }
 
 /** The pid of the Erlang VM running `nodeName` (found by the RABBITMQ_NODENAME in its environment), if any. */
-function beamPid(nodeName: string): number | undefined {
+export function beamPid(nodeName: string): number | undefined {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
