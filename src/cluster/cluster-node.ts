@@ -9,6 +9,7 @@ import type { Sink } from '../sinks/sink.ts';
 import type { RefusedLine } from '../sinks/write-isolating.ts';
 import { AmqpLink } from './amqp-link.ts';
 import { DeviceRouting } from './device-routing.ts';
+import { STATE_URL_NOT_YET } from '../store/db.ts';
 import { EdgePublisher } from './edge-publisher.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { declareTopology } from './topology.ts';
@@ -37,11 +38,13 @@ export interface ClusterNodeDeps {
  * the replicated log would judge one device's messages on several nodes at once, out of order.
  */
 export function checkClusterSettings(config: Config): void {
-  if (config.cluster.stateUrl !== undefined && config.cluster.amqpUrls.length === 0) {
+  if (config.cluster.stateUrl === undefined) return;
+  if (config.cluster.amqpUrls.length === 0) {
     throw new Error(
       'MAG_STATE_URL is set without MAG_AMQP_URLS: shared state in PostgreSQL is for cluster mode, where RabbitMQ gives each device one worker at a time (docs/cluster.md); set MAG_AMQP_URLS too, or unset MAG_STATE_URL to keep the state in SQLite in MAG_DATA_DIR',
     );
   }
+  throw new Error(STATE_URL_NOT_YET);
 }
 
 export class ClusterNode {

@@ -28,7 +28,7 @@ export function openStateDb(dataDir: string, file = 'mag.db'): Db {
  * opens the whole state refuses MAG_STATE_URL with this, rather than split it between databases.
  */
 export const STATE_URL_NOT_YET =
-  'MAG_STATE_URL is set, but only the registry (tenants, devices, certificates) and the alerts\' rows run on PostgreSQL yet (docs/cluster.md, "Shared state (PostgreSQL)"); unset it to keep the state in SQLite in MAG_DATA_DIR';
+  'MAG_STATE_URL is set, but the gateway does not run on PostgreSQL yet: every store does, their composition in the gateway does not (docs/cluster.md, "Shared state (PostgreSQL)", "What remains"); unset it to keep the state in SQLite in MAG_DATA_DIR';
 
 /** The state database a configuration names: PostgreSQL at MAG_STATE_URL (migrated, listening), else SQLite in MAG_DATA_DIR. */
 export async function openState(dataDir: string, stateUrl: string | undefined, options: PostgresStateOptions = {}): Promise<SqliteState | PostgresState> {
