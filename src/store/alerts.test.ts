@@ -1,30 +1,12 @@
 // The alerts' store on SQLite: the contract it keeps on either state database (the PostgreSQL
 // run is test/integration/alerts-postgres.test.ts), and what the alert book makes of an alert
 // another process opened first.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStateDb } from './db.ts';
-import type { SqliteState } from './sql.ts';
 import { AlertBook } from '../alerts/alert-book.ts';
+import { sqliteStateTarget } from '../../test/support/state-targets.ts';
 import { alertStoreContract } from '../../test/support/alert-store-contract.ts';
 
-function sqliteTarget() {
-  const dir = mkdtempSync(join(tmpdir(), 'mag-alerts-'));
-  const opened: SqliteState[] = [];
-  return {
-    open: async () => {
-      const db = openStateDb(dir);
-      opened.push(db);
-      return db;
-    },
-    close: async () => {
-      for (const db of opened) db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const sqliteTarget = () => sqliteStateTarget('alerts');
 
 alertStoreContract('SQLite', async () => sqliteTarget());
 

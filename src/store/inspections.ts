@@ -288,6 +288,8 @@ interface Shared {
   /** Instruments sealed off, by device: read at every verification review (lockout), so kept in memory. */
   seals: Map<string, Seal>;
   loadedVersion: number;
+  /** Seals this process placed or lifted (after their commit): a reload read before one of them must not replace it. */
+  localChanges: number;
 }
 
 export class InspectionStore<S extends StateExecutor = StateExecutor> {
@@ -302,7 +304,7 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
     inside?: { sql: AnyStatements<typeof Q>; shared: Shared },
   ) {
     this.sql = inside?.sql ?? db.statements(Q);
-    this.shared = inside?.shared ?? { seals: new Map(), loadedVersion: -1 };
+    this.shared = inside?.shared ?? { seals: new Map(), loadedVersion: -1, localChanges: 0 };
     if (inside) {
       this.loaded = undefined;
       return;
@@ -321,7 +323,10 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
 
   private loadSeals(): Awaitable<void> {
     const version = this.db.version(SEALS_TOPIC);
+    const changes = this.shared.localChanges;
     return after(this.sql.openSeals.all(), (rows) => {
+      // a seal of this process committed while the rows were read may be missing from them: read again
+      if (this.shared.localChanges !== changes) return this.loadSeals();
       const seals = new Map<string, Seal>();
       for (const r of rows) if (r.device) seals.set(r.device, { finding: r.id, inspection: r.inspection, since: r.opened_at });
       this.shared.seals = seals;
@@ -509,7 +514,10 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
     );
     return answer(this.db, () =>
       after(written as Awaitable<Finding>, (found) => {
-        if (seals) this.shared.seals.set(f.device!, { finding: found.id, inspection: f.inspection, since: openedAt });
+        if (seals) {
+          this.shared.seals.set(f.device!, { finding: found.id, inspection: f.inspection, since: openedAt });
+          this.shared.localChanges++;
+        }
         return found;
       }),
     );
@@ -537,6 +545,7 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
           : after(this.finding(id) as Awaitable<Finding | undefined>, (f) => {
               if (!f?.device || this.shared.seals.get(f.device)?.finding !== id) return f;
               this.shared.seals.delete(f.device);
+              this.shared.localChanges++;
               return after(this.db.announce(SEALS_TOPIC), () => f);
             }),
       ),

@@ -4,6 +4,7 @@
 // second (LISTEN/NOTIFY), and two nodes appending at once make one audit chain (advisory lock).
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { postgresStateTarget } from '../support/state-targets.ts';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { accessContract } from '../support/access-contract.ts';
 import { PostgresState } from '../../src/store/postgres.ts';
@@ -18,13 +19,9 @@ afterAll(async () => {
 accessContract('PostgreSQL', async () => {
   server = await startPostgres();
   const url = `postgres://${server.user}@${server.host}:${server.port}/${server.database}`;
-  const opened: PostgresState[] = [];
+  const target = postgresStateTarget(url);
   return {
-    open: async () => {
-      const db = await PostgresState.connect(url);
-      opened.push(db);
-      return db;
-    },
+    ...target,
     execute: async (sql) => {
       const client = new pg.Client(server!.connection);
       await client.connect();
@@ -33,9 +30,6 @@ accessContract('PostgreSQL', async () => {
       } finally {
         await client.end();
       }
-    },
-    close: async () => {
-      for (const db of opened) await db.close();
     },
     revokedEverywhereWithinMs: 1000,
   };

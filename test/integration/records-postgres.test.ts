@@ -2,6 +2,7 @@
 // (MAG_STATE_URL): the same contract as on SQLite (test/support/records-contract.ts), with two
 // connections standing for two nodes.
 import { afterAll } from 'vitest';
+import { postgresStateTarget } from '../support/state-targets.ts';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { recordsContract } from '../support/records-contract.ts';
 import { PostgresState } from '../../src/store/postgres.ts';
@@ -15,15 +16,8 @@ afterAll(async () => {
 recordsContract('PostgreSQL', async () => {
   server = await startPostgres();
   const url = `postgres://${server.user}@${server.host}:${server.port}/${server.database}`;
-  const opened: PostgresState[] = [];
+  const target = postgresStateTarget(url);
   return {
-    open: async () => {
-      const db = await PostgresState.connect(url);
-      opened.push(db);
-      return db;
-    },
-    close: async () => {
-      for (const db of opened) await db.close();
-    },
+    ...target,
   };
 });

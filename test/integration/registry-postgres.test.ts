@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { postgresStateTarget } from '../support/state-targets.ts';
 import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { freePort } from '../support/ports.ts';
 import { registryContract } from '../support/registry-contract.ts';
@@ -44,16 +45,9 @@ afterAll(async () => {
 
 registryContract('PostgreSQL', async () => {
   const url = await freshDatabase('registry_contract');
-  const opened: PostgresState[] = [];
+  const target = postgresStateTarget(url);
   return {
-    open: async () => {
-      const db = await PostgresState.connect(url);
-      opened.push(db);
-      return db;
-    },
-    close: async () => {
-      for (const db of opened) await db.close();
-    },
+    ...target,
     followWithinMs: 1000,
   };
 });
