@@ -419,6 +419,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`,
         details: { ...s },
         at: now,
+        // a repeat at each further check is counted in memory, its evidence written within a second (issue 17)
+        throttle: true,
       });
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
@@ -440,6 +442,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
         details: { ...s, verificationDue: current.validUntil },
         at: now,
+        throttle: true,
       });
     } else if (!current && !previous) {
       this.alerts.clear(
