@@ -1,31 +1,11 @@
-// `npm run bench -- --cluster`: cluster mode (docs/cluster.md) measured end to end on this
-// machine, next to the single-node path and to RabbitMQ's own ceiling, in one run:
-//
-//   1. RabbitMQ's ceiling: a bare amqplib publisher with confirms into the same quorum-queue
-//      topology (bench/amqp-ceiling.ts) and a bare consumer acknowledging;
-//   2. the single-node path: one gateway without MAG_AMQP_URLS (local journal), same load;
-//   3. 1, 2 and 3 MAG nodes with MAG_AMQP_URLS listing the three RabbitMQ nodes, the devices
-//      spread over the nodes (device i on node i mod k), each node with its own SQLite state
-//      (the devices seeded into every node's, one shared secret).
-//
-// Each gets a warm-up, one throughput burst (QoS 1, publish → counted in InfluxDB) and a paced
-// latency run (a probe device, publish → stored p50/p99). CPU per message is taken from /proc
-// for the MAG processes and, in the cluster runs, for the RabbitMQ nodes' Erlang VMs.
-//
-// Over 400 lines: one orchestration read top to bottom in the order it runs (set-up, ceiling,
-// paths, report), as bench/run.ts.
-//
-// Processes: RabbitMQ ×3 (test/support/rabbitmq.ts), influxd (test/support/influxd.ts), the
-// gateways (bench/processes.ts), the load generator (bench/loadgen.ts), the ceiling's client.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
 import { beamPid, startRabbitCluster, type RabbitCluster } from '../test/support/rabbitmq.ts';
-import { procSample, round, type ProcSample } from './lib.ts';
+import { benchCommit, machineFacts, procSample, round, type ProcSample } from './lib.ts';
 import {
   forkTs,
   log,
@@ -86,24 +66,8 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 // ceiling, single node, each node count, report. Split, its steps would pass a dozen handles.
 export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const startedAt = new Date();
-  const commit = (() => {
-    try {
-      const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim();
-      const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim() !== '';
-      return dirty ? `${c}-dirty` : c;
-    } catch {
-      return 'unknown';
-    }
-  })();
-  const machine = {
-    hostname: hostname(),
-    cores: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memoryGiB: round(totalmem() / 1024 ** 3, 1),
-    node: process.version,
-    loadAvgAtStart: loadavg().map((x) => round(x, 2)),
-    loadAvgAtEnd: [] as number[],
-  };
+  const commit = benchCommit();
+  const machine = machineFacts();
   const rows: [string, string][] = [];
   const row = (k: string, v: string) => {
     rows.push([k, v]);

@@ -2,6 +2,8 @@
 // profile's self-time table, and the reading payload every device sends.
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import { PACKAGE_ROOT } from '../src/config.ts';
 
 let clkTck = 100;
 try {
@@ -235,4 +237,28 @@ export function threadCpuBetween(a: Record<string, number>, b: Record<string, nu
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(b)) out[k] = round(v - (a[k] ?? 0), 2);
   return out;
+}
+
+/** The commit measured (`-dirty` when src/ or bench/ differ from it), for the run's record. */
+export function benchCommit(): string {
+  try {
+    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${c}-dirty` : c;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The machine a run measured, with the load at its start (`loadAvgAtEnd` filled in at the end). */
+export function machineFacts() {
+  return {
+    hostname: hostname(),
+    cores: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    loadAvgAtStart: loadavg().map((x) => round(x, 2)),
+    loadAvgAtEnd: [] as number[],
+  };
 }

@@ -3,15 +3,15 @@
 //
 // Processes: this orchestrator; influxd (temp dir); the gateway (`node bin/mag.mjs start`);
 // the bare broker (bench/bare-broker.ts); the load generator (bench/loadgen.ts).
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir, cpus, totalmem, loadavg, hostname } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import { benchCommit, machineFacts, procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
 import { mixedFleet } from './traffic.ts';
@@ -180,24 +180,8 @@ const row = (k: string, v: string) => {
   log(`${k}: ${v}`);
 };
 
-const commit = (() => {
-  try {
-    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: PACKAGE_ROOT, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${c}-dirty` : c;
-  } catch {
-    return 'unknown';
-  }
-})();
-const machine = {
-  hostname: hostname(),
-  cores: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memoryGiB: round(totalmem() / 1024 ** 3, 1),
-  node: process.version,
-  loadAvgAtStart: loadavg().map((x) => round(x, 2)),
-  loadAvgAtEnd: [] as number[],
-};
+const commit = benchCommit();
+const machine = machineFacts();
 
 const tempDirs: string[] = [];
 let influx: InfluxdHandle | undefined;
