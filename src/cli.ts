@@ -1,17 +1,18 @@
 // `mag` — the command line of the gateway.
-import { parseArgs } from 'node:util';
+
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError, PACKAGE_ROOT, loadConfig, type Config } from './config.ts';
-import { startGateway, type Gateway } from './gateway.ts';
-import { STATE_URL_NOT_YET, openStateDb } from './store/db.ts';
-import { Tokens, type Role } from './store/tokens.ts';
-import { Registry } from './store/registry.ts';
-import { AuditLog, verifyAuditChain } from './store/audit.ts';
-import { loadProfiles } from './metrology/profile-loader.ts';
-import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './metrology/sampling-plans-loader.ts';
-import { validateDevice } from './metrology/index.ts';
+import { parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig, PACKAGE_ROOT } from './config.ts';
+import { type Gateway, startConfiguredGateway, startGateway } from './gateway.ts';
 import { isTimeZone } from './ingest/time-zone.ts';
+import { validateDevice } from './metrology/index.ts';
+import { loadProfiles } from './metrology/profile-loader.ts';
+import { loadSamplingPlans, SAMPLING_PLANS_FILE } from './metrology/sampling-plans-loader.ts';
+import { AuditLog, verifyAuditChain } from './store/audit.ts';
+import { openState, openStateDb } from './store/db.ts';
+import { Registry } from './store/registry.ts';
+import { type Role, Tokens } from './store/tokens.ts';
 
 const HELP = `mag — MAG, the Measurement Assurance Gateway
 
@@ -22,7 +23,7 @@ Commands:
   demo                       run the gateway with the embedded store and the simulated demo fleet
   simulate --fleet <file>    run a simulated fleet against a gateway (mag simulate --help)
   token create --role <admin|operator|inspector> --name <name> [--tenant <id>] [--regions VN-HN,VN-BG]
-                             create an API token in the data directory's store (printed once)
+                             create an API token in the state (MAG_DATA_DIR, or MAG_STATE_URL) (printed once)
   tenant add --id <id> --name <name> --region <VN-HN> [--time-zone <Asia/Ho_Chi_Minh>]
                              register an enterprise
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
@@ -50,7 +51,7 @@ function config(): Config {
   }
 }
 
-async function runUntilSignal(g: Gateway, extra?: () => Promise<void>): Promise<void> {
+async function runUntilSignal(g: Pick<Gateway, 'log' | 'stop'>, extra?: () => Promise<void>): Promise<void> {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -66,9 +67,9 @@ async function runUntilSignal(g: Gateway, extra?: () => Promise<void>): Promise<
 
 async function start(): Promise<void> {
   const c = config();
-  let g: Gateway;
+  let g: Pick<Gateway, 'log' | 'stop'>;
   try {
-    g = await startGateway(c);
+    g = await startConfiguredGateway(c);
   } catch (e) {
     fail(`could not start: ${(e as Error).message}`);
   }
@@ -80,6 +81,9 @@ async function demo(): Promise<void> {
   env.MAG_DATA_DIR ??= './data/demo';
   env.MAG_ADMIN_TOKEN ??= `demo-admin-${randomBytes(12).toString('hex')}`;
   delete env.MAG_INFLUX_URL;
+  // the demo is one process with its embedded store, not a cluster node
+  delete env.MAG_AMQP_URLS;
+  delete env.MAG_STATE_URL;
   let c: Config;
   try {
     c = loadConfig(env);
@@ -151,8 +155,13 @@ async function seedHistory(c: Config, fleetFile: string): Promise<void> {
 async function storeCommand(args: string[]): Promise<void> {
   const c = config();
   const [what, verb, ...rest] = args;
-  if (c.cluster.stateUrl) fail(STATE_URL_NOT_YET);
-  const db = openStateDb(c.dataDir);
+  // The state the gateway of this configuration runs on: SQLite in MAG_DATA_DIR, or a cluster's PostgreSQL.
+  let db: Awaited<ReturnType<typeof openState>>;
+  try {
+    db = await openState(c.dataDir, c.cluster.stateUrl);
+  } catch (e) {
+    fail(`could not open the state: ${(e as Error).message}`);
+  }
   const now = new Date();
   try {
     if (what === 'token' && verb === 'create') {
@@ -164,13 +173,18 @@ async function storeCommand(args: string[]): Promise<void> {
       if (!values.name) fail('--name is required');
       if (values.role === 'operator' && !values.tenant) fail('an operator token needs --tenant');
       if (values.role === 'inspector' && !values.regions) fail('an inspector token needs --regions (e.g. VN-HN,VN-BG)');
-      const t = new Tokens(db).create(
-        { role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) },
-        'cli',
-        now,
-      );
-      new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
-      process.stdout.write(`${t.token}\n`);
+      const tokens = new Tokens(db);
+      try {
+        const t = await tokens.create(
+          { role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) },
+          'cli',
+          now,
+        );
+        await new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
+        process.stdout.write(`${t.token}\n`);
+      } finally {
+        tokens.close();
+      }
     } else if (what === 'tenant' && verb === 'add') {
       const { values } = parseArgs({
         args: rest,
@@ -180,8 +194,8 @@ async function storeCommand(args: string[]): Promise<void> {
       if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
       const timeZone = values['time-zone'];
       if (timeZone !== undefined && !isTimeZone(timeZone)) fail(`--time-zone must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${timeZone}")`);
-      await new Registry(db).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
-      new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
+      await (await Registry.open(db)).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
+      await new AuditLog(db).append('cli', 'tenant.create', values.id, {}, now);
       process.stdout.write(`tenant ${values.id} registered\n`);
     } else if (what === 'device' && verb === 'add') {
       const { values } = parseArgs({
@@ -196,11 +210,11 @@ async function storeCommand(args: string[]): Promise<void> {
       const d = { id: values.id, tenant: values.tenant, type: values.type, serial: values.serial, ...(values.class ? { class: values.class } : {}) };
       const problems = validateDevice(profile, d);
       if (problems.length) fail(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-      const { secret } = await new Registry(db).createDevice(d, now);
-      new AuditLog(db).append('cli', 'device.create', values.id, { tenant: values.tenant, type: values.type }, now);
+      const { secret } = await (await Registry.open(db)).createDevice(d, now);
+      await new AuditLog(db).append('cli', 'device.create', values.id, { tenant: values.tenant, type: values.type }, now);
       process.stdout.write(`device ${values.id} registered; MQTT username ${values.id}, password (shown once):\n${secret}\n`);
     } else if (what === 'audit' && verb === 'verify') {
-      const r = verifyAuditChain(db);
+      const r = await verifyAuditChain(db);
       if (r.ok) process.stdout.write(`audit chain intact: ${r.entries} entries\n`);
       else {
         process.stdout.write(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason}\n`);
@@ -210,10 +224,10 @@ async function storeCommand(args: string[]): Promise<void> {
       fail(`unknown command "${args.join(' ')}"; see mag --help`);
     }
   } catch (e) {
+    await db.close();
     fail((e as Error).message);
-  } finally {
-    db.close();
   }
+  await db.close();
 }
 
 const [cmd, ...rest] = process.argv.slice(2);

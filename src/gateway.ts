@@ -1,45 +1,48 @@
 // Composition root: store → sink → journal → forwarder → ingest → broker → pipeline → periodic
 // work → API. It wires the parts and stops them in order; the work is theirs.
 import { join } from 'node:path';
-import type { Config } from './config.ts';
-import { createLogger, type Logger } from './log.ts';
-import { openStateDb, type Db } from './store/db.ts';
-import { Registry, type Device } from './store/registry.ts';
-import { Tokens } from './store/tokens.ts';
-import { AuditLog } from './store/audit.ts';
-import { DeadLetters } from './store/dead-letters.ts';
 import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
+import { AlertNotifier } from './alerts/notifier.ts';
 import { ReferenceStandards } from './alerts/reference-standards.ts';
-import { loadProfiles } from './metrology/profile-loader.ts';
-import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './metrology/sampling-plans-loader.ts';
-import { LotBook } from './lots/lot-book.ts';
-import type { InstrumentProfile } from './metrology/profile.ts';
-import { createSink } from './sinks/create-sink.ts';
-import type { Sink, Point } from './sinks/sink.ts';
-import { Journal } from './journal/journal.ts';
-import { Forwarder } from './journal/forwarder.ts';
-import { Ingest } from './ingest/ingest.ts';
+import { createApi } from './api/app.ts';
 import { Broker, type BrokerOptions } from './broker/broker.ts';
 import { Outbox } from './broker/outbox.ts';
-import { DeviceMessagePipeline } from './pipeline/device-messages.ts';
-import { VerificationReview } from './periodic/verification-review.ts';
-import { registrySync } from './periodic/registry-sync.ts';
-import { offlineBySilence } from './periodic/offline-by-silence.ts';
+import { ClusterNode, checkClusterSettings } from './cluster/cluster-node.ts';
+import { AdvisoryLeadership, alone, whileLeading } from './cluster/leadership.ts';
+import type { Config } from './config.ts';
+import { HttpListener } from './http-listener.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { CampaignService } from './inspections/campaign-service.ts';
+import { InspectionService } from './inspections/inspection-service.ts';
+import { Forwarder } from './journal/forwarder.ts';
+import { Journal } from './journal/journal.ts';
+import { AuthThrottle } from './limits.ts';
+import { createLogger, type Logger } from './log.ts';
+import { LotBook } from './lots/lot-book.ts';
+import { GatewayMetrics } from './metrics.ts';
+import type { InstrumentProfile } from './metrology/profile.ts';
+import { loadProfiles } from './metrology/profile-loader.ts';
+import { loadSamplingPlans, SAMPLING_PLANS_FILE } from './metrology/sampling-plans-loader.ts';
 import { alertEscalation } from './periodic/alert-escalation.ts';
 import { FleetStateRecord } from './periodic/fleet-state-record.ts';
 import { LastSeenFlush } from './periodic/last-seen-flush.ts';
-import { GatewayMetrics } from './metrics.ts';
-import { createApi } from './api/app.ts';
-import { AlertNotifier } from './alerts/notifier.ts';
-import { AuthThrottle } from './limits.ts';
-import { HttpListener } from './http-listener.ts';
-import { InspectionStore } from './store/inspections.ts';
+import { offlineBySilence } from './periodic/offline-by-silence.ts';
+import { registrySync } from './periodic/registry-sync.ts';
+import { VerificationReview } from './periodic/verification-review.ts';
+import { DeviceMessagePipeline } from './pipeline/device-messages.ts';
+import { createSink } from './sinks/create-sink.ts';
+import type { Point, Sink } from './sinks/sink.ts';
+import { AuditLog } from './store/audit.ts';
 import { CampaignStore } from './store/campaigns.ts';
-import { InspectionService } from './inspections/inspection-service.ts';
-import { CampaignService } from './inspections/campaign-service.ts';
-import { ClusterNode, checkClusterSettings } from './cluster/cluster-node.ts';
-import { AdvisoryLeadership, alone, whileLeading } from './cluster/leadership.ts';
+import { openStateDb } from './store/db.ts';
+import { DeadLetters } from './store/dead-letters.ts';
+import { type Awaitable, isPending, type StateExecutor } from './store/executor.ts';
+import { InspectionStore } from './store/inspections.ts';
+import { PostgresState } from './store/postgres.ts';
+import { type Device, Registry } from './store/registry.ts';
+import type { SqliteState } from './store/sql.ts';
+import { Tokens } from './store/tokens.ts';
 
 export interface GatewayOptions {
   log?: Logger;
@@ -47,25 +50,26 @@ export interface GatewayOptions {
   now?: () => Date;
 }
 
-export interface Gateway {
+/** A running gateway on its state database `S`: SQLite (a single node), or PostgreSQL (a cluster node sharing its state). */
+export interface Gateway<S extends StateExecutor = SqliteState> {
   config: Config;
   ports: { mqtt: number; http: number; ws?: number; mqtts?: number };
-  db: Db;
-  registry: Registry;
-  tokens: Tokens;
-  audit: AuditLog;
-  alerts: AlertBook;
-  assurance: Assurance;
+  db: S;
+  registry: Registry<S>;
+  tokens: Tokens<S>;
+  audit: AuditLog<S>;
+  alerts: AlertBook<S>;
+  assurance: Assurance<S>;
   /** Cluster mode (MAG_AMQP_URLS set): the node's link to RabbitMQ, edge, worker, routing; undefined on a single node. */
   cluster: ClusterNode | undefined;
   /** Reference standards: registered, read by the check path, traced back from. */
-  standards: ReferenceStandards<Db>;
+  standards: ReferenceStandards<S>;
   /** Lots of prepackages (docs/contract.md §6). */
-  lots: LotBook<Db>;
+  lots: LotBook<S>;
   /** On-site inspection records and findings; their summary for a period: `inspections.inspectionSummary`. */
-  inspections: InspectionService<Db>;
+  inspections: InspectionService<S>;
   /** Mobile verification campaigns. */
-  campaigns: CampaignService<Db>;
+  campaigns: CampaignService<S>;
   journal: Journal;
   forwarder: Forwarder;
   sink: Sink;
@@ -77,7 +81,7 @@ export interface Gateway {
   /** Re-evaluates verification of every device now (normally once a minute). */
   reviewVerifications(): void;
   /** Writes the fleet's standing (devices by verification state, unresolved alerts by kind) as `fleet` / `open_alerts` points; runs every minute. */
-  recordFleetState(at: Date): void;
+  recordFleetState(at: Date): Awaitable<void>;
   /** Graceful stop: stop accepting, commit in-flight journal writes, flush to the sink within `drainMs`. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -89,37 +93,81 @@ export interface Gateway {
 const UNWAITED_QOS0_MAX_UNCOMMITTED = 2000;
 
 /**
- * Builds and starts the gateway. One sequence over ~100 lines, on purpose: each part is built
- * from the ones above it, and `stop` undoes them in the order shutdown needs; split into
- * helpers, that order would be harder to see.
+ * A gateway on the state its configuration names: PostgreSQL at MAG_STATE_URL (a cluster node,
+ * sharing its state with the others), else SQLite in MAG_DATA_DIR. What `mag start` runs.
  */
+export async function startConfiguredGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway<SqliteState> | Gateway<PostgresState>> {
+  checkClusterSettings(config);
+  if (!config.cluster.stateUrl) return startGateway(config, options);
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = await PostgresState.connect(config.cluster.stateUrl, {
+    onError: (err) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; it is replaced'),
+  });
+  try {
+    return await compose(config, db, { ...options, log });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+/** A gateway on SQLite state in MAG_DATA_DIR: a single node, or a cluster node keeping its state apart (the tests, the demo). */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  checkClusterSettings(config);
+  if (config.cluster.stateUrl) throw new Error('MAG_STATE_URL is set: a gateway on PostgreSQL state starts with startConfiguredGateway');
+  const db = openStateDb(config.dataDir);
+  try {
+    return await compose(config, db, options);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+/**
+ * Builds and starts the gateway on `db`. One sequence over ~100 lines, on purpose: each part is
+ * built from the ones above it, and `stop` undoes them in the order shutdown needs; split into
+ * helpers, that order would be harder to see. The stores give values on SQLite and Promises on
+ * PostgreSQL; what is written without being waited for (audit entries of refused devices,
+ * deferred alert clears, dead letters) reports its failure to the log.
+ */
+async function compose<S extends SqliteState | PostgresState>(config: Config, db: S, options: GatewayOptions): Promise<Gateway<S>> {
   const log = options.log ?? createLogger(config.logLevel);
   const now = options.now ?? (() => new Date());
   /** now() in epoch ms, without a Date per message on the hot path. */
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
   const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
-  checkClusterSettings(config);
-  // The state handle, made in this one place: every store below gets it (PostgreSQL state plugs in here).
-  const db = openStateDb(config.dataDir);
-  const registry = new Registry(db);
+  const unwaited = (what: string) => (v: unknown) => {
+    if (isPending(v)) v.catch((e: Error) => log.error({ err: e.message }, what));
+  };
+  // PostgreSQL: a write nobody waits for (an alert raised by periodic work, say) that fails while
+  // the database restarts is logged, not a crash of the node; the state it missed is written again
+  // by the next message or run, as after any failed write.
+  const unwaitedFailure = (reason: unknown) =>
+    log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'a state write not waited for failed');
+  if (db instanceof PostgresState) process.on('unhandledRejection', unwaitedFailure);
+  const registry = await Registry.open(db);
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(config.adminToken);
-  const audit = new AuditLog(db);
-  const alerts = new AlertBook(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
+  const audit = new AuditLog(db, (err) => log.error({ err: err.message }, 'writing an audit entry failed'));
+  const alerts = await AlertBook.open(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
   const lots = new LotBook(db, registry, profiles, samplingPlans, alerts, config.alerts);
   const inspectionStore = new InspectionStore(db);
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots, inspectionStore);
   assurance.onFlushError = (err) => log.error({ err: err.message }, 'writing rejected messages failed; kept in memory for the next try');
   const standards = new ReferenceStandards(db, registry, alerts, profiles);
+  await Promise.all([lots.loaded, inspectionStore.loaded, standards.loaded]);
+  // PostgreSQL: devices another node judged since this one loaded them are loaded again before their next message.
+  const followingDevices = await assurance.followDevices();
   const metrics = new GatewayMetrics();
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, metrics, now, log);
+  const deadLetter = unwaited('writing a dead letter failed');
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
       certificates: (d) => registry.certificatesOf(d),
-      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      lastTotalizer: (d, n, seq) => assurance.lastTotalizer(d, n, seq),
       timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
       standardOf: (id, tenant) => standards.standardOf(id, tenant),
       lot: (id) => lots.lotForPackages(id),
@@ -138,8 +186,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
           nowMs,
           localOutbox: outbox,
           isConnectedHere: (id) => broker.isConnected(id),
+          endSessionHere: (id) => broker.disconnect(id),
           refused: (p, line, reason) =>
-            deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
+            deadLetter(deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } })),
         })
       : undefined;
   const deviceOutbox = cluster?.routing ?? outbox;
@@ -156,7 +205,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     nowMs,
     journalSlowAt: config.journal.slowAt,
   });
-  cluster?.worker.judgeWith(pipeline);
+  // On PostgreSQL a batch's judging goes into one write batch, committed before its points are written.
+  cluster?.worker.judgeWith(pipeline, db instanceof PostgresState ? db : undefined);
+  const clearedOnConnect = unwaited('clearing the offline alert of a device that connected failed');
 
   const broker: Broker = new Broker(
     registry,
@@ -170,7 +221,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
         if (d) {
           registry.markSeen(id, now().getTime());
           // deferred: a connect/disconnect storm keeps one offline alert counting, not one per cycle
-          alerts.clear(id, 'offline', '', 'device connected', now(), true);
+          clearedOnConnect(alerts.clear(id, 'offline', '', 'device connected', now(), true));
         }
       },
       onAuthFailure: (clientId, address, reason) =>
@@ -185,7 +236,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   await broker.start();
   forwarder.start();
 
-  const notifier = new AlertNotifier(db, alerts, registry, log, now, { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs });
+  const notifier = await AlertNotifier.open(db, alerts, registry, log, now, {
+    maxAttempts: config.webhooks.maxAttempts,
+    baseDelayMs: config.webhooks.retryBaseMs,
+  });
   notifier.start();
 
   // Periodic work. The last-seen flush stops apart: once no message can arrive any more.
@@ -209,11 +263,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   // On a cluster the fleet-wide units run on one node, the holder of an advisory lock (the
   // verification review publishes each device's config once, fleet standing is recorded once);
   // every node follows the registry. Last-seen times reach the shared state a flush later.
-  const leadership = config.cluster.stateUrl ? new AdvisoryLeadership(config.cluster.stateUrl, log) : alone();
+  const leadership = db instanceof PostgresState ? new AdvisoryLeadership(config.cluster.stateUrl!, log) : alone();
   if (leadership instanceof AdvisoryLeadership) await leadership.start();
   const periodic = [
     whileLeading(leadership, verifications),
-    whileLeading(leadership, offlineBySilence(registry, profiles, alerts, now, log, config.cluster.stateUrl ? LastSeenFlush.PERIOD_MS : undefined)),
+    whileLeading(leadership, offlineBySilence(registry, profiles, alerts, now, log, db instanceof PostgresState ? LastSeenFlush.PERIOD_MS : undefined)),
     whileLeading(leadership, alertEscalation(alerts, config.alerts.escalationMinutes, now, log)),
     whileLeading(leadership, fleetState),
     registrySync(registry, () => verifications.reviewAll(), log),
@@ -229,6 +283,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     stopped = true;
     for (const unit of periodic) unit.stop();
     await leadership.stop();
+    followingDevices.stop();
     notifier.stop();
     await broker.close();
     await cluster?.stop();
@@ -240,17 +295,19 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     // what the last messages left in memory: alert repeats, deferred clears, rejections
     for (const held of [assurance, alerts]) {
       try {
-        held.stop();
+        await held.stop();
       } catch (e) {
         log.error({ err: (e as Error).message }, 'writing the last alert repeats or rejections at stop failed; the alerts themselves are stored');
       }
     }
     await sink.close();
-    db.close();
+    tokens.close();
+    await db.close();
+    process.off('unhandledRejection', unwaitedFailure);
     log.info({ backlog: journal.backlogPoints }, 'MAG gateway stopped');
   };
 
-  const gateway: Gateway = {
+  const gateway: Gateway<S> = {
     config,
     ports: { mqtt: broker.ports.mqtt!, http: 0, ws: broker.ports.ws, mqtts: broker.ports.mqtts },
     db,
@@ -287,7 +344,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     deadLetters,
     profiles,
     readings: sink,
-    sessions: broker,
+    sessions: cluster ? { disconnect: (id) => cluster.routing.disconnect(id) } : broker,
     readiness: { broker, store: db, sink, journal, forwarder, cluster },
     metrics,
     authThrottle,
@@ -318,13 +375,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 }
 
 /** The time-series sink, the journal before it and the forwarder between them; points refused by the sink go to the dead-letter store. */
-async function openDelivery(
+async function openDelivery<S extends SqliteState | PostgresState>(
   config: Config,
-  db: Db,
+  db: S,
   metrics: GatewayMetrics,
   now: () => Date,
   log: Logger,
-): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters }> {
+): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters<S> }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -347,11 +404,19 @@ async function openDelivery(
     metrics.assuranceErrors.inc();
     log.error({ err: e.message }, 'committing the checks/drift/alerts of journaled messages failed; they are acknowledged and stored');
   };
-  const journal = new Journal({ dir: config.dataDir, ...config.journal, callBackWithin: (callBack) => db.batch(callBack, onStateCommitError) });
+  // On PostgreSQL (a cluster node) the journal holds only the node's own points (fleet standing,
+  // inspection records), whose acknowledgements write no state: nothing to wrap.
+  const sqlite = db instanceof PostgresState ? undefined : (db as SqliteState);
+  const journal = new Journal({
+    dir: config.dataDir,
+    ...config.journal,
+    callBackWithin: sqlite ? (callBack) => sqlite.batch(callBack, onStateCommitError) : (callBack) => callBack(),
+  });
   const deadLetters = new DeadLetters(db);
+  const deadLetterFailed = (e: Error) => log.error({ err: e.message }, 'writing a dead letter failed');
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
-    deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
+    await deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
     log.warn(
       { device: u.point.tags?.device, reason: u.reason },
       'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
@@ -361,8 +426,10 @@ async function openDelivery(
     journal,
     sink,
     {
-      add: (kind: string, reason: string, p: Point | undefined, line: string) =>
-        deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } }),
+      add: (kind: string, reason: string, p: Point | undefined, line: string) => {
+        const added = deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } });
+        if (isPending(added)) added.catch(deadLetterFailed);
+      },
     },
     log,
     config.sink,

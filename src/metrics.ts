@@ -1,7 +1,9 @@
 // Prometheus metrics (prom-client): counters on the hot path, gauges read at scrape time.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Gateway } from './gateway.ts';
+
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { AEDES_PATCHES } from './broker/aedes-internals.ts';
+import type { Gateway } from './gateway.ts';
+import { SqliteState } from './store/sql.ts';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -66,7 +68,8 @@ export class GatewayMetrics {
   }
 
   // Over 80 lines: one collector per exported gauge, a list read top to bottom.
-  bind(g: Gateway): void {
+  // Either state database (only the SQLite one counts its writes).
+  bind(g: Gateway<any>): void {
     const r = this.registry;
     new Gauge({
       name: 'mag_journal_backlog_points',
@@ -162,9 +165,9 @@ export class GatewayMetrics {
     counterFrom(
       r,
       'mag_state_writes_total',
-      'Statements run on the state database that may change it, by table: alert repeats and rejections are coalesced in memory and written about once a second, so this grows with what changes, not with the message rate',
+      'Statements run on the state database that may change it, by table (SQLite state; none counted on PostgreSQL): alert repeats and rejections are coalesced in memory and written about once a second, so this grows with what changes, not with the message rate',
       'table',
-      () => [...g.db.writes()],
+      () => (g.db instanceof SqliteState ? [...g.db.writes()] : []),
     );
     new Gauge({
       name: 'mag_alerts_open',

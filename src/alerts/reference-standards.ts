@@ -1,18 +1,19 @@
 // Reference standards as the gateway serves them: registered and calibrated through the API, read by
 // the check path (standardOf), and traced back from (impact): which instruments a standard served and
 // which of their decisions a finding at its calibration puts in doubt. Opens standard-oot alerts.
-import type { Db } from '../store/db.ts';
-import { after, answer, type Answer, type StateExecutor } from '../store/executor.ts';
-import type { Registry } from '../store/registry.ts';
+
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import { closingCalibration, type ImpactBasis, impactPeriod, possibleDecisions } from '../metrology/standard-impact.ts';
+import { type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName, standardState } from '../metrology/traceability.ts';
+import type { GuardedDecision, LegalDecision } from '../metrology/types.ts';
+import { conversionFactor, resolveUnit } from '../metrology/units.ts';
 import { CheckStore, type StoredCheck } from '../store/checks.ts';
+import type { Db } from '../store/db.ts';
+import { type Answer, after, answer, type StateExecutor } from '../store/executor.ts';
+import type { Registry } from '../store/registry.ts';
 import { StandardStore, type StoredStandard, type StoredStandardCertificate } from '../store/standards.ts';
 import type { AlertBook } from './alert-book.ts';
 import { raiseStandardOot } from './traceability-alerts.ts';
-import type { InstrumentProfile } from '../metrology/profile.ts';
-import { standardState, type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName } from '../metrology/traceability.ts';
-import { closingCalibration, impactPeriod, possibleDecisions, type ImpactBasis } from '../metrology/standard-impact.ts';
-import { conversionFactor, resolveUnit } from '../metrology/units.ts';
-import type { GuardedDecision, LegalDecision } from '../metrology/types.ts';
 
 /** One check in a standard's impact, with what its decision could have been. */
 export interface ImpactedCheck {
@@ -74,7 +75,7 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   constructor(
     private readonly db: S,
     private readonly registry: Pick<Registry, 'device'>,
-    private readonly alerts: Pick<AlertBook, 'raise'>,
+    private readonly alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
   ) {
     this.store = new StandardStore(db);

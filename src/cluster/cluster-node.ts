@@ -9,7 +9,6 @@ import type { Sink } from '../sinks/sink.ts';
 import type { RefusedLine } from '../sinks/write-isolating.ts';
 import { AmqpLink } from './amqp-link.ts';
 import { DeviceRouting } from './device-routing.ts';
-import { STATE_URL_NOT_YET } from '../store/db.ts';
 import { EdgePublisher } from './edge-publisher.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { declareTopology } from './topology.ts';
@@ -29,6 +28,8 @@ export interface ClusterNodeDeps {
   localOutbox: DeviceOutbox;
   /** True if the device's MQTT connection is on this node. */
   isConnectedHere: (deviceId: string) => boolean;
+  /** Ends the device's MQTT session if it is on this node (a rotated secret, told by any node). */
+  endSessionHere: (deviceId: string) => void;
   log: Logger;
   nowMs: () => number;
 }
@@ -44,7 +45,6 @@ export function checkClusterSettings(config: Config): void {
       'MAG_STATE_URL is set without MAG_AMQP_URLS: shared state in PostgreSQL is for cluster mode, where RabbitMQ gives each device one worker at a time (docs/cluster.md); set MAG_AMQP_URLS too, or unset MAG_STATE_URL to keep the state in SQLite in MAG_DATA_DIR',
     );
   }
-  throw new Error(STATE_URL_NOT_YET);
 }
 
 export class ClusterNode {
@@ -67,7 +67,7 @@ export class ClusterNode {
       { nodeId, partitions, prefetch: PREFETCH_PER_PARTITION, batch: config.sink.batch, flushMs: 50, retryMinMs: 100, retryMaxMs: config.sink.retryMaxMs },
       log,
     );
-    this.routing = new DeviceRouting(deps.localOutbox, deps.isConnectedHere, nodeId, log);
+    this.routing = new DeviceRouting(deps.localOutbox, deps.isConnectedHere, nodeId, log, deps.endSessionHere);
     // In this order on every (re)connection: the topology first, then the parts using it.
     this.link.use(async (conn) => {
       const ch = await conn.createChannel();

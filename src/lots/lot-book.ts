@@ -7,18 +7,19 @@
 // On SQLite every method answers at once (the message path records packages synchronously); on
 // PostgreSQL with Promises, and each node keeps the lots' declarations for the message path,
 // reloaded when another node announces one ('lots').
-import type { Registry } from '../store/registry.ts';
-import { after, answer, isPending, refusedAs, type Answer, type Awaitable, type StateExecutor, type Watching } from '../store/executor.ts';
-import { LOTS_TOPIC, LotStore, type LotFilter, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
+
 import type { AlertBook } from '../alerts/alert-book.ts';
-import type { InstrumentProfile } from '../metrology/profile.ts';
-import type { FieldError } from '../metrology/types.ts';
-import type { SamplingPlans } from '../metrology/sampling-plans.ts';
-import { judgeLot, packageNet, planLot, validatePackages, type LotDeclaration, type LotJudgement, type PackageMeasurement } from '../metrology/prepackages.ts';
-import { instrumentFitness, type InstrumentFitness } from '../metrology/lot-instrument.ts';
-import { verificationState } from '../metrology/verification.ts';
-import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { AcceptedPackage, LotForPackages } from '../ingest/packages.ts';
+import { type InstrumentFitness, instrumentFitness } from '../metrology/lot-instrument.ts';
+import { judgeLot, type LotDeclaration, type LotJudgement, type PackageMeasurement, packageNet, planLot, validatePackages } from '../metrology/prepackages.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import type { SamplingPlans } from '../metrology/sampling-plans.ts';
+import { clean } from '../metrology/tolerable-deficiency.ts';
+import type { FieldError } from '../metrology/types.ts';
+import { verificationState } from '../metrology/verification.ts';
+import { type Answer, type Awaitable, after, answer, isPending, refusedAs, type StateExecutor, type Watching } from '../store/executor.ts';
+import { LOTS_TOPIC, type LotFilter, LotStore, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
+import type { Registry } from '../store/registry.ts';
 
 export type { LotVerdict, StoredLot };
 
@@ -129,7 +130,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
     private readonly plans: SamplingPlans,
-    private readonly alerts: Pick<AlertBook, 'raise'>,
+    private readonly alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
     private readonly opts: LotBookOptions,
   ) {
     this.store = new LotStore(db);

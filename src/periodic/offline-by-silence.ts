@@ -1,11 +1,13 @@
 // A device that has not spoken for three of its expected intervals is offline: an `offline`
 // alert (warning), checked once a minute. The interval is the device's own, else its
 // instrument type's, else 10 min.
+
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Logger } from '../log.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
-import type { Device, Registry } from '../store/registry.ts';
+import type { StateExecutor } from '../store/executor.ts';
 import { after } from '../store/executor.ts';
+import type { Device, Registry } from '../store/registry.ts';
 import { Every, type PeriodicWork } from './every.ts';
 
 const DEFAULT_INTERVAL_S = 600;
@@ -27,7 +29,7 @@ export function silentFor(lastSeenAt: string | undefined, intervalMs: number, at
 export function offlineBySilence(
   registry: Registry,
   profiles: Map<string, InstrumentProfile>,
-  alerts: AlertBook,
+  alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
   now: () => Date,
   log: Logger,
   clusterFlushLagMs?: number,

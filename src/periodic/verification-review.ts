@@ -1,9 +1,11 @@
 // Each device's verification standing (valid, due soon, expired…), re-evaluated at start and once
 // a minute: its alerts follow, and the device is sent its standing as retained `config` when it
 // changed.
+
 import type { Assurance } from '../alerts/assurance.ts';
-import type { DeviceOutbox } from '../pipeline/device-messages.ts';
 import type { Logger } from '../log.ts';
+import type { DeviceOutbox } from '../pipeline/device-messages.ts';
+import type { StateExecutor } from '../store/executor.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import { Every, type PeriodicWork } from './every.ts';
 
@@ -12,7 +14,7 @@ export class VerificationReview implements PeriodicWork {
 
   constructor(
     private readonly registry: Registry,
-    private readonly assurance: Assurance,
+    private readonly assurance: Assurance<StateExecutor>,
     private readonly outbox: DeviceOutbox,
     private readonly now: () => Date,
     log: Logger,

@@ -1,12 +1,13 @@
 // The embedded state database: one SQLite file (WAL) under MAG_DATA_DIR, migrated at open; or,
 // for a cluster, PostgreSQL at MAG_STATE_URL (postgres.ts). Tables, queries and migrations:
 // schema.ts, sql.ts, migrations.ts and one store module per table.
-import Database from 'better-sqlite3';
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteState } from './sql.ts';
+import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrations.ts';
 import { PostgresState, type PostgresStateOptions } from './postgres.ts';
+import { SqliteState } from './sql.ts';
 
 /** The state database the stores run their queries on. */
 export type Db = SqliteState;
@@ -22,13 +23,6 @@ export function openStateDb(dataDir: string, file = 'mag.db'): Db {
   migrateSqlite(db);
   return db;
 }
-
-/**
- * Not every store runs on PostgreSQL yet (docs/cluster.md, "Shared state (PostgreSQL)"): what
- * opens the whole state refuses MAG_STATE_URL with this, rather than split it between databases.
- */
-export const STATE_URL_NOT_YET =
-  'MAG_STATE_URL is set, but the gateway does not run on PostgreSQL yet: every store does, their composition in the gateway does not (docs/cluster.md, "Shared state (PostgreSQL)", "What remains"); unset it to keep the state in SQLite in MAG_DATA_DIR';
 
 /** The state database a configuration names: PostgreSQL at MAG_STATE_URL (migrated, listening), else SQLite in MAG_DATA_DIR. */
 export async function openState(dataDir: string, stateUrl: string | undefined, options: PostgresStateOptions = {}): Promise<SqliteState | PostgresState> {

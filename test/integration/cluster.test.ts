@@ -1,14 +1,18 @@
-// Cluster mode (docs/cluster.md) with the real engines: a 3-node RabbitMQ cluster, influxd, and
-// two MAG nodes as child processes sharing them. Devices publish QoS 1 readings with seqs; after
+// Cluster mode (docs/cluster.md) with the real engines: a 3-node RabbitMQ cluster, influxd,
+// PostgreSQL 15 (the shared state, MAG_STATE_URL) and two MAG nodes as child processes sharing
+// them. Devices publish QoS 1 readings with seqs; after
 // each fault (a MAG node SIGKILLed, a RabbitMQ node SIGKILLed, InfluxDB away for over a minute,
 // a worker stalled) InfluxDB must hold every acknowledged seq exactly once, in the device's order.
-// The cases share the engines and run in order. Figures go to stdout.
+// Devices are registered once, on either node. The assurance state judged across a takeover
+// (drift, alerts) must equal a single node's over the same messages. The cases share the engines
+// and run in order. Figures go to stdout.
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxd, type InfluxdHandle, type InfluxQueryResult } from '../support/influxd.ts';
-import { startRabbitCluster, type RabbitCluster } from '../support/rabbitmq.ts';
-import { createGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { ClusterDevice } from '../support/cluster-device.ts';
+import { createGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
+import { type InfluxdHandle, type InfluxQueryResult, startInfluxd } from '../support/influxd.ts';
+import { createDatabase, type PostgresHandle, startPostgres } from '../support/postgres.ts';
+import { type RabbitCluster, startRabbitCluster } from '../support/rabbitmq.ts';
 
 const SEC = 1000;
 const DAY = 86_400_000;
@@ -22,9 +26,11 @@ function rows(res: InfluxQueryResult): Record<string, unknown>[] {
   return out;
 }
 
-describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
+describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)', () => {
   let rabbit: RabbitCluster;
   let influxd: InfluxdHandle;
+  let postgres: PostgresHandle;
+  let stateUrl: string;
   const nodes: GatewayProcess[] = [];
   const devices: ClusterDevice[] = [];
   let deviceNo = 0;
@@ -32,13 +38,13 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
 
   /** Seqs stored for a device, in time order. */
   const storedSeqs = async (id: string) => rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number);
-  /** Registers a device on every node (each keeps its own registry in this slice). */
-  const device = async (prefix: string, on: GatewayProcess[] = nodes): Promise<ClusterDevice> => {
+  /** Registers a device once, through the API of the first of `on` (alternating), which every node then knows. */
+  const device = async (prefix: string, on: GatewayProcess[] = nodes, messageOf?: ConstructorParameters<typeof ClusterDevice>[3]): Promise<ClusterDevice> => {
     const id = `${prefix}-${++deviceNo}`;
-    const secrets = new Map<string, string>();
-    for (const n of on) secrets.set(n.mqttUrl, await n.device({ id, type: 'barometer' }));
+    const secret = await on[deviceNo % on.length].device({ id, type: 'barometer' });
+    const secrets = new Map(on.map((n) => [n.mqttUrl, secret]));
     const base = NOW0 - 30 * DAY + dayOffset++ * DAY;
-    const d = new ClusterDevice(id, secrets, (seq) => base + seq * SEC);
+    const d = new ClusterDevice(id, secrets, (seq) => base + seq * SEC, messageOf);
     devices.push(d);
     return d;
   };
@@ -59,6 +65,7 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
       MAG_INFLUX_URL: influxd.url,
       MAG_SINK_RETRY_MAX_MS: '1000',
       MAG_CLUSTER_QUEUE_MAX_MESSAGES: String(QUEUE_MAX),
+      MAG_STATE_URL: stateUrl,
     });
     try {
       await gp.start(60_000);
@@ -111,7 +118,8 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
 
   beforeAll(async () => {
     const t0 = Date.now();
-    [rabbit, influxd] = await Promise.all([startRabbitCluster(3), startInfluxd()]);
+    [rabbit, influxd, postgres] = await Promise.all([startRabbitCluster(3), startInfluxd(), startPostgres()]);
+    stateUrl = await createDatabase(postgres, 'mag_cluster');
     const t1 = Date.now();
     nodes.push(...(await Promise.all([startNode('a'), startNode('b')])));
     console.log(`[cluster] 3 RabbitMQ nodes and influxd up in ${t1 - t0} ms; 2 MAG nodes in ${Date.now() - t1} ms`);
@@ -120,7 +128,7 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
   afterAll(async () => {
     await Promise.all(devices.map((d) => d.close()));
     await Promise.all(nodes.map((n) => n.destroy()));
-    await Promise.all([rabbit?.stop(), influxd?.destroy()]);
+    await Promise.all([rabbit?.stop(), influxd?.destroy(), postgres?.stop()]);
   }, 60_000);
 
   it('stores what either node acknowledged; feedback and config reach the node holding the device; auth and ACL still refuse', {
@@ -157,6 +165,79 @@ describe('cluster mode (3 RabbitMQ nodes, 2 MAG nodes, real influxd)', () => {
     ).rejects.toThrow();
     expect(await onB.publishTo(`instruments/${onA.id}/readings`, onB.payload(1))).toBe('closed');
     expect((await storedSeqs(onA.id)).length).toBe(201); // nothing from the refused topic
+  });
+
+  it('shared state: checks judged across the death of the judging node leave the drift and alerts a single node gives', { timeout: 120_000 }, async () => {
+    // A barometer's checks (TL 0.3 hPa) with an error rising 0.004 hPa per check, two a day over
+    // the last 60 days: drift statistics move with every check and drift alerts open.
+    const N = 120;
+    const t0 = NOW0 - 61 * DAY;
+    const check = (seq: number) => ({
+      topic: 'checks',
+      payload: JSON.stringify({
+        seq,
+        ts: new Date(t0 + seq * (DAY / 2)).toISOString(),
+        indicated: 1000 + 0.004 * seq + (seq % 3) * 0.001,
+        reference: 1000,
+        referenceUncertainty: 0.02,
+        unit: 'hPa',
+        standardId: 'REF-BARO-1',
+      }),
+    });
+    const victim = await activeNode();
+    const d = await device('state', nodes, check);
+    await d.connect(other(victim).mqttUrl);
+    const stream = d.stream(N, { window: 5, perSecond: 40 });
+    await expect.poll(() => d.acked.size, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(N / 2);
+    await victim.kill('SIGKILL');
+    await stream;
+    const checksOn = async (n: GatewayProcess) => (await n.call('GET', `/api/v1/devices/${d.id}/checks?limit=1000`)).body.items as { seq: number }[];
+    await expect.poll(async () => (await checksOn(other(victim))).length, { timeout: 30_000, interval: 250 }).toBe(N);
+    await victim.start(60_000);
+
+    // The same checks to a single node (its own SQLite state) for reference.
+    const single = await createGatewayProcess({});
+    try {
+      await single.start(60_000);
+      const secret = await single.device({ id: d.id, type: 'barometer' });
+      const alone = new ClusterDevice(d.id, new Map([[single.mqttUrl, secret]]), d.tsOf, check);
+      await alone.connect();
+      await alone.stream(N, { window: 5, perSecond: 400 });
+      await alone.close();
+      await expect.poll(async () => (await checksOn(single)).length, { timeout: 30_000, interval: 250 }).toBe(N);
+      const stateOf = async (n: GatewayProcess) => {
+        const drift = (await n.call('GET', `/api/v1/devices/${d.id}/drift`)).body;
+        const alerts = ((await n.call('GET', `/api/v1/alerts?device=${d.id}&limit=1000`)).body.items as Record<string, unknown>[])
+          .map((a) => `${a.kind} ${a.key} ${a.state} ${a.severity}`)
+          .sort();
+        return { drift, alerts };
+      };
+      const expected = await stateOf(single);
+      expect(expected.alerts.some((a) => a.startsWith('drift ') || a.startsWith('predicted-oot '))).toBe(true);
+      expect(expected.drift.points).toBeGreaterThan(0);
+      for (const n of nodes) expect(await stateOf(n)).toEqual(expected);
+    } finally {
+      await single.destroy();
+    }
+  });
+
+  it('PostgreSQL restarts mid-stream: every acknowledged reading stored once, the nodes go on', { timeout: 90_000 }, async () => {
+    const N = 1200;
+    const ds = await fleet('pgrestart', 4);
+    const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
+    await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(800);
+    const ackedAtRestart = acked(ds);
+    const t0 = Date.now();
+    await postgres.restart(2000);
+    await streams;
+    await allStored('pgrestart', ds, N, 60_000);
+    // the state works again on both nodes: a device registered now connects to either
+    const late = await device('pgrestart-late');
+    for (const n of nodes) {
+      await late.connect(n.mqttUrl);
+      await late.close();
+    }
+    console.log(`[cluster] PostgreSQL restarted (down 2 s): ${ackedAtRestart} acknowledged before; all ${4 * N} stored once ${Date.now() - t0} ms later`);
   });
 
   it('SIGKILL of the MAG node holding the partitions: its devices move to the other node, which takes the partitions over', { timeout: 60_000 }, async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient, type IClientOptions } from 'mqtt';
 import { assert, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { startGateway, type Gateway } from '../../src/gateway.ts';
+import { startConfiguredGateway, startGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger } from '../../src/log.ts';
 import { freePort } from './ports.ts';
 import { currentVerification } from './certificates.ts';
@@ -50,7 +50,12 @@ export async function startTestGateway(env: Record<string, string> = {}, dataDir
     MAG_JOURNAL_COMMIT_MS: '1',
     ...env,
   });
-  const gateway = await startGateway(config, { log: createLogger(config.logLevel), now: options.now });
+  const gatewayOptions = { log: createLogger(config.logLevel), now: options.now };
+  // With MAG_STATE_URL the stores answer with Promises: a test of such a gateway (a cluster node)
+  // reaches it through its API and MQTT only, never through `gateway`'s stores.
+  const gateway = config.cluster.stateUrl
+    ? ((await startConfiguredGateway(config, gatewayOptions)) as unknown as Gateway)
+    : await startGateway(config, gatewayOptions);
   const api = `http://127.0.0.1:${gateway.ports.http}`;
   const mqttUrl = `mqtt://127.0.0.1:${gateway.ports.mqtt}`;
   const clients: MqttClient[] = [];
