@@ -29,14 +29,11 @@ describe('cluster settings', () => {
     }
   });
 
-  it('refuses shared state without the replicated log, naming both settings; refuses both together until the gateway is composed on PostgreSQL', () => {
+  it('refuses shared state without the replicated log, naming both settings; takes both together', () => {
     const alone = loadConfig({ MAG_STATE_URL: 'postgres://mag:pw@db/mag' });
     expect(() => checkClusterSettings(alone)).toThrow(/MAG_STATE_URL is set without MAG_AMQP_URLS/);
     expect(() => checkClusterSettings(alone)).not.toThrow(/pw/);
-    // with both: refused while the gateway's composition on PostgreSQL is not done
-    expect(() => checkClusterSettings(loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' }))).toThrow(
-      /the gateway does not run on PostgreSQL yet/,
-    );
+    expect(() => checkClusterSettings(loadConfig({ MAG_STATE_URL: 'postgres://mag@db/mag', MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
     expect(() => checkClusterSettings(loadConfig({ MAG_AMQP_URLS: 'amqp://r1' }))).not.toThrow();
   });
 });
