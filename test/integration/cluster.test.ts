@@ -165,6 +165,30 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     ).rejects.toThrow();
     expect(await onB.publishTo(`instruments/${onA.id}/readings`, onB.payload(1))).toBe('closed');
     expect((await storedSeqs(onA.id)).length).toBe(201); // nothing from the refused topic
+
+    // A secret rotated through one node ends the device's session on the other at once; then the
+    // old secret is refused and the new one taken by both nodes (one registry).
+    const rotating = await device('basic');
+    const connectWith = (url: string, password: string | undefined) =>
+      mqtt.connectAsync(url, { clientId: rotating.id, username: rotating.id, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+    const session = await connectWith(a.mqttUrl, rotating.secrets.get(a.mqttUrl));
+    session.on('error', () => undefined);
+    const ended = new Promise<'ended'>((resolve) => session.once('close', () => resolve('ended')));
+    const rotated = await b.call('POST', `/api/v1/devices/${rotating.id}/secret`);
+    expect(rotated.status).toBe(200);
+    expect(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('still connected after 10 s'), 10_000))])).toBe('ended');
+    const takes = async (url: string, password: string | undefined) => {
+      try {
+        await (await connectWith(url, password)).endAsync(true);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const n of nodes) {
+      await expect.poll(() => takes(n.mqttUrl, rotated.body.secret as string), { timeout: 10_000, interval: 200 }).toBe(true);
+      expect(await takes(n.mqttUrl, rotating.secrets.get(n.mqttUrl))).toBe(false);
+    }
   });
 
   it('shared state: checks judged across the death of the judging node leave the drift and alerts a single node gives', { timeout: 120_000 }, async () => {
