@@ -3,21 +3,23 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
-import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { beamPid, startRabbitCluster, type RabbitCluster } from '../test/support/rabbitmq.ts';
-import { benchCommit, machineFacts, procSample, round, type ProcSample } from './lib.ts';
+import { type InfluxdHandle, startInfluxd } from '../test/support/influxd.ts';
+import { createDatabase, type PostgresHandle, startPostgres } from '../test/support/postgres.ts';
+import { beamPid, type RabbitCluster, startRabbitCluster } from '../test/support/rabbitmq.ts';
+import { benchCommit, machineFacts, type ProcSample, procSample, round } from './lib.ts';
 import {
   forkTs,
+  type GatewayProc,
   log,
+  type Rpc,
   seedDevices,
+  seedDevicesShared,
   sleep,
   startGatewayProc,
   startLoadgen,
   stopGatewayProc,
   waitMessage,
   waitStored,
-  type GatewayProc,
-  type Rpc,
 } from './processes.ts';
 
 export interface ClusterBenchOptions {
@@ -81,6 +83,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const probe = { id: 'probe-lat', password: secret };
   let rabbit: RabbitCluster | undefined;
   let influx: InfluxdHandle | undefined;
+  let postgres: PostgresHandle | undefined;
   let lg: Rpc | undefined;
   let gateways: GatewayProc[] = [];
 
@@ -95,7 +98,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const stopEverything = async () => {
     lg?.child.kill('SIGKILL');
     await stopGateways().catch(() => undefined);
-    await Promise.all([rabbit?.stop().catch(() => undefined), influx?.destroy().catch(() => undefined)]);
+    await Promise.all([rabbit?.stop().catch(() => undefined), influx?.destroy().catch(() => undefined), postgres?.stop().catch(() => undefined)]);
     if (o.keep) log(`kept: ${tempDirs.join(' ')}`);
     else for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   };
@@ -117,24 +120,28 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
   const cpuOf = (pids: number[]) => pids.map((p) => procSample(p));
   const cpuSince = (a: ProcSample[], b: ProcSample[]) => b.map((s, i) => s.cpuSeconds - a[i].cpuSeconds);
 
-  /** Starts `k` gateways (cluster nodes when `amqp`), each with its own data dir seeded with every device. */
+  const seeded = [...devices, probe.id].map((id) => ({ id, type: 'barometer', verification: 'valid' as const }));
+  /**
+   * Starts `k` gateways: a single node on its own SQLite state, or (`amqp`) cluster nodes sharing
+   * a new PostgreSQL database seeded with every device, each with its own data dir.
+   */
   const startGateways = async (k: number, amqp: boolean) => {
+    let stateUrl: string | undefined;
+    if (amqp) {
+      stateUrl = await createDatabase(postgres!, `mag_bench_${k}`);
+      await seedDevicesShared(stateUrl, 'bench', secret, seeded);
+    }
     gateways = await Promise.all(
       Array.from({ length: k }, async (_, i) => {
         const dataDir = mkdtempSync(join(tmpdir(), 'mag-bench-cluster-'));
         tempDirs.push(dataDir);
-        seedDevices(
-          dataDir,
-          'bench',
-          secret,
-          [...devices, probe.id].map((id) => ({ id, type: 'barometer', verification: 'valid' as const })),
-        );
+        if (!amqp) seedDevices(dataDir, 'bench', secret, seeded);
         return startGatewayProc({
           dataDir,
           influxUrl: influx!.url,
           adminToken,
           nodeOptions: o.nodeOptions,
-          env: amqp ? { MAG_AMQP_URLS: rabbit!.urls(), MAG_NODE_ID: `n${i + 1}` } : {},
+          env: stateUrl ? { MAG_AMQP_URLS: rabbit!.urls(), MAG_STATE_URL: stateUrl, MAG_NODE_ID: `n${i + 1}` } : {},
         });
       }),
     );
@@ -243,8 +250,8 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`,
     );
     const t0 = Date.now();
-    [rabbit, influx] = await Promise.all([startRabbitCluster(3), startInfluxd()]);
-    log(`3 RabbitMQ nodes (${rabbit.nodes.map((n) => n.amqpPort).join(', ')}) and influxd (${influx.url}) up in ${Date.now() - t0} ms`);
+    [rabbit, influx, postgres] = await Promise.all([startRabbitCluster(3), startInfluxd(), startPostgres()]);
+    log(`3 RabbitMQ nodes (${rabbit.nodes.map((n) => n.amqpPort).join(', ')}), influxd (${influx.url}) and PostgreSQL up in ${Date.now() - t0} ms`);
     lg = await startLoadgen();
     // The three Erlang VMs' CPU with no traffic (schedulers, timers, the cluster's own chatter):
     // part of every cluster figure below, whatever the message rate.

@@ -1,17 +1,19 @@
 // The benchmark's child processes and what it asks them: the gateway (`node bin/mag.mjs start`,
 // its state database seeded directly), forked TypeScript scripts over IPC (load generator, bare
 // broker), and InfluxDB's count of what was stored. Shared by bench/run.ts and bench/cold.ts.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { openStateDb } from '../src/store/db.ts';
+import type { StateExecutor } from '../src/store/executor.ts';
+import { PostgresState } from '../src/store/postgres.ts';
 import { Registry } from '../src/store/registry.ts';
 import { hashSecret } from '../src/store/secrets.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
 import { freePort } from '../test/support/ports.ts';
-import { round, type ProcSample } from './lib.ts';
+import { type ProcSample, round } from './lib.ts';
 
 export const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,26 +111,47 @@ export interface SeededDevice {
  */
 export function seedDevices(dataDir: string, tenant: string, secret: string, devices: readonly SeededDevice[]): void {
   const db = openStateDb(dataDir);
+  const registry = new Registry(db);
+  db.transaction(() => {
+    for (const write of seedWrites(registry, tenant, secret, devices)) write();
+  });
+  db.close();
+}
+
+/** The same on a cluster's shared state in PostgreSQL (MAG_STATE_URL). */
+export async function seedDevicesShared(stateUrl: string, tenant: string, secret: string, devices: readonly SeededDevice[]): Promise<void> {
+  const db = await PostgresState.connect(stateUrl);
+  try {
+    const registry = await Registry.open(db);
+    for (const write of seedWrites(registry, tenant, secret, devices)) await write();
+  } finally {
+    await db.close();
+  }
+}
+
+/** The writes seeding `devices`, in order: the tenant (if new), then each device and its certificate. */
+function seedWrites<S extends StateExecutor>(registry: Registry<S>, tenant: string, secret: string, devices: readonly SeededDevice[]): (() => unknown)[] {
   const now = new Date();
   const day = 86_400_000;
   const iso = (ms: number) => new Date(ms).toISOString();
   const hash = hashSecret(secret);
-  const registry = new Registry(db);
-  if (!registry.tenant(tenant)) registry.createTenant({ id: tenant, name: 'Benchmark', region: 'VN-HN' }, now);
   const t = now.getTime();
-  db.transaction(() => {
-    for (const d of devices) {
-      registry.createDeviceWithSecretHash({ id: d.id, tenant, type: d.type, serial: `SN-${d.id}` }, hash, now);
-      const [issuedAt, validUntil] = d.verification === 'valid' ? [t - 30 * day, t + 150 * day] : [t - 375 * day, t - 10 * day];
-      registry.addCertificate(
-        d.id,
-        { kind: 'verification', number: `V-${d.id}`, issuedBy: 'QUATEST 1', issuedAt: iso(issuedAt), validUntil: iso(validUntil) },
-        'bench',
-        now,
-      );
-    }
-  });
-  db.close();
+  const writes: (() => unknown)[] = [];
+  if (!registry.tenant(tenant)) writes.push(() => registry.createTenant({ id: tenant, name: 'Benchmark', region: 'VN-HN' }, now));
+  for (const d of devices) {
+    const [issuedAt, validUntil] = d.verification === 'valid' ? [t - 30 * day, t + 150 * day] : [t - 375 * day, t - 10 * day];
+    writes.push(
+      () => registry.createDeviceWithSecretHash({ id: d.id, tenant, type: d.type, serial: `SN-${d.id}` }, hash, now),
+      () =>
+        registry.addCertificate(
+          d.id,
+          { kind: 'verification', number: `V-${d.id}`, issuedBy: 'QUATEST 1', issuedAt: iso(issuedAt), validUntil: iso(validUntil) },
+          'bench',
+          now,
+        ),
+    );
+  }
+  return writes;
 }
 
 export interface GatewayStart {
