@@ -215,7 +215,7 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_STATE_URL: {
     allowed: '`postgres://user:password@host:5432/db`',
     meaning:
-      "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Only with `MAG_AMQP_URLS`. Every store runs on PostgreSQL, the gateway's composition on them does not yet: the gateway and `mag`'s store commands refuse to start with it set",
+      "shared state database of a cluster (PostgreSQL 15+; [docs/cluster.md](docs/cluster.md)); unset: SQLite in `MAG_DATA_DIR`. Only with `MAG_AMQP_URLS`; `mag`'s store commands (`token create`, `device add`, …) use it too",
   },
   MAG_AMQP_URLS: {
     allowed: 'AMQP URLs, comma-separated',
