@@ -169,7 +169,12 @@ const transaction = (seq: number): IngestResult => {
   };
 };
 const payload = Buffer.from('{}');
-time('fuel transaction: Assurance.apply (in a batch)', N, (i) => assurance.apply(dispenser, 'instruments/d/readings', transaction(i + 10), payload, now), 'batch');
+time(
+  'fuel transaction: Assurance.apply (in a batch)',
+  N,
+  (i) => assurance.apply(dispenser, 'instruments/d/readings', transaction(i + 10), payload, now),
+  'batch',
+);
 
 // ── the registry's part of a message: device, its tenant and certificates, seen ──
 const registry = new Registry(db);
