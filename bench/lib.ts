@@ -155,6 +155,32 @@ export function profileTop(path: string, n = 25, root = '', window?: ProfileWind
   return { totalMs: round(total / 1000, 0), busyMs: round(busy / 1000, 0), top };
 }
 
+/**
+ * Inclusive share of the busy time of each function named (samples with it anywhere on the stack,
+ * counted once per sample however deep it recurses), within `window` if given.
+ */
+export function profileInclusive(path: string, names: readonly string[], window?: ProfileWindow): { fn: string; busyPct: number; ms: number }[] {
+  const prof = readProfile(path);
+  const parent = new Map<number, CpuProfileNode>();
+  for (const node of prof.nodes) for (const c of node.children ?? []) parent.set(c, node);
+  const inclusive = new Map<string, number>(names.map((n) => [n, 0]));
+  let busy = 0;
+  eachSample(prof, window, (node, us) => {
+    const fn = node.callFrame.functionName;
+    if (fn === '(idle)' || fn === '(program)') return;
+    busy += us;
+    const seen = new Set<string>();
+    for (let n: CpuProfileNode | undefined = node; n; n = parent.get(n.id)) {
+      const name = n.callFrame.functionName;
+      if (inclusive.has(name) && !seen.has(name)) {
+        seen.add(name);
+        inclusive.set(name, inclusive.get(name)! + us);
+      }
+    }
+  });
+  return names.map((fn) => ({ fn, busyPct: round((100 * inclusive.get(fn)!) / Math.max(busy, 1), 1), ms: round(inclusive.get(fn)! / 1000, 0) }));
+}
+
 /** The area of a profile node: node_modules/<pkg>, src/<dir>, node internals, GC, idle, program. */
 function areaOf(cf: CpuProfileNode['callFrame'], root: string): string {
   const url = shortUrl(cf.url, root);

@@ -4,11 +4,12 @@
 // seconds on).
 //
 //   node bin/run.mjs bench/profile-top.ts <file.cpuprofile> [--from-ms 0] [--to-ms end] [--top 25] [--per-second]
+//     [--inclusive fn,fn…]   (the share of busy time with each function named on the stack)
 //
 // Times are ms from the profile's start (the process's start, under --cpu-prof).
 import { parseArgs } from 'node:util';
 import { PACKAGE_ROOT } from '../src/config.ts';
-import { profileByArea, profileSpan, profileTop, round } from './lib.ts';
+import { profileByArea, profileInclusive, profileSpan, profileTop, round } from './lib.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,6 +19,7 @@ const { values: opt, positionals } = parseArgs({
     top: { type: 'string', default: '25' },
     'per-second': { type: 'boolean', default: false },
     areas: { type: 'string', default: '7' },
+    inclusive: { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -43,6 +45,12 @@ for (const e of top.top)
 lines.push('by area:');
 for (const a of profileByArea(file, PACKAGE_ROOT, window).slice(0, 15))
   lines.push(`  ${String(a.selfPct).padStart(5)} %  ${String(a.selfMs).padStart(7)} ms  ${a.area}`);
+
+if (opt.inclusive) {
+  lines.push('inclusive share of busy time (samples with the function on the stack):');
+  for (const e of profileInclusive(file, opt.inclusive.split(','), window))
+    lines.push(`  ${String(e.busyPct).padStart(5)} %  ${String(e.ms).padStart(7)} ms  ${e.fn}`);
+}
 
 if (opt['per-second']) {
   lines.push('', 'per second of the window: busy ms, then the largest areas (ms)');

@@ -113,6 +113,24 @@ describe('throttled repeats', () => {
     expect(book.raise(unverified(4))?.change).toBe('opened');
   });
 
+  it('a clear writes the repeats of the alert it resolves first; the other alerts’ repeats wait for their flush', () => {
+    const drift = (seq: number): RaiseAlert => unverified(seq, { kind: 'drift', key: 'span', severity: 'warning' });
+    book.raise(drift(1));
+    book.raise(drift(2));
+    book.raise(unverified(1));
+    book.raise(unverified(2));
+    const before = alertWrites();
+    book.clear('baro-1', 'drift', 'span', 'EWMA back within its limits', AT);
+    expect(alertWrites() - before).toBe(2); // the drift alert's repeat, then its resolution
+    expect(changes.slice(2).map(([c, a]) => [c, a.kind, a.count])).toEqual([
+      ['repeated', 'drift', 2],
+      ['resolved', 'drift', 2],
+    ]);
+    expect(book.openAlert('baro-1', 'verification-overdue')?.count).toBe(2); // counted, not written yet
+    book.flush();
+    expect(changes.slice(4).map(([c, a]) => [c, a.kind, a.count])).toEqual([['repeated', 'verification-overdue', 2]]);
+  });
+
   it('stop() writes what is pending; afterwards repeats are written as they come', () => {
     const opened = book.raise(unverified(1))!.alert;
     book.raise(unverified(2));

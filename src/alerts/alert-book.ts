@@ -431,13 +431,28 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     this.changes++;
   }
 
-  /** The alert as stored, after writing what is pending for it (before a change of its state). */
+  /**
+   * The alert as stored, after writing what is pending for it (before a change of its state): its
+   * own repeats and deferred clear only, not every alert's (a drift alert clears at a check, and a
+   * flush of the whole book there cost as much as the timed one, many times a second).
+   */
   private current(id: string): Alert | undefined {
     const cur = this.sqlite.get(id);
     const e = cur && this.open.get(cur.device, cur.kind, cur.key);
     if (!e?.dirty || e.id !== id) return cur;
-    this.flush();
+    this.flushAlert(e);
     return this.sqlite.get(id);
+  }
+
+  /** What flushOnSqlite does, for one alert: its repeats written, then its deferred clear. */
+  private flushAlert(e: OpenAlert): void {
+    const repeated = this.writeRepeats(e);
+    const i = this.dirty.indexOf(e);
+    if (i >= 0) this.dirty.splice(i, 1);
+    const clear = e.clear;
+    written(e);
+    for (const alert of repeated) this.emit('change', alert, 'repeated');
+    if (clear) this.resolve(e.id, 'system', { reason: 'cleared', note: clear.reason }, clear.at);
   }
 
   private async currentOnPostgres(id: string): Promise<Alert | undefined> {

@@ -81,6 +81,12 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private readonly judgedSeqs = new Map<string, Set<number>>();
   /** PostgreSQL: each loaded device's nozzles' latest totalizer, device|nozzle. */
   private readonly totalizerCache = new Map<string, { seq: number; end: number }>();
+  /**
+   * SQLite: the nozzles' latest totalizers recorded in the state batch in progress (the journal
+   * commit's: SqliteState.atBatchEnd), device|nozzle; written once at its end, in the same
+   * transaction as every other state write of the messages that commit acknowledges.
+   */
+  private readonly unwrittenTotalizers = new Map<string, { device: string; nozzle: string; seq: number; end: number }>();
   /** PostgreSQL: devices whose state another node changed since they were loaded here. */
   private readonly stale = new Set<string>();
   private verification = new Map<string, string>(); // device → "state|validUntil" last published
@@ -132,7 +138,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       const t = this.totalizerCache.get(`${device}|${nozzle}`);
       return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
     }
-    return (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
+    return this.unwrittenTotalizers.get(`${device}|${nozzle}`)?.end ?? (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
   }
 
   /**
@@ -223,20 +229,37 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     return true;
   }
 
+  /**
+   * When all apply() would do for the message is record a nozzle's totalizer (one fuel
+   * transaction, `ok`, without findings), what recordTotalizer needs: the pipeline then holds
+   * only that through the journal commit, not the message's outcome.
+   */
+  totalizerOnly(device: Device, result: IngestResult): { nozzle: string; seq: number; end: number } | undefined {
+    if (device.type !== 'fuel-dispenser' || result.readings.length !== 1) return undefined;
+    if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0 || result.packages?.length) return undefined;
+    const r = result.readings[0];
+    const nozzle = r.tags.nozzle;
+    if (!nozzle || r.status !== 'ok') return undefined;
+    const end = totalizerEndOf(result, r.seq);
+    return end === undefined ? undefined : { nozzle, seq: r.seq, end };
+  }
+
   /** Applies one message's outcome. Runs after the points are in the journal. */
   apply(device: Device, topic: string, result: IngestResult, payload: Buffer, now: Date): void {
-    if (result.checks.length > 0 || result.findings.length > 0 || result.readings.some((r) => r.tags.nozzle)) {
+    if (result.checks.length > 0) {
       const at = now.toISOString();
       const profile = this.profiles.get(device.type);
+      // A check's writes (the check, its drift state, its alerts) stand or fall together: on SQLite
+      // a savepoint within the journal commit's batch. A message without one needs none.
       this.inTransaction(() => {
         for (const c of result.checks) this.applyCheck(device, profile, c, at, now);
-        for (const r of result.readings) {
-          if (r.tags.nozzle && device.type === 'fuel-dispenser') {
-            const p = result.points.find((x) => x.measurement === 'transaction' && x.fields.seq === r.seq);
-            if (p) this.recordTotalizer(device.id, r.tags.nozzle, r.seq, p.fields.totalizerEnd as number);
-          }
-        }
       });
+    }
+    if (device.type === 'fuel-dispenser') {
+      for (const r of result.readings) {
+        const end = r.tags.nozzle ? totalizerEndOf(result, r.seq) : undefined;
+        if (end !== undefined) this.recordTotalizer(device.id, r.tags.nozzle, r.seq, end);
+      }
     }
     if (result.packages?.length) this.lots?.recordPackages(device.id, result.packages, now);
     for (const f of result.findings) {
@@ -269,9 +292,22 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     return this.loadDevice(device.id).then(() => this.committed(device.id, judge)) as Answer<S, void>;
   }
 
-  private recordTotalizer(device: string, nozzle: string, seq: number, totalizerEnd: number): void {
+  /**
+   * The nozzle's totalizer after the transaction `seq`, once its message is journaled. On SQLite
+   * kept in memory and written at the end of the journal commit's state batch (one upsert per
+   * nozzle and commit instead of one per transaction; at once outside a batch).
+   */
+  recordTotalizer(device: string, nozzle: string, seq: number, totalizerEnd: number): void {
     if (this.db.dialect === 'sqlite') {
-      this.totalizers.record(device, nozzle, seq, totalizerEnd);
+      const key = `${device}|${nozzle}`;
+      const held = this.unwrittenTotalizers.get(key);
+      // a transaction replayed out of order (a lower seq) does not move the totalizer back, as the upsert says
+      if (!held) this.unwrittenTotalizers.set(key, { device, nozzle, seq, end: totalizerEnd });
+      else if (seq >= held.seq) {
+        held.seq = seq;
+        held.end = totalizerEnd;
+      }
+      (this.db as unknown as SqliteState).atBatchEnd(this.writeTotalizers);
       return;
     }
     // the cache follows the latest transaction judged (messages of a device come in order)
@@ -279,6 +315,15 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     if (!cached || seq >= cached.seq) this.totalizerCache.set(`${device}|${nozzle}`, { seq, end: totalizerEnd });
     quiet(this.totalizers.record(device, nozzle, seq, totalizerEnd));
   }
+
+  /** SQLite: the totalizers recorded since the last write; each taken out before its upsert (a failed one is reported once, not retried forever). */
+  private readonly writeTotalizers = (): void => {
+    const store = this.totalizers as unknown as TotalizerStore<SqliteState>;
+    for (const [key, t] of this.unwrittenTotalizers) {
+      this.unwrittenTotalizers.delete(key);
+      store.record(t.device, t.nozzle, t.seq, t.end);
+    }
+  };
 
   /** Stores the check; false for a replayed seq (stored, and judged, once). */
   private insertCheck(device: string, series: string, c: CheckResult, at: string): boolean {
@@ -405,22 +450,19 @@ export class Assurance<S extends StateExecutor = SqliteState> {
 
   private judgeDrift(device: Device, series: string, prev: DriftState, state: DriftState, params: DriftParams, now: Date): void {
     const s = this.summaryOf(state, params);
-    const id = parseDriftSeriesKey(series);
-    const label = id ? ` (${seriesLabel(id)})` : '';
     const driftOpen = this.alerts.isOpen(device.id, 'drift', series);
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
-      const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
-      this.alerts.raise({
+      // a repeat at each further check is counted in memory, its summary and evidence made and
+      // written within a second (issue 17)
+      this.alerts.raiseFrom({
         tenant: device.tenant,
         device: device.id,
         kind: 'drift',
         key: series,
         severity: 'warning',
-        summary: `Drift${label} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`,
-        details: { ...s },
         at: now,
-        // a repeat at each further check is counted in memory, its evidence written within a second (issue 17)
-        throttle: true,
+        subject: { series, s },
+        describe: describeDrift,
       });
     } else {
       this.alerts.clear(device.id, 'drift', series, 'EWMA back within its limits and CUSUM below H/2, or the shift below half the alarm threshold', now);
@@ -431,18 +473,16 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const previous = prev.n > 0 ? this.alertablePrediction(device, this.summaryOf(prev, params), params, now) : null;
     const open = this.alerts.isOpen(device.id, 'predicted-oot', series);
     if (current && (previous || open)) {
-      const { predicted, due } = current;
-      const severity: Severity = predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
-      this.alerts.raise({
+      const severity: Severity = current.predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
+      this.alerts.raiseFrom({
         tenant: device.tenant,
         device: device.id,
         kind: 'predicted-oot',
         key: series,
         severity,
-        summary: `Predicted out of tolerance${label} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
-        details: { ...s, verificationDue: current.validUntil },
         at: now,
-        throttle: true,
+        subject: { series, s, due: current.due, validUntil: current.validUntil },
+        describe: describePredictedOot,
       });
     } else if (!current && !previous) {
       this.alerts.clear(
@@ -656,6 +696,39 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   rejectionsOf(device: string, limit = 100): Answer<S, Rejected[]> {
     return this.rejections.of(device, limit);
   }
+}
+
+/** The totalizer at the end of the transaction `seq` (its `transaction` point). */
+function totalizerEndOf(result: IngestResult, seq: number): number | undefined {
+  for (const p of result.points) {
+    if (p.measurement === 'transaction' && p.fields.seq === seq) return typeof p.fields.totalizerEnd === 'number' ? p.fields.totalizerEnd : undefined;
+  }
+  return undefined;
+}
+
+/** ` (gas CO, point span, in service)`, or nothing for a series key of an older form. */
+function seriesSuffix(series: string): string {
+  const id = parseDriftSeriesKey(series);
+  return id ? ` (${seriesLabel(id)})` : '';
+}
+
+function describeDrift({ series, s }: { series: string; s: DriftSummary }): { summary: string; details: Record<string, unknown> } {
+  const by = [s.ewma.signal && 'EWMA', s.cusum.signal && 'CUSUM'].filter(Boolean).join(' and ');
+  return {
+    summary: `Drift${seriesSuffix(series)} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`,
+    details: { ...s },
+  };
+}
+
+function describePredictedOot(p: { series: string; s: DriftSummary; due?: number; validUntil: string | null }): {
+  summary: string;
+  details: Record<string, unknown>;
+} {
+  const { s, due } = p;
+  return {
+    summary: `Predicted out of tolerance${seriesSuffix(p.series)} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
+    details: { ...s, verificationDue: p.validUntil },
+  };
 }
 
 function describeOutOfRange(r: AcceptedReading): { summary: string; details: Record<string, unknown> } {

@@ -123,24 +123,72 @@ export class DeviceMessagePipeline {
       return done(null);
     }
     if (this.journal.fill > this.deps.journalSlowAt) this.raiseJournalCapacity(t);
-    if (this.assurance.hasNothingToApply(result)) {
-      // The common reading: nothing for the assurance state, so nothing of the message is held
-      // until the commit but its line (what is held through a commit outlives V8's young generation).
-      // A QoS 0 one acknowledges nothing (at most once), so its commit does not wait for the disk.
-      this.journal.appendLines(
-        batch.lines,
-        batch.count,
-        t,
-        (err) => {
-          if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
-          done(err);
-        },
-        qos > 0,
-      );
-      return;
-    }
-    // Durable whatever the QoS: checks, drift and alerts are built on these points (evidence).
-    this.journal.appendLines(batch.lines, batch.count, t, (err) => {
+    // What each kind of message holds until its commit is the callback made by one of the methods
+    // below, each in a scope of its own: a closure made here would share this function's context
+    // with the others, and so hold `result` and `payload` whichever path was taken (and what is
+    // held through a commit outlives V8's young generation).
+    if (this.assurance.hasNothingToApply(result)) return this.appendReading(batch.lines, batch.count, t, qos, done);
+    const totalizer = this.assurance.totalizerOnly(device, result);
+    if (totalizer !== undefined) return this.appendTransaction(batch.lines, batch.count, t, device.id, totalizer, done);
+    this.appendWithOutcome(batch.lines, batch.count, device, topic, result, payload, t, done);
+  };
+
+  /**
+   * The common reading: nothing for the assurance state, so nothing of the message is held until
+   * the commit but its line. A QoS 0 one acknowledges nothing (at most once), so its commit does
+   * not wait for the disk.
+   */
+  private appendReading(lines: string, count: number, t: number, qos: number, done: (err: Error | null) => void): void {
+    this.journal.appendLines(
+      lines,
+      count,
+      t,
+      (err) => {
+        if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+        done(err);
+      },
+      qos > 0,
+    );
+  }
+
+  /**
+   * A fuel transaction without findings: all it changes is its nozzle's totalizer, so only that is
+   * held until the commit. Durable whatever the QoS, as every message with state built on it.
+   */
+  private appendTransaction(
+    lines: string,
+    count: number,
+    t: number,
+    deviceId: string,
+    totalizer: { nozzle: string; seq: number; end: number },
+    done: (err: Error | null) => void,
+  ): void {
+    this.journal.appendLines(lines, count, t, (err) => {
+      if (err) {
+        if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+        return done(err);
+      }
+      try {
+        this.assurance.recordTotalizer(deviceId, totalizer.nozzle, totalizer.seq, totalizer.end);
+      } catch (e) {
+        this.stateFailed(deviceId, 'readings', e as Error);
+      }
+      done(null);
+    });
+  }
+
+  /** Durable whatever the QoS: checks, drift and alerts are built on these points (evidence). */
+  private appendWithOutcome(
+    lines: string,
+    count: number,
+    device: Device,
+    topic: DeviceTopic,
+    result: IngestResult,
+    payload: Buffer,
+    t: number,
+    done: (err: Error | null) => void,
+  ): void {
+    this.journal.appendLines(lines, count, t, (err) => {
       if (err) {
         if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
         return done(err);
@@ -148,7 +196,7 @@ export class DeviceMessagePipeline {
       this.applyOutcome(device, topic, result, payload, new Date(t));
       done(null);
     });
-  };
+  }
 
   /** Line protocol for the points; a point it cannot carry becomes a rejection (the device is told) instead of a dead letter later. */
   private render(points: Point[], result: Pick<IngestResult, 'rejections'>): { lines: string; count: number } {
@@ -174,18 +222,24 @@ export class DeviceMessagePipeline {
     try {
       this.assurance.apply(device, `instruments/${deviceId}/${topic}`, result, payload, receivedAt);
     } catch (e) {
-      // The points are durably journaled: the message must be acknowledged (a refusal would close the
-      // connection and the device would redeliver it forever). The failed state update is made loud instead.
-      this.metrics.assuranceErrors.inc();
-      this.deps.log.error(
-        { device: deviceId, topic, err: (e as Error).message, stack: (e as Error).stack },
-        'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored',
-      );
+      this.stateFailed(deviceId, topic, e as Error);
     }
     if (result.rejections.length > 0) {
       for (const r of result.rejections)
         this.outbox.publish(`instruments/${deviceId}/feedback`, { seq: r.seq ?? null, topic: `instruments/${deviceId}/${topic}`, errors: r.errors });
     }
+  }
+
+  /**
+   * The points are durably journaled: the message must be acknowledged (a refusal would close the
+   * connection and the device would redeliver it forever). The failed state update is made loud instead.
+   */
+  private stateFailed(deviceId: string, topic: DeviceTopic, e: Error): void {
+    this.metrics.assuranceErrors.inc();
+    this.deps.log.error(
+      { device: deviceId, topic, err: e.message, stack: e.stack },
+      'updating checks/drift/alerts failed for a journaled message; it is acknowledged and stored',
+    );
   }
 
   /** `status`: offline (a device's own report or its last will) raises the offline alert, online clears it; anything else is refused on feedback. */

@@ -91,4 +91,55 @@ describe('SqliteState.batch', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('runs a write asked for at its end once, after what it ran and before its commit; a failing one is reported, the rest committed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-sql-batch-end-'));
+    const db = new SqliteState(new Database(join(dir, 'state.db')));
+    const other = new Database(join(dir, 'state.db'));
+    try {
+      db.connection.pragma('journal_mode = WAL');
+      db.connection.exec('CREATE TABLE t (v INTEGER)');
+      const insert = db.connection.prepare('INSERT INTO t (v) VALUES (?)');
+      const values = () => (other.prepare('SELECT v FROM t ORDER BY rowid').all() as { v: number }[]).map((r) => r.v);
+      let latest = 0;
+      const writeLatest = () => {
+        expect(db.connection.inTransaction).toBe(true); // within the batch's transaction
+        insert.run(latest);
+      };
+      const errors: Error[] = [];
+      db.batch(
+        () => {
+          for (const v of [10, 11, 12]) {
+            latest = v;
+            db.atBatchEnd(writeLatest);
+          }
+          insert.run(1);
+          expect(values()).toEqual([]);
+        },
+        (e) => errors.push(e),
+      );
+      expect(values()).toEqual([1, 12]);
+      expect(errors).toEqual([]);
+
+      db.batch(
+        () => {
+          db.atBatchEnd(() => {
+            throw new Error('disk full');
+          });
+          db.atBatchEnd(() => insert.run(2));
+        },
+        (e) => errors.push(e),
+      );
+      expect(errors.map((e) => e.message)).toEqual(['disk full']);
+      expect(values()).toEqual([1, 12, 2]);
+
+      // outside a batch: at once
+      db.atBatchEnd(() => insert.run(3));
+      expect(values()).toEqual([1, 12, 2, 3]);
+    } finally {
+      other.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -324,9 +324,18 @@ export class SqliteState implements StateExecutor {
       rollback: this.connection.prepare('ROLLBACK'),
     });
     sql.begin.run();
+    const ends = (this.batchEnds = new Set());
     try {
       fn();
     } finally {
+      this.batchEnds = undefined;
+      for (const write of ends) {
+        try {
+          write();
+        } catch (e) {
+          onCommitError(e as Error);
+        }
+      }
       if (this.connection.inTransaction) {
         try {
           sql.commit.run();
@@ -338,6 +347,18 @@ export class SqliteState implements StateExecutor {
     }
   }
   private batchSql: { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement } | undefined;
+
+  /**
+   * `write` once at the end of the batch in progress (see batch()), before its commit, however
+   * often it is asked for in the batch: the latest of a value every message changes (a nozzle's
+   * totalizer) written once per commit, and exactly as durable as the batch. A failure goes to
+   * the batch's `onCommitError`. Outside a batch it runs now.
+   */
+  atBatchEnd(write: () => void): void {
+    if (this.batchEnds) this.batchEnds.add(write);
+    else write();
+  }
+  private batchEnds: Set<() => void> | undefined;
 
   /** Runs a compiled statement once, uncached (schema changes). */
   execute(compiled: { sql: string; parameters: readonly unknown[] }): void {
