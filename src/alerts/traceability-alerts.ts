@@ -3,6 +3,7 @@
 // standard); a reference standard found out of tolerance at its own calibration (standard-oot, one per
 // enterprise it served).
 import type { AlertBook } from './alert-book.ts';
+import type { StateExecutor } from '../store/executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
 
 /**
@@ -73,9 +74,9 @@ export interface StandardOotEvidence {
  * = the enterprise: an alert needs a device, and a standard's id never names an instrument, see the
  * standards route), critical when a decision could change, else a warning.
  */
-export function raiseStandardOot(alerts: Pick<AlertBook, 'raise'>, e: StandardOotEvidence, now: Date): void {
+export function raiseStandardOot<S extends StateExecutor>(alerts: Pick<AlertBook<S>, 'raise'>, e: StandardOotEvidence, now: Date) {
   const sign = e.asFound.error > 0 ? '+' : '';
-  alerts.raise({
+  return alerts.raise({
     tenant: e.tenant,
     device: e.standard,
     kind: 'standard-oot',
