@@ -1,19 +1,17 @@
 // Reference standards as the gateway serves them: registered and calibrated through the API, read by
 // the check path (standardOf), and traced back from (impact): which instruments a standard served and
 // which of their decisions a finding at its calibration puts in doubt. Opens standard-oot alerts.
-
-import type { InstrumentProfile } from '../metrology/profile.ts';
-import { closingCalibration, type ImpactBasis, impactPeriod, possibleDecisions } from '../metrology/standard-impact.ts';
-import { type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName, standardState } from '../metrology/traceability.ts';
-import type { GuardedDecision, LegalDecision } from '../metrology/types.ts';
-import { conversionFactor, resolveUnit } from '../metrology/units.ts';
-import { CheckStore, type StoredCheck } from '../store/checks.ts';
-import type { Db } from '../store/db.ts';
-import { type Answer, after, answer, type StateExecutor } from '../store/executor.ts';
+import { after, answer, settleAll, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { Registry } from '../store/registry.ts';
+import { CheckStore, type StoredCheck } from '../store/checks.ts';
 import { StandardStore, type StoredStandard, type StoredStandardCertificate } from '../store/standards.ts';
 import type { AlertBook } from './alert-book.ts';
 import { raiseStandardOot } from './traceability-alerts.ts';
+import type { InstrumentProfile } from '../metrology/profile.ts';
+import { standardState, type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName } from '../metrology/traceability.ts';
+import { closingCalibration, impactPeriod, possibleDecisions, type ImpactBasis, type ImpactPeriod } from '../metrology/standard-impact.ts';
+import { conversionFactor, resolveUnit } from '../metrology/units.ts';
+import type { GuardedDecision, LegalDecision } from '../metrology/types.ts';
 
 /** One check in a standard's impact, with what its decision could have been. */
 export interface ImpactedCheck {
@@ -70,15 +68,17 @@ export interface StandardImpact {
 
 export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   private readonly store: StandardStore<S>;
-  private checkStore: CheckStore | undefined;
+  /** The check history, for `impact`. */
+  private readonly checks: CheckStore<S>;
 
   constructor(
     private readonly db: S,
     private readonly registry: Pick<Registry, 'device'>,
-    private readonly alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
+    private readonly alerts: Pick<AlertBook<S>, 'raise'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
   ) {
     this.store = new StandardStore(db);
+    this.checks = new CheckStore(db);
   }
 
   /** Settles when the standards are loaded (at once on SQLite). */
@@ -89,15 +89,6 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   /** Stops following other nodes' changes of the standards (PostgreSQL). */
   stop(): void {
     this.store.stop();
-  }
-
-  /**
-   * The check history, for `impact`. The checks' store still runs on SQLite only (docs/cluster.md,
-   * "What remains"): made when first needed, so that the standards themselves run on PostgreSQL.
-   */
-  private get checks(): CheckStore {
-    this.checkStore ??= new CheckStore(this.db as unknown as Db);
-    return this.checkStore;
   }
 
   /** For the check path: the standard an instrument of `tenant` may use, with its certificates. */
@@ -134,22 +125,22 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   addCertificate(id: string, c: StandardCertificate, actor: string, now: Date): Answer<S, StoredStandardCertificate> {
     return answer(this.db, () =>
       after(this.store.addCertificate(id, c, actor, now), (stored) => {
-        if (c.asFound?.outOfTolerance) this.tellServedTenants(id, stored, now);
-        return stored;
+        if (!c.asFound?.outOfTolerance) return stored;
+        return after(this.impact(id, Date.parse(stored.issuedAt), {}), (impact) => after(this.tellServedTenants(id, stored, impact, now), () => stored));
       }),
     );
   }
 
-  private tellServedTenants(id: string, finding: StoredStandardCertificate, now: Date): void {
+  /** Raises the standard-oot alerts; settled when they are written. */
+  private tellServedTenants(id: string, finding: StoredStandardCertificate, impact: StandardImpact, now: Date): Awaitable<unknown> {
     const standard = this.store.get(id)!;
-    const impact = this.impact(id, Date.parse(finding.issuedAt), {});
     const byTenant = new Map<string, ImpactItem[]>();
     for (const item of impact.items) {
       const list = byTenant.get(item.tenant);
       if (list) list.push(item);
       else byTenant.set(item.tenant, [item]);
     }
-    for (const [tenant, items] of byTenant) {
+    const raised = [...byTenant].map(([tenant, items]) =>
       raiseStandardOot(
         this.alerts,
         {
@@ -169,8 +160,9 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
           couldChange: items.reduce((n, x) => n + x.couldChange.length, 0),
         },
         now,
-      );
-    }
+      ),
+    );
+    return settleAll(raised);
   }
 
   /**
@@ -178,12 +170,24 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
    * it was last found in tolerance), grouped by instrument, each with the decisions it could have had
    * given the as-found error of the calibration that followed it. `tenants`: only these enterprises'.
    */
-  impact(id: string, now: number, requested: { from?: number; to?: number }, tenants?: ReadonlySet<string>): StandardImpact {
+  impact(id: string, now: number, requested: { from?: number; to?: number }, tenants?: ReadonlySet<string>): Answer<S, StandardImpact> {
     const standard = this.store.get(id)!;
     const certs = this.store.certificatesOf(id);
     const period = impactPeriod(certs, now, requested);
+    return answer(this.db, () =>
+      after(this.checks.withStandard(id, period.from, period.to), (checks) => this.impactOf(standard, certs, period, checks, tenants)),
+    );
+  }
+
+  private impactOf(
+    standard: StoredStandard,
+    certs: readonly StoredStandardCertificate[],
+    period: ImpactPeriod,
+    checks: readonly StoredCheck[],
+    tenants: ReadonlySet<string> | undefined,
+  ): StandardImpact {
     const rows: ImpactedCheck[] = [];
-    for (const c of this.checks.withStandard(id, period.from, period.to)) {
+    for (const c of checks) {
       const d = this.registry.device(c.device);
       if (!d || (tenants && !tenants.has(d.tenant))) continue;
       rows.push(this.reviewed(standard, certs, c, d));
@@ -197,7 +201,7 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
     const items = [...groups.values()].map(group).sort((a, b) => a.tenant.localeCompare(b.tenant) || a.device.localeCompare(b.device));
     const f = period.finding;
     return {
-      standard: id,
+      standard: standard.id,
       unit: standard.unit,
       from: new Date(period.from).toISOString(),
       to: new Date(period.to).toISOString(),

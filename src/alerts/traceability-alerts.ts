@@ -2,21 +2,15 @@
 // registered, not calibrated at the time or not fine enough (untraceable-check, one per device and
 // standard); a reference standard found out of tolerance at its own calibration (standard-oot, one per
 // enterprise it served).
-
-import type { CheckResult } from '../metrology/types.ts';
-import type { StateExecutor } from '../store/executor.ts';
 import type { AlertBook } from './alert-book.ts';
+import type { StateExecutor } from '../store/executor.ts';
+import type { CheckResult } from '../metrology/types.ts';
 
 /**
  * After a check is stored: an untraceable one raises (or repeats) `untraceable-check` keyed by its
  * standard; a traceable one clears that alert. A check not judged (traceable absent) changes nothing.
  */
-export function judgeCheckTraceability(
-  alerts: Pick<AlertBook<StateExecutor>, 'raise' | 'clear'>,
-  device: { id: string; tenant: string },
-  c: CheckResult,
-  now: Date,
-): void {
+export function judgeCheckTraceability(alerts: Pick<AlertBook, 'raise' | 'clear'>, device: { id: string; tenant: string }, c: CheckResult, now: Date): void {
   if (c.traceable === true) {
     alerts.clear(
       device.id,
@@ -80,9 +74,9 @@ export interface StandardOotEvidence {
  * = the enterprise: an alert needs a device, and a standard's id never names an instrument, see the
  * standards route), critical when a decision could change, else a warning.
  */
-export function raiseStandardOot(alerts: Pick<AlertBook<StateExecutor>, 'raise'>, e: StandardOotEvidence, now: Date): void {
+export function raiseStandardOot<S extends StateExecutor>(alerts: Pick<AlertBook<S>, 'raise'>, e: StandardOotEvidence, now: Date) {
   const sign = e.asFound.error > 0 ? '+' : '';
-  alerts.raise({
+  return alerts.raise({
     tenant: e.tenant,
     device: e.standard,
     kind: 'standard-oot',

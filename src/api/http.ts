@@ -9,10 +9,9 @@ import type { AlertBook } from '../alerts/alert-book.ts';
 import type { Assurance } from '../alerts/assurance.ts';
 import type { ReferenceStandards } from '../alerts/reference-standards.ts';
 import type { LotBook } from '../lots/lot-book.ts';
-import type { Db } from '../store/db.ts';
 import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
-import type { Awaitable } from '../store/executor.ts';
+import type { Awaitable, StateExecutor } from '../store/executor.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { Sink } from '../sinks/sink.ts';
@@ -54,17 +53,13 @@ export interface ApiDeps {
   >;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
-  alerts: Pick<AlertBook, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
+  alerts: Pick<AlertBook<StateExecutor>, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
-  assurance: Pick<Assurance, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween'>;
+  assurance: Pick<Assurance<StateExecutor>, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween'>;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
-  /**
-   * Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the
-   * readiness ranking. On SQLite: the overview's and reports' sections read lots, inspections
-   * and campaigns synchronously still (their own routes await, and run on PostgreSQL too).
-   */
-  lots: Pick<LotBook<Db>, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
+  /** Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the readiness ranking. */
+  lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
@@ -84,9 +79,9 @@ export interface ApiDeps {
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
   /** On-site inspection records and their findings (the inspector's work). */
-  inspections: InspectionService<Db>;
+  inspections: InspectionService;
   /** Mobile verification campaigns. */
-  campaigns: CampaignService<Db>;
+  campaigns: CampaignService;
 }
 
 export type Env = { Variables: { principal: Principal } };

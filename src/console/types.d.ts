@@ -35,7 +35,7 @@ export type Tenant = Wire<ServerTenant>;
 export type InstrumentType = Wire<InstrumentProfile>;
 export type Verification = Wire<VerificationState>;
 /** GET /api/v1/devices/…; `secret` only in the answer to POST /api/v1/devices, once. */
-export type Device = Wire<ReturnType<typeof deviceView>> & { secret?: string };
+export type Device = Wire<Awaited<ReturnType<typeof deviceView>>> & { secret?: string };
 
 /** An alert's evidence: what the gateway recorded when it raised it; the server keeps it untyped (its fields depend on the kind), these are those the console reads. */
 export interface AlertDetails {

@@ -5,6 +5,8 @@
 import type { AlertTimes } from '../store/alerts.ts';
 import type { CheckCount } from '../store/checks.ts';
 import type { VerificationStateName } from '../metrology/types.ts';
+import type { CampaignsSummary, InspectionSummary } from '../inspections/summary.ts';
+import type { LotTally } from './readiness.ts';
 import { DAY_MS, type Month, type Period } from './period.ts';
 
 export const VERIFICATION_STATES: readonly VerificationStateName[] = ['valid', 'due-soon', 'expired', 'none'];
@@ -49,6 +51,12 @@ export interface FleetFacts {
   recentChecks: ReadonlyMap<string, number>;
   /** Alerts open at some time since min(period.from, the readiness window's start). */
   alerts: AlertTimes[];
+  /** Lots judged per enterprise in the period, and within the readiness window before asOf; absent without a lots store. */
+  lots?: { inPeriod: ReadonlyMap<string, LotTally>; recent: ReadonlyMap<string, LotTally> };
+  /** Inspections started in the period at the enterprises in scope; absent without the inspection store. */
+  inspections?: InspectionSummary;
+  /** Campaigns overlapping the period in the regions in scope; absent for an operator (campaigns are the authority's). */
+  campaigns?: CampaignsSummary;
 }
 
 export type CellValue = string | number | null;
@@ -109,8 +117,8 @@ export interface FiguresContext {
 }
 
 /**
- * A section of the figures. Adding one (inspections, campaigns, lots…) is a provider in the list
- * of sections.ts: it reads ctx.facts or its own source, and answers null when it has nothing to say.
+ * A section of the figures. Adding one is a provider in the list of sections.ts: it reads
+ * ctx.facts (facts.ts gathers what it needs), and answers null when it has nothing to say.
  */
 export interface SectionProvider {
   id: string;

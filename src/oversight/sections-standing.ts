@@ -1,8 +1,7 @@
 // Sections of the standing as of the period's end: enterprises (the programme's table, with
 // readiness), instruments by verification state and type, verification falling due.
 import { DAY_MS, localDay } from './period.ts';
-import { rankReadiness, READINESS_RULES } from './readiness.ts';
-import type { SectionSources } from './sections.ts';
+import { rankReadiness } from './readiness.ts';
 import {
   DUE_HORIZONS,
   VERIFICATION_STATES,
@@ -18,92 +17,86 @@ import {
 
 /** Enterprises by verification standing, and the programme's table: one row per enterprise with its readiness score. */
 // Over 80 lines: the section's figures and its table's columns, declared as data.
-export function enterprisesSection(sources: SectionSources): SectionProvider {
-  return {
-    id: 'enterprises',
-    build(ctx) {
-      const { facts } = ctx;
-      const asOf = facts.period.asOf;
-      const ranking = rankReadiness({
-        asOf,
-        enterprises: facts.enterprises,
-        instruments: facts.instruments,
-        recentChecks: facts.recentChecks,
-        alerts: facts.alerts,
-        lots: sources.lots?.tallies(
-          facts.enterprises.map((e) => e.id),
-          asOf - READINESS_RULES.alertWindowDays * DAY_MS,
-          asOf,
-        ),
-      });
-      const scoreOf = new Map(ranking.map((r) => [r.tenant, r]));
-      const tenantOf = new Map(facts.instruments.map((i) => [i.id, i.tenant]));
-      const checks = checkTotals(ctx, (d) => tenantOf.get(d));
-      const standings = facts.enterprises.map((e) => enterpriseStanding(facts.instruments.filter((i) => i.tenant === e.id).map((i) => i.state)));
-      const rows: Row[] = facts.enterprises.map((e) => {
-        const mine = facts.instruments.filter((i) => i.tenant === e.id);
-        const count = (s: string) => mine.filter((i) => i.state === s).length;
-        const c = checks.get(e.id) ?? { checks: 0, failed: 0 };
-        return {
-          values: {
-            tenant: e.id,
-            name: e.name,
-            region: e.region,
-            instruments: mine.length,
-            valid: count('valid'),
-            'due-soon': count('due-soon'),
-            expired: count('expired'),
-            none: count('none'),
-            openAlerts: facts.alerts.filter((a) => a.tenant === e.id && openAt(a, asOf)).length,
-            checks: c.checks,
-            failed: c.failed,
-            score: scoreOf.get(e.id)?.score ?? null,
-          },
-          links: {
-            instruments: ctx.href('/api/v1/devices', { tenant: e.id }),
-            ...(ctx.live ? Object.fromEntries(VERIFICATION_STATES.map((s) => [s, ctx.href('/api/v1/devices', { tenant: e.id, verification: s })])) : {}),
-            ...(ctx.live ? { openAlerts: ctx.href('/api/v1/alerts', { tenant: e.id, state: 'unresolved' }) } : {}),
-            checks: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx) }),
-            failed: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx), decision: 'failed' }),
-            score: ctx.href('/api/v1/readiness', {}),
-          },
-        };
-      });
+export const enterprisesSection: SectionProvider = {
+  id: 'enterprises',
+  build(ctx) {
+    const { facts } = ctx;
+    const asOf = facts.period.asOf;
+    const ranking = rankReadiness({
+      asOf,
+      enterprises: facts.enterprises,
+      instruments: facts.instruments,
+      recentChecks: facts.recentChecks,
+      alerts: facts.alerts,
+      lots: facts.lots?.recent,
+    });
+    const scoreOf = new Map(ranking.map((r) => [r.tenant, r]));
+    const tenantOf = new Map(facts.instruments.map((i) => [i.id, i.tenant]));
+    const checks = checkTotals(ctx, (d) => tenantOf.get(d));
+    const standings = facts.enterprises.map((e) => enterpriseStanding(facts.instruments.filter((i) => i.tenant === e.id).map((i) => i.state)));
+    const rows: Row[] = facts.enterprises.map((e) => {
+      const mine = facts.instruments.filter((i) => i.tenant === e.id);
+      const count = (s: string) => mine.filter((i) => i.state === s).length;
+      const c = checks.get(e.id) ?? { checks: 0, failed: 0 };
       return {
-        id: 'enterprises',
-        label: ctx.t('ov.enterprises'),
-        figures: [
-          { id: 'total', label: ctx.t('ov.enterprises.total'), value: facts.enterprises.length, unit: 'count', href: ctx.href('/api/v1/tenants') },
-          ...VERIFICATION_STATES.map((s) => ({
-            id: s,
-            label: ctx.t(`ov.standing.${s}`),
-            value: standings.filter((x) => x === s).length,
-            unit: 'count' as const,
-            href: live(ctx, ctx.href('/api/v1/tenants', { verification: s })),
-          })),
-        ],
-        tables: [
-          {
-            id: 'enterprises',
-            label: ctx.t('ov.enterprises.table'),
-            columns: [
-              { id: 'tenant', label: ctx.t('ov.col.tenant'), type: 'text' },
-              { id: 'name', label: ctx.t('ov.col.name'), type: 'text' },
-              { id: 'region', label: ctx.t('ov.col.region'), type: 'text' },
-              { id: 'instruments', label: ctx.t('ov.col.instruments'), type: 'count' },
-              ...VERIFICATION_STATES.map((s) => ({ id: s, label: ctx.t(`ov.state.${s}`), type: 'count' as const })),
-              { id: 'openAlerts', label: ctx.t('ov.col.openAlerts'), type: 'count' },
-              { id: 'checks', label: ctx.t('ov.col.checks'), type: 'count' },
-              { id: 'failed', label: ctx.t('ov.col.failed'), type: 'count' },
-              { id: 'score', label: ctx.t('ov.col.score'), type: 'score' },
-            ],
-            rows,
-          },
-        ],
+        values: {
+          tenant: e.id,
+          name: e.name,
+          region: e.region,
+          instruments: mine.length,
+          valid: count('valid'),
+          'due-soon': count('due-soon'),
+          expired: count('expired'),
+          none: count('none'),
+          openAlerts: facts.alerts.filter((a) => a.tenant === e.id && openAt(a, asOf)).length,
+          checks: c.checks,
+          failed: c.failed,
+          score: scoreOf.get(e.id)?.score ?? null,
+        },
+        links: {
+          instruments: ctx.href('/api/v1/devices', { tenant: e.id }),
+          ...(ctx.live ? Object.fromEntries(VERIFICATION_STATES.map((s) => [s, ctx.href('/api/v1/devices', { tenant: e.id, verification: s })])) : {}),
+          ...(ctx.live ? { openAlerts: ctx.href('/api/v1/alerts', { tenant: e.id, state: 'unresolved' }) } : {}),
+          checks: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx) }),
+          failed: ctx.href('/api/v1/checks', { tenant: e.id, ...periodQuery(ctx), decision: 'failed' }),
+          score: ctx.href('/api/v1/readiness', {}),
+        },
       };
-    },
-  };
-}
+    });
+    return {
+      id: 'enterprises',
+      label: ctx.t('ov.enterprises'),
+      figures: [
+        { id: 'total', label: ctx.t('ov.enterprises.total'), value: facts.enterprises.length, unit: 'count', href: ctx.href('/api/v1/tenants') },
+        ...VERIFICATION_STATES.map((s) => ({
+          id: s,
+          label: ctx.t(`ov.standing.${s}`),
+          value: standings.filter((x) => x === s).length,
+          unit: 'count' as const,
+          href: live(ctx, ctx.href('/api/v1/tenants', { verification: s })),
+        })),
+      ],
+      tables: [
+        {
+          id: 'enterprises',
+          label: ctx.t('ov.enterprises.table'),
+          columns: [
+            { id: 'tenant', label: ctx.t('ov.col.tenant'), type: 'text' },
+            { id: 'name', label: ctx.t('ov.col.name'), type: 'text' },
+            { id: 'region', label: ctx.t('ov.col.region'), type: 'text' },
+            { id: 'instruments', label: ctx.t('ov.col.instruments'), type: 'count' },
+            ...VERIFICATION_STATES.map((s) => ({ id: s, label: ctx.t(`ov.state.${s}`), type: 'count' as const })),
+            { id: 'openAlerts', label: ctx.t('ov.col.openAlerts'), type: 'count' },
+            { id: 'checks', label: ctx.t('ov.col.checks'), type: 'count' },
+            { id: 'failed', label: ctx.t('ov.col.failed'), type: 'count' },
+            { id: 'score', label: ctx.t('ov.col.score'), type: 'score' },
+          ],
+          rows,
+        },
+      ],
+    };
+  },
+};
 
 /** Instruments by verification state, overall and by type, as of the period's end. */
 export const instrumentsSection: SectionProvider = {

@@ -1,5 +1,6 @@
-// The HTTP API alone, for route tests: the Hono app over real stores in a temp directory (SQLite
-// state, embedded time-series sink), served with `app.request(...)`: no broker, no MQTT, no port.
+// The HTTP API alone, for route tests: the Hono app over real stores (SQLite state in a temp
+// directory, or a PostgreSQL database), an embedded time-series sink, served with
+// `app.request(...)`: no broker, no MQTT, no port.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +12,10 @@ import { createLogger } from '../../src/log.ts';
 import { GatewayMetrics } from '../../src/metrics.ts';
 import { AuthThrottle } from '../../src/limits.ts';
 import { loadProfiles } from '../../src/metrology/profile-loader.ts';
-import { openStateDb, type Db } from '../../src/store/db.ts';
+import { openStateDb } from '../../src/store/db.ts';
 import type { SqliteState } from '../../src/store/sql.ts';
+import { after, type Answer, type StateExecutor } from '../../src/store/executor.ts';
+import { PostgresState } from '../../src/store/postgres.ts';
 import { Registry, type Device } from '../../src/store/registry.ts';
 import { Tokens, type Role } from '../../src/store/tokens.ts';
 import { AuditLog } from '../../src/store/audit.ts';
@@ -31,48 +34,94 @@ import { CampaignService } from '../../src/inspections/campaign-service.ts';
 
 export const ADMIN = 'route-test-admin-token-0123456789';
 
-export interface ApiUnderTest {
+/** The stores and services the routes use (real ones), typed as on their database `S`. */
+interface Stores<S extends StateExecutor> {
+  registry: Registry<S>;
+  alerts: AlertBook<S>;
+  assurance: Assurance<S>;
+  standards: ReferenceStandards<S>;
+  audit: AuditLog<S>;
+  deadLetters: DeadLetters<S>;
+  lots: LotBook<S>;
+  tokens: Tokens<S>;
+  notifier: AlertNotifier<S>;
+  inspections: InspectionService<S>;
+  campaigns: CampaignService<S>;
+}
+
+export interface ApiUnderTest<S extends StateExecutor = SqliteState> {
   app: Hono<Env>;
-  /** The stores and services the routes use (real ones, on the temp directory). */
-  deps: ApiDeps & {
-    registry: Registry;
-    alerts: AlertBook;
-    assurance: Assurance;
-    standards: ReferenceStandards;
-    audit: AuditLog<SqliteState>;
-    deadLetters: DeadLetters;
-    lots: LotBook;
-    tokens: Tokens<SqliteState>;
-  };
-  db: Db;
+  deps: Omit<ApiDeps, keyof Stores<S>> & Stores<S>;
+  db: S;
   /** Devices whose MQTT session a route ended (secret rotation). */
   disconnected: string[];
   /** Retained `config` publications a route asked for: device, its verification state, and `lockout` when locked out. */
   published: { device: string; state: string; lockout?: true }[];
   /** A token of `role` (operator: of `tenant`; inspector: of `regions`). */
-  token(role: Role, scope?: { tenant?: string; regions?: string[] }): string;
+  token(role: Role, scope?: { tenant?: string; regions?: string[] }): Answer<S, string>;
   /** A request with a bearer token (ADMIN unless given; null for none); the body parsed when JSON. */
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
-  close(): void;
+  close(): Answer<S, void>;
 }
 
+/** The API over a SQLite state database in a new temporary directory. */
 export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
   const dir = mkdtempSync(join(tmpdir(), 'mag-api-'));
-  const config = loadConfig({ MAG_DATA_DIR: dir, MAG_ADMIN_TOKEN: ADMIN, MAG_LOG_LEVEL: 'silent' });
-  const now = opts.now ?? (() => new Date());
-  const log = createLogger(config.logLevel);
   const db = openStateDb(dir);
   const registry = new Registry(db);
+  const alerts = new AlertBook(db);
+  const setting = settingUp(dir, opts.now);
+  const notifier = new AlertNotifier(db, alerts, registry, setting.log, setting.now); // not started: no webhook is sent
+  return composed(db, registry, alerts, notifier, setting, () => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** The API over the PostgreSQL database at `url` (its stores loaded); `close` ends its connections. */
+export async function apiOnPostgres(url: string, opts: { now?: () => Date } = {}): Promise<ApiUnderTest<PostgresState>> {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-api-pg-'));
+  const db = await PostgresState.connect(url);
+  const registry = await Registry.open(db);
+  const alerts = await AlertBook.open(db);
+  const setting = settingUp(dir, opts.now);
+  const notifier = await AlertNotifier.open(db, alerts, registry, setting.log, setting.now);
+  const api = composed(db, registry, alerts, notifier, setting, async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await Promise.all([api.deps.standards.loaded, api.deps.lots.loaded]);
+  return api;
+}
+
+/** What the API needs besides the state database: its configuration, log, clock, profiles and time-series sink. */
+function settingUp(dir: string, now: () => Date = () => new Date()) {
+  const config = loadConfig({ MAG_DATA_DIR: dir, MAG_ADMIN_TOKEN: ADMIN, MAG_LOG_LEVEL: 'silent' });
+  return {
+    config,
+    now,
+    log: createLogger(config.logLevel),
+    profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')),
+    sink: new EmbeddedSink(join(dir, 'timeseries.db')),
+  };
+}
+
+function composed<S extends StateExecutor>(
+  db: S,
+  registry: Registry<S>,
+  alerts: AlertBook<S>,
+  notifier: AlertNotifier<S>,
+  { config, now, log, profiles, sink }: ReturnType<typeof settingUp>,
+  closeState: () => Answer<S, void>,
+): ApiUnderTest<S> {
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(ADMIN);
-  const audit = new AuditLog(db);
-  const alerts = new AlertBook(db);
-  const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
-  const lots = new LotBook(db, registry, profiles, loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, config.alerts);
+  const audit = new AuditLog(db, (err) => log.error({ err: err.message }, 'audit append failed'));
+  // LotBook's alert book is typed as SQLite's (it does not use what `raise` answers): the same book on PostgreSQL
+  const lotAlerts = alerts as unknown as AlertBook;
+  const lots = new LotBook(db, registry, profiles, loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), lotAlerts, config.alerts);
   const inspectionStore = new InspectionStore(db);
   const assurance = new Assurance(db, registry, alerts, profiles, config.alerts, lots, inspectionStore);
-  const notifier = new AlertNotifier(db, alerts, registry, log, now); // not started: no webhook is sent
-  const sink = new EmbeddedSink(join(dir, 'timeseries.db'));
   const disconnected: string[] = [];
   const published: { device: string; state: string; lockout?: true }[] = [];
   const publishConfig = (device: Device, force = false) => {
@@ -116,7 +165,8 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
     disconnected,
     published,
     token(role, scope = {}) {
-      return tokens.create({ role, name: `${role}-${scope.tenant ?? scope.regions?.join('+') ?? 'all'}`, ...scope }, 'test', now()).token;
+      const created = tokens.create({ role, name: `${role}-${scope.tenant ?? scope.regions?.join('+') ?? 'all'}`, ...scope }, 'test', now());
+      return after(created, ({ token }) => token) as Answer<S, string>;
     },
     async call(method, path, o = {}) {
       const token = o.token === undefined ? ADMIN : o.token;
@@ -136,8 +186,7 @@ export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
     },
     close() {
       void sink.close();
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
+      return closeState();
     },
   };
 }

@@ -89,7 +89,11 @@ function auditSystemChanges(deps: ApiDeps): void {
     if (change === 'opened') details.summary = a.summary;
     if (change === 'escalated') details.escalation = a.escalation;
     if (change === 'resolved') details.resolution = a.resolution;
-    deps.audit.append('system', `alert.${change === 'opened' ? 'open' : change === 'resolved' ? 'clear' : 'escalate'}`, a.id, details, deps.now());
+    const action = `alert.${change === 'opened' ? 'open' : change === 'resolved' ? 'clear' : 'escalate'}`;
+    // nobody awaits this entry: a failed append (PostgreSQL) is logged, not an unhandled rejection
+    Promise.resolve(deps.audit.append('system', action, a.id, details, deps.now())).catch((err: Error) =>
+      deps.log.error({ err: err.message, alert: a.id, action }, 'audit append of an alert change failed'),
+    );
   });
 }
 
@@ -97,8 +101,8 @@ function auditSystemChanges(deps: ApiDeps): void {
 export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
   auditSystemChanges(deps);
   const actor = (p: Principal) => `${p.role}:${p.name}`;
-  const visibleAlert = (p: Principal, id: string): Alert => {
-    const a = deps.alerts.get(id);
+  const visibleAlert = async (p: Principal, id: string): Promise<Alert> => {
+    const a = await deps.alerts.get(id);
     if (!a || !canSeeAlert(deps, p, a)) throw notFound(`alert ${id}`);
     return a;
   };
@@ -110,7 +114,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ALL_ROLES,
     query: AlertQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const { state, region, ...rest } = query;
       let tenants = visibleTenantIds(deps, p);
       if (region)
@@ -121,7 +125,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
             .map((t) => t.id),
         );
       const states = state === 'unresolved' ? { unresolved: true } : { state };
-      return { items: deps.alerts.list({ ...rest, ...states, tenants }).map(alertView) };
+      const alerts = await deps.alerts.list({ ...rest, ...states, tenants });
+      return { items: alerts.map(alertView) };
     },
   });
   r.add({
@@ -178,7 +183,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One alert with its evidence',
     tag: 'alerts',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => alertView(visibleAlert(p, params.id)),
+    handler: async ({ p, params }) => alertView(await visibleAlert(p, params.id)),
   });
   r.add({
     method: 'post',
@@ -187,11 +192,11 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ['admin', 'operator', 'inspector'],
     body: AckBody,
-    handler: ({ p, params, body }) => {
-      const a = visibleAlert(p, params.id);
+    handler: async ({ p, params, body }) => {
+      const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
-      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
+      const out = await deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
+      await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },
   });
@@ -202,11 +207,11 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ['admin', 'operator', 'inspector'],
     body: ResolveBody,
-    handler: ({ p, params, body }) => {
-      const a = visibleAlert(p, params.id);
+    handler: async ({ p, params, body }) => {
+      const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
-      deps.audit.append(
+      const out = await deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
+      await deps.audit.append(
         `${actor(p)}:${p.tokenId}`,
         'alert.resolve',
         a.id,
@@ -238,7 +243,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
         tenant = p.tenant!;
       } else if (tenant && !deps.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
       const w = await deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
-      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
+      await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
       return w;
     },
   });
@@ -267,7 +272,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params }) => {
       const w = visibleWebhook(p, params.id);
       await deps.notifier.deleteWebhook(w.id);
-      deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
+      await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.delete', w.id, { url: w.url }, deps.now());
       return { id: w.id, deleted: true };
     },
   });

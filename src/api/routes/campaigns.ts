@@ -122,7 +122,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
         const { verification, device, certificate } = await svc.verify(c.id, body, actor(p));
         return {
           ...verification,
-          ...(device ? { instrument: deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),
+          ...(device ? { instrument: await deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),
           ...(certificate ? { certificate } : {}),
         };
       } catch (e) {

@@ -100,7 +100,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
       } catch (e) {
         return refused(e);
       }
-      audit(p, 'lot.declare', lot.id, {
+      await audit(p, 'lot.declare', lot.id, {
         tenant: lot.tenant,
         product: lot.product,
         nominal: lot.nominal,
@@ -124,7 +124,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
       try {
         const items = body.items.map(({ net, gross, ...rest }) => (net !== undefined ? { net, ...rest } : { gross: gross!, ...rest }));
         const { lot, added, repeated } = await deps.lots.addPackages(l.id, items, deps.now());
-        audit(p, 'lot.packages.add', l.id, { tenant: l.tenant, added, repeated, measured: lot.measured, verdict: lot.verdict });
+        await audit(p, 'lot.packages.add', l.id, { tenant: l.tenant, added, repeated, measured: lot.measured, verdict: lot.verdict });
         return { ...lot, added, repeated };
       } catch (e) {
         return refused(e);

@@ -31,12 +31,11 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'checks',
     roles: ALL_ROLES,
     query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
-    handler: ({ p, params, query }) => {
+    handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
+      const checks = await deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit);
       // traceable: null on checks stored before they were judged against the registered standards (unknown)
-      const items = deps.assurance
-        .checksOf(d.id, ms(query.from), ms(query.to), query.limit)
-        .map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
+      const items = checks.map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
       return { items };
     },
   });
@@ -46,10 +45,10 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)',
     tag: 'drift',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => {
+    handler: async ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       // The figures of the series nearest its limit, and every series per (gas, point, regime), canonical unit.
-      return { device: d.id, ...deps.assurance.driftOf(d.id, deps.profiles.get(d.type)) };
+      return { device: d.id, ...(await deps.assurance.driftOf(d.id, deps.profiles.get(d.type))) };
     },
   });
   r.add({
@@ -59,7 +58,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'rejections',
     roles: ALL_ROLES,
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-    handler: ({ p, params, query }) => ({ items: deps.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
+    handler: async ({ p, params, query }) => ({ items: await deps.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
   });
   r.add({
     method: 'get',
@@ -71,7 +70,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     produces: 'application/json or text/csv',
     handler: async ({ c, p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const checks = deps.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
+      const checks = await deps.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
       const finding = checks.find((x) => x.decision === 'fail' || x.decision === 'conditional-fail');
       const lastPass = finding ? checks.find((x) => x.ts < finding.ts && (x.decision === 'pass' || x.decision === 'conditional-pass')) : undefined;
       const from = lastPass?.ts ?? 0;

@@ -27,26 +27,40 @@ function scope(deps: ApiDeps, p: Principal, region: string | undefined): Tenant[
   return scopeTenants(deps.registry, visibleTenantIds(deps, p), region);
 }
 
+/** The stores the readiness ranking reads. */
 function sources(deps: ApiDeps): FactSources {
   return {
     registry: deps.registry,
     verificationOf: (d, at) => deps.assurance.verificationOf(d, at),
     checkCounts: (bounds, tenants) => deps.assurance.checkCounts(bounds, tenants),
     alertHistory: (tenants, from, to) => deps.alerts.history(tenants, from, to),
+    lots: deps.lots,
   };
 }
 
 /** The figures of a period; `now` is when the request came (figures as of it link to today's lists). */
-export function figuresFor(deps: ApiDeps, p: Principal, tenants: Tenant[], region: string | null, period: Period, lang: Lang, now: number): FleetFigures {
-  const facts = gatherFacts(sources(deps), tenants, region, period);
-  const ctx = { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) };
-  // campaigns are the authority's work: operators get 403 on their routes, and no figures of them
-  const campaigns = p.role === 'operator' ? undefined : deps.campaigns;
-  return buildFigures(
-    sectionProviders({ lots: deps.lots, inspections: deps.inspections, campaigns, campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []) }),
-    ctx,
-    now,
+export async function figuresFor(
+  deps: ApiDeps,
+  p: Principal,
+  tenants: Tenant[],
+  region: string | null,
+  period: Period,
+  lang: Lang,
+  now: number,
+): Promise<FleetFigures> {
+  const facts = await gatherFacts(
+    {
+      ...sources(deps),
+      inspections: deps.inspections,
+      // campaigns are the authority's work: operators get 403 on their routes, and no figures of them
+      campaigns: p.role === 'operator' ? undefined : deps.campaigns,
+      campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []),
+    },
+    tenants,
+    region,
+    period,
   );
+  return buildFigures(sectionProviders(), { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) }, now);
 }
 
 /** from/to of a report: days of the zone (to included) or instants; the last full quarter by default. */
@@ -71,7 +85,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'oversight',
     roles: ALL_ROLES,
     query: z.object({ region: Region.optional(), lang: LangParam }),
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const now = deps.now().getTime();
       return figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, lastTwelveMonths(now, zone()), query.lang, now);
     },
@@ -95,7 +109,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
       const { period, days } = reportPeriod(query, zone(), now);
-      const figures = figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, period, query.lang, now);
+      const figures = await figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, period, query.lang, now);
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
@@ -119,22 +133,18 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: z.object({ region: Region.optional(), lang: LangParam, format: z.enum(['json', 'csv']).default('json') }),
     produces: 'application/json or text/csv',
-    handler: ({ c, p, query }) => {
+    handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
       const tenants = scope(deps, p, query.region);
-      // the standing now: no months to count, only instruments, recent checks and alerts
-      const facts = gatherFacts(sources(deps), tenants, query.region ?? null, { from: now, to: now, asOf: now, zone: zone() });
+      // the standing now: no months to count, only instruments, recent checks, alerts and lots
+      const facts = await gatherFacts(sources(deps), tenants, query.region ?? null, { from: now, to: now, asOf: now, zone: zone() });
       const items = rankReadiness({
         asOf: now,
         enterprises: facts.enterprises,
         instruments: facts.instruments,
         recentChecks: facts.recentChecks,
         alerts: facts.alerts,
-        lots: deps.lots?.tallies(
-          tenants.map((t) => t.id),
-          now - READINESS_RULES.alertWindowDays * 86_400_000,
-          now,
-        ),
+        lots: facts.lots?.recent,
       });
       if (query.format === 'csv') {
         return c.body(readinessCsv(items, query.lang), 200, {
@@ -166,7 +176,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       decision: z.enum(['failed', 'passed']).optional(),
       limit: z.coerce.number().int().min(1).max(100000).default(1000),
     }),
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const now = deps.now().getTime();
       const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
       const from = query.from ? periodBound(query.from, zone(), 'from') : now - 30 * 86_400_000;
@@ -174,13 +184,12 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       const tenants = scope(deps, p, query.region)
         .filter((t) => !query.tenant || t.id === query.tenant)
         .map((t) => t.id);
-      const items = deps.assurance
-        .checksBetween(tenants, from, to, {
-          failed: query.decision === undefined ? undefined : query.decision === 'failed',
-          type: query.type,
-          limit: query.limit,
-        })
-        .map((ch) => ({ ...ch, ts: new Date(ch.ts).toISOString() }));
+      const checks = await deps.assurance.checksBetween(tenants, from, to, {
+        failed: query.decision === undefined ? undefined : query.decision === 'failed',
+        type: query.type,
+        limit: query.limit,
+      });
+      const items = checks.map((ch) => ({ ...ch, ts: new Date(ch.ts).toISOString() }));
       return { items };
     },
   });

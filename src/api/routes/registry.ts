@@ -101,9 +101,10 @@ const TenantQuery = z.object({
   verification: VerificationParam.optional(),
 });
 
-export function deviceView(deps: ApiDeps, d: Device) {
+export async function deviceView(deps: ApiDeps, d: Device) {
   const verification = deps.assurance.verificationOf(d, deps.now().getTime());
-  const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type)).bySeries.map((s) => ({
+  const { bySeries } = await deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
+  const drift = bySeries.map((s) => ({
     series: s.series,
     gas: s.gas,
     point: s.point,
@@ -271,7 +272,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
         const { device, secret } = await deps.registry.createDevice(body, deps.now());
         await audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
         deps.publishConfig(device, true);
-        return { ...deviceView(deps, device), secret };
+        return { ...(await deviceView(deps, device)), secret };
       } catch (e) {
         if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
         throw e;
@@ -285,21 +286,20 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'devices',
     roles: ALL_ROLES,
     query: DeviceQuery,
-    handler: ({ p, query }) => {
+    handler: async ({ p, query }) => {
       const visible = visibleTenantIds(deps, p);
       const state = query.verification ?? query.status;
       const inRegion = (tenant: string) => !query.region || deps.registry.tenant(tenant)?.region === query.region;
       const now = deps.now().getTime();
-      const items = deps.registry
+      const devices = deps.registry
         .listDevices()
         .filter(
           (d) =>
             (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant) && (!query.type || d.type === query.type) && inRegion(d.tenant),
-        )
-        .map((d) => deviceView(deps, d))
-        .filter(
-          (d) => (!state || d.verification.state === state) && (query.dueWithinDays === undefined || dueWithin(d.verification, now, query.dueWithinDays)),
         );
+      const items = (await Promise.all(devices.map((d) => deviceView(deps, d)))).filter(
+        (d) => (!state || d.verification.state === state) && (query.dueWithinDays === undefined || dueWithin(d.verification, now, query.dueWithinDays)),
+      );
       return { items };
     },
   });
@@ -348,7 +348,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
         ...(due ? { dueAt: due.dueAt } : {}),
         ...(warnings.length ? { warnings } : {}),
       });
-      deps.assurance.onCertificate(d, cert, deps.now());
+      await deps.assurance.onCertificate(d, cert, deps.now());
       deps.publishConfig(d, true);
       return { ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings };
     },

@@ -26,9 +26,9 @@ const LOT_COLUMNS = [
 ] as const;
 
 /** The lots of prepackages declared in [from, to] that the token may see, oldest first. */
-function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: string | undefined, from: number, to: number, now: Date) {
-  return deps.lots
-    .list({ tenants: visible, tenant, limit: 100000 }, now)
+async function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: string | undefined, from: number, to: number, now: Date) {
+  const lots = await deps.lots.list({ tenants: visible, tenant, limit: 100000 }, now);
+  return lots
     .filter((l) => Date.parse(l.createdAt) >= from && Date.parse(l.createdAt) <= to)
     .reverse()
     .map((l) => ({
@@ -66,7 +66,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: ReportQuery,
     produces: 'application/json or text/csv',
-    handler: ({ c, p, query }) => {
+    handler: async ({ c, p, query }) => {
       const now = deps.now();
       const to = query.to ? Date.parse(query.to) : now.getTime();
       const from = query.from ? Date.parse(query.from) : to - 365 * 86_400_000;
@@ -77,35 +77,36 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       }
       const visible = visibleTenantIds(deps, p);
       const devices = deps.registry.listDevices().filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant));
-      const alerts = deps.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
-      const rows = devices.map((d) => {
-        const v = deps.assurance.verificationOf(d, now.getTime());
-        const checks = deps.assurance.checksOf(d.id, from, to, 100000);
-        const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
-        for (const ch of checks) decisions[ch.decision]++;
-        const drift = deps.assurance.driftOf(d.id, deps.profiles.get(d.type));
-        const predicted = drift.predictedOutOfToleranceAt;
-        const slope = drift.slopePerDay;
-        const mine = alerts.filter((a) => a.device === d.id);
-        return {
-          tenant: d.tenant,
-          device: d.id,
-          type: d.type,
-          serial: d.serial,
-          site: d.site ?? null,
-          verificationState: v.state,
-          verificationDue: v.validUntil,
-          checks: checks.length,
-          decisions,
-          lastCheckAt: checks[0] ? new Date(checks[0].ts).toISOString() : null,
-          driftPerDay: slope,
-          predictedOutOfToleranceAt: predicted,
-          alertsOpened: mine.filter((a) => Date.parse(a.openedAt) >= from && Date.parse(a.openedAt) <= to).length,
-          alertsResolved: mine.filter((a) => a.resolvedAt && Date.parse(a.resolvedAt) >= from && Date.parse(a.resolvedAt) <= to).length,
-          alertsOpen: mine.filter((a) => a.state !== 'resolved').length,
-        };
-      });
-      const lots = lotRows(deps, visible, query.tenant, from, to, now);
+      const alerts = await deps.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
+      const rows = await Promise.all(
+        devices.map(async (d) => {
+          const v = deps.assurance.verificationOf(d, now.getTime());
+          const [checks, drift] = await Promise.all([deps.assurance.checksOf(d.id, from, to, 100000), deps.assurance.driftOf(d.id, deps.profiles.get(d.type))]);
+          const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
+          for (const ch of checks) decisions[ch.decision]++;
+          const predicted = drift.predictedOutOfToleranceAt;
+          const slope = drift.slopePerDay;
+          const mine = alerts.filter((a) => a.device === d.id);
+          return {
+            tenant: d.tenant,
+            device: d.id,
+            type: d.type,
+            serial: d.serial,
+            site: d.site ?? null,
+            verificationState: v.state,
+            verificationDue: v.validUntil,
+            checks: checks.length,
+            decisions,
+            lastCheckAt: checks[0] ? new Date(checks[0].ts).toISOString() : null,
+            driftPerDay: slope,
+            predictedOutOfToleranceAt: predicted,
+            alertsOpened: mine.filter((a) => Date.parse(a.openedAt) >= from && Date.parse(a.openedAt) <= to).length,
+            alertsResolved: mine.filter((a) => a.resolvedAt && Date.parse(a.resolvedAt) >= from && Date.parse(a.resolvedAt) <= to).length,
+            alertsOpen: mine.filter((a) => a.state !== 'resolved').length,
+          };
+        }),
+      );
+      const lots = await lotRows(deps, visible, query.tenant, from, to, now);
       if (query.format === 'csv') {
         const header = [
           'tenant',

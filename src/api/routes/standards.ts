@@ -172,7 +172,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       if (deps.registry.device(body.id)) throw new ApiError(409, 'conflict', `${body.id} is an instrument's id; give the standard another id`);
       try {
         const s = await deps.standards.create(body, `${p.role}:${p.name}`, deps.now());
-        audit(p, 'standard.create', s.id, { tenant: s.tenant ?? null, quantity: s.quantity, unit: s.unit, kind: s.kind });
+        await audit(p, 'standard.create', s.id, { tenant: s.tenant ?? null, quantity: s.quantity, unit: s.unit, kind: s.kind });
         return standardView(deps, s);
       } catch (e) {
         if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
@@ -215,7 +215,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
       const cert = await deps.standards.addCertificate(s.id, body, `${p.role}:${p.name}`, deps.now());
-      audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
+      await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
     },
   });
@@ -236,13 +236,13 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: ImpactQuery,
     produces: 'application/json or text/csv',
-    handler: ({ c, p, params, query }) => {
+    handler: async ({ c, p, params, query }) => {
       const s = visibleStandard(deps, p, params.id);
       const from = ms(query.from);
       const to = ms(query.to);
       if (from !== undefined && to !== undefined && from > to)
         throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
-      const { rows, ...impact } = deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
+      const { rows, ...impact } = await deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
       if (query.format === 'csv') {
         const csv = toCsv(
           CSV_HEADER,
