@@ -113,9 +113,13 @@ export class ClusterDevice {
         let failed: Error | undefined;
         const lane = async () => {
           while (!failed && !opts.shouldStop?.() && next < pending.length) {
-            const seq = pending[next++];
+            // The seq is taken when its slot is due, not before: lanes whose waits end out of
+            // order (a timer, a late lane finding its slot past) still send in seq order, as
+            // one device does; drift statistics (EWMA) depend on the order.
             const due = t0 + (paced++ * 1000) / opts.perSecond - Date.now();
             if (due > 0) await new Promise((r) => setTimeout(r, due));
+            if (failed || next >= pending.length) break;
+            const seq = pending[next++];
             await this.publishOne(seq).catch((e: Error) => {
               failed ??= e;
             });
