@@ -6,7 +6,7 @@ import { PACKAGE_ROOT } from '../src/config.ts';
 import { type InfluxdHandle, startInfluxd } from '../test/support/influxd.ts';
 import { createDatabase, type PostgresHandle, startPostgres } from '../test/support/postgres.ts';
 import { beamPid, type RabbitCluster, startRabbitCluster } from '../test/support/rabbitmq.ts';
-import { benchCommit, machineFacts, type ProcSample, procSample, round } from './lib.ts';
+import { benchCommit, cpuSecondsOfProcesses, machineFacts, type ProcSample, procSample, round } from './lib.ts';
 import {
   forkTs,
   type GatewayProc,
@@ -56,6 +56,7 @@ interface PathResult {
     rabbitCpuUsPerMessage?: number;
     /** The same less the nodes' idle CPU over the run. */
     rabbitCpuUsPerMessageAboveIdle?: number;
+    postgresCpuUsPerMessage?: number;
     influxdCpuSeconds: number;
     perNodeCpuSeconds: number[];
   };
@@ -185,11 +186,13 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
     const g0 = cpuOf(gateways.map((g) => g.pid));
     const r0 = amqp ? cpuOf(rabbitPids()) : [];
     const i0 = procSample(influx!.pid!);
+    const p0 = cpuSecondsOfProcesses('postgres');
     const b = await burst(o.messages);
     const stored = await waitStored(influx!, b.floor, o.messages, 300_000);
     const g1 = cpuOf(gateways.map((g) => g.pid));
     const r1 = amqp ? cpuOf(rabbitPids()) : [];
     const i1 = procSample(influx!.pid!);
+    const p1 = cpuSecondsOfProcesses('postgres');
     const perNode = cpuSince(g0, g1);
     const storedMs = stored.at - b.startedAt;
     const throughput = {
@@ -205,10 +208,12 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
         ? round(((sum(cpuSince(r0, r1)) - (rabbitIdleCores * (r1[0].at - r0[0].at)) / 1000) * 1e6) / o.messages, 1)
         : undefined,
       influxdCpuSeconds: round(i1.cpuSeconds - i0.cpuSeconds, 2),
+      /** The shared state's server (all its processes); the single node has none. */
+      postgresCpuUsPerMessage: amqp ? round(((p1 - p0) * 1e6) / o.messages, 1) : undefined,
       perNodeCpuSeconds: perNode.map((x) => round(x, 2)),
     };
     log(
-      `${label}: ${throughput.rate} msg/s stored${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} (sent in ${b.sendMs} ms, stored in ${storedMs} ms; MAG CPU ${throughput.magCpuUsPerMessage} µs/msg${amqp ? `, RabbitMQ CPU ${throughput.rabbitCpuUsPerMessage} µs/msg` : ''}; per node ${throughput.perNodeCpuSeconds.join(' / ')} s)`,
+      `${label}: ${throughput.rate} msg/s stored${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} (sent in ${b.sendMs} ms, stored in ${storedMs} ms; MAG CPU ${throughput.magCpuUsPerMessage} µs/msg${amqp ? `, RabbitMQ CPU ${throughput.rabbitCpuUsPerMessage} µs/msg, PostgreSQL ${throughput.postgresCpuUsPerMessage} µs/msg` : ''}; per node ${throughput.perNodeCpuSeconds.join(' / ')} s)`,
     );
     await sleep(2000);
 
@@ -337,7 +342,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       const t = p.throughput;
       row(
         `${name} throughput (stored)`,
-        `${t.rate} msg/s${t.complete ? '' : `  INCOMPLETE (${t.stored} stored)`}  (${o.messages} QoS 1 readings, ${o.clients} devices, window ${o.window}; MAG CPU ${t.magCpuUsPerMessage} µs/message${t.rabbitCpuUsPerMessage === undefined ? '' : `, RabbitMQ ${t.rabbitCpuUsPerMessage} µs/message (${t.rabbitCpuUsPerMessageAboveIdle} above idle)`}${spread(p)})`,
+        `${t.rate} msg/s${t.complete ? '' : `  INCOMPLETE (${t.stored} stored)`}  (${o.messages} QoS 1 readings, ${o.clients} devices, window ${o.window}; MAG CPU ${t.magCpuUsPerMessage} µs/message${t.rabbitCpuUsPerMessage === undefined ? '' : `, RabbitMQ ${t.rabbitCpuUsPerMessage} µs/message (${t.rabbitCpuUsPerMessageAboveIdle} above idle), PostgreSQL ${t.postgresCpuUsPerMessage} µs/message`}${spread(p)})`,
       );
       row(
         `${name} latency publish → stored`,
@@ -350,7 +355,7 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       const singleUs = single.throughput.magCpuUsPerMessage;
       row(
         'cost per message, cluster path / single node',
-        `${round(clusterUs / singleUs, 2)}× MAG CPU (${clusterUs} against ${singleUs} µs/message); with RabbitMQ's ${one.throughput.rabbitCpuUsPerMessage} µs: ${round(clusterUs + (one.throughput.rabbitCpuUsPerMessage ?? 0), 1)} µs/message of the machine against ${singleUs}`,
+        `${round(clusterUs / singleUs, 2)}× MAG CPU (${clusterUs} against ${singleUs} µs/message); with RabbitMQ's ${one.throughput.rabbitCpuUsPerMessage} µs and PostgreSQL's ${one.throughput.postgresCpuUsPerMessage} µs: ${round(clusterUs + (one.throughput.rabbitCpuUsPerMessage ?? 0) + (one.throughput.postgresCpuUsPerMessage ?? 0), 1)} µs/message of the machine against ${singleUs}`,
       );
       row(
         'cluster, 1 node / RabbitMQ ceiling',

@@ -31,6 +31,27 @@ export function procSample(pid: number): ProcSample {
   return { at: Date.now(), rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: (utime + stime) / clkTck };
 }
 
+/**
+ * CPU seconds so far of every process named `name` (`comm`), e.g. PostgreSQL's server and its
+ * backends: those alive now, plus what exited children left in their parent's `cutime`/`cstime`.
+ */
+export function cpuSecondsOfProcesses(name: string): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+  }
+  return ticks / clkTck;
+}
+
 /** Percentile by nearest rank of an unsorted list (copied, sorted). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
