@@ -60,7 +60,9 @@ export function beamPid(nodeName: string): number | undefined {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').startsWith('/usr/lib/erlang/erts')) continue;
+      // beam.smp itself, not its erl_child_setup (same environment; a lower pid once pids wrapped)
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')[0];
+      if (!cmd.startsWith('/usr/lib/erlang/erts') || !cmd.endsWith('/beam.smp')) continue;
       if (readFileSync(`/proc/${d}/environ`, 'utf8').split('\0').includes(`RABBITMQ_NODENAME=${nodeName}`)) return Number(d);
     } catch {
       /* gone meanwhile */
