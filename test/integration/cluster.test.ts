@@ -205,7 +205,9 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     }
   });
 
-  it('shared state: checks judged across the death of the judging node leave the drift and alerts a single node gives', { timeout: 120_000 }, async () => {
+  it('shared state: checks and fuel transactions judged across the death of the judging node leave the drift, totalizer and alerts a single node gives', {
+    timeout: 120_000,
+  }, async () => {
     // A barometer's checks (TL 0.3 hPa) with an error rising 0.004 hPa per check, two a day over
     // the last 60 days: drift statistics move with every check and drift alerts open.
     const N = 120;
@@ -222,42 +224,79 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
         standardId: 'REF-BARO-1',
       }),
     });
+    // A fuel dispenser's transactions of 10 L on nozzle 1, each starting where the last ended,
+    // except seq 80 (5 L dispensed outside any transaction: totalizer-continuity) and seq 100 (a
+    // wrong amount): exactly those two tamper findings, each once, if the totalizer's state
+    // crossed the takeover intact.
+    const totalizerStart = (seq: number) => 1000 + 10 * (seq - 1) + (seq >= 80 ? 5 : 0);
+    const transaction = (seq: number, ts: number) => ({
+      topic: 'readings',
+      payload: JSON.stringify({
+        seq,
+        ts,
+        quantity: 'volume',
+        value: 10,
+        unit: 'L',
+        nozzle: 1,
+        product: 'RON95',
+        unitPrice: 23800,
+        amount: seq === 100 ? 250000 : 238000,
+        totalizerStart: totalizerStart(seq),
+        totalizerEnd: totalizerStart(seq) + 10,
+      }),
+    });
     const d = await device('state', nodes, check);
     // the node judging this device's partition dies (not the one holding its connection)
     const partition = partitionOf(d.id, 16);
     const victim = await judgeOf(partition);
+    // the dispenser on the same partition, so that the same takeover moves it
+    let k = 0;
+    while (partitionOf(`state-fd-${k}`, 16) !== partition) k++;
+    const fdId = `state-fd-${k}`;
+    const fdSecret = await nodes[0].device({ id: fdId, type: 'fuel-dispenser' });
+    const fdTs = (seq: number) => NOW0 - 2 * DAY + seq * 60_000;
+    const fd = new ClusterDevice(fdId, new Map(nodes.map((n) => [n.mqttUrl, fdSecret])), fdTs, transaction);
+    devices.push(fd);
     await d.connect(other(victim).mqttUrl);
-    const stream = d.stream(N, { window: 5, perSecond: 40 });
+    await fd.connect(other(victim).mqttUrl);
+    const streams = Promise.all([d.stream(N, { window: 5, perSecond: 40 }), fd.stream(N, { window: 5, perSecond: 40 })]);
     await expect.poll(() => d.acked.size, { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(N / 2);
     await victim.kill('SIGKILL');
-    await stream;
+    await streams;
     expect(await judgeOf(partition)).toBe(other(victim)); // the survivor judged the rest
     const checksOn = async (n: GatewayProcess) => (await n.call('GET', `/api/v1/devices/${d.id}/checks?limit=1000`)).body.items as { seq: number }[];
+    const transactionsOf = async (id: string) => rows(await influxd.query(`SELECT count(volume) FROM "transaction" WHERE device = '${id}'`))[0]?.count;
     await expect.poll(async () => (await checksOn(other(victim))).length, { timeout: 30_000, interval: 250 }).toBe(N);
+    await expect.poll(() => transactionsOf(fdId), { timeout: 30_000, interval: 250 }).toBe(N);
     await victim.start(60_000);
 
-    // The same checks to a single node (its own SQLite state) for reference.
+    // The same checks and transactions to a single node (its own SQLite state) for reference.
     const single = await createGatewayProcess({});
     try {
       await single.start(60_000);
       const secret = await single.device({ id: d.id, type: 'barometer' });
       const alone = new ClusterDevice(d.id, new Map([[single.mqttUrl, secret]]), d.tsOf, check);
-      await alone.connect();
-      await alone.stream(N, { window: 5, perSecond: 400 });
-      await alone.close();
+      const fdAlone = new ClusterDevice(fdId, new Map([[single.mqttUrl, await single.device({ id: fdId, type: 'fuel-dispenser' })]]), fdTs, transaction);
+      for (const x of [alone, fdAlone]) await x.connect();
+      await Promise.all([alone.stream(N, { window: 5, perSecond: 400 }), fdAlone.stream(N, { window: 5, perSecond: 400 })]);
+      for (const x of [alone, fdAlone]) await x.close();
       await expect.poll(async () => (await checksOn(single)).length, { timeout: 30_000, interval: 250 }).toBe(N);
+      const alertsOf = async (n: GatewayProcess, id: string) =>
+        ((await n.call('GET', `/api/v1/alerts?device=${id}&limit=1000`)).body.items as Record<string, any>[])
+          .map((a) => `${a.kind} ${a.key} ${a.state} ${a.severity}${a.kind === 'tamper' ? ` ×${a.count} ${JSON.stringify(a.details)}` : ''}`)
+          .sort();
       const stateOf = async (n: GatewayProcess) => {
         // Each registration carries a verification certificate issued at its own time, where the
         // drift baseline starts (resetAt): the only field allowed to differ.
         const drift = JSON.parse(JSON.stringify((await n.call('GET', `/api/v1/devices/${d.id}/drift`)).body, (k, v) => (k === 'resetAt' ? undefined : v)));
-        const alerts = ((await n.call('GET', `/api/v1/alerts?device=${d.id}&limit=1000`)).body.items as Record<string, unknown>[])
-          .map((a) => `${a.kind} ${a.key} ${a.state} ${a.severity}`)
-          .sort();
-        return { drift, alerts };
+        return { drift, alerts: await alertsOf(n, d.id), dispenser: await alertsOf(n, fdId) };
       };
       const expected = await stateOf(single);
       expect(expected.alerts.some((a) => a.startsWith('drift ') || a.startsWith('predicted-oot '))).toBe(true);
       expect(expected.drift.points).toBeGreaterThan(0);
+      expect(expected.dispenser).toHaveLength(2);
+      const continuity = expected.dispenser.find((a) => a.includes('totalizer-continuity'));
+      for (const fact of [/×1 /, /"totalizerStart":1795/, /"previousTotalizerEnd":1790/]) expect(continuity).toMatch(fact);
       for (const n of nodes) expect(await stateOf(n)).toEqual(expected);
     } finally {
       await single.destroy();
