@@ -150,7 +150,9 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   const registry = await Registry.open(db);
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(config.adminToken);
-  const audit = new AuditLog(db, (err) => log.error({ err: err.message }, 'writing an audit entry failed'));
+  const audit = new AuditLog(db, (err, entry) =>
+    log.error({ err: err.message, audit: entry }, 'an audit entry could not be written to the state database; this log line keeps it'),
+  );
   const alerts = await AlertBook.open(db, (err) => log.error({ err: err.message }, 'writing alert repeats failed; kept in memory for the next try'));
   const lots = new LotBook(db, registry, profiles, samplingPlans, alerts, config.alerts);
   const inspectionStore = new InspectionStore(db);

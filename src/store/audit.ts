@@ -5,9 +5,9 @@
 // it in one transaction, under the lock `audit`, so no two entries follow the same one.
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { after, answer, isPending, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
+import { type Answer, type AnyStatements, type Awaitable, after, answer, isPending, type StateExecutor } from './executor.ts';
 import type { AuditTable } from './schema.ts';
-import { query, type Arg } from './sql.ts';
+import { type Arg, query } from './sql.ts';
 
 export interface AuditEntry {
   id: number;
@@ -18,6 +18,15 @@ export interface AuditEntry {
   details: Record<string, unknown>;
   prevHash: string;
   hash: string;
+}
+
+/** An entry an append could not write (the state database was away): what the log keeps of it. */
+export interface UnwrittenAuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown>;
 }
 
 export type AuditChainReport = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
@@ -76,12 +85,13 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
   private readonly sql: AnyStatements<typeof Q>;
 
   /**
-   * `onError`: told of a failed append on PostgreSQL (its Promise rejects too), so that an
-   * append nobody awaits is not lost silently nor an unhandled rejection.
+   * `onError`: told of a failed append on PostgreSQL (its Promise rejects too), with the entry
+   * that could not be written, so that an append nobody awaits (a refused MQTT connection's) is
+   * not lost silently nor an unhandled rejection: the gateway logs the entry itself.
    */
   constructor(
     private readonly db: S,
-    private readonly onError?: (err: Error) => void,
+    private readonly onError?: (err: Error, entry: UnwrittenAuditEntry) => void,
   ) {
     this.sql = db.statements(Q);
   }
@@ -113,7 +123,8 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
     void settled.then(() => {
       if (this.appending === settled) this.appending = undefined;
     });
-    if (this.onError) appended.catch(this.onError);
+    const onError = this.onError;
+    if (onError) appended.catch((e: Error) => onError(e, { at, actor, action, target, details }));
     return appended as Answer<S, void>;
   }
 

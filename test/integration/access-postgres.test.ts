@@ -4,11 +4,12 @@
 // second (LISTEN/NOTIFY), and two nodes appending at once make one audit chain (advisory lock).
 import pg from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { postgresStateTarget } from '../support/state-targets.ts';
-import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
-import { accessContract } from '../support/access-contract.ts';
+import { AuditLog } from '../../src/store/audit.ts';
 import { PostgresState } from '../../src/store/postgres.ts';
 import { Tokens } from '../../src/store/tokens.ts';
+import { accessContract } from '../support/access-contract.ts';
+import { type PostgresHandle, startPostgres } from '../support/postgres.ts';
+import { postgresStateTarget } from '../support/state-targets.ts';
 
 let server: PostgresHandle | undefined;
 
@@ -33,6 +34,24 @@ accessContract('PostgreSQL', async () => {
     },
     revokedEverywhereWithinMs: 1000,
   };
+});
+
+describe('the audit log on PostgreSQL, when the database is away', () => {
+  it('an append nobody awaits that fails hands its whole entry to onError (the gateway logs it), and its Promise rejects', async () => {
+    const url = `postgres://${server!.user}@${server!.host}:${server!.port}/${server!.database}`;
+    const db = await PostgresState.connect(url);
+    const unwritten: { err: string; entry: unknown }[] = [];
+    const audit = new AuditLog(db, (err, entry) => unwritten.push({ err: err.message, entry }));
+    await db.close(); // as good as a database that went away
+    const appended = audit.append('mqtt:10.0.0.7', 'mqtt.connect.refused', 'fd-9', { reason: 'bad secret' }, new Date('2026-12-04T08:00:00Z'));
+    await expect(appended).rejects.toThrow();
+    expect(unwritten).toEqual([
+      {
+        err: expect.any(String),
+        entry: { at: '2026-12-04T08:00:00.000Z', actor: 'mqtt:10.0.0.7', action: 'mqtt.connect.refused', target: 'fd-9', details: { reason: 'bad secret' } },
+      },
+    ]);
+  });
 });
 
 describe('tokens on PostgreSQL, when a node stopped hearing announcements for a while', () => {
