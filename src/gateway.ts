@@ -97,8 +97,8 @@ const UNWAITED_QOS0_MAX_UNCOMMITTED = 2000;
  * sharing its state with the others), else SQLite in MAG_DATA_DIR. What `mag start` runs.
  */
 export async function startConfiguredGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway<SqliteState> | Gateway<PostgresState>> {
-  checkClusterSettings(config);
   if (!config.cluster.stateUrl) return startGateway(config, options);
+  checkClusterSettings(config);
   const log = options.log ?? createLogger(config.logLevel);
   const db = await PostgresState.connect(config.cluster.stateUrl, {
     onError: (err) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; it is replaced'),
@@ -138,9 +138,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
   const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
-  const unwaited = (what: string) => (v: unknown) => {
-    if (isPending(v)) v.catch((e: Error) => log.error({ err: e.message }, what));
-  };
+  const unwaited = (what: string) => failureLogged(log, what);
   // PostgreSQL: a write nobody waits for (an alert raised by periodic work, say) that fails while
   // the database restarts is logged, not a crash of the node; the state it missed is written again
   // by the next message or run, as after any failed write.
@@ -415,7 +413,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
     callBackWithin: sqlite ? (callBack) => sqlite.batch(callBack, onStateCommitError) : (callBack) => callBack(),
   });
   const deadLetters = new DeadLetters(db);
-  const deadLetterFailed = (e: Error) => log.error({ err: e.message }, 'writing a dead letter failed');
+  const deadLetterAdded = failureLogged(log, 'writing a dead letter failed');
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
     await deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
@@ -428,15 +426,20 @@ async function openDelivery<S extends SqliteState | PostgresState>(
     journal,
     sink,
     {
-      add: (kind: string, reason: string, p: Point | undefined, line: string) => {
-        const added = deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } });
-        if (isPending(added)) added.catch(deadLetterFailed);
-      },
+      add: (kind: string, reason: string, p: Point | undefined, line: string) =>
+        deadLetterAdded(deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } })),
     },
     log,
     config.sink,
   );
   return { sink, journal, forwarder, deadLetters };
+}
+
+/** For a store write nobody waits for: on PostgreSQL (a Promise) its failure is logged as `what`; on SQLite it has happened. */
+function failureLogged(log: Logger, what: string): (written: unknown) => void {
+  return (written) => {
+    if (isPending(written)) written.catch((e: Error) => log.error({ err: e.message }, what));
+  };
 }
 
 function brokerOptions(config: Config, authThrottle: AuthThrottle): BrokerOptions {
