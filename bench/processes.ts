@@ -257,6 +257,14 @@ export async function gatewayCounts(g: GatewayProc): Promise<{ accepted: number;
   return { accepted: body.journal.committedPoints, delivered: body.journal.deliveredPoints };
 }
 
+/** The gateway's journal commits since its start, from /metrics (read once before and after a run: rendering it costs the gateway ~1 ms). */
+export async function gatewayCommits(g: GatewayProc): Promise<{ commits: number; synced: number }> {
+  const text = await (await fetch(`${g.api}/metrics`)).text();
+  const of = (synced: string) => Number(new RegExp(`^mag_journal_commits_total\\{synced="${synced}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0); // a label at 0 is left out
+  const synced = of('true');
+  return { commits: synced + of('false'), synced };
+}
+
 /**
  * Polls /readyz every 50 ms until `n` more points are committed (journaled) and then delivered
  * (confirmed by the sink); stop() gives the times each was first seen (undefined: not seen).

@@ -19,6 +19,7 @@ import {
   apiCall,
   cpuBetween,
   forkTs,
+  gatewayCommits,
   gatewayCounts,
   log,
   mib,
@@ -324,7 +325,7 @@ try {
     if (!SCENARIOS.has(name)) continue;
     await ensureTp();
     await ensureBare();
-    const runs: { gateway: Record<string, any>; bare: Record<string, any>; ratio: number }[] = [];
+    const runs: { gateway: Record<string, any>; bare: Record<string, any>; ratio: number; cpuBudgetUs: Record<string, Record<string, number>> }[] = [];
     if (WARMUP > 0) {
       // Not measured: both processes run their code compiled by the JIT, as a gateway in service
       // does (the first of the measured runs was 10–20 % slower without it).
@@ -342,6 +343,7 @@ try {
       const s0 = procSample(gw.pid);
       const i0 = procSample(influx.pid!);
       const counted = await gatewayCounts(gw);
+      const commits0 = await gatewayCommits(gw);
       const watch = watchGateway(gw, counted, MESSAGES);
       const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
       const sSent = procSample(gw.pid);
@@ -349,6 +351,7 @@ try {
       const s1 = procSample(gw.pid);
       const i1 = procSample(influx.pid!);
       const { journaledAt, deliveredAt } = await watch.stop();
+      const commits1 = await gatewayCommits(gw);
       nextFloor(b.maxTs);
       const e2eMs = stored.at - b.startedAt;
       const gwRate = Math.round((MESSAGES / e2eMs) * 1000);
@@ -363,10 +366,12 @@ try {
         { type: 'expect', id: expectId, total: before.received + MESSAGES },
         (m) => m.type === 'reached' && m.id === expectId,
       );
+      const bare0 = procSample(bare!.pid!);
       const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
       let giveUp: NodeJS.Timeout | undefined;
       const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
       clearTimeout(giveUp);
+      const bare1 = procSample(bare!.pid!);
       reachedP.catch(() => undefined);
       const bareMs = reached.at - bb.startedAt;
       const bareRate = Math.round((MESSAGES / bareMs) * 1000);
@@ -388,12 +393,27 @@ try {
         cpuUsPerMessage: round(((s1.cpuSeconds - s0.cpuSeconds) * 1e6) / MESSAGES, 1),
         rssMiB: mib(s1.rssBytes),
         loadgenCpuMs: b.loadgenCpuMs,
+        // messages per journal commit: how many each fsync (QoS 1) acknowledges
+        journalCommits: commits1.commits - commits0.commits,
+        messagesPerCommit: round(MESSAGES / Math.max(1, commits1.commits - commits0.commits), 1),
       };
-      runs.push({ gateway, bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs }, ratio: round(gwRate / bareRate, 3) });
+      const bareCpuUs = round(((bare1.cpuSeconds - bare0.cpuSeconds) * 1e6) / MESSAGES, 1);
+      // The machine's CPU per message on each side (µs): what the two cores are shared by.
+      const budget = {
+        gateway: { gateway: gateway.cpuUsPerMessage, influxd: round((gateway.influxdCpuSeconds * 1e6) / MESSAGES, 1), loadgen: round((b.loadgenCpuMs * 1e3) / MESSAGES, 1) },
+        bare: { broker: bareCpuUs, loadgen: round((bb.loadgenCpuMs * 1e3) / MESSAGES, 1) },
+      };
+      runs.push({
+        gateway,
+        bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs, cpuUsPerMessage: bareCpuUs },
+        ratio: round(gwRate / bareRate, 3),
+        cpuBudgetUs: budget,
+      });
       log(
         `${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} ` +
-          `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
-          `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %`,
+          `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, ${gateway.messagesPerCommit} msg/commit, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
+          `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %; ` +
+          `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}`,
       );
       await sleep(2000);
     }
