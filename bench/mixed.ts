@@ -38,6 +38,8 @@ interface Run {
   complete: boolean;
   cpuUsPerMessage: number;
   influxdCpuSeconds: number;
+  /** The load generator's CPU per message (µs): it shares the two cores with the gateway and influxd. */
+  loadgenCpuUs: number;
   tally?: MixTally;
   asStored?: Record<string, number>;
 }
@@ -109,6 +111,7 @@ async function oneRun(ctx: PairContext, side: Side, total: number): Promise<Run>
     complete: stored.complete,
     cpuUsPerMessage: round(((s1.cpuSeconds - s0.cpuSeconds) * 1e6) / total, 1),
     influxdCpuSeconds: round(i1.cpuSeconds - i0.cpuSeconds, 2),
+    loadgenCpuUs: round((b.loadgenCpuMs * 1e3) / total, 1),
     tally,
   };
   if (tally) run.asStored = await storedMix(influx, f, b.maxTs).catch(() => undefined);
@@ -132,7 +135,7 @@ export async function runPairs(ctx: PairContext, name: string, a: Side, b: Side)
     const ratio = round(rb.rate / ra.rate, 3);
     pairs.push({ a: ra, b: rb, ratio });
     const done = (r: Run) =>
-      `${r.rate} msg/s${r.complete ? '' : ' INCOMPLETE'} (stored in ${r.storedMs} ms, ${r.cpuUsPerMessage} µs gateway CPU/msg, influxd ${r.influxdCpuSeconds} s)`;
+      `${r.rate} msg/s${r.complete ? '' : ' INCOMPLETE'} (stored in ${r.storedMs} ms, ${r.cpuUsPerMessage} µs gateway CPU/msg, influxd ${r.influxdCpuSeconds} s, load generator ${r.loadgenCpuUs} µs/msg)`;
     log(`${name} (${rep}/${ctx.repeat}): ${a.label} ${done(ra)}; ${b.label} ${done(rb)}; ratio ${ratio}`);
     if (rb.tally) log(`${name}: sent ${JSON.stringify(rb.tally.byKind)}; stored ${JSON.stringify(rb.asStored)}`);
     await sleep(2000);

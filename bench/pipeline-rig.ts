@@ -88,7 +88,7 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     {
       profile: (t) => profiles.get(t),
       certificates: (d) => registry.certificatesOf(d),
-      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
       timeZoneOf: () => 'Asia/Ho_Chi_Minh',
       standardOf: (id, tenant) => standards.standardOf(id, tenant),
     },

@@ -400,7 +400,11 @@ try {
       const bareCpuUs = round(((bare1.cpuSeconds - bare0.cpuSeconds) * 1e6) / MESSAGES, 1);
       // The machine's CPU per message on each side (µs): what the two cores are shared by.
       const budget = {
-        gateway: { gateway: gateway.cpuUsPerMessage, influxd: round((gateway.influxdCpuSeconds * 1e6) / MESSAGES, 1), loadgen: round((b.loadgenCpuMs * 1e3) / MESSAGES, 1) },
+        gateway: {
+          gateway: gateway.cpuUsPerMessage,
+          influxd: round((gateway.influxdCpuSeconds * 1e6) / MESSAGES, 1),
+          loadgen: round((b.loadgenCpuMs * 1e3) / MESSAGES, 1),
+        },
         bare: { broker: bareCpuUs, loadgen: round((bb.loadgenCpuMs * 1e3) / MESSAGES, 1) },
       };
       runs.push({

@@ -124,7 +124,7 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
     {
       profile: (t) => profiles.get(t),
       certificates: (d) => registry.certificatesOf(d),
-      lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
+      lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
       timeZoneOf: () => 'Asia/Ho_Chi_Minh',
       lot: (id) => lots.lotForPackages(id),
     },

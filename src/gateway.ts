@@ -167,7 +167,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     {
       profile: (t) => profiles.get(t),
       certificates: (d) => registry.certificatesOf(d),
-      lastTotalizer: (d, n, seq) => assurance.lastTotalizer(d, n, seq),
+      lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
       timeZoneOf: (t) => registry.tenant(t)?.timeZone ?? config.defaultTimeZone,
       standardOf: (id, tenant) => standards.standardOf(id, tenant),
       lot: (id) => lots.lotForPackages(id),

@@ -128,17 +128,21 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   }
 
   /**
-   * The nozzle's latest totalizer. On PostgreSQL, given the `seq` of the transaction about to be
-   * audited: undefined when the stored one is of that transaction or a later one (a message
-   * redelivered after its state was committed: the end before it is not known, and its own
+   * The nozzle's latest totalizer. Given the `seq` of the transaction about to be audited:
+   * undefined when the latest one is of that transaction or a later one (a message sent or
+   * redelivered again after its state was committed: the end before it is not known, and its own
    * end is no evidence of a gap).
    */
   lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined {
-    if (this.db.dialect !== 'sqlite') {
-      const t = this.totalizerCache.get(`${device}|${nozzle}`);
-      return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
-    }
-    return this.unwrittenTotalizers.get(`${device}|${nozzle}`)?.end ?? (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
+    const t = this.totalizerOf(device, nozzle);
+    return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
+  }
+
+  /** The nozzle's latest transaction judged: its seq and totalizerEnd (what Ingest audits the next one against). */
+  totalizerOf(device: string, nozzle: string): { seq: number; end: number } | undefined {
+    const key = `${device}|${nozzle}`;
+    if (this.db.dialect !== 'sqlite') return this.totalizerCache.get(key);
+    return this.unwrittenTotalizers.get(key) ?? (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
   }
 
   /**

@@ -66,8 +66,8 @@ export interface IngestResult {
 export interface IngestContext {
   profile(type: string): InstrumentProfile | undefined;
   certificates(device: string): readonly StoredCertificate[];
-  /** Last totalizerEnd of a nozzle, from memory or the store; `seq`: of the transaction about to be audited (a cluster: none for a replay of the stored one). */
-  lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined;
+  /** The nozzle's latest transaction stored or judged: its `seq` and totalizerEnd (undefined: none yet). */
+  lastTotalizer(device: string, nozzle: string): { seq: number; end: number } | undefined;
   /** The IANA time zone in which a tenant's devices send times without a zone (its setting, else MAG_DEFAULT_TIME_ZONE). */
   timeZoneOf(tenant: string): string;
   /**
@@ -95,8 +95,12 @@ const DAY_MS = 86_400_000;
 export class Ingest {
   /** device|quantity|channel → last accepted reading (plausibility of rate of change). */
   private previous = new Map<string, { ts: number; value: number }>();
-  /** device|nozzle → last totalizerEnd seen in this process. */
-  private totalizers = new Map<string, number>();
+  /**
+   * device|nozzle → the latest transaction judged in this process (seeded from the store): its seq,
+   * its totalizerEnd, and the totalizerEnd it was audited against (`before`), so that the same
+   * transaction sent again is judged as it was the first time.
+   */
+  private totalizers = new Map<string, { seq: number; end: number; before: number | undefined }>();
 
   /** Forgets the nozzles' totalizers of a device (a cluster node taking it over reads them from the state database again). */
   forgetDevice(device: string): void {
@@ -351,7 +355,17 @@ export class Ingest {
     });
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
-      const before = this.totalizers.has(key) ? this.totalizers.get(key) : this.ctx.lastTotalizer(device.id, tx.nozzle, r.seq);
+      let held = this.totalizers.get(key);
+      if (held === undefined) {
+        const last = this.ctx.lastTotalizer(device.id, tx.nozzle);
+        if (last) this.totalizers.set(key, (held = { seq: last.seq, end: last.end, before: undefined }));
+      }
+      // seq increases per device (CONTRACT §2): a transaction at or below the latest one is sent
+      // again (its PUBACK lost) or late, and the latest totalizer is not the one it continues. The
+      // same transaction again is audited against what it was the first time; an older one's
+      // predecessor is not known here, so only its own consistency is audited.
+      const later = held === undefined || r.seq > held.seq;
+      const before = later ? held?.end : r.seq === held!.seq ? held!.before : undefined;
       const audit = profile.transactionAudit!;
       // Totalizers in the canonical unit (the profile declares them sameUnitAsValue), as the volume is.
       const totalizerStart = numberOr(evaluated.fields.totalizerStart, tx.totalizerStart);
@@ -371,7 +385,14 @@ export class Ingest {
         before,
         audit,
       );
-      this.totalizers.set(key, totalizerEnd);
+      if (later) {
+        if (held === undefined) this.totalizers.set(key, { seq: r.seq, end: totalizerEnd, before });
+        else {
+          held.seq = r.seq;
+          held.end = totalizerEnd;
+          held.before = before;
+        }
+      }
       for (const f of findings) out.findings.push({ seq: r.seq, ts: r.ts, nozzle: tx.nozzle, ...f });
       const txTags = { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product };
       const txSeries = this.transactionSeries(device, txTags);

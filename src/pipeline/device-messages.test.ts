@@ -29,6 +29,8 @@ describe('a fuel dispenser’s transactions through the message path', () => {
   let assurance: Assurance;
   let pipeline: DeviceMessagePipeline;
   let metrics: GatewayMetrics;
+  /** A new message path on the same state database, journal and assurance state (the gateway restarted): nothing in Ingest's memory. */
+  let restart: () => void;
   const stateErrors: Error[] = [];
 
   beforeEach(() => {
@@ -47,15 +49,7 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     );
     alerts = new AlertBook(db);
     assurance = new Assurance(db, registry, alerts, profiles, { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
-    const ingest = new Ingest(
-      {
-        profile: (t) => profiles.get(t),
-        certificates: (d) => registry.certificatesOf(d),
-        lastTotalizer: (d, n) => assurance.lastTotalizer(d, n),
-        timeZoneOf: () => 'Asia/Ho_Chi_Minh',
-      },
-      { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 4000 },
-    );
+    const ingest = newIngest(profiles, registry);
     // a long group-commit window: every message below is appended before the one commit
     journal = new Journal({
       dir,
@@ -66,7 +60,10 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     });
     const log = createLogger('error');
     metrics = new GatewayMetrics();
-    pipeline = new DeviceMessagePipeline({
+    restart = () => {
+      pipeline = new DeviceMessagePipeline({ ...deps, ingest: newIngest(profiles, registry) });
+    };
+    const deps = {
       registry,
       ingest,
       journal,
@@ -78,8 +75,21 @@ describe('a fuel dispenser’s transactions through the message path', () => {
       log,
       nowMs: () => NOW,
       journalSlowAt: 0.9,
-    });
+    };
+    pipeline = new DeviceMessagePipeline(deps);
   });
+
+  function newIngest(profiles: ReturnType<typeof loadProfiles>, registry: Registry): Ingest {
+    return new Ingest(
+      {
+        profile: (t) => profiles.get(t),
+        certificates: (d) => registry.certificatesOf(d),
+        lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
+        timeZoneOf: () => 'Asia/Ho_Chi_Minh',
+      },
+      { futureToleranceMs: 300_000, maxBatchReadings: 500, backfillDays: 4000 },
+    );
+  }
 
   afterEach(() => {
     alerts.stop();
@@ -142,5 +152,43 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     const tamper = alerts.openAlert('fd-1', 'tamper', '1:tamper');
     expect(tamper?.details).toMatchObject({ seq: 6, nozzle: '1', totalizerStart: 1055, previousTotalizerEnd: 1050 });
     expect(stateErrors).toEqual([]);
+  });
+
+  const tamperAlerts = () => db.connection.prepare("SELECT details FROM alerts WHERE device = 'fd-1' AND kind = 'tamper'").all() as { details: string }[];
+
+  it('open no tamper alert for a transaction sent again (its PUBACK lost) or late, and audit the next one against the latest totalizer', async () => {
+    const sent = transactions(1, 1000, 5); // seq 1-5: 1000 → 1050
+    await acknowledged(sent);
+    // seq 5 again (ended at 1050: against itself it would look like the totalizer going back by 10 L),
+    // seq 3 late (1020 → 1030), then seq 6 going on from 1050
+    await acknowledged([sent[4]]);
+    await acknowledged([sent[2]]);
+    const { stored } = await acknowledged(transactions(6, 1050, 1));
+    expect(tamperAlerts()).toEqual([]);
+    expect(stored).toEqual([{ seq: 6, totalizer_end: 1060 }]);
+    // and a real gap after all that is still found, against seq 6's end
+    await acknowledged(transactions(7, 1065, 1));
+    expect(alerts.openAlert('fd-1', 'tamper', '1:tamper')?.details).toMatchObject({ seq: 7, totalizerStart: 1065, previousTotalizerEnd: 1060 });
+  });
+
+  it('judge a transaction sent again the same way as the first time: a true gap is found again, not a false one', async () => {
+    await acknowledged(transactions(1, 1000, 2)); // → 1020
+    const gap = transactions(3, 1025, 1); // 5 L outside any transaction
+    await acknowledged(gap);
+    await acknowledged(gap);
+    const found = tamperAlerts().map((r) => JSON.parse(r.details) as Record<string, unknown>);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ seq: 3, totalizerStart: 1025, previousTotalizerEnd: 1020 });
+  });
+
+  it('open no tamper alert for a transaction sent again after a restart (the latest totalizer read back from the state database)', async () => {
+    const sent = transactions(1, 1000, 5);
+    await acknowledged(sent);
+    // the gateway restarted: a new Ingest, nothing in memory; the device sends seq 5 again, then 4, then seq 6
+    restart();
+    await acknowledged([sent[4]]);
+    await acknowledged([sent[3]]);
+    await acknowledged(transactions(6, 1050, 1));
+    expect(tamperAlerts()).toEqual([]);
   });
 });

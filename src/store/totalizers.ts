@@ -17,7 +17,7 @@ const Q = {
       ),
   ),
   last: query('totalizers.last', (db, arg: Arg<{ device: string; nozzle: string }>) =>
-    db.selectFrom('nozzle_totalizers').select('totalizer_end').where('device', '=', arg('device')).where('nozzle', '=', arg('nozzle')),
+    db.selectFrom('nozzle_totalizers').select(['seq', 'totalizer_end']).where('device', '=', arg('device')).where('nozzle', '=', arg('nozzle')),
   ),
   ofDevice: query('totalizers.of-device', (db, arg: Arg<{ device: string }>) =>
     db.selectFrom('nozzle_totalizers').select(['nozzle', 'seq', 'totalizer_end']).where('device', '=', arg('device')),
@@ -38,8 +38,9 @@ export class TotalizerStore<S extends StateExecutor = SqliteState> {
     return (isPending(r) ? r.then(noop) : undefined) as Answer<S, void>;
   }
 
-  last(device: string, nozzle: string): Answer<S, number | undefined> {
-    return answer(this.db, () => after(this.sql.last.get({ device, nozzle }), (r) => r?.totalizer_end));
+  /** The nozzle's latest transaction stored: its seq and totalizerEnd. */
+  last(device: string, nozzle: string): Answer<S, { seq: number; end: number } | undefined> {
+    return answer(this.db, () => after(this.sql.last.get({ device, nozzle }), (r) => (r ? { seq: r.seq, end: r.totalizer_end } : undefined)));
   }
 
   /** The device's nozzles with their latest transaction's seq and totalizer (a node taking the device over loads them). */
