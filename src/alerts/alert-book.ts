@@ -35,6 +35,7 @@ export const ALERT_KINDS = [
   'untraceable-check',
   'standard-oot',
   'lot-fail',
+  'sealed-in-use',
   'journal-capacity',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -227,8 +227,9 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private readonly summaries = new WeakMap<DriftState, { params: DriftParams; summary: DriftSummary }>();
 
   /** True when apply() would change nothing: readings only, all `ok`, no nozzle, nothing refused. */
-  hasNothingToApply(result: IngestResult): boolean {
+  hasNothingToApply(device: Device, result: IngestResult): boolean {
     if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0 || result.packages?.length) return false;
+    if (this.seals?.sealOf(device.id) && result.readings.length > 0) return false;
     for (const r of result.readings) if (r.status !== 'ok' || r.tags.nozzle) return false;
     return true;
   }
@@ -239,7 +240,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
    * only that through the journal commit, not the message's outcome.
    */
   totalizerOnly(device: Device, result: IngestResult): { nozzle: string; seq: number; end: number } | undefined {
-    if (device.type !== 'fuel-dispenser' || result.readings.length !== 1) return undefined;
+    if (device.type !== 'fuel-dispenser' || result.readings.length !== 1 || this.seals?.sealOf(device.id)) return undefined;
     if (result.checks.length > 0 || result.findings.length > 0 || result.rejections.length > 0 || result.packages?.length) return undefined;
     const r = result.readings[0];
     const nozzle = r.tags.nozzle;
@@ -281,6 +282,30 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     }
     for (const r of result.readings) if (r.status !== 'ok') this.readingStatusAlert(device, r, now);
     if (result.rejections.length > 0) this.recordRejections(device, topic, result.rejections, payload, now);
+    if (result.readings.length > 0 || result.packages?.length) {
+      const seal = this.seals?.sealOf(device.id);
+      if (seal) this.sealedInUse(device, seal, topic, result, now);
+    }
+  }
+
+  /**
+   * An instrument sealed off by an inspector (an open `sealed-off` finding: out of use until the
+   * finding is closed; its `config` says lockout) that goes on measuring: readings, transactions
+   * or packages of one. Stored as sent (evidence); one critical alert per instrument, each further
+   * message counted, with the latest one's seq and time. It stays open when the seal is lifted:
+   * use while sealed is a fact for the inspector to deal with, not a state that passes.
+   */
+  private sealedInUse(device: Device, seal: { finding: string; inspection: string; since: string }, topic: string, result: IngestResult, now: Date): void {
+    const first = result.readings[0] ?? result.packages?.[0];
+    this.alerts.raiseFrom({
+      tenant: device.tenant,
+      device: device.id,
+      kind: 'sealed-in-use',
+      severity: 'critical',
+      at: now,
+      subject: { seal, topic, seq: first?.seq, ts: first?.ts, transactions: result.points.some((p) => p.measurement === 'transaction') },
+      describe: describeSealedInUse,
+    });
   }
 
   /**
@@ -753,4 +778,24 @@ function quiet(v: unknown): void {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
+}
+
+function describeSealedInUse(u: {
+  seal: { finding: string; inspection: string; since: string };
+  topic: string;
+  seq?: number;
+  ts?: number;
+  transactions: boolean;
+}): { summary: string; details: Record<string, unknown> } {
+  return {
+    summary: `Sealed off by finding ${u.seal.finding} (inspection ${u.seal.inspection}) since ${u.seal.since.slice(0, 10)}, yet it ${u.transactions ? 'records transactions' : 'sends measurements'}`,
+    details: {
+      finding: u.seal.finding,
+      inspection: u.seal.inspection,
+      sealedSince: u.seal.since,
+      topic: u.topic,
+      seq: u.seq ?? null,
+      ts: u.ts === undefined ? null : new Date(u.ts).toISOString(),
+    },
+  };
 }

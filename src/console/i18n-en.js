@@ -402,6 +402,7 @@ export const en = {
   'kind.offline': 'Offline',
   'kind.invalid-data': 'Invalid data',
   'kind.lot-fail': 'Lot of prepackages failed',
+  'kind.sealed-in-use': 'Used while sealed off',
   'kind.journal-capacity': 'Journal capacity',
   'reason.recalibrated': 'Recalibrated',
   'reason.adjusted': 'Adjusted',

@@ -174,6 +174,10 @@ function alertHead(a) {
             ? null
             : [t('device'), h('a', { href: `#/instruments/${encodeURIComponent(a.device)}` }, a.device)],
         a.kind === 'lot-fail' && a.key ? [t('lot'), h('a', { href: `#/lots/${encodeURIComponent(a.key)}` }, t('openLot', { lot: a.key }))] : null,
+        // used while sealed off: the record whose finding sealed it
+        a.kind === 'sealed-in-use' && typeof a.details.inspection === 'string'
+          ? [t('inspection'), h('a', { href: `#/inspections/${encodeURIComponent(a.details.inspection)}` }, a.details.inspection)]
+          : null,
         [t('opened'), fmtDateTime(a.openedAt)],
         [t('updated'), fmtDateTime(a.updatedAt)],
         [t('count'), String(a.count)],

@@ -150,6 +150,15 @@ export function alertSummary(a) {
       if (findings.length) return t('sum.lotFail', { lot: d.lot, product: String(d.product ?? ''), qn: q(d.nominal), findings: findings.join('; ') });
       break;
     }
+    case 'sealed-in-use':
+      if (typeof d.finding === 'string' && typeof d.inspection === 'string' && typeof d.sealedSince === 'string')
+        return t('sum.sealedInUse', {
+          finding: d.finding,
+          inspection: d.inspection,
+          since: fmtDate(d.sealedSince),
+          what: t(/records transactions$/.test(a.summary) ? 'sum.sealedTransactions' : 'sum.sealedMeasurements'),
+        });
+      break;
     case 'journal-capacity': {
       const p = /(\d+) %/.exec(a.summary)?.[1];
       if (p) return t('sum.journal', { p });

@@ -127,7 +127,7 @@ export class DeviceMessagePipeline {
     // below, each in a scope of its own: a closure made here would share this function's context
     // with the others, and so hold `result` and `payload` whichever path was taken (and what is
     // held through a commit outlives V8's young generation).
-    if (this.assurance.hasNothingToApply(result)) return this.appendReading(batch.lines, batch.count, t, qos, done);
+    if (this.assurance.hasNothingToApply(device, result)) return this.appendReading(batch.lines, batch.count, t, qos, done);
     const totalizer = this.assurance.totalizerOnly(device, result);
     if (totalizer !== undefined) return this.appendTransaction(batch.lines, batch.count, t, device.id, totalizer, done);
     this.appendWithOutcome(batch.lines, batch.count, device, topic, result, payload, t, done);

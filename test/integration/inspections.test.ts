@@ -1,7 +1,8 @@
 // An inspection over the real gateway: a fuel dispenser connected over MQTT sends its own check;
 // the inspector's check on site (20 L proving measure, in-trade rule) joins the same history
 // without touching the device's seq series, reaches the time series, and sealing the dispenser
-// off locks it out through its retained config until the finding is closed.
+// off locks it out through its retained config until the finding is closed; a sale through the
+// sealed dispenser is stored and raises a sealed-in-use alert.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
@@ -108,6 +109,37 @@ describe('an inspection at a station connected to the gateway', () => {
     const locked = await config.waitFor((m) => m.payload.lockout === true);
     expect(locked.payload).toMatchObject({ verification: { state: 'valid' }, seal: { finding: sealed.body.id, inspection: id } });
     expect((await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector)).body.sealed.finding).toBe(sealed.body.id);
+    // the station goes on selling through the sealed nozzle: stored as sent (evidence), and one
+    // critical alert for the inspector naming the seal, counting each further transaction
+    const sale = (seq: number, start: number) =>
+      JSON.stringify({
+        seq,
+        ts: new Date().toISOString(),
+        quantity: 'volume',
+        value: 10,
+        unit: 'L',
+        nozzle: '1',
+        product: 'RON95',
+        unitPrice: 23_450,
+        amount: 234_500,
+        totalizerStart: start,
+        totalizerEnd: start + 10,
+      });
+    await dispenser.publishAsync('instruments/fd-dt-2/readings', sale(3, 5000), { qos: 1 });
+    const sealedInUse = async () => (await t.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=sealed-in-use', undefined, inspector)).body.items;
+    await expect.poll(sealedInUse).toMatchObject([
+      {
+        severity: 'critical',
+        count: 1,
+        summary: expect.stringMatching(new RegExp(`^Sealed off by finding ${sealed.body.id} .*records transactions$`)),
+        details: { finding: sealed.body.id, inspection: id, seq: 3 },
+      },
+    ]);
+    await dispenser.publishAsync('instruments/fd-dt-2/readings', sale(4, 5010), { qos: 1 });
+    await expect.poll(async () => (await sealedInUse())[0].count, { timeout: 5000 }).toBe(2);
+    await t.drained();
+    const sales = await (t.gateway.sink as EmbeddedSink).queryPoints('transaction', 'fd-dt-2', undefined, undefined, 10);
+    expect(sales.map((p) => p.fields.seq).sort()).toEqual([3, 4]);
     // the periodic review keeps it locked out
     t.gateway.reviewVerifications();
     const n = config.messages.length;
@@ -115,6 +147,11 @@ describe('an inspection at a station connected to the gateway', () => {
     const unlocked = await config.waitFor((m) => config.messages.indexOf(m) >= n && m.payload.lockout === false);
     expect(unlocked.payload.seal).toBeUndefined();
     expect(config.messages.slice(n - 1, config.messages.indexOf(unlocked)).every((m) => m.payload.lockout === true)).toBe(true);
+    // once the seal is lifted, a sale is ordinary use: nothing more counted; the alert stays for the inspector to resolve
+    await dispenser.publishAsync('instruments/fd-dt-2/readings', sale(5, 5020), { qos: 1 });
+    await t.drained();
+    await new Promise((r) => setTimeout(r, 1500)); // past the alert book's repeat flush
+    expect(await sealedInUse()).toMatchObject([{ state: 'open', count: 2 }]);
 
     const closed = await t.call('POST', `/api/v1/inspections/${id}/close`, {}, inspector);
     expect(closed.body.state).toBe('closed');
