@@ -164,7 +164,7 @@ describe('the state store on PostgreSQL', () => {
 
     await run('totalizers.upsert', { device: 'fd-1', nozzle: '1', seq: 10, totalizerEnd: 1500.5 });
     await run('totalizers.upsert', { device: 'fd-1', nozzle: '1', seq: 9, totalizerEnd: 1400 }); // older: does not move it back
-    expect((await run('totalizers.last', { device: 'fd-1', nozzle: '1' })).rows).toEqual([{ totalizer_end: 1500.5 }]);
+    expect((await run('totalizers.last', { device: 'fd-1', nozzle: '1' })).rows).toEqual([{ seq: 10, totalizer_end: 1500.5 }]);
 
     await run('rejections.insert', {
       device: 'gd-1',
