@@ -10,10 +10,10 @@
 // PostgreSQL with Promises: the routes await them.
 import { createHash } from 'node:crypto';
 import type { Assurance } from '../alerts/assurance.ts';
-import { after, answer, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
+import { after, answer, isPending, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Device, Registry } from '../store/registry.ts';
-import type { FindingFilter, InspectionFilter, InspectionStore, NewInspection } from '../store/inspections.ts';
+import { SealedOffAlready, type FindingFilter, type InspectionFilter, type InspectionStore, type NewInspection } from '../store/inspections.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError } from '../metrology/types.ts';
 import { evaluateCheck } from '../metrology/check.ts';
@@ -279,19 +279,22 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
       const seal = this.store.sealOf(device.id);
       if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
     }
-    const added = st.addFinding(
-      {
-        inspection: i.id,
-        tenant: i.tenant,
-        ...(device ? { device: device.id } : {}),
-        kind: input.kind,
-        description: input.description,
-        ...(input.action ? { action: input.action } : {}),
-        openedBy: actor,
-      },
-      this.deps.now(),
+    const added = refusingSecondSeal(
+      () =>
+        st.addFinding(
+          {
+            inspection: i.id,
+            tenant: i.tenant,
+            ...(device ? { device: device.id } : {}),
+            kind: input.kind,
+            description: input.description,
+            ...(input.action ? { action: input.action } : {}),
+            openedBy: actor,
+          },
+          this.deps.now(),
+        ) as Awaitable<Finding>,
     );
-    return after(added as Awaitable<Finding>, (f) => {
+    return after(added, (f) => {
       this.audit(actor, 'inspection.finding', i.id, {
         tenant: i.tenant,
         finding: f.id,
@@ -442,4 +445,20 @@ export function canonicalJson(x: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(x);
+}
+
+/** A seal placed meanwhile by another record or node (the store decides, under the instrument's lock) answers 409 as the cached check does. */
+function refusingSecondSeal<T>(add: () => Awaitable<T>): Awaitable<T> {
+  const refusal = (e: unknown) => (e instanceof SealedOffAlready ? new Refusal('conflict', e.message) : e);
+  let added: Awaitable<T>;
+  try {
+    added = add();
+  } catch (e) {
+    throw refusal(e);
+  }
+  return isPending(added)
+    ? added.catch((e: unknown) => {
+        throw refusal(e);
+      })
+    : added;
 }

@@ -233,6 +233,9 @@ const Q = {
       .orderBy('id', 'desc')
       .limit(f.limit ?? 1000);
   }),
+  openSealOf: query('findings.open-seal-of', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('findings').select(['id']).where('kind', '=', 'sealed-off').where('state', '<>', 'closed').where('device', '=', arg('device')).limit(1),
+  ),
   openSeals: query('findings.open-seals', (db) =>
     db
       .selectFrom('findings')
@@ -270,6 +273,16 @@ export type NewInspection = Omit<Inspection, 'state' | 'createdAt' | 'closedAt' 
 
 /** What a change of the seals is announced under (executor.ts `announce` / `watch`). */
 export const SEALS_TOPIC = 'seals';
+
+/** A `sealed-off` finding for an instrument that an open one seals off already (whichever node or record placed it). */
+export class SealedOffAlready extends Error {
+  constructor(
+    readonly device: string,
+    readonly finding: string,
+  ) {
+    super(`instrument ${device} is sealed off already (finding ${finding})`);
+  }
+}
 
 /** `fn` of each item in turn, each after the previous one settled: synchronous on SQLite. */
 function inOrder<T>(items: readonly T[], fn: (item: T) => Awaitable<void>): Awaitable<void> {
@@ -409,6 +422,15 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
     );
   }
 
+  /** Inside `serially`: throws SealedOffAlready when an open finding seals `device` off, as stored (the instrument locked first on PostgreSQL). */
+  sealedOffAlready(device: string): Awaitable<void> {
+    return after(this.db.lock(`seal:${device}`), () =>
+      after(this.sql.openSealOf.get({ device }), (open) => {
+        if (open) throw new SealedOffAlready(device, open.id);
+      }),
+    );
+  }
+
   /** Inside `serially`: waits until no other node changes the record `id` (PostgreSQL; nothing on SQLite). */
   lockRecord(id: string): Awaitable<void> {
     return this.db.lock(`inspection:${id}`);
@@ -493,23 +515,27 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
     const seals = f.kind === 'sealed-off' && f.device !== undefined;
     const written = this.serially((st) =>
       after(st.lockRecord(f.inspection), () =>
-        after(st.sql.findingCount.get({ inspection: f.inspection }), (c) => {
-          const id = `${f.inspection}-F${Number(c?.n ?? 0) + 1}`;
-          const row = {
-            id,
-            inspection: f.inspection,
-            tenant: f.tenant,
-            device: f.device ?? null,
-            kind: f.kind,
-            description: f.description,
-            action: f.action ?? null,
-            opened_at: openedAt,
-            opened_by: f.openedBy,
-          };
-          return after(st.sql.insertFinding.run(row), () =>
-            after(seals ? st.db.announce(SEALS_TOPIC) : undefined, () => after(st.finding(id), (found) => found!)),
-          );
-        }),
+        // One open seal per instrument, decided in the transaction under the instrument's lock: two
+        // inspectors (two records, two nodes) sealing it at once no longer both succeed.
+        after(seals ? st.sealedOffAlready(f.device!) : undefined, () =>
+          after(st.sql.findingCount.get({ inspection: f.inspection }), (c) => {
+            const id = `${f.inspection}-F${Number(c?.n ?? 0) + 1}`;
+            const row = {
+              id,
+              inspection: f.inspection,
+              tenant: f.tenant,
+              device: f.device ?? null,
+              kind: f.kind,
+              description: f.description,
+              action: f.action ?? null,
+              opened_at: openedAt,
+              opened_by: f.openedBy,
+            };
+            return after(st.sql.insertFinding.run(row), () =>
+              after(seals ? st.db.announce(SEALS_TOPIC) : undefined, () => after(st.finding(id), (found) => found!)),
+            );
+          }),
+        ),
       ),
     );
     return answer(this.db, () =>

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { StateExecutor } from '../../src/store/executor.ts';
 import { Registry } from '../../src/store/registry.ts';
 import { StandardStore } from '../../src/store/standards.ts';
-import { InspectionStore } from '../../src/store/inspections.ts';
+import { InspectionStore, SealedOffAlready } from '../../src/store/inspections.ts';
 import { CampaignStore } from '../../src/store/campaigns.ts';
 import { LotBook } from '../../src/lots/lot-book.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
@@ -82,6 +82,30 @@ export function recordsContract(name: string, setup: () => Promise<RecordsTarget
       expect(await a.close(i.id, NOW, 'inspector:lan', 'done', 'hash')).toBe(true);
       expect(await b.close(i.id, NOW, 'inspector:lan', 'done', 'hash')).toBe(false);
       expect(await b.record(i.id)).toMatchObject({ state: 'closed', recordHash: 'hash', findings: [{ id: f1.id }, { id: f2.id }] });
+    });
+
+    it('seals an instrument off once when two records on two nodes seal it at the same moment: the other is refused, naming the seal', async () => {
+      const a = new InspectionStore(dbA);
+      const b = new InspectionStore(dbB);
+      await Promise.all([a.loaded, b.loaded]);
+      const open = (s: InspectionStore, who: string) =>
+        s.open({ tenant: 'acme', region: 'HN', startedAt: '2026-04-02T08:00:00.000Z', inspectors: [who], openedBy: `inspector:${who}` }, NOW);
+      const [i1, i2] = await Promise.all([open(a, 'lan'), open(b, 'minh')]);
+      const seal = (s: InspectionStore, i: string) =>
+        s.addFinding({ inspection: i, tenant: 'acme', device: 'cw-1', kind: 'sealed-off', description: 'niêm phong', openedBy: 'inspector:x' }, NOW);
+      // (on SQLite the store answers at once, so a refusal is thrown rather than a rejected promise)
+      const settled = await Promise.allSettled([() => seal(a, i1.id), () => seal(b, i2.id)].map((add) => Promise.resolve().then(add)));
+      const won = settled.filter((r) => r.status === 'fulfilled');
+      const lost = settled.filter((r) => r.status === 'rejected');
+      expect([won.length, lost.length]).toEqual([1, 1]);
+      const winner = (won[0] as PromiseFulfilledResult<{ id: string }>).value;
+      const refusal = (lost[0] as PromiseRejectedResult).reason;
+      expect(refusal).toBeInstanceOf(SealedOffAlready);
+      expect(refusal).toMatchObject({ device: 'cw-1', finding: winner.id });
+      // one open seal in the records, whichever node is asked
+      expect((await b.findings({ device: 'cw-1', kind: 'sealed-off' })).filter((f) => f.state !== 'closed').map((f) => f.id)).toEqual([winner.id]);
+      const owner = winner.id.startsWith(i1.id) ? a : b;
+      await owner.closeFinding(winner.id, 'repaired', 'inspector:x', NOW);
     });
 
     it('closes a record with the hash of exactly what it holds while another node notes a finding on it: the finding is in it, or refused', async () => {
