@@ -73,7 +73,7 @@ export function recordsContract(name: string, setup: () => Promise<RecordsTarget
       const [f1, f2] = await Promise.all([finding(a, 'violation'), finding(b, 'sealed-off')]);
       expect([f1.id, f2.id].sort()).toEqual([`${i.id}-F1`, `${i.id}-F2`]);
       expect(b.sealOf('cw-1')?.finding).toBe(f2.id);
-      // PostgreSQL: every node follows the seals (a message to any node is refused); SQLite has one gateway
+      // PostgreSQL: every node follows the seals (any node locks the instrument out and alerts on its use); SQLite has one gateway
       if (dbA.dialect === 'postgres') await vi.waitFor(() => expect(a.sealOf('cw-1')?.finding).toBe(f2.id), { timeout: 1000, interval: 20 });
       else expect(new InspectionStore(dbA).sealOf('cw-1')?.finding).toBe(f2.id);
       expect(await b.closeFinding(f2.id, 'repaired', 'inspector:lan', NOW)).toMatchObject({ state: 'closed' });
