@@ -96,11 +96,11 @@ export class Ingest {
   /** device|quantity|channel → last accepted reading (plausibility of rate of change). */
   private previous = new Map<string, { ts: number; value: number }>();
   /**
-   * device|nozzle → the latest transaction judged in this process (seeded from the store): its seq,
-   * its totalizerEnd, and the totalizerEnd it was audited against (`before`), so that the same
-   * transaction sent again is judged as it was the first time.
+   * device|nozzle → the latest transaction judged in this process (seeded from the store, without
+   * its time): its seq and time, its totalizerEnd, and the totalizerEnd it was audited against
+   * (`before`), so that the same transaction sent again is judged as it was the first time.
    */
-  private totalizers = new Map<string, { seq: number; end: number; before: number | undefined }>();
+  private totalizers = new Map<string, { seq: number; ts: number | undefined; end: number; before: number | undefined }>();
 
   /** Forgets the nozzles' totalizers of a device (a cluster node taking it over reads them from the state database again). */
   forgetDevice(device: string): void {
@@ -358,13 +358,15 @@ export class Ingest {
       let held = this.totalizers.get(key);
       if (held === undefined) {
         const last = this.ctx.lastTotalizer(device.id, tx.nozzle);
-        if (last) this.totalizers.set(key, (held = { seq: last.seq, end: last.end, before: undefined }));
+        if (last) this.totalizers.set(key, (held = { seq: last.seq, ts: undefined, end: last.end, before: undefined }));
       }
-      // seq increases per device (CONTRACT §2): a transaction at or below the latest one is sent
-      // again (its PUBACK lost) or late, and the latest totalizer is not the one it continues. The
-      // same transaction again is audited against what it was the first time; an older one's
-      // predecessor is not known here, so only its own consistency is audited.
-      const later = held === undefined || r.seq > held.seq;
+      // seq increases per device (CONTRACT §2): a transaction at or below the latest one, and not
+      // after it in time, is sent again (its PUBACK lost) or late, and the latest totalizer is not
+      // the one it continues. The same transaction again is audited against what it was the first
+      // time; an older one's predecessor is not known here, so only its own consistency is
+      // audited. A lower seq with a later time is a controller that restarted its count: it goes
+      // on from the latest totalizer like any next transaction.
+      const later = held === undefined || r.seq > held.seq || (held.ts !== undefined && r.ts > held.ts);
       const before = later ? held?.end : r.seq === held!.seq ? held!.before : undefined;
       const audit = profile.transactionAudit!;
       // Totalizers in the canonical unit (the profile declares them sameUnitAsValue), as the volume is.
@@ -386,9 +388,10 @@ export class Ingest {
         audit,
       );
       if (later) {
-        if (held === undefined) this.totalizers.set(key, { seq: r.seq, end: totalizerEnd, before });
+        if (held === undefined) this.totalizers.set(key, { seq: r.seq, ts: r.ts, end: totalizerEnd, before });
         else {
           held.seq = r.seq;
+          held.ts = r.ts;
           held.end = totalizerEnd;
           held.before = before;
         }

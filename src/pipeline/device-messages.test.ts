@@ -171,6 +171,21 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     expect(alerts.openAlert('fd-1', 'tamper', '1:tamper')?.details).toMatchObject({ seq: 7, totalizerStart: 1065, previousTotalizerEnd: 1060 });
   });
 
+  it('audit the transactions of a controller that restarted its seq count against the latest totalizer, gap included', async () => {
+    await acknowledged(transactions(101, 1000, 3)); // seq 101-103 → 1030
+    // the controller restarts: seq 1, 2 at later times, going on from 1030; then 5 L outside any transaction
+    const restarted = (seq: number, start: number) => {
+      const [p] = transactions(seq, start, 1);
+      const body = JSON.parse(p.toString()) as { ts: number };
+      body.ts = NOW - 1000 + seq; // after seq 103's time (NOW − 60,000 + 103)
+      return Buffer.from(JSON.stringify(body));
+    };
+    await acknowledged([restarted(1, 1030)]);
+    expect(tamperAlerts()).toEqual([]);
+    await acknowledged([restarted(2, 1045)]);
+    expect(alerts.openAlert('fd-1', 'tamper', '1:tamper')?.details).toMatchObject({ seq: 2, totalizerStart: 1045, previousTotalizerEnd: 1040 });
+  });
+
   it('judge a transaction sent again the same way as the first time: a true gap is found again, not a false one', async () => {
     await acknowledged(transactions(1, 1000, 2)); // → 1020
     const gap = transactions(3, 1025, 1); // 5 L outside any transaction
