@@ -5,7 +5,7 @@ import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } 
 import { channelMpe, minimumMeasuredQuantity } from './mpe.ts';
 import type { InstrumentProfile } from './profile.ts';
 import type { Certificate, CheckInput, CheckResult, DeviceMetrology, FieldError, Regime } from './types.ts';
-import { conversionFactor, resolveUnit } from './units.ts';
+import { conversionFactor, resolveUnit, scaled } from './units.ts';
 
 export interface MetrologyContext {
   profile: InstrumentProfile;
@@ -61,10 +61,10 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   if (errors.length > 0 || 'path' in unit) return { ok: false, errors };
 
   const f = unit.factor;
-  const indicated = check.indicated * f;
-  const reference = check.reference * f;
-  const referenceU = check.referenceUncertainty * Math.abs(f);
-  const deltaL = check.deltaL === undefined ? undefined : check.deltaL * f;
+  const indicated = scaled(check.indicated, f);
+  const reference = scaled(check.reference, f);
+  const referenceU = scaled(check.referenceUncertainty, Math.abs(f));
+  const deltaL = check.deltaL === undefined ? undefined : scaled(check.deltaL, f);
   const refusal = validTestErrors(ch, reference, deltaL);
   if (refusal.length > 0) return { ok: false, errors: refusal };
 

@@ -3,7 +3,7 @@ import { channelFor, isFieldErrors } from './channel.ts';
 import { channelUnitFactor, type MetrologyContext } from './check.ts';
 import type { InstrumentProfile, Plausibility } from './profile.ts';
 import type { FieldError, ReadingInput, ReadingStatus, VerificationState } from './types.ts';
-import { conversionFactor } from './units.ts';
+import { conversionFactor, scaled } from './units.ts';
 import { isVerified, verificationState } from './verification.ts';
 
 export interface ReadingContext extends MetrologyContext {
@@ -95,7 +95,7 @@ function checkFields(
       if (name !== profile.channelField) errors.push({ path: name, message: `${name} "${v}" is not allowed: one of ${allowed.join(', ')}` });
       continue;
     }
-    const value = spec.sameUnitAsValue && typeof v === 'number' ? v * factor : (v as string | number | boolean);
+    const value = spec.sameUnitAsValue && typeof v === 'number' ? scaled(v, factor) : (v as string | number | boolean);
     fields[name] = value;
     if (spec.tag && typeof v === 'string') tags[name] = v;
   }
@@ -139,7 +139,7 @@ export function evaluateReading(ctx: ReadingContext, r: ReadingInput): Evaluated
   errors.push(...checked.errors);
   if (errors.length > 0 || isFieldErrors(ch)) return { ok: false, errors };
 
-  const value = r.value * factor;
+  const value = scaled(r.value, factor);
   const flags: ReadingStatus[] = [];
   const slack = 1e-9 * (ch.range.max - ch.range.min);
   if (value < ch.range.min - slack || value > ch.range.max + slack) flags.push('out-of-range');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { conversionFactor, resolveUnit, toCanonical } from './units.ts';
+import { conversionFactor, resolveUnit, scaled, toCanonical } from './units.ts';
 
 describe('UCUM conversion', () => {
   it('converts the wire units of the profiles to their canonical units', () => {
@@ -12,6 +12,20 @@ describe('UCUM conversion', () => {
     expect(toCanonical(1.2, 't', 'kg')).toBeCloseTo(1200, 9);
     expect(toCanonical(0.0001, '%', '[ppm]')).toBeCloseTo(1, 9);
     expect(toCanonical(400, 'ug/L', 'mg/L')).toBeCloseTo(0.4, 12);
+  });
+
+  it('gives the decimal result exactly where a decimal factor allows: whole pascals → hectopascals, millilitres → litres', () => {
+    // 101,327 Pa is 1013.27 hPa; × 0.01 gave 1013.2700000000001 (0.01 is not exact in binary)
+    expect(toCanonical(101327, 'Pa', 'hPa')).toBe(1013.27);
+    expect(toCanonical(20070, 'mL', 'L')).toBe(20.07);
+    // every whole pascal from 1,000 to 1,100 hPa and every whole millilitre to 50 L reads as its decimal
+    for (let pa = 100_000; pa <= 110_000; pa++)
+      expect(String(toCanonical(pa, 'Pa', 'hPa'))).toBe(String(Number(`${Math.trunc(pa / 100)}.${String(pa % 100).padStart(2, '0')}`)));
+    for (let ml = 1; ml <= 50_000; ml += 7)
+      expect(String(toCanonical(ml, 'mL', 'L'))).toBe(String(Number(`${Math.trunc(ml / 1000)}.${String(ml % 1000).padStart(3, '0')}`)));
+    // factors that are not the inverse of an integer multiply, as before
+    expect(scaled(760, conversionFactor('mm[Hg]', 'hPa')!)).toBe(760 * conversionFactor('mm[Hg]', 'hPa')!);
+    expect(scaled(2, 10)).toBe(20);
   });
 
   it('is undefined for different dimensions, non-UCUM spellings and offset units', () => {

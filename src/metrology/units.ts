@@ -52,7 +52,28 @@ export function isUcumCode(code: string): boolean {
  */
 export function toCanonical(value: number, unit: string, canonicalUnit: string): number | undefined {
   const f = conversionFactor(unit, canonicalUnit);
-  return f === undefined ? undefined : value * f;
+  return f === undefined ? undefined : scaled(value, f);
+}
+
+/** factor → the integer it is the inverse of (0.01 → 100), or null. */
+const divisorCache = new Map<number, number | null>();
+
+/**
+ * `value` × `factor`, as a division when the factor is the inverse of an integer (Pa → hPa:
+ * 1/100, mL → L: 1/1000): 0.01 has no exact binary form, and multiplying by it left the binary
+ * error in ~15 % of such readings (101,327 Pa → 1013.2700000000001 hPa, stored and shown so),
+ * where dividing by 100 gives the double nearest the decimal result.
+ */
+export function scaled(value: number, factor: number): number {
+  if (factor >= 1) return value * factor;
+  let d = divisorCache.get(factor);
+  if (d === undefined) {
+    const inverse = 1 / factor;
+    const n = Math.round(inverse);
+    d = n > 1 && Math.abs(inverse - n) <= 1e-9 * n ? n : null;
+    divisorCache.set(factor, d);
+  }
+  return d === null ? value * factor : value / d;
 }
 
 /**
