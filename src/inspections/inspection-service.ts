@@ -276,9 +276,8 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     if (input.kind === 'sealed-off') {
       if (!device)
         throw new Refusal('invalid', 'the request body is invalid', [{ path: 'device', message: 'a sealed-off finding names the instrument sealed off' }]);
-      const seal = this.store.sealOf(device.id);
-      if (seal) throw new Refusal('conflict', `instrument ${device.id} is sealed off already (finding ${seal.finding})`);
     }
+    // a second seal of the instrument is refused by the store, which reads the open one under the instrument's lock
     const added = refusingSecondSeal(
       () =>
         st.addFinding(
@@ -447,7 +446,7 @@ export function canonicalJson(x: unknown): string {
   return JSON.stringify(x);
 }
 
-/** A seal placed meanwhile by another record or node (the store decides, under the instrument's lock) answers 409 as the cached check does. */
+/** The instrument sealed off already (by this record, another one, or another node: the store decides) answers 409. */
 function refusingSecondSeal<T>(add: () => Awaitable<T>): Awaitable<T> {
   const refusal = (e: unknown) => (e instanceof SealedOffAlready ? new Refusal('conflict', e.message) : e);
   let added: Awaitable<T>;

@@ -515,8 +515,8 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
     const seals = f.kind === 'sealed-off' && f.device !== undefined;
     const written = this.serially((st) =>
       after(st.lockRecord(f.inspection), () =>
-        // One open seal per instrument, decided in the transaction under the instrument's lock: two
-        // inspectors (two records, two nodes) sealing it at once no longer both succeed.
+        // One open seal per instrument, decided in the transaction under the instrument's lock: of two
+        // records (or two nodes) sealing it at once, one succeeds.
         after(seals ? st.sealedOffAlready(f.device!) : undefined, () =>
           after(st.sql.findingCount.get({ inspection: f.inspection }), (c) => {
             const id = `${f.inspection}-F${Number(c?.n ?? 0) + 1}`;
