@@ -17,6 +17,30 @@ export interface ProcSample {
   rssBytes: number;
   /** user + system CPU time of the process, seconds. */
   cpuSeconds: number;
+  /** of it in the kernel (stime) */
+  sysSeconds: number;
+  /** Read and write system calls so far (`syscr`, `syscw` of /proc/<pid>/io; 0 where unreadable). */
+  syscr: number;
+  syscw: number;
+}
+
+/** The whole machine's CPU time so far from /proc/stat, seconds: busy (user, system, interrupts), idle (with I/O wait) and steal (taken by the hypervisor). */
+export interface MachineCpu {
+  busy: number;
+  idle: number;
+  steal: number;
+}
+
+export function machineCpu(): MachineCpu {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: (user + nice + system + irq + softirq) / clkTck, idle: (idle + iowait) / clkTck, steal: (steal || 0) / clkTck };
+}
+
+/** Cores busy, idle and stolen on average between two samples. */
+export function coresBetween(a: MachineCpu, b: MachineCpu, ms: number): { busy: number; idle: number; steal: number } {
+  const s = ms / 1000;
+  return { busy: round((b.busy - a.busy) / s, 2), idle: round((b.idle - a.idle) / s, 2), steal: round((b.steal - a.steal) / s, 2) };
 }
 
 /** VmRSS from /proc/<pid>/status and utime+stime from /proc/<pid>/stat. */
@@ -28,7 +52,16 @@ export function procSample(pid: number): ProcSample {
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  return { at: Date.now(), rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: (utime + stime) / clkTck };
+  let syscr = 0;
+  let syscw = 0;
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    syscr = Number(/syscr:\s+(\d+)/.exec(io)?.[1] ?? 0);
+    syscw = Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? 0);
+  } catch {
+    /* another user's process */
+  }
+  return { at: Date.now(), rssBytes: rss ? Number(rss[1]) * 1024 : 0, cpuSeconds: (utime + stime) / clkTck, sysSeconds: stime / clkTck, syscr, syscw };
 }
 
 /**

@@ -204,6 +204,8 @@ async function paced(a: {
   floor: number;
   latency?: LatencyProbe;
   alerts?: AlertProbe;
+  /** 'mixed': each device's next message of bench/traffic.ts (the pool connected with device types) */
+  traffic?: 'plain' | 'mixed';
 }) {
   const conns = pool(a.pool);
   const cpu = process.cpuUsage();
@@ -234,11 +236,15 @@ async function paced(a: {
         inflight[i]++;
         sent++;
         const ts = nextTs(c.state, a.floor);
-        c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, (err) => {
+        const onDone = (err?: Error) => {
           inflight[i]--;
           if (err) errors++;
           else acked++;
-        });
+        };
+        if (a.traffic === 'mixed') {
+          const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts);
+          c.client.publish(m.topic === 'readings' ? c.topic : `instruments/${c.id}/checks`, m.payload, opts, onDone);
+        } else c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);
       }
       if (now >= end) resolve();
       else setTimeout(tick, 5);

@@ -166,6 +166,8 @@ export interface GatewayStart {
   journalSync?: string;
   /** More environment for the gateway (cluster mode: MAG_AMQP_URLS, MAG_NODE_ID). */
   env?: Record<string, string>;
+  /** The checkout whose gateway runs (default this one; bench/ab.ts runs another revision's beside it). */
+  root?: string;
 }
 
 export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
@@ -177,12 +179,12 @@ export async function startGatewayProc(s: GatewayStart): Promise<GatewayProc> {
   const nodeArgs = [
     ...(s.nodeOptions ?? []),
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-    join(PACKAGE_ROOT, 'bin/mag.mjs'),
+    join(s.root ?? PACKAGE_ROOT, 'bin/mag.mjs'),
     'start',
   ];
   const spawnedAtUs = Number(process.hrtime.bigint() / 1000n);
   const child = spawn(process.execPath, nodeArgs, {
-    cwd: PACKAGE_ROOT,
+    cwd: s.root ?? PACKAGE_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
@@ -258,11 +260,12 @@ export async function gatewayCounts(g: GatewayProc): Promise<{ accepted: number;
 }
 
 /** The gateway's journal commits since its start, from /metrics (read once before and after a run: rendering it costs the gateway ~1 ms). */
-export async function gatewayCommits(g: GatewayProc): Promise<{ commits: number; synced: number }> {
+export async function gatewayCommits(g: GatewayProc): Promise<{ commits: number; synced: number; sinkWrites: number }> {
   const text = await (await fetch(`${g.api}/metrics`)).text();
   const of = (synced: string) => Number(new RegExp(`^mag_journal_commits_total\\{synced="${synced}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0); // a label at 0 is left out
   const synced = of('true');
-  return { commits: synced + of('false'), synced };
+  const sinkWrites = Number(/^mag_sink_writes (\d+)/m.exec(text)?.[1] ?? 0);
+  return { commits: synced + of('false'), synced, sinkWrites };
 }
 
 /**

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { benchCommit, machineFacts, procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import { benchCommit, coresBetween, machineCpu, machineFacts, procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
 import { mixedFleet } from './traffic.ts';
@@ -342,6 +342,7 @@ try {
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
       const i0 = procSample(influx.pid!);
+      const m0 = machineCpu();
       const counted = await gatewayCounts(gw);
       const commits0 = await gatewayCommits(gw);
       const watch = watchGateway(gw, counted, MESSAGES);
@@ -350,6 +351,7 @@ try {
       const stored = await waitStored(influx, f, MESSAGES, 300_000, 100, 20_000, async () => (await gatewayCounts(gw!)).delivered - counted.delivered);
       const s1 = procSample(gw.pid);
       const i1 = procSample(influx.pid!);
+      const m1 = machineCpu();
       const { journaledAt, deliveredAt } = await watch.stop();
       const commits1 = await gatewayCommits(gw);
       nextFloor(b.maxTs);
@@ -367,11 +369,13 @@ try {
         (m) => m.type === 'reached' && m.id === expectId,
       );
       const bare0 = procSample(bare!.pid!);
+      const bm0 = machineCpu();
       const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
       let giveUp: NodeJS.Timeout | undefined;
       const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
       clearTimeout(giveUp);
       const bare1 = procSample(bare!.pid!);
+      const bm1 = machineCpu();
       reachedP.catch(() => undefined);
       const bareMs = reached.at - bb.startedAt;
       const bareRate = Math.round((MESSAGES / bareMs) * 1000);
@@ -396,6 +400,13 @@ try {
         // messages per journal commit: how many each fsync (QoS 1) acknowledges
         journalCommits: commits1.commits - commits0.commits,
         messagesPerCommit: round(MESSAGES / Math.max(1, commits1.commits - commits0.commits), 1),
+        // points per write to InfluxDB (influxd's cost per point grows below ~1,500)
+        pointsPerSinkWrite: round(MESSAGES / Math.max(1, commits1.sinkWrites - commits0.sinkWrites), 0),
+        // the machine's cores, on average from the first publish to the last reading stored: busy, idle, stolen
+        cores: coresBetween(m0, m1, s1.at - s0.at),
+        // system calls of the gateway per 100 messages: reads (socket reads: how many messages a read carries) and writes
+        sysUsPerMessage: round(((s1.sysSeconds - s0.sysSeconds) * 1e6) / MESSAGES, 1),
+        syscallsPer100: { read: round(((s1.syscr - s0.syscr) * 100) / MESSAGES, 1), write: round(((s1.syscw - s0.syscw) * 100) / MESSAGES, 1) },
       };
       const bareCpuUs = round(((bare1.cpuSeconds - bare0.cpuSeconds) * 1e6) / MESSAGES, 1);
       // The machine's CPU per message on each side (µs): what the two cores are shared by.
@@ -409,15 +420,26 @@ try {
       };
       runs.push({
         gateway,
-        bare: { ms: bareMs, rate: bareRate, sendRate: bb.rate, loadgenCpuMs: bb.loadgenCpuMs, cpuUsPerMessage: bareCpuUs },
+        bare: {
+          ms: bareMs,
+          rate: bareRate,
+          sendRate: bb.rate,
+          loadgenCpuMs: bb.loadgenCpuMs,
+          cpuUsPerMessage: bareCpuUs,
+          sysUsPerMessage: round(((bare1.sysSeconds - bare0.sysSeconds) * 1e6) / MESSAGES, 1),
+          cores: coresBetween(bm0, bm1, bare1.at - bare0.at),
+          syscallsPer100: { read: round(((bare1.syscr - bare0.syscr) * 100) / MESSAGES, 1), write: round(((bare1.syscw - bare0.syscw) * 100) / MESSAGES, 1) },
+        },
         ratio: round(gwRate / bareRate, 3),
         cpuBudgetUs: budget,
       });
       log(
         `${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} ` +
-          `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, ${gateway.messagesPerCommit} msg/commit, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
+          `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, ${gateway.messagesPerCommit} msg/commit, ${gateway.pointsPerSinkWrite} points/write, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
           `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %; ` +
-          `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}`,
+          `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}; ` +
+          `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} bare ${runs.at(-1)!.bare.cores.busy}/${runs.at(-1)!.bare.cores.idle}/${runs.at(-1)!.bare.cores.steal}; ` +
+          `kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${runs.at(-1)!.bare.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${runs.at(-1)!.bare.syscallsPer100.read} write ${runs.at(-1)!.bare.syscallsPer100.write}`,
       );
       await sleep(2000);
     }

@@ -131,6 +131,14 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: 'mag_sink_writes',
+      help: 'Writes confirmed by the sink since start (mag_sink_delivered_points / this: points per write)',
+      registers: [r],
+      collect() {
+        this.set(g.forwarder.totals.batches);
+      },
+    });
+    new Gauge({
       name: 'mag_sink_dead_letters',
       help: 'Points refused by the sink and moved to the dead-letter store since start',
       registers: [r],
