@@ -1,7 +1,9 @@
 // The aedes internals the broker patches: all there on the installed aedes (1.2.0), and a
 // missing one is named, logged as an error and its patch left off.
+import { type AddressInfo, createServer, connect as tcpConnect } from 'node:net';
 import { Writable } from 'node:stream';
 import { Aedes } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AedesInternals, checkAedesInternals, type AedesShape } from './aedes-internals.ts';
@@ -58,5 +60,48 @@ describe('aedes internals', () => {
     ]);
     expect((fake as unknown as { publish: unknown }).publish).toBe(publish);
     expect(internals.client('anyone')).toBeUndefined();
+  });
+
+  it("a device's PUBACKs go in aedes' order, each for its message id, and a packet after them follows them on the wire", async () => {
+    const broker = await Aedes.createBroker({ id: 'puback-order-test' });
+    new AedesInternals(broker, capturedLog().log);
+    const writes: number[] = []; // the size of each write aedes made to the device's socket
+    const server = createServer((s) => {
+      const write = s.write.bind(s) as (chunk: Buffer) => boolean;
+      (s as unknown as { write: (chunk: Buffer) => boolean }).write = (chunk: Buffer) => {
+        writes.push(chunk.length);
+        return write(chunk);
+      };
+      broker.handle(s);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket = tcpConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (b) => received.push(b));
+    try {
+      const ids = [1, 2, 255, 256, 300, 65535, 7];
+      const bytes = Buffer.concat([
+        mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'dev-order', clean: true, keepalive: 60 }),
+        ...ids.map((messageId) =>
+          mqttPacket.generate({ cmd: 'publish', topic: 't/x', payload: Buffer.from('1'), qos: 1, messageId, retain: false, dup: false }),
+        ),
+        mqttPacket.generate({ cmd: 'pingreq' }),
+      ]);
+      socket.write(bytes);
+      const expected = Buffer.concat([
+        Buffer.from([0x20, 2, 0, 0]), // CONNACK, accepted
+        ...ids.map((id) => Buffer.from([0x40, 2, id >> 8, id & 0xff])), // PUBACK of each, in order
+        Buffer.from([0xd0, 0]), // PINGRESP after them
+      ]);
+      const deadline = Date.now() + 5000;
+      while (Buffer.concat(received).length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(Buffer.concat(received).toString('hex')).toBe(expected.toString('hex'));
+      // the seven PUBACKs in one write of 28 bytes (not three writes each)
+      expect(writes).toContain(28);
+    } finally {
+      socket.destroy();
+      await new Promise<void>((r) => broker.close(() => r()));
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

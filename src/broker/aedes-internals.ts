@@ -7,10 +7,11 @@
 import { PassThrough } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Aedes, Client, PublishPacket } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import type { Logger } from '../log.ts';
 
 /** What depends on aedes internals; each is left off (and reported) when its internals are missing. */
-export const AEDES_PATCHES = ['skip_device_delivery', 'readable_guard', 'read_budget', 'clients_map', 'client_socket'] as const;
+export const AEDES_PATCHES = ['skip_device_delivery', 'readable_guard', 'read_budget', 'clients_map', 'client_socket', 'puback_batch'] as const;
 export type AedesPatch = (typeof AEDES_PATCHES)[number];
 
 export interface MissingInternal {
@@ -44,6 +45,8 @@ export function checkAedesInternals(aedes: AedesShape): MissingInternal[] {
   if (typeof aedes.publish !== 'function' || aedes.publish.length !== 3)
     missing.push({ patch: 'skip_device_delivery', internal: 'Aedes#publish(packet, client, done)' });
   if (typeof aedes.clients !== 'object' || aedes.clients === null) missing.push({ patch: 'clients_map', internal: 'Aedes#clients' });
+  if (typeof (mqttPacket as { writeToStream?: unknown }).writeToStream !== 'function')
+    missing.push({ patch: 'puback_batch', internal: "mqtt-packet's writeToStream(packet, stream), through which aedes writes every packet" });
   if (typeof aedes.handle !== 'function') {
     for (const patch of ['client_socket', 'readable_guard', 'read_budget'] as const) missing.push({ patch, internal: 'Aedes#handle(stream)' });
     return missing;
@@ -129,6 +132,7 @@ export class AedesInternals {
     }
     this.missing = new Set(found.map((m) => m.patch));
     if (!this.missing.has('skip_device_delivery')) skipDeliveryOfDevicePublications(aedes);
+    if (!this.missing.has('puback_batch')) batchPubacks();
   }
 
   /** Patches a connected client (aedes' `client` event). */
@@ -224,5 +228,60 @@ function guardReadable(client: Client, budget: ReadBudget | undefined): void {
       return null;
     }
     return read(n);
+  };
+}
+
+type WriteToStream = (packet: { cmd: string; messageId?: number }, stream: PubackStream, opts?: unknown) => boolean;
+interface PubackStream extends NodeJS.WritableStream {
+  destroyed?: boolean;
+  writableNeedDrain?: boolean;
+  /** Message ids of the PUBACKs waiting for this tick's end. */
+  [PENDING_PUBACKS]?: number[];
+}
+const PENDING_PUBACKS = Symbol('mag.pendingPubacks');
+let pubacksBatched = false;
+
+/**
+ * A device's PUBACKs in one buffer per socket and event-loop tick. aedes writes each PUBACK
+ * through mqtt-packet's writeToStream: the socket corked, three writes (header, length, message
+ * id) and an uncork scheduled, per message; when a commit releases ~200 messages at once that
+ * was ~600 buffered writes gathered into one writev per device. The PUBACKs of a socket are now
+ * collected and written as one 4-byte-per-PUBACK buffer at the end of the tick, as before in
+ * one write per socket. Any other packet to that socket first writes the PUBACKs collected, so
+ * the order on the wire is aedes' order. (MQTT allows several packets in one TCP segment or
+ * WebSocket frame.) Process-wide: aedes writes every packet through this one function.
+ */
+function batchPubacks(): void {
+  if (pubacksBatched) return;
+  pubacksBatched = true;
+  const mp = mqttPacket as unknown as { writeToStream: WriteToStream };
+  const original = mp.writeToStream;
+  const flush = (stream: PubackStream) => {
+    const ids = stream[PENDING_PUBACKS];
+    if (!ids || ids.length === 0) return;
+    stream[PENDING_PUBACKS] = undefined;
+    if (stream.destroyed) return; // the connection is gone: the device sends those messages again
+    const buf = Buffer.allocUnsafe(ids.length * 4);
+    for (let i = 0, o = 0; i < ids.length; i++, o += 4) {
+      const id = ids[i];
+      buf[o] = 0x40; // PUBACK
+      buf[o + 1] = 2; // remaining length: the message id
+      buf[o + 2] = id >> 8;
+      buf[o + 3] = id & 0xff;
+    }
+    stream.write(buf);
+  };
+  mp.writeToStream = (packet, stream, opts) => {
+    const pending = stream[PENDING_PUBACKS];
+    if (packet.cmd === 'puback' && opts === undefined && typeof packet.messageId === 'number' && packet.messageId > 0 && packet.messageId <= 0xffff) {
+      if (pending) pending.push(packet.messageId);
+      else {
+        stream[PENDING_PUBACKS] = [packet.messageId];
+        process.nextTick(flush, stream);
+      }
+      return stream.writableNeedDrain !== true;
+    }
+    if (pending) flush(stream);
+    return original(packet, stream, opts);
   };
 }

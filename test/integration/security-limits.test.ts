@@ -345,6 +345,7 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
       ['read_budget', 0],
       ['clients_map', 0],
       ['client_socket', 0],
+      ['puback_batch', 0],
     ]);
   });
 });
