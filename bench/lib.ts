@@ -288,6 +288,25 @@ export function threadCpu(pid: number): Record<string, number> {
   return out;
 }
 
+/** Seconds all threads of a process have waited on a run queue (runnable, not on a CPU), from each task's schedstat. */
+export function runQueueSeconds(pid: number): number {
+  let total = 0;
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/)[1]) / 1e9;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return total;
+}
+
 /**
  * The event-loop thread's time on a CPU and waiting for one (run queue), seconds, from
  * /proc/<pid>/task/<pid>/schedstat. Over a window, wall − both is the time it slept: idle in

@@ -126,6 +126,8 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
   let firstAckMs: number | undefined;
   const mixed = a.traffic === 'mixed';
   const tally: MixTally | undefined = mixed ? emptyTally() : undefined;
+  // publish → PUBACK (QoS 1) of every 16th message of each client, ms (acknowledgements come in order per client)
+  const ackLatencies: number[] = [];
   if (mixed && conns.some((c) => !c.member)) throw new Error(`pool ${a.pool} was connected without device types: no mixed traffic`);
   await Promise.all(
     conns.map(
@@ -136,8 +138,10 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
           let done = 0;
           let inflight = 0;
           const opts = { qos: a.qos };
+          const stamps: number[] = [];
           const onDone = (err?: Error) => {
             if (err) errors++;
+            if ((done & 15) === 0) ackLatencies.push(performance.now() - stamps[done >> 4]);
             if (firstAckMs === undefined) firstAckMs = performance.now() - t0;
             inflight--;
             done++;
@@ -146,6 +150,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
           };
           const pump = () => {
             while (inflight < a.window && sent < quota) {
+              if ((sent & 15) === 0) stamps[sent >> 4] = performance.now();
               sent++;
               inflight++;
               const ts = nextTs(c.state, a.floor);
@@ -174,7 +179,15 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
     firstAckMs: firstAckMs === undefined ? undefined : Math.round(firstAckMs),
     tally,
     loadgenCpuMs: cpuMs(cpu),
+    ackMs: quantiles(ackLatencies),
   };
+}
+
+function quantiles(xs: number[]): { p10: number; p50: number; p90: number; p99: number } | undefined {
+  if (xs.length === 0) return undefined;
+  const v = [...xs].sort((x, y) => x - y);
+  const q = (p: number) => Math.round(v[Math.min(v.length - 1, Math.floor(p * v.length))] * 10) / 10;
+  return { p10: q(0.1), p50: q(0.5), p90: q(0.9), p99: q(0.99) };
 }
 
 interface LatencyProbe {

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { benchCommit, coresBetween, machineCpu, machineFacts, procSample, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import { benchCommit, coresBetween, machineCpu, machineFacts, procSample, runQueueSeconds, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
 import { mixedFleet } from './traffic.ts';
@@ -343,15 +343,18 @@ try {
       const s0 = procSample(gw.pid);
       const i0 = procSample(influx.pid!);
       const m0 = machineCpu();
+      const rq0 = [gw.pid, influx.pid!, lg.child.pid!].map(runQueueSeconds);
       const counted = await gatewayCounts(gw);
       const commits0 = await gatewayCommits(gw);
       const watch = watchGateway(gw, counted, MESSAGES);
       const b = await lg.call('burst', { pool: 'tp', qos, total: MESSAGES, window: WINDOW, floor: f });
       const sSent = procSample(gw.pid);
+      const mSent = machineCpu();
       const stored = await waitStored(influx, f, MESSAGES, 300_000, 100, 20_000, async () => (await gatewayCounts(gw!)).delivered - counted.delivered);
       const s1 = procSample(gw.pid);
       const i1 = procSample(influx.pid!);
       const m1 = machineCpu();
+      const rq1 = [gw.pid, influx.pid!, lg.child.pid!].map(runQueueSeconds);
       const { journaledAt, deliveredAt } = await watch.stop();
       const commits1 = await gatewayCommits(gw);
       nextFloor(b.maxTs);
@@ -370,12 +373,14 @@ try {
       );
       const bare0 = procSample(bare!.pid!);
       const bm0 = machineCpu();
+      const brq0 = [bare!.pid!, lg.child.pid!].map(runQueueSeconds);
       const bb = await lg.call('burst', { pool: 'bare', qos, total: MESSAGES, window: WINDOW, floor: Date.now() });
       let giveUp: NodeJS.Timeout | undefined;
       const reached = await Promise.race([reachedP, new Promise<{ at: number }>((r) => (giveUp = setTimeout(() => r({ at: NaN }), 120_000)))]);
       clearTimeout(giveUp);
       const bare1 = procSample(bare!.pid!);
       const bm1 = machineCpu();
+      const brq1 = [bare!.pid!, lg.child.pid!].map(runQueueSeconds);
       reachedP.catch(() => undefined);
       const bareMs = reached.at - bb.startedAt;
       const bareRate = Math.round((MESSAGES / bareMs) * 1000);
@@ -404,6 +409,9 @@ try {
         pointsPerSinkWrite: round(MESSAGES / Math.max(1, commits1.sinkWrites - commits0.sinkWrites), 0),
         // the machine's cores, on average from the first publish to the last reading stored: busy, idle, stolen
         cores: coresBetween(m0, m1, s1.at - s0.at),
+        coresWhileSending: coresBetween(m0, mSent, sSent.at - s0.at),
+        // threads waiting for a CPU, on average (gateway, influxd, load generator): runnable but not running
+        runQueue: rq1.map((x, i) => round((x - rq0[i]) / ((s1.at - s0.at) / 1000), 2)),
         // system calls of the gateway per 100 messages: reads (socket reads: how many messages a read carries) and writes
         sysUsPerMessage: round(((s1.sysSeconds - s0.sysSeconds) * 1e6) / MESSAGES, 1),
         syscallsPer100: { read: round(((s1.syscr - s0.syscr) * 100) / MESSAGES, 1), write: round(((s1.syscw - s0.syscw) * 100) / MESSAGES, 1) },
@@ -428,6 +436,7 @@ try {
           cpuUsPerMessage: bareCpuUs,
           sysUsPerMessage: round(((bare1.sysSeconds - bare0.sysSeconds) * 1e6) / MESSAGES, 1),
           cores: coresBetween(bm0, bm1, bare1.at - bare0.at),
+          runQueue: brq1.map((x, i) => round((x - brq0[i]) / ((bare1.at - bare0.at) / 1000), 2)),
           syscallsPer100: { read: round(((bare1.syscr - bare0.syscr) * 100) / MESSAGES, 1), write: round(((bare1.syscw - bare0.syscw) * 100) / MESSAGES, 1) },
         },
         ratio: round(gwRate / bareRate, 3),
@@ -438,8 +447,8 @@ try {
           `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, ${gateway.messagesPerCommit} msg/commit, ${gateway.pointsPerSinkWrite} points/write, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
           `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %; ` +
           `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}; ` +
-          `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} bare ${runs.at(-1)!.bare.cores.busy}/${runs.at(-1)!.bare.cores.idle}/${runs.at(-1)!.bare.cores.steal}; ` +
-          `kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${runs.at(-1)!.bare.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${runs.at(-1)!.bare.syscallsPer100.read} write ${runs.at(-1)!.bare.syscallsPer100.write}`,
+          `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} (while sending ${gateway.coresWhileSending.busy}/${gateway.coresWhileSending.idle}; waiting for a CPU: gateway/influxd/load ${gateway.runQueue.join('/')}; bare/load ${runs.at(-1)!.bare.runQueue.join('/')}) bare ${runs.at(-1)!.bare.cores.busy}/${runs.at(-1)!.bare.cores.idle}/${runs.at(-1)!.bare.cores.steal}; ` +
+          `publish → PUBACK ms gateway ${JSON.stringify(b.ackMs)} bare ${JSON.stringify(bb.ackMs)}; kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${runs.at(-1)!.bare.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${runs.at(-1)!.bare.syscallsPer100.read} write ${runs.at(-1)!.bare.syscallsPer100.write}`,
       );
       await sleep(2000);
     }
