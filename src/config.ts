@@ -60,6 +60,7 @@ export const ConfigSchema = z
     MAG_ALERT_HORIZON_DAYS: positiveInt.default(90),
     MAG_ESCALATION_MINUTES: positiveInt.default(240),
     MAG_INVALID_BURST: positiveInt.default(5),
+    MAG_REJECTIONS_PER_DEVICE: positiveInt.max(1_000_000).default(1000),
     MAG_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
     MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8),
     MAG_FUTURE_TOLERANCE_MS: z.coerce
@@ -190,6 +191,10 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_ALERT_HORIZON_DAYS: { meaning: "`predicted-oot` alert horizon (a profile's `drift.horizonDays` other than 90 wins for its type)" },
   MAG_ESCALATION_MINUTES: { meaning: 'an open critical alert not acknowledged within this escalates (notified again), and again after each further period' },
   MAG_INVALID_BURST: { meaning: 'rejected messages of one device within a minute that open an `invalid-data` alert' },
+  MAG_REJECTIONS_PER_DEVICE: {
+    meaning:
+      'rejected messages kept per device as evidence (`GET /devices/{id}/rejections`), the newest; older ones are deleted as new ones come (the `rejection` points in InfluxDB keep the counts)',
+  },
   MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt (±20 % jitter)' },
   MAG_WEBHOOK_MAX_ATTEMPTS: { meaning: 'webhook delivery attempts before the delivery is dead-lettered' },
   MAG_FUTURE_TOLERANCE_MS: {
@@ -264,7 +269,7 @@ export interface Config {
   /** slowAt: fraction of maxBytes above which acknowledgements are held back (up to slowMaxDelayMs at the cap), and the journal-capacity alert opens. */
   journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number; slowAt: number; slowMaxDelayMs: number };
   sink: { batch: number; retryMaxMs: number };
-  alerts: { dueSoonDays: number; horizonDays: number; escalationMinutes: number; invalidBurst: number };
+  alerts: { dueSoonDays: number; horizonDays: number; escalationMinutes: number; invalidBurst: number; rejectionsPerDevice: number };
   security: {
     maxConnections: number;
     maxTopicLevels: number;
@@ -371,6 +376,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       horizonDays: c.MAG_ALERT_HORIZON_DAYS,
       escalationMinutes: c.MAG_ESCALATION_MINUTES,
       invalidBurst: c.MAG_INVALID_BURST,
+      rejectionsPerDevice: c.MAG_REJECTIONS_PER_DEVICE,
     },
     security: {
       maxConnections: c.MAG_MAX_CONNECTIONS,

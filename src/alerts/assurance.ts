@@ -45,6 +45,8 @@ export interface AssuranceOptions {
   dueSoonDays: number;
   horizonDays: number;
   invalidBurst: number;
+  /** Rejected messages kept per device (MAG_REJECTIONS_PER_DEVICE; default 1000). */
+  rejectionsPerDevice?: number;
 }
 
 export type { StoredCheck, Rejected };
@@ -107,7 +109,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     this.checks = new CheckStore(db);
     this.driftStore = new DriftStore(db);
     this.totalizers = new TotalizerStore(db);
-    this.rejections = new RejectionLog(db, Math.max(100, opts.invalidBurst), (err) => this.onFlushError(err));
+    this.rejections = new RejectionLog(db, Math.max(100, opts.invalidBurst), (err) => this.onFlushError(err), opts.rejectionsPerDevice);
     if (db.dialect !== 'sqlite') return; // devices are loaded as they are taken over (loadDevice)
     for (const r of (this.driftStore as unknown as DriftStore<SqliteState>).all()) {
       // A series named before series were kept per (gas, point, regime) cannot be told apart: its

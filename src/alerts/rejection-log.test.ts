@@ -32,7 +32,7 @@ it('keeps every rejection, written a second after the first of a batch (or when 
     log.record(device, 'instruments/baro-1/readings', bad(seq), Buffer.from(`{"seq":${seq},"value":"n/a"}`), new Date(T0 + seq));
   expect(db.writes().get('rejections') ?? 0).toBe(0);
   vi.advanceTimersByTime(REJECTION_FLUSH_MS);
-  expect(db.writes().get('rejections')).toBe(300);
+  expect(db.writes().get('rejections')).toBe(300 + 1); // the rows, and the device's first prune (of nothing: 300 < 1000 kept)
   log.record(device, 'instruments/baro-1/readings', bad(301), Buffer.from('{"seq":301}'), new Date(T0 + 301));
   const rows = log.of('baro-1', 1000); // the one waiting is written first
   expect(rows).toHaveLength(301);
@@ -46,4 +46,32 @@ it('counts the rejections of the last minute per device, however many came befor
   // a minute after T0, those have left the window: the one at T0 + 30 s and this one
   expect(log.record(device, 'instruments/baro-1/readings', bad(1001), Buffer.from('x'), new Date(T0 + 60_001))).toBe(2);
   expect(log.record({ id: 'baro-2', tenant: 't' }, 'instruments/baro-2/readings', bad(1), Buffer.from('x'), new Date(T0 + 60_001))).toBe(1);
+});
+
+it("keeps each device's newest MAG_REJECTIONS_PER_DEVICE rejections and deletes the older ones as new ones come", () => {
+  const kept = new RejectionLog(db, 100, () => {}, 20); // prunes a device after every 2 new rows (a tenth of 20)
+  const flood = { id: 'baro-flood', tenant: 't' };
+  const quiet = { id: 'baro-quiet', tenant: 't' };
+  for (let seq = 1; seq <= 95; seq++) {
+    kept.record(flood, 'instruments/baro-flood/readings', bad(seq), Buffer.from(`{"seq":${seq}}`), new Date(T0 + seq));
+    if (seq % 10 === 0) kept.flush();
+  }
+  for (let seq = 1; seq <= 3; seq++) kept.record(quiet, 'instruments/baro-quiet/readings', bad(seq), Buffer.from('x'), new Date(T0 + seq));
+  kept.flush();
+  // the flood device: its 20 newest (76–95), newest first; the quiet one untouched
+  expect(kept.of('baro-flood', 1000).map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 95 - i));
+  expect(kept.of('baro-quiet', 1000).map((r) => r.seq)).toEqual([3, 2, 1]);
+  kept.stop();
+});
+
+it('prunes what an earlier run left at the first rejection of a device after a restart', () => {
+  const before = new RejectionLog(db, 100, () => {}, 1000);
+  for (let seq = 1; seq <= 50; seq++) before.record(device, 'instruments/baro-1/readings', bad(seq), Buffer.from('x'), new Date(T0 + seq));
+  before.stop();
+  // the setting lowered to 10: the next rejection, one row, leaves the 10 newest
+  const after = new RejectionLog(db, 100, () => {}, 10);
+  after.record(device, 'instruments/baro-1/readings', bad(51), Buffer.from('x'), new Date(T0 + 51));
+  after.flush();
+  expect(after.of('baro-1', 1000).map((r) => r.seq)).toEqual([51, 50, 49, 48, 47, 46, 45, 44, 43, 42]);
+  after.stop();
 });

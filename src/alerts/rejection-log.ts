@@ -3,6 +3,9 @@
 // message: the rows are written in batches, REJECTION_FLUSH_MS after the first of a batch (or
 // at once past MAX_PENDING rows), so a crash loses at most that second of evidence; the device
 // was told on its feedback topic and each refusal is also a `rejection` point in the journal.
+// Each device keeps its newest MAG_REJECTIONS_PER_DEVICE rows (the evidence an engineer reads
+// back; the counts over time are the `rejection` points): a device sending nothing but invalid
+// messages for months must not fill the state database's disk, which the journal shares.
 import type { SqliteState } from '../store/sql.ts';
 import { after, isPending, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import { RejectionStore, type Rejected } from '../store/rejections.ts';
@@ -14,6 +17,8 @@ const MAX_PENDING = 500;
 /** Stored payloads are cut to this many bytes. */
 const MAX_PAYLOAD_BYTES = 4096;
 const MINUTE = 60_000;
+/** Default of the rows kept per device (MAG_REJECTIONS_PER_DEVICE): as many as GET /devices/{id}/rejections returns at most. */
+export const DEFAULT_REJECTIONS_PER_DEVICE = 1000;
 
 type NewRejection = Parameters<RejectionStore['insert']>[0];
 
@@ -30,6 +35,10 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly recent = new Map<string, Recent>();
+  /** Rows written or waiting per device since its last prune (a device not in it is pruned at its next flush). */
+  private readonly unpruned = new Map<string, number>();
+  /** New rows of a device after which its old ones are pruned: a tenth of `keep`, so a device holds at most 1.1 × keep. */
+  private readonly pruneEvery: number;
 
   /**
    * `remember`: rejection times kept per device (at least the invalid-data threshold);
@@ -39,8 +48,11 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
     private readonly db: S,
     private readonly remember: number,
     private readonly onFlushError: (err: Error) => void = () => {},
+    /** Rows kept per device, the newest (MAG_REJECTIONS_PER_DEVICE). */
+    private readonly keep: number = DEFAULT_REJECTIONS_PER_DEVICE,
   ) {
     this.store = new RejectionStore(db);
+    this.pruneEvery = Math.max(1, Math.ceil(keep / 10));
   }
 
   /** Records a message's rejections; how many of the device's messages were rejected in the minute up to `now`, these included. */
@@ -49,6 +61,8 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
     const body = payload.length <= MAX_PAYLOAD_BYTES ? payload.toString('utf8') : `${payload.subarray(0, MAX_PAYLOAD_BYTES).toString('utf8')}…`;
     for (const r of rejections)
       this.pending.push({ device: device.id, tenant: device.tenant, topic, seq: r.seq, receivedAt: at, errors: r.errors, payload: body });
+    // the first rejection of a device since the start prunes what an earlier run left
+    this.unpruned.set(device.id, (this.unpruned.get(device.id) ?? this.pruneEvery) + rejections.length);
     if (this.pending.length >= MAX_PENDING || this.stopped) this.flushNow();
     else this.flushSoon();
     return this.countRecent(device.id, rejections.length, now.getTime());
@@ -70,13 +84,28 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
       this.pending = rows.concat(this.pending).slice(-MAX_PENDING);
       throw e;
     };
+    const prune: string[] = [];
+    const counted: number[] = [];
+    for (const [device, n] of this.unpruned)
+      if (n >= this.pruneEvery) {
+        prune.push(device);
+        counted.push(n);
+      }
+    // rows recorded while a PostgreSQL flush was in flight count toward the next prune
+    const pruned = () => {
+      for (let i = 0; i < prune.length; i++) this.unpruned.set(prune[i], (this.unpruned.get(prune[i]) ?? 0) - counted[i]);
+    };
     if (this.db.dialect !== 'sqlite') {
-      return Promise.resolve(this.db.atomically(() => rows.map((r) => this.store.insert(r)))).then(() => {}, putBack) as Answer<S, void>;
+      return Promise.resolve(
+        this.db.atomically(() => [...rows.map((r) => this.store.insert(r)), ...prune.map((device) => this.store.prune(device, this.keep))]),
+      ).then(pruned, putBack) as Answer<S, void>;
     }
     try {
       (this.db as unknown as SqliteState).transaction(() => {
         for (const r of rows) this.store.insert(r);
+        for (const device of prune) this.store.prune(device, this.keep);
       });
+      pruned();
     } catch (e) {
       putBack(e);
     }

@@ -33,6 +33,15 @@ const Q = {
       .orderBy('id', 'desc')
       .limit(arg('limit')),
   ),
+  // Everything of the device older than its `keep` newest (the index on device, id finds the cut).
+  prune: query('rejections.prune', (db, arg: Arg<{ device: string; keep: number }>) =>
+    db
+      .deleteFrom('rejections')
+      .where('device', '=', arg('device'))
+      .where('id', '<=', (eb) =>
+        eb.selectFrom('rejections').select('id').where('device', '=', arg('device')).orderBy('id', 'desc').limit(1).offset(arg('keep')),
+      ),
+  ),
 };
 
 /** The rejections on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
@@ -54,6 +63,11 @@ export class RejectionStore<S extends StateExecutor = SqliteState> {
     payload: string;
   }): Answer<S, void> {
     return answer(this.db, (): Awaitable<void> => after(this.sql.insert.run({ ...r, seq: r.seq ?? null, errors: JSON.stringify(r.errors) }), () => {}));
+  }
+
+  /** Deletes all but the device's `keep` newest rejections. */
+  prune(device: string, keep: number): Answer<S, void> {
+    return answer(this.db, (): Awaitable<void> => after(this.sql.prune.run({ device, keep }), () => {}));
   }
 
   /** A device's rejections, newest first. */

@@ -1,5 +1,5 @@
 // What the message path's stores promise on either state database (src/store/checks.ts,
-// drift.ts, totalizers.ts), as one suite run on SQLite (src/store/message-state.test.ts) and on a
+// drift.ts, totalizers.ts, and the rejection log), as one suite run on SQLite (src/store/message-state.test.ts) and on a
 // real PostgreSQL 15 (test/integration/message-state-postgres.test.ts). Every answer is awaited:
 // a value on SQLite, a Promise on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { Registry } from '../../src/store/registry.ts';
 import { CheckStore } from '../../src/store/checks.ts';
 import { DriftStore } from '../../src/store/drift.ts';
 import { TotalizerStore } from '../../src/store/totalizers.ts';
+import { RejectionLog } from '../../src/alerts/rejection-log.ts';
 import { emptyDriftState } from '../../src/metrology/drift.ts';
 import type { CheckResult } from '../../src/metrology/types.ts';
 
@@ -105,6 +106,22 @@ export function messageStateContract(name: string, setup: () => Promise<MessageS
         { nozzle: '1', seq: 12, totalizerEnd: 1200 },
         { nozzle: '2', seq: 5, totalizerEnd: 50 },
       ]);
+    });
+
+    it("keeps each device's newest rejections (MAG_REJECTIONS_PER_DEVICE), another device's untouched", async () => {
+      const log = new RejectionLog(db, 100, () => {}, 5); // prunes a device after each new row (a tenth of 5, at least 1)
+      const bad = (seq: number) => [{ seq, errors: [{ path: 'value', message: 'value must be a finite number' }] }];
+      for (let seq = 1; seq <= 12; seq++) {
+        log.record({ id: 'bar-1', tenant: 'acme' }, 'instruments/bar-1/readings', bad(seq), Buffer.from(`{"seq":${seq}}`), NOW);
+        if (seq % 4 === 0) await log.flush();
+      }
+      log.record({ id: 'bar-2', tenant: 'acme' }, 'instruments/bar-2/readings', bad(1), Buffer.from('x'), NOW);
+      await log.flush();
+      const other_ = new RejectionLog(other, 100);
+      expect((await other_.of('bar-1', 1000)).map((r) => r.seq)).toEqual([12, 11, 10, 9, 8]);
+      expect((await other_.of('bar-2', 1000)).map((r) => r.seq)).toEqual([1]);
+      await log.stop();
+      await other_.stop();
     });
   });
 }
