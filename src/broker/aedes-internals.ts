@@ -242,14 +242,16 @@ const PENDING_PUBACKS = Symbol('mag.pendingPubacks');
 let pubacksBatched = false;
 
 /**
- * A device's PUBACKs in one buffer per socket and event-loop tick. aedes writes each PUBACK
- * through mqtt-packet's writeToStream: the socket corked, three writes (header, length, message
- * id) and an uncork scheduled, per message; when a commit releases ~200 messages at once that
- * was ~600 buffered writes gathered into one writev per device. The PUBACKs of a socket are now
- * collected and written as one 4-byte-per-PUBACK buffer at the end of the tick, as before in
- * one write per socket. Any other packet to that socket first writes the PUBACKs collected, so
- * the order on the wire is aedes' order. (MQTT allows several packets in one TCP segment or
- * WebSocket frame.) Process-wide: aedes writes every packet through this one function.
+ * A device's PUBACKs in one buffer per socket. aedes writes each PUBACK through mqtt-packet's
+ * writeToStream: the socket corked, three writes (header, length, message id) and an uncork
+ * scheduled with process.nextTick, per message; when a commit releases ~200 messages at once
+ * that was ~600 buffered writes gathered into one writev per device. The PUBACKs of a socket are
+ * now collected and written as one buffer of 4 bytes each, at the same moment the uncork came
+ * (process.nextTick: once the callback releasing them has run). Any other packet to that socket
+ * first writes the PUBACKs collected, so the order on the wire is aedes' order. (MQTT allows
+ * several packets in one TCP segment or WebSocket frame.) Process-wide: aedes writes every
+ * packet through this one function; a client's writes (mqtt.js passes its options) and MQTT 5
+ * PUBACKs (a reason code) go through it unchanged.
  */
 function batchPubacks(): void {
   if (pubacksBatched) return;

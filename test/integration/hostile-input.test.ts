@@ -343,11 +343,13 @@ describe('hostile MQTT payloads, through a real gateway', () => {
       .toBe(false);
     expect((await gw.call('GET', '/healthz')).status).toBe(200);
     // the feedback it did not read is dropped, each message counted under one cause: skipped for the
-    // backed-up socket, or dropped before aedes while 50,000 waited behind deliveries to it
+    // backed-up socket, or dropped before aedes while 50,000 waited behind deliveries to it. Which,
+    // and whether any before aedes closed the connection, is timing: under load all 50 deliveries
+    // in aedes can pass the backed-up check before the first write fills the socket, then wait out
+    // aedes' 5 s together (seen in CI). reliability-influxd.test.ts sends until drops are counted.
     const dropped = (reason: string, text: string) =>
       Number(new RegExp(`^mag_gateway_publications_dropped_total\\{reason="${reason}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
     const metrics = (await gw.call('GET', '/metrics')).body as string;
-    expect(dropped('subscriber_not_reading', metrics)).toBeGreaterThan(0);
     expect(dropped('subscriber_not_reading', metrics)).toBe(gw.gateway.broker.totals.slowSubscriberDropped);
     expect(dropped('outbox_full', metrics)).toBe(gw.gateway.broker.outbox.dropped);
     // another device is served as before
