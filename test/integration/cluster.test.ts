@@ -132,7 +132,13 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
 
   beforeAll(async () => {
     const t0 = Date.now();
-    [rabbit, influxd, postgres] = await Promise.all([startRabbitCluster(3), startInfluxd(), startPostgres()]);
+    // Each kept as it comes up, so that afterAll stops what started when another failed.
+    const started = await Promise.allSettled([
+      startRabbitCluster(3).then((r) => (rabbit = r)),
+      startInfluxd().then((i) => (influxd = i)),
+      startPostgres().then((p) => (postgres = p)),
+    ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     stateUrl = await createDatabase(postgres, 'mag_cluster');
     const t1 = Date.now();
     nodes.push(...(await Promise.all([startNode('a'), startNode('b')])));
