@@ -291,20 +291,37 @@ export function threadCpu(pid: number): Record<string, number> {
 /** Seconds all threads of a process have waited on a run queue (runnable, not on a CPU), from each task's schedstat. */
 export function runQueueSeconds(pid: number): number {
   let total = 0;
+  for (const text of taskFiles(pid, 'schedstat')) total += Number(text.trim().split(/\s+/)[1]) / 1e9;
+  return total;
+}
+
+/** Threads of each process waiting for a CPU, on average, between two readings of runQueueSeconds `ms` apart. */
+export function runQueueThreads(before: number[], after: number[], ms: number): number[] {
+  return after.map((x, i) => round((x - before[i]) / (ms / 1000), 2));
+}
+
+/** System calls of a process per 100 messages between two samples: socket and file reads, and writes. */
+export function syscallsPer100(a: ProcSample, b: ProcSample, messages: number): { read: number; write: number } {
+  return { read: round(((b.syscr - a.syscr) * 100) / messages, 1), write: round(((b.syscw - a.syscw) * 100) / messages, 1) };
+}
+
+/** The text of /proc/<pid>/task/<tid>/<file> of each thread (threads that ended meanwhile left out). */
+function taskFiles(pid: number, file: string): string[] {
   let tids: string[] = [];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return 0;
+    return [];
   }
+  const out: string[] = [];
   for (const tid of tids) {
     try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(/\s+/)[1]) / 1e9;
+      out.push(readFileSync(`/proc/${pid}/task/${tid}/${file}`, 'utf8'));
     } catch {
       /* the thread ended */
     }
   }
-  return total;
+  return out;
 }
 
 /**

@@ -17,7 +17,7 @@
 // scenario's readings all have ts ≥ the `floor` it is given (counting by time range is exact).
 import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
-import { failingCheckPayload, latencySummary, readingPayload } from './lib.ts';
+import { failingCheckPayload, latencySummary, percentile, readingPayload, round } from './lib.ts';
 import { countMessage, emptyTally, mixedMessage, newMixState, type MixMember, type MixState, type MixTally } from './traffic.ts';
 
 interface Device {
@@ -185,9 +185,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
 
 function quantiles(xs: number[]): { p10: number; p50: number; p90: number; p99: number } | undefined {
   if (xs.length === 0) return undefined;
-  const v = [...xs].sort((x, y) => x - y);
-  const q = (p: number) => Math.round(v[Math.min(v.length - 1, Math.floor(p * v.length))] * 10) / 10;
-  return { p10: q(0.1), p50: q(0.5), p90: q(0.9), p99: q(0.99) };
+  return { p10: round(percentile(xs, 10)), p50: round(percentile(xs, 50)), p90: round(percentile(xs, 90)), p99: round(percentile(xs, 99)) };
 }
 
 interface LatencyProbe {

@@ -11,7 +11,20 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd, type InfluxdHandle } from '../test/support/influxd.ts';
-import { benchCommit, coresBetween, machineCpu, machineFacts, procSample, runQueueSeconds, profileByArea, profileTop, round, type ProcSample } from './lib.ts';
+import {
+  benchCommit,
+  coresBetween,
+  machineCpu,
+  machineFacts,
+  procSample,
+  profileByArea,
+  profileTop,
+  round,
+  runQueueSeconds,
+  runQueueThreads,
+  syscallsPer100,
+  type ProcSample,
+} from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
 import { mixedFleet } from './traffic.ts';
@@ -411,10 +424,10 @@ try {
         cores: coresBetween(m0, m1, s1.at - s0.at),
         coresWhileSending: coresBetween(m0, mSent, sSent.at - s0.at),
         // threads waiting for a CPU, on average (gateway, influxd, load generator): runnable but not running
-        runQueue: rq1.map((x, i) => round((x - rq0[i]) / ((s1.at - s0.at) / 1000), 2)),
+        runQueue: runQueueThreads(rq0, rq1, s1.at - s0.at),
         // system calls of the gateway per 100 messages: reads (socket reads: how many messages a read carries) and writes
         sysUsPerMessage: round(((s1.sysSeconds - s0.sysSeconds) * 1e6) / MESSAGES, 1),
-        syscallsPer100: { read: round(((s1.syscr - s0.syscr) * 100) / MESSAGES, 1), write: round(((s1.syscw - s0.syscw) * 100) / MESSAGES, 1) },
+        syscallsPer100: syscallsPer100(s0, s1, MESSAGES),
       };
       const bareCpuUs = round(((bare1.cpuSeconds - bare0.cpuSeconds) * 1e6) / MESSAGES, 1);
       // The machine's CPU per message on each side (µs): what the two cores are shared by.
@@ -436,19 +449,20 @@ try {
           cpuUsPerMessage: bareCpuUs,
           sysUsPerMessage: round(((bare1.sysSeconds - bare0.sysSeconds) * 1e6) / MESSAGES, 1),
           cores: coresBetween(bm0, bm1, bare1.at - bare0.at),
-          runQueue: brq1.map((x, i) => round((x - brq0[i]) / ((bare1.at - bare0.at) / 1000), 2)),
-          syscallsPer100: { read: round(((bare1.syscr - bare0.syscr) * 100) / MESSAGES, 1), write: round(((bare1.syscw - bare0.syscw) * 100) / MESSAGES, 1) },
+          runQueue: runQueueThreads(brq0, brq1, bare1.at - bare0.at),
+          syscallsPer100: syscallsPer100(bare0, bare1, MESSAGES),
         },
         ratio: round(gwRate / bareRate, 3),
         cpuBudgetUs: budget,
       });
+      const bareRun = runs[runs.length - 1].bare;
       log(
         `${name} (${rep}/${REPEAT}): gateway ${gwRate} msg/s${stored.complete ? '' : ` INCOMPLETE (${stored.stored} stored)`} ` +
           `(sent in ${b.ms} ms, journaled in ${gateway.journaledMs ?? '?'} ms, delivered in ${gateway.deliveredMs ?? '?'} ms, stored in ${e2eMs} ms; gateway CPU ${gateway.cpuUsPerMessage} µs/msg, ${gateway.messagesPerCommit} msg/commit, ${gateway.pointsPerSinkWrite} points/write, influxd CPU ${gateway.influxdCpuSeconds} s), ` +
           `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %; ` +
           `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}; ` +
-          `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} (while sending ${gateway.coresWhileSending.busy}/${gateway.coresWhileSending.idle}; waiting for a CPU: gateway/influxd/load ${gateway.runQueue.join('/')}; bare/load ${runs.at(-1)!.bare.runQueue.join('/')}) bare ${runs.at(-1)!.bare.cores.busy}/${runs.at(-1)!.bare.cores.idle}/${runs.at(-1)!.bare.cores.steal}; ` +
-          `publish → PUBACK ms gateway ${JSON.stringify(b.ackMs)} bare ${JSON.stringify(bb.ackMs)}; kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${runs.at(-1)!.bare.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${runs.at(-1)!.bare.syscallsPer100.read} write ${runs.at(-1)!.bare.syscallsPer100.write}`,
+          `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} (while sending ${gateway.coresWhileSending.busy}/${gateway.coresWhileSending.idle}; waiting for a CPU: gateway/influxd/load ${gateway.runQueue.join('/')}; bare/load ${bareRun.runQueue.join('/')}) bare ${bareRun.cores.busy}/${bareRun.cores.idle}/${bareRun.cores.steal}; ` +
+          `publish → PUBACK ms gateway ${JSON.stringify(b.ackMs)} bare ${JSON.stringify(bb.ackMs)}; kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${bareRun.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${bareRun.syscallsPer100.read} write ${bareRun.syscallsPer100.write}`,
       );
       await sleep(2000);
     }

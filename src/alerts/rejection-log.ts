@@ -84,26 +84,20 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
       this.pending = rows.concat(this.pending).slice(-MAX_PENDING);
       throw e;
     };
-    const prune: string[] = [];
-    const counted: number[] = [];
-    for (const [device, n] of this.unpruned)
-      if (n >= this.pruneEvery) {
-        prune.push(device);
-        counted.push(n);
-      }
-    // rows recorded while a PostgreSQL flush was in flight count toward the next prune
+    // each device due with its count now: rows recorded while a PostgreSQL flush is in flight count toward the next prune
+    const prune = [...this.unpruned].filter(([, n]) => n >= this.pruneEvery);
     const pruned = () => {
-      for (let i = 0; i < prune.length; i++) this.unpruned.set(prune[i], (this.unpruned.get(prune[i]) ?? 0) - counted[i]);
+      for (const [device, n] of prune) this.unpruned.set(device, (this.unpruned.get(device) ?? 0) - n);
     };
     if (this.db.dialect !== 'sqlite') {
       return Promise.resolve(
-        this.db.atomically(() => [...rows.map((r) => this.store.insert(r)), ...prune.map((device) => this.store.prune(device, this.keep))]),
+        this.db.atomically(() => [...rows.map((r) => this.store.insert(r)), ...prune.map(([device]) => this.store.prune(device, this.keep))]),
       ).then(pruned, putBack) as Answer<S, void>;
     }
     try {
       (this.db as unknown as SqliteState).transaction(() => {
         for (const r of rows) this.store.insert(r);
-        for (const device of prune) this.store.prune(device, this.keep);
+        for (const [device] of prune) this.store.prune(device, this.keep);
       });
       pruned();
     } catch (e) {
