@@ -12,7 +12,7 @@ import type { SqliteState } from '../store/sql.ts';
 import type { PostgresState, WriteBatch } from '../store/postgres.ts';
 import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { Registry, Device } from '../store/registry.ts';
-import { CheckStore, type CheckCount, type StoredCheck } from '../store/checks.ts';
+import { CheckStore, checkIdentity, type CheckCount, type StoredCheck } from '../store/checks.ts';
 import { DriftStore } from '../store/drift.ts';
 import { TotalizerStore } from '../store/totalizers.ts';
 import type { Rejected } from '../store/rejections.ts';
@@ -79,8 +79,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private readonly driftStore: DriftStore<S>;
   private readonly totalizers: TotalizerStore<S>;
   private readonly rejections: RejectionLog<S>;
-  /** PostgreSQL: the seqs of each loaded device's stored checks (a replayed seq is judged once, as the insert tells on SQLite). */
-  private readonly judgedSeqs = new Map<string, Set<number>>();
+  /** PostgreSQL: `checkIdentity` of each loaded device's stored checks (a replay is judged once, as the insert tells on SQLite). */
+  private readonly judgedChecks = new Map<string, Set<string>>();
   /** PostgreSQL: each loaded device's nozzles' latest totalizer, device|nozzle. */
   private readonly totalizerCache = new Map<string, { seq: number; end: number }>();
   /**
@@ -154,17 +154,17 @@ export class Assurance<S extends StateExecutor = SqliteState> {
    */
   async loadDevice(device: string): Promise<void> {
     this.stale.delete(device);
-    const [drift, totalizers, seqs] = await Promise.all([
+    const [drift, totalizers, judged] = await Promise.all([
       this.driftStore.ofDevice(device),
       this.totalizers.ofDevice(device),
-      this.checks.seqsOf(device),
+      this.checks.identitiesOf(device),
       this.alerts.loadDevice(device),
     ]);
     for (const key of [...this.drift.keys()]) if (key.startsWith(`${device}|`)) this.drift.delete(key);
     for (const r of drift) if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${device}|${r.series}`, r.state);
     for (const key of [...this.totalizerCache.keys()]) if (key.startsWith(`${device}|`)) this.totalizerCache.delete(key);
     for (const t of totalizers) this.totalizerCache.set(`${device}|${t.nozzle}`, { seq: t.seq, end: t.totalizerEnd });
-    this.judgedSeqs.set(device, new Set(seqs));
+    this.judgedChecks.set(device, new Set(judged));
   }
 
   /** PostgreSQL: true when another node changed the device's state since this one loaded it (load it again before judging). */
@@ -356,13 +356,14 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     }
   };
 
-  /** Stores the check; false for a replayed seq (stored, and judged, once). */
+  /** Stores the check; false for a replay, the same seq at the same time (stored, and judged, once). */
   private insertCheck(device: string, series: string, c: CheckResult, at: string): boolean {
     if (this.db.dialect === 'sqlite') return (this.checks as unknown as CheckStore<SqliteState>).insert(device, series, c, at);
-    let seqs = this.judgedSeqs.get(device);
-    if (!seqs) this.judgedSeqs.set(device, (seqs = new Set()));
-    if (seqs.has(c.seq)) return false;
-    seqs.add(c.seq);
+    let judged = this.judgedChecks.get(device);
+    if (!judged) this.judgedChecks.set(device, (judged = new Set()));
+    const id = checkIdentity(c.seq, c.ts);
+    if (judged.has(id)) return false;
+    judged.add(id);
     quiet(this.checks.insert(device, series, c, at));
     return true;
   }
@@ -411,7 +412,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
     // One series per (gas, test point, regime), docs/metrology.md §5: the checks column, the drift state and the drift alerts' key.
     const series = driftSeriesKey(c);
-    if (!this.insertCheck(device.id, series, c, at)) return; // replayed seq: stored once, judged once
+    if (!this.insertCheck(device.id, series, c, at)) return; // a replay: stored once, judged once
     const where = seriesLabel(c);
     const evidence = {
       seq: c.seq,

@@ -283,8 +283,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
   }
 
   /**
-   * Packages from an instrument over MQTT, once journaled: appended to their lots (a replayed seq
-   * once). On SQLite done when this returns (undefined); on PostgreSQL a Promise that settles when
+   * Packages from an instrument over MQTT, once journaled: appended to their lots (a replay, the same seq at
+   * the same time, once). On SQLite done when this returns (undefined); on PostgreSQL a Promise that settles when
    * the packages and the verdicts are stored.
    */
   recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): Awaitable<void> {

@@ -1,4 +1,6 @@
-// Checks against a reference, one row per (device, seq): a replayed message is stored once.
+// Checks against a reference, one row per (device, seq, ts): a replayed message (the same seq at
+// the same time) is stored once; a seq used again at another time (a controller whose count
+// restarted) is a new check.
 import { dynamicQuery, query, type Arg, type QueryBuilder, type SqliteState } from './sql.ts';
 import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
@@ -49,9 +51,11 @@ const Q = {
           received_at: arg('receivedAt'),
           standard_id: arg('standardId'),
         })
-        .onConflict((oc) => oc.columns(['device', 'seq']).doNothing()),
+        .onConflict((oc) => oc.columns(['device', 'seq', 'ts']).doNothing()),
   ),
-  seqsOf: query('checks.seqs-of', (db, arg: Arg<{ device: string }>) => db.selectFrom('checks').select('seq').where('device', '=', arg('device'))),
+  identitiesOf: query('checks.identities-of', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('checks').select(['seq', 'ts']).where('device', '=', arg('device')),
+  ),
   range: query('checks.range', (db, arg: Arg<{ device: string; from: number; to: number; limit: number }>) =>
     db
       .selectFrom('checks')
@@ -103,6 +107,11 @@ const Q = {
   }),
 };
 
+/** What makes a device's check the same check again: its seq and its time (epoch ms). */
+export function checkIdentity(seq: number, ts: number): string {
+  return `${seq}@${ts}`;
+}
+
 /** The checks on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
 export class CheckStore<S extends StateExecutor = SqliteState> {
   private readonly sql: AnyStatements<typeof Q>;
@@ -115,7 +124,7 @@ export class CheckStore<S extends StateExecutor = SqliteState> {
     return answer(this.db, work);
   }
 
-  /** Stores a check; false when the device's `seq` is stored already (a replay). */
+  /** Stores a check; false when the device's check with its `seq` and `ts` is stored already (a replay). */
   insert(device: string, series: string, c: CheckResult, receivedAt: string): Answer<S, boolean> {
     return this.answer(() =>
       after(
@@ -125,9 +134,9 @@ export class CheckStore<S extends StateExecutor = SqliteState> {
     );
   }
 
-  /** The `seq` of every check of the device stored (what a node taking the device over knows is judged already). */
-  seqsOf(device: string): Answer<S, number[]> {
-    return this.answer(() => after(this.sql.seqsOf.all({ device }), (rows) => rows.map((r) => r.seq)));
+  /** `checkIdentity` of every check of the device stored (what a node taking the device over knows is judged already). */
+  identitiesOf(device: string): Answer<S, string[]> {
+    return this.answer(() => after(this.sql.identitiesOf.all({ device }), (rows) => rows.map((r) => checkIdentity(Number(r.seq), Number(r.ts)))));
   }
 
   /** A device's checks with `from` ≤ ts ≤ `to` (epoch ms), newest first. */

@@ -6,7 +6,7 @@
 //
 // Checks made during inspections get their own seq series per device, counting down from −1
 // (−1, −2, …), allocated here: devices number their own checks from 0 upwards (docs/contract.md §2), so
-// the two series share the checks table (primary key device, seq) without colliding, and an
+// the two series share the checks table (keyed by device, seq and time) without colliding, and an
 // inspection check is told from a device's by its sign.
 //
 // Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts. What reads

@@ -1,6 +1,7 @@
 // Lots of prepackages and their measured packages. A lot's packages keep the order they arrived
 // in (position 1, 2, …): the plans take the first ones as the sample. A package from an instrument
-// is stored once per (device, seq), one entered through the API once per (lot, client id).
+// is stored once per (device, seq, ts) (a resend; a restarted seq at a later time is a new package),
+// one entered through the API once per (lot, client id).
 import type { Selectable } from 'kysely';
 //
 // Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts. Appends read
@@ -177,8 +178,8 @@ const Q = {
       })
       .onConflict((oc) => oc.doNothing()),
   ),
-  deviceSeq: query('lot-packages.device-seq', (db, arg: Arg<{ device: string; seq: number }>) =>
-    db.selectFrom('lot_packages').select('lot').where('device', '=', arg('device')).where('seq', '=', arg('seq')),
+  deviceMessage: query('lot-packages.device-message', (db, arg: Arg<{ device: string; seq: number; ts: number }>) =>
+    db.selectFrom('lot_packages').select('lot').where('device', '=', arg('device')).where('seq', '=', arg('seq')).where('ts', '=', arg('ts')),
   ),
 };
 
@@ -268,11 +269,11 @@ export class LotStore<S extends StateExecutor = StateExecutor> {
 
   /**
    * Appends a package at the next position; false when it is stored already: the same (device,
-   * seq), or the same client id in this lot. Run inside `serially` (on `on(tx)`) with the other
+   * seq, ts), or the same client id in this lot. Run inside `serially` (on `on(tx)`) with the other
    * appends of the same message, after `lockLot`, so positions stay consecutive.
    */
   append(lot: string, p: Omit<StoredPackage, 'position'>): Awaitable<boolean> {
-    const stored = p.device !== undefined && p.seq !== undefined ? this.sql.deviceSeq.get({ device: p.device, seq: p.seq }) : undefined;
+    const stored = p.device !== undefined && p.seq !== undefined ? this.sql.deviceMessage.get({ device: p.device, seq: p.seq, ts: p.ts }) : undefined;
     return after(stored, (found) =>
       found
         ? false

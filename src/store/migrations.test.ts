@@ -199,6 +199,8 @@ describe('state migrations', () => {
     };
     // migration 6: who claimed a webhook delivery and until when (a cluster's nodes share the queue)
     legacy.webhook_deliveries.columns.push(col('claimed_by', 'TEXT'), col('claimed_until', 'INTEGER'));
+    // migration 7: a check is the same check again by (device, seq, ts), no longer (device, seq)
+    legacy.checks.columns.find((c) => c.name === 'ts')!.pk = 3;
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));
@@ -212,7 +214,7 @@ describe('state migrations', () => {
     expect(Object.keys(made).sort()).toEqual([...Object.keys(legacy), ...lotTables].sort());
     expect(made.lot_packages!.indexes.map((i) => [i.name, i.unique, i.columns])).toEqual([
       ['lot_packages_client_id', 1, ['lot', 'client_id']],
-      ['lot_packages_device_seq', 1, ['device', 'seq']],
+      ['lot_packages_device_seq_ts', 1, ['device', 'seq', 'ts']],
     ]);
     expect(made.lot_packages!.foreignKeys).toEqual(['lot → lots.id']);
     for (const table of Object.keys(legacy)) expect(made[table], table).toEqual(legacy[table]);
@@ -310,14 +312,20 @@ describe('state migrations', () => {
     expect(repeat).toMatchObject({ change: 'repeated', alert: { id: 'a-1', count: 2, version: 2, summary: 'Check fail again', details: { seq: 8 } } });
     expect(alerts.list({})).toHaveLength(1);
 
-    // The stored check is found, and its replay is not stored twice.
+    // The stored check is found (migration 7 copied it into the rebuilt table), its replay is not
+    // stored twice, and the same seq at a later time (the device's count restarted) is a new check.
     const checks = new CheckStore(db);
     expect(checks.of('gd-1').map((c) => [c.seq, c.decision, c.receivedAt])).toEqual([[7, 'fail', '2026-02-01T00:00:01.000Z']]);
     expect(checks.insert('gd-1', 'CH4', { seq: 7, ts: Date.parse('2026-02-01T00:00:00Z'), decision: 'fail' } as CheckResult, 'later')).toBe(false);
+    expect(checks.insert('gd-1', 'CH4', { seq: 7, ts: Date.parse('2026-03-01T00:00:00Z'), decision: 'pass' } as CheckResult, 'later')).toBe(true);
+    expect(checks.of('gd-1').map((c) => [c.seq, c.decision])).toEqual([
+      [7, 'pass'],
+      [7, 'fail'],
+    ]);
     // Its standard is found for reverse traceability (migration 3 filled the new column from the JSON).
     expect(checks.withStandard('CYL-9').map((c) => [c.device, c.seq])).toEqual([['gd-1', 7]]);
     const assurance = new Assurance(db, registry, alerts, new Map(), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
-    expect(assurance.checksOf('gd-1')).toHaveLength(1);
+    expect(assurance.checksOf('gd-1')).toHaveLength(2);
 
     // The audit chain goes on from the old entry and verifies whole.
     const log = new AuditLog(db);

@@ -358,6 +358,36 @@ export const MIGRATIONS: SchemaMigration[] = [
     name: '0006-webhook-delivery-claims',
     up: (s) => [s.alterTable('webhook_deliveries').addColumn('claimed_by', 'text'), s.alterTable('webhook_deliveries').addColumn('claimed_until', 'bigint')],
   },
+  {
+    // A message from an instrument is the same message again (a resend whose PUBACK was lost) when
+    // its seq *and* its time are the same: a controller whose seq restarted (firmware reset,
+    // battery change) sends new checks and packages under seqs stored before, at later times, and
+    // (device, seq) alone took them for replays and dropped them unjudged. SQLite cannot change a
+    // primary key in place: the checks table is rebuilt with (device, seq, ts), its rows copied.
+    name: '0007-message-identity-seq-and-time',
+    up: (s, dialect) => [
+      s
+        .createTable('checks_0007')
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('series', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('standard_id', 'text')
+        .addPrimaryKeyConstraint('checks_identity_pk', ['device', 'seq', 'ts']),
+      queryBuilder(dialect)
+        .insertInto('checks_0007' as 'checks')
+        .columns(['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'])
+        .expression((eb) => eb.selectFrom('checks').select(['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'])),
+      s.dropTable('checks'),
+      s.alterTable('checks_0007').renameTo('checks'),
+      s.createIndex('checks_device_ts').on('checks').columns(['device', 'ts']),
+      s.createIndex('checks_standard_ts').on('checks').columns(['standard_id', 'ts']),
+      s.dropIndex('lot_packages_device_seq'),
+      s.createIndex('lot_packages_device_seq_ts').unique().on('lot_packages').columns(['device', 'seq', 'ts']),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

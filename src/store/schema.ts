@@ -235,7 +235,7 @@ export interface LotPackagesTable {
   kind: 'net' | 'gross';
   /** In the lot's measured unit. */
   value: number;
-  /** The instrument that sent it over MQTT, with its seq (a replay is stored once). */
+  /** The instrument that sent it over MQTT, with its seq (a replay, the same seq at the same ts, is stored once). */
   device: string | null;
   seq: number | null;
   /** The client's id of a package entered through the API (a repeated id is stored once). */

@@ -99,6 +99,20 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: '2026-11-21T08:03:00Z', indicated: 20.2 });
     expect((await t.call('GET', '/api/v1/devices/fd-1/checks')).body.items).toHaveLength(4);
     expect((await t.call('GET', `/api/v1/alerts/${oot[0].id}`)).body.count).toBe(2);
+
+    // The dispenser's controller restarted its count: seq 3 again, an hour later, failing again.
+    // Not a replay (another time): stored, judged, counted on the open alert.
+    await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: '2026-11-21T09:03:00Z', indicated: 20.3 });
+    const afterRestart = await vi.waitFor(async () => {
+      const items = (await t.call('GET', '/api/v1/devices/fd-1/checks')).body.items;
+      expect(items?.length, 'waiting for the restarted seq 3 in the API').toBe(5);
+      return items;
+    }, 10_000);
+    expect(afterRestart.filter((x: { seq: number }) => x.seq === 3).map((x: { ts: string; decision: string }) => [x.ts, x.decision])).toEqual([
+      ['2026-11-21T09:03:00.000Z', 'fail'],
+      ['2026-11-21T08:03:00.000Z', 'fail'],
+    ]);
+    expect((await t.call('GET', `/api/v1/alerts/${oot[0].id}`)).body.count).toBe(3);
   });
 
   it('an expired verification marks readings unverified, opens verification-overdue and locks the device out until a valid certificate arrives', async () => {

@@ -90,6 +90,21 @@ describe('lots of prepackages over MQTT and the API', () => {
     expect(points[0]).toMatchObject({ net: 502, seq: first + 1, t1: false, t2: false });
     const tagged = rows(await influxd.query(`SELECT count(net) FROM package WHERE lot = 'CLEAN-1' GROUP BY tenant, device, product`));
     expect(tagged).toEqual([expect.objectContaining({ tenant: TENANT, device: 'cw-1', product: 'Gạo ST25 500 g', count: 50 })]);
+
+    // The checkweigher restarted its count: the first two seqs again, at later times, for the
+    // next lot. Not a replay: two packages of that lot.
+    await declare({ id: 'RESTART-1', scale: 'cw-1' });
+    const restarted = [502, 504].map((net, i) => ({
+      seq: first + 1 + i,
+      ts: new Date(Date.now() - 2000 + i * 1000).toISOString(),
+      lot: 'RESTART-1',
+      net,
+      unit: 'g',
+    }));
+    await cw.publishAsync('instruments/cw-1/packages', JSON.stringify({ packages: restarted }), { qos: 1 });
+    await lotWith('RESTART-1', 2);
+    await t.drained();
+    expect(rows(await influxd.query(`SELECT net FROM package WHERE lot = 'RESTART-1'`))).toHaveLength(2);
   });
 
   it('fails a lot with one package short by more than 2T and opens a lot-fail alert for the packer and its inspectors', async () => {

@@ -151,7 +151,12 @@ describe('the state store on PostgreSQL', () => {
     const check = { device: 'gd-1', seq: 7, series: 'CH4', ts: Date.parse(at), result: '{"seq":7}', receivedAt: at };
     expect((await run('checks.insert', check)).rowCount).toBe(1);
     expect((await run('checks.insert', { ...check, result: '{"replayed":true}' })).rowCount).toBe(0); // a replay is stored once
-    expect((await run('checks.range', { device: 'gd-1', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([{ result: '{"seq":7}', received_at: at }]);
+    // the same seq at a later time: the device's count restarted, a new check
+    expect((await run('checks.insert', { ...check, ts: check.ts + 60_000, result: '{"restarted":true}' })).rowCount).toBe(1);
+    expect((await run('checks.range', { device: 'gd-1', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([
+      { result: '{"restarted":true}', received_at: at },
+      { result: '{"seq":7}', received_at: at },
+    ]);
     // reverse traceability finds a check by its standard
     await run('checks.insert', { ...check, seq: 8, result: '{"seq":8}', standardId: 'CYL-9-CO' });
     expect((await run('checks.by-standard', { standardId: 'CYL-9-CO', from: 0, to: 8.64e15, limit: 10 })).rows).toEqual([
@@ -220,5 +225,7 @@ describe('the state store on PostgreSQL', () => {
     expect((await run('lot-packages.insert', pkg)).rowCount).toBe(1);
     expect((await run('lot-packages.insert', { ...pkg, position: 2 })).rowCount).toBe(0);
     expect((await run('lot-packages.count', { lot: 'L-1' })).rows).toEqual([{ n: 1 }]);
+    // the same seq at a later time (the checkweigher's count restarted) is another package
+    expect((await run('lot-packages.insert', { ...pkg, position: 2, ts: pkg.ts + 1000 })).rowCount).toBe(1);
   });
 });

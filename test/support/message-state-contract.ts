@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateExecutor } from '../../src/store/executor.ts';
 import { Registry } from '../../src/store/registry.ts';
-import { CheckStore } from '../../src/store/checks.ts';
+import { CheckStore, checkIdentity } from '../../src/store/checks.ts';
 import { DriftStore } from '../../src/store/drift.ts';
 import { TotalizerStore } from '../../src/store/totalizers.ts';
 import { RejectionLog } from '../../src/alerts/rejection-log.ts';
@@ -68,17 +68,23 @@ export function messageStateContract(name: string, setup: () => Promise<MessageS
       await target?.close();
     });
 
-    it('stores a check once per (device, seq): a replay says so, and another node knows its seq', async () => {
+    it('stores a check once per (device, seq, ts): a replay says so, a restarted seq is a new check, and another node knows both', async () => {
       const checks = new CheckStore(db);
       expect(await checks.insert('bar-1', 'span', check(1, NOW.getTime() - 2000, 0.1), NOW.toISOString())).toBe(true);
       expect(await checks.insert('bar-1', 'span', check(2, NOW.getTime() - 1000, 0.2), NOW.toISOString())).toBe(true);
-      expect(await checks.insert('bar-1', 'span', check(1, NOW.getTime(), 0.9), 'later')).toBe(false);
+      // the same seq at the same time: a resend whose PUBACK was lost
+      expect(await checks.insert('bar-1', 'span', check(1, NOW.getTime() - 2000, 0.9), 'later')).toBe(false);
+      // the same seq at a later time: the controller's count restarted (CONTRACT §2 breached by the device, the check still made)
+      expect(await checks.insert('bar-1', 'span', check(1, NOW.getTime(), 0.3), 'later')).toBe(true);
       expect((await checks.of('bar-1')).map((c) => [c.seq, c.error])).toEqual([
+        [1, 0.3],
         [2, 0.2],
         [1, 0.1],
       ]);
-      expect((await new CheckStore(other).seqsOf('bar-1')).sort()).toEqual([1, 2]);
-      expect(await checks.seqsOf('bar-2')).toEqual([]);
+      expect((await new CheckStore(other).identitiesOf('bar-1')).sort()).toEqual(
+        [checkIdentity(1, NOW.getTime() - 2000), checkIdentity(2, NOW.getTime() - 1000), checkIdentity(1, NOW.getTime())].sort(),
+      );
+      expect(await checks.identitiesOf('bar-2')).toEqual([]);
     });
 
     it('keeps one drift state per (device, series), read back per device', async () => {
