@@ -5,7 +5,9 @@ import { Writable } from 'node:stream';
 import { Aedes } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import { pino } from 'pino';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'aedes';
 import { AedesInternals, checkAedesInternals, type AedesShape } from './aedes-internals.ts';
 
 /** A logger whose lines are kept, parsed. */
@@ -35,8 +37,8 @@ describe('aedes internals', () => {
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
-  it('a client without the batch count-down aedes 1.2.0 has: the readable guard and the read budget are reported missing', () => {
-    // A broker whose clients lack `_nextBatch` (as if an aedes upgrade renamed it); everything else is there.
+  it('a client without the batch count-down and the parser aedes 1.2.0 has: the readable guard, the read budget and the publish parse are reported missing', () => {
+    // A broker whose clients lack `_nextBatch` and `_parser` (as if an aedes upgrade renamed them); everything else is there.
     const fake: AedesShape = {
       clients: {},
       publish(_packet: unknown, _client: unknown, _done: unknown) {},
@@ -44,6 +46,7 @@ describe('aedes internals', () => {
     };
     expect(checkAedesInternals(fake)).toEqual([
       { patch: 'readable_guard', internal: 'Client#_nextBatch' },
+      { patch: 'publish_parse', internal: "Client#_parser, mqtt-packet's parser (parse, emit, _list, _stateCounter)" },
       { patch: 'read_budget', internal: 'Client#_nextBatch reading with conn.read(null)' },
     ]);
   });
@@ -102,6 +105,67 @@ describe('aedes internals', () => {
       socket.destroy();
       await new Promise<void>((r) => broker.close(() => r()));
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+  it('PUBLISH packets read straight from the socket come out as mqtt-packet parses them, in order, whatever the chunks', () => {
+    const internals = new AedesInternals(aedes, capturedLog().log);
+    type Spec = { cmd: 'publish'; topic: string; payload: Buffer; qos: 0 | 1; messageId?: number; retain: boolean; dup: boolean } | { cmd: 'pingreq' };
+    const publish = fc.record({
+      cmd: fc.constant('publish' as const),
+      // multi-byte UTF-8 in topics (Vietnamese device ids), payloads long enough for 2- and 3-byte lengths
+      topic: fc.string({ unit: fc.constantFrom('a', '/', 'ệ', 'Đ', '0', '+'), maxLength: 40 }),
+      payload: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 120, maxLength: 20_000 })).map((a) => Buffer.from(a)),
+      qos: fc.constantFrom(0 as const, 1 as const),
+      messageId: fc.integer({ min: 1, max: 65535 }),
+      retain: fc.boolean(),
+      dup: fc.boolean(),
+    });
+    const packets = fc.array(fc.oneof({ arbitrary: publish, weight: 6 }, { arbitrary: fc.constant({ cmd: 'pingreq' as const }), weight: 1 }), {
+      minLength: 1,
+      maxLength: 12,
+    });
+    /** What a parser emits for the chunks, as plain data; and how often mqtt-packet itself parsed a PUBLISH. */
+    const parseAll = (chunks: Buffer[], patched: boolean) => {
+      const parser = mqttPacket.parser() as unknown as NodeJS.EventEmitter & { parse(b: Buffer): number; _parsePublish(): void };
+      let slowPublishes = 0;
+      const parsePublish = parser._parsePublish.bind(parser);
+      parser._parsePublish = () => {
+        slowPublishes++;
+        parsePublish();
+      };
+      if (patched) internals.guardClient({ _parser: parser } as unknown as Client);
+      const out: unknown[] = [];
+      parser.on('packet', (p: Record<string, unknown>) => out.push({ ...p, payload: Buffer.isBuffer(p.payload) ? p.payload.toString('hex') : p.payload }));
+      parser.on('error', (e: Error) => out.push({ error: e.message }));
+      for (const c of chunks) parser.parse(c);
+      return { out, slowPublishes };
+    };
+    fc.assert(
+      fc.property(packets, fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 8 }), (specs: Spec[], cuts) => {
+        const wire = Buffer.concat(
+          specs.map((p) => (p.cmd === 'publish' && p.qos === 0 ? mqttPacket.generate({ ...p, messageId: undefined }) : mqttPacket.generate(p as never))),
+        );
+        const chunks: Buffer[] = [];
+        let at = 0;
+        for (const c of cuts) {
+          if (at + c >= wire.length) break;
+          chunks.push(wire.subarray(at, at + c));
+          at += c;
+        }
+        chunks.push(wire.subarray(at));
+        const plain = parseAll(chunks, false);
+        const fast = parseAll(chunks, true);
+        expect(fast.out).toEqual(plain.out);
+        expect(fast.out).toHaveLength(specs.length);
+        // whole PUBLISHes in one chunk never reach mqtt-packet's own parsing
+        if (chunks.length === 1) expect(fast.slowPublishes).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+    // and what the parser refuses it still refuses: QoS 3, a length of five bytes
+    for (const bad of [Buffer.from([0x36, 3, 0, 1, 0x61]), Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])]) {
+      expect(parseAll([bad], true).out).toEqual(parseAll([bad], false).out);
+      expect(parseAll([bad], true).out).toEqual([{ error: expect.any(String) }]);
     }
   });
 });

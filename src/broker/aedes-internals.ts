@@ -4,6 +4,9 @@
 // reads per event-loop turn). An aedes upgrade may move any of these: AedesInternals checks for
 // them when the broker starts, leaves off a patch whose internals are gone, and says so loudly
 // (an error log per patch, and mag_broker_internals_missing{patch} = 1 on /metrics).
+//
+// Over 300 lines: one module per dependency on aedes' internals, each patch next to the check that
+// finds what it needs; split, an aedes upgrade would have to be checked against several files.
 import { PassThrough } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Aedes, Client, PublishPacket } from 'aedes';
@@ -11,7 +14,15 @@ import mqttPacket from 'mqtt-packet';
 import type { Logger } from '../log.ts';
 
 /** What depends on aedes internals; each is left off (and reported) when its internals are missing. */
-export const AEDES_PATCHES = ['skip_device_delivery', 'readable_guard', 'read_budget', 'clients_map', 'client_socket', 'puback_batch'] as const;
+export const AEDES_PATCHES = [
+  'skip_device_delivery',
+  'readable_guard',
+  'read_budget',
+  'clients_map',
+  'client_socket',
+  'puback_batch',
+  'publish_parse',
+] as const;
 export type AedesPatch = (typeof AEDES_PATCHES)[number];
 
 export interface MissingInternal {
@@ -32,7 +43,20 @@ interface ClientInternals {
   conn?: NodeJS.EventEmitter & { read?: (n?: number | null) => unknown };
   _nextBatch?: () => void;
   _parsingBatch?: number;
+  _parser?: PacketParser;
   close?: () => void;
+}
+
+/** mqtt-packet's parser as aedes keeps it per client (Client#_parser), the fields the publish_parse patch reads. */
+interface PacketParser {
+  parse: (buf: Buffer) => number;
+  emit: (event: 'packet', packet: unknown) => boolean;
+  /** The bytes held from earlier reads (bl's BufferList): a packet begun and not finished. */
+  _list?: { length: number };
+  /** 0: the parser waits for a packet's first byte. */
+  _stateCounter?: number;
+  error?: Error | null;
+  settings?: { protocolVersion?: number };
 }
 
 /**
@@ -60,6 +84,8 @@ export function checkAedesInternals(aedes: AedesShape): MissingInternal[] {
     else if (!socket.listeners('readable').includes(next))
       missing.push({ patch: 'readable_guard', internal: "Client#_nextBatch as the socket's 'readable' listener" });
     if (typeof probe._parsingBatch !== 'number') missing.push({ patch: 'readable_guard', internal: 'Client#_parsingBatch' });
+    if (!isPacketParser(probe._parser))
+      missing.push({ patch: 'publish_parse', internal: "Client#_parser, mqtt-packet's parser (parse, emit, _list, _stateCounter)" });
     // The budget replaces the socket's read(null), which is how _nextBatch reads.
     if (typeof next !== 'function' || !/\.read\(null\)/.test(Function.prototype.toString.call(next)))
       missing.push({ patch: 'read_budget', internal: 'Client#_nextBatch reading with conn.read(null)' });
@@ -138,6 +164,7 @@ export class AedesInternals {
   /** Patches a connected client (aedes' `client` event). */
   guardClient(client: Client): void {
     if (!this.missing.has('readable_guard')) guardReadable(client, this.missing.has('read_budget') ? undefined : this.budget);
+    if (!this.missing.has('publish_parse')) parsePublishesFirst(client);
   }
 
   /** The connected client of that id (aedes keeps them by id; its typings omit the map). */
@@ -286,4 +313,93 @@ function batchPubacks(): void {
     if (pending) flush(stream);
     return original(packet, stream, opts);
   };
+}
+
+function isPacketParser(p: unknown): p is PacketParser {
+  const q = p as PacketParser | undefined;
+  return (
+    typeof q?.parse === 'function' &&
+    typeof q.emit === 'function' &&
+    typeof q._list?.length === 'number' &&
+    typeof q._stateCounter === 'number' &&
+    typeof q.settings === 'object'
+  );
+}
+
+/**
+ * PUBLISH packets read straight from the socket's chunk. mqtt-packet's parser appends each chunk
+ * to a BufferList and reads every field of every packet through it: a header byte, the length,
+ * the topic's length, the topic, the message id, each a new Buffer view (bl's readUInt8 slices),
+ * ~10 per message; in a QoS 1 flood the parser and the views were ~11 % of the gateway's CPU. A
+ * chunk's whole PUBLISH packets (MQTT 3.1.1: fixed header, topic, message id at QoS > 0, payload)
+ * are decoded here from the chunk itself and handed to aedes as the parser hands them ('packet',
+ * the same fields, the payload a view of the chunk as the parser's is). Any other whole packet
+ * (a PINGREQ, a PUBLISH the parser refuses) goes to mqtt-packet's parser on its own, which keeps
+ * every rule and error it has; from a packet cut by the chunk's end (or a malformed length) the
+ * rest of the chunk goes to it. Only when that parser holds nothing (no packet begun): order on
+ * the wire is kept.
+ */
+function parsePublishesFirst(client: Client): void {
+  const parser = (client as unknown as ClientInternals)._parser;
+  if (!isPacketParser(parser)) return;
+  const parse = parser.parse.bind(parser);
+  const list = parser._list;
+  parser.parse = (buf: Buffer): number => {
+    if (parser.error || parser._stateCounter !== 0 || parser._list !== list || list!.length !== 0 || parser.settings?.protocolVersion === 5) return parse(buf);
+    const n = buf.length;
+    let pos = 0;
+    while (pos < n) {
+      const first = buf[pos];
+      // remaining length: 1 to 4 bytes, 7 bits each
+      let i = pos + 1;
+      let length = 0;
+      let mul = 1;
+      let b = 0x80;
+      while (b & 0x80 && i < n && i - pos <= 4) {
+        b = buf[i++];
+        length += (b & 0x7f) * mul;
+        mul *= 128;
+      }
+      if (b & 0x80) break; // cut by the chunk's end, or malformed: the parser has the rest
+      const end = i + length;
+      if (end > n) break; // cut by the chunk's end
+      const qos = (first >> 1) & 3;
+      const topicEnd = length >= 2 ? i + 2 + ((buf[i] << 8) | buf[i + 1]) : end + 1;
+      const idEnd = qos > 0 ? topicEnd + 2 : topicEnd;
+      if (first >> 4 === 3 && qos !== 3 && idEnd <= end) {
+        const packet: PublishPacketFields = {
+          cmd: 'publish',
+          retain: (first & 1) !== 0,
+          qos,
+          dup: (first & 8) !== 0,
+          length,
+          topic: buf.toString('utf8', i + 2, topicEnd),
+          payload: buf.subarray(idEnd, end),
+        };
+        if (qos > 0) packet.messageId = (buf[topicEnd] << 8) | buf[topicEnd + 1];
+        parser.emit('packet', packet);
+      } else {
+        // another packet, or a PUBLISH the parser refuses: the parser has it, with its rules
+        parse(buf.subarray(pos, end));
+      }
+      pos = end;
+      // after an error the parser drops what follows (its next parse starts afresh), as it would have
+      if (parser.error) return 0;
+      if (parser._stateCounter !== 0 || parser._list !== list || list!.length !== 0) break;
+    }
+    if (pos === 0) return parse(buf);
+    return pos < n ? parse(buf.subarray(pos)) : 0;
+  };
+}
+
+/** A PUBLISH as mqtt-packet's parser emits it (its Packet's fields, in its order). */
+interface PublishPacketFields {
+  cmd: 'publish';
+  retain: boolean;
+  qos: number;
+  dup: boolean;
+  length: number;
+  topic: string;
+  payload: Buffer;
+  messageId?: number;
 }

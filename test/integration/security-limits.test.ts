@@ -346,6 +346,7 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
       ['clients_map', 0],
       ['client_socket', 0],
       ['puback_batch', 0],
+      ['publish_parse', 0],
     ]);
   });
 });
