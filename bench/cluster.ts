@@ -255,7 +255,14 @@ export async function runClusterBench(o: ClusterBenchOptions): Promise<void> {
       `machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, load ${machine.loadAvgAtStart.join(' ')}; commit ${commit}`,
     );
     const t0 = Date.now();
-    [rabbit, influx, postgres] = await Promise.all([startRabbitCluster(3), startInfluxd(), startPostgres()]);
+    // Each kept as it comes up, so that the cleanup stops what started when another failed.
+    const started = await Promise.allSettled([
+      startRabbitCluster(3).then((r) => (rabbit = r)),
+      startInfluxd().then((i) => (influx = i)),
+      startPostgres().then((p) => (postgres = p)),
+    ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    if (!rabbit || !influx || !postgres) throw new Error('a service did not start');
     log(`3 RabbitMQ nodes (${rabbit.nodes.map((n) => n.amqpPort).join(', ')}), influxd (${influx.url}) and PostgreSQL up in ${Date.now() - t0} ms`);
     lg = await startLoadgen();
     // The three Erlang VMs' CPU with no traffic (schedulers, timers, the cluster's own chatter):
