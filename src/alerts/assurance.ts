@@ -13,6 +13,7 @@ import type { PostgresState, WriteBatch } from '../store/postgres.ts';
 import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { Registry, Device } from '../store/registry.ts';
 import { CheckStore, checkIdentity, type CheckCount, type StoredCheck } from '../store/checks.ts';
+import { JUDGED_CHECKS_PER_DEVICE, JudgedChecks } from './judged-checks.ts';
 import { DriftStore } from '../store/drift.ts';
 import { TotalizerStore } from '../store/totalizers.ts';
 import type { Rejected } from '../store/rejections.ts';
@@ -79,8 +80,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private readonly driftStore: DriftStore<S>;
   private readonly totalizers: TotalizerStore<S>;
   private readonly rejections: RejectionLog<S>;
-  /** PostgreSQL: `checkIdentity` of each loaded device's stored checks (a replay is judged once, as the insert tells on SQLite). */
-  private readonly judgedChecks = new Map<string, Set<string>>();
+  /** PostgreSQL: each loaded device's newest checks judged (a replay is judged once, as the insert tells on SQLite). */
+  private readonly judgedChecks = new Map<string, JudgedChecks>();
   /** PostgreSQL: each loaded device's nozzles' latest totalizer, device|nozzle. */
   private readonly totalizerCache = new Map<string, { seq: number; end: number }>();
   /**
@@ -157,14 +158,14 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const [drift, totalizers, judged] = await Promise.all([
       this.driftStore.ofDevice(device),
       this.totalizers.ofDevice(device),
-      this.checks.identitiesOf(device),
+      this.checks.identitiesOf(device, JUDGED_CHECKS_PER_DEVICE),
       this.alerts.loadDevice(device),
     ]);
     for (const key of [...this.drift.keys()]) if (key.startsWith(`${device}|`)) this.drift.delete(key);
     for (const r of drift) if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${device}|${r.series}`, r.state);
     for (const key of [...this.totalizerCache.keys()]) if (key.startsWith(`${device}|`)) this.totalizerCache.delete(key);
     for (const t of totalizers) this.totalizerCache.set(`${device}|${t.nozzle}`, { seq: t.seq, end: t.totalizerEnd });
-    this.judgedChecks.set(device, new Set(judged));
+    this.judgedChecks.set(device, new JudgedChecks(judged));
   }
 
   /** PostgreSQL: true when another node changed the device's state since this one loaded it (load it again before judging). */
@@ -360,7 +361,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private insertCheck(device: string, series: string, c: CheckResult, at: string): boolean {
     if (this.db.dialect === 'sqlite') return (this.checks as unknown as CheckStore<SqliteState>).insert(device, series, c, at);
     let judged = this.judgedChecks.get(device);
-    if (!judged) this.judgedChecks.set(device, (judged = new Set()));
+    if (!judged) this.judgedChecks.set(device, (judged = new JudgedChecks()));
     const id = checkIdentity(c.seq, c.ts);
     if (judged.has(id)) return false;
     judged.add(id);

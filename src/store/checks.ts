@@ -53,8 +53,8 @@ const Q = {
         })
         .onConflict((oc) => oc.columns(['device', 'seq', 'ts']).doNothing()),
   ),
-  identitiesOf: query('checks.identities-of', (db, arg: Arg<{ device: string }>) =>
-    db.selectFrom('checks').select(['seq', 'ts']).where('device', '=', arg('device')),
+  identitiesOf: query('checks.identities-of', (db, arg: Arg<{ device: string; limit: number }>) =>
+    db.selectFrom('checks').select(['seq', 'ts']).where('device', '=', arg('device')).orderBy('ts', 'desc').orderBy('seq', 'desc').limit(arg('limit')),
   ),
   range: query('checks.range', (db, arg: Arg<{ device: string; from: number; to: number; limit: number }>) =>
     db
@@ -134,9 +134,9 @@ export class CheckStore<S extends StateExecutor = SqliteState> {
     );
   }
 
-  /** `checkIdentity` of every check of the device stored (what a node taking the device over knows is judged already). */
-  identitiesOf(device: string): Answer<S, string[]> {
-    return this.answer(() => after(this.sql.identitiesOf.all({ device }), (rows) => rows.map((r) => checkIdentity(Number(r.seq), Number(r.ts)))));
+  /** `checkIdentity` of the device's `limit` newest checks stored, newest first (what a node taking the device over knows is judged already). */
+  identitiesOf(device: string, limit: number): Answer<S, string[]> {
+    return this.answer(() => after(this.sql.identitiesOf.all({ device, limit }), (rows) => rows.map((r) => checkIdentity(Number(r.seq), Number(r.ts)))));
   }
 
   /** A device's checks with `from` ≤ ts ≤ `to` (epoch ms), newest first. */
