@@ -11,6 +11,7 @@ import type { StateExecutor } from '../src/store/executor.ts';
 import { PostgresState } from '../src/store/postgres.ts';
 import { Registry } from '../src/store/registry.ts';
 import { hashSecret } from '../src/store/secrets.ts';
+import { StandardStore } from '../src/store/standards.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
 import { freePort } from '../test/support/ports.ts';
 import { type ProcSample, round } from './lib.ts';
@@ -115,6 +116,39 @@ export function seedDevices(dataDir: string, tenant: string, secret: string, dev
   db.transaction(() => {
     for (const write of seedWrites(registry, tenant, secret, devices)) write();
   });
+  db.close();
+}
+
+/** Seeds the tenant's reference standards, each with a calibration certificate in force (issued 30 days ago, valid a year). */
+export function seedStandards(
+  dataDir: string,
+  tenant: string,
+  standards: readonly { id: string; name: string; quantity: string; unit: string; gas?: string; uncertainty: number }[],
+): void {
+  const db = openStateDb(dataDir);
+  const store = new StandardStore(db);
+  const now = new Date();
+  const day = 86_400_000;
+  db.transaction(() => {
+    for (const s of standards) {
+      if (store.get(s.id)) continue;
+      store.create({ id: s.id, tenant, name: s.name, quantity: s.quantity, unit: s.unit, ...(s.gas ? { gas: s.gas } : {}) }, 'bench', now);
+      store.addCertificate(
+        s.id,
+        {
+          number: `CAL-${s.id}`,
+          issuedBy: 'QUATEST 1',
+          issuedAt: new Date(now.getTime() - 30 * day).toISOString(),
+          validUntil: new Date(now.getTime() + 335 * day).toISOString(),
+          uncertainty: s.uncertainty,
+          traceableTo: 'VMI national standard',
+        },
+        'bench',
+        now,
+      );
+    }
+  });
+  store.stop();
   db.close();
 }
 

@@ -27,7 +27,7 @@ import {
 } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
-import { mixedFleet } from './traffic.ts';
+import { MIXED_STANDARDS, mixedFleet } from './traffic.ts';
 import {
   apiCall,
   cpuBetween,
@@ -39,6 +39,7 @@ import {
   readyz,
   rpc,
   seedDevices,
+  seedStandards,
   sleep,
   startGatewayProc,
   stopGatewayProc,
@@ -272,6 +273,7 @@ try {
       BENCH_SECRET,
       MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })),
     );
+  if (SCENARIOS.has('mixed')) seedStandards(dataDir, TENANT, MIXED_STANDARDS);
   if (SCENARIOS.has('unverified'))
     seedDevices(
       dataDir,

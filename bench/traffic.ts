@@ -143,6 +143,19 @@ export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number
 }
 
 /**
+ * The reference standards the fleet's checks name (`REF-BENCH-<type>`), as an enterprise in the
+ * programme registers them (docs/contract.md §5): a barometer calibrator, a certified CO cylinder,
+ * a 20 L proving measure, each with a calibration certificate in force whose uncertainty is the
+ * one the checks state. Registered, a check is traceable; without them every check would raise
+ * `untraceable-check`, which a fleet in the programme does not.
+ */
+export const MIXED_STANDARDS: readonly { id: string; name: string; quantity: string; unit: string; gas?: string; uncertainty: number }[] = [
+  { id: 'REF-BENCH-barometer', name: 'Barometer calibrator', quantity: 'pressure', unit: 'hPa', uncertainty: 0.04 },
+  { id: 'REF-BENCH-gas-detector', name: 'CO 50 ppm certified gas', quantity: 'concentration', unit: 'ppm', gas: 'CO', uncertainty: 1 },
+  { id: 'REF-BENCH-fuel-dispenser', name: '20 L proving measure', quantity: 'volume', unit: 'L', uncertainty: 0.004 },
+];
+
+/**
  * A check against a reference: passing ones have an error of −2…+2 resolution steps (well inside
  * the MPE with its guard band), failing ones 0.5 hPa (barometer MPE 0.3), 15 ppm (CO MPE
  * max(5 ppm, 10 %) = 5 at 50 ppm) or 0.5 L on 20 L (dispenser in service 0.45 % = 0.09 L).
