@@ -156,6 +156,8 @@ export function seriesKey(measurement: Point['measurement'], tags: Record<string
 /** Line protocol for `points`, one line each, `\n`-separated, ms timestamps. */
 export function toLineProtocol(points: Point[]): string {
   if (points.length === 1) return pointToLine(points[0], 0);
+  // a fuel transaction's two points (its reading and its transaction): no array to join
+  if (points.length === 2) return `${pointToLine(points[0], 0)}\n${pointToLine(points[1], 1)}`;
   const lines = new Array<string>(points.length);
   for (let i = 0; i < points.length; i++) lines[i] = pointToLine(points[i], i);
   return lines.join('\n');
