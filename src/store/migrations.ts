@@ -364,6 +364,8 @@ export const MIGRATIONS: SchemaMigration[] = [
     // battery change) sends new checks and packages under seqs stored before, at later times, and
     // (device, seq) alone took them for replays and dropped them unjudged. SQLite cannot change a
     // primary key in place: the checks table is rebuilt with (device, seq, ts), its rows copied.
+    // Its columns are those of 0001 and 0003 written out again, not shared: a released migration
+    // never changes.
     name: '0007-message-identity-seq-and-time',
     up: (s, dialect) => [
       s
