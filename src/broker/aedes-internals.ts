@@ -344,7 +344,26 @@ function parsePublishesFirst(client: Client): void {
   if (!isPacketParser(parser)) return;
   const parse = parser.parse.bind(parser);
   const list = parser._list;
+  // A chunk handed in while one is being read (a packet's handler reading the socket again, which
+  // aedes does not do: the socket's buffer is empty while a chunk is parsed) waits for the rest of
+  // that one. (mqtt-packet's parser alone garbles it: the packet being handled emitted again.)
+  let reading = false;
+  const waiting: Buffer[] = [];
   parser.parse = (buf: Buffer): number => {
+    if (reading) {
+      waiting.push(buf);
+      return 0;
+    }
+    reading = true;
+    try {
+      let left = readChunk(buf);
+      while (waiting.length > 0) left = readChunk(waiting.shift()!);
+      return left;
+    } finally {
+      reading = false;
+    }
+  };
+  const readChunk = (buf: Buffer): number => {
     if (parser.error || parser._stateCounter !== 0 || parser._list !== list || list!.length !== 0 || parser.settings?.protocolVersion === 5) return parse(buf);
     const n = buf.length;
     let pos = 0;
