@@ -364,7 +364,15 @@ function parsePublishesFirst(client: Client): void {
     }
   };
   const readChunk = (buf: Buffer): number => {
-    if (parser.error || parser._stateCounter !== 0 || parser._list !== list || list!.length !== 0 || parser.settings?.protocolVersion === 5) return parse(buf);
+    if (
+      !Buffer.isBuffer(buf) ||
+      parser.error ||
+      parser._stateCounter !== 0 ||
+      parser._list !== list ||
+      list!.length !== 0 ||
+      parser.settings?.protocolVersion === 5
+    )
+      return parse(buf);
     const n = buf.length;
     let pos = 0;
     while (pos < n) {
