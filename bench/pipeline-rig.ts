@@ -17,7 +17,7 @@ import { createLogger } from '../src/log.ts';
 import { DeviceMessagePipeline } from '../src/pipeline/device-messages.ts';
 import { ReferenceStandards } from '../src/alerts/reference-standards.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
-import { MIXED_STANDARDS, mixedFleet, mixedMessage, newMixState, type MixMember, type MixState } from './traffic.ts';
+import { mixedFleet, mixedMessage, mixedStandards, newMixState, type MixMember, type MixState } from './traffic.ts';
 
 /**
  * verified: in-range readings from instruments with a valid verification certificate;
@@ -83,27 +83,11 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   const alerts = new AlertBook(db);
   const assurance = new Assurance(db, registry, alerts, profiles, { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
   const standards = new ReferenceStandards(db, registry, alerts, profiles);
-  // as bench/run.ts seeds them: the reference standards the mixed fleet's checks name
+  // as bench/run.ts seeds them: the reference standards the mixed fleet's checks name, in force now (when the messages are timed)
   if (fleet) {
-    for (const std of MIXED_STANDARDS) {
-      standards.create(
-        { id: std.id, tenant: 'bench', name: std.name, quantity: std.quantity, unit: std.unit, ...(std.gas ? { gas: std.gas } : {}) },
-        'bench',
-        created,
-      );
-      standards.addCertificate(
-        std.id,
-        // in force now, when the messages are timed
-        {
-          number: `CAL-${std.id}`,
-          issuedBy: 'QUATEST 1',
-          issuedAt: new Date(Date.now() - 30 * 86_400_000).toISOString(),
-          validUntil: new Date(Date.now() + 335 * 86_400_000).toISOString(),
-          uncertainty: std.uncertainty,
-        },
-        'bench',
-        created,
-      );
+    for (const { standard, certificate } of mixedStandards('bench', new Date())) {
+      standards.create(standard, 'bench', created);
+      standards.addCertificate(standard.id, certificate, 'bench', created);
     }
   }
   // wired as src/gateway.ts wires it

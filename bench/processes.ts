@@ -12,6 +12,7 @@ import { PostgresState } from '../src/store/postgres.ts';
 import { Registry } from '../src/store/registry.ts';
 import { hashSecret } from '../src/store/secrets.ts';
 import { StandardStore } from '../src/store/standards.ts';
+import type { ReferenceStandard, StandardCertificate } from '../src/metrology/traceability.ts';
 import type { InfluxdHandle } from '../test/support/influxd.ts';
 import { freePort } from '../test/support/ports.ts';
 import { type ProcSample, round } from './lib.ts';
@@ -119,33 +120,16 @@ export function seedDevices(dataDir: string, tenant: string, secret: string, dev
   db.close();
 }
 
-/** Seeds the tenant's reference standards, each with a calibration certificate in force (issued 30 days ago, valid a year). */
-export function seedStandards(
-  dataDir: string,
-  tenant: string,
-  standards: readonly { id: string; name: string; quantity: string; unit: string; gas?: string; uncertainty: number }[],
-): void {
+/** Seeds the tenant's reference standards with their certificates (bench/traffic.ts mixedStandards). */
+export function seedStandards(dataDir: string, standards: readonly { standard: ReferenceStandard; certificate: StandardCertificate }[]): void {
   const db = openStateDb(dataDir);
   const store = new StandardStore(db);
   const now = new Date();
-  const day = 86_400_000;
   db.transaction(() => {
-    for (const s of standards) {
-      if (store.get(s.id)) continue;
-      store.create({ id: s.id, tenant, name: s.name, quantity: s.quantity, unit: s.unit, ...(s.gas ? { gas: s.gas } : {}) }, 'bench', now);
-      store.addCertificate(
-        s.id,
-        {
-          number: `CAL-${s.id}`,
-          issuedBy: 'QUATEST 1',
-          issuedAt: new Date(now.getTime() - 30 * day).toISOString(),
-          validUntil: new Date(now.getTime() + 335 * day).toISOString(),
-          uncertainty: s.uncertainty,
-          traceableTo: 'VMI national standard',
-        },
-        'bench',
-        now,
-      );
+    for (const { standard, certificate } of standards) {
+      if (store.get(standard.id)) continue;
+      store.create(standard, 'bench', now);
+      store.addCertificate(standard.id, certificate, 'bench', now);
     }
   });
   store.stop();

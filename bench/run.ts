@@ -27,7 +27,7 @@ import {
 } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext } from './mixed.ts';
-import { MIXED_STANDARDS, mixedFleet } from './traffic.ts';
+import { mixedFleet, mixedStandards } from './traffic.ts';
 import {
   apiCall,
   cpuBetween,
@@ -273,7 +273,7 @@ try {
       BENCH_SECRET,
       MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })),
     );
-  if (SCENARIOS.has('mixed')) seedStandards(dataDir, TENANT, MIXED_STANDARDS);
+  if (SCENARIOS.has('mixed')) seedStandards(dataDir, mixedStandards(TENANT, new Date()));
   if (SCENARIOS.has('unverified'))
     seedDevices(
       dataDir,

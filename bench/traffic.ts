@@ -17,6 +17,8 @@
 // every 10th device has only an expired verification certificate (its readings are stored as
 // `unverified`), spread over the three types.
 
+import type { ReferenceStandard, StandardCertificate } from '../src/metrology/traceability.ts';
+
 export type MixType = 'barometer' | 'gas-detector' | 'fuel-dispenser';
 
 export interface MixMember {
@@ -149,11 +151,27 @@ export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number
  * one the checks state. Registered, a check is traceable; without them every check would raise
  * `untraceable-check`, which a fleet in the programme does not.
  */
-export const MIXED_STANDARDS: readonly { id: string; name: string; quantity: string; unit: string; gas?: string; uncertainty: number }[] = [
+const MIXED_STANDARDS: readonly { id: string; name: string; quantity: string; unit: string; gas?: string; uncertainty: number }[] = [
   { id: 'REF-BENCH-barometer', name: 'Barometer calibrator', quantity: 'pressure', unit: 'hPa', uncertainty: 0.04 },
   { id: 'REF-BENCH-gas-detector', name: 'CO 50 ppm certified gas', quantity: 'concentration', unit: 'ppm', gas: 'CO', uncertainty: 1 },
   { id: 'REF-BENCH-fuel-dispenser', name: '20 L proving measure', quantity: 'volume', unit: 'L', uncertainty: 0.004 },
 ];
+
+/** The mixed fleet's standards as the tenant registers them, each with its certificate in force at `now` (issued 30 days before, valid a year). */
+export function mixedStandards(tenant: string, now: Date): { standard: ReferenceStandard; certificate: StandardCertificate }[] {
+  const day = 86_400_000;
+  return MIXED_STANDARDS.map(({ uncertainty, gas, ...s }) => ({
+    standard: { ...s, tenant, ...(gas ? { gas } : {}) },
+    certificate: {
+      number: `CAL-${s.id}`,
+      issuedBy: 'QUATEST 1',
+      issuedAt: new Date(now.getTime() - 30 * day).toISOString(),
+      validUntil: new Date(now.getTime() + 335 * day).toISOString(),
+      uncertainty,
+      traceableTo: 'VMI national standard',
+    },
+  }));
+}
 
 /**
  * A check against a reference: passing ones have an error of −2…+2 resolution steps (well inside

@@ -344,6 +344,8 @@ function parsePublishesFirst(client: Client): void {
   if (!isPacketParser(parser)) return;
   const parse = parser.parse.bind(parser);
   const list = parser._list;
+  /** mqtt-packet's parser holds no packet begun (nor an error: it resets its list then). */
+  const holdsNothing = () => parser._stateCounter === 0 && parser._list === list && list!.length === 0;
   // A chunk handed in while one is being read (a packet's handler reading the socket again, which
   // aedes does not do: the socket's buffer is empty while a chunk is parsed) waits for the rest of
   // that one. (mqtt-packet's parser alone garbles it: the packet being handled emitted again.)
@@ -364,15 +366,7 @@ function parsePublishesFirst(client: Client): void {
     }
   };
   const readChunk = (buf: Buffer): number => {
-    if (
-      !Buffer.isBuffer(buf) ||
-      parser.error ||
-      parser._stateCounter !== 0 ||
-      parser._list !== list ||
-      list!.length !== 0 ||
-      parser.settings?.protocolVersion === 5
-    )
-      return parse(buf);
+    if (!Buffer.isBuffer(buf) || parser.error || !holdsNothing() || parser.settings?.protocolVersion === 5) return parse(buf);
     const n = buf.length;
     let pos = 0;
     while (pos < n) {
@@ -412,7 +406,7 @@ function parsePublishesFirst(client: Client): void {
       pos = end;
       // after an error the parser drops what follows (its next parse starts afresh), as it would have
       if (parser.error) return 0;
-      if (parser._stateCounter !== 0 || parser._list !== list || list!.length !== 0) break;
+      if (!holdsNothing()) break;
     }
     if (pos === 0) return parse(buf);
     return pos < n ? parse(buf.subarray(pos)) : 0;

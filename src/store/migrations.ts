@@ -23,6 +23,9 @@ function withRowId<T extends string>(t: CreateTableBuilder<T, never>, dialect: D
     : t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
+/** The checks table's columns as migration 0007 copies them (0001's and 0003's). */
+const CHECKS_0007_COLUMNS = ['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'] as const;
+
 // Each migration lists its schema statements: long data, not logic.
 export const MIGRATIONS: SchemaMigration[] = [
   {
@@ -380,8 +383,8 @@ export const MIGRATIONS: SchemaMigration[] = [
         .addPrimaryKeyConstraint('checks_identity_pk', ['device', 'seq', 'ts']),
       queryBuilder(dialect)
         .insertInto('checks_0007' as 'checks')
-        .columns(['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'])
-        .expression((eb) => eb.selectFrom('checks').select(['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'])),
+        .columns(CHECKS_0007_COLUMNS)
+        .expression((eb) => eb.selectFrom('checks').select(CHECKS_0007_COLUMNS)),
       s.dropTable('checks'),
       s.alterTable('checks_0007').renameTo('checks'),
       s.createIndex('checks_device_ts').on('checks').columns(['device', 'ts']),
