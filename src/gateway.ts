@@ -129,7 +129,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
  * built from the ones above it, and `stop` undoes them in the order shutdown needs; split into
  * helpers, that order would be harder to see. The stores give values on SQLite and Promises on
  * PostgreSQL; what is written without being waited for (audit entries of refused devices,
- * deferred alert clears, dead letters) reports its failure to the log.
+ * deferred alert clears) reports its failure to the log. Dead letters are waited for (keepRefused).
  */
 async function compose<S extends SqliteState | PostgresState>(config: Config, db: S, options: GatewayOptions): Promise<Gateway<S>> {
   const log = options.log ?? createLogger(config.logLevel);
@@ -162,7 +162,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   const followingDevices = await assurance.followDevices();
   const metrics = new GatewayMetrics();
   const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, metrics, now, log);
-  const deadLetter = unwaited('writing a dead letter failed');
+  const keepRefusedHere = keepRefused(deadLetters, now);
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
@@ -187,8 +187,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
           localOutbox: outbox,
           isConnectedHere: (id) => broker.isConnected(id),
           endSessionHere: (id) => broker.disconnect(id),
-          refused: (p, line, reason) =>
-            deadLetter(deadLetters.add({ at: now(), sink: sink.kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } })),
+          refused: (p, line, reason) => keepRefusedHere(sink.kind, reason, p, line),
         })
       : undefined;
   const deviceOutbox = cluster?.routing ?? outbox;
@@ -413,7 +412,6 @@ async function openDelivery<S extends SqliteState | PostgresState>(
     callBackWithin: sqlite ? (callBack) => sqlite.batch(callBack, onStateCommitError) : (callBack) => callBack(),
   });
   const deadLetters = new DeadLetters(db);
-  const deadLetterAdded = failureLogged(log, 'writing a dead letter failed');
   for (const u of journal.unrenderable) {
     // Points of a journal from an earlier version that line protocol cannot carry (converted at open).
     await deadLetters.add({ at: now(), sink: sink.kind, reason: u.reason, device: u.point.tags?.device, tenant: u.point.tags?.tenant, point: u.point });
@@ -422,17 +420,28 @@ async function openDelivery<S extends SqliteState | PostgresState>(
       'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
     );
   }
-  const forwarder = new Forwarder(
-    journal,
-    sink,
-    {
-      add: (kind: string, reason: string, p: Point | undefined, line: string) =>
-        deadLetterAdded(deadLetters.add({ at: now(), sink: kind, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line } })),
-    },
-    log,
-    config.sink,
-  );
+  const forwarder = new Forwarder(journal, sink, { add: keepRefused(deadLetters, now) }, log, config.sink);
   return { sink, journal, forwarder, deadLetters };
+}
+
+/**
+ * Keeps a line the sink refused as a dead letter, for the forwarder and the cluster's partition
+ * worker, which wait for it before the line's batch counts as written: a failure (the state
+ * database restarting) fails the write, which is sent again and refused again, and the line is
+ * kept then (once: src/store/dead-letters.ts).
+ */
+function keepRefused(deadLetters: DeadLetters, now: () => Date): (sink: string, reason: string, p: Point | undefined, line: string) => void | Promise<void> {
+  const failed = (e: unknown): never => {
+    throw new Error(`keeping a point the sink refused as a dead letter failed: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  return (sink, reason, p, line) => {
+    try {
+      const kept = deadLetters.add({ at: now(), sink, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line }, line });
+      return isPending(kept) ? kept.catch(failed) : undefined;
+    } catch (e) {
+      failed(e);
+    }
+  };
 }
 
 /** For a store write nobody waits for: on PostgreSQL (a Promise) its failure is logged as `what`; on SQLite it has happened. */

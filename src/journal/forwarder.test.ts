@@ -123,7 +123,7 @@ describe('forwarder', () => {
     const refuse = (c: Call) => (seqs(c).includes(5) ? c.answer(new SinkRejectedError('field type conflict')) : c.answer());
     const sink = new HeldSink();
     const dead: { point: Point | undefined; line: string; reason: string }[] = [];
-    const fw = new Forwarder(journal, sink, { add: (_k, reason, point, l) => dead.push({ point, line: l, reason }) }, log, {
+    const fw = new Forwarder(journal, sink, { add: (_k, reason, point, l) => void dead.push({ point, line: l, reason }) }, log, {
       batch: 100,
       retryMaxMs: 1000,
       concurrency: 2,
@@ -141,6 +141,42 @@ describe('forwarder', () => {
     expect(dead[0].reason).toMatch(/field type conflict/);
     const delivered = sink.calls.filter((c) => !seqs(c).includes(5)).flatMap(seqs);
     expect(new Set(delivered)).toEqual(new Set([1, 2, 3, 4, 6, 7, 8]));
+    await fw.stop();
+    journal.close();
+  });
+
+  it('releases a refused line only once it is kept: a dead-letter store that fails (its database restarting) holds the batch, sent again', async () => {
+    const journal = open();
+    for (let i = 1; i <= 4; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
+    journal.commit();
+    const sink = new HeldSink();
+    const kept: string[] = [];
+    let down = true;
+    const store = {
+      add: async (_k: string, _reason: string, _p: Point | undefined, l: string) => {
+        await tick();
+        if (down) throw new Error('connection terminated');
+        kept.push(l);
+      },
+    };
+    const fw = new Forwarder(journal, sink, store, log, { batch: 100, retryMinMs: 20, retryMaxMs: 20, concurrency: 1, flushMs: 0 });
+    fw.start();
+    const refuse = (c: Call) => (seqs(c).includes(3) ? c.answer(new SinkRejectedError('field type conflict')) : c.answer());
+    let answered = 0;
+    const answerAll = async () => {
+      await Promise.race([sink.writes(answered + 1), tick()]);
+      while (answered < sink.calls.length) refuse(sink.calls[answered++]);
+      await tick();
+    };
+    for (let i = 0; i < 200 && fw.totals.failedWrites === 0; i++) await answerAll();
+    expect(fw.totals.failedWrites, 'the write whose refused line could not be kept failed').toBeGreaterThan(0);
+    // the line could not be kept: nothing released, every point still journaled
+    expect(journal.backlogPoints).toBe(4);
+    expect(fw.totals.deadLetters).toBe(0);
+    down = false;
+    while (journal.backlogPoints > 0) await answerAll();
+    expect(kept).toEqual([line(3)]);
+    expect(fw.totals.deadLetters).toBe(1);
     await fw.stop();
     journal.close();
   });

@@ -7,8 +7,12 @@ import { writeIsolating } from '../sinks/write-isolating.ts';
 import type { Logger } from '../log.ts';
 
 export interface DeadLetterStore {
-  /** `point` is the refused line read back (undefined if it cannot be parsed; `line` is kept either way). */
-  add(sink: string, reason: string, point: Point | undefined, line: string): void;
+  /**
+   * `point` is the refused line read back (undefined if it cannot be parsed; `line` is kept either
+   * way). A Promise (PostgreSQL) is waited for before the entry is released; a failure (thrown or
+   * rejected) fails the write, which is sent again, refused again and kept then.
+   */
+  add(sink: string, reason: string, point: Point | undefined, line: string): void | Promise<void>;
 }
 
 export interface ForwarderOptions {
@@ -237,8 +241,8 @@ export class Forwarder {
 
   /** Writes the lines; when the sink refuses the batch, splits it to find and dead-letter the bad lines. */
   private writeIsolating(lines: string, count: number): Promise<void> {
-    return writeIsolating(this.sink, lines, count, (point, line, reason) => {
-      this.deadLetters.add(this.sink.kind, reason, point, line);
+    return writeIsolating(this.sink, lines, count, async (point, line, reason) => {
+      await this.deadLetters.add(this.sink.kind, reason, point, line);
       this.totals.deadLetters++;
       this.log.warn(
         { sink: this.sink.kind, device: point?.tags.device, measurement: point?.measurement, reason },

@@ -5,8 +5,12 @@
 import { SinkRejectedError, type Point, type Sink } from './sink.ts';
 import { parseLine, splitLines } from './line-protocol-parse.ts';
 
-/** A line the sink refused: `point` is the line read back (undefined if it cannot be parsed). */
-export type RefusedLine = (point: Point | undefined, line: string, reason: string) => void;
+/**
+ * A line the sink refused: `point` is the line read back (undefined if it cannot be parsed). What
+ * it returns is waited for: the batch counts as written only once every refused line is kept (a
+ * failure fails the write, which is tried again, so a refused point is never dropped unkept).
+ */
+export type RefusedLine = (point: Point | undefined, line: string, reason: string) => void | Promise<void>;
 
 export async function writeIsolating(sink: Sink, lines: string, count: number, refused: RefusedLine): Promise<void> {
   try {
@@ -25,7 +29,7 @@ async function isolate(sink: Sink, lines: string[], refusal: SinkRejectedError, 
     } catch {
       point = undefined;
     }
-    refused(point, lines[0], refusal.message);
+    await refused(point, lines[0], refusal.message);
     return;
   }
   const mid = Math.ceil(lines.length / 2);

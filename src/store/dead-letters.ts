@@ -1,6 +1,7 @@
 // Points the time-series sink refused for good (poison data), kept for an operator to inspect,
 // on SQLite or PostgreSQL (executor.ts): on a cluster, what any node's sink refused is listed by
 // every node's API.
+import { createHash } from 'node:crypto';
 import { query, type Arg } from './sql.ts';
 import { after, answer, type AnyStatements, type Answer, type StateExecutor } from './executor.ts';
 
@@ -17,13 +18,22 @@ export interface DeadLetter {
 const Q = {
   insert: query(
     'dead-letters.insert',
-    (db, arg: Arg<{ at: string; sink: string; reason: string; device: string | null; tenant: string | null; point: string }>) =>
+    (db, arg: Arg<{ at: string; sink: string; reason: string; device: string | null; tenant: string | null; point: string; line_key: string | null }>) =>
       db
         .insertInto('dead_letters')
-        .values({ at: arg('at'), sink: arg('sink'), reason: arg('reason'), device: arg('device'), tenant: arg('tenant'), point: arg('point') }),
+        .values({
+          at: arg('at'),
+          sink: arg('sink'),
+          reason: arg('reason'),
+          device: arg('device'),
+          tenant: arg('tenant'),
+          point: arg('point'),
+          line_key: arg('line_key'),
+        })
+        .onConflict((oc) => oc.columns(['sink', 'line_key']).doNothing()),
   ),
   latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) =>
-    db.selectFrom('dead_letters').selectAll().orderBy('id', 'desc').limit(arg('limit')),
+    db.selectFrom('dead_letters').select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point']).orderBy('id', 'desc').limit(arg('limit')),
   ),
 };
 
@@ -35,8 +45,12 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
     this.sql = db.statements(Q);
   }
 
-  /** `point`: the refused point (or `{line}` when only its line protocol is known). */
-  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown }): Answer<S, void> {
+  /**
+   * `point`: the refused point (or `{line}` when only its line protocol is known). `line`: the line
+   * the sink refused; the same line refused again by the same sink (its batch sent again, on this
+   * node or another) is kept once, the first time.
+   */
+  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown; line?: string }): Answer<S, void> {
     const row = {
       at: d.at.toISOString(),
       sink: d.sink,
@@ -44,6 +58,7 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
       device: d.device ?? null,
       tenant: d.tenant ?? null,
       point: JSON.stringify(d.point),
+      line_key: d.line === undefined ? null : createHash('sha256').update(d.line).digest('hex'),
     };
     return answer(this.db, () => after(this.sql.insert.run(row), () => undefined));
   }

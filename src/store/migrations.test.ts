@@ -201,6 +201,12 @@ describe('state migrations', () => {
     legacy.webhook_deliveries.columns.push(col('claimed_by', 'TEXT'), col('claimed_until', 'INTEGER'));
     // migration 7: a check is the same check again by (device, seq, ts), no longer (device, seq)
     legacy.checks.columns.find((c) => c.name === 'ts')!.pk = 3;
+    // migration 8: a refused line's key, each line kept once per sink
+    legacy.dead_letters.columns.push(col('line_key', 'TEXT'));
+    legacy.dead_letters.indexes = [
+      ...legacy.dead_letters.indexes,
+      { name: 'dead_letters_sink_line_key', unique: 1, columns: ['sink', 'line_key'], where: null },
+    ];
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));

@@ -393,6 +393,15 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.createIndex('lot_packages_device_seq_ts').unique().on('lot_packages').columns(['device', 'seq', 'ts']),
     ],
   },
+  {
+    // A refused line is kept before its batch counts as written; a batch sent again after a
+    // failed keep refuses its lines again, and each is kept once (src/store/dead-letters.ts).
+    name: '0008-dead-letter-line-key',
+    up: (s) => [
+      s.alterTable('dead_letters').addColumn('line_key', 'text'),
+      s.createIndex('dead_letters_sink_line_key').unique().on('dead_letters').columns(['sink', 'line_key']),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

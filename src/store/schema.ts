@@ -169,6 +169,8 @@ export interface DeadLettersTable {
   tenant: string | null;
   /** JSON Point (or {line}). */
   point: string;
+  /** SHA-256 of the refused line (hex): a line refused again (its batch sent again) is kept once. Null: no line known. */
+  line_key: string | null;
 }
 
 /** Reference standards (migration 3): proving measures, weights, reference barometers, certified gases… */

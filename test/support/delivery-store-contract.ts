@@ -99,5 +99,25 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       ]);
       expect(await there.list(1)).toHaveLength(1);
     });
+
+    it('keeps a refused line once, whichever process refuses it again (its batch sent again)', async () => {
+      const here = new DeadLetters(dbA);
+      const there = new DeadLetters(dbB);
+      const line = 'reading,device=gd-1 CH4="high" 1790000000000';
+      const refused = (sink: string, at: number) => ({ at: new Date(at), sink, reason: 'refused again', device: 'gd-1', point: { line }, line });
+      await here.add(refused('influx-v1', T0));
+      await here.add(refused('influx-v1', T0 + 1000)); // the same batch sent again after a failed write
+      await there.add(refused('influx-v1', T0 + 2000)); // redelivered to another node
+      await there.add(refused('influx-v2', T0 + 3000)); // another sink's refusal is its own
+      await here.add({ at: new Date(T0 + 4000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } }); // no line known: always kept
+      await here.add({ at: new Date(T0 + 5000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } });
+      const mine = (await there.list(20)).filter((d) => d.reason === 'refused again' || d.reason === 'unparsable');
+      expect(mine.map((d) => [d.sink, d.at])).toEqual([
+        ['influx-v1', new Date(T0 + 5000).toISOString()],
+        ['influx-v1', new Date(T0 + 4000).toISOString()],
+        ['influx-v2', new Date(T0 + 3000).toISOString()],
+        ['influx-v1', AT],
+      ]);
+    });
   });
 }
