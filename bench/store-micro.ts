@@ -127,7 +127,7 @@ time('check insert: compiled per call', N, (i) => {
   const q = kb
     .insertInto('checks')
     .values({ device: 'd', seq: c.seq, series: 'co2', ts: c.ts, result: JSON.stringify(c), received_at: at })
-    .onConflict((oc) => oc.columns(['device', 'seq']).doNothing())
+    .onConflict((oc) => oc.columns(['device', 'seq', 'ts']).doNothing())
     .compile();
   raw.prepare(q.sql).run(...q.parameters);
 });
