@@ -9,7 +9,8 @@
 // Then the whole message path (DeviceMessagePipeline over real stores, assurance state and
 // alerts included) for readings of verified instruments next to unverified ones (--unverified),
 // out-of-range ones (--failing), invalid ones (--invalid) and the `mixed` scenario's fleet and
-// messages (--mixed, bench/traffic.ts); all four without a flag. Process
+// messages (--mixed, bench/traffic.ts: the fleet all valid, `mixed-valid`, and as it is, `mixed`);
+// all of them without a flag. Process
 // CPU per message, the median of --rounds (3) rounds of --pipeline-messages (50,000) each, and
 // the state-database writes they caused. `--only <kind> --pipeline-only` runs one kind alone,
 // to profile it: node --cpu-prof --cpu-prof-dir=<dir> bin/run.mjs bench/hotpath.ts …
@@ -162,11 +163,11 @@ async function pipelineComparison(): Promise<void> {
     ...(opt.unverified ? ['unverified' as const] : []),
     ...(opt.failing ? ['out-of-range' as const] : []),
     ...(opt.invalid ? ['invalid' as const] : []),
-    ...(opt.mixed ? ['mixed' as const] : []),
+    ...(opt.mixed ? (['mixed-valid', 'mixed'] as const) : []),
   ];
   const kinds: ReadingKind[] = opt.only
     ? [opt.only as ReadingKind]
-    : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid', 'mixed'] as const))];
+    : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid', 'mixed-valid', 'mixed'] as const))];
   const n = Number(opt['pipeline-messages']);
   const rounds = Number(opt.rounds);
   const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES));

@@ -116,7 +116,7 @@ function cpuMs(since: NodeJS.CpuUsage): number {
  * readings, or with `traffic: 'mixed'` each device's next message of bench/traffic.ts.
  * `firstAckMs`: the first completed publish (QoS 1: PUBACK), from the start.
  */
-async function burst(a: { pool: string; qos: 0 | 1; total: number; window: number; floor: number; traffic?: 'plain' | 'mixed' }) {
+async function burst(a: { pool: string; qos: 0 | 1; total: number; window: number; floor: number; traffic?: 'plain' | 'mixed' | 'mixed-valid' }) {
   const conns = pool(a.pool);
   const cpu = process.cpuUsage();
   const startedAt = Date.now();
@@ -124,7 +124,8 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
   let errors = 0;
   let maxTs = 0;
   let firstAckMs: number | undefined;
-  const mixed = a.traffic === 'mixed';
+  const mixed = a.traffic === 'mixed' || a.traffic === 'mixed-valid';
+  const allValid = a.traffic === 'mixed-valid';
   const tally: MixTally | undefined = mixed ? emptyTally() : undefined;
   // publish → PUBACK (QoS 1) of every 16th message of each client, ms (acknowledgements come in order per client)
   const ackLatencies: number[] = [];
@@ -155,7 +156,7 @@ async function burst(a: { pool: string; qos: 0 | 1; total: number; window: numbe
               inflight++;
               const ts = nextTs(c.state, a.floor);
               if (tally) {
-                const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts);
+                const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts, allValid);
                 countMessage(tally, m.kind);
                 c.client.publish(m.topic === 'readings' ? c.topic : `instruments/${c.id}/checks`, m.payload, opts, onDone);
               } else c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);
@@ -215,8 +216,8 @@ async function paced(a: {
   floor: number;
   latency?: LatencyProbe;
   alerts?: AlertProbe;
-  /** 'mixed': each device's next message of bench/traffic.ts (the pool connected with device types) */
-  traffic?: 'plain' | 'mixed';
+  /** 'mixed': each device's next message of bench/traffic.ts (the pool connected with device types); 'mixed-valid': the same, all valid */
+  traffic?: 'plain' | 'mixed' | 'mixed-valid';
 }) {
   const conns = pool(a.pool);
   const cpu = process.cpuUsage();
@@ -252,8 +253,8 @@ async function paced(a: {
           if (err) errors++;
           else acked++;
         };
-        if (a.traffic === 'mixed') {
-          const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts);
+        if (a.traffic === 'mixed' || a.traffic === 'mixed-valid') {
+          const m = mixedMessage(c.member!, (c.state.mix ??= newMixState(c.member!.index)), ++c.state.seq, ts, a.traffic === 'mixed-valid');
           c.client.publish(m.topic === 'readings' ? c.topic : `instruments/${c.id}/checks`, m.payload, opts, onDone);
         } else c.client.publish(c.topic, readingPayload(++c.state.seq, ts), opts, onDone);
       }

@@ -3,6 +3,9 @@
 // counts everything stored, and the ratio of their rates.
 //
 //   mixed       all-valid barometer readings (the qos1 pool) vs a realistic fleet (bench/traffic.ts)
+//   mixed-status  the same fleet all valid (every device verified, nothing out of range, failing
+//               or invalid) vs the realistic fleet: what the readings' status costs, apart from
+//               what their types (transactions, checks) do
 //   unverified  all-valid barometer readings vs the same from barometers whose verification expired
 import type { InfluxdHandle } from '../test/support/influxd.ts';
 import { procSample, round } from './lib.ts';
@@ -27,7 +30,7 @@ export interface PairContext {
 export interface Side {
   label: string;
   pool: string;
-  traffic: 'plain' | 'mixed';
+  traffic: 'plain' | 'mixed' | 'mixed-valid';
 }
 
 interface Run {

@@ -25,12 +25,15 @@ import { mixedFleet, mixedMessage, mixedStandards, newMixState, type MixMember, 
  * out-of-range: readings outside the barometer's range (out-of-range alert);
  * invalid: readings whose value is not a number (refused: rejection, feedback, invalid-data alert);
  * mixed: the `mixed` scenario's fleet and messages (bench/traffic.ts: barometers, gas detectors, fuel
- * dispensers, a tenth unverified, checks, out-of-range readings, invalid messages).
+ * dispensers, a tenth unverified, checks, out-of-range readings, invalid messages);
+ * mixed-valid: the same fleet and messages all valid (every device verified, nothing out of range,
+ * failing or invalid): the baseline of what the status of the mixed fleet's messages costs.
  */
-export const READING_KINDS = ['verified', 'unverified', 'out-of-range', 'invalid', 'mixed'] as const;
+export const READING_KINDS = ['verified', 'unverified', 'out-of-range', 'invalid', 'mixed', 'mixed-valid'] as const;
 export type ReadingKind = (typeof READING_KINDS)[number];
+type PlainKind = Exclude<ReadingKind, 'mixed' | 'mixed-valid'>;
 
-function payload(kind: Exclude<ReadingKind, 'mixed'>, seq: number, ts: number): Buffer {
+function payload(kind: PlainKind, seq: number, ts: number): Buffer {
   const value = kind === 'out-of-range' ? '1200.5' : kind === 'invalid' ? '"n/a"' : '1013.2';
   return Buffer.from(`{"seq":${seq},"ts":${ts},"quantity":"pressure","value":${value},"unit":"hPa"}`);
 }
@@ -55,7 +58,14 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   const created = new Date('2026-01-01T00:00:00Z');
   registry.createTenant({ id: 'bench', name: 'Bench', region: 'north' }, created);
   const ids: string[] = [];
-  const fleet: MixMember[] | undefined = kind === 'mixed' ? mixedFleet(Array.from({ length: devices }, (_, i) => `${kind}-${i}`)) : undefined;
+  const allValid = kind === 'mixed-valid';
+  const fleet: MixMember[] | undefined =
+    kind === 'mixed' || allValid
+      ? mixedFleet(
+          Array.from({ length: devices }, (_, i) => `${kind}-${i}`),
+          allValid,
+        )
+      : undefined;
   const mix: MixState[] = Array.from({ length: devices }, (_, i) => newMixState(i));
   const day = 86_400_000;
   for (let i = 0; i < devices; i++) {
@@ -136,8 +146,8 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
       const payloads = Array.from({ length: n }, (_, k) => {
         const d = k % devices;
         ++seqs[d];
-        if (!fleet) return payload(kind as Exclude<ReadingKind, 'mixed'>, seqs[d], ts + seqs[d]);
-        const m = mixedMessage(fleet[d], mix[d], seqs[d], ts + seqs[d]);
+        if (!fleet) return payload(kind as PlainKind, seqs[d], ts + seqs[d]);
+        const m = mixedMessage(fleet[d], mix[d], seqs[d], ts + seqs[d], allValid);
         topics[k] = m.topic;
         return Buffer.from(m.payload);
       });

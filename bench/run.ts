@@ -26,7 +26,7 @@ import {
   type ProcSample,
 } from './lib.ts';
 import { runCold } from './cold.ts';
-import { runPairs, type PairContext } from './mixed.ts';
+import { runPairs, type PairContext, type Side } from './mixed.ts';
 import { mixedFleet, mixedStandards } from './traffic.ts';
 import {
   apiCall,
@@ -52,7 +52,7 @@ import {
 
 const { values: opt } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady' },
+    scenarios: { type: 'string', default: 'cold,qos0,qos1,unverified,mixed,mixed-status,latency,cost,drain,steady' },
     scenario: { type: 'string' },
     'cold-influx-db': { type: 'string', default: 'new' },
     clients: { type: 'string', default: '50' },
@@ -87,7 +87,7 @@ const { values: opt } = parseArgs({
 
 if (opt.help) {
   process.stdout.write(`npm run bench -- [options]
-  --scenarios cold,qos0,qos1,unverified,mixed,latency,cost,drain,steady   which to run (default: all, in this order;
+  --scenarios cold,qos0,qos1,unverified,mixed,mixed-status,latency,cost,drain,steady   which to run (default: all, in this order;
                           --scenario is the same)
   --clients 50            devices for the throughput, latency and drain scenarios
   --window 64             messages in flight per client (QoS 1: unacknowledged; QoS 0: unwritten)
@@ -169,6 +169,12 @@ const TENANT = 'bench';
 const deviceId = (i: number) => `b${String(i).padStart(5, '0')}`;
 /** The mixed scenario's fleet (types and standing from bench/traffic.ts) and the unverified scenario's barometers. */
 const MIXED_FLEET = mixedFleet(Array.from({ length: CLIENTS }, (_, i) => `m${String(i).padStart(5, '0')}`));
+/** The mixed-status scenario's baseline: the same fleet, every device verified (its messages all valid). */
+const MIXED_VALID_FLEET = mixedFleet(
+  Array.from({ length: CLIENTS }, (_, i) => `v${String(i).padStart(5, '0')}`),
+  true,
+);
+const MIXED_FLEETS = SCENARIOS.has('mixed') || SCENARIOS.has('mixed-status');
 const UNVERIFIED_IDS = Array.from({ length: CLIENTS }, (_, i) => `u${String(i).padStart(5, '0')}`);
 const GATEWAY_NODE_OPTIONS = String(opt['gateway-node-options'] ?? '')
   .split(/\s+/)
@@ -266,14 +272,18 @@ try {
     BENCH_SECRET,
     Array.from({ length: seeded }, (_, i) => ({ id: deviceId(i), type: 'barometer', verification: 'valid' as const })),
   );
-  if (SCENARIOS.has('mixed'))
+  if (MIXED_FLEETS)
     seedDevices(
       dataDir,
       TENANT,
       BENCH_SECRET,
-      MIXED_FLEET.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? 'valid' : 'expired' })),
+      [...MIXED_FLEET, ...(SCENARIOS.has('mixed-status') ? MIXED_VALID_FLEET : [])].map((m) => ({
+        id: m.id,
+        type: m.type,
+        verification: m.verified ? ('valid' as const) : ('expired' as const),
+      })),
     );
-  if (SCENARIOS.has('mixed')) seedStandards(dataDir, mixedStandards(TENANT, new Date()));
+  if (MIXED_FLEETS) seedStandards(dataDir, mixedStandards(TENANT, new Date()));
   if (SCENARIOS.has('unverified'))
     seedDevices(
       dataDir,
@@ -496,30 +506,42 @@ try {
   }
 
   // ── all valid vs all unverified, all valid vs a realistic mix: interleaved pairs on the warm gateway ──
-  for (const name of ['unverified', 'mixed'] as const) {
+  // mixed-status: the mixed fleet as it is against the same fleet all valid (what status costs, apart from message types)
+  for (const name of ['unverified', 'mixed', 'mixed-status'] as const) {
     if (!SCENARIOS.has(name)) continue;
     await ensureTp();
-    const devices =
-      name === 'mixed'
-        ? MIXED_FLEET.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m }))
-        : UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }));
-    await lg.call('connect', { pool: name, url: gw.mqttUrl, devices, concurrency: 50 });
+    const rpc = lg;
+    const fleetPool = (pool: string, fleet: typeof MIXED_FLEET) =>
+      rpc.call('connect', { pool, url: gw!.mqttUrl, devices: fleet.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })), concurrency: 50 });
+    if (name === 'unverified')
+      await lg.call('connect', { pool: name, url: gw.mqttUrl, devices: UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET })), concurrency: 50 });
+    else await fleetPool(name, MIXED_FLEET);
+    if (name === 'mixed-status') await fleetPool('mixed-valid', MIXED_VALID_FLEET);
+    const prefixes = name === 'unverified' ? ['u'] : name === 'mixed' ? ['m'] : ['m', 'v'];
     const alertsByKind = async () => {
       const list = (await apiCall(gw!, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000')) as { items: { device: string; kind: string }[] };
-      const prefix = name === 'mixed' ? 'm' : 'u';
       const out: Record<string, number> = {};
-      for (const a of list.items) if (a.device.startsWith(prefix)) out[a.kind] = (out[a.kind] ?? 0) + 1;
+      for (const a of list.items) if (prefixes.includes(a.device[0])) out[a.kind] = (out[a.kind] ?? 0) + 1;
       return out;
     };
     const ctx: PairContext = { lg, gw, influx, nextFloor, row, messages: MESSAGES, repeat: REPEAT, warmup: WARMUP, window: WINDOW, alertsByKind };
-    const valid = { label: 'all valid', pool: 'tp', traffic: 'plain' as const };
-    results[name] = await runPairs(
-      ctx,
-      name,
-      valid,
-      name === 'mixed' ? { label: 'mixed', pool: 'mixed', traffic: 'mixed' } : { label: 'unverified', pool: 'unverified', traffic: 'plain' },
-    );
+    const sides: Record<typeof name, [Side, Side]> = {
+      unverified: [
+        { label: 'all valid', pool: 'tp', traffic: 'plain' },
+        { label: 'unverified', pool: 'unverified', traffic: 'plain' },
+      ],
+      mixed: [
+        { label: 'all valid', pool: 'tp', traffic: 'plain' },
+        { label: 'mixed', pool: 'mixed', traffic: 'mixed' },
+      ],
+      'mixed-status': [
+        { label: 'mixed fleet all valid', pool: 'mixed-valid', traffic: 'mixed-valid' },
+        { label: 'mixed', pool: 'mixed-status', traffic: 'mixed' },
+      ],
+    };
+    results[name] = await runPairs(ctx, name, ...sides[name]);
     await lg.call('disconnect', { pool: name });
+    if (name === 'mixed-status') await lg.call('disconnect', { pool: 'mixed-valid' });
   }
   if (results.cold && results.qos1) {
     row(

@@ -16,6 +16,10 @@
 // The fleet (mixedFleet): of every 5 devices 3 barometers, 1 gas detector, 1 fuel dispenser;
 // every 10th device has only an expired verification certificate (its readings are stored as
 // `unverified`), spread over the three types.
+//
+// All valid (`allValid`, the `mixed-status` scenario's baseline): the same fleet and messages, but
+// every device verified, no reading out of range, no failing check and no invalid message (a
+// reading in its place): what the status of the readings costs, apart from what their types do.
 
 import type { ReferenceStandard, StandardCertificate } from '../src/metrology/traceability.ts';
 
@@ -68,11 +72,11 @@ export interface MixTally {
 
 const TYPES: MixType[] = ['fuel-dispenser', 'gas-detector', 'barometer', 'barometer', 'barometer'];
 
-/** Device i of the mixed fleet (ids given): its type and verification standing. */
-export function mixedFleet(ids: readonly string[]): MixMember[] {
+/** Device i of the mixed fleet (ids given): its type and verification standing (`allValid`: every device verified). */
+export function mixedFleet(ids: readonly string[], allValid = false): MixMember[] {
   // The type index is shifted once every 10 devices so that the unverified ones (i % 10 = 9)
   // fall on every type in turn rather than all on one.
-  return ids.map((id, i) => ({ id, index: i, type: TYPES[(i + Math.floor(i / 10)) % TYPES.length], verified: i % 10 !== 9 }));
+  return ids.map((id, i) => ({ id, index: i, type: TYPES[(i + Math.floor(i / 10)) % TYPES.length], verified: allValid || i % 10 !== 9 }));
 }
 
 /**
@@ -104,11 +108,11 @@ export function countMessage(t: MixTally, kind: MixKind): void {
 
 const SMALL_ERRORS = [-2, -1, 0, 1, 2];
 
-/** The device's next message, advancing its state. */
-export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number): MixMessage {
+/** The device's next message, advancing its state (`allValid`: nothing out of range, failing or invalid). */
+export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number, allValid = false): MixMessage {
   const k = st.k++;
-  if (k % 100 === 99) return check(m, st, seq, ts);
-  if (k % 1000 === 500) return invalid(m, seq, ts, Math.floor(k / 1000) % 4);
+  if (k % 100 === 99) return check(m, st, seq, ts, allValid);
+  if (k % 1000 === 500 && !allValid) return invalid(m, seq, ts, Math.floor(k / 1000) % 4);
   const unverified = !m.verified;
   if (m.type === 'barometer') {
     const value = (1013.2 + 0.01 * SMALL_ERRORS[k % 5]).toFixed(2);
@@ -119,7 +123,7 @@ export function mixedMessage(m: MixMember, st: MixState, seq: number, ts: number
     };
   }
   if (m.type === 'gas-detector') {
-    const outOfRange = k % 20 === 10;
+    const outOfRange = k % 20 === 10 && !allValid;
     const value = outOfRange ? 1500 : 12 + (k % 3);
     return {
       topic: 'readings',
@@ -178,8 +182,8 @@ export function mixedStandards(tenant: string, now: Date): { standard: Reference
  * the MPE with its guard band), failing ones 0.5 hPa (barometer MPE 0.3), 15 ppm (CO MPE
  * max(5 ppm, 10 %) = 5 at 50 ppm) or 0.5 L on 20 L (dispenser in service 0.45 % = 0.09 L).
  */
-function check(m: MixMember, st: MixState, seq: number, ts: number): MixMessage {
-  const fail = st.checks++ % 20 === 19;
+function check(m: MixMember, st: MixState, seq: number, ts: number, allValid: boolean): MixMessage {
+  const fail = st.checks++ % 20 === 19 && !allValid;
   const step = SMALL_ERRORS[(st.checks * 7) % 5];
   const kind: MixKind = fail ? 'check-fail' : 'check-pass';
   const head = `{"seq":${seq},"ts":${ts},"standardId":"REF-BENCH-${m.type}"`;
