@@ -11,15 +11,16 @@
 // counters (`perf stat -e instructions`) are not available. Two gateways running through the
 // same seconds see the same machine: their ratio holds when the machine's speed does not.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { startInfluxd } from '../test/support/influxd.ts';
 import { procSample, round } from './lib.ts';
-import { type GatewayProc, forkTs, log, rpc, seedDevices, sleep, startGatewayProc, stopGatewayProc, waitMessage, type Rpc } from './processes.ts';
+import { type GatewayProc, forkTs, log, rpc, type SeededDevice, sleep, startGatewayProc, stopGatewayProc, waitMessage, type Rpc } from './processes.ts';
 import { mixedFleet } from './traffic.ts';
 
 const { values: opt } = parseArgs({
@@ -68,6 +69,31 @@ function checkout(ref: string): { dir: string; label: string; cleanup: () => voi
   };
 }
 
+/**
+ * Seeds a side's data directory with that side's own code (its bench/processes.ts seedDevices, in
+ * a process of its own): the state database then has the schema that side's gateway knows, so
+ * a revision from before a state migration of the other starts (seeded with this checkout's
+ * code it would refuse a schema newer than it knows).
+ */
+function seedWith(codeDir: string, dataDir: string, devices: readonly SeededDevice[]): void {
+  const input = join(dataDir, 'ab-seed.json');
+  writeFileSync(input, JSON.stringify({ dataDir, tenant: 'bench', secret: SECRET, devices }));
+  const processes = pathToFileURL(join(codeDir, 'bench/processes.ts')).href;
+  execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { register } from 'tsx/esm/api'; import { readFileSync, rmSync } from 'node:fs'; register();
+       const { seedDevices } = await import(${JSON.stringify(processes)});
+       const s = JSON.parse(readFileSync(${JSON.stringify(input)}, 'utf8'));
+       seedDevices(s.dataDir, s.tenant, s.secret, s.devices);
+       rmSync(${JSON.stringify(input)});`,
+    ],
+    { cwd: codeDir, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}
+
 const A = checkout(opt.a);
 const B = opt.b ? checkout(opt.b) : { dir: PACKAGE_ROOT, label: 'this checkout', cleanup: () => undefined };
 const ADMIN_TOKEN = `bench-admin-${randomBytes(12).toString('hex')}`;
@@ -90,10 +116,9 @@ try {
     ['B', B],
   ] as const) {
     const dataDir = mkdtempSync(join(tmpdir(), `mag-ab-data-${name}-`));
-    seedDevices(
+    seedWith(
+      co.dir,
       dataDir,
-      'bench',
-      SECRET,
       TRAFFIC === 'mixed'
         ? fleet.map((m) => ({ id: m.id, type: m.type, verification: m.verified ? ('valid' as const) : ('expired' as const) }))
         : ids.map((id) => ({ id, type: 'barometer', verification: 'valid' as const })),
