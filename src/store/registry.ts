@@ -21,7 +21,7 @@ import {
 import type { CertificatesTable, DevicesTable, TenantsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
-import { fingerprint, hashSecret, newSecret, verifySecretAsync } from './secrets.ts';
+import { fingerprint, hashSecret, isLegacyHash, newSecret, verifySecretAsync } from './secrets.ts';
 
 export interface Tenant {
   id: string;
@@ -91,6 +91,14 @@ const Q = {
         secret_hash: arg('secretHash'),
         created_at: arg('createdAt'),
       }),
+  ),
+  /** A legacy hash replaced by a new one of the same secret, unless the secret changed meanwhile. */
+  upgradeSecret: query('devices.upgrade-secret', (db, arg: Arg<{ id: string; from: string; to: string }>) =>
+    db
+      .updateTable('devices')
+      .set({ secret_hash: arg('to') })
+      .where('id', '=', arg('id'))
+      .where('secret_hash', '=', arg('from')),
   ),
   setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) =>
     db
@@ -411,7 +419,26 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     if (!(await verifySecretAsync(secret, hash))) return false;
     if (this.secretHashes.get(id) !== hash) return false; // rotated meanwhile
     this.verified.set(id, fp);
+    if (isLegacyHash(hash)) await this.upgradeHash(id, secret, hash);
     return true;
+  }
+
+  /**
+   * Replaces a device's scrypt hash (an earlier version's) by a fast one of the same secret
+   * (secrets.ts says why), so that its next connection after a restart costs microseconds, not
+   * ~10 ms of CPU. Another process holding the old hash still verifies the same secret with it;
+   * a rotation meanwhile wins (the update matches the old hash only). A failed write only leaves
+   * the old hash, still valid: it is tried again at the next verification in another process.
+   */
+  private async upgradeHash(id: string, secret: string, legacy: string): Promise<void> {
+    const upgraded = hashSecret(secret);
+    let changed: number;
+    try {
+      changed = await this.sql.upgradeSecret.run({ id, from: legacy, to: upgraded });
+    } catch {
+      return;
+    }
+    if (changed > 0 && this.secretHashes.get(id) === legacy) this.secretHashes.set(id, upgraded);
   }
   /** Records a message from the device (to the second: the hot path skips the Map write within one). */
   markSeen(id: string, at: number): void {

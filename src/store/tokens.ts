@@ -1,6 +1,6 @@
 // API tokens: `mag_<id>_<secret>`; only a salted hash of the secret is stored.
 // Runs on SQLite or PostgreSQL (executor.ts). Each process caches the principals of tokens it
-// has verified (the scrypt check is too slow to repeat per request); a change of the tokens
+// has verified (a token of an earlier version has a scrypt hash, too slow to check per request); a change of the tokens
 // (created, revoked) is announced as `tokens` and every other process drops its cache when the
 // announcement arrives, so a token revoked on one node is refused by all of them at once.
 import { randomBytes } from 'node:crypto';

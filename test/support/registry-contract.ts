@@ -4,7 +4,10 @@
 // stand for two processes: the `mag` CLI and the gateway on one SQLite file, or two nodes of a
 // cluster on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { ConflictError, Registry } from '../../src/store/registry.ts';
+import { newSecret, verifySecret } from '../../src/store/secrets.ts';
+import { query, type Arg } from '../../src/store/sql.ts';
 import type { StateExecutor } from '../../src/store/executor.ts';
 
 export interface RegistryTarget {
@@ -144,6 +147,31 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       // verified before: forgotten with the old hash
       await caughtUp(b, async () => expect(await b.verifyDeviceSecret('gd-4', old)).toBe(false));
       expect(await b.verifyDeviceSecret('gd-4', rotated)).toBe(true);
+    });
+
+    it('a secret hashed by an earlier version (scrypt) still verifies, and its hash is replaced by a fast one of the same secret', async () => {
+      const exec = await target.open();
+      const stored = exec.statements({
+        hash: query('test.secret-hash', (db, arg: Arg<{ id: string }>) => db.selectFrom('devices').select('secret_hash').where('id', '=', arg('id'))),
+      });
+      const hashOf = async (id: string) => ((await stored.hash.get({ id })) as { secret_hash: string }).secret_hash;
+      const secret = newSecret();
+      const salt = randomBytes(16);
+      const legacy = `scrypt$4096$${salt.toString('base64url')}$${scryptSync(secret, salt, 32, { N: 4096, r: 8, p: 1 }).toString('base64url')}`;
+      await a.createDeviceWithSecretHash({ id: 'gd-legacy', tenant: 'acme', type: 'gas-detector', serial: 'SN-L' }, legacy, NOW);
+      // a wrong secret neither connects nor touches the hash
+      expect(await a.verifyDeviceSecret('gd-legacy', `${secret}x`)).toBe(false);
+      expect(await hashOf('gd-legacy')).toBe(legacy);
+      expect(await a.verifyDeviceSecret('gd-legacy', secret)).toBe(true);
+      const upgraded = await hashOf('gd-legacy');
+      expect(upgraded).toMatch(/^sha256\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+      // the same secret, and only it, against the new hash, in this process and in another one
+      expect(verifySecret(secret, upgraded)).toBe(true);
+      expect(verifySecret(`${secret}x`, upgraded)).toBe(false);
+      const fresh = await Registry.open(await target.open());
+      expect(await fresh.verifyDeviceSecret('gd-legacy', secret)).toBe(true);
+      expect(await fresh.verifyDeviceSecret('gd-legacy', 'not-the-secret')).toBe(false);
+      expect(await b.verifyDeviceSecret('gd-legacy', secret)).toBe(true);
     });
 
     it('a device another process registered can connect here at once, before this one reloaded', async () => {
