@@ -510,13 +510,14 @@ try {
   for (const name of ['unverified', 'mixed', 'mixed-status'] as const) {
     if (!SCENARIOS.has(name)) continue;
     await ensureTp();
-    const rpc = lg;
-    const fleetPool = (pool: string, fleet: typeof MIXED_FLEET) =>
-      rpc.call('connect', { pool, url: gw!.mqttUrl, devices: fleet.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m })), concurrency: 50 });
-    if (name === 'unverified')
-      await lg.call('connect', { pool: name, url: gw.mqttUrl, devices: UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET })), concurrency: 50 });
-    else await fleetPool(name, MIXED_FLEET);
-    if (name === 'mixed-status') await fleetPool('mixed-valid', MIXED_VALID_FLEET);
+    const fleetDevices = (fleet: typeof MIXED_FLEET) => fleet.map((m) => ({ id: m.id, password: BENCH_SECRET, member: m }));
+    // the load generator's pools of the scenario: its devices, and for mixed-status the all-valid fleet beside them
+    type Pool = [name: string, devices: { id: string; password: string }[]];
+    const pools: Pool[] =
+      name === 'unverified'
+        ? [[name, UNVERIFIED_IDS.map((id) => ({ id, password: BENCH_SECRET }))]]
+        : [[name, fleetDevices(MIXED_FLEET)], ...(name === 'mixed-status' ? [['mixed-valid', fleetDevices(MIXED_VALID_FLEET)] as Pool] : [])];
+    for (const [pool, devices] of pools) await lg.call('connect', { pool, url: gw.mqttUrl, devices, concurrency: 50 });
     const prefixes = name === 'unverified' ? ['u'] : name === 'mixed' ? ['m'] : ['m', 'v'];
     const alertsByKind = async () => {
       const list = (await apiCall(gw!, ADMIN_TOKEN, 'GET', '/api/v1/alerts?state=open&limit=5000')) as { items: { device: string; kind: string }[] };
@@ -540,8 +541,7 @@ try {
       ],
     };
     results[name] = await runPairs(ctx, name, ...sides[name]);
-    await lg.call('disconnect', { pool: name });
-    if (name === 'mixed-status') await lg.call('disconnect', { pool: 'mixed-valid' });
+    for (const [pool] of pools) await lg.call('disconnect', { pool });
   }
   if (results.cold && results.qos1) {
     row(

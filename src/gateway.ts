@@ -161,8 +161,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   // PostgreSQL: devices another node judged since this one loaded them are loaded again before their next message.
   const followingDevices = await assurance.followDevices();
   const metrics = new GatewayMetrics();
-  const { sink, journal, forwarder, deadLetters } = await openDelivery(config, db, metrics, now, log);
-  const keepRefusedHere = keepRefused(deadLetters, now);
+  const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, now, log);
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
@@ -187,7 +186,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
           localOutbox: outbox,
           isConnectedHere: (id) => broker.isConnected(id),
           endSessionHere: (id) => broker.disconnect(id),
-          refused: (p, line, reason) => keepRefusedHere(sink.kind, reason, p, line),
+          refused: (p, line, reason) => keepRefusedLine(sink.kind, reason, p, line),
         })
       : undefined;
   const deviceOutbox = cluster?.routing ?? outbox;
@@ -380,7 +379,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
   metrics: GatewayMetrics,
   now: () => Date,
   log: Logger,
-): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters<S> }> {
+): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters<S>; keepRefusedLine: RefusedLineKeeper }> {
   const sink = createSink({
     influxUrl: config.influx.url,
     influxApi: config.influx.api,
@@ -420,8 +419,9 @@ async function openDelivery<S extends SqliteState | PostgresState>(
       'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
     );
   }
-  const forwarder = new Forwarder(journal, sink, { add: keepRefused(deadLetters, now) }, log, config.sink);
-  return { sink, journal, forwarder, deadLetters };
+  const keepRefusedLine = keepRefused(deadLetters, now);
+  const forwarder = new Forwarder(journal, sink, { add: keepRefusedLine }, log, config.sink);
+  return { sink, journal, forwarder, deadLetters, keepRefusedLine };
 }
 
 /**
@@ -430,7 +430,9 @@ async function openDelivery<S extends SqliteState | PostgresState>(
  * database restarting) fails the write, which is sent again and refused again, and the line is
  * kept then (once: src/store/dead-letters.ts).
  */
-function keepRefused(deadLetters: DeadLetters, now: () => Date): (sink: string, reason: string, p: Point | undefined, line: string) => void | Promise<void> {
+type RefusedLineKeeper = (sink: string, reason: string, p: Point | undefined, line: string) => void | Promise<void>;
+
+function keepRefused(deadLetters: DeadLetters, now: () => Date): RefusedLineKeeper {
   const failed = (e: unknown): never => {
     throw new Error(`keeping a point the sink refused as a dead letter failed: ${e instanceof Error ? e.message : String(e)}`);
   };
