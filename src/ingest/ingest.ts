@@ -89,12 +89,25 @@ export interface IngestOptions {
 /** Series keys kept per device (one per quantity and tag values: nozzles × products of a dispenser; cleared when full). */
 const MAX_SERIES_PER_DEVICE = 1000;
 
+/** A device's last accepted reading of one quantity and gas channel ('' without), in the canonical unit. */
+interface PreviousReading {
+  quantity: string;
+  channel: string;
+  ts: number;
+  value: number;
+}
+
 const BatchSchema = z.object({ readings: z.array(z.unknown(), { error: 'must be a JSON array of readings' }) });
 const DAY_MS = 86_400_000;
 
 export class Ingest {
-  /** device|quantity|channel → last accepted reading (plausibility of rate of change). */
-  private previous = new Map<string, { ts: number; value: number }>();
+  /**
+   * Each device's last accepted reading per quantity and gas channel (for the rate-of-change
+   * check), a short list per device id: found by comparing two short strings instead of building
+   * and hashing a `device|quantity|channel` key for every message. Its length is bounded by the
+   * quantities and channels of the device's profile (only accepted readings are added).
+   */
+  private previous = new Map<string, PreviousReading[]>();
   /**
    * device|nozzle → the latest transaction judged in this process (seeded from the store, without
    * its time): its seq and time, its totalizerEnd, and the totalizerEnd it was audited against
@@ -288,13 +301,22 @@ export class Ingest {
       }
     }
     const channel = typeof r.gas === 'string' ? r.gas : '';
-    const prevKey = `${device.id}|${r.quantity}|${channel}`;
+    let previousOfDevice = this.previous.get(device.id);
+    let prev: PreviousReading | undefined;
+    if (previousOfDevice !== undefined) {
+      for (const p of previousOfDevice) {
+        if (p.quantity === r.quantity && p.channel === channel) {
+          prev = p;
+          break;
+        }
+      }
+    }
     const evaluated = evaluateReading(
       {
         profile,
         device,
         certificates: this.ctx.certificates(device.id),
-        previous: this.previous.get(prevKey),
+        previous: prev,
         verificationIntervalMonths: profile.verificationIntervalMonths,
       },
       r,
@@ -320,9 +342,10 @@ export class Ingest {
       });
       return;
     }
-    const prev = this.previous.get(prevKey);
-    if (!prev) this.previous.set(prevKey, { ts: r.ts, value: evaluated.value });
-    else if (r.ts >= prev.ts) {
+    if (prev === undefined) {
+      if (previousOfDevice === undefined) this.previous.set(device.id, (previousOfDevice = []));
+      previousOfDevice.push({ quantity: r.quantity, channel, ts: r.ts, value: evaluated.value });
+    } else if (r.ts >= prev.ts) {
       // updated in place: no new object per reading (evaluateReading has finished with it)
       prev.ts = r.ts;
       prev.value = evaluated.value;
