@@ -161,7 +161,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   // PostgreSQL: devices another node judged since this one loaded them are loaded again before their next message.
   const followingDevices = await assurance.followDevices();
   const metrics = new GatewayMetrics();
-  const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, now, log);
+  const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, alerts, now, log);
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
@@ -377,6 +377,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
   config: Config,
   db: S,
   metrics: GatewayMetrics,
+  alerts: AlertBook<S>,
   now: () => Date,
   log: Logger,
 ): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters<S>; keepRefusedLine: RefusedLineKeeper }> {
@@ -419,7 +420,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
       'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
     );
   }
-  const keepRefusedLine = keepRefused(deadLetters, now);
+  const keepRefusedLine = keepRefused(deadLetters, refusedPointsAlert(alerts, failureLogged(log, 'raising a points-refused alert failed')), now);
   const forwarder = new Forwarder(journal, sink, { add: keepRefusedLine }, log, config.sink);
   return { sink, journal, forwarder, deadLetters, keepRefusedLine };
 }
@@ -432,17 +433,62 @@ async function openDelivery<S extends SqliteState | PostgresState>(
  */
 type RefusedLineKeeper = (sink: string, reason: string, p: Point | undefined, line: string) => void | Promise<void>;
 
-function keepRefused(deadLetters: DeadLetters, now: () => Date): RefusedLineKeeper {
+/** Tells of a point kept as a dead letter for the first time (not again when its batch is sent again). */
+type RefusedPointKept = (sink: string, reason: string, p: Point | undefined, line: string, at: Date) => void;
+
+function keepRefused(deadLetters: DeadLetters, kept: RefusedPointKept, now: () => Date): RefusedLineKeeper {
   const failed = (e: unknown): never => {
     throw new Error(`keeping a point the sink refused as a dead letter failed: ${e instanceof Error ? e.message : String(e)}`);
   };
   return (sink, reason, p, line) => {
+    const at = now();
+    const told = (keptNow: boolean) => {
+      if (keptNow) kept(sink, reason, p, line, at);
+    };
     try {
-      const kept = deadLetters.add({ at: now(), sink, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line }, line });
-      return isPending(kept) ? kept.catch(failed) : undefined;
+      const added = deadLetters.add({ at, sink, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line }, line });
+      if (!isPending(added)) return told(added);
+      return added.then(told, failed);
     } catch (e) {
       failed(e);
     }
+  };
+}
+
+/** Longest refused line quoted in a points-refused alert's details (the dead letter keeps it whole). */
+const REFUSED_LINE_QUOTED = 1000;
+
+/**
+ * A `points-refused` alert for the device whose point the sink refused for good (a field type
+ * conflict, say): without it only an admin reading the dead letters would know that acknowledged
+ * readings are missing from InfluxDB; the operator sees it among the device's alerts, repeats
+ * counted (throttled) while its points keep being refused. A point of the gateway's own (no
+ * device or tenant tag) raises it for `_gateway`/`_sink`, admins only. Raised after the dead
+ * letter is kept, and not waited for: the dead letter is the evidence; a failed raise is logged.
+ */
+function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: unknown) => void): RefusedPointKept {
+  return (sink, reason, p, line, at) => {
+    const device = p?.tags.device;
+    const tenant = p?.tags.tenant;
+    const own = device === undefined || tenant === undefined;
+    raised(
+      alerts.raise({
+        tenant: own ? '_gateway' : tenant,
+        device: own ? '_sink' : device,
+        kind: 'points-refused',
+        severity: 'warning',
+        summary: `${own ? "The gateway's own points" : `Points of ${device}`} refused for good by the time-series database: ${reason}; kept as dead letters`,
+        details: {
+          sink,
+          reason,
+          ...(p ? { measurement: p.measurement, ts: new Date(p.ts).toISOString() } : {}),
+          ...(p?.fields.seq !== undefined ? { seq: p.fields.seq } : {}),
+          line: line.length > REFUSED_LINE_QUOTED ? `${line.slice(0, REFUSED_LINE_QUOTED)}…` : line,
+        },
+        at,
+        throttle: true,
+      }),
+    );
   };
 }
 

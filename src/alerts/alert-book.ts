@@ -36,6 +36,7 @@ export const ALERT_KINDS = [
   'standard-oot',
   'lot-fail',
   'sealed-in-use',
+  'points-refused',
   'journal-capacity',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];

@@ -403,6 +403,7 @@ export const en = {
   'kind.invalid-data': 'Invalid data',
   'kind.lot-fail': 'Lot of prepackages failed',
   'kind.sealed-in-use': 'Used while sealed off',
+  'kind.points-refused': 'Points refused by the database',
   'kind.journal-capacity': 'Journal capacity',
   'reason.recalibrated': 'Recalibrated',
   'reason.adjusted': 'Adjusted',

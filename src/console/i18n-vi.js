@@ -411,6 +411,7 @@ export const vi = {
   'kind.invalid-data': 'Dữ liệu không hợp lệ',
   'kind.lot-fail': 'Lô hàng đóng gói sẵn không đạt',
   'kind.sealed-in-use': 'Sử dụng khi đang bị niêm phong',
+  'kind.points-refused': 'Dữ liệu bị cơ sở dữ liệu từ chối',
   'kind.journal-capacity': 'Nhật ký sắp đầy',
   'reason.recalibrated': 'Đã hiệu chuẩn lại',
   'reason.adjusted': 'Đã điều chỉnh',
@@ -597,6 +598,9 @@ export const vi = {
   'sum.priceTamper': 'Sai lệch thành tiền trên vòi {nozzle}',
   'sum.totalizerTamper': 'Sai lệch số tổng (totalizer) trên vòi {nozzle}',
   'sum.journal': 'Nhật ký tiếp nhận đã dùng {p} % dung lượng; cơ sở dữ liệu chuỗi thời gian không tiếp nhận',
+  'sum.pointsRefused': 'Cơ sở dữ liệu chuỗi thời gian từ chối vĩnh viễn {whose}: {reason}; dữ liệu được giữ lại trong kho dead letter',
+  'sum.pointsRefusedDevice': 'dữ liệu của thiết bị {device}',
+  'sum.pointsRefusedGateway': 'dữ liệu của chính gateway',
   'sum.gas': 'khí {gas}',
   'sum.point': 'điểm {point}',
   // chuẩn đo lường (page-standards.js) và tính liên kết chuẩn

@@ -159,6 +159,13 @@ export function alertSummary(a) {
           what: t(/records transactions$/.test(a.summary) ? 'sum.sealedTransactions' : 'sum.sealedMeasurements'),
         });
       break;
+    case 'points-refused':
+      if (typeof d.sink === 'string' && typeof d.reason === 'string')
+        return t('sum.pointsRefused', {
+          reason: d.reason,
+          whose: a.device === '_sink' ? t('sum.pointsRefusedGateway') : t('sum.pointsRefusedDevice', { device: a.device }),
+        });
+      break;
     case 'journal-capacity': {
       const p = /(\d+) %/.exec(a.summary)?.[1];
       if (p) return t('sum.journal', { p });

@@ -68,6 +68,9 @@ export interface AlertDetails {
   allowedT1?: number;
   mean?: number | null;
   averageLimit?: number | null;
+  /** points-refused: which sink refused the device's points, and why. */
+  sink?: string;
+  reason?: string;
 }
 
 export type Alert = Omit<Wire<ReturnType<typeof alertView>>, 'details'> & { details: AlertDetails };

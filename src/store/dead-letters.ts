@@ -48,9 +48,9 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
   /**
    * `point`: the refused point (or `{line}` when only its line protocol is known). `line`: the line
    * the sink refused; the same line refused again by the same sink (its batch sent again, on this
-   * node or another) is kept once, the first time.
+   * node or another) is kept once, the first time. True when kept now, false when it already was.
    */
-  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown; line?: string }): Answer<S, void> {
+  add(d: { at: Date; sink: string; reason: string; device?: string; tenant?: string; point: unknown; line?: string }): Answer<S, boolean> {
     const row = {
       at: d.at.toISOString(),
       sink: d.sink,
@@ -60,7 +60,7 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
       point: JSON.stringify(d.point),
       line_key: d.line === undefined ? null : createHash('sha256').update(d.line).digest('hex'),
     };
-    return answer(this.db, () => after(this.sql.insert.run(row), () => undefined));
+    return answer(this.db, () => after(this.sql.insert.run(row), (inserted) => inserted > 0));
   }
 
   /** Newest first. */

@@ -172,8 +172,29 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     expect(gw.gateway.forwarder.totals.deadLetters).toBe(deadBefore + 1);
     expect(metric((await gw.call('GET', '/metrics')).body, 'mag_sink_dead_letters')).toBe(deadBefore + 1);
 
+    // The enterprise's operator, who cannot read the dead letters (admin only), is told that an
+    // acknowledged reading of the device is not in InfluxDB: one points-refused alert with the evidence.
+    const operator = (await gw.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'acme', name: 'poison operator' })).body.token;
+    const refusedAlerts = async () => (await gw.call('GET', `/api/v1/alerts?kind=points-refused&device=${id}`, undefined, operator)).body.items;
+    const [alert] = await refusedAlerts();
+    expect(alert).toMatchObject({ tenant: 'acme', device: id, kind: 'points-refused', severity: 'warning', state: 'open', count: 1 });
+    expect(alert.summary).toMatch(/^Points of poison-1 refused for good by the time-series database: .*field type conflict.*; kept as dead letters$/);
+    expect(alert.details).toMatchObject({ sink: 'influxdb-v1', measurement: 'reading', seq: 7, ts: new Date(poisonTs + SEC).toISOString() });
+    expect(alert.details.line).toMatch(/^reading,.*seq=7i/);
+
+    // The same batch sent again (its PUBACK lost): kept once, counted once. Another refused
+    // reading: the same alert, counted again (repeats are written within about a second).
+    await c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ readings: batch }), { qos: 1 });
+    await gw.drained();
+    await c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ seq: 21, ts: poisonTs + 2 * SEC, quantity: 'pressure', value: 1002, unit: 'hPa' }), {
+      qos: 1,
+    });
+    await gw.drained();
+    await vi.waitFor(async () => expect(await refusedAlerts()).toEqual([expect.objectContaining({ id: alert.id, count: 2 })]), { timeout: 5000 });
+    expect((await gw.call('GET', '/api/v1/dead-letters')).body.items.filter((x: { device: string }) => x.device === id)).toHaveLength(2);
+
     // Later messages still arrive.
-    await d.publishAll(range1(30).slice(20), 5);
+    await d.publishAll(range1(31).slice(21), 5);
     await gw.drained();
     expect(await countReadings(`^${id}$`)).toBe(29);
   });

@@ -105,12 +105,13 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       const there = new DeadLetters(dbB);
       const line = 'reading,device=gd-1 CH4="high" 1790000000000';
       const refused = (sink: string, at: number) => ({ at: new Date(at), sink, reason: 'refused again', device: 'gd-1', point: { line }, line });
-      await here.add(refused('influx-v1', T0));
-      await here.add(refused('influx-v1', T0 + 1000)); // the same batch sent again after a failed write
-      await there.add(refused('influx-v1', T0 + 2000)); // redelivered to another node
-      await there.add(refused('influx-v2', T0 + 3000)); // another sink's refusal is its own
-      await here.add({ at: new Date(T0 + 4000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } }); // no line known: always kept
-      await here.add({ at: new Date(T0 + 5000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } });
+      // add() tells whether the line was kept now (what the points-refused alert counts)
+      expect(await here.add(refused('influx-v1', T0))).toBe(true);
+      expect(await here.add(refused('influx-v1', T0 + 1000))).toBe(false); // the same batch sent again after a failed write
+      expect(await there.add(refused('influx-v1', T0 + 2000))).toBe(false); // redelivered to another node
+      expect(await there.add(refused('influx-v2', T0 + 3000))).toBe(true); // another sink's refusal is its own
+      expect(await here.add({ at: new Date(T0 + 4000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } })).toBe(true); // no line known: always kept
+      expect(await here.add({ at: new Date(T0 + 5000), sink: 'influx-v1', reason: 'unparsable', point: { line: 'x' } })).toBe(true);
       const mine = (await there.list(20)).filter((d) => d.reason === 'refused again' || d.reason === 'unparsable');
       expect(mine.map((d) => [d.sink, d.at])).toEqual([
         ['influx-v1', new Date(T0 + 5000).toISOString()],
