@@ -1,14 +1,14 @@
 // API tokens: `mag_<id>_<secret>`; only a salted hash of the secret is stored.
 // Runs on SQLite or PostgreSQL (executor.ts). Each process caches the principals of tokens it
-// has verified (a token of an earlier version has a scrypt hash, too slow to check per request); a change of the tokens
+// has verified (a token of an earlier version has a scrypt hash, too slow to check per request, replaced at its first check); a change of the tokens
 // (created, revoked) is announced as `tokens` and every other process drops its cache when the
 // announcement arrives, so a token revoked on one node is refused by all of them at once.
 import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import { after, answer, type AnyStatements, type Answer, type StateExecutor, type Watching } from './executor.ts';
+import { after, answer, type AnyStatements, type Answer, type Awaitable, isPending, type StateExecutor, type Watching } from './executor.ts';
 import { query, type Arg } from './sql.ts';
 import type { TokensTable } from './schema.ts';
-import { fingerprint, hashSecret, newSecret, verifySecret } from './secrets.ts';
+import { fingerprint, hashSecret, isLegacyHash, newSecret, verifySecret } from './secrets.ts';
 
 export type Role = 'admin' | 'operator' | 'inspector';
 
@@ -45,6 +45,10 @@ const Q = {
   ),
   all: query('tokens.all', (db) => db.selectFrom('tokens').selectAll().orderBy('created_at')),
   byId: query('tokens.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('tokens').selectAll().where('id', '=', arg('id'))),
+  /** A legacy hash replaced by a new one of the same secret, unless it changed meanwhile. */
+  upgradeHash: query('tokens.upgrade-hash', (db, arg: Arg<{ id: string; from: string; to: string }>) =>
+    db.updateTable('tokens').set({ hash: arg('to') }).where('id', '=', arg('id')).where('hash', '=', arg('from')),
+  ),
 };
 
 export const BOOTSTRAP_TOKEN_ID = 'bootstrap';
@@ -157,9 +161,26 @@ export class Tokens<S extends StateExecutor = StateExecutor> {
           regions: row.regions ? JSON.parse(row.regions) : undefined,
         };
         if (generation === this.generation) this.cache.set(fp, p);
-        return p;
+        return isLegacyHash(row.hash) ? after(this.upgradeHash(row.id, m[2], row.hash), () => p) : p;
       });
     });
+  }
+
+  /**
+   * Replaces a token's scrypt hash (an earlier version's) by a fast one of the same secret, as
+   * Registry.verifyDeviceSecret does for devices (secrets.ts says why): a process that has not
+   * cached the token yet (after a restart, on another node) checks it in microseconds, not ~10 ms
+   * of its event loop. Another process holding the old hash still verifies the same secret with
+   * it. A failed write only leaves the old hash, still valid: tried again at the next check.
+   */
+  private upgradeHash(id: string, secret: string, legacy: string): Awaitable<void> {
+    const ignored = () => undefined;
+    try {
+      const changed = this.sql.upgradeHash.run({ id, from: legacy, to: hashSecret(secret) });
+      return isPending(changed) ? changed.then(ignored, ignored) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private forget(tokenId: string): void {

@@ -2,7 +2,10 @@
 // src/store/audit.ts), run on SQLite (src/store/access.test.ts) and on a real PostgreSQL 15
 // (test/integration/access-postgres.test.ts). Two stores opened on the same database stand for
 // two processes: two nodes of a cluster, or the `mag` CLI beside the gateway on one SQLite file.
+import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifySecret } from '../../src/store/secrets.ts';
+import { query, type Arg } from '../../src/store/sql.ts';
 import { Tokens } from '../../src/store/tokens.ts';
 import { AuditLog } from '../../src/store/audit.ts';
 import type { StateExecutor } from '../../src/store/executor.ts';
@@ -84,6 +87,33 @@ export function accessContract(name: string, setup: () => Promise<AccessTarget>)
         expect(Date.now() - revokedAt).toBeLessThan(target.revokedEverywhereWithinMs);
         expect((await b.list()).find((t) => t.tokenId === principal.tokenId)?.revokedAt).toBe(NOW.toISOString());
         expect(await b.revoke(principal.tokenId, NOW)).toBe(false); // already revoked
+      });
+
+      it('a token hashed by an earlier version (scrypt) still authenticates, and its hash is replaced by a fast one of the same secret', async () => {
+        const { token, principal } = await a.create({ name: 'old console', role: 'inspector', regions: ['VN-HN'] }, 'admin:root', NOW);
+        const { secret } = tokenParts(token);
+        const salt = randomBytes(16);
+        const legacy = `scrypt$4096$${salt.toString('base64url')}$${scryptSync(secret, salt, 32, { N: 4096, r: 8, p: 1 }).toString('base64url')}`;
+        await target.execute(`UPDATE tokens SET hash = '${legacy}' WHERE id = '${principal.tokenId}'`);
+        const stored = dbA.statements({
+          hash: query('test.token-hash', (db, arg: Arg<{ id: string }>) => db.selectFrom('tokens').select('hash').where('id', '=', arg('id'))),
+        });
+        const hashOf = async () => ((await stored.hash.get({ id: principal.tokenId })) as { hash: string }).hash;
+        // processes that have not cached it (restarted): a wrong secret is refused and changes nothing
+        const c = new Tokens(dbA);
+        const d = new Tokens(dbB);
+        expect(await c.authenticate(`mag_${principal.tokenId}_${secret.slice(0, -2)}xx`)).toBeUndefined();
+        expect(await hashOf()).toBe(legacy);
+        expect(await c.authenticate(token)).toMatchObject({ tokenId: principal.tokenId, role: 'inspector', regions: ['VN-HN'] });
+        const upgraded = await hashOf();
+        expect(upgraded).toMatch(/^sha256\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+        expect(verifySecret(secret, upgraded)).toBe(true);
+        expect(verifySecret(`${secret}x`, upgraded)).toBe(false);
+        // another process checks it against the new hash; the wrong secret still fails there
+        expect(await d.authenticate(token)).toMatchObject({ tokenId: principal.tokenId, role: 'inspector' });
+        expect(await d.authenticate(`mag_${principal.tokenId}_${secret.slice(0, -2)}xx`)).toBeUndefined();
+        c.close();
+        d.close();
       });
 
       it('the bootstrap admin token authenticates without being stored', async () => {
