@@ -37,6 +37,7 @@ import { AuditLog } from './store/audit.ts';
 import { CampaignStore } from './store/campaigns.ts';
 import { openStateDb } from './store/db.ts';
 import { DeadLetters } from './store/dead-letters.ts';
+import { DeadLetterReplay } from './journal/dead-letter-replay.ts';
 import { type Awaitable, isPending, type StateExecutor } from './store/executor.ts';
 import { InspectionStore } from './store/inspections.ts';
 import { PostgresState } from './store/postgres.ts';
@@ -340,6 +341,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     lots,
     notifier,
     deadLetters,
+    deadLetterReplay: new DeadLetterReplay({ deadLetters, sink, alerts, now }),
     profiles,
     readings: sink,
     sessions: cluster ? { disconnect: (id) => cluster.routing.disconnect(id) } : broker,

@@ -13,6 +13,7 @@ import type { Device, Registry } from '../store/registry.ts';
 import type { AuditLog } from '../store/audit.ts';
 import type { Awaitable, StateExecutor } from '../store/executor.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
+import type { DeadLetterReplay } from '../journal/dead-letter-replay.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { Journal } from '../journal/journal.ts';
@@ -62,6 +63,8 @@ export interface ApiDeps {
   lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
+  /** Dead letters sent to the sink again (src/journal/dead-letter-replay.ts). */
+  deadLetterReplay: Pick<DeadLetterReplay, 'replay'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
   /** Readings, from the time-series sink. */
   readings: Pick<Sink, 'queryReadings'>;

@@ -35,7 +35,26 @@ const Q = {
   latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) =>
     db.selectFrom('dead_letters').select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point']).orderBy('id', 'desc').limit(arg('limit')),
   ),
+  oldest: query('dead-letters.oldest', (db, arg: Arg<{ limit: number }>) =>
+    db.selectFrom('dead_letters').select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point']).orderBy('id', 'asc').limit(arg('limit')),
+  ),
+  oldestOf: query('dead-letters.oldest-of', (db, arg: Arg<{ device: string; limit: number }>) =>
+    db
+      .selectFrom('dead_letters')
+      .select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point'])
+      .where('device', '=', arg('device'))
+      .orderBy('id', 'asc')
+      .limit(arg('limit')),
+  ),
+  remove: query('dead-letters.remove', (db, arg: Arg<{ id: number }>) => db.deleteFrom('dead_letters').where('id', '=', arg('id'))),
+  anyOf: query('dead-letters.any-of', (db, arg: Arg<{ device: string }>) =>
+    db.selectFrom('dead_letters').select('id').where('device', '=', arg('device')).limit(1),
+  ),
 };
+
+function parsed<R extends { point: string }>(row: R): Omit<R, 'point'> & { point: unknown } {
+  return { ...row, point: JSON.parse(row.point) as unknown };
+}
 
 /** Dead letters on the state database `S` (SqliteState: answers at once; PostgresState: Promises). */
 export class DeadLetters<S extends StateExecutor = StateExecutor> {
@@ -65,6 +84,23 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
 
   /** Newest first. */
   list(limit: number): Answer<S, DeadLetter[]> {
-    return answer(this.db, () => after(this.sql.latest.all({ limit }), (rows) => rows.map((x) => ({ ...x, point: JSON.parse(x.point) as unknown }))));
+    return answer(this.db, () => after(this.sql.latest.all({ limit }), (rows) => rows.map(parsed)));
+  }
+
+  /** Oldest first (the order they were refused in): all of them, or the device's. */
+  oldest(limit: number, device?: string): Answer<S, DeadLetter[]> {
+    return answer(this.db, () =>
+      after(device === undefined ? this.sql.oldest.all({ limit }) : this.sql.oldestOf.all({ device, limit }), (rows) => rows.map(parsed)),
+    );
+  }
+
+  /** Deletes one (its point was written after all); false when it was gone already (another replay). */
+  remove(id: number): Answer<S, boolean> {
+    return answer(this.db, () => after(this.sql.remove.run({ id }), (n) => n > 0));
+  }
+
+  /** Whether any point of the device is still kept. */
+  anyOf(device: string): Answer<S, boolean> {
+    return answer(this.db, () => after(this.sql.anyOf.get({ device }), (row) => row !== undefined));
   }
 }

@@ -47,7 +47,11 @@ const Q = {
   byId: query('tokens.by-id', (db, arg: Arg<{ id: string }>) => db.selectFrom('tokens').selectAll().where('id', '=', arg('id'))),
   /** A legacy hash replaced by a new one of the same secret, unless it changed meanwhile. */
   upgradeHash: query('tokens.upgrade-hash', (db, arg: Arg<{ id: string; from: string; to: string }>) =>
-    db.updateTable('tokens').set({ hash: arg('to') }).where('id', '=', arg('id')).where('hash', '=', arg('from')),
+    db
+      .updateTable('tokens')
+      .set({ hash: arg('to') })
+      .where('id', '=', arg('id'))
+      .where('hash', '=', arg('from')),
   ),
 };
 

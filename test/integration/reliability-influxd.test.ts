@@ -193,10 +193,34 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     await vi.waitFor(async () => expect(await refusedAlerts()).toEqual([expect.objectContaining({ id: alert.id, count: 2 })]), { timeout: 5000 });
     expect((await gw.call('GET', '/api/v1/dead-letters')).body.items.filter((x: { device: string }) => x.device === id)).toHaveLength(2);
 
+    // Replayed while the conflict is still there: refused again, both kept, the alert open.
+    const replay = () => gw.call('POST', '/api/v1/dead-letters/replay', { device: id });
+    const early = await replay();
+    expect(early.status).toBe(200);
+    expect(early.body).toMatchObject({ replayed: 0, cleared: [], more: false });
+    expect(early.body.stillRefused).toHaveLength(2);
+    expect(early.body.stillRefused[0].reason).toMatch(/field type conflict/);
+    // The engineer removes the cause: the old week's shard that holds the float `status`.
+    const shards = (await influxd.query('SHOW SHARDS')).results[0].series!.find((s) => s.name === 'mag')!;
+    const col = (name: string) => shards.columns.indexOf(name);
+    const poisoned = shards.values.find((v) => Date.parse(v[col('start_time')] as string) <= poisonTs && poisonTs < Date.parse(v[col('end_time')] as string))!;
+    await influxd.query(`DROP SHARD ${poisoned[col('id')]}`);
+    const done = await replay();
+    expect(done.body).toEqual({ replayed: 2, stillRefused: [], cleared: [id], more: false });
+    const replayed = rows(await influxd.query(`SELECT seq, status FROM reading WHERE device = '${id}' AND time < ${poisonTs + 10 * SEC}ms`));
+    expect(replayed.map((r) => r.seq)).toEqual([7, 21]);
+    expect((await gw.call('GET', '/api/v1/dead-letters')).body.items.filter((x: { device: string }) => x.device === id)).toHaveLength(0);
+    expect((await gw.call('GET', `/api/v1/alerts/${alert.id}`, undefined, operator)).body).toMatchObject({
+      state: 'resolved',
+      resolution: { reason: 'cleared' },
+    });
+    const audited = (await gw.call('GET', '/api/v1/audit')).body.items.filter((e: { action: string }) => e.action === 'dead-letters.replay');
+    expect(audited.map((e: { details: { replayed: number } }) => e.details.replayed)).toEqual([2, 0]);
+
     // Later messages still arrive.
     await d.publishAll(range1(31).slice(21), 5);
     await gw.drained();
-    expect(await countReadings(`^${id}$`)).toBe(29);
+    expect(await countReadings(`^${id}$`)).toBe(31); // 1–31: seq 7 and 21 replayed
   });
 
   it('a subscriber that never reads its feedback does not stall ingest for the others', { timeout: 90_000 }, async () => {

@@ -20,6 +20,7 @@ import { Registry, type Device } from '../../src/store/registry.ts';
 import { Tokens, type Role } from '../../src/store/tokens.ts';
 import { AuditLog } from '../../src/store/audit.ts';
 import { DeadLetters } from '../../src/store/dead-letters.ts';
+import { DeadLetterReplay } from '../../src/journal/dead-letter-replay.ts';
 import { AlertBook } from '../../src/alerts/alert-book.ts';
 import { Assurance } from '../../src/alerts/assurance.ts';
 import { ReferenceStandards } from '../../src/alerts/reference-standards.ts';
@@ -128,6 +129,7 @@ function composed<S extends StateExecutor>(
     const standing = assurance.reviewVerification(device, now(), force);
     if (standing) published.push({ device: device.id, state: standing.verification.state, ...(standing.lockout ? { lockout: true as const } : {}) });
   };
+  const deadLetters = new DeadLetters(db);
   const deps = {
     registry,
     tokens,
@@ -137,7 +139,8 @@ function composed<S extends StateExecutor>(
     standards: new ReferenceStandards(db, registry, alerts, profiles),
     lots,
     notifier,
-    deadLetters: new DeadLetters(db),
+    deadLetters,
+    deadLetterReplay: new DeadLetterReplay({ deadLetters, sink, alerts, now }),
     profiles,
     readings: sink,
     sessions: { disconnect: (id: string) => void disconnected.push(id) },

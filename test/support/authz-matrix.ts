@@ -454,6 +454,11 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       { route: 'GET /api/v1/audit', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/audit' }) },
       { route: 'GET /api/v1/audit/verify', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/audit/verify' }) },
       { route: 'GET /api/v1/dead-letters', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/dead-letters' }) },
+      {
+        route: 'POST /api/v1/dead-letters/replay',
+        expect: api(200, 403, 403, 403, 403),
+        req: () => ({ path: '/api/v1/dead-letters/replay', body: { device: fresh('nothing-kept') } }),
+      },
     ];
 
     const send = async (method: string, r: Req, token: string | undefined, opts: { sse?: boolean; redirect?: boolean } = {}) => {

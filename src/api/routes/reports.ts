@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
+import { ReplayRunningError, type ReplayOutcome } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
   'lot',
@@ -214,4 +215,35 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       items: await deps.deadLetters.list(query.limit),
     }),
   });
+  r.add({
+    method: 'post',
+    path: '/api/v1/dead-letters/replay',
+    summary: 'Sends the points the sink refused to it again, once their cause is removed',
+    tag: 'reliability',
+    roles: ['admin'],
+    body: ReplayBody,
+    handler: async ({ p, body }) => {
+      let outcome: ReplayOutcome;
+      try {
+        outcome = await deps.deadLetterReplay.replay({ device: body.device, limit: body.limit });
+      } catch (e) {
+        if (e instanceof ReplayRunningError) throw new ApiError(409, 'conflict', e.message);
+        // the sink down or failing (not refusing): nothing was deleted
+        throw new ApiError(503, 'sink-unavailable', `the time-series database could not be written to; nothing was replayed: ${(e as Error).message}`);
+      }
+      await deps.audit.append(
+        `${p.role}:${p.name}:${p.tokenId}`,
+        'dead-letters.replay',
+        body.device ?? '*',
+        { replayed: outcome.replayed, stillRefused: outcome.stillRefused.length, cleared: outcome.cleared },
+        deps.now(),
+      );
+      return outcome;
+    },
+  });
 }
+
+const ReplayBody = z.strictObject({
+  device: z.string().min(1).max(128).optional(),
+  limit: z.number().int().min(1).max(10_000).default(1000),
+});

@@ -1,0 +1,101 @@
+// Dead letters replayed into a real sink (the embedded store) on a real state database: what the
+// sink takes now is written and leaves the dead letters, what it still refuses stays with its
+// reason, a device with nothing left kept has its points-refused alert cleared, and a sink that
+// cannot be written to (not a refusal) replays nothing and deletes nothing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlertBook } from '../alerts/alert-book.ts';
+import { freePort } from '../../test/support/ports.ts';
+import { createSink } from '../sinks/create-sink.ts';
+import { EmbeddedSink } from '../sinks/embedded.ts';
+import { parseLine } from '../sinks/line-protocol-parse.ts';
+import { openStateDb, type Db } from '../store/db.ts';
+import { DeadLetters } from '../store/dead-letters.ts';
+import { DeadLetterReplay, ReplayRunningError } from './dead-letter-replay.ts';
+
+const T0 = 1_790_000_000_000;
+const AT = new Date(T0 + 60_000);
+const reading = (device: string, seq: number) =>
+  `reading,device=${device},quantity=pressure,tenant=acme,type=barometer raw=1013.2,seq=${seq}i,status="ok",value=1013.2 ${T0 + seq}`;
+/** A measurement the embedded store does not keep: refused again, whatever the replay. */
+const poison = `bogus,device=d2,tenant=acme value=1 ${T0 + 9}`;
+
+describe('DeadLetterReplay', () => {
+  let dir: string;
+  let db: Db;
+  let sink: EmbeddedSink;
+  let deadLetters: DeadLetters<Db>;
+  let alerts: AlertBook;
+  let replay: DeadLetterReplay;
+
+  /** Kept as the forwarder keeps a refused line: the point read back from it, and its alert raised. */
+  const keep = (line: string, device: string) => {
+    deadLetters.add({ at: AT, sink: 'influxdb-v1', reason: 'field type conflict', device, tenant: 'acme', point: parseLine(line), line });
+    alerts.raise({ tenant: 'acme', device, kind: 'points-refused', severity: 'warning', summary: 'refused', details: {}, at: AT });
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mag-replay-'));
+    db = openStateDb(dir);
+    sink = new EmbeddedSink(join(dir, 'points.db'));
+    deadLetters = new DeadLetters(db);
+    alerts = new AlertBook(db);
+    replay = new DeadLetterReplay({ deadLetters, sink, alerts, now: () => AT });
+  });
+  afterEach(async () => {
+    alerts.stop();
+    await sink.close().catch(() => undefined);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes what the sink takes now, keeps what it still refuses, and clears the alert of a device with nothing left', async () => {
+    keep(reading('d1', 1), 'd1');
+    keep(reading('d1', 2), 'd1');
+    keep(reading('d2', 3), 'd2');
+    keep(poison, 'd2');
+
+    const outcome = await replay.replay({ limit: 100 });
+    expect(outcome).toEqual({
+      replayed: 3,
+      stillRefused: [{ id: expect.any(Number), device: 'd2', reason: expect.stringContaining('unknown measurement') }],
+      cleared: ['d1'],
+      more: false,
+    });
+    // the three readings are in the store; only the poison is still kept
+    expect((await sink.queryReadings({ device: 'd1', limit: 10 })).map((r) => r.seq).sort()).toEqual([1, 2]);
+    expect((await sink.queryReadings({ device: 'd2', limit: 10 })).map((r) => r.seq)).toEqual([3]);
+    expect(deadLetters.list(10).map((d) => d.device)).toEqual(['d2']);
+    expect(deadLetters.list(10)[0].id).toBe(outcome.stillRefused[0].id);
+    // d1's alert resolved by the gateway; d2's still open (its poison is still refused)
+    expect(alerts.list({ device: 'd1' })).toEqual([
+      expect.objectContaining({ kind: 'points-refused', state: 'resolved', resolution: expect.objectContaining({ reason: 'cleared' }) }),
+    ]);
+    expect(alerts.list({ device: 'd2' })).toEqual([expect.objectContaining({ kind: 'points-refused', state: 'open' })]);
+  });
+
+  it("replays one device's, oldest first, `limit` at a time", async () => {
+    for (let seq = 1; seq <= 5; seq++) keep(reading('d1', seq), 'd1');
+    keep(reading('d3', 1), 'd3');
+    expect(await replay.replay({ device: 'd1', limit: 3 })).toMatchObject({ replayed: 3, cleared: [], more: true });
+    expect((await sink.queryReadings({ device: 'd1', limit: 10 })).map((r) => r.seq).sort()).toEqual([1, 2, 3]);
+    expect(await replay.replay({ device: 'd1', limit: 3 })).toMatchObject({ replayed: 2, cleared: ['d1'], more: false });
+    expect(deadLetters.list(10).map((d) => d.device)).toEqual(['d3']); // another device's untouched
+  });
+
+  it('replays nothing and deletes nothing when the sink cannot be written to; one replay at a time', async () => {
+    keep(reading('d1', 1), 'd1');
+    // an InfluxDB that is not there: the write fails (connection refused), which is no refusal of the data
+    const down = createSink({ influxUrl: `http://127.0.0.1:${await freePort()}`, influxApi: 'v1', influxDb: 'mag', dataDir: dir, influxTimeoutMs: 2000 });
+    await expect(new DeadLetterReplay({ deadLetters, sink: down, alerts, now: () => AT }).replay({ limit: 100 })).rejects.toThrow();
+    expect(deadLetters.list(10)).toHaveLength(1);
+    expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
+    await down.close();
+
+    const first = replay.replay({ limit: 100 });
+    await expect(replay.replay({ limit: 100 })).rejects.toBeInstanceOf(ReplayRunningError);
+    expect(await first).toMatchObject({ replayed: 1 });
+  });
+});
