@@ -141,7 +141,8 @@ describe('aedes internals', () => {
       return { out, slowPublishes };
     };
     fc.assert(
-      fc.property(packets, fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 8 }), (specs: Spec[], cuts) => {
+      // chunks from 1 byte (a length cut between its bytes) to several packets
+      fc.property(packets, fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5000 })), { maxLength: 12 }), (specs: Spec[], cuts) => {
         const wire = Buffer.concat(
           specs.map((p) => (p.cmd === 'publish' && p.qos === 0 ? mqttPacket.generate({ ...p, messageId: undefined }) : mqttPacket.generate(p as never))),
         );
@@ -157,8 +158,8 @@ describe('aedes internals', () => {
         const fast = parseAll(chunks, true);
         expect(fast.out).toEqual(plain.out);
         expect(fast.out).toHaveLength(specs.length);
-        // whole PUBLISHes in one chunk never reach mqtt-packet's own parsing
-        if (chunks.length === 1) expect(fast.slowPublishes).toBe(0);
+        // no PUBLISH reaches mqtt-packet's own parsing, however the chunks cut them (a cut one is completed from the next chunk)
+        expect(fast.slowPublishes).toBe(0);
       }),
       { numRuns: 300 },
     );

@@ -335,9 +335,12 @@ function isPacketParser(p: unknown): p is PacketParser {
  * are decoded here from the chunk itself and handed to aedes as the parser hands them ('packet',
  * the same fields, the payload a view of the chunk as the parser's is). Any other whole packet
  * (a PINGREQ, a PUBLISH the parser refuses) goes to mqtt-packet's parser on its own, which keeps
- * every rule and error it has; from a packet cut by the chunk's end (or a malformed length) the
- * rest of the chunk goes to it. Only when that parser holds nothing (no packet begun): order on
- * the wire is kept.
+ * every rule and error it has. A packet cut by the chunk's end is kept here and completed from the
+ * next chunk (its pieces copied together once, when whole): handed to mqtt-packet's parser, the
+ * cut packet and every chunk after it went the slow way as long as chunks kept ending inside a
+ * packet, which in a QoS 0 stream (64 KiB reads) is every chunk. A malformed length goes to
+ * mqtt-packet's parser with what follows, for its error. Only when that parser holds nothing (no
+ * packet begun): order on the wire is kept.
  */
 function parsePublishesFirst(client: Client): void {
   const parser = (client as unknown as ClientInternals)._parser;
@@ -351,6 +354,30 @@ function parsePublishesFirst(client: Client): void {
   // that one. (mqtt-packet's parser alone garbles it: the packet being handled emitted again.)
   let reading = false;
   const waiting: Buffer[] = [];
+  /** The pieces of a packet cut by a chunk's end, in order (views of the chunks), and their bytes. */
+  let cut: Buffer[] = [];
+  let cutBytes = 0;
+  /** The cut packet's pieces with `buf`, in one buffer once the packet is whole; undefined while it is not. */
+  const completed = (buf: Buffer): Buffer | undefined => {
+    cut.push(buf);
+    cutBytes += buf.length;
+    const head = cut[0].length >= 5 ? cut[0] : Buffer.concat(cut, Math.min(cutBytes, 5));
+    let i = 1;
+    let length = 0;
+    let mul = 1;
+    let b = 0x80;
+    while (b & 0x80 && i < head.length && i <= 4) {
+      b = head[i++];
+      length += (b & 0x7f) * mul;
+      mul *= 128;
+    }
+    // the length still cut (not malformed: that has its 5th byte here), or the packet: wait for more
+    if ((b & 0x80 && i <= 4) || (!(b & 0x80) && cutBytes < i + length)) return undefined;
+    const whole = Buffer.concat(cut, cutBytes);
+    cut = [];
+    cutBytes = 0;
+    return whole;
+  };
   parser.parse = (buf: Buffer): number => {
     if (reading) {
       waiting.push(buf);
@@ -365,8 +392,21 @@ function parsePublishesFirst(client: Client): void {
       reading = false;
     }
   };
-  const readChunk = (buf: Buffer): number => {
-    if (!Buffer.isBuffer(buf) || parser.error || !holdsNothing() || parser.settings?.protocolVersion === 5) return parse(buf);
+  const readChunk = (chunk: Buffer): number => {
+    if (!Buffer.isBuffer(chunk) || parser.error || !holdsNothing() || parser.settings?.protocolVersion === 5) {
+      if (cut.length === 0) return parse(chunk);
+      const held = Buffer.concat(cut, cutBytes); // what came before it first (not a case aedes makes)
+      cut = [];
+      cutBytes = 0;
+      parse(held);
+      return parse(chunk);
+    }
+    let buf = chunk;
+    if (cut.length > 0) {
+      const whole = completed(chunk);
+      if (whole === undefined) return cutBytes;
+      buf = whole;
+    }
     const n = buf.length;
     let pos = 0;
     while (pos < n) {
@@ -381,9 +421,18 @@ function parsePublishesFirst(client: Client): void {
         length += (b & 0x7f) * mul;
         mul *= 128;
       }
-      if (b & 0x80) break; // cut by the chunk's end, or malformed: the parser has the rest
+      if (b & 0x80) {
+        if (i - pos > 4) break; // malformed: the parser has the rest, for its error
+        cut = [buf.subarray(pos)]; // the length cut by the chunk's end: completed from the next
+        cutBytes = n - pos;
+        return cutBytes;
+      }
       const end = i + length;
-      if (end > n) break; // cut by the chunk's end
+      if (end > n) {
+        cut = [buf.subarray(pos)]; // cut by the chunk's end: completed from the next
+        cutBytes = n - pos;
+        return cutBytes;
+      }
       const qos = (first >> 1) & 3;
       const topicEnd = length >= 2 ? i + 2 + ((buf[i] << 8) | buf[i + 1]) : end + 1;
       const idEnd = qos > 0 ? topicEnd + 2 : topicEnd;
