@@ -577,6 +577,12 @@ describe('hostile API bodies', () => {
       ),
     },
     { path: () => '/api/v1/alerts/no-such-alert/ack', ok: [404], body: fc.record({ note: field(fc.string()) }, { requiredKeys: [] }) },
+    // nothing kept in this gateway's dead letters: a valid body replays nothing (409 only while another replay runs)
+    {
+      path: () => '/api/v1/dead-letters/replay',
+      ok: [200, 409],
+      body: fc.record({ device: field(fc.string({ maxLength: 140 })), limit: field(fc.integer({ min: -5, max: 20_000 })) }, { requiredKeys: [] }),
+    },
     {
       path: () => '/api/v1/alerts/no-such-alert/resolve',
       ok: [404],
