@@ -422,7 +422,12 @@ async function openDelivery<S extends SqliteState | PostgresState>(
       'journaled point of an earlier version cannot be written as line protocol; moved to the dead-letter store',
     );
   }
-  const keepRefusedLine = keepRefused(deadLetters, refusedPointsAlert(alerts, failureLogged(log, 'raising a points-refused alert failed')), now);
+  const alertFailed = 'raising a points-refused alert failed';
+  const keepRefusedLine = keepRefused(
+    deadLetters,
+    refusedPointsAlert(alerts, failureLogged(log, alertFailed), (e) => log.error({ err: e.message }, alertFailed)),
+    now,
+  );
   const forwarder = new Forwarder(journal, sink, { add: keepRefusedLine }, log, config.sink);
   return { sink, journal, forwarder, deadLetters, keepRefusedLine };
 }
@@ -468,29 +473,34 @@ const REFUSED_LINE_QUOTED = 1000;
  * device or tenant tag) raises it for `_gateway`/`_sink`, admins only. Raised after the dead
  * letter is kept, and not waited for: the dead letter is the evidence; a failed raise is logged.
  */
-function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: unknown) => void): RefusedPointKept {
+function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: unknown) => void, failed: (e: Error) => void): RefusedPointKept {
   return (sink, reason, p, line, at) => {
     const device = p?.tags.device;
     const tenant = p?.tags.tenant;
     const own = device === undefined || tenant === undefined;
-    raised(
-      alerts.raise({
-        tenant: own ? '_gateway' : tenant,
-        device: own ? '_sink' : device,
-        kind: 'points-refused',
-        severity: 'warning',
-        summary: `${own ? "The gateway's own points" : `Points of ${device}`} refused for good by the time-series database: ${reason}; kept as dead letters`,
-        details: {
-          sink,
-          reason,
-          ...(p ? { measurement: p.measurement, ts: new Date(p.ts).toISOString() } : {}),
-          ...(p?.fields.seq !== undefined ? { seq: p.fields.seq } : {}),
-          line: line.length > REFUSED_LINE_QUOTED ? `${line.slice(0, REFUSED_LINE_QUOTED)}…` : line,
-        },
-        at,
-        throttle: true,
-      }),
-    );
+    // never fails the keeping: the dead letter is kept, and its write counts as done
+    try {
+      raised(
+        alerts.raise({
+          tenant: own ? '_gateway' : tenant,
+          device: own ? '_sink' : device,
+          kind: 'points-refused',
+          severity: 'warning',
+          summary: `${own ? "The gateway's own points" : `Points of ${device}`} refused for good by the time-series database: ${reason}; kept as dead letters`,
+          details: {
+            sink,
+            reason,
+            ...(p ? { measurement: p.measurement, ts: new Date(p.ts).toISOString() } : {}),
+            ...(p?.fields.seq !== undefined ? { seq: p.fields.seq } : {}),
+            line: line.length > REFUSED_LINE_QUOTED ? `${line.slice(0, REFUSED_LINE_QUOTED)}…` : line,
+          },
+          at,
+          throttle: true,
+        }),
+      );
+    } catch (e) {
+      failed(e as Error);
+    }
   };
 }
 
