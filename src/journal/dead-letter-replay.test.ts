@@ -13,7 +13,7 @@ import { EmbeddedSink } from '../sinks/embedded.ts';
 import { parseLine } from '../sinks/line-protocol-parse.ts';
 import { openStateDb, type Db } from '../store/db.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
-import { DeadLetterReplay, ReplayRunningError } from './dead-letter-replay.ts';
+import { DeadLetterReplay, ReplayRunningError, ReplaySinkError } from './dead-letter-replay.ts';
 
 const T0 = 1_790_000_000_000;
 const AT = new Date(T0 + 60_000);
@@ -89,7 +89,7 @@ describe('DeadLetterReplay', () => {
     keep(reading('d1', 1), 'd1');
     // an InfluxDB that is not there: the write fails (connection refused), which is no refusal of the data
     const down = createSink({ influxUrl: `http://127.0.0.1:${await freePort()}`, influxApi: 'v1', influxDb: 'mag', dataDir: dir, influxTimeoutMs: 2000 });
-    await expect(new DeadLetterReplay({ deadLetters, sink: down, alerts, now: () => AT }).replay({ limit: 100 })).rejects.toThrow();
+    await expect(new DeadLetterReplay({ deadLetters, sink: down, alerts, now: () => AT }).replay({ limit: 100 })).rejects.toBeInstanceOf(ReplaySinkError);
     expect(deadLetters.list(10)).toHaveLength(1);
     expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
     await down.close();

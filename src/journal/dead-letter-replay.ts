@@ -32,6 +32,14 @@ export class ReplayRunningError extends Error {
   }
 }
 
+/** The sink could not be written to (down, 5xx, timeout: not a refusal of the data): nothing was replayed or deleted. */
+export class ReplaySinkError extends Error {
+  constructor(cause: Error) {
+    super(`the time-series database could not be written to; nothing was replayed: ${cause.message}`);
+    this.name = 'ReplaySinkError';
+  }
+}
+
 export interface DeadLetterReplayDeps {
   deadLetters: DeadLetters<StateExecutor>;
   sink: Sink;
@@ -46,7 +54,7 @@ export class DeadLetterReplay {
 
   /**
    * Sends the `limit` oldest dead letters (of `device`, or all) to the sink again. A transient
-   * sink error (down, 5xx) is thrown and nothing is deleted.
+   * sink error (down, 5xx) is thrown as a ReplaySinkError and nothing is deleted.
    */
   async replay(opts: { device?: string; limit: number }): Promise<ReplayOutcome> {
     if (this.running) throw new ReplayRunningError();
@@ -77,9 +85,13 @@ export class DeadLetterReplay {
     const refused = new Map<string, string>();
     if (byLine.size > 0) {
       const lines = [...byLine.keys()];
-      await writeIsolating(sink, lines.join('\n'), lines.length, (_point, line, reason) => {
-        refused.set(line, reason);
-      });
+      try {
+        await writeIsolating(sink, lines.join('\n'), lines.length, (_point, line, reason) => {
+          refused.set(line, reason);
+        });
+      } catch (e) {
+        throw new ReplaySinkError(e as Error);
+      }
     }
     let replayed = 0;
     const written = new Set<string>();

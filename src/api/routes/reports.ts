@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
-import { ReplayRunningError, type ReplayOutcome } from '../../journal/dead-letter-replay.ts';
+import { ReplayRunningError, ReplaySinkError, type ReplayOutcome } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
   'lot',
@@ -228,8 +228,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
         outcome = await deps.deadLetterReplay.replay({ device: body.device, limit: body.limit });
       } catch (e) {
         if (e instanceof ReplayRunningError) throw new ApiError(409, 'conflict', e.message);
-        // the sink down or failing (not refusing): nothing was deleted
-        throw new ApiError(503, 'sink-unavailable', `the time-series database could not be written to; nothing was replayed: ${(e as Error).message}`);
+        if (e instanceof ReplaySinkError) throw new ApiError(503, 'sink-unavailable', e.message);
+        throw e; // the state database failing: the points written overwrite themselves when replayed again
       }
       await deps.audit.append(
         `${p.role}:${p.name}:${p.tokenId}`,
