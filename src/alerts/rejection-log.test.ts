@@ -48,6 +48,16 @@ it('counts the rejections of the last minute per device, however many came befor
   expect(log.record({ id: 'baro-2', tenant: 't' }, 'instruments/baro-2/readings', bad(1), Buffer.from('x'), new Date(T0 + 60_001))).toBe(1);
 });
 
+it('counts exactly when times come out of order (a clock stepped back), and under a flood', () => {
+  const d = { id: 'baro-3', tenant: 't' };
+  const at = (ms: number) => log.record(d, 'instruments/baro-3/readings', bad(1), Buffer.from('x'), new Date(ms));
+  for (let i = 0; i < 99; i++) expect(at(T0 + 200_000 + i)).toBe(i + 1); // a flood: each counted
+  expect(at(T0)).toBe(100); // the clock stepped back 200 s: every one remembered is after its minute began
+  // the next, at the flood's time again: 98 of the flood and itself; the one at T0 is over a minute before
+  expect(at(T0 + 200_100)).toBe(99);
+  expect(at(T0 + 200_101)).toBe(99); // T0 still remembered, still outside the minute
+});
+
 it("keeps each device's newest MAG_REJECTIONS_PER_DEVICE rejections and deletes the older ones as new ones come", () => {
   const kept = new RejectionLog(db, 100, () => {}, 20); // prunes a device after every 2 new rows (a tenth of 20)
   const flood = { id: 'baro-flood', tenant: 't' };
