@@ -490,7 +490,8 @@ function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: 
           details: {
             sink,
             reason,
-            ...(p ? { measurement: p.measurement, ts: new Date(p.ts).toISOString() } : {}),
+            // a time beyond what a Date holds (a reason to refuse it) is quoted as the number it is
+            ...(p ? { measurement: p.measurement, ts: Number.isFinite(new Date(p.ts).getTime()) ? new Date(p.ts).toISOString() : p.ts } : {}),
             ...(p?.fields.seq !== undefined ? { seq: p.fields.seq } : {}),
             line: line.length > REFUSED_LINE_QUOTED ? `${line.slice(0, REFUSED_LINE_QUOTED)}…` : line,
           },
