@@ -478,6 +478,7 @@ function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: 
     const device = p?.tags.device;
     const tenant = p?.tags.tenant;
     const own = device === undefined || tenant === undefined;
+    const when = p ? new Date(p.ts) : undefined;
     // never fails the keeping: the dead letter is kept, and its write counts as done
     try {
       raised(
@@ -491,7 +492,7 @@ function refusedPointsAlert(alerts: AlertBook<StateExecutor>, raised: (written: 
             sink,
             reason,
             // a time beyond what a Date holds (a reason to refuse it) is quoted as the number it is
-            ...(p ? { measurement: p.measurement, ts: Number.isFinite(new Date(p.ts).getTime()) ? new Date(p.ts).toISOString() : p.ts } : {}),
+            ...(p && when ? { measurement: p.measurement, ts: Number.isFinite(when.getTime()) ? when.toISOString() : p.ts } : {}),
             ...(p?.fields.seq !== undefined ? { seq: p.fields.seq } : {}),
             line: line.length > REFUSED_LINE_QUOTED ? `${line.slice(0, REFUSED_LINE_QUOTED)}…` : line,
           },

@@ -357,22 +357,15 @@ function parsePublishesFirst(client: Client): void {
   /** The pieces of a packet cut by a chunk's end, in order (views of the chunks), and their bytes. */
   let cut: Buffer[] = [];
   let cutBytes = 0;
+  const header: RemainingLength = { end: 0, length: 0 };
   /** The cut packet's pieces with `buf`, in one buffer once the packet is whole; undefined while it is not. */
   const completed = (buf: Buffer): Buffer | undefined => {
     cut.push(buf);
     cutBytes += buf.length;
     const head = cut[0].length >= 5 ? cut[0] : Buffer.concat(cut, Math.min(cutBytes, 5));
-    let i = 1;
-    let length = 0;
-    let mul = 1;
-    let b = 0x80;
-    while (b & 0x80 && i < head.length && i <= 4) {
-      b = head[i++];
-      length += (b & 0x7f) * mul;
-      mul *= 128;
-    }
-    // the length still cut (not malformed: that has its 5th byte here), or the packet: wait for more
-    if ((b & 0x80 && i <= 4) || (!(b & 0x80) && cutBytes < i + length)) return undefined;
+    // still cut (its length, or the packet): wait for more; malformed: the loop hands it on
+    const read = readRemainingLength(head, 0, header);
+    if (read === 'cut' || (read === 'whole' && cutBytes < header.end + header.length)) return undefined;
     const whole = Buffer.concat(cut, cutBytes);
     cut = [];
     cutBytes = 0;
@@ -411,22 +404,15 @@ function parsePublishesFirst(client: Client): void {
     let pos = 0;
     while (pos < n) {
       const first = buf[pos];
-      // remaining length: 1 to 4 bytes, 7 bits each
-      let i = pos + 1;
-      let length = 0;
-      let mul = 1;
-      let b = 0x80;
-      while (b & 0x80 && i < n && i - pos <= 4) {
-        b = buf[i++];
-        length += (b & 0x7f) * mul;
-        mul *= 128;
-      }
-      if (b & 0x80) {
-        if (i - pos > 4) break; // malformed: the parser has the rest, for its error
+      const read = readRemainingLength(buf, pos, header);
+      if (read === 'malformed') break; // the parser has the rest, for its error
+      if (read === 'cut') {
         cut = [buf.subarray(pos)]; // the length cut by the chunk's end: completed from the next
         cutBytes = n - pos;
         return cutBytes;
       }
+      const i = header.end;
+      const length = header.length;
       const end = i + length;
       if (end > n) {
         cut = [buf.subarray(pos)]; // cut by the chunk's end: completed from the next
@@ -460,6 +446,33 @@ function parsePublishesFirst(client: Client): void {
     if (pos === 0) return parse(buf);
     return pos < n ? parse(buf.subarray(pos)) : 0;
   };
+}
+
+/** Where a packet's remaining length ends (the index after it) and its value. */
+interface RemainingLength {
+  end: number;
+  length: number;
+}
+
+/**
+ * Reads the remaining length of the packet starting at buf[pos] (1 to 4 bytes after the first,
+ * 7 bits each) into `into` (reused: nothing made per packet): 'cut' when the buffer ends inside
+ * it, 'malformed' when a fifth byte would follow.
+ */
+function readRemainingLength(buf: Buffer, pos: number, into: RemainingLength): 'whole' | 'cut' | 'malformed' {
+  let i = pos + 1;
+  let length = 0;
+  let mul = 1;
+  let b = 0x80;
+  while (b & 0x80 && i < buf.length && i - pos <= 4) {
+    b = buf[i++];
+    length += (b & 0x7f) * mul;
+    mul *= 128;
+  }
+  if (b & 0x80) return i - pos > 4 ? 'malformed' : 'cut';
+  into.end = i;
+  into.length = length;
+  return 'whole';
 }
 
 /** A PUBLISH as mqtt-packet's parser emits it (its Packet's fields, in its order). */

@@ -15,6 +15,9 @@ export interface DeadLetter {
   point: unknown;
 }
 
+/** A dead letter's columns as listed and replayed. */
+const LISTED = ['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point'] as const;
+
 const Q = {
   insert: query(
     'dead-letters.insert',
@@ -33,18 +36,13 @@ const Q = {
         .onConflict((oc) => oc.columns(['sink', 'line_key']).doNothing()),
   ),
   latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) =>
-    db.selectFrom('dead_letters').select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point']).orderBy('id', 'desc').limit(arg('limit')),
+    db.selectFrom('dead_letters').select(LISTED).orderBy('id', 'desc').limit(arg('limit')),
   ),
   oldest: query('dead-letters.oldest', (db, arg: Arg<{ limit: number }>) =>
-    db.selectFrom('dead_letters').select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point']).orderBy('id', 'asc').limit(arg('limit')),
+    db.selectFrom('dead_letters').select(LISTED).orderBy('id', 'asc').limit(arg('limit')),
   ),
   oldestOf: query('dead-letters.oldest-of', (db, arg: Arg<{ device: string; limit: number }>) =>
-    db
-      .selectFrom('dead_letters')
-      .select(['id', 'at', 'sink', 'reason', 'device', 'tenant', 'point'])
-      .where('device', '=', arg('device'))
-      .orderBy('id', 'asc')
-      .limit(arg('limit')),
+    db.selectFrom('dead_letters').select(LISTED).where('device', '=', arg('device')).orderBy('id', 'asc').limit(arg('limit')),
   ),
   remove: query('dead-letters.remove', (db, arg: Arg<{ id: number }>) => db.deleteFrom('dead_letters').where('id', '=', arg('id'))),
   anyOf: query('dead-letters.any-of', (db, arg: Arg<{ device: string }>) =>

@@ -1,8 +1,9 @@
 // API tokens: `mag_<id>_<secret>`; only a salted hash of the secret is stored.
 // Runs on SQLite or PostgreSQL (executor.ts). Each process caches the principals of tokens it
-// has verified (a token of an earlier version has a scrypt hash, too slow to check per request, replaced at its first check); a change of the tokens
-// (created, revoked) is announced as `tokens` and every other process drops its cache when the
-// announcement arrives, so a token revoked on one node is refused by all of them at once.
+// has verified (a token of an earlier version has a scrypt hash, too slow to check per request,
+// replaced at its first check); a change of the tokens (created, revoked) is announced as
+// `tokens` and every other process drops its cache when the announcement arrives, so a token
+// revoked on one node is refused by all of them at once.
 import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { after, answer, type AnyStatements, type Answer, type Awaitable, isPending, type StateExecutor, type Watching } from './executor.ts';
