@@ -188,6 +188,8 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
           isConnectedHere: (id) => broker.isConnected(id),
           endSessionHere: (id) => broker.disconnect(id),
           refused: (p, line, reason) => keepRefusedLine(sink.kind, reason, p, line),
+          // on shared state the nodes share the partitions among them
+          stateUrl: db instanceof PostgresState ? config.cluster.stateUrl : undefined,
         })
       : undefined;
   const deviceOutbox = cluster?.routing ?? outbox;

@@ -10,6 +10,8 @@ import type { RefusedLine } from '../sinks/write-isolating.ts';
 import { AmqpLink } from './amqp-link.ts';
 import { DeviceRouting } from './device-routing.ts';
 import { EdgePublisher } from './edge-publisher.ts';
+import { ClusterMembership } from './membership.ts';
+import { partitionOwners } from './partition.ts';
 import { PartitionWorker } from './partition-worker.ts';
 import { declareTopology } from './topology.ts';
 
@@ -32,6 +34,8 @@ export interface ClusterNodeDeps {
   endSessionHere: (deviceId: string) => void;
   log: Logger;
   nowMs: () => number;
+  /** The shared state database's URL (MAG_STATE_URL): the nodes share the partitions among them. Without it the first node to consume judges them all. */
+  stateUrl?: string;
 }
 
 /**
@@ -52,6 +56,7 @@ export class ClusterNode {
   readonly edge: EdgePublisher;
   readonly worker: PartitionWorker;
   readonly routing: DeviceRouting;
+  readonly membership: ClusterMembership | undefined;
 
   constructor(
     private readonly config: Config,
@@ -83,16 +88,30 @@ export class ClusterNode {
     this.link.use(this.edge.setup);
     this.link.use(this.routing.setup);
     this.link.use(this.worker.setup);
+    if (deps.stateUrl) {
+      const startedAt = Date.now().toString(36);
+      const membership = new ClusterMembership(
+        deps.stateUrl,
+        nodeId,
+        () => this.link.connected,
+        () => `${startedAt}.${this.worker.setups}`,
+        log,
+      );
+      membership.follow((members) => this.worker.balance(partitionOwners(members, partitions)));
+      this.membership = membership;
+    }
   }
 
   /** Connects, declares the topology and starts consuming; the broker may listen once it resolves. */
   async start(): Promise<void> {
     await this.link.start(START_TIMEOUT_MS);
     this.worker.start();
+    await this.membership?.start();
   }
 
   /** After the broker closed: refuses what waits for a channel, finishes the batch in hand, closes the link (unacknowledged deliveries go back to their queues). */
   async stop(): Promise<void> {
+    await this.membership?.stop(); // the others take its partitions at their next beat
     this.edge.close();
     await this.worker.stop();
     await this.link.close();
@@ -107,6 +126,7 @@ export class ClusterNode {
     edge: EdgePublisher['totals'];
     worker: PartitionWorker['totals'];
     routing: DeviceRouting['totals'];
+    partitions: { judging: number[]; owned: number[] | null; members: string[] | null; membersError: string | null };
   } {
     return {
       node: this.config.cluster.nodeId,
@@ -116,6 +136,11 @@ export class ClusterNode {
       edge: this.edge.totals,
       worker: this.worker.totals,
       routing: this.routing.totals,
+      partitions: {
+        ...this.worker.partitions(),
+        members: this.membership ? this.membership.members : null,
+        membersError: this.membership?.lastError ?? null,
+      },
     };
   }
 }

@@ -1,25 +1,34 @@
-// The worker of a cluster node: consumes every partition queue (single active consumer: one
-// node at a time judges a partition, the others wait to take it over when its connection
-// dies), judges each message with the same pipeline a single node runs (ingest → points →
-// assurance → feedback), writes a batch's points to the sink, and only then acknowledges the
-// batch to RabbitMQ. The sink down: the batch is retried with a back-off and nothing more is
-// acknowledged; RabbitMQ stops delivering at the prefetch and the queues fill up to their cap.
+// The worker of a cluster node: consumes every partition queue, one channel each (single
+// active consumer: one node at a time judges a partition, the others wait to take it over when
+// its connection dies), judges each message with the same pipeline a single node runs (ingest →
+// points → assurance → feedback), writes a batch's points to the sink, and only then
+// acknowledges the batch to RabbitMQ. The sink down: the batch is retried with a back-off and
+// nothing more is acknowledged; RabbitMQ stops delivering at the prefetch and the queues fill
+// up to their cap.
 //
 // A redelivered message (the worker died between the sink write and the ack) is judged again:
 // its points are the same (the edge's receive time travels with it) and overwrite themselves.
+//
+// Sharing the partitions (`balance(owners)`, from the cluster's members on shared state): a
+// partition this node judges but another member owns is handed over between batches, when
+// nothing of it is judged and unacknowledged: its channel is closed (what was received and not
+// judged goes back to RabbitMQ, which gives it, in order, to the next consumer waiting: the
+// owner) and the node subscribes again, behind the owner, as its stand-in should it die. A
+// partition is kept at least HOLD_MS once it came to this node, so that nodes whose views of the
+// members differ for a moment do not pass it to and fro. RabbitMQ's single active consumer
+// stays the guard: whatever the views, one consumer at a time receives a partition.
 //
 // On a shared state database (PostgreSQL, `judgeWith(pipeline, state)`), per batch: the messages
 // are judged in delivery order with every statement of the judging queued into one write batch,
 // which commits (one transaction) before the sink write; a failed commit acknowledges nothing
 // and the batch is judged again once its devices' state is reloaded. The first message of a
-// device in a consumer's tenure (a channel: RabbitMQ's single active consumer moves a queue
-// only when its consumer goes away) waits for the device's state to load from the database:
-// another node may have judged it before. A redelivered message's checks already stored are not
-// judged again (their seqs come with the device's state).
+// device in a consumer's tenure (a channel: a partition moves only when its consumer goes away)
+// waits for the device's state to load from the database: another node may have judged it
+// before. A redelivered message's checks already stored are not judged again (their seqs come
+// with the device's state).
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Logger } from '../log.ts';
-import { reconnectOnChannelLoss } from './amqp-link.ts';
 import type { DeviceMessagePipeline, PointLog } from '../pipeline/device-messages.ts';
 import type { Sink } from '../sinks/sink.ts';
 import { writeIsolating, type RefusedLine } from '../sinks/write-isolating.ts';
@@ -42,13 +51,26 @@ export interface WorkerOptions {
   retryMinMs: number;
   /** MAG_SINK_RETRY_MAX_MS. */
   retryMaxMs: number;
+  /** A partition that came to this node is kept at least this long before it goes to its owner (default HOLD_MS). */
+  holdMs?: number;
 }
 
-/** One channel's deliveries: acknowledged on that channel, dropped when it closes (RabbitMQ redelivers them). */
+/** A partition's consumer on its own channel: its deliveries are acknowledged on it and dropped when it closes (RabbitMQ redelivers them). */
 interface Consumption {
   ch: Channel;
   open: boolean;
+  partition: number;
+  /** When its first message came (performance.now()): from then this node is the partition's active consumer. */
+  activeSince: number | undefined;
+  /** Closed on purpose (handed over): the connection stays. */
+  releasing: boolean;
 }
+
+/**
+ * A partition that came to this node is kept at least this long before it is handed over to its
+ * owner, ms: nodes whose views of the members differ for a beat would otherwise pass it to and fro.
+ */
+export const HOLD_MS = 5000;
 
 interface Delivery {
   msg: ConsumeMessage;
@@ -83,7 +105,15 @@ export class PartitionWorker {
   private readonly tenure = new Map<string, Consumption>();
   sinkHealthy = true;
   lastError: string | undefined;
-  readonly totals = { messages: 0, redelivered: 0, points: 0, batches: 0, failedWrites: 0, unjudged: 0, failedCommits: 0, deviceLoads: 0 };
+  readonly totals = { messages: 0, redelivered: 0, points: 0, batches: 0, failedWrites: 0, unjudged: 0, failedCommits: 0, deviceLoads: 0, handovers: 0 };
+  /** The connection the consumers are on (the latest set up). */
+  private conn: ChannelModel | undefined;
+  /** Each partition's consumer on the current connection. */
+  private readonly consumers: (Consumption | undefined)[] = [];
+  /** Each partition's owner among the members (undefined: no sharing, whoever RabbitMQ chooses judges). */
+  private owners: string[] | undefined;
+  /** The owners changed since the last handover: every consumer of a partition owned elsewhere steps back once. */
+  private ownersChanged = false;
 
   constructor(
     private readonly sink: Sink,
@@ -99,32 +129,97 @@ export class PartitionWorker {
     this.shared = shared;
   }
 
-  /** AmqpLink setup: a channel consuming every partition. */
+  /** Connections set up so far: the generation of the consumers. */
+  setups = 0;
+
+  /** AmqpLink setup: a consumer of every partition, each on its own channel. */
   readonly setup = async (conn: ChannelModel): Promise<void> => {
+    this.setups++;
+    this.conn = conn;
+    for (let p = 0; p < this.opts.partitions; p++) await this.subscribe(conn, p);
+    this.ownersChanged = true; // new consumers, perhaps active on partitions owned elsewhere: they step back once
+  };
+
+  private async subscribe(conn: ChannelModel, p: number): Promise<void> {
     const ch = await conn.createChannel();
-    reconnectOnChannelLoss(conn, ch);
-    const on: Consumption = { ch, open: true };
-    ch.on('error', (e: Error) => this.log.warn({ err: e.message }, 'RabbitMQ consumer channel error'));
+    const on: Consumption = { ch, open: true, partition: p, activeSince: undefined, releasing: false };
+    ch.on('error', (e: Error) => this.log.warn({ err: e.message, partition: p }, 'RabbitMQ consumer channel error'));
     ch.once('close', () => {
       on.open = false;
       // Not judged yet: RabbitMQ gives them to the partition's next consumer, in order.
       this.received = this.received.filter((d) => d.on !== on);
+      // Closed by RabbitMQ (a channel error, an ack not within its consumer_timeout): the whole
+      // link reconnects and sets every part up again rather than leave a partition unconsumed.
+      if (!on.releasing) conn.close().catch(() => undefined);
     });
     await ch.prefetch(this.opts.prefetch, false);
-    for (let p = 0; p < this.opts.partitions; p++) {
-      await ch.consume(
-        partitionQueue(p),
-        (msg) => {
-          if (!msg) return; // consumer cancelled by RabbitMQ (queue deleted); the link reconnects on close
-          if (this.received.length === 0) this.firstReceivedAt = performance.now();
-          this.received.push({ msg, on });
-          // The loop wakes for a first message (to start its linger) or a full batch, not while a failed write backs off.
-          if (!this.holding && (this.received.length === 1 || this.received.length === this.opts.batch)) this.wake?.();
-        },
-        { consumerTag: `mag.${this.opts.nodeId}.p${p}`, noAck: false },
-      );
+    this.consumers[p] = on;
+    await ch.consume(
+      partitionQueue(p),
+      (msg) => {
+        if (!msg) return; // consumer cancelled by RabbitMQ (queue deleted); the link reconnects on close
+        on.activeSince ??= performance.now();
+        if (this.received.length === 0) this.firstReceivedAt = performance.now();
+        this.received.push({ msg, on });
+        // The loop wakes for a first message (to start its linger) or a full batch, not while a failed write backs off.
+        if (!this.holding && (this.received.length === 1 || this.received.length === this.opts.batch)) this.wake?.();
+      },
+      { consumerTag: `mag.${this.opts.nodeId}.p${p}`, noAck: false },
+    );
+  }
+
+  /** The owner of each partition (the members changed), or undefined: no sharing. Applied between batches. */
+  balance(owners: string[] | undefined): void {
+    this.owners = owners;
+    this.ownersChanged = true;
+    if (!this.holding) this.wake?.();
+  }
+
+  /** Partitions this node judges now (its consumer received from them) and those it owns. */
+  partitions(): { judging: number[]; owned: number[] | null } {
+    const judging: number[] = [];
+    for (const on of this.consumers) if (on?.open && on.activeSince !== undefined) judging.push(on.partition);
+    const owned = this.owners ? this.owners.flatMap((o, p) => (o === this.opts.nodeId ? [p] : [])) : null;
+    return { judging, owned };
+  }
+
+  /**
+   * Between batches: a partition owned by another member steps back (its channel closed, its
+   * consumer subscribed again behind the owner) when it came to this node at least `holdMs` ago,
+   * and, once after the owners changed, when no message of it came yet: RabbitMQ does not tell a
+   * consumer that it became the active one, so an idle partition's consumer may be active without
+   * knowing it, and stepping back costs a consumer that is not active nothing.
+   */
+  private async handOver(): Promise<void> {
+    const owners = this.owners;
+    const conn = this.conn;
+    if (!owners || !conn) return;
+    const idleToo = this.ownersChanged;
+    this.ownersChanged = false;
+    const now = performance.now();
+    for (const on of [...this.consumers]) {
+      if (!on?.open) continue;
+      const owner = owners[on.partition];
+      if (owner === undefined || owner === this.opts.nodeId) continue;
+      if (on.activeSince === undefined ? !idleToo : now - on.activeSince < (this.opts.holdMs ?? HOLD_MS)) continue;
+      on.releasing = true;
+      on.open = false;
+      this.received = this.received.filter((d) => d.on !== on);
+      if (on.activeSince !== undefined) {
+        this.totals.handovers++;
+        this.log.info({ partition: on.partition, owner }, 'handing a partition over to its owner');
+      }
+      await on.ch.close().catch(() => undefined);
+      if (!this.running || this.conn !== conn) return;
+      try {
+        await this.subscribe(conn, on.partition); // behind the owner: its stand-in
+      } catch (e) {
+        this.log.warn({ partition: on.partition, err: (e as Error).message }, 'subscribing again after a handover failed; reconnecting');
+        await conn.close().catch(() => undefined);
+        return;
+      }
     }
-  };
+  }
 
   start(): void {
     if (this.running) return;
@@ -141,6 +236,8 @@ export class PartitionWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
+      await this.handOver();
+      if (!this.running) break;
       if (this.received.length === 0) {
         await this.idle(1000);
         continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, partitionOf } from './partition.ts';
+import { fnv1a32, partitionOf, partitionOwners } from './partition.ts';
 
 describe('partitionOf', () => {
   it('hashes with FNV-1a 32 (the reference test vectors)', () => {
@@ -30,5 +30,27 @@ describe('partitionOf', () => {
   it('refuses a partition count that is not a positive integer', () => {
     expect(() => partitionOf('a', 0)).toThrow(RangeError);
     expect(() => partitionOf('a', 2.5)).toThrow(RangeError);
+  });
+});
+
+describe('partitionOwners', () => {
+  it('shares the partitions among the members in turn, sorted by id, whatever order they are listed in', () => {
+    // 16 partitions, members a, b, c (sorted): p0 a, p1 b, p2 c, p3 a, … p15 a (15 mod 3 = 0):
+    // a holds 0,3,6,9,12,15 (6), b 1,4,7,10,13 (5), c 2,5,8,11,14 (5).
+    const owners = partitionOwners(['c', 'a', 'b'], 16)!;
+    expect(owners.slice(0, 4)).toEqual(['a', 'b', 'c', 'a']);
+    expect(owners[15]).toBe('a');
+    const share = (n: string) => owners.flatMap((o, p) => (o === n ? [p] : []));
+    expect(share('a')).toEqual([0, 3, 6, 9, 12, 15]);
+    expect(share('b')).toEqual([1, 4, 7, 10, 13]);
+    expect(share('c')).toEqual([2, 5, 8, 11, 14]);
+    expect(partitionOwners(['b', 'a', 'c'], 16)).toEqual(owners);
+  });
+
+  it('two members get half each; one member all; a name listed twice counts once; none: no owners', () => {
+    expect(partitionOwners(['node-2', 'node-1'], 4)).toEqual(['node-1', 'node-2', 'node-1', 'node-2']);
+    expect(partitionOwners(['only'], 3)).toEqual(['only', 'only', 'only']);
+    expect(partitionOwners(['a', 'a', 'b'], 4)).toEqual(['a', 'b', 'a', 'b']);
+    expect(partitionOwners([], 16)).toBeUndefined();
   });
 });

@@ -21,3 +21,14 @@ export function partitionOf(deviceId: string, partitions: number): number {
   if (!Number.isInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
   return fnv1a32(deviceId) % partitions;
 }
+
+/**
+ * Which node should judge each partition (index p → node id): the members sorted by id, in
+ * turn (p mod their count), so that every node holding the same list computes the same owners
+ * and each member gets its share, within one. No members: no owner (undefined).
+ */
+export function partitionOwners(members: readonly string[], partitions: number): string[] | undefined {
+  if (members.length === 0) return undefined;
+  const sorted = [...new Set(members)].sort();
+  return Array.from({ length: partitions }, (_, p) => sorted[p % sorted.length]);
+}

@@ -402,6 +402,23 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.createIndex('dead_letters_sink_line_key').unique().on('dead_letters').columns(['sink', 'line_key']),
     ],
   },
+  {
+    // The nodes of a cluster on shared state and when each last said it was there, by the
+    // database's clock (src/cluster/membership.ts): the partitions are shared among them. A
+    // single node on SQLite has no cluster to share with: nothing there.
+    name: '0009-cluster-members',
+    up: (s, dialect) =>
+      dialect === 'sqlite'
+        ? []
+        : [
+            s
+              .createTable('cluster_members')
+              .addColumn('node', 'text', (c) => c.primaryKey())
+              .addColumn('seen_at', 'timestamptz', (c) => c.notNull())
+              .addColumn('consuming', 'boolean', (c) => c.notNull())
+              .addColumn('incarnation', 'text', (c) => c.notNull()),
+          ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

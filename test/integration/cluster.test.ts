@@ -44,7 +44,8 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     const id = `${prefix}-${++deviceNo}`;
     const secret = await on[deviceNo % on.length].device({ id, type: 'barometer' });
     const secrets = new Map(on.map((n) => [n.mqttUrl, secret]));
-    const base = NOW0 - 30 * DAY + dayOffset++ * DAY;
+    // a quarter day apart: the ~40 devices of the file stay in the past (at most 300 s ahead is accepted)
+    const base = NOW0 - 30 * DAY + dayOffset++ * (DAY / 4);
     const d = new ClusterDevice(id, secrets, (seq) => base + seq * SEC, messageOf);
     devices.push(d);
     return d;
@@ -116,6 +117,16 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     for (let i = 0; i < count; i++) {
       const d = await device(prefix);
       await d.connect(nodes[i % 2].mqttUrl);
+      ds.push(d);
+    }
+    return ds;
+  };
+  /** Devices connected to node `n`. */
+  const fleet2 = async (prefix: string, n: GatewayProcess, count: number) => {
+    const ds: ClusterDevice[] = [];
+    for (let i = 0; i < count; i++) {
+      const d = await device(prefix, [n]);
+      await d.connect(n.mqttUrl);
       ds.push(d);
     }
     return ds;
@@ -209,6 +220,57 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
       await expect.poll(() => takes(n.mqttUrl, rotated.body.secret as string), { timeout: 10_000, interval: 200 }).toBe(true);
       expect(await takes(n.mqttUrl, rotating.secrets.get(n.mqttUrl))).toBe(false);
     }
+  });
+
+  it("the two nodes share the 16 partitions, 8 each by RabbitMQ's count; a node stopped gives its 8 to the other, and takes them back when it returns", {
+    timeout: 90_000,
+  }, async () => {
+    const [a, b] = nodes;
+    const shares = async () => Object.fromEntries([...(await activeCounts())].sort());
+    // Without traffic too: a consumer steps back from what it does not own when the members change.
+    await expect.poll(shares, { timeout: 20_000, interval: 500, message: 'each node the active consumer of 8 partitions' }).toEqual({ a: 8, b: 8 });
+    for (const [n, id] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
+      const p = (await status(n)).cluster.partitions;
+      expect(p.members).toEqual(['a', 'b']);
+      // partitionOwners: sorted members in turn: a the even partitions, b the odd ones
+      expect(p.owned).toEqual(Array.from({ length: 8 }, (_, i) => 2 * i + (id === 'a' ? 0 : 1)));
+      expect(p.membersError).toBeNull();
+    }
+    // Messages of devices on all partitions, both nodes judging; every one stored once, in order.
+    const N = 300;
+    const ds = await fleet('share', 8);
+    expect(new Set(ds.map((d) => partitionOf(d.id, 16) % 2)).size).toBe(2); // devices of both nodes' partitions
+    await Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 300 })));
+    await allStored('share', ds, N);
+    const judged = await Promise.all(nodes.map(async (n) => (await status(n)).cluster.worker.messages as number));
+    expect(
+      judged.every((m) => m > 0),
+      `messages judged by a and b: ${judged}`,
+    ).toBe(true);
+
+    // b stops (SIGTERM): it leaves the members, a takes its partitions at once (RabbitMQ's stand-in).
+    const stopped = await b.kill('SIGTERM', 20_000);
+    expect(stopped.code).toBe(0);
+    await expect.poll(shares, { timeout: 20_000, interval: 500 }).toEqual({ a: 16 });
+    await expect.poll(async () => (await status(a)).cluster.partitions.members, { timeout: 10_000, interval: 250 }).toEqual(['a']);
+    const alone = await fleet2('share-alone', a, 4);
+    await Promise.all(alone.map((d) => d.stream(100, { window: 10, perSecond: 300 })));
+    await allStored('share-alone', alone, 100);
+
+    // b back: a hands the odd partitions over, between batches, while devices stream; nothing lost, nothing twice.
+    const during = await fleet2('share-back', a, 4);
+    const streams = Promise.all(during.map((d) => d.stream(1500, { window: 10, perSecond: 150 })));
+    await b.start(60_000);
+    await expect.poll(shares, { timeout: 30_000, interval: 500, message: 'b takes back its 8 partitions' }).toEqual({ a: 8, b: 8 });
+    await streams;
+    await allStored('share-back', during, 1500);
+    const handovers = (await status(a)).cluster.worker.handovers as number;
+    console.log(
+      `[cluster] partitions shared 8/8; b stopped: a judged all 16; b back: ${handovers} handovers by a while 4 devices streamed, all ${4 * 1500} stored once`,
+    );
   });
 
   it('shared state: checks and fuel transactions judged across the death of the judging node leave the drift, totalizer and alerts a single node gives', {
@@ -328,8 +390,12 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     console.log(`[cluster] PostgreSQL restarted (down 2 s): ${ackedAtRestart} acknowledged before; all ${4 * N} stored once ${Date.now() - t0} ms later`);
   });
 
-  it('SIGKILL of the MAG node holding the partitions: its devices move to the other node, which takes the partitions over', { timeout: 60_000 }, async () => {
+  it('SIGKILL of a MAG node: its devices move to the other node, which takes its partitions over; back, it takes its share again', {
+    timeout: 90_000,
+  }, async () => {
     const victim = await activeNode();
+    const victimId = victim === nodes[0] ? 'a' : 'b';
+    const survivorId = victimId === 'a' ? 'b' : 'a';
     const N = 1500;
     const ds = await fleet('magkill', 4);
     const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
@@ -340,12 +406,20 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     const t0 = Date.now();
     await streams;
     await allStored('magkill', ds, N);
+    expect(Object.fromEntries(await activeCounts())).toEqual({ [survivorId]: 16 });
     const survivor = await status(other(victim));
     console.log(
       `[cluster] MAG node SIGKILL: ${ackedAtKill} of ${4 * N} acknowledged at the kill; ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; ` +
         `all ${4 * N} stored once ${Date.now() - t0} ms later; the survivor judged ${survivor.cluster.worker.redelivered} redelivered messages`,
     );
-    await victim.start(60_000); // back, now a standby consumer
+    await victim.start(60_000);
+    await expect
+      .poll(async () => Object.fromEntries([...(await activeCounts())].sort()), {
+        timeout: 30_000,
+        interval: 500,
+        message: 'the restarted node takes its 8 partitions back',
+      })
+      .toEqual({ a: 8, b: 8 });
   });
 
   it('SIGKILL of a RabbitMQ node: the majority goes on; unconfirmed messages are refused and sent again', { timeout: 60_000 }, async () => {
