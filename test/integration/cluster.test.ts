@@ -78,8 +78,7 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     return gp;
   };
 
-  /** The MAG node whose worker is the single active consumer of most partitions (from `rabbitmqctl list_consumers`). */
-  /** Partitions each node is the active consumer of, by node id. */
+  /** Partitions each node is the active consumer of, by node id (from `rabbitmqctl list_consumers`). */
   const activeCounts = async (): Promise<Map<string, number>> => {
     const live = rabbit.nodes.findIndex((n) => n.running);
     const out = await rabbit.ctl(live, ['list_consumers', '-q', '--no-table-headers', 'consumer_tag', 'active']);
@@ -90,6 +89,7 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     }
     return count;
   };
+  /** The MAG node whose worker is the single active consumer of most partitions (either, when they share them evenly). */
   const activeNode = async (): Promise<GatewayProcess> => {
     const count = await activeCounts();
     const out = JSON.stringify([...count]);
