@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs, signBody } from './notifier.ts';
+import { eventsAfter, nextEventId, RESUME_MARGIN_MS, retryDelayMs, signBody } from './notifier.ts';
 
 describe('webhook retry schedule', () => {
   it('doubles per failed attempt from the base, within ±20 % jitter', () => {
@@ -27,5 +27,37 @@ describe('webhook retry schedule', () => {
     const body = '{"event":"alert.opened","id":1}';
     expect(signBody('whsec-0123456789abcdef', body)).toBe('sha256=' + createHmac('sha256', 'whsec-0123456789abcdef').update(body).digest('hex'));
     expect(signBody('whsec-0123456789abcdef', body + ' ')).not.toBe(signBody('whsec-0123456789abcdef', body));
+  });
+});
+
+describe('live event ids and resuming (Last-Event-ID)', () => {
+  it('ids are the time in ms × 1000, one more than the last when the clock gives no later one', () => {
+    const t = Date.UTC(2026, 11, 5, 4, 0, 0); // 1,796,443,200,000 ms
+    expect(nextEventId(0, t)).toBe(1_796_443_200_000_000);
+    expect(nextEventId(1_796_443_200_000_000, t)).toBe(1_796_443_200_000_001); // same ms
+    expect(nextEventId(1_796_443_200_000_001, t - 1000)).toBe(1_796_443_200_000_002); // clock stepped back 1 s
+    expect(nextEventId(1_796_443_200_000_002, t + 1)).toBe(1_796_443_200_001_000);
+    expect(Number.isSafeInteger(nextEventId(0, Date.UTC(2200, 0, 1)))).toBe(true);
+  });
+
+  // A ring of one node: events 1 s apart, ids as nextEventId gives them.
+  const s = 1_000_000; // 1 s in id units
+  const ring = [10, 11, 12, 13, 14, 15, 16, 17].map((sec) => ({ id: sec * s, name: `e${sec}` }));
+  const names = (es: { name: string }[]) => es.map((e) => e.name);
+
+  it('resumes after the last event exactly when this node gave it', () => {
+    expect(names(eventsAfter(ring, 12 * s))).toEqual(['e13', 'e14', 'e15', 'e16', 'e17']);
+    expect(eventsAfter(ring, 17 * s)).toEqual([]);
+    expect(names(eventsAfter(ring, 10 * s))).toHaveLength(7);
+  });
+
+  it("replays from RESUME_MARGIN_MS before an id of another node's (or one no longer held): nothing after it is missed", () => {
+    expect(RESUME_MARGIN_MS).toBe(5000);
+    // another node's id at 15.5 s: this node's events after 10.5 s (15.5 − 5), e11 … e17
+    expect(names(eventsAfter(ring, 15.5 * s))).toEqual(['e11', 'e12', 'e13', 'e14', 'e15', 'e16', 'e17']);
+    // an id older than the ring (evicted): all of it
+    expect(names(eventsAfter(ring, 3 * s))).toHaveLength(8);
+    // an id far ahead (a node whose clock runs ahead by more than the margin): nothing, said in docs/cluster.md
+    expect(eventsAfter(ring, 30 * s)).toEqual([]);
   });
 });

@@ -33,6 +33,41 @@ export interface AlertChanges {
 export const WEBHOOK_EVENTS = ['alert.opened', 'alert.repeated', 'alert.acknowledged', 'alert.resolved', 'alert.escalated', 'alert.*', '*'] as const;
 
 const RING = 2000;
+/**
+ * A resume from an event id this node did not give (another node's, a client moved by a load
+ * balancer) replays what came here from this long before it: ids are times, so the events after
+ * it on any node are among them, whatever the relay's delay or the nodes' clocks within it.
+ */
+export const RESUME_MARGIN_MS = 5000;
+
+/**
+ * The next event id: the time in ms × 1000, or the last id + 1 when that is not later (several
+ * events in one ms, the clock stepped back). Ids increase on a node and continue across restarts,
+ * and ids of different nodes are comparable as times (docs/cluster.md).
+ */
+export function nextEventId(lastId: number, nowMs: number): number {
+  const t = nowMs * 1000;
+  return t > lastId ? t : lastId + 1;
+}
+
+/**
+ * The events to replay to a client whose last event was `lastId`, from a ring in id order: those
+ * after it when the ring holds it (this node gave it); otherwise (another node's id, or one the
+ * ring no longer holds) those from RESUME_MARGIN_MS before it on, some perhaps seen already.
+ */
+export function eventsAfter<E extends { id: number }>(ring: readonly E[], lastId: number): E[] {
+  let lo = 0;
+  let hi = ring.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const id = ring[mid].id;
+    if (id === lastId) return ring.slice(mid + 1);
+    if (id < lastId) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  const from = lastId - RESUME_MARGIN_MS * 1000;
+  return ring.filter((e) => e.id > from);
+}
 const MAX_ATTEMPTS = 8;
 const BASE_DELAY_MS = 1000;
 /** How often the due deliveries are looked for. */
@@ -68,7 +103,7 @@ export function signBody(secret: string, body: string): string {
 /** The notifier on the state database `S` (SqliteState: webhook changes answer at once; PostgresState: Promises). */
 export class AlertNotifier<S extends StateExecutor = StateExecutor> {
   private events: AlertEvent[] = [];
-  private nextId: number;
+  private lastId = 0;
   private subscribers = new Set<(e: AlertEvent) => void>();
   private timer: NodeJS.Timeout | undefined;
   private delivering = false;
@@ -97,8 +132,6 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     private readonly retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS },
     delivery: DeliveryOptions = {},
   ) {
-    // Event ids continue across restarts: they start after the highest alert version sum seen.
-    this.nextId = Date.now();
     this.store = new WebhookStore<StateExecutor>(db);
     this.claimant = db.dialect === 'sqlite' ? '' : hasChannels(db) ? db.instanceId : randomUUID();
     this.pollMs = delivery.pollMs ?? DELIVERY_POLL_MS;
@@ -187,16 +220,17 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
 
   /** To this node's SSE subscribers (and the ring they resume from). */
   private emitHere(alert: Alert, change: AlertChange): AlertEvent {
-    const e: AlertEvent = { id: this.nextId++, change, alert };
+    this.lastId = nextEventId(this.lastId, Date.now());
+    const e: AlertEvent = { id: this.lastId, change, alert };
     this.events.push(e);
     if (this.events.length > RING) this.events.splice(0, this.events.length - RING);
     for (const s of this.subscribers) s(e);
     return e;
   }
 
-  /** Events after `lastEventId` still in the ring (for Last-Event-ID resume). */
+  /** Events to replay after `lastEventId` (Last-Event-ID resume): eventsAfter. */
   since(lastEventId: number): AlertEvent[] {
-    return this.events.filter((e) => e.id > lastEventId);
+    return eventsAfter(this.events, lastEventId);
   }
 
   subscribe(fn: (e: AlertEvent) => void): () => void {

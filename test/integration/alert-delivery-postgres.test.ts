@@ -280,6 +280,46 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
     }
   }, 30_000);
 
+  it("a client resuming on the other node with the first node's event id (Last-Event-ID) misses none of the changes after it", async () => {
+    const url = await database('alert_events_resume');
+    const dbA = await node(url);
+    const dbB = await node(url);
+    const bookA = new ChangesHere();
+    const bookB = new ChangesHere();
+    // B up for a while before A (ids counted from each node's start would put all of B's below A's)
+    const b = await AlertNotifier.open(dbB, bookB, noRegistry, log, now);
+    await pause(200);
+    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
+    const onB: AlertEvent[] = [];
+    b.subscribe((e) => onB.push(e));
+    try {
+      const alerts = new AlertStore(dbA);
+      const { alert } = await alerts.open(drift('resume-1', 'gd-3'), now().toISOString());
+      bookA.emit('change', alert, 'opened');
+      const seen = a.since(0).at(-1)!; // the client, on node A, saw the opening; then its connection broke
+      await vi.waitFor(() => expect(onB).toHaveLength(1), 2000);
+      // changes made meanwhile, on both nodes
+      for (let i = 0; i < 5; i++) {
+        const r = await alerts.repeat('resume-1', { severity: 'warning', summary: 'still drifting', details: {}, add: 1 }, now().toISOString());
+        (i % 2 ? bookB : bookA).emit('change', r!, 'repeated');
+      }
+      await vi.waitFor(() => expect(onB).toHaveLength(6), 5000);
+      // it reconnects through the load balancer to node B, with node A's id: B replays every
+      // event it emitted after its copy of the opening (a relayed row may read newer than its
+      // change), and at most that opening again
+      const replay = b.since(seen.id);
+      expect(replay.slice(-5)).toEqual(onB.slice(1));
+      expect(replay.length).toBeLessThanOrEqual(6);
+      expect(replay.at(-1)!.alert.version).toBe(6);
+      // on node A the same id resumes exactly after it
+      expect(a.since(seen.id)).toEqual(a.since(0).slice(1));
+      expect(a.since(seen.id)).toHaveLength(5);
+    } finally {
+      a.stop();
+      b.stop();
+    }
+  }, 30_000);
+
   it('a node whose listening connection broke listens on the channel again and relays the changes made after', async () => {
     const url = await database('alert_events_relisten');
     const dbA = await node(url);
