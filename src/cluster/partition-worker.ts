@@ -158,6 +158,8 @@ export class PartitionWorker {
       partitionQueue(p),
       (msg) => {
         if (!msg) return; // consumer cancelled by RabbitMQ (queue deleted); the link reconnects on close
+        // Sent before a handover's close reached RabbitMQ: it gives them, unacknowledged, to the owner.
+        if (!on.open) return;
         on.activeSince ??= performance.now();
         if (this.received.length === 0) this.firstReceivedAt = performance.now();
         this.received.push({ msg, on });
