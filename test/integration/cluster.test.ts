@@ -502,7 +502,19 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     await expect
       .poll(async () => (await status(stalled)).cluster.connected, { timeout: 20_000, message: 'the stalled node reconnects once it runs again' })
       .toBe(true);
-    console.log(`[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once`);
+    // its link set up again (a new incarnation): the other node steps back from its share
+    const t1 = Date.now();
+    await expect
+      .poll(async () => Object.fromEntries([...(await activeCounts())].sort()), {
+        timeout: 30_000,
+        interval: 500,
+        message: 'the node back takes its 8 partitions again',
+      })
+      .toEqual({ a: 8, b: 8 });
+    console.log(
+      `[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once; ` +
+        `running again, it had its 8 partitions back ${Date.now() - t1} ms after it reconnected`,
+    );
   });
 
   it('SIGTERM: a cluster node stops within seconds and exits 0; the other goes on', { timeout: 30_000 }, async () => {
