@@ -226,18 +226,25 @@ describe('a node that claimed deliveries and died', () => {
 });
 
 describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
-  it("a change on one node reaches that node's subscribers and the other node's, once each", async () => {
-    const url = await database('alert_events');
+  /** Two nodes on a database of their own, each with its notifier and what its subscribers got; `bFirstMs`: B opened that long before A. */
+  const twoNodes = async (name: string, bFirstMs = 0) => {
+    const url = await database(name);
     const dbA = await node(url);
     const dbB = await node(url);
     const bookA = new ChangesHere();
     const bookB = new ChangesHere();
-    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
     const b = await AlertNotifier.open(dbB, bookB, noRegistry, log, now);
+    if (bFirstMs > 0) await pause(bFirstMs);
+    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
     const onA: AlertEvent[] = [];
     const onB: AlertEvent[] = [];
     a.subscribe((e) => onA.push(e));
     b.subscribe((e) => onB.push(e));
+    return { dbA, dbB, bookA, bookB, a, b, onA, onB };
+  };
+
+  it("a change on one node reaches that node's subscribers and the other node's, once each", async () => {
+    const { dbA, dbB, bookA, bookB, a, b, onA, onB } = await twoNodes('alert_events');
     try {
       const alerts = new AlertStore(dbA);
       const { alert } = await alerts.open(drift('live-1', 'gd-1'), now().toISOString());
@@ -281,17 +288,8 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
   }, 30_000);
 
   it("a client resuming on the other node with the first node's event id (Last-Event-ID) misses none of the changes after it", async () => {
-    const url = await database('alert_events_resume');
-    const dbA = await node(url);
-    const dbB = await node(url);
-    const bookA = new ChangesHere();
-    const bookB = new ChangesHere();
     // B up for a while before A (ids counted from each node's start would put all of B's below A's)
-    const b = await AlertNotifier.open(dbB, bookB, noRegistry, log, now);
-    await pause(200);
-    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
-    const onB: AlertEvent[] = [];
-    b.subscribe((e) => onB.push(e));
+    const { dbA, bookA, bookB, a, b, onB } = await twoNodes('alert_events_resume', 200);
     try {
       const alerts = new AlertStore(dbA);
       const { alert } = await alerts.open(drift('resume-1', 'gd-3'), now().toISOString());

@@ -89,6 +89,10 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     }
     return count;
   };
+  /** Partitions each node is the active consumer of, as an object sorted by node id. */
+  const shares = async () => Object.fromEntries([...(await activeCounts())].sort());
+  /** Waits until each of the two nodes is the active consumer of 8 of the 16 partitions. */
+  const sharedEvenly = (message: string, timeout = 30_000) => expect.poll(shares, { timeout, interval: 500, message }).toEqual({ a: 8, b: 8 });
   /** The MAG node whose worker is the single active consumer of most partitions (either, when they share them evenly). */
   const activeNode = async (): Promise<GatewayProcess> => {
     const count = await activeCounts();
@@ -226,9 +230,8 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     timeout: 90_000,
   }, async () => {
     const [a, b] = nodes;
-    const shares = async () => Object.fromEntries([...(await activeCounts())].sort());
     // Without traffic too: a consumer steps back from what it does not own when the members change.
-    await expect.poll(shares, { timeout: 20_000, interval: 500, message: 'each node the active consumer of 8 partitions' }).toEqual({ a: 8, b: 8 });
+    await sharedEvenly('each node the active consumer of 8 partitions', 20_000);
     for (const [n, id] of [
       [a, 'a'],
       [b, 'b'],
@@ -264,7 +267,7 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     const during = await fleet2('share-back', a, 4);
     const streams = Promise.all(during.map((d) => d.stream(1500, { window: 10, perSecond: 150 })));
     await b.start(60_000);
-    await expect.poll(shares, { timeout: 30_000, interval: 500, message: 'b takes back its 8 partitions' }).toEqual({ a: 8, b: 8 });
+    await sharedEvenly('b takes back its 8 partitions');
     await streams;
     await allStored('share-back', during, 1500);
     const handovers = (await status(a)).cluster.worker.handovers as number;
@@ -413,13 +416,7 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
         `all ${4 * N} stored once ${Date.now() - t0} ms later; the survivor judged ${survivor.cluster.worker.redelivered} redelivered messages`,
     );
     await victim.start(60_000);
-    await expect
-      .poll(async () => Object.fromEntries([...(await activeCounts())].sort()), {
-        timeout: 30_000,
-        interval: 500,
-        message: 'the restarted node takes its 8 partitions back',
-      })
-      .toEqual({ a: 8, b: 8 });
+    await sharedEvenly('the restarted node takes its 8 partitions back');
   });
 
   it('SIGKILL of a RabbitMQ node: the majority goes on; unconfirmed messages are refused and sent again', { timeout: 60_000 }, async () => {
@@ -504,13 +501,7 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
       .toBe(true);
     // its link set up again (a new incarnation): the other node steps back from its share
     const t1 = Date.now();
-    await expect
-      .poll(async () => Object.fromEntries([...(await activeCounts())].sort()), {
-        timeout: 30_000,
-        interval: 500,
-        message: 'the node back takes its 8 partitions again',
-      })
-      .toEqual({ a: 8, b: 8 });
+    await sharedEvenly('the node back takes its 8 partitions again');
     console.log(
       `[cluster] stalled worker (SIGSTOP): the other node stored its partitions' messages within ${takeoverMs} ms; all ${3 * N} stored once; ` +
         `running again, it had its 8 partitions back ${Date.now() - t1} ms after it reconnected`,
