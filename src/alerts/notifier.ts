@@ -39,6 +39,17 @@ const RING = 2000;
  * it on any node are among them, whatever the relay's delay or the nodes' clocks within it.
  */
 export const RESUME_MARGIN_MS = 5000;
+const MAX_ATTEMPTS = 8;
+const BASE_DELAY_MS = 1000;
+/** How often the due deliveries are looked for. */
+const DELIVERY_POLL_MS = 500;
+/**
+ * How long a node holds the deliveries it claimed (PostgreSQL): past the 10 s an attempt may
+ * take, with room for a slow database; a node that died with them is replaced after this.
+ */
+const CLAIM_MS = 60_000;
+/** An attempt is abandoned (and counted as failed) after this. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /**
  * The next event id: the time in ms × 1000, or the last id + 1 when that is not later (several
@@ -68,17 +79,6 @@ export function eventsAfter<E extends { id: number }>(ring: readonly E[], lastId
   const from = lastId - RESUME_MARGIN_MS * 1000;
   return ring.filter((e) => e.id > from);
 }
-const MAX_ATTEMPTS = 8;
-const BASE_DELAY_MS = 1000;
-/** How often the due deliveries are looked for. */
-const DELIVERY_POLL_MS = 500;
-/**
- * How long a node holds the deliveries it claimed (PostgreSQL): past the 10 s an attempt may
- * take, with room for a slow database; a node that died with them is replaced after this.
- */
-const CLAIM_MS = 60_000;
-/** An attempt is abandoned (and counted as failed) after this. */
-const ATTEMPT_TIMEOUT_MS = 10_000;
 
 export interface DeliveryOptions {
   /** Due deliveries are looked for this often (ms). */

@@ -38,6 +38,9 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly recent = new Map<string, Recent>();
+  /** The last receive time made ISO text, and its ms (iso()). */
+  private isoMs = Number.NaN;
+  private isoText = '';
   /** Rows written or waiting per device since its last prune (a device not in it is pruned at its next flush). */
   private readonly unpruned = new Map<string, number>();
   /** New rows of a device after which its old ones are pruned: a tenth of `keep`, so a device holds at most 1.1 × keep. */
@@ -172,6 +175,4 @@ export class RejectionLog<S extends StateExecutor = SqliteState> {
     }
     return this.isoText;
   }
-  private isoMs = Number.NaN;
-  private isoText = '';
 }

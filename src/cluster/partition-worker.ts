@@ -114,6 +114,8 @@ export class PartitionWorker {
   private owners: string[] | undefined;
   /** The owners changed since the last handover: every consumer of a partition owned elsewhere steps back once. */
   private ownersChanged = false;
+  /** Connections set up so far: the generation of the consumers (the node's incarnation). */
+  setups = 0;
 
   constructor(
     private readonly sink: Sink,
@@ -128,9 +130,6 @@ export class PartitionWorker {
     this.pipeline = pipeline;
     this.shared = shared;
   }
-
-  /** Connections set up so far: the generation of the consumers. */
-  setups = 0;
 
   /** AmqpLink setup: a consumer of every partition, each on its own channel. */
   readonly setup = async (conn: ChannelModel): Promise<void> => {
