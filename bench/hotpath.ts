@@ -13,7 +13,8 @@
 // all of them without a flag. Process
 // CPU per message, the median of --rounds (3) rounds of --pipeline-messages (50,000) each, and
 // the state-database writes they caused. `--only <kind> --pipeline-only` runs one kind alone,
-// to profile it: node --cpu-prof --cpu-prof-dir=<dir> bin/run.mjs bench/hotpath.ts …
+// to profile it (`--mix-kind <kind>` with --only mixed or mixed-valid: only that kind of the fleet's
+// messages, e.g. transaction-ok): node --cpu-prof --cpu-prof-dir=<dir> bin/run.mjs bench/hotpath.ts …
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ import type { Device, StoredCertificate } from '../src/store/registry.ts';
 import { parseArgs } from 'node:util';
 import { readingPayload } from './lib.ts';
 import { buildRig, type ReadingKind } from './pipeline-rig.ts';
+import { MIX_KINDS, type MixKind } from './traffic.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -38,6 +40,8 @@ const { values: opt, positionals } = parseArgs({
     'pipeline-only': { type: 'boolean', default: false },
     /** One kind alone (no verified rig beside it): for `node --cpu-prof`. */
     only: { type: 'string' },
+    /** With --only mixed or mixed-valid: only the fleet's messages of this kind (bench/traffic.ts MixKind, e.g. transaction-ok). */
+    'mix-kind': { type: 'string' },
     'pipeline-messages': { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '3' },
   },
@@ -170,7 +174,9 @@ async function pipelineComparison(): Promise<void> {
     : ['verified', ...(asked.length > 0 ? asked : (['unverified', 'out-of-range', 'invalid', 'mixed-valid', 'mixed'] as const))];
   const n = Number(opt['pipeline-messages']);
   const rounds = Number(opt.rounds);
-  const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES));
+  const mixKind = opt['mix-kind'] as MixKind | undefined;
+  if (mixKind && !MIX_KINDS.includes(mixKind)) throw new Error(`--mix-kind must be one of ${MIX_KINDS.join(', ')}`);
+  const rigs = kinds.map((k) => buildRig(k, profiles, DEVICES, mixKind));
   for (const rig of rigs) await rig.send(5000); // warm-up of each kind's path (and its alerts opened)
   const perRound = new Map<ReadingKind, number[]>(kinds.map((k) => [k, []]));
   // rounds interleaved, so that what else runs on the machine falls on every kind alike, and the

@@ -17,6 +17,7 @@
 // scenario's readings all have ts ≥ the `floor` it is given (counting by time range is exact).
 import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
+import { LeanMqttClient } from './lean-mqtt.ts';
 import { failingCheckPayload, latencySummary, percentile, readingPayload, round } from './lib.ts';
 import { countMessage, emptyTally, mixedMessage, newMixState, type MixMember, type MixState, type MixTally } from './traffic.ts';
 
@@ -28,6 +29,7 @@ interface Device {
 }
 interface Conn {
   id: string;
+  /** mqtt.js, or with `client: 'lean'` bench/lean-mqtt.ts (burst and paced only: no publishAsync) */
   client: MqttClient;
   topic: string;
   state: { seq: number; ts: number; mix?: MixState };
@@ -61,6 +63,8 @@ async function connect(a: {
   devices: Device[];
   concurrency?: number;
   keepalive?: number;
+  /** 'mqttjs' (default) or 'lean' (bench/lean-mqtt.ts) */
+  client?: 'mqttjs' | 'lean';
 }): Promise<{ connected: number; ms: number }> {
   const started = performance.now();
   const list: Conn[] = pools.get(a.pool) ?? [];
@@ -71,16 +75,18 @@ async function connect(a: {
     while (next < a.devices.length) {
       const d = a.devices[next++];
       try {
-        const client = await mqtt.connectAsync(a.url, {
+        const options = {
           clientId: d.id,
           username: d.password ? d.id : undefined,
           password: d.password,
-          protocolVersion: 4,
+          protocolVersion: 4 as const,
           reconnectPeriod: 0,
           connectTimeout: 120_000,
           keepalive: a.keepalive ?? 120,
           clean: true,
-        });
+        };
+        const client =
+          a.client === 'lean' ? ((await LeanMqttClient.connectAsync(a.url, options)) as unknown as MqttClient) : await mqtt.connectAsync(a.url, options);
         client.on('error', () => undefined);
         list.push({ id: d.id, client, topic: `instruments/${d.id}/readings`, state: stateOf(a.url, d.id), member: d.member });
       } catch (e) {

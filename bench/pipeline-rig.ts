@@ -17,7 +17,7 @@ import { createLogger } from '../src/log.ts';
 import { DeviceMessagePipeline } from '../src/pipeline/device-messages.ts';
 import { ReferenceStandards } from '../src/alerts/reference-standards.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
-import { mixedFleet, mixedMessage, mixedStandards, newMixState, type MixMember, type MixState } from './traffic.ts';
+import { mixedFleet, mixedMessage, mixedStandards, newMixState, type MixKind, type MixMember, type MixState } from './traffic.ts';
 
 /**
  * verified: in-range readings from instruments with a valid verification certificate;
@@ -51,7 +51,11 @@ export interface Rig {
   close(): void;
 }
 
-export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProfile>, devices: number): Rig {
+/**
+ * `mixKind` (mixed and mixed-valid only): send only the fleet's messages of that kind (e.g.
+ * `transaction-ok`), the others made and skipped so that each device's stream stays as it is.
+ */
+export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProfile>, devices: number, mixKind?: MixKind): Rig {
   const dir = mkdtempSync(join(tmpdir(), `mag-pipeline-${kind}-`));
   const db: Db = openStateDb(dir);
   const registry = new Registry(db);
@@ -135,6 +139,8 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     journalSlowAt: 0.8,
   });
   const seqs = new Array<number>(devices).fill(0);
+  /** Messages each device sent: its timestamps' offset (with `mixKind` its seq runs ahead, counting the skipped ones). */
+  const sent = new Array<number>(devices).fill(0);
   let released = 0;
   const baseline = db.writes();
   return {
@@ -143,14 +149,23 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
     async send(n, window = 500) {
       const ts = Date.now() - 60_000;
       const topics: ('readings' | 'checks')[] = [];
-      const payloads = Array.from({ length: n }, (_, k) => {
+      const payloads: Buffer[] = [];
+      const senders: number[] = [];
+      for (let k = 0; payloads.length < n; k++) {
         const d = k % devices;
         ++seqs[d];
-        if (!fleet) return payload(kind as PlainKind, seqs[d], ts + seqs[d]);
-        const m = mixedMessage(fleet[d], mix[d], seqs[d], ts + seqs[d], allValid);
-        topics[k] = m.topic;
-        return Buffer.from(m.payload);
-      });
+        if (!fleet) {
+          senders.push(d);
+          payloads.push(payload(kind as PlainKind, seqs[d], ts + seqs[d]));
+          continue;
+        }
+        const m = mixedMessage(fleet[d], mix[d], seqs[d], ts + (mixKind ? sent[d] + 1 : seqs[d]), allValid);
+        if (mixKind && m.kind !== mixKind) continue;
+        sent[d]++;
+        topics[payloads.length] = m.topic;
+        senders.push(d);
+        payloads.push(Buffer.from(m.payload));
+      }
       const cpu0 = process.cpuUsage();
       const wall0 = performance.now();
       for (let i = 0; i < n; i += window) {
@@ -158,7 +173,7 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
         await new Promise<void>((resolve, reject) => {
           for (let k = i; k < Math.min(n, i + window); k++) {
             waiting++;
-            pipeline.onDeviceMessage(ids[k % devices], topics[k] ?? 'readings', payloads[k], 1, false, (err) => {
+            pipeline.onDeviceMessage(ids[senders[k]], topics[k] ?? 'readings', payloads[k], 1, false, (err) => {
               if (err) return reject(err);
               if (--waiting === 0) resolve();
             });

@@ -42,15 +42,17 @@ export interface MixState {
   totalizerCl: [number, number];
 }
 
-export type MixKind =
-  | 'reading-ok'
-  | 'reading-unverified'
-  | 'reading-out-of-range'
-  | 'transaction-ok'
-  | 'transaction-unverified'
-  | 'check-pass'
-  | 'check-fail'
-  | 'invalid';
+export const MIX_KINDS = [
+  'reading-ok',
+  'reading-unverified',
+  'reading-out-of-range',
+  'transaction-ok',
+  'transaction-unverified',
+  'check-pass',
+  'check-fail',
+  'invalid',
+] as const;
+export type MixKind = (typeof MIX_KINDS)[number];
 
 export interface MixMessage {
   topic: 'readings' | 'checks';
