@@ -64,7 +64,7 @@ export interface ApiDeps {
   notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   /** Dead letters sent to the sink again (src/journal/dead-letter-replay.ts). */
-  deadLetterReplay: Pick<DeadLetterReplay, 'replay'>;
+  deadLetterReplay: Pick<DeadLetterReplay, 'replay' | 'discard'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
   /** Readings, from the time-series sink. */
   readings: Pick<Sink, 'queryReadings'>;

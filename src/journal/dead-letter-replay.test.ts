@@ -98,4 +98,62 @@ describe('DeadLetterReplay', () => {
     await expect(replay.replay({ limit: 100 })).rejects.toBeInstanceOf(ReplayRunningError);
     expect(await first).toMatchObject({ replayed: 1 });
   });
+
+  it('discards the dead letters asked for, names each for the audit, and clears the alert of a device with none left', async () => {
+    keep(reading('d1', 1), 'd1');
+    keep(reading('d1', 2), 'd1');
+    keep(poison, 'd2');
+    const [d1b, d1a] = deadLetters.list(10, 'd1'); // newest first
+    const [d2] = deadLetters.list(10, 'd2');
+
+    // one of d1's two, an id that is not kept, and one of them twice: d1's alert stays open
+    const first = await replay.discard({ ids: [d1a.id, 999_999, d1a.id] }, 'sent with the wrong unit by firmware 2.1');
+    expect(first).toEqual({
+      discarded: 1,
+      points: [{ id: d1a.id, device: 'd1', reason: 'field type conflict', measurement: 'reading', seq: 1, ts: new Date(T0 + 1).toISOString() }],
+      notFound: [999_999],
+      cleared: [],
+      more: false,
+    });
+    expect(deadLetters.list(10).map((d) => d.id)).toEqual([d2.id, d1b.id]);
+    expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
+
+    // the rest of d1 by device: its alert cleared with the reason given; d2's untouched
+    const second = await replay.discard({ device: 'd1', limit: 1 }, 'sent with the wrong unit by firmware 2.1');
+    expect(second).toMatchObject({ discarded: 1, points: [{ id: d1b.id, seq: 2 }], notFound: [], cleared: ['d1'], more: true });
+    expect(await replay.discard({ device: 'd1', limit: 1 }, 'again')).toMatchObject({ discarded: 0, cleared: [], more: false });
+    const [d1Alert] = alerts.list({ device: 'd1' });
+    expect(d1Alert).toMatchObject({ state: 'resolved', resolution: expect.objectContaining({ reason: 'cleared' }) });
+    expect(JSON.stringify(d1Alert.resolution)).toContain('the refused points were discarded: sent with the wrong unit by firmware 2.1');
+    expect(deadLetters.list(10).map((d) => d.device)).toEqual(['d2']);
+    expect(alerts.list({ device: 'd2' })[0].state).toBe('open');
+    expect(deadLetters.get(d1a.id)).toBeUndefined();
+    expect(deadLetters.get(d2.id)).toMatchObject({ device: 'd2', reason: 'field type conflict' });
+  });
+
+  it('names a discarded point kept only as its line, and does not discard while a replay runs', async () => {
+    deadLetters.add({
+      at: AT,
+      sink: 'influxdb-v1',
+      reason: 'bad line',
+      device: 'd4',
+      tenant: 'acme',
+      point: { line: reading('d4', 7) },
+      line: reading('d4', 7),
+    });
+    const running = replay.replay({ limit: 100 });
+    await expect(replay.discard({ device: 'd4', limit: 10 }, 'no')).rejects.toBeInstanceOf(ReplayRunningError);
+    await running; // the line is a good reading: the replay wrote it
+    deadLetters.add({
+      at: AT,
+      sink: 'influxdb-v1',
+      reason: 'bad line',
+      device: 'd4',
+      tenant: 'acme',
+      point: { line: 'not line protocol' },
+      line: 'not line protocol',
+    });
+    const out = await replay.discard({ device: 'd4', limit: 10 }, 'unreadable');
+    expect(out.points).toEqual([{ id: expect.any(Number), device: 'd4', reason: 'bad line', measurement: null, seq: null, ts: null }]);
+  });
 });

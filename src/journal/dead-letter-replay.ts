@@ -6,8 +6,15 @@
 // device with none left has its `points-refused` alert cleared. Replaying is idempotent (InfluxDB
 // keeps one point per series and time), so a replay interrupted, or run on two nodes at once,
 // only writes a point twice.
+//
+// A point that can never be stored (its cause cannot be removed, or it is wrong and the site
+// says so) is discarded instead: deleted from the dead letters by an admin giving the reason,
+// what was discarded named (device, measurement, seq, time) for the audit record, and the
+// device's `points-refused` alert cleared once none of its points is left. Without it the alert
+// stayed open for good and the dead letters grew with every such point.
 import type { AlertBook } from '../alerts/alert-book.ts';
 import { pointToLine } from '../sinks/line-protocol.ts';
+import { parseLine } from '../sinks/line-protocol-parse.ts';
 import type { Point, Sink } from '../sinks/sink.ts';
 import { writeIsolating } from '../sinks/write-isolating.ts';
 import type { DeadLetter, DeadLetters } from '../store/dead-letters.ts';
@@ -24,10 +31,34 @@ export interface ReplayOutcome {
   more: boolean;
 }
 
-/** A replay is running in this process: one at a time. */
+/** What a discard deleted, and what it found. */
+export interface DiscardOutcome {
+  discarded: number;
+  /** The points discarded, named for the audit record: no dead letter to read them from afterwards. */
+  points: DiscardedPoint[];
+  /** Ids asked for that are not kept (never were, or replayed or discarded since). */
+  notFound: number[];
+  /** Devices whose `points-refused` alert was cleared (none of their points left). */
+  cleared: string[];
+  /** By device: as many dead letters as `limit` were discarded, more may be left. */
+  more: boolean;
+}
+
+export interface DiscardedPoint {
+  id: number;
+  device: string | null;
+  /** The sink's reason for refusing it. */
+  reason: string;
+  measurement: string | null;
+  seq: number | null;
+  /** The point's time, ISO 8601; null when the kept line cannot be read back. */
+  ts: string | null;
+}
+
+/** A replay or a discard is running in this process: one at a time. */
 export class ReplayRunningError extends Error {
   constructor() {
-    super('a replay of the dead letters is running; try again when it has finished');
+    super('a replay or discard of the dead letters is running; try again when it has finished');
     this.name = 'ReplayRunningError';
   }
 }
@@ -61,6 +92,45 @@ export class DeadLetterReplay {
     this.running = true;
     try {
       return await this.run(opts);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Deletes dead letters for good: the ones of `ids`, or the `limit` oldest of `device`; clears
+   * the `points-refused` alert of a device with none left, giving `reason`.
+   */
+  async discard(opts: { ids: readonly number[] } | { device: string; limit: number }, reason: string): Promise<DiscardOutcome> {
+    if (this.running) throw new ReplayRunningError();
+    this.running = true;
+    try {
+      const { deadLetters, alerts, now } = this.deps;
+      const notFound: number[] = [];
+      let letters: DeadLetter[];
+      if ('ids' in opts) {
+        letters = [];
+        for (const id of new Set(opts.ids)) {
+          const d = await deadLetters.get(id);
+          if (d === undefined) notFound.push(id);
+          else letters.push(d);
+        }
+      } else letters = await deadLetters.oldest(opts.limit, opts.device);
+      const points: DiscardedPoint[] = [];
+      const touched = new Set<string>();
+      for (const d of letters) {
+        if (await deadLetters.remove(d.id)) points.push(named(d));
+        else notFound.push(d.id); // gone meanwhile: another node's replay or discard
+        if (d.device !== null) touched.add(d.device);
+      }
+      const cleared: string[] = [];
+      for (const d of touched) {
+        if (await deadLetters.anyOf(d)) continue;
+        await alerts.clear(d, 'points-refused', '', `the refused points were discarded: ${reason}`, now());
+        cleared.push(d);
+      }
+      notFound.sort((a, b) => a - b);
+      return { discarded: points.length, points, notFound, cleared, more: 'device' in opts && letters.length === opts.limit };
     } finally {
       this.running = false;
     }
@@ -115,6 +185,28 @@ export class DeadLetterReplay {
     stillRefused.sort((a, b) => a.id - b.id);
     return { replayed, stillRefused, cleared, more: letters.length === limit };
   }
+}
+
+/** A discarded dead letter named by what identifies its point: from the point kept, or read back from its line. */
+function named(d: DeadLetter): DiscardedPoint {
+  let p = d.point as Partial<Point> | { line?: unknown } | null;
+  if (p !== null && typeof p === 'object' && 'line' in p && typeof p.line === 'string' && !('measurement' in p)) {
+    try {
+      p = parseLine(p.line);
+    } catch {
+      p = null;
+    }
+  }
+  const point = (p ?? {}) as Partial<Point>;
+  const seq = point.fields?.seq;
+  return {
+    id: d.id,
+    device: d.device,
+    reason: d.reason,
+    measurement: typeof point.measurement === 'string' ? point.measurement : null,
+    seq: typeof seq === 'number' ? seq : null,
+    ts: typeof point.ts === 'number' && Number.isFinite(point.ts) ? new Date(point.ts).toISOString() : null,
+  };
 }
 
 /** The line protocol of a kept point: as refused (`{line}`), or rendered again from the point read back. */

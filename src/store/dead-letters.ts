@@ -38,6 +38,10 @@ const Q = {
   latest: query('dead-letters.latest', (db, arg: Arg<{ limit: number }>) =>
     db.selectFrom('dead_letters').select(LISTED).orderBy('id', 'desc').limit(arg('limit')),
   ),
+  latestOf: query('dead-letters.latest-of', (db, arg: Arg<{ device: string; limit: number }>) =>
+    db.selectFrom('dead_letters').select(LISTED).where('device', '=', arg('device')).orderBy('id', 'desc').limit(arg('limit')),
+  ),
+  byId: query('dead-letters.by-id', (db, arg: Arg<{ id: number }>) => db.selectFrom('dead_letters').select(LISTED).where('id', '=', arg('id'))),
   oldest: query('dead-letters.oldest', (db, arg: Arg<{ limit: number }>) =>
     db.selectFrom('dead_letters').select(LISTED).orderBy('id', 'asc').limit(arg('limit')),
   ),
@@ -80,9 +84,16 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
     return answer(this.db, () => after(this.sql.insert.run(row), (inserted) => inserted > 0));
   }
 
-  /** Newest first. */
-  list(limit: number): Answer<S, DeadLetter[]> {
-    return answer(this.db, () => after(this.sql.latest.all({ limit }), (rows) => rows.map(parsed)));
+  /** Newest first: all of them, or the device's. */
+  list(limit: number, device?: string): Answer<S, DeadLetter[]> {
+    return answer(this.db, () =>
+      after(device === undefined ? this.sql.latest.all({ limit }) : this.sql.latestOf.all({ device, limit }), (rows) => rows.map(parsed)),
+    );
+  }
+
+  /** One by its id; undefined when there is none (never kept, or replayed or discarded since). */
+  get(id: number): Answer<S, DeadLetter | undefined> {
+    return answer(this.db, () => after(this.sql.byId.get({ id }), (row) => (row === undefined ? undefined : parsed(row))));
   }
 
   /** Oldest first (the order they were refused in): all of them, or the device's. */
@@ -92,7 +103,7 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
     );
   }
 
-  /** Deletes one (its point was written after all); false when it was gone already (another replay). */
+  /** Deletes one (its point was written after all, or discarded); false when it was gone already (another replay). */
   remove(id: number): Answer<S, boolean> {
     return answer(this.db, () => after(this.sql.remove.run({ id }), (n) => n > 0));
   }

@@ -583,6 +583,20 @@ describe('hostile API bodies', () => {
       ok: [200, 409],
       body: fc.record({ device: field(fc.string({ maxLength: 140 })), limit: field(fc.integer({ min: -5, max: 20_000 })) }, { requiredKeys: [] }),
     },
+    // either ids or a device, and a reason: nothing is kept, so a valid body discards nothing
+    {
+      path: () => '/api/v1/dead-letters/discard',
+      ok: [200, 409],
+      body: fc.record(
+        {
+          ids: field(fc.array(fc.integer({ min: -3, max: 2 ** 40 }), { maxLength: 3 })),
+          device: field(fc.string({ maxLength: 140 })),
+          limit: field(fc.integer({ min: -5, max: 20_000 })),
+          reason: field(fc.string({ maxLength: 600 })),
+        },
+        { requiredKeys: [] },
+      ),
+    },
     {
       path: () => '/api/v1/alerts/no-such-alert/resolve',
       ok: [404],

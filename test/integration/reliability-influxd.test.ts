@@ -200,6 +200,38 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     expect(early.body).toMatchObject({ replayed: 0, cleared: [], more: false });
     expect(early.body.stillRefused).toHaveLength(2);
     expect(early.body.stillRefused[0].reason).toMatch(/field type conflict/);
+    // A third refused reading, one the site says is wrong (sent by the installer): discarded by id,
+    // with the reason, and named in the audit record; the alert stays open for the two still kept.
+    await c.publishAsync(`instruments/${id}/readings`, JSON.stringify({ seq: 22, ts: poisonTs + 3 * SEC, quantity: 'pressure', value: 1003, unit: 'hPa' }), {
+      qos: 1,
+    });
+    await gw.drained();
+    const kept = (await gw.call('GET', `/api/v1/dead-letters?device=${id}`)).body.items;
+    expect(kept.map((x: { point: { fields: { seq: number } } }) => x.point.fields.seq)).toEqual([22, 21, 7]);
+    const both = await gw.call('POST', '/api/v1/dead-letters/discard', { ids: [kept[0].id], device: id, reason: 'x' });
+    expect(both.status).toBe(400);
+    const reason = 'test reading sent by the installer';
+    const discarded = await gw.call('POST', '/api/v1/dead-letters/discard', { ids: [kept[0].id], reason });
+    expect(discarded.status).toBe(200);
+    expect(discarded.body).toEqual({
+      discarded: 1,
+      points: [
+        {
+          id: kept[0].id,
+          device: id,
+          reason: expect.stringMatching(/field type conflict/),
+          measurement: 'reading',
+          seq: 22,
+          ts: new Date(poisonTs + 3 * SEC).toISOString(),
+        },
+      ],
+      notFound: [],
+      cleared: [],
+      more: false,
+    });
+    const [discardAudit] = (await gw.call('GET', '/api/v1/audit')).body.items.filter((e: { action: string }) => e.action === 'dead-letters.discard');
+    expect(discardAudit.details).toMatchObject({ reason, discarded: 1, points: [{ seq: 22, device: id }], cleared: [] });
+    expect((await refusedAlerts())[0].state).toBe('open');
     // The engineer removes the cause: the old week's shard that holds the float `status`.
     const shards = (await influxd.query('SHOW SHARDS')).results[0].series!.find((s) => s.name === 'mag')!;
     const col = (name: string) => shards.columns.indexOf(name);

@@ -459,6 +459,11 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         expect: api(200, 403, 403, 403, 403),
         req: () => ({ path: '/api/v1/dead-letters/replay', body: { device: fresh('nothing-kept') } }),
       },
+      {
+        route: 'POST /api/v1/dead-letters/discard',
+        expect: api(200, 403, 403, 403, 403),
+        req: () => ({ path: '/api/v1/dead-letters/discard', body: { device: fresh('nothing-kept'), reason: 'the matrix' } }),
+      },
     ];
 
     const send = async (method: string, r: Req, token: string | undefined, opts: { sse?: boolean; redirect?: boolean } = {}) => {

@@ -100,6 +100,36 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       expect(await there.list(1)).toHaveLength(1);
     });
 
+    it("lists a device's, and reads one by its id, until it is removed", async () => {
+      const here = new DeadLetters(dbA);
+      const there = new DeadLetters(dbB);
+      for (const [device, at] of [
+        ['gd-7', T0],
+        ['gd-8', T0 + 1000],
+        ['gd-7', T0 + 2000],
+      ] as const) {
+        await here.add({
+          at: new Date(at),
+          sink: 'influx-v1',
+          reason: 'field type conflict',
+          device,
+          tenant: 'acme',
+          point: { line: `reading,device=${device} v=1 ${at}` },
+        });
+      }
+      const mine = await there.list(10, 'gd-7');
+      expect(mine.map((d) => [d.device, d.at])).toEqual([
+        ['gd-7', new Date(T0 + 2000).toISOString()],
+        ['gd-7', new Date(T0).toISOString()],
+      ]);
+      expect(await there.list(1, 'gd-7')).toHaveLength(1);
+      expect(await there.get(mine[1].id)).toEqual(mine[1]);
+      expect(await here.remove(mine[1].id)).toBe(true);
+      expect(await there.get(mine[1].id)).toBeUndefined();
+      expect(await there.remove(mine[1].id)).toBe(false);
+      expect((await there.list(10, 'gd-8')).map((d) => d.device)).toEqual(['gd-8']);
+    });
+
     it('keeps a refused line once, whichever process refuses it again (its batch sent again)', async () => {
       const here = new DeadLetters(dbA);
       const there = new DeadLetters(dbB);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
-import { ReplayRunningError, ReplaySinkError, type ReplayOutcome } from '../../journal/dead-letter-replay.ts';
+import { ReplayRunningError, ReplaySinkError, type ReplayOutcome, type DiscardOutcome } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
   'lot',
@@ -210,9 +210,9 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Points the sink refused (poison data)',
     tag: 'reliability',
     roles: ['admin'],
-    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100) }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100), device: z.string().min(1).max(128).optional() }),
     handler: async ({ query }) => ({
-      items: await deps.deadLetters.list(query.limit),
+      items: await deps.deadLetters.list(query.limit, query.device),
     }),
   });
   r.add({
@@ -241,7 +241,45 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       return outcome;
     },
   });
+  r.add({
+    method: 'post',
+    path: '/api/v1/dead-letters/discard',
+    summary: 'Deletes points the sink refused for good, giving the reason (audited)',
+    tag: 'reliability',
+    roles: ['admin'],
+    body: DiscardBody,
+    handler: async ({ p, body }) => {
+      let outcome: DiscardOutcome;
+      try {
+        outcome = await deps.deadLetterReplay.discard(body.ids ? { ids: body.ids } : { device: body.device!, limit: body.limit }, body.reason);
+      } catch (e) {
+        if (e instanceof ReplayRunningError) throw new ApiError(409, 'conflict', e.message);
+        throw e;
+      }
+      await deps.audit.append(
+        `${p.role}:${p.name}:${p.tokenId}`,
+        'dead-letters.discard',
+        body.device ?? '*',
+        { reason: body.reason, discarded: outcome.discarded, points: outcome.points, cleared: outcome.cleared },
+        deps.now(),
+      );
+      return outcome;
+    },
+  });
 }
+
+/** Either the dead letters' ids, or a device (its `limit` oldest); the reason goes to the audit record and the alert's clearing. */
+const DiscardBody = z
+  .strictObject({
+    ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+    device: z.string().min(1).max(128).optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+    reason: z.string().trim().min(1, 'say why the points are discarded').max(500),
+  })
+  .refine((b) => (b.ids === undefined) !== (b.device === undefined), {
+    message: 'give either ids (the dead letters to discard) or device (its oldest, up to limit), not both',
+    path: ['ids'],
+  });
 
 const ReplayBody = z.strictObject({
   device: z.string().min(1).max(128).optional(),
