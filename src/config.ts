@@ -227,7 +227,12 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
     meaning:
       'cluster mode: the RabbitMQ cluster whose quorum queues hold acknowledged messages (a PUBACK waits for its confirm) instead of the local journal; unset: single node ([docs/cluster.md](docs/cluster.md))',
   },
-  MAG_NODE_ID: { allowed: '`[A-Za-z0-9_.-]{1,64}`', shownDefault: 'host name', meaning: "this node's name in logs and in the cluster" },
+  MAG_NODE_ID: {
+    allowed: '`[A-Za-z0-9_.-]{1,64}`',
+    shownDefault: 'host name',
+    meaning:
+      "this node's name in logs and in the cluster; it also picks the `MAG_AMQP_URLS` entry tried first, so nodes named in sequence (`mag1`, `mag2`, …) spread over the RabbitMQ nodes",
+  },
   MAG_CLUSTER_PARTITIONS: {
     meaning:
       'partition queues a cluster spreads devices over (by a hash of the device id). The same on every node; changing it moves devices between queues, so change it only with the queues empty',

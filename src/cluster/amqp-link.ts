@@ -49,6 +49,8 @@ export class AmqpLink {
   private reconnecting: Promise<void> | undefined;
   /** True while a connection is up and set up. */
   connected = false;
+  /** The URL of the connection up, password hidden (/readyz: which RabbitMQ node this node uses). */
+  url: string | undefined;
 
   constructor(
     private readonly urls: string[],
@@ -56,6 +58,7 @@ export class AmqpLink {
     private readonly log: Logger,
   ) {
     if (urls.length === 0) throw new Error('MAG_AMQP_URLS is empty');
+    this.next = firstUrl(nodeId, urls.length);
   }
 
   /** Registers a part; it is set up on the current connection (if any) and on every later one, in order of registration. */
@@ -94,9 +97,11 @@ export class AmqpLink {
     }
     this.conn = conn;
     this.connected = true;
+    this.url = redactUrl(url);
     conn.once('close', (err?: Error) => {
       this.connected = false;
       this.conn = undefined;
+      this.url = undefined;
       if (this.closing) return;
       this.log.warn({ url: redactUrl(url), err: err?.message }, 'RabbitMQ connection lost; reconnecting to the cluster');
       this.reconnecting ??= this.reconnect().finally(() => {
@@ -125,6 +130,19 @@ export class AmqpLink {
     await this.reconnecting?.catch(() => undefined);
     await this.conn?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Which of `count` URLs a node tries first: the sum of its name's character codes, modulo. Nodes
+ * given the same MAG_AMQP_URLS then spread their connections (their publishing and consuming)
+ * over the RabbitMQ nodes instead of all loading the first, and nodes named in sequence (mag-1,
+ * mag-2, mag-3 or mag-a, mag-b) each start on another (a hash would put two of three on the same
+ * one more often than not); a node always starts on the same one.
+ */
+export function firstUrl(nodeId: string, count: number): number {
+  let sum = 0;
+  for (let i = 0; i < nodeId.length; i++) sum += nodeId.charCodeAt(i);
+  return sum % count;
 }
 
 function sleep(ms: number): Promise<void> {

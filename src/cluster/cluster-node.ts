@@ -121,6 +121,8 @@ export class ClusterNode {
   status(): {
     node: string;
     connected: boolean;
+    /** The RabbitMQ URL connected to (password hidden); null without a link. */
+    rabbitmq: string | null;
     sinkUp: boolean;
     sinkError: string | null;
     edge: EdgePublisher['totals'];
@@ -131,6 +133,7 @@ export class ClusterNode {
     return {
       node: this.config.cluster.nodeId,
       connected: this.link.connected,
+      rabbitmq: this.link.url ?? null,
       sinkUp: this.worker.sinkHealthy,
       sinkError: this.worker.lastError ?? null,
       edge: this.edge.totals,

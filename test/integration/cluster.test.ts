@@ -9,6 +9,7 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../src/cluster/partition.ts';
+import { firstUrl } from '../../src/cluster/amqp-link.ts';
 import { ClusterDevice } from '../support/cluster-device.ts';
 import { createGatewayProcess, type GatewayProcess } from '../support/gateway-process.ts';
 import { type InfluxdHandle, type InfluxQueryResult, startInfluxd } from '../support/influxd.ts';
@@ -424,12 +425,22 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
     const ds = await fleet('rabbitkill', 4);
     const streams = Promise.all(ds.map((d) => d.stream(N, { window: 10, perSecond: 150 })));
     await expect.poll(() => acked(ds), { timeout: 20_000, interval: 20 }).toBeGreaterThanOrEqual(1200);
-    await rabbit.kill(0); // the first URL: both MAG nodes are connected to it
+    // the RabbitMQ node a is connected to (b is on another: nodes named in sequence spread)
+    const rabbitOf = async (n: GatewayProcess) => {
+      const port = new URL((await status(n)).cluster.rabbitmq).port;
+      return rabbit.nodes.findIndex((r) => String(r.amqpPort) === port);
+    };
+    const [aOn, bOn] = [await rabbitOf(nodes[0]), await rabbitOf(nodes[1])];
+    expect([aOn, bOn]).toEqual([firstUrl('a', 3), firstUrl('b', 3)]);
+    expect(aOn).not.toBe(bOn);
+    await rabbit.kill(aOn);
     const ackedAtKill = acked(ds);
     const t0 = Date.now();
     await streams;
     await allStored('rabbitkill', ds, N);
     for (const n of nodes) expect((await status(n)).cluster.connected).toBe(true);
+    expect(await rabbitOf(nodes[0])).not.toBe(aOn); // a moved to a RabbitMQ node still running
+    expect(await rabbitOf(nodes[1])).toBe(bOn);
     console.log(
       `[cluster] RabbitMQ node SIGKILL: ${ackedAtKill} acknowledged at the kill, ${ds.reduce((n, d) => n + d.losses, 0)} connections lost; all ${4 * N} stored once ${Date.now() - t0} ms later`,
     );
