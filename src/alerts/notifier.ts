@@ -288,7 +288,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     this.delivering = true;
     try {
       const nowMs = Date.now();
-      const due = await this.store.claimDue(nowMs, this.claimant, nowMs + this.claimMs);
+      const due = await this.store.claimDue(nowMs, this.claimant, this.claimMs);
       await Promise.all(due.map((d) => this.deliver(d)));
     } catch (e) {
       this.log.error({ err: (e as Error).message }, 'sending webhook deliveries failed; tried again at the next round');

@@ -2,6 +2,7 @@
 // SQLite or PostgreSQL (executor.ts). A cluster's nodes share the queue: a node claims the due
 // deliveries it sends (`claimDue`), so that each is sent by one node; a claim lapses after a
 // while, so that a node that died with deliveries in hand does not keep them from the others.
+import { sql } from 'kysely';
 import { query, type Arg } from './sql.ts';
 import { after, answer, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 
@@ -136,22 +137,25 @@ const Q = {
 
 /**
  * PostgreSQL only (SQLite has no FOR UPDATE, and its one process has nobody to share with): the
- * due deliveries nobody holds, claimed for `by` until `until` in one statement. SKIP LOCKED lets
+ * due deliveries nobody holds, claimed for `by` for `leaseMs` in one statement. SKIP LOCKED lets
  * nodes claiming at the same moment take different rows instead of waiting on each other; a row
  * another node claimed meanwhile is re-checked against the WHERE at its new version and left out.
+ * A claim is timed by PostgreSQL's clock, not the claiming node's: a node whose clock runs ahead
+ * by more than the lease would otherwise take, and send again, deliveries another node holds.
  */
+const DB_NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 const CLAIMS = {
-  claimDue: query('webhook-deliveries.claim-due', (db, arg: Arg<{ now: number; by: string; until: number }>) =>
+  claimDue: query('webhook-deliveries.claim-due', (db, arg: Arg<{ now: number; by: string; leaseMs: number }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ claimed_by: arg('by'), claimed_until: arg('until') })
+      .set({ claimed_by: arg('by'), claimed_until: sql<number>`${DB_NOW_MS} + ${arg('leaseMs')}` })
       .where('id', 'in', (eb) =>
         eb
           .selectFrom('webhook_deliveries')
           .select('id')
           .where('state', '=', 'pending')
           .where('next_at', '<=', arg('now'))
-          .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', arg('now'))]))
+          .where((w) => w.or([w('claimed_until', 'is', null), w('claimed_until', '<=', DB_NOW_MS)]))
           .orderBy('id')
           .limit(DUE_BATCH)
           .forUpdate()
@@ -231,14 +235,14 @@ export class WebhookStore<S extends StateExecutor = StateExecutor> {
     return this.answer(() => after(this.sql.enqueue.run(d), () => undefined));
   }
   /**
-   * Pending deliveries whose time has come, oldest first, at most 50, for `by` to send. On
-   * PostgreSQL they are claimed for `by` until `until` (epoch ms): no other process gets them
-   * meanwhile, and after it they are due again unless `by` wrote their outcome. On SQLite the
-   * one process sends them all and nothing is claimed (`by` is '' there).
+   * Pending deliveries whose time has come (`now`, epoch ms), oldest first, at most 50, for `by`
+   * to send. On PostgreSQL they are claimed for `by` for `leaseMs` by the database's clock: no
+   * other process gets them meanwhile, and after it they are due again unless `by` wrote their
+   * outcome. On SQLite the one process sends them all and nothing is claimed (`by` is '' there).
    */
-  claimDue(now: number, by: string, until: number): Answer<S, DueDelivery[]> {
+  claimDue(now: number, by: string, leaseMs: number): Answer<S, DueDelivery[]> {
     return this.answer(() =>
-      this.claims ? after(this.claims.claimDue.all({ now, by, until }), (rows) => rows.sort((a, b) => a.id - b.id)) : this.sql.due.all({ now }),
+      this.claims ? after(this.claims.claimDue.all({ now, by, leaseMs }), (rows) => rows.sort((a, b) => a.id - b.id)) : this.sql.due.all({ now }),
     );
   }
   /** A delivery that cannot be sent at all (its webhook is gone). `by`: who claimed it. */
