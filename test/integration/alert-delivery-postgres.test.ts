@@ -215,9 +215,7 @@ describe('a node that claimed deliveries and died', () => {
       await stores[0].enqueue({ webhook: 'all', event: 'alert.opened', body: `{"n":${i}}`, nextAt: 0, createdAt: now().toISOString() });
     }
     const t = Date.now();
-    const rounds = await Promise.all(
-      stores.flatMap((s, i) => [s.claimDue(t, nodes[i].instanceId, 60_000), s.claimDue(t, nodes[i].instanceId, 60_000)]),
-    );
+    const rounds = await Promise.all(stores.flatMap((s, i) => [s.claimDue(t, nodes[i].instanceId, 60_000), s.claimDue(t, nodes[i].instanceId, 60_000)]));
     const ids = rounds.flat().map((d) => d.id);
     expect(ids).toHaveLength(120); // six claims of at most 50: all of them, none twice
     expect(new Set(ids).size).toBe(120);
