@@ -7,19 +7,9 @@
 // brokers under test, not the client, set the pace. It offers the subset of mqtt.js's client
 // the load generator uses: publish(topic, payload, { qos }, cb), on('error'), endAsync().
 import { connect as tcpConnect, type Socket } from 'node:net';
+import { remainingLength } from '../test/support/mqtt-bytes.ts';
 
 type Done = (err?: Error) => void;
-
-function remainingLength(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 function str(s: string): Buffer {
   const b = Buffer.from(s, 'utf8');

@@ -132,27 +132,14 @@ describe('DeadLetterReplay', () => {
   });
 
   it('names a discarded point kept only as its line, and does not discard while a replay runs', async () => {
-    deadLetters.add({
-      at: AT,
-      sink: 'influxdb-v1',
-      reason: 'bad line',
-      device: 'd4',
-      tenant: 'acme',
-      point: { line: reading('d4', 7) },
-      line: reading('d4', 7),
-    });
+    /** Kept as the forwarder keeps a line it could not read back into a point. */
+    const keepLine = (line: string, device: string) =>
+      deadLetters.add({ at: AT, sink: 'influxdb-v1', reason: 'bad line', device, tenant: 'acme', point: { line }, line });
+    keepLine(reading('d4', 7), 'd4');
     const running = replay.replay({ limit: 100 });
     await expect(replay.discard({ device: 'd4', limit: 10 }, 'no')).rejects.toBeInstanceOf(ReplayRunningError);
     await running; // the line is a good reading: the replay wrote it
-    deadLetters.add({
-      at: AT,
-      sink: 'influxdb-v1',
-      reason: 'bad line',
-      device: 'd4',
-      tenant: 'acme',
-      point: { line: 'not line protocol' },
-      line: 'not line protocol',
-    });
+    keepLine('not line protocol', 'd4');
     const out = await replay.discard({ device: 'd4', limit: 10 }, 'unreadable');
     expect(out.points).toEqual([{ id: expect.any(Number), device: 'd4', reason: 'bad line', measurement: null, seq: null, ts: null }]);
   });
