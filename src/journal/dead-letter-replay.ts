@@ -87,25 +87,17 @@ export class DeadLetterReplay {
    * Sends the `limit` oldest dead letters (of `device`, or all) to the sink again. A transient
    * sink error (down, 5xx) is thrown as a ReplaySinkError and nothing is deleted.
    */
-  async replay(opts: { device?: string; limit: number }): Promise<ReplayOutcome> {
-    if (this.running) throw new ReplayRunningError();
-    this.running = true;
-    try {
-      return await this.run(opts);
-    } finally {
-      this.running = false;
-    }
+  replay(opts: { device?: string; limit: number }): Promise<ReplayOutcome> {
+    return this.oneAtATime(() => this.run(opts));
   }
 
   /**
    * Deletes dead letters for good: the ones of `ids`, or the `limit` oldest of `device`; clears
    * the `points-refused` alert of a device with none left, giving `reason`.
    */
-  async discard(opts: { ids: readonly number[] } | { device: string; limit: number }, reason: string): Promise<DiscardOutcome> {
-    if (this.running) throw new ReplayRunningError();
-    this.running = true;
-    try {
-      const { deadLetters, alerts, now } = this.deps;
+  discard(opts: { ids: readonly number[] } | { device: string; limit: number }, reason: string): Promise<DiscardOutcome> {
+    return this.oneAtATime(async () => {
+      const { deadLetters } = this.deps;
       const notFound: number[] = [];
       let letters: DeadLetter[];
       if ('ids' in opts) {
@@ -123,21 +115,37 @@ export class DeadLetterReplay {
         else notFound.push(d.id); // gone meanwhile: another node's replay or discard
         if (d.device !== null) touched.add(d.device);
       }
-      const cleared: string[] = [];
-      for (const d of touched) {
-        if (await deadLetters.anyOf(d)) continue;
-        await alerts.clear(d, 'points-refused', '', `the refused points were discarded: ${reason}`, now());
-        cleared.push(d);
-      }
+      const cleared = await this.clearEmptied(touched, `the refused points were discarded: ${reason}`);
       notFound.sort((a, b) => a - b);
       return { discarded: points.length, points, notFound, cleared, more: 'device' in opts && letters.length === opts.limit };
+    });
+  }
+
+  /** Runs a replay or a discard; throws ReplayRunningError while another runs in this process. */
+  private async oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running) throw new ReplayRunningError();
+    this.running = true;
+    try {
+      return await work();
     } finally {
       this.running = false;
     }
   }
 
+  /** Clears the `points-refused` alert of each of `devices` with no dead letter left, giving `why`; the devices cleared. */
+  private async clearEmptied(devices: Iterable<string>, why: string): Promise<string[]> {
+    const { deadLetters, alerts, now } = this.deps;
+    const cleared: string[] = [];
+    for (const d of devices) {
+      if (await deadLetters.anyOf(d)) continue;
+      await alerts.clear(d, 'points-refused', '', why, now());
+      cleared.push(d);
+    }
+    return cleared;
+  }
+
   private async run({ device, limit }: { device?: string; limit: number }): Promise<ReplayOutcome> {
-    const { deadLetters, sink, alerts, now } = this.deps;
+    const { deadLetters, sink } = this.deps;
     const letters = await deadLetters.oldest(limit, device);
     const stillRefused: ReplayOutcome['stillRefused'] = [];
     // Letters by line: the same line is sent once (kept once per sink, but possibly under two sinks).
@@ -176,12 +184,7 @@ export class DeadLetterReplay {
         if (d.device !== null) written.add(d.device);
       }
     }
-    const cleared: string[] = [];
-    for (const d of written) {
-      if (await deadLetters.anyOf(d)) continue;
-      await alerts.clear(d, 'points-refused', '', 'the refused points were written to the time-series database (dead letters replayed)', now());
-      cleared.push(d);
-    }
+    const cleared = await this.clearEmptied(written, 'the refused points were written to the time-series database (dead letters replayed)');
     stillRefused.sort((a, b) => a.id - b.id);
     return { replayed, stillRefused, cleared, more: letters.length === limit };
   }
@@ -189,15 +192,15 @@ export class DeadLetterReplay {
 
 /** A discarded dead letter named by what identifies its point: from the point kept, or read back from its line. */
 function named(d: DeadLetter): DiscardedPoint {
-  let p = d.point as Partial<Point> | { line?: unknown } | null;
-  if (p !== null && typeof p === 'object' && 'line' in p && typeof p.line === 'string' && !('measurement' in p)) {
+  const line = keptLine(d.point);
+  let point = (d.point ?? {}) as Partial<Point>;
+  if (line !== undefined) {
     try {
-      p = parseLine(p.line);
+      point = parseLine(line);
     } catch {
-      p = null;
+      point = {};
     }
   }
-  const point = (p ?? {}) as Partial<Point>;
   const seq = point.fields?.seq;
   return {
     id: d.id,
@@ -211,12 +214,18 @@ function named(d: DeadLetter): DiscardedPoint {
 
 /** The line protocol of a kept point: as refused (`{line}`), or rendered again from the point read back. */
 function lineOf(point: unknown): string | { error: string } {
-  if (point !== null && typeof point === 'object' && typeof (point as { line?: unknown }).line === 'string' && !('measurement' in point)) {
-    return (point as { line: string }).line;
-  }
+  const line = keptLine(point);
+  if (line !== undefined) return line;
   try {
     return pointToLine(point as Point);
   } catch (e) {
     return { error: `cannot be written as line protocol: ${(e as Error).message}` };
   }
+}
+
+/** The line of a dead letter kept only as the line the sink refused (`{line}`, no point read back from it). */
+function keptLine(point: unknown): string | undefined {
+  if (point === null || typeof point !== 'object' || 'measurement' in point) return undefined;
+  const line = (point as { line?: unknown }).line;
+  return typeof line === 'string' ? line : undefined;
 }
