@@ -363,6 +363,10 @@ export async function storedSince(influx: InfluxdHandle, floor: number, db = 'ma
  * of CPU; polled through the run it took CPU from the gateway on this 2-core machine. The run
  * still ends when InfluxQL counts every reading. `deliveredExpected` is what `delivered` must
  * reach (default `expected`: one point per reading); `count` replaces the InfluxQL count.
+ *
+ * `ackedAt` is when `delivered` reached it: influxd had answered the write of the last point
+ * (after its WAL write: the point is stored and queryable then). `storedAt()` takes it as the
+ * run's end once the count agrees; `at` adds the count query's own ~35 ms.
  */
 export async function waitStored(
   influx: InfluxdHandle,
@@ -374,16 +378,20 @@ export async function waitStored(
   delivered?: () => Promise<number>,
   count: () => Promise<number> = () => storedSince(influx, floor),
   deliveredExpected = expected,
-): Promise<{ at: number; stored: number; complete: boolean }> {
+): Promise<{ at: number; stored: number; complete: boolean; ackedAt?: number }> {
   const deadline = Date.now() + timeoutMs;
   let stored = 0;
   let last = -1;
   let lastChange = Date.now();
+  let ackedAt: number | undefined;
   if (delivered) {
     everyMs = 10;
     while (Date.now() < deadline) {
       const d = await delivered().catch(() => -1);
-      if (d >= deliveredExpected) break;
+      if (d >= deliveredExpected) {
+        ackedAt = Date.now();
+        break;
+      }
       if (d !== last) {
         last = d;
         lastChange = Date.now();
@@ -398,7 +406,7 @@ export async function waitStored(
   }
   while (Date.now() < deadline) {
     stored = await count();
-    if (stored >= expected) return { at: Date.now(), stored, complete: true };
+    if (stored >= expected) return { at: Date.now(), stored, complete: true, ackedAt };
     if (stored !== last) {
       last = stored;
       lastChange = Date.now();
@@ -409,4 +417,9 @@ export async function waitStored(
     await sleep(stored >= expected * 0.9 ? Math.min(10, everyMs) : everyMs);
   }
   return { at: Date.now(), stored, complete: false };
+}
+
+/** The end of a run: when influxd acknowledged its last point, confirmed by the count; else when counted. */
+export function storedAt(r: { at: number; complete: boolean; ackedAt?: number }): number {
+  return r.complete && r.ackedAt !== undefined ? r.ackedAt : r.at;
 }

@@ -86,6 +86,54 @@ describe('forwarder', () => {
     journal.close();
   });
 
+  it('holds a small partial batch for the flush interval, but writes one of EAGER_PARTIAL of a batch at once', { timeout: 5_000 }, async () => {
+    const journal = open();
+    const commit = (from: number, to: number) => {
+      for (let i = from; i <= to; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
+      journal.commit();
+    };
+    const sink = new HeldSink();
+    const fw = new Forwarder(journal, sink, { add: () => undefined }, log, { batch: 100, retryMaxMs: 1000, concurrency: 2, flushMs: 60_000 });
+    fw.start();
+    commit(1, 5);
+    await sink.writes(1); // the first write is not held: nothing was written within the interval
+    sink.calls[0].answer();
+    await tick();
+    commit(6, 10);
+    commit(11, 25); // 20 points waiting, below 30 (EAGER_PARTIAL of 100): held
+    for (let i = 0; i < 3; i++) await tick();
+    expect(sink.calls).toHaveLength(1);
+    commit(26, 40); // 35 waiting: written without waiting out the minute
+    await sink.writes(2);
+    expect(seqs(sink.calls[1])).toEqual(Array.from({ length: 35 }, (_, i) => i + 6));
+    sink.calls[1].answer();
+    await tick();
+    expect(journal.backlogPoints).toBe(0);
+    await fw.stop();
+    journal.close();
+  });
+
+  it('writes a partial batch of EAGER_PARTIAL of a batch beside a write in flight', { timeout: 5_000 }, async () => {
+    const journal = open();
+    const commit = (from: number, to: number) => {
+      for (let i = from; i <= to; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
+      journal.commit();
+    };
+    commit(1, 100); // a full batch
+    commit(101, 135); // the rest of a burst: 35 points
+    const sink = new HeldSink();
+    const fw = new Forwarder(journal, sink, { add: () => undefined }, log, { batch: 100, retryMaxMs: 1000, concurrency: 2, flushMs: 0 });
+    fw.start();
+    await sink.writes(2); // the 35 went out while the 100 were still in flight
+    expect(sink.calls.map((c) => c.count)).toEqual([100, 35]);
+    sink.calls[1].answer();
+    sink.calls[0].answer();
+    await tick();
+    expect(journal.backlogPoints).toBe(0);
+    await fw.stop();
+    journal.close();
+  });
+
   it('after a failed write sends everything after the last delivered entry again, then delivers it once', async () => {
     const journal = open();
     for (const from of [1, 11, 21]) {
