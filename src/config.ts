@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { isTimeZone } from './ingest/time-zone.ts';
+import { DEFAULT_DEAD_LETTERS_MAX } from './journal/dead-letter-cap.ts';
 
 /** The package root (where devices/, package.json live), whatever the working directory. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,7 @@ export const ConfigSchema = z
     MAG_JOURNAL_SLOW_MAX_MS: z.coerce.number().int().min(0).max(10_000).default(200),
     MAG_SINK_BATCH: positiveInt.max(100000).default(5000),
     MAG_SINK_RETRY_MAX_MS: positiveInt.default(30000),
+    MAG_DEAD_LETTERS_MAX: positiveInt.default(DEFAULT_DEAD_LETTERS_MAX),
     MAG_DUE_SOON_DAYS: positiveInt.default(30),
     MAG_ALERT_HORIZON_DAYS: positiveInt.default(90),
     MAG_ESCALATION_MINUTES: positiveInt.default(240),
@@ -187,6 +189,10 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_SINK_RETRY_MAX_MS: {
     meaning: 'longest back-off between sink retries (from 100 ms, doubling): also the longest wait before a returning InfluxDB is noticed',
   },
+  MAG_DEAD_LETTERS_MAX: {
+    meaning:
+      'points the sink refused kept as dead letters at most (all devices; ~600 bytes each with the reason InfluxDB gives, 0.6 GB at the default). At the cap a newly refused point stays in the journal and the sink is retried, as if it were down (`/readyz` names the cause), until dead letters are replayed or discarded',
+  },
   MAG_DUE_SOON_DAYS: { meaning: "verification `due-soon` window (a profile's `dueSoonDays` wins)" },
   MAG_ALERT_HORIZON_DAYS: { meaning: "`predicted-oot` alert horizon (a profile's `drift.horizonDays` other than 90 wins for its type)" },
   MAG_ESCALATION_MINUTES: { meaning: 'an open critical alert not acknowledged within this escalates (notified again), and again after each further period' },
@@ -273,7 +279,7 @@ export interface Config {
   defaultTimeZone: string;
   /** slowAt: fraction of maxBytes above which acknowledgements are held back (up to slowMaxDelayMs at the cap), and the journal-capacity alert opens. */
   journal: { sync: 'full' | 'normal'; maxBytes: number; commitMs: number; slowAt: number; slowMaxDelayMs: number };
-  sink: { batch: number; retryMaxMs: number };
+  sink: { batch: number; retryMaxMs: number; deadLettersMax: number };
   alerts: { dueSoonDays: number; horizonDays: number; escalationMinutes: number; invalidBurst: number; rejectionsPerDevice: number };
   security: {
     maxConnections: number;
@@ -375,7 +381,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       slowAt: c.MAG_JOURNAL_SLOW_AT_PERCENT / 100,
       slowMaxDelayMs: c.MAG_JOURNAL_SLOW_MAX_MS,
     },
-    sink: { batch: c.MAG_SINK_BATCH, retryMaxMs: c.MAG_SINK_RETRY_MAX_MS },
+    sink: { batch: c.MAG_SINK_BATCH, retryMaxMs: c.MAG_SINK_RETRY_MAX_MS, deadLettersMax: c.MAG_DEAD_LETTERS_MAX },
     alerts: {
       dueSoonDays: c.MAG_DUE_SOON_DAYS,
       horizonDays: c.MAG_ALERT_HORIZON_DAYS,

@@ -38,6 +38,7 @@ import { CampaignStore } from './store/campaigns.ts';
 import { openStateDb } from './store/db.ts';
 import { DeadLetters } from './store/dead-letters.ts';
 import { DeadLetterReplay } from './journal/dead-letter-replay.ts';
+import { DeadLetterCap, DeadLettersFullError } from './journal/dead-letter-cap.ts';
 import { type Awaitable, isPending, type StateExecutor } from './store/executor.ts';
 import { InspectionStore } from './store/inspections.ts';
 import { PostgresState } from './store/postgres.ts';
@@ -427,6 +428,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
   const alertFailed = 'raising a points-refused alert failed';
   const keepRefusedLine = keepRefused(
     deadLetters,
+    new DeadLetterCap(deadLetters, config.sink.deadLettersMax),
     refusedPointsAlert(alerts, failureLogged(log, alertFailed), (e) => log.error({ err: e.message }, alertFailed)),
     now,
   );
@@ -445,21 +447,21 @@ type RefusedLineKeeper = (sink: string, reason: string, p: Point | undefined, li
 /** Tells of a point kept as a dead letter for the first time (not again when its batch is sent again). */
 type RefusedPointKept = (sink: string, reason: string, p: Point | undefined, line: string, at: Date) => void;
 
-function keepRefused(deadLetters: DeadLetters, kept: RefusedPointKept, now: () => Date): RefusedLineKeeper {
-  const failed = (e: unknown): never => {
-    throw new Error(`keeping a point the sink refused as a dead letter failed: ${e instanceof Error ? e.message : String(e)}`);
-  };
-  return (sink, reason, p, line) => {
+function keepRefused(deadLetters: DeadLetters, cap: DeadLetterCap, kept: RefusedPointKept, now: () => Date): RefusedLineKeeper {
+  return async (sink, reason, p, line) => {
     const at = now();
-    const told = (keptNow: boolean) => {
-      if (keptNow) kept(sink, reason, p, line, at);
-    };
+    let keptNow: boolean;
     try {
-      const added = deadLetters.add({ at, sink, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line }, line });
-      if (!isPending(added)) return told(added);
-      return added.then(told, failed);
+      // at the cap this throws DeadLettersFullError, which fails the write as it is
+      if (!(await cap.admit(sink, line))) return;
+      keptNow = await deadLetters.add({ at, sink, reason, device: p?.tags.device, tenant: p?.tags.tenant, point: p ?? { line }, line });
     } catch (e) {
-      failed(e);
+      if (e instanceof DeadLettersFullError) throw e;
+      throw new Error(`keeping a point the sink refused as a dead letter failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (keptNow) {
+      cap.kept();
+      kept(sink, reason, p, line, at);
     }
   };
 }

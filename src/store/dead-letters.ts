@@ -52,7 +52,17 @@ const Q = {
   anyOf: query('dead-letters.any-of', (db, arg: Arg<{ device: string }>) =>
     db.selectFrom('dead_letters').select('id').where('device', '=', arg('device')).limit(1),
   ),
+  count: query('dead-letters.count', (db) => db.selectFrom('dead_letters').select((eb) => eb.fn.countAll().as('n'))),
+  // the unique index on (sink, line_key) answers it
+  has: query('dead-letters.has', (db, arg: Arg<{ sink: string; line_key: string }>) =>
+    db.selectFrom('dead_letters').select('id').where('sink', '=', arg('sink')).where('line_key', '=', arg('line_key')).limit(1),
+  ),
 };
+
+/** What identifies a refused line among the dead letters of its sink (kept once per sink). */
+function lineKey(line: string): string {
+  return createHash('sha256').update(line).digest('hex');
+}
 
 function parsed<R extends { point: string }>(row: R): Omit<R, 'point'> & { point: unknown } {
   return { ...row, point: JSON.parse(row.point) as unknown };
@@ -79,7 +89,7 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
       device: d.device ?? null,
       tenant: d.tenant ?? null,
       point: JSON.stringify(d.point),
-      line_key: d.line === undefined ? null : createHash('sha256').update(d.line).digest('hex'),
+      line_key: d.line === undefined ? null : lineKey(d.line),
     };
     return answer(this.db, () => after(this.sql.insert.run(row), (inserted) => inserted > 0));
   }
@@ -106,6 +116,17 @@ export class DeadLetters<S extends StateExecutor = StateExecutor> {
   /** Deletes one (its point was written after all, or discarded); false when it was gone already (another replay). */
   remove(id: number): Answer<S, boolean> {
     return answer(this.db, () => after(this.sql.remove.run({ id }), (n) => n > 0));
+  }
+
+  /** How many are kept (all devices, all sinks). */
+  count(): Answer<S, number> {
+    // PostgreSQL's count is a bigint, which pg hands over as text
+    return answer(this.db, () => after(this.sql.count.get(), (row) => Number(row?.n ?? 0)));
+  }
+
+  /** Whether `line`, refused by `sink`, is kept already. */
+  has(sink: string, line: string): Answer<S, boolean> {
+    return answer(this.db, () => after(this.sql.has.get({ sink, line_key: lineKey(line) }), (row) => row !== undefined));
   }
 
   /** Whether any point of the device is still kept. */

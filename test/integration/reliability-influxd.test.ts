@@ -255,6 +255,58 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     expect(await countReadings(`^${id}$`)).toBe(31); // 1–31: seq 7 and 21 replayed
   });
 
+  it('dead-letter store at its cap: a newly refused point stays in the journal, the sink retried and /readyz says why, until room is made', {
+    timeout: 60_000,
+  }, async () => {
+    const poisonTs = NOW0 - 70 * DAY;
+    expect((await fetch(`${influxd.url}/write?db=mag&precision=ms`, { method: 'POST', body: `reading,device=seed-cap status=1.5 ${poisonTs}` })).status).toBe(
+      204,
+    );
+    const capped = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '300', MAG_DEAD_LETTERS_MAX: '1' });
+    try {
+      const id = 'cap-1';
+      const d = new StreamDevice(id, await capped.device({ id, type: 'barometer' }), (seq) => NOW0 - 6 * DAY + seq * SEC);
+      devices.push(d);
+      const c = await d.connect(capped.mqttUrl);
+      const refused = (seq: number) => JSON.stringify({ seq, ts: poisonTs + seq * SEC, quantity: 'pressure', value: 1000 + seq, unit: 'hPa' });
+      await c.publishAsync(`instruments/${id}/readings`, refused(1), { qos: 1 });
+      await capped.drained();
+      const kept = async () =>
+        (await capped.call('GET', `/api/v1/dead-letters?device=${id}`)).body.items.map((x: { point: { fields: { seq: number } } }) => x.point.fields.seq);
+      expect(await kept()).toEqual([1]); // the store is at its cap now
+
+      // Acknowledged, refused, and not kept: it stays in the journal, the forwarder retries.
+      await c.publishAsync(`instruments/${id}/readings`, refused(2), { qos: 1 });
+      await d.publishAll([3, 4], 2); // later readings are acknowledged and journaled as ever
+      await vi.waitFor(
+        async () => {
+          const ready = (await capped.call('GET', '/readyz')).body;
+          expect(ready.sink).toMatchObject({
+            up: false,
+            lastError: expect.stringMatching(/dead-letter store is full \(1 points kept, MAG_DEAD_LETTERS_MAX 1\)/),
+          });
+          expect(ready.journal.mode).toBe('journaling');
+          expect(ready.journal.backlogPoints).toBeGreaterThan(0);
+        },
+        { timeout: 10_000 },
+      );
+      await new Promise((r) => setTimeout(r, 1000)); // a few retries
+      expect(await kept()).toEqual([1]);
+      expect(capped.gateway.journal.backlogPoints).toBeGreaterThan(0);
+
+      // Room made: the first discarded, the second is kept at the next retry and the journal drains.
+      const first = (await capped.call('GET', `/api/v1/dead-letters?device=${id}`)).body.items[0];
+      expect((await capped.call('POST', '/api/v1/dead-letters/discard', { ids: [first.id], reason: 'test reading' })).status).toBe(200);
+      await capped.drained();
+      expect(await kept()).toEqual([2]);
+      expect((await capped.call('GET', '/readyz')).body.sink).toEqual({ kind: 'influxdb-v1', up: true, lastError: null });
+      const stored = rows(await influxd.query(`SELECT seq FROM reading WHERE device = '${id}'`)).map((r) => r.seq as number);
+      expect(stored.sort((a, b) => a - b)).toEqual([3, 4]);
+    } finally {
+      await capped.destroy();
+    }
+  });
+
   it('a subscriber that never reads its feedback does not stall ingest for the others', { timeout: 90_000 }, async () => {
     const stuckId = 'stuck-1';
     const stuck = new StreamDevice(stuckId, await gw.device({ id: stuckId, type: 'barometer' }), (seq) => seq);

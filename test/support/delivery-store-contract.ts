@@ -135,6 +135,8 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       const there = new DeadLetters(dbB);
       const line = 'reading,device=gd-1 CH4="high" 1790000000000';
       const refused = (sink: string, at: number) => ({ at: new Date(at), sink, reason: 'refused again', device: 'gd-1', point: { line }, line });
+      const before = await there.count();
+      expect(await there.has('influx-v1', line)).toBe(false);
       // add() tells whether the line was kept now (what the points-refused alert counts)
       expect(await here.add(refused('influx-v1', T0))).toBe(true);
       expect(await here.add(refused('influx-v1', T0 + 1000))).toBe(false); // the same batch sent again after a failed write
@@ -149,6 +151,12 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
         ['influx-v2', new Date(T0 + 3000).toISOString()],
         ['influx-v1', AT],
       ]);
+      // what the cap on dead letters (src/journal/dead-letter-cap.ts) asks: how many, and whether a line is kept already
+      expect(await there.count()).toBe(before + 4);
+      expect(await there.has('influx-v1', line)).toBe(true);
+      expect(await here.has('influx-v2', line)).toBe(true);
+      expect(await here.has('influx-v3', line)).toBe(false);
+      expect(await here.has('influx-v1', 'x')).toBe(false); // kept without its line: not found by it
     });
   });
 }
