@@ -264,7 +264,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
     );
     const capped = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_SINK_RETRY_MAX_MS: '300', MAG_DEAD_LETTERS_MAX: '1' });
     try {
-      const id = 'cap-1';
+      const id = 'dead-cap-1'; // its own device: the journal cap's test counts cap-1's readings
       const d = new StreamDevice(id, await capped.device({ id, type: 'barometer' }), (seq) => NOW0 - 6 * DAY + seq * SEC);
       devices.push(d);
       const c = await d.connect(capped.mqttUrl);
