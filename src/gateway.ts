@@ -344,7 +344,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     lots,
     notifier,
     deadLetters,
-    deadLetterReplay: new DeadLetterReplay({ deadLetters, sink, alerts, now }),
+    deadLetterReplay: new DeadLetterReplay({ db, deadLetters, audit, sink, alerts, now }),
     profiles,
     readings: sink,
     sessions: cluster ? { disconnect: (id) => cluster.routing.disconnect(id) } : broker,

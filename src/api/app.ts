@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { ApiError, RouteTable, bearer, errorBody, type ApiDeps, type Env } from './http.ts';
+import { ApiError, RouteTable, actorOf, bearer, errorBody, type ApiDeps, type Env } from './http.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { measurementRoutes } from './routes/measurements.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -42,13 +42,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (e instanceof ApiError) {
       const p = c.get('principal');
       if (e.status === 403 && p)
-        await deps.audit.append(
-          `${p.role}:${p.name}:${p.tokenId}`,
-          'api.denied',
-          null,
-          { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant },
-          deps.now(),
-        );
+        await deps.audit.append(actorOf(p), 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
       return c.json(errorBody(e), e.status, e.headers);
     }
     deps.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');

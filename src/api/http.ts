@@ -148,6 +148,9 @@ export function visibleDevice(deps: ApiDeps, p: Principal, id: string): Device {
   return d;
 }
 
+/** A token's holder as the audit log names them: `role:name:token id`. */
+export const actorOf = (p: Principal): string => `${p.role}:${p.name}:${p.tokenId}`;
+
 export function requireRole(p: Principal, roles: readonly Role[]): void {
   if (!roles.includes(p.role)) throw new ApiError(403, 'forbidden', `the ${p.role} role may not do this (allowed: ${roles.join(', ')})`);
 }

@@ -12,6 +12,7 @@ import { createSink } from '../sinks/create-sink.ts';
 import { EmbeddedSink } from '../sinks/embedded.ts';
 import { parseLine } from '../sinks/line-protocol-parse.ts';
 import { openStateDb, type Db } from '../store/db.ts';
+import { AuditLog } from '../store/audit.ts';
 import { DeadLetters } from '../store/dead-letters.ts';
 import { DeadLetterReplay, ReplayRunningError, ReplaySinkError } from './dead-letter-replay.ts';
 
@@ -21,6 +22,8 @@ const reading = (device: string, seq: number) =>
   `reading,device=${device},quantity=pressure,tenant=acme,type=barometer raw=1013.2,seq=${seq}i,status="ok",value=1013.2 ${T0 + seq}`;
 /** A measurement the embedded store does not keep: refused again, whatever the replay. */
 const poison = `bogus,device=d2,tenant=acme value=1 ${T0 + 9}`;
+/** Who asks, as the API names an admin token for the audit log. */
+const ASKED = { actor: 'admin:ops:t1', target: '*' };
 
 describe('DeadLetterReplay', () => {
   let dir: string;
@@ -28,6 +31,7 @@ describe('DeadLetterReplay', () => {
   let sink: EmbeddedSink;
   let deadLetters: DeadLetters<Db>;
   let alerts: AlertBook;
+  let audit: AuditLog<Db>;
   let replay: DeadLetterReplay;
 
   /** Kept as the forwarder keeps a refused line: the point read back from it, and its alert raised. */
@@ -42,7 +46,8 @@ describe('DeadLetterReplay', () => {
     sink = new EmbeddedSink(join(dir, 'points.db'));
     deadLetters = new DeadLetters(db);
     alerts = new AlertBook(db);
-    replay = new DeadLetterReplay({ deadLetters, sink, alerts, now: () => AT });
+    audit = new AuditLog(db);
+    replay = new DeadLetterReplay({ db, deadLetters, audit, sink, alerts, now: () => AT });
   });
   afterEach(async () => {
     alerts.stop();
@@ -57,7 +62,7 @@ describe('DeadLetterReplay', () => {
     keep(reading('d2', 3), 'd2');
     keep(poison, 'd2');
 
-    const outcome = await replay.replay({ limit: 100 });
+    const outcome = await replay.replay({ limit: 100 }, ASKED);
     expect(outcome).toEqual({
       replayed: 3,
       stillRefused: [{ id: expect.any(Number), device: 'd2', reason: expect.stringContaining('unknown measurement') }],
@@ -79,9 +84,9 @@ describe('DeadLetterReplay', () => {
   it("replays one device's, oldest first, `limit` at a time", async () => {
     for (let seq = 1; seq <= 5; seq++) keep(reading('d1', seq), 'd1');
     keep(reading('d3', 1), 'd3');
-    expect(await replay.replay({ device: 'd1', limit: 3 })).toMatchObject({ replayed: 3, cleared: [], more: true });
+    expect(await replay.replay({ device: 'd1', limit: 3 }, ASKED)).toMatchObject({ replayed: 3, cleared: [], more: true });
     expect((await sink.queryReadings({ device: 'd1', limit: 10 })).map((r) => r.seq).sort()).toEqual([1, 2, 3]);
-    expect(await replay.replay({ device: 'd1', limit: 3 })).toMatchObject({ replayed: 2, cleared: ['d1'], more: false });
+    expect(await replay.replay({ device: 'd1', limit: 3 }, ASKED)).toMatchObject({ replayed: 2, cleared: ['d1'], more: false });
     expect(deadLetters.list(10).map((d) => d.device)).toEqual(['d3']); // another device's untouched
   });
 
@@ -89,13 +94,15 @@ describe('DeadLetterReplay', () => {
     keep(reading('d1', 1), 'd1');
     // an InfluxDB that is not there: the write fails (connection refused), which is no refusal of the data
     const down = createSink({ influxUrl: `http://127.0.0.1:${await freePort()}`, influxApi: 'v1', influxDb: 'mag', dataDir: dir, influxTimeoutMs: 2000 });
-    await expect(new DeadLetterReplay({ deadLetters, sink: down, alerts, now: () => AT }).replay({ limit: 100 })).rejects.toBeInstanceOf(ReplaySinkError);
+    await expect(new DeadLetterReplay({ db, deadLetters, audit, sink: down, alerts, now: () => AT }).replay({ limit: 100 }, ASKED)).rejects.toBeInstanceOf(
+      ReplaySinkError,
+    );
     expect(deadLetters.list(10)).toHaveLength(1);
     expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
     await down.close();
 
-    const first = replay.replay({ limit: 100 });
-    await expect(replay.replay({ limit: 100 })).rejects.toBeInstanceOf(ReplayRunningError);
+    const first = replay.replay({ limit: 100 }, ASKED);
+    await expect(replay.replay({ limit: 100 }, ASKED)).rejects.toBeInstanceOf(ReplayRunningError);
     expect(await first).toMatchObject({ replayed: 1 });
   });
 
@@ -107,7 +114,7 @@ describe('DeadLetterReplay', () => {
     const [d2] = deadLetters.list(10, 'd2');
 
     // one of d1's two, an id that is not kept, and one of them twice: d1's alert stays open
-    const first = await replay.discard({ ids: [d1a.id, 999_999, d1a.id] }, 'sent with the wrong unit by firmware 2.1');
+    const first = await replay.discard({ ids: [d1a.id, 999_999, d1a.id] }, 'sent with the wrong unit by firmware 2.1', ASKED);
     expect(first).toEqual({
       discarded: 1,
       points: [{ id: d1a.id, device: 'd1', reason: 'field type conflict', measurement: 'reading', seq: 1, ts: new Date(T0 + 1).toISOString() }],
@@ -119,9 +126,9 @@ describe('DeadLetterReplay', () => {
     expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
 
     // the rest of d1 by device: its alert cleared with the reason given; d2's untouched
-    const second = await replay.discard({ device: 'd1', limit: 1 }, 'sent with the wrong unit by firmware 2.1');
+    const second = await replay.discard({ device: 'd1', limit: 1 }, 'sent with the wrong unit by firmware 2.1', ASKED);
     expect(second).toMatchObject({ discarded: 1, points: [{ id: d1b.id, seq: 2 }], notFound: [], cleared: ['d1'], more: true });
-    expect(await replay.discard({ device: 'd1', limit: 1 }, 'again')).toMatchObject({ discarded: 0, cleared: [], more: false });
+    expect(await replay.discard({ device: 'd1', limit: 1 }, 'again', ASKED)).toMatchObject({ discarded: 0, cleared: [], more: false });
     const [d1Alert] = alerts.list({ device: 'd1' });
     expect(d1Alert).toMatchObject({ state: 'resolved', resolution: expect.objectContaining({ reason: 'cleared' }) });
     expect(JSON.stringify(d1Alert.resolution)).toContain('the refused points were discarded: sent with the wrong unit by firmware 2.1');
@@ -136,11 +143,57 @@ describe('DeadLetterReplay', () => {
     const keepLine = (line: string, device: string) =>
       deadLetters.add({ at: AT, sink: 'influxdb-v1', reason: 'bad line', device, tenant: 'acme', point: { line }, line });
     keepLine(reading('d4', 7), 'd4');
-    const running = replay.replay({ limit: 100 });
-    await expect(replay.discard({ device: 'd4', limit: 10 }, 'no')).rejects.toBeInstanceOf(ReplayRunningError);
+    const running = replay.replay({ limit: 100 }, ASKED);
+    await expect(replay.discard({ device: 'd4', limit: 10 }, 'no', ASKED)).rejects.toBeInstanceOf(ReplayRunningError);
     await running; // the line is a good reading: the replay wrote it
     keepLine('not line protocol', 'd4');
-    const out = await replay.discard({ device: 'd4', limit: 10 }, 'unreadable');
+    const out = await replay.discard({ device: 'd4', limit: 10 }, 'unreadable', ASKED);
     expect(out.points).toEqual([{ id: expect.any(Number), device: 'd4', reason: 'bad line', measurement: null, seq: null, ts: null }]);
+  });
+  it('deletes and audits in one transaction: the record names what went, and when it cannot be written nothing goes', async () => {
+    keep(reading('d1', 1), 'd1');
+    keep(reading('d1', 2), 'd1');
+    keep(reading('d5', 3), 'd5');
+    audit.append('admin:ops:t1', 'tokens.create', 't2', {}, AT); // an entry before, as the log has
+    const [d1b, d1a] = deadLetters.list(10, 'd1');
+
+    // The audit log refuses writes (a real SQLite failure, from a trigger): the discard fails
+    // and deletes nothing, the replay writes the point to the sink but deletes no dead letter.
+    db.connection.exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'audit log refused'); END");
+    await expect(replay.discard({ ids: [d1a.id] }, 'test reading', { actor: 'admin:ops:t1', target: 'd1' })).rejects.toThrow('audit log refused');
+    await expect(replay.replay({ device: 'd5', limit: 10 }, ASKED)).rejects.toThrow('audit log refused');
+    expect(
+      deadLetters
+        .list(10)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual([d1a.id, d1b.id, deadLetters.list(1, 'd5')[0].id].sort());
+    expect(alerts.list({ device: 'd1' })[0].state).toBe('open');
+    expect(alerts.list({ device: 'd5' })[0].state).toBe('open');
+    db.connection.exec('DROP TRIGGER refuse_audit');
+
+    // Written: each record names what its transaction deleted, and the chain holds.
+    await replay.discard({ ids: [d1a.id, d1b.id] }, 'test reading', { actor: 'admin:ops:t1', target: 'd1' });
+    await replay.replay({ device: 'd5', limit: 10 }, { actor: 'admin:ops:t1', target: 'd5' });
+    audit.append('admin:ops:t1', 'tokens.revoke', 't2', {}, AT); // a plain append after them chains on
+    const entries = audit.list({ limit: 10 });
+    expect(entries.map((e) => [e.action, e.actor, e.target])).toEqual([
+      ['tokens.revoke', 'admin:ops:t1', 't2'],
+      ['dead-letters.replay', 'admin:ops:t1', 'd5'],
+      ['dead-letters.discard', 'admin:ops:t1', 'd1'],
+      ['tokens.create', 'admin:ops:t1', 't2'],
+    ]);
+    expect(entries[2].details).toEqual({
+      reason: 'test reading',
+      discarded: 2,
+      points: [
+        { id: d1a.id, device: 'd1', reason: 'field type conflict', measurement: 'reading', seq: 1, ts: new Date(T0 + 1).toISOString() },
+        { id: d1b.id, device: 'd1', reason: 'field type conflict', measurement: 'reading', seq: 2, ts: new Date(T0 + 2).toISOString() },
+      ],
+      cleared: ['d1'],
+    });
+    expect(entries[1].details).toEqual({ replayed: 1, stillRefused: 0, cleared: ['d5'] });
+    expect(audit.verifyChain()).toEqual({ ok: true, entries: 4 });
+    expect(deadLetters.list(10)).toEqual([]);
   });
 });

@@ -12,13 +12,17 @@
 // what was discarded named (device, measurement, seq, time) for the audit record, and the
 // device's `points-refused` alert cleared once none of its points is left. Without it the alert
 // stayed open for good and the dead letters grew with every such point.
+//
+// Both delete dead letters and append their audit record in one transaction: a state database
+// failing between the two would otherwise leave points gone with no record of who removed them.
 import type { AlertBook } from '../alerts/alert-book.ts';
 import { pointToLine } from '../sinks/line-protocol.ts';
 import { parseLine } from '../sinks/line-protocol-parse.ts';
 import type { Point, Sink } from '../sinks/sink.ts';
 import { writeIsolating } from '../sinks/write-isolating.ts';
-import type { DeadLetter, DeadLetters } from '../store/dead-letters.ts';
-import type { StateExecutor } from '../store/executor.ts';
+import type { AuditLog } from '../store/audit.ts';
+import { type DeadLetter, DeadLetters } from '../store/dead-letters.ts';
+import { after, settleAll, type StateExecutor } from '../store/executor.ts';
 
 export interface ReplayOutcome {
   /** Points the sink took (their dead letters deleted). */
@@ -72,10 +76,22 @@ export class ReplaySinkError extends Error {
 }
 
 export interface DeadLetterReplayDeps {
+  /**
+   * The state database of the dead letters and the audit log: a replay's or a discard's
+   * deletions and its audit record are one transaction on it (a deletion never goes unaudited).
+   */
+  db: StateExecutor;
   deadLetters: DeadLetters<StateExecutor>;
+  audit: Pick<AuditLog<StateExecutor>, 'appendWithin'>;
   sink: Sink;
   alerts: Pick<AlertBook<StateExecutor>, 'clear'>;
   now: () => Date;
+}
+
+/** Who asked, for the audit record: the actor as the audit log names them, and the device or '*'. */
+export interface AskedBy {
+  actor: string;
+  target: string;
 }
 
 export class DeadLetterReplay {
@@ -87,15 +103,15 @@ export class DeadLetterReplay {
    * Sends the `limit` oldest dead letters (of `device`, or all) to the sink again. A transient
    * sink error (down, 5xx) is thrown as a ReplaySinkError and nothing is deleted.
    */
-  replay(opts: { device?: string; limit: number }): Promise<ReplayOutcome> {
-    return this.oneAtATime(() => this.run(opts));
+  replay(opts: { device?: string; limit: number }, asked: AskedBy): Promise<ReplayOutcome> {
+    return this.oneAtATime(() => this.run(opts, asked));
   }
 
   /**
    * Deletes dead letters for good: the ones of `ids`, or the `limit` oldest of `device`; clears
    * the `points-refused` alert of a device with none left, giving `reason`.
    */
-  discard(opts: { ids: readonly number[] } | { device: string; limit: number }, reason: string): Promise<DiscardOutcome> {
+  discard(opts: { ids: readonly number[] } | { device: string; limit: number }, reason: string, asked: AskedBy): Promise<DiscardOutcome> {
     return this.oneAtATime(async () => {
       const { deadLetters } = this.deps;
       const notFound: number[] = [];
@@ -109,13 +125,14 @@ export class DeadLetterReplay {
         }
       } else letters = await deadLetters.oldest(opts.limit, opts.device);
       const points: DiscardedPoint[] = [];
-      const touched = new Set<string>();
-      for (const d of letters) {
-        if (await deadLetters.remove(d.id)) points.push(named(d));
-        else notFound.push(d.id); // gone meanwhile: another node's replay or discard
-        if (d.device !== null) touched.add(d.device);
-      }
-      const cleared = await this.clearEmptied(touched, `the refused points were discarded: ${reason}`);
+      const emptied = await this.removeAudited(letters, asked, 'dead-letters.discard', (removed, emptied) => {
+        letters.forEach((d, i) => {
+          if (removed[i]) points.push(named(d));
+          else notFound.push(d.id); // gone meanwhile: another node's replay or discard
+        });
+        return { reason, discarded: points.length, points, cleared: emptied };
+      });
+      const cleared = await this.clearAlerts(emptied, `the refused points were discarded: ${reason}`);
       notFound.sort((a, b) => a - b);
       return { discarded: points.length, points, notFound, cleared, more: 'device' in opts && letters.length === opts.limit };
     });
@@ -132,19 +149,38 @@ export class DeadLetterReplay {
     }
   }
 
-  /** Clears the `points-refused` alert of each of `devices` with no dead letter left, giving `why`; the devices cleared. */
-  private async clearEmptied(devices: Iterable<string>, why: string): Promise<string[]> {
-    const { deadLetters, alerts, now } = this.deps;
-    const cleared: string[] = [];
-    for (const d of devices) {
-      if (await deadLetters.anyOf(d)) continue;
-      await alerts.clear(d, 'points-refused', '', why, now());
-      cleared.push(d);
-    }
-    return cleared;
+  /**
+   * Deletes `letters` and appends the audit record `action` in one transaction; `details` is
+   * given which letters were deleted here (false: gone meanwhile) and the devices of `letters`
+   * with none left. Returns those devices.
+   */
+  private async removeAudited(
+    letters: readonly DeadLetter[],
+    asked: AskedBy,
+    action: string,
+    details: (removed: readonly boolean[], emptied: string[]) => Record<string, unknown>,
+  ): Promise<string[]> {
+    const { db, audit, now } = this.deps;
+    const devices = [...new Set(letters.flatMap((d) => (d.device === null ? [] : [d.device])))];
+    return await db.serially((tx) => {
+      const store = new DeadLetters(tx);
+      return after(settleAll(letters.map((d) => store.remove(d.id))), (removed) =>
+        after(settleAll(devices.map((d) => store.anyOf(d))), (left) => {
+          const emptied = devices.filter((_, i) => !left[i]);
+          return after(audit.appendWithin(tx, asked.actor, action, asked.target, details(removed, emptied), now()), () => emptied);
+        }),
+      );
+    });
   }
 
-  private async run({ device, limit }: { device?: string; limit: number }): Promise<ReplayOutcome> {
+  /** Clears the `points-refused` alert of each of `devices` (none of their points left), giving `why`. */
+  private async clearAlerts(devices: readonly string[], why: string): Promise<string[]> {
+    const { alerts, now } = this.deps;
+    for (const d of devices) await alerts.clear(d, 'points-refused', '', why, now());
+    return [...devices];
+  }
+
+  private async run({ device, limit }: { device?: string; limit: number }, asked: AskedBy): Promise<ReplayOutcome> {
     const { deadLetters, sink } = this.deps;
     const letters = await deadLetters.oldest(limit, device);
     const stillRefused: ReplayOutcome['stillRefused'] = [];
@@ -171,21 +207,21 @@ export class DeadLetterReplay {
         throw new ReplaySinkError(e as Error);
       }
     }
-    let replayed = 0;
-    const written = new Set<string>();
+    const written: DeadLetter[] = [];
     for (const [line, ds] of byLine) {
       const reason = refused.get(line);
       for (const d of ds) {
-        if (reason !== undefined) {
-          stillRefused.push({ id: d.id, device: d.device, reason });
-          continue;
-        }
-        if (await deadLetters.remove(d.id)) replayed++;
-        if (d.device !== null) written.add(d.device);
+        if (reason === undefined) written.push(d);
+        else stillRefused.push({ id: d.id, device: d.device, reason });
       }
     }
-    const cleared = await this.clearEmptied(written, 'the refused points were written to the time-series database (dead letters replayed)');
     stillRefused.sort((a, b) => a.id - b.id);
+    let replayed = 0;
+    const emptied = await this.removeAudited(written, asked, 'dead-letters.replay', (removed, emptied) => {
+      replayed = removed.filter(Boolean).length;
+      return { replayed, stillRefused: stillRefused.length, cleared: emptied };
+    });
+    const cleared = await this.clearAlerts(emptied, 'the refused points were written to the time-series database (dead letters replayed)');
     return { replayed, stillRefused, cleared, more: letters.length === limit };
   }
 }

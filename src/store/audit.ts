@@ -104,11 +104,7 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
       return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
     };
     // the chain's end read and extended in one transaction, under the lock every writer takes
-    const extend = () =>
-      this.db.serially((tx) => {
-        const sql = tx === this.db ? this.sql : tx.statements(APPEND);
-        return after(tx.lock(LOCK), () => after(sql.lastHash.get(), (row) => insertAfter(sql, row?.hash ?? GENESIS)));
-      });
+    const extend = () => this.db.serially((tx) => this.extendOn(tx, insertAfter));
     if (this.db.dialect === 'sqlite') {
       // this connection's own commits do not move the version: read before the write
       const version = this.db.version(LOCK);
@@ -126,6 +122,32 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
     const onError = this.onError;
     if (onError) appended.catch((e: Error) => onError(e, { at, actor, action, target, details }));
     return appended as Answer<S, void>;
+  }
+
+  /**
+   * Appends inside the caller's transaction `tx` (one of `serially`): the entry is written with
+   * the caller's writes or not at all, as a record of what they did must be (a discard of dead
+   * letters deletes them and says so, or does neither). Errors are the caller's.
+   */
+  appendWithin(tx: StateExecutor, actor: string, action: string, target: string | null, details: Record<string, unknown>, now: Date): Awaitable<void> {
+    const at = now.toISOString();
+    const d = JSON.stringify(details);
+    // SQLite: the end of the chain remembered would not survive the caller's rollback (and this
+    // connection's own commits do not move the version): the next append reads it again.
+    this.last = undefined;
+    return after(
+      this.extendOn(tx, (sql, prev) => {
+        const hash = entryHash(prev, at, actor, action, target, d);
+        return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
+      }),
+      () => undefined,
+    );
+  }
+
+  /** Reads the chain's end on `tx`, under the lock every writer takes, and inserts after it. */
+  private extendOn(tx: StateExecutor, insertAfter: (sql: AnyStatements<typeof APPEND>, prev: string) => Awaitable<string>): Awaitable<string> {
+    const sql = tx === (this.db as StateExecutor) ? this.sql : tx.statements(APPEND);
+    return after(tx.lock(LOCK), () => after(sql.lastHash.get(), (row) => insertAfter(sql, row?.hash ?? GENESIS)));
   }
 
   list(opts: { limit: number; before?: number }): Answer<S, AuditEntry[]> {

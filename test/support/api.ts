@@ -140,7 +140,7 @@ function composed<S extends StateExecutor>(
     lots,
     notifier,
     deadLetters,
-    deadLetterReplay: new DeadLetterReplay({ deadLetters, sink, alerts, now }),
+    deadLetterReplay: new DeadLetterReplay({ db, deadLetters, audit, sink, alerts, now }),
     profiles,
     readings: sink,
     sessions: { disconnect: (id: string) => void disconnected.push(id) },

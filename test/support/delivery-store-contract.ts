@@ -1,10 +1,15 @@
 // What the webhook store and the dead letters promise on either state database
-// (src/store/webhooks.ts, src/store/dead-letters.ts), run on SQLite (src/store/webhooks.test.ts)
-// and on a real PostgreSQL 15 (test/integration/alert-delivery-postgres.test.ts). Two stores
-// opened on the same database stand for two processes (two nodes of a cluster).
+// (src/store/webhooks.ts, src/store/dead-letters.ts; a discard of dead letters audited in its
+// own transaction), run on SQLite (src/store/webhooks.test.ts) and on a real PostgreSQL 15
+// (test/integration/alert-delivery-postgres.test.ts). Two stores opened on the same database
+// stand for two processes (two nodes of a cluster).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookStore } from '../../src/store/webhooks.ts';
 import { DeadLetters } from '../../src/store/dead-letters.ts';
+import { AuditLog } from '../../src/store/audit.ts';
+import { AlertBook } from '../../src/alerts/alert-book.ts';
+import { DeadLetterReplay } from '../../src/journal/dead-letter-replay.ts';
+import { EmbeddedSink } from '../../src/sinks/embedded.ts';
 import type { StateExecutor } from '../../src/store/executor.ts';
 
 export interface DeliveryStoreTarget {
@@ -157,6 +162,32 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       expect(await here.has('influx-v2', line)).toBe(true);
       expect(await here.has('influx-v3', line)).toBe(false);
       expect(await here.has('influx-v1', 'x')).toBe(false); // kept without its line: not found by it
+    });
+    it("discards and audits in one transaction, another process's audit entries around it, the chain whole", async () => {
+      const here = new DeadLetters(dbA);
+      const auditA = new AuditLog(dbA);
+      const auditB = new AuditLog(dbB);
+      const line = (seq: number) => `reading,device=gd-9,tenant=acme status=${seq} ${T0 + seq}`;
+      for (const seq of [1, 2])
+        await here.add({ at: new Date(T0), sink: 'influx-v1', reason: 'field type conflict', device: 'gd-9', point: { line: line(seq) }, line: line(seq) });
+      const ids = (await here.list(10, 'gd-9')).map((d) => d.id);
+      await auditB.append('admin:ops:t1', 'tokens.create', 't2', {}, new Date(T0)); // another node's entry before
+      const alerts = new AlertBook(dbA);
+      const sink = new EmbeddedSink(':memory:'); // not written to by a discard
+      const replay = new DeadLetterReplay({ db: dbA, deadLetters: here, audit: auditA, sink, alerts, now: () => new Date(T0) });
+      const out = await replay.discard({ ids }, 'installer test readings', { actor: 'admin:ops:t1', target: '*' });
+      alerts.stop();
+      await sink.close();
+      expect(out).toMatchObject({ discarded: 2, notFound: [], cleared: ['gd-9'] });
+      await auditB.append('admin:ops:t1', 'tokens.revoke', 't2', {}, new Date(T0)); // and after
+      const [after, discard, before] = await auditB.list({ limit: 3 });
+      expect([after.action, discard.action, before.action]).toEqual(['tokens.revoke', 'dead-letters.discard', 'tokens.create']);
+      expect(discard.details).toMatchObject({ reason: 'installer test readings', discarded: 2, cleared: ['gd-9'] });
+      expect((discard.details.points as { id: number }[]).map((p) => p.id).sort()).toEqual([...ids].sort());
+      expect(discard.prevHash).toBe(before.hash);
+      expect(after.prevHash).toBe(discard.hash);
+      expect(await here.list(10, 'gd-9')).toEqual([]);
+      expect(await auditA.verifyChain()).toMatchObject({ ok: true });
     });
   });
 }

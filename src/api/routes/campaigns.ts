@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Campaign } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
-import { ApiError, Id, IsoDate, notFound, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, Id, IsoDate, actorOf, notFound, type ApiDeps, type RouteTable } from '../http.ts';
 import { Region, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
 
@@ -45,8 +45,6 @@ export const VerificationBody = z.strictObject({
   verifiedAt: IsoDate.optional(),
 });
 
-const actor = (p: Principal) => `${p.role}:${p.name}:${p.tokenId}`;
-
 function inRegion(p: Principal, region: string): boolean {
   return p.role === 'admin' || (p.role === 'inspector' && (p.regions ?? []).includes(region));
 }
@@ -75,7 +73,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
           { path: 'region', message: `region ${body.region} is not one of this token's regions (${(p.regions ?? []).join(', ')})` },
         ]);
       try {
-        return await svc.plan(body, actor(p));
+        return await svc.plan(body, actorOf(p));
       } catch (e) {
         throw asApiError(e);
       }
@@ -119,7 +117,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const c = await visibleCampaign(deps, p, params.id);
       try {
-        const { verification, device, certificate } = await svc.verify(c.id, body, actor(p));
+        const { verification, device, certificate } = await svc.verify(c.id, body, actorOf(p));
         return {
           ...verification,
           ...(device ? { instrument: await deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),

@@ -7,7 +7,7 @@ import { renderRecordPdf } from '../../inspections/record-pdf.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { Region } from './registry.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -73,7 +73,6 @@ const FindingQuery = z.object({
 const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 
 /** The audit log's actor: who, with which token. */
-const actor = (p: Principal) => `${p.role}:${p.name}:${p.tokenId}`;
 
 /** Refusals of the record as the API's errors. */
 /** What the service answers (a value on SQLite, a Promise on PostgreSQL), a refusal as the API's error. */
@@ -129,7 +128,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, body }) => {
       if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
-      return answered(() => svc.open(body, actor(p)));
+      return answered(() => svc.open(body, actorOf(p)));
     },
   });
   r.add({
@@ -173,7 +172,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       try {
-        return await svc.addItem(i.id, body, actor(p));
+        return await svc.addItem(i.id, body, actorOf(p));
       } catch (e) {
         throw asApiError(e);
       }
@@ -189,7 +188,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
-      return answered(() => svc.addFinding(i.id, body, actor(p)));
+      return answered(() => svc.addFinding(i.id, body, actorOf(p)));
     },
   });
   r.add({
@@ -201,7 +200,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     body: CloseBody,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
-      return answered(() => svc.close(i.id, body.conclusion, actor(p)));
+      return answered(() => svc.close(i.id, body.conclusion, actorOf(p)));
     },
   });
   r.add({
@@ -214,7 +213,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
-      return answered(() => svc.amend(i.id, body, actor(p)));
+      return answered(() => svc.amend(i.id, body, actorOf(p)));
     },
   });
   r.add({
@@ -293,7 +292,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
-      return answered(() => svc.answerFinding(f.id, body.text, actor(p)));
+      return answered(() => svc.answerFinding(f.id, body.text, actorOf(p)));
     },
   });
   r.add({
@@ -306,7 +305,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
-      return answered(() => svc.closeFinding(f.id, body.reason, actor(p)));
+      return answered(() => svc.closeFinding(f.id, body.reason, actorOf(p)));
     },
   });
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';
 import { PREPACKAGE_UNITS } from '../../metrology/tolerable-deficiency.ts';
 import { TagValue } from '../../ingest/payloads.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -70,7 +70,7 @@ const LotQuery = z.object({
 // Over 80 lines: a table of routes, one r.add each (their work is in src/lots/).
 export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
-    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+    deps.audit.append(actorOf(p), action, target, details, deps.now());
   /** The lot if this principal may see it; 404 otherwise (as for one that does not exist). */
   const visibleLot = async (p: Principal, id: string) => {
     const l = await deps.lots.get(id);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { effectiveVerificationDue, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
 
@@ -127,7 +127,7 @@ function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown> = {}) =>
-    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+    deps.audit.append(actorOf(p), action, target, details, deps.now());
 
   r.add({
     method: 'post',

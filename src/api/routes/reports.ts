@@ -1,8 +1,8 @@
 // The measurement-assurance report (instruments, then lots of prepackages), the audit log and the dead-letter store.
 import { z } from 'zod';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
-import { ReplayRunningError, ReplaySinkError, type ReplayOutcome, type DiscardOutcome } from '../../journal/dead-letter-replay.ts';
+import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
   'lot',
@@ -223,22 +223,14 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin'],
     body: ReplayBody,
     handler: async ({ p, body }) => {
-      let outcome: ReplayOutcome;
+      // audited (dead-letters.replay) in the transaction that deletes the points written
       try {
-        outcome = await deps.deadLetterReplay.replay({ device: body.device, limit: body.limit });
+        return await deps.deadLetterReplay.replay({ device: body.device, limit: body.limit }, { actor: actorOf(p), target: body.device ?? '*' });
       } catch (e) {
         if (e instanceof ReplayRunningError) throw new ApiError(409, 'conflict', e.message);
         if (e instanceof ReplaySinkError) throw new ApiError(503, 'sink-unavailable', e.message);
         throw e; // the state database failing: the points written overwrite themselves when replayed again
       }
-      await deps.audit.append(
-        `${p.role}:${p.name}:${p.tokenId}`,
-        'dead-letters.replay',
-        body.device ?? '*',
-        { replayed: outcome.replayed, stillRefused: outcome.stillRefused.length, cleared: outcome.cleared },
-        deps.now(),
-      );
-      return outcome;
     },
   });
   r.add({
@@ -249,21 +241,14 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin'],
     body: DiscardBody,
     handler: async ({ p, body }) => {
-      let outcome: DiscardOutcome;
+      // audited (dead-letters.discard, naming every point) in the transaction that deletes them
       try {
-        outcome = await deps.deadLetterReplay.discard(body.ids ? { ids: body.ids } : { device: body.device!, limit: body.limit }, body.reason);
+        const which = body.ids ? { ids: body.ids } : { device: body.device!, limit: body.limit };
+        return await deps.deadLetterReplay.discard(which, body.reason, { actor: actorOf(p), target: body.device ?? '*' });
       } catch (e) {
         if (e instanceof ReplayRunningError) throw new ApiError(409, 'conflict', e.message);
         throw e;
       }
-      await deps.audit.append(
-        `${p.role}:${p.name}:${p.tokenId}`,
-        'dead-letters.discard',
-        body.device ?? '*',
-        { reason: body.reason, discarded: outcome.discarded, points: outcome.points, cleared: outcome.cleared },
-        deps.now(),
-      );
-      return outcome;
     },
   });
 }

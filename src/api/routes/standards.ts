@@ -9,7 +9,7 @@ import type { Principal } from '../../store/tokens.ts';
 import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
 import type { FieldError } from '../../metrology/types.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, ms, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, ms, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -150,7 +150,7 @@ const CSV_HEADER = [
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
   const audit = (p: Principal, action: string, target: string, details: Record<string, unknown>) =>
-    deps.audit.append(`${p.role}:${p.name}:${p.tokenId}`, action, target, details, deps.now());
+    deps.audit.append(actorOf(p), action, target, details, deps.now());
 
   r.add({
     method: 'post',
