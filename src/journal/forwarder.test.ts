@@ -50,6 +50,11 @@ class HeldSink implements Sink {
 const line = (seq: number) => `reading,device=d1 seq=${seq}i,value=${seq / 10} ${1_790_000_000_000 + seq}`;
 const seqs = (c: Call) => c.lines.split('\n').map((l) => Number(/seq=(\d+)i/.exec(l)![1]));
 const tick = () => new Promise((r) => setTimeout(r, 10));
+/** Readings `from`…`to`, one point each, in one journal commit. */
+const commitSeqs = (journal: Journal, from: number, to: number) => {
+  for (let i = from; i <= to; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
+  journal.commit();
+};
 
 describe('forwarder', () => {
   const dirs: string[] = [];
@@ -88,10 +93,7 @@ describe('forwarder', () => {
 
   it('holds a small partial batch for the flush interval, but writes one of EAGER_PARTIAL of a batch at once', { timeout: 5_000 }, async () => {
     const journal = open();
-    const commit = (from: number, to: number) => {
-      for (let i = from; i <= to; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
-      journal.commit();
-    };
+    const commit = (from: number, to: number) => commitSeqs(journal, from, to);
     const sink = new HeldSink();
     const fw = new Forwarder(journal, sink, { add: () => undefined }, log, { batch: 100, retryMaxMs: 1000, concurrency: 2, flushMs: 60_000 });
     fw.start();
@@ -115,10 +117,7 @@ describe('forwarder', () => {
 
   it('writes a partial batch of EAGER_PARTIAL of a batch beside a write in flight', { timeout: 5_000 }, async () => {
     const journal = open();
-    const commit = (from: number, to: number) => {
-      for (let i = from; i <= to; i++) journal.appendLines(line(i), 1, Date.now(), () => undefined);
-      journal.commit();
-    };
+    const commit = (from: number, to: number) => commitSeqs(journal, from, to);
     commit(1, 100); // a full batch
     commit(101, 135); // the rest of a burst: 35 points
     const sink = new HeldSink();
