@@ -65,6 +65,14 @@ const Q = {
 /** What an append runs inside its transaction. */
 const APPEND = { lastHash: Q.lastHash, insert: Q.insert };
 
+/** Inserts the entry after `prev` (the chain's end), returning its hash. */
+function entryInserter(at: string, actor: string, action: string, target: string | null, details: string) {
+  return (sql: AnyStatements<typeof APPEND>, prev: string): Awaitable<string> => {
+    const hash = entryHash(prev, at, actor, action, target, details);
+    return after(sql.insert.run({ at, actor, action, target, details, prev_hash: prev, hash }), () => hash);
+  };
+}
+
 function entryHash(prev: string, at: string, actor: string, action: string, target: string | null, details: string): string {
   return createHash('sha256')
     .update(JSON.stringify([prev, at, actor, action, target, details]))
@@ -99,10 +107,7 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
   append(actor: string, action: string, target: string | null, details: Record<string, unknown>, now: Date): Answer<S, void> {
     const at = now.toISOString();
     const d = JSON.stringify(details);
-    const insertAfter = (sql: AnyStatements<typeof APPEND>, prev: string): Awaitable<string> => {
-      const hash = entryHash(prev, at, actor, action, target, d);
-      return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
-    };
+    const insertAfter = entryInserter(at, actor, action, target, d);
     // the chain's end read and extended in one transaction, under the lock every writer takes
     const extend = () => this.db.serially((tx) => this.extendOn(tx, insertAfter));
     if (this.db.dialect === 'sqlite') {
@@ -130,18 +135,10 @@ export class AuditLog<S extends StateExecutor = StateExecutor> {
    * letters deletes them and says so, or does neither). Errors are the caller's.
    */
   appendWithin(tx: StateExecutor, actor: string, action: string, target: string | null, details: Record<string, unknown>, now: Date): Awaitable<void> {
-    const at = now.toISOString();
-    const d = JSON.stringify(details);
     // SQLite: the end of the chain remembered would not survive the caller's rollback (and this
     // connection's own commits do not move the version): the next append reads it again.
     this.last = undefined;
-    return after(
-      this.extendOn(tx, (sql, prev) => {
-        const hash = entryHash(prev, at, actor, action, target, d);
-        return after(sql.insert.run({ at, actor, action, target, details: d, prev_hash: prev, hash }), () => hash);
-      }),
-      () => undefined,
-    );
+    return after(this.extendOn(tx, entryInserter(now.toISOString(), actor, action, target, JSON.stringify(details))), () => undefined);
   }
 
   /** Reads the chain's end on `tx`, under the lock every writer takes, and inserts after it. */
