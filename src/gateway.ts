@@ -144,8 +144,12 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   // PostgreSQL: a write nobody waits for (an alert raised by periodic work, say) that fails while
   // the database restarts is logged, not a crash of the node; the state it missed is written again
   // by the next message or run, as after any failed write.
+  // The stack tells such a write from a fault of another kind that this handler also catches.
   const unwaitedFailure = (reason: unknown) =>
-    log.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'a state write not waited for failed');
+    log.error(
+      { err: reason instanceof Error ? reason.message : String(reason), stack: reason instanceof Error ? reason.stack : undefined },
+      'a state write not waited for failed',
+    );
   if (db instanceof PostgresState) process.on('unhandledRejection', unwaitedFailure);
   const registry = await Registry.open(db);
   const tokens = new Tokens(db);
