@@ -42,7 +42,7 @@ describe('DeadLetterCap', () => {
     expect(await keep(cap, 1)).toBe('kept');
     expect(await keep(cap, 2)).toBe('kept');
     await expect(keep(cap, 3)).rejects.toThrow(DeadLettersFullError);
-    await expect(keep(cap, 3)).rejects.toThrow('the dead-letter store is full (2 points kept, MAG_DEAD_LETTERS_MAX 2)');
+    await expect(keep(cap, 3)).rejects.toThrow('the dead-letter store is full (kept: 2, MAG_DEAD_LETTERS_MAX: 2)');
     expect(await keep(cap, 2)).toBe('kept already'); // its batch sent again after the failed write
     await expect(keep(cap, 2, 'influxdb-v2')).rejects.toThrow(DeadLettersFullError); // kept per sink: new to this one
     expect(store.count()).toBe(2);
@@ -60,6 +60,6 @@ describe('DeadLetterCap', () => {
     other.add({ at: AT, sink: 'influxdb-v1', reason: 'x', point: {}, line: line(11) });
     expect(await keep(cap, 2)).toBe('kept'); // not counted again yet: 2 known, 4 in the store
     clock += 61_000;
-    await expect(keep(cap, 3)).rejects.toThrow('(4 points kept, MAG_DEAD_LETTERS_MAX 3)');
+    await expect(keep(cap, 3)).rejects.toThrow('(kept: 4, MAG_DEAD_LETTERS_MAX: 3)');
   });
 });

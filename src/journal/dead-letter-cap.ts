@@ -20,8 +20,9 @@ const RECOUNT_MS = 60_000;
 export class DeadLettersFullError extends Error {
   constructor(count: number, max: number) {
     super(
-      `the dead-letter store is full (${count} points kept, MAG_DEAD_LETTERS_MAX ${max}): the refused point stays in the journal, ` +
-        'and the sink is retried, until dead letters are replayed or discarded (POST /api/v1/dead-letters/replay or /discard)',
+      `the dead-letter store is full (kept: ${count}, MAG_DEAD_LETTERS_MAX: ${max}): the refused point is not released (it stays in ` +
+        'the journal, or in RabbitMQ on a cluster node) and the sink is retried until dead letters are replayed or discarded ' +
+        '(POST /api/v1/dead-letters/replay or /discard)',
     );
     this.name = 'DeadLettersFullError';
   }

@@ -283,7 +283,7 @@ describe('reliability under faults (real influxd, real MQTT clients)', () => {
           const ready = (await capped.call('GET', '/readyz')).body;
           expect(ready.sink).toMatchObject({
             up: false,
-            lastError: expect.stringMatching(/dead-letter store is full \(1 points kept, MAG_DEAD_LETTERS_MAX 1\)/),
+            lastError: expect.stringMatching(/dead-letter store is full \(kept: 1, MAG_DEAD_LETTERS_MAX: 1\)/),
           });
           expect(ready.journal.mode).toBe('journaling');
           expect(ready.journal.backlogPoints).toBeGreaterThan(0);
