@@ -63,6 +63,9 @@ export function buildRig(kind: ReadingKind, profiles: Map<string, InstrumentProf
   registry.createTenant({ id: 'bench', name: 'Bench', region: 'north' }, created);
   const ids: string[] = [];
   const allValid = kind === 'mixed-valid';
+  // the all-valid fleet never sends the other kinds: waiting for one would never end
+  if (allValid && mixKind !== undefined && !['reading-ok', 'transaction-ok', 'check-pass'].includes(mixKind))
+    throw new Error(`--mix-kind ${mixKind}: the all-valid fleet (--only mixed-valid) never sends it; use --only mixed`);
   const fleet: MixMember[] | undefined =
     kind === 'mixed' || allValid
       ? mixedFleet(
