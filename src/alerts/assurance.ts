@@ -451,6 +451,9 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`,
         details: evidence,
         at: now,
+        // a further failing check of the same point repeats it: counted in memory, written within
+        // a second (issue 17); the check itself is stored at once with its evidence
+        throttle: true,
       });
     } else if (c.decision === 'conditional-pass') {
       this.alerts.raise({
@@ -462,6 +465,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`,
         details: evidence,
         at: now,
+        throttle: true,
       });
     }
     judgeCheckTraceability(

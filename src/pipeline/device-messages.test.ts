@@ -206,4 +206,41 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     await acknowledged(transactions(6, 1050, 1));
     expect(tamperAlerts()).toEqual([]);
   });
+  it("repeat a failing check's out-of-tolerance alert in memory: twenty failing checks of one point, each stored, open it once and count in it", async () => {
+    // 0.5 L on a 20 L proving measure: 2.5 %, far outside the dispenser's MPE
+    const failing = Array.from({ length: 20 }, (_, i) =>
+      Buffer.from(
+        JSON.stringify({
+          seq: 500 + i,
+          ts: NOW - 30_000 + i,
+          standardId: 'REF-20L',
+          indicated: 20.5,
+          reference: 20,
+          referenceUncertainty: 0.004,
+          unit: 'L',
+          point: 'Qmax',
+        }),
+      ),
+    );
+    const alertWrites = () => db.writes().get('alerts') ?? 0;
+    const before = alertWrites();
+    await Promise.all(
+      failing.map(
+        (p) => new Promise<void>((resolve, reject) => pipeline.onDeviceMessage('fd-1', 'checks', p, 1, false, (err) => (err ? reject(err) : resolve()))),
+      ),
+    );
+    // every check kept with its evidence; the alerts they raise opened once each (out of
+    // tolerance, and untraceable: no standard REF-20L is registered), their repeats counted
+    const checks = new Database(join(dir, 'mag.db'), { readonly: true });
+    try {
+      expect(checks.prepare("SELECT count(*) AS n FROM checks WHERE device = 'fd-1' AND json_extract(result, '$.decision') = 'fail'").get()).toEqual({ n: 20 });
+    } finally {
+      checks.close();
+    }
+    expect(alertWrites() - before).toBeLessThanOrEqual(4);
+    // what the API reads: every failing check counted (the pending repeats written first)
+    const [oot] = alerts.list({ device: 'fd-1', kind: 'out-of-tolerance' });
+    expect(oot).toMatchObject({ state: 'open', severity: 'critical', count: 20 });
+    expect(oot.details).toMatchObject({ seq: 519, decision: 'fail' });
+  });
 });
