@@ -72,9 +72,6 @@ const FindingQuery = z.object({
 });
 const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 
-/** The audit log's actor: who, with which token. */
-
-/** Refusals of the record as the API's errors. */
 /** What the service answers (a value on SQLite, a Promise on PostgreSQL), a refusal as the API's error. */
 async function answered<T>(f: () => T | Promise<T>): Promise<T> {
   try {
