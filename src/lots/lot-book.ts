@@ -451,7 +451,17 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     const device = id === null ? undefined : this.registry.registeredDevice(id);
     const profile = device && this.profiles.get(device.type);
     const at = packages.reduce((t, p) => Math.max(t, p.ts), packages.length > 0 ? 0 : now.getTime());
-    const verification = device && verificationState([...this.registry.certificatesOf(device.id)], at, profile?.dueSoonDays ?? this.opts.dueSoonDays);
+    // As Assurance.verificationOf judges the instrument's readings: a certificate claiming longer than
+    // the type's legal interval is capped at it, and the type's standing says which certificates count.
+    const verification =
+      device &&
+      verificationState(
+        [...this.registry.certificatesOf(device.id)],
+        at,
+        profile?.dueSoonDays ?? this.opts.dueSoonDays,
+        profile?.verificationIntervalMonths,
+        profile?.standing,
+      );
     const T = planLot(declarationOf(l), this.plans);
     if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
     return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency);

@@ -208,6 +208,39 @@ describe('lots of prepackages over MQTT and the API', () => {
     expect(lot.reasons.at(-1)).toBe(`The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${lot.scale.reason}`);
   });
 
+  it('judges the checkweigher by its legal interval: a certificate claiming 24 months lapses after 12 (devices/checkweigher.json)', async () => {
+    const secret = await t.device({ id: 'cw-long', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    // Issued on the 10th, 14 calendar months ago, "valid" for 24: legally due 12 months after issue, 2 months ago.
+    const now = new Date();
+    const issued = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 14, 10);
+    const legalDue = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 10)).toISOString().slice(0, 10);
+    const cert = await t.call('POST', '/api/v1/devices/cw-long/certificates', {
+      kind: 'verification',
+      number: 'V-cw-long',
+      issuedBy: 'QUATEST 1',
+      issuedAt: new Date(issued).toISOString(),
+      validUntil: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 10, 10)).toISOString(),
+    });
+    expect(cert.status).toBe(201);
+    const long = await t.connect('cw-long', secret);
+    await declare({ id: 'LAPSED-1', scale: 'cw-long' });
+    await long.publishAsync(
+      'instruments/cw-long/packages',
+      JSON.stringify({
+        packages: alternating(50).map((net, i) => ({ seq: i + 1, ts: new Date(start + i * 1000).toISOString(), lot: 'LAPSED-1', net, unit: 'g' })),
+      }),
+      { qos: 1 },
+    );
+    const lot = await lotWith('LAPSED-1', 50);
+    expect(lot.scale).toEqual({
+      id: 'cw-long',
+      suitable: false,
+      reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${legalDue}): its indications are not legal evidence.`,
+    });
+    // the instrument's own standing says the same
+    expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T00:00:00.000Z` });
+  });
+
   it("refuses packages of an unknown lot, of another tenant's lot, in the wrong unit or gross without tare, on feedback", async () => {
     await t.device({ id: 'cw-other', tenant: 'saigon-milk', region: 'VN-SG', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 3 } });
     const r = await t.call('POST', '/api/v1/lots', { id: 'MILK-9', tenant: 'saigon-milk', product: 'Sữa 1 L', nominal: 1, unit: 'L', lotSize: 200 });
