@@ -38,7 +38,7 @@ import {
   type DriftState,
   type DriftSummary,
 } from '../metrology/drift.ts';
-import { verificationState } from '../metrology/index.ts';
+import { standingWord, verificationState } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
@@ -405,7 +405,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const device = this.registry.registeredDevice(r.tags.device);
     const v = device ? this.verificationOf(device, r.ts) : { state: 'none' as const, validUntil: null };
     return {
-      summary: `Readings from an instrument without valid verification (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`,
+      summary: `Readings from an instrument without valid ${standingWord(v)} (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`,
       details: { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v },
     };
   };
@@ -518,7 +518,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         key: series,
         severity,
         at: now,
-        subject: { series, s, due: current.due, validUntil: current.validUntil },
+        subject: { series, s, due: current.due, validUntil: current.validUntil, basis: current.basis },
         describe: describePredictedOot,
       });
     } else if (!current && !previous) {
@@ -526,7 +526,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         device.id,
         'predicted-oot',
         series,
-        'no out-of-tolerance date predicted within the horizon or before the verification due date (two checks in a row)',
+        `no out-of-tolerance date predicted within the horizon or before the ${standingWord(this.verificationOf(device, now.getTime()))} due date (two checks in a row)`,
         now,
       );
     }
@@ -538,13 +538,13 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     s: DriftSummary,
     params: DriftParams,
     now: Date,
-  ): { predicted: number; due?: number; validUntil: string | null } | null {
+  ): { predicted: number; due?: number; validUntil: string | null; basis?: 'calibration' } | null {
     if (!s.predictedOutOfToleranceAt) return null;
     const predicted = Date.parse(s.predictedOutOfToleranceAt);
     const v = this.verificationOf(device, now.getTime());
     const due = v.validUntil ? Date.parse(v.validUntil) : undefined;
     const withinHorizon = predicted - now.getTime() <= params.horizonDays * DAY;
-    return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null } : null;
+    return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null, basis: v.basis } : null;
   }
 
   /**
@@ -650,6 +650,9 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     force = false,
   ): { verification: VerificationState; lockout: boolean; seal?: { finding: string; inspection: string; since: string } } | undefined {
     const v = this.verificationOf(device, now.getTime());
+    // the alert kinds are the contract's; their words say what keeps this type in standing
+    const word = standingWord(v);
+    const Word = word === 'calibration' ? 'Calibration' : 'Verification';
     const seal = this.seals?.sealOf(device.id);
     const sig = `${v.state}|${v.validUntil}|${seal?.finding ?? ''}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
@@ -660,30 +663,30 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         device: device.id,
         kind: 'verification-overdue',
         severity: 'critical',
-        summary: `Verification expired on ${v.validUntil?.slice(0, 10)}`,
+        summary: `${Word} expired on ${v.validUntil?.slice(0, 10)}`,
         details: { verification: v },
         at: now,
       });
-      this.alerts.clear(device.id, 'verification-due-soon', '', 'verification expired (see verification-overdue)', now);
+      this.alerts.clear(device.id, 'verification-due-soon', '', `${word} expired (see verification-overdue)`, now);
     } else if (v.state === 'none') {
       // No certificate yet: the normal state between registering a device and posting its
       // certificate, so no alert by itself. Readings from it are marked unverified and those
       // raise verification-overdue (apply), which stays open until a certificate arrives.
-      this.alerts.clear(device.id, 'verification-due-soon', '', 'no verification certificate on record', now);
+      this.alerts.clear(device.id, 'verification-due-soon', '', `no ${word} certificate on record`, now);
     } else {
-      this.alerts.clear(device.id, 'verification-overdue', '', `verification ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
+      this.alerts.clear(device.id, 'verification-overdue', '', `${word} ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
       if (v.state === 'due-soon') {
         this.alerts.raise({
           tenant: device.tenant,
           device: device.id,
           kind: 'verification-due-soon',
           severity: 'info',
-          summary: `Verification due on ${v.validUntil?.slice(0, 10)}`,
+          summary: `${Word} due on ${v.validUntil?.slice(0, 10)}`,
           details: { verification: v },
           at: now,
         });
       } else {
-        this.alerts.clear(device.id, 'verification-due-soon', '', `verification valid until ${v.validUntil?.slice(0, 10)}`, now);
+        this.alerts.clear(device.id, 'verification-due-soon', '', `${word} valid until ${v.validUntil?.slice(0, 10)}`, now);
       }
     }
     // Sealed off by an inspector: locked out until the finding is closed, whatever the verification.
@@ -757,14 +760,14 @@ function describeDrift({ series, s }: { series: string; s: DriftSummary }): { su
   };
 }
 
-function describePredictedOot(p: { series: string; s: DriftSummary; due?: number; validUntil: string | null }): {
+function describePredictedOot(p: { series: string; s: DriftSummary; due?: number; validUntil: string | null; basis?: 'calibration' }): {
   summary: string;
   details: Record<string, unknown>;
 } {
   const { s, due } = p;
   return {
-    summary: `Predicted out of tolerance${seriesSuffix(p.series)} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; verification due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
-    details: { ...s, verificationDue: p.validUntil },
+    summary: `Predicted out of tolerance${seriesSuffix(p.series)} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; ${standingWord(p)} due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
+    details: { ...s, verificationDue: p.validUntil, ...(p.basis ? { dueBasis: p.basis } : {}) },
   };
 }
 

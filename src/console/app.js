@@ -4,11 +4,12 @@
 // the API returns to its token. This module is the shell: sign-in, the live alert stream, the
 // header and the router; each page is its own module (page-*.js).
 import { h, clear, field, select } from './dom.js';
-import { t, label, lang, setLang, LANGS } from './i18n.js';
+import { t, lang, setLang, LANGS } from './i18n.js';
 import { Api, ApiError } from './api.js';
 import { S, mayInspect } from './session.js';
 import { alertsPage } from './page-alerts.js';
 import { alertPage } from './page-alert.js';
+import { alertKind } from './summaries.js';
 import { instrumentsPage } from './page-instruments.js';
 import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
@@ -187,7 +188,7 @@ function startStream(api) {
       const known = S.alerts.get(alert.id);
       if (known && known.updatedAt > alert.updatedAt) return;
       S.alerts.set(alert.id, alert);
-      if (change === 'opened') announce(t('newAlert', { kind: label('kind', alert.kind), device: alert.device }));
+      if (change === 'opened') announce(t('newAlert', { kind: alertKind(alert), device: alert.device }));
       S.view?.onAlert?.(alert, change);
     },
   });

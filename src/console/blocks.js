@@ -151,8 +151,17 @@ export const checksBySeries = (items) => {
   }
   return groups.size ? [...groups.entries()].sort((a, b) => a[0].localeCompare(b[0])) : [['', []]];
 };
+/**
+ * The state of an instrument's standing: a calibrated type with no certificate is "not calibrated".
+ * @param {Partial<Verification> | null | undefined} v
+ */
+export function standingLabel(v) {
+  const state = v?.state ?? 'none';
+  return v?.basis === 'calibration' && state === 'none' ? label('sstate', 'none') : label('verif', state);
+}
+
 /** @param {Verification | null | undefined} v */
-export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, label('verif', v?.state ?? 'none'));
+export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, standingLabel(v));
 
 /**
  * Fraction digits for a drift per day: 5, or enough for 3 significant digits of a small one (a

@@ -397,6 +397,9 @@ export const en = {
   'kind.predicted-oot': 'Predicted out of tolerance',
   'kind.verification-overdue': 'Verification overdue',
   'kind.verification-due-soon': 'Verification due soon',
+  // the two above for a type kept in standing by calibration (summaries.js alertKind)
+  'kind.calibration-overdue': 'Calibration overdue',
+  'kind.calibration-due-soon': 'Calibration due soon',
   'kind.tamper': 'Tampering',
   'kind.out-of-range': 'Out of range',
   'kind.offline': 'Offline',

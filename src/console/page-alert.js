@@ -6,7 +6,7 @@ import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, tenantName, verifBadge } from './blocks.js';
-import { alertSummary, resolutionNote } from './summaries.js';
+import { alertKind, alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
@@ -57,11 +57,20 @@ function evidenceFacts(d) {
     rows.push([t('guardBand'), `±${fmtNum(Math.max(0, /** @type {number} */ (d.mpe) - /** @type {number} */ (d.uncertainty)))}${unit}`]);
   // the other evidence (tamper, verification, offline, range, rejected data), labelled in the
   // console's language where the field is known, else shown as the API gives it
-  const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit']);
+  const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit', 'dueBasis']);
+  // a type kept in standing by calibration: its "verification" is its calibration
+  const calibrated = d.dueBasis === 'calibration' || /** @type {Verification | undefined} */ (d.verification)?.basis === 'calibration';
   for (const [k, v] of Object.entries(d)) {
     if (known.has(k) || v === undefined || v === null) continue;
     // a lot's product is what is packed, not a dispenser's fuel (ev.product)
-    const evKey = k === 'product' && d.lot !== undefined ? 'product' : `ev.${k}`;
+    const evKey =
+      k === 'product' && d.lot !== undefined
+        ? 'product'
+        : calibrated && k === 'verification'
+          ? 'certkind.calibration'
+          : calibrated && k === 'verificationDue'
+            ? 'calibrationDue'
+            : `ev.${k}`;
     const name = DICTS_HAS(evKey) ? t(evKey) : k;
     /** @type {Child} */
     let shown;
@@ -153,7 +162,7 @@ export async function alertPage(main, id) {
 /** The alert's heading, state and summary facts. @param {Alert} a */
 function alertHead(a) {
   return [
-    h('h1', {}, `${label('kind', a.kind)} — ${a.device}`),
+    h('h1', {}, `${alertKind(a)} — ${a.device}`),
     h(
       'p',
       { class: 'line1' },

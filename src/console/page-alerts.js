@@ -7,7 +7,7 @@ import { S, api } from './session.js';
 /** @import { Alert, List } from './types.js' */
 import { badge, errorBox, filterChips, options, tenantName, tenantOptions } from './blocks.js';
 import { filterForm } from './list-page.js';
-import { alertSummary } from './summaries.js';
+import { alertKind, alertSummary } from './summaries.js';
 import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
 
 const MAX_LISTED = 300;
@@ -106,7 +106,7 @@ export function alertItem(a, fresh) {
         { class: 'line1' },
         badge(`sev sev-${a.severity}`, label('severity', a.severity)),
         badge(`state state-${a.state}`, label('state', a.state)),
-        h('strong', {}, label('kind', a.kind)),
+        h('strong', {}, alertKind(a)),
       ),
       h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
       h('span', { class: 'summary' }, alertSummary(a)),

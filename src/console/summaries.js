@@ -2,8 +2,20 @@
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
-import { seriesParts } from './blocks.js';
+import { seriesParts, standingLabel } from './blocks.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
+
+/**
+ * An alert's kind as the console names it: the verification alerts of a type kept in standing by
+ * calibration (the profile projector) are named for its calibration (the kind stays the API's).
+ * @param {Pick<Alert, 'kind' | 'details'>} a
+ */
+export function alertKind(a) {
+  const calibrated = /** @type {Partial<Verification> | undefined} */ (a.details?.verification)?.basis === 'calibration';
+  if (calibrated && a.kind === 'verification-overdue') return t('kind.calibration-overdue');
+  if (calibrated && a.kind === 'verification-due-soon') return t('kind.calibration-due-soon');
+  return label('kind', a.kind);
+}
 
 /**
  * The note of a resolution: a person's note as written; the gateway's own (cleared) notes translated.
@@ -11,14 +23,15 @@ import { seriesParts } from './blocks.js';
  */
 export function resolutionNote(r) {
   if (lang() === 'en' || r.reason !== 'cleared') return r.note;
-  const m = /^verification (valid|due-soon|expired|none) until (\d{4}-\d{2}-\d{2})$/.exec(r.note);
-  if (m) return t('note.verificationUntil', { state: label('verif', m[1]), date: fmtDate(m[2]) });
+  const m = /^(verification|calibration) (valid|due-soon|expired|none) until (\d{4}-\d{2}-\d{2})$/.exec(r.note);
+  if (m) return t(m[1] === 'calibration' ? 'note.calibrationUntil' : 'note.verificationUntil', { state: label('verif', m[2]), date: fmtDate(m[3]) });
   if (/^device (reported online|connected)$/.test(r.note)) return t('note.online');
   if (/^new calibration certificate/.test(r.note)) return t('note.newCalibration');
   if (/^new verification certificate/.test(r.note)) return t('note.newVerification');
   if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
   if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
+  if (/^no calibration certificate on record$/.test(r.note)) return t('sum.noCalibration');
   const traced = /^check (\d+) with standard (\S+) is traceable/.exec(r.note);
   if (traced) return t('note.traceable', { seq: traced[1], standard: traced[2] });
   return r.note;
@@ -81,24 +94,26 @@ export function alertSummary(a) {
           where: where(seriesParts(a.key)),
           date: fmtDate(d.predictedOutOfToleranceAt),
           slope: fmtSigned(d.slopePerDay ?? 0, 5),
-          due: d.verificationDue ? t('sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '',
+          due: d.verificationDue ? t(d.dueBasis === 'calibration' ? 'sum.predictedCalDue' : 'sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '',
         });
       }
       break;
     case 'verification-overdue': {
       /** @type {Partial<Verification>} */
       const v = d.verification ?? {};
+      const cal = v.basis === 'calibration';
       if (d.seq !== undefined)
-        return t('sum.unverifiedReadings', {
-          state: label('verif', v.state ?? 'none'),
+        return t(cal ? 'sum.uncalibratedReadings' : 'sum.unverifiedReadings', {
+          state: standingLabel(v),
           until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '',
         });
-      if (v.state === 'expired' && v.validUntil) return t('sum.expired', { date: fmtDate(v.validUntil) });
-      if (v.state === 'none' || !v.validUntil) return t('sum.noCertificate');
+      if (v.state === 'expired' && v.validUntil) return t(cal ? 'sum.calExpired' : 'sum.expired', { date: fmtDate(v.validUntil) });
+      if (v.state === 'none' || !v.validUntil) return t(cal ? 'sum.noCalibration' : 'sum.noCertificate');
       break;
     }
     case 'verification-due-soon':
-      if (d.verification?.validUntil) return t('sum.dueSoon', { date: fmtDate(d.verification.validUntil) });
+      if (d.verification?.validUntil)
+        return t(d.verification.basis === 'calibration' ? 'sum.calDueSoon' : 'sum.dueSoon', { date: fmtDate(d.verification.validUntil) });
       break;
     case 'offline':
       if (d.lastSeenAt) return t('sum.offlineSilent', { time: fmtDateTime(d.lastSeenAt) });

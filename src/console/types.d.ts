@@ -54,6 +54,8 @@ export interface AlertDetails {
   lastSeenAt?: string;
   verification?: Verification;
   verificationDue?: string;
+  /** `calibration` when verificationDue is a calibration's (predicted-oot of a calibrated type). */
+  dueBasis?: 'calibration';
   predictedOutOfToleranceAt?: string;
   slopePerDay?: number;
   points?: number;

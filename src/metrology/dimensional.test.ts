@@ -95,7 +95,7 @@ describe('a calibrated type: standing by calibration certificates', () => {
 
   it('a projector with a calibration certificate in force sends ok readings, not unverified ones', () => {
     const r = evaluateReading(ctx, reading);
-    expect(r.ok && [r.status, r.verification]).toEqual(['ok', { state: 'valid', validUntil: '2027-01-15T00:00:00.000Z' }]);
+    expect(r.ok && [r.status, r.verification]).toEqual(['ok', { state: 'valid', validUntil: '2027-01-15T00:00:00.000Z', basis: 'calibration' }]);
     expect(r.ok && r.tags).toEqual({ axis: 'X' });
   });
 
@@ -107,7 +107,13 @@ describe('a calibrated type: standing by calibration certificates', () => {
 
   it('verificationState counts the certificates of the kind asked for', () => {
     expect(verificationState([calibration], T0, 30)).toEqual({ state: 'none', validUntil: null });
-    expect(verificationState([calibration], T0, 30, undefined, 'calibration').state).toBe('valid');
+    expect(verificationState([calibration], T0, 30, undefined, 'calibration')).toEqual({
+      state: 'valid',
+      validUntil: '2027-01-15T00:00:00.000Z',
+      basis: 'calibration',
+    });
+    // a calibrated type with no calibration yet: none, still said of its calibration
+    expect(verificationState([], T0, 30, undefined, 'calibration')).toEqual({ state: 'none', validUntil: null, basis: 'calibration' });
     // Due 2027-01-15; 2026-12-20 is 26 days before: due soon.
     expect(verificationState([calibration], Date.parse('2026-12-20T00:00:00Z'), 30, undefined, 'calibration').state).toBe('due-soon');
   });

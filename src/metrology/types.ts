@@ -40,6 +40,12 @@ export interface Certificate {
 export interface VerificationState {
   state: VerificationStateName;
   validUntil: string | null;
+  /**
+   * `calibration` for a type kept in standing by calibration certificates (profile `standing`, e.g.
+   * the profile projector): its state is its calibration's, and what is said of it says so. Absent
+   * for the legally verified types.
+   */
+  basis?: 'calibration';
 }
 
 export interface FieldError {

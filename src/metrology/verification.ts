@@ -17,6 +17,7 @@ const DAY_MS = 86_400_000;
  * `none` when no verification certificate was issued by `at`: also when certificates exist but are all issued
  * later (a reading backfilled from before the first verification was not taken under a verification);
  * validUntil is then null. validUntil is the effective due date. Certificates with unparseable dates are ignored.
+ * With `kind` calibration the state carries `basis: 'calibration'`, so that what is said of it says calibration.
  */
 export function verificationState(
   certs: readonly Certificate[],
@@ -34,11 +35,15 @@ export function verificationState(
     const until = capped ? d.legal! : d.until;
     if (best === undefined || until > best.until) best = { until, iso: capped ? d.legalIso! : d.untilIso };
   }
-  if (best === undefined) return { state: 'none', validUntil: null };
-  const validUntil = best.iso;
-  if (at > best.until) return { state: 'expired', validUntil };
-  if (best.until - at <= dueSoonDays * DAY_MS) return { state: 'due-soon', validUntil };
-  return { state: 'valid', validUntil };
+  const state: VerificationState['state'] =
+    best === undefined ? 'none' : at > best.until ? 'expired' : best.until - at <= dueSoonDays * DAY_MS ? 'due-soon' : 'valid';
+  const validUntil = best === undefined ? null : best.iso;
+  return kind === 'calibration' ? { state, validUntil, basis: 'calibration' } : { state, validUntil };
+}
+
+/** What keeps an instrument in standing, for what is said of it: "verification" or "calibration". */
+export function standingWord(v: Pick<VerificationState, 'basis'>): 'verification' | 'calibration' {
+  return v.basis ?? 'verification';
 }
 
 /**

@@ -463,6 +463,33 @@ describe('inspector console (real browser)', () => {
     expect(refused).toEqual([]);
   });
 
+  it('a projector never calibrated: its alert is named for its calibration, not a verification (both languages)', async () => {
+    const secret = await t.device({ id: 'pj-hn-2', type: 'profile-projector', tenant: 'hn-ent', region: 'VN-HN', certificate: false });
+    const pj = await t.connect('pj-hn-2', secret);
+    const reading = { seq: 1, ts: new Date(Date.now() - 60_000).toISOString(), quantity: 'length', value: 12.7, unit: 'mm' };
+    await pj.publishAsync('instruments/pj-hn-2/readings', JSON.stringify(reading), { qos: 1 });
+    await pj.endAsync();
+    await expect.poll(async () => (await t.call('GET', '/api/v1/alerts?device=pj-hn-2')).body.items.length).toBe(1);
+
+    const { page, problems, refused } = await b.open(DESKTOP, 'vi-VN');
+    await signInOnAlerts(page, tokens.operatorHN);
+    const item = page.locator('li.alert[data-device="pj-hn-2"]');
+    await item.waitFor();
+    expect(await item.locator('strong').textContent()).toBe('Quá hạn hiệu chuẩn');
+    expect(await item.locator('.summary').textContent()).toBe('Số đo từ phương tiện không có hiệu chuẩn còn hiệu lực (chưa hiệu chuẩn)');
+    await item.locator('a').click();
+    await page.getByRole('heading', { name: 'Quá hạn hiệu chuẩn — pj-hn-2' }).waitFor();
+    const evidence = await page.locator('main').textContent();
+    expect(evidence).toMatch(/Hiệu chuẩnchưa hiệu chuẩn/);
+    expect(evidence).not.toMatch(/kiểm định/i);
+    await shot(page, 'alert-uncalibrated-projector-vi');
+    await page.getByLabel('Ngôn ngữ').selectOption('en');
+    await page.getByRole('heading', { name: 'Calibration overdue — pj-hn-2' }).waitFor();
+    expect(await page.locator('#alert-summary').textContent()).toBe('Readings from an instrument without valid calibration (none)');
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
+
   it('reference standards: an admin registers one and records a calibration that found one out of tolerance; its impact and alert; an inspector reads them on a phone', async () => {
     const { page, problems, refused } = await b.open(DESKTOP);
     await signInOnAlerts(page, ADMIN_TOKEN);

@@ -167,6 +167,41 @@ describe('a profile projector over MQTT and the API', () => {
     expect((await t.call('GET', '/api/v1/alerts?device=pj-2')).body.items).toEqual([]);
   });
 
+  it('a projector whose calibration lapsed, or was never calibrated: its alerts and config say calibration, not verification', async () => {
+    // Calibrated 400 days ago for 365 days (within the type's 12 months): lapsed 35 days ago.
+    const issued = Math.floor((Date.now() - 400 * DAY) / 1000) * 1000;
+    const until = new Date(issued + 365 * DAY).toISOString();
+    const secret = await t.device({ id: 'pj-3', type: 'profile-projector', certificate: false });
+    const cert = { kind: 'calibration', number: 'HC-pj-3', issuedBy: 'VMI', issuedAt: new Date(issued).toISOString(), validUntil: until };
+    expect((await t.call('POST', '/api/v1/devices/pj-3/certificates', cert)).status).toBe(201);
+    const c = await t.connect('pj-3', secret);
+    const box = inbox(c);
+    await c.subscribeAsync('instruments/pj-3/config', { qos: 1 });
+    t.gateway.reviewVerifications();
+    const config = await box.waitFor((m) => m.topic === 'instruments/pj-3/config' && m.payload.verification?.state === 'expired');
+    expect(config.payload.verification).toEqual({ state: 'expired', validUntil: until, basis: 'calibration' });
+    const lapsed = await vi.waitFor(async () => {
+      const items = (await t.call('GET', '/api/v1/alerts?device=pj-3')).body.items;
+      expect(items).toHaveLength(1);
+      return items[0];
+    }, 10_000);
+    expect(lapsed).toMatchObject({ kind: 'verification-overdue', summary: `Calibration expired on ${until.slice(0, 10)}` });
+    expect(lapsed.details.verification).toEqual({ state: 'expired', validUntil: until, basis: 'calibration' });
+    expect((await t.call('GET', '/api/v1/devices/pj-3')).body.verification).toEqual({ state: 'expired', validUntil: until, basis: 'calibration' });
+
+    // No calibration at all: its readings are stored unverified and say why.
+    const s4 = await t.device({ id: 'pj-4', type: 'profile-projector', certificate: false });
+    const c4 = await t.connect('pj-4', s4);
+    await publish(c4, 'instruments/pj-4/readings', { seq: 1, ts: new Date(Date.now() - 60_000).toISOString(), quantity: 'length', value: 12.7, unit: 'mm' });
+    const uncalibrated = await vi.waitFor(async () => {
+      const items = (await t.call('GET', '/api/v1/alerts?device=pj-4')).body.items;
+      expect(items).toHaveLength(1);
+      return items[0];
+    }, 10_000);
+    expect(uncalibrated).toMatchObject({ kind: 'verification-overdue', summary: 'Readings from an instrument without valid calibration (none)' });
+    expect((await t.call('GET', '/api/v1/devices/pj-4/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'unverified' });
+  });
+
   it('a drifting stage: GET /devices/{id}/drift gives the slope and a predicted out-of-tolerance date, and predicted-oot opens before any check fails', async () => {
     const secret = await register('pj-drift');
     const c = await t.connect('pj-drift', secret);
@@ -211,6 +246,10 @@ describe('a profile projector over MQTT and the API', () => {
       return found;
     }, 10_000);
     expect(alert).toMatchObject({ key: 'point=GB-50mm,regime=inService' });
+    // the due date it is set against is the projector's calibration's (registered valid for 365 days, 200 ago)
+    const calibrationDue = (await t.call('GET', '/api/v1/devices/pj-drift')).body.verification.validUntil.slice(0, 10);
+    expect(alert.summary).toMatch(new RegExp(`; calibration due ${calibrationDue}\\)$`));
+    expect(alert.details).toMatchObject({ dueBasis: 'calibration' });
     expect((await t.call('GET', '/api/v1/alerts?device=pj-drift&kind=out-of-tolerance')).body.items).toEqual([]);
   });
 });
