@@ -130,17 +130,6 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     else fn();
   }
 
-  /**
-   * The nozzle's latest totalizer. Given the `seq` of the transaction about to be audited:
-   * undefined when the latest one is of that transaction or a later one (a message sent or
-   * redelivered again after its state was committed: the end before it is not known, and its own
-   * end is no evidence of a gap).
-   */
-  lastTotalizer(device: string, nozzle: string, seq?: number): number | undefined {
-    const t = this.totalizerOf(device, nozzle);
-    return t && (seq === undefined || t.seq < seq) ? t.end : undefined;
-  }
-
   /** The nozzle's latest transaction judged: its seq and totalizerEnd (what Ingest audits the next one against). */
   totalizerOf(device: string, nozzle: string): { seq: number; end: number } | undefined {
     const key = `${device}|${nozzle}`;

@@ -140,7 +140,7 @@ describe('a fuel dispenser’s transactions through the message path', () => {
     const before = writes();
     expect((await acknowledged(transactions(1, 1000, 20))).stored).toEqual([{ seq: 20, totalizer_end: 1200 }]);
     expect(writes() - before).toBe(1);
-    expect(assurance.lastTotalizer('fd-1', '1')).toBe(1200);
+    expect(assurance.totalizerOf('fd-1', '1')).toEqual({ seq: 20, end: 1200 });
     expect(stateErrors).toEqual([]);
   });
 
