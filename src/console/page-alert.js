@@ -5,12 +5,12 @@ import { h, clear, field, select } from './dom.js';
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
-import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, tenantName, verifBadge } from './blocks.js';
+import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, table, tenantName, verifBadge } from './blocks.js';
 import { alertKind, alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
-/** @import { Alert, AlertDetails, Check, DeviceDrift, List, Verification } from './types.js' */
+/** @import { Alert, AlertDetails, Check, DeadLetter, DeviceDrift, List, Verification } from './types.js' */
 
 /** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
 const EVIDENCE_KEYS = [
@@ -293,10 +293,17 @@ function showEvidence(evidence, a) {
     driftKind && a.details?.points
       ? [
           driftFacts({ ...a.details, series: a.key || undefined }),
-          a.details.verificationDue ? facts([[t('ev.verificationDue'), fmtDate(a.details.verificationDue)]]) : null,
+          a.details.verificationDue
+            ? facts([[t(a.details.dueBasis === 'calibration' ? 'calibrationDue' : 'ev.verificationDue'), fmtDate(a.details.verificationDue)]])
+            : null,
         ]
       : evidenceFacts(a.details ?? {});
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
+  if (a.kind === 'points-refused') {
+    // what was refused, not how the instrument measures: the points kept, and what an admin can do with them
+    evidence.append(deadLettersSection(a));
+    return;
+  }
   if (a.kind === 'standard-oot') return; // no instrument: its impact is on the standard's page
   if (a.kind === 'lot-fail') return; // the lot's own page shows its packages; the instrument's checks are not the evidence
   const chartBox = h('div', {}, h('p', { class: 'muted' }, t('loading')));
@@ -327,4 +334,113 @@ function showEvidence(evidence, a) {
       clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }));
     })
     .catch((e) => clear(driftBox).append(errorBox(e)));
+}
+
+/**
+ * A points-refused alert's points, kept as dead letters: an admin sends them to the time-series
+ * database again once the cause is removed, or discards those that will never be stored, with a
+ * reason (POST /api/v1/dead-letters/replay and …/discard; both audited). The API clears the alert
+ * once none of the device's points is left. Others are told who can act.
+ * @param {Alert} a
+ */
+function deadLettersSection(a) {
+  if (S.me?.role !== 'admin') return section(t('dl.title'), h('p', { class: 'muted' }, t('dl.adminOnly')));
+  const list = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const status = h('div', { role: 'status' });
+  const actions = h('div', { class: 'actions', hidden: true });
+  const load = () =>
+    api()
+      .get('/api/v1/dead-letters', { device: a.device, limit: DEAD_LETTERS_SHOWN })
+      .then((/** @type {List<DeadLetter>} */ r) => {
+        clear(list).append(deadLettersTable(r.items));
+        actions.hidden = r.items.length === 0; // nothing left to send or discard
+      })
+      .catch((e) => clear(list).append(errorBox(e)));
+  /** @param {string} path @param {Record<string, unknown>} body @param {(r: any) => string} said @param {HTMLButtonElement} btn */
+  const act = async (path, body, said, btn) => {
+    btn.disabled = true;
+    clear(status);
+    try {
+      const r = await api().post(path, body);
+      status.append(h('p', { class: 'ok' }, said(r), r.cleared?.includes(a.device) ? ` ${t('dl.cleared')}` : ''));
+      await load();
+    } catch (e) {
+      status.append(errorBox(e));
+    } finally {
+      btn.disabled = false;
+    }
+  };
+  const replayBtn = h('button', { type: 'submit', class: 'primary' }, t('dl.replay'));
+  const replayForm = h(
+    'form',
+    {
+      class: 'action',
+      'aria-label': t('dl.replay'),
+      onsubmit: (/** @type {Event} */ e) => {
+        e.preventDefault();
+        act(
+          '/api/v1/dead-letters/replay',
+          { device: a.device },
+          (r) => t('dl.replayed', { replayed: r.replayed, refused: r.stillRefused.length }),
+          /** @type {HTMLButtonElement} */ (replayBtn),
+        );
+      },
+    },
+    h('p', { class: 'muted' }, t('dl.replayHelp')),
+    replayBtn,
+  );
+  const reason = h('textarea', { name: 'discardReason', rows: 2, maxlength: 500, required: true });
+  const discardBtn = h('button', { type: 'submit' }, t('dl.discard'));
+  const discardForm = h(
+    'form',
+    {
+      class: 'action',
+      'aria-label': t('dl.discard'),
+      onsubmit: (/** @type {Event} */ e) => {
+        e.preventDefault();
+        const why = reason.value.trim();
+        if (!why) {
+          reason.focus();
+          return;
+        }
+        act(
+          '/api/v1/dead-letters/discard',
+          { device: a.device, reason: why },
+          (r) => t('dl.discarded', { n: r.discarded }),
+          /** @type {HTMLButtonElement} */ (discardBtn),
+        );
+      },
+    },
+    field(t('dl.discardReason'), reason),
+    discardBtn,
+  );
+  actions.append(replayForm, discardForm);
+  load();
+  return section(t('dl.title'), list, status, actions);
+}
+
+/** Dead letters shown on the alert's page (the API lists up to 5,000; replay and discard take 1,000 at a time). */
+const DEAD_LETTERS_SHOWN = 100;
+
+/** @param {DeadLetter[]} items */
+function deadLettersTable(items) {
+  if (!items.length) return h('p', { class: 'muted' }, t('dl.none'));
+  const rows = items.map((x) => {
+    const p = /** @type {{ measurement?: string, fields?: Record<string, unknown>, ts?: number } | null} */ (x.point);
+    return h(
+      'tr',
+      {},
+      h('td', {}, typeof p?.ts === 'number' ? fmtDateTime(new Date(p.ts).toISOString()) : '—'),
+      h('td', {}, p?.measurement ?? '—'),
+      h('td', { class: 'num' }, p?.fields?.seq === undefined ? '—' : String(p.fields.seq)),
+      h('td', {}, h('code', {}, x.reason)),
+      h('td', {}, fmtDateTime(x.at)),
+    );
+  });
+  return h(
+    'div',
+    {},
+    h('p', {}, items.length < DEAD_LETTERS_SHOWN ? t('dl.count', { n: items.length }) : t('dl.countMore', { n: items.length })),
+    table(t('dl.table'), [t('dl.time'), t('dl.measurement'), [t('seq'), 'num'], t('dl.reason'), t('dl.keptAt')], rows),
+  );
 }

@@ -19,6 +19,7 @@ import type { Figure as ServerFigure, FleetFigures, Section, Table } from '../ov
 import type { ReadinessItem as ServerReadinessItem, ReadinessPart as ServerReadinessPart, ReadinessRules } from '../oversight/readiness.ts';
 import type { StoredReading } from '../sinks/sink.ts';
 import type { StoredCheck } from '../store/checks.ts';
+import type { DeadLetter as ServerDeadLetter } from '../store/dead-letters.ts';
 import type { Rejected } from '../store/rejections.ts';
 import type { StoredCertificate, Tenant as ServerTenant } from '../store/registry.ts';
 import type { StoredStandardCertificate } from '../store/standards.ts';
@@ -34,6 +35,8 @@ export type Tenant = Wire<ServerTenant>;
 /** GET /api/v1/instrument-types: the profiles of devices/. */
 export type InstrumentType = Wire<InstrumentProfile>;
 export type Verification = Wire<VerificationState>;
+/** GET /api/v1/dead-letters (admins): a point the time-series database refused for good, kept. */
+export type DeadLetter = Wire<ServerDeadLetter>;
 /** GET /api/v1/devices/…; `secret` only in the answer to POST /api/v1/devices, once. */
 export type Device = Wire<Awaited<ReturnType<typeof deviceView>>> & { secret?: string };
 
