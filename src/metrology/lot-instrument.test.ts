@@ -56,6 +56,11 @@ describe('the fitness of a weighing instrument for a lot', () => {
     expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.0001, max: 0.5 }), { ...rice, averageTare: 12.4 }, 15).reason).toBe(
       'The load 512.4 g exceeds the maximum capacity of instrument w-1 (0.5 kg).',
     );
+    // Max as its readings are judged: the registered range, else 0…max, else the type's 0–6 kg (devices/checkweigher.json)
+    const tenKg = { nominal: 10, unit: 'kg' };
+    const over = 'The load 10 kg exceeds the maximum capacity of instrument w-1 (6 kg).';
+    expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.005 }), tenKg, 0.15).reason).toBe(over);
+    expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.005, range: { min: 0, max: 6 }, max: 15 }), tenKg, 0.15).reason).toBe(over);
     expect(instrumentFitness(at('checkweigher', { e: 0.0001 }), { nominal: 1, unit: 'L' }, 0.015).reason).toMatch(/measured in L, not weighed/);
     expect(instrumentFitness({ id: null }, rice, 15)).toMatchObject({ id: null, suitable: false });
     expect(instrumentFitness({ id: 'ghost' }, rice, 15).reason).toBe('Instrument ghost is not a registered instrument.');

@@ -3,6 +3,7 @@
 // maximum permissible error at the load must not exceed T/5 (UK SI 2006/659 Sch. 2 para 1.3, after
 // Directive 76/211/EEC; ./tolerable-deficiency.ts). Pure: the caller gives the device, its profile
 // and its verification state.
+import { channelFor, isFieldErrors } from './channel.ts';
 import { maximumPermissibleError } from './mpe.ts';
 import type { InstrumentProfile } from './profile.ts';
 import { BASE_UNIT, clean, isPrepackageUnit, scaleSuitability } from './tolerable-deficiency.ts';
@@ -77,7 +78,10 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   if (!Number.isFinite(qnMeasured) || toCanonical === undefined)
     return unfit(`The load on instrument ${id} cannot be worked out for this lot (unit ${lot.unit}, measured in ${measured}).`);
   const load = qnMeasured + (lot.averageTare ?? 0);
-  const max = device.max ?? device.range?.max;
+  // Max as the instrument's readings and checks are judged against it (channel.ts): its range,
+  // else 0…max, else the type's default range.
+  const ch = channelFor(profile, device, {});
+  const max = isFieldErrors(ch) ? (device.max ?? device.range?.max) : ch.range.max;
   if (max !== undefined && load * toCanonical > max * (1 + 1e-12)) {
     return unfit(`The load ${clean(load)} ${measured} exceeds the maximum capacity of instrument ${id} (${max} ${canonical}).`);
   }
