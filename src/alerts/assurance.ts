@@ -38,7 +38,7 @@ import {
   type DriftState,
   type DriftSummary,
 } from '../metrology/drift.ts';
-import { standingWord, verificationState } from '../metrology/index.ts';
+import { intervalMonthsOf, standingWord, verificationState } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
@@ -624,7 +624,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       [...this.registry.certificatesOf(device.id)],
       at,
       profile?.dueSoonDays ?? this.opts.dueSoonDays,
-      profile?.verificationIntervalMonths,
+      profile && intervalMonthsOf(profile, device),
       profile?.standing,
     );
   }

@@ -96,10 +96,36 @@ describe('a mobile verification campaign', () => {
     // verified again (a later visit): the same instrument, a second certificate
     const again = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', {
       token: insp.bg,
-      body: scale('NS-2201', { certificateNumber: 'GCN-88', validUntil: '2027-06-30' }),
+      body: scale('NS-2201', { certificateNumber: 'GCN-88', validUntil: '2027-03-10' }),
     });
-    expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-2201', certificateNumber: 'GCN-88', validUntil: '2027-06-30T00:00:00.000Z' });
+    expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-2201', certificateNumber: 'GCN-88', validUntil: '2027-03-10T00:00:00.000Z' });
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items).toHaveLength(2);
+  });
+
+  it('verifies a spring-dial scale for 24 months, others for 12; a validity beyond the legal interval is refused (Circular 03/2024)', async () => {
+    await planned();
+    const path = '/api/v1/campaigns/bg-2026-q1/verifications';
+    // verified 2026-03-15 02:30: a scale's interval ends 2027-03-15, a spring-dial scale's 2028-03-15
+    const long = await api.call('POST', path, { token: insp.bg, body: scale('NS-3301', { validUntil: '2028-03-15' }) });
+    expect(long.status).toBe(400);
+    expect(long.body.error.details).toEqual([
+      {
+        path: 'validUntil',
+        message:
+          'validUntil 2028-03-15 is beyond the legal verification interval of this scale, 12 months from verifiedAt 2026-03-15: at most 2027-03-15 (a spring-dial scale is verified for 24 months: give "construction": "spring-dial") (Circular 03/2024/TT-BKHCN)',
+      },
+    ]);
+    expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-3301', { token: insp.bg })).status).toBe(404);
+    const spring = await api.call('POST', path, { token: insp.bg, body: scale('NS-3301', { construction: 'spring-dial' }) });
+    expect(spring.status, JSON.stringify(spring.body)).toBe(201);
+    expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-3301', { token: insp.bg })).body).toMatchObject({
+      construction: 'spring-dial',
+      verification: { state: 'valid', validUntil: '2028-03-15T02:30:00.000Z' },
+    });
+    const typo = await api.call('POST', path, { token: insp.bg, body: scale('NS-3302', { construction: 'spring' }) });
+    expect(typo.body.error.details).toEqual([
+      { path: 'construction', message: 'construction must be one of spring-dial for scale (or left out); received "spring"' },
+    ]);
   });
 
   it('records a scale that fails without registering it, and refuses what does not fit', async () => {

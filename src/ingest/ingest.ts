@@ -7,7 +7,7 @@ import type { Point } from '../sinks/sink.ts';
 import { integerText, seriesKey } from '../sinks/line-protocol.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError, ReadingStatus } from '../metrology/types.ts';
-import { evaluateCheck, evaluateReading, auditTransaction } from '../metrology/index.ts';
+import { evaluateCheck, evaluateReading, auditTransaction, intervalMonthsOf } from '../metrology/index.ts';
 import type { Device, StoredCertificate } from '../store/registry.ts';
 import {
   SenmlPackSchema,
@@ -317,7 +317,7 @@ export class Ingest {
         device,
         certificates: this.ctx.certificates(device.id),
         previous: prev,
-        verificationIntervalMonths: profile.verificationIntervalMonths,
+        verificationIntervalMonths: intervalMonthsOf(profile, device),
       },
       r,
     );

@@ -10,7 +10,7 @@ import type { Device, Registry, StoredCertificate } from '../store/registry.ts';
 import { after, answer, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
-import { addCalendarMonths } from '../metrology/verification.ts';
+import { addCalendarMonths, intervalMonthsOf } from '../metrology/verification.ts';
 import { Refusal } from './inspection-service.ts';
 import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
 import type { CampaignSummary, CampaignsSummary } from './summary.ts';
@@ -24,10 +24,12 @@ export interface VerificationInput {
   class: string;
   max: number;
   e: number;
+  /** The scale's construction where its interval depends on it: `spring-dial` (24 months, others 12). */
+  construction?: string;
   result: VerificationResult;
   stampNumber?: string;
   certificateNumber?: string;
-  /** The certificate's end; the type's verification interval from verifiedAt when absent. */
+  /** The certificate's end, at most the scale's legal interval from verifiedAt; that interval's end when absent. */
   validUntil?: string;
   /** When it was verified; now when absent. */
   verifiedAt?: string;
@@ -128,15 +130,27 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       throw new Refusal('invalid', 'the request body is invalid', [
         { path: 'type', message: `unknown instrument type; one of ${[...this.deps.profiles.keys()].join(', ')}` },
       ]);
-    const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, class: input.class, e: input.e, max: input.max });
+    const spec = { class: input.class, e: input.e, max: input.max, ...(input.construction ? { construction: input.construction } : {}) };
+    const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, ...spec });
     if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
     const verifiedAt = new Date(input.verifiedAt ?? this.deps.now()).toISOString();
     if (input.result !== 'pass') return this.record(c, market, input, actor, verifiedAt);
+    // The inspector issues this certificate: a validity beyond the legal interval is a mistake to
+    // correct here, not a claim to cap later as for a certificate posted from elsewhere (§3.6).
+    const months = intervalMonthsOf(profile, spec);
+    const legalEnd = new Date(addCalendarMonths(Date.parse(verifiedAt), months)).toISOString();
+    if (input.validUntil && Date.parse(input.validUntil) > Date.parse(legalEnd)) {
+      const springDial = !input.construction && profile.verificationIntervalMonthsByConstruction?.['spring-dial'];
+      throw new Refusal('invalid', 'the request body is invalid', [
+        {
+          path: 'validUntil',
+          message: `validUntil ${input.validUntil.slice(0, 10)} is beyond the legal verification interval of this scale, ${months} months from verifiedAt ${verifiedAt.slice(0, 10)}: at most ${legalEnd.slice(0, 10)}${springDial ? ` (a spring-dial scale is verified for ${springDial} months: give "construction": "spring-dial")` : ''} (Circular 03/2024/TT-BKHCN)`,
+        },
+      ]);
+    }
     // The registry answers at once on SQLite (the demo history records inside one transaction), with Promises on PostgreSQL.
     return after(this.registerScale(c, market, input, actor), (device) => {
-      const validUntil = input.validUntil
-        ? new Date(input.validUntil).toISOString()
-        : new Date(addCalendarMonths(Date.parse(verifiedAt), profile.verificationIntervalMonths)).toISOString();
+      const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : legalEnd;
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
       return after(
         this.deps.registry.addCertificate(
@@ -213,7 +227,17 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
         const site = market.district ? `${market.name}, ${market.district}` : market.name;
         return after(
           this.deps.registry.createDevice(
-            { id, tenant: tenantId, type: input.type, serial: input.serial, class: input.class, e: input.e, max: input.max, site },
+            {
+              id,
+              tenant: tenantId,
+              type: input.type,
+              serial: input.serial,
+              class: input.class,
+              e: input.e,
+              max: input.max,
+              ...(input.construction ? { construction: input.construction } : {}),
+              site,
+            },
             this.deps.now(),
           ),
           ({ device }) => {

@@ -16,7 +16,7 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { FieldError } from '../metrology/types.ts';
-import { verificationState } from '../metrology/verification.ts';
+import { intervalMonthsOf, verificationState } from '../metrology/verification.ts';
 import { type Answer, type Awaitable, after, answer, isPending, refusedAs, type StateExecutor, type Watching } from '../store/executor.ts';
 import { LOTS_TOPIC, type LotFilter, LotStore, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
 import type { Registry } from '../store/registry.ts';
@@ -459,7 +459,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         [...this.registry.certificatesOf(device.id)],
         at,
         profile?.dueSoonDays ?? this.opts.dueSoonDays,
-        profile?.verificationIntervalMonths,
+        profile && intervalMonthsOf(profile, device),
         profile?.standing,
       );
     const T = planLot(declarationOf(l), this.plans);

@@ -195,6 +195,17 @@ export function validateDevice(profile: InstrumentProfile, device: DeviceMetrolo
   const selectors: ChannelSelector[] = profile.channels ? Object.keys(profile.channels).map((gas) => ({ gas })) : [{}];
   const seen = new Set<string>();
   const errors: FieldError[] = [];
+  if (device.construction !== undefined) {
+    // a construction matters only where it changes the legal interval; anything else is a typo
+    const known = Object.keys(profile.verificationIntervalMonthsByConstruction ?? {});
+    if (!known.includes(device.construction))
+      errors.push({
+        path: 'construction',
+        message: known.length
+          ? `construction must be one of ${known.join(', ')} for ${profile.id} (or left out); received "${device.construction}"`
+          : `construction is not used for ${profile.id}: its verification interval does not depend on it; leave it out`,
+      });
+  }
   for (const sel of selectors) {
     const r = channelFor(profile, device, sel);
     if (isFieldErrors(r)) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyCorrection, latestCalibration } from './correction.ts';
-import { addCalendarMonths, effectiveVerificationDue, verificationState } from './verification.ts';
+import { addCalendarMonths, effectiveVerificationDue, intervalMonthsOf, verificationState } from './verification.ts';
 import type { Certificate } from './types.ts';
-import { DAY, verificationCert } from './test-fixtures.ts';
+import { DAY, profile, verificationCert } from './test-fixtures.ts';
 
 function cal(number: string, issuedAt: string, validUntil: string, correction?: Certificate['correction']): Certificate {
   return { kind: 'calibration', number, issuedBy: 'VMI', issuedAt, validUntil, ...(correction ? { correction } : {}) };
@@ -93,5 +93,21 @@ describe('the legal verification interval caps a certificate that claims longer 
     expect(new Date(addCalendarMonths(Date.parse('2027-02-28T00:00:00Z'), 12)).toISOString()).toBe('2028-02-28T00:00:00.000Z');
     expect(new Date(addCalendarMonths(Date.parse('2028-01-31T00:00:00Z'), 1)).toISOString()).toBe('2028-02-29T00:00:00.000Z'); // leap year
     expect(new Date(addCalendarMonths(Date.parse('2026-11-15T00:00:00Z'), 24)).toISOString()).toBe('2028-11-15T00:00:00.000Z');
+  });
+});
+
+describe('the interval of a device: its construction where its type sets one (devices/scale.json, Circular 03/2024/TT-BKHCN)', () => {
+  it('a spring-dial scale 24 months, any other scale 12, a type without constructions its own', () => {
+    expect(intervalMonthsOf(profile('scale'), { construction: 'spring-dial' })).toBe(24);
+    expect(intervalMonthsOf(profile('scale'), {})).toBe(12);
+    expect(intervalMonthsOf(profile('gas-detector'), { construction: 'spring-dial' })).toBe(6);
+    // a 24-month certificate issued 2025-01-10, on 2026-03-01: in force for the spring-dial scale, due 2026-01-10 for another
+    const cert = verificationCert('2025-01-10T00:00:00Z', '2027-01-10T00:00:00Z');
+    const at = Date.parse('2026-03-01T00:00:00Z');
+    expect(verificationState([cert], at, 30, intervalMonthsOf(profile('scale'), { construction: 'spring-dial' }))).toEqual({
+      state: 'valid',
+      validUntil: '2027-01-10T00:00:00.000Z',
+    });
+    expect(verificationState([cert], at, 30, intervalMonthsOf(profile('scale'), {}))).toEqual({ state: 'expired', validUntil: '2026-01-10T00:00:00.000Z' });
   });
 });

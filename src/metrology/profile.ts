@@ -234,6 +234,12 @@ export const InstrumentProfileSchema = z
      * (profile projectors), whose interval is the enterprise's own (verificationIntervalMonths holds it).
      */
     standing: z.enum(['verification', 'calibration']).default('verification'),
+    /**
+     * Intervals that differ by the instrument's construction (the device's `construction`), in
+     * months: a scale's `spring-dial` 24 where the type's is 12. A device of another construction,
+     * or none, has verificationIntervalMonths.
+     */
+    verificationIntervalMonthsByConstruction: z.record(z.string().min(1).max(64), z.number().int().positive()).optional(),
     dueSoonDays: z.number().int().nonnegative().default(30),
     checkMethod: z.string().min(1),
     /** Every figure above cites its source here (figuresNeedingSources in ./sources.ts). */

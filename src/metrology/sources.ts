@@ -52,6 +52,7 @@ export function figuresNeedingSources(p: InstrumentProfile): string[] {
     paths.push('/range', '/resolution', ...mpePaths(p.mpe!, '/mpe'));
   }
   paths.push('/inServiceFactor', '/verificationIntervalMonths', '/dueSoonDays', '/expectedIntervalSeconds', '/drift');
+  if (p.verificationIntervalMonthsByConstruction) paths.push('/verificationIntervalMonthsByConstruction');
   if (p.plausibility) paths.push('/plausibility');
   if (p.transactionAudit) paths.push('/transactionAudit');
   if (p.referenceStandards) paths.push('/referenceStandards');

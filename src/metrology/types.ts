@@ -25,6 +25,12 @@ export interface DeviceMetrology {
   e?: number;
   /** Maximum capacity (scales), kg. */
   max?: number;
+  /**
+   * The instrument's construction, where its type's legal interval depends on it (profile
+   * `verificationIntervalMonthsByConstruction`): a scale's `spring-dial` is verified every 24
+   * months, other scales every 12 (Circular 03/2024/TT-BKHCN).
+   */
+  construction?: string;
 }
 
 export interface Certificate {

@@ -1,5 +1,6 @@
 // Legal verification standing of a device at a point in time.
-import type { Certificate, VerificationState } from './types.ts';
+import type { InstrumentProfile } from './profile.ts';
+import type { Certificate, DeviceMetrology, VerificationState } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -41,6 +42,19 @@ export function verificationState(
   return kind === 'calibration' ? { state, validUntil, basis: 'calibration' } : { state, validUntil };
 }
 
+/**
+ * The interval of a device's certificates, months: its construction's where the type sets one (a
+ * spring-dial scale's 24), else the type's. What caps a certificate claiming longer, wherever the
+ * device's standing is judged (readings, the device, lots, certificates posted, campaigns).
+ */
+export function intervalMonthsOf(
+  profile: Pick<InstrumentProfile, 'verificationIntervalMonths' | 'verificationIntervalMonthsByConstruction'>,
+  device: Pick<DeviceMetrology, 'construction'>,
+): number {
+  const byConstruction = device.construction === undefined ? undefined : profile.verificationIntervalMonthsByConstruction?.[device.construction];
+  return byConstruction ?? profile.verificationIntervalMonths;
+}
+
 /** What keeps an instrument in standing, for what is said of it: "verification" or "calibration". */
 export function standingWord(v: Pick<VerificationState, 'basis'>): 'verification' | 'calibration' {
   return v.basis ?? 'verification';
@@ -69,6 +83,8 @@ export function effectiveVerificationDue(
   cert: Certificate,
   intervalMonths: number,
 ): { dueAt: string; legalDueAt: string; capped: boolean; warning?: string } | null {
+  // a calibrated type's interval is the enterprise's calibration interval, not a legal one
+  const interval = cert.kind === 'calibration' ? 'calibration interval' : 'legal verification interval';
   const d = parsedDates(cert);
   if (!Number.isFinite(d.issued) || !Number.isFinite(d.until)) return null;
   const legal = legalDueOf(d, intervalMonths);
@@ -78,7 +94,7 @@ export function effectiveVerificationDue(
     dueAt: legalDueAt,
     legalDueAt,
     capped: true,
-    warning: `certificate ${cert.number} is valid until ${d.untilIso.slice(0, 10)}, longer than the legal verification interval of ${intervalMonths} months: the instrument is due on ${legalDueAt.slice(0, 10)} (issued ${new Date(d.issued).toISOString().slice(0, 10)} + ${intervalMonths} months)`,
+    warning: `certificate ${cert.number} is valid until ${d.untilIso.slice(0, 10)}, longer than the ${interval} of ${intervalMonths} months: the instrument is due on ${legalDueAt.slice(0, 10)} (issued ${new Date(d.issued).toISOString().slice(0, 10)} + ${intervalMonths} months)`,
   };
 }
 

@@ -202,6 +202,22 @@ describe('a profile projector over MQTT and the API', () => {
     expect((await t.call('GET', '/api/v1/devices/pj-4/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'unverified' });
   });
 
+  it("a calibration certificate longer than the projector's 12-month interval is capped at it, with a warning; a verification certificate is not", async () => {
+    await t.device({ id: 'pj-5', type: 'profile-projector', certificate: false });
+    const body = { number: 'HC-pj-5', issuedBy: 'VMI', issuedAt: '2025-01-10T00:00:00Z', validUntil: '2027-01-10T00:00:00Z' };
+    const cal = await t.call('POST', '/api/v1/devices/pj-5/certificates', { kind: 'calibration', ...body });
+    expect(cal.body).toMatchObject({
+      dueAt: '2026-01-10T00:00:00.000Z',
+      warnings: [
+        'certificate HC-pj-5 is valid until 2027-01-10, longer than the calibration interval of 12 months: the instrument is due on 2026-01-10 (issued 2025-01-10 + 12 months)',
+      ],
+    });
+    // a verification certificate does not keep a projector in standing: no due date, no interval warning
+    const ver = await t.call('POST', '/api/v1/devices/pj-5/certificates', { kind: 'verification', ...body, number: 'V-pj-5' });
+    expect(ver.body.warnings).toEqual([]);
+    expect(ver.body.dueAt).toBeUndefined();
+  });
+
   it('a drifting stage: GET /devices/{id}/drift gives the slope and a predicted out-of-tolerance date, and predicted-oot opens before any check fails', async () => {
     const secret = await register('pj-drift');
     const c = await t.connect('pj-drift', secret);

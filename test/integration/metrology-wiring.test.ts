@@ -327,4 +327,40 @@ describe('metrology in the gateway (issue 16)', () => {
     await t.drained();
     expect((await t.call('GET', '/api/v1/devices/bar-24/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'unverified' });
   });
+
+  it('a spring-dial scale is verified for 24 months (Circular 03/2024): its 24-month certificate is in force where another scale is due at 12', async () => {
+    // Issued on the 10th, 14 calendar months ago, valid 24 months: a spring-dial scale is valid for 10 more
+    // months; a scale of no stated construction was due 12 months after issue, 2 months ago.
+    const now = new Date();
+    const on10th = (months: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, 10)).toISOString();
+    const cert = (id: string) => ({ kind: 'verification', number: `V-${id}`, issuedBy: 'TĐC', issuedAt: on10th(-14), validUntil: on10th(10) });
+    const scale = { class: 'IIII', e: 0.05, max: 30 };
+    const springSecret = await t.device({ id: 'sc-spring', type: 'scale', certificate: false, extra: { ...scale, construction: 'spring-dial' } });
+    await t.device({ id: 'sc-plain', type: 'scale', certificate: false, extra: scale });
+    const spring = await t.call('POST', '/api/v1/devices/sc-spring/certificates', cert('sc-spring'));
+    expect(spring.body).toMatchObject({ dueAt: on10th(10), warnings: [] });
+    expect((await t.call('GET', '/api/v1/devices/sc-spring')).body).toMatchObject({
+      construction: 'spring-dial',
+      verification: { state: 'valid', validUntil: on10th(10) },
+    });
+    const plain = await t.call('POST', '/api/v1/devices/sc-plain/certificates', cert('sc-plain'));
+    expect(plain.body).toMatchObject({ dueAt: on10th(-2), warnings: [expect.stringMatching(/longer than the legal verification interval of 12 months/)] });
+    expect((await t.call('GET', '/api/v1/devices/sc-plain')).body.verification).toEqual({ state: 'expired', validUntil: on10th(-2) });
+    // the spring-dial scale's readings are taken under its verification
+    const c = await t.connect('sc-spring', springSecret);
+    await c.publishAsync('instruments/sc-spring/readings', JSON.stringify({ seq: 1, ts: iso(Date.now() - 1000), quantity: 'mass', value: 12.35, unit: 'kg' }), {
+      qos: 1,
+    });
+    await t.drained();
+    expect((await t.call('GET', '/api/v1/devices/sc-spring/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'ok' });
+    // a construction the type does not know, or one a barometer does not have, is refused at registration
+    const typo = await t.call('POST', '/api/v1/devices', { id: 'sc-typo', tenant: 'acme', type: 'scale', serial: 'T-1', ...scale, construction: 'dial' });
+    expect(typo.body.error.details).toEqual([
+      { path: 'construction', message: 'construction must be one of spring-dial for scale (or left out); received "dial"' },
+    ]);
+    const baro = await t.call('POST', '/api/v1/devices', { id: 'bar-dial', tenant: 'acme', type: 'barometer', serial: 'T-2', construction: 'spring-dial' });
+    expect(baro.body.error.details).toEqual([
+      { path: 'construction', message: 'construction is not used for barometer: its verification interval does not depend on it; leave it out' },
+    ]);
+  });
 });

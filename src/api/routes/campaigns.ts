@@ -38,6 +38,8 @@ export const VerificationBody = z.strictObject({
   class: z.string().min(1).max(16),
   max: positive,
   e: positive,
+  /** `spring-dial` for a spring-dial scale (verified every 24 months, others 12). */
+  construction: Text(64).optional(),
   result: z.enum(['pass', 'fail']),
   stampNumber: Text(64).optional(),
   certificateNumber: Text(128).optional(),

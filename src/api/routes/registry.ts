@@ -1,6 +1,6 @@
 // Tenants, tokens, instrument types, devices and certificates.
 import { z } from 'zod';
-import { effectiveVerificationDue, validateDevice } from '../../metrology/index.ts';
+import { effectiveVerificationDue, intervalMonthsOf, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
@@ -59,6 +59,7 @@ export const DeviceBody = z.strictObject({
   mmq: finite.refine((x) => x > 0, 'must be positive').optional(),
   e: finite.refine((x) => x > 0, 'must be positive').optional(),
   max: finite.refine((x) => x > 0, 'must be positive').optional(),
+  construction: z.string().min(1).max(64).optional(),
   expectedIntervalSeconds: z
     .number()
     .int()
@@ -336,10 +337,11 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
       const cert = await deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
-      // A verification claiming longer than the type's legal interval makes the instrument due at
+      // A certificate of the kind that keeps the type in standing (a verification; a calibration for
+      // a calibrated type) claiming longer than the device's interval makes the instrument due at
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
-      const interval = deps.profiles.get(d.type)?.verificationIntervalMonths;
-      const due = cert.kind === 'verification' && interval !== undefined ? effectiveVerificationDue(cert, interval) : null;
+      const profile = deps.profiles.get(d.type);
+      const due = profile && cert.kind === profile.standing ? effectiveVerificationDue(cert, intervalMonthsOf(profile, d)) : null;
       const warnings = due?.warning ? [due.warning] : [];
       await audit(p, 'certificate.add', d.id, {
         kind: cert.kind,
