@@ -136,6 +136,18 @@ function verificationForm(c, done) {
   );
   const max = h('input', { name: 'max', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '30' });
   const e = h('input', { name: 'e', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '0.1' });
+  // the constructions whose legal interval differs (a spring-dial scale: 24 months), from the scale's type
+  const scaleType = S.types.find((x) => x.id === 'scale');
+  const construction = select(
+    'construction',
+    [
+      ['', t('constructionOther', { months: scaleType?.verificationIntervalMonths ?? 12 })],
+      ...Object.entries(scaleType?.verificationIntervalMonthsByConstruction ?? {}).map(
+        ([k, months]) => /** @type {[string, string]} */ ([k, t('constructionMonths', { construction: label('construction', k), months })]),
+      ),
+    ],
+    '',
+  );
   const result = select(
     'result',
     [
@@ -160,6 +172,7 @@ function verificationForm(c, done) {
         class: klass.value,
         max: Number(max.value),
         e: Number(e.value),
+        ...(construction.value ? { construction: construction.value } : {}),
         result: result.value,
         ...(stamp.value.trim() ? { stampNumber: stamp.value.trim() } : {}),
         ...(certificate.value.trim() ? { certificateNumber: certificate.value.trim() } : {}),
@@ -181,6 +194,7 @@ function verificationForm(c, done) {
     field(t('class'), klass),
     field(t('maxCapacity'), max),
     field(t('scaleInterval'), e),
+    field(t('construction'), construction),
     field(t('result'), result),
     field(`${t('stampNumber')} (${t('optional')})`, stamp),
     field(`${t('certificateNumber')} (${t('optional')})`, certificate),

@@ -160,9 +160,10 @@ describe("the inspector's work in the console (real browser)", () => {
     await plan.getByRole('button', { name: 'Plan it' }).click();
     await page.getByRole('heading', { level: 1, name: 'Kiểm định cân tại chợ 2026' }).waitFor();
 
-    const record = async (serial: string, result: 'pass' | 'fail', market: string) => {
+    const record = async (serial: string, result: 'pass' | 'fail', market: string, construction?: string) => {
       const form = page.getByRole('form', { name: 'Record a scale verified' });
       await form.getByLabel('Market').selectOption(market);
+      if (construction) await form.getByLabel('Construction').selectOption({ label: construction });
       await form.getByLabel('Owner', { exact: true }).fill('Nguyễn Thị Hoa');
       await form.getByLabel('Serial number').fill(serial);
       await form.getByLabel('Result').selectOption(result);
@@ -170,7 +171,11 @@ describe("the inspector's work in the console (real browser)", () => {
       await form.getByRole('button', { name: 'Record it' }).click();
       await page.getByText(`Scale ${serial} recorded: ${result}.`).waitFor();
     };
-    await record('NS-2201', 'pass', 'Chợ Thương');
+    expect(await page.getByRole('form', { name: 'Record a scale verified' }).getByLabel('Construction').locator('option').allTextContents()).toEqual([
+      'any other (12 months)',
+      'spring-dial (24 months)',
+    ]);
+    await record('NS-2201', 'pass', 'Chợ Thương', 'spring-dial (24 months)');
     await page.getByText('Registered as sc-cho-thuong-ns-2201').waitFor();
     await record('DH-9', 'fail', 'Chợ Kép');
     const tally = async (k: string) => page.locator(`[data-tally="${k}"]`).textContent();
@@ -186,6 +191,21 @@ describe("the inspector's work in the console (real browser)", () => {
     });
     const certs = (await t.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates', undefined, inspector)).body.items;
     expect(certs).toMatchObject([{ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang' }]);
+    // a spring-dial scale: verified for 24 months (Circular 03/2024/TT-BKHCN)
+    const issued = new Date(certs[0].issuedAt);
+    const in24 = new Date(
+      Date.UTC(
+        issued.getUTCFullYear() + 2,
+        issued.getUTCMonth(),
+        issued.getUTCDate(),
+        issued.getUTCHours(),
+        issued.getUTCMinutes(),
+        issued.getUTCSeconds(),
+        issued.getUTCMilliseconds(),
+      ),
+    );
+    expect(certs[0].validUntil).toBe(in24.toISOString());
+    expect(d.body.construction).toBe('spring-dial');
     expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual([
       'fd-dt-2',
       'sc-cho-thuong-ns-2201',
