@@ -39,6 +39,14 @@ WHERE measurement = ? AND device = ? AND ts >= ? AND ts <= ?
 ORDER BY ts DESC, series
 LIMIT ?`;
 
+/** POINTS_QUERY_SQL for the points with one tag's value (`series` holds the tags as [key, value] pairs). */
+export const POINTS_WITH_TAG_SQL = `
+SELECT ts, series, fields FROM points
+WHERE measurement = ? AND device = ? AND ts >= ? AND ts <= ?
+  AND EXISTS (SELECT 1 FROM json_each(points.series) WHERE json_extract(value, '$[0]') = ? AND json_extract(value, '$[1]') = ?)
+ORDER BY ts DESC, series
+LIMIT ?`;
+
 interface Row {
   ts: number;
   series: string;
@@ -55,6 +63,7 @@ export class EmbeddedSink implements Sink {
   private db: Database.Database | undefined;
   private upsert: Database.Statement | undefined;
   private select: Database.Statement<unknown[], Row> | undefined;
+  private selectWithTag: Database.Statement<unknown[], Row> | undefined;
   private writeAll: ((rows: unknown[][]) => void) | undefined;
 
   /** `path`: the SQLite file, created with its directory if missing. */
@@ -145,16 +154,25 @@ export class EmbeddedSink implements Sink {
   }
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
-    return (await this.queryPoints('reading', q.device, q.from, q.to, q.limit)).map(toStoredReading);
+    return (await this.queryPoints('reading', q.device, q.from, q.to, q.limit, q.gas === undefined ? undefined : ['gas', q.gas])).map(toStoredReading);
   }
 
   /** Points of one measurement and device within [from, to] (epoch ms, inclusive), newest first. */
-  async queryPoints(measurement: Measurement, device: string, from: number | undefined, to: number | undefined, limit: number): Promise<Point[]> {
+  async queryPoints(
+    measurement: Measurement,
+    device: string,
+    from: number | undefined,
+    to: number | undefined,
+    limit: number,
+    tag?: [key: string, value: string],
+  ): Promise<Point[]> {
     if (!(limit > 0)) return [];
-    this.open();
+    const db = this.open();
     const lo = from === undefined || Number.isNaN(from) ? Number.MIN_SAFE_INTEGER : Math.max(Number.MIN_SAFE_INTEGER, Math.ceil(from));
     const hi = to === undefined || Number.isNaN(to) ? Number.MAX_SAFE_INTEGER : Math.min(Number.MAX_SAFE_INTEGER, Math.floor(to));
-    const rows = this.select!.all(measurement, device, lo, hi, Math.floor(limit));
+    const rows = tag
+      ? (this.selectWithTag ??= db.prepare<unknown[], Row>(POINTS_WITH_TAG_SQL)).all(measurement, device, lo, hi, tag[0], tag[1], Math.floor(limit))
+      : this.select!.all(measurement, device, lo, hi, Math.floor(limit));
     return rows.map((r) => {
       const tags: Record<string, string> = Object.fromEntries(JSON.parse(r.series) as [string, string][]);
       tags.device = device;
@@ -168,6 +186,7 @@ export class EmbeddedSink implements Sink {
     this.db = undefined;
     this.upsert = undefined;
     this.select = undefined;
+    this.selectWithTag = undefined;
     this.writeAll = undefined;
   }
 }

@@ -26,8 +26,16 @@ function timeLiteral(ms: number): string {
 }
 
 /** The newest `limit` points of one measurement and device, within [from, to] (epoch ms). */
-export function pointsQuery(measurement: Measurement, device: string, from: number | undefined, to: number | undefined, limit: number): string {
+export function pointsQuery(
+  measurement: Measurement,
+  device: string,
+  from: number | undefined,
+  to: number | undefined,
+  limit: number,
+  tags: Record<string, string> = {},
+): string {
   const where = [`"device" = ${influxqlString(device)}`];
+  for (const [k, v] of Object.entries(tags)) where.push(`${influxqlIdentifier(k)} = ${influxqlString(v)}`);
   if (from !== undefined && !Number.isNaN(from)) where.push(`time >= ${timeLiteral(from)}`);
   if (to !== undefined && !Number.isNaN(to)) where.push(`time <= ${timeLiteral(to)}`);
   return `SELECT * FROM ${influxqlIdentifier(measurement)} WHERE ${where.join(' AND ')} GROUP BY * ORDER BY time DESC LIMIT ${Math.floor(limit)}`;
@@ -35,7 +43,7 @@ export function pointsQuery(measurement: Measurement, device: string, from: numb
 
 /** The query behind `Sink.queryReadings`. */
 export function readingsQuery(q: ReadingQuery): string {
-  return pointsQuery('reading', q.device, q.from, q.to, q.limit);
+  return pointsQuery('reading', q.device, q.from, q.to, q.limit, q.gas === undefined ? {} : { gas: q.gas });
 }
 
 /** The JSON body of InfluxDB's `/query` (with `epoch=ms`). */

@@ -39,6 +39,8 @@ export interface ReadingQuery {
   from?: number; // epoch ms, inclusive
   to?: number; // epoch ms, inclusive
   limit: number;
+  /** Only the readings of this gas (a gas detector's channel, tag `gas`). */
+  gas?: string;
 }
 
 /**

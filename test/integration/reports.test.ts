@@ -193,4 +193,41 @@ describe('assurance report and out-of-tolerance impact', () => {
     const clean = await t.call('GET', '/api/v1/devices/bar-r2/oot-impact');
     expect(clean.body).toMatchObject({ finding: null, items: [] });
   });
+
+  it("oot-impact of a gas detector's CO finding looks back to its last CO pass, not a later O2 pass, over its CO readings only", async () => {
+    const gd = await t.connect('gd-r1', await t.device({ id: 'gd-r1', tenant: 'rpt', type: 'gas-detector' }));
+    const base = Date.now() - 10 * DAY;
+    const send = (kind: 'readings' | 'checks', body: Record<string, unknown>) =>
+      gd.publishAsync(`instruments/gd-r1/${kind}`, JSON.stringify({ ...body, ts: new Date(body.ts as number).toISOString() }), { qos: 1 });
+    // CO: MPE max(5 ppm, 10 %) = 5 ppm at 50 ppm, so 51 passes and 60 fails; O2: 0.5 %vol, 20.9 passes.
+    const co = (seq: number, ts: number, indicated: number) =>
+      send('checks', { seq, ts, indicated, reference: 50, referenceUncertainty: 0.5, unit: 'ppm', gas: 'CO', point: 'span', standardId: 'CYL-CO-50' });
+    await co(11, base, 51);
+    await send('readings', { seq: 1, ts: base + DAY, quantity: 'concentration', gas: 'CO', value: 12, unit: 'ppm' });
+    await send('readings', { seq: 2, ts: base + 2 * DAY, quantity: 'concentration', gas: 'O2', value: 20.9, unit: '%' });
+    await send('checks', {
+      seq: 12,
+      ts: base + 8 * DAY,
+      indicated: 20.9,
+      reference: 20.9,
+      referenceUncertainty: 0.05,
+      unit: '%',
+      gas: 'O2',
+      point: 'span',
+      standardId: 'CYL-O2-21',
+    });
+    await send('readings', { seq: 3, ts: base + 8.5 * DAY, quantity: 'concentration', gas: 'CO', value: 14, unit: 'ppm' });
+    await send('readings', { seq: 4, ts: base + 8.6 * DAY, quantity: 'concentration', gas: 'O2', value: 20.8, unit: '%' });
+    await co(13, base + 9 * DAY, 60);
+    await vi.waitFor(async () => expect((await t.call('GET', '/api/v1/devices/gd-r1/checks')).body.items).toHaveLength(3), 10_000);
+    await t.drained();
+    const r = await t.call('GET', '/api/v1/devices/gd-r1/oot-impact');
+    expect(r.body.finding).toMatchObject({ seq: 13, gas: 'CO', decision: 'fail' });
+    expect(r.body.lastPassingCheck).toMatchObject({ seq: 11, gas: 'CO' });
+    expect([r.body.from, r.body.to]).toEqual([new Date(base).toISOString(), new Date(base + 9 * DAY).toISOString()]);
+    expect(r.body.items.map((x: { seq: number; tags: { gas: string } }) => [x.seq, x.tags.gas])).toEqual([
+      [3, 'CO'],
+      [1, 'CO'],
+    ]);
+  });
 });

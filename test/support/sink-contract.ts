@@ -93,6 +93,17 @@ export function sinkContract(name: string, kind: string, setup: () => SinkTarget
       expect(await sink.queryReadings({ device: "nobody' OR device = 'c-range", limit: 10 })).toEqual([]);
     });
 
+    it("reads one gas's readings of a gas detector (the oot-impact look-back of a gas), limit applied to that gas", async () => {
+      const gases = ['CO', 'O2', 'CO', 'H2S', 'CO', 'O2'];
+      await sink.write(gases.map((gas, i) => reading('c-gas', i + 1, { tags: { gas } })));
+      const q = (gas: string, limit = 10) => sink.queryReadings({ device: 'c-gas', gas, limit }).then(seqs);
+      expect(await q('CO')).toEqual([5, 3, 1]);
+      expect(await q('O2')).toEqual([6, 2]);
+      expect(await q('CO', 2)).toEqual([5, 3]);
+      expect(await q('NO2')).toEqual([]);
+      expect(await q("CO' OR gas = 'O2")).toEqual([]);
+    });
+
     it("takes the journal's line protocol (writeLines) as it takes the points", async () => {
       const points = [reading('c-lines', 1), reading('c-lines', 2, { tags: { nozzle: '2', product: 'E10, "premium"' } })];
       await sink.writeLines(toLineProtocol(points), points.length);

@@ -72,10 +72,18 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
       const d = visibleDevice(deps, p, params.id);
       const checks = await deps.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
       const finding = checks.find((x) => x.decision === 'fail' || x.decision === 'conditional-fail');
-      const lastPass = finding ? checks.find((x) => x.ts < finding.ts && (x.decision === 'pass' || x.decision === 'conditional-pass')) : undefined;
+      // The look-back runs to the last pass of the finding's own series (gas, test point, regime:
+      // docs/metrology.md §5): another gas's or point's pass says nothing of this one. A gas
+      // detector's readings of that gas only.
+      const sameSeries = (x: (typeof checks)[number]) => !!finding && x.gas === finding.gas && x.point === finding.point && x.regime === finding.regime;
+      const lastPass = finding
+        ? checks.find((x) => x.ts < finding.ts && (x.decision === 'pass' || x.decision === 'conditional-pass') && sameSeries(x))
+        : undefined;
       const from = lastPass?.ts ?? 0;
       const to = finding?.ts ?? 0;
-      const readings = finding ? await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit }) : [];
+      const readings = finding
+        ? await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit, ...(finding.gas !== undefined ? { gas: finding.gas } : {}) })
+        : [];
       if (query.format === 'csv') {
         // a column per tag the readings carry (gas, nozzle, product, …), as sent: csvCell quotes and defuses them
         const tagKeys = [...new Set(readings.flatMap((x) => Object.keys(x.tags)))].sort();
