@@ -246,6 +246,7 @@ export function planInspectorsYear(
     profiles: x.profiles,
     publishConfig,
     now: agenda.now,
+    standardOf: (id, tenant) => standards.standardOf(id, tenant),
   });
   const rng = createRng(deriveSeed(fleet.seed, 'history#inspections'));
   visits(fleet, plans).forEach((v, n, all) => {

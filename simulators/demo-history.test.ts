@@ -120,7 +120,8 @@ describe('the demo history', () => {
     // U and the 0.01 L display)
     const at = Date.parse('2025-04-30T01:50:00Z'); // the first instrument examined, 20 minutes in
     const check = new CheckStore(db).of('hn-fd-001', at, at, 10).find((c) => c.seq === -1)!;
-    expect(check).toMatchObject({ standardId: 'TDC-PM-20L-01', reference: 20, regime: 'inService', decision: 'pass' });
+    // judged as a device's check: the authority's measure, calibrated at the time, is traceable
+    expect(check).toMatchObject({ standardId: 'TDC-PM-20L-01', reference: 20, regime: 'inService', decision: 'pass', traceable: true });
     expect(check.mpe).toBeCloseTo(0.09, 10);
     expect(check.uncertainty).toBeCloseTo(0.00702, 5);
     // the dispenser sealed off in July was released a week later: the live demo starts with no seal

@@ -261,6 +261,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     log,
     now,
     defaultTimeZone: config.defaultTimeZone,
+    standardOf: (id, tenant) => standards.standardOf(id, tenant),
     recordPoints: (points) => journal.append(points, nowMs()),
   });
   const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now });

@@ -112,6 +112,47 @@ describe('an inspection record', () => {
     expect(alerts.body.items[0]).toMatchObject({ severity: 'critical', key: 'Qmax', details: { seq: -1, regime: 'inService', standardId: 'PM-20L-07' } });
   });
 
+  it("judges an inspector's check as a device's: its standard's traceability, and a scale's change-point weights (deltaL)", async () => {
+    const id = await open();
+    // the authority's 20 L proving measure, calibrated with U = 4 mL (0.02 % ≤ the 0.1 % a dispenser's test asks): traceable
+    const pm = { id: 'PM-20L-07', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II', serial: 'BC-07' };
+    expect((await api.call('POST', '/api/v1/standards', { body: pm })).status).toBe(201);
+    const hc = {
+      number: 'HC-07',
+      issuedBy: 'VMI',
+      issuedAt: '2025-06-01',
+      validUntil: '2026-06-01',
+      uncertainty: 0.004,
+      traceableTo: 'VMI national volume standard',
+    };
+    expect((await api.call('POST', '/api/v1/standards/PM-20L-07/certificates', { body: hc })).status).toBe(201);
+    const traced = await api.call('POST', `/api/v1/inspections/${id}/items`, {
+      token: insp.bg,
+      body: item('fd-dt-2', [proving(20.05), { ...proving(20.05), standardId: 'PM-NOWHERE' }]),
+    });
+    expect(traced.status, JSON.stringify(traced.body)).toBe(201);
+    expect(traced.body.checks.map((c: { standardId: string; traceable: boolean }) => [c.standardId, c.traceable])).toEqual([
+      ['PM-20L-07', true],
+      ['PM-NOWHERE', false],
+    ]);
+    const untraceable = (await api.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=untraceable-check', { token: insp.bg })).body.items;
+    expect(untraceable).toEqual([expect.objectContaining({ key: 'PM-NOWHERE', details: expect.objectContaining({ standardId: 'PM-NOWHERE' }) })]);
+
+    // A class III scale, e = 50 g, at L = 10 kg (200e): shows 10.00 kg and steps up after ΔL = 20 g, so
+    // E = I + ½e − ΔL − L = 10 + 0.025 − 0.02 − 10 = +0.005 kg (OIML R76 change point); MPE 0.5e = 25 g
+    // on verification, 50 g in service.
+    const scale = await api.call('POST', `/api/v1/inspections/${id}/items`, {
+      token: insp.bg,
+      body: item('sc-dt-1', [{ indicated: 10, reference: 10, referenceUncertainty: 0.0005, unit: 'kg', standardId: 'W-10KG-M1', deltaL: 0.02 }], {
+        priceDisplayCorrect: undefined,
+      }),
+    });
+    expect(scale.status, JSON.stringify(scale.body)).toBe(201);
+    expect(scale.body.checks[0]).toMatchObject({ deltaL: 0.02, regime: 'inService', legal: 'pass' });
+    expect(scale.body.checks[0].error).toBeCloseTo(0.005, 12);
+    expect(scale.body.checks[0].mpe).toBeCloseTo(0.05, 12);
+  });
+
   it('refuses what the instrument or the record does not allow, storing nothing', async () => {
     const id = await open();
     const below = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [{ ...proving(2.01), reference: 2 }]) });

@@ -83,6 +83,7 @@ export const en = {
   unit: 'Unit',
   gas: 'Gas',
   point: 'Test point',
+  deltaLHint: 'Change-point method (OIML R76): the weights added until the indication steps up; E = I + ½e − ΔL − L.',
   seq: 'Seq',
   ts: 'Time',
   value: 'Value',

@@ -85,6 +85,7 @@ export const vi = {
   unit: 'Đơn vị',
   gas: 'Khí',
   point: 'Điểm kiểm tra',
+  deltaLHint: 'Phương pháp điểm chuyển (OIML R76): các quả cân nhỏ thêm vào đến khi số chỉ tăng một độ chia; E = I + ½e − ΔL − L.',
   seq: 'Số thứ tự',
   ts: 'Thời điểm',
   value: 'Giá trị',

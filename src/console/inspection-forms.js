@@ -77,13 +77,17 @@ export function itemForm(id, devices, done) {
   const reference = num('reference', '20');
   const uRef = num('referenceUncertainty', '0.004', { min: 0 });
   const unit = h('input', { name: 'unit', type: 'text', value: 'L', maxlength: 32, required: true });
-  const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 64, value: 'PM-20L-07' });
+  const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 128, value: 'PM-20L-07' });
+  // a weighing instrument's check by the change-point method (OIML R76): the small weights added
+  const deltaL = num('deltaL', '', { min: 0 });
+  const deltaLField = field(`${t('deltaL')} (${t('optional')})`, deltaL, t('deltaLHint'));
   const point = h('input', { name: 'point', type: 'text', maxlength: 64, value: 'Qmax' });
   const notes = h('textarea', { name: 'notes', rows: 2, maxlength: 2000 });
   const typeOf = () => S.types.find((x) => x.id === devices.find((d) => d.id === device.value)?.type);
   const fit = () => {
     const type = typeOf();
     price.el.hidden = !type?.transactions;
+    deltaLField.hidden = type?.quantity !== 'mass';
     if (type?.canonicalUnit) unit.value = type.canonicalUnit;
   };
   device.addEventListener('change', fit);
@@ -102,6 +106,7 @@ export function itemForm(id, devices, done) {
       field(t('unit'), unit),
       field(t('standardId'), standardId),
       field(`${t('point')} (${t('optional')})`, point),
+      deltaLField,
     ),
   );
   return postForm(
@@ -121,6 +126,7 @@ export function itemForm(id, devices, done) {
             unit: unit.value.trim(),
             standardId: standardId.value.trim() || '—',
             ...(point.value.trim() ? { point: point.value.trim() } : {}),
+            ...(!deltaLField.hidden && deltaL.value !== '' ? { deltaL: Number(deltaL.value) } : {}),
           },
         ];
       }

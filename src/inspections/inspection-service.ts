@@ -17,6 +17,7 @@ import { SealedOffAlready, type FindingFilter, type InspectionFilter, type Inspe
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError } from '../metrology/types.ts';
 import { evaluateCheck } from '../metrology/check.ts';
+import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceability.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
 import { itemVerdict } from './verdict.ts';
@@ -42,6 +43,8 @@ export interface InspectionCheckInput {
   standardId: string;
   point?: string;
   gas?: string;
+  /** Scales, OIML R76 change-point method: the small weights added (docs/metrology.md §3), as a device's check. */
+  deltaL?: number;
   /** When the check was made; now when absent. */
   ts?: string;
 }
@@ -71,6 +74,8 @@ export interface InspectionServiceDeps<S extends StateExecutor = StateExecutor> 
   profiles: ReadonlyMap<string, InstrumentProfile>;
   /** Publishes the device's retained `config` (lockout while sealed). */
   publishConfig: (device: Device, force?: boolean) => void;
+  /** The reference standard a check cites, for its traceability (docs/metrology.md §8), as ingest judges a device's. */
+  standardOf?: (id: string, tenant: string) => StandardOfCheck | undefined;
   /** Writes points to the time series (the journal); absent: the checks stay in the state store only. */
   recordPoints?: (points: Point[]) => Promise<void>;
   log?: Logger;
@@ -214,23 +219,25 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     const out: Omit<CheckResult, 'seq'>[] = [];
     inputs.forEach((c, n) => {
       const ts = c.ts === undefined ? now.getTime() : Date.parse(c.ts);
-      const r = evaluateCheck(
-        { profile, device, certificates: this.deps.registry.certificatesOf(device.id) },
-        {
-          seq: 0,
-          ts,
-          indicated: c.indicated,
-          reference: c.reference,
-          referenceUncertainty: c.referenceUncertainty,
-          unit: c.unit,
-          standardId: c.standardId,
-          regime: 'inService',
-          ...(c.point !== undefined ? { point: c.point } : {}),
-          ...(c.gas !== undefined ? { gas: c.gas } : {}),
-        },
-      );
+      const input = {
+        seq: 0,
+        ts,
+        indicated: c.indicated,
+        reference: c.reference,
+        referenceUncertainty: c.referenceUncertainty,
+        unit: c.unit,
+        standardId: c.standardId,
+        regime: 'inService' as const,
+        ...(c.point !== undefined ? { point: c.point } : {}),
+        ...(c.gas !== undefined ? { gas: c.gas } : {}),
+        ...(c.deltaL !== undefined ? { deltaL: c.deltaL } : {}),
+      };
+      const r = evaluateCheck({ profile, device, certificates: this.deps.registry.certificatesOf(device.id) }, input);
       if (!r.ok) errors.push(...r.errors.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
       else {
+        // the inspector's standard is judged as a device's is: traceable, or an untraceable-check alert
+        if (this.deps.standardOf)
+          Object.assign(r.result, traceabilityOfCheck(profile, device, input, r.result, this.deps.standardOf(c.standardId, device.tenant)));
         const { seq: _seq, ...rest } = r.result;
         out.push(rest);
       }
@@ -254,6 +261,8 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
         decision: c.decision,
         legal: c.legal,
         seq: c.seq,
+        regime: c.regime,
+        ...(c.deltaL !== undefined ? { deltaL: c.deltaL } : {}),
         inspection,
       },
       ts: c.ts,

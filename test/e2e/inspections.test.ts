@@ -29,6 +29,19 @@ describe("the inspector's work in the console (real browser)", () => {
       extra: { mmq: 5, site: 'Cột số 2' },
     });
     await t.call('POST', '/api/v1/tenants', { id: 'cxd-ha-noi', name: 'Xăng dầu Cầu Giấy', region: 'VN-HN' });
+    // the authority's 20 L proving measure the inspector brings, calibrated: the checks made with it are traceable
+    const pm = { id: 'PM-20L-07', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II', serial: 'BC-07' };
+    expect((await t.call('POST', '/api/v1/standards', pm)).status).toBe(201);
+    const day = 86_400_000;
+    const hc = {
+      number: 'HC-07',
+      issuedBy: 'VMI',
+      issuedAt: new Date(Date.now() - 100 * day).toISOString(),
+      validUntil: new Date(Date.now() + 265 * day).toISOString(),
+      uncertainty: 0.004,
+      traceableTo: 'VMI national volume standard',
+    };
+    expect((await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', hc)).status).toBe(201);
     inspector = (await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-BG'], name: 'Thanh tra Bắc Giang' })).body.token;
     operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'cxd-duc-thang', name: 'Cửa hàng Đức Thắng' })).body.token;
     b = await launchConsoleBrowser();
@@ -56,6 +69,7 @@ describe("the inspector's work in the console (real browser)", () => {
     // the dispenser, checked with a registered 20 L proving measure: +0.12 L against ±0.09 L in trade
     const item = page.getByRole('form', { name: 'Record an instrument examined' });
     expect(await item.getByLabel('Price and amount displayed correctly').isVisible()).toBe(true); // a dispenser: its price display is examined
+    expect(await item.getByLabel(/^ΔL/).isVisible()).toBe(false); // and no change-point weights: it does not weigh
     await item.getByLabel('Indicated').fill('20.12');
     expect(await item.getByLabel('Reference', { exact: true }).inputValue()).toBe('20');
     expect(await item.getByLabel('Reference standard').inputValue()).toBe('PM-20L-07');
@@ -70,7 +84,7 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(sealed.body.sealed).toMatchObject({ finding: `${recordId}-F1`, inspection: recordId });
     // the check is in the dispenser's history, judged in service
     const checks = (await t.call('GET', '/api/v1/devices/fd-dt-2/checks', undefined, inspector)).body.items;
-    expect(checks).toMatchObject([{ seq: -1, legal: 'fail', regime: 'inService', standardId: 'PM-20L-07' }]);
+    expect(checks).toMatchObject([{ seq: -1, legal: 'fail', regime: 'inService', standardId: 'PM-20L-07', traceable: true }]);
     expect(await unnamedControls(page)).toEqual([]);
     await shot(page, 'inspection-desktop-en');
 

@@ -130,13 +130,14 @@ function composed<S extends StateExecutor>(
     if (standing) published.push({ device: device.id, state: standing.verification.state, ...(standing.lockout ? { lockout: true as const } : {}) });
   };
   const deadLetters = new DeadLetters(db);
+  const standards = new ReferenceStandards(db, registry, alerts, profiles);
   const deps = {
     registry,
     tokens,
     audit,
     alerts,
     assurance,
-    standards: new ReferenceStandards(db, registry, alerts, profiles),
+    standards,
     lots,
     notifier,
     deadLetters,
@@ -157,7 +158,17 @@ function composed<S extends StateExecutor>(
     log,
     now,
     publishConfig,
-    inspections: new InspectionService({ store: inspectionStore, registry, assurance, audit, profiles, publishConfig, log, now }),
+    inspections: new InspectionService({
+      store: inspectionStore,
+      registry,
+      assurance,
+      audit,
+      profiles,
+      publishConfig,
+      log,
+      now,
+      standardOf: (id, tenant) => standards.standardOf(id, tenant),
+    }),
     campaigns: new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now }),
   };
   const app = createApi(deps);

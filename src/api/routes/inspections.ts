@@ -25,9 +25,11 @@ const InspectionCheckBody = z.strictObject({
   reference: finite,
   referenceUncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
   unit: z.string().min(1).max(32),
-  standardId: z.string().min(1).max(64),
+  standardId: z.string().min(1).max(128),
   point: z.string().min(1).max(64).optional(),
   gas: z.string().min(1).max(32).optional(),
+  /** Scales, OIML R76 change-point method: the small weights added, in the check unit. */
+  deltaL: finite.optional(),
   ts: IsoDate.optional(),
 });
 
