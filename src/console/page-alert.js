@@ -362,8 +362,8 @@ function deadLettersSection(a) {
     clear(status);
     try {
       const r = await api().post(path, body);
+      await load(); // the list as it is now, then what was done: the two agree when the status shows
       status.append(h('p', { class: 'ok' }, said(r), r.cleared?.includes(a.device) ? ` ${t('dl.cleared')}` : ''));
-      await load();
     } catch (e) {
       status.append(errorBox(e));
     } finally {
