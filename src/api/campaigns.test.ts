@@ -98,7 +98,7 @@ describe('a mobile verification campaign', () => {
       token: insp.bg,
       body: scale('NS-2201', { certificateNumber: 'GCN-88', validUntil: '2027-03-10' }),
     });
-    expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-2201', certificateNumber: 'GCN-88', validUntil: '2027-03-10T00:00:00.000Z' });
+    expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-2201', certificateNumber: 'GCN-88', validUntil: '2027-03-10T16:59:59.999Z' }); // through the day in Vietnam
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items).toHaveLength(2);
   });
 
@@ -144,6 +144,16 @@ describe('a mobile verification campaign', () => {
     expect(cls.status).toBe(400);
     expect((await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.hn, body: scale('X3') })).status).toBe(404);
     expect((await api.call('POST', '/api/v1/campaigns/nope/verifications', { token: insp.bg, body: scale('X4') })).status).toBe(404);
+  });
+
+  it("lists a campaign in a period by the period's days in Vietnam: one ending 31 December is not in the first quarter", async () => {
+    const december = { ...plan, id: 'bg-2025-12', from: '2025-12-20', to: '2025-12-31' };
+    expect((await api.call('POST', '/api/v1/campaigns', { token: insp.bg, body: december })).status).toBe(201);
+    const ids = async (q: string) => (await api.call('GET', `/api/v1/campaigns?${q}`, { token: insp.bg })).body.items.map((c: { id: string }) => c.id);
+    // 2026-01-01 00:00 in Hà Nội is 2025-12-31T17:00Z: its UTC day is still December
+    expect(await ids('from=2025-12-31T17:00:00Z&to=2026-03-31T16:59:59Z')).toEqual([]);
+    expect(await ids('from=2026-01-01&to=2026-03-31')).toEqual([]);
+    expect(await ids('from=2025-12-31T16:59:00Z')).toEqual(['bg-2025-12']); // 23:59 on 31 December there
   });
 
   it('sums up verified, passed and failed, by market (each planned one) and by class', async () => {

@@ -304,6 +304,11 @@ export class RouteTable {
 }
 
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$');
+/** The zone an enterprise's days are counted in: its own, else MAG_DEFAULT_TIME_ZONE, else Vietnam's. */
+export function zoneOf(deps: Pick<ApiDeps, 'registry' | 'timeZone'>, tenant: string | null | undefined): string {
+  return (tenant ? deps.registry.tenant(tenant)?.timeZone : undefined) ?? deps.timeZone ?? 'Asia/Ho_Chi_Minh';
+}
+
 export const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO 8601 date or date-time');
 export const TimeRange = {
   from: IsoDate.optional(),

@@ -207,6 +207,10 @@ describe('reading lots', () => {
     expect(await ids(api.token('admin'), '?verdict=pass')).toEqual(['RICE-A']);
     expect(await ids(api.token('admin'), '?verdict=pending')).toEqual(['MILK-1']);
     expect(await ids(op.north, '?tenant=south')).toEqual([]);
+    // one province's lots (the periodic report's lots figure of VN-SG links here), within what the token sees
+    expect(await ids(api.token('admin'), '?region=VN-SG')).toEqual(['MILK-1']);
+    expect(await ids(api.token('admin'), '?region=VN-HN')).toEqual(['RICE-A']);
+    expect(await ids(insp.saigon, '?region=VN-HN')).toEqual([]);
     expect((await api.call('GET', '/api/v1/lots/RICE-A', { token: insp.saigon })).status).toBe(404);
     // MILK-1 names no instrument: its fitness cannot be shown.
     const milk = (await api.call('GET', '/api/v1/lots/MILK-1', { token: insp.saigon })).body;

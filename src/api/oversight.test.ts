@@ -221,6 +221,32 @@ describe('GET /api/v1/reports/periodic', () => {
     ]);
   });
 
+  it("leaves out of a past quarter's report the instruments and enterprises registered after it, unless their checks reach back into it", async () => {
+    now = NOW; // 15 March 2026: registered now, after the fourth quarter of 2025
+    expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'late', name: 'Late Market', region: 'VN-HN' } })).status).toBe(201);
+    for (const id of ['late-1', 'late-2', 'n-late']) {
+      const tenant = id === 'n-late' ? 'north' : 'late';
+      expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type: 'barometer', serial: `SN-${id}` } })).status).toBe(201);
+    }
+    const q4 = async () => (await api.call('GET', '/api/v1/reports/periodic?from=2025-10-01&to=2025-12-31', { token: tok.hanoi })).body;
+    // as before they were registered: n1 none, n2 valid, h1 due soon (the quarter's end, 1 January)
+    const before = await q4();
+    expect(['valid', 'due-soon', 'expired', 'none'].map((id) => figure(before, 'instruments', id).value)).toEqual([1, 1, 0, 1]);
+    // a device that backfilled a check of November is in the quarter, with its enterprise
+    new CheckStore(api.db).insert(
+      'late-2',
+      '',
+      { seq: 1, ts: Date.parse('2025-11-20T02:00:00Z'), decision: 'pass', legal: 'pass', error: 0, mpe: 0.3, uncertainty: 0.05, unit: 'hPa' } as CheckResult,
+      NOW.toISOString(),
+    );
+    const withBackfill = await q4();
+    expect(['valid', 'due-soon', 'expired', 'none'].map((id) => figure(withBackfill, 'instruments', id).value)).toEqual([1, 1, 0, 2]);
+    const table = withBackfill.sections
+      .find((s: { id: string }) => s.id === 'enterprises')
+      .tables[0].rows.map((x: { values: { tenant: string } }) => x.values.tenant);
+    expect(table).toContain('late');
+  });
+
   it('writes an XLSX with a sheet per section, headers in the chosen language, and the same figures', async () => {
     const json = (await api.call('GET', '/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi', { token: tok.hanoi })).body as FleetFigures;
     const res = await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=xlsx', {

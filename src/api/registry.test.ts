@@ -109,7 +109,16 @@ describe('certificates', () => {
     const r = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.north, body: certificate });
     expect(r).toMatchObject({
       status: 201,
-      body: { id: 1, device: 'baro-n1', kind: 'verification', number: 'V-2026-001', validUntil: '2027-01-15', createdAt: NOW.toISOString() },
+      // valid until a date alone: through that day in Vietnam (UTC+7, the default zone), 16:59:59.999Z
+      body: {
+        id: 1,
+        device: 'baro-n1',
+        kind: 'verification',
+        number: 'V-2026-001',
+        issuedAt: '2026-01-15',
+        validUntil: '2027-01-15T16:59:59.999Z',
+        createdAt: NOW.toISOString(),
+      },
     });
     expect(api.published).toEqual([
       { device: 'baro-n1', state: 'none' },
@@ -117,7 +126,7 @@ describe('certificates', () => {
     ]);
     expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: insp.hanoi })).body.verification).toMatchObject({
       state: 'valid',
-      validUntil: '2027-01-15T00:00:00.000Z',
+      validUntil: '2027-01-15T16:59:59.999Z',
     });
     await api.call('POST', '/api/v1/devices/baro-n1/certificates', {
       body: { ...certificate, number: 'V-2027-001', issuedAt: '2027-01-10', validUntil: '2028-01-10' },

@@ -48,9 +48,16 @@ describe('assurance report', () => {
   });
 
   it('lists each visible instrument with its verification, check decisions and alerts', async () => {
+    // days of Vietnam (UTC+7), both included: from 2026-01-01 00:00 (17:00Z the day before) through 1 March
     const r = await api.call('GET', '/api/v1/reports/assurance?from=2026-01-01&to=2026-03-01', { token: admin });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ generatedAt: NOW.toISOString(), from: '2026-01-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z', tenant: null });
+    expect(r.body).toMatchObject({ generatedAt: NOW.toISOString(), from: '2025-12-31T17:00:00.000Z', to: '2026-03-01T16:59:59.999Z', tenant: null });
+    // a check at 01:00 on 1 January in Hà Nội is in the period; one at 23:00 on 31 December is not
+    const early = new CheckStore(api.db);
+    early.insert('baro-n1', '', { seq: 4, ts: Date.parse('2025-12-31T18:00:00Z'), decision: 'pass' } as CheckResult, NOW.toISOString());
+    early.insert('baro-n1', '', { seq: 5, ts: Date.parse('2025-12-31T16:00:00Z'), decision: 'pass' } as CheckResult, NOW.toISOString());
+    const again = await api.call('GET', '/api/v1/reports/assurance?from=2026-01-01&to=2026-03-01', { token: admin });
+    expect(again.body.items[0]).toMatchObject({ device: 'baro-n1', checks: 4, decisions: { pass: 3, fail: 1 } });
     expect(r.body.items).toEqual([
       {
         tenant: 'north',
@@ -59,7 +66,7 @@ describe('assurance report', () => {
         serial: 'SN-1',
         site: 'Noi Bai',
         verificationState: 'valid',
-        verificationDue: '2027-01-15T00:00:00.000Z',
+        verificationDue: '2027-01-15T16:59:59.999Z', // through 2027-01-15 in Vietnam
         checks: 3,
         decisions: { pass: 2, 'conditional-pass': 0, 'conditional-fail': 0, fail: 1 },
         lastCheckAt: '2026-02-20T00:00:00.000Z',
@@ -111,7 +118,7 @@ describe('assurance report', () => {
     expect(lines[0]).toBe(
       'tenant,device,type,serial,site,verificationState,verificationDue,checks,pass,conditionalPass,conditionalFail,fail,lastCheckAt,driftPerDay,predictedOutOfToleranceAt,alertsOpened,alertsResolved,alertsOpen',
     );
-    expect(lines[1]).toBe('north,baro-n1,barometer,SN-1,Noi Bai,valid,2027-01-15T00:00:00.000Z,3,2,0,0,1,2026-02-20T00:00:00.000Z,,,1,0,1');
+    expect(lines[1]).toBe('north,baro-n1,barometer,SN-1,Noi Bai,valid,2027-01-15T16:59:59.999Z,3,2,0,0,1,2026-02-20T00:00:00.000Z,,,1,0,1');
   });
 });
 

@@ -152,7 +152,7 @@ describe("a standard's calibrations", () => {
     });
     expect((await api.call('GET', '/api/v1/standards/PM-N', { token: insp.hanoi })).body).toMatchObject({
       state: 'expired',
-      validUntil: '2026-01-10T00:00:00.000Z',
+      validUntil: '2026-01-10T16:59:59.999Z', // through 2026-01-10 in Vietnam
       lastCalibration: { number: 'HC-2025' },
     });
     await api.call('POST', '/api/v1/standards/PM-N/certificates', {
@@ -161,7 +161,7 @@ describe("a standard's calibrations", () => {
     });
     expect((await api.call('GET', '/api/v1/standards/PM-N', { token: op.north })).body).toMatchObject({
       state: 'valid',
-      validUntil: '2027-01-12T00:00:00.000Z',
+      validUntil: '2027-01-12T16:59:59.999Z',
       lastCalibration: { number: 'HC-2026', asFound: { error: 0.001, outOfTolerance: false } },
     });
     expect((await api.call('GET', '/api/v1/standards/PM-N/certificates', { token: insp.hanoi })).body.items.map((c: { number: string }) => c.number)).toEqual([

@@ -96,8 +96,8 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
   }
 
   /** The campaigns in `regions` (all when absent) that overlap [from, to], with the instruments verified in it (for the periodic report). */
-  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): Answer<S, CampaignsSummary> {
-    return this.deps.store.campaignSummary(from, to, regions);
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[], zone?: string): Answer<S, CampaignsSummary> {
+    return this.deps.store.campaignSummary(from, to, regions, zone);
   }
 
   /**
@@ -139,7 +139,8 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     // correct here, not a claim to cap later as for a certificate posted from elsewhere (§3.6).
     const months = intervalMonthsOf(profile, spec);
     const legalEnd = new Date(addCalendarMonths(Date.parse(verifiedAt), months)).toISOString();
-    if (input.validUntil && Date.parse(input.validUntil) > Date.parse(legalEnd)) {
+    // the legal end's day itself is within: a certificate is valid through the day it states (verification.ts)
+    if (input.validUntil && Date.parse(input.validUntil) >= Date.parse(legalEnd) + 86_400_000) {
       const springDial = !input.construction && profile.verificationIntervalMonthsByConstruction?.['spring-dial'];
       throw new Refusal('invalid', 'the request body is invalid', [
         {

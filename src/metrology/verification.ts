@@ -32,7 +32,7 @@ export function verificationState(
     if (c.kind !== kind) continue;
     const d = parsedDates(c);
     if (!Number.isFinite(d.issued) || !Number.isFinite(d.until) || d.issued > at) continue;
-    const capped = intervalMonths !== undefined && legalDueOf(d, intervalMonths) < d.until;
+    const capped = intervalMonths !== undefined && beyondInterval(d, intervalMonths);
     const until = capped ? d.legal! : d.until;
     if (best === undefined || until > best.until) best = { until, iso: capped ? d.legalIso! : d.untilIso };
   }
@@ -87,15 +87,26 @@ export function effectiveVerificationDue(
   const interval = cert.kind === 'calibration' ? 'calibration interval' : 'legal verification interval';
   const d = parsedDates(cert);
   if (!Number.isFinite(d.issued) || !Number.isFinite(d.until)) return null;
-  const legal = legalDueOf(d, intervalMonths);
+  legalDueOf(d, intervalMonths);
   const legalDueAt = d.legalIso!;
-  if (d.until <= legal) return { dueAt: new Date(d.until).toISOString(), legalDueAt, capped: false };
+  if (!beyondInterval(d, intervalMonths)) return { dueAt: new Date(d.until).toISOString(), legalDueAt, capped: false };
   return {
     dueAt: legalDueAt,
     legalDueAt,
     capped: true,
     warning: `certificate ${cert.number} is valid until ${d.untilIso.slice(0, 10)}, longer than the ${interval} of ${intervalMonths} months: the instrument is due on ${legalDueAt.slice(0, 10)} (issued ${new Date(d.issued).toISOString().slice(0, 10)} + ${intervalMonths} months)`,
   };
+}
+
+/**
+ * A validity ending later than the day of issuedAt + interval. That day itself is within: a
+ * certificate states its last day, valid through its end (a date alone is read so in the tenant's
+ * zone), so "issued 15/03/2026, valid until 15/03/2027" is a 12-month certificate, not 12 months
+ * and a day. Within the day no zone is needed: the end of any zone's day is less than 24 h after
+ * its start.
+ */
+function beyondInterval(d: ParsedDates, intervalMonths: number): boolean {
+  return d.until >= legalDueOf(d, intervalMonths) + DAY_MS;
 }
 
 function legalDueOf(d: ParsedDates, intervalMonths: number): number {

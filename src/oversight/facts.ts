@@ -24,7 +24,7 @@ export interface InspectionsSource {
 
 /** The campaign service's hook: campaigns of these regions (all when absent) overlapping [from, to]. */
 export interface CampaignsSource {
-  campaignSummary(from: Date, to: Date, regions?: readonly string[]): Awaitable<CampaignsSummary>;
+  campaignSummary(from: Date, to: Date, regions?: readonly string[], zone?: string): Awaitable<CampaignsSummary>;
 }
 
 /** Where the facts come from (the API's stores, narrowed to what is read here). */
@@ -51,13 +51,7 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
   const ids = tenants.map((t) => t.id);
   const inScope = new Set(ids);
   const months = monthsOf(period);
-  const instruments = src.registry
-    .listDevices()
-    .filter((d) => inScope.has(d.tenant))
-    .map((d) => {
-      const v = src.verificationOf(d, period.asOf);
-      return { id: d.id, tenant: d.tenant, type: d.type, state: v.state, validUntil: v.validUntil };
-    });
+  const devices = src.registry.listDevices().filter((d) => inScope.has(d.tenant));
   const lookBack = period.asOf - READINESS_RULES.checkWithinDays * DAY_MS;
   const alertsFrom = Math.min(period.from, period.asOf - READINESS_RULES.alertWindowDays * DAY_MS);
   // an inspection's or a campaign's `to` is inclusive in its store: the period's last instant is to − 1 ms
@@ -69,15 +63,27 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
     src.lots?.tallies(ids, period.from, period.to),
     src.lots?.tallies(ids, period.asOf - READINESS_RULES.alertWindowDays * DAY_MS, period.asOf),
     src.inspections?.inspectionSummary(new Date(period.from), lastInstant, undefined, ids),
-    src.campaigns?.campaignSummary(new Date(period.from), lastInstant, region ? [region] : src.campaignRegions),
+    src.campaigns?.campaignSummary(new Date(period.from), lastInstant, region ? [region] : src.campaignRegions, period.zone),
   ]);
   const recentChecks = new Map<string, number>();
   for (const c of recent) recentChecks.set(c.device, c.checks);
+  // The fleet as the period ends: an instrument registered later is not in it (a past quarter's
+  // report made today would count April's campaign scales as never verified), unless its data
+  // reaches back into the period (a device's backfilled checks), and so for its enterprise.
+  const checkedInPeriod = new Set(checkCounts.map((c) => c.device));
+  const by = (createdAt: string) => Date.parse(createdAt) <= period.asOf;
+  const instruments = devices
+    .filter((d) => by(d.createdAt) || checkedInPeriod.has(d.id))
+    .map((d) => {
+      const v = src.verificationOf(d, period.asOf);
+      return { id: d.id, tenant: d.tenant, type: d.type, state: v.state, validUntil: v.validUntil };
+    });
+  const withInstruments = new Set(instruments.map((i) => i.tenant));
   return {
     period,
     region,
     months,
-    enterprises: tenants.map((t) => ({ id: t.id, name: t.name, region: t.region })),
+    enterprises: tenants.filter((t) => by(t.createdAt) || withInstruments.has(t.id)).map((t) => ({ id: t.id, name: t.name, region: t.region })),
     instruments,
     checkCounts,
     recentChecks,

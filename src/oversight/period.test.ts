@@ -1,7 +1,8 @@
 // Months and days of the authority's zone as instants (Hà Nội is UTC+7, without daylight saving;
 // Berlin has it, so its months are 23 or 25 hours off a plain day count at the changes).
+import { effectiveVerificationDue, verificationState } from '../metrology/verification.ts';
 import { describe, expect, it } from 'vitest';
-import { lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
+import { validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
 
 describe('periods in a time zone', () => {
   it('starts a Hà Nội day at 17:00 UTC the day before', () => {
@@ -36,5 +37,27 @@ describe('periods in a time zone', () => {
     expect(previousQuarter(Date.parse('2026-05-20T00:00:00Z'), 'Asia/Ho_Chi_Minh')).toEqual({ from: '2026-01-01', to: '2026-03-31' });
     // 31 December 18:00 UTC is already 1 January in Hà Nội: the fourth quarter has ended there
     expect(previousQuarter(Date.parse('2025-12-31T18:00:00Z'), 'Asia/Ho_Chi_Minh')).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+  });
+});
+
+describe('validThrough: a certificate valid until a day is valid through that day in its zone', () => {
+  it('through its 23:59:59.999 (Vietnam, UTC+7: 16:59:59.999Z); a date-time as given', () => {
+    const zone = 'Asia/Ho_Chi_Minh';
+    expect(validThrough('2027-03-31', zone)).toBe('2027-03-31T16:59:59.999Z');
+    expect(validThrough('2027-03-31T10:00:00+07:00', zone)).toBe('2027-03-31T10:00:00+07:00');
+    expect(validThrough('2027-03-31', 'UTC')).toBe('2027-03-31T23:59:59.999Z');
+    // "valid until 31/03/2027", read on its last day at 10:00 in Hà Nội (03:00Z): still valid; at 00:30 on 1 April, expired
+    const cert = {
+      kind: 'verification' as const,
+      number: 'V-1',
+      issuedBy: 'TĐC',
+      issuedAt: '2026-04-01',
+      validUntil: validThrough('2027-03-31', zone),
+    };
+    expect(verificationState([cert], Date.parse('2027-03-31T03:00:00Z'), 30, 12).state).toBe('due-soon');
+    expect(verificationState([cert], Date.parse('2027-03-31T17:30:00Z'), 30, 12).state).toBe('expired');
+    // issued 01/04/2026 and valid until 31/03/2027 or through 01/04/2027: twelve months, not capped
+    expect(effectiveVerificationDue({ ...cert, validUntil: validThrough('2027-04-01', zone) }, 12)).toMatchObject({ capped: false });
+    expect(effectiveVerificationDue({ ...cert, validUntil: validThrough('2027-04-02', zone) }, 12)).toMatchObject({ capped: true });
   });
 });

@@ -77,6 +77,18 @@ export function periodBound(value: string, zone: string, side: 'from' | 'to'): n
   return startOfLocalDay(zone, Number(m[1]), Number(m[2]), Number(m[3]) + (side === 'to' ? 1 : 0));
 }
 
+/**
+ * A certificate's `validUntil` as given: a date-time is that instant; a date alone (as printed on
+ * the certificate) is valid through that day of the zone (its last millisecond), ISO 8601. Read
+ * as UTC midnight, "valid until 2027-03-31" lapsed at 07:00 on its last day in Vietnam, with the
+ * instrument's readings unverified and its config locked out for the rest of the day. (A date
+ * alone for issuedAt stays UTC midnight: 07:00 in Vietnam on its day, which every summary shows as
+ * that day.)
+ */
+export function validThrough(value: string, zone: string): string {
+  return DATE_ONLY.test(value) ? new Date(periodBound(value, zone, 'to') - 1).toISOString() : value;
+}
+
 /** The zone's date of an instant as YYYY-MM-DD. */
 export function localDay(zone: string, t: number): string {
   const d = localDate(zone, t);

@@ -7,6 +7,7 @@ import { dynamicQuery, query, type Arg } from './sql.ts';
 import { after, answer, isConstraintViolation, isPending, type AnyStatements, type Answer, type Awaitable, type StateExecutor } from './executor.ts';
 import { summariseCampaign, summariseCampaigns, type CampaignSummary, type CampaignsSummary } from '../inspections/summary.ts';
 import type { Campaign, CampaignVerification } from '../inspections/types.ts';
+import { localDay } from '../oversight/period.ts';
 
 export interface CampaignFilter {
   regions?: readonly string[];
@@ -201,10 +202,12 @@ export class CampaignStore<S extends StateExecutor = StateExecutor> {
    * Mobile verification in a period, for the periodic report: the campaigns in `regions` (all
    * when absent) that overlap [from, to], with the instruments verified in it.
    */
-  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[]): Answer<S, CampaignsSummary> {
+  campaignSummary(from: Date | string, to: Date | string, regions?: readonly string[], zone = 'Asia/Ho_Chi_Minh'): Answer<S, CampaignsSummary> {
     const period = { from: iso(from), to: iso(to), regions: regions ? [...regions] : null };
-    // Campaign dates are days (YYYY-MM-DD): compare them with the period's days.
-    const listed = () => this.list({ regions, from: period.from.slice(0, 10), to: period.to.slice(0, 10) }) as Awaitable<Campaign[]>;
+    // Campaign dates are days (YYYY-MM-DD) of the region's zone: compare them with the period's
+    // days there (its UTC days start at 07:00 in Vietnam, and took in the day before the period).
+    const day = (t: string) => localDay(zone, Date.parse(t));
+    const listed = () => this.list({ regions, from: day(period.from), to: day(period.to) }) as Awaitable<Campaign[]>;
     return answer(this.db, () =>
       after(listed(), (campaigns) =>
         campaigns.length === 0

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import type { Campaign } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
-import { ApiError, Id, IsoDate, actorOf, notFound, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, Id, IsoDate, actorOf, notFound, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { localDay, validThrough } from '../../oversight/period.ts';
 import { Region, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
 
@@ -91,9 +92,9 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, query }) => {
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
       const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
-      // the store compares days: an instant is taken as its UTC day, as the periodic report does
-      const instant = (s: string | undefined) => s && new Date(s).toISOString();
-      const campaigns = await svc.list(regions, instant(query.from), instant(query.to));
+      // the store compares days: a date is that day, an instant its day in the zone (as the periodic report)
+      const day = (s: string | undefined) => s && (/^\d{4}-\d{2}-\d{2}$/.test(s) ? s : localDay(zoneOf(deps, null), Date.parse(s)));
+      const campaigns = await svc.list(regions, day(query.from), day(query.to));
       return { items: await Promise.all(campaigns.map(async (c) => ({ ...c, ...(await tally(deps, c.id)) }))) };
     },
   });
@@ -119,7 +120,9 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const c = await visibleCampaign(deps, p, params.id);
       try {
-        const { verification, device, certificate } = await svc.verify(c.id, body, actorOf(p));
+        // valid until a date alone: through that day in the zone
+        const dated = body.validUntil ? { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, null)) } : body;
+        const { verification, device, certificate } = await svc.verify(c.id, dated, actorOf(p));
         return {
           ...verification,
           ...(device ? { instrument: await deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),

@@ -59,6 +59,8 @@ export const PackagesBody = z.strictObject({ items: z.array(PackageItem).min(1).
 
 const LotQuery = z.object({
   tenant: Id.optional(),
+  /** Only the enterprises of this region (the periodic report's lots figures of one province link here). */
+  region: z.string().min(1).max(16).optional(),
   verdict: z.enum(['pending', 'pass', 'fail']).optional(),
   /** Judged (pass or fail) at or after this instant: the overview's and report's lots figures link here. */
   from: IsoDate.transform((s) => new Date(s).toISOString()).optional(),
@@ -143,9 +145,19 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };
       }
+      // the visible enterprises, narrowed to the region when one is asked for
+      const visible = visibleTenantIds(deps, p);
+      const tenants = query.region
+        ? new Set(
+            deps.registry
+              .listTenants()
+              .filter((t) => t.region === query.region && (!visible || visible.has(t.id)))
+              .map((t) => t.id),
+          )
+        : visible;
       return {
         items: await deps.lots.list(
-          { tenant: query.tenant, tenants: visibleTenantIds(deps, p), verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit },
+          { tenant: query.tenant, tenants, verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit },
           deps.now(),
         ),
       };

@@ -3,7 +3,21 @@ import { z } from 'zod';
 import { effectiveVerificationDue, intervalMonthsOf, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
 import { ConflictError, type Device } from '../../store/registry.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleDevice, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  actorOf,
+  canSeeTenant,
+  notFound,
+  visibleDevice,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
+import { validThrough } from '../../oversight/period.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
 
@@ -336,7 +350,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
-      const cert = await deps.registry.addCertificate(d.id, body, `${p.role}:${p.name}`, deps.now());
+      // valid until a date alone: through that day in the enterprise's zone
+      const dated = { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, d.tenant)) };
+      const cert = await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now());
       // A certificate of the kind that keeps the type in standing (a verification; a calibration for
       // a calibrated type) claiming longer than the device's interval makes the instrument due at
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.

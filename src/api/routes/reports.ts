@@ -1,6 +1,7 @@
 // The measurement-assurance report (instruments, then lots of prepackages), the audit log and the dead-letter store.
 import { z } from 'zod';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { periodBound } from '../../oversight/period.ts';
 import { toCsv } from '../csv.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
@@ -69,8 +70,13 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     produces: 'application/json or text/csv',
     handler: async ({ c, p, query }) => {
       const now = deps.now();
-      const to = query.to ? Date.parse(query.to) : now.getTime();
-      const from = query.from ? Date.parse(query.from) : to - 365 * 86_400_000;
+      // A date alone is a day of the enterprise's zone (the default zone for several), both days
+      // included, as the periodic report and GET /checks read them; a date-time is that instant.
+      const zone = zoneOf(deps, query.tenant);
+      const to = query.to ? periodBound(query.to, zone, 'to') - 1 : now.getTime();
+      const from = query.from ? periodBound(query.from, zone, 'from') : to - 365 * 86_400_000;
+      // the standing as the period ends (now for a period not over yet)
+      const asOf = Math.min(to, now.getTime());
       if (from > to) throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
@@ -81,7 +87,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       const alerts = await deps.alerts.list({ tenants: visible, tenant: query.tenant, limit: 100000 });
       const rows = await Promise.all(
         devices.map(async (d) => {
-          const v = deps.assurance.verificationOf(d, now.getTime());
+          const v = deps.assurance.verificationOf(d, asOf);
           const [checks, drift] = await Promise.all([deps.assurance.checksOf(d.id, from, to, 100000), deps.assurance.driftOf(d.id, deps.profiles.get(d.type))]);
           const decisions = { pass: 0, 'conditional-pass': 0, 'conditional-fail': 0, fail: 0 } as Record<string, number>;
           for (const ch of checks) decisions[ch.decision]++;

@@ -9,7 +9,8 @@ import type { Principal } from '../../store/tokens.ts';
 import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
 import type { FieldError } from '../../metrology/types.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, ms, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, ms, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { validThrough } from '../../oversight/period.ts';
 import { toCsv } from '../csv.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -214,7 +215,9 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
-      const cert = await deps.standards.addCertificate(s.id, body, `${p.role}:${p.name}`, deps.now());
+      // valid until a date alone: through that day in the owner's zone (the authority's: MAG_DEFAULT_TIME_ZONE)
+      const dated = { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, s.tenant)) };
+      const cert = await deps.standards.addCertificate(s.id, dated, `${p.role}:${p.name}`, deps.now());
       await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
     },
