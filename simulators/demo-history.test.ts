@@ -142,10 +142,13 @@ describe('the demo history', () => {
     const scales = registry.listDevices().filter((d) => d.tenant.startsWith('mkt-vn-bg-'));
     expect(scales.length).toBe(9);
     expect(new Set(scales.map((d) => d.tenant)).size).toBe(3);
-    // a verification certificate for the scale type's 12 months from the day it was verified
+    // a verification certificate for the scale type's 12 months from the day it was verified, valid
+    // through that day a year on in Vietnam (UTC+7): its last millisecond, 16:59:59.999Z
+    const vnDay = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10);
     for (const d of scales) {
       const [cert] = registry.certificatesOf(d.id);
-      expect(Date.parse(cert.validUntil) - Date.parse(cert.issuedAt)).toBe(365 * DAY); // Nov 2025 → Nov 2026, no 29 February
+      const day = vnDay(cert.issuedAt);
+      expect(cert.validUntil).toBe(`${Number(day.slice(0, 4)) + 1}${day.slice(4)}T16:59:59.999Z`); // Nov 2025 → Nov 2026
     }
   });
 

@@ -264,7 +264,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     standardOf: (id, tenant) => standards.standardOf(id, tenant),
     recordPoints: (points) => journal.append(points, nowMs()),
   });
-  const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now });
+  const campaigns = new CampaignService({ store: new CampaignStore(db), registry, audit, profiles, publishConfig, now, timeZone: config.defaultTimeZone });
   const fleetState = new FleetStateRecord(registry, assurance, alerts, journal, now, log);
   const lastSeen = new LastSeenFlush(registry, log);
   // On a cluster the fleet-wide units run on one node, the holder of an advisory lock (the

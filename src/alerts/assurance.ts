@@ -515,7 +515,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         device.id,
         'predicted-oot',
         series,
-        `no out-of-tolerance date predicted within the horizon or before the ${standingWord(this.verificationOf(device, now.getTime()))} due date (two checks in a row)`,
+        `no out-of-tolerance date predicted within the horizon or before the ${this.profiles.get(device.type)?.standing === 'calibration' ? 'calibration' : 'verification'} due date (two checks in a row)`,
         now,
       );
     }

@@ -86,7 +86,7 @@ describe('a mobile verification campaign', () => {
       e: 0.2,
       max: 60,
       site: 'Chợ Thương, TP Bắc Giang',
-      verification: { state: 'valid', validUntil: '2027-03-15T02:30:00.000Z' },
+      verification: { state: 'valid', validUntil: '2027-03-15T16:59:59.999Z' }, // through 15 March 2027 in Vietnam
     });
     const certs = (await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items;
     expect(certs).toEqual([
@@ -120,8 +120,22 @@ describe('a mobile verification campaign', () => {
     expect(spring.status, JSON.stringify(spring.body)).toBe(201);
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-3301', { token: insp.bg })).body).toMatchObject({
       construction: 'spring-dial',
-      verification: { state: 'valid', validUntil: '2028-03-15T02:30:00.000Z' },
+      verification: { state: 'valid', validUntil: '2028-03-15T16:59:59.999Z' },
     });
+    // verified again later as another construction: refused, its interval follows its registration
+    const other = await api.call('POST', path, { token: insp.bg, body: scale('NS-3301') });
+    expect(other.body.error.details).toEqual([
+      {
+        path: 'construction',
+        message: 'scale sc-cho-thuong-ns-3301 is registered as spring-dial, and its verification interval follows that; received none',
+      },
+    ]);
+    // a campaign planned with instants keeps their days in Vietnam: 20:00Z on 31 March is 03:00 on 1 April there
+    const q2 = await api.call('POST', '/api/v1/campaigns', {
+      token: insp.bg,
+      body: { ...plan, id: 'bg-2026-q2', from: '2026-03-31T20:00:00Z', to: '2026-06-30T16:00:00Z' },
+    });
+    expect(q2.body).toMatchObject({ from: '2026-04-01', to: '2026-06-30' });
     const typo = await api.call('POST', path, { token: insp.bg, body: scale('NS-3302', { construction: 'spring' }) });
     expect(typo.body.error.details).toEqual([
       { path: 'construction', message: 'construction must be one of spring-dial for scale (or left out); received "spring"' },

@@ -408,7 +408,7 @@ export const en = {
   'ev.measurement': 'Measurement',
   'ev.line': 'Line as sent',
   'dl.none': 'No point of this instrument is kept.',
-  'dl.count': '{n} points kept.',
+  'dl.count': 'Points kept: {n}.',
   'dl.countMore': 'The newest {n} points kept are shown; more are kept.',
   'dl.time': 'Time of the point',
   'dl.measurement': 'Measurement',
@@ -421,6 +421,7 @@ export const en = {
   'dl.discardReason': 'Why they will never be stored (required, audited)',
   'dl.discarded': '{n} discarded.',
   'dl.cleared': 'None is left: the alert is resolved.',
+  'dl.more': 'More are kept: do it again for the next ones.',
   // the two above for a type kept in standing by calibration (summaries.js alertKind)
   'kind.calibration-overdue': 'Calibration overdue',
   'kind.calibration-due-soon': 'Calibration due soon',

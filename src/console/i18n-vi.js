@@ -416,7 +416,7 @@ export const vi = {
   'ev.measurement': 'Loại dữ liệu',
   'ev.line': 'Dòng dữ liệu đã gửi',
   'dl.none': 'Không có điểm dữ liệu nào của phương tiện này bị giữ lại.',
-  'dl.count': '{n} điểm bị giữ lại.',
+  'dl.count': 'Số điểm bị giữ lại: {n}.',
   'dl.countMore': 'Hiển thị {n} điểm mới nhất; còn nhiều điểm khác bị giữ lại.',
   'dl.time': 'Thời điểm của điểm dữ liệu',
   'dl.measurement': 'Loại dữ liệu',
@@ -429,6 +429,7 @@ export const vi = {
   'dl.discardReason': 'Lý do các điểm này sẽ không bao giờ được lưu (bắt buộc, có ghi nhật ký)',
   'dl.discarded': 'Đã loại bỏ {n}.',
   'dl.cleared': 'Không còn điểm nào: cảnh báo đã được đóng.',
+  'dl.more': 'Vẫn còn điểm bị giữ lại: thực hiện lại cho các điểm tiếp theo.',
   // the two above for a type kept in standing by calibration (summaries.js alertKind)
   'kind.calibration-overdue': 'Quá hạn hiệu chuẩn',
   'kind.calibration-due-soon': 'Sắp đến hạn hiệu chuẩn',

@@ -348,10 +348,15 @@ function deadLettersSection(a) {
   const list = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const status = h('div', { role: 'status' });
   const actions = h('div', { class: 'actions', hidden: true });
+  // the gateway's own points (device _sink) carry no instrument: the section acts on all dead letters, those listed by id
+  const device = a.device.startsWith('_') ? undefined : a.device;
+  /** @type {number[]} */
+  let shown = [];
   const load = () =>
     api()
-      .get('/api/v1/dead-letters', { device: a.device, limit: DEAD_LETTERS_SHOWN })
+      .get('/api/v1/dead-letters', { ...(device ? { device } : {}), limit: DEAD_LETTERS_SHOWN })
       .then((/** @type {List<DeadLetter>} */ r) => {
+        shown = r.items.map((x) => x.id);
         clear(list).append(deadLettersTable(r.items));
         actions.hidden = r.items.length === 0; // nothing left to send or discard
       })
@@ -363,7 +368,7 @@ function deadLettersSection(a) {
     try {
       const r = await api().post(path, body);
       await load(); // the list as it is now, then what was done: the two agree when the status shows
-      status.append(h('p', { class: 'ok' }, said(r), r.cleared?.includes(a.device) ? ` ${t('dl.cleared')}` : ''));
+      status.append(h('p', { class: 'ok' }, said(r), r.cleared?.includes(a.device) ? ` ${t('dl.cleared')}` : r.more ? ` ${t('dl.more')}` : ''));
     } catch (e) {
       status.append(errorBox(e));
     } finally {
@@ -380,7 +385,7 @@ function deadLettersSection(a) {
         e.preventDefault();
         act(
           '/api/v1/dead-letters/replay',
-          { device: a.device },
+          device ? { device } : {},
           (r) => t('dl.replayed', { replayed: r.replayed, refused: r.stillRefused.length }),
           /** @type {HTMLButtonElement} */ (replayBtn),
         );
@@ -405,7 +410,7 @@ function deadLettersSection(a) {
         }
         act(
           '/api/v1/dead-letters/discard',
-          { device: a.device, reason: why },
+          device ? { device, reason: why } : { ids: shown, reason: why },
           (r) => t('dl.discarded', { n: r.discarded }),
           /** @type {HTMLButtonElement} */ (discardBtn),
         );

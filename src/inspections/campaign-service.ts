@@ -11,6 +11,7 @@ import { after, answer, type Answer, type Awaitable, type StateExecutor } from '
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths, intervalMonthsOf } from '../metrology/verification.ts';
+import { localDay, validThrough } from '../oversight/period.ts';
 import { Refusal } from './inspection-service.ts';
 import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
 import type { CampaignSummary, CampaignsSummary } from './summary.ts';
@@ -42,13 +43,19 @@ export interface CampaignServiceDeps<S extends StateExecutor = StateExecutor> {
   profiles: ReadonlyMap<string, InstrumentProfile>;
   publishConfig: (device: Device, force?: boolean) => void;
   now: () => Date;
+  /** Zone of the campaigns' days and of a certificate's last day (MAG_DEFAULT_TIME_ZONE); Asia/Ho_Chi_Minh when absent. */
+  timeZone?: string;
 }
 
 /** Another instrument may hold a scale's natural id (another serial or market): at most this many are tried. */
 const MAX_ID_SUFFIX = 50;
 
 export class CampaignService<S extends StateExecutor = StateExecutor> {
-  constructor(private readonly deps: CampaignServiceDeps<S>) {}
+  private readonly zone: string;
+
+  constructor(private readonly deps: CampaignServiceDeps<S>) {
+    this.zone = deps.timeZone ?? 'Asia/Ho_Chi_Minh';
+  }
 
   /** What `work` gives, as the store's database gives it (executor.ts `answer`). */
   private answer<T>(work: () => Awaitable<T>): Answer<S, T> {
@@ -69,7 +76,9 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       throw new Refusal('invalid', 'the request body is invalid', [
         { path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` },
       ]);
-    const c: Campaign = { ...input, from: input.from.slice(0, 10), to: input.to.slice(0, 10), createdAt: this.deps.now().toISOString(), createdBy: actor };
+    // a date is that day; an instant, its day in the zone (as listings and reports compare them)
+    const day = (s: string) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? s : localDay(this.zone, Date.parse(s)));
+    const c: Campaign = { ...input, from: day(input.from), to: day(input.to), createdAt: this.deps.now().toISOString(), createdBy: actor };
     if (c.to < c.from) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'to', message: 'to must not be before from' }]);
     return after(this.deps.store.create(c) as Awaitable<boolean>, (created) => {
       if (!created) throw new Refusal('conflict', `campaign ${c.id} already exists`);
@@ -138,14 +147,15 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     // The inspector issues this certificate: a validity beyond the legal interval is a mistake to
     // correct here, not a claim to cap later as for a certificate posted from elsewhere (§3.6).
     const months = intervalMonthsOf(profile, spec);
-    const legalEnd = new Date(addCalendarMonths(Date.parse(verifiedAt), months)).toISOString();
-    // the legal end's day itself is within: a certificate is valid through the day it states (verification.ts)
-    if (input.validUntil && Date.parse(input.validUntil) >= Date.parse(legalEnd) + 86_400_000) {
+    // the interval's last day, valid through its end in the zone (a certificate states its last day)
+    const legalDay = localDay(this.zone, addCalendarMonths(Date.parse(verifiedAt), months));
+    const legalEnd = validThrough(legalDay, this.zone);
+    if (input.validUntil && Date.parse(input.validUntil) > Date.parse(legalEnd)) {
       const springDial = !input.construction && profile.verificationIntervalMonthsByConstruction?.['spring-dial'];
       throw new Refusal('invalid', 'the request body is invalid', [
         {
           path: 'validUntil',
-          message: `validUntil ${input.validUntil.slice(0, 10)} is beyond the legal verification interval of this scale, ${months} months from verifiedAt ${verifiedAt.slice(0, 10)}: at most ${legalEnd.slice(0, 10)}${springDial ? ` (a spring-dial scale is verified for ${springDial} months: give "construction": "spring-dial")` : ''} (Circular 03/2024/TT-BKHCN)`,
+          message: `validUntil ${localDay(this.zone, Date.parse(input.validUntil))} is beyond the legal verification interval of this scale, ${months} months from verifiedAt ${localDay(this.zone, Date.parse(verifiedAt))}: at most ${legalDay}${springDial ? ` (a spring-dial scale is verified for ${springDial} months: give "construction": "spring-dial")` : ''} (Circular 03/2024/TT-BKHCN)`,
         },
       ]);
     }
@@ -223,7 +233,17 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       for (let n = 1; n <= MAX_ID_SUFFIX; n++) {
         const id = scaleDeviceId(market, input.serial, n);
         const existing = this.deps.registry.device(id);
-        if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) return existing;
+        if (existing && existing.tenant === tenantId && existing.serial === input.serial && existing.type === input.type) {
+          // its interval follows the construction it was registered with: a verification does not change it
+          if ((input.construction ?? undefined) !== existing.construction)
+            throw new Refusal('invalid', 'the request body is invalid', [
+              {
+                path: 'construction',
+                message: `scale ${existing.id} is registered ${existing.construction ? `as ${existing.construction}` : 'without a construction'}, and its verification interval follows that; received ${input.construction ? `"${input.construction}"` : 'none'}`,
+              },
+            ]);
+          return existing;
+        }
         if (existing) continue;
         const site = market.district ? `${market.name}, ${market.district}` : market.name;
         return after(

@@ -102,12 +102,15 @@ export function effectiveVerificationDue(
  * A validity ending later than the day of issuedAt + interval. That day itself is within: a
  * certificate states its last day, valid through its end (a date alone is read so in the tenant's
  * zone), so "issued 15/03/2026, valid until 15/03/2027" is a 12-month certificate, not 12 months
- * and a day. Within the day no zone is needed: the end of any zone's day is less than 24 h after
- * its start.
+ * and a day. Without the zone here, the day is taken as it ends furthest from UTC midnight: 24 h,
+ * and 12 h more for a zone behind UTC (−12:00), whose day ends that much later.
  */
 function beyondInterval(d: ParsedDates, intervalMonths: number): boolean {
-  return d.until >= legalDueOf(d, intervalMonths) + DAY_MS;
+  return d.until >= legalDueOf(d, intervalMonths) + LAST_DAY_MS;
 }
+
+/** The legal due day's span after its UTC midnight, in the zone furthest behind UTC. */
+const LAST_DAY_MS = DAY_MS + 12 * 3_600_000;
 
 function legalDueOf(d: ParsedDates, intervalMonths: number): number {
   if (d.legalFor !== intervalMonths) {

@@ -83,7 +83,7 @@ describe('points refused by InfluxDB, in the console (real browser)', () => {
     await kept.waitFor();
     expect(await kept.locator('tbody tr').count()).toBe(2);
     expect(await kept.locator('tbody').textContent()).toMatch(/field type conflict/);
-    expect(await page.locator('main').textContent()).toMatch(/2 điểm bị giữ lại\./);
+    expect(await page.locator('main').textContent()).toMatch(/Số điểm bị giữ lại: 2\./);
     // the evidence named in the console's language
     expect(await page.locator('main').textContent()).toMatch(/Lý do của cơ sở dữ liệuInfluxDB v1 refused/);
     await shot(page, 'dead-letters-admin-vi');
@@ -116,7 +116,7 @@ describe('points refused by InfluxDB, in the console (real browser)', () => {
     const { page, problems, refused } = await b.open(PHONE, 'en-GB');
     await signIn(page, t.api, ADMIN_TOKEN, `/#/alerts/${alert.id}`);
     await page.getByRole('region', { name: 'The points kept, newest first' }).waitFor();
-    expect(await page.locator('main').textContent()).toMatch(/1 points kept\./);
+    expect(await page.locator('main').textContent()).toMatch(/Points kept: 1\./);
     // no reason, no discard: the form asks for one
     await page.getByRole('button', { name: 'Discard' }).click();
     expect(await page.getByLabel('Why they will never be stored (required, audited)').evaluate((el) => (el as HTMLTextAreaElement).validity.valueMissing)).toBe(

@@ -73,7 +73,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       // A date alone is a day of the enterprise's zone (the default zone for several), both days
       // included, as the periodic report and GET /checks read them; a date-time is that instant.
       const zone = zoneOf(deps, query.tenant);
-      const to = query.to ? periodBound(query.to, zone, 'to') - 1 : now.getTime();
+      const dateOnly = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+      const to = query.to ? periodBound(query.to, zone, 'to') - (dateOnly(query.to) ? 1 : 0) : now.getTime();
       const from = query.from ? periodBound(query.from, zone, 'from') : to - 365 * 86_400_000;
       // the standing as the period ends (now for a period not over yet)
       const asOf = Math.min(to, now.getTime());
