@@ -237,7 +237,7 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
     allowed: '`[A-Za-z0-9_.-]{1,64}`',
     shownDefault: 'host name',
     meaning:
-      "this node's name in logs and in the cluster; it also picks the `MAG_AMQP_URLS` entry tried first, so nodes named in sequence (`mag1`, `mag2`, …) spread over the RabbitMQ nodes",
+      "this node's name in logs (`node`), in `/metrics` (`mag_node_info{node}`) and in the cluster; it also picks the `MAG_AMQP_URLS` entry tried first, so nodes named in sequence (`mag1`, `mag2`, …) spread over the RabbitMQ nodes",
   },
   MAG_CLUSTER_PARTITIONS: {
     meaning:

@@ -101,7 +101,7 @@ const UNWAITED_QOS0_MAX_UNCOMMITTED = 2000;
 export async function startConfiguredGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway<SqliteState> | Gateway<PostgresState>> {
   if (!config.cluster.stateUrl) return startGateway(config, options);
   checkClusterSettings(config);
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, config.cluster.nodeId);
   const db = await PostgresState.connect(config.cluster.stateUrl, {
     onError: (err) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; it is replaced'),
   });
@@ -134,7 +134,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
  * deferred alert clears) reports its failure to the log. Dead letters are waited for (keepRefused).
  */
 async function compose<S extends SqliteState | PostgresState>(config: Config, db: S, options: GatewayOptions): Promise<Gateway<S>> {
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, config.cluster.nodeId);
   const now = options.now ?? (() => new Date());
   /** now() in epoch ms, without a Date per message on the hot path. */
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
@@ -166,7 +166,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   await Promise.all([lots.loaded, inspectionStore.loaded, standards.loaded]);
   // PostgreSQL: devices another node judged since this one loaded them are loaded again before their next message.
   const followingDevices = await assurance.followDevices();
-  const metrics = new GatewayMetrics();
+  const metrics = new GatewayMetrics(config.cluster.nodeId);
   const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, alerts, now, log);
   const ingest = new Ingest(
     {

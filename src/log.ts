@@ -3,10 +3,11 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
+/** `node`: this gateway's name (MAG_NODE_ID, else the host's), on every line, so a cluster's logs tell their nodes apart. */
+export function createLogger(level: string, node?: string): Logger {
   return pino({
     level,
-    base: { service: 'mag' },
+    base: node ? { service: 'mag', node } : { service: 'mag' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['secret', 'password', 'token', '*.secret', '*.password', '*.token', 'authorization'], censor: '[redacted]' },
   });

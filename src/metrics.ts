@@ -55,8 +55,17 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** `node`: this gateway's name (MAG_NODE_ID, else the host's), as `mag_node_info{node}` (the contract's node name in the metrics, without a label on every series). */
+  constructor(node?: string) {
     collectDefaultMetrics({ register: this.registry, prefix: 'mag_process_' });
+    if (node !== undefined) {
+      new Gauge({
+        name: 'mag_node_info',
+        help: "This gateway's node name (MAG_NODE_ID, else the host's), always 1",
+        labelNames: ['node'],
+        registers: [this.registry],
+      }).set({ node }, 1);
+    }
   }
 
   countMessage(topic: string, points: number, rejections: number): void {

@@ -59,7 +59,7 @@ describe('HTTP API authentication and authorization', () => {
   };
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ MAG_NODE_ID: 'mag-auth-1' });
     await gw.device({ id: 'north-1', type: 'barometer', tenant: 'north', region: 'VN-HN' });
     await gw.device({ id: 'north-2', type: 'scale', tenant: 'north', region: 'VN-HN', extra: { e: 0.05, max: 150 } });
     await gw.device({ id: 'south-1', type: 'barometer', tenant: 'south', region: 'VN-SG' });
@@ -288,7 +288,9 @@ describe('HTTP API authentication and authorization', () => {
       const metrics = await fetch(`${gw.api}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
-      expect(await metrics.text()).toMatch(/^mag_rejected_total|^# HELP mag_/m);
+      const text = await metrics.text();
+      expect(text).toMatch(/^mag_rejected_total|^# HELP mag_/m);
+      expect(text).toMatch(/^mag_node_info\{node="mag-auth-1"\} 1$/m); // MAG_NODE_ID (contract §7)
       const docs = await fetch(`${gw.api}/docs`);
       expect(docs.status).toBe(200);
       expect(docs.headers.get('content-type')).toMatch(/text\/html/);
