@@ -38,7 +38,7 @@ import {
   type DriftState,
   type DriftSummary,
 } from '../metrology/drift.ts';
-import { intervalMonthsOf, standingWord, verificationState } from '../metrology/index.ts';
+import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
@@ -619,14 +619,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
 
   /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (docs/metrology.md §3.6). */
   verificationOf(device: Device, at: number): VerificationState {
-    const profile = this.profiles.get(device.type);
-    return verificationState(
-      [...this.registry.certificatesOf(device.id)],
-      at,
-      profile?.dueSoonDays ?? this.opts.dueSoonDays,
-      profile && intervalMonthsOf(profile, device),
-      profile?.standing,
-    );
+    return standingOf([...this.registry.certificatesOf(device.id)], at, this.profiles.get(device.type), device, this.opts.dueSoonDays);
   }
 
   /**

@@ -11,7 +11,7 @@ import { after, answer, type Answer, type Awaitable, type StateExecutor } from '
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths, intervalMonthsOf } from '../metrology/verification.ts';
-import { localDay, validThrough } from '../oversight/period.ts';
+import { dayOf, localDay, validThrough } from '../oversight/period.ts';
 import { Refusal } from './inspection-service.ts';
 import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
 import type { CampaignSummary, CampaignsSummary } from './summary.ts';
@@ -77,8 +77,13 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
         { path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` },
       ]);
     // a date is that day; an instant, its day in the zone (as listings and reports compare them)
-    const day = (s: string) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? s : localDay(this.zone, Date.parse(s)));
-    const c: Campaign = { ...input, from: day(input.from), to: day(input.to), createdAt: this.deps.now().toISOString(), createdBy: actor };
+    const c: Campaign = {
+      ...input,
+      from: dayOf(input.from, this.zone),
+      to: dayOf(input.to, this.zone),
+      createdAt: this.deps.now().toISOString(),
+      createdBy: actor,
+    };
     if (c.to < c.from) throw new Refusal('invalid', 'the request body is invalid', [{ path: 'to', message: 'to must not be before from' }]);
     return after(this.deps.store.create(c) as Awaitable<boolean>, (created) => {
       if (!created) throw new Refusal('conflict', `campaign ${c.id} already exists`);

@@ -16,7 +16,7 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { FieldError } from '../metrology/types.ts';
-import { intervalMonthsOf, verificationState } from '../metrology/verification.ts';
+import { standingOf } from '../metrology/verification.ts';
 import { type Answer, type Awaitable, after, answer, isPending, refusedAs, type StateExecutor, type Watching } from '../store/executor.ts';
 import { LOTS_TOPIC, type LotFilter, LotStore, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
 import type { Registry } from '../store/registry.ts';
@@ -451,17 +451,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     const device = id === null ? undefined : this.registry.registeredDevice(id);
     const profile = device && this.profiles.get(device.type);
     const at = packages.reduce((t, p) => Math.max(t, p.ts), packages.length > 0 ? 0 : now.getTime());
-    // As Assurance.verificationOf judges the instrument's readings: a certificate claiming longer than
-    // the type's legal interval is capped at it, and the type's standing says which certificates count.
-    const verification =
-      device &&
-      verificationState(
-        [...this.registry.certificatesOf(device.id)],
-        at,
-        profile?.dueSoonDays ?? this.opts.dueSoonDays,
-        profile && intervalMonthsOf(profile, device),
-        profile?.standing,
-      );
+    // judged as the instrument's readings are (Assurance.verificationOf)
+    const verification = device && standingOf([...this.registry.certificatesOf(device.id)], at, profile, device, this.opts.dueSoonDays);
     const T = planLot(declarationOf(l), this.plans);
     if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
     return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency);

@@ -34,7 +34,7 @@ export { maximumPermissibleError, channelMpe, mpeOfRule, minimumVolumeDeviation,
 export { LengthDependentMpeRuleSchema, lengthDependentMpe, lengthRuleUnitProblems, type LengthDependentMpeRule } from './mpe-length.ts';
 export { expandedUncertainty, legalDecision, guardedDecision, normalisedError, isOutOfTolerance, DECISION_SLACK } from './decision.ts';
 export { applyCorrection, latestCalibration } from './correction.ts';
-export { verificationState, isVerified, effectiveVerificationDue, addCalendarMonths, standingWord, intervalMonthsOf } from './verification.ts';
+export { verificationState, isVerified, effectiveVerificationDue, addCalendarMonths, standingWord, intervalMonthsOf, standingOf } from './verification.ts';
 export { evaluateCheck, channelUnitFactor, type MetrologyContext } from './check.ts';
 export { evaluateReading, plausibleChangeLimit, type ReadingContext, type EvaluatedReading } from './reading.ts';
 export { auditTransaction, transactionAuditOptions, type Transaction, type TransactionFinding } from './transaction.ts';

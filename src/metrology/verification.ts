@@ -55,6 +55,21 @@ export function intervalMonthsOf(
   return byConstruction ?? profile.verificationIntervalMonths;
 }
 
+/**
+ * A device's standing at `at` by its type's rule: the kind of certificate that keeps the type in
+ * standing, capped at the device's interval (its construction's where the type sets one), the
+ * type's due-soon window else `dueSoonDays`. What its readings, its lots and the reports judge.
+ */
+export function standingOf(
+  certs: readonly Certificate[],
+  at: number,
+  profile: Pick<InstrumentProfile, 'dueSoonDays' | 'standing' | 'verificationIntervalMonths' | 'verificationIntervalMonthsByConstruction'> | undefined,
+  device: Pick<DeviceMetrology, 'construction'>,
+  dueSoonDays: number,
+): VerificationState {
+  return verificationState(certs, at, profile?.dueSoonDays ?? dueSoonDays, profile && intervalMonthsOf(profile, device), profile?.standing);
+}
+
 /** What keeps an instrument in standing, for what is said of it: "verification" or "calibration". */
 export function standingWord(v: Pick<VerificationState, 'basis'>): 'verification' | 'calibration' {
   return v.basis ?? 'verification';

@@ -1,7 +1,7 @@
 // The measurement-assurance report (instruments, then lots of prepackages), the audit log and the dead-letter store.
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
-import { periodBound } from '../../oversight/period.ts';
+import { isDateOnly, periodBound } from '../../oversight/period.ts';
 import { toCsv } from '../csv.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
@@ -73,8 +73,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       // A date alone is a day of the enterprise's zone (the default zone for several), both days
       // included, as the periodic report and GET /checks read them; a date-time is that instant.
       const zone = zoneOf(deps, query.tenant);
-      const dateOnly = (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s);
-      const to = query.to ? periodBound(query.to, zone, 'to') - (dateOnly(query.to) ? 1 : 0) : now.getTime();
+      const to = query.to ? periodBound(query.to, zone, 'to') - (isDateOnly(query.to) ? 1 : 0) : now.getTime();
       const from = query.from ? periodBound(query.from, zone, 'from') : to - 365 * 86_400_000;
       // the standing as the period ends (now for a period not over yet)
       const asOf = Math.min(to, now.getTime());
