@@ -88,6 +88,12 @@ export function fmtDate(iso) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : undefined }).format(d);
 }
 
+/** Today in this browser's zone, YYYY-MM-DD (a date input's default: the UTC day is yesterday until 07:00 in Vietnam). */
+export function localToday() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** A month YYYY-MM, short: "Mar 26" / "thg 3/26". @param {string} key */
 export function fmtMonth(key) {
   const m = /^(\d{4})-(\d{2})$/.exec(key);

@@ -2,7 +2,7 @@
 // Mobile verification campaigns (kiểm định lưu động): the campaigns of the token's regions with
 // their tally, and the form that plans one over a region's markets.
 import { h, field, select } from './dom.js';
-import { t, fmtDate } from './i18n.js';
+import { t, fmtDate, localToday } from './i18n.js';
 import { S, api } from './session.js';
 import { section } from './blocks.js';
 import { listPage } from './list-page.js';
@@ -48,7 +48,7 @@ function planForm() {
         { required: true },
       )
     : h('input', { name: 'region', type: 'text', required: true, pattern: '[A-Z]{2}-[A-Z0-9]{1,3}', placeholder: 'VN-BG' });
-  const today = new Date().toISOString().slice(0, 10);
+  const today = localToday();
   const from = h('input', { name: 'from', type: 'date', required: true, value: today });
   const to = h('input', { name: 'to', type: 'date', required: true });
   const markets = h('textarea', { name: 'markets', required: true, rows: 4 });

@@ -2,7 +2,7 @@
 // One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
 // certificates (with the form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, localToday } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
@@ -245,7 +245,7 @@ function certificateForm(dev, onDone, defaultKind) {
   );
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
-  const today = new Date().toISOString().slice(0, 10);
+  const today = localToday();
   const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: today });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
   /** @param {string} name */
@@ -268,8 +268,9 @@ function certificateForm(dev, onDone, defaultKind) {
           kind: kind.value,
           number: number.value.trim(),
           issuedBy: issuedBy.value.trim(),
-          issuedAt: `${issuedAt.value}T00:00:00Z`,
-          validUntil: `${validUntil.value}T00:00:00Z`,
+          // dates as printed on the certificate: the API reads them as days of the enterprise's zone
+          issuedAt: issuedAt.value,
+          validUntil: validUntil.value,
         };
         if (uncertainty.value !== '') body.uncertainty = Number(uncertainty.value);
         /** @type {{ offset?: number, gain?: number }} */

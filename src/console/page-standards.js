@@ -3,7 +3,7 @@
 // may register), and one standard: its facts, its calibration certificates (and the form to add one),
 // and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum } from './i18n.js';
+import { t, label, fmtDate, fmtNum, localToday } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, table, tenantName } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
@@ -227,7 +227,7 @@ function certificateForm(sid, onDone) {
   const out = h('div');
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
-  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: new Date().toISOString().slice(0, 10) });
+  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: localToday() });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
   const uncertainty = h('input', { name: 'uncertainty', type: 'number', step: 'any', min: 0, inputmode: 'decimal', required: true });
   const traceableTo = h('input', { name: 'traceableTo', type: 'text', maxlength: 300 });
@@ -247,8 +247,9 @@ function certificateForm(sid, onDone) {
         const body = {
           number: number.value.trim(),
           issuedBy: issuedBy.value.trim(),
-          issuedAt: `${issuedAt.value}T00:00:00Z`,
-          validUntil: `${validUntil.value}T00:00:00Z`,
+          // dates as printed on the certificate: the API reads them as days of the enterprise's zone
+          issuedAt: issuedAt.value,
+          validUntil: validUntil.value,
           uncertainty: Number(uncertainty.value),
         };
         if (traceableTo.value.trim()) body.traceableTo = traceableTo.value.trim();

@@ -225,7 +225,11 @@ describe('inspector console (real browser)', () => {
     await page.getByRole('cell', { name: 'V-2026-0099' }).waitFor();
     const certs = await t.call('GET', '/api/v1/devices/baro-hn-1/certificates');
     expect(certs.body.items).toContainEqual(expect.objectContaining({ kind: 'verification', number: 'V-2026-0099', issuedBy: 'QUATEST 1', uncertainty: 0.02 }));
-    expect(certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099').validUntil).toMatch(/^2027-11-29/);
+    // the form's dates are the certificate's days in the enterprise's zone (Asia/Ho_Chi_Minh):
+    // valid through 29 November, not lapsing at 07:00 that morning (UTC midnight)
+    const added = certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099');
+    expect(added.validUntil).toBe('2027-11-29T16:59:59.999Z');
+    expect(added.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
     // the out-of-tolerance impact list of this instrument downloads as CSV
     const [oot] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải danh sách số đo bị ảnh hưởng (CSV)' }).click()]);
@@ -521,13 +525,17 @@ describe('inspector console (real browser)', () => {
     const cert = page.getByRole('form', { name: 'Add a calibration certificate' });
     await cert.getByLabel('Number', { exact: true }).fill('HC-VMI-0118');
     await cert.getByLabel('Issued by').fill('VMI');
-    await cert.getByLabel('Valid until').fill(new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10));
+    const validDay = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    await cert.getByLabel('Valid until').fill(validDay);
     await cert.getByLabel('Uncertainty U (k = 2)').fill('0.05');
     await cert.getByLabel(/^As-found error/).fill('0.2');
     await cert.getByLabel('Found out of tolerance').check();
     await cert.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Calibration certificate HC-VMI-0118 added.').waitFor();
     await page.getByRole('cell', { name: 'HC-VMI-0118' }).waitFor();
+    const standardCerts = (await t.call('GET', '/api/v1/standards/REF-BARO-01/certificates')).body.items;
+    const until = `${validDay}T16:59:59.999Z`; // through that day in Vietnam
+    expect(standardCerts.find((c: { number: string }) => c.number === 'HC-VMI-0118').validUntil).toBe(until);
     await page.getByRole('button', { name: 'Show' }).click();
     // |e| + 0.25 hPa reaches the guard band (MPE 0.3, U 0.0503): the passing history could change
     await page.getByRole('heading', { level: 3, name: 'Checks whose decision could change' }).waitFor();
