@@ -134,6 +134,13 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   /** Raises the standard-oot alerts; settled when they are written. */
   private tellServedTenants(id: string, finding: StoredStandardCertificate, impact: StandardImpact, now: Date): Awaitable<unknown> {
     const standard = this.store.get(id)!;
+    // the day of the calibration the period starts from, as written (an issuedAt given as a date is
+    // its day's start in the zone, 17:00Z the day before in Vietnam: its UTC date is the day before)
+    const start = Date.parse(impact.from);
+    const since = this.store
+      .certificatesOf(id)
+      .find((c) => Date.parse(c.issuedAt) === start)
+      ?.issuedAt.slice(0, 10);
     const byTenant = new Map<string, ImpactItem[]>();
     for (const item of impact.items) {
       const list = byTenant.get(item.tenant);
@@ -155,6 +162,7 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
           uncertainty: finding.uncertainty,
           from: impact.from,
           to: impact.to,
+          ...(since ? { since } : {}),
           checks: items.reduce((n, x) => n + x.checks, 0),
           instruments: items.map((x) => x.device),
           couldChange: items.reduce((n, x) => n + x.couldChange.length, 0),

@@ -63,6 +63,8 @@ export interface StandardOotEvidence {
   uncertainty: number;
   from: string;
   to: string;
+  /** The day the suspect period starts, as its certificate states it (`from` is the instant: its start in the zone). */
+  since?: string;
   checks: number;
   instruments: string[];
   /** Checks whose decision could change given the as-found error. */
@@ -82,7 +84,7 @@ export function raiseStandardOot<S extends StateExecutor>(alerts: Pick<AlertBook
     kind: 'standard-oot',
     key: e.tenant,
     severity: e.couldChange > 0 ? 'critical' : 'warning',
-    summary: `Reference standard ${e.standard} found out of tolerance at its calibration ${e.certificate} (as found ${sign}${e.asFound.error} ${e.unit}): ${e.checks} checks of ${e.instruments.length} instruments since ${e.from.slice(0, 10)} are suspect, ${e.couldChange} could change their decision`,
+    summary: `Reference standard ${e.standard} found out of tolerance at its calibration ${e.certificate} (as found ${sign}${e.asFound.error} ${e.unit}): ${e.checks} checks of ${e.instruments.length} instruments since ${e.since ?? e.from.slice(0, 10)} are suspect, ${e.couldChange} could change their decision`,
     details: { ...e },
     at: now,
   });

@@ -295,8 +295,9 @@ describe('reverse traceability', () => {
     const impact = (await api.call('GET', '/api/v1/standards/PM-AUTH/impact', { token: op.north })).body;
     expect(impact).toMatchObject({
       standard: 'PM-AUTH',
-      from: '2025-01-10T00:00:00.000Z',
-      to: '2026-01-12T00:00:00.000Z',
+      // the calibrations' days in Vietnam: from 00:00 on 10 January 2025 there to 00:00 on 12 January 2026
+      from: '2025-01-09T17:00:00.000Z',
+      to: '2026-01-11T17:00:00.000Z',
       basis: 'up-to-out-of-tolerance-finding',
       finding: { certificate: 'HC-2026', asFound: { error: -0.03, outOfTolerance: true } },
       checks: 4,
@@ -340,8 +341,9 @@ describe('reverse traceability', () => {
       certificate: 'HC-2026',
       asFound: { error: -0.03, outOfTolerance: true },
       unit: 'L',
-      from: '2025-01-10T00:00:00.000Z',
-      to: '2026-01-12T00:00:00.000Z',
+      from: '2025-01-09T17:00:00.000Z',
+      to: '2026-01-11T17:00:00.000Z',
+      since: '2025-01-10',
       checks: 4,
       instruments: ['fd-n1', 'fd-n2'],
       couldChange: 2,
@@ -376,7 +378,7 @@ describe('reverse traceability', () => {
     check('fd-n1', 2, '2024-03-01T08:00:00Z', 0.12, 'PM-AUTH');
     const impact = (await api.call('GET', '/api/v1/standards/PM-AUTH/impact')).body;
     expect(impact).toMatchObject({
-      from: '2025-01-10T00:00:00.000Z',
+      from: '2025-01-09T17:00:00.000Z', // 00:00 on 10 January 2025 in Vietnam
       to: NOW.toISOString(),
       basis: 'since-last-good-calibration',
       finding: null,

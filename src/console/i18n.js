@@ -80,12 +80,17 @@ export function fmtDateTime(iso) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(d);
 }
 
-/** @param {string | null | undefined} iso an instant, or a day YYYY-MM-DD (shown as that day, whatever the time zone) */
+/**
+ * @param {string | null | undefined} iso an instant, or a day YYYY-MM-DD (shown as that day, whatever
+ * the time zone); an instant written with an offset (a certificate's issuedAt given as a day is stored
+ * as `2026-04-01T00:00:00.000+07:00`) is shown as the day it names there, not in this browser's zone
+ */
 export function fmtDate(iso) {
   if (!iso) return '—';
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T00:00:00Z` : iso);
+  const day = /^(\d{4}-\d{2}-\d{2})(?:T[\d:.]+[+-]\d{2}:\d{2})?$/.exec(iso)?.[1];
+  const d = new Date(day ? `${day}T00:00:00Z` : iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : undefined }).format(d);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: day ? 'UTC' : undefined }).format(d);
 }
 
 /** Today in this browser's zone, YYYY-MM-DD (a date input's default: the UTC day is yesterday until 07:00 in Vietnam). */

@@ -68,9 +68,9 @@ describe('the legal verification interval caps a certificate that claims longer 
   // A fuel dispenser (12 months) verified on 2026-01-15 with a certificate "valid" for 24 months.
   const long = verificationCert('2026-01-15T00:00:00Z', '2028-01-15T00:00:00Z', 'V-24');
 
-  it('is due at issuedAt + 12 months = 2027-01-15, with a warning on the certificate', () => {
+  it('is due at the end of the day issuedAt + 12 months, 2027-01-15 (UTC: issuedAt in UTC), with a warning on the certificate', () => {
     const due = effectiveVerificationDue(long, 12)!;
-    expect(due).toMatchObject({ dueAt: '2027-01-15T00:00:00.000Z', legalDueAt: '2027-01-15T00:00:00.000Z', capped: true });
+    expect(due).toMatchObject({ dueAt: '2027-01-15T23:59:59.999Z', legalDueAt: '2027-01-15T23:59:59.999Z', capped: true });
     expect(due.warning).toMatch(
       /certificate V-24 is valid until 2028-01-15, longer than the legal verification interval of 12 months: the instrument is due on 2027-01-15/,
     );
@@ -78,14 +78,49 @@ describe('the legal verification interval caps a certificate that claims longer 
 
   it('a certificate within the interval is due at its own validUntil, without a warning', () => {
     const due = effectiveVerificationDue(verificationCert('2026-01-15T00:00:00Z', '2027-01-10T00:00:00Z'), 12)!;
-    expect(due).toEqual({ dueAt: '2027-01-10T00:00:00.000Z', legalDueAt: '2027-01-15T00:00:00.000Z', capped: false });
+    expect(due).toEqual({ dueAt: '2027-01-10T00:00:00.000Z', legalDueAt: '2027-01-15T23:59:59.999Z', capped: false });
   });
 
   it('the verification state uses the legal date when given the interval', () => {
     const at = Date.parse('2027-06-01T00:00:00Z');
-    expect(verificationState([long], at, 30, 12)).toEqual({ state: 'expired', validUntil: '2027-01-15T00:00:00.000Z' });
+    expect(verificationState([long], at, 30, 12)).toEqual({ state: 'expired', validUntil: '2027-01-15T23:59:59.999Z' });
     expect(verificationState([long], at, 30)).toEqual({ state: 'valid', validUntil: '2028-01-15T00:00:00.000Z' }); // without it: the certificate's word
     expect(verificationState([long], Date.parse('2027-01-01T00:00:00Z'), 30, 12).state).toBe('due-soon'); // 14 days before 2027-01-15
+    expect(verificationState([long], Date.parse('2027-01-15T23:00:00Z'), 30, 12).state).toBe('due-soon'); // its last day
+    expect(verificationState([long], Date.parse('2027-01-16T00:00:00Z'), 30, 12).state).toBe('expired');
+  });
+
+  // What the API stores for "issuedAt": "2026-04-01" of an enterprise in Vietnam (period.ts validFrom):
+  // the start of 1 April there, 2026-03-31T17:00Z, with its offset.
+  const vn = verificationCert('2026-04-01T00:00:00.000+07:00', '2028-03-31T16:59:59.999Z', 'V-VN');
+
+  it('an issuedAt with an offset: the interval ends with the same day there (1 April 2027 in Vietnam, 16:59:59.999Z), not at 17:00Z the day before', () => {
+    const due = effectiveVerificationDue(vn, 12)!;
+    expect(due).toMatchObject({ dueAt: '2027-04-01T16:59:59.999Z', capped: true });
+    // the days are those of Vietnam: in UTC it was issued on 31 March
+    expect(due.warning).toMatch(
+      /valid until 2028-03-31, longer than the legal verification interval of 12 months: the instrument is due on 2027-04-01 \(issued 2026-04-01 \+ 12 months\)/,
+    );
+    expect(verificationState([vn], Date.parse('2027-04-01T16:59:59.999Z'), 30, 12).state).toBe('due-soon'); // 23:59:59 on 1 April 2027 in Vietnam
+    expect(verificationState([vn], Date.parse('2027-04-01T17:00:00Z'), 30, 12).state).toBe('expired'); // 00:00 on 2 April
+  });
+
+  it('counts from the start of the day of issue in its zone: a market scale weighing at 05:00 on 1 April (22:00Z on 31 March) is verified', () => {
+    expect(verificationState([vn], Date.parse('2026-03-31T22:00:00Z'), 30, 12).state).toBe('valid');
+    expect(verificationState([vn], Date.parse('2026-03-31T16:59:59Z'), 30, 12).state).toBe('none'); // 23:59:59 on 31 March
+  });
+
+  it('a validity through the legal day itself is not capped, one through the day after is', () => {
+    // "valid until 2027-04-01" in Vietnam: the API stores that day's last millisecond
+    expect(effectiveVerificationDue(verificationCert('2026-04-01T00:00:00.000+07:00', '2027-04-01T16:59:59.999Z'), 12)).toEqual({
+      dueAt: '2027-04-01T16:59:59.999Z',
+      legalDueAt: '2027-04-01T16:59:59.999Z',
+      capped: false,
+    });
+    expect(effectiveVerificationDue(verificationCert('2026-04-01T00:00:00.000+07:00', '2027-04-02T16:59:59.999Z'), 12)).toMatchObject({
+      dueAt: '2027-04-01T16:59:59.999Z',
+      capped: true,
+    });
   });
 
   it('adds calendar months, clamping to the last day of a shorter month', () => {
@@ -108,6 +143,6 @@ describe('the interval of a device: its construction where its type sets one (de
       state: 'valid',
       validUntil: '2027-01-10T00:00:00.000Z',
     });
-    expect(verificationState([cert], at, 30, intervalMonthsOf(profile('scale'), {}))).toEqual({ state: 'expired', validUntil: '2026-01-10T00:00:00.000Z' });
+    expect(verificationState([cert], at, 30, intervalMonthsOf(profile('scale'), {}))).toEqual({ state: 'expired', validUntil: '2026-01-10T23:59:59.999Z' });
   });
 });

@@ -39,12 +39,12 @@ describe('evaluateReading, barometer', () => {
     expect(ok(evaluateReading({ ...baro, certificates: [expiring] }, reading({ ts: T0 + 10 * DAY }))).status).toBe('unverified');
   });
 
-  it('given the legal interval (barometer: 12 months), a certificate claiming longer stops at issuedAt + 12 months', () => {
-    // Issued 2025-05-15, "valid" to 2027-05-15: due on 2026-05-15; T0 = 2026-06-01 is after it.
+  it('given the legal interval (barometer: 12 months), a certificate claiming longer stops at the end of the day issuedAt + 12 months', () => {
+    // Issued 2025-05-15, "valid" to 2027-05-15: due through 2026-05-15 (UTC); T0 = 2026-06-01 is after it.
     const long = verificationCert('2025-05-15T00:00:00Z', '2027-05-15T00:00:00Z');
     const r = ok(evaluateReading({ ...baro, certificates: [long], verificationIntervalMonths: baro.profile.verificationIntervalMonths }, reading()));
     expect(r.status).toBe('unverified');
-    expect(r.verification).toEqual({ state: 'expired', validUntil: '2026-05-15T00:00:00.000Z' });
+    expect(r.verification).toEqual({ state: 'expired', validUntil: '2026-05-15T23:59:59.999Z' });
     expect(ok(evaluateReading({ ...baro, certificates: [long] }, reading())).status).toBe('ok'); // not given: the certificate's word
   });
 

@@ -11,7 +11,7 @@ export interface ReadingContext extends MetrologyContext {
   previous?: { ts: number; value: number };
   /**
    * The type's legal verification interval (profile verificationIntervalMonths): when given, a certificate
-   * claiming longer stops counting at issuedAt + interval (effectiveVerificationDue). Opt-in so that the
+   * claiming longer stops counting after the day issuedAt + interval (effectiveVerificationDue). Opt-in so that the
    * shell switches it on together with the device standing (assurance) and its certificate fixtures.
    */
   verificationIntervalMonths?: number;

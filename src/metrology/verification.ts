@@ -9,8 +9,9 @@ const DAY_MS = 86_400_000;
  * verification certificates (calibration certificates are ignored), or, for a type outside the legal
  * verification list, calibration certificates (verification certificates are ignored).
  *
- * Each verification certificate is due at its effective date: its validUntil, or issuedAt + the type's legal
- * interval when `intervalMonths` is given and the certificate claims longer (effectiveVerificationDue).
+ * Each verification certificate is due at its effective date: its validUntil, or the end of the day issuedAt +
+ * the type's legal interval when `intervalMonths` is given and the certificate claims longer
+ * (effectiveVerificationDue).
  * Among verification certificates issued at or before `at`, the one with the latest due date decides:
  * - `expired` when at > due date,
  * - `due-soon` when due date − at ≤ dueSoonDays days (still a valid verification),
@@ -91,8 +92,9 @@ export function addCalendarMonths(epochMs: number, months: number): number {
 /**
  * When a verification certificate makes the instrument due: its validUntil, unless that lies beyond the
  * type's legal verification interval (profile `verificationIntervalMonths`), in which case the instrument
- * is due at the legal date issuedAt + interval and the certificate gets a warning (a validity longer than
- * the law allows is an error on the certificate, not an extension). Null for unparseable dates.
+ * is due at the end of the legal day, the day of issuedAt + interval (the longest validity the law allows: a
+ * certificate states its last day, valid through it), and the certificate gets a warning (a validity
+ * longer than the law allows is an error on the certificate, not an extension). Null for unparseable dates.
  */
 export function effectiveVerificationDue(
   cert: Certificate,
@@ -109,7 +111,7 @@ export function effectiveVerificationDue(
     dueAt: legalDueAt,
     legalDueAt,
     capped: true,
-    warning: `certificate ${cert.number} is valid until ${d.untilIso.slice(0, 10)}, longer than the ${interval} of ${intervalMonths} months: the instrument is due on ${legalDueAt.slice(0, 10)} (issued ${new Date(d.issued).toISOString().slice(0, 10)} + ${intervalMonths} months)`,
+    warning: `certificate ${cert.number} is valid until ${dayAt(d.until, d.offset)}, longer than the ${interval} of ${intervalMonths} months: the instrument is due on ${dayAt(d.legal!, d.offset)} (issued ${dayAt(d.issued, d.offset)} + ${intervalMonths} months)`,
   };
 }
 
@@ -117,31 +119,61 @@ export function effectiveVerificationDue(
  * A validity ending later than the day of issuedAt + interval. That day itself is within: a
  * certificate states its last day, valid through its end (a date alone is read so in the tenant's
  * zone), so "issued 15/03/2026, valid until 15/03/2027" is a 12-month certificate, not 12 months
- * and a day. Without the zone here, the day is taken as it ends furthest from UTC midnight: 24 h,
- * and 12 h more for a zone behind UTC (−12:00), whose day ends that much later.
+ * and a day. The zone is not known here, so the day is taken as it ends furthest from the start of
+ * issuedAt + interval: 24 h, and 12 h more for a zone behind the issuedAt's offset (an issuedAt
+ * given as a date alone in UTC, −12:00 at most).
  */
 function beyondInterval(d: ParsedDates, intervalMonths: number): boolean {
-  return d.until >= legalDueOf(d, intervalMonths) + LAST_DAY_MS;
+  return d.until >= legalStartOf(d, intervalMonths) + LAST_DAY_MS;
 }
 
 /** The legal due day's span after its UTC midnight, in the zone furthest behind UTC. */
 const LAST_DAY_MS = DAY_MS + 12 * 3_600_000;
 
+function legalStartOf(d: ParsedDates, intervalMonths: number): number {
+  legalDueOf(d, intervalMonths);
+  return d.legalStart!;
+}
+
+/**
+ * The last millisecond of the legal day, the day of issuedAt + interval at issuedAt's offset (its day
+ * in the enterprise's zone: the API writes a date alone with the zone's offset; an issuedAt in UTC
+ * or without a zone, as stored before, is taken in UTC). Computed once per interval (this runs for
+ * every reading).
+ */
 function legalDueOf(d: ParsedDates, intervalMonths: number): number {
   if (d.legalFor !== intervalMonths) {
     d.legalFor = intervalMonths;
-    d.legal = addCalendarMonths(d.issued, intervalMonths);
+    // the months are counted on the wall clock at the offset: 1 April 00:00 +07:00 is 31 March in UTC
+    const wall = addCalendarMonths(d.issued + d.offset, intervalMonths);
+    d.legalStart = wall - d.offset;
+    d.legal = Math.floor(wall / DAY_MS) * DAY_MS + DAY_MS - 1 - d.offset;
     d.legalIso = new Date(d.legal).toISOString();
   }
   return d.legal!;
 }
 
+/** The date (YYYY-MM-DD) of instant `t` at `offset` ms east of UTC. */
+function dayAt(t: number, offset: number): string {
+  return new Date(t + offset).toISOString().slice(0, 10);
+}
+
+/** The offset an ISO 8601 date-time states (ms east of UTC); 0 for `Z`, a date alone or none (read as UTC here). */
+function offsetOf(iso: string): number {
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
+  if (!m || !/T|\s\d/.test(iso)) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000);
+}
+
 interface ParsedDates {
   issued: number;
+  /** issuedAt's offset from UTC, ms (0 for UTC, a date alone or none). */
+  offset: number;
   until: number;
   untilIso: string;
-  /** issuedAt + legalFor months, computed once per interval (this runs for every reading). */
+  /** legalFor: the interval, months; legalStart: issuedAt + legalFor months; legal: the end of that day at `offset` (legalDueOf). */
   legalFor?: number;
+  legalStart?: number;
   legal?: number;
   legalIso?: string;
 }
@@ -158,6 +190,7 @@ function parsedDates(c: Certificate): ParsedDates {
   const until = Date.parse(c.validUntil);
   const d = {
     issued: Date.parse(c.issuedAt),
+    offset: offsetOf(c.issuedAt),
     until,
     untilIso: Number.isFinite(until) ? new Date(until).toISOString() : '',
     issuedAt: c.issuedAt,

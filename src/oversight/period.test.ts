@@ -2,7 +2,7 @@
 // Berlin has it, so its months are 23 or 25 hours off a plain day count at the changes).
 import { effectiveVerificationDue, verificationState } from '../metrology/verification.ts';
 import { describe, expect, it } from 'vitest';
-import { validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
+import { validFrom, validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
 
 describe('periods in a time zone', () => {
   it('starts a Hà Nội day at 17:00 UTC the day before', () => {
@@ -59,5 +59,39 @@ describe('validThrough: a certificate valid until a day is valid through that da
     // issued 01/04/2026 and valid until 31/03/2027 or through 01/04/2027: twelve months, not capped
     expect(effectiveVerificationDue({ ...cert, validUntil: validThrough('2027-04-01', zone) }, 12)).toMatchObject({ capped: false });
     expect(effectiveVerificationDue({ ...cert, validUntil: validThrough('2027-04-02', zone) }, 12)).toMatchObject({ capped: true });
+  });
+});
+
+describe('validFrom: a certificate issued on a day counts from the start of that day in its zone', () => {
+  const zone = 'Asia/Ho_Chi_Minh';
+  it('a date alone: its 00:00 there, written with the offset so that it still reads as its day', () => {
+    expect(validFrom('2026-04-01', zone)).toBe('2026-04-01T00:00:00.000+07:00');
+    expect(Date.parse(validFrom('2026-04-01', zone))).toBe(Date.parse('2026-03-31T17:00:00Z'));
+    expect(validFrom('2026-04-01', 'UTC')).toBe('2026-04-01T00:00:00.000+00:00');
+    // Berlin on the day clocks go forward (29 March 2026): midnight is still +01:00
+    expect(validFrom('2026-03-29', 'Europe/Berlin')).toBe('2026-03-29T00:00:00.000+01:00');
+    expect(validFrom('2026-07-01', 'America/New_York')).toBe('2026-07-01T00:00:00.000-04:00');
+  });
+
+  it("a date-time with a zone as given; one without a zone is that wall-clock time in the zone (not the server's)", () => {
+    expect(validFrom('2026-04-01T09:30:00Z', zone)).toBe('2026-04-01T09:30:00Z');
+    expect(validFrom('2026-04-01T09:30:00+07:00', zone)).toBe('2026-04-01T09:30:00+07:00');
+    expect(validFrom('2026-04-01T09:30:00', zone)).toBe('2026-04-01T09:30:00.000+07:00');
+    expect(validFrom('2026-04-01 09:30', zone)).toBe('2026-04-01T09:30:00.000+07:00');
+    expect(validThrough('2027-03-31T23:00:00', zone)).toBe('2027-03-31T23:00:00.000+07:00');
+    expect(validThrough('2027-03-31 23:00:00.5', 'UTC')).toBe('2027-03-31T23:00:00.500+00:00');
+  });
+
+  it('the legal interval of a certificate issued "2026-04-01" in Vietnam ends with 1 April 2027 there', () => {
+    const cert = {
+      kind: 'verification' as const,
+      number: 'V-2',
+      issuedBy: 'TĐC',
+      issuedAt: validFrom('2026-04-01', zone),
+      validUntil: validThrough('2028-04-01', zone),
+    };
+    expect(effectiveVerificationDue(cert, 12)).toMatchObject({ capped: true, dueAt: validThrough('2027-04-01', zone) });
+    // a reading at 05:00 on the day of issue (22:00Z the day before) is under it
+    expect(verificationState([cert], Date.parse('2026-03-31T22:00:00Z'), 30, 12).state).toBe('valid');
   });
 });

@@ -78,15 +78,49 @@ export function periodBound(value: string, zone: string, side: 'from' | 'to'): n
 }
 
 /**
- * A certificate's `validUntil` as given: a date-time is that instant; a date alone (as printed on
- * the certificate) is valid through that day of the zone (its last millisecond), ISO 8601. Read
- * as UTC midnight, "valid until 2027-03-31" lapsed at 07:00 on its last day in Vietnam, with the
- * instrument's readings unverified and its config locked out for the rest of the day. (A date
- * alone for issuedAt stays UTC midnight: 07:00 in Vietnam on its day, which every summary shows as
- * that day.)
+ * A certificate's `validUntil` as given: a date alone (as printed on the certificate) is valid
+ * through that day of the zone (its last millisecond), ISO 8601; a date-time without a zone is
+ * that wall-clock time in the zone; with a zone, that instant. Read as UTC midnight, "valid until
+ * 2027-03-31" lapsed at 07:00 on its last day in Vietnam, with the instrument's readings
+ * unverified and its config locked out for the rest of the day.
  */
 export function validThrough(value: string, zone: string): string {
-  return DATE_ONLY.test(value) ? new Date(periodBound(value, zone, 'to') - 1).toISOString() : value;
+  return DATE_ONLY.test(value) ? new Date(periodBound(value, zone, 'to') - 1).toISOString() : inZone(value, zone);
+}
+
+/**
+ * A certificate's `issuedAt` as given: a date alone is the start of that day in the zone, written
+ * with the zone's offset (`2026-04-01` → `2026-04-01T00:00:00.000+07:00`), so that it still reads
+ * as its day wherever only the date is shown and the certificate's interval ends on the same day
+ * of the zone (verification.ts takes the day from the offset: it has no zone); a date-time
+ * without a zone is that wall-clock time in the zone; with a zone, as given. Read as UTC midnight,
+ * a certificate issued on 1 April counted from 07:00 in Vietnam: a market scale's readings from
+ * 05:00 that day were unverified.
+ */
+export function validFrom(value: string, zone: string): string {
+  const m = DATE_ONLY.exec(value);
+  if (!m) return inZone(value, zone);
+  const start = startOfLocalDay(zone, Number(m[1]), Number(m[2]), Number(m[3]));
+  return withOffset(start, offsetAt(zone, start));
+}
+
+const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
+
+/** A date-time without a zone as that wall-clock time in the zone (with its offset; a skipped time: the same time after the shift, a repeated one: the earlier); anything else as given. */
+function inZone(value: string, zone: string): string {
+  const m = ZONELESS.exec(value);
+  if (!m) return value;
+  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
+  const r = zonedToInstant(zone, local);
+  const t = r.kind === 'instant' ? r.ms : r.kind === 'repeated' ? r.earlier : local - offsetAt(zone, local - DAY_MS);
+  return withOffset(t, offsetAt(zone, t));
+}
+
+/** ISO 8601 of instant `t` as the wall-clock time at `offset` ms east of UTC: `2026-04-01T00:00:00.000+07:00`. */
+function withOffset(t: number, offset: number): string {
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  return `${new Date(t + offset).toISOString().slice(0, 23)}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** A date alone (YYYY-MM-DD), as against a date-time. */

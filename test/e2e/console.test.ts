@@ -220,16 +220,23 @@ describe('inspector console (real browser)', () => {
     await cert.getByLabel('Đơn vị cấp').fill('QUATEST 1');
     await cert.getByLabel('Có hiệu lực đến').fill('2027-11-29');
     await cert.getByLabel(/^Độ không đảm bảo đo/).fill('0.02');
+    const issuedDay = await cert.getByLabel('Ngày cấp').inputValue(); // today, the form's default
     await cert.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0099.').waitFor();
     await page.getByRole('cell', { name: 'V-2026-0099' }).waitFor();
+    // shown as the day entered, though stored as its start in Vietnam (17:00Z the day before) and this browser runs in UTC
+    const shownDay = await page.evaluate(
+      (day) => new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`)),
+      issuedDay,
+    );
+    expect(await page.getByRole('row').filter({ hasText: 'V-2026-0099' }).textContent()).toContain(shownDay);
     const certs = await t.call('GET', '/api/v1/devices/baro-hn-1/certificates');
     expect(certs.body.items).toContainEqual(expect.objectContaining({ kind: 'verification', number: 'V-2026-0099', issuedBy: 'QUATEST 1', uncertainty: 0.02 }));
     // the form's dates are the certificate's days in the enterprise's zone (Asia/Ho_Chi_Minh):
     // valid through 29 November, not lapsing at 07:00 that morning (UTC midnight)
     const added = certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099');
     expect(added.validUntil).toBe('2027-11-29T16:59:59.999Z');
-    expect(added.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(added.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000\+07:00$/); // from the start of the day of issue there
 
     // the out-of-tolerance impact list of this instrument downloads as CSV
     const [oot] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải danh sách số đo bị ảnh hưởng (CSV)' }).click()]);

@@ -17,7 +17,7 @@ import {
   type ApiDeps,
   type RouteTable,
 } from '../http.ts';
-import { validThrough } from '../../oversight/period.ts';
+import { validFrom, validThrough } from '../../oversight/period.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
 
@@ -350,8 +350,9 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
-      // valid until a date alone: through that day in the enterprise's zone
-      const dated = { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, d.tenant)) };
+      // dates alone are days of the enterprise's zone: issued from the start of that day, valid through its end
+      const zone = zoneOf(deps, d.tenant);
+      const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
       const cert = await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now());
       // A certificate of the kind that keeps the type in standing (a verification; a calibration for
       // a calibrated type) claiming longer than the device's interval makes the instrument due at

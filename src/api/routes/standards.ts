@@ -10,7 +10,7 @@ import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
 import type { FieldError } from '../../metrology/types.ts';
 import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, ms, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
-import { validThrough } from '../../oversight/period.ts';
+import { validFrom, validThrough } from '../../oversight/period.ts';
 import { toCsv } from '../csv.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -215,8 +215,9 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
-      // valid until a date alone: through that day in the owner's zone (the authority's: MAG_DEFAULT_TIME_ZONE)
-      const dated = { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, s.tenant)) };
+      // dates alone are days of the owner's zone (the authority's: MAG_DEFAULT_TIME_ZONE): issued from the start, valid through the end
+      const zone = zoneOf(deps, s.tenant);
+      const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
       const cert = await deps.standards.addCertificate(s.id, dated, `${p.role}:${p.name}`, deps.now());
       await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
