@@ -198,8 +198,8 @@ describe('the API over PostgreSQL', () => {
       // band |−0.03| + 0.004 L: 0.06 L stays a pass, 0.12 L could become a conditional fail
       expect(seen.impact).toMatchObject({
         standard: 'PM-AUTH',
-        from: '2025-01-10T00:00:00.000Z',
-        to: '2026-01-12T00:00:00.000Z',
+        from: '2025-01-09T17:00:00.000Z', // the calibrations' days in Vietnam
+        to: '2026-01-11T17:00:00.000Z',
         basis: 'up-to-out-of-tolerance-finding',
         checks: 2, // the operator's own instrument's only
         instruments: 1,

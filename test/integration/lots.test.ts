@@ -238,7 +238,7 @@ describe('lots of prepackages over MQTT and the API', () => {
       reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${legalDue}): its indications are not legal evidence.`,
     });
     // the instrument's own standing says the same
-    expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T00:00:00.000Z` });
+    expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T23:59:59.999Z` });
   });
 
   it("refuses packages of an unknown lot, of another tenant's lot, in the wrong unit or gross without tare, on feedback", async () => {

@@ -296,7 +296,7 @@ describe('metrology in the gateway (issue 16)', () => {
 
   it('a certificate valid 24 months on a 12-month type makes the instrument due at 12 months, with a warning', async () => {
     const secret = await t.device({ id: 'bar-24', type: 'barometer', certificate: false });
-    // Issued 2025-11-01, "valid until" 2027-11-01; the barometer's legal interval is 12 months: due 2026-11-01.
+    // Issued 2025-11-01 (UTC), "valid until" 2027-11-01; the barometer's legal interval is 12 months: due through 2026-11-01 (UTC, issuedAt's offset).
     const cert = await t.call('POST', '/api/v1/devices/bar-24/certificates', {
       kind: 'verification',
       number: 'V-24',
@@ -307,10 +307,10 @@ describe('metrology in the gateway (issue 16)', () => {
     expect(cert.status).toBe(201);
     const warning =
       'certificate V-24 is valid until 2027-11-01, longer than the legal verification interval of 12 months: the instrument is due on 2026-11-01 (issued 2025-11-01 + 12 months)';
-    expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T00:00:00.000Z', warnings: [warning] });
+    expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T23:59:59.999Z', warnings: [warning] });
     const audit = (await t.call('GET', '/api/v1/audit?limit=500')).body.items.find((e: any) => e.action === 'certificate.add' && e.target === 'bar-24');
-    expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T00:00:00.000Z', warnings: [warning] });
-    expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T00:00:00.000Z' });
+    expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T23:59:59.999Z', warnings: [warning] });
+    expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T23:59:59.999Z' });
     // A reading now is taken without a valid verification.
     const c = await t.connect('bar-24', secret);
     await c.publishAsync(
@@ -323,7 +323,7 @@ describe('metrology in the gateway (issue 16)', () => {
       assert(found, 'waiting for verification-overdue');
       return found;
     }, 10_000);
-    expect(a.details.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T00:00:00.000Z' });
+    expect(a.details.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T23:59:59.999Z' });
     await t.drained();
     expect((await t.call('GET', '/api/v1/devices/bar-24/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'unverified' });
   });
@@ -334,6 +334,8 @@ describe('metrology in the gateway (issue 16)', () => {
     const now = new Date();
     const on10th = (months: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, 10)).toISOString();
     const cert = (id: string) => ({ kind: 'verification', number: `V-${id}`, issuedBy: 'TĐC', issuedAt: on10th(-14), validUntil: on10th(10) });
+    // capped: through the end of the 10th (issuedAt in UTC)
+    const through10th = (months: number) => on10th(months).replace('T00:00:00.000Z', 'T23:59:59.999Z');
     const scale = { class: 'IIII', e: 0.05, max: 30 };
     const springSecret = await t.device({ id: 'sc-spring', type: 'scale', certificate: false, extra: { ...scale, construction: 'spring-dial' } });
     await t.device({ id: 'sc-plain', type: 'scale', certificate: false, extra: scale });
@@ -344,8 +346,8 @@ describe('metrology in the gateway (issue 16)', () => {
       verification: { state: 'valid', validUntil: on10th(10) },
     });
     const plain = await t.call('POST', '/api/v1/devices/sc-plain/certificates', cert('sc-plain'));
-    expect(plain.body).toMatchObject({ dueAt: on10th(-2), warnings: [expect.stringMatching(/longer than the legal verification interval of 12 months/)] });
-    expect((await t.call('GET', '/api/v1/devices/sc-plain')).body.verification).toEqual({ state: 'expired', validUntil: on10th(-2) });
+    expect(plain.body).toMatchObject({ dueAt: through10th(-2), warnings: [expect.stringMatching(/longer than the legal verification interval of 12 months/)] });
+    expect((await t.call('GET', '/api/v1/devices/sc-plain')).body.verification).toEqual({ state: 'expired', validUntil: through10th(-2) });
     // the spring-dial scale's readings are taken under its verification
     const c = await t.connect('sc-spring', springSecret);
     await c.publishAsync('instruments/sc-spring/readings', JSON.stringify({ seq: 1, ts: iso(Date.now() - 1000), quantity: 'mass', value: 12.35, unit: 'kg' }), {
