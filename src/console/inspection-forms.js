@@ -2,12 +2,12 @@
 // The forms of an inspection record: an instrument examined (with a check against a reference
 // standard), a finding, sealing an instrument off, answering and closing a finding, closing the
 // record, amending a closed one. Each posts to the API and, once done, calls `done(message)`.
-import { h, clear, field, select } from './dom.js';
+import { h, clear, field, nextId, select } from './dom.js';
 import { t, label, fmtNum, fmtSigned } from './i18n.js';
 import { S, api } from './session.js';
 import { errorBox, typeName } from './blocks.js';
 import { FINDING_KINDS } from './vocabulary.js';
-/** @import { Device, Finding, InspectionItem } from './types.js' */
+/** @import { Device, Finding, InspectionItem, Standard } from './types.js' */
 
 /** @typedef {(message: string) => void} Done */
 
@@ -74,22 +74,70 @@ export function itemForm(id, devices, done) {
   const cert = checkbox('certificateValid', t('certificateValid'), true);
   const price = checkbox('priceDisplayCorrect', t('priceDisplayCorrect'), true);
   const indicated = num('indicated');
-  const reference = num('reference', '20');
-  const uRef = num('referenceUncertainty', '0.004', { min: 0 });
-  const unit = h('input', { name: 'unit', type: 'text', value: 'L', maxlength: 32, required: true });
-  const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 128, value: 'PM-20L-07' });
+  // required once an indication is entered (the check's other fields are then needed for its verdict)
+  const reference = num('reference');
+  const uRef = num('referenceUncertainty', '', { min: 0 });
+  const unit = h('input', { name: 'unit', type: 'text', maxlength: 32, required: true });
+  // a gas detector's check names its gas: the gas channel's MPE and unit judge it
+  const gas = select('gas', [], '');
+  const gasField = field(t('gas'), gas);
+  const listId = nextId('standards');
+  const standardId = h('input', { name: 'standardId', type: 'text', maxlength: 128, list: listId, autocomplete: 'off' });
+  const standardList = h('datalist', { id: listId });
   // a weighing instrument's check by the change-point method (OIML R76): the small weights added
   const deltaL = num('deltaL', '', { min: 0 });
   const deltaLField = field(`${t('deltaL')} (${t('optional')})`, deltaL, t('deltaLHint'));
-  const point = h('input', { name: 'point', type: 'text', maxlength: 64, value: 'Qmax' });
+  const point = h('input', { name: 'point', type: 'text', maxlength: 64 });
   const notes = h('textarea', { name: 'notes', rows: 2, maxlength: 2000 });
   const typeOf = () => S.types.find((x) => x.id === devices.find((d) => d.id === device.value)?.type);
+  indicated.addEventListener('input', () => {
+    const checking = indicated.value !== '';
+    reference.required = checking;
+    uRef.required = checking;
+    standardId.required = checking;
+  });
+  /** @type {Standard[]} */
+  let standards = [];
+  // The standards fit for this type (and gas): its quantity; the one whose calibration is in force first.
+  // The inspector's kit is rarely more than one per quantity, so it is offered, with its certificate's U.
+  const fitting = () => {
+    const type = typeOf();
+    return standards
+      .filter((x) => x.quantity === type?.quantity && (!x.gas || !gas.value || x.gas === gas.value))
+      .sort((a, b) => Number(b.state === 'valid') - Number(a.state === 'valid'));
+  };
+  const offerStandards = () => {
+    const list = fitting();
+    clear(standardList);
+    standardList.append(...list.map((x) => h('option', { value: x.id }, x.name)));
+    const chosen = list.find((x) => x.id === standardId.value);
+    const first = chosen ?? list[0];
+    if (!chosen) standardId.value = first?.id ?? '';
+    if (first?.lastCalibration) uRef.value = String(first.lastCalibration.uncertainty);
+    else if (!chosen) uRef.value = '';
+  };
   const fit = () => {
     const type = typeOf();
     price.el.hidden = !type?.transactions;
     deltaLField.hidden = type?.quantity !== 'mass';
-    if (type?.canonicalUnit) unit.value = type.canonicalUnit;
+    const gases = type?.channels ? Object.keys(type.channels) : [];
+    gasField.hidden = gases.length === 0;
+    gas.required = gases.length > 0;
+    if (gas.options.length !== gases.length || gases.some((g, i) => gas.options[i].value !== g)) {
+      clear(gas);
+      gas.append(...gases.map((g) => h('option', { value: g }, g)));
+    }
+    unit.value = (gases.length ? type?.channels?.[gas.value]?.canonicalUnit : type?.canonicalUnit) ?? '';
+    offerStandards();
   };
+  gas.addEventListener('change', fit);
+  api()
+    .get('/api/v1/standards')
+    .then((/** @type {{ items: Standard[] }} */ r) => {
+      standards = r.items;
+      offerStandards();
+    })
+    .catch(() => {}); // the list only helps: the id can be typed
   device.addEventListener('change', fit);
   fit();
   const check = h(
@@ -104,7 +152,9 @@ export function itemForm(id, devices, done) {
       field(t('reference'), reference),
       field(t('referenceUncertainty'), uRef),
       field(t('unit'), unit),
+      gasField,
       field(t('standardId'), standardId),
+      standardList,
       field(`${t('point')} (${t('optional')})`, point),
       deltaLField,
     ),
@@ -124,7 +174,8 @@ export function itemForm(id, devices, done) {
             reference: Number(reference.value),
             referenceUncertainty: Number(uRef.value || 0),
             unit: unit.value.trim(),
-            standardId: standardId.value.trim() || '—',
+            standardId: standardId.value.trim(),
+            ...(!gasField.hidden && gas.value ? { gas: gas.value } : {}),
             ...(point.value.trim() ? { point: point.value.trim() } : {}),
             ...(!deltaLField.hidden && deltaL.value !== '' ? { deltaL: Number(deltaL.value) } : {}),
           },

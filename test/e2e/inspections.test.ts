@@ -42,6 +42,19 @@ describe("the inspector's work in the console (real browser)", () => {
       traceableTo: 'VMI national volume standard',
     };
     expect((await t.call('POST', '/api/v1/standards/PM-20L-07/certificates', hc)).status).toBe(201);
+    // the station's gas detector, and the authority's certified CO cylinder
+    await t.device({ id: 'gd-dt-1', type: 'gas-detector', tenant: 'cxd-duc-thang', region: 'VN-BG', serial: 'GD-0007' });
+    const co = {
+      id: 'CG-CO-50',
+      name: 'Chai khí chuẩn CO 50 ppm',
+      quantity: 'concentration',
+      unit: '[ppm]',
+      kind: 'certified-gas',
+      gas: 'CO',
+      serial: 'CG-50',
+    };
+    expect((await t.call('POST', '/api/v1/standards', co)).status).toBe(201);
+    expect((await t.call('POST', '/api/v1/standards/CG-CO-50/certificates', { ...hc, number: 'HC-CO-50', uncertainty: 1 })).status).toBe(201);
     inspector = (await t.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-BG'], name: 'Thanh tra Bắc Giang' })).body.token;
     operator = (await t.call('POST', '/api/v1/tokens', { role: 'operator', tenant: 'cxd-duc-thang', name: 'Cửa hàng Đức Thắng' })).body.token;
     b = await launchConsoleBrowser();
@@ -70,9 +83,14 @@ describe("the inspector's work in the console (real browser)", () => {
     const item = page.getByRole('form', { name: 'Record an instrument examined' });
     expect(await item.getByLabel('Price and amount displayed correctly').isVisible()).toBe(true); // a dispenser: its price display is examined
     expect(await item.getByLabel(/^ΔL/).isVisible()).toBe(false); // and no change-point weights: it does not weigh
+    await item.getByLabel('Instrument').selectOption('fd-dt-2');
+    expect(await item.getByLabel('Gas', { exact: true }).isVisible()).toBe(false); // a dispenser measures no gas
     await item.getByLabel('Indicated').fill('20.12');
-    expect(await item.getByLabel('Reference', { exact: true }).inputValue()).toBe('20');
+    await item.getByLabel('Reference', { exact: true }).fill('20');
+    // the volume standard registered, with its calibration's U; not the CO cylinder
     expect(await item.getByLabel('Reference standard').inputValue()).toBe('PM-20L-07');
+    expect(await item.getByLabel(/^Uncertainty of the reference/).inputValue()).toBe('0.004');
+    expect(await item.getByLabel('Unit', { exact: true }).inputValue()).toBe('L');
     await item.getByRole('button', { name: 'Record it' }).click();
     await page.getByText('fd-dt-2 recorded: does not conform.').waitFor();
     const row = page.locator('.item[data-device="fd-dt-2"]');
@@ -87,6 +105,21 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(checks).toMatchObject([{ seq: -1, legal: 'fail', regime: 'inService', standardId: 'PM-20L-07', traceable: true }]);
     expect(await unnamedControls(page)).toEqual([]);
     await shot(page, 'inspection-desktop-en');
+
+    // the gas detector, checked with the CO cylinder: the form asks the gas, whose unit and standard follow
+    const gasItem = page.getByRole('form', { name: 'Record an instrument examined' });
+    await gasItem.getByLabel('Instrument').selectOption('gd-dt-1');
+    expect(await gasItem.getByLabel('Gas', { exact: true }).locator('option').allTextContents()).toEqual(['CO', 'H2S', 'O2', 'CH4']);
+    await gasItem.getByLabel('Gas', { exact: true }).selectOption('CO');
+    expect(await gasItem.getByLabel('Unit', { exact: true }).inputValue()).toBe('[ppm]');
+    expect(await gasItem.getByLabel('Reference standard').inputValue()).toBe('CG-CO-50');
+    expect(await gasItem.getByLabel(/^Uncertainty of the reference/).inputValue()).toBe('1');
+    await gasItem.getByLabel('Indicated').fill('52');
+    await gasItem.getByLabel('Reference', { exact: true }).fill('50');
+    await gasItem.getByRole('button', { name: 'Record it' }).click();
+    await page.getByText(/^gd-dt-1 recorded: /).waitFor();
+    const gasChecks = (await t.call('GET', '/api/v1/devices/gd-dt-1/checks', undefined, inspector)).body.items;
+    expect(gasChecks).toMatchObject([{ gas: 'CO', standardId: 'CG-CO-50', traceable: true, error: 2 }]);
 
     // the station's operator, on a phone, in Vietnamese: the record read only, and the finding answered
     const phone = await b.open(PHONE, 'vi-VN');
@@ -156,7 +189,15 @@ describe("the inspector's work in the console (real browser)", () => {
     const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items
       .filter((e: { target: string }) => e.target === recordId)
       .map((e: { action: string }) => e.action);
-    expect(audit.reverse()).toEqual(['inspection.open', 'inspection.item', 'inspection.finding', 'finding.answer', 'finding.close', 'inspection.close']);
+    expect(audit.reverse()).toEqual([
+      'inspection.open',
+      'inspection.item',
+      'inspection.finding', // the dispenser sealed off
+      'inspection.item', // the gas detector
+      'finding.answer',
+      'finding.close',
+      'inspection.close',
+    ]);
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
@@ -212,6 +253,7 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(d.body.construction).toBe('spring-dial');
     expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual([
       'fd-dt-2',
+      'gd-dt-1',
       'sc-cho-thuong-ns-2201',
     ]); // the failed one is not registered
     const summary = (await t.call('GET', '/api/v1/campaigns/bg-2026-cho/summary', undefined, inspector)).body;
