@@ -27,7 +27,9 @@ Commands:
   tenant add --id <id> --name <name> --region <VN-HN> [--time-zone <Asia/Ho_Chi_Minh>]
                              register an enterprise
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
-                             register an instrument; prints its MQTT secret once
+             [--e <e>] [--max <Max>] [--mmq <MMQ>] [--construction spring-dial]
+                             register an instrument; prints its MQTT secret once. A scale's e and Max,
+                             a dispenser's MMQ (in the type's unit) set its MPE; a spring-dial scale's interval is 24 months
   audit verify               check the audit log's hash chain
   bridge modbus --config <mapping.json>
                              publish a Modbus TCP/RTU instrument's registers to MAG as a device
@@ -200,14 +202,42 @@ async function storeCommand(args: string[]): Promise<void> {
     } else if (what === 'device' && verb === 'add') {
       const { values } = parseArgs({
         args: rest,
-        options: { id: { type: 'string' }, tenant: { type: 'string' }, type: { type: 'string' }, serial: { type: 'string' }, class: { type: 'string' } },
+        options: {
+          id: { type: 'string' },
+          tenant: { type: 'string' },
+          type: { type: 'string' },
+          serial: { type: 'string' },
+          class: { type: 'string' },
+          e: { type: 'string' },
+          max: { type: 'string' },
+          mmq: { type: 'string' },
+          construction: { type: 'string' },
+        },
       });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
       if (!values.tenant || !values.type || !values.serial) fail('--tenant, --type and --serial are required');
       const profiles = loadProfiles(c.profilesDir);
       const profile = profiles.get(values.type);
       if (!profile) fail(`--type must be one of ${[...profiles.keys()].join(', ')}`);
-      const d = { id: values.id, tenant: values.tenant, type: values.type, serial: values.serial, ...(values.class ? { class: values.class } : {}) };
+      // what sets the instrument's MPE and interval (a scale judged with its type's defaults, e = 0.05 kg on 0–150 kg, is misjudged)
+      const positive = (name: 'e' | 'max' | 'mmq'): { [k: string]: number } => {
+        const raw = values[name];
+        if (raw === undefined) return {};
+        const x = Number(raw);
+        if (!(Number.isFinite(x) && x > 0)) fail(`--${name} must be a positive number (in ${profile.canonicalUnit ?? "the type's unit"}), got "${raw}"`);
+        return { [name]: x };
+      };
+      const d = {
+        id: values.id,
+        tenant: values.tenant,
+        type: values.type,
+        serial: values.serial,
+        ...(values.class ? { class: values.class } : {}),
+        ...positive('e'),
+        ...positive('max'),
+        ...positive('mmq'),
+        ...(values.construction ? { construction: values.construction } : {}),
+      };
       const problems = validateDevice(profile, d);
       if (problems.length) fail(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
       const { secret } = await (await Registry.open(db)).createDevice(d, now);

@@ -2,8 +2,8 @@
 // The instruments page: the list with verification state, filtered by enterprise, type and
 // verification state (and by region and due date when an overview figure links here); the
 // registration form for those who may register.
-import { h, clear, field, select } from './dom.js';
-import { t, fmtDate, fmtDateTime } from './i18n.js';
+import { h, clear, field, nextId, select } from './dom.js';
+import { t, label, fmtDate, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
@@ -90,7 +90,68 @@ function registerForm(onDone) {
   const serial = inp('serial', { required: true, maxlength: 128 });
   const model = inp('model', { maxlength: 128 });
   const site = inp('site', { maxlength: 200 });
-  const klass = inp('class', { maxlength: 16 });
+  // What sets the instrument's MPE and legal interval, as its type asks for it (a scale judged with
+  // the type's defaults, e = 0.05 kg on 0–150 kg, passes a 30 kg, e = 10 g scale 40 g short)
+  const klass = select('class', [], '');
+  const klassField = field(t('class'), klass);
+  /** @param {string} name */
+  const num = (name) => h('input', { name, type: 'number', step: 'any', min: 0, inputmode: 'decimal' });
+  const eInput = num('e');
+  const eField = field(t('scaleIntervalIn', { unit: '' }), eInput);
+  const max = num('max');
+  const maxField = field(t('maxIn', { unit: '' }), max);
+  const construction = select('construction', [], '');
+  const constructionField = field(t('construction'), construction);
+  const mmq = num('mmq');
+  const mmqHint = h('small', { class: 'hint', id: nextId('mmq-hint') });
+  mmq.setAttribute('aria-describedby', mmqHint.id);
+  const mmqField = field(`${t('mmqIn', { unit: '' })} (${t('optional')})`, mmq);
+  mmqField.append(mmqHint);
+  /** @param {HTMLElement} f @param {string} text */
+  const relabel = (f, text) => {
+    const l = f.querySelector('label');
+    if (l) l.textContent = text;
+  };
+  /** @param {HTMLSelectElement} sel @param {ReadonlyArray<readonly [string, string]>} options @param {string} value */
+  const refill = (sel, options, value) => {
+    clear(sel);
+    sel.append(...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+  };
+  const fit = () => {
+    const p = S.types.find((x) => x.id === type.value);
+    const v = /** @type {{ kind?: string, classes?: Record<string, unknown>, defaultClass?: string, defaultMmq?: number } | undefined} */ (
+      p?.mpe?.verification
+    );
+    const unit = p?.canonicalUnit ?? '';
+    const classes = Object.keys(v?.classes ?? {});
+    klassField.hidden = classes.length === 0;
+    refill(
+      klass,
+      // a type whose rule has a "default" class names it so (a barometer's): say what it is
+      classes.map((c) => /** @type {const} */ ([c, c === 'default' ? t('classDefault') : c])),
+      v?.defaultClass ?? classes[0] ?? '',
+    );
+    const weighing = v?.kind === 'scaleIntervals';
+    eField.hidden = maxField.hidden = !weighing;
+    eInput.required = max.required = weighing;
+    relabel(eField, t('scaleIntervalIn', { unit }));
+    relabel(maxField, t('maxIn', { unit }));
+    const constructions = Object.entries(p?.verificationIntervalMonthsByConstruction ?? {});
+    constructionField.hidden = constructions.length === 0;
+    refill(
+      construction,
+      [
+        ['', t('constructionOther', { months: p?.verificationIntervalMonths ?? 12 })],
+        ...constructions.map(([k, months]) => /** @type {const} */ ([k, t('constructionMonths', { construction: label('construction', k), months })])),
+      ],
+      '',
+    );
+    mmqField.hidden = v?.defaultMmq === undefined;
+    relabel(mmqField, `${t('mmqIn', { unit })} (${t('optional')})`);
+    mmqHint.textContent = v?.defaultMmq === undefined ? '' : t('mmqHint', { mmq: v.defaultMmq, unit });
+  };
+  type.addEventListener('change', fit);
+  fit();
   const btn = h('button', { type: 'submit', class: 'primary' }, t('registerButton'));
   const form = h(
     'form',
@@ -101,19 +162,27 @@ function registerForm(onDone) {
         e.preventDefault();
         btn.disabled = true;
         clear(out);
-        /** @type {Record<string, string>} */
+        /** @type {Record<string, string | number>} */
         const body = { id: id.value.trim(), tenant: tenant.value, type: type.value, serial: serial.value.trim() };
         for (const [k, el] of /** @type {const} */ ([
           ['model', model],
           ['site', site],
-          ['class', klass],
         ]))
           if (el.value.trim()) body[k] = el.value.trim();
+        if (!klassField.hidden && klass.value) body.class = klass.value;
+        for (const [k, el, f] of /** @type {const} */ ([
+          ['e', eInput, eField],
+          ['max', max, maxField],
+          ['mmq', mmq, mmqField],
+        ]))
+          if (!f.hidden && el.value !== '') body[k] = Number(el.value);
+        if (!constructionField.hidden && construction.value) body.construction = construction.value;
         try {
           /** @type {Device & { secret: string }} */
           const d = await api().post('/api/v1/devices', body);
           out.append(secretPanel(d.id, d.secret));
           form.reset();
+          fit();
           onDone?.();
         } catch (err) {
           out.append(errorBox(err));
@@ -128,7 +197,11 @@ function registerForm(onDone) {
     field(t('serial'), serial),
     field(`${t('model')} (${t('optional')})`, model),
     field(`${t('site')} (${t('optional')})`, site),
-    field(`${t('class')} (${t('optional')})`, klass),
+    klassField,
+    maxField,
+    eField,
+    constructionField,
+    mmqField,
     h('div', { class: 'form-actions' }, btn),
   );
   return section(t('register'), form, out);

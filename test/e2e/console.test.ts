@@ -203,6 +203,22 @@ describe('inspector console (real browser)', () => {
     await page.locator('tr[data-device="baro-hn-new"]').waitFor();
     expect(await page.locator('code[data-secret]').count()).toBe(0);
     expect(await page.content()).not.toContain(shown);
+
+    // a market scale: the form asks what sets its MPE and interval (class, Max, e, construction)
+    const scaleForm = page.getByRole('form', { name: 'Đăng ký phương tiện đo' });
+    expect(await scaleForm.getByLabel(/^Mức cân lớn nhất/).isVisible()).toBe(false); // not for a barometer
+    await scaleForm.getByLabel('Loại phương tiện đo').selectOption('scale');
+    expect(await scaleForm.getByLabel('Cấp chính xác').locator('option').allTextContents()).toEqual(['III', 'IIII']);
+    await scaleForm.getByLabel('Mã phương tiện đo').fill('sc-hn-new');
+    await scaleForm.getByLabel('Số sê-ri').fill('CAN-0007');
+    await scaleForm.getByLabel('Cấp chính xác').selectOption('IIII');
+    await scaleForm.getByLabel('Mức cân lớn nhất Max (kg)').fill('30');
+    await scaleForm.getByLabel('Giá trị độ chia kiểm e (kg)').fill('0.1');
+    await scaleForm.getByLabel('Kiểu cân').selectOption('spring-dial');
+    await scaleForm.getByRole('button', { name: 'Đăng ký' }).click();
+    await page.locator('tr[data-device="sc-hn-new"]').waitFor();
+    expect((await t.call('GET', '/api/v1/devices/sc-hn-new')).body).toMatchObject({ class: 'IIII', max: 30, e: 0.1, construction: 'spring-dial' });
+    await page.getByRole('button', { name: 'Tôi đã lưu lại' }).click();
     const dev = await t.call('GET', '/api/v1/devices/baro-hn-new');
     expect(dev.body).toMatchObject({ tenant: 'hn-ent', type: 'barometer', serial: 'PTB-2026-0042', site: 'Trạm Láng' });
     // the instrument page on the phone
@@ -336,7 +352,7 @@ describe('inspector console (real browser)', () => {
     await page.getByRole('link', { name: 'Instruments' }).click();
     const rows = () => page.locator('tr[data-device]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')).sort());
     await page.locator('tr[data-device="gd-sg-1"]').waitFor();
-    expect(await rows()).toEqual(['baro-hn-1', 'baro-hn-new', 'baro-sg-1', 'gd-sg-1']);
+    expect(await rows()).toEqual(['baro-hn-1', 'baro-hn-new', 'baro-sg-1', 'gd-sg-1', 'sc-hn-new']);
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Enterprise').selectOption('sg-ent');
     await expect.poll(rows).toEqual(['baro-sg-1', 'gd-sg-1']);
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('gas-detector');
@@ -348,7 +364,7 @@ describe('inspector console (real browser)', () => {
     await expect.poll(rows).toEqual(['baro-hn-new']);
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Verification').selectOption('');
     await page.getByRole('form', { name: 'Filters' }).getByLabel('Instrument type').selectOption('');
-    await expect.poll(rows).toHaveLength(4);
+    await expect.poll(rows).toHaveLength(5);
     await shot(page, 'instruments-desktop');
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('region', { name: 'Out-of-tolerance impact' }).waitFor();

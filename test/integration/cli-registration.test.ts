@@ -64,4 +64,20 @@ describe('the mag CLI beside a running gateway', () => {
       /--time-zone must be an IANA time zone/,
     );
   });
+
+  it('a market scale added with its e, Max and construction is judged by them; a bad figure is refused', async () => {
+    await cli(
+      t.dataDir,
+      ...['device', 'add', '--id', 'sc-cli-1', '--tenant', 'petro-hn', '--type', 'scale', '--serial', 'CAN-1'],
+      ...['--class', 'IIII', '--e', '0.1', '--max', '30', '--construction', 'spring-dial'],
+    );
+    await t.gateway.registry.catchUp();
+    expect((await t.call('GET', '/api/v1/devices/sc-cli-1')).body).toMatchObject({ class: 'IIII', e: 0.1, max: 30, construction: 'spring-dial' });
+    await expect(
+      cli(t.dataDir, 'device', 'add', '--id', 'sc-cli-2', '--tenant', 'petro-hn', '--type', 'scale', '--serial', 'CAN-2', '--e', '0'),
+    ).rejects.toThrow(/--e must be a positive number \(in kg\), got "0"/);
+    await expect(
+      cli(t.dataDir, 'device', 'add', '--id', 'sc-cli-3', '--tenant', 'petro-hn', '--type', 'barometer', '--serial', 'B-3', '--construction', 'spring-dial'),
+    ).rejects.toThrow(/construction is not used for barometer/);
+  });
 });
