@@ -57,6 +57,26 @@ describe('alerts', () => {
     expect((await api.call('GET', '/api/v1/alerts?state=closed', { token: admin })).status).toBe(400);
   });
 
+  it('reads dates alone in openedFrom/openedTo/resolvedFrom/resolvedTo as days of the zone, the last one through its end', async () => {
+    // Vietnam is UTC+7: the alerts above opened at 07:00 on 1 March there (00:00Z)
+    const raise = (kind: 'offline' | 'drift', at: string) =>
+      api.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind, severity: 'warning', summary: kind, details: {}, at: new Date(at) })!.alert;
+    const late = raise('offline', '2026-03-31T03:00:00Z'); // 10:00 on 31 March in Vietnam
+    const night = raise('drift', '2026-03-31T16:00:00Z'); // 23:00 on 31 March in Vietnam; 01:00 on 1 April in Tokyo
+    api.deps.alerts.resolve(late.id, 'operator:test', { reason: 'adjusted' }, new Date('2026-03-31T16:30:00Z')); // 23:30 there
+    const q = async (query: string) => ids(await api.call('GET', `/api/v1/alerts?${query}`, { token: admin }));
+    expect(await q('openedFrom=2026-03-01&openedTo=2026-03-31')).toEqual([north.id, south.id, late.id, night.id].sort());
+    expect(await q('openedFrom=2026-03-31&openedTo=2026-03-31')).toEqual([late.id, night.id].sort());
+    expect(await q('openedTo=2026-02-28')).toEqual([]);
+    expect(await q('resolvedFrom=2026-03-31&resolvedTo=2026-03-31')).toEqual([late.id]);
+    // a date-time without a zone is the wall-clock time there: 10:00 is late's instant (from included), 23:00 night's (to excluded)
+    expect(await q('openedFrom=2026-03-31T10:00&openedTo=2026-03-31T23:00')).toEqual([late.id]);
+    // with a tenant, its days: 31 March in Tokyo (UTC+9) ends at 2026-03-31T15:00Z
+    expect((await api.call('PATCH', '/api/v1/tenants/north', { body: { timeZone: 'Asia/Tokyo' } })).status).toBe(200);
+    expect(await q('tenant=north&openedFrom=2026-03-31&openedTo=2026-03-31')).toEqual([late.id]);
+    expect(await q('device=baro-n1&openedFrom=2026-04-01')).toEqual([night.id]);
+  });
+
   it('shows one alert with its evidence and repeat count; 404 to a token that may not see it', async () => {
     api.deps.alerts.raise({
       tenant: 'north',

@@ -3,6 +3,7 @@
 // registered instrument of its market's tenant with its certificate.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+import { effectiveVerificationDue } from '../metrology/verification.ts';
 
 const NOW = new Date('2026-03-15T02:30:00Z');
 let api: ApiUnderTest;
@@ -90,7 +91,8 @@ describe('a mobile verification campaign', () => {
     });
     const certs = (await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items;
     expect(certs).toEqual([
-      expect.objectContaining({ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang', issuedAt: NOW.toISOString() }),
+      // issued now, written at Vietnam's offset (09:30 there): its day reads as the zone's wherever only the date is shown
+      expect.objectContaining({ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang', issuedAt: '2026-03-15T09:30:00.000+07:00' }),
     ]);
     expect(api.published).toContainEqual({ device: 'sc-cho-thuong-ns-2201', state: 'valid' });
     // verified again (a later visit): the same instrument, a second certificate
@@ -140,6 +142,42 @@ describe('a mobile verification campaign', () => {
     expect(typo.body.error.details).toEqual([
       { path: 'construction', message: 'construction must be one of spring-dial for scale (or left out); received "spring"' },
     ]);
+  });
+
+  it("reads a verifiedAt given as a date alone as that day in Vietnam: the certificate's issue and legal due days are that day's", async () => {
+    await planned();
+    const path = '/api/v1/campaigns/bg-2026-q1/verifications';
+    // 1 March 2026 starts at 2026-02-28T17:00Z in Vietnam (UTC+7), not at UTC midnight (07:00 there)
+    const day = await api.call('POST', path, { token: insp.bg, body: scale('NS-4401', { verifiedAt: '2026-03-01' }) });
+    expect(day.status, JSON.stringify(day.body)).toBe(201);
+    // 12 months: valid through 1 March 2027 there, which ends at 2027-03-01T16:59:59.999Z
+    expect(day.body).toMatchObject({
+      verifiedAt: '2026-02-28T17:00:00.000Z',
+      validUntil: '2027-03-01T16:59:59.999Z',
+      certificate: { issuedAt: '2026-03-01T00:00:00.000+07:00', validUntil: '2027-03-01T16:59:59.999Z' },
+    });
+    // the legal due day the standing counts from the certificate is that day too, and nothing is cut back
+    expect(effectiveVerificationDue(day.body.certificate, 12)).toEqual({
+      dueAt: '2027-03-01T16:59:59.999Z',
+      legalDueAt: '2027-03-01T16:59:59.999Z',
+      capped: false,
+    });
+    // a date-time without a zone is the wall-clock time there: 01:30 on 1 March is 2026-02-28T18:30Z
+    const early = await api.call('POST', path, { token: insp.bg, body: scale('NS-4402', { verifiedAt: '2026-03-01T01:30' }) });
+    expect(early.body).toMatchObject({
+      verifiedAt: '2026-02-28T18:30:00.000Z',
+      validUntil: '2027-03-01T16:59:59.999Z',
+      certificate: { issuedAt: '2026-03-01T01:30:00.000+07:00' },
+    });
+    expect(effectiveVerificationDue(early.body.certificate, 12)?.legalDueAt).toBe('2027-03-01T16:59:59.999Z');
+    // a campaign planned with date-times without a zone keeps their days there (23:30 on 31 March is 16:30Z)
+    const q2 = await api.call('POST', '/api/v1/campaigns', {
+      token: insp.bg,
+      body: { ...plan, id: 'bg-2026-q2', from: '2026-03-31T23:30', to: '2026-06-30T23:30' },
+    });
+    expect(q2.body).toMatchObject({ from: '2026-03-31', to: '2026-06-30' });
+    const ids = async (q: string) => (await api.call('GET', `/api/v1/campaigns?${q}`, { token: insp.bg })).body.items.map((c: { id: string }) => c.id);
+    expect(await ids('from=2026-06-30T23:30')).toEqual(['bg-2026-q2']);
   });
 
   it('records a scale that fails without registering it, and refuses what does not fit', async () => {

@@ -25,6 +25,7 @@ import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
 import { PARSE_OPTIONS, describeIssues } from '../ingest/field-errors.ts';
+import { isDateOnly, periodBound, validFrom } from '../oversight/period.ts';
 
 /** What /readyz reports on. */
 export interface ReadinessSources {
@@ -314,6 +315,39 @@ export const TimeRange = {
   from: IsoDate.optional(),
   to: IsoDate.optional(),
 };
-export function ms(iso: string | undefined): number | undefined {
-  return iso === undefined ? undefined : Date.parse(iso);
+
+/**
+ * The instant a query string or a body names, read in `zone`: a date alone is the start of that
+ * day there, a date-time without a zone that wall-clock time there, one with a zone (`Z`,
+ * `+07:00`) that instant. Not Date.parse, which takes a date alone as UTC midnight (07:00 in
+ * Vietnam) and a date-time without a zone in the server's zone.
+ */
+export function instantIn(value: string, zone: string): number {
+  return Date.parse(validFrom(value, zone)); // validFrom reads it so, and writes it with the zone's offset
+}
+
+/**
+ * A bound of a period a query string names (`from`, `to`, `openedFrom`…), epoch ms, in `zone`:
+ * the zone of the enterprise the route is about, else MAG_DEFAULT_TIME_ZONE (zoneOf). A date
+ * alone is a day of the zone, both days of a range included: `from` its start, `to` through its
+ * end. A date-time is that instant (instantIn). `side` is how the route compares: `from` (t ≥ it),
+ * `before` (t < it: a date alone is the start of the next day) or `through` (t ≤ it: the last
+ * millisecond of the day), so from=2026-01-01&to=2026-03-31 is the first quarter either way.
+ */
+export function queryBound(value: string, zone: string, side: 'from' | 'before' | 'through'): number;
+export function queryBound(value: string | undefined, zone: string, side: 'from' | 'before' | 'through'): number | undefined;
+export function queryBound(value: string | undefined, zone: string, side: 'from' | 'before' | 'through'): number | undefined {
+  if (value === undefined) return undefined;
+  if (side === 'from' || !isDateOnly(value)) return instantIn(value, zone);
+  return periodBound(value, zone, 'to') - (side === 'through' ? 1 : 0);
+}
+
+/** `from`/`to` of a query string as epoch ms in `zone` (queryBound), `to` compared as `end`. */
+export function queryRange(query: { from?: string; to?: string }, zone: string, end: 'before' | 'through'): { from?: number; to?: number } {
+  return { from: queryBound(query.from, zone, 'from'), to: queryBound(query.to, zone, end) };
+}
+
+/** queryBound as an ISO 8601 instant (UTC), for the stores that compare stored ISO strings. */
+export function queryBoundIso(value: string | undefined, zone: string, side: 'from' | 'before' | 'through'): string | undefined {
+  return value === undefined ? undefined : new Date(queryBound(value, zone, side)).toISOString();
 }

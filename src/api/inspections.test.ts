@@ -263,6 +263,41 @@ describe('an inspection record', () => {
     expect((await api.call('GET', '/api/v1/audit?limit=50', { token: insp.hn })).body.items.filter((e: { target: string }) => e.target === id)).toEqual([]);
   });
 
+  it("reads a time without a zone in the enterprise's zone, and from/to given as dates as its days, the last one through its end", async () => {
+    now = new Date('2026-04-01T02:00:00Z');
+    // Vietnam is UTC+7 (the default zone): 10:00 on 31 March there is 03:00Z, not 10:00 in the server's zone
+    const late = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, startedAt: '2026-03-31T10:00' } });
+    expect(late.status, JSON.stringify(late.body)).toBe(201);
+    expect(late.body.startedAt).toBe('2026-03-31T03:00:00.000Z');
+    // a check's time likewise: 09:45 there is 02:45Z
+    const examined = await api.call('POST', `/api/v1/inspections/${late.body.id}/items`, {
+      token: insp.bg,
+      body: item('fd-dt-1', [{ ...proving(20.02), ts: '2026-03-31T09:45' }]),
+    });
+    expect(examined.status, JSON.stringify(examined.body)).toBe(201);
+    const history = (await api.call('GET', '/api/v1/devices/fd-dt-1/checks', { token: insp.bg })).body.items;
+    expect(history.map((c: { seq: number; ts: string }) => [c.seq, c.ts])).toEqual([[-1, '2026-03-31T02:45:00.000Z']]);
+    await api.call('POST', `/api/v1/inspections/${late.body.id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'x' } });
+    // a date alone: the start of that day there
+    const early = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, startedAt: '2026-03-30' } });
+    expect(early.body.startedAt).toBe('2026-03-29T17:00:00.000Z');
+    // an enterprise with its own zone: 10:00 in Tokyo (UTC+9) is 01:00Z
+    expect((await api.call('PATCH', '/api/v1/tenants/cxd-ha-noi', { body: { timeZone: 'Asia/Tokyo' } })).status).toBe(200);
+    const tokyo = await api.call('POST', '/api/v1/inspections', { token: insp.hn, body: { ...opening, tenant: 'cxd-ha-noi', startedAt: '2026-03-31T10:00' } });
+    expect(tokyo.body.startedAt).toBe('2026-03-31T01:00:00.000Z');
+
+    // started in [from, to]: 31 March there is 2026-03-30T17:00Z ≤ startedAt ≤ 2026-03-31T16:59:59.999Z
+    const ids = async (path: string, q: string) => (await api.call('GET', `${path}?${q}`, { token: insp.bg })).body.items.map((x: { id: string }) => x.id);
+    expect(await ids('/api/v1/inspections', 'from=2026-03-31&to=2026-03-31')).toEqual([late.body.id]);
+    expect(await ids('/api/v1/inspections', 'from=2026-03-30&to=2026-03-30')).toEqual([early.body.id]);
+    expect(await ids('/api/v1/inspections', 'from=2026-03-01&to=2026-03-31T09:59')).toEqual([early.body.id]);
+    expect(await ids('/api/v1/findings', 'from=2026-03-31&to=2026-03-31')).toEqual([`${late.body.id}-F1`]);
+    // the tenant's own days when one is asked for: 31 March in Tokyo ends at 2026-03-31T14:59:59.999Z
+    expect(await ids('/api/v1/inspections', 'tenant=cxd-ha-noi&from=2026-03-31&to=2026-03-31')).toEqual([]); // not visible to Bắc Giang
+    const hn = (await api.call('GET', '/api/v1/inspections?tenant=cxd-ha-noi&from=2026-03-31&to=2026-03-31', { token: insp.hn })).body.items;
+    expect(hn.map((x: { id: string }) => x.id)).toEqual([tokyo.body.id]);
+  });
+
   it('prints as a PDF in Vietnamese, or in English, with DejaVu Sans embedded', async () => {
     const id = await open();
     await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12)]) });

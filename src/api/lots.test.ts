@@ -217,6 +217,20 @@ describe('reading lots', () => {
     expect(milk).toMatchObject({ tolerableDeficiency: 0.015, scale: { id: null, suitable: false } }); // 1.5 % of 1000 mL = 15 mL
   });
 
+  it('reads from/to given as dates as days of the zone, the last one through its end', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice() });
+    await api.call('POST', '/api/v1/lots/RICE-A/packages', { body: { items: alternating(50) } });
+    const ids = async (q: string) => (await api.call('GET', `/api/v1/lots?${q}`)).body.items.map((l: { id: string }) => l.id);
+    // judged at 00:00Z on 1 March: 07:00 that day in Vietnam (UTC+7), so on the last day of from=2026-02-01&to=2026-03-01
+    expect(await ids('from=2026-02-01&to=2026-03-01')).toEqual(['RICE-A']);
+    expect(await ids('tenant=north&from=2026-03-01&to=2026-03-01')).toEqual(['RICE-A']);
+    expect(await ids('from=2026-02-01&to=2026-02-28')).toEqual([]);
+    expect(await ids('from=2026-03-02')).toEqual([]);
+    // a date-time without a zone is the wall-clock time there: 07:00 is the judgement's instant (to excluded)
+    expect(await ids('from=2026-03-01T06:59&to=2026-03-01T07:00')).toEqual([]);
+    expect(await ids('from=2026-03-01T07:00&to=2026-03-01T07:01')).toEqual(['RICE-A']);
+  });
+
   it('says when the weighing instrument is too coarse, and still judges the lot', async () => {
     await api.call('POST', '/api/v1/lots', { body: rice('RICE-M', { scale: 'sc-market' }) });
     const r = await api.call('POST', '/api/v1/lots/RICE-M/packages', { body: { items: alternating(50) } });

@@ -390,4 +390,23 @@ describe('reverse traceability', () => {
     expect((await api.call('GET', '/api/v1/standards/PM-AUTH/impact?from=2026-01-01&to=2025-01-01')).status).toBe(400);
     expect((await api.call('GET', '/api/v1/alerts?kind=standard-oot')).body.items).toEqual([]);
   });
+
+  it("a requested period of dates alone is days of the zone, both included (the console's card: 1 Mar – 31 Mar)", async () => {
+    // Vietnam is UTC+7: 1 March 2025 starts at 2025-02-28T17:00Z there, 31 March ends at 2025-03-31T16:59:59.999Z
+    check('fd-n1', 1, '2025-02-28T16:59:00Z', 0.12, 'PM-AUTH'); // 23:59 on 28 February there: before
+    check('fd-n1', 2, '2025-02-28T18:00:00Z', 0.12, 'PM-AUTH'); // 01:00 on 1 March there
+    check('fd-n1', 3, '2025-03-31T03:00:00Z', 0.12, 'PM-AUTH'); // 10:00 on 31 March there
+    check('fd-n1', 4, '2025-03-31T17:00:00Z', 0.12, 'PM-AUTH'); // 00:00 on 1 April there: after
+    const seqs = (csv: string) =>
+      csv
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[3]));
+    const r = await api.call('GET', '/api/v1/standards/PM-AUTH/impact?from=2025-03-01&to=2025-03-31');
+    expect(r.body).toMatchObject({ basis: 'requested', from: '2025-02-28T17:00:00.000Z', to: '2025-03-31T16:59:59.999Z', checks: 2 });
+    expect(seqs((await api.call('GET', '/api/v1/standards/PM-AUTH/impact?from=2025-03-01&to=2025-03-31&format=csv')).text)).toEqual([2, 3]);
+    // a date-time without a zone is the wall-clock time there: 09:59 is 02:59Z, before the check at 10:00
+    expect((await api.call('GET', '/api/v1/standards/PM-AUTH/impact?from=2025-03-01&to=2025-03-31T09:59')).body.checks).toBe(1);
+  });
 });

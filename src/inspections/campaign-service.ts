@@ -11,7 +11,8 @@ import { after, answer, type Answer, type Awaitable, type StateExecutor } from '
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths, intervalMonthsOf } from '../metrology/verification.ts';
-import { dayOf, localDay, validThrough } from '../oversight/period.ts';
+import { localDay, validFrom, validThrough } from '../oversight/period.ts';
+import { offsetAt } from '../ingest/time-zone.ts';
 import { Refusal } from './inspection-service.ts';
 import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant.ts';
 import type { CampaignSummary, CampaignsSummary } from './summary.ts';
@@ -32,7 +33,10 @@ export interface VerificationInput {
   certificateNumber?: string;
   /** The certificate's end, at most the scale's legal interval from verifiedAt; that interval's end when absent. */
   validUntil?: string;
-  /** When it was verified; now when absent. */
+  /**
+   * When it was verified; now when absent. A date alone is the start of that day in the zone, a
+   * date-time without a zone that wall-clock time there (as a certificate's issuedAt, validFrom).
+   */
   verifiedAt?: string;
 }
 
@@ -76,11 +80,12 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       throw new Refusal('invalid', 'the request body is invalid', [
         { path: 'markets', message: `each market is listed once; repeated: ${duplicates.join(', ')}` },
       ]);
-    // a date is that day; an instant, its day in the zone (as listings and reports compare them)
+    // a date is that day; an instant, its day in the zone (as listings and reports compare them);
+    // a date-time without a zone, its date (a wall-clock time of the zone, not the server's)
     const c: Campaign = {
       ...input,
-      from: dayOf(input.from, this.zone),
-      to: dayOf(input.to, this.zone),
+      from: localDay(this.zone, this.instant(input.from)),
+      to: localDay(this.zone, this.instant(input.to)),
       createdAt: this.deps.now().toISOString(),
       createdBy: actor,
     };
@@ -90,6 +95,11 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       this.audit(actor, 'campaign.create', c.id, { region: c.region, name: c.name, markets: c.markets.length, from: c.from, to: c.to, team: c.team });
       return c;
     });
+  }
+
+  /** The instant a body's date or date-time names in the zone (validFrom: a date alone, its day's start; a date-time without a zone, that wall-clock time). */
+  private instant(value: string): number {
+    return Date.parse(validFrom(value, this.zone));
   }
 
   campaign(id: string): Answer<S, Campaign | undefined> {
@@ -147,20 +157,27 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     const spec = { class: input.class, e: input.e, max: input.max, ...(input.construction ? { construction: input.construction } : {}) };
     const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, ...spec });
     if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
-    const verifiedAt = new Date(input.verifiedAt ?? this.deps.now()).toISOString();
+    const at = input.verifiedAt === undefined ? this.deps.now().getTime() : this.instant(input.verifiedAt);
+    // the record's time in UTC (the store compares it as a string with the period's instants)
+    const verifiedAt = new Date(at).toISOString();
     if (input.result !== 'pass') return this.record(c, market, input, actor, verifiedAt);
     // The inspector issues this certificate: a validity beyond the legal interval is a mistake to
     // correct here, not a claim to cap later as for a certificate posted from elsewhere (§3.6).
     const months = intervalMonthsOf(profile, spec);
-    // the interval's last day, valid through its end in the zone (a certificate states its last day)
-    const legalDay = localDay(this.zone, addCalendarMonths(Date.parse(verifiedAt), months));
+    // Issued at the zone's offset, so that it reads as its day in the zone wherever only the date is
+    // shown, and verification.ts counts the interval on the zone's calendar (it takes the day from
+    // the offset): verified at 01:00 on 1 April in Vietnam is 31 March in UTC.
+    const offset = offsetAt(this.zone, at);
+    const issuedAt = withOffset(at, offset);
+    // the interval's last day on the zone's wall clock, valid through its end there (a certificate states its last day)
+    const legalDay = new Date(addCalendarMonths(at + offset, months)).toISOString().slice(0, 10);
     const legalEnd = validThrough(legalDay, this.zone);
     if (input.validUntil && Date.parse(input.validUntil) > Date.parse(legalEnd)) {
       const springDial = !input.construction && profile.verificationIntervalMonthsByConstruction?.['spring-dial'];
       throw new Refusal('invalid', 'the request body is invalid', [
         {
           path: 'validUntil',
-          message: `validUntil ${localDay(this.zone, Date.parse(input.validUntil))} is beyond the legal verification interval of this scale, ${months} months from verifiedAt ${localDay(this.zone, Date.parse(verifiedAt))}: at most ${legalDay}${springDial ? ` (a spring-dial scale is verified for ${springDial} months: give "construction": "spring-dial")` : ''} (Circular 03/2024/TT-BKHCN)`,
+          message: `validUntil ${localDay(this.zone, Date.parse(input.validUntil))} is beyond the legal verification interval of this scale, ${months} months from verifiedAt ${localDay(this.zone, at)}: at most ${legalDay}${springDial ? ` (a spring-dial scale is verified for ${springDial} months: give "construction": "spring-dial")` : ''} (Circular 03/2024/TT-BKHCN)`,
         },
       ]);
     }
@@ -171,7 +188,7 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       return after(
         this.deps.registry.addCertificate(
           device.id,
-          { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt: verifiedAt, validUntil },
+          { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt, validUntil },
           actor,
           this.deps.now(),
         ),
@@ -281,4 +298,11 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
       throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
     });
   }
+}
+
+/** ISO 8601 of instant `t` as the wall-clock time at `offset` ms east of UTC: `2026-04-01T00:00:00.000+07:00`. */
+function withOffset(t: number, offset: number): string {
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${new Date(t + offset).toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
 }

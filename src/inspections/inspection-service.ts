@@ -20,6 +20,7 @@ import { evaluateCheck } from '../metrology/check.ts';
 import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceability.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
+import { validFrom } from '../oversight/period.ts';
 import { itemVerdict } from './verdict.ts';
 import type { InspectionSummary } from './summary.ts';
 import type { Amendment, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
@@ -45,7 +46,7 @@ export interface InspectionCheckInput {
   gas?: string;
   /** Scales, OIML R76 change-point method: the small weights added (docs/metrology.md §3), as a device's check. */
   deltaL?: number;
-  /** When the check was made; now when absent. */
+  /** When the check was made (read as startedAt is); now when absent. */
   ts?: string;
 }
 
@@ -104,12 +105,29 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     this.deps.audit.append(actor, action, target, details, this.deps.now());
   }
 
-  /** Opens a record at an existing tenant (the caller has checked that the actor may). */
+  /** The zone of an enterprise's times: its own, else the default (MAG_DEFAULT_TIME_ZONE). */
+  private zoneOf(tenant: string): string {
+    return this.deps.registry.tenant(tenant)?.timeZone ?? this.defaultTimeZone;
+  }
+
+  /**
+   * The instant a body's time names at `tenant`: a date-time without a zone is that wall-clock time
+   * in the enterprise's zone (not the server's), a date alone the start of that day there, one with
+   * a zone that instant (validFrom).
+   */
+  private instantAt(tenant: string, value: string): number {
+    return Date.parse(validFrom(value, this.zoneOf(tenant)));
+  }
+
+  /** Opens a record at an existing tenant (the caller has checked that the actor may); startedAt as instantAt reads it. */
   open(input: Omit<NewInspection, 'region' | 'openedBy'>, actor: string): Answer<S, Inspection> {
     return this.answer(() => {
       const tenant = this.deps.registry.tenant(input.tenant);
       if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
-      const opened = this.store.open({ ...input, startedAt: new Date(input.startedAt).toISOString(), region: tenant.region, openedBy: actor }, this.deps.now());
+      const opened = this.store.open(
+        { ...input, startedAt: new Date(this.instantAt(tenant.id, input.startedAt)).toISOString(), region: tenant.region, openedBy: actor },
+        this.deps.now(),
+      );
       return after(opened as Awaitable<Inspection>, (i) => {
         this.audit(actor, 'inspection.open', i.id, {
           tenant: i.tenant,
@@ -218,7 +236,7 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     const errors: FieldError[] = [];
     const out: Omit<CheckResult, 'seq'>[] = [];
     inputs.forEach((c, n) => {
-      const ts = c.ts === undefined ? now.getTime() : Date.parse(c.ts);
+      const ts = c.ts === undefined ? now.getTime() : this.instantAt(device.tenant, c.ts);
       const input = {
         seq: 0,
         ts,

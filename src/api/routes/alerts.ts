@@ -4,11 +4,12 @@ import { streamSSE } from 'hono/streaming';
 import { randomUUID } from 'node:crypto';
 import { ALERT_KINDS, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
 import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, queryBoundIso, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { Region } from './registry.ts';
 import type { Principal } from '../../store/tokens.ts';
 
-const AlertTime = IsoDate.transform((s) => new Date(s).toISOString());
+/** A date alone is a day of the zone (the tenant's or device's enterprise's, else the default), both days included; a date-time the instant. */
+const AlertTime = IsoDate;
 const AlertQuery = z.object({
   /** `unresolved`: open or acknowledged. */
   state: z.enum(['open', 'acknowledged', 'resolved', 'unresolved']).optional(),
@@ -115,7 +116,14 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: AlertQuery,
     handler: async ({ p, query }) => {
-      const { state, region, ...rest } = query;
+      const { state, region, openedFrom, openedTo, resolvedFrom, resolvedTo, ...rest } = query;
+      const zone = zoneOf(deps, query.tenant ?? (query.device ? deps.registry.device(query.device)?.tenant : undefined));
+      const times = {
+        openedFrom: queryBoundIso(openedFrom, zone, 'from'),
+        openedTo: queryBoundIso(openedTo, zone, 'before'),
+        resolvedFrom: queryBoundIso(resolvedFrom, zone, 'from'),
+        resolvedTo: queryBoundIso(resolvedTo, zone, 'before'),
+      };
       let tenants = visibleTenantIds(deps, p);
       if (region)
         tenants = new Set(
@@ -125,7 +133,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
             .map((t) => t.id),
         );
       const states = state === 'unresolved' ? { unresolved: true } : { state };
-      const alerts = await deps.alerts.list({ ...rest, ...states, tenants });
+      const alerts = await deps.alerts.list({ ...rest, ...times, ...states, tenants });
       return { items: alerts.map(alertView) };
     },
   });

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import type { Campaign } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
-import { ApiError, Id, IsoDate, actorOf, notFound, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
-import { dayOf, validThrough } from '../../oversight/period.ts';
+import { ApiError, Id, IsoDate, actorOf, instantIn, notFound, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { localDay, validThrough } from '../../oversight/period.ts';
 import { Region, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
 
@@ -92,8 +92,9 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, query }) => {
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
       const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
-      // the store compares days: a date is that day, an instant its day in the zone (as the periodic report)
-      const day = (s: string | undefined) => s && dayOf(s, zoneOf(deps, null));
+      // the store compares days: a date is that day, an instant its day in the zone (as the periodic report),
+      // a date-time without a zone its date (a wall-clock time of the zone)
+      const day = (s: string | undefined) => s && localDay(zoneOf(deps, null), instantIn(s, zoneOf(deps, null)));
       const campaigns = await svc.list(regions, day(query.from), day(query.to));
       return { items: await Promise.all(campaigns.map(async (c) => ({ ...c, ...(await tally(deps, c.id)) }))) };
     },

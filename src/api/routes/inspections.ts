@@ -7,7 +7,20 @@ import { renderRecordPdf } from '../../inspections/record-pdf.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { Region } from './registry.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  actorOf,
+  canSeeTenant,
+  notFound,
+  queryBoundIso,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -144,8 +157,9 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         tenant: query.tenant,
         regions: query.region ? [query.region] : undefined,
         state: query.state,
-        from: query.from && new Date(query.from).toISOString(),
-        to: query.to && new Date(query.to).toISOString(),
+        // started in [from, to]; dates alone are days of the tenant's zone (else the default), both included
+        from: queryBoundIso(query.from, zoneOf(deps, query.tenant), 'from'),
+        to: queryBoundIso(query.to, zoneOf(deps, query.tenant), 'through'),
         limit: query.limit,
       });
       const records = await Promise.all(items.map((i) => svc.record(i.id)));
@@ -261,8 +275,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
       const listed = await svc.list({
         tenants,
         regions: region ? [region] : undefined,
-        from: from && new Date(from).toISOString(),
-        to: to && new Date(to).toISOString(),
+        from: queryBoundIso(from, zoneOf(deps, filter.tenant), 'from'),
+        to: queryBoundIso(to, zoneOf(deps, filter.tenant), 'through'),
         limit: 1_000_000,
       });
       const inspections = listed.map((i) => i.id);

@@ -4,7 +4,20 @@ import { z } from 'zod';
 import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';
 import { PREPACKAGE_UNITS } from '../../metrology/tolerable-deficiency.ts';
 import { TagValue } from '../../ingest/payloads.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  actorOf,
+  canSeeTenant,
+  notFound,
+  queryBoundIso,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -62,10 +75,10 @@ const LotQuery = z.object({
   /** Only the enterprises of this region (the periodic report's lots figures of one province link here). */
   region: z.string().min(1).max(16).optional(),
   verdict: z.enum(['pending', 'pass', 'fail']).optional(),
-  /** Judged (pass or fail) at or after this instant: the overview's and report's lots figures link here. */
-  from: IsoDate.transform((s) => new Date(s).toISOString()).optional(),
-  /** Judged before this instant. */
-  to: IsoDate.transform((s) => new Date(s).toISOString()).optional(),
+  /** Judged (pass or fail) at or after this instant: the overview's and report's lots figures link here. A date alone: from the start of that day in the zone (the tenant's, else the default). */
+  from: IsoDate.optional(),
+  /** Judged before this instant. A date alone: through the end of that day in the zone. */
+  to: IsoDate.optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
@@ -155,11 +168,11 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
               .map((t) => t.id),
           )
         : visible;
+      const zone = zoneOf(deps, query.tenant);
+      const judgedFrom = queryBoundIso(query.from, zone, 'from');
+      const judgedTo = queryBoundIso(query.to, zone, 'before');
       return {
-        items: await deps.lots.list(
-          { tenant: query.tenant, tenants, verdict: query.verdict, judgedFrom: query.from, judgedTo: query.to, limit: query.limit },
-          deps.now(),
-        ),
+        items: await deps.lots.list({ tenant: query.tenant, tenants, verdict: query.verdict, judgedFrom, judgedTo, limit: query.limit }, deps.now()),
       };
     },
   });

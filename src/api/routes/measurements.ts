@@ -1,8 +1,9 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
-import { ALL_ROLES, IsoDate, ms, visibleDevice, type ApiDeps, type RouteTable } from '../http.ts';
+import { ALL_ROLES, IsoDate, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { toCsv } from '../csv.ts';
 
+/** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
   from: IsoDate.optional(),
   to: IsoDate.optional(),
@@ -20,7 +21,8 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     query: RangeQuery,
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const items = await deps.readings.queryReadings({ device: d.id, from: ms(query.from), to: ms(query.to), limit: query.limit });
+      const { from, to } = queryRange(query, zoneOf(deps, d.tenant), 'through');
+      const items = await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit });
       return { items };
     },
   });
@@ -33,7 +35,8 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
-      const checks = await deps.assurance.checksOf(d.id, ms(query.from), ms(query.to), query.limit);
+      const { from, to } = queryRange(query, zoneOf(deps, d.tenant), 'through');
+      const checks = await deps.assurance.checksOf(d.id, from, to, query.limit);
       // traceable: null on checks stored before they were judged against the registered standards (unknown)
       const items = checks.map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
       return { items };

@@ -9,7 +9,20 @@ import type { Principal } from '../../store/tokens.ts';
 import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
 import type { FieldError } from '../../metrology/types.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, ms, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  actorOf,
+  canSeeTenant,
+  notFound,
+  queryRange,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import { validFrom, validThrough } from '../../oversight/period.ts';
 import { toCsv } from '../csv.ts';
 
@@ -242,8 +255,8 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     produces: 'application/json or text/csv',
     handler: async ({ c, p, params, query }) => {
       const s = visibleStandard(deps, p, params.id);
-      const from = ms(query.from);
-      const to = ms(query.to);
+      // from ≤ ts ≤ to; dates alone are days of the standard's enterprise's zone (the default zone for the authority's), both included
+      const { from, to } = queryRange(query, zoneOf(deps, s.tenant), 'through');
       if (from !== undefined && to !== undefined && from > to)
         throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       const { rows, ...impact } = await deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
