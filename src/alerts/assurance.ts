@@ -463,14 +463,24 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       c,
       now,
     );
-    // Drift statistics, incrementally: the check is judged within its series as found; after an
-    // adjustment (`adjusted`) the stored series starts a new baseline from it.
+    // Drift statistics, incrementally: the check is judged within its series; after an adjustment
+    // (`adjusted`) the stored series starts a new baseline from it.
     const key = `${device.id}|${series}`;
     const params = this.driftParams(profile);
     const prev = this.drift.get(key) ?? this.newSeries(device);
     const { judged, next } = driftAfterCheck(prev, { ts: c.ts, error: c.error, mpe: c.mpe, uncertainty: c.uncertainty, adjusted: c.adjusted }, params);
     this.drift.set(key, next);
     quiet(this.driftStore.save(device.id, series, next, at));
+    if (next !== judged) {
+      // Adjusted: the drift and predicted-oot alerts speak of the instrument before the adjustment, which
+      // no longer exists, and the new baseline has no checks to judge yet; so they clear (and the as-found
+      // state opens none), as after a certificate. GET drift shows the restarted series. The check's own
+      // decision as found (out-of-tolerance, conditional) stands: that alert was raised above.
+      const note = `instrument adjusted at check ${c.seq} (${new Date(c.ts).toISOString()}; found ${c.decision}): drift statistics restarted`;
+      this.alerts.clear(device.id, 'drift', series, note, now);
+      this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+      return;
+    }
     this.judgeDrift(device, series, prev, judged, params, now);
   }
 

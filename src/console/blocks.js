@@ -181,6 +181,8 @@ export function driftFacts(dr) {
     dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
     [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, slopeDigits(dr.slopePerDay))],
+    // a steady bias found after the reset: the level the EWMA and CUSUM measure a shift from
+    dr.mu0 ? [t('baselineLevel'), fmtSigned(dr.mu0)] : null,
     dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
     dr.ewma ? [t('ewmaLimits'), `${fmtSigned(dr.ewma.lowerLimit)} … ${fmtSigned(dr.ewma.upperLimit)}`] : null,
     dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(cusum?.signal))] : null,

@@ -8,12 +8,14 @@ import {
   DEFAULT_PREDICTION_CONFIDENCE,
   addCheckToDrift,
   assertDriftParams,
+  cusumExceeds,
   emptyDriftState,
   ewmaLimitHalfWidth,
   fitDriftLine,
   migrateDriftState,
   predictOutOfToleranceDate,
   resetDrift,
+  type DriftMu0Source,
   type DriftParams,
   type DriftPoint,
   type DriftResetReason,
@@ -64,9 +66,11 @@ export function parseDriftSeriesKey(key: string): DriftSeriesId | undefined {
 }
 
 /**
- * One check applied to its series: `judged` is the state to summarise and alert on (it contains the
- * check, judged as found); `next` is the state to store, which is a new baseline from the check's time
- * when the instrument was adjusted at this check.
+ * One check applied to its series: `judged` is the series with the check, as found; `next` is the state
+ * to store, the same object unless the instrument was adjusted at this check, when it is a new baseline
+ * from the check's time (the shell then clears the series' drift alerts rather than judge `judged`). An
+ * adjusted check older than the current baseline (made before a later certificate or adjustment) changes
+ * nothing: the baseline restarted after it already.
  */
 export function driftAfterCheck(
   prev: DriftState,
@@ -74,7 +78,8 @@ export function driftAfterCheck(
   params: DriftParams = DEFAULT_DRIFT_PARAMS,
 ): { judged: DriftState; next: DriftState } {
   const judged = addCheckToDrift(prev, point, params);
-  return { judged, next: point.adjusted === true ? resetDrift(judged, point.ts, 'adjustment') : judged };
+  const before = judged.resetAt !== null && point.ts < judged.resetAt;
+  return { judged, next: point.adjusted === true && !before ? resetDrift(judged, point.ts, 'adjustment') : judged };
 }
 
 /**
@@ -94,6 +99,14 @@ export interface DriftSummary {
   sigma: number;
   /** 'phaseI': frozen from the moving range of the first checks after the reset; 'prior': MPE/sigmaMpeDivisor. */
   sigmaSource: 'phaseI' | 'prior' | 'none';
+  /**
+   * In-control mean μ0 (the baseline level) the EWMA, its limits, the CUSUM and the shift are measured from:
+   * 'phaseI' the mean of the first checks after the reset where it shows a bias, frozen; 'prior' 0 (while
+   * Phase I runs, or when its mean does not differ from 0); 'fixed'
+   * DriftParams.mu0. A steady bias within tolerance is the baseline, not drift.
+   */
+  mu0: number;
+  mu0Source: DriftMu0Source | 'none';
   phaseIComplete: boolean;
   slopePerDay: number | null;
   /** Fitted value of the drift line at the latest check (not the line's intercept at t = 0). */
@@ -106,13 +119,13 @@ export interface DriftSummary {
   tolerance: number;
   /** Guarded limit TL − U that the prediction targets (ILAC-G8 pass limit). */
   guardedLimit: number;
-  /** EWMA estimate of the shift from μ0, and the smallest shift worth an alarm (minShiftMpe · TL). */
+  /** EWMA estimate of the shift z − μ0, and the smallest |shift| worth an alarm (minShiftMpe · TL). */
   shift: number;
   minShift: number;
   /** EWMA or CUSUM signals, and the shift is at least minShift: worth a `drift` alert. */
   alarm: boolean;
   /** The same statistics in e/MPE, as they were computed. */
-  normalised: { ewma: number; sigma: number; cusumHigh: number; cusumLow: number; slopePerDay: number | null; guardedLimit: number };
+  normalised: { ewma: number; mu0: number; sigma: number; cusumHigh: number; cusumLow: number; slopePerDay: number | null; guardedLimit: number };
   /** When and why the current baseline started (ISO), null since the first check. */
   resetAt: string | null;
   resetReason: DriftResetReason | null;
@@ -122,7 +135,9 @@ export interface DriftSummary {
 export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftSummary {
   assertDriftParams(params);
   const state = migrateDriftState(stored);
-  const mu0 = params.mu0 ?? 0;
+  // The μ0 the state's statistics were computed with (frozen after Phase I); before any check, the one
+  // the first check will use.
+  const mu0 = state.n > 0 ? state.mu0 : (params.mu0 ?? 0);
   const scale = state.lastMpe ?? 0; // e/MPE → canonical unit
   const sigma = state.sigma;
   const half = state.n > 0 ? ewmaLimitHalfWidth(state.n, sigma, params) : 0;
@@ -131,7 +146,7 @@ export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT
   const line = fitDriftLine(state);
   const predicted = predictOutOfToleranceDate(state, params);
   const ewmaSignal = state.n > 0 && Math.abs(value - mu0) > half;
-  const cusumSignal = state.n > 0 && (state.cusumHigh > threshold || state.cusumLow > threshold);
+  const cusumSignal = state.n > 0 && (cusumExceeds(state.cusumHigh, threshold) || cusumExceeds(state.cusumLow, threshold));
   const shift = state.n > 0 ? value - mu0 : 0;
   const minShift = params.minShiftMpe ?? DEFAULT_MIN_SHIFT_MPE;
   const guarded = state.lastMpe === null ? 0 : Math.max(0, 1 - (state.lastUncertainty ?? 0) / state.lastMpe);
@@ -141,6 +156,8 @@ export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT
     cusum: { high: state.cusumHigh * scale, low: state.cusumLow * scale, threshold: threshold * scale, signal: cusumSignal },
     sigma: sigma * scale,
     sigmaSource: state.n === 0 ? 'none' : state.sigmaSource,
+    mu0: mu0 * scale,
+    mu0Source: state.n === 0 ? 'none' : state.mu0Source,
     phaseIComplete: state.frozenSigma !== null,
     slopePerDay: line === null ? null : line.slopePerDay * scale,
     interceptAtLast: line === null ? null : line.fittedAtLast * scale,
@@ -153,6 +170,7 @@ export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT
     alarm: (ewmaSignal || cusumSignal) && Math.abs(shift) >= minShift,
     normalised: {
       ewma: value,
+      mu0,
       sigma,
       cusumHigh: state.cusumHigh,
       cusumLow: state.cusumLow,
@@ -186,6 +204,8 @@ export interface DeviceDriftView {
   ewma: DriftSummary['ewma'] | null;
   cusum: DriftSummary['cusum'] | { high: 0; low: 0 };
   sigma: number | null;
+  /** The headline series' baseline level μ0 (canonical unit): a steady bias found in Phase I, else 0. */
+  mu0: number | null;
   slopePerDay: number | null;
   tolerance: number | null;
   guardedLimit: number | null;
@@ -217,6 +237,7 @@ export function deviceDriftView(series: readonly { key: string; state: DriftStat
     ewma: s ? s.ewma : null,
     cusum: s ? s.cusum : { high: 0, low: 0 },
     sigma: s?.sigma ?? null,
+    mu0: s?.mu0 ?? null,
     slopePerDay: s?.slopePerDay ?? null,
     tolerance: s?.tolerance ?? null,
     guardedLimit: s?.guardedLimit ?? null,

@@ -123,24 +123,29 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     expect(s.points).toBe(ramp.errors.length);
     expect(s.slopePerDay).toBeCloseTo(olsSlope(ramp.days, ramp.errors), 9);
     expect(s.slopePerDay).toBeCloseTo(0.002, 3);
-    // EWMA λ = 0.2, z0 = 0.
-    let z = 0;
-    for (const e of ramp.errors) z = 0.2 * e + 0.8 * z;
-    expect(s.ewma.value).toBeCloseTo(z, 9);
-    // Tabular CUSUM on x = e/MPE, k = 0.5σ (docs/metrology.md §5): σ is the prior MPE/3 (1/3 in e/MPE) for the
-    // first 5 checks (Phase I), then frozen at MR̄/1.128, MR̄ the mean of the 4 moving ranges |x_i − x_{i−1}|
-    // of those 5 checks; never below a check's own U/2 (in e/MPE). Reported back × MPE (0.3 hPa).
-    // (Before issue 16: the sample σ of the earlier errors, recomputed after every check from the 9th on.)
+    // On x = e/MPE (docs/metrology.md §5). Phase I, the first 5 checks: σ = MR̄/1.128, MR̄ the mean of the 4
+    // moving ranges |x_i − x_{i−1}|, never below a check's own U/2 (in e/MPE); μ0 their mean if it differs
+    // from 0 (two-sided t-test at 95 %: |x̄| > t(0.975, 4)·σ/√5, t = 2.7764), else 0. Once Phase I completes
+    // both are frozen and EWMA (λ = 0.2, z0 = μ0) and tabular CUSUM (k = 0.5σ) are recomputed from the first
+    // check with them. Reported back × MPE (0.3 hPa).
+    // (Before: μ0 = 0, and the CUSUM of the first 5 checks with the prior σ = 1/3.)
     const xs = ramp.errors.map((e) => e / TL);
     const mrBar = [1, 2, 3, 4].reduce((a, i) => a + Math.abs(xs[i] - xs[i - 1]), 0) / 4;
     const phaseISigma = mrBar / 1.128;
+    const spread = Math.max(phaseISigma, U / TL / 2);
+    const phaseIMean = xs.slice(0, 5).reduce((a, x) => a + x, 0) / 5;
+    const mu0 = Math.abs(phaseIMean) > (2.7764451051977934 * spread) / Math.sqrt(5) ? phaseIMean : 0;
+    let z = mu0;
+    for (const x of xs) z = 0.2 * x + 0.8 * z;
+    expect(s.ewma.value).toBeCloseTo(z * TL, 9);
+    expect(s.mu0).toBeCloseTo(mu0 * TL, 9);
     let sh = 0;
     let sl = 0;
-    xs.forEach((x, i) => {
-      const sigma = Math.max(i < 5 ? 1 / 3 : phaseISigma, U / TL / 2);
-      sh = Math.max(0, x - 0.5 * sigma + sh);
-      sl = Math.max(0, -0.5 * sigma - x + sl);
-    });
+    for (const x of xs) {
+      const sigma = Math.max(phaseISigma, U / TL / 2);
+      sh = Math.max(0, x - (mu0 + 0.5 * sigma) + sh);
+      sl = Math.max(0, mu0 - 0.5 * sigma - x + sl);
+    }
     expect(s.cusum.high).toBeCloseTo(sh * TL, 9);
     expect(s.cusum.low).toBeCloseTo(sl * TL, 9);
     expect(s.sigma).toBeCloseTo(Math.max(phaseISigma, U / TL / 2) * TL, 9);
