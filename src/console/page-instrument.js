@@ -98,12 +98,15 @@ export async function instrumentPage(main, id) {
       ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s)))
       : driftFacts(dr),
   );
-  const loadCerts = () =>
-    fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [
-      certificatesTable(r.items),
-      S.manage ? certificateForm(dev, loadCerts, calibrated ? 'calibration' : 'verification') : null,
-    ]);
-  loadCerts();
+  // after a certificate is added, the whole page again: the instrument's standing and due date change with it
+  const reload = () => {
+    clear(main);
+    instrumentPage(main, id);
+  };
+  fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [
+    certificatesTable(r.items),
+    S.manage ? certificateForm(dev, reload, calibrated ? 'calibration' : 'verification', S.types.find((x) => x.id === d.type)?.canonicalUnit) : null,
+  ]);
   fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), rejectionsTable);
 }
 
@@ -235,8 +238,9 @@ function rejectionsTable(r) {
  * @param {string} dev the instrument's id, as in a URL
  * @param {() => void} onDone called once a certificate is added
  * @param {string} defaultKind the kind preselected: the one that keeps this type in standing
+ * @param {string} [unit] the type's canonical unit, in which the API takes U and the offset (none: a type with channels of their own units)
  */
-function certificateForm(dev, onDone, defaultKind) {
+function certificateForm(dev, onDone, defaultKind, unit) {
   const out = h('div');
   const kind = select(
     'kind',
@@ -279,9 +283,11 @@ function certificateForm(dev, onDone, defaultKind) {
         if (gain.value !== '') correction.gain = Number(gain.value);
         if (Object.keys(correction).length) body.correction = correction;
         try {
-          /** @type {Certificate} */
+          /** @type {Certificate & { dueAt?: string, warnings?: string[] }} */
           const c = await api().post(`/api/v1/devices/${dev}/certificates`, body);
           S.flash = t('certificateAdded', { number: c.number });
+          // a validity longer than the legal interval: the instrument is due earlier than the certificate says
+          S.flashWarning = c.warnings?.length && c.dueAt ? t('certificateCapped', { due: fmtDate(c.dueAt), until: fmtDate(c.validUntil) }) : null;
           onDone();
         } catch (err) {
           out.append(errorBox(err));
@@ -294,13 +300,15 @@ function certificateForm(dev, onDone, defaultKind) {
     field(t('issuedBy'), issuedBy),
     field(t('issuedAt'), issuedAt),
     field(t('validUntil'), validUntil),
-    field(`${t('certUncertainty')} (${t('optional')})`, uncertainty),
-    field(`${t('correctionOffset')} (${t('optional')})`, offset),
+    field(`${t('certUncertainty')}${unit ? ` (${unit})` : ''} (${t('optional')})`, uncertainty),
+    field(`${t('correctionOffset')}${unit ? ` (${unit})` : ''} (${t('optional')})`, offset),
     field(`${t('correctionGain')} (${t('optional')})`, gain),
     h('div', { class: 'form-actions' }, btn),
   );
   const flash = S.flash ? h('p', { class: 'ok', role: 'status' }, S.flash) : null;
+  const warning = S.flashWarning ? h('p', { class: 'warn', role: 'alert' }, S.flashWarning) : null;
   S.flash = null;
+  S.flashWarning = null;
   const id = nextId('cert');
-  return h('div', { class: 'subsection' }, flash, h('h3', { id }, t('addCertificate')), form, out);
+  return h('div', { class: 'subsection' }, flash, warning, h('h3', { id }, t('addCertificate')), form, out);
 }

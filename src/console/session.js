@@ -20,6 +20,7 @@
  *   stopStream: (() => void) | null,
  *   view: View | null,
  *   flash: string | null,
+ *   flashWarning: string | null,
  * }}
  */
 export const S = {
@@ -37,6 +38,7 @@ export const S = {
   stopStream: null,
   view: null, // { onAlert?(alert, change) }
   flash: null, // message shown once on the next render
+  flashWarning: null, // and a warning beside it (a certificate's validity cut back to the legal interval)
 };
 
 /** The signed-in session's API client: pages are shown, and their forms used, only while signed in. */

@@ -235,7 +235,7 @@ describe('inspector console (real browser)', () => {
     await cert.getByLabel('Số', { exact: true }).fill('V-2026-0099');
     await cert.getByLabel('Đơn vị cấp').fill('QUATEST 1');
     await cert.getByLabel('Có hiệu lực đến').fill('2027-11-29');
-    await cert.getByLabel(/^Độ không đảm bảo đo/).fill('0.02');
+    await cert.getByLabel(/^Độ không đảm bảo đo.* \(hPa\)/).fill('0.02'); // in the barometer's unit, as the API takes it
     const issuedDay = await cert.getByLabel('Ngày cấp').inputValue(); // today, the form's default
     await cert.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0099.').waitFor();
@@ -253,6 +253,25 @@ describe('inspector console (real browser)', () => {
     const added = certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099');
     expect(added.validUntil).toBe('2027-11-29T16:59:59.999Z');
     expect(added.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000\+07:00$/); // from the start of the day of issue there
+
+    // one claiming longer than the barometer's 12 months: the console says when the instrument is due
+    // (the API's warning), and the page's due date follows the new standing
+    const cert2 = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
+    await cert2.getByLabel('Số', { exact: true }).fill('V-2026-0100');
+    await cert2.getByLabel('Đơn vị cấp').fill('QUATEST 1');
+    await cert2.getByLabel('Có hiệu lực đến').fill('2030-11-29');
+    await cert2.getByRole('button', { name: 'Lưu' }).click();
+    await page.getByText('Đã thêm giấy chứng nhận V-2026-0100.').waitFor();
+    const dueDay = `${Number(issuedDay.slice(0, 4)) + 1}${issuedDay.slice(4)}`; // issued today + 12 months, valid through that day
+    const dueShown = await page.evaluate(
+      (day) => new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`)),
+      dueDay,
+    );
+    await page
+      .getByRole('alert')
+      .filter({ hasText: `phương tiện đo đến hạn vào ${dueShown}` })
+      .waitFor();
+    expect(await page.locator('main').textContent()).toContain(`Hạn kiểm định${dueShown}`);
 
     // the out-of-tolerance impact list of this instrument downloads as CSV
     const [oot] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải danh sách số đo bị ảnh hưởng (CSV)' }).click()]);
