@@ -180,6 +180,26 @@ describe('a mobile verification campaign', () => {
     expect(await ids('from=2026-06-30T23:30')).toEqual(['bg-2026-q2']);
   });
 
+  it('refuses a verifiedAt outside the campaign or ahead of the clock (a certificate issued in the future)', async () => {
+    await planned();
+    const path = '/api/v1/campaigns/bg-2026-q1/verifications';
+    // the campaign runs 1–31 March 2026; now is 2026-03-15T09:30 in Vietnam
+    const before = await api.call('POST', path, { token: insp.bg, body: scale('NS-5501', { verifiedAt: '2026-02-28' }) });
+    expect(before.status).toBe(400);
+    expect(before.body.error.details).toEqual([
+      { path: 'verifiedAt', message: 'verifiedAt 2026-02-28 is outside campaign bg-2026-q1 (2026-03-01 to 2026-03-31)' },
+    ]);
+    const ahead = await api.call('POST', path, { token: insp.bg, body: scale('NS-5502', { verifiedAt: '2026-03-16' }) });
+    expect(ahead.status).toBe(400);
+    expect(ahead.body.error.details).toEqual([{ path: 'verifiedAt', message: 'verifiedAt 2026-03-16 is in the future' }]);
+    // within a few minutes of the clock (a tablet a little fast) it is taken
+    const soon = await api.call('POST', path, { token: insp.bg, body: scale('NS-5503', { verifiedAt: '2026-03-15T02:33:00Z' }) });
+    expect(soon.status).toBe(201);
+    expect((await api.call('GET', '/api/v1/campaigns/bg-2026-q1', { token: insp.bg })).body.verifications.map((v: { serial: string }) => v.serial)).toEqual([
+      'NS-5503',
+    ]);
+  });
+
   it('records a scale that fails without registering it, and refuses what does not fit', async () => {
     await planned();
     const fail = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', {

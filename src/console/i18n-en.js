@@ -670,6 +670,7 @@ export const en = {
   maxIn: 'Max ({unit})',
   mmqIn: 'Minimum measured quantity MMQ ({unit})',
   mmqHint: 'As on the data plate; if empty, {mmq} {unit}.',
+  verifiedOn: 'Verified on',
   construction: 'Construction',
   constructionOther: 'any other ({months} months)',
   constructionMonths: '{construction} ({months} months)',

@@ -604,6 +604,7 @@ export const vi = {
   maxIn: 'Mức cân lớn nhất Max ({unit})',
   mmqIn: 'Lượng đo nhỏ nhất MMQ ({unit})',
   mmqHint: 'Theo nhãn mác; để trống: {mmq} {unit}.',
+  verifiedOn: 'Ngày kiểm định',
   construction: 'Kiểu cân',
   constructionOther: 'loại khác ({months} tháng)',
   constructionMonths: '{construction} ({months} tháng)',

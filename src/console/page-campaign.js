@@ -3,7 +3,7 @@
 // records a scale verified on the spot, and the scales verified (a passed one links to the
 // instrument it became).
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum } from './i18n.js';
+import { t, label, fmtDate, fmtNum, localToday } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, section, table } from './blocks.js';
 import { postForm } from './inspection-forms.js';
@@ -159,6 +159,9 @@ function verificationForm(c, done) {
   const stamp = text('stampNumber', { maxlength: 64 });
   const certificate = text('certificateNumber', { maxlength: 128 });
   const validUntil = h('input', { name: 'validUntil', type: 'date' });
+  // results typed in from the paper record later: the day of the verification, which the certificate is issued on
+  const today = localToday();
+  const verifiedOn = h('input', { name: 'verifiedOn', type: 'date', required: true, value: today, max: today });
   return postForm(
     t('recordVerification'),
     t('recordVerificationButton'),
@@ -177,6 +180,8 @@ function verificationForm(c, done) {
         ...(stamp.value.trim() ? { stampNumber: stamp.value.trim() } : {}),
         ...(certificate.value.trim() ? { certificateNumber: certificate.value.trim() } : {}),
         ...(validUntil.value ? { validUntil: validUntil.value } : {}),
+        // today: now (its time of day kept); another day: that day in the campaign's zone
+        ...(verifiedOn.value && verifiedOn.value !== today ? { verifiedAt: verifiedOn.value } : {}),
       },
     }),
     (/** @type {CampaignVerification & { instrument?: Device }} */ v) =>
@@ -195,6 +200,7 @@ function verificationForm(c, done) {
     field(t('maxCapacity'), max),
     field(t('scaleInterval'), e),
     field(t('construction'), construction),
+    field(t('verifiedOn'), verifiedOn),
     field(t('result'), result),
     field(`${t('stampNumber')} (${t('optional')})`, stamp),
     field(`${t('certificateNumber')} (${t('optional')})`, certificate),

@@ -48,11 +48,25 @@ export function inspectionsPage(main) {
   if (mayInspect()) main.append(openForm());
 }
 
-/** The local date and time now, as a datetime-local input wants it. */
-const localNow = () => {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
+/**
+ * The date and time now in `zone` (the enterprise's, else this browser's), as a datetime-local input
+ * wants it: the station's clock, which the API reads a time without a zone in.
+ * @param {string | undefined} zone
+ */
+const nowIn = (zone) => {
+  /** @type {Record<string, string>} */
+  const f = {};
+  const fmt = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  for (const p of fmt.formatToParts(new Date())) f[p.type] = p.value;
+  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}`;
 };
 
 /** Opens a record at an enterprise of the inspector's regions, then shows it. */
@@ -65,7 +79,19 @@ function openForm() {
     { required: true },
   );
   const site = h('input', { name: 'site', type: 'text', maxlength: 200 });
-  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: localNow() });
+  const zoneOf = () => {
+    const x = S.tenants.find((x) => x.id === tenant.value);
+    return x?.zoneInEffect ?? x?.timeZone ?? undefined;
+  };
+  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: nowIn(zoneOf()) });
+  // the default follows the enterprise chosen (its zone), until the inspector types a time
+  let typed = false;
+  startedAt.addEventListener('input', () => {
+    typed = true;
+  });
+  tenant.addEventListener('change', () => {
+    if (!typed) startedAt.value = nowIn(zoneOf());
+  });
   const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');
   const legalBasis = h('input', { name: 'legalBasis', type: 'text', maxlength: 1000, value: 'Thông tư 15/2015/TT-BKHCN' });
   const btn = h('button', { type: 'submit', class: 'primary' }, t('openInspectionButton'));
@@ -79,7 +105,8 @@ function openForm() {
         btn.disabled = true;
         clear(out);
         /** @type {Record<string, unknown>} */
-        const body = { tenant: tenant.value, startedAt: new Date(startedAt.value).toISOString(), inspectors: lines(inspectors.value) };
+        // the time as typed, without a zone: the API reads it on the enterprise's clock, whatever this browser's zone
+        const body = { tenant: tenant.value, startedAt: startedAt.value, inspectors: lines(inspectors.value) };
         if (site.value.trim()) body.site = site.value.trim();
         if (legalBasis.value.trim()) body.legalBasis = legalBasis.value.trim();
         try {

@@ -31,7 +31,8 @@ export interface List<T> {
   items: T[];
 }
 
-export type Tenant = Wire<ServerTenant>;
+/** GET /api/v1/tenants: `zoneInEffect` the zone its times are read in (its own, else MAG_DEFAULT_TIME_ZONE). */
+export type Tenant = Wire<ServerTenant> & { zoneInEffect?: string };
 /** GET /api/v1/instrument-types: the profiles of devices/. */
 export type InstrumentType = Wire<InstrumentProfile>;
 export type Verification = Wire<VerificationState>;

@@ -18,6 +18,8 @@ import { marketTenantId, marketTenantName, scaleDeviceId } from './market-tenant
 import type { CampaignSummary, CampaignsSummary } from './summary.ts';
 import type { Campaign, CampaignVerification, Market, VerificationResult } from './types.ts';
 
+/** How far ahead of the server's clock a verifiedAt may be (a tablet's clock a little fast). */
+const VERIFIED_AT_CLOCK_SKEW_MS = 5 * 60_000;
 export interface VerificationInput {
   market: string;
   owner: { name: string; phone?: string };
@@ -158,6 +160,18 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     const problems = validateDevice(profile, { id: 'scale', tenant: 'market', type: input.type, ...spec });
     if (problems.length) throw new Refusal('invalid', 'the scale does not fit its instrument type', problems);
     const at = input.verifiedAt === undefined ? this.deps.now().getTime() : this.instant(input.verifiedAt);
+    // A verification is recorded on the campaign's days, and not ahead of the clock: a certificate issued
+    // in the future leaves the instrument without a valid one until then, a day outside the campaign
+    // counts in another period's report.
+    if (input.verifiedAt !== undefined) {
+      const day = localDay(this.zone, at);
+      if (at > this.deps.now().getTime() + VERIFIED_AT_CLOCK_SKEW_MS)
+        throw new Refusal('invalid', 'the request body is invalid', [{ path: 'verifiedAt', message: `verifiedAt ${input.verifiedAt} is in the future` }]);
+      if (day < c.from || day > c.to)
+        throw new Refusal('invalid', 'the request body is invalid', [
+          { path: 'verifiedAt', message: `verifiedAt ${day} is outside campaign ${c.id} (${c.from} to ${c.to})` },
+        ]);
+    }
     // the record's time in UTC (the store compares it as a string with the period's instants)
     const verifiedAt = new Date(at).toISOString();
     if (input.result !== 'pass') return this.record(c, market, input, actor, verifiedAt);

@@ -73,11 +73,17 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(await opening.getByLabel('Enterprise').locator('option').allTextContents()).toEqual(['cxd-duc-thang (VN-BG)']); // its region's only
     await opening.getByLabel(/^Site/).fill('Cửa hàng xăng dầu số 1, TP Bắc Giang');
     await opening.getByLabel('Inspectors').fill('Nguyễn Văn Hùng\nTrần Thị Lan');
+    // the station's clock: now in Vietnam (the enterprise's zone), though this browser runs in UTC
+    const started = opening.getByLabel('Started');
+    const shownNow = Date.parse(`${await started.inputValue()}:00+07:00`);
+    expect(Math.abs(shownNow - Date.now())).toBeLessThan(120_000);
+    await started.fill('2026-12-01T08:30'); // typed from the paper record: 08:30 at the station
     await opening.getByRole('button', { name: 'Open the record' }).click();
     const h1 = page.getByRole('heading', { level: 1, name: /^Inspection record BBKT-\d{4}-0001$/ });
     await h1.waitFor();
     recordId = (await h1.textContent())!.replace('Inspection record ', '');
     await page.getByText(`Record ${recordId} opened.`).waitFor();
+    expect((await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body.startedAt).toBe('2026-12-01T01:30:00.000Z');
 
     // the dispenser, checked with a registered 20 L proving measure: +0.12 L against ±0.09 L in trade
     const item = page.getByRole('form', { name: 'Record an instrument examined' });
@@ -209,15 +215,20 @@ describe("the inspector's work in the console (real browser)", () => {
     const plan = page.getByRole('form', { name: 'Plan a campaign' });
     await plan.getByLabel('Campaign id').fill('bg-2026-cho');
     await plan.getByLabel('Name', { exact: true }).fill('Kiểm định cân tại chợ 2026');
+    // from yesterday: a scale verified then is typed in today
+    const today = await plan.getByLabel('From', { exact: true }).inputValue();
+    const yesterday = new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    await plan.getByLabel('From', { exact: true }).fill(yesterday);
     await plan.getByLabel('To', { exact: true }).fill('2099-12-31');
     await plan.getByLabel('Markets').fill('Chợ Thương; TP Bắc Giang\nChợ Kép; Lạng Giang');
     await plan.getByLabel(/^Issuing authority/).fill('Chi cục TĐC Bắc Giang');
     await plan.getByRole('button', { name: 'Plan it' }).click();
     await page.getByRole('heading', { level: 1, name: 'Kiểm định cân tại chợ 2026' }).waitFor();
 
-    const record = async (serial: string, result: 'pass' | 'fail', market: string, construction?: string) => {
+    const record = async (serial: string, result: 'pass' | 'fail', market: string, construction?: string, verifiedOn?: string) => {
       const form = page.getByRole('form', { name: 'Record a scale verified' });
       await form.getByLabel('Market').selectOption(market);
+      if (verifiedOn) await form.getByLabel('Verified on').fill(verifiedOn);
       if (construction) await form.getByLabel('Construction').selectOption({ label: construction });
       await form.getByLabel('Owner', { exact: true }).fill('Nguyễn Thị Hoa');
       await form.getByLabel('Serial number').fill(serial);
@@ -230,8 +241,11 @@ describe("the inspector's work in the console (real browser)", () => {
       'any other (12 months)',
       'spring-dial (24 months)',
     ]);
-    await record('NS-2201', 'pass', 'Chợ Thương', 'spring-dial (24 months)');
+    await record('NS-2201', 'pass', 'Chợ Thương', 'spring-dial (24 months)', yesterday);
     await page.getByText('Registered as sc-cho-thuong-ns-2201').waitFor();
+    // a day ahead of today cannot be a verification's day: the form refuses it (max), the API too
+    const form = page.getByRole('form', { name: 'Record a scale verified' });
+    expect(await form.getByLabel('Verified on').getAttribute('max')).toBe(await form.getByLabel('Verified on').inputValue());
     await record('DH-9', 'fail', 'Chợ Kép');
     const tally = async (k: string) => page.locator(`[data-tally="${k}"]`).textContent();
     expect([await tally('verified'), await tally('passed'), await tally('failed')]).toEqual(['2', '1', '1']);
@@ -248,6 +262,7 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(certs).toMatchObject([{ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang' }]);
     // a spring-dial scale: verified for 24 months (Circular 03/2024/TT-BKHCN), through that day two
     // years on in Vietnam (UTC+7): its last millisecond, 16:59:59.999Z
+    expect(certs[0].issuedAt).toBe(`${yesterday}T00:00:00.000+07:00`); // the day it was verified, in Vietnam
     const day = new Date(Date.parse(certs[0].issuedAt) + 7 * 3_600_000).toISOString().slice(0, 10);
     expect(certs[0].validUntil).toBe(`${Number(day.slice(0, 4)) + 2}${day.slice(4)}T16:59:59.999Z`);
     expect(d.body.construction).toBe('spring-dial');

@@ -179,7 +179,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
           (t) => enterpriseStanding(devices.filter((d) => d.tenant === t.id).map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification,
         );
       }
-      return { items };
+      // the zone its times and days are read in (its own, else MAG_DEFAULT_TIME_ZONE): a form defaults to its clock
+      return { items: items.map((t) => ({ ...t, zoneInEffect: zoneOf(deps, t.id) })) };
     },
   });
   r.add({
