@@ -175,13 +175,17 @@ async function storeCommand(args: string[]): Promise<void> {
       if (!values.name) fail('--name is required');
       if (values.role === 'operator' && !values.tenant) fail('an operator token needs --tenant');
       if (values.role === 'inspector' && !values.regions) fail('an inspector token needs --regions (e.g. VN-HN,VN-BG)');
+      // what POST /api/v1/tokens refuses, refused here too: a token with a typo in its tenant or region sees nothing, silently
+      if (values.tenant !== undefined && values.role !== 'operator') fail('--tenant goes only with --role operator');
+      if (values.regions !== undefined && values.role !== 'inspector') fail('--regions goes only with --role inspector');
+      const regions = values.regions?.split(',').map((s) => s.trim());
+      const badRegion = regions?.find((r) => !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(r));
+      if (badRegion !== undefined) fail(`--regions: "${badRegion}" is not an ISO 3166-2 code such as VN-HN`);
+      if (values.tenant !== undefined && !(await Registry.open(db)).tenant(values.tenant))
+        fail(`--tenant ${values.tenant}: no such enterprise (add it with mag tenant add)`);
       const tokens = new Tokens(db);
       try {
-        const t = await tokens.create(
-          { role: values.role as Role, name: values.name, tenant: values.tenant, regions: values.regions?.split(',').map((s) => s.trim()) },
-          'cli',
-          now,
-        );
+        const t = await tokens.create({ role: values.role as Role, name: values.name, tenant: values.tenant, regions }, 'cli', now);
         await new AuditLog(db).append('cli', 'token.create', t.principal.tokenId, { role: values.role, name: values.name }, now);
         process.stdout.write(`${t.token}\n`);
       } finally {

@@ -54,6 +54,16 @@ describe('the mag CLI beside a running gateway', () => {
     const list = await t.call('GET', '/api/v1/devices', undefined, token);
     expect(list.status).toBe(200);
     expect(list.body.items.map((d: { id: string }) => d.id)).toEqual(['baro-cli-1']);
+    // a typo would make a token that sees nothing, silently: refused as the API refuses it
+    await expect(cli(t.dataDir, 'token', 'create', '--role', 'operator', '--tenant', 'petro-hm', '--name', 'x')).rejects.toThrow(
+      /--tenant petro-hm: no such enterprise/,
+    );
+    await expect(cli(t.dataDir, 'token', 'create', '--role', 'inspector', '--regions', 'VN-HN,vn-bg', '--name', 'x')).rejects.toThrow(
+      /--regions: "vn-bg" is not an ISO 3166-2 code/,
+    );
+    await expect(cli(t.dataDir, 'token', 'create', '--role', 'admin', '--tenant', 'petro-hn', '--name', 'x')).rejects.toThrow(
+      /--tenant goes only with --role operator/,
+    );
   });
 
   it('a tenant added with --time-zone has it (local times of its devices are read in it); an unknown zone is refused', async () => {
