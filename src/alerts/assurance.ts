@@ -8,6 +8,7 @@
 // partition worker's write batch. A node holds the state of the devices it has loaded
 // (`loadDevice`: at the first message of a device in a consumer's tenure, and again after
 // another node announced a change of the device's state on ASSURANCE_CHANNEL).
+import { unitText } from '../metrology/units.ts';
 import type { SqliteState } from '../store/sql.ts';
 import type { PostgresState, WriteBatch } from '../store/postgres.ts';
 import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
@@ -437,7 +438,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         kind: 'out-of-tolerance',
         key: checkAlertKey(c),
         severity: 'critical',
-        summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${c.unit} against MPE ±${fmt(c.mpe)} ${c.unit} (U = ${fmt(c.uncertainty)})`,
+        summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${unitText(c.unit)} against MPE ±${fmt(c.mpe)} ${unitText(c.unit)} (U = ${fmt(c.uncertainty)})`,
         details: evidence,
         at: now,
         // a further failing check of the same point repeats it: counted in memory, written within
@@ -451,7 +452,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         kind: 'conditional',
         key: checkAlertKey(c),
         severity: 'warning',
-        summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${c.unit} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`,
+        summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${unitText(c.unit)} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`,
         details: evidence,
         at: now,
         throttle: true,
@@ -766,7 +767,9 @@ function describePredictedOot(p: { series: string; s: DriftSummary; due?: number
 function describeOutOfRange(r: AcceptedReading): { summary: string; details: Record<string, unknown> } {
   return {
     summary:
-      r.status === 'implausible' ? `Implausible change of ${r.quantity}: ${r.value} ${r.unit}` : `Reading outside the measuring range: ${r.value} ${r.unit}`,
+      r.status === 'implausible'
+        ? `Implausible change of ${r.quantity}: ${r.value} ${unitText(r.unit)}`
+        : `Reading outside the measuring range: ${r.value} ${unitText(r.unit)}`,
     details: { seq: r.seq, ts: new Date(r.ts).toISOString(), value: r.value, unit: r.unit, status: r.status },
   };
 }

@@ -2,6 +2,7 @@
 // registered, not calibrated at the time or not fine enough (untraceable-check, one per device and
 // standard); a reference standard found out of tolerance at its own calibration (standard-oot, one per
 // enterprise it served).
+import { unitText } from '../metrology/units.ts';
 import type { AlertBook } from './alert-book.ts';
 import type { StateExecutor } from '../store/executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
@@ -84,7 +85,7 @@ export function raiseStandardOot<S extends StateExecutor>(alerts: Pick<AlertBook
     kind: 'standard-oot',
     key: e.tenant,
     severity: e.couldChange > 0 ? 'critical' : 'warning',
-    summary: `Reference standard ${e.standard} found out of tolerance at its calibration ${e.certificate} (as found ${sign}${e.asFound.error} ${e.unit}): ${e.checks} checks of ${e.instruments.length} instruments since ${e.since ?? e.from.slice(0, 10)} are suspect, ${e.couldChange} could change their decision`,
+    summary: `Reference standard ${e.standard} found out of tolerance at its calibration ${e.certificate} (as found ${sign}${e.asFound.error} ${unitText(e.unit)}): ${e.checks} checks of ${e.instruments.length} instruments since ${e.since ?? e.from.slice(0, 10)} are suspect, ${e.couldChange} could change their decision`,
     details: { ...e },
     at: now,
   });

@@ -3,7 +3,7 @@
 // follow each check's own MPE and U, which can differ per test point or range); the overview's
 // bars (counts by state) and month-by-month lines.
 import { h, s } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { DECISIONS } from './vocabulary.js';
 
 const M = { l: 56, r: 14, t: 14, b: 36 };
@@ -35,7 +35,7 @@ export function checksChart(checks, { device, width = 720 }) {
     .sort((a, b) => a.x - b.x);
   if (pts.length === 0) return h('p', { class: 'muted' }, t('noChecks'));
 
-  const unit = pts.find((p) => p.unit)?.unit ?? '';
+  const unit = fmtUnit(pts.find((p) => p.unit)?.unit);
   let t0 = pts[0].x;
   let t1 = pts[pts.length - 1].x;
   const pad = Math.max((t1 - t0) * 0.04, 3600_000);

@@ -93,6 +93,18 @@ export function fmtDate(iso) {
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: day ? 'UTC' : undefined }).format(d);
 }
 
+/**
+ * A UCUM code as people write the unit ("[ppm]" → "ppm", "%{LEL}" → "% LEL"), as units.ts unitText:
+ * the API's data keeps the code, what is read shows the unit. @param {string | null | undefined} code
+ */
+export function fmtUnit(code) {
+  if (!code) return '';
+  return code
+    .replace(/\[([^\]]*)\]/g, '$1')
+    .replace(/(\S)\{([^}]*)\}/g, '$1 $2')
+    .replace(/\{([^}]*)\}/g, '$1');
+}
+
 /** Today in this browser's zone, YYYY-MM-DD (a date input's default: the UTC day is yesterday until 07:00 in Vietnam). */
 export function localToday() {
   const d = new Date();

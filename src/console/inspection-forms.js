@@ -3,7 +3,7 @@
 // standard), a finding, sealing an instrument off, answering and closing a finding, closing the
 // record, amending a closed one. Each posts to the API and, once done, calls `done(message)`.
 import { h, clear, field, nextId, select } from './dom.js';
-import { t, label, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api } from './session.js';
 import { errorBox, typeName } from './blocks.js';
 import { FINDING_KINDS } from './vocabulary.js';
@@ -238,7 +238,7 @@ export function sealOffButton(id, item, done) {
       onclick: async () => {
         btn.disabled = true;
         const description = failed
-          ? t('sealOffDescription', { device: item.device, error: fmtSigned(failed.error), mpe: fmtNum(failed.mpe), unit: failed.unit })
+          ? t('sealOffDescription', { device: item.device, error: fmtSigned(failed.error), mpe: fmtNum(failed.mpe), unit: fmtUnit(failed.unit) })
           : `${item.device}: ${item.reasons.map((r) => label('itemreason', r)).join('; ')}`;
         try {
           /** @type {Finding} */

@@ -2,7 +2,7 @@
 // One alert: its summary, acknowledge and resolve, its evidence, the instrument's checks on a
 // chart and its drift statistics.
 import { h, clear, field, select } from './dom.js';
-import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, table, tenantName, verifBadge } from './blocks.js';
@@ -37,7 +37,7 @@ const EVIDENCE_KEYS = [
 
 /** @param {AlertDetails} d */
 function evidenceFacts(d) {
-  const unit = d.unit ? ` ${d.unit}` : '';
+  const unit = d.unit ? ` ${fmtUnit(d.unit)}` : '';
   /** @type {Array<[string, Child]>} */
   const rows = [];
   for (const [k, key, signed] of EVIDENCE_KEYS) {

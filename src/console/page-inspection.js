@@ -3,7 +3,7 @@
 // findings, the closing and amendments, and the printed record (PDF). Inspectors and admins act
 // on it while it is open; the enterprise's operator reads it and answers its findings.
 import { h, clear, append } from './dom.js';
-import { t, label, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName } from './blocks.js';
 import { amendmentForm, answerForm, closeFindingForm, closeRecordForm, findingForm, itemForm, sealOffButton } from './inspection-forms.js';
@@ -152,8 +152,8 @@ function itemView(r, item, d, act, done) {
               {},
               h('td', {}, c.point ?? c.gas ?? '—'),
               h('td', {}, c.standardId),
-              h('td', { class: 'num' }, `${fmtNum(c.indicated, 6)} ${c.unit}`),
-              h('td', { class: 'num' }, `${fmtNum(c.reference, 6)} ${c.unit}`),
+              h('td', { class: 'num' }, `${fmtNum(c.indicated, 6)} ${fmtUnit(c.unit)}`),
+              h('td', { class: 'num' }, `${fmtNum(c.reference, 6)} ${fmtUnit(c.unit)}`),
               h('td', { class: 'num' }, `${fmtSigned(c.error)} (${fmtSigned(100 * c.relativeError, 3)} %)`),
               h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
               h('td', { class: 'num' }, fmtNum(c.uncertainty)),

@@ -3,7 +3,7 @@
 // may register), and one standard: its facts, its calibration certificates (and the form to add one),
 // and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum, localToday } from './i18n.js';
+import { t, label, fmtDate, fmtNum, localToday, fmtUnit } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, table, tenantName } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
@@ -56,7 +56,7 @@ export function standardsPage(main) {
           h('th', { scope: 'row' }, h('a', { href: `#/standards/${encodeURIComponent(s.id)}` }, s.id)),
           h('td', {}, s.name),
           h('td', {}, ownerName(s.tenant)),
-          h('td', {}, `${s.quantity} (${s.unit})${s.gas ? ` · ${s.gas}` : ''}`),
+          h('td', {}, `${s.quantity} (${fmtUnit(s.unit)})${s.gas ? ` · ${s.gas}` : ''}`),
           h('td', {}, s.kind ? label('skind', s.kind) : '—'),
           h('td', {}, stateBadge(s)),
           h('td', {}, fmtDate(s.validUntil)),
@@ -169,7 +169,7 @@ export async function standardPage(main, id) {
       facts([
         [t('standardOwner'), ownerName(s.tenant)],
         [t('quantity'), s.quantity],
-        [t('unit'), s.unit],
+        [t('unit'), fmtUnit(s.unit)],
         s.kind ? [t('standardKind'), label('skind', s.kind)] : null,
         s.class ? [t('class'), s.class] : null,
         s.serial ? [t('serial'), s.serial] : null,
@@ -193,7 +193,7 @@ export async function standardPage(main, id) {
     api()
       .get(`/api/v1/standards/${sid}/certificates`)
       .then((/** @type {List<StandardCertificate>} */ r) =>
-        append(clear(certBox), [certificatesTable(r.items, s.unit), mayCalibrate ? certificateForm(sid, calibrated) : null]),
+        append(clear(certBox), [certificatesTable(r.items, fmtUnit(s.unit)), mayCalibrate ? certificateForm(sid, calibrated) : null]),
       )
       .catch((e) => clear(certBox).append(errorBox(e)));
   loadCerts();

@@ -3,7 +3,7 @@
 // instruments it served with their decisions, and the checks whose decision could change given the
 // as-found error of the calibration that followed them.
 import { h, clear, append, field } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { api } from './session.js';
 import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName } from './blocks.js';
 /** @import { Child } from './dom.js' */
@@ -12,7 +12,10 @@ import { badge, downloadButton, errorBox, facts, section, table, tenantName, typ
 /** @param {{ error: number, outOfTolerance: boolean } | undefined} f @param {string} unit */
 export const asFoundText = (f, unit) =>
   f
-    ? [`${fmtSigned(f.error)} ${unit} `, badge(f.outOfTolerance ? 'dec dec-fail' : 'dec dec-pass', f.outOfTolerance ? t('outOfTolerance') : t('inTolerance'))]
+    ? [
+        `${fmtSigned(f.error)} ${fmtUnit(unit)} `,
+        badge(f.outOfTolerance ? 'dec dec-fail' : 'dec dec-pass', f.outOfTolerance ? t('outOfTolerance') : t('inTolerance')),
+      ]
     : '—';
 
 /**
@@ -115,7 +118,7 @@ function impactView(r) {
                 h('td', {}, c.device, c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, c.point].filter(Boolean).join(' · ')}`) : null),
                 h('td', {}, fmtDateTime(c.ts)),
                 h('td', { class: 'num' }, String(c.seq)),
-                h('td', { class: 'num' }, `${fmtSigned(c.error)} ${c.unit}`),
+                h('td', { class: 'num' }, `${fmtSigned(c.error)} ${fmtUnit(c.unit)}`),
                 h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
                 h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
                 h(

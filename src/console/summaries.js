@@ -1,7 +1,7 @@
 // @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
-import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { seriesParts, standingLabel } from './blocks.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
 
@@ -55,7 +55,7 @@ export function alertSummary(a) {
     const parts = [s.gas && t('sum.gas', { gas: s.gas }), s.point && t('sum.point', { point: s.point }), s.regime && label('regime', s.regime)].filter(Boolean);
     return parts.length ? ` (${parts.join(', ')})` : '';
   };
-  const unit = d.unit ?? '';
+  const unit = fmtUnit(d.unit);
   switch (a.kind) {
     case 'out-of-tolerance':
       if (num(d.error) && num(d.mpe) && d.decision)
@@ -125,7 +125,8 @@ export function alertSummary(a) {
       break;
     }
     case 'out-of-range':
-      if (d.value !== undefined) return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: d.unit ?? '' });
+      if (d.value !== undefined)
+        return t(d.status === 'implausible' ? 'sum.implausible' : 'sum.outOfRange', { value: fmtNum(d.value, 6), unit: fmtUnit(d.unit) });
       break;
     case 'tamper': {
       // the nozzle from the evidence: a nozzle name may hold a colon

@@ -2,6 +2,7 @@
 // every Vietnamese letter prints, in Vietnamese or English. Parties, the instruments examined
 // with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
 // line with the record's SHA-256, and the signature block.
+import { unitText } from '../metrology/units.ts';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { RECORD_WORDS, type RecordLang, type RecordWords } from './record-words.ts';
@@ -148,10 +149,10 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
     const rows = item.checks.map((c) => [
       c.point ?? c.gas ?? '—',
       c.standardId,
-      `${num(c.indicated)} ${c.unit}`,
-      `${num(c.reference)} ${c.unit}`,
-      `${signed(c.error)} ${c.unit} (${signed(100 * c.relativeError)} %)`,
-      `±${num(c.mpe)} ${c.unit}`,
+      `${num(c.indicated)} ${unitText(c.unit)}`,
+      `${num(c.reference)} ${unitText(c.unit)}`,
+      `${signed(c.error)} ${unitText(c.unit)} (${signed(100 * c.relativeError)} %)`,
+      `±${num(c.mpe)} ${unitText(c.unit)}`,
       num(c.uncertainty),
       c.legal === 'pass' ? w.pass : w.fail,
     ]);

@@ -5,7 +5,7 @@ import { channelFor, isFieldErrors, type Channel } from './channel.ts';
 import { channelUnitFactor } from './check.ts';
 import type { InstrumentProfile } from './profile.ts';
 import type { CheckInput, CheckResult, DeviceMetrology } from './types.ts';
-import { conversionFactor, resolveUnit } from './units.ts';
+import { conversionFactor, resolveUnit, unitText } from './units.ts';
 
 export const STANDARD_KINDS = [
   'proving-measure',
@@ -196,7 +196,7 @@ export function judgeTraceability(
     );
   }
 
-  const unit = channel.canonicalUnit;
+  const unit = unitText(channel.canonicalUnit); // for the messages below
   const certU = cert.uncertainty * Math.abs(factor);
   const uRef = Math.max(certU, check.referenceUncertainty);
   const ratio = uRef === 0 ? Infinity : check.mpe / uRef;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { conversionFactor, resolveUnit, scaled, toCanonical } from './units.ts';
+import { conversionFactor, resolveUnit, scaled, toCanonical, unitText } from './units.ts';
 
 describe('UCUM conversion', () => {
   it('converts the wire units of the profiles to their canonical units', () => {
@@ -65,5 +65,14 @@ describe('UCUM conversion', () => {
         return Math.abs(back - v) <= 1e-9 * Math.max(1, Math.abs(v));
       }),
     );
+  });
+});
+
+describe('unitText: a UCUM code as people write the unit', () => {
+  it('drops the brackets of arbitrary units and turns annotations into words; plain codes unchanged', () => {
+    expect(unitText('[ppm]')).toBe('ppm');
+    expect(unitText('%{LEL}')).toBe('% LEL');
+    expect(unitText('{count}')).toBe('count');
+    for (const code of ['mg/L', 'hPa', 'L', 'kg', 'mm', '%']) expect(unitText(code)).toBe(code);
   });
 });

@@ -82,3 +82,15 @@ export function scaled(value: number, factor: number): number {
 export function resolveUnit(unit: string, aliases: Readonly<Record<string, string>>): string {
   return Object.prototype.hasOwnProperty.call(aliases, unit) ? aliases[unit]! : unit;
 }
+
+/**
+ * A UCUM code as people write the unit, for text they read (summaries, records, the console): the
+ * brackets of an arbitrary unit and the braces of an annotation are UCUM's syntax, not the unit's name
+ * ("[ppm]" → "ppm", "%{LEL}" → "% LEL", "mg/L" unchanged). Data (JSON, line protocol) keeps the code.
+ */
+export function unitText(code: string): string {
+  return code
+    .replace(/\[([^\]]*)\]/g, '$1')
+    .replace(/(\S)\{([^}]*)\}/g, '$1 $2')
+    .replace(/\{([^}]*)\}/g, '$1');
+}

@@ -124,6 +124,10 @@ describe("the inspector's work in the console (real browser)", () => {
     await gasItem.getByLabel('Reference', { exact: true }).fill('50');
     await gasItem.getByRole('button', { name: 'Record it' }).click();
     await page.getByText(/^gd-dt-1 recorded: /).waitFor();
+    // its figures read as the unit is written, not as its UCUM code ([ppm])
+    const gasRow = (await page.locator('.item[data-device="gd-dt-1"]').textContent()) ?? '';
+    expect(gasRow).toContain('52 ppm');
+    expect(gasRow).not.toContain('[ppm]');
     const gasChecks = (await t.call('GET', '/api/v1/devices/gd-dt-1/checks', undefined, inspector)).body.items;
     expect(gasChecks).toMatchObject([{ gas: 'CO', standardId: 'CG-CO-50', traceable: true, error: 2 }]);
 
