@@ -268,6 +268,11 @@ describe('GET /api/v1/reports/periodic', () => {
       'Kiểm định lưu động',
       'Lô hàng đóng gói sẵn',
     ]);
+    // the cover's instants as Hà Nội's date and time: as of the period's end (15 March, now), not raw UTC
+    const cover = new Map<string, unknown>();
+    wb.getWorksheet('Báo cáo định kỳ')!.eachRow((row) => cover.set(String(row.getCell(1).value), row.getCell(2).value));
+    const asOf = new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date(json.asOf));
+    expect([...cover.values()]).toContain(`${asOf} (Asia/Ho_Chi_Minh)`);
     for (const s of json.sections) {
       const ws = wb.getWorksheet(s.label)!;
       const rows = new Map<string, unknown>();

@@ -94,7 +94,8 @@ function figureText(x: Figure, lang: Lang, t: (k: string) => string): string {
   return n;
 }
 
-function dateTime(iso: string, zone: string, lang: Lang): string {
+/** An instant as the zone's date and time, in the report's language. */
+export function dateTime(iso: string, zone: string, lang: Lang): string {
   return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(iso));
 }
 

@@ -2,6 +2,7 @@
 // section: its figures as label/value rows, then each table with its headers in the report's
 // language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
 // module's formula-injection guard, as an enterprise's name could start with "=".
+import { dateTime } from './render-pdf.ts';
 import ExcelJS from 'exceljs';
 import type { CellValue, FleetFigures, Section } from './figures.ts';
 import { neutraliseFormula } from '../api/csv.ts';
@@ -33,8 +34,9 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
   cover.addRow([t('report.title')]).font = { bold: true, size: 14 };
   cover.addRow([t('report.period'), `${period.from} – ${period.to}`]);
   cover.addRow([t('report.region'), f.region ?? t('allRegions')]);
-  cover.addRow([t('report.asOf'), f.asOf]);
-  cover.addRow([t('report.generated'), f.generatedAt]);
+  // the instants as the zone's date and time, zone named, as the PDF gives them (not 2026-03-31T17:00:00.000Z)
+  cover.addRow([t('report.asOf'), `${dateTime(f.asOf, f.timeZone, lang)} (${f.timeZone})`]);
+  cover.addRow([t('report.generated'), `${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`]);
   cover.addRow([t('report.source')]);
   cover.getColumn(1).width = 28;
   cover.getColumn(2).width = 40;
