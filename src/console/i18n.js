@@ -72,12 +72,15 @@ export const label = (group, value) => DICTS[current][`${group}.${value}`] ?? DI
 
 const locale = () => (current === 'vi' ? 'vi-VN' : 'en-GB');
 
-/** @param {string | null | undefined} iso */
-export function fmtDateTime(iso) {
+/**
+ * @param {string | null | undefined} iso
+ * @param {string} [zone] an IANA zone to show it on (an enterprise's clock); this browser's by default
+ */
+export function fmtDateTime(iso, zone) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium' }).format(d);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone: zone }).format(d);
 }
 
 /**

@@ -40,11 +40,18 @@ export async function inspectionPage(main, id) {
   await load();
 }
 
+/** The zone of the record shown: its enterprise's. @type {string | undefined} */
+let stationZone;
+/** @param {string | null | undefined} iso */
+const atStation = (iso) => fmtDateTime(iso, stationZone);
+
 /**
  * @param {InspectionRecord} r @param {Device[]} devices the enterprise's instruments
  * @param {(message: string) => void} done re-shows the record after an action
  */
 function record(r, devices, done) {
+  // the record's times on the station's clock (the enterprise's zone), as the printed record gives them
+  stationZone = S.tenants.find((x) => x.id === r.tenant)?.zoneInEffect;
   const inspect = mayInspect();
   const open = r.state === 'open';
   const answerer = S.me?.role === 'operator' || S.me?.role === 'admin';
@@ -59,10 +66,10 @@ function record(r, devices, done) {
         [t('state'), badge(`istate istate-${r.state}`, label('istate', r.state))],
         [t('tenant'), tenantName(r.tenant)],
         r.site ? [t('site'), r.site] : null,
-        [t('startedAt'), fmtDateTime(r.startedAt)],
+        [t('startedAt'), atStation(r.startedAt)],
         [t('inspectorsField'), r.inspectors.join(', ')],
         r.legalBasis ? [t('legalBasis'), r.legalBasis] : null,
-        r.closedAt ? [t('closedAt'), `${fmtDateTime(r.closedAt)} · ${actorName(r.closedBy)}`] : null,
+        r.closedAt ? [t('closedAt'), `${atStation(r.closedAt)} · ${actorName(r.closedBy)}`] : null,
         r.conclusion ? [t('conclusion'), r.conclusion] : null,
         r.recordHash ? [t('recordHash'), h('code', { class: 'hash' }, r.recordHash)] : null,
       ]),
@@ -97,13 +104,7 @@ function record(r, devices, done) {
             h(
               'div',
               { class: 'amendment' },
-              h(
-                'p',
-                {},
-                h('strong', {}, `#${a.id} ${a.reason}`),
-                ' ',
-                h('span', { class: 'muted' }, `${fmtDateTime(a.amendedAt)} · ${actorName(a.amendedBy)}`),
-              ),
+              h('p', {}, h('strong', {}, `#${a.id} ${a.reason}`), ' ', h('span', { class: 'muted' }, `${atStation(a.amendedAt)} · ${actorName(a.amendedBy)}`)),
               h('p', {}, typeof a.change === 'string' ? a.change : JSON.stringify(a.change)),
             ),
           ),
@@ -162,7 +163,7 @@ function itemView(r, item, d, act, done) {
           ),
         )
       : null,
-    sealed ? h('p', { class: 'sealed' }, t('sealedSince', { date: fmtDateTime(sealed.since), finding: sealed.finding })) : null,
+    sealed ? h('p', { class: 'sealed' }, t('sealedSince', { date: atStation(sealed.since), finding: sealed.finding })) : null,
     act && item.verdict === 'fail' && !sealed ? sealOffButton(r.id, item, done) : null,
   );
 }
@@ -188,9 +189,9 @@ function findingView(f, inspect, answerer, done) {
     h('p', {}, f.description),
     facts([
       f.action ? [t('actionTaken'), f.action] : null,
-      [t('opened'), `${fmtDateTime(f.openedAt)} · ${actorName(f.openedBy)}`],
-      f.answer ? [t('answer'), `${f.answer} (${fmtDateTime(f.answeredAt)} · ${actorName(f.answeredBy)})`] : null,
-      f.closeReason ? [t('closeReason'), `${f.closeReason} (${fmtDateTime(f.closedAt)} · ${actorName(f.closedBy)})`] : null,
+      [t('opened'), `${atStation(f.openedAt)} · ${actorName(f.openedBy)}`],
+      f.answer ? [t('answer'), `${f.answer} (${atStation(f.answeredAt)} · ${actorName(f.answeredBy)})`] : null,
+      f.closeReason ? [t('closeReason'), `${f.closeReason} (${atStation(f.closedAt)} · ${actorName(f.closedBy)})`] : null,
     ]),
     live && answerer ? answerForm(f, done) : null,
     live && inspect ? closeFindingForm(f, done) : null,

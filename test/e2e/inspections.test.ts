@@ -84,6 +84,8 @@ describe("the inspector's work in the console (real browser)", () => {
     recordId = (await h1.textContent())!.replace('Inspection record ', '');
     await page.getByText(`Record ${recordId} opened.`).waitFor();
     expect((await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body.startedAt).toBe('2026-12-01T01:30:00.000Z');
+    // and shown on the station's clock, as the printed record gives it, though this browser runs in UTC
+    expect(await page.locator('main').textContent()).toMatch(/Started\s*01\/12\/2026, 08:30:00/);
 
     // the dispenser, checked with a registered 20 L proving measure: +0.12 L against ±0.09 L in trade
     const item = page.getByRole('form', { name: 'Record an instrument examined' });
