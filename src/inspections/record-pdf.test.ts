@@ -1,7 +1,8 @@
 // The printed inspection record: both languages say the same things, times are the tenant's,
 // people are named, and a long record runs onto numbered pages with DejaVu Sans embedded.
 import { describe, expect, it } from 'vitest';
-import { actorName, recordTime, renderRecordPdf } from './record-pdf.ts';
+import { actorName, distinguishing, recordTime, renderRecordPdf } from './record-pdf.ts';
+import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
 import type { InspectionItem, InspectionRecord } from './types.ts';
 
@@ -90,5 +91,97 @@ describe('renderRecordPdf', () => {
     const pages = text.match(/\/Type \/Page\b/g)?.length ?? 0;
     expect(pages).toBeGreaterThanOrEqual(2);
     expect(pages).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('a check on the record: what makes it evidence', () => {
+  const check = {
+    seq: -1,
+    ts: Date.parse('2026-03-15T03:00:00Z'),
+    unit: '[ppm]',
+    indicated: 52,
+    corrected: 52,
+    reference: 50,
+    error: 2,
+    relativeError: 0.04,
+    mpe: 5,
+    uncertainty: 1,
+    en: 2,
+    legal: 'pass' as const,
+    decision: 'pass' as const,
+    regime: 'inService' as const,
+    standardId: 'CG-CO-50',
+    gas: 'CO',
+    point: 'span',
+    standardCertificate: 'HC-CO-50',
+    traceable: false,
+    traceabilityIssue: 'the calibration of standard CG-CO-50 expired on 2026-03-01 (certificate HC-CO-50), before this check of 2026-03-15',
+  };
+  const record = (lang: 'vi' | 'en') =>
+    renderRecordPdf(
+      {
+        id: 'BBKT-2026-0009',
+        tenant: 'cxd',
+        region: 'VN-BG',
+        startedAt: '2026-03-15T02:30:00.000Z',
+        inspectors: ['Nguyễn Văn Hùng'],
+        state: 'open',
+        openedBy: 'inspector:Hùng:t',
+        createdAt: '2026-03-15T02:30:00.000Z',
+        items: [
+          {
+            id: 1,
+            inspection: 'BBKT-2026-0009',
+            device: 'gd-1',
+            facts: {
+              sealsIntact: true,
+              verificationMarkValid: true,
+              certificateValid: true,
+              // expired on 1 March in Vietnam: its last millisecond
+              verification: { state: 'expired', validUntil: '2026-03-01T16:59:59.999Z' },
+            },
+            verdict: 'pass',
+            reasons: [],
+            checks: [check],
+            recordedAt: '2026-03-15T03:00:00.000Z',
+            recordedBy: 'inspector:Hùng:t',
+          },
+        ],
+        findings: [],
+        amendments: [],
+      },
+      {
+        lang,
+        tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+        devices: new Map([['gd-1', { type: 'checkweigher', serial: 'GD-7' }]]),
+        typeNames: new Map(),
+        timeZone: 'Asia/Ho_Chi_Minh',
+        generatedAt: new Date('2026-03-15T05:00:00Z'),
+      },
+    );
+
+  it('names the gas and the point, the standard with its certificate, flags it untraceable and says why; units as written', async () => {
+    // table cells wrap: read the text with its line breaks taken out
+    const vi = readPdf(await record('vi')).text.replace(/\n/g, '');
+    expect(vi).toMatch(/CO · span/);
+    expect(vi).toMatch(/GCN hiệu chuẩn HC-CO-50/);
+    expect(vi).toMatch(/không bảo đảm liên kết chuẩn/);
+    expect(vi).toMatch(/Chuẩn CG-CO-50 không bảo đảm liên kết chuẩn tại thời điểm kiểm tra/);
+    expect(vi).toMatch(/1 ppm/); // U with its unit
+    expect(vi).not.toMatch(/\[ppm\]/);
+    expect(vi).toMatch(/Cân kiểm tra tự động/); // the type in Vietnamese, not the profile's English name
+    expect(vi).toMatch(/hết hiệu lực \(hiệu lực đến hết ngày 01\/03\/2026\)/);
+    // the inspector saw a valid certificate where MAG has none in force: said, not silently contradicted
+    expect(vi).toMatch(/Giấy chứng nhận kiểm định xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận/);
+    const en = readPdf(await record('en')).text.replace(/\n/g, '');
+    expect(en).toMatch(/calibration certificate HC-CO-50/);
+    expect(en).toMatch(/Standard CG-CO-50 was not traceable at the time of the check \(the calibration of standard CG-CO-50 expired on 2026-03-01/);
+    expect(en).toMatch(/expired \(valid through 01\/03\/2026\)/);
+  });
+
+  it('prints an error beyond the MPE with the decimals that tell them apart', () => {
+    expect(distinguishing(0.02, 0.09)).toBe(4);
+    expect(distinguishing(0.089945, 0.0899415)).toBe(5); // 0.0899 both at 4; 0.08995 against 0.08994 at 5
+    expect(distinguishing(0.09, 0.09)).toBe(4);
   });
 });

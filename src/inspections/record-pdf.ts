@@ -128,6 +128,9 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
   const type = d ? (w.typeNames[d.type] ?? ctx.typeNames.get(d.type) ?? d.type) : '';
   const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
   const signed = (x: number) => (x > 0 ? '+' : '') + num(x);
+  const signedTo = (x: number, digits: number) => (x > 0 ? '+' : '') + num(x, digits);
+  // a day as the record writes days: dd/mm/yyyy in the enterprise's zone
+  const day = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone).replace(/^.*?(\d{2}\/\d{2}\/\d{4}).*$/, '$1');
   doc
     .moveDown(0.4)
     .font(FONT_BOLD)
@@ -139,30 +142,47 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
     `${w.verificationMark}: ${f.verificationMarkValid ? w.valid : w.invalid}`,
     `${w.certificate}: ${f.certificateValid ? w.valid : w.invalid}`,
     f.priceDisplayCorrect === undefined ? null : `${w.priceDisplay}: ${f.priceDisplayCorrect ? w.correct : w.wrong}`,
-    `${w.registry}: ${w.registryState[f.verification.state] ?? f.verification.state}${f.verification.validUntil ? ` ${w.until} ${f.verification.validUntil.slice(0, 10)}` : ''}`,
+    `${w.registry}: ${w.registryState[f.verification.state] ?? f.verification.state}${f.verification.validUntil ? ` (${w.until} ${day(f.verification.validUntil)})` : ''}`,
   ].filter((x): x is string => x !== null);
   doc.text(facts.join('; ') + '.', { width });
+  // the inspector's finding governs; MAG's record is behind it (a certificate not yet entered)
+  if (f.certificateValid && (f.verification.state === 'expired' || f.verification.state === 'none')) doc.text(w.registryDisagrees, { width });
   if (f.notes) doc.text(`${w.notes}: ${f.notes}`, { width });
   if (item.checks.length) {
     doc.moveDown(0.3);
     const head = w.checkHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
-    const rows = item.checks.map((c) => [
-      c.point ?? c.gas ?? '—',
-      c.standardId,
-      `${num(c.indicated)} ${unitText(c.unit)}`,
-      `${num(c.reference)} ${unitText(c.unit)}`,
-      `${signed(c.error)} ${unitText(c.unit)} (${signed(100 * c.relativeError)} %)`,
-      `±${num(c.mpe)} ${unitText(c.unit)}`,
-      num(c.uncertainty),
-      c.legal === 'pass' ? w.pass : w.fail,
-    ]);
+    const rows = item.checks.map((c) => {
+      const unit = unitText(c.unit);
+      // enough decimals that an error beyond the MPE never prints as equal to it (0.089945 against 0.0899415)
+      const digits = distinguishing(Math.abs(c.error), c.mpe);
+      return [
+        [c.gas, c.point].filter(Boolean).join(' · ') || '—',
+        // the standard with the certificate it was used under: what makes the check evidence (§8)
+        [c.standardId, c.standardCertificate ? `${w.standardCertificate} ${c.standardCertificate}` : null, c.traceable === false ? `(${w.untraceable})` : null]
+          .filter(Boolean)
+          .join('\n'),
+        `${num(c.indicated)} ${unit}`,
+        `${num(c.reference)} ${unit}`,
+        `${signedTo(c.error, digits)} ${unit} (${signed(100 * c.relativeError)} %)`,
+        `±${num(c.mpe, digits)} ${unit}`,
+        `${num(c.uncertainty)} ${unit}`,
+        c.legal === 'pass' ? w.pass : w.fail,
+      ];
+    });
     doc.fontSize(8.5).table({
       data: [head, ...rows],
       maxWidth: width,
-      columnStyles: [46, 60, 58, 58, 96, 62, 50, '*'],
+      columnStyles: [46, 84, 52, 52, 90, 62, 46, '*'],
       defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' },
     });
     doc.fontSize(10);
+    doc.x = MARGIN;
+    for (const c of item.checks)
+      if (c.traceable === false)
+        doc
+          .fillColor('#b3261e')
+          .text(w.untraceableNote(c.standardId, c.traceabilityIssue ?? ''), { width })
+          .fillColor('black');
   }
   doc.x = MARGIN;
   const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map((x) => w.reasons[x]).join('; ')})`;
@@ -228,4 +248,13 @@ function footers(doc: PDFKit.PDFDocument, w: RecordWords, generated: string): vo
     doc.page.margins.bottom = bottom;
     doc.fillColor('black');
   }
+}
+
+/**
+ * Decimals (4 to 9) at which |error| and the MPE print differently when they differ: at 4, an error of
+ * 0.089945 L against an MPE of 0.0899415 L printed "+0,0899 / ±0,0899 … fail", which reads as a pass.
+ */
+export function distinguishing(absError: number, mpe: number): number {
+  for (let d = 4; d < 9; d++) if (absError === mpe || Math.round(absError * 10 ** d) !== Math.round(mpe * 10 ** d)) return d;
+  return 9;
 }

@@ -35,6 +35,14 @@ export interface RecordWords {
   registry: string;
   registryState: Record<string, string>;
   until: string;
+  /** A standard's calibration certificate, before its number. */
+  standardCertificate: string;
+  /** Beside a check whose standard was not traceable at its time. */
+  untraceable: string;
+  /** The inspector found the certificate valid where MAG's registry has none in force. */
+  registryDisagrees: string;
+  /** Below the checks: why a standard was not traceable (issue: MAG's English sentence). */
+  untraceableNote: (standard: string, issue: string) => string;
   notes: string;
   checkHeaders: [point: string, standard: string, indicated: string, reference: string, error: string, mpe: string, u: string, result: string];
   pass: string;
@@ -95,10 +103,15 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     correct: 'đúng',
     wrong: 'không đúng',
     registry: 'Tình trạng kiểm định theo hồ sơ MAG',
-    registryState: { valid: 'còn hiệu lực', 'due-soon': 'sắp hết hạn', expired: 'hết hiệu lực', none: 'chưa có giấy chứng nhận' },
-    until: 'đến',
+    registryState: { valid: 'còn hiệu lực', 'due-soon': 'còn hiệu lực, sắp hết hạn', expired: 'hết hiệu lực', none: 'chưa có giấy chứng nhận' },
+    until: 'hiệu lực đến hết ngày',
+    standardCertificate: 'GCN hiệu chuẩn',
+    registryDisagrees: 'Giấy chứng nhận kiểm định xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
+    untraceable: 'không bảo đảm liên kết chuẩn',
+    untraceableNote: (standard) =>
+      `Chuẩn ${standard} không bảo đảm liên kết chuẩn tại thời điểm kiểm tra (giấy chứng nhận hiệu chuẩn không còn hiệu lực, không phù hợp hoặc không đủ độ chính xác; chi tiết trong hồ sơ MAG): kết quả phép kiểm tra này không dùng làm căn cứ xử lý.`,
     notes: 'Ghi chú',
-    checkHeaders: ['Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'MPE khi sử dụng', 'U (k = 2)', 'Kết quả'],
+    checkHeaders: ['Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'Sai số lớn nhất cho phép khi sử dụng', 'U (k = 2)', 'Kết quả'],
     pass: 'Đạt',
     fail: 'Không đạt',
     itemVerdict: 'Kết luận',
@@ -137,6 +150,8 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       barometer: 'Khí áp kế',
       'gas-detector': 'Thiết bị đo nồng độ khí',
       'breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở',
+      checkweigher: 'Cân kiểm tra tự động',
+      'profile-projector': 'Máy phóng hình (máy đo biên dạng quang học)',
     },
   },
   en: {
@@ -167,8 +182,13 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     correct: 'correct',
     wrong: 'wrong',
     registry: 'Verification standing in MAG',
-    registryState: { valid: 'valid', 'due-soon': 'due soon', expired: 'expired', none: 'no certificate' },
-    until: 'until',
+    registryState: { valid: 'valid', 'due-soon': 'valid, due soon', expired: 'expired', none: 'no certificate' },
+    until: 'valid through',
+    standardCertificate: 'calibration certificate',
+    registryDisagrees: "The verification certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
+    untraceable: 'not traceable',
+    untraceableNote: (standard, issue) =>
+      `Standard ${standard} was not traceable at the time of the check (${issue}): the check's result is no ground for enforcement.`,
     notes: 'Notes',
     checkHeaders: ['Test point', 'Standard', 'Indicated', 'Reference', 'Error', 'In-service MPE', 'U (k = 2)', 'Result'],
     pass: 'Pass',
@@ -209,6 +229,8 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       barometer: 'Barometer',
       'gas-detector': 'Gas detector',
       'breath-alcohol-analyser': 'Breath alcohol analyser',
+      checkweigher: 'Checkweigher',
+      'profile-projector': 'Profile projector',
     },
   },
 };
