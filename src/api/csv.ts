@@ -17,3 +17,12 @@ export function csvCell(v: unknown): string {
 export function toCsv(header: string[], rows: unknown[][]): string {
   return [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
 }
+
+/**
+ * The CSV as the file a download gives: a UTF-8 byte-order mark first. Without it Excel (the tool
+ * inspectors open these in) reads the file in the system's code page and Vietnamese names and
+ * headers come out garbled ("KiÃªm Ä‘á»‹nh"); other readers skip it.
+ */
+export function csvFile(csv: string): string {
+  return `\uFEFF${csv}`;
+}

@@ -196,6 +196,13 @@ describe('GET /api/v1/readiness', () => {
     expect(lines[0]).toMatch(/^Địa bàn,Hạng,Mã doanh nghiệp,Doanh nghiệp,Điểm,/);
     expect(lines[1]).toMatch(/^VN-HN,1,north,North Fuel,72,Sắp hết hạn,2,100,2\/2,50,1\/2,50,1\/2,,$/);
     expect(lines[2]).toContain(",'=SUM(A1) Market,");
+    // the file starts with UTF-8's byte-order mark, so Excel reads the Vietnamese as UTF-8 (a Response's
+    // text() drops it: the bytes are read)
+    const raw = new Uint8Array(
+      await (await api.app.request('/api/v1/readiness?format=csv&lang=vi', { headers: { authorization: `Bearer ${tok.hanoi}` } })).arrayBuffer(),
+    );
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw).startsWith('\uFEFFĐịa bàn,')).toBe(true);
   });
 });
 

@@ -278,6 +278,7 @@ describe('inspector console (real browser)', () => {
     expect(oot.suggestedFilename()).toBe('oot-impact-baro-hn-1.csv');
     const { readFileSync } = await import('node:fs');
     expect(readFileSync((await oot.path())!, 'utf8').split(/\r?\n/)[0]).toMatch(/,/);
+    expect([...readFileSync((await oot.path())!).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 for Excel, kept by the download
 
     // the same page in English on the phone
     await page.getByLabel('Ngôn ngữ').selectOption('en');

@@ -1,7 +1,7 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
 import { ALL_ROLES, IsoDate, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
-import { toCsv } from '../csv.ts';
+import { toCsv, csvFile } from '../csv.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
@@ -94,7 +94,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
           ['ts', 'seq', 'quantity', 'value', 'raw', 'status', ...tagKeys],
           readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status, ...tagKeys.map((k) => x.tags[k])]),
         );
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });
+        return c.body(csvFile(csv), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });
       }
       return {
         device: d.id,

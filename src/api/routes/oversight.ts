@@ -3,7 +3,7 @@
 // (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
-import { toCsv } from '../csv.ts';
+import { toCsv, csvFile } from '../csv.ts';
 import { Region } from './registry.ts';
 import type { Principal } from '../../store/tokens.ts';
 import type { Tenant } from '../../store/registry.ts';
@@ -147,7 +147,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         lots: facts.lots?.recent,
       });
       if (query.format === 'csv') {
-        return c.body(readinessCsv(items, query.lang), 200, {
+        return c.body(csvFile(readinessCsv(items, query.lang)), 200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="readiness-${query.region ?? 'all'}.csv"`,
         });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { isDateOnly, periodBound } from '../../oversight/period.ts';
-import { toCsv } from '../csv.ts';
+import { toCsv, csvFile } from '../csv.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
@@ -164,7 +164,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
             [...LOT_COLUMNS],
             lots.map((l) => LOT_COLUMNS.map((k) => l[k])),
           )}`;
-        return c.body(csv, 200, {
+        return c.body(csvFile(csv), 200, {
           'content-type': 'text/csv; charset=utf-8',
           'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"`,
         });

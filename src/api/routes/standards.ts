@@ -24,7 +24,7 @@ import {
   type RouteTable,
 } from '../http.ts';
 import { validFrom, validThrough } from '../../oversight/period.ts';
-import { toCsv } from '../csv.ts';
+import { toCsv, csvFile } from '../csv.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -286,7 +286,10 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
             x.possibleLegal.join('|'),
           ]),
         );
-        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="standard-impact-${s.id}.csv"` });
+        return c.body(csvFile(csv), 200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="standard-impact-${s.id}.csv"`,
+        });
       }
       return impact;
     },
