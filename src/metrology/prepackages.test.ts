@@ -156,6 +156,14 @@ describe('judgeLot, other lots', () => {
     expect(judgeLot(lot(decl, Array(40).fill(0.999)), plans)).toMatchObject({ verdict: 'fail', t1: 0 });
   });
 
+  it('says a failing mean with the decimals that show it below its limit', () => {
+    // Qn = 500 g, lot of 40 measured whole: limit Qn. 39 × 500 + 499.84 = 19,999.84 g → mean 499.996 g, 0.004 g
+    // short: to 0.01 g both read "500 g"; one decimal more tells them apart.
+    const j = judgeLot(lot({ nominal: 500, unit: 'g', lotSize: 40 }, [...Array(39).fill(500), 499.84]), plans);
+    expect(j.verdict).toBe('fail');
+    expect(j.reasons).toContain('Mean of 40 packages 499.996 g is below Qn = 500 g.');
+  });
+
   it('gross weighing: net = gross − average tare (R87 Annex B)', () => {
     // Qn = 250 g → T = 9 g; lot 120 → 50 packages, mean of the first 30. Average tare 12.4 g.
     // Gross 264.4 / 260.4 → net 252.0 / 248.0: mean 250 g, s = 2.0342 g; gross 252.0 → net 239.6 g, 10.4 g short: one T1.

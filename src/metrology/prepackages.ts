@@ -195,7 +195,7 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
   reasons.push(...defectives.reasons);
   const complete = defectives.decided && meanComplete;
   const meanPasses = averageLimit !== null && mean !== null && mean >= averageLimit - slack;
-  if (complete) reasons.push(describeMean(meanSample.length, mean!, stdDev, averageLimit!, req.lambda, Qn, meanPasses, f));
+  if (complete) reasons.push(describeMean(meanSample.length, mean!, stdDev, averageLimit!, req.lambda, Qn, meanPasses, lot.unit));
   if (nets.length > sampleSize) reasons.push(`${countOf(nets.length - sampleSize, 'package')} beyond the sample of ${sampleSize} not used.`);
 
   let verdict: LotVerdict;
@@ -275,7 +275,11 @@ function describePlan(req: SampleRequirement): string {
   return `Plan "${req.plan.name}": ${stages}; ${mean}. Source: ${req.rule.source}.`;
 }
 
-function describeMean(n: number, mean: number, s: number | null, limit: number, lambda: number, Qn: number, passes: boolean, f: (x: number) => string): string {
+function describeMean(n: number, mean: number, s: number | null, limit: number, lambda: number, Qn: number, passes: boolean, unit: string): string {
+  // the mean and its limit with the decimals that tell them apart: "499.44 g is below … = 499.44 g" read as equal
+  let extra = 0;
+  while (extra < 4 && mean !== limit && formatIn(unit, extra)(mean) === formatIn(unit, extra)(limit)) extra++;
+  const f = formatIn(unit, extra);
   const limitText = lambda === 0 ? `Qn = ${f(Qn)}` : `Qn − λ·s = ${f(Qn)} − ${lambda} × ${f(s ?? 0)} = ${f(limit)}`;
   return `Mean of ${n} packages ${f(mean)} ${passes ? 'meets' : 'is below'} ${limitText}.`;
 }
@@ -305,8 +309,8 @@ function listPositions(indices: number[]): string {
   return `${indices.length === 1 ? 'package' : 'packages'} ${indices.map((i) => i + 1).join(', ')} in the order received`;
 }
 
-/** Formats a quantity in the lot's unit to 0.01 g (or mL): 2 decimals in g/mL, 5 in kg/L. */
-function formatIn(unit: string): (x: number) => string {
-  const decimals = unit === 'kg' || unit === 'L' ? 5 : 2;
+/** Formats a quantity in the lot's unit to 0.01 g (or mL): 2 decimals in g/mL, 5 in kg/L; `extra` more where two figures must differ. */
+function formatIn(unit: string, extra = 0): (x: number) => string {
+  const decimals = (unit === 'kg' || unit === 'L' ? 5 : 2) + extra;
   return (x) => `${Number(x.toFixed(decimals))} ${unit}`;
 }
