@@ -151,6 +151,13 @@ describe('judgeLot, other lots', () => {
     expect(j).toMatchObject({ verdict: 'pass', sampleSize: 40, t1: 2, allowedT1: 2, averageLimit: 1 });
     expect(j.mean).toBeCloseTo(1.0009, 9);
     expect(j.reasons).toContain('Mean of 40 packages 1.0009 kg meets Qn = 1 kg.');
+    // The Vietnamese rule (Circular 21/2014, as summarised; not MAG's default while unconfirmed) allows
+    // floor(0.025 × 40) = 1 such package: the verdict says an inspector applying it would not pass the lot.
+    expect(j.reasons).toContain(
+      'Under Vietnam, Circular 21/2014/TT-BKHCN (unconfirmed), at most 1 package of this lot (2.5 %) may be short by more than T; 2 are: an inspector applying it would find the lot non-conforming.',
+    );
+    // one short package: both rules pass it, nothing said
+    expect(judgeLot(lot(decl, [...Array(39).fill(1.002), 0.98]), plans).reasons.join(' ')).not.toMatch(/Circular 21/);
     expect(judgeLot(lot(decl, nets.slice(0, 39)), plans).verdict).toBe('pending');
     // Every package 1 g short: no T1, but the mean 0.999 kg is below Qn.
     expect(judgeLot(lot(decl, Array(40).fill(0.999)), plans)).toMatchObject({ verdict: 'fail', t1: 0 });

@@ -206,6 +206,10 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
   } else {
     verdict = t2Packages.length === 0 && !defectives.failed && meanPasses ? 'pass' : 'fail';
     reasons.push(verdict === 'pass' ? 'The lot passes.' : 'The lot fails.');
+    if (verdict === 'pass') {
+      const stricter = vietnameseWholeLotCheck(plans, lot, req, t1Packages.length);
+      if (stricter) reasons.push(stricter);
+    }
   }
   return {
     plan: req.plan.id,
@@ -313,4 +317,25 @@ function listPositions(indices: number[]): string {
 function formatIn(unit: string, extra = 0): (x: number) => string {
   const decimals = (unit === 'kg' || unit === 'L' ? 5 : 2) + extra;
   return (x) => `${Number(x.toFixed(decimals))} ${unit}`;
+}
+
+/** The Vietnamese plan's id in the plan data (devices/prepackages/sampling-plans.json). */
+const VIETNAMESE_PLAN = 'vn-circular-21-2014';
+
+/**
+ * A lot measured whole (n = N) and passed by another plan, which the Vietnamese rule would not pass:
+ * Circular 21/2014/TT-BKHCN allows at most 2.5 % of such a lot short by more than T where the EU/UK
+ * reference test (MAG's default while the Vietnamese plan is unconfirmed) allows 5 %: 2 of 40 packages
+ * pass the one and fail the other. An inspector in Vietnam applies the Circular, so the verdict says
+ * so rather than pass the lot silently. Null when the plans agree, the lot is sampled, or the data
+ * has no Vietnamese whole-lot rule for it.
+ */
+function vietnameseWholeLotCheck(plans: SamplingPlans, lot: LotDeclaration, req: SampleRequirement, t1: number): string | null {
+  if (req.plan.id === VIETNAMESE_PLAN || req.stages.length !== 1 || req.stages[0]!.sampleSize !== lot.lotSize) return null;
+  const vn = selectSamplingRule(plans, { lotSize: lot.lotSize, destructive: lot.destructive, plan: VIETNAMESE_PLAN });
+  if (!vn.ok) return null;
+  const stage = vn.requirement.stages[0]!;
+  if (vn.requirement.stages.length !== 1 || stage.sampleSize !== lot.lotSize || t1 <= stage.accept) return null;
+  const fraction = vn.requirement.rule.defectives.kind === 'wholeLot' ? vn.requirement.rule.defectives.maxFractionOfLot : stage.accept / lot.lotSize;
+  return `Under ${vn.requirement.plan.name}, at most ${countOf(stage.accept, 'package')} of this lot (${Number((100 * fraction).toFixed(2))} %) may be short by more than T; ${t1} are: an inspector applying it would find the lot non-conforming.`;
 }
