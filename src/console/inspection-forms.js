@@ -113,7 +113,8 @@ export function itemForm(id, devices, done) {
     const chosen = list.find((x) => x.id === standardId.value);
     const first = chosen ?? list[0];
     if (!chosen) standardId.value = first?.id ?? '';
-    if (first?.lastCalibration) uRef.value = String(first.lastCalibration.uncertainty);
+    // its calibration's U where it is in the check's unit (a stage micrometer's U in µm is not a U in mm)
+    if (first?.lastCalibration && first.unit === unit.value) uRef.value = String(first.lastCalibration.uncertainty);
     else if (!chosen) uRef.value = '';
   };
   const fit = () => {

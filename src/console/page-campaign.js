@@ -162,6 +162,11 @@ function verificationForm(c, done) {
   // results typed in from the paper record later: the day of the verification, which the certificate is issued on
   const today = localToday();
   const verifiedOn = h('input', { name: 'verifiedOn', type: 'date', required: true, value: today, max: today });
+  // sent once the inspector picks a day (even the one shown: this browser's today may be the zone's yesterday)
+  let picked = false;
+  verifiedOn.addEventListener('input', () => {
+    picked = true;
+  });
   return postForm(
     t('recordVerification'),
     t('recordVerificationButton'),
@@ -180,8 +185,8 @@ function verificationForm(c, done) {
         ...(stamp.value.trim() ? { stampNumber: stamp.value.trim() } : {}),
         ...(certificate.value.trim() ? { certificateNumber: certificate.value.trim() } : {}),
         ...(validUntil.value ? { validUntil: validUntil.value } : {}),
-        // today: now (its time of day kept); another day: that day in the campaign's zone
-        ...(verifiedOn.value && verifiedOn.value !== today ? { verifiedAt: verifiedOn.value } : {}),
+        // untouched: now (its time of day kept); a day picked: that day in the campaign's zone
+        ...(verifiedOn.value && picked ? { verifiedAt: verifiedOn.value } : {}),
       },
     }),
     (/** @type {CampaignVerification & { instrument?: Device }} */ v) =>

@@ -180,8 +180,12 @@ describe('a check on the record: what makes it evidence', () => {
   });
 
   it('prints an error beyond the MPE with the decimals that tell them apart', () => {
-    expect(distinguishing(0.02, 0.09)).toBe(4);
-    expect(distinguishing(0.089945, 0.0899415)).toBe(5); // 0.0899 both at 4; 0.08995 against 0.08994 at 5
-    expect(distinguishing(0.09, 0.09)).toBe(4);
+    const num = (x: number, digits: number) => new Intl.NumberFormat('vi-VN', { maximumFractionDigits: digits }).format(x);
+    expect(distinguishing(0.02, 0.09, num)).toBe(4);
+    expect(distinguishing(0.089945, 0.0899415, num)).toBe(5); // 0,0899 both at 4; 0,08995 against 0,08994 at 5
+    expect(distinguishing(0.09, 0.09, num)).toBe(4);
+    // as printed, not as the doubles round: both read 0,0079894 at 7 digits
+    const d = distinguishing(0.00798939, 0.00798935, num);
+    expect(num(0.00798939, d)).not.toBe(num(0.00798935, d));
   });
 });

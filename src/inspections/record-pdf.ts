@@ -154,7 +154,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
     const rows = item.checks.map((c) => {
       const unit = unitText(c.unit);
       // enough decimals that an error beyond the MPE never prints as equal to it (0.089945 against 0.0899415)
-      const digits = distinguishing(Math.abs(c.error), c.mpe);
+      const digits = distinguishing(Math.abs(c.error), c.mpe, num);
       return [
         [c.gas, c.point].filter(Boolean).join(' · ') || '—',
         // the standard with the certificate it was used under: what makes the check evidence (§8)
@@ -254,7 +254,8 @@ function footers(doc: PDFKit.PDFDocument, w: RecordWords, generated: string): vo
  * Decimals (4 to 9) at which |error| and the MPE print differently when they differ: at 4, an error of
  * 0.089945 L against an MPE of 0.0899415 L printed "+0,0899 / ±0,0899 … fail", which reads as a pass.
  */
-export function distinguishing(absError: number, mpe: number): number {
-  for (let d = 4; d < 9; d++) if (absError === mpe || Math.round(absError * 10 ** d) !== Math.round(mpe * 10 ** d)) return d;
+export function distinguishing(absError: number, mpe: number, format: (x: number, digits: number) => string): number {
+  // compared as printed: rounding the doubles by hand can disagree with the formatter's rounding
+  for (let d = 4; d < 9; d++) if (absError === mpe || format(absError, d) !== format(mpe, d)) return d;
   return 9;
 }

@@ -415,7 +415,8 @@ function phaseIStep(state: DriftState, x: number, u: number, params: DriftParams
   // 30 checks in 47 % of simulated series instead of 29 % (2,000 series).
   let sumU = 0;
   for (const ui of phaseI.u) sumU += ui;
-  const spread = Math.max(frozenSigma, sumU / k);
+  // identical Phase-I errors (whole-step readings) have no spread to measure: the checks' own u judges the mean
+  const spread = mrBar > 0 ? Math.max(frozenSigma, sumU / k) : sumU / k;
   const biased = Math.abs(mean) > studentTQuantile(1 - (1 - BIAS_CONFIDENCE) / 2, k - 1) * (spread / Math.sqrt(k));
   const mu0 = params.mu0 ?? (biased ? mean : 0);
   let c = { ewma: mu0, cusumHigh: 0, cusumLow: 0 };

@@ -340,6 +340,18 @@ describe('CUSUM', () => {
 });
 
 describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrology.md §5)', () => {
+  it("a bias in whole steps (the same error every check) is the baseline too: judged against the checks' u, not the prior σ", () => {
+    // A gas detector always +2 ppm against MPE 5 ppm, U = 0.5 ppm: x = 0.4 every check, moving range 0 so σ stays the
+    // prior 1/3; the bias test uses u = U/2/MPE = 0.05: 0.4 > t(0.975, 4)·0.05/√5 = 0.0621 → μ0 = 0.4, no alarm.
+    let s = emptyDriftState();
+    for (const p of series(Array(15).fill(2), { mpe: 5, u: 0.5 })) {
+      s = addCheckToDrift(s, p, P);
+      expect(summarizeDrift(s, P).alarm).toBe(false);
+    }
+    expect(s.mu0).toBeCloseTo(0.4, 14);
+    expect(s.mu0Source).toBe('phaseI');
+  });
+
   // The audit's instrument: a steady in-tolerance bias, errors alternating 0.29/0.31 of the MPE, U/MPE = 0.2
   // (so each check's σ floor is U/2 = 0.1 in e/MPE). MPE 0.5 here: e = 0.145/0.155, U = 0.1.
   const biased = (n: number) =>

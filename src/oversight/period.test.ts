@@ -80,6 +80,8 @@ describe('validFrom: a certificate issued on a day counts from the start of that
     expect(validFrom('2026-04-01 09:30', zone)).toBe('2026-04-01T09:30:00.000+07:00');
     expect(validThrough('2027-03-31T23:00:00', zone)).toBe('2027-03-31T23:00:00.000+07:00');
     expect(validThrough('2027-03-31 23:00:00.5', 'UTC')).toBe('2027-03-31T23:00:00.500+00:00');
+    // a report's bound too: 08:00 in Hà Nội, not in the server's zone
+    expect(periodBound('2026-04-01T08:00', zone, 'from')).toBe(Date.parse('2026-04-01T01:00:00Z'));
   });
 
   it('the legal interval of a certificate issued "2026-04-01" in Vietnam ends with 1 April 2027 there', () => {

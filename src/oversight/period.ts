@@ -73,7 +73,7 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export function periodBound(value: string, zone: string, side: 'from' | 'to'): number {
   const m = DATE_ONLY.exec(value);
-  if (!m) return Date.parse(value);
+  if (!m) return Date.parse(inZone(value, zone)); // a date-time without a zone: the zone's wall clock
   return startOfLocalDay(zone, Number(m[1]), Number(m[2]), Number(m[3]) + (side === 'to' ? 1 : 0));
 }
 
