@@ -121,6 +121,12 @@ describe('the legal verification interval caps a certificate that claims longer 
       dueAt: '2027-04-01T16:59:59.999Z',
       capped: true,
     });
+    // issued at 14:00 there: the legal day is still 1 April 2027, and through 2 April is one day too long
+    expect(effectiveVerificationDue(verificationCert('2026-04-01T14:00:00+07:00', '2027-04-02T16:59:59.999Z'), 12)).toMatchObject({
+      dueAt: '2027-04-01T16:59:59.999Z',
+      capped: true,
+    });
+    expect(effectiveVerificationDue(verificationCert('2026-04-01T14:00:00+07:00', '2027-04-01T16:59:59.999Z'), 12)).toMatchObject({ capped: false });
   });
 
   it('adds calendar months, clamping to the last day of a shorter month', () => {

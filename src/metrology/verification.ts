@@ -124,8 +124,14 @@ export function effectiveVerificationDue(
  * given as a date alone in UTC, −12:00 at most).
  */
 function beyondInterval(d: ParsedDates, intervalMonths: number): boolean {
+  // An issuedAt that states its offset (what the API writes for a date alone in the enterprise's zone)
+  // names the day: a validity past that day's end is beyond, whatever issuedAt's time of day (an hour's
+  // slack for a daylight-saving change in between). Otherwise the day is guessed as above.
+  if (d.zoned) return d.until > legalDueOf(d, intervalMonths) + HOUR_MS;
   return d.until >= legalStartOf(d, intervalMonths) + LAST_DAY_MS;
 }
+
+const HOUR_MS = 3_600_000;
 
 /** The legal due day's span after its UTC midnight, in the zone furthest behind UTC. */
 const LAST_DAY_MS = DAY_MS + 12 * 3_600_000;
@@ -167,6 +173,8 @@ function offsetOf(iso: string): number {
 
 interface ParsedDates {
   issued: number;
+  /** issuedAt states a numeric offset (+07:00), so its day is known; not for Z, a date alone or none. */
+  zoned: boolean;
   /** issuedAt's offset from UTC, ms (0 for UTC, a date alone or none). */
   offset: number;
   until: number;
@@ -191,6 +199,7 @@ function parsedDates(c: Certificate): ParsedDates {
   const d = {
     issued: Date.parse(c.issuedAt),
     offset: offsetOf(c.issuedAt),
+    zoned: /T.*[+-]\d{2}:?\d{2}$/.test(c.issuedAt),
     until,
     untilIso: Number.isFinite(until) ? new Date(until).toISOString() : '',
     issuedAt: c.issuedAt,
