@@ -151,7 +151,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
       'a state write not waited for failed',
     );
   if (db instanceof PostgresState) process.on('unhandledRejection', unwaitedFailure);
-  const registry = await Registry.open(db);
+  const registry = await Registry.open(db, config.defaultTimeZone);
   const tokens = new Tokens(db);
   tokens.setBootstrapAdmin(config.adminToken);
   const audit = new AuditLog(db, (err, entry) =>

@@ -286,8 +286,9 @@ describe('state migrations', () => {
         kind: 'calibration',
         number: 'C-1',
         issuedBy: 'QUATEST 1',
-        issuedAt: '2026-01-01',
-        validUntil: '2027-01-01',
+        // its dates alone, read in the default zone (Asia/Ho_Chi_Minh): from the day's start, through the day's end
+        issuedAt: '2026-01-01T00:00:00.000+07:00',
+        validUntil: '2027-01-01T16:59:59.999Z',
         correction: { offset: 0.5 },
         uncertainty: 0.2,
         createdAt: '2026-01-01T00:00:00.000Z',

@@ -22,6 +22,7 @@ import type { CertificatesTable, DevicesTable, TenantsTable } from './schema.ts'
 import type { Selectable } from 'kysely';
 import type { Certificate, DeviceMetrology } from '../metrology/types.ts';
 import { fingerprint, hashSecret, isLegacyHash, newSecret, verifySecretAsync } from './secrets.ts';
+import { isDateOnly, validFrom, validThrough } from '../oversight/period.ts';
 
 export interface Tenant {
   id: string;
@@ -185,14 +186,21 @@ export class Registry<S extends StateExecutor = StateExecutor> {
    * On SQLite the caches are loaded when this returns. On PostgreSQL they load meanwhile: use
    * `await Registry.open(db)`, which works on both.
    */
-  constructor(private readonly db: S) {
+  /**
+   * `defaultTimeZone`: the zone of enterprises without their own (MAG_DEFAULT_TIME_ZONE), in which a
+   * certificate date stored as a date alone is read (see storedDay).
+   */
+  constructor(
+    private readonly db: S,
+    private readonly defaultTimeZone = 'Asia/Ho_Chi_Minh',
+  ) {
     this.sql = db.statements(Q);
     this.loaded = this.inTurn(() => this.load());
   }
 
   /** A registry with its caches loaded. */
-  static async open<S extends StateExecutor>(db: S): Promise<Registry<S>> {
-    const r = new Registry(db);
+  static async open<S extends StateExecutor>(db: S, defaultTimeZone?: string): Promise<Registry<S>> {
+    const r = new Registry(db, defaultTimeZone);
     await r.loaded;
     return r;
   }
@@ -219,7 +227,15 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     const certificates = new Map<string, StoredCertificate[]>();
     for (const r of certRows) {
       const list = certificates.get(r.device) ?? [];
-      list.push(certFromRow(r));
+      const c = certFromRow(r);
+      // Dates stored as a date alone (given so before the API read them in the enterprise's zone)
+      // are read as the API now stores them: issued from that day's start, valid through its end, there.
+      if (isDateOnly(c.issuedAt) || isDateOnly(c.validUntil)) {
+        const zone = tenants.get(devices.get(c.device)?.tenant ?? '')?.timeZone ?? this.defaultTimeZone;
+        c.issuedAt = validFrom(c.issuedAt, zone);
+        c.validUntil = validThrough(c.validUntil, zone);
+      }
+      list.push(c);
       certificates.set(r.device, list);
     }
     for (const id of this.verified.keys()) if (secretHashes.get(id) !== this.secretHashes.get(id)) this.verified.delete(id);

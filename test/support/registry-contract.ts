@@ -94,6 +94,8 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
         expectedIntervalSeconds: 60,
         createdAt: NOW.toISOString(),
       });
+      // dates stored as a date alone (as the API stored them before it read them in the enterprise's
+      // zone) are read so: issued from the day's start in Asia/Ho_Chi_Minh, valid through its end
       expect(b.certificatesOf('gd-1')).toEqual([
         {
           id: first.id,
@@ -101,8 +103,8 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
           kind: 'calibration',
           number: 'C-1',
           issuedBy: 'QUATEST 1',
-          issuedAt: '2026-01-05',
-          validUntil: '2027-01-05',
+          issuedAt: '2026-01-05T00:00:00.000+07:00',
+          validUntil: '2027-01-05T16:59:59.999Z',
           correction: { offset: -0.25 },
           uncertainty: 0.4,
           createdAt: NOW.toISOString(),
@@ -113,8 +115,8 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
           kind: 'verification',
           number: 'V-1',
           issuedBy: 'QUATEST 1',
-          issuedAt: '2026-01-06',
-          validUntil: '2027-01-06',
+          issuedAt: '2026-01-06T00:00:00.000+07:00',
+          validUntil: '2027-01-06T16:59:59.999Z',
           createdAt: NOW.toISOString(),
         },
       ]);
@@ -223,6 +225,19 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       } finally {
         following.stop();
       }
+    });
+    it("reads a certificate date stored as a date alone in its enterprise's zone (its own, else the default)", async () => {
+      await a.createTenant({ id: 'berlin', name: 'Stadtwerke', region: 'VN-HN', timeZone: 'Europe/Berlin' }, NOW);
+      await a.createDevice({ id: 'baro-b', tenant: 'berlin', type: 'barometer', serial: 'B-1' }, NOW);
+      await a.addCertificate(
+        'baro-b',
+        { kind: 'verification', number: 'V-B', issuedBy: 'PTB', issuedAt: '2026-07-01', validUntil: '2027-06-30' },
+        'admin:ops',
+        NOW,
+      );
+      await caughtUp(b, () => expect(b.certificatesOf('baro-b')).toHaveLength(1));
+      // summer time in Berlin: 1 July starts at 22:00Z on 30 June; 30 June 2027 ends at 21:59:59.999Z
+      expect(b.certificatesOf('baro-b')[0]).toMatchObject({ issuedAt: '2026-07-01T00:00:00.000+02:00', validUntil: '2027-06-30T21:59:59.999Z' });
     });
   });
 }
