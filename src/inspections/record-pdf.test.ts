@@ -6,6 +6,21 @@ import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
 import type { InspectionItem, InspectionRecord } from './types.ts';
 
+/** An open record at a station in Bắc Giang, opened 09:30 on 15 March 2026 there, with these items. */
+const openRecord = (id: string, items: InspectionItem[]): InspectionRecord => ({
+  id,
+  tenant: 'cxd',
+  region: 'VN-BG',
+  startedAt: '2026-03-15T02:30:00.000Z',
+  inspectors: ['Nguyễn Văn Hùng'],
+  state: 'open',
+  openedBy: 'inspector:Hùng:t',
+  createdAt: '2026-03-15T02:30:00.000Z',
+  items,
+  findings: [],
+  amendments: [],
+});
+
 describe("the record's words", () => {
   it('exist in Vietnamese and English for the same things', () => {
     const keys = (o: object): string[] =>
@@ -63,19 +78,10 @@ describe('renderRecordPdf', () => {
       recordedAt: '2026-03-15T03:00:00.000Z',
       recordedBy: 'inspector:Hùng:t',
     });
-    const record: InspectionRecord = {
-      id: 'BBKT-2026-0007',
-      tenant: 'cxd',
-      region: 'VN-BG',
-      startedAt: '2026-03-15T02:30:00.000Z',
-      inspectors: ['Nguyễn Văn Hùng'],
-      state: 'open',
-      openedBy: 'inspector:Hùng:t',
-      createdAt: '2026-03-15T02:30:00.000Z',
-      items: Array.from({ length: 14 }, (_, i) => item(i + 1)),
-      findings: [],
-      amendments: [],
-    };
+    const record = openRecord(
+      'BBKT-2026-0007',
+      Array.from({ length: 14 }, (_, i) => item(i + 1)),
+    );
     const pdf = await renderRecordPdf(record, {
       lang: 'vi',
       tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
@@ -119,37 +125,25 @@ describe('a check on the record: what makes it evidence', () => {
   };
   const record = (lang: 'vi' | 'en') =>
     renderRecordPdf(
-      {
-        id: 'BBKT-2026-0009',
-        tenant: 'cxd',
-        region: 'VN-BG',
-        startedAt: '2026-03-15T02:30:00.000Z',
-        inspectors: ['Nguyễn Văn Hùng'],
-        state: 'open',
-        openedBy: 'inspector:Hùng:t',
-        createdAt: '2026-03-15T02:30:00.000Z',
-        items: [
-          {
-            id: 1,
-            inspection: 'BBKT-2026-0009',
-            device: 'gd-1',
-            facts: {
-              sealsIntact: true,
-              verificationMarkValid: true,
-              certificateValid: true,
-              // expired on 1 March in Vietnam: its last millisecond
-              verification: { state: 'expired', validUntil: '2026-03-01T16:59:59.999Z' },
-            },
-            verdict: 'pass',
-            reasons: [],
-            checks: [check],
-            recordedAt: '2026-03-15T03:00:00.000Z',
-            recordedBy: 'inspector:Hùng:t',
+      openRecord('BBKT-2026-0009', [
+        {
+          id: 1,
+          inspection: 'BBKT-2026-0009',
+          device: 'gd-1',
+          facts: {
+            sealsIntact: true,
+            verificationMarkValid: true,
+            certificateValid: true,
+            // expired on 1 March in Vietnam: its last millisecond
+            verification: { state: 'expired', validUntil: '2026-03-01T16:59:59.999Z' },
           },
-        ],
-        findings: [],
-        amendments: [],
-      },
+          verdict: 'pass',
+          reasons: [],
+          checks: [check],
+          recordedAt: '2026-03-15T03:00:00.000Z',
+          recordedBy: 'inspector:Hùng:t',
+        },
+      ]),
       {
         lang,
         tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
