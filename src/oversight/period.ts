@@ -128,11 +128,6 @@ export function isDateOnly(value: string): boolean {
   return DATE_ONLY.test(value);
 }
 
-/** The day a query or body names: a date is that day; a date-time, its day in the zone. */
-export function dayOf(value: string, zone: string): string {
-  return DATE_ONLY.test(value) ? value : localDay(zone, Date.parse(value));
-}
-
 /** The zone's date of an instant as YYYY-MM-DD. */
 export function localDay(zone: string, t: number): string {
   const d = localDate(zone, t);
