@@ -782,6 +782,23 @@ describe('series and resets (docs/metrology.md §5)', () => {
     expect(rebuilt.n).toBe(2);
   });
 
+  it('rebuildDrift restarts the baseline again at a re-fed check that records an adjustment', () => {
+    // A calibration registered late, issued before the 2nd check; the 4th check found the instrument off
+    // (x = 0.6) and it was adjusted then: the rebuilt series is the baseline of the adjustment with the
+    // 5th to 7th checks in it, as it was when those checks arrived, not a series still counting 0.6.
+    const pts = series([0.1, 0.12, 0.11, 0.6, 0.02, 0.03, 0.01]);
+    const at = pts[1]!.ts;
+    const refed = pts.slice(1).map((p, i) => (i === 2 ? { ...p, adjusted: true } : p));
+    const rebuilt = rebuildDrift([...refed].reverse(), at, 'calibration', P);
+    expect(rebuilt.resetReason).toBe('adjustment');
+    expect(rebuilt.resetAt).toBe(pts[3]!.ts);
+    expect(rebuilt.n).toBe(3);
+    const asArrived = refed.reduce((s, p) => driftAfterCheck(s, p, P).next, resetDrift(emptyDriftState(), at, 'calibration'));
+    expect(rebuilt).toEqual(asArrived);
+    // Without the adjustment the 0.6 stays in the series: four checks since the calibration.
+    expect(rebuildDrift(pts.slice(1), at, 'calibration', P).n).toBe(6);
+  });
+
   it('a stored state of an older format restarts as a migration baseline after its latest check, unless carried over exactly', () => {
     const v1 = { v: 1, n: 12, ewma: 0.02, lastTs: T0, sigmaFromHistory: true };
     expect(migrateDriftState(v1)).toEqual(resetDrift(emptyDriftState(), T0 + 1, 'migration'));

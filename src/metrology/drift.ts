@@ -84,11 +84,17 @@ export function driftAfterCheck(
 
 /**
  * A series restarted at `at` and re-fed with its stored checks made since then, in time order (for a
- * certificate registered after checks that followed its issue date). Checks before `at` are skipped.
+ * certificate registered after checks that followed its issue date). Checks before `at` are skipped. A
+ * re-fed check that records an adjustment restarts the baseline from it again, as it did when it arrived.
  */
-export function rebuildDrift(points: readonly DriftPoint[], at: number, reason: DriftResetReason, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftState {
+export function rebuildDrift(
+  points: readonly (DriftPoint & { adjusted?: boolean })[],
+  at: number,
+  reason: DriftResetReason,
+  params: DriftParams = DEFAULT_DRIFT_PARAMS,
+): DriftState {
   const sorted = [...points].sort((a, b) => a.ts - b.ts);
-  return sorted.reduce((s, p) => addCheckToDrift(s, p, params), resetDrift(emptyDriftState(), at, reason));
+  return sorted.reduce((s, p) => driftAfterCheck(s, p, params).next, resetDrift(emptyDriftState(), at, reason));
 }
 
 /** The figures of one series, canonical unit (docs/contract.md §4 GET /devices/{id}/drift, bySeries). */
