@@ -1,6 +1,7 @@
 // Reference standards through the API alone (real stores, no broker): who registers and calibrates
 // which, who sees which, checks judged traceable or not as they arrive, and reverse traceability when a
 // standard is found out of tolerance. Checks enter through the real ingest and assurance code.
+import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
 import { Ingest } from '../ingest/ingest.ts';
@@ -371,6 +372,30 @@ describe('reverse traceability', () => {
     expect(lines.find((l) => l.startsWith('north,fd-n1,fuel-dispenser,2,'))).toMatch(
       /,true,HC-2026,0\.034\d*,true,pass\|conditional-pass\|conditional-fail,pass\|fail$/,
     );
+
+    // The same rows as an Excel workbook: typed cells, times on the enterprise's clock (Vietnam, UTC+7)
+    const res = await api.app.request('/api/v1/standards/PM-AUTH/impact?format=xlsx', { headers: { authorization: `Bearer ${op.north}` } });
+    expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="standard-impact-PM-AUTH.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    const ws = wb.worksheets[0]!;
+    expect(ws.rowCount).toBe(5);
+    const head = (ws.getRow(1).values as unknown[]).slice(1);
+    expect(head[4]).toBe('ts (Asia/Ho_Chi_Minh)');
+    expect(head.length).toBe(20);
+    const row = [2, 3, 4, 5].map((i) => (ws.getRow(i).values as unknown[]).slice(1)).find((r) => r[1] === 'fd-n1' && r[3] === 2)!;
+    // check 2 of fd-n1 at 08:00Z on 1 June 2025 is 15:00 in Vietnam: the cell's date is that wall clock
+    expect(row[4]).toEqual(new Date(Date.UTC(2025, 5, 1, 15, 0, 0)));
+    expect(ws.getRow(2).getCell(5).numFmt).toBe('dd/mm/yyyy hh:mm:ss');
+    expect(typeof row[8]).toBe('number'); // the error, a number a spreadsheet sums
+    expect(row[8]).toBeCloseTo(0.12, 12);
+    expect(row[14]).toBe(true);
+    expect(row[17]).toBe(true);
+    const hyperlink = [2, 3, 4, 5].map((i) => ws.getRow(i).getCell(7)).find((c) => typeof c.value === 'string' && c.value.includes('HYPERLINK'))!;
+    expect(hyperlink.value).toBe('=HYPERLINK("http://x")'); // a text cell, never a formula in a workbook
+    expect(hyperlink.type).toBe(ExcelJS.ValueType.String);
+    expect((await api.call('GET', '/api/v1/standards/PM-AUTH/impact?format=pdf', { token: op.north })).status).toBe(400);
   });
 
   it('without a finding: the checks since the latest calibration, none of them in doubt; a requested period overrides it', async () => {

@@ -1,8 +1,9 @@
 // Issue 4, reports: the measurement-assurance report of an enterprise (JSON and CSV, with spreadsheet
 // formula injection neutralised) and the out-of-tolerance impact look-back (ISO/IEC 17025).
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -188,6 +189,22 @@ describe('assurance report and out-of-tolerance impact', () => {
         .map((x) => x[rows[0].indexOf('seq')])
         .sort(),
     ).toEqual(['2', '3', '4', '5', '6']);
+
+    // The same readings as a workbook, as read back from InfluxDB: numbers typed, times on the enterprise's clock
+    const res = await fetch(`${t.api}/api/v1/devices/bar-r1/oot-impact?format=xlsx`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="oot-impact-bar-r1.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    const sheet = wb.worksheets[0]!;
+    const head = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(head.slice(0, 6)).toEqual(['ts (Asia/Ho_Chi_Minh)', 'seq', 'quantity', 'value', 'raw', 'status']);
+    const body = Array.from({ length: sheet.rowCount - 1 }, (_, i) => (sheet.getRow(i + 2).values as unknown[]).slice(1));
+    expect(body.map((x) => x[1]).sort()).toEqual([2, 3, 4, 5, 6]);
+    for (const x of body) {
+      const item = r.body.items.find((i: { seq: number }) => i.seq === x[1]);
+      expect(x[0]).toEqual(new Date(Date.parse(item.ts) + 7 * 3_600_000)); // UTC+7, the wall clock Excel shows
+      expect(x[3]).toBe(item.value);
+    }
 
     // No finding yet: nothing impacted.
     const clean = await t.call('GET', '/api/v1/devices/bar-r2/oot-impact');

@@ -1,7 +1,7 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
 import { ALL_ROLES, IsoDate, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
-import { toCsv, csvFile } from '../csv.ts';
+import { tableDownload } from '../table-file.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
@@ -69,8 +69,8 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)',
     tag: 'checks',
     roles: ALL_ROLES,
-    query: z.object({ format: z.enum(['json', 'csv']).default('json'), limit: z.coerce.number().int().min(1).max(100000).default(10000) }),
-    produces: 'application/json or text/csv',
+    query: z.object({ format: z.enum(['json', 'csv', 'xlsx']).default('json'), limit: z.coerce.number().int().min(1).max(100000).default(10000) }),
+    produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       const checks = await deps.assurance.checksOf(d.id, undefined, undefined, 100000); // newest first
@@ -87,14 +87,16 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
       const readings = finding
         ? await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit, ...(finding.gas !== undefined ? { gas: finding.gas } : {}) })
         : [];
-      if (query.format === 'csv') {
+      if (query.format !== 'json') {
         // a column per tag the readings carry (gas, nozzle, product, …), as sent: csvCell quotes and defuses them
         const tagKeys = [...new Set(readings.flatMap((x) => Object.keys(x.tags)))].sort();
-        const csv = toCsv(
-          ['ts', 'seq', 'quantity', 'value', 'raw', 'status', ...tagKeys],
-          readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status, ...tagKeys.map((k) => x.tags[k])]),
-        );
-        return c.body(csvFile(csv), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="oot-impact-${d.id}.csv"` });
+        return tableDownload(c, query.format, {
+          name: `oot-impact-${d.id}`,
+          header: ['ts', 'seq', 'quantity', 'value', 'raw', 'status', ...tagKeys],
+          rows: readings.map((x) => [x.ts, x.seq, x.quantity, x.value, x.raw, x.status, ...tagKeys.map((k) => x.tags[k])]),
+          instants: ['ts'],
+          timeZone: zoneOf(deps, d.tenant),
+        });
       }
       return {
         device: d.id,

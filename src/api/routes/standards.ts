@@ -24,7 +24,7 @@ import {
   type RouteTable,
 } from '../http.ts';
 import { validFrom, validThrough } from '../../oversight/period.ts';
-import { toCsv, csvFile } from '../csv.ts';
+import { tableDownload } from '../table-file.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -56,7 +56,7 @@ export const StandardCertificateBody = z
   });
 
 const ListQuery = z.object({ tenant: Id.optional(), kind: z.enum(STANDARD_KINDS).optional(), state: z.enum(['valid', 'expired', 'none']).optional() });
-const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
+const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv', 'xlsx']).default('json') });
 
 /**
  * Does the standard realise a quantity some instrument type measures, in a unit (or spelling) that type
@@ -252,7 +252,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'standards',
     roles: ALL_ROLES,
     query: ImpactQuery,
-    produces: 'application/json or text/csv',
+    produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, params, query }) => {
       const s = visibleStandard(deps, p, params.id);
       // from ≤ ts ≤ to; dates alone are days of the standard's enterprise's zone (the default zone for the authority's), both included
@@ -260,10 +260,13 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       if (from !== undefined && to !== undefined && from > to)
         throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       const { rows, ...impact } = await deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
-      if (query.format === 'csv') {
-        const csv = toCsv(
-          CSV_HEADER,
-          rows.map((x) => [
+      if (query.format !== 'json') {
+        return tableDownload(c, query.format, {
+          name: `standard-impact-${s.id}`,
+          header: CSV_HEADER,
+          instants: ['ts'],
+          timeZone: zoneOf(deps, s.tenant),
+          rows: rows.map((x) => [
             x.tenant,
             x.device,
             x.type,
@@ -285,10 +288,6 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
             x.possibleDecisions.join('|'),
             x.possibleLegal.join('|'),
           ]),
-        );
-        return c.body(csvFile(csv), 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="standard-impact-${s.id}.csv"`,
         });
       }
       return impact;
