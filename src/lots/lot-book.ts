@@ -172,9 +172,18 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
       return after(this.store.get(l.id), (existing) => {
         if (existing) throw new LotConflictError(`lot ${l.id} already exists`);
-        // refused by the primary key too when another node declared the id meanwhile
+        // refused by the primary key too when another node declared the id meanwhile; a lot declared
+        // without a plan keeps the plan it was declared under (the default then), so that its views,
+        // CSV and report judge it by the same plan after the default changes
         const inserted = refusedAs(
-          () => this.store.insert({ ...l, destructive: l.destructive ?? false, createdAt: now.toISOString(), createdBy: actor }),
+          () =>
+            this.store.insert({
+              ...l,
+              plan: l.plan ?? this.plans.defaultPlan,
+              destructive: l.destructive ?? false,
+              createdAt: now.toISOString(),
+              createdBy: actor,
+            }),
           () => new LotConflictError(`lot ${l.id} already exists`),
         );
         return after(inserted, (stored) => {

@@ -195,6 +195,28 @@ export function recordsContract(name: string, setup: () => Promise<RecordsTarget
       expect(raised.filter((r) => r.kind === 'lot-fail' && r.key === 'LOT-1')).toHaveLength(1);
     });
 
+    it('keeps the plan a lot was declared under when a node judges it under another default plan', async () => {
+      // node A declares with the shipped default (eu-reference-single); node B runs with OIML R87's plan as its default
+      const [a, b] = await Promise.all(
+        [plans, { ...plans, defaultPlan: 'oiml-r87-2016' }].map(async (p, n) => {
+          const book = new LotBook(n ? dbB : dbA, await Registry.open(n ? dbB : dbA), new Map(), p, { raise: () => undefined }, options);
+          await book.loaded;
+          return book;
+        }),
+      );
+      expect(plans.defaultPlan).toBe('eu-reference-single');
+      const declared = await a!.declare({ id: 'LOT-P', tenant: 'acme', product: 'Rice 5 kg', nominal: 5000, unit: 'g', lotSize: 100 }, 'operator:acme', NOW);
+      expect(declared).toMatchObject({ plan: 'eu-reference-single' });
+      expect(await b!.get('LOT-P')).toMatchObject({ plan: 'eu-reference-single' });
+      await vi.waitFor(
+        async () => {
+          if (dbB.dialect === 'sqlite') await b!.catchUp();
+          expect(await b!.view('LOT-P', NOW)).toMatchObject({ plan: 'eu-reference-single' });
+        },
+        { timeout: 1000, interval: 20 },
+      );
+    });
+
     it('plans a campaign once across nodes and shows a verification recorded on one node on the other', async () => {
       const a = new CampaignStore(dbA);
       const b = new CampaignStore(dbB);
