@@ -22,6 +22,7 @@ import { addCalendarMonths } from '../src/metrology/verification.ts';
 import { previousQuarter } from '../src/oversight/period.ts';
 import type { DevicePlan, ParsedFleet } from './fleet-file.ts';
 import { DAY_MS } from './models/types.ts';
+import { dayEnd, dayStart } from './certificate-days.ts';
 import { createRng, deriveSeed, type Rng } from './prng.ts';
 import { hanoiTime, type Agenda } from './demo-agenda.ts';
 
@@ -218,10 +219,10 @@ export function planInspectorsYear(
 ): void {
   const standards = new ReferenceStandards(x.db, x.registry, x.alerts, x.profiles);
   for (const s of STANDARDS) {
-    let issuedAt = addCalendarMonths(from, -1);
+    let issuedAt = dayStart(addCalendarMonths(from, -1));
     standards.create(s.standard, 'demo', new Date(issuedAt));
-    for (; issuedAt <= now; issuedAt = addCalendarMonths(issuedAt, 12)) {
-      const validUntil = addCalendarMonths(issuedAt, 12);
+    for (; issuedAt <= now; issuedAt = dayStart(addCalendarMonths(issuedAt, 12))) {
+      const validUntil = dayEnd(addCalendarMonths(issuedAt, 12));
       standards.addCertificate(
         s.standard.id,
         {

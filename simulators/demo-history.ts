@@ -30,6 +30,7 @@ import { addCalendarMonths } from '../src/metrology/verification.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
 import { expandDevices, fleetTiming, type DevicePlan, type ParsedFleet } from './fleet-file.ts';
 import { certificatesFor } from './fleet.ts';
+import { dayEnd, dayStart } from './certificate-days.ts';
 import { DeviceFaults } from './faults.ts';
 import { MODELS } from './models/index.ts';
 import { DAY_MS } from './models/types.ts';
@@ -158,6 +159,9 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
       for (const kind of ['drift', 'predicted-oot'] as const)
         alerts.clear(r.device, kind, r.series, 'instrument adjusted at its verification: drift statistics restarted', at);
     }
+    // the repeats the book counted in memory (written at most once a wall-clock second per alert):
+    // written now, so that the history is the same whatever the machine's speed, and with it
+    alerts.flush();
     new AuditLog(db).append('demo', 'demo.history', null, { ...result, seeded: true }, new Date(o.now));
   });
   result.seeded = true;
@@ -174,8 +178,8 @@ function registerCertificates(registry: Registry, p: DevicePlan, historyStart: n
     { issuedAt: Date.parse(String(current.issuedAt)), validUntil: Date.parse(String(current.validUntil)), number: String(current.number) },
   ];
   while (chain[0].issuedAt > historyStart) {
-    const validUntil = chain[0].issuedAt; // renewed the day it fell due
-    const issuedAt = addCalendarMonths(validUntil, -months);
+    const validUntil = dayEnd(chain[0].issuedAt); // renewed the day it fell due
+    const issuedAt = dayStart(addCalendarMonths(chain[0].issuedAt, -months));
     const d = new Date(issuedAt);
     chain.unshift({ issuedAt, validUntil, number: `KD-${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}-${p.registration.serial}` });
   }

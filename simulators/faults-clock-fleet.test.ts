@@ -8,6 +8,7 @@ import { createSimClock } from './clock.ts';
 import { DeviceFaults } from './faults.ts';
 import { expandDevices, FleetFileError, fleetTiming, loadFleet, lotsFor, parseDuration, parseFleet } from './fleet-file.ts';
 import { buildDevices, certificatesFor } from './fleet.ts';
+import { dayEnd, dayStart, endOfDayBefore } from './certificate-days.ts';
 import { INSTRUMENT_TYPES, type SimMessage } from './models/types.ts';
 import { createRng } from './prng.ts';
 import { build, DAY, payloads, START } from './test-helpers.ts';
@@ -145,6 +146,24 @@ describe('faults', () => {
     expect(ok).toMatchObject({ kind: 'verification', issuedBy: expect.any(String), number: expect.any(String) });
     expect(Date.parse(ok.issuedAt as string)).toBeLessThan(start);
     expect(Date.parse(ok.validUntil as string)).toBeGreaterThan(now);
+    // as printed: issued at the start of a day in Vietnam (00:00 at UTC+7 is 17:00Z), valid through the end of one
+    for (const c of [expired, ok]) {
+      expect(c.issuedAt).toMatch(/T17:00:00\.000Z$/);
+      expect(c.validUntil).toMatch(/T16:59:59\.999Z$/);
+    }
+    // an expired certificate lapsed before today began, whatever the time of day now
+    const lapsedToday = certificatesFor(plans.find((p) => p.id === 'bg-sc-expired')!, start, now, 120 * DAY)[0];
+    expect(Date.parse(lapsedToday.validUntil as string)).toBeLessThan(now - 60 * DAY);
+  });
+
+  it('writes certificate days in Vietnam: the start of a day, the end of a day, the end of the day before', () => {
+    // 2026-04-01T01:30Z is 08:30 on 1 April in Vietnam
+    const t = Date.parse('2026-04-01T01:30:00Z');
+    expect(new Date(dayStart(t)).toISOString()).toBe('2026-03-31T17:00:00.000Z');
+    expect(new Date(dayEnd(t)).toISOString()).toBe('2026-04-01T16:59:59.999Z');
+    expect(new Date(endOfDayBefore(t)).toISOString()).toBe('2026-03-31T16:59:59.999Z');
+    // 2026-03-31T20:00Z is already 03:00 on 1 April there
+    expect(new Date(dayStart(Date.parse('2026-03-31T20:00:00Z'))).toISOString()).toBe('2026-03-31T17:00:00.000Z');
   });
 
   it('a calibrated type (profile projector) is registered with a calibration certificate only, unless the fleet says otherwise', async () => {

@@ -4,6 +4,7 @@
 // are marked not traceable and raise an untraceable-check alert.
 import { z } from 'zod';
 import { DAY_MS } from './models/types.ts';
+import { dayEnd, dayStart, endOfDayBefore } from './certificate-days.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const idString = z.string().regex(ID, { message: 'must match ^[A-Za-z0-9_-]{1,64}$ (letters, digits, _ and -)' });
@@ -42,8 +43,10 @@ export function standardCertificate(s: StandardPlan, simStartMs: number, realNow
   const c = s.calibration;
   if (!c) return undefined;
   const validUntil =
-    c.expiredDaysAgo !== undefined ? realNowMs - c.expiredDaysAgo * DAY_MS : simStartMs - c.issuedDaysBeforeStart * DAY_MS + c.validityMonths * MONTH_MS;
-  const issuedAt = validUntil - c.validityMonths * MONTH_MS;
+    c.expiredDaysAgo !== undefined
+      ? endOfDayBefore(realNowMs - c.expiredDaysAgo * DAY_MS)
+      : dayEnd(simStartMs - c.issuedDaysBeforeStart * DAY_MS + c.validityMonths * MONTH_MS);
+  const issuedAt = dayStart(validUntil - c.validityMonths * MONTH_MS);
   return {
     number: c.number ?? `HC-${new Date(issuedAt).getUTCFullYear()}-${s.id}`,
     issuedBy: c.issuedBy,

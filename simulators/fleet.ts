@@ -12,6 +12,7 @@ import { MODELS } from './models/index.ts';
 import { DAY_MS, type InstrumentModel, type TopicSuffix } from './models/types.ts';
 import { createRng, deriveSeed } from './prng.ts';
 import { registerStandards } from './fleet-standards.ts';
+import { dayEnd, dayStart, endOfDayBefore } from './certificate-days.ts';
 
 export { loadFleet, parseFleet, FleetFileError, type Fleet, type ParsedFleet } from './fleet-file.ts';
 
@@ -189,11 +190,11 @@ export function certificatesFor(d: DevicePlan, simStartMs: number, realNowMs: nu
     let validUntil: number;
     if (expired && expired.kind === 'expired-verification') {
       const daysAgo = expired.expiredDaysAgo ?? spanMs / 2 / DAY_MS;
-      validUntil = realNowMs - daysAgo * DAY_MS;
-      issuedAt = addMonths(validUntil, -months);
+      validUntil = endOfDayBefore(realNowMs - daysAgo * DAY_MS);
+      issuedAt = dayStart(addMonths(validUntil, -months));
     } else {
-      issuedAt = simStartMs - v.issuedDaysBeforeStart * DAY_MS;
-      validUntil = addMonths(issuedAt, months);
+      issuedAt = dayStart(simStartMs - v.issuedDaysBeforeStart * DAY_MS);
+      validUntil = dayEnd(addMonths(issuedAt, months));
     }
     out.push({
       kind: 'verification',
@@ -205,13 +206,13 @@ export function certificatesFor(d: DevicePlan, simStartMs: number, realNowMs: nu
   }
   if (d.calibration) {
     const c = d.calibration;
-    const issuedAt = simStartMs - 10 * DAY_MS;
+    const issuedAt = dayStart(simStartMs - 10 * DAY_MS);
     const cert: Record<string, unknown> = {
       kind: 'calibration',
       number: c.number ?? `HC-${new Date(issuedAt).getUTCFullYear()}-${serial}`,
       issuedBy: c.issuedBy,
       issuedAt: new Date(issuedAt).toISOString(),
-      validUntil: new Date(addMonths(issuedAt, c.validityMonths)).toISOString(),
+      validUntil: new Date(dayEnd(addMonths(issuedAt, c.validityMonths))).toISOString(),
     };
     if (c.correction) cert.correction = c.correction;
     if (c.uncertainty !== undefined) cert.uncertainty = c.uncertainty;

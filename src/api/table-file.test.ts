@@ -23,7 +23,7 @@ describe('tableXlsx', () => {
       timeZone: 'Asia/Ho_Chi_Minh',
     });
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(buf);
+    await wb.xlsx.load(Uint8Array.from(buf).buffer);
     const ws = wb.getWorksheet('readiness')!;
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['Doanh nghiệp', 'Đạt', 'serial', 'value', 'ok', 'note', 'at (Asia/Ho_Chi_Minh)']);
     const r = ws.getRow(2);
