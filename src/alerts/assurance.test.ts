@@ -13,6 +13,7 @@ import type { Device } from '../store/registry.ts';
 import { Registry } from '../store/registry.ts';
 import { AlertBook } from './alert-book.ts';
 import { Assurance } from './assurance.ts';
+import type { AcceptedReading, IngestResult } from '../ingest/ingest.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-03-01T08:00:00.000Z');
@@ -148,5 +149,103 @@ describe('an adjusted check and the drift alerts of its series', () => {
     feed(device, [failing]);
     expect(alerts.list({ device: 'bar-fail', kind: 'out-of-tolerance', unresolved: true })).toHaveLength(1);
     expect(assurance.driftOf('bar-fail', undefined).bySeries[0]).toMatchObject({ points: 0, resetReason: 'adjustment' });
+  });
+});
+
+describe("the days alert sentences name are the enterprise's local days", () => {
+  let dir: string;
+  let db: Db;
+  let registry: Registry<Db>;
+  let alerts: AlertBook;
+  let assurance: Assurance;
+  const seals = new Map<string, { finding: string; inspection: string; since: string }>();
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mag-assurance-days-test-'));
+    db = openStateDb(dir);
+    registry = new Registry(db); // MAG_DEFAULT_TIME_ZONE: Asia/Ho_Chi_Minh (UTC+7)
+    const created = new Date('2025-01-01T00:00:00Z');
+    registry.createTenant({ id: 'hanoi', name: 'Hà Nội Fuel', region: 'VN-HN' }, created);
+    registry.createTenant({ id: 'paulista', name: 'Paulista', region: 'VN-HN', timeZone: 'America/Sao_Paulo' }, created); // UTC−3, no summer time
+    alerts = new AlertBook(db);
+    seals.clear();
+    assurance = new Assurance(
+      db,
+      registry,
+      alerts,
+      loadProfiles(join(PACKAGE_ROOT, 'devices')),
+      { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 },
+      undefined,
+      { sealOf: (device) => seals.get(device) },
+    );
+  });
+
+  afterEach(() => {
+    alerts.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function barometer(id: string, tenant: string, issuedAt: string, validUntil: string): Device {
+    const d = registry.createDeviceWithSecretHash({ id, tenant, type: 'barometer', serial: id }, 'unused', new Date('2025-01-01T00:00:00Z'));
+    registry.addCertificate(id, { kind: 'verification', number: `V-${id}`, issuedBy: 'VMI', issuedAt, validUntil }, 'test', new Date('2025-01-01T00:00:00Z'));
+    return d;
+  }
+
+  const summaryOf = (device: string, kind: 'verification-overdue' | 'verification-due-soon' | 'sealed-in-use') =>
+    alerts.list({ device, kind }).map((a) => a.summary);
+
+  function reading(device: string, seq: number, ts: number, status: 'ok' | 'unverified'): AcceptedReading {
+    return {
+      seq,
+      ts,
+      quantity: 'pressure',
+      value: 1013,
+      raw: 1013,
+      unit: 'hPa',
+      status,
+      tags: { tenant: registry.device(device)!.tenant, device, type: 'barometer' },
+    };
+  }
+  const withReadings = (...readings: AcceptedReading[]): IngestResult => ({ points: [], readings, checks: [], findings: [], rejections: [] });
+
+  it('a verification valid through the end of 28 February in Vietnam (16:59:59.999Z) expired on 2026-02-28, its readings valid until that day', () => {
+    const d = barometer('bar-vn', 'hanoi', '2025-03-01T00:00:00.000+07:00', '2026-02-28T16:59:59.999Z');
+    // 07:30 on 1 March in Vietnam
+    assurance.reviewVerification(d, new Date('2026-03-01T00:30:00Z'));
+    expect(summaryOf('bar-vn', 'verification-overdue')).toEqual(['Verification expired on 2026-02-28']);
+
+    // a reading of another instrument with the same certificate, before any review: the reading's own alert
+    const d2 = barometer('bar-vn-2', 'hanoi', '2025-03-01T00:00:00.000+07:00', '2026-02-28T16:59:59.999Z');
+    assurance.apply(
+      d2,
+      'instruments/bar-vn-2/readings',
+      withReadings(reading('bar-vn-2', 1, Date.parse('2026-03-01T00:30:00Z'), 'unverified')),
+      Buffer.from('{}'),
+      new Date('2026-03-01T00:30:00Z'),
+    );
+    expect(summaryOf('bar-vn-2', 'verification-overdue')).toEqual(['Readings from an instrument without valid verification (expired, valid until 2026-02-28)']);
+  });
+
+  it('in São Paulo (UTC−3) the end of 28 February is 02:59:59.999Z on 1 March: its day, 28 February, is named, not the UTC one', () => {
+    const d = barometer('bar-sp', 'paulista', '2025-03-01T00:00:00.000-03:00', '2026-03-01T02:59:59.999Z');
+    assurance.reviewVerification(d, new Date('2026-03-01T12:00:00Z'));
+    expect(summaryOf('bar-sp', 'verification-overdue')).toEqual(['Verification expired on 2026-02-28']);
+  });
+
+  it('a verification valid through the end of 31 March in Vietnam is due on 2026-03-31', () => {
+    const d = barometer('bar-due', 'hanoi', '2025-04-01T00:00:00.000+07:00', '2026-03-31T16:59:59.999Z');
+    // 15 March: within the 30 days before the end
+    assurance.reviewVerification(d, new Date('2026-03-15T03:00:00Z'));
+    expect(summaryOf('bar-due', 'verification-due-soon')).toEqual(['Verification due on 2026-03-31']);
+  });
+
+  it('an instrument sealed off at 06:30 on 1 April in Vietnam (23:30Z on 31 March) is sealed since 2026-04-01', () => {
+    const d = barometer('bar-sealed', 'hanoi', '2025-04-01T00:00:00.000+07:00', '2026-03-31T16:59:59.999Z');
+    seals.set('bar-sealed', { finding: 'F-7', inspection: 'I-3', since: '2026-03-31T23:30:00.000Z' });
+    const now = new Date('2026-03-31T23:45:00Z');
+    assurance.apply(d, 'instruments/bar-sealed/readings', withReadings(reading('bar-sealed', 1, now.getTime(), 'ok')), Buffer.from('{}'), now);
+    expect(summaryOf('bar-sealed', 'sealed-in-use')).toEqual(['Sealed off by finding F-7 (inspection I-3) since 2026-04-01, yet it sends measurements']);
+    expect(alerts.list({ device: 'bar-sealed', kind: 'sealed-in-use' })[0].details).toMatchObject({ sealedSince: '2026-03-31T23:30:00.000Z' });
   });
 });

@@ -41,6 +41,7 @@ import {
 } from '../metrology/drift.ts';
 import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
+import { dayIn } from './local-day.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
 export interface AssuranceOptions {
@@ -296,8 +297,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       kind: 'sealed-in-use',
       severity: 'critical',
       at: now,
-      subject: { seal, topic, seq: first?.seq, ts: first?.ts, transactions: result.points.some((p) => p.measurement === 'transaction') },
-      describe: describeSealedInUse,
+      subject: { tenant: device.tenant, seal, topic, seq: first?.seq, ts: first?.ts, transactions: result.points.some((p) => p.measurement === 'transaction') },
+      describe: this.describeSealedInUse,
     });
   }
 
@@ -395,10 +396,47 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const device = this.registry.registeredDevice(r.tags.device);
     const v = device ? this.verificationOf(device, r.ts) : { state: 'none' as const, validUntil: null };
     return {
-      summary: `Readings from an instrument without valid ${standingWord(v)} (${v.state}${v.validUntil ? `, valid until ${v.validUntil.slice(0, 10)}` : ''})`,
+      summary: `Readings from an instrument without valid ${standingWord(v)} (${v.state}${device && v.validUntil ? `, valid until ${dayIn(this.registry.zoneInEffect(device.tenant), v.validUntil)}` : ''})`,
       details: { seq: r.seq, ts: new Date(r.ts).toISOString(), verification: v },
     };
   };
+
+  /** The days these sentences name are the enterprise's (docs/metrology.md §8); made only when the alert is written. */
+  private readonly describePredictedOot = (p: {
+    tenant: string;
+    series: string;
+    s: DriftSummary;
+    due?: number;
+    validUntil: string | null;
+    basis?: 'calibration';
+  }): { summary: string; details: Record<string, unknown> } => {
+    const { s, due } = p;
+    // due: validUntil's instant
+    const dueDay = due && p.validUntil ? dayIn(this.registry.zoneInEffect(p.tenant), p.validUntil) : undefined;
+    return {
+      summary: `Predicted out of tolerance${seriesSuffix(p.series)} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${dueDay ? `; ${standingWord(p)} due ${dueDay}` : ''})`,
+      details: { ...s, verificationDue: p.validUntil, ...(p.basis ? { dueBasis: p.basis } : {}) },
+    };
+  };
+
+  private readonly describeSealedInUse = (u: {
+    tenant: string;
+    seal: { finding: string; inspection: string; since: string };
+    topic: string;
+    seq?: number;
+    ts?: number;
+    transactions: boolean;
+  }): { summary: string; details: Record<string, unknown> } => ({
+    summary: `Sealed off by finding ${u.seal.finding} (inspection ${u.seal.inspection}) since ${dayIn(this.registry.zoneInEffect(u.tenant), u.seal.since)}, yet it ${u.transactions ? 'records transactions' : 'sends measurements'}`,
+    details: {
+      finding: u.seal.finding,
+      inspection: u.seal.inspection,
+      sealedSince: u.seal.since,
+      topic: u.topic,
+      seq: u.seq ?? null,
+      ts: u.ts === undefined ? null : new Date(u.ts).toISOString(),
+    },
+  });
 
   private applyCheck(device: Device, profile: InstrumentProfile | undefined, c: CheckResult, at: string, now: Date): void {
     // One series per (gas, test point, regime), docs/metrology.md §5: the checks column, the drift state and the drift alerts' key.
@@ -518,8 +556,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         key: series,
         severity,
         at: now,
-        subject: { series, s, due: current.due, validUntil: current.validUntil, basis: current.basis },
-        describe: describePredictedOot,
+        subject: { tenant: device.tenant, series, s, due: current.due, validUntil: current.validUntil, basis: current.basis },
+        describe: this.describePredictedOot,
       });
     } else if (!current && !previous) {
       this.alerts.clear(
@@ -650,13 +688,15 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     const sig = `${v.state}|${v.validUntil}|${seal?.finding ?? ''}`;
     if (!force && this.verification.get(device.id) === sig) return undefined;
     this.verification.set(device.id, sig);
+    // the day it ends, in the enterprise's zone (the sentences below name it; validUntil is the instant)
+    const until = v.validUntil ? dayIn(this.registry.zoneInEffect(device.tenant), v.validUntil) : undefined;
     if (v.state === 'expired') {
       this.alerts.raise({
         tenant: device.tenant,
         device: device.id,
         kind: 'verification-overdue',
         severity: 'critical',
-        summary: `${Word} expired on ${v.validUntil?.slice(0, 10)}`,
+        summary: `${Word} expired on ${until}`,
         details: { verification: v },
         at: now,
       });
@@ -667,19 +707,19 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       // raise verification-overdue (apply), which stays open until a certificate arrives.
       this.alerts.clear(device.id, 'verification-due-soon', '', `no ${word} certificate on record`, now);
     } else {
-      this.alerts.clear(device.id, 'verification-overdue', '', `${word} ${v.state} until ${v.validUntil?.slice(0, 10)}`, now);
+      this.alerts.clear(device.id, 'verification-overdue', '', `${word} ${v.state} until ${until}`, now);
       if (v.state === 'due-soon') {
         this.alerts.raise({
           tenant: device.tenant,
           device: device.id,
           kind: 'verification-due-soon',
           severity: 'info',
-          summary: `${Word} due on ${v.validUntil?.slice(0, 10)}`,
+          summary: `${Word} due on ${until}`,
           details: { verification: v },
           at: now,
         });
       } else {
-        this.alerts.clear(device.id, 'verification-due-soon', '', `${word} valid until ${v.validUntil?.slice(0, 10)}`, now);
+        this.alerts.clear(device.id, 'verification-due-soon', '', `${word} valid until ${until}`, now);
       }
     }
     // Sealed off by an inspector: locked out until the finding is closed, whatever the verification.
@@ -753,17 +793,6 @@ function describeDrift({ series, s }: { series: string; s: DriftSummary }): { su
   };
 }
 
-function describePredictedOot(p: { series: string; s: DriftSummary; due?: number; validUntil: string | null; basis?: 'calibration' }): {
-  summary: string;
-  details: Record<string, unknown>;
-} {
-  const { s, due } = p;
-  return {
-    summary: `Predicted out of tolerance${seriesSuffix(p.series)} on ${s.predictedOutOfToleranceAt} (drift ${fmt(s.slopePerDay ?? 0)} per day${due ? `; ${standingWord(p)} due ${new Date(due).toISOString().slice(0, 10)}` : ''})`,
-    details: { ...s, verificationDue: p.validUntil, ...(p.basis ? { dueBasis: p.basis } : {}) },
-  };
-}
-
 function describeOutOfRange(r: AcceptedReading): { summary: string; details: Record<string, unknown> } {
   return {
     summary:
@@ -784,24 +813,4 @@ function quiet(v: unknown): void {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? String(Number(x.toPrecision(4))) : String(x);
-}
-
-function describeSealedInUse(u: {
-  seal: { finding: string; inspection: string; since: string };
-  topic: string;
-  seq?: number;
-  ts?: number;
-  transactions: boolean;
-}): { summary: string; details: Record<string, unknown> } {
-  return {
-    summary: `Sealed off by finding ${u.seal.finding} (inspection ${u.seal.inspection}) since ${u.seal.since.slice(0, 10)}, yet it ${u.transactions ? 'records transactions' : 'sends measurements'}`,
-    details: {
-      finding: u.seal.finding,
-      inspection: u.seal.inspection,
-      sealedSince: u.seal.since,
-      topic: u.topic,
-      seq: u.seq ?? null,
-      ts: u.ts === undefined ? null : new Date(u.ts).toISOString(),
-    },
-  };
 }

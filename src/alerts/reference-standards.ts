@@ -7,6 +7,7 @@ import { CheckStore, type StoredCheck } from '../store/checks.ts';
 import { StandardStore, type StoredStandard, type StoredStandardCertificate } from '../store/standards.ts';
 import type { AlertBook } from './alert-book.ts';
 import { raiseStandardOot } from './traceability-alerts.ts';
+import { dayIn } from './local-day.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { standardState, type ReferenceStandard, type StandardCertificate, type StandardOfCheck, type StandardStateName } from '../metrology/traceability.ts';
 import { closingCalibration, impactPeriod, possibleDecisions, type ImpactBasis, type ImpactPeriod } from '../metrology/standard-impact.ts';
@@ -73,7 +74,7 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
 
   constructor(
     private readonly db: S,
-    private readonly registry: Pick<Registry, 'device'>,
+    private readonly registry: Pick<Registry, 'device' | 'zoneInEffect'>,
     private readonly alerts: Pick<AlertBook<S>, 'raise'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
   ) {
@@ -134,13 +135,11 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
   /** Raises the standard-oot alerts; settled when they are written. */
   private tellServedTenants(id: string, finding: StoredStandardCertificate, impact: StandardImpact, now: Date): Awaitable<unknown> {
     const standard = this.store.get(id)!;
-    // the day of the calibration the period starts from, as written (an issuedAt given as a date is
-    // its day's start in the zone, 17:00Z the day before in Vietnam: its UTC date is the day before)
+    // the calibration the period starts from, if one does: its day is told to each enterprise in its
+    // own zone (an issuedAt given as a date is its day's start in the zone, 17:00Z the day before in
+    // Vietnam: its UTC date is the day before)
     const start = Date.parse(impact.from);
-    const since = this.store
-      .certificatesOf(id)
-      .find((c) => Date.parse(c.issuedAt) === start)
-      ?.issuedAt.slice(0, 10);
+    const startedBy = this.store.certificatesOf(id).find((c) => Date.parse(c.issuedAt) === start);
     const byTenant = new Map<string, ImpactItem[]>();
     for (const item of impact.items) {
       const list = byTenant.get(item.tenant);
@@ -162,7 +161,7 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
           uncertainty: finding.uncertainty,
           from: impact.from,
           to: impact.to,
-          ...(since ? { since } : {}),
+          ...(startedBy ? { since: dayIn(this.registry.zoneInEffect(tenant), startedBy.issuedAt) } : {}),
           checks: items.reduce((n, x) => n + x.checks, 0),
           instruments: items.map((x) => x.device),
           couldChange: items.reduce((n, x) => n + x.couldChange.length, 0),

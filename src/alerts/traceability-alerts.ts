@@ -64,7 +64,10 @@ export interface StandardOotEvidence {
   uncertainty: number;
   from: string;
   to: string;
-  /** The day the suspect period starts, as its certificate states it (`from` is the instant: its start in the zone). */
+  /**
+   * The day the suspect period starts, the day of the calibration that starts it in the enterprise's
+   * zone (`from` is the instant); absent when no calibration does (the period starts at the first check).
+   */
   since?: string;
   checks: number;
   instruments: string[];

@@ -24,6 +24,7 @@ import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 import { traceabilityOfCheck, type StandardOfCheck } from '../metrology/traceability.ts';
+import { localDay } from '../oversight/period.ts';
 import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml' | 'packages';
@@ -474,7 +475,11 @@ export class Ingest {
       });
       return;
     }
-    if (this.ctx.standardOf) Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant)));
+    if (this.ctx.standardOf) {
+      // an issue names the enterprise's days; its zone is looked up only when one is written
+      const dayOf = (t: number) => localDay(this.ctx.timeZoneOf(device.tenant), t);
+      Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant), dayOf));
+    }
     out.checks.push(res);
     const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
     if (res.gas) tags.gas = res.gas;

@@ -13,6 +13,7 @@ import {
 } from './traceability.ts';
 import { closingCalibration, impactPeriod, possibleDecisions } from './standard-impact.ts';
 import { device, profile } from './test-fixtures.ts';
+import { localDay } from '../oversight/period.ts';
 
 function channel(type: string, gas?: string): Channel {
   const ch = channelFor(profile(type), device(type), gas === undefined ? {} : { gas });
@@ -74,6 +75,39 @@ describe('judgeTraceability', () => {
     expect(judgeTraceability({ ...fuelCheck, ts: at('2027-01-05T00:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [pmCert], fuelRule).traceable).toBe(
       true,
     );
+  });
+
+  it("the days the issue names are the enterprise's local days (dayOf), UTC days without one", () => {
+    // Certificates as the API stores them for an enterprise in Vietnam (UTC+7): issued on 1 April 2025
+    // (its start there, with the offset), valid through the end of 31 March 2026 there (16:59:59.999Z).
+    const vietnam = (t: number) => localDay('Asia/Ho_Chi_Minh', t);
+    const lapsed = cert('HC-PM-2025', '2025-04-01T00:00:00.000+07:00', '2026-03-31T16:59:59.999Z', 0.004);
+    // A check at 06:00 on 1 April in Vietnam = 2026-03-31T23:00:00Z: after the end of 31 March there.
+    const check = { ...fuelCheck, ts: at('2026-03-31T23:00:00Z') };
+    expect(judgeTraceability(check, channel('fuel-dispenser'), provingMeasure, [lapsed], fuelRule, vietnam).issue).toBe(
+      'the calibration of standard PM-20L-07 expired on 2026-03-31 (certificate HC-PM-2025), before this check of 2026-04-01',
+    );
+    // the same in UTC: 16:59:59.999Z and 23:00Z are both on 31 March
+    expect(judgeTraceability(check, channel('fuel-dispenser'), provingMeasure, [lapsed], fuelRule).issue).toBe(
+      'the calibration of standard PM-20L-07 expired on 2026-03-31 (certificate HC-PM-2025), before this check of 2026-03-31',
+    );
+    // Issued on 1 April 2026 in Vietnam (its start: 2026-03-31T17:00:00Z); a check at 23:00 on 31 March there (16:00Z).
+    const next = cert('HC-PM-2026', '2026-04-01T00:00:00.000+07:00', '2027-03-31T16:59:59.999Z', 0.004);
+    const early = { ...fuelCheck, ts: at('2026-03-31T16:00:00Z') };
+    expect(judgeTraceability(early, channel('fuel-dispenser'), provingMeasure, [next], fuelRule, vietnam).issue).toBe(
+      'standard PM-20L-07 had no calibration certificate yet on 2026-03-31 (the first, HC-PM-2026, is of 2026-04-01)',
+    );
+    // in UTC the certificate's start, 17:00Z, is on 31 March too (the date it was written with is not the UTC one)
+    expect(judgeTraceability(early, channel('fuel-dispenser'), provingMeasure, [next], fuelRule).issue).toBe(
+      'standard PM-20L-07 had no calibration certificate yet on 2026-03-31 (the first, HC-PM-2026, is of 2026-03-31)',
+    );
+    // a traceable check names no day: dayOf is not asked (the message path formats nothing)
+    const never = () => {
+      throw new Error('a day was formatted for a traceable check');
+    };
+    expect(
+      judgeTraceability({ ...fuelCheck, ts: at('2026-04-01T01:00:00Z') }, channel('fuel-dispenser'), provingMeasure, [next], fuelRule, never).traceable,
+    ).toBe(true);
   });
 
   it('a standard of another quantity, or in a unit the instrument does not take, is not suitable', () => {

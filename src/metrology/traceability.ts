@@ -97,6 +97,21 @@ function time(iso: string): number {
 }
 
 /**
+ * The day (YYYY-MM-DD) a sentence names for the instant `t` (epoch ms): the enterprise's local day
+ * (docs/metrology.md §8). The core has no zone: the shell passes its enterprise's, else days are UTC.
+ */
+export type DayOf = (t: number) => string;
+
+/** The UTC day of `t`, the days of a caller that passes no zone. */
+export const utcDay: DayOf = (t) => new Date(t).toISOString().slice(0, 10);
+
+/** The day of a certificate's date-time as `dayOf` tells it; a date alone (stored so before the API read dates in a zone), or one that does not parse, as written. */
+function dayOfDate(iso: string, dayOf: DayOf): string {
+  const t = time(iso);
+  return Number.isFinite(t) && !/^\d{4}-\d{2}-\d{2}$/.test(iso) ? dayOf(t) : iso.slice(0, 10);
+}
+
+/**
  * The certificate in force at `at` (epoch ms): issuedAt ≤ at ≤ validUntil, the latest issued winning (ties:
  * the later validUntil), as for an instrument's calibration (correction.ts). Unparseable dates are ignored.
  */
@@ -146,6 +161,7 @@ export function standardState(
  *    better than the standard's calibration, and may be worse when the check adds method contributions;
  * 5. where the type asks it (fuel dispensers, ĐLVN 10), U_ref ≤ maxUncertaintyPercent % of |reference|, or
  *    the standard's class is a number (its MPE in %) at most that.
+ * The days the issue names (the check's, a certificate's) are days of `dayOf`: the enterprise's local days.
  */
 export function judgeTraceability(
   check: CheckForTraceability,
@@ -153,6 +169,7 @@ export function judgeTraceability(
   standard: ReferenceStandard | undefined,
   certificates: readonly StandardCertificate[],
   rule: TraceabilityRule = DEFAULT_TRACEABILITY_RULE,
+  dayOf: DayOf = utcDay,
 ): TraceabilityJudgement {
   const id = check.standardId;
   const no = (issueKind: TraceabilityIssueKind, issue: string, extra: Partial<TraceabilityJudgement> = {}): TraceabilityJudgement => ({
@@ -179,19 +196,19 @@ export function judgeTraceability(
     return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
 
   const cert = certificateInForce(certificates, check.ts);
-  const day = new Date(check.ts).toISOString().slice(0, 10);
   if (!cert) {
+    // the days only here, where the sentence is written: a traceable check formats none
     const before = certificates.filter((c) => time(c.issuedAt) <= check.ts).sort((a, b) => time(b.validUntil) - time(a.validUntil))[0];
     if (before)
       return no(
         'expired',
-        `the calibration of standard ${id} expired on ${before.validUntil.slice(0, 10)} (certificate ${before.number}), before this check of ${day}`,
+        `the calibration of standard ${id} expired on ${dayOfDate(before.validUntil, dayOf)} (certificate ${before.number}), before this check of ${dayOf(check.ts)}`,
       );
     const first = [...certificates].sort((a, b) => time(a.issuedAt) - time(b.issuedAt))[0];
     return no(
       'uncalibrated',
       first
-        ? `standard ${id} had no calibration certificate yet on ${day} (the first, ${first.number}, is of ${first.issuedAt.slice(0, 10)})`
+        ? `standard ${id} had no calibration certificate yet on ${dayOf(check.ts)} (the first, ${first.number}, is of ${dayOfDate(first.issuedAt, dayOf)})`
         : `standard ${id} has no calibration certificate on record: add it (POST /api/v1/standards/${id}/certificates)`,
     );
   }
@@ -238,7 +255,8 @@ export type CheckTraceability = Pick<CheckResult, 'traceable' | 'traceabilityIss
 
 /**
  * judgeTraceability for a check as evaluateCheck judged it: the channel of the device (and gas), the
- * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`).
+ * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`),
+ * the days of its issue those of `dayOf` (the enterprise's: the shell passes them; UTC without).
  * {} when the check has no channel (evaluateCheck refuses such a check before this is asked).
  */
 export function traceabilityOfCheck(
@@ -247,6 +265,7 @@ export function traceabilityOfCheck(
   input: CheckInput,
   result: CheckResult,
   found: StandardOfCheck | undefined,
+  dayOf: DayOf = utcDay,
 ): CheckTraceability {
   const ch = channelFor(profile, device, input.gas === undefined ? {} : { gas: input.gas });
   if (isFieldErrors(ch)) return {};
@@ -265,6 +284,7 @@ export function traceabilityOfCheck(
     found?.standard,
     found?.certificates ?? [],
     profile.referenceStandards ?? DEFAULT_TRACEABILITY_RULE,
+    dayOf,
   );
   const out: CheckTraceability = { traceable: j.traceable };
   if (j.issue !== undefined) out.traceabilityIssue = j.issue;

@@ -340,6 +340,10 @@ export class Registry<S extends StateExecutor = StateExecutor> {
   tenant(id: string): Tenant | undefined {
     return this.tenants.get(id);
   }
+  /** The zone the tenant's days are counted in: its own, else MAG_DEFAULT_TIME_ZONE (`zoneInEffect` of GET /tenants). */
+  zoneInEffect(tenant: string): string {
+    return this.tenants.get(tenant)?.timeZone ?? this.defaultTimeZone;
+  }
   listTenants(): Tenant[] {
     return [...this.tenants.values()].sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -185,7 +185,9 @@ describe('a profile projector over MQTT and the API', () => {
       expect(items).toHaveLength(1);
       return items[0];
     }, 10_000);
-    expect(lapsed).toMatchObject({ kind: 'verification-overdue', summary: `Calibration expired on ${until.slice(0, 10)}` });
+    // its day in the enterprise's zone (MAG_DEFAULT_TIME_ZONE, Vietnam: UTC+7 all year), not its UTC date
+    const lapsedOn = new Date(Date.parse(until) + 7 * 3_600_000).toISOString().slice(0, 10);
+    expect(lapsed).toMatchObject({ kind: 'verification-overdue', summary: `Calibration expired on ${lapsedOn}` });
     expect(lapsed.details.verification).toEqual({ state: 'expired', validUntil: until, basis: 'calibration' });
     expect((await t.call('GET', '/api/v1/devices/pj-3')).body.verification).toEqual({ state: 'expired', validUntil: until, basis: 'calibration' });
 
