@@ -275,11 +275,12 @@ describe('GET /api/v1/reports/periodic', () => {
       'Kiểm định lưu động',
       'Lô hàng đóng gói sẵn',
     ]);
-    // the cover's instants as Hà Nội's date and time: as of the period's end (15 March, now), not raw UTC
+    // the cover's instants as Hà Nội's date and time: the quarter so far ends now (noon on 15 March), not raw UTC
     const cover = new Map<string, unknown>();
     wb.getWorksheet('Báo cáo định kỳ')!.eachRow((row) => cover.set(String(row.getCell(1).value), row.getCell(2).value));
-    const asOf = new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date(json.asOf));
-    expect([...cover.values()]).toContain(`${asOf} (Asia/Ho_Chi_Minh)`);
+    expect(cover.get('Kỳ báo cáo')).toBe('01/01/2026 – 15/03/2026');
+    expect(cover.get('Địa bàn')).toBe('Tất cả địa bàn');
+    expect(cover.get('Số liệu tính đến')).toBe('12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)');
     for (const s of json.sections) {
       const ws = wb.getWorksheet(s.label)!;
       const rows = new Map<string, unknown>();
@@ -287,8 +288,59 @@ describe('GET /api/v1/reports/periodic', () => {
       for (const x of s.figures) expect(rows.get(x.label), `${s.id}.${x.id}`).toBe(x.value);
     }
     const names: string[] = [];
-    wb.getWorksheet('Doanh nghiệp')!.eachRow((row) => names.push(String(row.getCell(2).value)));
+    const regions: string[] = [];
+    wb.getWorksheet('Doanh nghiệp')!.eachRow((row) => {
+      names.push(String(row.getCell(2).value));
+      regions.push(`${row.getCell(3).value} ${row.getCell(4).value}`);
+    });
     expect(names).toContain("'=SUM(A1) Market");
+    // the province by name, its code in a column of its own
+    expect(regions.slice(-3)).toEqual(['Địa bàn Mã địa bàn', 'Hà Nội VN-HN', 'Hà Nội VN-HN']);
+  });
+
+  it('names the province of a quarter that has ended and gives its figures as of the end of its last day, in both languages', async () => {
+    now = new Date('2026-04-15T03:00:00Z'); // 10:00 on 15 April in Hà Nội
+    const q1 = async (format: string, lang: string, token = tok.hanoi) =>
+      api.app.request(`/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&region=VN-HN&lang=${lang}&format=${format}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const json = (await (await q1('json', 'vi')).json()) as FleetFigures;
+    expect([json.region, json.regionName, json.asOf]).toEqual(['VN-HN', 'Hà Nội', '2026-03-31T17:00:00.000Z']);
+    const vi = readPdf(Buffer.from(await (await q1('pdf', 'vi')).arrayBuffer()));
+    expect(vi.lines.slice(1, 4)).toEqual([
+      'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
+      'Địa bàn: Hà Nội',
+      'Số liệu tính đến hết ngày 31/03/2026 · Ngày lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+    ]);
+    // the code only in the campaign's name, as it was given (beforeEach)
+    expect(vi.lines.filter((l) => l.includes('VN-HN'))).toEqual(['Kiểm định cân VN-HN']);
+    const en = readPdf(Buffer.from(await (await q1('pdf', 'en')).arrayBuffer()));
+    expect(en.lines.slice(1, 4)).toEqual([
+      'Period: 01/01/2026 – 31/03/2026',
+      'Region: Ha Noi',
+      'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)',
+    ]);
+    // Bắc Giang, asked for by an admin (the project's VN-BG: ISO 3166-2:VN's VN-54)
+    const bg = readPdf(
+      Buffer.from(
+        await (
+          await api.app.request('/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&region=VN-BG&lang=vi&format=pdf', {
+            headers: { authorization: `Bearer ${api.token('admin')}` },
+          })
+        ).arrayBuffer(),
+      ),
+    );
+    expect(bg.lines.slice(2, 4)).toEqual(['Địa bàn: Bắc Giang', 'Số liệu tính đến hết ngày 31/03/2026 · Ngày lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)']);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await (await q1('xlsx', 'en')).arrayBuffer());
+    const cover: unknown[][] = [];
+    wb.worksheets[0].eachRow((row) => cover.push((row.values as unknown[]).slice(1)));
+    expect(cover.slice(1, 5)).toEqual([
+      ['Period', '01/01/2026 – 31/03/2026'],
+      ['Region', 'Ha Noi', 'VN-HN'],
+      ['Figures as of', 'the end of 31/03/2026 (Asia/Ho_Chi_Minh)'],
+      ['Generated', '10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)'],
+    ]);
   });
 
   it('writes a PDF with the DejaVu font embedded and the Vietnamese text readable from it', async () => {
@@ -301,7 +353,8 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(pdf.pages).toBeGreaterThanOrEqual(1);
     expect(pdf.fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
     expect(pdf.lines[0]).toBe('Báo cáo định kỳ về phương tiện đo');
-    expect(pdf.text).toContain('Kỳ báo cáo: 1 thg 1, 2026 – 15 thg 3, 2026'); // the quarter so far: it ends now
+    expect(pdf.text).toContain('Kỳ báo cáo: 01/01/2026 – 15/03/2026'); // the quarter so far: it ends now
+    expect(pdf.text).toContain('Số liệu tính đến 12:00 ngày 15/03/2026'); // now, in Hà Nội
     expect(pdf.text).toContain('Khí áp kế');
     expect(pdf.text).toContain('Cảnh báo chưa xử lý');
     expect(pdf.text).toMatch(/Trang 1\/\d+/);

@@ -72,6 +72,11 @@ export interface Column {
   id: string;
   label: string;
   type: 'text' | 'count' | 'percent' | 'days' | 'date' | 'month' | 'score';
+  /**
+   * The value holding the code behind this column's text (a province's ISO 3166-2 code behind its
+   * name): the XLSX gives it a column of its own after this one; the PDF prints the name alone.
+   */
+  code?: { id: string; label: string };
 }
 export interface Row {
   values: Record<string, CellValue>;
@@ -97,7 +102,9 @@ export interface FleetFigures {
   to: string;
   asOf: string;
   timeZone: string;
+  /** The region asked for: its ISO 3166-2 code, and its name in `lang` (the code when provinces.ts has none). */
   region: string | null;
+  regionName: string | null;
   lang: string;
   sections: Section[];
 }
@@ -109,6 +116,8 @@ export interface FiguresContext {
   t: (key: string) => string;
   /** Label of an enumerated value (`kind`, `verif`, `type` …) in the figures' language. */
   label: (group: string, value: string) => string;
+  /** A region's name in the figures' language ("Bắc Giang" for VN-BG); a code without one, as given. */
+  regionName: (code: string) => string;
   lang: string;
   /** True when the figures are as of now: links to lists of the current state are meaningful. */
   live: boolean;
@@ -134,6 +143,7 @@ export function buildFigures(providers: readonly SectionProvider[], ctx: Figures
     asOf: new Date(p.asOf).toISOString(),
     timeZone: p.zone,
     region: ctx.facts.region,
+    regionName: ctx.facts.region === null ? null : ctx.regionName(ctx.facts.region),
     lang: ctx.lang,
     sections: providers.map((s) => s.build(ctx)).filter((s): s is Section => s !== null),
   };
@@ -175,6 +185,16 @@ export function median(xs: readonly number[]): number | null {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** A table's region column: the province's name, its ISO 3166-2 code (values.regionCode) beside it in the XLSX. */
+export const regionColumn = (ctx: FiguresContext): Column => ({
+  id: 'region',
+  label: ctx.t('ov.col.region'),
+  type: 'text',
+  code: { id: 'regionCode', label: ctx.t('ov.col.regionCode') },
+});
+/** A row's region values: the name the reports print, and the code. */
+export const regionValues = (ctx: FiguresContext, code: string) => ({ region: ctx.regionName(code), regionCode: code });
 
 /** Days to one decimal. */
 export const days1 = (ms: number): number => Math.round((ms / DAY_MS) * 10) / 10;

@@ -2,6 +2,7 @@
 // (src/console/i18n-vi.js, i18n-en.js), so the overview page, the JSON, the XLSX and the PDF say
 // the same thing and a label is written once. They are plain browser modules, read here at load.
 import type { FiguresContext } from './figures.ts';
+import { provinceName } from './provinces.ts';
 
 export type Lang = 'vi' | 'en';
 export const LANGS: readonly Lang[] = ['vi', 'en'];
@@ -12,23 +13,45 @@ const dictionary = async (file: string, name: string): Promise<Dict> =>
   ((await import(new URL(`../console/${file}`, import.meta.url).href)) as Record<string, Dict>)[name];
 const DICTS: Record<Lang, Dict> = { en: await dictionary('i18n-en.js', 'en'), vi: await dictionary('i18n-vi.js', 'vi') };
 
+/**
+ * The printed report's own words, which the console does not show: the cover's "as of" and the
+ * region code's column. They belong in the console's dictionaries with the rest; until they are
+ * there, these stand in (a key the dictionaries gain wins over its entry here).
+ */
+const REPORT_WORDS: Record<Lang, Dict> = {
+  vi: {
+    'report.figuresAsOf': 'Số liệu tính đến',
+    'report.endOfDay': 'hết ngày {date}',
+    'report.atTime': '{time} ngày {date}',
+    'ov.col.regionCode': 'Mã địa bàn',
+  },
+  en: {
+    'report.figuresAsOf': 'Figures as of',
+    'report.endOfDay': 'the end of {date}',
+    'report.atTime': '{time} on {date}',
+    'ov.col.regionCode': 'Region code',
+  },
+};
+const word = (lang: Lang, key: string): string | undefined => DICTS[lang][key] ?? REPORT_WORDS[lang][key];
+
 /** A label in `lang`, else English, else the key itself (a missing label shows, it does not break a report). */
 export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
-  let s = DICTS[lang][key] ?? DICTS.en[key] ?? key;
+  let s = word(lang, key) ?? word('en', key) ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k: string) => (vars[k] === undefined ? m : String(vars[k])));
   return s;
 }
 
 /** The labelling half of a FiguresContext. */
-export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang'> {
+export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang' | 'regionName'> {
   return {
     lang,
     t: (key) => translate(lang, key),
     label: (group, value) => DICTS[lang][`${group}.${value}`] ?? DICTS.en[`${group}.${value}`] ?? value,
+    regionName: (code) => provinceName(code, lang),
   };
 }
 
 /** True when both languages have the key (tests, and checks of new sections). */
 export function hasLabel(key: string): boolean {
-  return DICTS.en[key] !== undefined && DICTS.vi[key] !== undefined;
+  return word('en', key) !== undefined && word('vi', key) !== undefined;
 }

@@ -2,7 +2,7 @@
 // Berlin has it, so its months are 23 or 25 hours off a plain day count at the changes).
 import { effectiveVerificationDue, verificationState } from '../metrology/verification.ts';
 import { describe, expect, it } from 'vitest';
-import { validFrom, validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
+import { asOfReading, validFrom, validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
 
 describe('periods in a time zone', () => {
   it('starts a Hà Nội day at 17:00 UTC the day before', () => {
@@ -95,5 +95,23 @@ describe('validFrom: a certificate issued on a day counts from the start of that
     expect(effectiveVerificationDue(cert, 12)).toMatchObject({ capped: true, dueAt: validThrough('2027-04-01', zone) });
     // a reading at 05:00 on the day of issue (22:00Z the day before) is under it
     expect(verificationState([cert], Date.parse('2026-03-31T22:00:00Z'), 30, 12).state).toBe('valid');
+  });
+});
+
+describe("asOfReading: when a report's figures stand, as a reader takes it", () => {
+  const zone = 'Asia/Ho_Chi_Minh';
+  it("reads a period's exclusive end, 00:00 on 1 April, as the end of 31 March", () => {
+    expect(asOfReading(periodBound('2026-03-31', zone, 'to'), zone)).toEqual({ endOf: '2026-03-31' });
+    expect(asOfReading(Date.parse('2025-12-31T17:00:00Z'), zone)).toEqual({ endOf: '2025-12-31' });
+  });
+
+  it('reads any other instant (a report taken before its period ended) as its day and time in the zone', () => {
+    expect(asOfReading(Date.parse('2026-03-15T05:00:37Z'), zone)).toEqual({ day: '2026-03-15', time: '12:00' });
+    expect(asOfReading(Date.parse('2026-03-31T16:59:59.999Z'), zone)).toEqual({ day: '2026-03-31', time: '23:59' });
+  });
+
+  it("takes the zone's own midnight: Berlin's in summer time is 22:00 UTC", () => {
+    expect(asOfReading(Date.parse('2026-06-30T22:00:00Z'), 'Europe/Berlin')).toEqual({ endOf: '2026-06-30' });
+    expect(asOfReading(Date.parse('2026-07-01T00:00:00Z'), 'Europe/Berlin')).toEqual({ day: '2026-07-01', time: '02:00' });
   });
 });

@@ -144,3 +144,21 @@ export function previousQuarter(now: number, zone: string): { from: string; to: 
   const pad = (n: number) => String(n).padStart(2, '0');
   return { from: `${y}-${pad(first)}-01`, to: `${y}-${pad(first + 2)}-${pad(lastDay)}` };
 }
+
+/** The zone's wall clock at instant t: its day (YYYY-MM-DD) and time to the minute (HH:mm). */
+export function localDateTime(zone: string, t: number): { day: string; time: string } {
+  const d = new Date(t + offsetAt(zone, t));
+  return { day: d.toISOString().slice(0, 10), time: d.toISOString().slice(11, 16) };
+}
+
+/**
+ * How the moment a report's figures stand at reads. A period's end is exclusive: the first
+ * quarter's is 00:00 on 1 April, which a reader takes for 1 April itself, so an instant at the
+ * start of a day of the zone reads as the end of the day before (`endOf: '2026-03-31'`); any other
+ * (a report taken before its period ended: now) as its day and time in the zone.
+ */
+export function asOfReading(asOf: number, zone: string): { endOf: string } | { day: string; time: string } {
+  const { year, month, day } = localDate(zone, asOf);
+  if (startOfLocalDay(zone, year, month, day) === asOf) return { endOf: localDay(zone, asOf - 1) };
+  return localDateTime(zone, asOf);
+}

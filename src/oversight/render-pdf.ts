@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang } from './labels.ts';
+import { asOfReading, localDateTime } from './period.ts';
 
 const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const REGULAR = join(FONTS, 'DejaVuSans.ttf');
@@ -30,6 +31,42 @@ export function formatCell(v: CellValue, type: Column['type'], lang: Lang): stri
       : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
   }
   return v;
+}
+
+/** A day (YYYY-MM-DD) as Vietnamese official papers write it, and British English too: 31/03/2026. */
+export function numericDate(day: string): string {
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
+}
+
+/** What the cover says, the same on the PDF's first page and the XLSX's cover sheet. */
+export interface Cover {
+  /** 01/01/2026 – 31/03/2026: the period's first and last days. */
+  period: string;
+  /** The province by name ("Bắc Giang"), else "all regions". */
+  region: string;
+  /**
+   * When the figures stand: "hết ngày 31/03/2026" / "the end of 31/03/2026" for a period that has
+   * ended (not 00:00 on 1/4, its exclusive end); "12:00 ngày 15/03/2026" / "12:00 on 15/03/2026",
+   * the zone's time, for one taken before its end.
+   */
+  asOf: string;
+  /** When the report was made, the zone's time. */
+  generated: string;
+}
+
+export function coverOf(f: FleetFigures, lang: Lang, period: { from: string; to: string }): Cover {
+  const t = (key: string, vars?: Record<string, string | number>) => translate(lang, key, vars);
+  const at = (iso: string) => {
+    const { day, time } = localDateTime(f.timeZone, Date.parse(iso));
+    return t('report.atTime', { time, date: numericDate(day) });
+  };
+  const reading = asOfReading(Date.parse(f.asOf), f.timeZone);
+  return {
+    period: `${numericDate(period.from)} – ${numericDate(period.to)}`,
+    region: f.regionName ?? f.region ?? t('allRegions'),
+    asOf: 'endOf' in reading ? t('report.endOfDay', { date: numericDate(reading.endOf) }) : at(f.asOf),
+    generated: at(f.generatedAt),
+  };
 }
 
 export interface PdfOptions {
@@ -62,11 +99,10 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   doc.font('bold').fontSize(17).fillColor(INK).text(t('report.title'));
   doc.moveDown(0.3);
   doc.font('regular').fontSize(10).fillColor(MUTED);
-  doc.text(`${t('report.period')}: ${formatCell(o.period.from, 'date', lang)} – ${formatCell(o.period.to, 'date', lang)}`);
-  doc.text(`${t('report.region')}: ${f.region ?? t('allRegions')}`);
-  doc.text(
-    `${t('report.asOf')}: ${dateTime(f.asOf, f.timeZone, lang)} · ${t('report.generated')}: ${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`,
-  );
+  const cover = coverOf(f, lang, o.period);
+  doc.text(`${t('report.period')}: ${cover.period}`);
+  doc.text(`${t('report.region')}: ${cover.region}`);
+  doc.text(`${t('report.figuresAsOf')} ${cover.asOf} · ${t('report.generated')}: ${cover.generated} (${f.timeZone})`);
   doc.text(t('report.source'));
   for (const s of f.sections) section(doc, s, lang, t);
 
@@ -92,11 +128,6 @@ function figureText(x: Figure, lang: Lang, t: (k: string) => string): string {
   if (x.unit === 'percent') return `${n} %`;
   if (x.unit === 'days') return `${n} ${t('report.days')}`;
   return n;
-}
-
-/** An instant as the zone's date and time, in the report's language. */
-export function dateTime(iso: string, zone: string, lang: Lang): string {
-  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(new Date(iso));
 }
 
 const bottom = (doc: PDFKit.PDFDocument) => doc.page.height - MARGIN - 14;

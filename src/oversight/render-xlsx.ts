@@ -2,7 +2,7 @@
 // section: its figures as label/value rows, then each table with its headers in the report's
 // language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
 // module's formula-injection guard, as an enterprise's name could start with "=".
-import { dateTime } from './render-pdf.ts';
+import { coverOf } from './render-pdf.ts';
 import ExcelJS from 'exceljs';
 import type { CellValue, FleetFigures, Section } from './figures.ts';
 import { neutraliseFormula } from '../api/csv.ts';
@@ -32,11 +32,13 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
   const taken = new Set<string>();
   const cover = wb.addWorksheet(sheetName(t('pr.title'), taken));
   cover.addRow([t('report.title')]).font = { bold: true, size: 14 };
-  cover.addRow([t('report.period'), `${period.from} – ${period.to}`]);
-  cover.addRow([t('report.region'), f.region ?? t('allRegions')]);
-  // the instants as the zone's date and time, zone named, as the PDF gives them (not 2026-03-31T17:00:00.000Z)
-  cover.addRow([t('report.asOf'), `${dateTime(f.asOf, f.timeZone, lang)} (${f.timeZone})`]);
-  cover.addRow([t('report.generated'), `${dateTime(f.generatedAt, f.timeZone, lang)} (${f.timeZone})`]);
+  // what the PDF's first page says: the province by name (its code beside it), the figures as of the
+  // end of the period's last day (not 00:00 of the day after) or the time they were taken, zone named
+  const c = coverOf(f, lang, period);
+  cover.addRow([t('report.period'), c.period]);
+  cover.addRow(f.region ? [t('report.region'), c.region, f.region] : [t('report.region'), c.region]);
+  cover.addRow([t('report.figuresAsOf'), `${c.asOf} (${f.timeZone})`]);
+  cover.addRow([t('report.generated'), `${c.generated} (${f.timeZone})`]);
   cover.addRow([t('report.source')]);
   cover.getColumn(1).width = 28;
   cover.getColumn(2).width = 40;
@@ -54,9 +56,11 @@ function addSection(ws: ExcelJS.Worksheet, s: Section, t: (key: string) => strin
   for (const table of s.tables) {
     ws.addRow([]);
     ws.addRow([table.label]).font = { bold: true };
-    ws.addRow(table.columns.map((c) => c.label)).font = { bold: true };
+    // a column with a code behind its text (a province's name) has the code in a column after it
+    ws.addRow(table.columns.flatMap((c) => (c.code ? [c.label, c.code.label] : [c.label]))).font = { bold: true };
     if (table.rows.length === 0) ws.addRow([t('report.noRows')]);
-    for (const r of table.rows) ws.addRow(table.columns.map((c) => cell(r.values[c.id] ?? null)));
+    for (const r of table.rows)
+      ws.addRow(table.columns.flatMap((c) => (c.code ? [cell(r.values[c.id] ?? null), cell(r.values[c.code.id] ?? null)] : [cell(r.values[c.id] ?? null)])));
   }
   ws.columns.forEach((col, i) => {
     col.width = i === 0 ? 34 : 16;

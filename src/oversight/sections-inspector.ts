@@ -1,7 +1,7 @@
 // The inspector's own work in the period: on-site inspections (records, instruments examined,
 // non-conformities, findings) and mobile verification campaigns (scales verified on markets).
 // Their figures come from the inspection and campaign stores' summaries, gathered with the fleet facts (facts.ts).
-import type { SectionProvider } from './figures.ts';
+import { regionColumn, regionValues, type SectionProvider } from './figures.ts';
 
 /** Inspections started in the period at the enterprises in scope. */
 export const inspectionsSection: SectionProvider = {
@@ -40,14 +40,20 @@ export const inspectionsSection: SectionProvider = {
           id: 'byRegion',
           label: ctx.t('ov.inspections.byRegion'),
           columns: [
-            { id: 'region', label: ctx.t('ov.col.region'), type: 'text' },
+            regionColumn(ctx),
             { id: 'inspections', label: ctx.t('ov.col.inspections'), type: 'count' },
             { id: 'instruments', label: ctx.t('ov.col.instruments'), type: 'count' },
             { id: 'nonConforming', label: ctx.t('ov.col.nonConforming'), type: 'count' },
             { id: 'findings', label: ctx.t('ov.col.findings'), type: 'count' },
           ],
           rows: s.byRegion.map((r) => ({
-            values: { region: r.region, inspections: r.inspections, instruments: r.instruments, nonConforming: r.nonConforming, findings: r.findings },
+            values: {
+              ...regionValues(ctx, r.region),
+              inspections: r.inspections,
+              instruments: r.instruments,
+              nonConforming: r.nonConforming,
+              findings: r.findings,
+            },
           })),
         },
       ],
@@ -86,13 +92,13 @@ export const campaignsSection: SectionProvider = {
           label: ctx.t('ov.campaigns.byCampaign'),
           columns: [
             { id: 'name', label: ctx.t('ov.col.campaign'), type: 'text' },
-            { id: 'region', label: ctx.t('ov.col.region'), type: 'text' },
+            regionColumn(ctx),
             { id: 'verified', label: ctx.t('ov.col.verified'), type: 'count' },
             { id: 'passed', label: ctx.t('ov.col.passed'), type: 'count' },
             { id: 'failed', label: ctx.t('ov.col.failed'), type: 'count' },
           ],
           rows: s.byCampaign.map((c) => ({
-            values: { campaign: c.campaign, name: c.name, region: c.region, verified: c.verified, passed: c.passed, failed: c.failed },
+            values: { campaign: c.campaign, name: c.name, ...regionValues(ctx, c.region), verified: c.verified, passed: c.passed, failed: c.failed },
           })),
         },
       ],

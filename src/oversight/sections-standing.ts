@@ -11,6 +11,8 @@ import {
   live,
   openAt,
   periodQuery,
+  regionColumn,
+  regionValues,
   type Row,
   type SectionProvider,
 } from './figures.ts';
@@ -42,7 +44,7 @@ export const enterprisesSection: SectionProvider = {
         values: {
           tenant: e.id,
           name: e.name,
-          region: e.region,
+          ...regionValues(ctx, e.region),
           instruments: mine.length,
           valid: count('valid'),
           'due-soon': count('due-soon'),
@@ -83,7 +85,7 @@ export const enterprisesSection: SectionProvider = {
           columns: [
             { id: 'tenant', label: ctx.t('ov.col.tenant'), type: 'text' },
             { id: 'name', label: ctx.t('ov.col.name'), type: 'text' },
-            { id: 'region', label: ctx.t('ov.col.region'), type: 'text' },
+            regionColumn(ctx),
             { id: 'instruments', label: ctx.t('ov.col.instruments'), type: 'count' },
             ...VERIFICATION_STATES.map((s) => ({ id: s, label: ctx.t(`ov.state.${s}`), type: 'count' as const })),
             { id: 'openAlerts', label: ctx.t('ov.col.openAlerts'), type: 'count' },
