@@ -2,6 +2,7 @@
 // packages by hand, reading its verdict, who may do what. The lots are worked out by hand below
 // from OIML R87 Table 1 (T) and the EU/UK reference test (UK SI 2006/659 Sch. 2), the default plan
 // of devices/prepackages/sampling-plans.json.
+import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
 
@@ -278,5 +279,20 @@ describe('the assurance report', () => {
         /^RICE-A,north,Gạo ST25 500 g,500,g,200,50,50,fail,0,0,3,498,499\.48\d+,15,cw-n1,true,2026-03-01T00:00:00\.000Z,2026-03-01T00:00:00\.000Z$/,
       ),
     ]);
+
+    // the workbook: the instruments' sheet, then the lots' with typed cells and times in Vietnam (00:00Z is 07:00 there)
+    const res = await api.app.request('/api/v1/reports/assurance?tenant=north&format=xlsx', { headers: { authorization: `Bearer ${insp.hanoi}` } });
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="assurance-north.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['assurance-north', 'lots']);
+    expect(wb.worksheets[0]!.rowCount).toBe(3);
+    const lotSheet = wb.getWorksheet('lots')!;
+    const head = (lotSheet.getRow(1).values as unknown[]).slice(1);
+    expect(head.slice(-2)).toEqual(['declaredAt (Asia/Ho_Chi_Minh)', 'judgedAt (Asia/Ho_Chi_Minh)']);
+    const row = (lotSheet.getRow(2).values as unknown[]).slice(1);
+    expect(row.slice(0, 13)).toEqual(['RICE-A', 'north', 'Gạo ST25 500 g', 500, 'g', 200, 50, 50, 'fail', 0, 0, 3, 498]);
+    expect(row[13]).toBeCloseTo(499.4884, 4); // averageLimit, a number
+    expect(row.slice(-2)).toEqual([new Date(Date.UTC(2026, 2, 1, 7)), new Date(Date.UTC(2026, 2, 1, 7))]);
   });
 });

@@ -193,8 +193,8 @@ describe('GET /api/v1/readiness', () => {
     const csv = await api.call('GET', '/api/v1/readiness?format=csv&lang=vi', { token: tok.hanoi });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = csv.text.trim().split('\r\n');
-    expect(lines[0]).toMatch(/^Địa bàn,Hạng,Mã doanh nghiệp,Doanh nghiệp,Điểm,/);
-    expect(lines[1]).toMatch(/^VN-HN,1,north,North Fuel,72,Sắp hết hạn,2,100,2\/2,50,1\/2,50,1\/2,,$/);
+    expect(lines[0]).toMatch(/^Địa bàn,Mã địa bàn,Hạng,Mã doanh nghiệp,Doanh nghiệp,Điểm,/);
+    expect(lines[1]).toMatch(/^Hà Nội,VN-HN,1,north,North Fuel,72,Sắp hết hạn,2,100,2\/2,50,1\/2,50,1\/2,,$/);
     expect(lines[2]).toContain(",'=SUM(A1) Market,");
     // the file starts with UTF-8's byte-order mark, so Excel reads the Vietnamese as UTF-8 (a Response's
     // text() drops it: the bytes are read)
@@ -203,6 +203,28 @@ describe('GET /api/v1/readiness', () => {
     );
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(new TextDecoder('utf-8', { ignoreBOM: true }).decode(raw).startsWith('\uFEFFĐịa bàn,')).toBe(true);
+
+    // as a workbook: the shares numbers, "2/2" a text (a CSV's "2/2" opens in Excel as 2 February)
+    const xlsx = await api.app.request('/api/v1/readiness?format=xlsx&lang=vi', { headers: { authorization: `Bearer ${tok.hanoi}` } });
+    expect(xlsx.headers.get('content-disposition')).toBe('attachment; filename="readiness-all.xlsx"');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await xlsx.arrayBuffer());
+    const sheet = wb.worksheets[0]!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 6)).toEqual(['Địa bàn', 'Mã địa bàn', 'Hạng', 'Mã doanh nghiệp', 'Doanh nghiệp']);
+    expect((sheet.getRow(2).values as unknown[]).slice(1, 13)).toEqual([
+      'Hà Nội',
+      'VN-HN',
+      1,
+      'north',
+      'North Fuel',
+      72,
+      'Sắp hết hạn',
+      2,
+      100,
+      '2/2',
+      50,
+      '1/2',
+    ]);
   });
 });
 

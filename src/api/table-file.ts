@@ -13,15 +13,23 @@ export type TableFormat = 'csv' | 'xlsx';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-export interface Table {
-  /** The file name without extension ("oot-impact-D1"). */
-  name: string;
+export interface Sheet {
   header: readonly string[];
   rows: readonly (readonly unknown[])[];
-  /** Headers of the columns holding ISO 8601 instants: dates on `timeZone`'s clock in the workbook. */
+  /** Headers of the columns holding ISO 8601 instants: dates on the table's `timeZone` clock in the workbook. */
   instants?: readonly string[];
+}
+
+export interface Table extends Sheet {
+  /** The file name without extension ("oot-impact-D1"); the first sheet's name. */
+  name: string;
   /** IANA zone the workbook's times are written in (the enterprise's). */
   timeZone: string;
+  /**
+   * Further tables (the assurance report's lots): sheets of their own in the workbook; in the CSV
+   * each with rows follows after an empty line.
+   */
+  more?: readonly (Sheet & { name: string })[];
 }
 
 const wallClock = new Map<string, Intl.DateTimeFormat>();
@@ -58,14 +66,19 @@ function xlsxCell(v: unknown): ExcelJS.CellValue {
   return JSON.stringify(v);
 }
 
-/** The table as an .xlsx workbook of one sheet: a bold, frozen header row, typed cells. */
+/** The table as an .xlsx workbook, a sheet per table: a bold, frozen header row, typed cells. */
 export async function tableXlsx(t: Table): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'MAG';
-  const ws = wb.addWorksheet(t.name.slice(0, 31).replace(/[:\\/?*[\]]/g, ' ') || 'Sheet', { views: [{ state: 'frozen', ySplit: 1 }] });
+  for (const sheet of [t, ...(t.more ?? [])]) addSheet(wb, sheet.name, sheet, t.timeZone);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+function addSheet(wb: ExcelJS.Workbook, name: string, t: Sheet, timeZone: string): void {
+  const ws = wb.addWorksheet(name.slice(0, 31).replace(/[:\\/?*[\]]/g, ' ') || 'Sheet', { views: [{ state: 'frozen', ySplit: 1 }] });
   const instantCols = new Set((t.instants ?? []).map((h) => t.header.indexOf(h)).filter((i) => i >= 0));
-  ws.addRow(t.header.map((h, i) => (instantCols.has(i) ? `${h} (${t.timeZone})` : h))).font = { bold: true };
-  for (const r of t.rows) ws.addRow(r.map((v, i) => (instantCols.has(i) && typeof v === 'string' ? (wallClockDate(v, t.timeZone) ?? v) : xlsxCell(v))));
+  ws.addRow(t.header.map((h, i) => (instantCols.has(i) ? `${h} (${timeZone})` : h))).font = { bold: true };
+  for (const r of t.rows) ws.addRow(r.map((v, i) => (instantCols.has(i) && typeof v === 'string' ? (wallClockDate(v, timeZone) ?? v) : xlsxCell(v))));
   for (const i of instantCols) {
     const col = ws.getColumn(i + 1);
     col.numFmt = 'dd/mm/yyyy hh:mm:ss';
@@ -74,14 +87,15 @@ export async function tableXlsx(t: Table): Promise<Buffer> {
   t.header.forEach((h, i) => {
     if (!instantCols.has(i)) ws.getColumn(i + 1).width = Math.min(40, Math.max(10, h.length + 2));
   });
-  return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 /** The response of a table download in the format asked for. */
 export async function tableDownload(c: Context, format: TableFormat, t: Table): Promise<Response> {
   if (format === 'xlsx')
     return c.body(new Uint8Array(await tableXlsx(t)), 200, { 'content-type': XLSX_TYPE, 'content-disposition': `attachment; filename="${t.name}.xlsx"` });
-  return c.body(csvFile(toCsv([...t.header], t.rows as unknown[][])), 200, {
+  // the further tables with rows after an empty line each, as the assurance report's CSV always had them
+  const csv = [t, ...(t.more ?? []).filter((m) => m.rows.length > 0)].map((x) => toCsv([...x.header], x.rows as unknown[][])).join('\r\n');
+  return c.body(csvFile(csv), 200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${t.name}.csv"`,
   });

@@ -3,7 +3,8 @@
 // (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
-import { toCsv, csvFile } from '../csv.ts';
+import { tableDownload } from '../table-file.ts';
+import { provinceName } from '../../oversight/provinces.ts';
 import { Region } from './registry.ts';
 import type { Principal } from '../../store/tokens.ts';
 import type { Tenant } from '../../store/registry.ts';
@@ -131,8 +132,8 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       'Enterprise readiness (Project 996 candidates): a score 0–100 per enterprise with its parts (valid verification, checks on schedule, drift and out-of-tolerance alerts resolved in time, lots passed) and the rules, ranked within each region',
     tag: 'oversight',
     roles: ALL_ROLES,
-    query: z.object({ region: Region.optional(), lang: LangParam, format: z.enum(['json', 'csv']).default('json') }),
-    produces: 'application/json or text/csv',
+    query: z.object({ region: Region.optional(), lang: LangParam, format: z.enum(['json', 'csv', 'xlsx']).default('json') }),
+    produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
       const tenants = scope(deps, p, query.region);
@@ -146,12 +147,8 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         alerts: facts.alerts,
         lots: facts.lots?.recent,
       });
-      if (query.format === 'csv') {
-        return c.body(csvFile(readinessCsv(items, query.lang)), 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="readiness-${query.region ?? 'all'}.csv"`,
-        });
-      }
+      if (query.format !== 'json')
+        return tableDownload(c, query.format, { name: `readiness-${query.region ?? 'all'}`, timeZone: zone(), ...readinessTable(items, query.lang) });
       return {
         generatedAt: new Date(now).toISOString(),
         region: query.region ?? null,
@@ -195,11 +192,22 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
   });
 }
 
-function readinessCsv(items: ReadinessItem[], lang: Lang): string {
+/** The ranking as a table: the province by name with its code beside it, headers in `lang`. */
+function readinessTable(items: ReadinessItem[], lang: Lang): { header: string[]; rows: unknown[][] } {
   const t = (k: string) => translate(lang, k);
-  const header = [t('ov.col.region'), t('rd.rank'), t('ov.col.tenant'), t('ov.col.name'), t('rd.score'), t('rd.standing'), t('ov.col.instruments')];
+  const header = [
+    t('ov.col.region'),
+    t('ov.col.regionCode'),
+    t('rd.rank'),
+    t('ov.col.tenant'),
+    t('ov.col.name'),
+    t('rd.score'),
+    t('rd.standing'),
+    t('ov.col.instruments'),
+  ];
   for (const id of PART_IDS) header.push(`${t(`rd.part.${id}`)} (%)`, `${t(`rd.part.${id}`)} (n/N)`);
   const rows = items.map((i) => [
+    provinceName(i.region, lang),
     i.region,
     i.rank,
     i.tenant,
@@ -209,5 +217,5 @@ function readinessCsv(items: ReadinessItem[], lang: Lang): string {
     i.instruments,
     ...PART_IDS.flatMap((id) => [i.parts[id].share, i.parts[id].denominator > 0 ? `${i.parts[id].numerator}/${i.parts[id].denominator}` : null]),
   ]);
-  return toCsv(header, rows);
+  return { header, rows };
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { isDateOnly, periodBound } from '../../oversight/period.ts';
-import { toCsv, csvFile } from '../csv.ts';
+import { tableDownload } from '../table-file.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
 const LOT_COLUMNS = [
@@ -56,7 +56,12 @@ async function lotRows(deps: ApiDeps, visible: Set<string> | undefined, tenant: 
     }));
 }
 
-const ReportQuery = z.object({ tenant: Id.optional(), from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv']).default('json') });
+const ReportQuery = z.object({
+  tenant: Id.optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
+  format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+});
 
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.
 export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
@@ -67,7 +72,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'reports',
     roles: ALL_ROLES,
     query: ReportQuery,
-    produces: 'application/json or text/csv',
+    produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, query }) => {
       const now = deps.now();
       // A date alone is a day of the enterprise's zone (the default zone for several), both days
@@ -114,7 +119,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
         }),
       );
       const lots = await lotRows(deps, visible, query.tenant, from, to, now);
-      if (query.format === 'csv') {
+      if (query.format !== 'json') {
         const header = [
           'tenant',
           'device',
@@ -135,9 +140,12 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
           'alertsResolved',
           'alertsOpen',
         ];
-        let csv = toCsv(
+        return tableDownload(c, query.format, {
+          name: `assurance-${query.tenant ?? 'all'}`,
+          timeZone: zoneOf(deps, query.tenant),
           header,
-          rows.map((x) => [
+          instants: ['verificationDue', 'lastCheckAt'],
+          rows: rows.map((x) => [
             x.tenant,
             x.device,
             x.type,
@@ -157,16 +165,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
             x.alertsResolved,
             x.alertsOpen,
           ]),
-        );
-        // The lots of the period follow the instruments as a second table, after an empty line.
-        if (lots.length > 0)
-          csv += `\r\n${toCsv(
-            [...LOT_COLUMNS],
-            lots.map((l) => LOT_COLUMNS.map((k) => l[k])),
-          )}`;
-        return c.body(csvFile(csv), 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="assurance-${query.tenant ?? 'all'}.csv"`,
+          // The lots of the period follow the instruments: a second table after an empty line in CSV, a sheet in the workbook.
+          more: [{ name: 'lots', header: LOT_COLUMNS, instants: ['declaredAt', 'judgedAt'], rows: lots.map((l) => LOT_COLUMNS.map((k) => l[k])) }],
         });
       }
       return {
