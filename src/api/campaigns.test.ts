@@ -278,3 +278,42 @@ describe('a mobile verification campaign', () => {
     expect(api.deps.campaigns.campaignSummary('2026-04-01T00:00:00Z', '2026-04-30T00:00:00Z')).toMatchObject({ campaigns: 0, verified: 0 });
   });
 });
+
+describe('an inspection record opened within a campaign', () => {
+  it("names the campaign and, without an authority of its own, prints the campaign's; refuses a campaign it may not see or of another region", async () => {
+    await planned();
+    // the market's tenant, made by the first scale verified there
+    const verified = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('S-1') });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(201);
+    const tenant = 'mkt-vn-bg-cho-thuong-tp-bac-giang';
+    const opening = { tenant, startedAt: '2026-03-15T09:30:00+07:00', inspectors: ['Nguyễn Văn Hùng'], campaign: 'bg-2026-q1' };
+    const within = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: opening });
+    expect(within.status, JSON.stringify(within.body)).toBe(201);
+    expect(within.body).toMatchObject({ campaign: 'bg-2026-q1', authority: 'Chi cục TĐC Bắc Giang' });
+    expect((await api.call('GET', `/api/v1/inspections/${within.body.id}`, { token: insp.bg })).body).toMatchObject({
+      campaign: 'bg-2026-q1',
+      authority: 'Chi cục TĐC Bắc Giang',
+    });
+    // its own authority is the record's
+    const own = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang' } });
+    expect(own.body).toMatchObject({ campaign: 'bg-2026-q1', authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang' });
+    // a campaign without an authority gives none (its name is no authority)
+    const { authority: _none, ...unnamed } = plan;
+    expect((await api.call('POST', '/api/v1/campaigns', { token: insp.bg, body: { ...unnamed, id: 'bg-2026-q2' } })).status).toBe(201);
+    const noAuthority = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, campaign: 'bg-2026-q2' } });
+    expect(noAuthority.body.campaign).toBe('bg-2026-q2');
+    expect(noAuthority.body).not.toHaveProperty('authority');
+    // unknown, or of a region the token does not cover: the same answer
+    const unknown = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, campaign: 'nope' } });
+    expect(unknown).toMatchObject({ status: 400, body: { error: { details: [{ path: 'campaign', message: 'campaign nope not found' }] } } });
+    expect((await api.call('POST', '/api/v1/campaigns', { body: { ...plan, id: 'hn-2026', region: 'VN-HN' } })).status).toBe(201);
+    const hidden = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, campaign: 'hn-2026' } });
+    expect(hidden).toMatchObject({ status: 400, body: { error: { details: [{ path: 'campaign', message: 'campaign hn-2026 not found' }] } } });
+    // an admin sees every campaign, but a record is within one of its enterprise's region only
+    const elsewhere = await api.call('POST', '/api/v1/inspections', { body: { ...opening, campaign: 'hn-2026' } });
+    expect(elsewhere).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ path: 'campaign', message: `campaign hn-2026 is in region VN-HN, enterprise ${tenant} in VN-BG` }] } },
+    });
+  });
+});

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
 import { recordHash } from '../inspections/inspection-service.ts';
+import { readPdf } from '../../test/support/pdf-text.ts';
 
 let now = new Date('2026-03-15T02:30:00Z');
 let api: ApiUnderTest;
@@ -151,6 +152,22 @@ describe('an inspection record', () => {
     expect(scale.body.checks[0]).toMatchObject({ deltaL: 0.02, regime: 'inService', legal: 'pass' });
     expect(scale.body.checks[0].error).toBeCloseTo(0.005, 12);
     expect(scale.body.checks[0].mpe).toBeCloseTo(0.05, 12);
+  });
+
+  it("names the enterprise's days in a check's traceability issue: an inspection running past midnight in Vietnam", async () => {
+    const id = await open(); // started 09:30 on 15 March in Vietnam
+    const pm = { id: 'PM-20L-07', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II', serial: 'BC-07' };
+    expect((await api.call('POST', '/api/v1/standards', { body: pm })).status).toBe(201);
+    // calibrated through the end of 15 March there (16:59:59.999Z)
+    const hc = { number: 'HC-07', issuedBy: 'VMI', issuedAt: '2025-03-16', validUntil: '2026-03-15', uncertainty: 0.004, traceableTo: 'VMI' };
+    expect((await api.call('POST', '/api/v1/standards/PM-20L-07/certificates', { body: hc })).status).toBe(201);
+    now = new Date('2026-03-15T23:30:00Z'); // 06:30 on 16 March in Vietnam, still the 15th in UTC
+    const late = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.05)]) });
+    expect(late.status, JSON.stringify(late.body)).toBe(201);
+    expect(late.body.checks[0]).toMatchObject({
+      traceable: false,
+      traceabilityIssue: 'the calibration of standard PM-20L-07 expired on 2026-03-15 (certificate HC-07), before this check of 2026-03-16',
+    });
   });
 
   it('refuses what the instrument or the record does not allow, storing nothing', async () => {
@@ -313,6 +330,84 @@ describe('an inspection record', () => {
     const en = await api.app.request(`/api/v1/inspections/${id}/record.pdf?lang=en`, { headers: { authorization: `Bearer ${insp.bg}` } });
     expect(en.headers.get('content-disposition')).toBe(`attachment; filename="${id}-en.pdf"`);
     expect((await api.app.request(`/api/v1/inspections/${id}/record.pdf`, { headers: { authorization: `Bearer ${insp.hn}` } })).status).toBe(404);
+  });
+
+  it('names the authority, the address and the representative of the establishment, kept, listed and printed; refuses them malformed', async () => {
+    const parties = {
+      authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang',
+      siteAddress: 'Số 12 đường Hùng Vương, phường Ngô Quyền, TP Bắc Giang',
+      representative: { name: 'Lê Thị Mai', position: 'Cửa hàng trưởng' },
+    };
+    const r = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, ...parties } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject(parties);
+    expect(r.body).not.toHaveProperty('campaign');
+    expect((await api.call('GET', `/api/v1/inspections/${r.body.id}`, { token: op.station })).body).toMatchObject(parties);
+    expect((await api.call('GET', '/api/v1/inspections', { token: insp.bg })).body.items[0]).toMatchObject({ id: r.body.id, ...parties });
+    // the opening is in the audit log with them
+    const audit = await api.call('GET', '/api/v1/audit');
+    expect(audit.body.items.find((e: { action: string; target: string }) => e.action === 'inspection.open' && e.target === r.body.id)?.details).toMatchObject(
+      parties,
+    );
+
+    const bad = async (body: Record<string, unknown>) =>
+      (await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, ...body } })).body.error?.details?.map(
+        (d: { path: string }) => d.path,
+      );
+    expect(await bad({ authority: 'x'.repeat(201) })).toEqual(['authority']);
+    expect(await bad({ authority: '   ' })).toEqual(['authority']);
+    expect(await bad({ siteAddress: 'x'.repeat(501) })).toEqual(['siteAddress']);
+    expect(await bad({ representative: { position: 'Cửa hàng trưởng' } })).toEqual(['representative.name']);
+    expect(await bad({ representative: 'Lê Thị Mai' })).toEqual(['representative']);
+    expect(await bad({ representative: { name: 'Lê Thị Mai', phone: '0912' } })).toEqual(['representative']);
+    // at most 200 characters, trimmed: 200 are taken
+    const long = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, authority: ` ${'Đ'.repeat(200)} ` } });
+    expect(long.body.authority).toBe('Đ'.repeat(200));
+
+    // printed: the authority in capitals above the team, the address and the representative, who signs
+    await api.call('POST', `/api/v1/inspections/${r.body.id}/items`, {
+      token: insp.bg,
+      body: item('fd-dt-2', [{ ...proving(20.05), ts: '2026-03-15T09:41:00' }]),
+    });
+    const res = await api.app.request(`/api/v1/inspections/${r.body.id}/record.pdf`, { headers: { authorization: `Bearer ${insp.bg}` } });
+    const text = readPdf(Buffer.from(await res.arrayBuffer())).text.replace(/\s+/g, ' ');
+    expect(text).toContain('SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG');
+    expect(text).toContain('Địa chỉ: Số 12 đường Hùng Vương, phường Ngô Quyền, TP Bắc Giang');
+    expect(text).toContain('Đại diện cơ sở: Ông/Bà Lê Thị Mai, chức vụ: Cửa hàng trưởng');
+    expect(text).toContain('ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA');
+    // the check's time: 09:41 read on the enterprise's clock (Vietnam)
+    expect(text).toMatch(/09:41/);
+  });
+
+  it("words a calibrated type's mark and certificate as calibration's on the printed record (its profile's standing)", async () => {
+    // the profile projector is calibrated, not legally verified (devices/profile-projector.json, standing: calibration)
+    expect(
+      (await api.call('POST', '/api/v1/devices', { body: { id: 'pp-dt-1', tenant: 'cxd-duc-thang', type: 'profile-projector', serial: 'PJ-300' } })).status,
+    ).toBe(201);
+    const id = await open();
+    const added = await api.call('POST', `/api/v1/inspections/${id}/items`, {
+      token: insp.bg,
+      body: { device: 'pp-dt-1', sealsIntact: true, verificationMarkValid: false, certificateValid: false },
+    });
+    expect(added.body).toMatchObject({
+      verdict: 'fail',
+      reasons: ['verification-mark-invalid', 'certificate-invalid'],
+      facts: { verification: { basis: 'calibration' } },
+    });
+    const pdf = async (lang: string) =>
+      readPdf(
+        Buffer.from(
+          await (await api.app.request(`/api/v1/inspections/${id}/record.pdf?lang=${lang}`, { headers: { authorization: `Bearer ${insp.bg}` } })).arrayBuffer(),
+        ),
+      ).text.replace(/\s+/g, ' ');
+    const vi = await pdf('vi');
+    expect(vi).toContain('Tem hiệu chuẩn: không hợp lệ; Giấy chứng nhận hiệu chuẩn: không hợp lệ');
+    expect(vi).toContain('Tình trạng hiệu chuẩn theo hồ sơ MAG: chưa có giấy chứng nhận');
+    expect(vi).toContain('Không phù hợp (tem hiệu chuẩn không hợp lệ; giấy chứng nhận hiệu chuẩn không hợp lệ)');
+    expect(vi).not.toMatch(/kiểm định không hợp lệ/);
+    const en = await pdf('en');
+    expect(en).toContain('Calibration label: not valid; Calibration certificate: not valid');
+    expect(en).toContain('Does not conform (calibration label not valid; calibration certificate not valid)');
   });
 
   it("summarises the period's inspections of a region for the periodic report", async () => {

@@ -119,6 +119,10 @@ export function itemForm(id, devices, done) {
   };
   const fit = () => {
     const type = typeOf();
+    // a calibrated type has a calibration label and certificate (hiệu chuẩn), not verification's
+    const calibrated = type?.standing === 'calibration';
+    /** @type {HTMLElement} */ (mark.el.lastElementChild).textContent = t(calibrated ? 'calibrationMarkValid' : 'verificationMarkValid');
+    /** @type {HTMLElement} */ (cert.el.lastElementChild).textContent = t(calibrated ? 'calibrationCertificateValid' : 'certificateValid');
     price.el.hidden = !type?.transactions;
     deltaLField.hidden = type?.quantity !== 'mass';
     const gases = type?.channels ? Object.keys(type.channels) : [];

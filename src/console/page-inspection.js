@@ -64,8 +64,15 @@ function record(r, devices, done) {
       S.me?.role === 'operator' ? h('p', { class: 'muted' }, t('readOnly')) : null,
       facts([
         [t('state'), badge(`istate istate-${r.state}`, label('istate', r.state))],
+        r.authority ? [t('recordAuthority'), r.authority] : null,
         [t('tenant'), tenantName(r.tenant)],
         r.site ? [t('site'), r.site] : null,
+        r.siteAddress ? [t('siteAddress'), r.siteAddress] : null,
+        r.representative
+          ? [t('representative'), r.representative.position ? `${r.representative.name}, ${r.representative.position}` : r.representative.name]
+          : null,
+        // operators do not see campaigns: the id alone
+        r.campaign ? [t('campaign'), inspect ? h('a', { href: `#/campaigns/${encodeURIComponent(r.campaign)}` }, r.campaign) : r.campaign] : null,
         [t('startedAt'), atStation(r.startedAt)],
         [t('inspectorsField'), r.inspectors.join(', ')],
         r.legalBasis ? [t('legalBasis'), r.legalBasis] : null,
@@ -123,6 +130,10 @@ function itemView(r, item, d, act, done) {
   const yes = (/** @type {boolean | undefined} */ v) => (v ? '✓' : '✗');
   const f = item.facts;
   const sealed = d?.sealed;
+  // a calibrated type's label and certificate are calibration's (hiệu chuẩn), as on the printed record
+  const calibrated = f.verification?.basis === 'calibration' || S.types.find((x) => x.id === d?.type)?.standing === 'calibration';
+  const reason = (/** @type {string} */ x) =>
+    label(calibrated && (x === 'verification-mark-invalid' || x === 'certificate-invalid') ? 'itemreason-calibration' : 'itemreason', x);
   return h(
     'div',
     { class: `item verdict-${item.verdict}`, 'data-item': String(item.id), 'data-device': item.device },
@@ -135,11 +146,11 @@ function itemView(r, item, d, act, done) {
       badge(`dec dec-${item.verdict}`, label('iverdict', item.verdict)),
       sealed ? [' ', badge('sev sev-critical', t('sealedOff'))] : null,
     ),
-    item.reasons.length ? h('p', { class: 'warn' }, item.reasons.map((x) => label('itemreason', x)).join('; ')) : null,
+    item.reasons.length ? h('p', { class: 'warn' }, item.reasons.map(reason).join('; ')) : null,
     facts([
       [t('sealsIntact'), yes(f.sealsIntact)],
-      [t('verificationMarkValid'), yes(f.verificationMarkValid)],
-      [t('certificateValid'), yes(f.certificateValid)],
+      [t(calibrated ? 'calibrationMarkValid' : 'verificationMarkValid'), yes(f.verificationMarkValid)],
+      [t(calibrated ? 'calibrationCertificateValid' : 'certificateValid'), yes(f.certificateValid)],
       f.priceDisplayCorrect === undefined ? null : [t('priceDisplayCorrect'), yes(f.priceDisplayCorrect)],
       f.notes ? [t('notes'), f.notes] : null,
     ]),

@@ -7,7 +7,7 @@ import { S, api, mayInspect } from './session.js';
 import { badge, errorBox, options, section, tenantName, tenantOptions } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { INSPECTION_STATES } from './vocabulary.js';
-/** @import { Inspection, InspectionListEntry, List } from './types.js' */
+/** @import { Campaign, Inspection, InspectionListEntry, List } from './types.js' */
 
 const filters = { state: '', tenant: '' };
 
@@ -79,6 +79,38 @@ function openForm() {
     { required: true },
   );
   const site = h('input', { name: 'site', type: 'text', maxlength: 200 });
+  const siteAddress = h('input', { name: 'siteAddress', type: 'text', maxlength: 500, autocomplete: 'street-address' });
+  const authority = h('input', { name: 'authority', type: 'text', maxlength: 200 });
+  const representativeName = h('input', { name: 'representativeName', type: 'text', maxlength: 200 });
+  const representativePosition = h('input', { name: 'representativePosition', type: 'text', maxlength: 200 });
+  // the campaign the record is opened within: those of the enterprise's region; its authority is the record's when none is typed
+  /** @type {Campaign[]} */
+  let campaigns = [];
+  const campaign = select('campaign', [['', t('none')]], '');
+  const offerCampaigns = () => {
+    const region = S.tenants.find((x) => x.id === tenant.value)?.region;
+    const chosen = campaign.value;
+    clear(campaign).append(
+      h('option', { value: '' }, t('none')),
+      ...campaigns.filter((c) => c.region === region).map((c) => h('option', { value: c.id, selected: c.id === chosen }, `${c.name} (${c.id})`)),
+    );
+    showAuthority();
+  };
+  const showAuthority = () => {
+    authority.placeholder = campaigns.find((c) => c.id === campaign.value)?.authority ?? '';
+  };
+  campaign.addEventListener('change', showAuthority);
+  // a position names the representative's: the name is then needed
+  representativePosition.addEventListener('input', () => {
+    representativeName.required = representativePosition.value.trim() !== '';
+  });
+  api()
+    .get('/api/v1/campaigns')
+    .then((/** @type {List<Campaign>} */ r) => {
+      campaigns = r.items;
+      offerCampaigns();
+    })
+    .catch(() => {}); // no campaigns offered: a record is opened outside one
   const zoneOf = () => {
     const x = S.tenants.find((x) => x.id === tenant.value);
     return x?.zoneInEffect ?? x?.timeZone ?? undefined;
@@ -91,6 +123,7 @@ function openForm() {
   });
   tenant.addEventListener('change', () => {
     if (!typed) startedAt.value = nowIn(zoneOf());
+    offerCampaigns();
   });
   const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');
   const legalBasis = h('input', { name: 'legalBasis', type: 'text', maxlength: 1000, value: 'Thông tư 15/2015/TT-BKHCN' });
@@ -108,6 +141,14 @@ function openForm() {
         // the time as typed, without a zone: the API reads it on the enterprise's clock, whatever this browser's zone
         const body = { tenant: tenant.value, startedAt: startedAt.value, inspectors: lines(inspectors.value) };
         if (site.value.trim()) body.site = site.value.trim();
+        if (siteAddress.value.trim()) body.siteAddress = siteAddress.value.trim();
+        if (campaign.value) body.campaign = campaign.value;
+        if (authority.value.trim()) body.authority = authority.value.trim();
+        if (representativeName.value.trim())
+          body.representative = {
+            name: representativeName.value.trim(),
+            ...(representativePosition.value.trim() ? { position: representativePosition.value.trim() } : {}),
+          };
         if (legalBasis.value.trim()) body.legalBasis = legalBasis.value.trim();
         try {
           /** @type {Inspection} */
@@ -122,6 +163,11 @@ function openForm() {
     },
     field(t('tenant'), tenant),
     field(`${t('site')} (${t('optional')})`, site),
+    field(`${t('siteAddress')} (${t('optional')})`, siteAddress),
+    field(`${t('campaign')} (${t('optional')})`, campaign),
+    field(`${t('recordAuthority')} (${t('optional')})`, authority, t('recordAuthorityHint')),
+    field(`${t('representativeName')} (${t('optional')})`, representativeName),
+    field(`${t('representativePosition')} (${t('optional')})`, representativePosition),
     field(t('startedAt'), startedAt),
     field(t('inspectorsField'), inspectors, t('oneNamePerLine')),
     field(`${t('legalBasis')} (${t('optional')})`, legalBasis),

@@ -20,10 +20,10 @@ import { evaluateCheck } from '../metrology/check.ts';
 import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceability.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
-import { validFrom } from '../oversight/period.ts';
+import { localDay, validFrom } from '../oversight/period.ts';
 import { itemVerdict } from './verdict.ts';
 import type { InspectionSummary } from './summary.ts';
-import type { Amendment, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
+import type { Amendment, Campaign, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
 
 /** What the record does not allow: the route answers it as 400, 404 or 409. */
 export class Refusal extends Error {
@@ -119,19 +119,43 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     return Date.parse(validFrom(value, this.zoneOf(tenant)));
   }
 
-  /** Opens a record at an existing tenant (the caller has checked that the actor may); startedAt as instantAt reads it. */
-  open(input: Omit<NewInspection, 'region' | 'openedBy'>, actor: string): Answer<S, Inspection> {
+  /**
+   * Opens a record at an existing tenant (the caller has checked that the actor may); startedAt as
+   * instantAt reads it. Opened within `campaign` (one the caller may see), the record names it and,
+   * without an authority of its own, takes the campaign's; the enterprise must be in its region.
+   */
+  open(
+    input: Omit<NewInspection, 'region' | 'openedBy' | 'campaign'>,
+    actor: string,
+    campaign?: Pick<Campaign, 'id' | 'region' | 'authority'>,
+  ): Answer<S, Inspection> {
     return this.answer(() => {
       const tenant = this.deps.registry.tenant(input.tenant);
       if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
+      if (campaign && campaign.region !== tenant.region)
+        throw new Refusal('invalid', 'the request body is invalid', [
+          { path: 'campaign', message: `campaign ${campaign.id} is in region ${campaign.region}, enterprise ${tenant.id} in ${tenant.region}` },
+        ]);
+      const authority = input.authority ?? campaign?.authority;
       const opened = this.store.open(
-        { ...input, startedAt: new Date(this.instantAt(tenant.id, input.startedAt)).toISOString(), region: tenant.region, openedBy: actor },
+        {
+          ...input,
+          ...(authority !== undefined ? { authority } : {}),
+          ...(campaign ? { campaign: campaign.id } : {}),
+          startedAt: new Date(this.instantAt(tenant.id, input.startedAt)).toISOString(),
+          region: tenant.region,
+          openedBy: actor,
+        },
         this.deps.now(),
       );
       return after(opened as Awaitable<Inspection>, (i) => {
         this.audit(actor, 'inspection.open', i.id, {
           tenant: i.tenant,
           site: i.site,
+          siteAddress: i.siteAddress,
+          authority: i.authority,
+          campaign: i.campaign,
+          representative: i.representative,
           startedAt: i.startedAt,
           inspectors: i.inspectors,
           legalBasis: i.legalBasis,
@@ -255,7 +279,13 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
       else {
         // the inspector's standard is judged as a device's is: traceable, or an untraceable-check alert
         if (this.deps.standardOf)
-          Object.assign(r.result, traceabilityOfCheck(profile, device, input, r.result, this.deps.standardOf(c.standardId, device.tenant)));
+          Object.assign(
+            r.result,
+            // the issue names the enterprise's days (docs/metrology.md §8)
+            traceabilityOfCheck(profile, device, input, r.result, this.deps.standardOf(c.standardId, device.tenant), (t) =>
+              localDay(this.zoneOf(device.tenant), t),
+            ),
+          );
         const { seq: _seq, ...rest } = r.result;
         out.push(rest);
       }
@@ -441,7 +471,9 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
 /**
  * SHA-256 (hex) of what a closed record says: its header, instruments and checks, and the
  * findings as noted (not their later answers and closing), in canonical JSON (keys sorted), so
- * anyone can recompute it from GET /api/v1/inspections/{id} at any time.
+ * anyone can recompute it from GET /api/v1/inspections/{id} at any time. A member the record
+ * lacks is left out, not written null: a record closed before the header had `authority`,
+ * `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then.
  */
 export function recordHash(r: InspectionRecord): string {
   const { recordHash: _h, amendments: _a, findings, ...content } = r;

@@ -183,3 +183,130 @@ describe('a check on the record: what makes it evidence', () => {
     expect(num(0.00798939, d)).not.toBe(num(0.00798935, d));
   });
 });
+
+describe('the parties, the times of the checks and the words of a calibrated type', () => {
+  // a profile projector (calibrated, not legally verified) examined at a workshop: its label and
+  // certificate were found not valid; two checks, the second on the next morning
+  const check = (ts: string, point: string) => ({
+    seq: -1,
+    ts: Date.parse(ts),
+    unit: 'mm',
+    indicated: 10.002,
+    corrected: 10.002,
+    reference: 10,
+    error: 0.002,
+    relativeError: 0.0002,
+    mpe: 0.0032,
+    uncertainty: 0.0005,
+    en: 0.5,
+    legal: 'pass' as const,
+    decision: 'pass' as const,
+    regime: 'inService' as const,
+    standardId: 'SM-10',
+    point,
+  });
+  const record: InspectionRecord = {
+    ...openRecord('BBKT-2026-0011', [
+      {
+        id: 1,
+        inspection: 'BBKT-2026-0011',
+        device: 'pp-1',
+        // recorded without a basis (as a verified type's is): the profile's standing decides
+        facts: { sealsIntact: true, verificationMarkValid: false, certificateValid: false, verification: { state: 'none', validUntil: null } },
+        verdict: 'fail',
+        reasons: ['verification-mark-invalid', 'certificate-invalid'],
+        // 03:05 UTC is 10:05 in Vietnam; 01:15 UTC on the 16th is 08:15 there, the next day
+        checks: [check('2026-03-15T03:05:00Z', 'X10'), check('2026-03-16T01:15:00Z', 'Y10')],
+        recordedAt: '2026-03-15T03:06:00.000Z',
+        recordedBy: 'inspector:Hùng:t',
+      },
+      {
+        id: 2,
+        inspection: 'BBKT-2026-0011',
+        device: 'sc-1',
+        facts: {
+          sealsIntact: true,
+          verificationMarkValid: true,
+          certificateValid: true,
+          verification: { state: 'valid', validUntil: '2026-12-01T16:59:59.999Z' },
+        },
+        verdict: 'pass',
+        reasons: [],
+        checks: [],
+        recordedAt: '2026-03-15T04:20:00.000Z',
+        recordedBy: 'inspector:Hùng:t',
+      },
+    ]),
+    authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang',
+    siteAddress: 'Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên',
+    representative: { name: 'Lê Thị Mai', position: 'Trưởng phòng kỹ thuật' },
+  };
+  const render = async (lang: 'vi' | 'en') =>
+    readPdf(
+      await renderRecordPdf(record, {
+        lang,
+        tenant: { id: 'cokhi-dt', name: 'Công ty Cơ khí Đình Trám', region: 'VN-BG' },
+        devices: new Map([
+          ['pp-1', { type: 'profile-projector', serial: 'PJ-300' }],
+          ['sc-1', { type: 'scale', serial: 'C-77' }],
+        ]),
+        typeNames: new Map(),
+        standings: new Map([
+          ['profile-projector', 'calibration'],
+          ['scale', 'verification'],
+        ]),
+        timeZone: 'Asia/Ho_Chi_Minh',
+        generatedAt: new Date('2026-03-16T05:00:00Z'),
+      }),
+    ).text.replace(/\s+/g, ' ');
+
+  it('prints them in Vietnamese', async () => {
+    const vi = await render('vi');
+    // the authority in capitals, above the team (Nghị định 30/2020, Phụ lục I)
+    expect(vi).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG ĐOÀN KIỂM TRA Số: BBKT-2026-0011/);
+    expect(vi).toContain('2. Cơ sở được kiểm tra: Công ty Cơ khí Đình Trám (cokhi-dt); Địa bàn: Bắc Giang');
+    expect(vi).toContain('Địa chỉ: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
+    expect(vi).toContain('Đại diện cơ sở: Ông/Bà Lê Thị Mai, chức vụ: Trưởng phòng kỹ thuật');
+    // when each instrument was recorded, and each check's time: the day too when not the day it started
+    expect(vi).toContain('số sê-ri PJ-300 (ghi nhận lúc 10:06 ngày 15/03/2026)');
+    expect(vi).toContain('số sê-ri C-77 (ghi nhận lúc 11:20 ngày 15/03/2026)');
+    expect(vi).toMatch(/Thời gian Điểm thử .* 10:05 X10 SM-10 .* 08:15 16\/03 Y10 SM-10/);
+    // the calibrated type in calibration's words; the scale still in verification's
+    expect(vi).toContain(
+      'Tem hiệu chuẩn: không hợp lệ; Giấy chứng nhận hiệu chuẩn: không hợp lệ; Tình trạng hiệu chuẩn theo hồ sơ MAG: chưa có giấy chứng nhận.',
+    );
+    expect(vi).toContain('Không phù hợp (tem hiệu chuẩn không hợp lệ; giấy chứng nhận hiệu chuẩn không hợp lệ)');
+    expect(vi).toContain('Dấu kiểm định: hợp lệ; Giấy chứng nhận kiểm định: hợp lệ; Tình trạng kiểm định theo hồ sơ MAG: còn hiệu lực');
+    // the representative's name under the establishment's signature, the inspector's under the team's
+    expect(vi).toContain('ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA (Ký, ghi rõ họ tên) ĐẠI DIỆN ĐOÀN KIỂM TRA (Ký, ghi rõ họ tên) Lê Thị Mai Nguyễn Văn Hùng');
+  });
+
+  it('prints them in English', async () => {
+    const en = await render('en');
+    expect(en).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG INSPECTION TEAM No.: BBKT-2026-0011/);
+    expect(en).toContain('Address: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
+    expect(en).toContain('Representative of the establishment: Lê Thị Mai, position: Trưởng phòng kỹ thuật');
+    expect(en).toContain('serial PJ-300 (recorded 15/03/2026 at 10:06)');
+    expect(en).toMatch(/Time Test point .* 10:05 X10 SM-10 .* 08:15 16\/03 Y10 SM-10/);
+    expect(en).toContain('Calibration label: not valid; Calibration certificate: not valid; Calibration standing in MAG: no certificate.');
+    expect(en).toContain('Does not conform (calibration label not valid; calibration certificate not valid)');
+    expect(en).toContain('Verification mark: valid; Verification certificate: valid; Verification standing in MAG: valid');
+    expect(en).toContain(
+      'FOR THE ESTABLISHMENT INSPECTED (Signature and full name) FOR THE INSPECTION TEAM (Signature and full name) Lê Thị Mai Nguyễn Văn Hùng',
+    );
+  });
+
+  it('prints a record without them as before: the team alone at the top, no address, no representative', async () => {
+    const pdf = await renderRecordPdf(openRecord('BBKT-2026-0012', []), {
+      lang: 'vi',
+      tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+      devices: new Map(),
+      typeNames: new Map(),
+      timeZone: 'Asia/Ho_Chi_Minh',
+      generatedAt: new Date('2026-03-15T05:00:00Z'),
+    });
+    const vi = readPdf(pdf).text.replace(/\s+/g, ' ');
+    expect(vi).toMatch(/^ĐOÀN KIỂM TRA Số: BBKT-2026-0012/);
+    expect(vi).not.toMatch(/Địa chỉ|Đại diện cơ sở:/);
+  });
+});

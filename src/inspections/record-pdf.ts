@@ -2,11 +2,13 @@
 // every Vietnamese letter prints, in Vietnamese or English. Parties, the instruments examined
 // with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
 // line with the record's SHA-256, and the signature block.
+import { provinceName } from '../oversight/provinces.ts';
 import { unitText } from '../metrology/units.ts';
+import { standingWord } from '../metrology/verification.ts';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
-import { RECORD_WORDS, type RecordLang, type RecordWords } from './record-words.ts';
-import type { InspectionItem, InspectionRecord } from './types.ts';
+import { RECORD_WORDS, type RecordLang, type RecordWords, type Standing } from './record-words.ts';
+import type { InspectionItem, InspectionRecord, ItemReason } from './types.ts';
 
 const require = createRequire(import.meta.url);
 // Fonts are named by their path, not registered under a short name: pdfkit caches a font by the
@@ -22,6 +24,12 @@ export interface RecordContext {
   devices: ReadonlyMap<string, { type: string; serial: string; site?: string }>;
   /** Profile names, for types the words do not name. */
   typeNames: ReadonlyMap<string, string>;
+  /**
+   * What keeps each type in standing (profile `standing`): a calibrated type's mark and certificate
+   * are written as calibration's (hiệu chuẩn), not verification's (kiểm định). Absent: verification,
+   * unless the item's own standing says calibration.
+   */
+  standings?: ReadonlyMap<string, Standing>;
   /** IANA zone the times are written in (the tenant's). */
   timeZone: string;
   generatedAt: Date;
@@ -35,15 +43,19 @@ export function actorName(actor: string): string {
   return parts.length >= 3 ? parts.slice(1, -1).join(':') : actor;
 }
 
-/** "lúc 09:30 ngày 15/03/2026" / "15/03/2026 at 09:30" in the zone. */
-export function recordTime(iso: string, lang: RecordLang, timeZone: string): string {
+/** The day ("15/03/2026") and the time of day ("09:30") of an instant in the zone. */
+export function recordClock(iso: string, timeZone: string): { day: string; time: string } {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
       .formatToParts(new Date(iso))
       .map((p) => [p.type, p.value]),
   );
-  const day = `${parts.day}/${parts.month}/${parts.year}`;
-  const time = `${parts.hour}:${parts.minute}`;
+  return { day: `${parts.day}/${parts.month}/${parts.year}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+/** "lúc 09:30 ngày 15/03/2026" / "15/03/2026 at 09:30" in the zone. */
+export function recordTime(iso: string, lang: RecordLang, timeZone: string): string {
+  const { day, time } = recordClock(iso, timeZone);
   return lang === 'vi' ? `lúc ${time} ngày ${day}` : `${day} at ${time}`;
 }
 
@@ -68,11 +80,17 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 
   heading(doc, w.parties);
   doc.text(`1. ${w.inspectors}: ${r.inspectors.join('; ')}`);
-  doc.text(`2. ${w.inspected}: ${ctx.tenant.name} (${ctx.tenant.id}); ${w.region}: ${ctx.tenant.region}`);
+  doc.text(`2. ${w.inspected}: ${ctx.tenant.name} (${ctx.tenant.id}); ${w.region}: ${provinceName(ctx.tenant.region, ctx.lang)}`);
+  const indented = (text: string) => {
+    doc.text(text, MARGIN + 14, doc.y, { width: width - 14 });
+    doc.x = MARGIN;
+  };
+  if (r.siteAddress) indented(`${w.address}: ${r.siteAddress}`);
+  if (r.representative) indented(w.representative(r.representative.name, r.representative.position));
 
   heading(doc, w.instruments);
   if (r.items.length === 0) doc.text(w.noInstruments);
-  for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, ctx, w, width);
+  for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, r, ctx, w, width);
 
   heading(doc, w.findings);
   findings(doc, r, w, width);
@@ -99,14 +117,28 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   return done;
 }
 
+/**
+ * The head of the record as Nghị định 30/2020/NĐ-CP (Phụ lục I) lays out an administrative
+ * document: top left the authority (in capitals), the team below it in bold over a short rule,
+ * and the record's number; top right the national name and motto; then the title.
+ */
 function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
   const top = doc.y;
   const half = width / 2;
+  const left = () => ({ width: half * 0.8, align: 'center' as const });
+  doc.fontSize(10);
+  if (r.authority) doc.font(FONT).text(r.authority.toLocaleUpperCase('vi'), MARGIN, top, left());
+  doc.font(FONT_BOLD).text(w.team, MARGIN, r.authority ? doc.y : top, left());
+  // the rule under the team: a third of the block's width, centred
+  const rule = doc.y + 2;
   doc
-    .font(FONT_BOLD)
-    .fontSize(10)
-    .text(w.team, MARGIN, top, { width: half * 0.8, align: 'center' });
-  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, doc.y, { width: half * 0.8, align: 'center' });
+    .save()
+    .moveTo(MARGIN + (half * 0.8) / 3, rule)
+    .lineTo(MARGIN + (2 * half * 0.8) / 3, rule)
+    .lineWidth(0.5)
+    .stroke()
+    .restore();
+  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, rule + 4, left());
   const leftBottom = doc.y;
   doc.font(FONT_BOLD).text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
   doc.font(FONT).text(w.motto, { width: width - half * 0.8, align: 'center', underline: true });
@@ -122,31 +154,50 @@ function heading(doc: PDFKit.PDFDocument, text: string): void {
   doc.font(FONT).fontSize(10).moveDown(0.2);
 }
 
-/** One instrument: what it is, what the inspector saw, its checks and its verdict. */
-function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ctx: RecordContext, w: RecordWords, width: number): void {
+/**
+ * One instrument: what it is and when it was recorded, what the inspector saw (its mark and
+ * certificate named by its type's standing: kiểm định or hiệu chuẩn), its checks each with its
+ * time, and its verdict.
+ */
+function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r: InspectionRecord, ctx: RecordContext, w: RecordWords, width: number): void {
   const d = ctx.devices.get(item.device);
   const type = d ? (w.typeNames[d.type] ?? ctx.typeNames.get(d.type) ?? d.type) : '';
+  // the standing recorded with the item says calibration for a calibrated type; else the type's profile says
+  const standing: Standing =
+    standingWord(item.facts.verification) === 'calibration' || (d && ctx.standings?.get(d.type) === 'calibration') ? 'calibration' : 'verification';
+  const sw = w.standing[standing];
+  const reason = (x: ItemReason) => (x === 'verification-mark-invalid' || x === 'certificate-invalid' ? sw.reasons[x] : w.reasons[x]);
   const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
   const signed = (x: number) => (x > 0 ? '+' : '') + num(x);
   const signedTo = (x: number, digits: number) => (x > 0 ? '+' : '') + num(x, digits);
   // a day as the record writes days: dd/mm/yyyy in the enterprise's zone
-  const day = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone).replace(/^.*?(\d{2}\/\d{2}\/\d{4}).*$/, '$1');
+  const day = (iso: string) => recordClock(iso, ctx.timeZone).day;
+  // a check's time of day; its day and month below when it is not the day the inspection started
+  // (the column is narrow: dd/mm fits, dd/mm/yyyy would wrap)
+  const firstDay = day(r.startedAt);
+  const clock = (ts: number) => {
+    const c = recordClock(new Date(ts).toISOString(), ctx.timeZone);
+    return c.day === firstDay ? c.time : `${c.time}\n${c.day.slice(0, 5)}`;
+  };
   doc
     .moveDown(0.4)
     .font(FONT_BOLD)
-    .text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`);
-  doc.font(FONT);
+    .text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`, {
+      continued: true,
+    })
+    .font(FONT)
+    .text(` (${w.recordedAt(recordTime(item.recordedAt, ctx.lang, ctx.timeZone))})`);
   const f = item.facts;
   const facts = [
     `${w.seals}: ${f.sealsIntact ? w.intact : w.broken}`,
-    `${w.verificationMark}: ${f.verificationMarkValid ? w.valid : w.invalid}`,
-    `${w.certificate}: ${f.certificateValid ? w.valid : w.invalid}`,
+    `${sw.mark}: ${f.verificationMarkValid ? w.valid : w.invalid}`,
+    `${sw.certificate}: ${f.certificateValid ? w.valid : w.invalid}`,
     f.priceDisplayCorrect === undefined ? null : `${w.priceDisplay}: ${f.priceDisplayCorrect ? w.correct : w.wrong}`,
-    `${w.registry}: ${w.registryState[f.verification.state] ?? f.verification.state}${f.verification.validUntil ? ` (${w.until} ${day(f.verification.validUntil)})` : ''}`,
+    `${sw.registry}: ${w.registryState[f.verification.state] ?? f.verification.state}${f.verification.validUntil ? ` (${w.until} ${day(f.verification.validUntil)})` : ''}`,
   ].filter((x): x is string => x !== null);
   doc.text(facts.join('; ') + '.', { width });
   // the inspector's finding governs; MAG's record is behind it (a certificate not yet entered)
-  if (f.certificateValid && (f.verification.state === 'expired' || f.verification.state === 'none')) doc.text(w.registryDisagrees, { width });
+  if (f.certificateValid && (f.verification.state === 'expired' || f.verification.state === 'none')) doc.text(sw.registryDisagrees, { width });
   if (f.notes) doc.text(`${w.notes}: ${f.notes}`, { width });
   if (item.checks.length) {
     doc.moveDown(0.3);
@@ -156,6 +207,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
       // enough decimals that an error beyond the MPE never prints as equal to it (0.089945 against 0.0899415)
       const digits = distinguishing(Math.abs(c.error), c.mpe, num);
       return [
+        clock(c.ts),
         [c.gas, c.point].filter(Boolean).join(' · ') || '—',
         // the standard with the certificate it was used under: what makes the check evidence (§8)
         [c.standardId, c.standardCertificate ? `${w.standardCertificate} ${c.standardCertificate}` : null, c.traceable === false ? `(${w.untraceable})` : null]
@@ -172,7 +224,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
     doc.fontSize(8.5).table({
       data: [head, ...rows],
       maxWidth: width,
-      columnStyles: [46, 84, 52, 52, 90, 62, 46, '*'],
+      columnStyles: [34, 44, 80, 52, 52, 86, 60, 44, '*'],
       defaultStyle: { padding: 3, border: 0.5, borderColor: '#888888' },
     });
     doc.fontSize(10);
@@ -185,7 +237,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, ct
           .fillColor('black');
   }
   doc.x = MARGIN;
-  const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map((x) => w.reasons[x]).join('; ')})`;
+  const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map(reason).join('; ')})`;
   doc
     .moveDown(0.2)
     .font(FONT_BOLD)
@@ -229,7 +281,11 @@ function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords
     doc.font(FONT_BOLD).text(title, MARGIN + i * half, top, { width: half, align: 'center' });
     doc.font(FONT).fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
   }
+  // names under the space for the signatures: the establishment's representative, the inspectors
+  if (r.representative) doc.text(r.representative.name, MARGIN, top + 90, { width: half, align: 'center' });
+  const below = doc.y;
   doc.text(r.inspectors.join('\n'), MARGIN + half, top + 90, { width: half, align: 'center' });
+  doc.y = Math.max(below, doc.y);
   doc.x = MARGIN;
 }
 

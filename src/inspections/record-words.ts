@@ -5,6 +5,20 @@ import type { FindingKind, FindingState, ItemReason } from './types.ts';
 
 export type RecordLang = 'vi' | 'en';
 
+/** What keeps an instrument in standing (profile `standing`): legal verification or calibration. */
+export type Standing = 'verification' | 'calibration';
+
+/** The words that name the certificate and mark of an instrument's standing: kiểm định or hiệu chuẩn. */
+export interface StandingWords {
+  mark: string;
+  certificate: string;
+  /** The standing MAG's registry gives it. */
+  registry: string;
+  /** The inspector found the certificate valid where MAG's registry has none in force. */
+  registryDisagrees: string;
+  reasons: Record<'verification-mark-invalid' | 'certificate-invalid', string>;
+}
+
 export interface RecordWords {
   nation: string;
   motto: string;
@@ -17,40 +31,43 @@ export interface RecordWords {
   parties: string;
   inspectors: string;
   inspected: string;
+  address: string;
   region: string;
+  /** The establishment's representative; position (chức vụ) when given. */
+  representative: (name: string, position?: string) => string;
   instruments: string;
   noInstruments: string;
   serial: string;
   site: string;
+  /** After an instrument's line: when it was entered on the record (when: recordTime's). */
+  recordedAt: (when: string) => string;
   seals: string;
   intact: string;
   broken: string;
-  verificationMark: string;
-  certificate: string;
+  /** By the type's standing: kiểm định (verification) or hiệu chuẩn (calibration). */
+  standing: Record<Standing, StandingWords>;
   valid: string;
   invalid: string;
   priceDisplay: string;
   correct: string;
   wrong: string;
-  registry: string;
   registryState: Record<string, string>;
   until: string;
   /** A standard's calibration certificate, before its number. */
   standardCertificate: string;
   /** Beside a check whose standard was not traceable at its time. */
   untraceable: string;
-  /** The inspector found the certificate valid where MAG's registry has none in force. */
-  registryDisagrees: string;
   /** Below the checks: why a standard was not traceable (issue: MAG's English sentence). */
   untraceableNote: (standard: string, issue: string) => string;
   notes: string;
-  checkHeaders: [point: string, standard: string, indicated: string, reference: string, error: string, mpe: string, u: string, result: string];
+  checkHeaders: [time: string, point: string, standard: string, indicated: string, reference: string, error: string, mpe: string, u: string, result: string];
   pass: string;
   fail: string;
   itemVerdict: string;
   conforming: string;
   nonConforming: string;
-  reasons: Record<ItemReason, string>;
+  /** Why an instrument does not conform; the mark's and the certificate's are in `standing`. */
+  reasons: Record<Exclude<ItemReason, keyof StandingWords['reasons']>, string>;
   findings: string;
   noFindings: string;
   findingHeaders: [id: string, kind: string, instrument: string, description: string, action: string, state: string];
@@ -87,31 +104,46 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     parties: 'I. THÀNH PHẦN',
     inspectors: 'Đoàn kiểm tra',
     inspected: 'Cơ sở được kiểm tra',
+    address: 'Địa chỉ',
     region: 'Địa bàn',
+    representative: (name, position) => `Đại diện cơ sở: Ông/Bà ${name}${position ? `, chức vụ: ${position}` : ''}`,
     instruments: 'II. PHƯƠNG TIỆN ĐO VÀ KẾT QUẢ KIỂM TRA',
     noInstruments: 'Không có phương tiện đo nào được kiểm tra.',
     serial: 'số sê-ri',
     site: 'vị trí',
+    recordedAt: (when) => `ghi nhận ${when}`,
     seals: 'Niêm phong, kẹp chì',
     intact: 'còn nguyên vẹn',
     broken: 'không còn nguyên vẹn',
-    verificationMark: 'Dấu kiểm định',
-    certificate: 'Giấy chứng nhận kiểm định',
+    standing: {
+      verification: {
+        mark: 'Dấu kiểm định',
+        certificate: 'Giấy chứng nhận kiểm định',
+        registry: 'Tình trạng kiểm định theo hồ sơ MAG',
+        registryDisagrees: 'Giấy chứng nhận kiểm định xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
+        reasons: { 'verification-mark-invalid': 'dấu kiểm định không hợp lệ', 'certificate-invalid': 'giấy chứng nhận kiểm định không hợp lệ' },
+      },
+      calibration: {
+        mark: 'Tem hiệu chuẩn',
+        certificate: 'Giấy chứng nhận hiệu chuẩn',
+        registry: 'Tình trạng hiệu chuẩn theo hồ sơ MAG',
+        registryDisagrees: 'Giấy chứng nhận hiệu chuẩn xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
+        reasons: { 'verification-mark-invalid': 'tem hiệu chuẩn không hợp lệ', 'certificate-invalid': 'giấy chứng nhận hiệu chuẩn không hợp lệ' },
+      },
+    },
     valid: 'hợp lệ',
     invalid: 'không hợp lệ',
     priceDisplay: 'Hiển thị giá, thành tiền',
     correct: 'đúng',
     wrong: 'không đúng',
-    registry: 'Tình trạng kiểm định theo hồ sơ MAG',
     registryState: { valid: 'còn hiệu lực', 'due-soon': 'còn hiệu lực, sắp hết hạn', expired: 'hết hiệu lực', none: 'chưa có giấy chứng nhận' },
     until: 'hiệu lực đến hết ngày',
     standardCertificate: 'GCN hiệu chuẩn',
-    registryDisagrees: 'Giấy chứng nhận kiểm định xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
     untraceable: 'không bảo đảm liên kết chuẩn',
     untraceableNote: (standard) =>
       `Chuẩn ${standard} không bảo đảm liên kết chuẩn tại thời điểm kiểm tra (giấy chứng nhận hiệu chuẩn không còn hiệu lực, không phù hợp hoặc không đủ độ chính xác; chi tiết trong hồ sơ MAG): kết quả phép kiểm tra này không dùng làm căn cứ xử lý.`,
     notes: 'Ghi chú',
-    checkHeaders: ['Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'Sai số lớn nhất cho phép khi sử dụng', 'U (k = 2)', 'Kết quả'],
+    checkHeaders: ['Thời gian', 'Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'Sai số lớn nhất cho phép khi sử dụng', 'U (k = 2)', 'Kết quả'],
     pass: 'Đạt',
     fail: 'Không đạt',
     itemVerdict: 'Kết luận',
@@ -120,8 +152,6 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     reasons: {
       'check-fail': 'sai số vượt mức sai số cho phép khi sử dụng',
       'seals-broken': 'niêm phong, kẹp chì không còn nguyên vẹn',
-      'verification-mark-invalid': 'dấu kiểm định không hợp lệ',
-      'certificate-invalid': 'giấy chứng nhận kiểm định không hợp lệ',
       'price-display-wrong': 'hiển thị giá, thành tiền không đúng',
     },
     findings: 'III. VI PHẠM VÀ BIỆN PHÁP XỬ LÝ',
@@ -139,7 +169,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     openLine: 'Biên bản chưa kết thúc: nội dung còn có thể được bổ sung.',
     hash: 'Mã xác thực (SHA-256)',
     signatures: 'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên.',
-    forInspected: 'ĐẠI DIỆN CƠ SỞ',
+    forInspected: 'ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA',
     forTeam: 'ĐẠI DIỆN ĐOÀN KIỂM TRA',
     signHint: '(Ký, ghi rõ họ tên)',
     generated: (when) => `Lập bằng MAG ${when}`,
@@ -166,31 +196,46 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     parties: 'I. PARTIES',
     inspectors: 'Inspection team',
     inspected: 'Establishment inspected',
+    address: 'Address',
     region: 'Region',
+    representative: (name, position) => `Representative of the establishment: ${name}${position ? `, position: ${position}` : ''}`,
     instruments: 'II. INSTRUMENTS AND RESULTS',
     noInstruments: 'No instrument was examined.',
     serial: 'serial',
     site: 'site',
+    recordedAt: (when) => `recorded ${when}`,
     seals: 'Seals',
     intact: 'intact',
     broken: 'broken',
-    verificationMark: 'Verification mark',
-    certificate: 'Verification certificate',
+    standing: {
+      verification: {
+        mark: 'Verification mark',
+        certificate: 'Verification certificate',
+        registry: 'Verification standing in MAG',
+        registryDisagrees: "The verification certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
+        reasons: { 'verification-mark-invalid': 'verification mark not valid', 'certificate-invalid': 'verification certificate not valid' },
+      },
+      calibration: {
+        mark: 'Calibration label',
+        certificate: 'Calibration certificate',
+        registry: 'Calibration standing in MAG',
+        registryDisagrees: "The calibration certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
+        reasons: { 'verification-mark-invalid': 'calibration label not valid', 'certificate-invalid': 'calibration certificate not valid' },
+      },
+    },
     valid: 'valid',
     invalid: 'not valid',
     priceDisplay: 'Price and amount display',
     correct: 'correct',
     wrong: 'wrong',
-    registry: 'Verification standing in MAG',
     registryState: { valid: 'valid', 'due-soon': 'valid, due soon', expired: 'expired', none: 'no certificate' },
     until: 'valid through',
     standardCertificate: 'calibration certificate',
-    registryDisagrees: "The verification certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
     untraceable: 'not traceable',
     untraceableNote: (standard, issue) =>
       `Standard ${standard} was not traceable at the time of the check (${issue}): the check's result is no ground for enforcement.`,
     notes: 'Notes',
-    checkHeaders: ['Test point', 'Standard', 'Indicated', 'Reference', 'Error', 'In-service MPE', 'U (k = 2)', 'Result'],
+    checkHeaders: ['Time', 'Test point', 'Standard', 'Indicated', 'Reference', 'Error', 'In-service MPE', 'U (k = 2)', 'Result'],
     pass: 'Pass',
     fail: 'Fail',
     itemVerdict: 'Conclusion',
@@ -199,8 +244,6 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     reasons: {
       'check-fail': 'error beyond the in-service maximum permissible error',
       'seals-broken': 'seals broken',
-      'verification-mark-invalid': 'verification mark not valid',
-      'certificate-invalid': 'verification certificate not valid',
       'price-display-wrong': 'price or amount displayed wrongly',
     },
     findings: 'III. FINDINGS AND ACTIONS',
@@ -218,7 +261,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     openLine: 'The record is still open: more may be added to it.',
     hash: 'Fingerprint (SHA-256)',
     signatures: 'The record was read out to the parties, who agreed to it and sign below.',
-    forInspected: 'FOR THE ESTABLISHMENT',
+    forInspected: 'FOR THE ESTABLISHMENT INSPECTED',
     forTeam: 'FOR THE INSPECTION TEAM',
     signHint: '(Signature and full name)',
     generated: (when) => `Made with MAG on ${when}`,

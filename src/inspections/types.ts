@@ -15,12 +15,26 @@ export const ITEM_REASONS = ['check-fail', 'seals-broken', 'verification-mark-in
 export type ItemReason = (typeof ITEM_REASONS)[number];
 export type ItemVerdict = 'pass' | 'fail';
 
+/** Who speaks and signs for the establishment inspected (đại diện cơ sở). */
+export interface Representative {
+  name: string;
+  /** Chức vụ, e.g. "Cửa hàng trưởng". */
+  position?: string;
+}
+
 export interface Inspection {
   /** BBKT-<year>-<nnnn>: the record's number. */
   id: string;
   tenant: string;
   region: string;
   site?: string;
+  /** The address of the establishment or site inspected, as printed among the parties. */
+  siteAddress?: string;
+  /** The body the inspection team acts for, printed above the team top left (e.g. "Sở Khoa học và Công nghệ tỉnh Bắc Giang"). */
+  authority?: string;
+  /** The mobile verification campaign the record was opened within (its authority is the record's when none is given). */
+  campaign?: string;
+  representative?: Representative;
   startedAt: string;
   inspectors: string[];
   legalBasis?: string;

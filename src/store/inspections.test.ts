@@ -3,10 +3,54 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateDb } from './db.ts';
 import { InspectionStore } from './inspections.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { SqliteState, queryBuilder } from './sql.ts';
 import type { CheckResult } from '../metrology/types.ts';
+import { sqliteStateTarget } from '../../test/support/state-targets.ts';
+import { inspectionPartiesContract } from '../../test/support/inspection-parties-contract.ts';
+
+// the record's parties (migration 0010) and the hash of a record closed before it: the contract
+// kept on either database (the PostgreSQL run is test/integration/inspection-parties-postgres.test.ts)
+inspectionPartiesContract('SQLite', async () => {
+  const target = sqliteStateTarget('inspection-parties');
+  const legacyDirs: string[] = [];
+  const legacyDbs: { close(): void }[] = [];
+  return {
+    open: target.open,
+    upgraded: async (rows) => {
+      const legacyDir = mkdtempSync(join(tmpdir(), 'mag-inspections-0009-'));
+      legacyDirs.push(legacyDir);
+      const connection = new Database(join(legacyDir, 'mag.db'));
+      const before = new SqliteState(connection);
+      const schema = queryBuilder('sqlite').schema;
+      const upTo = MIGRATIONS.findIndex((m) => m.name.startsWith('0010-'));
+      for (const m of MIGRATIONS.slice(0, upTo)) for (const statement of m.up(schema, 'sqlite')) before.execute(statement.compile());
+      connection.pragma(`user_version = ${upTo}`);
+      for (const [table, list] of Object.entries(rows))
+        for (const row of list)
+          connection
+            .prepare(
+              `INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
+                .map(() => '?')
+                .join(', ')})`,
+            )
+            .run(...Object.values(row));
+      connection.close();
+      const db = openStateDb(legacyDir);
+      legacyDbs.push(db);
+      return db;
+    },
+    close: async () => {
+      for (const db of legacyDbs) db.close();
+      for (const d of legacyDirs) rmSync(d, { recursive: true, force: true });
+      await target.close();
+    },
+  };
+});
 
 let dir: string;
 beforeEach(() => {

@@ -70,7 +70,13 @@ function inspectionFromRow(r: Selectable<InspectionsTable>): Inspection {
     openedBy: r.opened_by,
     createdAt: r.created_at,
   };
+  // what a record made before migration 0010 lacks stays absent: its hash is of what it held
   if (r.site !== null) i.site = r.site;
+  if (r.site_address !== null) i.siteAddress = r.site_address;
+  if (r.authority !== null) i.authority = r.authority;
+  if (r.campaign !== null) i.campaign = r.campaign;
+  if (r.representative_name !== null)
+    i.representative = { name: r.representative_name, ...(r.representative_position !== null ? { position: r.representative_position } : {}) };
   if (r.legal_basis !== null) i.legalBasis = r.legal_basis;
   if (r.closed_at !== null) i.closedAt = r.closed_at;
   if (r.closed_by !== null) i.closedBy = r.closed_by;
@@ -118,6 +124,11 @@ const Q = {
       tenant: arg('tenant'),
       region: arg('region'),
       site: arg('site'),
+      site_address: arg('site_address'),
+      authority: arg('authority'),
+      representative_name: arg('representative_name'),
+      representative_position: arg('representative_position'),
+      campaign: arg('campaign'),
       started_at: arg('started_at'),
       inspectors: arg('inspectors'),
       legal_basis: arg('legal_basis'),
@@ -376,6 +387,11 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
             tenant: i.tenant,
             region: i.region,
             site: i.site ?? null,
+            site_address: i.siteAddress ?? null,
+            authority: i.authority ?? null,
+            representative_name: i.representative?.name ?? null,
+            representative_position: i.representative?.position ?? null,
+            campaign: i.campaign ?? null,
             started_at: i.startedAt,
             inspectors: JSON.stringify(i.inspectors),
             legal_basis: i.legalBasis ?? null,

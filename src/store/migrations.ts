@@ -419,6 +419,20 @@ export const MIGRATIONS: SchemaMigration[] = [
               .addColumn('incarnation', 'text', (c) => c.notNull()),
           ],
   },
+  {
+    // What an administrative record carries (Nghị định 30/2020/NĐ-CP, Phụ lục I): the issuing
+    // authority above the team, the address of the establishment inspected and its representative;
+    // and the campaign a record was opened within. All nullable: records made before have none,
+    // and their hash (of what they held) is unchanged. One column per ALTER: SQLite adds one at a time.
+    name: '0010-inspection-record-parties',
+    up: (s) => [
+      s.alterTable('inspections').addColumn('authority', 'text'),
+      s.alterTable('inspections').addColumn('site_address', 'text'),
+      s.alterTable('inspections').addColumn('representative_name', 'text'),
+      s.alterTable('inspections').addColumn('representative_position', 'text'),
+      s.alterTable('inspections').addColumn('campaign', 'text'),
+    ],
+  },
 ];
 
 /** Brings a SQLite state database to the latest schema: each migration once, in its own transaction. */

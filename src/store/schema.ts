@@ -266,6 +266,14 @@ export interface InspectionsTable {
   conclusion: string | null;
   /** SHA-256 of the record as closed (printed on the PDF). */
   record_hash: string | null;
+  /** The issuing authority printed above the team (migration 0010). */
+  authority: string | null;
+  site_address: string | null;
+  /** The establishment's representative: name and position (chức vụ). */
+  representative_name: string | null;
+  representative_position: string | null;
+  /** The campaign the record was opened within. */
+  campaign: string | null;
 }
 
 /** One instrument examined during an inspection. */

@@ -73,6 +73,11 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(await opening.getByLabel('Enterprise').locator('option').allTextContents()).toEqual(['cxd-duc-thang (VN-BG)']); // its region's only
     await opening.getByLabel(/^Site/).fill('Cửa hàng xăng dầu số 1, TP Bắc Giang');
     await opening.getByLabel('Inspectors').fill('Nguyễn Văn Hùng\nTrần Thị Lan');
+    // the parties of an administrative record: the authority above the team, the address, the establishment's representative
+    await opening.getByLabel(/^Address/).fill('Số 12 đường Hùng Vương, TP Bắc Giang');
+    await opening.getByLabel(/^Authority/).fill('Sở Khoa học và Công nghệ tỉnh Bắc Giang');
+    await opening.getByLabel(/^Establishment's representative/).fill('Lê Thị Mai');
+    await opening.getByLabel(/^Representative's position/).fill('Cửa hàng trưởng');
     // the station's clock: now in Vietnam (the enterprise's zone), though this browser runs in UTC
     const started = opening.getByLabel('Started');
     const shownNow = Date.parse(`${await started.inputValue()}:00+07:00`);
@@ -83,7 +88,13 @@ describe("the inspector's work in the console (real browser)", () => {
     await h1.waitFor();
     recordId = (await h1.textContent())!.replace('Inspection record ', '');
     await page.getByText(`Record ${recordId} opened.`).waitFor();
-    expect((await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body.startedAt).toBe('2026-12-01T01:30:00.000Z');
+    expect((await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body).toMatchObject({
+      startedAt: '2026-12-01T01:30:00.000Z',
+      siteAddress: 'Số 12 đường Hùng Vương, TP Bắc Giang',
+      authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang',
+      representative: { name: 'Lê Thị Mai', position: 'Cửa hàng trưởng' },
+    });
+    expect(await page.locator('main').textContent()).toMatch(/Representative of the establishment\s*Lê Thị Mai, Cửa hàng trưởng/);
     // and shown on the station's clock, as the printed record gives it, though this browser runs in UTC
     expect(await page.locator('main').textContent()).toMatch(/Started\s*01\/12\/2026, 08:30:00/);
 

@@ -28,6 +28,14 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 export const InspectionBody = z.strictObject({
   tenant: Id,
   site: z.string().max(200).optional(),
+  /** The address of the establishment or site inspected. */
+  siteAddress: Text(500).optional(),
+  /** The issuing authority above the team on the record; the campaign's when absent. */
+  authority: Text(200).optional(),
+  /** The mobile verification campaign the record is opened within. */
+  campaign: Id.optional(),
+  /** The establishment's representative (đại diện cơ sở), named on the record and above its signature. */
+  representative: z.strictObject({ name: Text(200), position: Text(200).optional() }).optional(),
   startedAt: IsoDate,
   inspectors: z.array(Text(200)).min(1).max(20),
   legalBasis: z.string().max(1000).optional(),
@@ -140,7 +148,12 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, body }) => {
       if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
-      return answered(() => svc.open(body, actorOf(p)));
+      const { campaign: campaignId, ...opening } = body;
+      const campaign = campaignId === undefined ? undefined : await deps.campaigns.campaign(campaignId);
+      // a campaign of a region this token does not cover is as unknown to it as on the campaign routes
+      if (campaignId !== undefined && (!campaign || !(p.role === 'admin' || (p.regions ?? []).includes(campaign.region))))
+        throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'campaign', message: `campaign ${campaignId} not found` }]);
+      return answered(() => svc.open(opening, actorOf(p), campaign));
     },
   });
   r.add({
@@ -250,6 +263,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         tenant,
         devices,
         typeNames: new Map([...deps.profiles.values()].map((x) => [x.id, x.name])),
+        standings: new Map([...deps.profiles.values()].map((x) => [x.id, x.standing])),
         timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
         generatedAt: deps.now(),
       });
