@@ -164,6 +164,7 @@ export const en = {
   to: 'To',
   download: 'Download CSV',
   downloadOot: 'Download out-of-tolerance impact (CSV)',
+  downloadXlsx: 'Download Excel (.xlsx)',
   downloaded: 'Downloaded {file}.',
   chooseDevice: '— choose an instrument —',
   copyFailed: 'Could not copy; select the text and copy it by hand.',

@@ -165,6 +165,7 @@ export const vi = {
   to: 'Đến ngày',
   download: 'Tải CSV',
   downloadOot: 'Tải danh sách số đo bị ảnh hưởng (CSV)',
+  downloadXlsx: 'Tải về Excel (.xlsx)',
   downloaded: 'Đã tải {file}.',
   chooseDevice: '— chọn phương tiện đo —',
   copyFailed: 'Không sao chép được; hãy chọn và sao chép thủ công.',

@@ -10,6 +10,7 @@ import {
   chartWidth,
   checksBySeries,
   downloadButton,
+  xlsxButton,
   driftFacts,
   errorBox,
   facts,
@@ -66,7 +67,13 @@ export async function instrumentPage(main, id) {
         [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
       ]),
-      h('div', { class: 'form-actions' }, downloadButton(t('downloadOot'), `/api/v1/devices/${dev}/oot-impact`, { format: 'csv' }, `oot-impact-${d.id}.csv`)),
+      h(
+        'div',
+        { class: 'form-actions' },
+        downloadButton(t('downloadOot'), `/api/v1/devices/${dev}/oot-impact`, { format: 'csv' }, `oot-impact-${d.id}.csv`),
+        ' ',
+        xlsxButton(`/api/v1/devices/${dev}/oot-impact`, {}, `oot-impact-${d.id}.xlsx`),
+      ),
     ),
   );
   /** A card that shows "loading" until filled. @param {string} title */

@@ -4,7 +4,7 @@
 import { h, field, select } from './dom.js';
 import { t, lang, label, fmtNum } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, downloadButton, filterChips } from './blocks.js';
+import { badge, downloadButton, filterChips, xlsxButton } from './blocks.js';
 import { listPage } from './list-page.js';
 /** @import { Readiness, ReadinessPart } from './types.js' */
 
@@ -33,6 +33,8 @@ export function readinessPage(main, params) {
           'div',
           { class: 'field field-action' },
           downloadButton(t('rd.downloadCsv'), '/api/v1/readiness', () => ({ format: 'csv', region, lang: lang() }), 'readiness.csv'),
+          ' ',
+          xlsxButton('/api/v1/readiness', () => ({ region, lang: lang() }), 'readiness.xlsx'),
         ),
       ),
       filterChips(params, '#/readiness'),

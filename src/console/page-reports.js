@@ -5,7 +5,7 @@ import { h, field, select } from './dom.js';
 import { t, lang, LANGS } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Device, List } from './types.js' */
-import { downloadButton, errorText, section, tenantName, tenantOptions } from './blocks.js';
+import { downloadButton, errorText, section, tenantName, tenantOptions, xlsxButton } from './blocks.js';
 
 /** @param {HTMLElement} main */
 export function reportsPage(main) {
@@ -62,6 +62,8 @@ export function reportsPage(main) {
           () => ({ format: 'csv', tenant: tenant.value, from: from.value, to: to.value }),
           'assurance.csv',
         ),
+        ' ',
+        xlsxButton('/api/v1/reports/assurance', () => ({ tenant: tenant.value, from: from.value, to: to.value }), 'assurance.xlsx'),
       ),
     ),
     section(

@@ -5,7 +5,7 @@
 import { h, clear, append, field } from './dom.js';
 import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { api } from './session.js';
-import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName } from './blocks.js';
+import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName, xlsxButton } from './blocks.js';
 /** @import { Child } from './dom.js' */
 /** @import { Standard, StandardImpact } from './types.js' */
 
@@ -57,6 +57,8 @@ export function impactSection(s, box) {
         h('button', { type: 'submit' }, t('show')),
         ' ',
         downloadButton(t('downloadImpact'), `/api/v1/standards/${sid}/impact`, () => ({ format: 'csv', ...query() }), `standard-impact-${s.id}.csv`),
+        ' ',
+        xlsxButton(`/api/v1/standards/${sid}/impact`, query, `standard-impact-${s.id}.xlsx`),
       ),
     ),
     box,

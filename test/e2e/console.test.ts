@@ -1,5 +1,6 @@
 // End-to-end: the inspector console in a real browser (Debian's Chromium driven by
 // playwright-core) against a real gateway fed by real MQTT device clients.
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
@@ -164,6 +165,12 @@ describe('inspector console (real browser)', () => {
     const report = page.getByRole('region', { name: 'Measurement-assurance report' });
     const [download] = await Promise.all([page.waitForEvent('download'), report.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^assurance-.*\.csv$/);
+    // and as an Excel workbook beside it
+    const [workbook] = await Promise.all([page.waitForEvent('download'), report.getByRole('button', { name: 'Download Excel (.xlsx)' }).click()]);
+    expect(workbook.suggestedFilename()).toMatch(/^assurance-.*\.xlsx$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await workbook.path())!);
+    expect((wb.worksheets[0]!.getRow(1).values as unknown[]).slice(1, 3)).toEqual(['tenant', 'device']);
     // language switch: Vietnamese labels, remembered in localStorage
     await page.getByLabel('Language').selectOption('vi');
     await page.getByRole('link', { name: 'Cảnh báo' }).waitFor();
@@ -589,6 +596,8 @@ describe('inspector console (real browser)', () => {
     await shot(page, 'standard-desktop');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download impact (CSV)' }).click()]);
     expect(csv.suggestedFilename()).toBe('standard-impact-REF-BARO-01.csv');
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Excel (.xlsx)' }).click()]);
+    expect(xlsx.suggestedFilename()).toBe('standard-impact-REF-BARO-01.xlsx');
     const alerts = (await t.call('GET', '/api/v1/alerts?kind=standard-oot')).body.items;
     expect(alerts).toEqual([expect.objectContaining({ tenant: 'hn-ent', device: 'REF-BARO-01', severity: 'critical' })]);
     expect(problems).toEqual([]);
