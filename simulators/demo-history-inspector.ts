@@ -20,6 +20,7 @@ import type { InstrumentProfile } from '../src/metrology/profile.ts';
 import type { ReferenceStandard } from '../src/metrology/traceability.ts';
 import { addCalendarMonths } from '../src/metrology/verification.ts';
 import { previousQuarter } from '../src/oversight/period.ts';
+import { provinceName } from '../src/oversight/provinces.ts';
 import type { DevicePlan, ParsedFleet } from './fleet-file.ts';
 import { DAY_MS } from './models/types.ts';
 import { dayEnd, dayStart } from './certificate-days.ts';
@@ -96,6 +97,8 @@ interface Visit {
   region: string;
   devices: DevicePlan[];
   legalBasis: string;
+  /** Who received the team for the establishment (named on the record, above its signature). */
+  representative: { name: string; position: string };
   /** The instrument whose seals are found broken. */
   brokenSeal?: string;
   findings: FindingPlan[];
@@ -121,6 +124,7 @@ function visits(fleet: ParsedFleet, plans: readonly DevicePlan[]): Visit[] {
     region: region(tenant),
     devices: dispensers(tenant).filter((p) => !site || p.registration.site === site),
     legalBasis: FUEL_BASIS,
+    representative: { name: 'Nguyễn Thị Hoa', position: 'Cửa hàng trưởng' },
     findings,
     conclusion: 'Các cột đo được kiểm tra có sai số trong giới hạn cho phép khi bán hàng (±0,45 %).',
   });
@@ -159,6 +163,7 @@ function visits(fleet: ParsedFleet, plans: readonly DevicePlan[]): Visit[] {
             region: region(packer),
             devices: plans.filter((p) => p.tenant === packer && p.type === 'checkweigher'),
             legalBasis: PACKER_BASIS,
+            representative: { name: 'Trần Văn Bình', position: 'Quản đốc phân xưởng đóng gói' },
             findings: [
               {
                 kind: 'violation' as const,
@@ -262,10 +267,16 @@ export function planInspectorsYear(
 function inspect(svc: InspectionService<Db>, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
   const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Chi cục TĐC'];
   const actor = `inspector:${inspectors[0]}:demo`;
+  const province = provinceName(v.region, 'vi');
+  const site = String(v.devices[0]?.registration.site ?? '');
   const i = svc.open(
     {
       tenant: v.tenant,
-      site: String(v.devices[0]?.registration.site ?? ''),
+      site,
+      // the authority whose team inspects, as the demo's campaign names it; a made-up address
+      authority: `Chi cục Tiêu chuẩn Đo lường Chất lượng ${province}`,
+      siteAddress: `${site || 'Trụ sở'}, ${province} (địa chỉ mô phỏng)`,
+      representative: v.representative,
       startedAt: new Date(startedAt).toISOString(),
       inspectors,
       legalBasis: v.legalBasis,
@@ -373,7 +384,7 @@ function planCampaign(fleet: ParsedFleet, now: number, x: InspectorParts, agenda
         from: day(0),
         to: day(where.markets.length - 1),
         team,
-        authority: `Chi cục TĐC ${where.province}`,
+        authority: `Chi cục Tiêu chuẩn Đo lường Chất lượng ${where.province}`,
       },
       actor,
     );

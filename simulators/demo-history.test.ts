@@ -100,6 +100,13 @@ describe('the demo history', () => {
       ['thachthat-food', '2025-10-31T01:30:00.000Z', 'closed', 'Thông tư 21/2014/TT-BKHCN'],
       ['petrolimex-hn', '2026-01-31T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
     ]);
+    // each names the authority whose team inspected, an address and who received the team
+    const tayninh = store.list().find((i) => i.tenant === 'tayninh-xd')!;
+    expect(tayninh).toMatchObject({
+      authority: 'Chi cục Tiêu chuẩn Đo lường Chất lượng Tây Ninh',
+      siteAddress: expect.stringContaining('Tây Ninh'),
+      representative: { name: 'Nguyễn Thị Hoa', position: 'Cửa hàng trưởng' },
+    });
     const s = store.inspectionSummary('2025-03-15T00:00:00Z', new Date(NOW).toISOString());
     // 4 + 1 + 1 + 4 instruments; the one whose seals were broken does not conform; one Qmax test
     // (or 500 g load on the checkweigher) each, all passing
@@ -134,7 +141,7 @@ describe('the demo history', () => {
     const campaigns = new CampaignStore(db);
     const [c] = campaigns.list({});
     // in the middle of the last full quarter before 15 March 2026 (Q4 2025): 1 October + 1 month + 9 days
-    expect(c).toMatchObject({ region: 'VN-BG', from: '2025-11-09', to: '2025-11-11', authority: 'Chi cục TĐC Bắc Giang' });
+    expect(c).toMatchObject({ region: 'VN-BG', from: '2025-11-09', to: '2025-11-11', authority: 'Chi cục Tiêu chuẩn Đo lường Chất lượng Bắc Giang' });
     // 4 scales on each of 3 markets, one of each 4 failing
     expect(campaigns.summary(c.id)).toMatchObject({ verified: 12, passed: 9, failed: 3, marketsVisited: 3, devicesRegistered: 9 });
     expect(h).toMatchObject({ verified: 12, passed: 9 });
