@@ -2,7 +2,7 @@
 // Small building blocks the pages share: names, badges, errors, cards, fact lists, tables,
 // filter options, the drift statistics and the download button.
 import { h, nextId } from './dom.js';
-import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSigned } from './i18n.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSigned, regionName } from './i18n.js';
 import { ApiError } from './api.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
@@ -94,7 +94,7 @@ export const options = (values, group, allLabel = t('all')) => [
 /** @returns {Array<[string, string]>} */
 export const tenantOptions = (allLabel = t('all')) => [
   ['', allLabel],
-  ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`])),
+  ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${regionName(x.region)})`])),
 ];
 /** @returns {Array<[string, string]>} */
 export const typeOptions = (allLabel = t('all')) => [['', allLabel], ...S.types.map((x) => /** @type {[string, string]} */ ([x.id, typeName(x.id)]))];

@@ -3,6 +3,7 @@
 // in localStorage; every view is re-rendered when it changes.
 import { en } from './i18n-en.js';
 import { vi } from './i18n-vi.js';
+import { PROVINCES } from './vocabulary.js';
 
 const KEY = 'mag.console.lang';
 /** @type {ReadonlyArray<readonly [Lang, string]>} */
@@ -69,6 +70,13 @@ export function t(key, vars) {
  * @param {string} value
  */
 export const label = (group, value) => DICTS[current][`${group}.${value}`] ?? DICTS.en[`${group}.${value}`] ?? String(value);
+
+/**
+ * A region (province) by name, as the printed report names it: "Bắc Giang" for VN-BG; a code the
+ * gateway's table lacks, as given.
+ * @param {string | null | undefined} code
+ */
+export const regionName = (code) => (code ? (PROVINCES[code]?.[current] ?? code) : '');
 
 const locale = () => (current === 'vi' ? 'vi-VN' : 'en-GB');
 

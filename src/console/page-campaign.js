@@ -3,7 +3,7 @@
 // records a scale verified on the spot, and the scales verified (a passed one links to the
 // instrument it became).
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum, localToday } from './i18n.js';
+import { t, label, fmtDate, fmtNum, localToday, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, section, table } from './blocks.js';
 import { postForm } from './inspection-forms.js';
@@ -57,7 +57,7 @@ function campaign(c, s, done) {
     section(
       t('summary'),
       facts([
-        [t('region'), c.region],
+        [t('region'), regionName(c.region)],
         [t('period'), `${fmtDate(c.from)} – ${fmtDate(c.to)}`],
         [t('team'), c.team.join(', ')],
         c.authority ? [t('issuingAuthority'), c.authority] : null,

@@ -2,7 +2,7 @@
 // Mobile verification campaigns (kiểm định lưu động): the campaigns of the token's regions with
 // their tally, and the form that plans one over a region's markets.
 import { h, field, select } from './dom.js';
-import { t, fmtDate, localToday } from './i18n.js';
+import { t, fmtDate, localToday, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { section } from './blocks.js';
 import { listPage } from './list-page.js';
@@ -22,7 +22,7 @@ export function campaignsPage(main) {
           'tr',
           { 'data-campaign': c.id },
           h('th', { scope: 'row' }, h('a', { href: `#/campaigns/${encodeURIComponent(c.id)}` }, c.name)),
-          h('td', {}, c.region),
+          h('td', {}, regionName(c.region)),
           h('td', {}, `${fmtDate(c.from)} – ${fmtDate(c.to)}`),
           h('td', { class: 'num' }, `${c.marketsVisited ?? 0}/${c.markets.length}`),
           h('td', { class: 'num' }, String(c.verified ?? 0)),
@@ -43,7 +43,7 @@ function planForm() {
   const region = regions.length
     ? select(
         'region',
-        regions.map((x) => /** @type {const} */ ([x, x])),
+        regions.map((x) => /** @type {const} */ ([x, regionName(x)])),
         regions[0],
         { required: true },
       )

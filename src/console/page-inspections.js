@@ -2,7 +2,7 @@
 // The inspection records page: the records this token may see (an operator: its own), filtered
 // by state and enterprise, and the form that opens a record (inspectors and admins).
 import { h, clear, field, select } from './dom.js';
-import { t, label, fmtDateTime } from './i18n.js';
+import { t, label, fmtDateTime, regionName } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { badge, errorBox, options, section, tenantName, tenantOptions } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
@@ -74,7 +74,7 @@ function openForm() {
   const out = h('div');
   const tenant = select(
     'tenant',
-    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${regionName(x.region)})`])),
     S.tenants[0]?.id,
     { required: true },
   );

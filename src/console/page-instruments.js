@@ -3,7 +3,7 @@
 // verification state (and by region and due date when an overview figure links here); the
 // registration form for those who may register.
 import { h, clear, field, nextId, select } from './dom.js';
-import { t, label, fmtDate, fmtDateTime } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, regionName } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
@@ -77,7 +77,7 @@ function registerForm(onDone) {
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
   const tenant = select(
     'tenant',
-    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${regionName(x.region)})`])),
     S.tenants[0]?.id,
     { required: true },
   );

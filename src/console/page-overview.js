@@ -3,7 +3,7 @@
 // of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
-import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum } from './i18n.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { barChart, trendChart } from './chart.js';
 import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
@@ -29,7 +29,10 @@ export function overviewPage(main, params) {
   const region = params.get('region') ?? '';
   const body = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const asOf = h('p', { class: 'muted as-of' });
-  const regions = /** @type {Array<[string, string]>} */ ([['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))]);
+  const regions = /** @type {Array<[string, string]>} */ ([
+    ['', t('allRegions')],
+    ...S.regions.map((r) => /** @type {[string, string]} */ ([r, regionName(r)])),
+  ]);
   main.append(
     h(
       'div',

@@ -2,7 +2,7 @@
 // Enterprise readiness (GET /api/v1/readiness): the ranking per region with the parts of each
 // score, to choose Project 996 candidates; the ranking downloads as CSV.
 import { h, field, select } from './dom.js';
-import { t, lang, label, fmtNum } from './i18n.js';
+import { t, lang, label, fmtNum, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, downloadButton, filterChips, xlsxButton } from './blocks.js';
 import { listPage } from './list-page.js';
@@ -15,7 +15,10 @@ export function readinessPage(main, params) {
   const region = params.get('region') ?? '';
   const standing = params.get('verification') ?? '';
   const help = h('p', { class: 'muted' });
-  const regions = /** @type {Array<[string, string]>} */ ([['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))]);
+  const regions = /** @type {Array<[string, string]>} */ ([
+    ['', t('allRegions')],
+    ...S.regions.map((r) => /** @type {[string, string]} */ ([r, regionName(r)])),
+  ]);
   listPage(main, {
     title: t('rd.title'),
     above: () => [
@@ -57,7 +60,7 @@ export function readinessPage(main, params) {
           { 'data-tenant': i.tenant },
           h('td', { class: 'rank' }, i.rank === null ? '—' : String(i.rank)),
           h('th', { scope: 'row' }, h('a', { href: `#/instruments?tenant=${encodeURIComponent(i.tenant)}` }, i.name)),
-          h('td', {}, i.region),
+          h('td', {}, regionName(i.region)),
           h(
             'td',
             { class: 'num' },

@@ -2,7 +2,7 @@
 // The reports page: the periodic report for a quarter or any period (XLSX, PDF), the
 // measurement-assurance report and an instrument's out-of-tolerance impact list (CSV).
 import { h, field, select } from './dom.js';
-import { t, lang, LANGS } from './i18n.js';
+import { t, lang, LANGS, regionName } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Device, List } from './types.js' */
 import { downloadButton, errorText, section, tenantName, tenantOptions, xlsxButton } from './blocks.js';
@@ -114,7 +114,7 @@ function periodicReport() {
   const to = h('input', { type: 'date', name: 'to' });
   const custom = h('div', { class: 'grid-form custom-period', hidden: true }, field(t('from'), from), field(t('to'), to));
   period.addEventListener('change', () => (custom.hidden = period.value !== 'custom'));
-  const region = select('region', [['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, r]))], '');
+  const region = select('region', [['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, regionName(r)]))], '');
   const reportLang = select('reportLang', LANGS, lang());
   const query = (/** @type {'xlsx' | 'pdf'} */ format) => () => {
     const [f, tt] = period.value === 'custom' ? [from.value, to.value] : period.value.split('/');

@@ -3,7 +3,7 @@
 // may register), and one standard: its facts, its calibration certificates (and the form to add one),
 // and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum, localToday, fmtUnit } from './i18n.js';
+import { t, label, fmtDate, fmtNum, localToday, fmtUnit, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, table, tenantName } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
@@ -85,7 +85,7 @@ function registerForm(admin, onDone) {
   /** @type {Array<[string, string]>} */
   const owners = [
     ...(admin ? [/** @type {[string, string]} */ (['', t('standardAuthority')])] : []),
-    ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${x.region})`])),
+    ...S.tenants.map((x) => /** @type {[string, string]} */ ([x.id, `${x.name} (${regionName(x.region)})`])),
   ];
   const owner = select('tenant', owners, owners[0]?.[0] ?? '');
   const name = inp('name', { required: true, maxlength: 200 });

@@ -8,6 +8,7 @@ import type { Certificate, GuardedDecision, ReadingStatus, Regime, VerificationS
 import { STANDARD_KINDS } from '../metrology/traceability.ts';
 import type { LotVerdict } from '../metrology/prepackages.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, ITEM_REASONS } from '../inspections/types.ts';
+import { PROVINCE_TABLE, provinceOf } from '../oversight/provinces.ts';
 
 /**
  * Every member of the union T, each once, in the order given: a compile error when T gains a
@@ -82,8 +83,18 @@ const EXPORTS: Record<keyof typeof VOCABULARY, string> = {
   itemReasons: 'ITEM_REASONS',
 };
 
+/**
+ * The provinces' names by code, the project's aliases included (src/oversight/provinces-vn.json): the
+ * console names a region as the printed report does, "Bắc Giang" for VN-BG.
+ */
+export function provinceNames(): Record<string, { vi: string; en: string }> {
+  const codes = [...PROVINCE_TABLE.provinces.map((p) => p.code), ...Object.keys(PROVINCE_TABLE.aliases.codes)];
+  return Object.fromEntries(codes.map((c) => [c, { vi: provinceOf(c)!.vi, en: provinceOf(c)!.en }]));
+}
+
 /** The text of /console/vocabulary.js. */
 export function vocabularyModule(): string {
   const lines = (Object.keys(VOCABULARY) as (keyof typeof VOCABULARY)[]).map((k) => `export const ${EXPORTS[k]} = ${JSON.stringify(VOCABULARY[k])};`);
+  lines.push(`export const PROVINCES = ${JSON.stringify(provinceNames())};`);
   return `// The gateway's own lists, written by src/console/vocabulary-module.ts when served.\n${lines.join('\n')}\n`;
 }

@@ -24,3 +24,5 @@ export const FINDING_STATES: readonly string[];
 export const INSPECTION_STATES: readonly string[];
 /** Why an examined instrument does not conform. */
 export const ITEM_REASONS: readonly string[];
+/** Province names by region code (ISO 3166-2:VN and the project's aliases). */
+export const PROVINCES: Readonly<Record<string, { vi: string; en: string }>>;

@@ -51,5 +51,10 @@ describe('the console vocabulary', () => {
     expect(served.SEVERITIES).toEqual(['critical', 'warning', 'info']);
     const declared = [...readFileSync(new URL('./vocabulary.d.ts', import.meta.url), 'utf8').matchAll(/^export const (\w+):/gm)].map((m) => m[1]);
     expect(Object.keys(served).sort()).toEqual(declared.sort());
+    // the provinces by name, as the printed report names them: the ISO code and the project's letter alias alike
+    expect(served.PROVINCES['VN-54']).toEqual({ vi: 'Bắc Giang', en: 'Bac Giang' });
+    expect(served.PROVINCES['VN-BG']).toEqual({ vi: 'Bắc Giang', en: 'Bac Giang' });
+    expect(served.PROVINCES['VN-HN']).toEqual({ vi: 'Hà Nội', en: 'Ha Noi' });
+    expect(Object.keys(served.PROVINCES)).toHaveLength(63 + 4);
   });
 });

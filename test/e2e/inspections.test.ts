@@ -70,7 +70,7 @@ describe("the inspector's work in the console (real browser)", () => {
     await page.getByRole('link', { name: 'Inspections', exact: true }).click();
     await page.getByText('No inspection records.').waitFor();
     const opening = page.getByRole('form', { name: 'Open an inspection record' });
-    expect(await opening.getByLabel('Enterprise').locator('option').allTextContents()).toEqual(['cxd-duc-thang (VN-BG)']); // its region's only
+    expect(await opening.getByLabel('Enterprise').locator('option').allTextContents()).toEqual(['cxd-duc-thang (Bac Giang)']); // its region's only
     await opening.getByLabel(/^Site/).fill('Cửa hàng xăng dầu số 1, TP Bắc Giang');
     await opening.getByLabel('Inspectors').fill('Nguyễn Văn Hùng\nTrần Thị Lan');
     // the parties of an administrative record: the authority above the team, the address, the establishment's representative
