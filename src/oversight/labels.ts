@@ -24,12 +24,14 @@ const REPORT_WORDS: Record<Lang, Dict> = {
     'report.endOfDay': 'hết ngày {date}',
     'report.atTime': '{time} ngày {date}',
     'ov.col.regionCode': 'Mã địa bàn',
+    'ov.standing.noInstruments': 'Chưa đăng ký phương tiện đo',
   },
   en: {
     'report.figuresAsOf': 'Figures as of',
     'report.endOfDay': 'the end of {date}',
     'report.atTime': '{time} on {date}',
     'ov.col.regionCode': 'Region code',
+    'ov.standing.noInstruments': 'No instrument on record',
   },
 };
 const word = (lang: Lang, key: string): string | undefined => DICTS[lang][key] ?? REPORT_WORDS[lang][key];

@@ -35,7 +35,10 @@ export const enterprisesSection: SectionProvider = {
     const scoreOf = new Map(ranking.map((r) => [r.tenant, r]));
     const tenantOf = new Map(facts.instruments.map((i) => [i.id, i.tenant]));
     const checks = checkTotals(ctx, (d) => tenantOf.get(d));
-    const standings = facts.enterprises.map((e) => enterpriseStanding(facts.instruments.filter((i) => i.tenant === e.id).map((i) => i.state)));
+    // an enterprise's standing is its instruments': one without any on record has none to count
+    // (it was counted under "some never verified", which told the province of instruments that do not exist)
+    const owned = facts.enterprises.map((e) => facts.instruments.filter((i) => i.tenant === e.id));
+    const standings = owned.filter((mine) => mine.length > 0).map((mine) => enterpriseStanding(mine.map((i) => i.state)));
     const rows: Row[] = facts.enterprises.map((e) => {
       const mine = facts.instruments.filter((i) => i.tenant === e.id);
       const count = (s: string) => mine.filter((i) => i.state === s).length;
@@ -77,6 +80,13 @@ export const enterprisesSection: SectionProvider = {
           unit: 'count' as const,
           href: live(ctx, ctx.href('/api/v1/tenants', { verification: s })),
         })),
+        {
+          id: 'noInstruments',
+          label: ctx.t('ov.standing.noInstruments'),
+          value: owned.filter((mine) => mine.length === 0).length,
+          unit: 'count' as const,
+          href: live(ctx, ctx.href('/api/v1/tenants', { instruments: 'none' })),
+        },
       ],
       tables: [
         {

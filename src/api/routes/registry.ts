@@ -112,8 +112,10 @@ const DeviceQuery = z.object({
 });
 const TenantQuery = z.object({
   region: Region.optional(),
-  /** The enterprise's verification standing: the worst state of its instruments (none without instruments). */
+  /** The enterprise's verification standing: the worst state of its instruments (an enterprise without any has none). */
   verification: VerificationParam.optional(),
+  /** `none`: the enterprises without an instrument on record; `some`: those with one or more. */
+  instruments: z.enum(['none', 'some']).optional(),
 });
 
 export async function deviceView(deps: ApiDeps, d: Device) {
@@ -172,12 +174,18 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     query: TenantQuery,
     handler: ({ p, query }) => {
       let items = deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region) && (!query.region || t.region === query.region));
+      if (query.instruments) {
+        const owners = new Set(deps.registry.listDevices().map((d) => d.tenant));
+        items = items.filter((t) => owners.has(t.id) === (query.instruments === 'some'));
+      }
       if (query.verification) {
         const now = deps.now().getTime();
         const devices = deps.registry.listDevices();
-        items = items.filter(
-          (t) => enterpriseStanding(devices.filter((d) => d.tenant === t.id).map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification,
-        );
+        // the worst state of its instruments; an enterprise without any has no standing to match
+        items = items.filter((t) => {
+          const mine = devices.filter((d) => d.tenant === t.id);
+          return mine.length > 0 && enterpriseStanding(mine.map((d) => deps.assurance.verificationOf(d, now).state)) === query.verification;
+        });
       }
       // the zone its times and days are read in (its own, else MAG_DEFAULT_TIME_ZONE): a form defaults to its clock
       return { items: items.map((t) => ({ ...t, zoneInEffect: zoneOf(deps, t.id) })) };
