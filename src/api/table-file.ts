@@ -4,10 +4,11 @@
 // for decimals) a comma-separated file opens as one column and 0.0012 is a text. In the workbook
 // every cell has its type: numbers are numbers, text stays text (a serial "2/2" or "00123" is not
 // turned into a date or 123), and times are dates on the enterprise's clock, its zone named in
-// the header, where the CSV keeps UTC instants for programs.
+// the header (or, when the rows are of enterprises in different zones, in a column of its own),
+// where the CSV keeps UTC instants for programs.
 import ExcelJS from 'exceljs';
 import type { Context } from 'hono';
-import { csvFile, toCsv } from './csv.ts';
+import { csvFile, neutraliseFormula, toCsv } from './csv.ts';
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -16,14 +17,16 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 export interface Sheet {
   header: readonly string[];
   rows: readonly (readonly unknown[])[];
-  /** Headers of the columns holding ISO 8601 instants: dates on the table's `timeZone` clock in the workbook. */
+  /** Headers of the columns holding ISO 8601 instants: dates on the row's enterprise's clock in the workbook. */
   instants?: readonly string[];
+  /** The zone of a row's enterprise (the tenant it names); the table's `timeZone` without. */
+  zoneOfRow?: (row: readonly unknown[]) => string;
 }
 
 export interface Table extends Sheet {
   /** The file name without extension ("oot-impact-D1"); the first sheet's name. */
   name: string;
-  /** IANA zone the workbook's times are written in (the enterprise's). */
+  /** IANA zone the workbook's times are written in (the enterprise's), unless a sheet's `zoneOfRow` says otherwise. */
   timeZone: string;
   /**
    * Further tables (the assurance report's lots): sheets of their own in the workbook; in the CSV
@@ -35,8 +38,10 @@ export interface Table extends Sheet {
 const wallClock = new Map<string, Intl.DateTimeFormat>();
 
 /**
- * The instant as Excel keeps a time: the wall clock in `zone`, as a Date whose UTC fields are that
- * wall clock (Excel's dates have no zone; exceljs writes a Date's UTC fields).
+ * The instant as Excel keeps a time: the wall clock in `zone` to the second, as a Date whose UTC
+ * fields are that wall clock (Excel's dates have no zone; exceljs writes a Date's UTC fields). The
+ * milliseconds are dropped, not rounded: Excel shows a cell to the nearest second, and a certificate
+ * valid through 31/03 (23:59:59.999 there) would read 01/04 00:00:00.
  */
 export function wallClockDate(iso: string, zone: string): Date | null {
   const t = Date.parse(iso);
@@ -56,13 +61,15 @@ export function wallClockDate(iso: string, zone: string): Date | null {
     wallClock.set(zone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
-  return new Date(Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!, t - Math.floor(t / 1000) * 1000));
+  return new Date(Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!));
 }
 
 function xlsxCell(v: unknown): ExcelJS.CellValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  // a text cell is never a formula, but becomes one when a user edits it: defused as in the CSV and the periodic report's workbook
+  if (typeof v === 'string') return neutraliseFormula(v);
+  if (typeof v === 'boolean') return v;
   return JSON.stringify(v);
 }
 
@@ -77,8 +84,16 @@ export async function tableXlsx(t: Table): Promise<Buffer> {
 function addSheet(wb: ExcelJS.Workbook, name: string, t: Sheet, timeZone: string): void {
   const ws = wb.addWorksheet(name.slice(0, 31).replace(/[:\\/?*[\]]/g, ' ') || 'Sheet', { views: [{ state: 'frozen', ySplit: 1 }] });
   const instantCols = new Set((t.instants ?? []).map((h) => t.header.indexOf(h)).filter((i) => i >= 0));
-  ws.addRow(t.header.map((h, i) => (instantCols.has(i) ? `${h} (${timeZone})` : h))).font = { bold: true };
-  for (const r of t.rows) ws.addRow(r.map((v, i) => (instantCols.has(i) && typeof v === 'string' ? (wallClockDate(v, timeZone) ?? v) : xlsxCell(v))));
+  const zones = t.rows.map((r) => t.zoneOfRow?.(r) ?? timeZone);
+  // one zone for every row: named in the headers; several (enterprises of different zones): a column of its own
+  const one = new Set(zones).size <= 1 ? (zones[0] ?? timeZone) : undefined;
+  const zoneColumn = one === undefined && instantCols.size > 0;
+  const header = t.header.map((h, i) => (instantCols.has(i) && one !== undefined ? `${h} (${one})` : h));
+  ws.addRow(zoneColumn ? [...header, 'timeZone'] : header).font = { bold: true };
+  t.rows.forEach((r, n) => {
+    const cells = r.map((v, i) => (instantCols.has(i) && typeof v === 'string' ? (wallClockDate(v, zones[n]!) ?? v) : xlsxCell(v)));
+    ws.addRow(zoneColumn ? [...cells, zones[n]] : cells);
+  });
   for (const i of instantCols) {
     const col = ws.getColumn(i + 1);
     col.numFmt = 'dd/mm/yyyy hh:mm:ss';

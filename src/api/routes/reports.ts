@@ -145,6 +145,8 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
           timeZone: zoneOf(deps, query.tenant),
           header,
           instants: ['verificationDue', 'lastCheckAt'],
+          // each row's times on its own enterprise's clock (the report of every visible enterprise may span zones)
+          zoneOfRow: (row) => zoneOf(deps, row[0] as string),
           rows: rows.map((x) => [
             x.tenant,
             x.device,
@@ -166,7 +168,15 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
             x.alertsOpen,
           ]),
           // The lots of the period follow the instruments: a second table after an empty line in CSV, a sheet in the workbook.
-          more: [{ name: 'lots', header: LOT_COLUMNS, instants: ['declaredAt', 'judgedAt'], rows: lots.map((l) => LOT_COLUMNS.map((k) => l[k])) }],
+          more: [
+            {
+              name: 'lots',
+              header: LOT_COLUMNS,
+              instants: ['declaredAt', 'judgedAt'],
+              zoneOfRow: (row) => zoneOf(deps, row[1] as string),
+              rows: lots.map((l) => LOT_COLUMNS.map((k) => l[k])),
+            },
+          ],
         });
       }
       return {

@@ -266,6 +266,8 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
           header: CSV_HEADER,
           instants: ['ts'],
           timeZone: zoneOf(deps, s.tenant),
+          // an authority's standard serves enterprises of any zone: each check on its own enterprise's clock
+          zoneOfRow: (row) => zoneOf(deps, row[0] as string),
           rows: rows.map((x) => [
             x.tenant,
             x.device,
