@@ -105,6 +105,7 @@ describe('entering packages by hand', () => {
     expect(part.status).toBe(200);
     expect(part.body).toMatchObject({ measured: 30, verdict: 'pending', added: 30, repeated: 0 });
     expect(part.body.reasons.at(-1)).toBe('30 of 50 packages measured; the lot is judged once 50 are in.');
+    expect(part.body.notes.at(-1)).toEqual({ key: 'sampleIncomplete', values: { measured: 30, sampleSize: 50 } });
     const done = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: alternating(20) } });
     // Mean of the first 30: 503 g; s = √(30 × 1² / 29) = 1.017095 g; limit 500 − 0.503 × 1.01709 = 499.48840 g.
     // No package below 500 − 15 = 485 g: no T1, no T2.
@@ -113,6 +114,17 @@ describe('entering packages by hand', () => {
     expect(done.body.averageLimit).toBeCloseTo(499.4884, 4);
     expect(done.body.reasons).toContain('Mean of 30 packages 503 g meets Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
     expect(done.body.reasons.at(-1)).toBe('The lot passes.');
+    // the same reasons as data, one each in the same order, numbers as numbers (the console tells them in Vietnamese)
+    expect(done.body.notes).toHaveLength(done.body.reasons.length);
+    expect(done.body.notes.map((n: { key: string }) => n.key)).toEqual(['tolerableDeficiencyPercent', 'plan', 't1Accepted', 'meanMeetsLimit', 'lotPasses']);
+    expect(done.body.notes[0]).toEqual({
+      key: 'tolerableDeficiencyPercent',
+      values: { T: 15, Qn: 500, unit: 'g', amount: 3, from: 300, to: 500, baseUnit: 'g' },
+    });
+    expect(done.body.notes[3]).toEqual({ key: 'meanMeetsLimit', values: { n: 30, mean: 503, Qn: 500, unit: 'g', lambda: 0.503, s: 1.02, limit: 499.49 } });
+    const read = await api.call('GET', '/api/v1/lots/RICE-A', { token: insp.hanoi });
+    expect(read.body.notes).toEqual(done.body.notes);
+    expect((await api.call('GET', '/api/v1/lots', { token: insp.hanoi })).body.items[0].notes).toEqual(done.body.notes);
     expect(api.deps.alerts.list({ kind: 'lot-fail' })).toEqual([]);
   });
 
@@ -122,6 +134,8 @@ describe('entering packages by hand', () => {
     const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items } });
     expect(r.body).toMatchObject({ verdict: 'fail', t1: 1, t2: 1, t1Positions: [10], t2Positions: [10] });
     expect(r.body.reasons).toContain('1 package short by more than 2T = 30 g (T2): package 10 in the order received; no T2 package is allowed.');
+    expect(r.body.notes).toContainEqual({ key: 't2Packages', values: { n: 1, twoT: 30, unit: 'g', positions: '10' } });
+    expect(r.body.notes.at(-1)).toEqual({ key: 'lotFails', values: {} });
     const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
     expect(alert).toMatchObject({ tenant: 'north', device: 'cw-n1', key: 'RICE-A', severity: 'critical', state: 'open' });
     expect(alert!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T');
@@ -240,6 +254,8 @@ describe('reading lots', () => {
     expect(r.body.reasons.at(-1)).toMatch(
       /^The weighing instrument is not fit for this lot, so the measurements are not legal evidence: Instrument sc-market \(class III, e = 50 g\), in service at the load 500 g: MPE 50 g exceeds T\/5 = 3 g/,
     );
+    expect(r.body.notes).toHaveLength(r.body.reasons.length);
+    expect(r.body.notes.at(-1)).toEqual({ key: 'instrumentUnfit', values: { instrument: 'sc-market', reason: r.body.scale.reason } });
   });
 });
 

@@ -59,7 +59,12 @@ describe('tableXlsx', () => {
     const ws = wb.worksheets[0]!;
     expect((ws.getRow(1).values as unknown[]).slice(1)).toEqual(['tenant', 'due', 'point', 'timeZone']);
     // both valid through 31 March on their own clocks (Berlin in summer time: UTC+2)
-    expect((ws.getRow(2).values as unknown[]).slice(1)).toEqual(['hn', new Date(Date.UTC(2026, 2, 31, 23, 59, 59)), `'=HYPERLINK("http://x")`, 'Asia/Ho_Chi_Minh']);
+    expect((ws.getRow(2).values as unknown[]).slice(1)).toEqual([
+      'hn',
+      new Date(Date.UTC(2026, 2, 31, 23, 59, 59)),
+      `'=HYPERLINK("http://x")`,
+      'Asia/Ho_Chi_Minh',
+    ]);
     expect((ws.getRow(3).values as unknown[]).slice(1)).toEqual(['be', new Date(Date.UTC(2026, 2, 31, 23, 59, 59)), 'Qmax', 'Europe/Berlin']);
   });
 });

@@ -5,12 +5,12 @@
 // limit, the verdict with its reasons, the weighing instrument's fitness, and a form to enter
 // packages by hand.
 import { h, clear, field, select } from './dom.js';
-import { t, label, fmtDateTime, fmtNum } from './i18n.js';
+import { t, label, lang, DICTS, fmtDateTime, fmtNum, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, tenantName, tenantOptions } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
-/** @import { Attrs } from './dom.js' */
+/** @import { Attrs, Child } from './dom.js' */
 /** @import { Device, List, Lot } from './types.js' */
 
 const UNITS = ['g', 'kg', 'mL', 'L'];
@@ -73,7 +73,7 @@ function declareForm() {
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
   const tenant = select(
     'tenant',
-    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${x.region})`])),
+    S.tenants.map((x) => /** @type {const} */ ([x.id, `${x.name} (${regionName(x.region)})`])),
     S.tenants[0]?.id,
     { required: true },
   );
@@ -272,12 +272,7 @@ function lotSections(l) {
         ],
       ]),
       h('h3', {}, t('reasons')),
-      h('p', { class: 'muted hint' }, t('reasonsAsWritten')),
-      h(
-        'ol',
-        { class: 'reasons', lang: 'en' },
-        l.reasons.map((r) => h('li', {}, r)),
-      ),
+      reasonsList(l),
     ),
     section(
       t('scaleInstrument'),
@@ -290,6 +285,115 @@ function lotSections(l) {
       ]),
     ),
   ];
+}
+
+/**
+ * The verdict's reasons in the reader's language, told from their notes (the API's reasons are
+ * English sentences written from the same notes); a note this console does not know is shown as
+ * the API wrote it, marked as English, with the hint that says so.
+ * @param {Lot} l
+ */
+function reasonsList(l) {
+  const lines = l.reasons.map((reason, i) => {
+    const note = l.notes?.[i];
+    const told = note ? tellNote(note.key, /** @type {Record<string, string | number>} */ (note.values)) : null;
+    return told ? h('li', { 'data-note': note?.key }, told) : h('li', { lang: 'en', 'data-note': note?.key }, reason);
+  });
+  const asWritten = lines.some((li) => li.lang === 'en');
+  return [asWritten ? h('p', { class: 'muted hint' }, t('reasonsAsWritten')) : null, h('ol', { class: 'reasons' }, lines)];
+}
+
+/** A figure of a note, rounded as the gateway wrote it: all its decimals, in the reader's locale. @param {unknown} x */
+const fig = (x) => fmtNum(x, 9);
+/** @param {unknown} x @param {unknown} unit */
+const figUnit = (x, unit) => `${fig(x)} ${unit}`;
+/** "1 package" / "3 packages". @param {unknown} n */
+const packagesCount = (n) => t(n === 1 ? 'lotNote.package' : 'lotNote.packages', { n: fmtNum(n) });
+/** Text of the plans file (names, clauses, notes) as written there, in English. @param {unknown} text */
+const asWritten = (text) => h('span', { lang: 'en' }, String(text));
+/** A plan's name in the reader's language when the console knows the plan, else as the plans file names it. @param {Record<string, string | number>} v */
+const planName = (v) => {
+  const known = lang() === 'en' ? undefined : DICTS[lang()][`planName.${v.planId}`];
+  return known ?? (lang() === 'en' ? String(v.plan) : asWritten(v.plan));
+};
+
+/**
+ * What each note's sentence (`lotNote.{key}`) is filled with, from the note's values.
+ * @type {Record<string, (v: Record<string, string | number>) => Record<string, Child>>}
+ */
+const NOTE_VARS = {
+  tolerableDeficiencyPercent: (v) => ({
+    T: figUnit(v.T, v.unit),
+    Qn: figUnit(v.Qn, v.unit),
+    amount: fig(v.amount),
+    from: fig(v.from),
+    to: fig(v.to),
+    baseUnit: v.baseUnit,
+  }),
+  tolerableDeficiencyAbsolute: (v) => NOTE_VARS.tolerableDeficiencyPercent(v),
+  plan: (v) => {
+    const stages = Array.from({ length: Number(v.stages) }, (_, k) => {
+      const [n, accept, reject] = [v[`sample${k + 1}`], v[`accept${k + 1}`], v[`reject${k + 1}`]];
+      const stage = t(Number(reject) > Number(accept) + 1 ? 'lotNote.planStageReject' : 'lotNote.planStage', { n: fmtNum(n), accept, reject });
+      return k === 0 ? stage : t('lotNote.planThen', { stage });
+    });
+    const mean = t(v.lambda === 0 ? 'lotNote.planMeanAll' : 'lotNote.planMeanFirst', { n: fmtNum(v.meanSample), lambda: fig(v.lambda) });
+    return { plan: planName(v), stages: stages.join(', '), mean, source: asWritten(v.source) };
+  },
+  planUnconfirmed: (v) => ({ note: asWritten(v.note) }),
+  t2Packages: (v) => ({
+    count: packagesCount(v.n),
+    twoT: figUnit(v.twoT, v.unit),
+    positions: t(v.n === 1 ? 'lotNote.position' : 'lotNote.positions', { list: v.positions }),
+  }),
+  t1RejectedEarly: (v) => ({ n: v.n, measured: fmtNum(v.measured), reject: v.reject, sampleSize: fmtNum(v.sampleSize) }),
+  t1Accepted: (v) => ({ count: packagesCount(v.n), sampleSize: fmtNum(v.sampleSize), accept: v.accept }),
+  t1Rejected: (v) => ({ count: packagesCount(v.n), sampleSize: fmtNum(v.sampleSize), accept: v.accept, reject: v.reject }),
+  t1SecondSample: (v) => ({ count: packagesCount(v.n), sampleSize: fmtNum(v.sampleSize), accept: v.accept, reject: v.reject, next: fmtNum(v.next) }),
+  meanMeetsNominal: (v) => ({ n: fmtNum(v.n), mean: figUnit(v.mean, v.unit), Qn: figUnit(v.Qn, v.unit) }),
+  meanBelowNominal: (v) => NOTE_VARS.meanMeetsNominal(v),
+  meanMeetsLimit: (v) => ({
+    ...NOTE_VARS.meanMeetsNominal(v),
+    lambda: fig(v.lambda),
+    s: figUnit(v.s, v.unit),
+    limit: figUnit(v.limit, v.unit),
+  }),
+  meanBelowLimit: (v) => NOTE_VARS.meanMeetsLimit(v),
+  packagesUnused: (v) => ({ count: packagesCount(v.n), sampleSize: fmtNum(v.sampleSize) }),
+  sampleIncomplete: (v) => ({ measured: fmtNum(v.measured), sampleSize: fmtNum(v.sampleSize) }),
+  cannotPass: () => ({}),
+  lotPasses: () => ({}),
+  lotFails: () => ({}),
+  circular21WholeLot: (v) => ({ plan: planName(v), count: packagesCount(v.accept), percent: fig(v.percent), t1: fmtNum(v.t1) }),
+  instrumentUnfit: (v) => ({ instrument: v.instrument || '—', reason: asWritten(v.reason) }),
+  notJudgeable: (v) => ({ problems: asWritten(v.problems) }),
+};
+
+/**
+ * A note's sentence in the reader's language (`lotNote.{key}` filled with its values), or null when
+ * the console does not know the key or the note lacks a value its sentence needs.
+ * @param {string} key @param {Record<string, string | number>} values @returns {Child[] | null}
+ */
+function tellNote(key, values) {
+  const template = DICTS[lang()][`lotNote.${key}`] ?? DICTS.en[`lotNote.${key}`];
+  const varsOf = Object.hasOwn(NOTE_VARS, key) ? NOTE_VARS[key] : undefined;
+  if (!template || !varsOf || !values) return null;
+  // a value the sentence reads but the note lacks throws: the API's sentence is shown instead
+  const strict = new Proxy(values, {
+    get: (o, k) => {
+      if (typeof k === 'string' && !Object.hasOwn(o, k)) throw new RangeError(`note ${key} has no ${k}`);
+      return o[/** @type {string} */ (k)];
+    },
+  });
+  /** @type {Record<string, Child>} */
+  let vars;
+  try {
+    vars = varsOf(strict);
+  } catch {
+    return null;
+  }
+  const parts = template.split(/\{(\w+)\}/).map((p, i) => (i % 2 === 0 ? p : vars[p]));
+  return parts.some((p) => p === undefined) ? null : parts;
 }
 
 /**

@@ -11,7 +11,19 @@
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { AcceptedPackage, LotForPackages } from '../ingest/packages.ts';
 import { type InstrumentFitness, instrumentFitness } from '../metrology/lot-instrument.ts';
-import { judgeLot, type LotDeclaration, type LotJudgement, type PackageMeasurement, packageNet, planLot, validatePackages } from '../metrology/prepackages.ts';
+import {
+  judgeLot,
+  type LotDeclaration,
+  type LotJudgement,
+  type LotNote,
+  LotNotJudgeableError,
+  lotNote,
+  lotNoteText,
+  type PackageMeasurement,
+  packageNet,
+  planLot,
+  validatePackages,
+} from '../metrology/prepackages.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
@@ -72,6 +84,8 @@ export interface LotView {
   averageLimit: number | null;
   verdict: LotVerdict;
   reasons: string[];
+  /** The reasons as data, one per reason in the same order: `key` names the sentence, `values` its figures (docs/prepackages.md). */
+  notes: LotNote[];
   /** Positions (1-based, in the order received) of the sample's T1 and T2 packages. */
   t1Positions: number[];
   t2Positions: number[];
@@ -403,6 +417,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
     } catch (e) {
       // The sampling plans changed since the lot was declared: shown with its stored verdict and why it cannot be judged again.
+      const note = lotNote('notJudgeable', { problems: e instanceof LotNotJudgeableError ? e.problems.join(' ') : (e as Error).message });
       return {
         ...declared(l),
         plan: l.plan ?? this.plans.defaultPlan,
@@ -417,7 +432,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         allowedT1: 0,
         averageLimit: null,
         verdict: l.verdict,
-        reasons: [(e as Error).message],
+        reasons: [lotNoteText(note)],
+        notes: [note],
         t1Positions: [],
         t2Positions: [],
         scale,
@@ -425,9 +441,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         judgedAt: l.judgedAt ?? null,
       };
     }
-    const reasons = scale.suitable
-      ? j.reasons
-      : [...j.reasons, `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${scale.reason}`];
+    const notes = scale.suitable ? j.notes : [...j.notes, lotNote('instrumentUnfit', { instrument: scale.id ?? '', reason: scale.reason })];
     return {
       ...declared(l),
       plan: j.plan,
@@ -442,7 +456,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       allowedT1: j.allowedT1,
       averageLimit: cleaned(j.averageLimit),
       verdict: j.verdict,
-      reasons,
+      reasons: notes.map(lotNoteText),
+      notes,
       t1Positions: j.t1Packages.map((i) => i + 1),
       t2Positions: j.t2Packages.map((i) => i + 1),
       scale,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeLot, planLot, scaleSuitability, tolerableDeficiency, type LotMeasurements } from './prepackages.ts';
+import { judgeLot, lotNoteText, planLot, scaleSuitability, tolerableDeficiency, type LotJudgement, type LotMeasurements } from './prepackages.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './sampling-plans-loader.ts';
 
 const plans = loadSamplingPlans(join(import.meta.dirname, '../../devices', SAMPLING_PLANS_FILE));
@@ -216,6 +216,129 @@ describe('judgeLot, other lots', () => {
   it('destructive testing: 20 packages, at most 1 T1, mean ≥ Qn − 0.640 s', () => {
     const p = planLot({ nominal: 500, unit: 'g', lotSize: 200, destructive: true }, plans);
     expect(p.ok && [p.sampleSize, p.requirement.lambda, p.requirement.stages[0]!.accept]).toEqual([20, 0.64, 1]);
+  });
+});
+
+describe('notes: the reasons as data, one per reason', () => {
+  // The lots of the tests above; every figure below is worked out there.
+  const decl = { nominal: 500, unit: 'g', lotSize: 300 };
+  const clean = [...alternate(30, 502, 498), ...Array(20).fill(501)];
+  const euSingle = {
+    plan: 'EU/UK reference test, single sampling',
+    planId: 'eu-reference-single',
+    stages: 1,
+    sample1: 50,
+    accept1: 3,
+    reject1: 4,
+    meanSample: 30,
+    lambda: 0.503,
+    source: expect.stringMatching(/^UK SI 2006\/659 Sch\. 2 paras 3\.3–3\.5/),
+  };
+  const tFor500g = { key: 'tolerableDeficiencyPercent', values: { T: 15, Qn: 500, unit: 'g', amount: 3, from: 300, to: 500, baseUnit: 'g' } };
+  /** Same count, same order: each reason is its note's English sentence; values are only strings and numbers. */
+  const consistent = (j: LotJudgement) => {
+    expect(j.notes.length).toBe(j.reasons.length);
+    expect(j.notes.map(lotNoteText)).toEqual(j.reasons);
+    for (const n of j.notes) for (const v of Object.values(n.values)) expect(['string', 'number']).toContain(typeof v);
+    return j;
+  };
+  const keys = (j: LotJudgement) => j.notes.map((n) => n.key);
+
+  it('a passing lot: T and its band, the plan, T1 within the plan, the mean against Qn − λ·s, the verdict', () => {
+    const j = consistent(judgeLot(lot(decl, clean), plans));
+    expect(j.notes).toEqual([
+      tFor500g,
+      { key: 'plan', values: euSingle },
+      { key: 't1Accepted', values: { n: 0, sampleSize: 50, accept: 3 } },
+      // mean 500 g, s = 2.0342 g → 2.03, limit 500 − 0.503 × 2.0342 = 498.977 → 498.98, as the sentence writes them
+      { key: 'meanMeetsLimit', values: { n: 30, mean: 500, Qn: 500, unit: 'g', lambda: 0.503, s: 2.03, limit: 498.98 } },
+      { key: 'lotPasses', values: {} },
+    ]);
+  });
+
+  it('a T2 failure names the count, 2T and the positions counted from 1', () => {
+    const nets = [...clean];
+    nets[9] = 469; // 31 g short > 2T = 30 g
+    const j = consistent(judgeLot(lot(decl, nets), plans));
+    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't2Packages', 't1Accepted', 'meanMeetsLimit', 'lotFails']);
+    expect(j.notes[2]).toEqual({ key: 't2Packages', values: { n: 1, twoT: 30, unit: 'g', positions: '10' } });
+    expect(j.notes[3]).toEqual({ key: 't1Accepted', values: { n: 1, sampleSize: 50, accept: 3 } });
+  });
+
+  it('a T1 failure: 4 T1 among the first 50, 3 allowed, rejected at 4; 2 packages beyond the sample', () => {
+    const four = [...clean];
+    four.splice(30, 4, 480, 480, 480, 480);
+    const j = consistent(judgeLot(lot(decl, [...four, 400, 400]), plans));
+    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't1Rejected', 'meanMeetsLimit', 'packagesUnused', 'lotFails']);
+    expect(j.notes[2]).toEqual({ key: 't1Rejected', values: { n: 4, sampleSize: 50, accept: 3, reject: 4 } });
+    expect(j.notes[4]).toEqual({ key: 'packagesUnused', values: { n: 2, sampleSize: 50 } });
+  });
+
+  it('a failing mean: below Qn − λ·s, and below Qn with the decimal that tells them apart', () => {
+    // mean 497 g, s = 1.0171 g → 1.02, limit 499.488 → 499.49
+    const j = consistent(judgeLot(lot(decl, [...alternate(30, 498, 496), ...Array(20).fill(500)]), plans));
+    expect(j.notes.at(-2)).toEqual({ key: 'meanBelowLimit', values: { n: 30, mean: 497, Qn: 500, unit: 'g', lambda: 0.503, s: 1.02, limit: 499.49 } });
+    expect(j.notes.at(-1)).toEqual({ key: 'lotFails', values: {} });
+    // 40 measured whole, mean 499.996 g: to 0.01 g it reads 500 g, so one decimal more
+    const whole = consistent(judgeLot(lot({ nominal: 500, unit: 'g', lotSize: 40 }, [...Array(39).fill(500), 499.84]), plans));
+    expect(whole.notes.at(-2)).toEqual({ key: 'meanBelowNominal', values: { n: 40, mean: 499.996, Qn: 500, unit: 'g' } });
+  });
+
+  it('an incomplete sample: how many are in, and whether the lot can still pass', () => {
+    const ten = consistent(judgeLot(lot(decl, clean.slice(0, 10)), plans));
+    expect(ten.notes).toEqual([tFor500g, { key: 'plan', values: euSingle }, { key: 'sampleIncomplete', values: { measured: 10, sampleSize: 50 } }]);
+    // 460 g: 40 g short, a T2 at position 2
+    const t2 = consistent(judgeLot(lot(decl, [502, 460]), plans));
+    expect(t2.notes.slice(2)).toEqual([
+      { key: 't2Packages', values: { n: 1, twoT: 30, unit: 'g', positions: '2' } },
+      { key: 'sampleIncomplete', values: { measured: 2, sampleSize: 50 } },
+      { key: 'cannotPass', values: {} },
+    ]);
+    // 4 T1 (480 g, 20 g short) among the first 4: the plan rejects at 4 in 50 already
+    const early = consistent(judgeLot(lot(decl, [480, 480, 480, 480]), plans));
+    expect(early.notes.slice(2)).toEqual([
+      { key: 't1RejectedEarly', values: { n: 4, measured: 4, reject: 4, sampleSize: 50 } },
+      { key: 'sampleIncomplete', values: { measured: 4, sampleSize: 50 } },
+      { key: 'cannotPass', values: {} },
+    ]);
+  });
+
+  it('the Circular 21 cross-check of a lot measured whole, with T of an absolute band in kg', () => {
+    // Qn = 1 kg = 1000 g: 15 g (band 500–1000 g) = 0.015 kg; 40 measured whole, 2 T1 allowed by the EU 5 %, 1 by the 2.5 %.
+    const j = consistent(judgeLot(lot({ nominal: 1, unit: 'kg', lotSize: 40 }, [...Array(38).fill(1.002), 0.98, 0.98]), plans));
+    expect(j.notes).toEqual([
+      { key: 'tolerableDeficiencyAbsolute', values: { T: 0.015, Qn: 1, unit: 'kg', amount: 15, from: 500, to: 1000, baseUnit: 'g' } },
+      {
+        key: 'plan',
+        values: {
+          ...euSingle,
+          sample1: 40,
+          accept1: 2,
+          reject1: 3,
+          meanSample: 40,
+          lambda: 0,
+          source: expect.stringMatching(/^UK SI 2006\/659 Sch\. 2 paras 2\.8/),
+        },
+      },
+      { key: 't1Accepted', values: { n: 2, sampleSize: 40, accept: 2 } },
+      { key: 'meanMeetsNominal', values: { n: 40, mean: 1.0009, Qn: 1, unit: 'kg' } },
+      { key: 'lotPasses', values: {} },
+      {
+        key: 'circular21WholeLot',
+        values: { plan: 'Vietnam, Circular 21/2014/TT-BKHCN (unconfirmed)', planId: 'vn-circular-21-2014', accept: 1, percent: 2.5, t1: 2 },
+      },
+    ]);
+  });
+
+  it('an unconfirmed plan, and a double plan whose second sample is asked for', () => {
+    const vn = consistent(judgeLot(lot({ nominal: 1, unit: 'L', lotSize: 50, plan: 'vn-circular-21-2014' }, [1.01, 0.99]), plans));
+    expect(vn.notes[1]).toMatchObject({ key: 'plan', values: { planId: 'vn-circular-21-2014', stages: 1, sample1: 50, accept1: 1, reject1: 2, lambda: 0 } });
+    expect(vn.notes[2]).toEqual({ key: 'planUnconfirmed', values: { note: expect.stringMatching(/^The lot sizes for which Annex III asks n = N/) } });
+    const double = { nominal: 500, unit: 'g', lotSize: 300, plan: 'eu-reference-double' };
+    const j = consistent(judgeLot(lot(double, [...alternate(28, 502, 498), 480, 480]), plans));
+    expect(j.notes[1]).toMatchObject({ values: { stages: 2, sample1: 30, accept1: 1, reject1: 3, sample2: 60, accept2: 4, reject2: 5, meanSample: 30 } });
+    expect(j.reasons[1]).toMatch(/: T1 check on 30 packages \(at most 1, rejected at 3\), then T1 check on 60 packages \(at most 4\); mean of the first 30/);
+    expect(j.notes[2]).toEqual({ key: 't1SecondSample', values: { n: 2, sampleSize: 30, accept: 1, reject: 3, next: 60 } });
   });
 });
 

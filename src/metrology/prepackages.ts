@@ -2,7 +2,16 @@
 // 21/2014/TT-BKHCN): declaring a lot, turning measured packages into net quantities, and the lot verdict.
 // Pure: no I/O, no clock. T is in ./tolerable-deficiency.ts, the sampling plans (data) in ./sampling-plans.ts.
 import { selectSamplingRule, type SampleRequirement, type SamplingPlans } from './sampling-plans.ts';
-import { BASE_UNIT, PREPACKAGE_UNITS, clean, isPrepackageUnit, tolerableDeficiency, type TolerableDeficiency } from './tolerable-deficiency.ts';
+import {
+  BASE_UNIT,
+  PREPACKAGE_UNITS,
+  bandText,
+  clean,
+  isPrepackageUnit,
+  tolerableDeficiency,
+  type BaseUnit,
+  type TolerableDeficiency,
+} from './tolerable-deficiency.ts';
 import { conversionFactor } from './units.ts';
 
 export {
@@ -148,9 +157,112 @@ export interface LotJudgement {
   verdict: LotVerdict;
   /** Why, in sentences naming the figures; the first gives T and the plan. */
   reasons: string[];
+  /** The same reasons as data, one per sentence in the same order: each sentence is written from its note. */
+  notes: LotNote[];
   /** 0-based indices, in the order received, of the T1 and the T2 packages of the sample. */
   t1Packages: number[];
   t2Packages: number[];
+}
+
+/**
+ * The figures each reason of a lot names, by the reason's key. Quantities are numbers in the lot's unit
+ * (`unit`), rounded as the sentence writes them; names, clauses and notes of the plans file are as written
+ * there (English). A plan's T1 stages are flattened: `stages` of them, `sample1`, `accept1`, `reject1`,
+ * `sample2` …
+ */
+export type LotNoteValues = {
+  tolerableDeficiencyPercent: ToleranceNoteValues;
+  tolerableDeficiencyAbsolute: ToleranceNoteValues;
+  plan: { plan: string; planId: string; stages: number; meanSample: number; lambda: number; source: string } & Record<PlanStageField, number>;
+  planUnconfirmed: { note: string };
+  t2Packages: { n: number; twoT: number; unit: string; positions: string };
+  t1RejectedEarly: { n: number; measured: number; reject: number; sampleSize: number };
+  t1Accepted: { n: number; sampleSize: number; accept: number };
+  t1Rejected: { n: number; sampleSize: number; accept: number; reject: number };
+  t1SecondSample: { n: number; sampleSize: number; accept: number; reject: number; next: number };
+  meanMeetsNominal: MeanNoteValues;
+  meanBelowNominal: MeanNoteValues;
+  meanMeetsLimit: MeanNoteValues & { lambda: number; s: number; limit: number };
+  meanBelowLimit: MeanNoteValues & { lambda: number; s: number; limit: number };
+  packagesUnused: { n: number; sampleSize: number };
+  sampleIncomplete: { measured: number; sampleSize: number };
+  cannotPass: Record<string, never>;
+  lotPasses: Record<string, never>;
+  lotFails: Record<string, never>;
+  circular21WholeLot: { plan: string; planId: string; accept: number; percent: number; t1: number };
+  /** Added by the lot book when the weighing instrument is not fit: `reason` is the fitness's own (InstrumentFitness.reason). */
+  instrumentUnfit: { instrument: string; reason: string };
+  /** Added by the lot book when the plans changed since the lot was declared: `problems` as planLot / validatePackages write them. */
+  notJudgeable: { problems: string };
+};
+type ToleranceNoteValues = { T: number; Qn: number; unit: string; amount: number; from: number; to: number; baseUnit: BaseUnit };
+type MeanNoteValues = { n: number; mean: number; Qn: number; unit: string };
+type PlanStageField = `sample${number}` | `accept${number}` | `reject${number}`;
+
+export type LotNoteKey = keyof LotNoteValues;
+
+/**
+ * One reason of a lot's verdict as data: `key` names the sentence, `values` the figures in it. The English
+ * sentence of `reasons` is written from it (lotNoteText), so the two cannot drift apart; the console tells it
+ * again in the reader's language.
+ */
+export type LotNote = { [K in LotNoteKey]: { key: K; values: LotNoteValues[K] } }[LotNoteKey];
+
+export function lotNote<K extends LotNoteKey>(key: K, values: LotNoteValues[K]): LotNote {
+  return { key, values } as LotNote;
+}
+
+/** The English sentence of each note: the text of `reasons`. */
+const ENGLISH: { [K in LotNoteKey]: (v: LotNoteValues[K]) => string } = {
+  tolerableDeficiencyPercent: (v) => `T = ${v.T} ${v.unit} for Qn = ${v.Qn} ${v.unit}: ${bandText({ from: v.from, to: v.to, percent: v.amount }, v.baseUnit)}.`,
+  tolerableDeficiencyAbsolute: (v) =>
+    `T = ${v.T} ${v.unit} for Qn = ${v.Qn} ${v.unit}: ${bandText({ from: v.from, to: v.to, absolute: v.amount }, v.baseUnit)}.`,
+  plan: (v) => {
+    const stages = Array.from({ length: v.stages }, (_, k) => {
+      const [n, accept, reject] = [v[`sample${k + 1}`], v[`accept${k + 1}`], v[`reject${k + 1}`]];
+      return `${k === 0 ? '' : 'then '}T1 check on ${n} packages (at most ${accept}${reject > accept + 1 ? `, rejected at ${reject}` : ''})`;
+    }).join(', ');
+    const mean = v.lambda === 0 ? `mean of all ${v.meanSample} ≥ Qn` : `mean of the first ${v.meanSample} ≥ Qn − ${v.lambda}·s`;
+    return `Plan "${v.plan}": ${stages}; ${mean}. Source: ${v.source}.`;
+  },
+  planUnconfirmed: (v) => `Some figures of this plan are unconfirmed: ${v.note}`,
+  t2Packages: (v) =>
+    `${countOf(v.n, 'package')} short by more than 2T = ${v.twoT} ${v.unit} (T2): ${v.n === 1 ? 'package' : 'packages'} ${v.positions} in the order received; no T2 package is allowed.`,
+  t1RejectedEarly: (v) => `Already ${v.n} T1 packages among ${v.measured}; the plan rejects at ${v.reject} in ${v.sampleSize}.`,
+  t1Accepted: (v) => `${countOf(v.n, 'package')} short by more than T (T1) among the first ${v.sampleSize}; the plan allows ${v.accept}.`,
+  t1Rejected: (v) =>
+    `${countOf(v.n, 'package')} short by more than T (T1) among the first ${v.sampleSize}; the plan allows at most ${v.accept} and rejects at ${v.reject}.`,
+  t1SecondSample: (v) =>
+    `${countOf(v.n, 'package')} short by more than T (T1) among the first ${v.sampleSize}: more than ${v.accept}, fewer than ${v.reject}, so the sample grows to ${v.next} packages.`,
+  meanMeetsNominal: (v) => `Mean of ${v.n} packages ${v.mean} ${v.unit} meets Qn = ${v.Qn} ${v.unit}.`,
+  meanBelowNominal: (v) => `Mean of ${v.n} packages ${v.mean} ${v.unit} is below Qn = ${v.Qn} ${v.unit}.`,
+  meanMeetsLimit: (v) => `Mean of ${v.n} packages ${v.mean} ${v.unit} meets ${limitText(v)}.`,
+  meanBelowLimit: (v) => `Mean of ${v.n} packages ${v.mean} ${v.unit} is below ${limitText(v)}.`,
+  packagesUnused: (v) => `${countOf(v.n, 'package')} beyond the sample of ${v.sampleSize} not used.`,
+  sampleIncomplete: (v) => `${v.measured} of ${v.sampleSize} packages measured; the lot is judged once ${v.sampleSize} are in.`,
+  cannotPass: () => 'On what is measured so far the lot cannot pass.',
+  lotPasses: () => 'The lot passes.',
+  lotFails: () => 'The lot fails.',
+  circular21WholeLot: (v) =>
+    `Under ${v.plan}, at most ${countOf(v.accept, 'package')} of this lot (${v.percent} %) may be short by more than T; ${v.t1} are: an inspector applying it would find the lot non-conforming.`,
+  instrumentUnfit: (v) => `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${v.reason}`,
+  notJudgeable: (v) => `Cannot judge the lot: ${v.problems}`,
+};
+
+function limitText(v: LotNoteValues['meanMeetsLimit']): string {
+  return `Qn − λ·s = ${v.Qn} ${v.unit} − ${v.lambda} × ${v.s} ${v.unit} = ${v.limit} ${v.unit}`;
+}
+
+/** A note's English sentence, as `reasons` has it. */
+export function lotNoteText(note: LotNote): string {
+  return (ENGLISH[note.key] as (v: LotNote['values']) => string)(note.values);
+}
+
+/** judgeLot on a declaration planLot refuses or packages validatePackages refuses: `problems` are their sentences. */
+export class LotNotJudgeableError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Cannot judge the lot: ${problems.join(' ')}`);
+  }
 }
 
 export interface LotMeasurements extends LotDeclaration {
@@ -168,13 +280,12 @@ export interface LotMeasurements extends LotDeclaration {
  */
 export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgement {
   const planned = planLot(lot, plans);
-  if (!planned.ok) throw new Error(`Cannot judge the lot: ${planned.reasons.join(' ')}`);
+  if (!planned.ok) throw new LotNotJudgeableError(planned.reasons);
   const problems = validatePackages(lot, lot.packages);
-  if (problems.length > 0) throw new Error(`Cannot judge the lot: ${problems.join(' ')}`);
+  if (problems.length > 0) throw new LotNotJudgeableError(problems);
   const { requirement: req, tolerableDeficiency: T } = planned;
   const Qn = lot.nominal;
   const nets = lot.packages.map((p) => packageNet(p, lot, planned.toLotUnit));
-  const f = formatIn(lot.unit);
 
   const defectives = decideDefectives(nets, Qn, T, req);
   const sampleSize = Math.max(defectives.sampleSize, req.meanSampleSize);
@@ -187,28 +298,37 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
   const meanComplete = meanSample.length === req.meanSampleSize;
   const averageLimit = meanComplete ? Qn - req.lambda * (stdDev ?? 0) : null;
 
-  const reasons = [`T = ${f(T)} for Qn = ${f(Qn)}: ${planned.t.band}.`, describePlan(req)];
-  if (req.unconfirmed) reasons.push(`Some figures of this plan are unconfirmed: ${req.rule.note ?? req.plan.note}`);
+  const fig = figureIn(lot.unit);
+  const u = lot.unit;
+  const t = planned.t;
+  const band = { amount: t.row.percent ?? t.row.absolute!, from: t.row.from, to: t.row.to, baseUnit: t.baseUnit };
+  const notes: LotNote[] = [
+    t.row.percent !== undefined
+      ? lotNote('tolerableDeficiencyPercent', { T: fig(T), Qn: fig(Qn), unit: u, ...band })
+      : lotNote('tolerableDeficiencyAbsolute', { T: fig(T), Qn: fig(Qn), unit: u, ...band }),
+    planNote(req),
+  ];
+  if (req.unconfirmed) notes.push(lotNote('planUnconfirmed', { note: req.rule.note ?? req.plan.note }));
   if (t2Packages.length > 0) {
-    reasons.push(`${countOf(t2Packages.length, 'package')} short by more than 2T = ${f(2 * T)} (T2): ${listPositions(t2Packages)}; no T2 package is allowed.`);
+    notes.push(lotNote('t2Packages', { n: t2Packages.length, twoT: fig(2 * T), unit: u, positions: positionList(t2Packages) }));
   }
-  reasons.push(...defectives.reasons);
+  notes.push(...defectives.notes);
   const complete = defectives.decided && meanComplete;
   const meanPasses = averageLimit !== null && mean !== null && mean >= averageLimit - slack;
-  if (complete) reasons.push(describeMean(meanSample.length, mean!, stdDev, averageLimit!, req.lambda, Qn, meanPasses, lot.unit));
-  if (nets.length > sampleSize) reasons.push(`${countOf(nets.length - sampleSize, 'package')} beyond the sample of ${sampleSize} not used.`);
+  if (complete) notes.push(meanNote(meanSample.length, mean!, stdDev, averageLimit!, req.lambda, Qn, meanPasses, u));
+  if (nets.length > sampleSize) notes.push(lotNote('packagesUnused', { n: nets.length - sampleSize, sampleSize }));
 
   let verdict: LotVerdict;
   if (!complete) {
     verdict = 'pending';
-    reasons.push(`${nets.length} of ${sampleSize} packages measured; the lot is judged once ${sampleSize} are in.`);
-    if (t2Packages.length > 0 || defectives.failed) reasons.push('On what is measured so far the lot cannot pass.');
+    notes.push(lotNote('sampleIncomplete', { measured: nets.length, sampleSize }));
+    if (t2Packages.length > 0 || defectives.failed) notes.push(lotNote('cannotPass', {}));
   } else {
     verdict = t2Packages.length === 0 && !defectives.failed && meanPasses ? 'pass' : 'fail';
-    reasons.push(verdict === 'pass' ? 'The lot passes.' : 'The lot fails.');
+    notes.push(lotNote(verdict === 'pass' ? 'lotPasses' : 'lotFails', {}));
     if (verdict === 'pass') {
       const stricter = vietnameseWholeLotCheck(plans, lot, req, t1Packages.length);
-      if (stricter) reasons.push(stricter);
+      if (stricter) notes.push(stricter);
     }
   }
   return {
@@ -226,7 +346,8 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
     allowedT1: defectives.allowedT1,
     averageLimit,
     verdict,
-    reasons,
+    reasons: notes.map(lotNoteText),
+    notes,
     t1Packages,
     t2Packages,
   };
@@ -238,54 +359,56 @@ interface DefectivesOutcome {
   allowedT1: number;
   decided: boolean;
   failed: boolean;
-  reasons: string[];
+  notes: LotNote[];
 }
 
 /** Walks the plan's T1 stages (one for a single plan, two for a double plan) over the packages received. */
 function decideDefectives(nets: number[], Qn: number, T: number, req: SampleRequirement): DefectivesOutcome {
   const slack = 1e-9 * Qn;
-  const reasons: string[] = [];
+  const notes: LotNote[] = [];
   for (let i = 0; i < req.stages.length; i++) {
     const stage = req.stages[i]!;
     const base = { sampleSize: stage.sampleSize, allowedT1: stage.accept };
     const t1 = nets.slice(0, stage.sampleSize).filter((x) => Qn - x > T + slack).length;
     if (nets.length < stage.sampleSize) {
-      if (t1 >= stage.reject) reasons.push(`Already ${t1} T1 packages among ${nets.length}; the plan rejects at ${stage.reject} in ${stage.sampleSize}.`);
-      return { ...base, decided: false, failed: t1 >= stage.reject, reasons };
+      if (t1 >= stage.reject) notes.push(lotNote('t1RejectedEarly', { n: t1, measured: nets.length, reject: stage.reject, sampleSize: stage.sampleSize }));
+      return { ...base, decided: false, failed: t1 >= stage.reject, notes };
     }
-    const among = `${countOf(t1, 'package')} short by more than T (T1) among the first ${stage.sampleSize}`;
+    const among = { n: t1, sampleSize: stage.sampleSize, accept: stage.accept };
     if (t1 <= stage.accept) {
-      reasons.push(`${among}; the plan allows ${stage.accept}.`);
-      return { ...base, decided: true, failed: false, reasons };
+      notes.push(lotNote('t1Accepted', among));
+      return { ...base, decided: true, failed: false, notes };
     }
     if (t1 >= stage.reject) {
-      reasons.push(`${among}; the plan allows at most ${stage.accept} and rejects at ${stage.reject}.`);
-      return { ...base, decided: true, failed: true, reasons };
+      notes.push(lotNote('t1Rejected', { ...among, reject: stage.reject }));
+      return { ...base, decided: true, failed: true, notes };
     }
     const next = req.stages[i + 1]!; // the schema makes the last stage decide, so an undecided stage has a next one
-    reasons.push(`${among}: more than ${stage.accept}, fewer than ${stage.reject}, so the sample grows to ${next.sampleSize} packages.`);
+    notes.push(lotNote('t1SecondSample', { ...among, reject: stage.reject, next: next.sampleSize }));
   }
   throw new Error('unreachable: the last sampling stage always decides');
 }
 
-function describePlan(req: SampleRequirement): string {
-  const stages = req.stages
-    .map(
-      (s, i) =>
-        `${i === 0 ? '' : 'then '}T1 check on ${s.sampleSize} packages (at most ${s.accept}${s.reject > s.accept + 1 ? `, rejected at ${s.reject}` : ''})`,
-    )
-    .join(', ');
-  const mean = req.lambda === 0 ? `mean of all ${req.meanSampleSize} ≥ Qn` : `mean of the first ${req.meanSampleSize} ≥ Qn − ${req.lambda}·s`;
-  return `Plan "${req.plan.name}": ${stages}; ${mean}. Source: ${req.rule.source}.`;
+/** The plan's note: its name, its T1 stages flattened (sample1, accept1, reject1, sample2, …), the mean check and the source. */
+function planNote(req: SampleRequirement): LotNote {
+  const stages: Record<string, number> = {};
+  req.stages.forEach((s, i) => {
+    stages[`sample${i + 1}`] = s.sampleSize;
+    stages[`accept${i + 1}`] = s.accept;
+    stages[`reject${i + 1}`] = s.reject;
+  });
+  const values = { plan: req.plan.name, planId: req.plan.id, stages: req.stages.length, ...stages, meanSample: req.meanSampleSize, lambda: req.lambda };
+  return lotNote('plan', { ...values, source: req.rule.source });
 }
 
-function describeMean(n: number, mean: number, s: number | null, limit: number, lambda: number, Qn: number, passes: boolean, unit: string): string {
+function meanNote(n: number, mean: number, s: number | null, limit: number, lambda: number, Qn: number, passes: boolean, unit: string): LotNote {
   // the mean and its limit with the decimals that tell them apart: "499.44 g is below … = 499.44 g" read as equal
   let extra = 0;
   while (extra < 4 && mean !== limit && formatIn(unit, extra)(mean) === formatIn(unit, extra)(limit)) extra++;
-  const f = formatIn(unit, extra);
-  const limitText = lambda === 0 ? `Qn = ${f(Qn)}` : `Qn − λ·s = ${f(Qn)} − ${lambda} × ${f(s ?? 0)} = ${f(limit)}`;
-  return `Mean of ${n} packages ${f(mean)} ${passes ? 'meets' : 'is below'} ${limitText}.`;
+  const fig = figureIn(unit, extra);
+  const values = { n, mean: fig(mean), Qn: fig(Qn), unit };
+  if (lambda === 0) return lotNote(passes ? 'meanMeetsNominal' : 'meanBelowNominal', values);
+  return lotNote(passes ? 'meanMeetsLimit' : 'meanBelowLimit', { ...values, lambda, s: fig(s ?? 0), limit: fig(limit) });
 }
 
 function meanAndStdDev(xs: number[]): { mean: number | null; stdDev: number | null } {
@@ -308,15 +431,21 @@ function countOf(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** "packages 4, 18 (in the order received)": positions counted from 1 for people. */
-function listPositions(indices: number[]): string {
-  return `${indices.length === 1 ? 'package' : 'packages'} ${indices.map((i) => i + 1).join(', ')} in the order received`;
+/** "4, 18": positions counted from 1 for people. */
+function positionList(indices: number[]): string {
+  return indices.map((i) => i + 1).join(', ');
 }
 
-/** Formats a quantity in the lot's unit to 0.01 g (or mL): 2 decimals in g/mL, 5 in kg/L; `extra` more where two figures must differ. */
-function formatIn(unit: string, extra = 0): (x: number) => string {
+/** A quantity in the lot's unit rounded to 0.01 g (or mL): 2 decimals in g/mL, 5 in kg/L; `extra` more where two figures must differ. */
+function figureIn(unit: string, extra = 0): (x: number) => number {
   const decimals = (unit === 'kg' || unit === 'L' ? 5 : 2) + extra;
-  return (x) => `${Number(x.toFixed(decimals))} ${unit}`;
+  return (x) => Number(x.toFixed(decimals));
+}
+
+/** The same, written with its unit: "499.49 g". */
+function formatIn(unit: string, extra = 0): (x: number) => string {
+  const fig = figureIn(unit, extra);
+  return (x) => `${fig(x)} ${unit}`;
 }
 
 /** The Vietnamese plan's id in the plan data (devices/prepackages/sampling-plans.json). */
@@ -330,12 +459,18 @@ const VIETNAMESE_PLAN = 'vn-circular-21-2014';
  * so rather than pass the lot silently. Null when the plans agree, the lot is sampled, or the data
  * has no Vietnamese whole-lot rule for it.
  */
-function vietnameseWholeLotCheck(plans: SamplingPlans, lot: LotDeclaration, req: SampleRequirement, t1: number): string | null {
+function vietnameseWholeLotCheck(plans: SamplingPlans, lot: LotDeclaration, req: SampleRequirement, t1: number): LotNote | null {
   if (req.plan.id === VIETNAMESE_PLAN || req.stages.length !== 1 || req.stages[0]!.sampleSize !== lot.lotSize) return null;
   const vn = selectSamplingRule(plans, { lotSize: lot.lotSize, destructive: lot.destructive, plan: VIETNAMESE_PLAN });
   if (!vn.ok) return null;
   const stage = vn.requirement.stages[0]!;
   if (vn.requirement.stages.length !== 1 || stage.sampleSize !== lot.lotSize || t1 <= stage.accept) return null;
   const fraction = vn.requirement.rule.defectives.kind === 'wholeLot' ? vn.requirement.rule.defectives.maxFractionOfLot : stage.accept / lot.lotSize;
-  return `Under ${vn.requirement.plan.name}, at most ${countOf(stage.accept, 'package')} of this lot (${Number((100 * fraction).toFixed(2))} %) may be short by more than T; ${t1} are: an inspector applying it would find the lot non-conforming.`;
+  return lotNote('circular21WholeLot', {
+    plan: vn.requirement.plan.name,
+    planId: vn.requirement.plan.id,
+    accept: stage.accept,
+    percent: Number((100 * fraction).toFixed(2)),
+    t1,
+  });
 }

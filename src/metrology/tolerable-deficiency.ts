@@ -13,13 +13,21 @@ export function isPrepackageUnit(u: string): u is PrepackageUnit {
   return (PREPACKAGE_UNITS as readonly string[]).includes(u);
 }
 
+/** A row of R87 Table 1: Qn from `from` to `to` (g or mL), T a percentage of Qn or an absolute amount. */
+export interface ToleranceBand {
+  from: number;
+  to: number;
+  percent?: number;
+  absolute?: number;
+}
+
 /**
  * Tolerable deficiency T by nominal quantity Qn in g or mL: OIML R87 Table 1, identical to the tolerable
  * negative error of Directive 76/211/EEC Annex I 2.4. A band applies from `from` to `to`; at a shared limit
  * both bands give the same T (9 % of 50 = 4.5 g, 4.5 % of 200 = 9 g, 3 % of 500 = 15 g …), so which one is
  * taken there does not matter.
  */
-export const TOLERABLE_DEFICIENCY_BANDS: readonly { from: number; to: number; percent?: number; absolute?: number }[] = [
+export const TOLERABLE_DEFICIENCY_BANDS: readonly ToleranceBand[] = [
   { from: 5, to: 50, percent: 9 },
   { from: 50, to: 100, absolute: 4.5 },
   { from: 100, to: 200, percent: 4.5 },
@@ -41,6 +49,8 @@ export type TolerableDeficiency =
       baseUnit: BaseUnit;
       /** The band that gave T, for people: "4.5 % of Qn for Qn 100–200 g, OIML R87 Table 1". */
       band: string;
+      /** The row of the table `band` describes, as data. */
+      row: ToleranceBand;
     }
   | { ok: false; reason: string };
 
@@ -71,14 +81,13 @@ export function tolerableDeficiency(nominal: number, unit: string): TolerableDef
   const raw = band.percent !== undefined ? (band.percent / 100) * qn : band.absolute!;
   // Round up to 0.1; the slack keeps an exact 4.5 from becoming 4.6 through binary noise (0.045 × 100).
   const base = Math.ceil(raw * 10 - 1e-9) / 10;
+  return { ok: true, value: clean(base / toBase), base, baseUnit, band: bandText(band, baseUnit), row: band };
+}
+
+/** A row of the table for people: "4.5 % of Qn for Qn 100–200 g, OIML R87 Table 1". */
+export function bandText(band: ToleranceBand, baseUnit: BaseUnit): string {
   const rule = band.percent !== undefined ? `${band.percent} % of Qn` : `${band.absolute} ${baseUnit}`;
-  return {
-    ok: true,
-    value: clean(base / toBase),
-    base,
-    baseUnit,
-    band: `${rule} for Qn ${band.from}–${band.to} ${baseUnit}, OIML R87 Table 1`,
-  };
+  return `${rule} for Qn ${band.from}–${band.to} ${baseUnit}, OIML R87 Table 1`;
 }
 
 export interface ScaleSuitability {

@@ -666,6 +666,9 @@ describe('inspector console (real browser)', () => {
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toContain('1 package short by more than 2T = 30 g (T2): package 40 in the order received; no T2 package is allowed.');
     expect(text).toContain('The lot fails.');
+    // told from the lot's notes: every reason is known, so none is marked as the gateway's English
+    expect(await page.locator('ol.reasons li[data-note]').count()).toBe(await page.locator('ol.reasons li').count());
+    expect(await page.locator('ol.reasons li[lang="en"]').count()).toBe(0);
     expect(text).toMatch(/Weighing instrument.*cw-hn-1.*fit/);
     expect(await unnamedControls(page)).toEqual([]);
     await shot(page, 'lot-desktop');
@@ -687,6 +690,20 @@ describe('inspector console (real browser)', () => {
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).click();
     await phone.page.locator('.lot-verdict .verdict-fail').waitFor();
     expect(await phone.page.locator('.lot-verdict').textContent()).toContain('không đạt');
+    // the reasons in Vietnamese, told from the lot's notes with the figures in Vietnamese notation
+    const reasons = (await phone.page.locator('ol.reasons').textContent()) ?? '';
+    expect(reasons).toContain(
+      'Lượng thiếu cho phép T = 15 g đối với lượng danh định Qn = 500 g: 3 % của Qn, áp dụng cho Qn từ 300 đến 500 g (OIML R87, Bảng 1).',
+    );
+    expect(reasons).toContain('1 đơn vị hàng thiếu quá 2T = 30 g (T2): đơn vị thứ 40 theo thứ tự nhận; không được có đơn vị hàng nào thiếu quá 2T.');
+    // nets alternating 502/504 g over the first 30: mean 503 g, s = 1.02 g, limit 500 − 0.503 × 1.01709 = 499.49 g
+    expect(reasons).toContain('Giá trị trung bình của 30 đơn vị hàng là 503 g, đạt yêu cầu không nhỏ hơn Qn − λ·s = 500 g − 0,503 × 1,02 g = 499,49 g.');
+    expect(reasons).toContain('Lô hàng không đạt.');
+    expect(reasons).not.toContain('The lot fails.');
+    // only the plans file's own words (the clause cited) stay in English, marked as such
+    expect(await phone.page.locator('ol.reasons li[lang="en"]').count()).toBe(0);
+    expect(await phone.page.locator('ol.reasons li[data-note="plan"] span[lang="en"]').textContent()).toMatch(/^UK SI 2006\/659/);
+    expect(await phone.page.getByText('Căn cứ nào bảng điều khiển chưa diễn đạt lại được').count()).toBe(0);
     expect(await phone.page.getByRole('form', { name: 'Nhập kết quả cân' }).count()).toBe(0); // inspectors read
     await shot(phone.page, 'lot-phone-vi');
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -179,7 +179,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
     method: 'get',
     path: '/api/v1/lots/:id',
-    summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons, the weighing instrument',
+    summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons (as sentences and as notes), the weighing instrument',
     tag: 'lots',
     roles: ALL_ROLES,
     handler: async ({ p, params }) => deps.lots.view((await visibleLot(p, params.id)).id, deps.now()),
