@@ -315,5 +315,16 @@ describe('an inspection record opened within a campaign', () => {
       status: 400,
       body: { error: { details: [{ path: 'campaign', message: `campaign hn-2026 is in region VN-HN, enterprise ${tenant} in VN-BG` }] } },
     });
+    // within the campaign's days only, on the enterprise's clock: 00:30 on 1 April in Vietnam is 31 March in UTC
+    const late = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, startedAt: '2026-04-01T00:30:00+07:00' } });
+    expect(late).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ path: 'startedAt', message: '2026-04-01 is outside campaign bg-2026-q1 (2026-03-01 to 2026-03-31)' }] } },
+    });
+    const lastEvening = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, startedAt: '2026-03-31T23:30:00+07:00' } });
+    expect(lastEvening.status, JSON.stringify(lastEvening.body)).toBe(201);
+    // the province under ISO's code (VN-54) is the campaign's VN-BG
+    expect((await api.call('POST', '/api/v1/campaigns', { body: { ...plan, id: 'bg-iso', region: 'VN-54' } })).status).toBe(201);
+    expect((await api.call('POST', '/api/v1/inspections', { body: { ...opening, campaign: 'bg-iso' } })).status).toBe(201);
   });
 });

@@ -373,7 +373,7 @@ describe('an inspection record', () => {
     const text = readPdf(Buffer.from(await res.arrayBuffer())).text.replace(/\s+/g, ' ');
     expect(text).toContain('SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG');
     expect(text).toContain('Địa chỉ: Số 12 đường Hùng Vương, phường Ngô Quyền, TP Bắc Giang');
-    expect(text).toContain('Đại diện cơ sở: Ông/Bà Lê Thị Mai, chức vụ: Cửa hàng trưởng');
+    expect(text).toContain('Đại diện cơ sở: Lê Thị Mai, chức vụ: Cửa hàng trưởng');
     expect(text).toContain('ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA');
     // the check's time: 09:41 read on the enterprise's clock (Vietnam)
     expect(text).toMatch(/09:41/);

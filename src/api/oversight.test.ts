@@ -332,7 +332,7 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(vi.lines.slice(1, 4)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
       'Địa bàn: Hà Nội',
-      'Số liệu tính đến hết ngày 31/03/2026 · Ngày lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
     ]);
     // the code only in the campaign's name, as it was given (beforeEach)
     expect(vi.lines.filter((l) => l.includes('VN-HN'))).toEqual(['Kiểm định cân VN-HN']);
@@ -352,7 +352,10 @@ describe('GET /api/v1/reports/periodic', () => {
         ).arrayBuffer(),
       ),
     );
-    expect(bg.lines.slice(2, 4)).toEqual(['Địa bàn: Bắc Giang', 'Số liệu tính đến hết ngày 31/03/2026 · Ngày lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)']);
+    expect(bg.lines.slice(2, 4)).toEqual([
+      'Địa bàn: Bắc Giang',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+    ]);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await (await q1('xlsx', 'en')).arrayBuffer());
     const cover: unknown[][] = [];

@@ -430,7 +430,7 @@ export const vi = {
   'report.period': 'Kỳ báo cáo',
   'report.region': 'Địa bàn',
   'report.asOf': 'Tình trạng tại thời điểm',
-  'report.generated': 'Ngày lập',
+  'report.generated': 'Thời điểm lập',
   'report.source': 'MAG — Cổng đảm bảo đo lường',
   'report.figure': 'Chỉ tiêu',
   'report.value': 'Giá trị',

@@ -21,6 +21,7 @@ import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceabi
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
 import { localDay, validFrom } from '../oversight/period.ts';
+import { provinceOf } from '../oversight/provinces.ts';
 import { itemVerdict } from './verdict.ts';
 import type { InspectionSummary } from './summary.ts';
 import type { Amendment, Campaign, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
@@ -127,22 +128,30 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
   open(
     input: Omit<NewInspection, 'region' | 'openedBy' | 'campaign'>,
     actor: string,
-    campaign?: Pick<Campaign, 'id' | 'region' | 'authority'>,
+    campaign?: Pick<Campaign, 'id' | 'region' | 'authority' | 'from' | 'to'>,
   ): Answer<S, Inspection> {
     return this.answer(() => {
       const tenant = this.deps.registry.tenant(input.tenant);
       if (!tenant) throw new Refusal('not-found', `tenant ${input.tenant} not found`);
-      if (campaign && campaign.region !== tenant.region)
-        throw new Refusal('invalid', 'the request body is invalid', [
-          { path: 'campaign', message: `campaign ${campaign.id} is in region ${campaign.region}, enterprise ${tenant.id} in ${tenant.region}` },
-        ]);
+      const startedAt = this.instantAt(tenant.id, input.startedAt);
+      if (campaign) {
+        // one province under two codes (ISO's VN-54 and the letter alias VN-BG) is one region
+        const province = (code: string) => provinceOf(code)?.code ?? code;
+        const problems: FieldError[] = [];
+        if (province(campaign.region) !== province(tenant.region))
+          problems.push({ path: 'campaign', message: `campaign ${campaign.id} is in region ${campaign.region}, enterprise ${tenant.id} in ${tenant.region}` });
+        const day = localDay(this.zoneOf(tenant.id), startedAt);
+        if (day < campaign.from || day > campaign.to)
+          problems.push({ path: 'startedAt', message: `${day} is outside campaign ${campaign.id} (${campaign.from} to ${campaign.to})` });
+        if (problems.length > 0) throw new Refusal('invalid', 'the request body is invalid', problems);
+      }
       const authority = input.authority ?? campaign?.authority;
       const opened = this.store.open(
         {
           ...input,
           ...(authority !== undefined ? { authority } : {}),
           ...(campaign ? { campaign: campaign.id } : {}),
-          startedAt: new Date(this.instantAt(tenant.id, input.startedAt)).toISOString(),
+          startedAt: new Date(startedAt).toISOString(),
           region: tenant.region,
           openedBy: actor,
         },

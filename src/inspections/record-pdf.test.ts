@@ -266,7 +266,7 @@ describe('the parties, the times of the checks and the words of a calibrated typ
     expect(vi).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG ĐOÀN KIỂM TRA Số: BBKT-2026-0011/);
     expect(vi).toContain('2. Cơ sở được kiểm tra: Công ty Cơ khí Đình Trám (cokhi-dt); Địa bàn: Bắc Giang');
     expect(vi).toContain('Địa chỉ: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
-    expect(vi).toContain('Đại diện cơ sở: Ông/Bà Lê Thị Mai, chức vụ: Trưởng phòng kỹ thuật');
+    expect(vi).toContain('Đại diện cơ sở: Lê Thị Mai, chức vụ: Trưởng phòng kỹ thuật');
     // when each instrument was recorded, and each check's time: the day too when not the day it started
     expect(vi).toContain('số sê-ri PJ-300 (ghi nhận lúc 10:06 ngày 15/03/2026)');
     expect(vi).toContain('số sê-ri C-77 (ghi nhận lúc 11:20 ngày 15/03/2026)');

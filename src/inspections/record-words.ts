@@ -106,7 +106,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     inspected: 'Cơ sở được kiểm tra',
     address: 'Địa chỉ',
     region: 'Địa bàn',
-    representative: (name, position) => `Đại diện cơ sở: Ông/Bà ${name}${position ? `, chức vụ: ${position}` : ''}`,
+    representative: (name, position) => `Đại diện cơ sở: ${name}${position ? `, chức vụ: ${position}` : ''}`,
     instruments: 'II. PHƯƠNG TIỆN ĐO VÀ KẾT QUẢ KIỂM TRA',
     noInstruments: 'Không có phương tiện đo nào được kiểm tra.',
     serial: 'số sê-ri',

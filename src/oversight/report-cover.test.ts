@@ -67,7 +67,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
       'Báo cáo định kỳ về phương tiện đo',
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
       'Địa bàn: Bắc Giang',
-      'Số liệu tính đến hết ngày 31/03/2026 · Ngày lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
       'MAG — Cổng đảm bảo đo lường',
     ]);
     // the enterprises', inspections' and campaigns' region columns name it too; the code is nowhere
@@ -96,7 +96,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
       ['Kỳ báo cáo', '01/01/2026 – 31/03/2026'],
       ['Địa bàn', 'Bắc Giang', 'VN-BG'],
       ['Số liệu tính đến', 'hết ngày 31/03/2026 (Asia/Ho_Chi_Minh)'],
-      ['Ngày lập', '10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)'],
+      ['Thời điểm lập', '10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)'],
       ['MAG — Cổng đảm bảo đo lường'],
     ]);
     const table = rowsOf(wb.getWorksheet('Doanh nghiệp')!).slice(-2);
@@ -131,7 +131,7 @@ describe('a report taken before its period ended', () => {
     expect((await pdfText(figures(soFar, 'vi', now), 'vi', days)).slice(1, 4)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 15/03/2026',
       'Địa bàn: Bắc Giang',
-      'Số liệu tính đến 12:00 ngày 15/03/2026 · Ngày lập: 12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến 12:00 ngày 15/03/2026 · Thời điểm lập: 12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)',
     ]);
     expect((await pdfText(figures(soFar, 'en', now), 'en', days))[3]).toBe(
       'Figures as of 12:00 on 15/03/2026 · Generated: 12:00 on 15/03/2026 (Asia/Ho_Chi_Minh)',
