@@ -82,7 +82,8 @@ describe('predicted-oot: horizon and verification due date', () => {
     const [a, ...rest] = await drifting(t, 'hz-due', { issuedAt: new Date(issuedAt).toISOString(), validUntil: due });
     expect(rest).toEqual([]);
     expect(a).toMatchObject({ state: 'open', severity: 'warning' });
-    expect(a.summary).toContain(`verification due ${due.slice(0, 10)}`);
+    // the due day in the enterprise's zone (MAG_DEFAULT_TIME_ZONE, Vietnam: UTC+7 all year), not its UTC date
+    expect(a.summary).toContain(`verification due ${new Date(Date.parse(due) + 7 * 3_600_000).toISOString().slice(0, 10)}`);
   });
 
   it('MAG_ALERT_HORIZON_DAYS=365 brings the same prediction within the horizon', async () => {
