@@ -8,9 +8,10 @@ import { S, api } from './session.js';
 import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, table, tenantName, verifBadge } from './blocks.js';
 import { alertKind, alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
+import { reasonsList } from './page-lots.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
-/** @import { Alert, AlertDetails, Check, DeadLetter, DeviceDrift, List, Verification } from './types.js' */
+/** @import { Alert, AlertDetails, Check, DeadLetter, DeviceDrift, List, Lot, Verification } from './types.js' */
 
 /** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
 const EVIDENCE_KEYS = [
@@ -57,7 +58,7 @@ function evidenceFacts(d) {
     rows.push([t('guardBand'), `±${fmtNum(Math.max(0, /** @type {number} */ (d.mpe) - /** @type {number} */ (d.uncertainty)))}${unit}`]);
   // the other evidence (tamper, verification, offline, range, rejected data), labelled in the
   // console's language where the field is known, else shown as the API gives it
-  const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit', 'dueBasis']);
+  const known = new Set([...EVIDENCE_KEYS.map((x) => x[0]), 'unit', 'dueBasis', 'notes']);
   // a type kept in standing by calibration: its "verification" is its calibration
   const calibrated = d.dueBasis === 'calibration' || /** @type {Verification | undefined} */ (d.verification)?.basis === 'calibration';
   for (const [k, v] of Object.entries(d)) {
@@ -92,13 +93,16 @@ function evidenceFacts(d) {
     } else if (k === 'issuedAt') shown = fmtDate(String(v));
     else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v);
     else if (k === 'tenant' && typeof v === 'string') shown = tenantName(v);
-    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) shown = v.join(', ');
+    // a lot-fail's reasons, told from their notes in the reader's language as on the lot's page
+    else if (k === 'reasons' && Array.isArray(v) && Array.isArray(d.notes))
+      shown = reasonsList({ reasons: v.map(String), notes: /** @type {Lot['notes']} */ (d.notes) });
     else if (k === 'reasons' && Array.isArray(v))
       shown = h(
         'ol',
         { class: 'reasons', lang: 'en' },
         v.map((r) => h('li', {}, String(r))),
       );
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) shown = v.join(', ');
     else if (k === 'shortPackages' && Array.isArray(v))
       shown = v.map((p) =>
         h('div', {}, `${t('positions', { list: p?.position })}: ${fmtNum(p?.net, 6)}${unit} (−${fmtNum(p?.shortBy, 6)}${unit}${p?.t2 ? ', T2' : ''})`),

@@ -291,9 +291,9 @@ function lotSections(l) {
  * The verdict's reasons in the reader's language, told from their notes (the API's reasons are
  * English sentences written from the same notes); a note this console does not know is shown as
  * the API wrote it, marked as English, with the hint that says so.
- * @param {Lot} l
+ * @param {Pick<Lot, 'reasons' | 'notes'>} l
  */
-function reasonsList(l) {
+export function reasonsList(l) {
   const lines = l.reasons.map((reason, i) => {
     const note = l.notes?.[i];
     const told = note ? tellNote(note.key, /** @type {Record<string, string | number>} */ (note.values)) : null;

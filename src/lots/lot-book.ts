@@ -401,6 +401,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         scale: scale.id,
         scaleSuitable: scale.suitable,
         reasons: j.reasons,
+        // the same reasons as notes, which the console tells in the reader's language
+        notes: j.notes,
       },
       at: now,
     });

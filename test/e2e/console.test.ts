@@ -687,6 +687,10 @@ describe('inspector console (real browser)', () => {
     await alert.locator('a').click();
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).waitFor();
     await shot(phone.page, 'alert-lot-fail-phone-vi');
+    // the alert's evidence tells the lot's reasons in Vietnamese too, from their notes
+    const evidence = (await phone.page.locator('ol.reasons').textContent()) ?? '';
+    expect(evidence).toContain('Lô hàng không đạt.');
+    expect(await phone.page.locator('ol.reasons li[lang="en"]').count()).toBe(0);
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).click();
     await phone.page.locator('.lot-verdict .verdict-fail').waitFor();
     expect(await phone.page.locator('.lot-verdict').textContent()).toContain('không đạt');
