@@ -29,6 +29,7 @@ import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { FieldError } from '../metrology/types.ts';
 import { standingOf } from '../metrology/verification.ts';
+import { localDay } from '../oversight/period.ts';
 import { type Answer, type Awaitable, after, answer, isPending, refusedAs, type StateExecutor, type Watching } from '../store/executor.ts';
 import { LOTS_TOPIC, type LotFilter, LotStore, type LotVerdict, type StoredLot, type StoredPackage } from '../store/lots.ts';
 import type { Registry } from '../store/registry.ts';
@@ -141,7 +142,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
 
   constructor(
     private readonly db: S,
-    private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant'>,
+    private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant' | 'zoneInEffect'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
     private readonly plans: SamplingPlans,
     private readonly alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
@@ -481,7 +482,9 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     const verification = device && standingOf([...this.registry.certificatesOf(device.id)], at, profile, device, this.opts.dueSoonDays);
     const T = planLot(declarationOf(l), this.plans);
     if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
-    return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency);
+    return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency, (t) =>
+      localDay(this.registry.zoneInEffect(l.tenant), t),
+    );
   }
 }
 

@@ -52,6 +52,11 @@ describe('the fitness of a weighing instrument for a lot', () => {
       reason:
         'Instrument w-1 has no valid verification when the packages were weighed (expired, valid until 2026-01-01): its indications are not legal evidence.',
     });
+    // the day on the enterprise's calendar: 20:00Z on 31 December is 03:00 on 1 January in Vietnam
+    const vietnam = (t: number) => new Date(t + 7 * 3_600_000).toISOString().slice(0, 10);
+    const lateEvening = at('checkweigher', { class: 'XIII', e: 0.0001 }, { state: 'expired', validUntil: '2025-12-31T20:00:00.000Z' });
+    expect(instrumentFitness(lateEvening, rice, 15, vietnam).reason).toContain('(expired, valid until 2026-01-01)');
+    expect(instrumentFitness(lateEvening, rice, 15).reason).toContain('(expired, valid until 2025-12-31)'); // UTC days without a zone
     expect(instrumentFitness(at('barometer', {}), rice, 15).reason).toMatch(/^Instrument w-1 is a .*, not a weighing instrument\.$/);
     expect(instrumentFitness(at('checkweigher', { class: 'XIII', e: 0.0001, max: 0.5 }), { ...rice, averageTare: 12.4 }, 15).reason).toBe(
       'The load 512.4 g exceeds the maximum capacity of instrument w-1 (0.5 kg).',

@@ -3,6 +3,7 @@
 // maximum permissible error at the load must not exceed T/5 (UK SI 2006/659 Sch. 2 para 1.3, after
 // Directive 76/211/EEC; ./tolerable-deficiency.ts). Pure: the caller gives the device, its profile
 // and its verification state.
+import { type DayOf, utcDay } from './traceability.ts';
 import { channelFor, isFieldErrors } from './channel.ts';
 import { maximumPermissibleError } from './mpe.ts';
 import type { InstrumentProfile } from './profile.ts';
@@ -47,7 +48,7 @@ export interface InstrumentAtHand {
  * the in-service one (an instrument in use may err that much and still be legal), converted back
  * to the lot's unit and compared with T/5.
  */
-export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstrument, T: number): InstrumentFitness {
+export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstrument, T: number, dayOf: DayOf = utcDay): InstrumentFitness {
   const { id, device, profile, verification } = instrument;
   const unfit = (reason: string): InstrumentFitness => ({ id, suitable: false, reason });
   if (id === null) {
@@ -59,7 +60,8 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   if (profile.quantity !== 'mass') return unfit(`Instrument ${id} is a ${profile.name}, not a weighing instrument.`);
   if (!verification || (verification.state !== 'valid' && verification.state !== 'due-soon')) {
     const state = verification?.state ?? 'none';
-    const until = verification?.validUntil ? `, valid until ${verification.validUntil.slice(0, 10)}` : '';
+    // the day it ended on the enterprise's calendar (docs/metrology.md §8), as the alerts name it
+    const until = verification?.validUntil ? `, valid until ${dayOf(Date.parse(verification.validUntil))}` : '';
     return unfit(`Instrument ${id} has no valid verification when the packages were weighed (${state}${until}): its indications are not legal evidence.`);
   }
   const measured = lot.measuredUnit ?? lot.unit;

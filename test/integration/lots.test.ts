@@ -235,7 +235,8 @@ describe('lots of prepackages over MQTT and the API', () => {
     expect(lot.scale).toEqual({
       id: 'cw-long',
       suitable: false,
-      reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${legalDue}): its indications are not legal evidence.`,
+      // the day it ended in Vietnam (the enterprise's zone): 23:59:59.999Z is 06:59 the next morning there
+      reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${new Date(Date.parse(`${legalDue}T23:59:59.999Z`) + 7 * 3_600_000).toISOString().slice(0, 10)}): its indications are not legal evidence.`,
     });
     // the instrument's own standing says the same
     expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T23:59:59.999Z` });
