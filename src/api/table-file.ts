@@ -9,6 +9,7 @@
 import ExcelJS from 'exceljs';
 import type { Context } from 'hono';
 import { csvFile, neutraliseFormula, toCsv } from './csv.ts';
+import { offsetAt } from '../ingest/time-zone.ts';
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -35,8 +36,6 @@ export interface Table extends Sheet {
   more?: readonly (Sheet & { name: string })[];
 }
 
-const wallClock = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * The instant as Excel keeps a time: the wall clock in `zone` to the second, as a Date whose UTC
  * fields are that wall clock (Excel's dates have no zone; exceljs writes a Date's UTC fields). The
@@ -46,22 +45,8 @@ const wallClock = new Map<string, Intl.DateTimeFormat>();
 export function wallClockDate(iso: string, zone: string): Date | null {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return null;
-  let f = wallClock.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    wallClock.set(zone, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
-  return new Date(Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!));
+  const wall = t + offsetAt(zone, t);
+  return new Date(wall - (((wall % 1000) + 1000) % 1000));
 }
 
 function xlsxCell(v: unknown): ExcelJS.CellValue {
