@@ -1,6 +1,7 @@
 // `mag simulate`: run a simulated fleet against a gateway.
 
 import { parseArgs } from 'node:util';
+import { ConfigError, messageLimits, type MessageLimits } from '../src/config.ts';
 import { FleetFileError } from './fleet-file.ts';
 import { runFleet } from './fleet.ts';
 
@@ -22,7 +23,11 @@ Options:
                          0 runs until interrupted (catch up, then real time)
   --help                 show this help
 
-Exit status: 0 when the run completed without errors, 1 when messages failed, 2 on bad usage.`;
+Batches keep within the gateway's limits, read from MAG_MAX_PAYLOAD_BYTES and
+MAG_MAX_BATCH_READINGS as the gateway reads them (default 65536 bytes, 1000 readings).
+
+Exit status: 0 when the run completed without errors, 1 when messages failed (errors, or
+messages the gateway did not acknowledge), 2 on bad usage.`;
 
 export async function simulateCommand(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -62,6 +67,14 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     }
     durationSeconds = d === 0 ? Infinity : d;
   }
+  let limits: MessageLimits;
+  try {
+    limits = messageLimits(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`mag simulate: ${err.problems.join('; ')}\n`);
+    return 2;
+  }
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -75,11 +88,12 @@ export async function simulateCommand(argv: string[]): Promise<number> {
       adminToken: (values['admin-token'] as string | undefined) ?? process.env.MAG_ADMIN_TOKEN ?? undefined,
       credentialsFile: values.credentials as string | undefined,
       durationSeconds,
+      limits,
       log,
       signal: controller.signal,
     });
     process.stdout.write(`${JSON.stringify({ report }, null, 2)}\n`);
-    return report.errors > 0 ? 1 : 0;
+    return report.errors > 0 || report.unacknowledged > 0 ? 1 : 0;
   } catch (err) {
     process.stderr.write(`mag simulate: ${err instanceof FleetFileError ? err.message : (err as Error).message}\n`);
     return err instanceof FleetFileError ? 2 : 1;

@@ -4,6 +4,7 @@
 // feedback, honouring a config lockout (no readings while locked out; checks, packages and status go on).
 
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { messageLimits, type MessageLimits } from '../src/config.ts';
 import type { SimMessage, TopicSuffix } from './models/types.ts';
 
 export interface DeviceClientOptions {
@@ -12,8 +13,10 @@ export interface DeviceClientOptions {
   secret: string;
   /** QoS of readings (checks and status are always QoS 1). Default 1. */
   readingsQos?: 0 | 1;
-  /** Send the readings of one tick as one `{"readings": [...]}` message (at most 1000 each). Default true. */
+  /** Send the readings of one tick as one `{"readings": [...]}` message (within `limits`). Default true. */
   batchReadings?: boolean;
+  /** The gateway's limits a batch keeps within (a larger payload closes the connection). Default: the gateway's defaults. */
+  limits?: MessageLimits;
   /** Back-off: first and largest delay between reconnects, ms. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -53,12 +56,48 @@ export interface DeviceConfig {
   lockout?: boolean;
 }
 
-const MAX_BATCH = 1000;
+/**
+ * Items of one topic sent together as `{"<key>": [...]}` (one alone as itself): published before
+ * the next would take the payload over the gateway's MAG_MAX_PAYLOAD_BYTES, or once it holds
+ * MAG_MAX_BATCH_READINGS.
+ */
+class Batch {
+  private readonly items: string[] = [];
+  private bytes = 0;
+  private readonly overhead: number;
+
+  constructor(
+    private readonly key: 'readings' | 'packages',
+    private readonly limits: MessageLimits,
+    private readonly publish: (text: string) => void,
+  ) {
+    this.overhead = Buffer.byteLength(`{"${key}":[]}`);
+  }
+
+  add(payload: Record<string, unknown>): void {
+    const text = JSON.stringify(payload);
+    const size = Buffer.byteLength(text);
+    // the wrapper, the items so far with a comma after each, and this one
+    if (this.items.length > 0 && this.overhead + this.bytes + this.items.length + size > this.limits.maxPayloadBytes) this.flush();
+    this.items.push(text);
+    this.bytes += size;
+    if (this.items.length >= this.limits.maxBatchReadings) this.flush();
+  }
+
+  flush(): void {
+    if (this.items.length === 0) return;
+    this.publish(this.items.length === 1 ? this.items[0] : `{"${this.key}":[${this.items.join(',')}]}`);
+    this.items.length = 0;
+    this.bytes = 0;
+  }
+}
 
 export class DeviceClient {
   private client: MqttClient | undefined;
   private delay: number;
-  private pending = 0;
+  private readonly limits: MessageLimits;
+  /** Publishes not yet confirmed, each with the connection it was made on. */
+  private readonly unconfirmed = new Set<{ client: MqttClient }>();
   readonly stats: DeviceClientStats = {
     sent: { readings: 0, checks: 0, packages: 0, status: 0 },
     acknowledged: 0,
@@ -74,6 +113,7 @@ export class DeviceClient {
 
   constructor(private readonly o: DeviceClientOptions) {
     this.delay = o.reconnectMinMs ?? 1000;
+    this.limits = o.limits ?? messageLimits();
   }
 
   get id(): string {
@@ -82,9 +122,9 @@ export class DeviceClient {
   get connected(): boolean {
     return this.client?.connected ?? false;
   }
-  /** Publishes not yet confirmed. */
+  /** Publishes not yet confirmed (after close(): never confirmed). */
   get inFlight(): number {
-    return this.pending;
+    return this.unconfirmed.size;
   }
   get lockedOut(): boolean {
     return this.config.lockout === true;
@@ -190,10 +230,11 @@ export class DeviceClient {
   private publishRaw(suffix: TopicSuffix, text: string, qos: 0 | 1, retain = false): void {
     const client = this.client;
     if (!client) return;
-    this.pending++;
+    const publish = { client };
+    this.unconfirmed.add(publish);
     this.stats.sent[suffix]++;
     client.publish(this.topic(suffix), text, { qos, retain }, (err) => {
-      this.pending--;
+      if (!this.unconfirmed.delete(publish)) return; // written off when its connection was dropped
       if (!err) this.stats.acknowledged++;
       else if (client !== this.client)
         this.stats.lostInOutage++; // dropped on purpose (offline fault)
@@ -206,20 +247,15 @@ export class DeviceClient {
    * out. mqtt.js queues while disconnected; with a persistent session QoS 1 messages are resent.
    */
   send(messages: readonly SimMessage[]): void {
-    const batch: Record<string, unknown>[] = [];
     // measured packages of one tick go together as {"packages": [...]}, always QoS 1 (docs/contract.md §2)
-    const packages: Record<string, unknown>[] = [];
-    const flushPackages = () => {
-      if (packages.length === 0) return;
-      this.publishRaw('packages', packages.length === 1 ? JSON.stringify(packages[0]) : JSON.stringify({ packages }), 1);
-      packages.length = 0;
-    };
-    const flush = () => {
-      flushPackages();
-      if (batch.length === 0) return;
-      const text = batch.length === 1 ? JSON.stringify(batch[0]) : JSON.stringify({ readings: batch });
+    const packages = new Batch('packages', this.limits, (text) => this.publishRaw('packages', text, 1));
+    const batch = new Batch('readings', this.limits, (text) => {
+      packages.flush();
       this.publishRaw('readings', text, this.o.readingsQos ?? 1);
-      batch.length = 0;
+    });
+    const flush = () => {
+      packages.flush();
+      batch.flush();
     };
     for (const m of messages) {
       if (m.topic === 'readings' && this.lockedOut) {
@@ -227,13 +263,11 @@ export class DeviceClient {
         continue;
       }
       if (m.topic === 'readings' && m.raw === undefined && this.o.batchReadings !== false) {
-        batch.push(m.payload);
-        if (batch.length >= MAX_BATCH) flush();
+        batch.add(m.payload);
         continue;
       }
       if (m.topic === 'packages' && m.raw === undefined) {
-        packages.push(m.payload);
-        if (packages.length >= MAX_BATCH) flushPackages();
+        packages.add(m.payload);
         continue;
       }
       flush();
@@ -248,31 +282,64 @@ export class DeviceClient {
   async dropConnection(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client) await client.endAsync(true);
+    if (!client) return;
+    // what it had in flight is lost with it (mqtt.js calls back none of them once the stream is destroyed)
+    for (const p of this.unconfirmed) {
+      if (p.client !== client) continue;
+      this.unconfirmed.delete(p);
+      this.stats.lostInOutage++;
+    }
+    await client.endAsync(true);
   }
 
-  /** Publish {"state":"offline"} retained and disconnect cleanly. */
-  async close(): Promise<void> {
+  /**
+   * Publish {"state":"offline"} retained and disconnect: cleanly when everything sent is confirmed;
+   * otherwise (the connection closed or lost, or the time up) the connection is destroyed and what
+   * was not confirmed stays in inFlight.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
     const client = this.client;
     if (!client) return;
     if (client.connected) {
-      await new Promise<void>((resolve) => {
-        this.stats.sent.status++;
-        client.publish(this.topic('status'), '{"state":"offline"}', { qos: 1, retain: true }, (err) => {
-          if (err) this.fail(`publish status: ${err.message}`);
-          else this.stats.acknowledged++;
-          resolve();
-        });
-      });
+      this.publishRaw('status', '{"state":"offline"}', 1, true);
+      await this.confirmed(client, timeoutMs);
     }
     this.client = undefined;
-    await client.endAsync(false);
+    // A clean end waits until mqtt.js has nothing in flight ('outgoingEmpty'), which a closed
+    // connection never gives, and with nothing else left Node exits with 13 (an unsettled await).
+    const settled = client.connected && this.inFlight === 0 && Object.keys(client.outgoing).length === 0;
+    await client.endAsync(!settled);
   }
 
-  /** Wait until every publish is confirmed or the time is up; returns the number still unconfirmed. */
+  /**
+   * Wait until every publish is confirmed, the time is up, or the connection is closed or lost
+   * (the gateway closes it on a message it refuses, e.g. over MAG_MAX_PAYLOAD_BYTES: what was in
+   * flight is then not confirmed, and counted an error); returns the number still unconfirmed.
+   */
   async drain(timeoutMs: number): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    return this.pending;
+    const client = this.client;
+    if (client) await this.confirmed(client, timeoutMs);
+    if (this.inFlight > 0 && !client?.connected)
+      this.fail(`connection closed with ${this.inFlight} publishes unconfirmed (a payload over the gateway's MAG_MAX_PAYLOAD_BYTES? see the gateway's log)`);
+    return this.inFlight;
+  }
+
+  /** Until nothing is in flight, `timeoutMs` passed, or `client`'s connection is (or was already) closed or lost. */
+  private async confirmed(client: MqttClient, timeoutMs: number): Promise<void> {
+    if (this.inFlight > 0 && client.connected) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearInterval(poll);
+          clearTimeout(timer);
+          client.off('close', done);
+          resolve();
+        };
+        const poll = setInterval(() => {
+          if (this.inFlight === 0) done();
+        }, 20);
+        const timer = setTimeout(done, timeoutMs);
+        client.once('close', done);
+      });
+    }
   }
 }

@@ -411,3 +411,24 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
     },
   };
 }
+
+/** The gateway's limits on one device message: what a sender (`mag simulate`) keeps its batches within. */
+export interface MessageLimits {
+  /** MAG_MAX_PAYLOAD_BYTES: a larger payload closes the connection. */
+  maxPayloadBytes: number;
+  /** MAG_MAX_BATCH_READINGS: most readings (or packages) in one batch. */
+  maxBatchReadings: number;
+}
+
+/**
+ * MAG_MAX_PAYLOAD_BYTES and MAG_MAX_BATCH_READINGS read from `env` as the gateway reads them (unset
+ * or empty: the gateway's defaults); throws ConfigError naming a bad one.
+ */
+export function messageLimits(env: Record<string, string | undefined> = {}): MessageLimits {
+  const read = <K extends 'MAG_MAX_PAYLOAD_BYTES' | 'MAG_MAX_BATCH_READINGS'>(name: K): number => {
+    const r = ConfigSchema.shape[name].safeParse(env[name] === '' ? undefined : env[name]);
+    if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${name}: ${describeAllowed(name, i)} (got "${env[name]}")`));
+    return r.data;
+  };
+  return { maxPayloadBytes: read('MAG_MAX_PAYLOAD_BYTES'), maxBatchReadings: read('MAG_MAX_BATCH_READINGS') };
+}

@@ -347,6 +347,14 @@ export function queryRange(query: { from?: string; to?: string }, zone: string, 
   return { from: queryBound(query.from, zone, 'from'), to: queryBound(query.to, zone, end) };
 }
 
+/**
+ * A check as the API answers it (devices/{id}/checks, checks, inspections): its epoch-ms `ts` as
+ * an ISO 8601 UTC string, as every time of the API (docs/contract.md).
+ */
+export function checkView<C extends { ts: number }>(c: C): Omit<C, 'ts'> & { ts: string } {
+  return { ...c, ts: new Date(c.ts).toISOString() };
+}
+
 /** queryBound as an ISO 8601 instant (UTC), for the stores that compare stored ISO strings. */
 export function queryBoundIso(value: string | undefined, zone: string, side: 'from' | 'before' | 'through'): string | undefined {
   return value === undefined ? undefined : new Date(queryBound(value, zone, side)).toISOString();

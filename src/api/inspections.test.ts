@@ -113,6 +113,29 @@ describe('an inspection record', () => {
     expect(alerts.body.items[0]).toMatchObject({ severity: 'critical', key: 'Qmax', details: { seq: -1, regime: 'inService', standardId: 'PM-20L-07' } });
   });
 
+  it("answers a check's time as an ISO 8601 UTC string, as the instrument's check history does, and hashes it as the record stores it", async () => {
+    const id = await open();
+    const at = { ...proving(20.05), ts: '2026-03-15T10:05:00+07:00' };
+    const added = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [at, proving(20.02)]) });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    // given: that instant; absent: when it was recorded
+    expect(added.body.checks.map((c: { ts: unknown }) => c.ts)).toEqual(['2026-03-15T03:05:00.000Z', now.toISOString()]);
+    const read = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
+    expect(read.items[0].checks.map((c: { ts: unknown }) => c.ts)).toEqual(['2026-03-15T03:05:00.000Z', now.toISOString()]);
+    const history = (await api.call('GET', '/api/v1/devices/fd-dt-2/checks', { token: op.station })).body.items;
+    expect(history.find((c: { seq: number }) => c.seq === -1).ts).toBe('2026-03-15T03:05:00.000Z');
+
+    now = new Date('2026-03-15T04:00:00Z');
+    const closed = await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} });
+    expect(closed.body.items[0].checks[0].ts).toBe('2026-03-15T03:05:00.000Z');
+    // the hash kept is recomputed from the answer (ts read back to epoch ms) and from the stored record alike
+    const answer = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
+    expect(recordHash(answer)).toBe(closed.body.recordHash);
+    const stored = (await api.deps.inspections.record(id))!;
+    expect(stored.items[0].checks[0].ts).toBe(Date.parse('2026-03-15T03:05:00Z'));
+    expect(recordHash(stored)).toBe(closed.body.recordHash);
+  });
+
   it("judges an inspector's check as a device's: its standard's traceability, and a scale's change-point weights (deltaL)", async () => {
     const id = await open();
     // the authority's 20 L proving measure, calibrated with U = 4 mL (0.02 % ≤ the 0.1 % a dispenser's test asks): traceable

@@ -204,6 +204,37 @@ describe('entering packages by hand', () => {
     expect((await api.call('GET', '/api/v1/lots/RICE-A', { token: op.north })).body.measured).toBe(3);
   });
 
+  it('counts the packages the lot holds when a batch repeats a client id sent before: a gap names them', async () => {
+    const post = (items: unknown[]) => api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items } });
+    expect(
+      (
+        await post([
+          { net: 502, id: 'bag-1' },
+          { net: 504, id: 'bag-2' },
+        ])
+      ).body,
+    ).toMatchObject({ measured: 2, added: 2 });
+    // bag-1 is stored already: it takes no place, so the lot still has 2 and the next is 3
+    for (const position of [4, 5]) {
+      const gap = await post([
+        { net: 502, id: 'bag-1' },
+        { net: 500, position },
+      ]);
+      expect(gap.status).toBe(400);
+      expect(gap.body.error.details).toEqual([
+        { path: 'items.1.position', message: `items.1.position would leave a gap: the lot has 2 packages so far, so the next is 3; received ${position}` },
+      ]);
+    }
+    // a client id repeated within the batch takes one place
+    const batch = await post([
+      { net: 502, id: 'bag-1' },
+      { net: 503, id: 'bag-3' },
+      { net: 503, id: 'bag-3' },
+      { net: 501, position: 4 },
+    ]);
+    expect(batch.body).toMatchObject({ measured: 4, added: 2, repeated: 2 });
+  });
+
   it("is refused to inspectors (403) and to other tenants' operators (404)", async () => {
     expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: insp.hanoi, body: { items: [{ net: 500 }] } })).status).toBe(403);
     expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.south, body: { items: [{ net: 500 }] } })).status).toBe(404);

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Alert as ServerAlert } from '../alerts/alert-book.ts';
 import type { ImpactedCheck as ServerImpactedCheck, StandardImpact as ServerStandardImpact } from '../alerts/reference-standards.ts';
 import type { alertView } from '../api/routes/alerts.ts';
-import type { listEntry } from '../api/routes/inspections.ts';
+import type { itemView, listEntry, recordView } from '../api/routes/inspections.ts';
 import type { MeView, deviceView } from '../api/routes/registry.ts';
 import type { standardView } from '../api/routes/standards.ts';
 import type { CampaignSummary as ServerCampaignSummary, Tally as ServerTally } from '../inspections/summary.ts';
@@ -130,8 +130,8 @@ export type Me = z.infer<typeof MeView>;
 
 /** An instrument sealed off by an open `sealed-off` finding (Device.sealed). */
 export type Seal = Wire<Inspections.Seal>;
-/** An instrument examined at an inspection; its checks keep their epoch-ms ts and negative seq. */
-export type InspectionItem = Wire<Inspections.InspectionItem>;
+/** An instrument examined at an inspection; its checks keep their negative seq, their ts an ISO string. */
+export type InspectionItem = Wire<ReturnType<typeof itemView>>;
 export type Finding = Wire<Inspections.Finding>;
 export type Amendment = Wire<Inspections.Amendment>;
 /** An inspection record's header (the answer to POST /api/v1/inspections). */
@@ -139,7 +139,7 @@ export type Inspection = Wire<Inspections.Inspection>;
 /** An entry of GET /api/v1/inspections: the header and counts of what was found. */
 export type InspectionListEntry = Wire<ReturnType<typeof listEntry>>;
 /** GET /api/v1/inspections/{id}. */
-export type InspectionRecord = Wire<Inspections.InspectionRecord>;
+export type InspectionRecord = Wire<ReturnType<typeof recordView>>;
 
 export type Tally = Wire<ServerTally>;
 /** GET /api/v1/campaigns/{id}/summary. */

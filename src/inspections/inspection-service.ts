@@ -477,15 +477,24 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
   }
 }
 
+/** A record as stored, or as the API answers it (its checks' ts as ISO 8601 strings): recordHash reads both. */
+export type HashedRecord = Omit<InspectionRecord, 'items'> & {
+  items: (Omit<InspectionItem, 'checks'> & { checks: (Omit<CheckResult, 'ts'> & { ts: number | string })[] })[];
+};
+
 /**
  * SHA-256 (hex) of what a closed record says: its header, instruments and checks, and the
  * findings as noted (not their later answers and closing), in canonical JSON (keys sorted), so
- * anyone can recompute it from GET /api/v1/inspections/{id} at any time. A member the record
- * lacks is left out, not written null: a record closed before the header had `authority`,
- * `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then.
+ * anyone can recompute it from GET /api/v1/inspections/{id} at any time. A check's `ts` is hashed
+ * as its epoch milliseconds, the number the record stores (Date.parse of the ISO 8601 string the
+ * API shows: the API's times are ISO strings, the hash was defined before they were), so a record
+ * hashes the same read from the store or from the API, and one closed before hashes as it did.
+ * A member the record lacks is left out, not written null: a record closed before the header had
+ * `authority`, `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then.
  */
-export function recordHash(r: InspectionRecord): string {
-  const { recordHash: _h, amendments: _a, findings, ...content } = r;
+export function recordHash(r: HashedRecord): string {
+  const { recordHash: _h, amendments: _a, findings, items, ...content } = r;
+  const stored = items.map((item) => ({ ...item, checks: item.checks.map((c) => ({ ...c, ts: typeof c.ts === 'string' ? Date.parse(c.ts) : c.ts })) }));
   const noted = findings.map((f) => ({
     id: f.id,
     inspection: f.inspection,
@@ -498,7 +507,7 @@ export function recordHash(r: InspectionRecord): string {
     openedBy: f.openedBy,
   }));
   return createHash('sha256')
-    .update(canonicalJson({ ...content, findings: noted }))
+    .update(canonicalJson({ ...content, items: stored, findings: noted }))
     .digest('hex');
 }
 

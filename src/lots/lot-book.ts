@@ -264,17 +264,21 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     return answer(this.db, () =>
       after(this.store.get(id), (l) => {
         if (!l) throw new Error(`lot ${id} not found`);
-        return after(this.store.count(id), (count) => {
+        return after(this.store.packagesOf(id), (stored) => {
           const problems = validatePackages(declarationOf(l), items).map((message) => ({ path: '(packages)', message }));
-          let next = count + 1;
+          // as the appends below take them: one at a filled position is skipped, one past the next leaves a
+          // gap, the others take the next place unless their client id is stored or earlier in the batch
+          const clientIds = new Set(stored.flatMap((p) => (p.clientId === undefined ? [] : [p.clientId])));
+          let next = stored.length + 1;
           items.forEach((p, i) => {
-            if (p.position === undefined) next++;
-            else if (p.position > next)
+            if (p.position !== undefined && p.position < next) return;
+            if (p.position !== undefined && p.position > next)
               problems.push({
                 path: `items.${i}.position`,
                 message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
               });
-            else if (p.position === next) next++;
+            else if (p.id === undefined || !clientIds.has(p.id)) next++;
+            if (p.id !== undefined) clientIds.add(p.id);
           });
           if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
           const receivedAt = now.toISOString();

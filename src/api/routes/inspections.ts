@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { Refusal } from '../../inspections/inspection-service.ts';
 import { renderRecordPdf } from '../../inspections/record-pdf.ts';
-import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionRecord } from '../../inspections/types.ts';
+import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionItem, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { Region } from './registry.ts';
 import {
@@ -14,6 +14,7 @@ import {
   IsoDate,
   actorOf,
   canSeeTenant,
+  checkView,
   notFound,
   queryBoundIso,
   visibleTenantIds,
@@ -122,6 +123,19 @@ async function visibleInspection(deps: ApiDeps, p: Principal, id: string): Promi
   return i;
 }
 
+/** An instrument examined as the API answers it: its checks' epoch-ms ts as ISO 8601 UTC strings (checkView). */
+export function itemView(item: InspectionItem) {
+  return { ...item, checks: item.checks.map(checkView) };
+}
+
+/**
+ * A record as the API answers it (GET /api/v1/inspections/{id}, the close): its instruments as
+ * itemView. recordHash reads this form as the stored one: a check's ts is hashed as its epoch ms.
+ */
+export function recordView(r: InspectionRecord) {
+  return { ...r, items: r.items.map(itemView) };
+}
+
 /** A record's list entry: the header with what was found. */
 export function listEntry(r: InspectionRecord) {
   const { items, findings, amendments, ...header } = r;
@@ -185,7 +199,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'An inspection record: instruments and checks, findings, amendments',
     tag: 'inspections',
     roles: ALL_ROLES,
-    handler: async ({ p, params }) => svc.record((await visibleInspection(deps, p, params.id)).id),
+    handler: async ({ p, params }) => recordView((await svc.record((await visibleInspection(deps, p, params.id)).id))!),
   });
   r.add({
     method: 'post',
@@ -198,7 +212,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       try {
-        return await svc.addItem(i.id, body, actorOf(p));
+        return itemView(await svc.addItem(i.id, body, actorOf(p)));
       } catch (e) {
         throw asApiError(e);
       }
@@ -226,7 +240,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     body: CloseBody,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
-      return answered(() => svc.close(i.id, body.conclusion, actorOf(p)));
+      return recordView(await answered(() => svc.close(i.id, body.conclusion, actorOf(p))));
     },
   });
   r.add({

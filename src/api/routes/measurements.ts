@@ -1,6 +1,6 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
-import { ALL_ROLES, IsoDate, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { ALL_ROLES, IsoDate, checkView, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
@@ -38,7 +38,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
       const { from, to } = queryRange(query, zoneOf(deps, d.tenant), 'through');
       const checks = await deps.assurance.checksOf(d.id, from, to, query.limit);
       // traceable: null on checks stored before they were judged against the registered standards (unknown)
-      const items = checks.map((c) => ({ ...c, traceable: c.traceable ?? null, ts: new Date(c.ts).toISOString() }));
+      const items = checks.map((c) => checkView({ ...c, traceable: c.traceable ?? null }));
       return { items };
     },
   });

@@ -2,7 +2,7 @@
 // periodic report (JSON, XLSX, PDF) and the checks list the figures link to. One builder
 // (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
 import { z } from 'zod';
-import { ApiError, ALL_ROLES, Id, IsoDate, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, ALL_ROLES, Id, IsoDate, checkView, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 import { provinceName } from '../../oversight/provinces.ts';
 import { Region } from './registry.ts';
@@ -186,7 +186,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         type: query.type,
         limit: query.limit,
       });
-      const items = checks.map((ch) => ({ ...ch, ts: new Date(ch.ts).toISOString() }));
+      const items = checks.map(checkView);
       return { items };
     },
   });
