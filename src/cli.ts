@@ -39,6 +39,22 @@ Configuration is by environment variable (MAG_DATA_DIR, MAG_MQTT_PORT, MAG_HTTP_
 MAG_INFLUX_URL, …; see README). A .env file in the working directory is read too.
 `;
 
+/**
+ * The lines of HELP about `cmd` (its usage and what it does), for `mag <cmd> --help`; the whole
+ * text for a command it does not describe on its own lines.
+ */
+export function commandHelp(cmd: string): string {
+  const lines = HELP.split('\n');
+  const out: string[] = [];
+  let inside = false;
+  for (const line of lines) {
+    if (/^ {2}\S/.test(line)) inside = line.startsWith(`  ${cmd} `) || line === `  ${cmd}`;
+    else if (!/^ {3,}\S/.test(line)) inside = false;
+    if (inside) out.push(line);
+  }
+  return out.length ? `Usage: mag\n${out.join('\n')}\n\nConfiguration is by environment variable; see mag --help and the README.\n` : HELP;
+}
+
 function fail(message: string): never {
   process.stderr.write(`mag: ${message}\n`);
   process.exit(2);
@@ -267,6 +283,8 @@ async function storeCommand(args: string[]): Promise<void> {
 const [cmd, ...rest] = process.argv.slice(2);
 if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
   process.stdout.write(HELP);
+} else if (['token', 'tenant', 'device', 'audit', 'start', 'demo'].includes(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
+  process.stdout.write(commandHelp(cmd));
 } else if (cmd === 'start') {
   await start();
 } else if (cmd === 'demo') {
