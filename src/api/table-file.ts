@@ -10,6 +10,7 @@ import ExcelJS from 'exceljs';
 import type { Context } from 'hono';
 import { csvFile, neutraliseFormula, toCsv } from './csv.ts';
 import { offsetAt } from '../ingest/time-zone.ts';
+import { sheetName } from '../oversight/render-xlsx.ts';
 
 export type TableFormat = 'csv' | 'xlsx';
 
@@ -62,12 +63,13 @@ function xlsxCell(v: unknown): ExcelJS.CellValue {
 export async function tableXlsx(t: Table): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'MAG';
-  for (const sheet of [t, ...(t.more ?? [])]) addSheet(wb, sheet.name, sheet, t.timeZone);
+  const taken = new Set<string>();
+  for (const sheet of [t, ...(t.more ?? [])]) addSheet(wb, sheetName(sheet.name, taken), sheet, t.timeZone);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 function addSheet(wb: ExcelJS.Workbook, name: string, t: Sheet, timeZone: string): void {
-  const ws = wb.addWorksheet(name.slice(0, 31).replace(/[:\\/?*[\]]/g, ' ') || 'Sheet', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
   const instantCols = new Set((t.instants ?? []).map((h) => t.header.indexOf(h)).filter((i) => i >= 0));
   const zones = t.rows.map((r) => t.zoneOfRow?.(r) ?? timeZone);
   // one zone for every row: named in the headers; several (enterprises of different zones): a column of its own

@@ -106,7 +106,7 @@ export type DayOf = (t: number) => string;
 export const utcDay: DayOf = (t) => new Date(t).toISOString().slice(0, 10);
 
 /** The day of a certificate's date-time as `dayOf` tells it; a date alone (stored so before the API read dates in a zone), or one that does not parse, as written. */
-function dayOfDate(iso: string, dayOf: DayOf): string {
+export function dayOfDate(iso: string, dayOf: DayOf): string {
   const t = time(iso);
   return Number.isFinite(t) && !/^\d{4}-\d{2}-\d{2}$/.test(iso) ? dayOf(t) : iso.slice(0, 10);
 }

@@ -13,28 +13,7 @@ const dictionary = async (file: string, name: string): Promise<Dict> =>
   ((await import(new URL(`../console/${file}`, import.meta.url).href)) as Record<string, Dict>)[name];
 const DICTS: Record<Lang, Dict> = { en: await dictionary('i18n-en.js', 'en'), vi: await dictionary('i18n-vi.js', 'vi') };
 
-/**
- * The printed report's own words, which the console does not show: the cover's "as of" and the
- * region code's column. They belong in the console's dictionaries with the rest; until they are
- * there, these stand in (a key the dictionaries gain wins over its entry here).
- */
-const REPORT_WORDS: Record<Lang, Dict> = {
-  vi: {
-    'report.figuresAsOf': 'Số liệu tính đến',
-    'report.endOfDay': 'hết ngày {date}',
-    'report.atTime': '{time} ngày {date}',
-    'ov.col.regionCode': 'Mã địa bàn',
-    'ov.standing.noInstruments': 'Chưa đăng ký phương tiện đo',
-  },
-  en: {
-    'report.figuresAsOf': 'Figures as of',
-    'report.endOfDay': 'the end of {date}',
-    'report.atTime': '{time} on {date}',
-    'ov.col.regionCode': 'Region code',
-    'ov.standing.noInstruments': 'No instrument on record',
-  },
-};
-const word = (lang: Lang, key: string): string | undefined => DICTS[lang][key] ?? REPORT_WORDS[lang][key];
+const word = (lang: Lang, key: string): string | undefined => DICTS[lang][key];
 
 /** A label in `lang`, else English, else the key itself (a missing label shows, it does not break a report). */
 export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
