@@ -424,6 +424,31 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     expect(s.mu0).toBeCloseTo(0.298, 14);
   });
 
+  it('no alarm while Phase I runs: a longer Phase I does not turn a steady bias into drift (hand example)', () => {
+    // phaseIChecks 20. While Phase I runs μ0 = 0 and σ = the prior 1/3: K = 1/6, H = 4/3. x alternates
+    // 0.29/0.31, so S_H gains 0.29 − 1/6 and 0.31 − 1/6 in turn: after 10 checks 3.0 − 10/6 = 4/3 (a tie, no
+    // signal), after 11 checks 3.29 − 11/6 = 1.4567 > H: the CUSUM signals, and the EWMA shift z − 0 is
+    // about 0.27 ≥ 0.2 (the practical gate). That was an alarm; it is not one until the baseline is known.
+    // At check 20 Phase I completes: mean 0.30 against t(0.975, 19)·0.1/√20 = 2.093·0.0224 = 0.047 (σ
+    // floored at u = U/2MPE = 0.1): a bias, μ0 = 0.30, the sums recomputed from it stay 0.
+    const long = { ...P, phaseIChecks: 20 };
+    let s = emptyDriftState();
+    for (const [i, p] of biased(24).entries()) {
+      s = addCheckToDrift(s, p, long);
+      const sum = summarizeDrift(s, long);
+      if (i === 9) expect(sum.cusum.signal).toBe(false);
+      if (i === 10) {
+        expect(sum.normalised.cusumHigh).toBeCloseTo(3.29 - 11 / 6, 12);
+        expect(sum.cusum.signal).toBe(true);
+        expect(Math.abs(sum.shift)).toBeGreaterThanOrEqual(sum.minShift);
+        expect(sum.phaseIComplete).toBe(false);
+      }
+      expect(sum.alarm, `check ${i + 1}`).toBe(false);
+    }
+    expect(s.mu0).toBeCloseTo(0.3, 12);
+    expect(s.cusumHigh + s.cusumLow).toBe(0);
+  });
+
   it('a biased instrument that then shifts by 1σ alarms, on the 9th check after the shift (hand example)', () => {
     // MPE 1, U = 0.6 (σ floor 0.3). Phase I x = 0.39, 0.41, 0.39, 0.41, 0.40 → mean 0.4, a bias: above
     // t(0.975, 4)·σ/√5 = 2.7764·0.3/2.2361 = 0.3725; μ0 = 0.4, σ = 0.3 (MR̄/1.128 =
