@@ -73,9 +73,12 @@ describe('validFrom: a certificate issued on a day counts from the start of that
     expect(validFrom('2026-07-01', 'America/New_York')).toBe('2026-07-01T00:00:00.000-04:00');
   });
 
-  it("a date-time with a zone as given; one without a zone is that wall-clock time in the zone (not the server's)", () => {
-    expect(validFrom('2026-04-01T09:30:00Z', zone)).toBe('2026-04-01T09:30:00Z');
-    expect(validFrom('2026-04-01T09:30:00+07:00', zone)).toBe('2026-04-01T09:30:00+07:00');
+  it("a date-time with a zone is the same instant at the zone's offset; one without a zone is that wall-clock time in the zone (not the server's)", () => {
+    expect(validFrom('2026-04-01T09:30:00Z', zone)).toBe('2026-04-01T16:30:00.000+07:00');
+    expect(validFrom('2026-03-31T20:00:00Z', zone)).toBe('2026-04-01T03:00:00.000+07:00'); // 1 April in Vietnam
+    expect(validFrom('2026-04-01T09:30:00+09:00', zone)).toBe('2026-04-01T07:30:00.000+07:00');
+    expect(validFrom('2026-04-01T09:30:00.000+07:00', zone)).toBe('2026-04-01T09:30:00.000+07:00');
+    expect(validFrom('not a date', zone)).toBe('not a date');
     expect(validFrom('2026-04-01T09:30:00', zone)).toBe('2026-04-01T09:30:00.000+07:00');
     expect(validFrom('2026-04-01 09:30', zone)).toBe('2026-04-01T09:30:00.000+07:00');
     expect(validThrough('2027-03-31T23:00:00', zone)).toBe('2027-03-31T23:00:00.000+07:00');
@@ -95,6 +98,22 @@ describe('validFrom: a certificate issued on a day counts from the start of that
     expect(effectiveVerificationDue(cert, 12)).toMatchObject({ capped: true, dueAt: validThrough('2027-04-01', zone) });
     // a reading at 05:00 on the day of issue (22:00Z the day before) is under it
     expect(verificationState([cert], Date.parse('2026-03-31T22:00:00Z'), 30, 12).state).toBe('valid');
+  });
+
+  it('a certificate issued at an instant in UTC ends its legal interval on that day in Vietnam, not in UTC', () => {
+    // issued 2026-06-01T00:00:00Z = 07:00 on 1 June in Vietnam; 6 months (a gas detector) → valid through
+    // 1 December there: 23:59:59.999 +07:00 = 2026-12-01T16:59:59.999Z (it was 23:59:59.999Z, 7 h more).
+    const cert = {
+      kind: 'verification' as const,
+      number: 'G-6',
+      issuedBy: 'TĐC',
+      issuedAt: validFrom('2026-06-01T00:00:00Z', zone),
+      validUntil: validThrough('2027-06-01', zone),
+    };
+    const due = effectiveVerificationDue(cert, 6);
+    expect(due).toMatchObject({ capped: true, dueAt: '2026-12-01T16:59:59.999Z' });
+    expect(due!.warning).toContain('the instrument is due on 2026-12-01 (issued 2026-06-01 + 6 months)');
+    expect(verificationState([cert], Date.parse('2026-12-01T17:00:00Z'), 30, 6).state).toBe('expired');
   });
 });
 

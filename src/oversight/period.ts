@@ -93,16 +93,29 @@ export function validThrough(value: string, zone: string): string {
  * with the zone's offset (`2026-04-01` → `2026-04-01T00:00:00.000+07:00`), so that it still reads
  * as its day wherever only the date is shown and the certificate's interval ends on the same day
  * of the zone (verification.ts takes the day from the offset: it has no zone); a date-time
- * without a zone is that wall-clock time in the zone; with a zone, as given. Read as UTC midnight,
+ * without a zone is that wall-clock time in the zone; with a zone, the same instant written with the
+ * zone's offset (its day in the zone is the certificate's day). Read as UTC midnight,
  * a certificate issued on 1 April counted from 07:00 in Vietnam: a market scale's readings from
  * 05:00 that day were unverified.
  */
 export function validFrom(value: string, zone: string): string {
   const m = DATE_ONLY.exec(value);
-  if (!m) return inZone(value, zone);
+  if (!m) {
+    const local = inZone(value, zone);
+    if (local !== value) return local;
+    // An instant with a zone (Z, +00:00): the same instant at the enterprise's offset. The legal interval
+    // ends on the day of issuedAt + months in the enterprise's zone, and verification.ts reads that day
+    // from issuedAt's offset: a gas detector's certificate issued at 2026-06-01T00:00:00Z (07:00 in
+    // Vietnam) was due at the end of 1 December UTC, 07:00 on 2 December in Vietnam.
+    const t = Date.parse(value);
+    return Number.isFinite(t) && ZONED.test(value) ? withOffset(t, offsetAt(zone, t)) : value;
+  }
   const start = startOfLocalDay(zone, Number(m[1]), Number(m[2]), Number(m[3]));
   return withOffset(start, offsetAt(zone, start));
 }
+
+/** A date-time that states its zone: `Z` or a numeric offset. */
+const ZONED = /T.*(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?$/;
 

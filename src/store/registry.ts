@@ -228,9 +228,10 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     for (const r of certRows) {
       const list = certificates.get(r.device) ?? [];
       const c = certFromRow(r);
-      // Dates stored as a date alone (given so before the API read them in the enterprise's zone)
-      // are read as the API now stores them: issued from that day's start, valid through its end, there.
-      if (isDateOnly(c.issuedAt) || isDateOnly(c.validUntil)) {
+      // Dates stored as a date alone (given so before the API read them in the enterprise's zone), or an
+      // issuedAt stored as a UTC instant, are read as the API now stores them: issued from that day's
+      // start (or at that instant, at the zone's offset, which names its day there), valid through its end.
+      if (isDateOnly(c.issuedAt) || isDateOnly(c.validUntil) || /Z$/i.test(c.issuedAt)) {
         const zone = tenants.get(devices.get(c.device)?.tenant ?? '')?.timeZone ?? this.defaultTimeZone;
         c.issuedAt = validFrom(c.issuedAt, zone);
         c.validUntil = validThrough(c.validUntil, zone);

@@ -296,7 +296,8 @@ describe('metrology in the gateway (issue 16)', () => {
 
   it('a certificate valid 24 months on a 12-month type makes the instrument due at 12 months, with a warning', async () => {
     const secret = await t.device({ id: 'bar-24', type: 'barometer', certificate: false });
-    // Issued 2025-11-01 (UTC), "valid until" 2027-11-01; the barometer's legal interval is 12 months: due through 2026-11-01 (UTC, issuedAt's offset).
+    // Issued 2025-11-01T00:00Z (07:00 that day in Vietnam, the enterprise's zone), "valid until" 2027-11-01; the barometer's
+    // legal interval is 12 months: due through 1 November 2026 in Vietnam, 16:59:59.999Z (not through that day in UTC).
     const cert = await t.call('POST', '/api/v1/devices/bar-24/certificates', {
       kind: 'verification',
       number: 'V-24',
@@ -307,10 +308,10 @@ describe('metrology in the gateway (issue 16)', () => {
     expect(cert.status).toBe(201);
     const warning =
       'certificate V-24 is valid until 2027-11-01, longer than the legal verification interval of 12 months: the instrument is due on 2026-11-01 (issued 2025-11-01 + 12 months)';
-    expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T23:59:59.999Z', warnings: [warning] });
+    expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T16:59:59.999Z', warnings: [warning] });
     const audit = (await t.call('GET', '/api/v1/audit?limit=500')).body.items.find((e: any) => e.action === 'certificate.add' && e.target === 'bar-24');
-    expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T23:59:59.999Z', warnings: [warning] });
-    expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T23:59:59.999Z' });
+    expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T16:59:59.999Z', warnings: [warning] });
+    expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T16:59:59.999Z' });
     // A reading now is taken without a valid verification.
     const c = await t.connect('bar-24', secret);
     await c.publishAsync(
@@ -323,7 +324,7 @@ describe('metrology in the gateway (issue 16)', () => {
       assert(found, 'waiting for verification-overdue');
       return found;
     }, 10_000);
-    expect(a.details.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T23:59:59.999Z' });
+    expect(a.details.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T16:59:59.999Z' });
     await t.drained();
     expect((await t.call('GET', '/api/v1/devices/bar-24/readings')).body.items[0]).toMatchObject({ seq: 1, status: 'unverified' });
   });
@@ -334,8 +335,8 @@ describe('metrology in the gateway (issue 16)', () => {
     const now = new Date();
     const on10th = (months: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + months, 10)).toISOString();
     const cert = (id: string) => ({ kind: 'verification', number: `V-${id}`, issuedBy: 'TĐC', issuedAt: on10th(-14), validUntil: on10th(10) });
-    // capped: through the end of the 10th (issuedAt in UTC)
-    const through10th = (months: number) => on10th(months).replace('T00:00:00.000Z', 'T23:59:59.999Z');
+    // capped: through the end of the 10th in Vietnam, the enterprise's zone (00:00Z is 07:00 there)
+    const through10th = (months: number) => on10th(months).replace('T00:00:00.000Z', 'T16:59:59.999Z');
     const scale = { class: 'IIII', e: 0.05, max: 30 };
     const springSecret = await t.device({ id: 'sc-spring', type: 'scale', certificate: false, extra: { ...scale, construction: 'spring-dial' } });
     await t.device({ id: 'sc-plain', type: 'scale', certificate: false, extra: scale });
