@@ -209,7 +209,7 @@ describe('a profile projector over MQTT and the API', () => {
     const body = { number: 'HC-pj-5', issuedBy: 'VMI', issuedAt: '2025-01-10T00:00:00Z', validUntil: '2027-01-10T00:00:00Z' };
     const cal = await t.call('POST', '/api/v1/devices/pj-5/certificates', { kind: 'calibration', ...body });
     expect(cal.body).toMatchObject({
-      dueAt: '2026-01-10T23:59:59.999Z', // through the 10th (issuedAt in UTC)
+      dueAt: '2026-01-10T16:59:59.999Z', // through the 10th in Vietnam, the enterprise's zone (00:00Z is 07:00 there)
       warnings: [
         'certificate HC-pj-5 is valid until 2027-01-10, longer than the calibration interval of 12 months: the instrument is due on 2026-01-10 (issued 2025-01-10 + 12 months)',
       ],
