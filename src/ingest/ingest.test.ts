@@ -239,6 +239,32 @@ describe('Ingest: readings', () => {
     const r = ingest().handle(baro, 'readings', '{"seq": 1,', NOW);
     expect(r.rejections).toEqual([{ errors: [{ path: '(root)', message: expect.stringMatching(/not valid JSON/) }] }]);
   });
+
+  it('rejects bytes that are not UTF-8 (a name in Windows-1258) instead of storing U+FFFD; a U+FFFD sent as UTF-8 is text', () => {
+    // "Xăng" in Windows-1258 is 58 E3 6E 67: E3 starts no valid UTF-8 sequence here
+    const legacy = Buffer.concat([
+      Buffer.from('{"seq":1,"ts":' + NOW + ',"quantity":"pressure","value":1013,"unit":"hPa","product":"X'),
+      Buffer.from([0xe3]),
+      Buffer.from('ng"}'),
+    ]);
+    const r = ingest().handle(baro, 'readings', legacy, NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toEqual([{ errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] }]);
+    const replacement = Buffer.from(json({ seq: 1, ts: NOW, quantity: 'pressure', value: 1013, unit: 'hPa', note: 'X\uFFFDng' }), 'utf8');
+    expect(ingest().handle(baro, 'readings', replacement, NOW).rejections[0]?.errors[0]?.message ?? '').not.toMatch(/UTF-8/);
+  });
+
+  it("says once that a gas detector's reading needs its gas, with the gases it may be", () => {
+    const r = ingest().handle(gas, 'readings', json({ seq: 1, ts: NOW, quantity: 'concentration', value: 5, unit: 'ppm' }), NOW);
+    expect(r.rejections).toEqual([{ seq: 1, errors: [{ path: 'gas', message: 'gas is required for instrument type gas-detector: one of CO, H2S, O2, CH4' }] }]);
+  });
+
+  it('names an unset clock (ts 0, or hours since boot) as such, not as epoch seconds to multiply', () => {
+    for (const ts of [0, 86_400]) {
+      const r = ingest().handle(baro, 'readings', json({ seq: 1, ts, quantity: 'pressure', value: 1013, unit: 'hPa' }), NOW);
+      expect(r.rejections[0].errors).toEqual([{ path: 'ts', message: expect.stringContaining("the device's clock looks unset") }]);
+    }
+  });
 });
 
 describe('Ingest: batches', () => {
@@ -293,6 +319,18 @@ describe('Ingest: SenML (RFC 8428)', () => {
     expect(r.points[1].fields.value).toBeCloseTo(1013.1, 9);
     expect(r.points[2].fields.value).toBe(1013.2);
     expect(r.points[0].tags.quantity).toBe('pressure');
+  });
+
+  it('makes no reading of a record that carries base fields only (bv is added to a value, not one)', () => {
+    const pack = SenmlPackSchema.parse([
+      { bn: 'baro-1/pressure', bv: 1000, bu: 'hPa', bt: 1_796_497_900 },
+      { v: 13.2, t: 1 },
+      { v: 13.4, t: 2 },
+    ]);
+    expect(senmlToReadings(pack, NOW).map((r: any) => [r.ts, r.value])).toEqual([
+      [1_796_497_901_000, 1013.2],
+      [1_796_497_902_000, 1013.4],
+    ]);
   });
 
   it('reads times below 2^28 s as relative to now, and carries extension fields such as gas', () => {

@@ -2,6 +2,7 @@
 // results, reading statuses, transaction findings and rejections the assurance state needs.
 // Synchronous and free of I/O: the caller journals the points and applies the effects.
 // Just over 400 lines on purpose: one message kind per method of one class sharing its validation context; the payload schemas and field messages already live in their own modules.
+import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import type { Point } from '../sinks/sink.ts';
 import { integerText, seriesKey } from '../sinks/line-protocol.ts';
@@ -143,8 +144,16 @@ export class Ingest {
     // The common reading is read straight from the bytes; anything else goes through JSON.parse.
     let body: unknown = kind === 'readings' && typeof payload !== 'string' ? plainReadingFromBytes(payload) : undefined;
     if (body === undefined) {
+      const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+      // Bytes that are not UTF-8 (a product name in Windows-1258) decode to U+FFFD: two different legacy
+      // names would be stored as one. Only a message holding U+FFFD is decoded again, strictly (a U+FFFD
+      // sent as such is valid UTF-8).
+      if (typeof payload !== 'string' && text.includes('\uFFFD') && !isUtf8(payload)) {
+        out.rejections.push({ errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] });
+        return out;
+      }
       try {
-        body = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+        body = JSON.parse(text);
       } catch (e) {
         out.rejections.push({ errors: [{ path: '(root)', message: `the message is not valid JSON: ${(e as Error).message}` }] });
         return out;
@@ -569,7 +578,9 @@ export function senmlToReadings(pack: z.output<typeof SenmlPackSchema>, received
     if (rec.bt !== undefined) bt = rec.bt;
     if (rec.bu !== undefined) bu = rec.bu;
     if (rec.bv !== undefined) bv = rec.bv;
-    if (rec.v === undefined && rec.bv === undefined) continue;
+    // A record without a value carries base fields only (RFC 8428 §4.1: bv is added to the value found in
+    // a record): a pack starting {"bn", "bv", "bt"} made a reading of bv at bt that was never sent.
+    if (rec.v === undefined) continue;
     const name = bn + (rec.n ?? '');
     const quantity = name.split(/[:/]/).filter(Boolean).pop() ?? '';
     let t = bt + (rec.t ?? 0);

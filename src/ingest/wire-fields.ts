@@ -19,6 +19,8 @@ export const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && 
  * 1e11 s the year 5138, so no reading of today is ambiguous.
  */
 export const EPOCH_SECONDS_BELOW = 1e11;
+/** Epoch numbers below this are before 2000-01-01 even as seconds (946,684,800 s): an unset clock. */
+const UNSET_CLOCK_SECONDS_BELOW = 946_684_800;
 /** Epoch numbers from this on are taken for microseconds or nanoseconds (1e14 ms is the year 5138). */
 export const EPOCH_MICROSECONDS_FROM = 1e14;
 
@@ -35,6 +37,11 @@ export function acceptedTimes(timeZone: string): string {
 function epochMs(n: number): number | Refusal {
   if (!Number.isFinite(n)) return refuse('must be a finite number of epoch milliseconds');
   if (n < 0) return refuse('is before 1970: send epoch milliseconds or ISO 8601 with a zone');
+  // Before 2000 read as seconds too (0, a few hours of uptime): neither reading fits, the clock is unset.
+  if (n < UNSET_CLOCK_SECONDS_BELOW)
+    return refuse(
+      `is before the year 2000 read as epoch seconds or milliseconds: the device's clock looks unset; send the reading's time as epoch milliseconds or ISO 8601 with a zone`,
+    );
   if (n < EPOCH_SECONDS_BELOW) {
     const asSeconds = Number.isFinite(n * 1000) ? ` (${iso(Math.round(n * 1000))})` : '';
     return refuse(

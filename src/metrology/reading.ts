@@ -73,7 +73,9 @@ function checkFields(
   for (const [name, spec] of shape.fields) {
     const v = r[name];
     if (v === undefined || v === null) {
-      if (spec.required) errors.push({ path: name, message: `${name} (${spec.type}) is required for instrument type ${profile.id}` });
+      // The channel field's own error (with the names it may take) comes from channelFor.
+      if (spec.required && name !== profile.channelField)
+        errors.push({ path: name, message: `${name} (${spec.type}) is required for instrument type ${profile.id}` });
       continue;
     }
     const typeOk =
