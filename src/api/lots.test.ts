@@ -343,3 +343,82 @@ describe('the assurance report', () => {
     expect(row.slice(-2)).toEqual([new Date(Date.UTC(2026, 2, 1, 7)), new Date(Date.UTC(2026, 2, 1, 7))]);
   });
 });
+
+// Every instrument that weighed a lot is judged for it (docs/prepackages.md). The packages are recorded as the MQTT
+// path records them once journaled (LotBook.recordPackages): this is what the audit's lot AUD-LOT-4 held.
+// T = 15 g, T/5 = 3 g (Qn 500 g). cw-n1: class XIII, e = 0.1 g, 500 g = 5000e, 1.5e = 0.15 g, 0.3 g in service;
+// sc-market: class III, e = 50 g, 500 g = 10e, 0.5e = 25 g, 50 g in service > 3 g.
+describe('the instruments that weighed a lot', () => {
+  const cwFit = 'Instrument cw-n1 (class XIII, e = 0.1 g), in service at the load 500 g: MPE 0.3 g is within T/5 = 3 g.';
+  const marketUnfit = 'Instrument sc-market (class III, e = 50 g), in service at the load 500 g: MPE 50 g exceeds T/5 = 3 g; use a finer instrument.';
+  /** Nets sent by `device` as packages seq `first`…, weighed a second apart before NOW. */
+  const sent = (device: string, lot: string, nets: number[], first = 1) =>
+    api.deps.lots.recordPackages(
+      device,
+      nets.map((net, i) => ({ lot, seq: first + i, ts: NOW.getTime() - 100_000 + (first + i) * 1000, kind: 'net' as const, value: net, net })),
+      NOW,
+    );
+  const nets = (n: number, low = 502, high = 504) => alternating(n, low, high).map((p) => p.net);
+
+  it('judges each one: 1 package on the checkweigher, 49 on a market scale too coarse; the verdict stands with the finding', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice('AUD-LOT-4', { scale: undefined }) });
+    const all = nets(50);
+    await sent('cw-n1', 'AUD-LOT-4', all.slice(0, 1));
+    await sent('sc-market', 'AUD-LOT-4', all.slice(1), 2);
+    const r = await api.call('GET', '/api/v1/lots/AUD-LOT-4', { token: insp.hanoi });
+    // the same nets as RICE-A's clean lot: mean 503 g ≥ 499.49 g, no T1
+    expect(r.body).toMatchObject({ verdict: 'pass', measured: 50, t1: 0, t2: 0, mean: 503 });
+    expect(r.body.instruments).toEqual([
+      { id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, packages: 1, inSample: 1, declared: false },
+      { id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit, packages: 49, inSample: 49, declared: false },
+    ]);
+    expect(r.body.scale).toEqual({ id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit });
+    expect(r.body.notes).toHaveLength(r.body.reasons.length);
+    expect(r.body.notes.at(-2)).toEqual({ key: 'lotPasses', values: {} });
+    expect(r.body.notes.at(-1)).toEqual({ key: 'instrumentUnfitPackages', values: { instrument: 'sc-market', n: 49, measured: 50, reason: marketUnfit } });
+    expect(r.body.reasons.at(-1)).toBe(
+      `Instrument sc-market weighed 49 of the 50 packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${marketUnfit}`,
+    );
+    // the report's lot says the instrument is not fit
+    const report = await api.call('GET', '/api/v1/reports/assurance?tenant=north', { token: insp.hanoi });
+    expect(report.body.lots).toEqual([expect.objectContaining({ lot: 'AUD-LOT-4', verdict: 'pass', scale: 'sc-market', scaleSuitable: false })]);
+  });
+
+  it('puts the finding in the lot-fail alert of a failed lot weighed on several instruments', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice('AUD-LOT-5', { scale: undefined }) });
+    // nets 497/499 g: mean 498 g < 500 − 0.503 × 1.017 = 499.49 g
+    const all = nets(50, 497, 499);
+    await sent('cw-n1', 'AUD-LOT-5', all.slice(0, 40));
+    await sent('sc-market', 'AUD-LOT-5', all.slice(40), 41);
+    const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
+    expect(alert).toMatchObject({ device: 'sc-market', key: 'AUD-LOT-5' });
+    expect(alert!.details).toMatchObject({ scale: 'sc-market', scaleSuitable: false });
+    const details = alert!.details as { reasons: string[]; notes: { key: string }[] };
+    expect(details.notes.map((n) => n.key).slice(-2)).toEqual(['lotFails', 'instrumentUnfitPackages']);
+    expect(details.reasons.at(-1)).toMatch(/^Instrument sc-market weighed 10 of the 50 packages of the sample and is not fit for this lot/);
+  });
+
+  it('names packages another instrument sent for a lot that declared its scale (stored before they were refused)', async () => {
+    await api.call('POST', '/api/v1/lots', { body: rice('AUD-LOT-3') });
+    const all = nets(50);
+    await sent('cw-n1', 'AUD-LOT-3', all.slice(0, 48));
+    await sent('sc-market', 'AUD-LOT-3', all.slice(48), 49);
+    const r = await api.call('GET', '/api/v1/lots/AUD-LOT-3', { token: op.north });
+    expect(
+      r.body.instruments.map((i: { id: string; packages: number; declared: boolean; suitable: boolean }) => [i.id, i.packages, i.declared, i.suitable]),
+    ).toEqual([
+      ['cw-n1', 48, true, true],
+      ['sc-market', 2, false, false],
+    ]);
+    expect(r.body.notes.slice(-2)).toEqual([
+      { key: 'instrumentNotDeclared', values: { instrument: 'sc-market', n: 2, scale: 'cw-n1' } },
+      { key: 'instrumentUnfitPackages', values: { instrument: 'sc-market', n: 2, measured: 50, reason: marketUnfit } },
+    ]);
+    // packages typed in count as the declared scale's
+    const typed = await api.call('POST', '/api/v1/lots', { body: rice('TYPED-1') });
+    expect(typed.body.instruments).toEqual([{ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, packages: 0, inSample: 0, declared: true }]);
+    const done = await api.call('POST', '/api/v1/lots/TYPED-1/packages', { body: { items: alternating(50) } });
+    expect(done.body.instruments).toEqual([expect.objectContaining({ id: 'cw-n1', packages: 50, inSample: 50, suitable: true })]);
+    expect(done.body.notes.at(-1)).toEqual({ key: 'lotPasses', values: {} });
+  });
+});

@@ -207,6 +207,11 @@ export const en = {
   unfit: 'not fit',
   mpeAtLoad: 'MPE in service at the load',
   mpeLimit: 'Largest MPE accepted (T/5)',
+  instrumentsUsed: 'Instruments that weighed the packages',
+  packagesWeighed: 'Packages weighed',
+  packagesInSample: 'Of them in the sample',
+  declaredScale: 'declared',
+  noInstrument: 'no instrument (entered by hand)',
   declaredAt: 'Declared',
   judgedAt: 'Judged',
   noLots: 'No lots match.',
@@ -257,6 +262,12 @@ export const en = {
     'Under {plan}, at most {count} of this lot ({percent} %) may be short by more than T; {t1} are: an inspector applying it would find the lot non-conforming.',
   'lotNote.instrumentUnfit': 'The weighing instrument is not fit for this lot, so the measurements are not legal evidence: {reason}',
   'lotNote.notJudgeable': 'Cannot judge the lot: {problems}',
+  'lotNote.instrumentUnfitPackages':
+    'Instrument {instrument} weighed {n} of the {measured} packages of the sample and is not fit for this lot, so its weighings are not legal evidence: {reason}',
+  'lotNote.packagesWithoutInstrument':
+    '{n} of the {measured} packages of the sample were entered without a weighing instrument (the lot names no scale), so they are not legal evidence.',
+  'lotNote.instrumentNotDeclared':
+    'Instrument {instrument} sent {count} of this lot, whose declared scale is {scale}: the declared instrument is the one an inspector expects to have weighed them.',
   'planName.eu-reference-single': 'EU/UK reference test, single sampling',
   'planName.eu-reference-double': 'EU reference test, double sampling (Directive 76/211/EEC)',
   'planName.oiml-r87-2016': 'OIML R87 Table 2 (one sample for both checks)',

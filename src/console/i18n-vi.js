@@ -208,6 +208,11 @@ export const vi = {
   unfit: 'không phù hợp',
   mpeAtLoad: 'Sai số cho phép khi sử dụng tại tải',
   mpeLimit: 'Sai số cho phép lớn nhất được chấp nhận (T/5)',
+  instrumentsUsed: 'Các phương tiện đo đã cân các đơn vị hàng',
+  packagesWeighed: 'Số đơn vị hàng đã cân',
+  packagesInSample: 'Trong đó thuộc mẫu',
+  declaredScale: 'đã khai báo',
+  noInstrument: 'không có phương tiện đo (nhập tay)',
   declaredAt: 'Khai báo lúc',
   judgedAt: 'Kết luận lúc',
   noLots: 'Không có lô hàng nào.',
@@ -261,6 +266,12 @@ export const vi = {
   'lotNote.instrumentUnfit':
     'Phương tiện đo khối lượng không phù hợp với lô này nên kết quả đo không có giá trị làm chứng cứ pháp lý (lý do ở mục Phương tiện đo khối lượng).',
   'lotNote.notJudgeable': 'Không thể đánh giá lại lô theo các phương án lấy mẫu hiện hành: {problems}',
+  'lotNote.instrumentUnfitPackages':
+    'Phương tiện đo {instrument} đã cân {n} trong số {measured} đơn vị hàng của mẫu và không phù hợp với lô này, nên các kết quả cân đó không có giá trị làm chứng cứ pháp lý (lý do ở mục Phương tiện đo khối lượng).',
+  'lotNote.packagesWithoutInstrument':
+    '{n} trong số {measured} đơn vị hàng của mẫu được nhập mà không có phương tiện đo (lô không khai báo phương tiện đo khối lượng), nên không có giá trị làm chứng cứ pháp lý.',
+  'lotNote.instrumentNotDeclared':
+    'Phương tiện đo {instrument} đã gửi {count} của lô này, trong khi phương tiện đo khối lượng được khai báo cho lô là {scale}: thanh tra viên chờ đợi các đơn vị hàng được cân trên phương tiện đo đã khai báo.',
   'planName.eu-reference-single': 'Phép thử chuẩn của EU/Vương quốc Anh, lấy mẫu một lần',
   'planName.eu-reference-double': 'Phép thử chuẩn của EU, lấy mẫu hai lần (Chỉ thị 76/211/EEC)',
   'planName.oiml-r87-2016': 'OIML R87 Bảng 2 (một mẫu cho cả hai phép kiểm tra)',

@@ -2,12 +2,12 @@
 // Lots of prepackages (docs/contract.md §6): the list filtered by enterprise and verdict with the form to
 // declare a lot, and one lot filling as its packages arrive (polled while it is pending, and
 // reloaded when its lot-fail alert comes on the live stream): sample, T1/T2, mean against its
-// limit, the verdict with its reasons, the weighing instrument's fitness, and a form to enter
-// packages by hand.
+// limit, the verdict with its reasons, the weighing instruments' fitness (each one that weighed
+// packages), and a form to enter packages by hand.
 import { h, clear, field, select } from './dom.js';
 import { t, label, lang, DICTS, fmtDateTime, fmtNum, regionName } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, errorBox, facts, options, section, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
 /** @import { Attrs, Child } from './dom.js' */
@@ -283,8 +283,41 @@ function lotSections(l) {
         l.scale.limit !== undefined ? [t('mpeLimit'), qty(l.scale.limit, l.unit)] : null,
         [t('reason'), h('span', { lang: 'en' }, l.scale.reason)],
       ]),
+      instrumentsTable(l),
     ),
   ];
+}
+
+/**
+ * Every instrument that weighed packages of the lot (and the declared one), each judged for the lot, when
+ * there is more than one: how many packages it weighed, how many of them are in the sample, its fitness.
+ * @param {Lot} l
+ */
+function instrumentsTable(l) {
+  const list = l.instruments ?? [];
+  if (list.length < 2) return null;
+  const heads = [t('device'), t('packagesWeighed'), t('packagesInSample'), t('fitness'), t('mpeAtLoad'), t('mpeLimit'), t('reason')];
+  const rows = list.map((i) =>
+    h(
+      'tr',
+      { 'data-instrument': i.id ?? '' },
+      h(
+        'th',
+        { scope: 'row' },
+        i.id ? h('a', { href: `#/instruments/${encodeURIComponent(i.id)}` }, i.id) : t('noInstrument'),
+        i.declared ? [' ', badge('sev sev-info', t('declaredScale'))] : null,
+      ),
+      [
+        fmtNum(i.packages),
+        fmtNum(i.inSample),
+        badge(i.suitable ? 'verdict verdict-pass' : 'verdict verdict-fail', t(i.suitable ? 'fit' : 'unfit')),
+        i.mpe !== undefined ? qty(i.mpe, l.unit) : '—',
+        i.limit !== undefined ? qty(i.limit, l.unit) : '—',
+        h('span', { lang: 'en' }, i.reason),
+      ].map((c, k) => h('td', { 'data-label': heads[k + 1] }, c)),
+    ),
+  );
+  return [h('h3', {}, t('instrumentsUsed')), table(t('instrumentsUsed'), heads, rows)];
 }
 
 /**
@@ -366,6 +399,9 @@ const NOTE_VARS = {
   lotFails: () => ({}),
   circular21WholeLot: (v) => ({ plan: planName(v), count: packagesCount(v.accept), percent: fig(v.percent), t1: fmtNum(v.t1) }),
   instrumentUnfit: (v) => ({ instrument: v.instrument || '—', reason: asWritten(v.reason) }),
+  instrumentUnfitPackages: (v) => ({ instrument: String(v.instrument), n: fmtNum(v.n), measured: fmtNum(v.measured), reason: asWritten(v.reason) }),
+  packagesWithoutInstrument: (v) => ({ n: fmtNum(v.n), measured: fmtNum(v.measured) }),
+  instrumentNotDeclared: (v) => ({ instrument: String(v.instrument), count: packagesCount(v.n), scale: String(v.scale) }),
   notJudgeable: (v) => ({ problems: asWritten(v.problems) }),
 };
 

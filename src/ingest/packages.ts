@@ -23,6 +23,8 @@ export interface LotForPackages {
   measuredUnit: string;
   /** In the measured unit; needed for gross weighings. */
   averageTare?: number;
+  /** The declared weighing instrument: packages from any other device are refused. */
+  scale?: string;
   /** Tolerable deficiency T in the lot's unit. */
   tolerableDeficiency: number;
   /** A measured net quantity (measured unit) in the lot's unit. */
@@ -60,14 +62,16 @@ const BatchSchema = z.object({ packages: z.array(z.unknown(), { error: 'must be 
 /** The packages of one message (one package, or {"packages": [...]}). */
 export function acceptPackages(device: Device, profile: InstrumentProfile, body: unknown, ctx: PackageContext, out: PackageOutcome): void {
   if (profile.quantity !== 'mass') {
-    out.rejections.push({
-      errors: [
-        {
-          path: '(device)',
-          message: `instrument ${device.id} is a ${profile.name}: packages are weighed on a scale or a checkweigher (an instrument whose type measures mass)`,
-        },
-      ],
-    });
+    const errors = [
+      {
+        path: '(device)',
+        message: `instrument ${device.id} is a ${profile.name}: packages are weighed on a scale or a checkweigher (an instrument whose type measures mass)`,
+      },
+    ];
+    // answered with the seq of each package sent (one feedback each), as any other refusal of a package
+    const batch = body !== null && typeof body === 'object' && 'packages' in body ? (body as { packages: unknown }).packages : undefined;
+    const each = Array.isArray(batch) && batch.length > 0 && batch.length <= ctx.maxBatch ? batch : [batch === undefined ? body : undefined];
+    for (const p of each) out.rejections.push({ seq: seqOf(p), errors });
     return;
   }
   if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'packages' in body) {
@@ -109,6 +113,19 @@ function acceptPackage(device: Device, raw: unknown, ctx: PackageContext, out: P
         {
           path: path('lot'),
           message: `${path('lot')} must be a lot declared for enterprise ${device.tenant} (POST /api/v1/lots) before its packages are sent; received ${shown(p.lot)}`,
+        },
+      ],
+    });
+    return;
+  }
+  // A lot that names its instrument takes the weighings of that instrument only (docs/prepackages.md).
+  if (lot.scale !== undefined && lot.scale !== device.id) {
+    out.rejections.push({
+      seq: p.seq,
+      errors: [
+        {
+          path: path('lot'),
+          message: `${path('lot')} must be a lot weighed on this instrument: lot ${lot.id} is declared with scale ${lot.scale}, so instrument ${device.id} may not send its packages (send them from ${lot.scale}, or declare a lot with scale ${device.id}); received ${shown(p.lot)}`,
         },
       ],
     });

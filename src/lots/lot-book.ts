@@ -10,15 +10,20 @@
 
 import type { AlertBook } from '../alerts/alert-book.ts';
 import type { AcceptedPackage, LotForPackages } from '../ingest/packages.ts';
-import { type InstrumentFitness, instrumentFitness } from '../metrology/lot-instrument.ts';
+import {
+  type InstrumentFitness,
+  type InstrumentUse,
+  type LotInstruments,
+  type LotViewNote,
+  lotInstruments,
+  lotViewNoteText,
+} from '../metrology/lot-instrument.ts';
 import {
   judgeLot,
   type LotDeclaration,
   type LotJudgement,
-  type LotNote,
   LotNotJudgeableError,
   lotNote,
-  lotNoteText,
   type PackageMeasurement,
   packageNet,
   planLot,
@@ -86,11 +91,14 @@ export interface LotView {
   verdict: LotVerdict;
   reasons: string[];
   /** The reasons as data, one per reason in the same order: `key` names the sentence, `values` its figures (docs/prepackages.md). */
-  notes: LotNote[];
+  notes: LotViewNote[];
   /** Positions (1-based, in the order received) of the sample's T1 and T2 packages. */
   t1Positions: number[];
   t2Positions: number[];
+  /** The lot's weighing instrument; when an instrument that weighed packages of the sample is not fit, the first such one. */
   scale: InstrumentFitness;
+  /** Every instrument that weighed packages of the lot (and the declared scale), each judged for the lot, with its packages. */
+  instruments: InstrumentUse[];
   createdAt: string;
   judgedAt: string | null;
 }
@@ -249,6 +257,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       unit: l.unit,
       measuredUnit: l.measuredUnit ?? l.unit,
       averageTare: l.averageTare,
+      ...(l.scale !== undefined ? { scale: l.scale } : {}),
       tolerableDeficiency: planned.tolerableDeficiency,
       toLotUnit: planned.toLotUnit,
     };
@@ -356,8 +365,10 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
 
   /** Opens `lot-fail` for a lot whose verdict turned to fail. */
   private raiseLotFail(l: StoredLot, j: LotJudgement, packages: readonly StoredPackage[], now: Date): void {
-    const scale = this.fitnessOf(l, packages, now);
-    // The instrument the lot was weighed on carries the alert; without one, the lot itself does.
+    const { scale, notes: instrumentNotes } = this.instrumentsOf(l, packages, now, j.sampleSize);
+    // the judgement's reasons and what the lot's view adds about its instruments
+    const notes = [...j.notes, ...instrumentNotes];
+    // The lot's instrument carries the alert (`scale`: an unfit one that weighed the sample, when there is one); without one, the lot itself does.
     const device = scale.id ?? `lot:${l.id}`;
     const planned = planLot(declarationOf(l), this.plans);
     const netOf = (p: StoredPackage) => (planned.ok ? packageNet(measurementOf(p), declarationOf(l), planned.toLotUnit) : p.value);
@@ -405,9 +416,9 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         averageLimit: cleaned(j.averageLimit),
         scale: scale.id,
         scaleSuitable: scale.suitable,
-        reasons: j.reasons,
+        reasons: notes.map(lotViewNoteText),
         // the same reasons as notes, which the console tells in the reader's language
-        notes: j.notes,
+        notes,
       },
       at: now,
     });
@@ -418,13 +429,13 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
   }
 
   private viewWith(l: StoredLot, packages: readonly StoredPackage[], now: Date): LotView {
-    const scale = this.fitnessOf(l, packages, now);
     let j: LotJudgement;
     try {
       j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
     } catch (e) {
       // The sampling plans changed since the lot was declared: shown with its stored verdict and why it cannot be judged again.
       const note = lotNote('notJudgeable', { problems: e instanceof LotNotJudgeableError ? e.problems.join(' ') : (e as Error).message });
+      const { scale, instruments } = this.instrumentsOf(l, packages, now, packages.length);
       return {
         ...declared(l),
         plan: l.plan ?? this.plans.defaultPlan,
@@ -439,16 +450,19 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         allowedT1: 0,
         averageLimit: null,
         verdict: l.verdict,
-        reasons: [lotNoteText(note)],
+        reasons: [lotViewNoteText(note)],
         notes: [note],
         t1Positions: [],
         t2Positions: [],
         scale,
+        instruments,
         createdAt: l.createdAt,
         judgedAt: l.judgedAt ?? null,
       };
     }
-    const notes = scale.suitable ? j.notes : [...j.notes, lotNote('instrumentUnfit', { instrument: scale.id ?? '', reason: scale.reason })];
+    // the quantity verdict stands; the notes say which weighings are not legal evidence (docs/prepackages.md)
+    const { scale, instruments, notes: instrumentNotes } = this.instrumentsOf(l, packages, now, j.sampleSize);
+    const notes: LotViewNote[] = [...j.notes, ...instrumentNotes];
     return {
       ...declared(l),
       plan: j.plan,
@@ -463,32 +477,46 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       allowedT1: j.allowedT1,
       averageLimit: cleaned(j.averageLimit),
       verdict: j.verdict,
-      reasons: notes.map(lotNoteText),
+      reasons: notes.map(lotViewNoteText),
       notes,
       t1Positions: j.t1Packages.map((i) => i + 1),
       t2Positions: j.t2Packages.map((i) => i + 1),
       scale,
+      instruments,
       createdAt: l.createdAt,
       judgedAt: l.judgedAt ?? null,
     };
   }
 
   /**
-   * The weighing instrument of the lot (the one declared, else the one that sent its first package),
-   * judged as it stood when the latest package was weighed (now, before any).
+   * Every weighing instrument of the lot judged for it (src/metrology/lot-instrument.ts): the declared one and each
+   * one that sent packages, verified when its packages of the sample were weighed and fine enough for T; the first
+   * `sampleSize` packages are the sample. Before any package, the lot's instrument as it stands `now`.
    */
-  private fitnessOf(l: StoredLot, packages: readonly StoredPackage[], now: Date): InstrumentFitness {
-    const id = l.scale ?? packages.find((p) => p.device !== undefined)?.device ?? null;
-    const device = id === null ? undefined : this.registry.registeredDevice(id);
-    const profile = device && this.profiles.get(device.type);
-    const at = packages.reduce((t, p) => Math.max(t, p.ts), packages.length > 0 ? 0 : now.getTime());
-    // judged as the instrument's readings are (Assurance.verificationOf)
-    const verification = device && standingOf([...this.registry.certificatesOf(device.id)], at, profile, device, this.opts.dueSoonDays);
-    const T = planLot(declarationOf(l), this.plans);
-    if (!T.ok) return { id, suitable: false, reason: T.reasons.join(' ') };
-    return instrumentFitness({ id, device, profile, verification }, declarationOf(l), T.tolerableDeficiency, (t) =>
-      localDay(this.registry.zoneInEffect(l.tenant), t),
-    );
+  private instrumentsOf(l: StoredLot, packages: readonly StoredPackage[], now: Date, sampleSize: number): LotInstruments {
+    const planned = planLot(declarationOf(l), this.plans);
+    const certificates = new Map<string, ReturnType<Registry['certificatesOf']>>();
+    return lotInstruments({
+      lot: declarationOf(l),
+      T: planned.ok ? planned.tolerableDeficiency : planned.reasons.join(' '),
+      scale: l.scale,
+      packages,
+      sampleSize,
+      now: now.getTime(),
+      instrument: (id) => {
+        const device = this.registry.registeredDevice(id);
+        return { device, profile: device && this.profiles.get(device.type) };
+      },
+      // judged as the instrument's readings are (Assurance.verificationOf)
+      verificationAt: (id, at) => {
+        const device = this.registry.registeredDevice(id);
+        if (!device) return undefined;
+        let certs = certificates.get(id);
+        if (!certs) certificates.set(id, (certs = this.registry.certificatesOf(id)));
+        return standingOf([...certs], at, this.profiles.get(device.type), device, this.opts.dueSoonDays);
+      },
+      dayOf: (t) => localDay(this.registry.zoneInEffect(l.tenant), t),
+    });
   }
 }
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../config.ts';
-import { instrumentFitness } from './lot-instrument.ts';
+import { instrumentFitness, lotInstruments, lotViewNoteText } from './lot-instrument.ts';
 import { loadProfiles } from './profile-loader.ts';
 import type { DeviceMetrology, VerificationState } from './types.ts';
 
@@ -69,5 +69,123 @@ describe('the fitness of a weighing instrument for a lot', () => {
     expect(instrumentFitness(at('checkweigher', { e: 0.0001 }), { nominal: 1, unit: 'L' }, 0.015).reason).toMatch(/measured in L, not weighed/);
     expect(instrumentFitness({ id: null }, rice, 15)).toMatchObject({ id: null, suitable: false });
     expect(instrumentFitness({ id: 'ghost' }, rice, 15).reason).toBe('Instrument ghost is not a registered instrument.');
+  });
+});
+
+// Every instrument that weighed a lot is judged for it (lotInstruments). The lot below: 200 bags of rice of
+// Qn 500 g, T = 3 % × 500 g = 15 g (R87 Table 1, 300–500 g), sample 50 (EU/UK reference test, 100–500), so
+// T/5 = 3 g. The checkweigher: class XIII, e = 1 g, 500 g = 500e, in the first band (≤ 500e): 0.5e = 0.5 g
+// on verification, 1 g in service ≤ 3 g. The market scale: class III, e = 50 g, 500 g = 10e: 0.5e = 25 g,
+// 50 g in service > 3 g.
+describe('every weighing instrument of a lot', () => {
+  const T0 = Date.parse('2026-03-01T08:00:00Z');
+  const registered: Record<string, DeviceMetrology> = {
+    'a-checkweigher': { id: 'a-checkweigher', tenant: 'north', type: 'checkweigher', class: 'XIII', e: 0.001, max: 3 },
+    'a-scale': { id: 'a-scale', tenant: 'north', type: 'scale', class: 'III', e: 0.05, max: 30 },
+  };
+  /** Verified until `until` (epoch ms), expired after. */
+  const weighings = (packages: { device?: string; ts: number }[], extra: Partial<Parameters<typeof lotInstruments>[0]> = {}, until = Infinity) =>
+    lotInstruments({
+      lot: rice,
+      T: 15,
+      packages,
+      sampleSize: 50,
+      now: T0,
+      instrument: (id) => ({ device: registered[id], profile: registered[id] && profiles.get(registered[id]!.type) }),
+      verificationAt: (_id, at) => (at <= until ? valid : { state: 'expired', validUntil: new Date(until).toISOString() }),
+      ...extra,
+    });
+  const from = (device: string | undefined, n: number, start = 0) => Array.from({ length: n }, (_, i) => ({ device, ts: T0 + (start + i) * 1000 }));
+  const checkweigherFit = 'Instrument a-checkweigher (class XIII, e = 1 g), in service at the load 500 g: MPE 1 g is within T/5 = 3 g.';
+  const scaleUnfit = 'Instrument a-scale (class III, e = 50 g), in service at the load 500 g: MPE 50 g exceeds T/5 = 3 g; use a finer instrument.';
+
+  it("judges each instrument that weighed packages: 1 on the checkweigher, 49 on a scale too coarse (the audit's AUD-LOT-4)", () => {
+    const r = weighings([...from('a-checkweigher', 1), ...from('a-scale', 49, 1)]);
+    expect(r.instruments).toEqual([
+      { id: 'a-checkweigher', suitable: true, mpe: 1, limit: 3, reason: checkweigherFit, packages: 1, inSample: 1, declared: false },
+      { id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit, packages: 49, inSample: 49, declared: false },
+    ]);
+    // the lot's `scale` is the unfit one, so `scale.suitable` is false whenever a weighing of the sample is not legal evidence
+    expect(r.scale).toEqual({ id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit });
+    expect(r.notes).toEqual([{ key: 'instrumentUnfitPackages', values: { instrument: 'a-scale', n: 49, measured: 50, reason: scaleUnfit } }]);
+    expect(r.notes.map(lotViewNoteText)).toEqual([
+      `Instrument a-scale weighed 49 of the 50 packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${scaleUnfit}`,
+    ]);
+  });
+
+  it('keeps the single-instrument note, and a lot weighed on fit instruments only has no note', () => {
+    const one = weighings(from('a-scale', 50));
+    expect(one.instruments).toHaveLength(1);
+    expect(one.notes).toEqual([{ key: 'instrumentUnfit', values: { instrument: 'a-scale', reason: scaleUnfit } }]);
+    expect(lotViewNoteText(one.notes[0]!)).toBe(`The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${scaleUnfit}`);
+    const fine = weighings(from('a-checkweigher', 50));
+    expect(fine).toMatchObject({ scale: { id: 'a-checkweigher', suitable: true }, notes: [] });
+  });
+
+  it('counts only the sample: a coarse scale that weighed packages beyond it does not make the lot unfit', () => {
+    // sample of 50 from the checkweigher, then 3 more on the scale: not used by the verdict
+    const r = weighings([...from('a-checkweigher', 50), ...from('a-scale', 3, 50)]);
+    expect(r.instruments.map((i) => [i.id, i.packages, i.inSample, i.suitable])).toEqual([
+      ['a-checkweigher', 50, 50, true],
+      ['a-scale', 3, 0, false],
+    ]);
+    expect(r.scale).toMatchObject({ id: 'a-checkweigher', suitable: true });
+    expect(r.notes).toEqual([]);
+  });
+
+  it('checks the verification at each weighing of the sample, not only at the latest', () => {
+    // verified until the 10th package's time: packages 11–20 were weighed after it expired
+    const until = T0 + 9 * 1000;
+    const r = weighings(from('a-checkweigher', 20), {}, until);
+    expect(r.scale).toEqual({
+      id: 'a-checkweigher',
+      suitable: false,
+      reason:
+        'Instrument a-checkweigher has no valid verification when the packages were weighed (expired, valid until 2026-03-01): its indications are not legal evidence.',
+    });
+    // a certificate issued after the first package: the first weighing was not verified, though the latest is
+    const late = weighings(from('a-checkweigher', 20), {
+      verificationAt: (_id, at) => (at >= T0 + 5000 ? valid : { state: 'none', validUntil: null }),
+    });
+    expect(late.scale.reason).toBe(
+      'Instrument a-checkweigher has no valid verification when the packages were weighed (none): its indications are not legal evidence.',
+    );
+  });
+
+  it("counts packages typed in as the declared scale's, and names packages sent by another instrument", () => {
+    // declared scale: the checkweigher; 45 typed in, 5 sent by the market scale before such packages were refused
+    const r = weighings([...from(undefined, 45), ...from('a-scale', 5, 45)], { scale: 'a-checkweigher' });
+    expect(r.instruments.map((i) => [i.id, i.packages, i.inSample, i.declared, i.suitable])).toEqual([
+      ['a-checkweigher', 45, 45, true, true],
+      ['a-scale', 5, 5, false, false],
+    ]);
+    expect(r.notes).toEqual([
+      { key: 'instrumentNotDeclared', values: { instrument: 'a-scale', n: 5, scale: 'a-checkweigher' } },
+      { key: 'instrumentUnfitPackages', values: { instrument: 'a-scale', n: 5, measured: 50, reason: scaleUnfit } },
+    ]);
+    expect(lotViewNoteText(r.notes[0]!)).toBe(
+      'Instrument a-scale sent 5 packages of this lot, whose declared scale is a-checkweigher: the declared instrument is the one an inspector expects to have weighed them.',
+    );
+    // before any package, the declared scale as it stands
+    expect(weighings([], { scale: 'a-scale' })).toMatchObject({
+      scale: { id: 'a-scale', suitable: false },
+      instruments: [{ id: 'a-scale', packages: 0, inSample: 0, declared: true }],
+      notes: [{ key: 'instrumentUnfit' }],
+    });
+  });
+
+  it('says which packages of a lot without a scale were typed in with no instrument', () => {
+    const r = weighings([...from('a-checkweigher', 40), ...from(undefined, 10, 40)]);
+    expect(r.instruments.map((i) => [i.id, i.packages, i.suitable])).toEqual([
+      ['a-checkweigher', 40, true],
+      [null, 10, false],
+    ]);
+    expect(r.scale).toMatchObject({ id: null, suitable: false });
+    expect(r.notes).toEqual([{ key: 'packagesWithoutInstrument', values: { n: 10, measured: 50 } }]);
+    expect(lotViewNoteText(r.notes[0]!)).toBe(
+      '10 of the 50 packages of the sample were entered without a weighing instrument (the lot names no scale), so they are not legal evidence.',
+    );
+    // a lot the plans cannot judge: no instrument is shown fit
+    expect(weighings(from('a-checkweigher', 2), { T: 'Plan gone.' }).instruments[0]).toMatchObject({ suitable: false, reason: 'Plan gone.' });
   });
 });

@@ -6,6 +6,7 @@
 import { type DayOf, utcDay } from './traceability.ts';
 import { channelFor, isFieldErrors } from './channel.ts';
 import { maximumPermissibleError } from './mpe.ts';
+import { type LotNote, lotNote, lotNoteText } from './prepackages.ts';
 import type { InstrumentProfile } from './profile.ts';
 import { BASE_UNIT, clean, isPrepackageUnit, scaleSuitability } from './tolerable-deficiency.ts';
 import type { DeviceMetrology, VerificationState } from './types.ts';
@@ -111,4 +112,157 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
     mpe,
     limit: s.limit,
   };
+}
+
+/** One instrument of a lot's `instruments`: its fitness for the lot and the packages it weighed. */
+export interface InstrumentUse extends InstrumentFitness {
+  /** Packages of the lot attributed to it (sent by it; typed in through the API: the declared scale's). */
+  packages: number;
+  /** How many of them are in the sample the verdict uses (the first `sampleSize` received). */
+  inSample: number;
+  /** It is the lot's declared `scale`. */
+  declared: boolean;
+}
+
+/**
+ * The notes the lot book adds about the instruments (beside `instrumentUnfit` of ./prepackages.ts, kept for a
+ * sample weighed on one instrument): `{key, values}` as the lot's other notes, English in `reasons`, told again
+ * by the console (`lotNote.{key}`).
+ */
+export type InstrumentNoteValues = {
+  /** Instrument `instrument` weighed `n` of the `measured` packages of the sample and is not fit: `reason` is its fitness's. */
+  instrumentUnfitPackages: { instrument: string; n: number; measured: number; reason: string };
+  /** `n` of the `measured` packages of the sample have no instrument (typed in for a lot that names no scale). */
+  packagesWithoutInstrument: { n: number; measured: number };
+  /** Instrument `instrument` sent `n` packages of a lot whose declared scale is `scale` (stored before such packages were refused). */
+  instrumentNotDeclared: { instrument: string; n: number; scale: string };
+};
+export type InstrumentNoteKey = keyof InstrumentNoteValues;
+export type InstrumentNote = { [K in InstrumentNoteKey]: { key: K; values: InstrumentNoteValues[K] } }[InstrumentNoteKey];
+/** A note of a lot's view: the judgement's (./prepackages.ts) or one of the instruments'. */
+export type LotViewNote = LotNote | InstrumentNote;
+
+export function instrumentNote<K extends InstrumentNoteKey>(key: K, values: InstrumentNoteValues[K]): InstrumentNote {
+  return { key, values } as InstrumentNote;
+}
+
+const packagesOf = (n: number) => `${n} package${n === 1 ? '' : 's'}`;
+const ENGLISH: { [K in InstrumentNoteKey]: (v: InstrumentNoteValues[K]) => string } = {
+  instrumentUnfitPackages: (v) =>
+    `Instrument ${v.instrument} weighed ${v.n} of the ${v.measured} packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${v.reason}`,
+  packagesWithoutInstrument: (v) =>
+    `${v.n} of the ${v.measured} packages of the sample were entered without a weighing instrument (the lot names no scale), so they are not legal evidence.`,
+  instrumentNotDeclared: (v) =>
+    `Instrument ${v.instrument} sent ${packagesOf(v.n)} of this lot, whose declared scale is ${v.scale}: the declared instrument is the one an inspector expects to have weighed them.`,
+};
+
+/** The English sentence of a lot view's note, as its `reasons` have it. */
+export function lotViewNoteText(note: LotViewNote): string {
+  if (Object.hasOwn(ENGLISH, note.key)) return (ENGLISH[note.key as InstrumentNoteKey] as (v: LotViewNote['values']) => string)(note.values);
+  return lotNoteText(note as LotNote);
+}
+
+/** What the fitness of a lot's instruments is worked out from. */
+export interface LotWeighings {
+  lot: LotForInstrument;
+  /** T in the lot's unit; a string when the lot cannot be judged (why), and then no instrument is shown fit. */
+  T: number | string;
+  /** The declared `scale`. */
+  scale?: string;
+  /** Every package of the lot in the order received: the instrument that sent it (none: typed in) and when it was weighed (epoch ms). */
+  packages: readonly { device?: string; ts: number }[];
+  /** The first this many packages are the sample the verdict uses. */
+  sampleSize: number;
+  /** epoch ms: when the lot has no package, the time its instruments are judged at. */
+  now: number;
+  /** The registered device and its type's profile (undefined: not registered). */
+  instrument(id: string): { device?: DeviceMetrology; profile?: InstrumentProfile };
+  /** The instrument's verification standing at `at` (epoch ms). */
+  verificationAt(id: string, at: number): VerificationState | undefined;
+  dayOf?: DayOf;
+}
+
+export interface LotInstruments {
+  /**
+   * `scale` of the lot view: the lot's instrument (the declared one, else the one that sent the first package), unless
+   * an instrument that weighed packages of the sample is not fit: then the first of those (so `suitable` is false
+   * whenever a weighing the verdict uses is not legal evidence).
+   */
+  scale: InstrumentFitness;
+  /** The declared scale first, then every instrument that weighed packages in the order of their first one; `id` null for packages typed in without a scale. */
+  instruments: InstrumentUse[];
+  /** The notes to add after the judgement's. */
+  notes: LotViewNote[];
+}
+
+/**
+ * Every weighing instrument of a lot judged for it: each one that weighed packages (and the declared scale), verified
+ * at the time of each of its packages of the sample (at its latest package when it weighed none of the sample) and
+ * fine enough for T (instrumentFitness). The lot's quantity verdict is not changed: the notes say which weighings
+ * are not legal evidence, as for a single unfit instrument.
+ */
+export function lotInstruments(w: LotWeighings): LotInstruments {
+  const primary = w.scale ?? w.packages.find((p) => p.device !== undefined)?.device ?? null;
+  // packages typed in (no device) count as the declared scale's; without one, as no instrument's (null)
+  const groups = new Map<string | null, { all: number[]; sample: number[] }>();
+  if (w.scale !== undefined) groups.set(w.scale, { all: [], sample: [] });
+  w.packages.forEach((p, i) => {
+    const id = p.device ?? w.scale ?? null;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { all: [], sample: [] }));
+    g.all.push(p.ts);
+    if (i < w.sampleSize) g.sample.push(p.ts);
+  });
+  const latest = w.packages.length > 0 ? w.packages.reduce((t, p) => Math.max(t, p.ts), -Infinity) : w.now;
+  const fitness = (id: string | null, times: readonly number[]): InstrumentFitness => {
+    if (typeof w.T === 'string') return { id, suitable: false, reason: w.T };
+    if (id === null) return instrumentFitness({ id }, w.lot, w.T, w.dayOf);
+    const { device, profile } = w.instrument(id);
+    // verified when each package was weighed: the standing at the first time it was not, else at the latest
+    const at = [...new Set(times.length > 0 ? times : [latest])].sort((a, b) => a - b);
+    let verification: VerificationState | undefined;
+    if (device && profile) {
+      for (const t of at) {
+        verification = w.verificationAt(id, t);
+        if (!verification || (verification.state !== 'valid' && verification.state !== 'due-soon')) break;
+      }
+    }
+    return instrumentFitness({ id, device, profile, verification }, w.lot, w.T, w.dayOf);
+  };
+  const instruments: InstrumentUse[] = [...groups].map(([id, g]) => ({
+    // the sample's weighings are the evidence; an instrument that weighed none of them is judged at its latest package
+    ...fitness(id, g.sample.length > 0 ? g.sample : g.all.length > 0 ? [g.all.reduce((a, b) => Math.max(a, b))] : []),
+    packages: g.all.length,
+    inSample: g.sample.length,
+    declared: id !== null && id === w.scale,
+  }));
+  const bare = ({ id, suitable, reason, mpe, limit }: InstrumentFitness): InstrumentFitness => ({
+    id,
+    suitable,
+    reason,
+    ...(mpe !== undefined ? { mpe } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
+  const weighing = instruments.filter((i) => i.inSample > 0);
+  const unfit = weighing.filter((i) => !i.suitable);
+  const main = instruments.find((i) => i.id === primary) ?? fitness(primary, []);
+  // the lot's instrument, unless the sample was weighed on others only (packages stored before those were refused)
+  const scale = bare(unfit[0] ?? (weighing.length === 0 || weighing.some((i) => i.id === primary) ? main : weighing[0]!));
+  const notes: LotViewNote[] = [];
+  if (w.scale !== undefined)
+    for (const i of instruments)
+      if (i.id !== null && i.id !== w.scale) notes.push(instrumentNote('instrumentNotDeclared', { instrument: i.id, n: i.packages, scale: w.scale }));
+  if (weighing.length <= 1) {
+    // one instrument weighed the sample (or none yet): the lot's note as it always was
+    if (!scale.suitable) notes.push(lotNote('instrumentUnfit', { instrument: scale.id ?? '', reason: scale.reason }));
+  } else {
+    const measured = Math.min(w.packages.length, w.sampleSize);
+    for (const i of unfit)
+      notes.push(
+        i.id === null
+          ? instrumentNote('packagesWithoutInstrument', { n: i.inSample, measured })
+          : instrumentNote('instrumentUnfitPackages', { instrument: i.id, n: i.inSample, measured, reason: i.reason }),
+      );
+  }
+  return { scale, instruments, notes };
 }
