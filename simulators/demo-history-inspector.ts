@@ -183,10 +183,13 @@ function visits(fleet: ParsedFleet, plans: readonly DevicePlan[]): Visit[] {
 /** The inspector's checks of an instrument: the in-trade test at Qmax with the 20 L measure, or a 500 g test load on a checkweigher. */
 function checksOf(p: DevicePlan, rng: Rng, at: number): InspectionCheckInput[] {
   const ts = new Date(at).toISOString();
+  // The indication as the display shows it (the gateway refuses one between steps): on the device's registered
+  // resolution, else its e, else the profile's (dispenser 0.01 L; checkweigher 1 g, tt-cw-line1 registers e = 0.1 g).
+  const step = (profileDefault: number) => Number(p.registration.resolution ?? p.registration.e ?? profileDefault);
   if (p.type === 'fuel-dispenser')
     return [
       {
-        indicated: round(20 + rng.uniform(-0.03, 0.03), 0.01),
+        indicated: round(20 + rng.uniform(-0.03, 0.03), step(0.01)),
         reference: 20,
         referenceUncertainty: 0.004,
         unit: 'L',
@@ -198,7 +201,7 @@ function checksOf(p: DevicePlan, rng: Rng, at: number): InspectionCheckInput[] {
   if (p.type === 'checkweigher')
     return [
       {
-        indicated: round(0.5 + rng.uniform(-0.0001, 0.0001), 0.0001),
+        indicated: round(0.5 + rng.uniform(-0.0001, 0.0001), step(0.001)),
         reference: 0.5,
         referenceUncertainty: 0.0000025,
         unit: 'kg',

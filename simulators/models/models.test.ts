@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { roundTo } from './types.ts';
+import { evaluateCheck } from '../../src/metrology/check.ts';
+import { loadProfiles } from '../../src/metrology/profile-loader.ts';
+import { roundTo, type InstrumentType } from './types.ts';
 import { build, DAY, days, fitLine, payloads, START } from '../test-helpers.ts';
 
 describe('fuel dispenser', () => {
@@ -216,5 +218,24 @@ describe('scale', () => {
     const after = checks.filter((c) => days(c.ts) >= 20).map((c) => c.indicated - c.reference);
     expect(Math.max(...before.map(Math.abs))).toBeLessThanOrEqual(0.05 + 1e-9);
     for (const e of after) expect(e).toBeGreaterThan(0.04);
+  });
+});
+
+// The gateway refuses a check whose indication is not a value the display shows (docs/metrology.md §4): every
+// model's checks lie on the display step of its type's profile (the resolution a fleet device gets by default).
+describe('checks are indications as the display shows them', () => {
+  const profiles = loadProfiles(new URL('../../devices/', import.meta.url).pathname);
+  const types: InstrumentType[] = ['fuel-dispenser', 'gas-detector', 'breath-alcohol-analyser', 'barometer', 'scale', 'profile-projector'];
+  it.each(types)('%s: no check refused on `indicated` over 120 days, with a drift fault', (type) => {
+    const { model } = build(type, { faults: [{ kind: 'drift', ratePerDay: 0.0013, afterDays: 10 }] });
+    const checks = payloads(model.next(START + 120 * DAY), 'checks');
+    expect(checks.length).toBeGreaterThan(20);
+    const profile = profiles.get(type)!;
+    const device = { id: 'dev-1', tenant: 't1', type, ...(type === 'scale' ? { class: 'III' } : {}) };
+    const refused = checks
+      .map((c) => evaluateCheck({ profile, device, certificates: [] }, { ...c, ts: Date.parse(c.ts) } as Parameters<typeof evaluateCheck>[1]))
+      .flatMap((r) => (r.ok ? [] : r.errors))
+      .filter((e) => e.path === 'indicated');
+    expect(refused).toEqual([]);
   });
 });

@@ -281,7 +281,7 @@ describe('reverse traceability', () => {
     // pass |e| < 0.142976, conditional pass ≤ 0.15, conditional fail ≤ 0.157024, fail above.
     check('fd-n1', 1, '2025-03-01T08:00:00Z', 0.06, 'PM-AUTH'); // pass
     check('fd-n1', 2, '2025-06-01T08:00:00Z', 0.12, 'PM-AUTH'); // pass
-    check('fd-n2', 1, '2025-09-01T08:00:00Z', -0.145, 'PM-AUTH', { point: '=HYPERLINK("http://x")' }); // conditional pass
+    check('fd-n2', 1, '2025-09-01T08:00:00Z', -0.15, 'PM-AUTH', { point: '=HYPERLINK("http://x")' }); // conditional pass (19.85 L, on the 0.01 L step)
     check('fd-n2', 2, '2025-10-01T08:00:00Z', 0.2, 'PM-AUTH'); // fail
     check('fd-s1', 1, '2025-11-01T08:00:00Z', 0.12, 'PM-AUTH'); // pass
     check('fd-n1', 3, '2024-12-01T08:00:00Z', 0.12, 'PM-AUTH'); // before the last good calibration: not in the period
@@ -292,7 +292,7 @@ describe('reverse traceability', () => {
 
     // band = |−0.03| + 0.004 = 0.034 L around each error:
     //   0.06 → [0.026, 0.094]: pass only;  0.12 → [0.086, 0.154]: pass … conditional fail (legal pass or fail);
-    //   −0.145 → [0.111, 0.179]: pass … fail;  0.2 → [0.166, 0.234]: fail only.
+    //   −0.15 → [0.116, 0.184]: pass … fail;  0.2 → [0.166, 0.234]: fail only.
     const impact = (await api.call('GET', '/api/v1/standards/PM-AUTH/impact', { token: op.north })).body;
     expect(impact).toMatchObject({
       standard: 'PM-AUTH',

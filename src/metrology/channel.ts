@@ -15,8 +15,13 @@ export interface Channel {
   /** Wire spellings → UCUM codes. */
   unitAliases: Record<string, string>;
   range: Range;
-  /** Resolution (scale: d) in the canonical unit. */
+  /** Resolution (scale: d) in the canonical unit: the display step a check's indication lies on. */
   resolution: number;
+  /**
+   * Where the resolution comes from: the device's registered `resolution`, its registered scale interval
+   * `e` (a scale registered with e and no d: d = e), or the profile (the channel's, for a channelled type).
+   */
+  resolutionFrom: 'device' | 'e' | 'profile';
   /** The type's MPE rules for this channel. */
   mpe: MpeRules;
   inServiceFactor: number;
@@ -171,6 +176,7 @@ function computeChannel(profile: InstrumentProfile, device: DeviceMetrology, sel
     unitAliases: profile.unitAliases,
     range,
     resolution,
+    resolutionFrom: device.resolution !== undefined ? 'device' : device.e !== undefined ? 'e' : 'profile',
     mpe: spec.mpe,
     inServiceFactor: spec.inServiceFactor ?? profile.inServiceFactor,
     e,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCheck } from './check.ts';
+import { evaluateCheck, onDisplayStep } from './check.ts';
 import type { Certificate, CheckInput } from './types.ts';
 import { T0, device, profile, validVerification } from './test-fixtures.ts';
 
@@ -55,8 +55,10 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
     expect(r.decision).toBe('conditional-pass');
   });
 
-  it('verification, 20.065 L: e = 0.065 > 0.06 but ≤ 0.06 + U (0.0670) → legal fail, conditional fail', () => {
-    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20.065, regime: 'verification' })));
+  it('verification, 20.07 L with U_ref = 0.02 L (0.1 %, the ĐLVN 10 limit): e = 0.07 > 0.06 but ≤ 0.06 + U (0.0808) → legal fail, conditional fail', () => {
+    // U = 2·√((0.02/2)² + (0.01/√12)²) = 2·√(1e-4 + 8.3333e-6) = 0.0208167 L; TL + U = 0.0808167 L.
+    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20.07, referenceUncertainty: 0.02, regime: 'verification' })));
+    expect(r.uncertainty).toBeCloseTo(0.0208167, 6);
     expect(r.legal).toBe('fail');
     expect(r.decision).toBe('conditional-fail');
   });
@@ -197,5 +199,122 @@ describe('evaluateCheck, gas detector', () => {
     expect(r.unit).toBe('%{LEL}');
     expect(r.relativeError).toBe(0);
     expect(r.mpe).toBe(3);
+  });
+});
+
+// The indication judged is the one the display shows (docs/metrology.md §4): it lies on the channel's display
+// step, its resolution (scale: d). One between steps is refused on `indicated`, never rounded.
+describe('evaluateCheck, the indication must be a value the display shows', () => {
+  const refusal = (r: ReturnType<typeof evaluateCheck>) => {
+    if (r.ok) throw new Error('expected a refusal');
+    return r.errors;
+  };
+
+  it('dispenser (d = 0.01 L), 20.0649 L vs 20 L at verification: refused (judged, it would be e = 0.0649 > 0.06)', () => {
+    const errors = refusal(evaluateCheck(fuelCtx, check({ indicated: 20.0649, regime: 'verification' })));
+    expect(errors).toEqual([
+      {
+        path: 'indicated',
+        message:
+          'indicated 20.0649 L is not a value the display shows: its steps are 0.01 L (the default resolution of instrument type fuel-dispenser; the device was registered without its own). ' +
+          "Send the indication as shown; if this instrument's display is finer, its resolution must be given when the device is registered (POST /api/v1/devices `resolution`; a registered device cannot be updated)",
+      },
+    ]);
+    // The display showed 20.06: e = 0.06 L, exactly the 0.3 % limit → legal pass, conditional pass (U = 0.0070238 L).
+    const shown = ok(evaluateCheck(fuelCtx, check({ indicated: 20.06, regime: 'verification' })));
+    expect([shown.error, shown.mpe]).toEqual([expect.closeTo(0.06, 12), expect.closeTo(0.06, 12)]);
+    expect([shown.legal, shown.decision]).toEqual(['pass', 'conditional-pass']);
+  });
+
+  it('scale (e = d = 0.05 kg), change-point I = 25.013 kg, ΔL = 0.01 kg, L = 25 kg: refused (judged, E = 0.028 > 0.025)', () => {
+    // 25 kg = 500e → verification MPE 0.5e = 0.025 kg (OIML R76, class III).
+    const ctx = { profile: profile('scale'), device: device('scale', { class: 'III' }), certificates: [validVerification] };
+    const weigh = (indicated: number) =>
+      evaluateCheck(
+        ctx,
+        check({ indicated, reference: 25, referenceUncertainty: 0.001, deltaL: 0.01, unit: 'kg', standardId: 'W-25KG-M1', regime: 'verification' }),
+      );
+    const errors = refusal(weigh(25.013));
+    expect(errors).toEqual([
+      {
+        path: 'indicated',
+        message: expect.stringMatching(
+          /^indicated 25\.013 kg is not a value the display shows: its steps are 0\.05 kg \(the default resolution of instrument type scale;/,
+        ),
+      },
+    ]);
+    // The display showed 25.00: E = I + ½e − ΔL − L = 25.00 + 0.025 − 0.01 − 25 = 0.015 kg; U = U_ref = 0.001 kg;
+    // 0.015 < TL − U = 0.024 → pass, legal pass.
+    const shown = ok(weigh(25));
+    expect(shown.error).toBeCloseTo(0.015, 12);
+    expect(shown.mpe).toBeCloseTo(0.025, 12);
+    expect(shown.uncertainty).toBe(0.001);
+    expect([shown.legal, shown.decision]).toEqual(['pass', 'pass']);
+  });
+
+  it('compares after the conversion to the canonical unit: 20060 mL is on a 0.01 L step, 20064.9 mL is not', () => {
+    const r = ok(evaluateCheck(fuelCtx, check({ indicated: 20060, reference: 20000, referenceUncertainty: 4, unit: 'mL' })));
+    expect(r.indicated).toBeCloseTo(20.06, 12);
+    const errors = refusal(evaluateCheck(fuelCtx, check({ indicated: 20064.9, reference: 20000, referenceUncertainty: 4, unit: 'mL' })));
+    expect(errors).toEqual([
+      { path: 'indicated', message: expect.stringMatching(/^indicated 20064\.9 mL \(20\.0649 L\) is not a value the display shows: its steps are 0\.01 L /) },
+    ]);
+  });
+
+  it('tolerates the binary noise of a conversion or a decimal step, not a tenth of a step', () => {
+    expect(onDisplayStep(20.060000000000002, 0.01)).toBe(true); // 20060 × 0.001
+    expect(onDisplayStep(0.3, 0.1)).toBe(true); // 0.3 / 0.1 = 2.9999999999999996
+    expect(onDisplayStep(1013.2700000000001, 0.01)).toBe(true);
+    expect(onDisplayStep(-0.1, 0.1)).toBe(true);
+    expect(onDisplayStep(20.061, 0.01)).toBe(false);
+    expect(onDisplayStep(25.013, 0.05)).toBe(false);
+  });
+
+  it("a device's registered resolution is its step: a 0.001 L display shows 20.065 L; the message names the registration", () => {
+    const fine = { ...fuelCtx, device: device('fuel-dispenser', { resolution: 0.001 }) };
+    // U = 2·√(0.002² + (0.001/√12)²) = 2·√(4e-6 + 8.3333e-8) = 0.0040415 L; 0.065 > 0.06 + U = 0.0640415 → fail.
+    const r = ok(evaluateCheck(fine, check({ indicated: 20.065, regime: 'verification' })));
+    expect(r.uncertainty).toBeCloseTo(0.0040415, 6);
+    expect([r.legal, r.decision]).toEqual(['fail', 'fail']);
+    const errors = refusal(evaluateCheck(fine, check({ indicated: 20.0649 })));
+    expect(errors[0]!.message).toMatch(/its steps are 0\.001 L \(the resolution registered for device dev-fuel-dispenser\)/);
+  });
+
+  it('a scale registered with e and no d shows steps of e', () => {
+    const ctx = { profile: profile('scale'), device: device('scale', { class: 'III', e: 0.02, max: 60 }), certificates: [validVerification] };
+    const errors = refusal(evaluateCheck(ctx, check({ indicated: 10.01, reference: 10, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-10KG-M1' })));
+    expect(errors).toEqual([
+      {
+        path: 'indicated',
+        message: expect.stringMatching(/its steps are 0\.02 kg \(the scale interval e registered for device dev-scale, its display step d/),
+      },
+    ]);
+    // d = 0.01 kg registered beside e = 0.02 kg: 10.01 kg is shown.
+    const withD = { ...ctx, device: device('scale', { class: 'III', e: 0.02, resolution: 0.01, max: 60 }) };
+    expect(evaluateCheck(withD, check({ indicated: 10.01, reference: 10, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-10KG-M1' })).ok).toBe(true);
+  });
+
+  it('a gas detector steps per gas (devices/gas-detector.json): CO 1 ppm, H2S 0.1 ppm, O2 0.1 %', () => {
+    const ctx = { profile: profile('gas-detector'), device: device('gas-detector'), certificates: [] };
+    const gasCheck = (gas: string, indicated: number, reference: number, unit: string) =>
+      evaluateCheck(ctx, check({ gas, indicated, reference, referenceUncertainty: 0.2, unit }));
+    // 10.5 ppm is an H2S display value, not a CO one.
+    expect(gasCheck('H2S', 10.5, 10, 'ppm').ok).toBe(true);
+    expect(refusal(gasCheck('CO', 50.5, 50, 'ppm'))).toEqual([
+      {
+        path: 'indicated',
+        message:
+          "indicated 50.5 ppm is not a value the display shows: its steps are 1 ppm (the CO channel's resolution of instrument type gas-detector). " +
+          "Send the indication as shown; if this instrument's display is finer, a device of this multi-channel type cannot register its own resolution: the type's profile (devices/gas-detector.json) sets it",
+      },
+    ]);
+    expect(gasCheck('CO', 51, 50, 'ppm').ok).toBe(true);
+    // Converted: 5200 ppb of H2S = 5.2 ppm, on its 0.1 ppm step; 5250 ppb = 5.25 ppm is not.
+    expect(gasCheck('H2S', 5200, 5000, 'ppb').ok).toBe(true);
+    expect(refusal(gasCheck('H2S', 5250, 5000, 'ppb'))[0]!.message).toMatch(
+      /^indicated 5250 ppb \(5\.25 ppm\) is not a value the display shows: its steps are 0\.1 ppm/,
+    );
+    expect(gasCheck('O2', 20.9, 20.9, '%').ok).toBe(true);
+    expect(refusal(gasCheck('O2', 20.95, 20.9, '%'))[0]!.path).toBe('indicated');
   });
 });

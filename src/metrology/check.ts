@@ -5,7 +5,7 @@ import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } 
 import { channelMpe, minimumMeasuredQuantity } from './mpe.ts';
 import type { InstrumentProfile } from './profile.ts';
 import type { Certificate, CheckInput, CheckResult, DeviceMetrology, FieldError, Regime } from './types.ts';
-import { conversionFactor, resolveUnit, scaled } from './units.ts';
+import { conversionFactor, resolveUnit, scaled, unitText } from './units.ts';
 
 export interface MetrologyContext {
   profile: InstrumentProfile;
@@ -48,9 +48,11 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
  * U = U_ref with the change-point method (it removes the rounding error); En = error / U;
  * legal = simple acceptance; decision = guarded with w = U (ILAC-G8).
  *
- * Refused, with the field and the reason, as for any invalid check: a test volume below the minimum
- * measured quantity (fuel dispenser MMQ; not a valid test), deltaL on a type without scale intervals,
- * deltaL outside [0, e].
+ * Refused, with the field and the reason, as for any invalid check: an indication (in the canonical unit) that
+ * is not a whole multiple of the channel's display step, its resolution (scale: d), as no display shows it
+ * (judging it would judge a value the customer never saw; it is not rounded either), a test volume below
+ * the minimum measured quantity (fuel dispenser MMQ; not a valid test), deltaL on a type without scale
+ * intervals, deltaL outside [0, e].
  */
 export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: true; result: CheckResult } | { ok: false; errors: FieldError[] } {
   const ch = channelFor(ctx.profile, ctx.device, check.gas === undefined ? {} : { gas: check.gas });
@@ -65,7 +67,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   const reference = scaled(check.reference, f);
   const referenceU = scaled(check.referenceUncertainty, Math.abs(f));
   const deltaL = check.deltaL === undefined ? undefined : scaled(check.deltaL, f);
-  const refusal = validTestErrors(ch, reference, deltaL);
+  const refusal = [...displayStepErrors(ch, ctx.device, check, indicated), ...validTestErrors(ch, reference, deltaL)];
   if (refusal.length > 0) return { ok: false, errors: refusal };
 
   const regime: Regime = check.regime ?? 'inService';
@@ -125,6 +127,58 @@ function inputErrors(ch: Channel, check: CheckInput): FieldError[] {
     errors.push({ path: 'deltaL', message: `deltaL (OIML R76 change-point method) applies to scales; ${ch.type} has no scale interval e` });
   }
   return errors;
+}
+
+/**
+ * How far from a whole number of steps an indication may lie, in steps, and still count as on one: the
+ * binary noise of a conversion (20060 mL → 20.060000000000002 L) or of a decimal step (0.3 / 0.1 =
+ * 2.9999999999999996) is ~1e-13 step; an indication genuinely between steps is off by ≥ 0.1 step.
+ */
+const STEP_SLACK = 1e-6;
+
+/** True when `value` is a whole multiple of `step` (both in one unit), within STEP_SLACK of a step. */
+export function onDisplayStep(value: number, step: number): boolean {
+  const steps = value / step;
+  return Math.abs(steps - Math.round(steps)) <= STEP_SLACK;
+}
+
+/** A number for a message: the binary noise of a conversion dropped (20.064899999999998 → 20.0649). */
+const shown = (x: number): number => Number(x.toPrecision(12));
+
+/**
+ * Why the indication (canonical unit) is not one the display shows, or []: it must be a whole multiple of the
+ * channel's resolution (docs/metrology.md §4). The message names the step, where it comes from and what to do;
+ * a device's resolution is given at registration only (POST /api/v1/devices `resolution`; no update route).
+ */
+function displayStepErrors(ch: Channel, device: DeviceMetrology, check: CheckInput, indicated: number): FieldError[] {
+  if (onDisplayStep(indicated, ch.resolution)) return [];
+  const unit = unitText(ch.canonicalUnit);
+  const sent = `${check.indicated} ${check.unit}`;
+  const value = indicated === check.indicated ? sent : `${sent} (${shown(indicated)} ${unit})`;
+  const step = `${shown(ch.resolution)} ${unit}`;
+  let whose: string;
+  let finer: string;
+  if (ch.gas !== undefined) {
+    whose = `the ${ch.gas} channel's resolution of instrument type ${ch.type}`;
+    finer = `a device of this multi-channel type cannot register its own resolution: the type's profile (devices/${ch.type}.json) sets it`;
+  } else if (ch.resolutionFrom === 'device') {
+    whose = `the resolution registered for device ${device.id}`;
+    finer =
+      "the registered resolution is wrong, and a device's resolution is given at registration only (POST /api/v1/devices `resolution`; a registered device cannot be updated)";
+  } else if (ch.resolutionFrom === 'e') {
+    whose = `the scale interval e registered for device ${device.id}, its display step d when no resolution is registered`;
+    finer =
+      'a scale whose d is finer than e is registered with its `resolution` (d) beside `e` (POST /api/v1/devices; at registration only, a registered device cannot be updated)';
+  } else {
+    whose = `the default resolution of instrument type ${ch.type}; the device was registered without its own`;
+    finer = 'its resolution must be given when the device is registered (POST /api/v1/devices `resolution`; a registered device cannot be updated)';
+  }
+  return [
+    {
+      path: 'indicated',
+      message: `indicated ${value} is not a value the display shows: its steps are ${step} (${whose}). Send the indication as shown; if this instrument's display is finer, ${finer}`,
+    },
+  ];
 }
 
 /**

@@ -69,11 +69,17 @@ describe('checks of a profile projector against a 50 mm gauge block', () => {
     expect(ok(evaluateCheck(ctx, check({ indicated: 50_002, reference: 50_000, referenceUncertainty: 0.3, unit: 'µm' }))).error).toBeCloseTo(0.002, 9);
   });
 
-  it('error 3.8 µm: within 4 µm but inside the guard band (> 3.35) → conditional pass; 4.5 µm: within 4 + 0.65 → conditional fail; 5 µm → fail', () => {
-    expect(ok(evaluateCheck(ctx, check({ indicated: 50.0038 }))).decision).toBe('conditional-pass');
-    const cf = ok(evaluateCheck(ctx, check({ indicated: 49.9955 })));
+  // A 0.1 µm counter (registered resolution 0.0001 mm): U = 2·√(0.00015² + (0.0001/√12)²) = 2·√(2.25e-8 + 8.333e-10)
+  // = 0.00030551 mm, so TL − U = 3.69 µm and TL + U = 4.31 µm. (On the default 1 µm counter 3.8 µm is no display value.)
+  it('0.1 µm counter, error 3.8 µm: within 4 µm but inside the guard band (> 3.69) → conditional pass; 4.2 µm: within 4 + 0.31 → conditional fail; 5 µm → fail', () => {
+    const fine = { ...ctx, device: device('profile-projector', { resolution: 0.0001 }) };
+    const cp = ok(evaluateCheck(fine, check({ indicated: 50.0038 })));
+    expect(cp.uncertainty).toBeCloseTo(0.00030551, 8);
+    expect(cp.decision).toBe('conditional-pass');
+    const cf = ok(evaluateCheck(fine, check({ indicated: 49.9958 })));
     expect([cf.legal, cf.decision]).toEqual(['fail', 'conditional-fail']);
-    expect(ok(evaluateCheck(ctx, check({ indicated: 50.005 }))).decision).toBe('fail');
+    expect(ok(evaluateCheck(fine, check({ indicated: 50.005 }))).decision).toBe('fail');
+    expect(evaluateCheck(ctx, check({ indicated: 50.0038 })).ok).toBe(false);
   });
 
   it('a calibration certificate in force shows the calibration view beside the judged error', () => {

@@ -33,15 +33,16 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     // Hand-worked, the default class DLVN10 (A = 0.3 %) since issue 16 (it was R117 class 0.5, TL 0.15 L):
     // at V = 20 L → 0.3 % × 20 = 0.06 L; Emin = 2·MMQ·A/100 = 2·5·0.3/100 = 0.03 L;
     // verification MPE = max(0.06, 0.03) = 0.06 L; in service ×1.5 → TL = 0.09 L.
-    // U = 2·√((0.004/2)² + (0.01/√12)²) = 2·√(4e-6 + 8.3333e-6) = 0.0070238 L; TL − U = 0.0829762, TL + U = 0.0970238.
+    // A proving measure with U_ref = 0.01 L (0.05 %), so that display values (0.01 L steps) fall in every band:
+    // U = 2·√((0.01/2)² + (0.01/√12)²) = 2·√(2.5e-5 + 8.3333e-6) = 0.0115470 L; TL − U = 0.0784530, TL + U = 0.1015470.
     const TL = 0.09;
-    const U = 0.0070238;
-    const base = { reference: 20.0, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' };
+    const U = 0.011547;
+    const base = { reference: 20.0, referenceUncertainty: 0.01, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' };
     const cases = [
-      { seq: 1, indicated: 20.04, error: 0.04, decision: 'pass', legal: 'pass' }, // 0.04 < 0.0829762
-      { seq: 2, indicated: 20.085, error: 0.085, decision: 'conditional-pass', legal: 'pass' }, // 0.0829762 ≤ 0.085 ≤ 0.09
-      { seq: 3, indicated: 20.2, error: 0.2, decision: 'fail', legal: 'fail' }, // 0.2 > 0.0970238
-      { seq: 4, indicated: 19.905, error: -0.095, decision: 'conditional-fail', legal: 'fail' }, // 0.09 < 0.095 ≤ 0.0970238
+      { seq: 1, indicated: 20.04, error: 0.04, decision: 'pass', legal: 'pass' }, // 0.04 < 0.078453
+      { seq: 2, indicated: 20.08, error: 0.08, decision: 'conditional-pass', legal: 'pass' }, // 0.078453 ≤ 0.08 ≤ 0.09
+      { seq: 3, indicated: 20.2, error: 0.2, decision: 'fail', legal: 'fail' }, // 0.2 > 0.101547
+      { seq: 4, indicated: 19.9, error: -0.1, decision: 'conditional-fail', legal: 'fail' }, // 0.09 < 0.1 ≤ 0.101547
     ];
     for (const k of cases) {
       await publish(c, 'instruments/fd-1/checks', { ...base, seq: k.seq, ts: `2026-11-21T08:0${k.seq}:00Z`, indicated: k.indicated });

@@ -289,7 +289,8 @@ describe('cluster mode (3 RabbitMQ nodes, PostgreSQL, 2 MAG nodes, real influxd)
       payload: JSON.stringify({
         seq,
         ts: new Date(t0 + seq * (DAY / 2)).toISOString(),
-        indicated: 1000 + 0.004 * seq + (seq % 3) * 0.001,
+        // as the barometer shows it, in 0.01 hPa steps
+        indicated: (100_000 + Math.round(0.4 * seq + (seq % 3) * 0.1)) / 100,
         reference: 1000,
         referenceUncertainty: 0.02,
         unit: 'hPa',

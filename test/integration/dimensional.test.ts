@@ -32,8 +32,8 @@ describe('a profile projector over MQTT and the API', () => {
     issuedAt: new Date(Date.now() - 200 * DAY).toISOString(),
     validUntil: new Date(Date.now() + 165 * DAY).toISOString(),
   });
-  const register = async (id: string) => {
-    const secret = await t.device({ id, type: 'profile-projector', certificate: false, extra: { model: 'Mitutoyo PJ-A3000', site: 'Phòng QC' } });
+  const register = async (id: string, extra: Record<string, unknown> = {}) => {
+    const secret = await t.device({ id, type: 'profile-projector', certificate: false, extra: { model: 'Mitutoyo PJ-A3000', site: 'Phòng QC', ...extra } });
     expect((await t.call('POST', `/api/v1/devices/${id}/certificates`, calibration(id))).status).toBe(201);
     return secret;
   };
@@ -63,7 +63,8 @@ describe('a profile projector over MQTT and the API', () => {
   });
 
   it('checks against a 50 mm gauge block and a stage micrometer, in mm and µm: error, MPE (3 + L/50) µm, U and decision', async () => {
-    const secret = await register('pj-1');
+    // a 0.1 µm counter (the profile's default is 1 µm): the indications below are values its display shows
+    const secret = await register('pj-1', { resolution: 0.0001 });
     const c = await t.connect('pj-1', secret);
     const at = (h: number) => new Date(Date.now() - 48 * 3_600_000 + h * 3_600_000).toISOString();
     const gb = { reference: 50, referenceUncertainty: 0.0003, unit: 'mm', standardId: 'GB-50MM-K1', point: 'GB-50mm' };
@@ -81,7 +82,7 @@ describe('a profile projector over MQTT and the API', () => {
     await publish(c, 'instruments/pj-1/checks', {
       seq: 3,
       ts: at(2),
-      indicated: 50_004.5,
+      indicated: 50_004.2,
       reference: 50_000,
       referenceUncertainty: 0.3,
       unit: 'µm',
@@ -101,8 +102,8 @@ describe('a profile projector over MQTT and the API', () => {
     });
     const bySeq = new Map((await checksOf('pj-1', 4)).map((x) => [x.seq, x]));
 
-    // At 50 mm: MPE = 3 + 50/50 = 4 µm. U = 2·√((0.3/2)² + (1/√12)²) µm = 2·√(0.0225 + 0.083333) = 0.65064 µm;
-    // pass while |e| ≤ 4 − 0.65064 = 3.34936 µm, legal pass while |e| ≤ 4 µm, conditional fail up to 4.65064 µm.
+    // At 50 mm: MPE = 3 + 50/50 = 4 µm. U = 2·√((0.3/2)² + (0.1/√12)²) µm = 2·√(0.0225 + 0.00083333) = 0.30551 µm;
+    // pass while |e| < 4 − 0.30551 = 3.69449 µm, legal pass while |e| ≤ 4 µm, conditional fail up to 4.30551 µm.
     expect(bySeq.get(1)).toMatchObject({
       unit: 'mm',
       indicated: 50.002,
@@ -115,28 +116,28 @@ describe('a profile projector over MQTT and the API', () => {
     });
     for (const seq of [1, 2, 3]) {
       expect(bySeq.get(seq)!.mpe).toBeCloseTo(0.004, 12);
-      expect(bySeq.get(seq)!.uncertainty).toBeCloseTo(0.00065064, 8);
+      expect(bySeq.get(seq)!.uncertainty).toBeCloseTo(0.00030551, 8);
     }
     expect(bySeq.get(1)!.error).toBeCloseTo(0.002, 9);
-    // Sent in µm, stored in mm: 50 003 µm − 50 000 µm = 3 µm = 0.003 mm ≤ 3.349 µm → pass.
+    // Sent in µm, stored in mm: 50 003 µm − 50 000 µm = 3 µm = 0.003 mm < 3.694 µm → pass.
     expect(bySeq.get(2)).toMatchObject({ unit: 'mm', indicated: expect.closeTo(50.003, 9), reference: 50, legal: 'pass', decision: 'pass' });
     expect(bySeq.get(2)!.error).toBeCloseTo(0.003, 9);
-    // 4.5 µm at verification (the same limit, inServiceFactor 1): beyond 4 µm, within 4.65 µm → conditional fail.
+    // 4.2 µm at verification (the same limit, inServiceFactor 1): beyond 4 µm, within 4.31 µm → conditional fail.
     expect(bySeq.get(3)).toMatchObject({ regime: 'verification', legal: 'fail', decision: 'conditional-fail' });
-    expect(bySeq.get(3)!.error).toBeCloseTo(0.0045, 9);
-    // At 10 mm the limit is tighter: MPE = 3 + 10/50 = 3.2 µm; U = 2·√(0.3² + 0.288675²) µm = 0.83267 µm;
-    // 3 µm is within 3.2 but above 3.2 − 0.833 = 2.367 µm → conditional pass (the same 3 µm passed at 50 mm).
+    expect(bySeq.get(3)!.error).toBeCloseTo(0.0042, 9);
+    // At 10 mm the limit is tighter: MPE = 3 + 10/50 = 3.2 µm; U = 2·√(0.3² + 0.0288675²) µm = 0.60277 µm;
+    // 3 µm is within 3.2 but above 3.2 − 0.603 = 2.597 µm → conditional pass (the same 3 µm passed at 50 mm).
     expect(bySeq.get(4)!.mpe).toBeCloseTo(0.0032, 12);
-    expect(bySeq.get(4)!.uncertainty).toBeCloseTo(0.00083267, 8);
+    expect(bySeq.get(4)!.uncertainty).toBeCloseTo(0.00060277, 8);
     expect(bySeq.get(4)).toMatchObject({ legal: 'pass', decision: 'conditional-pass', standardId: 'SM-10MM-03' });
 
     const ootAlert = await vi.waitFor(async () => {
       const found = (await t.call('GET', '/api/v1/alerts?device=pj-1&kind=out-of-tolerance&state=open')).body.items[0];
-      assert(found, 'waiting for the out-of-tolerance alert of the 4.5 µm check');
+      assert(found, 'waiting for the out-of-tolerance alert of the 4.2 µm check');
       return found;
     }, 10_000);
     expect(ootAlert).toMatchObject({ key: 'GB-50mm', severity: 'critical' });
-    expect(ootAlert.summary).toMatch(/conditional-fail \(point GB-50mm, verification\): error 0\.0045 mm against MPE ±0\.004 mm/);
+    expect(ootAlert.summary).toMatch(/conditional-fail \(point GB-50mm, verification\): error 0\.0042 mm against MPE ±0\.004 mm/);
     expect((await t.call('GET', '/api/v1/alerts?device=pj-1&kind=conditional&state=open')).body.items).toEqual([expect.objectContaining({ key: 'SM-10mm' })]);
   });
 
@@ -224,13 +225,14 @@ describe('a profile projector over MQTT and the API', () => {
     const secret = await register('pj-drift');
     const c = await t.connect('pj-drift', secret);
     const start = Math.floor((Date.now() - 170 * DAY) / 3_600_000) * 3_600_000; // on the hour, 170 days ago
-    // 0.02 µm a day at the 50 mm gauge block (the stage scale ageing 146 µm/m a year), small deterministic noise.
+    // 0.02 µm a day at the 50 mm gauge block (the stage scale ageing 146 µm/m a year), small deterministic noise,
+    // indicated as the projector's 1 µm counter shows it: errors 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2 µm.
     const noise = [0.1, -0.05, 0.08, -0.1, 0.05, -0.03, 0.07, -0.06, 0.04, -0.08, 0.1, -0.04];
     const days: number[] = [];
     const errorsMm: number[] = [];
     for (let i = 0; i < noise.length; i++) {
       const d = 10 * i;
-      const eUm = 0.02 * d + noise[i]!;
+      const eUm = Math.round(0.02 * d + noise[i]!);
       days.push(d);
       errorsMm.push(eUm / 1000);
       const ts = new Date(start + d * DAY).toISOString();
@@ -242,7 +244,7 @@ describe('a profile projector over MQTT and the API', () => {
       await publish(c, 'instruments/pj-drift/checks', { seq: i + 1, ts, ...body, standardId: 'GB-50MM-K1', point: 'GB-50mm' });
     }
     const checks = await checksOf('pj-drift', noise.length);
-    expect(checks.every((x) => x.decision === 'pass')).toBe(true); // the largest error, 2.3 µm at day 100, is within 3.35 µm
+    expect(checks.every((x) => x.decision === 'pass')).toBe(true); // the largest error, 2 µm from day 80, is within 3.35 µm
 
     const drift = (await t.call('GET', '/api/v1/devices/pj-drift/drift')).body;
     const s = drift.bySeries.find((x: { series: string }) => x.series === 'point=GB-50mm,regime=inService');
@@ -251,7 +253,7 @@ describe('a profile projector over MQTT and the API', () => {
     expect(s.slopePerDay * 1000).toBeCloseTo(0.02, 2); // µm a day
     // TL − U = 4 − 0.65064 = 3.34936 µm.
     expect(s.guardedLimit).toBeCloseTo(0.00334936, 8);
-    // The line reaches 3.35 µm at ≈ day 167; the 95 % prediction bound earlier, but not before the last check (day 110, 2.2 µm).
+    // The line (0.0206 µm a day from −0.05 µm) reaches 3.35 µm at ≈ day 165; the 95 % prediction bound earlier, but not before the last check (day 110, 2 µm).
     expect(s.predictedOutOfToleranceAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const predicted = Date.parse(s.predictedOutOfToleranceAt);
     expect(predicted).toBeGreaterThan(start + 110 * DAY);

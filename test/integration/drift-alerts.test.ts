@@ -72,13 +72,14 @@ describe('drift statistics and alerts from checks over MQTT', () => {
   it('a slow linear drift raises predicted-oot while every check still passes', async () => {
     const secret = await t.device({ id: 'bar-drift', type: 'barometer' });
     const c = await t.connect('bar-drift', secret);
-    const noise = [0.003, -0.002, 0.001, -0.003, 0.002, -0.001, 0.0025, -0.0015, 0.001, -0.002, 0.003, -0.001];
+    // noise in the barometer's 0.01 hPa display steps: the errors are 0.01, 0.02, 0.06, 0.08, 0.13, 0.15, 0.19, 0.20, 0.24, 0.26, 0.31, 0.33
+    const noise = [0.01, -0.01, 0, -0.01, 0.01, 0, 0.01, -0.01, 0, -0.01, 0.01, 0];
     let firstPredictedAt = -1;
     let firstFailAt = -1;
     let predictedDate: string | undefined;
     for (let i = 0; i < noise.length; i++) {
       const d = 15 * i;
-      const e = 0.002 * d + noise[i]; // 0.002 hPa/day
+      const e = Math.round((0.002 * d + noise[i]) * 100) / 100; // 0.002 hPa/day, as the display shows it
       ramp.days.push(d);
       ramp.errors.push(e);
       await check(c, 'bar-drift', i + 1, start + d * DAY, e);
@@ -160,7 +161,7 @@ describe('drift statistics and alerts from checks over MQTT', () => {
   it('a step bias raises a drift alert (CUSUM) with every check still passing', async () => {
     const secret = await t.device({ id: 'bar-step', type: 'barometer' });
     const c = await t.connect('bar-step', secret);
-    const errors = [0.004, -0.003, 0.002, -0.004, 0.003, -0.002, 0.2, 0.198, 0.203, 0.201];
+    const errors = [0.01, -0.01, 0, -0.01, 0.01, 0, 0.2, 0.19, 0.21, 0.2];
     for (let i = 0; i < errors.length; i++) await check(c, 'bar-step', i + 1, start + i * 7 * DAY, errors[i]);
     const drift = await vi.waitFor(async () => {
       const a = (await t.call('GET', '/api/v1/alerts?device=bar-step&kind=drift&state=open')).body.items[0];

@@ -24,7 +24,7 @@ describe('predicted-oot: horizon and verification due date', () => {
   });
 
   /**
-   * A barometer drifting by 0.0008 hPa/day over the last 110 days (12 checks, ±0.002 noise): the
+   * A barometer drifting by 0.0008 hPa/day over the last 110 days (12 checks, ±0.002 noise, shown in 0.01 hPa steps): the
    * line reaches TL − U = 0.279 hPa about 240 days from now, the prediction bound somewhat earlier,
    * so the predicted date lies between 90 and 365 days ahead.
    */
@@ -41,7 +41,8 @@ describe('predicted-oot: horizon and verification due date', () => {
     const c = await t.connect(id, secret);
     const noise = [0.002, -0.001, 0.001, -0.002, 0.0015, -0.0005, 0.001, -0.002, 0.002, -0.001, 0.0005, -0.0015];
     for (let i = 0; i < noise.length; i++) {
-      const e = 0.0008 * 10 * i + noise[i];
+      // as the barometer's 0.01 hPa display shows it: 0, 0.01, 0.02, 0.02, 0.03, 0.04, 0.05, 0.05, 0.07, 0.07, 0.08, 0.09
+      const e = Math.round((0.0008 * 10 * i + noise[i]) * 100) / 100;
       await c.publishAsync(
         `instruments/${id}/checks`,
         JSON.stringify({
@@ -76,7 +77,7 @@ describe('predicted-oot: horizon and verification due date', () => {
   it('the predicted date before the next verification due date (12 months after issue, ≈ 255 days ahead): an alert (warning), naming the due date', async () => {
     const t = gateways[0];
     // Issued just before the first check and valid for the legal 12 months (a longer validity counts only
-    // to issuedAt + 12 months): due ≈ 365 − 110 = 255 days from now, after the predicted date (≈ 233 days).
+    // to issuedAt + 12 months): due ≈ 365 − 110 = 255 days from now, after the predicted date (≈ 218 days).
     const issuedAt = start - 3_600_000;
     const due = new Date(addCalendarMonths(issuedAt, 12)).toISOString();
     const [a, ...rest] = await drifting(t, 'hz-due', { issuedAt: new Date(issuedAt).toISOString(), validUntil: due });
