@@ -17,6 +17,7 @@ import { CheckStore, checkIdentity, type CheckCount, type StoredCheck } from '..
 import { JUDGED_CHECKS_PER_DEVICE, JudgedChecks } from './judged-checks.ts';
 import { DriftStore } from '../store/drift.ts';
 import { TotalizerStore } from '../store/totalizers.ts';
+import { LotStore } from '../store/lots.ts';
 import type { Rejected } from '../store/rejections.ts';
 import { RejectionLog } from './rejection-log.ts';
 import type { AlertBook, Severity } from './alert-book.ts';
@@ -138,6 +139,24 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     if (this.db.dialect !== 'sqlite') return this.totalizerCache.get(key);
     return this.unwrittenTotalizers.get(key) ?? (this.totalizers as unknown as TotalizerStore<SqliteState>).last(device, nozzle);
   }
+
+  /**
+   * The device's checks stored with the time `ts`, for the message path to compare a check sent at
+   * that time with them before journaling it (src/pipeline/resends.ts). SQLite only: on PostgreSQL the
+   * lookup would wait on the database within the message path, so undefined (not known).
+   */
+  storedChecksAt(device: string, ts: number): readonly CheckResult[] | undefined {
+    if (this.db.dialect !== 'sqlite') return undefined;
+    return (this.checks as unknown as CheckStore<SqliteState>).at(device, ts);
+  }
+
+  /** The package the device sent with `seq` at `ts`, as stored in its lot; SQLite only, as storedChecksAt. */
+  storedPackage(device: string, seq: number, ts: number): { lot: string; kind: 'net' | 'gross'; value: number } | undefined {
+    if (this.db.dialect !== 'sqlite') return undefined;
+    this.lotStore ??= new LotStore(this.db as unknown as SqliteState);
+    return this.lotStore.sentPackage(device, seq, ts);
+  }
+  private lotStore: LotStore<SqliteState> | undefined;
 
   /**
    * PostgreSQL: the device's state as stored (drift states, totalizers, the seqs of its checks,

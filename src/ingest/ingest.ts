@@ -26,6 +26,7 @@ import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
 import { traceabilityOfCheck, type StandardOfCheck } from '../metrology/traceability.ts';
 import { localDay } from '../oversight/period.ts';
+import { unitText } from '../metrology/units.ts';
 import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml' | 'packages';
@@ -99,6 +100,39 @@ interface PreviousReading {
   value: number;
 }
 
+/** What a reading said (with its transaction's fields on a fuel dispenser; NaN without), to tell the same message sent again from other content at its time. */
+interface ReadingSent {
+  /** NaN: none yet. */
+  ts: number;
+  seq: number;
+  raw: number;
+  /** In the canonical unit. */
+  value: number;
+  status: ReadingStatus;
+  unitPrice: number;
+  amount: number;
+  totalizerStart: number;
+  totalizerEnd: number;
+}
+
+/**
+ * A device's reading series (one per quantity and tag values): the start of its lines, and what this
+ * process accepted of it last. The time-series keeps one point per series and time, so a reading at
+ * the time of one kept here is the same message again (a replay, stored and judged once) or is
+ * refused: it would replace the first point while alerts and the API speak of the first.
+ */
+interface ReadingSeries {
+  /** `reading,tag=value,…`: the start of each line of the series. */
+  key: string;
+  /** The reading of the series with the latest time accepted so far, updated in place (nothing per reading is kept alive). */
+  latest: ReadingSent;
+  /** Transactions with findings (tamper evidence) by `seq@ts`, the oldest dropped past FLAGGED_TRANSACTIONS_PER_SERIES. */
+  flagged: Map<string, ReadingSent> | undefined;
+}
+
+/** Transactions with findings remembered per series, so that a resend of one behind the latest raises no finding again. */
+const FLAGGED_TRANSACTIONS_PER_SERIES = 100;
+
 const BatchSchema = z.object({ readings: z.array(z.unknown(), { error: 'must be a JSON array of readings' }) });
 const DAY_MS = 86_400_000;
 
@@ -122,8 +156,16 @@ export class Ingest {
     for (const key of this.totalizers.keys()) if (key.startsWith(`${device}|`)) this.totalizers.delete(key);
   }
 
-  /** Series key (`reading,device=…,…`) by device, then quantity and tag values; null when line protocol cannot carry them. */
-  private series = new WeakMap<Device, Map<string, string | null>>();
+  /**
+   * Forgets what the device's reading series hold of their latest readings: a message of it was not
+   * journaled (or, on a cluster, its judged state not committed), and is sent or judged again as new.
+   */
+  forgetLatestReadings(device: Device): void {
+    this.series.delete(device);
+  }
+
+  /** Reading series by device, then quantity and tag values; null when line protocol cannot carry them. */
+  private series = new WeakMap<Device, Map<string, ReadingSeries | null>>();
   /** Series key of a fuel dispenser's transactions (`transaction,device=…`) by device, then nozzle and product. */
   private transactionSeriesKeys = new WeakMap<Device, Map<string, string | null>>();
   /** The earliest time accepted from a device (its registration minus the backfill window), by device object. */
@@ -216,12 +258,12 @@ export class Ingest {
   }
 
   /**
-   * The cached `reading,tag=value,…` start of the reading's line (undefined: let pointToLine say
-   * why it cannot be written). Cached per device object (a re-registered device is a new one)
-   * by quantity and the profile's tag fields (gas, nozzle, product), which with the device's
-   * tenant, id and type make up `tags`.
+   * The reading's series, with the cached `reading,tag=value,…` start of its lines (undefined: let
+   * pointToLine say why it cannot be written). Cached per device object (a re-registered device is
+   * a new one) by quantity and the profile's tag fields (gas, nozzle, product), which with the
+   * device's tenant, id and type make up `tags`.
    */
-  private readingSeries(device: Device, quantity: string, extra: Record<string, string>, tags: Record<string, string>): string | undefined {
+  private readingSeries(device: Device, quantity: string, extra: Record<string, string>, tags: Record<string, string>): ReadingSeries | undefined {
     let key = quantity;
     for (const k in extra) key += '\u0000' + k + '\u0000' + extra[k];
     let perDevice = this.series.get(device);
@@ -229,7 +271,7 @@ export class Ingest {
     let s = perDevice.get(key);
     if (s === undefined) {
       try {
-        s = seriesKey('reading', tags);
+        s = { key: seriesKey('reading', tags), latest: sentNothing(), flagged: undefined };
       } catch {
         s = null;
       }
@@ -352,6 +394,14 @@ export class Ingest {
       });
       return;
     }
+    const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
+    const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
+    // A reading not after the series' latest may be a message received before (ReadingSeries): one
+    // comparison of two numbers for the common reading, later than the latest (NaN: none yet).
+    if (series !== undefined && r.ts <= series.latest.ts) {
+      const was = r.ts === series.latest.ts ? series.latest : series.flagged?.get(`${r.seq}@${r.ts}`);
+      if (was !== undefined) return this.atTimeTaken(device, series, was, tags, r, evaluated, tx, out, prefix);
+    }
     if (prev === undefined) {
       if (previousOfDevice === undefined) this.previous.set(device.id, (previousOfDevice = []));
       previousOfDevice.push({ quantity: r.quantity, channel, ts: r.ts, value: evaluated.value });
@@ -360,7 +410,6 @@ export class Ingest {
       prev.ts = r.ts;
       prev.value = evaluated.value;
     }
-    const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type, quantity: r.quantity, ...evaluated.tags };
     const reading: AcceptedReading = {
       seq: r.seq,
       ts: r.ts,
@@ -372,7 +421,6 @@ export class Ingest {
       tags,
     };
     out.readings.push(reading);
-    const series = this.readingSeries(device, r.quantity, evaluated.tags, tags);
     // the same number converted once when it is sent in the canonical unit
     const valueText = String(evaluated.value);
     out.points.push({
@@ -380,12 +428,16 @@ export class Ingest {
       tags,
       fields: { value: evaluated.value, raw: r.value, seq: r.seq, status: evaluated.status },
       ts: r.ts,
-      // What pointToLine writes for this point (fields in key order; every number here is finite, seq and ts safe integers).
-      line:
-        series === undefined
-          ? undefined
-          : `${series} raw=${r.value === evaluated.value ? valueText : String(r.value)},seq=${integerText(r.seq)}i,status="${evaluated.status}",value=${valueText} ${integerText(r.ts)}`,
+      line: series === undefined ? undefined : readingLine(series.key, r.value, evaluated.value, valueText, r.seq, evaluated.status, r.ts),
     });
+    const latest = series !== undefined && !(r.ts <= series.latest.ts) ? series.latest : undefined;
+    if (latest !== undefined) {
+      latest.ts = r.ts;
+      latest.seq = r.seq;
+      latest.raw = r.value;
+      latest.value = evaluated.value;
+      latest.status = evaluated.status;
+    }
     if (tx) {
       const key = `${device.id}|${tx.nozzle}`;
       let held = this.totalizers.get(key);
@@ -430,20 +482,116 @@ export class Ingest {
         }
       }
       for (const f of findings) out.findings.push({ seq: r.seq, ts: r.ts, nozzle: tx.nozzle, ...f });
-      const txTags = { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product };
-      const txSeries = this.transactionSeries(device, txTags);
-      out.points.push({
-        measurement: 'transaction',
-        tags: txTags,
-        fields: { volume: evaluated.value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd, seq: r.seq },
-        ts: r.ts,
-        // What pointToLine writes for this point, as for the reading above (every number here is finite).
-        line:
-          txSeries === undefined
-            ? undefined
-            : `${txSeries} amount=${tx.amount},seq=${integerText(r.seq)}i,totalizerEnd=${totalizerEnd},totalizerStart=${totalizerStart},unitPrice=${tx.unitPrice},volume=${valueText} ${integerText(r.ts)}`,
-      });
+      this.pushTransactionPoint(device, tx, r.seq, r.ts, evaluated.value, valueText, totalizerStart, totalizerEnd, out);
+      if (latest !== undefined) {
+        latest.unitPrice = tx.unitPrice;
+        latest.amount = tx.amount;
+        latest.totalizerStart = totalizerStart;
+        latest.totalizerEnd = totalizerEnd;
+      }
+      if (findings.length > 0 && series !== undefined) {
+        // At-least-once redelivery of a flagged transaction behind the latest must not count its
+        // tamper evidence again (the latest one is known by its time already).
+        const flagged = (series.flagged ??= new Map());
+        if (flagged.size >= FLAGGED_TRANSACTIONS_PER_SERIES) flagged.delete(flagged.keys().next().value as string);
+        flagged.set(`${r.seq}@${r.ts}`, {
+          ts: r.ts,
+          seq: r.seq,
+          raw: r.value,
+          value: evaluated.value,
+          status: evaluated.status,
+          unitPrice: tx.unitPrice,
+          amount: tx.amount,
+          totalizerStart,
+          totalizerEnd,
+        });
+      }
     }
+  }
+
+  /** A fuel dispenser's `transaction` point (what pointToLine writes for it made here, as for the reading: every number here is finite). */
+  private pushTransactionPoint(
+    device: Device,
+    tx: z.output<typeof TransactionFieldsSchema>,
+    seq: number,
+    ts: number,
+    value: number,
+    valueText: string,
+    totalizerStart: number,
+    totalizerEnd: number,
+    out: IngestResult,
+  ): void {
+    const txTags = { tenant: device.tenant, device: device.id, nozzle: tx.nozzle, product: tx.product };
+    const txSeries = this.transactionSeries(device, txTags);
+    out.points.push({
+      measurement: 'transaction',
+      tags: txTags,
+      fields: { volume: value, unitPrice: tx.unitPrice, amount: tx.amount, totalizerStart, totalizerEnd, seq },
+      ts,
+      line:
+        txSeries === undefined
+          ? undefined
+          : `${txSeries} amount=${tx.amount},seq=${integerText(seq)}i,totalizerEnd=${totalizerEnd},totalizerStart=${totalizerStart},unitPrice=${tx.unitPrice},volume=${valueText} ${integerText(ts)}`,
+    });
+  }
+
+  /**
+   * A reading at the time of one this process accepted of its series (`was`): the same message
+   * again is a replay, whose points are journaled again as first made (they overwrite themselves;
+   * journaled, so that its PUBACK waits for a commit holding them) and which is judged no more (no
+   * status alert, finding or totalizer again); other content is refused, since the time-series
+   * would keep only one of the two.
+   */
+  private atTimeTaken(
+    device: Device,
+    series: ReadingSeries,
+    was: ReadingSent,
+    tags: Record<string, string>,
+    r: ReadingPayload,
+    evaluated: { value: number; unit: string; fields: Record<string, unknown> },
+    tx: z.output<typeof TransactionFieldsSchema> | undefined,
+    out: IngestResult,
+    prefix: string,
+  ): void {
+    if (was.seq !== r.seq) {
+      const path = joinPath(prefix, 'ts');
+      out.rejections.push({
+        seq: r.seq,
+        errors: [
+          {
+            path,
+            message: `${path} ${iso(r.ts)}: another reading of this series has this time (seq ${was.seq}): the time-series keeps one point per series and time; send distinct times`,
+          },
+        ],
+      });
+      return;
+    }
+    const differences: string[] = [];
+    if (was.value !== evaluated.value) differences.push(`value ${was.value} ${unitText(evaluated.unit)}`);
+    else if (was.raw !== r.value) differences.push(`value ${was.raw} as sent`);
+    const totalizerStart = tx && numberOr(evaluated.fields.totalizerStart, tx.totalizerStart);
+    const totalizerEnd = tx && numberOr(evaluated.fields.totalizerEnd, tx.totalizerEnd);
+    if (tx !== undefined) {
+      if (was.unitPrice !== tx.unitPrice) differences.push(`unitPrice ${was.unitPrice}`);
+      if (was.amount !== tx.amount) differences.push(`amount ${was.amount}`);
+      if (was.totalizerStart !== totalizerStart) differences.push(`totalizerStart ${was.totalizerStart}`);
+      if (was.totalizerEnd !== totalizerEnd) differences.push(`totalizerEnd ${was.totalizerEnd}`);
+    }
+    if (differences.length > 0) {
+      const path = joinPath(prefix, 'seq');
+      out.rejections.push({ seq: r.seq, errors: [{ path, message: replayRefusal(path, r.seq, r.ts, differences) }] });
+      return;
+    }
+    // the points as first made: the status judged then (judged now, a reading compared with itself could differ)
+    const valueText = String(was.value);
+    out.points.push({
+      measurement: 'reading',
+      tags,
+      fields: { value: was.value, raw: was.raw, seq: was.seq, status: was.status },
+      ts: r.ts,
+      line: readingLine(series.key, was.raw, was.value, valueText, was.seq, was.status, r.ts),
+    });
+    if (tx !== undefined) this.pushTransactionPoint(device, tx, r.seq, r.ts, was.value, valueText, totalizerStart!, totalizerEnd!, out);
   }
 
   private acceptCheck(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult): void {
@@ -490,28 +638,33 @@ export class Ingest {
       Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant), dayOf));
     }
     out.checks.push(res);
-    const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
-    if (res.gas) tags.gas = res.gas;
-    if (res.point) tags.point = res.point;
-    const fields: Point['fields'] = {
-      indicated: res.indicated,
-      reference: res.reference,
-      error: res.error,
-      mpe: res.mpe,
-      uncertainty: res.uncertainty,
-      decision: res.decision,
-      legal: res.legal,
-      seq: res.seq,
-      regime: res.regime,
-    };
-    // The calibration view and the R76 change-point weights, only where they apply (fields never change type).
-    if (res.correctedError !== undefined) fields.correctedError = res.correctedError;
-    if (res.correctedUncertainty !== undefined) fields.correctedUncertainty = res.correctedUncertainty;
-    if (res.calibrationCertificate !== undefined) fields.calibrationCertificate = res.calibrationCertificate;
-    if (res.deltaL !== undefined) fields.deltaL = res.deltaL;
-    if (res.adjusted) fields.adjusted = true;
-    out.points.push({ measurement: 'check', tags, fields, ts: res.ts });
+    out.points.push(checkPoint(device, res));
   }
+}
+
+/** The `check` point of a check judged (docs/contract.md §3); a replay's is made again from the check as stored (src/pipeline/resends.ts). */
+export function checkPoint(device: Device, res: CheckResult): Point {
+  const tags: Record<string, string> = { tenant: device.tenant, device: device.id, type: device.type };
+  if (res.gas) tags.gas = res.gas;
+  if (res.point) tags.point = res.point;
+  const fields: Point['fields'] = {
+    indicated: res.indicated,
+    reference: res.reference,
+    error: res.error,
+    mpe: res.mpe,
+    uncertainty: res.uncertainty,
+    decision: res.decision,
+    legal: res.legal,
+    seq: res.seq,
+    regime: res.regime,
+  };
+  // The calibration view and the R76 change-point weights, only where they apply (fields never change type).
+  if (res.correctedError !== undefined) fields.correctedError = res.correctedError;
+  if (res.correctedUncertainty !== undefined) fields.correctedUncertainty = res.correctedUncertainty;
+  if (res.calibrationCertificate !== undefined) fields.calibrationCertificate = res.calibrationCertificate;
+  if (res.deltaL !== undefined) fields.deltaL = res.deltaL;
+  if (res.adjusted) fields.adjusted = true;
+  return { measurement: 'check', tags, fields, ts: res.ts };
 }
 
 const NONE: string[] = [];
@@ -527,6 +680,31 @@ function tagErrors(tags: Record<string, string>, prefix: string): FieldError[] {
     if (isRefusal(v)) errors.push({ path: joinPath(prefix, k), message: `${joinPath(prefix, k)} ${v.refused}; received ${shown(tags[k])}` });
   }
   return errors;
+}
+
+/** A series' latest reading before it has any. */
+function sentNothing(): ReadingSent {
+  return {
+    ts: Number.NaN,
+    seq: 0,
+    raw: 0,
+    value: 0,
+    status: 'ok',
+    unitPrice: Number.NaN,
+    amount: Number.NaN,
+    totalizerStart: Number.NaN,
+    totalizerEnd: Number.NaN,
+  };
+}
+
+/** What pointToLine writes for a reading's point (fields in key order; every number here is finite, seq and ts safe integers). */
+function readingLine(series: string, raw: number, value: number, valueText: string, seq: number, status: ReadingStatus, ts: number): string {
+  return `${series} raw=${raw === value ? valueText : String(raw)},seq=${integerText(seq)}i,status="${status}",value=${valueText} ${integerText(ts)}`;
+}
+
+/** Why a message under a seq and time received before, with other content, is refused: `differences` name what was received first. */
+export function replayRefusal(path: string, seq: number, ts: number, differences: readonly string[]): string {
+  return `${path} ${seq} at ${iso(ts)} was received before with other content (${differences.join(', ')}): a replay must repeat the message as sent`;
 }
 
 function iso(ms: number): string {

@@ -22,6 +22,7 @@ import { StatusSchema, parsePayload } from '../ingest/payloads.ts';
 import type { DeviceTopic } from '../broker/topics.ts';
 import type { Outbox } from '../broker/outbox.ts';
 import type { GatewayMetrics } from '../metrics.ts';
+import { Resends } from './resends.ts';
 import type { Logger } from '../log.ts';
 
 /** Where a message's rendered points become durable: the journal (single node) or a cluster worker's batch. */
@@ -59,6 +60,8 @@ export class DeviceMessagePipeline {
   private readonly metrics: GatewayMetrics;
   private readonly outbox: DeviceOutbox;
   private readonly nowMs: () => number;
+  /** Checks and packages sent before: screened before their points are journaled. */
+  private readonly resends: Resends;
   private lastCapacityAlert = 0;
 
   constructor(private readonly deps: DeviceMessageDeps) {
@@ -69,6 +72,7 @@ export class DeviceMessagePipeline {
     this.metrics = deps.metrics;
     this.outbox = deps.outbox;
     this.nowMs = deps.nowMs;
+    this.resends = new Resends(deps.assurance);
   }
 
   /**
@@ -78,6 +82,10 @@ export class DeviceMessagePipeline {
    */
   async reloadDevice(deviceId: string): Promise<void> {
     this.ingest.forgetDevice(deviceId);
+    // what this node remembers of the messages judged (perhaps in a batch whose commit failed) goes too
+    const device = this.registry.registeredDevice(deviceId);
+    if (device) this.ingest.forgetLatestReadings(device);
+    this.resends.forgetDevice(deviceId);
     await this.assurance.loadDevice(deviceId);
   }
 
@@ -111,6 +119,8 @@ export class DeviceMessagePipeline {
       return done(null);
     }
     const result = this.ingest.handle(device, topic as MessageKind, payload, t);
+    // A check or package sent before is a replay or refused before anything of it is journaled (readings: in Ingest).
+    if (result.checks.length > 0 || result.packages !== undefined) this.resends.screen(device, result);
     let batch = result.points.length > 0 ? this.render(result.points, result) : { lines: '', count: 0 };
     this.metrics.countMessage(topic, batch.count, result.rejections.length);
     if (result.rejections.length > 0) {
@@ -120,6 +130,7 @@ export class DeviceMessagePipeline {
     }
     if (batch.count === 0) {
       this.applyOutcome(device, topic, result, payload, new Date(t));
+      this.resends.settle(device.id, result, true);
       return done(null);
     }
     if (this.journal.fill > this.deps.journalSlowAt) this.raiseJournalCapacity(t);
@@ -127,24 +138,28 @@ export class DeviceMessagePipeline {
     // below, each in a scope of its own: a closure made here would share this function's context
     // with the others, and so hold `result` and `payload` whichever path was taken (and what is
     // held through a commit outlives V8's young generation).
-    if (this.assurance.hasNothingToApply(device, result)) return this.appendReading(batch.lines, batch.count, t, qos, done);
+    if (this.assurance.hasNothingToApply(device, result)) return this.appendReading(batch.lines, batch.count, t, qos, device, done);
     const totalizer = this.assurance.totalizerOnly(device, result);
-    if (totalizer !== undefined) return this.appendTransaction(batch.lines, batch.count, t, device.id, totalizer, done);
+    if (totalizer !== undefined) return this.appendTransaction(batch.lines, batch.count, t, device, totalizer, done);
     this.appendWithOutcome(batch.lines, batch.count, device, topic, result, payload, t, done);
   };
 
   /**
    * The common reading: nothing for the assurance state, so nothing of the message is held until
    * the commit but its line. A QoS 0 one acknowledges nothing (at most once), so its commit does
-   * not wait for the disk.
+   * not wait for the disk. One the journal refuses leaves no series' latest reading behind: sent
+   * again, it is judged as new (Ingest.forgetLatestReadings).
    */
-  private appendReading(lines: string, count: number, t: number, qos: number, done: (err: Error | null) => void): void {
+  private appendReading(lines: string, count: number, t: number, qos: number, device: Device, done: (err: Error | null) => void): void {
     this.journal.appendLines(
       lines,
       count,
       t,
       (err) => {
-        if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+        if (err) {
+          if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+          this.ingest.forgetLatestReadings(device);
+        }
         done(err);
       },
       qos > 0,
@@ -159,19 +174,20 @@ export class DeviceMessagePipeline {
     lines: string,
     count: number,
     t: number,
-    deviceId: string,
+    device: Device,
     totalizer: { nozzle: string; seq: number; end: number },
     done: (err: Error | null) => void,
   ): void {
     this.journal.appendLines(lines, count, t, (err) => {
       if (err) {
         if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+        this.ingest.forgetLatestReadings(device);
         return done(err);
       }
       try {
-        this.assurance.recordTotalizer(deviceId, totalizer.nozzle, totalizer.seq, totalizer.end);
+        this.assurance.recordTotalizer(device.id, totalizer.nozzle, totalizer.seq, totalizer.end);
       } catch (e) {
-        this.stateFailed(deviceId, 'readings', e as Error);
+        this.stateFailed(device.id, 'readings', e as Error);
       }
       done(null);
     });
@@ -191,9 +207,13 @@ export class DeviceMessagePipeline {
     this.journal.appendLines(lines, count, t, (err) => {
       if (err) {
         if (err instanceof JournalFullError) this.metrics.journalRefused.inc();
+        // not journaled: the device sends it again, and it must then be judged as new
+        this.resends.settle(device.id, result, false);
+        this.ingest.forgetLatestReadings(device);
         return done(err);
       }
       this.applyOutcome(device, topic, result, payload, new Date(t));
+      this.resends.settle(device.id, result, true);
       done(null);
     });
   }

@@ -53,6 +53,9 @@ const Q = {
         })
         .onConflict((oc) => oc.columns(['device', 'seq', 'ts']).doNothing()),
   ),
+  at: query('checks.at', (db, arg: Arg<{ device: string; ts: number }>) =>
+    db.selectFrom('checks').select('result').where('device', '=', arg('device')).where('ts', '=', arg('ts')),
+  ),
   identitiesOf: query('checks.identities-of', (db, arg: Arg<{ device: string; limit: number }>) =>
     db.selectFrom('checks').select(['seq', 'ts']).where('device', '=', arg('device')).orderBy('ts', 'desc').orderBy('seq', 'desc').limit(arg('limit')),
   ),
@@ -132,6 +135,15 @@ export class CheckStore<S extends StateExecutor = SqliteState> {
         (n) => n > 0,
       ),
     );
+  }
+
+  /**
+   * The device's checks stored with the time `ts` (epoch ms; index checks_device_ts): what a check
+   * sent at that time is compared with before it is journaled (a replay of one, or another check of
+   * its series at the same time).
+   */
+  at(device: string, ts: number): Answer<S, CheckResult[]> {
+    return this.answer(() => after(this.sql.at.all({ device, ts }), (rows) => rows.map((r) => JSON.parse(r.result) as CheckResult)));
   }
 
   /** `checkIdentity` of the device's `limit` newest checks stored, newest first (what a node taking the device over knows is judged already). */

@@ -181,6 +181,14 @@ const Q = {
   deviceMessage: query('lot-packages.device-message', (db, arg: Arg<{ device: string; seq: number; ts: number }>) =>
     db.selectFrom('lot_packages').select('lot').where('device', '=', arg('device')).where('seq', '=', arg('seq')).where('ts', '=', arg('ts')),
   ),
+  sentPackage: query('lot-packages.sent', (db, arg: Arg<{ device: string; seq: number; ts: number }>) =>
+    db
+      .selectFrom('lot_packages')
+      .select(['lot', 'kind', 'value'])
+      .where('device', '=', arg('device'))
+      .where('seq', '=', arg('seq'))
+      .where('ts', '=', arg('ts')),
+  ),
 };
 
 /** What lots' declarations are announced under (executor.ts `announce` / `watch`): nodes cache them for the message path. */
@@ -294,6 +302,14 @@ export class LotStore<S extends StateExecutor = StateExecutor> {
             ),
           ),
     );
+  }
+
+  /**
+   * The package a device sent with `seq` at `ts` as stored (index lot_packages_device_seq_ts): what the
+   * same message sent again is compared with before it is journaled.
+   */
+  sentPackage(device: string, seq: number, ts: number): Answer<S, { lot: string; kind: 'net' | 'gross'; value: number } | undefined> {
+    return answer(this.db, () => after(this.sql.sentPackage.get({ device, seq, ts }), (r) => r && { lot: r.lot, kind: r.kind, value: r.value }));
   }
 
   /** Inside `serially`: waits until no other node appends to the lot (PostgreSQL; nothing on SQLite). */

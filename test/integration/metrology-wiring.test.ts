@@ -266,7 +266,7 @@ describe('metrology in the gateway (issue 16)', () => {
     // A check backfilled from before issuedAt is judged and stored, but no part of the new baseline.
     await publish(c, 'bar-late', {
       seq: 6,
-      ts: iso(now - 40 * DAY),
+      ts: iso(now - 38 * DAY), // not at seq 2's time: one check per series and time (docs/field-data.md)
       indicated: 1000.1,
       reference: 1000,
       referenceUncertainty: 0.02,
