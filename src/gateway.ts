@@ -412,6 +412,8 @@ async function openDelivery<S extends SqliteState | PostgresState>(
   const onStateCommitError = (e: Error) => {
     metrics.assuranceErrors.inc();
     log.error({ err: e.message }, 'committing the checks/drift/alerts of journaled messages failed; they are acknowledged and stored');
+    // what the batch changed in memory is no longer what the database holds
+    assurance.resync();
   };
   // On PostgreSQL (a cluster node) the journal holds only the node's own points (fleet standing,
   // inspection records), whose acknowledgements write no state: nothing to wrap.

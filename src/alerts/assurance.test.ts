@@ -249,3 +249,57 @@ describe("the days alert sentences name are the enterprise's local days", () => 
     expect(alerts.list({ device: 'bar-sealed', kind: 'sealed-in-use' })[0].details).toMatchObject({ sealedSince: '2026-03-31T23:30:00.000Z' });
   });
 });
+
+describe('a check whose judgement fails part-way', () => {
+  let dir: string;
+  let db: Db;
+  let registry: Registry<Db>;
+  let alerts: AlertBook;
+  let assurance: Assurance;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mag-assurance-test-'));
+    db = openStateDb(dir);
+    registry = new Registry(db);
+    registry.createTenant({ id: 'acme', name: 'Acme', region: 'VN-HN' }, new Date(NOW - 400 * DAY));
+    alerts = new AlertBook(db);
+    assurance = new Assurance(db, registry, alerts, loadProfiles(join(PACKAGE_ROOT, 'devices')), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+  });
+
+  afterEach(() => {
+    alerts.stop();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const failing = (seq: number, uncertainty: number): CheckResult => ({
+    seq,
+    ts: NOW - seq * DAY,
+    unit: 'hPa',
+    indicated: 1001,
+    corrected: 1001,
+    reference: 1000,
+    error: 1,
+    relativeError: 0.001,
+    mpe: MPE,
+    uncertainty,
+    en: 1 / U,
+    legal: 'fail',
+    decision: 'fail',
+    regime: 'inService',
+    standardId: 'REF-BARO-1',
+  });
+
+  it('leaves nothing of it in memory: the device’s next checks raise their alert (they repeated one that was never stored, until a restart)', async () => {
+    const device = registry.createDeviceWithSecretHash({ id: 'baro-x', tenant: 'acme', type: 'barometer', serial: 'x' }, 'unused', new Date(NOW - 400 * DAY));
+    // an uncertainty the drift statistics refuse, after the check's alerts were raised in the same transaction
+    expect(() => assurance.recordCheck(device, failing(3, Number.POSITIVE_INFINITY), new Date(NOW))).toThrow(/uncertainty must be finite/);
+    await new Promise((r) => setTimeout(r, 10)); // the alert book reads its open alerts again
+    expect(() => assurance.recordCheck(device, failing(2, U), new Date(NOW))).not.toThrow();
+    expect(() => assurance.recordCheck(device, failing(1, U), new Date(NOW))).not.toThrow();
+    alerts.flush();
+    // one out-of-tolerance alert, stored, counting the two checks judged (without the resync: none stored)
+    const stored = (await alerts.list({ device: 'baro-x' } as never)).filter((a) => a.kind === 'out-of-tolerance');
+    expect(stored.map((a) => a.count)).toEqual([2]);
+  });
+});

@@ -178,6 +178,19 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     this.judgedChecks.set(device, new JudgedChecks(judged));
   }
 
+  /**
+   * SQLite: what this book holds in memory of the device (or of every device), read again from the
+   * database after a transaction that changed it was rolled back: its drift states and open alerts.
+   */
+  resync(device?: string): void {
+    if (this.db.dialect !== 'sqlite') return; // PostgreSQL: loadDevice before the device's next judgement
+    const store = this.driftStore as unknown as DriftStore<SqliteState>;
+    for (const key of [...this.drift.keys()]) if (device === undefined || key.startsWith(`${device}|`)) this.drift.delete(key);
+    for (const r of device === undefined ? store.all() : store.ofDevice(device))
+      if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${r.device}|${r.series}`, r.state);
+    this.alerts.reload(device).catch((e) => this.onFlushError(e as Error));
+  }
+
   /** PostgreSQL: true when another node changed the device's state since this one loaded it (load it again before judging). */
   isStale(device: string): boolean {
     return this.stale.has(device);
@@ -329,7 +342,17 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   recordCheck(device: Device, c: CheckResult, now: Date): Answer<S, void> {
     const at = now.toISOString();
     const judge = () => this.applyCheck(device, this.profiles.get(device.type), c, at, now);
-    if (this.db.dialect === 'sqlite') return (this.db as unknown as SqliteState).transaction(judge) as Answer<S, void>;
+    if (this.db.dialect === 'sqlite') {
+      try {
+        return (this.db as unknown as SqliteState).transaction(judge) as Answer<S, void>;
+      } catch (e) {
+        // The transaction rolled back what it wrote, not what it changed in memory (an alert opened,
+        // a drift state): left so, every later check of the device failed on "alert … not found",
+        // its acknowledged MQTT checks included, until a restart.
+        this.resync(device.id);
+        throw e;
+      }
+    }
     // an API-side check on a cluster: judged on the device's state as stored, then announced
     return this.loadDevice(device.id).then(() => this.committed(device.id, judge)) as Answer<S, void>;
   }
