@@ -167,7 +167,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   // PostgreSQL: devices another node judged since this one loaded them are loaded again before their next message.
   const followingDevices = await assurance.followDevices();
   const metrics = new GatewayMetrics(config.cluster.nodeId);
-  const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, alerts, now, log);
+  const { sink, journal, forwarder, deadLetters, keepRefusedLine } = await openDelivery(config, db, metrics, alerts, now, log, () => assurance.resync());
   const ingest = new Ingest(
     {
       profile: (t) => profiles.get(t),
@@ -233,6 +233,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
       onAuthFailure: (clientId, address, reason) =>
         audit.append(`mqtt:${address ?? 'unknown'}`, 'mqtt.connect.refused', clientId.slice(0, 64), { reason }, now()),
       onAclDenied: (id, what) => audit.append(`device:${id}`, 'mqtt.acl.denied', id, { what }, now()),
+      onPublishRefused: (id, topic, reason, payload) => assurance.recordRefusedPublish(id, topic, reason, payload, now()),
     },
     brokerOptions(config, authThrottle),
     outbox,
@@ -390,6 +391,8 @@ async function openDelivery<S extends SqliteState | PostgresState>(
   alerts: AlertBook<S>,
   now: () => Date,
   log: Logger,
+  /** What the state batch changed in memory is to be read again (its commit failed). */
+  resyncState: () => void,
 ): Promise<{ sink: Sink; journal: Journal; forwarder: Forwarder; deadLetters: DeadLetters<S>; keepRefusedLine: RefusedLineKeeper }> {
   const sink = createSink({
     influxUrl: config.influx.url,
@@ -413,7 +416,7 @@ async function openDelivery<S extends SqliteState | PostgresState>(
     metrics.assuranceErrors.inc();
     log.error({ err: e.message }, 'committing the checks/drift/alerts of journaled messages failed; they are acknowledged and stored');
     // what the batch changed in memory is no longer what the database holds
-    assurance.resync();
+    resyncState();
   };
   // On PostgreSQL (a cluster node) the journal holds only the node's own points (fleet standing,
   // inspection records), whose acknowledgements write no state: nothing to wrap.

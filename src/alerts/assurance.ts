@@ -768,6 +768,17 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     return { verification: v, lockout: v.state === 'expired' || seal !== undefined, ...(seal ? { seal } : {}) };
   }
 
+  /**
+   * A message the broker refused before the pipeline saw it (outside the device's topics, over the
+   * payload limit): kept with the device's rejections, since its connection is closed and the
+   * device cannot be told on feedback. A client id that is no registered device keeps nothing.
+   */
+  recordRefusedPublish(deviceId: string, topic: string, reason: string, payload: Buffer, now: Date): void {
+    const device = this.registry.device(deviceId);
+    if (!device) return;
+    this.recordRejections(device, topic, [{ errors: [{ path: '(message)', message: reason }] }], payload, now);
+  }
+
   private recordRejections(device: Device, topic: string, rejections: Rejection[], payload: Buffer, now: Date): void {
     const lastMinute = this.rejections.record(device, topic, rejections, payload, now);
     if (lastMinute >= this.opts.invalidBurst) {

@@ -49,12 +49,24 @@ export function authorizePublish({ hooks, opts, log, totals, outbox, handoff, me
       totals.aclDenied++;
       hooks.onAclDenied?.(client.id, `publish ${packet.topic}`);
       log.warn({ device: client.id, topic: packet.topic }, 'publish outside the device topics refused; closing the connection');
+      hooks.onPublishRefused?.(
+        client.id,
+        packet.topic,
+        `publishing to ${packet.topic} is not allowed: a device publishes only to its own instruments/${client.id}/ readings, checks, senml, packages or status; the connection was closed and nothing of the message was stored`,
+        packet.payload as Buffer,
+      );
       return done(new AclError(`publish to ${packet.topic} is not allowed`));
     }
     const payload = packet.payload as Buffer;
     if (payload.length > opts.maxPayloadBytes) {
       totals.oversizePayload++;
       log.warn({ device: client.id, topic: packet.topic, bytes: payload.length, max: opts.maxPayloadBytes }, 'payload too large; closing the connection');
+      hooks.onPublishRefused?.(
+        client.id,
+        packet.topic,
+        `the message of ${payload.length} bytes is larger than the ${opts.maxPayloadBytes} bytes a message may have (MAG_MAX_PAYLOAD_BYTES): the connection was closed and nothing of it was stored; send it in smaller batches`,
+        payload,
+      );
       return done(new AclError(`payload of ${payload.length} bytes exceeds ${opts.maxPayloadBytes}`));
     }
     if (t.suffix !== 'status' && packet.retain) packet.retain = false; // only status is retained

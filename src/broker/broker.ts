@@ -48,6 +48,12 @@ export interface BrokerHooks {
   onAuthFailure?(clientId: string, address: string | undefined, reason: string): void;
   /** Publish or subscribe outside the device's topics (for the audit log). */
   onAclDenied?(deviceId: string, what: string): void;
+  /**
+   * A device's PUBLISH refused before its payload is read (outside its topics, larger than
+   * MAG_MAX_PAYLOAD_BYTES): the connection is closed, so feedback cannot reach the device; the
+   * reason is kept with its rejections for the engineer to read back.
+   */
+  onPublishRefused?(deviceId: string, topic: string, reason: string, payload: Buffer): void;
 }
 
 export interface BrokerOptions {

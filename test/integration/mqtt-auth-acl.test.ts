@@ -106,6 +106,20 @@ describe('MQTT authentication and topic ACL', () => {
     await gw.drained();
     expect(await readingsOf('dev-c')).toEqual([]);
     expect(await readingsOf('dev-b')).toEqual([]);
+    // the device cannot be told (its connection is closed): the engineer reads why in its rejections
+    const rejections = (await gw.call('GET', '/api/v1/devices/dev-b/rejections')).body.items as {
+      topic: string;
+      errors: { path: string; message: string }[];
+    }[];
+    expect(rejections.filter((r) => r.topic === 'instruments/dev-c/readings').map((r) => r.errors)).toEqual([
+      [
+        {
+          path: '(message)',
+          message: expect.stringMatching(/^publishing to instruments\/dev-c\/readings is not allowed: a device publishes only to its own instruments\/dev-b\//),
+        },
+      ],
+      [{ path: '(message)', message: expect.stringMatching(/the connection was closed and nothing of the message was stored$/) }],
+    ]);
   });
 
   it.each(['instruments/dev-b/feedback', 'instruments/dev-b/config', 'instruments/dev-b/readings/extra', 'elsewhere', '$SYS/broker/x'])(

@@ -301,6 +301,12 @@ describe('every refusal of the broker is on /metrics, each counter one cause', (
     expect(await moved(() => closedAfter(c, () => c.publish('instruments/m-1/readings', 'x'.repeat(2000), { qos: 1 })))).toEqual({
       'mag_mqtt_oversize_refused_total{check="payload"}': 1,
     });
+    // kept with the device's rejections: its connection is closed, feedback cannot reach it
+    const rejected = (await gw.call('GET', '/api/v1/devices/m-1/rejections')).body.items as { topic: string; errors: { message: string }[] }[];
+    expect(rejected[0]).toMatchObject({
+      topic: 'instruments/m-1/readings',
+      errors: [{ message: expect.stringMatching(/^the message of 2000 bytes is larger than the 1024 bytes a message may have \(MAG_MAX_PAYLOAD_BYTES\)/) }],
+    });
     const d = await gw.connect('m-1', secrets['m-1']);
     expect(await moved(() => closedAfter(d, () => d.publish('instruments/m-1/readings', 'x'.repeat(100_000), { qos: 1 })))).toEqual({
       'mag_mqtt_oversize_refused_total{check="announced"}': 1,
