@@ -113,10 +113,19 @@ describe('entering packages by hand', () => {
     expect(done.body.stdDev).toBeCloseTo(1.017095, 6);
     expect(done.body.averageLimit).toBeCloseTo(499.4884, 4);
     expect(done.body.reasons).toContain('Mean of 30 packages 503 g meets Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
-    expect(done.body.reasons.at(-1)).toBe('The lot passes.');
+    expect(done.body.reasons.at(-2)).toBe('The lot passes.');
+    // judged under the default EU/UK plan, a sampled lot says the verdict is not the Circular's (whose plan is unconfirmed)
+    expect(done.body.reasons.at(-1)).toMatch(/^This verdict is under plan "EU\/UK reference test, single sampling", not under Circular 21\/2014\/TT-BKHCN/);
     // the same reasons as data, one each in the same order, numbers as numbers (the console tells them in Vietnamese)
     expect(done.body.notes).toHaveLength(done.body.reasons.length);
-    expect(done.body.notes.map((n: { key: string }) => n.key)).toEqual(['tolerableDeficiencyPercent', 'plan', 't1Accepted', 'meanMeetsLimit', 'lotPasses']);
+    expect(done.body.notes.map((n: { key: string }) => n.key)).toEqual([
+      'tolerableDeficiencyPercent',
+      'plan',
+      't1Accepted',
+      'meanMeetsLimit',
+      'lotPasses',
+      'circular21Sampled',
+    ]);
     expect(done.body.notes[0]).toEqual({
       key: 'tolerableDeficiencyPercent',
       values: { T: 15, Qn: 500, unit: 'g', amount: 3, from: 300, to: 500, baseUnit: 'g' },
@@ -135,7 +144,7 @@ describe('entering packages by hand', () => {
     expect(r.body).toMatchObject({ verdict: 'fail', t1: 1, t2: 1, t1Positions: [10], t2Positions: [10] });
     expect(r.body.reasons).toContain('1 package short by more than 2T = 30 g (T2): package 10 in the order received; no T2 package is allowed.');
     expect(r.body.notes).toContainEqual({ key: 't2Packages', values: { n: 1, twoT: 30, unit: 'g', positions: '10' } });
-    expect(r.body.notes.at(-1)).toEqual({ key: 'lotFails', values: {} });
+    expect(r.body.notes.at(-2)).toEqual({ key: 'lotFails', values: {} });
     const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
     expect(alert).toMatchObject({ tenant: 'north', device: 'cw-n1', key: 'RICE-A', severity: 'critical', state: 'open' });
     expect(alert!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T');
@@ -198,7 +207,13 @@ describe('entering packages by hand', () => {
       { path: 'items.0.position', message: 'items.0.position would leave a gap: the lot has 3 packages so far, so the next is 4; received 9' },
     ]);
     const gross = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ gross: 514.9 }] } });
-    expect(gross.body.error.details[0].message).toMatch(/gross weighing; the lot needs an average tare/);
+    expect(gross.body.error.details).toEqual([
+      {
+        path: 'items.0.gross',
+        message:
+          "items.0.gross needs the lot's average tare (R87 Annex B), and lot RICE-A was declared without averageTare: send net, or declare the lot with its average tare; received 514.9",
+      },
+    ]);
     const both = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: [{ net: 500, gross: 512 }] } });
     expect(both.body.error.details).toEqual([{ path: 'items.0.gross', message: 'items.0.gross must not be sent with net: send one of them; received 512' }]);
     expect((await api.call('GET', '/api/v1/lots/RICE-A', { token: op.north })).body.measured).toBe(3);
@@ -238,6 +253,119 @@ describe('entering packages by hand', () => {
   it("is refused to inspectors (403) and to other tenants' operators (404)", async () => {
     expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: insp.hanoi, body: { items: [{ net: 500 }] } })).status).toBe(403);
     expect((await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.south, body: { items: [{ net: 500 }] } })).status).toBe(404);
+  });
+});
+
+describe('what a lot takes: no more packages than it holds, a resend that repeats the package, magnitudes that can be one', () => {
+  const post = (lot: string, items: unknown[]) => api.call('POST', `/api/v1/lots/${lot}/packages`, { token: op.north, body: { items } });
+  const measured = async (lot: string) => (await api.call('GET', `/api/v1/lots/${lot}`, { token: op.north })).body.measured;
+
+  it('refuses packages beyond the declared lot size, whole request, and keeps those beyond the sample', async () => {
+    expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('FULL-1', { lotSize: 100 }) })).status).toBe(201);
+    // 98 packages: the sample is the first 50, the other 48 are kept (evidence) but not used
+    expect((await post('FULL-1', alternating(98))).body).toMatchObject({ measured: 98, verdict: 'pass', added: 98 });
+    // 23 more would make 121 (the audit's lot): items.2 would be the 101st
+    const over = await post('FULL-1', alternating(23));
+    expect(over.status).toBe(400);
+    expect(over.body.error.details).toEqual([
+      {
+        path: 'items.2',
+        message:
+          'items.2 would be package 101 of lot FULL-1, declared with lotSize 100, and a lot takes no more packages than that: it has 98 so far and takes 2 more, and this request brings 23 new ones; none was added',
+      },
+    ]);
+    expect(await measured('FULL-1')).toBe(98);
+    expect((await post('FULL-1', alternating(2))).body).toMatchObject({ measured: 100, added: 2 });
+    expect((await post('FULL-1', [{ net: 502 }])).body.error.details).toEqual([
+      {
+        path: 'items.0',
+        message:
+          'items.0 would be package 101 of lot FULL-1, declared with lotSize 100, and a lot takes no more packages than that: it has 100 already; none was added',
+      },
+    ]);
+    // a resend of the 100th (504 g, the second of the last pair) is still a repeat, not a package beyond the lot
+    expect((await post('FULL-1', [{ net: 504, position: 100 }])).body).toMatchObject({ measured: 100, added: 0, repeated: 1 });
+  });
+
+  it('refuses a resend of a client id or a position with another value, naming the value stored; an identical one is a repeat', async () => {
+    await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() });
+    expect((await post('RICE-A', [{ net: 498, id: 'P-1' }])).body).toMatchObject({ measured: 1, added: 1 });
+    // the audit's 498, then 470, then 300 under one id: each later one refused, naming the 498 g stored
+    for (const net of [470, 300]) {
+      const again = await post('RICE-A', [{ net, id: 'P-1' }]);
+      expect(again.status).toBe(400);
+      expect(again.body.error.details).toEqual([
+        {
+          path: 'items.0.id',
+          message: 'items.0.id "P-1" was received before, as package 1 of the lot, with other content (net 498): a resend must repeat the package as sent',
+        },
+      ]);
+    }
+    expect((await post('RICE-A', [{ net: 498, id: 'P-1' }])).body).toMatchObject({ measured: 1, added: 0, repeated: 1 });
+    // within one request, and by position
+    expect(
+      (
+        await post('RICE-A', [
+          { net: 503, id: 'P-2' },
+          { net: 505, id: 'P-2' },
+        ])
+      ).body.error.details,
+    ).toEqual([
+      { path: 'items.1.id', message: 'items.1.id "P-2" was received in items.0 with other content (net 503): a resend must repeat the package as sent' },
+    ]);
+    expect((await post('RICE-A', [{ net: 497, position: 1 }])).body.error.details).toEqual([
+      { path: 'items.0.position', message: 'items.0.position 1 holds a package with other content (net 498): a resend must repeat the package as sent' },
+    ]);
+    expect(await measured('RICE-A')).toBe(1);
+  });
+
+  it('refuses an average tare of 10 × Qn or more, and a net or gross beyond 10 × Qn (+ the tare)', async () => {
+    // the audit's tare of 1e9 g on a 500 g lot (it gave a mean of −999 999 400 g)
+    const tare = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('TARE-1', { averageTare: 1e9 }) });
+    expect(tare.status).toBe(400);
+    expect(tare.body.error.details).toEqual([
+      {
+        path: '(lot)',
+        message:
+          'The average tare 1000000000 g must be less than 10 × Qn = 10 × 500 g = 5000 g: packaging that outweighs its contents ten times over is a unit slip (g for kg) or a typo, not a tare to subtract; if it is real, weigh the packages net.',
+      },
+    ]);
+    expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('TARE-2', { averageTare: 12.4 }) })).status).toBe(201);
+    // 10 × 500 = 5000 g net; 5000 + 12.4 = 5012.4 g gross
+    const beyond = await post('TARE-2', [{ gross: 514.9 }, { net: 1e308 }, { gross: 5012.5 }]);
+    expect(beyond.status).toBe(400);
+    const why = 'a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo)';
+    expect(beyond.body.error.details).toEqual([
+      { path: 'items.1.net', message: `items.1.net must be at most 5000 g (10 × Qn = 10 × 500 g): ${why}; received 1e+308` },
+      {
+        path: 'items.2.gross',
+        message: `items.2.gross must be at most 5012.4 g (10 × Qn + the average tare = 10 × 500 g + 12.4 g): ${why}; received 5012.5`,
+      },
+    ]);
+    expect(await measured('TARE-2')).toBe(0);
+    expect((await post('TARE-2', [{ gross: 5012.4 }, { net: 5000 }])).body).toMatchObject({ measured: 2, added: 2 });
+  });
+
+  it('never stores more than the lot holds when packages come from an instrument either', async () => {
+    await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('FULL-2', { lotSize: 100 }) });
+    // as the MQTT path records them once journaled; the message path refuses such packages first where it can tell (SQLite)
+    const record = (first: number, n: number) =>
+      api.deps.lots.recordPackages(
+        'cw-n1',
+        Array.from({ length: n }, (_, i) => ({
+          lot: 'FULL-2',
+          seq: first + i,
+          ts: NOW.getTime() - 200_000 + (first + i) * 1000,
+          kind: 'net' as const,
+          value: 502,
+          net: 502,
+        })),
+        NOW,
+      );
+    await record(1, 101);
+    expect(await measured('FULL-2')).toBe(100);
+    await record(102, 1);
+    expect(await measured('FULL-2')).toBe(100);
   });
 });
 
@@ -374,7 +502,7 @@ describe('the instruments that weighed a lot', () => {
     ]);
     expect(r.body.scale).toEqual({ id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit });
     expect(r.body.notes).toHaveLength(r.body.reasons.length);
-    expect(r.body.notes.at(-2)).toEqual({ key: 'lotPasses', values: {} });
+    expect(r.body.notes.at(-3)).toEqual({ key: 'lotPasses', values: {} });
     expect(r.body.notes.at(-1)).toEqual({ key: 'instrumentUnfitPackages', values: { instrument: 'sc-market', n: 49, measured: 50, reason: marketUnfit } });
     expect(r.body.reasons.at(-1)).toBe(
       `Instrument sc-market weighed 49 of the 50 packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${marketUnfit}`,
@@ -394,7 +522,7 @@ describe('the instruments that weighed a lot', () => {
     expect(alert).toMatchObject({ device: 'sc-market', key: 'AUD-LOT-5' });
     expect(alert!.details).toMatchObject({ scale: 'sc-market', scaleSuitable: false });
     const details = alert!.details as { reasons: string[]; notes: { key: string }[] };
-    expect(details.notes.map((n) => n.key).slice(-2)).toEqual(['lotFails', 'instrumentUnfitPackages']);
+    expect(details.notes.map((n) => n.key).slice(-3)).toEqual(['lotFails', 'circular21Sampled', 'instrumentUnfitPackages']);
     expect(details.reasons.at(-1)).toMatch(/^Instrument sc-market weighed 10 of the 50 packages of the sample and is not fit for this lot/);
   });
 
@@ -419,6 +547,6 @@ describe('the instruments that weighed a lot', () => {
     expect(typed.body.instruments).toEqual([{ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, packages: 0, inSample: 0, declared: true }]);
     const done = await api.call('POST', '/api/v1/lots/TYPED-1/packages', { body: { items: alternating(50) } });
     expect(done.body.instruments).toEqual([expect.objectContaining({ id: 'cw-n1', packages: 50, inSample: 50, suitable: true })]);
-    expect(done.body.notes.at(-1)).toEqual({ key: 'lotPasses', values: {} });
+    expect(done.body.notes.at(-2)).toEqual({ key: 'lotPasses', values: {} });
   });
 });

@@ -260,6 +260,8 @@ export const en = {
   'lotNote.lotFails': 'The lot fails.',
   'lotNote.circular21WholeLot':
     'Under {plan}, at most {count} of this lot ({percent} %) may be short by more than T; {t1} are: an inspector applying it would find the lot non-conforming.',
+  'lotNote.circular21Sampled':
+    'This verdict is under plan "{plan}", not under Circular 21/2014/TT-BKHCN: for a lot not measured whole the Circular takes the sample size n and the factor k of mean ≥ Qn − k·s from its Annex III, unconfirmed in the sampling plans, so under the Circular the sample and the verdict may differ.',
   'lotNote.instrumentUnfit': 'The weighing instrument is not fit for this lot, so the measurements are not legal evidence: {reason}',
   'lotNote.notJudgeable': 'Cannot judge the lot: {problems}',
   'lotNote.instrumentUnfitPackages':

@@ -263,6 +263,8 @@ export const vi = {
   'lotNote.lotFails': 'Lô hàng không đạt.',
   'lotNote.circular21WholeLot':
     'Theo {plan}, lô này chỉ được có tối đa {count} ({percent} % cỡ lô) thiếu quá T; lô có {t1}: thanh tra viên áp dụng phương án này sẽ kết luận lô hàng không phù hợp.',
+  'lotNote.circular21Sampled':
+    'Kết luận này theo phương án lấy mẫu "{plan}", không theo Thông tư 21/2014/TT-BKHCN: với lô hàng được kiểm tra theo mẫu (không đo toàn bộ lô), Thông tư lấy cỡ mẫu n và hệ số k của yêu cầu giá trị trung bình ≥ Qn − k·s theo Phụ lục III, mà các số liệu này chưa được xác nhận trong dữ liệu phương án lấy mẫu, nên theo Thông tư cỡ mẫu và kết luận có thể khác.',
   'lotNote.instrumentUnfit':
     'Phương tiện đo khối lượng không phù hợp với lô này nên kết quả đo không có giá trị làm chứng cứ pháp lý (lý do ở mục Phương tiện đo khối lượng).',
   'lotNote.notJudgeable': 'Không thể đánh giá lại lô theo các phương án lấy mẫu hiện hành: {problems}',

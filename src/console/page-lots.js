@@ -398,6 +398,7 @@ const NOTE_VARS = {
   lotPasses: () => ({}),
   lotFails: () => ({}),
   circular21WholeLot: (v) => ({ plan: planName(v), count: packagesCount(v.accept), percent: fig(v.percent), t1: fmtNum(v.t1) }),
+  circular21Sampled: (v) => ({ plan: planName(v) }),
   instrumentUnfit: (v) => ({ instrument: v.instrument || '—', reason: asWritten(v.reason) }),
   instrumentUnfitPackages: (v) => ({ instrument: String(v.instrument), n: fmtNum(v.n), measured: fmtNum(v.measured), reason: asWritten(v.reason) }),
   packagesWithoutInstrument: (v) => ({ n: fmtNum(v.n), measured: fmtNum(v.measured) }),

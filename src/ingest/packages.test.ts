@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../config.ts';
 import { loadProfiles } from '../metrology/profile-loader.ts';
-import { planLot, type LotDeclaration } from '../metrology/prepackages.ts';
+import { packageLimits, planLot, type LotDeclaration } from '../metrology/prepackages.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../metrology/sampling-plans-loader.ts';
 import type { Device } from '../store/registry.ts';
 import { acceptPackages, type LotForPackages, type PackageOutcome } from './packages.ts';
@@ -29,6 +29,8 @@ function lot(id: string, d: LotDeclaration, tenant = 'north'): LotForPackages {
     averageTare: d.averageTare,
     tolerableDeficiency: p.tolerableDeficiency,
     toLotUnit: p.toLotUnit,
+    lotSize: d.lotSize,
+    limits: packageLimits(d),
   };
 }
 const lots = new Map([
@@ -94,5 +96,58 @@ describe('packages from a weighing instrument', () => {
     ]);
     const baro: Device = { ...cw, id: 'baro-1', type: 'barometer' };
     expect(run(pkg(12, { net: 500 }), baro).rejections[0]!.errors[0]!.path).toBe('(device)');
+  });
+
+  it('refuses a net or gross beyond 10 × Qn (+ the average tare), in the measured unit, whatever unit it is sent in', () => {
+    // RICE: Qn 500 g, tare 12.4 g: net at most 5000 g, gross at most 5012.4 g
+    const why = 'a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo)';
+    expect(run(pkg(13, { net: 5000 })).packages.map((p) => p.value)).toEqual([5000]);
+    expect(run(pkg(14, { net: 1e308 })).rejections).toEqual([
+      { seq: 14, errors: [{ path: 'net', message: `net must be at most 5000 g (10 × Qn = 10 × 500 g): ${why}; received 1e+308 g` }] },
+    ]);
+    // 5.0125 kg = 5012.5 g gross
+    const gross = run({ packages: [pkg(15, { gross: 5.0124, unit: 'kg' }), pkg(16, { gross: 5.0125, unit: 'kg' })] });
+    expect(gross.packages.map((p) => p.seq)).toEqual([15]);
+    expect(gross.rejections[0]!.errors).toEqual([
+      {
+        path: 'packages.1.gross',
+        message: `packages.1.gross must be at most 5012.4 g (10 × Qn + the average tare = 10 × 500 g + 12.4 g): ${why}; received 5.0125 kg`,
+      },
+    ]);
+  });
+
+  it('refuses a package when the lot holds its lotSize already, counting the message, but not a resend of one it holds', () => {
+    // a lot of 200 holding 198 (as the lot book counts it); seq 1 is a package it holds
+    const held = { ...lots.get('RICE')!, lotSize: 200 };
+    const full: LotForPackages = {
+      ...held,
+      noRoomFor: (_device, p, earlier) => {
+        const fresh = earlier.filter((q) => q.seq !== 1).length;
+        return 198 + fresh >= 200 && p.seq !== 1 ? { stored: 198, earlier: fresh } : undefined;
+      },
+    };
+    const out: PackageOutcome = { packages: [], points: [], rejections: [] };
+    const ctx = { schemas: payloadSchemas('Asia/Ho_Chi_Minh'), lot: () => full, timeError: () => undefined, maxBatch: 5 };
+    acceptPackages(
+      cw,
+      profiles.get('checkweigher')!,
+      { packages: [pkg(20, { net: 500 }), pkg(1, { net: 500 }), pkg(21, { net: 500 }), pkg(22, { net: 500 })] },
+      ctx,
+      out,
+    );
+    // 20 and 21 take the last two places; 1 is a resend (left to the resend screening); 22 would be the 201st
+    expect(out.packages.map((p) => p.seq)).toEqual([20, 1, 21]);
+    expect(out.rejections).toEqual([
+      {
+        seq: 22,
+        errors: [
+          {
+            path: 'packages.3.lot',
+            message:
+              'packages.3.lot must be a lot with room for the package: lot RICE holds 200 packages already (2 of them earlier in this message), its declared lotSize 200, and a lot takes no more packages than it was declared with (send the rest to another lot); received "RICE"',
+          },
+        ],
+      },
+    ]);
   });
 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { FieldError } from '../metrology/types.ts';
 import { BASE_UNIT, clean, type PrepackageUnit } from '../metrology/tolerable-deficiency.ts';
+import { packageLimitProblem, type PackageLimits } from '../metrology/prepackages.ts';
 import { conversionFactor } from '../metrology/units.ts';
 import type { Device } from '../store/registry.ts';
 import type { Point } from '../sinks/sink.ts';
@@ -29,6 +30,16 @@ export interface LotForPackages {
   tolerableDeficiency: number;
   /** A measured net quantity (measured unit) in the lot's unit. */
   toLotUnit(measured: number): number;
+  /** The lot's declared number of packages: none is taken beyond it. */
+  lotSize?: number;
+  /** The largest net and gross of a package of the lot (10 × Qn, + the average tare), in the measured unit. */
+  limits?: PackageLimits;
+  /**
+   * The packages the lot holds (`stored`, and `earlier` in this message) when they make `lotSize` already and this
+   * package is not one it holds (a resend takes no new place); undefined when it has room or the message path
+   * cannot tell (PostgreSQL: the lot's appends stop at its size instead, without feedback).
+   */
+  noRoomFor?(device: string, p: { seq: number; ts: number }, earlier: readonly AcceptedPackage[]): { stored: number; earlier: number } | undefined;
 }
 
 /** A package ready to be appended to its lot. */
@@ -138,6 +149,26 @@ function acceptPackage(device: Device, raw: unknown, ctx: PackageContext, out: P
   }
   const kind = p.net !== undefined ? 'net' : 'gross';
   const value = clean((p.net ?? p.gross!) * conversionFactor(p.unit, lot.measuredUnit)!);
+  const beyond = lot.limits && packageLimitProblem(lot.limits, kind, value);
+  if (beyond) {
+    out.rejections.push({ seq: p.seq, errors: [{ path: path(kind), message: `${path(kind)} ${beyond}; received ${shown(p.net ?? p.gross)} ${p.unit}` }] });
+    return;
+  }
+  // Never more packages than the lot holds (docs/prepackages.md).
+  const full = lot.lotSize === undefined ? undefined : lot.noRoomFor?.(device.id, p, out.packages);
+  if (full !== undefined) {
+    const held = full.stored + full.earlier;
+    out.rejections.push({
+      seq: p.seq,
+      errors: [
+        {
+          path: path('lot'),
+          message: `${path('lot')} must be a lot with room for the package: lot ${lot.id} holds ${held} packages already${full.earlier > 0 ? ` (${full.earlier} of them earlier in this message)` : ''}, its declared lotSize ${lot.lotSize}, and a lot takes no more packages than it was declared with (send the rest to another lot); received ${shown(p.lot)}`,
+        },
+      ],
+    });
+    return;
+  }
   const net = clean(lot.toLotUnit(kind === 'net' ? value : value - lot.averageTare!));
   out.packages.push({ lot: lot.id, seq: p.seq, ts: p.ts, kind, value, net });
   const short = lot.nominal - net;

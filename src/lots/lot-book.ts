@@ -25,10 +25,12 @@ import {
   LotNotJudgeableError,
   lotNote,
   type PackageMeasurement,
+  packageLimitProblem,
+  packageLimits,
   packageNet,
   planLot,
-  validatePackages,
 } from '../metrology/prepackages.ts';
+import { packageDifferences, type PackageContent } from '../pipeline/resends.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { SamplingPlans } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
@@ -61,7 +63,7 @@ export interface NewLot {
 export type NewPackage = PackageMeasurement & {
   /** The client's id for it: a package sent again with the same id is stored once. */
   id?: string;
-  /** The position (1-based) it takes in the lot: one already filled is taken for a repeat and skipped. */
+  /** The position (1-based) it takes in the lot: one already filled is taken for a repeat and skipped (refused when it says otherwise). */
   position?: number;
 };
 
@@ -144,6 +146,11 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
    */
   private declarations: Map<string, StoredLot> | undefined;
   private loadedVersion = -1;
+  /**
+   * SQLite: the packages each lot held when the message path last asked (lotForPackages' `noRoomFor`), read
+   * once per message instead of once per package; forgotten whenever packages are appended to the lot.
+   */
+  private readonly counts = new Map<string, number>();
   private readonly watching: Watching | undefined;
   /** Settles when the declarations are loaded (at once on SQLite). */
   readonly loaded: Awaitable<void>;
@@ -249,6 +256,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     if (!l) return undefined;
     const planned = planLot(declarationOf(l), this.plans);
     if (!planned.ok) return undefined; // declared under other plans: it cannot be judged, so it takes nothing
+    const limits = packageLimits(declarationOf(l));
     x = {
       id: l.id,
       tenant: l.tenant,
@@ -260,60 +268,69 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       ...(l.scale !== undefined ? { scale: l.scale } : {}),
       tolerableDeficiency: planned.tolerableDeficiency,
       toLotUnit: planned.toLotUnit,
+      lotSize: l.lotSize,
+      ...(limits ? { limits } : {}),
+      noRoomFor: (device, p, earlier) => this.noRoomFor(l, device, p, earlier),
     };
     this.forIngest.set(id, x);
     return x;
   }
 
   /**
-   * Packages entered through the API, appended in order; those sent before (same client id or
-   * position) are skipped. Refuses the whole request (LotRequestError) when one is unusable.
+   * For the message path: the packages lot `l` holds, stored and `earlier` in the message (those not sent before),
+   * when they make its size already and the package `p` of `device` is not one it holds (a resend takes no new
+   * place); undefined when the lot has room. SQLite only: on PostgreSQL the count would wait on the database
+   * within the message path, so undefined, and the appends keep the lot to its size (recordPackages).
+   */
+  private noRoomFor(
+    l: StoredLot,
+    device: string,
+    p: { seq: number; ts: number },
+    earlier: readonly AcceptedPackage[],
+  ): { stored: number; earlier: number } | undefined {
+    if (this.db.dialect !== 'sqlite') return undefined;
+    let held = this.counts.get(l.id);
+    if (held === undefined) {
+      if (this.counts.size >= 10_000) this.counts.clear();
+      this.counts.set(l.id, (held = this.store.count(l.id) as number));
+    }
+    if (held + earlier.length < l.lotSize) return undefined; // room even if every earlier package is new
+    const sent = (q: { seq: number; ts: number }) => (this.store.sentPackage(device, q.seq, q.ts) as unknown) !== undefined;
+    const fresh = earlier.filter((q) => q.lot === l.id && !sent(q)).length;
+    return held + fresh >= l.lotSize && !sent(p) ? { stored: held, earlier: fresh } : undefined;
+  }
+
+  /**
+   * Packages entered through the API, appended in order. One sent before (the same client id, or a position
+   * already filled) is skipped when it repeats the package stored, refused when it says otherwise; one past the
+   * lot's size is refused. Refuses the whole request (LotRequestError) when one item is refused or unusable.
    */
   addPackages(id: string, items: readonly NewPackage[], now: Date): Answer<S, { lot: LotView; added: number; repeated: number }> {
     return answer(this.db, () =>
       after(this.store.get(id), (l) => {
         if (!l) throw new Error(`lot ${id} not found`);
-        return after(this.store.packagesOf(id), (stored) => {
-          const problems = validatePackages(declarationOf(l), items).map((message) => ({ path: '(packages)', message }));
-          // as the appends below take them: one at a filled position is skipped, one past the next leaves a
-          // gap, the others take the next place unless their client id is stored or earlier in the batch
-          const clientIds = new Set(stored.flatMap((p) => (p.clientId === undefined ? [] : [p.clientId])));
-          let next = stored.length + 1;
-          items.forEach((p, i) => {
-            if (p.position !== undefined && p.position < next) return;
-            if (p.position !== undefined && p.position > next)
-              problems.push({
-                path: `items.${i}.position`,
-                message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
-              });
-            else if (p.id === undefined || !clientIds.has(p.id)) next++;
-            if (p.id !== undefined) clientIds.add(p.id);
-          });
-          if (problems.length > 0) throw new LotRequestError('the packages cannot be added', problems);
-          const receivedAt = now.toISOString();
-          const appended = this.db.serially((tx) => {
-            const st = this.store.on(tx);
-            let added = 0;
-            const each = (p: NewPackage, i: number) =>
-              after(st.count(id), (count): Awaitable<void> => {
-                if (p.position !== undefined && p.position <= count) return;
-                if (p.position !== undefined && p.position > count + 1) {
-                  // a package with a client id sent before did not take the place this one counted on
-                  throw new LotRequestError('the packages cannot be added', [
-                    {
-                      path: `items.${i}.position`,
-                      message: `items.${i}.position would leave a gap: the lot has ${count} packages so far; received ${p.position}`,
-                    },
-                  ]);
-                }
-                const kind = 'net' in p ? 'net' : 'gross';
-                return after(st.append(id, { kind, value: 'net' in p ? p.net : p.gross, clientId: p.id, ts: now.getTime(), receivedAt }), (ok) => {
+        const unusable = itemProblems(l, items);
+        const receivedAt = now.toISOString();
+        this.counts.delete(id);
+        const appended = this.db.serially((tx) => {
+          const st = this.store.on(tx);
+          // what the lot holds, read under its lock, decides which items are new, repeated or refused
+          return after(st.lockLot(tx, id), () =>
+            after(st.packagesOf(id), (stored) => {
+              const { fresh, problems } = placeItems(l, stored, items);
+              if (unusable.length + problems.length > 0) throw new LotRequestError('the packages cannot be added', [...unusable, ...problems]);
+              let added = 0;
+              const each = (p: NewPackage) =>
+                after(st.append(id, { ...contentOf(p), clientId: p.id, ts: now.getTime(), receivedAt }), (ok) => {
                   if (ok) added++;
                 });
-              });
-            return after(st.lockLot(tx, id), () => after(inOrder(items, each), () => after(added > 0 ? this.judge(st, l, now) : undefined, () => added)));
-          });
-          return after(appended, (added) => after(this.view(id, now), (lot) => ({ lot: lot!, added, repeated: items.length - added })));
+              return after(inOrder(fresh, each), () => after(added > 0 ? this.judge(st, l, now) : undefined, () => added));
+            }),
+          );
+        });
+        return after(appended, (added) => {
+          this.counts.delete(id);
+          return after(this.view(id, now), (lot) => ({ lot: lot!, added, repeated: items.length - added }));
         });
       }),
     );
@@ -328,34 +345,52 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     const receivedAt = now.toISOString();
     // every node's appends to a lot wait on one lock, taken in the order of the lots' ids (no deadlock)
     const lots = [...new Set(packages.map((p) => p.lot))].sort();
-    return this.db.serially((tx) => {
+    for (const lot of lots) this.counts.delete(lot);
+    const recorded = this.db.serially((tx) => {
       const st = this.store.on(tx);
       const found = new Map<string, StoredLot>();
+      const held = new Map<string, number>();
       const touched = new Map<string, StoredLot>();
       const locked = inOrder(lots, (lot) =>
         after(st.lockLot(tx, lot), () =>
           after(st.get(lot), (l) => {
             if (l) found.set(lot, l);
+            return l && after(st.count(lot), (n) => void held.set(lot, n));
           }),
         ),
       );
       const appended = after(locked, () =>
         inOrder(packages, (p) => {
           const l = found.get(p.lot);
-          if (!l) return;
+          // Never beyond the lot's size. The message path refused such a package with feedback when it could
+          // tell (SQLite); one it could not (PostgreSQL, or a message of another device in flight) stops here.
+          if (!l || held.get(p.lot)! >= l.lotSize) return;
           return after(st.append(p.lot, { kind: p.kind, value: p.value, device, seq: p.seq, ts: p.ts, receivedAt }), (ok) => {
-            if (ok) touched.set(p.lot, l);
+            if (!ok) return;
+            touched.set(p.lot, l);
+            held.set(p.lot, held.get(p.lot)! + 1);
           });
         }),
       );
       return after(appended, () => inOrder([...touched.values()], (l) => this.judge(st, l, now)));
+    });
+    return after(recorded, () => {
+      for (const lot of lots) this.counts.delete(lot);
     });
   }
 
   /** Judges the lot on its packages; stores a changed verdict and opens `lot-fail` when it turns to fail. */
   private judge(st: LotStore<StateExecutor>, l: StoredLot, now: Date): Awaitable<void> {
     return after(st.packagesOf(l.id), (packages) => {
-      const j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
+      let j: LotJudgement;
+      try {
+        j = judgeLot({ ...declarationOf(l), packages: packages.map(measurementOf) }, this.plans);
+      } catch (e) {
+        // stored before a rule refused it (a plan changed, a package beyond the limits): the lot keeps its
+        // verdict and its view says why it cannot be judged; the packages are kept as evidence
+        if (e instanceof LotNotJudgeableError) return;
+        throw e;
+      }
       if (j.verdict === l.verdict) return;
       return after(st.setVerdict(l.id, j.verdict, j.verdict === 'pending' ? undefined : now.toISOString()), () => {
         if (j.verdict === 'fail') this.raiseLotFail(l, j, packages, now);
@@ -560,4 +595,92 @@ function cleaned(x: number | null): number | null {
 
 function measurementOf(p: StoredPackage): PackageMeasurement {
   return p.kind === 'net' ? { net: p.value } : { gross: p.value };
+}
+
+/** A package's content as a resend is compared (src/pipeline/resends.ts): net or gross, and the value in the measured unit. */
+function contentOf(p: NewPackage | StoredPackage): { kind: 'net' | 'gross'; value: number } {
+  if ('kind' in p) return { kind: p.kind, value: p.value };
+  return 'net' in p ? { kind: 'net', value: p.net } : { kind: 'gross', value: p.gross };
+}
+
+/** What of the items cannot be a package of the lot at all: a gross weighing without average tare, a net or gross beyond 10 × Qn (+ tare). */
+function itemProblems(l: StoredLot, items: readonly NewPackage[]): FieldError[] {
+  const problems: FieldError[] = [];
+  const limits = packageLimits(declarationOf(l));
+  for (const [i, p] of items.entries()) {
+    const { kind, value } = contentOf(p);
+    const path = `items.${i}.${kind}`;
+    if (!(Number.isFinite(value) && value >= 0)) {
+      problems.push({ path, message: `${path} must be a finite number ≥ 0; received ${value}` });
+      continue;
+    }
+    // as a device's package is answered (src/ingest/packages.ts)
+    if (kind === 'gross' && l.averageTare === undefined)
+      problems.push({
+        path,
+        message: `${path} needs the lot's average tare (R87 Annex B), and lot ${l.id} was declared without averageTare: send net, or declare the lot with its average tare; received ${value}`,
+      });
+    const beyond = limits && packageLimitProblem(limits, kind, value);
+    if (beyond) problems.push({ path, message: `${path} ${beyond}; received ${value}` });
+  }
+  return problems;
+}
+
+/**
+ * Which items are new packages of the lot, in order, given the packages it holds (`stored`). An item at a filled
+ * position, or with a client id the lot or an earlier item has, is a resend: skipped when it repeats that package
+ * (net or gross, and the value), refused when it says otherwise (as a device's resend is, src/pipeline/resends.ts).
+ * A position past the next leaves a gap; a new package past the lot's size is refused.
+ */
+function placeItems(l: StoredLot, stored: readonly StoredPackage[], items: readonly NewPackage[]): { fresh: NewPackage[]; problems: FieldError[] } {
+  const problems: FieldError[] = [];
+  const fresh: NewPackage[] = [];
+  const content = (c: { kind: 'net' | 'gross'; value: number }): PackageContent => ({ lot: l.id, ...c });
+  // by position (index + 1), the lot's packages then the request's new ones; by client id, where each came from
+  const at = stored.map((p) => content(contentOf(p)));
+  const byId = new Map<string, { content: PackageContent; where: string }>();
+  for (const p of stored)
+    if (p.clientId !== undefined) byId.set(p.clientId, { content: at[p.position - 1]!, where: `before, as package ${p.position} of the lot,` });
+  const resent = (i: number, field: string, first: PackageContent, again: PackageContent, what: string) => {
+    const differences = packageDifferences(first, again);
+    if (differences.length > 0)
+      problems.push({
+        path: `items.${i}.${field}`,
+        message: `items.${i}.${field} ${what} with other content (${differences.join(', ')}): a resend must repeat the package as sent`,
+      });
+  };
+  let beyond: number | undefined;
+  let over = 0;
+  for (const [i, p] of items.entries()) {
+    const mine = content(contentOf(p));
+    const next = at.length + 1;
+    const known = p.id === undefined ? undefined : byId.get(p.id);
+    if (p.position !== undefined && p.position < next) resent(i, 'position', at[p.position - 1]!, mine, `${p.position} holds a package`);
+    else if (p.position !== undefined && p.position > next)
+      problems.push({
+        path: `items.${i}.position`,
+        message: `items.${i}.position would leave a gap: the lot has ${next - 1} packages so far, so the next is ${next}; received ${p.position}`,
+      });
+    else if (known) resent(i, 'id', known.content, mine, `${JSON.stringify(p.id)} was received ${known.where}`);
+    else if (next > l.lotSize) {
+      beyond ??= i;
+      over++;
+    } else {
+      at.push(mine);
+      fresh.push(p);
+      if (p.id !== undefined) byId.set(p.id, { content: mine, where: `in items.${i}` });
+    }
+  }
+  if (beyond !== undefined) {
+    const room = l.lotSize - stored.length;
+    const held =
+      room > 0
+        ? `it has ${stored.length} so far and takes ${room} more, and this request brings ${fresh.length + over} new ones`
+        : `it has ${stored.length} already`;
+    problems.push({
+      path: `items.${beyond}`,
+      message: `items.${beyond} would be package ${Math.max(stored.length, l.lotSize) + 1} of lot ${l.id}, declared with lotSize ${l.lotSize}, and a lot takes no more packages than that: ${held}; none was added`,
+    });
+  }
+  return { fresh, problems };
 }

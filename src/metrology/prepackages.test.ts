@@ -1,7 +1,18 @@
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeLot, lotNoteText, planLot, scaleSuitability, tolerableDeficiency, type LotJudgement, type LotMeasurements } from './prepackages.ts';
+import {
+  judgeLot,
+  LotNotJudgeableError,
+  lotNoteText,
+  packageLimits,
+  planLot,
+  scaleSuitability,
+  tolerableDeficiency,
+  validatePackages,
+  type LotJudgement,
+  type LotMeasurements,
+} from './prepackages.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from './sampling-plans-loader.ts';
 
 const plans = loadSamplingPlans(join(import.meta.dirname, '../../devices', SAMPLING_PLANS_FILE));
@@ -89,7 +100,11 @@ describe('judgeLot, EU/UK reference test, single sampling (the default plan)', (
       /^Plan "EU\/UK reference test, single sampling": T1 check on 50 packages \(at most 3\); mean of the first 30 ≥ Qn − 0.503·s\. Source: UK SI 2006\/659/,
     );
     expect(j.reasons).toContain('Mean of 30 packages 500 g meets Qn − λ·s = 500 g − 0.503 × 2.03 g = 498.98 g.');
-    expect(j.reasons.at(-1)).toBe('The lot passes.');
+    expect(j.reasons.at(-2)).toBe('The lot passes.');
+    // a sampled lot under the default plan: the Vietnamese plan is unconfirmed (sampling-plans.json), so the verdict says whose it is
+    expect(j.reasons.at(-1)).toBe(
+      'This verdict is under plan "EU/UK reference test, single sampling", not under Circular 21/2014/TT-BKHCN: for a lot not measured whole the Circular takes the sample size n and the factor k of mean ≥ Qn − k·s from its Annex III, unconfirmed in the sampling plans, so under the Circular the sample and the verdict may differ.',
+    );
   });
 
   it('one package short by more than 2T (469 g: 31 g > 30 g) fails the lot', () => {
@@ -234,6 +249,11 @@ describe('notes: the reasons as data, one per reason', () => {
     lambda: 0.503,
     source: expect.stringMatching(/^UK SI 2006\/659 Sch\. 2 paras 3\.3–3\.5/),
   };
+  /** After the verdict of a sampled lot judged under an EU plan: not the Circular's (the Vietnamese plan is unconfirmed). */
+  const euVerdict = {
+    key: 'circular21Sampled',
+    values: { plan: 'EU/UK reference test, single sampling', planId: 'eu-reference-single', vnPlanId: 'vn-circular-21-2014' },
+  };
   const tFor500g = { key: 'tolerableDeficiencyPercent', values: { T: 15, Qn: 500, unit: 'g', amount: 3, from: 300, to: 500, baseUnit: 'g' } };
   /** Same count, same order: each reason is its note's English sentence; values are only strings and numbers. */
   const consistent = (j: LotJudgement) => {
@@ -253,6 +273,7 @@ describe('notes: the reasons as data, one per reason', () => {
       // mean 500 g, s = 2.0342 g → 2.03, limit 500 − 0.503 × 2.0342 = 498.977 → 498.98, as the sentence writes them
       { key: 'meanMeetsLimit', values: { n: 30, mean: 500, Qn: 500, unit: 'g', lambda: 0.503, s: 2.03, limit: 498.98 } },
       { key: 'lotPasses', values: {} },
+      euVerdict,
     ]);
   });
 
@@ -260,7 +281,7 @@ describe('notes: the reasons as data, one per reason', () => {
     const nets = [...clean];
     nets[9] = 469; // 31 g short > 2T = 30 g
     const j = consistent(judgeLot(lot(decl, nets), plans));
-    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't2Packages', 't1Accepted', 'meanMeetsLimit', 'lotFails']);
+    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't2Packages', 't1Accepted', 'meanMeetsLimit', 'lotFails', 'circular21Sampled']);
     expect(j.notes[2]).toEqual({ key: 't2Packages', values: { n: 1, twoT: 30, unit: 'g', positions: '10' } });
     expect(j.notes[3]).toEqual({ key: 't1Accepted', values: { n: 1, sampleSize: 50, accept: 3 } });
   });
@@ -269,7 +290,7 @@ describe('notes: the reasons as data, one per reason', () => {
     const four = [...clean];
     four.splice(30, 4, 480, 480, 480, 480);
     const j = consistent(judgeLot(lot(decl, [...four, 400, 400]), plans));
-    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't1Rejected', 'meanMeetsLimit', 'packagesUnused', 'lotFails']);
+    expect(keys(j)).toEqual(['tolerableDeficiencyPercent', 'plan', 't1Rejected', 'meanMeetsLimit', 'packagesUnused', 'lotFails', 'circular21Sampled']);
     expect(j.notes[2]).toEqual({ key: 't1Rejected', values: { n: 4, sampleSize: 50, accept: 3, reject: 4 } });
     expect(j.notes[4]).toEqual({ key: 'packagesUnused', values: { n: 2, sampleSize: 50 } });
   });
@@ -277,8 +298,11 @@ describe('notes: the reasons as data, one per reason', () => {
   it('a failing mean: below Qn − λ·s, and below Qn with the decimal that tells them apart', () => {
     // mean 497 g, s = 1.0171 g → 1.02, limit 499.488 → 499.49
     const j = consistent(judgeLot(lot(decl, [...alternate(30, 498, 496), ...Array(20).fill(500)]), plans));
-    expect(j.notes.at(-2)).toEqual({ key: 'meanBelowLimit', values: { n: 30, mean: 497, Qn: 500, unit: 'g', lambda: 0.503, s: 1.02, limit: 499.49 } });
-    expect(j.notes.at(-1)).toEqual({ key: 'lotFails', values: {} });
+    expect(j.notes.slice(-3)).toEqual([
+      { key: 'meanBelowLimit', values: { n: 30, mean: 497, Qn: 500, unit: 'g', lambda: 0.503, s: 1.02, limit: 499.49 } },
+      { key: 'lotFails', values: {} },
+      euVerdict,
+    ]);
     // 40 measured whole, mean 499.996 g: to 0.01 g it reads 500 g, so one decimal more
     const whole = consistent(judgeLot(lot({ nominal: 500, unit: 'g', lotSize: 40 }, [...Array(39).fill(500), 499.84]), plans));
     expect(whole.notes.at(-2)).toEqual({ key: 'meanBelowNominal', values: { n: 40, mean: 499.996, Qn: 500, unit: 'g' } });
@@ -339,6 +363,89 @@ describe('notes: the reasons as data, one per reason', () => {
     expect(j.notes[1]).toMatchObject({ values: { stages: 2, sample1: 30, accept1: 1, reject1: 3, sample2: 60, accept2: 4, reject2: 5, meanSample: 30 } });
     expect(j.reasons[1]).toMatch(/: T1 check on 30 packages \(at most 1, rejected at 3\), then T1 check on 60 packages \(at most 4\); mean of the first 30/);
     expect(j.notes[2]).toEqual({ key: 't1SecondSample', values: { n: 2, sampleSize: 30, accept: 1, reject: 3, next: 60 } });
+  });
+});
+
+describe('the note on a sampled lot judged under another plan than the unconfirmed Vietnamese one', () => {
+  // Qn = 500 g, lot 300: the default EU/UK plan takes a T1 sample of 50 and the mean of the first 30 (λ = 0.503); the
+  // Vietnamese rows of the plans file (R87 Table 2 figures, unconfirmed) would take 50 (λ = 0.379). Not restated.
+  const decl = { nominal: 500, unit: 'g', lotSize: 300 };
+  const clean = [...alternate(30, 502, 498), ...Array(20).fill(501)];
+  const last = (j: LotJudgement) => j.notes.at(-1);
+
+  it('follows the verdict of a sampled lot, pass or fail, naming the plan applied and no figure of the Circular', () => {
+    expect(last(judgeLot(lot(decl, clean), plans))).toEqual({
+      key: 'circular21Sampled',
+      values: { plan: 'EU/UK reference test, single sampling', planId: 'eu-reference-single', vnPlanId: 'vn-circular-21-2014' },
+    });
+    const failed = judgeLot(lot(decl, [...alternate(30, 498, 496), ...Array(20).fill(500)]), plans);
+    expect(failed.notes.slice(-2).map((n) => n.key)).toEqual(['lotFails', 'circular21Sampled']);
+    // the double plan, and the destructive rule (20 packages of a lot of 300): sampled too
+    const double = judgeLot(lot({ ...decl, plan: 'eu-reference-double' }, clean.slice(0, 30)), plans);
+    expect(double.verdict).toBe('pass'); // 0 T1 in the first 30 accept at once
+    expect(last(double)).toMatchObject({ key: 'circular21Sampled', values: { planId: 'eu-reference-double' } });
+    expect(last(judgeLot(lot({ ...decl, destructive: true }, clean.slice(0, 20)), plans))?.key).toBe('circular21Sampled');
+    expect(lotNoteText(last(failed)!)).toMatch(/^This verdict is under plan "EU\/UK reference test, single sampling", not under Circular 21\/2014\/TT-BKHCN:/);
+  });
+
+  it('has its sentence in the console: the English one the same as the reason, a Vietnamese one', async () => {
+    const note = judgeLot(lot(decl, clean), plans).notes.at(-1)!;
+    // browser code without types, so imported by URL (as src/console/vocabulary.test.ts does)
+    const dict = async (lang: string): Promise<Record<string, string>> => (await import(new URL(`../console/i18n-${lang}.js`, import.meta.url).href))[lang];
+    const [en, vi] = await Promise.all([dict('en'), dict('vi')]);
+    const fill = (template: string) => template.replace('{plan}', String((note.values as { plan: string }).plan));
+    expect(fill(en['lotNote.circular21Sampled']!)).toBe(lotNoteText(note));
+    expect(vi['lotNote.circular21Sampled']).toMatch(/^Kết luận này theo phương án lấy mẫu "\{plan\}", không theo Thông tư 21\/2014\/TT-BKHCN:/);
+  });
+
+  it('is not said before the verdict, for a lot measured whole, under the Vietnamese plan, or once that plan is confirmed', () => {
+    expect(judgeLot(lot(decl, clean.slice(0, 49)), plans).notes.map((n) => n.key)).not.toContain('circular21Sampled');
+    // 40 packages, all measured: the circular21WholeLot check speaks of those
+    const whole = judgeLot(lot({ nominal: 500, unit: 'g', lotSize: 40 }, Array(40).fill(501)), plans);
+    expect(whole.verdict).toBe('pass');
+    expect(whole.notes.map((n) => n.key)).not.toContain('circular21Sampled');
+    // under the Vietnamese plan (n = 50 of 300, λ = 0.379): its planUnconfirmed note says it
+    const vn = judgeLot(lot({ ...decl, plan: 'vn-circular-21-2014' }, clean), plans);
+    expect(vn.verdict).toBe('pass');
+    expect(vn.notes.map((n) => n.key)).toContain('planUnconfirmed');
+    expect(vn.notes.map((n) => n.key)).not.toContain('circular21Sampled');
+    const confirmed = { ...plans, vietnamesePlanConfirmed: true };
+    expect(judgeLot(lot(decl, clean), confirmed).notes.at(-1)).toEqual({ key: 'lotPasses', values: {} });
+  });
+});
+
+describe('magnitudes: the average tare under 10 × Qn, a package at most 10 × Qn (+ the tare)', () => {
+  const rice = { nominal: 500, unit: 'g', lotSize: 300 };
+
+  it('refuses an average tare of 10 × Qn or more, in the measured unit', () => {
+    // Qn 500 g: 10 × 500 = 5000 g; 4999.9 g is taken, 5000 g and the audit's 1e9 g are not.
+    expect(planLot({ ...rice, averageTare: 4999.9 }, plans).ok).toBe(true);
+    for (const averageTare of [5000, 1e9]) {
+      const p = planLot({ ...rice, averageTare }, plans);
+      expect(!p.ok && p.reasons).toEqual([
+        `The average tare ${averageTare} g must be less than 10 × Qn = 10 × 500 g = 5000 g: packaging that outweighs its contents ten times over is a unit slip (g for kg) or a typo, not a tare to subtract; if it is real, weigh the packages net.`,
+      ]);
+    }
+    // weighed in kg: Qn = 0.5 kg, so the tare must stay below 5 kg; 12.4 (grams typed as kg) is refused
+    expect(planLot({ ...rice, measuredUnit: 'kg', averageTare: 0.0124 }, plans).ok).toBe(true);
+    const slip = planLot({ ...rice, measuredUnit: 'kg', averageTare: 12.4 }, plans);
+    expect(!slip.ok && slip.reasons[0]).toMatch(/^The average tare 12.4 kg must be less than 10 × Qn = 10 × 0.5 kg = 5 kg:/);
+  });
+
+  it('gives the limits in the measured unit: a volume lot weighed in grams converts Qn with its density', () => {
+    expect(packageLimits({ ...rice, averageTare: 12.4 })).toEqual({ unit: 'g', nominal: 500, net: 5000, gross: 5012.4, averageTare: 12.4 });
+    // 1 L of milk at 1.03 g/mL = 1030 g: net at most 10 300 g; no tare, no gross limit
+    expect(packageLimits({ nominal: 1, unit: 'L', lotSize: 200, measuredUnit: 'g', density: 1.03 })).toEqual({ unit: 'g', nominal: 1030, net: 10300 });
+  });
+
+  it('refuses a package beyond them, by name, and judgeLot will not judge a lot holding one', () => {
+    const decl = { ...rice, averageTare: 12.4 };
+    expect(validatePackages(decl, [{ net: 5000 }, { gross: 5012.4 }])).toEqual([]);
+    expect(validatePackages(decl, [{ net: 500 }, { net: 1e308 }, { gross: 5012.5 }])).toEqual([
+      'Package 2: its net 1e+308 g must be at most 5000 g (10 × Qn = 10 × 500 g): a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo).',
+      'Package 3: its gross 5012.5 g must be at most 5012.4 g (10 × Qn + the average tare = 10 × 500 g + 12.4 g): a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo).',
+    ]);
+    expect(() => judgeLot({ ...decl, packages: [{ net: 500 }, { net: 1e308 }] }, plans)).toThrow(LotNotJudgeableError);
   });
 });
 

@@ -63,7 +63,7 @@ export type LotPlanResult = ({ ok: true } & LotPlan) | { ok: false; reasons: str
 /**
  * Checks a lot declaration and fixes T, the plan rule and the sample size. Refuses (with every reason, as
  * sentences an inspector can act on) a unit outside g/kg/mL/L, Qn outside the table, a lot size the plan has
- * no rule for, a negative tare, and a mass/volume mix without a density.
+ * no rule for, a negative tare or one of 10 × Qn or more (QN_MULTIPLE), and a mass/volume mix without a density.
  */
 export function planLot(lot: LotDeclaration, plans: SamplingPlans): LotPlanResult {
   const reasons: string[] = [];
@@ -75,6 +75,15 @@ export function planLot(lot: LotDeclaration, plans: SamplingPlans): LotPlanResul
   if (typeof conversion === 'string') reasons.push(conversion);
   if (lot.averageTare !== undefined && !(Number.isFinite(lot.averageTare) && lot.averageTare >= 0)) {
     reasons.push(`The average tare must be a number ≥ 0, got ${lot.averageTare}.`);
+  } else if (lot.averageTare !== undefined && t.ok && typeof conversion !== 'string') {
+    const qn = nominalMeasured(lot, conversion);
+    const limit = clean(QN_MULTIPLE * qn);
+    const u = lot.measuredUnit ?? lot.unit;
+    if (lot.averageTare >= limit) {
+      reasons.push(
+        `The average tare ${lot.averageTare} ${u} must be less than ${QN_MULTIPLE} × Qn = ${QN_MULTIPLE} × ${qn} ${u} = ${limit} ${u}: packaging that outweighs its contents ten times over is a unit slip (g for kg) or a typo, not a tare to subtract; if it is real, weigh the packages net.`,
+      );
+    }
   }
   if (!t.ok || !selection.ok || typeof conversion === 'string' || reasons.length > 0) return { ok: false, reasons };
   const r = selection.requirement;
@@ -109,12 +118,72 @@ function measuredToLotUnit(lot: LotDeclaration): ((x: number) => number) | strin
   return fromBase === 'g' ? (x) => ((x * into) / rho) * outOf : (x) => x * into * rho * outOf;
 }
 
+/**
+ * How many times Qn bounds the average tare (tare < 10 × Qn) and a package (net ≤ 10 × Qn, gross ≤ 10 × Qn + tare),
+ * in the measured unit. Not a legal limit: a bound on what can be a package of the lot at all. The slips it catches
+ * are factors of 1000 (g typed for kg, mL for L) and extra digits; no real package holds ten times its label, and
+ * packaging ten times as heavy as its contents would be exceptional (a heavy glass jar or bottle weighs a few times
+ * its contents), and its packages can still be weighed net. Without it an average tare of 1e9 g on a 500 g lot
+ * gave a mean of −999 999 400 g, and a net of 1e308 was taken.
+ */
+export const QN_MULTIPLE = 10;
+
+/** Qn in the lot's measured unit (the conversion is linear: measured × factor = lot unit). */
+function nominalMeasured(lot: LotDeclaration, toLotUnit: (x: number) => number): number {
+  return clean(lot.nominal / toLotUnit(1));
+}
+
+/** The largest net and gross a package of the lot may have, in its measured unit (QN_MULTIPLE). */
+export interface PackageLimits {
+  /** The lot's measured unit. */
+  unit: string;
+  /** Qn in `unit`. */
+  nominal: number;
+  /** 10 × Qn. */
+  net: number;
+  /** 10 × Qn + the average tare; only with an average tare. */
+  gross?: number;
+  averageTare?: number;
+}
+
+/** The limits of a package of the lot; undefined when the declaration cannot give them (planLot says why). */
+export function packageLimits(lot: LotDeclaration): PackageLimits | undefined {
+  const conversion = measuredToLotUnit(lot);
+  if (typeof conversion === 'string' || !(Number.isFinite(lot.nominal) && lot.nominal > 0)) return undefined;
+  const nominal = nominalMeasured(lot, conversion);
+  const net = clean(QN_MULTIPLE * nominal);
+  const tare = lot.averageTare;
+  const withTare = tare !== undefined && Number.isFinite(tare) && tare >= 0;
+  return { unit: lot.measuredUnit ?? lot.unit, nominal, net, ...(withTare ? { gross: clean(net + tare), averageTare: tare } : {}) };
+}
+
+/**
+ * Why a package's net or gross (in the measured unit) cannot be one of the lot: "must be at most 5000 g (10 × Qn =
+ * 10 × 500 g): …", to follow the field's name; undefined when it is within the limits.
+ */
+export function packageLimitProblem(limits: PackageLimits, kind: 'net' | 'gross', value: number): string | undefined {
+  const max = kind === 'net' ? limits.net : limits.gross;
+  if (max === undefined || value <= max) return undefined;
+  const u = limits.unit;
+  const how =
+    kind === 'net'
+      ? `${QN_MULTIPLE} × Qn = ${QN_MULTIPLE} × ${limits.nominal} ${u}`
+      : `${QN_MULTIPLE} × Qn + the average tare = ${QN_MULTIPLE} × ${limits.nominal} ${u} + ${limits.averageTare} ${u}`;
+  return `must be at most ${max} ${u} (${how}): a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo)`;
+}
+
 /** Problems with measured packages for this lot (empty when all are usable), one sentence each. */
 export function validatePackages(lot: LotDeclaration, packages: readonly PackageMeasurement[]): string[] {
   const problems: string[] = [];
+  const limits = packageLimits(lot);
   packages.forEach((p, i) => {
+    const kind = 'net' in p ? 'net' : 'gross';
     const value = 'net' in p ? p.net : p.gross;
     if (!Number.isFinite(value) || value < 0) problems.push(`Package ${i + 1}: the measured value must be a number ≥ 0, got ${value}.`);
+    else {
+      const beyond = limits && packageLimitProblem(limits, kind, value);
+      if (beyond) problems.push(`Package ${i + 1}: its ${kind} ${value} ${limits!.unit} ${beyond}.`);
+    }
     if ('gross' in p && lot.averageTare === undefined) {
       problems.push(`Package ${i + 1} is a gross weighing; the lot needs an average tare (R87 Annex B) to give its net quantity.`);
     }
@@ -190,6 +259,8 @@ export type LotNoteValues = {
   lotPasses: Record<string, never>;
   lotFails: Record<string, never>;
   circular21WholeLot: { plan: string; planId: string; accept: number; percent: number; t1: number };
+  /** A sampled lot judged under another plan while the Circular's is unconfirmed: `plan`/`planId` the one applied, `vnPlanId` the Circular's in the plans file. */
+  circular21Sampled: { plan: string; planId: string; vnPlanId: string };
   /** Added by the lot book when the weighing instrument is not fit: `reason` is the fitness's own (InstrumentFitness.reason). */
   instrumentUnfit: { instrument: string; reason: string };
   /** Added by the lot book when the plans changed since the lot was declared: `problems` as planLot / validatePackages write them. */
@@ -245,6 +316,8 @@ const ENGLISH: { [K in LotNoteKey]: (v: LotNoteValues[K]) => string } = {
   lotFails: () => 'The lot fails.',
   circular21WholeLot: (v) =>
     `Under ${v.plan}, at most ${countOf(v.accept, 'package')} of this lot (${v.percent} %) may be short by more than T; ${v.t1} are: an inspector applying it would find the lot non-conforming.`,
+  circular21Sampled: (v) =>
+    `This verdict is under plan "${v.plan}", not under Circular 21/2014/TT-BKHCN: for a lot not measured whole the Circular takes the sample size n and the factor k of mean ≥ Qn − k·s from its Annex III, unconfirmed in the sampling plans, so under the Circular the sample and the verdict may differ.`,
   instrumentUnfit: (v) => `The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${v.reason}`,
   notJudgeable: (v) => `Cannot judge the lot: ${v.problems}`,
 };
@@ -330,6 +403,8 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
       const stricter = vietnameseWholeLotCheck(plans, lot, req, t1Packages.length);
       if (stricter) notes.push(stricter);
     }
+    const otherThanCircular = vietnameseSampledNote(plans, lot, req);
+    if (otherThanCircular) notes.push(otherThanCircular);
   }
   return {
     plan: req.plan.id,
@@ -473,4 +548,19 @@ function vietnameseWholeLotCheck(plans: SamplingPlans, lot: LotDeclaration, req:
     percent: Number((100 * fraction).toFixed(2)),
     t1,
   });
+}
+
+/**
+ * Said after the verdict of a sampled lot (not measured whole) judged under a plan other than the Vietnamese one
+ * while the plans file flags that plan unconfirmed (`vietnamesePlanConfirmed: false`): which plan gave the verdict,
+ * and that the Circular's sample size and factor k for such a lot (its Annex III) are unconfirmed, so an inspector
+ * applying the Circular may draw another sample and reach another verdict. Only what the plans file states: the
+ * note names no figure of the Vietnamese rows, which copy R87 Table 2 and are unconfirmed as the Circular's.
+ * Null for a lot measured whole (vietnameseWholeLotCheck speaks of those), under the Vietnamese plan (its
+ * `planUnconfirmed` note says it), once the plan is confirmed, or when the file has no Vietnamese plan.
+ */
+function vietnameseSampledNote(plans: SamplingPlans, lot: LotDeclaration, req: SampleRequirement): LotNote | null {
+  if (plans.vietnamesePlanConfirmed || req.plan.id === VIETNAMESE_PLAN || !plans.plans.some((p) => p.id === VIETNAMESE_PLAN)) return null;
+  if (req.stages.length === 1 && req.stages[0]!.sampleSize === lot.lotSize && req.meanSampleSize === lot.lotSize) return null;
+  return lotNote('circular21Sampled', { plan: req.plan.name, planId: req.plan.id, vnPlanId: VIETNAMESE_PLAN });
 }

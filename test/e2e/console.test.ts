@@ -634,7 +634,10 @@ describe('inspector console (real browser)', () => {
     const weigh = (nets: number[]) =>
       cw.publishAsync(
         'instruments/cw-hn-1/packages',
-        JSON.stringify({ packages: nets.map((net) => ({ seq: ++pseq, ts: new Date().toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }),
+        // each package at its own millisecond: the time-series keeps one point per lot and time
+        JSON.stringify({
+          packages: nets.map((net, i) => ({ seq: ++pseq, ts: new Date(Date.now() - nets.length + i).toISOString(), lot: 'RICE-E2E', net, unit: 'g' })),
+        }),
         { qos: 1 },
       );
     const { page, problems, refused } = await b.open(DESKTOP);

@@ -235,11 +235,45 @@ describe('lots of prepackages over MQTT and the API', () => {
     expect(lot.scale).toEqual({
       id: 'cw-long',
       suitable: false,
-      // the day it ended in Vietnam (the enterprise's zone): 23:59:59.999Z is 06:59 the next morning there
-      reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${new Date(Date.parse(`${legalDue}T23:59:59.999Z`) + 7 * 3_600_000).toISOString().slice(0, 10)}): its indications are not legal evidence.`,
+      // issued at 00:00Z on the 10th (07:00 there in Vietnam, the enterprise's zone): due through the 10th there
+      reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${legalDue}): its indications are not legal evidence.`,
     });
-    // the instrument's own standing says the same
-    expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T23:59:59.999Z` });
+    // the instrument's own standing says the same: the end of that day in Vietnam
+    expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T16:59:59.999Z` });
+  });
+
+  it('refuses on feedback a package beyond the lot size or beyond 10 × Qn; a replay of packages the lot holds stays a replay', async () => {
+    await declare({ id: 'FULL-MQ', lotSize: 100, scale: 'cw-1' });
+    const first = seq;
+    await publish('FULL-MQ', alternating(98));
+    await lotWith('FULL-MQ', 98);
+    // three more in one message: the 99th and 100th are taken, the third would be the 101st
+    await publish('FULL-MQ', alternating(3));
+    expect((await cwInbox.waitFor((m) => m.payload.seq === seq)).payload.errors).toEqual([
+      {
+        path: 'packages.2.lot',
+        message:
+          'packages.2.lot must be a lot with room for the package: lot FULL-MQ holds 100 packages already (2 of them earlier in this message), its declared lotSize 100, and a lot takes no more packages than it was declared with (send the rest to another lot); received "FULL-MQ"',
+      },
+    ]);
+    await lotWith('FULL-MQ', 100);
+    // the first batch sent again (same seqs and times): replays of packages the lot holds, acknowledged without a refusal
+    const last = seq;
+    seq = first;
+    await publish('FULL-MQ', alternating(98));
+    seq = last;
+    await t.drained();
+    expect(cwInbox.messages.filter((m) => m.payload.seq > first && m.payload.seq <= first + 98)).toEqual([]);
+    expect((await t.call('GET', '/api/v1/lots/FULL-MQ')).body.measured).toBe(100);
+    // 6 kg = 6000 g net on a 500 g lot: more than 10 × Qn = 5000 g
+    await publish('CLEAN-1', [6], 'net', 'kg');
+    expect((await cwInbox.waitFor((m) => m.payload.seq === seq)).payload.errors).toEqual([
+      {
+        path: 'packages.0.net',
+        message:
+          'packages.0.net must be at most 5000 g (10 × Qn = 10 × 500 g): a package of ten times its nominal quantity is not one of this lot (a unit slip such as kg for g, or a typo); received 6 kg',
+      },
+    ]);
   });
 
   it("refuses packages of an unknown lot, of another tenant's lot, in the wrong unit or gross without tare, on feedback", async () => {

@@ -195,6 +195,39 @@ export function recordsContract(name: string, setup: () => Promise<RecordsTarget
       expect(raised.filter((r) => r.kind === 'lot-fail' && r.key === 'LOT-1')).toHaveLength(1);
     });
 
+    it('keeps a lot to its size and refuses a resend with another value, when two nodes append at once', async () => {
+      const [a, b] = await Promise.all(
+        [dbA, dbB].map(async (db) => {
+          const book = new LotBook(db, await Registry.open(db), new Map(), plans, { raise: () => undefined }, options);
+          await book.loaded;
+          return book;
+        }),
+      );
+      await a!.declare({ id: 'LOT-N', tenant: 'acme', product: 'Salt 500 g', nominal: 500, unit: 'g', lotSize: 100 }, 'operator:acme', NOW);
+      await vi.waitFor(() => expect(b!.lotForPackages('LOT-N')).toMatchObject({ id: 'LOT-N', lotSize: 100 }), { timeout: 1000, interval: 20 });
+      const batch = (from: number, n: number) =>
+        Array.from({ length: n }, (_, k) => ({
+          lot: 'LOT-N',
+          seq: from + k,
+          ts: NOW.getTime() + 10_000 + from + k,
+          kind: 'net' as const,
+          value: 501,
+          net: 501,
+        }));
+      // 60 + 60 sent to a lot of 100 by two instruments through two nodes at once: 100 stored, whichever came first
+      await Promise.all([a!.recordPackages('cw-n1', batch(0, 60), NOW), b!.recordPackages('cw-n2', batch(0, 60), NOW)]);
+      expect((await b!.view('LOT-N', NOW))?.measured).toBe(100);
+      const more = refused(() => a!.addPackages('LOT-N', [{ net: 501, id: 'x' }], NOW));
+      await expect(more).rejects.toMatchObject({ errors: [{ path: 'items.0', message: expect.stringMatching(/^items.0 would be package 101 of lot LOT-N/) }] });
+      // a client id stored with 498 g, sent again with 470 g
+      await a!.declare({ id: 'LOT-R', tenant: 'acme', product: 'Salt 500 g', nominal: 500, unit: 'g', lotSize: 100 }, 'operator:acme', NOW);
+      expect(await a!.addPackages('LOT-R', [{ net: 498, id: 'P-1' }], NOW)).toMatchObject({ added: 1 });
+      await expect(refused(() => b!.addPackages('LOT-R', [{ net: 470, id: 'P-1' }], NOW))).rejects.toMatchObject({
+        errors: [{ path: 'items.0.id', message: expect.stringContaining('with other content (net 498)') }],
+      });
+      expect(await b!.addPackages('LOT-R', [{ net: 498, id: 'P-1' }], NOW)).toMatchObject({ added: 0, repeated: 1 });
+    });
+
     it('keeps the plan a lot was declared under when a node judges it under another default plan', async () => {
       // node A declares with the shipped default (eu-reference-single); node B runs with OIML R87's plan as its default
       const [a, b] = await Promise.all(
