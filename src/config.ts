@@ -204,7 +204,8 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
   MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt (±20 % jitter)' },
   MAG_WEBHOOK_MAX_ATTEMPTS: { meaning: 'webhook delivery attempts before the delivery is dead-lettered' },
   MAG_FUTURE_TOLERANCE_MS: {
-    meaning: "how far ahead of the gateway's clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill)",
+    meaning:
+      "how far ahead of the gateway's clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill). The API holds the times of what happened to it too (a certificate's `issuedAt`, an inspection's `startedAt`, an inspector's check's `ts`)",
   },
   MAG_MAX_CONNECTIONS: { meaning: 'MQTT connections; one more gets CONNACK 3 (server unavailable)' },
   MAG_MAX_TOPIC_LEVELS: { meaning: 'deepest MQTT topic; a deeper one closes the connection' },

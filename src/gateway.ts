@@ -341,6 +341,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
     stop,
   };
   const app = createApi({
+    futureToleranceMs: config.limits.futureToleranceMs,
     registry,
     tokens,
     audit,

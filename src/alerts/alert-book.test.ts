@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStateDb, type Db } from '../store/db.ts';
-import { AlertBook, REPEAT_FLUSH_MS, type Alert, type AlertChange, type RaiseAlert } from './alert-book.ts';
+import { AlertBook, AlreadyAcknowledged, REPEAT_FLUSH_MS, type Alert, type AlertChange, type RaiseAlert } from './alert-book.ts';
 
 const AT = new Date('2026-03-01T00:00:00Z');
 let dir: string;
@@ -111,6 +111,16 @@ describe('throttled repeats', () => {
     book.raise(unverified(3));
     expect(book.resolve(opened.id, 'operator:o', { reason: 'recalibrated' }, AT)).toMatchObject({ state: 'resolved', count: 3 });
     expect(book.raise(unverified(4))?.change).toBe('opened');
+  });
+
+  it('an acknowledged alert is not acknowledged again: the first acknowledgement and its note stand', () => {
+    const opened = book.raise(unverified(1))!.alert;
+    expect(book.acknowledge(opened.id, 'operator:lan', 'on my way', AT)).toMatchObject({ state: 'acknowledged', ackBy: 'operator:lan', ackNote: 'on my way' });
+    expect(() => book.acknowledge(opened.id, 'inspector:a', 'again', AT)).toThrow(AlreadyAcknowledged);
+    expect(() => book.acknowledge(opened.id, 'inspector:a', 'again', AT)).toThrow(
+      `alert ${opened.id} is already acknowledged by operator:lan at ${AT.toISOString()}`,
+    );
+    expect(book.get(opened.id)).toMatchObject({ ackBy: 'operator:lan', ackNote: 'on my way' });
   });
 
   it('a clear writes the repeats of the alert it resolves first; the other alerts’ repeats wait for their flush', () => {

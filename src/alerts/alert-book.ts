@@ -147,6 +147,14 @@ export const ALERTS_TOPIC = 'alerts';
 export type Raised = { alert: Alert; change: 'opened' | 'repeated' };
 
 /** The alert book on the state database `S` (SqliteState: as a single node always ran; PostgresState: see the top of this file). */
+/** A second acknowledgement of an alert: the first (who, when, the note) stands. */
+export class AlreadyAcknowledged extends Error {
+  constructor(readonly alert: Alert) {
+    super(`alert ${alert.id} is already acknowledged by ${alert.ackBy ?? 'someone'} at ${alert.ackAt ?? 'an unknown time'}`);
+    this.name = 'AlreadyAcknowledged';
+  }
+}
+
 export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitter<{ change: [Alert, AlertChange] }> {
   private readonly store: AlertStore<S>;
   /** The unresolved alerts: the hot path never queries for dedup. */
@@ -384,10 +392,15 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     this.flushSoon();
   }
 
+  /**
+   * Acknowledges an open alert. An acknowledged one throws AlreadyAcknowledged (its first
+   * acknowledgement, who, when and the note, stands); a resolved one is answered as it is.
+   */
   acknowledge(id: string, by: string, note: string | undefined, now: Date): Answer<S, Alert> {
     if (this.pg) return this.answerOf(this.acknowledgeOnPostgres(id, by, note, now));
     const cur = this.current(id);
     if (!cur) throw new Error(`alert ${id} not found`);
+    if (cur.state === 'acknowledged') throw new AlreadyAcknowledged(cur);
     if (cur.state !== 'open') return this.answerOf(cur);
     const alert = this.sqlite.acknowledge(id, by, note, now.toISOString());
     this.emit('change', alert, 'acknowledged');
@@ -397,6 +410,7 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
   private async acknowledgeOnPostgres(id: string, by: string, note: string | undefined, now: Date): Promise<Alert> {
     const cur = await this.currentOnPostgres(id);
     if (!cur) throw new Error(`alert ${id} not found`);
+    if (cur.state === 'acknowledged') throw new AlreadyAcknowledged(cur);
     if (cur.state !== 'open') return cur;
     const [alert] = await this.db.atomically(() => [this.store.acknowledge(id, by, note, now.toISOString()), this.db.announce(ALERTS_TOPIC)] as const);
     this.emit('change', alert, 'acknowledged');

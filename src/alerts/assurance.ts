@@ -19,6 +19,7 @@ import { DriftStore } from '../store/drift.ts';
 import { TotalizerStore } from '../store/totalizers.ts';
 import { LotStore } from '../store/lots.ts';
 import type { Rejected } from '../store/rejections.ts';
+import { SequenceTracker } from '../ingest/sequence.ts';
 import { RejectionLog } from './rejection-log.ts';
 import type { AlertBook, Severity } from './alert-book.ts';
 import type { AcceptedReading, IngestResult, Rejection } from '../ingest/ingest.ts';
@@ -98,6 +99,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private verification = new Map<string, string>(); // device → "state|validUntil" last published
   /** A timed write of what the message path left in memory (rejections) failed; kept for the next. */
   onFlushError: (err: Error) => void = () => {};
+  /** The devices' seq numbering on this node: gaps and steps back (GET /devices/{id} `sequence`). */
+  readonly sequences = new SequenceTracker();
 
   constructor(
     private readonly db: S,

@@ -6,11 +6,13 @@ import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
 import { effectiveVerificationDue } from '../metrology/verification.ts';
 
 const NOW = new Date('2026-03-15T02:30:00Z');
+let now = NOW;
 let api: ApiUnderTest;
 let insp: { bg: string; hn: string };
 
 beforeEach(() => {
-  api = apiUnderTest({ now: () => NOW });
+  now = NOW;
+  api = apiUnderTest({ now: () => now });
   insp = { bg: api.token('inspector', { regions: ['VN-BG'] }), hn: api.token('inspector', { regions: ['VN-HN'] }) };
 });
 afterEach(() => api.close());
@@ -316,6 +318,7 @@ describe('an inspection record opened within a campaign', () => {
       body: { error: { details: [{ path: 'campaign', message: `campaign hn-2026 is in region VN-HN, enterprise ${tenant} in VN-BG` }] } },
     });
     // within the campaign's days only, on the enterprise's clock: 00:30 on 1 April in Vietnam is 31 March in UTC
+    now = new Date('2026-04-01T05:00:00Z'); // noon on 1 April: neither start is ahead of the clock
     const late = await api.call('POST', '/api/v1/inspections', { token: insp.bg, body: { ...opening, startedAt: '2026-04-01T00:30:00+07:00' } });
     expect(late).toMatchObject({
       status: 400,

@@ -24,8 +24,8 @@ import type { CampaignService } from '../inspections/campaign-service.ts';
 import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
-import { PARSE_OPTIONS, describeIssues } from '../ingest/field-errors.ts';
-import { isDateOnly, periodBound, validFrom } from '../oversight/period.ts';
+import { PARSE_OPTIONS, describeIssues, shown } from '../ingest/field-errors.ts';
+import { LAST_INSTANT, canonicalTime, isDateOnly, localDateTime, periodBound, timeProblem, validFrom } from '../oversight/period.ts';
 
 /** What /readyz reports on. */
 export interface ReadinessSources {
@@ -57,7 +57,10 @@ export interface ApiDeps {
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
   alerts: Pick<AlertBook<StateExecutor>, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
-  assurance: Pick<Assurance<StateExecutor>, 'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween'>;
+  assurance: Pick<
+    Assurance<StateExecutor>,
+    'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween' | 'sequences'
+  >;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
   /** Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the readiness ranking. */
@@ -80,6 +83,8 @@ export interface ApiDeps {
   now: () => Date;
   /** Zone of the overview's and reports' months and days (MAG_DEFAULT_TIME_ZONE); Asia/Ho_Chi_Minh when absent. */
   timeZone?: string;
+  /** How far ahead of `now` a time of something that happened may be (as MAG_FUTURE_TOLERANCE_MS for devices); 5 minutes when absent. */
+  futureToleranceMs?: number;
   /** Publishes a device's retained `config` (verification standing) when it changed, or always with `force`. */
   publishConfig: (device: Device, force?: boolean) => void;
   /** On-site inspection records and their findings (the inspector's work). */
@@ -92,7 +97,7 @@ export type Env = { Variables: { principal: Principal } };
 
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503,
     readonly code: string,
     message: string,
     readonly details?: unknown,
@@ -241,9 +246,9 @@ export class RouteTable {
       if (spec.roles !== 'public') requireRole(p, spec.roles);
       let body: unknown = undefined;
       if (spec.body) {
+        const text = jsonBodyText(new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type'));
         let raw: unknown;
         try {
-          const text = await c.req.text();
           raw = text === '' ? {} : JSON.parse(text);
         } catch (e) {
           throw new ApiError(400, 'invalid_json', 'the request body is not valid JSON', [{ path: '(root)', message: (e as Error).message }]);
@@ -252,9 +257,10 @@ export class RouteTable {
         if (!r.success) throw new ApiError(400, 'invalid_request', 'the request body is invalid', zodDetails(r.error));
         body = r.data;
       }
+      const given = queryValues(c.req.queries(), spec.query);
       let query: unknown = undefined;
       if (spec.query) {
-        const r = spec.query.safeParse(c.req.query(), PARSE_OPTIONS);
+        const r = spec.query.safeParse(given, PARSE_OPTIONS);
         if (!r.success) throw new ApiError(400, 'invalid_request', 'the query string is invalid', zodDetails(r.error, 'the query string'));
         query = r.data;
       }
@@ -290,6 +296,7 @@ export class RouteTable {
           },
           ...(s.roles === 'public' ? {} : { '401': { description: 'no or bad token' }, '403': { description: 'role not allowed' } }),
           '400': { description: 'invalid input, with the failing fields' },
+          ...(s.body ? { '415': { description: 'the body is not sent as application/json' } } : {}),
           '404': { description: 'not found, or not visible to this token' },
         },
       };
@@ -310,7 +317,18 @@ export function zoneOf(deps: Pick<ApiDeps, 'registry' | 'timeZone'>, tenant: str
   return (tenant ? deps.registry.tenant(tenant)?.timeZone : undefined) ?? deps.timeZone ?? 'Asia/Ho_Chi_Minh';
 }
 
-export const IsoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO 8601 date or date-time');
+/**
+ * A time given to the API: a date alone or a date-time (ISO 8601, a real calendar day and time of
+ * 1970–9999, nothing around it: timeProblem), written with T and an upper-case Z (canonicalTime).
+ */
+export const IsoDate = z
+  .string()
+  .superRefine((s, ctx) => {
+    const problem = timeProblem(s);
+    // continue: false: the body's own refinements (validUntil after issuedAt) do not read it as a date
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: s, continue: false });
+  })
+  .transform(canonicalTime);
 export const TimeRange = {
   from: IsoDate.optional(),
   to: IsoDate.optional(),
@@ -355,7 +373,148 @@ export function checkView<C extends { ts: number }>(c: C): Omit<C, 'ts'> & { ts:
   return { ...c, ts: new Date(c.ts).toISOString() };
 }
 
-/** queryBound as an ISO 8601 instant (UTC), for the stores that compare stored ISO strings. */
+/** queryBound as an ISO 8601 instant (UTC), for the stores that compare stored ISO strings (at most 9999-12-31T23:59:59.999Z: later ones write +010000-… and sort first). */
 export function queryBoundIso(value: string | undefined, zone: string, side: 'from' | 'before' | 'through'): string | undefined {
-  return value === undefined ? undefined : new Date(queryBound(value, zone, side)).toISOString();
+  return value === undefined ? undefined : new Date(Math.min(queryBound(value, zone, side), LAST_INSTANT)).toISOString();
+}
+
+/** A 400 about the query string: one parameter and what is wrong with it. */
+export const badQuery = (path: string, message: string) => new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path, message }]);
+
+/**
+ * Refuses a period that ends before it starts: `from` after `to`, compared as queryBound reads them
+ * (a date alone `to` through its end, so from=to=2026-03-01 is that day), in `zone`. Every route
+ * with a period says it so; an empty list would read as "nothing happened".
+ */
+export function refuseReversed(query: Record<string, unknown>, zone: string, [fromName, toName]: readonly [string, string] = ['from', 'to']): void {
+  const from = query[fromName];
+  const to = query[toName];
+  if (typeof from !== 'string' || typeof to !== 'string') return;
+  if (queryBound(from, zone, 'from') > queryBound(to, zone, 'through'))
+    throw badQuery(fromName, `${fromName} must not be after ${toName}; received ${fromName}=${from}, ${toName}=${to}`);
+}
+
+/**
+ * Why a period that starts at `value` (the `name` parameter, its end not given: now) is refused: it
+ * starts after now. Said so, naming the bound that was sent (it said "must be before to").
+ */
+export function futureFromMessage(value: string, zone: string, now: number, name = 'from'): string {
+  const clock = localDateTime(zone, now);
+  return `${name} is in the future: the period has not begun (the gateway's clock reads ${clock.day} ${clock.time} in ${zone}); received ${shown(value)}`;
+}
+
+/**
+ * Refuses a time of something that happened (a certificate's issuedAt, an inspection's startedAt, a
+ * check's ts) ahead of the gateway's clock by more than `futureToleranceMs` (a tablet's clock a little
+ * fast): a certificate not yet issued became the instrument's last calibration, a check dated 2030
+ * its newest one. A date alone is the start of that day in `zone`: today is accepted.
+ */
+export function refuseFuture(
+  deps: Pick<ApiDeps, 'now' | 'futureToleranceMs'>,
+  zone: string,
+  times: readonly (readonly [path: string, value: string | undefined])[],
+): void {
+  const now = deps.now().getTime();
+  const tolerance = deps.futureToleranceMs ?? 5 * 60_000;
+  const ahead = times.filter(([, v]) => v !== undefined && instantIn(v, zone) > now + tolerance);
+  if (ahead.length === 0) return;
+  const clock = localDateTime(zone, now);
+  throw new ApiError(
+    400,
+    'invalid_request',
+    'the request body is invalid',
+    ahead.map(([path, v]) => ({
+      path,
+      message: `${path} is in the future: it says when this happened, and the gateway's clock reads ${clock.day} ${clock.time} in ${zone} (${tolerance / 1000} s of tolerance for a fast clock); received ${shown(v)}`,
+    })),
+  );
+}
+
+/**
+ * A whole number in a query string: digits only (not `5abc`, `1e3`, `Infinity`, an empty value),
+ * from `min` to `max`; a refusal shows the text sent (z.coerce.number showed NaN as "null").
+ */
+export function QueryInt(min: number, max?: number) {
+  const accepted = max === undefined ? `must be a whole number, at least ${min}` : `must be a whole number from ${min} to ${max}`;
+  const n = z.number().min(min, accepted);
+  return z
+    .string()
+    .regex(/^[0-9]{1,16}$/, accepted)
+    .transform(Number)
+    .pipe(max === undefined ? n : n.max(max, accepted))
+    .meta({ type: 'integer', minimum: min, ...(max === undefined ? {} : { maximum: max }) }); // what /openapi.json says
+}
+
+/**
+ * The query string as the route's schema reads it, one value a name. Refused, naming each
+ * parameter: one the route does not take (a misspelt `tennant` gave the whole list), one given
+ * twice (the first was taken silently), one given empty (`limit=` read as 0).
+ */
+export function queryValues(all: Record<string, string[]>, schema: z.ZodType | undefined): Record<string, string> {
+  const accepted = schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+  const problems: { path: string; message: string }[] = [];
+  const out: Record<string, string> = {};
+  for (const [name, values] of Object.entries(all)) {
+    if (!schema || (accepted && !accepted.includes(name)))
+      problems.push({
+        path: name,
+        message: `${name} is not a query parameter of this route (${accepted?.length ? `it takes ${accepted.join(', ')}` : 'it takes none'}); received ${shown(values[0])}`,
+      });
+    else if (values.length > 1) problems.push({ path: name, message: `${name} is given ${values.length} times: give it once; received ${shown(values)}` });
+    else if (values[0] === '') problems.push({ path: name, message: `${name} is empty: give a value or leave it out` });
+    else out[name] = values[0]!;
+  }
+  if (problems.length) throw new ApiError(400, 'invalid_request', 'the query string is invalid', problems);
+  return out;
+}
+
+/** The first byte of `b` that is not part of valid UTF-8. */
+function firstBadUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const x = b[i]!;
+    const n = x < 0x80 ? 0 : x >= 0xc2 && x <= 0xdf ? 1 : x >= 0xe0 && x <= 0xef ? 2 : x >= 0xf0 && x <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    // no overlong forms, no surrogates, nothing past U+10FFFF
+    const lo = x === 0xe0 ? 0xa0 : x === 0xf0 ? 0x90 : 0x80;
+    const hi = x === 0xed ? 0x9f : x === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= n; k++) {
+      const y = b[i + k];
+      if (y === undefined || y < (k === 1 ? lo : 0x80) || y > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * A request body as JSON text: UTF-8 (JSON is UTF-8, RFC 8259; Windows-1258 bytes decoded leniently
+ * were stored as U+FFFD) sent as application/json (charset utf-8 or none), else 415. An empty body
+ * is '' whatever its type (a route whose fields are all optional).
+ */
+export function jsonBodyText(bytes: Uint8Array, contentType: string | undefined): string {
+  if (bytes.length === 0) return '';
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstBadUtf8(bytes);
+    throw new ApiError(400, 'invalid_encoding', 'the request body is not UTF-8 text', [
+      {
+        path: '(root)',
+        message: `the request body is not UTF-8 text: byte 0x${(bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not valid UTF-8 (a legacy code page such as Windows-1258 or Latin-1?); send JSON encoded as UTF-8`,
+      },
+    ]);
+  }
+  const [type = '', ...params] = (contentType ?? '').split(';').map((x) => x.trim());
+  const charset = params
+    .find((x) => /^charset\s*=/i.test(x))
+    ?.replace(/^charset\s*=\s*/i, '')
+    .replace(/^"(.*)"$/, '$1');
+  if (type.toLowerCase() !== 'application/json' || (charset !== undefined && !/^utf-?8$/i.test(charset)))
+    throw new ApiError(
+      415,
+      'unsupported_media_type',
+      `the request body must be JSON sent with Content-Type: application/json (charset utf-8 or none); received ${contentType ? shown(contentType) : 'no Content-Type'}`,
+    );
+  return text;
 }

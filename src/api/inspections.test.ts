@@ -115,6 +115,7 @@ describe('an inspection record', () => {
 
   it("answers a check's time as an ISO 8601 UTC string, as the instrument's check history does, and hashes it as the record stores it", async () => {
     const id = await open();
+    now = new Date('2026-03-15T03:30:00Z'); // 10:30: the check at 10:05 has been made (one ahead of the clock is refused)
     const at = { ...proving(20.05), ts: '2026-03-15T10:05:00+07:00' };
     const added = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [at, proving(20.02)]) });
     expect(added.status, JSON.stringify(added.body)).toBe(201);
@@ -388,6 +389,7 @@ describe('an inspection record', () => {
     expect(long.body.authority).toBe('Đ'.repeat(200));
 
     // printed: the authority in capitals above the team, the address and the representative, who signs
+    now = new Date('2026-03-15T02:45:00Z'); // 09:45: the check at 09:41 has been made
     await api.call('POST', `/api/v1/inspections/${r.body.id}/items`, {
       token: insp.bg,
       body: item('fd-dt-2', [{ ...proving(20.05), ts: '2026-03-15T09:41:00' }]),

@@ -130,7 +130,7 @@ describe('certificates', () => {
       validUntil: '2027-01-15T16:59:59.999Z',
     });
     await api.call('POST', '/api/v1/devices/baro-n1/certificates', {
-      body: { ...certificate, number: 'V-2027-001', issuedAt: '2027-01-10', validUntil: '2028-01-10' },
+      body: { ...certificate, number: 'V-2027-001', issuedAt: '2026-02-25', validUntil: '2027-02-25' }, // issued before now (one ahead of the clock is refused)
     });
     const list = await api.call('GET', '/api/v1/devices/baro-n1/certificates', { token: insp.hanoi });
     expect(list.body.items.map((c: { number: string }) => c.number)).toEqual(['V-2027-001', 'V-2026-001']); // newest first

@@ -105,7 +105,7 @@ describe('assurance report', () => {
     expect((await api.call('GET', '/api/v1/reports/assurance?tenant=south', { token: op.north })).status).toBe(404);
     expect((await api.call('GET', '/api/v1/reports/assurance?tenant=north', { token: insp.saigon })).status).toBe(404);
     expect((await api.call('GET', '/api/v1/reports/assurance?from=2026-03-01&to=2026-02-01', { token: admin })).body.error.details).toEqual([
-      { path: 'from', message: 'must not be after to' },
+      { path: 'from', message: 'from must not be after to; received from=2026-03-01, to=2026-02-01' },
     ]);
   });
 

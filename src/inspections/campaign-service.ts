@@ -195,6 +195,14 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
         },
       ]);
     }
+    // nor one that ends before it starts: the scale would be registered with a certificate lapsed already
+    if (input.validUntil && !(Date.parse(input.validUntil) > at))
+      throw new Refusal('invalid', 'the request body is invalid', [
+        {
+          path: 'validUntil',
+          message: `validUntil ${localDay(this.zone, Date.parse(input.validUntil))} is not after verifiedAt ${localDay(this.zone, at)}: the certificate of a scale that passes runs from its verification, through at most ${legalDay}`,
+        },
+      ]);
     // The registry answers at once on SQLite (the demo history records inside one transaction), with Promises on PostgreSQL.
     return after(this.registerScale(c, market, input, actor), (device) => {
       const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : legalEnd;

@@ -16,7 +16,10 @@ import type { Device, Registry } from '../store/registry.ts';
 import { SealedOffAlready, type FindingFilter, type InspectionFilter, type InspectionStore, type NewInspection } from '../store/inspections.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { CheckResult, FieldError } from '../metrology/types.ts';
-import { evaluateCheck } from '../metrology/check.ts';
+import { channelUnitFactor, evaluateCheck } from '../metrology/check.ts';
+import { channelFor, isFieldErrors } from '../metrology/channel.ts';
+import { channelMpe } from '../metrology/mpe.ts';
+import { unitText } from '../metrology/units.ts';
 import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceability.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
@@ -283,6 +286,11 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
         ...(c.gas !== undefined ? { gas: c.gas } : {}),
         ...(c.deltaL !== undefined ? { deltaL: c.deltaL } : {}),
       };
+      const bounds = checkBoundErrors(profile, device, c);
+      if (bounds.length) {
+        errors.push(...bounds.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
+        return;
+      }
       const r = evaluateCheck({ profile, device, certificates: this.deps.registry.certificatesOf(device.id) }, input);
       if (!r.ok) errors.push(...r.errors.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
       else {
@@ -390,13 +398,39 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     return this.store.inspectionSummary(from, to, regions, tenants);
   }
 
-  /** The enterprise's answer to a finding that is not closed. */
+  /**
+   * The enterprise's answer to a finding that is neither closed nor answered. An answer stays as
+   * given (the record prints it, the hash of a closed record leaves it out): a second one is refused
+   * (conflict) unless it says exactly the same, a retry answered with the finding as it is.
+   */
   answerFinding(id: string, answer: string, actor: string): Answer<S, Finding> {
     return this.answer(() =>
-      after(this.store.answer(id, answer, actor, this.deps.now()) as Awaitable<Finding | undefined>, (f) => {
-        if (!f) return this.findingRefusal(id);
-        this.audit(actor, 'finding.answer', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, answer });
-        return f;
+      after(this.store.finding(id) as Awaitable<Finding | undefined>, (found) => {
+        if (!found) throw new Refusal('not-found', `finding ${id} not found`);
+        // under the record's lock: of two answers sent at once, the second finds the first
+        const answered = this.store.serially((st) =>
+          after(st.lockRecord(found.inspection), () =>
+            after(st.finding(id), (f): Awaitable<{ finding: Finding; repeated: boolean }> => {
+              if (!f) throw new Refusal('not-found', `finding ${id} not found`);
+              if (f.state === 'closed') throw new Refusal('conflict', `finding ${id} is closed`);
+              if (f.answer !== undefined) {
+                if (f.answer === answer) return { finding: f, repeated: true };
+                throw new Refusal(
+                  'conflict',
+                  `finding ${id} was answered already by ${personOf(f.answeredBy ?? '')} at ${f.answeredAt}; an answer stays as given on the record: what was done since goes to the inspector, who closes the finding or notes a new one`,
+                );
+              }
+              return after(st.answer(id, answer, actor, this.deps.now()) as Awaitable<Finding | undefined>, (g) => {
+                if (!g) throw new Refusal('conflict', `finding ${id} is closed`);
+                return { finding: g, repeated: false };
+              });
+            }),
+          ),
+        );
+        return after(answered as Awaitable<{ finding: Finding; repeated: boolean }>, ({ finding: f, repeated }) => {
+          if (!repeated) this.audit(actor, 'finding.answer', f.inspection, { tenant: f.tenant, finding: f.id, device: f.device, answer });
+          return f;
+        });
       }),
     );
   }
@@ -475,6 +509,72 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
       }),
     );
   }
+}
+
+/** The person of an actor as recorded (`role:name:token` → name), as the printed record names people. */
+function personOf(actor: string): string {
+  const parts = actor.split(':');
+  return parts.length >= 3 ? parts.slice(1, -1).join(':') : actor;
+}
+
+/** How many times its largest magnitude an instrument's check values may reach: beyond, no display shows them. */
+const BEYOND_RANGE = 10;
+/** How many in-service MPEs below zero an indication of a quantity that is never negative may lie (a zero error, never more). */
+const BELOW_ZERO_MPES = 10;
+
+/**
+ * Why a check's values cannot be this instrument's, or [] (each message starts with its field): a
+ * reference below zero for a quantity that is never negative (the channel's range starts at 0 or
+ * above: volume, mass, concentration, absolute pressure); an indication below zero by more than
+ * BELOW_ZERO_MPES in-service MPEs at the reference (a zero error is a few); an indication or a
+ * reference beyond BEYOND_RANGE times the range's largest magnitude; a reference uncertainty
+ * larger than that magnitude. All in the channel's canonical unit; a channel or unit that does not
+ * resolve is left to evaluateCheck to refuse.
+ */
+export function checkBoundErrors(profile: InstrumentProfile, device: Device, c: InspectionCheckInput): FieldError[] {
+  const ch = channelFor(profile, device, c.gas === undefined ? {} : { gas: c.gas });
+  if (isFieldErrors(ch)) return [];
+  const unit = channelUnitFactor(ch, c.unit);
+  if ('path' in unit) return [];
+  const canonical = unitText(ch.canonicalUnit);
+  const { min, max } = ch.range;
+  const range = `${min} to ${max} ${canonical}${ch.gas ? ` (${ch.gas})` : ''}`;
+  const sent = (x: number) => `${x} ${c.unit}${unit.factor === 1 ? '' : ` (${x * unit.factor} ${canonical})`}`;
+  const errors: FieldError[] = [];
+  const reference = c.reference * unit.factor;
+  const indicated = c.indicated * unit.factor;
+  const largest = Math.max(Math.abs(min), Math.abs(max));
+  const what = `a ${profile.id} measures ${ch.quantity}, which is never negative (range ${range})`;
+  if (min >= 0 && reference < 0) errors.push({ path: 'reference', message: `reference ${sent(c.reference)} is negative: ${what}` });
+  if (min >= 0 && indicated < 0 && reference >= 0) {
+    let mpe: number | undefined;
+    try {
+      mpe = channelMpe(ch, reference, 'inService');
+    } catch {
+      mpe = undefined; // a reference the rule cannot judge (below the MMQ…): evaluateCheck says why
+    }
+    if (mpe !== undefined && -indicated > BELOW_ZERO_MPES * mpe)
+      errors.push({
+        path: 'indicated',
+        message: `indicated ${sent(c.indicated)} is below zero by more than ${BELOW_ZERO_MPES} times the in-service MPE (±${Number(mpe.toPrecision(6))} ${canonical}): ${what}; only a zero error shows below zero`,
+      });
+  }
+  for (const [key, v, raw] of [
+    ['indicated', indicated, c.indicated],
+    ['reference', reference, c.reference],
+  ] as const)
+    if (Math.abs(v) > BEYOND_RANGE * largest)
+      errors.push({
+        path: key,
+        message: `${key} ${sent(raw)} is far beyond what the instrument reads (range ${range}): at most ${BEYOND_RANGE * largest} ${canonical} in magnitude; check the value and its unit`,
+      });
+  const u = c.referenceUncertainty * Math.abs(unit.factor);
+  if (u > largest)
+    errors.push({
+      path: 'referenceUncertainty',
+      message: `referenceUncertainty ${sent(c.referenceUncertainty)} is larger than anything the instrument reads (range ${range}): the standard's U (k = 2) is a small part of the value, in the check unit`,
+    });
+  return errors;
 }
 
 /** A record as stored, or as the API answers it (its checks' ts as ISO 8601 strings): recordHash reads both. */

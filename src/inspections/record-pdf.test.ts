@@ -1,7 +1,7 @@
 // The printed inspection record: both languages say the same things, times are the tenant's,
 // people are named, and a long record runs onto numbered pages with DejaVu Sans embedded.
 import { describe, expect, it } from 'vitest';
-import { actorName, distinguishing, recordTime, renderRecordPdf } from './record-pdf.ts';
+import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordTime, renderRecordPdf } from './record-pdf.ts';
 import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
 import type { InspectionItem, InspectionRecord } from './types.ts';
@@ -308,5 +308,26 @@ describe('the parties, the times of the checks and the words of a calibrated typ
     const vi = readPdf(pdf).text.replace(/\s+/g, ' ');
     expect(vi).toMatch(/^ĐOÀN KIỂM TRA Số: BBKT-2026-0012/);
     expect(vi).not.toMatch(/Địa chỉ|Đại diện cơ sở:/);
+  });
+});
+
+describe('printable', () => {
+  const more = (n: number) => ` (+${n})`;
+  it('leaves ordinary text as it is', () => {
+    expect(printable('Đã thay niêm phong số 0042, kiểm tra lại ngày 20/03', more)).toBe('Đã thay niêm phong số 0042, kiểm tra lại ngày 20/03');
+  });
+  it('breaks a run without a space every 64 characters, letters outside the BMP kept whole', () => {
+    expect(printable(`a ${'x'.repeat(130)} b`, more)).toBe(`a ${'x'.repeat(64)}\n${'x'.repeat(64)}\nxx b`);
+    const emoji = '😀'.repeat(65);
+    expect(
+      printable(emoji, more)
+        .split('\n')
+        .map((l) => Array.from(l).length),
+    ).toEqual([64, 1]);
+  });
+  it(`cuts after ${MAX_PRINTED_CHARS} characters, saying how many more there are`, () => {
+    const cut = printable('word '.repeat(2000), more);
+    expect(cut.endsWith(' (+2000)')).toBe(true);
+    expect(cut.length).toBe(MAX_PRINTED_CHARS + ' (+2000)'.length);
   });
 });

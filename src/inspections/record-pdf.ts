@@ -37,6 +37,36 @@ export interface RecordContext {
 
 const MARGIN = 50;
 
+/**
+ * The most characters one text of the record prints: the API's cap on an amendment's change (8000);
+ * a longer text, stored before the API capped it, is cut on paper, saying so (the whole stays in the
+ * record the API answers).
+ */
+export const MAX_PRINTED_CHARS = 8000;
+/**
+ * The longest run without a space printed as sent. pdfkit breaks a longer word letter by letter and
+ * measures what is left of it after each line: quadratic in the word's length (20 000 characters
+ * took seconds, 60 000 blocked the gateway until it ran out of memory). A longer run is broken
+ * every MAX_UNBROKEN characters, as pdfkit would break it, only without measuring the rest.
+ */
+const MAX_UNBROKEN = 64;
+const UNBROKEN_RUN = new RegExp(`\\S{${MAX_UNBROKEN + 1},}`, 'gu');
+
+/** `text` as the record prints it: at most MAX_PRINTED_CHARS characters (`notPrinted` says how many more), no run without a space longer than MAX_UNBROKEN. */
+export function printable(text: string, notPrinted: (chars: number) => string): string {
+  let kept = text;
+  if (text.length > MAX_PRINTED_CHARS) {
+    const chars = Array.from(text); // code points: a cut never splits a letter outside the BMP
+    if (chars.length > MAX_PRINTED_CHARS) kept = chars.slice(0, MAX_PRINTED_CHARS).join('') + notPrinted(chars.length - MAX_PRINTED_CHARS);
+  }
+  return kept.replace(UNBROKEN_RUN, (run) => {
+    const chars = Array.from(run);
+    const lines: string[] = [];
+    for (let i = 0; i < chars.length; i += MAX_UNBROKEN) lines.push(chars.slice(i, i + MAX_UNBROKEN).join(''));
+    return lines.join('\n');
+  });
+}
+
 /** The actor as recorded (`role:name:token`) → the person's name. */
 export function actorName(actor: string): string {
   const parts = actor.split(':');
@@ -71,22 +101,24 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   });
   const width = doc.page.width - 2 * MARGIN;
   const when = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone);
+  // every text people wrote, as the page can hold it (printable)
+  const t = (text: string) => printable(text, w.notPrinted);
 
   header(doc, r, w, width);
   doc.font(FONT).fontSize(10);
   if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
-  doc.moveDown(0.5).text(w.intro(when(r.startedAt), r.site ?? ctx.tenant.name), { align: 'justify' });
-  if (r.legalBasis) doc.moveDown(0.3).text(`${w.legalBasis}: ${r.legalBasis}`);
+  doc.moveDown(0.5).text(w.intro(when(r.startedAt), t(r.site ?? ctx.tenant.name)), { align: 'justify' });
+  if (r.legalBasis) doc.moveDown(0.3).text(`${w.legalBasis}: ${t(r.legalBasis)}`);
 
   heading(doc, w.parties);
-  doc.text(`1. ${w.inspectors}: ${r.inspectors.join('; ')}`);
-  doc.text(`2. ${w.inspected}: ${ctx.tenant.name} (${ctx.tenant.id}); ${w.region}: ${provinceName(ctx.tenant.region, ctx.lang)}`);
+  doc.text(`1. ${w.inspectors}: ${t(r.inspectors.join('; '))}`);
+  doc.text(`2. ${w.inspected}: ${t(ctx.tenant.name)} (${ctx.tenant.id}); ${w.region}: ${provinceName(ctx.tenant.region, ctx.lang)}`);
   const indented = (text: string) => {
     doc.text(text, MARGIN + 14, doc.y, { width: width - 14 });
     doc.x = MARGIN;
   };
-  if (r.siteAddress) indented(`${w.address}: ${r.siteAddress}`);
-  if (r.representative) indented(w.representative(r.representative.name, r.representative.position));
+  if (r.siteAddress) indented(`${w.address}: ${t(r.siteAddress)}`);
+  if (r.representative) indented(w.representative(t(r.representative.name), r.representative.position && t(r.representative.position)));
 
   heading(doc, w.instruments);
   if (r.items.length === 0) doc.text(w.noInstruments);
@@ -97,14 +129,14 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 
   if (r.conclusion) {
     heading(doc, w.conclusion);
-    doc.text(r.conclusion, { align: 'justify' });
+    doc.text(t(r.conclusion), { align: 'justify' });
   }
   if (r.amendments.length) {
     heading(doc, w.amendments);
     for (const [n, a] of r.amendments.entries()) {
       doc.font(FONT_BOLD).text(w.amendment(n + 1, when(a.amendedAt), actorName(a.amendedBy)));
-      doc.font(FONT).text(`${w.reason}: ${a.reason}`);
-      doc.text(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1));
+      doc.font(FONT).text(`${w.reason}: ${t(a.reason)}`);
+      doc.text(t(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1)));
     }
   }
 
@@ -127,7 +159,7 @@ function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, wi
   const half = width / 2;
   const left = () => ({ width: half * 0.8, align: 'center' as const });
   doc.fontSize(10);
-  if (r.authority) doc.font(FONT).text(r.authority.toLocaleUpperCase('vi'), MARGIN, top, left());
+  if (r.authority) doc.font(FONT).text(printable(r.authority.toLocaleUpperCase('vi'), w.notPrinted), MARGIN, top, left());
   doc.font(FONT_BOLD).text(w.team, MARGIN, r.authority ? doc.y : top, left());
   // the rule under the team: a third of the block's width, centred
   const rule = doc.y + 2;
@@ -182,9 +214,15 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
   doc
     .moveDown(0.4)
     .font(FONT_BOLD)
-    .text(`${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`, {
-      continued: true,
-    })
+    .text(
+      printable(
+        `${n}. ${item.device}${type ? ` — ${type}` : ''}${d ? `, ${w.serial} ${d.serial}` : ''}${d?.site ? `, ${w.site}: ${d.site}` : ''}`,
+        w.notPrinted,
+      ),
+      {
+        continued: true,
+      },
+    )
     .font(FONT)
     .text(` (${w.recordedAt(recordTime(item.recordedAt, ctx.lang, ctx.timeZone))})`);
   const f = item.facts;
@@ -198,7 +236,7 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
   doc.text(facts.join('; ') + '.', { width });
   // the inspector's finding governs; MAG's record is behind it (a certificate not yet entered)
   if (f.certificateValid && (f.verification.state === 'expired' || f.verification.state === 'none')) doc.text(sw.registryDisagrees, { width });
-  if (f.notes) doc.text(`${w.notes}: ${f.notes}`, { width });
+  if (f.notes) doc.text(`${w.notes}: ${printable(f.notes, w.notPrinted)}`, { width });
   if (item.checks.length) {
     doc.moveDown(0.3);
     const head = w.checkHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
@@ -254,11 +292,12 @@ function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, 
     return;
   }
   const head = w.findingHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
+  const t = (text: string) => printable(text, w.notPrinted);
   const rows = r.findings.map((f) => {
-    const notes = [f.description, f.answer ? `${w.answer}: ${f.answer}` : '', f.closeReason ? `${w.closeReason}: ${f.closeReason}` : '']
+    const notes = [t(f.description), f.answer ? `${w.answer}: ${t(f.answer)}` : '', f.closeReason ? `${w.closeReason}: ${t(f.closeReason)}` : '']
       .filter(Boolean)
       .join('\n');
-    return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ?? '—', w.findingStates[f.state]];
+    return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ? t(f.action) : '—', w.findingStates[f.state]];
   });
   doc.fontSize(8.5).table({
     data: [head, ...rows],
@@ -282,9 +321,9 @@ function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords
     doc.font(FONT).fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
   }
   // names under the space for the signatures: the establishment's representative, the inspectors
-  if (r.representative) doc.text(r.representative.name, MARGIN, top + 90, { width: half, align: 'center' });
+  if (r.representative) doc.text(printable(r.representative.name, w.notPrinted), MARGIN, top + 90, { width: half, align: 'center' });
   const below = doc.y;
-  doc.text(r.inspectors.join('\n'), MARGIN + half, top + 90, { width: half, align: 'center' });
+  doc.text(printable(r.inspectors.join('\n'), w.notPrinted), MARGIN + half, top + 90, { width: half, align: 'center' });
   doc.y = Math.max(below, doc.y);
   doc.x = MARGIN;
 }

@@ -79,6 +79,8 @@ export interface RecordWords {
   amendments: string;
   amendment: (n: number, when: string, by: string) => string;
   reason: string;
+  /** After a text cut short on paper: how much was left out, and where the whole is. */
+  notPrinted: (chars: number) => string;
   closedLine: (when: string, by: string) => string;
   openLine: string;
   hash: string;
@@ -165,6 +167,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     amendments: 'SỬA ĐỔI, BỔ SUNG SAU KHI KẾT THÚC BIÊN BẢN',
     amendment: (n, when, by) => `Sửa đổi ${n} (${when}, ${by})`,
     reason: 'Lý do',
+    notPrinted: (chars) => `… (còn ${chars} ký tự không in; toàn văn trong hồ sơ điện tử của biên bản)`,
     closedLine: (when, by) => `Biên bản kết thúc ${when}, do ${by} khoá; mọi sửa đổi sau đó được ghi thành sửa đổi, bổ sung.`,
     openLine: 'Biên bản chưa kết thúc: nội dung còn có thể được bổ sung.',
     hash: 'Mã xác thực (SHA-256)',
@@ -257,6 +260,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     amendments: 'AMENDMENTS AFTER THE RECORD WAS CLOSED',
     amendment: (n, when, by) => `Amendment ${n} (${when}, ${by})`,
     reason: 'Reason',
+    notPrinted: (chars) => `… (${chars} more characters not printed; the whole text is in the record's electronic file)`,
     closedLine: (when, by) => `The record was closed on ${when} by ${by}; any later change is an amendment.`,
     openLine: 'The record is still open: more may be added to it.',
     hash: 'Fingerprint (SHA-256)',

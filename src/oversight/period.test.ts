@@ -2,7 +2,18 @@
 // Berlin has it, so its months are 23 or 25 hours off a plain day count at the changes).
 import { effectiveVerificationDue, verificationState } from '../metrology/verification.ts';
 import { describe, expect, it } from 'vitest';
-import { asOfReading, validFrom, validThrough, lastTwelveMonths, monthsOf, periodBound, previousQuarter, startOfLocalDay } from './period.ts';
+import {
+  asOfReading,
+  canonicalTime,
+  validFrom,
+  validThrough,
+  lastTwelveMonths,
+  monthsOf,
+  periodBound,
+  previousQuarter,
+  startOfLocalDay,
+  timeProblem,
+} from './period.ts';
 
 describe('periods in a time zone', () => {
   it('starts a Hà Nội day at 17:00 UTC the day before', () => {
@@ -132,5 +143,69 @@ describe("asOfReading: when a report's figures stand, as a reader takes it", () 
   it("takes the zone's own midnight: Berlin's in summer time is 22:00 UTC", () => {
     expect(asOfReading(Date.parse('2026-06-30T22:00:00Z'), 'Europe/Berlin')).toEqual({ endOf: '2026-06-30' });
     expect(asOfReading(Date.parse('2026-07-01T00:00:00Z'), 'Europe/Berlin')).toEqual({ day: '2026-07-01', time: '02:00' });
+  });
+});
+
+describe('timeProblem: a date or date-time the API takes, or why not (Date.parse moved 2026-02-30 to 2 March)', () => {
+  it('takes real calendar days and times of 1970–9999, with or without seconds and a zone', () => {
+    for (const ok of [
+      '2024-02-29', // 2024 is a leap year
+      '2000-02-29', // so is 2000 (divisible by 400)
+      '2026-12-31T23:59:59+07:00',
+      '2026-12-31T23:59:59.999999999Z',
+      '2026-01-01T06:00',
+      '2026-01-01 06:00',
+      '2026-01-01T06:00+0700',
+      '2026-01-01T06:00-12:00',
+      '1970-01-01',
+      '9999-12-31',
+      '9999-12-31T23:59:59.999Z',
+    ])
+      expect(timeProblem(ok), ok).toBeUndefined();
+  });
+
+  it('names what is wrong: the day, the year, the time, the zone, the form', () => {
+    expect(timeProblem('2026-02-29')).toBe('is not a calendar date: February 2026 has 28 days');
+    expect(timeProblem('1900-02-29')).toBe('must have a year from 1970 to 9999');
+    expect(timeProblem('2100-02-29')).toBe('is not a calendar date: February 2100 has 28 days'); // divisible by 100, not by 400
+    expect(timeProblem('2026-04-31')).toBe('is not a calendar date: April 2026 has 30 days');
+    expect(timeProblem('2026-00-10')).toBe('is not a calendar date: months run from 01 to 12');
+    expect(timeProblem('2026-01-00')).toBe('is not a calendar date: January 2026 has 31 days');
+    expect(timeProblem('0001-01-01')).toBe('must have a year from 1970 to 9999'); // Date.UTC read it as 1901
+    expect(timeProblem('1969-12-31')).toBe('must have a year from 1970 to 9999');
+    expect(timeProblem('2026-01-01T24:00')).toMatch(/^is not a time of day: hours run from 00 to 23/);
+    expect(timeProblem('2026-01-01T10:60')).toBe('is not a time of day: minutes and seconds run from 00 to 59');
+    expect(timeProblem('2026-01-01T10:00:60Z')).toBe('is not a time of day: minutes and seconds run from 00 to 59');
+    expect(timeProblem('2026-01-01T10:00+14:30')).toBe('has a zone offset that no zone has: offsets run from -12:00 to +14:00');
+    expect(timeProblem('2026-01-01T10:00-13:00')).toBe('has a zone offset that no zone has: offsets run from -12:00 to +14:00');
+    expect(timeProblem('9999-12-31T23:00-05:00')).toBe('must be at most 9999-12-31T23:59:59.999Z'); // UTC's year 10000
+    for (const garbled of [
+      'Thu 2026-01-01',
+      '2026-01-01 (Thu)',
+      '99999-01-01',
+      '+002026-01-01',
+      '2026-1-1',
+      '01/02/2026',
+      '2026-01-01T06',
+      '2026-01-01T06:00+07',
+      ' 2026-01-01',
+      '2026-01-01Z',
+      '',
+    ])
+      expect(timeProblem(garbled), garbled).toMatch(/^must be an ISO 8601 date \(YYYY-MM-DD: 2026-03-31\) or date-time/);
+  });
+
+  it('writes the time with T, Z and ±hh:mm, as the rest of the code reads it', () => {
+    expect(canonicalTime('2026-01-01 06:00z')).toBe('2026-01-01T06:00Z');
+    expect(canonicalTime('2026-01-01t06:00:05.5+0700')).toBe('2026-01-01T06:00:05.5+07:00');
+    expect(canonicalTime('2026-01-01')).toBe('2026-01-01');
+    // as written, so a certificate's validUntil with a zone is stored as sent
+    expect(canonicalTime('2026-12-31T23:59:59+07:00')).toBe('2026-12-31T23:59:59+07:00');
+    expect(validFrom(canonicalTime('2026-01-01 06:00Z'), 'Asia/Ho_Chi_Minh')).toBe('2026-01-01T13:00:00.000+07:00');
+  });
+
+  it('"no end" (9999-12-31) west of UTC stays a year-9999 instant (toISOString wrote +010000-…)', () => {
+    expect(validThrough('9999-12-31', 'America/New_York')).toBe('9999-12-31T23:59:59.999Z');
+    expect(validThrough('9999-12-31', 'Asia/Ho_Chi_Minh')).toBe('9999-12-31T16:59:59.999Z');
   });
 });

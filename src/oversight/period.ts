@@ -31,7 +31,7 @@ export function localDate(zone: string, t: number): { year: number; month: numbe
  * A midnight the zone skips (clocks forward at 00:00) starts the day at the first minute that exists.
  */
 export function startOfLocalDay(zone: string, year: number, month: number, day: number): number {
-  const local = Date.UTC(year, month - 1, day);
+  const local = utcOf(year, month - 1, day);
   for (let shift = 0; shift <= 3 * 3_600_000; shift += 60_000) {
     const r = zonedToInstant(zone, local + shift);
     if (r.kind === 'instant') return r.ms;
@@ -67,6 +67,73 @@ export function lastTwelveMonths(now: number, zone: string): Period {
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
+ * Epoch ms of a UTC calendar time (month 0–11; it carries as Date.UTC's does). Not Date.UTC, which
+ * reads years 0–99 as 1900–1999: 0001-01-01 became 1901.
+ */
+function utcOf(year: number, month0: number, day: number, h = 0, min = 0, s = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month0, day);
+  d.setUTCHours(h, min, s, ms);
+  return d.getTime();
+}
+
+/** The years a time given to the API may name: epoch ms are counted from 1970 (and the stores' ISO strings end with 9999). */
+export const FIRST_YEAR = 1970;
+export const LAST_YEAR = 9999;
+/** 9999-12-31T23:59:59.999Z: later instants are written +010000-… by toISOString and sort before every other ISO string. */
+export const LAST_INSTANT = 253_402_300_799_999;
+
+/** A date alone or a date-time as the API takes them (ISO 8601): T or a space between date and time, seconds and a zone optional. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|([+-])(\d{2}):?(\d{2}))?)?$/;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const TIME_FORMS = 'must be an ISO 8601 date (YYYY-MM-DD: 2026-03-31) or date-time (2026-03-31T08:30, 2026-03-31T08:30:00+07:00, 2026-03-31T01:30:00Z)';
+
+/** Days of a month of the proleptic Gregorian calendar (month 1–12). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Why `value` is not a time the API reads, as a phrase that follows the field's name ("is not a
+ * calendar date: February 2026 has 28 days"); undefined when it is one. Accepted: a date alone
+ * (YYYY-MM-DD) or a date-time (T or a space, hh:mm, seconds and up to 9 decimals optional, a zone
+ * `Z` or ±hh:mm / ±hhmm optional), a real calendar day and time of a year from FIRST_YEAR to
+ * LAST_YEAR, nothing before or after. Not Date.parse, which moves 2026-02-30 to 2 March, reads
+ * "Thu 2026-01-01" and takes years of five digits.
+ */
+export function timeProblem(value: string): string | undefined {
+  const m = ISO_TIME.exec(value);
+  if (!m) return TIME_FORMS;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < FIRST_YEAR || year > LAST_YEAR) return `must have a year from ${FIRST_YEAR} to ${LAST_YEAR}`;
+  if (month < 1 || month > 12) return 'is not a calendar date: months run from 01 to 12';
+  const days = daysInMonth(year, month);
+  if (day < 1 || day > days) return `is not a calendar date: ${MONTHS[month - 1]} ${year} has ${days} days`;
+  if (m[4] === undefined) return undefined;
+  if (Number(m[4]) > 23) return 'is not a time of day: hours run from 00 to 23 (the end of a day is 00:00 of the next)';
+  if (Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return 'is not a time of day: minutes and seconds run from 00 to 59';
+  if (m[9] !== undefined) {
+    const minutes = Number(m[10]) * 60 + Number(m[11]);
+    if (Number(m[11]) > 59 || minutes > (m[9] === '+' ? 14 * 60 : 12 * 60)) return 'has a zone offset that no zone has: offsets run from -12:00 to +14:00';
+  }
+  if (m[8] !== undefined && Date.parse(canonicalTime(value)) > LAST_INSTANT) return 'must be at most 9999-12-31T23:59:59.999Z';
+  return undefined;
+}
+
+/**
+ * A time timeProblem accepts, written as the rest of the code reads it: T between date and time,
+ * `Z` upper case, an offset ±hh:mm (validFrom and validThrough keep an instant with a zone as given).
+ */
+export function canonicalTime(value: string): string {
+  const m = ISO_TIME.exec(value);
+  if (!m || m[4] === undefined) return value;
+  const zone = m[8] === undefined ? '' : m[9] === undefined ? 'Z' : `${m[9]}${m[10]}:${m[11]}`;
+  const seconds = m[6] === undefined ? '' : `:${m[6]}${m[7] === undefined ? '' : `.${m[7]}`}`;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}${seconds}${zone}`;
+}
+
+/**
  * A period bound as given in a query string: a date-time is that instant; a date alone is a day
  * of the zone, from its start (`from`) or through its end (`to`: the start of the next day), so
  * from=2026-01-01&to=2026-03-31 is the first quarter, both days included.
@@ -85,7 +152,8 @@ export function periodBound(value: string, zone: string, side: 'from' | 'to'): n
  * unverified and its config locked out for the rest of the day.
  */
 export function validThrough(value: string, zone: string): string {
-  return DATE_ONLY.test(value) ? new Date(periodBound(value, zone, 'to') - 1).toISOString() : inZone(value, zone);
+  // 9999-12-31 (no end) west of UTC ends in UTC's year 10000, which toISOString writes +010000-…
+  return DATE_ONLY.test(value) ? new Date(Math.min(periodBound(value, zone, 'to') - 1, LAST_INSTANT)).toISOString() : inZone(value, zone);
 }
 
 /**
@@ -123,7 +191,7 @@ const ZONELESS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d
 function inZone(value: string, zone: string): string {
   const m = ZONELESS.exec(value);
   if (!m) return value;
-  const local = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
+  const local = utcOf(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
   const r = zonedToInstant(zone, local);
   const t = r.kind === 'instant' ? r.ms : r.kind === 'repeated' ? r.earlier : local - offsetAt(zone, local - DAY_MS);
   return withOffset(t, offsetAt(zone, t));

@@ -121,6 +121,14 @@ export class DeviceMessagePipeline {
     const result = this.ingest.handle(device, topic as MessageKind, payload, t);
     // A check or package sent before is a replay or refused before anything of it is journaled (readings: in Ingest).
     if (result.checks.length > 0 || result.packages !== undefined) this.resends.screen(device, result);
+    if (topic !== 'senml') {
+      // gap detection on the numbering: the seqs of what is stored (SenML's seq defaults to its time)
+      const points = result.points;
+      for (let i = 0; i < points.length; i++) {
+        const seq = points[i]!.fields.seq;
+        if (typeof seq === 'number') this.assurance.sequences.note(deviceId, topic, seq, t);
+      }
+    }
     let batch = result.points.length > 0 ? this.render(result.points, result) : { lines: '', count: 0 };
     this.metrics.countMessage(topic, batch.count, result.rejections.length);
     if (result.rejections.length > 0) {

@@ -19,6 +19,7 @@ import { dynamicQuery, query, type Arg } from './sql.ts';
 import { after, answer, isPending, settleAll, type AnyStatements, type Answer, type Awaitable, type StateExecutor, type Watching } from './executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import { summariseInspections, type InspectionSummary } from '../inspections/summary.ts';
+import { localDate } from '../oversight/period.ts';
 import type {
   Amendment,
   Finding,
@@ -280,7 +281,13 @@ const Q = {
   ),
 };
 
-export type NewInspection = Omit<Inspection, 'state' | 'createdAt' | 'closedAt' | 'closedBy' | 'conclusion' | 'recordHash' | 'id'>;
+export type NewInspection = Omit<Inspection, 'state' | 'createdAt' | 'closedAt' | 'closedBy' | 'conclusion' | 'recordHash' | 'id'> & {
+  /**
+   * The zone of the year in the record's number: the enterprise's (the API's zoneOf). Absent: UTC's
+   * year of startedAt, which numbered a record started at 06:00 on 1 January 2026 in Vietnam BBKT-2025-….
+   */
+  yearZone?: string;
+};
 
 /** What a change of the seals is announced under (executor.ts `announce` / `watch`). */
 export const SEALS_TOPIC = 'seals';
@@ -372,9 +379,13 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
       : new InspectionStore<StateExecutor>(tx, { sql: tx.statements(Q), shared: this.shared });
   }
 
-  /** Opens a record numbered BBKT-<year of startedAt>-<nnnn>, the next number of that year (one node at a time takes it). */
-  open(i: NewInspection, now: Date): Answer<S, Inspection> {
-    const year = i.startedAt.slice(0, 4);
+  /**
+   * Opens a record numbered BBKT-<year of startedAt in yearZone>-<nnnn>, the next number of that year
+   * (one node at a time takes it). Records numbered before keep their numbers.
+   */
+  open(opening: NewInspection, now: Date): Answer<S, Inspection> {
+    const { yearZone, ...i } = opening;
+    const year = yearZone === undefined ? i.startedAt.slice(0, 4) : String(localDate(yearZone, Date.parse(i.startedAt)).year);
     return this.serially((st) =>
       after(st.db.lock(`inspection-numbers:${year}`), () =>
         after(st.sql.lastIdOfYear.get({ pattern: `BBKT-${year}-%` }), (r) => {

@@ -226,7 +226,8 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       {
         route: 'POST /api/v1/devices/:id/certificates',
         expect: api(201, 201, 404, 403, 403),
-        req: () => ({ path: `/api/v1/devices/${DEV}/certificates`, body: certificate }),
+        // a number once per instrument (the same content again answers 200): each caller its own
+        req: () => ({ path: `/api/v1/devices/${DEV}/certificates`, body: { ...certificate, number: fresh('V-M') } }),
         ghost: () => ({ path: '/api/v1/devices/ghost-dev/certificates', body: certificate }),
       },
       ...['certificates', 'readings', 'checks', 'drift', 'rejections', 'oot-impact'].map(
@@ -307,7 +308,7 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       {
         route: 'POST /api/v1/standards/:id/certificates',
         expect: api(201, 201, 404, 403, 403),
-        req: () => ({ path: `/api/v1/standards/${STD}/certificates`, body: standardCertificate }),
+        req: () => ({ path: `/api/v1/standards/${STD}/certificates`, body: { ...standardCertificate, number: fresh('HC-M') } }),
         ghost: () => ({ path: '/api/v1/standards/ghost-dev/certificates', body: standardCertificate }),
       },
       ...['certificates', 'impact'].map(

@@ -2,10 +2,25 @@
 import { z } from 'zod';
 import { streamSSE } from 'hono/streaming';
 import { randomUUID } from 'node:crypto';
-import { ALERT_KINDS, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
+import { ALERT_KINDS, AlreadyAcknowledged, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
 import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
-import { ApiError, ALL_ROLES, Id, IsoDate, canSeeTenant, notFound, queryBoundIso, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  QueryInt,
+  canSeeTenant,
+  notFound,
+  queryBoundIso,
+  refuseReversed,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import { Region } from './registry.ts';
+import { noRepeats } from './bounds.ts';
 import type { Principal } from '../../store/tokens.ts';
 
 /** A date alone is a day of the zone (the tenant's or device's enterprise's, else the default), both days included; a date-time the instant. */
@@ -26,11 +41,11 @@ const AlertQuery = z.object({
   resolvedFrom: AlertTime.optional(),
   /** Resolved before. */
   resolvedTo: AlertTime.optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  limit: QueryInt(1, 5000).default(500),
 });
 const StreamQuery = z.object({
   /** Seconds of quiet before a `: heartbeat` comment (keeps proxies from closing the stream). */
-  heartbeat: z.coerce.number().int().min(1).max(60).default(15),
+  heartbeat: QueryInt(1, 60).default(15),
   /** Resume point for clients that cannot send the Last-Event-ID header. */
   lastEventId: z.string().regex(/^\d+$/).optional(),
 });
@@ -55,7 +70,7 @@ export const WebhookBody = z.strictObject({
         return false;
       }
     }, 'must be an http(s) URL without credentials, spaces or control characters in it'),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).default(['alert.*']),
+  events: noRepeats(z.array(z.enum(WEBHOOK_EVENTS)).min(1), 'event').default(['alert.*']),
   secret: z.string().min(16, 'must be at least 16 characters').max(256),
   tenant: Id.optional(),
 });
@@ -118,6 +133,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, query }) => {
       const { state, region, openedFrom, openedTo, resolvedFrom, resolvedTo, ...rest } = query;
       const zone = zoneOf(deps, query.tenant ?? (query.device ? deps.registry.device(query.device)?.tenant : undefined));
+      refuseReversed(query, zone, ['openedFrom', 'openedTo']);
+      refuseReversed(query, zone, ['resolvedFrom', 'resolvedTo']);
       const times = {
         openedFrom: queryBoundIso(openedFrom, zone, 'from'),
         openedTo: queryBoundIso(openedTo, zone, 'before'),
@@ -203,7 +220,17 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = await deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
+      // the first acknowledgement stands (who, when, its note): a second is refused, not audited
+      const already = (x: Alert) =>
+        new ApiError(409, 'conflict', `alert ${x.id} is already acknowledged by ${x.ackBy} at ${x.ackAt}; resolve it, with a note if there is more to say`);
+      if (a.state === 'acknowledged') throw already(a);
+      let out: Alert;
+      try {
+        out = await deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
+      } catch (e) {
+        if (e instanceof AlreadyAcknowledged) throw already(e.alert);
+        throw e;
+      }
       await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },

@@ -3,18 +3,18 @@
 import { z } from 'zod';
 import type { Campaign } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
-import { ApiError, Id, IsoDate, actorOf, instantIn, notFound, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { ApiError, Id, IsoDate, actorOf, instantIn, notFound, refuseReversed, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { localDay, validThrough } from '../../oversight/period.ts';
 import { Region, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
+import { KnownRegion, Positive, scaleErrors } from './bounds.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
-const positive = z.number().refine((x) => Number.isFinite(x) && x > 0, 'must be a positive number');
 
 export const CampaignBody = z.strictObject({
   id: Id,
   name: Text(200),
-  region: Region,
+  region: KnownRegion,
   markets: z
     .array(z.strictObject({ name: Text(200), district: Text(200).optional() }))
     .min(1)
@@ -37,8 +37,8 @@ export const VerificationBody = z.strictObject({
   serial: Text(128),
   type: z.literal('scale'),
   class: z.string().min(1).max(16),
-  max: positive,
-  e: positive,
+  max: Positive,
+  e: Positive,
   /** `spring-dial` for a spring-dial scale (verified every 24 months, others 12). */
   construction: Text(64).optional(),
   result: z.enum(['pass', 'fail']),
@@ -90,6 +90,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     query: ListQuery,
     handler: async ({ p, query }) => {
+      refuseReversed(query, zoneOf(deps, null));
       const mine = p.role === 'admin' ? undefined : (p.regions ?? []);
       const regions = query.region ? (mine && !mine.includes(query.region) ? [] : [query.region]) : mine;
       // the store compares days: a date is that day, an instant its day in the zone (as the periodic report),
@@ -120,6 +121,10 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const c = await visibleCampaign(deps, p, params.id);
+      // e, Max and the class fit together (OIML R76-1 Table 3), as on POST /devices
+      const profile = deps.profiles.get(body.type);
+      const problems = profile ? scaleErrors(profile, body) : [];
+      if (problems.length) throw new ApiError(400, 'invalid_request', 'the scale does not fit its instrument type', problems);
       try {
         // valid until a date alone: through that day in the zone
         const dated = body.validUntil ? { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, null)) } : body;

@@ -7,16 +7,20 @@ import { renderRecordPdf } from '../../inspections/record-pdf.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionItem, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { Region } from './registry.ts';
+import { Measured, NonNegative } from './bounds.ts';
 import {
   ApiError,
   ALL_ROLES,
   Id,
   IsoDate,
+  QueryInt,
   actorOf,
   canSeeTenant,
   checkView,
   notFound,
   queryBoundIso,
+  refuseFuture,
+  refuseReversed,
   visibleTenantIds,
   zoneOf,
   type ApiDeps,
@@ -24,7 +28,6 @@ import {
 } from '../http.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 export const InspectionBody = z.strictObject({
   tenant: Id,
@@ -42,16 +45,17 @@ export const InspectionBody = z.strictObject({
   legalBasis: z.string().max(1000).optional(),
 });
 
+// |x| ≤ 1e9 here; the instrument's own range (a negative volume, a value far beyond what it reads) is the service's
 const InspectionCheckBody = z.strictObject({
-  indicated: finite,
-  reference: finite,
-  referenceUncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
+  indicated: Measured,
+  reference: Measured,
+  referenceUncertainty: NonNegative,
   unit: z.string().min(1).max(32),
   standardId: z.string().min(1).max(128),
   point: z.string().min(1).max(64).optional(),
   gas: z.string().min(1).max(32).optional(),
   /** Scales, OIML R76 change-point method: the small weights added, in the check unit. */
-  deltaL: finite.optional(),
+  deltaL: Measured.optional(),
   ts: IsoDate.optional(),
 });
 
@@ -74,14 +78,47 @@ export const FindingBody = z.strictObject({
 const AnswerBody = z.strictObject({ text: Text(4000) });
 const CloseFindingBody = z.strictObject({ reason: Text(2000) });
 const CloseBody = z.strictObject({ conclusion: z.string().max(4000).optional() });
-const AmendmentBody = z.strictObject({ reason: Text(2000), change: z.union([Text(8000), z.record(z.string(), z.unknown())]) });
+/** A change as text, or as an object of the fields changed: either at most this many characters (the object as JSON). */
+export const MAX_CHANGE_CHARS = 8000;
+const MAX_CHANGE_DEPTH = 4;
+/** Does `x` nest objects or arrays more than `max` levels deep? Iterative: a body nested thousands deep must not overflow the stack. */
+function nestsDeeper(x: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[x, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+const ChangeObject = z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
+  const keys = Object.keys(o);
+  if (keys.some((k) => k.trim() === '' || k.length > 200))
+    ctx.addIssue({ code: 'custom', message: 'must name each field changed: a key is empty, only spaces, or longer than 200 characters' });
+  else if (keys.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'must name at least one field changed, e.g. {"conclusion": "…"} (or be a text saying the change)' });
+  else if (nestsDeeper(o, MAX_CHANGE_DEPTH))
+    ctx.addIssue({ code: 'custom', message: `must not nest objects or lists more than ${MAX_CHANGE_DEPTH} levels deep` });
+  else {
+    const chars = JSON.stringify(o).length;
+    if (chars > MAX_CHANGE_CHARS)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_CHANGE_CHARS} characters written as JSON, as a text change is (this one is ${chars})` });
+  }
+});
+const AmendmentBody = z.strictObject({
+  reason: Text(2000),
+  change: z.union([Text(MAX_CHANGE_CHARS), ChangeObject], {
+    error: `must be a text (at most ${MAX_CHANGE_CHARS} characters) or a JSON object of the fields changed (at most ${MAX_CHANGE_CHARS} characters as JSON)`,
+  }),
+});
 const ListQuery = z.object({
   tenant: Id.optional(),
   region: Region.optional(),
   state: z.enum(INSPECTION_STATES).optional(),
   from: IsoDate.optional(),
   to: IsoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  limit: QueryInt(1, 5000).default(500),
 });
 const FindingQuery = z.object({
   tenant: Id.optional(),
@@ -92,7 +129,7 @@ const FindingQuery = z.object({
   device: Id.optional(),
   state: z.enum(FINDING_STATES).optional(),
   kind: z.enum(FINDING_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  limit: QueryInt(1, 5000).default(500),
 });
 const RecordQuery = z.object({ lang: z.enum(['vi', 'en']).default('vi') });
 
@@ -162,7 +199,11 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, body }) => {
       if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
-      const { campaign: campaignId, ...opening } = body;
+      // started when it happened, not ahead of the clock; numbered with the enterprise's year
+      const yearZone = zoneOf(deps, body.tenant);
+      refuseFuture(deps, yearZone, [['startedAt', body.startedAt]]);
+      const { campaign: campaignId, ...rest } = body;
+      const opening = { ...rest, yearZone };
       const campaign = campaignId === undefined ? undefined : await deps.campaigns.campaign(campaignId);
       // a campaign of a region this token does not cover is as unknown to it as on the campaign routes
       if (campaignId !== undefined && (!campaign || !(p.role === 'admin' || (p.regions ?? []).includes(campaign.region))))
@@ -178,6 +219,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: ListQuery,
     handler: async ({ p, query }) => {
+      refuseReversed(query, zoneOf(deps, query.tenant));
       const tenants = visibleTenantIds(deps, p);
       const items = await svc.list({
         tenants,
@@ -211,6 +253,12 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     status: 201,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
+      // a check made at the inspection, not ahead of the clock (it would become the instrument's newest)
+      refuseFuture(
+        deps,
+        zoneOf(deps, i.tenant),
+        (body.checks ?? []).map((x, n) => [`checks.${n}.ts`, x.ts] as const),
+      );
       try {
         return itemView(await svc.addItem(i.id, body, actorOf(p)));
       } catch (e) {
@@ -296,6 +344,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: FindingQuery,
     handler: async ({ p, query }) => {
+      refuseReversed(query, zoneOf(deps, query.tenant));
       const { region, from, to, ...filter } = query;
       const tenants = visibleTenantIds(deps, p);
       if (region === undefined && from === undefined && to === undefined) return { items: await svc.findings({ tenants, ...filter }) };

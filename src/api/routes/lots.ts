@@ -9,10 +9,12 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  QueryInt,
   actorOf,
   canSeeTenant,
   notFound,
   queryBoundIso,
+  refuseReversed,
   visibleTenantIds,
   zoneOf,
   type ApiDeps,
@@ -29,14 +31,14 @@ export const LotBody = z.strictObject({
   id: Id,
   tenant: Id,
   /** Stored as an InfluxDB tag of the lot's `package` points. */
-  product: TagValue,
+  product: TagValue.refine((v) => typeof v !== 'string' || v.trim() !== '', 'must name the product: it is only spaces'),
   nominal: positive,
   unit: Unit,
   lotSize: z.number().int('must be a whole number of packages').min(1).max(1_000_000),
   destructive: z.boolean().optional(),
   /** Device id of the weighing instrument the packages are measured on. */
   scale: Id.optional(),
-  /** In the measured unit (R87 Annex B); needed for gross weighings. */
+  /** In the measured unit (R87 Annex B); needed for gross weighings. Less than 10 × Qn: planLot refuses more (a 400 naming it). */
   averageTare: nonNegative.optional(),
   /** g/mL at the reference temperature, for a volume lot weighed (or a mass lot measured by volume). */
   density: positive.optional(),
@@ -51,11 +53,12 @@ export const LotBody = z.strictObject({
 
 const PackageItem = z
   .strictObject({
+    /** At most 10 × Qn (gross: + the average tare), checked against the lot by LotBook.addPackages. */
     net: nonNegative.optional(),
     gross: nonNegative.optional(),
-    /** The client's id for the package: one sent again with the same id is stored once. */
+    /** The client's id for the package: one sent again with the same id and value is stored once; with another value, refused. */
     id: z.string().min(1).max(64).optional(),
-    /** The 1-based position the package takes in the lot: a position already filled is a repeat and is skipped. */
+    /** The 1-based position the package takes in the lot: a position already filled is a repeat and is skipped (refused when its value differs). */
     position: z.number().int().min(1).optional(),
   })
   .superRefine((p, ctx) => {
@@ -79,7 +82,7 @@ const LotQuery = z.object({
   from: IsoDate.optional(),
   /** Judged before this instant. A date alone: through the end of that day in the zone. */
   to: IsoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
+  limit: QueryInt(1, 5000).default(500),
 });
 
 // Over 80 lines: a table of routes, one r.add each (their work is in src/lots/).
@@ -154,6 +157,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: LotQuery,
     handler: async ({ p, query }) => {
+      refuseReversed(query, zoneOf(deps, query.tenant));
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) return { items: [] };

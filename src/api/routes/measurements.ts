@@ -1,13 +1,13 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
-import { ALL_ROLES, IsoDate, checkView, queryRange, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { ALL_ROLES, IsoDate, QueryInt, checkView, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
   from: IsoDate.optional(),
   to: IsoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(10000).default(100),
+  limit: QueryInt(1, 10000).default(100),
 });
 
 // Over 80 lines: a table of routes, one r.add each.
@@ -21,6 +21,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     query: RangeQuery,
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
+      refuseReversed(query, zoneOf(deps, d.tenant));
       const { from, to } = queryRange(query, zoneOf(deps, d.tenant), 'through');
       const items = await deps.readings.queryReadings({ device: d.id, from, to, limit: query.limit });
       return { items };
@@ -32,9 +33,10 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Checks with their MPE, uncertainty, legal and guarded decisions and traceability, newest first',
     tag: 'checks',
     roles: ALL_ROLES,
-    query: RangeQuery.extend({ limit: z.coerce.number().int().min(1).max(100000).default(1000) }),
+    query: RangeQuery.extend({ limit: QueryInt(1, 100000).default(1000) }),
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
+      refuseReversed(query, zoneOf(deps, d.tenant));
       const { from, to } = queryRange(query, zoneOf(deps, d.tenant), 'through');
       const checks = await deps.assurance.checksOf(d.id, from, to, query.limit);
       // traceable: null on checks stored before they were judged against the registered standards (unknown)
@@ -60,7 +62,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Rejected messages and why',
     tag: 'rejections',
     roles: ALL_ROLES,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    query: z.object({ limit: QueryInt(1, 1000).default(100) }),
     handler: async ({ p, params, query }) => ({ items: await deps.assurance.rejectionsOf(visibleDevice(deps, p, params.id).id, query.limit) }),
   });
   r.add({
@@ -69,7 +71,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Readings since the last passing check before the latest out-of-tolerance finding (ISO/IEC 17025 look-back)',
     tag: 'checks',
     roles: ALL_ROLES,
-    query: z.object({ format: z.enum(['json', 'csv', 'xlsx']).default('json'), limit: z.coerce.number().int().min(1).max(100000).default(10000) }),
+    query: z.object({ format: z.enum(['json', 'csv', 'xlsx']).default('json'), limit: QueryInt(1, 100000).default(10000) }),
     produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);

@@ -2,7 +2,20 @@
 // periodic report (JSON, XLSX, PDF) and the checks list the figures link to. One builder
 // (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
 import { z } from 'zod';
-import { ApiError, ALL_ROLES, Id, IsoDate, checkView, notFound, visibleTenantIds, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  QueryInt,
+  badQuery,
+  checkView,
+  futureFromMessage,
+  notFound,
+  refuseReversed,
+  visibleTenantIds,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 import { provinceName } from '../../oversight/provinces.ts';
 import { Region } from './registry.ts';
@@ -11,7 +24,7 @@ import type { Tenant } from '../../store/registry.ts';
 import { buildFigures, hrefWith, type FleetFigures } from '../../oversight/figures.ts';
 import { gatherFacts, scopeTenants, type FactSources } from '../../oversight/facts.ts';
 import { sectionProviders } from '../../oversight/sections.ts';
-import { lastTwelveMonths, localDay, periodBound, previousQuarter, type Period } from '../../oversight/period.ts';
+import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, previousQuarter, startOfLocalDay, type Period } from '../../oversight/period.ts';
 import { PART_IDS, READINESS_RULES, rankReadiness, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { figuresXlsx } from '../../oversight/render-xlsx.ts';
@@ -20,7 +33,6 @@ import { figuresPdf } from '../../oversight/render-pdf.ts';
 /** The zone of months and days when the gateway does not say (MAG_DEFAULT_TIME_ZONE's default). */
 const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
 const LangParam = z.enum(['vi', 'en']).default('en');
-const badQuery = (path: string, message: string) => new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path, message }]);
 
 /** The enterprises in scope: visible to the token, in `region` if given (a region an inspector does not cover is 404). */
 function scope(deps: ApiDeps, p: Principal, region: string | undefined): Tenant[] {
@@ -64,14 +76,55 @@ export async function figuresFor(
   return buildFigures(sectionProviders(), { facts, ...labeller(lang), live: period.asOf >= now, href: hrefWith(region) }, now);
 }
 
-/** from/to of a report: days of the zone (to included) or instants; the last full quarter by default. */
+/** The start of the calendar quarter of the zone that instant t is in. */
+function quarterStart(zone: string, t: number): number {
+  const { year, month } = localDate(zone, t);
+  return startOfLocalDay(zone, year, month - ((month - 1) % 3), 1);
+}
+
+/**
+ * from/to of a report: days of the zone (to included) or instants. Neither: the last full quarter;
+ * from alone: through today; to alone: from the start of its quarter (to=2026-06-30: the second quarter).
+ */
 function reportPeriod(query: { from?: string; to?: string }, zone: string, now: number): { period: Period; days: { from: string; to: string } } {
+  refuseReversed(query, zone);
   const q = previousQuarter(now, zone);
-  const from = periodBound(query.from ?? q.from, zone, 'from');
+  const from = query.from
+    ? periodBound(query.from, zone, 'from')
+    : query.to
+      ? quarterStart(zone, periodBound(query.to, zone, 'to') - 1)
+      : periodBound(q.from, zone, 'from');
   // a period reaching into the future ends now: its months to come have nothing to count yet
   const to = Math.min(periodBound(query.to ?? (query.from ? localDay(zone, now) : q.to), zone, 'to'), now);
-  if (!(from < to)) throw badQuery('from', 'must be before to');
+  if (!(from < to)) throw emptyPeriod(query, zone, now, from);
+  // A periodic report is a quarter, a half-year or a year; a few years side by side still make sense,
+  // a century does not (its month-by-month trends alone took minutes and megabytes, the event loop blocked)
+  const days = Math.ceil((to - from) / 86_400_000);
+  if (days > MAX_REPORT_DAYS)
+    throw badQuery(
+      query.from !== undefined ? 'from' : 'to',
+      `the period ${localDay(zone, from)} to ${localDay(zone, to - 1)} is ${days} days long: a periodic report covers at most ${MAX_REPORT_YEARS} years (${MAX_REPORT_DAYS} days; a quarter, a half-year or a year is usual); give a later from or an earlier to`,
+    );
   return { period: { from, to, asOf: to, zone }, days: { from: localDay(zone, from), to: localDay(zone, to - 1) } };
+}
+
+/** The longest period a periodic report covers: 5 years, every leap day included (5 × 366 days). */
+export const MAX_REPORT_YEARS = 5;
+export const MAX_REPORT_DAYS = MAX_REPORT_YEARS * 366;
+
+/**
+ * Why a period with from ≥ to (after refuseReversed) is refused, naming a bound that was sent: from
+ * in the future (to not given: now), to alone in a quarter not begun, or two equal instants.
+ */
+function emptyPeriod(query: { from?: string; to?: string }, zone: string, now: number, from: number) {
+  if (query.from !== undefined && query.to !== undefined && from < now)
+    return badQuery('from', `from must be before to: the period is empty; received from=${query.from}, to=${query.to}`);
+  if (query.from !== undefined) return badQuery('from', futureFromMessage(query.from, zone, now));
+  const clock = localDateTime(zone, now);
+  return badQuery(
+    'to',
+    `to is in a quarter that has not begun (the report runs from its start, ${localDay(zone, from)}; the gateway's clock reads ${clock.day} ${clock.time} in ${zone}): send from as well; received "${query.to}"`,
+  );
 }
 
 // Over 80 lines: a table of routes, one r.add each (their work is in src/oversight/).
@@ -171,13 +224,15 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       tenant: Id.optional(),
       type: z.string().max(64).optional(),
       decision: z.enum(['failed', 'passed']).optional(),
-      limit: z.coerce.number().int().min(1).max(100000).default(1000),
+      limit: QueryInt(1, 100000).default(1000),
     }),
     handler: async ({ p, query }) => {
       const now = deps.now().getTime();
+      refuseReversed(query, zone());
       const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
-      const from = query.from ? periodBound(query.from, zone(), 'from') : now - 30 * 86_400_000;
-      if (!(from < to)) throw badQuery('from', 'must be before to');
+      // to alone: the 30 days before it
+      const from = query.from ? periodBound(query.from, zone(), 'from') : (query.to ? to : now) - 30 * 86_400_000;
+      if (!(from < to)) throw emptyPeriod(query, zone(), now, from);
       const tenants = scope(deps, p, query.region)
         .filter((t) => !query.tenant || t.id === query.tenant)
         .map((t) => t.id);

@@ -8,9 +8,11 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  QueryInt,
   actorOf,
   canSeeTenant,
   notFound,
+  refuseFuture,
   visibleDevice,
   visibleTenantIds,
   zoneOf,
@@ -20,24 +22,41 @@ import {
 import { validFrom, validThrough } from '../../oversight/period.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
+import { KnownRegion, Measured, NonNegative, Positive, Text, instrumentScale, noRepeats, rangeErrors, scaleErrors } from './bounds.ts';
 
 export const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
 
 const TimeZone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh or Europe/Berlin');
-export const TenantBody = z.strictObject({ id: Id, name: z.string().min(1).max(200), region: Region, timeZone: TimeZone.optional() });
-export const TenantSettingsBody = z.strictObject({ timeZone: TimeZone.nullable() });
+export const TenantBody = z.strictObject({ id: Id, name: Text(200), region: KnownRegion, timeZone: TimeZone.optional() });
+const ZoneOrNull = 'must be an IANA time zone such as Asia/Ho_Chi_Minh, or null (the enterprise then follows MAG_DEFAULT_TIME_ZONE)';
+export const TenantSettingsBody = z.strictObject({ timeZone: z.string({ error: ZoneOrNull }).refine(isTimeZone, ZoneOrNull).nullable() });
 export const TokenBody = z
   .strictObject({
     role: z.enum(['admin', 'operator', 'inspector']),
     tenant: Id.optional(),
-    regions: z.array(Region).min(1).max(100).optional(),
-    name: z.string().min(1).max(200),
+    regions: noRepeats(z.array(KnownRegion).min(1).max(100), 'region').optional(),
+    name: Text(200),
   })
   .superRefine((b, ctx) => {
-    if (b.role === 'operator' && !b.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'an operator token needs its tenant' });
-    if (b.role === 'inspector' && !b.regions) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'an inspector token needs its regions' });
-    if (b.role !== 'operator' && b.tenant) ctx.addIssue({ code: 'custom', path: ['tenant'], message: 'only operator tokens have a tenant' });
-    if (b.role !== 'inspector' && b.regions) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'only inspector tokens have regions' });
+    // each issue carries the field's own value (absent: "tenant is missing: it …"), not the whole body
+    if (b.role === 'operator' && !b.tenant)
+      ctx.addIssue({ code: 'custom', path: ['tenant'], input: undefined, message: 'must name the enterprise an operator token acts for' });
+    if (b.role === 'inspector' && !b.regions)
+      ctx.addIssue({ code: 'custom', path: ['regions'], input: undefined, message: 'must list the provinces an inspector token covers, e.g. ["VN-HN"]' });
+    if (b.role !== 'operator' && b.tenant)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenant'],
+        input: b.tenant,
+        message: `must be left out of ${b.role === 'admin' ? 'an admin' : 'an inspector'} token: only an operator token has a tenant`,
+      });
+    if (b.role !== 'inspector' && b.regions)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions'],
+        input: b.regions,
+        message: `must be left out of ${b.role === 'admin' ? 'an admin' : 'an operator'} token: only an inspector token has regions`,
+      });
   });
 
 /** GET /api/v1/me: who the presented token is (the console asks it to show or hide actions). */
@@ -49,30 +68,29 @@ export const MeView = z.object({
   name: z.string(),
 });
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 export const DeviceBody = z.strictObject({
   id: Id,
   tenant: Id,
   type: z.string().min(1).max(64),
-  serial: z.string().min(1).max(128),
+  serial: Text(128),
   model: z.string().max(128).optional(),
   site: z.string().max(200).optional(),
   class: z.string().min(1).max(16).optional(),
   range: z
-    .strictObject({ min: finite, max: finite })
+    .strictObject({ min: Measured, max: Measured })
     .refine((r) => r.max > r.min, 'max must be greater than min')
     .optional(),
   mpe: z
     .strictObject({
-      absolute: finite.refine((x) => x >= 0, 'must not be negative').optional(),
-      relative: finite.refine((x) => x >= 0 && x < 1, 'must be a fraction in [0, 1)').optional(),
+      absolute: NonNegative.optional(),
+      relative: NonNegative.refine((x) => x < 1, 'must be a fraction in [0, 1)').optional(),
     })
     .refine((m) => m.absolute !== undefined || m.relative !== undefined, 'give absolute, relative or both')
     .optional(),
-  resolution: finite.refine((x) => x > 0, 'must be positive').optional(),
-  mmq: finite.refine((x) => x > 0, 'must be positive').optional(),
-  e: finite.refine((x) => x > 0, 'must be positive').optional(),
-  max: finite.refine((x) => x > 0, 'must be positive').optional(),
+  resolution: Positive.optional(),
+  mmq: Positive.optional(),
+  e: Positive.optional(),
+  max: Positive.optional(),
   construction: z.string().min(1).max(64).optional(),
   expectedIntervalSeconds: z
     .number()
@@ -85,14 +103,22 @@ export const DeviceBody = z.strictObject({
 export const CertificateBody = z
   .strictObject({
     kind: z.enum(['verification', 'calibration']),
-    number: z.string().min(1).max(128),
-    issuedBy: z.string().min(1).max(200),
+    number: Text(128),
+    issuedBy: Text(200),
     issuedAt: IsoDate,
     validUntil: IsoDate,
     correction: z
-      .strictObject({ offset: finite.optional(), gain: finite.refine((g) => Math.abs(g) < 1, 'must be a small relative gain, |gain| < 1').optional() })
+      .strictObject({
+        offset: Measured.optional(),
+        // a relative correction: corrected = indicated × (1 + gain) + offset. The widest MPE of the types
+        // is ±10 % (a gas detector's); an instrument reading 50 % off is not corrected but repaired
+        gain: z
+          .number()
+          .refine((g) => Math.abs(g) < 0.5, 'must be a small relative correction, |gain| < 0.5 (0.002 is +0.2 %: corrected = indicated × (1 + gain) + offset)')
+          .optional(),
+      })
       .optional(),
-    uncertainty: finite.refine((x) => x >= 0, 'must not be negative').optional(),
+    uncertainty: NonNegative.optional(),
   })
   .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
     path: ['validUntil'],
@@ -108,7 +134,7 @@ const DeviceQuery = z.object({
   status: VerificationParam.optional(),
   region: Region.optional(),
   /** Verified and due (valid until) within this many days from now. */
-  dueWithinDays: z.coerce.number().int().min(0).max(3660).optional(),
+  dueWithinDays: QueryInt(0, 3660).optional(),
 });
 const TenantQuery = z.object({
   region: Region.optional(),
@@ -133,7 +159,9 @@ export async function deviceView(deps: ApiDeps, d: Device) {
     cusumSignal: s.cusum.signal,
   }));
   const sealed = deps.inspections.sealOf(d.id); // sealed off by an inspector: out of use until the finding is closed
-  return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift, ...(sealed ? { sealed } : {}) };
+  // the seq numbering as this node received it: gaps and steps back per topic (src/ingest/sequence.ts)
+  const sequence = deps.assurance.sequences.of(d.id);
+  return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift, ...(sealed ? { sealed } : {}), ...(sequence ? { sequence } : {}) };
 }
 
 function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
@@ -290,8 +318,10 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
         throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
           { path: 'type', message: `unknown instrument type; one of ${[...deps.profiles.keys()].join(', ')}` },
         ]);
-      const problems = validateDevice(profile, body);
+      const problems = [...validateDevice(profile, body), ...rangeErrors(profile, body.range), ...scaleErrors(profile, body)];
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the device does not fit its instrument type', problems);
+      // a standard-oot alert carries the standard's id as its device (as POST /standards refuses an instrument's id)
+      if (deps.standards.get(body.id)) throw new ApiError(409, 'conflict', `${body.id} is a reference standard's id; give the instrument another id`);
       try {
         const { device, secret } = await deps.registry.createDevice(body, deps.now());
         await audit(p, 'device.create', device.id, { tenant: device.tenant, type: device.type, serial: device.serial });
@@ -357,18 +387,32 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: CertificateBody,
     status: 201,
-    handler: async ({ p, params, body }) => {
+    handler: async ({ c, p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
+      const profile = deps.profiles.get(d.type);
+      const bounds = profile ? certificateBoundErrors(body, instrumentScale(profile, d)) : [];
+      if (bounds.length) throw new ApiError(400, 'invalid_request', 'the certificate does not fit the instrument', bounds);
       // dates alone are days of the enterprise's zone: issued from the start of that day, valid through its end
       const zone = zoneOf(deps, d.tenant);
+      refuseFuture(deps, zone, [['issuedAt', body.issuedAt]]); // a certificate not yet issued
       const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
-      const cert = await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now());
+      // A certificate number is the issuer's, once per instrument: the same one again with the same
+      // content is a retry, answered 200 with the certificate stored (nothing added, nothing audited);
+      // with other content, 409 (a certificate on record is never replaced).
+      const same = deps.registry.certificatesOf(d.id).find((x) => x.number === dated.number);
+      if (same && !sameCertificate(same, dated))
+        throw new ApiError(
+          409,
+          'conflict',
+          `certificate ${same.number} of ${d.id} is on record already (${same.kind}, issued by ${same.issuedBy} ${same.issuedAt}, valid until ${same.validUntil}) with other content; a certificate is never replaced: a new one has its own number`,
+        );
+      const cert = same ?? (await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now()));
       // A certificate of the kind that keeps the type in standing (a verification; a calibration for
       // a calibrated type) claiming longer than the device's interval makes the instrument due at
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
-      const profile = deps.profiles.get(d.type);
       const due = profile && cert.kind === profile.standing ? effectiveVerificationDue(cert, intervalMonthsOf(profile, d)) : null;
       const warnings = due?.warning ? [due.warning] : [];
+      if (same) return c.json({ ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings }, 200);
       await audit(p, 'certificate.add', d.id, {
         kind: cert.kind,
         number: cert.number,
@@ -389,4 +433,54 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     handler: ({ p, params }) => ({ items: [...deps.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
   });
+}
+
+/**
+ * Why a certificate's correction or uncertainty cannot be the instrument's, or []: an offset or an
+ * uncertainty larger than anything the instrument reads (its range's largest magnitude), in its
+ * canonical unit. The schema has bounded them to 1e9 already.
+ */
+function certificateBoundErrors(
+  c: { correction?: { offset?: number }; uncertainty?: number },
+  scale: { value: number; unit: string; range: string } | undefined,
+): { path: string; message: string }[] {
+  if (!scale) return [];
+  const errors: { path: string; message: string }[] = [];
+  const offset = c.correction?.offset;
+  if (offset !== undefined && Math.abs(offset) > scale.value)
+    errors.push({
+      path: 'correction.offset',
+      message: `correction.offset ${offset} ${scale.unit} is larger than anything the instrument reads (range ${scale.range}): a correction is a small part of a reading, in ${scale.unit}`,
+    });
+  if (c.uncertainty !== undefined && c.uncertainty > scale.value)
+    errors.push({
+      path: 'uncertainty',
+      message: `uncertainty ${c.uncertainty} ${scale.unit} is larger than anything the instrument reads (range ${scale.range}): U (k = 2) of its calibration, in ${scale.unit}`,
+    });
+  return errors;
+}
+
+/** Does a stored certificate say what a request says (its dates as stored: validFrom, validThrough)? */
+function sameCertificate(
+  a: {
+    kind: string;
+    number: string;
+    issuedBy: string;
+    issuedAt: string;
+    validUntil: string;
+    correction?: { offset?: number; gain?: number };
+    uncertainty?: number;
+  },
+  b: typeof a,
+): boolean {
+  const instant = (x: string) => Date.parse(x);
+  return (
+    a.kind === b.kind &&
+    a.issuedBy === b.issuedBy &&
+    instant(a.issuedAt) === instant(b.issuedAt) &&
+    instant(a.validUntil) === instant(b.validUntil) &&
+    (a.correction?.offset ?? 0) === (b.correction?.offset ?? 0) &&
+    (a.correction?.gain ?? 0) === (b.correction?.gain ?? 0) &&
+    a.uncertainty === b.uncertainty
+  );
 }

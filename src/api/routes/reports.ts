@@ -1,6 +1,22 @@
 // The measurement-assurance report (instruments, then lots of prepackages), the audit log and the dead-letter store.
 import { z } from 'zod';
-import { ApiError, ALL_ROLES, Id, IsoDate, actorOf, canSeeTenant, notFound, visibleTenantIds, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ApiError,
+  ALL_ROLES,
+  Id,
+  IsoDate,
+  QueryInt,
+  actorOf,
+  badQuery,
+  canSeeTenant,
+  futureFromMessage,
+  notFound,
+  refuseReversed,
+  visibleTenantIds,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import { isDateOnly, periodBound } from '../../oversight/period.ts';
 import { tableDownload } from '../table-file.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
@@ -78,11 +94,13 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       // A date alone is a day of the enterprise's zone (the default zone for several), both days
       // included, as the periodic report and GET /checks read them; a date-time is that instant.
       const zone = zoneOf(deps, query.tenant);
+      refuseReversed(query, zone);
       const to = query.to ? periodBound(query.to, zone, 'to') - (isDateOnly(query.to) ? 1 : 0) : now.getTime();
       const from = query.from ? periodBound(query.from, zone, 'from') : to - 365 * 86_400_000;
       // the standing as the period ends (now for a period not over yet)
       const asOf = Math.min(to, now.getTime());
-      if (from > to) throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
+      // from alone: to is now, and a period starting later has not begun
+      if (from > to) throw badQuery('from', futureFromMessage(query.from!, zone, now.getTime()));
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`);
@@ -195,7 +213,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Who did what, when (hash-chained)',
     tag: 'audit',
     roles: ['admin', 'inspector'],
-    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), before: z.coerce.number().int().optional() }),
+    query: z.object({ limit: QueryInt(1, 5000).default(200), before: QueryInt(0).optional() }),
     handler: async ({ p, query }) => {
       let items = await deps.audit.list({ limit: query.limit, before: query.before });
       if (p.role === 'inspector') {
@@ -226,7 +244,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Points the sink refused (poison data)',
     tag: 'reliability',
     roles: ['admin'],
-    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(100), device: z.string().min(1).max(128).optional() }),
+    query: z.object({ limit: QueryInt(1, 5000).default(100), device: z.string().min(1).max(128).optional() }),
     handler: async ({ query }) => ({
       items: await deps.deadLetters.list(query.limit, query.device),
     }),
@@ -275,11 +293,24 @@ const DiscardBody = z
     ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
     device: z.string().min(1).max(128).optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
-    reason: z.string().trim().min(1, 'say why the points are discarded').max(500),
+    reason: z.string().trim().min(1, 'must say why the points are discarded: it is empty or only spaces').max(500),
   })
-  .refine((b) => (b.ids === undefined) !== (b.device === undefined), {
-    message: 'give either ids (the dead letters to discard) or device (its oldest, up to limit), not both',
-    path: ['ids'],
+  .superRefine((b, ctx) => {
+    // each issue with the field's own value (not the whole body with its defaults)
+    if (b.ids !== undefined && b.device !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ids'],
+        input: b.ids,
+        message: `must not be given with device: give either ids (the dead letters to discard) or device (its oldest, up to limit)`,
+      });
+    if (b.ids === undefined && b.device === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ids'],
+        input: undefined,
+        message: "names the dead letters to discard: give it, or device (that device's oldest dead letters, up to limit)",
+      });
   });
 
 const ReplayBody = z.strictObject({

@@ -18,6 +18,8 @@ import {
   canSeeTenant,
   notFound,
   queryRange,
+  refuseFuture,
+  refuseReversed,
   visibleTenantIds,
   zoneOf,
   type ApiDeps,
@@ -25,13 +27,12 @@ import {
 } from '../http.ts';
 import { validFrom, validThrough } from '../../oversight/period.ts';
 import { tableDownload } from '../table-file.ts';
-
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+import { Measured, NonNegative, Text } from './bounds.ts';
 
 export const StandardBody = z.strictObject({
   id: Id,
   tenant: Id.optional(),
-  name: z.string().min(1).max(200),
+  name: Text(200),
   quantity: z.string().min(1).max(64),
   unit: z.string().min(1).max(32),
   kind: z.enum(STANDARD_KINDS).optional(),
@@ -42,13 +43,14 @@ export const StandardBody = z.strictObject({
 
 export const StandardCertificateBody = z
   .strictObject({
-    number: z.string().min(1).max(128),
-    issuedBy: z.string().min(1).max(200),
+    number: Text(128),
+    issuedBy: Text(200),
     issuedAt: IsoDate,
     validUntil: IsoDate,
-    uncertainty: finite.refine((x) => x >= 0, 'must not be negative'),
+    // |x| ≤ 1e9 in the standard's unit (bounds.ts): a value no standard has, kept far from overflow in the checks it serves
+    uncertainty: NonNegative,
     traceableTo: z.string().min(1).max(300).optional(),
-    asFound: z.strictObject({ error: finite, outOfTolerance: z.boolean() }).optional(),
+    asFound: z.strictObject({ error: Measured, outOfTolerance: z.boolean() }).optional(),
   })
   .refine((c) => Number.isNaN(Date.parse(c.issuedAt)) || Number.isNaN(Date.parse(c.validUntil)) || Date.parse(c.validUntil) > Date.parse(c.issuedAt), {
     path: ['validUntil'],
@@ -225,12 +227,33 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: StandardCertificateBody,
     status: 201,
-    handler: async ({ p, params, body }) => {
+    handler: async ({ c, p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
       // dates alone are days of the owner's zone (the authority's: MAG_DEFAULT_TIME_ZONE): issued from the start, valid through the end
       const zone = zoneOf(deps, s.tenant);
+      refuseFuture(deps, zone, [['issuedAt', body.issuedAt]]); // a calibration not yet made
       const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
+      // a certificate number once per standard, as for an instrument: the same content again is a retry (200, the
+      // certificate on record, no second standard-oot alert), other content 409
+      const same = deps.standards.certificatesOf(s.id).find((x) => x.number === dated.number);
+      if (same) {
+        const instant = (x: string) => Date.parse(x);
+        const identical =
+          same.issuedBy === dated.issuedBy &&
+          instant(same.issuedAt) === instant(dated.issuedAt) &&
+          instant(same.validUntil) === instant(dated.validUntil) &&
+          same.uncertainty === dated.uncertainty &&
+          same.traceableTo === dated.traceableTo &&
+          JSON.stringify(same.asFound ?? null) === JSON.stringify(dated.asFound ?? null);
+        if (!identical)
+          throw new ApiError(
+            409,
+            'conflict',
+            `certificate ${same.number} of standard ${s.id} is on record already (issued by ${same.issuedBy} ${same.issuedAt}, valid until ${same.validUntil}) with other content; a certificate is never replaced: a new calibration has its own number`,
+          );
+        return c.json(same, 200);
+      }
       const cert = await deps.standards.addCertificate(s.id, dated, `${p.role}:${p.name}`, deps.now());
       await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
@@ -256,9 +279,8 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ c, p, params, query }) => {
       const s = visibleStandard(deps, p, params.id);
       // from ≤ ts ≤ to; dates alone are days of the standard's enterprise's zone (the default zone for the authority's), both included
+      refuseReversed(query, zoneOf(deps, s.tenant));
       const { from, to } = queryRange(query, zoneOf(deps, s.tenant), 'through');
-      if (from !== undefined && to !== undefined && from > to)
-        throw new ApiError(400, 'invalid_request', 'the query string is invalid', [{ path: 'from', message: 'must not be after to' }]);
       const { rows, ...impact } = await deps.standards.impact(s.id, deps.now().getTime(), { from, to }, visibleTenantIds(deps, p));
       if (query.format !== 'json') {
         return tableDownload(c, query.format, {
