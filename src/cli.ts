@@ -1,5 +1,7 @@
 // `mag` — the command line of the gateway.
 
+import { provinceOf } from './oversight/provinces.ts';
+import { scaleErrors } from './api/routes/bounds.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -188,15 +190,17 @@ async function storeCommand(args: string[]): Promise<void> {
         options: { role: { type: 'string' }, name: { type: 'string' }, tenant: { type: 'string' }, regions: { type: 'string' } },
       });
       if (!values.role || !['admin', 'operator', 'inspector'].includes(values.role)) fail('--role must be admin, operator or inspector');
-      if (!values.name) fail('--name is required');
+      if (!values.name?.trim()) fail('--name is required (not blank)');
       if (values.role === 'operator' && !values.tenant) fail('an operator token needs --tenant');
       if (values.role === 'inspector' && !values.regions) fail('an inspector token needs --regions (e.g. VN-HN,VN-BG)');
       // what POST /api/v1/tokens refuses, refused here too: a token with a typo in its tenant or region sees nothing, silently
       if (values.tenant !== undefined && values.role !== 'operator') fail('--tenant goes only with --role operator');
       if (values.regions !== undefined && values.role !== 'inspector') fail('--regions goes only with --role inspector');
       const regions = values.regions?.split(',').map((s) => s.trim());
-      const badRegion = regions?.find((r) => !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(r));
-      if (badRegion !== undefined) fail(`--regions: "${badRegion}" is not an ISO 3166-2 code such as VN-HN`);
+      const badRegion = regions?.find((r) => provinceOf(r) === undefined);
+      if (badRegion !== undefined)
+        fail(`--regions: "${badRegion}" is not a province code of ISO 3166-2:VN (or one of its aliases such as VN-HN, VN-BG), as the API requires`);
+      if (regions !== undefined && new Set(regions).size !== regions.length) fail('--regions names a region twice');
       if (values.tenant !== undefined && !(await Registry.open(db)).tenant(values.tenant))
         fail(`--tenant ${values.tenant}: no such enterprise (add it with mag tenant add)`);
       const tokens = new Tokens(db);
@@ -213,7 +217,9 @@ async function storeCommand(args: string[]): Promise<void> {
         options: { id: { type: 'string' }, name: { type: 'string' }, region: { type: 'string' }, 'time-zone': { type: 'string' } },
       });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
-      if (!values.region || !/^[A-Z]{2}-[A-Z0-9]{1,3}$/.test(values.region)) fail('--region must be an ISO 3166-2 code such as VN-HN');
+      if (!values.region || provinceOf(values.region) === undefined)
+        fail('--region must be a province code of ISO 3166-2:VN (or one of its aliases such as VN-HN, VN-BG), as the API requires');
+      if (values.name !== undefined && !values.name.trim()) fail('--name must not be blank');
       const timeZone = values['time-zone'];
       if (timeZone !== undefined && !isTimeZone(timeZone)) fail(`--time-zone must be an IANA time zone such as Asia/Ho_Chi_Minh (got "${timeZone}")`);
       await (await Registry.open(db)).createTenant({ id: values.id, name: values.name ?? values.id, region: values.region, timeZone }, now);
@@ -235,7 +241,7 @@ async function storeCommand(args: string[]): Promise<void> {
         },
       });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
-      if (!values.tenant || !values.type || !values.serial) fail('--tenant, --type and --serial are required');
+      if (!values.tenant || !values.type || !values.serial?.trim()) fail('--tenant, --type and --serial are required (not blank)');
       const profiles = loadProfiles(c.profilesDir);
       const profile = profiles.get(values.type);
       if (!profile) fail(`--type must be one of ${[...profiles.keys()].join(', ')}`);
@@ -258,7 +264,8 @@ async function storeCommand(args: string[]): Promise<void> {
         ...positive('mmq'),
         ...(values.construction ? { construction: values.construction } : {}),
       };
-      const problems = validateDevice(profile, d);
+      // what POST /api/v1/devices refuses, refused here too (e against max and the class: OIML R76-1 Table 3)
+      const problems = [...validateDevice(profile, d), ...scaleErrors(profile, d)];
       if (problems.length) fail(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
       const { secret } = await (await Registry.open(db)).createDevice(d, now);
       await new AuditLog(db).append('cli', 'device.create', values.id, { tenant: values.tenant, type: values.type }, now);

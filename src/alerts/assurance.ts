@@ -192,7 +192,14 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     for (const r of device === undefined ? store.all() : store.ofDevice(device))
       if (parseDriftSeriesKey(r.series) !== undefined) this.drift.set(`${r.device}|${r.series}`, r.state);
     this.alerts.reload(device).catch((e) => this.onFlushError(e as Error));
+    for (const listener of this.resyncListeners) listener(device);
   }
+
+  /** Called after resync(device?), for what others hold of the state (the message path's resend screening). */
+  onResync(listener: (device?: string) => void): void {
+    this.resyncListeners.push(listener);
+  }
+  private readonly resyncListeners: ((device?: string) => void)[] = [];
 
   /** PostgreSQL: true when another node changed the device's state since this one loaded it (load it again before judging). */
   isStale(device: string): boolean {
@@ -295,7 +302,25 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         if (end !== undefined) this.recordTotalizer(device.id, r.tags.nozzle, r.seq, end);
       }
     }
-    if (result.packages?.length) this.lots?.recordPackages(device.id, result.packages, now);
+    if (result.packages?.length && this.lots) {
+      // A package the message path let through but the lot had no room for when appended (another
+      // message filled it meanwhile; on PostgreSQL the path cannot count): acknowledged and its point
+      // stored, so it is refused here, where the engineer reads it (rejections; feedback on SQLite).
+      after(this.lots.recordPackages(device.id, result.packages, now), (full) => {
+        if (full.length === 0) return;
+        const refused = full.map((p) => ({
+          seq: p.seq,
+          errors: [
+            {
+              path: 'lot',
+              message: `lot ${p.lot} holds its lotSize packages already: the package seq ${p.seq} came after the lot was full and is not part of it`,
+            },
+          ],
+        }));
+        result.rejections.push(...refused);
+        this.recordRejections(device, topic, refused, payload, now);
+      });
+    }
     for (const f of result.findings) {
       this.alerts.raise({
         tenant: device.tenant,

@@ -362,9 +362,10 @@ describe('what a lot takes: no more packages than it holds, a resend that repeat
         })),
         NOW,
       );
-    await record(1, 101);
+    // the packages past the size come back, for the caller (Assurance.apply) to refuse with a reason
+    expect((await record(1, 101)).map((p) => p.seq)).toEqual([101]);
     expect(await measured('FULL-2')).toBe(100);
-    await record(102, 1);
+    expect((await record(102, 1)).map((p) => p.seq)).toEqual([102]);
     expect(await measured('FULL-2')).toBe(100);
   });
 });

@@ -37,8 +37,6 @@ export type SequenceView = Omit<SequenceFigures, 'since' | 'lastAt' | 'low'> & {
 
 export class SequenceTracker {
   private readonly devices = new Map<string, Partial<Record<NumberedTopic, SequenceFigures>>>();
-  /** Seqs skipped, every device (mag_seq_missing_total). */
-  missingTotal = 0;
 
   /** One seq of the device's message on `topic`, received at `at`. */
   note(device: string, topic: NumberedTopic, seq: number, at: number): void {
@@ -58,7 +56,6 @@ export class SequenceTracker {
     else if (seq > f.last) {
       f.gaps++;
       f.missing += seq - f.last - 1;
-      this.missingTotal += seq - f.last - 1;
       f.last = seq;
     } else if (f.low >= 0 && seq === f.low + 1) {
       // counting on from the seq that went backwards: the numbering restarted (a replay is one old seq)
@@ -78,10 +75,5 @@ export class SequenceTracker {
       out[topic] = { ...figures, since: new Date(f.since).toISOString(), lastAt: new Date(f.lastAt).toISOString() };
     }
     return out;
-  }
-
-  /** Forgets a device (deregistered). */
-  forget(device: string): void {
-    this.devices.delete(device);
   }
 }

@@ -341,8 +341,10 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
    * the same time, once). On SQLite done when this returns (undefined); on PostgreSQL a Promise that settles when
    * the packages and the verdicts are stored.
    */
-  recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): Awaitable<void> {
+  recordPackages(device: string, packages: readonly AcceptedPackage[], now: Date): Awaitable<AcceptedPackage[]> {
     const receivedAt = now.toISOString();
+    /** Packages the lot had no room for when they came to be appended: the caller reports them. */
+    const full: AcceptedPackage[] = [];
     // every node's appends to a lot wait on one lock, taken in the order of the lots' ids (no deadlock)
     const lots = [...new Set(packages.map((p) => p.lot))].sort();
     for (const lot of lots) this.counts.delete(lot);
@@ -364,7 +366,8 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
           const l = found.get(p.lot);
           // Never beyond the lot's size. The message path refused such a package with feedback when it could
           // tell (SQLite); one it could not (PostgreSQL, or a message of another device in flight) stops here.
-          if (!l || held.get(p.lot)! >= l.lotSize) return;
+          if (!l) return;
+          if (held.get(p.lot)! >= l.lotSize) return void full.push(p);
           return after(st.append(p.lot, { kind: p.kind, value: p.value, device, seq: p.seq, ts: p.ts, receivedAt }), (ok) => {
             if (!ok) return;
             touched.set(p.lot, l);
@@ -376,6 +379,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     });
     return after(recorded, () => {
       for (const lot of lots) this.counts.delete(lot);
+      return full;
     });
   }
 

@@ -73,6 +73,8 @@ export class DeviceMessagePipeline {
     this.outbox = deps.outbox;
     this.nowMs = deps.nowMs;
     this.resends = new Resends(deps.assurance);
+    // a state batch whose commit failed: checks remembered as judged were rolled back, a resend is new
+    deps.assurance.onResync((device) => (device === undefined ? this.resends.forgetAll() : this.resends.forgetDevice(device)));
   }
 
   /**
@@ -125,7 +127,10 @@ export class DeviceMessagePipeline {
       // gap detection on the numbering: the seqs of what is stored (SenML's seq defaults to its time)
       const points = result.points;
       for (let i = 0; i < points.length; i++) {
-        const seq = points[i]!.fields.seq;
+        const p = points[i]!;
+        // a fuel transaction is a reading point and a transaction point of one seq: counted once
+        if (p.measurement === 'transaction') continue;
+        const seq = p.fields.seq;
         if (typeof seq === 'number') this.assurance.sequences.note(deviceId, topic, seq, t);
       }
     }

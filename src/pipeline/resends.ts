@@ -119,6 +119,12 @@ export class Resends {
     }
   }
 
+  /** Forgets every device's latest checks and packages (a state batch whose commit failed). */
+  forgetAll(): void {
+    this.latestChecks.clear();
+    this.latestPackages.clear();
+  }
+
   /** Forgets the device's latest checks and packages (a cluster node loading its state again: a batch whose commit failed is judged again). */
   forgetDevice(deviceId: string): void {
     const prefix = `${deviceId}\u0000`;

@@ -59,11 +59,37 @@ describe('the mag CLI beside a running gateway', () => {
       /--tenant petro-hm: no such enterprise/,
     );
     await expect(cli(t.dataDir, 'token', 'create', '--role', 'inspector', '--regions', 'VN-HN,vn-bg', '--name', 'x')).rejects.toThrow(
-      /--regions: "vn-bg" is not an ISO 3166-2 code/,
+      /--regions: "vn-bg" is not a province code of ISO 3166-2:VN/,
     );
     await expect(cli(t.dataDir, 'token', 'create', '--role', 'admin', '--tenant', 'petro-hn', '--name', 'x')).rejects.toThrow(
       /--tenant goes only with --role operator/,
     );
+    // a well-formed code that is no province (the API refuses it too)
+    await expect(cli(t.dataDir, 'token', 'create', '--role', 'inspector', '--regions', 'VN-XX', '--name', 'x')).rejects.toThrow(
+      /--regions: "VN-XX" is not a province code of ISO 3166-2:VN/,
+    );
+    // a scale whose e does not fit its max and class: max/e = 30 kg / 0.001 kg = 30 000 > 10 000 (class III, OIML R76-1 Table 3)
+    await expect(
+      cli(
+        t.dataDir,
+        'device',
+        'add',
+        '--id',
+        'sc-bad',
+        '--tenant',
+        'petro-hn',
+        '--type',
+        'scale',
+        '--serial',
+        'S-1',
+        '--class',
+        'III',
+        '--e',
+        '0.001',
+        '--max',
+        '30',
+      ),
+    ).rejects.toThrow(/max\/e = 30 kg \/ 0\.001 kg = 30000 verification scale intervals; class III has from 100 to 10 000/);
   });
 
   it('a tenant added with --time-zone has it (local times of its devices are read in it); an unknown zone is refused', async () => {

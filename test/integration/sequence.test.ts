@@ -35,4 +35,24 @@ describe('seq gaps over MQTT', () => {
       checks: { last: 1, received: 1, gaps: 0, missing: 0, backwards: 0, restarts: 0, since: expect.any(String), lastAt: expect.any(String) },
     });
   });
+
+  it('counts a fuel transaction once (it is a reading point and a transaction point of one seq)', async () => {
+    const client = await gw.connect('fd-seq', await gw.device({ id: 'fd-seq', type: 'fuel-dispenser' }));
+    const tx = (seq: number, start: number) => ({
+      seq,
+      ts: iso(T + seq * 60_000),
+      quantity: 'volume',
+      value: 20,
+      unit: 'L',
+      nozzle: 1,
+      product: 'RON95',
+      unitPrice: 20000,
+      amount: 400000,
+      totalizerStart: start,
+      totalizerEnd: start + 20,
+    });
+    for (const body of [tx(1, 1000), tx(2, 1020), tx(4, 1040)]) await client.publishAsync('instruments/fd-seq/readings', JSON.stringify(body), { qos: 1 });
+    await gw.drained();
+    expect((await gw.call('GET', '/api/v1/devices/fd-seq')).body.sequence.readings).toMatchObject({ last: 4, received: 3, gaps: 1, missing: 1, backwards: 0 });
+  });
 });
