@@ -1,7 +1,7 @@
 // `mag` — the command line of the gateway.
 
 import { provinceOf } from './oversight/provinces.ts';
-import { scaleErrors } from './api/routes/bounds.ts';
+import { scaleErrors } from './metrology/registration.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

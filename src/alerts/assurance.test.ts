@@ -21,6 +21,23 @@ const MPE = 0.3;
 const U = 0.02;
 const SERIES = 'regime=inService';
 
+/** A state database of its own with tenant acme, its alert book and Assurance over it. */
+function openState(): { dir: string; db: Db; registry: Registry<Db>; alerts: AlertBook; assurance: Assurance } {
+  const dir = mkdtempSync(join(tmpdir(), 'mag-assurance-test-'));
+  const db = openStateDb(dir);
+  const registry = new Registry(db);
+  registry.createTenant({ id: 'acme', name: 'Acme', region: 'VN-HN' }, new Date(NOW - 400 * DAY));
+  const alerts = new AlertBook(db);
+  const assurance = new Assurance(db, registry, alerts, loadProfiles(join(PACKAGE_ROOT, 'devices')), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+  return { dir, db, registry, alerts, assurance };
+}
+
+function closeState(dir: string, db: Db, alerts: AlertBook): void {
+  alerts.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
 describe('an adjusted check and the drift alerts of its series', () => {
   let dir: string;
   let db: Db;
@@ -29,23 +46,10 @@ describe('an adjusted check and the drift alerts of its series', () => {
   let assurance: Assurance;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mag-assurance-test-'));
-    db = openStateDb(dir);
-    registry = new Registry(db);
-    registry.createTenant({ id: 'acme', name: 'Acme', region: 'VN-HN' }, new Date(NOW - 400 * DAY));
-    alerts = new AlertBook(db);
-    assurance = new Assurance(db, registry, alerts, loadProfiles(join(PACKAGE_ROOT, 'devices')), {
-      dueSoonDays: 30,
-      horizonDays: 90,
-      invalidBurst: 10,
-    });
+    ({ dir, db, registry, alerts, assurance } = openState());
   });
 
-  afterEach(() => {
-    alerts.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closeState(dir, db, alerts));
 
   function barometer(id: string): Device {
     return registry.createDeviceWithSecretHash({ id, tenant: 'acme', type: 'barometer', serial: id }, 'unused', new Date(NOW - 400 * DAY));
@@ -258,19 +262,10 @@ describe('a check whose judgement fails part-way', () => {
   let assurance: Assurance;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mag-assurance-test-'));
-    db = openStateDb(dir);
-    registry = new Registry(db);
-    registry.createTenant({ id: 'acme', name: 'Acme', region: 'VN-HN' }, new Date(NOW - 400 * DAY));
-    alerts = new AlertBook(db);
-    assurance = new Assurance(db, registry, alerts, loadProfiles(join(PACKAGE_ROOT, 'devices')), { dueSoonDays: 30, horizonDays: 90, invalidBurst: 10 });
+    ({ dir, db, registry, alerts, assurance } = openState());
   });
 
-  afterEach(() => {
-    alerts.stop();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closeState(dir, db, alerts));
 
   const failing = (seq: number, uncertainty: number): CheckResult => ({
     seq,

@@ -7,7 +7,8 @@ import { ApiError, Id, IsoDate, actorOf, instantIn, notFound, refuseReversed, zo
 import { localDay, validThrough } from '../../oversight/period.ts';
 import { Region, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
-import { KnownRegion, Positive, scaleErrors } from './bounds.ts';
+import { KnownRegion, Positive } from './bounds.ts';
+import { scaleErrors } from '../../metrology/registration.ts';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 

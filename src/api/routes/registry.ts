@@ -22,7 +22,8 @@ import {
 import { validFrom, validThrough } from '../../oversight/period.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { dueWithin, enterpriseStanding } from '../../oversight/figures.ts';
-import { KnownRegion, Measured, NonNegative, Positive, Text, instrumentScale, noRepeats, rangeErrors, scaleErrors } from './bounds.ts';
+import { KnownRegion, Measured, NonNegative, Positive, Text, instrumentScale, noRepeats } from './bounds.ts';
+import { rangeErrors, scaleErrors } from '../../metrology/registration.ts';
 
 export const Region = z.string().regex(/^[A-Z]{2}-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2 code such as VN-HN');
 

@@ -1,0 +1,89 @@
+// What a registration says of an instrument that cannot be true of it: a scale's e, Max and class
+// that do not fit together (OIML R76-1 Table 3), a range below zero for a quantity that is never
+// negative. Pure; the API's registration routes, campaign verifications and the CLI refuse with these.
+import type { InstrumentProfile } from './profile.ts';
+import { classKey } from './channel.ts';
+import type { FieldError } from './types.ts';
+import { unitText } from './units.ts';
+
+/**
+ * OIML R76-1:2006, Table 3 (non-automatic weighing instruments): the verification scale interval e
+ * and the number of intervals n = Max/e a class allows, e in kg (the scale's canonical unit).
+ * Class III: 0.1 g ≤ e; n from 100 (from 500 when e ≥ 5 g) to 10 000. Class IIII: 5 g ≤ e; n from
+ * 100 to 1 000. The upper n of each class is also the last load band of the scale's profile
+ * (devices/scale.json, upToE 10 000 and 1 000). The other weighing type (the checkweigher, OIML R51
+ * classes XII–XIV) is not checked here. Unconfirmed: read from a third-party copy of the table, not
+ * from the OIML publication.
+ */
+const R76_TABLE_3: Readonly<Record<string, { eMin: number; nMin: (e: number) => number; nMax: number }>> = {
+  III: { eMin: 0.0001, nMin: (e) => (e >= 0.005 * (1 - 1e-9) ? 500 : 100), nMax: 10_000 },
+  IIII: { eMin: 0.005, nMin: () => 100, nMax: 1_000 },
+};
+
+/** A number as a message shows it: the binary noise of a division dropped (299.99999999999994 → 300). */
+const shown = (x: number): string => String(Number(x.toPrecision(10)));
+
+/** What a registration (POST /devices, a campaign's verification) says of a weighing instrument. */
+export interface ScaleSpec {
+  class?: string;
+  e?: number;
+  max?: number;
+  range?: { min: number; max: number };
+  resolution?: number;
+}
+
+/**
+ * Why a registration's e, Max and class do not fit together, or []: e larger than Max (or than the
+ * range), and for a scale of class III or IIII an e or an n = Max/e outside OIML R76-1 Table 3.
+ * Only what the registration gives is judged (a scale registered without e and Max takes its type's).
+ */
+export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldError[] {
+  const unit = unitText(profile.canonicalUnit ?? '');
+  const max = spec.max ?? spec.range?.max;
+  if (spec.e !== undefined && max !== undefined && spec.e > max)
+    return [
+      {
+        path: 'e',
+        message: `e ${spec.e} ${unit} is larger than max ${max} ${unit}: e is the verification scale interval, a small step of the capacity (n = max/e intervals); give both in ${unit}`,
+      },
+    ];
+  if (spec.range && spec.e !== undefined && spec.e > spec.range.max - spec.range.min)
+    return [{ path: 'e', message: `e ${spec.e} ${unit} is larger than the range ${spec.range.min} to ${spec.range.max} ${unit}` }];
+  const rule = profile.mpe?.verification;
+  if (rule?.kind !== 'scaleIntervals' || profile.canonicalUnit !== 'kg' || (spec.e === undefined && max === undefined)) return [];
+  const cls = spec.class === undefined ? rule.defaultClass : classKey(rule, spec.class);
+  const limits = cls === undefined ? undefined : R76_TABLE_3[cls];
+  const e = spec.e ?? spec.resolution ?? profile.resolution;
+  const capacity = max ?? profile.range?.max;
+  if (!limits || e === undefined || capacity === undefined) return []; // an unknown class is refused by the type's validation
+  const errors: FieldError[] = [];
+  if (e < limits.eMin * (1 - 1e-9))
+    errors.push({
+      path: 'e',
+      message: `e ${e} kg is finer than class ${cls} allows: at least ${limits.eMin} kg (${limits.eMin * 1000} g; OIML R76-1 Table 3); give e in kg`,
+    });
+  const n = capacity / e;
+  const nMin = limits.nMin(e);
+  if (n < nMin * (1 - 1e-9) || n > limits.nMax * (1 + 1e-9))
+    errors.push({
+      path: spec.max !== undefined || spec.range !== undefined ? 'max' : 'e',
+      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has from ${nMin} to ${limits.nMax.toLocaleString('en-US').replace(/,/g, ' ')}${cls === 'III' ? ` (from 500 when e ≥ 5 g)` : ''} (OIML R76-1 Table 3): check max, e and the class`,
+    });
+  return errors;
+}
+
+/**
+ * Why a registered range cannot be the instrument's, or []: one that reaches below zero for a type
+ * whose quantity is never negative (its profile's range starts at 0 or above: volume, mass, absolute
+ * pressure, length, concentration). Finite bounds, magnitudes and min < max are the schema's.
+ */
+export function rangeErrors(profile: InstrumentProfile, range: { min: number; max: number } | undefined): FieldError[] {
+  if (!range || !profile.range || profile.range.min < 0 || range.min >= 0) return [];
+  const unit = unitText(profile.canonicalUnit ?? '');
+  return [
+    {
+      path: 'range.min',
+      message: `range.min ${range.min} ${unit} is negative: a ${profile.id} measures ${profile.quantity}, which is never negative (its type's range is ${profile.range.min} to ${profile.range.max} ${unit})`,
+    },
+  ];
+}
