@@ -1,7 +1,7 @@
 // The printed inspection record: both languages say the same things, times are the tenant's,
 // people are named, and a long record runs onto numbered pages with DejaVu Sans embedded.
 import { describe, expect, it } from 'vitest';
-import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordTime, renderRecordPdf } from './record-pdf.ts';
+import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordDateLine, recordTime, renderRecordPdf } from './record-pdf.ts';
 import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
 import type { InspectionItem, InspectionRecord } from './types.ts';
@@ -37,6 +37,19 @@ describe("the record's words", () => {
     expect(recordTime('2026-03-14T20:30:00Z', 'en', 'Asia/Ho_Chi_Minh')).toBe('15/03/2026 at 03:30');
     expect(actorName('inspector:Thanh tra Bắc Giang:tok-1')).toBe('Thanh tra Bắc Giang');
     expect(actorName('system')).toBe('system');
+  });
+
+  it("date the record at its place on its day in the tenant's zone, as Nghị định 30/2020 writes it", () => {
+    // 17:30 UTC on 4 March is 00:30 on 5 March in Vietnam (UTC+7): the 5th, with a leading 0; March without one
+    expect(recordDateLine('2026-03-04T17:30:00Z', 'Bắc Giang', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Bắc Giang, ngày 05 tháng 3 năm 2026');
+    expect(recordDateLine('2026-03-04T17:30:00Z', 'Bac Giang', 'en', 'Asia/Ho_Chi_Minh')).toBe('Bac Giang, 5 March 2026');
+    // the same instant is still the 4th in UTC
+    expect(recordDateLine('2026-03-04T17:30:00Z', 'Hà Nội', 'vi', 'UTC')).toBe('Hà Nội, ngày 04 tháng 3 năm 2026');
+    // months 1 and 2 take a leading 0, days of 10 and more none; 20:00 UTC on 9 December is 03:00 on the 10th
+    expect(recordDateLine('2026-02-04T17:30:00Z', 'Hà Nội', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Hà Nội, ngày 05 tháng 02 năm 2026');
+    expect(recordDateLine('2026-01-15T02:30:00Z', 'Hà Nội', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Hà Nội, ngày 15 tháng 01 năm 2026');
+    expect(recordDateLine('2026-12-09T20:00:00Z', 'Thành phố Hồ Chí Minh', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Thành phố Hồ Chí Minh, ngày 10 tháng 12 năm 2026');
+    expect(recordDateLine('2026-12-09T20:00:00Z', 'Ho Chi Minh City', 'en', 'Asia/Ho_Chi_Minh')).toBe('Ho Chi Minh City, 10 December 2026');
   });
 });
 
@@ -264,6 +277,8 @@ describe('the parties, the times of the checks and the words of a calibrated typ
     const vi = await render('vi');
     // the authority in capitals, above the team (Nghị định 30/2020, Phụ lục I)
     expect(vi).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG ĐOÀN KIỂM TRA Số: BBKT-2026-0011/);
+    // the place and date under the motto: the record's province, the day it started (09:30 on 15 March there)
+    expect(vi).toContain('Độc lập - Tự do - Hạnh phúc Bắc Giang, ngày 15 tháng 3 năm 2026 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG');
     expect(vi).toContain('2. Cơ sở được kiểm tra: Công ty Cơ khí Đình Trám (cokhi-dt); Địa bàn: Bắc Giang');
     expect(vi).toContain('Địa chỉ: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
     expect(vi).toContain('Đại diện cơ sở: Lê Thị Mai, chức vụ: Trưởng phòng kỹ thuật');
@@ -284,6 +299,7 @@ describe('the parties, the times of the checks and the words of a calibrated typ
   it('prints them in English', async () => {
     const en = await render('en');
     expect(en).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG INSPECTION TEAM No.: BBKT-2026-0011/);
+    expect(en).toContain('Independence - Freedom - Happiness Bac Giang, 15 March 2026 RECORD OF MEASUREMENT INSPECTION');
     expect(en).toContain('Address: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
     expect(en).toContain('Representative of the establishment: Lê Thị Mai, position: Trưởng phòng kỹ thuật');
     expect(en).toContain('serial PJ-300 (recorded 15/03/2026 at 10:06)');
@@ -308,6 +324,28 @@ describe('the parties, the times of the checks and the words of a calibrated typ
     const vi = readPdf(pdf).text.replace(/\s+/g, ' ');
     expect(vi).toMatch(/^ĐOÀN KIỂM TRA Số: BBKT-2026-0012/);
     expect(vi).not.toMatch(/Địa chỉ|Đại diện cơ sở:/);
+  });
+
+  it('puts the place and the day under the motto: the province of the record, the day it started in the zone', async () => {
+    // opened at 00:30 on 5 March in Hà Nội (17:30 UTC on the 4th)
+    const record: InspectionRecord = { ...openRecord('BBKT-2026-0013', []), region: 'VN-HN', startedAt: '2026-03-04T17:30:00.000Z' };
+    const render = async (lang: 'vi' | 'en') =>
+      readPdf(
+        await renderRecordPdf(record, {
+          lang,
+          tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-HN' },
+          devices: new Map(),
+          typeNames: new Map(),
+          timeZone: 'Asia/Ho_Chi_Minh',
+          generatedAt: new Date('2026-03-05T05:00:00Z'),
+        }),
+      ).text.replace(/\s+/g, ' ');
+    expect(await render('vi')).toContain(
+      'ĐOÀN KIỂM TRA Số: BBKT-2026-0013 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - Hạnh phúc Hà Nội, ngày 05 tháng 3 năm 2026 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG',
+    );
+    expect(await render('en')).toContain(
+      'INSPECTION TEAM No.: BBKT-2026-0013 SOCIALIST REPUBLIC OF VIET NAM Independence - Freedom - Happiness Ha Noi, 5 March 2026 RECORD OF MEASUREMENT INSPECTION',
+    );
   });
 });
 

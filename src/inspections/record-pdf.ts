@@ -1,5 +1,6 @@
 // The inspection record printed (biên bản kiểm tra về đo lường): A4, DejaVu Sans embedded so
-// every Vietnamese letter prints, in Vietnamese or English. Parties, the instruments examined
+// every Vietnamese letter prints, in Vietnamese or English. The head (authority, team, number; national
+// name, motto, place and date) as Nghị định 30/2020/NĐ-CP lays it out. Parties, the instruments examined
 // with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
 // line with the record's SHA-256, and the signature block.
 import { provinceName } from '../oversight/provinces.ts';
@@ -16,6 +17,7 @@ const require = createRequire(import.meta.url);
 // each table cell read and parse the font file again).
 const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+const FONT_ITALIC = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Oblique.ttf');
 
 export interface RecordContext {
   lang: RecordLang;
@@ -89,6 +91,15 @@ export function recordTime(iso: string, lang: RecordLang, timeZone: string): str
   return lang === 'vi' ? `lúc ${time} ngày ${day}` : `${day} at ${time}`;
 }
 
+/**
+ * The place-and-date line of the record ("Bắc Giang, ngày 05 tháng 3 năm 2026" / "Bac Giang, 5 March
+ * 2026"): `place` and the day of the instant `iso` in the zone, as recordClock tells it.
+ */
+export function recordDateLine(iso: string, place: string, lang: RecordLang, timeZone: string): string {
+  const [day, month, year] = recordClock(iso, timeZone).day.split('/').map(Number) as [number, number, number];
+  return RECORD_WORDS[lang].dated(place, day, month, year);
+}
+
 /** Renders the record; resolves with the PDF's bytes. */
 export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promise<Buffer> {
   const w = RECORD_WORDS[ctx.lang];
@@ -104,7 +115,11 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   // every text people wrote, as the page can hold it (printable)
   const t = (text: string) => printable(text, w.notPrinted);
 
-  header(doc, r, w, width);
+  // Nghị định 30/2020/NĐ-CP, Phụ lục I: the place is the official name of the administrative unit where
+  // the issuing authority sits; a provincial inspection team's is its province, the record's region. The
+  // date is the day the record was drawn up (the day the inspection started, as its intro says and its
+  // number's year counts) in the enterprise's zone.
+  header(doc, r, w, width, recordDateLine(r.startedAt, provinceName(r.region, ctx.lang), ctx.lang, ctx.timeZone));
   doc.font(FONT).fontSize(10);
   if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
   doc.moveDown(0.5).text(w.intro(when(r.startedAt), t(r.site ?? ctx.tenant.name)), { align: 'justify' });
@@ -152,12 +167,14 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 /**
  * The head of the record as Nghị định 30/2020/NĐ-CP (Phụ lục I) lays out an administrative
  * document: top left the authority (in capitals), the team below it in bold over a short rule,
- * and the record's number; top right the national name and motto; then the title.
+ * and the record's number; top right the national name and motto, and under them, on the
+ * number's line, the place and date in italics; then the title.
  */
-function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
+function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number, dated: string): void {
   const top = doc.y;
   const half = width / 2;
   const left = () => ({ width: half * 0.8, align: 'center' as const });
+  const right = { x: MARGIN + half * 0.8, width: width - half * 0.8 };
   doc.fontSize(10);
   if (r.authority) doc.font(FONT).text(printable(r.authority.toLocaleUpperCase('vi'), w.notPrinted), MARGIN, top, left());
   doc.font(FONT_BOLD).text(w.team, MARGIN, r.authority ? doc.y : top, left());
@@ -170,10 +187,16 @@ function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, wi
     .lineWidth(0.5)
     .stroke()
     .restore();
-  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, rule + 4, left());
+  // the number and the place and date share a line (Phụ lục I), below the rule and below the motto;
+  // the place and date centred under the national name and motto. The presentation (italics, centring,
+  // the shared line) is read from Phụ lục I, not checked against a copy of it here.
+  const motto = doc.font(FONT_BOLD).heightOfString(w.nation, { width: right.width }) + doc.font(FONT).heightOfString(w.motto, { width: right.width });
+  const line = Math.max(rule + 4, top + motto + 6);
+  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, line, left());
   const leftBottom = doc.y;
-  doc.font(FONT_BOLD).text(w.nation, MARGIN + half * 0.8, top, { width: width - half * 0.8, align: 'center' });
-  doc.font(FONT).text(w.motto, { width: width - half * 0.8, align: 'center', underline: true });
+  doc.font(FONT_BOLD).text(w.nation, right.x, top, { width: right.width, align: 'center' });
+  doc.font(FONT).text(w.motto, { width: right.width, align: 'center', underline: true });
+  doc.font(FONT_ITALIC).text(dated, right.x, line, { width: right.width, align: 'center' });
   doc.y = Math.max(leftBottom, doc.y) + 18;
   doc.x = MARGIN;
   doc.font(FONT_BOLD).fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });

@@ -22,6 +22,8 @@ export interface StandingWords {
 export interface RecordWords {
   nation: string;
   motto: string;
+  /** The place-and-date line under the motto: the place (a province's name) and the record's day in the enterprise's zone. */
+  dated: (place: string, day: number, month: number, year: number) => string;
   team: string;
   number: string;
   title: string;
@@ -93,10 +95,17 @@ export interface RecordWords {
   typeNames: Record<string, string>;
 }
 
+const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
 export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
   vi: {
-    nation: 'CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+    nation: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
     motto: 'Độc lập - Tự do - Hạnh phúc',
+    // Nghị định 30/2020/NĐ-CP, Phụ lục I (địa danh và thời gian ban hành văn bản): day, month and year
+    // in Arabic numerals, written in full; a day below 10 and the months 1 and 2 take a leading 0, the
+    // other months none: "ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026". Read from secondary
+    // sources quoting the appendix (luatvietnam.vn, danluat.thuvienphapluat.vn), not the decree's own text.
+    dated: (place, day, month, year) => `${place}, ngày ${String(day).padStart(2, '0')} tháng ${month < 3 ? `0${month}` : month} năm ${year}`,
     team: 'ĐOÀN KIỂM TRA',
     number: 'Số',
     title: 'BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG',
@@ -190,6 +199,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
   en: {
     nation: 'SOCIALIST REPUBLIC OF VIET NAM',
     motto: 'Independence - Freedom - Happiness',
+    dated: (place, day, month, year) => `${place}, ${day} ${MONTHS_EN[month - 1]} ${year}`,
     team: 'INSPECTION TEAM',
     number: 'No.',
     title: 'RECORD OF MEASUREMENT INSPECTION',
