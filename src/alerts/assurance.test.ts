@@ -252,6 +252,69 @@ describe("the days alert sentences name are the enterprise's local days", () => 
     expect(summaryOf('bar-sealed', 'sealed-in-use')).toEqual(['Sealed off by finding F-7 (inspection I-3) since 2026-04-01, yet it sends measurements']);
     expect(alerts.list({ device: 'bar-sealed', kind: 'sealed-in-use' })[0].details).toMatchObject({ sealedSince: '2026-03-31T23:30:00.000Z' });
   });
+
+  /** A passing check of `error` hPa at `ts` (MPE 0.3 hPa in service, U 0.02 hPa). */
+  const driftCheck = (seq: number, ts: number, error: number): CheckResult => ({
+    seq,
+    ts,
+    unit: 'hPa',
+    indicated: 1000 + error,
+    corrected: 1000 + error,
+    reference: 1000,
+    error,
+    relativeError: error / 1000,
+    mpe: 0.3,
+    uncertainty: 0.02,
+    en: error / 0.02,
+    legal: 'pass',
+    decision: Math.abs(error) <= 0.28 ? 'pass' : 'conditional-pass',
+    regime: 'inService',
+    standardId: 'REF-BARO-1',
+  });
+  /** Daily checks on the exact line 0.05 hPa a day, the last at `last`; each judged when it is made. */
+  const rampTo = (on: Assurance, d: Device, last: number, errors: number[]) => {
+    for (const [i, e] of errors.entries()) {
+      const ts = last - (errors.length - 1 - i) * DAY;
+      on.recordCheck(d, driftCheck(i + 1, ts, e), new Date(ts));
+    }
+    alerts.flush();
+  };
+  const predictedOot = (device: string) => alerts.list({ device, kind: 'predicted-oot' });
+
+  it('a prediction at 18:00Z on 30 June is dated 2026-07-01 in Vietnam and 2026-06-30 in São Paulo, in GET drift and the alert alike', () => {
+    // 0.30 hPa at the last check is past TL − U = 0.28 hPa: the predicted instant is the last check's
+    // time, 18:00Z on 30 June: 01:00 on 1 July in Vietnam (UTC+7), 15:00 on 30 June in São Paulo (UTC−3).
+    const last = Date.parse('2026-06-30T18:00:00Z');
+    const vn = barometer('bar-ramp-vn', 'hanoi', '2026-01-01T00:00:00.000+07:00', '2026-12-31T16:59:59.999Z');
+    const sp = barometer('bar-ramp-sp', 'paulista', '2026-01-01T00:00:00.000-03:00', '2027-01-01T02:59:59.999Z');
+    for (const d of [vn, sp]) rampTo(assurance, d, last, [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
+    expect(assurance.driftOf('bar-ramp-vn', undefined).predictedOutOfToleranceAt).toBe('2026-07-01');
+    expect(predictedOot('bar-ramp-vn').map((a) => a.summary)).toEqual([
+      'Predicted out of tolerance (in service) on 2026-07-01 (drift 0.05 per day; verification due 2026-12-31)',
+    ]);
+    expect(predictedOot('bar-ramp-vn')[0].details).toMatchObject({ predictedOutOfToleranceAt: '2026-07-01' });
+    expect(assurance.driftOf('bar-ramp-sp', undefined).predictedOutOfToleranceAt).toBe('2026-06-30');
+    expect(predictedOot('bar-ramp-sp').map((a) => a.summary)).toEqual([
+      'Predicted out of tolerance (in service) on 2026-06-30 (drift 0.05 per day; verification due 2026-12-31)',
+    ]);
+  });
+
+  it('beyond the horizon, a predicted day after the last valid day opens no alert; on it, one (São Paulo: the days, not their UTC midnights)', () => {
+    // No horizon: only the due day counts. Exact line 0.05 hPa a day, last check 20:00Z on 30 June (17:00
+    // there): it reaches 0.28 hPa 0.6 days later, 10:24Z on 1 July, 07:24 on 1 July in São Paulo. The
+    // verification of one ends with 30 June there (02:59:59.999Z on 1 July, after 1 July's UTC midnight),
+    // the other's with 1 July.
+    const strict = new Assurance(db, registry, alerts, loadProfiles(join(PACKAGE_ROOT, 'devices')), { dueSoonDays: 30, horizonDays: 0, invalidBurst: 10 });
+    const last = Date.parse('2026-06-30T20:00:00Z');
+    const endsJune30 = barometer('bar-due-0630', 'paulista', '2025-07-01T00:00:00.000-03:00', '2026-07-01T02:59:59.999Z');
+    const endsJuly1 = barometer('bar-due-0701', 'paulista', '2025-07-02T00:00:00.000-03:00', '2026-07-02T02:59:59.999Z');
+    for (const d of [endsJune30, endsJuly1]) rampTo(strict, d, last, [0.05, 0.1, 0.15, 0.2, 0.25]);
+    expect(strict.driftOf('bar-due-0630', undefined).predictedOutOfToleranceAt).toBe('2026-07-01');
+    expect(predictedOot('bar-due-0630')).toEqual([]);
+    expect(predictedOot('bar-due-0701').map((a) => a.summary)).toEqual([
+      'Predicted out of tolerance (in service) on 2026-07-01 (drift 0.05 per day; verification due 2026-07-01)',
+    ]);
+  });
 });
 
 describe('a check whose judgement fails part-way', () => {

@@ -44,6 +44,8 @@ import {
 import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import { dayIn } from './local-day.ts';
+import { localDay } from '../oversight/period.ts';
+import type { DayOf } from '../metrology/traceability.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
 export interface AssuranceOptions {
@@ -57,6 +59,12 @@ export interface AssuranceOptions {
 export type { StoredCheck, Rejected };
 
 const DAY = 86_400_000;
+
+/** The enterprise's local day of an instant (YYYY-MM-DD in `zone`), as the drift core names its predicted day. */
+const localDayIn =
+  (zone: string): DayOf =>
+  (t) =>
+    localDay(zone, t);
 /** EWMA/CUSUM need a few checks before a signal is evidence of drift rather than one bad check. */
 export const MIN_CHECKS_FOR_DRIFT_ALERT = 3;
 
@@ -248,19 +256,20 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private paramsWithoutProfile: DriftParams | undefined;
 
   /**
-   * summarizeDrift of a series state, computed once per state object and parameters: each check
+   * summarizeDrift of a series state, computed once per state object, parameters and zone: each check
    * needs the summary of its series after it and, for predicted-oot, before it, which is the
    * summary the check before computed (~90 µs each: the regression and Student t behind the
-   * predicted date). States are never changed in place (driftAfterCheck makes new ones).
+   * predicted date). States are never changed in place (driftAfterCheck makes new ones). The
+   * predicted day is the enterprise's local day (`zone`: its zone in effect).
    */
-  private summaryOf(state: DriftState, params: DriftParams): DriftSummary {
+  private summaryOf(state: DriftState, params: DriftParams, zone: string): DriftSummary {
     const hit = this.summaries.get(state);
-    if (hit && hit.params === params) return hit.summary;
-    const summary = summarizeDrift(state, params);
-    this.summaries.set(state, { params, summary });
+    if (hit && hit.params === params && hit.zone === zone) return hit.summary;
+    const summary = summarizeDrift(state, params, localDayIn(zone));
+    this.summaries.set(state, { params, zone, summary });
     return summary;
   }
-  private readonly summaries = new WeakMap<DriftState, { params: DriftParams; summary: DriftSummary }>();
+  private readonly summaries = new WeakMap<DriftState, { params: DriftParams; zone: string; summary: DriftSummary }>();
 
   /** True when apply() would change nothing: readings only, all `ok`, no nozzle, nothing refused. */
   hasNothingToApply(device: Device, result: IngestResult): boolean {
@@ -594,7 +603,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   }
 
   private judgeDrift(device: Device, series: string, prev: DriftState, state: DriftState, params: DriftParams, now: Date): void {
-    const s = this.summaryOf(state, params);
+    const zone = this.registry.zoneInEffect(device.tenant);
+    const s = this.summaryOf(state, params, zone);
     const driftOpen = this.alerts.isOpen(device.id, 'drift', series);
     if (s.points >= MIN_CHECKS_FOR_DRIFT_ALERT && driftAlertShouldBeOpen(s, driftOpen)) {
       // a repeat at each further check is counted in memory, its summary and evidence made and
@@ -614,8 +624,8 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     }
     // predicted-oot: opened only when the latest two checks both give a date worth an alert (one
     // check's chance line through quantised errors is not evidence), cleared only when neither does.
-    const current = this.alertablePrediction(device, s, params, now);
-    const previous = prev.n > 0 ? this.alertablePrediction(device, this.summaryOf(prev, params), params, now) : null;
+    const current = this.alertablePrediction(device, s, params, now, zone);
+    const previous = prev.n > 0 ? this.alertablePrediction(device, this.summaryOf(prev, params, zone), params, now, zone) : null;
     const open = this.alerts.isOpen(device.id, 'predicted-oot', series);
     if (current && (previous || open)) {
       const severity: Severity = current.predicted - now.getTime() <= 7 * DAY ? 'critical' : 'warning';
@@ -640,19 +650,26 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     }
   }
 
-  /** The predicted date when it falls within the alert horizon or before the verification due date. */
+  /**
+   * The predicted date when it falls within the alert horizon or on or before the verification due
+   * day: both days of the enterprise's `zone` (the predicted day is its local day, validUntil the
+   * last millisecond of its last valid day there).
+   */
   private alertablePrediction(
     device: Device,
     s: DriftSummary,
     params: DriftParams,
     now: Date,
+    zone: string,
   ): { predicted: number; due?: number; validUntil: string | null; basis?: 'calibration' } | null {
     if (!s.predictedOutOfToleranceAt) return null;
+    // the predicted day's UTC midnight: for the horizon and the severity, a few hours either way
     const predicted = Date.parse(s.predictedOutOfToleranceAt);
     const v = this.verificationOf(device, now.getTime());
     const due = v.validUntil ? Date.parse(v.validUntil) : undefined;
     const withinHorizon = predicted - now.getTime() <= params.horizonDays * DAY;
-    return withinHorizon || (due !== undefined && predicted < due) ? { predicted, due, validUntil: v.validUntil ?? null, basis: v.basis } : null;
+    const beforeDue = v.validUntil ? s.predictedOutOfToleranceAt <= dayIn(zone, v.validUntil) : false;
+    return withinHorizon || beforeDue ? { predicted, due, validUntil: v.validUntil ?? null, basis: v.basis } : null;
   }
 
   /**
@@ -720,18 +737,23 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     return latest === undefined ? emptyDriftState() : resetDrift(emptyDriftState(), latest.at, latest.kind);
   }
 
-  /** GET /devices/{id}/drift: the series nearest its limit and every series (docs/contract.md §4). */
+  /**
+   * GET /devices/{id}/drift: the series nearest its limit and every series (docs/contract.md §4), the
+   * predicted days those of the device's enterprise's zone in effect, as its predicted-oot alerts name them.
+   */
   driftOf(deviceId: string, profile: InstrumentProfile | undefined): Answer<S, DeviceDriftView> {
+    const dayOf = localDayIn(this.registry.zoneInEffect(this.registry.registeredDevice(deviceId)?.tenant ?? ''));
     if (this.db.dialect === 'sqlite') {
       const series: { key: string; state: DriftState }[] = [];
       for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
-      return deviceDriftView(series, this.driftParams(profile)) as Answer<S, DeviceDriftView>;
+      return deviceDriftView(series, this.driftParams(profile), dayOf) as Answer<S, DeviceDriftView>;
     }
     // a cluster: as stored (the node judging the device writes each check's state in its batch)
     return after(this.driftStore.ofDevice(deviceId) as Awaitable<{ series: string; state: DriftState }[]>, (rows) =>
       deviceDriftView(
         rows.filter((r) => parseDriftSeriesKey(r.series) !== undefined).map((r) => ({ key: r.series, state: r.state })),
         this.driftParams(profile),
+        dayOf,
       ),
     ) as Answer<S, DeviceDriftView>;
   }

@@ -619,7 +619,7 @@ describe('predicted out-of-tolerance date', () => {
     // The bound crosses before the fitted line does: (0.25 − 0.01) / 0.0012 = 200 days.
     expect(tCross).toBeLessThan(200);
     const sum = summarizeDrift(s, P);
-    expect(sum.predictedOutOfToleranceAt).toBe(new Date(predicted).toISOString().slice(0, 10));
+    expect(sum.predictedOutOfToleranceAt).toBe(new Date(predicted).toISOString().slice(0, 10)); // no zone passed: the UTC day
     expect(sum.predictionConfidence).toBe(0.95);
     // At 99 % (t_{0.99, 3} = 4.540702858698419) the bound is wider and reaches the limit earlier.
     const P99 = { ...P, predictionConfidence: 0.99 };
@@ -655,6 +655,20 @@ describe('predicted out-of-tolerance date', () => {
   it('returns the last check time when the bound is already beyond the limit', () => {
     const pts = series([0.1, 0.15, 0.2, 0.26, 0.3], { stepDays: 10 });
     expect(predictOutOfToleranceDate(fold(pts), P)).toBe(pts[4].ts);
+  });
+
+  it("names the predicted instant's day as the shell's dayOf tells it: 18:00Z on 30 June is 1 July at UTC+7", () => {
+    // Already beyond the limit at the last check (as above), so the predicted instant is that check's time.
+    const last = Date.parse('2026-06-30T18:00:00Z');
+    const pts = series([0.1, 0.15, 0.2, 0.26, 0.3], { stepDays: 10, t0: last - 40 * MS_PER_DAY });
+    const s = fold(pts);
+    expect(predictOutOfToleranceDate(s, P)).toBe(last);
+    // the enterprise's day at UTC+7 (Vietnam), worked by hand: 18:00 + 7 h = 01:00 on 1 July
+    const utcPlus7 = (t: number) => new Date(t + 7 * 3_600_000).toISOString().slice(0, 10);
+    expect(summarizeDrift(s, P, utcPlus7).predictedOutOfToleranceAt).toBe('2026-07-01');
+    expect(deviceDriftView([{ key: 'regime=inService', state: s }], P, utcPlus7).predictedOutOfToleranceAt).toBe('2026-07-01');
+    // without a zone, the UTC day
+    expect(summarizeDrift(s, P).predictedOutOfToleranceAt).toBe('2026-06-30');
   });
 
   it('does not predict with 3 points, a flat noisy series, or beyond the 10-year search window', () => {

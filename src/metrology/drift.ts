@@ -21,6 +21,7 @@ import {
   type DriftResetReason,
   type DriftState,
 } from './drift-chart.ts';
+import { utcDay, type DayOf } from './traceability.ts';
 import type { Regime } from './types.ts';
 
 export * from './drift-chart.ts';
@@ -117,7 +118,10 @@ export interface DriftSummary {
   slopePerDay: number | null;
   /** Fitted value of the drift line at the latest check (not the line's intercept at t = 0). */
   interceptAtLast: number | null;
-  /** ISO date YYYY-MM-DD (UTC) or null. */
+  /**
+   * The day (YYYY-MM-DD) of the predicted instant as `dayOf` names it: the enterprise's local day (a
+   * prediction at 18:00Z on 30 June is 1 July in Vietnam), UTC for a caller that passes no zone; or null.
+   */
   predictedOutOfToleranceAt: string | null;
   /** One-sided confidence of the prediction bound behind predictedOutOfToleranceAt. */
   predictionConfidence: number;
@@ -137,8 +141,11 @@ export interface DriftSummary {
   resetReason: DriftResetReason | null;
 }
 
-/** The figures behind CONTRACT `GET /devices/{id}/drift` for one series, in the canonical unit. */
-export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS): DriftSummary {
+/**
+ * The figures behind CONTRACT `GET /devices/{id}/drift` for one series, in the canonical unit. The core
+ * has no zone: `dayOf` (the shell's, the enterprise's local day) names the predicted day; UTC without one.
+ */
+export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT_DRIFT_PARAMS, dayOf: DayOf = utcDay): DriftSummary {
   assertDriftParams(params);
   const state = migrateDriftState(stored);
   // The μ0 the state's statistics were computed with (frozen after Phase I); before any check, the one
@@ -167,7 +174,7 @@ export function summarizeDrift(stored: DriftState, params: DriftParams = DEFAULT
     phaseIComplete: state.frozenSigma !== null,
     slopePerDay: line === null ? null : line.slopePerDay * scale,
     interceptAtLast: line === null ? null : line.fittedAtLast * scale,
-    predictedOutOfToleranceAt: predicted === null ? null : new Date(predicted).toISOString().slice(0, 10),
+    predictedOutOfToleranceAt: predicted === null ? null : dayOf(predicted),
     predictionConfidence: params.predictionConfidence ?? DEFAULT_PREDICTION_CONFIDENCE,
     tolerance: scale,
     guardedLimit: guarded * scale,
@@ -227,11 +234,16 @@ export interface DeviceDriftView {
 /**
  * The device-level drift figures (docs/contract.md §4) from the states of its series. The headline series is the
  * one nearest its limit: the earliest predicted out-of-tolerance date; without any date, the largest
- * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key.
+ * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key. Predicted days are
+ * those of `dayOf` (summarizeDrift): one device's series are all named in its enterprise's zone.
  */
-export function deviceDriftView(series: readonly { key: string; state: DriftState }[], params: DriftParams = DEFAULT_DRIFT_PARAMS): DeviceDriftView {
+export function deviceDriftView(
+  series: readonly { key: string; state: DriftState }[],
+  params: DriftParams = DEFAULT_DRIFT_PARAMS,
+  dayOf: DayOf = utcDay,
+): DeviceDriftView {
   const bySeries: SeriesDriftView[] = series
-    .map(({ key, state }) => ({ series: key, ...(parseDriftSeriesKey(key) ?? {}), ...summarizeDrift(state, params) }))
+    .map(({ key, state }) => ({ series: key, ...(parseDriftSeriesKey(key) ?? {}), ...summarizeDrift(state, params, dayOf) }))
     .sort((a, b) => a.series.localeCompare(b.series));
   const nearest = [...bySeries].sort(
     (a, b) =>
