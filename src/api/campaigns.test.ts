@@ -106,6 +106,21 @@ describe('a mobile verification campaign', () => {
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items).toHaveLength(2);
   });
 
+  it("never registers a scale under a reference standard's id: it takes the next free one, as when another instrument holds it", async () => {
+    await planned();
+    // a standard-oot alert carries the standard's id as its device: POST /devices refuses that id (409), and so does a campaign
+    const std = { id: 'sc-cho-thuong-ns-7', name: 'Quả cân chuẩn 20 kg', quantity: 'mass', unit: 'kg', kind: 'weights' };
+    expect((await api.call('POST', '/api/v1/standards', { body: std })).status).toBe(201);
+    const r = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('NS-7') });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ device: 'sc-cho-thuong-ns-7-2', instrument: { id: 'sc-cho-thuong-ns-7-2', serial: 'NS-7' } });
+    expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-7')).status).toBe(404);
+    // verified again: found under the id it was given
+    const again = await api.call('POST', '/api/v1/campaigns/bg-2026-q1/verifications', { token: insp.bg, body: scale('NS-7', { stampNumber: 'T-NS-7b' }) });
+    expect(again.body).toMatchObject({ device: 'sc-cho-thuong-ns-7-2', certificateNumber: 'T-NS-7b' });
+    expect((await api.call('GET', '/api/v1/devices')).body.items.map((d: { id: string }) => d.id)).toEqual(['sc-cho-thuong-ns-7-2']);
+  });
+
   it('verifies a spring-dial scale for 24 months, others for 12; a validity beyond the legal interval is refused (Circular 03/2024)', async () => {
     await planned();
     const path = '/api/v1/campaigns/bg-2026-q1/verifications';

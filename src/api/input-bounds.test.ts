@@ -1,6 +1,6 @@
 // What the API refuses before it can poison anything, with a message naming the field and the
 // limit (docs/contract.md §4): numbers no instrument has, a scale whose e, Max and class do not fit,
-// text that says nothing, repeats, unknown provinces, a periodic report over centuries, an amendment
+// text that says nothing, repeats, unknown provinces, a periodic or assurance report over centuries, an amendment
 // too large to print; and the second of what is done once (an acknowledgement, a certificate
 // number, a finding's answer).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -159,6 +159,22 @@ describe('a periodic report', () => {
     const century = await api.call('GET', '/api/v1/reports/periodic?from=1900-01-01&format=pdf', { token: op });
     expect(century.status).toBe(400);
     expect((await api.call('GET', '/api/v1/reports/periodic?from=2021-01-01&to=2025-12-31', { token: insp })).status).toBe(200);
+  });
+});
+
+describe('an assurance report', () => {
+  it('covers at most 5 years, as a periodic report', async () => {
+    const r = await api.call('GET', '/api/v1/reports/assurance?from=2019-01-01&to=2025-12-31', { token: insp });
+    expect(r.status).toBe(400);
+    expect(fields(r)).toEqual({
+      from: 'the period 2019-01-01 to 2025-12-31 is 2557 days long: a measurement-assurance report covers at most 5 years (1830 days; a year is usual, and the default); give a later from or an earlier to',
+    });
+    // from alone runs to now: 1970 (the first year a time may name) is 56 years
+    const since1970 = await api.call('GET', '/api/v1/reports/assurance?from=1970-01-01&format=csv', { token: op });
+    expect(since1970.status).toBe(400);
+    expect(fields(since1970).from).toMatch(/^the period 1970-01-01 to 2026-03-15 is 20\d{3} days long: a measurement-assurance report covers at most 5 years/);
+    expect((await api.call('GET', '/api/v1/reports/assurance?from=2021-01-01&to=2025-12-31', { token: insp })).status).toBe(200);
+    expect((await api.call('GET', '/api/v1/reports/assurance?to=2025-12-31', { token: insp })).status).toBe(200); // the year before to
   });
 });
 

@@ -87,6 +87,21 @@ describe('declaring a lot', () => {
     expect((await api.call('POST', '/api/v1/lots', { token: op.north, body: rice() })).status).toBe(409);
   });
 
+  it('refuses a density no product has: above osmium, 22.59 g/cm³, or not above 0', async () => {
+    const milk = (density: unknown) => rice('MILK', { product: 'Sữa tươi 1 L', nominal: 1, unit: 'L', measuredUnit: 'g', density });
+    for (const density of [1e300, 22.7, 0, -1.03, 1e-300]) {
+      const r = await api.call('POST', '/api/v1/lots', { token: op.north, body: milk(density) });
+      expect(r.status, String(density)).toBe(400);
+      expect(r.body.error.details).toEqual([
+        { path: 'density', message: expect.stringMatching(/^density must be a density in g\/mL from 0\.00001 to 22\.6: /) },
+      ]);
+    }
+    expect(await api.deps.lots.get('MILK')).toBeUndefined();
+    const ok = await api.call('POST', '/api/v1/lots', { token: op.north, body: milk(1.03) });
+    expect(ok.status).toBe(201);
+    expect(ok.body.density).toBe(1.03);
+  });
+
   it("refuses a scale that is not the tenant's instrument; only admins and the tenant's operators declare", async () => {
     const other = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-E', { scale: 'cw-s1' }) });
     expect(other.body.error.details).toEqual([{ path: 'scale', message: 'scale must be a registered instrument of enterprise north; received "cw-s1"' }]);

@@ -265,9 +265,9 @@ export function sealOffButton(id, item, done) {
   return h('div', { class: 'form-actions' }, btn, status);
 }
 
-/** The enterprise's answer to a finding. @param {Finding} f @param {Done} done */
+/** The enterprise's answer to a finding not answered yet (an answer stays as given). @param {Finding} f @param {Done} done */
 export function answerForm(f, done) {
-  const text = h('textarea', { name: 'answer', required: true, rows: 2, maxlength: 4000 }, f.answer ?? '');
+  const text = h('textarea', { name: 'answer', required: true, rows: 2, maxlength: 4000 });
   return postForm(
     `${t('answer')} ${f.id}`,
     t('answerButton'),

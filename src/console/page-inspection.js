@@ -204,7 +204,8 @@ function findingView(f, inspect, answerer, done) {
       f.answer ? [t('answer'), `${f.answer} (${atStation(f.answeredAt)} · ${actorName(f.answeredBy)})`] : null,
       f.closeReason ? [t('closeReason'), `${f.closeReason} (${atStation(f.closedAt)} · ${actorName(f.closedBy)})`] : null,
     ]),
-    live && answerer ? answerForm(f, done) : null,
+    // answered once: the answer above (what, when, who) stands on the record, and the API refuses another (409)
+    live && answerer && !f.answer ? answerForm(f, done) : null,
     live && inspect ? closeFindingForm(f, done) : null,
   );
 }

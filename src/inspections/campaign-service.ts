@@ -53,7 +53,7 @@ export interface CampaignServiceDeps<S extends StateExecutor = StateExecutor> {
   timeZone?: string;
 }
 
-/** Another instrument may hold a scale's natural id (another serial or market): at most this many are tried. */
+/** Another instrument or a reference standard may hold a scale's natural id (another serial or market): at most this many are tried. */
 const MAX_ID_SUFFIX = 50;
 
 export class CampaignService<S extends StateExecutor = StateExecutor> {
@@ -129,14 +129,18 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
   /**
    * Records a verification. A pass registers the scale (or finds it, verified in an earlier
    * campaign) under its market's tenant, adds its verification certificate and publishes its
-   * standing; a fail is recorded only (no certificate is issued).
+   * standing; a fail is recorded only (no certificate is issued). `isStandardId`: whether a reference
+   * standard holds an id, which a scale registered here then does not take (as POST /devices refuses it).
    */
   verify(
     campaignId: string,
     input: VerificationInput,
     actor: string,
+    isStandardId: (id: string) => boolean = () => false,
   ): Answer<S, { verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
-    return this.answer(() => after(this.deps.store.campaign(campaignId) as Awaitable<Campaign | undefined>, (c) => this.verifyIn(campaignId, c, input, actor)));
+    return this.answer(() =>
+      after(this.deps.store.campaign(campaignId) as Awaitable<Campaign | undefined>, (c) => this.verifyIn(campaignId, c, input, actor, isStandardId)),
+    );
   }
 
   private verifyIn(
@@ -144,6 +148,7 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     c: Campaign | undefined,
     input: VerificationInput,
     actor: string,
+    isStandardId: (id: string) => boolean,
   ): Awaitable<{ verification: CampaignVerification; device?: Device; certificate?: StoredCertificate }> {
     if (!c) throw new Refusal('not-found', `campaign ${campaignId} not found`);
     const market = c.markets.find((m) => m.name === input.market);
@@ -204,7 +209,7 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
         },
       ]);
     // The registry answers at once on SQLite (the demo history records inside one transaction), with Promises on PostgreSQL.
-    return after(this.registerScale(c, market, input, actor), (device) => {
+    return after(this.registerScale(c, market, input, actor, isStandardId), (device) => {
       const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : legalEnd;
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
       return after(
@@ -266,8 +271,13 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     });
   }
 
-  /** The market's tenant (made on first use) and the scale in it: found by serial, else registered. */
-  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string): Awaitable<Device> {
+  /**
+   * The market's tenant (made on first use) and the scale in it: found by serial, else registered under
+   * the first of its ids (sc-<market>-<serial>, then -2, -3, …) that no instrument and no reference
+   * standard holds: a standard-oot alert carries the standard's id as its device, so an instrument with
+   * that id would take the standard's alerts (POST /devices refuses one, 409).
+   */
+  private registerScale(c: Campaign, market: Market, input: VerificationInput, actor: string, isStandardId: (id: string) => boolean): Awaitable<Device> {
     const tenantId = marketTenantId(c.region, market);
     const created = this.deps.registry.tenant(tenantId)
       ? undefined
@@ -288,7 +298,7 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
             ]);
           return existing;
         }
-        if (existing) continue;
+        if (existing || isStandardId(id)) continue;
         const site = market.district ? `${market.name}, ${market.district}` : market.name;
         return after(
           this.deps.registry.createDevice(
@@ -317,7 +327,10 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
           },
         );
       }
-      throw new Refusal('conflict', `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken)`);
+      throw new Refusal(
+        'conflict',
+        `no free instrument id for scale ${input.serial} at ${market.name} (${MAX_ID_SUFFIX} taken by other instruments or reference standards)`,
+      );
     });
   }
 }

@@ -158,6 +158,13 @@ describe("the inspector's work in the console (real browser)", () => {
       .fill('Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2');
     await phone.page.getByRole('button', { name: 'Gửi trả lời' }).click();
     await phone.page.getByText(`${recordId}-F1: đã trả lời.`).waitFor();
+    // answered: the answer stands on the record with when and who, and no form offers a second one (the API refuses it, 409)
+    const answeredFinding = phone.page.locator(`li[data-finding="${recordId}-F1"]`);
+    expect(await answeredFinding.locator('dd').allTextContents()).toContainEqual(
+      expect.stringMatching(/^Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2 \(.*\d{1,2}:\d{2}:\d{2}.* · Cửa hàng Đức Thắng\)$/),
+    );
+    expect(await phone.page.getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` }).count()).toBe(0);
+    expect(await phone.page.getByRole('button', { name: 'Gửi trả lời' }).count()).toBe(0);
     expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
     expect(await unnamedControls(phone.page)).toEqual([]);
     await shot(phone.page, 'inspection-phone-vi-operator');

@@ -1,5 +1,5 @@
 // What a request body may say, beyond its JSON type: numbers an instrument can have, texts that say
-// something, lists without repeats, provinces the table knows (a scale's e, Max and class are the
+// something, lists without repeats, provinces the table knows, a product's density (a scale's e, Max and class are the
 // metrology core's: src/metrology/registration.ts). The route schemas and handlers use these; each refusal names the field, the limit
 // and where it comes from (docs/contract.md §4).
 import { z } from 'zod';
@@ -24,6 +24,21 @@ export const Measured = z.number({ error: magnitudeError }).refine((x) => Math.a
 export const NonNegative = Measured.refine((x) => x >= 0, 'must not be negative');
 /** A measured value above 0 (a step, a capacity). */
 export const Positive = Measured.refine((x) => x > 0, 'must be greater than 0');
+
+/**
+ * A product's density as a lot of prepackages declares it, in g/mL (= g/cm³ = kg/L) at the reference
+ * temperature, to turn a volume into a mass or back: from 0.00001 to 22.6. Only the impossible is
+ * refused. Nothing is denser than osmium, 22.59 g/cm³ (CRC Handbook of Chemistry and Physics), the
+ * densest element; nothing at atmospheric pressure is lighter than hydrogen gas, about 0.000084 g/mL
+ * (0.084 g/L at 20 °C), and the floor is about an eighth of that (a prepackaged liquid is ~0.6–2 g/mL).
+ * Unbounded, a density of 1e300 made Qn × density a mass no scale reads, and one near 0 (1e-310)
+ * made Qn ÷ density infinite.
+ */
+export const MIN_DENSITY = 0.00001;
+export const MAX_DENSITY = 22.6;
+const densityError = `must be a density in g/mL from ${MIN_DENSITY} to ${MAX_DENSITY}: nothing is denser than osmium (22.59 g/cm³, the densest element) or, at atmospheric pressure, lighter than hydrogen gas (0.000084 g/mL); a liquid is usually 0.6 to 2 g/mL`;
+/** A lot's density in g/mL: MIN_DENSITY ≤ x ≤ MAX_DENSITY. */
+export const Density = z.number({ error: densityError }).refine((x) => Number.isFinite(x) && x >= MIN_DENSITY && x <= MAX_DENSITY, densityError);
 
 /** Text that says something: trimmed, not empty or only spaces, at most `max` characters. */
 export const Text = (max: number) => z.string().trim().min(1, 'must not be empty or only spaces').max(max);

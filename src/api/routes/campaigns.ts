@@ -129,7 +129,9 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
       try {
         // valid until a date alone: through that day in the zone
         const dated = body.validUntil ? { ...body, validUntil: validThrough(body.validUntil, zoneOf(deps, null)) } : body;
-        const { verification, device, certificate } = await svc.verify(c.id, dated, actorOf(p));
+        // a scale registered here does not take a reference standard's id (as POST /devices refuses one)
+        const isStandardId = (id: string) => deps.standards.get(id) !== undefined;
+        const { verification, device, certificate } = await svc.verify(c.id, dated, actorOf(p), isStandardId);
         return {
           ...verification,
           ...(device ? { instrument: await deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),

@@ -21,6 +21,7 @@ import {
   type RouteTable,
 } from '../http.ts';
 import type { Principal } from '../../store/tokens.ts';
+import { Density } from './bounds.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const nonNegative = finite.refine((x) => x >= 0, 'must not be negative');
@@ -40,8 +41,8 @@ export const LotBody = z.strictObject({
   scale: Id.optional(),
   /** In the measured unit (R87 Annex B); needed for gross weighings. Less than 10 × Qn: planLot refuses more (a 400 naming it). */
   averageTare: nonNegative.optional(),
-  /** g/mL at the reference temperature, for a volume lot weighed (or a mass lot measured by volume). */
-  density: positive.optional(),
+  /** g/mL at the reference temperature, for a volume lot weighed (or a mass lot measured by volume): 0.00001 to 22.6 (bounds.ts, osmium's 22.59 g/cm³). */
+  density: Density.optional(),
   /** Sampling plan id (devices/prepackages/sampling-plans.json); default: the file's defaultPlan. */
   plan: z
     .string()

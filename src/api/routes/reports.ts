@@ -17,7 +17,8 @@ import {
   type ApiDeps,
   type RouteTable,
 } from '../http.ts';
-import { isDateOnly, periodBound } from '../../oversight/period.ts';
+import { isDateOnly, localDay, periodBound } from '../../oversight/period.ts';
+import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
 import { tableDownload } from '../table-file.ts';
 import { ReplayRunningError, ReplaySinkError } from '../../journal/dead-letter-replay.ts';
 
@@ -101,6 +102,13 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
       const asOf = Math.min(to, now.getTime());
       // from alone: to is now, and a period starting later has not begun
       if (from > to) throw badQuery('from', futureFromMessage(query.from!, zone, now.getTime()));
+      // At most as long as a periodic report: a century of checks, alerts and lots held the event loop.
+      const days = Math.ceil((to - from) / 86_400_000);
+      if (days > MAX_REPORT_DAYS)
+        throw badQuery(
+          query.from !== undefined ? 'from' : 'to',
+          `the period ${localDay(zone, from)} to ${localDay(zone, to)} is ${days} days long: a measurement-assurance report covers at most ${MAX_REPORT_YEARS} years (${MAX_REPORT_DAYS} days; a year is usual, and the default); give a later from or an earlier to`,
+        );
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
         if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`);
