@@ -13,6 +13,8 @@
 // partition worker's write batch while it judges, and the `change` event fires when it answers
 // (committed). Acknowledge, resolve and escalate (the API, on any node) are awaited and
 // announced under ALERTS_TOPIC; every book reloads its open alerts when another node announces.
+// Of two nodes acknowledging (or resolving) one alert at once, the database keeps the first: the
+// store writes only over an open (unresolved) alert, and the second reads what the first wrote.
 // Over 400 lines: the two databases' paths of one lifecycle stay side by side.
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -146,7 +148,6 @@ export const ALERTS_TOPIC = 'alerts';
 
 export type Raised = { alert: Alert; change: 'opened' | 'repeated' };
 
-/** The alert book on the state database `S` (SqliteState: as a single node always ran; PostgresState: see the top of this file). */
 /** A second acknowledgement of an alert: the first (who, when, the note) stands. */
 export class AlreadyAcknowledged extends Error {
   constructor(readonly alert: Alert) {
@@ -155,6 +156,19 @@ export class AlreadyAcknowledged extends Error {
   }
 }
 
+/** The alert as read again after an acknowledgement that wrote nothing: acknowledged by another process first (AlreadyAcknowledged), or resolved (answered as it is). */
+function notAcknowledged(id: string, stored: Alert | undefined): Alert {
+  const alert = found(id, stored);
+  if (alert.state === 'acknowledged') throw new AlreadyAcknowledged(alert);
+  return alert;
+}
+
+function found(id: string, alert: Alert | undefined): Alert {
+  if (!alert) throw new Error(`alert ${id} not found`);
+  return alert;
+}
+
+/** The alert book on the state database `S` (SqliteState: as a single node always ran; PostgresState: see the top of this file). */
 export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitter<{ change: [Alert, AlertChange] }> {
   private readonly store: AlertStore<S>;
   /** The unresolved alerts: the hot path never queries for dedup. */
@@ -394,7 +408,9 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
 
   /**
    * Acknowledges an open alert. An acknowledged one throws AlreadyAcknowledged (its first
-   * acknowledgement, who, when and the note, stands); a resolved one is answered as it is.
+   * acknowledgement, who, when and the note, stands); a resolved one is answered as it is. The
+   * database decides between two processes acknowledging at once (store `acknowledge` writes only
+   * over an open alert): the one that wrote nothing reads the alert again and answers so too.
    */
   acknowledge(id: string, by: string, note: string | undefined, now: Date): Answer<S, Alert> {
     if (this.pg) return this.answerOf(this.acknowledgeOnPostgres(id, by, note, now));
@@ -403,6 +419,7 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     if (cur.state === 'acknowledged') throw new AlreadyAcknowledged(cur);
     if (cur.state !== 'open') return this.answerOf(cur);
     const alert = this.sqlite.acknowledge(id, by, note, now.toISOString());
+    if (!alert) return this.answerOf(notAcknowledged(id, this.sqlite.get(id))); // another process (the CLI) was first
     this.emit('change', alert, 'acknowledged');
     return this.answerOf(alert);
   }
@@ -413,10 +430,13 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     if (cur.state === 'acknowledged') throw new AlreadyAcknowledged(cur);
     if (cur.state !== 'open') return cur;
     const [alert] = await this.db.atomically(() => [this.store.acknowledge(id, by, note, now.toISOString()), this.db.announce(ALERTS_TOPIC)] as const);
+    // another node acknowledged or resolved it since the read: its change stands
+    if (!alert) return notAcknowledged(id, (await this.store.get(id)) as Alert | undefined);
     this.emit('change', alert, 'acknowledged');
     return alert;
   }
 
+  /** Resolves an unresolved alert; a resolved one is answered as it is, its first resolution (who, when, why) standing. */
   resolve(id: string, by: string, resolution: { reason: string; note?: string }, now: Date): Answer<S, Alert> {
     if (this.pg) return this.answerOf(this.resolveOnPostgres(id, by, resolution, now));
     const cur = this.current(id);
@@ -424,6 +444,7 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     if (cur.state === 'resolved') return this.answerOf(cur);
     const alert = this.sqlite.resolve(id, by, resolution, now.toISOString());
     this.open.delete(cur);
+    if (!alert) return this.answerOf(found(id, this.sqlite.get(id))); // another process (the CLI) resolved it first
     this.emit('change', alert, 'resolved');
     return this.answerOf(alert);
   }
@@ -435,6 +456,8 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     if (cur.state === 'resolved') return cur;
     this.forget(cur.device, cur.kind, cur.key, id);
     const [alert] = await this.db.atomically(() => [this.store.resolve(id, by, resolution, now.toISOString()), this.db.announce(ALERTS_TOPIC)] as const);
+    // another node resolved it since the read: its resolution stands
+    if (!alert) return found(id, (await this.store.get(id)) as Alert | undefined);
     this.emit('change', alert, 'resolved');
     return alert;
   }
@@ -508,10 +531,11 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     if (e.dirty) this.dirty = this.dirty.filter((d) => d !== e);
     written(e);
     this.forget(e.device, e.kind, e.key, e.id);
-    const resolved = this.store.resolve(e.id, 'system', { reason: 'cleared', note: reason }, at) as Promise<Alert>;
+    const resolved = this.store.resolve(e.id, 'system', { reason: 'cleared', note: reason }, at) as Promise<Alert | undefined>;
     return this.track(
       Promise.all([repeats, resolved]).then(([, alert]) => {
-        this.emit('change', alert, 'resolved');
+        // undefined: resolved on another node meanwhile (the API), whose resolution stands
+        if (alert) this.emit('change', alert, 'resolved');
         return alert;
       }),
     );

@@ -142,6 +142,28 @@ describe('alerts', () => {
     expect(again.change).toBe('opened');
     expect(again.alert.id).not.toBe(north.id);
   });
+
+  it('acknowledged, then resolved, by two requests at the same moment: one of each answers 200 and stands, the other 409, audited once', async () => {
+    const atOnce = (step: 'ack' | 'resolve', calls: [string, Record<string, string>][]) =>
+      Promise.all(calls.map(([token, body]) => api.call('POST', `/api/v1/alerts/${north.id}/${step}`, { token, body })));
+    const stored = async () => (await api.call('GET', `/api/v1/alerts/${north.id}`, { token: admin })).body;
+    const acks = await atOnce('ack', [
+      [insp.hanoi, { note: 'crew sent' }],
+      [op.north, { note: 'on my way' }],
+    ]);
+    expect(acks.map((r) => r.status).sort()).toEqual([200, 409]);
+    const acked = acks.find((r) => r.status === 200)!.body;
+    expect(await stored()).toMatchObject({ state: 'acknowledged', ackBy: acked.ackBy, ackNote: acked.ackNote });
+    const resolves = await atOnce('resolve', [
+      [op.north, { reason: 'recalibrated' }],
+      [admin, { reason: 'repaired' }],
+    ]);
+    expect(resolves.map((r) => r.status).sort()).toEqual([200, 409]);
+    const resolved = resolves.find((r) => r.status === 200)!.body;
+    expect(await stored()).toMatchObject({ state: 'resolved', ackBy: acked.ackBy, resolvedBy: resolved.resolvedBy, resolution: resolved.resolution });
+    const trail = (await api.deps.audit.list({ limit: 50 })).filter((e) => e.target === north.id).map((e) => e.action);
+    expect(trail.reverse()).toEqual(['alert.open', 'alert.ack', 'alert.resolve']);
+  });
 });
 
 describe('webhooks', () => {

@@ -106,6 +106,26 @@ describe('a mobile verification campaign', () => {
     expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items).toHaveLength(2);
   });
 
+  it('a stamp number is taken once per scale: the same verification sent again is a retry, another one under that number a 409 saying what to give', async () => {
+    await planned();
+    const path = '/api/v1/campaigns/bg-2026-q1/verifications';
+    const first = await api.call('POST', path, { token: insp.bg, body: scale('NS-31', { verifiedAt: '2026-03-10T08:00:00+07:00' }) });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    // the same request again (a retry after a lost answer): the certificate on record, none added
+    const retry = await api.call('POST', path, { token: insp.bg, body: scale('NS-31', { verifiedAt: '2026-03-10T08:00:00+07:00' }) });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+    expect(retry.body.certificate).toMatchObject({ id: first.body.certificate.id, number: 'T-NS-31' });
+    // verified again later the same month under the same stamp number: refused, not a second certificate T-NS-31
+    const later = await api.call('POST', path, { token: insp.bg, body: scale('NS-31', { verifiedAt: '2026-03-12T08:00:00+07:00' }) });
+    expect(later.status, JSON.stringify(later.body)).toBe(409);
+    expect(later.body.error.message).toMatch(
+      /^certificate T-NS-31 of sc-cho-thuong-ns-31 is on record already .* with other content.*; give this verification its own certificateNumber or stampNumber$/,
+    );
+    expect((await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-31/certificates')).body.items.map((c: { number: string }) => c.number)).toEqual([
+      'T-NS-31',
+    ]);
+  });
+
   it("never registers a scale under a reference standard's id: it takes the next free one, as when another instrument holds it", async () => {
     await planned();
     // a standard-oot alert carries the standard's id as its device: POST /devices refuses that id (409), and so does a campaign

@@ -6,8 +6,8 @@
 // PostgreSQL with Promises: the routes await them.
 import type { AuditLog } from '../store/audit.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
-import type { Device, Registry, StoredCertificate } from '../store/registry.ts';
-import { after, answer, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
+import { CertificateOnRecord, type Device, type Registry, type StoredCertificate } from '../store/registry.ts';
+import { after, answer, recovered, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import { validateDevice } from '../metrology/channel.ts';
 import { addCalendarMonths, intervalMonthsOf } from '../metrology/verification.ts';
@@ -212,19 +212,30 @@ export class CampaignService<S extends StateExecutor = StateExecutor> {
     return after(this.registerScale(c, market, input, actor, isStandardId), (device) => {
       const validUntil = input.validUntil ? new Date(input.validUntil).toISOString() : legalEnd;
       const number = input.certificateNumber ?? input.stampNumber ?? `${c.id}-${input.serial}`;
-      return after(
-        this.deps.registry.addCertificate(
-          device.id,
-          { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt, validUntil },
-          actor,
-          this.deps.now(),
-        ),
-        (certificate) => {
-          this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
-          this.deps.publishConfig(device, true);
-          return this.record(c, market, input, actor, verifiedAt, device, certificate);
+      // A number is taken once per instrument: the same verification sent again finds its certificate
+      // on record (a retry); another one under that number (a second pass of the scale in this
+      // campaign without a number of its own takes the default `<campaign>-<serial>` again) is refused.
+      let onRecord = false;
+      const added = recovered(
+        () =>
+          this.deps.registry.addCertificate(
+            device.id,
+            { kind: 'verification', number, issuedBy: c.authority ?? c.name, issuedAt, validUntil },
+            actor,
+            this.deps.now(),
+          ),
+        (e) => {
+          if (!(e instanceof CertificateOnRecord)) throw e;
+          if (!e.sameContent) throw new Refusal('conflict', `${e.message}; give this verification its own certificateNumber or stampNumber`);
+          onRecord = true;
+          return e.certificate;
         },
       );
+      return after(added, (certificate) => {
+        if (!onRecord) this.audit(actor, 'certificate.add', device.id, { kind: 'verification', number, validUntil, campaign: c.id });
+        this.deps.publishConfig(device, true);
+        return this.record(c, market, input, actor, verifiedAt, device, certificate);
+      });
     });
   }
 

@@ -1,7 +1,9 @@
 // Alerts as stored: one row per alert, at most one unresolved per (device, kind, key). The
 // lifecycle (dedup, repeats, escalation) is alerts/alert-book.ts; this keeps the rows, on
 // SQLite or PostgreSQL (executor.ts): several processes may open the same alert at once (a
-// message redelivered to another node), and the unique index makes one of them the opener.
+// message redelivered to another node), and the unique index makes one of them the opener. An
+// acknowledgement writes only over an open alert and a resolution only over an unresolved one, so
+// of two processes doing either at once the first stands and the second writes nothing.
 import { sql, type Selectable } from 'kysely';
 import type { AlertsTable } from './schema.ts';
 import { dynamicQuery, query, type Arg, type SqliteState } from './sql.ts';
@@ -139,6 +141,8 @@ const Q = {
         version: eb('version', '+', 1),
       }))
       .where('id', '=', arg('id'))
+      // only an open alert: of two nodes acknowledging it at once, the second finds it acknowledged and writes nothing
+      .where('state', '=', 'open')
       .returningAll(),
   ),
   resolve: query('alerts.resolve', (db, arg: Arg<{ id: string; by: string; at: string; resolution: string }>) =>
@@ -153,6 +157,8 @@ const Q = {
         version: eb('version', '+', 1),
       }))
       .where('id', '=', arg('id'))
+      // the first resolution (who, when, why) stands: a second one writes nothing
+      .where('state', '<>', 'resolved')
       .returningAll(),
   ),
   openCritical: query('alerts.open-critical', (db) => db.selectFrom('alerts').selectAll().where('state', '=', 'open').where('severity', '=', 'critical')),
@@ -234,11 +240,16 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
       ),
     );
   }
-  acknowledge(id: string, by: string, note: string | undefined, at: string): On<S, Alert> {
-    return this.answer(() => after(this.sql.acknowledge.get({ id, by, at, note: note ?? null }), (row) => fromRow(row!)));
+  /**
+   * Acknowledges the alert if it is open; undefined when it is not (acknowledged or resolved by
+   * another process first, or gone): nothing is written, its first acknowledgement stands.
+   */
+  acknowledge(id: string, by: string, note: string | undefined, at: string): On<S, Alert | undefined> {
+    return this.answer(() => after(this.sql.acknowledge.get({ id, by, at, note: note ?? null }), (row) => row && fromRow(row)));
   }
-  resolve(id: string, by: string, resolution: { reason: string; note?: string }, at: string): On<S, Alert> {
-    return this.answer(() => after(this.sql.resolve.get({ id, by, at, resolution: JSON.stringify(resolution) }), (row) => fromRow(row!)));
+  /** Resolves the alert if it is not resolved yet; undefined when it is (or is gone): nothing is written, its first resolution stands. */
+  resolve(id: string, by: string, resolution: { reason: string; note?: string }, at: string): On<S, Alert | undefined> {
+    return this.answer(() => after(this.sql.resolve.get({ id, by, at, resolution: JSON.stringify(resolution) }), (row) => row && fromRow(row)));
   }
   openCritical(): On<S, Alert[]> {
     return this.answer(() => after(this.sql.openCritical.all(), (rows) => rows.map(fromRow)));

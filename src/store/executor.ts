@@ -106,6 +106,23 @@ export function after<T, U>(v: Awaitable<T>, fn: (value: T) => Awaitable<U>): Aw
   return isPending(v) ? v.then(fn) : fn(v);
 }
 
+/** The database refused a row for a key another row has (not for a reference): PostgreSQL 23505 unique_violation, SQLite's UNIQUE. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** What `work` gives, or what `recover` makes of its failure (thrown on SQLite, a rejection on PostgreSQL). */
+export function recovered<T>(work: () => Awaitable<T>, recover: (e: unknown) => Awaitable<T>): Awaitable<T> {
+  let r: Awaitable<T>;
+  try {
+    r = work();
+  } catch (e) {
+    return recover(e);
+  }
+  return isPending(r) ? r.catch(recover) : r;
+}
+
 /**
  * What `work` gives, as a store on `db` gives it (`Answer`): on PostgreSQL always a Promise, a
  * refusal included; on SQLite the value, or the error thrown.

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStateDb } from './db.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { Registry } from './registry.ts';
+import { CertificateOnRecord, Registry } from './registry.ts';
+import { StandardStore } from './standards.ts';
+import { queryBuilder } from './sql.ts';
 import { AuditLog } from './audit.ts';
 import { CheckStore } from './checks.ts';
 import { Tokens } from './tokens.ts';
@@ -207,6 +209,17 @@ describe('state migrations', () => {
       ...legacy.dead_letters.indexes,
       { name: 'dead_letters_sink_line_key', unique: 1, columns: ['sink', 'line_key'], where: null },
     ];
+    // migration 11: a certificate number once per device and per standard (those stored twice before marked, outside the index)
+    for (const [table, owner] of [
+      ['certificates', 'device'],
+      ['standard_certificates', 'standard'],
+    ] as const) {
+      legacy[table].columns.push(col('duplicate_of', 'INTEGER'));
+      legacy[table].indexes = [
+        ...legacy[table].indexes,
+        { name: `${table}_${owner}_number`, unique: 1, columns: [owner, 'number'], where: 'duplicate_of is null' },
+      ].sort((a, b) => a.name.localeCompare(b.name));
+    }
     const fresh = join(dir, 'fresh');
     openStateDb(fresh).close();
     const made = describeSchema(join(fresh, 'mag.db'));
@@ -339,6 +352,89 @@ describe('state migrations', () => {
     log.append('admin:a', 'device.create', 'gd-1', {}, new Date('2026-01-02T00:00:00Z'));
     expect(log.verifyChain()).toEqual({ ok: true, entries: 2 });
     expect(new Tokens(db).list()).toEqual([]);
+    db.close();
+  });
+
+  it('open a database holding a certificate number twice (stored before numbers were unique): every certificate kept, the number still refused', () => {
+    // the schema before migration 0011, made by the migrations before it
+    const file = join(dir, 'mag.db');
+    const old = new Database(file);
+    const before = MIGRATIONS.findIndex((m) => m.name === '0011-certificate-number-once');
+    for (const m of MIGRATIONS.slice(0, before))
+      for (const statement of m.up(queryBuilder('sqlite').schema, 'sqlite')) {
+        const c = statement.compile();
+        old.prepare(c.sql).run(...(c.parameters as unknown[]));
+      }
+    old.pragma(`user_version = ${before}`);
+    old.prepare("INSERT INTO tenants (id, name, region, created_at) VALUES ('acme', 'Acme', 'VN-HN', '2026-01-01T00:00:00.000Z')").run();
+    old
+      .prepare("INSERT INTO devices (id, tenant, type, serial, spec, secret_hash, created_at) VALUES ('gd-1', 'acme', 'gas-detector', 'SN-1', '{}', ?, ?)")
+      .run(hashSecret('s3cret-s3cret-s3cret'), '2026-01-01T00:00:00.000Z');
+    const certificate = old.prepare(
+      "INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, created_at, created_by) VALUES ('gd-1', ?, ?, 'QUATEST 1', ?, ?, ?, 'admin:a')",
+    );
+    const issued = '2026-01-05T00:00:00.000+07:00';
+    const until = '2027-01-05T16:59:59.999Z';
+    certificate.run('calibration', 'C-1', issued, until, '2026-01-05T01:00:00.000Z'); // 1
+    certificate.run('calibration', 'C-1', issued, until, '2026-01-05T01:00:05.000Z'); // 2: the same again (a retry)
+    certificate.run('verification', 'C-1', issued, until, '2026-02-01T00:00:00.000Z'); // 3: other content under that number
+    certificate.run('verification', 'V-1', issued, until, '2026-02-01T00:00:00.000Z'); // 4
+    old
+      .prepare("INSERT INTO standards (id, name, quantity, unit, created_at) VALUES ('CYL-9', 'CH4 cylinder', 'concentration', '%LEL', ?)")
+      .run('2026-01-01T00:00:00.000Z');
+    const standardCertificate = old.prepare(
+      "INSERT INTO standard_certificates (standard, number, issued_by, issued_at, valid_until, uncertainty, created_at) VALUES ('CYL-9', 'HC-1', 'VMI', ?, ?, 0.5, ?)",
+    );
+    standardCertificate.run(issued, until, '2026-01-02T00:00:00.000Z');
+    standardCertificate.run(issued, until, '2026-01-02T00:00:01.000Z');
+    old.close();
+
+    const db = openStateDb(dir);
+    expect(db.connection.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    // nothing on record deleted or changed; the later ones under a number point at the first
+    const marks = (table: string) => db.connection.prepare(`SELECT id, number, duplicate_of FROM ${table} ORDER BY id`).all();
+    expect(marks('certificates')).toEqual([
+      { id: 1, number: 'C-1', duplicate_of: null },
+      { id: 2, number: 'C-1', duplicate_of: 1 },
+      { id: 3, number: 'C-1', duplicate_of: 1 },
+      { id: 4, number: 'V-1', duplicate_of: null },
+    ]);
+    expect(marks('standard_certificates')).toEqual([
+      { id: 1, number: 'HC-1', duplicate_of: null },
+      { id: 2, number: 'HC-1', duplicate_of: 1 },
+    ]);
+    const registry = new Registry(db);
+    expect(registry.certificatesOf('gd-1').map((c) => [c.id, c.number, c.kind])).toEqual([
+      [1, 'C-1', 'calibration'],
+      [2, 'C-1', 'calibration'],
+      [3, 'C-1', 'verification'],
+      [4, 'V-1', 'verification'],
+    ]);
+    expect(new StandardStore(db).certificatesOf('CYL-9').map((c) => c.id)).toEqual([1, 2]);
+
+    // A number on record, duplicated or not, is refused to a new certificate by the database itself
+    // (here written past the registry's cache); the first under it is the one the registry compares with.
+    const again = (number: string) => () =>
+      db.connection
+        .prepare(
+          "INSERT INTO certificates (device, kind, number, issued_by, issued_at, valid_until, created_at) VALUES ('gd-1', 'verification', ?, 'QUATEST 1', '2026-03-01', '2027-03-01', '2026-03-01T00:00:00.000Z')",
+        )
+        .run(number);
+    expect(again('C-1')).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    expect(again('V-1')).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    expect(() =>
+      db.connection
+        .prepare(
+          "INSERT INTO standard_certificates (standard, number, issued_by, issued_at, valid_until, uncertainty, created_at) VALUES ('CYL-9', 'HC-1', 'VMI', '2026-03-01', '2027-03-01', 0.4, '2026-03-01T00:00:00.000Z')",
+        )
+        .run(),
+    ).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    const retry = { kind: 'calibration' as const, number: 'C-1', issuedBy: 'QUATEST 1', issuedAt: issued, validUntil: until };
+    expect(() => registry.addCertificate('gd-1', retry, 'admin:a', new Date())).toThrow(
+      expect.objectContaining({ name: 'CertificateOnRecord', sameContent: true, certificate: expect.objectContaining({ id: 1 }) }),
+    );
+    expect(() => registry.addCertificate('gd-1', { ...retry, uncertainty: 0.1 }, 'admin:a', new Date())).toThrow(CertificateOnRecord);
+    expect(registry.addCertificate('gd-1', { ...retry, number: 'C-2' }, 'admin:a', new Date()).id).toBe(5);
     db.close();
   });
 

@@ -23,6 +23,21 @@ function withRowId<T extends string>(t: CreateTableBuilder<T, never>, dialect: D
     : t.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity());
 }
 
+/**
+ * Migration 0011: marks each certificate of `table` stored under a number its `owner` (device or
+ * standard) had on record already, with the id of the first under that number. Certificates
+ * without an earlier one under their number are not written.
+ */
+function markDuplicateNumbers(table: 'certificates' | 'standard_certificates', owner: 'device' | 'standard', dialect: Dialect): Compilable<unknown> {
+  const t = sql.table(table);
+  const row = (column: string) => sql.ref(`${table}.${column}`);
+  const earlier = (column: string) => sql.ref(`earlier.${column}`);
+  const sameNumber = sql`${earlier(owner)} = ${row(owner)} and ${earlier('number')} = ${row('number')}`;
+  const update = sql`update ${t} set ${sql.ref('duplicate_of')} = (select min(${earlier('id')}) from ${t} as ${sql.id('earlier')} where ${sameNumber})
+    where exists (select 1 from ${t} as ${sql.id('earlier')} where ${sameNumber} and ${earlier('id')} < ${row('id')})`;
+  return { compile: () => update.compile(queryBuilder(dialect)) };
+}
+
 /** The checks table's columns as migration 0007 copies them (0001's and 0003's). */
 const CHECKS_0007_COLUMNS = ['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'] as const;
 
@@ -431,6 +446,34 @@ export const MIGRATIONS: SchemaMigration[] = [
       s.alterTable('inspections').addColumn('representative_name', 'text'),
       s.alterTable('inspections').addColumn('representative_position', 'text'),
       s.alterTable('inspections').addColumn('campaign', 'text'),
+    ],
+  },
+  {
+    // A certificate number is the issuer's, once per instrument, and once per reference standard:
+    // the API refused a number again with other content after reading the ones on record, which
+    // two nodes adding it at once both passed. A unique index on (device, number) and on
+    // (standard, number) lets the database decide (store/registry.ts answers the second as if it
+    // had read the first). A database from before that rule (the API took any number again until
+    // e784cd3) may hold a number twice, with the same content or not. Nothing on record is deleted
+    // or changed (a certificate is a record; which of two differing ones is right is not for a
+    // migration to say), and no statement depends on what is there: each later certificate under
+    // a number gets `duplicate_of`, the id of the first, and the unique index leaves those out
+    // (partial: `duplicate_of is null`). It holds the first under each number and everything added
+    // from now on, so a number on record, duplicated or not, is still refused to a new certificate.
+    // One column per ALTER: SQLite adds one at a time.
+    name: '0011-certificate-number-once',
+    up: (s, dialect) => [
+      s.alterTable('certificates').addColumn('duplicate_of', 'bigint'),
+      markDuplicateNumbers('certificates', 'device', dialect),
+      s.createIndex('certificates_device_number').unique().on('certificates').columns(['device', 'number']).where(sql.ref('duplicate_of'), 'is', null),
+      s.alterTable('standard_certificates').addColumn('duplicate_of', 'bigint'),
+      markDuplicateNumbers('standard_certificates', 'standard', dialect),
+      s
+        .createIndex('standard_certificates_standard_number')
+        .unique()
+        .on('standard_certificates')
+        .columns(['standard', 'number'])
+        .where(sql.ref('duplicate_of'), 'is', null),
     ],
   },
 ];

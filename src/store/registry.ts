@@ -8,7 +8,10 @@ import { query, type Arg } from './sql.ts';
 import {
   after,
   answer,
+  isConstraintViolation,
   isPending,
+  isUniqueViolation,
+  recovered,
   refusedAs,
   settleAll,
   type AnyStatements,
@@ -71,6 +74,10 @@ const Q = {
   devices: query('devices.all', (db) => db.selectFrom('devices').selectAll()),
   deviceSecret: query('devices.secret-hash', (db, arg: Arg<{ id: string }>) => db.selectFrom('devices').select('secret_hash').where('id', '=', arg('id'))),
   certificates: query('certificates.all', (db) => db.selectFrom('certificates').selectAll().orderBy('id')),
+  /** The certificate on record under a number: the first (a number taken twice before migration 0011 has later ones too). */
+  certificateByNumber: query('certificates.by-number', (db, arg: Arg<{ device: string; number: string }>) =>
+    db.selectFrom('certificates').selectAll().where('device', '=', arg('device')).where('number', '=', arg('number')).orderBy('id').limit(1),
+  ),
   insertTenant: query('tenants.insert', (db, arg: Arg<{ id: string; name: string; region: string; timeZone: string | null; createdAt: string }>) =>
     db.insertInto('tenants').values({ id: arg('id'), name: arg('name'), region: arg('region'), time_zone: arg('timeZone'), created_at: arg('createdAt') }),
   ),
@@ -164,6 +171,55 @@ function certFromRow(r: CertRow): StoredCertificate {
   };
 }
 
+/**
+ * Dates stored as a date alone (given so before the API read them in the enterprise's zone), or an
+ * issuedAt stored as a UTC instant, are read as the API now stores them: issued from that day's
+ * start (or at that instant, at the zone's offset, which names its day there), valid through its end.
+ */
+function readInZone(c: StoredCertificate, zone: () => string): StoredCertificate {
+  if (isDateOnly(c.issuedAt) || isDateOnly(c.validUntil) || /Z$/i.test(c.issuedAt)) {
+    c.issuedAt = validFrom(c.issuedAt, zone());
+    c.validUntil = validThrough(c.validUntil, zone());
+  }
+  return c;
+}
+
+/** Does a certificate on record say what a new one says (dates as instants: validFrom, validThrough)? */
+function sameCertificate(a: Certificate, b: Certificate): boolean {
+  const instant = (x: string) => Date.parse(x);
+  return (
+    a.kind === b.kind &&
+    a.issuedBy === b.issuedBy &&
+    instant(a.issuedAt) === instant(b.issuedAt) &&
+    instant(a.validUntil) === instant(b.validUntil) &&
+    (a.correction?.offset ?? 0) === (b.correction?.offset ?? 0) &&
+    (a.correction?.gain ?? 0) === (b.correction?.gain ?? 0) &&
+    a.uncertainty === b.uncertainty
+  );
+}
+
+/**
+ * A certificate whose number is on record for the device already (a number is the issuer's, once
+ * per instrument): `sameContent`, a retry of the one on record (`certificate`); else other content
+ * under that number, refused (a certificate on record is never replaced).
+ */
+export class CertificateOnRecord extends ConflictError {
+  readonly sameContent: boolean;
+  constructor(
+    device: string,
+    readonly certificate: StoredCertificate,
+    c: Certificate,
+  ) {
+    const same = sameCertificate(certificate, c);
+    super(
+      `certificate ${certificate.number} of ${device} is on record already (${certificate.kind}, issued by ${certificate.issuedBy} ${certificate.issuedAt}, valid until ${certificate.validUntil}) ` +
+        (same ? 'with the same content' : 'with other content; a certificate is never replaced: a new one has its own number'),
+    );
+    this.name = 'CertificateOnRecord';
+    this.sameContent = same;
+  }
+}
+
 /** The registry on the state database `S` (SqliteState: its writes answer at once; PostgresState: with Promises). */
 export class Registry<S extends StateExecutor = StateExecutor> {
   private tenants = new Map<string, Tenant>();
@@ -227,16 +283,7 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     const certificates = new Map<string, StoredCertificate[]>();
     for (const r of certRows) {
       const list = certificates.get(r.device) ?? [];
-      const c = certFromRow(r);
-      // Dates stored as a date alone (given so before the API read them in the enterprise's zone), or an
-      // issuedAt stored as a UTC instant, are read as the API now stores them: issued from that day's
-      // start (or at that instant, at the zone's offset, which names its day there), valid through its end.
-      if (isDateOnly(c.issuedAt) || isDateOnly(c.validUntil) || /Z$/i.test(c.issuedAt)) {
-        const zone = tenants.get(devices.get(c.device)?.tenant ?? '')?.timeZone ?? this.defaultTimeZone;
-        c.issuedAt = validFrom(c.issuedAt, zone);
-        c.validUntil = validThrough(c.validUntil, zone);
-      }
-      list.push(c);
+      list.push(readInZone(certFromRow(r), () => tenants.get(devices.get(r.device)?.tenant ?? '')?.timeZone ?? this.defaultTimeZone));
       certificates.set(r.device, list);
     }
     for (const id of this.verified.keys()) if (secretHashes.get(id) !== this.secretHashes.get(id)) this.verified.delete(id);
@@ -489,6 +536,14 @@ export class Registry<S extends StateExecutor = StateExecutor> {
   }
 
   // ── certificates ──
+  /**
+   * Adds a certificate of the device unless its number is on record for it (a number is the
+   * issuer's, once per instrument): then CertificateOnRecord, with the one on record and whether it
+   * says the same (a retry) or not (refused: a certificate on record is never replaced). Decided
+   * from the cache, and by the database (the unique index of migration 0011) when another process
+   * added the number since the cache was loaded: of two nodes adding one number at once, one adds
+   * it and the other is told as if it had it cached.
+   */
   addCertificate(device: string, c: Certificate, actor: string, now: Date): Answer<S, StoredCertificate> {
     const createdAt = now.toISOString();
     const row = {
@@ -503,19 +558,39 @@ export class Registry<S extends StateExecutor = StateExecutor> {
       created_at: createdAt,
       created_by: actor,
     };
-    return this.answer(() =>
-      this.write(
-        () => [this.sql.insertCertificate.get(row)] as const,
-        `device ${device} does not exist`,
-        ([inserted]) => {
-          const stored: StoredCertificate = { ...c, id: Number(inserted!.id), device, createdAt };
-          const list = this.certificates.get(device) ?? [];
-          list.push(stored);
-          this.certificates.set(device, list);
-          return stored;
-        },
-      ),
-    );
+    return this.answer(() => {
+      const cached = this.certificates.get(device)?.find((x) => x.number === c.number);
+      if (cached) throw new CertificateOnRecord(device, cached, c);
+      return this.inTurn(() =>
+        recovered(
+          () =>
+            after(
+              this.db.atomically(() => [this.sql.insertCertificate.get(row), this.db.announce(TOPIC)] as const),
+              ([inserted]) => {
+                const stored: StoredCertificate = { ...c, id: Number(inserted!.id), device, createdAt };
+                const list = this.certificates.get(device) ?? [];
+                list.push(stored);
+                this.certificates.set(device, list);
+                return stored;
+              },
+            ),
+          (e) => this.certificateRefused(e, device, c),
+        ),
+      );
+    });
+  }
+  /** A certificate the database refused: its number added by another process meanwhile (the one on record told), or its device unknown. */
+  private certificateRefused(e: unknown, device: string, c: Certificate): Awaitable<never> {
+    if (!isConstraintViolation(e)) throw e;
+    if (!isUniqueViolation(e)) throw new ConflictError(`device ${device} does not exist`);
+    return after(this.sql.certificateByNumber.get({ device, number: c.number }), (r) => {
+      if (!r) throw new ConflictError(`certificate ${c.number} of ${device} was refused as a number on record, and none is`);
+      throw new CertificateOnRecord(
+        device,
+        readInZone(certFromRow(r), () => this.zoneInEffect(this.devices.get(device)?.tenant ?? '')),
+        c,
+      );
+    });
   }
   certificatesOf(device: string): readonly StoredCertificate[] {
     return this.certificates.get(device) ?? [];

@@ -3,7 +3,20 @@
 // and, on PostgreSQL, reloaded when another node announces a change of its own ('standards').
 // Runs on SQLite (answers at once, as before) or PostgreSQL (Promises): executor.ts.
 import { query, type Arg } from './sql.ts';
-import { after, answer, refusedAs, settleAll, type AnyStatements, type Answer, type Awaitable, type StateExecutor, type Watching } from './executor.ts';
+import {
+  after,
+  answer,
+  isConstraintViolation,
+  isUniqueViolation,
+  recovered,
+  refusedAs,
+  settleAll,
+  type AnyStatements,
+  type Answer,
+  type Awaitable,
+  type StateExecutor,
+  type Watching,
+} from './executor.ts';
 import type { StandardCertificatesTable, StandardsTable } from './schema.ts';
 import type { Selectable } from 'kysely';
 import type { ReferenceStandard, StandardCertificate, StandardKind } from '../metrology/traceability.ts';
@@ -57,6 +70,9 @@ const Q = {
       })
       .returning('id'),
   ),
+  certificateByNumber: query('standard-certificates.by-number', (db, arg: Arg<{ standard: string; number: string }>) =>
+    db.selectFrom('standard_certificates').selectAll().where('standard', '=', arg('standard')).where('number', '=', arg('number')).orderBy('id').limit(1),
+  ),
 };
 
 function standardFromRow(r: StandardRow): StoredStandard {
@@ -83,6 +99,40 @@ function certFromRow(r: CertRow): StoredStandardCertificate {
   if (r.traceable_to !== null) c.traceableTo = r.traceable_to;
   if (r.as_found !== null) c.asFound = JSON.parse(r.as_found);
   return c;
+}
+
+/** Whether two calibration certificates of a standard say the same (instants compared as instants). */
+export function sameStandardCertificate(a: StandardCertificate, b: StandardCertificate): boolean {
+  const instant = (x: string) => Date.parse(x);
+  return (
+    a.number === b.number &&
+    a.issuedBy === b.issuedBy &&
+    instant(a.issuedAt) === instant(b.issuedAt) &&
+    instant(a.validUntil) === instant(b.validUntil) &&
+    a.uncertainty === b.uncertainty &&
+    (a.traceableTo ?? null) === (b.traceableTo ?? null) &&
+    JSON.stringify(a.asFound ?? null) === JSON.stringify(b.asFound ?? null)
+  );
+}
+
+/**
+ * A calibration certificate whose number is on record for the standard already (once per
+ * standard, as for an instrument): `sameContent`, a retry of the one on record; else refused.
+ */
+export class StandardCertificateOnRecord extends ConflictError {
+  readonly sameContent: boolean;
+  constructor(
+    readonly certificate: StoredStandardCertificate,
+    c: StandardCertificate,
+  ) {
+    const same = sameStandardCertificate(certificate, c);
+    super(
+      `certificate ${certificate.number} of standard ${certificate.standard} is on record already (issued by ${certificate.issuedBy} ${certificate.issuedAt}, valid until ${certificate.validUntil}) ` +
+        (same ? 'with the same content' : 'with other content; a certificate is never replaced: a new calibration has its own number'),
+    );
+    this.name = 'StandardCertificateOnRecord';
+    this.sameContent = same;
+  }
 }
 
 /** What the standards' writes are announced under (executor.ts `announce` / `watch`). */
@@ -213,15 +263,31 @@ export class StandardStore<S extends StateExecutor = StateExecutor> {
       created_by: actor,
     };
     return answer(this.db, () => {
-      const written = this.db.atomically(() => [this.sql.insertCertificate.get(row), this.db.announce(STANDARDS_TOPIC)] as const);
+      const cached = this.certificatesOf(standard).find((x) => x.number === c.number);
+      if (cached) throw new StandardCertificateOnRecord(cached, c);
+      // of two nodes adding one number at once, the unique index (migration 0011) lets one add it;
+      // the other is told as if it had it cached
       return this.inTurn(() =>
-        after(written, ([inserted]) => {
-          const stored: StoredStandardCertificate = { ...c, id: Number(inserted!.id), standard, createdAt };
-          // a reload that ran meanwhile may have brought it already
-          const list = this.listOf(standard);
-          if (!list.some((x) => x.id === stored.id)) list.push(stored);
-          return stored;
-        }),
+        recovered(
+          () =>
+            after(
+              this.db.atomically(() => [this.sql.insertCertificate.get(row), this.db.announce(STANDARDS_TOPIC)] as const),
+              ([inserted]) => {
+                const stored: StoredStandardCertificate = { ...c, id: Number(inserted!.id), standard, createdAt };
+                // a reload that ran meanwhile may have brought it already
+                const list = this.listOf(standard);
+                if (!list.some((x) => x.id === stored.id)) list.push(stored);
+                return stored;
+              },
+            ),
+          (e) => {
+            if (!isConstraintViolation(e) || !isUniqueViolation(e)) throw e;
+            return after(this.sql.certificateByNumber.get({ standard, number: c.number }), (r) => {
+              if (!r) throw e;
+              throw new StandardCertificateOnRecord(certFromRow(r), c);
+            });
+          },
+        ),
       );
     });
   }

@@ -136,7 +136,7 @@ describe('webhook deliveries on two nodes sharing PostgreSQL', () => {
       const { alert } = await alerts.open(drift(`d-${i}`, `gd-${i}`), now().toISOString());
       (i % 2 ? bookB : bookA).emit('change', alert, 'opened');
       const acked = await alerts.acknowledge(alert.id, 'operator:lan', undefined, now().toISOString());
-      (i % 2 ? bookA : bookB).emit('change', acked, 'acknowledged');
+      (i % 2 ? bookA : bookB).emit('change', acked!, 'acknowledged');
     }
     const expected = 2 * N + N; // 'all' hears both changes, 'opened' the openings
     await vi.waitFor(() => expect(hooks.got.length).toBeGreaterThanOrEqual(expected), 15_000);
@@ -256,7 +256,7 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
 
       // acknowledged through node B's API: its subscribers at once, node A's by the relay
       const acked = await new AlertStore(dbB).acknowledge('live-1', 'operator:lan', 'on my way', now().toISOString());
-      bookB.emit('change', acked, 'acknowledged');
+      bookB.emit('change', acked!, 'acknowledged');
       await vi.waitFor(() => expect(onA).toHaveLength(2), 2000);
       expect(onA[1]).toMatchObject({ change: 'acknowledged', alert: { id: 'live-1', state: 'acknowledged', ackNote: 'on my way', version: 2 } });
 

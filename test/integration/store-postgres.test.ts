@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresHandle } from '../support/postgres.ts';
+import { createDatabase, startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { STORE_QUERIES, compileQuery, type QueryDef } from '../../src/store/sql.ts';
-import { MIGRATIONS, migratePostgres } from '../../src/store/migrations.ts';
+import { MIGRATIONS, migratePostgres, postgresMigrations } from '../../src/store/migrations.ts';
 import { openStateDb } from '../../src/store/db.ts';
 
 /** Arguments for the queries whose SQL depends on them: each shape the code can build. */
@@ -228,5 +228,66 @@ describe('the state store on PostgreSQL', () => {
     expect((await run('lot-packages.count', { lot: 'L-1' })).rows).toEqual([{ n: 1 }]);
     // the same seq at a later time (the checkweigher's count restarted) is another package
     expect((await run('lot-packages.insert', { ...pkg, position: 2, ts: pkg.ts + 1000 })).rowCount).toBe(1);
+  });
+
+  it('migrates a database holding a certificate number twice (stored before numbers were unique): every certificate kept, the number still refused', async () => {
+    const url = await createDatabase(server, 'certificate_numbers');
+    const old = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      const before = MIGRATIONS[MIGRATIONS.findIndex((m) => m.name === '0011-certificate-number-once') - 1].name;
+      expect((await new Migrator({ db: old, provider: postgresMigrations }).migrateTo(before)).error).toBeUndefined();
+      const at = '2026-01-01T00:00:00.000Z';
+      await sql`insert into tenants (id, name, region, created_at) values ('acme', 'Acme', 'VN-HN', ${at})`.execute(old);
+      await sql`insert into devices (id, tenant, type, serial, spec, secret_hash, created_at) values ('gd-1', 'acme', 'gas-detector', 'SN-1', '{}', 'x', ${at})`.execute(
+        old,
+      );
+      for (const [kind, number] of [
+        ['calibration', 'C-1'],
+        ['calibration', 'C-1'], // the same again (a retry)
+        ['verification', 'C-1'], // other content under that number
+        ['verification', 'V-1'],
+      ])
+        await sql`insert into certificates (device, kind, number, issued_by, issued_at, valid_until, created_at) values ('gd-1', ${kind}, ${number}, 'QUATEST 1', '2026-01-05', '2027-01-05', ${at})`.execute(
+          old,
+        );
+      await sql`insert into standards (id, name, quantity, unit, created_at) values ('CYL-9', 'CH4 cylinder', 'concentration', '%LEL', ${at})`.execute(old);
+      for (let i = 0; i < 2; i++)
+        await sql`insert into standard_certificates (standard, number, issued_by, issued_at, valid_until, uncertainty, created_at) values ('CYL-9', 'HC-1', 'VMI', '2026-01-05', '2027-01-05', 0.5, ${at})`.execute(
+          old,
+        );
+
+      await migratePostgres(old);
+      const marks = async (table: string) =>
+        (
+          await sql<{
+            id: number;
+            number: string;
+            duplicate_of: number | null;
+          }>`select id::int, number, duplicate_of::int from ${sql.table(table)} order by id`.execute(old)
+        ).rows;
+      expect(await marks('certificates')).toEqual([
+        { id: 1, number: 'C-1', duplicate_of: null },
+        { id: 2, number: 'C-1', duplicate_of: 1 },
+        { id: 3, number: 'C-1', duplicate_of: 1 },
+        { id: 4, number: 'V-1', duplicate_of: null },
+      ]);
+      expect(await marks('standard_certificates')).toEqual([
+        { id: 1, number: 'HC-1', duplicate_of: null },
+        { id: 2, number: 'HC-1', duplicate_of: 1 },
+      ]);
+      for (const number of ['C-1', 'V-1'])
+        await expect(
+          sql`insert into certificates (device, kind, number, issued_by, issued_at, valid_until, created_at) values ('gd-1', 'verification', ${number}, 'VMI', '2026-03-01', '2027-03-01', ${at})`.execute(
+            old,
+          ),
+        ).rejects.toMatchObject({ code: '23505', constraint: 'certificates_device_number' });
+      await expect(
+        sql`insert into standard_certificates (standard, number, issued_by, issued_at, valid_until, uncertainty, created_at) values ('CYL-9', 'HC-1', 'VMI', '2026-03-01', '2027-03-01', 0.4, ${at})`.execute(
+          old,
+        ),
+      ).rejects.toMatchObject({ code: '23505', constraint: 'standard_certificates_standard_number' });
+    } finally {
+      await old.destroy();
+    }
   });
 });

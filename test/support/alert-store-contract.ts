@@ -123,5 +123,40 @@ export function alertStoreContract(name: string, setup: () => Promise<AlertStore
       ]);
       expect(await a.history([], AT, LATER)).toEqual([]);
     });
+
+    it('acknowledges only an open alert and resolves only an unresolved one: the first stands, a later one writes nothing', async () => {
+      const { alert } = await a.open(drift('once-1', 'gd-3'), AT);
+      expect(await a.acknowledge(alert.id, 'operator:lan', 'first', AT)).toMatchObject({ state: 'acknowledged', ackBy: 'operator:lan', version: 2 });
+      expect(await b.acknowledge(alert.id, 'inspector:an', 'second', LATER)).toBeUndefined();
+      expect(await b.resolve(alert.id, 'admin:ops', { reason: 'adjusted' }, LATER)).toMatchObject({ state: 'resolved', resolvedBy: 'admin:ops', version: 3 });
+      expect(await a.resolve(alert.id, 'system', { reason: 'cleared', note: 'signal back' }, '2026-03-01T10:00:00.000Z')).toBeUndefined();
+      expect(await a.acknowledge(alert.id, 'inspector:an', 'late', LATER)).toBeUndefined();
+      expect(await b.get(alert.id)).toMatchObject({
+        state: 'resolved',
+        ackBy: 'operator:lan',
+        ackAt: AT,
+        ackNote: 'first',
+        resolvedBy: 'admin:ops',
+        resolvedAt: LATER,
+        resolution: { reason: 'adjusted' },
+        updatedAt: LATER,
+        version: 3,
+      });
+      expect(await a.acknowledge('nothing', 'operator:lan', undefined, LATER)).toBeUndefined();
+    });
+
+    it('two processes acknowledging, then resolving, one alert at the same moment: one of each writes, the other writes nothing', async () => {
+      const { alert } = await a.open(drift('race-ack', 'gd-4'), AT);
+      const acks = await Promise.all([a.acknowledge(alert.id, 'operator:a', 'from a', LATER), b.acknowledge(alert.id, 'operator:b', 'from b', LATER)]);
+      const acked = acks.filter((x) => x !== undefined);
+      expect(acked).toHaveLength(1);
+      const resolutions = await Promise.all([
+        a.resolve(alert.id, 'operator:a', { reason: 'adjusted' }, LATER),
+        b.resolve(alert.id, 'operator:b', { reason: 'repaired' }, LATER),
+      ]);
+      const resolved = resolutions.filter((x) => x !== undefined);
+      expect(resolved).toHaveLength(1);
+      expect(await a.get(alert.id)).toEqual({ ...resolved[0], ackBy: acked[0]!.ackBy, ackNote: acked[0]!.ackNote, version: 3 });
+    });
   });
 }

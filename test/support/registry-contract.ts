@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { ConflictError, Registry } from '../../src/store/registry.ts';
 import { newSecret, verifySecret } from '../../src/store/secrets.ts';
+import { StandardStore, type StoredStandardCertificate } from '../../src/store/standards.ts';
 import { query, type Arg } from '../../src/store/sql.ts';
 import type { StateExecutor } from '../../src/store/executor.ts';
+import type { Certificate } from '../../src/metrology/types.ts';
 
 export interface RegistryTarget {
   /** Another connection to the same state database (a process of its own, as far as the registry can tell). */
@@ -238,6 +240,98 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       await caughtUp(b, () => expect(b.certificatesOf('baro-b')).toHaveLength(1));
       // summer time in Berlin: 1 July starts at 22:00Z on 30 June; 30 June 2027 ends at 21:59:59.999Z
       expect(b.certificatesOf('baro-b')[0]).toMatchObject({ issuedAt: '2026-07-01T00:00:00.000+02:00', validUntil: '2027-06-30T21:59:59.999Z' });
+    });
+
+    it('a certificate number once per instrument: the same again is a retry, other content refused, also in a process that has not reloaded', async () => {
+      const cert = {
+        kind: 'verification',
+        number: 'V-6',
+        issuedBy: 'QUATEST 1',
+        issuedAt: '2026-02-01T00:00:00.000+07:00',
+        validUntil: '2027-02-01T16:59:59.999Z',
+      } as const;
+      await a.createDevice({ id: 'gd-6', tenant: 'acme', type: 'gas-detector', serial: 'SN-6' }, NOW);
+      const first = await a.addCertificate('gd-6', cert, 'admin:ops', NOW);
+      const onRecord = (sameContent: boolean) => ({ name: 'CertificateOnRecord', sameContent, certificate: { id: first.id, issuedBy: 'QUATEST 1' } });
+      // here, from the cache
+      await expect(async () => a.addCertificate('gd-6', cert, 'admin:ops', NOW)).rejects.toMatchObject(onRecord(true));
+      // in a process whose cache does not have it: the database refuses the number, and it is told the same
+      const stale = await Registry.open(await target.open());
+      await a.addCertificate('gd-6', { ...cert, number: 'V-7' }, 'admin:ops', NOW);
+      expect(stale.certificatesOf('gd-6').map((c) => c.number)).toEqual(['V-6']);
+      await expect(async () => stale.addCertificate('gd-6', { ...cert, number: 'V-7' }, 'admin:ops', NOW)).rejects.toMatchObject({
+        sameContent: true,
+        certificate: { number: 'V-7' },
+      });
+      await expect(async () => stale.addCertificate('gd-6', { ...cert, number: 'V-7', issuedBy: 'VMI' }, 'admin:ops', NOW)).rejects.toThrow(
+        'certificate V-7 of gd-6 is on record already (verification, issued by QUATEST 1 2026-02-01T00:00:00.000+07:00, valid until 2027-02-01T16:59:59.999Z) with other content; a certificate is never replaced: a new one has its own number',
+      );
+      await expect(async () => stale.addCertificate('gd-nobody', cert, 'admin:ops', NOW)).rejects.toThrow(/device gd-nobody does not exist/);
+    });
+
+    it('two processes adding one certificate number at the same moment: one is stored; the other is told it is on record (refused with other content, a retry with the same)', async () => {
+      const cert = {
+        kind: 'calibration',
+        number: 'C-8',
+        issuedBy: 'QUATEST 1',
+        issuedAt: '2026-02-01T00:00:00.000+07:00',
+        validUntil: '2027-02-01T16:59:59.999Z',
+        uncertainty: 0.2,
+      } as const;
+      const nodes = [await Registry.open(await target.open()), await Registry.open(await target.open())];
+      /** Each node adds the certificate with its own changes, at once: what each is answered, added or refused. */
+      const atOnce = async (changes: [Partial<Certificate>, Partial<Certificate>]) => {
+        const answers = await Promise.allSettled(nodes.map(async (r, i) => r.addCertificate('gd-6', { ...cert, ...changes[i] }, `admin:node-${i}`, NOW)));
+        return {
+          added: answers.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+          refused: answers.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : [])),
+        };
+      };
+      const stored = async (number: string) => (await Registry.open(await target.open())).certificatesOf('gd-6').filter((c) => c.number === number);
+
+      const differing = await atOnce([{ uncertainty: 0.2 }, { uncertainty: 0.3 }]);
+      expect(differing.added).toHaveLength(1);
+      expect(differing.refused).toHaveLength(1);
+      const [winner] = differing.added;
+      expect(differing.refused[0]).toBeInstanceOf(ConflictError);
+      expect(differing.refused[0]).toMatchObject({ sameContent: false, certificate: { id: winner.id, uncertainty: winner.uncertainty } });
+      expect(differing.refused[0].message).toMatch(/^certificate C-8 of gd-6 is on record already \(calibration, .*\) with other content/);
+      expect((await stored('C-8')).map((c) => [c.id, c.uncertainty])).toEqual([[winner.id, winner.uncertainty]]);
+
+      const same = await atOnce([{ number: 'C-9' }, { number: 'C-9' }]);
+      expect(same.added).toHaveLength(1);
+      expect(same.refused).toMatchObject([{ sameContent: true, certificate: { id: same.added[0].id } }]);
+      expect(await stored('C-9')).toHaveLength(1);
+    });
+
+    it("two processes adding one reference standard's certificate number at the same moment: one is stored, the other told it is on record", async () => {
+      const nodes = [new StandardStore(await target.open()), new StandardStore(await target.open())];
+      await Promise.all(nodes.map((n) => n.loaded));
+      await nodes[0].create({ id: 'PM-20L', name: '20 L proving measure', quantity: 'volume', unit: 'L' }, 'admin:node-0', NOW);
+      const cert = { number: 'K-1', issuedBy: 'VMI', issuedAt: '2026-02-01T00:00:00.000+07:00', validUntil: '2027-02-01T16:59:59.999Z', uncertainty: 0.004 };
+      const atOnce = async (u: [number, number]) => {
+        const answers = await Promise.allSettled(nodes.map(async (n, i) => n.addCertificate('PM-20L', { ...cert, uncertainty: u[i] }, `admin:node-${i}`, NOW)));
+        return {
+          added: answers.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+          refused: answers.flatMap((r) =>
+            r.status === 'rejected' ? [r.reason as Error & { sameContent?: boolean; certificate?: StoredStandardCertificate }] : [],
+          ),
+        };
+      };
+      const differing = await atOnce([0.004, 0.005]);
+      expect(differing.added).toHaveLength(1);
+      expect(differing.refused).toHaveLength(1);
+      expect(differing.refused[0]).toBeInstanceOf(ConflictError);
+      expect(differing.refused[0]).toMatchObject({
+        sameContent: false,
+        certificate: { id: differing.added[0].id, uncertainty: differing.added[0].uncertainty },
+      });
+      expect(differing.refused[0].message).toMatch(/^certificate K-1 of standard PM-20L is on record already .* with other content/);
+      const reread = new StandardStore(await target.open());
+      await reread.loaded;
+      expect(reread.certificatesOf('PM-20L').map((c) => c.number)).toEqual(['K-1']);
+      nodes.forEach((n) => n.stop());
+      reread.stop();
     });
   });
 }

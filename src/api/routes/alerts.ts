@@ -228,9 +228,11 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
       try {
         out = await deps.alerts.acknowledge(a.id, actor(p), body.note, deps.now());
       } catch (e) {
+        // another request (or node) acknowledged it since the read above: the database kept the first
         if (e instanceof AlreadyAcknowledged) throw already(e.alert);
         throw e;
       }
+      if (out.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved'); // resolved since the read
       await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },
@@ -245,7 +247,10 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const out = await deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
+      const at = deps.now();
+      const out = await deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, at);
+      // resolved by another request (or node) since the read above: the first resolution stands, this one wrote nothing
+      if (out.resolvedBy !== actor(p) || out.resolvedAt !== at.toISOString()) throw new ApiError(409, 'conflict', 'the alert is already resolved');
       await deps.audit.append(
         `${actor(p)}:${p.tokenId}`,
         'alert.resolve',

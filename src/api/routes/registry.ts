@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { effectiveVerificationDue, intervalMonthsOf, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
-import { ConflictError, type Device } from '../../store/registry.ts';
+import { CertificateOnRecord, ConflictError, type Device, type StoredCertificate } from '../../store/registry.ts';
 import {
   ApiError,
   ALL_ROLES,
@@ -399,21 +399,24 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
       // A certificate number is the issuer's, once per instrument: the same one again with the same
       // content is a retry, answered 200 with the certificate stored (nothing added, nothing audited);
-      // with other content, 409 (a certificate on record is never replaced).
-      const same = deps.registry.certificatesOf(d.id).find((x) => x.number === dated.number);
-      if (same && !sameCertificate(same, dated))
-        throw new ApiError(
-          409,
-          'conflict',
-          `certificate ${same.number} of ${d.id} is on record already (${same.kind}, issued by ${same.issuedBy} ${same.issuedAt}, valid until ${same.validUntil}) with other content; a certificate is never replaced: a new one has its own number`,
-        );
-      const cert = same ?? (await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now()));
+      // with other content, 409 (a certificate on record is never replaced). The registry tells
+      // (CertificateOnRecord), from its cache or, for two nodes adding one number at once, its unique index.
+      let cert: StoredCertificate;
+      let added = true;
+      try {
+        cert = await deps.registry.addCertificate(d.id, dated, `${p.role}:${p.name}`, deps.now());
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        if (!(e instanceof CertificateOnRecord && e.sameContent)) throw new ApiError(409, 'conflict', e.message);
+        cert = e.certificate;
+        added = false;
+      }
       // A certificate of the kind that keeps the type in standing (a verification; a calibration for
       // a calibrated type) claiming longer than the device's interval makes the instrument due at
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
       const due = profile && cert.kind === profile.standing ? effectiveVerificationDue(cert, intervalMonthsOf(profile, d)) : null;
       const warnings = due?.warning ? [due.warning] : [];
-      if (same) return c.json({ ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings }, 200);
+      if (!added) return c.json({ ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings }, 200);
       await audit(p, 'certificate.add', d.id, {
         kind: cert.kind,
         number: cert.number,
@@ -459,29 +462,4 @@ function certificateBoundErrors(
       message: `uncertainty ${c.uncertainty} ${scale.unit} is larger than anything the instrument reads (range ${scale.range}): U (k = 2) of its calibration, in ${scale.unit}`,
     });
   return errors;
-}
-
-/** Does a stored certificate say what a request says (its dates as stored: validFrom, validThrough)? */
-function sameCertificate(
-  a: {
-    kind: string;
-    number: string;
-    issuedBy: string;
-    issuedAt: string;
-    validUntil: string;
-    correction?: { offset?: number; gain?: number };
-    uncertainty?: number;
-  },
-  b: typeof a,
-): boolean {
-  const instant = (x: string) => Date.parse(x);
-  return (
-    a.kind === b.kind &&
-    a.issuedBy === b.issuedBy &&
-    instant(a.issuedAt) === instant(b.issuedAt) &&
-    instant(a.validUntil) === instant(b.validUntil) &&
-    (a.correction?.offset ?? 0) === (b.correction?.offset ?? 0) &&
-    (a.correction?.gain ?? 0) === (b.correction?.gain ?? 0) &&
-    a.uncertainty === b.uncertainty
-  );
 }

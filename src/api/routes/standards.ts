@@ -4,7 +4,7 @@
 // of their regions' enterprises and the authority's.
 import { z } from 'zod';
 import { ConflictError } from '../../store/registry.ts';
-import type { StoredStandard } from '../../store/standards.ts';
+import { StandardCertificateOnRecord, type StoredStandard, type StoredStandardCertificate } from '../../store/standards.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
@@ -235,26 +235,16 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       refuseFuture(deps, zone, [['issuedAt', body.issuedAt]]); // a calibration not yet made
       const dated = { ...body, issuedAt: validFrom(body.issuedAt, zone), validUntil: validThrough(body.validUntil, zone) };
       // a certificate number once per standard, as for an instrument: the same content again is a retry (200, the
-      // certificate on record, no second standard-oot alert), other content 409
-      const same = deps.standards.certificatesOf(s.id).find((x) => x.number === dated.number);
-      if (same) {
-        const instant = (x: string) => Date.parse(x);
-        const identical =
-          same.issuedBy === dated.issuedBy &&
-          instant(same.issuedAt) === instant(dated.issuedAt) &&
-          instant(same.validUntil) === instant(dated.validUntil) &&
-          same.uncertainty === dated.uncertainty &&
-          same.traceableTo === dated.traceableTo &&
-          JSON.stringify(same.asFound ?? null) === JSON.stringify(dated.asFound ?? null);
-        if (!identical)
-          throw new ApiError(
-            409,
-            'conflict',
-            `certificate ${same.number} of standard ${s.id} is on record already (issued by ${same.issuedBy} ${same.issuedAt}, valid until ${same.validUntil}) with other content; a certificate is never replaced: a new calibration has its own number`,
-          );
-        return c.json(same, 200);
+      // certificate on record, no second standard-oot alert), other content 409; decided by the store, from its
+      // cache or, for two nodes adding one number at once, its unique index
+      let cert: StoredStandardCertificate;
+      try {
+        cert = await deps.standards.addCertificate(s.id, dated, `${p.role}:${p.name}`, deps.now());
+      } catch (e) {
+        if (!(e instanceof StandardCertificateOnRecord)) throw e;
+        if (!e.sameContent) throw new ApiError(409, 'conflict', e.message);
+        return c.json(e.certificate, 200);
       }
-      const cert = await deps.standards.addCertificate(s.id, dated, `${p.role}:${p.name}`, deps.now());
       await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
       return cert;
     },
