@@ -358,7 +358,7 @@ describe('GET /api/v1/reports/periodic', () => {
       ),
     );
     expect(bg.lines.slice(2, 4)).toEqual([
-      'Địa bàn: Bắc Giang',
+      'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
       'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
     ]);
     const wb = new ExcelJS.Workbook();

@@ -1,7 +1,7 @@
 // The printed inspection record: both languages say the same things, times are the tenant's,
 // people are named, and a long record runs onto numbered pages with DejaVu Sans embedded.
 import { describe, expect, it } from 'vitest';
-import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordDateLine, recordTime, renderRecordPdf } from './record-pdf.ts';
+import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordDateLine, recordPlace, recordTime, renderRecordPdf } from './record-pdf.ts';
 import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
 import type { InspectionItem, InspectionRecord } from './types.ts';
@@ -50,6 +50,26 @@ describe("the record's words", () => {
     expect(recordDateLine('2026-01-15T02:30:00Z', 'Hà Nội', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Hà Nội, ngày 15 tháng 01 năm 2026');
     expect(recordDateLine('2026-12-09T20:00:00Z', 'Thành phố Hồ Chí Minh', 'vi', 'Asia/Ho_Chi_Minh')).toBe('Thành phố Hồ Chí Minh, ngày 10 tháng 12 năm 2026');
     expect(recordDateLine('2026-12-09T20:00:00Z', 'Ho Chi Minh City', 'en', 'Asia/Ho_Chi_Minh')).toBe('Ho Chi Minh City, 10 December 2026');
+  });
+
+  it('place it in the provincial unit as named on that day: Bắc Ninh for Bắc Giang from 1 July 2025', () => {
+    const dated = (region: string, iso: string, lang: 'vi' | 'en', zone = 'Asia/Ho_Chi_Minh') =>
+      recordDateLine(iso, recordPlace(region, iso, lang, zone), lang, zone);
+    // 2026: Bắc Giang (the project's VN-BG, ISO's VN-54) is part of Bắc Ninh
+    expect(dated('VN-BG', '2026-03-04T17:30:00Z', 'vi')).toBe('Bắc Ninh, ngày 05 tháng 3 năm 2026');
+    expect(dated('VN-54', '2026-03-04T17:30:00Z', 'vi')).toBe('Bắc Ninh, ngày 05 tháng 3 năm 2026');
+    expect(dated('VN-BG', '2026-03-04T17:30:00Z', 'en')).toBe('Bac Ninh, 5 March 2026');
+    // the last day before: Bắc Giang
+    expect(dated('VN-BG', '2025-06-30T02:30:00Z', 'vi')).toBe('Bắc Giang, ngày 30 tháng 6 năm 2025');
+    expect(dated('VN-54', '2025-06-30T02:30:00Z', 'en')).toBe('Bac Giang, 30 June 2025');
+    // the day is the zone's: 17:30 UTC on 30 June is 00:30 on 1 July in Vietnam, still 30 June in UTC
+    expect(dated('VN-BG', '2025-06-30T17:30:00Z', 'vi')).toBe('Bắc Ninh, ngày 01 tháng 7 năm 2025');
+    expect(dated('VN-BG', '2025-06-30T17:30:00Z', 'vi', 'UTC')).toBe('Bắc Giang, ngày 30 tháng 6 năm 2025');
+    // Thừa Thiên Huế is the city Huế from 1 January 2025; Hà Nội is Hà Nội
+    expect(dated('VN-TTH', '2025-03-10T02:00:00Z', 'vi')).toBe('Huế, ngày 10 tháng 3 năm 2025');
+    expect(dated('VN-26', '2024-12-30T02:00:00Z', 'vi')).toBe('Thừa Thiên Huế, ngày 30 tháng 12 năm 2024');
+    expect(dated('VN-HN', '2026-03-04T17:30:00Z', 'vi')).toBe('Hà Nội, ngày 05 tháng 3 năm 2026');
+    expect(dated('VN-HN', '2026-03-04T17:30:00Z', 'en')).toBe('Ha Noi, 5 March 2026');
   });
 });
 
@@ -250,7 +270,7 @@ describe('the parties, the times of the checks and the words of a calibrated typ
         recordedBy: 'inspector:Hùng:t',
       },
     ]),
-    authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Giang',
+    authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Ninh',
     siteAddress: 'Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên',
     representative: { name: 'Lê Thị Mai', position: 'Trưởng phòng kỹ thuật' },
   };
@@ -276,9 +296,11 @@ describe('the parties, the times of the checks and the words of a calibrated typ
   it('prints them in Vietnamese', async () => {
     const vi = await render('vi');
     // the authority in capitals, above the team (Nghị định 30/2020, Phụ lục I)
-    expect(vi).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG ĐOÀN KIỂM TRA Số: BBKT-2026-0011/);
-    // the place and date under the motto: the record's province, the day it started (09:30 on 15 March there)
-    expect(vi).toContain('Độc lập - Tự do - Hạnh phúc Bắc Giang, ngày 15 tháng 3 năm 2026 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG');
+    expect(vi).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC NINH ĐOÀN KIỂM TRA Số: BBKT-2026-0011/);
+    // the place and date under the motto: the record's province as named that day (Bắc Giang, VN-BG, is
+    // part of Bắc Ninh since 1 July 2025), the day it started (09:30 on 15 March there)
+    expect(vi).toContain('Độc lập - Tự do - Hạnh phúc Bắc Ninh, ngày 15 tháng 3 năm 2026 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG');
+    // the enterprise's region, as listed
     expect(vi).toContain('2. Cơ sở được kiểm tra: Công ty Cơ khí Đình Trám (cokhi-dt); Địa bàn: Bắc Giang');
     expect(vi).toContain('Địa chỉ: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
     expect(vi).toContain('Đại diện cơ sở: Lê Thị Mai, chức vụ: Trưởng phòng kỹ thuật');
@@ -298,8 +320,8 @@ describe('the parties, the times of the checks and the words of a calibrated typ
 
   it('prints them in English', async () => {
     const en = await render('en');
-    expect(en).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC GIANG INSPECTION TEAM No.: BBKT-2026-0011/);
-    expect(en).toContain('Independence - Freedom - Happiness Bac Giang, 15 March 2026 RECORD OF MEASUREMENT INSPECTION');
+    expect(en).toMatch(/^SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC NINH INSPECTION TEAM No.: BBKT-2026-0011/);
+    expect(en).toContain('Independence - Freedom - Happiness Bac Ninh, 15 March 2026 RECORD OF MEASUREMENT INSPECTION');
     expect(en).toContain('Address: Lô B3, khu công nghiệp Đình Trám, huyện Việt Yên');
     expect(en).toContain('Representative of the establishment: Lê Thị Mai, position: Trưởng phòng kỹ thuật');
     expect(en).toContain('serial PJ-300 (recorded 15/03/2026 at 10:06)');
@@ -346,6 +368,34 @@ describe('the parties, the times of the checks and the words of a calibrated typ
     expect(await render('en')).toContain(
       'INSPECTION TEAM No.: BBKT-2026-0013 SOCIALIST REPUBLIC OF VIET NAM Independence - Freedom - Happiness Ha Noi, 5 March 2026 RECORD OF MEASUREMENT INSPECTION',
     );
+  });
+
+  it("puts a Bắc Giang record of 30 June 2025 in Bắc Giang, one of 2026 in Bắc Ninh, and names the enterprise's region as listed", async () => {
+    const render = async (startedAt: string, lang: 'vi' | 'en') =>
+      readPdf(
+        await renderRecordPdf(
+          { ...openRecord('BBKT-2025-0031', []), startedAt },
+          {
+            lang,
+            tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+            devices: new Map(),
+            typeNames: new Map(),
+            timeZone: 'Asia/Ho_Chi_Minh',
+            generatedAt: new Date(startedAt),
+          },
+        ),
+      ).text.replace(/\s+/g, ' ');
+    // 09:30 on 30 June 2025 there: the day before Bắc Ninh took Bắc Giang over
+    const june = await render('2025-06-30T02:30:00.000Z', 'vi');
+    expect(june).toContain('Độc lập - Tự do - Hạnh phúc Bắc Giang, ngày 30 tháng 6 năm 2025 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG');
+    expect(june).toContain('Địa bàn: Bắc Giang');
+    expect(await render('2025-06-30T02:30:00.000Z', 'en')).toContain(
+      'Independence - Freedom - Happiness Bac Giang, 30 June 2025 RECORD OF MEASUREMENT INSPECTION',
+    );
+    // 09:30 on 15 March 2026 there
+    const march = await render('2026-03-15T02:30:00.000Z', 'vi');
+    expect(march).toContain('Độc lập - Tự do - Hạnh phúc Bắc Ninh, ngày 15 tháng 3 năm 2026 BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG');
+    expect(march).toContain('Địa bàn: Bắc Giang');
   });
 });
 

@@ -3,7 +3,7 @@
 // name, motto, place and date) as Nghị định 30/2020/NĐ-CP lays it out. Parties, the instruments examined
 // with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
 // line with the record's SHA-256, and the signature block.
-import { provinceName } from '../oversight/provinces.ts';
+import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
 import { createRequire } from 'node:module';
@@ -92,12 +92,22 @@ export function recordTime(iso: string, lang: RecordLang, timeZone: string): str
 }
 
 /**
- * The place-and-date line of the record ("Bắc Giang, ngày 05 tháng 3 năm 2026" / "Bac Giang, 5 March
- * 2026"): `place` and the day of the instant `iso` in the zone, as recordClock tells it.
+ * The place-and-date line of the record ("Bắc Ninh, ngày 05 tháng 3 năm 2026" / "Bac Ninh, 5 March
+ * 2026"): `place` (recordPlace) and the day of the instant `iso` in the zone, as recordClock tells it.
  */
 export function recordDateLine(iso: string, place: string, lang: RecordLang, timeZone: string): string {
   const [day, month, year] = recordClock(iso, timeZone).day.split('/').map(Number) as [number, number, number];
   return RECORD_WORDS[lang].dated(place, day, month, year);
+}
+
+/**
+ * The place of the record's date line: the provincial unit of `region` as it was named on the day
+ * of the instant `iso` in the zone (recordClock's day): "Bắc Ninh" for a Bắc Giang (VN-BG) record of
+ * 2026, as Bắc Giang has been part of Bắc Ninh since 1 July 2025, "Bắc Giang" for one of 30 June 2025.
+ */
+export function recordPlace(region: string, iso: string, lang: RecordLang, timeZone: string): string {
+  const [day, month, year] = recordClock(iso, timeZone).day.split('/');
+  return provinceNameOn(region, lang, `${year}-${month}-${day}`);
 }
 
 /** Renders the record; resolves with the PDF's bytes. */
@@ -116,10 +126,11 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   const t = (text: string) => printable(text, w.notPrinted);
 
   // Nghị định 30/2020/NĐ-CP, Phụ lục I: the place is the official name of the administrative unit where
-  // the issuing authority sits; a provincial inspection team's is its province, the record's region. The
-  // date is the day the record was drawn up (the day the inspection started, as its intro says and its
-  // number's year counts) in the enterprise's zone.
-  header(doc, r, w, width, recordDateLine(r.startedAt, provinceName(r.region, ctx.lang), ctx.lang, ctx.timeZone));
+  // the issuing authority sits; a provincial inspection team's is its province, the record's region, as
+  // named that day (since 1 July 2025 a Bắc Giang record is Bắc Ninh's: recordPlace). The date is the
+  // day the record was drawn up (the day the inspection started, as its intro says and its number's
+  // year counts) in the enterprise's zone.
+  header(doc, r, w, width, recordDateLine(r.startedAt, recordPlace(r.region, r.startedAt, ctx.lang, ctx.timeZone), ctx.lang, ctx.timeZone));
   doc.font(FONT).fontSize(10);
   if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
   doc.moveDown(0.5).text(w.intro(when(r.startedAt), t(r.site ?? ctx.tenant.name)), { align: 'justify' });

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang } from './labels.ts';
 import { asOfReading, localDateTime } from './period.ts';
+import { provinceTitle } from './provinces.ts';
 
 const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const REGULAR = join(FONTS, 'DejaVuSans.ttf');
@@ -42,7 +43,7 @@ export function numericDate(day: string): string {
 export interface Cover {
   /** 01/01/2026 – 31/03/2026: the period's first and last days. */
   period: string;
-  /** The province by name ("Bắc Giang"), else "all regions". */
+  /** The province by name ("Bắc Giang", with its successor when merged by the period's end), else "all regions". */
   region: string;
   /**
    * When the figures stand: "hết ngày 31/03/2026" / "the end of 31/03/2026" for a period that has
@@ -63,7 +64,9 @@ export function coverOf(f: FleetFigures, lang: Lang, period: { from: string; to:
   const reading = asOfReading(Date.parse(f.asOf), f.timeZone);
   return {
     period: `${numericDate(period.from)} – ${numericDate(period.to)}`,
-    region: f.regionName ?? f.region ?? t('allRegions'),
+    // a province merged or renamed by the period's end says so (a 2026 report of Bắc Giang's enterprises is
+    // the former province's, now part of Bắc Ninh): provinces-vn.json's successors
+    region: f.region ? provinceTitle(f.region, lang, period.to) : t('allRegions'),
     asOf: 'endOf' in reading ? t('report.endOfDay', { date: numericDate(reading.endOf) }) : at(f.asOf),
     generated: at(f.generatedAt),
   };

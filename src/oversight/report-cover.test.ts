@@ -66,7 +66,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
     expect(lines.slice(0, 5)).toEqual([
       'Báo cáo định kỳ về phương tiện đo',
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
-      'Địa bàn: Bắc Giang',
+      'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
       'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
       'MAG — Cổng đảm bảo đo lường',
     ]);
@@ -81,7 +81,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
     expect(lines.slice(0, 5)).toEqual([
       'Periodic report on measuring instruments',
       'Period: 01/01/2026 – 31/03/2026',
-      'Region: Bac Giang',
+      'Region: Bac Giang (part of Bac Ninh since 1 July 2025)',
       'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)',
       'MAG, the Measurement Assurance Gateway',
     ]);
@@ -94,7 +94,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
     expect(rowsOf(wb.worksheets[0])).toEqual([
       ['Báo cáo định kỳ về phương tiện đo'],
       ['Kỳ báo cáo', '01/01/2026 – 31/03/2026'],
-      ['Địa bàn', 'Bắc Giang', 'VN-BG'],
+      ['Địa bàn', 'Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)', 'VN-BG'],
       ['Số liệu tính đến', 'hết ngày 31/03/2026 (Asia/Ho_Chi_Minh)'],
       ['Thời điểm lập', '10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)'],
       ['MAG — Cổng đảm bảo đo lường'],
@@ -107,7 +107,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
     const en = await xlsx(figures(q1, 'en'), 'en');
     expect(rowsOf(en.worksheets[0]).slice(1, 5)).toEqual([
       ['Period', '01/01/2026 – 31/03/2026'],
-      ['Region', 'Bac Giang', 'VN-BG'],
+      ['Region', 'Bac Giang (part of Bac Ninh since 1 July 2025)', 'VN-BG'],
       ['Figures as of', 'the end of 31/03/2026 (Asia/Ho_Chi_Minh)'],
       ['Generated', '10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)'],
     ]);
@@ -130,7 +130,7 @@ describe('a report taken before its period ended', () => {
   it('gives the time the figures were taken, in the zone', async () => {
     expect((await pdfText(figures(soFar, 'vi', now), 'vi', days)).slice(1, 4)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 15/03/2026',
-      'Địa bàn: Bắc Giang',
+      'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
       'Số liệu tính đến 12:00 ngày 15/03/2026 · Thời điểm lập: 12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)',
     ]);
     expect((await pdfText(figures(soFar, 'en', now), 'en', days))[3]).toBe(
