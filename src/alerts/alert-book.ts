@@ -674,7 +674,8 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     for (const a of this.sqlite.openCritical()) {
       const dueAt = Date.parse(a.openedAt) + afterMs * (a.escalation + 1);
       if (now.getTime() < dueAt) continue;
-      const alert = this.sqlite.escalate(a.id, now.toISOString());
+      const alert = this.sqlite.escalate(a.id, now.toISOString(), a.escalation);
+      if (!alert) continue; // acknowledged or escalated by another process since it was read
       this.emit('change', alert, 'escalated');
       out.push(alert);
     }
@@ -687,7 +688,8 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
     for (const a of await this.store.openCritical()) {
       const dueAt = Date.parse(a.openedAt) + afterMs * (a.escalation + 1);
       if (now.getTime() < dueAt) continue;
-      const [alert] = await this.db.atomically(() => [this.store.escalate(a.id, now.toISOString()), this.db.announce(ALERTS_TOPIC)] as const);
+      const [alert] = await this.db.atomically(() => [this.store.escalate(a.id, now.toISOString(), a.escalation), this.db.announce(ALERTS_TOPIC)] as const);
+      if (!alert) continue; // acknowledged on another node, or escalated by another run, since it was read
       this.emit('change', alert, 'escalated');
       out.push(alert);
     }

@@ -162,11 +162,15 @@ const Q = {
       .returningAll(),
   ),
   openCritical: query('alerts.open-critical', (db) => db.selectFrom('alerts').selectAll().where('state', '=', 'open').where('severity', '=', 'critical')),
-  escalate: query('alerts.escalate', (db, arg: Arg<{ id: string; at: string }>) =>
+  // only an alert still open at the level it was found at: one acknowledged meanwhile (on another node) is
+  // not escalated, and two escalation runs at once raise a level once
+  escalate: query('alerts.escalate', (db, arg: Arg<{ id: string; at: string; level: number }>) =>
     db
       .updateTable('alerts')
       .set((eb) => ({ escalation: eb('escalation', '+', 1), updated_at: arg('at'), version: eb('version', '+', 1) }))
       .where('id', '=', arg('id'))
+      .where('state', '=', 'open')
+      .where('escalation', '=', arg('level'))
       .returningAll(),
   ),
   unresolvedCounts: query('alerts.unresolved-counts', (db) =>
@@ -254,8 +258,9 @@ export class AlertStore<S extends StateExecutor = SqliteState> {
   openCritical(): On<S, Alert[]> {
     return this.answer(() => after(this.sql.openCritical.all(), (rows) => rows.map(fromRow)));
   }
-  escalate(id: string, at: string): On<S, Alert> {
-    return this.answer(() => after(this.sql.escalate.get({ id, at }), (row) => fromRow(row!)));
+  /** Raises the escalation of the open alert `id` from `level`; undefined when it is no longer open at that level. */
+  escalate(id: string, at: string, level: number): On<S, Alert | undefined> {
+    return this.answer(() => after(this.sql.escalate.get({ id, at, level }), (row) => row && fromRow(row)));
   }
   /** The tenants' alerts opened before `to` and not resolved before `from` (ISO times), oldest first. */
   history(tenants: readonly string[], from: string, to: string): On<S, AlertTimes[]> {

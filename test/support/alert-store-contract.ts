@@ -158,5 +158,16 @@ export function alertStoreContract(name: string, setup: () => Promise<AlertStore
       expect(resolved).toHaveLength(1);
       expect(await a.get(alert.id)).toEqual({ ...resolved[0], ackBy: acked[0]!.ackBy, ackNote: acked[0]!.ackNote, version: 3 });
     });
+
+    it('escalates only an open alert at the level it was found at: two runs at once raise it once, and an acknowledged one not at all', async () => {
+      const { alert } = await a.open(drift('esc-1', 'gd-5'), AT);
+      const runs = await Promise.all([a.escalate(alert.id, LATER, 0), b.escalate(alert.id, LATER, 0)]);
+      expect(runs.filter((x) => x !== undefined).map((x) => x!.escalation)).toEqual([1]);
+      expect(await b.escalate(alert.id, LATER, 0)).toBeUndefined(); // found at level 0 by a run that read it before
+      expect(await b.escalate(alert.id, LATER, 1)).toMatchObject({ escalation: 2 });
+      await a.acknowledge(alert.id, 'operator:lan', undefined, LATER);
+      expect(await b.escalate(alert.id, LATER, 2)).toBeUndefined();
+      expect(await a.get(alert.id)).toMatchObject({ state: 'acknowledged', escalation: 2 });
+    });
   });
 }
