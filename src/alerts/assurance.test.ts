@@ -85,17 +85,25 @@ describe('an adjusted check and the drift alerts of its series', () => {
   const unresolved = (device: string, kind: 'drift' | 'predicted-oot') => alerts.list({ device, kind, unresolved: true });
 
   it('an adjusted check whose as-found series would alarm opens no drift alert, and GET drift shows the new baseline', () => {
-    // x = e/MPE. Phase I: 0.003, −0.003, 0.003, −0.003, 0 hPa → μ0 = 0, σ = max(MR̄/1.128, U/2/MPE) =
-    // max(0.0175/1.128, 0.0333) = 0.0333. Then 0.15 hPa (x = 0.5): CUSUM signals at once (S_H = 0.5 −
-    // 0.0167 > H = 0.133), the EWMA shift is 0.1, 0.18, 0.244: past minShift 0.2 at the third step check.
-    const errors = [0.003, -0.003, 0.003, -0.003, 0, 0.15, 0.15, 0.15];
+    // x = e/MPE, the barometer profile's drift parameters (h 5, Phase I of 8 checks). Phase I: 0.003, −0.003
+    // four times (x = ±0.01) → mean 0, μ0 = 0; σ = max(MR̄/1.128, U/2/MPE) = max(0.02/1.128, 0.0333) = 0.0333,
+    // K = 0.0167, H = 5σ = 0.167; every Phase-I |x| is below K, so the sums stay 0. Then 0.15 hPa (x = 0.5):
+    // CUSUM signals at once (S_H = 0.5 − 0.0167 = 0.483 > H). EWMA from z_0 = 0: z_8 = −0.000925 (±0.01 alternating),
+    // then 0.1 + 0.8·z: 0.099260, 0.179408, 0.243527: past minShift 0.2 at the third step check, the 11th.
+    const errors = [0.003, -0.003, 0.003, -0.003, 0.003, -0.003, 0.003, -0.003, 0.15, 0.15, 0.15];
     const series = (adjustLast: boolean) => errors.map((e, i) => check(i + 1, 30 - i, e, i === errors.length - 1 && adjustLast ? true : undefined));
 
-    // The same checks without the adjustment: the drift alert opens at the 8th (the as-found state alarms).
+    // The same checks without the adjustment: the drift alert opens at the 11th (the as-found state alarms),
+    // not at the 10th.
     const control = barometer('bar-control');
-    feed(control, series(false));
+    feed(control, series(false).slice(0, 10));
+    expect(unresolved('bar-control', 'drift')).toEqual([]);
+    expect(assurance.driftOf('bar-control', undefined).bySeries[0]).toMatchObject({ points: 10, alarm: false, phaseIComplete: true });
+    expect(assurance.driftOf('bar-control', undefined).bySeries[0]!.cusum.signal).toBe(true);
+    feed(control, series(false).slice(10));
     expect(unresolved('bar-control', 'drift').map((a) => a.key)).toEqual([SERIES]);
-    expect(assurance.driftOf('bar-control', undefined).bySeries[0]).toMatchObject({ points: 8, alarm: true });
+    expect(assurance.driftOf('bar-control', undefined).bySeries[0]).toMatchObject({ points: 11, alarm: true });
+    expect(assurance.driftOf('bar-control', undefined).bySeries[0]!.normalised.ewma).toBeCloseTo(0.243527, 6);
 
     const adjusted = barometer('bar-adjusted');
     feed(adjusted, series(true));
@@ -107,10 +115,10 @@ describe('an adjusted check and the drift alerts of its series', () => {
       points: 0,
       alarm: false,
       resetReason: 'adjustment',
-      resetAt: new Date(NOW - 23 * DAY).toISOString(),
+      resetAt: new Date(NOW - 20 * DAY).toISOString(),
     });
     // The check itself is stored as found, with its decision.
-    expect(assurance.checksOf('bar-adjusted')[0]).toMatchObject({ seq: 8, error: 0.15, decision: 'pass', adjusted: true });
+    expect(assurance.checksOf('bar-adjusted')[0]).toMatchObject({ seq: 11, error: 0.15, decision: 'pass', adjusted: true });
   });
 
   it('an adjusted check clears the open drift and predicted-oot alerts of its series with a note', () => {

@@ -28,6 +28,12 @@ import {
 } from './drift.ts';
 
 const P: DriftParams = { ...DEFAULT_DRIFT_PARAMS };
+/**
+ * The parameters of the hand examples marked "h 4, Phase I 5": the defaults before h 5 and phaseIChecks 8
+ * (docs/metrology.md §5). Their arithmetic (H = 4σ, μ0 and σ from the first 5 checks) is kept and the
+ * parameters it was worked for are passed explicitly; the tests of the defaults use P.
+ */
+const H4_PHASE5: DriftParams = { ...DEFAULT_DRIFT_PARAMS, h: 4, phaseIChecks: 5 };
 const T0 = Date.UTC(2024, 0, 1); // epoch-sized times exercise the centring of t
 
 // ---------------------------------------------------------------------------
@@ -185,27 +191,30 @@ describe('EWMA', () => {
 });
 
 describe('CUSUM', () => {
-  it('accumulates S_H = max(0, e − (μ0 + kσ) + S_H) and signals above hσ (hand example)', () => {
-    // σ = 0.1 → K = 0.05, H = 0.4: S_H = 0.15, 0.30, 0.45 → signal at the 3rd.
+  it('accumulates S_H = max(0, e − (μ0 + kσ) + S_H) and signals above hσ (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4: σ = 0.1 → K = 0.05, H = 0.4: S_H = 0.15, 0.30, 0.45 → signal at the 3rd.
+    const P = H4_PHASE5;
     const pts = series([0.2, 0.2, 0.2]);
     const highs = [0.15, 0.3, 0.45];
     pts.forEach((_, i) => {
-      const sum = summarizeDrift(fold(pts.slice(0, i + 1)), P);
+      const sum = summarizeDrift(fold(pts.slice(0, i + 1), P), P);
       expect(sum.cusum.high).toBeCloseTo(highs[i], 12);
       expect(sum.cusum.low).toBe(0);
       expect(sum.cusum.threshold).toBeCloseTo(0.4, 14);
       expect(sum.cusum.signal).toBe(i === 2);
     });
-    const down = summarizeDrift(fold(series([-0.2, -0.2, -0.2])), P);
+    const down = summarizeDrift(fold(series([-0.2, -0.2, -0.2]), P), P);
     expect(down.cusum.low).toBeCloseTo(0.45, 12);
     expect(down.cusum.high).toBe(0);
     expect(down.cusum.signal).toBe(true);
   });
 
-  it('Phase I: σ = MR̄/1.128 and μ0 = the mean of the first 5 checks after the reset, the prior MPE/3 and 0 before (hand example)', () => {
+  it('Phase I: σ = MR̄/1.128 and μ0 = the mean of the first 5 checks after the reset, the prior MPE/3 and 0 before (hand example, h 4, Phase I 5)', () => {
+    // Worked for phaseIChecks 5 (the default, 8, in the next test).
     // MPE 1, so x = e. x = 0.1, 0.3, 0.2, 0.4, 0.2: moving ranges 0.2, 0.1, 0.2, 0.2 → MR̄ = 0.7/4 = 0.175,
     // σ = 0.175 / 1.128 = 0.15514184…, μ0 = 1.2/5 = 0.24, both frozen from the 5th check on (the check that
     // completes Phase I is judged with them); checks 1–4 use the prior 1/3 and μ0 = 0.
+    const P = H4_PHASE5;
     const pts = series([0.1, 0.3, 0.2, 0.4, 0.2, 0.25, 0.1], { mpe: 1, u: 0.01 });
     const sigmas: number[] = [];
     const mus: number[] = [];
@@ -220,21 +229,67 @@ describe('CUSUM', () => {
     for (let i = 4; i < 7; i++) expect(sigmas[i]).toBeCloseTo(0.175 / 1.128, 14);
     for (let i = 4; i < 7; i++) expect(mus[i]).toBeCloseTo(0.24, 14);
     expect(summarizeDrift(s, P)).toMatchObject({ sigmaSource: 'phaseI', mu0Source: 'phaseI', phaseIComplete: true });
-    expect(summarizeDrift(fold(pts.slice(0, 5)), P)).toMatchObject({ sigmaSource: 'phaseI', mu0Source: 'phaseI', phaseIComplete: true });
-    expect(summarizeDrift(fold(pts.slice(0, 4)), P)).toMatchObject({ sigmaSource: 'prior', mu0Source: 'prior', mu0: 0, phaseIComplete: false });
+    expect(summarizeDrift(fold(pts.slice(0, 5), P), P)).toMatchObject({ sigmaSource: 'phaseI', mu0Source: 'phaseI', phaseIComplete: true });
+    expect(summarizeDrift(fold(pts.slice(0, 4), P), P)).toMatchObject({ sigmaSource: 'prior', mu0Source: 'prior', mu0: 0, phaseIComplete: false });
     // The same in the canonical unit with MPE 0.3: σ = 0.3 × 0.15514 = 0.046543.
-    expect(summarizeDrift(fold(series([0.1, 0.3, 0.2, 0.4, 0.2, 0.25].map((x) => 0.3 * x))), P).sigma).toBeCloseTo((0.3 * 0.175) / 1.128, 14);
+    expect(summarizeDrift(fold(series([0.1, 0.3, 0.2, 0.4, 0.2, 0.25].map((x) => 0.3 * x)), P), P).sigma).toBeCloseTo((0.3 * 0.175) / 1.128, 14);
     // A Phase I of identical errors has no spread: the prior stays (no zero-width limit).
-    const flat = fold(series(Array(10).fill(0.01)));
+    const flat = fold(series(Array(10).fill(0.01)), P);
     expect(flat.sigma).toBeCloseTo(1 / 3, 14);
     expect(summarizeDrift(flat, P).sigmaSource).toBe('prior');
   });
 
-  it('a 7σ step after Phase I does not widen the limits: σ stays frozen and both charts signal at once', () => {
+  it('the defaults: Phase I completes at the 8th check, then H = 5σ (hand example, h 5, Phase I 8)', () => {
+    expect(P).toMatchObject({ h: 5, phaseIChecks: 8, k: 0.5, lambda: 0.2, L: 3, sigmaMpeDivisor: 3, minShiftMpe: 0.2 });
+    // MPE 1 (x = e), U = 0.01 (floor 0.005, below every σ here). Phase I x = 0, 0.1, 0, 0.1, 0, 0.1, 0, 0.1.
+    // Checks 1–7: Phase I runs, σ = the prior 1/3, μ0 = 0, K = 1/6 (every x is below it: S_H = S_L = 0),
+    // H = 5/3; no alarm. After 5 checks Phase I still runs (the former default completed it there).
+    // Check 8 completes it: moving ranges all 0.1 → MR̄ = 0.1, σ = 0.1/1.128 = 0.088652; mean 0.05 is no
+    // bias (below t(0.975, 7)·σ/√8 = 2.3646·0.088652/2.8284 = 0.074115): μ0 = 0. K = 0.044326,
+    // H = 5σ = 0.443262. Recomputed over Phase I: S_H = 0 (x = 0 < K), then never back to 0:
+    // Σ(x − K) over checks 2–8 = 0.4 − 7K = 0.089716; S_L = 0 (every x ≥ 0).
+    // Then x = 0.32: S_H = 0.089716 + (0.32 − K)·j = 0.365390 at check 9, below H = 5σ (past the former
+    // H = 4σ = 0.354610), 0.641064 at check 10: the CUSUM signals. EWMA from z_0 = 0: z_8 = 0.04623488,
+    // z_9 = 0.064 + 0.8·z_8 = 0.100987904 (past its limit 3σ·√(0.2/1.8 · (1 − 0.8¹⁸)) = 0.087850), z_10 =
+    // 0.14479032, z_11 = 0.17983226, z_12 = 0.20786581: the shift passes minShift 0.2 at check 12 → alarm.
+    const pts = series([0, 0.1, 0, 0.1, 0, 0.1, 0, 0.1, 0.32, 0.32, 0.32, 0.32], { mpe: 1, u: 0.01 });
+    const sums = pts.map((_, i) => summarizeDrift(fold(pts.slice(0, i + 1)), P));
+    for (const x of sums.slice(0, 7)) {
+      expect(x).toMatchObject({ phaseIComplete: false, sigmaSource: 'prior', mu0Source: 'prior', mu0: 0, alarm: false });
+      expect(x.sigma).toBeCloseTo(1 / 3, 14);
+      expect(x.cusum).toEqual({ high: 0, low: 0, threshold: expect.closeTo(5 / 3, 14), signal: false });
+    }
+    expect(summarizeDrift(fold(pts.slice(0, 5), H4_PHASE5), H4_PHASE5).phaseIComplete).toBe(true);
+    const sigma = 0.1 / 1.128;
+    const K = sigma / 2;
+    expect(sums[7]).toMatchObject({ phaseIComplete: true, sigmaSource: 'phaseI', mu0Source: 'prior', mu0: 0, alarm: false });
+    expect(sums[7]!.sigma).toBeCloseTo(sigma, 14);
+    expect(sums[7]!.cusum.threshold).toBeCloseTo(5 * sigma, 14);
+    expect(sums[7]!.cusum.threshold).toBeCloseTo(0.443262, 6);
+    expect(sums[7]!.cusum.high).toBeCloseTo(0.4 - 7 * K, 14);
+    expect(sums[7]!.cusum.high).toBeCloseTo(0.089716, 6);
+    expect(sums[7]!.cusum.low).toBe(0);
+    expect(sums[7]!.ewma.value).toBeCloseTo(0.04623488, 14);
+    expect(sums[8]!.cusum.high).toBeCloseTo(0.36539, 6);
+    expect(sums[8]!.cusum.signal).toBe(false);
+    expect(summarizeDrift(fold(pts.slice(0, 9), { ...P, h: 4 }), { ...P, h: 4 }).cusum.signal).toBe(true);
+    expect(sums[8]!.ewma.value).toBeCloseTo(0.100987904, 14);
+    expect(sums[8]!.ewma.upperLimit).toBeCloseTo(0.08785, 6);
+    expect(sums[8]!.ewma.signal).toBe(true);
+    expect(sums[9]!.cusum.high).toBeCloseTo(0.641064, 6);
+    expect(sums[9]!.cusum.signal).toBe(true);
+    expect(sums.map((x) => x.alarm).indexOf(true)).toBe(11);
+    expect(sums[11]!.shift).toBeCloseTo(0.20786581, 8);
+    expect(sums[10]!.shift).toBeCloseTo(0.17983226, 8);
+  });
+
+  it('a 7σ step after Phase I does not widen the limits: σ stays frozen and both charts signal at once (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4 and phaseIChecks 5.
     // Phase I (MPE 1): x = 0.01, 0.03, 0.02, 0.04, 0.02 → MR̄ = 0.07/4 = 0.0175, σ = 0.0175/1.128 = 0.015514,
     // μ0 = 0.12/5 = 0.024. Then a step to 0.02 + 7σ = 0.12860 for 5 checks. U = 0.001 → floor U/2 = 0.0005 < σ.
     const sigma = 0.0175 / 1.128;
     const step = 0.02 + 7 * sigma;
+    const P = H4_PHASE5;
     const pts = series([0.01, 0.03, 0.02, 0.04, 0.02, step, step, step, step, step], { mpe: 1, u: 0.001 });
     let s = emptyDriftState();
     const seen: { sigma: number; upper: number; ewma: boolean; cusum: boolean }[] = [];
@@ -251,12 +306,12 @@ describe('CUSUM', () => {
     // z_6 = 0.2 · 0.128599 + 0.8 · z_5 = 0.045492, a shift of 0.021492 > 0.014972.
     expect(seen[5]!.upper - mu0).toBeCloseTo(3 * sigma * Math.sqrt((0.2 / 1.8) * (1 - 0.8 ** 12)), 14);
     expect(seen[5]!.upper - mu0).toBeCloseTo(0.014972, 6);
-    expect(summarizeDrift(fold(pts.slice(0, 5)), P).ewma.value).toBeCloseTo(0.02471552, 12);
-    expect(summarizeDrift(fold(pts.slice(0, 6)), P).ewma.value).toBeCloseTo(0.045492, 6);
+    expect(summarizeDrift(fold(pts.slice(0, 5), P), P).ewma.value).toBeCloseTo(0.02471552, 12);
+    expect(summarizeDrift(fold(pts.slice(0, 6), P), P).ewma.value).toBeCloseTo(0.045492, 6);
     expect(seen[5]!.ewma).toBe(true);
     // CUSUM, K = 0.5σ = 0.007757: S_H over Phase I = 0, 0, 0, 0.016 − K = 0.008243, then −0.004 − K + 0.008243 < 0 → 0;
     // S_H after check 6 = 0.128599 − 0.024 − 0.007757 = 0.096842 > H = 4σ = 0.062057.
-    expect(summarizeDrift(fold(pts.slice(0, 6)), P).cusum.high).toBeCloseTo(step - mu0 - sigma / 2, 12);
+    expect(summarizeDrift(fold(pts.slice(0, 6), P), P).cusum.high).toBeCloseTo(step - mu0 - sigma / 2, 12);
     expect(seen[5]!.cusum).toBe(true);
     // Only the usual time-varying approach to the asymptote 3σ·√(λ/(2 − λ)) with the frozen σ: the step adds nothing.
     for (let i = 5; i < seen.length; i++) expect(seen[i]!.upper - mu0).toBeCloseTo(3 * sigma * Math.sqrt((0.2 / 1.8) * (1 - 0.8 ** (2 * (i + 1)))), 14);
@@ -267,20 +322,24 @@ describe('CUSUM', () => {
     expect(Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / 9) / sigma).toBeGreaterThan(3);
   });
 
-  it('never takes σ below the check’s standard uncertainty U/2 (in e/MPE)', () => {
-    // Phase I at a 0.1 resolution, MPE 0.5: x = 0, 0, 0.2, 0, 0 → MR̄ = 0.4/4 = 0.1, σ = 0.1/1.128 = 0.088652.
+  it('never takes σ below the check’s standard uncertainty U/2 (in e/MPE) (hand example, Phase I 5)', () => {
+    // Worked for phaseIChecks 5.
+    // Phase I at a 0.1 resolution, MPE 0.5: x = 0, 0, 0.2, 0, 0 → MR̄ = 0.4/4 = 0.1,
+    // σ = 0.1/1.128 = 0.088652.
+    const P = H4_PHASE5;
     const errors = [0, 0, 0.1, 0, 0, 0.1];
-    const quiet = fold(series(errors, { mpe: 0.5, u: 0.2 })); // U/2 = 0.1 → 0.2 in e/MPE > 0.088652
+    const quiet = fold(series(errors, { mpe: 0.5, u: 0.2 }), P); // U/2 = 0.1 → 0.2 in e/MPE > 0.088652
     expect(quiet.sigmaSource).toBe('phaseI');
     expect(quiet.sigma).toBeCloseTo(0.2, 14);
-    const precise = fold(series(errors, { mpe: 0.5, u: 0.04 })); // U/2 = 0.02 → 0.04 < 0.088652
+    const precise = fold(series(errors, { mpe: 0.5, u: 0.04 }), P); // U/2 = 0.02 → 0.04 < 0.088652
     expect(precise.sigma).toBeCloseTo(0.1 / 1.128, 14);
     // The prior MPE/3 is floored too: MPE 0.3 with U = 0.4 gives σ = 0.2 (canonical), not 0.1.
-    expect(summarizeDrift(fold(series([0], { mpe: 0.3, u: 0.4 })), P).sigma).toBeCloseTo(0.2, 14);
+    expect(summarizeDrift(fold(series([0], { mpe: 0.3, u: 0.4 }), P), P).sigma).toBeCloseTo(0.2, 14);
   });
 
   it('detects a 1σ step within the expected run length; in-control noise signals at a bounded rate', () => {
-    // Theory for k = 0.5, h = 4 (Montgomery, SQC table 9.3): ARL1(1σ) ≈ 8.4, ARL0 ≈ 168.
+    // Theory for the defaults k = 0.5, h = 5 (Montgomery, SQC table 9.3): ARL1(1σ) ≈ 10.4, ARL0 ≈ 465
+    // (h = 4: 8.38 and 168).
     const sigma = 0.1;
     const runs = 200;
     const simulate = (params: DriftParams) => {
@@ -306,23 +365,24 @@ describe('CUSUM', () => {
       }
       return { meanDelay: mean(delays), falseAlarmRate: falseAlarms / runs };
     };
-    // Known σ and μ0 would give ARL ≈ 8.4. Both estimated from a 5-check Phase I spread the run lengths:
-    // an overestimated σ, or a μ0 estimated on the high side (its standard error is σ/√5 ≈ 0.45σ), detects
-    // later, so the mean lies above it (18.5 here; the median is 4).
-    const five = simulate(P);
-    expect(five.meanDelay).toBeGreaterThan(5);
-    expect(five.meanDelay).toBeLessThan(25);
-    // With known σ and μ0 (ARL0 ≈ 168), 30 in-control checks would signal in roughly 30/168 ≈ 18 % of runs.
-    // σ underestimated or μ0 off by a fraction of σ, frozen for the baseline, keeps signalling: 54.5 % here
-    // (37 % when μ0 was fixed at 0, which in exchange flagged every biased instrument). A longer Phase I
-    // brings it back towards 18 %: 23.5 % with phaseIChecks 20. docs/metrology.md §5 states the trade-off.
-    expect(five.falseAlarmRate).toBeLessThan(0.6);
+    // Known σ and μ0 would give ARL ≈ 10.4. Both estimated from an 8-check Phase I spread the run lengths:
+    // an overestimated σ, or a μ0 estimated on the high side (its standard error is σ/√8 ≈ 0.35σ), detects
+    // later, so the mean lies above it (12.0 here; the median is 7; with h 4 and Phase I 5: 13.0, median 5.5).
+    const eight = simulate(P);
+    expect(eight.meanDelay).toBeGreaterThan(5);
+    expect(eight.meanDelay).toBeLessThan(25);
+    // With known σ and μ0 (ARL0 ≈ 465), 30 in-control checks would signal in roughly 1 − (1 − 1/465)³⁰ ≈ 6 %
+    // of runs. σ underestimated or μ0 off by a fraction of σ, frozen for the baseline, keeps signalling:
+    // 25 % here (37 % with h 4 and Phase I 5). A longer Phase I brings it further down: 13.5 % with
+    // phaseIChecks 20. docs/metrology.md §5 states the trade-off.
+    expect(eight.falseAlarmRate).toBeLessThan(0.35);
     const twenty = simulate({ ...P, phaseIChecks: 20 });
-    expect(twenty.falseAlarmRate).toBeLessThan(0.3);
+    expect(twenty.falseAlarmRate).toBeLessThan(0.2);
     expect(twenty.meanDelay).toBeLessThan(12);
   });
 
   it('has an in-control average run length of the expected order', () => {
+    // h 5 (ARL0 ≈ 465 with σ and μ0 known): 383 here (runs cut at 1000 checks; h 4 and Phase I 5: 279).
     const lengths: number[] = [];
     for (let seed = 1; seed <= 150; seed++) {
       const rand = mulberry32(1000 + seed);
@@ -335,14 +395,15 @@ describe('CUSUM', () => {
       }
       lengths.push(k);
     }
-    expect(mean(lengths)).toBeGreaterThan(100);
+    expect(mean(lengths)).toBeGreaterThan(300);
   });
 });
 
 describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrology.md §5)', () => {
   it("a bias in whole steps (the same error every check) is the baseline too: judged against the checks' u, not the prior σ", () => {
     // A gas detector always +2 ppm against MPE 5 ppm, U = 0.5 ppm: x = 0.4 every check, moving range 0 so σ stays the
-    // prior 1/3; the bias test uses u = U/2/MPE = 0.05: 0.4 > t(0.975, 4)·0.05/√5 = 0.0621 → μ0 = 0.4, no alarm.
+    // prior 1/3; the bias test over the 8 Phase-I checks uses u = U/2/MPE = 0.05: 0.4 > t(0.975, 7)·0.05/√8 =
+    // 2.3646·0.017678 = 0.0418 → μ0 = 0.4, no alarm.
     let s = emptyDriftState();
     for (const p of series(Array(15).fill(2), { mpe: 5, u: 0.5 })) {
       s = addCheckToDrift(s, p, P);
@@ -360,10 +421,12 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
       { mpe: 0.5, u: 0.1 },
     );
 
-  it('completing Phase I recomputes EWMA and CUSUM over its checks with the frozen μ0 and σ (hand example)', () => {
+  it('completing Phase I recomputes EWMA and CUSUM over its checks with the frozen μ0 and σ (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4 and phaseIChecks 5.
     // Check 4, Phase I running: μ0 = 0, σ = max(1/3, 0.1) = 1/3, K = 1/6. In e/MPE: z = 0.058, 0.1084,
     // 0.14472, 0.177776; S_H = (0.29 + 0.31 + 0.29 + 0.31) − 4/6 = 0.533333; H = 4/3.
-    const four = summarizeDrift(fold(biased(4)), P);
+    const P = H4_PHASE5;
+    const four = summarizeDrift(fold(biased(4), P), P);
     expect(four).toMatchObject({ phaseIComplete: false, sigmaSource: 'prior', mu0Source: 'prior', mu0: 0 });
     expect(four.normalised.ewma).toBeCloseTo(0.177776, 12);
     expect(four.normalised.cusumHigh).toBeCloseTo(1.2 - 4 / 6, 12);
@@ -373,7 +436,7 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     // x − μ0 = −0.008, 0.012, −0.008, 0.012, −0.008: z − μ0 = −0.0016, 0.00112, −0.000704, 0.0018368,
     // −0.00013056 → z_5 = 0.29786944; every |x − μ0| < K, so S_H = S_L = 0. (Before: S_H = 0.656667,
     // built with K = 1/6 and judged against H = 0.4 from the next check on, a "drift" alarm at check 6.)
-    const s = fold(biased(5));
+    const s = fold(biased(5), P);
     expect(s.frozenSigma).toBeCloseTo(0.02 / 1.128, 14);
     expect(s.phaseI).toEqual({ x: [0.29, 0.31, 0.29, 0.31, 0.29], u: [0.1, 0.1, 0.1, 0.1, 0.1] });
     const five = summarizeDrift(s, P);
@@ -393,7 +456,7 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     // MR̄ = 0.5/4 = 0.125, σ = 0.110816, K = 0.055408, H = 0.443262. S_L = 0.044592, 0.089184, 0.133777,
     // 0.178369, then max(0, −K − 0.4 + 0.178369) = 0; S_H = 0, 0, 0, 0, 0.4 − K = 0.344592;
     // z − μ0 = −0.02, −0.036, −0.0488, −0.05904, 0.08 − 0.047232 = 0.032768.
-    const jump = summarizeDrift(fold(series([0.1, 0.1, 0.1, 0.1, 0.6], { mpe: 1, u: 0.01 })), P);
+    const jump = summarizeDrift(fold(series([0.1, 0.1, 0.1, 0.1, 0.6], { mpe: 1, u: 0.01 }), P), P);
     const sigma = 0.125 / 1.128;
     expect(jump.mu0).toBeCloseTo(0.2, 14);
     expect(jump.cusum.high).toBeCloseTo(0.4 - sigma / 2, 14);
@@ -405,8 +468,14 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
   });
 
   it('a steady in-tolerance bias is the baseline: no alarm, baseline after baseline', () => {
-    // In Phase II x − μ0 alternates 0.012/−0.008, below K = 0.05: the sums stay 0; z − μ0 settles into
-    // an oscillation between 0.000889 and 0.003111 (e/MPE) against a limit of about 0.1.
+    // The defaults (h 5, Phase I 8). While Phase I runs (checks 1–7) there is no alarm, and the sums stay
+    // below H = 5/3 anyway: S_H gains 0.29 − 1/6 or 0.31 − 1/6 a check, 7·0.3 − 0.01 − 7/6 = 0.923333 after 7.
+    // Check 8 completes Phase I: μ0 = (4·0.29 + 4·0.31)/8 = 0.30, a bias (> t(0.975, 7)·0.1/√8 = 2.3646·0.035355
+    // = 0.0836, σ floored at U/2 = 0.1), σ = max(0.02/1.128, 0.1) = 0.1: K = 0.05. x − μ0 alternates
+    // −0.01/+0.01, below K: the sums stay 0. z − μ0, recomputed from z_0 = μ0: −0.002, 0.0004, −0.00168, …,
+    // 0.0009246976 at check 8, −0.0012602419 at check 9 (its largest from Phase II on), then settling into an
+    // oscillation between −0.001111 and 0.001111 (a = −0.002 + 0.8b, b = 0.002 + 0.8a), e/MPE, against a
+    // limit of about 0.1.
     const pts = biased(40);
     let s = emptyDriftState();
     for (const [i, p] of pts.entries()) {
@@ -417,21 +486,23 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
       expect(sum.ewma.signal || sum.cusum.signal, `check ${i + 1}`).toBe(false);
       if (s.frozenSigma !== null) {
         expect(sum.cusum.high + sum.cusum.low).toBe(0);
-        expect(Math.abs(sum.normalised.ewma - sum.normalised.mu0)).toBeLessThan(0.0032);
+        expect(Math.abs(sum.normalised.ewma - sum.normalised.mu0)).toBeLessThan(0.00127);
       }
     }
-    // The second baseline (checks 21–40) starts with x = 0.29 again: μ0 = 0.298 again.
-    expect(s.mu0).toBeCloseTo(0.298, 14);
+    // The second baseline (checks 21–40) starts with x = 0.29 again: μ0 = 0.30 again.
+    expect(s.mu0).toBeCloseTo(0.3, 14);
+    expect(s.mu0Source).toBe('phaseI');
   });
 
-  it('no alarm while Phase I runs: a longer Phase I does not turn a steady bias into drift (hand example)', () => {
+  it('no alarm while Phase I runs: a longer Phase I does not turn a steady bias into drift (hand example, h 4, Phase I 20)', () => {
+    // Worked for h = 4 (with the default h 5, H = 5/3, the CUSUM signals at check 13: 3.89 − 13/6 = 1.7233).
     // phaseIChecks 20. While Phase I runs μ0 = 0 and σ = the prior 1/3: K = 1/6, H = 4/3. x alternates
     // 0.29/0.31, so S_H gains 0.29 − 1/6 and 0.31 − 1/6 in turn: after 10 checks 3.0 − 10/6 = 4/3 (a tie, no
     // signal), after 11 checks 3.29 − 11/6 = 1.4567 > H: the CUSUM signals, and the EWMA shift z − 0 is
     // about 0.27 ≥ 0.2 (the practical gate). That was an alarm; it is not one until the baseline is known.
     // At check 20 Phase I completes: mean 0.30 against t(0.975, 19)·0.1/√20 = 2.093·0.0224 = 0.047 (σ
     // floored at u = U/2MPE = 0.1): a bias, μ0 = 0.30, the sums recomputed from it stay 0.
-    const long = { ...P, phaseIChecks: 20 };
+    const long = { ...H4_PHASE5, phaseIChecks: 20 };
     let s = emptyDriftState();
     for (const [i, p] of biased(24).entries()) {
       s = addCheckToDrift(s, p, long);
@@ -449,13 +520,15 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     expect(s.cusumHigh + s.cusumLow).toBe(0);
   });
 
-  it('a biased instrument that then shifts by 1σ alarms, on the 9th check after the shift (hand example)', () => {
+  it('a biased instrument that then shifts by 1σ alarms, on the 9th check after the shift (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4 and phaseIChecks 5.
     // MPE 1, U = 0.6 (σ floor 0.3). Phase I x = 0.39, 0.41, 0.39, 0.41, 0.40 → mean 0.4, a bias: above
     // t(0.975, 4)·σ/√5 = 2.7764·0.3/2.2361 = 0.3725; μ0 = 0.4, σ = 0.3 (MR̄/1.128 =
     // 0.0155 is below the floor), K = 0.15, H = 1.2. Then x = 0.7, a shift of 0.3 = 1σ. S_H after the
     // j-th shifted check = 0.15·j: 1.2 = H at j = 8 (no signal: S > H, rounding aside), 1.35 at j = 9
     // (check 14). EWMA: z − μ0 = 0.0005248 after Phase I, then 0.3·(1 − 0.8^j) + 0.0005248·0.8^j, always
     // inside 3·0.3·√(0.2/1.8·(1 − 0.8^{2n})); at j = 9: 0.259805, past minShift 0.2 → alarm.
+    const P = H4_PHASE5;
     const pts = series([0.39, 0.41, 0.39, 0.41, 0.4, ...Array(10).fill(0.7)], { mpe: 1, u: 0.6 });
     let s = emptyDriftState();
     const alarms: boolean[] = [];
@@ -464,12 +537,12 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
       alarms.push(summarizeDrift(s, P).alarm);
     }
     expect(alarms.indexOf(true)).toBe(13); // check 14
-    const at13 = summarizeDrift(fold(pts.slice(0, 13)), P);
+    const at13 = summarizeDrift(fold(pts.slice(0, 13), P), P);
     expect(at13.mu0).toBeCloseTo(0.4, 14);
     expect(at13.cusum.high).toBeCloseTo(1.2, 12);
     expect(at13.cusum.threshold).toBeCloseTo(1.2, 14);
     expect(at13.cusum.signal).toBe(false);
-    const at14 = summarizeDrift(fold(pts.slice(0, 14)), P);
+    const at14 = summarizeDrift(fold(pts.slice(0, 14), P), P);
     expect(at14.cusum.high).toBeCloseTo(1.35, 12);
     expect(at14.cusum.signal).toBe(true);
     expect(at14.ewma.signal).toBe(false);
@@ -477,14 +550,16 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     expect(at14.shift).toBeCloseTo(0.259805, 6);
   });
 
-  it('a real drift from a biased baseline still alarms (hand example)', () => {
+  it('a real drift from a biased baseline still alarms (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4 and phaseIChecks 5.
     // MPE 1, U = 0.2 (σ = 0.1 from the floor). Phase I as above → μ0 = 0.3, K = 0.05, H = 0.4; then
     // x = 0.3 + 0.05·j. S_H = 0, 0.05, 0.15, 0.30, 0.50 → CUSUM signals at check 10 (j = 5).
     // z − μ0 = 0.0005248, then 0.0104198, 0.0283359, 0.0526687, 0.0821350, 0.1157080 (check 10, past the
     // limit 0.0994219: EWMA signals too), 0.1525664, 0.1920531, 0.2336425 (check 13): the shift passes
     // minShift 0.2 at check 13 (x = 0.7, still inside the guarded limit 0.8).
     const pts = series([0.29, 0.31, 0.29, 0.31, 0.3, ...Array.from({ length: 10 }, (_, j) => 0.3 + 0.05 * (j + 1))], { mpe: 1, u: 0.2 });
-    const sums = pts.map((_, i) => summarizeDrift(fold(pts.slice(0, i + 1)), P));
+    const P = H4_PHASE5;
+    const sums = pts.map((_, i) => summarizeDrift(fold(pts.slice(0, i + 1), P), P));
     expect(sums.map((x) => x.cusum.signal).indexOf(true)).toBe(9);
     expect(sums[9]!.cusum.high).toBeCloseTo(0.5, 12);
     expect(sums[9]!.ewma.signal).toBe(true);
@@ -496,16 +571,17 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
     expect(sums.map((x) => x.alarm).indexOf(true)).toBe(12);
   });
 
-  it('honours a fixed μ0 (DriftParams.mu0): never estimated', () => {
+  it('honours a fixed μ0 (DriftParams.mu0): never estimated (hand example, h 4, Phase I 5)', () => {
+    // Worked for h = 4 and phaseIChecks 5.
     // μ0 fixed at 0 (the former behaviour) on the biased instrument: Phase I recomputed with σ = 0.1,
     // K = 0.05: S_H = Σ(x − 0.05) = 0.24 + 0.26 + 0.24 + 0.26 + 0.24 = 1.24 > H = 0.4; z_5 = 0.2002208 ≥ 0.2 → alarm.
-    const zero = { ...P, mu0: 0 };
+    const zero = { ...H4_PHASE5, mu0: 0 };
     const z = summarizeDrift(fold(biased(5), zero), zero);
     expect(z).toMatchObject({ mu0: 0, mu0Source: 'fixed', alarm: true });
     expect(z.normalised.cusumHigh).toBeCloseTo(1.24, 12);
     expect(z.normalised.ewma).toBeCloseTo(0.2002208, 12);
     // Fixed at 0.3, not the Phase-I mean 0.298: x − μ0 = −0.01, 0.01, −0.01, 0.01, −0.01 → z_5 = 0.3 − 0.0014752.
-    const near = { ...P, mu0: 0.3 };
+    const near = { ...H4_PHASE5, mu0: 0.3 };
     const s = fold(biased(12), near);
     expect(s).toMatchObject({ mu0: 0.3, mu0Source: 'fixed' });
     expect(summarizeDrift(fold(biased(5), near), near).normalised.ewma).toBeCloseTo(0.2985248, 14);
@@ -516,13 +592,21 @@ describe('in-control mean μ0: estimated in Phase I, frozen with σ (docs/metrol
 });
 
 describe('CUSUM decision S > H beyond rounding', () => {
-  it('four checks at x = 0.5 sum to H exactly, computed a rounding above it: no signal', () => {
+  it('four checks at x = 0.5 sum to H exactly, computed a rounding above it: no signal (hand example, h 4)', () => {
+    // Worked for h = 4.
     // σ = 1/3 (prior), K = 1/6, H = 4/3: S_H = 4 · (0.5 − 1/6) = 4/3, which the sums give as 1.3333333333333335.
-    const sum = summarizeDrift(fold(series([0.5, 0.5, 0.5, 0.5], { mpe: 1, u: 0 })), P);
+    const P = H4_PHASE5;
+    const sum = summarizeDrift(fold(series([0.5, 0.5, 0.5, 0.5], { mpe: 1, u: 0 }), P), P);
     expect(sum.cusum.high).toBe(1.3333333333333335);
     expect(sum.cusum.threshold).toBe(1.3333333333333333);
     expect(sum.cusum.signal).toBe(false);
     expect(cusumExceeds(1.3333333333333335, 4 / 3)).toBe(false);
+    // The same tie at the defaults (h 5, Phase I still running): five checks, S_H = 5 · (0.5 − 1/6) = 5/3 = H,
+    // given as 1.666666666666667 against 1.6666666666666665.
+    const five = summarizeDrift(fold(series([0.5, 0.5, 0.5, 0.5, 0.5], { mpe: 1, u: 0 })), DEFAULT_DRIFT_PARAMS);
+    expect(five.cusum.high).toBe(1.666666666666667);
+    expect(five.cusum.threshold).toBe(1.6666666666666665);
+    expect(five.cusum.signal).toBe(false);
     expect(cusumExceeds((4 / 3) * (1 + 2 * CUSUM_TIE_EPSILON), 4 / 3)).toBe(true);
     expect(cusumExceeds(1.34, 4 / 3)).toBe(true);
   });
@@ -724,34 +808,41 @@ describe('predicted out-of-tolerance date', () => {
 });
 
 describe('drift alarm: practical significance and hysteresis', () => {
-  // σ from a quiet history against TL = 0.3: the charts see shifts of 0.02, far inside TL. Phase I: moving
-  // ranges 0.02 → σ = 0.02/1.128 = 0.017730 (canonical; U/2 = 0.002 below it); its mean 0.01/5 = 0.002 is
-  // no bias (below t(0.975, 4)·σ/√5 = 2.7764·0.017730/2.2361 = 0.0220): μ0 = 0.
+  // σ from a quiet history against TL = 0.3: the charts see shifts of 0.02, far inside TL. Phase I (the
+  // default 8 checks) is the quiet history: moving ranges 0.02 → σ = 0.02/1.128 = 0.017730 (canonical; U/2 =
+  // 0.002 below it); its mean 0 is no bias: μ0 = 0. K = 0.5σ = 0.008865, H = 5σ = 0.088652.
   const quiet = [0.01, -0.01, 0.01, -0.01, 0.01, -0.01, 0.01, -0.01];
   const withTail = (tail: number[]) => fold(series([...quiet, ...tail], { mpe: 0.3, u: 0.004 }));
 
   it('a statistically clear but tiny shift (< 0.2 MPE) signals without an alarm; a 0.2 MPE shift alarms', () => {
-    const small = summarizeDrift(withTail([0.03, 0.03, 0.03, 0.03]), P);
-    // EWMA after the 4 tail checks from z_8 (z_0 = μ0): z = 0.03 + (z_8 − 0.03)·0.8⁴, shift z − μ0.
+    const tail = [0.03, 0.03, 0.03, 0.03, 0.03];
+    const small = summarizeDrift(withTail(tail), P);
+    // EWMA after the 5 tail checks from z_8 (z_0 = μ0 = 0, z_8 = −0.0009246976): z = 0.03 + (z_8 − 0.03)·0.8⁵ =
+    // 0.019867, shift z − μ0, past the EWMA limit 3σ·√(0.2/1.8 · (1 − 0.8²⁶)) = 0.017703 but far below minShift.
     const mu0 = 0;
     let z8 = mu0;
     for (const e of quiet) z8 = 0.2 * e + 0.8 * z8;
+    expect(z8).toBeCloseTo(-0.0009246976, 12);
     expect(small.mu0).toBeCloseTo(mu0, 14);
-    expect(small.shift).toBeCloseTo(0.03 + (z8 - 0.03) * 0.8 ** 4 - mu0, 12);
-    // CUSUM: K = 0.008865; each quiet +0.01 adds 0.001135 to S_H and the −0.01 after it takes it back to 0,
-    // so S_H(8) = 0; then it grows by 0.03 − 0.008865 = 0.021135 per tail check, 0.084539 after four, past
-    // H = 4σ = 0.070922.
-    expect(small.cusum.high).toBeCloseTo(4 * (0.03 - 0.01 / 1.128), 12);
-    expect(small.cusum.threshold).toBeCloseTo(0.08 / 1.128, 12);
+    expect(small.shift).toBeCloseTo(0.03 + (z8 - 0.03) * 0.8 ** 5 - mu0, 12);
+    expect(small.shift).toBeCloseTo(0.019867, 6);
+    expect(small.ewma.signal).toBe(true);
+    // CUSUM: each quiet +0.01 adds 0.001135 to S_H and the −0.01 after it takes it back to 0, so S_H(8) = 0;
+    // then it grows by 0.03 − 0.008865 = 0.021135 per tail check: 0.084539 after four, not yet past
+    // H = 5σ = 0.088652 (it was past the former H = 4σ = 0.070922), 0.105674 after five.
+    expect(summarizeDrift(withTail(tail.slice(0, 4)), P).cusum.signal).toBe(false);
+    expect(small.cusum.high).toBeCloseTo(5 * (0.03 - 0.01 / 1.128), 12);
+    expect(small.cusum.threshold).toBeCloseTo(0.1 / 1.128, 12);
     expect(small.cusum.signal).toBe(true);
     expect(small.minShift).toBeCloseTo(0.06, 12);
     expect(small.alarm).toBe(false);
 
     const big = summarizeDrift(withTail([0.12, 0.12, 0.12, 0.12, 0.12]), P);
-    expect(big.shift).toBeGreaterThan(0.06); // 0.12·(1 − 0.8⁵) + z_8·0.8⁵ − μ0 ≈ 0.0787
+    expect(big.shift).toBeGreaterThan(0.06); // 0.12·(1 − 0.8⁵) + z_8·0.8⁵ − μ0 = 0.080678 − 0.000303 = 0.080375
+    expect(big.shift).toBeCloseTo(0.080375, 6);
     expect(big.alarm).toBe(true);
     // The threshold is a parameter: 0 restores the purely statistical rule.
-    expect(summarizeDrift(withTail([0.03, 0.03, 0.03, 0.03]), { ...P, minShiftMpe: 0 }).alarm).toBe(true);
+    expect(summarizeDrift(withTail(tail), { ...P, minShiftMpe: 0 }).alarm).toBe(true);
   });
 
   it('once open, the alert stays open until the charts settle (EWMA inside, CUSUM ≤ H/2) or the shift halves', () => {
@@ -785,8 +876,10 @@ describe('series and resets (docs/metrology.md §5)', () => {
   });
 
   it('reset(at, reason) starts a new baseline: Phase I again, and checks older than the reset are not part of it', () => {
-    const before = fold(series([0.1, 0.12, 0.11, 0.13, 0.12, 0.2, 0.25]));
+    // Eight checks: the default Phase I (phaseIChecks 8) is complete, σ frozen.
+    const before = fold(series([0.1, 0.12, 0.11, 0.13, 0.12, 0.11, 0.2, 0.25]));
     expect(before.frozenSigma).not.toBeNull();
+    expect(fold(series([0.1, 0.12, 0.11, 0.13, 0.12, 0.11, 0.2])).frozenSigma).toBeNull();
     const at = T0 + 50 * MS_PER_DAY;
     const reset = resetDrift(before, at, 'calibration');
     expect(reset).toMatchObject({ n: 0, frozenSigma: null, resetAt: at, resetReason: 'calibration', firstTs: null });
@@ -924,7 +1017,8 @@ describe('series and resets (docs/metrology.md §5)', () => {
 describe('device drift view (docs/contract.md §4 GET /devices/{id}/drift)', () => {
   it('headlines the series nearest its limit and reports every series in the canonical unit', () => {
     // Qmax drifts 0.01 L per 10 days on a perfect line (MPE 0.09 L, U 0.007 L): e/MPE slope = 0.001/0.09 per day.
-    const qmax = fold(series([0, 0.01, 0.02, 0.03, 0.04], { stepDays: 10, mpe: 0.09, u: 0.007 }));
+    // Eight checks, the default Phase I.
+    const qmax = fold(series([0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07], { stepDays: 10, mpe: 0.09, u: 0.007 }));
     const mmq = fold(series([0.001, -0.001, 0.002], { stepDays: 10, mpe: 0.045, u: 0.007 }));
     const view = deviceDriftView(
       [
@@ -934,22 +1028,26 @@ describe('device drift view (docs/contract.md §4 GET /devices/{id}/drift)', () 
       P,
     );
     expect(view.series).toBe('point=Qmax,regime=inService');
-    expect(view.points).toBe(5);
+    expect(view.points).toBe(8);
     expect(view.slopePerDay).toBeCloseTo(0.001, 12); // (0.001/0.09 per day in e/MPE) × 0.09 L
     expect(view.tolerance).toBeCloseTo(0.09, 12);
     expect(view.guardedLimit).toBeCloseTo(0.083, 12); // TL − U
-    // Exact line 0.001 L/day from 0: reaches TL − U = 0.083 L at day 83 (s = 0, so the bound is the line).
+    // Exact line 0.001 L/day from 0: reaches TL − U = 0.083 L at day 83, after the last check at day 70 (s = 0,
+    // so the bound is the line).
     expect(view.predictedOutOfToleranceAt).toBe(new Date(T0 + 83 * MS_PER_DAY).toISOString().slice(0, 10));
     expect(view.predictionConfidence).toBe(0.95);
     expect(view.bySeries.map((x) => [x.series, x.point, x.regime, x.points])).toEqual([
       ['point=MMQ,regime=inService', 'MMQ', 'inService', 3],
-      ['point=Qmax,regime=inService', 'Qmax', 'inService', 5],
+      ['point=Qmax,regime=inService', 'Qmax', 'inService', 8],
     ]);
-    // EWMA in the canonical unit: five checks complete Phase I, μ0 = 0.1/5 = 0.02 L; λ = 0.2 over
-    // 0, 0.01, 0.02, 0.03, 0.04 from z_0 = 0.02: 0.016, 0.0148, 0.01584, 0.018672, 0.0229376 L.
-    expect(view.ewma!.value).toBeCloseTo(0.0229376, 12);
-    expect(view.bySeries[1]!.normalised.ewma).toBeCloseTo(0.0229376 / 0.09, 12);
-    expect(view.bySeries[1]!.mu0).toBeCloseTo(0.02, 12);
+    // EWMA in the canonical unit: eight checks complete Phase I, μ0 = 0.28/8 = 0.035 L (a bias: MR̄ = 0.01 L,
+    // σ = 0.01/1.128 = 0.008865 L, t(0.975, 7)·σ/√8 = 2.3646·0.008865/2.8284 = 0.007412 L < 0.035 L); λ = 0.2 over
+    // 0, 0.01, …, 0.07 from z_0 = 0.035: 0.028, 0.0244, 0.02352, 0.024816, 0.0278528, 0.03228224, 0.037825792,
+    // 0.0442606336 L.
+    expect(view.ewma!.value).toBeCloseTo(0.0442606336, 12);
+    expect(view.bySeries[1]!.normalised.ewma).toBeCloseTo(0.0442606336 / 0.09, 12);
+    expect(view.bySeries[1]!.mu0).toBeCloseTo(0.035, 12);
+    expect(view.mu0).toBeCloseTo(0.035, 12);
   });
 
   it('without a dated series the largest |EWMA| in e/MPE leads; a device without checks reports zeros', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProfiles } from './profile-loader.ts';
 import { DriftParametersSchema, parseProfile } from './profile.ts';
+import { DEFAULT_DRIFT_PARAMS } from './drift-chart.ts';
 import { maximumPermissibleError } from './mpe.ts';
 import { citationsFor, sourceProblems, unconfirmedFigures } from './sources.ts';
 import { evaluateReading } from './reading.ts';
@@ -49,14 +50,15 @@ describe('devices/ profiles', () => {
       [12, 36],
     ]);
     expect(Object.keys(profiles.get('gas-detector')!.channels!)).toEqual(['CO', 'H2S', 'O2', 'CH4']);
+    // docs/metrology.md §5: CUSUM h = 5 (in-control ARL ≈ 465 at k = 0.5) and a Phase I of 8 checks.
     for (const p of profiles.values()) {
       expect(p.drift).toEqual({
         lambda: 0.2,
         L: 3,
         k: 0.5,
-        h: 4,
+        h: 5,
         sigmaMpeDivisor: 3,
-        phaseIChecks: 5,
+        phaseIChecks: 8,
         minPointsForPrediction: 4,
         predictionConfidence: 0.95,
         horizonDays: 90,
@@ -65,6 +67,12 @@ describe('devices/ profiles', () => {
       });
       expect(p.dueSoonDays).toBe(30);
     }
+  });
+
+  it('gives a profile without a drift block the same drift defaults as the charts (h 5, Phase I of 8 checks)', () => {
+    const { mu0: _mu0, ...defaults } = DEFAULT_DRIFT_PARAMS as typeof DEFAULT_DRIFT_PARAMS & { mu0?: number };
+    expect(DriftParametersSchema.parse({})).toEqual(defaults);
+    expect(DriftParametersSchema.parse({})).toMatchObject({ h: 5, phaseIChecks: 8 });
   });
 
   it('lets a profile set its drift sensitivity (slope confidence, smallest alarming shift) within sane ranges', () => {

@@ -157,10 +157,10 @@ export const DriftParametersSchema = z.strictObject({
   lambda: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.2),
   L: positive.default(3),
   k: positive.default(0.5),
-  h: positive.default(4),
+  h: positive.default(5),
   sigmaMpeDivisor: positive.default(3),
   /** Phase I: σ is estimated from the moving range of the first phaseIChecks checks after a reset, then frozen. */
-  phaseIChecks: z.number().int().min(2).default(5),
+  phaseIChecks: z.number().int().min(2).default(8),
   minPointsForPrediction: z.number().int().min(3).default(4),
   /** One-sided confidence of the prediction bound behind the predicted out-of-tolerance date. */
   predictionConfidence: finite.refine((x) => x >= 0.5 && x < 1, { message: 'must be in [0.5, 1)' }).default(0.95),

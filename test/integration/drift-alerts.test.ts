@@ -124,18 +124,22 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     expect(s.points).toBe(ramp.errors.length);
     expect(s.slopePerDay).toBeCloseTo(olsSlope(ramp.days, ramp.errors), 9);
     expect(s.slopePerDay).toBeCloseTo(0.002, 3);
-    // On x = e/MPE (docs/metrology.md §5). Phase I, the first 5 checks: σ = MR̄/1.128, MR̄ the mean of the 4
-    // moving ranges |x_i − x_{i−1}|, never below a check's own U/2 (in e/MPE); μ0 their mean if it differs
-    // from 0 (two-sided t-test at 95 %: |x̄| > t(0.975, 4)·σ/√5, t = 2.7764), else 0. Once Phase I completes
-    // both are frozen and EWMA (λ = 0.2, z0 = μ0) and tabular CUSUM (k = 0.5σ) are recomputed from the first
-    // check with them. Reported back × MPE (0.3 hPa).
-    // (Before: μ0 = 0, and the CUSUM of the first 5 checks with the prior σ = 1/3.)
+    // On x = e/MPE (docs/metrology.md §5). Phase I, the first 8 checks (the barometer profile's phaseIChecks;
+    // 5 before h 5 and Phase I 8): σ = MR̄/1.128, MR̄ the mean of the 7 moving ranges |x_i − x_{i−1}|, never
+    // below a check's own U/2 (in e/MPE); μ0 their mean if it differs from 0 (two-sided t-test at 95 %:
+    // |x̄| > t(0.975, 7)·σ/√8, t = 2.3646), else 0. Once Phase I completes both are frozen and EWMA (λ = 0.2,
+    // z0 = μ0) and tabular CUSUM (k = 0.5σ) are recomputed from the first check with them. Reported back × MPE
+    // (0.3 hPa).
+    const phaseI = 8;
+    expect(ramp.errors.length).toBeGreaterThan(phaseI);
     const xs = ramp.errors.map((e) => e / TL);
-    const mrBar = [1, 2, 3, 4].reduce((a, i) => a + Math.abs(xs[i] - xs[i - 1]), 0) / 4;
+    let sumMr = 0;
+    for (let i = 1; i < phaseI; i++) sumMr += Math.abs(xs[i] - xs[i - 1]);
+    const mrBar = sumMr / (phaseI - 1);
     const phaseISigma = mrBar / 1.128;
     const spread = Math.max(phaseISigma, U / TL / 2);
-    const phaseIMean = xs.slice(0, 5).reduce((a, x) => a + x, 0) / 5;
-    const mu0 = Math.abs(phaseIMean) > (2.7764451051977934 * spread) / Math.sqrt(5) ? phaseIMean : 0;
+    const phaseIMean = xs.slice(0, phaseI).reduce((a, x) => a + x, 0) / phaseI;
+    const mu0 = Math.abs(phaseIMean) > (2.3646242510102993 * spread) / Math.sqrt(phaseI) ? phaseIMean : 0;
     let z = mu0;
     for (const x of xs) z = 0.2 * x + 0.8 * z;
     expect(s.ewma.value).toBeCloseTo(z * TL, 9);
@@ -161,7 +165,10 @@ describe('drift statistics and alerts from checks over MQTT', () => {
   it('a step bias raises a drift alert (CUSUM) with every check still passing', async () => {
     const secret = await t.device({ id: 'bar-step', type: 'barometer' });
     const c = await t.connect('bar-step', secret);
-    const errors = [0.01, -0.01, 0, -0.01, 0.01, 0, 0.2, 0.19, 0.21, 0.2];
+    // Eight quiet checks make the barometer's Phase I (phaseIChecks 8), mean 0 → μ0 = 0; then a step of
+    // 0.2 hPa (x ≈ 0.67). With the former six quiet checks (Phase I 5) the step's first two checks would now
+    // fall in Phase I and become part of the baseline (docs/metrology.md §5, the cost of a longer Phase I).
+    const errors = [0.01, -0.01, 0, -0.01, 0.01, 0, -0.01, 0.01, 0.2, 0.19, 0.21, 0.2];
     for (let i = 0; i < errors.length; i++) await check(c, 'bar-step', i + 1, start + i * 7 * DAY, errors[i]);
     const drift = await vi.waitFor(async () => {
       const a = (await t.call('GET', '/api/v1/alerts?device=bar-step&kind=drift&state=open')).body.items[0];
@@ -174,6 +181,7 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     expect(checks).toHaveLength(errors.length);
     expect(checks.every((x: { decision: string }) => x.decision === 'pass')).toBe(true);
     const s = (await t.call('GET', '/api/v1/devices/bar-step/drift')).body;
+    expect(s.mu0).toBe(0);
     expect(s.cusum.high).toBeGreaterThan(s.cusum.threshold);
   });
 
