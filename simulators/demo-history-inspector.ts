@@ -19,8 +19,8 @@ import type { FindingKind, Market } from '../src/inspections/types.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
 import type { ReferenceStandard } from '../src/metrology/traceability.ts';
 import { addCalendarMonths } from '../src/metrology/verification.ts';
-import { previousQuarter } from '../src/oversight/period.ts';
-import { provinceName } from '../src/oversight/provinces.ts';
+import { localDay, previousQuarter } from '../src/oversight/period.ts';
+import { provinceNameOn, provinceOf } from '../src/oversight/provinces.ts';
 import type { DevicePlan, ParsedFleet } from './fleet-file.ts';
 import { DAY_MS } from './models/types.ts';
 import { dayEnd, dayStart } from './certificate-days.ts';
@@ -49,7 +49,7 @@ const STANDARDS: { standard: ReferenceStandard; uncertainty: number; traceableTo
   {
     standard: {
       id: 'TDC-PM-20L-01',
-      name: 'Bình chuẩn kim loại 20 L hạng II (Chi cục TĐC)',
+      name: 'Bình chuẩn kim loại 20 L hạng II (Sở KH&CN)',
       quantity: 'volume',
       unit: 'L',
       kind: 'proving-measure',
@@ -63,7 +63,7 @@ const STANDARDS: { standard: ReferenceStandard; uncertainty: number; traceableTo
   {
     standard: {
       id: 'TDC-QC-F2-01',
-      name: 'Bộ quả cân chuẩn F2 1 g – 2 kg (Chi cục TĐC)',
+      name: 'Bộ quả cân chuẩn F2 1 g – 2 kg (Sở KH&CN)',
       quantity: 'mass',
       unit: 'kg',
       kind: 'weights',
@@ -80,6 +80,34 @@ const INSPECTORS: Record<string, string[]> = {
   'VN-TN': ['Trần Quốc Bảo', 'Lê Thị Ngọc Hân'],
   'VN-BG': ['Hoàng Văn Long', 'Ngô Thị Thảo'],
 };
+/**
+ * The day Vietnam's two-tier local government began (Resolution 202/2025/QH15 and the Standing
+ * Committee's resolutions of June 2025): provinces merged (Bắc Giang into Bắc Ninh), districts
+ * (huyện) gone, xã and phường under the province.
+ */
+const REORGANISED = '2025-07-01';
+const ZONE = 'Asia/Ho_Chi_Minh';
+
+/**
+ * The authority that inspects and verifies in the province of `region` on the day of `at`: before
+ * the 2025 reorganisation its Chi cục Tiêu chuẩn Đo lường Chất lượng; from 1 July 2025 the
+ * province's Sở Khoa học và Công nghệ ("Sở Khoa học và Công nghệ tỉnh Bắc Ninh" for VN-BG,
+ * "… thành phố Hà Nội"), under the province's name of that day (provinces-vn.json's successors).
+ * That the Chi cục were merged into the Sở in 2025 is not confirmed by a source read here (searched
+ * 2026-12: a province that dissolved its Chi cục into a Phòng of the Sở in 2023, Hải Dương, and Bắc
+ * Ninh's 2026–2030 metrology plan, 48/KH-UBND of 28/08/2025, led by its Sở KH&CN); the Sở is the
+ * body that manages metrology in a province either way, so a 2026 record names it.
+ */
+export function authorityOn(region: string, at: number): string {
+  const day = localDay(ZONE, at);
+  const name = provinceNameOn(region, 'vi', day);
+  if (day < REORGANISED) return `Chi cục Tiêu chuẩn Đo lường Chất lượng ${name}`;
+  const p = provinceOf(region);
+  const category = p?.successor && day >= p.successor.since ? p.successor.category : p?.category;
+  const unit = /^Thành phố /.test(name) ? name : `${category === 'municipality' ? 'thành phố' : 'tỉnh'} ${name}`;
+  return `Sở Khoa học và Công nghệ ${unit}`;
+}
+
 const FUEL_BASIS = 'Thông tư 15/2015/TT-BKHCN (đo lường, chất lượng trong kinh doanh xăng dầu)';
 const PACKER_BASIS = 'Thông tư 21/2014/TT-BKHCN (đo lường đối với lượng của hàng đóng gói sẵn)';
 
@@ -268,16 +296,16 @@ export function planInspectorsYear(
 
 /** One inspection: opened, instruments examined 20 minutes apart, findings noted, closed; answers and closings later on the agenda. */
 function inspect(svc: InspectionService<Db>, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
-  const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Chi cục TĐC'];
+  const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Sở KH&CN'];
   const actor = `inspector:${inspectors[0]}:demo`;
-  const province = provinceName(v.region, 'vi');
+  const province = provinceNameOn(v.region, 'vi', localDay(ZONE, startedAt));
   const site = String(v.devices[0]?.registration.site ?? '');
   const i = svc.open(
     {
       tenant: v.tenant,
       site,
       // the authority whose team inspects, as the demo's campaign names it; a made-up address
-      authority: `Chi cục Tiêu chuẩn Đo lường Chất lượng ${province}`,
+      authority: authorityOn(v.region, startedAt),
       siteAddress: `${site || 'Trụ sở'}, ${province} (địa chỉ mô phỏng)`,
       representative: v.representative,
       startedAt: new Date(startedAt).toISOString(),
@@ -320,16 +348,21 @@ function inspect(svc: InspectionService<Db>, v: Visit, startedAt: number, rng: R
   svc.close(i.id, v.conclusion, actor);
 }
 
-/** Real markets of Bắc Giang; a fleet with market scales elsewhere gets no campaign. */
-const MARKETS: Record<string, { province: string; markets: Market[] }> = {
-  'VN-BG': {
-    province: 'Bắc Giang',
-    markets: [
-      { name: 'Chợ Vôi', district: 'huyện Lạng Giang' },
-      { name: 'Chợ Chũ', district: 'huyện Lục Ngạn' },
-      { name: 'Chợ Thắng', district: 'huyện Hiệp Hòa' },
-    ],
-  },
+/**
+ * Real markets of the former Bắc Giang province (VN-BG, part of Bắc Ninh since 1 July 2025); a fleet
+ * with market scales elsewhere gets no campaign. A market's `district` is where it is, as a
+ * campaign of its day names it: its huyện before the 2025 reorganisation, its xã or phường since
+ * (no huyện since then). The market towns' xã/phường of 2025, from the list of the new units
+ * (public copies on GitHub of the "mã địa danh mới" list: 22111027 Xã Lạng Giang, which took in
+ * thị trấn Vôi; 22121017 Phường Chũ, which took in the phường Chũ of thị xã Chũ, Lục Ngạn's before
+ * 2025; 22109043 Xã Hiệp Hòa, which took in thị trấn Thắng).
+ */
+const MARKETS: Record<string, { name: string; before: string; since: string }[]> = {
+  'VN-BG': [
+    { name: 'Chợ Vôi', before: 'huyện Lạng Giang', since: 'xã Lạng Giang' },
+    { name: 'Chợ Chũ', before: 'huyện Lục Ngạn', since: 'phường Chũ' },
+    { name: 'Chợ Thắng', before: 'huyện Hiệp Hòa', since: 'xã Hiệp Hòa' },
+  ],
 };
 
 /** The scales brought to each market's stand: [owner, class, Max kg, e kg, passes]. Spring-dial scales are class IIII. */
@@ -361,8 +394,8 @@ const SCALES: [string, string, number, number, boolean][][] = [
  */
 function planCampaign(fleet: ParsedFleet, now: number, x: InspectorParts, agenda: Agenda, publishConfig: () => void, tally: InspectorTally): void {
   const withScales = fleet.tenants.find((t) => fleet.devices.some((d) => d.tenant === t.id && d.type === 'scale'));
-  const where = withScales && MARKETS[withScales.region];
-  if (!withScales || !where) return;
+  const places = withScales && MARKETS[withScales.region];
+  if (!withScales || !places) return;
   const svc = new CampaignService({
     store: new CampaignStore(x.db),
     registry: x.registry,
@@ -375,24 +408,27 @@ function planCampaign(fleet: ParsedFleet, now: number, x: InspectorParts, agenda
   const firstDay = addCalendarMonths(Date.parse(`${quarter.from}T00:00:00+07:00`), 1) + 9 * DAY_MS;
   const day = (n: number) => new Date(firstDay + n * DAY_MS + 7 * 3_600_000).toISOString().slice(0, 10);
   const id = `KDLD-${withScales.region.slice(3)}-${day(0).slice(0, 7)}`;
-  const team = INSPECTORS[withScales.region] ?? ['Kiểm định viên Chi cục TĐC'];
+  const reorganised = day(0) >= REORGANISED;
+  const markets: Market[] = places.map((m) => ({ name: m.name, district: reorganised ? m.since : m.before }));
+  const province = provinceNameOn(withScales.region, 'vi', day(0));
+  const team = INSPECTORS[withScales.region] ?? ['Kiểm định viên Sở KH&CN'];
   const actor = `inspector:${team[0]}:demo`;
   agenda.at(firstDay - 20 * DAY_MS, () => {
     svc.plan(
       {
         id,
-        name: `Kiểm định lưu động cân tại chợ, ${where.province}, ${day(0).slice(5, 7)}/${day(0).slice(0, 4)}`,
+        name: `Kiểm định lưu động cân tại chợ, ${province}, ${day(0).slice(5, 7)}/${day(0).slice(0, 4)}`,
         region: withScales.region,
-        markets: where.markets,
+        markets,
         from: day(0),
-        to: day(where.markets.length - 1),
+        to: day(markets.length - 1),
         team,
-        authority: `Chi cục Tiêu chuẩn Đo lường Chất lượng ${where.province}`,
+        authority: authorityOn(withScales.region, firstDay),
       },
       actor,
     );
   });
-  where.markets.forEach((market, m) => {
+  markets.forEach((market, m) => {
     (SCALES[m] ?? []).forEach(([owner, cls, max, e, passes], n) => {
       const at = hanoiTime(firstDay + m * DAY_MS, 8 + (25 * n) / 60);
       const serial = `${cls === 'IIII' ? 'NHL' : 'TE'}-${max}-${String(2300 + 37 * (4 * m + n)).padStart(5, '0')}`;

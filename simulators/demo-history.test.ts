@@ -15,7 +15,7 @@ import { verificationState } from '../src/metrology/verification.ts';
 import { loadProfiles } from '../src/metrology/profile-loader.ts';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { loadFleet } from './fleet-file.ts';
-import { HISTORY_SEQ_BASE, seedDemoHistory } from './demo-history.ts';
+import { ADJUSTED_NOTE, HISTORY_SEQ_BASE, seedDemoHistory } from './demo-history.ts';
 
 const NOW = Date.parse('2026-03-15T05:00:00Z');
 const DAY = 86_400_000;
@@ -84,6 +84,21 @@ describe('the demo history', () => {
     expect(rows(db, 'select count(*) n from drift')[0].n).toBe(0);
   });
 
+  it('has the instruments adjusted where the live run starts: no out-of-tolerance or conditional alert open past it', () => {
+    const liveStart = new Date(NOW - 120 * DAY).toISOString();
+    const alerts = new AlertBook(db).list({ limit: 5000 }).filter((a) => a.kind === 'out-of-tolerance' || a.kind === 'conditional');
+    expect(alerts.filter((a) => !a.resolvedAt || a.resolvedAt > liveStart).map((a) => `${a.device} ${a.kind} ${a.key}`)).toEqual([]);
+    // the slow drifts fail their checks up to there: those alerts are resolved then, by the enterprise, as adjusted
+    const atLiveStart = alerts.filter((a) => a.resolvedAt === liveStart);
+    expect(atLiveStart.length).toBeGreaterThan(0);
+    for (const a of atLiveStart) expect(a).toMatchObject({ resolvedBy: `operator:${a.tenant}`, resolution: { reason: 'adjusted', note: ADJUSTED_NOTE } });
+    // so no inspection finds an instrument conforming beside an alert of MAG's still open on it
+    const store = new InspectionStore(db);
+    const items = store.list().flatMap((i) => store.record(i.id)!.items);
+    expect(items.length).toBe(10);
+    expect(items.filter((i) => i.facts.unresolvedAlerts?.length).map((i) => `${i.inspection} ${i.device}`)).toEqual([]);
+  });
+
   it('has an on-site inspection a quarter at the fuel stations and the packer, with findings of each kind answered and closed', () => {
     const store = new InspectionStore(db);
     expect(h).toMatchObject({ inspections: 4, findings: 4 });
@@ -100,13 +115,26 @@ describe('the demo history', () => {
       ['thachthat-food', '2025-10-31T01:30:00.000Z', 'closed', 'Thông tư 21/2014/TT-BKHCN'],
       ['petrolimex-hn', '2026-01-31T01:30:00.000Z', 'closed', 'Thông tư 15/2015/TT-BKHCN'],
     ]);
-    // each names the authority whose team inspected, an address and who received the team
+    // each names the authority whose team inspected, an address and who received the team; the
+    // authority of its day: the province's Chi cục TĐC before the 2025 reorganisation (1 July), its
+    // Sở Khoa học và Công nghệ since
     const tayninh = store.list().find((i) => i.tenant === 'tayninh-xd')!;
     expect(tayninh).toMatchObject({
-      authority: 'Chi cục Tiêu chuẩn Đo lường Chất lượng Tây Ninh',
+      authority: 'Sở Khoa học và Công nghệ tỉnh Tây Ninh',
       siteAddress: expect.stringContaining('Tây Ninh'),
       representative: { name: 'Nguyễn Thị Hoa', position: 'Cửa hàng trưởng' },
     });
+    expect(
+      store
+        .list()
+        .map((i) => [i.startedAt.slice(0, 10), i.authority])
+        .reverse(),
+    ).toEqual([
+      ['2025-04-30', 'Chi cục Tiêu chuẩn Đo lường Chất lượng Hà Nội'],
+      ['2025-07-31', 'Sở Khoa học và Công nghệ tỉnh Tây Ninh'],
+      ['2025-10-31', 'Sở Khoa học và Công nghệ thành phố Hà Nội'],
+      ['2026-01-31', 'Sở Khoa học và Công nghệ thành phố Hà Nội'],
+    ]);
     const s = store.inspectionSummary('2025-03-15T00:00:00Z', new Date(NOW).toISOString());
     // 4 + 1 + 1 + 4 instruments; the one whose seals were broken does not conform; one Qmax test
     // (or 500 g load on the checkweigher) each, all passing
@@ -137,11 +165,24 @@ describe('the demo history', () => {
     expect(store.sealOf('tn-fd-tamper')).toBeUndefined();
   });
 
-  it('has a market campaign in Bắc Giang whose passed scales became instruments of their market', () => {
+  it('has a market campaign in the former Bắc Giang (Bắc Ninh since July 2025) whose passed scales became instruments of their market', () => {
     const campaigns = new CampaignStore(db);
     const [c] = campaigns.list({});
-    // in the middle of the last full quarter before 15 March 2026 (Q4 2025): 1 October + 1 month + 9 days
-    expect(c).toMatchObject({ region: 'VN-BG', from: '2025-11-09', to: '2025-11-11', authority: 'Chi cục Tiêu chuẩn Đo lường Chất lượng Bắc Giang' });
+    // in the middle of the last full quarter before 15 March 2026 (Q4 2025): 1 October + 1 month + 9 days;
+    // after the 2025 reorganisation: the province is Bắc Ninh, its Sở KH&CN verifies, the markets are in xã/phường
+    expect(c).toMatchObject({
+      region: 'VN-BG',
+      name: 'Kiểm định lưu động cân tại chợ, Bắc Ninh, 11/2025',
+      from: '2025-11-09',
+      to: '2025-11-11',
+      authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Ninh',
+      markets: [
+        { name: 'Chợ Vôi', district: 'xã Lạng Giang' },
+        { name: 'Chợ Chũ', district: 'phường Chũ' },
+        { name: 'Chợ Thắng', district: 'xã Hiệp Hòa' },
+      ],
+    });
+    expect(JSON.stringify(c)).not.toMatch(/huyện|Chi cục|Bắc Giang/);
     // 4 scales on each of 3 markets, one of each 4 failing
     expect(campaigns.summary(c.id)).toMatchObject({ verified: 12, passed: 9, failed: 3, marketsVisited: 3, devicesRegistered: 9 });
     expect(h).toMatchObject({ verified: 12, passed: 9 });
@@ -149,6 +190,15 @@ describe('the demo history', () => {
     const scales = registry.listDevices().filter((d) => d.tenant.startsWith('mkt-vn-bg-'));
     expect(scales.length).toBe(9);
     expect(new Set(scales.map((d) => d.tenant)).size).toBe(3);
+    expect(
+      registry
+        .listTenants()
+        .filter((t) => t.id.startsWith('mkt-vn-bg-'))
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(['Tiểu thương Chợ Chũ, phường Chũ', 'Tiểu thương Chợ Thắng, xã Hiệp Hòa', 'Tiểu thương Chợ Vôi, xã Lạng Giang']);
+    const [cert] = registry.certificatesOf(scales[0].id);
+    expect(cert.issuedBy).toBe('Sở Khoa học và Công nghệ tỉnh Bắc Ninh');
     // a verification certificate for the scale type's 12 months from the day it was verified, valid
     // through that day a year on in Vietnam (UTC+7): its last millisecond, 16:59:59.999Z
     const vnDay = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10);
@@ -172,6 +222,12 @@ describe('the demo history', () => {
       ['tt-cw-line1', 'TT-ST25-260204-0001', true],
       ['tt-cw-line1', 'TT-ST25-251026-0001', true],
     ]);
+    // each says under which plan it fails (not Vietnam's, whose figures are unconfirmed) and gives the mean and its
+    // limit as the lot's reasons write them, to 0.01 g
+    for (const a of failed)
+      expect(a.summary).toMatch(
+        /^Lot TT-ST25-\d{6}-0001 \(Gạo ST25 túi 500 g, Qn 500 g\) fails under plan "EU\/UK reference test, single sampling" \(not yet under Circular 21\/2014\/TT-BKHCN\): mean \d{3}(\.\d{1,2})? g below \d{3}(\.\d{1,2})? g$/,
+      );
   });
 
   it('is written once, and the same again for the same now', () => {

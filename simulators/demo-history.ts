@@ -16,7 +16,7 @@ import type { Db } from '../src/store/db.ts';
 import { Registry, type Device } from '../src/store/registry.ts';
 import { AuditLog } from '../src/store/audit.ts';
 import { DriftStore } from '../src/store/drift.ts';
-import { AlertBook } from '../src/alerts/alert-book.ts';
+import { type Alert, AlertBook } from '../src/alerts/alert-book.ts';
 import { Assurance, type AssuranceOptions } from '../src/alerts/assurance.ts';
 import { Ingest, type IngestOptions } from '../src/ingest/ingest.ts';
 import { InspectionStore } from '../src/store/inspections.ts';
@@ -144,6 +144,7 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
       result.certificates += registerCertificates(registry, p, historyStart, historyEnd, o.now);
     }
     replayChecks(o, plans, devices, { registry, alerts, assurance, ingest }, historyStart, historyEnd, result);
+    adjustWhereLiveRunStarts(alerts, historyEnd);
     const agenda = new Agenda();
     planInspectorsYear(o.fleet, plans, o.now, historyStart, { db, registry, alerts, assurance, audit: new AuditLog(db), profiles }, agenda, result);
     const judged = { lots: 0, failed: 0 };
@@ -166,6 +167,25 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   });
   result.seeded = true;
   return result;
+}
+
+/** What an enterprise writes when it resolves an alert of an instrument adjusted where the live run starts. */
+export const ADJUSTED_NOTE = 'demo history: instrument adjusted at its verification; the live checks after it pass';
+
+/**
+ * The instruments were adjusted at their current verification, where the live simulation starts
+ * them again in tolerance (a drifting model starts from no error): an out-of-tolerance or
+ * conditional alert still open there (a slow drift's, failing since months, or one whose
+ * enterprise had not yet got round to it after a passing check) is resolved then by its
+ * enterprise, as adjusted; the live run's checks, which pass, come after it. Left open, it would
+ * stand beside the live months' passing checks and the inspection that finds the instrument
+ * conforming (demo-history-inspector.ts).
+ */
+function adjustWhereLiveRunStarts(alerts: AlertBook, at: number): void {
+  for (const a of alerts.list({ unresolved: true, limit: 100_000 }) as Alert[]) {
+    if (a.kind !== 'out-of-tolerance' && a.kind !== 'conditional') continue;
+    alerts.resolve(a.id, `operator:${a.tenant}`, { reason: 'adjusted', note: ADJUSTED_NOTE }, new Date(Math.max(at, Date.parse(a.openedAt))));
+  }
 }
 
 /** The device's current verification certificate (as the fleet runner posts it) and the ones before it back to the history's start. */
@@ -279,5 +299,6 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
       }
     }
   }
-  settle(o.now);
+  // those due later are resolved where the live run starts (adjustWhereLiveRunStarts)
+  settle(to);
 }

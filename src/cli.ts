@@ -15,6 +15,7 @@ import { AuditLog, verifyAuditChain } from './store/audit.ts';
 import { openState, openStateDb } from './store/db.ts';
 import { Registry } from './store/registry.ts';
 import { type Role, Tokens } from './store/tokens.ts';
+import type { ParsedFleet } from '../simulators/fleet-file.ts';
 
 const HELP = `mag — MAG, the Measurement Assurance Gateway
 
@@ -112,16 +113,19 @@ async function demo(): Promise<void> {
     throw e;
   }
   const fleetFile = join(PACKAGE_ROOT, 'simulators/fleets/demo.json');
-  await seedHistory(c, fleetFile);
+  const { loadFleet } = await import('../simulators/fleet-file.ts');
+  const fleet = await loadFleet(fleetFile);
+  await seedHistory(c, fleet);
   const g = await startGateway(c);
   const host = c.host === '0.0.0.0' ? '127.0.0.1' : c.host;
   const api = `http://${host}:${g.ports.http}`;
   const { runFleet } = await import('../simulators/fleet.ts');
   const controller = new AbortController();
-  // Tokens for the two people who use the console.
-  const inspector = (
-    await g.tokens.create({ role: 'inspector', regions: ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH', 'VN-SG', 'VN-DN'], name: 'demo inspector' }, 'demo', new Date())
-  ).token;
+  // Tokens for the two people who use the console. The inspector's regions are every region of the
+  // fleet's enterprises (the market traders' tenants its campaign makes are in one of them): it sees
+  // the whole demo fleet, as the admin does.
+  const regions = [...new Set(fleet.tenants.map((t) => t.region))].sort();
+  const inspector = (await g.tokens.create({ role: 'inspector', regions, name: 'demo inspector' }, 'demo', new Date())).token;
   process.stdout.write(
     `\nMAG demo running (embedded store in ${c.dataDir})\n` +
       `  console         ${api}/   (sign in with a token below)\n` +
@@ -131,7 +135,7 @@ async function demo(): Promise<void> {
       `  metrics         ${api}/metrics\n` +
       `  MQTT            mqtt://${host}:${g.ports.mqtt}\n` +
       `  admin token     ${c.adminToken}\n` +
-      `  inspector token ${inspector}\n` +
+      `  inspector token ${inspector}   (regions ${regions.join(', ')})\n` +
       `  try: curl -H "Authorization: Bearer ${inspector}" ${api}/api/v1/alerts\n\n`,
   );
   void runFleet({
@@ -147,14 +151,13 @@ async function demo(): Promise<void> {
 }
 
 /** A year of the demo fleet's history (simulators/demo-history.ts), written once into a new data directory. */
-async function seedHistory(c: Config, fleetFile: string): Promise<void> {
+async function seedHistory(c: Config, fleet: ParsedFleet): Promise<void> {
   const { seedDemoHistory } = await import('../simulators/demo-history.ts');
-  const { loadFleet } = await import('../simulators/fleet-file.ts');
   const db = openStateDb(c.dataDir);
   try {
     const samplingPlans = loadSamplingPlans(join(c.profilesDir, SAMPLING_PLANS_FILE));
     const h = seedDemoHistory(db, {
-      fleet: await loadFleet(fleetFile),
+      fleet,
       profiles: loadProfiles(c.profilesDir),
       now: Date.now(),
       alerts: c.alerts,

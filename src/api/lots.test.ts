@@ -38,6 +38,8 @@ const rice = (id = 'RICE-A', extra: Record<string, unknown> = {}) => ({
   scale: 'cw-n1',
   ...extra,
 });
+/** What a lot-fail summary says of a verdict under the default plan, which is not Vietnam's (Circular 21/2014, unconfirmed). */
+const UNDER_EU = 'under plan "EU/UK reference test, single sampling" (not yet under Circular 21/2014/TT-BKHCN)';
 /** Nets alternating 502 and 504 g (odd positions 502): mean 503 over any even count. */
 const alternating = (n: number, low = 502, high = 504) => Array.from({ length: n }, (_, i) => ({ net: i % 2 === 0 ? low : high }));
 
@@ -162,9 +164,13 @@ describe('entering packages by hand', () => {
     expect(r.body.notes.at(-2)).toEqual({ key: 'lotFails', values: {} });
     const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
     expect(alert).toMatchObject({ tenant: 'north', device: 'cw-n1', key: 'RICE-A', severity: 'critical', state: 'open' });
-    expect(alert!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T');
+    expect(alert!.summary).toBe(`Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails ${UNDER_EU}: 1 package short by more than 2T`);
     expect(alert!.details).toMatchObject({
       lot: 'RICE-A',
+      plan: 'eu-reference-single',
+      planName: 'EU/UK reference test, single sampling',
+      planUnconfirmed: false,
+      vietnamesePlan: false,
       t1: 1,
       t2: 1,
       allowedT1: 3,
@@ -183,7 +189,9 @@ describe('entering packages by hand', () => {
     const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items } });
     expect(r.body).toMatchObject({ verdict: 'fail', t1: 4, t2: 0, allowedT1: 3, t1Positions: [31, 32, 33, 34], mean: 503 });
     expect(r.body.reasons).toContain('4 packages short by more than T (T1) among the first 50; the plan allows at most 3 and rejects at 4.');
-    expect(api.deps.alerts.list({ kind: 'lot-fail' })[0]!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: 4 T1 packages (the plan allows 3)');
+    expect(api.deps.alerts.list({ kind: 'lot-fail' })[0]!.summary).toBe(
+      `Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails ${UNDER_EU}: 4 T1 packages (the plan allows 3)`,
+    );
   });
 
   it('fails a lot whose mean is below Qn − λ·s', async () => {
@@ -192,7 +200,34 @@ describe('entering packages by hand', () => {
     expect(r.body).toMatchObject({ verdict: 'fail', t1: 0, t2: 0, mean: 498 });
     expect(r.body.averageLimit).toBeCloseTo(499.4884, 4);
     expect(r.body.reasons).toContain('Mean of 30 packages 498 g is below Qn − λ·s = 500 g − 0.503 × 1.02 g = 499.49 g.');
-    expect(api.deps.alerts.list({ kind: 'lot-fail' })[0]!.summary).toBe('Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails: mean 498 g below 499.49 g');
+    const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
+    expect(alert!.summary).toBe(`Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails ${UNDER_EU}: mean 498 g below 499.49 g`);
+    // the figures as the reasons write them (0.01 g), which the console's Vietnamese summary shows; the lot keeps them whole
+    expect(alert!.details).toMatchObject({ mean: 498, stdDev: 1.02, averageLimit: 499.49 });
+  });
+
+  it('writes a mean and its limit with the decimals that tell them apart', async () => {
+    // nets alternating 494.1 and 501.9 g: mean of the first 30 = 498 g, s = 3.9 × √(30/29) = 3.96667 g,
+    // limit 500 − 0.503 × 3.96667 = 498.00476 g: to 0.01 g both read 498 g, to 0.001 g 498 and 498.005
+    const r = await api.call('POST', '/api/v1/lots/RICE-A/packages', { token: op.north, body: { items: alternating(50, 494.1, 501.9) } });
+    expect(r.body).toMatchObject({ verdict: 'fail', t1: 0, t2: 0 });
+    expect(r.body.averageLimit).toBeCloseTo(498.00476, 5);
+    const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
+    expect(alert!.summary).toBe(`Lot RICE-A (Gạo ST25 500 g, Qn 500 g) fails ${UNDER_EU}: mean 498 g below 498.005 g`);
+    expect(alert!.details).toMatchObject({ mean: 498, stdDev: 3.967, averageLimit: 498.005 });
+  });
+
+  it("says a verdict under Vietnam's plan, whose figures are unconfirmed, is that plan's", async () => {
+    await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-VN', { plan: 'vn-circular-21-2014' }) });
+    const items = alternating(50);
+    items[9] = { net: 469 }; // package 10: 31 g short, more than 2T = 30 g
+    const r = await api.call('POST', '/api/v1/lots/RICE-VN/packages', { token: op.north, body: { items } });
+    expect(r.body).toMatchObject({ verdict: 'fail', plan: 'vn-circular-21-2014', planUnconfirmed: true });
+    const [alert] = api.deps.alerts.list({ kind: 'lot-fail' });
+    expect(alert!.summary).toBe(
+      'Lot RICE-VN (Gạo ST25 500 g, Qn 500 g) fails under Circular 21/2014/TT-BKHCN (some figures of its plan unconfirmed): 1 package short by more than 2T',
+    );
+    expect(alert!.details).toMatchObject({ plan: 'vn-circular-21-2014', planUnconfirmed: true, vietnamesePlan: true });
   });
 
   it('stores a package sent again (same client id or position) once, and refuses a gap or an unusable package', async () => {

@@ -43,6 +43,8 @@ beforeEach(async () => {
   await device('n2', 'north', 'gas-detector', ['2025-10-01', '2026-04-01']); // due soon (17 days)
   await device('h1', 'hill', 'barometer', ['2025-01-01', '2026-01-01']); // expired
   await device('s1', 'south', 'barometer'); // none
+  // all four send telemetry (readiness scores checks on schedule only of instruments the gateway has heard from)
+  for (const id of ['n1', 'n2', 'h1', 's1']) api.deps.registry.markSeen(id, Date.parse('2026-03-01T00:00:00Z'));
   const checks = new CheckStore(api.db);
   let seq = 0;
   const check = (device: string, iso: string, decision: CheckResult['decision']) =>
@@ -307,7 +309,7 @@ describe('GET /api/v1/reports/periodic', () => {
     wb.getWorksheet('Báo cáo định kỳ')!.eachRow((row) => cover.set(String(row.getCell(1).value), row.getCell(2).value));
     expect(cover.get('Kỳ báo cáo')).toBe('01/01/2026 – 15/03/2026');
     expect(cover.get('Địa bàn')).toBe('Tất cả địa bàn');
-    expect(cover.get('Số liệu tính đến')).toBe('12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)');
+    expect(cover.get('Số liệu tính đến')).toBe('12:00 ngày 15/03/2026 (giờ Việt Nam, UTC+7)');
     for (const s of json.sections) {
       const ws = wb.getWorksheet(s.label)!;
       const rows = new Map<string, unknown>();
@@ -337,7 +339,7 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(vi.lines.slice(1, 4)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
       'Địa bàn: Hà Nội',
-      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)',
     ]);
     // the code only in the campaign's name, as it was given (beforeEach)
     expect(vi.lines.filter((l) => l.includes('VN-HN'))).toEqual(['Kiểm định cân VN-HN']);
@@ -345,7 +347,7 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(en.lines.slice(1, 4)).toEqual([
       'Period: 01/01/2026 – 31/03/2026',
       'Region: Ha Noi',
-      'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Vietnam time, UTC+7)',
     ]);
     // Bắc Giang, asked for by an admin (the project's VN-BG: ISO 3166-2:VN's VN-54)
     const bg = readPdf(
@@ -359,7 +361,7 @@ describe('GET /api/v1/reports/periodic', () => {
     );
     expect(bg.lines.slice(2, 4)).toEqual([
       'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
-      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)',
     ]);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await (await q1('xlsx', 'en')).arrayBuffer());
@@ -368,8 +370,8 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(cover.slice(1, 5)).toEqual([
       ['Period', '01/01/2026 – 31/03/2026'],
       ['Region', 'Ha Noi', 'VN-HN'],
-      ['Figures as of', 'the end of 31/03/2026 (Asia/Ho_Chi_Minh)'],
-      ['Generated', '10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)'],
+      ['Figures as of', 'the end of 31/03/2026 (Vietnam time, UTC+7)'],
+      ['Generated', '10:00 on 15/04/2026 (Vietnam time, UTC+7)'],
     ]);
   });
 

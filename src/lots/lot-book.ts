@@ -22,6 +22,7 @@ import {
   judgeLot,
   type LotDeclaration,
   type LotJudgement,
+  type LotNote,
   LotNotJudgeableError,
   lotNote,
   type PackageMeasurement,
@@ -29,6 +30,7 @@ import {
   packageLimits,
   packageNet,
   planLot,
+  VIETNAMESE_PLAN,
 } from '../metrology/prepackages.ts';
 import { packageDifferences, type PackageContent } from '../pipeline/resends.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
@@ -423,19 +425,28 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         ...(p.clientId ? { id: p.clientId } : {}),
       };
     });
-    const f = (x: number | null) => (x === null ? '—' : `${Number(x.toFixed(l.unit === 'kg' || l.unit === 'L' ? 5 : 2))} ${l.unit}`);
+    // the mean and its limit as the lot's reasons and view write them: 0.01 g (0.00001 kg), with the decimals that tell them apart
+    const m = meanFigures(j.notes);
     const findings = [
       j.t2 > 0 && `${j.t2} package${j.t2 === 1 ? '' : 's'} short by more than 2T`,
       j.t1 > j.allowedT1 && `${j.t1} T1 package${j.t1 === 1 ? '' : 's'} (the plan allows ${j.allowedT1})`,
-      j.mean !== null && j.averageLimit !== null && j.mean < j.averageLimit && `mean ${f(j.mean)} below ${f(j.averageLimit)}`,
+      m && m.mean < m.limit && `mean ${m.mean} ${l.unit} below ${m.limit} ${l.unit}`,
     ].filter(Boolean);
+    // a verdict under another plan than Vietnam's (Circular 21/2014, unconfirmed in the plans file) says so
+    const planName = this.plans.plans.find((p) => p.id === j.plan)?.name ?? j.plan;
+    const under =
+      j.plan !== VIETNAMESE_PLAN
+        ? ` under plan "${planName}" (${this.plans.vietnamesePlanConfirmed ? 'not' : 'not yet'} under Circular 21/2014/TT-BKHCN)`
+        : j.planUnconfirmed
+          ? ` under Circular 21/2014/TT-BKHCN (some figures of its plan unconfirmed)`
+          : '';
     this.alerts.raise({
       tenant: l.tenant,
       device,
       kind: 'lot-fail',
       key: l.id,
       severity: 'critical',
-      summary: `Lot ${l.id} (${l.product}, Qn ${l.nominal} ${l.unit}) fails: ${findings.join('; ') || 'see the reasons'}`,
+      summary: `Lot ${l.id} (${l.product}, Qn ${l.nominal} ${l.unit}) fails${under}: ${findings.join('; ') || 'see the reasons'}`,
       details: {
         lot: l.id,
         product: l.product,
@@ -443,6 +454,10 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         unit: l.unit,
         lotSize: l.lotSize,
         plan: j.plan,
+        planName,
+        planUnconfirmed: j.planUnconfirmed,
+        // false: the verdict is another plan's than the Circular's, whose sample and verdict may differ
+        vietnamesePlan: j.plan === VIETNAMESE_PLAN,
         sampleSize: j.sampleSize,
         measured: j.measured,
         tolerableDeficiency: j.tolerableDeficiency,
@@ -450,9 +465,10 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
         t2: j.t2,
         allowedT1: j.allowedT1,
         shortPackages: short,
-        mean: cleaned(j.mean),
-        stdDev: cleaned(j.stdDev),
-        averageLimit: cleaned(j.averageLimit),
+        // as the summary and the reasons write them (the lot's view has them unrounded)
+        mean: m?.mean ?? cleaned(j.mean),
+        stdDev: m?.s ?? cleaned(j.stdDev),
+        averageLimit: m?.limit ?? cleaned(j.averageLimit),
         scale: scale.id,
         scaleSuitable: scale.suitable,
         reasons: notes.map(lotViewNoteText),
@@ -590,6 +606,19 @@ function declared(l: StoredLot) {
     ...(l.averageTare !== undefined ? { averageTare: l.averageTare } : {}),
     ...(l.density !== undefined ? { density: l.density } : {}),
   };
+}
+
+/**
+ * The mean and its limit (Qn − λ·s, or Qn) as the lot's mean note writes them (prepackages.ts meanNote: to
+ * 0.01 g or mL, 0.00001 kg or L, with the decimals that tell the two apart), and s with them; null before the
+ * mean sample is complete.
+ */
+function meanFigures(notes: readonly LotNote[]): { mean: number; limit: number; s?: number } | null {
+  for (const n of notes) {
+    if (n.key === 'meanBelowLimit' || n.key === 'meanMeetsLimit') return { mean: n.values.mean, limit: n.values.limit, s: n.values.s };
+    if (n.key === 'meanBelowNominal' || n.key === 'meanMeetsNominal') return { mean: n.values.mean, limit: n.values.Qn };
+  }
+  return null;
 }
 
 /** A statistic without binary noise (500.7199999999999 → 500.72). */

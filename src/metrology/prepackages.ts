@@ -524,7 +524,7 @@ function formatIn(unit: string, extra = 0): (x: number) => string {
 }
 
 /** The Vietnamese plan's id in the plan data (devices/prepackages/sampling-plans.json). */
-const VIETNAMESE_PLAN = 'vn-circular-21-2014';
+export const VIETNAMESE_PLAN = 'vn-circular-21-2014';
 
 /**
  * A lot measured whole (n = N) and passed by another plan, which the Vietnamese rule would not pass:

@@ -2,6 +2,7 @@
 // (src/console/i18n-vi.js, i18n-en.js), so the overview page, the JSON, the XLSX and the PDF say
 // the same thing and a label is written once. They are plain browser modules, read here at load.
 import type { FiguresContext } from './figures.ts';
+import { offsetAt } from '../ingest/time-zone.ts';
 import { provinceName } from './provinces.ts';
 
 export type Lang = 'vi' | 'en';
@@ -35,4 +36,28 @@ export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang
 /** True when both languages have the key (tests, and checks of new sections). */
 export function hasLabel(key: string): boolean {
   return word('en', key) !== undefined && word('vi', key) !== undefined;
+}
+
+/** Time zones a report names in its reader's words; any other by its IANA name. */
+const ZONE_NAMES: Record<string, Record<Lang, string>> = {
+  'Asia/Ho_Chi_Minh': { vi: 'giờ Việt Nam', en: 'Vietnam time' },
+  'Asia/Saigon': { vi: 'giờ Việt Nam', en: 'Vietnam time' },
+};
+
+/** A zone's offset from UTC at `t`, as a paper writes it: UTC+7, UTC+5:30, UTC−3, UTC+0. */
+export function utcOffset(zone: string, t: number): string {
+  const minutes = Math.round(offsetAt(zone, t) / 60_000);
+  const h = Math.floor(Math.abs(minutes) / 60);
+  const m = Math.abs(minutes) % 60;
+  return `UTC${minutes < 0 ? '−' : '+'}${h}${m ? `:${String(m).padStart(2, '0')}` : ''}`;
+}
+
+/**
+ * The zone a report's times are in, in `lang`, with its offset at `t`: "giờ Việt Nam, UTC+7" /
+ * "Vietnam time, UTC+7" for Asia/Ho_Chi_Minh; another zone by its IANA name, "Europe/Paris, UTC+1"
+ * (the offset at `t`: summer time counts); UTC as itself.
+ */
+export function zoneName(zone: string, lang: Lang, t: number): string {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 'UTC';
+  return `${ZONE_NAMES[zone]?.[lang] ?? zone}, ${utcOffset(zone, t)}`;
 }

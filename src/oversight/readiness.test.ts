@@ -1,7 +1,7 @@
 // Readiness scores computed by hand from READINESS_RULES (weights 40/30/20/10; checks within 90
 // days; out-of-tolerance resolved within 7 days, drift within 14; alerts of the last 365 days).
 import { describe, expect, it } from 'vitest';
-import { alertHandling, rankReadiness, type ReadinessInput } from './readiness.ts';
+import { alertHandling, rankReadiness, telemetryOf, type ReadinessInput } from './readiness.ts';
 import { SMALL_FLEET } from './test-fleet.ts';
 
 const NOW = SMALL_FLEET.period.asOf;
@@ -86,6 +86,47 @@ describe('readiness', () => {
       ['a', 100, 1],
       ['b', 100, 1],
       ['c', 100, 1],
+    ]);
+  });
+
+  it('leaves the instruments that send no telemetry out of the checks on schedule', () => {
+    const scale = (id: string, tenant: string) => ({ id, tenant, type: 'scale', state: 'valid' as const, validUntil: at(200) });
+    const fleet: ReadinessInput = {
+      asOf: NOW,
+      enterprises: [
+        { id: 'market', name: 'Tiểu thương Chợ Vôi', region: 'VN-BG' },
+        { id: 'shop', name: 'Shop', region: 'VN-BG' },
+      ],
+      // the market's three scales were verified by a campaign and have never been heard from; the
+      // shop's first three send telemetry (s1 checked), its last two do not (s4 has an inspector's check)
+      instruments: [scale('m1', 'market'), scale('m2', 'market'), scale('m3', 'market'), ...['s1', 's2', 's3', 's4', 's5'].map((id) => scale(id, 'shop'))],
+      recentChecks: new Map([
+        ['s1', 6],
+        ['s4', 1],
+      ]),
+      alerts: [],
+      telemetry: telemetryOf([
+        { id: 's1', lastSeenAt: at(-1) },
+        { id: 's2', lastSeenAt: at(-40) },
+        { id: 's3', lastSeenAt: at(-200) },
+        { id: 's4', lastSeenAt: null },
+        { id: 's5' },
+        { id: 'm1' },
+      ]),
+    };
+    const [market, shop] = ['market', 'shop'].map((t) => rankReadiness(fleet).find((r) => r.tenant === t)!);
+    // market: no instrument to expect checks of, the part has no basis (as without instruments): 40·100 / 40 = 100
+    expect(market.parts.checksOnSchedule).toEqual({ share: null, numerator: 0, denominator: 0, weight: 30 });
+    expect(market.score).toBe(100);
+    // shop: 1 of the 3 that send telemetry checked: (40·100 + 30·33.3) / 70 = 4999 / 70 = 71.4 → 71
+    expect(shop.parts.checksOnSchedule).toEqual({ share: 33.3, numerator: 1, denominator: 3, weight: 30 });
+    expect(shop.score).toBe(71);
+    // told nothing of telemetry, every instrument is expected to send checks: market (40·100 + 30·0) / 70 = 57.1 → 57;
+    // shop 2 of 5 (s4's inspector check counts then): (40·100 + 30·40) / 70 = 74.3 → 74
+    const blind = rankReadiness({ ...fleet, telemetry: undefined });
+    expect(blind.map((r) => [r.tenant, r.score, r.parts.checksOnSchedule.denominator])).toEqual([
+      ['shop', 74, 5],
+      ['market', 57, 3],
     ]);
   });
 });

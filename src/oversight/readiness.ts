@@ -13,7 +13,10 @@ import { enterpriseStanding, type Enterprise, type Instrument } from './figures.
  * - checkWithinDays: an instrument is checked on schedule when it had at least one check against a
  *   reference in the last this many days. One look-back for every type: the profiles give a legal
  *   verification interval, not an interval between checks, and 90 days is the longest check
- *   interval of the shipped fleets with room to spare.
+ *   interval of the shipped fleets with room to spare. Only instruments that send telemetry are
+ *   expected to send checks: one that never did (a market trader's scale registered by a
+ *   verification campaign) is left out of the part, as an enterprise of such instruments only has
+ *   no basis for it.
  * - alertDeadlineDays: a drift or out-of-tolerance alert is handled in time when it is resolved
  *   within this many days of opening; one still open past its deadline is late; one still open
  *   within it is not judged yet.
@@ -42,6 +45,11 @@ export interface ReadinessInput {
   instruments: readonly Instrument[];
   /** Checks per device within the last checkWithinDays before asOf. */
   recentChecks: ReadonlyMap<string, number>;
+  /**
+   * The instruments that send telemetry (the gateway has heard from them: telemetryOf): the others
+   * are left out of checksOnSchedule. Absent: every instrument is expected to send its checks.
+   */
+  telemetry?: ReadonlySet<string>;
   alerts: readonly AlertTimes[];
   /** Per enterprise; absent when there is no lots store (the part is then left out for all). */
   lots?: ReadonlyMap<string, LotTally>;
@@ -74,6 +82,13 @@ function part(numerator: number, denominator: number, weight: number): Readiness
   return { share: denominator > 0 ? Math.round((numerator / denominator) * 1000) / 10 : null, numerator, denominator, weight };
 }
 
+/** The instruments that send telemetry, for ReadinessInput.telemetry: those the gateway has heard from (a last-seen time). */
+export function telemetryOf(devices: Iterable<{ id: string; lastSeenAt?: string | null }>): Set<string> {
+  const out = new Set<string>();
+  for (const d of devices) if (d.lastSeenAt) out.add(d.id);
+  return out;
+}
+
 /** Handled in time, late, or not judged yet (open within its deadline / not a judged kind / outside the window). */
 export function alertHandling(a: AlertTimes, asOf: number, rules: ReadinessRules = READINESS_RULES): 'in-time' | 'late' | null {
   const deadline = rules.alertDeadlineDays[a.kind];
@@ -102,12 +117,13 @@ export function rankReadiness(input: ReadinessInput, rules: ReadinessRules = REA
   const items: ReadinessItem[] = input.enterprises.map((e) => {
     const mine = byTenant.get(e.id) ?? [];
     const verified = mine.filter((i) => i.state === 'valid' || i.state === 'due-soon').length;
-    const checked = mine.filter((i) => (input.recentChecks.get(i.id) ?? 0) > 0).length;
+    const reporting = input.telemetry ? mine.filter((i) => input.telemetry!.has(i.id)) : mine;
+    const checked = reporting.filter((i) => (input.recentChecks.get(i.id) ?? 0) > 0).length;
     const h = handling.get(e.id) ?? { inTime: 0, late: 0 };
     const lots = input.lots?.get(e.id) ?? { lots: 0, passed: 0 };
     const parts: Record<PartId, ReadinessPart> = {
       verification: part(verified, mine.length, w.verification),
-      checksOnSchedule: part(checked, mine.length, w.checksOnSchedule),
+      checksOnSchedule: part(checked, reporting.length, w.checksOnSchedule),
       alertsHandled: part(h.inTime, h.inTime + h.late, w.alertsHandled),
       lotsPassed: part(lots.passed, lots.lots, w.lotsPassed),
     };

@@ -5,7 +5,7 @@ import PDFDocument from 'pdfkit';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
-import { translate, type Lang } from './labels.ts';
+import { translate, type Lang, zoneName } from './labels.ts';
 import { asOfReading, localDateTime } from './period.ts';
 import { provinceTitle } from './provinces.ts';
 
@@ -53,6 +53,8 @@ export interface Cover {
   asOf: string;
   /** When the report was made, the zone's time. */
   generated: string;
+  /** The zone those times are in, in the report's language: "giờ Việt Nam, UTC+7" / "Vietnam time, UTC+7". */
+  zone: string;
 }
 
 export function coverOf(f: FleetFigures, lang: Lang, period: { from: string; to: string }): Cover {
@@ -69,6 +71,7 @@ export function coverOf(f: FleetFigures, lang: Lang, period: { from: string; to:
     region: f.region ? provinceTitle(f.region, lang, period.to) : t('allRegions'),
     asOf: 'endOf' in reading ? t('report.endOfDay', { date: numericDate(reading.endOf) }) : at(f.asOf),
     generated: at(f.generatedAt),
+    zone: zoneName(f.timeZone, lang, Date.parse(f.generatedAt)),
   };
 }
 
@@ -105,7 +108,7 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   const cover = coverOf(f, lang, o.period);
   doc.text(`${t('report.period')}: ${cover.period}`);
   doc.text(`${t('report.region')}: ${cover.region}`);
-  doc.text(`${t('report.figuresAsOf')} ${cover.asOf} · ${t('report.generated')}: ${cover.generated} (${f.timeZone})`);
+  doc.text(`${t('report.figuresAsOf')} ${cover.asOf} · ${t('report.generated')}: ${cover.generated} (${cover.zone})`);
   doc.text(t('report.source'));
   for (const s of f.sections) section(doc, s, lang, t);
 

@@ -37,8 +37,8 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
   const c = coverOf(f, lang, period);
   cover.addRow([t('report.period'), c.period]);
   cover.addRow(f.region ? [t('report.region'), c.region, f.region] : [t('report.region'), c.region]);
-  cover.addRow([t('report.figuresAsOf'), `${c.asOf} (${f.timeZone})`]);
-  cover.addRow([t('report.generated'), `${c.generated} (${f.timeZone})`]);
+  cover.addRow([t('report.figuresAsOf'), `${c.asOf} (${c.zone})`]);
+  cover.addRow([t('report.generated'), `${c.generated} (${c.zone})`]);
   cover.addRow([t('report.source')]);
   cover.getColumn(1).width = 28;
   cover.getColumn(2).width = 40;

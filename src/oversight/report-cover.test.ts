@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readPdf } from '../../test/support/pdf-text.ts';
 import type { CampaignsSummary, InspectionSummary } from '../inspections/summary.ts';
 import { buildFigures, hrefWith, type FleetFacts, type FleetFigures } from './figures.ts';
-import { labeller, type Lang } from './labels.ts';
+import { labeller, type Lang, zoneName } from './labels.ts';
 import { monthsOf, periodBound, type Period } from './period.ts';
 import { figuresPdf } from './render-pdf.ts';
 import { figuresXlsx } from './render-xlsx.ts';
@@ -67,7 +67,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
       'Báo cáo định kỳ về phương tiện đo',
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
       'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
-      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)',
       'MAG — Cổng đảm bảo đo lường',
     ]);
     // the enterprises', inspections' and campaigns' region columns name it too; the code is nowhere
@@ -82,7 +82,7 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
       'Periodic report on measuring instruments',
       'Period: 01/01/2026 – 31/03/2026',
       'Region: Bac Giang (part of Bac Ninh since 1 July 2025)',
-      'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)',
+      'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Vietnam time, UTC+7)',
       'MAG, the Measurement Assurance Gateway',
     ]);
     expect(lines.filter((l) => l === 'Bac Giang')).toHaveLength(3);
@@ -95,8 +95,8 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
       ['Báo cáo định kỳ về phương tiện đo'],
       ['Kỳ báo cáo', '01/01/2026 – 31/03/2026'],
       ['Địa bàn', 'Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)', 'VN-BG'],
-      ['Số liệu tính đến', 'hết ngày 31/03/2026 (Asia/Ho_Chi_Minh)'],
-      ['Thời điểm lập', '10:00 ngày 15/04/2026 (Asia/Ho_Chi_Minh)'],
+      ['Số liệu tính đến', 'hết ngày 31/03/2026 (giờ Việt Nam, UTC+7)'],
+      ['Thời điểm lập', '10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)'],
       ['MAG — Cổng đảm bảo đo lường'],
     ]);
     const table = rowsOf(wb.getWorksheet('Doanh nghiệp')!).slice(-2);
@@ -108,8 +108,8 @@ describe('the report for the first quarter of 2026 in Bắc Giang, taken on 15 A
     expect(rowsOf(en.worksheets[0]).slice(1, 5)).toEqual([
       ['Period', '01/01/2026 – 31/03/2026'],
       ['Region', 'Bac Giang (part of Bac Ninh since 1 July 2025)', 'VN-BG'],
-      ['Figures as of', 'the end of 31/03/2026 (Asia/Ho_Chi_Minh)'],
-      ['Generated', '10:00 on 15/04/2026 (Asia/Ho_Chi_Minh)'],
+      ['Figures as of', 'the end of 31/03/2026 (Vietnam time, UTC+7)'],
+      ['Generated', '10:00 on 15/04/2026 (Vietnam time, UTC+7)'],
     ]);
   });
 
@@ -131,15 +131,31 @@ describe('a report taken before its period ended', () => {
     expect((await pdfText(figures(soFar, 'vi', now), 'vi', days)).slice(1, 4)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 15/03/2026',
       'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
-      'Số liệu tính đến 12:00 ngày 15/03/2026 · Thời điểm lập: 12:00 ngày 15/03/2026 (Asia/Ho_Chi_Minh)',
+      'Số liệu tính đến 12:00 ngày 15/03/2026 · Thời điểm lập: 12:00 ngày 15/03/2026 (giờ Việt Nam, UTC+7)',
     ]);
     expect((await pdfText(figures(soFar, 'en', now), 'en', days))[3]).toBe(
-      'Figures as of 12:00 on 15/03/2026 · Generated: 12:00 on 15/03/2026 (Asia/Ho_Chi_Minh)',
+      'Figures as of 12:00 on 15/03/2026 · Generated: 12:00 on 15/03/2026 (Vietnam time, UTC+7)',
     );
   });
 
   it('prints a region the table lacks as its code, and all regions when none was asked for', async () => {
     expect((await pdfText(figures(facts(soFar.period, 'VN-XX'), 'vi', now), 'vi', days))[2]).toBe('Địa bàn: VN-XX');
     expect((await pdfText(figures(facts(soFar.period, null), 'en', now), 'en', days))[2]).toBe('Region: All regions');
+  });
+});
+
+describe('the zone a report names', () => {
+  it("names Vietnam's zone in the report's language, and another by its IANA name, each with its offset then", async () => {
+    const t = Date.parse('2026-07-15T03:00:00Z');
+    expect([zoneName(ZONE, 'vi', t), zoneName(ZONE, 'en', t)]).toEqual(['giờ Việt Nam, UTC+7', 'Vietnam time, UTC+7']);
+    // summer and winter time; half hours; west of Greenwich
+    expect(zoneName('Europe/Paris', 'vi', t)).toBe('Europe/Paris, UTC+2');
+    expect(zoneName('Europe/Paris', 'en', Date.parse('2026-01-15T03:00:00Z'))).toBe('Europe/Paris, UTC+1');
+    expect(zoneName('Asia/Kolkata', 'en', t)).toBe('Asia/Kolkata, UTC+5:30');
+    expect(zoneName('America/Sao_Paulo', 'vi', t)).toBe('America/Sao_Paulo, UTC−3');
+    expect(zoneName('UTC', 'vi', t)).toBe('UTC');
+    // on the report: a Tokyo gateway's
+    const q1 = facts({ from: FROM, to: END, asOf: END, zone: 'Asia/Tokyo' });
+    expect((await pdfText(figures(q1, 'vi'), 'vi'))[3]).toMatch(/ \(Asia\/Tokyo, UTC\+9\)$/);
   });
 });

@@ -70,6 +70,16 @@ describe('npm run demo', () => {
     expect(months.length).toBeGreaterThanOrEqual(8);
     const devices = await fetch(`${api}/api/v1/devices`, { headers: { authorization: `Bearer ${admin}` } });
     expect(((await devices.json()) as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(10);
+    // the inspector's token has every region of the demo fleet: it sees every enterprise the admin does
+    // (Bắc Ninh's profile projector shop among them), the market traders' tenants of its campaign too
+    const tenants = async (token: string) =>
+      ((await (await fetch(`${api}/api/v1/tenants`, { headers: { authorization: `Bearer ${token}` } })).json()) as { items: { id: string }[] }).items
+        .map((t) => t.id)
+        .sort();
+    const seen = await tenants(inspector);
+    expect(seen).toEqual(await tenants(admin));
+    expect(seen).toEqual(expect.arrayContaining(['bn-cokhi', 'bacgiang-cho', 'mkt-vn-bg-cho-chu-phuong-chu']));
+    expect(out).toMatch(/inspector token\s+\S+\s+\(regions VN-BG, VN-BN, VN-HN, VN-TN, VN-TTH\)/);
 
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

@@ -123,7 +123,8 @@ describe('lots of prepackages over MQTT and the API', () => {
           device: 'cw-1',
           key: 'T2-1',
           severity: 'critical',
-          summary: 'Lot T2-1 (Gạo ST25 500 g, Qn 500 g) fails: 1 package short by more than 2T',
+          summary:
+            'Lot T2-1 (Gạo ST25 500 g, Qn 500 g) fails under plan "EU/UK reference test, single sampling" (not yet under Circular 21/2014/TT-BKHCN): 1 package short by more than 2T',
         }),
       ]);
       expect(alerts[0].details).toMatchObject({ t1: 1, t2: 1, shortPackages: [{ position: 10, net: 469, shortBy: 31, t2: true, device: 'cw-1' }] });
