@@ -435,6 +435,105 @@ describe('an inspection record', () => {
     expect(en).toContain('Does not conform (calibration label not valid; calibration certificate not valid)');
   });
 
+  it('keeps the alerts unresolved on an instrument when it was entered, answers and prints them; ends as a biên bản, what came after under its own heading', async () => {
+    // the authority's proving measure, registered and calibrated: the checks are traceable
+    const pm = { id: 'PM-20L-07', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II', serial: 'BC-07' };
+    expect((await api.call('POST', '/api/v1/standards', { body: pm })).status).toBe(201);
+    const hc = { number: 'HC-07', issuedBy: 'VMI', issuedAt: '2025-06-01', validUntil: '2026-06-01', uncertainty: 0.004, traceableTo: 'VMI' };
+    expect((await api.call('POST', '/api/v1/standards/PM-20L-07/certificates', { body: hc })).status).toBe(201);
+    const id = await open(); // 09:30 on 15 March in Vietnam
+    // the first examination fails the in-trade rule: the out-of-tolerance alert opens with the check, after the facts were taken
+    const failing = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.12)]) });
+    expect(failing.body.facts.unresolvedAlerts).toEqual([]);
+    const [oot] = (await api.call('GET', '/api/v1/alerts?device=fd-dt-2&kind=out-of-tolerance', { token: op.station })).body.items;
+    expect((await api.call('POST', `/api/v1/alerts/${oot.id}/ack`, { token: op.station, body: { note: 'Đã mời đơn vị hiệu chỉnh' } })).status).toBe(200);
+    // adjusted on the spot, examined again at 10:10: it conforms, the alert is not resolved yet
+    now = new Date('2026-03-15T03:10:00Z');
+    const again = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.02)]) });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    const kept = {
+      id: oot.id,
+      kind: 'out-of-tolerance',
+      key: 'Qmax',
+      severity: 'critical',
+      state: 'acknowledged',
+      since: '2026-03-15T02:30:00.000Z',
+      summary: 'Check fail (point Qmax, in service): error 0.12 L against MPE ±0.09 L (U = 0.007024)',
+      // the check's evidence, as the alert holds it: +0.12 L against ±0.09 L, U = 0.007024 L
+      check: {
+        at: '2026-03-15T02:30:00.000Z',
+        error: expect.closeTo(0.12, 10),
+        mpe: expect.closeTo(0.09, 10),
+        uncertainty: expect.closeTo(0.007024, 6),
+        unit: 'L',
+        decision: 'fail',
+        point: 'Qmax',
+        regime: 'inService',
+      },
+    };
+    expect(again.body).toMatchObject({ verdict: 'pass', facts: { unresolvedAlerts: [kept] } });
+    // an alert resolved before an instrument is entered is not on it
+    expect((await api.call('POST', `/api/v1/alerts/${oot.id}/resolve`, { token: op.station, body: { reason: 'adjusted' } })).status).toBe(200);
+    now = new Date('2026-03-15T03:20:00Z');
+    const third = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.02)]) });
+    expect(third.body.facts.unresolvedAlerts).toEqual([]);
+    // a finding answered during the inspection, one after the record ended
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description: 'Bảng niêm yết giá mờ' } });
+    await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'violation', description: 'Kẹp chì cột số 1 bị đứt' } });
+    await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'Đã thay bảng niêm yết giá' } });
+    now = new Date('2026-03-15T04:00:00Z'); // 11:00
+    const closed = await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} });
+    now = new Date('2026-03-16T01:00:00Z'); // 08:00 the next day
+    await api.call('POST', `/api/v1/findings/${id}-F2/answer`, { token: op.station, body: { text: 'Đã mời tổ chức kiểm định niêm phong lại' } });
+    now = new Date('2026-03-20T02:30:00Z');
+    await api.call('POST', `/api/v1/findings/${id}-F2/close`, { token: insp.bg, body: { reason: 'Đã niêm phong lại' } });
+
+    // the record answers the alerts as they were at the inspection, whatever became of them; its fingerprint holds
+    const record = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
+    expect(record.items.map((x: { facts: { unresolvedAlerts: unknown[] } }) => x.facts.unresolvedAlerts)).toEqual([[], [kept], []]);
+    expect(recordHash(record)).toBe(closed.body.recordHash);
+    const pdf = async (lang: string) =>
+      readPdf(
+        Buffer.from(
+          await (
+            await api.app.request(`/api/v1/inspections/${id}/record.pdf?lang=${lang}`, { headers: { authorization: `Bearer ${op.station}` } })
+          ).arrayBuffer(),
+        ),
+      ).text.replace(/\s+/g, ' ');
+    const vi = await pdf('vi');
+    expect(vi).toContain(
+      'Căn cứ Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011; Căn cứ Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường, được sửa đổi, bổ sung bởi Thông tư số 10/2022/TT-BKHCN ngày 28 tháng 7 năm 2022; Căn cứ Thông tư 15/2015/TT-BKHCN.',
+    );
+    expect(vi).toContain(
+      'Cảnh báo chưa xử lý lúc kiểm tra: vượt sai số cho phép (Qmax), từ 15/03/2026, cơ sở đã tiếp nhận, phép kiểm tra lúc 09:30 ngày 15/03/2026: sai số +0,12 L, sai số cho phép ±0,09 L.',
+    );
+    expect(vi).toContain('Kết luận: Phù hợp (cảnh báo vượt sai số chưa xử lý) 3. fd-dt-2');
+    expect(vi.match(/Cảnh báo chưa xử lý lúc kiểm tra/g)).toHaveLength(1);
+    expect(vi).toContain(
+      'Biên bản kết thúc vào hồi 11 giờ 00 phút, ngày 15/03/2026. ' +
+        `Mã xác thực (SHA-256): ${closed.body.recordHash} ` +
+        'Biên bản được lập thành 02 bản có giá trị pháp lý như nhau, cơ sở được kiểm tra giữ 01 bản, đoàn kiểm tra giữ 01 bản. ' +
+        'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên. ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA',
+    );
+    // F2 stood open when the record ended: its answer and closing come after the signatures, dated
+    expect(vi).toContain('F2 Vi phạm — Kẹp chì cột số 1 bị đứt — đang xử lý');
+    expect(vi).toContain(
+      'Nguyễn Văn Hùng Trần Thị Lan DIỄN BIẾN SAU KHI LẬP BIÊN BẢN ' +
+        'Lúc 08:00 ngày 16/03/2026 — F2 — Trả lời của cơ sở (operator-cxd-duc-thang): Đã mời tổ chức kiểm định niêm phong lại ' +
+        'Lúc 09:30 ngày 20/03/2026 — F2 — Đoàn kiểm tra kết thúc xử lý (inspector-VN-BG): Đã niêm phong lại',
+    );
+    const en = await pdf('en');
+    expect(en).toContain(
+      'Alerts unresolved at the inspection: out of tolerance (Qmax), since 15/03/2026, acknowledged by the establishment, check of 15/03/2026 at 09:30: error +0.12 L against MPE ±0.09 L.',
+    );
+    expect(en).toContain('Conclusion: Conforms (out-of-tolerance alert unresolved)');
+    expect(en).toContain('The record ended at 11:00 on 15/03/2026.');
+    expect(en).toContain('The record is made in 02 copies of equal legal value: the establishment inspected keeps 01, the inspection team 01.');
+    expect(en).toContain(
+      "AFTER THE RECORD WAS CLOSED 16/03/2026 at 08:00 — F2 — Establishment's answer (operator-cxd-duc-thang): Đã mời tổ chức kiểm định niêm phong lại",
+    );
+  });
+
   it("summarises the period's inspections of a region for the periodic report", async () => {
     const id = await open();
     await api.call('POST', `/api/v1/inspections/${id}/items`, {

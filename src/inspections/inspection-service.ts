@@ -26,8 +26,10 @@ import type { Logger } from '../log.ts';
 import { localDay, validFrom } from '../oversight/period.ts';
 import { provinceOf } from '../oversight/provinces.ts';
 import { itemVerdict } from './verdict.ts';
+import { alertsAtInspection } from './alerts-at-inspection.ts';
+import type { Alert } from '../alerts/alert-book.ts';
 import type { InspectionSummary } from './summary.ts';
-import type { Amendment, Campaign, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, Seal } from './types.ts';
+import type { Amendment, Campaign, Finding, FindingKind, Inspection, InspectionItem, InspectionRecord, ItemFacts, Seal } from './types.ts';
 
 /** What the record does not allow: the route answers it as 400, 404 or 409. */
 export class Refusal extends Error {
@@ -242,20 +244,28 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
     }
     const now = this.deps.now();
     const checks = this.evaluateChecks(device, profile, input.checks ?? [], now);
-    const facts = {
-      sealsIntact: input.sealsIntact,
-      verificationMarkValid: input.verificationMarkValid,
-      certificateValid: input.certificateValid,
-      ...(input.priceDisplayCorrect !== undefined ? { priceDisplayCorrect: input.priceDisplayCorrect } : {}),
-      ...(input.notes ? { notes: input.notes } : {}),
-      verification: this.deps.assurance.verificationOf(device, now.getTime()),
-    };
-    const { verdict, reasons } = itemVerdict(facts, checks);
-    // the item and its checks in the instrument's history: both or neither
-    const stored = st.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
-      for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
+    // MAG's alerts on it unresolved now, before this visit's checks are judged (what they raise is on
+    // the record as the checks themselves): with the registry's standing, the facts of the inspection
+    const unresolved = st.alertsUnresolvedAt(device.id, now) as Awaitable<Alert[]>;
+    const stored = after(unresolved, (alerts) => {
+      const facts: ItemFacts = {
+        sealsIntact: input.sealsIntact,
+        verificationMarkValid: input.verificationMarkValid,
+        certificateValid: input.certificateValid,
+        ...(input.priceDisplayCorrect !== undefined ? { priceDisplayCorrect: input.priceDisplayCorrect } : {}),
+        ...(input.notes ? { notes: input.notes } : {}),
+        verification: this.deps.assurance.verificationOf(device, now.getTime()),
+        unresolvedAlerts: alertsAtInspection(alerts, now),
+      };
+      // the verdict is the inspector's: their checks and what they saw, not MAG's alerts (the record shows those beside it)
+      const { verdict, reasons } = itemVerdict(facts, checks);
+      // the item and its checks in the instrument's history: both or neither
+      return st.addItem({ inspection: i.id, device: device.id, facts, verdict, reasons, recordedBy: actor }, checks, now, (numbered) => {
+        for (const c of numbered) this.deps.assurance.recordCheck(device, c, now);
+      }) as Awaitable<InspectionItem>;
     });
-    return after(stored as Awaitable<InspectionItem>, (item) => {
+    return after(stored, (item) => {
+      const { verdict, reasons } = item;
       this.audit(actor, 'inspection.item', i.id, {
         tenant: i.tenant,
         device: device.id,
@@ -263,6 +273,7 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
         verdict,
         reasons,
         checks: item.checks.map((c) => ({ seq: c.seq, error: c.error, mpe: c.mpe, legal: c.legal })),
+        unresolvedAlerts: item.facts.unresolvedAlerts?.map((a) => ({ id: a.id, kind: a.kind, since: a.since })),
       });
       return { item, device };
     });
@@ -590,7 +601,8 @@ export type HashedRecord = Omit<InspectionRecord, 'items'> & {
  * API shows: the API's times are ISO strings, the hash was defined before they were), so a record
  * hashes the same read from the store or from the API, and one closed before hashes as it did.
  * A member the record lacks is left out, not written null: a record closed before the header had
- * `authority`, `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then.
+ * `authority`, `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then,
+ * and so does one whose items were recorded before their facts kept MAG's `unresolvedAlerts`.
  */
 export function recordHash(r: HashedRecord): string {
   const { recordHash: _h, amendments: _a, findings, items, ...content } = r;

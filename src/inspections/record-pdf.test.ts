@@ -1,10 +1,20 @@
 // The printed inspection record: both languages say the same things, times are the tenant's,
 // people are named, and a long record runs onto numbered pages with DejaVu Sans embedded.
 import { describe, expect, it } from 'vitest';
-import { MAX_PRINTED_CHARS, actorName, distinguishing, printable, recordDateLine, recordPlace, recordTime, renderRecordPdf } from './record-pdf.ts';
+import {
+  MAX_PRINTED_CHARS,
+  actorName,
+  distinguishing,
+  legalBasisLines,
+  printable,
+  recordDateLine,
+  recordPlace,
+  recordTime,
+  renderRecordPdf,
+} from './record-pdf.ts';
 import { readPdf } from '../../test/support/pdf-text.ts';
 import { RECORD_WORDS } from './record-words.ts';
-import type { InspectionItem, InspectionRecord } from './types.ts';
+import type { Finding, InspectionItem, InspectionRecord } from './types.ts';
 
 /** An open record at a station in Bắc Giang, opened 09:30 on 15 March 2026 there, with these items. */
 const openRecord = (id: string, items: InspectionItem[]): InspectionRecord => ({
@@ -417,5 +427,297 @@ describe('printable', () => {
     const cut = printable('word '.repeat(2000), more);
     expect(cut.endsWith(' (+2000)')).toBe(true);
     expect(cut.length).toBe(MAX_PRINTED_CHARS + ' (+2000)'.length);
+  });
+});
+
+describe('a closed record: the legal basis, MAG alerts unresolved at the inspection, the closing and what came after', () => {
+  // a dispenser with MAG alerts unresolved since June 2025 (an out-of-tolerance one of its own check at
+  // Qmax, acknowledged, and a conditional pass at the MMQ), found conforming by the inspector's check on
+  // 31 January 2026 (08:30 in Hà Nội); closed at 10:35; one finding answered during the inspection,
+  // another answered after it; both closed weeks later
+  const check = {
+    seq: -1,
+    ts: Date.parse('2026-01-31T01:50:00Z'),
+    unit: 'L',
+    indicated: 20.02,
+    corrected: 20.02,
+    reference: 20,
+    error: 0.02,
+    relativeError: 0.001,
+    mpe: 0.09,
+    uncertainty: 0.007,
+    en: 0.3,
+    legal: 'pass' as const,
+    decision: 'pass' as const,
+    regime: 'inService' as const,
+    standardId: 'TDC-PM-20L-01',
+    point: 'Qmax',
+  };
+  const finding = (n: number, f: Partial<Finding>): Finding => ({
+    id: `BBKT-2026-0004-F${n}`,
+    inspection: 'BBKT-2026-0004',
+    tenant: 'petrolimex-hn',
+    kind: 'observation',
+    description: '',
+    state: 'closed',
+    openedAt: '2026-01-31T02:40:00.000Z',
+    openedBy: 'inspector:Nguyễn Văn Hùng:t',
+    ...f,
+  });
+  const record: InspectionRecord = {
+    ...openRecord('BBKT-2026-0004', [
+      {
+        id: 1,
+        inspection: 'BBKT-2026-0004',
+        device: 'hn-fd-drift',
+        facts: {
+          sealsIntact: true,
+          verificationMarkValid: true,
+          certificateValid: true,
+          priceDisplayCorrect: true,
+          verification: { state: 'valid', validUntil: '2026-12-01T16:59:59.999Z' },
+          unresolvedAlerts: [
+            {
+              id: 'a-cond',
+              kind: 'conditional',
+              key: 'MMQ',
+              severity: 'warning',
+              state: 'open',
+              since: '2025-06-05T03:00:00.000Z',
+              summary: 'Check conditional pass (point MMQ, in service): error 0.04 L is within MPE ±0.045 but within the guard band U = 0.007',
+              check: { at: '2025-06-05T03:00:00.000Z', error: 0.04, mpe: 0.045, uncertainty: 0.007, unit: 'L', decision: 'conditional-pass', point: 'MMQ' },
+            },
+            {
+              id: 'a-oot',
+              kind: 'out-of-tolerance',
+              key: 'Qmax',
+              severity: 'critical',
+              state: 'acknowledged',
+              since: '2025-06-12T03:00:00.000Z',
+              summary: 'Check fail (point Qmax, in service): error 0.1 L against MPE ±0.09 L (U = 0.007)',
+              check: { at: '2025-06-12T03:00:00.000Z', error: 0.1, mpe: 0.09, uncertainty: 0.007, unit: 'L', decision: 'fail', point: 'Qmax' },
+            },
+            {
+              id: 'a-pred',
+              kind: 'predicted-oot',
+              key: 'point=Qmax,regime=inService',
+              severity: 'warning',
+              state: 'open',
+              since: '2025-06-20T03:00:00.000Z',
+              summary: 'Predicted out of tolerance on 2025-08-01',
+            },
+          ],
+        },
+        verdict: 'pass',
+        reasons: [],
+        checks: [check],
+        recordedAt: '2026-01-31T01:50:00.000Z',
+        recordedBy: 'inspector:Nguyễn Văn Hùng:t',
+      },
+      {
+        id: 2,
+        inspection: 'BBKT-2026-0004',
+        device: 'hn-fd-001',
+        // recorded before MAG kept the alerts: nothing said of them
+        facts: {
+          sealsIntact: true,
+          verificationMarkValid: true,
+          certificateValid: true,
+          verification: { state: 'valid', validUntil: '2026-12-01T16:59:59.999Z' },
+        },
+        verdict: 'pass',
+        reasons: [],
+        checks: [],
+        recordedAt: '2026-01-31T02:10:00.000Z',
+        recordedBy: 'inspector:Nguyễn Văn Hùng:t',
+      },
+    ]),
+    region: 'VN-HN',
+    startedAt: '2026-01-31T01:30:00.000Z',
+    inspectors: ['Nguyễn Văn Hùng', 'Trần Thị Lan'],
+    representative: { name: 'Lê Thị Mai', position: 'Cửa hàng trưởng' },
+    legalBasis: 'Thông tư 15/2015/TT-BKHCN (đo lường, chất lượng trong kinh doanh xăng dầu)',
+    state: 'closed',
+    closedAt: '2026-01-31T03:35:00.000Z',
+    closedBy: 'inspector:Nguyễn Văn Hùng:t',
+    conclusion: 'Cơ sở chấp hành quy định về đo lường.',
+    recordHash: '0123456789abcdef'.repeat(4),
+    findings: [
+      finding(1, {
+        description: 'Bảng niêm yết giá mờ',
+        answer: 'Đã thay bảng niêm yết giá',
+        answeredAt: '2026-02-12T02:00:00.000Z',
+        answeredBy: 'operator:Lê Thị Mai:t',
+        closedAt: '2026-02-20T03:00:00.000Z',
+        closedBy: 'inspector:Nguyễn Văn Hùng:t',
+        closeReason: 'Đã kiểm tra lại bảng giá',
+      }),
+      finding(2, {
+        kind: 'violation',
+        description: 'Kẹp chì cột số 3 bị đứt',
+        openedAt: '2026-01-31T02:45:00.000Z',
+        answer: 'Sẽ mời tổ chức kiểm định niêm phong lại',
+        answeredAt: '2026-01-31T02:55:00.000Z',
+        answeredBy: 'operator:Lê Thị Mai:t',
+        closedAt: '2026-02-25T03:00:00.000Z',
+        closedBy: 'inspector:Nguyễn Văn Hùng:t',
+        closeReason: 'Đã niêm phong lại',
+      }),
+    ],
+  };
+  const render = async (r: InspectionRecord, lang: 'vi' | 'en') =>
+    readPdf(
+      await renderRecordPdf(r, {
+        lang,
+        tenant: { id: 'petrolimex-hn', name: 'Petrolimex Hà Nội', region: 'VN-HN' },
+        devices: new Map([
+          ['hn-fd-drift', { type: 'fuel-dispenser', serial: 'TK-12' }],
+          ['hn-fd-001', { type: 'fuel-dispenser', serial: 'TK-01' }],
+        ]),
+        typeNames: new Map(),
+        timeZone: 'Asia/Ho_Chi_Minh',
+        generatedAt: new Date('2026-03-01T00:00:00Z'),
+      }),
+    ).text.replace(/\s+/g, ' ');
+
+  it('prints them in Vietnamese', async () => {
+    const vi = await render(record, 'vi');
+    // the law and the circular of state inspection of measurement in force that day, then the record's own basis
+    expect(vi).toContain(
+      'Căn cứ Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011; ' +
+        'Căn cứ Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường, được sửa đổi, bổ sung bởi Thông tư số 10/2022/TT-BKHCN ngày 28 tháng 7 năm 2022; ' +
+        'Căn cứ Thông tư 15/2015/TT-BKHCN (đo lường, chất lượng trong kinh doanh xăng dầu). I. THÀNH PHẦN',
+    );
+    // under the instrument: MAG's alerts unresolved at the inspection, oldest first, a check's with its figures
+    expect(vi).toContain(
+      'Cảnh báo chưa xử lý lúc kiểm tra: ' +
+        'đạt có điều kiện (MMQ), từ 05/06/2025, phép kiểm tra lúc 10:00 ngày 05/06/2025: sai số +0,04 L, sai số cho phép ±0,045 L; ' +
+        'vượt sai số cho phép (Qmax), từ 12/06/2025, cơ sở đã tiếp nhận, phép kiểm tra lúc 10:00 ngày 12/06/2025: sai số +0,1 L, sai số cho phép ±0,09 L; ' +
+        'dự báo vượt sai số (Qmax), từ 20/06/2025.',
+    );
+    // the inspector's verdict stands, saying the out-of-tolerance alert beside it
+    expect(vi).toContain('Kết luận: Phù hợp (cảnh báo vượt sai số chưa xử lý) 2. hn-fd-001');
+    // the instrument recorded before MAG kept alerts: its verdict alone
+    expect(vi).toMatch(/2\. hn-fd-001 .* Kết luận: Phù hợp III\./);
+    expect(vi.match(/Cảnh báo chưa xử lý lúc kiểm tra/g)).toHaveLength(1);
+    // the findings as they stood at 10:35: F1 not answered yet, F2 answered during the inspection
+    expect(vi).toContain('F1 Ghi nhận — Bảng niêm yết giá mờ — đang xử lý');
+    expect(vi).toContain('F2 Vi phạm — Kẹp chì cột số 3 bị đứt Trả lời của cơ sở: Sẽ mời tổ chức kiểm định niêm phong lại — cơ sở đã trả lời');
+    // the closing, as a biên bản ends: the time it ended, the copies, the reading out, the signatures
+    expect(vi).toContain('IV. KẾT LUẬN Cơ sở chấp hành quy định về đo lường.');
+    expect(vi).toContain(
+      'Biên bản kết thúc vào hồi 10 giờ 35 phút, ngày 31/01/2026. ' +
+        `Mã xác thực (SHA-256): ${'0123456789abcdef'.repeat(4)} ` +
+        'Biên bản được lập thành 02 bản có giá trị pháp lý như nhau, cơ sở được kiểm tra giữ 01 bản, đoàn kiểm tra giữ 01 bản. ' +
+        'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên. ' +
+        'ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA (Ký, ghi rõ họ tên) ĐẠI DIỆN ĐOÀN KIỂM TRA (Ký, ghi rõ họ tên) Lê Thị Mai Nguyễn Văn Hùng Trần Thị Lan',
+    );
+    expect(vi).not.toMatch(/khoá|do Nguyễn Văn Hùng/);
+    // after the signatures, dated under their own heading: what happened to the findings since
+    expect(vi).toContain(
+      'Trần Thị Lan DIỄN BIẾN SAU KHI LẬP BIÊN BẢN ' +
+        'Lúc 09:00 ngày 12/02/2026 — F1 — Trả lời của cơ sở (Lê Thị Mai): Đã thay bảng niêm yết giá ' +
+        'Lúc 10:00 ngày 20/02/2026 — F1 — Đoàn kiểm tra kết thúc xử lý (Nguyễn Văn Hùng): Đã kiểm tra lại bảng giá ' +
+        'Lúc 10:00 ngày 25/02/2026 — F2 — Đoàn kiểm tra kết thúc xử lý (Nguyễn Văn Hùng): Đã niêm phong lại',
+    );
+    // F2's answer, given during the inspection, is not told again
+    expect(vi.match(/Sẽ mời tổ chức kiểm định niêm phong lại/g)).toHaveLength(1);
+  });
+
+  it('prints them in English', async () => {
+    const en = await render(record, 'en');
+    expect(en).toContain(
+      'Pursuant to the Law on Metrology No. 04/2011/QH13 of 11 November 2011; ' +
+        'Pursuant to Circular No. 28/2013/TT-BKHCN of 17 December 2013 of the Minister of Science and Technology on state inspection of measurement, as amended by Circular No. 10/2022/TT-BKHCN of 28 July 2022; ' +
+        'Pursuant to Thông tư 15/2015/TT-BKHCN (đo lường, chất lượng trong kinh doanh xăng dầu). I. PARTIES',
+    );
+    expect(en).toContain(
+      'Alerts unresolved at the inspection: ' +
+        'conditional pass (MMQ), since 05/06/2025, check of 05/06/2025 at 10:00: error +0.04 L against MPE ±0.045 L; ' +
+        'out of tolerance (Qmax), since 12/06/2025, acknowledged by the establishment, check of 12/06/2025 at 10:00: error +0.1 L against MPE ±0.09 L; ' +
+        'predicted out of tolerance (Qmax), since 20/06/2025, Predicted out of tolerance on 2025-08-01.',
+    );
+    expect(en).toContain('Conclusion: Conforms (out-of-tolerance alert unresolved) 2. hn-fd-001');
+    expect(en).toContain(
+      'The record ended at 10:35 on 31/01/2026. ' +
+        `Fingerprint (SHA-256): ${'0123456789abcdef'.repeat(4)} ` +
+        'The record is made in 02 copies of equal legal value: the establishment inspected keeps 01, the inspection team 01. ' +
+        'The record was read out to the parties, who agreed to it and sign below. FOR THE ESTABLISHMENT INSPECTED',
+    );
+    expect(en).toContain(
+      'Trần Thị Lan AFTER THE RECORD WAS CLOSED ' +
+        "12/02/2026 at 09:00 — F1 — Establishment's answer (Lê Thị Mai): Đã thay bảng niêm yết giá " +
+        '20/02/2026 at 10:00 — F1 — Closed by the inspection team (Nguyễn Văn Hùng): Đã kiểm tra lại bảng giá',
+    );
+  });
+
+  it('prints an open record with its findings as they are now, and nothing after the signatures', async () => {
+    const { closedAt: _c, closedBy: _b, recordHash: _h, ...rest } = record;
+    const vi = await render({ ...rest, state: 'open' }, 'vi');
+    expect(vi).toContain('F1 Ghi nhận — Bảng niêm yết giá mờ Trả lời của cơ sở: Đã thay bảng niêm yết giá Kết thúc: Đã kiểm tra lại bảng giá — đã kết thúc');
+    expect(vi).toContain(
+      'Biên bản chưa kết thúc: nội dung còn có thể được bổ sung. Biên bản được lập thành 02 bản có giá trị pháp lý như nhau, cơ sở được kiểm tra giữ 01 bản, đoàn kiểm tra giữ 01 bản.',
+    );
+    expect(vi).not.toContain('DIỄN BIẾN SAU KHI LẬP BIÊN BẢN');
+  });
+
+  it('keeps the closing lines on the page of the signature block, wherever the record ends', async () => {
+    // the conclusion grows three lines at a time: the closing fits below it on the first page, then has
+    // to move to the second (and the signature block with it, never alone)
+    const moved: boolean[] = [];
+    for (let lines = 1; lines <= 31; lines += 3) {
+      const conclusion = Array.from({ length: lines }, (_, i) => `Dòng kết luận thứ ${i + 1}.`).join('\n');
+      const pdf = readPdf(
+        await renderRecordPdf(
+          { ...record, items: [], conclusion },
+          {
+            lang: 'vi',
+            tenant: { id: 'petrolimex-hn', name: 'Petrolimex Hà Nội', region: 'VN-HN' },
+            devices: new Map(),
+            typeNames: new Map(),
+            timeZone: 'Asia/Ho_Chi_Minh',
+            generatedAt: new Date('2026-03-01T00:00:00Z'),
+          },
+        ),
+      );
+      // each page's text ends with its footer "Trang n/m"
+      const pages = pdf.text.split(/Trang \d+\/\d+/).map((p) => p.replace(/\s+/g, ' '));
+      const signing = pages.findIndex((p) => p.includes('ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA'));
+      expect(pages[signing]).toContain('Biên bản kết thúc vào hồi 10 giờ 35 phút, ngày 31/01/2026.');
+      expect(pages[signing]).toContain('Biên bản được lập thành 02 bản');
+      expect(pages[signing]).toContain('Lê Thị Mai Nguyễn Văn Hùng Trần Thị Lan');
+      moved.push(!pages[signing]!.includes('IV. KẾT LUẬN'));
+    }
+    // both cases were printed: the closing below the conclusion, and the closing moved to a page of its own
+    expect(moved).toContain(false);
+    expect(moved).toContain(true);
+  });
+});
+
+describe('legalBasisLines', () => {
+  const vi = RECORD_WORDS.vi;
+  it('cites the law and the circular in force on the day the inspection started, then the record’s own basis', () => {
+    expect(legalBasisLines('2022-09-12', 'Thông tư 21/2014/TT-BKHCN', vi)).toEqual([
+      'Căn cứ Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011;',
+      'Căn cứ Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường, được sửa đổi, bổ sung bởi Thông tư số 10/2022/TT-BKHCN ngày 28 tháng 7 năm 2022;',
+      'Căn cứ Thông tư 21/2014/TT-BKHCN.',
+    ]);
+    // the day before the 2022 amendment was in force: the circular as issued
+    expect(legalBasisLines('2022-09-11', undefined, vi)).toEqual([
+      'Căn cứ Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011;',
+      'Căn cứ Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường.',
+    ]);
+    // before the circular was in force (1 June 2014): the law alone
+    expect(legalBasisLines('2014-05-31', undefined, vi)).toEqual(['Căn cứ Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011.']);
+  });
+  it('does not cite twice what the record cites already, nor end a basis ending with a stop with another', () => {
+    expect(legalBasisLines('2026-01-31', 'Luật Đo lường 2011; Thông tư 28/2013/TT-BKHCN; Thông tư 15/2015/TT-BKHCN.', vi)).toEqual([
+      'Căn cứ Luật Đo lường 2011; Thông tư 28/2013/TT-BKHCN; Thông tư 15/2015/TT-BKHCN.',
+    ]);
+    expect(legalBasisLines('2026-01-31', 'Căn cứ: Luật Đo lường; Thông tư 28/2013/TT-BKHCN', vi)).toEqual(['Căn cứ Luật Đo lường; Thông tư 28/2013/TT-BKHCN.']);
+    expect(legalBasisLines('2026-01-31', '  ', RECORD_WORDS.en)).toEqual([
+      'Pursuant to the Law on Metrology No. 04/2011/QH13 of 11 November 2011;',
+      'Pursuant to Circular No. 28/2013/TT-BKHCN of 17 December 2013 of the Minister of Science and Technology on state inspection of measurement, as amended by Circular No. 10/2022/TT-BKHCN of 28 July 2022.',
+    ]);
   });
 });

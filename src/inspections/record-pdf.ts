@@ -1,15 +1,21 @@
+// Over 400 lines: one document laid out top to bottom, its parts sharing pdfkit's cursor and page;
+// the words are apart (record-words.ts).
 // The inspection record printed (biên bản kiểm tra về đo lường): A4, DejaVu Sans embedded so
 // every Vietnamese letter prints, in Vietnamese or English. The head (authority, team, number; national
-// name, motto, place and date) as Nghị định 30/2020/NĐ-CP lays it out. Parties, the instruments examined
-// with their checks and the in-trade verdict, findings, conclusion, amendments, the closing
-// line with the record's SHA-256, and the signature block.
+// name, motto, place and date) as Nghị định 30/2020/NĐ-CP lays it out. The legal basis, parties, the
+// instruments examined with their checks, MAG's alerts unresolved on them and the in-trade verdict,
+// findings as they stood when the record ended, conclusion; the closing (when it ended, the record's
+// SHA-256, the copies made, the reading out) kept on one page with the signature block; then, dated,
+// what happened to the findings after the record was closed, and the amendments.
 import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
+import { parseDriftSeriesKey } from '../metrology/drift.ts';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { RECORD_WORDS, type RecordLang, type RecordWords, type Standing } from './record-words.ts';
-import type { InspectionItem, InspectionRecord, ItemReason } from './types.ts';
+import { conformsWithUnresolvedOutOfTolerance } from './alerts-at-inspection.ts';
+import type { AlertAtInspection, Finding, FindingState, InspectionItem, InspectionRecord, ItemReason } from './types.ts';
 
 const require = createRequire(import.meta.url);
 // Fonts are named by their path, not registered under a short name: pdfkit caches a font by the
@@ -38,6 +44,52 @@ export interface RecordContext {
 }
 
 const MARGIN = 50;
+
+/**
+ * How many copies of the record are made: one for the establishment inspected, the rest for the
+ * team (the copies sentence above the signatures). Fixed: a record field would need a column of
+ * the record's header (a migration); every record MAG has printed so far was made in two.
+ */
+export const RECORD_COPIES = 2;
+
+/**
+ * The basis of the inspection procedure printed first under "Căn cứ", by the day the inspection
+ * started (in the enterprise's zone), before the record's own `legalBasis` (the substantive
+ * circular the inspector cites: Thông tư 15/2015/TT-BKHCN for fuel, 21/2014/TT-BKHCN for
+ * prepackages). Confirmed from public copies:
+ * - Luật Đo lường số 04/2011/QH13 of 11 November 2011, in force from 1 July 2012
+ *   (tdcbinhdinh.org.vn and vmi.gov.vn; amended by Luật 35/2018/QH14 Điều 16, which the record
+ *   does not need to cite: phapdien.moj.gov.vn);
+ * - Thông tư 28/2013/TT-BKHCN of 17 December 2013 "quy định kiểm tra nhà nước về đo lường", in
+ *   force from 1 June 2014, amended by Thông tư 10/2022/TT-BKHCN of 28 July 2022, in force from
+ *   12 September 2022 (consolidated text 09/VBHN-BKHCN of 11 October 2022 on thuvienphapluat.vn;
+ *   quangninh.tcvn.gov.vn: 10/2022 repealed its Chapter II and the forms Mẫu 1. ĐKKT, 2. PTNHSĐK and
+ *   3. TBKQKT of its annex).
+ * Unconfirmed: that no later circular (2023–2025) replaced Thông tư 28/2013 (none was found, not
+ * proved absent); whether the forms left in its annex include a biên bản kiểm tra whose wording
+ * MAG's record should follow (the closing sentences, "lập thành 02 bản…", "kết thúc vào hồi…", are
+ * the common wording of Vietnamese administrative records, not checked against such a form);
+ * whether Nghị định 86/2012/NĐ-CP (which guides state inspection of measurement, amended by
+ * 13/2022/NĐ-CP) belongs in a record's basis too. The edition year of ĐLVN 10 was not found.
+ */
+const BASIS = [
+  { from: '2012-07-01', until: undefined, words: 'basisLaw', cites: /04\/2011\/QH13|Luật Đo lường|Law on Metrology/i },
+  { from: '2014-06-01', until: '2022-09-12', words: 'basisCircular', cites: /28\/2013\/TT-BKHCN/i },
+  { from: '2022-09-12', until: undefined, words: 'basisCircularAmended', cites: /28\/2013\/TT-BKHCN/i },
+] as const;
+
+/**
+ * The "Căn cứ" lines of a record started on `day` (yyyy-mm-dd, the enterprise's): the law and the
+ * circular of state inspection of measurement in force that day (BASIS), each unless the
+ * record's own legal basis cites it already, then the record's own.
+ */
+export function legalBasisLines(day: string, legalBasis: string | undefined, w: RecordWords): string[] {
+  // the record's own, without a "Căn cứ" the inspector may have typed before it
+  const own = legalBasis?.trim().replace(/^(căn cứ|pursuant to)\s*:?\s*/iu, '') || undefined;
+  const texts = BASIS.filter((b) => day >= b.from && (b.until === undefined || day < b.until) && !(own && b.cites.test(own))).map((b) => w[b.words]);
+  if (own) texts.push(own);
+  return texts.map((text, i) => w.basis(text, i === texts.length - 1));
+}
 
 /**
  * The most characters one text of the record prints: the API's cap on an amendment's change (8000);
@@ -134,7 +186,10 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   doc.font(FONT).fontSize(10);
   if (r.state === 'open') doc.fillColor('#b3261e').text(w.draft, { align: 'center' }).fillColor('black');
   doc.moveDown(0.5).text(w.intro(when(r.startedAt), t(r.site ?? ctx.tenant.name)), { align: 'justify' });
-  if (r.legalBasis) doc.moveDown(0.3).text(`${w.legalBasis}: ${t(r.legalBasis)}`);
+  const [year, month, day] = recordClock(r.startedAt, ctx.timeZone).day.split('/').reverse();
+  const basis = legalBasisLines(`${year}-${month}-${day}`, r.legalBasis && t(r.legalBasis), w);
+  if (basis.length) doc.moveDown(0.3);
+  for (const line of basis) doc.text(line);
 
   heading(doc, w.parties);
   doc.text(`1. ${w.inspectors}: ${t(r.inspectors.join('; '))}`);
@@ -150,12 +205,27 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   if (r.items.length === 0) doc.text(w.noInstruments);
   for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, r, ctx, w, width);
 
+  // a closed record's findings as they stood when it ended; what happened to them since comes after the signatures
+  const end = r.state === 'closed' ? r.closedAt : undefined;
   heading(doc, w.findings);
-  findings(doc, r, w, width);
+  findings(doc, r, end, w, width);
 
   if (r.conclusion) {
     heading(doc, w.conclusion);
     doc.text(t(r.conclusion), { align: 'justify' });
+  }
+
+  closing(doc, r, ctx, w, width);
+
+  const later = end === undefined ? [] : eventsAfter(r.findings, end);
+  if (later.length) {
+    heading(doc, w.afterClosing);
+    for (const e of later) {
+      const at = when(e.at);
+      const what = e.what === 'answer' ? w.answer : w.findingClosedBy;
+      const head = w.afterClosingEvent(at.charAt(0).toLocaleUpperCase(ctx.lang) + at.slice(1), e.finding.id.slice(r.id.length + 1), what, actorName(e.by));
+      doc.font(FONT_BOLD).text(`${head}: `, MARGIN, doc.y, { width, continued: true }).font(FONT).text(t(e.text));
+    }
   }
   if (r.amendments.length) {
     heading(doc, w.amendments);
@@ -165,11 +235,6 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
       doc.text(t(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1)));
     }
   }
-
-  doc.moveDown();
-  doc.text(r.state === 'closed' && r.closedAt && r.closedBy ? w.closedLine(when(r.closedAt), actorName(r.closedBy)) : w.openLine);
-  if (r.recordHash) doc.fontSize(8).text(`${w.hash}: ${r.recordHash}`).fontSize(10);
-  signatures(doc, r, w, width);
   footers(doc, w, when(ctx.generatedAt.toISOString()));
   doc.end();
   return done;
@@ -270,6 +335,18 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
   doc.text(facts.join('; ') + '.', { width });
   // the inspector's finding governs; MAG's record is behind it (a certificate not yet entered)
   if (f.certificateValid && (f.verification.state === 'expired' || f.verification.state === 'none')) doc.text(sw.registryDisagrees, { width });
+  // MAG's alerts on it unresolved when it was entered on the record (absent on a record made before MAG kept them)
+  const alerts = f.unresolvedAlerts ?? [];
+  if (alerts.length) {
+    const critical = alerts.some((a) => a.severity === 'critical');
+    doc
+      .font(FONT_BOLD)
+      .fillColor(critical ? '#b3261e' : 'black')
+      .text(`${w.unresolvedAlerts}: `, { width, continued: true })
+      .font(FONT)
+      .text(printable(alerts.map((a) => alertText(a, ctx, w, sw)).join('; ') + '.', w.notPrinted))
+      .fillColor('black');
+  }
   if (f.notes) doc.text(`${w.notes}: ${printable(f.notes, w.notPrinted)}`, { width });
   if (item.checks.length) {
     doc.moveDown(0.3);
@@ -309,7 +386,11 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
           .fillColor('black');
   }
   doc.x = MARGIN;
-  const verdict = item.verdict === 'pass' ? w.conforming : `${w.nonConforming} (${item.reasons.map(reason).join('; ')})`;
+  // the verdict is the inspector's; an out-of-tolerance alert of MAG left unresolved is said beside a "conforms"
+  const verdict =
+    item.verdict === 'pass'
+      ? `${w.conforming}${conformsWithUnresolvedOutOfTolerance(item) ? ` (${w.unresolvedOutOfTolerance})` : ''}`
+      : `${w.nonConforming} (${item.reasons.map(reason).join('; ')})`;
   doc
     .moveDown(0.2)
     .font(FONT_BOLD)
@@ -320,7 +401,55 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
     .fillColor('black');
 }
 
-function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
+/**
+ * One of MAG's alerts as the record prints it: its kind (a calibrated type's standing alerts named
+ * for calibration), test point or gas, since when, acknowledged or not; the check a check's alert
+ * speaks of, else MAG's summary where the record's language has it (English).
+ */
+function alertText(a: AlertAtInspection, ctx: RecordContext, w: RecordWords, sw: RecordWords['standing'][Standing]): string {
+  const kind = a.kind === 'verification-overdue' || a.kind === 'verification-due-soon' ? sw.alertKinds[a.kind] : (w.alertKinds[a.kind] ?? a.kind);
+  // a drift alert's key is its series ("point=Qmax,regime=inService"): its gas and point as the checks' column writes them
+  const series = a.key === undefined ? undefined : parseDriftSeriesKey(a.key);
+  const key = series ? [series.gas, series.point].filter(Boolean).join(' · ') || undefined : a.key;
+  const parts = [w.alertSince(kind, key, recordClock(a.since, ctx.timeZone).day)];
+  if (a.state === 'acknowledged') parts.push(w.alertAcknowledged);
+  if (a.check) {
+    const num = (x: number, digits = 4) => new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits }).format(x);
+    const unit = unitText(a.check.unit);
+    const digits = distinguishing(Math.abs(a.check.error), a.check.mpe, num);
+    const error = `${a.check.error > 0 ? '+' : ''}${num(a.check.error, digits)} ${unit}`;
+    parts.push(w.alertCheck(recordTime(a.check.at, ctx.lang, ctx.timeZone), error, `${num(a.check.mpe, digits)} ${unit}`));
+  } else {
+    const summary = w.alertSummary(a.summary);
+    if (summary) parts.push(summary);
+  }
+  return parts.join(', ');
+}
+
+/** The state of finding `f` at `end` (the record's end), from when it was answered and closed; its state now without one. */
+function stateAt(f: Finding, end: string | undefined): FindingState {
+  if (end === undefined) return f.state;
+  const by = (at: string | undefined) => at !== undefined && Date.parse(at) <= Date.parse(end);
+  return by(f.closedAt) ? 'closed' : by(f.answeredAt) ? 'answered' : 'open';
+}
+
+/** What happened to the findings after `end` (the record's end): answers and closings, in time order. */
+function eventsAfter(findings: readonly Finding[], end: string): { at: string; finding: Finding; what: 'answer' | 'close'; by: string; text: string }[] {
+  const after = (at: string | undefined) => at !== undefined && Date.parse(at) > Date.parse(end);
+  return findings
+    .flatMap((f) => [
+      ...(f.answer !== undefined && after(f.answeredAt)
+        ? [{ at: f.answeredAt!, finding: f, what: 'answer' as const, by: f.answeredBy ?? '', text: f.answer }]
+        : []),
+      ...(f.closeReason !== undefined && after(f.closedAt)
+        ? [{ at: f.closedAt!, finding: f, what: 'close' as const, by: f.closedBy ?? '', text: f.closeReason }]
+        : []),
+    ])
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/** Findings as they stood at `end` (a closed record's end; now for an open one): a later answer or closing is not in the table. */
+function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, end: string | undefined, w: RecordWords, width: number): void {
   if (r.findings.length === 0) {
     doc.text(w.noFindings);
     return;
@@ -328,10 +457,13 @@ function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, 
   const head = w.findingHeaders.map((text) => ({ text, font: { src: FONT_BOLD }, backgroundColor: '#eeeeee' }));
   const t = (text: string) => printable(text, w.notPrinted);
   const rows = r.findings.map((f) => {
-    const notes = [t(f.description), f.answer ? `${w.answer}: ${t(f.answer)}` : '', f.closeReason ? `${w.closeReason}: ${t(f.closeReason)}` : '']
+    const state = stateAt(f, end);
+    const answered = f.answer !== undefined && state !== 'open';
+    const closed = f.closeReason !== undefined && state === 'closed';
+    const notes = [t(f.description), answered ? `${w.answer}: ${t(f.answer!)}` : '', closed ? `${w.closeReason}: ${t(f.closeReason!)}` : '']
       .filter(Boolean)
       .join('\n');
-    return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ? t(f.action) : '—', w.findingStates[f.state]];
+    return [f.id.slice(r.id.length + 1), w.findingKinds[f.kind], f.device ?? '—', notes, f.action ? t(f.action) : '—', w.findingStates[state]];
   });
   doc.fontSize(8.5).table({
     data: [head, ...rows],
@@ -343,11 +475,66 @@ function findings(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, 
   doc.x = MARGIN;
 }
 
-function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
-  // the block stays on one page
-  if (doc.y + 150 > doc.page.height - MARGIN) doc.addPage();
-  doc.moveDown().text(w.signatures, MARGIN, doc.y, { width });
+/**
+ * The closing of the record: when it ended (or that it is still open), its fingerprint, how many
+ * copies are made and who keeps them, that it was read out and agreed, and the signatures, all on
+ * one page: when they do not fit together below what precedes, they start a new page, so the
+ * signature block never stands alone (measured as it will be written).
+ */
+function closing(doc: PDFKit.PDFDocument, r: InspectionRecord, ctx: RecordContext, w: RecordWords, width: number): void {
+  let ending = w.openLine;
+  if (r.state === 'closed' && r.closedAt) {
+    const { day, time } = recordClock(r.closedAt, ctx.timeZone);
+    const [hour, minute] = time.split(':') as [string, string];
+    ending = w.closedLine(hour, minute, day);
+  }
+  const hash = r.recordHash ? `${w.hash}: ${r.recordHash}` : undefined;
+  const copies = w.copies(RECORD_COPIES);
+  doc.x = MARGIN;
+  doc.font(FONT).fontSize(10);
+  const line = doc.currentLineHeight(true);
+  const height = (text: string, size = 10) => doc.fontSize(size).heightOfString(text, { width });
+  const needed =
+    line +
+    height(ending) +
+    (hash ? height(hash, 8) : 0) +
+    0.5 * line +
+    height(copies) +
+    0.5 * line +
+    height(w.signatures) +
+    line +
+    signaturesHeight(doc, r, w, width);
+  doc.font(FONT).fontSize(10);
+  if (doc.y + needed > doc.page.height - doc.page.margins.bottom) doc.addPage();
+  doc.moveDown().text(ending, MARGIN, doc.y, { width });
+  if (hash) doc.fontSize(8).text(hash, { width }).fontSize(10);
+  doc.moveDown(0.5).text(copies, { width });
+  doc.moveDown(0.5).text(w.signatures, { width });
   doc.moveDown();
+  signatures(doc, r, w, width);
+}
+
+/** Below the space for the signatures: where the names are written. */
+const NAMES_BELOW = 90;
+
+/** How tall the signature block (signatures) is: its titles and hints, or the space for signing and the names under it. */
+function signaturesHeight(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): number {
+  const half = width / 2;
+  const titles = Math.max(
+    ...[w.forInspected, w.forTeam].map(
+      (title) =>
+        doc.font(FONT_BOLD).fontSize(10).heightOfString(title, { width: half }) + doc.font(FONT).fontSize(8.5).heightOfString(w.signHint, { width: half }),
+    ),
+  );
+  doc.font(FONT).fontSize(10);
+  const names = Math.max(
+    r.representative ? doc.heightOfString(printable(r.representative.name, w.notPrinted), { width: half }) : 0,
+    doc.heightOfString(printable(r.inspectors.join('\n'), w.notPrinted), { width: half }),
+  );
+  return Math.max(titles, NAMES_BELOW + names);
+}
+
+function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number): void {
   const top = doc.y;
   const half = width / 2;
   for (const [i, title] of [w.forInspected, w.forTeam].entries()) {
@@ -355,9 +542,9 @@ function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords
     doc.font(FONT).fontSize(8.5).text(w.signHint, { width: half, align: 'center' }).fontSize(10);
   }
   // names under the space for the signatures: the establishment's representative, the inspectors
-  if (r.representative) doc.text(printable(r.representative.name, w.notPrinted), MARGIN, top + 90, { width: half, align: 'center' });
+  if (r.representative) doc.text(printable(r.representative.name, w.notPrinted), MARGIN, top + NAMES_BELOW, { width: half, align: 'center' });
   const below = doc.y;
-  doc.text(printable(r.inspectors.join('\n'), w.notPrinted), MARGIN + half, top + 90, { width: half, align: 'center' });
+  doc.text(printable(r.inspectors.join('\n'), w.notPrinted), MARGIN + half, top + NAMES_BELOW, { width: half, align: 'center' });
   doc.y = Math.max(below, doc.y);
   doc.x = MARGIN;
 }

@@ -1,6 +1,7 @@
 // The words of the printed inspection record (biên bản), in Vietnamese (the record's own
 // language) and English. Kept apart from the layout (record-pdf.ts) so both languages have
 // the same keys (a test checks it).
+import type { AlertKind } from '../alerts/alert-book.ts';
 import type { FindingKind, FindingState, ItemReason } from './types.ts';
 
 export type RecordLang = 'vi' | 'en';
@@ -17,6 +18,8 @@ export interface StandingWords {
   /** The inspector found the certificate valid where MAG's registry has none in force. */
   registryDisagrees: string;
   reasons: Record<'verification-mark-invalid' | 'certificate-invalid', string>;
+  /** MAG's alerts on the standing, named for it (a calibrated type's are calibration's). */
+  alertKinds: Record<'verification-overdue' | 'verification-due-soon', string>;
 }
 
 export interface RecordWords {
@@ -30,6 +33,14 @@ export interface RecordWords {
   draft: string;
   intro: (when: string, site: string) => string;
   legalBasis: string;
+  /** One "Căn cứ …" line of the legal basis; `last` ends the list. */
+  basis: (text: string, last: boolean) => string;
+  /** The Law on Metrology, as the basis of a state inspection of measurement. */
+  basisLaw: string;
+  /** The circular on state inspection of measurement (Thông tư 28/2013/TT-BKHCN), before its 2022 amendment was in force. */
+  basisCircular: string;
+  /** The same circular as amended by Thông tư 10/2022/TT-BKHCN (in force from 12 September 2022). */
+  basisCircularAmended: string;
   parties: string;
   inspectors: string;
   inspected: string;
@@ -62,6 +73,19 @@ export interface RecordWords {
   /** Below the checks: why a standard was not traceable (issue: MAG's English sentence). */
   untraceableNote: (standard: string, issue: string) => string;
   notes: string;
+  /** Before MAG's alerts on the instrument unresolved when it was entered on the record. */
+  unresolvedAlerts: string;
+  alertKinds: Record<AlertKind, string>;
+  /** An alert's kind, its test point or gas, and since when (a day as the record writes days). */
+  alertSince: (kind: string, key: string | undefined, day: string) => string;
+  /** An alert acknowledged (seen) but not resolved at the time. */
+  alertAcknowledged: string;
+  /** A check's alert: the check it was raised for (when: recordTime's). */
+  alertCheck: (when: string, error: string, mpe: string) => string;
+  /** Any other alert: MAG's summary (English) where the record's language is English; nothing in Vietnamese (the record does not print MAG's English sentences). */
+  alertSummary: (summary: string) => string | undefined;
+  /** Beside "conforms" when an out-of-tolerance alert on the instrument was unresolved. */
+  unresolvedOutOfTolerance: string;
   checkHeaders: [time: string, point: string, standard: string, indicated: string, reference: string, error: string, mpe: string, u: string, result: string];
   pass: string;
   fail: string;
@@ -83,10 +107,18 @@ export interface RecordWords {
   reason: string;
   /** After a text cut short on paper: how much was left out, and where the whole is. */
   notPrinted: (chars: number) => string;
-  closedLine: (when: string, by: string) => string;
+  /** The record's end (biên bản kết thúc vào hồi …): hour and minute (2 digits each) and day (dd/MM/yyyy) in the enterprise's zone. */
+  closedLine: (hour: string, minute: string, day: string) => string;
   openLine: string;
   hash: string;
+  /** How many copies are made and who keeps them (the establishment one, the team the rest). */
+  copies: (n: number) => string;
   signatures: string;
+  /** After the signatures: what happened to the findings after the record was closed, dated. */
+  afterClosing: string;
+  /** An answer or a closing after the record was closed: when, the finding's number, what, who, the text. */
+  afterClosingEvent: (when: string, finding: string, what: string, who: string) => string;
+  findingClosedBy: string;
   forInspected: string;
   forTeam: string;
   signHint: string;
@@ -112,6 +144,13 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     draft: 'BẢN NHÁP — biên bản chưa kết thúc',
     intro: (when, site) => `Hôm nay, ${when}, tại ${site}, đoàn kiểm tra tiến hành kiểm tra nhà nước về đo lường đối với cơ sở dưới đây.`,
     legalBasis: 'Căn cứ',
+    basis: (text, last) => `Căn cứ ${text}${last ? (/[.;:!?]$/.test(text) ? '' : '.') : ';'}`,
+    // The basis of the inspection procedure itself, as the circular's own consolidated text (09/VBHN-BKHCN,
+    // 11/10/2022) names the law and the circular: see BASIS in record-pdf.ts for the sources and what is unconfirmed.
+    basisLaw: 'Luật Đo lường số 04/2011/QH13 ngày 11 tháng 11 năm 2011',
+    basisCircular: 'Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường',
+    basisCircularAmended:
+      'Thông tư số 28/2013/TT-BKHCN ngày 17 tháng 12 năm 2013 của Bộ trưởng Bộ Khoa học và Công nghệ quy định kiểm tra nhà nước về đo lường, được sửa đổi, bổ sung bởi Thông tư số 10/2022/TT-BKHCN ngày 28 tháng 7 năm 2022',
     parties: 'I. THÀNH PHẦN',
     inspectors: 'Đoàn kiểm tra',
     inspected: 'Cơ sở được kiểm tra',
@@ -133,6 +172,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
         registry: 'Tình trạng kiểm định theo hồ sơ MAG',
         registryDisagrees: 'Giấy chứng nhận kiểm định xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
         reasons: { 'verification-mark-invalid': 'dấu kiểm định không hợp lệ', 'certificate-invalid': 'giấy chứng nhận kiểm định không hợp lệ' },
+        alertKinds: { 'verification-overdue': 'quá hạn kiểm định', 'verification-due-soon': 'sắp đến hạn kiểm định' },
       },
       calibration: {
         mark: 'Tem hiệu chuẩn',
@@ -140,6 +180,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
         registry: 'Tình trạng hiệu chuẩn theo hồ sơ MAG',
         registryDisagrees: 'Giấy chứng nhận hiệu chuẩn xuất trình còn hiệu lực nhưng hồ sơ MAG chưa ghi nhận: cơ sở cập nhật giấy chứng nhận vào MAG.',
         reasons: { 'verification-mark-invalid': 'tem hiệu chuẩn không hợp lệ', 'certificate-invalid': 'giấy chứng nhận hiệu chuẩn không hợp lệ' },
+        alertKinds: { 'verification-overdue': 'quá hạn hiệu chuẩn', 'verification-due-soon': 'sắp đến hạn hiệu chuẩn' },
       },
     },
     valid: 'hợp lệ',
@@ -154,6 +195,30 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     untraceableNote: (standard) =>
       `Chuẩn ${standard} không bảo đảm liên kết chuẩn tại thời điểm kiểm tra (giấy chứng nhận hiệu chuẩn không còn hiệu lực, không phù hợp hoặc không đủ độ chính xác; chi tiết trong hồ sơ MAG): kết quả phép kiểm tra này không dùng làm căn cứ xử lý.`,
     notes: 'Ghi chú',
+    unresolvedAlerts: 'Cảnh báo chưa xử lý lúc kiểm tra',
+    alertKinds: {
+      'out-of-tolerance': 'vượt sai số cho phép',
+      conditional: 'đạt có điều kiện',
+      drift: 'trôi sai số',
+      'predicted-oot': 'dự báo vượt sai số',
+      'verification-overdue': 'quá hạn kiểm định',
+      'verification-due-soon': 'sắp đến hạn kiểm định',
+      tamper: 'nghi can thiệp',
+      'out-of-range': 'ngoài phạm vi đo',
+      offline: 'mất kết nối',
+      'invalid-data': 'dữ liệu không hợp lệ',
+      'untraceable-check': 'kiểm tra không liên kết chuẩn',
+      'standard-oot': 'chuẩn vượt sai số cho phép',
+      'lot-fail': 'lô hàng đóng gói sẵn không đạt',
+      'sealed-in-use': 'sử dụng khi đang bị niêm phong',
+      'points-refused': 'dữ liệu bị cơ sở dữ liệu từ chối',
+      'journal-capacity': 'nhật ký sắp đầy',
+    },
+    alertSince: (kind, key, day) => `${kind}${key ? ` (${key})` : ''}, từ ${day}`,
+    alertAcknowledged: 'cơ sở đã tiếp nhận',
+    alertCheck: (when, error, mpe) => `phép kiểm tra ${when}: sai số ${error}, sai số cho phép ±${mpe}`,
+    alertSummary: () => undefined,
+    unresolvedOutOfTolerance: 'cảnh báo vượt sai số chưa xử lý',
     checkHeaders: ['Thời gian', 'Điểm thử', 'Chuẩn', 'Chỉ thị', 'Giá trị chuẩn', 'Sai số', 'Sai số lớn nhất cho phép khi sử dụng', 'U (k = 2)', 'Kết quả'],
     pass: 'Đạt',
     fail: 'Không đạt',
@@ -177,10 +242,15 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     amendment: (n, when, by) => `Sửa đổi ${n} (${when}, ${by})`,
     reason: 'Lý do',
     notPrinted: (chars) => `… (còn ${chars} ký tự không in; toàn văn trong hồ sơ điện tử của biên bản)`,
-    closedLine: (when, by) => `Biên bản kết thúc ${when}, do ${by} khoá; mọi sửa đổi sau đó được ghi thành sửa đổi, bổ sung.`,
+    closedLine: (hour, minute, day) => `Biên bản kết thúc vào hồi ${hour} giờ ${minute} phút, ngày ${day}.`,
     openLine: 'Biên bản chưa kết thúc: nội dung còn có thể được bổ sung.',
     hash: 'Mã xác thực (SHA-256)',
+    copies: (n) =>
+      `Biên bản được lập thành ${String(n).padStart(2, '0')} bản có giá trị pháp lý như nhau, cơ sở được kiểm tra giữ 01 bản, đoàn kiểm tra giữ ${String(n - 1).padStart(2, '0')} bản.`,
     signatures: 'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên.',
+    afterClosing: 'DIỄN BIẾN SAU KHI LẬP BIÊN BẢN',
+    afterClosingEvent: (when, finding, what, who) => `${when} — ${finding} — ${what} (${who})`,
+    findingClosedBy: 'Đoàn kiểm tra kết thúc xử lý',
     forInspected: 'ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA',
     forTeam: 'ĐẠI DIỆN ĐOÀN KIỂM TRA',
     signHint: '(Ký, ghi rõ họ tên)',
@@ -206,6 +276,11 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     draft: 'DRAFT — the record is still open',
     intro: (when, site) => `On ${when}, at ${site}, the inspection team carried out a state measurement inspection of the establishment below.`,
     legalBasis: 'Legal basis',
+    basis: (text, last) => `Pursuant to ${text}${last ? (/[.;:!?]$/.test(text) ? '' : '.') : ';'}`,
+    basisLaw: 'the Law on Metrology No. 04/2011/QH13 of 11 November 2011',
+    basisCircular: 'Circular No. 28/2013/TT-BKHCN of 17 December 2013 of the Minister of Science and Technology on state inspection of measurement',
+    basisCircularAmended:
+      'Circular No. 28/2013/TT-BKHCN of 17 December 2013 of the Minister of Science and Technology on state inspection of measurement, as amended by Circular No. 10/2022/TT-BKHCN of 28 July 2022',
     parties: 'I. PARTIES',
     inspectors: 'Inspection team',
     inspected: 'Establishment inspected',
@@ -227,6 +302,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
         registry: 'Verification standing in MAG',
         registryDisagrees: "The verification certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
         reasons: { 'verification-mark-invalid': 'verification mark not valid', 'certificate-invalid': 'verification certificate not valid' },
+        alertKinds: { 'verification-overdue': 'verification overdue', 'verification-due-soon': 'verification due soon' },
       },
       calibration: {
         mark: 'Calibration label',
@@ -234,6 +310,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
         registry: 'Calibration standing in MAG',
         registryDisagrees: "The calibration certificate shown is valid but MAG's registry has none in force: the establishment is to enter it in MAG.",
         reasons: { 'verification-mark-invalid': 'calibration label not valid', 'certificate-invalid': 'calibration certificate not valid' },
+        alertKinds: { 'verification-overdue': 'calibration overdue', 'verification-due-soon': 'calibration due soon' },
       },
     },
     valid: 'valid',
@@ -248,6 +325,30 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     untraceableNote: (standard, issue) =>
       `Standard ${standard} was not traceable at the time of the check (${issue}): the check's result is no ground for enforcement.`,
     notes: 'Notes',
+    unresolvedAlerts: 'Alerts unresolved at the inspection',
+    alertKinds: {
+      'out-of-tolerance': 'out of tolerance',
+      conditional: 'conditional pass',
+      drift: 'drift',
+      'predicted-oot': 'predicted out of tolerance',
+      'verification-overdue': 'verification overdue',
+      'verification-due-soon': 'verification due soon',
+      tamper: 'tampering',
+      'out-of-range': 'out of range',
+      offline: 'offline',
+      'invalid-data': 'invalid data',
+      'untraceable-check': 'check not traceable',
+      'standard-oot': 'reference standard out of tolerance',
+      'lot-fail': 'lot of prepackages failed',
+      'sealed-in-use': 'used while sealed off',
+      'points-refused': 'points refused by the database',
+      'journal-capacity': 'journal capacity',
+    },
+    alertSince: (kind, key, day) => `${kind}${key ? ` (${key})` : ''}, since ${day}`,
+    alertAcknowledged: 'acknowledged by the establishment',
+    alertCheck: (when, error, mpe) => `check of ${when}: error ${error} against MPE ±${mpe}`,
+    alertSummary: (summary) => summary,
+    unresolvedOutOfTolerance: 'out-of-tolerance alert unresolved',
     checkHeaders: ['Time', 'Test point', 'Standard', 'Indicated', 'Reference', 'Error', 'In-service MPE', 'U (k = 2)', 'Result'],
     pass: 'Pass',
     fail: 'Fail',
@@ -271,10 +372,15 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     amendment: (n, when, by) => `Amendment ${n} (${when}, ${by})`,
     reason: 'Reason',
     notPrinted: (chars) => `… (${chars} more characters not printed; the whole text is in the record's electronic file)`,
-    closedLine: (when, by) => `The record was closed on ${when} by ${by}; any later change is an amendment.`,
+    closedLine: (hour, minute, day) => `The record ended at ${hour}:${minute} on ${day}.`,
     openLine: 'The record is still open: more may be added to it.',
     hash: 'Fingerprint (SHA-256)',
+    copies: (n) =>
+      `The record is made in ${String(n).padStart(2, '0')} copies of equal legal value: the establishment inspected keeps 01, the inspection team ${String(n - 1).padStart(2, '0')}.`,
     signatures: 'The record was read out to the parties, who agreed to it and sign below.',
+    afterClosing: 'AFTER THE RECORD WAS CLOSED',
+    afterClosingEvent: (when, finding, what, who) => `${when} — ${finding} — ${what} (${who})`,
+    findingClosedBy: 'Closed by the inspection team',
     forInspected: 'FOR THE ESTABLISHMENT INSPECTED',
     forTeam: 'FOR THE INSPECTION TEAM',
     signHint: '(Signature and full name)',

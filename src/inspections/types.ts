@@ -1,7 +1,8 @@
 // The inspector's work as plain data: on-site inspection records (biên bản kiểm tra) with the
 // instruments examined, the checks made on them, findings and amendments; mobile verification
 // campaigns (kiểm định lưu động) and the instruments verified in them.
-import type { CheckResult, VerificationState } from '../metrology/types.ts';
+import type { AlertKind, Severity } from '../alerts/alert-book.ts';
+import type { CheckResult, GuardedDecision, Regime, VerificationState } from '../metrology/types.ts';
 
 export const FINDING_KINDS = ['violation', 'sealed-off', 'observation'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -49,7 +50,44 @@ export interface Inspection {
   recordHash?: string;
 }
 
-/** What the inspector saw of one instrument, and the registry's verification standing at that time. */
+/** The check an out-of-tolerance or conditional alert speaks of: when, its error against the MPE, its decision. */
+export interface CheckOfAlert {
+  at: string;
+  error: number;
+  mpe: number;
+  uncertainty?: number;
+  unit: string;
+  decision: GuardedDecision;
+  gas?: string;
+  point?: string;
+  regime?: Regime;
+}
+
+/**
+ * An alert of MAG on an instrument that was unresolved when the instrument was entered on the
+ * record (opened before, not resolved by then): kept with the record, as the facts of the
+ * inspection, whatever becomes of the alert afterwards.
+ */
+export interface AlertAtInspection {
+  id: string;
+  kind: AlertKind;
+  /** The gas or test point it is about; absent when none. */
+  key?: string;
+  severity: Severity;
+  /** Its state then: open, or acknowledged (seen, not resolved). */
+  state: 'open' | 'acknowledged';
+  /** When it opened. */
+  since: string;
+  /** MAG's summary of it (English), as it stood then. */
+  summary: string;
+  /** A check's alert (out-of-tolerance, conditional): the latest check it was raised for, from its evidence. */
+  check?: CheckOfAlert;
+}
+
+/**
+ * What the inspector saw of one instrument, and what MAG's registry said of it at that time:
+ * its verification standing and its unresolved alerts.
+ */
 export interface ItemFacts {
   sealsIntact: boolean;
   verificationMarkValid: boolean;
@@ -58,6 +96,11 @@ export interface ItemFacts {
   priceDisplayCorrect?: boolean;
   notes?: string;
   verification: VerificationState;
+  /**
+   * MAG's alerts on the instrument unresolved when it was entered on the record, oldest first ([]
+   * when none). Absent on items recorded before MAG kept them: their records hash as they did.
+   */
+  unresolvedAlerts?: AlertAtInspection[];
 }
 
 export interface InspectionItem {

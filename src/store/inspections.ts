@@ -18,6 +18,8 @@ import type { FindingsTable, InspectionAmendmentsTable, InspectionItemsTable, In
 import { dynamicQuery, query, type Arg } from './sql.ts';
 import { after, answer, isPending, settleAll, type AnyStatements, type Answer, type Awaitable, type StateExecutor, type Watching } from './executor.ts';
 import type { CheckResult } from '../metrology/types.ts';
+import type { Alert } from '../alerts/alert-book.ts';
+import { AlertStore } from './alerts.ts';
 import { summariseInspections, type InspectionSummary } from '../inspections/summary.ts';
 import { localDate } from '../oversight/period.ts';
 import type {
@@ -327,6 +329,8 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
   private readonly sql: AnyStatements<typeof Q>;
   private readonly shared: Shared;
   private readonly watching: Watching | undefined;
+  /** The alerts' own store on this database (or transaction), made when first asked: it owns their rows. */
+  private alertRows: AlertStore<StateExecutor> | undefined;
   /** Settles when the seals are loaded (at once on SQLite). */
   readonly loaded: Awaitable<void>;
 
@@ -438,6 +442,27 @@ export class InspectionStore<S extends StateExecutor = StateExecutor> {
               ] as const),
               ([items, findings, amendments]) => ({ ...i, items, findings: [...findings].reverse(), amendments: amendments.map(amendmentFromRow) }),
             ),
+      ),
+    );
+  }
+
+  /**
+   * MAG's alerts on `device` unresolved at `at`: opened at or before it and not resolved by then
+   * (unresolved still, or resolved since), read through the alerts' store. Inside `serially`, in
+   * the transaction that records the instrument examined.
+   */
+  alertsUnresolvedAt(device: string, at: Date): Answer<S, Alert[]> {
+    // ISO 8601 UTC as toISOString writes it compares as text: opened before `at` + 1 ms, resolved at or after it
+    const after1ms = new Date(at.getTime() + 1).toISOString();
+    this.alertRows ??= new AlertStore<StateExecutor>(this.db);
+    const rows = this.alertRows;
+    return answer(this.db, () =>
+      after(
+        settleAll([
+          rows.list({ device, unresolved: true, openedTo: after1ms, limit: 1000 }) as Awaitable<Alert[]>,
+          rows.list({ device, state: 'resolved', openedTo: after1ms, resolvedFrom: after1ms, limit: 1000 }) as Awaitable<Alert[]>,
+        ] as const),
+        ([unresolved, resolvedSince]) => [...unresolved, ...resolvedSince],
       ),
     );
   }

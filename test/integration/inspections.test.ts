@@ -7,6 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import type { EmbeddedSink } from '../../src/sinks/embedded.ts';
+import { readPdf } from '../support/pdf-text.ts';
 
 describe('an inspection at a station connected to the gateway', () => {
   let t: TestGateway;
@@ -155,6 +156,53 @@ describe('an inspection at a station connected to the gateway', () => {
 
     const closed = await t.call('POST', `/api/v1/inspections/${id}/close`, {}, inspector);
     expect(closed.body.state).toBe('closed');
+
+    // a follow-up visit: the dispenser, adjusted, conforms to the inspector's check; MAG's alerts on it
+    // still unresolved (the out-of-tolerance one of the first visit, the sale while sealed) go on the
+    // record with it, as they stood, and the record says so beside "conforms"
+    const unresolved = (await t.call('GET', '/api/v1/alerts?device=fd-dt-2&state=unresolved', undefined, inspector)).body.items;
+    const followUp = await t.call(
+      'POST',
+      '/api/v1/inspections',
+      { tenant: 'cxd-duc-thang', startedAt: new Date().toISOString(), inspectors: ['Nguyễn Văn Hùng'] },
+      inspector,
+    );
+    const again = await t.call(
+      'POST',
+      `/api/v1/inspections/${followUp.body.id}/items`,
+      {
+        device: 'fd-dt-2',
+        checks: [{ indicated: 20.02, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07', point: 'Qmax' }],
+        sealsIntact: true,
+        verificationMarkValid: true,
+        certificateValid: true,
+        priceDisplayCorrect: true,
+      },
+      inspector,
+    );
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body.verdict).toBe('pass');
+    const kept = again.body.facts.unresolvedAlerts as { id: string; kind: string; since: string }[];
+    expect(kept.map((a) => a.id).sort()).toEqual(unresolved.map((a: { id: string }) => a.id).sort());
+    expect(kept).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'out-of-tolerance',
+          key: 'Qmax',
+          severity: 'critical',
+          check: expect.objectContaining({ decision: 'fail', unit: 'L' }),
+        }),
+        expect.objectContaining({ kind: 'sealed-in-use', severity: 'critical', state: 'open' }),
+      ]),
+    );
+    expect(kept.map((a) => a.since)).toEqual(kept.map((a) => a.since).sort());
+    const res = await fetch(`${t.api}/api/v1/inspections/${followUp.body.id}/record.pdf`, { headers: { authorization: `Bearer ${inspector}` } });
+    const printed = readPdf(Buffer.from(await res.arrayBuffer())).text.replace(/\s+/g, ' ');
+    expect(printed).toMatch(
+      /Cảnh báo chưa xử lý lúc kiểm tra: .*vượt sai số cho phép \(Qmax\), từ \d{2}\/\d{2}\/\d{4}, phép kiểm tra lúc .*: sai số \+0,12 L, sai số cho phép ±0,09 L/,
+    );
+    expect(printed).toMatch(/sử dụng khi đang bị niêm phong, từ \d{2}\/\d{2}\/\d{4}/);
+    expect(printed).toContain('Kết luận: Phù hợp (cảnh báo vượt sai số chưa xử lý)');
     const verify = await t.call('GET', '/api/v1/audit/verify');
     expect(verify.body.ok).toBe(true);
   });
