@@ -516,7 +516,7 @@ describe('an inspection record', () => {
         'Biên bản được đọc lại cho các bên cùng nghe và thống nhất ký tên. ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA',
     );
     // F2 stood open when the record ended: its answer and closing come after the signatures, dated
-    expect(vi).toContain('F2 Vi phạm — Kẹp chì cột số 1 bị đứt — đang xử lý');
+    expect(vi).toContain('F2 Vi phạm — Kẹp chì cột số 1 bị đứt — đang mở');
     expect(vi).toContain(
       'Nguyễn Văn Hùng Trần Thị Lan DIỄN BIẾN SAU KHI LẬP BIÊN BẢN ' +
         'Lúc 08:00 ngày 16/03/2026 — F2 — Trả lời của cơ sở (operator-cxd-duc-thang): Đã mời tổ chức kiểm định niêm phong lại ' +

@@ -4,12 +4,13 @@
 // the API returns to its token. This module is the shell: sign-in, the live alert stream, the
 // header and the router; each page is its own module (page-*.js).
 import { h, clear, field, select } from './dom.js';
-import { t, lang, setLang, LANGS } from './i18n.js';
+import { t, lang, setLang, setDefaultZone, LANGS } from './i18n.js';
 import { Api, ApiError } from './api.js';
 import { S, mayInspect } from './session.js';
 import { alertsPage } from './page-alerts.js';
 import { alertPage } from './page-alert.js';
 import { alertKind } from './summaries.js';
+import { defaultZoneOf } from './blocks.js';
 import { instrumentsPage } from './page-instruments.js';
 import { instrumentPage } from './page-instrument.js';
 import { reportsPage } from './page-reports.js';
@@ -40,6 +41,7 @@ function signOut(message) {
   S.api = null;
   S.me = null;
   S.alerts.clear();
+  S.deviceTypes.clear();
   sessionStorage.clear(); // the token and what it may do
   renderSignIn(message);
 }
@@ -113,6 +115,8 @@ async function signIn(token) {
     S.me = who.me;
     S.role = who.role;
     S.regions = who.regions ?? [...new Set(tenants.items.map((x) => x.region))].sort();
+    // times and days are shown on the enterprises' clocks; what belongs to none on the gateway's (its default zone)
+    setDefaultZone(defaultZoneOf(tenants.items));
     sessionStorage.setItem(TOKEN_KEY, token);
   } catch (e) {
     if (!(e instanceof ApiError)) console.warn(e);

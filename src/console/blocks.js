@@ -2,16 +2,32 @@
 // Small building blocks the pages share: names, badges, errors, cards, fact lists, tables,
 // filter options, the drift statistics and the download button.
 import { h, nextId } from './dom.js';
-import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSigned, regionName } from './i18n.js';
+import { t, label, lang, DICTS, defaultZone, figureAsWritten, fmtDate, fmtDateTime, fmtSig, fmtSigSigned, fmtUnit, regionName, todayIn } from './i18n.js';
 import { ApiError } from './api.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
 /** @import { Query } from './api.js' */
-/** @import { Check, Drift, Verification } from './types.js' */
+/** @import { Check, Drift, Tenant, Verification } from './types.js' */
 
 /** @param {string} id */
 export const tenantName = (id) => S.tenants.find((x) => x.id === id)?.name ?? id;
+/**
+ * The IANA zone an enterprise's times and days are read in (its `zoneInEffect`, GET /api/v1/tenants),
+ * else the gateway's default zone: what belongs to no enterprise the console knows (the gateway's own
+ * alerts, campaigns) is on the gateway's clock, never this browser's.
+ * @param {string | null | undefined} id
+ */
+export const zoneOf = (id) => {
+  const x = id ? S.tenants.find((e) => e.id === id) : undefined;
+  return x?.zoneInEffect ?? x?.timeZone ?? defaultZone();
+};
+/**
+ * The gateway's default zone as the enterprises listed show it: the zone in effect of one without a
+ * zone of its own is MAG_DEFAULT_TIME_ZONE (docs/contract.md, tenants); undefined when every one has its own.
+ * @param {Tenant[]} tenants
+ */
+export const defaultZoneOf = (tenants) => tenants.find((x) => !x.timeZone && x.zoneInEffect)?.zoneInEffect;
 /** The instrument type's name: the console's Vietnamese name in Vietnamese, else the profile's. @param {string} id */
 export const typeName = (id) => (lang() === 'vi' && DICTS.vi[`type.${id}`]) || S.types.find((x) => x.id === id)?.name || (DICTS.en[`type.${id}`] ?? id);
 /** @param {string} cls @param {string} text */
@@ -133,7 +149,36 @@ export const seriesParts = (key) => {
  */
 export const seriesName = (s) => {
   const p = s.regime ? s : seriesParts(s.series);
-  return p.regime ? [p.gas, p.point, label('regime', p.regime)].filter(Boolean).join(' · ') : (s.series ?? '');
+  return p.regime ? [p.gas, pointName(p.point), label('regime', p.regime)].filter(Boolean).join(' · ') : (s.series ?? '');
+};
+/**
+ * A test point as the reader says it: its known words in the reader's language ("bump" → "kiểm tra phản
+ * ứng" / "bump test", "wet-bath-0.250" → "khí chuẩn ướt 0,250", "GB-50mm" → "căn mẫu 50 mm" / "gauge block
+ * 50 mm"), its figures kept; a name the console does not know as the instrument sends it.
+ * @param {string | null | undefined} point
+ */
+export const pointName = (point) => {
+  if (!point) return '';
+  const words = DICTS[lang()];
+  const known = words[`point.${point}`];
+  if (known) return known;
+  // a word and a figure with its unit: wet-bath-0.250, dry-gas-0.800, GB-50mm, SM-10mm
+  const m = /^([A-Za-z][A-Za-z-]*?)-(\d+(?:\.\d+)?)([A-Za-z%]*)$/.exec(point);
+  const word = m ? words[`point.${m[1]}`] : undefined;
+  return m && word ? `${word} ${figureAsWritten(m[2])}${m[3] ? ` ${m[3]}` : ''}` : point;
+};
+/** A reading's quantity in the reader's words ("concentration" → "nồng độ"), else as the gateway names it. @param {string | null | undefined} q */
+export const quantityName = (q) => (q ? label('quantity', q) : '');
+/**
+ * The unit of an instrument's drift figures: the canonical unit of its type (of the gas's channel for a
+ * gas detector), as the drift API gives its figures (docs/contract.md, drift), written as people write it.
+ * @param {string | null | undefined} type the instrument's type id @param {string | null | undefined} [gas]
+ */
+export const driftUnit = (type, gas) => {
+  const p = S.types.find((x) => x.id === type);
+  if (!p) return '';
+  const channel = gas && p.channels ? p.channels[gas] : undefined;
+  return fmtUnit(channel?.canonicalUnit ?? p.canonicalUnit ?? '');
 };
 /**
  * Checks grouped by the gateway's series (gas, test point, regime): one chart each, as their MPEs differ.
@@ -164,31 +209,42 @@ export function standingLabel(v) {
 export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, standingLabel(v));
 
 /**
- * Fraction digits for a drift per day: 5, or enough for 3 significant digits of a small one (a
- * projector's stage drifts by some 0.00001 mm a day, which 5 digits show as one digit, or as 0).
- * @param {number} x
+ * A predicted out-of-tolerance day, marked when it is already past on the enterprise's calendar.
+ * @param {string} day YYYY-MM-DD @param {string} [zone] the enterprise's
  */
-const slopeDigits = (x) => (x === 0 || !Number.isFinite(x) ? 5 : Math.min(12, Math.max(5, 2 - Math.floor(Math.log10(Math.abs(x))))));
+export const predictedDay = (day, zone) => (day < todayIn(zone) ? `${fmtDate(day)} (${t('datePast')})` : fmtDate(day));
 
-/** @param {Drift | null | undefined} dr */
-export function driftFacts(dr) {
+/**
+ * The drift statistics of a series: its figures to 3 significant digits in their unit, and the day
+ * it is predicted out of tolerance (marked when already past).
+ * @param {Drift | null | undefined} dr
+ * @param {{ unit?: string, zone?: string }} [opts] unit: the series' (driftUnit); zone: the enterprise's
+ */
+export function driftFacts(dr, { unit = '', zone } = {}) {
   if (!dr || !dr.points) return h('p', { class: 'muted' }, t('noDrift'));
   /** @param {boolean | undefined} on */
   const sig = (on) => (on ? [' ', badge('sev sev-warning', t('signal'))] : null);
   // a device without checks has the bare { high: 0, low: 0 } (no threshold, no signal)
   const cusum = dr.cusum && 'threshold' in dr.cusum ? dr.cusum : undefined;
+  const u = unit ? ` ${unit}` : '';
+  /** @param {unknown} x */
+  const q = (x) => `${fmtSig(x)}${u}`;
+  /** @param {unknown} x */
+  const signed = (x) => `${fmtSigSigned(x)}${u}`;
+  const predicted = dr.predictedOutOfToleranceAt;
+  const past = !!predicted && predicted < todayIn(zone);
   return facts([
     dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
-    [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : fmtSigned(dr.slopePerDay, slopeDigits(dr.slopePerDay))],
+    [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : signed(dr.slopePerDay)],
     // a steady bias found after the reset: the level the EWMA and CUSUM measure a shift from
-    dr.mu0 ? [t('baselineLevel'), fmtSigned(dr.mu0)] : null,
-    dr.ewma ? [t('ewma'), h('span', {}, fmtSigned(dr.ewma.value), sig(dr.ewma.signal))] : null,
-    dr.ewma ? [t('ewmaLimits'), `${fmtSigned(dr.ewma.lowerLimit)} … ${fmtSigned(dr.ewma.upperLimit)}`] : null,
-    dr.cusum ? [t('cusum'), h('span', {}, `${fmtNum(dr.cusum.high)} / ${fmtNum(dr.cusum.low)}`, sig(cusum?.signal))] : null,
-    cusum ? [t('cusumThreshold'), fmtNum(cusum.threshold)] : null,
-    dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${fmtNum(dr.tolerance)}`] : null,
-    dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${fmtNum(dr.guardedLimit)}`] : null,
+    dr.mu0 ? [t('baselineLevel'), signed(dr.mu0)] : null,
+    dr.ewma ? [t('ewma'), h('span', {}, signed(dr.ewma.value), sig(dr.ewma.signal))] : null,
+    dr.ewma ? [t('ewmaLimits'), `${fmtSigSigned(dr.ewma.lowerLimit)} … ${fmtSigSigned(dr.ewma.upperLimit)}${u}`] : null,
+    dr.cusum ? [t('cusum'), h('span', {}, `${fmtSig(dr.cusum.high)} / ${fmtSig(dr.cusum.low)}${u}`, sig(cusum?.signal))] : null,
+    cusum ? [t('cusumThreshold'), q(cusum.threshold)] : null,
+    dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${q(dr.tolerance)}`] : null,
+    dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${q(dr.guardedLimit)}`] : null,
     [
       t('predicted'),
       h(
@@ -196,11 +252,12 @@ export function driftFacts(dr) {
         {},
         h(
           'strong',
-          { class: dr.predictedOutOfToleranceAt ? 'warn' : '' },
-          dr.predictedOutOfToleranceAt ? fmtDate(dr.predictedOutOfToleranceAt) : t('noPrediction'),
+          { class: predicted ? 'warn' : '', 'data-predicted': predicted ?? null },
+          predicted ? fmtDate(predicted) : t('noPrediction'),
+          past ? ` (${t('datePast')})` : '',
         ),
-        dr.predictedOutOfToleranceAt && dr.predictionConfidence
-          ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtNum(dr.predictionConfidence * 100) })})`)
+        predicted && dr.predictionConfidence
+          ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtSig(dr.predictionConfidence * 100) })})`)
           : null,
       ),
     ],
@@ -281,7 +338,7 @@ export function filterChips(params, page) {
   if (!entries.length) return null;
   /** @param {string} k @param {string} v */
   const value = (k, v) => {
-    if (/From$|To$|^from$|^to$/.test(k) && /T\d{2}:/.test(v)) return fmtDateTime(v);
+    if (/From$|To$|^from$|^to$/.test(k) && /T\d{2}:/.test(v)) return fmtDateTime(v, zoneOf(params.get('tenant')));
     if (k === 'state') return label('state', v);
     if (k === 'kind') return label('kind', v);
     if (k === 'verification' || k === 'status') return label('verif', v);

@@ -21,11 +21,12 @@ function niceTicks(lo, hi, n = 5) {
 
 /**
  * @param {Array<{ts: string, error: number, mpe: number, uncertainty: number, decision: string, seq?: number, unit?: string}>} checks
- * @param {{device: string, width?: number}} opts width in CSS pixels of the space it will fill (so labels keep their size on a phone)
+ * @param {{device: string, width?: number, zone?: string}} opts width in CSS pixels of the space it will fill (so labels keep their size on a phone);
+ *   zone: the IANA zone of the instrument's enterprise, whose clock the times are shown on (the gateway's default otherwise)
  * @returns {HTMLElement} a <figure> with the SVG, a legend and a caption (or a note when there is nothing to draw)
  */
 // Long on purpose: one SVG drawn top to bottom (axes, bands, points, labels); split, each part would need the scales passed around.
-export function checksChart(checks, { device, width = 720 }) {
+export function checksChart(checks, { device, width = 720, zone }) {
   const W = Math.round(Math.min(900, Math.max(300, width)));
   const H = Math.round(Math.min(300, Math.max(220, W * 0.42)));
   const pts = checks
@@ -81,7 +82,7 @@ export function checksChart(checks, { device, width = 720 }) {
     xTickCount <= 1 ? [pts[0].x] : Array.from({ length: xTickCount }, (_, i) => pts[0].x + ((pts[pts.length - 1].x - pts[0].x) * i) / (xTickCount - 1));
   const spanDays = (pts[pts.length - 1].x - pts[0].x) / 86400_000;
   /** @param {number} v */
-  const xLabel = (v) => (spanDays < 2 ? fmtDateTime(new Date(v).toISOString()) : fmtDate(new Date(v).toISOString()));
+  const xLabel = (v) => (spanDays < 2 ? fmtDateTime(new Date(v).toISOString(), zone) : fmtDate(new Date(v).toISOString(), zone));
 
   const titleId = `chart-title-${Math.random().toString(36).slice(2, 8)}`;
   const descId = `${titleId}-d`;
@@ -89,7 +90,7 @@ export function checksChart(checks, { device, width = 720 }) {
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-labelledby': `${titleId} ${descId}`, preserveAspectRatio: 'xMidYMid meet' },
     s('title', { id: titleId }, t('chartTitle', { device })),
-    s('desc', { id: descId }, t('chartDesc', { n: pts.length, from: fmtDateTime(pts[0].ts), to: fmtDateTime(pts[pts.length - 1].ts) })),
+    s('desc', { id: descId }, t('chartDesc', { n: pts.length, from: fmtDateTime(pts[0].ts, zone), to: fmtDateTime(pts[pts.length - 1].ts, zone) })),
     s('rect', { class: 'zone-out', x: M.l, y: M.t, width: W - M.l - M.r, height: H - M.t - M.b }),
     s('path', { class: 'zone-mpe', d: band((p) => p.mpe) }),
     s('path', { class: 'zone-guard', d: band((p) => p.guard) }),
@@ -126,7 +127,7 @@ export function checksChart(checks, { device, width = 720 }) {
         s(
           'title',
           {},
-          `${fmtDateTime(p.ts)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtNum(p.uncertainty)} — ${label('decision', p.decision)}`,
+          `${fmtDateTime(p.ts, zone)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtNum(p.uncertainty)} — ${label('decision', p.decision)}`,
         ),
       ),
     ),

@@ -15,7 +15,8 @@ export const LANGS = [
 /**
  * @typedef {'vi' | 'en'} Lang
  * A key of the dictionaries: one of English's, or one of the Vietnamese summaries (`sum.*`,
- * `note.*`), which only Vietnamese needs as the API writes them in English.
+ * `note.*`) and fitness reasons of a lot's instruments (`fitReason.*`), which only Vietnamese needs as
+ * the API writes them in English.
  * @typedef {keyof typeof en | keyof typeof vi} Key
  */
 
@@ -81,27 +82,100 @@ export const regionName = (code) => (code ? (PROVINCES[code]?.[current] ?? code)
 const locale = () => (current === 'vi' ? 'vi-VN' : 'en-GB');
 
 /**
- * @param {string | null | undefined} iso
- * @param {string} [zone] an IANA zone to show it on (an enterprise's clock); this browser's by default
+ * The gateway's default zone (MAG_DEFAULT_TIME_ZONE): the zone of what belongs to no enterprise
+ * (campaigns, the gateway's own alerts) and of an enterprise the console does not know. Learnt at
+ * sign-in from the enterprises listed (`zoneInEffect` of one without its own `timeZone`) and from the
+ * overview's `timeZone`; until then the documented default, Asia/Ho_Chi_Minh.
  */
-export function fmtDateTime(iso, zone) {
+let gatewayZone = 'Asia/Ho_Chi_Minh';
+export const defaultZone = () => gatewayZone;
+/** @param {string | null | undefined} zone an IANA zone; anything this browser does not know is ignored */
+export function setDefaultZone(zone) {
+  if (zone && isZone(zone)) gatewayZone = zone;
+}
+/** Formatters of a zone's wall clock, made once per zone (tables format hundreds of times). @type {Map<string, Intl.DateTimeFormat | null>} */
+const clocks = new Map();
+/** @param {string} zone @returns {Intl.DateTimeFormat | null} null for a zone this browser does not know */
+function clockOf(zone) {
+  let f = clocks.get(zone);
+  if (f === undefined) {
+    try {
+      f = new Intl.DateTimeFormat('en-GB', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+    } catch {
+      f = null;
+    }
+    clocks.set(zone, f);
+  }
+  return f;
+}
+/** @param {string} zone */
+export const isZone = (zone) => clockOf(zone) !== null;
+
+/**
+ * The wall-clock parts of an instant in a zone (the gateway's default for one this browser does not
+ * know), as written: two digits, the hour 00–23.
+ * @param {Date} d @param {string} zone
+ */
+function clockParts(d, zone) {
+  /** @type {Record<string, string>} */
+  const p = {};
+  const fmt = clockOf(zone) ?? clockOf(gatewayZone) ?? clockOf('UTC');
+  for (const x of fmt?.formatToParts(d) ?? []) p[x.type] = x.value;
+  return { year: p.year, month: p.month, day: p.day, hour: p.hour === '24' ? '00' : p.hour, minute: p.minute, second: p.second };
+}
+
+/** A day as the printed papers write it, in both languages: 22/10/2026. @param {{ year: string, month: string, day: string }} p */
+const dayText = (p) => `${p.day}/${p.month}/${p.year}`;
+
+/**
+ * An instant on an enterprise's clock, as the printed papers write it: "08:30 22/10/2026" in
+ * Vietnamese, "22/10/2026 08:30" in English (seconds only where rows come seconds apart).
+ * @param {string | null | undefined} iso
+ * @param {string} [zone] the IANA zone of the enterprise it belongs to; the gateway's default zone
+ *   otherwise, never this browser's (a browser in UTC would show 01:30 for 08:30 in Vietnam)
+ * @param {{ seconds?: boolean }} [opts]
+ */
+export function fmtDateTime(iso, zone = gatewayZone, opts = {}) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'medium', timeZone: zone }).format(d);
+  const p = clockParts(d, zone);
+  const time = `${p.hour}:${p.minute}${opts.seconds ? `:${p.second}` : ''}`;
+  return current === 'vi' ? `${time} ${dayText(p)}` : `${dayText(p)} ${time}`;
 }
 
 /**
- * @param {string | null | undefined} iso an instant, or a day YYYY-MM-DD (shown as that day, whatever
- * the time zone); an instant written with an offset (a certificate's issuedAt given as a day is stored
- * as `2026-04-01T00:00:00.000+07:00`) is shown as the day it names there, not in this browser's zone
+ * A day, dd/MM/yyyy in both languages: 22/10/2026.
+ * @param {string | null | undefined} iso a day YYYY-MM-DD (shown as that day, whatever the zone); an
+ *   instant written with an offset (a certificate's issuedAt given as a day is stored as
+ *   `2026-04-01T00:00:00.000+07:00`) as the day it names there; another instant as its day in `zone`
+ * @param {string} [zone] the enterprise's IANA zone; the gateway's default zone otherwise
  */
-export function fmtDate(iso) {
+export function fmtDate(iso, zone = gatewayZone) {
   if (!iso) return '—';
-  const day = /^(\d{4}-\d{2}-\d{2})(?:T[\d:.]+[+-]\d{2}:\d{2})?$/.exec(iso)?.[1];
-  const d = new Date(day ? `${day}T00:00:00Z` : iso);
+  const day = /^(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+[+-]\d{2}:\d{2})?$/.exec(iso);
+  if (day) return dayText({ year: day[1], month: day[2], day: day[3] });
+  const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: day ? 'UTC' : undefined }).format(d);
+  return dayText(clockParts(d, zone));
+}
+
+/** A period of days: "09/08/2026 – 11/08/2026". @param {string | null | undefined} from @param {string | null | undefined} to @param {string} [zone] */
+export const fmtDays = (from, to, zone) => `${fmtDate(from, zone)} – ${fmtDate(to, zone)}`;
+
+/** Today in `zone` (the enterprise's; the gateway's default otherwise), YYYY-MM-DD. @param {string} [zone] */
+export function todayIn(zone = gatewayZone) {
+  const p = clockParts(new Date(), zone);
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
 /**
@@ -116,18 +190,12 @@ export function fmtUnit(code) {
     .replace(/\{([^}]*)\}/g, '$1');
 }
 
-/** Today in this browser's zone, YYYY-MM-DD (a date input's default: the UTC day is yesterday until 07:00 in Vietnam). */
-export function localToday() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** A month YYYY-MM, short: "Mar 26" / "thg 3/26". @param {string} key */
+/** A month YYYY-MM with its whole year: "03/2026" / "Mar 2026". @param {string} key */
 export function fmtMonth(key) {
   const m = /^(\d{4})-(\d{2})$/.exec(key);
   if (!m) return key;
-  if (current === 'vi') return `${Number(m[2])}/${m[1].slice(2)}`;
-  return new Intl.DateTimeFormat('en-GB', { month: 'short', year: '2-digit', timeZone: 'UTC' }).format(new Date(`${key}-01T00:00:00Z`));
+  if (current === 'vi') return `${m[2]}/${m[1]}`;
+  return new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${key}-01T00:00:00Z`));
 }
 
 /** @param {unknown} x @param {number} [digits] */
@@ -149,3 +217,28 @@ export function fmtSigned(x, digits = 4) {
   if (Number(n.toFixed(digits)) === 0) return fmtNum(0, digits); // not "-0"
   return (n > 0 ? '+' : '') + fmtNum(n, digits);
 }
+
+/**
+ * A figure to `sig` significant digits (a drift of −2.02259 a day: −2,02), in the reader's notation.
+ * @param {unknown} x @param {number} [sig]
+ */
+export function fmtSig(x, sig = 3) {
+  if (x === null || x === undefined || x === '') return '—';
+  const n = Number(x);
+  if (!Number.isFinite(n)) return String(x);
+  if (n === 0) return fmtNum(0);
+  return new Intl.NumberFormat(locale(), { maximumSignificantDigits: sig }).format(n);
+}
+
+/** The same, signed: +0,0000571 / −2,02. @param {unknown} x @param {number} [sig] */
+export function fmtSigSigned(x, sig = 3) {
+  const n = Number(x);
+  if (!Number.isFinite(n) || n === 0) return fmtSig(x, sig);
+  return (n > 0 ? '+' : '') + fmtSig(n, sig);
+}
+
+/**
+ * A figure as written in a name or a text ("0.250" of a test point "wet-bath-0.250"), its digits
+ * kept, with the reader's decimal sign: "0,250" in Vietnamese. @param {string} figure
+ */
+export const figureAsWritten = (figure) => (current === 'vi' ? figure.replace('.', ',') : figure);

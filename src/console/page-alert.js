@@ -5,13 +5,30 @@ import { h, clear, field, select } from './dom.js';
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
-import { DICTS_HAS, badge, chartWidth, driftFacts, errorBox, facts, options, section, seriesKeyOf, table, tenantName, verifBadge } from './blocks.js';
+import {
+  DICTS_HAS,
+  badge,
+  chartWidth,
+  driftFacts,
+  driftUnit,
+  errorBox,
+  facts,
+  options,
+  pointName,
+  section,
+  seriesKeyOf,
+  seriesParts,
+  table,
+  tenantName,
+  verifBadge,
+  zoneOf,
+} from './blocks.js';
 import { alertKind, alertSummary, resolutionNote } from './summaries.js';
 import { PERSON_RESOLUTION_REASONS } from './vocabulary.js';
-import { reasonsList } from './page-lots.js';
+import { planLabel, reasonsList } from './page-lots.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
-/** @import { Alert, AlertDetails, Check, DeadLetter, DeviceDrift, List, Lot, Verification } from './types.js' */
+/** @import { Alert, AlertDetails, Check, DeadLetter, Device, DeviceDrift, List, Lot, Verification } from './types.js' */
 
 /** @type {Array<[field: string, label: Key, signed?: boolean]>} the check's evidence, in this order */
 const EVIDENCE_KEYS = [
@@ -36,8 +53,8 @@ const EVIDENCE_KEYS = [
   ['ts', 'ts'],
 ];
 
-/** @param {AlertDetails} d */
-function evidenceFacts(d) {
+/** @param {AlertDetails} d @param {string} zone the enterprise's: its clock and calendar */
+function evidenceFacts(d, zone) {
   const unit = d.unit ? ` ${fmtUnit(d.unit)}` : '';
   /** @type {Array<[string, Child]>} */
   const rows = [];
@@ -46,7 +63,8 @@ function evidenceFacts(d) {
     if (v === undefined || v === null) continue;
     /** @type {Child} */
     let shown;
-    if (k === 'ts') shown = fmtDateTime(/** @type {string} */ (v));
+    if (k === 'ts') shown = fmtDateTime(/** @type {string} */ (v), zone);
+    else if (k === 'point') shown = pointName(String(v));
     else if (k === 'decision' || k === 'legal') shown = badge(`dec dec-${v}`, label('decision', String(v)));
     else if (k === 'regime') shown = label('regime', String(v));
     else if (k === 'adjusted') shown = v === true ? t('adjustedYes') : String(v);
@@ -77,9 +95,9 @@ function evidenceFacts(d) {
     let shown;
     if (k === 'verification' && typeof v === 'object') {
       const ver = /** @type {Verification} */ (v);
-      shown = h('span', {}, verifBadge(ver), ver.validUntil ? ` · ${t('validUntil')} ${fmtDate(ver.validUntil)}` : '');
-    } else if (k === 'verificationDue') shown = fmtDate(/** @type {string} */ (v));
-    else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(/** @type {string} */ (v));
+      shown = h('span', {}, verifBadge(ver), ver.validUntil ? ` · ${t('validUntil')} ${fmtDate(ver.validUntil, zone)}` : '');
+    } else if (k === 'verificationDue') shown = fmtDate(/** @type {string} */ (v), zone);
+    else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(/** @type {string} */ (v), zone);
     else if (k === 'status') shown = label('status', String(v));
     else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
     else if (k === 'topic') shown = h('code', {}, String(v));
@@ -90,9 +108,10 @@ function evidenceFacts(d) {
     else if (k === 'asFound' && typeof v === 'object') {
       const f = /** @type {{ error: number, outOfTolerance: boolean }} */ (v);
       shown = `${fmtSigned(f.error)}${unit} · ${f.outOfTolerance ? t('outOfTolerance') : t('inTolerance')}`;
-    } else if (k === 'issuedAt') shown = fmtDate(String(v));
-    else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v);
+    } else if (k === 'issuedAt') shown = fmtDate(String(v), zone);
+    else if ((k === 'from' || k === 'to') && typeof v === 'string') shown = fmtDateTime(v, zone);
     else if (k === 'tenant' && typeof v === 'string') shown = tenantName(v);
+    else if (k === 'plan' && typeof v === 'string') shown = planLabel(v);
     // a lot-fail's reasons, told from their notes in the reader's language as on the lot's page
     else if (k === 'reasons' && Array.isArray(v) && Array.isArray(d.notes))
       shown = reasonsList({ reasons: v.map(String), notes: /** @type {Lot['notes']} */ (d.notes) });
@@ -109,7 +128,7 @@ function evidenceFacts(d) {
       );
     else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
     else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number')
-      shown = fmtNum(v, 4) + unit; // a lot's quantities
+      shown = fmtNum(v, d.unit === 'kg' || d.unit === 'L' ? 5 : 2) + unit; // a lot's quantities, as its page writes them
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
@@ -132,6 +151,14 @@ export async function alertPage(main, id) {
   }
   if (!loading.isConnected) return; // another page was opened meanwhile
   S.alerts.set(a.id, a);
+  // a drift alert's figures are in its instrument's unit: its type, when not known yet
+  if ((a.kind === 'drift' || a.kind === 'predicted-oot') && !S.deviceTypes.has(a.device)) {
+    await api()
+      .get(`/api/v1/devices/${encodeURIComponent(a.device)}`)
+      .then((/** @type {Device} */ d) => S.deviceTypes.set(d.id, d.type))
+      .catch(() => undefined); // shown without the unit
+    if (!loading.isConnected) return;
+  }
   const head = h('div');
   const actions = h('div');
   const evidence = h('div');
@@ -165,6 +192,7 @@ export async function alertPage(main, id) {
 
 /** The alert's heading, state and summary facts. @param {Alert} a */
 function alertHead(a) {
+  const zone = zoneOf(a.tenant);
   return [
     h('h1', {}, `${alertKind(a)} — ${a.device}`),
     h(
@@ -191,14 +219,14 @@ function alertHead(a) {
         a.kind === 'sealed-in-use' && typeof a.details.inspection === 'string'
           ? [t('inspection'), h('a', { href: `#/inspections/${encodeURIComponent(a.details.inspection)}` }, a.details.inspection)]
           : null,
-        [t('opened'), fmtDateTime(a.openedAt)],
-        [t('updated'), fmtDateTime(a.updatedAt)],
+        [t('opened'), fmtDateTime(a.openedAt, zone)],
+        [t('updated'), fmtDateTime(a.updatedAt, zone)],
         [t('count'), String(a.count)],
         a.ackBy ? [t('ackBy'), a.ackBy] : null,
-        a.ackAt ? [t('ackAt'), fmtDateTime(a.ackAt)] : null,
+        a.ackAt ? [t('ackAt'), fmtDateTime(a.ackAt, zone)] : null,
         a.ackNote ? [t('ackNote'), a.ackNote] : null,
         a.resolvedBy ? [t('resolvedBy'), a.resolvedBy === 'system' ? t('system') : a.resolvedBy] : null,
-        a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt)] : null,
+        a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt, zone)] : null,
         a.resolution
           ? [
               t('resolution'),
@@ -292,20 +320,23 @@ function alertActions(a, msg, onChanged) {
 function showEvidence(evidence, a) {
   const driftKind = a.kind === 'drift' || a.kind === 'predicted-oot';
   const checkKind = a.kind === 'out-of-tolerance' || a.kind === 'conditional' || driftKind;
+  const zone = zoneOf(a.tenant);
+  /** the unit of a series' drift figures @param {string | null | undefined} series */
+  const unitOf = (series) => driftUnit(S.deviceTypes.get(a.device), seriesParts(series).gas);
   // drift alerts carry the drift statistics as they were when the alert was raised
   const evidenceBody =
     driftKind && a.details?.points
       ? [
-          driftFacts({ ...a.details, series: a.key || undefined }),
+          driftFacts({ ...a.details, series: a.key || undefined }, { unit: unitOf(a.key), zone }),
           a.details.verificationDue
-            ? facts([[t(a.details.dueBasis === 'calibration' ? 'calibrationDue' : 'ev.verificationDue'), fmtDate(a.details.verificationDue)]])
+            ? facts([[t(a.details.dueBasis === 'calibration' ? 'calibrationDue' : 'ev.verificationDue'), fmtDate(a.details.verificationDue, zone)]])
             : null,
         ]
-      : evidenceFacts(a.details ?? {});
+      : evidenceFacts(a.details ?? {}, zone);
   evidence.append(section(a.kind === 'out-of-tolerance' || a.kind === 'conditional' ? t('checkResult') : t('evidence'), evidenceBody));
   if (a.kind === 'points-refused') {
     // what was refused, not how the instrument measures: the points kept, and what an admin can do with them
-    evidence.append(deadLettersSection(a));
+    evidence.append(deadLettersSection(a, zone));
     return;
   }
   if (a.kind === 'standard-oot') return; // no instrument: its impact is on the standard's page
@@ -328,14 +359,14 @@ function showEvidence(evidence, a) {
     .then((/** @type {List<Check>} */ r) => {
       // the checks of the alert's series when it has one
       const mine = r.items.filter(inSeries);
-      clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth() }));
+      clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth(), zone }));
     })
     .catch((e) => clear(chartBox).append(errorBox(e)));
   api()
     .get(`/api/v1/devices/${dev}/drift`)
     .then((/** @type {DeviceDrift} */ dr) => {
       const s = dr.bySeries?.find((x) => x.series === (series || dr.series)) ?? dr;
-      clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }));
+      clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }, { unit: unitOf(s.series ?? dr.series), zone }));
     })
     .catch((e) => clear(driftBox).append(errorBox(e)));
 }
@@ -345,9 +376,9 @@ function showEvidence(evidence, a) {
  * database again once the cause is removed, or discards those that will never be stored, with a
  * reason (POST /api/v1/dead-letters/replay and …/discard; both audited). The API clears the alert
  * once none of the device's points is left. Others are told who can act.
- * @param {Alert} a
+ * @param {Alert} a @param {string} zone the enterprise's (the gateway's own: its default)
  */
-function deadLettersSection(a) {
+function deadLettersSection(a, zone) {
   if (S.me?.role !== 'admin') return section(t('dl.title'), h('p', { class: 'muted' }, t('dl.adminOnly')));
   const list = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   const status = h('div', { role: 'status' });
@@ -361,7 +392,7 @@ function deadLettersSection(a) {
       .get('/api/v1/dead-letters', { ...(device ? { device } : {}), limit: DEAD_LETTERS_SHOWN })
       .then((/** @type {List<DeadLetter>} */ r) => {
         shown = r.items.map((x) => x.id);
-        clear(list).append(deadLettersTable(r.items));
+        clear(list).append(deadLettersTable(r.items, zone));
         actions.hidden = r.items.length === 0; // nothing left to send or discard
       })
       .catch((e) => clear(list).append(errorBox(e)));
@@ -431,19 +462,19 @@ function deadLettersSection(a) {
 /** Dead letters shown on the alert's page (the API lists up to 5,000; replay and discard take 1,000 at a time). */
 const DEAD_LETTERS_SHOWN = 100;
 
-/** @param {DeadLetter[]} items */
-function deadLettersTable(items) {
+/** @param {DeadLetter[]} items @param {string} zone */
+function deadLettersTable(items, zone) {
   if (!items.length) return h('p', { class: 'muted' }, t('dl.none'));
   const rows = items.map((x) => {
     const p = /** @type {{ measurement?: string, fields?: Record<string, unknown>, ts?: number } | null} */ (x.point);
     return h(
       'tr',
       {},
-      h('td', {}, typeof p?.ts === 'number' ? fmtDateTime(new Date(p.ts).toISOString()) : '—'),
+      h('td', {}, typeof p?.ts === 'number' ? fmtDateTime(new Date(p.ts).toISOString(), zone, { seconds: true }) : '—'),
       h('td', {}, p?.measurement ?? '—'),
       h('td', { class: 'num' }, p?.fields?.seq === undefined ? '—' : String(p.fields.seq)),
       h('td', {}, h('code', {}, x.reason)),
-      h('td', {}, fmtDateTime(x.at)),
+      h('td', {}, fmtDateTime(x.at, zone, { seconds: true })),
     );
   });
   return h(

@@ -4,8 +4,8 @@
 import { h, clear } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
 import { S, api } from './session.js';
-/** @import { Alert, List } from './types.js' */
-import { badge, errorBox, filterChips, options, tenantName, tenantOptions } from './blocks.js';
+/** @import { Alert, Device, List } from './types.js' */
+import { badge, errorBox, filterChips, options, tenantName, tenantOptions, zoneOf } from './blocks.js';
 import { filterForm } from './list-page.js';
 import { alertKind, alertSummary } from './summaries.js';
 import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
@@ -78,6 +78,18 @@ export function alertsPage(main, params = new URLSearchParams()) {
         const known = S.alerts.get(a.id);
         if (!known || known.updatedAt <= a.updatedAt) S.alerts.set(a.id, a);
       }
+      // the drift figures of a summary are in its instrument's unit: the types of those not known yet
+      if (r.items.some((a) => (a.kind === 'drift' || a.kind === 'predicted-oot') && !S.deviceTypes.has(a.device)))
+        await api()
+          .get('/api/v1/devices')
+          .then((/** @type {List<Device>} */ d) => {
+            for (const x of d.items) S.deviceTypes.set(x.id, x.type);
+          })
+          .catch(() => undefined) // summaries without the unit
+          .finally(() => {
+            // asked once: an instrument not listed (the gateway's own, or gone) stays without a unit
+            for (const a of r.items) if (!S.deviceTypes.has(a.device)) S.deviceTypes.set(a.device, '');
+          });
     } catch (e) {
       errEl.append(errorBox(e));
     }
@@ -110,7 +122,12 @@ export function alertItem(a, fresh) {
       ),
       h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
       h('span', { class: 'summary' }, alertSummary(a)),
-      h('span', { class: 'meta muted' }, `${t('updated')} ${fmtDateTime(a.updatedAt)}`, a.count > 1 ? ` · ${t('times', { n: a.count })}` : ''),
+      h(
+        'span',
+        { class: 'meta muted' },
+        `${t('updated')} ${fmtDateTime(a.updatedAt, zoneOf(a.tenant))}`,
+        a.count > 1 ? ` · ${t('times', { n: a.count })}` : '',
+      ),
     ),
   );
 }

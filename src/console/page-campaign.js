@@ -3,7 +3,7 @@
 // records a scale verified on the spot, and the scales verified (a passed one links to the
 // instrument it became).
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum, localToday, regionName } from './i18n.js';
+import { t, label, fmtDate, fmtDays, fmtNum, todayIn, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { badge, errorBox, facts, section, table } from './blocks.js';
 import { postForm } from './inspection-forms.js';
@@ -58,7 +58,7 @@ function campaign(c, s, done) {
       t('summary'),
       facts([
         [t('region'), regionName(c.region)],
-        [t('period'), `${fmtDate(c.from)} – ${fmtDate(c.to)}`],
+        [t('period'), fmtDays(c.from, c.to)],
         [t('team'), c.team.join(', ')],
         c.authority ? [t('issuingAuthority'), c.authority] : null,
         [t('verified'), h('strong', { 'data-tally': 'verified' }, String(s.verified))],
@@ -160,9 +160,9 @@ function verificationForm(c, done) {
   const certificate = text('certificateNumber', { maxlength: 128 });
   const validUntil = h('input', { name: 'validUntil', type: 'date' });
   // results typed in from the paper record later: the day of the verification, which the certificate is issued on
-  const today = localToday();
+  const today = todayIn(); // the campaign's zone: the gateway's default
   const verifiedOn = h('input', { name: 'verifiedOn', type: 'date', required: true, value: today, max: today });
-  // sent once the inspector picks a day (even the one shown: this browser's today may be the zone's yesterday)
+  // sent once the inspector picks a day (untouched: now, its time of day kept)
   let picked = false;
   verifiedOn.addEventListener('input', () => {
     picked = true;

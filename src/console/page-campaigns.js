@@ -2,7 +2,7 @@
 // Mobile verification campaigns (kiểm định lưu động): the campaigns of the token's regions with
 // their tally, and the form that plans one over a region's markets.
 import { h, field, select } from './dom.js';
-import { t, fmtDate, localToday, regionName } from './i18n.js';
+import { t, fmtDays, todayIn, regionName } from './i18n.js';
 import { S, api } from './session.js';
 import { section } from './blocks.js';
 import { listPage } from './list-page.js';
@@ -23,7 +23,7 @@ export function campaignsPage(main) {
           { 'data-campaign': c.id },
           h('th', { scope: 'row' }, h('a', { href: `#/campaigns/${encodeURIComponent(c.id)}` }, c.name)),
           h('td', {}, regionName(c.region)),
-          h('td', {}, `${fmtDate(c.from)} – ${fmtDate(c.to)}`),
+          h('td', {}, fmtDays(c.from, c.to)),
           h('td', { class: 'num' }, `${c.marketsVisited ?? 0}/${c.markets.length}`),
           h('td', { class: 'num' }, String(c.verified ?? 0)),
           h('td', { class: 'num' }, String(c.passed ?? 0)),
@@ -48,7 +48,8 @@ function planForm() {
         { required: true },
       )
     : h('input', { name: 'region', type: 'text', required: true, pattern: '[A-Z]{2}-[A-Z0-9]{1,3}', placeholder: 'VN-BG' });
-  const today = localToday();
+  // a campaign's days are the gateway's default zone's (docs/contract.md)
+  const today = todayIn();
   const from = h('input', { name: 'from', type: 'date', required: true, value: today });
   const to = h('input', { name: 'to', type: 'date', required: true });
   const markets = h('textarea', { name: 'markets', required: true, rows: 4 });

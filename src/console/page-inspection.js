@@ -5,9 +5,10 @@
 import { h, clear, append } from './dom.js';
 import { t, label, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
-import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName } from './blocks.js';
+import { badge, downloadButton, errorBox, facts, pointName, section, seriesName, seriesParts, table, tenantName, typeName } from './blocks.js';
+import { alertKind, alertSummary } from './summaries.js';
 import { amendmentForm, answerForm, closeFindingForm, closeRecordForm, findingForm, itemForm, sealOffButton } from './inspection-forms.js';
-/** @import { Device, Finding, InspectionItem, InspectionRecord, List } from './types.js' */
+/** @import { Alert, Device, Finding, InspectionItem, InspectionRecord, List } from './types.js' */
 
 /** The person's name of an actor as the gateway records it (`role:name:token`). @param {string | undefined} actor */
 export const actorName = (actor) => {
@@ -144,6 +145,10 @@ function itemView(r, item, d, act, done) {
       d ? ` — ${typeName(d.type)} (${d.serial})` : '',
       ' ',
       badge(`dec dec-${item.verdict}`, label('iverdict', item.verdict)),
+      // the verdict is the inspector's; an out-of-tolerance alert left unresolved is said beside a "conforms", as on the printed record
+      item.verdict === 'pass' && (f.unresolvedAlerts ?? []).some((a) => a.kind === 'out-of-tolerance')
+        ? [' ', badge('sev sev-critical unresolved-oot', t('unresolvedOutOfTolerance'))]
+        : null,
       sealed ? [' ', badge('sev sev-critical', t('sealedOff'))] : null,
     ),
     item.reasons.length ? h('p', { class: 'warn' }, item.reasons.map(reason).join('; ')) : null,
@@ -154,6 +159,7 @@ function itemView(r, item, d, act, done) {
       f.priceDisplayCorrect === undefined ? null : [t('priceDisplayCorrect'), yes(f.priceDisplayCorrect)],
       f.notes ? [t('notes'), f.notes] : null,
     ]),
+    alertsAtInspection(r, item),
     item.checks.length
       ? table(
           `${t('checks')} ${item.device}`,
@@ -162,7 +168,7 @@ function itemView(r, item, d, act, done) {
             h(
               'tr',
               {},
-              h('td', {}, c.point ?? c.gas ?? '—'),
+              h('td', {}, c.point ? pointName(c.point) : (c.gas ?? '—')),
               h('td', {}, c.standardId),
               h('td', { class: 'num' }, `${fmtNum(c.indicated, 6)} ${fmtUnit(c.unit)}`),
               h('td', { class: 'num' }, `${fmtNum(c.reference, 6)} ${fmtUnit(c.unit)}`),
@@ -176,6 +182,49 @@ function itemView(r, item, d, act, done) {
       : null,
     sealed ? h('p', { class: 'sealed' }, t('sealedSince', { date: atStation(sealed.since), finding: sealed.finding })) : null,
     act && item.verdict === 'fail' && !sealed ? sealOffButton(r.id, item, done) : null,
+  );
+}
+
+/**
+ * MAG's alerts on the instrument unresolved when it was entered on the record, as the record keeps
+ * them (kind, test point or gas, since when, what): nothing for an item recorded before MAG kept them.
+ * @param {InspectionRecord} r @param {InspectionItem} item
+ */
+function alertsAtInspection(r, item) {
+  const f = item.facts;
+  const alerts = f.unresolvedAlerts;
+  if (!alerts) return null;
+  if (alerts.length === 0) return h('p', { class: 'muted item-alerts' }, t('alertsAtInspectionNone'));
+  return h(
+    'div',
+    { class: 'item-alerts' },
+    h('p', {}, h('strong', {}, t('alertsAtInspection'))),
+    h(
+      'ul',
+      {},
+      alerts.map((a) => {
+        // the alert as the console's alert pages tell it: its evidence here is the check it was raised for
+        const told = /** @type {Alert} */ (
+          /** @type {unknown} */ ({
+            kind: a.kind,
+            key: a.key ?? '',
+            tenant: r.tenant,
+            summary: a.summary,
+            details: { ...a.check, verification: f.verification },
+          })
+        );
+        const where = a.key === undefined ? '' : seriesParts(a.key).regime ? seriesName({ series: a.key }) : a.key;
+        return h(
+          'li',
+          { 'data-alert': a.id, 'data-kind': a.kind },
+          badge(`sev sev-${a.severity}`, alertKind(told)),
+          where ? ` ${where}` : '',
+          ` · ${t('alertAtInspectionSince', { date: atStation(a.since) })}`,
+          a.state === 'acknowledged' ? ` · ${t('alertAtInspectionAcknowledged')}` : '',
+          `: ${alertSummary(told)}`,
+        );
+      }),
+    ),
   );
 }
 

@@ -4,10 +4,10 @@
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime, regionName } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
-import { badge, errorBox, options, section, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, options, section, tenantName, tenantOptions, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { INSPECTION_STATES } from './vocabulary.js';
-/** @import { Campaign, Inspection, InspectionListEntry, List } from './types.js' */
+/** @import { Campaign, Finding, Inspection, InspectionListEntry, List } from './types.js' */
 
 const filters = { state: '', tenant: '' };
 
@@ -25,33 +25,75 @@ export function inspectionsPage(main) {
         reload,
       ),
     ],
-    read: () => api().get('/api/v1/inspections', filters),
-    show: (/** @type {List<InspectionListEntry>} */ r) => ({
-      heads: [t('inspection'), t('tenant'), t('site'), t('startedAt'), t('state'), t('itemsTitle'), t('iverdict'), t('findingsTitle')],
-      rows: r.items.map((i) =>
-        h(
-          'tr',
-          { 'data-inspection': i.id },
-          h('th', { scope: 'row' }, h('a', { href: `#/inspections/${encodeURIComponent(i.id)}` }, i.id)),
-          h('td', {}, tenantName(i.tenant)),
-          h('td', {}, i.site ?? '—'),
-          h('td', {}, fmtDateTime(i.startedAt)),
-          h('td', {}, badge(`istate istate-${i.state}`, label('istate', i.state))),
-          h('td', { class: 'num' }, String(i.instruments ?? 0)),
-          h('td', {}, i.nonConforming ? badge('dec dec-fail', `${i.nonConforming} ${label('iverdict', 'fail')}`) : '—'),
-          h('td', {}, i.openFindings ? badge('sev sev-warning', `${i.openFindings} ${label('fstate', 'open')}`) : '—'),
-        ),
-      ),
-      empty: t('noInspections'),
-    }),
+    // the list counts the findings not closed; those answered (and not closed yet) are counted apart from the open ones
+    read: () =>
+      Promise.all([
+        api().get('/api/v1/inspections', filters),
+        api()
+          .get('/api/v1/findings', { state: 'answered', tenant: filters.tenant, limit: 5000 })
+          .catch(() => null),
+      ]),
+    show: ([list, answeredList]) => {
+      /** @type {List<InspectionListEntry>} */
+      const r = list;
+      /** @type {Map<string, number> | null} answered findings per record; null when the API did not say */
+      const answered = answeredList ? new Map() : null;
+      for (const f of /** @type {List<Finding> | null} */ (answeredList)?.items ?? []) answered?.set(f.inspection, (answered.get(f.inspection) ?? 0) + 1);
+      return {
+        heads: [
+          t('inspection'),
+          t('tenant'),
+          t('site'),
+          t('startedAt'),
+          t('state'),
+          [t('itemsTitle'), 'num'],
+          [t('nonConformingInstruments'), 'num'],
+          t('findingsTitle'),
+        ],
+        rows: r.items.map((i) => row(i, answered)),
+        empty: t('noInspections'),
+      };
+    },
   });
   if (mayInspect()) main.append(openForm());
 }
 
 /**
- * The date and time now in `zone` (the enterprise's, else this browser's), as a datetime-local input
+ * A record in the list: its time on its enterprise's clock, the instruments not conforming, its
+ * findings open and answered (not closed yet).
+ * @param {InspectionListEntry} i @param {Map<string, number> | null} answered answered findings per record, if known
+ */
+function row(i, answered) {
+  const notClosed = i.openFindings ?? 0;
+  const replied = answered ? Math.min(notClosed, answered.get(i.id) ?? 0) : 0;
+  const open = notClosed - replied;
+  /** @type {Array<HTMLElement | string>} */
+  const findings = answered
+    ? [
+        open ? badge('sev sev-warning', `${open} ${label('fstate', 'open')}`) : '',
+        open && replied ? ' ' : '',
+        replied ? badge('sev sev-info', `${replied} ${label('fstate', 'answered')}`) : '',
+      ]
+    : [notClosed ? badge('sev sev-warning', t('findingsNotClosed', { n: notClosed })) : ''];
+  return h(
+    'tr',
+    { 'data-inspection': i.id },
+    h('th', { scope: 'row' }, h('a', { href: `#/inspections/${encodeURIComponent(i.id)}` }, i.id)),
+    h('td', {}, tenantName(i.tenant)),
+    h('td', {}, i.site ?? '—'),
+    // the record's time on the station's clock (its enterprise's zone), as the printed record gives it
+    h('td', {}, fmtDateTime(i.startedAt, zoneOf(i.tenant))),
+    h('td', {}, badge(`istate istate-${i.state}`, label('istate', i.state))),
+    h('td', { class: 'num' }, String(i.instruments ?? 0)),
+    h('td', { class: 'num' }, i.nonConforming ? badge('dec dec-fail', String(i.nonConforming)) : '0'),
+    h('td', { 'data-findings': `${open}/${replied}` }, findings.some(Boolean) ? findings : '—'),
+  );
+}
+
+/**
+ * The date and time now in `zone` (the enterprise's, else the gateway's default), as a datetime-local input
  * wants it: the station's clock, which the API reads a time without a zone in.
- * @param {string | undefined} zone
+ * @param {string} zone
  */
 const nowIn = (zone) => {
   /** @type {Record<string, string>} */
@@ -111,18 +153,14 @@ function openForm() {
       offerCampaigns();
     })
     .catch(() => {}); // no campaigns offered: a record is opened outside one
-  const zoneOf = () => {
-    const x = S.tenants.find((x) => x.id === tenant.value);
-    return x?.zoneInEffect ?? x?.timeZone ?? undefined;
-  };
-  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: nowIn(zoneOf()) });
+  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: nowIn(zoneOf(tenant.value)) });
   // the default follows the enterprise chosen (its zone), until the inspector types a time
   let typed = false;
   startedAt.addEventListener('input', () => {
     typed = true;
   });
   tenant.addEventListener('change', () => {
-    if (!typed) startedAt.value = nowIn(zoneOf());
+    if (!typed) startedAt.value = nowIn(zoneOf(tenant.value));
     offerCampaigns();
   });
   const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');

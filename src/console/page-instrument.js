@@ -2,7 +2,7 @@
 // One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
 // certificates (with the form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, localToday } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, todayIn } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
@@ -12,10 +12,15 @@ import {
   downloadButton,
   xlsxButton,
   driftFacts,
+  driftUnit,
+  pointName,
+  quantityName,
+  zoneOf,
   errorBox,
   facts,
   section,
   seriesName,
+  seriesParts,
   table,
   tenantName,
   typeName,
@@ -40,8 +45,11 @@ export async function instrumentPage(main, id) {
     return;
   }
   if (!loading.isConnected) return; // another page was opened meanwhile
+  S.deviceTypes.set(d.id, d.type); // the unit of its alerts' drift figures
   // A calibrated type (profile projector) is in standing by its calibration certificates.
   const calibrated = S.types.find((x) => x.id === d.type)?.standing === 'calibration';
+  // its times and days on its enterprise's clock
+  const zone = zoneOf(d.tenant);
   loading.replaceWith(
     h('h1', {}, d.id),
     section(
@@ -60,12 +68,12 @@ export async function instrumentPage(main, id) {
               h(
                 'a',
                 { class: 'sealed', href: `#/inspections/${encodeURIComponent(d.sealed.inspection)}` },
-                t('sealedSince', { date: fmtDateTime(d.sealed.since), finding: d.sealed.finding }),
+                t('sealedSince', { date: fmtDateTime(d.sealed.since, zone), finding: d.sealed.finding }),
               ),
             ]
           : null,
-        [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil)],
-        [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never')],
+        [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil, zone)],
+        [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zone) : t('never')],
       ]),
       h(
         'div',
@@ -98,12 +106,14 @@ export async function instrumentPage(main, id) {
         )
       : h('p', { class: 'muted' }, t('noAlerts')),
   );
-  fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), readingsTable);
-  fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items));
+  fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), (/** @type {List<Reading>} */ r) => readingsTable(r, zone));
+  fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items, zone));
   fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {DeviceDrift} */ dr) =>
     (dr.bySeries?.length ?? 0) > 1
-      ? (dr.bySeries ?? []).map((s) => h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s)))
-      : driftFacts(dr),
+      ? (dr.bySeries ?? []).map((s) =>
+          h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s, { unit: driftUnit(d.type, s.gas), zone })),
+        )
+      : driftFacts(dr, { unit: driftUnit(d.type, seriesParts(dr.series).gas), zone }),
   );
   // after a certificate is added, the whole page again: the instrument's standing and due date change with it
   const reload = () => {
@@ -111,10 +121,10 @@ export async function instrumentPage(main, id) {
     instrumentPage(main, id);
   };
   fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [
-    certificatesTable(r.items),
-    S.manage ? certificateForm(dev, reload, calibrated ? 'calibration' : 'verification', S.types.find((x) => x.id === d.type)?.canonicalUnit) : null,
+    certificatesTable(r.items, zone),
+    S.manage ? certificateForm(dev, reload, calibrated ? 'calibration' : 'verification', S.types.find((x) => x.id === d.type)?.canonicalUnit, zone) : null,
   ]);
-  fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), rejectionsTable);
+  fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), (/** @type {List<Rejection>} */ r) => rejectionsTable(r, zone));
 }
 
 /**
@@ -126,8 +136,8 @@ function fill(box, p, f) {
   return p.then((r) => append(clear(box), [f(r)])).catch((e) => clear(box).append(errorBox(e)));
 }
 
-/** @param {List<Reading>} r */
-function readingsTable(r) {
+/** @param {List<Reading>} r @param {string} zone the enterprise's */
+function readingsTable(r, zone) {
   return r.items.length
     ? table(
         t('readings'),
@@ -136,8 +146,9 @@ function readingsTable(r) {
           h(
             'tr',
             {},
-            h('td', {}, fmtDateTime(x.ts)),
-            h('td', {}, [x.quantity, ...Object.values(x.tags ?? {})].join(' · ')),
+            // readings come seconds apart: their seconds tell them apart
+            h('td', {}, fmtDateTime(x.ts, zone, { seconds: true })),
+            h('td', {}, [quantityName(x.quantity), ...Object.values(x.tags ?? {})].join(' · ')),
             h('td', { class: 'num' }, fmtNum(x.value, 6)),
             h('td', {}, label('status', x.status)),
             h('td', { class: 'num' }, String(x.seq ?? '')),
@@ -150,9 +161,9 @@ function readingsTable(r) {
 
 /**
  * A chart per series (gas, test point, regime), then the latest 50 checks.
- * @param {string} device @param {Check[]} items newest first
+ * @param {string} device @param {Check[]} items newest first @param {string} zone the enterprise's
  */
-function checksView(device, items) {
+function checksView(device, items, zone) {
   return [
     checksBySeries(items).map(([series, checks], _, all) =>
       all.length > 1
@@ -160,9 +171,9 @@ function checksView(device, items) {
             'div',
             { class: 'series' },
             h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`),
-            checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth() }),
+            checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth(), zone }),
           )
-        : checksChart(checks, { device, width: chartWidth() }),
+        : checksChart(checks, { device, width: chartWidth(), zone }),
     ),
     items.length
       ? table(
@@ -172,7 +183,12 @@ function checksView(device, items) {
             h(
               'tr',
               {},
-              h('td', {}, fmtDateTime(c.ts), c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, c.point].filter(Boolean).join(' · ')}`) : null),
+              h(
+                'td',
+                {},
+                fmtDateTime(c.ts, zone),
+                c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
+              ),
               h('td', { class: 'num' }, fmtNum(c.indicated, 6)),
               h('td', { class: 'num' }, fmtNum(c.reference, 6)),
               h('td', { class: 'num' }, fmtSigned(c.error)),
@@ -194,8 +210,8 @@ function checksView(device, items) {
   ];
 }
 
-/** @param {Certificate[]} items */
-function certificatesTable(items) {
+/** @param {Certificate[]} items @param {string} zone the enterprise's */
+function certificatesTable(items, zone) {
   return items.length
     ? table(
         t('certificates'),
@@ -207,8 +223,8 @@ function certificatesTable(items) {
             h('td', {}, label('certkind', c.kind)),
             h('td', {}, c.number),
             h('td', {}, c.issuedBy),
-            h('td', {}, fmtDate(c.issuedAt)),
-            h('td', {}, fmtDate(c.validUntil)),
+            h('td', {}, fmtDate(c.issuedAt, zone)),
+            h('td', {}, fmtDate(c.validUntil, zone)),
             h('td', { class: 'num' }, c.uncertainty === undefined ? '—' : fmtNum(c.uncertainty)),
           ),
         ),
@@ -216,8 +232,8 @@ function certificatesTable(items) {
     : h('p', { class: 'muted' }, t('noCertificates'));
 }
 
-/** @param {List<Rejection>} r */
-function rejectionsTable(r) {
+/** @param {List<Rejection>} r @param {string} zone the enterprise's */
+function rejectionsTable(r, zone) {
   return r.items.length
     ? table(
         t('rejections'),
@@ -226,7 +242,7 @@ function rejectionsTable(r) {
           h(
             'tr',
             {},
-            h('td', {}, fmtDateTime(x.receivedAt)),
+            h('td', {}, fmtDateTime(x.receivedAt, zone, { seconds: true })),
             h('td', {}, h('code', {}, x.topic)),
             h('td', { class: 'num' }, x.seq === undefined || x.seq === null ? '—' : String(x.seq)),
             h(
@@ -246,8 +262,9 @@ function rejectionsTable(r) {
  * @param {() => void} onDone called once a certificate is added
  * @param {string} defaultKind the kind preselected: the one that keeps this type in standing
  * @param {string} [unit] the type's canonical unit, in which the API takes U and the offset (none: a type with channels of their own units)
+ * @param {string} [zone] the enterprise's: the form's today, the days the API reads
  */
-function certificateForm(dev, onDone, defaultKind, unit) {
+function certificateForm(dev, onDone, defaultKind, unit, zone) {
   const out = h('div');
   const kind = select(
     'kind',
@@ -256,7 +273,7 @@ function certificateForm(dev, onDone, defaultKind, unit) {
   );
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
-  const today = localToday();
+  const today = todayIn(zone);
   const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: today });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
   /** @param {string} name */
@@ -294,7 +311,7 @@ function certificateForm(dev, onDone, defaultKind, unit) {
           const c = await api().post(`/api/v1/devices/${dev}/certificates`, body);
           S.flash = t('certificateAdded', { number: c.number });
           // a validity longer than the legal interval: the instrument is due earlier than the certificate says
-          S.flashWarning = c.warnings?.length && c.dueAt ? t('certificateCapped', { due: fmtDate(c.dueAt), until: fmtDate(c.validUntil) }) : null;
+          S.flashWarning = c.warnings?.length && c.dueAt ? t('certificateCapped', { due: fmtDate(c.dueAt, zone), until: fmtDate(c.validUntil, zone) }) : null;
           onDone();
         } catch (err) {
           out.append(errorBox(err));

@@ -7,7 +7,20 @@ import { t, label, fmtDate, fmtDateTime, regionName } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Device, List } from './types.js' */
-import { badge, errorBox, filterChips, options, section, tenantName, tenantOptions, typeName, typeOptions, verifBadge } from './blocks.js';
+import {
+  badge,
+  errorBox,
+  filterChips,
+  options,
+  predictedDay,
+  section,
+  tenantName,
+  tenantOptions,
+  typeName,
+  typeOptions,
+  verifBadge,
+  zoneOf,
+} from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { VERIFICATION_STATES } from './vocabulary.js';
 
@@ -41,6 +54,7 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
     read: () => api().get('/api/v1/devices', { ...S.devFilters, ...extra }),
     show: (/** @type {List<Device>} */ r) => {
       const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
+      for (const d of r.items) S.deviceTypes.set(d.id, d.type);
       const rows = r.items.map((d) => {
         const p = (d.drift ?? [])
           .map((x) => x.predictedOutOfToleranceAt)
@@ -51,9 +65,9 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
           typeName(d.type),
           d.serial,
           d.sealed ? h('span', {}, verifBadge(d.verification), ' ', badge('sev sev-critical', t('sealedOff'))) : verifBadge(d.verification),
-          fmtDate(d.verification?.validUntil),
-          d.lastSeenAt ? fmtDateTime(d.lastSeenAt) : t('never'),
-          p ? h('span', { class: 'warn' }, fmtDate(p)) : '—',
+          fmtDate(d.verification?.validUntil, zoneOf(d.tenant)),
+          d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zoneOf(d.tenant)) : t('never'),
+          p ? h('span', { class: 'warn' }, predictedDay(p, zoneOf(d.tenant))) : '—',
         ];
         // data-label: on a phone each row is shown as a card with the column names beside the values
         return h(

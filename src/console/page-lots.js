@@ -5,9 +5,9 @@
 // limit, the verdict with its reasons, the weighing instruments' fitness (each one that weighed
 // packages), and a form to enter packages by hand.
 import { h, clear, field, select } from './dom.js';
-import { t, label, lang, DICTS, fmtDateTime, fmtNum, regionName } from './i18n.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions } from './blocks.js';
+import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions, typeName, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
 /** @import { Attrs, Child } from './dom.js' */
@@ -17,8 +17,40 @@ const UNITS = ['g', 'kg', 'mL', 'L'];
 /** How often a pending lot is read again while its page is shown. */
 const POLL_MS = 2000;
 
-/** @param {string} v */
-const verdictBadge = (v) => badge(`verdict verdict-${v}`, label('verdict', v));
+/** The Vietnamese plan's id in the sampling plans (devices/prepackages/sampling-plans.json). */
+const VN_PLAN = 'vn-circular-21-2014';
+/** A plan by name in the reader's language ("eu-reference-single" → its name), else its id. @param {string} id */
+export const planLabel = (id) => DICTS[lang()][`planName.${id}`] ?? DICTS.en[`planName.${id}`] ?? id;
+/** A plan's short name beside a verdict ("EU/UK"), else its name. @param {string} id */
+const planShort = (id) => DICTS[lang()][`planShort.${id}`] ?? planLabel(id);
+/**
+ * What a lot's verdict is under, when it is not plainly Vietnam's rule: another plan (the lot's
+ * `plan`; its `circular21Sampled` or `circular21WholeLot` note says the Circular 21/2014 plan may judge
+ * otherwise), or the Vietnamese plan while its figures are unconfirmed (`planUnconfirmed`). Null for a
+ * pending lot.
+ * @param {Pick<Lot, 'verdict' | 'plan' | 'planUnconfirmed' | 'notes'>} l
+ */
+const verdictBasis = (l) => {
+  if (l.verdict === 'pending') return null;
+  const plan = planShort(l.plan);
+  if (l.plan !== VN_PLAN) return t((l.notes ?? []).some((n) => n.key === 'circular21WholeLot') ? 'verdictUnderPlanVnFails' : 'verdictUnderPlan', { plan });
+  return l.planUnconfirmed ? t('verdictUnconfirmedPlan', { plan }) : null;
+};
+/**
+ * A lot's verdict: its badge and, when it is not plainly Vietnam's rule, the plan it is under.
+ * @param {Pick<Lot, 'verdict' | 'plan' | 'planUnconfirmed' | 'notes'>} l
+ */
+const verdictBadge = (l) => {
+  const basis = verdictBasis(l);
+  return h(
+    'span',
+    { class: 'verdict-of-lot' },
+    badge(`verdict verdict-${l.verdict}`, label('verdict', l.verdict)),
+    basis ? h('small', { class: 'verdict-basis' }, ` (${basis})`) : null,
+  );
+};
+/** How far the lot is measured: "Đã đo 85 đơn vị (mẫu 50, cỡ lô 300)". @param {Lot} l @param {'progress' | 'progressShort'} [key] */
+const progressText = (l, key = 'progress') => t(key, { m: fmtNum(l.measured), n: fmtNum(l.sampleSize), size: fmtNum(l.lotSize) });
 /** A quantity in the lot's unit. @param {number | null | undefined} x @param {string} unit */
 const qty = (x, unit) => (x === null || x === undefined ? '—' : `${fmtNum(x, unit === 'kg' || unit === 'L' ? 5 : 2)} ${unit}`);
 
@@ -49,8 +81,8 @@ export function lotsPage(main) {
             tenantName(l.tenant),
             l.product,
             qty(l.nominal, l.unit),
-            t('progress', { m: l.measured, n: l.sampleSize }),
-            verdictBadge(l.verdict),
+            progressText(l, 'progressShort'),
+            verdictBadge(l),
             `${l.t1} / ${l.allowedT1}`,
             String(l.t2),
           ].map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
@@ -215,19 +247,14 @@ export async function lotPage(main, id) {
 function lotSections(l) {
   const progress = Math.min(1, l.sampleSize ? l.measured / l.sampleSize : 0);
   return [
-    h(
-      'p',
-      { class: 'line1 lot-verdict' },
-      verdictBadge(l.verdict),
-      h('span', { 'data-measured': String(l.measured) }, t('progress', { m: l.measured, n: l.sampleSize })),
-    ),
+    h('p', { class: 'line1 lot-verdict' }, verdictBadge(l), ' ', h('span', { 'data-measured': String(l.measured) }, progressText(l))),
     h(
       'progress',
       {
         class: 'lot-progress',
         max: String(l.sampleSize),
         value: String(Math.min(l.measured, l.sampleSize)),
-        'aria-label': t('progress', { m: l.measured, n: l.sampleSize }),
+        'aria-label': progressText(l),
       },
       `${Math.round(progress * 100)} %`,
     ),
@@ -239,18 +266,18 @@ function lotSections(l) {
         [t('nominal'), qty(l.nominal, l.unit)],
         [t('tolerableDeficiency'), qty(l.tolerableDeficiency, l.unit)],
         [t('lotSize'), String(l.lotSize)],
-        [t('plan'), h('span', {}, h('code', {}, l.plan), l.planUnconfirmed ? [' ', badge('sev sev-warning', t('unconfirmed'))] : null)],
+        [t('plan'), h('span', { 'data-plan': l.plan }, planLabel(l.plan), l.planUnconfirmed ? [' ', badge('sev sev-warning', t('unconfirmed'))] : null)],
         [t('sampleSize'), String(l.sampleSize)],
         l.averageTare !== undefined ? [t('averageTare'), qty(l.averageTare, l.measuredUnit ?? l.unit)] : null,
         l.density !== undefined ? [t('density'), `${fmtNum(l.density)} g/mL`] : null,
-        [t('declaredAt'), fmtDateTime(l.createdAt)],
-        l.judgedAt ? [t('judgedAt'), fmtDateTime(l.judgedAt)] : null,
+        [t('declaredAt'), fmtDateTime(l.createdAt, zoneOf(l.tenant))],
+        l.judgedAt ? [t('judgedAt'), fmtDateTime(l.judgedAt, zoneOf(l.tenant))] : null,
       ]),
     ),
     section(
       t('verdict'),
       facts([
-        [t('verdict'), verdictBadge(l.verdict)],
+        [t('verdict'), verdictBadge(l)],
         [
           t('t1Count'),
           h(
@@ -281,7 +308,7 @@ function lotSections(l) {
         [t('fitness'), badge(l.scale.suitable ? 'verdict verdict-pass' : 'verdict verdict-fail', t(l.scale.suitable ? 'fit' : 'unfit'))],
         l.scale.mpe !== undefined ? [t('mpeAtLoad'), qty(l.scale.mpe, l.unit)] : null,
         l.scale.limit !== undefined ? [t('mpeLimit'), qty(l.scale.limit, l.unit)] : null,
-        [t('reason'), h('span', { lang: 'en' }, l.scale.reason)],
+        [t('reason'), fitnessReason(l.scale.reason)],
       ]),
       instrumentsTable(l),
     ),
@@ -313,7 +340,7 @@ function instrumentsTable(l) {
         badge(i.suitable ? 'verdict verdict-pass' : 'verdict verdict-fail', t(i.suitable ? 'fit' : 'unfit')),
         i.mpe !== undefined ? qty(i.mpe, l.unit) : '—',
         i.limit !== undefined ? qty(i.limit, l.unit) : '—',
-        h('span', { lang: 'en' }, i.reason),
+        fitnessReason(i.reason),
       ].map((c, k) => h('td', { 'data-label': heads[k + 1] }, c)),
     ),
   );
@@ -344,6 +371,118 @@ const figUnit = (x, unit) => `${fig(x)} ${unit}`;
 const packagesCount = (n) => t(n === 1 ? 'lotNote.package' : 'lotNote.packages', { n: fmtNum(n) });
 /** Text of the plans file (names, clauses, notes) as written there, in English. @param {unknown} text */
 const asWritten = (text) => h('span', { lang: 'en' }, String(text));
+/**
+ * The source of a plan's figures (the plans file's citation, in English) with the words around the
+ * citation in Vietnamese: "UK SI 2006/659 Sch. 2 paras 3.3–3.5 (n = 50, số chấp nhận 3, số loại bỏ 4) và
+ * 4.5 (n = 30, trung bình ≥ Qn − 0,503 s)"; the provisions cited stay as written (a reader looks them up
+ * so), a Vietnamese Circular is named in Vietnamese. A source with words this console cannot tell is
+ * shown as written, marked as English.
+ * @param {string} source
+ */
+function citation(source) {
+  if (lang() === 'en') return asWritten(source);
+  /** @type {Array<[RegExp, string]>} */
+  const words = [
+    [/\(n = (\d+), accept (\d+), reject (\d+)\)/g, '(n = $1, số chấp nhận $2, số loại bỏ $3)'],
+    [/\((\d+) \+ (\d+): (\d+)\/(\d+), then (\d+)\/(\d+)\)/g, '($1 + $2: chấp nhận/loại bỏ $3/$4, sau đó $5/$6)'],
+    [/\(100 % test\)/g, '(đo toàn bộ lô)'],
+    [/\(defective packages do not exceed (\d+) %\)/g, '(đơn vị hàng không đạt không quá $1 %)'],
+    [/\(not retrieved; R87 Table 2 figures\)/g, '(chưa tra cứu được văn bản; số liệu theo OIML R87 Bảng 2)'],
+    [/\(via vietpat\.vn summary\)/g, '(theo bản tóm tắt trên vietpat.vn)'],
+    [/correction factor (\d+)\.(\d+)/g, 'hệ số hiệu chỉnh $1,$2'],
+    [/(\d+) T1 allowed/g, 'cho phép $1 đơn vị T1'],
+    [/Qn − (\d+)\.(\d+) s/g, 'Qn − $1,$2 s'],
+    [/\bmean ≥/g, 'trung bình ≥'],
+    [/; mean ≥/g, '; trung bình ≥'],
+    [/ as UK SI/g, ' theo UK SI'],
+    [/ and /g, ' và '],
+    [/^Circular (\S+) Annex/, 'Thông tư $1 Phụ lục'],
+    [/\bOIML R87 Table (\d+)/g, 'OIML R87 Bảng $1'],
+  ];
+  const told = words.reduce((text, [re, vi]) => text.replace(re, vi), source);
+  // what is left must be the citation itself: the names of provisions, no English sentence
+  const english =
+    /\b(accept|reject|then|and|mean|test|defective|packages|allowed|correction|factor|not|retrieved|figures|via|summary|as|same|plans|published|double|sampling|destructive|requirements|assessment|procedure)\b/;
+  return english.test(told) ? asWritten(source) : h('span', { class: 'citation' }, told);
+}
+
+/**
+ * A weighing instrument's fitness for the lot in the reader's language. The API gives it as an English
+ * sentence (`scale.reason`, `instruments[].reason`, written from the lot's figures by
+ * src/metrology/lot-instrument.ts instrumentFitness); in Vietnamese the console tells each of its forms
+ * again with the figures in Vietnamese notation, and shows one it does not know as written, marked English.
+ * @param {string} reason
+ * @returns {Child}
+ */
+function fitnessReason(reason) {
+  if (lang() === 'en') return reason;
+  /** "0.1 g" → "0,1 g" @param {string} x @param {string} unit */
+  const q = (x, unit) => `${fig(x)} ${fmtUnit(unit)}`;
+  /** @type {Array<[RegExp, (m: RegExpExecArray) => string]>} */
+  const forms = [
+    [
+      /^Instrument (\S+)(?: \((.*)\))?, in service at the load (\S+) (\S+): MPE (\S+) (\S+) (is within|exceeds) T\/5 = (\S+) (\S+?)(; use a finer instrument)?\.$/,
+      (m) => {
+        const what = (m[2] ?? '')
+          .split(', ')
+          .filter(Boolean)
+          .map((w) => {
+            const cls = /^class (\S+)$/.exec(w);
+            const e = /^e = (\S+) (\S+)$/.exec(w);
+            if (cls) return t('fitReason.class', { class: cls[1] });
+            if (e) return `e = ${q(e[1], e[2])}`;
+            throw new RangeError(`unknown part ${w}`);
+          });
+        return t('fitReason.at', {
+          id: m[1],
+          what: what.length ? ` (${what.join(', ')})` : '',
+          load: q(m[3], m[4]),
+          mpe: q(m[5], m[6]),
+          verdict: t(m[7] === 'exceeds' ? 'fitReason.exceeds' : 'fitReason.within'),
+          limit: q(m[8], m[9]),
+          advice: m[10] ? t('fitReason.finer') : '',
+        });
+      },
+    ],
+    [/^No weighing instrument is named for this lot /, () => t('fitReason.noInstrument')],
+    [/^Instrument (\S+) is not a registered instrument\.$/, (m) => t('fitReason.unregistered', { id: m[1] })],
+    [
+      /^Instrument (\S+) is a (.+), not a weighing instrument\.$/,
+      (m) => {
+        const type = S.types.find((x) => x.name === m[2])?.id;
+        if (!type) throw new RangeError(`unknown type ${m[2]}`);
+        return t('fitReason.notWeighing', { id: m[1], type: typeName(type) });
+      },
+    ],
+    [
+      /^Instrument (\S+) has no valid verification when the packages were weighed \(([a-z-]+)(?:, valid until (\d{4}-\d{2}-\d{2}))?\): its indications are not legal evidence\.$/,
+      (m) => t('fitReason.unverified', { id: m[1], state: label('verif', m[2]), until: m[3] ? t('fitReason.until', { date: fmtDate(m[3]) }) : '' }),
+    ],
+    [
+      /^Packages of this lot are measured in (\S+), not weighed: declare the lot with measuredUnit g or kg \(and the density for a volume\) to use instrument (\S+)\.$/,
+      (m) => t('fitReason.notWeighed', { measured: m[1], id: m[2] }),
+    ],
+    [
+      /^The load on instrument (\S+) cannot be worked out for this lot \(unit (\S+), measured in (\S+)\)\.$/,
+      (m) => t('fitReason.noLoad', { id: m[1], unit: m[2], measured: m[3] }),
+    ],
+    [
+      /^The load (\S+) (\S+) exceeds the maximum capacity of instrument (\S+) \((\S+) (\S+)\)\.$/,
+      (m) => t('fitReason.overMax', { load: q(m[1], m[2]), id: m[3], max: q(m[4], m[5]) }),
+    ],
+  ];
+  for (const [re, tell] of forms) {
+    const m = re.exec(reason);
+    if (!m) continue;
+    try {
+      return h('span', { 'data-reason': 'told' }, tell(m));
+    } catch {
+      break; // a part this console cannot tell: the API's sentence
+    }
+  }
+  return h('span', { lang: 'en' }, reason);
+}
+
 /** A plan's name in the reader's language when the console knows the plan, else as the plans file names it. @param {Record<string, string | number>} v */
 const planName = (v) => {
   const known = lang() === 'en' ? undefined : DICTS[lang()][`planName.${v.planId}`];
@@ -371,7 +510,7 @@ const NOTE_VARS = {
       return k === 0 ? stage : t('lotNote.planThen', { stage });
     });
     const mean = t(v.lambda === 0 ? 'lotNote.planMeanAll' : 'lotNote.planMeanFirst', { n: fmtNum(v.meanSample), lambda: fig(v.lambda) });
-    return { plan: planName(v), stages: stages.join(', '), mean, source: asWritten(v.source) };
+    return { plan: planName(v), stages: stages.join(', '), mean, source: citation(String(v.source)) };
   },
   planUnconfirmed: (v) => ({ note: asWritten(v.note) }),
   t2Packages: (v) => ({

@@ -3,7 +3,7 @@
 // of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
-import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, regionName } from './i18n.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, regionName, setDefaultZone } from './i18n.js';
 import { S, api } from './session.js';
 import { barChart, trendChart } from './chart.js';
 import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
@@ -56,7 +56,9 @@ export function overviewPage(main, params) {
     .get('/api/v1/overview', { region, lang: lang() })
     .then((/** @type {Figures} */ f) => {
       if (!body.isConnected) return; // another page was opened meanwhile
-      asOf.textContent = t('ov.asOf', { time: fmtDateTime(f.asOf) });
+      // the overview's months and days are those of the gateway's default zone, which it names
+      setDefaultZone(f.timeZone);
+      asOf.textContent = t('ov.asOf', { time: fmtDateTime(f.asOf, f.timeZone) });
       const sections = [...f.sections].sort((a, b) => rank(a.id) - rank(b.id));
       clear(body).append(...sections.map(renderSection));
     })

@@ -2,7 +2,7 @@
 // The reports page: the periodic report for a quarter or any period (XLSX, PDF), the
 // measurement-assurance report and an instrument's out-of-tolerance impact list (CSV).
 import { h, field, select } from './dom.js';
-import { t, lang, LANGS, regionName } from './i18n.js';
+import { t, lang, LANGS, regionName, todayIn } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Device, List } from './types.js' */
 import { downloadButton, errorText, section, tenantName, tenantOptions, xlsxButton } from './blocks.js';
@@ -84,14 +84,14 @@ export function reportsPage(main) {
 /**
  * The quarters to offer: the current one (to date) and the four before it, newest first, as
  * [value "from/to", label].
- * @param {Date} now
+ * @param {string} today YYYY-MM-DD, on the clock of the report's zone (the gateway's default), not this browser's
  * @returns {Array<[string, string]>}
  */
-export function quarterPresets(now) {
+export function quarterPresets(today) {
   /** @type {Array<[string, string]>} */
   const out = [];
-  let y = now.getFullYear();
-  let q = Math.floor(now.getMonth() / 3) + 1;
+  let y = Number(today.slice(0, 4));
+  let q = Math.floor((Number(today.slice(5, 7)) - 1) / 3) + 1;
   const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
   for (let i = 0; i < 5; i++) {
     const first = (q - 1) * 3 + 1;
@@ -108,7 +108,7 @@ export function quarterPresets(now) {
 
 /** The periodic report: a quarter (or another period), a region, the report's language; XLSX or PDF. */
 function periodicReport() {
-  const presets = quarterPresets(new Date());
+  const presets = quarterPresets(todayIn());
   const period = select('period', [...presets, ['custom', t('pr.custom')]], presets[1][0]);
   const from = h('input', { type: 'date', name: 'from' });
   const to = h('input', { type: 'date', name: 'to' });

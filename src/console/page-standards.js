@@ -3,9 +3,9 @@
 // may register), and one standard: its facts, its calibration certificates (and the form to add one),
 // and its impact, the instruments it served and the decisions a finding at its calibration puts in doubt.
 import { h, clear, append, field, select } from './dom.js';
-import { t, label, fmtDate, fmtNum, localToday, fmtUnit, regionName } from './i18n.js';
+import { t, label, fmtDate, fmtNum, todayIn, fmtUnit, regionName } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, errorBox, facts, options, section, table, tenantName } from './blocks.js';
+import { badge, errorBox, facts, options, quantityName, section, table, tenantName, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { asFoundText, impactSection } from './standard-impact.js';
 import { STANDARD_KINDS } from './vocabulary.js';
@@ -56,10 +56,10 @@ export function standardsPage(main) {
           h('th', { scope: 'row' }, h('a', { href: `#/standards/${encodeURIComponent(s.id)}` }, s.id)),
           h('td', {}, s.name),
           h('td', {}, ownerName(s.tenant)),
-          h('td', {}, `${s.quantity} (${fmtUnit(s.unit)})${s.gas ? ` · ${s.gas}` : ''}`),
+          h('td', {}, `${quantityName(s.quantity)} (${fmtUnit(s.unit)})${s.gas ? ` · ${s.gas}` : ''}`),
           h('td', {}, s.kind ? label('skind', s.kind) : '—'),
           h('td', {}, stateBadge(s)),
-          h('td', {}, fmtDate(s.validUntil)),
+          h('td', {}, fmtDate(s.validUntil, zoneOf(s.tenant))),
           h(
             'td',
             {},
@@ -92,7 +92,7 @@ function registerForm(admin, onDone) {
   const quantities = [...new Set(S.types.map((x) => x.quantity).filter((q) => typeof q === 'string'))].sort();
   const quantity = select(
     'quantity',
-    quantities.map((q) => /** @type {[string, string]} */ ([/** @type {string} */ (q), /** @type {string} */ (q)])),
+    quantities.map((q) => /** @type {[string, string]} */ ([/** @type {string} */ (q), quantityName(/** @type {string} */ (q))])),
     quantities[0],
     { required: true },
   );
@@ -168,14 +168,14 @@ export async function standardPage(main, id) {
       t('standard'),
       facts([
         [t('standardOwner'), ownerName(s.tenant)],
-        [t('quantity'), s.quantity],
+        [t('quantity'), quantityName(s.quantity)],
         [t('unit'), fmtUnit(s.unit)],
         s.kind ? [t('standardKind'), label('skind', s.kind)] : null,
         s.class ? [t('class'), s.class] : null,
         s.serial ? [t('serial'), s.serial] : null,
         s.gas ? [t('gas'), s.gas] : null,
         [t('state'), stateBadge(s)],
-        [t('validUntil'), fmtDate(s.validUntil)],
+        [t('validUntil'), fmtDate(s.validUntil, zoneOf(s.tenant))],
       ]),
     ),
   );
@@ -193,14 +193,17 @@ export async function standardPage(main, id) {
     api()
       .get(`/api/v1/standards/${sid}/certificates`)
       .then((/** @type {List<StandardCertificate>} */ r) =>
-        append(clear(certBox), [certificatesTable(r.items, fmtUnit(s.unit)), mayCalibrate ? certificateForm(sid, calibrated) : null]),
+        append(clear(certBox), [
+          certificatesTable(r.items, fmtUnit(s.unit), zoneOf(s.tenant)),
+          mayCalibrate ? certificateForm(sid, calibrated, zoneOf(s.tenant)) : null,
+        ]),
       )
       .catch((e) => clear(certBox).append(errorBox(e)));
   loadCerts();
 }
 
-/** @param {StandardCertificate[]} items @param {string} unit */
-function certificatesTable(items, unit) {
+/** @param {StandardCertificate[]} items @param {string} unit @param {string} zone the owner's (the authority's: the gateway's default) */
+function certificatesTable(items, unit, zone) {
   return items.length
     ? table(
         t('standardCertificates'),
@@ -211,8 +214,8 @@ function certificatesTable(items, unit) {
             {},
             h('td', {}, c.number),
             h('td', {}, c.issuedBy),
-            h('td', {}, fmtDate(c.issuedAt)),
-            h('td', {}, fmtDate(c.validUntil)),
+            h('td', {}, fmtDate(c.issuedAt, zone)),
+            h('td', {}, fmtDate(c.validUntil, zone)),
             h('td', { class: 'num' }, `${fmtNum(c.uncertainty, 6)} ${unit}`),
             h('td', {}, c.traceableTo ?? '—'),
             h('td', {}, asFoundText(c.asFound, unit)),
@@ -222,12 +225,12 @@ function certificatesTable(items, unit) {
     : h('p', { class: 'muted' }, t('noCertificates'));
 }
 
-/** @param {string} sid the standard's id, as in a URL @param {() => void} onDone */
-function certificateForm(sid, onDone) {
+/** @param {string} sid the standard's id, as in a URL @param {() => void} onDone @param {string} zone the owner's: the form's today */
+function certificateForm(sid, onDone, zone) {
   const out = h('div');
   const number = h('input', { name: 'number', type: 'text', required: true, maxlength: 128 });
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
-  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: localToday() });
+  const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: todayIn(zone) });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
   const uncertainty = h('input', { name: 'uncertainty', type: 'number', step: 'any', min: 0, inputmode: 'decimal', required: true });
   const traceableTo = h('input', { name: 'traceableTo', type: 'text', maxlength: 300 });

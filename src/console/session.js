@@ -14,6 +14,7 @@
  *   tenants: Tenant[],
  *   types: InstrumentType[],
  *   alerts: Map<string, Alert>,
+ *   deviceTypes: Map<string, string>,
  *   filters: { state: string, severity: string, kind: string, tenant: string },
  *   devFilters: { tenant: string, type: string, status: string },
  *   live: StreamState,
@@ -32,6 +33,7 @@ export const S = {
   tenants: [],
   types: [],
   alerts: new Map(),
+  deviceTypes: new Map(), // the type of each instrument listed so far: the unit of an alert's drift figures
   filters: { state: '', severity: '', kind: '', tenant: '' },
   devFilters: { tenant: '', type: '', status: '' },
   live: 'off',

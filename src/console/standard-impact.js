@@ -3,9 +3,9 @@
 // instruments it served with their decisions, and the checks whose decision could change given the
 // as-found error of the calibration that followed them.
 import { h, clear, append, field } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtDays, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { api } from './session.js';
-import { badge, downloadButton, errorBox, facts, section, table, tenantName, typeName, xlsxButton } from './blocks.js';
+import { badge, downloadButton, errorBox, facts, pointName, section, table, tenantName, typeName, xlsxButton, zoneOf } from './blocks.js';
 /** @import { Child } from './dom.js' */
 /** @import { Standard, StandardImpact } from './types.js' */
 
@@ -32,7 +32,7 @@ export function impactSection(s, box) {
     append(clear(box), [h('p', { class: 'muted' }, t('loading'))]);
     api()
       .get(`/api/v1/standards/${sid}/impact`, query())
-      .then((/** @type {StandardImpact} */ r) => append(clear(box), impactView(r)))
+      .then((/** @type {StandardImpact} */ r) => append(clear(box), impactView(r, zoneOf(s.tenant))))
       .catch((e) => clear(box).append(errorBox(e)));
   };
   load();
@@ -66,14 +66,14 @@ export function impactSection(s, box) {
   return { card, load };
 }
 
-/** @param {StandardImpact} r @returns {Child[]} */
-function impactView(r) {
-  const changed = r.items.flatMap((i) => i.couldChange.map((c) => ({ ...c, device: i.device })));
+/** @param {StandardImpact} r @param {string} zone the standard's owner's (the period's days) @returns {Child[]} */
+function impactView(r, zone) {
+  const changed = r.items.flatMap((i) => i.couldChange.map((c) => ({ ...c, device: i.device, tenant: i.tenant })));
   return [
     facts([
-      [t('period'), `${fmtDate(r.from)} – ${fmtDate(r.to)}`],
+      [t('period'), fmtDays(r.from, r.to, zone)],
       [t('basis'), label('basis', r.basis)],
-      r.finding ? [t('finding'), [r.finding.certificate, ' · ', fmtDate(r.finding.issuedAt), ' · ', asFoundText(r.finding.asFound, r.unit)]] : null,
+      r.finding ? [t('finding'), [r.finding.certificate, ' · ', fmtDate(r.finding.issuedAt, zone), ' · ', asFoundText(r.finding.asFound, r.unit)]] : null,
       [t('checks'), String(r.checks)],
       [t('instruments'), String(r.instruments)],
       [t('couldChange'), h('strong', { class: r.couldChange ? 'warn' : '' }, String(r.couldChange))],
@@ -117,8 +117,8 @@ function impactView(r) {
               h(
                 'tr',
                 {},
-                h('td', {}, c.device, c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, c.point].filter(Boolean).join(' · ')}`) : null),
-                h('td', {}, fmtDateTime(c.ts)),
+                h('td', {}, c.device, c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null),
+                h('td', {}, fmtDateTime(c.ts, zoneOf(c.tenant))),
                 h('td', { class: 'num' }, String(c.seq)),
                 h('td', { class: 'num' }, `${fmtSigned(c.error)} ${fmtUnit(c.unit)}`),
                 h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),

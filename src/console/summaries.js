@@ -1,8 +1,9 @@
 // @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
-import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
-import { seriesParts, standingLabel } from './blocks.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit } from './i18n.js';
+import { driftUnit, pointName, predictedDay, seriesParts, standingLabel, zoneOf } from './blocks.js';
+import { S } from './session.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
 
 /**
@@ -38,6 +39,16 @@ export function resolutionNote(r) {
 }
 
 /**
+ * The unit of a drift alert's figures, " ppm" (its instrument's type's canonical unit, of the series'
+ * gas), when the console knows the instrument's type; else nothing.
+ * @param {Alert} a
+ */
+const drift = (a) => {
+  const unit = driftUnit(S.deviceTypes.get(a.device), seriesParts(a.key).gas);
+  return unit ? ` ${unit}` : '';
+};
+
+/**
  * The alert's summary in the console's language. The API writes it in English; in Vietnamese
  * it is composed again from the alert's evidence (details), falling back to the API's text when
  * the evidence lacks what the sentence needs.
@@ -52,10 +63,16 @@ export function alertSummary(a) {
   const num = (x) => Number.isFinite(x);
   /** @param {{ gas?: string, point?: string, regime?: string }} s */
   const where = (s = d) => {
-    const parts = [s.gas && t('sum.gas', { gas: s.gas }), s.point && t('sum.point', { point: s.point }), s.regime && label('regime', s.regime)].filter(Boolean);
+    const parts = [
+      s.gas && t('sum.gas', { gas: s.gas }),
+      s.point && t('sum.point', { point: pointName(s.point) }),
+      s.regime && label('regime', s.regime),
+    ].filter(Boolean);
     return parts.length ? ` (${parts.join(', ')})` : '';
   };
   const unit = fmtUnit(d.unit);
+  // the enterprise's clock and calendar
+  const zone = zoneOf(a.tenant);
   switch (a.kind) {
     case 'out-of-tolerance':
       if (num(d.error) && num(d.mpe) && d.decision)
@@ -76,15 +93,16 @@ export function alertSummary(a) {
       if (d.ewma && d.cusum) {
         const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
         const by = signals.length ? ` (${signals.join(', ')})` : '';
+        const u = drift(a);
         return t('sum.drift', {
           where: where(seriesParts(a.key)),
           by,
-          ewma: fmtNum(d.ewma.value),
-          lo: fmtNum(d.ewma.lowerLimit),
-          hi: fmtNum(d.ewma.upperLimit),
-          high: fmtNum(d.cusum.high),
-          low: fmtNum(d.cusum.low),
-          h: fmtNum(d.cusum.threshold),
+          ewma: `${fmtSigSigned(d.ewma.value)}${u}`,
+          lo: fmtSigSigned(d.ewma.lowerLimit),
+          hi: `${fmtSigSigned(d.ewma.upperLimit)}${u}`,
+          high: fmtSig(d.cusum.high),
+          low: fmtSig(d.cusum.low),
+          h: `${fmtSig(d.cusum.threshold)}${u}`,
         });
       }
       break;
@@ -92,9 +110,11 @@ export function alertSummary(a) {
       if (d.predictedOutOfToleranceAt) {
         return t('sum.predicted', {
           where: where(seriesParts(a.key)),
-          date: fmtDate(d.predictedOutOfToleranceAt),
-          slope: fmtSigned(d.slopePerDay ?? 0, 5),
-          due: d.verificationDue ? t(d.dueBasis === 'calibration' ? 'sum.predictedCalDue' : 'sum.predictedDue', { date: fmtDate(d.verificationDue) }) : '',
+          date: predictedDay(d.predictedOutOfToleranceAt, zone),
+          slope: `${fmtSigSigned(d.slopePerDay ?? 0)}${drift(a)}`,
+          due: d.verificationDue
+            ? t(d.dueBasis === 'calibration' ? 'sum.predictedCalDue' : 'sum.predictedDue', { date: fmtDate(d.verificationDue, zone) })
+            : '',
         });
       }
       break;
@@ -105,18 +125,18 @@ export function alertSummary(a) {
       if (d.seq !== undefined)
         return t(cal ? 'sum.uncalibratedReadings' : 'sum.unverifiedReadings', {
           state: standingLabel(v),
-          until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil) }) : '',
+          until: v.validUntil ? t('sum.until', { date: fmtDate(v.validUntil, zone) }) : '',
         });
-      if (v.state === 'expired' && v.validUntil) return t(cal ? 'sum.calExpired' : 'sum.expired', { date: fmtDate(v.validUntil) });
+      if (v.state === 'expired' && v.validUntil) return t(cal ? 'sum.calExpired' : 'sum.expired', { date: fmtDate(v.validUntil, zone) });
       if (v.state === 'none' || !v.validUntil) return t(cal ? 'sum.noCalibration' : 'sum.noCertificate');
       break;
     }
     case 'verification-due-soon':
       if (d.verification?.validUntil)
-        return t(d.verification.basis === 'calibration' ? 'sum.calDueSoon' : 'sum.dueSoon', { date: fmtDate(d.verification.validUntil) });
+        return t(d.verification.basis === 'calibration' ? 'sum.calDueSoon' : 'sum.dueSoon', { date: fmtDate(d.verification.validUntil, zone) });
       break;
     case 'offline':
-      if (d.lastSeenAt) return t('sum.offlineSilent', { time: fmtDateTime(d.lastSeenAt) });
+      if (d.lastSeenAt) return t('sum.offlineSilent', { time: fmtDateTime(d.lastSeenAt, zone) });
       if (d.state) return t('sum.offlineReported');
       break;
     case 'invalid-data': {
@@ -149,7 +169,7 @@ export function alertSummary(a) {
           unit,
           checks: d.checks,
           n,
-          from: fmtDate(d.from),
+          from: fmtDate(d.from, zone),
           changed: d.couldChange,
         });
       }
@@ -157,13 +177,25 @@ export function alertSummary(a) {
     }
     case 'lot-fail': {
       if (typeof d.lot !== 'string' || !num(d.nominal) || !num(d.t1) || !num(d.t2) || !num(d.allowedT1)) break;
-      const q = (/** @type {unknown} */ x) => `${fmtNum(x, 5)} ${unit}`;
+      // as the lot's page writes its quantities: 0.01 g or mL, 0.00001 kg or L
+      const q = (/** @type {unknown} */ x) => `${fmtNum(x, unit === 'kg' || unit === 'L' ? 5 : 2)} ${unit}`;
       const findings = [
         d.t2 > 0 && t('sum.lotT2', { n: d.t2 }),
         d.t1 > d.allowedT1 && t('sum.lotT1', { n: d.t1, max: d.allowedT1 }),
         num(d.mean) && num(d.averageLimit) && d.mean < d.averageLimit && t('sum.lotMean', { mean: q(d.mean), limit: q(d.averageLimit) }),
       ].filter(Boolean);
-      if (findings.length) return t('sum.lotFail', { lot: d.lot, product: String(d.product ?? ''), qn: q(d.nominal), findings: findings.join('; ') });
+      // a lot judged under a plan that is not Vietnam's says so, as the lot's badge does
+      const plan = typeof d.plan === 'string' ? d.plan : '';
+      const foreign = d.vietnamesePlan === false && plan !== '';
+      const planShort = foreign ? (DICTS[lang()][`planShort.${plan}`] ?? DICTS[lang()][`planName.${plan}`] ?? plan) : '';
+      if (findings.length)
+        return t(foreign ? 'sum.lotFailPlan' : 'sum.lotFail', {
+          lot: d.lot,
+          product: String(d.product ?? ''),
+          qn: q(d.nominal),
+          plan: planShort,
+          findings: findings.join('; '),
+        });
       break;
     }
     case 'sealed-in-use':
@@ -171,7 +203,7 @@ export function alertSummary(a) {
         return t('sum.sealedInUse', {
           finding: d.finding,
           inspection: d.inspection,
-          since: fmtDate(d.sealedSince),
+          since: fmtDate(d.sealedSince, zone),
           what: t(/records transactions$/.test(a.summary) ? 'sum.sealedTransactions' : 'sum.sealedMeasurements'),
         });
       break;

@@ -601,7 +601,7 @@ describe('a closed record: the legal basis, MAG alerts unresolved at the inspect
     expect(vi).toMatch(/2\. hn-fd-001 .* Kết luận: Phù hợp III\./);
     expect(vi.match(/Cảnh báo chưa xử lý lúc kiểm tra/g)).toHaveLength(1);
     // the findings as they stood at 10:35: F1 not answered yet, F2 answered during the inspection
-    expect(vi).toContain('F1 Ghi nhận — Bảng niêm yết giá mờ — đang xử lý');
+    expect(vi).toContain('F1 Ghi nhận — Bảng niêm yết giá mờ — đang mở');
     expect(vi).toContain('F2 Vi phạm — Kẹp chì cột số 3 bị đứt Trả lời của cơ sở: Sẽ mời tổ chức kiểm định niêm phong lại — cơ sở đã trả lời');
     // the closing, as a biên bản ends: the time it ended, the copies, the reading out, the signatures
     expect(vi).toContain('IV. KẾT LUẬN Cơ sở chấp hành quy định về đo lường.');

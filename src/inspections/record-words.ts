@@ -234,7 +234,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     noFindings: 'Không phát hiện vi phạm.',
     findingHeaders: ['Số', 'Loại', 'Phương tiện đo', 'Nội dung', 'Biện pháp', 'Trạng thái'],
     findingKinds: { violation: 'Vi phạm', 'sealed-off': 'Niêm phong, tạm dừng sử dụng', observation: 'Ghi nhận' },
-    findingStates: { open: 'đang xử lý', answered: 'cơ sở đã trả lời', closed: 'đã kết thúc' },
+    findingStates: { open: 'đang mở', answered: 'cơ sở đã trả lời', closed: 'đã kết thúc' },
     answer: 'Trả lời của cơ sở',
     closeReason: 'Kết thúc',
     conclusion: 'IV. KẾT LUẬN',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { DESKTOP, launchConsoleBrowser, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
+import { DESKTOP, launchConsoleBrowser, onVietnamClock, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 
 /** The console's plain ES module, imported untyped (browser code, type-checked in its own project: src/console/tsconfig.json). */
 const CONSOLE_API: string = new URL('../../src/console/api.js', import.meta.url).href;
@@ -136,7 +136,7 @@ describe('inspector console (real browser)', () => {
     await item.locator('a').click();
     await page.getByRole('heading', { level: 1, name: /Out of tolerance — baro-hn-1/ }).waitFor();
     await page.locator('svg.chart circle.dec-fail').first().waitFor();
-    expect(await page.locator('svg.chart circle.pt').count()).toBe(8);
+    expect(await page.locator('svg.chart circle.pt').count()).toBe(9); // the eight of Phase I and the failing one
     expect(await page.locator('svg.chart path.line-mpe').count()).toBe(2);
     expect(await page.locator('svg.chart path.line-guard').count()).toBe(2);
     const body = await page.locator('main').textContent();
@@ -248,11 +248,8 @@ describe('inspector console (real browser)', () => {
     await cert.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0099.').waitFor();
     await page.getByRole('cell', { name: 'V-2026-0099' }).waitFor();
-    // shown as the day entered, though stored as its start in Vietnam (17:00Z the day before) and this browser runs in UTC
-    const shownDay = await page.evaluate(
-      (day) => new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`)),
-      issuedDay,
-    );
+    // shown as the day entered, dd/MM/yyyy, though stored as its start in Vietnam (17:00Z the day before) and this browser runs in UTC
+    const shownDay = issuedDay.split('-').reverse().join('/');
     expect(await page.getByRole('row').filter({ hasText: 'V-2026-0099' }).textContent()).toContain(shownDay);
     const certs = await t.call('GET', '/api/v1/devices/baro-hn-1/certificates');
     expect(certs.body.items).toContainEqual(expect.objectContaining({ kind: 'verification', number: 'V-2026-0099', issuedBy: 'QUATEST 1', uncertainty: 0.02 }));
@@ -271,10 +268,7 @@ describe('inspector console (real browser)', () => {
     await cert2.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0100.').waitFor();
     const dueDay = `${Number(issuedDay.slice(0, 4)) + 1}${issuedDay.slice(4)}`; // issued today + 12 months, valid through that day
-    const dueShown = await page.evaluate(
-      (day) => new Intl.DateTimeFormat('vi-VN', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`)),
-      dueDay,
-    );
+    const dueShown = dueDay.split('-').reverse().join('/');
     await page
       .getByRole('alert')
       .filter({ hasText: `phương tiện đo đến hạn vào ${dueShown}` })
@@ -370,10 +364,11 @@ describe('inspector console (real browser)', () => {
     await page.goto(t.api + '/');
     await page.getByLabel('API token').waitFor();
     await shot(page, 'signin-desktop', { fullPage: false });
-    // the Vietnamese and English dictionaries have the same keys: nothing falls back to English
+    // the Vietnamese and English dictionaries have the same keys: nothing falls back to English (but the
+    // sentences Vietnamese tells again where English shows the API's own: sum.*, note.*, fitReason.*)
     // (a string, so that vitest does not rewrite the browser's dynamic import)
     const keys = (await page.evaluate(
-      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note)\\./.test(k)).sort() }))",
+      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note|fitReason)\\./.test(k)).sort() }))",
     )) as { en: string[]; vi: string[] };
     expect(keys.vi).toEqual(keys.en);
     await signInOnAlerts(page, ADMIN_TOKEN);
@@ -406,8 +401,15 @@ describe('inspector console (real browser)', () => {
     expect(listText).toMatch(/Kiểm tra không đạt/);
     expect(listText).not.toMatch(/Check fail|rejected messages|No verification certificate/);
     await shot(page, 'alerts-desktop-vi');
-    await page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"] a').first().click();
+    // its times on Vietnam's clock, HH:mm dd/MM/yyyy, though this browser runs in UTC
+    const ootItem = page.locator('li.alert[data-kind="out-of-tolerance"][data-device="baro-hn-1"]').first();
+    const oot = (await t.call('GET', `/api/v1/alerts/${await ootItem.getAttribute('data-alert-id')}`)).body;
+    expect(await ootItem.locator('.meta').textContent()).toContain(`Cập nhật ${onVietnamClock(oot.updatedAt)}`);
+    await ootItem.locator('a').click();
     await page.locator('svg.chart circle.dec-fail').first().waitFor();
+    const ootFacts = (await page.locator('dl.facts').first().textContent()) ?? '';
+    expect(ootFacts).toContain(`Mở lúc${onVietnamClock(oot.openedAt)}`);
+    expect(ootFacts).toMatch(/Mở lúc\d{2}:\d{2} \d{2}\/\d{2}\/\d{4}Cập nhật/);
     await page.getByRole('heading', { level: 2, name: 'Thống kê trôi sai số' }).waitFor();
     const evidence = (await page.locator('main').textContent()) ?? '';
     expect(evidence).toMatch(/trong sử dụng/); // the regime, translated
@@ -415,7 +417,8 @@ describe('inspector console (real browser)', () => {
     await shot(page, 'alert-evidence-desktop-vi');
     // evidence of other kinds is labelled too, never raw JSON: a drift alert (its statistics)
     for (const [kind, device, expected] of [
-      ['drift', 'baro-hn-1', /Bằng chứngChuỗitrong sử dụngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+EWMA[-+]?[\d,]+/],
+      // the drift figures in the series' unit, to 3 significant digits
+      ['drift', 'baro-hn-1', /Bằng chứngChuỗitrong sử dụngSố lần kiểm tra\d+Độ trôi mỗi ngày[-+]?[\d,]+ hPaEWMA[-+]?[\d,]+ hPa/],
     ] as const) {
       await page.goto(`${t.api}/#/alerts`);
       await page.locator(`li.alert[data-kind="${kind}"][data-device="${device}"] a`).first().click();
@@ -505,10 +508,11 @@ describe('inspector console (real browser)', () => {
     expect(await device.textContent()).toMatch(/Hạn hiệu chuẩn/);
     expect(await device.textContent()).not.toMatch(/Kiểm định|Hạn kiểm định/);
     // the drift per day in mm, 0.0000571: shown with its significant digits, not rounded to 0
-    expect(await page.locator('main').textContent()).toMatch(/Độ trôi mỗi ngày\+0,0000571/);
+    expect(await page.locator('main').textContent()).toMatch(/Độ trôi mỗi ngày\+0,0000571 mm/);
     // the form offers the certificate that keeps this type in standing
     expect(await page.getByRole('form', { name: 'Thêm giấy chứng nhận' }).getByLabel('Loại').inputValue()).toBe('calibration');
-    expect(await page.locator('main').textContent()).toMatch(/GB-50mm/);
+    // its test point named in Vietnamese, its figure kept: GB-50mm is a gauge block of 50 mm
+    expect(await page.locator('main').textContent()).toMatch(/căn mẫu 50 mm/);
     await shot(page, 'instrument-projector-desktop-vi');
     await page.getByLabel('Ngôn ngữ').selectOption('en');
     await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
@@ -687,7 +691,7 @@ describe('inspector console (real browser)', () => {
     await signInOnAlerts(phone.page, tokens.inspectorHN);
     const alert = phone.page.locator('li.alert[data-kind="lot-fail"][data-device="cw-hn-1"]');
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt: 1 đơn vị thiếu quá 2T');
+    expect(await alert.textContent()).toContain('Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt theo phương án EU/Vương quốc Anh (chưa theo TT 21/2014): 1 đơn vị thiếu quá 2T');
     await alert.locator('a').click();
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).waitFor();
     await shot(phone.page, 'alert-lot-fail-phone-vi');
@@ -708,9 +712,13 @@ describe('inspector console (real browser)', () => {
     expect(reasons).toContain('Giá trị trung bình của 30 đơn vị hàng là 503 g, đạt yêu cầu không nhỏ hơn Qn − λ·s = 500 g − 0,503 × 1,02 g = 499,49 g.');
     expect(reasons).toContain('Lô hàng không đạt.');
     expect(reasons).not.toContain('The lot fails.');
-    // only the plans file's own words (the clause cited) stay in English, marked as such
+    // no reason is left in the API's English
     expect(await phone.page.locator('ol.reasons li[lang="en"]').count()).toBe(0);
-    expect(await phone.page.locator('ol.reasons li[data-note="plan"] span[lang="en"]').textContent()).toMatch(/^UK SI 2006\/659/);
+    // the plan's source: the provisions cited as written, the words around them in Vietnamese
+    expect(await phone.page.locator('ol.reasons li[data-note="plan"] .citation').textContent()).toBe(
+      'UK SI 2006/659 Sch. 2 paras 3.3–3.5 (n = 50, số chấp nhận 3, số loại bỏ 4) và 4.5 (n = 30, trung bình ≥ Qn − 0,503 s)',
+    );
+    expect(await phone.page.locator('main [lang="en"]').count()).toBe(0);
     expect(await phone.page.getByText('Căn cứ nào bảng điều khiển chưa diễn đạt lại được').count()).toBe(0);
     expect(await phone.page.getByRole('form', { name: 'Nhập kết quả cân' }).count()).toBe(0); // inspectors read
     await shot(phone.page, 'lot-phone-vi');

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { DESKTOP, launchConsoleBrowser, overflow, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
+import { readPdf } from '../support/pdf-text.ts';
+import { DESKTOP, launchConsoleBrowser, onVietnamClock, overflow, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 
 let t: TestGateway;
 let b: ConsoleBrowser;
@@ -96,7 +97,7 @@ describe("the inspector's work in the console (real browser)", () => {
     });
     expect(await page.locator('main').textContent()).toMatch(/Representative of the establishment\s*Lê Thị Mai, Cửa hàng trưởng/);
     // and shown on the station's clock, as the printed record gives it, though this browser runs in UTC
-    expect(await page.locator('main').textContent()).toMatch(/Started\s*01\/12\/2026, 08:30:00/);
+    expect(await page.locator('main').textContent()).toMatch(/Started\s*01\/12\/2026 08:30/);
 
     // the dispenser, checked with a registered 20 L proving measure: +0.12 L against ±0.09 L in trade
     const item = page.getByRole('form', { name: 'Record an instrument examined' });
@@ -148,7 +149,14 @@ describe("the inspector's work in the console (real browser)", () => {
     const phone = await b.open(PHONE, 'vi-VN');
     await signIn(phone.page, t.api, operator);
     await phone.page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
-    await phone.page.locator(`tr[data-inspection="${recordId}"] a`).click();
+    // the list: the record started at 08:30 on the station's clock (Vietnam), though this browser runs in UTC;
+    // the column counts the instruments not conforming, and the finding is open (not yet answered)
+    const listed = phone.page.locator(`tr[data-inspection="${recordId}"]`);
+    await listed.waitFor();
+    expect(await listed.locator('td[data-label="Bắt đầu"]').textContent()).toBe('08:30 01/12/2026');
+    expect(await listed.locator('td[data-label="Phương tiện không phù hợp"]').textContent()).toBe('1');
+    expect(await listed.locator('td[data-label="Vi phạm và ghi nhận"]').textContent()).toBe('1 đang mở');
+    await listed.locator('a').click();
     await phone.page.getByText('Chỉ xem: biên bản do đoàn kiểm tra lập.', { exact: false }).waitFor();
     expect(await phone.page.getByRole('form', { name: 'Ghi kết quả kiểm tra phương tiện đo' }).count()).toBe(0);
     expect(await phone.page.getByRole('form', { name: `Kết thúc vi phạm ${recordId}-F1` }).count()).toBe(0);
@@ -161,13 +169,18 @@ describe("the inspector's work in the console (real browser)", () => {
     // answered: the answer stands on the record with when and who, and no form offers a second one (the API refuses it, 409)
     const answeredFinding = phone.page.locator(`li[data-finding="${recordId}-F1"]`);
     expect(await answeredFinding.locator('dd').allTextContents()).toContainEqual(
-      expect.stringMatching(/^Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2 \(.*\d{1,2}:\d{2}:\d{2}.* · Cửa hàng Đức Thắng\)$/),
+      expect.stringMatching(/^Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2 \(\d{2}:\d{2} \d{2}\/\d{2}\/\d{4} · Cửa hàng Đức Thắng\)$/),
     );
     expect(await phone.page.getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` }).count()).toBe(0);
     expect(await phone.page.getByRole('button', { name: 'Gửi trả lời' }).count()).toBe(0);
     expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
     expect(await unnamedControls(phone.page)).toEqual([]);
     await shot(phone.page, 'inspection-phone-vi-operator');
+    // answered, not closed: the list counts it as answered, not as open
+    await phone.page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
+    await phone.page.locator(`tr[data-inspection="${recordId}"] td[data-findings="0/1"]`).waitFor();
+    expect(await phone.page.locator(`tr[data-inspection="${recordId}"] td[data-label="Vi phạm và ghi nhận"]`).textContent()).toBe('1 đã trả lời');
+    await shot(phone.page, 'inspections-phone-vi-operator');
     await phone.page.getByRole('link', { name: 'Phương tiện đo', exact: true }).click();
     await phone.page.locator('tr[data-device="fd-dt-2"] a').click();
     await phone.page
@@ -190,6 +203,21 @@ describe("the inspector's work in the console (real browser)", () => {
     await finding.getByRole('button', { name: 'Close it' }).click();
     await page.getByText(`${recordId}-F1: closed.`).waitFor();
     expect((await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector)).body.sealed).toBeUndefined();
+    // adjusted and examined again: it conforms, and the out-of-tolerance alert of the first examination,
+    // still unresolved, is on the record with it, beside "conforms"
+    const item = page.getByRole('form', { name: 'Record an instrument examined' });
+    await item.getByLabel('Instrument').selectOption('fd-dt-2');
+    await item.getByLabel('Indicated').fill('20.02');
+    await item.getByLabel('Reference', { exact: true }).fill('20');
+    await item.getByRole('button', { name: 'Record it' }).click();
+    await page.getByText('fd-dt-2 recorded: conforms.').waitFor();
+    const [first, again] = await page.locator('.item[data-device="fd-dt-2"]').all();
+    expect(await first!.textContent()).toContain('No alert was unresolved at the inspection.');
+    expect(await again!.locator('h3').textContent()).toMatch(/conforms out-of-tolerance alert unresolved/);
+    const kept = again!.locator('.item-alerts li[data-kind="out-of-tolerance"]');
+    expect(await kept.textContent()).toMatch(
+      /^Out of tolerance · since \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}: Check fail \(in service\): error 0\.12 L against MPE ±0\.09 L/,
+    );
     await page
       .getByRole('form', { name: 'Close the record' })
       .getByLabel(/^Conclusion/)
@@ -202,10 +230,19 @@ describe("the inspector's work in the console (real browser)", () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Record (PDF, Vietnamese)' }).click()]);
     expect(download.suggestedFilename()).toBe(`${recordId}.pdf`);
-    const pdf = readFileSync((await download.path())!).toString('latin1');
+    const bytes = readFileSync((await download.path())!);
+    const pdf = bytes.toString('latin1');
     expect(pdf.startsWith('%PDF-')).toBe(true);
     expect(pdf).toMatch(/\/BaseFont \/[A-Z]{6}\+DejaVuSans\b/);
     expect(pdf.match(/\/Type \/Page\b/g)?.length ?? 0).toBeGreaterThanOrEqual(1);
+    // printed: the alert under the instrument examined again, its verdict beside it, and the closing of a biên bản
+    const printed = readPdf(bytes).text.replace(/\s+/g, ' ');
+    expect(printed).toMatch(
+      /Cảnh báo chưa xử lý lúc kiểm tra: vượt sai số cho phép, từ \d{2}\/\d{2}\/\d{4}, phép kiểm tra lúc .*: sai số \+0,12 L, sai số cho phép ±0,09 L\./,
+    );
+    expect(printed).toContain('Kết luận: Phù hợp (cảnh báo vượt sai số chưa xử lý)');
+    expect(printed).toMatch(/Biên bản kết thúc vào hồi \d{2} giờ \d{2} phút, ngày \d{2}\/\d{2}\/\d{4}\./);
+    expect(printed).toContain('Biên bản được lập thành 02 bản có giá trị pháp lý như nhau, cơ sở được kiểm tra giữ 01 bản, đoàn kiểm tra giữ 01 bản.');
     const [en] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Record (PDF, English)' }).click()]);
     expect(en.suggestedFilename()).toBe(`${recordId}-en.pdf`);
     await shot(page, 'inspection-closed-desktop-en');
@@ -215,6 +252,10 @@ describe("the inspector's work in the console (real browser)", () => {
     await shot(page, 'inspection-closed-desktop-vi');
     await page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
     await page.locator(`tr[data-inspection="${recordId}"]`).waitFor();
+    const closedRow = page.locator(`tr[data-inspection="${recordId}"]`);
+    const record = (await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body;
+    expect(await closedRow.locator('td[data-label="Bắt đầu"]').textContent()).toBe(onVietnamClock(record.startedAt));
+    expect(await closedRow.locator('td[data-label="Vi phạm và ghi nhận"]').textContent()).toBe('—'); // its finding closed
     await shot(page, 'inspections-desktop-vi');
     const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items
       .filter((e: { target: string }) => e.target === recordId)
@@ -226,6 +267,7 @@ describe("the inspector's work in the console (real browser)", () => {
       'inspection.item', // the gas detector
       'finding.answer',
       'finding.close',
+      'inspection.item', // the dispenser examined again
       'inspection.close',
     ]);
     expect(problems).toEqual([]);

@@ -14,8 +14,16 @@ export const PHONE = { width: 390, height: 844 };
 
 export interface ConsoleBrowser {
   browser: Browser;
-  /** A fresh page (own session storage) with console errors and non-2xx API answers collected ("403 GET /api/v1/x"). */
-  open(viewport: { width: number; height: number }, locale?: string): Promise<{ page: Page; problems: string[]; refused: string[] }>;
+  /**
+   * A fresh page (own session storage) with console errors and non-2xx API answers collected ("403 GET /api/v1/x").
+   * The browser runs in UTC unless `timezoneId` says otherwise: what the console shows must be on the enterprises'
+   * clocks (Asia/Ho_Chi_Minh), not the browser's.
+   */
+  open(
+    viewport: { width: number; height: number },
+    locale?: string,
+    opts?: { timezoneId?: string },
+  ): Promise<{ page: Page; problems: string[]; refused: string[] }>;
   close(): Promise<void>;
 }
 
@@ -30,8 +38,8 @@ export async function launchConsoleBrowser({ timeout = 10_000 } = {}): Promise<C
   const contexts: BrowserContext[] = [];
   return {
     browser,
-    async open(viewport, locale = 'en-GB') {
-      const ctx = await browser.newContext({ viewport, locale, acceptDownloads: true });
+    async open(viewport, locale = 'en-GB', { timezoneId = 'UTC' } = {}) {
+      const ctx = await browser.newContext({ viewport, locale, timezoneId, acceptDownloads: true });
       contexts.push(ctx);
       const page = await ctx.newPage();
       const problems: string[] = [];
@@ -89,4 +97,24 @@ export async function unnamedControls(page: Page): Promise<string[]> {
 /** Nothing is wider than the screen (tables become cards on a phone). */
 export async function overflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/**
+ * An instant as the console writes it on Vietnam's clock (Asia/Ho_Chi_Minh, UTC+7), as the printed papers
+ * do: "08:30 22/10/2026" in Vietnamese, "22/10/2026 08:30" in English; `day`: the day alone, "22/10/2026".
+ */
+export function onVietnamClock(iso: string, lang: 'vi' | 'en' = 'vi', { day = false } = {}): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(iso));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  const date = `${p.day}/${p.month}/${p.year}`;
+  if (day) return date;
+  return lang === 'vi' ? `${p.hour}:${p.minute} ${date}` : `${date} ${p.hour}:${p.minute}`;
 }
