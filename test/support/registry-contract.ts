@@ -330,7 +330,7 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       const reread = new StandardStore(await target.open());
       await reread.loaded;
       expect(reread.certificatesOf('PM-20L').map((c) => c.number)).toEqual(['K-1']);
-      nodes.forEach((n) => n.stop());
+      for (const n of nodes) n.stop();
       reread.stop();
     });
   });
