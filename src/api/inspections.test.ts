@@ -248,6 +248,20 @@ describe('an inspection record', () => {
     expect((await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'late' } })).status).toBe(409);
   });
 
+  it('lists a record with its findings not closed and, among them, those answered', async () => {
+    const id = await open();
+    for (const description of ['Bảng niêm yết giá mờ', 'Thiếu sổ theo dõi kiểm định', 'Vòi số 3 rò rỉ'])
+      await api.call('POST', `/api/v1/inspections/${id}/findings`, { token: insp.bg, body: { kind: 'observation', description } });
+    const list = async () => (await api.call('GET', '/api/v1/inspections', { token: insp.bg })).body.items;
+    expect(await list()).toMatchObject([{ id, findings: 3, openFindings: 3, answeredFindings: 0 }]);
+    // F1 answered, F3 closed: F2 open, F1 answered (not closed yet), both counted by openFindings
+    expect((await api.call('POST', `/api/v1/findings/${id}-F1/answer`, { token: op.station, body: { text: 'Đã thay bảng niêm yết giá' } })).status).toBe(200);
+    expect((await api.call('POST', `/api/v1/findings/${id}-F3/close`, { token: insp.bg, body: { reason: 'Đã khắc phục tại chỗ' } })).status).toBe(200);
+    expect(await list()).toMatchObject([{ id, findings: 3, openFindings: 2, answeredFindings: 1 }]);
+    // the operator's list says the same
+    expect((await api.call('GET', '/api/v1/inspections', { token: op.station })).body.items).toMatchObject([{ id, openFindings: 2, answeredFindings: 1 }]);
+  });
+
   it('once closed never changes: additions are refused, corrections are amendments beside it', async () => {
     const id = await open();
     await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-1', [proving(20.02)]) });
@@ -286,7 +300,9 @@ describe('an inspection record', () => {
     await api.call('POST', `/api/v1/inspections/${id}/close`, { token: insp.bg, body: {} });
     await api.call('POST', `/api/v1/inspections/${id}/amendments`, { token: insp.bg, body: { reason: 'r', change: 'c' } });
     const list = async (token: string) => (await api.call('GET', '/api/v1/inspections', { token })).body.items;
-    expect(await list(op.station)).toMatchObject([{ id, instruments: 1, nonConforming: 1, findings: 1, openFindings: 0, amendments: 1, state: 'closed' }]);
+    expect(await list(op.station)).toMatchObject([
+      { id, instruments: 1, nonConforming: 1, findings: 1, openFindings: 0, answeredFindings: 0, amendments: 1, state: 'closed' },
+    ]);
     expect(await list(op.other)).toEqual([]);
     expect(await list(insp.hn)).toEqual([]);
     expect((await api.call('GET', `/api/v1/inspections/${id}`, { token: insp.hn })).status).toBe(404);

@@ -530,6 +530,10 @@ describe('the assurance report', () => {
 describe('the instruments that weighed a lot', () => {
   const cwFit = 'Instrument cw-n1 (class XIII, e = 0.1 g), in service at the load 500 g: MPE 0.3 g is within T/5 = 3 g.';
   const marketUnfit = 'Instrument sc-market (class III, e = 50 g), in service at the load 500 g: MPE 50 g exceeds T/5 = 3 g; use a finer instrument.';
+  // the same sentences as data (docs/prepackages.md, the notes of a fitness)
+  const atLoad = { load: 500, measuredUnit: 'g', limit: 3, unit: 'g' };
+  const cwNote = { key: 'mpeWithinLimit', values: { instrument: 'cw-n1', class: 'XIII', e: 0.1, mpe: 0.3, ...atLoad } };
+  const marketNote = { key: 'mpeExceedsLimit', values: { instrument: 'sc-market', class: 'III', e: 50, mpe: 50, ...atLoad } };
   /** Nets sent by `device` as packages seq `first`…, weighed a second apart before NOW. */
   const sent = (device: string, lot: string, nets: number[], first = 1) =>
     api.deps.lots.recordPackages(
@@ -548,10 +552,10 @@ describe('the instruments that weighed a lot', () => {
     // the same nets as RICE-A's clean lot: mean 503 g ≥ 499.49 g, no T1
     expect(r.body).toMatchObject({ verdict: 'pass', measured: 50, t1: 0, t2: 0, mean: 503 });
     expect(r.body.instruments).toEqual([
-      { id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, packages: 1, inSample: 1, declared: false },
-      { id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit, packages: 49, inSample: 49, declared: false },
+      { id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, note: cwNote, packages: 1, inSample: 1, declared: false },
+      { id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit, note: marketNote, packages: 49, inSample: 49, declared: false },
     ]);
-    expect(r.body.scale).toEqual({ id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit });
+    expect(r.body.scale).toEqual({ id: 'sc-market', suitable: false, mpe: 50, limit: 3, reason: marketUnfit, note: marketNote });
     expect(r.body.notes).toHaveLength(r.body.reasons.length);
     expect(r.body.notes.at(-3)).toEqual({ key: 'lotPasses', values: {} });
     expect(r.body.notes.at(-1)).toEqual({ key: 'instrumentUnfitPackages', values: { instrument: 'sc-market', n: 49, measured: 50, reason: marketUnfit } });
@@ -595,7 +599,9 @@ describe('the instruments that weighed a lot', () => {
     ]);
     // packages typed in count as the declared scale's
     const typed = await api.call('POST', '/api/v1/lots', { body: rice('TYPED-1') });
-    expect(typed.body.instruments).toEqual([{ id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, packages: 0, inSample: 0, declared: true }]);
+    expect(typed.body.instruments).toEqual([
+      { id: 'cw-n1', suitable: true, mpe: 0.3, limit: 3, reason: cwFit, note: cwNote, packages: 0, inSample: 0, declared: true },
+    ]);
     const done = await api.call('POST', '/api/v1/lots/TYPED-1/packages', { body: { items: alternating(50) } });
     expect(done.body.instruments).toEqual([expect.objectContaining({ id: 'cw-n1', packages: 50, inSample: 50, suitable: true })]);
     expect(done.body.notes.at(-2)).toEqual({ key: 'lotPasses', values: {} });

@@ -271,6 +271,23 @@ export const en = {
     '{n} of the {measured} packages of the sample were entered without a weighing instrument (the lot names no scale), so they are not legal evidence.',
   'lotNote.instrumentNotDeclared':
     'Instrument {instrument} sent {count} of this lot, whose declared scale is {scale}: the declared instrument is the one an inspector expects to have weighed them.',
+  // a weighing instrument's fitness for a lot, told from its note (page-lots.js fitnessReason; keys in docs/prepackages.md)
+  'fitNote.noInstrument':
+    'No weighing instrument is named for this lot (declare it with "scale", or send the packages from a registered instrument), so its fitness cannot be shown.',
+  'fitNote.unregistered': 'Instrument {instrument} is not a registered instrument.',
+  'fitNote.notWeighing': 'Instrument {instrument} is a {type}, not a weighing instrument.',
+  'fitNote.unverified': 'Instrument {instrument} has no valid verification when the packages were weighed ({state}): its indications are not legal evidence.',
+  'fitNote.unverifiedUntil':
+    'Instrument {instrument} has no valid verification when the packages were weighed ({state}, valid until {validUntil}): its indications are not legal evidence.',
+  'fitNote.notWeighed':
+    'Packages of this lot are measured in {measuredUnit}, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument {instrument}.',
+  'fitNote.loadUnknown': 'The load on instrument {instrument} cannot be worked out for this lot (unit {unit}, measured in {measuredUnit}).',
+  'fitNote.overCapacity': 'The load {load} exceeds the maximum capacity of instrument {instrument} ({max}).',
+  'fitNote.mpeUnknown': '{problem}',
+  'fitNote.mpeWithinLimit': 'Instrument {instrument}{what}, in service at the load {load}: MPE {mpe} is within T/5 = {limit}.',
+  'fitNote.mpeExceedsLimit': 'Instrument {instrument}{what}, in service at the load {load}: MPE {mpe} exceeds T/5 = {limit}; use a finer instrument.',
+  'fitNote.class': 'class {class}',
+  'fitNote.lotNotJudgeable': '{problems}',
   'planName.eu-reference-single': 'EU/UK reference test, single sampling',
   'planName.eu-reference-double': 'EU reference test, double sampling (Directive 76/211/EEC)',
   'planName.oiml-r87-2016': 'OIML R87 Table 2 (one sample for both checks)',
@@ -792,7 +809,6 @@ export const en = {
   registeredAs: 'Registered as {id}, certificate valid until {date}.',
   iverdict: 'Verdict',
   nonConformingInstruments: 'Instruments not conforming',
-  findingsNotClosed: '{n} not closed',
   'iverdict.pass': 'conforms',
   'iverdict.fail': 'does not conform',
   issuingAuthority: 'Issuing authority',

@@ -287,23 +287,25 @@ export const vi = {
   verdictUnderPlan: 'theo phương án {plan}, chưa theo TT 21/2014',
   verdictUnderPlanVnFails: 'theo phương án {plan}; theo TT 21/2014 thì không đạt',
   verdictUnconfirmedPlan: 'theo phương án {plan}, số liệu chưa xác nhận',
-  // a weighing instrument's fitness for a lot, told from the lot's figures (page-lots.js fitnessReason)
-  'fitReason.at': 'Phương tiện đo {id}{what}, khi sử dụng tại tải {load}: sai số cho phép {mpe} {verdict} T/5 = {limit}{advice}.',
-  'fitReason.class': 'cấp chính xác {class}',
-  'fitReason.within': 'không vượt quá',
-  'fitReason.exceeds': 'vượt quá',
-  'fitReason.finer': '; cần dùng phương tiện đo chính xác hơn',
-  'fitReason.noInstrument':
+  // a weighing instrument's fitness for a lot, told from its note (page-lots.js fitnessReason; keys in docs/prepackages.md)
+  'fitNote.noInstrument':
     'Lô không khai báo phương tiện đo khối lượng (khai báo "scale", hoặc gửi các đơn vị hàng từ một phương tiện đo đã đăng ký), nên không thể đánh giá sự phù hợp của phương tiện đo.',
-  'fitReason.unregistered': 'Phương tiện đo {id} chưa được đăng ký.',
-  'fitReason.notWeighing': 'Phương tiện đo {id} là {type}, không phải phương tiện đo khối lượng.',
-  'fitReason.unverified':
-    'Phương tiện đo {id} không có kiểm định còn hiệu lực khi cân các đơn vị hàng ({state}{until}): số chỉ của phương tiện đo không có giá trị làm chứng cứ pháp lý.',
-  'fitReason.until': ', hiệu lực đến {date}',
-  'fitReason.notWeighed':
-    'Các đơn vị hàng của lô này được đo theo {measured}, không phải cân: khai báo lô với đơn vị đo g hoặc kg (và khối lượng riêng nếu là thể tích) để dùng phương tiện đo {id}.',
-  'fitReason.noLoad': 'Không tính được tải trên phương tiện đo {id} cho lô này (đơn vị {unit}, đo theo {measured}).',
-  'fitReason.overMax': 'Tải {load} vượt quá mức cân lớn nhất của phương tiện đo {id} ({max}).',
+  'fitNote.unregistered': 'Phương tiện đo {instrument} chưa được đăng ký.',
+  'fitNote.notWeighing': 'Phương tiện đo {instrument} là {type}, không phải phương tiện đo khối lượng.',
+  'fitNote.unverified':
+    'Phương tiện đo {instrument} không có kiểm định còn hiệu lực khi cân các đơn vị hàng ({state}): số chỉ của phương tiện đo không có giá trị làm chứng cứ pháp lý.',
+  'fitNote.unverifiedUntil':
+    'Phương tiện đo {instrument} không có kiểm định còn hiệu lực khi cân các đơn vị hàng ({state}, hiệu lực đến {validUntil}): số chỉ của phương tiện đo không có giá trị làm chứng cứ pháp lý.',
+  'fitNote.notWeighed':
+    'Các đơn vị hàng của lô này được đo theo {measuredUnit}, không phải cân: khai báo lô với đơn vị đo g hoặc kg (và khối lượng riêng nếu là thể tích) để dùng phương tiện đo {instrument}.',
+  'fitNote.loadUnknown': 'Không tính được tải trên phương tiện đo {instrument} cho lô này (đơn vị {unit}, đo theo {measuredUnit}).',
+  'fitNote.overCapacity': 'Tải {load} vượt quá mức cân lớn nhất của phương tiện đo {instrument} ({max}).',
+  'fitNote.mpeUnknown': 'Không tính được sai số cho phép của phương tiện đo {instrument} tại tải của lô này: {problem}',
+  'fitNote.mpeWithinLimit': 'Phương tiện đo {instrument}{what}, khi sử dụng tại tải {load}: sai số cho phép {mpe} không vượt quá T/5 = {limit}.',
+  'fitNote.mpeExceedsLimit':
+    'Phương tiện đo {instrument}{what}, khi sử dụng tại tải {load}: sai số cho phép {mpe} vượt quá T/5 = {limit}; cần dùng phương tiện đo chính xác hơn.',
+  'fitNote.class': 'cấp chính xác {class}',
+  'fitNote.lotNotJudgeable': 'Không đánh giá được phương tiện đo vì không thể đánh giá lô theo các phương án lấy mẫu hiện hành: {problems}',
   'ev.lot': 'Lô',
   'ev.nominal': 'Lượng danh định Qn',
   'ev.lotSize': 'Cỡ lô',
@@ -864,7 +866,6 @@ export const vi = {
   'note.traceable': 'phép kiểm tra {seq} với chuẩn {standard} đã liên kết chuẩn',
   iverdict: 'Kết luận',
   nonConformingInstruments: 'Phương tiện không phù hợp',
-  findingsNotClosed: '{n} chưa kết thúc',
   'iverdict.pass': 'phù hợp',
   'iverdict.fail': 'không phù hợp',
   issuingAuthority: 'Cơ quan cấp giấy chứng nhận',

@@ -15,8 +15,7 @@ export const LANGS = [
 /**
  * @typedef {'vi' | 'en'} Lang
  * A key of the dictionaries: one of English's, or one of the Vietnamese summaries (`sum.*`,
- * `note.*`) and fitness reasons of a lot's instruments (`fitReason.*`), which only Vietnamese needs as
- * the API writes them in English.
+ * `note.*`), which only Vietnamese needs as the API writes them in English.
  * @typedef {keyof typeof en | keyof typeof vi} Key
  */
 

@@ -7,7 +7,7 @@ import { S, api, mayInspect } from './session.js';
 import { badge, errorBox, options, section, tenantName, tenantOptions, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { INSPECTION_STATES } from './vocabulary.js';
-/** @import { Campaign, Finding, Inspection, InspectionListEntry, List } from './types.js' */
+/** @import { Campaign, Inspection, InspectionListEntry, List } from './types.js' */
 
 const filters = { state: '', tenant: '' };
 
@@ -25,56 +25,39 @@ export function inspectionsPage(main) {
         reload,
       ),
     ],
-    // the list counts the findings not closed; those answered (and not closed yet) are counted apart from the open ones
-    read: () =>
-      Promise.all([
-        api().get('/api/v1/inspections', filters),
-        api()
-          .get('/api/v1/findings', { state: 'answered', tenant: filters.tenant, limit: 5000 })
-          .catch(() => null),
-      ]),
-    show: ([list, answeredList]) => {
-      /** @type {List<InspectionListEntry>} */
-      const r = list;
-      /** @type {Map<string, number> | null} answered findings per record; null when the API did not say */
-      const answered = answeredList ? new Map() : null;
-      for (const f of /** @type {List<Finding> | null} */ (answeredList)?.items ?? []) answered?.set(f.inspection, (answered.get(f.inspection) ?? 0) + 1);
-      return {
-        heads: [
-          t('inspection'),
-          t('tenant'),
-          t('site'),
-          t('startedAt'),
-          t('state'),
-          [t('itemsTitle'), 'num'],
-          [t('nonConformingInstruments'), 'num'],
-          t('findingsTitle'),
-        ],
-        rows: r.items.map((i) => row(i, answered)),
-        empty: t('noInspections'),
-      };
-    },
+    read: () => api().get('/api/v1/inspections', filters),
+    show: (/** @type {List<InspectionListEntry>} */ r) => ({
+      heads: [
+        t('inspection'),
+        t('tenant'),
+        t('site'),
+        t('startedAt'),
+        t('state'),
+        [t('itemsTitle'), 'num'],
+        [t('nonConformingInstruments'), 'num'],
+        t('findingsTitle'),
+      ],
+      rows: r.items.map(row),
+      empty: t('noInspections'),
+    }),
   });
   if (mayInspect()) main.append(openForm());
 }
 
 /**
  * A record in the list: its time on its enterprise's clock, the instruments not conforming, its
- * findings open and answered (not closed yet).
- * @param {InspectionListEntry} i @param {Map<string, number> | null} answered answered findings per record, if known
+ * findings open and answered (not closed yet): the list's `openFindings` counts both, `answeredFindings`
+ * the answered ones.
+ * @param {InspectionListEntry} i
  */
-function row(i, answered) {
-  const notClosed = i.openFindings ?? 0;
-  const replied = answered ? Math.min(notClosed, answered.get(i.id) ?? 0) : 0;
-  const open = notClosed - replied;
-  /** @type {Array<HTMLElement | string>} */
-  const findings = answered
-    ? [
-        open ? badge('sev sev-warning', `${open} ${label('fstate', 'open')}`) : '',
-        open && replied ? ' ' : '',
-        replied ? badge('sev sev-info', `${replied} ${label('fstate', 'answered')}`) : '',
-      ]
-    : [notClosed ? badge('sev sev-warning', t('findingsNotClosed', { n: notClosed })) : ''];
+function row(i) {
+  const replied = i.answeredFindings ?? 0;
+  const open = (i.openFindings ?? 0) - replied;
+  const findings = [
+    open ? badge('sev sev-warning', `${open} ${label('fstate', 'open')}`) : '',
+    open && replied ? ' ' : '',
+    replied ? badge('sev sev-info', `${replied} ${label('fstate', 'answered')}`) : '',
+  ];
   return h(
     'tr',
     { 'data-inspection': i.id },

@@ -308,7 +308,7 @@ function lotSections(l) {
         [t('fitness'), badge(l.scale.suitable ? 'verdict verdict-pass' : 'verdict verdict-fail', t(l.scale.suitable ? 'fit' : 'unfit'))],
         l.scale.mpe !== undefined ? [t('mpeAtLoad'), qty(l.scale.mpe, l.unit)] : null,
         l.scale.limit !== undefined ? [t('mpeLimit'), qty(l.scale.limit, l.unit)] : null,
-        [t('reason'), fitnessReason(l.scale.reason)],
+        [t('reason'), fitnessReason(l.scale)],
       ]),
       instrumentsTable(l),
     ),
@@ -340,7 +340,7 @@ function instrumentsTable(l) {
         badge(i.suitable ? 'verdict verdict-pass' : 'verdict verdict-fail', t(i.suitable ? 'fit' : 'unfit')),
         i.mpe !== undefined ? qty(i.mpe, l.unit) : '—',
         i.limit !== undefined ? qty(i.limit, l.unit) : '—',
-        fitnessReason(i.reason),
+        fitnessReason(i),
       ].map((c, k) => h('td', { 'data-label': heads[k + 1] }, c)),
     ),
   );
@@ -356,7 +356,7 @@ function instrumentsTable(l) {
 export function reasonsList(l) {
   const lines = l.reasons.map((reason, i) => {
     const note = l.notes?.[i];
-    const told = note ? tellNote(note.key, /** @type {Record<string, string | number>} */ (note.values)) : null;
+    const told = note ? tellNote('lotNote', NOTE_VARS, note.key, /** @type {Record<string, string | number>} */ (note.values)) : null;
     return told ? h('li', { 'data-note': note?.key }, told) : h('li', { lang: 'en', 'data-note': note?.key }, reason);
   });
   const asWritten = lines.some((li) => li.lang === 'en');
@@ -407,81 +407,52 @@ function citation(source) {
 }
 
 /**
- * A weighing instrument's fitness for the lot in the reader's language. The API gives it as an English
- * sentence (`scale.reason`, `instruments[].reason`, written from the lot's figures by
- * src/metrology/lot-instrument.ts instrumentFitness); in Vietnamese the console tells each of its forms
- * again with the figures in Vietnamese notation, and shows one it does not know as written, marked English.
- * @param {string} reason
+ * A weighing instrument's fitness for the lot in the reader's language, told from its note (`scale.note`,
+ * `instruments[].note`: the form of the sentence and its figures, src/metrology/lot-instrument.ts) as
+ * `fitNote.{key}`; a fitness without a note this console knows is shown as the API wrote it (`reason`),
+ * marked English.
+ * @param {Pick<Lot['scale'], 'reason' | 'note'>} fitness
  * @returns {Child}
  */
-function fitnessReason(reason) {
-  if (lang() === 'en') return reason;
-  /** "0.1 g" → "0,1 g" @param {string} x @param {string} unit */
-  const q = (x, unit) => `${fig(x)} ${fmtUnit(unit)}`;
-  /** @type {Array<[RegExp, (m: RegExpExecArray) => string]>} */
-  const forms = [
-    [
-      /^Instrument (\S+)(?: \((.*)\))?, in service at the load (\S+) (\S+): MPE (\S+) (\S+) (is within|exceeds) T\/5 = (\S+) (\S+?)(; use a finer instrument)?\.$/,
-      (m) => {
-        const what = (m[2] ?? '')
-          .split(', ')
-          .filter(Boolean)
-          .map((w) => {
-            const cls = /^class (\S+)$/.exec(w);
-            const e = /^e = (\S+) (\S+)$/.exec(w);
-            if (cls) return t('fitReason.class', { class: cls[1] });
-            if (e) return `e = ${q(e[1], e[2])}`;
-            throw new RangeError(`unknown part ${w}`);
-          });
-        return t('fitReason.at', {
-          id: m[1],
-          what: what.length ? ` (${what.join(', ')})` : '',
-          load: q(m[3], m[4]),
-          mpe: q(m[5], m[6]),
-          verdict: t(m[7] === 'exceeds' ? 'fitReason.exceeds' : 'fitReason.within'),
-          limit: q(m[8], m[9]),
-          advice: m[10] ? t('fitReason.finer') : '',
-        });
-      },
-    ],
-    [/^No weighing instrument is named for this lot /, () => t('fitReason.noInstrument')],
-    [/^Instrument (\S+) is not a registered instrument\.$/, (m) => t('fitReason.unregistered', { id: m[1] })],
-    [
-      /^Instrument (\S+) is a (.+), not a weighing instrument\.$/,
-      (m) => {
-        const type = S.types.find((x) => x.name === m[2])?.id;
-        if (!type) throw new RangeError(`unknown type ${m[2]}`);
-        return t('fitReason.notWeighing', { id: m[1], type: typeName(type) });
-      },
-    ],
-    [
-      /^Instrument (\S+) has no valid verification when the packages were weighed \(([a-z-]+)(?:, valid until (\d{4}-\d{2}-\d{2}))?\): its indications are not legal evidence\.$/,
-      (m) => t('fitReason.unverified', { id: m[1], state: label('verif', m[2]), until: m[3] ? t('fitReason.until', { date: fmtDate(m[3]) }) : '' }),
-    ],
-    [
-      /^Packages of this lot are measured in (\S+), not weighed: declare the lot with measuredUnit g or kg \(and the density for a volume\) to use instrument (\S+)\.$/,
-      (m) => t('fitReason.notWeighed', { measured: m[1], id: m[2] }),
-    ],
-    [
-      /^The load on instrument (\S+) cannot be worked out for this lot \(unit (\S+), measured in (\S+)\)\.$/,
-      (m) => t('fitReason.noLoad', { id: m[1], unit: m[2], measured: m[3] }),
-    ],
-    [
-      /^The load (\S+) (\S+) exceeds the maximum capacity of instrument (\S+) \((\S+) (\S+)\)\.$/,
-      (m) => t('fitReason.overMax', { load: q(m[1], m[2]), id: m[3], max: q(m[4], m[5]) }),
-    ],
-  ];
-  for (const [re, tell] of forms) {
-    const m = re.exec(reason);
-    if (!m) continue;
-    try {
-      return h('span', { 'data-reason': 'told' }, tell(m));
-    } catch {
-      break; // a part this console cannot tell: the API's sentence
-    }
-  }
-  return h('span', { lang: 'en' }, reason);
+function fitnessReason({ reason, note }) {
+  const told = note ? tellNote('fitNote', FITNESS_VARS, note.key, /** @type {Record<string, string | number>} */ (note.values)) : null;
+  return told ? h('span', { 'data-reason': 'told', 'data-note': note?.key }, told) : h('span', { lang: 'en' }, reason);
 }
+
+/** "0.1 g" → "0,1 g" @param {unknown} x @param {unknown} unit */
+const q = (x, unit) => `${fig(x)} ${fmtUnit(String(unit))}`;
+/** The MPE at the load against T/5: the instrument named with its class and e when it has them. @param {Record<string, string | number>} v */
+const atLoad = (v) => {
+  const what = [
+    Object.hasOwn(v, 'class') ? t('fitNote.class', { class: v.class }) : null,
+    Object.hasOwn(v, 'e') ? `e = ${q(v.e, v.measuredUnit)}` : null,
+  ].filter(Boolean);
+  return {
+    instrument: String(v.instrument),
+    what: what.length ? ` (${what.join(', ')})` : '',
+    load: q(v.load, v.measuredUnit),
+    mpe: q(v.mpe, v.unit),
+    limit: q(v.limit, v.unit),
+  };
+};
+/**
+ * What each fitness note's sentence (`fitNote.{key}`) is filled with, from the note's values.
+ * @type {Record<string, (v: Record<string, string | number>) => Record<string, Child>>}
+ */
+const FITNESS_VARS = {
+  noInstrument: () => ({}),
+  unregistered: (v) => ({ instrument: String(v.instrument) }),
+  notWeighing: (v) => ({ instrument: String(v.instrument), type: typeName(String(v.type)) }),
+  unverified: (v) => ({ instrument: String(v.instrument), state: label('verif', String(v.state)) }),
+  unverifiedUntil: (v) => ({ instrument: String(v.instrument), state: label('verif', String(v.state)), validUntil: fmtDate(String(v.validUntil)) }),
+  notWeighed: (v) => ({ instrument: String(v.instrument), measuredUnit: fmtUnit(String(v.measuredUnit)) }),
+  loadUnknown: (v) => ({ instrument: String(v.instrument), unit: fmtUnit(String(v.unit)), measuredUnit: fmtUnit(String(v.measuredUnit)) }),
+  overCapacity: (v) => ({ instrument: String(v.instrument), load: q(v.load, v.measuredUnit), max: q(v.max, v.maxUnit) }),
+  mpeUnknown: (v) => ({ instrument: String(v.instrument), problem: asWritten(v.problem) }),
+  mpeWithinLimit: atLoad,
+  mpeExceedsLimit: atLoad,
+  lotNotJudgeable: (v) => ({ problems: asWritten(v.problems) }),
+};
 
 /** A plan's name in the reader's language when the console knows the plan, else as the plans file names it. @param {Record<string, string | number>} v */
 const planName = (v) => {
@@ -546,13 +517,16 @@ const NOTE_VARS = {
 };
 
 /**
- * A note's sentence in the reader's language (`lotNote.{key}` filled with its values), or null when
+ * A note's sentence in the reader's language (`{kind}.{key}` filled with its values by `table`: `lotNote`
+ * and NOTE_VARS for a lot's reasons, `fitNote` and FITNESS_VARS for an instrument's fitness), or null when
  * the console does not know the key or the note lacks a value its sentence needs.
+ * @param {'lotNote' | 'fitNote'} kind
+ * @param {Record<string, (v: Record<string, string | number>) => Record<string, Child>>} table
  * @param {string} key @param {Record<string, string | number>} values @returns {Child[] | null}
  */
-function tellNote(key, values) {
-  const template = DICTS[lang()][`lotNote.${key}`] ?? DICTS.en[`lotNote.${key}`];
-  const varsOf = Object.hasOwn(NOTE_VARS, key) ? NOTE_VARS[key] : undefined;
+function tellNote(kind, table, key, values) {
+  const template = DICTS[lang()][`${kind}.${key}`] ?? DICTS.en[`${kind}.${key}`];
+  const varsOf = Object.hasOwn(table, key) ? table[key] : undefined;
   if (!template || !varsOf || !values) return null;
   // a value the sentence reads but the note lacks throws: the API's sentence is shown instead
   const strict = new Proxy(values, {

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../config.ts';
-import { instrumentFitness, lotInstruments, lotViewNoteText } from './lot-instrument.ts';
+import { fitnessNoteText, instrumentFitness, lotInstruments, lotViewNoteText, type FitnessNote } from './lot-instrument.ts';
 import { loadProfiles } from './profile-loader.ts';
 import type { DeviceMetrology, VerificationState } from './types.ts';
 
@@ -26,6 +26,10 @@ describe('the fitness of a weighing instrument for a lot', () => {
       mpe: 1,
       limit: 3,
       reason: 'Instrument w-1 (class III, e = 0.5 g), in service at the load 512.4 g: MPE 1 g is within T/5 = 3 g.',
+      note: {
+        key: 'mpeWithinLimit',
+        values: { instrument: 'w-1', class: 'III', e: 0.5, load: 512.4, measuredUnit: 'g', mpe: 1, limit: 3, unit: 'g' },
+      },
     });
   });
 
@@ -51,6 +55,7 @@ describe('the fitness of a weighing instrument for a lot', () => {
       suitable: false,
       reason:
         'Instrument w-1 has no valid verification when the packages were weighed (expired, valid until 2026-01-01): its indications are not legal evidence.',
+      note: { key: 'unverifiedUntil', values: { instrument: 'w-1', state: 'expired', validUntil: '2026-01-01' } },
     });
     // the day on the enterprise's calendar: 20:00Z on 31 December is 03:00 on 1 January in Vietnam
     const vietnam = (t: number) => new Date(t + 7 * 3_600_000).toISOString().slice(0, 10);
@@ -98,15 +103,18 @@ describe('every weighing instrument of a lot', () => {
   const from = (device: string | undefined, n: number, start = 0) => Array.from({ length: n }, (_, i) => ({ device, ts: T0 + (start + i) * 1000 }));
   const checkweigherFit = 'Instrument a-checkweigher (class XIII, e = 1 g), in service at the load 500 g: MPE 1 g is within T/5 = 3 g.';
   const scaleUnfit = 'Instrument a-scale (class III, e = 50 g), in service at the load 500 g: MPE 50 g exceeds T/5 = 3 g; use a finer instrument.';
+  const fine = { load: 500, measuredUnit: 'g', limit: 3, unit: 'g' };
+  const checkweigherNote: FitnessNote = { key: 'mpeWithinLimit', values: { instrument: 'a-checkweigher', class: 'XIII', e: 1, mpe: 1, ...fine } };
+  const scaleNote: FitnessNote = { key: 'mpeExceedsLimit', values: { instrument: 'a-scale', class: 'III', e: 50, mpe: 50, ...fine } };
 
   it("judges each instrument that weighed packages: 1 on the checkweigher, 49 on a scale too coarse (the audit's AUD-LOT-4)", () => {
     const r = weighings([...from('a-checkweigher', 1), ...from('a-scale', 49, 1)]);
     expect(r.instruments).toEqual([
-      { id: 'a-checkweigher', suitable: true, mpe: 1, limit: 3, reason: checkweigherFit, packages: 1, inSample: 1, declared: false },
-      { id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit, packages: 49, inSample: 49, declared: false },
+      { id: 'a-checkweigher', suitable: true, mpe: 1, limit: 3, reason: checkweigherFit, note: checkweigherNote, packages: 1, inSample: 1, declared: false },
+      { id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit, note: scaleNote, packages: 49, inSample: 49, declared: false },
     ]);
     // the lot's `scale` is the unfit one, so `scale.suitable` is false whenever a weighing of the sample is not legal evidence
-    expect(r.scale).toEqual({ id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit });
+    expect(r.scale).toEqual({ id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleUnfit, note: scaleNote });
     expect(r.notes).toEqual([{ key: 'instrumentUnfitPackages', values: { instrument: 'a-scale', n: 49, measured: 50, reason: scaleUnfit } }]);
     expect(r.notes.map(lotViewNoteText)).toEqual([
       `Instrument a-scale weighed 49 of the 50 packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${scaleUnfit}`,
@@ -142,6 +150,7 @@ describe('every weighing instrument of a lot', () => {
       suitable: false,
       reason:
         'Instrument a-checkweigher has no valid verification when the packages were weighed (expired, valid until 2026-03-01): its indications are not legal evidence.',
+      note: { key: 'unverifiedUntil', values: { instrument: 'a-checkweigher', state: 'expired', validUntil: '2026-03-01' } },
     });
     // a certificate issued after the first package: the first weighing was not verified, though the latest is
     const late = weighings(from('a-checkweigher', 20), {
@@ -150,6 +159,7 @@ describe('every weighing instrument of a lot', () => {
     expect(late.scale.reason).toBe(
       'Instrument a-checkweigher has no valid verification when the packages were weighed (none): its indications are not legal evidence.',
     );
+    expect(late.scale.note).toEqual({ key: 'unverified', values: { instrument: 'a-checkweigher', state: 'none' } });
   });
 
   it("counts packages typed in as the declared scale's, and names packages sent by another instrument", () => {
@@ -186,6 +196,82 @@ describe('every weighing instrument of a lot', () => {
       '10 of the 50 packages of the sample were entered without a weighing instrument (the lot names no scale), so they are not legal evidence.',
     );
     // a lot the plans cannot judge: no instrument is shown fit
-    expect(weighings(from('a-checkweigher', 2), { T: 'Plan gone.' }).instruments[0]).toMatchObject({ suitable: false, reason: 'Plan gone.' });
+    expect(weighings(from('a-checkweigher', 2), { T: 'Plan gone.' }).instruments[0]).toMatchObject({
+      suitable: false,
+      reason: 'Plan gone.',
+      note: { key: 'lotNotJudgeable', values: { problems: 'Plan gone.' } },
+    });
+  });
+});
+
+// The note of a fitness (`instruments[].note`, `scale.note`): one key per form of its `reason`, the figures as
+// values, the reason written from it. Each form below with its key and values written by hand.
+describe("the note of an instrument's fitness", () => {
+  const fit = (...args: Parameters<typeof instrumentFitness>) => {
+    const f = instrumentFitness(...args);
+    expect(f.reason).toBe(fitnessNoteText(f.note)); // the reason is the note's sentence, whatever the form
+    return f;
+  };
+  const rice = { nominal: 500, unit: 'g' };
+  const registered = (type: string, device: Partial<DeviceMetrology>, verification: VerificationState = valid) => ({
+    id: 'w-1',
+    device: { id: 'w-1', tenant: 'north', type, ...device },
+    profile: profiles.get(type)!,
+    verification,
+  });
+
+  it('names the instrument that cannot be judged, and why', () => {
+    expect(fit({ id: null }, rice, 15)).toMatchObject({ suitable: false, note: { key: 'noInstrument', values: {} } });
+    expect(fit({ id: 'ghost' }, rice, 15).note).toEqual({ key: 'unregistered', values: { instrument: 'ghost' } });
+    expect(fit(registered('barometer', {}), rice, 15)).toMatchObject({
+      reason: 'Instrument w-1 is a Barometer, not a weighing instrument.',
+      note: { key: 'notWeighing', values: { instrument: 'w-1', type: 'barometer', typeName: 'Barometer' } },
+    });
+    const unverified = registered('checkweigher', { class: 'XIII', e: 0.001 }, { state: 'none', validUntil: null });
+    expect(fit(unverified, rice, 15).note).toEqual({ key: 'unverified', values: { instrument: 'w-1', state: 'none' } });
+    const expired = registered('checkweigher', { class: 'XIII', e: 0.001 }, { state: 'expired', validUntil: '2026-01-01T00:00:00.000Z' });
+    expect(fit(expired, rice, 15).note).toEqual({ key: 'unverifiedUntil', values: { instrument: 'w-1', state: 'expired', validUntil: '2026-01-01' } });
+  });
+
+  it('says why the load or the MPE cannot be worked out, or the load is beyond Max', () => {
+    const cw = registered('checkweigher', { class: 'XIII', e: 0.001 });
+    expect(fit(cw, { nominal: 1, unit: 'L' }, 0.015)).toMatchObject({
+      reason:
+        'Packages of this lot are measured in L, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument w-1.',
+      note: { key: 'notWeighed', values: { instrument: 'w-1', measuredUnit: 'L' } },
+    });
+    // a volume weighed without a density
+    expect(fit(cw, { nominal: 1, unit: 'L', measuredUnit: 'g' }, 0.015)).toMatchObject({
+      reason: 'The load on instrument w-1 cannot be worked out for this lot (unit L, measured in g).',
+      note: { key: 'loadUnknown', values: { instrument: 'w-1', unit: 'L', measuredUnit: 'g' } },
+    });
+    expect(fit(registered('checkweigher', { class: 'XIII', e: 0.0001, max: 0.5 }), { ...rice, averageTare: 12.4 }, 15).note).toEqual({
+      key: 'overCapacity',
+      values: { instrument: 'w-1', load: 512.4, measuredUnit: 'g', max: 0.5, maxUnit: 'kg' },
+    });
+    // a class the scale's rules do not have: the MPE rules' own words
+    const ix = fit(registered('scale', { class: 'IX' }), rice, 15);
+    expect(ix.note).toMatchObject({ key: 'mpeUnknown', values: { instrument: 'w-1' } });
+    expect(ix.note.values).toEqual({ instrument: 'w-1', problem: expect.stringMatching(/^Cannot compute the MPE of device w-1 \(scale\): .*"IX"/) });
+  });
+
+  it('gives the MPE at the load against T/5, with the class and e when the instrument has them', () => {
+    expect(fit(registered('scale', { class: 'III' }), rice, 15)).toMatchObject({
+      suitable: false,
+      note: {
+        key: 'mpeExceedsLimit',
+        values: { instrument: 'w-1', class: 'III', e: 50, load: 500, measuredUnit: 'g', mpe: 50, limit: 3, unit: 'g' },
+      },
+    });
+    // no class registered (the type's default applies), and a volume lot weighed: MPE in the lot's unit, e in the measured one
+    const milk = fit(registered('checkweigher', { e: 0.0002, max: 3 }), { nominal: 1, unit: 'L', measuredUnit: 'g', density: 1.03 }, 0.015);
+    expect(milk.note).toEqual({
+      key: 'mpeWithinLimit',
+      values: { instrument: 'w-1', e: 0.2, load: 1030, measuredUnit: 'g', mpe: milk.mpe, limit: 0.003, unit: 'L' },
+    });
+    expect(milk.reason).toMatch(/^Instrument w-1 \(e = 0.2 g\), in service at the load 1030 g: MPE 0.000582524\d* L is within T\/5 = 0.003 L\.$/);
+    // an instrument without scale intervals: neither class nor e in the sentence
+    const plain = { key: 'mpeWithinLimit', values: { instrument: 'p-1', load: 2, measuredUnit: 'kg', mpe: 0.001, limit: 0.006, unit: 'kg' } } as const;
+    expect(fitnessNoteText(plain)).toBe('Instrument p-1, in service at the load 2 kg: MPE 0.001 kg is within T/5 = 0.006 kg.');
   });
 });

@@ -17,7 +17,10 @@ export interface InstrumentFitness {
   /** Device id of the instrument; null when none is known. */
   id: string | null;
   suitable: boolean;
+  /** The English sentence, written from `note` (fitnessNoteText). */
   reason: string;
+  /** `reason` as data: `key` names the form of the sentence, `values` its figures (docs/prepackages.md). */
+  note: FitnessNote;
   /** In-service MPE at the load and the largest accepted (T/5), both in the lot's unit, when computed. */
   mpe?: number;
   limit?: number;
@@ -42,6 +45,86 @@ export interface InstrumentAtHand {
 }
 
 /**
+ * The figures each form of a fitness's `reason` names, by the form's key. Quantities are numbers rounded as the
+ * sentence writes them: `load`, `e` and `max` in the unit named beside them, `mpe` and `limit` in the lot's `unit`.
+ */
+export type FitnessNoteValues = {
+  /** No instrument is named for the lot and none sent a package. */
+  noInstrument: Record<string, never>;
+  unregistered: { instrument: string };
+  /** `type` is the profile's id, `typeName` its English name. */
+  notWeighing: { instrument: string; type: string; typeName: string };
+  /** `state`: the verification state (`expired`, `none`, …) when the packages were weighed. */
+  unverified: { instrument: string; state: string };
+  /** The same, with the day (YYYY-MM-DD, the enterprise's calendar) the verification was valid until. */
+  unverifiedUntil: { instrument: string; state: string; validUntil: string };
+  notWeighed: { instrument: string; measuredUnit: string };
+  loadUnknown: { instrument: string; unit: string; measuredUnit: string };
+  overCapacity: { instrument: string; load: number; measuredUnit: string; max: number; maxUnit: string };
+  /** The MPE could not be computed: `problem` is why, as the MPE rules say it (English). */
+  mpeUnknown: { instrument: string; problem: string };
+  /** In-service MPE at the load within T/5; `class` and `e` (in `measuredUnit`) when the instrument has them. */
+  mpeWithinLimit: FineNoteValues;
+  /** In-service MPE at the load above T/5. */
+  mpeExceedsLimit: FineNoteValues;
+  /** The lot cannot be judged (no T): `problems` as planLot writes them (English). */
+  lotNotJudgeable: { problems: string };
+};
+type FineNoteValues = {
+  instrument: string;
+  class?: string;
+  e?: number;
+  load: number;
+  measuredUnit: string;
+  mpe: number;
+  limit: number;
+  unit: string;
+};
+export type FitnessNoteKey = keyof FitnessNoteValues;
+export type FitnessNote = { [K in FitnessNoteKey]: { key: K; values: FitnessNoteValues[K] } }[FitnessNoteKey];
+
+export function fitnessNote<K extends FitnessNoteKey>(key: K, values: FitnessNoteValues[K]): FitnessNote {
+  return { key, values } as FitnessNote;
+}
+
+const fineText = (v: FineNoteValues, verdict: string) => {
+  const what = [v.class !== undefined && `class ${v.class}`, v.e !== undefined && `e = ${v.e} ${v.measuredUnit}`].filter(Boolean).join(', ');
+  return `Instrument ${v.instrument}${what ? ` (${what})` : ''}, in service at the load ${v.load} ${v.measuredUnit}: MPE ${v.mpe} ${v.unit} ${verdict} T/5 = ${v.limit} ${v.unit}`;
+};
+const FITNESS_ENGLISH: { [K in FitnessNoteKey]: (v: FitnessNoteValues[K]) => string } = {
+  noInstrument: () =>
+    'No weighing instrument is named for this lot (declare it with "scale", or send the packages from a registered instrument), so its fitness cannot be shown.',
+  unregistered: (v) => `Instrument ${v.instrument} is not a registered instrument.`,
+  notWeighing: (v) => `Instrument ${v.instrument} is a ${v.typeName}, not a weighing instrument.`,
+  unverified: (v) =>
+    `Instrument ${v.instrument} has no valid verification when the packages were weighed (${v.state}): its indications are not legal evidence.`,
+  unverifiedUntil: (v) =>
+    `Instrument ${v.instrument} has no valid verification when the packages were weighed (${v.state}, valid until ${v.validUntil}): its indications are not legal evidence.`,
+  notWeighed: (v) =>
+    `Packages of this lot are measured in ${v.measuredUnit}, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument ${v.instrument}.`,
+  loadUnknown: (v) => `The load on instrument ${v.instrument} cannot be worked out for this lot (unit ${v.unit}, measured in ${v.measuredUnit}).`,
+  overCapacity: (v) => `The load ${v.load} ${v.measuredUnit} exceeds the maximum capacity of instrument ${v.instrument} (${v.max} ${v.maxUnit}).`,
+  mpeUnknown: (v) => v.problem,
+  mpeWithinLimit: (v) => `${fineText(v, 'is within')}.`,
+  mpeExceedsLimit: (v) => `${fineText(v, 'exceeds')}; use a finer instrument.`,
+  lotNotJudgeable: (v) => v.problems,
+};
+
+/** The English sentence of a fitness's note: its `reason`. */
+export function fitnessNoteText(note: FitnessNote): string {
+  return (FITNESS_ENGLISH[note.key] as (v: FitnessNote['values']) => string)(note.values);
+}
+
+/** A fitness with its note and the reason written from it. */
+const judged = (id: string | null, suitable: boolean, note: FitnessNote, figures: { mpe?: number; limit?: number } = {}): InstrumentFitness => ({
+  id,
+  suitable,
+  reason: fitnessNoteText(note),
+  note,
+  ...figures,
+});
+
+/**
  * The fitness of `instrument` for `lot` with tolerable deficiency `T` (in the lot's unit).
  *
  * The load is what the pan carries for a package of nominal content: Qn in the measured unit
@@ -51,26 +134,23 @@ export interface InstrumentAtHand {
  */
 export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstrument, T: number, dayOf: DayOf = utcDay): InstrumentFitness {
   const { id, device, profile, verification } = instrument;
-  const unfit = (reason: string): InstrumentFitness => ({ id, suitable: false, reason });
-  if (id === null) {
-    return unfit(
-      'No weighing instrument is named for this lot (declare it with "scale", or send the packages from a registered instrument), so its fitness cannot be shown.',
-    );
-  }
-  if (!device || !profile) return unfit(`Instrument ${id} is not a registered instrument.`);
-  if (profile.quantity !== 'mass') return unfit(`Instrument ${id} is a ${profile.name}, not a weighing instrument.`);
+  const unfit = (note: FitnessNote): InstrumentFitness => judged(id, false, note);
+  if (id === null) return unfit(fitnessNote('noInstrument', {}));
+  if (!device || !profile) return unfit(fitnessNote('unregistered', { instrument: id }));
+  if (profile.quantity !== 'mass') return unfit(fitnessNote('notWeighing', { instrument: id, type: profile.id, typeName: profile.name }));
   if (!verification || (verification.state !== 'valid' && verification.state !== 'due-soon')) {
     const state = verification?.state ?? 'none';
     // the day it ended on the enterprise's calendar (docs/metrology.md §8), as the alerts name it
-    const until = verification?.validUntil ? `, valid until ${dayOf(Date.parse(verification.validUntil))}` : '';
-    return unfit(`Instrument ${id} has no valid verification when the packages were weighed (${state}${until}): its indications are not legal evidence.`);
+    return unfit(
+      verification?.validUntil
+        ? fitnessNote('unverifiedUntil', { instrument: id, state, validUntil: dayOf(Date.parse(verification.validUntil)) })
+        : fitnessNote('unverified', { instrument: id, state }),
+    );
   }
   const measured = lot.measuredUnit ?? lot.unit;
   const canonical = profile.canonicalUnit;
   if (!isPrepackageUnit(measured) || !isPrepackageUnit(lot.unit) || BASE_UNIT[measured] !== 'g' || canonical === undefined) {
-    return unfit(
-      `Packages of this lot are measured in ${measured}, not weighed: declare the lot with measuredUnit g or kg (and the density for a volume) to use instrument ${id}.`,
-    );
+    return unfit(fitnessNote('notWeighed', { instrument: id, measuredUnit: measured }));
   }
   // Qn in the measured (mass) unit: directly, or through the density for a volume.
   const qnMeasured =
@@ -79,20 +159,20 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
       : lot.nominal * conversionFactor(lot.unit, 'mL')! * (lot.density ?? NaN) * conversionFactor('g', measured)!;
   const toCanonical = conversionFactor(measured, canonical);
   if (!Number.isFinite(qnMeasured) || toCanonical === undefined)
-    return unfit(`The load on instrument ${id} cannot be worked out for this lot (unit ${lot.unit}, measured in ${measured}).`);
+    return unfit(fitnessNote('loadUnknown', { instrument: id, unit: lot.unit, measuredUnit: measured }));
   const load = qnMeasured + (lot.averageTare ?? 0);
   // Max as the instrument's readings and checks are judged against it (channel.ts): its range,
   // else 0…max, else the type's default range.
   const ch = channelFor(profile, device, {});
   const max = isFieldErrors(ch) ? (device.max ?? device.range?.max) : ch.range.max;
   if (max !== undefined && load * toCanonical > max * (1 + 1e-12)) {
-    return unfit(`The load ${clean(load)} ${measured} exceeds the maximum capacity of instrument ${id} (${max} ${canonical}).`);
+    return unfit(fitnessNote('overCapacity', { instrument: id, load: clean(load), measuredUnit: measured, max, maxUnit: canonical }));
   }
   let mpeCanonical: number;
   try {
     mpeCanonical = maximumPermissibleError(profile, device, load * toCanonical, { regime: 'inService' });
   } catch (e) {
-    return unfit((e as Error).message);
+    return unfit(fitnessNote('mpeUnknown', { instrument: id, problem: (e as Error).message }));
   }
   // Back to the lot's unit: canonical → measured → (mass → volume through the density) → lot unit.
   const mpeMeasured = mpeCanonical / toCanonical;
@@ -103,15 +183,17 @@ export function instrumentFitness(instrument: InstrumentAtHand, lot: LotForInstr
   );
   const s = scaleSuitability(mpe, T);
   const e = profile.mpe?.verification.kind === 'scaleIntervals' ? (device.e ?? device.resolution ?? profile.resolution) : undefined;
-  const what = [device.class && `class ${device.class}`, e && `e = ${clean(e / toCanonical)} ${measured}`].filter(Boolean).join(', ');
-  const at = `Instrument ${id}${what ? ` (${what})` : ''}, in service at the load ${clean(load)} ${measured}`;
-  return {
-    id,
-    suitable: s.suitable,
-    reason: `${at}: MPE ${mpe} ${lot.unit} ${s.suitable ? 'is within' : 'exceeds'} T/5 = ${s.limit} ${lot.unit}${s.suitable ? '' : '; use a finer instrument'}.`,
+  const values: FineNoteValues = {
+    instrument: id,
+    ...(device.class ? { class: device.class } : {}),
+    ...(e ? { e: clean(e / toCanonical) } : {}),
+    load: clean(load),
+    measuredUnit: measured,
     mpe,
     limit: s.limit,
+    unit: lot.unit,
   };
+  return judged(id, s.suitable, fitnessNote(s.suitable ? 'mpeWithinLimit' : 'mpeExceedsLimit', values), { mpe, limit: s.limit });
 }
 
 /** One instrument of a lot's `instruments`: its fitness for the lot and the packages it weighed. */
@@ -215,7 +297,7 @@ export function lotInstruments(w: LotWeighings): LotInstruments {
   });
   const latest = w.packages.length > 0 ? w.packages.reduce((t, p) => Math.max(t, p.ts), -Infinity) : w.now;
   const fitness = (id: string | null, times: readonly number[]): InstrumentFitness => {
-    if (typeof w.T === 'string') return { id, suitable: false, reason: w.T };
+    if (typeof w.T === 'string') return judged(id, false, fitnessNote('lotNotJudgeable', { problems: w.T }));
     if (id === null) return instrumentFitness({ id }, w.lot, w.T, w.dayOf);
     const { device, profile } = w.instrument(id);
     // verified when each package was weighed: the standing at the first time it was not, else at the latest
@@ -236,10 +318,11 @@ export function lotInstruments(w: LotWeighings): LotInstruments {
     inSample: g.sample.length,
     declared: id !== null && id === w.scale,
   }));
-  const bare = ({ id, suitable, reason, mpe, limit }: InstrumentFitness): InstrumentFitness => ({
+  const bare = ({ id, suitable, reason, note, mpe, limit }: InstrumentFitness): InstrumentFitness => ({
     id,
     suitable,
     reason,
+    note,
     ...(mpe !== undefined ? { mpe } : {}),
     ...(limit !== undefined ? { limit } : {}),
   });

@@ -365,10 +365,10 @@ describe('inspector console (real browser)', () => {
     await page.getByLabel('API token').waitFor();
     await shot(page, 'signin-desktop', { fullPage: false });
     // the Vietnamese and English dictionaries have the same keys: nothing falls back to English (but the
-    // sentences Vietnamese tells again where English shows the API's own: sum.*, note.*, fitReason.*)
+    // sentences Vietnamese tells again where English shows the API's own: sum.*, note.*)
     // (a string, so that vitest does not rewrite the browser's dynamic import)
     const keys = (await page.evaluate(
-      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note|fitReason)\\./.test(k)).sort() }))",
+      "import('/console/i18n.js').then((m) => ({ en: Object.keys(m.DICTS.en).sort(), vi: Object.keys(m.DICTS.vi).filter((k) => !/^(sum|note)\\./.test(k)).sort() }))",
     )) as { en: string[]; vi: string[] };
     expect(keys.vi).toEqual(keys.en);
     await signInOnAlerts(page, ADMIN_TOKEN);

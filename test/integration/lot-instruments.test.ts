@@ -59,6 +59,8 @@ describe('the weighing instruments of a lot, over MQTT', () => {
     // the figures pass (mean 503 g ≥ 500 − 0.503 × 1.017 = 499.49 g, no T1); the weighings of the scale are not evidence
     expect(lot).toMatchObject({ verdict: 'pass', mean: 503, t1: 0 });
     const scaleReason = 'Instrument a-scale (class III, e = 50 g), in service at the load 500 g: MPE 50 g exceeds T/5 = 3 g; use a finer instrument.';
+    const atLoad = { load: 500, measuredUnit: 'g', limit: 3, unit: 'g' };
+    const scaleNote = { key: 'mpeExceedsLimit', values: { instrument: 'a-scale', class: 'III', e: 50, mpe: 50, ...atLoad } };
     expect(lot.instruments).toEqual([
       {
         id: 'a-checkweigher',
@@ -66,13 +68,14 @@ describe('the weighing instruments of a lot, over MQTT', () => {
         mpe: 1,
         limit: 3,
         reason: 'Instrument a-checkweigher (class XIII, e = 1 g), in service at the load 500 g: MPE 1 g is within T/5 = 3 g.',
+        note: { key: 'mpeWithinLimit', values: { instrument: 'a-checkweigher', class: 'XIII', e: 1, mpe: 1, ...atLoad } },
         packages: 1,
         inSample: 1,
         declared: false,
       },
-      { id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleReason, packages: 49, inSample: 49, declared: false },
+      { id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleReason, note: scaleNote, packages: 49, inSample: 49, declared: false },
     ]);
-    expect(lot.scale).toEqual({ id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleReason });
+    expect(lot.scale).toEqual({ id: 'a-scale', suitable: false, mpe: 50, limit: 3, reason: scaleReason, note: scaleNote });
     expect(lot.reasons.at(-1)).toBe(
       `Instrument a-scale weighed 49 of the 50 packages of the sample and is not fit for this lot, so its weighings are not legal evidence: ${scaleReason}`,
     );

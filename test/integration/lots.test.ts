@@ -205,6 +205,7 @@ describe('lots of prepackages over MQTT and the API', () => {
       id: 'cw-new',
       suitable: false,
       reason: 'Instrument cw-new has no valid verification when the packages were weighed (none): its indications are not legal evidence.',
+      note: { key: 'unverified', values: { instrument: 'cw-new', state: 'none' } },
     });
     expect(lot.reasons.at(-1)).toBe(`The weighing instrument is not fit for this lot, so the measurements are not legal evidence: ${lot.scale.reason}`);
   });
@@ -238,6 +239,7 @@ describe('lots of prepackages over MQTT and the API', () => {
       suitable: false,
       // issued at 00:00Z on the 10th (07:00 there in Vietnam, the enterprise's zone): due through the 10th there
       reason: `Instrument cw-long has no valid verification when the packages were weighed (expired, valid until ${legalDue}): its indications are not legal evidence.`,
+      note: { key: 'unverifiedUntil', values: { instrument: 'cw-long', state: 'expired', validUntil: legalDue } },
     });
     // the instrument's own standing says the same: the end of that day in Vietnam
     expect((await t.call('GET', '/api/v1/devices/cw-long')).body.verification).toMatchObject({ state: 'expired', validUntil: `${legalDue}T16:59:59.999Z` });

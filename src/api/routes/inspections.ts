@@ -173,7 +173,11 @@ export function recordView(r: InspectionRecord) {
   return { ...r, items: r.items.map(itemView) };
 }
 
-/** A record's list entry: the header with what was found. */
+/**
+ * A record's list entry: the header with what was found. `openFindings` counts the findings not closed
+ * (open or answered), as the shared contract's list always has; `answeredFindings` (MAG) those of them
+ * answered by the enterprise and not closed yet, so open ones alone are `openFindings − answeredFindings`.
+ */
 export function listEntry(r: InspectionRecord) {
   const { items, findings, amendments, ...header } = r;
   return {
@@ -182,6 +186,7 @@ export function listEntry(r: InspectionRecord) {
     nonConforming: items.filter((x) => x.verdict === 'fail').length,
     findings: findings.length,
     openFindings: findings.filter((f) => f.state !== 'closed').length,
+    answeredFindings: findings.filter((f) => f.state === 'answered').length,
     amendments: amendments.length,
   };
 }
