@@ -132,6 +132,12 @@ function clockParts(d, zone) {
   return { year: p.year, month: p.month, day: p.day, hour: p.hour === '24' ? '00' : p.hour, minute: p.minute, second: p.second };
 }
 
+/** Now on a zone's wall clock, as a datetime-local input takes it: "2026-10-22T08:30". @param {string} zone */
+export function nowOnClock(zone) {
+  const p = clockParts(new Date(), zone);
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
 /** A day as the printed papers write it, in both languages: 22/10/2026. @param {{ year: string, month: string, day: string }} p */
 const dayText = (p) => `${p.day}/${p.month}/${p.year}`;
 

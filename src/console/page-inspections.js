@@ -2,7 +2,7 @@
 // The inspection records page: the records this token may see (an operator: its own), filtered
 // by state and enterprise, and the form that opens a record (inspectors and admins).
 import { h, clear, field, select } from './dom.js';
-import { t, label, fmtDateTime, regionName } from './i18n.js';
+import { t, label, fmtDateTime, nowOnClock, regionName } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { badge, errorBox, options, section, tenantName, tenantOptions, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
@@ -73,27 +73,6 @@ function row(i) {
   );
 }
 
-/**
- * The date and time now in `zone` (the enterprise's, else the gateway's default), as a datetime-local input
- * wants it: the station's clock, which the API reads a time without a zone in.
- * @param {string} zone
- */
-const nowIn = (zone) => {
-  /** @type {Record<string, string>} */
-  const f = {};
-  const fmt = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
-  for (const p of fmt.formatToParts(new Date())) f[p.type] = p.value;
-  return `${f.year}-${f.month}-${f.day}T${f.hour}:${f.minute}`;
-};
-
 /** Opens a record at an enterprise of the inspector's regions, then shows it. */
 function openForm() {
   const out = h('div');
@@ -136,14 +115,14 @@ function openForm() {
       offerCampaigns();
     })
     .catch(() => {}); // no campaigns offered: a record is opened outside one
-  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: nowIn(zoneOf(tenant.value)) });
+  const startedAt = h('input', { name: 'startedAt', type: 'datetime-local', required: true, value: nowOnClock(zoneOf(tenant.value)) });
   // the default follows the enterprise chosen (its zone), until the inspector types a time
   let typed = false;
   startedAt.addEventListener('input', () => {
     typed = true;
   });
   tenant.addEventListener('change', () => {
-    if (!typed) startedAt.value = nowIn(zoneOf(tenant.value));
+    if (!typed) startedAt.value = nowOnClock(zoneOf(tenant.value));
     offerCampaigns();
   });
   const inspectors = h('textarea', { name: 'inspectors', required: true, rows: 2 }, S.me?.name ?? '');

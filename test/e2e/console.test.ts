@@ -691,7 +691,9 @@ describe('inspector console (real browser)', () => {
     await signInOnAlerts(phone.page, tokens.inspectorHN);
     const alert = phone.page.locator('li.alert[data-kind="lot-fail"][data-device="cw-hn-1"]');
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt theo phương án EU/Vương quốc Anh (chưa theo TT 21/2014): 1 đơn vị thiếu quá 2T');
+    expect(await alert.textContent()).toContain(
+      'Lô RICE-E2E (Gạo ST25 500 g, Qn 500 g) không đạt theo phương án EU/Vương quốc Anh (chưa theo TT 21/2014): 1 đơn vị thiếu quá 2T',
+    );
     await alert.locator('a').click();
     await phone.page.getByRole('link', { name: 'Xem lô RICE-E2E' }).waitFor();
     await shot(phone.page, 'alert-lot-fail-phone-vi');
