@@ -243,3 +243,8 @@ export function asOfReading(asOf: number, zone: string): { endOf: string } | { d
   if (startOfLocalDay(zone, year, month, day) === asOf) return { endOf: localDay(zone, asOf - 1) };
   return localDateTime(zone, asOf);
 }
+
+/** A day (YYYY-MM-DD) as Vietnamese official papers write it, and British English too: 31/03/2026. */
+export function numericDate(day: string): string {
+  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
+}

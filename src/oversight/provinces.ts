@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Lang } from './labels.ts';
+import { numericDate } from './period.ts';
 
 const Code = z.string().regex(/^VN-[A-Z0-9]{1,3}$/, 'must be an ISO 3166-2:VN code such as VN-HN');
 /** A day, YYYY-MM-DD, that the calendar has. */
@@ -117,7 +118,6 @@ export function provinceNameOn(code: string, lang: Lang, day: string): string {
   return successorOn(code, checkedDay(day, `provinceNameOn(${code})`))?.[lang] ?? provinceName(code, lang);
 }
 
-const numericDay = (day: string) => `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
 const longDay = (day: string) =>
   new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
 /** "tỉnh Bắc Ninh", "thành phố Hải Phòng", "Thành phố Hồ Chí Minh" (whose name says it). */
@@ -128,14 +128,14 @@ const viUnit = (s: ProvinceSuccessor) => (s.category === 'province' ? `tỉnh ${
  * name as listed, with its successor when the period ends on or after the successor's `since`:
  * "Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)" / "Bac Giang (part of Bac Ninh since 1 July 2025)",
  * "Thừa Thiên Huế (từ 01/01/2025 là thành phố Huế)" / "Thua Thien Hue (the city of Hue since 1
- * January 2025)"; the name alone before, and for a province without one. Not yet printed: the
- * periodic report's cover (coverOf, render-pdf.ts) still names the region with provinceName.
+ * January 2025)"; the name alone before, and for a province without one. The periodic report's
+ * cover names its region so (coverOf, render-pdf.ts).
  */
 export function provinceTitle(code: string, lang: Lang, lastDay: string): string {
   const name = provinceName(code, lang);
   const s = successorOn(code, checkedDay(lastDay, `provinceTitle(${code})`));
   if (!s) return name;
-  if (lang === 'vi') return `${name} (từ ${numericDay(s.since)} ${s.change === 'merged' ? 'thuộc' : 'là'} ${viUnit(s)})`;
+  if (lang === 'vi') return `${name} (từ ${numericDate(s.since)} ${s.change === 'merged' ? 'thuộc' : 'là'} ${viUnit(s)})`;
   if (s.change === 'merged') return `${name} (part of ${s.en} since ${longDay(s.since)})`;
   return `${name} (the ${s.category === 'province' ? 'province' : 'city'} of ${s.en} since ${longDay(s.since)})`;
 }

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang, zoneName } from './labels.ts';
-import { asOfReading, localDateTime } from './period.ts';
+import { asOfReading, localDateTime, numericDate } from './period.ts';
 import { provinceTitle } from './provinces.ts';
 
 const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -32,11 +32,6 @@ export function formatCell(v: CellValue, type: Column['type'], lang: Lang): stri
       : new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}-01T00:00:00Z`));
   }
   return v;
-}
-
-/** A day (YYYY-MM-DD) as Vietnamese official papers write it, and British English too: 31/03/2026. */
-export function numericDate(day: string): string {
-  return `${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`;
 }
 
 /** What the cover says, the same on the PDF's first page and the XLSX's cover sheet. */
