@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStateDb, type Db } from '../store/db.ts';
-import { AlertBook, AlreadyAcknowledged, REPEAT_FLUSH_MS, type Alert, type AlertChange, type RaiseAlert } from './alert-book.ts';
+import { AlertBook, AlreadyAcknowledged, AlreadyResolved, REPEAT_FLUSH_MS, type Alert, type AlertChange, type RaiseAlert } from './alert-book.ts';
 
 const AT = new Date('2026-03-01T00:00:00Z');
 let dir: string;
@@ -121,6 +121,17 @@ describe('throttled repeats', () => {
       `alert ${opened.id} is already acknowledged by operator:lan at ${AT.toISOString()}`,
     );
     expect(book.get(opened.id)).toMatchObject({ ackBy: 'operator:lan', ackNote: 'on my way' });
+  });
+
+  it("a resolution asked as the first (the API's) of an alert resolved before is refused, naming who resolved it; a plain one answers it as it stands", () => {
+    const opened = book.raise(unverified(1))!.alert;
+    expect(book.resolveFirst(opened.id, 'operator:lan', { reason: 'adjusted' }, AT)).toMatchObject({ state: 'resolved', resolvedBy: 'operator:lan' });
+    // the same actor at the same instant again: it wrote nothing, so it is told so
+    expect(() => book.resolveFirst(opened.id, 'operator:lan', { reason: 'repaired' }, AT)).toThrow(AlreadyResolved);
+    expect(() => book.resolveFirst(opened.id, 'operator:lan', { reason: 'repaired' }, AT)).toThrow(
+      `alert ${opened.id} is already resolved by operator:lan at ${AT.toISOString()}`,
+    );
+    expect(book.resolve(opened.id, 'system', { reason: 'cleared' }, AT)).toMatchObject({ resolvedBy: 'operator:lan', resolution: { reason: 'adjusted' } });
   });
 
   it('a clear writes the repeats of the alert it resolves first; the other alerts’ repeats wait for their flush', () => {

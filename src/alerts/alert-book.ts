@@ -163,6 +163,21 @@ function notAcknowledged(id: string, stored: Alert | undefined): Alert {
   return alert;
 }
 
+/** A resolution asked for as the first (the API's): the alert was resolved before, by someone else or by this request's twin; its first resolution stands. */
+export class AlreadyResolved extends Error {
+  constructor(readonly alert: Alert) {
+    super(`alert ${alert.id} is already resolved by ${alert.resolvedBy ?? 'someone'} at ${alert.resolvedAt ?? 'an unknown time'}`);
+    this.name = 'AlreadyResolved';
+  }
+}
+
+/** The alert as read again after a resolution that wrote nothing: the first resolution stands; `first` asks to be told (AlreadyResolved). */
+function notResolved(id: string, stored: Alert | undefined, first: boolean): Alert {
+  const alert = found(id, stored);
+  if (first) throw new AlreadyResolved(alert);
+  return alert;
+}
+
 function found(id: string, alert: Alert | undefined): Alert {
   if (!alert) throw new Error(`alert ${id} not found`);
   return alert;
@@ -438,26 +453,39 @@ export class AlertBook<S extends StateExecutor = SqliteState> extends EventEmitt
 
   /** Resolves an unresolved alert; a resolved one is answered as it is, its first resolution (who, when, why) standing. */
   resolve(id: string, by: string, resolution: { reason: string; note?: string }, now: Date): Answer<S, Alert> {
-    if (this.pg) return this.answerOf(this.resolveOnPostgres(id, by, resolution, now));
+    return this.resolveAs(id, by, resolution, now, false);
+  }
+
+  /**
+   * The API's resolve: as `resolve`, but an alert resolved before (by another request, node or the CLI,
+   * since the caller read it) throws AlreadyResolved, told by whether this call wrote the resolution
+   * (not by comparing who and when: one actor's two requests in one millisecond would read as its own).
+   */
+  resolveFirst(id: string, by: string, resolution: { reason: string; note?: string }, now: Date): Answer<S, Alert> {
+    return this.resolveAs(id, by, resolution, now, true);
+  }
+
+  private resolveAs(id: string, by: string, resolution: { reason: string; note?: string }, now: Date, first: boolean): Answer<S, Alert> {
+    if (this.pg) return this.answerOf(this.resolveOnPostgres(id, by, resolution, now, first));
     const cur = this.current(id);
     if (!cur) throw new Error(`alert ${id} not found`);
-    if (cur.state === 'resolved') return this.answerOf(cur);
+    if (cur.state === 'resolved') return this.answerOf(notResolved(id, cur, first));
     const alert = this.sqlite.resolve(id, by, resolution, now.toISOString());
     this.open.delete(cur);
-    if (!alert) return this.answerOf(found(id, this.sqlite.get(id))); // another process (the CLI) resolved it first
+    if (!alert) return this.answerOf(notResolved(id, this.sqlite.get(id), first)); // another process (the CLI) resolved it first
     this.emit('change', alert, 'resolved');
     return this.answerOf(alert);
   }
 
   /** The API's resolve on PostgreSQL: awaited, announced (the node judging the device forgets the alert). */
-  private async resolveOnPostgres(id: string, by: string, resolution: { reason: string; note?: string }, now: Date): Promise<Alert> {
+  private async resolveOnPostgres(id: string, by: string, resolution: { reason: string; note?: string }, now: Date, first: boolean): Promise<Alert> {
     const cur = await this.currentOnPostgres(id);
     if (!cur) throw new Error(`alert ${id} not found`);
-    if (cur.state === 'resolved') return cur;
+    if (cur.state === 'resolved') return notResolved(id, cur, first);
     this.forget(cur.device, cur.kind, cur.key, id);
     const [alert] = await this.db.atomically(() => [this.store.resolve(id, by, resolution, now.toISOString()), this.db.announce(ALERTS_TOPIC)] as const);
     // another node resolved it since the read: its resolution stands
-    if (!alert) return found(id, (await this.store.get(id)) as Alert | undefined);
+    if (!alert) return notResolved(id, (await this.store.get(id)) as Alert | undefined, first);
     this.emit('change', alert, 'resolved');
     return alert;
   }

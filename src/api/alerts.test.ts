@@ -120,7 +120,11 @@ describe('alerts', () => {
       resolvedBy: 'operator:operator-north',
       resolution: { reason: 'recalibrated', note: 'sensor replaced' },
     });
-    expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'other' } })).status).toBe(409);
+    // a second resolution is refused, saying whose stands
+    expect(await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'other' } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict', message: `alert ${north.id} is already resolved by operator:operator-north at ${NOW.toISOString()}` } },
+    });
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body: { reason: 'cleared' } })).status).toBe(400); // only the gateway clears
     const trail = (await api.deps.audit.list({ limit: 50 })).filter((e) => e.target === north.id).map((e) => [e.actor.replace(/:[0-9a-f]{12}$/, ''), e.action]);
     expect(trail.reverse()).toEqual([

@@ -55,7 +55,7 @@ export interface ApiDeps {
   >;
   tokens: Pick<Tokens, 'authenticate' | 'create' | 'list' | 'revoke'>;
   audit: Pick<AuditLog, 'append' | 'list' | 'verifyChain'>;
-  alerts: Pick<AlertBook<StateExecutor>, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'history'>;
+  alerts: Pick<AlertBook<StateExecutor>, 'on' | 'get' | 'list' | 'acknowledge' | 'resolve' | 'resolveFirst' | 'history'>;
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
   assurance: Pick<
     Assurance<StateExecutor>,

@@ -7,7 +7,7 @@ import { postgresStateTarget } from '../support/state-targets.ts';
 import { createDatabase, startPostgres, type PostgresHandle } from '../support/postgres.ts';
 import { alertStoreContract } from '../support/alert-store-contract.ts';
 import { PostgresState } from '../../src/store/postgres.ts';
-import { AlertBook, AlreadyAcknowledged, type Alert } from '../../src/alerts/alert-book.ts';
+import { AlertBook, AlreadyAcknowledged, AlreadyResolved, type Alert } from '../../src/alerts/alert-book.ts';
 
 let server: Promise<PostgresHandle> | undefined;
 /** The test server, started by whichever suite needs it first. */
@@ -115,5 +115,21 @@ describe('two alert books on one PostgreSQL database (two nodes) changing one al
     expect(events).toEqual([`${node}:resolved`]);
     // each book forgot it
     await vi.waitFor(() => expect([a.isOpen('gd-2', 'drift', 'CH4'), b.isOpen('gd-2', 'drift', 'CH4')]).toEqual([false, false]), { timeout: 5000 });
+  });
+
+  it("resolved by one actor on both nodes at the same instant (the API's resolveFirst): one wrote it, the other is told AlreadyResolved", async () => {
+    const { id } = await raised('gd-3');
+    events.length = 0;
+    // same who and same when: comparing them could not tell which request wrote the resolution
+    const results = await atOnce(id, (book) => book.resolveFirst(id, 'operator:ops', { reason: 'adjusted' }, NOW));
+    const won = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(AlreadyResolved);
+    expect((lost[0] as AlreadyResolved).alert).toEqual(won[0]);
+    expect(events).toHaveLength(1);
+    // and an alert resolved before the call is refused the same way, on either node
+    await expect(b.resolveFirst(id, 'operator:ops', { reason: 'adjusted' }, NOW)).rejects.toBeInstanceOf(AlreadyResolved);
   });
 });

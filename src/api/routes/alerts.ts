@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { streamSSE } from 'hono/streaming';
 import { randomUUID } from 'node:crypto';
-import { ALERT_KINDS, AlreadyAcknowledged, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
+import { ALERT_KINDS, AlreadyAcknowledged, AlreadyResolved, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
 import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
 import {
   ApiError,
@@ -78,6 +78,11 @@ export const WebhookBody = z.strictObject({
 export function alertView(a: Alert) {
   const { key, escalation, version, ackNote, ...rest } = a;
   return { ...rest, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
+}
+
+/** 409 for an alert resolved before this request: its first resolution (who, when) stands and is named. */
+function resolvedAlready(a: Alert): ApiError {
+  return new ApiError(409, 'conflict', `alert ${a.id} is already resolved by ${a.resolvedBy ?? 'someone'} at ${a.resolvedAt ?? 'an unknown time'}`);
 }
 
 function canSeeAlert(deps: ApiDeps, p: Principal, a: Alert): boolean {
@@ -219,7 +224,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     body: AckBody,
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
-      if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
+      if (a.state === 'resolved') throw resolvedAlready(a);
       // the first acknowledgement stands (who, when, its note): a second is refused, not audited
       const already = (x: Alert) =>
         new ApiError(409, 'conflict', `alert ${x.id} is already acknowledged by ${x.ackBy} at ${x.ackAt}; resolve it, with a note if there is more to say`);
@@ -232,7 +237,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
         if (e instanceof AlreadyAcknowledged) throw already(e.alert);
         throw e;
       }
-      if (out.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved'); // resolved since the read
+      if (out.state === 'resolved') throw resolvedAlready(out); // resolved since the read
       await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'alert.ack', a.id, { note: body.note, device: a.device, kind: a.kind }, deps.now());
       return alertView(out);
     },
@@ -246,11 +251,15 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     body: ResolveBody,
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
-      if (a.state === 'resolved') throw new ApiError(409, 'conflict', 'the alert is already resolved');
-      const at = deps.now();
-      const out = await deps.alerts.resolve(a.id, actor(p), { reason: body.reason, note: body.note }, at);
-      // resolved by another request (or node) since the read above: the first resolution stands, this one wrote nothing
-      if (out.resolvedBy !== actor(p) || out.resolvedAt !== at.toISOString()) throw new ApiError(409, 'conflict', 'the alert is already resolved');
+      if (a.state === 'resolved') throw resolvedAlready(a);
+      let out: Alert;
+      try {
+        out = await deps.alerts.resolveFirst(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
+      } catch (e) {
+        // resolved by another request (or node) since the read above: the first resolution stands, this one wrote nothing
+        if (e instanceof AlreadyResolved) throw resolvedAlready(e.alert);
+        throw e;
+      }
       await deps.audit.append(
         `${actor(p)}:${p.tokenId}`,
         'alert.resolve',
