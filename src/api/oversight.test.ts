@@ -10,6 +10,13 @@ import type { CheckResult } from '../metrology/types.ts';
 import type { FleetFigures } from '../oversight/figures.ts';
 
 const NOW = new Date('2026-03-15T05:00:00Z'); // noon in Hà Nội
+/** A printed report's lines from its cover's period line on (below the letterhead). */
+/** A query string of `fields`, each encoded. */
+const query = (fields: Record<string, string>) =>
+  Object.entries(fields)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+const fromCover = (lines: string[]) => lines.slice(lines.findIndex((l) => /^(Kỳ báo cáo|Period):/.test(l)));
 /** The instruments are registered a year earlier, before any certificate below is due or issued (no verification alert of the registration's own). */
 const REGISTERED = new Date('2025-03-01T00:00:00Z');
 let now = REGISTERED;
@@ -336,7 +343,7 @@ describe('GET /api/v1/reports/periodic', () => {
     const json = (await (await q1('json', 'vi')).json()) as FleetFigures;
     expect([json.region, json.regionName, json.asOf]).toEqual(['VN-HN', 'Hà Nội', '2026-03-31T17:00:00.000Z']);
     const vi = readPdf(Buffer.from(await (await q1('pdf', 'vi')).arrayBuffer()));
-    expect(vi.lines.slice(1, 4)).toEqual([
+    expect(fromCover(vi.lines).slice(0, 3)).toEqual([
       'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
       'Địa bàn: Hà Nội',
       'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)',
@@ -344,7 +351,7 @@ describe('GET /api/v1/reports/periodic', () => {
     // the code only in the campaign's name, as it was given (beforeEach)
     expect(vi.lines.filter((l) => l.includes('VN-HN'))).toEqual(['Kiểm định cân VN-HN']);
     const en = readPdf(Buffer.from(await (await q1('pdf', 'en')).arrayBuffer()));
-    expect(en.lines.slice(1, 4)).toEqual([
+    expect(fromCover(en.lines).slice(0, 3)).toEqual([
       'Period: 01/01/2026 – 31/03/2026',
       'Region: Ha Noi',
       'Figures as of the end of 31/03/2026 · Generated: 10:00 on 15/04/2026 (Vietnam time, UTC+7)',
@@ -359,7 +366,9 @@ describe('GET /api/v1/reports/periodic', () => {
         ).arrayBuffer(),
       ),
     );
-    expect(bg.lines.slice(2, 4)).toEqual([
+    // dated where Bắc Giang's authority sits on the day the report was made: Bắc Ninh since 1 July 2025
+    expect(bg.lines[4]).toBe('Bắc Ninh, ngày 15 tháng 4 năm 2026');
+    expect(fromCover(bg.lines).slice(1, 3)).toEqual([
       'Địa bàn: Bắc Giang (từ 01/07/2025 thuộc tỉnh Bắc Ninh)',
       'Số liệu tính đến hết ngày 31/03/2026 · Thời điểm lập: 10:00 ngày 15/04/2026 (giờ Việt Nam, UTC+7)',
     ]);
@@ -383,8 +392,28 @@ describe('GET /api/v1/reports/periodic', () => {
     expect(res.headers.get('content-type')).toBe('application/pdf');
     const pdf = readPdf(Buffer.from(await res.arrayBuffer()));
     expect(pdf.pages).toBeGreaterThanOrEqual(1);
-    expect(pdf.fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
-    expect(pdf.lines[0]).toBe('Báo cáo định kỳ về phương tiện đo');
+    // the oblique for the place-and-date line and the hint under the signature
+    expect(pdf.fonts.map((f) => f.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSans-Oblique']);
+    // nothing asked for: the issuer, the number and, for all regions, the place left to fill in by hand; the day the report was made
+    const dots = '…'.repeat(14);
+    expect(pdf.lines.slice(0, 7)).toEqual([
+      dots,
+      'Số: ……/BC-……',
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'Độc lập - Tự do - Hạnh phúc',
+      `${dots}, ngày 15 tháng 3 năm 2026`,
+      'BÁO CÁO',
+      'Tình hình phương tiện đo từ ngày 01/01/2026 đến ngày 15/03/2026',
+    ]);
+    expect(pdf.lines.slice(pdf.lines.indexOf('Nơi nhận:'), -1)).toEqual([
+      'Nơi nhận:',
+      `- ${dots};`,
+      `- ${dots};`,
+      `- ${dots}.`,
+      dots,
+      '(Ký, ghi rõ họ tên)',
+      dots,
+    ]);
     expect(pdf.text).toContain('Kỳ báo cáo: 01/01/2026 – 15/03/2026'); // the quarter so far: it ends now
     expect(pdf.text).toContain('Số liệu tính đến 12:00 ngày 15/03/2026'); // now, in Hà Nội
     expect(pdf.text).toContain('Khí áp kế');
@@ -397,8 +426,98 @@ describe('GET /api/v1/reports/periodic', () => {
         ).arrayBuffer(),
       ),
     );
-    expect(en.lines[0]).toBe('Periodic report on measuring instruments');
+    expect(en.lines.slice(5, 7)).toEqual(['REPORT', 'On measuring instruments from 01/01/2026 to 15/03/2026']);
     expect(en.text).toContain('Open alerts');
+  });
+
+  it("prints the issuer, number, recipients and signer asked for, dated in the report's province on the day it was made (PDF and XLSX cover)", async () => {
+    now = new Date('2026-04-15T03:00:00Z'); // 10:00 on 15 April in Hà Nội
+    const letterhead = query({
+      parentAuthority: 'UBND thành phố Hà Nội',
+      authority: 'Sở Khoa học và Công nghệ',
+      number: '15/BC-SKHCN',
+      signer: 'Trần Thị Lan',
+      signerTitle: 'KT. Giám đốc\nPhó Giám đốc',
+      recipients: 'Bộ Khoa học và Công nghệ; UBND thành phố Hà Nội; Lưu: VT',
+    });
+    const q1 = async (format: string) =>
+      api.app.request(`/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&region=VN-HN&lang=vi&format=${format}&${letterhead}`, {
+        headers: { authorization: `Bearer ${tok.hanoi}` },
+      });
+    const pdf = readPdf(Buffer.from(await (await q1('pdf')).arrayBuffer()));
+    expect(pdf.lines.slice(0, 9)).toEqual([
+      'UBND THÀNH PHỐ HÀ NỘI',
+      'SỞ KHOA HỌC VÀ CÔNG NGHỆ',
+      'Số: 15/BC-SKHCN',
+      'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
+      'Độc lập - Tự do - Hạnh phúc',
+      'Hà Nội, ngày 15 tháng 4 năm 2026',
+      'BÁO CÁO',
+      'Tình hình phương tiện đo từ ngày 01/01/2026 đến ngày 31/03/2026',
+      'Kỳ báo cáo: 01/01/2026 – 31/03/2026',
+    ]);
+    expect(pdf.lines.slice(pdf.lines.indexOf('Nơi nhận:'), -1)).toEqual([
+      'Nơi nhận:',
+      '- Bộ Khoa học và Công nghệ;',
+      '- UBND thành phố Hà Nội;',
+      '- Lưu: VT.',
+      'KT. GIÁM ĐỐC',
+      'PHÓ GIÁM ĐỐC',
+      'Trần Thị Lan',
+    ]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await (await q1('xlsx')).arrayBuffer());
+    const cover = new Map<string, unknown>();
+    wb.worksheets[0].eachRow((row) => cover.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(
+      ['Cơ quan chủ quản', 'Cơ quan ban hành', 'Số', 'Địa danh, ngày ban hành', 'Nơi nhận', 'Chức vụ người ký', 'Người ký'].map((k) => cover.get(k)),
+    ).toEqual([
+      'UBND THÀNH PHỐ HÀ NỘI',
+      'SỞ KHOA HỌC VÀ CÔNG NGHỆ',
+      '15/BC-SKHCN',
+      'Hà Nội, ngày 15 tháng 4 năm 2026',
+      'Bộ Khoa học và Công nghệ',
+      'KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC',
+      'Trần Thị Lan',
+    ]);
+    // the place given instead of the province
+    const placed = readPdf(Buffer.from(await (await q1(`pdf&place=${encodeURIComponent('Thành phố Hà Nội')}`)).arrayBuffer()));
+    expect(placed.lines[5]).toBe('Thành phố Hà Nội, ngày 15 tháng 4 năm 2026');
+  });
+
+  it('refuses a letterhead field too long, with a control character, or with too many lines or recipients, naming it', async () => {
+    const refused = async (fields: Record<string, string>) => {
+      const r = await api.call('GET', `/api/v1/reports/periodic?format=pdf&${query(fields)}`, { token: tok.hanoi });
+      expect(r.status).toBe(400);
+      return r.body.error.details as { path: string; message: string }[];
+    };
+    expect(await refused({ authority: 'A'.repeat(121) })).toEqual([
+      { path: 'authority', message: `authority must be at most 120 characters long; received "${'A'.repeat(59)}… (123 characters)` },
+    ]);
+    expect(await refused({ number: '12/BC-SKHCN'.padEnd(61, '-') })).toEqual([
+      { path: 'number', message: `number must be at most 60 characters long; received "12/BC-SKHCN${'-'.repeat(48)}… (63 characters)` },
+    ]);
+    const controls =
+      'must not hold control characters (a tab, a line break: U+0000–U+001F, U+007F–U+009F, U+2028, U+2029): the printed report would misplace them';
+    expect(await refused({ signer: 'Nguyễn\tVăn Hùng' })).toEqual([{ path: 'signer', message: `signer ${controls}; received "Nguyễn\\tVăn Hùng"` }]);
+    expect(await refused({ place: 'Hà Nội\u0000' })).toEqual([{ path: 'place', message: `place ${controls}; received "Hà Nội\\u0000"` }]);
+    // the signer's title may break into lines, at most 3, with a line feed and nothing else
+    expect((await refused({ signerTitle: 'KT. GIÁM ĐỐC\r\nPHÓ GIÁM ĐỐC' }))[0].path).toBe('signerTitle');
+    expect(await refused({ signerTitle: 'A\nB\nC\nD' })).toEqual([
+      { path: 'signerTitle', message: 'signerTitle must be at most 3 lines, as "KT. GIÁM ĐỐC%0APHÓ GIÁM ĐỐC" is 2; received "A\\nB\\nC\\nD"' },
+    ]);
+    const eleven = Array.from({ length: 11 }, (_, i) => `Nơi ${i + 1}`).join(';');
+    expect((await refused({ recipients: eleven }))[0]).toMatchObject({
+      path: 'recipients',
+      message: expect.stringMatching(/^recipients must name at most 10 recipients, separated by ";"; received /),
+    });
+    expect((await refused({ recipients: `Bộ Khoa học và Công nghệ;${'x'.repeat(151)}` }))[0]).toMatchObject({
+      path: 'recipients.1',
+      message: expect.stringMatching(/^recipients\.1 must be at most 150 characters long; received "x{59}… \(153 characters\)$/),
+    });
+    expect(await refused({ recipients: ' ; ' })).toEqual([
+      { path: 'recipients', message: 'recipients must name at least one recipient, separated by ";"; received []' },
+    ]);
   });
 
   it('refuses a period that ends before it starts', async () => {

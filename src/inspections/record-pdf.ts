@@ -8,6 +8,7 @@
 // SHA-256, the copies made, the reading out) kept on one page with the signature block; then, dated,
 // what happened to the findings after the record was closed, and the amendments.
 import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
+import { drawDocumentHead } from '../oversight/letterhead.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
 import { parseDriftSeriesKey } from '../metrology/drift.ts';
@@ -242,39 +243,20 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
 
 /**
  * The head of the record as Nghị định 30/2020/NĐ-CP (Phụ lục I) lays out an administrative
- * document: top left the authority (in capitals), the team below it in bold over a short rule,
- * and the record's number; top right the national name and motto, and under them, on the
- * number's line, the place and date in italics; then the title.
+ * document (drawDocumentHead): top left the authority (in capitals), the team below it in bold over
+ * a short rule, and the record's number; top right the national name and motto, and under them, on
+ * the number's line, the place and date in italics; then the title.
  */
 function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, width: number, dated: string): void {
-  const top = doc.y;
-  const half = width / 2;
-  const left = () => ({ width: half * 0.8, align: 'center' as const });
-  const right = { x: MARGIN + half * 0.8, width: width - half * 0.8 };
-  doc.fontSize(10);
-  if (r.authority) doc.font(FONT).text(printable(r.authority.toLocaleUpperCase('vi'), w.notPrinted), MARGIN, top, left());
-  doc.font(FONT_BOLD).text(w.team, MARGIN, r.authority ? doc.y : top, left());
-  // the rule under the team: a third of the block's width, centred
-  const rule = doc.y + 2;
-  doc
-    .save()
-    .moveTo(MARGIN + (half * 0.8) / 3, rule)
-    .lineTo(MARGIN + (2 * half * 0.8) / 3, rule)
-    .lineWidth(0.5)
-    .stroke()
-    .restore();
-  // the number and the place and date share a line (Phụ lục I), below the rule and below the motto;
-  // the place and date centred under the national name and motto. The presentation (italics, centring,
-  // the shared line) is read from Phụ lục I, not checked against a copy of it here.
-  const motto = doc.font(FONT_BOLD).heightOfString(w.nation, { width: right.width }) + doc.font(FONT).heightOfString(w.motto, { width: right.width });
-  const line = Math.max(rule + 4, top + motto + 6);
-  doc.font(FONT).text(`${w.number}: ${r.id}`, MARGIN, line, left());
-  const leftBottom = doc.y;
-  doc.font(FONT_BOLD).text(w.nation, right.x, top, { width: right.width, align: 'center' });
-  doc.font(FONT).text(w.motto, { width: right.width, align: 'center', underline: true });
-  doc.font(FONT_ITALIC).text(dated, right.x, line, { width: right.width, align: 'center' });
-  doc.y = Math.max(leftBottom, doc.y) + 18;
-  doc.x = MARGIN;
+  const superior = r.authority ? printable(r.authority.toLocaleUpperCase('vi'), w.notPrinted) : undefined;
+  drawDocumentHead(
+    doc,
+    { superior, issuer: w.team, number: `${w.number}: ${r.id}`, dated },
+    w,
+    { regular: FONT, bold: FONT_BOLD, italic: FONT_ITALIC },
+    MARGIN,
+    width,
+  );
   doc.font(FONT_BOLD).fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });
 }
 

@@ -22,13 +22,23 @@ export interface StandingWords {
   alertKinds: Record<'verification-overdue' | 'verification-due-soon', string>;
 }
 
-export interface RecordWords {
+/**
+ * The words of the head and the signature every administrative document MAG prints shares, as
+ * Nghị định 30/2020/NĐ-CP (Phụ lục I) lays them out: the national name and motto, the
+ * place-and-date line, "Số" before the document's number, the hint under a space to sign. The
+ * inspection record's and the periodic report's (src/oversight/letterhead.ts).
+ */
+export interface DocumentWords {
   nation: string;
   motto: string;
-  /** The place-and-date line under the motto: the place (a province's name) and the record's day in the enterprise's zone. */
+  /** The place-and-date line under the motto: the place (a province's name) and the document's day in its zone. */
   dated: (place: string, day: number, month: number, year: number) => string;
-  team: string;
   number: string;
+  signHint: string;
+}
+
+export interface RecordWords extends DocumentWords {
+  team: string;
   title: string;
   draft: string;
   intro: (when: string, site: string) => string;
@@ -121,7 +131,6 @@ export interface RecordWords {
   findingClosedBy: string;
   forInspected: string;
   forTeam: string;
-  signHint: string;
   generated: (when: string) => string;
   page: (n: number, of: number) => string;
   typeNames: Record<string, string>;
@@ -129,7 +138,7 @@ export interface RecordWords {
 
 const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
+export const DOCUMENT_WORDS: Record<RecordLang, DocumentWords> = {
   vi: {
     nation: 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM',
     motto: 'Độc lập - Tự do - Hạnh phúc',
@@ -138,8 +147,22 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     // other months none: "ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026". Read from secondary
     // sources quoting the appendix (luatvietnam.vn, danluat.thuvienphapluat.vn), not the decree's own text.
     dated: (place, day, month, year) => `${place}, ngày ${String(day).padStart(2, '0')} tháng ${month < 3 ? `0${month}` : month} năm ${year}`,
-    team: 'ĐOÀN KIỂM TRA',
     number: 'Số',
+    signHint: '(Ký, ghi rõ họ tên)',
+  },
+  en: {
+    nation: 'SOCIALIST REPUBLIC OF VIET NAM',
+    motto: 'Independence - Freedom - Happiness',
+    dated: (place, day, month, year) => `${place}, ${day} ${MONTHS_EN[month - 1]} ${year}`,
+    number: 'No.',
+    signHint: '(Signature and full name)',
+  },
+};
+
+export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
+  vi: {
+    ...DOCUMENT_WORDS.vi,
+    team: 'ĐOÀN KIỂM TRA',
     title: 'BIÊN BẢN KIỂM TRA VỀ ĐO LƯỜNG',
     draft: 'BẢN NHÁP — biên bản chưa kết thúc',
     intro: (when, site) => `Hôm nay, ${when}, tại ${site}, đoàn kiểm tra tiến hành kiểm tra nhà nước về đo lường đối với cơ sở dưới đây.`,
@@ -253,7 +276,6 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     findingClosedBy: 'Đoàn kiểm tra kết thúc xử lý',
     forInspected: 'ĐẠI DIỆN CƠ SỞ ĐƯỢC KIỂM TRA',
     forTeam: 'ĐẠI DIỆN ĐOÀN KIỂM TRA',
-    signHint: '(Ký, ghi rõ họ tên)',
     generated: (when) => `Lập bằng MAG ${when}`,
     page: (n, of) => `Trang ${n}/${of}`,
     typeNames: {
@@ -267,11 +289,8 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     },
   },
   en: {
-    nation: 'SOCIALIST REPUBLIC OF VIET NAM',
-    motto: 'Independence - Freedom - Happiness',
-    dated: (place, day, month, year) => `${place}, ${day} ${MONTHS_EN[month - 1]} ${year}`,
+    ...DOCUMENT_WORDS.en,
     team: 'INSPECTION TEAM',
-    number: 'No.',
     title: 'RECORD OF MEASUREMENT INSPECTION',
     draft: 'DRAFT — the record is still open',
     intro: (when, site) => `On ${when}, at ${site}, the inspection team carried out a state measurement inspection of the establishment below.`,
@@ -383,7 +402,6 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     findingClosedBy: 'Closed by the inspection team',
     forInspected: 'FOR THE ESTABLISHMENT INSPECTED',
     forTeam: 'FOR THE INSPECTION TEAM',
-    signHint: '(Signature and full name)',
     generated: (when) => `Made with MAG on ${when}`,
     page: (n, of) => `Page ${n} of ${of}`,
     typeNames: {

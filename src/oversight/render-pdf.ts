@@ -1,17 +1,23 @@
 // The figures as a PDF (pdfkit): A4 landscape, the DejaVu Sans font embedded (it has every
-// Vietnamese glyph; PDF's standard fonts have none), a heading per section, its figures, then
-// its tables, page numbers at the foot. The same sections, in the same order, as the XLSX.
+// Vietnamese glyph; PDF's standard fonts have none). An administrative report (báo cáo) as Nghị
+// định 30/2020/NĐ-CP lays it out: the letterhead (letterhead.ts: issuer, number, national name,
+// motto, place and date; title and subject), the cover, a heading per section with its figures and
+// tables, then the recipients and the signature block; page numbers at the foot. The same
+// sections, in the same order, as the XLSX.
 import PDFDocument from 'pdfkit';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DOCUMENT_WORDS } from '../inspections/record-words.ts';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang, zoneName } from './labels.ts';
+import { drawDocumentHead, type Letterhead, type LetterheadRequest, recipientLines, reportLetterhead } from './letterhead.ts';
 import { asOfReading, localDateTime, numericDate } from './period.ts';
 import { provinceTitle } from './provinces.ts';
 
 const FONTS = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
 const REGULAR = join(FONTS, 'DejaVuSans.ttf');
 const BOLD = join(FONTS, 'DejaVuSans-Bold.ttf');
+const ITALIC = join(FONTS, 'DejaVuSans-Oblique.ttf');
 const MARGIN = 40;
 const INK = '#1b2530';
 const MUTED = '#5b6875';
@@ -75,6 +81,8 @@ export interface PdfOptions {
   period: { from: string; to: string };
   /** Streams uncompressed (readable by eye; tests can use either). */
   compress?: boolean;
+  /** The issuer, number, recipients and signer to print; each left out is a line of dots to fill in by hand. */
+  letterhead?: LetterheadRequest;
 }
 
 export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<Buffer> {
@@ -97,8 +105,20 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
     doc.on('error', reject);
   });
 
-  doc.font('bold').fontSize(17).fillColor(INK).text(t('report.title'));
-  doc.moveDown(0.3);
+  const head = reportLetterhead(o.letterhead ?? {}, lang, { region: f.region, generatedAt: f.generatedAt, timeZone: f.timeZone, period: o.period });
+  const width = doc.page.width - 2 * MARGIN;
+  doc.fillColor(INK);
+  drawDocumentHead(
+    doc,
+    { ...head, number: `${DOCUMENT_WORDS[lang].number}: ${head.number}` },
+    DOCUMENT_WORDS[lang],
+    { regular: 'regular', bold: 'bold', italic: ITALIC },
+    MARGIN,
+    width,
+  );
+  doc.font('bold').fontSize(15).text(head.title, MARGIN, doc.y, { width, align: 'center' });
+  doc.fontSize(11).text(head.subject, { width, align: 'center' });
+  doc.moveDown(0.8);
   doc.font('regular').fontSize(10).fillColor(MUTED);
   const cover = coverOf(f, lang, o.period);
   doc.text(`${t('report.period')}: ${cover.period}`);
@@ -106,6 +126,7 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   doc.text(`${t('report.figuresAsOf')} ${cover.asOf} · ${t('report.generated')}: ${cover.generated} (${cover.zone})`);
   doc.text(t('report.source'));
   for (const s of f.sections) section(doc, s, lang, t);
+  signOff(doc, head, width);
 
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
@@ -120,6 +141,41 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   }
   doc.end();
   return done;
+}
+
+/** Below the signer's title: the space to sign (and seal) in. */
+const SIGNING_SPACE = 60;
+
+/**
+ * The report's end as Phụ lục I lays it out, kept on one page: bottom left "Nơi nhận:" and the
+ * recipients a line each; bottom right the signer's title in capitals, the space to sign, the
+ * signer's name. Each half takes half the width less a margin between them.
+ */
+function signOff(doc: PDFKit.PDFDocument, head: Letterhead, width: number): void {
+  const half = width / 2;
+  const column = half - 20;
+  const right = MARGIN + half;
+  doc.fillColor(INK);
+  const recipients =
+    doc.font('bold').fontSize(9.5).heightOfString(head.recipientsHeading, { width: column }) +
+    doc.font('regular').fontSize(8.5).heightOfString(recipientLines(head.recipients).join('\n'), { width: column });
+  const title = doc.font('bold').fontSize(10).heightOfString(head.signerTitle.join('\n'), { width: column });
+  const hint = head.signHint ? doc.font(ITALIC).fontSize(8.5).heightOfString(head.signHint, { width: column }) : 0;
+  const name = doc.font('bold').fontSize(10).heightOfString(head.signer, { width: column });
+  ensureRoom(doc, 24 + Math.max(recipients, title + hint + SIGNING_SPACE + name));
+  doc.moveDown(1.5);
+  const top = doc.y;
+  doc.font('bold').fontSize(9.5).text(head.recipientsHeading, MARGIN, top, { width: column });
+  doc.font('regular').fontSize(8.5).text(recipientLines(head.recipients).join('\n'), { width: column });
+  const leftBottom = doc.y;
+  doc.font('bold').fontSize(10).text(head.signerTitle.join('\n'), right, top, { width: column, align: 'center' });
+  if (head.signHint) doc.font(ITALIC).fontSize(8.5).text(head.signHint, { width: column, align: 'center' });
+  doc
+    .font('bold')
+    .fontSize(10)
+    .text(head.signer, right, doc.y + SIGNING_SPACE, { width: column, align: 'center' });
+  doc.y = Math.max(leftBottom, doc.y);
+  doc.x = MARGIN;
 }
 
 /** A figure's value with its unit: 12,5 %, 3 ngày / 3 days. */

@@ -1,12 +1,14 @@
-// The figures as an Excel workbook (exceljs): a cover sheet with the period, then one sheet per
-// section: its figures as label/value rows, then each table with its headers in the report's
-// language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
+// The figures as an Excel workbook (exceljs): a cover sheet with the period and the letterhead's
+// fields (issuer, number, place and date, subject, recipients, signer: the PDF's words), then one
+// sheet per section: its figures as label/value rows, then each table with its headers in the
+// report's language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
 // module's formula-injection guard, as an enterprise's name could start with "=".
 import { coverOf } from './render-pdf.ts';
 import ExcelJS from 'exceljs';
 import type { CellValue, FleetFigures, Section } from './figures.ts';
 import { neutraliseFormula } from '../api/csv.ts';
 import { translate, type Lang } from './labels.ts';
+import { type LetterheadRequest, REPORT_HEAD_WORDS, reportLetterhead } from './letterhead.ts';
 
 /** Excel's sheet names: at most 31 characters, none of : \ / ? * [ ]. */
 export function sheetName(title: string, taken: Set<string>): string {
@@ -23,7 +25,7 @@ export function sheetName(title: string, taken: Set<string>): string {
 
 const cell = (v: CellValue): string | number | null => (typeof v === 'string' ? neutraliseFormula(v) : v);
 
-export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: string; to: string }): Promise<Buffer> {
+export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: string; to: string }, letterhead: LetterheadRequest = {}): Promise<Buffer> {
   const t = (key: string) => translate(lang, key);
   const wb = new ExcelJS.Workbook();
   wb.creator = 'MAG';
@@ -40,6 +42,20 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
   cover.addRow([t('report.figuresAsOf'), `${c.asOf} (${c.zone})`]);
   cover.addRow([t('report.generated'), `${c.generated} (${c.zone})`]);
   cover.addRow([t('report.source')]);
+  // the letterhead as the PDF prints it, dots where the inspector named nothing; a recipient a row
+  const head = reportLetterhead(letterhead, lang, { region: f.region, generatedAt: f.generatedAt, timeZone: f.timeZone, period });
+  const label = REPORT_HEAD_WORDS[lang].fields;
+  cover.addRow([]);
+  if (head.superior) cover.addRow([label.superior, cell(head.superior)]);
+  cover.addRow([label.issuer, cell(head.issuer)]);
+  cover.addRow([label.number, cell(head.number)]);
+  cover.addRow([label.dated, cell(head.dated)]);
+  cover.addRow([label.subject, `${head.title}: ${head.subject}`]);
+  head.recipients.forEach((r, i) => {
+    cover.addRow([i === 0 ? label.recipients : null, cell(r)]);
+  });
+  cover.addRow([label.signerTitle, cell(head.signerTitle.join('\n'))]).getCell(2).alignment = { wrapText: true };
+  cover.addRow([label.signer, cell(head.signer)]);
   cover.getColumn(1).width = 28;
   cover.getColumn(2).width = 40;
   for (const s of f.sections) addSection(wb.addWorksheet(sheetName(s.label, taken)), s, t);

@@ -29,10 +29,66 @@ import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessIt
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { figuresXlsx } from '../../oversight/render-xlsx.ts';
 import { figuresPdf } from '../../oversight/render-pdf.ts';
+import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
+import { Text } from './bounds.ts';
 
 /** The zone of months and days when the gateway does not say (MAG_DEFAULT_TIME_ZONE's default). */
 const DEFAULT_ZONE = 'Asia/Ho_Chi_Minh';
 const LangParam = z.enum(['vi', 'en']).default('en');
+
+/** What a printed line cannot carry: C0 and C1 control characters, DEL, the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+const NO_CONTROLS =
+  'must not hold control characters (a tab, a line break: U+0000–U+001F, U+007F–U+009F, U+2028, U+2029): the printed report would misplace them';
+/** A line the report prints as sent: no control characters (checked before trimming), trimmed, not empty, at most `max` characters. */
+const PrintedLine = (max: number) =>
+  z
+    .string()
+    .refine((s) => !CONTROL.test(s), NO_CONTROLS)
+    .pipe(Text(max));
+
+/**
+ * The letterhead's fields of the periodic report (PDF and XLSX; checked for JSON too): the issuing body,
+ * its superior, the number, the signer and their title, the recipients, the place (LETTERHEAD_LIMITS).
+ */
+const LetterheadQuery = {
+  authority: PrintedLine(LIMITS.authority).optional(),
+  parentAuthority: PrintedLine(LIMITS.parentAuthority).optional(),
+  number: PrintedLine(LIMITS.number).optional(),
+  signer: PrintedLine(LIMITS.signer).optional(),
+  // "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC": the one field a line feed (%0A) may break into lines
+  signerTitle: z
+    .string()
+    .refine(
+      (s) => !CONTROL.test(s.replaceAll('\n', '')),
+      `may break into lines with a line feed (%0A), at most ${LIMITS.signerTitleLines}, but must not hold another control character (a tab, a carriage return: U+0000–U+001F, U+007F–U+009F, U+2028, U+2029)`,
+    )
+    .pipe(Text(LIMITS.signerTitle))
+    .refine(
+      (s) => s.split('\n').filter((l) => l.trim() !== '').length <= LIMITS.signerTitleLines,
+      `must be at most ${LIMITS.signerTitleLines} lines, as "KT. GIÁM ĐỐC%0APHÓ GIÁM ĐỐC" is 2`,
+    )
+    .transform((s) => s.split('\n'))
+    .optional(),
+  // ;-separated (the route takes each parameter once): "Bộ Khoa học và Công nghệ;UBND tỉnh Bắc Ninh"
+  recipients: z
+    .string()
+    .refine((s) => !CONTROL.test(s), NO_CONTROLS)
+    .transform((s) =>
+      s
+        .split(';')
+        .map((r) => r.trim())
+        .filter((r) => r !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().max(LIMITS.recipient))
+        .min(1, 'must name at least one recipient, separated by ";"')
+        .max(LIMITS.recipients, `must name at most ${LIMITS.recipients} recipients, separated by ";"`),
+    )
+    .optional(),
+  place: PrintedLine(LIMITS.place).optional(),
+};
 
 /** The enterprises in scope: visible to the token, in `region` if given (a region an inspector does not cover is 404). */
 function scope(deps: ApiDeps, p: Principal, region: string | undefined): Tenant[] {
@@ -149,7 +205,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     method: 'get',
     path: '/api/v1/reports/periodic',
     summary:
-      "Periodic report of the enterprises in scope for a period (default: the last full quarter): the overview's sections and figures, as JSON, XLSX (a sheet per section) or PDF; headers in `lang`",
+      "Periodic report of the enterprises in scope for a period (default: the last full quarter): the overview's sections and figures, as JSON, XLSX (a sheet per section) or PDF; headers in `lang`. The PDF is laid out as an administrative report (Nghị định 30/2020/NĐ-CP): `authority`, `parentAuthority`, `number`, `place`, `recipients` (`;`-separated), `signer` and `signerTitle` print in its head and foot (and on the XLSX cover), dots to fill in by hand where left out",
     tag: 'reports',
     roles: ALL_ROLES,
     query: z.object({
@@ -158,6 +214,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       region: Region.optional(),
       lang: LangParam,
       format: z.enum(['json', 'xlsx', 'pdf']).default('json'),
+      ...LetterheadQuery,
     }),
     produces: 'application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/pdf',
     handler: async ({ c, p, query }) => {
@@ -167,13 +224,13 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
-        const body = await figuresXlsx(figures, query.lang, days);
+        const body = await figuresXlsx(figures, query.lang, days, query);
         return c.body(new Uint8Array(body), 200, {
           'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           'content-disposition': `attachment; filename="${name}.xlsx"`,
         });
       }
-      const body = await figuresPdf(figures, query.lang, { period: days });
+      const body = await figuresPdf(figures, query.lang, { period: days, letterhead: query });
       return c.body(new Uint8Array(body), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
     },
   });
