@@ -172,7 +172,7 @@ function itemView(r, item, d, act, done) {
               h('td', {}, c.standardId),
               h('td', { class: 'num' }, `${fmtNum(c.indicated, 6)} ${fmtUnit(c.unit)}`),
               h('td', { class: 'num' }, `${fmtNum(c.reference, 6)} ${fmtUnit(c.unit)}`),
-              h('td', { class: 'num' }, `${fmtSigned(c.error)} (${fmtSigned(100 * c.relativeError, 3)} %)`),
+              h('td', { class: 'num' }, c.relativeError === null ? fmtSigned(c.error) : `${fmtSigned(c.error)} (${fmtSigned(100 * c.relativeError, 3)} %)`),
               h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
               h('td', { class: 'num' }, fmtNum(c.uncertainty)),
               h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),

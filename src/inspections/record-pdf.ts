@@ -346,7 +346,8 @@ function instrument(doc: PDFKit.PDFDocument, item: InspectionItem, n: number, r:
           .join('\n'),
         `${num(c.indicated)} ${unit}`,
         `${num(c.reference)} ${unit}`,
-        `${signedTo(c.error, digits)} ${unit} (${signed(100 * c.relativeError)} %)`,
+        // no relative error at a zero reference (a zero gas): the absolute one alone
+        c.relativeError === null ? `${signedTo(c.error, digits)} ${unit}` : `${signedTo(c.error, digits)} ${unit} (${signed(100 * c.relativeError)} %)`,
         `±${num(c.mpe, digits)} ${unit}`,
         `${num(c.uncertainty)} ${unit}`,
         c.legal === 'pass' ? w.pass : w.fail,

@@ -25,7 +25,10 @@ export interface Channel {
   /** The type's MPE rules for this channel. */
   mpe: MpeRules;
   inServiceFactor: number;
-  /** Device override of the verification MPE: max(absolute, relative × |reference|), canonical unit. */
+  /**
+   * Device override of the verification MPE: max(absolute, relative × |reference|), canonical unit; relative is
+   * a fraction (0.003 for 0.3 %). It replaces the type's rule entirely (no class, no Emin, no load bands).
+   */
   deviceMpe?: { absolute?: number; relative?: number };
   /** Device accuracy class, when the device gives one (the rule's defaultClass applies otherwise). */
   class?: string;
@@ -194,8 +197,16 @@ export function isFieldErrors(x: Channel | FieldError[]): x is FieldError[] {
 }
 
 /**
+ * The largest `mpe.relative` a registration may give: 0.2, a fraction (20 %). Profile rules write `percent`
+ * (0.3 for 0.3 %), the override a fraction (0.003 for 0.3 %); an override above 0.2 is far more likely a
+ * percent written where the fraction belongs (0.3 meant as 0.3 % would allow ±30 %) than a real MPE.
+ */
+export const MAX_RELATIVE_MPE = 0.2;
+
+/**
  * Validates a device registration against its type (for the registry/API at POST /devices): class known,
- * overrides sane. Returns [] when fine. For channelled types every channel is checked.
+ * overrides sane, an `mpe.relative` at most MAX_RELATIVE_MPE. Returns [] when fine. For channelled types
+ * every channel is checked.
  */
 export function validateDevice(profile: InstrumentProfile, device: DeviceMetrology): FieldError[] {
   const selectors: ChannelSelector[] = profile.channels ? Object.keys(profile.channels).map((gas) => ({ gas })) : [{}];
@@ -212,6 +223,13 @@ export function validateDevice(profile: InstrumentProfile, device: DeviceMetrolo
           : `construction is not used for ${profile.id}: its verification interval does not depend on it; leave it out`,
       });
   }
+  const relative = device.mpe?.relative;
+  // At registration only (not in channelFor): a device registered before this limit keeps its readings.
+  if (relative !== undefined && relative > MAX_RELATIVE_MPE)
+    errors.push({
+      path: 'mpe.relative',
+      message: `mpe.relative ${relative} would allow ±${Number((relative * 100).toPrecision(12))} % of the reference: it is a fraction, not a percent (0.003 for 0.3 %), and at most ${MAX_RELATIVE_MPE} (${MAX_RELATIVE_MPE * 100} %)`,
+    });
   for (const sel of selectors) {
     const r = channelFor(profile, device, sel);
     if (isFieldErrors(r)) {

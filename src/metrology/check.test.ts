@@ -175,6 +175,79 @@ describe('evaluateCheck, scale: the R76 change-point method lets a healthy scale
   });
 });
 
+// OIML R76 tabulates MPEs from zero to Max (R76-1 Table 6): above Max, or beyond the class's last band, there is
+// no MPE, and such a check is refused like a test volume below a dispenser's MMQ, never judged.
+describe("evaluateCheck, scale: a test load must lie within Max and within the class's load bands", () => {
+  // Class III, e = 5 g, Max = 15 kg: n = 15 / 0.005 = 3000 (Table 3 fits). 15 kg = 3000e ≤ 10000e → 1.5e =
+  // 7.5 g at verification, 2 × 7.5 = 15 g in service.
+  const ctx = { profile: profile('scale'), device: device('scale', { class: 'III', e: 0.005, max: 15 }), certificates: [validVerification] };
+  const weigh = (reference: number, extra: Partial<CheckInput> = {}) =>
+    evaluateCheck(ctx, check({ indicated: reference, reference, referenceUncertainty: 0.001, unit: 'kg', standardId: 'W-SET-M1', ...extra }));
+
+  it('refuses a 20 kg test load on a 15 kg scale (the old code judged it with 1.5e = 7.5 g), naming the load, Max and unit', () => {
+    expect(weigh(20)).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'reference',
+          message:
+            'test load 20 kg is above the maximum capacity Max = 15 kg (registered): not a valid test of this scale (OIML R76 defines no MPE above Max); test at or below Max',
+        },
+      ],
+    });
+    // one scale interval above Max (15.005 kg) is as invalid
+    expect(weigh(15.005)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'reference', message: expect.stringMatching(/^test load 15\.005 kg is above the maximum capacity Max = 15 kg/) }],
+    });
+  });
+
+  it('a test at Max is valid, in kg and in g (15000 g → 15 kg): 1.5e = 7.5 g at verification, 15 g in service', () => {
+    const atMax = ok(weigh(15, { regime: 'verification' }));
+    expect(atMax.mpe).toBeCloseTo(0.0075, 12);
+    expect(atMax.legal).toBe('pass'); // error 0
+    const inGrams = ok(weigh(15000, { referenceUncertainty: 1, unit: 'g' }));
+    expect(inGrams.reference).toBe(15);
+    expect(inGrams.mpe).toBeCloseTo(0.015, 12);
+  });
+
+  it("without a registered Max the type's 150 kg applies, and the refusal says so", () => {
+    const bare = { ...ctx, device: device('scale', { class: 'III' }) }; // e = 0.05 kg, Max 150 kg = 3000e
+    const r = evaluateCheck(bare, check({ indicated: 200, reference: 200, referenceUncertainty: 0.01, unit: 'kg', standardId: 'W-SET-M1' }));
+    expect(r).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'reference',
+          message: expect.stringMatching(
+            /^test load 200 kg is above the maximum capacity Max = 150 kg \(the type's default; device dev-scale was registered without its Max\): not a valid test/,
+          ),
+        },
+      ],
+    });
+  });
+
+  it("refuses a load within Max but beyond the class's last band instead of extrapolating it", () => {
+    // Class IIII registered without e or Max (before registration judged the defaults): e = 0.05 kg, Max 150 kg.
+    // 60 kg = 1200e > 1000e: no MPE (the old code gave 1.5e = 0.075 kg). 50 kg = 1000e → 1.5e = 0.075 kg, × 2 in service.
+    const iiii = { ...ctx, device: device('scale', { class: 'IIII' }) };
+    const load = (reference: number) =>
+      evaluateCheck(iiii, check({ indicated: reference, reference, referenceUncertainty: 0.01, unit: 'kg', standardId: 'W-SET-M1' }));
+    expect(load(60)).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'reference',
+          message: expect.stringMatching(
+            /^load 60 kg is 1200e \(e = 0\.05 kg\), beyond the last load band of class IIII \(1000e = 50 kg\): OIML R76 defines no MPE there\. .*; not a valid test$/,
+          ),
+        },
+      ],
+    });
+    expect(ok(load(50)).mpe).toBeCloseTo(0.15, 12);
+  });
+});
+
 describe('evaluateCheck, gas detector', () => {
   const ctx = { profile: profile('gas-detector'), device: device('gas-detector'), certificates: [] };
   it('CO bump at 50 ppm (alias "ppm" → [ppm]): e = 4 ppm, MPE max(5, 5) = 5 ppm, U = 2·√(1² + (1/√12)²) = 2.0817 → conditional pass', () => {
@@ -194,11 +267,18 @@ describe('evaluateCheck, gas detector', () => {
     expect(wrongUnit.ok).toBe(false);
     if (!wrongUnit.ok) expect(wrongUnit.errors[0]!.message).toMatch(/not accepted for gas-detector \(CO\)/);
   });
-  it('CH4 in %LEL (alias) and zero gas: relative error is 0 by convention when the reference is 0', () => {
+  it('CH4 in %LEL (alias) and zero gas: relative error is null when the reference is 0 (error / 0 is undefined)', () => {
+    // error = 1 − 0 = 1 %LEL; MPE max(3, 10 % × 0) = 3 %LEL.
     const r = ok(evaluateCheck(ctx, check({ gas: 'CH4', indicated: 1, reference: 0, referenceUncertainty: 0, unit: '%LEL' })));
     expect(r.unit).toBe('%{LEL}');
-    expect(r.relativeError).toBe(0);
+    expect(r.error).toBe(1);
+    expect(r.relativeError).toBeNull();
     expect(r.mpe).toBe(3);
+    // a fraction elsewhere: 52 vs 50 ppm CO → 2 / 50 = 0.04 (4 %), not 4
+    expect(ok(evaluateCheck(ctx, check({ gas: 'CO', indicated: 52, reference: 50, referenceUncertainty: 2, unit: 'ppm' }))).relativeError).toBeCloseTo(
+      0.04,
+      12,
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 import { channelFor, isFieldErrors, type Channel } from './channel.ts';
 import { applyCorrection, latestCalibration } from './correction.ts';
 import { expandedUncertainty, guardedDecision, legalDecision, normalisedError } from './decision.ts';
-import { channelMpe, minimumMeasuredQuantity } from './mpe.ts';
+import { channelMpe, maximumCapacity, minimumMeasuredQuantity, MpeNotDefinedError } from './mpe.ts';
 import type { InstrumentProfile } from './profile.ts';
 import type { Certificate, CheckInput, CheckResult, DeviceMetrology, FieldError, Regime } from './types.ts';
 import { conversionFactor, resolveUnit, scaled, unitText } from './units.ts';
@@ -51,8 +51,12 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
  * Refused, with the field and the reason, as for any invalid check: an indication (in the canonical unit) that
  * is not a whole multiple of the channel's display step, its resolution (scale: d), as no display shows it
  * (judging it would judge a value the customer never saw; it is not rounded either), a test volume below
- * the minimum measured quantity (fuel dispenser MMQ; not a valid test), deltaL on a type without scale
- * intervals, deltaL outside [0, e].
+ * the minimum measured quantity (fuel dispenser MMQ; not a valid test), a test load above a scale's Max or
+ * beyond its class's last load band (OIML R76 gives no MPE there; not extrapolated), deltaL on a type without
+ * scale intervals, deltaL outside [0, e].
+ *
+ * relativeError = error / |reference|, a fraction (0.003 = 0.3 %); null when the reference is 0, where it is
+ * undefined (a zero check of a scale, zero gas of a detector).
  */
 export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: true; result: CheckResult } | { ok: false; errors: FieldError[] } {
   const ch = channelFor(ctx.profile, ctx.device, check.gas === undefined ? {} : { gas: check.gas });
@@ -67,14 +71,21 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   const reference = scaled(check.reference, f);
   const referenceU = scaled(check.referenceUncertainty, Math.abs(f));
   const deltaL = check.deltaL === undefined ? undefined : scaled(check.deltaL, f);
-  const refusal = [...displayStepErrors(ch, ctx.device, check, indicated), ...validTestErrors(ch, reference, deltaL)];
+  const refusal = [...displayStepErrors(ch, ctx.device, check, indicated), ...validTestErrors(ch, ctx.device, reference, deltaL)];
   if (refusal.length > 0) return { ok: false, errors: refusal };
 
   const regime: Regime = check.regime ?? 'inService';
   // R76 change-point: the indication before rounding, P = I + ½e − ΔL.
   const shown = deltaL === undefined ? indicated : indicated + ch.e / 2 - deltaL;
   const error = shown - reference;
-  const mpe = channelMpe(ch, reference, regime);
+  let mpe: number;
+  try {
+    mpe = channelMpe(ch, reference, regime);
+  } catch (e) {
+    // no MPE at this reference (a load beyond the class's last band): not a valid test, refused as one
+    if (e instanceof MpeNotDefinedError) return { ok: false, errors: [{ path: 'reference', message: `${e.message}; not a valid test` }] };
+    throw e;
+  }
   const uncertainty = expandedUncertainty(referenceU, deltaL === undefined ? ch.resolution : 0);
   const calibration = latestCalibration(ctx.certificates, check.ts);
   const corrected = applyCorrection(shown, calibration);
@@ -87,7 +98,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
     corrected,
     reference,
     error,
-    relativeError: reference === 0 ? 0 : error / Math.abs(reference),
+    relativeError: reference === 0 ? null : error / Math.abs(reference),
     mpe,
     uncertainty,
     en: normalisedError(error, uncertainty, 0),
@@ -183,10 +194,11 @@ function displayStepErrors(ch: Channel, device: DeviceMetrology, check: CheckInp
 
 /**
  * Why the check is not a valid test of the instrument (canonical units), or []: a reference below the
- * minimum measured quantity (OIML R117: the MMQ is the smallest volume the dispenser may measure), or
- * change-point weights outside [0, e] (the indication steps up by e within one e of added load).
+ * minimum measured quantity (OIML R117: the MMQ is the smallest volume the dispenser may measure), a load
+ * above a scale's Max (OIML R76 tabulates MPEs from zero to Max; a test at Max is valid), or change-point
+ * weights outside [0, e] (the indication steps up by e within one e of added load).
  */
-function validTestErrors(ch: Channel, reference: number, deltaL: number | undefined): FieldError[] {
+function validTestErrors(ch: Channel, device: DeviceMetrology, reference: number, deltaL: number | undefined): FieldError[] {
   const mmq = minimumMeasuredQuantity(ch);
   // Relative slack: a 5 L proving measure sent in mL must not fall below a 5 L MMQ by conversion rounding.
   if (mmq !== undefined && Math.abs(reference) < mmq * (1 - 1e-9)) {
@@ -194,6 +206,21 @@ function validTestErrors(ch: Channel, reference: number, deltaL: number | undefi
       {
         path: 'reference',
         message: `test volume ${Math.abs(reference)} ${ch.canonicalUnit} is below the minimum measured quantity MMQ = ${mmq} ${ch.canonicalUnit}: not a valid test of this dispenser (OIML R117); test at or above the MMQ`,
+      },
+    ];
+  }
+  const max = maximumCapacity(ch);
+  // Floating-point slack only (1e-12 × Max: thousands of ulps, 10⁻⁸e at n = 10 000): a load at Max is
+  // valid (R76 tests at Max), one sent in g (15000 g → 15 kg) must not exceed it by conversion noise, and
+  // a real test load above Max is at least a 0.1e change-point weight above it.
+  if (max !== undefined && Math.abs(reference) > max * (1 + 1e-12)) {
+    const unit = unitText(ch.canonicalUnit);
+    const whose =
+      device.range !== undefined || device.max !== undefined ? 'registered' : `the type's default; device ${device.id} was registered without its Max`;
+    return [
+      {
+        path: 'reference',
+        message: `test load ${shown(Math.abs(reference))} ${unit} is above the maximum capacity Max = ${shown(max)} ${unit} (${whose}): not a valid test of this ${ch.type} (OIML R76 defines no MPE above Max); test at or below Max`,
       },
     ];
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maximumPermissibleError as mpe, minimumVolumeDeviation } from './mpe.ts';
+import { channelFor, isFieldErrors } from './channel.ts';
+import { maximumCapacity, maximumPermissibleError as mpe, minimumVolumeDeviation, MpeNotDefinedError } from './mpe.ts';
 import type { Regime } from './types.ts';
 import { device, profile, profiles } from './test-fixtures.ts';
 
@@ -96,6 +97,38 @@ describe('scale, OIML R76 class III with e = 0.5 kg (Max 5000 kg = 10000e)', () 
     // 10 kg = 200e with e = 0.05 → 0.5e = 0.025 kg
     expect(mpe(scale, device('scale'), 10, { regime: 'verification' })).toBeCloseTo(0.025, 12);
   });
+
+  it('beyond the last band there is no MPE (R76 stops at 10000e for III, 1000e for IIII): it throws, never extrapolates', () => {
+    // III, e = 0.5 kg: 5000.5 kg = 10001e > 10000e (the old code answered 1.5e = 0.75 kg).
+    expect(() => mpe(scale, d, 5000.5, { regime: 'verification' })).toThrow(MpeNotDefinedError);
+    expect(() => mpe(scale, d, 5000.5, { regime: 'inService' })).toThrow(
+      'load 5000.5 kg is 10001e (e = 0.5 kg), beyond the last load band of class III (10000e = 5000 kg): OIML R76 defines no MPE there',
+    );
+    // IIII on the type's defaults (e = 0.05 kg, Max 150 kg = 3000e): 50 kg = 1000e → 1.5e = 0.075 kg;
+    // 60 kg = 1200e > 1000e → none.
+    const defaults = device('scale', { class: 'IIII' });
+    expect(mpe(scale, defaults, 50, { regime: 'verification' })).toBeCloseTo(0.075, 12);
+    expect(() => mpe(scale, defaults, 60, { regime: 'verification' })).toThrow(
+      /60 kg is 1200e \(e = 0\.05 kg\), beyond the last load band of class IIII \(1000e = 50 kg\)/,
+    );
+  });
+
+  it('a device MPE override has no bands: it answers at any load', () => {
+    // max(0.1, 0 × 6000) = 0.1 kg at 6000 kg = 12000e
+    expect(mpe(scale, device('scale', { class: 'III', e: 0.5, max: 5000, mpe: { absolute: 0.1 } }), 6000, { regime: 'verification' })).toBe(0.1);
+  });
+
+  it("Max of a scale is its registered range or max, else the type's 150 kg; other rules have none", () => {
+    const maxOf = (p: typeof scale, d: ReturnType<typeof device>) => {
+      const ch = channelFor(p, d, {});
+      if (isFieldErrors(ch)) throw new Error(JSON.stringify(ch));
+      return maximumCapacity(ch);
+    };
+    expect(maxOf(scale, device('scale', { max: 15 }))).toBe(15);
+    expect(maxOf(scale, device('scale', { range: { min: 0, max: 30 } }))).toBe(30);
+    expect(maxOf(scale, device('scale'))).toBe(150);
+    expect(maxOf(fuel, device('fuel-dispenser'))).toBeUndefined();
+  });
 });
 
 describe('breath alcohol analyser, piecewise (OIML R126 via secondary source)', () => {
@@ -143,14 +176,27 @@ describe('properties', () => {
     p.channels ? Object.keys(p.channels).map((g) => ({ id: p.id, gas: g })) : [{ id: p.id }],
   );
 
-  it('MPE is never negative, for every type, channel, regime and reference (including negative ones)', () => {
+  // A scale's rule (R76 / R51) stops at its class's last band: beyond it there is no MPE (thrown, above).
+  const lastBand = (id: string): number => {
+    const rule = profile(id).mpe?.verification;
+    if (rule?.kind !== 'scaleIntervals') return Infinity;
+    const bands = rule.classes[rule.defaultClass]!;
+    return bands[bands.length - 1]!.upToE * profile(id).resolution!;
+  };
+
+  it('MPE is never negative, for every type, channel, regime and reference (including negative ones) the rule covers', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...selectors),
         fc.constantFrom<Regime>('verification', 'inService'),
         fc.double({ min: -1e6, max: 1e6, noNaN: true }),
         (sel, regime, ref) => {
-          const m = mpe(profile(sel.id), device(sel.id), ref, sel.gas ? { regime, gas: sel.gas } : { regime });
+          const opts = sel.gas ? { regime, gas: sel.gas } : { regime };
+          if (Math.abs(ref) > lastBand(sel.id)) {
+            expect(() => mpe(profile(sel.id), device(sel.id), ref, opts)).toThrow(MpeNotDefinedError);
+            return true;
+          }
+          const m = mpe(profile(sel.id), device(sel.id), ref, opts);
           return m >= 0 && Number.isFinite(m);
         },
       ),
@@ -160,6 +206,7 @@ describe('properties', () => {
   it('the in-service MPE is inServiceFactor × the verification MPE, and MPE is even in the reference', () => {
     fc.assert(
       fc.property(fc.constantFrom(...selectors), fc.double({ min: 0, max: 1e4, noNaN: true }), (sel, ref) => {
+        if (ref > lastBand(sel.id)) return true; // no MPE there (above)
         const p = profile(sel.id);
         const o = sel.gas ? { gas: sel.gas } : {};
         const v = mpe(p, device(sel.id), ref, { regime: 'verification', ...o });

@@ -3,6 +3,20 @@ import { channelFor, classKey, isFieldErrors, type Channel } from './channel.ts'
 import { lengthDependentMpe } from './mpe-length.ts';
 import type { EminBand, InstrumentProfile, MpeRule, SimpleMpeRule } from './profile.ts';
 import type { DeviceMetrology, Regime } from './types.ts';
+import { unitText } from './units.ts';
+
+/**
+ * The rule defines no MPE at the reference: a test load beyond the last load band of a scale's class (OIML R76
+ * tabulates up to 10 000e for class III, 1 000e for IIII). Extrapolating the last band would judge the scale
+ * against a limit no law gives; evaluateCheck turns this into a refusal of the check on `reference`, the lot
+ * fitness into an `mpeUnknown` note. The message says what failed and what to do.
+ */
+export class MpeNotDefinedError extends Error {
+  override name = 'MpeNotDefinedError';
+}
+
+/** A number for a message: the binary noise of a division dropped (1199.9999999999998 → 1200). */
+const shown = (x: number): number => Number(x.toPrecision(12));
 
 function simpleMpe(rule: SimpleMpeRule, ref: number): number {
   switch (rule.kind) {
@@ -44,10 +58,20 @@ export function minimumMeasuredQuantity(ch: Pick<Channel, 'mpe' | 'mmq'>): numbe
 }
 
 /**
+ * The maximum capacity Max (canonical unit) of a channel whose rule is in scale intervals (OIML R76 scale,
+ * R51 checkweigher): its range's max, the device's `range` or `max`, else the type's; undefined for other
+ * rules. The MPE tables stop at Max, so a check above it is not a valid test.
+ */
+export function maximumCapacity(ch: Pick<Channel, 'mpe' | 'range'>): number | undefined {
+  return ch.mpe.verification.kind === 'scaleIntervals' ? ch.range.max : undefined;
+}
+
+/**
  * The MPE of one rule at |reference| = ref (canonical unit) for a channel. Never negative.
  *
  * - piecewise: the first band whose upTo bounds ref (strictly when inclusive is false); the last band otherwise.
- * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band its MPE.
+ * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band
+ *   there is no MPE: throws MpeNotDefinedError.
  * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin from the profile's table (minimumVolumeDeviation).
  * - lengthDependent (dimensional instruments): A + ref/K, ref the measured length (lengthDependentMpe).
  */
@@ -75,7 +99,15 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
       const bands = rule.classes[key]!;
       const loadInE = ref / ch.e;
       // Relative slack so that a load written exactly on a band limit (e.g. 500 × 0.5 kg) stays in the lower band.
-      const band = bands.find((b) => loadInE <= b.upToE * (1 + 1e-12)) ?? bands[bands.length - 1]!;
+      const band = bands.find((b) => loadInE <= b.upToE * (1 + 1e-12));
+      if (band === undefined) {
+        const last = bands[bands.length - 1]!.upToE;
+        const unit = unitText(ch.canonicalUnit);
+        throw new MpeNotDefinedError(
+          `load ${shown(ref)} ${unit} is ${shown(loadInE)}e (e = ${shown(ch.e)} ${unit}), beyond the last load band of class ${key} (${last}e = ${shown(last * ch.e)} ${unit}): OIML R76 defines no MPE there. ` +
+            `Class ${key} allows at most n = Max/e = ${last}: the device's e and Max (as registered, or its type's defaults when registered without them) do not fit its class`,
+        );
+      }
       mpe = band.mpeE * ch.e;
       break;
     }

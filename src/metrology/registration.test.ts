@@ -38,6 +38,44 @@ describe('a scale registration against OIML R76-1 Table 3', () => {
   });
 });
 
+// What is judged is what the checks will use (channel.ts): the registration's e and Max, else the type's
+// defaults (devices/scale.json: e = resolution 0.05 kg, Max 150 kg).
+describe("a scale registration without e or Max is judged on the type's defaults", () => {
+  it('refuses class IIII with neither: 150 kg / 0.05 kg = 3 000 > 1 000, and says both came from the type', () => {
+    expect(scaleErrors(scale, { class: 'IIII' })).toEqual([
+      {
+        path: 'e',
+        message:
+          "max/e = 150 kg / 0.05 kg = 3000 verification scale intervals; class IIII has from 100 to 1 000 (OIML R76-1 Table 3): check max, e and the class; e 0.05 kg and Max 150 kg are the defaults of type scale (devices/scale.json), not given by the registration: register the scale's e and max as marked on it",
+      },
+    ]);
+  });
+
+  it('accepts class III with neither (3 000 within 500…10 000) and the default class likewise', () => {
+    expect(scaleErrors(scale, { class: 'III' })).toEqual([]);
+    expect(scaleErrors(scale, {})).toEqual([]);
+  });
+
+  it('names only the default that took part: IIII with e = 0.1 kg and no Max is 150 / 0.1 = 1 500 > 1 000', () => {
+    const [problem] = scaleErrors(scale, { class: 'IIII', e: 0.1 });
+    expect(problem?.path).toBe('e');
+    expect(problem?.message).toContain('= 1500 verification scale intervals; class IIII has from 100 to 1 000');
+    expect(problem?.message).toContain('; Max 150 kg is the default of type scale (devices/scale.json), not given by the registration');
+    expect(problem?.message).not.toContain('e 0.1 kg');
+    // 30 kg / 0.1 kg = 300: fits, nothing from the type
+    expect(scaleErrors(scale, { class: 'IIII', e: 0.1, max: 30 })).toEqual([]);
+  });
+
+  it('a registered resolution serves as e (as for the checks): III with d = 1 g and no Max is 150 / 0.001 = 150 000 > 10 000', () => {
+    const [problem] = scaleErrors(scale, { class: 'III', resolution: 0.001 });
+    expect(problem?.message).toMatch(/= 150000 verification scale intervals; .*; Max 150 kg is the default of type scale/);
+  });
+
+  it('range wins over max, as for the checks: range 0–30 kg with max 300 kg and e = 0.1 kg is IIII n = 300', () => {
+    expect(scaleErrors(scale, { class: 'IIII', e: 0.1, max: 300, range: { min: 0, max: 30 } })).toEqual([]);
+  });
+});
+
 describe('a registered range of a quantity that is never negative', () => {
   it('refuses a min below 0 for a barometer (absolute pressure), accepts one from 0', () => {
     expect(rangeErrors(barometer, { min: -5, max: 1100 }).map((x) => x.path)).toEqual(['range.min']);

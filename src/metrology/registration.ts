@@ -35,11 +35,14 @@ export interface ScaleSpec {
 /**
  * Why a registration's e, Max and class do not fit together, or []: e larger than Max (or than the
  * range), and for a scale of class III or IIII an e or an n = Max/e outside OIML R76-1 Table 3.
- * Only what the registration gives is judged (a scale registered without e and Max takes its type's).
+ * What is judged is what the scale's checks will be judged with (channel.ts): the registered e (else its
+ * resolution, else the type's) and Max (range.max, else max, else the type's), so a scale registered
+ * without them is judged on its type's defaults, and the message says which values came from there.
  */
 export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldError[] {
   const unit = unitText(profile.canonicalUnit ?? '');
-  const max = spec.max ?? spec.range?.max;
+  // range wins over max, as in channel.ts
+  const max = spec.range?.max ?? spec.max;
   if (spec.e !== undefined && max !== undefined && spec.e > max)
     return [
       {
@@ -50,24 +53,32 @@ export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldE
   if (spec.range && spec.e !== undefined && spec.e > spec.range.max - spec.range.min)
     return [{ path: 'e', message: `e ${spec.e} ${unit} is larger than the range ${spec.range.min} to ${spec.range.max} ${unit}` }];
   const rule = profile.mpe?.verification;
-  if (rule?.kind !== 'scaleIntervals' || profile.canonicalUnit !== 'kg' || (spec.e === undefined && max === undefined)) return [];
+  if (rule?.kind !== 'scaleIntervals' || profile.canonicalUnit !== 'kg') return [];
   const cls = spec.class === undefined ? rule.defaultClass : classKey(rule, spec.class);
   const limits = cls === undefined ? undefined : R76_TABLE_3[cls];
   const e = spec.e ?? spec.resolution ?? profile.resolution;
   const capacity = max ?? profile.range?.max;
   if (!limits || e === undefined || capacity === undefined) return []; // an unknown class is refused by the type's validation
+  const fromType = [
+    ...(spec.e === undefined && spec.resolution === undefined ? [`e ${shown(e)} kg`] : []),
+    ...(max === undefined ? [`Max ${shown(capacity)} kg`] : []),
+  ];
+  // Said only where a default took part: the fix is then to register the scale's own e and max.
+  const defaults = fromType.length
+    ? `; ${fromType.join(' and ')} ${fromType.length > 1 ? 'are the defaults' : 'is the default'} of type ${profile.id} (devices/${profile.id}.json), not given by the registration: register the scale's e and max as marked on it`
+    : '';
   const errors: FieldError[] = [];
   if (e < limits.eMin * (1 - 1e-9))
     errors.push({
       path: 'e',
-      message: `e ${e} kg is finer than class ${cls} allows: at least ${limits.eMin} kg (${limits.eMin * 1000} g; OIML R76-1 Table 3); give e in kg`,
+      message: `e ${e} kg is finer than class ${cls} allows: at least ${limits.eMin} kg (${limits.eMin * 1000} g; OIML R76-1 Table 3); give e in kg${defaults}`,
     });
   const n = capacity / e;
   const nMin = limits.nMin(e);
   if (n < nMin * (1 - 1e-9) || n > limits.nMax * (1 + 1e-9))
     errors.push({
-      path: spec.max !== undefined || spec.range !== undefined ? 'max' : 'e',
-      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has from ${nMin} to ${limits.nMax.toLocaleString('en-US').replace(/,/g, ' ')}${cls === 'III' ? ` (from 500 when e ≥ 5 g)` : ''} (OIML R76-1 Table 3): check max, e and the class`,
+      path: max !== undefined ? 'max' : 'e',
+      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has from ${nMin} to ${limits.nMax.toLocaleString('en-US').replace(/,/g, ' ')}${cls === 'III' ? ` (from 500 when e ≥ 5 g)` : ''} (OIML R76-1 Table 3): check max, e and the class${defaults}`,
     });
   return errors;
 }

@@ -104,7 +104,8 @@ export interface CheckResult {
   reference: number;
   /** Error of the indication as shown (R76 change-point estimate when deltaL is given): what is judged. */
   error: number;
-  relativeError: number;
+  /** error / |reference|, a fraction (0.003 = 0.3 %); null when the reference is 0, where it is undefined. */
+  relativeError: number | null;
   mpe: number;
   /** Expanded uncertainty U (k = 2) of the check. */
   uncertainty: number;
