@@ -240,6 +240,8 @@ export const en = {
   'lotNote.planMeanAll': 'mean of all {n} ≥ Qn',
   'lotNote.planMeanFirst': 'mean of the first {n} ≥ Qn − {lambda}·s',
   'lotNote.planUnconfirmed': 'Some figures of this plan are unconfirmed: {note}',
+  'lotNote.lotAboveOffLineMax':
+    "The lot has {lotSize} packages: more than {max} is in order only for a lot checked at the end of the packing line, whose size is the line's maximum hourly output; checked elsewhere, a lot has at most {max} packages (Directive 76/211/EEC Annex II 2.1.2), so declare smaller lots.",
   'lotNote.package': '{n} package',
   'lotNote.packages': '{n} packages',
   'lotNote.position': 'package {list} in the order received',

@@ -243,6 +243,8 @@ export const vi = {
   'lotNote.planMeanAll': 'giá trị trung bình của cả {n} đơn vị hàng ≥ Qn',
   'lotNote.planMeanFirst': 'giá trị trung bình của {n} đơn vị hàng đầu tiên ≥ Qn − {lambda}·s',
   'lotNote.planUnconfirmed': 'Một số số liệu của phương án lấy mẫu này chưa được xác nhận: {note}',
+  'lotNote.lotAboveOffLineMax':
+    'Lô hàng có {lotSize} đơn vị hàng: lô lớn hơn {max} đơn vị hàng chỉ phù hợp khi được kiểm tra ở cuối dây chuyền đóng gói, với cỡ lô bằng năng suất tối đa trong một giờ của dây chuyền; kiểm tra ở nơi khác thì mỗi lô có tối đa {max} đơn vị hàng (Chỉ thị 76/211/EEC, Phụ lục II, mục 2.1.2), nên cần khai báo các lô nhỏ hơn.',
   'lotNote.package': '{n} đơn vị hàng',
   'lotNote.packages': '{n} đơn vị hàng',
   'lotNote.position': 'đơn vị thứ {list} theo thứ tự nhận',

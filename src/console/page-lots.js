@@ -484,6 +484,7 @@ const NOTE_VARS = {
     return { plan: planName(v), stages: stages.join(', '), mean, source: citation(String(v.source)) };
   },
   planUnconfirmed: (v) => ({ note: asWritten(v.note) }),
+  lotAboveOffLineMax: (v) => ({ lotSize: fmtNum(v.lotSize), max: fmtNum(v.max) }),
   t2Packages: (v) => ({
     count: packagesCount(v.n),
     twoT: figUnit(v.twoT, v.unit),

@@ -414,6 +414,47 @@ describe('the note on a sampled lot judged under another plan than the unconfirm
   });
 });
 
+describe('a lot of more than 10 000 packages (76/211/EEC Annex II 2.1.2)', () => {
+  const big = (lotSize: number, nets: number[] = []) => judgeLot(lot({ nominal: 500, unit: 'g', lotSize }, nets), plans);
+  const sentence =
+    "The lot has 12000 packages: more than 10000 is in order only for a lot checked at the end of the packing line, whose size is the line's maximum hourly output; checked elsewhere, a lot has at most 10000 packages (Directive 76/211/EEC Annex II 2.1.2), so declare smaller lots.";
+
+  it('is accepted and judged, and its reasons say the rule after the plan, pending or judged', () => {
+    const planned = planLot({ nominal: 500, unit: 'g', lotSize: 12000 }, plans);
+    expect(planned.ok && planned.sampleSize).toBe(125); // 3201 and more: 125 (7/8)
+    const pending = big(12000);
+    expect(pending.notes.map((n) => n.key)).toEqual(['tolerableDeficiencyPercent', 'plan', 'lotAboveOffLineMax', 'sampleIncomplete']);
+    expect(pending.notes[2]).toEqual({ key: 'lotAboveOffLineMax', values: { lotSize: 12000, max: 10000 } });
+    expect(pending.reasons[2]).toBe(sentence);
+    const judged = big(12000, Array(125).fill(501));
+    expect(judged.verdict).toBe('pass');
+    expect(judged.notes.map((n) => n.key)).toEqual([
+      'tolerableDeficiencyPercent',
+      'plan',
+      'lotAboveOffLineMax',
+      't1Accepted',
+      'meanMeetsLimit',
+      'lotPasses',
+      'circular21Sampled',
+    ]);
+  });
+
+  it('is said above 10 000 only', () => {
+    expect(big(10000).notes.map((n) => n.key)).not.toContain('lotAboveOffLineMax');
+    expect(big(10001).notes.map((n) => n.key)).toContain('lotAboveOffLineMax');
+  });
+
+  it('has its sentence in the console: the English one the same as the reason, a Vietnamese one', async () => {
+    const dict = async (lang: string): Promise<Record<string, string>> => (await import(new URL(`../console/i18n-${lang}.js`, import.meta.url).href))[lang];
+    const [en, vi] = await Promise.all([dict('en'), dict('vi')]);
+    const fill = (template: string) => template.replace('{lotSize}', '12000').replaceAll('{max}', '10000');
+    expect(fill(en['lotNote.lotAboveOffLineMax']!)).toBe(sentence);
+    expect(fill(vi['lotNote.lotAboveOffLineMax']!)).toMatch(
+      /^Lô hàng có 12000 đơn vị hàng: .* tối đa 10000 đơn vị hàng \(Chỉ thị 76\/211\/EEC, Phụ lục II, mục 2\.1\.2\)/,
+    );
+  });
+});
+
 describe('magnitudes: the average tare under 10 × Qn, a package at most 10 × Qn (+ the tare)', () => {
   const rice = { nominal: 500, unit: 'g', lotSize: 300 };
 

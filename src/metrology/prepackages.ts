@@ -128,6 +128,14 @@ function measuredToLotUnit(lot: LotDeclaration): ((x: number) => number) | strin
  */
 export const QN_MULTIPLE = 10;
 
+/**
+ * The largest lot checked anywhere but at the end of a packing line (Directive 76/211/EEC Annex II 2.1.2): a lot
+ * checked at the end of the line is the line's maximum hourly output, whatever its size; in other cases a lot has
+ * at most 10 000 packages. MAG does not know where a lot was taken, so a larger lot is judged and its reasons say
+ * so (`lotAboveOffLineMax`) rather than refused.
+ */
+export const OFF_LINE_LOT_MAX = 10_000;
+
 /** Qn in the lot's measured unit (the conversion is linear: measured × factor = lot unit). */
 function nominalMeasured(lot: LotDeclaration, toLotUnit: (x: number) => number): number {
   return clean(lot.nominal / toLotUnit(1));
@@ -244,6 +252,8 @@ export type LotNoteValues = {
   tolerableDeficiencyAbsolute: ToleranceNoteValues;
   plan: { plan: string; planId: string; stages: number; meanSample: number; lambda: number; source: string } & Record<PlanStageField, number>;
   planUnconfirmed: { note: string };
+  /** A lot of more than `max` (OFF_LINE_LOT_MAX) packages: in order only at the end of a packing line. */
+  lotAboveOffLineMax: { lotSize: number; max: number };
   t2Packages: { n: number; twoT: number; unit: string; positions: string };
   t1RejectedEarly: { n: number; measured: number; reject: number; sampleSize: number };
   t1Accepted: { n: number; sampleSize: number; accept: number };
@@ -297,6 +307,8 @@ const ENGLISH: { [K in LotNoteKey]: (v: LotNoteValues[K]) => string } = {
     return `Plan "${v.plan}": ${stages}; ${mean}. Source: ${v.source}.`;
   },
   planUnconfirmed: (v) => `Some figures of this plan are unconfirmed: ${v.note}`,
+  lotAboveOffLineMax: (v) =>
+    `The lot has ${v.lotSize} packages: more than ${v.max} is in order only for a lot checked at the end of the packing line, whose size is the line's maximum hourly output; checked elsewhere, a lot has at most ${v.max} packages (Directive 76/211/EEC Annex II 2.1.2), so declare smaller lots.`,
   t2Packages: (v) =>
     `${countOf(v.n, 'package')} short by more than 2T = ${v.twoT} ${v.unit} (T2): ${v.n === 1 ? 'package' : 'packages'} ${v.positions} in the order received; no T2 package is allowed.`,
   t1RejectedEarly: (v) => `Already ${v.n} T1 packages among ${v.measured}; the plan rejects at ${v.reject} in ${v.sampleSize}.`,
@@ -382,6 +394,7 @@ export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgeme
     planNote(req),
   ];
   if (req.unconfirmed) notes.push(lotNote('planUnconfirmed', { note: req.rule.note ?? req.plan.note }));
+  if (lot.lotSize > OFF_LINE_LOT_MAX) notes.push(lotNote('lotAboveOffLineMax', { lotSize: lot.lotSize, max: OFF_LINE_LOT_MAX }));
   if (t2Packages.length > 0) {
     notes.push(lotNote('t2Packages', { n: t2Packages.length, twoT: fig(2 * T), unit: u, positions: positionList(t2Packages) }));
   }

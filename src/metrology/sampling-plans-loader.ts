@@ -1,19 +1,31 @@
-// Loads the prepackage sampling plans (devices/prepackages/sampling-plans.json). Like profile-loader.ts, the
-// only I/O of this part of the core: call it once at start-up and pass the result to planLot / judgeLot.
+// Loads the prepackage sampling plans (devices/prepackages/sampling-plans.json) and the table of tolerable
+// deficiencies (devices/prepackages/tolerable-deficiency.json). Like profile-loader.ts, the only I/O of this part
+// of the core: call it once at start-up and pass the result to planLot / judgeLot (tolerableDeficiency).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSamplingPlans, type SamplingPlans } from './sampling-plans.ts';
+import { parseToleranceTable, type ToleranceTable } from './tolerable-deficiency.ts';
 
 /** Where the plans live inside the profiles directory (MAG_PROFILES_DIR, `devices/` by default). */
 export const SAMPLING_PLANS_FILE = join('prepackages', 'sampling-plans.json');
 
+/** Where the table of tolerable deficiencies lives inside the profiles directory. */
+export const TOLERABLE_DEFICIENCY_FILE = join('prepackages', 'tolerable-deficiency.json');
+
 /** Reads and validates the sampling plans; throws an Error naming the file and what is wrong. */
 export function loadSamplingPlans(file: string): SamplingPlans {
-  let json: unknown;
+  return parseSamplingPlans(readJson(file, 'the sampling plans'), file);
+}
+
+/** Reads and validates a table of tolerable deficiencies; throws an Error naming the file and the bad row. */
+export function loadToleranceTable(file: string): ToleranceTable {
+  return parseToleranceTable(readJson(file, 'the table of tolerable deficiencies'), file);
+}
+
+function readJson(file: string, what: string): unknown {
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`Cannot read the sampling plans ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot read ${what} ${file}: ${(err as Error).message}`);
   }
-  return parseSamplingPlans(json, file);
 }
