@@ -155,6 +155,68 @@ describe('an adjusted check and the drift alerts of its series', () => {
     expect(unresolved('bar-ramp', 'predicted-oot')).toEqual([]);
   });
 
+  it('an adjusted check restarts every test point and regime of the instrument, clearing their alerts', () => {
+    // The ramp of the test above at test point p1 (predicted-oot open), and 8 quiet checks at p2; then a
+    // check at p2 records the adjustment of the barometer: p1's baseline restarts at its time too, and its
+    // alert clears (the instrument behind p1's ramp no longer exists).
+    const device = barometer('bar-points');
+    const at = (point: string, c: CheckResult): CheckResult => ({ ...c, point });
+    feed(
+      device,
+      [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.14].map((e, i) => at('p1', check(i + 1, 10 - i, e))),
+    );
+    feed(
+      device,
+      [0.003, -0.003, 0.003, -0.003].map((e, i) => at('p2', check(20 + i, 10 - i, e))),
+    );
+    expect(unresolved('bar-points', 'predicted-oot').map((a) => a.key)).toEqual(['point=p1,regime=inService']);
+
+    feed(device, [at('p2', check(30, 2, 0.001, true))]);
+    expect(unresolved('bar-points', 'predicted-oot')).toEqual([]);
+    const [cleared] = alerts.list({ device: 'bar-points', kind: 'predicted-oot' });
+    expect(cleared!.resolution?.note).toMatch(/^instrument adjusted at check 30 \(.*\): drift statistics restarted$/);
+    const bySeries = Object.fromEntries(assurance.driftOf('bar-points', undefined).bySeries.map((s) => [s.series, s]));
+    for (const series of ['point=p1,regime=inService', 'point=p2,regime=inService'])
+      expect(bySeries[series], series).toMatchObject({ points: 0, resetReason: 'adjustment', resetAt: new Date(NOW - 2 * DAY).toISOString() });
+
+    // a check of p1 made before the adjustment and arriving after it is not in the new baseline
+    feed(device, [at('p1', check(9, 3, 0.16))]);
+    expect(assurance.driftOf('bar-points', undefined).bySeries.find((s) => s.series === 'point=p1,regime=inService')).toMatchObject({ points: 0 });
+  });
+
+  it('a certificate registered afterwards rebuilds each series with the adjustments recorded at its siblings', () => {
+    // Checks at p1 on days −10…−7, an adjustment recorded at p2 on day −6, p1 again on −5…−4; then a
+    // calibration issued on day −12 arrives: p1 is re-fed from day −12 and restarts again at day −6, so it
+    // holds the two checks after the adjustment, not six.
+    const device = barometer('bar-rebuild');
+    const at = (point: string, c: CheckResult): CheckResult => ({ ...c, point });
+    feed(
+      device,
+      [1, 2, 3, 4].map((n) => at('p1', check(n, 11 - n, 0.001 * n))),
+    );
+    feed(device, [at('p2', check(5, 6, 0.002, true))]);
+    feed(
+      device,
+      [6, 7].map((n) => at('p1', check(n, 11 - n, 0.001))),
+    );
+    const p1 = () => assurance.driftOf('bar-rebuild', undefined).bySeries.find((s) => s.series === 'point=p1,regime=inService');
+    expect(p1()).toMatchObject({ points: 2, resetReason: 'adjustment' });
+    registry.addCertificate(
+      'bar-rebuild',
+      {
+        kind: 'calibration',
+        number: 'C-1',
+        issuedBy: 'VMI',
+        issuedAt: new Date(NOW - 12 * DAY).toISOString(),
+        validUntil: new Date(NOW + 300 * DAY).toISOString(),
+      },
+      'test',
+      new Date(NOW),
+    );
+    assurance.onCertificate(device, { kind: 'calibration', number: 'C-1', issuedAt: new Date(NOW - 12 * DAY).toISOString() }, new Date(NOW));
+    expect(p1()).toMatchObject({ points: 2, resetReason: 'adjustment', resetAt: new Date(NOW - 6 * DAY).toISOString() });
+  });
+
   it('an adjusted check that fails as found keeps its out-of-tolerance alert', () => {
     const device = barometer('bar-fail');
     const failing: CheckResult = { ...check(1, 1, 0.5, true), legal: 'fail', decision: 'fail' };

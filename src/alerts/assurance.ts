@@ -34,6 +34,8 @@ import {
   emptyDriftState,
   parseDriftSeriesKey,
   rebuildDrift,
+  adjustedElsewhere,
+  adjustmentScope,
   resetDrift,
   summarizeDrift,
   type DeviceDriftView,
@@ -597,6 +599,19 @@ export class Assurance<S extends StateExecutor = SqliteState> {
       const note = `instrument adjusted at check ${c.seq} (${new Date(c.ts).toISOString()}; found ${c.decision}): drift statistics restarted`;
       this.alerts.clear(device.id, 'drift', series, note, now);
       this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+      // the instrument was adjusted, not only this test point: its other series of the same scope (every
+      // point and regime; a gas detector's same gas) start their baseline again from this check too
+      for (const [other, state] of [...this.drift]) {
+        if (!other.startsWith(`${device.id}|`) || other === key) continue;
+        const otherSeries = other.slice(device.id.length + 1);
+        if (!adjustmentScope(series, otherSeries)) continue;
+        const restarted = adjustedElsewhere(state, c.ts);
+        if (restarted === state) continue;
+        this.drift.set(other, restarted);
+        quiet(this.driftStore.save(device.id, otherSeries, restarted, at));
+        this.alerts.clear(device.id, 'drift', otherSeries, note, now);
+        this.alerts.clear(device.id, 'predicted-oot', otherSeries, note, now);
+      }
       return;
     }
     this.judgeDrift(device, series, prev, judged, params, now);
@@ -697,12 +712,16 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   private restartDrift(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, at: number, checks: StoredCheck[], now: Date): void {
     const params = this.driftParams(this.profiles.get(device.type));
     const since = new Map<string, StoredCheck[]>(); // per series, oldest first
+    const adjustments: { series: string; ts: number }[] = [];
     for (const c of checks.reverse()) {
       const k = driftSeriesKey(c);
       const list = since.get(k);
       if (list) list.push(c);
       else since.set(k, [c]);
+      if (c.adjusted === true) adjustments.push({ series: k, ts: c.ts });
     }
+    // the adjustments since `at` recorded by checks of a series' siblings restart it again when re-fed
+    const adjustedElsewhereOf = (series: string) => adjustments.filter((a) => a.series !== series && adjustmentScope(a.series, series)).map((a) => a.ts);
     const note = `new ${cert.kind} certificate ${cert.number} (issued ${cert.issuedAt}): drift statistics restarted`;
     this.inTransaction(() => {
       for (const [key, state] of [...this.drift]) {
@@ -710,13 +729,14 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         if (state.resetAt !== null && state.resetAt > at) continue;
         const series = key.slice(device.id.length + 1);
         const later = since.get(series) ?? [];
-        const next = later.length > 0 ? rebuildDrift(later, at, cert.kind, params) : resetDrift(state, at, cert.kind);
+        const elsewhere = adjustedElsewhereOf(series);
+        const next = later.length > 0 || elsewhere.length > 0 ? rebuildDrift(later, at, cert.kind, params, elsewhere) : resetDrift(state, at, cert.kind);
         this.drift.set(key, next);
         quiet(this.driftStore.save(device.id, series, next, now.toISOString()));
         this.alerts.clear(device.id, 'drift', series, note, now);
         this.alerts.clear(device.id, 'predicted-oot', series, note, now);
         if (later.length > 0) {
-          const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params) : resetDrift(state, at, cert.kind);
+          const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params, elsewhere) : resetDrift(state, at, cert.kind);
           this.judgeDrift(device, series, before, next, params, now);
         }
       }

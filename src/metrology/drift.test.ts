@@ -6,6 +6,8 @@ import {
   MS_PER_DAY,
   CUSUM_TIE_EPSILON,
   addCheckToDrift,
+  adjustedElsewhere,
+  adjustmentScope,
   cusumExceeds,
   deviceDriftView,
   driftAfterCheck,
@@ -929,6 +931,31 @@ describe('series and resets (docs/metrology.md §5)', () => {
     expect(rebuilt).toEqual(asArrived);
     // Without the adjustment the 0.6 stays in the series: four checks since the calibration.
     expect(rebuildDrift(pts.slice(1), at, 'calibration', P).n).toBe(6);
+  });
+
+  it('rebuildDrift restarts at the adjustments recorded by sibling series, a check at the same instant counting after it', () => {
+    // 7 checks since a calibration at the 1st; the instrument adjusted (at another test point) at the time
+    // of the 4th check: the 4th to 7th are the new baseline (4 checks), not all 7.
+    const pts = series([0.1, 0.12, 0.11, 0.02, 0.03, 0.01, 0.02]);
+    const at = pts[0]!.ts;
+    const rebuilt = rebuildDrift(pts, at, 'calibration', P, [pts[3]!.ts]);
+    expect(rebuilt).toMatchObject({ n: 4, resetReason: 'adjustment', resetAt: pts[3]!.ts });
+    expect(rebuilt).toEqual(fold(pts.slice(3), P, resetDrift(emptyDriftState(), pts[3]!.ts, 'adjustment')));
+    // an adjustment before the series' baseline (a later certificate) changes nothing
+    const later = resetDrift(emptyDriftState(), pts[5]!.ts, 'verification');
+    expect(adjustedElsewhere(later, pts[3]!.ts)).toBe(later);
+    expect(adjustedElsewhere(later, pts[6]!.ts)).toMatchObject({ n: 0, resetAt: pts[6]!.ts, resetReason: 'adjustment' });
+  });
+
+  it('an adjustment restarts every test point and regime of the instrument; a gas detector only the same gas', () => {
+    const key = (gas?: string, point?: string, regime: 'verification' | 'inService' = 'inService') => driftSeriesKey({ gas, point, regime });
+    expect(adjustmentScope(key(undefined, 'Qmax'), key(undefined, 'MMQ'))).toBe(true);
+    expect(adjustmentScope(key(undefined, 'Qmax'), key(undefined, 'Qmax', 'verification'))).toBe(true);
+    expect(adjustmentScope(key(undefined, undefined), key(undefined, 'p2'))).toBe(true);
+    expect(adjustmentScope(key('CO', 'span'), key('CO', 'zero'))).toBe(true);
+    expect(adjustmentScope(key('CO', 'span'), key('H2S', 'span'))).toBe(false);
+    expect(adjustmentScope(key('CO'), key(undefined))).toBe(false);
+    expect(adjustmentScope('not a key', key(undefined))).toBe(false);
   });
 
   it('a stored state of an older format restarts as a migration baseline after its latest check, unless carried over exactly', () => {

@@ -86,16 +86,45 @@ export function driftAfterCheck(
 /**
  * A series restarted at `at` and re-fed with its stored checks made since then, in time order (for a
  * certificate registered after checks that followed its issue date). Checks before `at` are skipped. A
- * re-fed check that records an adjustment restarts the baseline from it again, as it did when it arrived.
+ * re-fed check that records an adjustment restarts the baseline from it again, as it did when it arrived;
+ * so does each of `adjustedAt` (epoch ms), the adjustments recorded by checks of the instrument's other
+ * series (adjustmentScope): the series restarts there too, with no check of its own.
  */
 export function rebuildDrift(
   points: readonly (DriftPoint & { adjusted?: boolean })[],
   at: number,
   reason: DriftResetReason,
   params: DriftParams = DEFAULT_DRIFT_PARAMS,
+  adjustedAt: readonly number[] = [],
 ): DriftState {
-  const sorted = [...points].sort((a, b) => a.ts - b.ts);
-  return sorted.reduce((s, p) => driftAfterCheck(s, p, params).next, resetDrift(emptyDriftState(), at, reason));
+  // a sibling's adjustment and a check of this series at the same instant: the check is the adjusted state
+  type Event = { ts: number; order: 0 | 1; p?: DriftPoint & { adjusted?: boolean } };
+  const events: Event[] = [...adjustedAt.map((ts): Event => ({ ts, order: 0 })), ...points.map((p): Event => ({ ts: p.ts, order: 1, p }))];
+  events.sort((a, b) => a.ts - b.ts || a.order - b.order);
+  return events.reduce((s, e) => (e.p ? driftAfterCheck(s, e.p, params).next : adjustedElsewhere(s, e.ts)), resetDrift(emptyDriftState(), at, reason));
+}
+
+/**
+ * The series after an adjustment of the instrument recorded by a check of another of its series (the same
+ * scope): a new baseline from then, unless the baseline started later already (a later certificate or
+ * adjustment). Its checks made after the adjustment are not kept (as for an adjusted check of its own that
+ * arrives after later checks): the next checks open a new Phase I.
+ */
+export function adjustedElsewhere(state: DriftState, at: number): DriftState {
+  return state.resetAt !== null && at < state.resetAt ? state : resetDrift(state, at, 'adjustment');
+}
+
+/**
+ * Whether an adjustment recorded by a check of series `adjusted` restarts series `other` of the same
+ * instrument (METROLOGY §5: the baseline restarts after an adjustment; CONTRACT §2: `adjusted` says the
+ * instrument was adjusted). An instrument is adjusted as a whole (a scale's span, a dispenser's meter: every
+ * test point and regime) except a gas detector, whose sensors are adjusted one gas at a time: only the
+ * series of the same gas. Keys as driftSeriesKey writes them; a key it did not write restarts nothing.
+ */
+export function adjustmentScope(adjusted: string, other: string): boolean {
+  const a = parseDriftSeriesKey(adjusted);
+  const o = parseDriftSeriesKey(other);
+  return a !== undefined && o !== undefined && a.gas === o.gas;
 }
 
 /** The figures of one series, canonical unit (docs/contract.md §4 GET /devices/{id}/drift, bySeries). */
