@@ -229,6 +229,16 @@ describe('checks judged traceable or not', () => {
     expect(alerts[0].details).toMatchObject({ seq: 2, standardId: 'PM-S', traceabilityKind: 'unregistered' });
   });
 
+  it("a check declaring a U_ref below its standard's certificate is judged with the certificate's, and says so", async () => {
+    const declared = check('fd-n1', 1, '2026-02-01T08:00:00Z', 0.06, 'PM-N'); // 0.004 L, the certificate's own
+    const under = check('fd-n1', 2, '2026-02-02T08:00:00Z', 0.06, 'PM-N', { referenceUncertainty: 0.001 });
+    expect(under.uncertainty).toBe(declared.uncertainty);
+    expect(under).toMatchObject({ referenceUncertaintyFromCertificate: 0.004, decision: declared.decision, traceable: true });
+    expect(declared.referenceUncertaintyFromCertificate).toBeUndefined();
+    const items = (await api.call('GET', '/api/v1/devices/fd-n1/checks', { token: op.north })).body.items;
+    expect(items[0]).toMatchObject({ seq: 2, referenceUncertaintyFromCertificate: 0.004, uncertainty: declared.uncertainty });
+  });
+
   it('a check before its standard was calibrated is untraceable; once a traceable check follows, the alert clears', async () => {
     expect(check('fd-n1', 1, '2026-01-05T08:00:00Z', 0.06, 'PM-N')).toMatchObject({ traceable: false, traceabilityKind: 'uncalibrated' });
     const open = (await api.call('GET', '/api/v1/alerts?device=fd-n1&kind=untraceable-check&state=open')).body.items;

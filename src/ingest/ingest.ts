@@ -24,7 +24,7 @@ import {
 import { isRefusal, tagValue } from './wire-fields.ts';
 import { shown } from './field-errors.ts';
 import { plainReadingFromBytes } from './plain-reading-bytes.ts';
-import { traceabilityOfCheck, type StandardOfCheck } from '../metrology/traceability.ts';
+import { judgedWithStandard, type StandardOfCheck } from '../metrology/traceability.ts';
 import { localDay } from '../oversight/period.ts';
 import { unitText } from '../metrology/units.ts';
 import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
@@ -609,12 +609,13 @@ export class Ingest {
       out.rejections.push({ seq: c.seq, errors: [badTime] });
       return;
     }
-    const evaluated = evaluateCheck({ profile, device, certificates: this.ctx.certificates(device.id) }, c);
+    const metrology = { profile, device, certificates: this.ctx.certificates(device.id) };
+    const evaluated = evaluateCheck(metrology, c);
     if (!evaluated.ok) {
       out.rejections.push({ seq: c.seq, errors: evaluated.errors });
       return;
     }
-    const res = evaluated.result;
+    let res = evaluated.result;
     // indicated − reference, the correction or U can overflow with finite inputs: refuse, never store Infinity.
     const overflow = nonFinite({
       indicated: res.indicated,
@@ -635,7 +636,8 @@ export class Ingest {
     if (this.ctx.standardOf) {
       // an issue names the enterprise's days; its zone is looked up only when one is written
       const dayOf = (t: number) => localDay(this.ctx.timeZoneOf(device.tenant), t);
-      Object.assign(res, traceabilityOfCheck(profile, device, c, res, this.ctx.standardOf(c.standardId, device.tenant), dayOf));
+      // judged again with the certificate's U where the check declared less (traceability.ts)
+      res = judgedWithStandard(metrology, c, res, this.ctx.standardOf(c.standardId, device.tenant), dayOf);
     }
     out.checks.push(res);
     out.points.push(checkPoint(device, res));

@@ -20,7 +20,7 @@ import { channelUnitFactor, evaluateCheck } from '../metrology/check.ts';
 import { channelFor, isFieldErrors } from '../metrology/channel.ts';
 import { channelMpe } from '../metrology/mpe.ts';
 import { unitText } from '../metrology/units.ts';
-import { type StandardOfCheck, traceabilityOfCheck } from '../metrology/traceability.ts';
+import { type StandardOfCheck, judgedWithStandard } from '../metrology/traceability.ts';
 import type { Point } from '../sinks/sink.ts';
 import type { Logger } from '../log.ts';
 import { localDay, validFrom } from '../oversight/period.ts';
@@ -302,19 +302,16 @@ export class InspectionService<S extends StateExecutor = StateExecutor> {
         errors.push(...bounds.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
         return;
       }
-      const r = evaluateCheck({ profile, device, certificates: this.deps.registry.certificatesOf(device.id) }, input);
+      const metrology = { profile, device, certificates: this.deps.registry.certificatesOf(device.id) };
+      const r = evaluateCheck(metrology, input);
       if (!r.ok) errors.push(...r.errors.map((e) => ({ path: `checks.${n}.${e.path}`, message: e.message })));
       else {
-        // the inspector's standard is judged as a device's is: traceable, or an untraceable-check alert
-        if (this.deps.standardOf)
-          Object.assign(
-            r.result,
-            // the issue names the enterprise's days (docs/metrology.md §8)
-            traceabilityOfCheck(profile, device, input, r.result, this.deps.standardOf(c.standardId, device.tenant), (t) =>
-              localDay(this.zoneOf(device.tenant), t),
-            ),
-          );
-        const { seq: _seq, ...rest } = r.result;
+        // the inspector's standard is judged as a device's is: traceable, or an untraceable-check alert; and
+        // the check with the certificate's U where less was declared. The issue names the enterprise's days.
+        const result = this.deps.standardOf
+          ? judgedWithStandard(metrology, input, r.result, this.deps.standardOf(c.standardId, device.tenant), (t) => localDay(this.zoneOf(device.tenant), t))
+          : r.result;
+        const { seq: _seq, ...rest } = result;
         out.push(rest);
       }
     });

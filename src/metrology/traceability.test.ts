@@ -6,6 +6,7 @@ import {
   DEFAULT_TRACEABILITY_RULE,
   certificateInForce,
   judgeTraceability,
+  judgedWithStandard,
   standardState,
   type CheckForTraceability,
   type ReferenceStandard,
@@ -14,6 +15,7 @@ import {
 import { closingCalibration, impactPeriod, possibleDecisions } from './standard-impact.ts';
 import { device, profile } from './test-fixtures.ts';
 import { localDay } from '../oversight/period.ts';
+import { evaluateCheck } from './check.ts';
 
 function channel(type: string, gas?: string): Channel {
   const ch = channelFor(profile(type), device(type), gas === undefined ? {} : { gas });
@@ -40,7 +42,7 @@ describe('judgeTraceability', () => {
   it('a registered proving measure, calibrated at the check, fine enough: traceable, with its ratio', () => {
     // U_ref = max(0.004, 0.004) = 0.004 L; MPE / U_ref = 0.15 / 0.004 = 37.5 ≥ 3; 100 × 0.004 / 20 = 0.02 % ≤ 0.1 %.
     const j = judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, [pmCert], fuelRule);
-    expect(j).toEqual({ traceable: true, certificate: 'HC-PM-2026', testUncertaintyRatio: 37.5 });
+    expect(j).toEqual({ traceable: true, certificate: 'HC-PM-2026', testUncertaintyRatio: 37.5, certificateUncertainty: 0.004 });
   });
 
   it('the fuel-dispenser profile asks for MPE / U_ref ≥ 3 and U ≤ 0.1 % (ĐLVN 10); other types the default ratio 3', () => {
@@ -142,7 +144,12 @@ describe('judgeTraceability', () => {
     const coCert = cert('CG-0413', '2026-01-01', '2027-01-01', 2);
     // CO at 100 ppm: MPE = max(5 ppm, 10 % × 100) = 10 ppm; U_ref = 2 ppm; 10 / 2 = 5 ≥ 3.
     const check = { standardId: 'CYL-0413-CO', ts: at('2026-03-01T00:00:00Z'), reference: 100, referenceUncertainty: 2, mpe: 10, gas: 'CO' };
-    expect(judgeTraceability(check, channel('gas-detector', 'CO'), co, [coCert])).toEqual({ traceable: true, certificate: 'CG-0413', testUncertaintyRatio: 5 });
+    expect(judgeTraceability(check, channel('gas-detector', 'CO'), co, [coCert])).toEqual({
+      traceable: true,
+      certificate: 'CG-0413',
+      testUncertaintyRatio: 5,
+      certificateUncertainty: 2,
+    });
     expect(judgeTraceability({ ...check, gas: 'H2S' }, channel('gas-detector', 'H2S'), co, [coCert])).toMatchObject({
       traceable: false,
       issueKind: 'gas',
@@ -182,6 +189,65 @@ describe('judgeTraceability', () => {
     expect(judgeTraceability(fuelCheck, channel('fuel-dispenser'), provingMeasure, [cert('HC-Y', '2026-01-05', '2027-01-05', 0.02)], fuelRule).traceable).toBe(
       true,
     );
+  });
+});
+
+describe('a check judged with its standard: U_ref never below the certificate’s', () => {
+  // Barometer, default class: MPE 0.3 hPa in service, display step 0.01 hPa. A reference barometer whose
+  // certificate gives U = 0.05 hPa; the check reads 1000.27 against 1000.00 (error 0.27 hPa).
+  const ctx = { profile: profile('barometer'), device: device('barometer'), certificates: [] };
+  const reference: ReferenceStandard = { id: 'RB-01', name: 'Khí áp kế chuẩn', quantity: 'pressure', unit: 'hPa', kind: 'reference-barometer' };
+  const found = { standard: reference, certificates: [cert('CAL-RB1', '2026-01-01', '2027-01-01', 0.05)] };
+  const input = (referenceUncertainty: number, unit = 'hPa', k = 1) => ({
+    seq: 1,
+    ts: at('2026-03-01T08:00:00Z'),
+    indicated: 1000.27 * k,
+    reference: 1000 * k,
+    referenceUncertainty: referenceUncertainty * k,
+    unit,
+    standardId: 'RB-01',
+  });
+  const judged = (referenceUncertainty: number, unit = 'hPa', k = 1) => {
+    const c = input(referenceUncertainty, unit, k);
+    const r = evaluateCheck(ctx, c);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return judgedWithStandard(ctx, c, r.result, found);
+  };
+
+  it('a declared U_ref below the certificate’s is replaced by it, and the result says so', () => {
+    // declared 0.01: U = 2·√((0.01/2)² + (0.01/√12)²) = 2·√(0.000025 + 0.00000833) = 0.011547, and
+    // |e| = 0.27 ≤ TL − U = 0.288453 would be a pass. With the certificate's 0.05:
+    // U = 2·√(0.025² + 0.00000833) = 2·√0.00063333 = 0.050332; 0.27 > 0.3 − 0.050332 = 0.249668 → conditional pass.
+    const r = judged(0.01);
+    expect(r.uncertainty).toBeCloseTo(0.050332, 6);
+    expect(r.decision).toBe('conditional-pass');
+    expect(r.referenceUncertaintyFromCertificate).toBeCloseTo(0.05, 12);
+    expect(r).toMatchObject({ traceable: true, standardCertificate: 'CAL-RB1', legal: 'pass' });
+    expect(r.testUncertaintyRatio).toBeCloseTo(6, 9); // 0.3 / 0.05
+  });
+
+  it('a declared U_ref at or above the certificate’s is kept, in any unit', () => {
+    const same = judged(0.05);
+    expect(same.uncertainty).toBeCloseTo(0.050332, 6);
+    expect(same.referenceUncertaintyFromCertificate).toBeUndefined();
+    const larger = judged(0.08); // U = 2·√(0.04² + 0.00000833) = 0.080208; 0.27 > 0.219792 → conditional pass
+    expect(larger.uncertainty).toBeCloseTo(0.080208, 6);
+    expect(larger.referenceUncertaintyFromCertificate).toBeUndefined();
+    // the check in kPa (÷ 10): 0.001 kPa declared = 0.01 hPa, replaced by the certificate's 0.005 kPa
+    const kpa = judged(0.01, 'kPa', 0.1);
+    expect(kpa.referenceUncertaintyFromCertificate).toBeCloseTo(0.005, 12);
+    expect(kpa.uncertainty).toBeCloseTo(0.050332, 6); // canonical hPa
+    expect(kpa.decision).toBe('conditional-pass');
+  });
+
+  it('a standard without a certificate in force leaves the check as declared, untraceable', () => {
+    const c = input(0.01);
+    const r = evaluateCheck(ctx, c);
+    if (!r.ok) throw new Error('invalid');
+    const out = judgedWithStandard(ctx, c, r.result, { standard: reference, certificates: [cert('CAL-RB0', '2024-01-01', '2025-01-01', 0.05)] });
+    expect(out).toMatchObject({ traceable: false, traceabilityKind: 'expired', decision: 'pass' });
+    expect(out.uncertainty).toBeCloseTo(0.011547, 6);
+    expect(out.referenceUncertaintyFromCertificate).toBeUndefined();
   });
 });
 

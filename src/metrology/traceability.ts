@@ -2,7 +2,7 @@
 // the standard must be registered for the instrument's enterprise, calibrated at the check's time,
 // and fine enough for the test. Pure: the caller passes the standard, its certificates and the time.
 import { channelFor, isFieldErrors, type Channel } from './channel.ts';
-import { channelUnitFactor } from './check.ts';
+import { channelUnitFactor, evaluateCheck, type MetrologyContext } from './check.ts';
 import type { InstrumentProfile } from './profile.ts';
 import type { CheckInput, CheckResult, DeviceMetrology } from './types.ts';
 import { conversionFactor, resolveUnit, unitText } from './units.ts';
@@ -78,6 +78,11 @@ export interface TraceabilityJudgement {
   certificate?: string;
   /** MPE / U_ref, U_ref the larger of the certificate's U and the check's referenceUncertainty. */
   testUncertaintyRatio?: number;
+  /**
+   * U (k = 2) of the standard's certificate in force at the check, in the channel's canonical unit: the
+   * smallest U the reference value can have (the check's own may only add to it, for use, drift, temperature).
+   */
+  certificateUncertainty?: number;
 }
 
 /** What judging one check needs: the check's figures in the channel's canonical unit. */
@@ -217,7 +222,7 @@ export function judgeTraceability(
   const certU = cert.uncertainty * Math.abs(factor);
   const uRef = Math.max(certU, check.referenceUncertainty);
   const ratio = uRef === 0 ? Infinity : check.mpe / uRef;
-  const found = { certificate: cert.number, testUncertaintyRatio: ratio };
+  const found = { certificate: cert.number, testUncertaintyRatio: ratio, certificateUncertainty: certU };
   const which =
     certU >= check.referenceUncertainty
       ? `the certificate's U = ${fmt(certU)} ${unit}`
@@ -267,10 +272,25 @@ export function traceabilityOfCheck(
   found: StandardOfCheck | undefined,
   dayOf: DayOf = utcDay,
 ): CheckTraceability {
+  return traceabilityDetails(profile, device, input, result, found, dayOf).fields;
+}
+
+/**
+ * traceabilityOfCheck's fields, and the U of the standard's certificate in force at the check in the
+ * check's own unit (`certificateUncertainty`, when one is in force), for judging the check with it.
+ */
+export function traceabilityDetails(
+  profile: InstrumentProfile,
+  device: DeviceMetrology,
+  input: CheckInput,
+  result: CheckResult,
+  found: StandardOfCheck | undefined,
+  dayOf: DayOf = utcDay,
+): { fields: CheckTraceability; certificateUncertainty?: number } {
   const ch = channelFor(profile, device, input.gas === undefined ? {} : { gas: input.gas });
-  if (isFieldErrors(ch)) return {};
+  if (isFieldErrors(ch)) return { fields: {} };
   const unit = channelUnitFactor(ch, input.unit);
-  if ('path' in unit) return {};
+  if ('path' in unit) return { fields: {} };
   const j = judgeTraceability(
     {
       standardId: input.standardId,
@@ -292,7 +312,35 @@ export function traceabilityOfCheck(
   if (j.certificate !== undefined) out.standardCertificate = j.certificate;
   // Infinity (U_ref 0) would not survive JSON: such a ratio is left out
   if (j.testUncertaintyRatio !== undefined && Number.isFinite(j.testUncertaintyRatio)) out.testUncertaintyRatio = j.testUncertaintyRatio;
-  return out;
+  return j.certificateUncertainty === undefined ? { fields: out } : { fields: out, certificateUncertainty: j.certificateUncertainty / Math.abs(unit.factor) };
+}
+
+/** Relative slack below which a declared U_ref counts as the certificate's (the same figure in another unit). */
+const U_SLACK = 1e-9;
+
+/**
+ * A check as evaluateCheck judged it (`result`), with its standard's traceability, and judged again with
+ * the certificate's U when the check declared a smaller `referenceUncertainty`: the reference value's
+ * uncertainty is at least its calibration's (METROLOGY §4 combines "the reference standard's U"; §8), so
+ * a device that under-declares it does not get a narrower guard band (0.27 hPa against an MPE of 0.3 was
+ * a pass with a declared 0.01 and a conditional pass with the certificate's 0.05). The result then says
+ * so: `referenceUncertaintyFromCertificate`, the certificate's U in the check's unit. A standard that is
+ * unregistered, or has no certificate in force then, leaves the check as declared (and untraceable).
+ */
+export function judgedWithStandard(
+  ctx: MetrologyContext,
+  input: CheckInput,
+  result: CheckResult,
+  found: StandardOfCheck | undefined,
+  dayOf: DayOf = utcDay,
+): CheckResult {
+  const t = traceabilityDetails(ctx.profile, ctx.device, input, result, found, dayOf);
+  const certU = t.certificateUncertainty;
+  if (certU === undefined || !(certU > input.referenceUncertainty * (1 + U_SLACK))) return Object.assign(result, t.fields);
+  const again = evaluateCheck(ctx, { ...input, referenceUncertainty: certU });
+  // the same check with a larger U_ref: valid as the first was (an overflow is refused by the caller)
+  if (!again.ok) return Object.assign(result, t.fields);
+  return Object.assign(again.result, t.fields, { referenceUncertaintyFromCertificate: certU });
 }
 
 function fmt(x: number): string {

@@ -140,4 +140,10 @@ export interface CheckResult {
   standardCertificate?: string;
   /** MPE / U_ref, U_ref the larger of the standard certificate's U and referenceUncertainty. */
   testUncertaintyRatio?: number;
+  /**
+   * The U (k = 2) of the standard's certificate in force at the check, in the check's unit, when the check
+   * declared a smaller `referenceUncertainty`: `uncertainty`, `en` and `decision` are computed with it
+   * (src/metrology/traceability.ts judgedWithStandard). Absent when the declared U_ref was used.
+   */
+  referenceUncertaintyFromCertificate?: number;
 }
