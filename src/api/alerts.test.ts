@@ -111,6 +111,19 @@ describe('alerts', () => {
     expect((await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: op.south, body: {} })).status).toBe(404);
     const ack = await api.call('POST', `/api/v1/alerts/${north.id}/ack`, { token: insp.hanoi, body: { note: 'crew sent' } });
     expect(ack.body).toMatchObject({ state: 'acknowledged', ackBy: 'inspector:inspector-VN-HN', ackAt: NOW.toISOString(), ackNote: 'crew sent' });
+    // a critical alert is resolved with a note saying what was done (blank is no note)
+    for (const body of [{ reason: 'false-alarm' }, { reason: 'repaired', note: '  ' }])
+      expect(await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, { token: op.north, body })).toMatchObject({
+        status: 400,
+        body: {
+          error: {
+            details: [{ path: 'note', message: expect.stringMatching(/^a critical alert \(out-of-range\) is resolved with a note saying what was done/) }],
+          },
+        },
+      });
+    expect((await api.call('GET', `/api/v1/alerts/${north.id}`, { token: op.north })).body.state).toBe('acknowledged'); // as it was
+    // a warning needs none
+    expect((await api.call('POST', `/api/v1/alerts/${south.id}/resolve`, { token: op.south, body: { reason: 'false-alarm' } })).status).toBe(200);
     const resolve = await api.call('POST', `/api/v1/alerts/${north.id}/resolve`, {
       token: op.north,
       body: { reason: 'recalibrated', note: 'sensor replaced' },
@@ -159,8 +172,8 @@ describe('alerts', () => {
     const acked = acks.find((r) => r.status === 200)!.body;
     expect(await stored()).toMatchObject({ state: 'acknowledged', ackBy: acked.ackBy, ackNote: acked.ackNote });
     const resolves = await atOnce('resolve', [
-      [op.north, { reason: 'recalibrated' }],
-      [admin, { reason: 'repaired' }],
+      [op.north, { reason: 'recalibrated', note: 'certificate HC-9' }],
+      [admin, { reason: 'repaired', note: 'sensor replaced' }],
     ]);
     expect(resolves.map((r) => r.status).sort()).toEqual([200, 409]);
     const resolved = resolves.find((r) => r.status === 200)!.body;

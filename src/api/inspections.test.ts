@@ -489,7 +489,10 @@ describe('an inspection record', () => {
     };
     expect(again.body).toMatchObject({ verdict: 'pass', facts: { unresolvedAlerts: [kept] } });
     // an alert resolved before an instrument is entered is not on it
-    expect((await api.call('POST', `/api/v1/alerts/${oot.id}/resolve`, { token: op.station, body: { reason: 'adjusted' } })).status).toBe(200);
+    expect(
+      (await api.call('POST', `/api/v1/alerts/${oot.id}/resolve`, { token: op.station, body: { reason: 'adjusted', note: 'meter re-set, proved at 20 L' } }))
+        .status,
+    ).toBe(200);
     now = new Date('2026-03-15T03:20:00Z');
     const third = await api.call('POST', `/api/v1/inspections/${id}/items`, { token: insp.bg, body: item('fd-dt-2', [proving(20.02)]) });
     expect(third.body.facts.unresolvedAlerts).toEqual([]);

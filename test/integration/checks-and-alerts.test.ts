@@ -319,9 +319,10 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
         assert(found, `waiting for alert at P-${reason}`);
         return found;
       }, 10_000);
-      const r = await t.call('POST', `/api/v1/alerts/${a.id}/resolve`, { reason }, inspector);
+      // out of tolerance is critical: resolved with a note saying what was done
+      const r = await t.call('POST', `/api/v1/alerts/${a.id}/resolve`, { reason, note: `${reason}: see the check after it` }, inspector);
       expect(r.status, reason).toBe(200);
-      expect(r.body.resolution).toEqual({ reason });
+      expect(r.body.resolution).toEqual({ reason, note: `${reason}: see the check after it` });
     }
   });
 });

@@ -260,9 +260,9 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         expect: api(200, 200, 404, 200, 404),
         req: async (who) => ({
           path: `/api/v1/alerts/${['admin', 'opOwn', 'inspIn'].includes(who) ? alerts.pop() : sharedAlert}/resolve`,
-          body: { reason: 'recalibrated' },
+          body: { reason: 'recalibrated', note: 'certificate HC-1' },
         }),
-        ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}/resolve`, body: { reason: 'recalibrated' } }),
+        ghost: () => ({ path: `/api/v1/alerts/${randomUUID()}/resolve`, body: { reason: 'recalibrated', note: 'certificate HC-1' } }),
         intact: async () => expect(await alertState(sharedAlert)).toBe('open'),
       },
 

@@ -252,6 +252,16 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw resolvedAlready(a);
+      // A critical alert (out of tolerance, tampering, a lapsed verification in use…) closed by a person
+      // says what was done: the inspector reading the history later sees the evidence (a certificate
+      // number, the adjustment made, why it was a false alarm), not only a reason picked from a list.
+      if (a.severity === 'critical' && !body.note?.trim())
+        throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
+          {
+            path: 'note',
+            message: `a critical alert (${a.kind}) is resolved with a note saying what was done: the adjustment or repair, the new certificate's number, or why it was a false alarm`,
+          },
+        ]);
       let out: Alert;
       try {
         out = await deps.alerts.resolveFirst(a.id, actor(p), { reason: body.reason, note: body.note }, deps.now());
