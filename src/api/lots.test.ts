@@ -18,9 +18,9 @@ beforeEach(async () => {
   await api.call('POST', '/api/v1/tenants', { body: { id: 'north', name: 'North Rice', region: 'VN-HN' } });
   await api.call('POST', '/api/v1/tenants', { body: { id: 'south', name: 'South Milk', region: 'VN-SG' } });
   // A checkweigher of class XIII with e = 0.1 g, and a market scale with the scale profile's e = 50 g.
-  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-n1', tenant: 'north', type: 'checkweigher', serial: 'CW-1', class: 'XIII', e: 0.0001, max: 3 } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-n1', tenant: 'north', type: 'checkweigher', serial: 'CW-1', class: 'XIII', e: 0.0001, max: 1 } });
   await api.call('POST', '/api/v1/devices', { body: { id: 'sc-market', tenant: 'north', type: 'scale', serial: 'SC-1', class: 'III' } });
-  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-s1', tenant: 'south', type: 'checkweigher', serial: 'CW-2', class: 'XIII', e: 0.0001, max: 3 } });
+  await api.call('POST', '/api/v1/devices', { body: { id: 'cw-s1', tenant: 'south', type: 'checkweigher', serial: 'CW-2', class: 'XIII', e: 0.0001, max: 1 } });
   for (const d of ['cw-n1', 'sc-market', 'cw-s1']) await api.call('POST', `/api/v1/devices/${d}/certificates`, { body: certificate });
   op = { north: api.token('operator', { tenant: 'north' }), south: api.token('operator', { tenant: 'south' }) };
   insp = { hanoi: api.token('inspector', { regions: ['VN-HN'] }), saigon: api.token('inspector', { regions: ['VN-SG'] }) };

@@ -9,6 +9,7 @@ import { rangeErrors, scaleErrors } from './registration.ts';
 const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
 const scale = profiles.get('scale')!;
 const barometer = profiles.get('barometer')!;
+const checkweigher = profiles.get('checkweigher')!;
 
 describe('a scale registration against OIML R76-1 Table 3', () => {
   it('accepts n = max/e within the class: III 30 kg / 5 g = 6 000 (500 ≤ n ≤ 10 000), IIII 30 kg / 50 g = 600 (100 ≤ n ≤ 1 000)', () => {
@@ -40,6 +41,24 @@ describe('a scale registration against OIML R76-1 Table 3', () => {
 
 // What is judged is what the checks will use (channel.ts): the registration's e and Max, else the type's
 // defaults (devices/scale.json: e = resolution 0.05 kg, Max 150 kg).
+describe("a checkweigher's X class (no R76-1 Table 3 row): Max/e within the class's MPE table", () => {
+  it('XIII ends at 10 000 e: 1 kg / 0.1 g = 10 000 is accepted, 3 kg / 0.1 g = 30 000 refused; XII (to 100 000 e) takes it', () => {
+    expect(scaleErrors(checkweigher, { class: 'XIII', e: 0.0001, max: 1 })).toEqual([]);
+    expect(scaleErrors(checkweigher, { class: 'XIII', e: 0.0001, max: 3 })).toEqual([
+      {
+        path: 'max',
+        message:
+          'max/e = 3 kg / 0.0001 kg = 30000 scale intervals; the MPE table of class XIII ends at 10000 e, so loads near Max could never be judged: check max, e and the class',
+      },
+    ]);
+    expect(scaleErrors(checkweigher, { class: 'XII', e: 0.0001, max: 3 })).toEqual([]);
+    // XIV ends at 1 000 e: the type's Max of 6 kg with e = 1 g is 6 000 e, refused on e (no max given)
+    expect(scaleErrors(checkweigher, { class: 'XIV', e: 0.001 })).toEqual([
+      { path: 'e', message: expect.stringContaining('= 6000 scale intervals; the MPE table of class XIV ends at 1000 e') },
+    ]);
+  });
+});
+
 describe("a scale registration without e or Max is judged on the type's defaults", () => {
   it('refuses class IIII with neither: 150 kg / 0.05 kg = 3 000 > 1 000, and says both came from the type', () => {
     expect(scaleErrors(scale, { class: 'IIII' })).toEqual([

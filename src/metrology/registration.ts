@@ -1,7 +1,7 @@
 // What a registration says of an instrument that cannot be true of it: a scale's e, Max and class
 // that do not fit together (OIML R76-1 Table 3), a range below zero for a quantity that is never
 // negative. Pure; the API's registration routes, campaign verifications and the CLI refuse with these.
-import type { InstrumentProfile } from './profile.ts';
+import type { InstrumentProfile, MpeRule } from './profile.ts';
 import { classKey } from './channel.ts';
 import type { FieldError } from './types.ts';
 import { unitText } from './units.ts';
@@ -58,7 +58,8 @@ export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldE
   const limits = cls === undefined ? undefined : R76_TABLE_3[cls];
   const e = spec.e ?? spec.resolution ?? profile.resolution;
   const capacity = max ?? profile.range?.max;
-  if (!limits || e === undefined || capacity === undefined) return []; // an unknown class is refused by the type's validation
+  if (e === undefined || capacity === undefined) return [];
+  if (!limits) return bandErrors(rule, cls, e, capacity, max !== undefined); // a class R76-1 Table 3 does not list (a checkweigher's X classes); an unknown one is refused by the type's validation
   const fromType = [
     ...(spec.e === undefined && spec.resolution === undefined ? [`e ${shown(e)} kg`] : []),
     ...(max === undefined ? [`Max ${shown(capacity)} kg`] : []),
@@ -81,6 +82,25 @@ export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldE
       message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has from ${nMin} to ${limits.nMax.toLocaleString('en-US').replace(/,/g, ' ')}${cls === 'III' ? ` (from 500 when e ≥ 5 g)` : ''} (OIML R76-1 Table 3): check max, e and the class${defaults}`,
     });
   return errors;
+}
+
+/**
+ * For a class without R76-1 Table 3 limits (OIML R51's X classes of a checkweigher): the class's MPE table
+ * in the profile ends at some number of e, and a capacity beyond it could never be judged at Max (checks
+ * there are refused: check.ts). So Max/e above the last band's `upToE` is refused here, from the data alone.
+ */
+function bandErrors(rule: Extract<MpeRule, { kind: 'scaleIntervals' }>, cls: string | undefined, e: number, capacity: number, maxGiven: boolean): FieldError[] {
+  const bands = cls === undefined ? undefined : rule.classes[cls];
+  const last = bands?.at(-1)?.upToE;
+  if (last === undefined) return [];
+  const n = capacity / e;
+  if (n <= last * (1 + 1e-9)) return [];
+  return [
+    {
+      path: maxGiven ? 'max' : 'e',
+      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} scale intervals; the MPE table of class ${cls} ends at ${last} e, so loads near Max could never be judged: check max, e and the class`,
+    },
+  ];
 }
 
 /**

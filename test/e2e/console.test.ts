@@ -633,7 +633,7 @@ describe('inspector console (real browser)', () => {
   });
 
   it('an operator declares a lot with the form, watches it fill from the checkweigher, and reads its verdict; an inspector reads it on a phone in Vietnamese', async () => {
-    const cwSecret = await t.device({ id: 'cw-hn-1', type: 'checkweigher', tenant: 'hn-ent', region: 'VN-HN', extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    const cwSecret = await t.device({ id: 'cw-hn-1', type: 'checkweigher', tenant: 'hn-ent', region: 'VN-HN', extra: { class: 'XIII', e: 0.0001, max: 1 } });
     const cw = await t.connect('cw-hn-1', cwSecret);
     let pseq = 0;
     const weigh = (nets: number[]) =>

@@ -68,7 +68,7 @@ async function whatUsersSee<S extends StateExecutor>(api: ApiUnderTest<S>) {
     ['fd-s1', 'south'],
   ])
     await call('POST', '/api/v1/devices', { body: { id, tenant, type: 'fuel-dispenser', serial: `SN-${id}`, class: '0.5' } });
-  await call('POST', '/api/v1/devices', { body: { id: 'cw-n1', tenant: 'north', type: 'checkweigher', serial: 'CW-1', class: 'XIII', e: 0.0001, max: 3 } });
+  await call('POST', '/api/v1/devices', { body: { id: 'cw-n1', tenant: 'north', type: 'checkweigher', serial: 'CW-1', class: 'XIII', e: 0.0001, max: 1 } });
   const certificate = (await call('POST', '/api/v1/devices/fd-n1/certificates', { body: verification('V-1') })).body;
   await call('POST', '/api/v1/devices/cw-n1/certificates', { body: verification('V-2') });
   const operator = await api.token('operator', { tenant: 'north' });

@@ -50,7 +50,7 @@ describe('lots of prepackages over MQTT and the API', () => {
     influxd = await startInfluxd();
     t = await startTestGateway({ MAG_INFLUX_URL: influxd.url, MAG_INFLUX_DB: 'mag' });
     // A checkweigher of class XIII, e = 0.1 g, Max 3 kg, verified; 500 g = 5000e: in-service MPE 2 × 1.5e = 0.3 g.
-    const secret = await t.device({ id: 'cw-1', tenant: TENANT, region: REGION, type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    const secret = await t.device({ id: 'cw-1', tenant: TENANT, region: REGION, type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 1 } });
     cw = await t.connect('cw-1', secret);
     await cw.subscribeAsync('instruments/cw-1/feedback', { qos: 1 });
     cwInbox = inbox(cw);
@@ -189,7 +189,7 @@ describe('lots of prepackages over MQTT and the API', () => {
   });
 
   it('judges a lot weighed on an unverified checkweigher and says the measurements are not legal evidence', async () => {
-    const secret = await t.device({ id: 'cw-new', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    const secret = await t.device({ id: 'cw-new', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 1 } });
     const fresh = await t.connect('cw-new', secret);
     await declare({ id: 'UNVERIFIED-1', scale: 'cw-new' });
     await fresh.publishAsync(
@@ -211,7 +211,7 @@ describe('lots of prepackages over MQTT and the API', () => {
   });
 
   it('judges the checkweigher by its legal interval: a certificate claiming 24 months lapses after 12 (devices/checkweigher.json)', async () => {
-    const secret = await t.device({ id: 'cw-long', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    const secret = await t.device({ id: 'cw-long', tenant: TENANT, type: 'checkweigher', certificate: false, extra: { class: 'XIII', e: 0.0001, max: 1 } });
     // Issued on the 10th, 14 calendar months ago, "valid" for 24: legally due 12 months after issue, 2 months ago.
     const now = new Date();
     const issued = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 14, 10);
@@ -280,7 +280,7 @@ describe('lots of prepackages over MQTT and the API', () => {
   });
 
   it("refuses packages of an unknown lot, of another tenant's lot, in the wrong unit or gross without tare, on feedback", async () => {
-    await t.device({ id: 'cw-other', tenant: 'saigon-milk', region: 'VN-SG', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 3 } });
+    await t.device({ id: 'cw-other', tenant: 'saigon-milk', region: 'VN-SG', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 1 } });
     const r = await t.call('POST', '/api/v1/lots', { id: 'MILK-9', tenant: 'saigon-milk', product: 'Sữa 1 L', nominal: 1, unit: 'L', lotSize: 200 });
     expect(r.status).toBe(201);
     const send = async (body: Record<string, unknown>) => {

@@ -38,7 +38,7 @@ describe('messages sent again over MQTT', () => {
       { id: 'a-barometer', type: 'barometer' },
       { id: 'a-scale', type: 'scale', extra: { class: 'III', e: 0.005, max: 30 } },
       { id: 'a-dispenser', type: 'fuel-dispenser' },
-      { id: 'a-checkweigher', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 3 } },
+      { id: 'a-checkweigher', type: 'checkweigher', extra: { class: 'XIII', e: 0.0001, max: 1 } },
     ];
     for (const d of devices) {
       const secret = await gw.device(d);
