@@ -107,6 +107,17 @@ describe('declaring a lot', () => {
   it("refuses a scale that is not the tenant's instrument; only admins and the tenant's operators declare", async () => {
     const other = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-E', { scale: 'cw-s1' }) });
     expect(other.body.error.details).toEqual([{ path: 'scale', message: 'scale must be a registered instrument of enterprise north; received "cw-s1"' }]);
+    // nor one that does not weigh: its packages would be refused (as over MQTT), the lot never filled
+    await api.call('POST', '/api/v1/devices', { body: { id: 'baro-n1', tenant: 'north', type: 'barometer', serial: 'B-1' } });
+    const baro = await api.call('POST', '/api/v1/lots', { token: op.north, body: rice('RICE-B', { scale: 'baro-n1' }) });
+    expect(baro.status).toBe(400);
+    expect(baro.body.error.details).toEqual([
+      {
+        path: 'scale',
+        message: expect.stringMatching(/^scale must be a weighing instrument \(a scale or a checkweigher, whose type measures mass\): baro-n1 is a /),
+      },
+    ]);
+    expect(await api.deps.lots.get('RICE-B')).toBeUndefined();
     expect((await api.call('POST', '/api/v1/lots', { token: op.south, body: rice() })).status).toBe(404);
     expect((await api.call('POST', '/api/v1/lots', { token: insp.hanoi, body: rice() })).status).toBe(403);
   });

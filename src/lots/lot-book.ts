@@ -198,8 +198,16 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
       const errors: FieldError[] = planned.ok ? [] : planned.reasons.map((message) => ({ path: '(lot)', message }));
       if (l.scale !== undefined) {
         const d = this.registry.registeredDevice(l.scale);
+        const profile = d && this.profiles.get(d.type);
         if (!d || d.tenant !== l.tenant)
           errors.push({ path: 'scale', message: `scale must be a registered instrument of enterprise ${l.tenant}; received "${l.scale}"` });
+        // as packages sent over MQTT by such an instrument are refused (src/ingest/packages.ts): the lot
+        // could never take a weighing from its declared instrument
+        else if (profile && profile.quantity !== 'mass')
+          errors.push({
+            path: 'scale',
+            message: `scale must be a weighing instrument (a scale or a checkweigher, whose type measures mass): ${l.scale} is a ${profile.name}`,
+          });
       }
       if (errors.length > 0) throw new LotRequestError('the lot cannot be declared', errors);
       return after(this.store.get(l.id), (existing) => {
