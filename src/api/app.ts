@@ -13,6 +13,7 @@ import { lotRoutes } from './routes/lots.ts';
 import { inspectionRoutes } from './routes/inspections.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { oversightRoutes } from './routes/oversight.ts';
+import { evidenceRoutes } from './routes/evidence.ts';
 import { docsPage } from './docs.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
@@ -113,6 +114,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   inspectionRoutes(table, deps);
   campaignRoutes(table, deps);
   oversightRoutes(table, deps);
+  evidenceRoutes(table, deps);
   app.route('/', api);
 
   const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });

@@ -230,7 +230,7 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         req: () => ({ path: `/api/v1/devices/${DEV}/certificates`, body: { ...certificate, number: fresh('V-M') } }),
         ghost: () => ({ path: '/api/v1/devices/ghost-dev/certificates', body: certificate }),
       },
-      ...['certificates', 'readings', 'checks', 'drift', 'rejections', 'oot-impact'].map(
+      ...['certificates', 'readings', 'checks', 'drift', 'rejections', 'oot-impact', 'evidence'].map(
         (sub): Row => ({
           route: `GET /api/v1/devices/:id/${sub}`,
           expect: api(200, 200, 404, 200, 404),

@@ -1,0 +1,273 @@
+// The instrument's measurement-assurance file from hand-made facts: the strings an inspector reads,
+// worked out by hand (days and times on the enterprise's clock, Vietnamese numbers), the empty
+// sections, and which certificates and alerts belong to the period.
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../alerts/alert-book.ts';
+import type { CheckResult } from '../metrology/types.ts';
+import { checkRow, instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
+
+// 01/04/2025 00:00 to 31/03/2026 23:59:59.999 in Hà Nội (UTC+7)
+const FROM = Date.parse('2025-03-31T17:00:00.000Z');
+const TO = Date.parse('2026-03-31T16:59:59.999Z');
+
+/** A check of 20 L at Qmax, conditionally passing: |e| = 0.146 between TL − U = 0.143 and TL = 0.15. */
+const CHECK: CheckResult = {
+  seq: 7,
+  ts: Date.parse('2025-03-31T17:30:00Z'), // 00:30 on 1 April in Hà Nội, 31 March in UTC
+  unit: 'L',
+  indicated: 20.146,
+  corrected: 20.146,
+  reference: 20,
+  error: 0.146,
+  relativeError: 0.0073,
+  mpe: 0.15,
+  uncertainty: 0.007,
+  en: 20.9,
+  legal: 'pass',
+  decision: 'conditional-pass',
+  regime: 'inService',
+  standardId: 'PM-1',
+  point: 'Qmax',
+  traceable: true,
+  standardCertificate: 'HC-1',
+};
+
+const ALERT: Alert = {
+  id: 'a2',
+  tenant: 'north',
+  device: 'fd-1',
+  kind: 'conditional',
+  key: 'point=Qmax,regime=inService',
+  severity: 'warning',
+  state: 'resolved',
+  openedAt: '2025-03-31T17:30:00.000Z',
+  updatedAt: '2025-04-02T03:00:00.000Z',
+  count: 1,
+  summary: 'Conditional pass at Qmax',
+  details: {},
+  escalation: 0,
+  version: 3,
+  ackBy: 'operator:Nguyễn Văn An',
+  ackAt: '2025-04-01T02:15:00.000Z',
+  ackNote: 'đã kiểm tra lại vòi 2',
+  resolvedBy: 'system',
+  resolvedAt: '2025-04-02T03:00:00.000Z',
+  resolution: { reason: 'cleared', note: 'a later check passed' },
+};
+
+function facts(over: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return {
+    lang: 'vi',
+    zone: 'Asia/Ho_Chi_Minh',
+    generatedAt: Date.parse('2026-03-15T05:00:00Z'),
+    period: { from: FROM, to: TO },
+    enterprise: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' },
+    device: { id: 'fd-1', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5', site: 'Cửa hàng số 5' },
+    ranges: [{ min: 0, max: 9999.99, unit: 'L' }],
+    standing: 'verification',
+    standingAtStart: { state: 'valid', validUntil: '2025-04-30T16:59:59.999Z' },
+    standingAtEnd: { state: 'none', validUntil: null },
+    certificates: [
+      // ended on 31/03/2025, the day before the period: not the file's
+      { kind: 'verification', number: 'KĐ-2023-09', issuedBy: 'QUATEST 1', issuedAt: '2023-04-01T00:00:00.000+07:00', validUntil: '2025-03-31T16:59:59.999Z' },
+      { kind: 'verification', number: 'KĐ-2024-01', issuedBy: 'QUATEST 1', issuedAt: '2024-04-01T00:00:00.000+07:00', validUntil: '2025-04-30T16:59:59.999Z' },
+      // issued at the first instant of the period
+      {
+        kind: 'calibration',
+        number: 'HC-2025-9',
+        issuedBy: 'VMI',
+        issuedAt: '2025-04-01T00:00:00.000+07:00',
+        validUntil: '2026-03-31T16:59:59.999Z',
+        uncertainty: 0.01,
+      },
+    ],
+    checks: [CHECK],
+    standards: [
+      {
+        id: 'PM-1',
+        standard: { id: 'PM-1', tenant: 'north', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' },
+        certificates: [
+          {
+            number: 'HC-1',
+            issuedBy: 'VMI',
+            issuedAt: '2025-01-10T00:00:00.000+07:00',
+            validUntil: '2026-01-09T16:59:59.999Z',
+            uncertainty: 0.004,
+            traceableTo: 'VMI',
+          },
+        ],
+      },
+    ],
+    drift: { bySeries: [] },
+    alerts: [
+      // resolved the day before the period began: not the file's
+      { ...ALERT, id: 'a1', openedAt: '2025-03-01T01:00:00.000Z', resolvedAt: '2025-03-31T16:00:00.000Z' },
+      ALERT,
+    ],
+    ...over,
+  };
+}
+
+const section = (e: InstrumentEvidence, id: string) => e.sections.find((s) => s.id === id)!;
+const table = (e: InstrumentEvidence, id: string) => {
+  const b = section(e, id).blocks.find((x) => 'table' in x);
+  return b && 'table' in b ? b.table : undefined;
+};
+
+describe('instrumentEvidence', () => {
+  it('dates the period and the file on the enterprise clock, in its own name', () => {
+    const e = instrumentEvidence(facts());
+    expect(e.head).toEqual({ issuer: 'CÔNG TY XĂNG DẦU BẮC', number: 'Số: ……/……', dated: 'Hà Nội, ngày 15 tháng 3 năm 2026' });
+    expect(e.title).toBe('HỒ SƠ ĐẢM BẢO ĐO LƯỜNG CỦA PHƯƠNG TIỆN ĐO');
+    expect(e.subject).toBe('Phương tiện đo fd-1 (Cột đo xăng dầu, số sê-ri SN-0042) từ ngày 01/04/2025 đến ngày 31/03/2026');
+    expect(e.period).toBe('Thời kỳ: từ ngày 01/04/2025 đến ngày 31/03/2026 (giờ Việt Nam, UTC+7).');
+    expect(e.generated).toBe('Lập bằng MAG lúc 12:00 ngày 15/03/2026');
+    // the same instants read in UTC start a day earlier: the zone is the enterprise's, not the server's
+    expect(instrumentEvidence(facts({ zone: 'UTC' })).subject).toBe(
+      'Phương tiện đo fd-1 (Cột đo xăng dầu, số sê-ri SN-0042) từ ngày 31/03/2025 đến ngày 31/03/2026',
+    );
+  });
+
+  it('describes the instrument and its standing at both ends of the period', () => {
+    expect(section(instrumentEvidence(facts()), 'instrument').blocks.map((b) => ('line' in b ? b.line : ''))).toEqual([
+      'Mã phương tiện đo: fd-1',
+      'Loại: Cột đo xăng dầu',
+      'Số sê-ri: SN-0042',
+      'Vị trí sử dụng: Cửa hàng số 5',
+      'Cấp chính xác: 0.5',
+      'Phạm vi đo: 0 – 9.999,99 L',
+      'Doanh nghiệp sử dụng: Công ty Xăng dầu Bắc (north), địa bàn Hà Nội',
+      'Tình trạng kiểm định theo hồ sơ MAG đầu kỳ (01/04/2025): còn hiệu lực đến hết ngày 30/04/2025',
+      'Tình trạng kiểm định theo hồ sơ MAG cuối kỳ (31/03/2026): chưa có giấy chứng nhận',
+    ]);
+  });
+
+  it('lists the certificate in force at the start and those issued in the period, not one that ended the day before', () => {
+    expect(table(instrumentEvidence(facts()), 'certificates')!.rows).toEqual([
+      ['Kiểm định', 'KĐ-2024-01', 'QUATEST 1', '01/04/2024', '30/04/2025', 'có hiệu lực tại đầu kỳ'],
+      ['Hiệu chuẩn', 'HC-2025-9', 'VMI', '01/04/2025', '31/03/2026', 'cấp trong kỳ; U = 0,01 L (k = 2)'],
+    ]);
+  });
+
+  it('writes a check with its unit, relative error, both decisions and its standard', () => {
+    expect(checkRow(CHECK, 'vi', 'Asia/Ho_Chi_Minh')).toEqual([
+      '01/04/2025\n00:30',
+      'Qmax',
+      '20,146 L',
+      '20 L',
+      '+0,146 L (+0,73 %)',
+      '±0,15 L',
+      '0,007 L',
+      'Đạt',
+      'Đạt có điều kiện',
+      'PM-1\nGCN hiệu chuẩn HC-1\nbảo đảm liên kết chuẩn',
+    ]);
+    expect(checkRow(CHECK, 'en', 'UTC')).toEqual([
+      '31/03/2025\n17:30',
+      'Qmax',
+      '20.146 L',
+      '20 L',
+      '+0.146 L (+0.73 %)',
+      '±0.15 L',
+      '0.007 L',
+      'Pass',
+      'Conditional pass',
+      'PM-1\ncalibration cert. HC-1\ntraceable',
+    ]);
+    // a zero gas: no relative error, the absolute one alone; a standard not traceable, and why under the table
+    const zero: CheckResult = {
+      ...CHECK,
+      unit: '[ppm]',
+      indicated: 3,
+      reference: 0,
+      error: 3,
+      relativeError: null,
+      mpe: 5,
+      uncertainty: 1,
+      legal: 'pass',
+      decision: 'pass',
+      gas: 'CO',
+      point: 'zero',
+      traceable: false,
+      traceabilityKind: 'expired',
+      traceabilityIssue: 'the calibration of standard GAS-1 expired on 2025-03-01 (certificate G-1), before this check of 2025-04-01',
+      standardId: 'GAS-1',
+      standardCertificate: undefined,
+    };
+    expect(checkRow(zero, 'vi', 'Asia/Ho_Chi_Minh').slice(1, 10)).toEqual([
+      'CO · zero',
+      '3 ppm',
+      '0 ppm',
+      '+3 ppm',
+      '±5 ppm',
+      '1 ppm',
+      'Đạt',
+      'Đạt',
+      'GAS-1\nkhông bảo đảm liên kết chuẩn',
+    ]);
+    const checks = section(
+      instrumentEvidence(facts({ checks: [zero, { ...CHECK, seq: 8, ts: CHECK.ts + 60_000, legal: 'fail', decision: 'fail' }] })),
+      'checks',
+    );
+    expect(checks.blocks.filter((b) => 'line' in b)).toEqual([
+      { line: 'Số phép kiểm tra: 2; không đạt theo kết luận pháp định: 1.' },
+      {
+        line: 'Phép kiểm tra lúc 00:30 01/04/2025: chuẩn GAS-1 không bảo đảm liên kết chuẩn (giấy chứng nhận hiệu chuẩn của chuẩn đã hết hiệu lực tại thời điểm kiểm tra).',
+        warning: true,
+      },
+    ]);
+    // in English, MAG's own sentence
+    const en = section(instrumentEvidence(facts({ lang: 'en', checks: [zero] })), 'checks').blocks.at(-1);
+    expect(en).toEqual({
+      line: 'Check of 01/04/2025 00:30: standard GAS-1 was not traceable (the calibration of standard GAS-1 expired on 2025-03-01 (certificate G-1), before this check of 2025-04-01).',
+      warning: true,
+    });
+  });
+
+  it('names the standards used with their calibrations in force, and one the register does not hold', () => {
+    const e = instrumentEvidence(facts({ standards: [...facts().standards, { id: 'PM-9', certificates: [] }] }));
+    expect(section(e, 'standards').blocks).toEqual([
+      { line: 'PM-1 — Bình chuẩn 20 L (Bình chuẩn dung tích; cấp chính xác II; chuẩn của doanh nghiệp)', bold: true },
+      {
+        table: {
+          id: 'standard-certificates',
+          headers: ['Số GCN hiệu chuẩn', 'Phòng thí nghiệm', 'U (k = 2)', 'Ngày cấp', 'Hiệu lực đến hết ngày', 'Liên kết đến'],
+          rows: [['HC-1', 'VMI', '0,004 L', '10/01/2025', '09/01/2026', 'VMI']],
+        },
+      },
+      { line: 'PM-9 — không có trong sổ chuẩn của doanh nghiệp hoặc của cơ quan quản lý trên MAG', bold: true, warning: true },
+    ]);
+  });
+
+  it('lists the alerts open in the period with who acknowledged and resolved them', () => {
+    expect(table(instrumentEvidence(facts()), 'alerts')!.rows).toEqual([
+      [
+        'Đạt có điều kiện',
+        'Qmax',
+        'cảnh báo',
+        '00:30 01/04/2025',
+        'đã xử lý',
+        'Nguyễn Văn An (doanh nghiệp)\n09:15 01/04/2025\nghi chú: đã kiểm tra lại vòi 2',
+        // MAG's clearing note is English: the Vietnamese file gives the reason alone
+        'MAG (tự động)\n10:00 02/04/2025\nTự hết',
+      ],
+    ]);
+    expect(table(instrumentEvidence(facts({ lang: 'en' })), 'alerts')!.rows[0]!.at(-1)).toBe(
+      'MAG (automatic)\n02/04/2025 10:00\nCleared by itself: a later check passed',
+    );
+  });
+
+  it('says "Không có" for each section with nothing of the period', () => {
+    const e = instrumentEvidence(facts({ certificates: [], checks: [], standards: [], alerts: [] }));
+    for (const id of ['certificates', 'checks', 'standards', 'drift', 'alerts']) expect(section(e, id).blocks, id).toEqual([{ line: 'Không có.' }]);
+    expect(section(instrumentEvidence(facts({ lang: 'en', checks: [] })), 'checks').blocks).toEqual([{ line: 'None.' }]);
+  });
+
+  it('ends with a signature block for the enterprise, to fill in by hand', () => {
+    expect(instrumentEvidence(facts()).signature).toEqual({
+      title: 'ĐẠI DIỆN DOANH NGHIỆP',
+      hint: '(Ký, ghi rõ họ tên, đóng dấu)',
+      lines: ['Họ và tên: ……………………………………', 'Chức vụ: ……………………………………'],
+    });
+  });
+});
