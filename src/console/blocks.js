@@ -2,13 +2,28 @@
 // Small building blocks the pages share: names, badges, errors, cards, fact lists, tables,
 // filter options, the drift statistics and the download button.
 import { h, nextId } from './dom.js';
-import { t, label, lang, DICTS, defaultZone, figureAsWritten, fmtDate, fmtDateTime, fmtSig, fmtSigSigned, fmtUnit, regionName, todayIn } from './i18n.js';
+import {
+  t,
+  label,
+  lang,
+  DICTS,
+  defaultZone,
+  figureAsWritten,
+  fmtDate,
+  fmtDateTime,
+  fmtSig,
+  fmtSigSigned,
+  fmtUnit,
+  negligibleAgainst,
+  regionName,
+  todayIn,
+} from './i18n.js';
 import { ApiError } from './api.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
 /** @import { Query } from './api.js' */
-/** @import { Check, Drift, Tenant, Verification } from './types.js' */
+/** @import { Alert, Check, Device, Drift, Tenant, Verification } from './types.js' */
 
 /** @param {string} id */
 export const tenantName = (id) => S.tenants.find((x) => x.id === id)?.name ?? id;
@@ -30,6 +45,21 @@ export const zoneOf = (id) => {
 export const defaultZoneOf = (tenants) => tenants.find((x) => !x.timeZone && x.zoneInEffect)?.zoneInEffect;
 /** The instrument type's name: the console's Vietnamese name in Vietnamese, else the profile's. @param {string} id */
 export const typeName = (id) => (lang() === 'vi' && DICTS.vi[`type.${id}`]) || S.types.find((x) => x.id === id)?.name || (DICTS.en[`type.${id}`] ?? id);
+/**
+ * A person as the gateway records who acted (an alert's ackBy, a finding's answeredBy…): `role:name`
+ * or `role:name:tokenId` (src/api/http.ts actorOf; the token id 12 hex digits, "bootstrap" for
+ * MAG_ADMIN_TOKEN), or `system` for the gateway itself. Said as the name with the side it acts for:
+ * "Quản lý tayninh-xd (doanh nghiệp)", "Thanh tra Hà Nội (thanh tra)"; the token id is left out (it names
+ * a credential, not a person). A string of another shape is shown as recorded.
+ * @param {string | null | undefined} actor
+ */
+export const actorName = (actor) => {
+  if (!actor) return '—';
+  if (actor === 'system') return t('system');
+  const m = /^(admin|operator|inspector):(.+?)(?::(?:[0-9a-f]{12}|bootstrap))?$/s.exec(actor);
+  if (!m) return actor;
+  return `${m[2]} (${label('actor', m[1])})`;
+};
 /** @param {string} cls @param {string} text */
 export const badge = (cls, text) => h('span', { class: `badge ${cls}` }, text);
 /** What went wrong, for the person: the API's refusal with its field errors, else the error's message. @param {unknown} e */
@@ -208,31 +238,103 @@ export function standingLabel(v) {
 /** @param {Verification | null | undefined} v */
 export const verifBadge = (v) => badge(`verif verif-${v?.state ?? 'none'}`, standingLabel(v));
 
+/** The alert kinds that name an instrument's state by themselves, worst first: its badge in the status column. */
+const STATUS_KINDS = /** @type {const} */ (['out-of-tolerance', 'tamper', 'sealed-in-use']);
+
+/**
+ * An instrument's state from its unresolved alerts (GET /api/v1/alerts?state=unresolved: one request
+ * for a whole list), beside its verification: an instrument whose checks fail again and again is
+ * still "verified" until its certificate runs out. `rank` orders a list worst first.
+ * @param {Pick<Device, 'sealed'>} d @param {Alert[]} unresolved its alerts, open or acknowledged
+ */
+export function instrumentStatus(d, unresolved) {
+  const critical = unresolved.filter((a) => a.severity === 'critical').length;
+  const warning = unresolved.filter((a) => a.severity === 'warning').length;
+  const kinds = STATUS_KINDS.filter((k) => unresolved.some((a) => a.kind === k));
+  const sealed = !!d.sealed;
+  const rank = (sealed ? 1000 : 0) + (kinds.includes('out-of-tolerance') ? 500 : 0) + (kinds.includes('tamper') ? 250 : 0) + critical * 10 + warning;
+  return { critical, warning, kinds, sealed, rank };
+}
+
+/**
+ * The status as badges: sealed off, out of tolerance, tampered with, then how many critical and
+ * warning alerts are unresolved; "no unresolved alert" when there are none.
+ * @param {ReturnType<typeof instrumentStatus>} st
+ */
+export function statusBadges(st) {
+  /** @type {Child[]} */
+  const parts = [];
+  if (st.sealed) parts.push(badge('sev sev-critical', t('sealedOff')));
+  for (const k of st.kinds) if (k !== 'sealed-in-use' || !st.sealed) parts.push(badge('sev sev-critical', label('istatus', k)));
+  const counts = [st.critical ? t('nCritical', { n: st.critical }) : '', st.warning ? t('nWarning', { n: st.warning }) : ''].filter(Boolean).join(' · ');
+  if (counts) parts.push(h('small', { class: st.critical ? 'crit' : 'warn' }, counts));
+  if (!parts.length) return h('span', { class: 'muted', 'data-status': 'ok' }, t('noUnresolvedAlerts'));
+  return h(
+    'span',
+    { class: 'status', 'data-status': st.kinds[0] ?? (st.sealed ? 'sealed' : st.critical ? 'critical' : 'warning') },
+    parts.flatMap((p, i) => (i ? [' ', p] : [p])),
+  );
+}
+
 /**
  * A predicted out-of-tolerance day, marked when it is already past on the enterprise's calendar.
  * @param {string} day YYYY-MM-DD @param {string} [zone] the enterprise's
  */
 export const predictedDay = (day, zone) => (day < todayIn(zone) ? `${fmtDate(day)} (${t('datePast')})` : fmtDate(day));
 
+/** Decisions whose measured error is beyond the MPE (the guarded `fail`, and `conditional-fail`, beyond it but within U). */
+const BEYOND_MPE = new Set(['fail', 'conditional-fail']);
+/** @param {{ decision?: string } | null | undefined} check */
+export const beyondMpe = (check) => !!check?.decision && BEYOND_MPE.has(check.decision);
+
 /**
- * The drift statistics of a series: its figures to 3 significant digits in their unit, and the day
- * it is predicted out of tolerance (marked when already past).
- * @param {Drift | null | undefined} dr
- * @param {{ unit?: string, zone?: string }} [opts] unit: the series' (driftUnit); zone: the enterprise's
+ * The newest check of a drift series among an instrument's checks (newest first, as the API sends
+ * them): whether it already fails says more than a predicted day.
+ * @param {Check[]} checks @param {string | null | undefined} series the drift series' key
  */
-export function driftFacts(dr, { unit = '', zone } = {}) {
+export const latestOfSeries = (checks, series) => (series ? checks.find((c) => seriesKeyOf(c) === series) : checks[0]);
+
+/**
+ * What the drift figures predict, said against where the instrument stands now: "Đã vượt sai số" when
+ * its newest check of the series is already beyond the MPE (a prediction is moot), "Đã đến ngày dự báo —
+ * cần kiểm tra bằng chuẩn ngay" when the day is past and the checks still pass (or are not at hand), else
+ * the day.
+ * @param {string | null | undefined} predicted YYYY-MM-DD
+ * @param {{ zone?: string, latest?: Check, live?: boolean }} opts latest: the series' newest check; live:
+ *   false for figures kept as they were (an alert's evidence once resolved), whose day is only told
+ * @returns {{ text: string, state: 'exceeded' | 'reached' | 'predicted' | 'none' }}
+ */
+export function predictionState(predicted, { zone, latest, live = true }) {
+  if (live && beyondMpe(latest)) return { text: t('mpeExceeded'), state: 'exceeded' };
+  if (!predicted) return { text: t('noPrediction'), state: 'none' };
+  if (live && predicted < todayIn(zone)) return { text: t('predictionReached', { date: fmtDate(predicted) }), state: 'reached' };
+  return { text: fmtDate(predicted), state: 'predicted' };
+}
+
+/**
+ * The drift statistics of a series: its figures to 3 significant digits in their unit (a figure below
+ * a millionth of the MPE shown as 0: floating-point noise), and the day it is predicted out of
+ * tolerance, said against the newest check when the page has it (predictionState).
+ * @param {Drift | null | undefined} dr
+ * @param {{ unit?: string, zone?: string, latest?: Check, live?: boolean }} [opts] unit: the series' (driftUnit); zone: the
+ *   enterprise's; latest: the series' newest check; live: false for figures kept from the past
+ */
+export function driftFacts(dr, { unit = '', zone, latest, live = true } = {}) {
   if (!dr || !dr.points) return h('p', { class: 'muted' }, t('noDrift'));
   /** @param {boolean | undefined} on */
   const sig = (on) => (on ? [' ', badge('sev sev-warning', t('signal'))] : null);
   // a device without checks has the bare { high: 0, low: 0 } (no threshold, no signal)
   const cusum = dr.cusum && 'threshold' in dr.cusum ? dr.cusum : undefined;
   const u = unit ? ` ${unit}` : '';
+  const noise = negligibleAgainst(dr.tolerance);
   /** @param {unknown} x */
-  const q = (x) => `${fmtSig(x)}${u}`;
+  const q = (x) => `${fmtSig(x, 3, noise)}${u}`;
   /** @param {unknown} x */
-  const signed = (x) => `${fmtSigSigned(x)}${u}`;
+  const signedNum = (x) => fmtSigSigned(x, 3, noise);
+  /** @param {unknown} x */
+  const signed = (x) => `${signedNum(x)}${u}`;
   const predicted = dr.predictedOutOfToleranceAt;
-  const past = !!predicted && predicted < todayIn(zone);
+  const said = predictionState(predicted, { zone, latest, live });
   return facts([
     dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
@@ -240,8 +342,8 @@ export function driftFacts(dr, { unit = '', zone } = {}) {
     // a steady bias found after the reset: the level the EWMA and CUSUM measure a shift from
     dr.mu0 ? [t('baselineLevel'), signed(dr.mu0)] : null,
     dr.ewma ? [t('ewma'), h('span', {}, signed(dr.ewma.value), sig(dr.ewma.signal))] : null,
-    dr.ewma ? [t('ewmaLimits'), `${fmtSigSigned(dr.ewma.lowerLimit)} … ${fmtSigSigned(dr.ewma.upperLimit)}${u}`] : null,
-    dr.cusum ? [t('cusum'), h('span', {}, `${fmtSig(dr.cusum.high)} / ${fmtSig(dr.cusum.low)}${u}`, sig(cusum?.signal))] : null,
+    dr.ewma ? [t('ewmaLimits'), `${signedNum(dr.ewma.lowerLimit)} … ${signedNum(dr.ewma.upperLimit)}${u}`] : null,
+    dr.cusum ? [t('cusum'), h('span', {}, `${fmtSig(dr.cusum.high, 3, noise)} / ${fmtSig(dr.cusum.low, 3, noise)}${u}`, sig(cusum?.signal))] : null,
     cusum ? [t('cusumThreshold'), q(cusum.threshold)] : null,
     dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${q(dr.tolerance)}`] : null,
     dr.guardedLimit !== null && dr.guardedLimit !== undefined ? [t('guardedLimit'), `±${q(dr.guardedLimit)}`] : null,
@@ -252,11 +354,16 @@ export function driftFacts(dr, { unit = '', zone } = {}) {
         {},
         h(
           'strong',
-          { class: predicted ? 'warn' : '', 'data-predicted': predicted ?? null },
-          predicted ? fmtDate(predicted) : t('noPrediction'),
-          past ? ` (${t('datePast')})` : '',
+          {
+            class: said.state === 'none' ? '' : said.state === 'predicted' ? 'warn' : 'crit',
+            'data-predicted': predicted ?? null,
+            'data-prediction': said.state,
+          },
+          said.text,
         ),
-        predicted && dr.predictionConfidence
+        // the check that already fails: when, so that the reader finds it in the table
+        said.state === 'exceeded' && latest ? h('small', { class: 'muted' }, ` (${t('latestCheckFailed', { at: fmtDateTime(latest.ts, zone) })})`) : null,
+        said.state === 'predicted' && dr.predictionConfidence
           ? h('small', { class: 'muted' }, ` (${t('predictionBound', { p: fmtSig(dr.predictionConfidence * 100) })})`)
           : null,
       ),

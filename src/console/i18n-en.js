@@ -220,7 +220,7 @@ export const en = {
   addPackages: 'Enter packages',
   measurement: 'Measured as',
   packageValues: 'Measurements ({unit})',
-  packagesHint: 'One per line, or separated by spaces or commas, in {unit}, in the order they were weighed.',
+  packagesHint: 'One per line, or separated by spaces, commas or semicolons, in {unit}, in the order they were weighed; decimals after a point: 501.2.',
   badNumbers: 'Enter numbers only, one per package.',
   add: 'Add',
   added: '{n} packages added.',
@@ -815,4 +815,55 @@ export const en = {
   'iverdict.fail': 'does not conform',
   issuingAuthority: 'Issuing authority',
   scaleOwner: 'Owner',
+  // packages typed by hand (page-lots.js packagesForm, package-values.js): shown before they are recorded
+  previewPackages: 'Preview',
+  previewTitle: 'To be recorded',
+  nValues: '{n} values',
+  recordPackages: 'Record {n} packages',
+  editValues: 'Edit',
+  cannotUndoPackages: 'Recorded packages cannot be removed: check each value before recording.',
+  decimalComma:
+    '“{piece}” is unclear: in Vietnamese the decimal part follows a comma. Write {fixed} (a point only separates thousands, with a decimal comma: 1.234,5).',
+  notANumber: '“{piece}” is not a number. One number per package, separated by new lines, spaces, commas or semicolons.',
+  negativePackage: '“{piece}” is below 0: a package cannot hold a negative quantity.',
+  oddPackages:
+    '{n} values do not look like a package of this lot (0, or more than 50 % of Qn away{range}): number {list}. A unit or a digit may have been mistyped.',
+  plausibleRange: ', i.e. outside {low} – {high}',
+  confirmOddPackages: 'I have checked: these values are as weighed',
+  // an instrument's state beside its verification (blocks.js instrumentStatus)
+  instrumentStatus: 'Status',
+  noUnresolvedAlerts: 'no unresolved alert',
+  nCritical: '{n} critical',
+  nWarning: '{n} warning',
+  'istatus.out-of-tolerance': 'out of tolerance',
+  'istatus.tamper': 'suspected tampering',
+  'istatus.sealed-in-use': 'used while sealed off',
+  // a predicted day said against the newest check (blocks.js predictionState)
+  mpeExceeded: 'Already out of tolerance',
+  predictionReached: 'Predicted day reached ({date}): check against a standard now',
+  latestCheckFailed: 'the latest check, {at}, is beyond the MPE',
+  predictionExceededSummary: 'Already out of tolerance{where}: an out-of-tolerance alert is unresolved (the predicted day, {date}, is past)',
+  predictionReachedSummary: 'Predicted out-of-tolerance day reached{where} ({date}): check against a standard now',
+  // the instrument page's checks table (page-instrument.js checksView)
+  checksShownOf: '{shown} of {total} checks shown, newest first.',
+  checksReadLimit: 'The page reads the latest {n} checks only.',
+  showMoreChecks: 'Show {n} more checks',
+  // the checks page's period (page-checks.js)
+  lastNDays: 'last {n} days',
+  checksInPeriod: 'checks in the last {n} days ({period}).',
+  noChecksInPeriod: 'No checks in the last {n} days.',
+  chooseLongerPeriod: 'Choose a longer period above to see older checks.',
+  newestOnly: 'Only the newest {n} are shown; narrow the filters to see them all.',
+  // who acted, said with the side it acts for (blocks.js actorName)
+  'actor.admin': 'administrator',
+  'actor.operator': 'enterprise',
+  'actor.inspector': 'inspector',
+  // accuracy classes in the registration form (page-instruments.js classLabel)
+  classNamed: 'Class {c}',
+  'class.consumer': 'Consumer grade',
+  'class.DLVN10': 'Per ĐLVN 10',
+  // campaigns, for those who may not plan them (page-campaigns.js)
+  campaignsNotForRole: 'Mobile verification campaigns are planned and followed by the metrology authority; an enterprise account cannot see or plan them.',
+  campaignsWhereInstead: "The enterprise's verification and inspection results are on the pages",
+  campaignIdHint: 'The id the campaign is looked up by: letters, digits, _ and -, at most 64 (e.g. KDLD-BG-2026-10); it cannot be changed once planned.',
 };

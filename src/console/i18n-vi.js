@@ -221,7 +221,8 @@ export const vi = {
   addPackages: 'Nhập kết quả cân',
   measurement: 'Kết quả là',
   packageValues: 'Kết quả đo ({unit})',
-  packagesHint: 'Mỗi dòng một giá trị, hoặc cách nhau bằng dấu cách hay dấu phẩy, đơn vị {unit}, theo thứ tự đã cân.',
+  packagesHint:
+    'Mỗi dòng một giá trị, hoặc cách nhau bằng dấu cách hay dấu chấm phẩy (;), đơn vị {unit}, theo thứ tự đã cân. Phần thập phân viết sau dấu phẩy: 501,2.',
   badNumbers: 'Chỉ nhập số, mỗi đơn vị hàng một số.',
   add: 'Thêm',
   added: 'Đã thêm {n} đơn vị hàng.',
@@ -872,4 +873,55 @@ export const vi = {
   'iverdict.fail': 'không phù hợp',
   issuingAuthority: 'Cơ quan cấp giấy chứng nhận',
   scaleOwner: 'Chủ cân',
+  // packages typed by hand (page-lots.js packagesForm, package-values.js): read with the decimal comma, shown before they are recorded
+  previewPackages: 'Xem trước',
+  previewTitle: 'Sẽ ghi nhận',
+  nValues: '{n} giá trị',
+  recordPackages: 'Ghi nhận {n} đơn vị hàng',
+  editValues: 'Sửa lại',
+  cannotUndoPackages: 'Đơn vị hàng đã ghi nhận không xoá được: kiểm tra từng giá trị trước khi ghi.',
+  decimalComma:
+    'Không rõ “{piece}”: trong tiếng Việt phần thập phân viết sau dấu phẩy. Hãy viết {fixed} (dấu chấm chỉ dùng để tách hàng nghìn, kèm phần thập phân sau dấu phẩy: 1.234,5).',
+  notANumber: '“{piece}” không phải là một số. Mỗi đơn vị hàng một số, cách nhau bằng xuống dòng, dấu cách hoặc dấu chấm phẩy.',
+  negativePackage: '“{piece}” nhỏ hơn 0: khối lượng hay thể tích của một đơn vị hàng không thể âm.',
+  oddPackages: '{n} giá trị không giống một đơn vị hàng của lô này (bằng 0 hoặc lệch quá 50 % Qn{range}): thứ tự {list}. Có thể gõ nhầm đơn vị hay chữ số.',
+  plausibleRange: ', tức ngoài khoảng {low} – {high}',
+  confirmOddPackages: 'Tôi đã kiểm tra: các giá trị này đúng như đã cân',
+  // an instrument's state beside its verification (blocks.js instrumentStatus)
+  instrumentStatus: 'Tình trạng',
+  noUnresolvedAlerts: 'không có cảnh báo chưa xử lý',
+  nCritical: '{n} nghiêm trọng',
+  nWarning: '{n} cảnh báo',
+  'istatus.out-of-tolerance': 'vượt sai số',
+  'istatus.tamper': 'nghi can thiệp',
+  'istatus.sealed-in-use': 'dùng khi đang niêm phong',
+  // a predicted day said against the newest check (blocks.js predictionState)
+  mpeExceeded: 'Đã vượt sai số',
+  predictionReached: 'Đã đến ngày dự báo ({date}) — cần kiểm tra bằng chuẩn ngay',
+  latestCheckFailed: 'lần kiểm tra gần nhất, {at}, vượt MPE',
+  predictionExceededSummary: 'Đã vượt sai số cho phép{where}: cảnh báo vượt sai số chưa xử lý (ngày dự báo {date} đã qua)',
+  predictionReachedSummary: 'Đã đến ngày dự báo vượt sai số{where} ({date}) — cần kiểm tra bằng chuẩn ngay',
+  // the instrument page's checks table (page-instrument.js checksView)
+  checksShownOf: 'Hiển thị {shown} / {total} lần kiểm tra, mới nhất trước.',
+  checksReadLimit: 'Trang chỉ tải {n} lần kiểm tra gần nhất.',
+  showMoreChecks: 'Xem thêm {n} lần kiểm tra',
+  // the checks page's period (page-checks.js)
+  lastNDays: '{n} ngày qua',
+  checksInPeriod: 'lần kiểm tra trong {n} ngày qua ({period}).',
+  noChecksInPeriod: 'Không có lần kiểm tra nào trong {n} ngày qua.',
+  chooseLongerPeriod: 'Chọn khoảng thời gian dài hơn ở trên để xem các lần kiểm tra cũ hơn.',
+  newestOnly: 'Chỉ hiển thị {n} lần mới nhất; thu hẹp bộ lọc để xem hết.',
+  // who acted, said with the side it acts for (blocks.js actorName)
+  'actor.admin': 'quản trị hệ thống',
+  'actor.operator': 'doanh nghiệp',
+  'actor.inspector': 'thanh tra',
+  // accuracy classes in the registration form (page-instruments.js classLabel)
+  classNamed: 'Cấp {c}',
+  'class.consumer': 'Loại dân dụng',
+  'class.DLVN10': 'Theo ĐLVN 10',
+  // campaigns, for those who may not plan them (page-campaigns.js)
+  campaignsNotForRole:
+    'Kiểm định lưu động do cơ quan quản lý đo lường lập kế hoạch và theo dõi; tài khoản doanh nghiệp không xem hay lập được các đợt kiểm định.',
+  campaignsWhereInstead: 'Kết quả kiểm định và kiểm tra phương tiện đo của doanh nghiệp có ở các trang',
+  campaignIdHint: 'Mã để tra cứu đợt: chữ không dấu, số, _ và -, tối đa 64 ký tự (ví dụ KDLD-BG-2026-10); không đổi được sau khi lập.',
 };

@@ -225,22 +225,32 @@ export function fmtSigned(x, digits = 4) {
 
 /**
  * A figure to `sig` significant digits (a drift of −2.02259 a day: −2,02), in the reader's notation.
- * @param {unknown} x @param {number} [sig]
+ * A figure smaller than `negligible` is shown as 0: a least-squares slope over steady checks comes out
+ * as −1.13e-18 % LEL a day, floating-point noise, not a drift ("−0,00000000000000000113").
+ * @param {unknown} x @param {number} [sig] @param {number} [negligible] the size below which it is 0
  */
-export function fmtSig(x, sig = 3) {
+export function fmtSig(x, sig = 3, negligible = 0) {
   if (x === null || x === undefined || x === '') return '—';
   const n = Number(x);
   if (!Number.isFinite(n)) return String(x);
-  if (n === 0) return fmtNum(0);
+  if (n === 0 || Math.abs(n) < negligible) return fmtNum(0);
   return new Intl.NumberFormat(locale(), { maximumSignificantDigits: sig }).format(n);
 }
 
-/** The same, signed: +0,0000571 / −2,02. @param {unknown} x @param {number} [sig] */
-export function fmtSigSigned(x, sig = 3) {
+/** The same, signed: +0,0000571 / −2,02. @param {unknown} x @param {number} [sig] @param {number} [negligible] */
+export function fmtSigSigned(x, sig = 3, negligible = 0) {
   const n = Number(x);
-  if (!Number.isFinite(n) || n === 0) return fmtSig(x, sig);
+  if (!Number.isFinite(n) || n === 0 || Math.abs(n) < negligible) return fmtSig(x, sig, negligible);
   return (n > 0 ? '+' : '') + fmtSig(n, sig);
 }
+
+/**
+ * How small a drift figure may be and still be shown as 0: a millionth of the series' MPE (its
+ * tolerance), which no verification could tell from 0; without an MPE, 1e-12 of the unit, below any
+ * instrument's resolution in the units MAG measures in (a nanogram in kg, a millionth of a ppm).
+ * @param {number | null | undefined} mpe
+ */
+export const negligibleAgainst = (mpe) => (Number.isFinite(mpe) && /** @type {number} */ (mpe) > 0 ? 1e-6 * /** @type {number} */ (mpe) : 1e-12);
 
 /**
  * A figure as written in a name or a text ("0.250" of a test point "wet-bath-0.250"), its digits

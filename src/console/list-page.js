@@ -39,6 +39,7 @@ export function filterForm(filters, selects, onChange) {
  * @property {HTMLTableRowElement[]} rows
  * @property {string} empty the message shown without rows
  * @property {number} [count] shown as "N shown" above the table when given
+ * @property {string} [note] said after the count (the period the list covers, that only the newest were read)
  * @property {{ class?: string }} [table] the table's options (a class that styles it)
  */
 
@@ -61,7 +62,7 @@ export function listPage(main, { title, above = () => [], read, show }) {
       if (!body.isConnected) return; // another page was opened meanwhile
       const l = show(answer);
       append(clear(body), [
-        l.count === undefined ? null : h('p', { class: 'muted count' }, t('shown', { n: l.count })),
+        l.count === undefined ? null : h('p', { class: 'muted count' }, t('shown', { n: l.count }), l.note ? ` ${l.note}` : ''),
         l.rows.length ? table(title, l.heads, l.rows, l.table) : h('p', { class: 'muted' }, l.empty),
       ]);
     } catch (e) {

@@ -7,12 +7,14 @@ import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
   DICTS_HAS,
+  actorName,
   badge,
   chartWidth,
   driftFacts,
   driftUnit,
   errorBox,
   facts,
+  latestOfSeries,
   options,
   pointName,
   section,
@@ -68,6 +70,8 @@ function evidenceFacts(d, zone) {
     else if (k === 'decision' || k === 'legal') shown = badge(`dec dec-${v}`, label('decision', String(v)));
     else if (k === 'regime') shown = label('regime', String(v));
     else if (k === 'adjusted') shown = v === true ? t('adjustedYes') : String(v);
+    // the MPE and U are bounds either side, written ±0,3 hPa as on the checks table and the certificate
+    else if (typeof v === 'number' && (k === 'mpe' || k === 'uncertainty' || k === 'correctedUncertainty')) shown = `±${fmtNum(v)}${unit}`;
     else if (typeof v === 'number' && k !== 'seq') shown = (signed ? fmtSigned(v) : fmtNum(v)) + unit;
     else shown = /** @type {string | number} */ (v);
     rows.push([t(key), shown]);
@@ -222,10 +226,10 @@ function alertHead(a) {
         [t('opened'), fmtDateTime(a.openedAt, zone)],
         [t('updated'), fmtDateTime(a.updatedAt, zone)],
         [t('count'), String(a.count)],
-        a.ackBy ? [t('ackBy'), a.ackBy] : null,
+        a.ackBy ? [t('ackBy'), actorName(a.ackBy)] : null,
         a.ackAt ? [t('ackAt'), fmtDateTime(a.ackAt, zone)] : null,
         a.ackNote ? [t('ackNote'), a.ackNote] : null,
-        a.resolvedBy ? [t('resolvedBy'), a.resolvedBy === 'system' ? t('system') : a.resolvedBy] : null,
+        a.resolvedBy ? [t('resolvedBy'), actorName(a.resolvedBy)] : null,
         a.resolvedAt ? [t('resolvedAt'), fmtDateTime(a.resolvedAt, zone)] : null,
         a.resolution
           ? [
@@ -327,7 +331,8 @@ function showEvidence(evidence, a) {
   const evidenceBody =
     driftKind && a.details?.points
       ? [
-          driftFacts({ ...a.details, series: a.key || undefined }, { unit: unitOf(a.key), zone }),
+          // as they were when raised: once resolved, the day is told, not said against today
+          driftFacts({ ...a.details, series: a.key || undefined }, { unit: unitOf(a.key), zone, live: a.state !== 'resolved' }),
           a.details.verificationDue
             ? facts([[t(a.details.dueBasis === 'calibration' ? 'calibrationDue' : 'ev.verificationDue'), fmtDate(a.details.verificationDue, zone)]])
             : null,
@@ -354,19 +359,21 @@ function showEvidence(evidence, a) {
   const series = driftKind ? key : checkKind && (d.gas !== undefined || d.point !== undefined || d.regime !== undefined) ? seriesKeyOf(d) : '';
   /** @param {Check} c */
   const inSeries = (c) => (series ? seriesKeyOf(c) === series : !checkKind || gasOrPoint(c) === key);
-  api()
-    .get(`/api/v1/devices/${dev}/checks`, { limit: 500 })
-    .then((/** @type {List<Check>} */ r) => {
+  /** @type {Promise<List<Check>>} */
+  const checks = api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 });
+  checks
+    .then((r) => {
       // the checks of the alert's series when it has one
       const mine = r.items.filter(inSeries);
       clear(chartBox).append(checksChart(mine, { device: a.device, width: chartWidth(), zone }));
     })
     .catch((e) => clear(chartBox).append(errorBox(e)));
-  api()
-    .get(`/api/v1/devices/${dev}/drift`)
-    .then((/** @type {DeviceDrift} */ dr) => {
+  // the drift figures now, said against the series' newest check: "already beyond the MPE" outdoes a predicted day
+  Promise.all([api().get(`/api/v1/devices/${dev}/drift`), checks.catch(() => ({ items: [] }))])
+    .then((/** @type {[DeviceDrift, List<Check>]} */ [dr, c]) => {
       const s = dr.bySeries?.find((x) => x.series === (series || dr.series)) ?? dr;
-      clear(driftBox).append(driftFacts({ ...s, series: s.series ?? dr.series }, { unit: unitOf(s.series ?? dr.series), zone }));
+      const key = s.series ?? dr.series;
+      clear(driftBox).append(driftFacts({ ...s, series: key }, { unit: unitOf(key), zone, latest: latestOfSeries(c.items, key) }));
     })
     .catch((e) => clear(driftBox).append(errorBox(e)));
 }

@@ -7,10 +7,16 @@ import { t, label, fmtDate, fmtDays, fmtNum, todayIn, regionName } from './i18n.
 import { S, api } from './session.js';
 import { badge, errorBox, facts, section, table } from './blocks.js';
 import { postForm } from './inspection-forms.js';
+import { campaignsNotForRole } from './page-campaigns.js';
 /** @import { Campaign, CampaignSummary, CampaignVerification, Device, Tally } from './types.js' */
 
 /** @param {HTMLElement} main @param {string} id */
 export async function campaignPage(main, id) {
+  const refused = campaignsNotForRole();
+  if (refused) {
+    main.append(h('h1', {}, t('campaigns')), refused);
+    return;
+  }
   const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   main.append(h('p', {}, h('a', { href: '#/campaigns', class: 'back' }, `← ${t('backToCampaigns')}`)), box);
   /** @param {string} [message] */

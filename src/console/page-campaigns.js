@@ -3,15 +3,44 @@
 // their tally, and the form that plans one over a region's markets.
 import { h, field, select } from './dom.js';
 import { t, fmtDays, todayIn, regionName } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, mayInspect } from './session.js';
 import { section } from './blocks.js';
 import { listPage } from './list-page.js';
 import { postForm } from './inspection-forms.js';
 import { lines } from './page-inspections.js';
 /** @import { Campaign, List } from './types.js' */
 
+/**
+ * Why the page shows nothing to this token: campaigns are the authority's (admins and inspectors plan
+ * and read them, docs/contract.md); an enterprise's operator reaching #/campaigns by a link is told so
+ * and where its own results are, instead of a 403 above a form it may not send. Null for those who may.
+ */
+export function campaignsNotForRole() {
+  if (!S.me || mayInspect()) return null; // role unknown (an older gateway): the API says what is refused
+  return h(
+    'div',
+    { class: 'notice', role: 'note', 'data-not-for-role': S.me.role },
+    h('p', {}, t('campaignsNotForRole')),
+    h(
+      'p',
+      {},
+      t('campaignsWhereInstead'),
+      ' ',
+      h('a', { href: '#/instruments' }, t('instruments')),
+      ', ',
+      h('a', { href: '#/inspections' }, t('inspections')),
+      '.',
+    ),
+  );
+}
+
 /** @param {HTMLElement} main */
 export function campaignsPage(main) {
+  const refused = campaignsNotForRole();
+  if (refused) {
+    main.append(h('h1', {}, t('campaigns')), refused);
+    return;
+  }
   listPage(main, {
     title: t('campaigns'),
     read: () => api().get('/api/v1/campaigns'),
@@ -80,7 +109,7 @@ function planForm() {
       return S.flash;
     },
     () => undefined,
-    field(t('campaignId'), id, t('idHint')),
+    field(t('campaignId'), id, t('campaignIdHint')),
     field(t('campaignName'), name),
     field(t('region'), region),
     field(t('from'), from),

@@ -5,17 +5,10 @@
 import { h, clear, append } from './dom.js';
 import { t, label, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
-import { badge, downloadButton, errorBox, facts, pointName, section, seriesName, seriesParts, table, tenantName, typeName } from './blocks.js';
+import { actorName, badge, downloadButton, errorBox, facts, pointName, section, seriesName, seriesParts, table, tenantName, typeName } from './blocks.js';
 import { alertKind, alertSummary } from './summaries.js';
 import { amendmentForm, answerForm, closeFindingForm, closeRecordForm, findingForm, itemForm, sealOffButton } from './inspection-forms.js';
 /** @import { Alert, Device, Finding, InspectionItem, InspectionRecord, List } from './types.js' */
-
-/** The person's name of an actor as the gateway records it (`role:name:token`). @param {string | undefined} actor */
-export const actorName = (actor) => {
-  if (!actor) return '—';
-  const parts = actor.split(':');
-  return parts.length >= 3 ? parts.slice(1, -1).join(':') : actor;
-};
 
 /** @param {HTMLElement} main @param {string} id */
 export async function inspectionPage(main, id) {

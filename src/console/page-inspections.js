@@ -46,18 +46,22 @@ export function inspectionsPage(main) {
 
 /**
  * A record in the list: its time on its enterprise's clock, the instruments not conforming, its
- * findings open and answered (not closed yet): the list's `openFindings` counts both, `answeredFindings`
- * the answered ones.
+ * findings open, answered and closed: the list's `openFindings` counts the open and the answered ones,
+ * `answeredFindings` the answered ones, `findings` all, so the closed are what is left. A record whose
+ * only finding is closed says "1 đã đóng", not "—", which reads as nothing found.
  * @param {InspectionListEntry} i
  */
 function row(i) {
   const replied = i.answeredFindings ?? 0;
   const open = (i.openFindings ?? 0) - replied;
+  const closed = Math.max(0, (i.findings ?? 0) - (i.openFindings ?? 0));
   const findings = [
-    open ? badge('sev sev-warning', `${open} ${label('fstate', 'open')}`) : '',
-    open && replied ? ' ' : '',
-    replied ? badge('sev sev-info', `${replied} ${label('fstate', 'answered')}`) : '',
-  ];
+    open ? badge('sev sev-warning', `${open} ${label('fstate', 'open')}`) : null,
+    replied ? badge('sev sev-info', `${replied} ${label('fstate', 'answered')}`) : null,
+    closed ? badge('fstate-closed', `${closed} ${label('fstate', 'closed')}`) : null,
+  ]
+    .filter(Boolean)
+    .flatMap((b, n) => (n ? [' ', b] : [b]));
   return h(
     'tr',
     { 'data-inspection': i.id },
@@ -69,7 +73,7 @@ function row(i) {
     h('td', {}, badge(`istate istate-${i.state}`, label('istate', i.state))),
     h('td', { class: 'num' }, String(i.instruments ?? 0)),
     h('td', { class: 'num' }, i.nonConforming ? badge('dec dec-fail', String(i.nonConforming)) : '0'),
-    h('td', { 'data-findings': `${open}/${replied}` }, findings.some(Boolean) ? findings : '—'),
+    h('td', { 'data-findings': `${open}/${replied}/${closed}` }, findings.length ? findings : '—'),
   );
 }
 

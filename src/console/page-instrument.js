@@ -2,7 +2,7 @@
 // One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
 // certificates (with the form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtNum, fmtSigned, todayIn } from './i18n.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit, todayIn } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
@@ -13,6 +13,9 @@ import {
   xlsxButton,
   driftFacts,
   driftUnit,
+  instrumentStatus,
+  latestOfSeries,
+  statusBadges,
   pointName,
   quantityName,
   zoneOf,
@@ -50,6 +53,7 @@ export async function instrumentPage(main, id) {
   const calibrated = S.types.find((x) => x.id === d.type)?.standing === 'calibration';
   // its times and days on its enterprise's clock
   const zone = zoneOf(d.tenant);
+  const statusBox = h('span', { class: 'muted' }, t('loading'));
   loading.replaceWith(
     h('h1', {}, d.id),
     section(
@@ -62,6 +66,8 @@ export async function instrumentPage(main, id) {
         d.site ? [t('site'), d.site] : null,
         d.class ? [t('class'), d.class] : null,
         [calibrated ? label('certkind', 'calibration') : t('verification'), verifBadge(d.verification)],
+        // beside the verification, which stays "valid" while the checks fail: what its unresolved alerts say
+        [t('instrumentStatus'), statusBox],
         d.sealed
           ? [
               t('sealedOff'),
@@ -106,14 +112,27 @@ export async function instrumentPage(main, id) {
         )
       : h('p', { class: 'muted' }, t('noAlerts')),
   );
-  fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), (/** @type {List<Reading>} */ r) => readingsTable(r, zone));
-  fill(checksBox, api().get(`/api/v1/devices/${dev}/checks`, { limit: 500 }), (/** @type {List<Check>} */ r) => checksView(d.id, r.items, zone));
-  fill(driftBox, api().get(`/api/v1/devices/${dev}/drift`), (/** @type {DeviceDrift} */ dr) =>
+  fill(statusBox, api().get('/api/v1/alerts', { device: d.id, state: 'unresolved', limit: 500 }), (/** @type {List<Alert>} */ r) =>
+    statusBadges(instrumentStatus(d, r.items)),
+  );
+  fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), (/** @type {List<Reading>} */ r) => readingsTable(r, d.type, zone));
+  /** @type {Promise<List<Check>>} */
+  const checks = api().get(`/api/v1/devices/${dev}/checks`, { limit: CHECKS_READ });
+  fill(checksBox, checks, (r) => checksView(d.id, r.items, zone));
+  // the drift figures said against each series' newest check: a prediction is moot once a check fails
+  /** @type {Promise<[DeviceDrift, List<Check>]>} */
+  const drift = Promise.all([api().get(`/api/v1/devices/${dev}/drift`), checks.catch(() => ({ items: [] }))]);
+  fill(driftBox, drift, ([dr, c]) =>
     (dr.bySeries?.length ?? 0) > 1
       ? (dr.bySeries ?? []).map((s) =>
-          h('div', { class: 'series' }, h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`), driftFacts(s, { unit: driftUnit(d.type, s.gas), zone })),
+          h(
+            'div',
+            { class: 'series' },
+            h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`),
+            driftFacts(s, { unit: driftUnit(d.type, s.gas), zone, latest: latestOfSeries(c.items, s.series) }),
+          ),
         )
-      : driftFacts(dr, { unit: driftUnit(d.type, seriesParts(dr.series).gas), zone }),
+      : driftFacts(dr, { unit: driftUnit(d.type, seriesParts(dr.series).gas), zone, latest: latestOfSeries(c.items, dr.series) }),
   );
   // after a certificate is added, the whole page again: the instrument's standing and due date change with it
   const reload = () => {
@@ -136,79 +155,129 @@ function fill(box, p, f) {
   return p.then((r) => append(clear(box), [f(r)])).catch((e) => clear(box).append(errorBox(e)));
 }
 
-/** @param {List<Reading>} r @param {string} zone the enterprise's */
-function readingsTable(r, zone) {
+/**
+ * The latest readings, each value with its unit: the canonical unit of the type (of the gas's channel
+ * for a gas detector, whose rows mix ppm and % vol), in which the gateway stores readings.
+ * @param {List<Reading>} r @param {string} type the instrument's type @param {string} zone the enterprise's
+ */
+function readingsTable(r, type, zone) {
+  const quantity = S.types.find((x) => x.id === type)?.quantity;
   return r.items.length
     ? table(
         t('readings'),
         [t('ts'), t('quantity'), t('value'), t('status'), t('seq')],
-        r.items.map((x) =>
-          h(
+        r.items.map((x) => {
+          const unit = !quantity || x.quantity === quantity ? driftUnit(type, x.tags?.gas) : '';
+          return h(
             'tr',
             {},
             // readings come seconds apart: their seconds tell them apart
             h('td', {}, fmtDateTime(x.ts, zone, { seconds: true })),
             h('td', {}, [quantityName(x.quantity), ...Object.values(x.tags ?? {})].join(' · ')),
-            h('td', { class: 'num' }, fmtNum(x.value, 6)),
+            h('td', { class: 'num' }, `${fmtNum(x.value, 6)}${unit ? ` ${unit}` : ''}`),
             h('td', {}, label('status', x.status)),
             h('td', { class: 'num' }, String(x.seq ?? '')),
-          ),
-        ),
+          );
+        }),
         { stack: false },
       )
     : h('p', { class: 'muted' }, t('noReadings'));
 }
 
+/** How many checks the page reads (the chart draws them all) and how many rows the table shows at a time. */
+const CHECKS_READ = 500;
+const CHECKS_PAGE = 50;
+
 /**
- * A chart per series (gas, test point, regime), then the latest 50 checks.
+ * A chart per series (gas, test point, regime), then the checks, the newest 50 first and 50 more at a
+ * time, saying how many are shown of how many read. Every figure carries its unit (a gas detector's
+ * rows mix ppm, % vol and % LEL); the standard links to its page; why a check is not traceable is
+ * written out, not left to a tooltip a phone cannot show.
  * @param {string} device @param {Check[]} items newest first @param {string} zone the enterprise's
  */
 function checksView(device, items, zone) {
-  return [
-    checksBySeries(items).map(([series, checks], _, all) =>
-      all.length > 1
-        ? h(
-            'div',
-            { class: 'series' },
-            h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`),
-            checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth(), zone }),
-          )
-        : checksChart(checks, { device, width: chartWidth(), zone }),
-    ),
-    items.length
-      ? table(
-          t('checks'),
-          [t('ts'), t('indicated'), t('reference'), t('errorValue'), t('mpeShort'), t('uncertaintyShort'), t('decision'), t('legal'), t('traceable')],
-          items.slice(0, 50).map((c) =>
-            h(
-              'tr',
-              {},
-              h(
-                'td',
-                {},
-                fmtDateTime(c.ts, zone),
-                c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
-              ),
-              h('td', { class: 'num' }, fmtNum(c.indicated, 6)),
-              h('td', { class: 'num' }, fmtNum(c.reference, 6)),
-              h('td', { class: 'num' }, fmtSigned(c.error)),
-              h('td', { class: 'num' }, `±${fmtNum(c.mpe)}`),
-              h('td', { class: 'num' }, fmtNum(c.uncertainty)),
-              h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
-              h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
-              // not traceable: the reason on hover; null: judged before standards were registered
-              h(
-                'td',
-                { title: c.traceabilityIssue ?? null },
-                c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—',
-              ),
-            ),
-          ),
-          { stack: false },
+  const charts = checksBySeries(items).map(([series, checks], _, all) =>
+    all.length > 1
+      ? h(
+          'div',
+          { class: 'series' },
+          h('h3', {}, `${t('series')}: ${seriesName({ series }) || '—'}`),
+          checksChart(checks, { device: `${device} ${seriesName({ series })}`, width: chartWidth(), zone }),
         )
-      : null,
-  ];
+      : checksChart(checks, { device, width: chartWidth(), zone }),
+  );
+  if (!items.length) return charts;
+  const count = h('p', { class: 'muted count', 'data-checks-shown': '' });
+  const more = h('button', { type: 'button' });
+  const box = h('div');
+  let shown = 0;
+  const showMore = () => {
+    shown = Math.min(items.length, shown + CHECKS_PAGE);
+    clear(box).append(
+      table(
+        t('checks'),
+        [
+          t('ts'),
+          t('indicated'),
+          t('reference'),
+          t('errorValue'),
+          t('mpeShort'),
+          t('uncertaintyShort'),
+          t('decision'),
+          t('legal'),
+          t('standard'),
+          t('traceable'),
+        ],
+        items.slice(0, shown).map(checkRow(zone)),
+        { stack: false },
+      ),
+    );
+    count.setAttribute('data-checks-shown', String(shown));
+    // the API answers at most CHECKS_READ: more may be stored than were read
+    count.textContent = `${t('checksShownOf', { shown, total: items.length })}${items.length >= CHECKS_READ ? ` ${t('checksReadLimit', { n: CHECKS_READ })}` : ''}`;
+    more.textContent = t('showMoreChecks', { n: Math.min(CHECKS_PAGE, items.length - shown) });
+    more.hidden = shown >= items.length;
+  };
+  more.addEventListener('click', showMore);
+  showMore();
+  return [charts, count, box, h('div', { class: 'form-actions' }, more)];
 }
+
+/** A check's row, its figures in its unit. @param {string} zone the enterprise's */
+const checkRow = (zone) => (/** @type {Check} */ c) => {
+  const u = c.unit ? ` ${fmtUnit(c.unit)}` : '';
+  /** @param {unknown} x @param {number} [digits] */
+  const q = (x, digits) => (x === null || x === undefined ? '—' : `${fmtNum(x, digits)}${u}`);
+  // not traceable: its reason in the reader's words when the console knows its kind, else the gateway's sentence
+  const why = c.traceable === false ? (c.traceabilityKind ? label('trace', c.traceabilityKind) : (c.traceabilityIssue ?? '')) : '';
+  const gatewayWords = c.traceable === false && !c.traceabilityKind && lang() !== 'en';
+  return h(
+    'tr',
+    { 'data-seq': c.seq },
+    h(
+      'td',
+      {},
+      fmtDateTime(c.ts, zone),
+      c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
+    ),
+    h('td', { class: 'num' }, q(c.indicated, 6)),
+    h('td', { class: 'num' }, q(c.reference, 6)),
+    h('td', { class: 'num' }, `${fmtSigned(c.error)}${u}`),
+    h('td', { class: 'num' }, `±${q(c.mpe)}`),
+    // U (k = 2), a ± as the MPE
+    h('td', { class: 'num' }, c.uncertainty === null || c.uncertainty === undefined ? '—' : `±${q(c.uncertainty)}`),
+    h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
+    h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
+    h('td', {}, c.standardId ? h('a', { class: 'std', href: `#/standards/${encodeURIComponent(c.standardId)}` }, c.standardId) : '—'),
+    // null: judged before standards were registered
+    h(
+      'td',
+      { 'data-traceable': String(c.traceable ?? '') },
+      c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—',
+      why ? h('small', { class: 'why', lang: gatewayWords ? 'en' : undefined }, ` ${why}`) : null,
+    ),
+  );
+};
 
 /** @param {Certificate[]} items @param {string} zone the enterprise's */
 function certificatesTable(items, zone) {

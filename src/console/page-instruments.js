@@ -3,17 +3,18 @@
 // verification state (and by region and due date when an overview figure links here); the
 // registration form for those who may register.
 import { h, clear, field, nextId, select } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, regionName } from './i18n.js';
+import { t, label, lang, DICTS, figureAsWritten, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
 import { S, api } from './session.js';
 /** @import { Attrs } from './dom.js' */
-/** @import { Device, List } from './types.js' */
+/** @import { Alert, Device, List } from './types.js' */
 import {
-  badge,
   errorBox,
   filterChips,
+  instrumentStatus,
   options,
-  predictedDay,
+  predictionState,
   section,
+  statusBadges,
   tenantName,
   tenantOptions,
   typeName,
@@ -51,23 +52,41 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
       ),
       filterChips(params, '#/instruments'),
     ],
-    read: () => api().get('/api/v1/devices', { ...S.devFilters, ...extra }),
-    show: (/** @type {List<Device>} */ r) => {
-      const heads = [t('device'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
+    // the unresolved alerts of every instrument listed, in one request: each row's status, worst first
+    read: () =>
+      Promise.all([
+        api().get('/api/v1/devices', { ...S.devFilters, ...extra }),
+        api()
+          .get('/api/v1/alerts', { state: 'unresolved', limit: 5000, ...(S.devFilters.tenant ? { tenant: S.devFilters.tenant } : {}) })
+          .catch(() => null),
+      ]),
+    show: (/** @type {[List<Device>, List<Alert> | null]} */ [r, alerts]) => {
+      const heads = [t('device'), t('instrumentStatus'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
       for (const d of r.items) S.deviceTypes.set(d.id, d.type);
-      const rows = r.items.map((d) => {
+      /** @type {Map<string, Alert[]>} */
+      const byDevice = new Map();
+      for (const a of alerts?.items ?? []) byDevice.set(a.device, [...(byDevice.get(a.device) ?? []), a]);
+      const listed = r.items
+        .map((d, i) => ({ d, i, status: instrumentStatus(d, byDevice.get(d.id) ?? []) }))
+        // worst first, else in the API's order
+        .sort((a, b) => b.status.rank - a.status.rank || a.i - b.i);
+      const rows = listed.map(({ d, status }) => {
         const p = (d.drift ?? [])
           .map((x) => x.predictedOutOfToleranceAt)
           .filter(Boolean)
           .sort()[0];
+        // a day already past said as such (blocks.js predictionState); whether a check fails now is the status
+        // column's, from the alerts: the list has no checks at hand
+        const said = p ? predictionState(p, { zone: zoneOf(d.tenant) }) : null;
         const cells = [
+          alerts ? statusBadges(status) : h('span', { class: 'muted' }, '—'),
           d.tenant === undefined ? '' : tenantName(d.tenant),
           typeName(d.type),
           d.serial,
-          d.sealed ? h('span', {}, verifBadge(d.verification), ' ', badge('sev sev-critical', t('sealedOff'))) : verifBadge(d.verification),
+          verifBadge(d.verification),
           fmtDate(d.verification?.validUntil, zoneOf(d.tenant)),
           d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zoneOf(d.tenant)) : t('never'),
-          p ? h('span', { class: 'warn' }, predictedDay(p, zoneOf(d.tenant))) : '—',
+          said ? h('span', { class: said.state === 'reached' ? 'crit' : 'warn', 'data-prediction': said.state }, said.text) : '—',
         ];
         // data-label: on a phone each row is shown as a card with the column names beside the values
         return h(
@@ -81,6 +100,27 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
     },
   });
   if (S.manage) main.append(registerForm(() => load()));
+}
+
+/**
+ * An accuracy class as the form offers it, with the MPE the type's profile (GET /api/v1/instrument-types)
+ * gives it: "Cấp A (MPE ±0,1 hPa)", "mặc định của loại (MPE ±0,3 hPa)", "Cấp III (MPE 0,5 e … 1,5 e)",
+ * "Cấp 0,5 (MPE ±0,5 %)". A class key the console has no word for is shown as the profile writes it.
+ * @param {string} c the class key @param {string | undefined} kind the rule's kind (byClass, accuracyClass, scaleIntervals)
+ * @param {unknown} rule the class's rule @param {string} unit the type's canonical unit
+ */
+function classLabel(c, kind, rule, unit) {
+  const words = DICTS[lang()];
+  const name =
+    c === 'default' ? t('classDefault') : (words[`class.${c}`] ?? (/^[0-9.]+$/.test(c) ? t('classNamed', { c: figureAsWritten(c) }) : t('classNamed', { c })));
+  /** @type {string} */
+  let mpe = '';
+  const r = /** @type {{ kind?: string, value?: number, percent?: number } | number | Array<{ mpeE: number }> | undefined} */ (rule);
+  if (kind === 'accuracyClass' && typeof r === 'number') mpe = `±${fmtNum(r)} %`;
+  else if (kind === 'scaleIntervals' && Array.isArray(r) && r.length) mpe = `±${fmtNum(r[0].mpeE)} e … ±${fmtNum(r[r.length - 1].mpeE)} e`;
+  else if (r && typeof r === 'object' && !Array.isArray(r) && r.kind === 'absolute' && Number.isFinite(r.value)) mpe = `±${fmtNum(r.value)} ${fmtUnit(unit)}`;
+  else if (r && typeof r === 'object' && !Array.isArray(r) && r.kind === 'relative' && Number.isFinite(r.percent)) mpe = `±${fmtNum(r.percent)} %`;
+  return mpe ? `${name} (${t('mpeShort')} ${mpe})` : name;
 }
 
 /** @param {() => void} onDone called once an instrument is registered */
@@ -141,8 +181,7 @@ function registerForm(onDone) {
     klassField.hidden = classes.length === 0;
     refill(
       klass,
-      // a type whose rule has a "default" class names it so (a barometer's): say what it is
-      classes.map((c) => /** @type {const} */ ([c, c === 'default' ? t('classDefault') : c])),
+      classes.map((c) => /** @type {const} */ ([c, classLabel(c, v?.kind, v?.classes?.[c], unit)])),
       v?.defaultClass ?? classes[0] ?? '',
     );
     const weighing = v?.kind === 'scaleIntervals';

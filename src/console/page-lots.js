@@ -10,6 +10,7 @@ import { S, api } from './session.js';
 import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions, typeName, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
+import { implausiblePackages, readPackageValues } from './package-values.js';
 /** @import { Attrs, Child } from './dom.js' */
 /** @import { Device, List, Lot } from './types.js' */
 
@@ -548,7 +549,11 @@ function tellNote(kind, table, key, values) {
 }
 
 /**
- * Packages entered by hand: net or gross values, in the lot's measured unit.
+ * Packages entered by hand: net or gross values, in the lot's measured unit, read in the reader's
+ * notation (package-values.js: "501,2" is one package in Vietnamese). Recorded packages cannot be
+ * taken back, so the form first shows what will be recorded ("3 giá trị: 501,2 g; 499,8 g; 500,5 g"),
+ * asks to confirm the values that do not look like a package of the lot (0, or further than half of Qn
+ * from it), and sends only once the reader confirms; changing the text or the kind drops the preview.
  * @param {Lot} lot @param {(lot: Lot) => void} onAdded
  */
 function packagesForm(lot, onAdded) {
@@ -563,42 +568,116 @@ function packagesForm(lot, onAdded) {
     'net',
   );
   const out = h('div');
-  const btn = h('button', { type: 'submit', class: 'primary' }, t('add'));
+  const preview = h('div', { class: 'preview', 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'primary' }, t('previewPackages'));
+  const drop = () => {
+    clear(preview);
+    clear(out);
+  };
+  values.addEventListener('input', drop);
+  kind.addEventListener('change', drop);
+  /** @param {number} x */
+  const figure = (x) => `${fmtNum(x, 6)} ${unit}`;
+  /** Sends the values shown, once confirmed. @param {number[]} numbers @param {'net' | 'gross'} as @param {HTMLButtonElement} send */
+  const record = async (numbers, as, send) => {
+    send.disabled = true;
+    clear(out);
+    try {
+      /** @type {Lot & { added: number }} */
+      const r = await api().post(`/api/v1/lots/${encodeURIComponent(lot.id)}/packages`, { items: numbers.map((x) => ({ [as]: x })) });
+      clear(preview);
+      out.append(h('p', { class: 'ok', role: 'status' }, t('added', { n: r.added })));
+      values.value = '';
+      onAdded(r);
+    } catch (err) {
+      out.append(refusal(err));
+      send.disabled = false;
+    }
+  };
   const form = h(
     'form',
     {
       class: 'action',
       'aria-label': t('addPackages'),
-      onsubmit: async (e) => {
+      onsubmit: (e) => {
         e.preventDefault();
-        clear(out);
-        const numbers = values.value
-          .split(/[\s,;]+/)
-          .filter(Boolean)
-          .map(Number);
-        if (!numbers.length || numbers.some((x) => !Number.isFinite(x))) {
-          out.append(h('p', { class: 'error', role: 'alert' }, t('badNumbers')));
+        drop();
+        const read = readPackageValues(values.value, lang());
+        if (!read.ok) {
+          const why =
+            read.problem === 'point'
+              ? t('decimalComma', { piece: read.piece ?? '', fixed: (read.piece ?? '').replace('.', ',') })
+              : read.problem === 'negative'
+                ? t('negativePackage', { piece: read.piece ?? '' })
+                : read.problem === 'number'
+                  ? t('notANumber', { piece: read.piece ?? '' })
+                  : t('badNumbers');
+          out.append(h('p', { class: 'error', role: 'alert' }, why));
           values.focus();
           return;
         }
-        btn.disabled = true;
-        try {
-          /** @type {Lot & { added: number }} */
-          const r = await api().post(`/api/v1/lots/${encodeURIComponent(lot.id)}/packages`, { items: numbers.map((x) => ({ [kind.value]: x })) });
-          out.append(h('p', { class: 'ok', role: 'status' }, t('added', { n: r.added })));
-          values.value = '';
-          onAdded(r);
-        } catch (err) {
-          out.append(refusal(err));
-        } finally {
-          btn.disabled = false;
+        const numbers = read.values;
+        const as = kind.value === 'gross' ? 'gross' : 'net';
+        const odd = implausiblePackages(numbers, lot, as);
+        const send = h('button', { type: 'button', class: 'primary' }, t('recordPackages', { n: numbers.length }));
+        const confirm = h('input', { type: 'checkbox', name: 'confirmOdd' });
+        if (odd.suspect.length) {
+          send.disabled = true;
+          confirm.addEventListener('change', () => {
+            send.disabled = !confirm.checked;
+          });
         }
+        send.addEventListener('click', () => record(numbers, as, send));
+        const range = odd.low !== undefined && odd.high !== undefined ? t('plausibleRange', { low: figure(Math.max(0, odd.low)), high: figure(odd.high) }) : '';
+        preview.append(
+          h(
+            'div',
+            { class: 'subsection', role: 'region', 'aria-label': t('previewTitle') },
+            h('h3', {}, t('previewTitle')),
+            h(
+              'p',
+              { 'data-preview': numbers.length },
+              t('nValues', { n: numbers.length }),
+              ': ',
+              numbers.flatMap((x, i) => [i ? '; ' : '', odd.suspect.includes(i) ? h('strong', { class: 'crit' }, figure(x)) : figure(x)]),
+              ` (${label('weighing', as)})`,
+            ),
+            odd.suspect.length
+              ? h(
+                  'div',
+                  { class: 'error', role: 'alert' },
+                  h('p', {}, t('oddPackages', { n: odd.suspect.length, list: odd.suspect.map((i) => `${i + 1} (${figure(numbers[i])})`).join(', '), range })),
+                  h('div', { class: 'field check' }, h('label', {}, confirm, t('confirmOddPackages'))),
+                )
+              : null,
+            h('p', { class: 'muted' }, t('cannotUndoPackages')),
+            h(
+              'div',
+              { class: 'form-actions' },
+              send,
+              ' ',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  onclick: () => {
+                    drop();
+                    values.focus();
+                  },
+                },
+                t('editValues'),
+              ),
+            ),
+          ),
+        );
+        (odd.suspect.length ? confirm : send).focus();
       },
     },
     field(t('measurement'), kind),
     field(t('packageValues', { unit }), values, t('packagesHint', { unit })),
     out,
     btn,
+    preview,
   );
   return section(t('addPackages'), form);
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
-import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit, negligibleAgainst, todayIn } from './i18n.js';
 import { driftUnit, pointName, predictedDay, seriesParts, standingLabel, zoneOf } from './blocks.js';
 import { S } from './session.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
@@ -49,6 +49,26 @@ const drift = (a) => {
 };
 
 /**
+ * An unresolved predicted-oot alert whose day has come, said against where the instrument stands, in
+ * both languages (the gateway's sentence still gives the day as a prediction): "Đã vượt sai số" when an
+ * out-of-tolerance alert of the same instrument and gas or test point is unresolved too, else "Đã đến
+ * ngày dự báo — cần kiểm tra bằng chuẩn ngay". An alert list has no checks at hand, so the
+ * out-of-tolerance alerts the console knows (S.alerts, kept by the live stream) stand for its newest
+ * check; null for every other alert.
+ * @param {Alert} a
+ */
+function pastPrediction(a) {
+  const day = a.details?.predictedOutOfToleranceAt;
+  if (a.kind !== 'predicted-oot' || a.state === 'resolved' || !day || day >= todayIn(zoneOf(a.tenant))) return null;
+  const { gas, point } = seriesParts(a.key);
+  const failing = [...S.alerts.values()].some(
+    (x) => x.device === a.device && x.kind === 'out-of-tolerance' && x.state !== 'resolved' && (!x.key || x.key === gas || x.key === point),
+  );
+  const where = [gas, pointName(point)].filter(Boolean).join(' · ');
+  return t(failing ? 'predictionExceededSummary' : 'predictionReachedSummary', { where: where ? ` (${where})` : '', date: fmtDate(day) });
+}
+
+/**
  * The alert's summary in the console's language. The API writes it in English; in Vietnamese
  * it is composed again from the alert's evidence (details), falling back to the API's text when
  * the evidence lacks what the sentence needs.
@@ -57,6 +77,8 @@ const drift = (a) => {
  */
 // Long on purpose: one case per alert kind, each a few lines.
 export function alertSummary(a) {
+  const overdue = pastPrediction(a);
+  if (overdue) return overdue;
   if (lang() === 'en' || !a.summary) return a.summary;
   const d = a.details ?? {};
   /** @param {unknown} x @returns {x is number} */
@@ -94,14 +116,15 @@ export function alertSummary(a) {
         const signals = [d.ewma.signal && 'EWMA', d.cusum.signal && 'CUSUM'].filter(Boolean);
         const by = signals.length ? ` (${signals.join(', ')})` : '';
         const u = drift(a);
+        const noise = negligibleAgainst(Number(d.tolerance));
         return t('sum.drift', {
           where: where(seriesParts(a.key)),
           by,
-          ewma: `${fmtSigSigned(d.ewma.value)}${u}`,
-          lo: fmtSigSigned(d.ewma.lowerLimit),
-          hi: `${fmtSigSigned(d.ewma.upperLimit)}${u}`,
-          high: fmtSig(d.cusum.high),
-          low: fmtSig(d.cusum.low),
+          ewma: `${fmtSigSigned(d.ewma.value, 3, noise)}${u}`,
+          lo: fmtSigSigned(d.ewma.lowerLimit, 3, noise),
+          hi: `${fmtSigSigned(d.ewma.upperLimit, 3, noise)}${u}`,
+          high: fmtSig(d.cusum.high, 3, noise),
+          low: fmtSig(d.cusum.low, 3, noise),
           h: `${fmtSig(d.cusum.threshold)}${u}`,
         });
       }
@@ -111,7 +134,7 @@ export function alertSummary(a) {
         return t('sum.predicted', {
           where: where(seriesParts(a.key)),
           date: predictedDay(d.predictedOutOfToleranceAt, zone),
-          slope: `${fmtSigSigned(d.slopePerDay ?? 0)}${drift(a)}`,
+          slope: `${fmtSigSigned(d.slopePerDay ?? 0, 3, negligibleAgainst(Number(d.tolerance)))}${drift(a)}`,
           due: d.verificationDue
             ? t(d.dueBasis === 'calibration' ? 'sum.predictedCalDue' : 'sum.predictedDue', { date: fmtDate(d.verificationDue, zone) })
             : '',

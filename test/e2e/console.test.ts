@@ -143,6 +143,9 @@ describe('inspector console (real browser)', () => {
     expect(body).toContain('1,014.5'); // indicated
     expect(body).toMatch(/Guard band ±\(MPE − U\)/);
     expect(body).toMatch(/Predicted out of tolerance/);
+    // the series' newest check already fails: said so, not a predicted day
+    await page.locator('[data-prediction="exceeded"]').waitFor();
+    expect(await page.locator('[data-prediction="exceeded"]').textContent()).toBe('Already out of tolerance');
     expect(await unnamedControls(page)).toEqual([]);
     await shot(page, 'alert-evidence-desktop');
 
@@ -160,6 +163,13 @@ describe('inspector console (real browser)', () => {
     expect(r.body.resolution).toEqual({ reason: 'recalibrated', note: 'hiệu chuẩn lại tại QUATEST 1' });
     expect(r.body.ackBy).toContain('Thanh tra Hà Nội');
     expect(r.body.resolvedBy).toContain('Thanh tra Hà Nội');
+    // who acted, as a person with the side it acts for: never the gateway's role:name key
+    await page.reload();
+    await page.getByText('Acknowledged by').waitFor();
+    const summary = (await page.getByRole('region', { name: 'Summary' }).textContent()) ?? '';
+    expect(summary).toContain('Acknowledged byThanh tra Hà Nội (inspector)');
+    expect(summary).toContain('Resolved byThanh tra Hà Nội (inspector)');
+    expect(summary).not.toMatch(/inspector:/);
 
     // the assurance report downloads as CSV (fetched with the token, handed over as a Blob)
     await page.getByRole('link', { name: 'Reports' }).click();
@@ -216,7 +226,10 @@ describe('inspector console (real browser)', () => {
     const scaleForm = page.getByRole('form', { name: 'Đăng ký phương tiện đo' });
     expect(await scaleForm.getByLabel(/^Mức cân lớn nhất/).isVisible()).toBe(false); // not for a barometer
     await scaleForm.getByLabel('Loại phương tiện đo').selectOption('scale');
-    expect(await scaleForm.getByLabel('Cấp chính xác').locator('option').allTextContents()).toEqual(['III', 'IIII']);
+    expect(await scaleForm.getByLabel('Cấp chính xác').locator('option').allTextContents()).toEqual([
+      'Cấp III (MPE ±0,5 e … ±1,5 e)',
+      'Cấp IIII (MPE ±0,5 e … ±1,5 e)',
+    ]);
     await scaleForm.getByLabel('Mã phương tiện đo').fill('sc-hn-new');
     await scaleForm.getByLabel('Số sê-ri').fill('CAN-0007');
     await scaleForm.getByLabel('Cấp chính xác').selectOption('IIII');
@@ -733,6 +746,47 @@ describe('inspector console (real browser)', () => {
     expect(phone.problems).toEqual([]);
     expect(phone.refused).toEqual([]);
     await cw.endAsync();
+  });
+
+  it('an operator types weights with the Vietnamese decimal comma, sees what will be recorded, and records it once confirmed', async () => {
+    const declared = await t.call('POST', '/api/v1/lots', { id: 'RICE-VI', tenant: 'hn-ent', product: 'Gạo 500 g', nominal: 500, unit: 'g', lotSize: 100 });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    const { page, problems, refused } = await b.open(PHONE, 'vi-VN');
+    await signInOnAlerts(page, tokens.operatorHN);
+    await page.goto(`${t.api}/#/lots/RICE-VI`);
+    const form = page.getByRole('form', { name: 'Nhập kết quả cân' });
+    const values = form.getByLabel('Kết quả đo (g)');
+    // a point alone could be 501.2 or 5012: refused, asking for the comma; nothing is shown to record
+    await values.fill('501.2\n499,8');
+    await form.getByRole('button', { name: 'Xem trước' }).click();
+    expect(await form.getByRole('alert').textContent()).toContain('Hãy viết 501,2');
+    expect(await form.locator('[data-preview]').count()).toBe(0);
+    // one per line with the decimal comma: three packages, not six
+    await values.fill('501,2\n499,8\n500,5');
+    await form.getByRole('button', { name: 'Xem trước' }).click();
+    expect(await form.locator('[data-preview]').textContent()).toBe('3 giá trị: 501,2 g; 499,8 g; 500,5 g (khối lượng tịnh)');
+    // a value far from Qn is sent only once the operator confirms it
+    await values.fill('501,2\n5');
+    await form.getByRole('button', { name: 'Xem trước' }).click();
+    const record2 = form.getByRole('button', { name: 'Ghi nhận 2 đơn vị hàng' });
+    expect(await record2.isDisabled()).toBe(true);
+    expect(await form.getByRole('alert').textContent()).toContain('thứ tự 2 (5 g)');
+    await form.getByRole('checkbox').check();
+    expect(await record2.isDisabled()).toBe(false);
+    await shot(page, 'lot-packages-confirm-phone-vi');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await form.getByRole('button', { name: 'Sửa lại' }).click();
+    expect(await form.locator('[data-preview]').count()).toBe(0);
+    await values.fill('501,2\n499,8\n500,5');
+    await form.getByRole('button', { name: 'Xem trước' }).click();
+    await form.getByRole('button', { name: 'Ghi nhận 3 đơn vị hàng' }).click();
+    await page.getByText('Đã thêm 3 đơn vị hàng.').waitFor();
+    await page.locator('[data-measured="3"]').waitFor();
+    const lot = await t.call('GET', '/api/v1/lots/RICE-VI');
+    expect(lot.body.measured).toBe(3);
+    expect(await unnamedControls(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
   });
 
   it("the console's SSE parser handles chunking, CRLF, comments and multi-line data", async () => {

@@ -169,8 +169,10 @@ describe("the inspector's work in the console (real browser)", () => {
     // answered: the answer stands on the record with when and who, and no form offers a second one (the API refuses it, 409)
     const answeredFinding = phone.page.locator(`li[data-finding="${recordId}-F1"]`);
     expect(await answeredFinding.locator('dd').allTextContents()).toContainEqual(
-      expect.stringMatching(/^Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2 \(\d{2}:\d{2} \d{2}\/\d{2}\/\d{4} · Cửa hàng Đức Thắng\)$/),
+      // who answered: the person with the side it acts for, not the gateway's role:name:token key
+      expect.stringMatching(/^Đã mời đơn vị kiểm định hiệu chỉnh cột đo số 2 \(\d{2}:\d{2} \d{2}\/\d{2}\/\d{4} · Cửa hàng Đức Thắng \(doanh nghiệp\)\)$/),
     );
+    expect(await answeredFinding.textContent()).not.toMatch(/(operator|inspector):/);
     expect(await phone.page.getByRole('form', { name: `Trả lời của doanh nghiệp ${recordId}-F1` }).count()).toBe(0);
     expect(await phone.page.getByRole('button', { name: 'Gửi trả lời' }).count()).toBe(0);
     expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
@@ -178,7 +180,7 @@ describe("the inspector's work in the console (real browser)", () => {
     await shot(phone.page, 'inspection-phone-vi-operator');
     // answered, not closed: the list counts it as answered, not as open
     await phone.page.getByRole('link', { name: 'Kiểm tra', exact: true }).click();
-    await phone.page.locator(`tr[data-inspection="${recordId}"] td[data-findings="0/1"]`).waitFor();
+    await phone.page.locator(`tr[data-inspection="${recordId}"] td[data-findings="0/1/0"]`).waitFor();
     expect(await phone.page.locator(`tr[data-inspection="${recordId}"] td[data-label="Vi phạm và ghi nhận"]`).textContent()).toBe('1 đã trả lời');
     await shot(phone.page, 'inspections-phone-vi-operator');
     await phone.page.getByRole('link', { name: 'Phương tiện đo', exact: true }).click();
@@ -255,7 +257,9 @@ describe("the inspector's work in the console (real browser)", () => {
     const closedRow = page.locator(`tr[data-inspection="${recordId}"]`);
     const record = (await t.call('GET', `/api/v1/inspections/${recordId}`, undefined, inspector)).body;
     expect(await closedRow.locator('td[data-label="Bắt đầu"]').textContent()).toBe(onVietnamClock(record.startedAt));
-    expect(await closedRow.locator('td[data-label="Vi phạm và ghi nhận"]').textContent()).toBe('—'); // its finding closed
+    // its one finding closed: counted as such, not "—", which reads as nothing found
+    expect(await closedRow.locator('td[data-label="Vi phạm và ghi nhận"]').textContent()).toBe('1 đã kết thúc');
+    expect(await closedRow.locator('td[data-findings]').getAttribute('data-findings')).toBe('0/0/1');
     await shot(page, 'inspections-desktop-vi');
     const audit = (await t.call('GET', '/api/v1/audit?limit=100')).body.items
       .filter((e: { target: string }) => e.target === recordId)
