@@ -164,6 +164,8 @@ export const en = {
   to: 'To',
   download: 'Download CSV',
   downloadOot: 'Download out-of-tolerance impact (CSV)',
+  downloadEvidence: 'Download the measurement-assurance file (PDF, last 12 months)',
+  noteRequiredCritical: 'required for a critical alert: what was done (adjustment, repair, the new certificate number) or why it was a false alarm',
   downloadXlsx: 'Download Excel (.xlsx)',
   downloaded: 'Downloaded {file}.',
   chooseDevice: '— choose an instrument —',

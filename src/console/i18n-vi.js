@@ -165,6 +165,8 @@ export const vi = {
   to: 'Đến ngày',
   download: 'Tải CSV',
   downloadOot: 'Tải danh sách số đo bị ảnh hưởng (CSV)',
+  downloadEvidence: 'Tải hồ sơ đảm bảo đo lường (PDF, 12 tháng gần nhất)',
+  noteRequiredCritical: 'bắt buộc với cảnh báo nghiêm trọng: đã làm gì (hiệu chỉnh, sửa chữa, số giấy chứng nhận mới) hoặc vì sao là báo động nhầm',
   downloadXlsx: 'Tải về Excel (.xlsx)',
   downloaded: 'Đã tải {file}.',
   chooseDevice: '— chọn phương tiện đo —',

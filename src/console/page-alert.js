@@ -277,7 +277,9 @@ function alertActions(a, msg, onChanged) {
     ackBtn,
   );
   const reason = select('reason', options(PERSON_RESOLUTION_REASONS, 'reason', t('chooseReason')), '', { required: true });
-  const resNote = h('textarea', { name: 'resolveNote', rows: 2, maxlength: 2000 });
+  // a critical alert is resolved with a note saying what was done (the API refuses it without)
+  const noteRequired = a.severity === 'critical';
+  const resNote = h('textarea', { name: 'resolveNote', rows: 2, maxlength: 2000, ...(noteRequired ? { required: true } : {}) });
   const resErr = h('div');
   const resBtn = h('button', { type: 'submit', class: 'primary' }, t('resolve'));
   const resForm = h(
@@ -289,6 +291,10 @@ function alertActions(a, msg, onChanged) {
         e.preventDefault();
         if (!reason.value) {
           reason.focus();
+          return;
+        }
+        if (noteRequired && !resNote.value.trim()) {
+          resNote.focus();
           return;
         }
         resBtn.disabled = true;
@@ -307,7 +313,7 @@ function alertActions(a, msg, onChanged) {
       },
     },
     field(t('reason'), reason),
-    field(`${t('note')} (${t('optional')})`, resNote),
+    field(`${t('note')} (${t(noteRequired ? 'noteRequiredCritical' : 'optional')})`, resNote),
     resErr,
     resBtn,
   );

@@ -84,6 +84,10 @@ export async function instrumentPage(main, id) {
       h(
         'div',
         { class: 'form-actions' },
+        // the file the enterprise shows its inspector: certificates, checks with both decisions and their
+        // standards' traceability, drift and alerts of the last 12 months, in the reader's language
+        downloadButton(t('downloadEvidence'), `/api/v1/devices/${dev}/evidence`, () => ({ lang: lang() }), `evidence-${d.id}.pdf`),
+        ' ',
         downloadButton(t('downloadOot'), `/api/v1/devices/${dev}/oot-impact`, { format: 'csv' }, `oot-impact-${d.id}.csv`),
         ' ',
         xlsxButton(`/api/v1/devices/${dev}/oot-impact`, {}, `oot-impact-${d.id}.xlsx`),

@@ -1,9 +1,11 @@
 // End-to-end: the inspector console in a real browser (Debian's Chromium driven by
 // playwright-core) against a real gateway fed by real MQTT device clients.
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
+import { readPdf } from '../support/pdf-text.ts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { DESKTOP, launchConsoleBrowser, onVietnamClock, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 
@@ -527,6 +529,16 @@ describe('inspector console (real browser)', () => {
     // its test point named in Vietnamese, its figure kept: GB-50mm is a gauge block of 50 mm
     expect(await page.locator('main').textContent()).toMatch(/căn mẫu 50 mm/);
     await shot(page, 'instrument-projector-desktop-vi');
+    // the operator downloads the file he shows his inspector, in his language
+    const [evidence] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Tải hồ sơ đảm bảo đo lường (PDF, 12 tháng gần nhất)' }).click(),
+    ]);
+    expect(evidence.suggestedFilename()).toMatch(/\.pdf$/);
+    const file = readPdf(readFileSync((await evidence.path())!)).text.replace(/\s+/g, ' ');
+    expect(file).toContain('HỒ SƠ ĐẢM BẢO ĐO LƯỜNG CỦA PHƯƠNG TIỆN ĐO');
+    expect(file).toContain('pj-hn-1');
+    expect(file).toContain('GB-50MM-K1');
     await page.getByLabel('Ngôn ngữ').selectOption('en');
     await page.getByRole('heading', { name: 'Add a certificate' }).waitFor();
     expect(await page.locator('dl.facts').first().textContent()).toMatch(/Profile projector[\s\S]*Calibrationvalid/);
