@@ -312,6 +312,17 @@ export function predictionState(predicted, { zone, latest, live = true }) {
 }
 
 /**
+ * The EWMA with its limits and signal: the drift endpoint answers the value as `ewma` with `ewmaLimits` and
+ * `ewmaSignal` beside it (CONTRACT §4), a drift alert's evidence keeps them as one object.
+ * @param {Drift} dr @returns {{ value: number, lowerLimit: number, upperLimit: number, signal: boolean } | null}
+ */
+function ewmaOf(dr) {
+  if (typeof dr.ewma === 'number' && 'ewmaLimits' in dr && dr.ewmaLimits)
+    return { value: dr.ewma, lowerLimit: dr.ewmaLimits.lower, upperLimit: dr.ewmaLimits.upper, signal: Boolean(dr.ewmaSignal) };
+  return dr.ewma && typeof dr.ewma === 'object' ? dr.ewma : null;
+}
+
+/**
  * The drift statistics of a series: its figures to 3 significant digits in their unit (a figure below
  * a millionth of the MPE shown as 0: floating-point noise), and the day it is predicted out of
  * tolerance, said against the newest check when the page has it (predictionState).
@@ -335,14 +346,15 @@ export function driftFacts(dr, { unit = '', zone, latest, live = true } = {}) {
   const signed = (x) => `${signedNum(x)}${u}`;
   const predicted = dr.predictedOutOfToleranceAt;
   const said = predictionState(predicted, { zone, latest, live });
+  const ewma = ewmaOf(dr);
   return facts([
     dr.series ? [t('series'), seriesName(dr)] : null,
     [t('points'), String(dr.points)],
     [t('slopePerDay'), dr.slopePerDay === null || dr.slopePerDay === undefined ? '—' : signed(dr.slopePerDay)],
     // a steady bias found after the reset: the level the EWMA and CUSUM measure a shift from
     dr.mu0 ? [t('baselineLevel'), signed(dr.mu0)] : null,
-    dr.ewma ? [t('ewma'), h('span', {}, signed(dr.ewma.value), sig(dr.ewma.signal))] : null,
-    dr.ewma ? [t('ewmaLimits'), `${signedNum(dr.ewma.lowerLimit)} … ${signedNum(dr.ewma.upperLimit)}${u}`] : null,
+    ewma ? [t('ewma'), h('span', {}, signed(ewma.value), sig(ewma.signal))] : null,
+    ewma ? [t('ewmaLimits'), `${signedNum(ewma.lowerLimit)} … ${signedNum(ewma.upperLimit)}${u}`] : null,
     dr.cusum ? [t('cusum'), h('span', {}, `${fmtSig(dr.cusum.high, 3, noise)} / ${fmtSig(dr.cusum.low, 3, noise)}${u}`, sig(cusum?.signal))] : null,
     cusum ? [t('cusumThreshold'), q(cusum.threshold)] : null,
     dr.tolerance !== null && dr.tolerance !== undefined ? [t('tolerance'), `±${q(dr.tolerance)}`] : null,

@@ -12,7 +12,7 @@ import type { standardView } from '../api/routes/standards.ts';
 import type { CampaignSummary as ServerCampaignSummary, Tally as ServerTally } from '../inspections/summary.ts';
 import type * as Inspections from '../inspections/types.ts';
 import type { LotView } from '../lots/lot-book.ts';
-import type { DeviceDriftView, SeriesDriftView } from '../metrology/drift.ts';
+import type { DeviceDriftAnswer, DriftSummary, SeriesDriftAnswer } from '../metrology/drift.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { VerificationState } from '../metrology/types.ts';
 import type { Figure as ServerFigure, FleetFigures, Section, Table } from '../oversight/figures.ts';
@@ -63,7 +63,8 @@ export interface AlertDetails {
   predictedOutOfToleranceAt?: string;
   slopePerDay?: number;
   points?: number;
-  ewma?: SeriesDrift['ewma'];
+  /** the EWMA with its limits and signal, as the statistics keep it (the drift endpoint answers them apart) */
+  ewma?: Wire<DriftSummary>['ewma'];
   cusum?: SeriesDrift['cusum'];
   /** lot-fail: the lot and its judgement. */
   lot?: string;
@@ -92,14 +93,16 @@ export type Check = Omit<Wire<StoredCheck>, 'ts' | 'traceable'> & { ts: string; 
 export type ListedCheck = Check;
 
 /** GET /api/v1/devices/{id}/drift: the figures of the series nearest its limit, and every series. */
-export type DeviceDrift = Wire<DeviceDriftView> & { device: string };
+export type DeviceDrift = Wire<DeviceDriftAnswer> & { device: string };
 /** One series of DeviceDrift.bySeries. */
-export type SeriesDrift = Wire<SeriesDriftView>;
+export type SeriesDrift = Wire<SeriesDriftAnswer>;
 /**
  * Drift figures as the console shows them (driftFacts): a device's headline, one of its series, or
  * a drift alert's evidence (the figures when it was raised); any of them may lack a figure.
  */
-export type Drift = Partial<DeviceDrift> | Partial<SeriesDrift>;
+export type Drift = Partial<DeviceDrift> | Partial<SeriesDrift> | DriftEvidence;
+/** A drift alert's evidence: the series' figures with the EWMA kept as the statistics keep it, one object. */
+export type DriftEvidence = Partial<Omit<SeriesDrift, 'ewma' | 'ewmaLimits' | 'ewmaSignal'>> & { ewma?: Wire<DriftSummary>['ewma'] };
 
 /** GET /api/v1/devices/{id}/certificates. */
 export type Certificate = Wire<StoredCertificate>;

@@ -261,6 +261,31 @@ export interface DeviceDriftView {
 }
 
 /**
+ * A series' figures as GET /devices/{id}/drift answers them: CONTRACT §4 lists `ewma` beside `slopePerDay`,
+ * both "in the canonical unit", a number; its control limits and signal beside it (`ewmaLimits`, `ewmaSignal`).
+ * The statistics keep them together (DriftSummary.ewma, and a drift alert's evidence does).
+ */
+export type SeriesDriftAnswer = Omit<SeriesDriftView, 'ewma'> & EwmaAnswer;
+/** The device's drift as the API answers it: SeriesDriftAnswer's `ewma` for the headline series (null without checks) and each series. */
+export type DeviceDriftAnswer = Omit<DeviceDriftView, 'ewma' | 'bySeries'> &
+  (EwmaAnswer | { ewma: null; ewmaLimits: null; ewmaSignal: null }) & { bySeries: SeriesDriftAnswer[] };
+type EwmaAnswer = { ewma: number; ewmaLimits: { lower: number; upper: number }; ewmaSignal: boolean };
+
+function ewmaAnswer(e: DriftSummary['ewma']): EwmaAnswer {
+  return { ewma: e.value, ewmaLimits: { lower: e.lowerLimit, upper: e.upperLimit }, ewmaSignal: e.signal };
+}
+
+/** deviceDriftView's figures in the API's shape (SeriesDriftAnswer). */
+export function driftAnswer(view: DeviceDriftView): DeviceDriftAnswer {
+  const { ewma, bySeries, ...rest } = view;
+  return {
+    ...rest,
+    ...(ewma ? ewmaAnswer(ewma) : { ewma: null, ewmaLimits: null, ewmaSignal: null }),
+    bySeries: bySeries.map(({ ewma: e, ...s }) => ({ ...s, ...ewmaAnswer(e) })),
+  };
+}
+
+/**
  * The device-level drift figures (docs/contract.md §4) from the states of its series. The headline series is the
  * one nearest its limit: the earliest predicted out-of-tolerance date; without any date, the largest
  * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key. Predicted days are

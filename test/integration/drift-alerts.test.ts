@@ -142,7 +142,7 @@ describe('drift statistics and alerts from checks over MQTT', () => {
     const mu0 = Math.abs(phaseIMean) > (2.3646242510102993 * spread) / Math.sqrt(phaseI) ? phaseIMean : 0;
     let z = mu0;
     for (const x of xs) z = 0.2 * x + 0.8 * z;
-    expect(s.ewma.value).toBeCloseTo(z * TL, 9);
+    expect(s.ewma).toBeCloseTo(z * TL, 9);
     expect(s.mu0).toBeCloseTo(mu0 * TL, 9);
     let sh = 0;
     let sl = 0;

@@ -195,11 +195,14 @@ describe('metrology in the gateway (issue 16)', () => {
     const by = new Map<string, any>(d.bySeries.map((s: any) => [s.series, s]));
     expect([...by.keys()]).toEqual(['gas=CO,point=200ppm,regime=inService', 'gas=CO,point=50ppm,regime=inService']);
     expect(by.get('gas=CO,point=50ppm,regime=inService')).toMatchObject({ gas: 'CO', point: '50ppm', regime: 'inService', points: 3, tolerance: 5 });
-    expect(by.get('gas=CO,point=50ppm,regime=inService').ewma.value).toBeCloseTo(0.648, 12);
+    expect(by.get('gas=CO,point=50ppm,regime=inService').ewma).toBeCloseTo(0.648, 12);
     expect(by.get('gas=CO,point=200ppm,regime=inService')).toMatchObject({ points: 2, tolerance: 20 });
-    expect(by.get('gas=CO,point=200ppm,regime=inService').ewma.value).toBeCloseTo(-1.84, 12);
+    expect(by.get('gas=CO,point=200ppm,regime=inService').ewma).toBeCloseTo(-1.84, 12);
     expect(d).toMatchObject({ device: 'gd-two', series: 'gas=CO,point=50ppm,regime=inService', points: 3, predictionConfidence: 0.95 });
-    expect(d.ewma.value).toBeCloseTo(0.648, 12);
+    expect(d.ewma).toBeCloseTo(0.648, 12);
+    // CONTRACT §4: ewma a number in the canonical unit, its control limits and signal beside it
+    expect(d).toMatchObject({ ewmaLimits: { lower: expect.any(Number), upper: expect.any(Number) }, ewmaSignal: false });
+    expect(d.ewmaLimits.lower).toBeCloseTo(-d.ewmaLimits.upper, 12);
   });
 
   it('an adjusted check is judged as found and restarts its series', async () => {
@@ -230,7 +233,7 @@ describe('metrology in the gateway (issue 16)', () => {
     await checks('bar-adj', 7);
     s = (await drift('bar-adj')).bySeries[0];
     expect(s).toMatchObject({ points: 1, resetReason: 'adjustment' });
-    expect(s.ewma.value).toBeCloseTo(0.006, 12);
+    expect(s.ewma).toBeCloseTo(0.006, 12);
   });
 
   it('a verification certificate registered after later checks restarts the baseline at its issuedAt and re-feeds those checks', async () => {
@@ -262,7 +265,7 @@ describe('metrology in the gateway (issue 16)', () => {
     // EWMA −0.02, −0.016, 0.2·0.1 − 0.0128 = 0.0072 → × 0.3 = 0.00216 hPa.
     const s = (await drift('bar-late')).bySeries[0];
     expect(s).toMatchObject({ points: 3, resetReason: 'verification', resetAt: iso(issuedAt) });
-    expect(s.ewma.value).toBeCloseTo(0.00216, 12);
+    expect(s.ewma).toBeCloseTo(0.00216, 12);
     // A check backfilled from before issuedAt is judged and stored, but no part of the new baseline.
     await publish(c, 'bar-late', {
       seq: 6,
@@ -308,7 +311,15 @@ describe('metrology in the gateway (issue 16)', () => {
     expect(cert.status).toBe(201);
     const warning =
       'certificate V-24 is valid until 2027-11-01, longer than the legal verification interval of 12 months: the instrument is due on 2026-11-01 (issued 2025-11-01 + 12 months)';
-    expect(cert.body).toMatchObject({ number: 'V-24', validUntil: '2027-11-01T00:00:00Z', dueAt: '2026-11-01T16:59:59.999Z', warnings: [warning] });
+    // answered in UTC, with the day it was issued in Vietnam
+    expect(cert.body).toMatchObject({
+      number: 'V-24',
+      issuedAt: '2025-11-01T00:00:00.000Z',
+      issuedOn: '2025-11-01',
+      validUntil: '2027-11-01T00:00:00.000Z',
+      dueAt: '2026-11-01T16:59:59.999Z',
+      warnings: [warning],
+    });
     const audit = (await t.call('GET', '/api/v1/audit?limit=500')).body.items.find((e: any) => e.action === 'certificate.add' && e.target === 'bar-24');
     expect(audit.details).toMatchObject({ number: 'V-24', dueAt: '2026-11-01T16:59:59.999Z', warnings: [warning] });
     expect((await t.call('GET', '/api/v1/devices/bar-24')).body.verification).toEqual({ state: 'expired', validUntil: '2026-11-01T16:59:59.999Z' });

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ALL_ROLES, IsoDate, QueryInt, checkView, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
+import { driftAnswer } from '../../metrology/drift.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
@@ -53,7 +54,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       // The figures of the series nearest its limit, and every series per (gas, point, regime), canonical unit.
-      return { device: d.id, ...(await deps.assurance.driftOf(d.id, deps.profiles.get(d.type))) };
+      return { device: d.id, ...driftAnswer(await deps.assurance.driftOf(d.id, deps.profiles.get(d.type))) };
     },
   });
   r.add({
