@@ -93,8 +93,14 @@ describe('a mobile verification campaign', () => {
     });
     const certs = (await api.call('GET', '/api/v1/devices/sc-cho-thuong-ns-2201/certificates')).body.items;
     expect(certs).toEqual([
-      // issued now, written at Vietnam's offset (09:30 there): its day reads as the zone's wherever only the date is shown
-      expect.objectContaining({ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang', issuedAt: '2026-03-15T09:30:00.000+07:00' }),
+      // issued now (09:30 in Vietnam), answered in UTC with the day it names there
+      expect.objectContaining({
+        kind: 'verification',
+        number: 'T-NS-2201',
+        issuedBy: 'Chi cục TĐC Bắc Giang',
+        issuedAt: '2026-03-15T02:30:00.000Z',
+        issuedOn: '2026-03-15',
+      }),
     ]);
     expect(api.published).toContainEqual({ device: 'sc-cho-thuong-ns-2201', state: 'valid' });
     // verified again (a later visit): the same instrument, a second certificate
@@ -191,10 +197,12 @@ describe('a mobile verification campaign', () => {
     expect(day.body).toMatchObject({
       verifiedAt: '2026-02-28T17:00:00.000Z',
       validUntil: '2027-03-01T16:59:59.999Z',
-      certificate: { issuedAt: '2026-03-01T00:00:00.000+07:00', validUntil: '2027-03-01T16:59:59.999Z' },
+      certificate: { issuedAt: '2026-02-28T17:00:00.000Z', issuedOn: '2026-03-01', validUntil: '2027-03-01T16:59:59.999Z' },
     });
-    // the legal due day the standing counts from the certificate is that day too, and nothing is cut back
-    expect(effectiveVerificationDue(day.body.certificate, 12)).toEqual({
+    // the legal due day the standing counts from the certificate (as stored, at Vietnam's offset) is that day too, and nothing is cut back
+    const stored = (device: string) => api.deps.registry.certificatesOf(device)[0]!;
+    expect(stored(day.body.device).issuedAt).toBe('2026-03-01T00:00:00.000+07:00');
+    expect(effectiveVerificationDue(stored(day.body.device), 12)).toEqual({
       dueAt: '2027-03-01T16:59:59.999Z',
       legalDueAt: '2027-03-01T16:59:59.999Z',
       capped: false,
@@ -204,9 +212,9 @@ describe('a mobile verification campaign', () => {
     expect(early.body).toMatchObject({
       verifiedAt: '2026-02-28T18:30:00.000Z',
       validUntil: '2027-03-01T16:59:59.999Z',
-      certificate: { issuedAt: '2026-03-01T01:30:00.000+07:00' },
+      certificate: { issuedAt: '2026-02-28T18:30:00.000Z', issuedOn: '2026-03-01' },
     });
-    expect(effectiveVerificationDue(early.body.certificate, 12)?.legalDueAt).toBe('2027-03-01T16:59:59.999Z');
+    expect(effectiveVerificationDue(stored(early.body.device), 12)?.legalDueAt).toBe('2027-03-01T16:59:59.999Z');
     // a campaign planned with date-times without a zone keeps their days there (23:30 on 31 March is 16:30Z)
     const q2 = await api.call('POST', '/api/v1/campaigns', {
       token: insp.bg,

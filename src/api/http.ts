@@ -25,7 +25,7 @@ import type { Logger } from '../log.ts';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { TokenBuckets, type AuthThrottle } from '../limits.ts';
 import { PARSE_OPTIONS, describeIssues, shown } from '../ingest/field-errors.ts';
-import { LAST_INSTANT, canonicalTime, isDateOnly, localDateTime, periodBound, timeProblem, validFrom } from '../oversight/period.ts';
+import { LAST_INSTANT, canonicalTime, isDateOnly, localDateTime, localDay, periodBound, timeProblem, validFrom } from '../oversight/period.ts';
 
 /** What /readyz reports on. */
 export interface ReadinessSources {
@@ -371,6 +371,32 @@ export function queryRange(query: { from?: string; to?: string }, zone: string, 
  */
 export function checkView<C extends { ts: number }>(c: C): Omit<C, 'ts'> & { ts: string } {
   return { ...c, ts: new Date(c.ts).toISOString() };
+}
+
+/**
+ * A stored instant as the API answers it: ISO 8601 UTC (docs/contract.md §4). Certificates keep
+ * theirs with the enterprise's offset (validFrom, validThrough); the answer is the same instant in
+ * UTC. A string that is not an instant (none is stored so) is answered as stored.
+ */
+export function utcInstant(stored: string): string {
+  const t = Date.parse(stored);
+  return Number.isFinite(t) && t <= LAST_INSTANT ? new Date(t).toISOString() : stored;
+}
+
+/** A date-time that names its day: a date alone, or a date-time with a numeric offset or none (not `Z`). */
+const NAMES_ITS_DAY = /^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A certificate's issuedAt as the API answers it: `issuedAt` the instant in UTC, `issuedOn` the
+ * enterprise's calendar day the certificate names (YYYY-MM-DD). The store keeps issuedAt at the
+ * enterprise's offset (validFrom: 2026-04-01 → 2026-04-01T00:00:00.000+07:00), so the day is the
+ * stored string's own date; one stored in UTC (`Z`) is read as its day in `zone` (the enterprise's).
+ */
+export function issuedView(stored: string, zone: string): { issuedAt: string; issuedOn: string } {
+  const day = NAMES_ITS_DAY.exec(stored);
+  const t = Date.parse(stored);
+  const issuedOn = day ? day[1]! : Number.isFinite(t) ? localDay(zone, t) : stored.slice(0, 10);
+  return { issuedAt: utcInstant(stored), issuedOn };
 }
 
 /** queryBound as an ISO 8601 instant (UTC), for the stores that compare stored ISO strings (at most 9999-12-31T23:59:59.999Z: later ones write +010000-… and sort first). */

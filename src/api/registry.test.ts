@@ -109,14 +109,15 @@ describe('certificates', () => {
     const r = await api.call('POST', '/api/v1/devices/baro-n1/certificates', { token: op.north, body: certificate });
     expect(r).toMatchObject({
       status: 201,
-      // dates alone are days in Vietnam (UTC+7, the default zone): issued from 00:00 there, written
-      // with its offset; valid through 23:59:59.999 there, 16:59:59.999Z
+      // dates alone are days in Vietnam (UTC+7, the default zone): issued from 00:00 there (stored
+      // with its offset, answered in UTC with the day); valid through 23:59:59.999 there, 16:59:59.999Z
       body: {
         id: 1,
         device: 'baro-n1',
         kind: 'verification',
         number: 'V-2026-001',
-        issuedAt: '2026-01-15T00:00:00.000+07:00',
+        issuedAt: '2026-01-14T17:00:00.000Z',
+        issuedOn: '2026-01-15',
         validUntil: '2027-01-15T16:59:59.999Z',
         createdAt: NOW.toISOString(),
       },

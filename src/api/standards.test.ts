@@ -299,6 +299,8 @@ describe('reverse traceability', () => {
       body: calibration('HC-2026', '2026-01-12', '2027-01-12', { asFound: { error: -0.03, outOfTolerance: true } }),
     });
     expect(finding.status).toBe(201);
+    // 12 January 2026 in Vietnam, from 00:00 there: answered in UTC with the day
+    expect(finding.body).toMatchObject({ issuedAt: '2026-01-11T17:00:00.000Z', issuedOn: '2026-01-12', validUntil: '2027-01-12T16:59:59.999Z' });
 
     // band = |−0.03| + 0.004 = 0.034 L around each error:
     //   0.06 → [0.026, 0.094]: pass only;  0.12 → [0.086, 0.154]: pass … conditional fail (legal pass or fail);
@@ -310,7 +312,7 @@ describe('reverse traceability', () => {
       from: '2025-01-09T17:00:00.000Z',
       to: '2026-01-11T17:00:00.000Z',
       basis: 'up-to-out-of-tolerance-finding',
-      finding: { certificate: 'HC-2026', asFound: { error: -0.03, outOfTolerance: true } },
+      finding: { certificate: 'HC-2026', issuedAt: '2026-01-11T17:00:00.000Z', issuedOn: '2026-01-12', asFound: { error: -0.03, outOfTolerance: true } },
       checks: 4,
       instruments: 2,
       couldChange: 2,
@@ -350,6 +352,7 @@ describe('reverse traceability', () => {
     expect(north.details).toMatchObject({
       standard: 'PM-AUTH',
       certificate: 'HC-2026',
+      issuedAt: '2026-01-11T17:00:00.000Z', // stored at the standard's offset, answered in UTC
       asFound: { error: -0.03, outOfTolerance: true },
       unit: 'L',
       from: '2025-01-09T17:00:00.000Z',

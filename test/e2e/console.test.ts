@@ -272,7 +272,8 @@ describe('inspector console (real browser)', () => {
     // valid through 29 November, not lapsing at 07:00 that morning (UTC midnight)
     const added = certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099');
     expect(added.validUntil).toBe('2027-11-29T16:59:59.999Z');
-    expect(added.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000\+07:00$/); // from the start of the day of issue there
+    // from the start of the day of issue there, answered in UTC (17:00Z the day before) with that day
+    expect(added).toMatchObject({ issuedOn: issuedDay, issuedAt: new Date(`${issuedDay}T00:00:00+07:00`).toISOString() });
 
     // one claiming longer than the barometer's 12 months: the console says when the instrument is due
     // (the API's warning), and the page's due date follows the new standing

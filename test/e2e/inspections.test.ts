@@ -332,8 +332,9 @@ describe("the inspector's work in the console (real browser)", () => {
     expect(certs).toMatchObject([{ kind: 'verification', number: 'T-NS-2201', issuedBy: 'Chi cục TĐC Bắc Giang' }]);
     // a spring-dial scale: verified for 24 months (Circular 03/2024/TT-BKHCN), through that day two
     // years on in Vietnam (UTC+7): its last millisecond, 16:59:59.999Z
-    expect(certs[0].issuedAt).toBe(`${yesterday}T00:00:00.000+07:00`); // the day it was verified, in Vietnam
-    const day = new Date(Date.parse(certs[0].issuedAt) + 7 * 3_600_000).toISOString().slice(0, 10);
+    // the day it was verified, in Vietnam: from its start there, answered in UTC (17:00Z the day before)
+    expect(certs[0]).toMatchObject({ issuedOn: yesterday, issuedAt: new Date(`${yesterday}T00:00:00+07:00`).toISOString() });
+    const day = certs[0].issuedOn;
     expect(certs[0].validUntil).toBe(`${Number(day.slice(0, 4)) + 2}${day.slice(4)}T16:59:59.999Z`);
     expect(d.body.construction).toBe('spring-dial');
     expect((await t.call('GET', '/api/v1/devices', undefined, inspector)).body.items.map((x: { id: string }) => x.id).sort()).toEqual([

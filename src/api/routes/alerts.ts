@@ -14,6 +14,7 @@ import {
   notFound,
   queryBoundIso,
   refuseReversed,
+  utcInstant,
   visibleTenantIds,
   zoneOf,
   type ApiDeps,
@@ -77,7 +78,10 @@ export const WebhookBody = z.strictObject({
 
 export function alertView(a: Alert) {
   const { key, escalation, version, ackNote, ...rest } = a;
-  return { ...rest, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
+  // a standard-oot alert names the calibration that found the standard out of tolerance: its issuedAt is
+  // kept as the standard's certificate is stored (the owner's offset) and answered in UTC, as every time
+  const details = a.kind === 'standard-oot' && typeof a.details.issuedAt === 'string' ? { ...a.details, issuedAt: utcInstant(a.details.issuedAt) } : a.details;
+  return { ...rest, details, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
 }
 
 /** 409 for an alert resolved before this request: its first resolution (who, when) stands and is named. */

@@ -5,7 +5,7 @@ import type { Campaign } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { ApiError, Id, IsoDate, actorOf, instantIn, notFound, refuseReversed, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { localDay, validThrough } from '../../oversight/period.ts';
-import { Region, deviceView } from './registry.ts';
+import { Region, certificateView, deviceView } from './registry.ts';
 import { asApiError } from './inspections.ts';
 import { KnownRegion, Positive } from './bounds.ts';
 import { scaleErrors } from '../../metrology/registration.ts';
@@ -135,7 +135,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
         return {
           ...verification,
           ...(device ? { instrument: await deviceView(deps, deps.registry.device(device.id) ?? device) } : {}),
-          ...(certificate ? { certificate } : {}),
+          ...(certificate ? { certificate: certificateView(certificate, zoneOf(deps, device?.tenant)) } : {}),
         };
       } catch (e) {
         throw asApiError(e);

@@ -11,8 +11,10 @@ import {
   QueryInt,
   actorOf,
   canSeeTenant,
+  issuedView,
   notFound,
   refuseFuture,
+  utcInstant,
   visibleDevice,
   visibleTenantIds,
   zoneOf,
@@ -163,6 +165,15 @@ export async function deviceView(deps: ApiDeps, d: Device) {
   // the seq numbering as this node received it: gaps and steps back per topic (src/ingest/sequence.ts)
   const sequence = deps.assurance.sequences.of(d.id);
   return { ...d, lastSeenAt: d.lastSeenAt ?? null, verification, drift, ...(sealed ? { sealed } : {}), ...(sequence ? { sequence } : {}) };
+}
+
+/**
+ * An instrument's certificate as the API answers it (POST and GET /devices/{id}/certificates, a
+ * campaign's verification): issuedAt and validUntil in UTC, and issuedOn, the enterprise's day it
+ * was issued (issuedView). The store keeps them at the enterprise's offset, as verification.ts reads them.
+ */
+export function certificateView(c: StoredCertificate, zone: string) {
+  return { ...c, ...issuedView(c.issuedAt, zone), validUntil: utcInstant(c.validUntil) };
 }
 
 function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
@@ -416,7 +427,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       // issuedAt + interval (docs/metrology.md §3.6): said in the answer and the audit entry.
       const due = profile && cert.kind === profile.standing ? effectiveVerificationDue(cert, intervalMonthsOf(profile, d)) : null;
       const warnings = due?.warning ? [due.warning] : [];
-      if (!added) return c.json({ ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings }, 200);
+      if (!added) return c.json({ ...certificateView(cert, zone), ...(due ? { dueAt: due.dueAt } : {}), warnings }, 200);
       await audit(p, 'certificate.add', d.id, {
         kind: cert.kind,
         number: cert.number,
@@ -426,7 +437,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
       });
       await deps.assurance.onCertificate(d, cert, deps.now());
       deps.publishConfig(d, true);
-      return { ...cert, ...(due ? { dueAt: due.dueAt } : {}), warnings };
+      return { ...certificateView(cert, zone), ...(due ? { dueAt: due.dueAt } : {}), warnings };
     },
   });
   r.add({
@@ -435,7 +446,11 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Certificates of an instrument',
     tag: 'certificates',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => ({ items: [...deps.registry.certificatesOf(visibleDevice(deps, p, params.id).id)].reverse() }),
+    handler: ({ p, params }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const zone = zoneOf(deps, d.tenant);
+      return { items: [...deps.registry.certificatesOf(d.id)].reverse().map((c) => certificateView(c, zone)) };
+    },
   });
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ConflictError } from '../../store/registry.ts';
 import { StandardCertificateOnRecord, type StoredStandard, type StoredStandardCertificate } from '../../store/standards.ts';
+import type { StandardImpact } from '../../alerts/reference-standards.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { STANDARD_KINDS } from '../../metrology/traceability.ts';
 import { resolveUnit } from '../../metrology/units.ts';
@@ -16,10 +17,12 @@ import {
   IsoDate,
   actorOf,
   canSeeTenant,
+  issuedView,
   notFound,
   queryRange,
   refuseFuture,
   refuseReversed,
+  utcInstant,
   visibleTenantIds,
   zoneOf,
   type ApiDeps,
@@ -120,24 +123,42 @@ function mayManage(p: Principal, tenant: string | undefined): void {
     throw new ApiError(403, 'forbidden', "only an admin registers and calibrates the authority's standards (without tenant); an operator gives its own tenant");
 }
 
+/**
+ * A standard's calibration certificate as the API answers it (POST and GET /standards/{id}/certificates,
+ * `lastCalibration`): issuedAt and validUntil in UTC, and issuedOn, the owner's day it was issued
+ * (issuedView; `zone` the owner's, MAG_DEFAULT_TIME_ZONE for the authority's). The store keeps them
+ * at the owner's offset.
+ */
+export function standardCertificateView(c: StoredStandardCertificate, zone: string) {
+  return { ...c, ...issuedView(c.issuedAt, zone), validUntil: utcInstant(c.validUntil) };
+}
+
 export function standardView(deps: ApiDeps, s: StoredStandard) {
   const now = deps.now().getTime();
   const latest = [...deps.standards.certificatesOf(s.id)].sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))[0];
+  const last = latest && standardCertificateView(latest, zoneOf(deps, s.tenant));
   return {
     ...s,
     tenant: s.tenant ?? null,
     ...deps.standards.stateOf(s.id, now),
-    lastCalibration: latest
+    lastCalibration: last
       ? {
-          number: latest.number,
-          issuedBy: latest.issuedBy,
-          issuedAt: latest.issuedAt,
-          validUntil: latest.validUntil,
-          uncertainty: latest.uncertainty,
-          ...(latest.asFound ? { asFound: latest.asFound } : {}),
+          number: last.number,
+          issuedBy: last.issuedBy,
+          issuedAt: last.issuedAt,
+          issuedOn: last.issuedOn,
+          validUntil: last.validUntil,
+          uncertainty: last.uncertainty,
+          ...(last.asFound ? { asFound: last.asFound } : {}),
         }
       : null,
   };
+}
+
+/** A standard's impact as the API answers it: the finding's issuedAt in UTC with its issuedOn, as standardCertificateView. */
+function impactView<I extends Pick<StandardImpact, 'finding'>>(impact: I, zone: string) {
+  const f = impact.finding;
+  return { ...impact, finding: f ? { ...f, ...issuedView(f.issuedAt, zone) } : null };
 }
 
 const CSV_HEADER = [
@@ -243,10 +264,10 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       } catch (e) {
         if (!(e instanceof StandardCertificateOnRecord)) throw e;
         if (!e.sameContent) throw new ApiError(409, 'conflict', e.message);
-        return c.json(e.certificate, 200);
+        return c.json(standardCertificateView(e.certificate, zone), 200);
       }
       await audit(p, 'standard.certificate.add', s.id, { tenant: s.tenant ?? null, number: cert.number, validUntil: cert.validUntil, asFound: cert.asFound });
-      return cert;
+      return standardCertificateView(cert, zone);
     },
   });
   r.add({
@@ -255,7 +276,11 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: "The standard's calibration certificates, newest first",
     tag: 'standards',
     roles: ALL_ROLES,
-    handler: ({ p, params }) => ({ items: [...deps.standards.certificatesOf(visibleStandard(deps, p, params.id).id)].reverse() }),
+    handler: ({ p, params }) => {
+      const s = visibleStandard(deps, p, params.id);
+      const zone = zoneOf(deps, s.tenant);
+      return { items: [...deps.standards.certificatesOf(s.id)].reverse().map((c) => standardCertificateView(c, zone)) };
+    },
   });
   r.add({
     method: 'get',
@@ -304,7 +329,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
           ]),
         });
       }
-      return impact;
+      return impactView(impact, zoneOf(deps, s.tenant));
     },
   });
 }
