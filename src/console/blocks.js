@@ -19,10 +19,12 @@ import {
   todayIn,
 } from './i18n.js';
 import { ApiError } from './api.js';
+import { refusalInVietnamese } from './refusal-words.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
 /** @import { Key } from './i18n.js' */
 /** @import { Query } from './api.js' */
+/** @import { FieldNames, Refusal } from './refusal-words.js' */
 /** @import { Alert, Check, Device, Drift, Tenant, Verification } from './types.js' */
 
 /** @param {string} id */
@@ -62,21 +64,103 @@ export const actorName = (actor) => {
 };
 /** @param {string} cls @param {string} text */
 export const badge = (cls, text) => h('span', { class: `badge ${cls}` }, text);
-/** What went wrong, for the person: the API's refusal with its field errors, else the error's message. @param {unknown} e */
-export const errorText = (e) => {
+/**
+ * The field errors of an English refusal: the gateway's messages name their field; older ones did not.
+ * @param {unknown} details
+ * @returns {string[]}
+ */
+const englishDetails = (details) =>
+  Array.isArray(details)
+    ? details.map((d) =>
+        // "(lot)", "(root)": a reason about the whole request, said without a field
+        String(d?.message).startsWith(`${d?.path} `) || String(d?.path).startsWith('(') ? String(d?.message) : `${d?.path}: ${d?.message}`,
+      )
+    : [];
+/** A fetch that never reached the gateway (offline, the gateway down): fetch rejects with a TypeError. @param {unknown} e */
+const unreachable = (e) => e instanceof TypeError && !(e instanceof ApiError);
+/**
+ * A refusal as refusal-words.js reads it: the API's, or a network failure as status 0; undefined for
+ * the console's own errors (already in the reader's language).
+ * @param {unknown} e
+ * @returns {Refusal | undefined}
+ */
+const refusalOf = (e) =>
+  e instanceof ApiError
+    ? { status: e.status, code: e.code, message: e.message, details: e.details }
+    : unreachable(e)
+      ? { status: 0, code: 'network', message: String(/** @type {Error} */ (e).message) }
+      : undefined;
+/**
+ * What went wrong, for the person, as one line (a status text): in Vietnamese the lead and the
+ * reasons told (refusal-words.js); in English the API's refusal with its field errors.
+ * @param {unknown} e @param {FieldNames} [fields] the form's labels of the API's fields
+ */
+export const errorText = (e, fields) => {
+  const r = refusalOf(e);
+  if (r && lang() === 'vi') {
+    const told = refusalInVietnamese(r, fields);
+    return [told.lead, ...told.lines.map((l) => (l.field ? `${l.field}: ${l.text}` : l.text))].join(' — ');
+  }
   if (e instanceof ApiError) {
     if (e.status === 404) return t('notFound');
     if (e.status === 403) return `${t('forbidden')} (${e.message})`;
-    // the gateway's messages name their field; older ones did not
-    const details = Array.isArray(e.details)
-      ? ` — ${e.details.map((d) => (String(d.message).startsWith(`${d.path} `) ? d.message : `${d.path}: ${d.message}`)).join('; ')}`
-      : '';
-    return `${e.message}${details}`;
+    const details = englishDetails(e.details);
+    return details.length ? `${e.message} — ${details.join('; ')}` : e.message;
   }
   return String(/** @type {{ message?: unknown } | null | undefined} */ (e)?.message ?? e);
 };
-/** @param {unknown} e */
-export const errorBox = (e) => h('p', { class: 'error', role: 'alert' }, errorText(e));
+/**
+ * What went wrong, as a box: the lead, then each reason on its own line. In Vietnamese the reasons
+ * name the form's fields by its labels (`fields`) and the API's English, kept for support, is folded
+ * under "Chi tiết kỹ thuật"; in English the API's message and its field errors as sent.
+ * @param {unknown} e @param {FieldNames} [fields] the form's labels of the API's fields (refusal-words.js)
+ */
+export const errorBox = (e, fields) => {
+  const r = refusalOf(e);
+  if (r && lang() === 'vi') {
+    const told = refusalInVietnamese(r, fields);
+    const english = [r.message, ...englishDetails(r.details)];
+    return h(
+      'div',
+      { class: 'error', role: 'alert' },
+      h('p', {}, told.lead),
+      told.lines.length
+        ? h(
+            'ul',
+            {},
+            told.lines.map((l) => h('li', {}, l.field ? [h('strong', {}, l.field), `: ${l.text}`] : l.text)),
+          )
+        : null,
+      // the API's own words, for whoever the reader asks for help; the status says which kind of refusal it was
+      r.status === 0
+        ? null
+        : h(
+            'details',
+            { class: 'technical' },
+            h('summary', {}, t('technicalDetails')),
+            h('p', { lang: 'en' }, `HTTP ${r.status} ${r.code}`),
+            h(
+              'ul',
+              { lang: 'en' },
+              english.map((x) => h('li', {}, x)),
+            ),
+          ),
+    );
+  }
+  const details = e instanceof ApiError && e.status !== 404 && e.status !== 403 ? englishDetails(e.details) : [];
+  if (!details.length) return h('p', { class: 'error', role: 'alert' }, errorText(e));
+  // several reasons (a lot the plans cannot judge, packages refused): each on its own line
+  return h(
+    'div',
+    { class: 'error', role: 'alert' },
+    h('p', {}, /** @type {ApiError} */ (e).message),
+    h(
+      'ul',
+      {},
+      details.map((x) => h('li', {}, x)),
+    ),
+  );
+};
 /** A card with a heading. @param {string} title @param {...Child} children */
 export const section = (title, ...children) => {
   const id = nextId('sec');

@@ -8,6 +8,7 @@ import { S, api } from './session.js';
 import { errorBox, typeName } from './blocks.js';
 import { FINDING_KINDS } from './vocabulary.js';
 /** @import { Device, Finding, InspectionItem, Standard } from './types.js' */
+/** @import { FieldNames } from './refusal-words.js' */
 
 /** @typedef {(message: string) => void} Done */
 
@@ -18,10 +19,11 @@ export const checkbox = (name, text, checked) => {
 };
 
 /**
- * A form that posts `body()` to `path`; on success `done(message(answer))`, else the API's error below it.
+ * A form that posts `body()` to `path`; on success `done(message(answer))`, else the API's error below it,
+ * naming the fields the API refused by the form's labels (`fields`, the body's field → its label).
  * @param {string} title its accessible name
  * @param {string} buttonText
- * @param {() => { path: string, body: unknown } | null} request null: nothing to send
+ * @param {() => { path: string, body: unknown, fields?: FieldNames } | null} request null: nothing to send
  * @param {(answer: any) => string} message
  * @param {Done} done
  * @param {...HTMLElement} fields
@@ -43,7 +45,7 @@ export function postForm(title, buttonText, request, message, done, ...fields) {
         try {
           done(message(await api().post(req.path, req.body)));
         } catch (err) {
-          out.append(errorBox(err));
+          out.append(errorBox(err, req.fields));
           btn.disabled = false;
         }
       },
@@ -271,7 +273,7 @@ export function answerForm(f, done) {
   return postForm(
     `${t('answer')} ${f.id}`,
     t('answerButton'),
-    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/answer`, body: { text: text.value.trim() } }),
+    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/answer`, body: { text: text.value.trim() }, fields: { text: t('answer') } }),
     () => `${f.id}: ${label('fstate', 'answered')}.`,
     done,
     field(t('answer'), text),
@@ -284,7 +286,7 @@ export function closeFindingForm(f, done) {
   return postForm(
     `${t('closeFinding')} ${f.id}`,
     t('closeFindingButton'),
-    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/close`, body: { reason: reason.value.trim() } }),
+    () => ({ path: `/api/v1/findings/${encodeURIComponent(f.id)}/close`, body: { reason: reason.value.trim() }, fields: { reason: t('closeReason') } }),
     () => `${f.id}: ${label('fstate', 'closed')}.`,
     done,
     field(t('closeReason'), reason),
@@ -297,7 +299,11 @@ export function closeRecordForm(id, done) {
   return postForm(
     t('closeRecord'),
     t('closeRecord'),
-    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/close`, body: conclusion.value.trim() ? { conclusion: conclusion.value.trim() } : {} }),
+    () => ({
+      path: `/api/v1/inspections/${encodeURIComponent(id)}/close`,
+      body: conclusion.value.trim() ? { conclusion: conclusion.value.trim() } : {},
+      fields: { conclusion: t('conclusion') },
+    }),
     () => `${id}: ${label('istate', 'closed')}.`,
     done,
     field(`${t('conclusion')} (${t('optional')})`, conclusion, t('closeRecordHint')),
@@ -311,7 +317,11 @@ export function amendmentForm(id, done) {
   return postForm(
     t('addAmendment'),
     t('amendButton'),
-    () => ({ path: `/api/v1/inspections/${encodeURIComponent(id)}/amendments`, body: { reason: reason.value.trim(), change: change.value.trim() } }),
+    () => ({
+      path: `/api/v1/inspections/${encodeURIComponent(id)}/amendments`,
+      body: { reason: reason.value.trim(), change: change.value.trim() },
+      fields: { reason: t('reason'), change: t('correction') },
+    }),
     () => t('amendments'),
     done,
     field(t('reason'), reason),

@@ -4,7 +4,8 @@
 // heading names it) or the empty message, or the error; never written into a page opened meanwhile.
 import { h, append, clear, field, select } from './dom.js';
 import { t } from './i18n.js';
-import { errorBox, table } from './blocks.js';
+import { errorBox, table, tenantOptions } from './blocks.js';
+import { ownEnterpriseOnly } from './session.js';
 /** @import { Child } from './dom.js' */
 
 /**
@@ -31,6 +32,13 @@ export function filterForm(filters, selects, onChange) {
     ),
   );
 }
+
+/**
+ * The enterprise filter of a list, none for an operator: his token sees one enterprise, whose name
+ * would be the select's only choice.
+ * @returns {Array<[name: 'tenant', label: string, options: Array<[string, string]>]>}
+ */
+export const enterpriseFilter = () => (ownEnterpriseOnly() ? [] : [['tenant', t('tenant'), tenantOptions()]]);
 
 /**
  * One load's list, as a page shows it.

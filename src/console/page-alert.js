@@ -267,7 +267,7 @@ function alertActions(a, msg, onChanged) {
             t('acknowledged'),
           );
         } catch (err) {
-          clear(ackErr).append(errorBox(err));
+          clear(ackErr).append(errorBox(err, { note: t('note') }));
           ackBtn.disabled = false;
         }
       },
@@ -307,7 +307,7 @@ function alertActions(a, msg, onChanged) {
             t('resolvedOk'),
           );
         } catch (err) {
-          clear(resErr).append(errorBox(err));
+          clear(resErr).append(errorBox(err, { reason: t('reason'), note: t('note') }));
           resBtn.disabled = false;
         }
       },

@@ -3,10 +3,10 @@
 // region and opening or resolution times an overview figure links with.
 import { h, clear } from './dom.js';
 import { t, label, fmtDateTime } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 /** @import { Alert, Device, List } from './types.js' */
-import { badge, errorBox, filterChips, options, tenantName, tenantOptions, zoneOf } from './blocks.js';
-import { filterForm } from './list-page.js';
+import { badge, errorBox, filterChips, options, tenantName, zoneOf } from './blocks.js';
+import { enterpriseFilter, filterForm } from './list-page.js';
 import { alertKind, alertSummary } from './summaries.js';
 import { ALERT_KINDS, ALERT_STATES, SEVERITIES } from './vocabulary.js';
 
@@ -38,7 +38,7 @@ export function alertsPage(main, params = new URLSearchParams()) {
         ['state', t('state'), [...states.slice(0, 1), ['unresolved', label('state', 'unresolved')], ...states.slice(1)]],
         ['severity', t('severity'), options(SEVERITIES, 'severity')],
         ['kind', t('kind'), options(ALERT_KINDS, 'kind')],
-        ['tenant', t('tenant'), tenantOptions()],
+        ...enterpriseFilter(),
       ],
       () => load(),
     ),
@@ -120,7 +120,7 @@ export function alertItem(a, fresh) {
         badge(`state state-${a.state}`, label('state', a.state)),
         h('strong', {}, alertKind(a)),
       ),
-      h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ' · ', tenantName(a.tenant)),
+      h('span', { class: 'line2' }, h('span', { class: 'dev' }, a.device), ownEnterpriseOnly() ? '' : [' · ', tenantName(a.tenant)]),
       h('span', { class: 'summary' }, alertSummary(a)),
       h(
         'span',

@@ -3,7 +3,7 @@
 // instrument, its error against the MPE, and the decision.
 import { h } from './dom.js';
 import { t, label, fmtDateTime, fmtDays, fmtNum, fmtSigned, fmtUnit, todayIn } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 import { badge, filterChips, pointName, tenantName, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 /** @import { Device, List, ListedCheck } from './types.js' */
@@ -58,7 +58,7 @@ export function checksPage(main, params) {
             h('a', { href: `#/instruments/${encodeURIComponent(c.device)}` }, c.device),
             c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
           ),
-          h('td', {}, tenantName(tenantOf.get(c.device) ?? '')),
+          ownEnterpriseOnly() ? null : h('td', {}, tenantName(tenantOf.get(c.device) ?? '')),
           h('td', { class: 'num' }, `${fmtSigned(c.error)} ${fmtUnit(c.unit)}`),
           h('td', { class: 'num' }, `±${fmtNum(c.mpe)} ${fmtUnit(c.unit)}`),
           h('td', { class: 'num' }, c.uncertainty === null || c.uncertainty === undefined ? '—' : `±${fmtNum(c.uncertainty)} ${fmtUnit(c.unit)}`),
@@ -68,7 +68,15 @@ export function checksPage(main, params) {
       const { from, to } = span();
       const within = from && to ? t('checksInPeriod', { period: fmtDays(from, to), n: period.days }) : '';
       return {
-        heads: [t('ts'), t('device'), t('tenant'), [t('errorValue'), 'num'], [t('mpeShort'), 'num'], [t('uncertaintyShort'), 'num'], t('decision')],
+        heads: [
+          t('ts'),
+          t('device'),
+          ...(ownEnterpriseOnly() ? [] : [t('tenant')]),
+          [t('errorValue'), 'num'],
+          [t('mpeShort'), 'num'],
+          [t('uncertaintyShort'), 'num'],
+          t('decision'),
+        ],
         rows,
         empty: within ? `${t('noChecksInPeriod', { n: period.days })} ${t('chooseLongerPeriod')}` : t('noChecksMatch'),
         // the API answers the newest `limit`: said when the period holds more

@@ -3,9 +3,9 @@
 // by state and enterprise, and the form that opens a record (inspectors and admins).
 import { h, clear, field, select } from './dom.js';
 import { t, label, fmtDateTime, nowOnClock, regionName } from './i18n.js';
-import { S, api, mayInspect } from './session.js';
-import { badge, errorBox, options, section, tenantName, tenantOptions, zoneOf } from './blocks.js';
-import { filterForm, listPage } from './list-page.js';
+import { S, api, mayInspect, ownEnterpriseOnly } from './session.js';
+import { badge, errorBox, options, section, tenantName, zoneOf } from './blocks.js';
+import { enterpriseFilter, filterForm, listPage } from './list-page.js';
 import { INSPECTION_STATES } from './vocabulary.js';
 /** @import { Campaign, Inspection, InspectionListEntry, List } from './types.js' */
 
@@ -15,21 +15,12 @@ const filters = { state: '', tenant: '' };
 export function inspectionsPage(main) {
   listPage(main, {
     title: t('inspections'),
-    above: (reload) => [
-      filterForm(
-        filters,
-        [
-          ['state', t('state'), options(INSPECTION_STATES, 'istate')],
-          ['tenant', t('tenant'), tenantOptions()],
-        ],
-        reload,
-      ),
-    ],
+    above: (reload) => [filterForm(filters, [['state', t('state'), options(INSPECTION_STATES, 'istate')], ...enterpriseFilter()], reload)],
     read: () => api().get('/api/v1/inspections', filters),
     show: (/** @type {List<InspectionListEntry>} */ r) => ({
       heads: [
         t('inspection'),
-        t('tenant'),
+        ...(ownEnterpriseOnly() ? [] : [t('tenant')]),
         t('site'),
         t('startedAt'),
         t('state'),
@@ -66,7 +57,7 @@ function row(i) {
     'tr',
     { 'data-inspection': i.id },
     h('th', { scope: 'row' }, h('a', { href: `#/inspections/${encodeURIComponent(i.id)}` }, i.id)),
-    h('td', {}, tenantName(i.tenant)),
+    ownEnterpriseOnly() ? null : h('td', {}, tenantName(i.tenant)),
     h('td', {}, i.site ?? '—'),
     // the record's time on the station's clock (its enterprise's zone), as the printed record gives it
     h('td', {}, fmtDateTime(i.startedAt, zoneOf(i.tenant))),

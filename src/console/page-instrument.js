@@ -387,7 +387,18 @@ function certificateForm(dev, onDone, defaultKind, unit, zone) {
           S.flashWarning = c.warnings?.length && c.dueAt ? t('certificateCapped', { due: fmtDate(c.dueAt, zone), until: fmtDate(c.validUntil, zone) }) : null;
           onDone();
         } catch (err) {
-          out.append(errorBox(err));
+          out.append(
+            errorBox(err, {
+              kind: t('certKind'),
+              number: t('number'),
+              issuedBy: t('issuedBy'),
+              issuedAt: t('issuedAt'),
+              validUntil: t('validUntil'),
+              uncertainty: t('certUncertainty'),
+              'correction.offset': t('correctionOffset'),
+              'correction.gain': t('correctionGain'),
+            }),
+          );
           btn.disabled = false;
         }
       },

@@ -4,7 +4,7 @@
 // registration form for those who may register.
 import { h, clear, field, nextId, select } from './dom.js';
 import { t, label, lang, DICTS, figureAsWritten, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Alert, Device, List } from './types.js' */
 import {
@@ -16,13 +16,12 @@ import {
   section,
   statusBadges,
   tenantName,
-  tenantOptions,
   typeName,
   typeOptions,
   verifBadge,
   zoneOf,
 } from './blocks.js';
-import { filterForm, listPage } from './list-page.js';
+import { enterpriseFilter, filterForm, listPage } from './list-page.js';
 import { VERIFICATION_STATES } from './vocabulary.js';
 
 /** @param {HTMLElement} main @param {URLSearchParams} [params] filters from the link that opened the page */
@@ -43,11 +42,7 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
     above: (reload) => [
       filterForm(
         S.devFilters,
-        [
-          ['tenant', t('tenant'), tenantOptions()],
-          ['type', t('type'), typeOptions()],
-          ['status', t('verification'), options(VERIFICATION_STATES, 'verif')],
-        ],
+        [...enterpriseFilter(), ['type', t('type'), typeOptions()], ['status', t('verification'), options(VERIFICATION_STATES, 'verif')]],
         reload,
       ),
       filterChips(params, '#/instruments'),
@@ -61,7 +56,17 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
           .catch(() => null),
       ]),
     show: (/** @type {[List<Device>, List<Alert> | null]} */ [r, alerts]) => {
-      const heads = [t('device'), t('instrumentStatus'), t('tenant'), t('type'), t('serial'), t('verification'), t('dueDate'), t('lastSeen'), t('predicted')];
+      const heads = [
+        t('device'),
+        t('instrumentStatus'),
+        ...(ownEnterpriseOnly() ? [] : [t('tenant')]),
+        t('type'),
+        t('serial'),
+        t('verification'),
+        t('dueDate'),
+        t('lastSeen'),
+        t('predicted'),
+      ];
       for (const d of r.items) S.deviceTypes.set(d.id, d.type);
       /** @type {Map<string, Alert[]>} */
       const byDevice = new Map();
@@ -80,7 +85,7 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
         const said = p ? predictionState(p, { zone: zoneOf(d.tenant) }) : null;
         const cells = [
           alerts ? statusBadges(status) : h('span', { class: 'muted' }, '—'),
-          d.tenant === undefined ? '' : tenantName(d.tenant),
+          ...(ownEnterpriseOnly() ? [] : [d.tenant === undefined ? '' : tenantName(d.tenant)]),
           typeName(d.type),
           d.serial,
           verifBadge(d.verification),
@@ -245,7 +250,8 @@ function registerForm(onDone) {
       },
     },
     field(t('id'), id, t('idHint')),
-    field(t('tenant'), tenant),
+    // an operator registers for his own enterprise, the select's only choice
+    ownEnterpriseOnly() ? null : field(t('tenant'), tenant),
     field(t('type'), type),
     field(t('serial'), serial),
     field(`${t('model')} (${t('optional')})`, model),

@@ -6,13 +6,14 @@
 // packages), and a form to enter packages by hand.
 import { h, clear, field, select } from './dom.js';
 import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
-import { S, api } from './session.js';
-import { badge, errorBox, facts, options, section, table, tenantName, tenantOptions, typeName, zoneOf } from './blocks.js';
-import { filterForm, listPage } from './list-page.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
+import { badge, errorBox, facts, options, section, table, tenantName, typeName, zoneOf } from './blocks.js';
+import { enterpriseFilter, filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
 import { implausiblePackages, readPackageValues } from './package-values.js';
 /** @import { Attrs, Child } from './dom.js' */
 /** @import { Device, List, Lot } from './types.js' */
+/** @import { FieldNames } from './refusal-words.js' */
 
 const UNITS = ['g', 'kg', 'mL', 'L'];
 /** How often a pending lot is read again while its page is shown. */
@@ -60,26 +61,26 @@ export function lotsPage(main) {
   const filters = { tenant: '', verdict: '' };
   listPage(main, {
     title: t('lots'),
-    above: (reload) => [
-      filterForm(
-        filters,
-        [
-          ['tenant', t('tenant'), tenantOptions()],
-          ['verdict', t('verdict'), options(LOT_VERDICTS, 'verdict')],
-        ],
-        reload,
-      ),
-    ],
+    above: (reload) => [filterForm(filters, [...enterpriseFilter(), ['verdict', t('verdict'), options(LOT_VERDICTS, 'verdict')]], reload)],
     read: () => api().get('/api/v1/lots', filters),
     show: (/** @type {List<Lot>} */ r) => {
-      const heads = [t('lot'), t('tenant'), t('product'), t('nominal'), t('measured'), t('verdict'), t('t1Short'), t('t2Short')];
+      const heads = [
+        t('lot'),
+        ...(ownEnterpriseOnly() ? [] : [t('tenant')]),
+        t('product'),
+        t('nominal'),
+        t('measured'),
+        t('verdict'),
+        t('t1Short'),
+        t('t2Short'),
+      ];
       const rows = r.items.map((l) =>
         h(
           'tr',
           { 'data-lot': l.id },
           h('th', { scope: 'row' }, h('a', { href: `#/lots/${encodeURIComponent(l.id)}` }, l.id)),
           [
-            tenantName(l.tenant),
+            ...(ownEnterpriseOnly() ? [] : [tenantName(l.tenant)]),
             l.product,
             qty(l.nominal, l.unit),
             progressText(l, 'progressShort'),
@@ -169,13 +170,14 @@ function declareForm() {
           S.flash = t('declared', { id: lot.id, n: lot.sampleSize, t: qty(lot.tolerableDeficiency, lot.unit) });
           location.hash = `#/lots/${encodeURIComponent(lot.id)}`;
         } catch (err) {
-          out.append(refusal(err));
+          out.append(errorBox(err, declareFields()));
           btn.disabled = false;
         }
       },
     },
     field(t('lotId'), id, t('lotIdHint')),
-    field(t('tenant'), tenant),
+    // an operator declares for his own enterprise, the select's only choice
+    ownEnterpriseOnly() ? null : field(t('tenant'), tenant),
     field(t('product'), product),
     field(t('nominal'), nominal),
     field(t('unit'), unit),
@@ -189,21 +191,23 @@ function declareForm() {
   return section(t('declareLot'), form, out);
 }
 
-/** The API's refusal: each reason on its own line (a lot the plans cannot judge has several). @param {unknown} e */
-function refusal(e) {
-  const details = /** @type {{ details?: unknown }} */ (e).details;
-  if (!Array.isArray(details)) return errorBox(e);
-  return h(
-    'div',
-    { class: 'error', role: 'alert' },
-    h('p', {}, String(/** @type {Error} */ (e).message)),
-    h(
-      'ul',
-      {},
-      details.map((d) => h('li', {}, String(d?.message ?? d))),
-    ),
-  );
-}
+/**
+ * The declaration form's labels of the API's fields, for a refusal naming them; "(lot)" is a reason
+ * the sampling plans give about the lot as declared.
+ * @returns {FieldNames}
+ */
+const declareFields = () => ({
+  id: t('lotId'),
+  tenant: t('tenant'),
+  product: t('product'),
+  nominal: t('nominal'),
+  unit: t('unit'),
+  lotSize: t('lotSize'),
+  scale: t('scaleInstrument'),
+  averageTare: t('averageTare'),
+  density: t('density'),
+  '(lot)': t('lot'),
+});
 
 /** @param {HTMLElement} main @param {string} id */
 export async function lotPage(main, id) {
@@ -590,7 +594,7 @@ function packagesForm(lot, onAdded) {
       values.value = '';
       onAdded(r);
     } catch (err) {
-      out.append(refusal(err));
+      out.append(errorBox(err)); // a package refused is named by its line: items.5 is "Đơn vị hàng thứ 6" (refusal-words.js)
       send.disabled = false;
     }
   };

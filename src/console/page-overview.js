@@ -4,7 +4,7 @@
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
 import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, regionName, setDefaultZone } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 import { barChart, trendChart } from './chart.js';
 import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
 /** @import { Child } from './dom.js' */
@@ -59,7 +59,9 @@ export function overviewPage(main, params) {
       // the overview's months and days are those of the gateway's default zone, which it names
       setDefaultZone(f.timeZone);
       asOf.textContent = t('ov.asOf', { time: fmtDateTime(f.asOf, f.timeZone) });
-      const sections = [...f.sections].sort((a, b) => rank(a.id) - rank(b.id));
+      // an operator's enterprises section is his own enterprise once more: its instruments, alerts and
+      // checks are the sections above, its score the readiness page
+      const sections = [...f.sections].filter((s) => !(ownEnterpriseOnly() && s.id === 'enterprises')).sort((a, b) => rank(a.id) - rank(b.id));
       clear(body).append(...sections.map(renderSection));
     })
     .catch((e) => body.isConnected && clear(body).append(errorBox(e)));

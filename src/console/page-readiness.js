@@ -1,9 +1,11 @@
 // @ts-check
-// Enterprise readiness (GET /api/v1/readiness): the ranking per region with the parts of each
-// score, to choose Project 996 candidates; the ranking downloads as CSV.
+// Enterprise readiness (GET /api/v1/readiness): for an inspector, the ranking per region with the
+// parts of each score, to choose Project 996 candidates, downloadable as CSV; for an operator, his
+// own enterprise's score, part by part with what raises it (a rank among one is no news to him, and
+// choosing candidates is not his to do).
 import { h, field, select } from './dom.js';
 import { t, lang, label, fmtNum, regionName } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 import { badge, downloadButton, filterChips, xlsxButton } from './blocks.js';
 import { listPage } from './list-page.js';
 /** @import { Readiness, ReadinessPart } from './types.js' */
@@ -12,6 +14,7 @@ const PARTS = /** @type {const} */ (['verification', 'checksOnSchedule', 'alerts
 
 /** @param {HTMLElement} main @param {URLSearchParams} params region; verification: only enterprises of that standing (an overview figure) */
 export function readinessPage(main, params) {
+  if (ownEnterpriseOnly()) return ownReadiness(main);
   const region = params.get('region') ?? '';
   const standing = params.get('verification') ?? '';
   const help = h('p', { class: 'muted' });
@@ -95,4 +98,54 @@ export function readinessPage(main, params) {
 function part(p) {
   if (p.share === null) return h('span', { class: 'muted' }, t('rd.noBasis'));
   return h('span', {}, `${fmtNum(p.share, 1)} %`, h('small', { class: 'muted' }, ` (${p.numerator}/${p.denominator})`));
+}
+
+/**
+ * An operator's own readiness: the score and standing, then each part with its weight, where it stands
+ * and what raises it.
+ * @param {HTMLElement} main
+ */
+function ownReadiness(main) {
+  const help = h('p', { class: 'muted' });
+  listPage(main, {
+    title: t('rd.ownTitle'),
+    above: () => [help],
+    read: () => api().get('/api/v1/readiness'),
+    show: (/** @type {Readiness} */ r) => {
+      const w = r.rules.weights;
+      const i = r.items[0];
+      help.textContent = t('rd.ownHelp');
+      if (!i) return { heads: [], rows: [], empty: t('rd.ownNone') };
+      main.querySelector('.own-score')?.remove();
+      help.after(
+        h(
+          'p',
+          { class: 'own-score', 'data-tenant': i.tenant },
+          `${t('rd.ownScore', { name: i.name })} `,
+          i.score === null ? h('strong', {}, '—') : h('strong', { class: 'score' }, `${fmtNum(i.score, 0)}/100`),
+          ' · ',
+          badge(`verif verif-${i.standing}`, label('verif', i.standing)),
+        ),
+      );
+      const rows = PARTS.map((p) =>
+        h(
+          'tr',
+          { 'data-part': p },
+          h('th', { scope: 'row' }, t(`rd.part.${p}`)),
+          h('td', { class: 'num' }, `${w[p]} %`),
+          h('td', { class: 'num' }, part(i.parts[p])),
+          h(
+            'td',
+            {},
+            t(`rd.raise.${p}`, {
+              days: r.rules.checkWithinDays,
+              drift: r.rules.alertDeadlineDays.drift ?? '—',
+              oot: r.rules.alertDeadlineDays['out-of-tolerance'] ?? '—',
+            }),
+          ),
+        ),
+      );
+      return { heads: [t('rd.part'), [t('rd.weight'), 'num'], [t('rd.now'), 'num'], t('rd.raise')], rows, empty: t('rd.ownNone') };
+    },
+  });
 }

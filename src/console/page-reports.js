@@ -3,7 +3,7 @@
 // measurement-assurance report and an instrument's out-of-tolerance impact list (CSV).
 import { h, field, select } from './dom.js';
 import { t, lang, LANGS, regionName, todayIn } from './i18n.js';
-import { S, api } from './session.js';
+import { S, api, ownEnterpriseOnly } from './session.js';
 /** @import { Device, List } from './types.js' */
 import { downloadButton, errorText, section, tenantName, tenantOptions, xlsxButton } from './blocks.js';
 
@@ -49,7 +49,8 @@ export function reportsPage(main) {
       h(
         'form',
         { class: 'grid-form', 'aria-label': t('assuranceReport'), onsubmit: (e) => e.preventDefault() },
-        field(t('tenant'), tenant),
+        // an operator's report is of his own enterprise
+        ownEnterpriseOnly() ? null : field(t('tenant'), tenant),
         field(t('from'), from),
         field(t('to'), to),
       ),

@@ -49,5 +49,11 @@ export function api() {
   return S.api;
 }
 
+/**
+ * Does this token act for one enterprise? An operator's does (GET /api/v1/me: its tenant): its lists
+ * then neither filter nor show by enterprise (one name on every row), and its pages speak of its own.
+ */
+export const ownEnterpriseOnly = () => S.me?.role === 'operator';
+
 /** May this token inspect (open records, note findings) and run campaigns? Admins and inspectors. */
 export const mayInspect = () => S.me?.role === 'admin' || S.me?.role === 'inspector';

@@ -201,6 +201,9 @@ describe('inspector console (real browser)', () => {
     await page.getByRole('link', { name: 'Phương tiện đo' }).click();
     await page.locator('tr[data-device="baro-hn-1"]').waitFor();
     expect(await page.locator('tr[data-device="baro-sg-1"]').count()).toBe(0); // another enterprise's
+    // his token acts for one enterprise: no enterprise to filter by, none named on every row
+    expect(await page.locator('main select[name="tenant"]').count()).toBe(0);
+    expect(await page.locator('tr[data-device="baro-hn-1"] td[data-label="Doanh nghiệp"]').count()).toBe(0);
     await shot(page, 'instruments-phone', { fullPage: false });
     const form = page.getByRole('form', { name: 'Đăng ký phương tiện đo' });
     await form.getByLabel('Mã phương tiện đo').fill('baro-hn-new');
@@ -252,6 +255,28 @@ describe('inspector console (real browser)', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // nothing wider than the phone
     // the API's English summary is told again in Vietnamese from the alert's evidence
     expect(await page.locator('main').textContent()).toMatch(/Kiểm tra không đạt \(trong sử dụng\): sai số 1,5 hPa, MPE ±0,3 hPa/);
+
+    // a certificate the API refuses is told in Vietnamese, each field by the form's label on its own line;
+    // the API's English stays folded under "Chi tiết kỹ thuật" for support
+    const bad = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
+    await bad.getByLabel('Số', { exact: true }).fill('V-2026-0098');
+    await bad.getByLabel('Đơn vị cấp').fill('QUATEST 1');
+    await bad.getByLabel('Ngày cấp').fill('2026-03-01');
+    await bad.getByLabel('Có hiệu lực đến').fill('2026-02-01');
+    await bad.getByLabel(/^Độ không đảm bảo đo/).fill('-1');
+    await bad.getByRole('button', { name: 'Lưu' }).click();
+    const refusal = page.locator('.subsection .error[role="alert"]');
+    await refusal.waitFor();
+    expect(await refusal.locator(':scope > ul > li').allInnerTexts()).toEqual([
+      'Độ không đảm bảo đo U (k = 2): không được là số âm; đã nhập: -1',
+      'Có hiệu lực đến: phải sau “Ngày cấp”; đã nhập: "2026-02-01"',
+    ]);
+    expect(await refusal.innerText()).not.toMatch(/request body|must/); // the English is folded away
+    await refusal.getByText('Chi tiết kỹ thuật').click();
+    expect(await refusal.locator('details').innerText()).toContain('uncertainty must not be negative; received -1');
+    await shot(page, 'certificate-refused-phone-vi');
+    await bad.getByLabel('Ngày cấp').fill(await page.evaluate(() => new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10)));
+    await bad.getByLabel(/^Độ không đảm bảo đo/).fill('');
 
     // the operator adds a verification certificate through the form
     const cert = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
@@ -305,7 +330,7 @@ describe('inspector console (real browser)', () => {
     await shot(page, 'instrument-phone-en');
     expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
-    expect(refused).toEqual([]);
+    expect(refused).toEqual(['400 POST /api/v1/devices/baro-hn-1/certificates']);
   });
 
   it('an inspector of another province sees neither the instrument nor the alert', async () => {
