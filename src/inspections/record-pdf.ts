@@ -8,7 +8,7 @@
 // SHA-256, the copies made, the reading out) kept on one page with the signature block; then, dated,
 // what happened to the findings after the record was closed, and the amendments.
 import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
-import { drawDocumentHead } from '../oversight/letterhead.ts';
+import { drawDocumentHead, drawPageFooters } from '../oversight/letterhead.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
 import { parseDriftSeriesKey } from '../metrology/drift.ts';
@@ -236,7 +236,7 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
       doc.text(t(typeof a.change === 'string' ? a.change : JSON.stringify(a.change, null, 1)));
     }
   }
-  footers(doc, w, when(ctx.generatedAt.toISOString()));
+  drawPageFooters(doc, FONT, MARGIN, w.generated(when(ctx.generatedAt.toISOString())), w.page);
   doc.end();
   return done;
 }
@@ -530,23 +530,6 @@ function signatures(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords
   doc.text(printable(r.inspectors.join('\n'), w.notPrinted), MARGIN + half, top + NAMES_BELOW, { width: half, align: 'center' });
   doc.y = Math.max(below, doc.y);
   doc.x = MARGIN;
-}
-
-/** "Page n of m" and when it was made, on every page. */
-function footers(doc: PDFKit.PDFDocument, w: RecordWords, generated: string): void {
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const y = doc.page.height - MARGIN + 15;
-    // writing below the bottom margin would add a page: lift the margin while writing the footer
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    doc.font(FONT).fontSize(7.5).fillColor('#555555');
-    doc.text(w.generated(generated), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'left', lineBreak: false });
-    doc.text(w.page(i + 1, range.count), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
-    doc.page.margins.bottom = bottom;
-    doc.fillColor('black');
-  }
 }
 
 /**

@@ -262,22 +262,9 @@ export type CheckTraceability = Pick<CheckResult, 'traceable' | 'traceabilityIss
  * judgeTraceability for a check as evaluateCheck judged it: the channel of the device (and gas), the
  * check's referenceUncertainty in the canonical unit, the type's rule (profile `referenceStandards`),
  * the days of its issue those of `dayOf` (the enterprise's: the shell passes them; UTC without).
- * {} when the check has no channel (evaluateCheck refuses such a check before this is asked).
- */
-export function traceabilityOfCheck(
-  profile: InstrumentProfile,
-  device: DeviceMetrology,
-  input: CheckInput,
-  result: CheckResult,
-  found: StandardOfCheck | undefined,
-  dayOf: DayOf = utcDay,
-): CheckTraceability {
-  return traceabilityDetails(profile, device, input, result, found, dayOf).fields;
-}
-
-/**
- * traceabilityOfCheck's fields, and the U of the standard's certificate in force at the check in the
- * check's own unit (`certificateUncertainty`, when one is in force), for judging the check with it.
+ * No fields when the check has no channel (evaluateCheck refuses such a check before this is asked). With the
+ * traceability fields, the U of the standard's certificate in force at the check in the check's own unit
+ * (`certificateUncertainty`, when one is in force), for judging the check with it (judgedWithStandard).
  */
 export function traceabilityDetails(
   profile: InstrumentProfile,

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { DOCUMENT_WORDS, RECORD_WORDS } from '../inspections/record-words.ts';
-import { drawDocumentHead } from './letterhead.ts';
+import { drawDocumentHead, drawPageFooters } from './letterhead.ts';
 import type { EvidenceTableId, InstrumentEvidence } from './instrument-evidence.ts';
 
 const require = createRequire(import.meta.url);
@@ -82,7 +82,7 @@ export function renderInstrumentEvidencePdf(e: InstrumentEvidence): Promise<Buff
     }
   }
   signature(doc, e, width);
-  footers(doc, e);
+  drawPageFooters(doc, FONT, MARGIN, e.generated, RECORD_WORDS[e.lang].page);
   doc.end();
   return done;
 }
@@ -103,22 +103,4 @@ function signature(doc: PDFKit.PDFDocument, e: InstrumentEvidence, width: number
   doc.y += 70; // room to sign (and seal)
   for (const l of e.signature.lines) doc.text(l, x, doc.y, { width: half, align: 'center' }).moveDown(0.5);
   doc.x = MARGIN;
-}
-
-/** "Lập bằng MAG lúc …" and "Trang x/y" on every page. */
-function footers(doc: PDFKit.PDFDocument, e: InstrumentEvidence): void {
-  const w = RECORD_WORDS[e.lang];
-  const range = doc.bufferedPageRange();
-  for (let i = range.start; i < range.start + range.count; i++) {
-    doc.switchToPage(i);
-    const y = doc.page.height - MARGIN + 15;
-    // writing below the bottom margin would add a page: lift the margin while writing the footer
-    const bottom = doc.page.margins.bottom;
-    doc.page.margins.bottom = 0;
-    doc.font(FONT).fontSize(7.5).fillColor('#555555');
-    doc.text(e.generated, MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'left', lineBreak: false });
-    doc.text(w.page(i + 1, range.count), MARGIN, y, { width: doc.page.width - 2 * MARGIN, align: 'right', lineBreak: false });
-    doc.page.margins.bottom = bottom;
-    doc.fillColor('black');
-  }
 }

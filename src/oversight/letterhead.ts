@@ -232,3 +232,23 @@ export function drawDocumentHead(
   doc.y = Math.max(leftBottom, doc.y) + 18;
   doc.x = x;
 }
+
+/**
+ * The foot of every page of a printed document (the record, an instrument's file): `left` (when and by what
+ * it was made) and `page(n, of)` ("Trang 1/3") in small grey type, below the bottom margin.
+ */
+export function drawPageFooters(doc: PDFKit.PDFDocument, font: string, margin: number, left: string, page: (n: number, of: number) => string): void {
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const y = doc.page.height - margin + 15;
+    // writing below the bottom margin would add a page: lift the margin while writing the footer
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.font(font).fontSize(7.5).fillColor('#555555');
+    doc.text(left, margin, y, { width: doc.page.width - 2 * margin, align: 'left', lineBreak: false });
+    doc.text(page(i + 1, range.count), margin, y, { width: doc.page.width - 2 * margin, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = bottom;
+    doc.fillColor('black');
+  }
+}
