@@ -21,8 +21,8 @@ import { Assurance, type AssuranceOptions } from '../src/alerts/assurance.ts';
 import { Ingest, type IngestOptions } from '../src/ingest/ingest.ts';
 import { InspectionStore } from '../src/store/inspections.ts';
 import { LotBook } from '../src/lots/lot-book.ts';
-import type { SamplingPlans } from '../src/metrology/sampling-plans.ts';
-import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../src/metrology/sampling-plans-loader.ts';
+import type { LotRules } from '../src/metrology/sampling-plans.ts';
+import { loadLotRules } from '../src/metrology/sampling-plans-loader.ts';
 import { PACKAGE_ROOT } from '../src/config.ts';
 import { join } from 'node:path';
 import { validateDevice } from '../src/metrology/index.ts';
@@ -49,7 +49,7 @@ export interface DemoHistoryOptions {
   alerts?: AssuranceOptions;
   limits?: IngestOptions;
   /** Sampling plans of prepackages (the profiles directory's); the package's own when absent. */
-  samplingPlans?: SamplingPlans;
+  samplingPlans?: LotRules;
 }
 
 export interface DemoHistory {
@@ -119,7 +119,7 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   });
   const profiles = new Map(o.profiles);
   const options = o.alerts ?? DEFAULT_ALERTS;
-  const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadSamplingPlans(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE)), alerts, options);
+  const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadLotRules(join(PACKAGE_ROOT, 'devices')), alerts, options);
   const assurance = new Assurance(db, registry, alerts, profiles, options, lots, new InspectionStore(db));
   const ingest = new Ingest(
     {

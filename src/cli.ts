@@ -10,7 +10,7 @@ import { type Gateway, startConfiguredGateway, startGateway } from './gateway.ts
 import { isTimeZone } from './ingest/time-zone.ts';
 import { validateDevice } from './metrology/index.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
-import { loadSamplingPlans, SAMPLING_PLANS_FILE } from './metrology/sampling-plans-loader.ts';
+import { loadLotRules } from './metrology/sampling-plans-loader.ts';
 import { AuditLog, verifyAuditChain } from './store/audit.ts';
 import { openState, openStateDb } from './store/db.ts';
 import { Registry } from './store/registry.ts';
@@ -155,7 +155,7 @@ async function seedHistory(c: Config, fleet: ParsedFleet): Promise<void> {
   const { seedDemoHistory } = await import('../simulators/demo-history.ts');
   const db = openStateDb(c.dataDir);
   try {
-    const samplingPlans = loadSamplingPlans(join(c.profilesDir, SAMPLING_PLANS_FILE));
+    const samplingPlans = loadLotRules(c.profilesDir);
     const h = seedDemoHistory(db, {
       fleet,
       profiles: loadProfiles(c.profilesDir),

@@ -1,6 +1,5 @@
 // Composition root: store → sink → journal → forwarder → ingest → broker → pipeline → periodic
 // work → API. It wires the parts and stops them in order; the work is theirs.
-import { join } from 'node:path';
 import { AlertBook } from './alerts/alert-book.ts';
 import { Assurance } from './alerts/assurance.ts';
 import { AlertNotifier } from './alerts/notifier.ts';
@@ -23,7 +22,7 @@ import { LotBook } from './lots/lot-book.ts';
 import { GatewayMetrics } from './metrics.ts';
 import type { InstrumentProfile } from './metrology/profile.ts';
 import { loadProfiles } from './metrology/profile-loader.ts';
-import { loadSamplingPlans, SAMPLING_PLANS_FILE } from './metrology/sampling-plans-loader.ts';
+import { loadLotRules } from './metrology/sampling-plans-loader.ts';
 import { alertEscalation } from './periodic/alert-escalation.ts';
 import { FleetStateRecord } from './periodic/fleet-state-record.ts';
 import { LastSeenFlush } from './periodic/last-seen-flush.ts';
@@ -139,7 +138,8 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   /** now() in epoch ms, without a Date per message on the hot path. */
   const nowMs = options.now ? () => options.now!().getTime() : Date.now;
   const profiles = loadProfiles(config.profilesDir);
-  const samplingPlans = loadSamplingPlans(join(config.profilesDir, SAMPLING_PLANS_FILE));
+  // the sampling plans and the table of T, as data in the profiles directory
+  const samplingPlans = loadLotRules(config.profilesDir);
   const unwaited = (what: string) => failureLogged(log, what);
   // PostgreSQL: a write nobody waits for (an alert raised by periodic work, say) that fails while
   // the database restarts is logged, not a crash of the node; the state it missed is written again

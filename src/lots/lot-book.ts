@@ -34,7 +34,7 @@ import {
 } from '../metrology/prepackages.ts';
 import { packageDifferences, type PackageContent } from '../pipeline/resends.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
-import type { SamplingPlans } from '../metrology/sampling-plans.ts';
+import type { LotRules } from '../metrology/sampling-plans.ts';
 import { clean } from '../metrology/tolerable-deficiency.ts';
 import type { FieldError } from '../metrology/types.ts';
 import { standingOf } from '../metrology/verification.ts';
@@ -161,7 +161,7 @@ export class LotBook<S extends StateExecutor = StateExecutor> {
     private readonly db: S,
     private readonly registry: Pick<Registry, 'registeredDevice' | 'certificatesOf' | 'tenant' | 'zoneInEffect'>,
     private readonly profiles: ReadonlyMap<string, InstrumentProfile>,
-    private readonly plans: SamplingPlans,
+    private readonly plans: LotRules,
     private readonly alerts: Pick<AlertBook<StateExecutor>, 'raise'>,
     private readonly opts: LotBookOptions,
   ) {

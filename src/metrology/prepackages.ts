@@ -1,7 +1,7 @@
 // Quantity of product in prepackages (OIML R87; EU reference test, Directive 76/211/EEC; Circular
 // 21/2014/TT-BKHCN): declaring a lot, turning measured packages into net quantities, and the lot verdict.
 // Pure: no I/O, no clock. T is in ./tolerable-deficiency.ts, the sampling plans (data) in ./sampling-plans.ts.
-import { selectSamplingRule, type SampleRequirement, type SamplingPlans } from './sampling-plans.ts';
+import { selectSamplingRule, type LotRules, type SampleRequirement, type SamplingPlans } from './sampling-plans.ts';
 import {
   BASE_UNIT,
   PREPACKAGE_UNITS,
@@ -65,9 +65,9 @@ export type LotPlanResult = ({ ok: true } & LotPlan) | { ok: false; reasons: str
  * sentences an inspector can act on) a unit outside g/kg/mL/L, Qn outside the table, a lot size the plan has
  * no rule for, a negative tare or one of 10 × Qn or more (QN_MULTIPLE), and a mass/volume mix without a density.
  */
-export function planLot(lot: LotDeclaration, plans: SamplingPlans): LotPlanResult {
+export function planLot(lot: LotDeclaration, plans: LotRules): LotPlanResult {
   const reasons: string[] = [];
-  const t = tolerableDeficiency(lot.nominal, lot.unit);
+  const t = tolerableDeficiency(lot.nominal, lot.unit, plans.tolerance);
   if (!t.ok) reasons.push(t.reason);
   const selection = selectSamplingRule(plans, lot);
   if (!selection.ok) reasons.push(selection.reason);
@@ -363,7 +363,7 @@ export interface LotMeasurements extends LotDeclaration {
  * named in the reasons. Throws when the declaration is invalid (planLot refuses it) or a package is unusable
  * (validatePackages): both are checked when the lot and its packages are accepted.
  */
-export function judgeLot(lot: LotMeasurements, plans: SamplingPlans): LotJudgement {
+export function judgeLot(lot: LotMeasurements, plans: LotRules): LotJudgement {
   const planned = planLot(lot, plans);
   if (!planned.ok) throw new LotNotJudgeableError(planned.reasons);
   const problems = validatePackages(lot, lot.packages);

@@ -3,6 +3,7 @@
 // jurisdictions and some figures are unconfirmed, so no plan figure lives in code.
 import { z } from 'zod';
 import { studentTQuantile } from './drift.ts';
+import type { ToleranceTable } from './tolerable-deficiency.ts';
 
 const count = z.number().int().nonnegative();
 const positiveCount = z.number().int().positive();
@@ -94,6 +95,8 @@ export const SamplingPlansSchema = z
     }
   });
 export type SamplingPlans = z.infer<typeof SamplingPlansSchema>;
+/** What planLot and judgeLot judge a lot by: the sampling plans and the table of T (the package's when absent). */
+export type LotRules = SamplingPlans & { tolerance?: ToleranceTable };
 
 function rangesOverlap(a: { min: number; max?: number }, b: { min: number; max?: number }): boolean {
   return a.min <= (b.max ?? Infinity) && b.min <= (a.max ?? Infinity);

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TOLERABLE_DEFICIENCY_FILE, loadToleranceTable } from './sampling-plans-loader.ts';
+import { SAMPLING_PLANS_FILE, TOLERABLE_DEFICIENCY_FILE, loadLotRules, loadToleranceTable } from './sampling-plans-loader.ts';
+import { planLot } from './prepackages.ts';
+import { PACKAGE_ROOT } from '../config.ts';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { TOLERABLE_DEFICIENCY_TABLE, parseToleranceTable, tolerableDeficiency } from './tolerable-deficiency.ts';
 
 const file = join(import.meta.dirname, '../../devices', TOLERABLE_DEFICIENCY_FILE);
@@ -66,6 +69,26 @@ describe('the table of tolerable deficiencies is data (devices/prepackages/toler
 
 /** The data file as JSON, to be broken by the tests below. */
 const raw = (): any => JSON.parse(JSON.stringify({ note: loaded.note, rounding: loaded.rounding, groups: loaded.groups }));
+
+describe('the lot rules of a profiles directory (MAG_PROFILES_DIR) take its table', () => {
+  it('a table edited there judges the lots: rounding T up to 1 g makes Qn 123 g T = 6 g (4.5 % = 5.535 g; 5.6 g with the package’s 0.1 g)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mag-lot-rules-'));
+    mkdirSync(join(dir, 'prepackages'));
+    copyFileSync(join(PACKAGE_ROOT, 'devices', SAMPLING_PLANS_FILE), join(dir, SAMPLING_PLANS_FILE));
+    const lot = { nominal: 123, unit: 'g', lotSize: 200 };
+    const T = (rules: ReturnType<typeof loadLotRules>) => {
+      const p = planLot(lot, rules);
+      if (!p.ok) throw new Error(p.reasons.join('; '));
+      return p.t.value;
+    };
+    // a directory made before the table was data: the package's table
+    expect(T(loadLotRules(dir))).toBeCloseTo(5.6, 12);
+    const table = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'devices', TOLERABLE_DEFICIENCY_FILE), 'utf8'));
+    table.rounding.step = 1;
+    writeFileSync(join(dir, TOLERABLE_DEFICIENCY_FILE), JSON.stringify(table));
+    expect(T(loadLotRules(dir))).toBeCloseTo(6, 12);
+  });
+});
 
 describe('a malformed table is refused at load, naming the file and the row', () => {
   const refusal = (edit: (json: ReturnType<typeof raw>) => void): string => {

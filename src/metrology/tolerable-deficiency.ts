@@ -120,7 +120,7 @@ export type TolerableDeficiency =
       ok: true;
       /** T in the unit Qn was declared in. */
       value: number;
-      /** T in g or mL, rounded up to 0.1. */
+      /** T in g or mL, rounded up to the table's step (0.1). */
       base: number;
       baseUnit: BaseUnit;
       /** The band that gave T, for people: "4.5 % of Qn for Qn 100–200 g, OIML R87 Table 1". */
