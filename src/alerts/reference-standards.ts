@@ -155,7 +155,8 @@ export class ReferenceStandards<S extends StateExecutor = StateExecutor> {
           standardName: standard.name,
           certificate: finding.number,
           issuedBy: finding.issuedBy,
-          issuedAt: finding.issuedAt,
+          // in UTC as every time MAG sends (webhooks carry the alert as stored); the certificate keeps its offset
+          issuedAt: new Date(finding.issuedAt).toISOString(),
           asFound: finding.asFound!,
           unit: standard.unit,
           uncertainty: finding.uncertainty,

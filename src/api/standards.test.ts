@@ -349,10 +349,11 @@ describe('reverse traceability', () => {
       ['south', 'PM-AUTH', 'south', 'critical'],
     ]);
     const north = alerts.find((a: { tenant: string }) => a.tenant === 'north');
+    expect(api.deps.alerts.get(north.id)?.details.issuedAt).toBe('2026-01-11T17:00:00.000Z'); // stored so: what a webhook sends
     expect(north.details).toMatchObject({
       standard: 'PM-AUTH',
       certificate: 'HC-2026',
-      issuedAt: '2026-01-11T17:00:00.000Z', // stored at the standard's offset, answered in UTC
+      issuedAt: '2026-01-11T17:00:00.000Z', // in UTC, as the webhooks carry it (the alert as stored)
       asFound: { error: -0.03, outOfTolerance: true },
       unit: 'L',
       from: '2025-01-09T17:00:00.000Z',

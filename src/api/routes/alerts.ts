@@ -78,8 +78,8 @@ export const WebhookBody = z.strictObject({
 
 export function alertView(a: Alert) {
   const { key, escalation, version, ackNote, ...rest } = a;
-  // a standard-oot alert names the calibration that found the standard out of tolerance: its issuedAt is
-  // kept as the standard's certificate is stored (the owner's offset) and answered in UTC, as every time
+  // a standard-oot alert names the calibration that found the standard out of tolerance: raised before its
+  // issuedAt was written in UTC, it kept the certificate's stored offset; answered in UTC, as every time
   const details = a.kind === 'standard-oot' && typeof a.details.issuedAt === 'string' ? { ...a.details, issuedAt: utcInstant(a.details.issuedAt) } : a.details;
   return { ...rest, details, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
 }
