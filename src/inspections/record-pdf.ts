@@ -8,7 +8,7 @@
 // SHA-256, the copies made, the reading out) kept on one page with the signature block; then, dated,
 // what happened to the findings after the record was closed, and the amendments.
 import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
-import { drawDocumentHead, drawPageFooters } from '../oversight/letterhead.ts';
+import { drawDocumentHead, drawPageFooters, pdfBytes } from '../oversight/letterhead.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
 import { parseDriftSeriesKey } from '../metrology/drift.ts';
@@ -167,12 +167,7 @@ export function recordPlace(region: string, iso: string, lang: RecordLang, timeZ
 export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promise<Buffer> {
   const w = RECORD_WORDS[ctx.lang];
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, bufferPages: true, info: { Title: `${w.title} ${r.id}`, Author: 'MAG', Subject: r.tenant } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   const width = doc.page.width - 2 * MARGIN;
   const when = (iso: string) => recordTime(iso, ctx.lang, ctx.timeZone);
   // every text people wrote, as the page can hold it (printable)

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { DOCUMENT_WORDS, RECORD_WORDS } from '../inspections/record-words.ts';
-import { drawDocumentHead, drawPageFooters } from './letterhead.ts';
+import { drawDocumentHead, drawPageFooters, pdfBytes } from './letterhead.ts';
 import type { EvidenceTableId, InstrumentEvidence } from './instrument-evidence.ts';
 
 const require = createRequire(import.meta.url);
@@ -33,12 +33,7 @@ const COLUMNS: Record<EvidenceTableId, (number | '*')[]> = {
 /** Renders the file; resolves with the PDF's bytes. */
 export function renderInstrumentEvidencePdf(e: InstrumentEvidence): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: MARGIN, bufferPages: true, info: { Title: `${e.title} — ${e.subject}`, Author: 'MAG' } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   const width = doc.page.width - 2 * MARGIN;
   drawDocumentHead(doc, e.head, DOCUMENT_WORDS[e.lang], { regular: FONT, bold: FONT_BOLD, italic: FONT_ITALIC }, MARGIN, width);
   doc.font(FONT_BOLD).fontSize(13).text(e.title, MARGIN, doc.y, { width, align: 'center' });

@@ -252,3 +252,13 @@ export function drawPageFooters(doc: PDFKit.PDFDocument, font: string, margin: n
     doc.fillColor('black');
   }
 }
+
+/** The bytes of a pdfkit document once it ends (call before drawing; `doc.end()` settles it). */
+export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  return new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { DOCUMENT_WORDS } from '../inspections/record-words.ts';
 import type { CellValue, Column, Figure, FleetFigures, Section, Table } from './figures.ts';
 import { translate, type Lang, zoneName } from './labels.ts';
-import { drawDocumentHead, type Letterhead, type LetterheadRequest, recipientLines, reportLetterhead } from './letterhead.ts';
+import { drawDocumentHead, type Letterhead, type LetterheadRequest, recipientLines, reportLetterhead, pdfBytes } from './letterhead.ts';
 import { asOfReading, localDateTime, numericDate } from './period.ts';
 import { provinceTitle } from './provinces.ts';
 
@@ -98,12 +98,7 @@ export function figuresPdf(f: FleetFigures, lang: Lang, o: PdfOptions): Promise<
   });
   doc.registerFont('regular', REGULAR);
   doc.registerFont('bold', BOLD);
-  const chunks: Buffer[] = [];
-  doc.on('data', (b: Buffer) => chunks.push(b));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
 
   const head = reportLetterhead(o.letterhead ?? {}, lang, { region: f.region, generatedAt: f.generatedAt, timeZone: f.timeZone, period: o.period });
   const width = doc.page.width - 2 * MARGIN;
