@@ -33,6 +33,14 @@ describe('evaluateCheck, fuel dispenser with a 20 L proving measure (ĐLVN 10 by
     expect(r.correctedError).toBeUndefined(); // no calibration certificate: no calibration view
   });
 
+  it('answers the figures as an inspector computes them, without binary noise: error 0.06, MPE 0.09, relative 0.003', () => {
+    // as doubles 20.06 − 20 = 0.05999999999999872 and 1.5 × 0.003 × 20 = 0.09000000000000001 (decimal.ts)
+    const r = ok(evaluateCheck(fuelCtx, check()));
+    expect([r.error, r.mpe, r.relativeError]).toEqual([0.06, 0.09, 0.003]);
+    // in mL: 20060 − 20000 = 60 mL → 0.06 L
+    expect(ok(evaluateCheck(fuelCtx, check({ indicated: 20060, reference: 20000, referenceUncertainty: 4, unit: 'mL' }))).error).toBe(0.06);
+  });
+
   it('a dispenser 0.4 % short fails at verification (±0.3 %) and passes in trade (±0.45 %); 0.5 % short fails in trade', () => {
     // 19.92 vs 20: e = −0.08 L (−0.4 %). Verification: 0.08 > TL + U = 0.06 + 0.0070238 = 0.0670238 → fail.
     const v = ok(evaluateCheck(fuelCtx, check({ indicated: 19.92, regime: 'verification' })));

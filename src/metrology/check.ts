@@ -6,6 +6,7 @@ import { channelMpe, maximumCapacity, minimumMeasuredQuantity, MpeNotDefinedErro
 import type { InstrumentProfile } from './profile.ts';
 import type { Certificate, CheckInput, CheckResult, DeviceMetrology, FieldError, Regime } from './types.ts';
 import { conversionFactor, resolveUnit, scaled, unitText } from './units.ts';
+import { decimalSum, significant } from './decimal.ts';
 
 export interface MetrologyContext {
   profile: InstrumentProfile;
@@ -76,8 +77,8 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
 
   const regime: Regime = check.regime ?? 'inService';
   // R76 change-point: the indication before rounding, P = I + ½e − ΔL.
-  const shown = deltaL === undefined ? indicated : indicated + ch.e / 2 - deltaL;
-  const error = shown - reference;
+  const shown = deltaL === undefined ? indicated : decimalSum(indicated, ch.e / 2, -deltaL);
+  const error = decimalSum(shown, -reference);
   let mpe: number;
   try {
     mpe = channelMpe(ch, reference, regime);
@@ -88,7 +89,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   }
   const uncertainty = expandedUncertainty(referenceU, deltaL === undefined ? ch.resolution : 0);
   const calibration = latestCalibration(ctx.certificates, check.ts);
-  const corrected = applyCorrection(shown, calibration);
+  const corrected = significant(applyCorrection(shown, calibration));
 
   const result: CheckResult = {
     seq: check.seq,
@@ -98,8 +99,8 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
     corrected,
     reference,
     error,
-    relativeError: reference === 0 ? null : error / Math.abs(reference),
-    mpe,
+    relativeError: reference === 0 ? null : significant(error / Math.abs(reference)),
+    mpe: significant(mpe),
     uncertainty,
     en: normalisedError(error, uncertainty, 0),
     legal: legalDecision(error, mpe),
@@ -109,7 +110,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   };
   if (calibration !== undefined) {
     const uCal = calibration.uncertainty ?? 0;
-    result.correctedError = corrected - reference;
+    result.correctedError = decimalSum(corrected, -reference);
     result.correctedUncertainty = Math.sqrt(uncertainty * uncertainty + uCal * uCal);
     result.calibrationCertificate = calibration.number;
   }
