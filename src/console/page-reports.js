@@ -117,9 +117,10 @@ function periodicReport() {
   period.addEventListener('change', () => (custom.hidden = period.value !== 'custom'));
   const region = select('region', [['', t('allRegions')], ...S.regions.map((r) => /** @type {[string, string]} */ ([r, regionName(r)]))], '');
   const reportLang = select('reportLang', LANGS, lang());
+  const head = letterheadFields();
   const query = (/** @type {'xlsx' | 'pdf'} */ format) => () => {
     const [f, tt] = period.value === 'custom' ? [from.value, to.value] : period.value.split('/');
-    return { format, from: f, to: tt, region: region.value, lang: reportLang.value };
+    return { format, from: f, to: tt, region: region.value, lang: reportLang.value, ...head.values() };
   };
   return section(
     t('pr.title'),
@@ -130,6 +131,7 @@ function periodicReport() {
       field(t('pr.period'), period),
       field(t('region'), region),
       field(t('pr.reportLang'), reportLang),
+      head.element,
     ),
     custom,
     h(
@@ -139,4 +141,86 @@ function periodicReport() {
       downloadButton(t('pr.downloadPdf'), '/api/v1/reports/periodic', query('pdf'), 'periodic-report.pdf'),
     ),
   );
+}
+
+/** Where the issuing body, its superior, the place, the recipients and the signer are remembered in this browser. */
+const LETTERHEAD_KEY = 'mag.reportLetterhead';
+
+/**
+ * The administrative report's head and foot (Nghị định 30/2020/NĐ-CP): the issuing body and its superior, the
+ * number, the place, the recipients (a line each) and the signer with their title (a line each, as "KT. GIÁM ĐỐC"
+ * over "PHÓ GIÁM ĐỐC"). Left empty, the PDF prints dots to fill in by hand. All but the number are the same from
+ * one report to the next, so they are remembered in this browser. Lengths as the API bounds them (LETTERHEAD_LIMITS).
+ */
+function letterheadFields() {
+  /** @type {Record<string, unknown>} */
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(LETTERHEAD_KEY) ?? '{}') ?? {};
+  } catch {
+    /* nothing remembered */
+  }
+  const remembered = (/** @type {string} */ name) => {
+    const v = saved[name];
+    return typeof v === 'string' ? v : '';
+  };
+  const line = (/** @type {string} */ name, /** @type {number} */ maxlength) =>
+    /** @type {HTMLInputElement} */ (h('input', { type: 'text', name, maxlength, autocomplete: 'off', value: remembered(name) }));
+  const lines = (/** @type {string} */ name, /** @type {number} */ rows) => {
+    const el = /** @type {HTMLTextAreaElement} */ (h('textarea', { name, rows }));
+    el.value = remembered(name);
+    return el;
+  };
+  const authority = line('authority', 120);
+  const parentAuthority = line('parentAuthority', 120);
+  const number = line('number', 60);
+  const place = line('place', 60);
+  const recipients = lines('recipients', 4);
+  const signer = line('signer', 100);
+  const signerTitle = lines('signerTitle', 2);
+  const kept = { authority, parentAuthority, place, recipients, signer, signerTitle };
+  const remember = () => {
+    try {
+      localStorage.setItem(LETTERHEAD_KEY, JSON.stringify(Object.fromEntries(Object.entries(kept).map(([k, el]) => [k, el.value]))));
+    } catch {
+      /* storage refused (private browsing): not remembered */
+    }
+  };
+  for (const el of Object.values(kept)) el.addEventListener('change', remember);
+  /** The non-empty lines of a text area, trimmed. */
+  const linesOf = (/** @type {HTMLTextAreaElement} */ el) =>
+    el.value
+      .split(/\r?\n/)
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+  const element = h(
+    'details',
+    { class: 'letterhead' },
+    h('summary', {}, t('pr.letterhead')),
+    h('p', { class: 'muted' }, t('pr.letterheadHelp')),
+    h(
+      'div',
+      { class: 'grid-form' },
+      field(t('pr.parentAuthority'), parentAuthority, t('pr.parentAuthorityHint')),
+      field(t('pr.authority'), authority, t('pr.authorityHint')),
+      field(t('pr.number'), number, t('pr.numberHint')),
+      field(t('pr.place'), place, t('pr.placeHint')),
+      field(t('pr.recipients'), recipients, t('pr.linesHint')),
+      field(t('pr.signer'), signer),
+      field(t('pr.signerTitle'), signerTitle, t('pr.signerTitleHint')),
+    ),
+  );
+  return {
+    element,
+    /** The query's letterhead parameters; an empty one is left out of the query (dots on the page). */
+    values: () => ({
+      authority: authority.value.trim(),
+      parentAuthority: parentAuthority.value.trim(),
+      number: number.value.trim(),
+      place: place.value.trim(),
+      recipients: linesOf(recipients).join(';'),
+      signer: signer.value.trim(),
+      signerTitle: linesOf(signerTitle).join('\n'),
+    }),
+  };
 }

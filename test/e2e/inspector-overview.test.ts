@@ -181,6 +181,30 @@ describe("the inspector's work (real browser)", () => {
     expect(doc.text).toContain('Số: ……/BC-……');
     expect(doc.text).toContain('Cột đo xăng dầu');
     expect(doc.text).toContain(`Trang 1/${doc.pages}`);
+
+    // the inspector fills the document's details: printed in its head and foot, and all but the number remembered
+    await form.locator('summary', { hasText: 'Document details' }).click();
+    await form.getByLabel('Superior body').fill('UBND TỈNH BẮC NINH');
+    await form.getByLabel('Issuing body').fill('SỞ KHOA HỌC VÀ CÔNG NGHỆ');
+    await form.getByLabel('Number and symbol').fill('12/BC-SKHCN');
+    await form.getByLabel('Recipients').fill('Bộ Khoa học và Công nghệ;\nUBND tỉnh Bắc Ninh\n\nLưu: VT, TĐC');
+    await form.getByLabel('Signer', { exact: true }).fill('Nguyễn Văn An');
+    await form.getByLabel("Signer's title").fill('KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC');
+    await shot(page, 'reports-letterhead-desktop');
+    const [headed] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PDF' }).click()]);
+    const printed = readPdf(readFileSync((await headed.path())!));
+    for (const line of ['UBND TỈNH BẮC NINH', 'SỞ KHOA HỌC VÀ CÔNG NGHỆ', 'KT. GIÁM ĐỐC', 'PHÓ GIÁM ĐỐC', 'Nguyễn Văn An'])
+      expect(printed.lines).toContain(line);
+    expect(printed.text).toContain('Số: 12/BC-SKHCN');
+    expect(printed.text).not.toContain('Số: ……/BC-……');
+    // one recipient a line, blank lines dropped; a ";" typed at a line's end, as Nơi nhận lists are written, is only a separator
+    expect(printed.text).toContain('UBND tỉnh Bắc Ninh');
+    expect(printed.text).toContain('Lưu: VT, TĐC');
+    await page.reload();
+    await form.waitFor();
+    expect(await form.getByLabel('Issuing body').inputValue()).toBe('SỞ KHOA HỌC VÀ CÔNG NGHỆ');
+    expect(await form.getByLabel("Signer's title").inputValue()).toBe('KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC');
+    expect(await form.getByLabel('Number and symbol').inputValue()).toBe('');
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
