@@ -26,7 +26,8 @@ const COLUMNS: Record<EvidenceTableId, (number | '*')[]> = {
   // time, point, indicated, reference, error, MPE, U, legal, guarded, standard
   checks: [54, 38, 46, 50, 60, 44, 42, 40, 50, '*'],
   'standard-certificates': [80, '*', 56, 56, 66, 110],
-  drift: [90, 40, 70, 52, 80, '*'],
+  // series, points, drift per day, signals, alarm, predicted day, baseline
+  drift: [84, 36, 72, 60, 40, 70, '*'],
   alerts: [72, 48, 50, 56, 54, '*', '*'],
 };
 

@@ -92,7 +92,10 @@ export interface EvidenceWords {
   drift: string;
   /** MAG keeps the drift statistics' present state only: said with the moment it is of. */
   driftAsOf: (when: string) => string;
-  driftHeaders: [series: string, points: string, signal: string, alarm: string, predicted: string, baseline: string];
+  driftHeaders: [series: string, points: string, slope: string, signal: string, alarm: string, predicted: string, baseline: string];
+  /** A series' fitted drift (least squares over its checks since the baseline), per day. */
+  perDay: (slope: string) => string;
+  noSlope: string;
   yes: string;
   no: string;
   noPrediction: string;
@@ -196,7 +199,9 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     drift: 'V. TRÔI SAI SỐ',
     driftAsOf: (when) =>
       `Trạng thái lúc lập hồ sơ (${when}): MAG chỉ lưu trạng thái hiện tại của thống kê trôi sai số (EWMA, CUSUM, dự báo), không lưu trạng thái tại các thời điểm trước.`,
-    driftHeaders: ['Chuỗi kiểm tra', 'Số điểm', 'Tín hiệu EWMA / CUSUM', 'Cảnh báo trôi', 'Ngày dự báo vượt giới hạn', 'Đường cơ sở'],
+    driftHeaders: ['Chuỗi kiểm tra', 'Số điểm', 'Độ trôi', 'Tín hiệu EWMA / CUSUM', 'Cảnh báo trôi', 'Ngày dự báo vượt giới hạn', 'Đường cơ sở'],
+    perDay: (slope) => `${slope}/ngày`,
+    noSlope: 'chưa đủ điểm',
     yes: 'có',
     no: 'không',
     noPrediction: 'không có dự báo',
@@ -268,7 +273,9 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     drift: 'V. DRIFT',
     driftAsOf: (when) =>
       `As the file was made (${when}): MAG keeps the present state of the drift statistics (EWMA, CUSUM, prediction) only, not their state at earlier times.`,
-    driftHeaders: ['Series', 'Points', 'EWMA / CUSUM signal', 'Drift alarm', 'Predicted out-of-tolerance day', 'Baseline'],
+    driftHeaders: ['Series', 'Points', 'Drift', 'EWMA / CUSUM signal', 'Drift alarm', 'Predicted out-of-tolerance day', 'Baseline'],
+    perDay: (slope) => `${slope}/day`,
+    noSlope: 'too few points',
     yes: 'yes',
     no: 'no',
     noPrediction: 'no prediction',

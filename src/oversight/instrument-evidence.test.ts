@@ -3,6 +3,7 @@
 // sections, and which certificates and alerts belong to the period.
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../alerts/alert-book.ts';
+import type { SeriesDriftView } from '../metrology/drift.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import { checkRow, instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
 
@@ -261,6 +262,37 @@ describe('instrumentEvidence', () => {
     const e = instrumentEvidence(facts({ certificates: [], checks: [], standards: [], alerts: [] }));
     for (const id of ['certificates', 'checks', 'standards', 'drift', 'alerts']) expect(section(e, id).blocks, id).toEqual([{ line: 'Không có.' }]);
     expect(section(instrumentEvidence(facts({ lang: 'en', checks: [] })), 'checks').blocks).toEqual([{ line: 'None.' }]);
+  });
+
+  it("writes each drift series with its fitted drift per day in the channel's unit, 3 significant digits", () => {
+    const series = (over: Partial<SeriesDriftView>): SeriesDriftView =>
+      ({
+        series: 'point=Qmax,regime=inService',
+        points: 9,
+        ewma: { value: 0.01, upperLimit: 0.05, lowerLimit: -0.05, signal: false },
+        cusum: { high: 0, low: 0, threshold: 0.25, signal: false },
+        slopePerDay: 0.000123456,
+        predictedOutOfToleranceAt: null,
+        alarm: false,
+        ...over,
+      }) as SeriesDriftView;
+    const drift = { bySeries: [series({}), series({ series: 'point=MMQ,regime=inService', points: 1, slopePerDay: null })] };
+    const vi = table(instrumentEvidence(facts({ drift })), 'drift')!;
+    expect(vi.headers.slice(0, 3)).toEqual(['Chuỗi kiểm tra', 'Số điểm', 'Độ trôi']);
+    // 0.000123456 L/day to 3 significant digits, the Vietnamese decimal comma
+    expect(vi.rows.map((r) => r[2])).toEqual(['+0,000123 L/ngày', 'chưa đủ điểm']);
+    const en = table(instrumentEvidence(facts({ lang: 'en', drift: { bySeries: [series({ slopePerDay: -0.0456 })] } })), 'drift')!;
+    expect(en.rows[0]![2]).toBe('-0.0456 L/day');
+    // a multi-gas detector: each series in its gas's unit
+    const gas = facts({
+      lang: 'en',
+      ranges: [
+        { gas: 'CO', min: 0, max: 500, unit: 'ppm' },
+        { gas: 'O2', min: 0, max: 25, unit: '%' },
+      ],
+      drift: { bySeries: [series({ series: 'gas=O2,regime=inService', slopePerDay: 0.002 })] },
+    });
+    expect(table(instrumentEvidence(gas), 'drift')!.rows[0]![2]).toBe('+0.002 %/day');
   });
 
   it('ends with a signature block for the enterprise, to fill in by hand', () => {

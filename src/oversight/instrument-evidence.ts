@@ -137,6 +137,12 @@ const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
 
 const signedIn = (lang: Lang, x: number, digits = 4) => (x > 0 ? '+' : '') + numberIn(lang, x, digits);
 
+/** A signed figure to 3 significant digits, as the console shows drift (vi: +0,00123; en: +0.00123). */
+function signedSignificant(lang: Lang, x: number): string {
+  const text = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: 3 }).format(x);
+  return x > 0 ? `+${text}` : text;
+}
+
 function instrumentSection(f: EvidenceFacts, w: EvidenceWords, type: string, from: string, to: string): EvidenceSection {
   const d = f.device;
   const or = (x: string | undefined) => (x === undefined || x.trim() === '' ? w.notRecorded : printable(x, () => ''));
@@ -300,7 +306,10 @@ function driftSection(f: EvidenceFacts, w: EvidenceWords, now: string, day: (t: 
     // the predicted day is the enterprise's local day already (YYYY-MM-DD)
     const predicted = s.predictedOutOfToleranceAt ? numericDate(s.predictedOutOfToleranceAt) : w.noPrediction;
     const baseline = s.resetAt ? w.baselineSince(day(s.resetAt), s.resetReason ? w.resetReasons[s.resetReason] : '') : w.baselineFirst;
-    return [name, String(s.points), signal, s.alarm ? w.yes : w.no, predicted, baseline];
+    // the series' channel: a gas detector's gases each have their canonical unit
+    const range = f.ranges.find((r) => r.gas === id?.gas) ?? (f.ranges.length === 1 ? f.ranges[0] : undefined);
+    const slope = s.slopePerDay === null ? w.noSlope : w.perDay(`${signedSignificant(f.lang, s.slopePerDay)}${range ? ` ${unitText(range.unit)}` : ''}`);
+    return [name, String(s.points), slope, signal, s.alarm ? w.yes : w.no, predicted, baseline];
   });
   return { id: 'drift', heading: w.drift, blocks: [{ line: w.driftAsOf(now) }, { table: { id: 'drift', headers: [...w.driftHeaders], rows } }] };
 }
