@@ -102,6 +102,65 @@ describe('devices', () => {
   });
 });
 
+// A gold shop's class II balance (OIML R76-1): Max 220 g, e = d = 0.01 g, n = 0.22 / 0.00001 = 22 000 (Table 3:
+// 100 to 100 000 for 1 mg ≤ e ≤ 50 mg). Table 6, class II: 1e for 5 000e < m ≤ 20 000e; in service (as an
+// inspection judges) 2 × that: 2e = 0.02 g at 100 g (10 000e) and at 200 g (20 000e, the band's inclusive limit).
+describe('a class II balance', () => {
+  const balance = { id: 'bal-n1', tenant: 'north', type: 'scale', serial: 'AU-220', class: 'II', e: 0.00001, max: 0.22 };
+
+  it('is registered with its class, e and Max; e = 0.1 g with Max 200 g (n = 2 000 < 5 000) is refused by Table 3', async () => {
+    const r = await api.call('POST', '/api/v1/devices', { token: op.north, body: balance });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ id: 'bal-n1', type: 'scale', class: 'II', e: 0.00001, max: 0.22 });
+    const coarse = await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...balance, id: 'bal-n2', e: 0.0001, max: 0.2 } });
+    expect(coarse.status).toBe(400);
+    expect(coarse.body.error.details).toEqual([
+      {
+        path: 'max',
+        message:
+          'max/e = 0.2 kg / 0.0001 kg = 2000 verification scale intervals; class II has from 5 000 to 100 000 (from 5 000 when e ≥ 0.1 g) (OIML R76-1 Table 3): check max, e and the class',
+      },
+    ]);
+  });
+
+  it("has its checks judged by its class's load band: an inspector's change-point checks at 100 g and 200 g, in grams", async () => {
+    expect((await api.call('POST', '/api/v1/devices', { token: op.north, body: balance })).status).toBe(201);
+    await api.call('POST', '/api/v1/devices/bal-n1/certificates', { token: op.north, body: certificate });
+    const opening = { tenant: 'north', site: 'Tiệm vàng, phố Hàng Bạc', startedAt: '2026-03-01T06:30:00+07:00', inspectors: ['Nguyễn Văn Hùng'] };
+    const opened = await api.call('POST', '/api/v1/inspections', { token: insp.hanoi, body: opening });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const weight = (indicated: number, reference: number, deltaL: number) => ({
+      indicated,
+      reference,
+      deltaL,
+      referenceUncertainty: 0.0005,
+      unit: 'g',
+      standardId: 'W-F1-SET',
+    });
+    const r = await api.call('POST', `/api/v1/inspections/${opened.body.id}/items`, {
+      token: insp.hanoi,
+      body: {
+        device: 'bal-n1',
+        // 100 g: E = 100.01 + 0.005 − 0.004 − 100 = +0.011 g ≤ 0.02 g − U (0.0005 g): pass
+        // 200 g: E = 199.98 + 0.005 − 0.010 − 200 = −0.025 g > 0.02 g + U: fail (1.5e × 2 = 0.03 g would have passed it)
+        checks: [weight(100.01, 100, 0.004), weight(199.98, 200, 0.01)],
+        sealsIntact: true,
+        verificationMarkValid: true,
+        certificateValid: true,
+      },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const [at100, at200] = r.body.checks;
+    expect(at100).toMatchObject({ regime: 'inService', legal: 'pass', decision: 'pass' });
+    expect(at100.error).toBeCloseTo(0.000011, 15);
+    expect(at100.mpe).toBeCloseTo(0.00002, 15);
+    expect(at200).toMatchObject({ regime: 'inService', legal: 'fail', decision: 'fail' });
+    expect(at200.error).toBeCloseTo(-0.000025, 15);
+    expect(at200.mpe).toBeCloseTo(0.00002, 15);
+    expect(r.body.verdict).toBe('fail');
+  });
+});
+
 describe('certificates', () => {
   it('a verification certificate makes the device valid until its date, and its new standing is published', async () => {
     await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });

@@ -132,18 +132,17 @@ function verificationForm(c, done) {
   const owner = text('owner', { required: true, maxlength: 200 });
   const phone = text('phone', { type: 'tel', maxlength: 32 });
   const serial = text('serial', { required: true, maxlength: 128 });
+  const scaleType = S.types.find((x) => x.id === 'scale');
+  // the accuracy classes the scale's type knows (devices/scale.json: I, II, III, IIII); a market scale is most often IIII
+  const classes = Object.keys(/** @type {{ classes?: Record<string, unknown> } | undefined} */ (scaleType?.mpe?.verification)?.classes ?? {});
   const klass = select(
     'class',
-    [
-      ['III', 'III'],
-      ['IIII', 'IIII'],
-    ],
+    (classes.length ? classes : ['III', 'IIII']).map((c) => /** @type {const} */ ([c, c])),
     'IIII',
   );
   const max = h('input', { name: 'max', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '30' });
   const e = h('input', { name: 'e', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '0.1' });
   // the constructions whose legal interval differs (a spring-dial scale: 24 months), from the scale's type
-  const scaleType = S.types.find((x) => x.id === 'scale');
   const construction = select(
     'construction',
     [

@@ -256,6 +256,75 @@ describe("evaluateCheck, scale: a test load must lie within Max and within the c
   });
 });
 
+// A class II balance of a gold shop: Max 220 g, e = d = 0.01 g (n = 22 000, OIML R76-1 Table 3: 100 to 100 000).
+// Checked in grams with the change-point method (U = U_ref = 0.5 mg); every number of the result in kg.
+// R76-1 Table 6, class II: 0.5e up to 5 000e, 1e for 5 000e < m ≤ 20 000e, 1.5e up to 100 000e; in service 2 ×.
+describe('evaluateCheck, class II balance (Max 220 g, e = 0.01 g): the MPE of its load band, in grams', () => {
+  const ctx = { profile: profile('scale'), device: device('scale', { class: 'II', e: 0.00001, max: 0.22 }), certificates: [validVerification] };
+  const weigh = (indicated: number, reference: number, deltaL: number, regime: 'verification' | 'inService') =>
+    evaluateCheck(ctx, check({ indicated, reference, deltaL, referenceUncertainty: 0.0005, unit: 'g', standardId: 'W-F1-SET', regime }));
+
+  it('at 100 g = 10 000e: E = 100.01 + 0.005 − 0.004 − 100 = +0.011 g; fails verification (1e = 0.01 g), passes in service (2e = 0.02 g)', () => {
+    const v = ok(weigh(100.01, 100, 0.004, 'verification'));
+    expect(v.reference).toBeCloseTo(0.1, 15);
+    expect(v.error).toBeCloseTo(0.000011, 15);
+    expect(v.mpe).toBeCloseTo(0.00001, 15);
+    expect(v.uncertainty).toBeCloseTo(0.0000005, 15); // U_ref alone (change point)
+    // |E| = 0.011 g > TL + U = 0.01 + 0.0005 = 0.0105 g
+    expect([v.legal, v.decision]).toEqual(['fail', 'fail']);
+    const s = ok(weigh(100.01, 100, 0.004, 'inService'));
+    expect(s.mpe).toBeCloseTo(0.00002, 15);
+    // |E| = 0.011 g < TL − U = 0.02 − 0.0005 = 0.0195 g
+    expect([s.legal, s.decision]).toEqual(['pass', 'pass']);
+  });
+
+  it('at 200 g = 20 000e, the band limit: R76 says m ≤ 20 000e is 1e, so E = 199.99 + 0.005 − 0.007 − 200 = −0.012 g fails verification', () => {
+    const v = ok(weigh(199.99, 200, 0.007, 'verification'));
+    expect(v.error).toBeCloseTo(-0.000012, 15);
+    expect(v.mpe).toBeCloseTo(0.00001, 15); // 1e = 0.01 g, not 1.5e = 0.015 g (which would pass it)
+    expect([v.legal, v.decision]).toEqual(['fail', 'fail']); // 0.012 > 0.01 + 0.0005
+    // one e further, L = 200.01 g = 20 001e is in the 1.5e band: E = 200.00 + 0.005 − 0.007 − 200.01 = −0.012 g
+    // again, and |E| = 0.012 < TL − U = 0.015 − 0.0005 = 0.0145 g: pass
+    const next = ok(weigh(200, 200.01, 0.007, 'verification'));
+    expect(next.error).toBeCloseTo(-0.000012, 15);
+    expect(next.mpe).toBeCloseTo(0.000015, 15);
+    expect([next.legal, next.decision]).toEqual(['pass', 'pass']);
+  });
+});
+
+// A class I analytical balance: Max 220 g, e = 1 mg, d = 0.1 mg (n = 220 000 ≥ 50 000; class I has no largest n).
+// Its last load band is open (devices/scale.json): above 200 000e the MPE is 1.5e whatever the load.
+describe('evaluateCheck, class I balance (Max 220 g, e = 1 mg, d = 0.1 mg): the open last band', () => {
+  const ctx = {
+    profile: profile('scale'),
+    device: device('scale', { class: 'I', e: 0.000001, resolution: 0.0000001, max: 0.22 }),
+    certificates: [validVerification],
+  };
+  const weigh = (indicated: number, reference: number, regime: 'verification' | 'inService') =>
+    evaluateCheck(ctx, check({ indicated, reference, referenceUncertainty: 0.0003, unit: 'g', standardId: 'W-E2-200G', regime }));
+
+  it('210 g = 210 000e → 1.5e = 1.5 mg (3 mg in service); 210.0012 g shown: E = 1.2 mg, U = 2·√(0.15² + (0.1/√12)²) = 0.305505 mg', () => {
+    // without change-point weights the display step d = 0.1 mg enters U: (0.1/√12)² = 0.000833 mg², 0.15² = 0.0225 mg²
+    const v = ok(weigh(210.0012, 210, 'verification'));
+    expect(v.error).toBeCloseTo(0.0000012, 15);
+    expect(v.mpe).toBeCloseTo(0.0000015, 15);
+    expect(v.uncertainty * 1e6).toBeCloseTo(0.305505, 6);
+    // TL − U = 1.5 − 0.3055 = 1.1945 mg ≤ |E| = 1.2 mg ≤ TL: legal pass, conditional pass
+    expect([v.legal, v.decision]).toEqual(['pass', 'conditional-pass']);
+    const s = ok(weigh(210.0012, 210, 'inService'));
+    expect(s.mpe).toBeCloseTo(0.000003, 15);
+    expect([s.legal, s.decision]).toEqual(['pass', 'pass']); // 1.2 < 3 − 0.3055 mg
+  });
+
+  it('at Max (220 g = 220 000e) still 1.5e; above Max refused on Max, not on a load band', () => {
+    expect(ok(weigh(220, 220, 'verification')).mpe).toBeCloseTo(0.0000015, 15);
+    expect(weigh(220.001, 220.001, 'verification')).toMatchObject({
+      ok: false,
+      errors: [{ path: 'reference', message: expect.stringMatching(/^test load 0\.220001 kg is above the maximum capacity Max = 0\.22 kg \(registered\)/) }],
+    });
+  });
+});
+
 describe('evaluateCheck, gas detector', () => {
   const ctx = { profile: profile('gas-detector'), device: device('gas-detector'), certificates: [] };
   it('CO bump at 50 ppm (alias "ppm" → [ppm]): e = 4 ppm, MPE max(5, 5) = 5 ppm, U = 2·√(1² + (1/√12)²) = 2.0817 → conditional pass', () => {

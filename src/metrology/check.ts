@@ -53,7 +53,8 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
  * is not a whole multiple of the channel's display step, its resolution (scale: d), as no display shows it
  * (judging it would judge a value the customer never saw; it is not rounded either), a test volume below
  * the minimum measured quantity (fuel dispenser MMQ; not a valid test), a test load above a scale's Max or
- * beyond its class's last load band (OIML R76 gives no MPE there; not extrapolated), deltaL on a type without
+ * beyond its class's last load band when that band is closed (OIML R76 gives no MPE there; not extrapolated;
+ * class I's last band is open, devices/scale.json), deltaL on a type without
  * scale intervals, deltaL outside [0, e].
  *
  * relativeError = error / |reference|, a fraction (0.003 = 0.3 %); null when the reference is 0, where it is

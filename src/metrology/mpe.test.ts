@@ -131,6 +131,60 @@ describe('scale, OIML R76 class III with e = 0.5 kg (Max 5000 kg = 10000e)', () 
   });
 });
 
+// OIML R76-1:2006 Table 6, classes II and I (devices/scale.json; the band limits are inclusive: "m ≤ 20 000e").
+// Masses in the canonical kg: 0.01 g = 1e-5 kg, 1 mg = 1e-6 kg.
+describe("scale, class II: a jeweller's balance, Max 220 g, e = 0.01 g (n = 0.22 kg / 1e-5 kg = 22 000)", () => {
+  const d = device('scale', { class: 'II', e: 0.00001, max: 0.22 });
+  const cases: [loadKg: number, mpeVerificationKg: number, note: string][] = [
+    [0.01, 0.000005, '10 g = 1 000e ≤ 5 000e → 0.5e = 0.005 g'],
+    [0.05, 0.000005, '50 g = 5 000e exactly, band limit inclusive → 0.5e = 0.005 g'],
+    [0.05001, 0.00001, '50.01 g = 5 001e → 1e = 0.01 g'],
+    [0.1, 0.00001, '100 g = 10 000e (5 000e < m ≤ 20 000e) → 1e = 0.01 g'],
+    [0.2, 0.00001, '200 g = 20 000e exactly: R76 "5 000e < m ≤ 20 000e" → 1e = 0.01 g, not 1.5e'],
+    [0.20001, 0.000015, '200.01 g = 20 001e → 1.5e = 0.015 g'],
+    [0.22, 0.000015, '220 g (Max) = 22 000e → 1.5e = 0.015 g'],
+  ];
+  for (const [load, expected, note] of cases) {
+    it(`${note}; in service 2 × ${Number((expected * 1000).toPrecision(6))} g = ${Number((2 * expected * 1000).toPrecision(6))} g`, () => {
+      expect(mpe(scale, d, load, { regime: 'verification' })).toBeCloseTo(expected, 15);
+      expect(mpe(scale, d, load, { regime: 'inService' })).toBeCloseTo(2 * expected, 15);
+    });
+  }
+
+  it("class II's last band is closed at 100 000e: 1.00001 kg = 100 001e (e = 0.01 g) has no MPE", () => {
+    // not a registrable scale (n ≤ 100 000, registration.ts); the MPE alone: 1 kg = 100 000e → 1.5e = 1.5e-5 kg
+    const wide = device('scale', { class: 'II', e: 0.00001, max: 1 });
+    expect(mpe(scale, wide, 1, { regime: 'verification' })).toBeCloseTo(0.000015, 15);
+    expect(() => mpe(scale, wide, 1.00001, { regime: 'verification' })).toThrow(MpeNotDefinedError);
+    expect(() => mpe(scale, wide, 1.00001, { regime: 'verification' })).toThrow(/beyond the last load band of class II \(100000e = 1 kg\)/);
+  });
+});
+
+describe('scale, class I: an analytical balance, Max 220 g, e = 1 mg, d = 0.1 mg (n = 0.22 kg / 1e-6 kg = 220 000)', () => {
+  const d = device('scale', { class: 'I', e: 0.000001, resolution: 0.0000001, max: 0.22 });
+  const cases: [loadKg: number, mpeVerificationKg: number, note: string][] = [
+    [0.05, 0.0000005, '50 g = 50 000e exactly, band limit inclusive → 0.5e = 0.5 mg'],
+    [0.050001, 0.000001, '50.001 g = 50 001e → 1e = 1 mg'],
+    [0.2, 0.000001, '200 g = 200 000e exactly → 1e = 1 mg'],
+    [0.21, 0.0000015, '210 g = 210 000e > 200 000e → 1.5e = 1.5 mg'],
+  ];
+  for (const [load, expected, note] of cases) {
+    it(`${note}; in service 2 × ${expected * 1e6} mg = ${2 * expected * 1e6} mg`, () => {
+      expect(mpe(scale, d, load, { regime: 'verification' })).toBeCloseTo(expected, 15);
+      expect(mpe(scale, d, load, { regime: 'inService' })).toBeCloseTo(2 * expected, 15);
+    });
+  }
+
+  it('the last band of class I is open (no upToE): 1.5e at any load above 200 000e, never "beyond the last band"', () => {
+    // 1 kg = 1 000 000e, 100 kg = 10⁸e: still 1.5e = 1.5 mg (Max is the check's limit, not the MPE's: check.ts)
+    expect(mpe(scale, d, 1, { regime: 'verification' })).toBeCloseTo(0.0000015, 15);
+    expect(mpe(scale, d, 100, { regime: 'inService' })).toBeCloseTo(0.000003, 15);
+    const rule = scale.mpe!.verification;
+    if (rule.kind !== 'scaleIntervals') throw new Error('scaleIntervals expected');
+    expect(rule.classes.I!.at(-1)).toEqual({ mpeE: 1.5 });
+  });
+});
+
 describe('breath alcohol analyser, piecewise (OIML R126 via secondary source)', () => {
   const d = device('breath-alcohol-analyser');
   it('below 0.400 mg/L: ±0.020 mg/L absolute (0.150 and 0.399)', () => {
@@ -181,7 +235,7 @@ describe('properties', () => {
     const rule = profile(id).mpe?.verification;
     if (rule?.kind !== 'scaleIntervals') return Infinity;
     const bands = rule.classes[rule.defaultClass]!;
-    return bands[bands.length - 1]!.upToE * profile(id).resolution!;
+    return (bands[bands.length - 1]!.upToE ?? Infinity) * profile(id).resolution!; // an open last band never ends
   };
 
   it('MPE is never negative, for every type, channel, regime and reference (including negative ones) the rule covers', () => {

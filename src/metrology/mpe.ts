@@ -7,7 +7,8 @@ import { unitText } from './units.ts';
 
 /**
  * The rule defines no MPE at the reference: a test load beyond the last load band of a scale's class (OIML R76
- * tabulates up to 10 000e for class III, 1 000e for IIII). Extrapolating the last band would judge the scale
+ * tabulates up to 100 000e for class II, 10 000e for III, 1 000e for IIII; class I's last band is open, so it
+ * never ends there). Extrapolating the last band would judge the scale
  * against a limit no law gives; evaluateCheck turns this into a refusal of the check on `reference`, the lot
  * fitness into an `mpeUnknown` note. The message says what failed and what to do.
  */
@@ -70,8 +71,8 @@ export function maximumCapacity(ch: Pick<Channel, 'mpe' | 'range'>): number | un
  * The MPE of one rule at |reference| = ref (canonical unit) for a channel. Never negative.
  *
  * - piecewise: the first band whose upTo bounds ref (strictly when inclusive is false); the last band otherwise.
- * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE; beyond the last band
- *   there is no MPE: throws MpeNotDefinedError.
+ * - scaleIntervals (OIML R76): load in e = ref / e; the first band with load ≤ upToE, or the open last band
+ *   (no upToE: class I above 200 000e); beyond a closed last band there is no MPE: throws MpeNotDefinedError.
  * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin from the profile's table (minimumVolumeDeviation).
  * - lengthDependent (dimensional instruments): A + ref/K, ref the measured length (lengthDependentMpe).
  */
@@ -99,9 +100,10 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
       const bands = rule.classes[key]!;
       const loadInE = ref / ch.e;
       // Relative slack so that a load written exactly on a band limit (e.g. 500 × 0.5 kg) stays in the lower band.
-      const band = bands.find((b) => loadInE <= b.upToE * (1 + 1e-12));
+      const band = bands.find((b) => b.upToE === undefined || loadInE <= b.upToE * (1 + 1e-12));
       if (band === undefined) {
-        const last = bands[bands.length - 1]!.upToE;
+        // only a closed last band (with upToE) lets a load through unfound
+        const last = bands[bands.length - 1]!.upToE ?? Number.POSITIVE_INFINITY;
         const unit = unitText(ch.canonicalUnit);
         throw new MpeNotDefinedError(
           `load ${shown(ref)} ${unit} is ${shown(loadInE)}e (e = ${shown(ch.e)} ${unit}), beyond the last load band of class ${key} (${last}e = ${shown(last * ch.e)} ${unit}): OIML R76 defines no MPE there. ` +

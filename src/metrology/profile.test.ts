@@ -148,6 +148,20 @@ describe('loadProfiles and parseProfile errors', () => {
     expect(() => parseProfile({ ...json, sources: { ...rest, '/mpe': { source: 'OIML R76-1', basis: 'international' } } }, 'x.json')).not.toThrow();
   });
 
+  it("a scale class's last band may omit upToE (open-ended, R76 class I); no other band may, and upToE ascends", () => {
+    const withClassI = (bands: unknown[]) => {
+      const json = scaleJson() as { mpe: { verification: { classes: Record<string, unknown> } } };
+      json.mpe.verification.classes.I = bands;
+      return json;
+    };
+    expect(() => parseProfile(withClassI([{ upToE: 50000, mpeE: 0.5 }, { upToE: 200000, mpeE: 1 }, { mpeE: 1.5 }]), 'x.json')).not.toThrow();
+    const refusal = /mpe\.verification\.classes\.I: upToE must ascend; only the last band may omit it \(open-ended: no upper load\)/;
+    // an open band before the last would swallow every load above the one before it
+    expect(() => parseProfile(withClassI([{ upToE: 50000, mpeE: 0.5 }, { mpeE: 1 }, { upToE: 200000, mpeE: 1.5 }]), 'x.json')).toThrow(refusal);
+    expect(() => parseProfile(withClassI([{ upToE: 50000, mpeE: 0.5 }, { upToE: 20000, mpeE: 1 }, { mpeE: 1.5 }]), 'x.json')).toThrow(refusal);
+    expect(() => parseProfile(withClassI([{ upToE: null, mpeE: 1.5 }]), 'x.json')).toThrow(/classes\.I\.0\.upToE/); // omit it, not null
+  });
+
   it('unknown keys are refused (a typo does not pass silently)', () => {
     expect(() => parseProfile({ ...scaleJson(), inserviceFactor: 2 }, 'x.json')).toThrow(/Unrecognized key: "inserviceFactor"/);
   });

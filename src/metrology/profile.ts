@@ -35,8 +35,22 @@ export const MpeBandSchema = z.strictObject({
 export const EminBandSchema = z.strictObject({ mmqBelow: positive.optional(), times: positive, volume: positive.optional() });
 export type EminBand = z.infer<typeof EminBandSchema>;
 
-/** One load band of a scale class: MPE = mpeE × e while load <= upToE × e. */
-export const ScaleBandSchema = z.strictObject({ upToE: positive, mpeE: positive });
+/**
+ * One load band of a scale class: MPE = mpeE × e while load <= upToE × e. The last band of a class may omit
+ * upToE: it is then open-ended (OIML R76-1 Table 6, class I: 1.5e for every load above 200 000e), and the
+ * class's MPE table has no end; a class whose last band has upToE has none beyond it.
+ */
+export const ScaleBandSchema = z.strictObject({ upToE: positive.optional(), mpeE: positive });
+export type ScaleBand = z.infer<typeof ScaleBandSchema>;
+
+/** Every band but the last has upToE, ascending; the last may omit it (open-ended) or continue the ascent. */
+function scaleBandsOrdered(bs: readonly ScaleBand[]): boolean {
+  return bs.every((b, i) => {
+    if (b.upToE === undefined) return i === bs.length - 1;
+    const prev = i === 0 ? undefined : bs[i - 1]!.upToE;
+    return prev === undefined || b.upToE > prev;
+  });
+}
 
 export const MpeRuleSchema = z.discriminatedUnion('kind', [
   ...SimpleMpeRuleSchema.options,
@@ -66,10 +80,7 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
       defaultClass: z.string().min(1),
       classes: z.record(
         z.string(),
-        z
-          .array(ScaleBandSchema)
-          .min(1)
-          .refine((bs) => bs.every((b, i) => i === 0 || b.upToE > bs[i - 1]!.upToE), { message: 'upToE must ascend' }),
+        z.array(ScaleBandSchema).min(1).refine(scaleBandsOrdered, { message: 'upToE must ascend; only the last band may omit it (open-ended: no upper load)' }),
       ),
     })
     .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),

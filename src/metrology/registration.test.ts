@@ -1,4 +1,4 @@
-// OIML R76-1 Table 3 (as read from a third-party copy: unconfirmed) and the never-negative range,
+// OIML R76-1 Table 3 (as read from third-party copies, not the OIML publication) and the never-negative range,
 // with the figures worked by hand.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,70 @@ describe('a scale registration against OIML R76-1 Table 3', () => {
       path: 'e',
       message: expect.stringContaining('e 50 kg is larger than max 30 kg'),
     });
+  });
+});
+
+// Classes II and I (OIML R76-1 Table 3), in kg: 1 mg = 0.000001 kg, 0.01 g = 0.00001 kg, 0.1 g = 0.0001 kg.
+describe('a class II or class I balance against OIML R76-1 Table 3', () => {
+  it("accepts a jeweller's class II balance: Max 220 g, e = 0.01 g → n = 0.22 / 0.00001 = 22 000 (1 mg ≤ e ≤ 50 mg: 100 ≤ n ≤ 100 000)", () => {
+    expect(scaleErrors(scale, { class: 'II', e: 0.00001, max: 0.22 })).toEqual([]);
+    // e = 0.1 g: n from 5 000; 600 g / 0.1 g = 6 000 fits
+    expect(scaleErrors(scale, { class: 'II', e: 0.0001, max: 0.6 })).toEqual([]);
+  });
+
+  it('refuses class II with e = 0.1 g and Max 200 g: n = 0.2 / 0.0001 = 2 000 < 5 000 (e ≥ 0.1 g), naming Table 3', () => {
+    expect(scaleErrors(scale, { class: 'II', e: 0.0001, max: 0.2 })).toEqual([
+      {
+        path: 'max',
+        message:
+          'max/e = 0.2 kg / 0.0001 kg = 2000 verification scale intervals; class II has from 5 000 to 100 000 (from 5 000 when e ≥ 0.1 g) (OIML R76-1 Table 3): check max, e and the class',
+      },
+    ]);
+  });
+
+  it('refuses class II above 100 000: 2 kg / 0.01 g = 200 000; and an e below 1 mg (0.5 mg), naming d', () => {
+    expect(scaleErrors(scale, { class: 'II', e: 0.00001, max: 2 })[0]?.message).toContain(
+      '= 200000 verification scale intervals; class II has from 100 to 100 000',
+    );
+    expect(scaleErrors(scale, { class: 'II', e: 0.0000005, max: 0.02 })).toEqual([
+      {
+        path: 'e',
+        message:
+          'e 5e-7 kg is finer than class II allows: at least 0.000001 kg (0.001 g; OIML R76-1 Table 3); give e in kg; e is the verification scale interval, not the display step d: register d as `resolution` beside e',
+      },
+    ]);
+  });
+
+  it('accepts a class I balance, Max 220 g, e = 1 mg, d = 0.1 mg: n = 0.22 / 0.000001 = 220 000 ≥ 50 000; and 1 kg (n = 1 000 000: no maximum)', () => {
+    expect(scaleErrors(scale, { class: 'I', e: 0.000001, resolution: 0.0000001, max: 0.22 })).toEqual([]);
+    expect(scaleErrors(scale, { class: 'I', e: 0.000001, max: 1 })).toEqual([]);
+  });
+
+  it('refuses class I with n = 20 g / 1 mg = 20 000 < 50 000', () => {
+    expect(scaleErrors(scale, { class: 'I', e: 0.000001, max: 0.02 })).toEqual([
+      {
+        path: 'max',
+        message:
+          'max/e = 0.02 kg / 0.000001 kg = 20000 verification scale intervals; class I has at least 50 000 and no maximum (fewer when d < 0.1 mg) (OIML R76-1 Table 3): check max, e and the class',
+      },
+    ]);
+    // d = 0.1 mg (not below it): still 50 000
+    expect(scaleErrors(scale, { class: 'I', e: 0.000001, resolution: 0.0000001, max: 0.02 })).toHaveLength(1);
+  });
+
+  it('lets n fall below 50 000 for a class I balance with d < 0.1 mg (Table 3 note): 20 g, e = 1 mg, d = 0.01 mg', () => {
+    expect(scaleErrors(scale, { class: 'I', e: 0.000001, resolution: 0.00000001, max: 0.02 })).toEqual([]);
+  });
+
+  it('refuses class I with e = 0.1 mg (Table 3: e ≥ 1 mg), though n = 0.22 / 0.0000001 = 2 200 000 fits', () => {
+    // a balance reading to 0.1 mg has e = 1 mg; 0.1 mg is its d, registered as resolution
+    expect(scaleErrors(scale, { class: 'I', e: 0.0000001, max: 0.22 })).toEqual([
+      {
+        path: 'e',
+        message:
+          'e 1e-7 kg is finer than class I allows: at least 0.000001 kg (0.001 g; OIML R76-1 Table 3); give e in kg; e is the verification scale interval, not the display step d: register d as `resolution` beside e',
+      },
+    ]);
   });
 });
 

@@ -6,19 +6,47 @@ import { classKey } from './channel.ts';
 import type { FieldError } from './types.ts';
 import { unitText } from './units.ts';
 
+/** What OIML R76-1 Table 3 allows a class: e in kg (the scale's canonical unit), n = Max/e. */
+interface R76ClassLimits {
+  /** Finest verification scale interval e, kg. */
+  eMin: number;
+  /** Smallest n for this e and display step d (both kg). */
+  nMin: (e: number, d: number) => number;
+  /** Largest n; absent for class I, which has none. */
+  nMax?: number;
+  /** How the message states the class's rows beside the n that applied. */
+  nNote: string;
+  /** Said when e is finer than the class allows. */
+  eNote: string;
+}
+
+/** A relative slack for a threshold in kg: 5 g written 0.005 kg stays 5 g. */
+const atLeast = (x: number, limit: number): boolean => x >= limit * (1 - 1e-9);
+const D_AS_E = '; e is the verification scale interval, not the display step d: register d as `resolution` beside e';
+
 /**
- * OIML R76-1:2006, Table 3 (non-automatic weighing instruments): the verification scale interval e
- * and the number of intervals n = Max/e a class allows, e in kg (the scale's canonical unit).
- * Class III: 0.1 g ≤ e; n from 100 (from 500 when e ≥ 5 g) to 10 000. Class IIII: 5 g ≤ e; n from
- * 100 to 1 000. The upper n of each class is also the last load band of the scale's profile
- * (devices/scale.json, upToE 10 000 and 1 000). The other weighing type (the checkweigher, OIML R51
- * classes XII–XIV) is not checked here. Unconfirmed: read from a third-party copy of the table, not
- * from the OIML publication.
+ * OIML R76-1:2006, Table 3 (non-automatic weighing instruments): the verification scale interval e and
+ * the number of intervals n = Max/e a class allows, e in kg (the scale's canonical unit).
+ * - Class I: 1 mg ≤ e; n at least 50 000, no maximum; the table's note lets n be smaller for a balance whose
+ *   display step d is below 0.1 mg (d < 0.1 mg: no minimum n here).
+ * - Class II: 1 mg ≤ e ≤ 50 mg: n from 100 to 100 000; e ≥ 0.1 g: n from 5 000 to 100 000.
+ * - Class III: 0.1 g ≤ e; n from 100 (from 500 when e ≥ 5 g) to 10 000.
+ * - Class IIII: 5 g ≤ e; n from 100 to 1 000.
+ * The upper n of classes II–IIII is also the last load band of the scale's profile (devices/scale.json, upToE
+ * 100 000, 10 000 and 1 000); class I's last band is open. The other weighing type (the checkweigher, OIML
+ * R51 classes XII–XIV) is not checked here. Read from third-party copies of the table (seenIn of
+ * devices/scale.json), not from the OIML publication. The table's minimum capacity Min (I 100e, II 20e or
+ * 50e, III 20e, IIII 10e) is not applied: MAG has no notion of Min yet.
  */
-const R76_TABLE_3: Readonly<Record<string, { eMin: number; nMin: (e: number) => number; nMax: number }>> = {
-  III: { eMin: 0.0001, nMin: (e) => (e >= 0.005 * (1 - 1e-9) ? 500 : 100), nMax: 10_000 },
-  IIII: { eMin: 0.005, nMin: () => 100, nMax: 1_000 },
+const R76_TABLE_3: Readonly<Record<string, R76ClassLimits>> = {
+  I: { eMin: 0.000001, nMin: (_e, d) => (d < 0.0000001 * (1 - 1e-9) ? 0 : 50_000), nNote: ' (fewer when d < 0.1 mg)', eNote: D_AS_E },
+  II: { eMin: 0.000001, nMin: (e) => (atLeast(e, 0.0001) ? 5_000 : 100), nMax: 100_000, nNote: ' (from 5 000 when e ≥ 0.1 g)', eNote: D_AS_E },
+  III: { eMin: 0.0001, nMin: (e) => (atLeast(e, 0.005) ? 500 : 100), nMax: 10_000, nNote: ' (from 500 when e ≥ 5 g)', eNote: '' },
+  IIII: { eMin: 0.005, nMin: () => 100, nMax: 1_000, nNote: '', eNote: '' },
 };
+
+/** A count as the messages write it: 100 000. */
+const count = (n: number): string => n.toLocaleString('en-US').replace(/,/g, ' ');
 
 /** A number as a message shows it: the binary noise of a division dropped (299.99999999999994 → 300). */
 const shown = (x: number): string => String(Number(x.toPrecision(10)));
@@ -34,7 +62,7 @@ export interface ScaleSpec {
 
 /**
  * Why a registration's e, Max and class do not fit together, or []: e larger than Max (or than the
- * range), and for a scale of class III or IIII an e or an n = Max/e outside OIML R76-1 Table 3.
+ * range), and for a scale of class I, II, III or IIII an e or an n = Max/e outside OIML R76-1 Table 3.
  * What is judged is what the scale's checks will be judged with (channel.ts): the registered e (else its
  * resolution, else the type's) and Max (range.max, else max, else the type's), so a scale registered
  * without them is judged on its type's defaults, and the message says which values came from there.
@@ -69,25 +97,29 @@ export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldE
     ? `; ${fromType.join(' and ')} ${fromType.length > 1 ? 'are the defaults' : 'is the default'} of type ${profile.id} (devices/${profile.id}.json), not given by the registration: register the scale's e and max as marked on it`
     : '';
   const errors: FieldError[] = [];
-  if (e < limits.eMin * (1 - 1e-9))
+  if (!atLeast(e, limits.eMin))
     errors.push({
       path: 'e',
-      message: `e ${e} kg is finer than class ${cls} allows: at least ${limits.eMin} kg (${limits.eMin * 1000} g; OIML R76-1 Table 3); give e in kg${defaults}`,
+      message: `e ${e} kg is finer than class ${cls} allows: at least ${shown(limits.eMin)} kg (${shown(limits.eMin * 1000)} g; OIML R76-1 Table 3); give e in kg${limits.eNote}${defaults}`,
     });
   const n = capacity / e;
-  const nMin = limits.nMin(e);
-  if (n < nMin * (1 - 1e-9) || n > limits.nMax * (1 + 1e-9))
+  // d as the checks take it (channel.ts): the registered resolution, else e
+  const nMin = limits.nMin(e, spec.resolution ?? e);
+  if (n < nMin * (1 - 1e-9) || (limits.nMax !== undefined && n > limits.nMax * (1 + 1e-9))) {
+    const allowed = limits.nMax === undefined ? `at least ${count(nMin)} and no maximum` : `from ${count(nMin)} to ${count(limits.nMax)}`;
     errors.push({
       path: max !== undefined ? 'max' : 'e',
-      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has from ${nMin} to ${limits.nMax.toLocaleString('en-US').replace(/,/g, ' ')}${cls === 'III' ? ` (from 500 when e ≥ 5 g)` : ''} (OIML R76-1 Table 3): check max, e and the class${defaults}`,
+      message: `max/e = ${shown(capacity)} kg / ${shown(e)} kg = ${shown(n)} verification scale intervals; class ${cls} has ${allowed}${limits.nNote} (OIML R76-1 Table 3): check max, e and the class${defaults}`,
     });
+  }
   return errors;
 }
 
 /**
  * For a class without R76-1 Table 3 limits (OIML R51's X classes of a checkweigher): the class's MPE table
  * in the profile ends at some number of e, and a capacity beyond it could never be judged at Max (checks
- * there are refused: check.ts). So Max/e above the last band's `upToE` is refused here, from the data alone.
+ * there are refused: check.ts). So Max/e above the last band's `upToE` is refused here, from the data alone;
+ * a class whose last band is open (no `upToE`) has no end, and no Max/e is refused on it.
  */
 function bandErrors(rule: Extract<MpeRule, { kind: 'scaleIntervals' }>, cls: string | undefined, e: number, capacity: number, maxGiven: boolean): FieldError[] {
   const bands = cls === undefined ? undefined : rule.classes[cls];
