@@ -1,12 +1,13 @@
 // GET /api/v1/devices/{id}/evidence: an instrument's measurement-assurance file for a period, as
 // PDF (the default) or JSON. The route reads the period and gathers what the stores hold (the same
 // queries as GET /devices/{id}, /checks, /drift, /standards/{id} and the alert list); the content is
-// src/oversight/instrument-evidence.ts's, the page src/oversight/instrument-evidence-pdf.ts's.
+// src/oversight/instrument-evidence.ts's, the page src/oversight/instrument-evidence-pdf.ts's, laid
+// out on the print shop's worker thread (src/oversight/print-shop.ts), off the event loop.
 import { z } from 'zod';
 import { channelFor, isFieldErrors } from '../../metrology/channel.ts';
 import { instrumentEvidence, type EvidenceFacts } from '../../oversight/instrument-evidence.ts';
-import { renderInstrumentEvidencePdf } from '../../oversight/instrument-evidence-pdf.ts';
 import { localDate, localDay, isDateOnly, periodBound, startOfLocalDay } from '../../oversight/period.ts';
+import { printShop } from '../../oversight/print-shop.ts';
 import type { Device } from '../../store/registry.ts';
 import { ALL_ROLES, IsoDate, badQuery, futureFromMessage, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
@@ -15,7 +16,7 @@ import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
  * The most checks one file lists. A period holding more is refused (400) rather than printed in
  * part: a file that leaves checks out proves nothing of them. Checks are made by hand or by a
  * docking station, a few a day at most: 2 000 is years of a busy instrument, about 135 pages, laid
- * out in about 2 s (pdfkit's tables hold the event loop: 5 000 took 5 s on one core).
+ * out in about 2 s (on the print shop's worker: the event loop goes on; 5 000 took 5 s on one core).
  */
 export const MAX_EVIDENCE_CHECKS = 2000;
 /** The most alerts of the instrument read to find those of the period. */
@@ -124,8 +125,8 @@ export function evidenceRoutes(r: RouteTable, deps: ApiDeps): void {
       if (query.format === 'json')
         return { device: d.id, tenant: d.tenant, from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timeZone: zone, document };
       const name = `${query.lang === 'vi' ? 'ho-so-dam-bao-do-luong' : 'assurance-file'}-${d.id}-${from}-${to}`;
-      const body = await renderInstrumentEvidencePdf(document);
-      return c.body(new Uint8Array(body), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
+      const body = await printShop.evidenceFile(document);
+      return c.body(body, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
     },
   });
 }

@@ -3,9 +3,9 @@
 // operator reads its own enterprise's records and answers their findings.
 import { z } from 'zod';
 import { Refusal } from '../../inspections/inspection-service.ts';
-import { renderRecordPdf } from '../../inspections/record-pdf.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionItem, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
+import { printShop } from '../../oversight/print-shop.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
@@ -325,7 +325,8 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         const d = deps.registry.device(id);
         if (d) devices.set(id, { type: d.type, serial: d.serial, ...(d.site ? { site: d.site } : {}) });
       }
-      const pdf = await renderRecordPdf(record, {
+      // laid out on the print shop's worker thread; the Maps and the Date cross to it as they are (structured clone)
+      const pdf = await printShop.inspectionRecord(record, {
         lang: query.lang,
         tenant,
         devices,
@@ -334,7 +335,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
         generatedAt: deps.now(),
       });
-      return c.body(new Uint8Array(pdf), 200, {
+      return c.body(pdf, 200, {
         'content-type': 'application/pdf',
         'content-disposition': `attachment; filename="${record.id}${query.lang === 'vi' ? '' : `-${query.lang}`}.pdf"`,
       });

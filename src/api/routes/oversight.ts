@@ -1,6 +1,7 @@
 // The inspector's work: the overview (landing figures), the enterprise readiness ranking, the
 // periodic report (JSON, XLSX, PDF) and the checks list the figures link to. One builder
 // (src/oversight/) makes every figure; these routes only pick the scope, the period and the format.
+// The report's PDF and XLSX are laid out on the print shop's worker thread (src/oversight/print-shop.ts).
 import { z } from 'zod';
 import {
   ALL_ROLES,
@@ -27,8 +28,7 @@ import { sectionProviders } from '../../oversight/sections.ts';
 import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, previousQuarter, startOfLocalDay, type Period } from '../../oversight/period.ts';
 import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
-import { figuresXlsx } from '../../oversight/render-xlsx.ts';
-import { figuresPdf } from '../../oversight/render-pdf.ts';
+import { printShop } from '../../oversight/print-shop.ts';
 import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
 import { Text } from './bounds.ts';
 
@@ -224,14 +224,14 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
-        const body = await figuresXlsx(figures, query.lang, days, query);
-        return c.body(new Uint8Array(body), 200, {
+        const body = await printShop.periodicReportXlsx(figures, query.lang, days, query);
+        return c.body(body, 200, {
           'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           'content-disposition': `attachment; filename="${name}.xlsx"`,
         });
       }
-      const body = await figuresPdf(figures, query.lang, { period: days, letterhead: query });
-      return c.body(new Uint8Array(body), 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
+      const body = await printShop.periodicReportPdf(figures, query.lang, { period: days, letterhead: query });
+      return c.body(body, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
     },
   });
 

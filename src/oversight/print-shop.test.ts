@@ -1,0 +1,305 @@
+// The print shop through its real worker thread (started from inside vitest, so its entry's own tsx
+// registration is what loads the renderers): the documents it answers are those the renderers make
+// on the main thread, a failed or lost document fails its request alone, and, what an inspector's
+// download must not do any more, a 2 000-check evidence file leaves the event loop running.
+import ExcelJS from 'exceljs';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN, apiUnderTest } from '../../test/support/api.ts';
+import { readPdf } from '../../test/support/pdf-text.ts';
+import type { Alert } from '../alerts/alert-book.ts';
+import { renderRecordPdf, type RecordContext } from '../inspections/record-pdf.ts';
+import type { InspectionRecord } from '../inspections/types.ts';
+import type { CheckResult } from '../metrology/types.ts';
+import { buildFigures, hrefWith } from './figures.ts';
+import { instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
+import { renderInstrumentEvidencePdf } from './instrument-evidence-pdf.ts';
+import { labeller } from './labels.ts';
+import { PrintShop, printShop } from './print-shop.ts';
+import { figuresPdf } from './render-pdf.ts';
+import { figuresXlsx } from './render-xlsx.ts';
+import { sectionProviders } from './sections.ts';
+import { SMALL_FLEET } from './test-fleet.ts';
+
+// The evidence file of instrument-evidence.test.ts (01/04/2025 to 31/03/2026 in Hà Nội), its check
+// repeated an hour apart: `checks` of them, with a standard, a certificate and an alert.
+const FROM = Date.parse('2025-03-31T17:00:00.000Z');
+const TO = Date.parse('2026-03-31T16:59:59.999Z');
+const CHECK: CheckResult = {
+  seq: 7,
+  ts: Date.parse('2025-03-31T17:30:00Z'),
+  unit: 'L',
+  indicated: 20.146,
+  corrected: 20.146,
+  reference: 20,
+  error: 0.146,
+  relativeError: 0.0073,
+  mpe: 0.15,
+  uncertainty: 0.007,
+  en: 20.9,
+  legal: 'pass',
+  decision: 'conditional-pass',
+  regime: 'inService',
+  standardId: 'PM-1',
+  point: 'Qmax',
+  traceable: true,
+  standardCertificate: 'HC-1',
+};
+const ALERT: Alert = {
+  id: 'a2',
+  tenant: 'north',
+  device: 'fd-1',
+  kind: 'conditional',
+  key: 'point=Qmax,regime=inService',
+  severity: 'warning',
+  state: 'resolved',
+  openedAt: '2025-03-31T17:30:00.000Z',
+  updatedAt: '2025-04-02T03:00:00.000Z',
+  count: 1,
+  summary: 'Conditional pass at Qmax',
+  details: {},
+  escalation: 0,
+  version: 3,
+  resolvedBy: 'system',
+  resolvedAt: '2025-04-02T03:00:00.000Z',
+  resolution: { reason: 'cleared', note: 'a later check passed' },
+};
+
+function evidence(checks: number): InstrumentEvidence {
+  const facts: EvidenceFacts = {
+    lang: 'vi',
+    zone: 'Asia/Ho_Chi_Minh',
+    generatedAt: Date.parse('2026-03-15T05:00:00Z'),
+    period: { from: FROM, to: TO },
+    enterprise: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' },
+    device: { id: 'fd-1', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5', site: 'Cửa hàng số 5' },
+    ranges: [{ min: 0, max: 9999.99, unit: 'L' }],
+    standing: 'verification',
+    standingAtStart: { state: 'valid', validUntil: '2025-04-30T16:59:59.999Z' },
+    standingAtEnd: { state: 'valid', validUntil: '2026-04-30T16:59:59.999Z' },
+    certificates: [
+      { kind: 'verification', number: 'KĐ-2024-01', issuedBy: 'QUATEST 1', issuedAt: '2024-04-01T00:00:00.000+07:00', validUntil: '2025-04-30T16:59:59.999Z' },
+    ],
+    checks: Array.from({ length: checks }, (_, i) => ({ ...CHECK, seq: 7 + i, ts: CHECK.ts + i * 3_600_000, error: 0.146 - (i % 7) * 0.01 })),
+    standards: [
+      {
+        id: 'PM-1',
+        standard: { id: 'PM-1', tenant: 'north', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' },
+        certificates: [
+          {
+            number: 'HC-1',
+            issuedBy: 'VMI',
+            issuedAt: '2025-01-10T00:00:00.000+07:00',
+            validUntil: '2026-01-09T16:59:59.999Z',
+            uncertainty: 0.004,
+            traceableTo: 'VMI',
+          },
+        ],
+      },
+    ],
+    drift: { bySeries: [] },
+    alerts: [ALERT],
+  };
+  return instrumentEvidence(facts);
+}
+
+/** An open record as record-pdf.test.ts makes them: one dispenser examined, named through the context's Maps. */
+const RECORD: InspectionRecord = {
+  id: 'BBKT-2026-0007',
+  tenant: 'cxd',
+  region: 'VN-BG',
+  startedAt: '2026-03-15T02:30:00.000Z',
+  inspectors: ['Nguyễn Văn Hùng'],
+  state: 'open',
+  openedBy: 'inspector:Hùng:t',
+  createdAt: '2026-03-15T02:30:00.000Z',
+  items: [
+    {
+      id: 1,
+      inspection: 'BBKT-2026-0007',
+      device: 'fd-1',
+      facts: {
+        sealsIntact: true,
+        verificationMarkValid: true,
+        certificateValid: true,
+        priceDisplayCorrect: true,
+        verification: { state: 'valid', validUntil: '2026-12-01T00:00:00.000Z' },
+      },
+      verdict: 'pass',
+      reasons: [],
+      checks: [{ ...CHECK, seq: -1, decision: 'pass' }],
+      recordedAt: '2026-03-15T03:00:00.000Z',
+      recordedBy: 'inspector:Hùng:t',
+    },
+  ],
+  findings: [],
+  amendments: [],
+};
+const CONTEXT: RecordContext = {
+  lang: 'vi',
+  tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+  devices: new Map([['fd-1', { type: 'dispenser-x', serial: 'SN-77-MAP', site: 'Trụ 3' }]]),
+  typeNames: new Map([['dispenser-x', 'Cột đo kiểu X']]),
+  standings: new Map([['dispenser-x', 'verification' as const]]),
+  timeZone: 'Asia/Ho_Chi_Minh',
+  generatedAt: new Date('2026-03-15T05:00:00Z'),
+};
+
+const FIGURES = buildFigures(
+  sectionProviders(),
+  { facts: SMALL_FLEET, ...labeller('vi'), live: true, href: hrefWith(null) },
+  Date.parse('2026-03-15T05:00:00Z'),
+);
+const PERIOD = { from: '2025-04-01', to: '2026-03-15' };
+const LETTERHEAD = { authority: 'Sở Khoa học và Công nghệ tỉnh Bắc Ninh', number: '12/BC-SKHCN', signerTitle: ['KT. GIÁM ĐỐC', 'PHÓ GIÁM ĐỐC'] };
+
+/** What a reader of a PDF gets from it: its pages and its text, not its creation date. */
+const reading = (pdf: Buffer) => {
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const { pages, lines } = readPdf(pdf);
+  return { pages, lines };
+};
+
+async function sheets(xlsx: Buffer) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(Uint8Array.from(xlsx).buffer);
+  return wb.worksheets.map((ws) => {
+    const rows: unknown[][] = [];
+    ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    return { name: ws.name, rows };
+  });
+}
+
+/**
+ * Runs `work` while a 5 ms interval ticks on the main thread: how long the work took and the largest
+ * gap between two ticks (or between the start and the first tick, or the last tick and the end).
+ */
+async function whileTicking<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; largestGap: number }> {
+  let last = performance.now();
+  let largestGap = 0;
+  const tick = () => {
+    const t = performance.now();
+    largestGap = Math.max(largestGap, t - last);
+    last = t;
+  };
+  const timer = setInterval(tick, 5);
+  const start = performance.now();
+  last = start;
+  try {
+    const result = await work();
+    tick();
+    return { result, ms: performance.now() - start, largestGap };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// one worker for the tests that leave it well (its start is a second or more on a busy machine); those that kill theirs have their own
+const shop = new PrintShop();
+afterAll(() => shop.close());
+
+describe('the print shop', () => {
+  it('answers with the documents the renderers make on the main thread', async () => {
+    const file = evidence(40);
+    expect(reading(await shop.evidenceFile(file))).toEqual(reading(await renderInstrumentEvidencePdf(file)));
+
+    // the record's Maps and Date cross to the worker: the device's serial and its type's name are printed from the Maps
+    const record = reading(await shop.inspectionRecord(RECORD, CONTEXT));
+    expect(record).toEqual(reading(await renderRecordPdf(RECORD, CONTEXT)));
+    expect(record.lines.join('\n')).toContain('SN-77-MAP');
+    expect(record.lines.join('\n')).toContain('Cột đo kiểu X');
+
+    const options = { period: PERIOD, letterhead: LETTERHEAD };
+    const report = reading(await shop.periodicReportPdf(FIGURES, 'vi', options));
+    expect(report).toEqual(reading(await figuresPdf(FIGURES, 'vi', options)));
+    expect(report.lines).toContain('SỞ KHOA HỌC VÀ CÔNG NGHỆ TỈNH BẮC NINH');
+
+    const workbook = await sheets(await shop.periodicReportXlsx(FIGURES, 'vi', PERIOD, LETTERHEAD));
+    expect(workbook).toEqual(await sheets(await figuresXlsx(FIGURES, 'vi', PERIOD, LETTERHEAD)));
+    expect(workbook.length).toBeGreaterThan(1);
+  });
+
+  it("fails a document whose renderer fails, with the renderer's reason, and lays out the next", async () => {
+    const broken = { ...evidence(1), sections: null } as unknown as InstrumentEvidence;
+    await expect(shop.evidenceFile(broken)).rejects.toThrow(/^laying out an instrument's evidence file \(PDF\) failed: .*sections/);
+    expect(reading(await shop.evidenceFile(evidence(3))).pages).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses an input that cannot cross to the worker, naming the document', async () => {
+    const withFunction = { ...RECORD, describe: () => 'a method' } as unknown as InspectionRecord;
+    await expect(shop.inspectionRecord(withFunction, CONTEXT)).rejects.toThrow(/^an inspection record \(PDF\) could not be sent to the print shop's worker: /);
+    expect(reading(await shop.inspectionRecord(RECORD, CONTEXT)).pages).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fails the document in hand when the worker dies, and lays out the next on a fresh worker', async () => {
+    const shop = new PrintShop();
+    // a document queued behind the crash is not lost with it
+    const crash = shop.print({ document: 'crash-drill', exitCode: 7 });
+    const behind = shop.evidenceFile(evidence(3));
+    await expect(crash).rejects.toThrow(
+      "a crash drill was lost: the print shop's worker stopped (exit code 7); the document was not made: ask for it again (the next document starts a fresh worker)",
+    );
+    expect(reading(await behind).pages).toBeGreaterThanOrEqual(1);
+    // and again, now that it is the worker's second life
+    await expect(shop.print({ document: 'crash-drill', exitCode: 1 })).rejects.toThrow(/exit code 1/);
+    expect(reading(await shop.evidenceFile(evidence(3))).pages).toBeGreaterThanOrEqual(1);
+    await shop.close();
+  });
+
+  it('stops a document past its deadline, failing it with why', async () => {
+    // the first document's deadline includes the worker's start: 50 ms is never enough
+    const shop = new PrintShop({ deadlineMs: 50 });
+    await expect(shop.evidenceFile(evidence(200))).rejects.toThrow(
+      "an instrument's evidence file (PDF) took longer than 50 ms (the print shop's deadline for one document) and was stopped; the document was not made",
+    );
+    await shop.close();
+  });
+
+  it('fails what it holds when closed, and opens again for the next document', async () => {
+    const shop = new PrintShop();
+    const held = expect(shop.evidenceFile(evidence(3))).rejects.toThrow(
+      "the print shop was closed before an instrument's evidence file (PDF) was laid out; the document was not made",
+    );
+    await shop.close();
+    await held;
+    expect(reading(await shop.evidenceFile(evidence(3))).pages).toBeGreaterThanOrEqual(1);
+    await shop.close();
+  });
+
+  it('keeps the event loop running while it lays out a 2 000-check evidence file', async () => {
+    const file = evidence(2000);
+    // the worker's start (tsx, pdfkit, the fonts) is the first document's, not this one's
+    await shop.evidenceFile(evidence(1));
+
+    const inThread = await whileTicking(() => renderInstrumentEvidencePdf(file));
+    const inWorker = await whileTicking(() => shop.evidenceFile(file));
+    // the same file, long enough for a stall to show: on the main thread it held the loop for most of its layout
+    expect(reading(inWorker.result)).toEqual(reading(inThread.result));
+    expect(inWorker.ms).toBeGreaterThanOrEqual(300);
+    expect(inThread.largestGap).toBeGreaterThan(inThread.ms / 2);
+    // on the worker the 5 ms ticks went on: no gap comes near the layout's own time
+    expect(inWorker.largestGap).toBeLessThan(inWorker.ms / 4);
+  });
+
+  it('answers 500 to a download whose worker died, as to a failed layout, and the next download with the file', async () => {
+    const api = apiUnderTest({ now: () => new Date('2026-03-15T05:00:00Z') });
+    try {
+      expect((await api.call('POST', '/api/v1/tenants', { body: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' } })).status).toBe(201);
+      const device = { id: 'fd-1', tenant: 'north', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5' };
+      expect((await api.call('POST', '/api/v1/devices', { body: device })).status).toBe(201);
+      // the route's own print shop, its worker dying with this document
+      const dying = new PrintShop();
+      vi.spyOn(printShop, 'evidenceFile').mockImplementationOnce(() => dying.print({ document: 'crash-drill', exitCode: 9 }));
+      const lost = await api.call('GET', '/api/v1/devices/fd-1/evidence');
+      expect(lost.status).toBe(500);
+      expect(lost.body).toEqual({ error: { code: 'internal', message: 'internal error; see the gateway log' } });
+      const again = await api.app.request('/api/v1/devices/fd-1/evidence', { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(again.status).toBe(200);
+      expect(reading(Buffer.from(await again.arrayBuffer())).lines).toContain('HỒ SƠ ĐẢM BẢO ĐO LƯỜNG CỦA PHƯƠNG TIỆN ĐO');
+      await dying.close();
+    } finally {
+      vi.restoreAllMocks();
+      api.close();
+      await printShop.close();
+    }
+  });
+});
