@@ -47,13 +47,40 @@ describe('the console as served', () => {
     expect((await get('/console/styles.css')).headers.get('etag')).not.toBe(etag);
   });
 
-  it('lists every module of the console in the page, so a browser asks for them at once', async () => {
+  it('lists every module of the console in the page under its version, so a browser asks for them at once', async () => {
     const html = await (await get('/')).text();
-    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\/console\/([^"]+)">/g)].map((m) => m[1]);
+    const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\/console\/(v-[A-Za-z0-9_-]+)\/([^"]+)">/g)];
+    const version = preloaded[0]![1];
+    expect(new Set(preloaded.map((m) => m[1]))).toEqual(new Set([version]));
     const modules = CONSOLE_ASSETS.filter((n) => n.endsWith('.js') && n !== 'app.js');
-    expect(preloaded.sort()).toEqual([...modules, 'vocabulary.js'].sort());
-    expect(html).toContain('<script type="module" src="/console/app.js"></script>');
+    expect(preloaded.map((m) => m[2]).sort()).toEqual([...modules, 'vocabulary.js'].sort());
+    expect(html).toContain(`<script type="module" src="/console/${version}/app.js"></script>`);
+    expect(html).toContain(`<link rel="stylesheet" href="/console/${version}/styles.css">`);
     // every preloaded module is served
-    for (const name of preloaded) expect((await get(`/console/${name}`)).status, name).toBe(200);
+    for (const m of preloaded) expect((await get(`/console/${m[1]}/${m[2]}`)).status, m[2]).toBe(200);
+  });
+
+  it('lets the browser keep the versioned files for good, so a reload asks for the page alone', async () => {
+    const html = await (await get('/')).text();
+    const version = /src="\/console\/(v-[A-Za-z0-9_-]+)\/app.js"/.exec(html)![1];
+    expect((await get('/')).headers.get('cache-control')).toBe('no-cache'); // the page names the version: asked about each time
+    const kept = await get(`/console/${version}/dom.js`);
+    expect(kept.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await kept.text()).toBe(await (await get('/console/dom.js')).text());
+    // the same names without a version, or under another (a tab left open on an older gateway's page): today's files, not kept
+    expect((await get('/console/dom.js')).headers.get('cache-control')).toBe('no-cache');
+    const stale = await get('/console/v-older0000000000/dom.js');
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('cache-control')).toBe('no-cache');
+    expect((await get(`/console/${version}/../package.json`)).status).toBe(404);
+  });
+
+  it('while editing (MAG_CONSOLE_RELOAD), serves the files as they are now, unversioned and not kept', async () => {
+    const dev = new Hono();
+    mountConsole(dev, { reload: true });
+    const html = await (await dev.request('/')).text();
+    expect(html).toContain('<script type="module" src="/console/app.js"></script>');
+    expect(html).toContain('<link rel="modulepreload" href="/console/dom.js">');
+    expect((await dev.request('/console/dom.js')).headers.get('cache-control')).toBe('no-cache');
   });
 });

@@ -67,20 +67,22 @@ function asset(body: string, type: string): Asset {
 
 function load(name: string): Asset {
   const ext = name.slice(name.lastIndexOf('.'));
-  const text = readFileSync(join(DIR, name), 'utf8');
-  return asset(name === 'index.html' ? withModulePreloads(text) : text, TYPES[ext] ?? 'application/octet-stream');
+  return asset(readFileSync(join(DIR, name), 'utf8'), TYPES[ext] ?? 'application/octet-stream');
 }
 
 /**
- * The page with a `modulepreload` link for every module of the console: app.js imports the pages, which import
- * the blocks, which import the words…, and a browser discovers each level only once the one above it has
- * arrived: four or five round trips one after another, 2 s each on a slow mobile connection. Listed in the
- * page, they are all asked for at once. (All of them: app.js imports every page up front.)
+ * The page, its assets asked for under `base` (`/console/v-<version>/`), with a `modulepreload` link for every
+ * module of the console: app.js imports the pages, which import the blocks, which import the words…, and a
+ * browser discovers each level only once the one above it has arrived: four or five round trips one after
+ * another, 2 s each on a slow mobile connection. Listed in the page, they are all asked for at once. (All of
+ * them: app.js imports every page up front.)
  */
-function withModulePreloads(html: string): string {
+function page(html: string, base: string): string {
   const modules = [...CONSOLE_ASSETS.filter((n) => n.endsWith('.js') && n !== 'app.js'), 'vocabulary.js'];
-  const links = modules.map((n) => `  <link rel="modulepreload" href="/console/${n}">`).join('\n');
-  return html.replace('  <script type="module" src="/console/app.js"></script>', `  <script type="module" src="/console/app.js"></script>\n${links}`);
+  const links = modules.map((n) => `  <link rel="modulepreload" href="${base}${n}">`).join('\n');
+  return html
+    .replace('href="/console/styles.css"', `href="${base}styles.css"`)
+    .replace('  <script type="module" src="/console/app.js"></script>', `  <script type="module" src="${base}app.js"></script>\n${links}`);
 }
 
 /** Whether an If-None-Match header names this ETag (a list, weak validators compared weakly, or `*`). */
@@ -109,34 +111,46 @@ function acceptsGzip(acceptEncoding: string | undefined): boolean {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function mountConsole(app: Hono<any>, opts: { reload?: boolean } = {}): void {
   const reload = opts.reload ?? process.env.MAG_CONSOLE_RELOAD === '1'; // re-read files per request while editing them
-  const cache = new Map<string, Asset>();
-  const get = (name: string) => {
-    if (reload) return load(name);
-    let a = cache.get(name);
-    if (!a) cache.set(name, (a = load(name)));
-    return a;
-  };
-  // no-cache: the browser keeps a copy but asks each time whether it changed (the ETag), so a new gateway's
-  // console is never mixed with an old one's modules
-  const headers = (a: Asset) => ({
+  // the gateway's own lists (alert kinds, severities, reasons…), written from its source
+  const vocabulary = asset(vocabularyModule(), TYPES['.js']!);
+  const loaded = new Map<string, Asset>(CONSOLE_ASSETS.map((name) => [name, load(name)]));
+  loaded.set('vocabulary.js', vocabulary);
+  // The console's version: a digest of every asset. The page asks for its modules under /console/v-<version>/,
+  // and those answers may be kept for good (immutable): a reload on a phone then asks for the page alone
+  // (it asked each of ~33 files "changed?", 2 s a round trip on a slow connection). The modules' imports are
+  // relative ('./dom.js'), so they stay under the same version; a new gateway's console has a new version,
+  // so it is never mixed with an old one's modules. While editing (reload), no version and no keeping.
+  const version = reload
+    ? undefined
+    : `v-${createHash('sha256')
+        .update([...loaded].map(([name, a]) => `${name} ${a.etag}`).join('\n'))
+        .digest('base64url')
+        .slice(0, 16)}`;
+  const get = (name: string) => (reload && name !== 'vocabulary.js' ? load(name) : loaded.get(name)!);
+  const html = reload ? undefined : asset(page(readFileSync(join(DIR, 'index.html'), 'utf8'), `/console/${version}/`), TYPES['.html']!);
+  const headers = (a: Asset, keep: boolean) => ({
     'content-type': a.type,
     'content-security-policy': CONSOLE_CSP,
-    'cache-control': 'no-cache',
+    // no-cache: kept, but asked about each time (the ETag); a versioned asset never changes
+    'cache-control': keep ? 'public, max-age=31536000, immutable' : 'no-cache',
     etag: a.etag,
     vary: 'accept-encoding',
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   });
-  const serve = (c: Context, a: Asset) => {
-    if (notModified(c.req.header('if-none-match'), a.etag)) return c.body(null, 304, headers(a));
-    if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(a.body, 200, headers(a));
-    return c.body(new Uint8Array(a.gzip), 200, { ...headers(a), 'content-encoding': 'gzip' });
+  const serve = (c: Context, a: Asset, keep = false) => {
+    if (notModified(c.req.header('if-none-match'), a.etag)) return c.body(null, 304, headers(a, keep));
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(a.body, 200, headers(a, keep));
+    return c.body(new Uint8Array(a.gzip), 200, { ...headers(a, keep), 'content-encoding': 'gzip' });
   };
-  app.get('/', (c) => serve(c, get('index.html')));
-  app.get('/index.html', (c) => serve(c, get('index.html')));
-  for (const name of CONSOLE_ASSETS) app.get(`/console/${name}`, (c) => serve(c, get(name)));
-  // the gateway's own lists (alert kinds, severities, reasons…), written from its source
-  const vocabulary = asset(vocabularyModule(), TYPES['.js']!);
-  app.get('/console/vocabulary.js', (c) => serve(c, vocabulary));
+  const index = () => html ?? asset(page(readFileSync(join(DIR, 'index.html'), 'utf8'), '/console/'), TYPES['.html']!);
+  app.get('/', (c) => serve(c, index()));
+  app.get('/index.html', (c) => serve(c, index()));
+  const names = [...CONSOLE_ASSETS, 'vocabulary.js'];
+  for (const name of names) {
+    app.get(`/console/${name}`, (c) => serve(c, get(name)));
+    // an older version's page still open in a tab gets today's files, not kept: they are not its version's
+    app.get(`/console/:version{v-[A-Za-z0-9_-]{1,32}}/${name}`, (c) => serve(c, get(name), c.req.param('version') === version));
+  }
   app.get('/favicon.ico', (c) => c.redirect('/console/icon.svg', 301));
 }
