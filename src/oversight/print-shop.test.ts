@@ -14,7 +14,7 @@ import { buildFigures, hrefWith } from './figures.ts';
 import { instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
 import { renderInstrumentEvidencePdf } from './instrument-evidence-pdf.ts';
 import { labeller } from './labels.ts';
-import { PrintShop, printShop } from './print-shop.ts';
+import { PrintShop, PrintShopBusyError, printShop } from './print-shop.ts';
 import { figuresPdf } from './render-pdf.ts';
 import { figuresXlsx } from './render-xlsx.ts';
 import { sectionProviders } from './sections.ts';
@@ -265,6 +265,20 @@ describe('the print shop', () => {
     await shop.close();
   });
 
+  it('refuses a document at once when the worker is busy and as many wait as it allows, and takes one again once they are done', async () => {
+    const small = new PrintShop({ maxWaiting: 2 });
+    const queued = [small.evidenceFile(evidence(50)), small.evidenceFile(evidence(3)), small.evidenceFile(evidence(3))];
+    // one laid out, two waiting: the fourth is refused, not queued
+    const refused = small.evidenceFile(evidence(3));
+    await expect(refused).rejects.toBeInstanceOf(PrintShopBusyError);
+    await expect(refused).rejects.toThrow(
+      "the print shop is laying out a document and 2 more wait (at most 2): an instrument's evidence file (PDF) was not queued; ask again in a few seconds",
+    );
+    for (const q of queued) expect(reading(await q).pages).toBeGreaterThanOrEqual(1);
+    expect(reading(await small.evidenceFile(evidence(3))).pages).toBeGreaterThanOrEqual(1);
+    await small.close();
+  });
+
   it('keeps the event loop running while it lays out a 2 000-check evidence file', async () => {
     const file = evidence(2000);
     // the worker's start (tsx, pdfkit, the fonts) is the first document's, not this one's
@@ -296,6 +310,14 @@ describe('the print shop', () => {
       expect(again.status).toBe(200);
       expect(reading(Buffer.from(await again.arrayBuffer())).lines).toContain('HỒ SƠ ĐẢM BẢO ĐO LƯỜNG CỦA PHƯƠNG TIỆN ĐO');
       await dying.close();
+      // a full print shop: 503 with when to ask again, not a 500
+      vi.spyOn(printShop, 'evidenceFile').mockImplementationOnce(() =>
+        Promise.reject(new PrintShopBusyError('the print shop is laying out a document and 8 more wait')),
+      );
+      const busy = await api.app.request('/api/v1/devices/fd-1/evidence', { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('10');
+      expect(await busy.json()).toEqual({ error: { code: 'print-shop-busy', message: 'the print shop is laying out a document and 8 more wait' } });
     } finally {
       vi.restoreAllMocks();
       api.close();

@@ -36,6 +36,19 @@ const WORKER_ENTRY = new URL('./print-shop-worker.mjs', import.meta.url);
  */
 export const DOCUMENT_DEADLINE_MS = 120_000;
 
+/**
+ * How many documents may wait for the worker behind the one it lays out. Each holds its input (a 2 000-check
+ * evidence file's is ~450 kB) and takes ~2 s: past 8, the last would wait ~20 s, and a flood of downloads (a
+ * script, a console left reloading) would grow the gateway's memory without bound. Beyond it a document is
+ * refused at once (PrintShopBusyError; the API answers 503 with Retry-After), never queued.
+ */
+export const MAX_WAITING_DOCUMENTS = 8;
+
+/** The print shop has MAX_WAITING_DOCUMENTS documents waiting already: ask again in `retryAfterSeconds`. */
+export class PrintShopBusyError extends Error {
+  readonly retryAfterSeconds = 10;
+}
+
 /** Tests only (print-shop.test.ts): the worker exits with `exitCode` on taking it, as a crash mid-document would. */
 export interface CrashDrill {
   document: 'crash-drill';
@@ -70,9 +83,11 @@ export class PrintShop {
   #waiting: Order[] = [];
   #nextId = 1;
   readonly #deadlineMs: number;
+  readonly #maxWaiting: number;
 
-  constructor(options: { deadlineMs?: number } = {}) {
+  constructor(options: { deadlineMs?: number; maxWaiting?: number } = {}) {
     this.#deadlineMs = options.deadlineMs ?? DOCUMENT_DEADLINE_MS;
+    this.#maxWaiting = options.maxWaiting ?? MAX_WAITING_DOCUMENTS;
   }
 
   /** An instrument's evidence file, as renderInstrumentEvidencePdf lays it out. */
@@ -100,8 +115,15 @@ export class PrintShop {
    * input cannot be sent to the worker, when the worker dies while laying it out, or when it takes
    * longer than the deadline: each an Error naming the document (the API answers 500, as for a
    * failed layout on the main thread). The documents behind a failed one go on, on a fresh worker.
+   * Refused at once (PrintShopBusyError) while the worker is busy and `maxWaiting` documents wait already.
    */
   print(job: Job): Promise<Buffer<ArrayBuffer>> {
+    if (this.#current && this.#waiting.length >= this.#maxWaiting)
+      return Promise.reject(
+        new PrintShopBusyError(
+          `the print shop is laying out a document and ${this.#waiting.length} more wait (at most ${this.#maxWaiting}): ${nameOf(job)} was not queued; ask again in a few seconds`,
+        ),
+      );
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id: this.#nextId++, job, resolve, reject });
       this.#next();

@@ -8,6 +8,7 @@ import { channelFor, isFieldErrors } from '../../metrology/channel.ts';
 import { instrumentEvidence, type EvidenceFacts } from '../../oversight/instrument-evidence.ts';
 import { localDate, localDay, isDateOnly, periodBound, startOfLocalDay } from '../../oversight/period.ts';
 import { printShop } from '../../oversight/print-shop.ts';
+import { printed } from '../printed.ts';
 import type { Device } from '../../store/registry.ts';
 import { ALL_ROLES, IsoDate, badQuery, futureFromMessage, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
@@ -125,7 +126,7 @@ export function evidenceRoutes(r: RouteTable, deps: ApiDeps): void {
       if (query.format === 'json')
         return { device: d.id, tenant: d.tenant, from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString(), timeZone: zone, document };
       const name = `${query.lang === 'vi' ? 'ho-so-dam-bao-do-luong' : 'assurance-file'}-${d.id}-${from}-${to}`;
-      const body = await printShop.evidenceFile(document);
+      const body = await printed(printShop.evidenceFile(document));
       return c.body(body, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
     },
   });

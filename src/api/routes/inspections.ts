@@ -6,6 +6,7 @@ import { Refusal } from '../../inspections/inspection-service.ts';
 import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type InspectionItem, type InspectionRecord } from '../../inspections/types.ts';
 import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
+import { printed } from '../printed.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
@@ -326,15 +327,17 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
         if (d) devices.set(id, { type: d.type, serial: d.serial, ...(d.site ? { site: d.site } : {}) });
       }
       // laid out on the print shop's worker thread; the Maps and the Date cross to it as they are (structured clone)
-      const pdf = await printShop.inspectionRecord(record, {
-        lang: query.lang,
-        tenant,
-        devices,
-        typeNames: new Map([...deps.profiles.values()].map((x) => [x.id, x.name])),
-        standings: new Map([...deps.profiles.values()].map((x) => [x.id, x.standing])),
-        timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
-        generatedAt: deps.now(),
-      });
+      const pdf = await printed(
+        printShop.inspectionRecord(record, {
+          lang: query.lang,
+          tenant,
+          devices,
+          typeNames: new Map([...deps.profiles.values()].map((x) => [x.id, x.name])),
+          standings: new Map([...deps.profiles.values()].map((x) => [x.id, x.standing])),
+          timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
+          generatedAt: deps.now(),
+        }),
+      );
       return c.body(pdf, 200, {
         'content-type': 'application/pdf',
         'content-disposition': `attachment; filename="${record.id}${query.lang === 'vi' ? '' : `-${query.lang}`}.pdf"`,

@@ -29,6 +29,7 @@ import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, prev
 import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { printShop } from '../../oversight/print-shop.ts';
+import { printed } from '../printed.ts';
 import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
 import { Text } from './bounds.ts';
 
@@ -224,13 +225,13 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
-        const body = await printShop.periodicReportXlsx(figures, query.lang, days, query);
+        const body = await printed(printShop.periodicReportXlsx(figures, query.lang, days, query));
         return c.body(body, 200, {
           'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           'content-disposition': `attachment; filename="${name}.xlsx"`,
         });
       }
-      const body = await printShop.periodicReportPdf(figures, query.lang, { period: days, letterhead: query });
+      const body = await printed(printShop.periodicReportPdf(figures, query.lang, { period: days, letterhead: query }));
       return c.body(body, 200, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${name}.pdf"` });
     },
   });
