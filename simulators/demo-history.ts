@@ -145,6 +145,12 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
     }
     replayChecks(o, plans, devices, { registry, alerts, assurance, ingest }, historyStart, historyEnd, result);
     adjustWhereLiveRunStarts(alerts, historyEnd);
+    // The instruments were adjusted at their current verification, where the live simulation starts them
+    // again: their drift statistics start again there, before the inspectors' checks of the year are
+    // judged (those come after every model check, out of time order: judged against the series as the
+    // year left it, one check could reopen an alert of the instrument before its adjustment).
+    restartDriftWhereLiveRunStarts(db, alerts, new Date(historyEnd));
+    assurance.resync();
     const agenda = new Agenda();
     planInspectorsYear(o.fleet, plans, o.now, historyStart, { db, registry, alerts, assurance, audit: new AuditLog(db), profiles }, agenda, result);
     const judged = { lots: 0, failed: 0 };
@@ -152,14 +158,8 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
     agenda.run();
     result.lots = judged.lots;
     result.lotsFailed = judged.failed;
-    // The instruments were adjusted at their current verification, where the live simulation
-    // starts them again: their drift statistics start again there too.
-    const at = new Date(historyEnd);
-    for (const r of new DriftStore(db).all()) {
-      new DriftStore(db).delete(r.device, r.series);
-      for (const kind of ['drift', 'predicted-oot'] as const)
-        alerts.clear(r.device, kind, r.series, 'instrument adjusted at its verification: drift statistics restarted', at);
-    }
+    // What the inspectors' checks of the live months added to the statistics: the live simulation starts them again.
+    restartDriftWhereLiveRunStarts(db, alerts, new Date(historyEnd));
     // the repeats the book counted in memory (written at most once a wall-clock second per alert):
     // written now, so that the history is the same whatever the machine's speed, and with it
     alerts.flush();
@@ -185,6 +185,22 @@ function adjustWhereLiveRunStarts(alerts: AlertBook, at: number): void {
   for (const a of alerts.list({ unresolved: true, limit: 100_000 }) as Alert[]) {
     if (a.kind !== 'out-of-tolerance' && a.kind !== 'conditional') continue;
     alerts.resolve(a.id, `operator:${a.tenant}`, { reason: 'adjusted', note: ADJUSTED_NOTE }, new Date(Math.max(at, Date.parse(a.openedAt))));
+  }
+}
+
+/** The gateway's note where the live run restarts an instrument's drift statistics. */
+const RESTARTED_NOTE = 'instrument adjusted at its verification: drift statistics restarted';
+
+/**
+ * Every drift series deleted (the next check starts a new one) and the alerts the series raised cleared at
+ * `at`, or when opened if later (by an inspector's check of the live months).
+ */
+function restartDriftWhereLiveRunStarts(db: Db, alerts: AlertBook, at: Date): void {
+  const store = new DriftStore(db);
+  for (const r of store.all()) store.delete(r.device, r.series);
+  for (const a of alerts.list({ unresolved: true, limit: 100_000 }) as Alert[]) {
+    if (a.kind !== 'drift' && a.kind !== 'predicted-oot' && a.kind !== 'seller-favoured') continue;
+    alerts.clear(a.device, a.kind, a.key, RESTARTED_NOTE, new Date(Math.max(at.getTime(), Date.parse(a.openedAt))));
   }
 }
 

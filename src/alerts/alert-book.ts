@@ -28,6 +28,7 @@ export const ALERT_KINDS = [
   'conditional',
   'drift',
   'predicted-oot',
+  'seller-favoured',
   'verification-overdue',
   'verification-due-soon',
   'tamper',

@@ -431,3 +431,201 @@ describe('a check whose judgement fails part-way', () => {
     expect(stored.map((a) => a.count)).toEqual([2]);
   });
 });
+
+describe('errors that favour the seller (seller-favoured, docs/metrology.md §6; NIST HB44 G-UR.4.1)', () => {
+  // A fuel dispenser at Qmax in trade: 20 L against a 20 L proving measure, MPE 0.45 % × 20 L = 0.09 L
+  // (ĐLVN 10 ±0.3 % × 1.5), U = 0.0115 L (as in test/integration/checks-and-alerts.test.ts). An error of
+  // +0.06 L (indicated 20.06 L, x = 0.06/0.09 = 0.667) is a pass (below TL − U = 0.0785 L) that charges
+  // the customer for 0.06 L not delivered. The profile's rule (MAG's choice): minChecks 5, one-sided sign
+  // test p ≤ 0.05, mean ≥ 0.5 of the MPE on the seller's side (error > 0).
+  const FD_MPE = 0.09;
+  const FD_U = 0.011547;
+  const QMAX = 'point=Qmax,regime=inService';
+  let dir: string;
+  let db: Db;
+  let registry: Registry<Db>;
+  let alerts: AlertBook;
+  let assurance: Assurance;
+  const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+
+  beforeEach(() => {
+    ({ dir, db, registry, alerts, assurance } = openState());
+  });
+  afterEach(() => closeState(dir, db, alerts));
+
+  function device(id: string, type: 'fuel-dispenser' | 'barometer'): Device {
+    return registry.createDeviceWithSecretHash({ id, tenant: 'acme', type, serial: id }, 'unused', new Date(NOW - 400 * DAY));
+  }
+
+  /** A passing dispenser check at `point` (20 L at Qmax, 5 L at the MMQ) with error `error` L, `daysAgo` days before NOW. */
+  function dispenserCheck(seq: number, daysAgo: number, error: number, o: { adjusted?: boolean; point?: 'Qmax' | 'MMQ' } = {}): CheckResult {
+    const reference = o.point === 'MMQ' ? 5 : 20;
+    const mpe = o.point === 'MMQ' ? 0.045 : FD_MPE; // MMQ: max(0.3 % × 5 L, Emin 0.03 L) × 1.5
+    return {
+      seq,
+      ts: NOW - daysAgo * DAY,
+      unit: 'L',
+      indicated: reference + error,
+      corrected: reference + error,
+      reference,
+      error,
+      relativeError: error / reference,
+      mpe,
+      uncertainty: FD_U,
+      en: error / FD_U,
+      legal: 'pass',
+      decision: 'pass',
+      regime: 'inService',
+      point: o.point ?? 'Qmax',
+      standardId: 'PM-20L-07',
+      ...(o.adjusted === undefined ? {} : { adjusted: o.adjusted }),
+    };
+  }
+
+  function feed(d: Device, checks: CheckResult[]): void {
+    for (const c of checks) assurance.recordCheck(d, c, new Date(NOW));
+    alerts.flush();
+  }
+  const open = (id: string) => alerts.list({ device: id, kind: 'seller-favoured', unresolved: true });
+  const sellerFavour = (id: string, series = QMAX) =>
+    assurance.driftOf(id, profiles.get(registry.registeredDevice(id)!.type)).bySeries.find((s) => s.series === series)?.sellerFavour;
+
+  it('the dispenser and scale profiles carry the rule (errors above the reference favour the seller); other types do not', () => {
+    for (const id of ['fuel-dispenser', 'scale'])
+      expect(profiles.get(id)!.sellerFavour, id).toEqual({ errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 });
+    for (const id of ['gas-detector', 'barometer', 'breath-alcohol-analyser', 'profile-projector', 'checkweigher'])
+      expect(profiles.get(id)?.sellerFavour, id).toBeUndefined();
+  });
+
+  it('5 checks each +0.06 L at 20 L open it (5 of 5: p = 1/32, mean 0.667 of the MPE); 4 do not; a replay counts once', () => {
+    const fd = device('fd-seller', 'fuel-dispenser');
+    const checks = [1, 2, 3, 4, 5, 6].map((n) => dispenserCheck(n, 30 - n, 0.06));
+    feed(fd, checks.slice(0, 4));
+    expect(open('fd-seller')).toEqual([]); // 4 of 4: p = 1/16 and fewer than minChecks
+    expect(sellerFavour('fd-seller')).toMatchObject({ checksCounted: 4, onSellerSide: 4, onBuyerSide: 0, pValue: 0.0625, finding: false });
+    feed(fd, [checks[3]!]); // check 4 again (same seq and time): stored and judged once
+    expect(sellerFavour('fd-seller')).toMatchObject({ checksCounted: 4 });
+    expect(open('fd-seller')).toEqual([]);
+
+    feed(fd, [checks[4]!]);
+    const [alert] = open('fd-seller');
+    expect(alert).toMatchObject({ kind: 'seller-favoured', key: QMAX, severity: 'warning', count: 1 });
+    expect(alert!.summary).toBe(
+      "Errors favour the seller (point Qmax, in service): 5 of 5 checks on the seller's side (sign test p = 0.03125), mean +0.06 L (0.6667 of the MPE); NIST HB44 G-UR.4.1",
+    );
+    expect(alert!.details).toMatchObject({
+      series: QMAX,
+      point: 'Qmax',
+      regime: 'inService',
+      checksCounted: 5,
+      onSellerSide: 5,
+      onBuyerSide: 0,
+      pValue: 0.03125,
+      unit: 'L',
+      mpe: FD_MPE,
+      rule: { errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 },
+    });
+    expect(alert!.details.meanErrorMpe).toBeCloseTo(0.06 / 0.09, 12);
+    expect(alert!.details.meanError).toBeCloseTo(0.06, 12);
+    expect(alert!.details.source).toMatch(/NIST Handbook 44, General Code, G-UR\.4\.1.*MAG default/);
+    expect(sellerFavour('fd-seller')).toMatchObject({ checksCounted: 5, onSellerSide: 5, onBuyerSide: 0, pValue: 0.03125, finding: true });
+
+    // a further check on the seller's side is counted on the open alert: one per (device, series)
+    feed(fd, [checks[5]!]);
+    expect(open('fd-seller')).toHaveLength(1);
+    expect(open('fd-seller')[0]).toMatchObject({ id: alert!.id, count: 2 });
+    expect(open('fd-seller')[0]!.details).toMatchObject({ checksCounted: 6, pValue: 1 / 64 });
+  });
+
+  it('5 checks alternating sides open nothing (3 of 5 on the seller side: p = 1/2)', () => {
+    const fd = device('fd-fair', 'fuel-dispenser');
+    feed(
+      fd,
+      [0.06, -0.06, 0.06, -0.06, 0.06].map((e, i) => dispenserCheck(i + 1, 30 - i, e)),
+    );
+    expect(open('fd-fair')).toEqual([]);
+    expect(alerts.list({ device: 'fd-fair', kind: 'seller-favoured' })).toEqual([]);
+    expect(sellerFavour('fd-fair')).toMatchObject({ checksCounted: 5, onSellerSide: 3, onBuyerSide: 2, pValue: 0.5, finding: false });
+  });
+
+  it('clears when the finding no longer holds: a check on the buyer side (5 of 6: p = 7/64 = 0.109)', () => {
+    const fd = device('fd-back', 'fuel-dispenser');
+    feed(
+      fd,
+      [1, 2, 3, 4, 5].map((n) => dispenserCheck(n, 30 - n, 0.06)),
+    );
+    const [alert] = open('fd-back');
+    expect(alert).toBeDefined();
+    feed(fd, [dispenserCheck(6, 20, -0.06)]);
+    expect(open('fd-back')).toEqual([]);
+    const after = alerts.get(alert!.id)!;
+    expect(after).toMatchObject({ state: 'resolved', resolvedBy: 'system', resolution: { reason: 'cleared' } });
+    expect(after.resolution?.note).toMatch(
+      /^errors no longer favour the seller beyond the rule: 5 of 6 non-zero errors on the seller's side \(sign test p = 0\.1094\)/,
+    );
+  });
+
+  it('an adjusted check clears it, on every test point of the dispenser, and the counts start again', () => {
+    const fd = device('fd-adjusted', 'fuel-dispenser');
+    const MMQ = 'point=MMQ,regime=inService';
+    // Qmax: +0.06 L of 0.09 L; MMQ: +0.03 L of 0.045 L (x = 0.667 too)
+    feed(fd, [
+      ...[1, 2, 3, 4, 5].map((n) => dispenserCheck(n, 30 - n, 0.06)),
+      ...[6, 7, 8, 9, 10].map((n) => dispenserCheck(n, 30 - n, 0.03, { point: 'MMQ' })),
+    ]);
+    expect(
+      open('fd-adjusted')
+        .map((a) => a.key)
+        .sort(),
+    ).toEqual([MMQ, QMAX]);
+    // found at +0.06 L again (as found it would be 6 of 6), adjusted back at Qmax
+    feed(fd, [dispenserCheck(11, 10, 0.06, { adjusted: true })]);
+    expect(open('fd-adjusted')).toEqual([]);
+    for (const a of alerts.list({ device: 'fd-adjusted', kind: 'seller-favoured' }))
+      expect(a.resolution?.note, a.key).toMatch(/^instrument adjusted at check 11 \(.*; found pass\): drift statistics restarted$/);
+    expect(sellerFavour('fd-adjusted')).toMatchObject({ checksCounted: 0, onSellerSide: 0, onBuyerSide: 0, pValue: 1, finding: false });
+    expect(sellerFavour('fd-adjusted', MMQ)).toMatchObject({ checksCounted: 0, finding: false });
+    // a new certificate clears one too, as it clears drift
+    feed(
+      fd,
+      [12, 13, 14, 15, 16].map((n) => dispenserCheck(n, 20 - n, 0.06)),
+    );
+    const [again] = open('fd-adjusted');
+    expect(again).toMatchObject({ key: QMAX });
+    assurance.onCertificate(fd, { kind: 'verification', number: 'V-2', issuedAt: new Date(NOW - DAY).toISOString() }, new Date(NOW));
+    expect(open('fd-adjusted')).toEqual([]);
+    expect(alerts.get(again!.id)!.resolution?.note).toMatch(/^new verification certificate V-2 .*: drift statistics restarted$/);
+  });
+
+  it('a barometer with the same pattern never opens it: its type has no rule, and GET drift says nothing of it', () => {
+    const bar = device('bar-same', 'barometer');
+    // +0.2 hPa of 0.3 hPa (x = 0.667), eight times
+    feed(
+      bar,
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) => check(n, 30 - n, 0.2)),
+    );
+    expect(alerts.list({ device: 'bar-same', kind: 'seller-favoured' })).toEqual([]);
+    expect(assurance.driftOf('bar-same', profiles.get('barometer')).bySeries[0]).not.toHaveProperty('sellerFavour');
+  });
+
+  /** A passing barometer check, as the first describe's. */
+  function check(seq: number, daysAgo: number, error: number): CheckResult {
+    return {
+      seq,
+      ts: NOW - daysAgo * DAY,
+      unit: 'hPa',
+      indicated: 1000 + error,
+      corrected: 1000 + error,
+      reference: 1000,
+      error,
+      relativeError: error / 1000,
+      mpe: MPE,
+      uncertainty: U,
+      en: error / U,
+      legal: 'pass',
+      decision: 'pass',
+      regime: 'inService',
+      standardId: 'REF-BARO-1',
+    };
+  }
+});

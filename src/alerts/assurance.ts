@@ -37,12 +37,16 @@ import {
   adjustedElsewhere,
   adjustmentScope,
   resetDrift,
+  sellerFavourOf,
   summarizeDrift,
   type DeviceDriftView,
   type DriftParams,
   type DriftState,
   type DriftSummary,
+  type SellerFavourView,
 } from '../metrology/drift.ts';
+import type { SellerFavourRule } from '../metrology/seller-favour.ts';
+import { citationsFor } from '../metrology/sources.ts';
 import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import { dayIn } from './local-day.ts';
@@ -592,13 +596,14 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     this.drift.set(key, next);
     quiet(this.driftStore.save(device.id, series, next, at));
     if (next !== judged) {
-      // Adjusted: the drift and predicted-oot alerts speak of the instrument before the adjustment, which
+      // Adjusted: the drift, predicted-oot and seller-favoured alerts speak of the instrument before the adjustment, which
       // no longer exists, and the new baseline has no checks to judge yet; so they clear (and the as-found
       // state opens none), as after a certificate. GET drift shows the restarted series. The check's own
       // decision as found (out-of-tolerance, conditional) stands: that alert was raised above.
       const note = `instrument adjusted at check ${c.seq} (${new Date(c.ts).toISOString()}; found ${c.decision}): drift statistics restarted`;
       this.alerts.clear(device.id, 'drift', series, note, now);
       this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+      this.alerts.clear(device.id, 'seller-favoured', series, note, now);
       // the instrument was adjusted, not only this test point: its other series of the same scope (every
       // point and regime; a gas detector's same gas) start their baseline again from this check too
       for (const [other, state] of [...this.drift]) {
@@ -611,6 +616,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         quiet(this.driftStore.save(device.id, otherSeries, restarted, at));
         this.alerts.clear(device.id, 'drift', otherSeries, note, now);
         this.alerts.clear(device.id, 'predicted-oot', otherSeries, note, now);
+        this.alerts.clear(device.id, 'seller-favoured', otherSeries, note, now);
       }
       return;
     }
@@ -660,6 +666,39 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         'predicted-oot',
         series,
         `no out-of-tolerance date predicted within the horizon or before the ${this.profiles.get(device.type)?.standing === 'calibration' ? 'calibration' : 'verification'} due date (two checks in a row)`,
+        now,
+      );
+    }
+    const rule = this.profiles.get(device.type)?.sellerFavour;
+    if (rule) this.judgeSellerFavour(device, series, state, rule, now);
+  }
+
+  /**
+   * seller-favoured (docs/metrology.md §6): open while the series' errors lean to the seller's side under the
+   * type's rule (./seller-favour.ts), one per series like drift, each further check counted on it; cleared
+   * by the first check after which the finding no longer holds (and, as drift, by a certificate or an
+   * adjustment, which restart the series).
+   */
+  private judgeSellerFavour(device: Device, series: string, state: DriftState, rule: SellerFavourRule, now: Date): void {
+    const f = sellerFavourOf(state, rule);
+    if (f.finding) {
+      const profile = this.profiles.get(device.type);
+      this.alerts.raiseFrom({
+        tenant: device.tenant,
+        device: device.id,
+        kind: 'seller-favoured',
+        key: series,
+        severity: 'warning',
+        at: now,
+        subject: { series, f, rule, mpe: state.lastMpe, unit: seriesUnit(profile, series), source: sellerFavourSource(profile) },
+        describe: describeSellerFavoured,
+      });
+    } else if (this.alerts.isOpen(device.id, 'seller-favoured', series)) {
+      this.alerts.clear(
+        device.id,
+        'seller-favoured',
+        series,
+        `errors no longer favour the seller beyond the rule: ${f.onSellerSide} of ${f.checksCounted} non-zero errors on the seller's side (sign test p = ${fmt(f.pValue)}), mean ${fmt(f.meanErrorMpe)} of the MPE`,
         now,
       );
     }
@@ -735,6 +774,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         quiet(this.driftStore.save(device.id, series, next, now.toISOString()));
         this.alerts.clear(device.id, 'drift', series, note, now);
         this.alerts.clear(device.id, 'predicted-oot', series, note, now);
+        this.alerts.clear(device.id, 'seller-favoured', series, note, now);
         if (later.length > 0) {
           const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params, elsewhere) : resetDrift(state, at, cert.kind);
           this.judgeDrift(device, series, before, next, params, now);
@@ -766,7 +806,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     if (this.db.dialect === 'sqlite') {
       const series: { key: string; state: DriftState }[] = [];
       for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
-      return deviceDriftView(series, this.driftParams(profile), dayOf) as Answer<S, DeviceDriftView>;
+      return deviceDriftView(series, this.driftParams(profile), dayOf, profile?.sellerFavour) as Answer<S, DeviceDriftView>;
     }
     // a cluster: as stored (the node judging the device writes each check's state in its batch)
     return after(this.driftStore.ofDevice(deviceId) as Awaitable<{ series: string; state: DriftState }[]>, (rows) =>
@@ -774,6 +814,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         rows.filter((r) => parseDriftSeriesKey(r.series) !== undefined).map((r) => ({ key: r.series, state: r.state })),
         this.driftParams(profile),
         dayOf,
+        profile?.sellerFavour,
       ),
     ) as Answer<S, DeviceDriftView>;
   }
@@ -913,6 +954,44 @@ function describeDrift({ series, s }: { series: string; s: DriftSummary }): { su
   return {
     summary: `Drift${seriesSuffix(series)} signalled by ${by || 'EWMA/CUSUM earlier, not yet settled'}: EWMA ${fmt(s.ewma.value)} (limits ${fmt(s.ewma.lowerLimit)}…${fmt(s.ewma.upperLimit)}), CUSUM +${fmt(s.cusum.high)}/−${fmt(s.cusum.low)} (H ${fmt(s.cusum.threshold)})`,
     details: { ...s },
+  };
+}
+
+/** The canonical unit of a series' figures: its gas channel's, else the type's. */
+function seriesUnit(profile: InstrumentProfile | undefined, series: string): string | undefined {
+  const gas = parseDriftSeriesKey(series)?.gas;
+  return gas !== undefined ? profile?.channels?.[gas]?.canonicalUnit : profile?.canonicalUnit;
+}
+
+/** Where the seller-favour rule comes from, as the profile cites it (devices/*.json sources./sellerFavour). */
+function sellerFavourSource(profile: InstrumentProfile | undefined): string {
+  const cited = profile ? citationsFor(profile, '/sellerFavour').map((c) => c.source) : [];
+  return cited.length > 0 ? cited.join('; ') : 'NIST Handbook 44, General Code, G-UR.4.1';
+}
+
+function describeSellerFavoured(p: { series: string; f: SellerFavourView; rule: SellerFavourRule; mpe: number | null; unit?: string; source: string }): {
+  summary: string;
+  details: Record<string, unknown>;
+} {
+  const { f, rule } = p;
+  const unit = p.unit ? ` ${unitText(p.unit)}` : '';
+  const signed = (x: number) => `${x > 0 ? '+' : ''}${fmt(x)}`;
+  return {
+    summary: `Errors favour the seller${seriesSuffix(p.series)}: ${f.onSellerSide} of ${f.checksCounted} checks on the seller's side (sign test p = ${fmt(f.pValue)}), mean ${signed(f.meanError)}${unit} (${fmt(Math.abs(f.meanErrorMpe))} of the MPE); NIST HB44 G-UR.4.1`,
+    details: {
+      series: p.series,
+      ...parseDriftSeriesKey(p.series),
+      checksCounted: f.checksCounted,
+      onSellerSide: f.onSellerSide,
+      onBuyerSide: f.onBuyerSide,
+      pValue: f.pValue,
+      meanErrorMpe: f.meanErrorMpe,
+      meanError: f.meanError,
+      ...(p.unit ? { unit: p.unit } : {}),
+      mpe: p.mpe,
+      rule: { errorSign: rule.errorSign, minChecks: rule.minChecks, maxPValue: rule.maxPValue, minMeanMpe: rule.minMeanMpe },
+      source: p.source,
+    },
   };
 }
 

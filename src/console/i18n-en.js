@@ -515,6 +515,7 @@ export const en = {
   'kind.predicted-oot': 'Predicted out of tolerance',
   'kind.verification-overdue': 'Verification overdue',
   'kind.verification-due-soon': 'Verification due soon',
+  'kind.seller-favoured': 'Errors favour the seller',
   // a points-refused alert's kept points (page-alert.js deadLettersSection)
   'dl.title': 'Points kept (refused by the database)',
   'dl.adminOnly': 'An administrator can send these points to the database again once the cause is removed, or discard them.',
@@ -714,6 +715,16 @@ export const en = {
   // the inspector's work: inspection records and mobile verification campaigns
   inspections: 'Inspections',
   campaigns: 'Campaigns',
+  // a seller-favoured alert's evidence (docs/metrology.md §6)
+  'ev.series': 'Series',
+  'ev.checksCounted': 'Checks with a non-zero error',
+  'ev.onSellerSide': "On the seller's side",
+  'ev.onBuyerSide': "On the buyer's side",
+  'ev.pValue': 'Sign test p (one-sided)',
+  'ev.meanError': 'Mean error',
+  'ev.meanErrorMpe': 'Mean error / MPE',
+  'ev.rule': 'Rule',
+  'ev.source': 'Source',
   inspection: 'Inspection record',
   openInspection: 'Open an inspection record',
   openInspectionButton: 'Open the record',

@@ -133,6 +133,8 @@ function evidenceFacts(d, zone) {
     else if (k === 'scaleSuitable') shown = t(v ? 'fit' : 'unfit');
     else if (['nominal', 'tolerableDeficiency', 'mean', 'stdDev', 'averageLimit'].includes(k) && typeof v === 'number')
       shown = fmtNum(v, d.unit === 'kg' || d.unit === 'L' ? 5 : 2) + unit; // a lot's quantities, as its page writes them
+    else if (k === 'meanError' && typeof v === 'number')
+      shown = fmtSigned(v) + unit; // a seller-favoured alert's mean, signed
     else if (typeof v === 'number') shown = fmtNum(v, 6) + (k === 'value' || k === 'gap' ? unit : '');
     else if (typeof v === 'object') shown = h('code', { class: 'json' }, JSON.stringify(v));
     else shown = String(v);
@@ -362,7 +364,9 @@ function showEvidence(evidence, a) {
   /** @param {{ gas?: string, point?: string }} c */
   const gasOrPoint = (c) => c.gas ?? c.point ?? '';
   const key = typeof a.key === 'string' ? a.key : '';
-  const series = driftKind ? key : checkKind && (d.gas !== undefined || d.point !== undefined || d.regime !== undefined) ? seriesKeyOf(d) : '';
+  // a seller-favoured alert is keyed by its drift series too (its errors lean one way)
+  const seriesKind = driftKind || a.kind === 'seller-favoured';
+  const series = seriesKind ? key : checkKind && (d.gas !== undefined || d.point !== undefined || d.regime !== undefined) ? seriesKeyOf(d) : '';
   /** @param {Check} c */
   const inSeries = (c) => (series ? seriesKeyOf(c) === series : !checkKind || gasOrPoint(c) === key);
   /** @type {Promise<List<Check>>} */

@@ -31,6 +31,7 @@ export function resolutionNote(r) {
   if (/^new verification certificate/.test(r.note)) return t('note.newVerification');
   if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
   if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
+  if (/^errors no longer favour the seller/.test(r.note)) return t('note.sellerFavourGone');
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
   if (/^no calibration certificate on record$/.test(r.note)) return t('sum.noCalibration');
   const traced = /^check (\d+) with standard (\S+) is traceable/.exec(r.note);
@@ -140,6 +141,17 @@ export function alertSummary(a) {
             : '',
         });
       }
+      break;
+    case 'seller-favoured':
+      if (num(d.onSellerSide) && num(d.checksCounted) && num(d.pValue) && num(d.meanError) && num(d.meanErrorMpe))
+        return t('sum.sellerFavoured', {
+          where: where(seriesParts(a.key)),
+          k: d.onSellerSide,
+          m: d.checksCounted,
+          p: fmtSig(d.pValue, 3),
+          mean: `${fmtSigned(d.meanError)}${d.unit ? ` ${fmtUnit(d.unit)}` : ''}`,
+          fraction: fmtSig(Math.abs(d.meanErrorMpe), 2),
+        });
       break;
     case 'verification-overdue': {
       /** @type {Partial<Verification>} */

@@ -146,6 +146,13 @@ export interface DriftState {
   /** σ frozen at the end of Phase I (e/MPE) and where it came from; null while Phase I runs. */
   frozenSigma: number | null;
   frozenFrom: 'phaseI' | 'prior' | null;
+  /**
+   * Checks of the baseline whose error is above 0 and below 0 (an exact 0 counts for neither, as in a sign
+   * test): which way the errors lean (./seller-favour.ts). A stored state of this format kept before the
+   * counts existed loads with both at 0 (migrateDriftState) and counts from its next check.
+   */
+  positiveErrors: number;
+  negativeErrors: number;
   /** Welford mean of x and M2 = Σ(x − x̄)²; mean of t (days since firstTs), M2 of t, co-moment Σ(t − t̄)(x − x̄). */
   meanError: number;
   m2Error: number;
@@ -203,6 +210,8 @@ export function emptyDriftState(): DriftState {
     phaseI: { x: [], u: [] },
     frozenSigma: null,
     frozenFrom: null,
+    positiveErrors: 0,
+    negativeErrors: 0,
     meanError: 0,
     m2Error: 0,
     meanT: 0,
@@ -236,31 +245,46 @@ export function resetDrift(_state: DriftState, at: number, reason: DriftResetRea
  * A version-2 state with no check (a baseline just reset) or one (its x is Phase I's last x, its U/2 floor
  * the latest check's) is carried over exactly, keeping its reset time and reason; one past Phase I keeps
  * μ0 = 0 until its next reset.
+ * A version-3 state stored before the sign counts (positiveErrors, negativeErrors) existed is carried over
+ * with both at 0, as is a version-2 state past Phase I: the signs of their earlier checks were not kept, so
+ * the counts start from the next check (the version stays 3: nothing else changed).
  */
 export function migrateDriftState(raw: unknown): DriftState {
-  const s = raw as { v?: number; lastTs?: number | null } | null | undefined;
-  if (s && s.v === 3) return s as DriftState;
+  const s = raw as { v?: number; lastTs?: number | null; positiveErrors?: unknown } | null | undefined;
+  if (s && s.v === 3) {
+    // kept before the sign counts existed: the same format otherwise, counting from its next check
+    return typeof s.positiveErrors === 'number' ? (s as DriftState) : { ...(s as DriftState), positiveErrors: 0, negativeErrors: 0 };
+  }
   if (s && s.v === 2) {
     const v2 = s as unknown as DriftStateV2;
     if (v2.n === 0) return { ...emptyDriftState(), resetAt: v2.resetAt, resetReason: v2.resetReason };
     if (v2.n === 1 && v2.phaseI.lastX !== null && v2.lastMpe !== null && v2.lastUncertainty !== null) {
       const { phaseI: p, v: _v, ...rest } = v2;
-      return { ...rest, v: 3, mu0: 0, mu0Source: 'prior', phaseI: { x: [p.lastX!], u: [v2.lastUncertainty / v2.lastMpe / 2] } };
+      const x = p.lastX!;
+      return {
+        ...rest,
+        v: 3,
+        mu0: 0,
+        mu0Source: 'prior',
+        phaseI: { x: [x], u: [v2.lastUncertainty / v2.lastMpe / 2] },
+        positiveErrors: x > 0 ? 1 : 0,
+        negativeErrors: x < 0 ? 1 : 0,
+      };
     }
     // Past Phase I: its σ is frozen and its sums were built against μ0 = 0, which it keeps until the next
     // reset (as that format judged it); dropping it would drop the baseline's regression, and with it the
-    // predicted out-of-tolerance date, on every series at the upgrade.
+    // predicted out-of-tolerance date, on every series at the upgrade. Its checks' signs were not kept.
     if (v2.frozenSigma !== null) {
       const { phaseI: _p, v: _v, ...rest } = v2;
-      return { ...rest, v: 3, mu0: 0, mu0Source: 'prior', phaseI: { x: [], u: [] } };
+      return { ...rest, v: 3, mu0: 0, mu0Source: 'prior', phaseI: { x: [], u: [] }, positiveErrors: 0, negativeErrors: 0 };
     }
   }
   const after = typeof s?.lastTs === 'number' && Number.isFinite(s.lastTs) ? s.lastTs + 1 : 0;
   return resetDrift(emptyDriftState(), after, 'migration');
 }
 
-/** The previous format (v2): μ0 fixed at 0, Phase I kept as moving-range sums only. */
-type DriftStateV2 = Omit<DriftState, 'v' | 'mu0' | 'mu0Source' | 'phaseI'> & {
+/** The previous format (v2): μ0 fixed at 0, Phase I kept as moving-range sums only, no sign counts. */
+type DriftStateV2 = Omit<DriftState, 'v' | 'mu0' | 'mu0Source' | 'phaseI' | 'positiveErrors' | 'negativeErrors'> & {
   v: 2;
   phaseI: { n: number; lastX: number | null; sumMovingRange: number };
 };
@@ -333,6 +357,8 @@ export function addCheckToDrift(stored: DriftState, point: DriftPoint, params: D
     v: 3,
     n,
     ...charts,
+    positiveErrors: state.positiveErrors + (x > 0 ? 1 : 0),
+    negativeErrors: state.negativeErrors + (x < 0 ? 1 : 0),
     meanError,
     m2Error: state.m2Error + dx * (x - meanError),
     meanT,

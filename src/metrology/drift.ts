@@ -21,6 +21,7 @@ import {
   type DriftResetReason,
   type DriftState,
 } from './drift-chart.ts';
+import { judgeSellerFavour, type SellerFavourJudgement, type SellerFavourRule } from './seller-favour.ts';
 import { utcDay, type DayOf } from './traceability.ts';
 import type { Regime } from './types.ts';
 
@@ -240,8 +241,25 @@ export function driftAlertShouldBeOpen(s: DriftSummary, isOpen: boolean): boolea
   return !(settled || Math.abs(s.shift) < s.minShift / 2);
 }
 
-/** One series of a device as bySeries reports it: its key, its id parts and its summary. */
-export type SeriesDriftView = { series: string } & Partial<DriftSeriesId> & DriftSummary;
+/**
+ * Which way a series' errors lean (docs/metrology.md §6, ./seller-favour.ts), for a type with a
+ * `sellerFavour` rule: the sign-test counts and p-value, the mean error as e/MPE and in the canonical unit
+ * (× the series' latest MPE), and whether it is a finding (a `seller-favoured` alert).
+ */
+export type SellerFavourView = SellerFavourJudgement & { meanError: number };
+
+/** A series' seller-favour figures (SellerFavourView) under `rule`. */
+export function sellerFavourOf(stored: DriftState, rule: SellerFavourRule): SellerFavourView {
+  const state = migrateDriftState(stored);
+  const j = judgeSellerFavour(state, rule);
+  return { ...j, meanError: state.meanError * (state.lastMpe ?? 0) };
+}
+
+/**
+ * One series of a device as bySeries reports it: its key, its id parts and its summary; `sellerFavour`
+ * for a type judged for errors that favour the seller.
+ */
+export type SeriesDriftView = { series: string } & Partial<DriftSeriesId> & DriftSummary & { sellerFavour?: SellerFavourView };
 
 /** GET /devices/{id}/drift: the figures of the series nearest its limit, and every series. */
 export interface DeviceDriftView {
@@ -289,15 +307,22 @@ export function driftAnswer(view: DeviceDriftView): DeviceDriftAnswer {
  * The device-level drift figures (docs/contract.md §4) from the states of its series. The headline series is the
  * one nearest its limit: the earliest predicted out-of-tolerance date; without any date, the largest
  * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key. Predicted days are
- * those of `dayOf` (summarizeDrift): one device's series are all named in its enterprise's zone.
+ * those of `dayOf` (summarizeDrift): one device's series are all named in its enterprise's zone. With the
+ * type's `sellerFavour` rule each series also says which way its errors lean (sellerFavourOf).
  */
 export function deviceDriftView(
   series: readonly { key: string; state: DriftState }[],
   params: DriftParams = DEFAULT_DRIFT_PARAMS,
   dayOf: DayOf = utcDay,
+  sellerFavour?: SellerFavourRule,
 ): DeviceDriftView {
   const bySeries: SeriesDriftView[] = series
-    .map(({ key, state }) => ({ series: key, ...(parseDriftSeriesKey(key) ?? {}), ...summarizeDrift(state, params, dayOf) }))
+    .map(({ key, state }) => ({
+      series: key,
+      ...(parseDriftSeriesKey(key) ?? {}),
+      ...summarizeDrift(state, params, dayOf),
+      ...(sellerFavour ? { sellerFavour: sellerFavourOf(state, sellerFavour) } : {}),
+    }))
     .sort((a, b) => a.series.localeCompare(b.series));
   const nearest = [...bySeries].sort(
     (a, b) =>

@@ -7,6 +7,7 @@ export {
   ChannelSpecSchema,
   FieldSpecSchema,
   DriftParametersSchema,
+  SellerFavourRuleSchema,
   PlausibilitySchema,
   TransactionAuditSchema,
   CitationSchema,
@@ -20,12 +21,21 @@ export {
   type ChannelSpec,
   type FieldSpec,
   type DriftParameters,
+  type SellerFavourParameters,
   type Plausibility,
   type TransactionAudit,
   type Range,
   type Citation,
   type EminBand,
 } from './profile.ts';
+export {
+  judgeSellerFavour,
+  signTestPValue,
+  assertSellerFavourRule,
+  type SellerFavourRule,
+  type SellerFavourCounts,
+  type SellerFavourJudgement,
+} from './seller-favour.ts';
 export { figuresNeedingSources, citationsFor, unconfirmedFigures, sourceProblems, resolvePointer } from './sources.ts';
 export { loadProfiles } from './profile-loader.ts';
 export { conversionFactor, toCanonical, resolveUnit, isUcumCode } from './units.ts';

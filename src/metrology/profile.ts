@@ -183,6 +183,23 @@ export const DriftParametersSchema = z.strictObject({
 });
 export type DriftParameters = z.infer<typeof DriftParametersSchema>;
 
+/**
+ * Errors that favour the seller (the instrument's user), judged per drift series (./seller-favour.ts,
+ * docs/metrology.md §6; NIST HB44 G-UR.4.1 for the principle, the numbers MAG's choice). Types without
+ * it are not judged for it.
+ */
+export const SellerFavourRuleSchema = z.strictObject({
+  /** Sign of the error (indicated − reference) that favours the seller: 1 when indicating more charges for more than given. */
+  errorSign: z.union([z.literal(1), z.literal(-1)]),
+  /** Fewest checks with a non-zero error before a finding. */
+  minChecks: z.number().int().min(1).default(5),
+  /** Largest one-sided sign-test p-value that counts as "predominantly" on the seller's side. */
+  maxPValue: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.05),
+  /** Smallest mean error on the seller's side, as a fraction of the MPE ("near the tolerance limit"). */
+  minMeanMpe: nonNegative.default(0.5),
+});
+export type SellerFavourParameters = z.infer<typeof SellerFavourRuleSchema>;
+
 /** WMO time-consistency: the value may change by at most maxChange within `hours`. */
 export const PlausibilitySchema = z.strictObject({
   unit: ucumCode,
@@ -258,6 +275,8 @@ export const InstrumentProfileSchema = z
     /** Expected time between readings; the offline detector uses it. */
     expectedIntervalSeconds: positive,
     drift: DriftParametersSchema.default(DriftParametersSchema.parse({})),
+    /** Absent: the type is not judged for errors that favour the seller. */
+    sellerFavour: SellerFavourRuleSchema.optional(),
     plausibility: PlausibilitySchema.optional(),
     /** Absent: MPE / U_ref ≥ 3 (DEFAULT_TRACEABILITY_RULE). */
     referenceStandards: ReferenceStandardsRuleSchema.optional(),

@@ -37,7 +37,7 @@ function mpePaths(m: MpeRules, at: string): string[] {
 
 /**
  * JSON Pointers of the figures a profile applies (MPE rules and each of their classes, range, resolution,
- * in-service factor, intervals, drift, plausibility and transaction-audit settings). Each must be covered
+ * in-service factor, intervals, drift, plausibility, transaction-audit and seller-favour settings). Each must be covered
  * by a citation at that pointer or at an ancestor of it.
  */
 export function figuresNeedingSources(p: InstrumentProfile): string[] {
@@ -56,6 +56,7 @@ export function figuresNeedingSources(p: InstrumentProfile): string[] {
   if (p.plausibility) paths.push('/plausibility');
   if (p.transactionAudit) paths.push('/transactionAudit');
   if (p.referenceStandards) paths.push('/referenceStandards');
+  if (p.sellerFavour) paths.push('/sellerFavour');
   return paths;
 }
 

@@ -48,8 +48,8 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
   return h;
 }
 
-/** Regularized incomplete beta I_x(a, b). */
-function regularizedBeta(x: number, a: number, b: number): number {
+/** Regularized incomplete beta I_x(a, b) (also the binomial tail: P(X ≥ k) = I_p(k, n − k + 1), ./seller-favour.ts). */
+export function regularizedBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);

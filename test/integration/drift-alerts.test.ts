@@ -221,4 +221,63 @@ describe('drift statistics and alerts from checks over MQTT', () => {
       expect(s).toMatchObject({ points: 0, slopePerDay: null, predictedOutOfToleranceAt: null });
     }
   });
+
+  it('a dispenser whose errors always favour the seller raises seller-favoured at the 5th check, and GET drift says why', async () => {
+    const secret = await t.device({ id: 'fd-seller', type: 'fuel-dispenser' });
+    const c = await t.connect('fd-seller', secret);
+    // docs/metrology.md §6. Against a 20 L proving measure (U_ref 0.01 L) in trade: TL = 0.45 % × 20 L = 0.09 L,
+    // U = 0.011547 L. Indicated 20.06 L: error +0.06 L (0.667 of the MPE), a pass (below TL − U = 0.0785 L),
+    // and 0.06 L charged for fuel not delivered. The rule: 5 non-zero errors, sign test p ≤ 0.05, mean ≥ 0.5 MPE.
+    const t0 = Date.now() - 30 * DAY;
+    const publish = (seq: number) =>
+      c.publishAsync(
+        'instruments/fd-seller/checks',
+        JSON.stringify({
+          seq,
+          ts: new Date(t0 + seq * DAY).toISOString(),
+          indicated: 20.06,
+          reference: 20,
+          referenceUncertainty: 0.01,
+          unit: 'L',
+          standardId: 'PM-20L-07',
+          point: 'Qmax',
+        }),
+        { qos: 1 },
+      );
+    const series = 'point=Qmax,regime=inService';
+    const favour = async () =>
+      (await t.call('GET', '/api/v1/devices/fd-seller/drift')).body.bySeries.find((x: { series: string }) => x.series === series)?.sellerFavour;
+    for (const seq of [1, 2, 3, 4]) await publish(seq);
+    // 4 of 4 on the seller's side: p = 1/16 and fewer than 5 checks, nothing yet
+    await vi.waitFor(async () => expect(await favour()).toMatchObject({ checksCounted: 4, onSellerSide: 4, pValue: 0.0625, finding: false }), 30_000);
+    expect((await t.call('GET', '/api/v1/alerts?device=fd-seller&kind=seller-favoured')).body.items).toEqual([]);
+    await publish(5);
+    const alert = await vi.waitFor(async () => {
+      const a = (await t.call('GET', '/api/v1/alerts?device=fd-seller&kind=seller-favoured&state=open')).body.items[0];
+      assert(a, 'waiting for the seller-favoured alert');
+      return a;
+    }, 30_000);
+    expect(alert).toMatchObject({
+      kind: 'seller-favoured',
+      key: series,
+      severity: 'warning',
+      details: {
+        checksCounted: 5,
+        onSellerSide: 5,
+        onBuyerSide: 0,
+        pValue: 0.03125,
+        unit: 'L',
+        rule: { errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 },
+      },
+    });
+    expect(alert.details.meanError).toBeCloseTo(0.06, 9);
+    expect(alert.details.mpe).toBeCloseTo(0.09, 9);
+    expect(alert.summary).toMatch(
+      /^Errors favour the seller \(point Qmax, in service\): 5 of 5 checks on the seller's side \(sign test p = 0\.03125\), mean \+0\.06 L/,
+    );
+    expect(await favour()).toMatchObject({ checksCounted: 5, onSellerSide: 5, onBuyerSide: 0, pValue: 0.03125, finding: true });
+    // every check passed: the charts and the decisions see nothing wrong
+    const checks = (await t.call('GET', '/api/v1/devices/fd-seller/checks')).body.items;
+    expect(checks.map((x: { decision: string }) => x.decision)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+  });
 });

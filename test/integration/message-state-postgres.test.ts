@@ -153,11 +153,11 @@ const DAY = 86_400_000;
 const CHECKS = Array.from({ length: 16 }, (_, i) => check(i + 1, NOW.getTime() - (40 - i) * DAY, Math.round(i * 0.024 * 1000) / 1000));
 
 /** What is left of the device once judged: drift states, checks, alerts (without ids and times). */
-async function stateOf(db: StateExecutor, book: AlertBook<any>) {
+async function stateOf(db: StateExecutor, book: AlertBook<any>, deviceId = 'bar-1') {
   await book.flush();
-  const drift = (await new DriftStore(db).ofDevice('bar-1')).map((r) => ({ series: r.series, state: r.state }));
-  const checks = (await new CheckStore(db).of('bar-1')).map((c) => c.seq);
-  const alerts = ((await book.list({ device: 'bar-1' })) as { kind: string; key: string; state: string; count: number; severity: string }[])
+  const drift = (await new DriftStore(db).ofDevice(deviceId)).map((r) => ({ series: r.series, state: r.state }));
+  const checks = (await new CheckStore(db).of(deviceId)).map((c) => c.seq);
+  const alerts = ((await book.list({ device: deviceId })) as { kind: string; key: string; state: string; count: number; severity: string }[])
     .map((x) => ({ kind: x.kind, key: x.key, state: x.state, count: x.count, severity: x.severity }))
     .sort((x, y) => `${x.kind}|${x.key}|${x.state}`.localeCompare(`${y.kind}|${y.key}|${y.state}`));
   return { drift, checks, alerts };
@@ -207,6 +207,80 @@ describe('a device judged by one node, then taken over by another', () => {
       const b = await node(dbB, regB);
       for (const c of CHECKS.slice(9)) await b.judge(c); // CHECKS[9]: redelivered
       const got = await stateOf(dbB, b.book);
+      await b.book.stop();
+      expect(got).toEqual(expected);
+    } finally {
+      lite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a fuel dispenser whose errors favour the seller, taken over by another node (docs/metrology.md §6)', () => {
+  it('opens seller-favoured on one node, counts a redelivered check once and clears it on the other, as one SQLite node does', async () => {
+    const { loadProfiles } = await import('../../src/metrology/profile-loader.ts');
+    const { PACKAGE_ROOT } = await import('../../src/config.ts');
+    const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+    // Qmax in trade: 20 L, MPE 0.09 L. Six checks +0.06 L (x = 0.667): the 5th opens the alert (5 of 5,
+    // p = 1/32), the 6th counts on it; then −0.06 L twice: 6 of 7 (p = 8/128 = 0.0625 > 0.05) clears it.
+    const fd = (seq: number, error: number): CheckResult =>
+      ({
+        ...check(seq, NOW.getTime() - (40 - seq) * DAY, error),
+        unit: 'L',
+        indicated: 20 + error,
+        corrected: 20 + error,
+        reference: 20,
+        relativeError: error / 20,
+        mpe: 0.09,
+        uncertainty: 0.011547,
+        en: error / 0.011547,
+        legal: 'pass',
+        decision: 'pass',
+        point: 'Qmax',
+      }) as CheckResult;
+    const checks = [0.06, 0.06, 0.06, 0.06, 0.06, 0.06, -0.06, -0.06].map((e, i) => fd(i + 1, e));
+
+    const dir = mkdtempSync(join(tmpdir(), 'mag-msgstate-sqlite-fd-'));
+    const lite = openStateDb(dir);
+    try {
+      const registry = await registerDevices(lite, ['fd-1'], 'fuel-dispenser');
+      const book = new AlertBook(lite);
+      const assurance = new Assurance(lite, registry, book, profiles, OPTS);
+      for (const c of checks)
+        assurance.apply(registry.registeredDevice('fd-1')!, 'instruments/fd-1/checks', outcome([c]), Buffer.from(''), new Date(c.ts + 1000));
+      const expected = await stateOf(lite, book, 'fd-1');
+      expect(expected.alerts.filter((x) => x.kind === 'seller-favoured')).toEqual([
+        { kind: 'seller-favoured', key: 'point=Qmax,regime=inService', state: 'resolved', count: 2, severity: 'warning' },
+      ]);
+      expect(expected.drift[0]!.state).toMatchObject({ n: 8, positiveErrors: 6, negativeErrors: 2 });
+
+      // A judges the first six (opens at the 5th), B takes over, gets the 6th again (redelivered), then the rest
+      const url = await createDatabase(server, 'msgstate_seller');
+      const dbA = await connect(url);
+      const dbB = await connect(url);
+      const regA = await registerDevices(dbA, ['fd-1'], 'fuel-dispenser');
+      const node = async (db: PostgresState, registry: Registry<any>) => {
+        const book = await AlertBook.open(db);
+        const assurance = new Assurance(db, registry, book, profiles, OPTS);
+        await assurance.loadDevice('fd-1');
+        const judge = async (c: CheckResult) => {
+          const wb = db.writeBatch();
+          db.into(wb, () =>
+            assurance.apply(registry.registeredDevice('fd-1')!, 'instruments/fd-1/checks', outcome([c]), Buffer.from(''), new Date(c.ts + 1000)),
+          );
+          await wb.commit();
+        };
+        return { book, judge };
+      };
+      const a = await node(dbA, regA);
+      for (const c of checks.slice(0, 6)) await a.judge(c);
+      expect((await a.book.list({ device: 'fd-1', kind: 'seller-favoured', unresolved: true })).map((x) => x.key)).toEqual(['point=Qmax,regime=inService']);
+      await a.book.stop();
+
+      const { Registry } = await import('../../src/store/registry.ts');
+      const b = await node(dbB, await Registry.open(dbB));
+      for (const c of checks.slice(5)) await b.judge(c); // checks[5]: redelivered, counted once
+      const got = await stateOf(dbB, b.book, 'fd-1');
       await b.book.stop();
       expect(got).toEqual(expected);
     } finally {
