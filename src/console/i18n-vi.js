@@ -629,6 +629,7 @@ export const vi = {
   'regime.inService': 'trong sử dụng',
   'regime.verification': 'kiểm định',
   'status.ok': 'bình thường',
+  'type.water-meter': 'Đồng hồ đo nước lạnh',
   datePast: 'đã qua',
   // the quantity of a reading (page-instrument.js)
   'quantity.concentration': 'nồng độ',
@@ -779,6 +780,8 @@ export const vi = {
   verifications: 'Cân đã kiểm định',
   noVerifications: 'Chưa kiểm định cân nào.',
   verified: 'Đã kiểm định',
+  'construction.mechanical': 'cơ khí',
+  'construction.electronic': 'có cơ cấu điện tử',
   passed: 'Đạt',
   failed: 'Không đạt',
   byMarket: 'Theo chợ',

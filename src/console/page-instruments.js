@@ -125,6 +125,21 @@ function classLabel(c, kind, rule, unit) {
   else if (kind === 'scaleIntervals' && Array.isArray(r) && r.length) mpe = `±${fmtNum(r[0].mpeE)} e … ±${fmtNum(r[r.length - 1].mpeE)} e`;
   else if (r && typeof r === 'object' && !Array.isArray(r) && r.kind === 'absolute' && Number.isFinite(r.value)) mpe = `±${fmtNum(r.value)} ${fmtUnit(unit)}`;
   else if (r && typeof r === 'object' && !Array.isArray(r) && r.kind === 'relative' && Number.isFinite(r.percent)) mpe = `±${fmtNum(r.percent)} %`;
+  else if (kind === 'byTestPoint' && r && typeof r === 'object' && !Array.isArray(r)) {
+    // a water meter's flow zones by test point: consecutive points with one limit joined, "Q1 ±5 %, Q2–Q4 ±2 %"
+    /** @type {Array<[string, string, string]>} first point, last point, limit */
+    const runs = [];
+    for (const [p, pr] of Object.entries(/** @type {Record<string, { kind?: string, value?: number, percent?: number }>} */ (r))) {
+      const lim = pr?.kind === 'relative' ? `±${fmtNum(pr.percent)} %` : pr?.kind === 'absolute' ? `±${fmtNum(pr.value)} ${fmtUnit(unit)}` : '';
+      const last = runs[runs.length - 1];
+      if (last && last[2] === lim) last[1] = p;
+      else runs.push([p, p, lim]);
+    }
+    mpe = runs
+      .filter(([, , lim]) => lim)
+      .map(([a, b, lim]) => `${a === b ? a : `${a}–${b}`} ${lim}`)
+      .join(', ');
+  }
   return mpe ? `${name} (${t('mpeShort')} ${mpe})` : name;
 }
 

@@ -388,3 +388,43 @@ describe('Ingest: checks', () => {
     expect(r.rejections).toEqual([{ seq: 1, errors: [expect.objectContaining({ path: 'reference' })] }]);
   });
 });
+
+// A type added as data (devices/water-meter.json, docs/metrology.md §3.8): the same path as any other type,
+// with the check's `point` choosing the MPE (the flow zone of the test).
+describe('Ingest: a water meter', () => {
+  const water = device('wm-1', 'water-meter', { construction: 'mechanical' });
+
+  it('stores the register reading in L (12.3456 m3 → 12345.6 L)', () => {
+    const r = ingest().handle(water, 'readings', json({ seq: 1, ts: NOW - MIN, quantity: 'volume', value: 12.3456, unit: 'm3' }), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points[0]!.tags).toMatchObject({ type: 'water-meter' });
+    expect(r.points[0]!.fields.value).toBeCloseTo(12345.6, 9);
+  });
+
+  it('judges a check at Q3 in m3 by 2 % of the reference (101.5 L vs 100 L: e 1.5 L, MPE 2 L, pass) and refuses one at "Qmax" on `point`', () => {
+    const check = {
+      seq: 7,
+      ts: NOW - MIN,
+      indicated: 0.1015,
+      reference: 0.1,
+      referenceUncertainty: 0.0001,
+      unit: 'm3',
+      standardId: 'TANK-100L-01',
+      point: 'Q3',
+    };
+    const r = ingest().handle(water, 'checks', json(check), NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.points[0]!.tags).toEqual({ tenant: 'acme', device: 'wm-1', type: 'water-meter', point: 'Q3' });
+    expect(r.points[0]!.fields).toMatchObject({ indicated: 101.5, reference: 100, error: 1.5, mpe: 2, legal: 'pass', decision: 'pass' });
+    const q1 = ingest().handle(water, 'checks', json({ ...check, point: 'Q1' }), NOW);
+    expect(q1.points[0]!.fields).toMatchObject({ mpe: 5, legal: 'pass' }); // 5 % × 100 L at Q1
+    const bad = ingest().handle(water, 'checks', json({ ...check, point: 'Qmax' }), NOW);
+    expect(bad.points).toEqual([]);
+    expect(bad.rejections).toEqual([
+      {
+        seq: 7,
+        errors: [{ path: 'point', message: expect.stringMatching(/^point "Qmax" is not a test point of water-meter class 2: one of Q1, Q2, Q3, Q4/) }],
+      },
+    ]);
+  });
+});

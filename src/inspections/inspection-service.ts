@@ -557,9 +557,9 @@ export function checkBoundErrors(profile: InstrumentProfile, device: Device, c: 
   if (min >= 0 && indicated < 0 && reference >= 0) {
     let mpe: number | undefined;
     try {
-      mpe = channelMpe(ch, reference, 'inService');
+      mpe = channelMpe(ch, reference, 'inService', c.point);
     } catch {
-      mpe = undefined; // a reference the rule cannot judge (below the MMQ…): evaluateCheck says why
+      mpe = undefined; // a reference or point the rule cannot judge (below the MMQ, no test point…): evaluateCheck says why
     }
     if (mpe !== undefined && -indicated > BELOW_ZERO_MPES * mpe)
       errors.push({

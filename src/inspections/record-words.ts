@@ -287,6 +287,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       'breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở',
       checkweigher: 'Cân kiểm tra tự động',
       'profile-projector': 'Máy phóng hình (máy đo biên dạng quang học)',
+      'water-meter': 'Đồng hồ đo nước lạnh',
     },
   },
   en: {
@@ -351,8 +352,8 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       conditional: 'conditional pass',
       drift: 'drift',
       'predicted-oot': 'predicted out of tolerance',
-      'verification-overdue': 'verification overdue',
       'seller-favoured': 'errors favour the seller',
+      'verification-overdue': 'verification overdue',
       'verification-due-soon': 'verification due soon',
       tamper: 'tampering',
       'out-of-range': 'out of range',
@@ -414,6 +415,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       'breath-alcohol-analyser': 'Breath alcohol analyser',
       checkweigher: 'Checkweigher',
       'profile-projector': 'Profile projector',
+      'water-meter': 'Cold-water meter',
     },
   },
 };

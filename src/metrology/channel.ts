@@ -58,6 +58,7 @@ function classesOf(rule: MpeRule | undefined): string[] | undefined {
   if (rule === undefined) return undefined;
   switch (rule.kind) {
     case 'byClass':
+    case 'byTestPoint':
     case 'scaleIntervals':
     case 'accuracyClass':
       return Object.keys(rule.classes);

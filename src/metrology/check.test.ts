@@ -475,3 +475,64 @@ describe('evaluateCheck, the indication must be a value the display shows', () =
     expect(refusal(gasCheck('O2', 20.95, 20.9, '%'))[0]!.path).toBe('indicated');
   });
 });
+
+// Water meter (devices/water-meter.json): class 2 by default, MPE by the flow zone of the test named in
+// `point` (OIML R49-1:2013 §4.2): Q1 5 %, Q2–Q4 2 % of the reference volume; in service the same; the
+// canonical unit is L, the display step 0.05 L, so (res/√12)² = 0.0025/12 = 0.000208333 L².
+describe('evaluateCheck, water meter: the test point names the flow zone, which sets the MPE', () => {
+  const ctx = { profile: profile('water-meter'), device: device('water-meter'), certificates: [validVerification] };
+  const water = (extra: Partial<CheckInput>) => check({ unit: 'L', standardId: 'TANK-100L-01', ...extra });
+  const refusal = (r: ReturnType<typeof evaluateCheck>) => {
+    if (r.ok) throw new Error('expected a refusal');
+    return r.errors;
+  };
+
+  it('Q3, 101.5 L against a 100 L proving tank (U_ref 0.1 L): e = +1.5 L, MPE 2 % × 100 = 2 L, U = 0.1040833 L → pass', () => {
+    // U = 2·√(0.05² + 0.000208333) = 2·√0.002708333 = 2 × 0.0520417 = 0.1040833 L; 1.5 < TL − U = 1.8959167.
+    const r = ok(evaluateCheck(ctx, water({ indicated: 101.5, reference: 100, referenceUncertainty: 0.1, point: 'Q3' })));
+    expect([r.unit, r.point, r.regime]).toEqual(['L', 'Q3', 'inService']);
+    expect([r.error, r.mpe, r.relativeError]).toEqual([1.5, 2, 0.015]);
+    expect(r.uncertainty).toBeCloseTo(0.1040833, 6);
+    expect([r.legal, r.decision]).toEqual(['pass', 'pass']);
+  });
+
+  it('Q1, 10.45 L against 10 L (U_ref 0.02 L): e = +0.45 L, MPE 5 % × 10 = 0.5 L, U = 0.0351188 L → pass; with U_ref 0.1 L conditional pass', () => {
+    // U = 2·√(0.01² + 0.000208333) = 2·√0.000308333 = 2 × 0.0175594 = 0.0351188 L; 0.45 < TL − U = 0.4648812.
+    const r = ok(evaluateCheck(ctx, water({ indicated: 10.45, reference: 10, referenceUncertainty: 0.02, point: 'Q1', regime: 'verification' })));
+    expect([r.error, r.mpe]).toEqual([0.45, 0.5]);
+    expect(r.uncertainty).toBeCloseTo(0.0351188, 6);
+    expect([r.legal, r.decision]).toEqual(['pass', 'pass']);
+    // U_ref 0.1 L: U = 0.1040833 L, TL − U = 0.3959167 ≤ 0.45 ≤ 0.5 → conditional pass (legal pass).
+    const wide = ok(evaluateCheck(ctx, water({ indicated: 10.45, reference: 10, referenceUncertainty: 0.1, point: 'Q1' })));
+    expect([wide.legal, wide.decision]).toEqual(['pass', 'conditional-pass']);
+  });
+
+  it('Q2, 10.25 L against 10 L: e = +0.25 L, MPE 2 % × 10 = 0.2 L (upper zone) → fail, beyond TL + U = 0.2351188', () => {
+    const r = ok(evaluateCheck(ctx, water({ indicated: 10.25, reference: 10, referenceUncertainty: 0.02, point: 'Q2' })));
+    expect([r.error, r.mpe]).toEqual([0.25, 0.2]);
+    expect([r.legal, r.decision]).toEqual(['fail', 'fail']);
+    // the same volumes at Q1 (lower zone, 0.5 L) pass: the zone, not the volume, sets the MPE
+    expect(ok(evaluateCheck(ctx, water({ indicated: 10.25, reference: 10, referenceUncertainty: 0.02, point: 'Q1' }))).legal).toBe('pass');
+  });
+
+  it('a check in m3 is converted to L: 0.1015 m3 against 0.1 m3 (U_ref 0.0001 m3) is the 101.5 L / 100 L check', () => {
+    const r = ok(evaluateCheck(ctx, water({ indicated: 0.1015, reference: 0.1, referenceUncertainty: 0.0001, unit: 'm3', point: 'Q3' })));
+    expect([r.unit, r.indicated, r.reference, r.error, r.mpe]).toEqual(['L', 101.5, 100, 1.5, 2]);
+    expect(r.uncertainty).toBeCloseTo(0.1040833, 6);
+    expect(r.decision).toBe('pass');
+  });
+
+  it('a check at a point its class does not list, or without one, is refused on `point`, naming Q1, Q2, Q3, Q4', () => {
+    expect(refusal(evaluateCheck(ctx, water({ indicated: 101.5, reference: 100, referenceUncertainty: 0.1, point: 'Qmax' })))).toEqual([
+      {
+        path: 'point',
+        message:
+          'point "Qmax" is not a test point of water-meter class 2: one of Q1, Q2, Q3, Q4; its MPE is set by the test point, not by the reference value; not a valid test',
+      },
+    ]);
+    const none = refusal(evaluateCheck(ctx, water({ indicated: 101.5, reference: 100, referenceUncertainty: 0.1 })));
+    expect(none).toEqual([
+      { path: 'point', message: expect.stringMatching(/^a check of water-meter \(class 2\) must name its test point: `point` one of Q1, Q2, Q3, Q4/) },
+    ]);
+  });
+});

@@ -54,7 +54,8 @@ const REGIMES: readonly Regime[] = ['verification', 'inService'];
  * (judging it would judge a value the customer never saw; it is not rounded either), a test volume below
  * the minimum measured quantity (fuel dispenser MMQ; not a valid test), a test load above a scale's Max or
  * beyond its class's last load band when that band is closed (OIML R76 gives no MPE there; not extrapolated;
- * class I's last band is open, devices/scale.json), deltaL on a type without
+ * class I's last band is open, devices/scale.json), a check without a test point, or at one its class does not
+ * list, on a type whose MPE is by test point (a water meter's flow zone, Q1…Q4: `point`), deltaL on a type without
  * scale intervals, deltaL outside [0, e].
  *
  * relativeError = error / |reference|, a fraction (0.003 = 0.3 %); null when the reference is 0, where it is
@@ -82,10 +83,11 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   const error = decimalSum(shown, -reference);
   let mpe: number;
   try {
-    mpe = channelMpe(ch, reference, regime);
+    mpe = channelMpe(ch, reference, regime, check.point);
   } catch (e) {
-    // no MPE at this reference (a load beyond the class's last band): not a valid test, refused as one
-    if (e instanceof MpeNotDefinedError) return { ok: false, errors: [{ path: 'reference', message: `${e.message}; not a valid test` }] };
+    // no MPE at this reference (a load beyond the class's last band) or test point (a water meter's point not
+    // among its class's Q1…Q4, or none): not a valid test, refused as one on the field that says why
+    if (e instanceof MpeNotDefinedError) return { ok: false, errors: [{ path: e.field, message: `${e.message}; not a valid test` }] };
     throw e;
   }
   const uncertainty = expandedUncertainty(referenceU, deltaL === undefined ? ch.resolution : 0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { channelFor, isFieldErrors } from './channel.ts';
 import { maximumCapacity, maximumPermissibleError as mpe, minimumVolumeDeviation, MpeNotDefinedError } from './mpe.ts';
+import type { InstrumentProfile } from './profile.ts';
 import type { Regime } from './types.ts';
 import { device, profile, profiles } from './test-fixtures.ts';
 
@@ -217,6 +218,51 @@ describe('gas detector, max(absolute, relative) per gas', () => {
   });
 });
 
+describe('water meter: by test point, the flow zone of the test (OIML R49-1:2013 §4.2, MID MI-001)', () => {
+  const water = profile('water-meter');
+  const d = device('water-meter'); // class 2 from the profile
+
+  it('class 2: upper zone (Q2, Q3, Q4) 2 % of the reference volume, lower zone (Q1) 5 %; the volume does not choose the zone', () => {
+    expect(mpe(water, d, 100, { regime: 'verification', point: 'Q3' })).toBeCloseTo(2, 12); // 2 % × 100 L
+    expect(mpe(water, d, 10, { regime: 'verification', point: 'Q1' })).toBeCloseTo(0.5, 12); // 5 % × 10 L
+    expect(mpe(water, d, 10, { regime: 'verification', point: 'Q2' })).toBeCloseTo(0.2, 12); // 2 % × 10 L
+    expect(mpe(water, d, 200, { regime: 'verification', point: 'Q4' })).toBeCloseTo(4, 12); // 2 % × 200 L
+    expect(mpe(water, d, 100, { regime: 'verification', point: 'Q1' })).toBeCloseTo(5, 12); // 100 L at Q1: 5 %
+  });
+
+  it('class 1: 3 % at Q1, 1 % at Q2–Q4; in service the same as verification (factor 1); "q3" names Q3', () => {
+    const c1 = device('water-meter', { class: '1' });
+    expect(mpe(water, c1, 100, { regime: 'verification', point: 'Q3' })).toBeCloseTo(1, 12);
+    expect(mpe(water, c1, 10, { regime: 'verification', point: 'Q1' })).toBeCloseTo(0.3, 12);
+    expect(mpe(water, d, 100, { regime: 'inService', point: 'Q3' })).toBeCloseTo(2, 12);
+    expect(mpe(water, d, 100, { regime: 'verification', point: ' q3 ' })).toBeCloseTo(2, 12);
+  });
+
+  it('a point its class does not list, or none, has no MPE: MpeNotDefinedError on `point`, naming the points', () => {
+    const thrown = (point: string | undefined): MpeNotDefinedError => {
+      try {
+        mpe(water, d, 100, { regime: 'verification', ...(point === undefined ? {} : { point }) });
+      } catch (e) {
+        return e as MpeNotDefinedError;
+      }
+      throw new Error('no error thrown');
+    };
+    for (const point of ['Qmax', undefined]) {
+      const e = thrown(point);
+      expect(e).toBeInstanceOf(MpeNotDefinedError);
+      expect(e.field).toBe('point');
+      expect(e.message).toMatch(/water-meter.*class 2.*one of Q1, Q2, Q3, Q4/);
+    }
+    expect(thrown('Qmax').message).toMatch(/^point "Qmax" is not a test point/);
+  });
+
+  it("a device's own MPE replaces the rule, test points included: max(0, 0.03 × 100) = 3 L at any point", () => {
+    const own = device('water-meter', { mpe: { relative: 0.03 } });
+    expect(mpe(water, own, 100, { regime: 'verification', point: 'Q1' })).toBeCloseTo(3, 12);
+    expect(mpe(water, own, 100, { regime: 'verification' })).toBeCloseTo(3, 12);
+  });
+});
+
 describe('barometer, by class', () => {
   it('default ±0.3 hPa; class A ±0.1 hPa; device override 0.15 hPa', () => {
     expect(mpe(baro, device('barometer'), 1013, { regime: 'verification' })).toBe(0.3);
@@ -226,8 +272,16 @@ describe('barometer, by class', () => {
 });
 
 describe('properties', () => {
-  const selectors: { id: string; gas?: string }[] = [...profiles.values()].flatMap((p) =>
-    p.channels ? Object.keys(p.channels).map((g) => ({ id: p.id, gas: g })) : [{ id: p.id }],
+  // a rule by test point (water meter) has an MPE only at a point its class lists: one selector per point
+  const pointsOf = (p: InstrumentProfile): (string | undefined)[] => {
+    const rule = p.mpe?.verification;
+    return rule?.kind === 'byTestPoint' ? Object.keys(rule.classes[rule.defaultClass]!) : [undefined];
+  };
+  type Selector = { id: string; gas?: string; point?: string };
+  const selectors: Selector[] = [...profiles.values()].flatMap((p): Selector[] =>
+    p.channels
+      ? Object.keys(p.channels).map((g) => ({ id: p.id, gas: g }))
+      : pointsOf(p).map((point) => (point === undefined ? { id: p.id } : { id: p.id, point })),
   );
 
   // A scale's rule (R76 / R51) stops at its class's last band: beyond it there is no MPE (thrown, above).
@@ -245,7 +299,7 @@ describe('properties', () => {
         fc.constantFrom<Regime>('verification', 'inService'),
         fc.double({ min: -1e6, max: 1e6, noNaN: true }),
         (sel, regime, ref) => {
-          const opts = sel.gas ? { regime, gas: sel.gas } : { regime };
+          const opts = { regime, ...(sel.gas ? { gas: sel.gas } : {}), ...(sel.point ? { point: sel.point } : {}) };
           if (Math.abs(ref) > lastBand(sel.id)) {
             expect(() => mpe(profile(sel.id), device(sel.id), ref, opts)).toThrow(MpeNotDefinedError);
             return true;
@@ -262,7 +316,7 @@ describe('properties', () => {
       fc.property(fc.constantFrom(...selectors), fc.double({ min: 0, max: 1e4, noNaN: true }), (sel, ref) => {
         if (ref > lastBand(sel.id)) return true; // no MPE there (above)
         const p = profile(sel.id);
-        const o = sel.gas ? { gas: sel.gas } : {};
+        const o = { ...(sel.gas ? { gas: sel.gas } : {}), ...(sel.point ? { point: sel.point } : {}) };
         const v = mpe(p, device(sel.id), ref, { regime: 'verification', ...o });
         const s = mpe(p, device(sel.id), ref, { regime: 'inService', ...o });
         const neg = mpe(p, device(sel.id), -ref, { regime: 'verification', ...o });

@@ -10,10 +10,17 @@ import { unitText } from './units.ts';
  * tabulates up to 100 000e for class II, 10 000e for III, 1 000e for IIII; class I's last band is open, so it
  * never ends there). Extrapolating the last band would judge the scale
  * against a limit no law gives; evaluateCheck turns this into a refusal of the check on `reference`, the lot
- * fitness into an `mpeUnknown` note. The message says what failed and what to do.
+ * fitness into an `mpeUnknown` note. The message says what failed and what to do. Also a check without a test
+ * point, or at one the rule does not list (byTestPoint: a water meter's Q1…Q4): refused on `point` (`field`).
  */
 export class MpeNotDefinedError extends Error {
   override name = 'MpeNotDefinedError';
+  /** The check's field the refusal names: `reference` (a load or volume the rule does not cover), `point` (a test point it does not list). */
+  readonly field: 'reference' | 'point';
+  constructor(message: string, field: 'reference' | 'point' = 'reference') {
+    super(message);
+    this.field = field;
+  }
 }
 
 /** A number for a message: the binary noise of a division dropped (1199.9999999999998 → 1200). */
@@ -36,6 +43,16 @@ function requireClass(rule: { classes: Record<string, unknown>; defaultClass: st
     throw new Error(`MPE rule ${kind}: class "${cls}" is not defined; one of ${Object.keys(rule.classes).join(', ')}`);
   }
   return key;
+}
+
+/**
+ * The key of `points` that a check's `point` names: as written, else ignoring case and surrounding spaces
+ * ("q3" finds "Q3"); undefined when it names none.
+ */
+export function testPointKey(points: Record<string, unknown>, point: string): string | undefined {
+  if (Object.hasOwn(points, point)) return point;
+  const wanted = point.trim().toLowerCase();
+  return Object.keys(points).find((k) => k.toLowerCase() === wanted);
 }
 
 /**
@@ -75,8 +92,16 @@ export function maximumCapacity(ch: Pick<Channel, 'mpe' | 'range'>): number | un
  *   (no upToE: class I above 200 000e); beyond a closed last band there is no MPE: throws MpeNotDefinedError.
  * - accuracyClass (OIML R117): max(A % × ref, Emin), Emin from the profile's table (minimumVolumeDeviation).
  * - lengthDependent (dimensional instruments): A + ref/K, ref the measured length (lengthDependentMpe).
+ * - byTestPoint (water meters, OIML R49): the simple rule of the check's `point` in the device's class (the flow
+ *   zone of the test, not the volume, sets the MPE); a point the class does not list, or none, has no MPE:
+ *   throws MpeNotDefinedError on `point`, naming the points it lists.
  */
-export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'class' | 'mmq' | 'e' | 'canonicalUnit'>): number {
+export function mpeOfRule(
+  rule: MpeRule,
+  reference: number,
+  ch: Pick<Channel, 'class' | 'mmq' | 'e' | 'canonicalUnit'> & Partial<Pick<Channel, 'type'>>,
+  point?: string,
+): number {
   const ref = Math.abs(reference);
   let mpe: number;
   switch (rule.kind) {
@@ -93,6 +118,23 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
     case 'byClass': {
       const key = requireClass(rule, ch.class, 'byClass');
       mpe = simpleMpe(rule.classes[key]!, ref);
+      break;
+    }
+    case 'byTestPoint': {
+      const key = requireClass(rule, ch.class, 'byTestPoint');
+      const points = rule.classes[key]!;
+      const at = point === undefined ? undefined : testPointKey(points, point);
+      if (at === undefined) {
+        const accepted = Object.keys(points).join(', ');
+        const what = ch.type === undefined ? 'this instrument type' : ch.type;
+        throw new MpeNotDefinedError(
+          point === undefined
+            ? `a check of ${what} (class ${key}) must name its test point: \`point\` one of ${accepted}; its MPE is set by the test point, not by the reference value`
+            : `point "${point}" is not a test point of ${what} class ${key}: one of ${accepted}; its MPE is set by the test point, not by the reference value`,
+          'point',
+        );
+      }
+      mpe = simpleMpe(points[at]!, ref);
       break;
     }
     case 'scaleIntervals': {
@@ -130,24 +172,25 @@ export function mpeOfRule(rule: MpeRule, reference: number, ch: Pick<Channel, 'c
  * MPE of a resolved channel at `reference` for `regime`.
  * The device's own `mpe` replaces the type's verification rule (max(absolute, relative × |reference|)); in service
  * it is multiplied by inServiceFactor. Without a device override, in service uses the profile's explicit inService
- * rule when there is one, else verification × inServiceFactor.
+ * rule when there is one, else verification × inServiceFactor. `point` is the check's test point (byTestPoint rules).
  */
-export function channelMpe(ch: Channel, reference: number, regime: Regime): number {
+export function channelMpe(ch: Channel, reference: number, regime: Regime, point?: string): number {
   if (!Number.isFinite(reference)) throw new Error(`MPE: reference must be a finite number, got ${reference}`);
   let verification: number;
   if (ch.deviceMpe !== undefined) {
     verification = Math.max(ch.deviceMpe.absolute ?? 0, (ch.deviceMpe.relative ?? 0) * Math.abs(reference), 0);
   } else {
-    if (regime === 'inService' && ch.mpe.inService !== undefined) return mpeOfRule(ch.mpe.inService, reference, ch);
-    verification = mpeOfRule(ch.mpe.verification, reference, ch);
+    if (regime === 'inService' && ch.mpe.inService !== undefined) return mpeOfRule(ch.mpe.inService, reference, ch, point);
+    verification = mpeOfRule(ch.mpe.verification, reference, ch, point);
   }
   return regime === 'inService' ? verification * ch.inServiceFactor : verification;
 }
 
 /**
  * The MPE (canonical unit, never negative) of `device` of type `profile` at `reference` (canonical unit).
- * For the fuel dispenser the reference is the test volume. `point` is accepted for per-point rules to come and
- * does not change the result today. Throws when the gas or the device's class does not fit the profile.
+ * For the fuel dispenser the reference is the test volume. `point` is the check's test point: it selects the MPE
+ * of a byTestPoint rule (water meters) and is ignored by the other rules. Throws when the gas or the device's
+ * class does not fit the profile, and MpeNotDefinedError when the rule has no MPE there (a point it does not list).
  */
 export function maximumPermissibleError(
   profile: InstrumentProfile,
@@ -160,5 +203,5 @@ export function maximumPermissibleError(
   if (isFieldErrors(ch)) {
     throw new Error(`Cannot compute the MPE of device ${device.id} (${profile.id}): ${ch.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   }
-  return channelMpe(ch, reference, opts.regime);
+  return channelMpe(ch, reference, opts.regime, opts.point);
 }

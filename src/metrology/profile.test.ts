@@ -25,7 +25,7 @@ function dirWith(files: Record<string, unknown>): string {
 const scaleJson = () => JSON.parse(readFileSync(join(DEVICES_DIR, 'scale.json'), 'utf8')) as Record<string, unknown>;
 
 describe('devices/ profiles', () => {
-  it('has the five instrument types of the contract, the profile projector and the checkweigher of prepackage lots', () => {
+  it('has the five instrument types of the contract, the profile projector, the checkweigher of prepackage lots and the water meter', () => {
     expect([...profiles.keys()].sort()).toEqual([
       'barometer',
       'breath-alcohol-analyser',
@@ -34,7 +34,46 @@ describe('devices/ profiles', () => {
       'gas-detector',
       'profile-projector',
       'scale',
+      'water-meter',
     ]);
+  });
+
+  it('loads the water meter as data: MPE by test point (OIML R49 flow zones), classes 1 and 2, intervals by construction', () => {
+    const w = profiles.get('water-meter')!;
+    expect([w.quantity, w.canonicalUnit, w.units, w.resolution, w.inServiceFactor]).toEqual(['volume', 'L', ['L', 'm3'], 0.05, 1]);
+    const rule = w.mpe!.verification;
+    expect(rule.kind).toBe('byTestPoint');
+    if (rule.kind !== 'byTestPoint') return;
+    expect(rule.defaultClass).toBe('2');
+    const percents = (c: string) => Object.fromEntries(Object.entries(rule.classes[c]!).map(([p, r]) => [p, r.kind === 'relative' ? r.percent : NaN]));
+    expect(percents('2')).toEqual({ Q1: 5, Q2: 2, Q3: 2, Q4: 2 });
+    expect(percents('1')).toEqual({ Q1: 3, Q2: 1, Q3: 1, Q4: 1 });
+    expect([w.verificationIntervalMonths, w.verificationIntervalMonthsByConstruction]).toEqual([36, { mechanical: 60, electronic: 36 }]);
+    // every figure cited; the Vietnamese procedure (its MPE table not seen) and the in-service factor flagged
+    expect(sourceProblems(w)).toEqual([]);
+    expect(citationsFor(w, '/mpe/verification/classes/2').map((c) => [c.basis, c.unconfirmed])).toEqual([
+      ['international', false],
+      ['legal', true],
+      ['international', false],
+    ]);
+    expect(unconfirmedFigures(w).map((f) => f.path)).toEqual([
+      '/mpe/verification',
+      '/inServiceFactor',
+      '/verificationIntervalMonths',
+      '/verificationIntervalMonthsByConstruction',
+      '/resolution',
+    ]);
+  });
+
+  it('refuses a byTestPoint rule whose default class is missing or whose class lists no point', () => {
+    const base = JSON.parse(readFileSync(join(DEVICES_DIR, 'water-meter.json'), 'utf8')) as Record<string, any>;
+    const rule = base.mpe.verification;
+    expect(() => parseProfile({ ...base, mpe: { verification: { ...rule, defaultClass: '3' } } }, 'x.json')).toThrow(
+      /mpe\.verification\.defaultClass: defaultClass must be one of classes/,
+    );
+    expect(() => parseProfile({ ...base, mpe: { verification: { ...rule, classes: { ...rule.classes, '2': {} } } } }, 'x.json')).toThrow(
+      /mpe\.verification\.classes\.2: a class must list at least one test point/,
+    );
   });
 
   it('carries the docs/metrology.md defaults', () => {
@@ -194,9 +233,13 @@ describe('devices/README.md', () => {
     const readme = readFileSync(join(DEVICES_DIR, 'README.md'), 'utf8');
     const block = /```json\n([\s\S]*?)\n```/.exec(readme)![1]!;
     const p = parseProfile(JSON.parse(block), 'devices/README.md example');
-    expect(p.id).toBe('water-meter');
-    expect(maximumPermissibleError(p, device('water-meter'), 10, { regime: 'inService' })).toBeCloseTo(0.4, 12); // 2 % × 10 m3 × 2
-    const r = evaluateReading({ profile: p, device: device('water-meter'), certificates: [] }, { seq: 1, ts: T0, quantity: 'volume', value: 12.5, unit: 'L' });
+    expect(p.id).toBe('energy-meter');
+    expect(profiles.has(p.id)).toBe(false); // an example of a type not shipped
+    expect(maximumPermissibleError(p, device('energy-meter'), 10, { regime: 'inService' })).toBeCloseTo(0.4, 12); // 2 % × 10 kWh × 2
+    const r = evaluateReading(
+      { profile: p, device: device('energy-meter'), certificates: [] },
+      { seq: 1, ts: T0, quantity: 'energy', value: 12.5, unit: 'Wh' },
+    );
     expect(r.ok && r.value).toBeCloseTo(0.0125, 12);
   });
 });

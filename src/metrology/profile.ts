@@ -73,6 +73,21 @@ export const MpeRuleSchema = z.discriminatedUnion('kind', [
       classes: z.record(z.string(), SimpleMpeRuleSchema),
     })
     .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
+  /**
+   * A simple rule chosen by the check's test point (its `point`) within the device's class: an instrument whose
+   * MPE depends on the condition of the test, not on the reference value (a water meter, OIML R49: the flow
+   * zone, Q1 lower, Q2…Q4 upper). A check at a point its class does not list has no MPE (./mpe.ts).
+   */
+  z
+    .strictObject({
+      kind: z.literal('byTestPoint'),
+      defaultClass: z.string().min(1),
+      classes: z.record(
+        z.string(),
+        z.record(z.string().min(1), SimpleMpeRuleSchema).refine((ps) => Object.keys(ps).length > 0, { message: 'a class must list at least one test point' }),
+      ),
+    })
+    .refine((r) => r.defaultClass in r.classes, { message: 'defaultClass must be one of classes', path: ['defaultClass'] }),
   /** OIML R76: MPE in scale intervals e by load band, per accuracy class. */
   z
     .strictObject({

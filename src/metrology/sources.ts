@@ -24,7 +24,7 @@ export function resolvePointer(doc: unknown, pointer: string): unknown {
 
 function rulePaths(rule: MpeRule, at: string): string[] {
   const paths = [at];
-  if (rule.kind === 'byClass' || rule.kind === 'scaleIntervals' || rule.kind === 'accuracyClass') {
+  if (rule.kind === 'byClass' || rule.kind === 'byTestPoint' || rule.kind === 'scaleIntervals' || rule.kind === 'accuracyClass') {
     for (const name of Object.keys(rule.classes)) paths.push(`${at}/classes/${pointerToken(name)}`);
   }
   if (rule.kind === 'accuracyClass') paths.push(`${at}/defaultMmq`, `${at}/emin`);
