@@ -132,6 +132,22 @@ describe('an inspection record', () => {
     // the hash kept is recomputed from the answer (ts read back to epoch ms) and from the stored record alike
     const answer = (await api.call('GET', `/api/v1/inspections/${id}`, { token: op.station })).body;
     expect(recordHash(answer)).toBe(closed.body.recordHash);
+    // derived as it is answered, not part of what the record says (left out of the hash above): the two checks
+    // +0.05 L and +0.02 L in the station's favour, p = 1/4, mean (0.05 + 0.02) / 2 / 0.09 = 0.3889 MPE; too few for a finding
+    expect(answer.sellerFavourAtPlace).toEqual([
+      {
+        type: 'fuel-dispenser',
+        instruments: 1,
+        rule: { errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 },
+        checksCounted: 2,
+        onSellerSide: 2,
+        onBuyerSide: 0,
+        pValue: 0.25,
+        meanErrorMpe: expect.closeTo(0.035 / 0.09, 12),
+        finding: false,
+      },
+    ]);
+    expect(closed.body.sellerFavourAtPlace).toEqual(answer.sellerFavourAtPlace);
     const stored = (await api.deps.inspections.record(id))!;
     expect(stored.items[0].checks[0].ts).toBe(Date.parse('2026-03-15T03:05:00Z'));
     expect(recordHash(stored)).toBe(closed.body.recordHash);

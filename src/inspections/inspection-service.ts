@@ -601,8 +601,9 @@ export type HashedRecord = Omit<InspectionRecord, 'items'> & {
  * `authority`, `siteAddress`, `representative` and `campaign` (migration 0010) hashes as it did then,
  * and so does one whose items were recorded before their facts kept MAG's `unresolvedAlerts`.
  */
-export function recordHash(r: HashedRecord): string {
-  const { recordHash: _h, amendments: _a, findings, items, ...content } = r;
+export function recordHash(r: HashedRecord & { sellerFavourAtPlace?: unknown }): string {
+  // sellerFavourAtPlace: what the API derives from the checks when it answers (seller-favour-at-place.ts), not what the record says
+  const { recordHash: _h, amendments: _a, sellerFavourAtPlace: _s, findings, items, ...content } = r;
   const stored = items.map((item) => ({ ...item, checks: item.checks.map((c) => ({ ...c, ts: typeof c.ts === 'string' ? Date.parse(c.ts) : c.ts })) }));
   const noted = findings.map((f) => ({
     id: f.id,

@@ -227,6 +227,66 @@ describe('a check on the record: what makes it evidence', () => {
   });
 });
 
+describe("the errors at the place of business (NIST HB44 G-UR.4.1)", () => {
+  // three dispensers, two checks each at 20 L in trade (MPE 0.09 L): five over by 0.05-0.06 L and one exactly 0
+  const fuelCheck = (error: number, seq: number) => ({
+    seq,
+    ts: Date.parse('2026-03-15T03:00:00Z'),
+    unit: 'L',
+    indicated: 20 + error,
+    corrected: 20 + error,
+    reference: 20,
+    error,
+    relativeError: error / 20,
+    mpe: 0.09,
+    uncertainty: 0.007,
+    en: error / 0.007,
+    legal: 'pass' as const,
+    decision: 'pass' as const,
+    regime: 'inService' as const,
+    standardId: 'PM-20L-07',
+  });
+  const items: InspectionItem[] = ['fd-1', 'fd-2', 'fd-3'].map((device, n) => ({
+    id: n + 1,
+    inspection: 'BBKT-2026-0011',
+    device,
+    facts: { sealsIntact: true, verificationMarkValid: true, certificateValid: true, verification: { state: 'valid', validUntil: '2026-12-31T16:59:59.999Z' } },
+    verdict: 'pass',
+    reasons: [],
+    checks: [fuelCheck(0.06, -2 * n - 1), fuelCheck(n === 2 ? 0 : 0.05, -2 * n - 2)],
+    recordedAt: '2026-03-15T03:00:00.000Z',
+    recordedBy: 'inspector:Hùng:t',
+  }));
+  const rule = { errorSign: 1 as const, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 };
+  const print = (lang: 'vi' | 'en', finding: boolean) =>
+    renderRecordPdf(openRecord('BBKT-2026-0011', items), {
+      lang,
+      tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
+      devices: new Map(['fd-1', 'fd-2', 'fd-3'].map((d) => [d, { type: 'fuel-dispenser', serial: d.toUpperCase() }])),
+      typeNames: new Map(),
+      // as seller-favour-at-place.ts judges these checks: 5 of 5 non-zero over, p = 1/32; mean (3 × 0.06 + 2 × 0.05 + 0) / 6 / 0.09 = 0.5185
+      sellerFavour: [
+        { type: 'fuel-dispenser', instruments: 3, rule, checksCounted: 5, onSellerSide: 5, onBuyerSide: 0, pValue: 1 / 32, meanErrorMpe: 0.28 / 6 / 0.09, finding },
+      ],
+      timeZone: 'Asia/Ho_Chi_Minh',
+      generatedAt: new Date('2026-03-15T05:00:00Z'),
+    });
+
+  it('tallies the checks of each type with a rule under the instruments, and states the finding when it holds', async () => {
+    const vi = readPdf(await print('vi', true)).text.replace(/\s+/g, ' ');
+    expect(vi).toContain(
+      'Hướng sai số tại nơi kiểm tra (Cột đo xăng dầu): 5/5 phép kiểm tra có sai số lợi cho người bán, 0 lợi cho người mua, 1 bằng 0; sai số trung bình +0,52 sai số cho phép; p = 0,031 (kiểm định dấu một phía).',
+    );
+    expect(vi).toContain('Sai số của các phương tiện đo tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người bán');
+    const en = readPdf(await print('en', true)).text.replace(/\s+/g, ' ');
+    expect(en).toContain("5 of 5 checks in the seller's favour, 0 in the buyer's, 1 exactly 0; mean error +0.52 of the MPE; p = 0.031");
+    // the tally without the finding when the rule does not hold
+    const quiet = readPdf(await print('en', false)).text.replace(/\s+/g, ' ');
+    expect(quiet).toContain('Direction of the errors at this place');
+    expect(quiet).not.toContain('lean predominantly');
+  });
+});
+
 describe('the parties, the times of the checks and the words of a calibrated type', () => {
   // a profile projector (calibrated, not legally verified) examined at a workshop: its label and
   // certificate were found not valid; two checks, the second on the next morning

@@ -9,6 +9,7 @@
 // what happened to the findings after the record was closed, and the amendments.
 import { provinceName, provinceNameOn } from '../oversight/provinces.ts';
 import { drawDocumentHead, drawPageFooters, pdfBytes } from '../oversight/letterhead.ts';
+import type { PlaceSellerFavour } from './seller-favour-at-place.ts';
 import { unitText } from '../metrology/units.ts';
 import { standingWord } from '../metrology/verification.ts';
 import { parseDriftSeriesKey } from '../metrology/drift.ts';
@@ -39,6 +40,8 @@ export interface RecordContext {
    * unless the item's own standing says calibration.
    */
   standings?: ReadonlyMap<string, Standing>;
+  /** Which way the errors of the record's checks lean, per type with a rule (seller-favour-at-place.ts); absent: not said. */
+  sellerFavour?: readonly PlaceSellerFavour[];
   /** IANA zone the times are written in (the tenant's). */
   timeZone: string;
   generatedAt: Date;
@@ -200,6 +203,7 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   heading(doc, w.instruments);
   if (r.items.length === 0) doc.text(w.noInstruments);
   for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, r, ctx, w, width);
+  placeLean(doc, r, ctx, w, width);
 
   // a closed record's findings as they stood when it ended; what happened to them since comes after the signatures
   const end = r.state === 'closed' ? r.closedAt : undefined;
@@ -253,6 +257,19 @@ function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, wi
     width,
   );
   doc.font(FONT_BOLD).fontSize(15).text(w.title, MARGIN, doc.y, { width, align: 'center' });
+}
+
+/** Under the instruments, per type with a seller-favour rule: the tally of the record's checks, and the finding when it holds. */
+function placeLean(doc: PDFKit.PDFDocument, r: InspectionRecord, ctx: RecordContext, w: RecordWords, width: number): void {
+  const number = new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: 2 });
+  for (const j of ctx.sellerFavour ?? []) {
+    const checks = r.items.filter((i) => ctx.devices.get(i.device)?.type === j.type).reduce((n, i) => n + i.checks.length, 0);
+    const mean = (j.meanErrorMpe > 0 ? '+' : '') + number.format(j.meanErrorMpe);
+    const type = w.typeNames[j.type] ?? ctx.typeNames.get(j.type) ?? j.type;
+    doc.moveDown(0.3).font(FONT).fontSize(10);
+    doc.text(w.placeLean(type, j.onSellerSide, j.checksCounted, checks - j.checksCounted, mean, number.format(j.pValue)), MARGIN, doc.y, { width });
+    if (j.finding) doc.font(FONT_BOLD).fillColor('#b3261e').text(w.placeFavoursSeller, MARGIN, doc.y, { width }).fillColor('black').font(FONT);
+  }
 }
 
 function heading(doc: PDFKit.PDFDocument, text: string): void {

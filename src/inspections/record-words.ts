@@ -60,6 +60,12 @@ export interface RecordWords extends DocumentWords {
   representative: (name: string, position?: string) => string;
   instruments: string;
   noInstruments: string;
+  /**
+   * Under the instruments: which way the errors of the record's checks of one type lean (NIST HB44 G-UR.4.1,
+   * seller-favour-at-place.ts): the tally, then the finding when the type's rule holds.
+   */
+  placeLean: (type: string, k: number, m: number, zeros: number, mean: string, p: string) => string;
+  placeFavoursSeller: string;
   serial: string;
   site: string;
   /** After an instrument's line: when it was entered on the record (when: recordTime's). */
@@ -182,6 +188,10 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     representative: (name, position) => `Đại diện cơ sở: ${name}${position ? `, chức vụ: ${position}` : ''}`,
     instruments: 'II. PHƯƠNG TIỆN ĐO VÀ KẾT QUẢ KIỂM TRA',
     noInstruments: 'Không có phương tiện đo nào được kiểm tra.',
+    placeLean: (type, k, m, zeros, mean, p) =>
+      `Hướng sai số tại nơi kiểm tra (${type}): ${k}/${m} phép kiểm tra có sai số lợi cho người bán, ${m - k} lợi cho người mua${zeros ? `, ${zeros} bằng 0` : ''}; sai số trung bình ${mean} sai số cho phép; p = ${p} (kiểm định dấu một phía).`,
+    placeFavoursSeller:
+      'Sai số của các phương tiện đo tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
     serial: 'số sê-ri',
     site: 'vị trí',
     recordedAt: (when) => `ghi nhận ${when}`,
@@ -310,6 +320,10 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
     representative: (name, position) => `Representative of the establishment: ${name}${position ? `, position: ${position}` : ''}`,
     instruments: 'II. INSTRUMENTS AND RESULTS',
     noInstruments: 'No instrument was examined.',
+    placeLean: (type, k, m, zeros, mean, p) =>
+      `Direction of the errors at this place (${type}): ${k} of ${m} checks in the seller's favour, ${m - k} in the buyer's${zeros ? `, ${zeros} exactly 0` : ''}; mean error ${mean} of the MPE; p = ${p} (one-sided sign test).`,
+    placeFavoursSeller:
+      "The instruments' errors at this place of business lean predominantly to the seller's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
     serial: 'serial',
     site: 'site',
     recordedAt: (when) => `recorded ${when}`,

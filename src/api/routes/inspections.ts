@@ -7,6 +7,7 @@ import { FINDING_KINDS, FINDING_STATES, INSPECTION_STATES, type Inspection, type
 import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
+import { sellerFavourAtPlace } from '../../inspections/seller-favour-at-place.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
@@ -170,8 +171,21 @@ export function itemView(item: InspectionItem) {
  * A record as the API answers it (GET /api/v1/inspections/{id}, the close): its instruments as
  * itemView. recordHash reads this form as the stored one: a check's ts is hashed as its epoch ms.
  */
-export function recordView(r: InspectionRecord) {
-  return { ...r, items: r.items.map(itemView) };
+export function recordView(r: InspectionRecord, deps: Pick<ApiDeps, 'registry' | 'profiles'>) {
+  return { ...r, items: r.items.map(itemView), sellerFavourAtPlace: placeJudgement(r, deps) };
+}
+
+/**
+ * Which way the errors of the record's checks lean, per instrument type with a `sellerFavour` rule (NIST HB44
+ * G-UR.4.1: the equipment at one place of business), derived as the record is answered or printed; left out
+ * of its fingerprint (recordHash).
+ */
+export function placeJudgement(r: InspectionRecord, deps: Pick<ApiDeps, 'registry' | 'profiles'>) {
+  return sellerFavourAtPlace(
+    r.items,
+    (device) => deps.registry.device(device)?.type,
+    (type) => deps.profiles.get(type)?.sellerFavour,
+  );
 }
 
 /**
@@ -247,7 +261,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'An inspection record: instruments and checks, findings, amendments',
     tag: 'inspections',
     roles: ALL_ROLES,
-    handler: async ({ p, params }) => recordView((await svc.record((await visibleInspection(deps, p, params.id)).id))!),
+    handler: async ({ p, params }) => recordView((await svc.record((await visibleInspection(deps, p, params.id)).id))!, deps),
   });
   r.add({
     method: 'post',
@@ -294,7 +308,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     body: CloseBody,
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
-      return recordView(await answered(() => svc.close(i.id, body.conclusion, actorOf(p))));
+      return recordView(await answered(() => svc.close(i.id, body.conclusion, actorOf(p))), deps);
     },
   });
   r.add({
@@ -334,6 +348,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
           devices,
           typeNames: new Map([...deps.profiles.values()].map((x) => [x.id, x.name])),
           standings: new Map([...deps.profiles.values()].map((x) => [x.id, x.standing])),
+          sellerFavour: placeJudgement(record, deps),
           timeZone: deps.registry.tenant(record.tenant)?.timeZone ?? svc.defaultTimeZone,
           generatedAt: deps.now(),
         }),
