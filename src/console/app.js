@@ -250,6 +250,18 @@ function renderShell() {
   route();
 }
 
+/**
+ * The page's link scrolled into the middle of the header's links where they scroll sideways (a phone),
+ * so that "Kiểm định lưu động" opened is not off the screen's edge; the page itself does not move.
+ * @param {HTMLElement} link
+ */
+function showInNav(link) {
+  const nav = link.parentElement;
+  if (!nav || nav.scrollWidth <= nav.clientWidth) return;
+  const offset = link.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+  nav.scrollLeft += offset - (nav.clientWidth - link.offsetWidth) / 2;
+}
+
 function route() {
   if (!S.api) return;
   const main = document.getElementById('main');
@@ -259,8 +271,10 @@ function route() {
   const [, section = 'alerts', id] = path.split('/').map(decodeURIComponent);
   const params = new URLSearchParams(query);
   for (const a of document.querySelectorAll('[data-nav]')) {
-    if (a.getAttribute('data-nav') === `#/${section}`) a.setAttribute('aria-current', 'page');
-    else a.removeAttribute('aria-current');
+    if (a.getAttribute('data-nav') === `#/${section}`) {
+      a.setAttribute('aria-current', 'page');
+      showInNav(/** @type {HTMLElement} */ (a));
+    } else a.removeAttribute('aria-current');
   }
   S.view = null;
   clear(main);

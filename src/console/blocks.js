@@ -19,6 +19,7 @@ import {
   todayIn,
 } from './i18n.js';
 import { ApiError } from './api.js';
+import { figureForInput, readDecimal } from './package-values.js';
 import { refusalInVietnamese } from './refusal-words.js';
 import { S, api } from './session.js';
 /** @import { Child } from './dom.js' */
@@ -468,6 +469,80 @@ export function driftFacts(dr, { unit = '', zone, latest, live = true } = {}) {
 }
 
 /**
+ * Why a decimal field's text cannot be read, in the reader's words; '' when it can (or is empty: `required` says that).
+ * @param {HTMLInputElement} input
+ */
+const decimalProblem = (input) => {
+  const r = readDecimal(input.value, lang(), { negative: 'negative' in input.dataset });
+  if (r.ok || r.problem === 'empty') return '';
+  const piece = r.piece ?? input.value.trim();
+  if (r.problem === 'point') return t('decimalComma', { piece, fixed: piece.replace('.', ',') });
+  if (r.problem === 'comma') return t('decimalPoint', { piece, fixed: piece.includes('.') ? piece.replace(/,/g, '') : piece.replace(',', '.') });
+  if (r.problem === 'negative') return t('belowZero', { piece });
+  return t('notAFigure', { piece });
+};
+
+/**
+ * A field for a decimal figure typed by hand (an indication, a scale interval, an uncertainty), read as
+ * the reader writes numbers (package-values.js readDecimal): text with the phone's decimal keypad, not a
+ * number input, whose browser set to English dropped the comma of "20,06" and gave 2006. What cannot be
+ * read keeps the form from being sent (the field's validity) and is said under the field once it is left
+ * or the form sent; decimalValue reads it.
+ * @param {string} name
+ * @param {{ value?: number, negative?: boolean, required?: boolean }} [opts] value: prefilled, in the
+ *   reader's notation; negative: a figure below 0 is one of the field's values (an indication, an offset)
+ */
+export function decimalInput(name, { value, negative = false, required = false } = {}) {
+  const input = h('input', { name, type: 'text', inputmode: 'decimal', autocomplete: 'off', spellcheck: 'false', required });
+  if (value !== undefined) input.value = figureForInput(value, lang());
+  if (negative) input.dataset.negative = '';
+  const reason = h('small', { class: 'field-error', id: nextId(`${name}-error`), hidden: true });
+  const check = () => {
+    const why = decimalProblem(input);
+    input.setCustomValidity(why);
+    return why;
+  };
+  const say = () => {
+    const why = check();
+    if (why && !reason.isConnected) {
+      input.after(reason);
+      input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), reason.id].filter(Boolean).join(' '));
+    }
+    reason.textContent = why;
+    reason.hidden = !why;
+    if (why) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  };
+  // the reason is said when the field is left or the form sent, not at each key ("20," on its way to "20,06"), and goes once mended
+  input.addEventListener('input', () => {
+    if (!check()) say();
+  });
+  input.addEventListener('change', say);
+  input.addEventListener('invalid', say);
+  return input;
+}
+
+/** Fills a decimalInput with a figure, in the reader's notation. @param {HTMLInputElement} input @param {number | undefined} x undefined: empties it */
+export function setDecimal(input, x) {
+  input.value = x === undefined ? '' : figureForInput(x, lang());
+  input.dispatchEvent(new Event('input'));
+}
+
+/**
+ * The figure of a decimalInput, undefined when it is empty. Its validity keeps a form with a text that
+ * cannot be read from being sent; should one be read all the same, it throws what the field says rather
+ * than give a figure that was not typed.
+ * @param {HTMLInputElement} input
+ */
+export function decimalValue(input) {
+  const r = readDecimal(input.value, lang(), { negative: 'negative' in input.dataset });
+  if (r.ok) return r.value;
+  if (r.problem === 'empty') return undefined;
+  input.dispatchEvent(new Event('change'));
+  throw new Error(decimalProblem(input));
+}
+
+/**
  * A button that downloads a file with the session's token, and says what it got.
  * @param {string} text @param {string} path
  * @param {Query | (() => Query)} query the query, or how to read it from a form when clicked
@@ -481,7 +556,9 @@ export function downloadButton(text, path, query, fallback) {
       type: 'button',
       onclick: async () => {
         btn.disabled = true;
-        status.textContent = '';
+        // a report of a year of checks takes a while on a phone's network: the button says it is at work
+        status.textContent = t('downloading');
+        btn.setAttribute('aria-busy', 'true');
         try {
           const name = await api().download(path, typeof query === 'function' ? query() : query, fallback);
           status.textContent = t('downloaded', { file: name });
@@ -489,6 +566,7 @@ export function downloadButton(text, path, query, fallback) {
           status.textContent = errorText(e);
         } finally {
           btn.disabled = false;
+          btn.removeAttribute('aria-busy');
         }
       },
     },

@@ -1,8 +1,10 @@
 // @ts-check
-// Package weights typed by hand on a lot's page, read as the reader writes numbers. Once recorded a
-// package cannot be taken back (docs/contract.md, POST /api/v1/lots/{id}/packages), so what cannot be
-// read one way only is refused, never guessed: "501,2" split on its comma made two packages, 501 and 2.
-// Pure: no DOM, so that it is tested beside itself (package-values.test.ts).
+// Figures typed by hand, read as the reader writes numbers: a lot's package weights, and every
+// decimal field of the console's forms (blocks.js decimalInput). Once recorded a package cannot be taken
+// back (docs/contract.md, POST /api/v1/lots/{id}/packages), nor a check on a closed inspection record, so
+// what cannot be read one way only is refused, never guessed: "501,2" split on its comma made two
+// packages, 501 and 2, and a number input of a browser set to English dropped the comma of "20,06" and
+// recorded 2006 L. Pure: no DOM, so that it is tested beside itself (package-values.test.ts).
 
 /**
  * Why a text was not read: `point` a Vietnamese figure with a point and no decimal comma ("501.2",
@@ -33,17 +35,80 @@ export function readPackageValues(text, lang) {
   /** @type {number[]} */
   const values = [];
   for (const piece of pieces) {
-    const negative = /^[-−]/.test(piece);
-    const figure = piece.replace(/^[-−+]/, '');
-    if (lang === 'vi' && figure.includes('.') && !figure.includes(',')) return { ok: false, problem: 'point', piece };
-    const shape = lang === 'vi' ? VI_FIGURE : EN_FIGURE;
-    if (!shape.test(figure)) return { ok: false, problem: 'number', piece };
-    const n = Number(lang === 'vi' ? figure.replace(/\./g, '').replace(',', '.') : figure);
-    if (!Number.isFinite(n)) return { ok: false, problem: 'number', piece };
-    if (negative && n !== 0) return { ok: false, problem: 'negative', piece };
-    values.push(n);
+    const read = readFigure(piece, lang);
+    if (!read.ok) return { ok: false, problem: read.problem, piece };
+    if (read.value < 0) return { ok: false, problem: 'negative', piece };
+    values.push(read.value);
   }
   return { ok: true, values };
+}
+
+/**
+ * One figure, signed ("-0,5", "−0,5", "+2"), by the rules of readPackageValues; -0 is 0.
+ * @param {string} piece @param {'vi' | 'en'} lang
+ * @returns {{ ok: true, value: number } | { ok: false, problem: 'point' | 'number' }}
+ */
+function readFigure(piece, lang) {
+  const negative = /^[-−]/.test(piece);
+  const figure = piece.replace(/^[-−+]/, '');
+  if (lang === 'vi' && figure.includes('.') && !figure.includes(',')) return { ok: false, problem: 'point' };
+  const shape = lang === 'vi' ? VI_FIGURE : EN_FIGURE;
+  if (!shape.test(figure)) return { ok: false, problem: 'number' };
+  const n = Number(lang === 'vi' ? figure.replace(/\./g, '').replace(',', '.') : figure);
+  if (!Number.isFinite(n)) return { ok: false, problem: 'number' };
+  return { ok: true, value: negative && n !== 0 ? -n : n };
+}
+
+/**
+ * Why the text of one decimal field was not read: as PackageReading's, and `comma` an English figure
+ * with a comma ("20,06", "1,234.5"), which English would read as two values or a thousands separator.
+ * @typedef {{ ok: true, value: number } | { ok: false, problem: 'empty' | 'point' | 'comma' | 'number' | 'negative', piece?: string }} DecimalReading
+ */
+
+/**
+ * The one figure of a form's decimal field (an indication, a scale interval, an uncertainty), read by the
+ * rules of readPackageValues: in Vietnamese "20,06" is 20.06 and "20.06" is refused, asking for the
+ * comma; in English "20.06" is 20.06 and "20,06" is refused, asking for the point. A field holds one
+ * figure: "20 06" is refused, not read as 20 or 2006.
+ * @param {string} text @param {'vi' | 'en'} lang
+ * @param {{ negative?: boolean }} [opts] negative: a figure below 0 is a value of the field (an indication, an offset)
+ * @returns {DecimalReading}
+ */
+export function readDecimal(text, lang, { negative = false } = {}) {
+  const piece = text.trim();
+  if (!piece) return { ok: false, problem: 'empty' };
+  if (/[\s;]/.test(piece)) return { ok: false, problem: 'number', piece };
+  if (lang === 'en' && piece.includes(',')) return { ok: false, problem: 'comma', piece };
+  const read = readFigure(piece, lang);
+  if (!read.ok) return { ok: false, problem: read.problem, piece };
+  if (read.value < 0 && !negative) return { ok: false, problem: 'negative', piece };
+  return { ok: true, value: read.value };
+}
+
+/**
+ * A figure as a decimal field shows it, so that readDecimal reads it back: the reader's decimal sign, no
+ * thousands separator (in English a comma is refused), up to 15 significant digits (no binary noise,
+ * no exponent): 0.004 is "0,004" in Vietnamese.
+ * @param {number} x @param {'vi' | 'en'} lang
+ */
+export function figureForInput(x, lang) {
+  return new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { useGrouping: false, maximumSignificantDigits: 15 }).format(x);
+}
+
+/** How far from the reference an indication may be, as a ratio, before the reader is asked to confirm it. */
+export const PLAUSIBLE_RATIO = 2;
+
+/**
+ * Does an indication look like a slip against its reference: more than twice or less than half of it, or
+ * of the other sign? "2006" typed for "20,06" against 20 L is 100 times it. No legal limit (an
+ * instrument that far out fails its check anyway): the console only asks the reader to look again before
+ * a check that stays on the record for good is posted. A reference of 0 (a zero point) is not asked about.
+ * @param {number} indicated @param {number} reference
+ */
+export function implausibleIndication(indicated, reference) {
+  if (reference === 0 || !Number.isFinite(indicated) || !Number.isFinite(reference)) return false;
+  const ratio = indicated / reference;
+  return ratio > PLAUSIBLE_RATIO || ratio < 1 / PLAUSIBLE_RATIO;
 }
 
 /** The factor of each prepackage unit to its base (g or mL), as src/metrology/tolerable-deficiency.ts. */

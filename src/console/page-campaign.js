@@ -4,11 +4,12 @@
 // instrument it became).
 import { h, clear, append, field, select } from './dom.js';
 import { t, label, fmtDate, fmtDays, fmtNum, todayIn, regionName } from './i18n.js';
-import { S, api } from './session.js';
-import { badge, errorBox, facts, section, table } from './blocks.js';
+import { S, api, lastEntry, rememberEntry } from './session.js';
+import { badge, decimalInput, decimalValue, errorBox, facts, section, table } from './blocks.js';
 import { postForm } from './inspection-forms.js';
 import { campaignsNotForRole } from './page-campaigns.js';
 /** @import { Campaign, CampaignSummary, CampaignVerification, Device, Tally } from './types.js' */
+/** @import { FieldNames } from './refusal-words.js' */
 
 /** @param {HTMLElement} main @param {string} id */
 export async function campaignPage(main, id) {
@@ -19,8 +20,12 @@ export async function campaignPage(main, id) {
   }
   const box = h('div', {}, h('p', { class: 'muted' }, t('loading')));
   main.append(h('p', {}, h('a', { href: '#/campaigns', class: 'back' }, `← ${t('backToCampaigns')}`)), box);
-  /** @param {string} [message] */
-  const load = async (message) => {
+  /**
+   * @param {string} [message] said above the page
+   * @param {string} [recorded] a scale just recorded: said beside the form's button, where the inspector's
+   *   eyes are, the form ready for the next scale (its owner first)
+   */
+  const load = async (message, recorded) => {
     try {
       const path = `/api/v1/campaigns/${encodeURIComponent(id)}`;
       /** @type {[Campaign & { verifications: CampaignVerification[] }, CampaignSummary]} */
@@ -28,7 +33,11 @@ export async function campaignPage(main, id) {
       if (!box.isConnected) return;
       const flash = message ?? S.flash;
       S.flash = null;
-      append(clear(box), [flash ? h('p', { class: 'ok', role: 'status' }, flash) : null, campaign(c, s, (m) => load(m))]);
+      append(clear(box), [flash ? h('p', { class: 'ok', role: 'status' }, flash) : null, campaign(c, s, (m) => load(undefined, m), recorded)]);
+      if (recorded) {
+        box.querySelector('.recorded')?.scrollIntoView({ block: 'center' });
+        /** @type {HTMLInputElement | null} */ (box.querySelector('input[name="owner"]'))?.focus({ preventScroll: true });
+      }
     } catch (e) {
       if (box.isConnected) clear(box).append(errorBox(e));
     }
@@ -55,9 +64,9 @@ const tallyTable = (caption, first, rows) =>
 
 /**
  * @param {Campaign & { verifications: CampaignVerification[] }} c @param {CampaignSummary} s
- * @param {(message: string) => void} done
+ * @param {(message: string) => void} done @param {string} [recorded] the scale just recorded, said beside the form's button
  */
-function campaign(c, s, done) {
+function campaign(c, s, done, recorded) {
   return [
     h('h1', {}, c.name),
     section(
@@ -90,7 +99,7 @@ function campaign(c, s, done) {
           ]
         : null,
     ),
-    section(t('recordVerification'), verificationForm(c, done)),
+    section(t('recordVerification'), verificationForm(c, done, recorded)),
     section(
       t('verifications'),
       c.verifications.length
@@ -119,12 +128,19 @@ function campaign(c, s, done) {
   ];
 }
 
-/** Records a scale verified at one of the campaign's markets. @param {Campaign} c @param {(message: string) => void} done */
-function verificationForm(c, done) {
+/**
+ * Records a scale verified at one of the campaign's markets. The page is drawn again after each scale: the
+ * form starts from the last one's market, class, construction and day (typed from the paper record), as
+ * the next scale is most often the next stall's; the owner, serial and figures are the scale's own.
+ * @param {Campaign} c @param {(message: string) => void} done @param {string} [recorded] the scale just recorded
+ */
+function verificationForm(c, done, recorded) {
+  const entry = `campaign:${c.id}`;
+  const last = lastEntry(entry);
   const market = select(
     'market',
     c.markets.map((m) => /** @type {const} */ ([m.name, m.district ? `${m.name} (${m.district})` : m.name])),
-    c.markets[0]?.name,
+    c.markets.some((m) => m.name === last.market) ? last.market : c.markets[0]?.name,
     { required: true },
   );
   /** @param {string} name @param {Record<string, unknown>} [attrs] */
@@ -135,23 +151,24 @@ function verificationForm(c, done) {
   const scaleType = S.types.find((x) => x.id === 'scale');
   // the accuracy classes the scale's type knows (devices/scale.json: I, II, III, IIII); a market scale is most often IIII
   const classes = Object.keys(/** @type {{ classes?: Record<string, unknown> } | undefined} */ (scaleType?.mpe?.verification)?.classes ?? {});
+  const classList = classes.length ? classes : ['III', 'IIII'];
   const klass = select(
     'class',
-    (classes.length ? classes : ['III', 'IIII']).map((c) => /** @type {const} */ ([c, c])),
-    'IIII',
+    classList.map((c) => /** @type {const} */ ([c, c])),
+    last.class && classList.includes(last.class) ? last.class : 'IIII',
   );
-  const max = h('input', { name: 'max', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '30' });
-  const e = h('input', { name: 'e', type: 'number', step: 'any', min: 0, required: true, inputmode: 'decimal', value: '0.1' });
+  // typed as the inspector writes numbers: "0,05" in Vietnamese (a number input of a browser set to English made it 5)
+  const max = decimalInput('max', { required: true, value: 30 });
+  const e = decimalInput('e', { required: true, value: 0.1 });
   // the constructions whose legal interval differs (a spring-dial scale: 24 months), from the scale's type
+  const constructions = Object.entries(scaleType?.verificationIntervalMonthsByConstruction ?? {});
   const construction = select(
     'construction',
     [
       ['', t('constructionOther', { months: scaleType?.verificationIntervalMonths ?? 12 })],
-      ...Object.entries(scaleType?.verificationIntervalMonthsByConstruction ?? {}).map(
-        ([k, months]) => /** @type {[string, string]} */ ([k, t('constructionMonths', { construction: label('construction', k), months })]),
-      ),
+      ...constructions.map(([k, months]) => /** @type {[string, string]} */ ([k, t('constructionMonths', { construction: label('construction', k), months })])),
     ],
-    '',
+    constructions.some(([k]) => k === last.construction) ? last.construction : '',
   );
   const result = select(
     'result',
@@ -166,41 +183,56 @@ function verificationForm(c, done) {
   const validUntil = h('input', { name: 'validUntil', type: 'date' });
   // results typed in from the paper record later: the day of the verification, which the certificate is issued on
   const today = todayIn(); // the campaign's zone: the gateway's default
-  const verifiedOn = h('input', { name: 'verifiedOn', type: 'date', required: true, value: today, max: today });
+  // a day picked for the last scale (typed in from the paper record) is the next one's too, never one ahead of today
+  const lastDay = last.verifiedOn && last.verifiedOn <= today ? last.verifiedOn : undefined;
+  const verifiedOn = h('input', { name: 'verifiedOn', type: 'date', required: true, value: lastDay ?? today, max: today });
   // sent once the inspector picks a day (untouched: now, its time of day kept)
-  let picked = false;
+  let picked = lastDay !== undefined;
   verifiedOn.addEventListener('input', () => {
     picked = true;
   });
-  return postForm(
+  /** @type {Record<string, string>} */
+  let chosen = {};
+  const form = postForm(
     t('recordVerification'),
     t('recordVerificationButton'),
-    () => ({
-      path: `/api/v1/campaigns/${encodeURIComponent(c.id)}/verifications`,
-      body: {
+    () => {
+      chosen = {
         market: market.value,
-        owner: { name: owner.value.trim(), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) },
-        serial: serial.value.trim(),
-        type: 'scale',
         class: klass.value,
-        max: Number(max.value),
-        e: Number(e.value),
-        ...(construction.value ? { construction: construction.value } : {}),
-        result: result.value,
-        ...(stamp.value.trim() ? { stampNumber: stamp.value.trim() } : {}),
-        ...(certificate.value.trim() ? { certificateNumber: certificate.value.trim() } : {}),
-        ...(validUntil.value ? { validUntil: validUntil.value } : {}),
-        // untouched: now (its time of day kept); a day picked: that day in the campaign's zone
-        ...(verifiedOn.value && picked ? { verifiedAt: verifiedOn.value } : {}),
-      },
-    }),
-    (/** @type {CampaignVerification & { instrument?: Device }} */ v) =>
-      [
+        construction: construction.value,
+        ...(picked && verifiedOn.value ? { verifiedOn: verifiedOn.value } : {}),
+      };
+      return {
+        path: `/api/v1/campaigns/${encodeURIComponent(c.id)}/verifications`,
+        body: {
+          market: market.value,
+          owner: { name: owner.value.trim(), ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) },
+          serial: serial.value.trim(),
+          type: 'scale',
+          class: klass.value,
+          max: decimalValue(max),
+          e: decimalValue(e),
+          ...(construction.value ? { construction: construction.value } : {}),
+          result: result.value,
+          ...(stamp.value.trim() ? { stampNumber: stamp.value.trim() } : {}),
+          ...(certificate.value.trim() ? { certificateNumber: certificate.value.trim() } : {}),
+          ...(validUntil.value ? { validUntil: validUntil.value } : {}),
+          // untouched: now (its time of day kept); a day picked: that day in the campaign's zone
+          ...(verifiedOn.value && picked ? { verifiedAt: verifiedOn.value } : {}),
+        },
+        fields: verificationFields(),
+      };
+    },
+    (/** @type {CampaignVerification & { instrument?: Device }} */ v) => {
+      rememberEntry(entry, chosen);
+      return [
         t('verificationRecorded', { serial: v.serial, result: label('result', v.result) }),
         v.device ? t('registeredAs', { id: v.device, date: fmtDate(v.validUntil) }) : '',
       ]
         .filter(Boolean)
-        .join(' '),
+        .join(' ');
+    },
     done,
     field(t('market'), market),
     field(t('scaleOwner'), owner),
@@ -216,4 +248,28 @@ function verificationForm(c, done) {
     field(`${t('certificateNumber')} (${t('optional')})`, certificate),
     field(`${t('validUntil')} (${t('optional')})`, validUntil),
   );
+  // the scale just recorded, said beside the button the inspector tapped (the page above is far off on a phone)
+  if (recorded) form.querySelector('.form-actions')?.append(h('p', { class: 'ok recorded', role: 'status' }, recorded));
+  return form;
 }
+
+/**
+ * The form's labels of the API's fields, for a refusal naming them (refusal-words.js), max and e above all:
+ * OIML R76-1 Table 3 refuses what does not fit the class.
+ * @returns {FieldNames}
+ */
+const verificationFields = () => ({
+  market: t('market'),
+  'owner.name': t('scaleOwner'),
+  'owner.phone': t('ownerPhone'),
+  serial: t('serial'),
+  class: t('class'),
+  max: t('maxCapacity'),
+  e: t('scaleInterval'),
+  construction: t('construction'),
+  verifiedAt: t('verifiedOn'),
+  result: t('result'),
+  stampNumber: t('stampNumber'),
+  certificateNumber: t('certificateNumber'),
+  validUntil: t('validUntil'),
+});

@@ -8,6 +8,8 @@ import { S, api } from './session.js';
 import {
   badge,
   chartWidth,
+  decimalInput,
+  decimalValue,
   checksBySeries,
   downloadButton,
   xlsxButton,
@@ -217,23 +219,29 @@ function checksView(device, items, zone) {
   let shown = 0;
   const showMore = () => {
     shown = Math.min(items.length, shown + CHECKS_PAGE);
+    // on a phone the table scrolls sideways under its sticky time column: the legal verdict, what the
+    // reader looks for, comes right after the time rather than eight columns off screen
+    const verdictFirst = matchMedia('(max-width: 719px)').matches;
     clear(box).append(
       table(
         t('checks'),
-        [
-          t('ts'),
-          t('indicated'),
-          t('reference'),
-          t('errorValue'),
-          t('mpeShort'),
-          t('uncertaintyShort'),
-          t('decision'),
-          t('legal'),
-          t('standard'),
-          t('traceable'),
-        ],
-        items.slice(0, shown).map(checkRow(zone)),
-        { stack: false },
+        verdictSecond(
+          [
+            t('ts'),
+            t('indicated'),
+            t('reference'),
+            t('errorValue'),
+            t('mpeShort'),
+            t('uncertaintyShort'),
+            t('decision'),
+            t('legal'),
+            t('standard'),
+            t('traceable'),
+          ],
+          verdictFirst,
+        ),
+        items.slice(0, shown).map(checkRow(zone, verdictFirst)),
+        { stack: false, class: 'checks' },
       ),
     );
     count.setAttribute('data-checks-shown', String(shown));
@@ -247,41 +255,57 @@ function checksView(device, items, zone) {
   return [charts, count, box, h('div', { class: 'form-actions' }, more)];
 }
 
-/** A check's row, its figures in its unit. @param {string} zone the enterprise's */
-const checkRow = (zone) => (/** @type {Check} */ c) => {
-  const u = c.unit ? ` ${fmtUnit(c.unit)}` : '';
-  /** @param {unknown} x @param {number} [digits] */
-  const q = (x, digits) => (x === null || x === undefined ? '—' : `${fmtNum(x, digits)}${u}`);
-  // not traceable: its reason in the reader's words when the console knows its kind, else the gateway's sentence
-  const why = c.traceable === false ? (c.traceabilityKind ? label('trace', c.traceabilityKind) : (c.traceabilityIssue ?? '')) : '';
-  const gatewayWords = c.traceable === false && !c.traceabilityKind && lang() !== 'en';
-  return h(
-    'tr',
-    { 'data-seq': c.seq },
-    h(
-      'td',
-      {},
-      fmtDateTime(c.ts, zone),
-      c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
-    ),
-    h('td', { class: 'num' }, q(c.indicated, 6)),
-    h('td', { class: 'num' }, q(c.reference, 6)),
-    h('td', { class: 'num' }, `${fmtSigned(c.error)}${u}`),
-    h('td', { class: 'num' }, `±${q(c.mpe)}`),
-    // U (k = 2), a ± as the MPE
-    h('td', { class: 'num' }, c.uncertainty === null || c.uncertainty === undefined ? '—' : `±${q(c.uncertainty)}`),
-    h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
-    h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
-    h('td', {}, c.standardId ? h('a', { class: 'std', href: `#/standards/${encodeURIComponent(c.standardId)}` }, c.standardId) : '—'),
-    // null: judged before standards were registered
-    h(
-      'td',
-      { 'data-traceable': String(c.traceable ?? '') },
-      c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—',
-      why ? h('small', { class: 'why', lang: gatewayWords ? 'en' : undefined }, ` ${why}`) : null,
-    ),
-  );
-};
+/**
+ * The checks table's columns with the legal verdict (the 8th) moved second, after the time, when `move`.
+ * @template T @param {T[]} columns @param {boolean} move
+ */
+const verdictSecond = (columns, move) => (move ? [columns[0], columns[7], ...columns.slice(1, 7), ...columns.slice(8)] : columns);
+
+/**
+ * A check's row, its figures in its unit.
+ * @param {string} zone the enterprise's @param {boolean} [verdictFirst] the legal verdict after the time (a phone)
+ */
+const checkRow =
+  (zone, verdictFirst = false) =>
+  (/** @type {Check} */ c) => {
+    const u = c.unit ? ` ${fmtUnit(c.unit)}` : '';
+    /** @param {unknown} x @param {number} [digits] */
+    const q = (x, digits) => (x === null || x === undefined ? '—' : `${fmtNum(x, digits)}${u}`);
+    // not traceable: its reason in the reader's words when the console knows its kind, else the gateway's sentence
+    const why = c.traceable === false ? (c.traceabilityKind ? label('trace', c.traceabilityKind) : (c.traceabilityIssue ?? '')) : '';
+    const gatewayWords = c.traceable === false && !c.traceabilityKind && lang() !== 'en';
+    return h(
+      'tr',
+      { 'data-seq': c.seq },
+      verdictSecond(
+        [
+          h(
+            'td',
+            {},
+            fmtDateTime(c.ts, zone),
+            c.gas || c.point ? h('small', { class: 'muted' }, ` ${[c.gas, pointName(c.point)].filter(Boolean).join(' · ')}`) : null,
+          ),
+          h('td', { class: 'num' }, q(c.indicated, 6)),
+          h('td', { class: 'num' }, q(c.reference, 6)),
+          h('td', { class: 'num' }, `${fmtSigned(c.error)}${u}`),
+          h('td', { class: 'num' }, `±${q(c.mpe)}`),
+          // U (k = 2), a ± as the MPE
+          h('td', { class: 'num' }, c.uncertainty === null || c.uncertainty === undefined ? '—' : `±${q(c.uncertainty)}`),
+          h('td', {}, badge(`dec dec-${c.decision}`, label('decision', c.decision))),
+          h('td', {}, badge(`dec dec-${c.legal}`, label('decision', c.legal))),
+          h('td', {}, c.standardId ? h('a', { class: 'std', href: `#/standards/${encodeURIComponent(c.standardId)}` }, c.standardId) : '—'),
+          // null: judged before standards were registered
+          h(
+            'td',
+            { 'data-traceable': String(c.traceable ?? '') },
+            c.traceable === true ? badge('dec dec-pass', t('yes')) : c.traceable === false ? badge('dec dec-fail', t('no')) : '—',
+            why ? h('small', { class: 'why', lang: gatewayWords ? 'en' : undefined }, ` ${why}`) : null,
+          ),
+        ],
+        verdictFirst,
+      ),
+    );
+  };
 
 /** @param {Certificate[]} items @param {string} zone the enterprise's */
 function certificatesTable(items, zone) {
@@ -349,11 +373,10 @@ function certificateForm(dev, onDone, defaultKind, unit, zone) {
   const today = todayIn(zone);
   const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: today });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
-  /** @param {string} name */
-  const num = (name) => h('input', { name, type: 'number', step: 'any', inputmode: 'decimal' });
-  const uncertainty = num('uncertainty');
-  const offset = num('offset');
-  const gain = num('gain');
+  // typed as the reader writes numbers (blocks.js decimalInput); a correction is of either sign
+  const uncertainty = decimalInput('uncertainty');
+  const offset = decimalInput('offset', { negative: true });
+  const gain = decimalInput('gain', { negative: true });
   const btn = h('button', { type: 'submit', class: 'primary' }, t('save'));
   const form = h(
     'form',
@@ -373,11 +396,12 @@ function certificateForm(dev, onDone, defaultKind, unit, zone) {
           issuedAt: issuedAt.value,
           validUntil: validUntil.value,
         };
-        if (uncertainty.value !== '') body.uncertainty = Number(uncertainty.value);
+        const u = decimalValue(uncertainty);
+        if (u !== undefined) body.uncertainty = u;
         /** @type {{ offset?: number, gain?: number }} */
-        const correction = {};
-        if (offset.value !== '') correction.offset = Number(offset.value);
-        if (gain.value !== '') correction.gain = Number(gain.value);
+        const correction = { offset: decimalValue(offset), gain: decimalValue(gain) };
+        if (correction.offset === undefined) delete correction.offset;
+        if (correction.gain === undefined) delete correction.gain;
         if (Object.keys(correction).length) body.correction = correction;
         try {
           /** @type {Certificate & { dueAt?: string, warnings?: string[] }} */

@@ -8,7 +8,10 @@ import { S, api, ownEnterpriseOnly } from './session.js';
 /** @import { Attrs } from './dom.js' */
 /** @import { Alert, Device, List } from './types.js' */
 import {
+  decimalInput,
+  decimalValue,
   errorBox,
+  setDecimal,
   filterChips,
   instrumentStatus,
   options,
@@ -37,6 +40,25 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
       if (v) extra[k] = v;
     }
   }
+  // A search among the instruments listed (their id, serial, site, model), as an inspector at a station
+  // looks for the one in front of him by the serial on its plate: the list is read once, the rows filtered here.
+  const search = h('input', { type: 'search', name: 'q', autocomplete: 'off', enterkeyhint: 'search', spellcheck: 'false' });
+  const none = h('p', { class: 'muted count', role: 'status', hidden: true });
+  const findRows = () => {
+    const words = searchable(search.value).split(/\s+/).filter(Boolean);
+    let shown = 0;
+    const rows = main.querySelectorAll('tr[data-search]');
+    for (const tr of rows) {
+      const hit = words.every((w) => (tr.getAttribute('data-search') ?? '').includes(w));
+      /** @type {HTMLElement} */ (tr).hidden = !hit;
+      if (hit) shown++;
+    }
+    // what the search leaves, said where the list's count is no longer what is seen
+    const q = search.value.trim();
+    none.textContent = shown ? t('instrumentsMatching', { n: shown, q }) : t('noInstrumentsMatch', { q });
+    none.hidden = !(rows.length && words.length);
+  };
+  search.addEventListener('input', findRows);
   const load = listPage(main, {
     title: t('instruments'),
     above: (reload) => [
@@ -45,7 +67,9 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
         [...enterpriseFilter(), ['type', t('type'), typeOptions()], ['status', t('verification'), options(VERIFICATION_STATES, 'verif')]],
         reload,
       ),
+      h('form', { class: 'search', role: 'search', onsubmit: (e) => e.preventDefault() }, field(t('searchInstruments'), search)),
       filterChips(params, '#/instruments'),
+      none,
     ],
     // the unresolved alerts of every instrument listed, in one request: each row's status, worst first
     read: () =>
@@ -96,11 +120,12 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
         // data-label: on a phone each row is shown as a card with the column names beside the values
         return h(
           'tr',
-          { 'data-device': d.id },
+          { 'data-device': d.id, 'data-search': searchable([d.id, d.serial, d.site, d.model].filter(Boolean).join(' ')) },
           h('th', { scope: 'row' }, h('a', { href: `#/instruments/${encodeURIComponent(d.id)}` }, d.id)),
           cells.map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
         );
       });
+      queueMicrotask(findRows); // the list read again (a filter changed) is searched as typed
       return { heads, rows, empty: t('noInstruments'), count: r.items.length, table: { class: 'devices' } };
     },
   });
@@ -108,10 +133,17 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
 }
 
 /**
+ * A text as a search compares it: lower case, without the Vietnamese marks ("Cột số 2" is found by
+ * "cot so 2", as typed on a keyboard without them).
+ * @param {string} text
+ */
+const searchable = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/gi, 'd').toLowerCase();
+
+/**
  * An accuracy class as the form offers it, with the MPE the type's profile (GET /api/v1/instrument-types)
  * gives it: "Cấp A (MPE ±0,1 hPa)", "mặc định của loại (MPE ±0,3 hPa)", "Cấp III (MPE 0,5 e … 1,5 e)",
- * "Cấp 0,5 (MPE ±0,5 %)". A class key the console has no word for is shown as the profile writes it.
- * @param {string} c the class key @param {string | undefined} kind the rule's kind (byClass, accuracyClass, scaleIntervals)
+ * "Cấp 0,5 (MPE ±0,5 %)", "Cấp 2 (MPE Q1 ±5 %, Q2–Q4 ±2 %)". A class key the console has no word for is shown as the profile writes it.
+ * @param {string} c the class key @param {string | undefined} kind the rule's kind (byClass, accuracyClass, scaleIntervals, byTestPoint)
  * @param {unknown} rule the class's rule @param {string} unit the type's canonical unit
  */
 function classLabel(c, kind, rule, unit) {
@@ -168,8 +200,8 @@ function registerForm(onDone) {
   // the type's defaults, e = 0.05 kg on 0–150 kg, passes a 30 kg, e = 10 g scale 40 g short)
   const klass = select('class', [], '');
   const klassField = field(t('class'), klass);
-  /** @param {string} name */
-  const num = (name) => h('input', { name, type: 'number', step: 'any', min: 0, inputmode: 'decimal' });
+  // typed as the reader writes numbers (blocks.js decimalInput): "0,005" kg, not 5
+  const num = (/** @type {string} */ name) => decimalInput(name);
   const eInput = num('e');
   const eField = field(t('scaleIntervalIn', { unit: '' }), eInput);
   const max = num('max');
@@ -222,6 +254,13 @@ function registerForm(onDone) {
     mmqField.hidden = v?.defaultMmq === undefined;
     relabel(mmqField, `${t('mmqIn', { unit })} (${t('optional')})`);
     mmqHint.textContent = v?.defaultMmq === undefined ? '' : t('mmqHint', { mmq: v.defaultMmq, unit });
+    // a figure left in a field this type does not ask for is not sent, and must not keep the form from being sent
+    for (const [el, f] of /** @type {const} */ ([
+      [eInput, eField],
+      [max, maxField],
+      [mmq, mmqField],
+    ]))
+      if (f.hidden && el.value) setDecimal(el, undefined);
   };
   type.addEventListener('change', fit);
   fit();
@@ -248,7 +287,10 @@ function registerForm(onDone) {
           ['max', max, maxField],
           ['mmq', mmq, mmqField],
         ]))
-          if (!f.hidden && el.value !== '') body[k] = Number(el.value);
+          if (!f.hidden) {
+            const x = decimalValue(el);
+            if (x !== undefined) body[k] = x;
+          }
         if (!constructionField.hidden && construction.value) body.construction = construction.value;
         try {
           /** @type {Device & { secret: string }} */
@@ -258,7 +300,21 @@ function registerForm(onDone) {
           fit();
           onDone?.();
         } catch (err) {
-          out.append(errorBox(err));
+          const unit = S.types.find((x) => x.id === type.value)?.canonicalUnit ?? '';
+          out.append(
+            errorBox(err, {
+              id: t('id'),
+              type: t('type'),
+              serial: t('serial'),
+              model: t('model'),
+              site: t('site'),
+              class: t('class'),
+              e: t('scaleIntervalIn', { unit }),
+              max: t('maxIn', { unit }),
+              mmq: t('mmqIn', { unit }),
+              construction: t('construction'),
+            }),
+          );
         } finally {
           btn.disabled = false;
         }

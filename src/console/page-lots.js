@@ -7,7 +7,7 @@
 import { h, clear, field, select } from './dom.js';
 import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
 import { S, api, ownEnterpriseOnly } from './session.js';
-import { badge, errorBox, facts, options, section, table, tenantName, typeName, zoneOf } from './blocks.js';
+import { badge, decimalInput, decimalValue, errorBox, facts, options, section, table, tenantName, typeName, zoneOf } from './blocks.js';
 import { enterpriseFilter, filterForm, listPage } from './list-page.js';
 import { LOT_VERDICTS } from './vocabulary.js';
 import { implausiblePackages, readPackageValues } from './package-values.js';
@@ -102,8 +102,6 @@ function declareForm() {
   const out = h('div');
   /** @param {string} name @param {Attrs} [attrs] */
   const inp = (name, attrs = {}) => h('input', { name, type: 'text', ...attrs });
-  const num = (/** @type {string} */ name, /** @type {Attrs} */ attrs = {}) =>
-    inp(name, { type: 'number', step: 'any', min: '0', inputmode: 'decimal', ...attrs });
   const id = inp('id', { required: true, pattern: '[A-Za-z0-9_\\-]{1,64}', maxlength: 64, autocomplete: 'off' });
   const tenant = select(
     'tenant',
@@ -112,16 +110,18 @@ function declareForm() {
     { required: true },
   );
   const product = inp('product', { required: true, maxlength: 128 });
-  const nominal = num('nominal', { required: true });
+  // typed as the reader writes numbers (blocks.js decimalInput): "12,5" g, not 125 g
+  const nominal = decimalInput('nominal', { required: true });
   const unit = select(
     'unit',
     UNITS.map((u) => /** @type {const} */ ([u, u])),
     'g',
   );
-  const lotSize = num('lotSize', { required: true, step: '1', min: '1', inputmode: 'numeric' });
+  // a count: a whole number, which the number input's step checks
+  const lotSize = inp('lotSize', { type: 'number', required: true, step: '1', min: '1', inputmode: 'numeric' });
   const scale = select('scale', [['', t('noScale')]], '');
-  const averageTare = num('averageTare');
-  const density = num('density');
+  const averageTare = decimalInput('averageTare');
+  const density = decimalInput('density');
   const destructive = h('input', { name: 'destructive', type: 'checkbox' });
   const btn = h('button', { type: 'submit', class: 'primary' }, t('declareButton'));
   // the tenant's weighing instruments (types that measure mass) as the scale to name
@@ -156,13 +156,15 @@ function declareForm() {
           id: id.value.trim(),
           tenant: tenant.value,
           product: product.value.trim(),
-          nominal: Number(nominal.value),
+          nominal: decimalValue(nominal),
           unit: unit.value,
           lotSize: Number(lotSize.value),
         };
         if (scale.value) b.scale = scale.value;
-        if (averageTare.value !== '') b.averageTare = Number(averageTare.value);
-        if (density.value !== '') b.density = Number(density.value);
+        const tare = decimalValue(averageTare);
+        const rho = decimalValue(density);
+        if (tare !== undefined) b.averageTare = tare;
+        if (rho !== undefined) b.density = rho;
         if (destructive.checked) b.destructive = true;
         try {
           /** @type {Lot} */

@@ -5,7 +5,7 @@
 import { h, clear, append, field, select } from './dom.js';
 import { t, label, fmtDate, fmtNum, todayIn, fmtUnit, regionName } from './i18n.js';
 import { S, api } from './session.js';
-import { badge, errorBox, facts, options, quantityName, section, table, tenantName, zoneOf } from './blocks.js';
+import { badge, decimalInput, decimalValue, errorBox, facts, options, quantityName, section, table, tenantName, zoneOf } from './blocks.js';
 import { filterForm, listPage } from './list-page.js';
 import { asFoundText, impactSection } from './standard-impact.js';
 import { STANDARD_KINDS } from './vocabulary.js';
@@ -232,9 +232,10 @@ function certificateForm(sid, onDone, zone) {
   const issuedBy = h('input', { name: 'issuedBy', type: 'text', required: true, maxlength: 200 });
   const issuedAt = h('input', { name: 'issuedAt', type: 'date', required: true, value: todayIn(zone) });
   const validUntil = h('input', { name: 'validUntil', type: 'date', required: true });
-  const uncertainty = h('input', { name: 'uncertainty', type: 'number', step: 'any', min: 0, inputmode: 'decimal', required: true });
+  const uncertainty = decimalInput('uncertainty', { required: true });
   const traceableTo = h('input', { name: 'traceableTo', type: 'text', maxlength: 300 });
-  const asFoundError = h('input', { name: 'asFoundError', type: 'number', step: 'any', inputmode: 'decimal' });
+  // an error found before adjustment: of either sign
+  const asFoundError = decimalInput('asFoundError', { negative: true });
   const oot = h('input', { name: 'asFoundOot', type: 'checkbox' });
   const btn = h('button', { type: 'submit', class: 'primary' }, t('save'));
   const form = h(
@@ -253,10 +254,11 @@ function certificateForm(sid, onDone, zone) {
           // dates as printed on the certificate: the API reads them as days of the enterprise's zone
           issuedAt: issuedAt.value,
           validUntil: validUntil.value,
-          uncertainty: Number(uncertainty.value),
+          uncertainty: decimalValue(uncertainty),
         };
         if (traceableTo.value.trim()) body.traceableTo = traceableTo.value.trim();
-        if (asFoundError.value !== '' || oot.checked) body.asFound = { error: Number(asFoundError.value || 0), outOfTolerance: oot.checked };
+        const found = decimalValue(asFoundError);
+        if (found !== undefined || oot.checked) body.asFound = { error: found ?? 0, outOfTolerance: oot.checked };
         try {
           /** @type {StandardCertificate} */
           const c = await api().post(`/api/v1/standards/${sid}/certificates`, body);

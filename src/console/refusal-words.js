@@ -42,6 +42,7 @@ const SPECIFIC_LEADS = /** @type {Array<[RegExp, string]>} */ ([
   [/^the lot cannot be declared$/, 'Không khai báo được lô.'],
   [/^the packages cannot be added$/, 'Chưa thêm được đơn vị hàng nào: cả lần nhập bị từ chối.'],
   [/^the device does not fit its instrument type$/, 'Phương tiện đo không phù hợp với loại đã chọn.'],
+  [/^the scale does not fit its instrument type$/, 'Cân không phù hợp với cấp chính xác đã chọn (OIML R76-1 Bảng 3).'],
   [/^the query string is invalid$/, 'Điều kiện lọc chưa hợp lệ.'],
 ]);
 
@@ -68,6 +69,20 @@ const viDay = (day) => {
 };
 /** A figure with the Vietnamese decimal comma. @param {string} x */
 const viNum = (x) => x.replace(/^(-?\d+)\.(\d+)$/, '$1,$2');
+/** What registration.ts adds where a scale's e or Max is its type's default, not given (POST /devices without them). */
+const SCALE_DEFAULTS = String.raw`(?:; (.+?) (?:are the defaults|is the default) of type (\S+) \(devices\/\S+\.json\), not given by the registration: register the scale's e and max as marked on it)?`;
+/** The same, in Vietnamese. @param {string | undefined} given "e 0.05 kg and Max 150 kg" */
+const viDefaults = (given) =>
+  given
+    ? `; ${given.replace(/\b(\d+)\.(\d+)\b/g, '$1,$2').replace(' and ', ' và ')} là giá trị mặc định của loại phương tiện đo, không phải của cân: hãy nhập e và Max ghi trên cân`
+    : '';
+/** A class's rows of OIML R76-1 Table 3 beside the n that applied (registration.ts nNote). @param {string | undefined} note */
+const viTableNote = (note) =>
+  note === undefined
+    ? ''
+    : note.startsWith('fewer')
+      ? ' (ít hơn khi d < 0,1 mg)'
+      : ` (${note.replace(/^from (.+) when e ≥ (\S+) g$/, (_, n, e) => `từ ${n} khi e ≥ ${viNum(e)} g`)})`;
 
 /**
  * What a field's message says once its name and the value received are taken off, in Vietnamese.
@@ -150,6 +165,30 @@ export const PATTERNS = [
     (m) => `${viNum(m[1])} ${m[2]} lớn hơn mọi giá trị phương tiện đo đọc được (phạm vi đo ${m[3]})`,
   ],
   [/^must be a small relative correction\b/, () => 'phải là hệ số hiệu chính tương đối nhỏ, |gain| < 0,5 (0,002 là +0,2 %)'],
+  // a scale's e, Max and class (src/metrology/registration.ts scaleErrors): POST /devices and a campaign's verification
+  [
+    new RegExp(
+      String.raw`^max\/e = (\S+) kg \/ (\S+) kg = (\S+) verification scale intervals; class (\S+) has (?:from ([\d ]+) to ([\d ]+)|at least ([\d ]+) and no maximum)(?: \(([^)]+)\))? \(OIML R76-1 Table 3\): check max, e and the class${SCALE_DEFAULTS}$`,
+    ),
+    (m) =>
+      `Max/e = ${viNum(m[1])} kg / ${viNum(m[2])} kg = ${viNum(m[3])} khoảng chia kiểm, mà cấp ${m[4]} cho phép ` +
+      (m[5] !== undefined ? `từ ${m[5]} đến ${m[6]}` : `ít nhất ${m[7]}, không giới hạn trên`) +
+      `${viTableNote(m[8])} (OIML R76-1 Bảng 3): hãy kiểm tra lại Max, e và cấp chính xác${viDefaults(m[9])}`,
+  ],
+  [
+    new RegExp(
+      String.raw`^(\S+) kg is finer than class (\S+) allows: at least (\S+) kg \((\S+) g; OIML R76-1 Table 3\); give e in kg(; e is the verification scale interval, not the display step d: register d as \`resolution\` beside e)?${SCALE_DEFAULTS}$`,
+    ),
+    (m) =>
+      `${viNum(m[1])} kg nhỏ hơn mức cấp ${m[2]} cho phép: e ít nhất ${viNum(m[3])} kg (${viNum(m[4])} g; OIML R76-1 Bảng 3); hãy nhập e theo kg` +
+      (m[5] ? '; e là giá trị độ chia kiểm, không phải giá trị độ chia d' : '') +
+      viDefaults(m[6]),
+  ],
+  [
+    /^(\S+) (\S+) is larger than max (\S+) \S+: e is the verification scale interval, a small step of the capacity \(n = max\/e intervals\); give both in (\S+)$/,
+    (m) =>
+      `${viNum(m[1])} ${m[2]} lớn hơn Max ${viNum(m[3])} ${m[2]}: e là giá trị độ chia kiểm, một bước nhỏ của mức cân lớn nhất (n = Max/e khoảng chia); hãy nhập cả hai theo ${m[4]}`,
+  ],
 ];
 
 /**

@@ -9,6 +9,8 @@ import { type ApiError, refuseFuture, zodDetails } from '../api/http.ts';
 import { CertificateBody } from '../api/routes/registry.ts';
 import { LotBody, PackagesBody } from '../api/routes/lots.ts';
 import { Text } from '../api/routes/bounds.ts';
+import { scaleErrors } from '../metrology/registration.ts';
+import { profile } from '../metrology/test-fixtures.ts';
 
 type Line = { field?: string; text: string; known: boolean };
 type Refusal = { status: number; code: string; message: string; details?: unknown };
@@ -218,6 +220,59 @@ describe('the packages entry', () => {
   it("tells the schema's refusal of a negative weight", () => {
     const told = m.refusalInVietnamese(refusedBody(PackagesBody, { items: [{ net: 500 }, { net: -3 }] }));
     expect(told.lines).toEqual([{ field: 'Đơn vị hàng thứ 2', text: 'không được là số âm; đã nhập: -3', known: true }]);
+  });
+});
+
+describe("a scale's e, Max and class (OIML R76-1 Table 3): the campaign's verification and the registration", () => {
+  /** The refusal of POST /api/v1/campaigns/{id}/verifications for a scale (src/api/routes/campaigns.ts), with registration.ts's own messages. */
+  const refusedScale = (spec: Parameters<typeof scaleErrors>[1]): Refusal => ({
+    status: 400,
+    code: 'invalid_request',
+    message: 'the scale does not fit its instrument type',
+    details: scaleErrors(profile('scale'), spec),
+  });
+  const CAMPAIGN_FIELDS = { max: 'Mức cân lớn nhất Max (kg)', e: 'Giá trị độ chia kiểm e (kg)', class: 'Cấp chính xác' };
+
+  it('tells an e typed 100 times too small ("0,05" read as 0.0005, or a scale of another class) by the form\'s labels', () => {
+    const told = m.refusalInVietnamese(refusedScale({ class: 'IIII', max: 30, e: 0.001 }), CAMPAIGN_FIELDS);
+    expect(told.lead).toBe('Cân không phù hợp với cấp chính xác đã chọn (OIML R76-1 Bảng 3).');
+    expect(told.lines).toEqual([
+      {
+        field: 'Giá trị độ chia kiểm e (kg)',
+        text: '0,001 kg nhỏ hơn mức cấp IIII cho phép: e ít nhất 0,005 kg (5 g; OIML R76-1 Bảng 3); hãy nhập e theo kg',
+        known: true,
+      },
+      {
+        field: 'Mức cân lớn nhất Max (kg)',
+        text: 'Max/e = 30 kg / 0,001 kg = 30000 khoảng chia kiểm, mà cấp IIII cho phép từ 100 đến 1 000 (OIML R76-1 Bảng 3): hãy kiểm tra lại Max, e và cấp chính xác',
+        known: true,
+      },
+    ]);
+  });
+
+  it("tells a class's note, a class without an upper n, and e larger than Max", () => {
+    const classIII = m.refusalInVietnamese(refusedScale({ class: 'III', max: 30, e: 0.5 }), CAMPAIGN_FIELDS);
+    expect(classIII.lines.map((l) => l.text)).toEqual([
+      'Max/e = 30 kg / 0,5 kg = 60 khoảng chia kiểm, mà cấp III cho phép từ 500 đến 10 000 (từ 500 khi e ≥ 5 g) (OIML R76-1 Bảng 3): hãy kiểm tra lại Max, e và cấp chính xác',
+    ]);
+    const classI = m.refusalInVietnamese(refusedScale({ class: 'I', max: 0.2, e: 0.001 }), CAMPAIGN_FIELDS);
+    expect(classI.lines.every((l) => l.known)).toBe(true);
+    expect(classI.lines.at(-1)?.text).toMatch(/mà cấp I cho phép ít nhất 50 000, không giới hạn trên \(ít hơn khi d < 0,1 mg\)/);
+    const larger = m.refusalInVietnamese(refusedScale({ class: 'IIII', max: 3, e: 5 }), CAMPAIGN_FIELDS);
+    expect(larger.lines).toEqual([
+      {
+        field: 'Giá trị độ chia kiểm e (kg)',
+        text: '5 kg lớn hơn Max 3 kg: e là giá trị độ chia kiểm, một bước nhỏ của mức cân lớn nhất (n = Max/e khoảng chia); hãy nhập cả hai theo kg',
+        known: true,
+      },
+    ]);
+  });
+
+  it("tells a registration judged on its type's defaults, asking for the scale's own e and Max", () => {
+    const told = m.refusalInVietnamese({ ...refusedScale({ class: 'IIII' }), message: 'the device does not fit its instrument type' }, CAMPAIGN_FIELDS);
+    expect(told.lines.length).toBeGreaterThan(0);
+    expect(told.lines.every((l) => l.known)).toBe(true);
+    expect(told.lines.at(-1)?.text).toMatch(/là giá trị mặc định của loại phương tiện đo, không phải của cân: hãy nhập e và Max ghi trên cân$/);
   });
 });
 

@@ -57,3 +57,30 @@ export const ownEnterpriseOnly = () => S.me?.role === 'operator';
 
 /** May this token inspect (open records, note findings) and run campaigns? Admins and inspectors. */
 export const mayInspect = () => S.me?.role === 'admin' || S.me?.role === 'inspector';
+
+const ENTRY_KEY = 'mag.console.entry.';
+
+/**
+ * What the last entry of a form chose (a campaign's market and class, an inspection's instrument), for
+ * the next entry to start from: a scale after another at the same market. Kept for the session in
+ * sessionStorage, as a phone that drops a tab in the background reloads it; sign-out clears it.
+ * @param {string} form the form and what it is for: `campaign:bg-2026-cho`
+ * @returns {Record<string, string>}
+ */
+export function lastEntry(form) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(ENTRY_KEY + form) ?? '{}');
+    return kept && typeof kept === 'object' ? kept : {};
+  } catch {
+    return {}; // storage unavailable, or not ours: the form's own defaults
+  }
+}
+
+/** Keeps what an entry chose, once the gateway recorded it. @param {string} form @param {Record<string, string>} values */
+export function rememberEntry(form, values) {
+  try {
+    sessionStorage.setItem(ENTRY_KEY + form, JSON.stringify(values));
+  } catch {
+    /* storage unavailable: the next entry starts from the form's defaults */
+  }
+}

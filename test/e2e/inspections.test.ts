@@ -116,7 +116,9 @@ describe("the inspector's work in the console (real browser)", () => {
     const row = page.locator('.item[data-device="fd-dt-2"]');
     expect(await row.textContent()).toMatch(/error beyond the in-service MPE/);
     expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['PM-20L-07', '+0.12 (+0.6 %)', '±0.09', 'fail']));
+    // sealing off takes a second tap, on a button that names the instrument
     await row.getByRole('button', { name: 'Seal it off fd-dt-2' }).click();
+    await row.getByRole('button', { name: 'Confirm sealing off fd-dt-2' }).click();
     await row.getByText(/Sealed off since .* \(finding BBKT-\d{4}-0001-F1\)/).waitFor();
     const sealed = await t.call('GET', '/api/v1/devices/fd-dt-2', undefined, inspector);
     expect(sealed.body.sealed).toMatchObject({ finding: `${recordId}-F1`, inspection: recordId });
@@ -313,9 +315,12 @@ describe("the inspector's work in the console (real browser)", () => {
     ]);
     await record('NS-2201', 'pass', 'Chợ Thương', 'spring-dial (24 months)', yesterday);
     await page.getByText('Registered as sc-cho-thuong-ns-2201').waitFor();
-    // a day ahead of today cannot be a verification's day: the form refuses it (max), the API too
+    // a day ahead of today cannot be a verification's day: the form refuses it (max), the API too; the day
+    // picked for the last scale (typed in from the same paper record) is the next one's, and its market too
     const form = page.getByRole('form', { name: 'Record a scale verified' });
-    expect(await form.getByLabel('Verified on').getAttribute('max')).toBe(await form.getByLabel('Verified on').inputValue());
+    expect(await form.getByLabel('Verified on').getAttribute('max')).toBe(today);
+    expect(await form.getByLabel('Verified on').inputValue()).toBe(yesterday);
+    expect(await form.getByLabel('Market').inputValue()).toBe('Chợ Thương');
     await record('DH-9', 'fail', 'Chợ Kép');
     const tally = async (k: string) => page.locator(`[data-tally="${k}"]`).textContent();
     expect([await tally('verified'), await tally('passed'), await tally('failed')]).toEqual(['2', '1', '1']);
