@@ -749,6 +749,10 @@ export const en = {
   inspectionOpened: 'Record {id} opened.',
   readOnly: 'Read only: the inspector keeps this record. You may answer its findings.',
   itemsTitle: 'Instruments examined',
+  placeLean:
+    "Direction of the errors at this place ({type}): {k} of {m} checks in the seller's favour, {buyer} in the buyer's; mean error {mean} of the MPE; p = {p} (one-sided sign test).",
+  placeFavoursSeller:
+    "The instruments' errors at this place of business lean predominantly to the seller's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
   noItems: 'No instrument examined yet.',
   recordItem: 'Record an instrument examined',
   recordItemButton: 'Record it',

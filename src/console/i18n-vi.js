@@ -683,6 +683,10 @@ export const vi = {
   inspectionOpened: 'Đã lập biên bản {id}.',
   readOnly: 'Chỉ xem: biên bản do đoàn kiểm tra lập. Doanh nghiệp có thể trả lời các vi phạm.',
   itemsTitle: 'Phương tiện đo được kiểm tra',
+  placeLean:
+    'Hướng sai số tại nơi kiểm tra ({type}): {k}/{m} phép kiểm tra có sai số lợi cho người bán, {buyer} lợi cho người mua; sai số trung bình {mean} sai số cho phép; p = {p} (kiểm định dấu một phía).',
+  placeFavoursSeller:
+    'Sai số của các phương tiện đo tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
   noItems: 'Chưa kiểm tra phương tiện đo nào.',
   recordItem: 'Ghi kết quả kiểm tra phương tiện đo',
   recordItemButton: 'Ghi kết quả',

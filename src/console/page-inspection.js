@@ -3,7 +3,7 @@
 // findings, the closing and amendments, and the printed record (PDF). Inspectors and admins act
 // on it while it is open; the enterprise's operator reads it and answers its findings.
 import { h, clear, append } from './dom.js';
-import { t, label, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { actorName, badge, downloadButton, errorBox, facts, pointName, section, seriesName, seriesParts, table, tenantName, typeName } from './blocks.js';
 import { alertKind, alertSummary } from './summaries.js';
@@ -84,6 +84,7 @@ function record(r, devices, done) {
     section(
       t('itemsTitle'),
       r.items.length ? r.items.map((item) => itemView(r, item, dev(item.device), inspect && open, done)) : h('p', { class: 'muted' }, t('noItems')),
+      placeLean(r),
       inspect && open && devices.length ? h('div', { class: 'subsection' }, h('h3', {}, t('recordItem')), itemForm(r.id, devices, done)) : null,
     ),
     section(
@@ -249,5 +250,34 @@ function findingView(f, inspect, answerer, done) {
     // answered once: the answer above (what, when, who) stands on the record, and the API refuses another (409)
     live && answerer && !f.answer ? answerForm(f, done) : null,
     live && inspect ? closeFindingForm(f, done) : null,
+  );
+}
+
+/**
+ * Which way the errors of the record's checks lean at this place of business, per type with a rule (the API's
+ * sellerFavourAtPlace; NIST HB44 G-UR.4.1): the tally, and the finding when the type's rule holds.
+ * @param {InspectionRecord} r
+ */
+function placeLean(r) {
+  const judged = r.sellerFavourAtPlace ?? [];
+  if (judged.length === 0) return null;
+  return h(
+    'div',
+    { class: 'place-lean', 'data-place-lean': '' },
+    judged.map((j) => [
+      h(
+        'p',
+        {},
+        t('placeLean', {
+          type: typeName(j.type),
+          k: j.onSellerSide,
+          m: j.checksCounted,
+          buyer: j.onBuyerSide,
+          mean: fmtSigSigned(j.meanErrorMpe, 2),
+          p: fmtSig(j.pValue, 2),
+        }),
+      ),
+      j.finding ? h('p', { class: 'warn' }, t('placeFavoursSeller')) : null,
+    ]),
   );
 }

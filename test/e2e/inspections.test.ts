@@ -116,6 +116,10 @@ describe("the inspector's work in the console (real browser)", () => {
     const row = page.locator('.item[data-device="fd-dt-2"]');
     expect(await row.textContent()).toMatch(/error beyond the in-service MPE/);
     expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['PM-20L-07', '+0.12 (+0.6 %)', '±0.09', 'fail']));
+    // the direction of the errors at this place: one check, in the seller's favour; p = 1/2, mean 0.12 / 0.09 = 1.3 MPE; too few for a finding
+    expect(await page.locator('[data-place-lean]').textContent()).toBe(
+      "Direction of the errors at this place (Fuel dispenser (cột đo xăng dầu)): 1 of 1 checks in the seller's favour, 0 in the buyer's; mean error +1.3 of the MPE; p = 0.5 (one-sided sign test).",
+    );
     // sealing off takes a second tap, on a button that names the instrument
     await row.getByRole('button', { name: 'Seal it off fd-dt-2' }).click();
     await row.getByRole('button', { name: 'Confirm sealing off fd-dt-2' }).click();
