@@ -846,6 +846,7 @@ export const en = {
   mmqHint: 'As on the data plate; if empty, {mmq} {unit}.',
   verifiedOn: 'Verified on',
   construction: 'Construction',
+  constructionOfInstrument: 'Construction',
   constructionOther: 'any other ({months} months)',
   constructionMonths: '{construction} ({months} months)',
   'construction.spring-dial': 'spring-dial',

@@ -781,6 +781,7 @@ export const vi = {
   mmqHint: 'Theo nhãn mác; để trống: {mmq} {unit}.',
   verifiedOn: 'Ngày kiểm định',
   construction: 'Kiểu cân',
+  constructionOfInstrument: 'Kiểu cấu tạo',
   constructionOther: 'loại khác ({months} tháng)',
   constructionMonths: '{construction} ({months} tháng)',
   'construction.spring-dial': 'cân đồng hồ lò xo',

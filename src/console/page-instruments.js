@@ -243,6 +243,8 @@ function registerForm(onDone) {
     relabel(maxField, t('maxIn', { unit }));
     const constructions = Object.entries(p?.verificationIntervalMonthsByConstruction ?? {});
     constructionField.hidden = constructions.length === 0;
+    // "Kiểu cân" is a scale's word; a water meter's construction is mechanical or electronic
+    relabel(constructionField, weighing ? t('construction') : t('constructionOfInstrument'));
     refill(
       construction,
       [

@@ -84,6 +84,9 @@ const viTableNote = (note) =>
       ? ' (ít hơn khi d < 0,1 mg)'
       : ` (${note.replace(/^from (.+) when e ≥ (\S+) g$/, (_, n, e) => `từ ${n} khi e ≥ ${viNum(e)} g`)})`;
 
+/** An instrument type as a refusal names it (its id), in Vietnamese where the words are known. @param {string} id */
+const typeWords = (id) => ({ 'water-meter': 'đồng hồ đo nước' })[id] ?? `phương tiện đo loại ${id}`;
+
 /**
  * What a field's message says once its name and the value received are taken off, in Vietnamese.
  * Each pattern is anchored: a message only partly like one is left to the technical details rather
@@ -92,6 +95,17 @@ const viTableNote = (note) =>
  */
 export const PATTERNS = [
   [/^must not be negative$/, () => 'không được là số âm'],
+  // a check whose MPE is set by its test point (a water meter's flow zone: src/metrology/mpe.ts byTestPoint)
+  [
+    /^(?:point )?"(.*)" is not a test point of (\S+) class (\S+): one of (.+); its MPE is set by the test point, not by the reference value; not a valid test$/,
+    (m) =>
+      `“${m[1]}” không phải là điểm kiểm tra của ${typeWords(m[2])} cấp ${m[3]}: chỉ nhận ${m[4]}; sai số cho phép được xác định theo điểm kiểm tra (lưu lượng thử), không theo giá trị chuẩn; phép kiểm tra không hợp lệ`,
+  ],
+  [
+    /^a check of (\S+) \(class (\S+)\) must name its test point: `point` one of (.+); its MPE is set by the test point, not by the reference value; not a valid test$/,
+    (m) =>
+      `phép kiểm tra ${typeWords(m[1])} (cấp ${m[2]}) phải ghi điểm kiểm tra, một trong ${m[3]}: sai số cho phép được xác định theo điểm kiểm tra (lưu lượng thử), không theo giá trị chuẩn; phép kiểm tra không hợp lệ`,
+  ],
   [/^must not be empty(?: or only spaces)?$/, () => 'không được để trống'],
   [/^must name the product: it is only spaces$/, () => 'không được để trống'],
   [/^must be after (\S+)$/, (m, name) => `phải sau “${name(m[1])}”`],

@@ -10,6 +10,8 @@ import { CertificateBody } from '../api/routes/registry.ts';
 import { LotBody, PackagesBody } from '../api/routes/lots.ts';
 import { Text } from '../api/routes/bounds.ts';
 import { scaleErrors } from '../metrology/registration.ts';
+import { evaluateCheck } from '../metrology/check.ts';
+import { device } from '../metrology/test-fixtures.ts';
 import { profile } from '../metrology/test-fixtures.ts';
 
 type Line = { field?: string; text: string; known: boolean };
@@ -346,6 +348,44 @@ describe('the finding answer and the alert actions', () => {
 });
 
 describe('what is not recognised, and the leads', () => {
+  it("tells a water meter's check at a point its class does not list, or at none (the gateway's own messages)", () => {
+    const ctx = { profile: profile('water-meter'), device: device('water-meter', { class: '2' }), certificates: [] };
+    const refused = (point?: string): Refusal => {
+      const r = evaluateCheck(ctx, {
+        seq: 1,
+        ts: 0,
+        indicated: 101.5,
+        reference: 100,
+        referenceUncertainty: 0.1,
+        unit: 'L',
+        standardId: 'TANK-1',
+        ...(point ? { point } : {}),
+      });
+      if (r.ok) throw new Error('the check was accepted');
+      return {
+        status: 400,
+        code: 'invalid_request',
+        message: 'the request body is invalid',
+        details: r.errors.map((e) => ({ ...e, path: `checks.0.${e.path}` })),
+      };
+    };
+    const fields = { 'checks.#.point': 'Điểm kiểm tra' };
+    expect(m.refusalInVietnamese(refused('Qmax'), fields).lines).toEqual([
+      {
+        field: 'Điểm kiểm tra',
+        text: '“Qmax” không phải là điểm kiểm tra của đồng hồ đo nước cấp 2: chỉ nhận Q1, Q2, Q3, Q4; sai số cho phép được xác định theo điểm kiểm tra (lưu lượng thử), không theo giá trị chuẩn; phép kiểm tra không hợp lệ',
+        known: true,
+      },
+    ]);
+    expect(m.refusalInVietnamese(refused(), fields).lines).toEqual([
+      {
+        field: 'Điểm kiểm tra',
+        text: 'phép kiểm tra đồng hồ đo nước (cấp 2) phải ghi điểm kiểm tra, một trong Q1, Q2, Q3, Q4: sai số cho phép được xác định theo điểm kiểm tra (lưu lượng thử), không theo giá trị chuẩn; phép kiểm tra không hợp lệ',
+        known: true,
+      },
+    ]);
+  });
+
   it('does not guess: an unknown message says the field is refused and points to the technical details', () => {
     const told = m.refusalInVietnamese(
       {
