@@ -227,7 +227,7 @@ describe('a check on the record: what makes it evidence', () => {
   });
 });
 
-describe("the errors at the place of business (NIST HB44 G-UR.4.1)", () => {
+describe('the errors at the place of business (NIST HB44 G-UR.4.1)', () => {
   // three dispensers, two checks each at 20 L in trade (MPE 0.09 L): five over by 0.05-0.06 L and one exactly 0
   const fuelCheck = (error: number, seq: number) => ({
     seq,
@@ -266,7 +266,17 @@ describe("the errors at the place of business (NIST HB44 G-UR.4.1)", () => {
       typeNames: new Map(),
       // as seller-favour-at-place.ts judges these checks: 5 of 5 non-zero over, p = 1/32; mean (3 × 0.06 + 2 × 0.05 + 0) / 6 / 0.09 = 0.5185
       sellerFavour: [
-        { type: 'fuel-dispenser', instruments: 3, rule, checksCounted: 5, onSellerSide: 5, onBuyerSide: 0, pValue: 1 / 32, meanErrorMpe: 0.28 / 6 / 0.09, finding },
+        {
+          type: 'fuel-dispenser',
+          instruments: 3,
+          rule,
+          checksCounted: 5,
+          onSellerSide: 5,
+          onBuyerSide: 0,
+          pValue: 1 / 32,
+          meanErrorMpe: 0.28 / 6 / 0.09,
+          finding,
+        },
       ],
       timeZone: 'Asia/Ho_Chi_Minh',
       generatedAt: new Date('2026-03-15T05:00:00Z'),

@@ -34,4 +34,3 @@ export function decimalSum(...terms: number[]): number {
  * figure of a check (a double carries 15–17), and far above the 10⁻⁹ the decisions allow for (decision.ts).
  */
 export const significant = (x: number): number => Number(x.toPrecision(12));
-
