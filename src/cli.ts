@@ -30,9 +30,10 @@ Commands:
   tenant add --id <id> --name <name> --region <VN-HN> [--time-zone <Asia/Ho_Chi_Minh>]
                              register an enterprise
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
-             [--e <e>] [--max <Max>] [--mmq <MMQ>] [--construction spring-dial]
+             [--e <e>] [--max <Max>] [--mmq <MMQ>] [--construction spring-dial] [--use gold-trading]
                              register an instrument; prints its MQTT secret once. A scale's e and Max,
-                             a dispenser's MMQ (in the type's unit) set its MPE; a spring-dial scale's interval is 24 months
+                             a dispenser's MMQ (in the type's unit) set its MPE; a spring-dial scale's interval is 24 months;
+                             a scale weighing gold needs an e fine enough for its Max (Circular 22/2013)
   audit verify               check the audit log's hash chain
   bridge modbus --config <mapping.json>
                              publish a Modbus TCP/RTU instrument's registers to MAG as a device
@@ -241,6 +242,7 @@ async function storeCommand(args: string[]): Promise<void> {
           max: { type: 'string' },
           mmq: { type: 'string' },
           construction: { type: 'string' },
+          use: { type: 'string' },
         },
       });
       if (!values.id || !/^[A-Za-z0-9_-]{1,64}$/.test(values.id)) fail('--id must match ^[A-Za-z0-9_-]{1,64}$');
@@ -266,6 +268,7 @@ async function storeCommand(args: string[]): Promise<void> {
         ...positive('max'),
         ...positive('mmq'),
         ...(values.construction ? { construction: values.construction } : {}),
+        ...(values.use ? { use: values.use } : {}),
       };
       // what POST /api/v1/devices refuses, refused here too (e against max and the class: OIML R76-1 Table 3)
       const problems = [...validateDevice(profile, d), ...scaleErrors(profile, d)];

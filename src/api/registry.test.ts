@@ -123,6 +123,27 @@ describe('a class II balance', () => {
     ]);
   });
 
+  it('registered for gold trading: a 0.01 g balance of Max 220 g fits (Circular 22/2013: e ≤ 10 mg above 200 g to 3 kg), e = 0.1 g at Max 2 kg is refused, an unknown use too', async () => {
+    // Max 220 g is above 200 g: e ≤ 10 mg = 0.00001 kg, so the jeweller's 0.01 g balance fits
+    const fits = await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...balance, id: 'bal-g1', use: 'gold-trading' } });
+    expect(fits.status, JSON.stringify(fits.body)).toBe(201);
+    expect(fits.body).toMatchObject({ id: 'bal-g1', use: 'gold-trading' });
+    expect((await api.call('GET', '/api/v1/devices/bal-g1', { token: op.north })).body.use).toBe('gold-trading');
+    // e = 0.1 g at Max 2 kg: n = 20 000 fits class II's Table 3 (e ≥ 0.1 g: 5 000 to 100 000); the circular allows 10 mg there
+    const coarse = await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...balance, id: 'bal-g2', e: 0.0001, max: 2, use: 'gold-trading' } });
+    expect(coarse.status).toBe(400);
+    expect(coarse.body.error.details).toEqual([
+      {
+        path: 'e',
+        message:
+          'e 0.0001 kg is too coarse for gold-trading: a scale of Max 2 kg (capacities above 0.2 and up to 3 kg) must have e at most 0.00001 kg (10 mg) (Circular 22/2013/TT-BKHCN Article 4(1); devices/scale.json tradeUses); register a finer scale, or check e and max',
+      },
+    ]);
+    const unknown = await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...balance, id: 'bal-g3', use: 'silver' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([{ path: 'use', message: 'use must be one of gold-trading for scale (or left out); received "silver"' }]);
+  });
+
   it("has its checks judged by its class's load band: an inspector's change-point checks at 100 g and 200 g, in grams", async () => {
     expect((await api.call('POST', '/api/v1/devices', { token: op.north, body: balance })).status).toBe(201);
     await api.call('POST', '/api/v1/devices/bal-n1/certificates', { token: op.north, body: certificate });

@@ -208,6 +208,9 @@ function registerForm(onDone) {
   const maxField = field(t('maxIn', { unit: '' }), max);
   const construction = select('construction', [], '');
   const constructionField = field(t('construction'), construction);
+  // a use in trade with requirements of its own (profile tradeUses): a gold shop's balance must have a fine enough e
+  const use = select('use', [], '');
+  const useField = field(t('tradeUse'), use);
   const mmq = num('mmq');
   const mmqHint = h('small', { class: 'hint', id: nextId('mmq-hint') });
   mmq.setAttribute('aria-describedby', mmqHint.id);
@@ -241,6 +244,9 @@ function registerForm(onDone) {
     eInput.required = max.required = weighing;
     relabel(eField, t('scaleIntervalIn', { unit }));
     relabel(maxField, t('maxIn', { unit }));
+    const uses = Object.keys(/** @type {{ tradeUses?: Record<string, unknown> } | undefined} */ (p)?.tradeUses ?? {});
+    useField.hidden = uses.length === 0;
+    refill(use, [['', t('tradeUseGeneral')], ...uses.map((k) => /** @type {const} */ ([k, label('tradeUse', k)]))], '');
     const constructions = Object.entries(p?.verificationIntervalMonthsByConstruction ?? {});
     constructionField.hidden = constructions.length === 0;
     // "Kiểu cân" is a scale's word; a water meter's construction is mechanical or electronic
@@ -294,6 +300,7 @@ function registerForm(onDone) {
             if (x !== undefined) body[k] = x;
           }
         if (!constructionField.hidden && construction.value) body.construction = construction.value;
+        if (!useField.hidden && use.value) body.use = use.value;
         try {
           /** @type {Device & { secret: string }} */
           const d = await api().post('/api/v1/devices', body);
@@ -333,6 +340,7 @@ function registerForm(onDone) {
     maxField,
     eField,
     constructionField,
+    useField,
     mmqField,
     h('div', { class: 'form-actions' }, btn),
   );

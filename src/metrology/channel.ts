@@ -224,6 +224,16 @@ export function validateDevice(profile: InstrumentProfile, device: DeviceMetrolo
           : `construction is not used for ${profile.id}: its verification interval does not depend on it; leave it out`,
       });
   }
+  if (device.use !== undefined) {
+    const uses = Object.keys(profile.tradeUses ?? {});
+    if (!uses.includes(device.use))
+      errors.push({
+        path: 'use',
+        message: uses.length
+          ? `use must be one of ${uses.join(', ')} for ${profile.id} (or left out); received "${device.use}"`
+          : `use is not known for ${profile.id}: no use in trade has requirements of its own for this type; leave it out`,
+      });
+  }
   const relative = device.mpe?.relative;
   // At registration only (not in channelFor): a device registered before this limit keeps its readings.
   if (relative !== undefined && relative > MAX_RELATIVE_MPE)

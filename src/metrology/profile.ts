@@ -215,6 +215,24 @@ export const SellerFavourRuleSchema = z.strictObject({
 });
 export type SellerFavourParameters = z.infer<typeof SellerFavourRuleSchema>;
 
+/**
+ * A use of the instrument in trade with requirements of its own (a device's `use`): a scale weighing gold must
+ * have an e no coarser than its capacity allows (Circular 22/2013/TT-BKHCN). `maxScaleInterval`: bands of Max
+ * (canonical unit), the last open (no `upToMax`), each with the coarsest e allowed at that capacity.
+ */
+export const TradeUseSchema = z.strictObject({
+  /** What sets the requirements, as a refusal cites it ("Circular 22/2013/TT-BKHCN Article 4(1)"). */
+  basis: z.string().min(1).max(200),
+  maxScaleInterval: z
+    .array(z.strictObject({ upToMax: positive.optional(), e: positive }))
+    .min(1)
+    .refine((bs) => bs.every((b, i) => (b.upToMax === undefined ? i === bs.length - 1 : i === 0 || b.upToMax > bs[i - 1]!.upToMax!)), {
+      message: 'upToMax must ascend; only the last band may omit it (every larger Max)',
+    })
+    .optional(),
+});
+export type TradeUse = z.infer<typeof TradeUseSchema>;
+
 /** WMO time-consistency: the value may change by at most maxChange within `hours`. */
 export const PlausibilitySchema = z.strictObject({
   unit: ucumCode,
@@ -292,6 +310,8 @@ export const InstrumentProfileSchema = z
     drift: DriftParametersSchema.default(DriftParametersSchema.parse({})),
     /** Absent: the type is not judged for errors that favour the seller. */
     sellerFavour: SellerFavourRuleSchema.optional(),
+    /** Uses in trade with requirements of their own, by the name a device's `use` gives (`gold-trading`). */
+    tradeUses: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/), TradeUseSchema).optional(),
     plausibility: PlausibilitySchema.optional(),
     /** Absent: MPE / U_ref ≥ 3 (DEFAULT_TRACEABILITY_RULE). */
     referenceStandards: ReferenceStandardsRuleSchema.optional(),

@@ -105,6 +105,35 @@ describe('a class II or class I balance against OIML R76-1 Table 3', () => {
 
 // What is judged is what the checks will use (channel.ts): the registration's e and Max, else the type's
 // defaults (devices/scale.json: e = resolution 0.05 kg, Max 150 kg).
+describe('a scale weighing gold: e no coarser than Circular 22/2013/TT-BKHCN allows for its Max (devices/scale.json tradeUses)', () => {
+  // Max ≤ 200 g: e ≤ 1 mg; ≤ 3 kg: e ≤ 10 mg; ≤ 10 kg: e ≤ 100 mg; beyond: e ≤ 1 g (kg: 1 mg = 0.000001)
+  const gold = (e: number, max: number, cls = 'II', resolution?: number) =>
+    scaleErrors(scale, { class: cls, e, max, use: 'gold-trading', ...(resolution ? { resolution } : {}) });
+
+  it('accepts e = 1 mg at Max 200 g (the band includes its limit), e = 10 mg at Max 500 g, e = 0.1 g at Max 5 kg', () => {
+    expect(gold(0.000001, 0.2, 'I')).toEqual([]); // class I, n = 200 000
+    expect(gold(0.00001, 0.5)).toEqual([]); // class II, n = 50 000
+    expect(gold(0.0001, 5)).toEqual([]); // class II, e ≥ 0.1 g: n = 50 000
+  });
+
+  it('refuses e = 10 mg at Max 200 g: at most 1 mg there, the basis cited', () => {
+    expect(gold(0.00001, 0.2)).toEqual([
+      {
+        path: 'e',
+        message:
+          'e 0.00001 kg is too coarse for gold-trading: a scale of Max 0.2 kg (capacities up to 0.2 kg) must have e at most 0.000001 kg (1 mg) (Circular 22/2013/TT-BKHCN Article 4(1); devices/scale.json tradeUses); register a finer scale, or check e and max',
+      },
+    ]);
+  });
+
+  it('refuses e = 0.1 g at Max 500 g (10 mg there) and e = 2 g at Max 15 kg (1 g beyond 10 kg); the same scales pass without the use', () => {
+    expect(gold(0.0001, 0.5)[0]?.message).toContain('(capacities above 0.2 and up to 3 kg) must have e at most 0.00001 kg (10 mg)');
+    expect(gold(0.002, 15, 'III')[0]?.message).toContain('(capacities above 10 kg) must have e at most 0.001 kg (1000 mg)');
+    expect(scaleErrors(scale, { class: 'II', e: 0.0001, max: 0.5 })).toEqual([]);
+    expect(scaleErrors(scale, { class: 'III', e: 0.002, max: 15 })).toEqual([]);
+  });
+});
+
 describe("a checkweigher's X class (no R76-1 Table 3 row): Max/e within the class's MPE table", () => {
   it('XIII ends at 10 000 e: 1 kg / 0.1 g = 10 000 is accepted, 3 kg / 0.1 g = 30 000 refused; XII (to 100 000 e) takes it', () => {
     expect(scaleErrors(checkweigher, { class: 'XIII', e: 0.0001, max: 1 })).toEqual([]);

@@ -58,6 +58,8 @@ export interface ScaleSpec {
   max?: number;
   range?: { min: number; max: number };
   resolution?: number;
+  /** A use in trade with requirements of its own (profile `tradeUses`): `gold-trading`. */
+  use?: string;
 }
 
 /**
@@ -68,6 +70,42 @@ export interface ScaleSpec {
  * without them is judged on its type's defaults, and the message says which values came from there.
  */
 export function scaleErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldError[] {
+  return [...r76Errors(profile, spec), ...tradeUseErrors(profile, spec)];
+}
+
+/**
+ * Why a scale's e is too coarse for the use in trade it is registered for, or []: the profile's
+ * `tradeUses[use].maxScaleInterval`, the coarsest e allowed by capacity. For `gold-trading`, Circular
+ * 22/2013/TT-BKHCN Article 4(1) as corrected by Decision 1550/QĐ-BKHCN (2014): Max up to 200 g, e ≤ 1 mg;
+ * to 3 kg, e ≤ 10 mg; to 10 kg, e ≤ 100 mg; beyond, e ≤ 1 g (unconfirmed: read from secondary copies, and
+ * "mức cân" read as Max; docs/metrology.md §3.5). Judged on the e and Max the checks will use, as above.
+ */
+export function tradeUseErrors(profile: InstrumentProfile, spec: ScaleSpec): FieldError[] {
+  const use = spec.use === undefined ? undefined : profile.tradeUses?.[spec.use];
+  const bands = use?.maxScaleInterval;
+  const e = spec.e ?? spec.resolution ?? profile.resolution;
+  const capacity = spec.range?.max ?? spec.max ?? profile.range?.max;
+  if (!bands || e === undefined || capacity === undefined) return [];
+  // a capacity written exactly on a band's limit (200 g) is in that band ("đến 200 g")
+  const band = bands.find((b) => b.upToMax === undefined || capacity <= b.upToMax * (1 + 1e-12));
+  if (!band || e <= band.e * (1 + 1e-9)) return [];
+  const unit = unitText(profile.canonicalUnit ?? '');
+  const lower = bands[bands.indexOf(band) - 1]?.upToMax;
+  const capacities =
+    band.upToMax === undefined
+      ? `above ${shown(lower!)} ${unit}`
+      : lower === undefined
+        ? `up to ${shown(band.upToMax)} ${unit}`
+        : `above ${shown(lower)} and up to ${shown(band.upToMax)} ${unit}`;
+  return [
+    {
+      path: 'e',
+      message: `e ${shown(e)} ${unit} is too coarse for ${spec.use}: a scale of Max ${shown(capacity)} ${unit} (capacities ${capacities}) must have e at most ${shown(band.e)} ${unit}${profile.canonicalUnit === 'kg' ? ` (${shown(band.e * 1e6)} mg)` : ''} (${use!.basis}; devices/${profile.id}.json tradeUses); register a finer scale, or check e and max`,
+    },
+  ];
+}
+
+function r76Errors(profile: InstrumentProfile, spec: ScaleSpec): FieldError[] {
   const unit = unitText(profile.canonicalUnit ?? '');
   // range wins over max, as in channel.ts
   const max = spec.range?.max ?? spec.max;

@@ -57,6 +57,7 @@ export function figuresNeedingSources(p: InstrumentProfile): string[] {
   if (p.transactionAudit) paths.push('/transactionAudit');
   if (p.referenceStandards) paths.push('/referenceStandards');
   if (p.sellerFavour) paths.push('/sellerFavour');
+  for (const use of Object.keys(p.tradeUses ?? {})) paths.push(`/tradeUses/${pointerToken(use)}`);
   return paths;
 }
 

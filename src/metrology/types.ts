@@ -31,6 +31,11 @@ export interface DeviceMetrology {
    * months, other scales every 12 (Circular 03/2024/TT-BKHCN).
    */
   construction?: string;
+  /**
+   * A use in trade with requirements of its own (profile `tradeUses`): `gold-trading`, a scale weighing gold,
+   * whose e must be no coarser than Circular 22/2013/TT-BKHCN allows for its capacity (registration.ts).
+   */
+  use?: string;
 }
 
 export interface Certificate {

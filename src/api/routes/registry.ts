@@ -95,6 +95,7 @@ export const DeviceBody = z.strictObject({
   e: Positive.optional(),
   max: Positive.optional(),
   construction: z.string().min(1).max(64).optional(),
+  use: z.string().min(1).max(64).optional(),
   expectedIntervalSeconds: z
     .number()
     .int()
