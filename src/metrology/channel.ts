@@ -204,6 +204,27 @@ export function isFieldErrors(x: Channel | FieldError[]): x is FieldError[] {
  */
 export const MAX_RELATIVE_MPE = 0.2;
 
+/** A registration's `field` must name one of the type's entries of `table` (its keys), or be left out. */
+function oneOfTheType(
+  profile: InstrumentProfile,
+  field: string,
+  value: string | undefined,
+  table: Record<string, unknown> | undefined,
+  unusedWhy: string,
+): FieldError[] {
+  if (value === undefined) return [];
+  const known = Object.keys(table ?? {});
+  if (known.includes(value)) return [];
+  return [
+    {
+      path: field,
+      message: known.length
+        ? `${field} must be one of ${known.join(', ')} for ${profile.id} (or left out); received "${value}"`
+        : `${field} is not used for ${profile.id}: ${unusedWhy}; leave it out`,
+    },
+  ];
+}
+
 /**
  * Validates a device registration against its type (for the registry/API at POST /devices): class known,
  * overrides sane, an `mpe.relative` at most MAX_RELATIVE_MPE. Returns [] when fine. For channelled types
@@ -213,27 +234,18 @@ export function validateDevice(profile: InstrumentProfile, device: DeviceMetrolo
   const selectors: ChannelSelector[] = profile.channels ? Object.keys(profile.channels).map((gas) => ({ gas })) : [{}];
   const seen = new Set<string>();
   const errors: FieldError[] = [];
-  if (device.construction !== undefined) {
-    // a construction matters only where it changes the legal interval; anything else is a typo
-    const known = Object.keys(profile.verificationIntervalMonthsByConstruction ?? {});
-    if (!known.includes(device.construction))
-      errors.push({
-        path: 'construction',
-        message: known.length
-          ? `construction must be one of ${known.join(', ')} for ${profile.id} (or left out); received "${device.construction}"`
-          : `construction is not used for ${profile.id}: its verification interval does not depend on it; leave it out`,
-      });
-  }
-  if (device.use !== undefined) {
-    const uses = Object.keys(profile.tradeUses ?? {});
-    if (!uses.includes(device.use))
-      errors.push({
-        path: 'use',
-        message: uses.length
-          ? `use must be one of ${uses.join(', ')} for ${profile.id} (or left out); received "${device.use}"`
-          : `use is not known for ${profile.id}: no use in trade has requirements of its own for this type; leave it out`,
-      });
-  }
+  // a construction matters only where it changes the legal interval, a use only where it has requirements of
+  // its own; anything else is a typo
+  errors.push(
+    ...oneOfTheType(
+      profile,
+      'construction',
+      device.construction,
+      profile.verificationIntervalMonthsByConstruction,
+      'its verification interval does not depend on it',
+    ),
+    ...oneOfTheType(profile, 'use', device.use, profile.tradeUses, 'no use in trade has requirements of its own for this type'),
+  );
   const relative = device.mpe?.relative;
   // At registration only (not in channelFor): a device registered before this limit keeps its readings.
   if (relative !== undefined && relative > MAX_RELATIVE_MPE)
