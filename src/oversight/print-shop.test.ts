@@ -6,10 +6,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN, apiUnderTest } from '../../test/support/api.ts';
 import { readPdf } from '../../test/support/pdf-text.ts';
-import type { Alert } from '../alerts/alert-book.ts';
 import { renderRecordPdf, type RecordContext } from '../inspections/record-pdf.ts';
 import type { InspectionRecord } from '../inspections/types.ts';
-import type { CheckResult } from '../metrology/types.ts';
 import { buildFigures, hrefWith } from './figures.ts';
 import { instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
 import { renderInstrumentEvidencePdf } from './instrument-evidence-pdf.ts';
@@ -19,51 +17,10 @@ import { figuresPdf } from './render-pdf.ts';
 import { figuresXlsx } from './render-xlsx.ts';
 import { sectionProviders } from './sections.ts';
 import { SMALL_FLEET } from './test-fleet.ts';
+import { ALERT, CHECK, FROM, TO } from './evidence-fixtures.ts';
 
 // The evidence file of instrument-evidence.test.ts (01/04/2025 to 31/03/2026 in Hà Nội), its check
 // repeated an hour apart: `checks` of them, with a standard, a certificate and an alert.
-const FROM = Date.parse('2025-03-31T17:00:00.000Z');
-const TO = Date.parse('2026-03-31T16:59:59.999Z');
-const CHECK: CheckResult = {
-  seq: 7,
-  ts: Date.parse('2025-03-31T17:30:00Z'),
-  unit: 'L',
-  indicated: 20.146,
-  corrected: 20.146,
-  reference: 20,
-  error: 0.146,
-  relativeError: 0.0073,
-  mpe: 0.15,
-  uncertainty: 0.007,
-  en: 20.9,
-  legal: 'pass',
-  decision: 'conditional-pass',
-  regime: 'inService',
-  standardId: 'PM-1',
-  point: 'Qmax',
-  traceable: true,
-  standardCertificate: 'HC-1',
-};
-const ALERT: Alert = {
-  id: 'a2',
-  tenant: 'north',
-  device: 'fd-1',
-  kind: 'conditional',
-  key: 'point=Qmax,regime=inService',
-  severity: 'warning',
-  state: 'resolved',
-  openedAt: '2025-03-31T17:30:00.000Z',
-  updatedAt: '2025-04-02T03:00:00.000Z',
-  count: 1,
-  summary: 'Conditional pass at Qmax',
-  details: {},
-  escalation: 0,
-  version: 3,
-  resolvedBy: 'system',
-  resolvedAt: '2025-04-02T03:00:00.000Z',
-  resolution: { reason: 'cleared', note: 'a later check passed' },
-};
-
 function evidence(checks: number): InstrumentEvidence {
   const facts: EvidenceFacts = {
     lang: 'vi',
