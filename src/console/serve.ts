@@ -146,11 +146,14 @@ export function mountConsole(app: Hono<any>, opts: { reload?: boolean } = {}): v
   const index = () => html ?? asset(page(readFileSync(join(DIR, 'index.html'), 'utf8'), '/console/'), TYPES['.html']!);
   app.get('/', (c) => serve(c, index()));
   app.get('/index.html', (c) => serve(c, index()));
-  const names = [...CONSOLE_ASSETS, 'vocabulary.js'];
-  for (const name of names) {
-    app.get(`/console/${name}`, (c) => serve(c, get(name)));
-    // an older version's page still open in a tab gets today's files, not kept: they are not its version's
-    app.get(`/console/:version{v-[A-Za-z0-9_-]{1,32}}/${name}`, (c) => serve(c, get(name), c.req.param('version') === version));
-  }
+  const names = new Set([...CONSOLE_ASSETS, 'vocabulary.js']);
+  for (const name of names) app.get(`/console/${name}`, (c) => serve(c, get(name)));
+  // the same files under a version; only these names (no directory traversal). An older version's page still
+  // open in a tab gets today's files, not kept: they are not its version's
+  app.get('/console/:version{v-[A-Za-z0-9_-]{1,32}}/:name', (c) => {
+    const name = c.req.param('name');
+    if (!names.has(name)) return c.notFound();
+    return serve(c, get(name), c.req.param('version') === version);
+  });
   app.get('/favicon.ico', (c) => c.redirect('/console/icon.svg', 301));
 }

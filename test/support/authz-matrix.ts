@@ -169,6 +169,12 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       { route: 'GET /index.html', expect: everyone(200), req: () => ({ path: '/index.html' }) },
       // every asset of the console, as served (one module per page), and the vocabulary written from the gateway's lists
       ...[...CONSOLE_ASSETS, 'vocabulary.js'].map((f): Row => ({ route: `GET /console/${f}`, expect: everyone(200), req: () => ({ path: `/console/${f}` }) })),
+      // the same under the console's version (src/console/serve.ts): any version answers today's files
+      {
+        route: 'GET /console/:version{v-[A-Za-z0-9_-]{1,32}}/:name',
+        expect: everyone(200),
+        req: () => ({ path: '/console/v-any/app.js' }),
+      },
       { route: 'GET /favicon.ico', expect: everyone(301), req: () => ({ path: '/favicon.ico' }), redirect: true },
 
       // tenants and tokens: admin only (everyone lists the tenants it may see)
