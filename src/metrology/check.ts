@@ -83,7 +83,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
   const error = decimalSum(shown, -reference);
   let mpe: number;
   try {
-    mpe = channelMpe(ch, reference, regime, check.point);
+    mpe = significant(channelMpe(ch, reference, regime, check.point)); // judged as answered (0.09, not 0.09000000000000001)
   } catch (e) {
     // no MPE at this reference (a load beyond the class's last band) or test point (a water meter's point not
     // among its class's Q1…Q4, or none): not a valid test, refused as one on the field that says why
@@ -103,7 +103,7 @@ export function evaluateCheck(ctx: MetrologyContext, check: CheckInput): { ok: t
     reference,
     error,
     relativeError: reference === 0 ? null : significant(error / Math.abs(reference)),
-    mpe: significant(mpe),
+    mpe,
     uncertainty,
     en: normalisedError(error, uncertainty, 0),
     legal: legalDecision(error, mpe),
