@@ -2,6 +2,7 @@
 // dispenser's year in Hà Nội, a conditionally passing check at Qmax and the alert it raised.
 import type { Alert } from '../alerts/alert-book.ts';
 import type { CheckResult } from '../metrology/types.ts';
+import type { EvidenceFacts } from './instrument-evidence.ts';
 
 // 01/04/2025 00:00 to 31/03/2026 23:59:59.999 in Hà Nội (UTC+7)
 export const FROM = Date.parse('2025-03-31T17:00:00.000Z');
@@ -51,3 +52,57 @@ export const ALERT: Alert = {
   resolvedAt: '2025-04-02T03:00:00.000Z',
   resolution: { reason: 'cleared', note: 'a later check passed' },
 };
+
+/** The dispenser's facts for the year: certificates in force and issued, the check, its standard, two alerts (one resolved before the period). */
+export function evidenceFacts(over: Partial<EvidenceFacts> = {}): EvidenceFacts {
+  return {
+    lang: 'vi',
+    zone: 'Asia/Ho_Chi_Minh',
+    generatedAt: Date.parse('2026-03-15T05:00:00Z'),
+    period: { from: FROM, to: TO },
+    enterprise: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' },
+    device: { id: 'fd-1', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5', site: 'Cửa hàng số 5' },
+    ranges: [{ min: 0, max: 9999.99, unit: 'L' }],
+    standing: 'verification',
+    standingAtStart: { state: 'valid', validUntil: '2025-04-30T16:59:59.999Z' },
+    standingAtEnd: { state: 'none', validUntil: null },
+    certificates: [
+      // ended on 31/03/2025, the day before the period: not the file's
+      { kind: 'verification', number: 'KĐ-2023-09', issuedBy: 'QUATEST 1', issuedAt: '2023-04-01T00:00:00.000+07:00', validUntil: '2025-03-31T16:59:59.999Z' },
+      { kind: 'verification', number: 'KĐ-2024-01', issuedBy: 'QUATEST 1', issuedAt: '2024-04-01T00:00:00.000+07:00', validUntil: '2025-04-30T16:59:59.999Z' },
+      // issued at the first instant of the period
+      {
+        kind: 'calibration',
+        number: 'HC-2025-9',
+        issuedBy: 'VMI',
+        issuedAt: '2025-04-01T00:00:00.000+07:00',
+        validUntil: '2026-03-31T16:59:59.999Z',
+        uncertainty: 0.01,
+      },
+    ],
+    checks: [CHECK],
+    standards: [
+      {
+        id: 'PM-1',
+        standard: { id: 'PM-1', tenant: 'north', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' },
+        certificates: [
+          {
+            number: 'HC-1',
+            issuedBy: 'VMI',
+            issuedAt: '2025-01-10T00:00:00.000+07:00',
+            validUntil: '2026-01-09T16:59:59.999Z',
+            uncertainty: 0.004,
+            traceableTo: 'VMI',
+          },
+        ],
+      },
+    ],
+    drift: { bySeries: [] },
+    alerts: [
+      // resolved the day before the period began: not the file's
+      { ...ALERT, id: 'a1', openedAt: '2025-03-01T01:00:00.000Z', resolvedAt: '2025-03-31T16:00:00.000Z' },
+      ALERT,
+    ],
+    ...over,
+  };
+}

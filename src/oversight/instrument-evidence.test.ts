@@ -4,61 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesDriftView } from '../metrology/drift.ts';
 import type { CheckResult } from '../metrology/types.ts';
-import { checkRow, instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
-import { ALERT, CHECK, FROM, TO } from './evidence-fixtures.ts';
+import { checkRow, instrumentEvidence, type InstrumentEvidence } from './instrument-evidence.ts';
+import { CHECK, evidenceFacts } from './evidence-fixtures.ts';
 
-function facts(over: Partial<EvidenceFacts> = {}): EvidenceFacts {
-  return {
-    lang: 'vi',
-    zone: 'Asia/Ho_Chi_Minh',
-    generatedAt: Date.parse('2026-03-15T05:00:00Z'),
-    period: { from: FROM, to: TO },
-    enterprise: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' },
-    device: { id: 'fd-1', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5', site: 'Cửa hàng số 5' },
-    ranges: [{ min: 0, max: 9999.99, unit: 'L' }],
-    standing: 'verification',
-    standingAtStart: { state: 'valid', validUntil: '2025-04-30T16:59:59.999Z' },
-    standingAtEnd: { state: 'none', validUntil: null },
-    certificates: [
-      // ended on 31/03/2025, the day before the period: not the file's
-      { kind: 'verification', number: 'KĐ-2023-09', issuedBy: 'QUATEST 1', issuedAt: '2023-04-01T00:00:00.000+07:00', validUntil: '2025-03-31T16:59:59.999Z' },
-      { kind: 'verification', number: 'KĐ-2024-01', issuedBy: 'QUATEST 1', issuedAt: '2024-04-01T00:00:00.000+07:00', validUntil: '2025-04-30T16:59:59.999Z' },
-      // issued at the first instant of the period
-      {
-        kind: 'calibration',
-        number: 'HC-2025-9',
-        issuedBy: 'VMI',
-        issuedAt: '2025-04-01T00:00:00.000+07:00',
-        validUntil: '2026-03-31T16:59:59.999Z',
-        uncertainty: 0.01,
-      },
-    ],
-    checks: [CHECK],
-    standards: [
-      {
-        id: 'PM-1',
-        standard: { id: 'PM-1', tenant: 'north', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' },
-        certificates: [
-          {
-            number: 'HC-1',
-            issuedBy: 'VMI',
-            issuedAt: '2025-01-10T00:00:00.000+07:00',
-            validUntil: '2026-01-09T16:59:59.999Z',
-            uncertainty: 0.004,
-            traceableTo: 'VMI',
-          },
-        ],
-      },
-    ],
-    drift: { bySeries: [] },
-    alerts: [
-      // resolved the day before the period began: not the file's
-      { ...ALERT, id: 'a1', openedAt: '2025-03-01T01:00:00.000Z', resolvedAt: '2025-03-31T16:00:00.000Z' },
-      ALERT,
-    ],
-    ...over,
-  };
-}
+const facts = evidenceFacts;
 
 const section = (e: InstrumentEvidence, id: string) => e.sections.find((s) => s.id === id)!;
 const table = (e: InstrumentEvidence, id: string) => {

@@ -9,7 +9,7 @@ import { readPdf } from '../../test/support/pdf-text.ts';
 import { renderRecordPdf, type RecordContext } from '../inspections/record-pdf.ts';
 import type { InspectionRecord } from '../inspections/types.ts';
 import { buildFigures, hrefWith } from './figures.ts';
-import { instrumentEvidence, type EvidenceFacts, type InstrumentEvidence } from './instrument-evidence.ts';
+import { instrumentEvidence, type InstrumentEvidence } from './instrument-evidence.ts';
 import { renderInstrumentEvidencePdf } from './instrument-evidence-pdf.ts';
 import { labeller } from './labels.ts';
 import { PrintShop, PrintShopBusyError, printShop } from './print-shop.ts';
@@ -17,45 +17,16 @@ import { figuresPdf } from './render-pdf.ts';
 import { figuresXlsx } from './render-xlsx.ts';
 import { sectionProviders } from './sections.ts';
 import { SMALL_FLEET } from './test-fleet.ts';
-import { ALERT, CHECK, FROM, TO } from './evidence-fixtures.ts';
+import { ALERT, CHECK, evidenceFacts } from './evidence-fixtures.ts';
 
 // The evidence file of instrument-evidence.test.ts (01/04/2025 to 31/03/2026 in Hà Nội), its check
 // repeated an hour apart: `checks` of them, with a standard, a certificate and an alert.
 function evidence(checks: number): InstrumentEvidence {
-  const facts: EvidenceFacts = {
-    lang: 'vi',
-    zone: 'Asia/Ho_Chi_Minh',
-    generatedAt: Date.parse('2026-03-15T05:00:00Z'),
-    period: { from: FROM, to: TO },
-    enterprise: { id: 'north', name: 'Công ty Xăng dầu Bắc', region: 'VN-HN' },
-    device: { id: 'fd-1', type: 'fuel-dispenser', serial: 'SN-0042', class: '0.5', site: 'Cửa hàng số 5' },
-    ranges: [{ min: 0, max: 9999.99, unit: 'L' }],
-    standing: 'verification',
-    standingAtStart: { state: 'valid', validUntil: '2025-04-30T16:59:59.999Z' },
-    standingAtEnd: { state: 'valid', validUntil: '2026-04-30T16:59:59.999Z' },
-    certificates: [
-      { kind: 'verification', number: 'KĐ-2024-01', issuedBy: 'QUATEST 1', issuedAt: '2024-04-01T00:00:00.000+07:00', validUntil: '2025-04-30T16:59:59.999Z' },
-    ],
+  // the year's facts, its check repeated an hour apart, the alert of the period only
+  const facts = evidenceFacts({
     checks: Array.from({ length: checks }, (_, i) => ({ ...CHECK, seq: 7 + i, ts: CHECK.ts + i * 3_600_000, error: 0.146 - (i % 7) * 0.01 })),
-    standards: [
-      {
-        id: 'PM-1',
-        standard: { id: 'PM-1', tenant: 'north', name: 'Bình chuẩn 20 L', quantity: 'volume', unit: 'L', kind: 'proving-measure', class: 'II' },
-        certificates: [
-          {
-            number: 'HC-1',
-            issuedBy: 'VMI',
-            issuedAt: '2025-01-10T00:00:00.000+07:00',
-            validUntil: '2026-01-09T16:59:59.999Z',
-            uncertainty: 0.004,
-            traceableTo: 'VMI',
-          },
-        ],
-      },
-    ],
-    drift: { bySeries: [] },
     alerts: [ALERT],
-  };
+  });
   return instrumentEvidence(facts);
 }
 
