@@ -24,6 +24,8 @@ import {
   runQueueThreads,
   syscallsPer100,
   type ProcSample,
+  dirtyKiB,
+  flushDirtyPages,
 } from './lib.ts';
 import { runCold } from './cold.ts';
 import { runPairs, type PairContext, type Side } from './mixed.ts';
@@ -373,6 +375,10 @@ try {
     }
     for (let rep = 1; rep <= REPEAT; rep++) {
       log(`${name} (${rep}/${REPEAT}): ${MESSAGES} readings from ${CLIENTS} clients, window ${WINDOW}, to the gateway …`);
+      // Both halves start with no writeback of other work pending: the gateway's QoS 1 syncs would
+      // wait behind it and the bare broker's none (see dirtyKiB).
+      flushDirtyPages();
+      const dirty0 = dirtyKiB();
       const f = nextFloor(0);
       const s0 = procSample(gw.pid);
       const i0 = procSample(influx.pid!);
@@ -389,6 +395,7 @@ try {
       const i1 = procSample(influx.pid!);
       const m1 = machineCpu();
       const rq1 = [gw.pid, influx.pid!, lg.child.pid!].map(runQueueSeconds);
+      const dirty1 = dirtyKiB();
       const { journaledAt, deliveredAt } = await watch.stop();
       const commits1 = await gatewayCommits(gw);
       nextFloor(b.maxTs);
@@ -451,6 +458,8 @@ try {
         // system calls of the gateway per 100 messages: reads (socket reads: how many messages a read carries) and writes
         sysUsPerMessage: round(((s1.sysSeconds - s0.sysSeconds) * 1e6) / MESSAGES, 1),
         syscallsPer100: syscallsPer100(s0, s1, MESSAGES),
+        // the machine's dirty pages and writeback (KiB) at the start and the end of the gateway's half
+        dirtyKiB: { start: dirty0, end: dirty1 },
       };
       const bareCpuUs = round(((bare1.cpuSeconds - bare0.cpuSeconds) * 1e6) / MESSAGES, 1);
       // The machine's CPU per message on each side (µs): what the two cores are shared by.
@@ -485,7 +494,8 @@ try {
           `bare ${bareRate} msg/s, ratio ${((100 * gwRate) / bareRate).toFixed(1)} %; ` +
           `CPU µs/msg gateway ${budget.gateway.gateway} + influxd ${budget.gateway.influxd} + load ${budget.gateway.loadgen} against bare ${budget.bare.broker} + load ${budget.bare.loadgen}; ` +
           `cores busy/idle/stolen gateway ${gateway.cores.busy}/${gateway.cores.idle}/${gateway.cores.steal} (while sending ${gateway.coresWhileSending.busy}/${gateway.coresWhileSending.idle}; waiting for a CPU: gateway/influxd/load ${gateway.runQueue.join('/')}; bare/load ${bareRun.runQueue.join('/')}) bare ${bareRun.cores.busy}/${bareRun.cores.idle}/${bareRun.cores.steal}; ` +
-          `publish → PUBACK ms gateway ${JSON.stringify(b.ackMs)} bare ${JSON.stringify(bb.ackMs)}; kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${bareRun.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${bareRun.syscallsPer100.read} write ${bareRun.syscallsPer100.write}`,
+          `publish → PUBACK ms gateway ${JSON.stringify(b.ackMs)} bare ${JSON.stringify(bb.ackMs)}; kernel µs/msg gateway ${gateway.sysUsPerMessage} bare ${bareRun.sysUsPerMessage}; syscalls per 100 msg: gateway read ${gateway.syscallsPer100.read} write ${gateway.syscallsPer100.write}, bare read ${bareRun.syscallsPer100.read} write ${bareRun.syscallsPer100.write}; ` +
+          `dirty/writeback KiB at the gateway half's start ${dirty0.dirty}/${dirty0.writeback}, end ${dirty1.dirty}/${dirty1.writeback}`,
       );
       await sleep(2000);
     }
