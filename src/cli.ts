@@ -30,7 +30,7 @@ Commands:
   tenant add --id <id> --name <name> --region <VN-HN> [--time-zone <Asia/Ho_Chi_Minh>]
                              register an enterprise
   device add --id <id> --tenant <tenant> --type <type> --serial <serial> [--class <c>]
-             [--e <e>] [--max <Max>] [--mmq <MMQ>] [--construction spring-dial] [--use gold-trading]
+             [--e <e>] [--max <Max>] [--mmq <MMQ>] [--construction spring-dial] [--use gold-trading|purchasing]
                              register an instrument; prints its MQTT secret once. A scale's e and Max,
                              a dispenser's MMQ (in the type's unit) set its MPE; a spring-dial scale's interval is 24 months;
                              a scale weighing gold needs an e fine enough for its Max (Circular 22/2013)

@@ -29,6 +29,7 @@ export const ALERT_KINDS = [
   'drift',
   'predicted-oot',
   'seller-favoured',
+  'buyer-favoured',
   'verification-overdue',
   'verification-due-soon',
   'tamper',

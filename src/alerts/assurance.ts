@@ -45,7 +45,7 @@ import {
   type DriftSummary,
   type SellerFavourView,
 } from '../metrology/drift.ts';
-import type { SellerFavourRule } from '../metrology/seller-favour.ts';
+import { deviceUserOf, favourAlertKind, type SellerFavourRule } from '../metrology/seller-favour.ts';
 import { citationsFor } from '../metrology/sources.ts';
 import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
@@ -674,31 +674,36 @@ export class Assurance<S extends StateExecutor = SqliteState> {
   }
 
   /**
-   * seller-favoured (docs/metrology.md §6): open while the series' errors lean to the seller's side under the
-   * type's rule (./seller-favour.ts), one per series like drift, each further check counted on it; cleared
-   * by the first check after which the finding no longer holds (and, as drift, by a certificate or an
+   * seller-favoured, or buyer-favoured for an instrument its use says a buyer works (docs/metrology.md §6):
+   * open while the series' errors lean to its user's side under the type's rule (./seller-favour.ts), one
+   * per series like drift, each further check counted on it; cleared by the first check after which they no
+   * longer lean that way by the rule's clearing thresholds (and, as drift, by a certificate or an
    * adjustment, which restart the series).
    */
   private judgeSellerFavour(device: Device, series: string, state: DriftState, rule: SellerFavourRule, now: Date): void {
-    const f = sellerFavourOf(state, rule);
-    if (f.finding) {
-      const profile = this.profiles.get(device.type);
+    const profile = this.profiles.get(device.type);
+    const favoured = deviceUserOf(profile?.tradeUses, device.use);
+    const kind = favourAlertKind(favoured);
+    const f = sellerFavourOf(state, rule, favoured);
+    const open = this.alerts.isOpen(device.id, kind, series);
+    if (f.finding || (open && f.persists)) {
       this.alerts.raiseFrom({
         tenant: device.tenant,
         device: device.id,
-        kind: 'seller-favoured',
+        kind,
         key: series,
         severity: 'warning',
         at: now,
         subject: { series, f, rule, mpe: state.lastMpe, unit: seriesUnit(profile, series), source: sellerFavourSource(profile) },
         describe: describeSellerFavoured,
       });
-    } else if (this.alerts.isOpen(device.id, 'seller-favoured', series)) {
+    } else if (open) {
+      const side = f.favoured === 'seller' ? f.onSellerSide : f.onBuyerSide;
       this.alerts.clear(
         device.id,
-        'seller-favoured',
+        kind,
         series,
-        `errors no longer favour the seller beyond the rule: ${f.onSellerSide} of ${f.checksCounted} non-zero errors on the seller's side (sign test p = ${fmt(f.pValue)}), mean ${fmt(f.meanErrorMpe)} of the MPE`,
+        `errors no longer favour the ${f.favoured} beyond the rule: ${side} of ${f.checksCounted} non-zero errors on the ${f.favoured}'s side (sign test p = ${fmt(f.pValue)}), mean ${fmt(f.meanErrorMpe)} of the MPE`,
         now,
       );
     }
@@ -802,11 +807,13 @@ export class Assurance<S extends StateExecutor = SqliteState> {
    * predicted days those of the device's enterprise's zone in effect, as its predicted-oot alerts name them.
    */
   driftOf(deviceId: string, profile: InstrumentProfile | undefined): Answer<S, DeviceDriftView> {
-    const dayOf = localDayIn(this.registry.zoneInEffect(this.registry.registeredDevice(deviceId)?.tenant ?? ''));
+    const device = this.registry.registeredDevice(deviceId);
+    const dayOf = localDayIn(this.registry.zoneInEffect(device?.tenant ?? ''));
+    const favoured = deviceUserOf(profile?.tradeUses, device?.use);
     if (this.db.dialect === 'sqlite') {
       const series: { key: string; state: DriftState }[] = [];
       for (const [key, state] of this.drift) if (key.startsWith(`${deviceId}|`)) series.push({ key: key.slice(deviceId.length + 1), state });
-      return deviceDriftView(series, this.driftParams(profile), dayOf, profile?.sellerFavour) as Answer<S, DeviceDriftView>;
+      return deviceDriftView(series, this.driftParams(profile), dayOf, profile?.sellerFavour, favoured) as Answer<S, DeviceDriftView>;
     }
     // a cluster: as stored (the node judging the device writes each check's state in its batch)
     return after(this.driftStore.ofDevice(deviceId) as Awaitable<{ series: string; state: DriftState }[]>, (rows) =>
@@ -815,6 +822,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         this.driftParams(profile),
         dayOf,
         profile?.sellerFavour,
+        favoured,
       ),
     ) as Answer<S, DeviceDriftView>;
   }
@@ -976,11 +984,13 @@ function describeSellerFavoured(p: { series: string; f: SellerFavourView; rule: 
   const { f, rule } = p;
   const unit = p.unit ? ` ${unitText(p.unit)}` : '';
   const signed = (x: number) => `${x > 0 ? '+' : ''}${fmt(x)}`;
+  const side = f.favoured === 'seller' ? f.onSellerSide : f.onBuyerSide;
   return {
-    summary: `Errors favour the seller${seriesSuffix(p.series)}: ${f.onSellerSide} of ${f.checksCounted} checks on the seller's side (sign test p = ${fmt(f.pValue)}), mean ${signed(f.meanError)}${unit} (${fmt(Math.abs(f.meanErrorMpe))} of the MPE); NIST HB44 G-UR.4.1`,
+    summary: `Errors favour the ${f.favoured}${seriesSuffix(p.series)}: ${side} of ${f.checksCounted} checks on the ${f.favoured}'s side (sign test p = ${fmt(f.pValue)}), mean ${signed(f.meanError)}${unit} (${fmt(Math.abs(f.meanErrorMpe))} of the MPE); NIST HB44 G-UR.4.1`,
     details: {
       series: p.series,
       ...parseDriftSeriesKey(p.series),
+      favoured: f.favoured,
       checksCounted: f.checksCounted,
       onSellerSide: f.onSellerSide,
       onBuyerSide: f.onBuyerSide,
@@ -989,7 +999,14 @@ function describeSellerFavoured(p: { series: string; f: SellerFavourView; rule: 
       meanError: f.meanError,
       ...(p.unit ? { unit: p.unit } : {}),
       mpe: p.mpe,
-      rule: { errorSign: rule.errorSign, minChecks: rule.minChecks, maxPValue: rule.maxPValue, minMeanMpe: rule.minMeanMpe },
+      rule: {
+        errorSign: rule.errorSign,
+        minChecks: rule.minChecks,
+        maxPValue: rule.maxPValue,
+        minMeanMpe: rule.minMeanMpe,
+        clearPValue: rule.clearPValue ?? rule.maxPValue,
+        clearMeanMpe: rule.clearMeanMpe ?? rule.minMeanMpe,
+      },
       source: p.source,
     },
   };

@@ -138,7 +138,9 @@ describe('an inspection record', () => {
       {
         type: 'fuel-dispenser',
         instruments: 1,
-        rule: { errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 },
+        checks: 2,
+        rule: { errorSign: 1, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5, clearPValue: 0.2, clearMeanMpe: 0.4 },
+        favoured: 'seller',
         checksCounted: 2,
         onSellerSide: 2,
         onBuyerSide: 0,

@@ -141,7 +141,18 @@ describe('a class II balance', () => {
     ]);
     const unknown = await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...balance, id: 'bal-g3', use: 'silver' } });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.details).toEqual([{ path: 'use', message: 'use must be one of gold-trading for scale (or left out); received "silver"' }]);
+    expect(unknown.body.error.details).toEqual([
+      { path: 'use', message: 'use must be one of gold-trading, purchasing for scale (or left out); received "silver"' },
+    ]);
+  });
+
+  it("registered for purchasing (a buyer's scale): accepted with no e requirement of its own, its drift judged for the buyer's favour", async () => {
+    const produce = { id: 'sc-mua1', tenant: 'north', type: 'scale', serial: 'TM-150-07', class: 'III', e: 0.05, max: 150, use: 'purchasing' };
+    const r = await api.call('POST', '/api/v1/devices', { token: op.north, body: produce });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ id: 'sc-mua1', use: 'purchasing' });
+    // its checks are judged for errors in the buyer's favour (buyer-favoured: src/alerts/assurance.test.ts)
+    expect((await api.call('GET', '/api/v1/devices/sc-mua1', { token: op.north })).body.use).toBe('purchasing');
   });
 
   it("has its checks judged by its class's load band: an inspector's change-point checks at 100 g and 200 g, in grams", async () => {

@@ -517,6 +517,7 @@ export const en = {
   'kind.drift': 'Drift',
   'kind.predicted-oot': 'Predicted out of tolerance',
   'kind.seller-favoured': 'Errors favour the seller',
+  'kind.buyer-favoured': 'Errors favour the buyer',
   'kind.verification-overdue': 'Verification overdue',
   'kind.verification-due-soon': 'Verification due soon',
   // a points-refused alert's kept points (page-alert.js deadLettersSection)
@@ -753,6 +754,9 @@ export const en = {
     "Direction of the errors at this place ({type}): {k} of {m} checks in the seller's favour, {buyer} in the buyer's; mean error {mean} of the MPE; p = {p} (one-sided sign test).",
   placeFavoursSeller:
     "The instruments' errors at this place of business lean predominantly to the seller's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
+  placeFavoursBuyer:
+    "The errors of the instruments the buyer uses at this place of business lean predominantly to the buyer's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
+  usedByBuyer: '{type}, used by the buyer',
   noItems: 'No instrument examined yet.',
   recordItem: 'Record an instrument examined',
   recordItemButton: 'Record it',
@@ -850,6 +854,7 @@ export const en = {
   tradeUse: 'Use',
   tradeUseGeneral: 'general trade',
   'tradeUse.gold-trading': 'gold trading (Circular 22/2013/TT-BKHCN: e by capacity)',
+  'tradeUse.purchasing': "purchasing (the buyer weighs: errors judged for the buyer's favour)",
   constructionOther: 'any other ({months} months)',
   constructionMonths: '{construction} ({months} months)',
   'construction.spring-dial': 'spring-dial',

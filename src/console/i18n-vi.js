@@ -533,6 +533,7 @@ export const vi = {
   'kind.drift': 'Trôi sai số',
   'kind.predicted-oot': 'Dự báo vượt sai số',
   'kind.seller-favoured': 'Sai số nghiêng về phía người bán',
+  'kind.buyer-favoured': 'Sai số nghiêng về phía người mua',
   'kind.verification-overdue': 'Quá hạn kiểm định',
   'kind.verification-due-soon': 'Sắp đến hạn kiểm định',
   // a points-refused alert's kept points (page-alert.js deadLettersSection)
@@ -687,6 +688,9 @@ export const vi = {
     'Hướng sai số tại nơi kiểm tra ({type}): {k}/{m} phép kiểm tra có sai số lợi cho người bán, {buyer} lợi cho người mua; sai số trung bình {mean} sai số cho phép; p = {p} (kiểm định dấu một phía).',
   placeFavoursSeller:
     'Sai số của các phương tiện đo tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+  placeFavoursBuyer:
+    'Sai số của các phương tiện đo do người mua sử dụng tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người mua, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+  usedByBuyer: '{type}, do người mua sử dụng',
   noItems: 'Chưa kiểm tra phương tiện đo nào.',
   recordItem: 'Ghi kết quả kiểm tra phương tiện đo',
   recordItemButton: 'Ghi kết quả',
@@ -785,6 +789,7 @@ export const vi = {
   tradeUse: 'Mục đích sử dụng',
   tradeUseGeneral: 'mua bán thông thường',
   'tradeUse.gold-trading': 'kinh doanh vàng (Thông tư 22/2013/TT-BKHCN: e theo mức cân)',
+  'tradeUse.purchasing': 'thu mua (người mua cân: xét sai số lợi cho người mua)',
   constructionOther: 'loại khác ({months} tháng)',
   constructionMonths: '{construction} ({months} tháng)',
   'construction.spring-dial': 'cân đồng hồ lò xo',
@@ -808,6 +813,8 @@ export const vi = {
   'sum.predicted': 'Dự báo vượt sai số cho phép{where} vào ngày {date} (trôi {slope} mỗi ngày{due})',
   'sum.sellerFavoured':
     'Sai số nghiêng về phía người bán{where}: {k}/{m} phép kiểm tra có sai số lợi cho người bán (kiểm định dấu một phía, p = {p}), sai số trung bình {mean} ({fraction} MPE); NIST HB44 G-UR.4.1',
+  'sum.buyerFavoured':
+    'Sai số nghiêng về phía người mua{where}: {k}/{m} phép kiểm tra có sai số lợi cho người mua (kiểm định dấu một phía, p = {p}), sai số trung bình {mean} ({fraction} MPE); NIST HB44 G-UR.4.1',
   'sum.predictedDue': '; hạn kiểm định {date}',
   'sum.predictedCalDue': '; hạn hiệu chuẩn {date}',
   'sum.unverifiedReadings': 'Số đo từ phương tiện không có kiểm định còn hiệu lực ({state}{until})',

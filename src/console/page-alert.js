@@ -364,8 +364,8 @@ function showEvidence(evidence, a) {
   /** @param {{ gas?: string, point?: string }} c */
   const gasOrPoint = (c) => c.gas ?? c.point ?? '';
   const key = typeof a.key === 'string' ? a.key : '';
-  // a seller-favoured alert is keyed by its drift series too (its errors lean one way)
-  const seriesKind = driftKind || a.kind === 'seller-favoured';
+  // a seller- or buyer-favoured alert is keyed by its drift series too (its errors lean one way)
+  const seriesKind = driftKind || a.kind === 'seller-favoured' || a.kind === 'buyer-favoured';
   const series = seriesKind ? key : checkKind && (d.gas !== undefined || d.point !== undefined || d.regime !== undefined) ? seriesKeyOf(d) : '';
   /** @param {Check} c */
   const inSeries = (c) => (series ? seriesKeyOf(c) === series : !checkKind || gasOrPoint(c) === key);

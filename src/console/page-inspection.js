@@ -269,7 +269,7 @@ function placeLean(r) {
         'p',
         {},
         t('placeLean', {
-          type: typeName(j.type),
+          type: j.favoured === 'buyer' ? t('usedByBuyer', { type: typeName(j.type) }) : typeName(j.type),
           k: j.onSellerSide,
           m: j.checksCounted,
           buyer: j.onBuyerSide,
@@ -277,7 +277,7 @@ function placeLean(r) {
           p: fmtSig(j.pValue, 2),
         }),
       ),
-      j.finding ? h('p', { class: 'warn' }, t('placeFavoursSeller')) : null,
+      j.finding ? h('p', { class: 'warn' }, t(j.favoured === 'buyer' ? 'placeFavoursBuyer' : 'placeFavoursSeller')) : null,
     ]),
   );
 }

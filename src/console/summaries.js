@@ -143,16 +143,20 @@ export function alertSummary(a) {
       }
       break;
     case 'seller-favoured':
-      if (num(d.onSellerSide) && num(d.checksCounted) && num(d.pValue) && num(d.meanError) && num(d.meanErrorMpe))
-        return t('sum.sellerFavoured', {
+    case 'buyer-favoured': {
+      const buyer = a.kind === 'buyer-favoured';
+      const k = buyer ? d.onBuyerSide : d.onSellerSide;
+      if (num(k) && num(d.checksCounted) && num(d.pValue) && num(d.meanError) && num(d.meanErrorMpe))
+        return t(buyer ? 'sum.buyerFavoured' : 'sum.sellerFavoured', {
           where: where(seriesParts(a.key)),
-          k: d.onSellerSide,
+          k,
           m: d.checksCounted,
           p: fmtSig(d.pValue, 3),
           mean: `${fmtSigned(d.meanError)}${d.unit ? ` ${fmtUnit(d.unit)}` : ''}`,
           fraction: fmtSig(Math.abs(d.meanErrorMpe), 2),
         });
       break;
+    }
     case 'verification-overdue': {
       /** @type {Partial<Verification>} */
       const v = d.verification ?? {};

@@ -258,7 +258,7 @@ describe('the errors at the place of business (NIST HB44 G-UR.4.1)', () => {
     recordedBy: 'inspector:Hùng:t',
   }));
   const rule = { errorSign: 1 as const, minChecks: 5, maxPValue: 0.05, minMeanMpe: 0.5 };
-  const print = (lang: 'vi' | 'en', finding: boolean) =>
+  const print = (lang: 'vi' | 'en', finding: boolean, favoured: 'seller' | 'buyer' = 'seller') =>
     renderRecordPdf(openRecord('BBKT-2026-0011', items), {
       lang,
       tenant: { id: 'cxd', name: 'Cửa hàng xăng dầu Đức Thắng', region: 'VN-BG' },
@@ -269,10 +269,12 @@ describe('the errors at the place of business (NIST HB44 G-UR.4.1)', () => {
         {
           type: 'fuel-dispenser',
           instruments: 3,
+          checks: 6,
           rule,
+          favoured,
           checksCounted: 5,
-          onSellerSide: 5,
-          onBuyerSide: 0,
+          onSellerSide: favoured === 'seller' ? 5 : 0,
+          onBuyerSide: favoured === 'seller' ? 0 : 5,
           pValue: 1 / 32,
           meanErrorMpe: 0.28 / 6 / 0.09,
           finding,
@@ -294,6 +296,18 @@ describe('the errors at the place of business (NIST HB44 G-UR.4.1)', () => {
     const quiet = readPdf(await print('en', false)).text.replace(/\s+/g, ' ');
     expect(quiet).toContain('Direction of the errors at this place');
     expect(quiet).not.toContain('lean predominantly');
+  });
+
+  it("names the instruments a buyer uses, and states the finding as the buyer's favour", async () => {
+    // the same tally judged for the buyer (a purchasing point's instruments): 0 for the seller, 5 for the buyer
+    const vi = readPdf(await print('vi', true, 'buyer')).text.replace(/\s+/g, ' ');
+    expect(vi).toContain(
+      'Hướng sai số tại nơi kiểm tra (Cột đo xăng dầu, do người mua sử dụng): 0/5 phép kiểm tra có sai số lợi cho người bán, 5 lợi cho người mua',
+    );
+    expect(vi).toContain('nghiêng về phía có lợi cho người mua');
+    expect(vi).not.toContain('nghiêng về phía có lợi cho người bán');
+    const en = readPdf(await print('en', true, 'buyer')).text.replace(/\s+/g, ' ');
+    expect(en).toContain("lean predominantly to the buyer's favour");
   });
 });
 

@@ -263,12 +263,13 @@ function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, wi
 function placeLean(doc: PDFKit.PDFDocument, r: InspectionRecord, ctx: RecordContext, w: RecordWords, width: number): void {
   const number = new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: 2 });
   for (const j of ctx.sellerFavour ?? []) {
-    const checks = r.items.filter((i) => ctx.devices.get(i.device)?.type === j.type).reduce((n, i) => n + i.checks.length, 0);
     const mean = (j.meanErrorMpe > 0 ? '+' : '') + number.format(j.meanErrorMpe);
-    const type = w.typeNames[j.type] ?? ctx.typeNames.get(j.type) ?? j.type;
+    const named = w.typeNames[j.type] ?? ctx.typeNames.get(j.type) ?? j.type;
+    const type = j.favoured === 'buyer' ? `${named}, ${w.usedByBuyer}` : named;
     doc.moveDown(0.3).font(FONT).fontSize(10);
-    doc.text(w.placeLean(type, j.onSellerSide, j.checksCounted, checks - j.checksCounted, mean, number.format(j.pValue)), MARGIN, doc.y, { width });
-    if (j.finding) doc.font(FONT_BOLD).fillColor('#b3261e').text(w.placeFavoursSeller, MARGIN, doc.y, { width }).fillColor('black').font(FONT);
+    doc.text(w.placeLean(type, j.onSellerSide, j.checksCounted, j.checks - j.checksCounted, mean, number.format(j.pValue)), MARGIN, doc.y, { width });
+    const finding = j.favoured === 'buyer' ? w.placeFavoursBuyer : w.placeFavoursSeller;
+    if (j.finding) doc.font(FONT_BOLD).fillColor('#b3261e').text(finding, MARGIN, doc.y, { width }).fillColor('black').font(FONT);
   }
 }
 

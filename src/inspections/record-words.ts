@@ -66,6 +66,9 @@ export interface RecordWords extends DocumentWords {
    */
   placeLean: (type: string, k: number, m: number, zeros: number, mean: string, p: string) => string;
   placeFavoursSeller: string;
+  placeFavoursBuyer: string;
+  /** After the type's name in placeLean, for the instruments a buyer uses (a purchasing scale), judged apart. */
+  usedByBuyer: string;
   serial: string;
   site: string;
   /** After an instrument's line: when it was entered on the record (when: recordTime's). */
@@ -192,6 +195,9 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       `Hướng sai số tại nơi kiểm tra (${type}): ${k}/${m} phép kiểm tra có sai số lợi cho người bán, ${m - k} lợi cho người mua${zeros ? `, ${zeros} bằng 0` : ''}; sai số trung bình ${mean} sai số cho phép; p = ${p} (kiểm định dấu một phía).`,
     placeFavoursSeller:
       'Sai số của các phương tiện đo tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+    placeFavoursBuyer:
+      'Sai số của các phương tiện đo do người mua sử dụng tại nơi kinh doanh chủ yếu nghiêng về phía có lợi cho người mua, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+    usedByBuyer: 'do người mua sử dụng',
     serial: 'số sê-ri',
     site: 'vị trí',
     recordedAt: (when) => `ghi nhận ${when}`,
@@ -235,6 +241,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       drift: 'trôi sai số',
       'predicted-oot': 'dự báo vượt sai số',
       'seller-favoured': 'sai số nghiêng về phía người bán',
+      'buyer-favoured': 'sai số nghiêng về phía người mua',
       'verification-overdue': 'quá hạn kiểm định',
       'verification-due-soon': 'sắp đến hạn kiểm định',
       tamper: 'nghi can thiệp',
@@ -324,6 +331,9 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       `Direction of the errors at this place (${type}): ${k} of ${m} checks in the seller's favour, ${m - k} in the buyer's${zeros ? `, ${zeros} exactly 0` : ''}; mean error ${mean} of the MPE; p = ${p} (one-sided sign test).`,
     placeFavoursSeller:
       "The instruments' errors at this place of business lean predominantly to the seller's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
+    placeFavoursBuyer:
+      "The errors of the instruments the buyer uses at this place of business lean predominantly to the buyer's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
+    usedByBuyer: 'used by the buyer',
     serial: 'serial',
     site: 'site',
     recordedAt: (when) => `recorded ${when}`,
@@ -367,6 +377,7 @@ export const RECORD_WORDS: Record<RecordLang, RecordWords> = {
       drift: 'drift',
       'predicted-oot': 'predicted out of tolerance',
       'seller-favoured': 'errors favour the seller',
+      'buyer-favoured': 'errors favour the buyer',
       'verification-overdue': 'verification overdue',
       'verification-due-soon': 'verification due soon',
       tamper: 'tampering',

@@ -49,6 +49,54 @@ describe('sellerFavourAtPlace', () => {
     expect([zeros.checksCounted, zeros.finding]).toEqual([4, false]);
   });
 
+  it("a market's stall scales and its produce buyer's scale are judged apart, each for its user's favour", () => {
+    // MPE 0.1 kg at 50 kg in service (class III, e = 0.05 kg). Three stall scales +0.06 kg twice each: 6 of 6 for
+    // the sellers, p = 1/64, mean 0.6 MPE. The buyer's scale −0.07 kg five times:
+    // 5 of 5 for the buyer, p = 1/32, mean −0.7 MPE. Pooled they would be 6 over and 5 under, p = 0.5: nothing.
+    const scale = (error: number) => ({ error, mpe: 0.1 }) as CheckResult;
+    const items = [
+      { device: 'st-1', checks: [scale(0.06), scale(0.06)] },
+      { device: 'buyer', checks: [-0.07, -0.07, -0.07, -0.07, -0.07].map(scale) },
+      { device: 'st-2', checks: [scale(0.06), scale(0.06)] },
+      { device: 'st-3', checks: [scale(0.06), scale(0.06)] },
+    ];
+    const [stalls, buyer] = sellerFavourAtPlace(
+      items,
+      () => 'scale',
+      () => RULE,
+      (d) => (d === 'buyer' ? 'buyer' : 'seller'),
+    );
+    expect(stalls).toMatchObject({
+      type: 'scale',
+      favoured: 'seller',
+      instruments: 3,
+      checks: 6,
+      onSellerSide: 6,
+      onBuyerSide: 0,
+      pValue: 1 / 64,
+      finding: true,
+    });
+    expect(stalls!.meanErrorMpe).toBeCloseTo(0.6, 12);
+    expect(buyer).toMatchObject({
+      type: 'scale',
+      favoured: 'buyer',
+      instruments: 1,
+      checks: 5,
+      onSellerSide: 0,
+      onBuyerSide: 5,
+      pValue: 1 / 32,
+      finding: true,
+    });
+    expect(buyer!.meanErrorMpe).toBeCloseTo(-0.7, 12);
+    // the same checks with every scale taken for a seller's: one group, 6 of 11 on the seller's side
+    const [pooled] = sellerFavourAtPlace(
+      items,
+      () => 'scale',
+      () => RULE,
+    );
+    expect(pooled).toMatchObject({ instruments: 4, checksCounted: 11, onSellerSide: 6, finding: false });
+  });
+
   it('leaves out types without a rule, instruments without checks and instruments no longer registered', () => {
     expect(judge([item('br-1', 0.2, 0.2, 0.2, 0.2, 0.2), item('fd-1'), item('gone', 0.06)])).toEqual([]);
   });

@@ -9,37 +9,49 @@
 // Per type with a `sellerFavour` rule (devices/*.json): every check of the record's instruments of that
 // type counts once; an exact 0 counts for neither side; the mean is of e/MPE over all of them. The
 // rule's thresholds (at least minChecks non-zero errors, one-sided sign test p ≤ maxPValue, mean ≥
-// minMeanMpe of the MPE on the seller's side) are the type's, as for a series. Derived when the record is
+// minMeanMpe of the MPE on the seller's side) are the type's, as for a series. Scales at a purchasing point
+// (their use's deviceUser the buyer) are judged apart from the sellers' scales of the same type, for the
+// buyer's favour: a market's stall scales and its produce buyer's scale lean, if at all, opposite ways.
+// No clearing margin here: a record is judged once, not opened and cleared. Derived when the record is
 // read or printed, from its checks (fingerprinted with it) and the type's rule as it is then.
-import { judgeSellerFavour, type SellerFavourJudgement, type SellerFavourRule } from '../metrology/seller-favour.ts';
+import { judgeSellerFavour, type SellerFavourJudgement, type SellerFavourRule, type TradeParty } from '../metrology/seller-favour.ts';
 import type { InspectionItem } from './types.ts';
 
-export interface PlaceSellerFavour extends SellerFavourJudgement {
+export interface PlaceSellerFavour extends Omit<SellerFavourJudgement, 'persists'> {
   /** The instrument type the checks are of. */
   type: string;
-  /** The record's instruments of this type with at least one check. */
+  /** The record's instruments of this type (and user) with at least one check. */
   instruments: number;
+  /** Their checks, those with an error of exactly 0 included (checksCounted leaves them out). */
+  checks: number;
   /** The type's rule the checks were judged by. */
   rule: SellerFavourRule;
 }
 
 /**
- * One judgement per instrument type of the record that has a `sellerFavour` rule and at least one check, in
- * the order the types first appear on the record. `typeOf` names an instrument's type (undefined: not in
- * the registry any more, left out); `ruleOf` the type's rule (undefined: the type is not judged for it).
+ * One judgement per instrument type (and user: seller or buyer) of the record that has a `sellerFavour` rule
+ * and at least one check, in the order they first appear on the record. `typeOf` names an instrument's type
+ * (undefined: not in the registry any more, left out); `ruleOf` the type's rule (undefined: the type is not
+ * judged for it); `userOf` the instrument's user in the trade (its registered use; the seller by default).
  */
 export function sellerFavourAtPlace(
   items: readonly Pick<InspectionItem, 'device' | 'checks'>[],
   typeOf: (device: string) => string | undefined,
   ruleOf: (type: string) => SellerFavourRule | undefined,
+  userOf: (device: string) => TradeParty = () => 'seller',
 ): PlaceSellerFavour[] {
-  const byType = new Map<string, { rule: SellerFavourRule; instruments: number; above: number; below: number; sum: number; n: number }>();
+  const byType = new Map<
+    string,
+    { type: string; favoured: TradeParty; rule: SellerFavourRule; instruments: number; above: number; below: number; sum: number; n: number }
+  >();
   for (const item of items) {
     const type = typeOf(item.device);
     const rule = type === undefined ? undefined : ruleOf(type);
     if (type === undefined || rule === undefined || item.checks.length === 0) continue;
-    let t = byType.get(type);
-    if (!t) byType.set(type, (t = { rule, instruments: 0, above: 0, below: 0, sum: 0, n: 0 }));
+    const favoured = userOf(item.device);
+    const key = `${type}|${favoured}`;
+    let t = byType.get(key);
+    if (!t) byType.set(key, (t = { type, favoured, rule, instruments: 0, above: 0, below: 0, sum: 0, n: 0 }));
     t.instruments++;
     for (const c of item.checks) {
       if (c.error > 0) t.above++;
@@ -49,10 +61,8 @@ export function sellerFavourAtPlace(
       t.n++;
     }
   }
-  return [...byType].map(([type, t]) => ({
-    type,
-    instruments: t.instruments,
-    rule: t.rule,
-    ...judgeSellerFavour({ positiveErrors: t.above, negativeErrors: t.below, meanError: t.sum / t.n }, t.rule),
-  }));
+  return [...byType.values()].map((t) => {
+    const { persists: _, ...j } = judgeSellerFavour({ positiveErrors: t.above, negativeErrors: t.below, meanError: t.sum / t.n }, t.rule, t.favoured);
+    return { type: t.type, instruments: t.instruments, checks: t.n, rule: t.rule, ...j };
+  });
 }

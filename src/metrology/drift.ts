@@ -21,7 +21,7 @@ import {
   type DriftResetReason,
   type DriftState,
 } from './drift-chart.ts';
-import { judgeSellerFavour, type SellerFavourJudgement, type SellerFavourRule } from './seller-favour.ts';
+import { judgeSellerFavour, type SellerFavourJudgement, type SellerFavourRule, type TradeParty } from './seller-favour.ts';
 import { utcDay, type DayOf } from './traceability.ts';
 import type { Regime } from './types.ts';
 
@@ -248,10 +248,10 @@ export function driftAlertShouldBeOpen(s: DriftSummary, isOpen: boolean): boolea
  */
 export type SellerFavourView = SellerFavourJudgement & { meanError: number };
 
-/** A series' seller-favour figures (SellerFavourView) under `rule`. */
-export function sellerFavourOf(stored: DriftState, rule: SellerFavourRule): SellerFavourView {
+/** A series' seller-favour figures (SellerFavourView) under `rule`, for the instrument's user `favoured`. */
+export function sellerFavourOf(stored: DriftState, rule: SellerFavourRule, favoured: TradeParty = 'seller'): SellerFavourView {
   const state = migrateDriftState(stored);
-  const j = judgeSellerFavour(state, rule);
+  const j = judgeSellerFavour(state, rule, favoured);
   return { ...j, meanError: state.meanError * (state.lastMpe ?? 0) };
 }
 
@@ -308,20 +308,22 @@ export function driftAnswer(view: DeviceDriftView): DeviceDriftAnswer {
  * one nearest its limit: the earliest predicted out-of-tolerance date; without any date, the largest
  * |EWMA| in e/MPE (closest to the tolerance ±1); then the most points, then the key. Predicted days are
  * those of `dayOf` (summarizeDrift): one device's series are all named in its enterprise's zone. With the
- * type's `sellerFavour` rule each series also says which way its errors lean (sellerFavourOf).
+ * type's `sellerFavour` rule each series also says which way its errors lean (sellerFavourOf), judged for
+ * the instrument's user `favoured` (its registered use's deviceUser; the seller by default).
  */
 export function deviceDriftView(
   series: readonly { key: string; state: DriftState }[],
   params: DriftParams = DEFAULT_DRIFT_PARAMS,
   dayOf: DayOf = utcDay,
   sellerFavour?: SellerFavourRule,
+  favoured: TradeParty = 'seller',
 ): DeviceDriftView {
   const bySeries: SeriesDriftView[] = series
     .map(({ key, state }) => ({
       series: key,
       ...(parseDriftSeriesKey(key) ?? {}),
       ...summarizeDrift(state, params, dayOf),
-      ...(sellerFavour ? { sellerFavour: sellerFavourOf(state, sellerFavour) } : {}),
+      ...(sellerFavour ? { sellerFavour: sellerFavourOf(state, sellerFavour, favoured) } : {}),
     }))
     .sort((a, b) => a.series.localeCompare(b.series));
   const nearest = [...bySeries].sort(

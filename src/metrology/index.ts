@@ -30,11 +30,14 @@ export {
 } from './profile.ts';
 export {
   judgeSellerFavour,
+  deviceUserOf,
+  favourAlertKind,
   signTestPValue,
   assertSellerFavourRule,
   type SellerFavourRule,
   type SellerFavourCounts,
   type SellerFavourJudgement,
+  type TradeParty,
 } from './seller-favour.ts';
 export { figuresNeedingSources, citationsFor, unconfirmedFigures, sourceProblems, resolvePointer } from './sources.ts';
 export { loadProfiles } from './profile-loader.ts';

@@ -203,16 +203,26 @@ export type DriftParameters = z.infer<typeof DriftParametersSchema>;
  * docs/metrology.md §6; NIST HB44 G-UR.4.1 for the principle, the numbers MAG's choice). Types without
  * it are not judged for it.
  */
-export const SellerFavourRuleSchema = z.strictObject({
-  /** Sign of the error (indicated − reference) that favours the seller: 1 when indicating more charges for more than given. */
-  errorSign: z.union([z.literal(1), z.literal(-1)]),
-  /** Fewest checks with a non-zero error before a finding. */
-  minChecks: z.number().int().min(1).default(5),
-  /** Largest one-sided sign-test p-value that counts as "predominantly" on the seller's side. */
-  maxPValue: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.05),
-  /** Smallest mean error on the seller's side, as a fraction of the MPE ("near the tolerance limit"). */
-  minMeanMpe: nonNegative.default(0.5),
-});
+export const SellerFavourRuleSchema = z
+  .strictObject({
+    /** Sign of the error (indicated − reference) that favours the seller: 1 when indicating more charges for more than given. */
+    errorSign: z.union([z.literal(1), z.literal(-1)]),
+    /** Fewest checks with a non-zero error before a finding. */
+    minChecks: z.number().int().min(1).default(5),
+    /** Largest one-sided sign-test p-value that counts as "predominantly" on the seller's side. */
+    maxPValue: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).default(0.05),
+    /** Smallest mean error on the seller's side, as a fraction of the MPE ("near the tolerance limit"). */
+    minMeanMpe: nonNegative.default(0.5),
+    /** An open alert stays while the p-value is at most this (≥ maxPValue; absent: maxPValue, no margin). */
+    clearPValue: finite.refine((x) => x > 0 && x <= 1, { message: 'must be in (0, 1]' }).optional(),
+    /** An open alert stays while the mean is at least this fraction of the MPE (≤ minMeanMpe; absent: minMeanMpe). */
+    clearMeanMpe: nonNegative.optional(),
+  })
+  .refine((r) => r.clearPValue === undefined || r.clearPValue >= r.maxPValue, { message: 'clearPValue must be at least maxPValue', path: ['clearPValue'] })
+  .refine((r) => r.clearMeanMpe === undefined || r.clearMeanMpe <= r.minMeanMpe, {
+    message: 'clearMeanMpe must be at most minMeanMpe',
+    path: ['clearMeanMpe'],
+  });
 export type SellerFavourParameters = z.infer<typeof SellerFavourRuleSchema>;
 
 /**
@@ -223,6 +233,11 @@ export type SellerFavourParameters = z.infer<typeof SellerFavourRuleSchema>;
 export const TradeUseSchema = z.strictObject({
   /** What sets the requirements, as a refusal cites it ("Circular 22/2013/TT-BKHCN Article 4(1)"). */
   basis: z.string().min(1).max(200),
+  /**
+   * Who uses the instrument in this trade: the seller (absent) or the buyer (a scale at a purchasing point).
+   * The seller-favour rule then watches the errors in the buyer's favour (a `buyer-favoured` alert).
+   */
+  deviceUser: z.enum(['seller', 'buyer']).optional(),
   maxScaleInterval: z
     .array(z.strictObject({ upToMax: positive.optional(), e: positive }))
     .min(1)

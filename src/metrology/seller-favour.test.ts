@@ -59,9 +59,11 @@ describe('judging a series for errors that favour the seller', () => {
       checksCounted: 5,
       onSellerSide: 5,
       onBuyerSide: 0,
+      favoured: 'seller',
       pValue: 0.03125,
       meanErrorMpe: 0.06 / 0.09,
       finding: true,
+      persists: true,
     });
     // 8 of 9 (p = 10/512 = 0.01953): still predominantly
     expect(judgeSellerFavour({ positiveErrors: 8, negativeErrors: 1, meanError: 0.6 }, RULE)).toMatchObject({ pValue: 0.01953125, finding: true });
@@ -105,6 +107,37 @@ describe('judging a series for errors that favour the seller', () => {
     const below = { positiveErrors: 0, negativeErrors: 5, meanError: -0.6 };
     expect(judgeSellerFavour(below, { ...RULE, errorSign: -1 })).toMatchObject({ onSellerSide: 5, onBuyerSide: 0, pValue: 0.03125, finding: true });
     expect(judgeSellerFavour(below, RULE)).toMatchObject({ onSellerSide: 0, onBuyerSide: 5, pValue: 1, finding: false });
+  });
+
+  it("a buyer's instrument (a purchasing scale) is judged for the buyer's side: indications below the reference", () => {
+    // A coffee buyer's scale 0.1 kg light against an MPE of 0.15 kg at each check: x = −0.1/0.15 = −0.667
+    const light = { positiveErrors: 0, negativeErrors: 5, meanError: -0.1 / 0.15 };
+    expect(judgeSellerFavour(light, RULE, 'buyer')).toMatchObject({ favoured: 'buyer', onSellerSide: 0, onBuyerSide: 5, pValue: 0.03125, finding: true });
+    // the same series judged for the seller: 0 of 5 on his side, p = 1
+    expect(judgeSellerFavour(light, RULE, 'seller')).toMatchObject({ pValue: 1, finding: false });
+    // a heavy purchasing scale favours the farmer: no finding against the buyer
+    expect(judgeSellerFavour({ positiveErrors: 5, negativeErrors: 0, meanError: 0.667 }, RULE, 'buyer')).toMatchObject({ pValue: 1, finding: false });
+    // 8 of 9 below, mean −0.6: p = 10/512
+    expect(judgeSellerFavour({ positiveErrors: 1, negativeErrors: 8, meanError: -0.6 }, RULE, 'buyer')).toMatchObject({ pValue: 0.01953125, finding: true });
+  });
+
+  it('an open finding persists by the clearing margin (clearPValue 0.2, clearMeanMpe 0.4) and ends past it', () => {
+    const rule = { ...RULE, clearPValue: 0.2, clearMeanMpe: 0.4 };
+    // 5 of 6 on the seller's side: p = (C(6,5) + C(6,6))/64 = 7/64 = 0.109375 > 0.05, no new finding, ≤ 0.2: kept
+    expect(judgeSellerFavour({ positiveErrors: 5, negativeErrors: 1, meanError: 0.5 }, rule)).toMatchObject({ pValue: 7 / 64, finding: false, persists: true });
+    // without a margin (the opening thresholds): it would clear
+    expect(judgeSellerFavour({ positiveErrors: 5, negativeErrors: 1, meanError: 0.5 }, RULE).persists).toBe(false);
+    // 5 of 7: p = (C(7,5) + C(7,6) + C(7,7))/128 = (21 + 7 + 1)/128 = 29/128 = 0.2265625 > 0.2: ends
+    expect(judgeSellerFavour({ positiveErrors: 5, negativeErrors: 2, meanError: 0.5 }, rule)).toMatchObject({ pValue: 29 / 128, persists: false });
+    // the mean: 0.4 of the MPE still keeps it (inclusive), 0.39 ends it, whatever p
+    expect(judgeSellerFavour({ positiveErrors: 6, negativeErrors: 0, meanError: 0.4 }, rule)).toMatchObject({ finding: false, persists: true });
+    expect(judgeSellerFavour({ positiveErrors: 6, negativeErrors: 0, meanError: 0.39 }, rule).persists).toBe(false);
+  });
+
+  it('refuses clearing thresholds inside the opening ones', () => {
+    const five = { positiveErrors: 5, negativeErrors: 0, meanError: 0.667 };
+    expect(() => judgeSellerFavour(five, { ...RULE, clearPValue: 0.04 })).toThrow(/clearPValue must be in \[maxPValue 0.05, 1\]/);
+    expect(() => judgeSellerFavour(five, { ...RULE, clearMeanMpe: 0.6 })).toThrow(/clearMeanMpe must be in \[0, minMeanMpe 0.5\]/);
   });
 
   it('refuses a rule out of range, naming the parameter', () => {

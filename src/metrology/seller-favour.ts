@@ -6,6 +6,17 @@
 // checked against the handbook: docs/metrology.md §6). HB44 gives no number for "predominantly" or
 // "near": the rule below and its parameters (the profile's `sellerFavour` block) are MAG's choice.
 //
+// Who is favoured is the instrument's user in the trade (HB44: "favorable to the device user"): the seller,
+// unless the device's registered `use` names a trade use whose `deviceUser` is the buyer (a scale at a
+// purchasing point for coffee, cassava, latex or scrap, where the trader weighs what he buys: an
+// indication below the true mass pays the farmer for less). The counts are the same; the side watched is
+// the other one, and the alert is `buyer-favoured`.
+//
+// Once open, a finding is kept while the errors still lean that way by the rule's clearing thresholds
+// (clearPValue ≥ maxPValue, clearMeanMpe ≤ minMeanMpe; absent, the same as the opening ones): without such
+// a margin a series at the edge opens and clears its alert at every other check (5 of 5 on one side is p =
+// 1/32 and a finding; a sixth on the other side makes 5 of 6, p = 7/64 = 0.109, and cleared it).
+//
 // Pure: no I/O, no clock. Judged per drift series (instrument, gas, test point, regime; restarted with the
 // drift baseline at a verification, a calibration or an adjustment), from what the series' DriftState
 // keeps: the number of checks whose error was above 0 and below 0 (an exact 0 counts for neither, as in a
@@ -36,7 +47,14 @@ export interface SellerFavourRule {
   maxPValue: number;
   /** Smallest mean error on the seller's side, as a fraction of the MPE, that counts as "near the limit". */
   minMeanMpe: number;
+  /** An open finding is kept while the p-value stays at or below this (≥ maxPValue; absent: maxPValue). */
+  clearPValue?: number;
+  /** An open finding is kept while the mean stays at or above this fraction of the MPE (≤ minMeanMpe; absent: minMeanMpe). */
+  clearMeanMpe?: number;
 }
+
+/** The instrument's user in the trade, whom the rule watches for errors in his favour. */
+export type TradeParty = 'seller' | 'buyer';
 
 /** What a series keeps for the rule (DriftState: positiveErrors, negativeErrors, meanError as e/MPE). */
 export interface SellerFavourCounts {
@@ -52,12 +70,16 @@ export interface SellerFavourJudgement {
   /** Of them, on the seller's side (k) and on the buyer's side (m − k). */
   onSellerSide: number;
   onBuyerSide: number;
-  /** One-sided sign test p-value, P(X ≥ k) for X ~ Binomial(m, 1/2); 1 without any non-zero error. */
+  /** Whom the rule watches: the instrument's user in the trade (the seller unless its use says the buyer). */
+  favoured: TradeParty;
+  /** One-sided sign test p-value of the checks on the favoured side, P(X ≥ k) for X ~ Binomial(m, 1/2); 1 without any non-zero error. */
   pValue: number;
   /** The series' mean error as e/MPE, signed as the errors are (positive: indications above the reference). */
   meanErrorMpe: number;
-  /** All three conditions hold: worth a `seller-favoured` alert. */
+  /** All three conditions hold: worth a `seller-favoured` (or `buyer-favoured`) alert. */
   finding: boolean;
+  /** The conditions hold by the clearing thresholds: an open alert stays open. */
+  persists: boolean;
 }
 
 /**
@@ -99,10 +121,24 @@ export function assertSellerFavourRule(rule: SellerFavourRule): void {
   if (!(Number.isInteger(rule.minChecks) && rule.minChecks >= 1)) bad('minChecks', 'an integer ≥ 1', rule.minChecks);
   if (!(rule.maxPValue > 0 && rule.maxPValue <= 1)) bad('maxPValue', 'in (0, 1]', rule.maxPValue);
   if (!(rule.minMeanMpe >= 0 && Number.isFinite(rule.minMeanMpe))) bad('minMeanMpe', 'a finite number ≥ 0', rule.minMeanMpe);
+  if (rule.clearPValue !== undefined && !(rule.clearPValue >= rule.maxPValue && rule.clearPValue <= 1))
+    bad('clearPValue', `in [maxPValue ${rule.maxPValue}, 1]`, rule.clearPValue);
+  if (rule.clearMeanMpe !== undefined && !(rule.clearMeanMpe >= 0 && rule.clearMeanMpe <= rule.minMeanMpe))
+    bad('clearMeanMpe', `in [0, minMeanMpe ${rule.minMeanMpe}]`, rule.clearMeanMpe);
 }
 
-/** Whether a series' errors lean to the seller's side (the rule at the top of this file). */
-export function judgeSellerFavour(counts: SellerFavourCounts, rule: SellerFavourRule): SellerFavourJudgement {
+/** The party a device's registered use says is its user (the trade use's `deviceUser`; the seller by default). */
+export function deviceUserOf(tradeUses: Readonly<Record<string, { deviceUser?: TradeParty }>> | undefined, use: string | undefined): TradeParty {
+  return use !== undefined && tradeUses?.[use]?.deviceUser === 'buyer' ? 'buyer' : 'seller';
+}
+
+/** The alert a finding opens: who is favoured. */
+export function favourAlertKind(favoured: TradeParty): 'seller-favoured' | 'buyer-favoured' {
+  return favoured === 'buyer' ? 'buyer-favoured' : 'seller-favoured';
+}
+
+/** Whether a series' errors lean to the favoured party's side (the rule at the top of this file). */
+export function judgeSellerFavour(counts: SellerFavourCounts, rule: SellerFavourRule, favoured: TradeParty = 'seller'): SellerFavourJudgement {
   assertSellerFavourRule(rule);
   const { positiveErrors: up, negativeErrors: down, meanError } = counts;
   if (!(Number.isInteger(up) && up >= 0 && Number.isInteger(down) && down >= 0))
@@ -111,7 +147,10 @@ export function judgeSellerFavour(counts: SellerFavourCounts, rule: SellerFavour
   const onSellerSide = rule.errorSign === 1 ? up : down;
   const onBuyerSide = rule.errorSign === 1 ? down : up;
   const checksCounted = up + down;
-  const pValue = signTestPValue(onSellerSide, checksCounted);
-  const finding = checksCounted >= rule.minChecks && pValue <= rule.maxPValue && rule.errorSign * meanError >= rule.minMeanMpe - DECISION_SLACK;
-  return { checksCounted, onSellerSide, onBuyerSide, pValue, meanErrorMpe: meanError, finding };
+  const sign = favoured === 'seller' ? rule.errorSign : -rule.errorSign;
+  const pValue = signTestPValue(favoured === 'seller' ? onSellerSide : onBuyerSide, checksCounted);
+  const leans = (maxP: number, minMean: number) => checksCounted >= rule.minChecks && pValue <= maxP && sign * meanError >= minMean - DECISION_SLACK;
+  const finding = leans(rule.maxPValue, rule.minMeanMpe);
+  const persists = leans(rule.clearPValue ?? rule.maxPValue, rule.clearMeanMpe ?? rule.minMeanMpe);
+  return { checksCounted, onSellerSide, onBuyerSide, favoured, pValue, meanErrorMpe: meanError, finding, persists };
 }

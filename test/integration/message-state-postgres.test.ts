@@ -222,7 +222,9 @@ describe('a fuel dispenser whose errors favour the seller, taken over by another
     const { PACKAGE_ROOT } = await import('../../src/config.ts');
     const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
     // Qmax in trade: 20 L, MPE 0.09 L. Six checks +0.06 L (x = 0.667): the 5th opens the alert (5 of 5,
-    // p = 1/32), the 6th counts on it; then −0.06 L twice: 6 of 7 (p = 8/128 = 0.0625 > 0.05) clears it.
+    // p = 1/32), the 6th counts on it; then −0.06 L twice: 6 of 7 (p = 8/128 = 0.0625 ≤ clearPValue 0.2, mean
+    // 0.30/7 = 0.0429 L = 0.476 MPE ≥ 0.4) counts on it too; 6 of 8 (p = 37/256 = 0.145, mean 0.24/8 = 0.03 L =
+    // 0.333 MPE < 0.4) clears it.
     const fd = (seq: number, error: number): CheckResult =>
       ({
         ...check(seq, NOW.getTime() - (40 - seq) * DAY, error),
@@ -250,7 +252,7 @@ describe('a fuel dispenser whose errors favour the seller, taken over by another
         assurance.apply(registry.registeredDevice('fd-1')!, 'instruments/fd-1/checks', outcome([c]), Buffer.from(''), new Date(c.ts + 1000));
       const expected = await stateOf(lite, book, 'fd-1');
       expect(expected.alerts.filter((x) => x.kind === 'seller-favoured')).toEqual([
-        { kind: 'seller-favoured', key: 'point=Qmax,regime=inService', state: 'resolved', count: 2, severity: 'warning' },
+        { kind: 'seller-favoured', key: 'point=Qmax,regime=inService', state: 'resolved', count: 3, severity: 'warning' },
       ]);
       expect(expected.drift[0]!.state).toMatchObject({ n: 8, positiveErrors: 6, negativeErrors: 2 });
 

@@ -8,6 +8,7 @@ import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
 import { sellerFavourAtPlace } from '../../inspections/seller-favour-at-place.ts';
+import { deviceUserOf } from '../../metrology/seller-favour.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
@@ -185,6 +186,10 @@ export function placeJudgement(r: InspectionRecord, deps: Pick<ApiDeps, 'registr
     r.items,
     (device) => deps.registry.device(device)?.type,
     (type) => deps.profiles.get(type)?.sellerFavour,
+    (device) => {
+      const d = deps.registry.device(device);
+      return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
+    },
   );
 }
 
