@@ -29,7 +29,7 @@ import { validateDevice } from '../src/metrology/index.ts';
 import { addCalendarMonths } from '../src/metrology/verification.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
 import { expandDevices, fleetTiming, type DevicePlan, type ParsedFleet } from './fleet-file.ts';
-import { certificatesFor } from './fleet.ts';
+import { certificatesFor, verificationMonthsOf } from './fleet.ts';
 import { dayEnd, dayStart } from './certificate-days.ts';
 import { DeviceFaults } from './faults.ts';
 import { MODELS } from './models/index.ts';
@@ -73,7 +73,6 @@ export interface DemoHistory {
 
 /** History checks are numbered from here, above any seq the simulated devices send (they count from 1). */
 export const HISTORY_SEQ_BASE = 900_000_000;
-const VERIFICATION_MONTHS: Record<string, number> = { 'gas-detector': 6 };
 /** How long each enterprise of the fleet takes to resolve an out-of-tolerance alert, days (by tenant order). */
 const RESPONSE_DAYS = [2, 6, 14, 30];
 
@@ -209,7 +208,7 @@ function registerCertificates(registry: Registry, p: DevicePlan, historyStart: n
   const spanMs = now - historyEnd;
   const current = certificatesFor(p, historyEnd, now, spanMs).find((c) => c.kind === 'verification');
   if (!current || p.verification === false) return 0;
-  const months = p.verification.validityMonths ?? VERIFICATION_MONTHS[p.type] ?? 12;
+  const months = verificationMonthsOf(p);
   const chain: { issuedAt: number; validUntil: number; number: string }[] = [
     { issuedAt: Date.parse(String(current.issuedAt)), validUntil: Date.parse(String(current.validUntil)), number: String(current.number) },
   ];

@@ -17,7 +17,7 @@ const fleetsDir = join(import.meta.dirname, 'fleets');
 
 describe('determinism', () => {
   it('the same seed gives the same messages, however simulated time is cut into calls', () => {
-    for (const type of ['fuel-dispenser', 'gas-detector', 'breath-alcohol-analyser', 'barometer', 'scale'] as const) {
+    for (const type of ['fuel-dispenser', 'gas-detector', 'breath-alcohol-analyser', 'barometer', 'scale', 'water-meter'] as const) {
       const whole = build(type, { seed: 42 }).model.next(START + 20 * DAY);
       const m = build(type, { seed: 42 }).model;
       const pieces: SimMessage[] = [];
@@ -282,6 +282,58 @@ describe('fleet files', () => {
     expect(() => parseFleet(f)).toThrow(
       /devices\[0\]\.params\.lots: a checkweigher runs a number of lots, which the fleet runner declares before the run: give "lots"/,
     );
+  });
+
+  it("loads a fleet of water meters, registered with their construction and class, verified for their construction's interval", async () => {
+    const f = {
+      ...minimalFleet(),
+      tenants: [{ id: 'cn-hue', name: 'Cấp nước Huế', region: 'VN-TTH' }],
+      devices: [
+        { tenant: 'cn-hue', type: 'water-meter', count: 2, class: '2', registration: { construction: 'mechanical' } },
+        { tenant: 'cn-hue', type: 'water-meter', id: 'wm-electronic', class: '1', registration: { construction: 'electronic' }, params: { readingUnit: 'm3' } },
+        { tenant: 'cn-hue', type: 'water-meter', id: 'wm-plain' },
+      ],
+    };
+    const plans = expandDevices(parseFleet(f));
+    expect(plans.map((p) => p.id)).toEqual(['cn-hue-wm-001', 'cn-hue-wm-002', 'wm-electronic', 'wm-plain']);
+    expect(plans[0]).toMatchObject({
+      type: 'water-meter',
+      registration: {
+        tenant: 'cn-hue',
+        type: 'water-meter',
+        class: '2',
+        construction: 'mechanical',
+        model: 'Itron Multimag DN15',
+        serial: expect.stringMatching(/^WM\d{6}$/),
+      },
+      readingIntervalMs: 3_600_000,
+      checkIntervalMs: 14 * DAY,
+    });
+    // the legal interval of its construction (devices/water-meter.json): mechanical 60 months, electronic and
+    // none given 36; issued 20 days before the start, valid to the end of that day 60 (36) calendar months on
+    const start = Date.UTC(2026, 0, 21, 5);
+    const validUntil = (id: string) => certificatesFor(plans.find((p) => p.id === id)!, start, start + 120 * DAY, 120 * DAY)[0]!.validUntil;
+    expect(validUntil('cn-hue-wm-001')).toBe(new Date(dayEnd(Date.UTC(2031, 0, 1, 5))).toISOString());
+    expect(validUntil('wm-electronic')).toBe(new Date(dayEnd(Date.UTC(2029, 0, 1, 5))).toISOString());
+    expect(validUntil('wm-plain')).toBe(new Date(dayEnd(Date.UTC(2029, 0, 1, 5))).toISOString());
+    // each model runs: hourly registers, checks at Q1, Q2, Q3
+    const devices = buildDevices(parseFleet(f), plans, START);
+    const msgs = devices[2].model.next(START + 15 * DAY);
+    expect(payloads(msgs, 'readings')[0]).toMatchObject({ quantity: 'volume', unit: 'm3' });
+    expect(payloads(msgs, 'checks').map((c) => c.point)).toEqual(['Q1', 'Q2', 'Q3']);
+    // the demo fleet's meters: a household's mechanical one and a hotel's electronic one, class 2, with the company's standards
+    const demo = await loadFleet(join(fleetsDir, 'demo.json'));
+    const meters = expandDevices(demo).filter((p) => p.type === 'water-meter');
+    expect(meters.map((p) => [p.id, p.registration.class, p.registration.construction])).toEqual([
+      ['bn-wm-001', '2', 'mechanical'],
+      ['bn-wm-002', '2', 'electronic'],
+    ]);
+    const standards = new Set(demo.standards.filter((s) => s.tenant === 'bn-nuocsach').map((s) => s.id));
+    for (const m of meters) {
+      const cited = payloads(buildDevices(demo, [m], START)[0].model.next(START + 10 * DAY), 'checks').map((c) => c.standardId);
+      expect(cited.length).toBeGreaterThan(0);
+      for (const id of cited) expect(standards).toContain(id);
+    }
   });
 
   it('a broken fleet gives one clear error per problem, with its path', () => {

@@ -261,6 +261,7 @@ const TYPE_CODE: Record<InstrumentType, string> = {
   scale: 'sc',
   'profile-projector': 'pj',
   checkweigher: 'cw',
+  'water-meter': 'wm',
 };
 const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   'fuel-dispenser': 'Tatsuno Sunny FPD-3',
@@ -270,6 +271,7 @@ const DEFAULT_MODEL_NAME: Record<InstrumentType, string> = {
   scale: 'Nhơn Hòa NHS-60',
   'profile-projector': 'Mitutoyo PJ-A3000',
   checkweigher: 'Ishida DACS-G',
+  'water-meter': 'Itron Multimag DN15',
 };
 
 /** Every device of the fleet with its id, registration body, intervals and faults (fleet-wide faults included). */

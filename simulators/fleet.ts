@@ -114,7 +114,23 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /** The legal verification interval by type (devices/*.json `verificationIntervalMonths`), 12 months where not listed. */
-const VERIFICATION_MONTHS: Record<string, number> = { 'gas-detector': 6 };
+const VERIFICATION_MONTHS: Record<string, number> = { 'gas-detector': 6, 'water-meter': 36 };
+/** The interval by construction where the type's depends on it (devices/*.json `verificationIntervalMonthsByConstruction`). */
+const VERIFICATION_MONTHS_BY_CONSTRUCTION: Record<string, Record<string, number>> = {
+  scale: { 'spring-dial': 24 },
+  'water-meter': { mechanical: 60, electronic: 36 },
+};
+
+/**
+ * How long a device's verification certificates run, months: the fleet's `validityMonths`, else its type's legal
+ * interval for the construction it is registered with (a mechanical water meter 60, one with electronic devices
+ * or without a construction 36), which the gateway does not let a certificate exceed.
+ */
+export function verificationMonthsOf(d: Pick<DevicePlan, 'type' | 'registration' | 'verification'>): number {
+  const construction = d.registration.construction;
+  const byConstruction = typeof construction === 'string' ? VERIFICATION_MONTHS_BY_CONSTRUCTION[d.type]?.[construction] : undefined;
+  return (d.verification === false ? undefined : d.verification.validityMonths) ?? byConstruction ?? VERIFICATION_MONTHS[d.type] ?? 12;
+}
 
 /**
  * `months` calendar months after `ms` (UTC; the 31st becomes the target month's last day): how the gateway
@@ -187,7 +203,7 @@ export function certificatesFor(d: DevicePlan, simStartMs: number, realNowMs: nu
   const serial = String(d.registration.serial);
   if (d.verification !== false) {
     const v = d.verification;
-    const months = v.validityMonths ?? VERIFICATION_MONTHS[d.type] ?? 12;
+    const months = verificationMonthsOf(d);
     const expired = d.faults.find((f) => f.kind === 'expired-verification');
     let issuedAt: number;
     let validUntil: number;

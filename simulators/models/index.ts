@@ -8,6 +8,7 @@ import { GasDetectorParamsSchema, createGasDetector } from './gas-detector.ts';
 import { ProfileProjectorParamsSchema, createProfileProjector } from './profile-projector.ts';
 import { ScaleParamsSchema, createScale } from './scale.ts';
 import { FillingLineParamsSchema, createFillingLine } from './filling-line.ts';
+import { WaterMeterParamsSchema, createWaterMeter } from './water-meter.ts';
 import type { InstrumentModel, InstrumentType, ModelEnv } from './types.ts';
 
 export interface ModelDefinition {
@@ -62,7 +63,23 @@ export const MODELS: Record<InstrumentType, ModelDefinition> = {
     defaultReadingInterval: '1h',
     defaultCheckInterval: '30d',
   },
+  // A cold-water meter: its register read hourly (the profile's expected interval), a check session (Q1, Q2, Q3) every 14 days.
+  'water-meter': {
+    paramsSchema: WaterMeterParamsSchema,
+    create: (env, params) => createWaterMeter(env, params),
+    defaultReadingInterval: '1h',
+    defaultCheckInterval: '14d',
+  },
 };
 
 export * from './types.ts';
-export { createBarometer, createBreathAlcoholAnalyser, createFillingLine, createFuelDispenser, createGasDetector, createProfileProjector, createScale };
+export {
+  createBarometer,
+  createBreathAlcoholAnalyser,
+  createFillingLine,
+  createFuelDispenser,
+  createGasDetector,
+  createProfileProjector,
+  createScale,
+  createWaterMeter,
+};

@@ -225,7 +225,7 @@ describe('scale', () => {
 // model's checks lie on the display step of its type's profile (the resolution a fleet device gets by default).
 describe('checks are indications as the display shows them', () => {
   const profiles = loadProfiles(new URL('../../devices/', import.meta.url).pathname);
-  const types: InstrumentType[] = ['fuel-dispenser', 'gas-detector', 'breath-alcohol-analyser', 'barometer', 'scale', 'profile-projector'];
+  const types: InstrumentType[] = ['fuel-dispenser', 'gas-detector', 'breath-alcohol-analyser', 'barometer', 'scale', 'profile-projector', 'water-meter'];
   it.each(types)('%s: no check refused on `indicated` over 120 days, with a drift fault', (type) => {
     const { model } = build(type, { faults: [{ kind: 'drift', ratePerDay: 0.0013, afterDays: 10 }] });
     const checks = payloads(model.next(START + 120 * DAY), 'checks');

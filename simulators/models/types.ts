@@ -11,6 +11,7 @@ export const INSTRUMENT_TYPES = [
   'scale',
   'profile-projector',
   'checkweigher',
+  'water-meter',
 ] as const;
 export type InstrumentType = (typeof INSTRUMENT_TYPES)[number];
 

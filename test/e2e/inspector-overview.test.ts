@@ -75,9 +75,9 @@ describe("the inspector's work (real browser)", () => {
     ]) {
       expect(await tileValue(page, `${section}.${id}`), `${section}.${id}`).toBe(new Intl.NumberFormat('en-GB').format(figure(api, section, id).value!));
     }
-    // the demo fleet's 24 instruments but bn-cokhi's profile projector, in Bắc Ninh (VN-BN): not
-    // this inspector's regions; plus the 9 scales passed in the history's Bắc Giang market campaign
-    // (12 verified on 3 markets, one in 4 failing: 12 − 3 = 9): 23 + 9 = 32
+    // the demo fleet's 26 instruments but the three in Bắc Ninh (VN-BN: bn-cokhi's profile projector and
+    // bn-nuocsach's two water meters), not this inspector's regions; plus the 9 scales passed in the history's
+    // Bắc Giang market campaign (12 verified on 3 markets, one in 4 failing: 12 − 3 = 9): 23 + 9 = 32
     expect(figure(api, 'instruments', 'total').value).toBe(32);
     expect(figure(api, 'checks', 'checks').value).toBeGreaterThan(1000);
     // the inspector's year (simulators/demo-history-inspector.ts), all within the overview's 12

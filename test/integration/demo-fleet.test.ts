@@ -1,4 +1,4 @@
-// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 24 instruments, 120 simulated days)
+// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 26 instruments, 120 simulated days)
 // against a real gateway (in-process; real MQTT over TCP, real HTTP API, SQLite on disk), run on a
 // shorter wall-clock duration: every scenario raises the alert it is built for, the healthy
 // instruments raise none, and the drift rates the models inject are the ones the gateway measures.
@@ -60,8 +60,8 @@ describe('the demo fleet against a real gateway', () => {
 
   it('runs the whole fleet without errors', async () => {
     const fleet = await loadFleet(DEMO);
-    expect(report.devices).toBe(24);
-    expect(report.connected).toBe(24);
+    expect(report.devices).toBe(26);
+    expect(report.connected).toBe(26);
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
     expect(report.simulated.acceleration).toBeCloseTo(((fleet.simulatedDays ?? NaN) * 86_400) / 20, 0);
     expect(report.sent.checks).toBeGreaterThan(1000);
@@ -99,14 +99,14 @@ describe('the demo fleet against a real gateway', () => {
 
   it("registers the reference standards the checks cite: the healthy instruments' checks are traceable", async () => {
     const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; state: string }[];
-    expect(standards).toHaveLength(20);
+    expect(standards).toHaveLength(22);
     expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual([
       'CYL-4G-2024-0917-CH4',
       'CYL-4G-2024-0917-CO',
       'CYL-4G-2024-0917-H2S',
       'CYL-4G-2024-0917-O2',
     ]);
-    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail', 'bn-pj-drift']) {
+    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail', 'bn-pj-drift', 'bn-wm-001', 'bn-wm-002']) {
       const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as {
         traceable: boolean | null;
         traceabilityIssue?: string;
@@ -133,6 +133,23 @@ describe('the demo fleet against a real gateway', () => {
     ]);
     const failed = lots.find((l: { id: string }) => l.id === 'TT-ST25-0002');
     expect(failed.mean).toBeLessThan(failed.averageLimit);
+  });
+
+  it("the water meters: registers that only grow, and checks at Q1, Q2 and Q3 judged by their flow zone's MPE, all passing", async () => {
+    // both class 2: 5 % × 10 L = 0.5 L at Q1, 2 % × 100 L = 2 L at Q2 and Q3
+    for (const device of ['bn-wm-001', 'bn-wm-002']) {
+      const readings = (await gw.call('GET', `/api/v1/devices/${device}/readings?limit=10000`)).body.items as { ts: string; value: number }[];
+      expect(readings.length, device).toBeGreaterThan(100);
+      const values = readings.sort((a, b) => a.ts.localeCompare(b.ts)).map((r) => r.value);
+      expect(
+        values.every((v, i) => i === 0 || v >= values[i - 1]),
+        device,
+      ).toBe(true);
+      const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as { point: string; mpe: number; decision: string }[];
+      expect(new Set(checks.map((c) => c.point))).toEqual(new Set(['Q1', 'Q2', 'Q3']));
+      for (const c of checks) expect(c.mpe, `${device} ${c.point}`).toBeCloseTo(c.point === 'Q1' ? 0.5 : 2, 9);
+      expect(checks.filter((c) => c.decision !== 'pass')).toEqual([]);
+    }
   });
 
   it('the healthy instruments raise no alert at all', () => {
