@@ -562,3 +562,88 @@ describe('list filters behind the figures', () => {
     expect((await api.call('GET', '/api/v1/alerts?openedFrom=yesterday')).status).toBe(400);
   });
 });
+
+describe('places of business whose errors lean one way (GET /places; NIST HB44 G-UR.4.1)', () => {
+  it("judges a station on all its nozzles' checks of the period, lists findings first, as JSON and CSV, within the token's regions", async () => {
+    now = NOW;
+    // North Fuel's station 3 (VN-HN): three nozzles, five checks in all, each +0.05 L at 20 L in trade (MPE 0.09 L):
+    // 5 of 5 in the seller's favour, p = 1/32, mean 0.05/0.09 = 0.5556 MPE: a finding. Its station 7: +0.05 and −0.05
+    // (1 of 2, p = 3/4). South's station (VN-SG), the same five checks: not the Hà Nội inspector's to see.
+    for (const [id, tenant, site] of [
+      ['fd-31', 'north', 'Cửa hàng số 3'],
+      ['fd-32', 'north', 'Cửa hàng số 3'],
+      ['fd-33', 'north', 'Cửa hàng số 3'],
+      ['fd-71', 'north', 'Cửa hàng số 7'],
+      ['fd-s1', 'south', 'Trạm sân bay'],
+    ])
+      expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type: 'fuel-dispenser', serial: `SN-${id}`, site } })).status).toBe(201);
+    const checks = new CheckStore(api.db);
+    let seq = 100;
+    const dispenserCheck = (device: string, day: string, error: number) =>
+      checks.insert(
+        device,
+        '',
+        {
+          seq: ++seq,
+          ts: Date.parse(`2026-${day}T02:00:00Z`),
+          decision: 'pass',
+          legal: 'pass',
+          error,
+          mpe: 0.09,
+          uncertainty: 0.0115,
+          unit: 'L',
+          reference: 20,
+        } as CheckResult,
+        NOW.toISOString(),
+      );
+    for (const [device, day] of [
+      ['fd-31', '02-02'],
+      ['fd-32', '02-03'],
+      ['fd-33', '02-04'],
+      ['fd-31', '03-02'],
+      ['fd-32', '03-03'],
+    ])
+      dispenserCheck(device, day, 0.05);
+    dispenserCheck('fd-71', '02-05', 0.05);
+    dispenserCheck('fd-71', '03-05', -0.05);
+    for (const day of ['02-02', '02-03', '02-04', '03-02', '03-03']) dispenserCheck('fd-s1', day, 0.05);
+
+    const r = await api.call('GET', '/api/v1/places', { token: tok.hanoi });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // the last 90 days to now; the barometers' checks have no rule and make no place
+    expect(r.body).toMatchObject({ from: '2025-12-15T05:00:00.000Z', to: '2026-03-15T05:00:00.001Z' });
+    expect(r.body.items.map((i: { tenant: string; site: string; finding: boolean }) => [i.tenant, i.site, i.finding])).toEqual([
+      ['north', 'Cửa hàng số 3', true],
+      ['north', 'Cửa hàng số 7', false],
+    ]);
+    expect(r.body.items[0]).toMatchObject({
+      type: 'fuel-dispenser',
+      favoured: 'seller',
+      instruments: 3,
+      checks: 5,
+      onSellerSide: 5,
+      onBuyerSide: 0,
+      pValue: 1 / 32,
+    });
+    expect(r.body.items[0].meanErrorMpe).toBeCloseTo(0.05 / 0.09, 12);
+    expect(r.body.items[1]).toMatchObject({ checks: 2, onSellerSide: 1, onBuyerSide: 1, pValue: 0.75 });
+    // findings only; a period that leaves out February: station 3's two March checks alone (2 < 5)
+    expect((await api.call('GET', '/api/v1/places?findings=true', { token: tok.hanoi })).body.items).toHaveLength(1);
+    const march = await api.call('GET', '/api/v1/places?from=2026-03-01&to=2026-03-15', { token: tok.hanoi });
+    expect(march.body.items.find((i: { site: string }) => i.site === 'Cửa hàng số 3')).toMatchObject({ checks: 2, finding: false });
+    // the Sài Gòn inspector sees South's station only
+    const saigon = await api.call('GET', '/api/v1/places', { token: tok.saigon });
+    expect(saigon.body.items.map((i: { tenant: string; finding: boolean }) => [i.tenant, i.finding])).toEqual([['south', true]]);
+    // a spreadsheet in Vietnamese
+    const csv = await api.call('GET', '/api/v1/places?format=csv&lang=vi&findings=true', { token: tok.hanoi });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.text.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'Mã doanh nghiệp,Địa điểm,Loại phương tiện đo,Bên được lợi,Số phương tiện đo,Số phép kiểm tra,Lợi cho người bán,Lợi cho người mua,Sai số trung bình / MPE,p,Phát hiện',
+    );
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^north,Cửa hàng số 3,Cột đo xăng dầu,người bán,3,5,5,0,0\.555\d*,0\.03125,có$/)]);
+    // a period that ends before it starts
+    const reversed = await api.call('GET', '/api/v1/places?from=2026-03-01&to=2026-02-01', { token: tok.hanoi });
+    expect(reversed.status).toBe(400);
+  });
+});

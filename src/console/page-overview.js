@@ -3,12 +3,12 @@
 // of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
-import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, regionName, setDefaultZone } from './i18n.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSig, fmtSigSigned, regionName, setDefaultZone } from './i18n.js';
 import { S, api, ownEnterpriseOnly } from './session.js';
 import { barChart, trendChart } from './chart.js';
-import { chartWidth, consoleHref, errorBox, section, table } from './blocks.js';
+import { chartWidth, consoleHref, errorBox, section, table, typeName } from './blocks.js';
 /** @import { Child } from './dom.js' */
-/** @import { Figure, FigureSection, FigureTable, Figures } from './types.js' */
+/** @import { Figure, FigureSection, FigureTable, Figures, PlaceLean } from './types.js' */
 
 /** The landing page shows what is wrong first; sections it does not know go last, as they come. */
 const ORDER = ['instruments', 'alerts', 'due', 'trends', 'checks', 'enterprises'];
@@ -62,9 +62,65 @@ export function overviewPage(main, params) {
       // an operator's enterprises section is his own enterprise once more: its instruments, alerts and
       // checks are the sections above, its score the readiness page
       const sections = [...f.sections].filter((s) => !(ownEnterpriseOnly() && s.id === 'enterprises')).sort((a, b) => rank(a.id) - rank(b.id));
-      clear(body).append(...sections.map(renderSection));
+      // the places leaning their user's way come after the alerts: what an inspector plans a visit by
+      const rendered = sections.map(renderSection);
+      const at = sections.findIndex((x) => x.id === 'alerts');
+      rendered.splice(at < 0 ? rendered.length : at + 1, 0, placesSection(region));
+      clear(body).append(...rendered);
     })
     .catch((e) => body.isConnected && clear(body).append(errorBox(e)));
+}
+
+/** Days of checks GET /api/v1/places judges by default (PLACES_DEFAULT_DAYS in src/api/routes/oversight.ts). */
+const PLACES_DAYS = 90;
+
+/**
+ * The places of business whose instruments' checks of the last 90 days lean to their user's favour (GET
+ * /api/v1/places?findings=true; NIST HB44 G-UR.4.1), filled in when they come.
+ * @param {string} region
+ */
+function placesSection(region) {
+  const content = h('div', {}, h('p', { class: 'muted' }, t('loading')));
+  const card = section(t('pl.title'), h('p', { class: 'muted' }, t('pl.intro', { days: PLACES_DAYS })), content);
+  card.setAttribute('data-section', 'places');
+  api()
+    .get('/api/v1/places', { findings: 'true', ...(region ? { region } : {}) })
+    .then((/** @type {{ items: PlaceLean[] }} */ r) => {
+      if (!content.isConnected) return;
+      if (r.items.length === 0) return void clear(content).append(h('p', { class: 'muted' }, t('pl.none')));
+      /** @type {Array<string | [string, string]>} */
+      const heads = [
+        t('ov.col.tenant'),
+        t('pl.site'),
+        t('pl.type'),
+        t('pl.favoured'),
+        [t('pl.instruments'), 'num'],
+        [t('pl.checks'), 'num'],
+        [t('pl.onSeller'), 'num'],
+        [t('pl.onBuyer'), 'num'],
+        [t('pl.meanMpe'), 'num'],
+        ['p', 'num'],
+      ];
+      const rows = r.items.map((i) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, h('a', { href: `#/instruments?tenant=${encodeURIComponent(i.tenant)}` }, i.tenant)),
+          h('td', {}, i.site ?? t('pl.noSite')),
+          h('td', {}, typeName(i.type)),
+          h('td', {}, t(`pl.${i.favoured}`)),
+          h('td', { class: 'num' }, String(i.instruments)),
+          h('td', { class: 'num' }, String(i.checks)),
+          h('td', { class: 'num' }, String(i.onSellerSide)),
+          h('td', { class: 'num' }, String(i.onBuyerSide)),
+          h('td', { class: 'num' }, fmtSigSigned(i.meanErrorMpe, 2)),
+          h('td', { class: 'num' }, fmtSig(i.pValue, 2)),
+        ),
+      );
+      clear(content).append(table(t('pl.title'), heads, rows, { stack: true }));
+    })
+    .catch((e) => content.isConnected && clear(content).append(errorBox(e)));
+  return card;
 }
 
 /** @param {string} id */

@@ -17,6 +17,7 @@ import type { InstrumentProfile } from '../metrology/profile.ts';
 import type { VerificationState } from '../metrology/types.ts';
 import type { Figure as ServerFigure, FleetFigures, Section, Table } from '../oversight/figures.ts';
 import type { ReadinessItem as ServerReadinessItem, ReadinessPart as ServerReadinessPart, ReadinessRules } from '../oversight/readiness.ts';
+import type { PlaceLean as ServerPlaceLean } from '../oversight/places-leaning.ts';
 import type { StoredReading } from '../sinks/sink.ts';
 import type { StoredCheck } from '../store/checks.ts';
 import type { DeadLetter as ServerDeadLetter } from '../store/dead-letters.ts';
@@ -166,3 +167,6 @@ export interface Readiness {
   rules: Wire<ReadinessRules> & { lotsStore: boolean };
   items: ReadinessItem[];
 }
+
+/** GET /api/v1/places: a place of business judged for errors in its instruments' user's favour. */
+export type PlaceLean = Wire<ServerPlaceLean>;

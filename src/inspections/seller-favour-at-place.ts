@@ -35,7 +35,7 @@ export interface PlaceSellerFavour extends Omit<SellerFavourJudgement, 'persists
  * judged for it); `userOf` the instrument's user in the trade (its registered use; the seller by default).
  */
 export function sellerFavourAtPlace(
-  items: readonly Pick<InspectionItem, 'device' | 'checks'>[],
+  items: readonly { device: string; checks: readonly Pick<InspectionItem['checks'][number], 'error' | 'mpe'>[] }[],
   typeOf: (device: string) => string | undefined,
   ruleOf: (type: string) => SellerFavourRule | undefined,
   userOf: (device: string) => TradeParty = () => 'seller',

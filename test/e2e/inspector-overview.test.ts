@@ -96,6 +96,18 @@ describe("the inspector's work (real browser)", () => {
     expect(figure(api, 'lots', 'failed').value).toBe(2);
     await page.locator('svg.bars rect.bar').first().waitFor();
     expect(await page.locator('svg.trend polyline.trend-line').count()).toBe(2);
+    // the places whose instruments' checks of the last 90 days lean their user's way (GET /places): in the
+    // demo's history the one station with dispenser checks then, CHXD số 12, has 3 of 4 in its favour (p =
+    // 5/16): no finding, and the section, placed after the alerts, says so
+    const places = (await t.call('GET', '/api/v1/places', undefined, inspector)).body.items as { site: string; finding: boolean; pValue: number }[];
+    expect(places.map((x) => [x.site, x.pValue, x.finding])).toEqual([['CHXD số 12, Giải Phóng', 5 / 16, false]]);
+    const placesCard = page.locator('[data-section="places"]');
+    await placesCard.getByText('No place leans to its user beyond the rule.').waitFor();
+    expect(await page.locator('section[data-section]').evaluateAll((els) => els.map((e) => e.getAttribute('data-section')))).toEqual(
+      expect.arrayContaining(['alerts', 'places']),
+    );
+    const order = await page.locator('section[data-section]').evaluateAll((els) => els.map((e) => e.getAttribute('data-section')));
+    expect(order.indexOf('places')).toBe(order.indexOf('alerts') + 1);
     await shot(page, 'overview-desktop');
 
     // the expired instruments: the tile leads to the instruments list filtered by verification state

@@ -458,6 +458,7 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       { route: 'GET /api/v1/readiness', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/readiness?region=VN-HN' }) },
       { route: 'GET /api/v1/reports/periodic', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/reports/periodic?region=VN-HN' }) },
       { route: 'GET /api/v1/checks', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/checks?region=VN-HN' }) },
+      { route: 'GET /api/v1/places', expect: api(200, 200, 200, 200, 404), req: () => ({ path: '/api/v1/places?region=VN-HN' }) },
       { route: 'GET /api/v1/audit', expect: api(200, 403, 403, 200, 200), req: () => ({ path: '/api/v1/audit' }) },
       { route: 'GET /api/v1/audit/verify', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/audit/verify' }) },
       { route: 'GET /api/v1/dead-letters', expect: api(200, 403, 403, 403, 403), req: () => ({ path: '/api/v1/dead-letters' }) },

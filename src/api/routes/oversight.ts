@@ -29,6 +29,8 @@ import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, prev
 import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { printShop } from '../../oversight/print-shop.ts';
+import { type PlaceLean, placesLeaning } from '../../oversight/places-leaning.ts';
+import { deviceUserOf } from '../../metrology/seller-favour.ts';
 import { printed } from '../printed.ts';
 import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
 import { Text } from './bounds.ts';
@@ -305,6 +307,92 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       return { items };
     },
   });
+
+  r.add({
+    method: 'get',
+    path: '/api/v1/places',
+    summary:
+      "Places of business (an enterprise's site) whose instruments' checks in from ≤ ts < to (default: the last 90 days) lean to their user's favour: per place, type and user (the seller; the buyer for a scale registered for purchasing), the type's seller-favour rule over all the checks there (NIST HB44 G-UR.4.1: the equipment at one place of business; docs/metrology.md §6), findings first. `findings=true` lists the findings only",
+    tag: 'oversight',
+    roles: ALL_ROLES,
+    query: z.object({
+      from: IsoDate.optional(),
+      to: IsoDate.optional(),
+      region: Region.optional(),
+      tenant: Id.optional(),
+      findings: z.enum(['true', 'false']).optional(),
+      lang: LangParam,
+      format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+    }),
+    produces: 'application/json, text/csv or an .xlsx workbook',
+    handler: async ({ c, p, query }) => {
+      const now = deps.now().getTime();
+      refuseReversed(query, zone());
+      const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
+      const from = query.from ? periodBound(query.from, zone(), 'from') : (query.to ? to : now) - PLACES_DEFAULT_DAYS * 86_400_000;
+      if (!(from < to)) throw emptyPeriod(query, zone(), now, from);
+      const tenants = scope(deps, p, query.region)
+        .filter((t) => !query.tenant || t.id === query.tenant)
+        .map((t) => t.id);
+      const checks = await deps.assurance.checksBetween(tenants, from, to, { limit: PLACES_MAX_CHECKS + 1 });
+      if (checks.length > PLACES_MAX_CHECKS)
+        throw badQuery(
+          'from',
+          `the period holds more than ${PLACES_MAX_CHECKS} checks of the enterprises in scope: shorten it (from, to) or name a region or tenant`,
+        );
+      const instrumentOf = (id: string) => deps.registry.device(id);
+      const judged = placesLeaning(
+        checks,
+        instrumentOf,
+        (type) => deps.profiles.get(type)?.sellerFavour,
+        (id) => {
+          const d = instrumentOf(id);
+          return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
+        },
+      );
+      const items = query.findings === 'true' ? judged.filter((j) => j.finding) : judged;
+      if (query.format !== 'json')
+        return tableDownload(c, query.format, { name: `places-${query.region ?? query.tenant ?? 'all'}`, timeZone: zone(), ...placesTable(items, query.lang) });
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), checks: checks.length, items };
+    },
+  });
+}
+
+/** The default period of GET /places: a quarter's worth of checks, enough for a station's monthly self-checks to count. */
+const PLACES_DEFAULT_DAYS = 90;
+/** At most this many checks are judged in one request (the checks list's own largest page). */
+const PLACES_MAX_CHECKS = 100_000;
+
+/** The places as a table, headers in `lang`. */
+function placesTable(items: readonly PlaceLean[], lang: Lang): { header: string[]; rows: unknown[][] } {
+  const t = (k: string) => translate(lang, k);
+  const header = [
+    t('ov.col.tenant'),
+    t('pl.site'),
+    t('pl.type'),
+    t('pl.favoured'),
+    t('pl.instruments'),
+    t('pl.checks'),
+    t('pl.onSeller'),
+    t('pl.onBuyer'),
+    t('pl.meanMpe'),
+    'p',
+    t('pl.finding'),
+  ];
+  const rows = items.map((i) => [
+    i.tenant,
+    i.site ?? '',
+    translate(lang, `type.${i.type}`) === `type.${i.type}` ? i.type : translate(lang, `type.${i.type}`),
+    t(`pl.${i.favoured}`),
+    i.instruments,
+    i.checks,
+    i.onSellerSide,
+    i.onBuyerSide,
+    i.meanErrorMpe,
+    i.pValue,
+    i.finding ? t('pl.yes') : t('pl.no'),
+  ]);
+  return { header, rows };
 }
 
 /** The ranking as a table: the province by name with its code beside it, headers in `lang`. */
