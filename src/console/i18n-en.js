@@ -739,6 +739,7 @@ export const en = {
   // a seller-favoured alert's evidence (docs/metrology.md §6)
   'ev.series': 'Series',
   'ev.checksCounted': 'Checks with a non-zero error',
+  'ev.favoured': "Favoured (the instrument's user)",
   'ev.onSellerSide': "On the seller's side",
   'ev.onBuyerSide': "On the buyer's side",
   'ev.pValue': 'Sign test p (one-sided)',

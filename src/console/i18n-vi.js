@@ -643,6 +643,7 @@ export const vi = {
   'note.driftSettled': 'EWMA và CUSUM đã trở lại trong giới hạn',
   'note.noPrediction': 'không còn dự báo vượt sai số trong khoảng thời gian xem xét hoặc trước hạn kiểm định',
   'note.sellerFavourGone': 'sai số không còn nghiêng về phía người bán theo quy tắc',
+  'note.buyerFavourGone': 'sai số không còn nghiêng về phía người mua theo quy tắc',
   'type.barometer': 'Khí áp kế',
   'type.breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở',
   'type.fuel-dispenser': 'Cột đo xăng dầu',
@@ -942,6 +943,7 @@ export const vi = {
   // a seller-favoured alert's evidence (docs/metrology.md §6)
   'ev.series': 'Chuỗi kiểm tra',
   'ev.checksCounted': 'Số phép kiểm tra có sai số khác 0',
+  'ev.favoured': 'Bên được lợi (người sử dụng phương tiện đo)',
   'ev.onSellerSide': 'Lợi cho người bán',
   'ev.onBuyerSide': 'Lợi cho người mua',
   'ev.pValue': 'p của kiểm định dấu (một phía)',

@@ -108,6 +108,8 @@ function evidenceFacts(d, zone) {
     else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));
     else if (typeof v === 'boolean') shown = v ? t('yes') : t('no');
     else if (k === 'traceabilityKind') shown = label('trace', String(v));
+    else if (k === 'favoured' && (v === 'seller' || v === 'buyer'))
+      shown = t(`pl.${v}`); // whom a seller-/buyer-favoured alert's rule watches
     else if (k === 'standard') shown = h('a', { href: `#/standards/${encodeURIComponent(String(v))}` }, String(v));
     else if (k === 'asFound' && typeof v === 'object') {
       const f = /** @type {{ error: number, outOfTolerance: boolean }} */ (v);

@@ -32,6 +32,7 @@ export function resolutionNote(r) {
   if (/^EWMA back within/.test(r.note)) return t('note.driftSettled');
   if (/^no out-of-tolerance date predicted/.test(r.note)) return t('note.noPrediction');
   if (/^errors no longer favour the seller/.test(r.note)) return t('note.sellerFavourGone');
+  if (/^errors no longer favour the buyer/.test(r.note)) return t('note.buyerFavourGone');
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
   if (/^no calibration certificate on record$/.test(r.note)) return t('sum.noCalibration');
   const traced = /^check (\d+) with standard (\S+) is traceable/.exec(r.note);
