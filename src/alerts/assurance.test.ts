@@ -617,6 +617,10 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     expect(alerts.list({ device: 'sc-stall', kind: 'seller-favoured' })).toEqual([]);
     expect(alerts.list({ device: 'sc-stall', kind: 'buyer-favoured' })).toEqual([]);
     expect(assurance.driftOf('sc-stall', profiles.get('scale')).bySeries[0]!.sellerFavour).toMatchObject({ favoured: 'seller', pValue: 1, finding: false });
+    // adjusted back (found −0.07 kg once more): the series restarts and its buyer-favoured alert clears, as a seller's would
+    feed(buyer, [{ ...scaleCheck(6, -0.07), adjusted: true }]);
+    expect(alerts.list({ device: 'sc-buyer', kind: 'buyer-favoured', unresolved: true })).toEqual([]);
+    expect(alerts.get(a!.id)!.resolution?.note).toMatch(/^instrument adjusted at check 6 \(.*; found pass\): drift statistics restarted$/);
   });
 
   it('an adjusted check clears it, on every test point of the dispenser, and the counts start again', () => {

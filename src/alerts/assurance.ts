@@ -596,14 +596,12 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     this.drift.set(key, next);
     quiet(this.driftStore.save(device.id, series, next, at));
     if (next !== judged) {
-      // Adjusted: the drift, predicted-oot and seller-favoured alerts speak of the instrument before the adjustment, which
+      // Adjusted: the series' alerts (drift, predicted-oot, seller- and buyer-favoured) speak of the instrument before the adjustment, which
       // no longer exists, and the new baseline has no checks to judge yet; so they clear (and the as-found
       // state opens none), as after a certificate. GET drift shows the restarted series. The check's own
       // decision as found (out-of-tolerance, conditional) stands: that alert was raised above.
       const note = `instrument adjusted at check ${c.seq} (${new Date(c.ts).toISOString()}; found ${c.decision}): drift statistics restarted`;
-      this.alerts.clear(device.id, 'drift', series, note, now);
-      this.alerts.clear(device.id, 'predicted-oot', series, note, now);
-      this.alerts.clear(device.id, 'seller-favoured', series, note, now);
+      for (const kind of SERIES_ALERT_KINDS) this.alerts.clear(device.id, kind, series, note, now);
       // the instrument was adjusted, not only this test point: its other series of the same scope (every
       // point and regime; a gas detector's same gas) start their baseline again from this check too
       for (const [other, state] of [...this.drift]) {
@@ -614,9 +612,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         if (restarted === state) continue;
         this.drift.set(other, restarted);
         quiet(this.driftStore.save(device.id, otherSeries, restarted, at));
-        this.alerts.clear(device.id, 'drift', otherSeries, note, now);
-        this.alerts.clear(device.id, 'predicted-oot', otherSeries, note, now);
-        this.alerts.clear(device.id, 'seller-favoured', otherSeries, note, now);
+        for (const kind of SERIES_ALERT_KINDS) this.alerts.clear(device.id, kind, otherSeries, note, now);
       }
       return;
     }
@@ -777,9 +773,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         const next = later.length > 0 || elsewhere.length > 0 ? rebuildDrift(later, at, cert.kind, params, elsewhere) : resetDrift(state, at, cert.kind);
         this.drift.set(key, next);
         quiet(this.driftStore.save(device.id, series, next, now.toISOString()));
-        this.alerts.clear(device.id, 'drift', series, note, now);
-        this.alerts.clear(device.id, 'predicted-oot', series, note, now);
-        this.alerts.clear(device.id, 'seller-favoured', series, note, now);
+        for (const kind of SERIES_ALERT_KINDS) this.alerts.clear(device.id, kind, series, note, now);
         if (later.length > 0) {
           const before = later.length > 1 ? rebuildDrift(later.slice(0, -1), at, cert.kind, params, elsewhere) : resetDrift(state, at, cert.kind);
           this.judgeDrift(device, series, before, next, params, now);
@@ -970,6 +964,12 @@ function seriesUnit(profile: InstrumentProfile | undefined, series: string): str
   const gas = parseDriftSeriesKey(series)?.gas;
   return gas !== undefined ? profile?.channels?.[gas]?.canonicalUnit : profile?.canonicalUnit;
 }
+
+/**
+ * The alerts of a drift series, which speak of the instrument since its baseline: a certificate or an
+ * adjustment restarts the series and clears them.
+ */
+export const SERIES_ALERT_KINDS = ['drift', 'predicted-oot', 'seller-favoured', 'buyer-favoured'] as const;
 
 /** Where the seller-favour rule comes from, as the profile cites it (devices/*.json sources./sellerFavour). */
 function sellerFavourSource(profile: InstrumentProfile | undefined): string {

@@ -237,6 +237,15 @@ export function fmtSig(x, sig = 3, negligible = 0) {
   return new Intl.NumberFormat(locale(), { maximumSignificantDigits: sig }).format(n);
 }
 
+/**
+ * A p-value as a statistician writes it: to `sig` significant digits, and below 0.001 as "< 0,001" (a
+ * station whose 120 checks all lean one way has p = 2^−120, forty zeros wide on a phone).
+ * @param {number} p @param {number} [sig]
+ */
+export function fmtP(p, sig = 2) {
+  return p < 0.001 ? `< ${fmtSig(0.001)}` : fmtSig(p, sig);
+}
+
 /** The same, signed: +0,0000571 / −2,02. @param {unknown} x @param {number} [sig] @param {number} [negligible] */
 export function fmtSigSigned(x, sig = 3, negligible = 0) {
   const n = Number(x);

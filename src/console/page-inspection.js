@@ -3,7 +3,7 @@
 // findings, the closing and amendments, and the printed record (PDF). Inspectors and admins act
 // on it while it is open; the enterprise's operator reads it and answers its findings.
 import { h, clear, append } from './dom.js';
-import { t, label, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, fmtDateTime, fmtNum, fmtP, fmtSigSigned, fmtSigned, fmtUnit } from './i18n.js';
 import { S, api, mayInspect } from './session.js';
 import { actorName, badge, downloadButton, errorBox, facts, pointName, section, seriesName, seriesParts, table, tenantName, typeName } from './blocks.js';
 import { alertKind, alertSummary } from './summaries.js';
@@ -274,7 +274,7 @@ function placeLean(r) {
           m: j.checksCounted,
           buyer: j.onBuyerSide,
           mean: fmtSigSigned(j.meanErrorMpe, 2),
-          p: fmtSig(j.pValue, 2),
+          p: fmtP(j.pValue),
         }),
       ),
       j.finding ? h('p', { class: 'warn' }, t(j.favoured === 'buyer' ? 'placeFavoursBuyer' : 'placeFavoursSeller')) : null,

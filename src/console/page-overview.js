@@ -3,7 +3,7 @@
 // of GET /api/v1/overview, bars of the instruments' verification states, the 12-month trend of
 // checks failed and alerts opened; every figure links to the console page listing it.
 import { h, clear, field, select } from './dom.js';
-import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSig, fmtSigSigned, regionName, setDefaultZone } from './i18n.js';
+import { t, lang, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtP, fmtSigSigned, regionName, setDefaultZone } from './i18n.js';
 import { S, api, ownEnterpriseOnly } from './session.js';
 import { barChart, trendChart } from './chart.js';
 import { chartWidth, consoleHref, errorBox, section, table, typeName } from './blocks.js';
@@ -114,7 +114,7 @@ function placesSection(region) {
           h('td', { class: 'num' }, String(i.onSellerSide)),
           h('td', { class: 'num' }, String(i.onBuyerSide)),
           h('td', { class: 'num' }, fmtSigSigned(i.meanErrorMpe, 2)),
-          h('td', { class: 'num' }, fmtSig(i.pValue, 2)),
+          h('td', { class: 'num' }, fmtP(i.pValue)),
         ),
       );
       clear(content).append(table(t('pl.title'), heads, rows, { stack: true }));

@@ -1,7 +1,7 @@
 // @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
-import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtSig, fmtSigSigned, fmtSigned, fmtUnit, negligibleAgainst, todayIn } from './i18n.js';
+import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtP, fmtSig, fmtSigSigned, fmtSigned, fmtUnit, negligibleAgainst, todayIn } from './i18n.js';
 import { driftUnit, pointName, predictedDay, seriesParts, standingLabel, zoneOf } from './blocks.js';
 import { S } from './session.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
@@ -152,7 +152,7 @@ export function alertSummary(a) {
           where: where(seriesParts(a.key)),
           k,
           m: d.checksCounted,
-          p: fmtSig(d.pValue, 3),
+          p: fmtP(d.pValue, 3),
           mean: `${fmtSigned(d.meanError)}${d.unit ? ` ${fmtUnit(d.unit)}` : ''}`,
           fraction: fmtSig(Math.abs(d.meanErrorMpe), 2),
         });

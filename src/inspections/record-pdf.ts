@@ -267,7 +267,19 @@ function placeLean(doc: PDFKit.PDFDocument, r: InspectionRecord, ctx: RecordCont
     const named = w.typeNames[j.type] ?? ctx.typeNames.get(j.type) ?? j.type;
     const type = j.favoured === 'buyer' ? `${named}, ${w.usedByBuyer}` : named;
     doc.moveDown(0.3).font(FONT).fontSize(10);
-    doc.text(w.placeLean(type, j.onSellerSide, j.checksCounted, j.checks - j.checksCounted, mean, number.format(j.pValue)), MARGIN, doc.y, { width });
+    doc.text(
+      w.placeLean(
+        type,
+        j.onSellerSide,
+        j.checksCounted,
+        j.checks - j.checksCounted,
+        mean,
+        j.pValue < 0.001 ? `< ${number.format(0.001)}` : number.format(j.pValue),
+      ),
+      MARGIN,
+      doc.y,
+      { width },
+    );
     const finding = j.favoured === 'buyer' ? w.placeFavoursBuyer : w.placeFavoursSeller;
     if (j.finding) doc.font(FONT_BOLD).fillColor('#b3261e').text(finding, MARGIN, doc.y, { width }).fillColor('black').font(FONT);
   }
