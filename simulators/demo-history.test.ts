@@ -14,8 +14,8 @@ import { CampaignStore } from '../src/store/campaigns.ts';
 import { verificationState } from '../src/metrology/verification.ts';
 import { loadProfiles } from '../src/metrology/profile-loader.ts';
 import { PACKAGE_ROOT } from '../src/config.ts';
-import { loadFleet } from './fleet-file.ts';
-import { ADJUSTED_NOTE, HISTORY_SEQ_BASE, seedDemoHistory } from './demo-history.ts';
+import { expandDevices, loadFleet } from './fleet-file.ts';
+import { ADJUSTED_NOTE, HISTORY_SEQ_BASE, seedDemoHistory, standingBiases } from './demo-history.ts';
 
 const NOW = Date.parse('2026-03-15T05:00:00Z');
 const DAY = 86_400_000;
@@ -82,6 +82,46 @@ describe('the demo history', () => {
     expect(alerts.filter((a) => a.kind !== 'lot-fail').every((a) => Date.parse(a.openedAt) < NOW - 120 * DAY)).toBe(true);
     // the drift statistics start again with the live simulation
     expect(rows(db, 'select count(*) n from drift')[0].n).toBe(0);
+  });
+
+  it("keeps the fleet's standing biases over the year: the purchasing scale weighs light, the Gò Dầu dispensers lean the station's way", () => {
+    const liveStart = new Date(NOW - 120 * DAY).toISOString();
+    const checks = new CheckStore(db);
+    // a step from day 0 without an end (standingBiases) is the instrument's all along; the later steps stay in the live run
+    const plan = (id: string) => expandDevices(fleet).find((p) => p.id === id)!;
+    expect(standingBiases(plan('tn-sc-buyer'))).toEqual([{ kind: 'step', afterDays: 0, offset: -0.04, relative: -0.00046 }]);
+    expect(standingBiases(plan('tn-fd-002'))).toEqual([{ kind: 'step', afterDays: 0, offset: 0.0165, relative: 0.00165 }]);
+    expect(standingBiases(plan('hue-baro-step'))).toEqual([]);
+    expect(standingBiases(plan('tn-gd-fail'))).toEqual([]);
+    // tn-sc-buyer (use "purchasing": its user is the buyer), 0.04 kg + 0.046 % light: at 50, 200 and 300 kg
+    // −0.063, −0.132 and −0.178 kg, found 0.005 kg lower by the change-point method, of MPE 0.1, 0.2 and 0.3 kg in
+    // service; every passing check on the buyer's side (an out-of-tolerance episode of the history apart)
+    const scale = checks.of('tn-sc-buyer', 0, NOW, 100_000).filter((c) => c.decision === 'pass');
+    expect(scale.length).toBeGreaterThan(100);
+    expect(scale.filter((c) => c.error >= 0)).toEqual([]);
+    for (const point of ['500e', '2000e', 'Max']) {
+      const at = scale.filter((c) => c.point === point);
+      const mean = at.reduce((sum, c) => sum + c.error / c.mpe, 0) / at.length;
+      expect(mean, point).toBeLessThan(-0.58);
+      expect(mean, point).toBeGreaterThan(-0.72);
+    }
+    // its series start at its verification 40 days before the live run: each opens buyer-favoured at its fifth
+    // check (5 of 5 on the buyer's side, p = 1/32), open until the live run starts them again
+    const alerts = new AlertBook(db).list({ limit: 5000 });
+    const buyer = alerts.filter((a) => a.device === 'tn-sc-buyer' && a.kind === 'buyer-favoured');
+    expect(buyer.map((a) => a.key).sort()).toEqual(['point=2000e,regime=inService', 'point=500e,regime=inService', 'point=Max,regime=inService']);
+    for (const a of buyer) {
+      expect(a).toMatchObject({ resolvedAt: liveStart, resolvedBy: 'system', details: { favoured: 'buyer', onSellerSide: 0 } });
+      expect(Date.parse(a.openedAt)).toBeLessThan(NOW - 125 * DAY);
+    }
+    // the dispensers of CHXD Gò Dầu, +0.0165 L + 0.165 %: 0.55 of the MPE at 20 L (0.09 L) and at 5 L (0.045 L)
+    for (const d of ['tn-fd-001', 'tn-fd-002']) {
+      const own = checks.of(d, 0, NOW, 100_000);
+      expect(own.filter((c) => c.decision !== 'pass' || c.error <= 0)).toEqual([]);
+      const mean = own.reduce((sum, c) => sum + c.error / c.mpe, 0) / own.length;
+      expect(mean, d).toBeGreaterThan(0.5);
+      expect(mean, d).toBeLessThan(0.6);
+    }
   });
 
   it('has the instruments adjusted where the live run starts: no out-of-tolerance or conditional alert open past it', () => {

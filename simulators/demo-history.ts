@@ -17,7 +17,7 @@ import { Registry, type Device } from '../src/store/registry.ts';
 import { AuditLog } from '../src/store/audit.ts';
 import { DriftStore } from '../src/store/drift.ts';
 import { type Alert, AlertBook } from '../src/alerts/alert-book.ts';
-import { Assurance, type AssuranceOptions } from '../src/alerts/assurance.ts';
+import { Assurance, type AssuranceOptions, SERIES_ALERT_KINDS } from '../src/alerts/assurance.ts';
 import { Ingest, type IngestOptions } from '../src/ingest/ingest.ts';
 import { InspectionStore } from '../src/store/inspections.ts';
 import { LotBook } from '../src/lots/lot-book.ts';
@@ -29,9 +29,9 @@ import { validateDevice } from '../src/metrology/index.ts';
 import { addCalendarMonths } from '../src/metrology/verification.ts';
 import type { InstrumentProfile } from '../src/metrology/profile.ts';
 import { expandDevices, fleetTiming, type DevicePlan, type ParsedFleet } from './fleet-file.ts';
-import { certificatesFor, verificationMonthsOf } from './fleet.ts';
+import { buildDevices, certificatesFor, verificationMonthsOf } from './fleet.ts';
 import { dayEnd, dayStart } from './certificate-days.ts';
-import { DeviceFaults } from './faults.ts';
+import { DeviceFaults, type FaultSpec } from './faults.ts';
 import { MODELS } from './models/index.ts';
 import { DAY_MS } from './models/types.ts';
 import { createRng, deriveSeed, type Rng } from './prng.ts';
@@ -111,25 +111,11 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   };
   if (o.fleet.tenants.length === 0 || registry.tenant(o.fleet.tenants[0].id)) return result;
   const plans = expandDevices(o.fleet);
-  const alerts = new AlertBook(db);
+  const { profiles, alerts, lots, assurance, ingest } = gatewayParts(db, registry, o);
   alerts.on('change', (_a, change) => {
     if (change === 'opened') result.alertsOpened++;
     if (change === 'resolved') result.alertsResolved++;
   });
-  const profiles = new Map(o.profiles);
-  const options = o.alerts ?? DEFAULT_ALERTS;
-  const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadLotRules(join(PACKAGE_ROOT, 'devices')), alerts, options);
-  const assurance = new Assurance(db, registry, alerts, profiles, options, lots, new InspectionStore(db));
-  const ingest = new Ingest(
-    {
-      profile: (t) => profiles.get(t),
-      certificates: (d) => registry.certificatesOf(d),
-      lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
-      timeZoneOf: () => 'Asia/Ho_Chi_Minh',
-      lot: (id) => lots.lotForPackages(id),
-    },
-    o.limits ?? DEFAULT_LIMITS,
-  );
   db.transaction(() => {
     const registered = new Date(historyStart - 30 * DAY_MS);
     for (const t of o.fleet.tenants) registry.createTenant(t, registered);
@@ -168,6 +154,62 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
   return result;
 }
 
+/** The gateway's parts the history writes through: its alert book, lots, Assurance and Ingest, on `db`. */
+function gatewayParts(db: Db, registry: Registry, o: Pick<DemoHistoryOptions, 'profiles' | 'alerts' | 'limits' | 'samplingPlans'>) {
+  const profiles = new Map(o.profiles);
+  const options = o.alerts ?? DEFAULT_ALERTS;
+  const alerts = new AlertBook(db);
+  const lots = new LotBook(db, registry, profiles, o.samplingPlans ?? loadLotRules(join(PACKAGE_ROOT, 'devices')), alerts, options);
+  const assurance = new Assurance(db, registry, alerts, profiles, options, lots, new InspectionStore(db));
+  const ingest = new Ingest(
+    {
+      profile: (t) => profiles.get(t),
+      certificates: (d) => registry.certificatesOf(d),
+      lastTotalizer: (d, n) => assurance.totalizerOf(d, n),
+      timeZoneOf: () => 'Asia/Ho_Chi_Minh',
+      lot: (id) => lots.lotForPackages(id),
+    },
+    o.limits ?? DEFAULT_LIMITS,
+  );
+  return { profiles, alerts, lots, assurance, ingest };
+}
+
+export interface LiveChecksOptions extends Pick<DemoHistoryOptions, 'fleet' | 'profiles' | 'now' | 'alerts' | 'limits'> {
+  /** The devices whose checks are written. */
+  devices: readonly string[];
+}
+
+/**
+ * The checks the live run sends over its span up to `now` (fleet.ts: the same models, seeds, start and faults) for
+ * the `devices` named, judged by Ingest and applied by Assurance at their own time, written straight into the state
+ * database after seedDemoHistory: for a test that stands in for `mag demo` with its history alone, which stops where
+ * the live run starts, and needs some instruments' live months (GET /places judges the last 90 days). Their checks
+ * only: no readings, no status. Returns how many checks were written.
+ */
+export function seedLiveChecks(db: Db, o: LiveChecksOptions): number {
+  const registry = new Registry(db);
+  const { alerts, assurance, ingest } = gatewayParts(db, registry, o);
+  const plans = expandDevices(o.fleet).filter((p) => o.devices.includes(p.id));
+  const messages: { at: number; device: string; payload: Record<string, unknown> }[] = [];
+  for (const d of buildDevices(o.fleet, plans, o.now - fleetTiming(o.fleet).spanMs))
+    for (const m of d.faults.transform(d.model.next(o.now)))
+      if (m.topic === 'checks' && !m.raw) messages.push({ at: m.at, device: d.plan.id, payload: m.payload });
+  messages.sort((a, b) => a.at - b.at || a.device.localeCompare(b.device));
+  let written = 0;
+  db.transaction(() => {
+    for (const m of messages) {
+      const device = registry.device(m.device);
+      if (!device) throw new Error(`live checks: device ${m.device} is not registered (seed the demo history first)`);
+      const body = JSON.stringify(m.payload);
+      const outcome = ingest.handle(device, 'checks', body, m.at);
+      assurance.apply(device, `instruments/${m.device}/checks`, outcome, Buffer.from(body), new Date(m.at));
+      written += outcome.checks.length;
+    }
+    alerts.flush();
+  });
+  return written;
+}
+
 /** What an enterprise writes when it resolves an alert of an instrument adjusted where the live run starts. */
 export const ADJUSTED_NOTE = 'demo history: instrument adjusted at its verification; the live checks after it pass';
 
@@ -198,7 +240,7 @@ function restartDriftWhereLiveRunStarts(db: Db, alerts: AlertBook, at: Date): vo
   const store = new DriftStore(db);
   for (const r of store.all()) store.delete(r.device, r.series);
   for (const a of alerts.list({ unresolved: true, limit: 100_000 }) as Alert[]) {
-    if (a.kind !== 'drift' && a.kind !== 'predicted-oot' && a.kind !== 'seller-favoured') continue;
+    if (!(SERIES_ALERT_KINDS as readonly string[]).includes(a.kind)) continue;
     alerts.clear(a.device, a.kind, a.key, RESTARTED_NOTE, new Date(Math.max(at.getTime(), Date.parse(a.openedAt))));
   }
 }
@@ -241,6 +283,16 @@ function episodes(rng: Rng, spanDays: number) {
   return [{ kind: 'step' as const, afterDays: rng.uniform(10, spanDays - 20), forDays: rng.uniform(3, 9), relative: rng.chance(0.5) ? 0.2 : -0.2 }];
 }
 
+/**
+ * The fleet's faults of a device that it has had all along: a `step` from day 0 without an end is a constant bias
+ * of the instrument (a purchasing scale that weighs light, dispensers set a little in the station's favour), which
+ * it had over the year before the live run too. The other faults are events of the live run's timeline (a step at
+ * day 45, a tamper from day 15) and stay there.
+ */
+export function standingBiases(p: Pick<DevicePlan, 'faults'>): FaultSpec[] {
+  return p.faults.filter((f) => f.kind === 'step' && f.afterDays === 0 && f.forDays === undefined);
+}
+
 interface Parts {
   registry: Registry;
   alerts: AlertBook;
@@ -260,7 +312,7 @@ function replayChecks(o: DemoHistoryOptions, plans: DevicePlan[], devices: Map<s
   const messages: { at: number; device: string; payload: Record<string, unknown> }[] = [];
   for (const p of plans) {
     const rng = createRng(deriveSeed(o.fleet.seed, `${p.id}#history`));
-    const faults = new DeviceFaults(episodes(rng, spanDays), from, rng);
+    const faults = new DeviceFaults([...episodes(rng, spanDays), ...standingBiases(p)], from, rng);
     // readings are not replayed (one a week keeps the model's cost down), and a gas detector's
     // bump tests are kept weekly, not daily: the seed stays a few seconds long
     const params = p.type === 'gas-detector' ? { ...p.params, bumpEveryDays: 7 } : p.params;

@@ -1,7 +1,8 @@
 // End-to-end: the inspector's work in a real browser (Debian's Chromium driven by playwright-core)
-// against a real gateway holding the demo fleet's year of history: the overview as landing page,
-// a figure followed to its filtered list, the ranking, and the quarter's report downloaded as
-// XLSX and PDF whose figures are those of the API.
+// against a real gateway holding the demo fleet's year of history (and the live months' checks of the two
+// places whose instruments lean their user's way, as `mag demo`'s live run sends them): the overview as landing
+// page, a figure followed to its filtered list, the ranking, and the quarter's report downloaded as XLSX and
+// PDF whose figures are those of the API.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,16 @@ import { PACKAGE_ROOT } from '../../src/config.ts';
 import { openStateDb } from '../../src/store/db.ts';
 import { loadProfiles } from '../../src/metrology/profile-loader.ts';
 import { loadFleet } from '../../simulators/fleet-file.ts';
-import { seedDemoHistory } from '../../simulators/demo-history.ts';
+import { seedDemoHistory, seedLiveChecks } from '../../simulators/demo-history.ts';
 import type { FleetFigures } from '../../src/oversight/figures.ts';
 
 const REGIONS = ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH'];
+/**
+ * The instruments whose live months the test adds to the history (which stops where the live run starts, 120 days
+ * ago): CHXD Gò Dầu's two dispensers, set a little in the station's favour, and the cassava purchasing point's
+ * scale, which weighs light (simulators/fleets/demo.json).
+ */
+const LEANING = ['tn-fd-001', 'tn-fd-002', 'tn-sc-buyer'];
 
 let t: TestGateway;
 let b: ConsoleBrowser;
@@ -31,11 +38,12 @@ const figure = (f: FleetFigures, section: string, id: string) => f.sections.find
 describe("the inspector's work (real browser)", () => {
   beforeAll(async () => {
     const db = openStateDb(dataDir);
-    seedDemoHistory(db, {
-      fleet: await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json')),
-      profiles: loadProfiles(join(PACKAGE_ROOT, 'devices')),
-      now: Date.now(),
-    });
+    const fleet = await loadFleet(join(PACKAGE_ROOT, 'simulators/fleets/demo.json'));
+    const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+    const now = Date.now();
+    seedDemoHistory(db, { fleet, profiles, now });
+    // GET /places judges the last 90 days, which only the live run fills with the instruments' own checks
+    seedLiveChecks(db, { fleet, profiles, now, devices: LEANING });
     db.close();
     t = await startTestGateway({}, dataDir);
     t.gateway.reviewVerifications(); // the expired scale's verification-overdue alert, as the minute's review would raise it
@@ -75,10 +83,10 @@ describe("the inspector's work (real browser)", () => {
     ]) {
       expect(await tileValue(page, `${section}.${id}`), `${section}.${id}`).toBe(new Intl.NumberFormat('en-GB').format(figure(api, section, id).value!));
     }
-    // the demo fleet's 26 instruments but the three in Bắc Ninh (VN-BN: bn-cokhi's profile projector and
+    // the demo fleet's 27 instruments but the three in Bắc Ninh (VN-BN: bn-cokhi's profile projector and
     // bn-nuocsach's two water meters), not this inspector's regions; plus the 9 scales passed in the history's
-    // Bắc Giang market campaign (12 verified on 3 markets, one in 4 failing: 12 − 3 = 9): 23 + 9 = 32
-    expect(figure(api, 'instruments', 'total').value).toBe(32);
+    // Bắc Giang market campaign (12 verified on 3 markets, one in 4 failing: 12 − 3 = 9): 24 + 9 = 33
+    expect(figure(api, 'instruments', 'total').value).toBe(33);
     expect(figure(api, 'checks', 'checks').value).toBeGreaterThan(1000);
     // the inspector's year (simulators/demo-history-inspector.ts), all within the overview's 12
     // months: 4 inspections (at NOW − 10½, 7½, 4½, 1½ months) with one finding each, of which the
@@ -96,13 +104,54 @@ describe("the inspector's work (real browser)", () => {
     expect(figure(api, 'lots', 'failed').value).toBe(2);
     await page.locator('svg.bars rect.bar').first().waitFor();
     expect(await page.locator('svg.trend polyline.trend-line').count()).toBe(2);
-    // the places whose instruments' checks of the last 90 days lean their user's way (GET /places): in the
-    // demo's history the one station with dispenser checks then, CHXD số 12, has 3 of 4 in its favour (p =
-    // 5/16): no finding, and the section, placed after the alerts, says so
-    const places = (await t.call('GET', '/api/v1/places', undefined, inspector)).body.items as { site: string; finding: boolean; pValue: number }[];
-    expect(places.map((x) => [x.site, x.pValue, x.finding])).toEqual([['CHXD số 12, Giải Phóng', 5 / 16, false]]);
+    // the places whose instruments' checks of the last 90 days lean their user's way (GET /places), findings
+    // first, then by p (k of m on the favoured side: p = Σ_{i=k}^{m} C(m, i)/2^m, 1/2^m when k = m):
+    // - CHXD Gò Dầu: its two dispensers, each a constant +0.0165 L + 0.165 % (+0.0495 L at 20 L, 0.55 of the
+    //   0.09 L MPE in service; +0.02475 L at the 5 L MMQ, 0.55 of its 0.045 L), proved every 3 days: the live
+    //   run's sessions 11–40 at Qmax and 10–39 at the MMQ (a quarter of an hour later) fall in the last 90 days,
+    //   30 + 30 a dispenser, 120 checks, every one in the station's favour (0.02 to 0.06 L, 0.01 L display): p =
+    //   1/2^120, mean ≈ +0.55 of the MPE;
+    // - the cassava purchasing point: its scale (class III, Max 300 kg, e = 0.1 kg, registered for purchasing)
+    //   weighs light by 0.04 kg + 0.046 %, −0.07, −0.14 and −0.18 kg at 50, 200 and 300 kg (about −0.7, −0.7
+    //   and −0.6 of its 0.1, 0.2 and 0.3 kg MPE), checked every 5 days: sessions 7–24 in the period, 18 × 3 = 54
+    //   checks, all in the buyer's favour: p = 1/2^54, mean ≈ −0.66 of the MPE;
+    // - CHXD số 12: the inspector's in-trade checks of its 4 dispensers a month and a half ago, 3 of 4 in the
+    //   station's favour: p = (C(4, 3) + C(4, 4))/2^4 = 5/16, no finding.
+    const places = (await t.call('GET', '/api/v1/places', undefined, inspector)).body.items as {
+      site: string;
+      favoured: string;
+      finding: boolean;
+      pValue: number;
+      checks: number;
+      checksCounted: number;
+      meanErrorMpe: number;
+    }[];
+    expect(places.map((x) => [x.site, x.favoured, x.finding])).toEqual([
+      ['CHXD Gò Dầu', 'seller', true],
+      ['Điểm thu mua mì củ tươi, Tân Châu', 'buyer', true],
+      ['CHXD số 12, Giải Phóng', 'seller', false],
+    ]);
+    expect(places.map((x) => [x.checks, x.checksCounted, x.pValue])).toEqual([
+      [120, 120, 1 / 2 ** 120],
+      [54, 54, 1 / 2 ** 54],
+      [4, 4, 5 / 16],
+    ]);
+    expect(places[0].meanErrorMpe).toBeGreaterThan(0.5);
+    expect(places[0].meanErrorMpe).toBeLessThan(0.6);
+    expect(places[1].meanErrorMpe).toBeLessThan(-0.6);
+    expect(places[1].meanErrorMpe).toBeGreaterThan(-0.7);
+    // the section, placed after the alerts, lists the two findings (GET /places?findings=true)
     const placesCard = page.locator('[data-section="places"]');
-    await placesCard.getByText('No place leans to its user beyond the rule.').waitFor();
+    await placesCard.locator('tbody tr').first().waitFor();
+    expect(await placesCard.locator('tbody tr').count()).toBe(2);
+    const goDau = placesCard.locator('tbody tr', { hasText: 'CHXD Gò Dầu' });
+    expect(await goDau.locator('th').textContent()).toBe('tayninh-xd');
+    expect(await goDau.locator('td').nth(2).textContent()).toBe('seller');
+    expect(await goDau.locator('td').nth(4).textContent()).toBe('120');
+    const buyer = placesCard.locator('tbody tr', { hasText: 'Điểm thu mua mì củ tươi, Tân Châu' });
+    expect(await buyer.locator('th').textContent()).toBe('tn-thumua-mi');
+    expect(await buyer.locator('td').nth(2).textContent()).toBe('buyer');
+    expect(await placesCard.getByText('No place leans to its user beyond the rule.').count()).toBe(0);
     expect(await page.locator('section[data-section]').evaluateAll((els) => els.map((e) => e.getAttribute('data-section')))).toEqual(
       expect.arrayContaining(['alerts', 'places']),
     );
@@ -139,9 +188,10 @@ describe("the inspector's work (real browser)", () => {
     // the ranking
     await page.getByRole('link', { name: 'Readiness' }).click();
     await page.locator('tr[data-tenant]').first().waitFor();
-    // the demo's enterprises in this inspector's four provinces (bn-cokhi is in Bắc Ninh: 6 − 1 = 5),
-    // and the campaign's 3 markets, whose traders' scales the campaign registered: 5 + 3 = 8
-    expect(await page.locator('tr[data-tenant]').count()).toBe(8);
+    // the demo's enterprises in this inspector's four provinces (bn-cokhi and bn-nuocsach are in Bắc Ninh,
+    // VN-BN: 8 − 2 = 6, the cassava purchasing point in Tây Ninh among them), and the campaign's 3 markets,
+    // whose traders' scales the campaign registered: 6 + 3 = 9
+    expect(await page.locator('tr[data-tenant]').count()).toBe(9);
     await shot(page, 'readiness-desktop');
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
@@ -231,9 +281,14 @@ describe("the inspector's work (real browser)", () => {
       await signIn(page, t.api, inspector);
       await page.locator('[data-figure="instruments.total"]').waitFor();
       await page.locator('svg.trend').waitFor();
+      const placesCard = page.locator('[data-section="places"]');
+      await placesCard.locator('tbody tr', { hasText: 'CHXD Gò Dầu' }).waitFor();
       if (locale === 'vi-VN') {
         await page.getByRole('heading', { level: 1, name: 'Tổng quan' }).waitFor();
         expect(await page.locator('[data-section="alerts"] h2').textContent()).toBe('Cảnh báo');
+        expect(await placesCard.locator('h2').textContent()).toBe('Nơi kinh doanh có sai số nghiêng về phía người sử dụng phương tiện đo');
+        expect(await placesCard.locator('tbody tr', { hasText: 'CHXD Gò Dầu' }).locator('td').nth(2).textContent()).toBe('người bán');
+        expect(await placesCard.locator('tbody tr', { hasText: 'Điểm thu mua mì củ tươi, Tân Châu' }).locator('td').nth(2).textContent()).toBe('người mua');
       }
       await shot(page, name);
       if (viewport.width < 720) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);

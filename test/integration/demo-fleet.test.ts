@@ -1,4 +1,4 @@
-// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 26 instruments, 120 simulated days)
+// Issue 7: the shipped demo fleet (simulators/fleets/demo.json, 27 instruments, 120 simulated days)
 // against a real gateway (in-process; real MQTT over TCP, real HTTP API, SQLite on disk), run on a
 // shorter wall-clock duration: every scenario raises the alert it is built for, the healthy
 // instruments raise none, and the drift rates the models inject are the ones the gateway measures.
@@ -19,6 +19,7 @@ interface AlertView {
   key?: string;
   state: string;
   summary: string;
+  details?: Record<string, unknown>;
 }
 
 describe('the demo fleet against a real gateway', () => {
@@ -60,8 +61,8 @@ describe('the demo fleet against a real gateway', () => {
 
   it('runs the whole fleet without errors', async () => {
     const fleet = await loadFleet(DEMO);
-    expect(report.devices).toBe(26);
-    expect(report.connected).toBe(26);
+    expect(report.devices).toBe(27);
+    expect(report.connected).toBe(27);
     expect(report.errors, report.errorMessages.join('\n')).toBe(0);
     expect(report.simulated.acceleration).toBeCloseTo(((fleet.simulatedDays ?? NaN) * 86_400) / 20, 0);
     expect(report.sent.checks).toBeGreaterThan(1000);
@@ -97,16 +98,88 @@ describe('the demo fleet against a real gateway', () => {
     expect(has('tt-cw-line1', 'lot-fail', 'TT-ST25-0001'), listing()).toBe(false);
   });
 
+  it('a purchasing scale weighing light opens buyer-favoured; a station whose dispensers lean its way is a place finding', async () => {
+    // tn-sc-buyer, the cassava purchasing point's class III scale (Max 300 kg, e = 0.1 kg), registered with use
+    // "purchasing" (its user is the buyer), weighs light by 0.04 kg + 0.046 %: −0.063 kg at 50 kg (500e, MPE in
+    // service 2 × 0.5e = 0.1 kg), −0.132 kg at 200 kg (2000e, 2 × 1e = 0.2 kg), −0.178 kg at 300 kg (2 × 1.5e =
+    // 0.3 kg), found by the change-point method about 0.005 kg lower: −0.7, −0.7 and −0.6 of the MPE. Every check
+    // passes (|E| + U ≤ MPE) and falls on the buyer's side: 5 of 5 in a series is p = 1/2^5 = 1/32 ≤ 0.05 with a
+    // mean beyond half the MPE, so each test point's series opens buyer-favoured at its fifth check (day 25).
+    const device = (await gw.call('GET', '/api/v1/devices/tn-sc-buyer')).body;
+    expect(device).toMatchObject({ use: 'purchasing', class: 'III', e: 0.1, max: 300 });
+    const buyer = alerts.filter((a) => a.device === 'tn-sc-buyer' && a.kind === 'buyer-favoured');
+    expect(buyer.map((a) => a.key).sort(), listing()).toEqual(['point=2000e,regime=inService', 'point=500e,regime=inService', 'point=Max,regime=inService']);
+    for (const a of buyer) {
+      expect(a.state, a.key).not.toBe('resolved');
+      expect(a.details, a.key).toMatchObject({ favoured: 'buyer', onSellerSide: 0 });
+      expect(a.details!.checksCounted as number, a.key).toBeGreaterThanOrEqual(5);
+      expect(a.details!.meanErrorMpe as number, a.key).toBeLessThan(-0.55);
+      expect(a.details!.meanErrorMpe as number, a.key).toBeGreaterThan(-0.75);
+    }
+    const checks = (await gw.call('GET', '/api/v1/devices/tn-sc-buyer/checks?limit=100000')).body.items as { decision: string; error: number }[];
+    expect(checks.filter((c) => c.decision !== 'pass' || c.error >= 0)).toEqual([]);
+    // nothing of the kind for the seller's side of the same scale
+    expect(has('tn-sc-buyer', 'seller-favoured'), listing()).toBe(false);
+
+    // GET /places, the last 90 days (src/oversight/places-leaning.ts), findings first, by p:
+    // - CHXD Gò Dầu: tn-fd-001 and -002, each +0.0165 L + 0.165 % (+0.0495 L at 20 L, 0.55 of the 0.09 L MPE in
+    //   service; +0.02475 L at the 5 L MMQ, 0.55 of 0.045 L), proved every 3 days at Qmax and at the MMQ: about 30
+    //   + 30 checks each in the period, all in the station's favour: p = 1/2^m (m ≈ 120, p ≈ 1e-36), mean ≈ 0.55;
+    // - the purchasing point: 3 checks every 5 days, about 18 sessions, m ≈ 54, all in the buyer's favour: p = 1/2^m.
+    // The dispensers' own series open seller-favoured too (5 of 5, p = 1/32, from the 5th proving).
+    const places = (await gw.call('GET', '/api/v1/places')).body.items as {
+      tenant: string;
+      site: string;
+      type: string;
+      favoured: string;
+      finding: boolean;
+      instruments: number;
+      checksCounted: number;
+      onSellerSide: number;
+      onBuyerSide: number;
+      pValue: number;
+      meanErrorMpe: number;
+    }[];
+    const findings = places.filter((p) => p.finding);
+    expect(findings.map((p) => [p.tenant, p.site, p.type, p.favoured, p.instruments])).toEqual([
+      ['tayninh-xd', 'CHXD Gò Dầu', 'fuel-dispenser', 'seller', 2],
+      ['tn-thumua-mi', 'Điểm thu mua mì củ tươi, Tân Châu', 'scale', 'buyer', 1],
+    ]);
+    const [station, point] = findings;
+    expect(station.checksCounted).toBeGreaterThanOrEqual(100);
+    expect([station.onSellerSide, station.onBuyerSide]).toEqual([station.checksCounted, 0]);
+    expect(station.pValue).toBe(1 / 2 ** station.checksCounted);
+    expect(station.meanErrorMpe).toBeGreaterThan(0.5);
+    expect(station.meanErrorMpe).toBeLessThan(0.6);
+    expect(point.checksCounted).toBeGreaterThanOrEqual(45);
+    expect([point.onSellerSide, point.onBuyerSide]).toEqual([0, point.checksCounted]);
+    expect(point.pValue).toBe(1 / 2 ** point.checksCounted);
+    expect(point.meanErrorMpe).toBeLessThan(-0.6);
+    expect(point.meanErrorMpe).toBeGreaterThan(-0.7);
+    for (const d of ['tn-fd-001', 'tn-fd-002']) expect(has(d, 'seller-favoured', 'point=Qmax'), listing()).toBe(true);
+  });
+
   it("registers the reference standards the checks cite: the healthy instruments' checks are traceable", async () => {
     const standards = (await gw.call('GET', '/api/v1/standards')).body.items as { id: string; state: string }[];
-    expect(standards).toHaveLength(22);
+    expect(standards).toHaveLength(23);
     expect(standards.filter((s) => s.state !== 'valid').map((s) => s.id)).toEqual([
       'CYL-4G-2024-0917-CH4',
       'CYL-4G-2024-0917-CO',
       'CYL-4G-2024-0917-H2S',
       'CYL-4G-2024-0917-O2',
     ]);
-    for (const device of ['hn-fd-001', 'hn-gd-001', 'hn-baro-001', 'bg-sc-001', 'hue-ba-001', 'tn-gd-fail', 'bn-pj-drift', 'bn-wm-001', 'bn-wm-002']) {
+    for (const device of [
+      'hn-fd-001',
+      'hn-gd-001',
+      'hn-baro-001',
+      'bg-sc-001',
+      'hue-ba-001',
+      'tn-gd-fail',
+      'bn-pj-drift',
+      'bn-wm-001',
+      'bn-wm-002',
+      'tn-sc-buyer',
+    ]) {
       const checks = (await gw.call('GET', `/api/v1/devices/${device}/checks?limit=100000`)).body.items as {
         traceable: boolean | null;
         traceabilityIssue?: string;
@@ -164,6 +237,9 @@ describe('the demo fleet against a real gateway', () => {
       'bg-sc-expired',
       'hue-baro-flaky',
       'tt-cw-line1',
+      'tn-sc-buyer',
+      'tn-fd-001',
+      'tn-fd-002',
     ]);
     const healthy = alerts.filter((a) => !scenario.has(a.device));
     expect(healthy.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
@@ -176,7 +252,9 @@ describe('the demo fleet against a real gateway', () => {
         (a.device === 'bn-pj-drift' && a.kind !== 'drift' && a.kind !== 'predicted-oot') ||
         (a.device === 'tn-fd-tamper' && a.kind !== 'tamper') ||
         (a.device === 'bg-sc-expired' && a.kind !== 'verification-overdue') ||
-        (a.device === 'tt-cw-line1' && a.kind !== 'lot-fail'),
+        (a.device === 'tt-cw-line1' && a.kind !== 'lot-fail') ||
+        (a.device === 'tn-sc-buyer' && a.kind !== 'buyer-favoured') ||
+        (a.device.startsWith('tn-fd-00') && a.kind !== 'seller-favoured'),
     );
     expect(unrelated.map((a) => `${a.device}:${a.kind}/${a.key ?? ''}: ${a.summary}`)).toEqual([]);
   });
