@@ -289,15 +289,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       limit: QueryInt(1, 100000).default(1000),
     }),
     handler: async ({ p, query }) => {
-      const now = deps.now().getTime();
-      refuseReversed(query, zone());
-      const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
-      // to alone: the 30 days before it
-      const from = query.from ? periodBound(query.from, zone(), 'from') : (query.to ? to : now) - 30 * 86_400_000;
-      if (!(from < to)) throw emptyPeriod(query, zone(), now, from);
-      const tenants = scope(deps, p, query.region)
-        .filter((t) => !query.tenant || t.id === query.tenant)
-        .map((t) => t.id);
+      const { from, to, tenants } = checksInScope(deps, p, query, 30);
       const checks = await deps.assurance.checksBetween(tenants, from, to, {
         failed: query.decision === undefined ? undefined : query.decision === 'failed',
         type: query.type,
@@ -326,14 +318,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     }),
     produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, query }) => {
-      const now = deps.now().getTime();
-      refuseReversed(query, zone());
-      const to = query.to ? periodBound(query.to, zone(), 'to') : now + 1;
-      const from = query.from ? periodBound(query.from, zone(), 'from') : (query.to ? to : now) - PLACES_DEFAULT_DAYS * 86_400_000;
-      if (!(from < to)) throw emptyPeriod(query, zone(), now, from);
-      const tenants = scope(deps, p, query.region)
-        .filter((t) => !query.tenant || t.id === query.tenant)
-        .map((t) => t.id);
+      const { from, to, tenants } = checksInScope(deps, p, query, PLACES_DEFAULT_DAYS);
       const checks = await deps.assurance.checksBetween(tenants, from, to, { limit: PLACES_MAX_CHECKS + 1 });
       if (checks.length > PLACES_MAX_CHECKS)
         throw badQuery(
@@ -356,6 +341,28 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), checks: checks.length, items };
     },
   });
+}
+
+/**
+ * The period and the enterprises of a checks query (GET /checks, GET /places): from ≤ ts < to, `days` before
+ * now by default (to alone: the `days` before it); the visible enterprises of the region, or the one named.
+ */
+function checksInScope(
+  deps: ApiDeps,
+  p: Principal,
+  query: { from?: string; to?: string; region?: string; tenant?: string },
+  days: number,
+): { from: number; to: number; tenants: string[] } {
+  const zone = deps.timeZone ?? DEFAULT_ZONE;
+  const now = deps.now().getTime();
+  refuseReversed(query, zone);
+  const to = query.to ? periodBound(query.to, zone, 'to') : now + 1;
+  const from = query.from ? periodBound(query.from, zone, 'from') : (query.to ? to : now) - days * 86_400_000;
+  if (!(from < to)) throw emptyPeriod(query, zone, now, from);
+  const tenants = scope(deps, p, query.region)
+    .filter((t) => !query.tenant || t.id === query.tenant)
+    .map((t) => t.id);
+  return { from, to, tenants };
 }
 
 /** The default period of GET /places: a quarter's worth of checks, enough for a station's monthly self-checks to count. */
