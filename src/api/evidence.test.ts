@@ -15,10 +15,10 @@ let api: ApiUnderTest;
 let ingest: Ingest;
 let tok: { north: string; south: string; hanoi: string; saigon: string };
 
-/** A check of a 20 L proving measure at Qmax, through ingest and the assurance state. */
-function check(seq: number, ts: string, error: number) {
+/** A check of a 20 L proving measure at Qmax (or `point`), through ingest and the assurance state. */
+function check(seq: number, ts: string, error: number, point = 'Qmax') {
   const dev = api.deps.registry.registeredDevice('fd-1')!;
-  const body = { seq, ts, indicated: 20 + error, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-1', point: 'Qmax' };
+  const body = { seq, ts, indicated: 20 + error, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-1', point };
   const result = ingest.handle(dev, 'checks', JSON.stringify(body), NOW.getTime());
   expect(result.rejections).toEqual([]);
   api.deps.assurance.apply(dev, 'instruments/fd-1/checks', result, Buffer.from(JSON.stringify(body)), NOW);
@@ -157,6 +157,50 @@ describe('GET /devices/{id}/evidence', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="assurance-file-fd-1-2025-03-15-2026-03-15.pdf"');
     expect(p.text).toContain('MEASUREMENT ASSURANCE FILE OF A MEASURING INSTRUMENT');
     expect(p.text).toContain('Page 1 of');
+  });
+
+  it("says which way the dispenser's errors lean, series by series, in Vietnamese and English (docs/metrology.md §6)", async () => {
+    // five checks at Qmin each 0.08 or 0.09 L over (mean 0.084 L = 0.56 of the 0.15 L MPE): 5 of 5 on the seller's side, p = 1/32
+    for (const [i, e] of [0.08, 0.09, 0.08, 0.09, 0.08].entries()) check(3 + i, `2026-03-0${i + 1}T08:00:00+07:00`, e, 'Qmin');
+    const drift = (await api.call('GET', '/api/v1/devices/fd-1/drift', { token: tok.north })).body.bySeries;
+    expect(drift.find((s: { point: string }) => s.point === 'Qmin').sellerFavour).toMatchObject({
+      checksCounted: 5,
+      onSellerSide: 5,
+      favoured: 'seller',
+      pValue: 1 / 32,
+      finding: true,
+    });
+
+    const json = await evidence('?from=2025-04-01&to=2026-03-31&format=json', tok.north);
+    const blocks = json.body.document.sections.find((s: { id: string }) => s.id === 'drift').blocks;
+    const table = blocks.find((b: { table?: unknown }) => b.table).table;
+    expect(table.id).toBe('drift-favour');
+    expect(table.headers.at(-1)).toBe('Hướng sai số');
+    // the Qmax series since the verification of 12 January: the check of 10 February alone, 0.2 L over
+    expect(table.rows.map((r: string[]) => [r[0], r.at(-1)])).toEqual([
+      ['Qmax\ntrong sử dụng', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE'],
+      ['Qmin\ntrong sử dụng', 'lợi cho người bán: 5/5\np = 0,031\ntrung bình +0,56 MPE\n⚠ Sai số nghiêng về phía người bán'],
+    ]);
+    expect(blocks.at(-1)).toEqual({
+      line: 'Chuỗi kiểm tra Qmin (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+      bold: true,
+      warning: true,
+    });
+
+    const vi = (await pdf('?from=2025-04-01&to=2026-03-31', tok.north)).pdf;
+    for (const cell of ['Hướng sai số', 'lợi cho người bán: 5/5', 'p = 0,031', 'trung bình +0,56 MPE'])
+      expect(
+        vi.lines.map((l) => l.trim()),
+        cell,
+      ).toContain(cell);
+    expect(vi.text).toMatch(/Chuỗi kiểm tra Qmin \(trong sử dụng\): sai số chủ yếu nghiêng về phía có lợi cho\s*người\s*bán/);
+    const en = (await pdf('?from=2025-04-01&to=2026-03-31&lang=en', tok.north)).pdf;
+    for (const cell of ['Direction of errors', "seller's favour: 5 of 5", 'p = 0.031', 'mean +0.56 MPE'])
+      expect(
+        en.lines.map((l) => l.trim()),
+        cell,
+      ).toContain(cell);
+    expect(en.text).toMatch(/Series Qmin \(in service\): the errors lean predominantly to the seller's favour/);
   });
 
   it("answers 404 to another enterprise's operator and to an inspector of another region, 200 to the region's inspector", async () => {

@@ -1,6 +1,8 @@
 // The instrument evidence file's test facts (instrument-evidence.test.ts, print-shop.test.ts): a fuel
-// dispenser's year in Hà Nội, a conditionally passing check at Qmax and the alert it raised.
+// dispenser's year in Hà Nội, a conditionally passing check at Qmax and the alert it raised; drift
+// series, one leaning to the seller's side (docs/metrology.md §6).
 import type { Alert } from '../alerts/alert-book.ts';
+import type { SellerFavourView, SeriesDriftView } from '../metrology/drift.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import type { EvidenceFacts } from './instrument-evidence.ts';
 
@@ -51,6 +53,36 @@ export const ALERT: Alert = {
   resolvedBy: 'system',
   resolvedAt: '2025-04-02T03:00:00.000Z',
   resolution: { reason: 'cleared', note: 'a later check passed' },
+};
+
+/** A drift series as GET /devices/{id}/drift gives it: 9 points at Qmax in service, no signal, a drift of +0.000123456 L a day. */
+export function driftSeries(over: Partial<SeriesDriftView> = {}): SeriesDriftView {
+  return {
+    series: 'point=Qmax,regime=inService',
+    points: 9,
+    ewma: { value: 0.01, upperLimit: 0.05, lowerLimit: -0.05, signal: false },
+    cusum: { high: 0, low: 0, threshold: 0.25, signal: false },
+    slopePerDay: 0.000123456,
+    predictedOutOfToleranceAt: null,
+    alarm: false,
+    ...over,
+  } as SeriesDriftView;
+}
+
+/**
+ * A dispenser series' errors leaning the seller's way (docs/metrology.md §6): 5 of 5 checks above the
+ * reference, p = 1/32 = 0.03125, a mean of 0.084375 L = 0.5625 of the 0.15 L MPE: a finding.
+ */
+export const SELLER_FAVOURED: SellerFavourView = {
+  checksCounted: 5,
+  onSellerSide: 5,
+  onBuyerSide: 0,
+  favoured: 'seller',
+  pValue: 1 / 32,
+  meanErrorMpe: 0.5625,
+  meanError: 0.084375,
+  finding: true,
+  persists: true,
 };
 
 /** The dispenser's facts for the year: certificates in force and issued, the check, its standard, two alerts (one resolved before the period). */

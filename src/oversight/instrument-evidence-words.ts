@@ -2,6 +2,7 @@
 // (the file's own language) and English, with the same keys in both. What the console and the
 // inspection record already name (instrument types, decisions, alert kinds and states, the national
 // name and motto, "Trang x/y") is taken from them, not written again here.
+import type { TradeParty } from '../metrology/seller-favour.ts';
 import type { TraceabilityIssueKind } from '../metrology/traceability.ts';
 import type { Lang } from './labels.ts';
 
@@ -103,6 +104,22 @@ export interface EvidenceWords {
   baselineSince: (day: string, reason: string) => string;
   baselineFirst: string;
   resetReasons: Record<'verification' | 'calibration' | 'adjustment' | 'migration', string>;
+  /**
+   * Which way the errors lean (docs/metrology.md §6), a last column of the drift table for a type with a
+   * `sellerFavour` rule: the header, the parties, the cell's lines, the legend under the table, and the
+   * line in red for a series whose errors lean its user's way by the rule (the words of the inspection
+   * record's placeLean and of the console).
+   */
+  favourHeader: string;
+  parties: Record<TradeParty, string>;
+  /** k of the m checks with a non-zero error on the party's side. */
+  favourTally: (party: string, k: number, m: number) => string;
+  /** A series whose checks all had an error of exactly 0 (or none counted yet). */
+  noNonZeroError: string;
+  /** The mean error as a signed fraction of the MPE. */
+  favourMean: (mean: string) => string;
+  favourLegend: string;
+  favourFinding: (series: string, party: string) => string;
 
   alerts: string;
   /** `point`: what the alert is about, a test point or gas (a check's alerts) or a standard (untraceable-check). */
@@ -208,6 +225,15 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     baselineSince: (day, reason) => `từ ${day} (${reason})`,
     baselineFirst: 'từ phép kiểm tra đầu tiên',
     resetReasons: { verification: 'kiểm định', calibration: 'hiệu chuẩn', adjustment: 'điều chỉnh', migration: 'chuyển đổi dữ liệu' },
+    favourHeader: 'Hướng sai số',
+    parties: { seller: 'người bán', buyer: 'người mua' },
+    favourTally: (party, k, m) => `lợi cho ${party}: ${k}/${m}`,
+    noNonZeroError: 'chưa có sai số khác 0',
+    favourMean: (mean) => `trung bình ${mean} MPE`,
+    favourLegend:
+      'Hướng sai số (NIST Handbook 44 G-UR.4.1): bên được lợi là người sử dụng phương tiện đo (người bán; người mua đối với cân dùng để thu mua); k/m: số phép kiểm tra có sai số lợi cho bên đó trên số phép kiểm tra có sai số khác 0 của chuỗi kể từ đường cơ sở; p: kiểm định dấu một phía; trung bình: sai số trung bình của chuỗi chia cho MPE, dấu + khi chỉ thị lớn hơn giá trị chuẩn. Ngưỡng đánh giá do MAG chọn.',
+    favourFinding: (series, party) =>
+      `Chuỗi kiểm tra ${series}: sai số chủ yếu nghiêng về phía có lợi cho ${party}, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).`,
     alerts: 'VI. CẢNH BÁO TRONG KỲ',
     alertHeaders: ['Loại', 'Điểm thử / chuẩn', 'Mức độ', 'Mở lúc', 'Trạng thái hiện tại', 'Tiếp nhận', 'Xử lý'],
     actor: (name, role) => (role ? `${name} (${role})` : name),
@@ -282,6 +308,15 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     baselineSince: (day, reason) => `since ${day} (${reason})`,
     baselineFirst: 'since the first check',
     resetReasons: { verification: 'verification', calibration: 'calibration', adjustment: 'adjustment', migration: 'data migration' },
+    favourHeader: 'Direction of errors',
+    parties: { seller: 'seller', buyer: 'buyer' },
+    favourTally: (party, k, m) => `${party}'s favour: ${k} of ${m}`,
+    noNonZeroError: 'no non-zero error yet',
+    favourMean: (mean) => `mean ${mean} MPE`,
+    favourLegend:
+      "Direction of errors (NIST Handbook 44 G-UR.4.1): the party favoured is the instrument's user (the seller; the buyer for a scale used for purchasing); k of m: the checks with an error in that party's favour of those with a non-zero error in the series since its baseline; p: one-sided sign test; mean: the series' mean error as a fraction of the MPE, + when the indication is above the reference. The thresholds are MAG's.",
+    favourFinding: (series, party) =>
+      `Series ${series}: the errors lean predominantly to the ${party}'s favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).`,
     alerts: 'VI. ALERTS IN THE PERIOD',
     alertHeaders: ['Kind', 'Test point / standard', 'Severity', 'Opened', 'State now', 'Acknowledged', 'Resolved'],
     actor: (name, role) => (role ? `${name} (${role})` : name),

@@ -2,10 +2,12 @@
 // worked out by hand (days and times on the enterprise's clock, Vietnamese numbers), the empty
 // sections, and which certificates and alerts belong to the period.
 import { describe, expect, it } from 'vitest';
-import type { SeriesDriftView } from '../metrology/drift.ts';
+import { readPdf } from '../../test/support/pdf-text.ts';
+import type { SellerFavourView } from '../metrology/drift.ts';
 import type { CheckResult } from '../metrology/types.ts';
 import { checkRow, instrumentEvidence, type InstrumentEvidence } from './instrument-evidence.ts';
-import { CHECK, evidenceFacts } from './evidence-fixtures.ts';
+import { renderInstrumentEvidencePdf } from './instrument-evidence-pdf.ts';
+import { CHECK, driftSeries, evidenceFacts, SELLER_FAVOURED } from './evidence-fixtures.ts';
 
 const facts = evidenceFacts;
 
@@ -165,17 +167,7 @@ describe('instrumentEvidence', () => {
   });
 
   it("writes each drift series with its fitted drift per day in the channel's unit, 3 significant digits", () => {
-    const series = (over: Partial<SeriesDriftView>): SeriesDriftView =>
-      ({
-        series: 'point=Qmax,regime=inService',
-        points: 9,
-        ewma: { value: 0.01, upperLimit: 0.05, lowerLimit: -0.05, signal: false },
-        cusum: { high: 0, low: 0, threshold: 0.25, signal: false },
-        slopePerDay: 0.000123456,
-        predictedOutOfToleranceAt: null,
-        alarm: false,
-        ...over,
-      }) as SeriesDriftView;
+    const series = driftSeries;
     const drift = { bySeries: [series({}), series({ series: 'point=MMQ,regime=inService', points: 1, slopePerDay: null })] };
     const vi = table(instrumentEvidence(facts({ drift })), 'drift')!;
     expect(vi.headers.slice(0, 3)).toEqual(['Chuỗi kiểm tra', 'Số điểm', 'Độ trôi']);
@@ -193,6 +185,157 @@ describe('instrumentEvidence', () => {
       drift: { bySeries: [series({ series: 'gas=O2,regime=inService', slopePerDay: 0.002 })] },
     });
     expect(table(instrumentEvidence(gas), 'drift')!.rows[0]![2]).toBe('+0.002 %/day');
+  });
+
+  describe('the direction of the errors (docs/metrology.md §6)', () => {
+    const QMIN = {
+      series: 'point=Qmin,regime=inService',
+      sellerFavour: {
+        ...SELLER_FAVOURED,
+        onSellerSide: 4,
+        onBuyerSide: 3,
+        checksCounted: 7,
+        pValue: 0.5,
+        meanErrorMpe: 0.048,
+        meanError: 0.0072,
+        finding: false,
+        persists: false,
+      },
+    };
+    const dispenser = (lang: 'vi' | 'en') =>
+      instrumentEvidence(facts({ lang, drift: { bySeries: [driftSeries({ sellerFavour: SELLER_FAVOURED }), driftSeries(QMIN)] } }));
+
+    it("adds a column to a dispenser's drift table, a legend under it and a line in red for the series leaning the seller's way", () => {
+      const e = dispenser('vi');
+      expect(section(e, 'drift').blocks.slice(1)).toEqual([
+        {
+          table: {
+            id: 'drift-favour',
+            headers: [
+              'Chuỗi kiểm tra',
+              'Số điểm',
+              'Độ trôi',
+              'Tín hiệu EWMA / CUSUM',
+              'Cảnh báo trôi',
+              'Ngày dự báo vượt giới hạn',
+              'Đường cơ sở',
+              'Hướng sai số',
+            ],
+            rows: [
+              [
+                'Qmax\ntrong sử dụng',
+                '9',
+                '+0,000123 L/ngày',
+                'không / không',
+                'không',
+                'không có dự báo',
+                'từ phép kiểm tra đầu tiên',
+                // 5 of 5, p = 1/32 = 0.03125 to 2 significant digits, 0.5625 of the MPE
+                'lợi cho người bán: 5/5\np = 0,031\ntrung bình +0,56 MPE\n⚠ Sai số nghiêng về phía người bán',
+              ],
+              [
+                'Qmin\ntrong sử dụng',
+                '9',
+                '+0,000123 L/ngày',
+                'không / không',
+                'không',
+                'không có dự báo',
+                'từ phép kiểm tra đầu tiên',
+                'lợi cho người bán: 4/7\np = 0,5\ntrung bình +0,048 MPE',
+              ],
+            ],
+          },
+        },
+        { line: expect.stringMatching(/^Hướng sai số \(NIST Handbook 44 G-UR\.4\.1\): bên được lợi là người sử dụng phương tiện đo/) },
+        {
+          line: 'Chuỗi kiểm tra Qmax (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+          bold: true,
+          warning: true,
+        },
+      ]);
+      const en = section(dispenser('en'), 'drift').blocks;
+      expect(table(dispenser('en'), 'drift')!.rows[0]!.at(-1)).toBe("seller's favour: 5 of 5\np = 0.031\nmean +0.56 MPE\n⚠ Errors favour the seller");
+      expect(en.at(-1)).toEqual({
+        line: "Series Qmax (in service): the errors lean predominantly to the seller's favour, near the limit (NIST Handbook 44 G-UR.4.1; MAG's thresholds).",
+        bold: true,
+        warning: true,
+      });
+    });
+
+    it('prints it in the PDF, in Vietnamese and in English', async () => {
+      const vi = readPdf(await renderInstrumentEvidencePdf(dispenser('vi')));
+      const viText = vi.lines.map((l) => l.trim());
+      // the cell's lines, each a line of the page (the column wraps the alert's name)
+      for (const cell of [
+        'Hướng sai số',
+        'lợi cho người bán: 5/5',
+        'p = 0,031',
+        'trung bình +0,56 MPE',
+        'lợi cho người bán: 4/7',
+        'p = 0,5',
+        'trung bình +0,048 MPE',
+      ])
+        expect(viText, cell).toContain(cell);
+      expect(vi.text).toMatch(/⚠ Sai số nghiêng về\s*phía người bán/);
+      expect(vi.text).toMatch(/Chuỗi kiểm tra Qmax \(trong sử dụng\): sai số chủ yếu nghiêng về phía có lợi cho\s*người\s*bán, gần giới hạn sai số cho phép/);
+      const en = readPdf(await renderInstrumentEvidencePdf(dispenser('en')));
+      const enText = en.lines.map((l) => l.trim());
+      for (const cell of ['Direction of errors', "seller's favour: 5 of 5", 'p = 0.031', 'mean +0.56 MPE']) expect(enText, cell).toContain(cell);
+      expect(en.text).toMatch(/⚠ Errors favour the\s*seller/);
+      expect(en.text).toMatch(/Series Qmax \(in service\): the errors lean predominantly to the seller's favour, near\s*the\s*limit/);
+    });
+
+    it('judges a purchasing scale for the buyer, writes a p below 0.001 as < 0,001, and marks a series kept by the clearing thresholds', () => {
+      // a class III scale at a cassava purchasing point, 49.93 kg shown for 50 kg (−0.7 of the 0.1 kg MPE): 5 of 5 on the buyer's side
+      const buyer: SellerFavourView = { ...SELLER_FAVOURED, favoured: 'buyer', onSellerSide: 0, onBuyerSide: 5, meanErrorMpe: -0.7, meanError: -0.07 };
+      const scale = (lang: 'vi' | 'en', sellerFavour: SellerFavourView = buyer) =>
+        instrumentEvidence(
+          facts({
+            lang,
+            device: { id: 'sc-1', type: 'scale', serial: 'C-77', class: 'III' },
+            ranges: [{ min: 0, max: 60, unit: 'kg' }],
+            drift: { bySeries: [driftSeries({ series: 'point=50kg,regime=inService', slopePerDay: null, sellerFavour })] },
+          }),
+        );
+      expect(table(scale('vi'), 'drift')!.rows[0]!.at(-1)).toBe('lợi cho người mua: 5/5\np = 0,031\ntrung bình -0,7 MPE\n⚠ Sai số nghiêng về phía người mua');
+      expect(section(scale('vi'), 'drift').blocks.at(-1)).toMatchObject({
+        line: expect.stringMatching(/^Chuỗi kiểm tra 50kg \(trong sử dụng\): sai số chủ yếu nghiêng về phía có lợi cho người mua, gần giới hạn/),
+        warning: true,
+      });
+      expect(table(scale('en'), 'drift')!.rows[0]!.at(-1)).toBe("buyer's favour: 5 of 5\np = 0.031\nmean -0.7 MPE\n⚠ Errors favour the buyer");
+      // 12 of 12: p = 1/4096 = 0.000244, printed as below 0.001
+      const twelve = { ...buyer, checksCounted: 12, onBuyerSide: 12, pValue: 1 / 4096 };
+      expect(table(scale('vi', twelve), 'drift')!.rows[0]!.at(-1)).toContain('\np < 0,001\n');
+      expect(table(scale('en', twelve), 'drift')!.rows[0]!.at(-1)).toContain('\np < 0.001\n');
+      // 5 of 6: no finding (p = 7/64), though an open alert would stay (persists): no mark, the alerts section says whether one was open
+      const kept = { ...buyer, checksCounted: 6, onSellerSide: 1, pValue: 7 / 64, meanErrorMpe: -0.44, finding: false, persists: true };
+      expect(table(scale('vi', kept), 'drift')!.rows[0]!.at(-1)).toBe('lợi cho người mua: 5/6\np = 0,11\ntrung bình -0,44 MPE');
+      expect(section(scale('en', kept), 'drift').blocks.filter((b) => 'line' in b && b.warning)).toEqual([]);
+      // the same scale at a stall, leaning the other way and no finding: no line in red
+      const none: SellerFavourView = { ...buyer, favoured: 'seller', pValue: 1, finding: false, persists: false };
+      expect(table(scale('vi', none), 'drift')!.rows[0]!.at(-1)).toBe('lợi cho người bán: 0/5\np = 1\ntrung bình -0,7 MPE');
+      expect(section(scale('vi', none), 'drift').blocks.filter((b) => 'line' in b && b.warning)).toEqual([]);
+      // only exact zeros so far
+      const zeros = { ...none, checksCounted: 0, onBuyerSide: 0, meanErrorMpe: 0, meanError: 0 };
+      expect(table(scale('en', zeros), 'drift')!.rows[0]!.at(-1)).toBe('no non-zero error yet\nmean 0 MPE');
+    });
+
+    it('leaves the drift table of a type without the rule (a barometer) as it was: no column, no legend', () => {
+      const barometer = facts({
+        device: { id: 'bar-1', type: 'barometer', serial: 'B-1', class: '0.1' },
+        ranges: [{ min: 800, max: 1100, unit: 'hPa' }],
+        drift: { bySeries: [driftSeries({ series: 'point=1000hPa,regime=inService', slopePerDay: 0.002 })] },
+      });
+      expect(section(instrumentEvidence(barometer), 'drift').blocks.slice(1)).toEqual([
+        {
+          table: {
+            id: 'drift',
+            headers: ['Chuỗi kiểm tra', 'Số điểm', 'Độ trôi', 'Tín hiệu EWMA / CUSUM', 'Cảnh báo trôi', 'Ngày dự báo vượt giới hạn', 'Đường cơ sở'],
+            rows: [['1000hPa\ntrong sử dụng', '9', '+0,002 hPa/ngày', 'không / không', 'không', 'không có dự báo', 'từ phép kiểm tra đầu tiên']],
+          },
+        },
+      ]);
+    });
   });
 
   it('ends with a signature block for the enterprise, to fill in by hand', () => {

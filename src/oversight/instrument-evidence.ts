@@ -6,7 +6,8 @@
 // route answers as JSON and instrument-evidence-pdf.ts lays out on paper. Days are dd/MM/yyyy and
 // times HH:mm on the enterprise's clock, as the inspection record writes them (wallClock).
 import type { Alert } from '../alerts/alert-book.ts';
-import { parseDriftSeriesKey, type DeviceDriftView } from '../metrology/drift.ts';
+import { parseDriftSeriesKey, type DeviceDriftView, type SellerFavourView } from '../metrology/drift.ts';
+import { favourAlertKind } from '../metrology/seller-favour.ts';
 import type { ReferenceStandard, StandardCertificate } from '../metrology/traceability.ts';
 import type { Certificate, CheckResult, DeviceMetrology, VerificationState } from '../metrology/types.ts';
 import { unitText } from '../metrology/units.ts';
@@ -51,7 +52,8 @@ export interface EvidenceFacts {
 /** A paragraph, or a table whose layout the renderer picks by its id. */
 export type EvidenceBlock = { line: string; bold?: boolean; warning?: boolean } | { table: { id: EvidenceTableId; headers: string[]; rows: string[][] } };
 
-export type EvidenceTableId = 'certificates' | 'checks' | 'standard-certificates' | 'drift' | 'alerts';
+/** `drift-favour`: the drift table of a type judged for errors in its user's favour, with their direction in a last column. */
+export type EvidenceTableId = 'certificates' | 'checks' | 'standard-certificates' | 'drift' | 'drift-favour' | 'alerts';
 
 export interface EvidenceSection {
   id: 'instrument' | 'certificates' | 'checks' | 'standards' | 'drift' | 'alerts';
@@ -137,9 +139,14 @@ const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
 
 const signedIn = (lang: Lang, x: number, digits = 4) => (x > 0 ? '+' : '') + numberIn(lang, x, digits);
 
+/** A figure to `digits` significant digits in the file's language (vi: 0,00123; en: 0.00123). */
+function significant(lang: Lang, x: number, digits: number): string {
+  return new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: digits }).format(x);
+}
+
 /** A signed figure to 3 significant digits, as the console shows drift (vi: +0,00123; en: +0.00123). */
 function signedSignificant(lang: Lang, x: number): string {
-  const text = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: 3 }).format(x);
+  const text = significant(lang, x, 3);
   return x > 0 ? `+${text}` : text;
 }
 
@@ -294,11 +301,18 @@ function standardSection(f: EvidenceFacts, w: EvidenceWords, day: (t: string) =>
   return { id: 'standards', heading: w.standards, blocks: blocks.length ? blocks : [{ line: w.none }] };
 }
 
-/** The drift view as MAG holds it now, a row per series (gas, test point, regime). */
+/**
+ * The drift view as MAG holds it now, a row per series (gas, test point, regime). For a type with a
+ * `sellerFavour` rule (docs/metrology.md §6) a last column says which way the series' errors lean, a
+ * legend under the table what its figures are, and a line in red per series whose errors lean its user's
+ * way by the rule (the alert would be open): a type without the rule prints the table as before.
+ */
 function driftSection(f: EvidenceFacts, w: EvidenceWords, now: string, day: (t: string) => string): EvidenceSection {
   const l = labeller(f.lang);
   const series = f.drift.bySeries.filter((s) => s.points > 0);
   if (series.length === 0) return { id: 'drift', heading: w.drift, blocks: [{ line: w.none }] };
+  const judged = series.some((s) => s.sellerFavour !== undefined);
+  const findings: EvidenceBlock[] = [];
   const rows = series.map((s) => {
     const id = parseDriftSeriesKey(s.series);
     const name = id ? `${pointOf(id)}\n${l.label('regime', id.regime)}` : s.series;
@@ -309,9 +323,52 @@ function driftSection(f: EvidenceFacts, w: EvidenceWords, now: string, day: (t: 
     // the series' channel: a gas detector's gases each have their canonical unit
     const range = f.ranges.find((r) => r.gas === id?.gas) ?? (f.ranges.length === 1 ? f.ranges[0] : undefined);
     const slope = s.slopePerDay === null ? w.noSlope : w.perDay(`${signedSignificant(f.lang, s.slopePerDay)}${range ? ` ${unitText(range.unit)}` : ''}`);
-    return [name, String(s.points), slope, signal, s.alarm ? w.yes : w.no, predicted, baseline];
+    const row = [name, String(s.points), slope, signal, s.alarm ? w.yes : w.no, predicted, baseline];
+    if (!judged) return row;
+    const v = s.sellerFavour;
+    if (v?.finding)
+      findings.push({
+        line: w.favourFinding(id ? `${pointOf(id)} (${l.label('regime', id.regime)})` : s.series, w.parties[v.favoured]),
+        bold: true,
+        warning: true,
+      });
+    return [...row, v ? favourCell(v, f.lang, w, l.label('kind', favourAlertKind(v.favoured))) : '—'];
   });
-  return { id: 'drift', heading: w.drift, blocks: [{ line: w.driftAsOf(now) }, { table: { id: 'drift', headers: [...w.driftHeaders], rows } }] };
+  const table = judged
+    ? { id: 'drift-favour' as const, headers: [...w.driftHeaders, w.favourHeader], rows }
+    : { id: 'drift' as const, headers: [...w.driftHeaders], rows };
+  return {
+    id: 'drift',
+    heading: w.drift,
+    blocks: [{ line: w.driftAsOf(now) }, { table }, ...(judged ? [{ line: w.favourLegend }, ...findings] : [])],
+  };
+}
+
+/**
+ * Which way a series' errors lean, on lines of its cell: the favoured party and k of m (the non-zero
+ * errors on its side), the one-sided sign test's p to 2 significant digits (below 0.001 "< 0,001"), the
+ * mean as a signed fraction of the MPE to 2 significant digits (as the inspection record writes them),
+ * and a mark with the alert's name when the errors lean that way by the rule (a finding). Not when they only
+ * stay within the thresholds that keep an open alert (`persists`): the view is of now and does not say
+ * whether an alert was open; the file's alerts section lists those.
+ */
+function favourCell(v: SellerFavourView, lang: Lang, w: EvidenceWords, alertName: string): string {
+  const party = w.parties[v.favoured];
+  const k = v.favoured === 'buyer' ? v.onBuyerSide : v.onSellerSide;
+  const mean = significant(lang, v.meanErrorMpe, 2);
+  return [
+    v.checksCounted === 0 ? w.noNonZeroError : w.favourTally(party, k, v.checksCounted),
+    v.checksCounted === 0 ? undefined : `p ${pValueText(lang, v.pValue)}`,
+    w.favourMean(v.meanErrorMpe > 0 ? `+${mean}` : mean),
+    v.finding ? `⚠ ${alertName}` : undefined,
+  ]
+    .filter((x): x is string => x !== undefined)
+    .join('\n');
+}
+
+/** A sign test's p after "p ", as the console and the inspection record print it: "= 0,031" (2 significant digits), "< 0,001" below 0.001 (2^-120 is forty zeros wide). */
+function pValueText(lang: Lang, p: number): string {
+  return p < 0.001 ? `< ${numberIn(lang, 0.001, 3)}` : `= ${significant(lang, p, 2)}`;
 }
 
 /** The alerts open at some time in the period (opened by its end, not resolved before its start), oldest first. */
