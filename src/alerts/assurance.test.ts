@@ -572,16 +572,16 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
   });
 
   it('a scale registered for purchasing (its user the buyer) opens buyer-favoured when it weighs light, never seller-favoured', () => {
-    // A coffee buyer's class III scale, e = 0.05 kg, Max 150 kg: at 50 kg (1,000 e, R76-1 Table 6's 500–2,000 e
-    // band) the MPE is 1 e = 0.05 kg at verification, × 2 in service = 0.1 kg. Indicating 49.93 kg for 50 kg,
-    // e = −0.07 kg = −0.7 of the MPE: a pass that pays the farmer for 0.07 kg less, five times.
+    // A coffee buyer's class III scale, e = 0.02 kg, Max 60 kg: at 50 kg (2,500 e, R76-1 Table 6's 2,000–10,000 e
+    // band) the MPE is 1.5 e = 0.03 kg at verification, × 2 in service = 0.06 kg. Indicating 49.96 kg for 50 kg,
+    // e = −0.04 kg = −0.667 of the MPE: a pass that pays the farmer for 0.04 kg less, five times.
     const buyer = registry.createDeviceWithSecretHash(
-      { id: 'sc-buyer', tenant: 'acme', type: 'scale', serial: 'sc-buyer', e: 0.05, max: 150, use: 'purchasing' },
+      { id: 'sc-buyer', tenant: 'acme', type: 'scale', serial: 'sc-buyer', e: 0.02, max: 60, use: 'purchasing' },
       'unused',
       new Date(NOW - 400 * DAY),
     );
     const seller = registry.createDeviceWithSecretHash(
-      { id: 'sc-stall', tenant: 'acme', type: 'scale', serial: 'sc-stall', e: 0.05, max: 150 },
+      { id: 'sc-stall', tenant: 'acme', type: 'scale', serial: 'sc-stall', e: 0.02, max: 60 },
       'unused',
       new Date(NOW - 400 * DAY),
     );
@@ -592,23 +592,23 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
       indicated: 50 + error,
       corrected: 50 + error,
       relativeError: error / 50,
-      mpe: 0.1,
+      mpe: 0.06,
       point: undefined,
       standardId: 'M1-50KG-02',
     });
     feed(
       buyer,
-      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.07)),
+      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.04)),
     );
     feed(
       seller,
-      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.07)),
+      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.04)),
     );
     expect(alerts.list({ device: 'sc-buyer', kind: 'seller-favoured' })).toEqual([]);
     const [a] = alerts.list({ device: 'sc-buyer', kind: 'buyer-favoured', unresolved: true });
     expect(a).toMatchObject({ kind: 'buyer-favoured', severity: 'warning' });
     expect(a!.summary).toMatch(
-      /^Errors favour the buyer.*: 5 of 5 checks on the buyer's side \(sign test p = 0\.03125\), mean -0\.07 kg \(0\.7 of the MPE\); NIST HB44 G-UR\.4\.1$/,
+      /^Errors favour the buyer.*: 5 of 5 checks on the buyer's side \(sign test p = 0\.03125\), mean -0\.04 kg \(0\.6667 of the MPE\); NIST HB44 G-UR\.4\.1$/,
     );
     expect(a!.details).toMatchObject({ favoured: 'buyer', onSellerSide: 0, onBuyerSide: 5, pValue: 0.03125 });
     const series = assurance.driftOf('sc-buyer', profiles.get('scale')).bySeries[0]!;
@@ -617,8 +617,8 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     expect(alerts.list({ device: 'sc-stall', kind: 'seller-favoured' })).toEqual([]);
     expect(alerts.list({ device: 'sc-stall', kind: 'buyer-favoured' })).toEqual([]);
     expect(assurance.driftOf('sc-stall', profiles.get('scale')).bySeries[0]!.sellerFavour).toMatchObject({ favoured: 'seller', pValue: 1, finding: false });
-    // adjusted back (found −0.07 kg once more): the series restarts and its buyer-favoured alert clears, as a seller's would
-    feed(buyer, [{ ...scaleCheck(6, -0.07), adjusted: true }]);
+    // adjusted back (found −0.04 kg once more): the series restarts and its buyer-favoured alert clears, as a seller's would
+    feed(buyer, [{ ...scaleCheck(6, -0.04), adjusted: true }]);
     expect(alerts.list({ device: 'sc-buyer', kind: 'buyer-favoured', unresolved: true })).toEqual([]);
     expect(alerts.get(a!.id)!.resolution?.note).toMatch(/^instrument adjusted at check 6 \(.*; found pass\): drift statistics restarted$/);
   });

@@ -50,7 +50,7 @@ describe('sellerFavourAtPlace', () => {
   });
 
   it("a market's stall scales and its produce buyer's scale are judged apart, each for its user's favour", () => {
-    // MPE 0.1 kg at 50 kg in service (class III, e = 0.05 kg). Three stall scales +0.06 kg twice each: 6 of 6 for
+    // MPE 0.1 kg at every check (the test's figure). Three stall scales +0.06 kg twice each: 6 of 6 for
     // the sellers, p = 1/64, mean 0.6 MPE. The buyer's scale −0.07 kg five times:
     // 5 of 5 for the buyer, p = 1/32, mean −0.7 MPE. Pooled they would be 6 over and 5 under, p = 0.5: nothing.
     const scale = (error: number) => ({ error, mpe: 0.1 }) as CheckResult;
