@@ -747,6 +747,16 @@ export const en = {
   'ev.meanErrorMpe': 'Mean error / MPE',
   'ev.rule': 'Rule',
   'ev.source': 'Source',
+  // which way a drift series' errors lean, on the instrument page (docs/metrology.md §6)
+  'sf.seller': 'seller',
+  'sf.buyer': 'buyer',
+  'sf.lean': "Direction of the errors: {k} of {m} checks in the {party}'s favour (p = {p}; mean {mean} of the MPE)",
+  'sf.none': 'Direction of the errors: no check with a non-zero error yet',
+  'sf.tooFew': 'fewer than {n} non-zero errors, no conclusion yet',
+  'sf.short': "not enough for an alert (that needs p ≤ {p} and a mean ≥ {mean} of the MPE on the {party}'s side)",
+  'sf.finding': "The errors lean to the {party}'s side, near the limit (NIST HB44 G-UR.4.1)",
+  'sf.persists': "The errors still lean to the {party}'s side: the open alert stays while p ≤ {p} and the mean ≥ {mean} of the MPE (NIST HB44 G-UR.4.1)",
+  'sf.persistsBare': "The errors still lean to the {party}'s side: the open alert stays (NIST HB44 G-UR.4.1)",
   // the inspector's work: inspection records and mobile verification campaigns
   inspections: 'Inspections',
   campaigns: 'Campaigns',

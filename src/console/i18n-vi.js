@@ -951,6 +951,16 @@ export const vi = {
   'ev.meanErrorMpe': 'Sai số trung bình / MPE',
   'ev.rule': 'Quy tắc',
   'ev.source': 'Căn cứ',
+  // which way a drift series' errors lean, on the instrument page (docs/metrology.md §6)
+  'sf.seller': 'người bán',
+  'sf.buyer': 'người mua',
+  'sf.lean': 'Hướng sai số: {k}/{m} phép kiểm tra lợi cho {party} (p = {p}; trung bình {mean} MPE)',
+  'sf.none': 'Hướng sai số: chưa có phép kiểm tra nào có sai số khác 0',
+  'sf.tooFew': 'chưa đủ {n} sai số khác 0 để kết luận',
+  'sf.short': 'chưa đến mức cảnh báo (cần p ≤ {p} và trung bình ≥ {mean} MPE về phía {party})',
+  'sf.finding': 'Sai số nghiêng về phía {party}, gần giới hạn (NIST HB44 G-UR.4.1)',
+  'sf.persists': 'Sai số vẫn nghiêng về phía {party}: cảnh báo đang mở được giữ khi p ≤ {p} và trung bình ≥ {mean} MPE (NIST HB44 G-UR.4.1)',
+  'sf.persistsBare': 'Sai số vẫn nghiêng về phía {party}: cảnh báo đang mở được giữ (NIST HB44 G-UR.4.1)',
   'sum.untraceable': 'Phép kiểm tra không liên kết chuẩn: {why} ({standard})',
   'sum.standardOot':
     'Chuẩn {standard} vượt sai số cho phép khi hiệu chuẩn {certificate} (sai số trước hiệu chỉnh {error} {unit}): {checks} phép kiểm tra của {n} phương tiện đo từ {from} bị nghi ngờ, {changed} có thể đổi kết luận',

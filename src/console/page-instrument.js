@@ -2,7 +2,7 @@
 // One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
 // certificates (with the form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
-import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit, todayIn } from './i18n.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtP, fmtSig, fmtSigned, fmtSigSigned, fmtUnit, todayIn } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
@@ -34,7 +34,7 @@ import {
 import { alertItem } from './page-alerts.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
-/** @import { Alert, Certificate, Check, Device, DeviceDrift, List, Reading, Rejection } from './types.js' */
+/** @import { Alert, Certificate, Check, Device, DeviceDrift, InstrumentType, List, Reading, Rejection, SeriesDrift } from './types.js' */
 
 /** @param {HTMLElement} main @param {string} id */
 export async function instrumentPage(main, id) {
@@ -118,28 +118,47 @@ export async function instrumentPage(main, id) {
         )
       : h('p', { class: 'muted' }, t('noAlerts')),
   );
-  fill(statusBox, api().get('/api/v1/alerts', { device: d.id, state: 'unresolved', limit: 500 }), (/** @type {List<Alert>} */ r) =>
-    statusBadges(instrumentStatus(d, r.items)),
-  );
+  /** @type {Promise<List<Alert>>} */
+  const unresolved = api().get('/api/v1/alerts', { device: d.id, state: 'unresolved', limit: 500 });
+  fill(statusBox, unresolved, (r) => statusBadges(instrumentStatus(d, r.items)));
   fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), (/** @type {List<Reading>} */ r) => readingsTable(r, d.type, zone));
   /** @type {Promise<List<Check>>} */
   const checks = api().get(`/api/v1/devices/${dev}/checks`, { limit: CHECKS_READ });
   fill(checksBox, checks, (r) => checksView(d.id, r.items, zone));
-  // the drift figures said against each series' newest check: a prediction is moot once a check fails
-  /** @type {Promise<[DeviceDrift, List<Check>]>} */
-  const drift = Promise.all([api().get(`/api/v1/devices/${dev}/drift`), checks.catch(() => ({ items: [] }))]);
-  fill(driftBox, drift, ([dr, c]) =>
-    (dr.bySeries?.length ?? 0) > 1
+  // the drift figures said against each series' newest check: a prediction is moot once a check fails; which
+  // way each series' errors lean, with the seller-favoured (buyer-favoured) alerts still open on it
+  /** @type {Promise<[DeviceDrift, List<Check>, List<Alert>]>} */
+  const drift = Promise.all([
+    api().get(`/api/v1/devices/${dev}/drift`),
+    checks.catch(() => ({ items: [] })),
+    unresolved.catch(() => ({ items: /** @type {Alert[]} */ ([]) })),
+  ]);
+  const rule = S.types.find((x) => x.id === d.type)?.sellerFavour;
+  fill(driftBox, drift, ([dr, c, open]) => {
+    /** @param {SeriesDrift | undefined} s */
+    const lean = (s) =>
+      s?.sellerFavour
+        ? favourView(
+            s.sellerFavour,
+            rule,
+            open.items.some((a) => FAVOUR_KINDS.includes(a.kind) && a.key === s.series),
+          )
+        : null;
+    return (dr.bySeries?.length ?? 0) > 1
       ? (dr.bySeries ?? []).map((s) =>
           h(
             'div',
             { class: 'series' },
             h('h3', {}, `${t('series')}: ${seriesName(s) || '—'}`),
             driftFacts(s, { unit: driftUnit(d.type, s.gas), zone, latest: latestOfSeries(c.items, s.series) }),
+            lean(s),
           ),
         )
-      : driftFacts(dr, { unit: driftUnit(d.type, seriesParts(dr.series).gas), zone, latest: latestOfSeries(c.items, dr.series) }),
-  );
+      : [
+          driftFacts(dr, { unit: driftUnit(d.type, seriesParts(dr.series).gas), zone, latest: latestOfSeries(c.items, dr.series) }),
+          lean(dr.bySeries?.find((s) => s.series === dr.series)),
+        ];
+  });
   // after a certificate is added, the whole page again: the instrument's standing and due date change with it
   const reload = () => {
     clear(main);
@@ -150,6 +169,46 @@ export async function instrumentPage(main, id) {
     S.manage ? certificateForm(dev, reload, calibrated ? 'calibration' : 'verification', S.types.find((x) => x.id === d.type)?.canonicalUnit, zone) : null,
   ]);
   fill(rejBox, api().get(`/api/v1/devices/${dev}/rejections`, { limit: 50 }), (/** @type {List<Rejection>} */ r) => rejectionsTable(r, zone));
+}
+
+/** The alerts a series' errors leaning to its user's side open (docs/metrology.md §6). */
+const FAVOUR_KINDS = ['seller-favoured', 'buyer-favoured'];
+
+/**
+ * Which way a series' errors lean (docs/metrology.md §6, NIST HB44 G-UR.4.1), for a type with a
+ * `sellerFavour` rule: how many of its non-zero errors favour the instrument's user (the seller; the buyer
+ * for a purchasing scale), the sign test's p and the mean in e/MPE, then how near that is to the alert:
+ * too few errors yet, short of the rule's figures, or, in the warning style, a finding (an alert), or an
+ * open alert kept by the clearing thresholds.
+ * @param {NonNullable<SeriesDrift['sellerFavour']>} f
+ * @param {InstrumentType['sellerFavour']} rule the type's (undefined: the console could not read the types)
+ * @param {boolean} alertOpen a seller-favoured (buyer-favoured) alert is open on the series
+ */
+function favourView(f, rule, alertOpen) {
+  const party = t(f.favoured === 'buyer' ? 'sf.buyer' : 'sf.seller');
+  const k = f.favoured === 'buyer' ? f.onBuyerSide : f.onSellerSide;
+  const mean = fmtSigSigned(f.meanErrorMpe, 2, 1e-9);
+  const tally = f.checksCounted === 0 ? t('sf.none') : t('sf.lean', { k, m: f.checksCounted, party, p: fmtP(f.pValue), mean });
+  // how near the alert: said after the tally, in the figures of the type's rule
+  const near =
+    f.finding || (f.persists && alertOpen) || !rule || f.checksCounted === 0
+      ? ''
+      : f.checksCounted < rule.minChecks
+        ? t('sf.tooFew', { n: rule.minChecks })
+        : t('sf.short', { p: fmtP(rule.maxPValue), mean: fmtSig(rule.minMeanMpe, 2), party });
+  const warning = f.finding
+    ? t('sf.finding', { party })
+    : f.persists && alertOpen
+      ? rule
+        ? t('sf.persists', { party, p: fmtP(rule.clearPValue ?? rule.maxPValue), mean: fmtSig(rule.clearMeanMpe ?? rule.minMeanMpe, 2) })
+        : t('sf.persistsBare', { party })
+      : '';
+  return h(
+    'div',
+    { class: 'favour', 'data-seller-favour': f.finding ? 'finding' : f.persists && alertOpen ? 'persists' : 'none' },
+    h('p', {}, near ? `${tally} — ${near}` : tally),
+    warning ? h('p', { class: 'warn' }, warning) : null,
+  );
 }
 
 /**
