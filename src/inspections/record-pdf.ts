@@ -203,7 +203,7 @@ export function renderRecordPdf(r: InspectionRecord, ctx: RecordContext): Promis
   heading(doc, w.instruments);
   if (r.items.length === 0) doc.text(w.noInstruments);
   for (const [n, item] of r.items.entries()) instrument(doc, item, n + 1, r, ctx, w, width);
-  placeLean(doc, r, ctx, w, width);
+  placeLean(doc, ctx, w, width);
 
   // a closed record's findings as they stood when it ended; what happened to them since comes after the signatures
   const end = r.state === 'closed' ? r.closedAt : undefined;
@@ -260,7 +260,7 @@ function header(doc: PDFKit.PDFDocument, r: InspectionRecord, w: RecordWords, wi
 }
 
 /** Under the instruments, per type with a seller-favour rule: the tally of the record's checks, and the finding when it holds. */
-function placeLean(doc: PDFKit.PDFDocument, r: InspectionRecord, ctx: RecordContext, w: RecordWords, width: number): void {
+function placeLean(doc: PDFKit.PDFDocument, ctx: RecordContext, w: RecordWords, width: number): void {
   const number = new Intl.NumberFormat(ctx.lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: 2 });
   for (const j of ctx.sellerFavour ?? []) {
     const mean = (j.meanErrorMpe > 0 ? '+' : '') + number.format(j.meanErrorMpe);
