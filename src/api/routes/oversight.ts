@@ -280,10 +280,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'checks',
     roles: ALL_ROLES,
     query: z.object({
-      from: IsoDate.optional(),
-      to: IsoDate.optional(),
-      region: Region.optional(),
-      tenant: Id.optional(),
+      ...CHECKS_SCOPE,
       type: z.string().max(64).optional(),
       decision: z.enum(['failed', 'passed']).optional(),
       limit: QueryInt(1, 100000).default(1000),
@@ -308,10 +305,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'oversight',
     roles: ALL_ROLES,
     query: z.object({
-      from: IsoDate.optional(),
-      to: IsoDate.optional(),
-      region: Region.optional(),
-      tenant: Id.optional(),
+      ...CHECKS_SCOPE,
       findings: z.enum(['true', 'false']).optional(),
       lang: LangParam,
       format: z.enum(['json', 'csv', 'xlsx']).default('json'),
@@ -342,6 +336,9 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     },
   });
 }
+
+/** The query parameters checksInScope reads. */
+const CHECKS_SCOPE = { from: IsoDate.optional(), to: IsoDate.optional(), region: Region.optional(), tenant: Id.optional() };
 
 /**
  * The period and the enterprises of a checks query (GET /checks, GET /places): from ≤ ts < to, `days` before
