@@ -15,6 +15,7 @@ import type { Awaitable, StateExecutor } from '../store/executor.ts';
 import type { DeadLetters } from '../store/dead-letters.ts';
 import type { DeadLetterReplay } from '../journal/dead-letter-replay.ts';
 import type { InstrumentProfile } from '../metrology/profile.ts';
+import { deviceUserOf, type TradeParty } from '../metrology/seller-favour.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Forwarder } from '../journal/forwarder.ts';
@@ -126,6 +127,17 @@ export function errorBody(e: ApiError) {
 /** Field errors naming the field, what is accepted and what was received (parse with PARSE_OPTIONS). */
 export function zodDetails(error: z.ZodError, subject = 'the request body') {
   return describeIssues(error, '', subject);
+}
+
+/**
+ * Whom an instrument's errors would favour, by its id: its user in the trade (the seller; the buyer when its
+ * registered use says so: tradeUses deviceUser), as seller-favour-at-place.ts and places-leaning.ts ask it.
+ */
+export function instrumentUser(deps: Pick<ApiDeps, 'registry' | 'profiles'>): (device: string) => TradeParty {
+  return (id) => {
+    const d = deps.registry.device(id);
+    return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
+  };
 }
 
 /** Can this principal see data of this tenant? */

@@ -141,7 +141,10 @@ const signedIn = (lang: Lang, x: number, digits = 4) => (x > 0 ? '+' : '') + num
 
 /** A figure to `digits` significant digits in the file's language (vi: 0,00123; en: 0.00123). */
 function significant(lang: Lang, x: number, digits: number): string {
-  return new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: digits }).format(x);
+  const key = `${lang}|s${digits}`;
+  let format = NUMBER_FORMATS.get(key);
+  if (!format) NUMBER_FORMATS.set(key, (format = new Intl.NumberFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumSignificantDigits: digits })));
+  return format.format(x);
 }
 
 /** A signed figure to 3 significant digits, as the console shows drift (vi: +0,00123; en: +0.00123). */

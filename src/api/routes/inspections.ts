@@ -8,10 +8,10 @@ import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
 import { sellerFavourAtPlace } from '../../inspections/seller-favour-at-place.ts';
-import { deviceUserOf } from '../../metrology/seller-favour.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
+  instrumentUser,
   ApiError,
   ALL_ROLES,
   Id,
@@ -186,10 +186,7 @@ export function placeJudgement(r: InspectionRecord, deps: Pick<ApiDeps, 'registr
     r.items,
     (device) => deps.registry.device(device)?.type,
     (type) => deps.profiles.get(type)?.sellerFavour,
-    (device) => {
-      const d = deps.registry.device(device);
-      return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
-    },
+    instrumentUser(deps),
   );
 }
 

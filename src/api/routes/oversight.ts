@@ -11,6 +11,7 @@ import {
   badQuery,
   checkView,
   futureFromMessage,
+  instrumentUser,
   notFound,
   refuseReversed,
   visibleTenantIds,
@@ -30,7 +31,6 @@ import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessIt
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { type PlaceLean, placesLeaning } from '../../oversight/places-leaning.ts';
-import { deviceUserOf } from '../../metrology/seller-favour.ts';
 import { printed } from '../printed.ts';
 import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
 import { Text } from './bounds.ts';
@@ -319,15 +319,11 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
           'from',
           `the period holds more than ${PLACES_MAX_CHECKS} checks of the enterprises in scope: shorten it (from, to) or name a region or tenant`,
         );
-      const instrumentOf = (id: string) => deps.registry.device(id);
       const judged = placesLeaning(
         checks,
-        instrumentOf,
+        (id) => deps.registry.device(id),
         (type) => deps.profiles.get(type)?.sellerFavour,
-        (id) => {
-          const d = instrumentOf(id);
-          return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
-        },
+        instrumentUser(deps),
       );
       const items = query.findings === 'true' ? judged.filter((j) => j.finding) : judged;
       if (query.format !== 'json')
@@ -369,7 +365,7 @@ const PLACES_MAX_CHECKS = 100_000;
 
 /** The places as a table, headers in `lang`. */
 function placesTable(items: readonly PlaceLean[], lang: Lang): { header: string[]; rows: unknown[][] } {
-  const t = (k: string) => translate(lang, k);
+  const { t, label } = labeller(lang);
   const header = [
     t('ov.col.tenant'),
     t('pl.site'),
@@ -386,7 +382,7 @@ function placesTable(items: readonly PlaceLean[], lang: Lang): { header: string[
   const rows = items.map((i) => [
     i.tenant,
     i.site ?? '',
-    translate(lang, `type.${i.type}`) === `type.${i.type}` ? i.type : translate(lang, `type.${i.type}`),
+    label('type', i.type),
     t(`pl.${i.favoured}`),
     i.instruments,
     i.checks,
