@@ -623,6 +623,52 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     expect(alerts.get(a!.id)!.resolution?.note).toMatch(/^instrument adjusted at check 6 \(.*; found pass\): drift statistics restarted$/);
   });
 
+  it("a scale put to another use is judged at once for its new user's favour; the earlier user's alert clears", () => {
+    // The class III scale above (MPE 0.06 kg in service at 50 kg). sc-heavy at a stall indicates 50.04 kg for
+    // 50 kg five times: 5 of 5 on the seller's side, p = 1/32, mean +0.667 MPE: seller-favoured. sc-light
+    // indicates 49.96 kg: it favours the customer at the stall, nothing to say. Both go to a purchasing point
+    // (their user now the buyer): sc-heavy's errors favour the farmer who sells (its alert clears), sc-light's
+    // the trader who buys: 5 of 5 on the buyer's side, p = 1/32, buyer-favoured without waiting for a check.
+    const at = new Date(NOW - 400 * DAY);
+    const heavy = registry.createDeviceWithSecretHash({ id: 'sc-heavy', tenant: 'acme', type: 'scale', serial: 'h', e: 0.02, max: 60 }, 'unused', at);
+    const light = registry.createDeviceWithSecretHash({ id: 'sc-light', tenant: 'acme', type: 'scale', serial: 'l', e: 0.02, max: 60 }, 'unused', at);
+    const scaleCheck = (seq: number, error: number): CheckResult => ({
+      ...dispenserCheck(seq, 30 - seq, error),
+      unit: 'kg',
+      reference: 50,
+      indicated: 50 + error,
+      corrected: 50 + error,
+      relativeError: error / 50,
+      mpe: 0.06,
+      point: undefined,
+      standardId: 'M1-50KG-02',
+    });
+    feed(
+      heavy,
+      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, 0.04)),
+    );
+    feed(
+      light,
+      [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.04)),
+    );
+    const [sf] = alerts.list({ device: 'sc-heavy', kind: 'seller-favoured', unresolved: true });
+    expect(sf).toBeDefined();
+    expect(alerts.list({ device: 'sc-light', unresolved: true })).toEqual([]);
+    const now = new Date(NOW);
+    for (const d of [heavy, light]) assurance.onUseChanged(registry.updateDevice(d.id, { use: 'purchasing' })!, undefined, now);
+    expect(alerts.get(sf!.id)).toMatchObject({ state: 'resolved', resolution: { reason: 'cleared' } });
+    expect(alerts.get(sf!.id)!.resolution?.note).toBe(
+      "the instrument's use changed (none → purchasing): its errors are judged for the buyer's favour from now on",
+    );
+    expect(alerts.list({ device: 'sc-heavy', unresolved: true })).toEqual([]);
+    const [bf] = alerts.list({ device: 'sc-light', unresolved: true });
+    expect(bf).toMatchObject({ kind: 'buyer-favoured', details: { favoured: 'buyer', onBuyerSide: 5, pValue: 1 / 32 } });
+    // and back to the stall: the buyer's alert clears, the seller's opens again for sc-heavy
+    for (const d of [heavy, light]) assurance.onUseChanged(registry.updateDevice(d.id, { use: null })!, 'purchasing', now);
+    expect(alerts.list({ device: 'sc-light', unresolved: true })).toEqual([]);
+    expect(alerts.list({ device: 'sc-heavy', unresolved: true })).toEqual([expect.objectContaining({ kind: 'seller-favoured' })]);
+  });
+
   it('an adjusted check clears it, on every test point of the dispenser, and the counts start again', () => {
     const fd = device('fd-adjusted', 'fuel-dispenser');
     const MMQ = 'point=MMQ,regime=inService';

@@ -748,6 +748,39 @@ export class Assurance<S extends StateExecutor = SqliteState> {
     })() as Answer<S, void>;
   }
 
+  /**
+   * The instrument's use in trade changed (PATCH /devices/{id}): whom its errors would favour may change with
+   * it (a scale moved from a stall to a purchasing point serves the buyer). The alerts of the earlier user's
+   * favour clear, and each series is judged at once for the new user's: the checks are the instrument's,
+   * wherever it stood, and a scale that weighs light weighs light at a purchasing point too.
+   */
+  onUseChanged(device: Device, from: string | undefined, now: Date): Answer<S, void> {
+    const profile = this.profiles.get(device.type);
+    const rule = profile?.sellerFavour;
+    const was = deviceUserOf(profile?.tradeUses, from);
+    const is = deviceUserOf(profile?.tradeUses, device.use);
+    const judge = () => {
+      if (!rule || was === is) return;
+      const note = `the instrument's use changed (${from ?? 'none'} → ${device.use ?? 'none'}): its errors are judged for the ${is}'s favour from now on`;
+      this.inTransaction(() => {
+        for (const [key, state] of this.drift) {
+          if (!key.startsWith(`${device.id}|`)) continue;
+          const series = key.slice(device.id.length + 1);
+          this.alerts.clear(device.id, favourAlertKind(was), series, note, now);
+          this.judgeSellerFavour(device, series, state, rule, now);
+        }
+      });
+    };
+    if (this.db.dialect === 'sqlite') {
+      judge();
+      return undefined as Answer<S, void>;
+    }
+    return (async () => {
+      await this.loadDevice(device.id);
+      await this.committed(device.id, judge);
+    })() as Answer<S, void>;
+  }
+
   /** onCertificate with the device's checks since the certificate's issue, newest first. */
   private restartDrift(device: Device, cert: Pick<Certificate, 'kind' | 'number' | 'issuedAt'>, at: number, checks: StoredCheck[], now: Date): void {
     const params = this.driftParams(this.profiles.get(device.type));

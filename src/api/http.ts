@@ -51,6 +51,7 @@ export interface ApiDeps {
     | 'listDevices'
     | 'createDevice'
     | 'rotateSecret'
+    | 'updateDevice'
     | 'addCertificate'
     | 'certificatesOf'
   >;
@@ -60,7 +61,7 @@ export interface ApiDeps {
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
   assurance: Pick<
     Assurance<StateExecutor>,
-    'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'checkCounts' | 'checksBetween' | 'sequences'
+    'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'onUseChanged' | 'checkCounts' | 'checksBetween' | 'sequences'
   >;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
@@ -131,13 +132,18 @@ export function zodDetails(error: z.ZodError, subject = 'the request body') {
 
 /**
  * Whom an instrument's errors would favour, by its id: its user in the trade (the seller; the buyer when its
- * registered use says so: tradeUses deviceUser), as seller-favour-at-place.ts and places-leaning.ts ask it.
+ * registered use says so: tradeUses deviceUser), as seller-favour-at-place.ts asks it.
  */
 export function instrumentUser(deps: Pick<ApiDeps, 'registry' | 'profiles'>): (device: string) => TradeParty {
   return (id) => {
     const d = deps.registry.device(id);
     return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
   };
+}
+
+/** Whom the errors of an instrument of `type` put to `use` would favour (its user in the trade), as places-leaning.ts asks it. */
+export function tradeUser(deps: Pick<ApiDeps, 'profiles'>): (type: string, use: string | undefined) => TradeParty {
+  return (type, use) => deviceUserOf(deps.profiles.get(type)?.tradeUses, use);
 }
 
 /** Can this principal see data of this tenant? */

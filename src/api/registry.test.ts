@@ -102,6 +102,98 @@ describe('devices', () => {
   });
 });
 
+describe('changing a device', () => {
+  const trail = async (id: string) =>
+    (await api.deps.audit.list({ limit: 50 })).filter((e) => e.target === id && e.action === 'device.update').map((e) => e.details);
+
+  it('an operator corrects its site and model, removes one with null; a retry changes nothing; each change audited with what it was', async () => {
+    await api.call('POST', '/api/v1/devices', { token: op.north, body: { ...device('baro-n1', 'north'), site: 'Kho Đông Anh', model: 'PTB-330' } });
+    const r = await api.call('PATCH', '/api/v1/devices/baro-n1', { token: op.north, body: { site: 'Kho Đông Anh, nhà B', model: null } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ id: 'baro-n1', serial: 'SN-baro-n1', site: 'Kho Đông Anh, nhà B' });
+    expect(r.body.model).toBeUndefined();
+    expect(r.body.placements).toBeUndefined(); // a correction, not a move
+    expect((await api.call('GET', '/api/v1/devices/baro-n1', { token: insp.hanoi })).body.site).toBe('Kho Đông Anh, nhà B');
+    expect((await api.call('PATCH', '/api/v1/devices/baro-n1', { token: op.north, body: { site: 'Kho Đông Anh, nhà B', model: null } })).status).toBe(200);
+    expect(await trail('baro-n1')).toEqual([{ changes: { site: { from: 'Kho Đông Anh', to: 'Kho Đông Anh, nhà B' }, model: { from: 'PTB-330', to: null } } }]);
+  });
+
+  it('with movedAt, keeps where and for what it was in service before (placements); moves are dated, in order, not ahead of the clock', async () => {
+    const scale = { id: 'sc-n1', tenant: 'north', type: 'scale', serial: 'TM-60', class: 'III', e: 0.02, max: 60, site: 'Chợ Long Biên, sạp 12' };
+    expect((await api.call('POST', '/api/v1/devices', { token: op.north, body: scale })).status).toBe(201);
+    // a date alone is the start of that day in the enterprise's zone (Vietnam, UTC+7)
+    const moved = await api.call('PATCH', '/api/v1/devices/sc-n1', {
+      token: op.north,
+      body: { site: 'Điểm thu mua nông sản Gia Lâm', use: 'purchasing', movedAt: '2026-02-10' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({
+      site: 'Điểm thu mua nông sản Gia Lâm',
+      use: 'purchasing',
+      placements: [{ until: '2026-02-09T17:00:00.000Z', site: 'Chợ Long Biên, sạp 12' }],
+    });
+    expect(await trail('sc-n1')).toEqual([
+      {
+        changes: { site: { from: 'Chợ Long Biên, sạp 12', to: 'Điểm thu mua nông sản Gia Lâm' }, use: { from: null, to: 'purchasing' } },
+        movedAt: '2026-02-09T17:00:00.000Z',
+      },
+    ]);
+    const refused = async (body: unknown) => {
+      const r = await api.call('PATCH', '/api/v1/devices/sc-n1', { token: op.north, body });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      return r.body.error.details;
+    };
+    expect(await refused({ site: 'Chợ Gia Lâm', movedAt: '2026-02-01T08:00:00+07:00' })).toEqual([
+      { path: 'movedAt', message: "2026-02-01T08:00:00+07:00 is not after the instrument's last move (2026-02-09T17:00:00.000Z): moves are recorded in order" },
+    ]);
+    expect((await refused({ site: 'Chợ Gia Lâm', movedAt: '2026-03-02' }))[0]).toMatchObject({ path: 'movedAt' }); // tomorrow
+    expect(await refused({ movedAt: '2026-02-20' })).toEqual([
+      {
+        path: '(root)',
+        message: 'the request body must name at least one of site, use, model, expectedIntervalSeconds (null removes one); received {"movedAt":"2026-02-20"}',
+      },
+    ]);
+    expect(await refused({ model: 'X', movedAt: '2026-02-20' })).toEqual([
+      { path: 'movedAt', message: 'movedAt dates a move: give the new site or use with it; received "2026-02-20"' },
+    ]);
+    // identity and metrology are the certificates' instrument's
+    expect(await refused({ serial: 'OTHER', e: 0.01 })).toEqual([
+      {
+        path: 'serial',
+        message:
+          'serial is not changed here: an instrument\'s identity and metrology are those its certificates name (a repaired or replaced instrument is registered as one); only site, use, model, expectedIntervalSeconds and movedAt are; received "OTHER"',
+      },
+      expect.objectContaining({ path: 'e' }),
+    ]);
+    expect(await refused({ use: 'silver' })).toEqual([
+      { path: 'use', message: 'use must be one of gold-trading, purchasing for scale (or left out); received "silver"' },
+    ]);
+    // a 20 g scale interval is far too coarse for gold (Circular 22/2013: e ≤ 1 g above 10 kg)
+    expect((await refused({ use: 'gold-trading' }))[0]).toMatchObject({
+      path: 'e',
+      message: expect.stringMatching(/^e 0\.02 kg is too coarse for gold-trading/),
+    });
+    // a second move, later: two placements, oldest first
+    const again = await api.call('PATCH', '/api/v1/devices/sc-n1', {
+      token: op.north,
+      body: { site: 'Chợ Gia Lâm', use: null, movedAt: '2026-02-25T06:00:00+07:00' },
+    });
+    expect(again.body.placements).toEqual([
+      { until: '2026-02-09T17:00:00.000Z', site: 'Chợ Long Biên, sạp 12' },
+      { until: '2026-02-24T23:00:00.000Z', site: 'Điểm thu mua nông sản Gia Lâm', use: 'purchasing' },
+    ]);
+    expect(again.body.use).toBeUndefined();
+  });
+
+  it("is refused to inspectors (403) and to another enterprise's operator (404)", async () => {
+    await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') });
+    expect((await api.call('PATCH', '/api/v1/devices/baro-n1', { token: insp.hanoi, body: { site: 'x' } })).status).toBe(403);
+    expect((await api.call('PATCH', '/api/v1/devices/baro-n1', { token: op.south, body: { site: 'x' } })).status).toBe(404);
+    expect((await api.call('PATCH', '/api/v1/devices/nope', { body: { site: 'x' } })).status).toBe(404);
+    expect(await trail('baro-n1')).toEqual([]);
+  });
+});
+
 // A gold shop's class II balance (OIML R76-1): Max 220 g, e = d = 0.01 g, n = 0.22 / 0.00001 = 22 000 (Table 3:
 // 100 to 100 000 for 1 mg ≤ e ≤ 50 mg). Table 6, class II: 1e for 5 000e < m ≤ 20 000e; in service (as an
 // inspection judges) 2 × that: 2e = 0.02 g at 100 g (10 000e) and at 200 g (20 000e, the band's inclusive limit).

@@ -16,12 +16,13 @@ const instruments: Record<string, PlaceInstrument & { use?: string }> = {
   'cf-1': { tenant: 'cafe-dl', type: 'scale', use: 'purchasing' },
   'cf-b': { tenant: 'cafe-dl', type: 'barometer' },
 };
-const judge = (checks: { device: string; error: number; mpe: number }[]) =>
+const T = Date.parse('2026-10-01T00:00:00Z');
+const judge = (checks: { device: string; ts?: number; error: number; mpe: number }[]) =>
   placesLeaning(
-    checks,
+    checks.map((c, i) => ({ ts: T + i * 3_600_000, ...c })),
     (d) => instruments[d],
     (t) => (t === 'barometer' ? undefined : RULE),
-    (d) => (instruments[d]?.use === 'purchasing' ? 'buyer' : 'seller'),
+    (_type, use) => (use === 'purchasing' ? 'buyer' : 'seller'),
   );
 
 describe('placesLeaning', () => {
@@ -69,6 +70,35 @@ describe('placesLeaning', () => {
     expect(places).toHaveLength(1);
     expect(places[0]).toMatchObject({ tenant: 'cafe-dl', site: null, type: 'scale', favoured: 'buyer', onBuyerSide: 6, pValue: 1 / 64, finding: true });
     expect(places[0]!.meanErrorMpe).toBeCloseTo(-0.7, 12);
+  });
+
+  it('counts the checks of an instrument that moved where and for what it was in service at their time', () => {
+    // A market stall's 60 kg scale, moved on 1 November to a cassava buyer's point (use purchasing). At the
+    // stall, +0.06 kg five times (MPE 0.1 kg): 5 of 5 on the seller's side, p = 1/32, mean +0.6 MPE, a
+    // finding for the market. At the purchasing point, −0.07 kg six times: 6 of 6 on the buyer's side,
+    // p = 1/64, mean −0.7 MPE. Judged all at the present site for the buyer they would be 6 of 11 below,
+    // p = (462 + 330 + 165 + 55 + 11 + 1)/2048 = 1/2: both findings lost.
+    const moved = Date.parse('2026-11-01T00:00:00+07:00');
+    instruments['sc-7'] = {
+      tenant: 'cho-lh',
+      type: 'scale',
+      site: 'Điểm thu mua mì Tân Châu',
+      use: 'purchasing',
+      placements: [{ until: new Date(moved).toISOString(), site: 'Chợ Long Hoa, sạp 12' }],
+    };
+    const day = 86_400_000;
+    const places = judge([
+      ...Array.from({ length: 5 }, (_, i) => ({ device: 'sc-7', ts: moved - (i + 1) * day, error: 0.06, mpe: 0.1 })),
+      ...Array.from({ length: 6 }, (_, i) => ({ device: 'sc-7', ts: moved + i * day, error: -0.07, mpe: 0.1 })),
+    ]);
+    expect(places.map((p) => [p.site, p.favoured, p.checks, p.pValue, p.finding])).toEqual([
+      ['Điểm thu mua mì Tân Châu', 'buyer', 6, 1 / 64, true],
+      ['Chợ Long Hoa, sạp 12', 'seller', 5, 1 / 32, true],
+    ]);
+    expect(places.map((p) => p.instruments)).toEqual([1, 1]);
+    expect(places[1]!.meanErrorMpe).toBeCloseTo(0.6, 12);
+    // a check at the very instant of the move is the new placement's
+    expect(judge([{ device: 'sc-7', ts: moved, error: -0.07, mpe: 0.1 }])[0]).toMatchObject({ site: 'Điểm thu mua mì Tân Châu', favoured: 'buyer' });
   });
 
   it('orders findings first, then the most one-sided', () => {

@@ -10,14 +10,30 @@
 // of each type with a `sellerFavour` rule counts once, grouped by type and by whom the instrument's use
 // says it serves (a purchasing scale apart, for the buyer's favour). Adjusted checks count with their
 // as-found error, as they were found. Places are listed findings first, then by p (most one-sided first).
+// An instrument that moved (its registry `placements`) counts each check where and for what it was in
+// service at the check's time: a scale's checks at the stall stay with the market when it goes to the
+// purchasing point, and count there for the seller.
 import type { SellerFavourRule, TradeParty } from '../metrology/seller-favour.ts';
 import { type PlaceSellerFavour, sellerFavourAtPlace } from '../inspections/seller-favour-at-place.ts';
 
+/** Where and for what an instrument is in service (the registry's device, or one of its earlier placements). */
+interface Placed {
+  site?: string;
+  use?: string;
+}
+
 /** What the judgement needs of an instrument (the registry's device). */
-export interface PlaceInstrument {
+export interface PlaceInstrument extends Placed {
   tenant: string;
   type: string;
-  site?: string;
+  /** Earlier placements, oldest first: the site and use it had until each `until` (ISO instant). */
+  placements?: readonly (Placed & { until: string })[];
+}
+
+/** The site and use an instrument was in service at, at `ts` (ms): its placement then, or the present one. */
+export function placementAt(d: PlaceInstrument, ts: number): Placed {
+  for (const p of d.placements ?? []) if (ts < Date.parse(p.until)) return p;
+  return d;
 }
 
 /** One place's judgement for one type (and user). */
@@ -29,30 +45,41 @@ export interface PlaceLean extends PlaceSellerFavour {
 
 /**
  * The places of the checks' instruments, each judged per type (and user) with a rule. `instrumentOf` gives a
- * check's instrument (undefined: no longer registered, left out), `ruleOf` a type's rule, `userOf` an
- * instrument's user in the trade (its use's deviceUser).
+ * check's instrument (undefined: no longer registered, left out), `ruleOf` a type's rule, `userOf` the user in
+ * the trade of an instrument of a type put to a use (the use's deviceUser).
  */
 export function placesLeaning(
-  checks: readonly { device: string; error: number; mpe: number }[],
+  checks: readonly { device: string; ts: number; error: number; mpe: number }[],
   instrumentOf: (device: string) => PlaceInstrument | undefined,
   ruleOf: (type: string) => SellerFavourRule | undefined,
-  userOf: (device: string) => TradeParty,
+  userOf: (type: string, use: string | undefined) => TradeParty,
 ): PlaceLean[] {
-  const places = new Map<string, { tenant: string; site: string | null; items: Map<string, { device: string; checks: { error: number; mpe: number }[] }> }>();
+  type Item = { device: string; type: string; user: TradeParty; checks: { error: number; mpe: number }[] };
+  const places = new Map<string, { tenant: string; site: string | null; items: Map<string, Item> }>();
   for (const c of checks) {
     const d = instrumentOf(c.device);
     if (d === undefined || ruleOf(d.type) === undefined) continue;
-    const site = d.site ?? null;
+    const at = placementAt(d, c.ts);
+    const site = at.site ?? null;
+    const user = userOf(d.type, at.use);
     const key = JSON.stringify([d.tenant, site]);
     let place = places.get(key);
     if (!place) places.set(key, (place = { tenant: d.tenant, site, items: new Map() }));
-    let item = place.items.get(c.device);
-    if (!item) place.items.set(c.device, (item = { device: c.device, checks: [] }));
+    // an instrument put to another use at the same place counts apart for each user
+    const itemKey = `${user}|${c.device}`;
+    let item = place.items.get(itemKey);
+    if (!item) place.items.set(itemKey, (item = { device: itemKey, type: d.type, user, checks: [] }));
     item.checks.push({ error: c.error, mpe: c.mpe });
   }
   const out: PlaceLean[] = [];
   for (const place of places.values()) {
-    const judged = sellerFavourAtPlace([...place.items.values()], (device) => instrumentOf(device)?.type, ruleOf, userOf);
+    const items = place.items;
+    const judged = sellerFavourAtPlace(
+      [...items.values()],
+      (key) => items.get(key)?.type,
+      ruleOf,
+      (key) => items.get(key)?.user ?? 'seller',
+    );
     for (const j of judged) out.push({ tenant: place.tenant, site: place.site, ...j });
   }
   return out.sort(

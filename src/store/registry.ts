@@ -41,8 +41,52 @@ export interface Device extends DeviceMetrology {
   model?: string;
   site?: string;
   expectedIntervalSeconds?: number;
+  /**
+   * Where and for what the instrument was in service before its present site and use, oldest first
+   * (each move recorded with PATCH /devices/{id} and `movedAt`); absent when it never moved. Its checks
+   * of those times belong to those places (GET /places), not to where it is now.
+   */
+  placements?: Placement[];
   createdAt: string;
   lastSeenAt?: string;
+}
+
+/** An instrument's earlier placement: the site and use it was in service at until `until` (an ISO instant). */
+export interface Placement {
+  until: string;
+  site?: string;
+  use?: string;
+}
+
+/**
+ * What PATCH /devices/{id} may change: where and for what the instrument is used, its model's name and how
+ * often it reports; `null` removes an optional field. Its identity (id, enterprise, type, serial) and its
+ * metrological characteristics (class, range, e, MPE…) are those of the instrument its certificates name,
+ * and are not changed: another instrument is registered as one. `movedAt`: the site or use changed at that
+ * instant (the earlier ones become a placement); without it a change corrects the record as it was all along.
+ */
+export interface DeviceChange {
+  site?: string | null;
+  use?: string | null;
+  model?: string | null;
+  expectedIntervalSeconds?: number | null;
+  movedAt?: string;
+}
+
+/** The device as `change` leaves it (pure; the route has validated the change). */
+export function changedDevice(d: Device, change: DeviceChange): Device {
+  const next: Device = { ...d };
+  for (const key of ['site', 'use', 'model', 'expectedIntervalSeconds'] as const) {
+    const v = change[key];
+    if (v === undefined) continue;
+    if (v === null) delete next[key];
+    else (next as unknown as Record<string, unknown>)[key] = v;
+  }
+  if (change.movedAt !== undefined) {
+    const earlier: Placement = { until: change.movedAt, ...(d.site !== undefined ? { site: d.site } : {}), ...(d.use !== undefined ? { use: d.use } : {}) };
+    next.placements = [...(d.placements ?? []), earlier];
+  }
+  return next;
 }
 
 export interface StoredCertificate extends Certificate {
@@ -107,6 +151,14 @@ const Q = {
       .set({ secret_hash: arg('to') })
       .where('id', '=', arg('id'))
       .where('secret_hash', '=', arg('from')),
+  ),
+  /** A device's registration data replaced, unless another process changed it since `from` was read. */
+  setSpec: query('devices.set-spec', (db, arg: Arg<{ id: string; spec: string; from: string }>) =>
+    db
+      .updateTable('devices')
+      .set({ spec: arg('spec') })
+      .where('id', '=', arg('id'))
+      .where('spec', '=', arg('from')),
   ),
   setSecret: query('devices.set-secret', (db, arg: Arg<{ id: string; secretHash: string }>) =>
     db
@@ -225,6 +277,8 @@ export class Registry<S extends StateExecutor = StateExecutor> {
   private tenants = new Map<string, Tenant>();
   private devices = new Map<string, Device>();
   private secretHashes = new Map<string, string>();
+  /** device id → its `spec` column as stored (an update names it, so that it replaces only what it read). */
+  private specs = new Map<string, string>();
   /** device id → fingerprint of the secret last verified (cheap re-connects). */
   private verified = new Map<string, string>();
   private certificates = new Map<string, StoredCertificate[]>();
@@ -276,9 +330,11 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     }
     const devices = new Map<string, Device>();
     const secretHashes = new Map<string, string>();
+    const specs = new Map<string, string>();
     for (const r of deviceRows) {
       devices.set(r.id, deviceFromRow(r));
       secretHashes.set(r.id, r.secret_hash);
+      specs.set(r.id, r.spec);
     }
     const certificates = new Map<string, StoredCertificate[]>();
     for (const r of certRows) {
@@ -290,6 +346,7 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     this.tenants = tenants;
     this.devices = devices;
     this.secretHashes = secretHashes;
+    this.specs = specs;
     this.certificates = certificates;
   }
 
@@ -412,19 +469,48 @@ export class Registry<S extends StateExecutor = StateExecutor> {
     });
   }
   private insertDevice(d: NewDevice, secretHash: string, now: Date): Awaitable<Device> {
-    const { id, tenant, type, serial, ...spec } = d;
+    const { id, tenant, type, serial, ...rest } = d;
+    const spec = JSON.stringify(rest);
     const createdAt = now.toISOString();
     // refused by the database too when another node registered the id, or removed the tenant, first
     return this.write(
-      () => [this.sql.insertDevice.run({ id, tenant, type, serial, spec: JSON.stringify(spec), secretHash, createdAt })],
+      () => [this.sql.insertDevice.run({ id, tenant, type, serial, spec, secretHash, createdAt })],
       `device ${id} already exists, or tenant ${tenant} does not`,
       () => {
         const device: Device = { ...d, createdAt };
         this.devices.set(id, device);
         this.secretHashes.set(id, secretHash);
+        this.specs.set(id, spec);
         return device;
       },
     );
+  }
+  /**
+   * Changes a device's site, use, model or reporting interval (`changedDevice`); undefined when there is
+   * no such device. Refused (ConflictError) when another process changed the device since this one's cache
+   * read it: the change was made against a record that is no longer the registry's.
+   */
+  updateDevice(id: string, change: DeviceChange): Answer<S, Device | undefined> {
+    return this.answer(() => {
+      const before = this.devices.get(id);
+      const from = this.specs.get(id);
+      if (!before || from === undefined) return undefined;
+      const next = changedDevice(before, change);
+      const { id: _id, tenant: _t, type: _ty, serial: _s, createdAt: _c, lastSeenAt, ...rest } = next;
+      const spec = JSON.stringify(rest);
+      const stale = `device ${id} was changed by another process meanwhile; read it again and retry`;
+      return this.write(
+        () => [this.sql.setSpec.run({ id, spec, from })] as const,
+        stale,
+        ([changed]) => {
+          if (changed === 0) throw new ConflictError(stale);
+          const updated: Device = { ...next, ...(lastSeenAt !== undefined ? { lastSeenAt } : {}) };
+          this.devices.set(id, updated);
+          this.specs.set(id, spec);
+          return updated;
+        },
+      );
+    });
   }
   private checkNewDevice(d: NewDevice): void {
     if (this.devices.has(d.id)) throw new ConflictError(`device ${d.id} already exists`);

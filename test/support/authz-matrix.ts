@@ -224,6 +224,17 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         ghost: () => ({ path: '/api/v1/devices/ghost-dev' }),
       },
       {
+        route: 'PATCH /api/v1/devices/:id',
+        expect: api(200, 200, 404, 403, 403),
+        // a model of its own per caller: a real change each time, and a denied one would show
+        req: (who) => ({ path: `/api/v1/devices/${DEV}`, body: { model: fresh(`model-${who}`) } }),
+        ghost: (who) => ({ path: '/api/v1/devices/ghost-dev', body: { model: fresh(`model-${who}`) } }),
+        intact: async () => {
+          const model: string | undefined = (await gw.call('GET', `/api/v1/devices/${DEV}`)).body.model;
+          expect(model ?? '').not.toMatch(/^model-(opOther|inspIn|inspOut|none|bad)-/);
+        },
+      },
+      {
         route: 'POST /api/v1/devices/:id/secret',
         expect: api(200, 200, 404, 403, 403),
         req: () => ({ path: `/api/v1/devices/${DEV_SECRET_ROUTE}/secret` }),

@@ -142,6 +142,28 @@ export function registryContract(name: string, setup: () => Promise<RegistryTarg
       expect(b.device('gd-3')?.serial).toBe('SN-3');
     });
 
+    it("a device's site and use changed (a move, its placement kept) reach the other process; a change made on a stale record is refused", async () => {
+      await a.createDevice({ id: 'sc-1', tenant: 'acme', type: 'scale', serial: 'SC-1', e: 0.02, max: 60, site: 'Chợ Long Biên' }, NOW);
+      await caughtUp(b, () => expect(b.device('sc-1')?.site).toBe('Chợ Long Biên'));
+      const moved = await a.updateDevice('sc-1', { site: 'Điểm thu mua Gia Lâm', use: 'purchasing', movedAt: '2026-02-10T01:00:00.000Z' });
+      const expected = {
+        id: 'sc-1',
+        serial: 'SC-1',
+        e: 0.02,
+        site: 'Điểm thu mua Gia Lâm',
+        use: 'purchasing',
+        placements: [{ until: '2026-02-10T01:00:00.000Z', site: 'Chợ Long Biên' }],
+      };
+      expect(moved).toMatchObject(expected);
+      // b read sc-1 before the move: its change would undo the move, and is refused
+      await expect(async () => b.updateDevice('sc-1', { model: 'TM-60' })).rejects.toThrow(/sc-1 was changed by another process meanwhile/);
+      await caughtUp(b, () => expect(b.device('sc-1')).toMatchObject(expected));
+      expect(await b.updateDevice('sc-1', { model: 'TM-60', use: null })).toMatchObject({ model: 'TM-60', placements: expected.placements });
+      await caughtUp(a, () => expect(a.device('sc-1')?.model).toBe('TM-60'));
+      expect(a.device('sc-1')?.use).toBeUndefined();
+      expect(await a.updateDevice('nope', { site: 'x' })).toBeUndefined();
+    });
+
     it('a rotated secret works at once where it was rotated and, once reloaded, in the other process; the old one nowhere', async () => {
       const { secret: old } = await a.createDevice({ id: 'gd-4', tenant: 'acme', type: 'gas-detector', serial: 'SN-4' }, NOW);
       expect(await b.verifyDeviceSecret('gd-4', old)).toBe(true); // not cached yet: looked up

@@ -11,7 +11,7 @@ import {
   badQuery,
   checkView,
   futureFromMessage,
-  instrumentUser,
+  tradeUser,
   notFound,
   refuseReversed,
   visibleTenantIds,
@@ -323,7 +323,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         checks,
         (id) => deps.registry.device(id),
         (type) => deps.profiles.get(type)?.sellerFavour,
-        instrumentUser(deps),
+        tradeUser(deps),
       );
       const items = query.findings === 'true' ? judged.filter((j) => j.finding) : judged;
       if (query.format !== 'json')

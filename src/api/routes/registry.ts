@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { effectiveVerificationDue, intervalMonthsOf, validateDevice } from '../../metrology/index.ts';
 import { isTimeZone } from '../../ingest/time-zone.ts';
-import { CertificateOnRecord, ConflictError, type Device, type StoredCertificate } from '../../store/registry.ts';
+import { CertificateOnRecord, ConflictError, changedDevice, type Device, type StoredCertificate } from '../../store/registry.ts';
 import {
   ApiError,
   ALL_ROLES,
@@ -103,6 +103,40 @@ export const DeviceBody = z.strictObject({
     .max(30 * 86400)
     .optional(),
 });
+
+const Nullable = <T extends z.ZodType>(t: T) => t.nullable().optional();
+const CHANGEABLE = ['site', 'use', 'model', 'expectedIntervalSeconds', 'movedAt'];
+export const DeviceChangeBody = z
+  .looseObject({
+    site: Nullable(Text(200)),
+    use: Nullable(z.string().min(1).max(64)),
+    model: Nullable(Text(128)),
+    expectedIntervalSeconds: Nullable(
+      z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 86400),
+    ),
+    /** The instant the instrument moved to `site` or was put to `use` (a date alone: the start of that day in the enterprise's zone). */
+    movedAt: IsoDate.optional(),
+  })
+  .superRefine((b, ctx) => {
+    const { movedAt, ...changes } = b;
+    const fixed = Object.keys(b).filter((k) => !CHANGEABLE.includes(k));
+    for (const k of fixed)
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        message: `is not changed here: an instrument's identity and metrology are those its certificates name (a repaired or replaced instrument is registered as one); only site, use, model, expectedIntervalSeconds and movedAt are`,
+        input: b[k],
+      });
+    if (fixed.length > 0) return;
+    if (Object.keys(changes).length === 0)
+      ctx.addIssue({ code: 'custom', message: 'must name at least one of site, use, model, expectedIntervalSeconds (null removes one)', input: b });
+    else if (movedAt !== undefined && b.site === undefined && b.use === undefined)
+      ctx.addIssue({ code: 'custom', path: ['movedAt'], message: 'dates a move: give the new site or use with it', input: movedAt });
+  });
 
 export const CertificateBody = z
   .strictObject({
@@ -377,6 +411,57 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'devices',
     roles: ALL_ROLES,
     handler: ({ p, params }) => deviceView(deps, visibleDevice(deps, p, params.id)),
+  });
+  r.add({
+    method: 'patch',
+    path: '/api/v1/devices/:id',
+    summary:
+      "Change where and for what the instrument is used (site, use), its model's name or its reporting interval; null removes one. With movedAt the instrument moved then: its checks before it stay with its earlier site and use (placements). Its identity and metrology are its certificates' and are not changed here",
+    tag: 'devices',
+    roles: ['admin', 'operator'],
+    body: DeviceChangeBody,
+    handler: async ({ p, params, body }) => {
+      const d = visibleDevice(deps, p, params.id);
+      const { movedAt: given, ...fields } = body;
+      // only what differs is a change: the same request again (a retry) changes nothing and moves nothing
+      const changes = Object.entries(fields).filter(([k, v]) => (v ?? undefined) !== (d as unknown as Record<string, unknown>)[k]);
+      if (changes.length === 0) return deviceView(deps, d);
+      const zone = zoneOf(deps, d.tenant);
+      const moves = changes.some(([k]) => k === 'site' || k === 'use');
+      const movedAt = given !== undefined && moves ? new Date(Date.parse(validFrom(given, zone))).toISOString() : undefined;
+      if (movedAt !== undefined) {
+        refuseFuture(deps, zone, [['movedAt', given]]); // a move is recorded once made
+        const last = d.placements?.at(-1)?.until;
+        if (last !== undefined && Date.parse(movedAt) <= Date.parse(last))
+          throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
+            { path: 'movedAt', message: `${given} is not after the instrument's last move (${last}): moves are recorded in order` },
+          ]);
+      }
+      const change = { ...Object.fromEntries(changes), ...(movedAt !== undefined ? { movedAt } : {}) };
+      const profile = deps.profiles.get(d.type);
+      if (profile) {
+        // the changed record must fit its type as a new one would (a use's requirements: a gold-trading
+        // scale's e); what the record already had against a profile changed since is not this change's
+        const had = new Set([...validateDevice(profile, d), ...scaleErrors(profile, d)].map((e) => `${e.path}\u0000${e.message}`));
+        const next = changedDevice(d, change);
+        const problems = [...validateDevice(profile, next), ...scaleErrors(profile, next)].filter((e) => !had.has(`${e.path}\u0000${e.message}`));
+        if (problems.length) throw new ApiError(400, 'invalid_request', 'the change does not fit the instrument type', problems);
+      }
+      let updated: Device | undefined;
+      try {
+        updated = await deps.registry.updateDevice(d.id, change);
+      } catch (e) {
+        if (e instanceof ConflictError) throw new ApiError(409, 'conflict', e.message);
+        throw e;
+      }
+      if (!updated) throw notFound(`device ${d.id}`);
+      await audit(p, 'device.update', d.id, {
+        changes: Object.fromEntries(changes.map(([k, v]) => [k, { from: (d as unknown as Record<string, unknown>)[k] ?? null, to: v }])),
+        ...(movedAt !== undefined ? { movedAt } : {}),
+      });
+      if (updated.use !== d.use) await deps.assurance.onUseChanged(updated, d.use, deps.now());
+      return deviceView(deps, updated);
+    },
   });
   r.add({
     method: 'post',
