@@ -644,6 +644,8 @@ export const vi = {
   'note.noPrediction': 'không còn dự báo vượt sai số trong khoảng thời gian xem xét hoặc trước hạn kiểm định',
   'note.sellerFavourGone': 'sai số không còn nghiêng về phía người bán theo quy tắc',
   'note.buyerFavourGone': 'sai số không còn nghiêng về phía người mua theo quy tắc',
+  'note.useChanged': 'đổi mục đích sử dụng ({from} → {to}): từ nay sai số được xét xem có lợi cho {party} không',
+  'note.adjusted': 'phương tiện được điều chỉnh tại phép kiểm tra {seq} (khi phát hiện: {found}): thống kê trôi sai số bắt đầu lại',
   'type.barometer': 'Khí áp kế',
   'type.breath-alcohol-analyser': 'Phương tiện đo nồng độ cồn trong hơi thở',
   'type.fuel-dispenser': 'Cột đo xăng dầu',

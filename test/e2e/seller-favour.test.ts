@@ -251,4 +251,29 @@ describe('which way the errors lean, on the instrument page (real browser)', () 
     expect(gd.problems).toEqual([]);
     expect(gd.refused).toEqual([]);
   });
+  it("the purchasing scale put back to a stall: the buyer's alert clears at once, its note told in Vietnamese", async () => {
+    const [open] = (await t.call('GET', '/api/v1/alerts?device=sf-scale&kind=buyer-favoured&state=open')).body.items;
+    expect(open).toBeDefined();
+    const r = await t.call('PATCH', '/api/v1/devices/sf-scale', { use: null, site: 'Chợ Gò Dầu, sạp 4', movedAt: new Date(Date.now() - 60_000).toISOString() });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    // 5 of 5 light at a stall favour the customer: nothing opens for the seller
+    for (const kind of ['buyer-favoured', 'seller-favoured'])
+      expect((await t.call('GET', `/api/v1/alerts?device=sf-scale&kind=${kind}&state=open`)).body.items).toEqual([]);
+    const { page, problems, refused } = await b.open(PHONE, 'vi-VN');
+    await signIn(page, t.api, operator, `/#/alerts/${open.id}`);
+    await expect
+      .poll(() => page.locator('dl').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(
+        expect.stringContaining(
+          'đổi mục đích sử dụng (thu mua (người mua cân: xét sai số lợi cho người mua) → mua bán thông thường): từ nay sai số được xét xem có lợi cho người bán không',
+        ),
+      );
+    // the gateway's note at an adjustment, told the same way (a string: vitest does not rewrite the browser's import)
+    const adjusted = await page.evaluate(
+      "import('/console/summaries.js').then((m) => m.resolutionNote({ reason: 'cleared', note: 'instrument adjusted at check 6 (2026-11-12T09:00:26.016Z; found conditional-pass): drift statistics restarted' }))",
+    );
+    expect(adjusted).toBe('phương tiện được điều chỉnh tại phép kiểm tra 6 (khi phát hiện: đạt có điều kiện): thống kê trôi sai số bắt đầu lại');
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
 });
