@@ -35,7 +35,7 @@ export function resolutionNote(r) {
   if (/^errors no longer favour the buyer/.test(r.note)) return t('note.buyerFavourGone');
   const use = /^the instrument's use changed \((\S+) → (\S+)\): its errors are judged for the (seller|buyer)'s favour/.exec(r.note);
   const useName = (/** @type {string} */ u) => (u === 'none' ? t('tradeUseGeneral') : label('tradeUse', u));
-  if (use) return t('note.useChanged', { from: useName(use[1]), to: useName(use[2]), party: t(`sf.${use[3]}`) });
+  if (use) return t('note.useChanged', { from: useName(use[1]), to: useName(use[2]), party: t(use[3] === 'buyer' ? 'sf.buyer' : 'sf.seller') });
   const adjusted = /^instrument adjusted at check (\d+) \(.*; found (\S+)\): drift statistics restarted$/.exec(r.note);
   if (adjusted) return t('note.adjusted', { seq: adjusted[1], found: label('decision', adjusted[2]) });
   if (/^no verification certificate on record$/.test(r.note)) return t('sum.noCertificate');
