@@ -247,7 +247,11 @@ describe('GET /api/v1/reports/periodic', () => {
     const overview = (await api.call('GET', '/api/v1/overview', { token: tok.hanoi })).body as FleetFigures;
     const report = await api.call('GET', `/api/v1/reports/periodic?from=${overview.from}&to=${overview.to}`, { token: tok.hanoi });
     expect(report.status).toBe(200);
-    expect(values(report.body)).toEqual(values(overview));
+    // and the places of business judged on the period's checks: the report's alone (the landing page would
+    // read every check of its twelve months at each visit; the console shows GET /places there)
+    expect(values(report.body).filter(([id]) => id !== 'places')).toEqual(values(overview));
+    expect(report.body.sections.map((s: { id: string }) => s.id)).toContain('places');
+    expect(overview.sections.map((s) => s.id)).not.toContain('places');
   });
 
   it("reports the last full quarter by default, its standing as of the quarter's end", async () => {
@@ -305,6 +309,7 @@ describe('GET /api/v1/reports/periodic', () => {
       'Phương tiện đo',
       'Kiểm tra bằng chuẩn',
       'Cảnh báo',
+      'Sai số có lợi cho người sử dụng',
       'Đến hạn kiểm định',
       'Xu hướng',
       'Kiểm tra tại cơ sở',
@@ -645,5 +650,109 @@ describe('places of business whose errors lean one way (GET /places; NIST HB44 G
     // a period that ends before it starts
     const reversed = await api.call('GET', '/api/v1/places?from=2026-03-01&to=2026-02-01', { token: tok.hanoi });
     expect(reversed.status).toBe(400);
+  });
+
+  it("carries the places with a finding into the periodic report, judged as GET /places judges them, within the token's scope", async () => {
+    now = NOW;
+    // North Fuel's station 5 (VN-HN): two nozzles, each +0.06 L three times at 20 L in trade (MPE 0.09 L): 6 of 6 in the
+    // seller's favour, p = 1/64 = 0.015625, mean 0.06/0.09 = 0.667 of the MPE: a finding. Its station 8: +0.06 and −0.06
+    // in turn, 3 of 6, p = (20 + 15 + 6 + 1)/64 = 0.65625: judged, not listed. South's station (VN-SG): 6 of 6 as well.
+    for (const [id, tenant, site] of [
+      ['fd-51', 'north', 'Cửa hàng số 5'],
+      ['fd-52', 'north', 'Cửa hàng số 5'],
+      ['fd-81', 'north', 'Cửa hàng số 8'],
+      ['fd-s1', 'south', 'Trạm sân bay'],
+    ])
+      expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type: 'fuel-dispenser', serial: `SN-${id}`, site } })).status).toBe(201);
+    const checks = new CheckStore(api.db);
+    let seq = 200;
+    const dispenserCheck = (device: string, at: string, error: number) =>
+      checks.insert(
+        device,
+        '',
+        {
+          seq: ++seq,
+          ts: Date.parse(`2026-${at}Z`),
+          decision: 'pass',
+          legal: 'pass',
+          error,
+          mpe: 0.09,
+          uncertainty: 0.0115,
+          unit: 'L',
+          reference: 20,
+        } as CheckResult,
+        NOW.toISOString(),
+      );
+    for (let day = 2; day <= 7; day++) {
+      dispenserCheck(day % 2 ? 'fd-52' : 'fd-51', `02-0${day}T02:00:00`, 0.06);
+      dispenserCheck('fd-81', `02-0${day}T03:00:00`, day % 2 ? -0.06 : 0.06);
+      dispenserCheck('fd-s1', `02-0${day}T02:00:00`, 0.06);
+    }
+    type Places = { figures: { id: string; value: number; href: string | null }[]; tables: { rows: { values: Record<string, unknown> }[] }[]; notes: string[] };
+    const report = async (token: string, lang = 'en') =>
+      (await api.call('GET', `/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=${lang}`, { token })).body as FleetFigures;
+    const placesOf = (f: FleetFigures) => f.sections.find((s) => s.id === 'places') as unknown as Places;
+    const hanoi = await report(tok.hanoi);
+    // after the alerts
+    expect(hanoi.sections.map((s) => s.id).slice(3, 6)).toEqual(['alerts', 'places', 'due']);
+    const places = placesOf(hanoi);
+    // checks read: the 12 of North's dispensers and the barometers' 9 of the quarter so far (no rule: no place)
+    expect(places.figures.map((x) => [x.id, x.value])).toEqual([
+      ['places', 2],
+      ['findings', 1],
+      ['checks', 21],
+    ]);
+    expect(places.tables[0].rows.map((r) => r.values)).toEqual([
+      {
+        tenant: 'north',
+        name: 'North Fuel',
+        site: 'Cửa hàng số 5',
+        typeId: 'fuel-dispenser',
+        type: 'Fuel dispenser',
+        favouredId: 'seller',
+        favoured: 'seller',
+        k: 6,
+        m: 6,
+        pValue: 0.015625,
+        meanErrorMpe: expect.closeTo(0.06 / 0.09, 12),
+      },
+    ]);
+    expect(places.notes).toHaveLength(1); // fewer than 100,000 checks: nothing left out
+    // its counts link to GET /places of the report's period, which judges alike for the same token
+    for (const x of places.figures.filter((f) => f.href !== null)) {
+      const list = await api.call('GET', x.href!, { token: tok.hanoi });
+      expect(list.status, x.href!).toBe(200);
+      expect(list.body.items.length, x.id).toBe(x.value);
+      expect(list.body.items[0]).toMatchObject({ tenant: 'north', site: 'Cửa hàng số 5', onSellerSide: 6, checksCounted: 6, pValue: 1 / 64, finding: true });
+    }
+    // the Sài Gòn inspector's report: South's station only; North's places are not his to see
+    const saigon = placesOf(await report(tok.saigon));
+    expect(saigon.figures.map((x) => [x.id, x.value]).slice(0, 2)).toEqual([
+      ['places', 1],
+      ['findings', 1],
+    ]);
+    expect(saigon.tables[0].rows.map((r) => [r.values.name, r.values.site, r.values.k, r.values.m])).toEqual([['South Airport', 'Trạm sân bay', 6, 6]]);
+    // North's operator: its own two places
+    expect(placesOf(await report(tok.north)).figures[0].value).toBe(2);
+
+    // printed: the section's sheet in the workbook, its row in the PDF with p as the record prints it
+    const file = async (format: string) =>
+      Buffer.from(
+        await (
+          await api.app.request(`/api/v1/reports/periodic?from=2026-01-01&to=2026-03-31&lang=vi&format=${format}`, {
+            headers: { authorization: `Bearer ${tok.hanoi}` },
+          })
+        ).arrayBuffer(),
+      );
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Uint8Array.from(await file('xlsx')).buffer);
+    const rows: unknown[][] = [];
+    wb.getWorksheet('Sai số có lợi cho người sử dụng')!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    expect(rows.find((r) => r[0] === 'North Fuel')!.slice(0, 7)).toEqual(['North Fuel', 'Cửa hàng số 5', 'Cột đo xăng dầu', 'người bán', 6, 6, 0.015625]);
+    expect(rows.some((r) => r[0] === 'South Airport')).toBe(false);
+    const pdf = readPdf(await file('pdf'));
+    const row = pdf.lines.indexOf('North Fuel', pdf.lines.indexOf('Sai số có lợi cho người sử dụng'));
+    expect(pdf.lines.slice(row, row + 8)).toEqual(['North Fuel', 'Cửa hàng số 5', 'Cột đo xăng dầu', 'người bán', '6', '6', '0,016', '+0,67']);
+    expect(pdf.lines).not.toContain('Cửa hàng số 8');
   });
 });

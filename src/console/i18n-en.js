@@ -437,6 +437,19 @@ export const en = {
   'pl.yes': 'yes',
   'pl.no': 'no',
   'pl.noSite': '(no site registered)',
+  // the periodic report's section of them (src/oversight/sections-places.ts); its label names a sheet of the workbook: at most 31 characters
+  'ov.places': "Errors in the user's favour",
+  'ov.places.rule':
+    "Each enterprise's site (its instruments registered without one together) judged on all its instruments' checks of the period, per instrument type with a rule and per user (the seller; the buyer for a scale registered for purchasing), with the type's rule (NIST Handbook 44 G-UR.4.1; thresholds chosen by MAG): k of the m non-zero errors in the favoured party's favour, p of the one-sided sign test, the mean error as a fraction of the MPE. The table lists the places where the rule holds.",
+  'ov.places.more':
+    "The period held more than {max} checks of the enterprises in scope: the places were judged on the newest {n}, from {from} to the period's end; the figures link to the same.",
+  'ov.places.places': 'Places judged (per instrument type and user)',
+  'ov.places.findings': "Places whose errors lean to the user's favour",
+  'ov.places.checks': 'Checks examined',
+  'ov.places.table': 'Places with a finding',
+  'ov.places.col.k': "In the favoured party's favour (k)",
+  'ov.places.col.m': 'Non-zero errors (m)',
+  'ov.places.col.p': 'p (one-sided sign test)',
   'ov.col.name': 'Enterprise',
   'ov.col.region': 'Region',
   'ov.col.regionCode': 'Region code',
@@ -488,7 +501,7 @@ export const en = {
   'rd.downloadCsv': 'Download the ranking (CSV)',
   'pr.title': 'Periodic report',
   'pr.help':
-    'Enterprises, instruments by type and state, checks and failures, alerts opened and resolved with their times, verification due and month-by-month trends: the same figures as the overview, for a quarter or any period, as XLSX or PDF.',
+    "Enterprises, instruments by type and state, checks and failures, alerts opened and resolved with their times, verification due and month-by-month trends, as the overview has them, and the places whose errors lean to their user's favour, for a quarter or any period, as XLSX or PDF.",
   'pr.period': 'Period',
   'pr.quarter': 'Q{q} {year}',
   'pr.custom': 'Other period',

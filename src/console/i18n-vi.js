@@ -453,6 +453,19 @@ export const vi = {
   'pl.yes': 'có',
   'pl.no': 'không',
   'pl.noSite': '(chưa đăng ký địa điểm)',
+  // phần của báo cáo định kỳ (src/oversight/sections-places.ts); nhãn của nó là tên một trang tính: tối đa 31 ký tự
+  'ov.places': 'Sai số có lợi cho người sử dụng',
+  'ov.places.rule':
+    'Mỗi địa điểm của doanh nghiệp (các phương tiện đo chưa đăng ký địa điểm tính chung một nơi) được xét trên mọi phép kiểm tra trong kỳ của các phương tiện đo tại đó, theo từng loại phương tiện đo có quy tắc và từng bên sử dụng (người bán; người mua với cân đăng ký dùng để thu mua), theo quy tắc của loại (NIST Handbook 44 G-UR.4.1; ngưỡng do MAG chọn): k trên m sai số khác 0 có lợi cho bên được lợi, p của kiểm định dấu một phía, sai số trung bình tính theo MPE. Bảng liệt kê các nơi thỏa quy tắc.',
+  'ov.places.more':
+    'Trong kỳ có hơn {max} phép kiểm tra của các doanh nghiệp thuộc phạm vi báo cáo: các nơi kinh doanh được đánh giá trên {n} phép kiểm tra gần nhất, từ {from} đến hết kỳ; các liên kết của số liệu cũng theo đúng phạm vi đó.',
+  'ov.places.places': 'Số nơi được đánh giá (theo loại phương tiện đo và bên sử dụng)',
+  'ov.places.findings': 'Số nơi có sai số nghiêng về phía người sử dụng',
+  'ov.places.checks': 'Số phép kiểm tra đã xét',
+  'ov.places.table': 'Các nơi có phát hiện',
+  'ov.places.col.k': 'Lợi cho bên được lợi (k)',
+  'ov.places.col.m': 'Sai số khác 0 (m)',
+  'ov.places.col.p': 'p (kiểm định dấu một phía)',
   'ov.col.name': 'Doanh nghiệp',
   'ov.col.region': 'Địa bàn',
   'ov.col.regionCode': 'Mã địa bàn',
@@ -504,7 +517,7 @@ export const vi = {
   'rd.downloadCsv': 'Tải bảng xếp hạng (CSV)',
   'pr.title': 'Báo cáo định kỳ',
   'pr.help':
-    'Doanh nghiệp, phương tiện đo theo loại và tình trạng, kiểm tra và số lần không đạt, cảnh báo mới và đã xử lý cùng thời gian xử lý, phương tiện đến hạn kiểm định và xu hướng theo tháng: cùng số liệu với trang tổng quan, cho một quý hoặc một khoảng thời gian bất kỳ, dạng XLSX hoặc PDF.',
+    'Doanh nghiệp, phương tiện đo theo loại và tình trạng, kiểm tra và số lần không đạt, cảnh báo mới và đã xử lý cùng thời gian xử lý, phương tiện đến hạn kiểm định và xu hướng theo tháng như trang tổng quan, cùng các nơi kinh doanh có sai số nghiêng về phía người sử dụng, cho một quý hoặc một khoảng thời gian bất kỳ, dạng XLSX hoặc PDF.',
   'pr.period': 'Kỳ báo cáo',
   'pr.quarter': 'Quý {q}/{year}',
   'pr.custom': 'Khoảng thời gian khác',

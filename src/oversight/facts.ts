@@ -1,7 +1,8 @@
 // Gathers the facts the figures count, from the registry, the checks store, the alert book and the
-// lots, inspection and campaign stores, for one scope (the enterprises a token may see, narrowed to
-// a region) and one period. The stores answer with Promises on PostgreSQL: everything is read
-// here, first, so that the figures (figures.ts and the sections) are computed from plain data.
+// lots, inspection and campaign stores (for the periodic report, also the places of business judged
+// on the period's checks), for one scope (the enterprises a token may see, narrowed to a region) and
+// one period. The stores answer with Promises on PostgreSQL: everything is read here, first, so that
+// the figures (figures.ts and the sections) are computed from plain data.
 import type { Device, Registry, Tenant } from '../store/registry.ts';
 import type { AlertTimes } from '../store/alerts.ts';
 import type { CheckCount } from '../store/checks.ts';
@@ -11,6 +12,7 @@ import type { CampaignsSummary, InspectionSummary } from '../inspections/summary
 import { DAY_MS, monthsOf, type Period } from './period.ts';
 import { READINESS_RULES, type LotTally } from './readiness.ts';
 import type { FleetFacts } from './figures.ts';
+import { placesOfPeriod, type PlacesSource } from './places-of-period.ts';
 
 /** The lots store's hook: lots of pre-packaged goods judged per enterprise in [from, to). */
 export interface LotsSource {
@@ -40,6 +42,12 @@ export interface FactSources {
   campaigns?: CampaignsSource;
   /** The regions whose campaigns count when no region is asked for: an inspector's; undefined: all (an admin). */
   campaignRegions?: readonly string[];
+  /**
+   * The checks and what judges the places of business (places-of-period.ts): given for the periodic report;
+   * the overview leaves it out (it would read every check of its twelve months at each visit, and the
+   * console's overview shows GET /places of the last 90 days under its alerts).
+   */
+  places?: PlacesSource;
 }
 
 /** The enterprises in scope: those visible (undefined: all), in `region` when one is given. */
@@ -56,7 +64,7 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
   const alertsFrom = Math.min(period.from, period.asOf - READINESS_RULES.alertWindowDays * DAY_MS);
   // an inspection's or a campaign's `to` is inclusive in its store: the period's last instant is to − 1 ms
   const lastInstant = new Date(period.to - 1);
-  const [recent, checkCounts, alerts, lotsInPeriod, lotsRecent, inspections, campaigns] = await Promise.all([
+  const [recent, checkCounts, alerts, lotsInPeriod, lotsRecent, inspections, campaigns, places] = await Promise.all([
     src.checkCounts([lookBack, period.asOf + 1], ids),
     months.length ? src.checkCounts([...months.map((m) => m.from), months[months.length - 1].to], ids) : [],
     src.alertHistory(ids, new Date(alertsFrom).toISOString(), new Date(period.to).toISOString()),
@@ -64,6 +72,8 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
     src.lots?.tallies(ids, period.asOf - READINESS_RULES.alertWindowDays * DAY_MS, period.asOf),
     src.inspections?.inspectionSummary(new Date(period.from), lastInstant, undefined, ids),
     src.campaigns?.campaignSummary(new Date(period.from), lastInstant, region ? [region] : src.campaignRegions, period.zone),
+    // the enterprises in scope, as GET /places judges them (not only those registered by the period's end)
+    src.places ? placesOfPeriod(src.places, ids, period.from, period.to) : undefined,
   ]);
   const recentChecks = new Map<string, number>();
   for (const c of recent) recentChecks.set(c.device, c.checks);
@@ -91,5 +101,6 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
     ...(lotsInPeriod && lotsRecent ? { lots: { inPeriod: lotsInPeriod, recent: lotsRecent } } : {}),
     ...(inspections ? { inspections } : {}),
     ...(campaigns ? { campaigns } : {}),
+    ...(places ? { places } : {}),
   };
 }

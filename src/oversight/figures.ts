@@ -7,6 +7,7 @@ import type { CheckCount } from '../store/checks.ts';
 import type { VerificationStateName } from '../metrology/types.ts';
 import type { CampaignsSummary, InspectionSummary } from '../inspections/summary.ts';
 import type { LotTally } from './readiness.ts';
+import type { PlacesFacts } from './places-of-period.ts';
 import { DAY_MS, type Month, type Period } from './period.ts';
 
 export const VERIFICATION_STATES: readonly VerificationStateName[] = ['valid', 'due-soon', 'expired', 'none'];
@@ -57,6 +58,8 @@ export interface FleetFacts {
   inspections?: InspectionSummary;
   /** Campaigns overlapping the period in the regions in scope; absent for an operator (campaigns are the authority's). */
   campaigns?: CampaignsSummary;
+  /** The places of business judged on the period's checks (the periodic report's; the overview does not gather them). */
+  places?: PlacesFacts;
 }
 
 export type CellValue = string | number | null;
@@ -71,7 +74,11 @@ export interface Figure {
 export interface Column {
   id: string;
   label: string;
-  type: 'text' | 'count' | 'percent' | 'days' | 'date' | 'month' | 'score';
+  /**
+   * `pValue`: a sign test's p, printed to 2 significant digits and below 0.001 as "< 0,001";
+   * `mpeFraction`: a signed fraction of the MPE, printed to 2 significant digits ("+0,56").
+   */
+  type: 'text' | 'count' | 'percent' | 'days' | 'date' | 'month' | 'score' | 'pValue' | 'mpeFraction';
   /**
    * The value holding the code behind this column's text (a province's ISO 3166-2 code behind its
    * name): the XLSX gives it a column of its own after this one; the PDF prints the name alone.
@@ -92,6 +99,8 @@ export interface Table {
 export interface Section {
   id: string;
   label: string;
+  /** Sentences a reader needs to read the figures by (how they were judged, what was left out), printed under the heading. */
+  notes?: string[];
   figures: Figure[];
   tables: Table[];
 }
@@ -112,8 +121,8 @@ export interface FleetFigures {
 /** What a section provider is given. */
 export interface FiguresContext {
   facts: FleetFacts;
-  /** A label in the figures' language. */
-  t: (key: string) => string;
+  /** A label in the figures' language, `{name}`s replaced by `vars`. */
+  t: (key: string, vars?: Record<string, string | number>) => string;
   /** Label of an enumerated value (`kind`, `verif`, `type` …) in the figures' language. */
   label: (group: string, value: string) => string;
   /** A region's name in the figures' language ("Bắc Giang" for VN-BG); a code without one, as given. */

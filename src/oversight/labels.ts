@@ -27,7 +27,7 @@ export function translate(lang: Lang, key: string, vars?: Record<string, string 
 export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang' | 'regionName'> {
   return {
     lang,
-    t: (key) => translate(lang, key),
+    t: (key, vars) => translate(lang, key, vars),
     label: (group, value) => DICTS[lang][`${group}.${value}`] ?? DICTS.en[`${group}.${value}`] ?? value,
     regionName: (code) => provinceName(code, lang),
   };

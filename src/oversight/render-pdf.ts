@@ -1,8 +1,8 @@
 // The figures as a PDF (pdfkit): A4 landscape, the DejaVu Sans font embedded (it has every
 // Vietnamese glyph; PDF's standard fonts have none). An administrative report (báo cáo) as Nghị
 // định 30/2020/NĐ-CP lays it out: the letterhead (letterhead.ts: issuer, number, national name,
-// motto, place and date; title and subject), the cover, a heading per section with its figures and
-// tables, then the recipients and the signature block; page numbers at the foot. The same
+// motto, place and date; title and subject), the cover, a heading per section with its notes, figures
+// and tables, then the recipients and the signature block; page numbers at the foot. The same
 // sections, in the same order, as the XLSX.
 import PDFDocument from 'pdfkit';
 import { createRequire } from 'node:module';
@@ -25,9 +25,21 @@ const RULE = '#d9e0e6';
 
 const locale = (lang: Lang) => (lang === 'vi' ? 'vi-VN' : 'en-GB');
 
-/** A cell as printed: numbers in the language's style, days and months as dates, nothing as —. */
+/** Two significant digits in each language, made once (a table of places formats two per row). */
+const TWO_DIGITS: Record<Lang, Intl.NumberFormat> = {
+  vi: new Intl.NumberFormat(locale('vi'), { maximumSignificantDigits: 2 }),
+  en: new Intl.NumberFormat(locale('en'), { maximumSignificantDigits: 2 }),
+};
+
+/**
+ * A cell as printed: numbers in the language's style, days and months as dates, nothing as —; a sign test's
+ * p as the printed inspection record writes it (2 significant digits, "< 0,001" below 0.001), a fraction of
+ * the MPE signed to 2 significant digits ("+0,56").
+ */
 export function formatCell(v: CellValue, type: Column['type'], lang: Lang): string {
   if (v === null || v === '') return '—';
+  if (typeof v === 'number' && type === 'pValue') return v < 0.001 ? `< ${TWO_DIGITS[lang].format(0.001)}` : TWO_DIGITS[lang].format(v);
+  if (typeof v === 'number' && type === 'mpeFraction') return (v > 0 ? '+' : '') + TWO_DIGITS[lang].format(v);
   if (typeof v === 'number') return new Intl.NumberFormat(locale(lang), { maximumFractionDigits: 1 }).format(v);
   if (type === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v))
     return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
@@ -192,6 +204,14 @@ function section(doc: PDFKit.PDFDocument, s: Section, lang: Lang, t: (k: string)
   doc.moveDown(1);
   doc.font('bold').fontSize(13).fillColor(INK).text(s.label, MARGIN);
   doc.moveDown(0.3);
+  for (const note of s.notes ?? []) {
+    doc
+      .font('regular')
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(note, MARGIN, doc.y, { width: doc.page.width - 2 * MARGIN });
+    doc.moveDown(0.3);
+  }
   if (s.figures.length) {
     const rows = s.figures.map((x) => ({ values: { label: x.label, value: figureText(x, lang, t) } }));
     table(

@@ -1,6 +1,6 @@
 // The figures as an Excel workbook (exceljs): a cover sheet with the period and the letterhead's
 // fields (issuer, number, place and date, subject, recipients, signer: the PDF's words), then one
-// sheet per section: its figures as label/value rows, then each table with its headers in the
+// sheet per section: its notes, its figures as label/value rows, then each table with its headers in the
 // report's language. Numbers stay numbers (a spreadsheet sums them); text cells go through the CSV
 // module's formula-injection guard, as an enterprise's name could start with "=".
 import { coverOf } from './render-pdf.ts';
@@ -64,6 +64,8 @@ export async function figuresXlsx(f: FleetFigures, lang: Lang, period: { from: s
 
 function addSection(ws: ExcelJS.Worksheet, s: Section, t: (key: string) => string): void {
   ws.addRow([s.label]).font = { bold: true, size: 13 };
+  // how the figures were judged, what was left out: a sentence a row, as the PDF prints them under the heading
+  for (const note of s.notes ?? []) ws.addRow([cell(note)]);
   if (s.figures.length) {
     ws.addRow([]);
     ws.addRow([t('report.figure'), t('report.value')]).font = { bold: true };

@@ -5,10 +5,26 @@ import { periodQuery, type SectionProvider } from './figures.ts';
 import { dueSection, enterprisesSection, instrumentsSection } from './sections-standing.ts';
 import { alertsSection, checksSection, trendsSection } from './sections-activity.ts';
 import { campaignsSection, inspectionsSection } from './sections-inspector.ts';
+import { placesSection } from './sections-places.ts';
 
-/** Every section; those whose facts were not gathered (no such store, or not the token's) leave themselves out. */
+/**
+ * Every section; those whose facts were not gathered (no such store, or not the token's) leave themselves out.
+ * The places whose errors lean to their user's favour come after the alerts (the periodic report's only): a
+ * finding from the checks, as an alert is, and where the console's overview shows them.
+ */
 export function sectionProviders(): SectionProvider[] {
-  return [enterprisesSection, instrumentsSection, checksSection, alertsSection, dueSection, trendsSection, inspectionsSection, campaignsSection, lotsSection];
+  return [
+    enterprisesSection,
+    instrumentsSection,
+    checksSection,
+    alertsSection,
+    placesSection,
+    dueSection,
+    trendsSection,
+    inspectionsSection,
+    campaignsSection,
+    lotsSection,
+  ];
 }
 
 /** Lots of pre-packaged goods judged in the period (from the lots store, when there is one). */

@@ -30,7 +30,8 @@ import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, prev
 import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { printShop } from '../../oversight/print-shop.ts';
-import { type PlaceLean, placesLeaning } from '../../oversight/places-leaning.ts';
+import type { PlaceLean } from '../../oversight/places-leaning.ts';
+import { judgePlaces, placeChecks, PLACES_MAX_CHECKS, type PlacesSource } from '../../oversight/places-of-period.ts';
 import { printed } from '../printed.ts';
 import { LETTERHEAD_LIMITS as LIMITS } from '../../oversight/letterhead.ts';
 import { Text } from './bounds.ts';
@@ -110,7 +111,20 @@ function sources(deps: ApiDeps): FactSources {
   };
 }
 
-/** The figures of a period; `now` is when the request came (figures as of it link to today's lists). */
+/** What judges the places of business of a period (GET /places, the periodic report's `places` section). */
+function placesSource(deps: ApiDeps): PlacesSource {
+  return {
+    checksBetween: (tenants, from, to, opts) => deps.assurance.checksBetween(tenants, from, to, opts),
+    instrumentOf: (id) => deps.registry.device(id),
+    ruleOf: (type) => deps.profiles.get(type)?.sellerFavour,
+    userOf: tradeUser(deps),
+  };
+}
+
+/**
+ * The figures of a period; `now` is when the request came (figures as of it link to today's lists).
+ * `places`: judge the places of business on the period's checks (the periodic report's section).
+ */
 export async function figuresFor(
   deps: ApiDeps,
   p: Principal,
@@ -119,6 +133,7 @@ export async function figuresFor(
   period: Period,
   lang: Lang,
   now: number,
+  { places = false }: { places?: boolean } = {},
 ): Promise<FleetFigures> {
   const facts = await gatherFacts(
     {
@@ -127,6 +142,7 @@ export async function figuresFor(
       // campaigns are the authority's work: operators get 403 on their routes, and no figures of them
       campaigns: p.role === 'operator' ? undefined : deps.campaigns,
       campaignRegions: p.role === 'admin' ? undefined : (p.regions ?? []),
+      places: places ? placesSource(deps) : undefined,
     },
     tenants,
     region,
@@ -223,7 +239,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
       const { period, days } = reportPeriod(query, zone(), now);
-      const figures = await figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, period, query.lang, now);
+      const figures = await figuresFor(deps, p, scope(deps, p, query.region), query.region ?? null, period, query.lang, now, { places: true });
       if (query.format === 'json') return { ...figures, period: days };
       const name = `${query.lang === 'vi' ? 'bao-cao-dinh-ky' : 'periodic-report'}-${query.region ?? 'all'}-${days.from}-${days.to}`;
       if (query.format === 'xlsx') {
@@ -313,18 +329,14 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
     produces: 'application/json, text/csv or an .xlsx workbook',
     handler: async ({ c, p, query }) => {
       const { from, to, tenants } = checksInScope(deps, p, query, PLACES_DEFAULT_DAYS);
-      const checks = await deps.assurance.checksBetween(tenants, from, to, { limit: PLACES_MAX_CHECKS + 1 });
-      if (checks.length > PLACES_MAX_CHECKS)
+      const source = placesSource(deps);
+      const { checks, more } = await placeChecks(source, tenants, from, to);
+      if (more)
         throw badQuery(
           'from',
           `the period holds more than ${PLACES_MAX_CHECKS} checks of the enterprises in scope: shorten it (from, to) or name a region or tenant`,
         );
-      const judged = placesLeaning(
-        checks,
-        (id) => deps.registry.device(id),
-        (type) => deps.profiles.get(type)?.sellerFavour,
-        tradeUser(deps),
-      );
+      const judged = judgePlaces(source, checks);
       const items = query.findings === 'true' ? judged.filter((j) => j.finding) : judged;
       if (query.format !== 'json')
         return tableDownload(c, query.format, { name: `places-${query.region ?? query.tenant ?? 'all'}`, timeZone: zone(), ...placesTable(items, query.lang) });
@@ -360,8 +372,6 @@ function checksInScope(
 
 /** The default period of GET /places: a quarter's worth of checks, enough for a station's monthly self-checks to count. */
 const PLACES_DEFAULT_DAYS = 90;
-/** At most this many checks are judged in one request (the checks list's own largest page). */
-const PLACES_MAX_CHECKS = 100_000;
 
 /** The places as a table, headers in `lang`. */
 function placesTable(items: readonly PlaceLean[], lang: Lang): { header: string[]; rows: unknown[][] } {
