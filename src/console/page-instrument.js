@@ -1,6 +1,7 @@
 // @ts-check
-// One instrument: its facts, alerts, readings, checks (chart and table), drift statistics,
-// certificates (with the form for those who may add them) and rejected messages.
+// One instrument: its facts with its earlier sites (and the form that changes its site or use, for
+// those who may), alerts, readings, checks (chart and table), drift statistics, certificates (with the
+// form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtP, fmtSig, fmtSigned, fmtSigSigned, fmtUnit, todayIn } from './i18n.js';
 import { checksChart } from './chart.js';
@@ -32,6 +33,7 @@ import {
   verifBadge,
 } from './blocks.js';
 import { alertItem } from './page-alerts.js';
+import { changeAction, intervalText, placementsView, sinceText } from './instrument-change.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Alert, Certificate, Check, Device, DeviceDrift, InstrumentType, List, Reading, Rejection, SeriesDrift } from './types.js' */
@@ -56,6 +58,14 @@ export async function instrumentPage(main, id) {
   // its times and days on its enterprise's clock
   const zone = zoneOf(d.tenant);
   const statusBox = h('span', { class: 'muted' }, t('loading'));
+  // after a certificate is added or the site changed, the whole page again: what it says changes with it
+  const reload = () => {
+    clear(main);
+    instrumentPage(main, id);
+  };
+  // its use in trade, said for a type that lists uses with requirements of their own (a scale: gold trading, purchasing)
+  const uses = Object.keys(S.types.find((x) => x.id === d.type)?.tradeUses ?? {});
+  const since = sinceText(d, zone);
   loading.replaceWith(
     h('h1', {}, d.id),
     section(
@@ -65,7 +75,9 @@ export async function instrumentPage(main, id) {
         [t('type'), typeName(d.type)],
         [t('serial'), d.serial],
         d.model ? [t('model'), d.model] : null,
-        d.site ? [t('site'), d.site] : null,
+        d.site || since ? [t('site'), h('span', {}, d.site ?? '—', since ? h('small', { class: 'muted' }, ` (${since})`) : null)] : null,
+        uses.length || d.use ? [t('tradeUse'), h('span', {}, d.use ? label('tradeUse', d.use) : t('tradeUseGeneral'))] : null,
+        d.expectedIntervalSeconds ? [t('chg.interval'), intervalText(d.expectedIntervalSeconds)] : null,
         d.class ? [t('class'), d.class] : null,
         [calibrated ? label('certkind', 'calibration') : t('verification'), verifBadge(d.verification)],
         // beside the verification, which stays "valid" while the checks fail: what its unresolved alerts say
@@ -83,6 +95,8 @@ export async function instrumentPage(main, id) {
         [t(calibrated ? 'calibrationDue' : 'dueDate'), fmtDate(d.verification?.validUntil, zone)],
         [t('lastSeen'), d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zone) : t('never')],
       ]),
+      // where it was before a move: the inspector reads that the scale stood at the market until then
+      placementsView(d, zone),
       h(
         'div',
         { class: 'form-actions' },
@@ -94,6 +108,8 @@ export async function instrumentPage(main, id) {
         ' ',
         xlsxButton(`/api/v1/devices/${dev}/oot-impact`, {}, `oot-impact-${d.id}.xlsx`),
       ),
+      // where and for what it is used, its model and reporting interval changed (admin, operator)
+      changeAction(d, zone, reload),
     ),
   );
   /** A card that shows "loading" until filled. @param {string} title */
@@ -159,11 +175,6 @@ export async function instrumentPage(main, id) {
           lean(dr.bySeries?.find((s) => s.series === dr.series)),
         ];
   });
-  // after a certificate is added, the whole page again: the instrument's standing and due date change with it
-  const reload = () => {
-    clear(main);
-    instrumentPage(main, id);
-  };
   fill(certBox, api().get(`/api/v1/devices/${dev}/certificates`), (/** @type {List<Certificate>} */ r) => [
     certificatesTable(r.items, zone),
     S.manage ? certificateForm(dev, reload, calibrated ? 'calibration' : 'verification', S.types.find((x) => x.id === d.type)?.canonicalUnit, zone) : null,
