@@ -130,17 +130,6 @@ export function zodDetails(error: z.ZodError, subject = 'the request body') {
   return describeIssues(error, '', subject);
 }
 
-/**
- * Whom an instrument's errors would favour, by its id: its user in the trade (the seller; the buyer when its
- * registered use says so: tradeUses deviceUser), as seller-favour-at-place.ts asks it.
- */
-export function instrumentUser(deps: Pick<ApiDeps, 'registry' | 'profiles'>): (device: string) => TradeParty {
-  return (id) => {
-    const d = deps.registry.device(id);
-    return deviceUserOf(d ? deps.profiles.get(d.type)?.tradeUses : undefined, d?.use);
-  };
-}
-
 /** Whom the errors of an instrument of `type` put to `use` would favour (its user in the trade), as places-leaning.ts asks it. */
 export function tradeUser(deps: Pick<ApiDeps, 'profiles'>): (type: string, use: string | undefined) => TradeParty {
   return (type, use) => deviceUserOf(deps.profiles.get(type)?.tradeUses, use);

@@ -155,6 +155,42 @@ describe('an inspection record', () => {
     expect(recordHash(stored)).toBe(closed.body.recordHash);
   });
 
+  it('judges the place by whom each instrument served on the day: a scale moved to a purchasing point since stays a stall scale on the record', async () => {
+    const id = await open();
+    // sc-dt-1, class III, e = 0.05 kg: at 20 kg (400e ≤ 500e) the MPE is 0.5e at verification, 1e = 0.05 kg in service.
+    // E = I + ½e − ΔL − L = 19.95 + 0.025 − 0.005 − 20 = −0.03 kg (−0.6 of the MPE), five times: light, the customer's gain
+    // at a stall (0 of 5 on the seller's side, p = 1); for a buyer's scale 5 of 5 on the buyer's side, p = 1/32, a finding.
+    const light = { indicated: 19.95, reference: 20, referenceUncertainty: 0.0005, unit: 'kg', standardId: 'W-20KG-M1', deltaL: 0.005 };
+    const added = await api.call('POST', `/api/v1/inspections/${id}/items`, {
+      token: insp.bg,
+      body: item('sc-dt-1', Array(5).fill(light), { priceDisplayCorrect: undefined }),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const judged = async () => (await api.call('GET', `/api/v1/inspections/${id}`, { token: insp.bg })).body.sellerFavourAtPlace;
+    expect(await judged()).toEqual([expect.objectContaining({ type: 'scale', favoured: 'seller', onBuyerSide: 5, pValue: 1, finding: false })]);
+    // moved to a purchasing point a week after the inspection: the record still speaks of the stall
+    now = new Date('2026-03-25T02:00:00Z');
+    const moved = await api.call('PATCH', '/api/v1/devices/sc-dt-1', { body: { use: 'purchasing', site: 'Điểm thu mua vải thiều', movedAt: '2026-03-22' } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(await judged()).toEqual([expect.objectContaining({ favoured: 'seller', pValue: 1, finding: false })]);
+    // a use registered wrongly from the start (no movedAt) is corrected on the record too
+    const s2 = { id: 'sc-dt-2', tenant: 'cxd-duc-thang', type: 'scale', serial: 'C-78', class: 'III', e: 0.05, max: 60 };
+    expect((await api.call('POST', '/api/v1/devices', { body: s2 })).status).toBe(201);
+    now = new Date('2026-03-15T02:30:00Z');
+    const id2 = await open();
+    expect(
+      (
+        await api.call('POST', `/api/v1/inspections/${id2}/items`, {
+          token: insp.bg,
+          body: item('sc-dt-2', Array(5).fill(light), { priceDisplayCorrect: undefined }),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await api.call('PATCH', '/api/v1/devices/sc-dt-2', { body: { use: 'purchasing' } })).status).toBe(200);
+    const corrected = (await api.call('GET', `/api/v1/inspections/${id2}`, { token: insp.bg })).body.sellerFavourAtPlace;
+    expect(corrected).toEqual([expect.objectContaining({ favoured: 'buyer', onBuyerSide: 5, pValue: 1 / 32, finding: true })]);
+  });
+
   it("judges an inspector's check as a device's: its standard's traceability, and a scale's change-point weights (deltaL)", async () => {
     const id = await open();
     // the authority's 20 L proving measure, calibrated with U = 4 mL (0.02 % ≤ the 0.1 % a dispenser's test asks): traceable

@@ -8,10 +8,11 @@ import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
 import { sellerFavourAtPlace } from '../../inspections/seller-favour-at-place.ts';
+import { placementAt } from '../../oversight/places-leaning.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
-  instrumentUser,
+  tradeUser,
   ApiError,
   ALL_ROLES,
   Id,
@@ -182,11 +183,18 @@ export function recordView(r: InspectionRecord, deps: Pick<ApiDeps, 'registry' |
  * of its fingerprint (recordHash).
  */
 export function placeJudgement(r: InspectionRecord, deps: Pick<ApiDeps, 'registry' | 'profiles'>) {
+  // whom each instrument served on the day of the inspection: a scale moved to a purchasing point since
+  // (PATCH /devices/{id} with movedAt) was a stall's scale on the record
+  const on = Date.parse(r.startedAt);
+  const userOf = tradeUser(deps);
   return sellerFavourAtPlace(
     r.items,
     (device) => deps.registry.device(device)?.type,
     (type) => deps.profiles.get(type)?.sellerFavour,
-    instrumentUser(deps),
+    (device) => {
+      const d = deps.registry.device(device);
+      return d ? userOf(d.type, placementAt(d, on).use) : 'seller';
+    },
   );
 }
 
