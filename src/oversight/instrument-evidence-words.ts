@@ -36,6 +36,9 @@ export interface EvidenceWords {
   serial: string;
   model: string;
   site: string;
+  /** The site it had until a day (a move recorded in the registry), or has had since one. */
+  siteUntil: (day: string) => string;
+  siteSince: (day: string) => string;
   accuracyClass: string;
   range: string;
   enterprise: (name: string, id: string, region: string) => string;
@@ -165,6 +168,8 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     serial: 'Số sê-ri',
     model: 'Kiểu',
     site: 'Vị trí sử dụng',
+    siteUntil: (day) => `Vị trí sử dụng đến ngày ${day}`,
+    siteSince: (day) => `Vị trí sử dụng từ ngày ${day}`,
     accuracyClass: 'Cấp chính xác',
     range: 'Phạm vi đo',
     enterprise: (name, id, region) => `Doanh nghiệp sử dụng: ${name} (${id}), địa bàn ${region}`,
@@ -260,6 +265,8 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     serial: 'Serial',
     model: 'Model',
     site: 'Site',
+    siteUntil: (day) => `Site until ${day}`,
+    siteSince: (day) => `Site since ${day}`,
     accuracyClass: 'Accuracy class',
     range: 'Measuring range',
     enterprise: (name, id, region) => `Enterprise using it: ${name} (${id}), ${region}`,

@@ -45,6 +45,32 @@ describe('instrumentEvidence', () => {
     ]);
   });
 
+  it('says each site the instrument had in the period, with the day it left it and the day it came to the present one', () => {
+    // period 01/04/2025–31/03/2026 (Vietnam). Moved on 10/02/2024 (before the period: not said), on 01/08/2025 at
+    // 00:00 there (its last day at Cửa hàng số 2 is 31/07), and on 15/01/2026 at 14:00 (it left Kho Đông Anh that day).
+    const device = {
+      ...facts().device,
+      placements: [
+        { until: '2024-02-09T17:00:00.000Z', site: 'Cửa hàng số 1' },
+        { until: '2025-07-31T17:00:00.000Z', site: 'Cửa hàng số 2' },
+        { until: '2026-01-15T07:00:00.000Z' },
+      ],
+    };
+    const lines = (over: Parameters<typeof facts>[0]) => section(instrumentEvidence(facts(over)), 'instrument').blocks.map((b) => ('line' in b ? b.line : ''));
+    expect(lines({ device }).slice(3, 6)).toEqual([
+      'Vị trí sử dụng đến ngày 31/07/2025: Cửa hàng số 2',
+      'Vị trí sử dụng đến ngày 15/01/2026: không ghi nhận',
+      'Vị trí sử dụng từ ngày 15/01/2026: Cửa hàng số 5',
+    ]);
+    // a period that ended before the last move: the sites of the period only, not the present one
+    expect(lines({ device, period: { from: Date.parse('2025-08-31T17:00:00.000Z'), to: Date.parse('2025-12-31T16:59:59.999Z') } }).slice(3, 5)).toEqual([
+      'Vị trí sử dụng đến ngày 15/01/2026: không ghi nhận',
+      'Cấp chính xác: 0.5',
+    ]);
+    // all moves before the period: the site alone, as for an instrument that never moved
+    expect(lines({ device: { ...device, placements: device.placements.slice(0, 1) }, lang: 'en' })[3]).toBe('Site: Cửa hàng số 5');
+  });
+
   it('lists the certificate in force at the start and those issued in the period, not one that ended the day before', () => {
     expect(table(instrumentEvidence(facts()), 'certificates')!.rows).toEqual([
       ['Kiểm định', 'KĐ-2024-01', 'QUATEST 1', '01/04/2024', '30/04/2025', 'có hiệu lực tại đầu kỳ'],

@@ -29,7 +29,13 @@ export interface EvidenceFacts {
   /** The period, epoch ms, both ends included (from ≤ t ≤ to). */
   period: { from: number; to: number };
   enterprise: { id: string; name: string; region: string };
-  device: Pick<DeviceMetrology, 'id' | 'type' | 'class'> & { serial: string; model?: string; site?: string };
+  device: Pick<DeviceMetrology, 'id' | 'type' | 'class'> & {
+    serial: string;
+    model?: string;
+    site?: string;
+    /** Its earlier sites, oldest first: each until an instant (ISO), as the registry keeps moves. */
+    placements?: readonly { until: string; site?: string }[];
+  };
   /** The measuring range of each channel (one without a gas for a single-channel type), canonical unit. */
   ranges: readonly { gas?: string; min: number; max: number; unit: string }[];
   /** What keeps the type in standing (profile `standing`). */
@@ -168,7 +174,7 @@ function instrumentSection(f: EvidenceFacts, w: EvidenceWords, type: string, fro
       `${w.id}: ${d.id}`,
       `${w.type}: ${type}`,
       `${w.serial}: ${or(d.serial)}${d.model ? `; ${w.model}: ${or(d.model)}` : ''}`,
-      `${w.site}: ${or(d.site)}`,
+      ...siteLines(f, w, or),
       `${w.accuracyClass}: ${or(d.class)}`,
       `${w.range}: ${ranges || w.notRecorded}`,
       w.enterprise(f.enterprise.name, f.enterprise.id, provinceName(f.enterprise.region, f.lang)),
@@ -176,6 +182,26 @@ function instrumentSection(f: EvidenceFacts, w: EvidenceWords, type: string, fro
       w.standingAt(f.standing, 'end', to, standing(f.standingAtEnd)),
     ].map((line) => ({ line })),
   };
+}
+
+/**
+ * Where the instrument was in the period: its site; for one that moved (the registry's placements), each site
+ * it had in the period with the day it left it (the last day there, in the enterprise's zone) and the present
+ * one since the day it came, so that the checks below can be read against where they were made.
+ */
+function siteLines(f: EvidenceFacts, w: EvidenceWords, or: (x: string | undefined) => string): string[] {
+  const d = f.device;
+  const { from, to } = f.period;
+  const lines: string[] = [];
+  let start = Number.NEGATIVE_INFINITY;
+  const lastDay = (until: number) => wallClock(until - 1, f.zone).day;
+  for (const p of d.placements ?? []) {
+    const until = Date.parse(p.until);
+    if (until > from && start <= to) lines.push(`${w.siteUntil(lastDay(until))}: ${or(p.site)}`);
+    start = until;
+  }
+  if (start === Number.NEGATIVE_INFINITY || start <= from) return [...lines, `${w.site}: ${or(d.site)}`];
+  return start > to ? lines : [...lines, `${w.siteSince(wallClock(start, f.zone).day)}: ${or(d.site)}`];
 }
 
 /** The certificates issued in the period and those in force at its start, oldest first. */
