@@ -571,6 +571,19 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     );
   });
 
+  /** A class III scale's check at 50 kg (in service MPE 0.06 kg: e = 0.02 kg, Max 60 kg) with `error` kg. */
+  const scaleCheck = (seq: number, error: number): CheckResult => ({
+    ...dispenserCheck(seq, 30 - seq, error),
+    unit: 'kg',
+    reference: 50,
+    indicated: 50 + error,
+    corrected: 50 + error,
+    relativeError: error / 50,
+    mpe: 0.06,
+    point: undefined,
+    standardId: 'M1-50KG-02',
+  });
+
   it('a scale registered for purchasing (its user the buyer) opens buyer-favoured when it weighs light, never seller-favoured', () => {
     // A coffee buyer's class III scale, e = 0.02 kg, Max 60 kg: at 50 kg (2,500 e, R76-1 Table 6's 2,000–10,000 e
     // band) the MPE is 1.5 e = 0.03 kg at verification, × 2 in service = 0.06 kg. Indicating 49.96 kg for 50 kg,
@@ -585,17 +598,6 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
       'unused',
       new Date(NOW - 400 * DAY),
     );
-    const scaleCheck = (seq: number, error: number): CheckResult => ({
-      ...dispenserCheck(seq, 30 - seq, error),
-      unit: 'kg',
-      reference: 50,
-      indicated: 50 + error,
-      corrected: 50 + error,
-      relativeError: error / 50,
-      mpe: 0.06,
-      point: undefined,
-      standardId: 'M1-50KG-02',
-    });
     feed(
       buyer,
       [1, 2, 3, 4, 5].map((n) => scaleCheck(n, -0.04)),
@@ -632,17 +634,6 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     const at = new Date(NOW - 400 * DAY);
     const heavy = registry.createDeviceWithSecretHash({ id: 'sc-heavy', tenant: 'acme', type: 'scale', serial: 'h', e: 0.02, max: 60 }, 'unused', at);
     const light = registry.createDeviceWithSecretHash({ id: 'sc-light', tenant: 'acme', type: 'scale', serial: 'l', e: 0.02, max: 60 }, 'unused', at);
-    const scaleCheck = (seq: number, error: number): CheckResult => ({
-      ...dispenserCheck(seq, 30 - seq, error),
-      unit: 'kg',
-      reference: 50,
-      indicated: 50 + error,
-      corrected: 50 + error,
-      relativeError: error / 50,
-      mpe: 0.06,
-      point: undefined,
-      standardId: 'M1-50KG-02',
-    });
     feed(
       heavy,
       [1, 2, 3, 4, 5].map((n) => scaleCheck(n, 0.04)),

@@ -569,28 +569,22 @@ describe('list filters behind the figures', () => {
 });
 
 describe('places of business whose errors lean one way (GET /places; NIST HB44 G-UR.4.1)', () => {
-  it("judges a station on all its nozzles' checks of the period, lists findings first, as JSON and CSV, within the token's regions", async () => {
-    now = NOW;
-    // North Fuel's station 3 (VN-HN): three nozzles, five checks in all, each +0.05 L at 20 L in trade (MPE 0.09 L):
-    // 5 of 5 in the seller's favour, p = 1/32, mean 0.05/0.09 = 0.5556 MPE: a finding. Its station 7: +0.05 and −0.05
-    // (1 of 2, p = 3/4). South's station (VN-SG), the same five checks: not the Hà Nội inspector's to see.
-    for (const [id, tenant, site] of [
-      ['fd-31', 'north', 'Cửa hàng số 3'],
-      ['fd-32', 'north', 'Cửa hàng số 3'],
-      ['fd-33', 'north', 'Cửa hàng số 3'],
-      ['fd-71', 'north', 'Cửa hàng số 7'],
-      ['fd-s1', 'south', 'Trạm sân bay'],
-    ])
+  /** Fuel dispensers registered at their enterprise's sites. */
+  const stations = async (list: [id: string, tenant: string, site: string][]) => {
+    for (const [id, tenant, site] of list)
       expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type: 'fuel-dispenser', serial: `SN-${id}`, site } })).status).toBe(201);
+  };
+  /** A dispenser's passing check at 20 L in trade (MPE 0.09 L) with `error`, stored at the instant `time` names; seq from `seq0` + 1. */
+  const checkAt20L = (seq0: number, time: (at: string) => string) => {
     const checks = new CheckStore(api.db);
-    let seq = 100;
-    const dispenserCheck = (device: string, day: string, error: number) =>
+    let seq = seq0;
+    return (device: string, at: string, error: number) =>
       checks.insert(
         device,
         '',
         {
           seq: ++seq,
-          ts: Date.parse(`2026-${day}T02:00:00Z`),
+          ts: Date.parse(time(at)),
           decision: 'pass',
           legal: 'pass',
           error,
@@ -601,6 +595,21 @@ describe('places of business whose errors lean one way (GET /places; NIST HB44 G
         } as CheckResult,
         NOW.toISOString(),
       );
+  };
+
+  it("judges a station on all its nozzles' checks of the period, lists findings first, as JSON and CSV, within the token's regions", async () => {
+    now = NOW;
+    // North Fuel's station 3 (VN-HN): three nozzles, five checks in all, each +0.05 L at 20 L in trade (MPE 0.09 L):
+    // 5 of 5 in the seller's favour, p = 1/32, mean 0.05/0.09 = 0.5556 MPE: a finding. Its station 7: +0.05 and −0.05
+    // (1 of 2, p = 3/4). South's station (VN-SG), the same five checks: not the Hà Nội inspector's to see.
+    await stations([
+      ['fd-31', 'north', 'Cửa hàng số 3'],
+      ['fd-32', 'north', 'Cửa hàng số 3'],
+      ['fd-33', 'north', 'Cửa hàng số 3'],
+      ['fd-71', 'north', 'Cửa hàng số 7'],
+      ['fd-s1', 'south', 'Trạm sân bay'],
+    ]);
+    const dispenserCheck = checkAt20L(100, (day) => `2026-${day}T02:00:00Z`);
     for (const [device, day] of [
       ['fd-31', '02-02'],
       ['fd-32', '02-03'],
@@ -657,32 +666,13 @@ describe('places of business whose errors lean one way (GET /places; NIST HB44 G
     // North Fuel's station 5 (VN-HN): two nozzles, each +0.06 L three times at 20 L in trade (MPE 0.09 L): 6 of 6 in the
     // seller's favour, p = 1/64 = 0.015625, mean 0.06/0.09 = 0.667 of the MPE: a finding. Its station 8: +0.06 and −0.06
     // in turn, 3 of 6, p = (20 + 15 + 6 + 1)/64 = 0.65625: judged, not listed. South's station (VN-SG): 6 of 6 as well.
-    for (const [id, tenant, site] of [
+    await stations([
       ['fd-51', 'north', 'Cửa hàng số 5'],
       ['fd-52', 'north', 'Cửa hàng số 5'],
       ['fd-81', 'north', 'Cửa hàng số 8'],
       ['fd-s1', 'south', 'Trạm sân bay'],
-    ])
-      expect((await api.call('POST', '/api/v1/devices', { body: { id, tenant, type: 'fuel-dispenser', serial: `SN-${id}`, site } })).status).toBe(201);
-    const checks = new CheckStore(api.db);
-    let seq = 200;
-    const dispenserCheck = (device: string, at: string, error: number) =>
-      checks.insert(
-        device,
-        '',
-        {
-          seq: ++seq,
-          ts: Date.parse(`2026-${at}Z`),
-          decision: 'pass',
-          legal: 'pass',
-          error,
-          mpe: 0.09,
-          uncertainty: 0.0115,
-          unit: 'L',
-          reference: 20,
-        } as CheckResult,
-        NOW.toISOString(),
-      );
+    ]);
+    const dispenserCheck = checkAt20L(200, (at) => `2026-${at}Z`);
     for (let day = 2; day <= 7; day++) {
       dispenserCheck(day % 2 ? 'fd-52' : 'fd-51', `02-0${day}T02:00:00`, 0.06);
       dispenserCheck('fd-81', `02-0${day}T03:00:00`, day % 2 ? -0.06 : 0.06);
