@@ -196,8 +196,13 @@ describe('simulated clock', () => {
           expect(sim).toBeGreaterThanOrEqual(clock.startMs);
           expect(clock.startMs).toBeCloseTo(wallStartMs - durationSeconds * 1000 * acceleration, -1);
           if (fraction >= 1) {
-            expect(sim).toBe(wallStartMs);
-            expect(clock.finished(wall)).toBe(true);
+            // Past the end, at a whole ms at least 2 ms after wall: at fraction 1 itself, wall (a double
+            // near 1.8e12) can round to a hair before the end (duration 0.5000000000000001 s: not
+            // finished), and startMs is floored to the ms, which simulated time makes up only 1 ms ÷
+            // acceleration after the end (duration 0.5003 s at 1×: 0.7 ms short of wallStartMs).
+            const after = wallStartMs + Math.ceil(fraction * durationSeconds * 1000) + 2;
+            expect(clock.now(after)).toBe(wallStartMs);
+            expect(clock.finished(after)).toBe(true);
           }
         },
       ),

@@ -693,15 +693,18 @@ describe('inspector console (real browser)', () => {
     const cwSecret = await t.device({ id: 'cw-hn-1', type: 'checkweigher', tenant: 'hn-ent', region: 'VN-HN', extra: { class: 'XIII', e: 0.0001, max: 1 } });
     const cw = await t.connect('cw-hn-1', cwSecret);
     let pseq = 0;
-    const weigh = (nets: number[]) =>
-      cw.publishAsync(
+    let lastTs = 0;
+    const weigh = (nets: number[]) => {
+      // each package at its own millisecond, after the last one weighed: the time-series keeps one
+      // point per lot and time (a batch sent within nets.length ms of the one before took its times again)
+      const from = Math.max(Date.now() - nets.length, lastTs + 1);
+      lastTs = from + nets.length - 1;
+      return cw.publishAsync(
         'instruments/cw-hn-1/packages',
-        // each package at its own millisecond: the time-series keeps one point per lot and time
-        JSON.stringify({
-          packages: nets.map((net, i) => ({ seq: ++pseq, ts: new Date(Date.now() - nets.length + i).toISOString(), lot: 'RICE-E2E', net, unit: 'g' })),
-        }),
+        JSON.stringify({ packages: nets.map((net, i) => ({ seq: ++pseq, ts: new Date(from + i).toISOString(), lot: 'RICE-E2E', net, unit: 'g' })) }),
         { qos: 1 },
       );
+    };
     const { page, problems, refused } = await b.open(DESKTOP);
     await signInOnAlerts(page, tokens.operatorHN);
     await page.getByRole('link', { name: 'Lots' }).click();

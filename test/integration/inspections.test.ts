@@ -13,6 +13,11 @@ describe('an inspection at a station connected to the gateway', () => {
   let t: TestGateway;
   let dispenser: MqttClient;
   let inspector: string;
+  // The dispenser's messages each at a time of its own, after the one before: stamped "now" a few
+  // ms apart, two of one series could fall in the same millisecond, and the second would be
+  // (rightly) refused: the time-series keeps one point per series and time.
+  let lastTs = 0;
+  const stamp = () => new Date((lastTs = Math.max(Date.now(), lastTs + 1))).toISOString();
 
   beforeAll(async () => {
     t = await startTestGateway();
@@ -33,7 +38,7 @@ describe('an inspection at a station connected to the gateway', () => {
       'instruments/fd-dt-2/checks',
       JSON.stringify({
         seq: 1,
-        ts: new Date().toISOString(),
+        ts: stamp(),
         indicated: 20.02,
         reference: 20,
         referenceUncertainty: 0.004,
@@ -77,7 +82,7 @@ describe('an inspection at a station connected to the gateway', () => {
       'instruments/fd-dt-2/checks',
       JSON.stringify({
         seq: 2,
-        ts: new Date().toISOString(),
+        ts: stamp(),
         indicated: 20.01,
         reference: 20,
         referenceUncertainty: 0.004,
@@ -115,7 +120,7 @@ describe('an inspection at a station connected to the gateway', () => {
     const sale = (seq: number, start: number) =>
       JSON.stringify({
         seq,
-        ts: new Date().toISOString(),
+        ts: stamp(),
         quantity: 'volume',
         value: 10,
         unit: 'L',
