@@ -126,7 +126,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
   constructor(
     private readonly db: S,
     alerts: AlertChanges,
-    _registry: Registry,
+    private readonly registry: Pick<Registry, 'device' | 'tenant'>,
     private readonly log: Logger,
     private readonly now: () => Date,
     private readonly retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS },
@@ -261,13 +261,31 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     return answer(this.db, () => this.store.deliveries(webhook, limit));
   }
 
+  /**
+   * What the alert is about, as the registry has it when the event is queued: the instrument (where it
+   * stands, for what) and its enterprise, so that a receiver (an inspector's SMS or chat relay) can say
+   * "the dispenser at CHXD Gò Dầu" without asking the API. Absent for an alert whose device is not a
+   * registered instrument of its enterprise (a reference standard's, a lot's).
+   */
+  private subjectOf(a: Alert): { instrument?: Record<string, string>; enterprise?: { id: string; name: string; region: string } } {
+    const d = this.registry.device(a.device);
+    const t = this.registry.tenant(a.tenant);
+    const optional = (k: 'model' | 'site' | 'use') => (d?.[k] !== undefined ? { [k]: d[k] } : {});
+    return {
+      ...(d && d.tenant === a.tenant
+        ? { instrument: { id: d.id, type: d.type, serial: d.serial, ...optional('model'), ...optional('site'), ...optional('use') } }
+        : {}),
+      ...(t ? { enterprise: { id: t.id, name: t.name, region: t.region } } : {}),
+    };
+  }
+
   private enqueueWebhooks(e: AlertEvent): void {
     const name = `alert.${e.change}`;
     const matching = this.webhooks.filter(
       (w) => (w.tenant === null || w.tenant === e.alert.tenant) && (w.events.includes(name) || w.events.includes('alert.*') || w.events.includes('*')),
     );
     if (matching.length === 0) return;
-    const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert });
+    const body = JSON.stringify({ event: name, id: e.id, at: this.now().toISOString(), alert: e.alert, ...this.subjectOf(e.alert) });
     const queued = settleAll(
       matching.map((w) => this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() })),
     );

@@ -280,6 +280,7 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     expect(created.body.secret).toBeUndefined();
     webhookId = created.body.id;
 
+    expect((await t.call('PATCH', '/api/v1/devices/bar-a', { site: 'Trạm khí tượng Láng' })).status).toBe(200);
     await failAt(acme, 'bar-a', 'W1');
     const d = await vi.waitFor(() => {
       const r = hook.received.find((r) => r.body.alert?.key === 'W1');
@@ -289,6 +290,9 @@ describe('alert delivery: SSE, webhooks, escalation', () => {
     expect(d.headers['x-mag-signature']).toBe('sha256=' + createHmac('sha256', SECRET).update(d.raw).digest('hex'));
     expect(d.headers['content-type']).toMatch(/application\/json/);
     expect(d.body).toMatchObject({ event: 'alert.opened', alert: { device: 'bar-a', kind: 'out-of-tolerance', state: 'open' } });
+    // and what it is about, as the registry has it: the instrument and its enterprise, for a receiver to say without asking
+    expect(d.body.instrument).toEqual({ id: 'bar-a', type: 'barometer', serial: 'SN-bar-a', site: 'Trạm khí tượng Láng' });
+    expect(d.body.enterprise).toEqual({ id: 'acme', name: 'acme', region: 'VN-HN' });
     // Not subscribed to repeats.
     expect(hook.received.some((r) => r.body.event === 'alert.repeated')).toBe(false);
 
