@@ -64,6 +64,12 @@ describe('the demo history', () => {
     }
   });
 
+  it('has the portable gas detector moved from the station to the depot 75 days ago, its earlier site kept', () => {
+    const d = new Registry(db).device('hn-gd-001')!;
+    expect(d.site).toBe('Kho xăng dầu Đức Giang');
+    expect(d.placements).toEqual([{ until: new Date(NOW - 75 * DAY).toISOString(), site: 'CHXD số 12, Giải Phóng' }]);
+  });
+
   it('raises alerts as the gateway would and has the enterprises resolve most of them', () => {
     const alerts = new AlertBook(db).list({ limit: 5000 });
     const checks = new CheckStore(db);

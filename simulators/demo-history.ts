@@ -125,7 +125,11 @@ export function seedDemoHistory(db: Db, o: DemoHistoryOptions): DemoHistory {
       const registration = p.registration as unknown as Device;
       const problems = profile ? validateDevice(profile, registration) : [{ path: 'type', message: `no profile for ${p.type}` }];
       if (problems.length) throw new Error(`demo history: device ${p.id}: ${problems.map((x) => `${x.path}: ${x.message}`).join('; ')}`);
-      devices.set(p.id, registry.createDevice(registration, registered).device);
+      // an instrument that moved: registered where it stood, then moved on its day (its earlier checks stay there)
+      const created = registry.createDevice(p.movedFrom ? { ...registration, site: p.movedFrom.site } : registration, registered).device;
+      const moved =
+        p.movedFrom && registry.updateDevice(p.id, { site: registration.site ?? null, movedAt: new Date(o.now - p.movedFrom.daysAgo * DAY_MS).toISOString() });
+      devices.set(p.id, moved || created);
       result.certificates += registerCertificates(registry, p, historyStart, historyEnd, o.now);
     }
     replayChecks(o, plans, devices, { registry, alerts, assurance, ingest }, historyStart, historyEnd, result);

@@ -72,6 +72,11 @@ export const DeviceGroupSchema = z
     mpe: z.strictObject({ absolute: z.number().nonnegative().optional(), relative: z.number().nonnegative().optional() }).optional(),
     /** Extra fields sent as they are in POST /api/v1/devices. */
     registration: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * The demo's history has the instrument registered at `site` and moved to the group's site `daysAgo` days
+     * before now (PATCH /devices/{id} with movedAt): its checks before then are that site's.
+     */
+    movedFrom: z.strictObject({ site: z.string().min(1), daysAgo: z.number().positive() }).optional(),
     /** Model parameters (see simulators/models/*.ts). */
     params: z.record(z.string(), z.unknown()).default({}),
     readingInterval: DurationSchema.optional(),
@@ -238,6 +243,8 @@ export interface DevicePlan {
   type: InstrumentType;
   /** Body of POST /api/v1/devices (without secret). */
   registration: Record<string, unknown>;
+  /** Where the demo's history registers it before moving it to its site (DeviceGroupSchema movedFrom). */
+  movedFrom?: { site: string; daysAgo: number };
   params: Record<string, unknown>;
   readingIntervalMs: number;
   checkIntervalMs: number;
@@ -293,6 +300,7 @@ export function expandDevices(fleet: ParsedFleet): DevicePlan[] {
         tenant: g.tenant,
         type: g.type,
         registration,
+        ...(g.movedFrom ? { movedFrom: g.movedFrom } : {}),
         params: g.params,
         readingIntervalMs: g.readingInterval ?? parseDuration(MODELS[g.type].defaultReadingInterval),
         checkIntervalMs: g.checkInterval ?? parseDuration(MODELS[g.type].defaultCheckInterval),
