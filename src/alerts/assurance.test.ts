@@ -692,6 +692,49 @@ describe('errors that favour the seller (seller-favoured, docs/metrology.md §6;
     expect(alerts.get(again!.id)!.resolution?.note).toMatch(/^new verification certificate V-2 .*: drift statistics restarted$/);
   });
 
+  it('rebuilds the drift as it stood at a past instant exactly as the gateway had it then, past adjustments and a later certificate', () => {
+    const fd = device('fd-asof', 'fuel-dispenser');
+    const profile = profiles.get('fuel-dispenser');
+    const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
+    const certify = (number: string, daysAgo: number) => {
+      registry.addCertificate(
+        'fd-asof',
+        { kind: 'verification', number, issuedBy: 'VMI', issuedAt: iso(daysAgo), validUntil: iso(daysAgo - 360) },
+        'test',
+        new Date(NOW),
+      );
+      assurance.onCertificate(fd, { kind: 'verification', number, issuedAt: iso(daysAgo) }, new Date(NOW));
+    };
+    certify('V-1', 60);
+    // a check before V-1 (a backfilled one): in no baseline
+    feed(fd, [dispenserCheck(1, 70, 0.02)]);
+    // Qmax +0.06 L five times, MMQ +0.03 L five times, Qmax adjusted (restarting MMQ too), then Qmax and MMQ again
+    feed(fd, [
+      ...[2, 3, 4, 5, 6].map((n) => dispenserCheck(n, 48 - n, 0.06)),
+      ...[7, 8, 9, 10, 11].map((n) => dispenserCheck(n, 48 - n, 0.03, { point: 'MMQ' })),
+      dispenserCheck(12, 30, 0.07, { adjusted: true }),
+      ...[13, 14, 15, 16, 17, 18].map((n) => dispenserCheck(n, 33 - n, [0.01, -0.02, 0.03, 0.02, 0.04, 0.05][n - 13]!)),
+      ...[19, 20, 21].map((n) => dispenserCheck(n, 33 - n, 0.02, { point: 'MMQ' })),
+    ]);
+    const then = assurance.driftOf('fd-asof', profile);
+    expect(then.bySeries.map((x) => [x.series, x.points])).toEqual([
+      ['point=MMQ,regime=inService', 3],
+      [QMAX, 6],
+    ]);
+    certify('V-2', 1);
+    expect(assurance.driftOf('fd-asof', profile).bySeries.every((x) => x.points === 0)).toBe(true);
+    // as of the last check (12 days ago): what GET drift said then, to the last figure
+    expect(assurance.driftAsOfTime(fd, NOW - 12 * DAY, 1000)).toEqual({ view: then, complete: true });
+    // as of the day before the adjustment: Qmax 5 checks, MMQ 5; at most 4 checks read: the newest only, said
+    const early = assurance.driftAsOfTime(fd, NOW - 31 * DAY, 1000).view;
+    expect(early.bySeries.map((x) => [x.series, x.points])).toEqual([
+      ['point=MMQ,regime=inService', 5],
+      [QMAX, 5],
+    ]);
+    expect(early.bySeries.find((x) => x.series === QMAX)!.sellerFavour).toMatchObject({ onSellerSide: 5, pValue: 1 / 32, finding: true });
+    expect(assurance.driftAsOfTime(fd, NOW - 31 * DAY, 4).complete).toBe(false);
+  });
+
   it('a barometer with the same pattern never opens it: its type has no rule, and GET drift says nothing of it', () => {
     const bar = device('bar-same', 'barometer');
     // +0.2 hPa of 0.3 hPa (x = 0.667), eight times

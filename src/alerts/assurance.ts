@@ -34,6 +34,7 @@ import {
   emptyDriftState,
   parseDriftSeriesKey,
   rebuildDrift,
+  driftAsOf,
   adjustedElsewhere,
   adjustmentScope,
   resetDrift,
@@ -51,6 +52,7 @@ import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import { dayIn } from './local-day.ts';
 import { localDay } from '../oversight/period.ts';
+import { placementAt } from '../oversight/places-leaning.ts';
 import type { DayOf } from '../metrology/traceability.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 
@@ -852,6 +854,33 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         favoured,
       ),
     ) as Answer<S, DeviceDriftView>;
+  }
+
+  /**
+   * The device's drift as it stood at `asOf` (the end of a past period), rebuilt from its checks since the
+   * latest certificate issued by then (driftAsOf): what GET drift answered then, as far as the checks and
+   * certificates now on record say, whom its errors favoured judged by its use then. At most `limit` checks
+   * are read (newest first); `complete` is false when the baseline held more, and the view is of the newest.
+   */
+  driftAsOfTime(device: Device, asOf: number, limit: number): Answer<S, { view: DeviceDriftView; complete: boolean }> {
+    const profile = this.profiles.get(device.type);
+    let baseline: { at: number; reason: Certificate['kind'] } | null = null;
+    for (const c of this.registry.certificatesOf(device.id)) {
+      const at = Date.parse(c.issuedAt);
+      if (Number.isFinite(at) && at <= asOf && (baseline === null || at > baseline.at)) baseline = { at, reason: c.kind };
+    }
+    const use = placementAt(device, asOf).use;
+    const params = this.driftParams(profile);
+    return after(this.checks.of(device.id, baseline?.at ?? 0, asOf, limit + 1) as Awaitable<StoredCheck[]>, (checks) => ({
+      view: deviceDriftView(
+        driftAsOf(checks.slice(0, limit), baseline, asOf, params),
+        params,
+        localDayIn(this.registry.zoneInEffect(device.tenant)),
+        profile?.sellerFavour,
+        deviceUserOf(profile?.tradeUses, use),
+      ),
+      complete: checks.length <= limit,
+    })) as Answer<S, { view: DeviceDriftView; complete: boolean }>;
   }
 
   /** Verification standing at `at`, a certificate claiming longer than the type's legal interval capped at it (docs/metrology.md §3.6). */

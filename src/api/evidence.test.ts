@@ -203,6 +203,22 @@ describe('GET /devices/{id}/evidence', () => {
     expect(en.text).toMatch(/Series Qmin \(in service\): the errors lean predominantly to the seller's favour/);
   });
 
+  it('gives the drift of a past period as it stood at its end, not as it stands now', async () => {
+    // 2025: the Qmax series since KĐ-2025-17 (15 January) held the check of 10 September alone, 0.05 L over (0.33 of the
+    // class 0.5 dispenser's in-trade 0.75 % × 20 L = 0.15 L). Now it holds the check of 10 February 2026 alone, 0.2 L
+    // over (1.3 of it): KĐ-2026-03 (12 January) restarted it.
+    const driftOf = async (query: string) => {
+      const blocks = (await evidence(`${query}&format=json`, tok.north)).body.document.sections.find((s: { id: string }) => s.id === 'drift').blocks;
+      return { asOf: blocks[0].line as string, rows: blocks.find((b: { table?: unknown }) => b.table).table.rows.map((r: string[]) => [r[0], r[1], r.at(-1)]) };
+    };
+    const past = await driftOf('?from=2025-01-15&to=2025-12-31');
+    expect(past.asOf).toMatch(/^Trạng thái cuối kỳ \(.*31\/12\/2025\), tính lại từ các lần kiểm tra kể từ giấy chứng nhận có hiệu lực lúc đó\.$/);
+    expect(past.rows).toEqual([['Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +0,33 MPE']]);
+    const current = await driftOf('?from=2025-04-01&to=2026-03-31');
+    expect(current.asOf).toMatch(/^Trạng thái lúc lập hồ sơ \(.*15\/03\/2026\)\.$/);
+    expect(current.rows).toEqual([['Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE']]);
+  });
+
   it("answers 404 to another enterprise's operator and to an inspector of another region, 200 to the region's inspector", async () => {
     expect((await evidence('', tok.south)).body.error).toEqual({ code: 'not_found', message: 'device fd-1 not found' });
     expect((await evidence('', tok.saigon)).status).toBe(404);

@@ -61,7 +61,16 @@ export interface ApiDeps {
   /** The assurance state as the API reads it (and the new drift baseline a certificate starts). */
   assurance: Pick<
     Assurance<StateExecutor>,
-    'verificationOf' | 'driftOf' | 'checksOf' | 'rejectionsOf' | 'onCertificate' | 'onUseChanged' | 'checkCounts' | 'checksBetween' | 'sequences'
+    | 'verificationOf'
+    | 'driftOf'
+    | 'driftAsOfTime'
+    | 'checksOf'
+    | 'rejectionsOf'
+    | 'onCertificate'
+    | 'onUseChanged'
+    | 'checkCounts'
+    | 'checksBetween'
+    | 'sequences'
   >;
   /** Reference standards, their certificates and reverse traceability (docs/contract.md §5). */
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;

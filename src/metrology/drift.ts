@@ -98,11 +98,53 @@ export function rebuildDrift(
   params: DriftParams = DEFAULT_DRIFT_PARAMS,
   adjustedAt: readonly number[] = [],
 ): DriftState {
+  return replayDrift(points, resetDrift(emptyDriftState(), at, reason), params, adjustedAt);
+}
+
+/** `points` and the adjustments `adjustedAt` applied to `start` in time order (rebuildDrift's replay). */
+function replayDrift(
+  points: readonly (DriftPoint & { adjusted?: boolean })[],
+  start: DriftState,
+  params: DriftParams,
+  adjustedAt: readonly number[],
+): DriftState {
   // a sibling's adjustment and a check of this series at the same instant: the check is the adjusted state
   type Event = { ts: number; order: 0 | 1; p?: DriftPoint & { adjusted?: boolean } };
   const events: Event[] = [...adjustedAt.map((ts): Event => ({ ts, order: 0 })), ...points.map((p): Event => ({ ts: p.ts, order: 1, p }))];
   events.sort((a, b) => a.ts - b.ts || a.order - b.order);
-  return events.reduce((s, e) => (e.p ? driftAfterCheck(s, e.p, params).next : adjustedElsewhere(s, e.ts)), resetDrift(emptyDriftState(), at, reason));
+  return events.reduce((s, e) => (e.p ? driftAfterCheck(s, e.p, params).next : adjustedElsewhere(s, e.ts)), start);
+}
+
+/**
+ * An instrument's series as they stood at the end of a past period (the measurement-assurance file of that
+ * period), rebuilt as the gateway builds them check by check: from `baseline`, the latest certificate issued
+ * by then (null: none, the series start at their first check), each series fed its `checks` made since it up
+ * to the period's end, in time order, restarted at each adjustment its own checks or its siblings' record
+ * (adjustmentScope). `checks` are the instrument's, of any series; those outside (baseline, end] are skipped.
+ */
+export function driftAsOf(
+  checks: readonly (DriftPoint & { adjusted?: boolean; gas?: string; point?: string; regime?: Regime })[],
+  baseline: { at: number; reason: DriftResetReason } | null,
+  end: number,
+  params: DriftParams = DEFAULT_DRIFT_PARAMS,
+): { key: string; state: DriftState }[] {
+  const within = checks.filter((c) => c.ts <= end && (baseline === null || c.ts >= baseline.at));
+  const bySeries = new Map<string, typeof within>();
+  for (const c of within) {
+    const key = driftSeriesKey(c);
+    bySeries.set(key, [...(bySeries.get(key) ?? []), c]);
+  }
+  const adjustments = within.filter((c) => c.adjusted === true).map((c) => ({ series: driftSeriesKey(c), ts: c.ts }));
+  const start = baseline === null ? emptyDriftState() : resetDrift(emptyDriftState(), baseline.at, baseline.reason);
+  return [...bySeries].map(([key, points]) => ({
+    key,
+    state: replayDrift(
+      points,
+      start,
+      params,
+      adjustments.filter((a) => a.series !== key && adjustmentScope(a.series, key)).map((a) => a.ts),
+    ),
+  }));
 }
 
 /**

@@ -96,6 +96,8 @@ export interface EvidenceWords {
   drift: string;
   /** MAG keeps the drift statistics' present state only: said with the moment it is of. */
   driftAsOf: (when: string) => string;
+  /** The drift as it stood at the period's end, rebuilt from the checks; `complete` false: from the newest checks only. */
+  driftAsOfEnd: (when: string, complete: boolean) => string;
   driftHeaders: [series: string, points: string, slope: string, signal: string, alarm: string, predicted: string, baseline: string];
   /** A series' fitted drift (least squares over its checks since the baseline), per day. */
   perDay: (slope: string) => string;
@@ -219,8 +221,9 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     asFoundOut: 'khi hiệu chuẩn, chuẩn được phát hiện vượt sai số cho phép (trước điều chỉnh)',
     noStandardCertificate: 'Không có giấy chứng nhận hiệu chuẩn nào có hiệu lực trong kỳ.',
     drift: 'V. TRÔI SAI SỐ',
-    driftAsOf: (when) =>
-      `Trạng thái lúc lập hồ sơ (${when}): MAG chỉ lưu trạng thái hiện tại của thống kê trôi sai số (EWMA, CUSUM, dự báo), không lưu trạng thái tại các thời điểm trước.`,
+    driftAsOf: (when) => `Trạng thái lúc lập hồ sơ (${when}).`,
+    driftAsOfEnd: (when, complete) =>
+      `Trạng thái cuối kỳ (${when}), tính lại từ các lần kiểm tra kể từ giấy chứng nhận có hiệu lực lúc đó${complete ? '' : ' (chỉ từ các lần kiểm tra gần nhất: từ giấy chứng nhận đến cuối kỳ có quá nhiều lần kiểm tra)'}.`,
     driftHeaders: ['Chuỗi kiểm tra', 'Số điểm', 'Độ trôi', 'Tín hiệu EWMA / CUSUM', 'Cảnh báo trôi', 'Ngày dự báo vượt giới hạn', 'Đường cơ sở'],
     perDay: (slope) => `${slope}/ngày`,
     noSlope: 'chưa đủ điểm',
@@ -304,8 +307,9 @@ export const EVIDENCE_WORDS: Record<Lang, EvidenceWords> = {
     asFoundOut: 'found out of tolerance at this calibration (as found, before adjustment)',
     noStandardCertificate: 'No calibration certificate in force in the period.',
     drift: 'V. DRIFT',
-    driftAsOf: (when) =>
-      `As the file was made (${when}): MAG keeps the present state of the drift statistics (EWMA, CUSUM, prediction) only, not their state at earlier times.`,
+    driftAsOf: (when) => `As the file was made (${when}).`,
+    driftAsOfEnd: (when, complete) =>
+      `As at the period's end (${when}), rebuilt from the checks since the certificate then in force${complete ? '' : ' (from the newest checks only: the baseline held too many)'}.`,
     driftHeaders: ['Series', 'Points', 'Drift', 'EWMA / CUSUM signal', 'Drift alarm', 'Predicted out-of-tolerance day', 'Baseline'],
     perDay: (slope) => `${slope}/day`,
     noSlope: 'too few points',

@@ -49,8 +49,14 @@ export interface EvidenceFacts {
   checks: readonly CheckResult[];
   /** Each standard a check of the period names: as registered for this enterprise (or the authority's) with its calibrations; absent when it is not. */
   standards: readonly { id: string; standard?: ReferenceStandard; certificates: readonly StandardCertificate[] }[];
-  /** The drift view now (GET /devices/{id}/drift): MAG keeps no earlier state of it. */
+  /**
+   * The drift view as it stood at the period's end (rebuilt from the checks since the certificate in force
+   * then) or, for a period not over, now (GET /devices/{id}/drift).
+   */
   drift: Pick<DeviceDriftView, 'bySeries'>;
+  /** The instant the drift view is of; `driftComplete` false when the baseline held more checks than were read (the newest only). */
+  driftAt?: number;
+  driftComplete?: boolean;
   /** The instrument's alerts; those open at some time in the period are kept. */
   alerts: readonly Alert[];
 }
@@ -124,7 +130,12 @@ export function instrumentEvidence(f: EvidenceFacts): InstrumentEvidence {
       certificateSection(f, w, day),
       checkSection(f, w, when),
       standardSection(f, w, day),
-      driftSection(f, w, when(f.generatedAt), day),
+      driftSection(
+        f,
+        w,
+        f.driftAt !== undefined && f.driftAt < f.generatedAt ? w.driftAsOfEnd(when(f.driftAt), f.driftComplete !== false) : w.driftAsOf(when(f.generatedAt)),
+        day,
+      ),
       alertSection(f, w, when),
     ],
     signature: { title: w.forEnterprise, hint: w.signHint, lines: [`${w.fullName}: ${DOTS}`, `${w.position}: ${DOTS}`] },
@@ -331,12 +342,12 @@ function standardSection(f: EvidenceFacts, w: EvidenceWords, day: (t: string) =>
 }
 
 /**
- * The drift view as MAG holds it now, a row per series (gas, test point, regime). For a type with a
+ * The drift view at the period's end (or now), a row per series (gas, test point, regime). For a type with a
  * `sellerFavour` rule (docs/metrology.md §6) a last column says which way the series' errors lean, a
  * legend under the table what its figures are, and a line in red per series whose errors lean its user's
  * way by the rule (the alert would be open): a type without the rule prints the table as before.
  */
-function driftSection(f: EvidenceFacts, w: EvidenceWords, now: string, day: (t: string) => string): EvidenceSection {
+function driftSection(f: EvidenceFacts, w: EvidenceWords, asOf: string, day: (t: string) => string): EvidenceSection {
   const l = labeller(f.lang);
   const series = f.drift.bySeries.filter((s) => s.points > 0);
   if (series.length === 0) return { id: 'drift', heading: w.drift, blocks: [{ line: w.none }] };
@@ -369,7 +380,7 @@ function driftSection(f: EvidenceFacts, w: EvidenceWords, now: string, day: (t: 
   return {
     id: 'drift',
     heading: w.drift,
-    blocks: [{ line: w.driftAsOf(now) }, { table }, ...(judged ? [{ line: w.favourLegend }, ...findings] : [])],
+    blocks: [{ line: asOf }, { table }, ...(judged ? [{ line: w.favourLegend }, ...findings] : [])],
   };
 }
 
