@@ -217,6 +217,15 @@ describe('GET /devices/{id}/evidence', () => {
     const current = await driftOf('?from=2025-04-01&to=2026-03-31');
     expect(current.asOf).toMatch(/^Trạng thái lúc lập hồ sơ \(.*15\/03\/2026\)\.$/);
     expect(current.rows).toEqual([['Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE']]);
+    // GET drift as of a day: the end of 31 December in Vietnam
+    const then = await api.call('GET', '/api/v1/devices/fd-1/drift?asOf=2025-12-31', { token: tok.hanoi });
+    expect(then.body).toMatchObject({ device: 'fd-1', asOf: '2025-12-31T16:59:59.999Z', complete: true, series: 'point=Qmax,regime=inService', points: 1 });
+    expect(then.body.bySeries[0].resetAt).toBe('2025-01-14T17:00:00.000Z'); // KĐ-2025-17, from the start of 15 January there
+    expect(then.body.bySeries[0].sellerFavour.meanError).toBeCloseTo(0.05, 12);
+    const live = (await api.call('GET', '/api/v1/devices/fd-1/drift', { token: tok.hanoi })).body;
+    expect(live.bySeries[0].sellerFavour.meanError).toBeCloseTo(0.2, 12);
+    expect(live.asOf).toBeUndefined();
+    expect((await api.call('GET', '/api/v1/devices/fd-1/drift?asOf=soon', { token: tok.hanoi })).status).toBe(400);
   });
 
   it("answers 404 to another enterprise's operator and to an inspector of another region, 200 to the region's inspector", async () => {

@@ -21,10 +21,10 @@ import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
  */
 export const MAX_EVIDENCE_CHECKS = 2000;
 /**
- * At most this many checks rebuild a past period's drift (those since the certificate in force at its end,
- * newest first): a station's dispenser checked daily for a 5-year certificate is ~1,800 per series.
+ * At most this many checks rebuild the drift as of a past instant (those since the certificate in force then,
+ * newest first; GET drift `asOf`, a past period's file): a dispenser checked daily for 5 years is ~1,800 a series.
  */
-const MAX_DRIFT_CHECKS = 20_000;
+export const MAX_DRIFT_CHECKS = 20_000;
 /** The most alerts of the instrument read to find those of the period. */
 const MAX_ALERTS = 100_000;
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ALL_ROLES, IsoDate, QueryInt, checkView, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 import { driftAnswer } from '../../metrology/drift.ts';
+import { isDateOnly, periodBound } from '../../oversight/period.ts';
+import { MAX_DRIFT_CHECKS } from './evidence.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
 const RangeQuery = z.object({
@@ -48,13 +50,19 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
     method: 'get',
     path: '/api/v1/devices/:id/drift',
-    summary: 'Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date)',
+    summary:
+      "Drift statistics (EWMA, CUSUM, slope, predicted out-of-tolerance date); with `asOf` (a date alone: the end of that day in the enterprise's zone) as they stood then, rebuilt from the checks since the certificate in force at that time",
     tag: 'drift',
     roles: ALL_ROLES,
-    handler: async ({ p, params }) => {
+    query: z.object({ asOf: IsoDate.optional() }),
+    handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       // The figures of the series nearest its limit, and every series per (gas, point, regime), canonical unit.
-      return { device: d.id, ...driftAnswer(await deps.assurance.driftOf(d.id, deps.profiles.get(d.type))) };
+      if (query.asOf === undefined) return { device: d.id, ...driftAnswer(await deps.assurance.driftOf(d.id, deps.profiles.get(d.type))) };
+      const zone = zoneOf(deps, d.tenant);
+      const asOf = Math.min(periodBound(query.asOf, zone, 'to') - (isDateOnly(query.asOf) ? 1 : 0), deps.now().getTime());
+      const { view, complete } = await deps.assurance.driftAsOfTime(d, asOf, MAX_DRIFT_CHECKS);
+      return { device: d.id, asOf: new Date(asOf).toISOString(), complete, ...driftAnswer(view) };
     },
   });
   r.add({
