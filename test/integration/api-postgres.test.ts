@@ -145,6 +145,11 @@ async function whatUsersSee<S extends StateExecutor>(api: ApiUnderTest<S>) {
   const readiness = (await call('GET', '/api/v1/readiness', { token: inspector })).body.items;
   const checks = (await call('GET', '/api/v1/devices/fd-n1/checks')).body.items;
   const device = (await call('GET', '/api/v1/devices/fd-n1', { token: operator })).body;
+  // the dispenser moved to another station on 20 January; a market scale put to purchasing; the drift as it stood on 31 December
+  const moved = (await call('PATCH', '/api/v1/devices/fd-n1', { token: operator, body: { site: 'Cửa hàng số 3', movedAt: '2026-01-20' } })).body;
+  await call('POST', '/api/v1/devices', { body: { id: 'sc-n1', tenant: 'north', type: 'scale', serial: 'SC-1', class: 'III', e: 0.02, max: 60 } });
+  const purchasing = (await call('PATCH', '/api/v1/devices/sc-n1', { token: operator, body: { use: 'purchasing' } })).body;
+  const driftThen = (await call('GET', '/api/v1/devices/fd-n1/drift?asOf=2025-12-31', { token: inspector })).body;
   // the system's own entries (alert.open) are written as the alert book tells of the change: not awaited by any request
   const audited = async () => (await call('GET', '/api/v1/audit')).body.items.map((e: { action: string }) => e.action).sort();
   await vi.waitFor(async () => expect(await audited()).toContain('alert.open'), { timeout: 2000, interval: 20 });
@@ -184,6 +189,8 @@ async function whatUsersSee<S extends StateExecutor>(api: ApiUnderTest<S>) {
     readiness: readiness.map((r: { tenant: string; score: number | null; rank: number }) => ({ tenant: r.tenant, score: r.score, rank: r.rank })),
     checks: checks.map((c: { seq: number; decision: string; ts: string }) => ({ seq: c.seq, decision: c.decision, ts: c.ts })),
     device: { verification: device.verification.state, drift: device.drift.length },
+    moved: { site: moved.site, placements: moved.placements, use: purchasing.use },
+    driftThen: { asOf: driftThen.asOf, complete: driftThen.complete, series: driftThen.series, points: driftThen.points, slopePerDay: driftThen.slopePerDay },
     audited: await audited(),
   };
 }
@@ -244,6 +251,10 @@ describe('the API over PostgreSQL', () => {
       ).toEqual(['tenant,device,type', 'north,cw-n1,checkweigher', 'north,fd-n1,fuel-dispenser', '', 'lot,tenant,product', 'RICE-A,north,Gạo ST25 500 g']);
       expect(seen.checks.map((c: { seq: number }) => c.seq)).toEqual([2, 1]);
       expect(seen.device).toEqual({ verification: 'valid', drift: 0 });
+      // registered without a site: its earlier placement says only until when
+      expect(seen.moved).toEqual({ site: 'Cửa hàng số 3', placements: [{ until: '2026-01-19T17:00:00.000Z' }], use: 'purchasing' });
+      // no certificate issued by then (V-1 is of 15 January 2026): both checks of 2025, from the first
+      expect(seen.driftThen).toMatchObject({ asOf: '2025-12-31T16:59:59.999Z', complete: true, series: 'point=Qmax,regime=inService', points: 2 });
       expect(seen.audited).toEqual(expect.arrayContaining(['alert.ack', 'alert.resolve', 'alert.open', 'lot.declare', 'standard.certificate.add']));
       expect(seen).toEqual(await whatUsersSee(lite));
     } finally {
