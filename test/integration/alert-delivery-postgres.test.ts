@@ -16,13 +16,14 @@ import { AlertStore } from '../../src/store/alerts.ts';
 import { WebhookStore } from '../../src/store/webhooks.ts';
 import { AlertNotifier, type AlertEvent } from '../../src/alerts/notifier.ts';
 import type { Alert, AlertChange } from '../../src/alerts/alert-book.ts';
-import type { Registry } from '../../src/store/registry.ts';
+import { Registry } from '../../src/store/registry.ts';
 import { createLogger } from '../../src/log.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 const log = createLogger('silent');
 const now = () => new Date();
-const noRegistry = {} as Registry;
+/** The node's registry (real, on its database): the alerts here are of devices it does not hold, so deliveries say no instrument. */
+const registryOf = (db: PostgresState) => Registry.open(db);
 
 let server: PostgresHandle | undefined;
 const opened: PostgresState[] = [];
@@ -97,8 +98,8 @@ describe('webhook deliveries on two nodes sharing PostgreSQL', () => {
     url = await database('delivery_two_nodes');
     dbA = await node(url);
     dbB = await node(url);
-    a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
-    b = await AlertNotifier.open(dbB, bookB, noRegistry, log, now);
+    a = await AlertNotifier.open(dbA, bookA, await registryOf(dbA), log, now);
+    b = await AlertNotifier.open(dbB, bookB, await registryOf(dbB), log, now);
     a.start();
     b.start();
   }, 120_000);
@@ -186,7 +187,7 @@ describe('a node that claimed deliveries and died', () => {
     expect(claimed).toHaveLength(2);
     await dying.close(); // died holding them
 
-    const n = await AlertNotifier.open(survivor, new ChangesHere(), noRegistry, log, now, undefined, { pollMs: 200 });
+    const n = await AlertNotifier.open(survivor, new ChangesHere(), await registryOf(survivor), log, now, undefined, { pollMs: 200 });
     n.start();
     try {
       await vi.waitFor(() => expect(hooks.got).toHaveLength(2), 10_000);
@@ -234,9 +235,9 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
     const dbB = await node(url);
     const bookA = new ChangesHere();
     const bookB = new ChangesHere();
-    const b = await AlertNotifier.open(dbB, bookB, noRegistry, log, now);
+    const b = await AlertNotifier.open(dbB, bookB, await registryOf(dbB), log, now);
     if (bFirstMs > 0) await pause(bFirstMs);
-    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
+    const a = await AlertNotifier.open(dbA, bookA, await registryOf(dbA), log, now);
     const onA: AlertEvent[] = [];
     const onB: AlertEvent[] = [];
     a.subscribe((e) => onA.push(e));
@@ -324,8 +325,8 @@ describe('live alert events (SSE) on two nodes sharing PostgreSQL', () => {
     const dbA = await node(url);
     const dbB = await node(url);
     const bookA = new ChangesHere();
-    const a = await AlertNotifier.open(dbA, bookA, noRegistry, log, now);
-    const b = await AlertNotifier.open(dbB, new ChangesHere(), noRegistry, log, now);
+    const a = await AlertNotifier.open(dbA, bookA, await registryOf(dbA), log, now);
+    const b = await AlertNotifier.open(dbB, new ChangesHere(), await registryOf(dbB), log, now);
     const onB: AlertEvent[] = [];
     b.subscribe((e) => onB.push(e));
     try {
