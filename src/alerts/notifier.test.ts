@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createRng } from '../../simulators/prng.ts';
 import { describe, expect, it, vi } from 'vitest';
 import { eventsAfter, nextEventId, RESUME_MARGIN_MS, retryDelayMs, signBody } from './notifier.ts';
 
@@ -15,7 +16,7 @@ describe('webhook retry schedule', () => {
   it('jitters: delays for the same attempt spread over the ±20 % band, never outside it', () => {
     // Math.random from a seeded generator: with real randomness the mean of 2000 delays (standard
     // error 1600/√12/√2000 = 10.3 ms) missed 4000 ± 50 (4.8 standard errors) once in ~775 000 runs.
-    const random = vi.spyOn(Math, 'random').mockImplementation(mulberry32(2026));
+    const random = vi.spyOn(Math, 'random').mockImplementation(createRng(2026).next); // seeded (mulberry32): the same draws every run
     const delays = Array.from({ length: 2000 }, () => retryDelayMs(3, 1000)); // nominal 4 s
     expect(random).toHaveBeenCalledTimes(2000); // the jitter is Math.random's
     random.mockRestore();
@@ -66,15 +67,3 @@ describe('live event ids and resuming (Last-Event-ID)', () => {
     expect(eventsAfter(ring, 30 * s)).toEqual([]);
   });
 });
-
-/** A seeded uniform generator on [0, 1) (mulberry32, as in metrology/drift.test.ts), standing in for Math.random. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
