@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
+import { addCalendarMonths } from '../../src/metrology/index.ts';
 import { readPdf } from '../support/pdf-text.ts';
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { DESKTOP, launchConsoleBrowser, onVietnamClock, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
@@ -284,13 +285,16 @@ describe('inspector console (real browser)', () => {
     await shot(page, 'certificate-refused-phone-vi');
     await bad.getByLabel('Ngày cấp').fill(await page.evaluate(() => new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10)));
 
-    // the operator adds a verification certificate through the form
+    // the operator adds a verification certificate through the form, valid for 11 of the barometer's 12 months
     const cert = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
+    const issuedDay = await cert.getByLabel('Ngày cấp').inputValue(); // today
+    /** The day `months` calendar months after the day of issue (YYYY-MM-DD), as the gateway counts an interval. */
+    const monthsAfterIssue = (months: number) => new Date(addCalendarMonths(Date.parse(`${issuedDay}T00:00:00Z`), months)).toISOString().slice(0, 10);
+    const validDay = monthsAfterIssue(11);
     await cert.getByLabel('Số', { exact: true }).fill('V-2026-0099');
     await cert.getByLabel('Đơn vị cấp').fill('QUATEST 1');
-    await cert.getByLabel('Có hiệu lực đến').fill('2027-11-29');
+    await cert.getByLabel('Có hiệu lực đến').fill(validDay);
     await cert.getByLabel(/^Độ không đảm bảo đo.* \(hPa\)/).fill('0,02'); // in the barometer's unit, as the API takes it
-    const issuedDay = await cert.getByLabel('Ngày cấp').inputValue(); // today, the form's default
     await cert.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0099.').waitFor();
     await page.getByRole('cell', { name: 'V-2026-0099' }).waitFor();
@@ -300,9 +304,9 @@ describe('inspector console (real browser)', () => {
     const certs = await t.call('GET', '/api/v1/devices/baro-hn-1/certificates');
     expect(certs.body.items).toContainEqual(expect.objectContaining({ kind: 'verification', number: 'V-2026-0099', issuedBy: 'QUATEST 1', uncertainty: 0.02 }));
     // the form's dates are the certificate's days in the enterprise's zone (Asia/Ho_Chi_Minh):
-    // valid through 29 November, not lapsing at 07:00 that morning (UTC midnight)
+    // valid through that day, not lapsing at 07:00 that morning (UTC midnight)
     const added = certs.body.items.find((c: { number: string }) => c.number === 'V-2026-0099');
-    expect(added.validUntil).toBe('2027-11-29T16:59:59.999Z');
+    expect(added.validUntil).toBe(`${validDay}T16:59:59.999Z`);
     // from the start of the day of issue there, answered in UTC (17:00Z the day before) with that day
     expect(added).toMatchObject({ issuedOn: issuedDay, issuedAt: new Date(`${issuedDay}T00:00:00+07:00`).toISOString() });
 
@@ -311,10 +315,10 @@ describe('inspector console (real browser)', () => {
     const cert2 = page.getByRole('form', { name: 'Thêm giấy chứng nhận' });
     await cert2.getByLabel('Số', { exact: true }).fill('V-2026-0100');
     await cert2.getByLabel('Đơn vị cấp').fill('QUATEST 1');
-    await cert2.getByLabel('Có hiệu lực đến').fill('2030-11-29');
+    await cert2.getByLabel('Có hiệu lực đến').fill(monthsAfterIssue(48));
     await cert2.getByRole('button', { name: 'Lưu' }).click();
     await page.getByText('Đã thêm giấy chứng nhận V-2026-0100.').waitFor();
-    const dueDay = `${Number(issuedDay.slice(0, 4)) + 1}${issuedDay.slice(4)}`; // issued today + 12 months, valid through that day
+    const dueDay = monthsAfterIssue(12); // issued today + 12 months (29 February: the 28th), valid through that day
     const dueShown = dueDay.split('-').reverse().join('/');
     await page
       .getByRole('alert')

@@ -3,6 +3,7 @@
 // dispenser tamper findings; and the alert lifecycle of issue 4 (ack, resolve, 409, re-open).
 import type { MqttClient } from 'mqtt';
 import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
+import { currentVerification } from '../support/certificates.ts';
 import { inbox, startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { startInfluxd, type InfluxdHandle } from '../support/influxd.ts';
 
@@ -13,6 +14,12 @@ function rows(res: Awaited<ReturnType<InfluxdHandle['query']>>): Record<string, 
 }
 
 const publish = (c: MqttClient, topic: string, body: unknown) => c.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+
+// The checks and transactions are stamped minutes apart from the hour two days before the run: under the
+// instruments' verification (issued months ago) and well within the backfill window of their registration.
+const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 3_600_000) * 3_600_000;
+/** ISO 8601 of `hours` and `minutes` after T0. */
+const at = (hours: number, minutes: number) => new Date(T0 + hours * 3_600_000 + minutes * 60_000).toISOString();
 
 describe('checks, verification and tamper over MQTT into the API and a real InfluxDB', () => {
   let influxd: InfluxdHandle;
@@ -45,7 +52,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
       { seq: 4, indicated: 19.9, error: -0.1, decision: 'conditional-fail', legal: 'fail' }, // 0.09 < 0.1 ≤ 0.101547
     ];
     for (const k of cases) {
-      await publish(c, 'instruments/fd-1/checks', { ...base, seq: k.seq, ts: `2026-11-21T08:0${k.seq}:00Z`, indicated: k.indicated });
+      await publish(c, 'instruments/fd-1/checks', { ...base, seq: k.seq, ts: at(0, k.seq), indicated: k.indicated });
     }
 
     const api = await vi.waitFor(async () => {
@@ -56,7 +63,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     for (const k of cases) {
       const got = api.find((x: { seq: number }) => x.seq === k.seq);
       expect(got, `check ${k.seq}`).toBeDefined();
-      expect(got.ts).toBe(`2026-11-21T08:0${k.seq}:00.000Z`);
+      expect(got.ts).toBe(at(0, k.seq));
       expect(got.reference).toBe(20);
       expect(got.error).toBeCloseTo(k.error, 9);
       expect(got.mpe).toBeCloseTo(TL, 9);
@@ -71,7 +78,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     for (const k of cases) {
       const p = influx.find((x) => x.seq === k.seq)!;
       expect(p, `influx check ${k.seq}`).toBeDefined();
-      expect(p.time).toBe(Date.parse(`2026-11-21T08:0${k.seq}:00Z`));
+      expect(p.time).toBe(Date.parse(at(0, k.seq)));
       expect(p).toMatchObject({
         tenant: 'acme',
         type: 'fuel-dispenser',
@@ -97,21 +104,21 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     expect(cond[0]).toMatchObject({ kind: 'conditional', severity: 'warning', state: 'open', count: 1 });
 
     // A replayed check (same seq) is stored and judged once: no new count.
-    await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: '2026-11-21T08:03:00Z', indicated: 20.2 });
+    await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: at(0, 3), indicated: 20.2 });
     expect((await t.call('GET', '/api/v1/devices/fd-1/checks')).body.items).toHaveLength(4);
     expect((await t.call('GET', `/api/v1/alerts/${oot[0].id}`)).body.count).toBe(2);
 
     // The dispenser's controller restarted its count: seq 3 again, an hour later, failing again.
     // Not a replay (another time): stored, judged, counted on the open alert.
-    await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: '2026-11-21T09:03:00Z', indicated: 20.3 });
+    await publish(c, 'instruments/fd-1/checks', { ...base, seq: 3, ts: at(1, 3), indicated: 20.3 });
     const afterRestart = await vi.waitFor(async () => {
       const items = (await t.call('GET', '/api/v1/devices/fd-1/checks')).body.items;
       expect(items?.length, 'waiting for the restarted seq 3 in the API').toBe(5);
       return items;
     }, 10_000);
     expect(afterRestart.filter((x: { seq: number }) => x.seq === 3).map((x: { ts: string; decision: string }) => [x.ts, x.decision])).toEqual([
-      ['2026-11-21T09:03:00.000Z', 'fail'],
-      ['2026-11-21T08:03:00.000Z', 'fail'],
+      [at(1, 3), 'fail'],
+      [at(0, 3), 'fail'],
     ]);
     expect((await t.call('GET', `/api/v1/alerts/${oot[0].id}`)).body.count).toBe(3);
   });
@@ -151,17 +158,13 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     const readings = await t.call('GET', '/api/v1/devices/bar-exp/readings');
     expect(readings.body.items).toEqual([expect.objectContaining({ seq: 1, status: 'unverified', value: 1013.2 })]);
 
-    const renewed = await t.call('POST', '/api/v1/devices/bar-exp/certificates', {
-      kind: 'verification',
-      number: 'V-NEW',
-      issuedBy: 'QUATEST 1',
-      issuedAt: '2026-11-01T00:00:00Z',
-      validUntil: '2027-11-01T00:00:00Z',
-    });
+    // a verification in force now, due in about two months (beyond the due-soon window)
+    const valid = { ...currentVerification('bar-exp', 'barometer'), number: 'V-NEW' };
+    const renewed = await t.call('POST', '/api/v1/devices/bar-exp/certificates', valid);
     expect(renewed.status).toBe(201);
     const unlocked = await box.waitFor((m) => m.topic === 'instruments/bar-exp/config' && m.payload.lockout === false);
     expect(unlocked.payload.verification).toMatchObject({ state: 'valid' });
-    expect(unlocked.payload.verification.validUntil).toMatch(/^2027-11-01/);
+    expect(unlocked.payload.verification.validUntil).toBe(valid.validUntil);
     const cleared = (await t.call('GET', `/api/v1/alerts/${alert.id}`)).body;
     expect(cleared.state).toBe('resolved');
     expect(cleared.resolution?.note).toMatch(/valid/);
@@ -210,7 +213,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     const c = await t.connect('fd-2', secret);
     const tx = (seq: number, o: Record<string, number>) => ({
       seq,
-      ts: `2026-11-21T09:0${seq}:00Z`,
+      ts: at(1, seq),
       quantity: 'volume',
       unit: 'L',
       nozzle: '1',
@@ -254,7 +257,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     // barometer default class: TL = 0.3 hPa; error 0.5 hPa is a fail.
     const failing = (seq: number) => ({
       seq,
-      ts: `2026-11-21T10:0${seq}:00Z`,
+      ts: at(2, seq),
       indicated: 1013.7,
       reference: 1013.2,
       referenceUncertainty: 0.04,
@@ -311,7 +314,7 @@ describe('checks, verification and tamper over MQTT into the API and a real Infl
     // Every reason of the fixed list is accepted and recorded (one alert per test point).
     const reasons = ['recalibrated', 'adjusted', 'repaired', 'false-alarm', 'retired', 'other'];
     for (const [i, reason] of reasons.entries()) {
-      await publish(c, 'instruments/bar-life/checks', { ...failing(3 + i), ts: `2026-11-21T11:0${i}:00Z`, point: `P-${reason}` });
+      await publish(c, 'instruments/bar-life/checks', { ...failing(3 + i), ts: at(3, i), point: `P-${reason}` });
       const a = await vi.waitFor(async () => {
         const found = (await t.call('GET', '/api/v1/alerts?device=bar-life&kind=out-of-tolerance&state=open')).body.items.find(
           (x: any) => x.key === `P-${reason}`,

@@ -32,7 +32,7 @@ describe('the mag CLI beside a running gateway', () => {
     const c = await t.connect('baro-cli-1', secret);
     await c.publishAsync(
       'instruments/baro-cli-1/readings',
-      JSON.stringify({ seq: 1, ts: '2026-11-21T08:00:00Z', quantity: 'pressure', value: 101.342, unit: 'kPa' }),
+      JSON.stringify({ seq: 1, ts: new Date(Date.now() - 60_000).toISOString(), quantity: 'pressure', value: 101.342, unit: 'kPa' }),
       { qos: 1 },
     );
     await t.drained();
