@@ -12,7 +12,7 @@ import { unitText } from '../metrology/units.ts';
 import type { SqliteState } from '../store/sql.ts';
 import type { PostgresState, WriteBatch } from '../store/postgres.ts';
 import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
-import type { Registry, Device } from '../store/registry.ts';
+import { type Registry, type Device, placementAt } from '../store/registry.ts';
 import { CheckStore, checkIdentity, type CheckCount, type StoredCheck } from '../store/checks.ts';
 import { JUDGED_CHECKS_PER_DEVICE, JudgedChecks } from './judged-checks.ts';
 import { DriftStore } from '../store/drift.ts';
@@ -52,7 +52,6 @@ import { standingOf, standingWord } from '../metrology/index.ts';
 import { judgeCheckTraceability } from './traceability-alerts.ts';
 import { dayIn } from './local-day.ts';
 import { localDay } from '../oversight/period.ts';
-import { placementAt } from '../oversight/places-leaning.ts';
 import type { DayOf } from '../metrology/traceability.ts';
 import type { LotBook } from '../lots/lot-book.ts';
 

@@ -15,25 +15,14 @@
 // purchasing point, and count there for the seller.
 import type { SellerFavourRule, TradeParty } from '../metrology/seller-favour.ts';
 import { type PlaceSellerFavour, sellerFavourAtPlace } from '../inspections/seller-favour-at-place.ts';
-
-/** Where and for what an instrument is in service (the registry's device, or one of its earlier placements). */
-interface Placed {
-  site?: string;
-  use?: string;
-}
+import { type Placed, type Placement, placementAt } from '../store/registry.ts';
 
 /** What the judgement needs of an instrument (the registry's device). */
 export interface PlaceInstrument extends Placed {
   tenant: string;
   type: string;
   /** Earlier placements, oldest first: the site and use it had until each `until` (ISO instant). */
-  placements?: readonly (Placed & { until: string })[];
-}
-
-/** The site and use an instrument was in service at, at `ts` (ms): its placement then, or the present one. */
-export function placementAt(d: PlaceInstrument, ts: number): Placed {
-  for (const p of d.placements ?? []) if (ts < Date.parse(p.until)) return p;
-  return d;
+  placements?: readonly Placement[];
 }
 
 /** One place's judgement for one type (and user). */

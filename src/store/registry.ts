@@ -58,6 +58,18 @@ export interface Placement {
   use?: string;
 }
 
+/** Where and for what an instrument is in service: the registry's device, or one of its earlier placements. */
+export interface Placed {
+  site?: string;
+  use?: string;
+}
+
+/** The site and use an instrument was in service at, at `ts` (ms): its placement then, or the present one (pure). */
+export function placementAt(d: Placed & { placements?: readonly Placement[] }, ts: number): Placed {
+  for (const p of d.placements ?? []) if (ts < Date.parse(p.until)) return p;
+  return d;
+}
+
 /**
  * What PATCH /devices/{id} may change: where and for what the instrument is used, its model's name and how
  * often it reports; `null` removes an optional field. Its identity (id, enterprise, type, serial) and its

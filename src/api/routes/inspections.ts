@@ -8,7 +8,7 @@ import type { Principal } from '../../store/tokens.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
 import { sellerFavourAtPlace } from '../../inspections/seller-favour-at-place.ts';
-import { placementAt } from '../../oversight/places-leaning.ts';
+import { placementAt } from '../../store/registry.ts';
 import { Region } from './registry.ts';
 import { Measured, NonNegative } from './bounds.ts';
 import {
