@@ -117,6 +117,11 @@ describe('registering standards', () => {
       path: 'gas',
       message: 'gas "NO2" is not a channel measured in ppm: one of CO, H2S',
     });
+    // a certified gas without its component would pass as traceable for a check of any gas
+    expect(await bad({ quantity: 'concentration', unit: 'ppm', kind: 'certified-gas' })).toEqual({
+      path: 'gas',
+      message: 'a certified gas must name the component it is certified for: one of CO, H2S',
+    });
     expect(
       (
         await api.call('POST', '/api/v1/standards', {

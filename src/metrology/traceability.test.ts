@@ -155,6 +155,13 @@ describe('judgeTraceability', () => {
       issueKind: 'gas',
       issue: 'standard CYL-0413-CO is certified for CO; this check is of H2S',
     });
+    // one registered before a certified gas had to name its component serves no check of a gas
+    const { gas: _, ...unnamed } = co;
+    expect(judgeTraceability({ ...check, gas: 'H2S' }, channel('gas-detector', 'H2S'), unnamed, [coCert])).toMatchObject({
+      traceable: false,
+      issueKind: 'gas',
+      issue: 'standard CYL-0413-CO is a certified gas registered without the component it is certified for, so nothing shows it holds H2S: register it with its gas',
+    });
   });
 
   it("MPE / U_ref ≥ 3 with U_ref the larger of the certificate's U and the check's; exactly 3 passes despite binary 0.3 / 0.1", () => {

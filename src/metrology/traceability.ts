@@ -158,7 +158,7 @@ export function standardState(
  * Is a check traceable to its standard (docs/metrology.md §8)? In this order, the first failing condition is the issue:
  * 1. the standard is registered for the instrument's enterprise (`standard` undefined: it is not);
  * 2. it realises the instrument's quantity, in a unit the channel accepts (UCUM-converted), and for a certified
- *    gas the check's gas;
+ *    gas the check's gas (a `certified-gas` without its `gas` serves no check of a gas);
  * 3. a certificate of it is in force at the check's time (issuedAt ≤ ts ≤ validUntil);
  * 4. the test uncertainty ratio MPE / U_ref ≥ rule.minTestUncertaintyRatio, where U_ref is the larger of the
  *    certificate's U (converted) and the check's own referenceUncertainty: the TUR is that of the measurement
@@ -197,6 +197,9 @@ export function judgeTraceability(
       'unit',
       `standard ${id} is in ${standard.unit}, which ${channel.type}${channel.gas ? ` (${channel.gas})` : ''} does not accept (${channel.units.join(', ')})`,
     );
+  // registered before a certified gas had to name its component: nothing shows it holds the check's gas
+  if (standard.kind === 'certified-gas' && standard.gas === undefined && check.gas !== undefined)
+    return no('gas', `standard ${id} is a certified gas registered without the component it is certified for, so nothing shows it holds ${check.gas}: register it with its gas`);
   if (standard.gas !== undefined && check.gas !== undefined && standard.gas !== check.gas)
     return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
 

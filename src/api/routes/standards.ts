@@ -91,6 +91,19 @@ function fitErrors(deps: ApiDeps, b: z.infer<typeof StandardBody>): FieldError[]
         message: `unit "${b.unit}" is not a unit of ${b.quantity} the instrument types accept: one of ${[...new Set(same.flatMap((c) => c.units))].join(', ')}`,
       },
     ];
+  // A certified gas is certified for a component: without it, a check of any gas would pass as traceable to it.
+  if (b.kind === 'certified-gas' && b.gas === undefined)
+    return [
+      {
+        path: 'gas',
+        message: `a certified gas must name the component it is certified for: one of ${
+          fits
+            .map((c) => c.gas)
+            .filter(Boolean)
+            .join(', ') || '(none)'
+        }`,
+      },
+    ];
   if (b.gas !== undefined && !fits.some((ch) => ch.gas === b.gas))
     return [
       {
