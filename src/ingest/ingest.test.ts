@@ -115,6 +115,38 @@ describe('Ingest: readings', () => {
     ]);
   });
 
+  it("refuses a transaction whose totalizer is spelt the British way, and keeps a device's own keys out quietly", () => {
+    const tx = { seq: 5, ts: NOW, quantity: 'volume', value: 20, unit: 'L', nozzle: 1, product: 'RON95', unitPrice: 20000, amount: 400000 };
+    const r = ingest().handle(fuel, 'readings', json({ ...tx, totaliserStart: 100, totalizerEnd: 120 }), NOW);
+    expect(r.points).toEqual([]);
+    expect(r.rejections).toEqual([
+      {
+        seq: 5,
+        errors: [
+          {
+            path: 'totaliserStart',
+            message:
+              'totaliserStart is not a field of a reading of a fuel-dispenser: did you mean "totalizerStart"? (Sent under another name it would be left out, and the message judged without it.)',
+          },
+        ],
+      },
+    ]);
+    const own = ingest().handle(fuel, 'readings', json({ ...tx, totalizerStart: 100, totalizerEnd: 120, state: 'idle', fp: 3 }), NOW);
+    expect(own.rejections).toEqual([]);
+    expect(own.points.map((p) => p.measurement)).toEqual(['reading', 'transaction']);
+    // in a batch the misspelt reading alone is refused, named by its place
+    const batch = ingest().handle(
+      baro,
+      'readings',
+      json({ readings: [pressure(1, NOW - MIN), { seq: 2, ts: NOW, quantity: 'pressure', value: 1013.2, Unit: 'hPa' }] }),
+      NOW,
+    );
+    expect(batch.points).toHaveLength(1);
+    expect(batch.rejections).toEqual([
+      { seq: 2, errors: [expect.objectContaining({ path: 'readings.1.Unit', message: expect.stringContaining('did you mean "unit"') })] },
+    ]);
+  });
+
   it("renders a fuel dispenser's transaction line as pointToLine would, for any nozzle, product, price and totalizers", () => {
     // The transaction's line is built from a cached series key too; it must be exactly pointToLine's.
     const ing = ingest();
@@ -387,6 +419,37 @@ describe('Ingest: checks', () => {
     expect(p.fields.error).toBeCloseTo(0.1, 9);
     expect(typeof p.fields.uncertainty).toBe('number');
     expect(['pass', 'conditional-pass']).toContain(p.fields.decision);
+  });
+
+  it('refuses a check with a field misspelt, which would have been judged without it', () => {
+    // ĐLVN 10: at 20 L a verification allows ±0.3 % = 0.06 L, in service ±0.45 % = 0.09 L; 20.07 − 20 = 0.07 L
+    const check = { seq: 9, ts: NOW, indicated: 20.07, reference: 20, referenceUncertainty: 0.004, unit: 'L', standardId: 'PM-20L-07' };
+    const misspelt = ingest().handle(fuel, 'checks', json({ ...check, regim: 'verification' }), NOW);
+    expect(misspelt.points).toEqual([]);
+    expect(misspelt.rejections).toEqual([
+      {
+        seq: 9,
+        errors: [
+          {
+            path: 'regim',
+            message:
+              'regim is not a field of a check: did you mean "regime"? (Sent under another name it would be left out, and the message judged without it.)',
+          },
+        ],
+      },
+    ]);
+    const spelt = ingest().handle(fuel, 'checks', json({ ...check, regime: 'verification' }), NOW);
+    expect(spelt.rejections).toEqual([]);
+    expect(spelt.points[0].fields).toMatchObject({ mpe: 0.06, legal: 'fail' });
+    // a docking station's own keys beside the contract's are left out quietly, as before
+    const own = ingest().handle(
+      gas,
+      'checks',
+      json({ ...check, seq: 10, unit: 'ppm', indicated: 51, reference: 50, referenceUncertainty: 1, gas: 'CO', event: 'bump', cylinderLot: 'L-7' }),
+      NOW,
+    );
+    expect(own.rejections).toEqual([]);
+    expect(own.points).toHaveLength(1);
   });
 
   it('rejects a check missing its reference', () => {

@@ -28,6 +28,7 @@ import { judgedWithStandard, type StandardOfCheck } from '../metrology/traceabil
 import { localDay } from '../oversight/period.ts';
 import { unitText } from '../metrology/units.ts';
 import { acceptPackages, type AcceptedPackage, type LotForPackages } from './packages.ts';
+import { KnownKeys, misspeltKeys } from './misspelt-keys.ts';
 
 export type MessageKind = 'readings' | 'checks' | 'senml' | 'packages';
 
@@ -135,6 +136,32 @@ const FLAGGED_TRANSACTIONS_PER_SERIES = 100;
 
 const BatchSchema = z.object({ readings: z.array(z.unknown(), { error: 'must be a JSON array of readings' }) });
 const DAY_MS = 86_400_000;
+/** A check's fields (docs/contract.md §2): a key near one of them is taken for it misspelt. */
+const CHECK_KEYS = new KnownKeys([
+  'seq',
+  'ts',
+  'indicated',
+  'reference',
+  'referenceUncertainty',
+  'unit',
+  'standardId',
+  'gas',
+  'regime',
+  'point',
+  'deltaL',
+  'adjusted',
+]);
+/** A reading's fields for each type: the contract's, and its profile's own (a transaction's, a scale's tare). */
+const readingKeys = new WeakMap<InstrumentProfile, KnownKeys>();
+function readingKeysOf(profile: InstrumentProfile): KnownKeys {
+  let keys = readingKeys.get(profile);
+  if (!keys) {
+    const names = ['seq', 'ts', 'quantity', 'value', 'unit', 'gas', 'nozzle', 'product', 'tare', ...Object.keys(profile.fields)];
+    if (profile.channelField !== undefined) names.push(profile.channelField);
+    readingKeys.set(profile, (keys = new KnownKeys(names)));
+  }
+  return keys;
+}
 
 export class Ingest {
   /**
@@ -185,6 +212,8 @@ export class Ingest {
     }
     // The common reading is read straight from the bytes; anything else goes through JSON.parse.
     let body: unknown = kind === 'readings' && typeof payload !== 'string' ? plainReadingFromBytes(payload) : undefined;
+    // read from the bytes, a reading holds the contract's keys only
+    const keysKnown = body !== undefined;
     if (body === undefined) {
       const text = typeof payload === 'string' ? payload : payload.toString('utf8');
       // Bytes that are not UTF-8 (a product name in Windows-1258) decode to U+FFFD: two different legacy
@@ -234,7 +263,7 @@ export class Ingest {
         });
         return out;
       }
-      items.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `[${i}]`));
+      items.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `[${i}]`, true));
     } else if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'readings' in body) {
       const batch = parsePayload(BatchSchema, body, '', 'the batch');
       if (!batch.ok) {
@@ -252,7 +281,7 @@ export class Ingest {
         batch.data.readings.forEach((r, i) => this.acceptReading(device, profile, r, receivedAt, out, `readings.${i}`));
       }
     } else {
-      this.acceptReading(device, profile, body, receivedAt, out, '');
+      this.acceptReading(device, profile, body, receivedAt, out, '', keysKnown);
     }
     return out;
   }
@@ -325,7 +354,23 @@ export class Ingest {
   }
 
   // Long on purpose: the checks of one reading in the order the contract states them, each a few lines, on the hot path (no helper calls per check).
-  private acceptReading(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult, prefix: string): void {
+  /** `keysKnown`: made from the contract's keys alone (read from the bytes, or a SenML record): no misspelt one to look for. */
+  private acceptReading(
+    device: Device,
+    profile: InstrumentProfile,
+    raw: unknown,
+    receivedAt: number,
+    out: IngestResult,
+    prefix: string,
+    keysKnown = false,
+  ): void {
+    if (!keysKnown) {
+      const misspelt = misspeltKeys(raw, readingKeysOf(profile), `a reading of a ${profile.id}`, prefix);
+      if (misspelt.length > 0) {
+        out.rejections.push({ seq: seqOf(raw), errors: misspelt });
+        return;
+      }
+    }
     let r: ReadingPayload | undefined = plainReading(raw);
     if (r === undefined) {
       const parsed = parsePayload(this.schemasFor(device).reading, raw, prefix, 'the reading');
@@ -595,6 +640,11 @@ export class Ingest {
   }
 
   private acceptCheck(device: Device, profile: InstrumentProfile, raw: unknown, receivedAt: number, out: IngestResult): void {
+    const misspelt = misspeltKeys(raw, CHECK_KEYS, 'a check');
+    if (misspelt.length > 0) {
+      out.rejections.push({ seq: seqOf(raw), errors: misspelt });
+      return;
+    }
     let c = plainCheck(raw);
     if (c === undefined) {
       const parsed = parsePayload(this.schemasFor(device).check, raw, '', 'the check');

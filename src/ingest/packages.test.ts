@@ -96,6 +96,19 @@ describe('packages from a weighing instrument', () => {
     ]);
     const baro: Device = { ...cw, id: 'baro-1', type: 'barometer' };
     expect(run(pkg(12, { net: 500 }), baro).rejections[0]!.errors[0]!.path).toBe('(device)');
+    // a gross weighing sent as "gros" would be refused for want of net; the message names what was meant
+    expect(run({ packages: [pkg(13, { gros: 512.4 })] }).rejections).toEqual([
+      {
+        seq: 13,
+        errors: [
+          {
+            path: 'packages.0.gros',
+            message:
+              'packages.0.gros is not a field of a package: did you mean "gross"? (Sent under another name it would be left out, and the message judged without it.)',
+          },
+        ],
+      },
+    ]);
   });
 
   it('refuses a net or gross beyond 10 × Qn (+ the average tare), in the measured unit, whatever unit it is sent in', () => {

@@ -11,6 +11,7 @@ import { conversionFactor } from '../metrology/units.ts';
 import type { Device } from '../store/registry.ts';
 import type { Point } from '../sinks/sink.ts';
 import { parsePayload, type PackagePayload, type PayloadSchemas } from './payloads.ts';
+import { KnownKeys, misspeltKeys } from './misspelt-keys.ts';
 import { shown } from './field-errors.ts';
 
 /** What ingest needs of a declared lot. */
@@ -102,7 +103,15 @@ export function acceptPackages(device: Device, profile: InstrumentProfile, body:
   acceptPackage(device, body, ctx, out, '');
 }
 
+/** A package's fields (docs/contract.md §2): a key near one of them is taken for it misspelt. */
+const PACKAGE_KEYS = new KnownKeys(['seq', 'ts', 'lot', 'net', 'gross', 'unit']);
+
 function acceptPackage(device: Device, raw: unknown, ctx: PackageContext, out: PackageOutcome, prefix: string): void {
+  const misspelt = misspeltKeys(raw, PACKAGE_KEYS, 'a package', prefix);
+  if (misspelt.length > 0) {
+    out.rejections.push({ seq: seqOf(raw), errors: misspelt });
+    return;
+  }
   const parsed = parsePayload(ctx.schemas.package, raw, prefix, 'the package');
   if (!parsed.ok) {
     out.rejections.push({ seq: seqOf(raw), errors: parsed.errors });
