@@ -324,9 +324,12 @@ function describeAllowed(name: string, issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.expected === 'number') return 'must be a number';
   if (issue.code === 'invalid_value' && 'values' in issue) return `must be one of ${issue.values.join(', ')}`;
   if (issue.code === 'invalid_type') return `must be ${issue.expected}`;
+  // a length, not a number: "at least 16" alone leaves the unit to guess
+  const unit = 'origin' in issue && issue.origin === 'string' ? ' characters long' : '';
   if (issue.code === 'too_small')
-    return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}` : `must be at least ${String(issue.minimum)}`;
-  if (issue.code === 'too_big') return issue.inclusive === false ? `must be less than ${String(issue.maximum)}` : `must be at most ${String(issue.maximum)}`;
+    return issue.inclusive === false ? `must be greater than ${String(issue.minimum)}${unit}` : `must be at least ${String(issue.minimum)}${unit}`;
+  if (issue.code === 'too_big')
+    return issue.inclusive === false ? `must be less than ${String(issue.maximum)}${unit}` : `must be at most ${String(issue.maximum)}${unit}`;
   return issue.message;
 }
 

@@ -288,9 +288,26 @@ describe('Ingest: readings', () => {
     ]);
     const r = ingest().handle(baro, 'readings', legacy, NOW);
     expect(r.points).toEqual([]);
-    expect(r.rejections).toEqual([{ errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] }]);
+    expect(r.rejections).toEqual([
+      {
+        seq: 1,
+        errors: [{ path: 'product', message: 'product is not UTF-8 text (a legacy code page such as Windows-1258?): send names and text encoded as UTF-8' }],
+      },
+    ]);
+    // not JSON even read byte by byte: the message as a whole
+    const broken = Buffer.concat([Buffer.from('{"seq":1,"product":"X'), Buffer.from([0xe3])]);
+    expect(ingest().handle(baro, 'readings', broken, NOW).rejections).toEqual([
+      { errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] },
+    ]);
     const replacement = Buffer.from(json({ seq: 1, ts: NOW, quantity: 'pressure', value: 1013, unit: 'hPa', note: 'X\uFFFDng' }), 'utf8');
     expect(ingest().handle(baro, 'readings', replacement, NOW).rejections[0]?.errors[0]?.message ?? '').not.toMatch(/UTF-8/);
+  });
+
+  it('reads a message after a byte order mark, as Windows tools write UTF-8 (RFC 8259 §8.1 lets a parser ignore it)', () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json(pressure(1, NOW)))]);
+    const r = ingest().handle(baro, 'readings', bom, NOW);
+    expect(r.rejections).toEqual([]);
+    expect(r.readings.map((x) => x.value)).toEqual([1013.2]);
   });
 
   it("says once that a gas detector's reading needs its gas, with the gases it may be", () => {

@@ -220,11 +220,12 @@ export class Ingest {
       // names would be stored as one. Only a message holding U+FFFD is decoded again, strictly (a U+FFFD
       // sent as such is valid UTF-8).
       if (typeof payload !== 'string' && text.includes('\uFFFD') && !isUtf8(payload)) {
-        out.rejections.push({ errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] });
+        out.rejections.push(notUtf8(payload));
         return out;
       }
       try {
-        body = JSON.parse(text);
+        // RFC 8259 §8.1: a parser may ignore a byte order mark, which Windows tools put before UTF-8 text
+        body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (e) {
         out.rejections.push({ errors: [{ path: '(root)', message: `the message is not valid JSON: ${(e as Error).message}` }] });
         return out;
@@ -779,6 +780,44 @@ function nonFinite(fields: Record<string, unknown>): string[] {
 /** A named closure on the hot path costs a __name() call per message under the TypeScript loader: a function of the module instead. */
 function numberOr(v: unknown, fallback: number): number {
   return typeof v === 'number' ? v : fallback;
+}
+
+/**
+ * The refusal of a message that is not UTF-8, naming its seq and the first field whose text is not, when the
+ * bytes read one byte a character (as a legacy code page would be) make JSON.
+ */
+function notUtf8(payload: Buffer): { seq?: number; errors: FieldError[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(payload.toString('latin1'));
+  } catch {
+    return { errors: [{ path: '(root)', message: 'the message is not UTF-8 text: send names and text encoded as UTF-8' }] };
+  }
+  const path = firstNonAscii(raw, '') ?? '(root)';
+  const seq = seqOf(raw);
+  return {
+    ...(seq === undefined ? {} : { seq }),
+    errors: [
+      {
+        path,
+        message: `${path === '(root)' ? 'the message' : path} is not UTF-8 text (a legacy code page such as Windows-1258?): send names and text encoded as UTF-8`,
+      },
+    ],
+  };
+}
+
+/** The path of the first key or text holding a byte above 0x7F (read as Latin-1), depth first. */
+function firstNonAscii(v: unknown, path: string): string | undefined {
+  const outside = (t: string) => /[^\x00-\x7f]/.test(t);
+  if (typeof v === 'string') return outside(v) ? path || '(root)' : undefined;
+  if (v === null || typeof v !== 'object') return undefined;
+  for (const [k, x] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+    const at = path ? `${path}.${k}` : String(k);
+    if (typeof k === 'string' && outside(k)) return at;
+    const found = firstNonAscii(x, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function seqOf(raw: unknown): number | undefined {
