@@ -19,7 +19,7 @@ import { deviceUserOf, type TradeParty } from '../metrology/seller-favour.ts';
 import type { Sink } from '../sinks/sink.ts';
 import type { Journal } from '../journal/journal.ts';
 import type { Forwarder } from '../journal/forwarder.ts';
-import type { Config } from '../config.ts';
+import { ConfigSchema, type Config } from '../config.ts';
 import type { InspectionService } from '../inspections/inspection-service.ts';
 import type { CampaignService } from '../inspections/campaign-service.ts';
 import type { Logger } from '../log.ts';
@@ -231,7 +231,28 @@ export function bearer(
 
 // ── route table → Hono + OpenAPI ──
 type Method = 'get' | 'post' | 'patch' | 'delete';
-export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+
+/**
+ * A status a route answers besides its success and the errors every route shares (400, 401, 403,
+ * 404, and 413, 415, 429: openapi()): a 409 and when, the 200 of an idempotent retry of a create,
+ * a 503. A 2xx carries the route's `response`, any other status the shared `Error` body.
+ */
+export interface RouteAnswer {
+  status: number;
+  /** When the route answers it, in words a client can act on. */
+  description: string;
+}
+
+/** The answer of a route that prints a document (printed.ts) when the print shop's queue is full. */
+export const PRINT_SHOP_BUSY: RouteAnswer = {
+  status: 503,
+  description: 'the print shop is busy (its queue of documents is full; code print-shop-busy): Retry-After says when to try again',
+};
+
+/** What a handler may answer: a Response, or when the route declares a `response` schema, a body that schema describes. */
+type Answered<R extends z.ZodType | undefined> = R extends z.ZodType ? z.input<R> : unknown;
+
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, R extends z.ZodType | undefined = undefined> {
   method: Method;
   path: string; // Hono style: /api/v1/devices/:id
   summary: string;
@@ -239,8 +260,11 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   roles: readonly Role[] | 'public';
   body?: B;
   query?: Q;
-  response?: z.ZodType;
+  /** The success's JSON body, as /openapi.json describes it; the handler's answer is type-checked against it. */
+  response?: R;
   status?: number;
+  /** Statuses beyond the shared ones (RouteAnswer). */
+  answers?: readonly RouteAnswer[];
   produces?: string;
   handler: (args: {
     c: Context<Env>;
@@ -248,15 +272,73 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
     body: B extends z.ZodType ? z.infer<B> : undefined;
     query: Q extends z.ZodType ? z.infer<Q> : undefined;
     params: Record<string, string>;
-  }) => Promise<Response | unknown> | Response | unknown;
+  }) => Promise<Response | Answered<R>> | Response | Answered<R>;
+}
+
+/** A list as the API answers it: `{"items": [ … ]}` (docs/contract.md §4). */
+export const Items = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+/** The body of every error answer (docs/contract.md §4): /openapi.json's `Error` component. */
+export const ErrorAnswer = z.object({
+  error: z.object({
+    code: z
+      .string()
+      .describe(
+        'what kind of refusal: invalid_request, invalid_json, invalid_encoding, unauthorized, forbidden, not_found, conflict, too_large, unsupported_media_type, rate_limited, too_many_failures, sink-unavailable, print-shop-busy, internal',
+      ),
+    message: z.string().describe('what failed and what to do'),
+    details: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('400: each failing field (`path`, dotted; `(root)` for the whole body) and why, naming what is accepted and what was received'),
+  }),
+});
+
+/** The limits the shared 413 and 429 answers name (config.ts `security`); their defaults when the table is not told. */
+export type AnswerLimits = Pick<Config['security'], 'maxBodyBytes' | 'apiRate' | 'apiBurst' | 'authFailMax' | 'authFailWindowMs'>;
+
+/** A response body's JSON Schema: what is listed is there; an answer may carry more (the contract is extended, never narrowed). */
+function responseSchema(t: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = z.toJSONSchema(t, {
+    io: 'output',
+    unrepresentable: 'any',
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.additionalProperties === false) delete jsonSchema.additionalProperties;
+    },
+  }) as Record<string, unknown>;
+  return schema;
+}
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+const errorResponse = (description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/json': { schema: ERROR_REF } },
+});
+const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } } };
+
+/** The shared answers' limits: as configured when told, else each setting with its default. */
+function limitWords(limits: AnswerLimits | undefined) {
+  const shape = ConfigSchema.shape;
+  const say = (setting: keyof typeof shape, given: number | undefined, unit = '') =>
+    given === undefined ? `${setting} (${String(shape[setting].parse(undefined))}${unit} unless configured otherwise)` : `${given}${unit} (${setting})`;
+  return {
+    body: say('MAG_MAX_BODY_BYTES', limits?.maxBodyBytes, ' bytes'),
+    rate: say('MAG_API_RATE', limits?.apiRate),
+    burst: say('MAG_API_BURST', limits?.apiBurst),
+    failures: say('MAG_AUTH_FAIL_MAX', limits?.authFailMax),
+    window: say('MAG_AUTH_FAIL_WINDOW_S', limits && limits.authFailWindowMs / 1000, ' s'),
+  };
 }
 
 export class RouteTable {
-  readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined>[] = [];
+  readonly specs: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>[] = [];
   constructor(private readonly app: Hono<Env>) {}
 
-  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(spec: RouteSpec<B, Q>): void {
-    this.specs.push(spec as unknown as RouteSpec<z.ZodType | undefined, z.ZodType | undefined>);
+  add<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, R extends z.ZodType | undefined = undefined>(
+    spec: RouteSpec<B, Q, R>,
+  ): void {
+    this.specs.push(spec as unknown as RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>);
     this.app.on(spec.method.toUpperCase(), spec.path, async (c) => {
       const p = c.get('principal');
       if (spec.roles !== 'public') requireRole(p, spec.roles);
@@ -286,7 +368,13 @@ export class RouteTable {
     });
   }
 
-  openapi(info: { title: string; version: string }) {
+  /**
+   * The OpenAPI 3.1 document of the routes: each with its success (and its `response` schema), the
+   * errors every route shares, and its own `answers`. `limits`: the values the 413 and 429 answers
+   * name (else each setting and its default).
+   */
+  openapi(info: { title: string; version: string }, limits?: AnswerLimits) {
+    const words = limitWords(limits);
     const paths: Record<string, Record<string, unknown>> = {};
     for (const s of this.specs) {
       const path = s.path.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -295,6 +383,38 @@ export class RouteTable {
         const js = z.toJSONSchema(s.query, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
         for (const [name, schema] of Object.entries(js.properties ?? {}))
           params.push({ name, in: 'query', required: (js.required ?? []).includes(name), schema } as never);
+      }
+      const authenticated = s.roles !== 'public';
+      const success = (description: string) => ({
+        description,
+        content: { [s.produces ?? 'application/json']: s.response ? { schema: responseSchema(s.response) } : {} },
+      });
+      const status = s.status ?? 200;
+      const responses: Record<string, Record<string, unknown>> = {
+        [String(status)]: success(status === 201 ? 'Created' : 'OK'),
+        '400': errorResponse('invalid input, with the failing fields'),
+        ...(authenticated ? { '401': errorResponse('no or bad token'), '403': errorResponse('role not allowed') } : {}),
+        '404': errorResponse('not found, or not visible to this token'),
+        ...(s.body
+          ? {
+              '413': errorResponse(`code too_large: the request body is larger than ${words.body}`),
+              '415': errorResponse('the body is not sent as application/json'),
+            }
+          : {}),
+        ...(authenticated
+          ? {
+              '429': errorResponse(
+                `too many requests, Retry-After says when to try again. Code rate_limited: more than ${words.rate} a second with bursts of ${words.burst} on this token; code too_many_failures: more than ${words.failures} failed authentications from this address within ${words.window}`,
+                RETRY_AFTER,
+              ),
+            }
+          : {}),
+      };
+      for (const a of s.answers ?? []) {
+        const key = String(a.status);
+        const given = responses[key];
+        if (given) responses[key] = { ...given, description: `${String(given.description)}; ${a.description}` };
+        else responses[key] = a.status < 300 ? success(a.description) : errorResponse(a.description);
       }
       paths[path] ??= {};
       paths[path][s.method] = {
@@ -305,22 +425,13 @@ export class RouteTable {
         ...(s.body
           ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(s.body, { io: 'input', unrepresentable: 'any' }) } } } }
           : {}),
-        responses: {
-          [String(s.status ?? 200)]: {
-            description: 'OK',
-            content: { [s.produces ?? 'application/json']: s.response ? { schema: z.toJSONSchema(s.response, { unrepresentable: 'any' }) } : {} },
-          },
-          ...(s.roles === 'public' ? {} : { '401': { description: 'no or bad token' }, '403': { description: 'role not allowed' } }),
-          '400': { description: 'invalid input, with the failing fields' },
-          ...(s.body ? { '415': { description: 'the body is not sent as application/json' } } : {}),
-          '404': { description: 'not found, or not visible to this token' },
-        },
+        responses: Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b))),
       };
     }
     return {
       openapi: '3.1.0',
       info,
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: responseSchema(ErrorAnswer) } },
       security: [{ bearer: [] }],
       paths,
     };

@@ -9,6 +9,7 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  Items,
   QueryInt,
   canSeeTenant,
   notFound,
@@ -76,6 +77,29 @@ export const WebhookBody = z.strictObject({
   tenant: Id.optional(),
 });
 
+/** An alert as the API answers it (alertView). */
+export const AlertAnswer = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  device: z.string().describe("the instrument, or a standard-oot alert's standard"),
+  kind: z.enum(ALERT_KINDS),
+  key: z.string().optional().describe('the gas or test point it is about; absent when none'),
+  severity: z.enum(['info', 'warning', 'critical']),
+  state: z.enum(['open', 'acknowledged', 'resolved']),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  count: z.number().describe('times it was raised while unresolved'),
+  summary: z.string(),
+  details: z.record(z.string(), z.unknown()).describe('the evidence, by kind (docs/contract.md §4)'),
+  escalation: z.number(),
+  ackBy: z.string().optional(),
+  ackAt: z.string().optional(),
+  ackNote: z.string().optional(),
+  resolvedBy: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  resolution: z.object({ reason: z.string(), note: z.string().optional() }).optional(),
+});
+
 export function alertView(a: Alert) {
   const { key, escalation, version, ackNote, ...rest } = a;
   // a standard-oot alert names the calibration that found the standard out of tolerance: raised before its
@@ -139,6 +163,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ALL_ROLES,
     query: AlertQuery,
+    response: Items(AlertAnswer),
     handler: async ({ p, query }) => {
       const { state, region, openedFrom, openedTo, resolvedFrom, resolvedTo, ...rest } = query;
       const zone = zoneOf(deps, query.tenant ?? (query.device ? deps.registry.device(query.device)?.tenant : undefined));
@@ -217,6 +242,7 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One alert with its evidence',
     tag: 'alerts',
     roles: ALL_ROLES,
+    response: AlertAnswer,
     handler: async ({ p, params }) => alertView(await visibleAlert(p, params.id)),
   });
   r.add({
@@ -226,6 +252,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ['admin', 'operator', 'inspector'],
     body: AckBody,
+    response: AlertAnswer,
+    answers: [{ status: 409, description: 'the alert is acknowledged already (the first acknowledgement stands, named) or resolved' }],
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw resolvedAlready(a);
@@ -253,6 +281,8 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'alerts',
     roles: ['admin', 'operator', 'inspector'],
     body: ResolveBody,
+    response: AlertAnswer,
+    answers: [{ status: 409, description: 'the alert is resolved already: its first resolution (who, when) stands and is named' }],
     handler: async ({ p, params, body }) => {
       const a = await visibleAlert(p, params.id);
       if (a.state === 'resolved') throw resolvedAlready(a);

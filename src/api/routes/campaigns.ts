@@ -71,6 +71,7 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: CampaignBody,
     status: 201,
+    answers: [{ status: 409, description: 'a campaign with this id exists already' }],
     handler: async ({ p, body }) => {
       if (!inRegion(p, body.region))
         throw new ApiError(400, 'invalid_request', 'the request body is invalid', [
@@ -120,6 +121,13 @@ export function campaignRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: VerificationBody,
     status: 201,
+    answers: [
+      {
+        status: 409,
+        description:
+          'its certificate number (certificateNumber, else stampNumber, else `<campaign>-<serial>`) is on record for the instrument with other content: give this verification its own; or no free instrument id is left for the serial at the market',
+      },
+    ],
     handler: async ({ p, params, body }) => {
       const c = await visibleCampaign(deps, p, params.id);
       // e, Max and the class fit together (OIML R76-1 Table 3), as on POST /devices

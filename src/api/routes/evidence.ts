@@ -10,7 +10,18 @@ import { localDate, localDay, isDateOnly, periodBound, startOfLocalDay } from '.
 import { printShop } from '../../oversight/print-shop.ts';
 import { printed } from '../printed.ts';
 import type { Device } from '../../store/registry.ts';
-import { ALL_ROLES, IsoDate, badQuery, futureFromMessage, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import {
+  ALL_ROLES,
+  IsoDate,
+  PRINT_SHOP_BUSY,
+  badQuery,
+  futureFromMessage,
+  refuseReversed,
+  visibleDevice,
+  zoneOf,
+  type ApiDeps,
+  type RouteTable,
+} from '../http.ts';
 import { MAX_REPORT_DAYS, MAX_REPORT_YEARS } from './oversight.ts';
 
 /**
@@ -125,6 +136,7 @@ export function evidenceRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: EvidenceQuery,
     produces: 'application/pdf or application/json',
+    answers: [PRINT_SHOP_BUSY],
     handler: async ({ c, p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       const zone = zoneOf(deps, d.tenant);

@@ -16,6 +16,7 @@ import {
   ApiError,
   ALL_ROLES,
   Id,
+  PRINT_SHOP_BUSY,
   IsoDate,
   QueryInt,
   actorOf,
@@ -281,6 +282,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: ItemBody,
     status: 201,
+    answers: [{ status: 409, description: 'the record is closed: correct it with an amendment (POST /inspections/{id}/amendments)' }],
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       // a check made at the inspection, not ahead of the clock (it would become the instrument's newest)
@@ -304,6 +306,13 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: FindingBody,
     status: 201,
+    answers: [
+      {
+        status: 409,
+        description:
+          'the record is closed: correct it with an amendment (POST /inspections/{id}/amendments); or a sealed-off finding of an instrument sealed off already (by an open finding)',
+      },
+    ],
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       return answered(() => svc.addFinding(i.id, body, actorOf(p)));
@@ -316,6 +325,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'inspector'],
     body: CloseBody,
+    answers: [{ status: 409, description: 'the record is closed already' }],
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       return recordView(await answered(() => svc.close(i.id, body.conclusion, actorOf(p))), deps);
@@ -329,6 +339,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'inspector'],
     body: AmendmentBody,
     status: 201,
+    answers: [{ status: 409, description: 'the record is still open: record the change directly; amendments correct a closed record' }],
     handler: async ({ p, params, body }) => {
       const i = await visibleInspection(deps, p, params.id);
       return answered(() => svc.amend(i.id, body, actorOf(p)));
@@ -342,6 +353,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ALL_ROLES,
     query: RecordQuery,
     produces: 'application/pdf',
+    answers: [PRINT_SHOP_BUSY],
     handler: async ({ c, p, params, query }) => {
       const record = (await svc.record((await visibleInspection(deps, p, params.id)).id))!;
       const tenant = deps.registry.tenant(record.tenant) ?? { id: record.tenant, name: record.tenant, region: record.region };
@@ -413,6 +425,13 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'operator'],
     body: AnswerBody,
+    answers: [
+      {
+        status: 409,
+        description:
+          'the finding is closed, or answered already with another text (an answer stays as given; the same text again is a retry, answered 200 with the finding)',
+      },
+    ],
     handler: async ({ p, params, body }) => {
       const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);
@@ -426,6 +445,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'inspections',
     roles: ['admin', 'inspector'],
     body: CloseFindingBody,
+    answers: [{ status: 409, description: 'the finding is closed already' }],
     handler: async ({ p, params, body }) => {
       const f = await svc.finding(params.id);
       if (!f || !visible(deps, p, f.tenant)) throw notFound(`finding ${params.id}`);

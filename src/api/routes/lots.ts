@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { LotConflictError, LotRequestError, type LotView } from '../../lots/lot-book.ts';
 import { PREPACKAGE_UNITS } from '../../metrology/tolerable-deficiency.ts';
 import { TagValue } from '../../ingest/payloads.ts';
+import { TAG_VALUE_ACCEPTED, TAG_VALUE_MAX } from '../../ingest/wire-fields.ts';
 import {
   ApiError,
   ALL_ROLES,
   Id,
   IsoDate,
+  Items,
   QueryInt,
   actorOf,
   canSeeTenant,
@@ -31,8 +33,16 @@ const Unit = z.enum(PREPACKAGE_UNITS);
 export const LotBody = z.strictObject({
   id: Id,
   tenant: Id,
-  /** Stored as an InfluxDB tag of the lot's `package` points. */
-  product: TagValue.refine((v) => typeof v !== 'string' || v.trim() !== '', 'must name the product: it is only spaces'),
+  /**
+   * Stored as an InfluxDB tag of the lot's `package` points. TagValue reads any JSON value (to say why it is
+   * refused), which JSON Schema writes as {}: `meta` says what it accepts.
+   */
+  product: TagValue.refine((v) => typeof v !== 'string' || v.trim() !== '', 'must name the product: it is only spaces').meta({
+    type: 'string',
+    minLength: 1,
+    maxLength: TAG_VALUE_MAX,
+    description: `the product: ${TAG_VALUE_ACCEPTED}; not only spaces, not ending with a backslash (stored as an InfluxDB tag)`,
+  }),
   nominal: positive,
   unit: Unit,
   lotSize: z.number().int('must be a whole number of packages').min(1).max(1_000_000),
@@ -74,6 +84,51 @@ const PackageItem = z
   });
 export const PackagesBody = z.strictObject({ items: z.array(PackageItem).min(1).max(10_000) });
 
+const Note = z
+  .object({ key: z.string(), values: z.record(z.string(), z.unknown()) })
+  .describe('a sentence as data: `key` names its form, `values` its figures (docs/prepackages.md)');
+const Fitness = z.object({
+  id: z.string().nullable().describe('device id of the instrument; null when none is known'),
+  suitable: z.boolean(),
+  reason: z.string(),
+  note: Note,
+  mpe: z.number().optional().describe("in-service MPE at the load, in the lot's unit"),
+  limit: z.number().optional().describe('the largest MPE accepted (T/5)'),
+});
+/** A lot as the API answers it (LotView). */
+export const LotAnswer = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  product: z.string(),
+  nominal: z.number(),
+  unit: z.string(),
+  lotSize: z.number(),
+  destructive: z.boolean(),
+  plan: z.string(),
+  planUnconfirmed: z.boolean().describe('a figure of the applied rule is flagged unconfirmed in the plans file'),
+  measuredUnit: z.string().optional(),
+  averageTare: z.number().optional(),
+  density: z.number().optional(),
+  sampleSize: z.number(),
+  measured: z.number(),
+  mean: z.number().nullable(),
+  stdDev: z.number().nullable(),
+  tolerableDeficiency: z.number().describe("T, in the lot's unit"),
+  t1: z.number(),
+  t2: z.number(),
+  allowedT1: z.number(),
+  averageLimit: z.number().nullable(),
+  verdict: z.enum(['pending', 'pass', 'fail']),
+  reasons: z.array(z.string()),
+  notes: z.array(Note).describe('the reasons as data, in the same order'),
+  t1Positions: z.array(z.number()),
+  t2Positions: z.array(z.number()),
+  scale: Fitness.describe("the lot's weighing instrument; when an instrument that weighed packages of the sample is not fit, the first such one"),
+  instruments: z.array(Fitness.extend({ packages: z.number(), inSample: z.number(), declared: z.boolean() })),
+  createdAt: z.string(),
+  judgedAt: z.string().nullable(),
+});
+
 const LotQuery = z.object({
   tenant: Id.optional(),
   /** Only the enterprises of this region (the periodic report's lots figures of one province link here). */
@@ -110,6 +165,8 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: LotBody,
     status: 201,
+    response: LotAnswer,
+    answers: [{ status: 409, description: 'a lot with this id is declared already' }],
     handler: async ({ p, body }) => {
       const t = deps.registry.tenant(body.tenant);
       if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`);
@@ -138,6 +195,10 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'lots',
     roles: ['admin', 'operator'],
     body: PackagesBody,
+    response: LotAnswer.extend({
+      added: z.number().describe('packages stored by this request'),
+      repeated: z.number().describe('packages sent again (same id or position, same value) and stored once'),
+    }),
     handler: async ({ p, params, body }) => {
       const l = await visibleLot(p, params.id);
       try {
@@ -157,6 +218,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'lots',
     roles: ALL_ROLES,
     query: LotQuery,
+    response: Items(LotAnswer),
     handler: async ({ p, query }) => {
       refuseReversed(query, zoneOf(deps, query.tenant));
       if (query.tenant) {
@@ -187,6 +249,8 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One lot: sample, T1/T2 counts, mean and its limit, verdict and reasons (as sentences and as notes), the weighing instrument',
     tag: 'lots',
     roles: ALL_ROLES,
-    handler: async ({ p, params }) => deps.lots.view((await visibleLot(p, params.id)).id, deps.now()),
+    response: LotAnswer,
+    // lots are never deleted: the lot just found visible has a view
+    handler: async ({ p, params }) => (await deps.lots.view((await visibleLot(p, params.id)).id, deps.now()))!,
   });
 }

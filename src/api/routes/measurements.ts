@@ -1,6 +1,6 @@
 // Readings, checks, drift, rejections and the out-of-tolerance impact of one instrument.
 import { z } from 'zod';
-import { ALL_ROLES, IsoDate, QueryInt, checkView, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { ALL_ROLES, IsoDate, Items, QueryInt, checkView, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
 import { driftAnswer } from '../../metrology/drift.ts';
 import { isDateOnly, periodBound } from '../../oversight/period.ts';
@@ -13,6 +13,51 @@ const RangeQuery = z.object({
   limit: QueryInt(1, 10000).default(100),
 });
 
+/** A reading as the sink answers it (StoredReading). */
+export const ReadingAnswer = z.object({
+  ts: z.string(),
+  seq: z.number(),
+  quantity: z.string(),
+  value: z.number().describe('the corrected value, canonical unit'),
+  raw: z.number().describe('the value as sent'),
+  status: z.string().describe('ok, unverified, out-of-range or implausible'),
+  tags: z.record(z.string(), z.string()).describe('gas, nozzle, product… as sent'),
+});
+
+/** A judged check as the API answers it (checkView of a StoredCheck): every number in the canonical `unit`. */
+export const CheckAnswer = z.object({
+  device: z.string(),
+  seq: z.number(),
+  ts: z.string(),
+  receivedAt: z.string(),
+  unit: z.string(),
+  indicated: z.number(),
+  corrected: z.number().describe("the indication with the calibration certificate's correction applied; not judged"),
+  reference: z.number(),
+  error: z.number().describe('the error judged'),
+  relativeError: z.number().nullable().describe('error / |reference|; null when the reference is 0'),
+  mpe: z.number(),
+  uncertainty: z.number().describe('U (k = 2) of the check'),
+  correctedError: z.number().optional(),
+  correctedUncertainty: z.number().optional(),
+  calibrationCertificate: z.string().optional(),
+  en: z.number(),
+  legal: z.enum(['pass', 'fail']),
+  decision: z.enum(['pass', 'conditional-pass', 'conditional-fail', 'fail']).describe('the guarded decision (ILAC-G8)'),
+  regime: z.enum(['verification', 'inService']),
+  standardId: z.string(),
+  gas: z.string().optional(),
+  point: z.string().optional(),
+  deltaL: z.number().optional(),
+  adjusted: z.boolean().optional(),
+  traceable: z.boolean().nullable().describe('null on checks stored before they were judged against the registered standards'),
+  traceabilityIssue: z.string().optional(),
+  traceabilityKind: z.string().optional(),
+  standardCertificate: z.string().optional(),
+  testUncertaintyRatio: z.number().optional(),
+  referenceUncertaintyFromCertificate: z.number().optional(),
+});
+
 // Over 80 lines: a table of routes, one r.add each.
 export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
   r.add({
@@ -22,6 +67,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'readings',
     roles: ALL_ROLES,
     query: RangeQuery,
+    response: Items(ReadingAnswer),
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       refuseReversed(query, zoneOf(deps, d.tenant));
@@ -37,6 +83,7 @@ export function measurementRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'checks',
     roles: ALL_ROLES,
     query: RangeQuery.extend({ limit: QueryInt(1, 100000).default(1000) }),
+    response: Items(CheckAnswer),
     handler: async ({ p, params, query }) => {
       const d = visibleDevice(deps, p, params.id);
       refuseReversed(query, zoneOf(deps, d.tenant));

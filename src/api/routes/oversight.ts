@@ -7,6 +7,7 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  PRINT_SHOP_BUSY,
   QueryInt,
   badQuery,
   checkView,
@@ -236,6 +237,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
       ...LetterheadQuery,
     }),
     produces: 'application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet or application/pdf',
+    answers: [PRINT_SHOP_BUSY],
     handler: async ({ c, p, query }) => {
       const now = deps.now().getTime();
       const { period, days } = reportPeriod(query, zone(), now);

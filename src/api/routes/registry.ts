@@ -8,6 +8,7 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  Items,
   QueryInt,
   actorOf,
   canSeeTenant,
@@ -163,6 +164,122 @@ export const CertificateBody = z
     message: 'must be after issuedAt',
   });
 
+// ── what the routes answer (/openapi.json); each handler's answer is type-checked against its schema ──
+const Role = z.enum(['admin', 'operator', 'inspector']);
+export const TenantAnswer = z.object({
+  id: z.string(),
+  name: z.string(),
+  region: z.string(),
+  timeZone: z.string().optional().describe("IANA time zone of its devices' times without a zone; absent: MAG_DEFAULT_TIME_ZONE"),
+  createdAt: z.string(),
+});
+const TenantListItem = TenantAnswer.extend({
+  zoneInEffect: z.string().describe('the zone its times and days are read in: its own, else MAG_DEFAULT_TIME_ZONE'),
+});
+export const TokenCreatedAnswer = z.object({
+  id: z.string(),
+  token: z.string().describe('the bearer token, in this answer only (the gateway keeps its hash): keep it now; lost, revoke it and create another'),
+  role: Role,
+  tenant: z.string().optional(),
+  regions: z.array(z.string()).optional(),
+  name: z.string(),
+});
+const TokenListItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: Role,
+  tenant: z.string().optional(),
+  regions: z.array(z.string()).optional(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+const VerificationState = z.object({
+  state: z.enum(['valid', 'due-soon', 'expired', 'none']),
+  validUntil: z.string().nullable(),
+  basis: z.literal('calibration').optional().describe("a type kept in standing by calibration certificates: its state is its calibration's"),
+});
+const SequenceFigures = z.object({
+  last: z.number(),
+  received: z.number(),
+  gaps: z.number(),
+  missing: z.number(),
+  backwards: z.number(),
+  restarts: z.number(),
+  since: z.string(),
+  lastAt: z.string(),
+});
+/** An instrument as GET /devices/{id} answers it (deviceView). */
+export const DeviceAnswer = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  type: z.string(),
+  serial: z.string(),
+  model: z.string().optional(),
+  site: z.string().optional(),
+  class: z.string().optional(),
+  range: z.object({ min: z.number(), max: z.number() }).optional(),
+  mpe: z.object({ absolute: z.number().optional(), relative: z.number().optional() }).optional(),
+  resolution: z.number().optional(),
+  mmq: z.number().optional(),
+  e: z.number().optional(),
+  max: z.number().optional(),
+  construction: z.string().optional(),
+  use: z.string().optional(),
+  expectedIntervalSeconds: z.number().optional(),
+  placements: z
+    .array(z.object({ until: z.string(), site: z.string().optional(), use: z.string().optional() }))
+    .optional()
+    .describe('where and for what it was in service before its present site and use, oldest first'),
+  createdAt: z.string(),
+  lastSeenAt: z.string().nullable(),
+  verification: VerificationState,
+  drift: z.array(
+    z.object({
+      series: z.string(),
+      gas: z.string().optional(),
+      point: z.string().optional(),
+      regime: z.enum(['verification', 'inService']).optional(),
+      points: z.number(),
+      slopePerDay: z.number().nullable(),
+      predictedOutOfToleranceAt: z.string().nullable(),
+      ewmaSignal: z.boolean(),
+      cusumSignal: z.boolean(),
+    }),
+  ),
+  sealed: z
+    .object({ finding: z.string(), inspection: z.string(), since: z.string() })
+    .optional()
+    .describe('sealed off by an inspector: out of use until the finding is closed'),
+  sequence: z
+    .object({ readings: SequenceFigures.optional(), checks: SequenceFigures.optional(), packages: SequenceFigures.optional() })
+    .optional()
+    .describe("the seq numbering as this node received it, per topic; absent before the device's first numbered message"),
+});
+const MqttSecret = z
+  .string()
+  .describe(
+    'the MQTT password of the device, in this answer only (the gateway keeps its hash): give it to the device now; lost, rotate it (POST /devices/{id}/secret)',
+  );
+export const RegisteredDeviceAnswer = DeviceAnswer.extend({ secret: MqttSecret });
+/** An instrument's certificate as the API answers it (certificateView). */
+export const CertificateAnswer = z.object({
+  id: z.number(),
+  device: z.string(),
+  kind: z.enum(['verification', 'calibration']),
+  number: z.string(),
+  issuedBy: z.string(),
+  issuedAt: z.string().describe('the instant, UTC'),
+  issuedOn: z.string().describe("the enterprise's day it was issued, YYYY-MM-DD"),
+  validUntil: z.string().describe('the last instant it is valid, UTC'),
+  correction: z.object({ offset: z.number().optional(), gain: z.number().optional() }).optional(),
+  uncertainty: z.number().optional(),
+  createdAt: z.string(),
+});
+const AddedCertificateAnswer = CertificateAnswer.extend({
+  dueAt: z.string().optional().describe('when the instrument is due: validUntil, or issuedAt + its legal interval when the certificate claims longer'),
+  warnings: z.array(z.string()),
+});
+
 const VerificationParam = z.enum(['valid', 'due-soon', 'expired', 'none']);
 const DeviceQuery = z.object({
   tenant: Id.optional(),
@@ -229,6 +346,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin'],
     body: TenantBody,
     status: 201,
+    response: TenantAnswer,
+    answers: [{ status: 409, description: 'an enterprise with this id is registered already' }],
     handler: async ({ p, body }) => {
       try {
         const t = await deps.registry.createTenant(body, deps.now());
@@ -247,6 +366,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'tenants',
     roles: ALL_ROLES,
     query: TenantQuery,
+    response: Items(TenantListItem),
     handler: ({ p, query }) => {
       let items = deps.registry.listTenants().filter((t) => canSeeTenant(p, t.id, t.region) && (!query.region || t.region === query.region));
       if (query.instruments) {
@@ -273,6 +393,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'tenants',
     roles: ['admin'],
     body: TenantSettingsBody,
+    response: TenantAnswer,
     handler: async ({ p, params, body }) => {
       const t = await deps.registry.setTenantTimeZone(params.id, body.timeZone);
       if (!t) throw notFound(`tenant ${params.id}`);
@@ -288,6 +409,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin'],
     body: TokenBody,
     status: 201,
+    response: TokenCreatedAnswer,
     handler: async ({ p, body }) => {
       if (body.tenant && !deps.registry.tenant(body.tenant))
         throw new ApiError(400, 'invalid_request', 'the request body is invalid', [{ path: 'tenant', message: `tenant ${body.tenant} does not exist` }]);
@@ -302,6 +424,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'API tokens (without their secrets)',
     tag: 'tokens',
     roles: ['admin'],
+    response: Items(TokenListItem),
     handler: async () => ({
       items: (await deps.tokens.list()).map((t) => ({
         id: t.tokenId,
@@ -320,6 +443,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Revoke an API token (stops working at once)',
     tag: 'tokens',
     roles: ['admin'],
+    response: z.object({ id: z.string(), revoked: z.boolean() }),
     handler: async ({ p, params }) => {
       if (!(await deps.tokens.revoke(params.id, deps.now()))) throw notFound(`token ${params.id}`);
       await audit(p, 'token.revoke', params.id);
@@ -358,6 +482,14 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: DeviceBody,
     status: 201,
+    response: RegisteredDeviceAnswer,
+    answers: [
+      {
+        status: 409,
+        description:
+          "the id is taken: an instrument with it is registered already, or it is a reference standard's (a standard-oot alert names its standard as its device)",
+      },
+    ],
     handler: async ({ p, body }) => {
       ownTenant(deps, p, body.tenant);
       const profile = deps.profiles.get(body.type);
@@ -387,6 +519,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'devices',
     roles: ALL_ROLES,
     query: DeviceQuery,
+    response: Items(DeviceAnswer),
     handler: async ({ p, query }) => {
       const visible = visibleTenantIds(deps, p);
       const state = query.verification ?? query.status;
@@ -410,6 +543,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One instrument with its verification state and drift summary',
     tag: 'devices',
     roles: ALL_ROLES,
+    response: DeviceAnswer,
     handler: ({ p, params }) => deviceView(deps, visibleDevice(deps, p, params.id)),
   });
   r.add({
@@ -420,6 +554,8 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'devices',
     roles: ['admin', 'operator'],
     body: DeviceChangeBody,
+    response: DeviceAnswer,
+    answers: [{ status: 409, description: 'the instrument was changed by another process since this one read it: read it again and retry' }],
     handler: async ({ p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
       const { movedAt: given, ...fields } = body;
@@ -469,6 +605,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Rotate the MQTT secret (the old one stops working at once)',
     tag: 'devices',
     roles: ['admin', 'operator'],
+    response: z.object({ id: z.string(), secret: MqttSecret }),
     handler: async ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       const secret = await deps.registry.rotateSecret(d.id);
@@ -485,6 +622,18 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: CertificateBody,
     status: 201,
+    response: AddedCertificateAnswer,
+    answers: [
+      {
+        status: 200,
+        description: 'a retry: the certificate on record under this number says the same; answered as on record, nothing added or audited',
+      },
+      {
+        status: 409,
+        description:
+          'a certificate with this number is on record for the instrument with other content: one on record is never replaced, a new one has its own number',
+      },
+    ],
     handler: async ({ c, p, params, body }) => {
       const d = visibleDevice(deps, p, params.id);
       const profile = deps.profiles.get(d.type);
@@ -532,6 +681,7 @@ export function registryRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Certificates of an instrument',
     tag: 'certificates',
     roles: ALL_ROLES,
+    response: Items(CertificateAnswer),
     handler: ({ p, params }) => {
       const d = visibleDevice(deps, p, params.id);
       const zone = zoneOf(deps, d.tenant);

@@ -264,6 +264,10 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'reliability',
     roles: ['admin'],
     body: ReplayBody,
+    answers: [
+      { status: 409, description: 'a replay or discard of the dead letters is running: try again when it has finished' },
+      { status: 503, description: 'the time-series database could not be written to (down, 5xx, timeout): nothing was replayed or deleted' },
+    ],
     handler: async ({ p, body }) => {
       // audited (dead-letters.replay) in the transaction that deletes the points written
       try {
@@ -282,6 +286,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'reliability',
     roles: ['admin'],
     body: DiscardBody,
+    answers: [{ status: 409, description: 'a replay or discard of the dead letters is running: try again when it has finished' }],
     handler: async ({ p, body }) => {
       // audited (dead-letters.discard, naming every point) in the transaction that deletes them
       try {

@@ -15,6 +15,7 @@ import {
   ALL_ROLES,
   Id,
   IsoDate,
+  Items,
   actorOf,
   canSeeTenant,
   issuedView,
@@ -59,6 +60,47 @@ export const StandardCertificateBody = z
     path: ['validUntil'],
     message: 'must be after issuedAt',
   });
+
+/** A standard's calibration certificate as the API answers it (standardCertificateView). */
+export const StandardCertificateAnswer = z.object({
+  id: z.number(),
+  standard: z.string(),
+  number: z.string(),
+  issuedBy: z.string(),
+  issuedAt: z.string().describe('the instant, UTC'),
+  issuedOn: z.string().describe("the owner's day it was issued, YYYY-MM-DD"),
+  validUntil: z.string().describe('the last instant it is valid, UTC'),
+  uncertainty: z.number().describe("U (k = 2) of the standard's value, in its unit"),
+  traceableTo: z.string().optional(),
+  asFound: z.object({ error: z.number(), outOfTolerance: z.boolean() }).optional(),
+  createdAt: z.string(),
+});
+/** A reference standard as the API answers it (standardView). */
+export const StandardAnswer = z.object({
+  id: z.string(),
+  tenant: z.string().nullable().describe("the enterprise that owns it; null: the authority's, usable by every enterprise"),
+  name: z.string(),
+  quantity: z.string(),
+  unit: z.string(),
+  kind: z.enum(STANDARD_KINDS).optional(),
+  class: z.string().optional(),
+  serial: z.string().optional(),
+  gas: z.string().optional(),
+  createdAt: z.string(),
+  state: z.enum(['valid', 'expired', 'none']),
+  validUntil: z.string().nullable(),
+  lastCalibration: StandardCertificateAnswer.pick({
+    number: true,
+    issuedBy: true,
+    issuedAt: true,
+    issuedOn: true,
+    validUntil: true,
+    uncertainty: true,
+    asFound: true,
+  })
+    .nullable()
+    .describe('its latest calibration; null before its first'),
+});
 
 const ListQuery = z.object({ tenant: Id.optional(), kind: z.enum(STANDARD_KINDS).optional(), state: z.enum(['valid', 'expired', 'none']).optional() });
 const ImpactQuery = z.object({ from: IsoDate.optional(), to: IsoDate.optional(), format: z.enum(['json', 'csv', 'xlsx']).default('json') });
@@ -210,6 +252,8 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: StandardBody,
     status: 201,
+    response: StandardAnswer,
+    answers: [{ status: 409, description: "the id is taken: a standard with it is registered already, or it is an instrument's" }],
     handler: async ({ p, body }) => {
       mayManage(p, body.tenant);
       if (body.tenant !== undefined) {
@@ -237,6 +281,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     tag: 'standards',
     roles: ALL_ROLES,
     query: ListQuery,
+    response: Items(StandardAnswer),
     handler: ({ p, query }) => ({
       items: deps.standards
         .list()
@@ -251,6 +296,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'One reference standard: state (valid, expired, none), validUntil, its latest calibration',
     tag: 'standards',
     roles: ALL_ROLES,
+    response: StandardAnswer,
     handler: ({ p, params }) => standardView(deps, visibleStandard(deps, p, params.id)),
   });
   r.add({
@@ -261,6 +307,18 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     roles: ['admin', 'operator'],
     body: StandardCertificateBody,
     status: 201,
+    response: StandardCertificateAnswer,
+    answers: [
+      {
+        status: 200,
+        description:
+          'a retry: the certificate on record under this number says the same; answered as on record, nothing added and no second standard-oot alert',
+      },
+      {
+        status: 409,
+        description: 'a certificate with this number is on record for the standard with other content: one on record is never replaced',
+      },
+    ],
     handler: async ({ c, p, params, body }) => {
       const s = visibleStandard(deps, p, params.id);
       mayManage(p, s.tenant);
@@ -289,6 +347,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: "The standard's calibration certificates, newest first",
     tag: 'standards',
     roles: ALL_ROLES,
+    response: Items(StandardCertificateAnswer),
     handler: ({ p, params }) => {
       const s = visibleStandard(deps, p, params.id);
       const zone = zoneOf(deps, s.tenant);
