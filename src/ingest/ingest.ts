@@ -808,7 +808,7 @@ function notUtf8(payload: Buffer): { seq?: number; errors: FieldError[] } {
 
 /** The path of the first key or text holding a byte above 0x7F (read as Latin-1), depth first. */
 function firstNonAscii(v: unknown, path: string): string | undefined {
-  const outside = (t: string) => /[^\x00-\x7f]/.test(t);
+  const outside = (t: string) => /[\u0080-\uffff]/.test(t);
   if (typeof v === 'string') return outside(v) ? path || '(root)' : undefined;
   if (v === null || typeof v !== 'object') return undefined;
   for (const [k, x] of Array.isArray(v) ? v.entries() : Object.entries(v)) {

@@ -160,7 +160,8 @@ describe('judgeTraceability', () => {
     expect(judgeTraceability({ ...check, gas: 'H2S' }, channel('gas-detector', 'H2S'), unnamed, [coCert])).toMatchObject({
       traceable: false,
       issueKind: 'gas',
-      issue: 'standard CYL-0413-CO is a certified gas registered without the component it is certified for, so nothing shows it holds H2S: register it with its gas',
+      issue:
+        'standard CYL-0413-CO is a certified gas registered without the component it is certified for, so nothing shows it holds H2S: register it with its gas',
     });
   });
 

@@ -199,7 +199,10 @@ export function judgeTraceability(
     );
   // registered before a certified gas had to name its component: nothing shows it holds the check's gas
   if (standard.kind === 'certified-gas' && standard.gas === undefined && check.gas !== undefined)
-    return no('gas', `standard ${id} is a certified gas registered without the component it is certified for, so nothing shows it holds ${check.gas}: register it with its gas`);
+    return no(
+      'gas',
+      `standard ${id} is a certified gas registered without the component it is certified for, so nothing shows it holds ${check.gas}: register it with its gas`,
+    );
   if (standard.gas !== undefined && check.gas !== undefined && standard.gas !== check.gas)
     return no('gas', `standard ${id} is certified for ${standard.gas}; this check is of ${check.gas}`);
 
