@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { ApiError, RouteTable, actorOf, bearer, errorBody, type ApiDeps, type Env } from './http.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { measurementRoutes } from './routes/measurements.ts';
+import { transactionRoutes } from './routes/transactions.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { standardRoutes } from './routes/standards.ts';
@@ -15,6 +16,7 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { oversightRoutes } from './routes/oversight.ts';
 import { evidenceRoutes } from './routes/evidence.ts';
 import { docsPage } from './docs.ts';
+import { ConflictError } from '../store/registry.ts';
 import { AuthThrottle } from '../limits.ts';
 import { mountConsole } from '../console/serve.ts';
 
@@ -46,6 +48,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         await deps.audit.append(actorOf(p), 'api.denied', null, { method: c.req.method, path: c.req.path, role: p.role, tenant: p.tenant }, deps.now());
       return c.json(errorBody(e), e.status, e.headers);
     }
+    // a store's refusal of a write that raced another (a route that did not expect one): the client's to retry
+    if (e instanceof ConflictError) return c.json({ error: { code: 'conflict', message: e.message } }, 409);
     deps.log.error({ err: e.message, stack: e.stack, path: c.req.path }, 'unhandled API error');
     return c.json({ error: { code: 'internal', message: 'internal error; see the gateway log' } }, 500);
   });
@@ -107,6 +111,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const table = new RouteTable(api);
   registryRoutes(table, deps);
   measurementRoutes(table, deps);
+  transactionRoutes(table, deps);
   alertRoutes(table, deps);
   reportRoutes(table, deps);
   standardRoutes(table, deps);
@@ -117,7 +122,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   evidenceRoutes(table, deps);
   app.route('/', api);
 
-  const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' });
+  const openapi = table.openapi({ title: 'MAG, the Measurement Assurance Gateway', version: '1' }, sec);
   const publicRoutes: [string, string, string][] = [
     ['/healthz', 'Liveness', 'application/json'],
     ['/readyz', 'Readiness: broker, store, sink and journal backlog (503 when not ready)', 'application/json'],
@@ -126,7 +131,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     ['/docs', 'Human-readable API documentation', 'text/html'],
   ];
   for (const [path, summary, type] of publicRoutes) {
-    openapi.paths[path] = { get: { summary, tags: ['operations'], security: [], responses: { '200': { description: 'OK', content: { [type]: {} } } } } };
+    const responses: Record<string, unknown> = { '200': { description: 'OK', content: { [type]: {} } } };
+    if (path === '/readyz') responses['503'] = { description: 'not ready: the same body, `ready` false and what is not', content: { [type]: {} } };
+    openapi.paths[path] = { get: { summary, tags: ['operations'], security: [], responses } };
   }
   app.get('/openapi.json', (c) => c.json(openapi));
   app.get('/docs', (c) => c.html(docsPage()));

@@ -15,6 +15,17 @@ document.getElementById('ops').innerHTML = Object.entries(byTag).map(([tag, ops]
   '<div class="op"><span class="m ' + m + '">' + m.toUpperCase() + '</span> <code>' + esc(path) + '</code> — ' + esc(op.summary) +
   (op.description ? ' <small>(' + esc(op.description) + ')</small>' : '') +
   (op.requestBody ? '<details><summary>body</summary><pre>' + esc(JSON.stringify(op.requestBody.content['application/json'].schema, null, 2)) + '</pre></details>' : '') +
-  (op.parameters ? '<details><summary>parameters</summary><pre>' + esc(JSON.stringify(op.parameters, null, 2)) + '</pre></details>' : '') + '</div>').join('')).join('');
+  (op.parameters ? '<details><summary>parameters</summary><pre>' + esc(JSON.stringify(op.parameters, null, 2)) + '</pre></details>' : '') +
+  answersOf(op) + '</div>').join('')).join('');
+// each status the route answers with, and when; the answer's schema beside a success (errors: the shared Error)
+function answersOf(op) {
+  const rows = Object.entries(op.responses ?? {}).map(([status, r]) => {
+    const types = Object.keys(r.content ?? {});
+    const schema = Number(status) < 400 ? r.content?.['application/json']?.schema : undefined;
+    return '<li><b>' + esc(status) + '</b> ' + esc(r.description) + (types.length && Number(status) < 400 ? ' <small>(' + esc(types.join(', ')) + ')</small>' : '') +
+      (schema ? '<details><summary>answer</summary><pre>' + esc(JSON.stringify(schema, null, 2)) + '</pre></details>' : '') + '</li>';
+  });
+  return rows.length ? '<details><summary>answers</summary><ul>' + rows.join('') + '</ul></details>' : '';
+}
 </script></body></html>`;
 }

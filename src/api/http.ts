@@ -82,7 +82,7 @@ export interface ApiDeps {
   deadLetterReplay: Pick<DeadLetterReplay, 'replay' | 'discard'>;
   profiles: ReadonlyMap<string, InstrumentProfile>;
   /** Readings, from the time-series sink. */
-  readings: Pick<Sink, 'queryReadings'>;
+  readings: Pick<Sink, 'queryReadings' | 'queryTransactions'>;
   /** Devices' MQTT sessions (a rotated secret ends the session opened with the old one). */
   sessions: { disconnect(deviceId: string): void };
   readiness: ReadinessSources;
@@ -387,7 +387,9 @@ export class RouteTable {
       const authenticated = s.roles !== 'public';
       const success = (description: string) => ({
         description,
-        content: { [s.produces ?? 'application/json']: s.response ? { schema: responseSchema(s.response) } : {} },
+        content: Object.fromEntries(
+          mediaTypes(s.produces).map((type) => [type, s.response && type === 'application/json' ? { schema: responseSchema(s.response) } : {}]),
+        ),
       });
       const status = s.status ?? 200;
       const responses: Record<string, Record<string, unknown>> = {
@@ -436,6 +438,16 @@ export class RouteTable {
       paths,
     };
   }
+}
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** A route's `produces`, written for a reader ("application/json, text/csv or an .xlsx workbook"), as media types. */
+export function mediaTypes(produces = 'application/json'): string[] {
+  return produces
+    .split(/,\s*|\s+or\s+/)
+    .map((t) => (/xlsx/.test(t) ? XLSX : t.trim()))
+    .filter((t) => /^[\w.+-]+\/[\w.+-]+$/.test(t));
 }
 
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match ^[A-Za-z0-9_-]{1,64}$');

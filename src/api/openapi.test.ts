@@ -281,7 +281,7 @@ describe('/openapi.json declares what the server answers', () => {
       const r = await call(method, path, { raw: large });
       expect(r.status).toBe(413);
       expect(r.body.error.code).toBe('too_large');
-      expect(operation(method, path)!.responses['413']!.description).toContain(`MAG_MAX_BODY_BYTES (${api.deps.security.maxBodyBytes} bytes`);
+      expect(operation(method, path)!.responses['413']!.description).toContain(`larger than ${api.deps.security.maxBodyBytes} bytes (MAG_MAX_BODY_BYTES)`); // the gateway's own setting, as configured
     }
     expectAllDeclared();
   });
@@ -320,6 +320,16 @@ describe('/openapi.json declares what the server answers', () => {
       }
     }
     expect(spec.components.schemas.Error!.required).toEqual(['error']);
+    // not ready is a 503 with the same body
+    expect(Object.keys(spec.paths['/readyz']!.get!.responses)).toEqual(['200', '503']);
+    // every answer's media type is one a client can match (type/subtype), a download's each of its forms
+    for (const { route, op } of operations)
+      for (const type of Object.keys(op.responses['200']?.content ?? op.responses['201']?.content ?? {})) expect(type, route).toMatch(/^[\w.+-]+\/[\w.+-]+$/);
+    expect(Object.keys(operation('get', '/api/v1/standards/{id}/impact')!.responses['200']!.content!)).toEqual([
+      'application/json',
+      'text/csv',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    ]);
     // an error answered is the Error schema
     const missing = await call('GET', '/api/v1/devices/nowhere');
     expect(departures({ $ref: '#/components/schemas/Error' }, missing.body)).toEqual([]);

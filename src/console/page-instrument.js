@@ -1,7 +1,7 @@
 // @ts-check
 // One instrument: its facts with its earlier sites (and the form that changes its site or use, for
-// those who may), alerts, readings, checks (chart and table), drift statistics, certificates (with the
-// form for those who may add them) and rejected messages.
+// those who may), alerts, readings, a fuel dispenser's transactions, checks (chart and table), drift
+// statistics, certificates (with the form for those who may add them) and rejected messages.
 import { h, clear, append, field, select, nextId } from './dom.js';
 import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtP, fmtSig, fmtSigned, fmtSigSigned, fmtUnit, todayIn } from './i18n.js';
 import { checksChart } from './chart.js';
@@ -34,6 +34,7 @@ import {
 } from './blocks.js';
 import { alertItem } from './page-alerts.js';
 import { changeAction, intervalText, placementsView, sinceText } from './instrument-change.js';
+import { transactionsView } from './transactions.js';
 import { CERTIFICATE_KINDS } from './vocabulary.js';
 /** @import { Child } from './dom.js' */
 /** @import { Alert, Certificate, Check, Device, DeviceDrift, InstrumentType, List, Reading, Rejection, SeriesDrift } from './types.js' */
@@ -120,6 +121,8 @@ export async function instrumentPage(main, id) {
   };
   const alertsBox = slot(t('deviceAlerts'));
   const readingsBox = slot(t('readings'));
+  // a fuel dispenser's sales, what its tamper alerts are about
+  const txBox = S.types.find((x) => x.id === d.type)?.transactions ? slot(t('transactions')) : null;
   const checksBox = slot(t('checks'));
   const driftBox = slot(t('drift'));
   const certBox = slot(t('certificates'));
@@ -138,6 +141,7 @@ export async function instrumentPage(main, id) {
   const unresolved = api().get('/api/v1/alerts', { device: d.id, state: 'unresolved', limit: 500 });
   fill(statusBox, unresolved, (r) => statusBadges(instrumentStatus(d, r.items)));
   fill(readingsBox, api().get(`/api/v1/devices/${dev}/readings`, { limit: 20 }), (/** @type {List<Reading>} */ r) => readingsTable(r, d.type, zone));
+  if (txBox) transactionsView(txBox, d.id, zone, driftUnit(d.type));
   /** @type {Promise<List<Check>>} */
   const checks = api().get(`/api/v1/devices/${dev}/checks`, { limit: CHECKS_READ });
   fill(checksBox, checks, (r) => checksView(d.id, r.items, zone));

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from './journal.ts';
 import { Forwarder } from './forwarder.ts';
-import { SinkRejectedError, type Point, type ReadingQuery, type Sink, type StoredReading } from '../sinks/sink.ts';
+import {
+  SinkRejectedError,
+  type Point,
+  type ReadingQuery,
+  type Sink,
+  type StoredReading,
+  type StoredTransaction,
+  type TransactionQuery,
+} from '../sinks/sink.ts';
 import { createLogger } from '../log.ts';
 
 interface Call {
@@ -37,6 +45,10 @@ class HeldSink implements Sink {
     return true;
   }
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
+    void q;
+    return [];
+  }
+  async queryTransactions(q: TransactionQuery): Promise<StoredTransaction[]> {
     void q;
     return [];
   }

@@ -13,9 +13,19 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { toStoredReading } from './influxql.ts';
+import { toStoredReading, toStoredTransaction } from './influxql.ts';
 import { parseLines } from './line-protocol-parse.ts';
-import { MEASUREMENTS, SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
+import {
+  MEASUREMENTS,
+  SinkRejectedError,
+  type Measurement,
+  type Point,
+  type ReadingQuery,
+  type Sink,
+  type StoredReading,
+  type StoredTransaction,
+  type TransactionQuery,
+} from './sink.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS points (
@@ -155,6 +165,12 @@ export class EmbeddedSink implements Sink {
 
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
     return (await this.queryPoints('reading', q.device, q.from, q.to, q.limit, q.gas === undefined ? undefined : ['gas', q.gas])).map(toStoredReading);
+  }
+
+  async queryTransactions(q: TransactionQuery): Promise<StoredTransaction[]> {
+    return (await this.queryPoints('transaction', q.device, q.from, q.to, q.limit, q.nozzle === undefined ? undefined : ['nozzle', q.nozzle])).map(
+      toStoredTransaction,
+    );
   }
 
   /** Points of one measurement and device within [from, to] (epoch ms, inclusive), newest first. */

@@ -12,9 +12,18 @@
 import { InfluxDB, type IPoolOptions } from 'influx';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { pointsFromResponse, pointsQuery, readingsQuery, toStoredReading, type InfluxQLResponse } from './influxql.ts';
+import { pointsFromResponse, pointsQuery, readingsQuery, toStoredReading, toStoredTransaction, transactionsQuery, type InfluxQLResponse } from './influxql.ts';
 import { toLineProtocol } from './line-protocol.ts';
-import { SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
+import {
+  SinkRejectedError,
+  type Measurement,
+  type Point,
+  type ReadingQuery,
+  type Sink,
+  type StoredReading,
+  type StoredTransaction,
+  type TransactionQuery,
+} from './sink.ts';
 
 export interface InfluxV1Options {
   /** Base URL, e.g. `http://127.0.0.1:8086` (a path prefix behind a proxy is kept). */
@@ -173,6 +182,11 @@ export class InfluxV1Sink implements Sink {
     if (!(q.limit > 0)) return [];
     const body = await this.influxql(readingsQuery(q));
     return pointsFromResponse(body, q.limit).map(toStoredReading);
+  }
+
+  async queryTransactions(q: TransactionQuery): Promise<StoredTransaction[]> {
+    if (!(q.limit > 0)) return [];
+    return pointsFromResponse(await this.influxql(transactionsQuery(q)), q.limit).map(toStoredTransaction);
   }
 
   /** Points of any measurement for one device, newest first (checks, transactions). */

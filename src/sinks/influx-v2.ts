@@ -17,9 +17,18 @@
 // 3.x and Cloud all answer InfluxQL.
 
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
-import { pointsFromResponse, pointsQuery, readingsQuery, toStoredReading, type InfluxQLResponse } from './influxql.ts';
+import { pointsFromResponse, pointsQuery, readingsQuery, toStoredReading, toStoredTransaction, transactionsQuery, type InfluxQLResponse } from './influxql.ts';
 import { toLineProtocol } from './line-protocol.ts';
-import { SinkRejectedError, type Measurement, type Point, type ReadingQuery, type Sink, type StoredReading } from './sink.ts';
+import {
+  SinkRejectedError,
+  type Measurement,
+  type Point,
+  type ReadingQuery,
+  type Sink,
+  type StoredReading,
+  type StoredTransaction,
+  type TransactionQuery,
+} from './sink.ts';
 
 export interface InfluxV2Options {
   /** Base URL, e.g. `http://127.0.0.1:8086` or `https://eu-central-1-1.aws.cloud2.influxdata.com`. */
@@ -128,6 +137,11 @@ export class InfluxV2Sink implements Sink {
   async queryReadings(q: ReadingQuery): Promise<StoredReading[]> {
     if (!(q.limit > 0)) return [];
     return pointsFromResponse(await this.influxql(readingsQuery(q)), q.limit).map(toStoredReading);
+  }
+
+  async queryTransactions(q: TransactionQuery): Promise<StoredTransaction[]> {
+    if (!(q.limit > 0)) return [];
+    return pointsFromResponse(await this.influxql(transactionsQuery(q)), q.limit).map(toStoredTransaction);
   }
 
   /** Points of any measurement for one device, newest first (checks, transactions). */

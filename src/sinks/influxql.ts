@@ -6,7 +6,7 @@
 // have). LIMIT then applies per series, so the newest `limit` of every series are fetched,
 // merged newest first and cut to `limit` overall — the same rows as one global LIMIT.
 
-import type { Measurement, Point, ReadingQuery, StoredReading } from './sink.ts';
+import type { Measurement, Point, ReadingQuery, StoredReading, StoredTransaction, TransactionQuery } from './sink.ts';
 
 /** An InfluxQL string literal: single-quoted, `\` and `'` backslash-escaped. */
 export function influxqlString(s: string): string {
@@ -44,6 +44,11 @@ export function pointsQuery(
 /** The query behind `Sink.queryReadings`. */
 export function readingsQuery(q: ReadingQuery): string {
   return pointsQuery('reading', q.device, q.from, q.to, q.limit, q.gas === undefined ? {} : { gas: q.gas });
+}
+
+/** The query behind `Sink.queryTransactions`. */
+export function transactionsQuery(q: TransactionQuery): string {
+  return pointsQuery('transaction', q.device, q.from, q.to, q.limit, q.nozzle === undefined ? {} : { nozzle: q.nozzle });
 }
 
 /** The JSON body of InfluxDB's `/query` (with `epoch=ms`). */
@@ -100,5 +105,21 @@ export function toStoredReading(p: Point): StoredReading {
     raw: p.fields.raw === undefined ? value : Number(p.fields.raw),
     status: p.fields.status === undefined ? '' : String(p.fields.status),
     tags,
+  };
+}
+
+/** A `transaction` point as the API shows it: its tags nozzle and product, its fields, nothing computed. */
+export function toStoredTransaction(p: Point): StoredTransaction {
+  const f = p.fields;
+  return {
+    ts: new Date(p.ts).toISOString(),
+    seq: Number(f.seq),
+    nozzle: p.tags.nozzle ?? '',
+    product: p.tags.product ?? '',
+    volume: Number(f.volume),
+    unitPrice: Number(f.unitPrice),
+    amount: Number(f.amount),
+    totalizerStart: Number(f.totalizerStart),
+    totalizerEnd: Number(f.totalizerEnd),
   };
 }

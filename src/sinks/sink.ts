@@ -43,6 +43,29 @@ export interface ReadingQuery {
   gas?: string;
 }
 
+/** A fuel dispenser's transaction read back (the `transaction` measurement, docs/contract.md §3): its stored fields, no more. */
+export interface StoredTransaction {
+  ts: string; // ISO 8601 UTC
+  seq: number;
+  nozzle: string;
+  product: string;
+  /** Canonical unit (L), as the totalizers. */
+  volume: number;
+  unitPrice: number;
+  amount: number;
+  totalizerStart: number;
+  totalizerEnd: number;
+}
+
+export interface TransactionQuery {
+  device: string;
+  from?: number; // epoch ms, inclusive
+  to?: number; // epoch ms, inclusive
+  limit: number;
+  /** Only this nozzle's transactions (tag `nozzle`, as stored: `1` and `"1"` are the same nozzle). */
+  nozzle?: string;
+}
+
 /**
  * The sink refused the data itself (HTTP 400, field type conflict, partial write):
  * retrying the same lines cannot succeed. The forwarder splits the batch to isolate
@@ -75,5 +98,7 @@ export interface Sink {
   ping(): Promise<boolean>;
   /** Readings of one device, newest first. */
   queryReadings(q: ReadingQuery): Promise<StoredReading[]>;
+  /** Transactions of one device (a fuel dispenser), newest first. */
+  queryTransactions(q: TransactionQuery): Promise<StoredTransaction[]>;
   close(): Promise<void>;
 }

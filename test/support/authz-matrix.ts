@@ -21,6 +21,8 @@ type Who = (typeof WHO)[number];
 const OWN = 'north';
 const DEV = 'north-dev-1';
 const DEV_SECRET_ROUTE = 'north-dev-2';
+/** A fuel dispenser of tenant north: the type that has transactions. */
+const DEV_FUEL = 'north-fuel-1';
 /** A reference standard of tenant north. */
 const STD = 'north-std-1';
 
@@ -255,6 +257,12 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
           ghost: () => ({ path: `/api/v1/devices/ghost-dev/${sub}` }),
         }),
       ),
+      {
+        route: 'GET /api/v1/devices/:id/transactions',
+        expect: api(200, 200, 404, 200, 404),
+        req: () => ({ path: `/api/v1/devices/${DEV_FUEL}/transactions` }),
+        ghost: () => ({ path: '/api/v1/devices/ghost-dev/transactions' }),
+      },
 
       // alerts of a north device
       { route: 'GET /api/v1/alerts', expect: api(200, 200, 200, 200, 200), req: () => ({ path: '/api/v1/alerts' }) },
@@ -510,6 +518,7 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000', ...started.env });
       const secret = await gw.device({ id: DEV, type: 'barometer', tenant: OWN, region: 'VN-HN' });
       await gw.device({ id: DEV_SECRET_ROUTE, type: 'barometer', tenant: OWN, region: 'VN-HN' });
+      await gw.device({ id: DEV_FUEL, type: 'fuel-dispenser', tenant: OWN, region: 'VN-HN' });
       await gw.device({ id: 'south-dev-1', type: 'barometer', tenant: 'south', region: 'VN-SG' });
       await gw.device({ id: 'central-dev-1', type: 'barometer', tenant: 'central', region: 'VN-DN' });
       const token = async (body: Record<string, unknown>) => {

@@ -2,10 +2,14 @@
 // embedded (SQLite on disk), InfluxDB v1 (a real influxd) and InfluxDB v2 (over HTTP, see
 // sinks-influx-v2-http.test.ts). `sinkContract` registers a describe block; the adapter's own
 // file keeps what only that adapter does (storage format, HTTP details, its error texts).
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/config.ts';
+import { Ingest } from '../../src/ingest/ingest.ts';
+import { loadProfiles } from '../../src/metrology/profile-loader.ts';
 import { toStoredReading } from '../../src/sinks/influxql.ts';
-import { toLineProtocol } from '../../src/sinks/line-protocol.ts';
-import { SinkRejectedError, type Point, type Sink, type StoredReading } from '../../src/sinks/sink.ts';
+import { pointToLine, toLineProtocol } from '../../src/sinks/line-protocol.ts';
+import { SinkRejectedError, type Point, type Sink, type StoredTransaction } from '../../src/sinks/sink.ts';
 
 export interface SinkTarget {
   /** A new sink on the target: every call opens another one on the same store. */
@@ -17,7 +21,8 @@ export interface SinkTarget {
   outage: { begin(): Promise<void>; end(): Promise<void>; pingWhileDown: boolean };
 }
 
-const T0 = Date.parse('2026-11-21T08:00:00.000Z');
+/** The contract's points' time (15:00 on 21/11/2026 in Vietnam); a sale `seq` is `seq` minutes after it. */
+export const T0 = Date.parse('2026-11-21T08:00:00.000Z');
 
 /** A gas detector's reading at T0 + seq s; `over` replaces tags or fields. */
 export function reading(device: string, seq: number, over: { tags?: Record<string, string>; fields?: Point['fields'] } = {}): Point {
@@ -29,7 +34,54 @@ export function reading(device: string, seq: number, over: { tags?: Record<strin
   };
 }
 
-const seqs = (rs: StoredReading[]) => rs.map((r) => r.seq);
+const seqs = (rs: readonly { seq: number }[]) => rs.map((r) => r.seq);
+
+/** A fuel dispenser's sale as the dispenser sends it (docs/contract.md §2), at T0 + seq minutes. */
+export interface Sale {
+  seq: number;
+  nozzle: number | string;
+  product: string;
+  volume: number;
+  unitPrice: number;
+  amount: number;
+  totalizerStart: number;
+  totalizerEnd: number;
+}
+
+/**
+ * The points the gateway journals for `sales` of fuel dispenser `device` of `tenant`: Ingest's own,
+ * each a `reading` and a `transaction` with the line protocol it rendered, as the forwarder sends them.
+ */
+export function gatewayLinesOf(device: string, sales: readonly Sale[], tenant = 'acme'): { lines: string; count: number } {
+  const profiles = loadProfiles(join(PACKAGE_ROOT, 'devices'));
+  const ingest = new Ingest(
+    { profile: (t) => profiles.get(t), certificates: () => [], lastTotalizer: () => undefined, timeZoneOf: () => 'Asia/Ho_Chi_Minh' },
+    { futureToleranceMs: 300_000, maxBatchReadings: 1000, backfillDays: 400 },
+  );
+  const readings = sales.map(({ volume, ...x }) => ({ ...x, ts: new Date(T0 + x.seq * 60_000).toISOString(), quantity: 'volume', value: volume, unit: 'L' }));
+  const out = ingest.handle(
+    { id: device, tenant, type: 'fuel-dispenser', serial: `SN-${device}`, createdAt: '2026-01-01T00:00:00Z' },
+    'readings',
+    JSON.stringify({ readings }),
+    T0 + 86_400_000,
+  );
+  expect(out.rejections).toEqual([]);
+  expect(out.points.filter((x) => x.measurement === 'transaction')).toHaveLength(sales.length);
+  return { lines: out.points.map(pointToLine).join('\n'), count: out.points.length };
+}
+
+/** A sale as queryTransactions answers it. */
+const stored = (x: Sale): StoredTransaction => ({
+  ts: new Date(T0 + x.seq * 60_000).toISOString(),
+  seq: x.seq,
+  nozzle: String(x.nozzle),
+  product: x.product,
+  volume: x.volume,
+  unitPrice: x.unitPrice,
+  amount: x.amount,
+  totalizerStart: x.totalizerStart,
+  totalizerEnd: x.totalizerEnd,
+});
 
 /** Registers the contract for the sink `kind` on the target `setup` gives (called in beforeAll). */
 export function sinkContract(name: string, kind: string, setup: () => SinkTarget | Promise<SinkTarget>): void {
@@ -102,6 +154,45 @@ export function sinkContract(name: string, kind: string, setup: () => SinkTarget
       expect(await q('CO', 2)).toEqual([5, 3]);
       expect(await q('NO2')).toEqual([]);
       expect(await q("CO' OR gas = 'O2")).toEqual([]);
+    });
+
+    it("reads back a fuel dispenser's transactions as the gateway writes them: stored fields, newest first, by time, nozzle and limit", async () => {
+      const E5 = 'Xăng E5 RON 92-II';
+      // a comma and spaces in the tag (escaped in line protocol), Vietnamese diacritics
+      const DO = 'Dầu DO 0,05S-II, loại 2';
+      const sales: Sale[] = [
+        { seq: 1, nozzle: 1, product: E5, volume: 20.06, unitPrice: 20570, amount: 412634, totalizerStart: 104230.5, totalizerEnd: 104250.56 },
+        { seq: 2, nozzle: '2', product: DO, volume: 45.5, unitPrice: 18960, amount: 862680, totalizerStart: 88000, totalizerEnd: 88045.5 },
+        // a totalizer jump the audit flags (tamper): stored as sent all the same
+        { seq: 3, nozzle: '1', product: E5, volume: 10, unitPrice: 20570, amount: 205700, totalizerStart: 104260.56, totalizerEnd: 104270.56 },
+        { seq: 4, nozzle: 2, product: DO, volume: 2.1, unitPrice: 23800, amount: 49980, totalizerStart: 88045.5, totalizerEnd: 88047.6 },
+      ];
+      const { lines, count } = gatewayLinesOf('c-tx', sales);
+      await sink.writeLines(lines, count);
+      // another dispenser's sale: not this one's
+      const { lines: otherLines, count: otherCount } = gatewayLinesOf('c-tx-other', sales.slice(0, 1));
+      await sink.writeLines(otherLines, otherCount);
+
+      const q = (o: { from?: number; to?: number; limit?: number; nozzle?: string } = {}) => sink.queryTransactions({ device: 'c-tx', limit: 10, ...o });
+      expect(await q()).toEqual([...sales].reverse().map(stored));
+      // the readings of the same messages are still readings, the transactions not among them
+      expect(seqs(await sink.queryReadings({ device: 'c-tx', limit: 10 }))).toEqual([4, 3, 2, 1]);
+      expect((await sink.queryReadings({ device: 'c-tx', limit: 1 }))[0].tags).toEqual({ nozzle: '2', product: DO });
+
+      const minute = (n: number) => T0 + n * 60_000;
+      expect(seqs(await q({ from: minute(2), to: minute(3) }))).toEqual([3, 2]);
+      expect(seqs(await q({ from: minute(4) }))).toEqual([4]);
+      expect(seqs(await q({ to: minute(1) }))).toEqual([1]);
+      expect(seqs(await q({ limit: 3 }))).toEqual([4, 3, 2]);
+      // a nozzle sent as a number and as text is one nozzle
+      expect(seqs(await q({ nozzle: '1' }))).toEqual([3, 1]);
+      expect(await q({ nozzle: '2', limit: 1 })).toEqual([stored(sales[3])]);
+      expect(await q({ nozzle: '3' })).toEqual([]);
+      expect(await q({ nozzle: "1' OR nozzle = '2" })).toEqual([]);
+      expect(await q({ limit: 0 })).toEqual([]);
+      expect(seqs(await sink.queryTransactions({ device: 'c-tx-other', limit: 10 }))).toEqual([1]);
+      expect(await sink.queryTransactions({ device: 'c-tx-none', limit: 10 })).toEqual([]);
+      expect(await sink.queryTransactions({ device: "c-tx' OR device = 'c-tx-other", limit: 10 })).toEqual([]);
     });
 
     it("takes the journal's line protocol (writeLines) as it takes the points", async () => {
