@@ -242,6 +242,24 @@ describe('GET /api/v1/readiness', () => {
   });
 });
 
+describe('one readiness score wherever it is shown', () => {
+  it('scores an instrument never heard from (a market scale) alike on GET /readiness, the overview and the periodic report', async () => {
+    // hill gets a barometer with no certificate that has never sent anything: checks on schedule count h1 alone
+    expect((await api.call('POST', '/api/v1/devices', { body: { id: 'h2', tenant: 'hill', type: 'barometer', serial: 'SN-h2' } })).status).toBe(201);
+    // hill: verified 0/2, checked 1/1 (h2 is not expected to send checks): (40·0 + 30·100) / 70 = 42.9 → 43
+    // (scored as if h2 had to send checks: (40·0 + 30·50) / 70 = 21.4 → 21)
+    const readiness = (await api.call('GET', '/api/v1/readiness', { token: tok.hanoi })).body;
+    const scores = Object.fromEntries(readiness.items.map((i: { tenant: string; score: number }) => [i.tenant, i.score]));
+    expect(scores).toEqual({ north: 72, hill: 43 });
+    const tableScores = (figures: FleetFigures) =>
+      Object.fromEntries(figures.sections.find((x) => x.id === 'enterprises')!.tables[0]!.rows.map((r) => [r.values.tenant, r.values.score]));
+    const overview = (await api.call('GET', '/api/v1/overview', { token: tok.hanoi })).body as FleetFigures;
+    expect(tableScores(overview)).toEqual(scores);
+    const report = (await api.call('GET', `/api/v1/reports/periodic?from=${overview.from}&to=${overview.to}`, { token: tok.hanoi })).body as FleetFigures;
+    expect(tableScores(report)).toEqual(scores);
+  });
+});
+
 describe('GET /api/v1/reports/periodic', () => {
   it("gives the overview's figures for the overview's period", async () => {
     const overview = (await api.call('GET', '/api/v1/overview', { token: tok.hanoi })).body as FleetFigures;

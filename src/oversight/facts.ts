@@ -10,7 +10,7 @@ import type { Awaitable } from '../store/executor.ts';
 import type { VerificationState } from '../metrology/types.ts';
 import type { CampaignsSummary, InspectionSummary } from '../inspections/summary.ts';
 import { DAY_MS, monthsOf, type Period } from './period.ts';
-import { READINESS_RULES, type LotTally } from './readiness.ts';
+import { READINESS_RULES, telemetryOf, type LotTally } from './readiness.ts';
 import type { FleetFacts } from './figures.ts';
 import { placesOfPeriod, type PlacesSource } from './places-of-period.ts';
 
@@ -98,6 +98,9 @@ export async function gatherFacts(src: FactSources, tenants: readonly Tenant[], 
     checkCounts,
     recentChecks,
     alerts,
+    // one score wherever it is shown (GET /readiness, the overview, the periodic report): a market
+    // trader's scale the gateway never heard from is not scored on checks it cannot send
+    telemetry: telemetryOf(devices),
     ...(lotsInPeriod && lotsRecent ? { lots: { inPeriod: lotsInPeriod, recent: lotsRecent } } : {}),
     ...(inspections ? { inspections } : {}),
     ...(campaigns ? { campaigns } : {}),

@@ -52,6 +52,11 @@ export interface FleetFacts {
   recentChecks: ReadonlyMap<string, number>;
   /** Alerts open at some time since min(period.from, the readiness window's start). */
   alerts: AlertTimes[];
+  /**
+   * The instruments the gateway has heard from (readiness.ts telemetryOf): the readiness score counts
+   * checks on schedule for these only. Absent: every instrument is expected to send its checks.
+   */
+  telemetry?: ReadonlySet<string>;
   /** Lots judged per enterprise in the period, and within the readiness window before asOf; absent without a lots store. */
   lots?: { inPeriod: ReadonlyMap<string, LotTally>; recent: ReadonlyMap<string, LotTally> };
   /** Inspections started in the period at the enterprises in scope; absent without the inspection store. */

@@ -31,6 +31,7 @@ export const enterprisesSection: SectionProvider = {
       recentChecks: facts.recentChecks,
       alerts: facts.alerts,
       lots: facts.lots?.recent,
+      telemetry: facts.telemetry,
     });
     const scoreOf = new Map(ranking.map((r) => [r.tenant, r]));
     const tenantOf = new Map(facts.instruments.map((i) => [i.id, i.tenant]));

@@ -28,7 +28,7 @@ import { buildFigures, hrefWith, type FleetFigures } from '../../oversight/figur
 import { gatherFacts, scopeTenants, type FactSources } from '../../oversight/facts.ts';
 import { sectionProviders } from '../../oversight/sections.ts';
 import { lastTwelveMonths, localDate, localDateTime, localDay, periodBound, previousQuarter, startOfLocalDay, type Period } from '../../oversight/period.ts';
-import { PART_IDS, READINESS_RULES, rankReadiness, telemetryOf, type ReadinessItem } from '../../oversight/readiness.ts';
+import { PART_IDS, READINESS_RULES, rankReadiness, type ReadinessItem } from '../../oversight/readiness.ts';
 import { labeller, translate, type Lang } from '../../oversight/labels.ts';
 import { printShop } from '../../oversight/print-shop.ts';
 import type { PlaceLean } from '../../oversight/places-leaning.ts';
@@ -278,7 +278,7 @@ export function oversightRoutes(r: RouteTable, deps: ApiDeps): void {
         alerts: facts.alerts,
         lots: facts.lots?.recent,
         // instruments never heard from (a market trader's scale) are not scored on checks they cannot send
-        telemetry: telemetryOf(deps.registry.listDevices()),
+        telemetry: facts.telemetry,
       });
       if (query.format !== 'json')
         return tableDownload(c, query.format, { name: `readiness-${query.region ?? 'all'}`, timeZone: zone(), ...readinessTable(items, query.lang) });
