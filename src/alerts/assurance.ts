@@ -9,6 +9,7 @@
 // (`loadDevice`: at the first message of a device in a consumer's tenure, and again after
 // another node announced a change of the device's state on ASSURANCE_CHANNEL).
 import { unitText } from '../metrology/units.ts';
+import { statedUncertainty } from '../metrology/decimal.ts';
 import type { SqliteState } from '../store/sql.ts';
 import type { PostgresState, WriteBatch } from '../store/postgres.ts';
 import { after, type Answer, type Awaitable, type StateExecutor } from '../store/executor.ts';
@@ -562,7 +563,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         kind: 'out-of-tolerance',
         key: checkAlertKey(c),
         severity: 'critical',
-        summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${unitText(c.unit)} against MPE ±${fmt(c.mpe)} ${unitText(c.unit)} (U = ${fmt(c.uncertainty)})`,
+        summary: `Check ${c.decision} (${where}): error ${fmt(c.error)} ${unitText(c.unit)} against MPE ±${fmt(c.mpe)} ${unitText(c.unit)} (U = ${fmt(statedUncertainty(c.uncertainty))} ${unitText(c.unit)})`,
         details: evidence,
         at: now,
         // a further failing check of the same point repeats it: counted in memory, written within
@@ -576,7 +577,7 @@ export class Assurance<S extends StateExecutor = SqliteState> {
         kind: 'conditional',
         key: checkAlertKey(c),
         severity: 'warning',
-        summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${unitText(c.unit)} is within MPE ±${fmt(c.mpe)} but within the guard band U = ${fmt(c.uncertainty)}`,
+        summary: `Check conditional pass (${where}): error ${fmt(c.error)} ${unitText(c.unit)} is within MPE ±${fmt(c.mpe)} ${unitText(c.unit)} but within the guard band U = ${fmt(statedUncertainty(c.uncertainty))} ${unitText(c.unit)}`,
         details: evidence,
         at: now,
         throttle: true,

@@ -138,7 +138,7 @@ describe('GET /devices/{id}/evidence', () => {
     const alerts = json.body.document.sections.find((s: { id: string }) => s.id === 'alerts').blocks[0].table.rows;
     expect(alerts.find((r: string[]) => r[0] === 'Vượt sai số cho phép')).toEqual([
       'Vượt sai số cho phép',
-      'Qmax',
+      'lưu lượng lớn nhất Qmax',
       'nghiêm trọng',
       '12:00 15/03/2026',
       'đã xử lý',
@@ -178,11 +178,11 @@ describe('GET /devices/{id}/evidence', () => {
     expect(table.headers.at(-1)).toBe('Hướng sai số');
     // the Qmax series since the verification of 12 January: the check of 10 February alone, 0.2 L over
     expect(table.rows.map((r: string[]) => [r[0], r.at(-1)])).toEqual([
-      ['Qmax\ntrong sử dụng', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE'],
-      ['Qmin\ntrong sử dụng', 'lợi cho người bán: 5/5\np = 0,031\ntrung bình +0,56 MPE\n⚠ Sai số nghiêng về phía người bán'],
+      ['lưu lượng lớn nhất Qmax\ntrong sử dụng', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE'],
+      ['lưu lượng nhỏ nhất Qmin\ntrong sử dụng', 'lợi cho người bán: 5/5\np = 0,031\ntrung bình +0,56 MPE\n⚠ Sai số nghiêng về phía người bán'],
     ]);
     expect(blocks.at(-1)).toEqual({
-      line: 'Chuỗi kiểm tra Qmin (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+      line: 'Chuỗi kiểm tra lưu lượng nhỏ nhất Qmin (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
       bold: true,
       warning: true,
     });
@@ -193,7 +193,9 @@ describe('GET /devices/{id}/evidence', () => {
         vi.lines.map((l) => l.trim()),
         cell,
       ).toContain(cell);
-    expect(vi.text).toMatch(/Chuỗi kiểm tra Qmin \(trong sử dụng\): sai số chủ yếu nghiêng về phía có lợi cho\s*người\s*bán/);
+    expect(vi.text).toMatch(
+      /Chuỗi\s+kiểm\s+tra\s+lưu\s+lượng\s+nhỏ\s+nhất\s+Qmin\s+\(trong\s+sử\s+dụng\):\s+sai\s+số\s+chủ\s+yếu\s+nghiêng\s+về\s+phía\s+có\s+lợi\s+cho\s+người\s+bán/,
+    );
     const en = (await pdf('?from=2025-04-01&to=2026-03-31&lang=en', tok.north)).pdf;
     for (const cell of ['Direction of errors', "seller's favour: 5 of 5", 'p = 0.031', 'mean +0.56 MPE'])
       expect(
@@ -213,10 +215,10 @@ describe('GET /devices/{id}/evidence', () => {
     };
     const past = await driftOf('?from=2025-01-15&to=2025-12-31');
     expect(past.asOf).toMatch(/^Trạng thái cuối kỳ \(.*31\/12\/2025\), tính lại từ các lần kiểm tra kể từ giấy chứng nhận có hiệu lực lúc đó\.$/);
-    expect(past.rows).toEqual([['Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +0,33 MPE']]);
+    expect(past.rows).toEqual([['lưu lượng lớn nhất Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +0,33 MPE']]);
     const current = await driftOf('?from=2025-04-01&to=2026-03-31');
     expect(current.asOf).toMatch(/^Trạng thái lúc lập hồ sơ \(.*15\/03\/2026\)\.$/);
-    expect(current.rows).toEqual([['Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE']]);
+    expect(current.rows).toEqual([['lưu lượng lớn nhất Qmax\ntrong sử dụng', '1', 'lợi cho người bán: 1/1\np = 0,5\ntrung bình +1,3 MPE']]);
     // GET drift as of a day: the end of 31 December in Vietnam
     const then = await api.call('GET', '/api/v1/devices/fd-1/drift?asOf=2025-12-31', { token: tok.hanoi });
     expect(then.body).toMatchObject({ device: 'fd-1', asOf: '2025-12-31T16:59:59.999Z', complete: true, series: 'point=Qmax,regime=inService', points: 1 });

@@ -528,7 +528,7 @@ describe('an inspection record', () => {
       severity: 'critical',
       state: 'acknowledged',
       since: '2026-03-15T02:30:00.000Z',
-      summary: 'Check fail (point Qmax, in service): error 0.12 L against MPE ±0.09 L (U = 0.007024)',
+      summary: 'Check fail (point Qmax, in service): error 0.12 L against MPE ±0.09 L (U = 0.007 L)',
       // the check's evidence, as the alert holds it: +0.12 L against ±0.09 L, U = 0.007024 L
       check: {
         at: '2026-03-15T02:30:00.000Z',

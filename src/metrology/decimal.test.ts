@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decimalPlaces, decimalSum, significant } from './decimal.ts';
+import { decimalPlaces, decimalSum, significant, statedUncertainty } from './decimal.ts';
 
 describe('decimalPlaces: the decimals of a number as written', () => {
   it.each([
@@ -39,5 +39,18 @@ describe('significant: products to 12 significant digits', () => {
   it('the in-trade MPE 1.5 × 0.3 % × 20 L = 0.09 L (the float product is 0.09000000000000001)', () => {
     expect(1.5 * 0.003 * 20).not.toBe(0.09);
     expect(significant(1.5 * 0.003 * 20)).toBe(0.09);
+  });
+});
+
+describe('statedUncertainty (GUM, JCGM 100:2008 §7.2.6: U to at most two significant digits)', () => {
+  it('states U with two significant digits, whatever its magnitude', () => {
+    // U = 2·√((U_ref/2)² + (resolution/√12)²) with U_ref 2 ppm and a 1 ppm display: 2·√(1 + 1/12) = 2.0817 ppm
+    expect(statedUncertainty(2 * Math.sqrt(1 + 1 / 12))).toBe(2.1);
+    // the dispenser's check: 2·√((0.01/2)² + (0.01/√12)²) = 0.011547 L
+    expect(statedUncertainty(0.011547)).toBe(0.012);
+    expect(statedUncertainty(0.0306)).toBe(0.031);
+    expect(statedUncertainty(28.05)).toBe(28); // GUM's own example of rounding down
+    expect(statedUncertainty(0.007)).toBe(0.007);
+    expect(statedUncertainty(0)).toBe(0);
   });
 });

@@ -34,3 +34,12 @@ export function decimalSum(...terms: number[]): number {
  * figure of a check (a double carries 15–17), and far above the 10⁻⁹ the decisions allow for (decision.ts).
  */
 export const significant = (x: number): number => Number(x.toPrecision(12));
+
+/**
+ * An expanded uncertainty as a record states it: two significant digits (GUM, JCGM 100:2008 §7.2.6: "it usually
+ * suffices to quote u_c(y) and U … to at most two significant digits"). 2.0817 ppm is stated 2.1 ppm, 0.0306 L
+ * 0.031 L. Only for what is written: the decisions use U as computed.
+ */
+export function statedUncertainty(u: number): number {
+  return Number.isFinite(u) && u !== 0 ? Number(u.toPrecision(2)) : u;
+}

@@ -81,7 +81,7 @@ describe('instrumentEvidence', () => {
   it('writes a check with its unit, relative error, both decisions and its standard', () => {
     expect(checkRow(CHECK, 'vi', 'Asia/Ho_Chi_Minh')).toEqual([
       '01/04/2025\n00:30',
-      'Qmax',
+      'lưu lượng lớn nhất Qmax',
       '20,146 L',
       '20 L',
       '+0,146 L (+0,73 %)',
@@ -124,7 +124,7 @@ describe('instrumentEvidence', () => {
       standardCertificate: undefined,
     };
     expect(checkRow(zero, 'vi', 'Asia/Ho_Chi_Minh').slice(1, 10)).toEqual([
-      'CO · zero',
+      'CO · điểm không',
       '3 ppm',
       '0 ppm',
       '+3 ppm',
@@ -172,7 +172,7 @@ describe('instrumentEvidence', () => {
     expect(table(instrumentEvidence(facts()), 'alerts')!.rows).toEqual([
       [
         'Đạt có điều kiện',
-        'Qmax',
+        'lưu lượng lớn nhất Qmax',
         'cảnh báo',
         '00:30 01/04/2025',
         'đã xử lý',
@@ -249,7 +249,7 @@ describe('instrumentEvidence', () => {
             ],
             rows: [
               [
-                'Qmax\ntrong sử dụng',
+                'lưu lượng lớn nhất Qmax\ntrong sử dụng',
                 '9',
                 '+0,000123 L/ngày',
                 'không / không',
@@ -260,7 +260,7 @@ describe('instrumentEvidence', () => {
                 'lợi cho người bán: 5/5\np = 0,031\ntrung bình +0,56 MPE\n⚠ Sai số nghiêng về phía người bán',
               ],
               [
-                'Qmin\ntrong sử dụng',
+                'lưu lượng nhỏ nhất Qmin\ntrong sử dụng',
                 '9',
                 '+0,000123 L/ngày',
                 'không / không',
@@ -274,7 +274,7 @@ describe('instrumentEvidence', () => {
         },
         { line: expect.stringMatching(/^Hướng sai số \(NIST Handbook 44 G-UR\.4\.1\): bên được lợi là người sử dụng phương tiện đo/) },
         {
-          line: 'Chuỗi kiểm tra Qmax (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
+          line: 'Chuỗi kiểm tra lưu lượng lớn nhất Qmax (trong sử dụng): sai số chủ yếu nghiêng về phía có lợi cho người bán, gần giới hạn sai số cho phép (NIST Handbook 44 G-UR.4.1; ngưỡng đánh giá do MAG chọn).',
           bold: true,
           warning: true,
         },
@@ -303,7 +303,9 @@ describe('instrumentEvidence', () => {
       ])
         expect(viText, cell).toContain(cell);
       expect(vi.text).toMatch(/⚠ Sai số nghiêng về\s*phía người bán/);
-      expect(vi.text).toMatch(/Chuỗi kiểm tra Qmax \(trong sử dụng\): sai số chủ yếu nghiêng về phía có lợi cho\s*người\s*bán, gần giới hạn sai số cho phép/);
+      expect(vi.text).toMatch(
+        /Chuỗi\s+kiểm\s+tra\s+lưu\s+lượng\s+lớn\s+nhất\s+Qmax\s+\(trong\s+sử\s+dụng\):\s+sai\s+số\s+chủ\s+yếu\s+nghiêng\s+về\s+phía\s+có\s+lợi\s+cho\s+người\s+bán,\s+gần\s+giới\s+hạn\s+sai\s+số\s+cho\s+phép/,
+      );
       const en = readPdf(await renderInstrumentEvidencePdf(dispenser('en')));
       const enText = en.lines.map((l) => l.trim());
       for (const cell of ['Direction of errors', "seller's favour: 5 of 5", 'p = 0.031', 'mean +0.56 MPE']) expect(enText, cell).toContain(cell);

@@ -11,10 +11,11 @@ import { favourAlertKind } from '../metrology/seller-favour.ts';
 import type { ReferenceStandard, StandardCertificate } from '../metrology/traceability.ts';
 import type { Certificate, CheckResult, DeviceMetrology, VerificationState } from '../metrology/types.ts';
 import { unitText } from '../metrology/units.ts';
+import { statedUncertainty } from '../metrology/decimal.ts';
 import { DOCUMENT_WORDS, RECORD_WORDS } from '../inspections/record-words.ts';
 import { distinguishing, printable, recordDateLine, recordPlace, recordTime } from '../inspections/record-pdf.ts';
 import { DOTS, type DocumentHead } from './letterhead.ts';
-import { labeller, zoneName, type Lang } from './labels.ts';
+import { labeller, pointName, zoneName, type Lang } from './labels.ts';
 import { provinceName } from './provinces.ts';
 import { localDateTime, numericDate } from './period.ts';
 import { EVIDENCE_WORDS, type EvidenceWords } from './instrument-evidence-words.ts';
@@ -241,8 +242,8 @@ function certificateSection(f: EvidenceFacts, w: EvidenceWords, day: (t: string)
   };
 }
 
-/** A check's gas and test point as the record's column writes them ("CO · span"), or "—". */
-const pointOf = (x: { gas?: string; point?: string }) => [x.gas, x.point].filter(Boolean).join(' · ') || '—';
+/** A check's gas and test point as the record's column writes them, the point in the reader's words ("CO · điểm dải đo"), or "—". */
+const pointOf = (x: { gas?: string; point?: string }, lang: Lang) => [x.gas, pointName(x.point, lang)].filter(Boolean).join(' · ') || '—';
 
 /** One check as a row of the table: the figures with their unit, both decisions, the standard and its traceability. */
 export function checkRow(c: CheckResult, lang: Lang, zone: string): string[] {
@@ -257,7 +258,7 @@ export function checkRow(c: CheckResult, lang: Lang, zone: string): string[] {
   const traceability = c.traceable === true ? w.traceable : c.traceable === false ? w.untraceable : w.traceabilityUnknown;
   return [
     `${day}\n${time}`,
-    pointOf(c),
+    pointOf(c, lang),
     `${num(c.indicated)} ${unit}`,
     `${num(c.reference)} ${unit}`,
     // no relative error at a zero reference (a zero gas): the absolute one alone
@@ -265,7 +266,7 @@ export function checkRow(c: CheckResult, lang: Lang, zone: string): string[] {
       ? `${signedIn(lang, c.error, digits)} ${unit}`
       : `${signedIn(lang, c.error, digits)} ${unit} (${signedIn(lang, 100 * c.relativeError)} %)`,
     `±${num(c.mpe, digits)} ${unit}`,
-    `${num(c.uncertainty)} ${unit}`,
+    `${num(statedUncertainty(c.uncertainty))} ${unit}`,
     c.legal === 'pass' ? w.pass : w.fail,
     guarded.charAt(0).toLocaleUpperCase(lang) + guarded.slice(1),
     [c.standardId, c.standardCertificate ? `${w.standardCertificate} ${c.standardCertificate}` : null, traceability].filter(Boolean).join('\n'),
@@ -355,7 +356,7 @@ function driftSection(f: EvidenceFacts, w: EvidenceWords, asOf: string, day: (t:
   const findings: EvidenceBlock[] = [];
   const rows = series.map((s) => {
     const id = parseDriftSeriesKey(s.series);
-    const name = id ? `${pointOf(id)}\n${l.label('regime', id.regime)}` : s.series;
+    const name = id ? `${pointOf(id, f.lang)}\n${l.label('regime', id.regime)}` : s.series;
     const signal = `${s.ewma.signal ? w.yes : w.no} / ${s.cusum.signal ? w.yes : w.no}`;
     // the predicted day is the enterprise's local day already (YYYY-MM-DD)
     const predicted = s.predictedOutOfToleranceAt ? numericDate(s.predictedOutOfToleranceAt) : w.noPrediction;
@@ -368,7 +369,7 @@ function driftSection(f: EvidenceFacts, w: EvidenceWords, asOf: string, day: (t:
     const v = s.sellerFavour;
     if (v?.finding)
       findings.push({
-        line: w.favourFinding(id ? `${pointOf(id)} (${l.label('regime', id.regime)})` : s.series, w.parties[v.favoured]),
+        line: w.favourFinding(id ? `${pointOf(id, f.lang)} (${l.label('regime', id.regime)})` : s.series, w.parties[v.favoured]),
         bold: true,
         warning: true,
       });
@@ -434,7 +435,15 @@ function alertSection(f: EvidenceFacts, w: EvidenceWords, when: (t: string) => s
     const resolved = a.resolvedAt
       ? [actor(a.resolvedBy, w), when(a.resolvedAt), a.resolution ? `${l.label('reason', a.resolution.reason)}${note}` : undefined].filter(Boolean).join('\n')
       : '—';
-    return [kind, series ? pointOf(series) : a.key || '—', l.label('severity', a.severity), when(a.openedAt), l.label('state', a.state), ack, resolved];
+    return [
+      kind,
+      series ? pointOf(series, f.lang) : pointName(a.key, f.lang) || '—',
+      l.label('severity', a.severity),
+      when(a.openedAt),
+      l.label('state', a.state),
+      ack,
+      resolved,
+    ];
   });
   return { id: 'alerts', heading: w.alerts, blocks: [{ table: { id: 'alerts', headers: [...w.alertHeaders], rows } }] };
 }

@@ -33,6 +33,23 @@ export function labeller(lang: Lang): Pick<FiguresContext, 't' | 'label' | 'lang
   };
 }
 
+/**
+ * A test point as the reader says it, as the console's pointName does (src/console/blocks.js): its known words in
+ * the reader's language ("bump" → "kiểm tra phản ứng" / "bump test", "wet-bath-0.250" → "khí chuẩn ướt 0,250",
+ * "GB-50mm" → "căn mẫu 50 mm"), its figures kept; a name the dictionaries do not know as the instrument sends it.
+ */
+export function pointName(point: string | undefined, lang: Lang): string {
+  if (!point) return '';
+  const known = word(lang, `point.${point}`);
+  if (known) return known;
+  // a word and a figure with its unit: wet-bath-0.250, dry-gas-0.800, GB-50mm, SM-10mm
+  const m = /^([A-Za-z][A-Za-z-]*?)-(\d+(?:\.\d+)?)([A-Za-z%]*)$/.exec(point);
+  const name = m ? word(lang, `point.${m[1]}`) : undefined;
+  if (!m || !name) return point;
+  const figure = lang === 'vi' ? m[2].replace('.', ',') : m[2];
+  return `${name} ${figure}${m[3] ? ` ${m[3]}` : ''}`;
+}
+
 /** True when both languages have the key (tests, and checks of new sections). */
 export function hasLabel(key: string): boolean {
   return word('en', key) !== undefined && word('vi', key) !== undefined;
