@@ -189,6 +189,12 @@ describe('GET /api/v1/overview', () => {
   it('answers 404 for a region the inspector does not cover, 400 for one that is not a region', async () => {
     expect((await api.call('GET', '/api/v1/overview?region=VN-SG', { token: tok.hanoi })).status).toBe(404);
     expect((await api.call('GET', '/api/v1/overview?region=Hanoi', { token: tok.hanoi })).status).toBe(400);
+    // a code of the right form that is no province: refused naming the field, not a report of zeros titled "VN-XX"
+    const typo = await api.call('GET', '/api/v1/reports/periodic?region=VN-XX', { token: api.token('admin') });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.details).toEqual([
+      { path: 'region', message: expect.stringMatching(/^region VN-XX is neither a province .* nor the region of a registered enterprise$/) },
+    ]);
   });
 });
 

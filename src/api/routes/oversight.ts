@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   ALL_ROLES,
+  ApiError,
   Id,
   IsoDate,
   PRINT_SHOP_BUSY,
@@ -20,7 +21,7 @@ import {
   type RouteTable,
 } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
-import { provinceName } from '../../oversight/provinces.ts';
+import { provinceName, provinceOf } from '../../oversight/provinces.ts';
 import { Region } from './registry.ts';
 import type { Principal } from '../../store/tokens.ts';
 import type { Tenant } from '../../store/registry.ts';
@@ -97,6 +98,11 @@ const LetterheadQuery = {
 
 /** The enterprises in scope: visible to the token, in `region` if given (a region an inspector does not cover is 404). */
 function scope(deps: ApiDeps, p: Principal, region: string | undefined): Tenant[] {
+  // a mistyped code would answer a report of zeros, titled with the code as if it were a province
+  if (region && provinceOf(region) === undefined && !deps.registry.listTenants().some((t) => t.region === region)) {
+    const message = `region ${region} is neither a province of src/oversight/provinces-vn.json (e.g. VN-HN, VN-54) nor the region of a registered enterprise`;
+    throw new ApiError(400, 'invalid_request', message, [{ path: 'region', message }]);
+  }
   if (region && p.role === 'inspector' && !(p.regions ?? []).includes(region)) throw notFound(`region ${region}`);
   return scopeTenants(deps.registry, visibleTenantIds(deps, p), region);
 }
