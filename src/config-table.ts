@@ -87,6 +87,7 @@ function unitHint(name: string, value: number): string {
       if (value >= size && value % size === 0) return ` (${value / size} ${unit})`;
   }
   if (name.endsWith('_MS')) {
+    if (value >= 3_600_000 && value % 3_600_000 === 0) return ` (${value / 3_600_000} h)`;
     if (value >= 60_000 && value % 60_000 === 0) return ` (${value / 60_000} min)`;
     if (value >= 1000 && value % 1000 === 0) return ` (${value / 1000} s)`;
   }

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readDotEnv } from './config.ts';
+import { WEBHOOK_RETRY } from './alerts/notifier.ts';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ MAG_JOURNAL_SLOW_AT_PERCENT: '75', MAG_JOURNAL_SLOW_MAX_MS: '1000' }).journal).toMatchObject({ slowAt: 0.75, slowMaxDelayMs: 1000 });
     expect(configError({ MAG_JOURNAL_SLOW_AT_PERCENT: '100' }).message).toMatch(/MAG_JOURNAL_SLOW_AT_PERCENT: must be at most 99/);
     expect(configError({ MAG_JOURNAL_SLOW_MAX_MS: '-5' }).message).toMatch(/MAG_JOURNAL_SLOW_MAX_MS: must be at least 0 \(got/);
+  });
+
+  it("webhook retries: 1 s doubling to an hour, 36 attempts by default (the notifier's own defaults), settable, and only within their range", () => {
+    expect(loadConfig({}).webhooks).toEqual({ retryBaseMs: 1000, retryMaxMs: 3_600_000, maxAttempts: 36 });
+    expect(loadConfig({}).webhooks).toEqual({
+      retryBaseMs: WEBHOOK_RETRY.baseDelayMs,
+      retryMaxMs: WEBHOOK_RETRY.maxDelayMs,
+      maxAttempts: WEBHOOK_RETRY.maxAttempts,
+    });
+    expect(loadConfig({ MAG_WEBHOOK_RETRY_BASE_MS: '500', MAG_WEBHOOK_RETRY_MAX_MS: '60000', MAG_WEBHOOK_MAX_ATTEMPTS: '100' }).webhooks).toEqual({
+      retryBaseMs: 500,
+      retryMaxMs: 60_000,
+      maxAttempts: 100,
+    });
+    expect(configError({ MAG_WEBHOOK_RETRY_MAX_MS: '0' }).message).toMatch(/MAG_WEBHOOK_RETRY_MAX_MS: must be greater than 0/);
+    expect(configError({ MAG_WEBHOOK_MAX_ATTEMPTS: '101' }).message).toMatch(/MAG_WEBHOOK_MAX_ATTEMPTS: must be at most 100/);
   });
 
   it('field data: times without a zone in Asia/Ho_Chi_Minh and a 400-day backfill window by default, both settable', () => {

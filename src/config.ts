@@ -64,7 +64,8 @@ export const ConfigSchema = z
     MAG_INVALID_BURST: positiveInt.default(5),
     MAG_REJECTIONS_PER_DEVICE: positiveInt.max(1_000_000).default(1000),
     MAG_WEBHOOK_RETRY_BASE_MS: positiveInt.default(1000),
-    MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(8),
+    MAG_WEBHOOK_RETRY_MAX_MS: positiveInt.default(3_600_000),
+    MAG_WEBHOOK_MAX_ATTEMPTS: positiveInt.max(100).default(36),
     MAG_FUTURE_TOLERANCE_MS: z.coerce
       .number()
       .int()
@@ -173,8 +174,14 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
     shownDefault: '`devices/` of the package',
     meaning: 'instrument-type profiles, validated at start (format: `devices/README.md`)',
   },
-  MAG_MAX_PAYLOAD_BYTES: { meaning: 'largest MQTT payload; a larger one closes the connection, nothing is stored' },
-  MAG_MAX_BATCH_READINGS: { meaning: 'most readings in one `{"readings": […]}` or SenML pack; a longer one is rejected whole (reported on `feedback`)' },
+  MAG_MAX_PAYLOAD_BYTES: {
+    meaning:
+      "largest MQTT payload; a larger one closes the connection, nothing is stored (MQTT 3.1.1 has no other way to refuse a message), and the reason is kept in the device's rejections. A client that sends it again on reconnecting loops: keep batches under this size",
+  },
+  MAG_MAX_BATCH_READINGS: {
+    meaning:
+      'most readings in one `{"readings": […]}` or SenML pack; a longer one is rejected whole (reported on `feedback`). The payload must fit `MAG_MAX_PAYLOAD_BYTES` as well: 1,000 readings of ~80 bytes do not fit the default 64 KiB (about 800 do)',
+  },
   MAG_JOURNAL_SYNC: { meaning: '`full`: an acknowledged message survives power loss; `normal`: a process crash only (faster)' },
   MAG_JOURNAL_MAX_BYTES: {
     meaning:
@@ -201,11 +208,15 @@ export const SETTING_DOCS: { readonly [K in keyof typeof ConfigSchema.shape]: Se
     meaning:
       'rejected messages kept per device as evidence (`GET /devices/{id}/rejections`), the newest; older ones are deleted as new ones come (the `rejection` points in InfluxDB keep the counts)',
   },
-  MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt (±20 % jitter)' },
-  MAG_WEBHOOK_MAX_ATTEMPTS: { meaning: 'webhook delivery attempts before the delivery is dead-lettered' },
+  MAG_WEBHOOK_RETRY_BASE_MS: { meaning: 'first webhook retry delay; doubles per failed attempt up to `MAG_WEBHOOK_RETRY_MAX_MS` (±20 % jitter)' },
+  MAG_WEBHOOK_RETRY_MAX_MS: { meaning: 'longest wait between two attempts of a webhook delivery (before the ±20 % jitter)' },
+  MAG_WEBHOOK_MAX_ATTEMPTS: {
+    meaning:
+      'webhook delivery attempts, the first included, before the delivery is dead-lettered (`dead`; `POST /webhooks/{id}/deliveries/{deliveryId}/redeliver` sends it again). The defaults try for 24 h 8 min: 1 s doubling to 2048 s, then hourly',
+  },
   MAG_FUTURE_TOLERANCE_MS: {
     meaning:
-      "how far ahead of the gateway's clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill). The API holds the times of what happened to it too (a certificate's `issuedAt`, an inspection's `startedAt`, an inspector's check's `ts`)",
+      "how far ahead of the gateway's clock a reading or check may be; further is rejected (`ts`). Old readings are accepted (backfill) back to `MAG_BACKFILL_DAYS` before the device's registration. The API holds the times of what happened to it too (a certificate's `issuedAt`, an inspection's `startedAt`, an inspector's check's `ts`)",
   },
   MAG_MAX_CONNECTIONS: { meaning: 'MQTT connections; one more gets CONNACK 3 (server unavailable)' },
   MAG_MAX_TOPIC_LEVELS: { meaning: 'deepest MQTT topic; a deeper one closes the connection' },
@@ -295,7 +306,7 @@ export interface Config {
     /** Empty: CORS off. */
     corsOrigins: string[];
   };
-  webhooks: { retryBaseMs: number; maxAttempts: number };
+  webhooks: { retryBaseMs: number; retryMaxMs: number; maxAttempts: number };
   /** Cluster mode (docs/cluster.md): `amqpUrls` empty is a single node. */
   cluster: { stateUrl?: string; amqpUrls: string[]; nodeId: string; partitions: number; queueMaxMessages: number };
 }
@@ -405,7 +416,7 @@ export function loadConfig(env: Record<string, string | undefined> = { ...readDo
       maxBodyBytes: c.MAG_MAX_BODY_BYTES,
       corsOrigins: c.MAG_CORS_ORIGINS ? c.MAG_CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     },
-    webhooks: { retryBaseMs: c.MAG_WEBHOOK_RETRY_BASE_MS, maxAttempts: c.MAG_WEBHOOK_MAX_ATTEMPTS },
+    webhooks: { retryBaseMs: c.MAG_WEBHOOK_RETRY_BASE_MS, retryMaxMs: c.MAG_WEBHOOK_RETRY_MAX_MS, maxAttempts: c.MAG_WEBHOOK_MAX_ATTEMPTS },
     cluster: {
       stateUrl: c.MAG_STATE_URL,
       amqpUrls: c.MAG_AMQP_URLS ? c.MAG_AMQP_URLS.split(',').map((u) => u.trim()) : [],

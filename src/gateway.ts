@@ -246,6 +246,7 @@ async function compose<S extends SqliteState | PostgresState>(config: Config, db
   const notifier = await AlertNotifier.open(db, alerts, registry, log, now, {
     maxAttempts: config.webhooks.maxAttempts,
     baseDelayMs: config.webhooks.retryBaseMs,
+    maxDelayMs: config.webhooks.retryMaxMs,
   });
   notifier.start();
 

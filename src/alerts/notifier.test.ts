@@ -1,23 +1,52 @@
 import { createHmac } from 'node:crypto';
 import { createRng } from '../../simulators/prng.ts';
 import { describe, expect, it, vi } from 'vitest';
-import { eventsAfter, nextEventId, RESUME_MARGIN_MS, retryDelayMs, signBody } from './notifier.ts';
+import { eventsAfter, nextEventId, nominalRetryDelayMs, RESUME_MARGIN_MS, retryDelayMs, retrySpanMs, signBody, WEBHOOK_RETRY } from './notifier.ts';
 
 describe('webhook retry schedule', () => {
+  const uncapped = { baseDelayMs: 1000, maxDelayMs: Number.MAX_SAFE_INTEGER };
+
   it('doubles per failed attempt from the base, within ±20 % jitter', () => {
     for (let attempts = 1; attempts <= 8; attempts++) {
       const nominal = 1000 * 2 ** (attempts - 1); // 1 s, 2 s, 4 s, … 128 s
-      expect(retryDelayMs(attempts, 1000, 0)).toBe(Math.round(nominal * 0.8));
-      expect(retryDelayMs(attempts, 1000, 0.5)).toBe(nominal);
-      expect(retryDelayMs(attempts, 1000, 0.999999)).toBe(Math.round(nominal * 1.1999996));
+      expect(retryDelayMs(attempts, uncapped, 0)).toBe(Math.round(nominal * 0.8));
+      expect(retryDelayMs(attempts, uncapped, 0.5)).toBe(nominal);
+      expect(retryDelayMs(attempts, uncapped, 0.999999)).toBe(Math.round(nominal * 1.1999996));
     }
+  });
+
+  it('waits min(base · 2^(n−1), max) ± 20 % after the n-th failed attempt: by default 1 s doubling to 2048 s, then an hour', () => {
+    // by hand: 1, 2, 4, …, 2048 s after attempts 1 … 12; 4096 s > 3600 s from attempt 13 on
+    const seconds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600, 3600];
+    seconds.forEach((s, i) => {
+      const n = i + 1;
+      expect(nominalRetryDelayMs(n, WEBHOOK_RETRY), `attempt ${n}`).toBe(s * 1000);
+      expect(retryDelayMs(n, WEBHOOK_RETRY, 0), `attempt ${n}, shortest`).toBe(s * 800);
+      expect(retryDelayMs(n, WEBHOOK_RETRY, 0.5), `attempt ${n}, middle`).toBe(s * 1000);
+      expect(retryDelayMs(n, WEBHOOK_RETRY, 0.999999), `attempt ${n}, longest`).toBe(Math.round(s * 1000 * 1.1999996));
+    });
+    // the cap holds however many attempts (MAG_WEBHOOK_MAX_ATTEMPTS up to 100): the hour, never more
+    expect(retryDelayMs(35, WEBHOOK_RETRY, 0.5)).toBe(3_600_000);
+    expect(retryDelayMs(99, WEBHOOK_RETRY, 0.999999)).toBe(Math.round(3_600_000 * 1.1999996));
+    // a cap below the base: every wait is the cap
+    expect(nominalRetryDelayMs(1, { baseDelayMs: 5000, maxDelayMs: 2000 })).toBe(2000);
+  });
+
+  it('tries for a day by default: 36 attempts, the last 24 h 8 min 15 s after the first (before jitter)', () => {
+    expect(WEBHOOK_RETRY).toEqual({ maxAttempts: 36, baseDelayMs: 1000, maxDelayMs: 3_600_000 });
+    // 1 + 2 + … + 2048 s = 4095 s, then 23 waits of an hour = 82 800 s: 86 895 s
+    expect(retrySpanMs(WEBHOOK_RETRY)).toBe(86_895_000);
+    expect(retrySpanMs({ ...WEBHOOK_RETRY, maxAttempts: 13 })).toBe(4_095_000); // the doubling alone, ~68 min
+    expect(retrySpanMs({ ...WEBHOOK_RETRY, maxAttempts: 1 })).toBe(0);
+    // the schedule before: 8 attempts, 1 + 2 + … + 64 s = 127 s
+    expect(retrySpanMs({ maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: Number.MAX_SAFE_INTEGER })).toBe(127_000);
   });
 
   it('jitters: delays for the same attempt spread over the ±20 % band, never outside it', () => {
     // Math.random from a seeded generator: with real randomness the mean of 2000 delays (standard
     // error 1600/√12/√2000 = 10.3 ms) missed 4000 ± 50 (4.8 standard errors) once in ~775 000 runs.
     const random = vi.spyOn(Math, 'random').mockImplementation(createRng(2026).next); // seeded (mulberry32): the same draws every run
-    const delays = Array.from({ length: 2000 }, () => retryDelayMs(3, 1000)); // nominal 4 s
+    const delays = Array.from({ length: 2000 }, () => retryDelayMs(3, WEBHOOK_RETRY)); // nominal 4 s
     expect(random).toHaveBeenCalledTimes(2000); // the jitter is Math.random's
     random.mockRestore();
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(3200);
@@ -25,8 +54,8 @@ describe('webhook retry schedule', () => {
     expect(new Set(delays).size).toBeGreaterThan(500);
     const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
     expect(Math.abs(mean - 4000)).toBeLessThan(50);
-    // Even the shortest delay of attempt n+1 is longer than the mean delay of attempt n.
-    expect(retryDelayMs(4, 1000, 0)).toBeGreaterThan(retryDelayMs(3, 1000, 0.5));
+    // Even the shortest delay of attempt n+1 is longer than the mean delay of attempt n (while doubling).
+    expect(retryDelayMs(4, WEBHOOK_RETRY, 0)).toBeGreaterThan(retryDelayMs(3, WEBHOOK_RETRY, 0.5));
   });
 
   it('signs the exact body with HMAC-SHA256 as sha256=<hex>', () => {

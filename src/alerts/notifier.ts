@@ -24,6 +24,9 @@ export interface AlertEvent {
 
 export type { Webhook, WebhookDelivery };
 
+/** What a redelivery did: sent again (`before`: the dead delivery), or not, the delivery as it is. */
+export type Redelivery = { redelivered: true; before: WebhookDelivery; delivery: WebhookDelivery } | { redelivered: false; delivery: WebhookDelivery };
+
 /** What the notifier hears alert changes from: the alert book of this node. */
 export interface AlertChanges {
   on(event: 'change', listener: (alert: Alert, change: AlertChange) => void): unknown;
@@ -39,8 +42,12 @@ const RING = 2000;
  * it on any node are among them, whatever the relay's delay or the nodes' clocks within it.
  */
 export const RESUME_MARGIN_MS = 5000;
-const MAX_ATTEMPTS = 8;
-const BASE_DELAY_MS = 1000;
+/**
+ * The webhook retry schedule by default (config.ts has the same defaults): 1 s doubling to 2048 s,
+ * then hourly, 36 attempts in all: the last one 86 895 s (24 h 8 min 15 s) after the first, give
+ * or take the jitter. A receiver restarting, or down for most of a day, still gets its alerts.
+ */
+export const WEBHOOK_RETRY: RetrySchedule = { maxAttempts: 36, baseDelayMs: 1000, maxDelayMs: 3_600_000 };
 /** How often the due deliveries are looked for. */
 const DELIVERY_POLL_MS = 500;
 /**
@@ -87,13 +94,35 @@ export interface DeliveryOptions {
   claimMs?: number;
 }
 
+/** How a failed delivery is tried again (MAG_WEBHOOK_MAX_ATTEMPTS, MAG_WEBHOOK_RETRY_BASE_MS, MAG_WEBHOOK_RETRY_MAX_MS). */
+export interface RetrySchedule {
+  /** Attempts in all, the first included; after the last failed one the delivery is dead. */
+  maxAttempts: number;
+  /** The wait after the first failed attempt; doubled after each further one… */
+  baseDelayMs: number;
+  /** …up to this. */
+  maxDelayMs: number;
+}
+
+/** The wait after `attempts` failed attempts before jitter: min(base · 2^(attempts − 1), max). */
+export function nominalRetryDelayMs(attempts: number, schedule: Pick<RetrySchedule, 'baseDelayMs' | 'maxDelayMs'>): number {
+  return Math.min(schedule.baseDelayMs * 2 ** (attempts - 1), schedule.maxDelayMs);
+}
+
 /**
  * Delay before the next attempt after `attempts` failed ones: exponential back-off
- * base · 2^(attempts − 1) with ±20 % jitter (so receivers that come back are not hit by every
- * queued delivery at once). `random` is in [0, 1).
+ * min(base · 2^(attempts − 1), max) with ±20 % jitter (so receivers that come back are not hit by
+ * every queued delivery at once). `random` is in [0, 1).
  */
-export function retryDelayMs(attempts: number, baseDelayMs: number, random: number = Math.random()): number {
-  return Math.round(baseDelayMs * 2 ** (attempts - 1) * (0.8 + random * 0.4));
+export function retryDelayMs(attempts: number, schedule: Pick<RetrySchedule, 'baseDelayMs' | 'maxDelayMs'>, random: number = Math.random()): number {
+  return Math.round(nominalRetryDelayMs(attempts, schedule) * (0.8 + random * 0.4));
+}
+
+/** From the first attempt to the last, without jitter: the waits after attempts 1 … maxAttempts − 1. */
+export function retrySpanMs(schedule: RetrySchedule): number {
+  let total = 0;
+  for (let n = 1; n < schedule.maxAttempts; n++) total += nominalRetryDelayMs(n, schedule);
+  return total;
 }
 
 export function signBody(secret: string, body: string): string {
@@ -129,7 +158,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     private readonly registry: Pick<Registry, 'device' | 'tenant'>,
     private readonly log: Logger,
     private readonly now: () => Date,
-    private readonly retry = { maxAttempts: MAX_ATTEMPTS, baseDelayMs: BASE_DELAY_MS },
+    private readonly retry: RetrySchedule = WEBHOOK_RETRY,
     delivery: DeliveryOptions = {},
   ) {
     this.store = new WebhookStore<StateExecutor>(db);
@@ -154,7 +183,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     registry: Registry,
     log: Logger,
     now: () => Date,
-    retry?: { maxAttempts: number; baseDelayMs: number },
+    retry?: RetrySchedule,
     delivery?: DeliveryOptions,
   ): Promise<AlertNotifier<S>> {
     const n = new AlertNotifier(db, alerts, registry, log, now, retry, delivery);
@@ -262,6 +291,45 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
   }
 
   /**
+   * Sends a dead delivery of `webhook` again: pending, due now, from its first attempt, with the
+   * body and delivery id it had (a receiver that got it before knows it again). On a cluster any
+   * node's timer may take it. `redelivered` with the delivery before and after; otherwise the
+   * delivery as it is (pending: it is being tried by itself; delivered); undefined when the
+   * webhook has no delivery of that id.
+   */
+  redeliver(webhook: string, id: number): Answer<S, Redelivery | undefined> {
+    return answer(this.db, () =>
+      after(this.store.delivery(webhook, id), (before) => {
+        if (!before) return undefined;
+        if (before.state !== 'dead') return { redelivered: false, delivery: before };
+        return after(this.store.redeliver(webhook, id, Date.now()), (done) =>
+          after(this.store.delivery(webhook, id), (now): Redelivery | undefined => {
+            if (!now) return undefined; // deleted meanwhile: its webhook is gone
+            if (!done) return { redelivered: false, delivery: now }; // another request sent it again first
+            this.deliverSoon();
+            return { redelivered: true, before, delivery: now };
+          }),
+        );
+      }),
+    );
+  }
+
+  /** Every dead delivery of `webhook` sent again as `redeliver` sends one; their ids, oldest first. */
+  redeliverDead(webhook: string): Answer<S, number[]> {
+    return answer(this.db, () =>
+      after(this.store.redeliverDead(webhook, Date.now()), (ids) => {
+        if (ids.length > 0) this.deliverSoon();
+        return ids;
+      }),
+    );
+  }
+
+  /** A round of deliveries at once rather than at the next poll (unless stopped). */
+  private deliverSoon(): void {
+    if (!this.stopped) setImmediate(() => void this.deliverDue());
+  }
+
+  /**
    * What the alert is about, as the registry has it when the event is queued: the instrument (where it
    * stands, for what) and its enterprise, so that a receiver (an inspector's SMS or chat relay) can say
    * "the dispenser at CHXD Gò Dầu" without asking the API. Absent for an alert whose device is not a
@@ -289,9 +357,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
     const queued = settleAll(
       matching.map((w) => this.store.enqueue({ webhook: w.id, event: name, body, nextAt: Date.now(), createdAt: this.now().toISOString() })),
     );
-    const deliverSoon = () => {
-      if (!this.stopped) setImmediate(() => void this.deliverDue());
-    };
+    const deliverSoon = () => this.deliverSoon();
     if (isPending(queued)) {
       queued.then(deliverSoon, (err: Error) => this.log.error({ alert: e.alert.id, event: name, err: err.message }, 'queueing webhook deliveries failed'));
     } else deliverSoon();
@@ -357,7 +423,7 @@ export class AlertNotifier<S extends StateExecutor = StateExecutor> {
       this.log.warn({ webhook: w.id, delivery: d.id, attempts, err: error }, 'webhook delivery failed for good (dead letter)');
       return;
     }
-    const delay = retryDelayMs(attempts, this.retry.baseDelayMs);
+    const delay = retryDelayMs(attempts, this.retry);
     if (!(await this.store.failed(d.id, attempts, status, error, this.claimant, Date.now() + delay))) this.lostClaim(d);
   }
 

@@ -1,7 +1,9 @@
 // Alerts and webhooks through the API alone (real stores, no broker): the alerts the gateway
 // raised, seen, acknowledged and resolved by the tokens that may, 404 for the others.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import { apiUnderTest, type ApiUnderTest } from '../../test/support/api.ts';
+import { freePort } from '../../test/support/ports.ts';
 import type { Alert } from '../alerts/alert-book.ts';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -207,5 +209,95 @@ describe('webhooks', () => {
     }
     expect((await api.call('DELETE', `/api/v1/webhooks/${own.body.id}`, { token: op.north })).body).toEqual({ id: own.body.id, deleted: true });
     expect((await api.call('GET', `/api/v1/webhooks/${own.body.id}/deliveries`, { token: admin })).status).toBe(404);
+  });
+
+  it('sends a dead delivery again to a receiver back up: admin and its own operator, 404 to others, 409 once pending or delivered, audited', async () => {
+    // A gateway whose deliveries die at their first failure, and a receiver on a port nobody listens on yet.
+    const hooks = apiUnderTest({ now: () => NOW, webhookRetry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    const port = await freePort();
+    const got: { delivery: string; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ delivery: String(req.headers['x-mag-delivery']), body: Buffer.concat(chunks).toString('utf8') });
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    try {
+      await hooks.call('POST', '/api/v1/tenants', { body: { id: 'north', name: 'North Gas', region: 'VN-HN' } });
+      await hooks.call('POST', '/api/v1/tenants', { body: { id: 'south', name: 'South Gas', region: 'VN-SG' } });
+      await hooks.call('POST', '/api/v1/devices', { body: { id: 'baro-n1', tenant: 'north', type: 'barometer', serial: 'SN-1' } });
+      const north = hooks.token('operator', { tenant: 'north' });
+      const south = hooks.token('operator', { tenant: 'south' });
+      const inspector = hooks.token('inspector', { regions: ['VN-HN'] });
+      const hooksAdmin = hooks.token('admin');
+      const webhook = (await hooks.call('POST', '/api/v1/webhooks', { token: north, body: { ...hook, url: `http://127.0.0.1:${port}/mag` } })).body
+        .id as string;
+      const deliveries = async () => (await hooks.call('GET', `/api/v1/webhooks/${webhook}/deliveries`, { token: north })).body.items as any[];
+      for (const key of ['P1', 'P2'])
+        hooks.deps.alerts.raise({ tenant: 'north', device: 'baro-n1', kind: 'drift', key, severity: 'warning', summary: 'drift', details: {}, at: NOW });
+      await until(async () => (await deliveries()).filter((d) => d.state === 'dead').length === 2);
+      const [second, first] = await deliveries();
+      expect(first).toMatchObject({ state: 'dead', attempts: 1, nextAt: null, lastStatus: null, lastError: expect.any(String), deliveredAt: null });
+      const redeliver = (id: number, token: string) => hooks.call('POST', `/api/v1/webhooks/${webhook}/deliveries/${id}/redeliver`, { token });
+
+      // who may: not another enterprise's operator (as if it did not exist), not an inspector (the role never)
+      expect((await redeliver(first.id, south)).status).toBe(404);
+      expect((await redeliver(first.id, inspector)).status).toBe(403);
+      expect((await redeliver(first.id + 1000, north)).status).toBe(404);
+      expect((await hooks.call('POST', `/api/v1/webhooks/${webhook}/deliveries/x1/redeliver`, { token: north })).status).toBe(404);
+      expect((await hooks.call('POST', `/api/v1/webhooks/${webhook}/redeliver-dead`, { token: south })).status).toBe(404);
+      expect((await deliveries()).map((d) => d.state)).toEqual(['dead', 'dead']);
+
+      // the receiver is back: sent again at once, the same body and X-Mag-Delivery as the first time
+      await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', () => r()));
+      const again = await redeliver(first.id, north);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ id: first.id, state: 'pending', attempts: 0, lastError: first.lastError });
+      expect(Date.parse(again.body.nextAt)).toBeLessThanOrEqual(Date.now());
+      await until(async () => (await deliveries()).find((d) => d.id === first.id)?.state === 'delivered');
+      expect(got).toHaveLength(1);
+      expect(got[0].delivery).toBe(String(first.id));
+      expect(JSON.parse(got[0].body)).toMatchObject({ event: 'alert.opened', alert: { key: 'P1', tenant: 'north' } });
+      expect((await deliveries()).find((d) => d.id === first.id)).toMatchObject({
+        state: 'delivered',
+        attempts: 1,
+        nextAt: null,
+        lastStatus: 204,
+        lastError: null,
+      });
+
+      // delivered: a 409 naming it; the admin redelivers the other (every dead one at once)
+      const conflict = await redeliver(first.id, hooksAdmin);
+      expect(conflict.status).toBe(409);
+      expect(conflict.body.error.message).toMatch(new RegExp(`delivery ${first.id} is delivered already`));
+      const all = await hooks.call('POST', `/api/v1/webhooks/${webhook}/redeliver-dead`, { token: hooksAdmin });
+      expect(all.body).toEqual({ webhook, redelivered: 1, deliveries: [second.id] });
+      expect((await redeliver(second.id, north)).status).toBe(409); // pending (or delivered already), not dead
+      await until(async () => (await deliveries()).every((d) => d.state === 'delivered'));
+      expect(got.map((g) => g.delivery)).toEqual([String(first.id), String(second.id)]);
+      expect((await hooks.call('POST', `/api/v1/webhooks/${webhook}/redeliver-dead`, { token: north })).body).toEqual({
+        webhook,
+        redelivered: 0,
+        deliveries: [],
+      });
+
+      // audited as the webhook's other changes, with who, and why the delivery had died
+      const trail = (await hooks.deps.audit.list({ limit: 50 })).filter((e) => e.action === 'webhook.redeliver');
+      expect(trail.map((e) => [e.target, e.details.deliveries])).toEqual([
+        [webhook, [second.id]],
+        [webhook, [first.id]],
+      ]);
+      expect(trail[1]).toMatchObject({
+        actor: expect.stringMatching(/^operator:/),
+        details: { event: 'alert.opened', attempts: 1, lastError: first.lastError },
+      });
+      expect(trail[0].actor).toMatch(/^admin:/);
+    } finally {
+      await new Promise<void>((r) => (receiver.listening ? receiver.close(() => r()) : r()));
+      hooks.close();
+    }
   });
 });

@@ -76,7 +76,7 @@ export interface ApiDeps {
   standards: Pick<ReferenceStandards, 'get' | 'list' | 'create' | 'certificatesOf' | 'addCertificate' | 'stateOf' | 'impact'>;
   /** Lots of prepackages (docs/contract.md §6); `tallies` feeds the overview, the report and the readiness ranking. */
   lots: Pick<LotBook, 'declare' | 'get' | 'view' | 'list' | 'addPackages' | 'tallies'>;
-  notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook'>;
+  notifier: Pick<AlertNotifier, 'since' | 'subscribe' | 'addWebhook' | 'listWebhooks' | 'deliveries' | 'deleteWebhook' | 'redeliver' | 'redeliverDead'>;
   deadLetters: Pick<DeadLetters, 'list'>;
   /** Dead letters sent to the sink again (src/journal/dead-letter-replay.ts). */
   deadLetterReplay: Pick<DeadLetterReplay, 'replay' | 'discard'>;
@@ -128,7 +128,9 @@ export function clientAddress(c: Context): string | undefined {
   }
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+/** 404; `path`: the field of the request that named it (a body's or a query's `tenant`), so that the answer says which. */
+export const notFound = (what: string, path?: string) =>
+  new ApiError(404, 'not_found', `${what} not found`, path === undefined ? undefined : [{ path, message: `${what} not found, or not visible to this token` }]);
 
 export function errorBody(e: ApiError) {
   return { error: { code: e.code, message: e.message, ...(e.details !== undefined ? { details: e.details } : {}) } };

@@ -63,6 +63,10 @@ describe('devices', () => {
     // another tenant's: answered as if the tenant did not exist
     const other = await api.call('POST', '/api/v1/devices', { token: op.north, body: device('baro-s9', 'south') });
     expect(other).toMatchObject({ status: 404, body: { error: { code: 'not_found', message: 'tenant south not found' } } });
+    // the answer names the field, as a 400 does, for an admin's typo as for another's tenant
+    expect(other.body.error.details).toEqual([{ path: 'tenant', message: 'tenant south not found, or not visible to this token' }]);
+    const typo = await api.call('POST', '/api/v1/devices', { body: device('baro-x', 'nrth') });
+    expect(typo).toMatchObject({ status: 404, body: { error: { details: [{ path: 'tenant' }] } } });
     expect((await api.call('POST', '/api/v1/devices', { token: insp.hanoi, body: device('baro-n2', 'north') })).status).toBe(403);
     expect((await api.call('POST', '/api/v1/devices', { body: device('baro-n1', 'north') })).status).toBe(409);
   });

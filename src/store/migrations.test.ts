@@ -201,6 +201,8 @@ describe('state migrations', () => {
     };
     // migration 6: who claimed a webhook delivery and until when (a cluster's nodes share the queue)
     legacy.webhook_deliveries.columns.push(col('claimed_by', 'TEXT'), col('claimed_until', 'INTEGER'));
+    // migration 12: a webhook delivery's next_at only while it is pending (the table rebuilt, the same otherwise)
+    legacy.webhook_deliveries.columns.find((c) => c.name === 'next_at')!.notnull = 0;
     // migration 7: a check is the same check again by (device, seq, ts), no longer (device, seq)
     legacy.checks.columns.find((c) => c.name === 'ts')!.pk = 3;
     // migration 8: a refused line's key, each line kept once per sink
@@ -352,6 +354,57 @@ describe('state migrations', () => {
     log.append('admin:a', 'device.create', 'gd-1', {}, new Date('2026-01-02T00:00:00Z'));
     expect(log.verifyChain()).toEqual({ ok: true, entries: 2 });
     expect(new Tokens(db).list()).toEqual([]);
+    db.close();
+  });
+
+  it('open a database with webhook deliveries made before migration 12: every one kept with its id and body, no next attempt once delivered or dead', () => {
+    const file = join(dir, 'mag.db');
+    const old = new Database(file);
+    const before = MIGRATIONS.findIndex((m) => m.name === '0012-webhook-delivery-next-at-while-pending');
+    for (const m of MIGRATIONS.slice(0, before))
+      for (const statement of m.up(queryBuilder('sqlite').schema, 'sqlite')) {
+        const c = statement.compile();
+        old.prepare(c.sql).run(...(c.parameters as unknown[]));
+      }
+    old.pragma(`user_version = ${before}`);
+    const at = Date.parse('2026-03-01T08:00:00Z');
+    const delivery = old.prepare(
+      "INSERT INTO webhook_deliveries (id, webhook, event, body, state, attempts, next_at, last_status, last_error, created_at, delivered_at, claimed_by, claimed_until) VALUES (?, 'w-1', 'alert.opened', ?, ?, ?, ?, ?, ?, '2026-03-01T08:00:00.000Z', ?, ?, ?)",
+    );
+    delivery.run(7, '{"id":7}', 'delivered', 1, at, 204, null, '2026-03-01T08:00:01.000Z', null, null);
+    delivery.run(9, '{"id":9}', 'dead', 8, at + 127_000, 503, 'HTTP 503', null, null, null);
+    delivery.run(12, '{"id":12}', 'pending', 2, at + 3000, null, 'connect ECONNREFUSED', null, 'node-a', at + 60_000);
+    old.close();
+
+    const db = openStateDb(dir);
+    expect(db.connection.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(
+      db.connection
+        .prepare('SELECT id, body, state, attempts, next_at, last_status, last_error, claimed_by, claimed_until FROM webhook_deliveries ORDER BY id')
+        .all(),
+    ).toEqual([
+      { id: 7, body: '{"id":7}', state: 'delivered', attempts: 1, next_at: null, last_status: 204, last_error: null, claimed_by: null, claimed_until: null },
+      { id: 9, body: '{"id":9}', state: 'dead', attempts: 8, next_at: null, last_status: 503, last_error: 'HTTP 503', claimed_by: null, claimed_until: null },
+      {
+        id: 12,
+        body: '{"id":12}',
+        state: 'pending',
+        attempts: 2,
+        next_at: at + 3000,
+        last_status: null,
+        last_error: 'connect ECONNREFUSED',
+        claimed_by: 'node-a',
+        claimed_until: at + 60_000,
+      },
+    ]);
+    // new deliveries continue the ids (a receiver's X-Mag-Delivery is never given twice), due ones still found by the index
+    db.connection
+      .prepare("INSERT INTO webhook_deliveries (webhook, event, body, state, next_at, created_at) VALUES ('w-1', 'alert.resolved', '{}', 'pending', ?, 'x')")
+      .run(at);
+    expect(db.connection.prepare('SELECT max(id) AS id FROM webhook_deliveries').get()).toEqual({ id: 13 });
+    expect(db.connection.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'webhook_deliveries'").all()).toEqual([
+      { name: 'webhook_deliveries_due' },
+    ]);
     db.close();
   });
 

@@ -38,6 +38,23 @@ function markDuplicateNumbers(table: 'certificates' | 'standard_certificates', o
   return { compile: () => update.compile(queryBuilder(dialect)) };
 }
 
+/** The webhook deliveries' columns as migration 0012 copies them (0001's and 0006's). */
+const WEBHOOK_DELIVERIES_0012_COLUMNS = [
+  'id',
+  'webhook',
+  'event',
+  'body',
+  'state',
+  'attempts',
+  'next_at',
+  'last_status',
+  'last_error',
+  'created_at',
+  'delivered_at',
+  'claimed_by',
+  'claimed_until',
+] as const;
+
 /** The checks table's columns as migration 0007 copies them (0001's and 0003's). */
 const CHECKS_0007_COLUMNS = ['device', 'seq', 'series', 'ts', 'result', 'received_at', 'standard_id'] as const;
 
@@ -475,6 +492,40 @@ export const MIGRATIONS: SchemaMigration[] = [
         .columns(['standard', 'number'])
         .where(sql.ref('duplicate_of'), 'is', null),
     ],
+  },
+  {
+    // A webhook delivery's `next_at` is when its next attempt is due: none once it is delivered or
+    // dead (it was kept, and answered, as if one were coming). PostgreSQL drops the NOT NULL; SQLite
+    // cannot, and the table is rebuilt as 0007 rebuilt the checks: its columns (0001's and 0006's)
+    // written out again, its rows copied with their ids (the X-Mag-Delivery a receiver has seen).
+    name: '0012-webhook-delivery-next-at-while-pending',
+    up: (s, dialect) => {
+      const forget = queryBuilder(dialect).updateTable('webhook_deliveries').set({ next_at: null }).where('state', '<>', 'pending');
+      if (dialect === 'postgres') return [s.alterTable('webhook_deliveries').alterColumn('next_at', (c) => c.dropNotNull()), forget];
+      return [
+        withRowId(s.createTable('webhook_deliveries_0012'), dialect)
+          .addColumn('webhook', 'text', (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_at', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('delivered_at', 'text')
+          .addColumn('claimed_by', 'text')
+          .addColumn('claimed_until', 'bigint'),
+        queryBuilder(dialect)
+          .insertInto('webhook_deliveries_0012' as 'webhook_deliveries')
+          .columns(WEBHOOK_DELIVERIES_0012_COLUMNS)
+          .expression((eb) => eb.selectFrom('webhook_deliveries').select(WEBHOOK_DELIVERIES_0012_COLUMNS)),
+        s.dropTable('webhook_deliveries'),
+        s.alterTable('webhook_deliveries_0012').renameTo('webhook_deliveries'),
+        s.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['state', 'next_at']),
+        forget,
+      ];
+    },
   },
 ];
 

@@ -148,8 +148,8 @@ export interface WebhookDeliveriesTable {
   body: string;
   state: 'pending' | 'delivered' | 'dead';
   attempts: Generated<number>;
-  /** epoch ms of the next attempt. */
-  next_at: number;
+  /** epoch ms of the next attempt; null when none will be made: delivered or dead (migration 12). */
+  next_at: number | null;
   last_status: number | null;
   last_error: string | null;
   created_at: string;

@@ -20,7 +20,8 @@ export interface WebhookDelivery {
   event: string;
   state: 'pending' | 'delivered' | 'dead';
   attempts: number;
-  nextAt: string;
+  /** When the next attempt is due; null when none will be made (delivered, dead). */
+  nextAt: string | null;
   lastStatus: number | null;
   lastError: string | null;
   createdAt: string;
@@ -41,6 +42,35 @@ export const WEBHOOKS_TOPIC = 'webhooks';
 /** Deliveries sent per round at most. */
 const DUE_BATCH = 50;
 
+const DELIVERY_COLUMNS = ['id', 'webhook', 'event', 'state', 'attempts', 'next_at', 'last_status', 'last_error', 'created_at', 'delivered_at'] as const;
+
+function deliveryView(r: {
+  id: number;
+  webhook: string;
+  event: string;
+  state: WebhookDelivery['state'];
+  attempts: number;
+  next_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}): WebhookDelivery {
+  return {
+    id: r.id,
+    webhook: r.webhook,
+    event: r.event,
+    state: r.state,
+    attempts: r.attempts,
+    // none is due once delivered or dead, whatever an older node of a cluster upgraded one at a time still writes
+    nextAt: r.next_at === null || r.state !== 'pending' ? null : new Date(r.next_at).toISOString(),
+    lastStatus: r.last_status ?? null,
+    lastError: r.last_error ?? null,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at ?? null,
+  };
+}
+
 const Q = {
   webhooks: query('webhooks.all', (db) => db.selectFrom('webhooks').select(['id', 'tenant', 'url', 'events', 'secret', 'created_at'])),
   insertWebhook: query(
@@ -60,17 +90,34 @@ const Q = {
   abandonPending: query('webhook-deliveries.abandon-pending', (db, arg: Arg<{ webhook: string; reason: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ state: 'dead', last_error: arg('reason') })
+      .set({ state: 'dead', next_at: null, last_error: arg('reason') })
       .where('webhook', '=', arg('webhook'))
       .where('state', '=', 'pending'),
   ),
   deliveries: query('webhook-deliveries.of-webhook', (db, arg: Arg<{ webhook: string; limit: number }>) =>
+    db.selectFrom('webhook_deliveries').select(DELIVERY_COLUMNS).where('webhook', '=', arg('webhook')).orderBy('id', 'desc').limit(arg('limit')),
+  ),
+  delivery: query('webhook-deliveries.one', (db, arg: Arg<{ webhook: string; id: number }>) =>
+    db.selectFrom('webhook_deliveries').select(DELIVERY_COLUMNS).where('id', '=', arg('id')).where('webhook', '=', arg('webhook')),
+  ),
+  // Sent again from the first attempt, due now, its body as it was (the receiver's delivery id and
+  // event id unchanged): only a dead one, decided by the database (two requests at once, or a
+  // request and a node's outcome, do not both win). Its last status and error stay until its next attempt.
+  redeliver: query('webhook-deliveries.redeliver', (db, arg: Arg<{ webhook: string; id: number; nextAt: number }>) =>
     db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'webhook', 'event', 'state', 'attempts', 'next_at', 'last_status', 'last_error', 'created_at', 'delivered_at'])
+      .updateTable('webhook_deliveries')
+      .set({ state: 'pending', attempts: 0, next_at: arg('nextAt'), claimed_by: null, claimed_until: null })
+      .where('id', '=', arg('id'))
       .where('webhook', '=', arg('webhook'))
-      .orderBy('id', 'desc')
-      .limit(arg('limit')),
+      .where('state', '=', 'dead'),
+  ),
+  redeliverDead: query('webhook-deliveries.redeliver-dead', (db, arg: Arg<{ webhook: string; nextAt: number }>) =>
+    db
+      .updateTable('webhook_deliveries')
+      .set({ state: 'pending', attempts: 0, next_at: arg('nextAt'), claimed_by: null, claimed_until: null })
+      .where('webhook', '=', arg('webhook'))
+      .where('state', '=', 'dead')
+      .returning('id'),
   ),
   enqueue: query('webhook-deliveries.enqueue', (db, arg: Arg<{ webhook: string; event: string; body: string; nextAt: number; createdAt: string }>) =>
     db.insertInto('webhook_deliveries').values({
@@ -98,7 +145,7 @@ const Q = {
   abandon: query('webhook-deliveries.abandon', (db, arg: Arg<{ id: number; reason: string; by: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ state: 'dead', last_error: arg('reason'), claimed_by: null, claimed_until: null })
+      .set({ state: 'dead', next_at: null, last_error: arg('reason'), claimed_by: null, claimed_until: null })
       .where('id', '=', arg('id'))
       .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
@@ -108,6 +155,7 @@ const Q = {
       .set((eb) => ({
         state: 'delivered',
         attempts: eb('attempts', '+', 1),
+        next_at: null,
         last_status: arg('status'),
         last_error: null,
         delivered_at: arg('at'),
@@ -120,7 +168,15 @@ const Q = {
   failed: query('webhook-deliveries.failed', (db, arg: Arg<{ id: number; attempts: number; status: number | null; error: string | null; by: string }>) =>
     db
       .updateTable('webhook_deliveries')
-      .set({ state: 'dead', attempts: arg('attempts'), last_status: arg('status'), last_error: arg('error'), claimed_by: null, claimed_until: null })
+      .set({
+        state: 'dead',
+        attempts: arg('attempts'),
+        next_at: null,
+        last_status: arg('status'),
+        last_error: arg('error'),
+        claimed_by: null,
+        claimed_until: null,
+      })
       .where('id', '=', arg('id'))
       .where((eb) => eb(eb.fn.coalesce('claimed_by', eb.val('')), '=', arg('by'))),
   ),
@@ -214,22 +270,22 @@ export class WebhookStore<S extends StateExecutor = StateExecutor> {
   }
 
   deliveries(webhook: string, limit: number): Answer<S, WebhookDelivery[]> {
-    return this.answer(() =>
-      after(this.sql.deliveries.all({ webhook, limit }), (rows) =>
-        rows.map((r) => ({
-          id: r.id,
-          webhook: r.webhook,
-          event: r.event,
-          state: r.state,
-          attempts: r.attempts,
-          nextAt: new Date(r.next_at).toISOString(),
-          lastStatus: r.last_status ?? null,
-          lastError: r.last_error ?? null,
-          createdAt: r.created_at,
-          deliveredAt: r.delivered_at ?? null,
-        })),
-      ),
-    );
+    return this.answer(() => after(this.sql.deliveries.all({ webhook, limit }), (rows) => rows.map(deliveryView)));
+  }
+  /** One delivery of `webhook`; undefined when it has none of that id. */
+  delivery(webhook: string, id: number): Answer<S, WebhookDelivery | undefined> {
+    return this.answer(() => after(this.sql.delivery.get({ webhook, id }), (r) => (r ? deliveryView(r) : undefined)));
+  }
+  /**
+   * A dead delivery of `webhook` back in the queue, due at `nextAt` (epoch ms), its attempts from 0
+   * and its body unchanged; false when it is not dead (pending, delivered, or none of that id).
+   */
+  redeliver(webhook: string, id: number, nextAt: number): Answer<S, boolean> {
+    return this.answer(() => after(this.sql.redeliver.run({ webhook, id, nextAt }), (n) => n > 0));
+  }
+  /** Every dead delivery of `webhook` back in the queue as `redeliver` does; their ids, oldest first. */
+  redeliverDead(webhook: string, nextAt: number): Answer<S, number[]> {
+    return this.answer(() => after(this.sql.redeliverDead.all({ webhook, nextAt }), (rows) => rows.map((r) => Number(r.id)).sort((a, b) => a - b)));
   }
   enqueue(d: { webhook: string; event: string; body: string; nextAt: number; createdAt: string }): Answer<S, void> {
     return this.answer(() => after(this.sql.enqueue.run(d), () => undefined));

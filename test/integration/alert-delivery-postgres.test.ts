@@ -161,6 +161,36 @@ describe('webhook deliveries on two nodes sharing PostgreSQL', () => {
     await claims.end();
     expect(held.rows[0].n).toBe(0); // each outcome released its claim
   }, 30_000);
+
+  it('dead deliveries sent again on either node are delivered once each, by whichever node claims them', async () => {
+    // three deliveries of 'all' given up as a node gives them up (claimed, failed for good), queued
+    // an hour ahead so that neither node sends them first
+    const giver = new WebhookStore(dbA);
+    const later = Date.now() + 3_600_000;
+    for (const i of [1, 2, 3])
+      await giver.enqueue({
+        webhook: 'all',
+        event: 'alert.opened',
+        body: JSON.stringify({ event: 'alert.opened', alert: { id: `dead-${i}` } }),
+        nextAt: later,
+        createdAt: now().toISOString(),
+      });
+    const claimed = await giver.claimDue(later, 'a-node-that-gave-up', 60_000);
+    expect(claimed).toHaveLength(3);
+    for (const d of claimed) expect(await giver.failed(d.id, 36, 503, 'HTTP 503', 'a-node-that-gave-up')).toBe(true);
+    const sentOf = (id: string) => hooks.got.filter((g) => g.alert === id);
+
+    const one = await a.redeliver('all', claimed[0].id);
+    expect(one).toMatchObject({ redelivered: true, before: { state: 'dead', attempts: 36, nextAt: null }, delivery: { state: 'pending', attempts: 0 } });
+    expect(await b.redeliver('all', claimed[0].id)).toMatchObject({ redelivered: false }); // pending now (or delivered): not twice
+    await vi.waitFor(() => expect(sentOf('dead-1')).toHaveLength(1), 10_000);
+    expect(await b.redeliverDead('all')).toEqual([claimed[1].id, claimed[2].id]);
+    await vi.waitFor(() => expect([sentOf('dead-2').length, sentOf('dead-3').length]).toEqual([1, 1]), 10_000);
+    await pause(1500); // three more rounds of both nodes: nothing is sent again
+    expect(['dead-1', 'dead-2', 'dead-3'].map((id) => sentOf(id).map((g) => g.delivery))).toEqual(claimed.map((d) => [String(d.id)]));
+    const history = (await new WebhookStore(dbB).deliveries('all', 100)).filter((d) => claimed.some((c) => c.id === d.id));
+    expect(history.map((d) => [d.state, d.attempts, d.nextAt, d.lastStatus])).toEqual(claimed.map(() => ['delivered', 1, null, 204]));
+  }, 30_000);
 });
 
 describe('a node that claimed deliveries and died', () => {

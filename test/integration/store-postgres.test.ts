@@ -290,4 +290,35 @@ describe('the state store on PostgreSQL', () => {
       await old.destroy();
     }
   });
+
+  it('migrates webhook deliveries made before migration 12: no next attempt once delivered or dead, a pending one keeps its time', async () => {
+    const url = await createDatabase(server, 'delivery_next_at');
+    const old = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }) });
+    try {
+      const before = MIGRATIONS[MIGRATIONS.findIndex((m) => m.name === '0012-webhook-delivery-next-at-while-pending') - 1].name;
+      expect((await new Migrator({ db: old, provider: postgresMigrations }).migrateTo(before)).error).toBeUndefined();
+      const at = Date.parse('2026-03-01T08:00:00Z');
+      for (const [state, nextAt] of [
+        ['delivered', at],
+        ['dead', at + 127_000],
+        ['pending', at + 3000],
+      ] as const)
+        await sql`insert into webhook_deliveries (webhook, event, body, state, attempts, next_at, created_at) values ('w-1', 'alert.opened', '{}', ${state}, 1, ${nextAt}, '2026-03-01T08:00:00.000Z')`.execute(
+          old,
+        );
+      await migratePostgres(old);
+      const rows = await sql<{
+        id: number;
+        state: string;
+        next_at: string | null;
+      }>`select id::int, state, next_at::text from webhook_deliveries order by id`.execute(old);
+      expect(rows.rows).toEqual([
+        { id: 1, state: 'delivered', next_at: null },
+        { id: 2, state: 'dead', next_at: null },
+        { id: 3, state: 'pending', next_at: String(at + 3000) },
+      ]);
+    } finally {
+      await old.destroy();
+    }
+  });
 });

@@ -1,7 +1,9 @@
 // Issue 4, webhooks: a receiver that keeps failing gets exactly MAG_WEBHOOK_MAX_ATTEMPTS attempts,
-// then the delivery is dead-lettered (visible in the delivery history, never retried); a failed
-// attempt is rescheduled after base · 2^(n−1) ± 20 % (as recorded in the history). Real gateways,
-// real MQTT, a local node:http receiver.
+// then the delivery is dead-lettered (visible in the delivery history, never retried by itself); a
+// failed attempt is rescheduled after min(base · 2^(n−1), MAG_WEBHOOK_RETRY_MAX_MS) ± 20 % (as
+// recorded in the history); a dead delivery is sent again on request once its receiver is back.
+// Real gateways, real MQTT, local node:http receivers.
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, assert, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { freePort } from '../support/ports.ts';
 
 const SECRET = 'whsec-0123456789abcdef';
 
@@ -84,6 +87,85 @@ describe('webhook back-off and dead letters', () => {
     const wait = Date.parse(d.nextAt) - first.at;
     expect(wait).toBeGreaterThanOrEqual(0.8 * 60_000 - 1000);
     expect(wait).toBeLessThanOrEqual(1.2 * 60_000 + 1000);
+  });
+
+  it('waits no longer than MAG_WEBHOOK_RETRY_MAX_MS between attempts, however long the doubling would', async () => {
+    const { fail, history } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '60000', MAG_WEBHOOK_RETRY_MAX_MS: '3000' });
+    status = 503;
+    await fail('C1');
+    const first = await vi.waitFor(() => {
+      const r = received.find((r) => r.key === 'C1');
+      assert(r, 'waiting for the first attempt');
+      return r;
+    }, 30_000);
+    const d = await vi.waitFor(async () => {
+      const x = (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1);
+      assert(x, 'waiting for the attempt to be recorded');
+      return x;
+    }, 30_000);
+    const wait = Date.parse(d.nextAt) - first.at;
+    expect(wait).toBeGreaterThanOrEqual(0.8 * 3000 - 1000);
+    expect(wait).toBeLessThanOrEqual(1.2 * 3000 + 1000);
+    // and it is tried again then (the default MAG_WEBHOOK_MAX_ATTEMPTS leaves it pending meanwhile)
+    status = 204;
+    await expect
+      .poll(async () => (await history()).find((x) => x.id === d.id)?.state, { message: 'waiting for the second attempt', timeout: 30_000 })
+      .toBe('delivered');
+    expect(received.filter((r) => r.key === 'C1')).toHaveLength(2);
+  });
+
+  it('sends a dead delivery again once its receiver is back, with the body and delivery id it had, audited', async () => {
+    // a receiver on a port where nothing listens yet (a relay being restarted)
+    const port = await freePort();
+    const got: { delivery: string; body: string; signature: string }[] = [];
+    const relay = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({
+          delivery: String(req.headers['x-mag-delivery']),
+          body: Buffer.concat(chunks).toString('utf8'),
+          signature: String(req.headers['x-mag-signature']),
+        });
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    const { t, fail } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '1', MAG_WEBHOOK_MAX_ATTEMPTS: '2' });
+    const hook = (await t.call('POST', '/api/v1/webhooks', { url: `http://127.0.0.1:${port}/relay`, events: ['alert.opened'], secret: SECRET })).body;
+    const history = async () => (await t.call('GET', `/api/v1/webhooks/${hook.id}/deliveries`)).body.items as any[];
+    try {
+      await fail('R1');
+      const dead = await vi.waitFor(async () => {
+        const x = (await history()).find((x) => x.state === 'dead');
+        assert(x, 'waiting for the dead letter');
+        return x;
+      }, 30_000);
+      expect(dead).toMatchObject({ attempts: 2, nextAt: null, lastStatus: null, lastError: expect.any(String), deliveredAt: null });
+      expect(got).toEqual([]);
+
+      await new Promise<void>((r) => relay.listen(port, '127.0.0.1', () => r()));
+      const again = await t.call('POST', `/api/v1/webhooks/${hook.id}/deliveries/${dead.id}/redeliver`);
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ id: dead.id, state: 'pending', attempts: 0 });
+      await expect
+        .poll(async () => (await history()).find((x) => x.id === dead.id)?.state, { message: 'waiting for the redelivery', timeout: 30_000 })
+        .toBe('delivered');
+      expect(got).toHaveLength(1);
+      expect(got[0].delivery).toBe(String(dead.id)); // the receiver knows it again by its X-Mag-Delivery…
+      const body = JSON.parse(got[0].body);
+      expect(body).toMatchObject({ event: 'alert.opened', id: expect.any(Number), alert: { id: expect.any(String), version: expect.any(Number) } }); // …and by its event id and alert (its version)
+      expect(got[0].signature).toBe(`sha256=${createHmac('sha256', SECRET).update(got[0].body).digest('hex')}`);
+      expect((await history()).find((x) => x.id === dead.id)).toMatchObject({ state: 'delivered', attempts: 1, nextAt: null, lastStatus: 204 });
+      expect((await t.call('POST', `/api/v1/webhooks/${hook.id}/deliveries/${dead.id}/redeliver`)).status).toBe(409);
+      const audit = (await t.call('GET', '/api/v1/audit?limit=20')).body.items as any[];
+      expect(audit.find((e) => e.action === 'webhook.redeliver')).toMatchObject({
+        target: hook.id,
+        details: { deliveries: [dead.id], event: 'alert.opened', attempts: 2 },
+      });
+    } finally {
+      await new Promise<void>((r) => (relay.listening ? relay.close(() => r()) : r()));
+    }
   });
 
   it('dead-letters a delivery after MAG_WEBHOOK_MAX_ATTEMPTS failures and never tries it again', async () => {

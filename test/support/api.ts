@@ -24,7 +24,7 @@ import { DeadLetterReplay } from '../../src/journal/dead-letter-replay.ts';
 import { AlertBook } from '../../src/alerts/alert-book.ts';
 import { Assurance } from '../../src/alerts/assurance.ts';
 import { ReferenceStandards } from '../../src/alerts/reference-standards.ts';
-import { AlertNotifier } from '../../src/alerts/notifier.ts';
+import { AlertNotifier, type RetrySchedule } from '../../src/alerts/notifier.ts';
 import { EmbeddedSink } from '../../src/sinks/embedded.ts';
 import { LotBook } from '../../src/lots/lot-book.ts';
 import { SAMPLING_PLANS_FILE, loadSamplingPlans } from '../../src/metrology/sampling-plans-loader.ts';
@@ -65,14 +65,14 @@ export interface ApiUnderTest<S extends StateExecutor = SqliteState> {
   close(): Answer<S, void>;
 }
 
-/** The API over a SQLite state database in a new temporary directory. */
-export function apiUnderTest(opts: { now?: () => Date } = {}): ApiUnderTest {
+/** The API over a SQLite state database in a new temporary directory (`webhookRetry`: its notifier's schedule, the default's otherwise). */
+export function apiUnderTest(opts: { now?: () => Date; webhookRetry?: RetrySchedule } = {}): ApiUnderTest {
   const dir = mkdtempSync(join(tmpdir(), 'mag-api-'));
   const db = openStateDb(dir);
   const registry = new Registry(db);
   const alerts = new AlertBook(db);
   const setting = settingUp(dir, opts.now);
-  const notifier = new AlertNotifier(db, alerts, registry, setting.log, setting.now); // not started: no webhook is sent
+  const notifier = new AlertNotifier(db, alerts, registry, setting.log, setting.now, opts.webhookRetry); // not started: a delivery is tried when queued or sent again, not retried by itself
   return composed(db, registry, alerts, notifier, setting, () => {
     db.close();
     rmSync(dir, { recursive: true, force: true });

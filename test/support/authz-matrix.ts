@@ -75,6 +75,8 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
     const alerts: string[] = [];
     let sharedAlert = '';
     let sharedWebhook = '';
+    /** A dead delivery of the shared webhook that only denied cells aim at: it stays dead. */
+    let sharedDead = 0;
     let sharedToken = '';
     // the inspector's work on tenant north (VN-HN): an open record with a finding, a closed record, a campaign
     let sharedInspection = '';
@@ -106,6 +108,22 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
       expect(r.status).toBe(201);
       return r.body.id as string;
     };
+    /**
+     * A dead delivery of the shared webhook, the newest but `except`: every delivery dies at its
+     * first failure here (MAG_WEBHOOK_MAX_ATTEMPTS=1; hooks.example does not resolve), and one
+     * sent again dies again.
+     */
+    const deadDelivery = (except?: number): Promise<number> =>
+      vi.waitFor(
+        async () => {
+          const d = (await deliveriesOfShared()).find((x) => x.state === 'dead' && x.id !== except);
+          assert(d, 'waiting for a dead delivery of the shared webhook');
+          return d.id;
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+    const deliveriesOfShared = async () =>
+      (await gw.call('GET', `/api/v1/webhooks/${sharedWebhook}/deliveries`)).body.items as { id: number; state: string; attempts: number }[];
     const newToken = async () => {
       const r = await gw.call('POST', '/api/v1/tokens', { role: 'inspector', regions: ['VN-SG'], name: fresh('throwaway') });
       expect(r.status).toBe(201);
@@ -304,6 +322,22 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         expect: api(200, 200, 404, 403, 403),
         req: () => ({ path: `/api/v1/webhooks/${sharedWebhook}/deliveries` }),
         ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}/deliveries` }),
+      },
+      {
+        route: 'POST /api/v1/webhooks/:id/deliveries/:deliveryId/redeliver',
+        expect: api(200, 200, 404, 403, 403),
+        req: async (who) => ({
+          path: `/api/v1/webhooks/${sharedWebhook}/deliveries/${['admin', 'opOwn'].includes(who) ? await deadDelivery(sharedDead) : sharedDead}/redeliver`,
+        }),
+        ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}/deliveries/${sharedDead}/redeliver` }),
+        intact: async () => expect((await deliveriesOfShared()).find((d) => d.id === sharedDead)).toMatchObject({ state: 'dead', attempts: 1 }),
+      },
+      {
+        route: 'POST /api/v1/webhooks/:id/redeliver-dead',
+        expect: api(200, 200, 404, 403, 403),
+        req: async (who) => ({ path: `/api/v1/webhooks/${['admin', 'opOwn'].includes(who) ? await newWebhook() : sharedWebhook}/redeliver-dead` }),
+        ghost: () => ({ path: `/api/v1/webhooks/${randomUUID()}/redeliver-dead` }),
+        intact: async () => expect((await deliveriesOfShared()).find((d) => d.id === sharedDead)).toMatchObject({ state: 'dead', attempts: 1 }),
       },
       {
         route: 'DELETE /api/v1/webhooks/:id',
@@ -515,7 +549,8 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
     beforeAll(async () => {
       // Many bad-token cells come from one address: keep the failed-authentication throttle out of the way.
       started = await services();
-      gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000', ...started.env });
+      // Webhook deliveries die at their first failure: the redelivery cells have dead ones at hand.
+      gw = await startTestGateway({ MAG_AUTH_FAIL_MAX: '100000', MAG_WEBHOOK_MAX_ATTEMPTS: '1', ...started.env });
       const secret = await gw.device({ id: DEV, type: 'barometer', tenant: OWN, region: 'VN-HN' });
       await gw.device({ id: DEV_SECRET_ROUTE, type: 'barometer', tenant: OWN, region: 'VN-HN' });
       await gw.device({ id: DEV_FUEL, type: 'fuel-dispenser', tenant: OWN, region: 'VN-HN' });
@@ -563,6 +598,15 @@ export function authorizationMatrix(where: string, services: () => Promise<Matri
         ).status,
       ).toBe(201);
       for (let i = 0; i < 6; i++) alerts.push(await openAlert()); // one per allowed ack/resolve cell
+      // the oldest dead delivery, once another is dead too (the allowed redelivery cells take that one)
+      sharedDead = await vi.waitFor(
+        async () => {
+          const dead = (await deliveriesOfShared()).filter((d) => d.state === 'dead');
+          assert(dead.length >= 2, 'waiting for two dead deliveries of the shared webhook');
+          return dead[dead.length - 1]!.id;
+        },
+        { timeout: 30_000, interval: 100 },
+      );
     }, 120_000);
 
     afterAll(async () => {

@@ -72,7 +72,7 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       expect(history.map((h) => [h.event, h.state, h.attempts, h.lastStatus, h.lastError, h.nextAt])).toEqual([
         ['alert.resolved', 'pending', 0, null, null, new Date(T0 + 60_000).toISOString()],
         ['alert.acknowledged', 'pending', 1, 503, 'HTTP 503', new Date(T0 + 2000).toISOString()],
-        ['alert.opened', 'delivered', 1, 204, null, new Date(T0).toISOString()],
+        ['alert.opened', 'delivered', 1, 204, null, null], // no attempt is due any more
       ]);
       expect(history[2].deliveredAt).toBe(AT);
       // the rescheduled one is due again at its time, the delivered one never
@@ -85,12 +85,60 @@ export function deliveryStoreContract(name: string, setup: () => Promise<Deliver
       await a.enqueue({ webhook: 'w-2', event: 'alert.opened', body: '{}', nextAt: T0, createdAt: AT });
       await b.delete('w-2');
       expect((await a.all()).map((w) => w.id)).toEqual(['w-1']);
-      expect((await a.deliveries('w-2', 10)).map((h) => [h.state, h.lastError])).toEqual([['dead', 'webhook deleted']]);
-      expect((await a.deliveries('w-1', 10)).map((h) => [h.event, h.state])).toEqual([
-        ['alert.resolved', 'pending'],
-        ['alert.acknowledged', 'dead'],
-        ['alert.opened', 'delivered'],
+      expect((await a.deliveries('w-2', 10)).map((h) => [h.state, h.lastError, h.nextAt])).toEqual([['dead', 'webhook deleted', null]]);
+      // a dead delivery has no next attempt: nextAt null (a pending one keeps its time)
+      expect((await a.deliveries('w-1', 10)).map((h) => [h.event, h.state, h.nextAt])).toEqual([
+        ['alert.resolved', 'pending', new Date(T0 + 60_000).toISOString()],
+        ['alert.acknowledged', 'dead', null],
+        ['alert.opened', 'delivered', null],
       ]);
+    });
+
+    it('sends a dead delivery again, due then, from its first attempt, with its body and id; never a pending or delivered one', async () => {
+      const history = await a.deliveries('w-1', 10);
+      const state = (s: string) => history.find((h) => h.state === s)!;
+      const [dead, pending, delivered] = [state('dead'), state('pending'), state('delivered')];
+      expect(await b.redeliver('w-1', pending.id, T0 + 5000)).toBe(false);
+      expect(await b.redeliver('w-1', delivered.id, T0 + 5000)).toBe(false);
+      expect(await b.redeliver('w-2', dead.id, T0 + 5000)).toBe(false); // not a delivery of that webhook
+      expect(await b.redeliver('w-1', dead.id + 1000, T0 + 5000)).toBe(false); // none of that id
+      expect(await b.delivery('w-1', dead.id + 1000)).toBeUndefined();
+      expect(await b.redeliver('w-1', dead.id, T0 + 5000)).toBe(true);
+      expect(await a.redeliver('w-1', dead.id, T0 + 6000)).toBe(false); // the second of two requests at once: the first stands
+      // pending from its first attempt, due then; why it died stays until its next attempt
+      expect(await a.delivery('w-1', dead.id)).toEqual({ ...dead, state: 'pending', attempts: 0, nextAt: new Date(T0 + 5000).toISOString() });
+      expect(await a.delivery('w-1', pending.id)).toEqual(pending);
+      expect(await a.delivery('w-1', delivered.id)).toEqual(delivered);
+      // due then, not before, to whichever process claims it, the body as first queued
+      expect(await a.claimDue(T0 + 4999, by(dbA, 'node-a'), 60_000)).toEqual([]);
+      const due = await a.claimDue(T0 + 5000, by(dbA, 'node-a'), 60_000);
+      expect(due.map((d) => [d.id, d.body, d.attempts])).toEqual([[dead.id, '{"event":"alert.acknowledged"}', 0]]);
+      expect(await a.delivered(dead.id, 200, AT, by(dbA, 'node-a'))).toBe(true);
+      expect(await b.delivery('w-1', dead.id)).toMatchObject({ state: 'delivered', attempts: 1, nextAt: null, lastStatus: 200, lastError: null });
+    });
+
+    it('sends every dead delivery of a webhook again, those of no other webhook', async () => {
+      await a.add({ id: 'w-3', tenant: 'acme', url: 'http://127.0.0.1:1/w3', events: ['alert.*'], secret: 'whsec-w3-0123456789ab' }, 'admin:ops', AT);
+      await a.add({ id: 'w-4', tenant: 'acme', url: 'http://127.0.0.1:1/w4', events: ['alert.*'], secret: 'whsec-w4-0123456789ab' }, 'admin:ops', AT);
+      for (const [webhook, event] of [
+        ['w-3', 'alert.opened'],
+        ['w-3', 'alert.escalated'],
+        ['w-4', 'alert.opened'],
+      ] as const)
+        await a.enqueue({ webhook, event, body: `{"event":"${event}","hook":"${webhook}"}`, nextAt: T0 - 1000, createdAt: AT });
+      const claimed = await b.claimDue(T0 - 1000, by(dbB, 'node-b'), 60_000);
+      expect(claimed).toHaveLength(3);
+      for (const d of claimed) expect(await b.failed(d.id, 36, 503, 'HTTP 503', by(dbB, 'node-b'))).toBe(true);
+      expect(await a.redeliverDead('w-4-none', T0)).toEqual([]);
+      const ids = await a.redeliverDead('w-3', T0);
+      expect(ids).toEqual(claimed.filter((d) => d.webhook === 'w-3').map((d) => d.id));
+      expect(await b.redeliverDead('w-3', T0)).toEqual([]); // none dead any more
+      expect((await b.deliveries('w-3', 10)).map((h) => [h.event, h.state, h.attempts, h.nextAt])).toEqual([
+        ['alert.escalated', 'pending', 0, new Date(T0).toISOString()],
+        ['alert.opened', 'pending', 0, new Date(T0).toISOString()],
+      ]);
+      expect((await b.deliveries('w-4', 10)).map((h) => [h.state, h.nextAt])).toEqual([['dead', null]]);
+      expect((await a.claimDue(T0, by(dbA, 'node-a'), 60_000)).map((d) => d.id)).toEqual(ids);
     });
 
     it('keeps the points the sink refused, newest first, readable by every process', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { streamSSE } from 'hono/streaming';
 import { randomUUID } from 'node:crypto';
 import { ALERT_KINDS, AlreadyAcknowledged, AlreadyResolved, RESOLUTION_REASONS, type Alert } from '../../alerts/alert-book.ts';
-import { WEBHOOK_EVENTS } from '../../alerts/notifier.ts';
+import { WEBHOOK_EVENTS, type WebhookDelivery } from '../../alerts/notifier.ts';
 import {
   ApiError,
   ALL_ROLES,
@@ -77,6 +77,20 @@ export const WebhookBody = z.strictObject({
   tenant: Id.optional(),
 });
 
+/** A webhook delivery as the API answers it (store/webhooks.ts WebhookDelivery). */
+export const WebhookDeliveryAnswer = z.object({
+  id: z.number().describe('the X-Mag-Delivery header of its requests, the same when it is sent again'),
+  webhook: z.string(),
+  event: z.string(),
+  state: z.enum(['pending', 'delivered', 'dead']),
+  attempts: z.number().describe('attempts made (since it was last sent again)'),
+  nextAt: z.string().nullable().describe('when the next attempt is due; null when delivered or dead'),
+  lastStatus: z.number().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+});
+
 /** An alert as the API answers it (alertView). */
 export const AlertAnswer = z.object({
   id: z.string(),
@@ -106,6 +120,17 @@ export function alertView(a: Alert) {
   // issuedAt was written in UTC, it kept the certificate's stored offset; answered in UTC, as every time
   const details = a.kind === 'standard-oot' && typeof a.details.issuedAt === 'string' ? { ...a.details, issuedAt: utcInstant(a.details.issuedAt) } : a.details;
   return { ...rest, details, ...(key ? { key } : {}), escalation, ...(ackNote ? { ackNote } : {}) };
+}
+
+/** 409 for a delivery asked to be sent again that is not dead: what it is, and what to do. */
+function notDead(d: WebhookDelivery): ApiError {
+  return d.state === 'delivered'
+    ? new ApiError(409, 'conflict', `delivery ${d.id} is delivered already (${d.deliveredAt ?? 'at an unknown time'}, HTTP ${d.lastStatus ?? '?'})`)
+    : new ApiError(
+        409,
+        'conflict',
+        `delivery ${d.id} is pending: ${d.attempts} attempt(s) failed, the next at ${d.nextAt ?? 'an unknown time'}; it is tried again by itself (only a dead one is sent again)`,
+      );
 }
 
 /** 409 for an alert resolved before this request: its first resolution (who, when) stands and is named. */
@@ -332,9 +357,9 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     handler: async ({ p, body }) => {
       let tenant: string | null = body.tenant ?? null;
       if (p.role === 'operator') {
-        if (tenant && tenant !== p.tenant) throw notFound(`tenant ${tenant}`);
+        if (tenant && tenant !== p.tenant) throw notFound(`tenant ${tenant}`, 'tenant');
         tenant = p.tenant!;
-      } else if (tenant && !deps.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`);
+      } else if (tenant && !deps.registry.tenant(tenant)) throw notFound(`tenant ${tenant}`, 'tenant');
       const w = await deps.notifier.addWebhook({ id: randomUUID(), tenant, url: body.url, events: body.events, secret: body.secret }, actor(p));
       await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.create', w.id, { url: w.url, events: w.events, tenant }, deps.now());
       return w;
@@ -354,7 +379,49 @@ export function alertRoutes(r: RouteTable, deps: ApiDeps): void {
     summary: 'Delivery history of a webhook',
     tag: 'webhooks',
     roles: ['admin', 'operator'],
+    response: Items(WebhookDeliveryAnswer),
     handler: async ({ p, params }) => ({ items: await deps.notifier.deliveries(visibleWebhook(p, params.id).id) }),
+  });
+  r.add({
+    method: 'post',
+    path: '/api/v1/webhooks/:id/deliveries/:deliveryId/redeliver',
+    summary:
+      'Send a dead delivery again: pending at once, from its first attempt, with its body and X-Mag-Delivery unchanged (the receiver recognises one it got before)',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
+    response: WebhookDeliveryAnswer,
+    answers: [{ status: 409, description: 'the delivery is pending (it is being tried by itself) or delivered already' }],
+    handler: async ({ p, params }) => {
+      const w = visibleWebhook(p, params.id);
+      const missing = () => notFound(`delivery ${params.deliveryId} of webhook ${w.id}`);
+      if (!/^\d{1,15}$/.test(params.deliveryId)) throw missing();
+      const out = await deps.notifier.redeliver(w.id, Number(params.deliveryId));
+      if (!out) throw missing();
+      if (!out.redelivered) throw notDead(out.delivery);
+      const { before } = out;
+      await deps.audit.append(
+        `${actor(p)}:${p.tokenId}`,
+        'webhook.redeliver',
+        w.id,
+        { deliveries: [before.id], event: before.event, attempts: before.attempts, lastStatus: before.lastStatus, lastError: before.lastError },
+        deps.now(),
+      );
+      return out.delivery;
+    },
+  });
+  r.add({
+    method: 'post',
+    path: '/api/v1/webhooks/:id/redeliver-dead',
+    summary: 'Send every dead delivery of a webhook again, as the redelivery of one does; `deliveries` are their ids, oldest first',
+    tag: 'webhooks',
+    roles: ['admin', 'operator'],
+    response: z.object({ webhook: z.string(), redelivered: z.number(), deliveries: z.array(z.number()) }),
+    handler: async ({ p, params }) => {
+      const w = visibleWebhook(p, params.id);
+      const ids = await deps.notifier.redeliverDead(w.id);
+      if (ids.length > 0) await deps.audit.append(`${actor(p)}:${p.tokenId}`, 'webhook.redeliver', w.id, { deliveries: ids }, deps.now());
+      return { webhook: w.id, redelivered: ids.length, deliveries: ids };
+    },
   });
   r.add({
     method: 'delete',

@@ -229,7 +229,7 @@ export function inspectionRoutes(r: RouteTable, deps: ApiDeps): void {
     body: InspectionBody,
     status: 201,
     handler: async ({ p, body }) => {
-      if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`);
+      if (!visible(deps, p, body.tenant)) throw notFound(`tenant ${body.tenant}`, 'tenant');
       // started when it happened, not ahead of the clock; numbered with the enterprise's year
       const yearZone = zoneOf(deps, body.tenant);
       refuseFuture(deps, yearZone, [['startedAt', body.startedAt]]);

@@ -169,7 +169,7 @@ export function lotRoutes(r: RouteTable, deps: ApiDeps): void {
     answers: [{ status: 409, description: 'a lot with this id is declared already' }],
     handler: async ({ p, body }) => {
       const t = deps.registry.tenant(body.tenant);
-      if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`);
+      if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${body.tenant}`, 'tenant');
       let lot: LotView;
       try {
         lot = await deps.lots.declare(body, `${p.role}:${p.name}`, deps.now());

@@ -330,7 +330,7 @@ export function certificateView(c: StoredCertificate, zone: string) {
 
 function ownTenant(deps: ApiDeps, p: Principal, tenant: string): void {
   const t = deps.registry.tenant(tenant);
-  if (!t || !canSeeTenant(p, tenant, t.region)) throw notFound(`tenant ${tenant}`);
+  if (!t || !canSeeTenant(p, tenant, t.region)) throw notFound(`tenant ${tenant}`, 'tenant');
 }
 
 // Long on purpose: a table of route registrations (one r.add per route), each small; splitting it would scatter one resource.

@@ -111,7 +111,7 @@ export function reportRoutes(r: RouteTable, deps: ApiDeps): void {
         );
       if (query.tenant) {
         const t = deps.registry.tenant(query.tenant);
-        if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`);
+        if (!t || !canSeeTenant(p, t.id, t.region)) throw notFound(`tenant ${query.tenant}`, 'tenant');
       }
       const visible = visibleTenantIds(deps, p);
       const devices = deps.registry.listDevices().filter((d) => (!visible || visible.has(d.tenant)) && (!query.tenant || d.tenant === query.tenant));

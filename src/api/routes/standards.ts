@@ -258,7 +258,7 @@ export function standardRoutes(r: RouteTable, deps: ApiDeps): void {
       mayManage(p, body.tenant);
       if (body.tenant !== undefined) {
         const t = deps.registry.tenant(body.tenant);
-        if (!t || !canSeeTenant(p, body.tenant, t.region)) throw notFound(`tenant ${body.tenant}`);
+        if (!t || !canSeeTenant(p, body.tenant, t.region)) throw notFound(`tenant ${body.tenant}`, 'tenant');
       }
       const problems = fitErrors(deps, body);
       if (problems.length) throw new ApiError(400, 'invalid_request', 'the standard does not fit any instrument type', problems);
