@@ -137,7 +137,7 @@ const FLAGGED_TRANSACTIONS_PER_SERIES = 100;
 const BatchSchema = z.object({ readings: z.array(z.unknown(), { error: 'must be a JSON array of readings' }) });
 const DAY_MS = 86_400_000;
 /** A check's fields (docs/contract.md §2): a key near one of them is taken for it misspelt. */
-const CHECK_KEYS = new KnownKeys([
+export const CHECK_KEYS = new KnownKeys([
   'seq',
   'ts',
   'indicated',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHECK_KEYS } from './ingest.ts';
 import { KnownKeys, editDistance, misspeltKeys } from './misspelt-keys.ts';
 
 describe('editDistance (optimal string alignment)', () => {
@@ -14,20 +15,7 @@ describe('editDistance (optimal string alignment)', () => {
 });
 
 describe('misspeltKeys', () => {
-  const check = new KnownKeys([
-    'seq',
-    'ts',
-    'indicated',
-    'reference',
-    'referenceUncertainty',
-    'unit',
-    'standardId',
-    'gas',
-    'regime',
-    'point',
-    'deltaL',
-    'adjusted',
-  ]);
+  const check = CHECK_KEYS;
 
   it('names the field a key one letter off was meant for, while that field is absent', () => {
     expect(misspeltKeys({ seq: 1, regim: 'verification' }, check, 'a check')).toEqual([
