@@ -51,15 +51,17 @@ export const typeName = (id) => (lang() === 'vi' && DICTS.vi[`type.${id}`]) || S
 /**
  * A person as the gateway records who acted (an alert's ackBy, a finding's answeredBy…): `role:name`
  * or `role:name:tokenId` (src/api/http.ts actorOf; the token id 12 hex digits, "bootstrap" for
- * MAG_ADMIN_TOKEN), or `system` for the gateway itself. Said as the name with the side it acts for:
- * "Quản lý tayninh-xd (doanh nghiệp)", "Thanh tra Hà Nội (thanh tra)"; the token id is left out (it names
- * a credential, not a person). A string of another shape is shown as recorded.
+ * MAG_ADMIN_TOKEN; the demo's history writes "demo"), or `system` for the gateway itself. Said as the
+ * name with the side it acts for: "Quản lý tayninh-xd (doanh nghiệp)", "Nguyễn Văn Thắng (kiểm tra viên)";
+ * the token id, the last part when it is one word, is left out (it names a credential, not a person), as
+ * the printed inspection record leaves it out (src/inspections/record-pdf.ts actorName). A string of
+ * another shape is shown as recorded.
  * @param {string | null | undefined} actor
  */
 export const actorName = (actor) => {
   if (!actor) return '—';
   if (actor === 'system') return t('system');
-  const m = /^(admin|operator|inspector):(.+?)(?::(?:[0-9a-f]{12}|bootstrap))?$/s.exec(actor);
+  const m = /^(admin|operator|inspector):(.+?)(?::[^\s:]+)?$/s.exec(actor);
   if (!m) return actor;
   return `${m[2]} (${label('actor', m[1])})`;
 };
@@ -186,13 +188,7 @@ export const facts = (rows) =>
 export function table(caption, headers, rows, opts = {}) {
   // a table becomes cards on a phone (.stack), each cell carrying its column's name; long
   // numeric series (readings, checks) stay tables that scroll sideways in their own region
-  const names = headers.map((x) => (Array.isArray(x) ? x[0] : x));
-  for (const tr of rows.flat()) {
-    if (!(tr instanceof HTMLTableRowElement)) continue;
-    [...tr.cells].forEach((cell, i) => {
-      if (cell.tagName === 'TD' && !cell.hasAttribute('data-label') && names[i] !== undefined) cell.setAttribute('data-label', names[i]);
-    });
-  }
+  labelCells(headers, rows);
   return h(
     'div',
     { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
@@ -212,6 +208,20 @@ export function table(caption, headers, rows, opts = {}) {
       h('tbody', {}, rows),
     ),
   );
+}
+/**
+ * Gives each cell of `rows` its column's name (data-label), which a phone shows beside the value when
+ * the table is cards; rows added to a table later (a list shown a page at a time) are named the same way.
+ * @param {Array<string | [name: string, cls: string]>} headers @param {Child[]} rows <tr>s
+ */
+export function labelCells(headers, rows) {
+  const names = headers.map((x) => (Array.isArray(x) ? x[0] : x));
+  for (const tr of rows.flat()) {
+    if (!(tr instanceof HTMLTableRowElement)) continue;
+    [...tr.cells].forEach((cell, i) => {
+      if (cell.tagName === 'TD' && !cell.hasAttribute('data-label') && names[i] !== undefined) cell.setAttribute('data-label', names[i]);
+    });
+  }
 }
 /**
  * A filter's options: all, then each value with its label in the group.

@@ -3,7 +3,7 @@
 // follow each check's own MPE and U, which can differ per test point or range); the overview's
 // bars (counts by state) and month-by-month lines.
 import { h, s } from './dom.js';
-import { t, label, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, fmtDate, fmtDateTime, fmtMonth, fmtNum, fmtSigned, fmtU, fmtUnit } from './i18n.js';
 import { DECISIONS } from './vocabulary.js';
 
 const M = { l: 56, r: 14, t: 14, b: 36 };
@@ -127,7 +127,7 @@ export function checksChart(checks, { device, width = 720, zone }) {
         s(
           'title',
           {},
-          `${fmtDateTime(p.ts, zone)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtNum(p.uncertainty)} — ${label('decision', p.decision)}`,
+          `${fmtDateTime(p.ts, zone)} — ${t('errorValue')} ${fmtSigned(p.error)} ${unit}, ${t('mpeShort')} ±${fmtNum(p.mpe)}, ${t('uncertaintyShort')} ${fmtU(p.uncertainty)} — ${label('decision', p.decision)}`,
         ),
       ),
     ),

@@ -36,6 +36,9 @@ export const en = {
   device: 'Instrument',
   noAlerts: 'No alerts match.',
   shown: '{n} shown',
+  // a long list shown a page at a time (list-page.js showMore)
+  shownOf: 'Showing {n} of {total}',
+  showMore: 'Show {n} more',
   newAlert: 'New alert: {kind} on {device}',
   opened: 'Opened',
   updated: 'Updated',
@@ -623,6 +626,9 @@ export const en = {
   'ev.value': 'Value',
   'ev.status': 'Status',
   'ev.state': 'Reported state',
+  // the state a device reports on its status topic (an offline alert's evidence)
+  'devstate.offline': 'offline',
+  'devstate.online': 'online',
   'ev.at': 'At',
   'ev.lastSeenAt': 'Last seen',
   'ev.verification': 'Verification',
@@ -1010,7 +1016,7 @@ export const en = {
   checksInPeriod: 'checks in the last {n} days ({period}).',
   noChecksInPeriod: 'No checks in the last {n} days.',
   chooseLongerPeriod: 'Choose a longer period above to see older checks.',
-  newestOnly: 'Only the newest {n} are shown; narrow the filters to see them all.',
+  newestOnly: 'The list holds only the newest {n}; narrow the filters to see them all.',
   // who acted, said with the side it acts for (blocks.js actorName)
   'actor.admin': 'administrator',
   'actor.operator': 'enterprise',

@@ -5,14 +5,14 @@
 // in English (see summaries.js).
 export const vi = {
   appName: 'Bảng điều khiển MAG',
-  appTitle: 'MAG — bảng điều khiển thanh tra',
+  appTitle: 'MAG — bảng điều khiển kiểm tra đo lường',
   tagline: 'Cổng đảm bảo đo lường',
   language: 'Ngôn ngữ',
   signIn: 'Đăng nhập',
   signOut: 'Đăng xuất',
   signingIn: 'Đang đăng nhập…',
   token: 'Mã truy cập API',
-  tokenHint: 'Chỉ lưu trong thẻ trình duyệt này (session storage); không bao giờ đưa vào địa chỉ.',
+  tokenHint: 'Chỉ lưu trong bộ nhớ phiên của thẻ trình duyệt này; không bao giờ đưa vào địa chỉ.',
   badToken: 'Mã truy cập không được chấp nhận (sai hoặc đã thu hồi).',
   sessionEnded: 'Phiên đã kết thúc: mã truy cập không còn hiệu lực. Vui lòng đăng nhập lại.',
   navMain: 'Chính',
@@ -38,6 +38,9 @@ export const vi = {
   device: 'Phương tiện đo',
   noAlerts: 'Không có cảnh báo phù hợp.',
   shown: 'Hiển thị {n}',
+  // a long list shown a page at a time (list-page.js showMore)
+  shownOf: 'Hiển thị {n} trong số {total}',
+  showMore: 'Xem thêm {n}',
   newAlert: 'Cảnh báo mới: {kind} tại {device}',
   opened: 'Mở lúc',
   updated: 'Cập nhật',
@@ -125,7 +128,7 @@ export const vi = {
   site: 'Địa điểm',
   class: 'Cấp chính xác',
   id: 'Mã phương tiện đo',
-  idHint: 'Chữ, số, _ và -; cũng là client id và tên đăng nhập MQTT.',
+  idHint: 'Chữ, số, _ và -; cũng là mã định danh máy khách (Client ID) và tên đăng nhập MQTT.',
   noInstruments: 'Không có phương tiện đo phù hợp.',
   searchInstruments: 'Tìm theo mã, số sê-ri, nơi đặt',
   noInstrumentsMatch: 'Không có phương tiện đo nào trong danh sách khớp với “{q}”.',
@@ -214,7 +217,7 @@ export const vi = {
   plan: 'Phương án lấy mẫu',
   unconfirmed: 'chưa xác nhận',
   reasons: 'Căn cứ kết luận',
-  reasonsAsWritten: 'Căn cứ nào bảng điều khiển chưa diễn đạt lại được thì hiển thị nguyên văn của gateway (tiếng Anh).',
+  reasonsAsWritten: 'Căn cứ nào bảng điều khiển chưa diễn đạt lại được thì hiển thị nguyên văn của cổng MAG (bằng tiếng Anh).',
   fitness: 'Phù hợp với lô này',
   fit: 'phù hợp',
   unfit: 'không phù hợp',
@@ -277,7 +280,7 @@ export const vi = {
   'lotNote.lotPasses': 'Lô hàng đạt.',
   'lotNote.lotFails': 'Lô hàng không đạt.',
   'lotNote.circular21WholeLot':
-    'Theo {plan}, lô này chỉ được có tối đa {count} ({percent} % cỡ lô) thiếu quá T; lô có {t1}: thanh tra viên áp dụng phương án này sẽ kết luận lô hàng không phù hợp.',
+    'Theo {plan}, lô này chỉ được có tối đa {count} ({percent} % cỡ lô) thiếu quá T; lô có {t1}: kiểm tra viên áp dụng phương án này sẽ kết luận lô hàng không phù hợp.',
   'lotNote.circular21Sampled':
     'Kết luận này theo phương án lấy mẫu "{plan}", không theo Thông tư 21/2014/TT-BKHCN: với lô hàng được kiểm tra theo mẫu (không đo toàn bộ lô), Thông tư lấy cỡ mẫu n và hệ số k của yêu cầu giá trị trung bình ≥ Qn − k·s theo Phụ lục III, mà các số liệu này chưa được xác nhận trong dữ liệu phương án lấy mẫu, nên theo Thông tư cỡ mẫu và kết luận có thể khác.',
   'lotNote.instrumentUnfit':
@@ -288,7 +291,7 @@ export const vi = {
   'lotNote.packagesWithoutInstrument':
     '{n} trong số {measured} đơn vị hàng của mẫu được nhập mà không có phương tiện đo (lô không khai báo phương tiện đo khối lượng), nên không có giá trị làm chứng cứ pháp lý.',
   'lotNote.instrumentNotDeclared':
-    'Phương tiện đo {instrument} đã gửi {count} của lô này, trong khi phương tiện đo khối lượng được khai báo cho lô là {scale}: thanh tra viên chờ đợi các đơn vị hàng được cân trên phương tiện đo đã khai báo.',
+    'Phương tiện đo {instrument} đã gửi {count} của lô này, trong khi phương tiện đo khối lượng được khai báo cho lô là {scale}: kiểm tra viên chờ đợi các đơn vị hàng được cân trên phương tiện đo đã khai báo.',
   'planName.eu-reference-single': 'Phép thử chuẩn của EU/Vương quốc Anh, lấy mẫu một lần',
   'planName.eu-reference-double': 'Phép thử chuẩn của EU, lấy mẫu hai lần (Chỉ thị 76/211/EEC)',
   'planName.oiml-r87-2016': 'OIML R87 Bảng 2 (một mẫu cho cả hai phép kiểm tra)',
@@ -303,7 +306,7 @@ export const vi = {
   verdictUnconfirmedPlan: 'theo phương án {plan}, số liệu chưa xác nhận',
   // a weighing instrument's fitness for a lot, told from its note (page-lots.js fitnessReason; keys in docs/prepackages.md)
   'fitNote.noInstrument':
-    'Lô không khai báo phương tiện đo khối lượng (khai báo "scale", hoặc gửi các đơn vị hàng từ một phương tiện đo đã đăng ký), nên không thể đánh giá sự phù hợp của phương tiện đo.',
+    'Lô không khai báo phương tiện đo khối lượng (chọn ở ô "Phương tiện đo khối lượng" khi khai báo lô, hoặc gửi các đơn vị hàng từ một phương tiện đo đã đăng ký), nên không thể đánh giá sự phù hợp của phương tiện đo.',
   'fitNote.unregistered': 'Phương tiện đo {instrument} chưa được đăng ký.',
   'fitNote.notWeighing': 'Phương tiện đo {instrument} là {type}, không phải phương tiện đo khối lượng.',
   'fitNote.unverified':
@@ -639,6 +642,9 @@ export const vi = {
   'ev.value': 'Giá trị',
   'ev.status': 'Trạng thái',
   'ev.state': 'Trạng thái báo',
+  // the state a device reports on its status topic (an offline alert's evidence)
+  'devstate.offline': 'ngoại tuyến',
+  'devstate.online': 'trực tuyến',
   'ev.at': 'Lúc',
   'ev.lastSeenAt': 'Hoạt động lần cuối',
   'ev.verification': 'Kiểm định',
@@ -884,8 +890,8 @@ export const vi = {
   verificationRecorded: 'Đã ghi cân {serial}: {result}.',
   registeredAs: 'Đã đăng ký là {id}, giấy chứng nhận có hiệu lực đến {date}.',
   // alert summaries, composed from the alert's evidence (the API's summary is in English)
-  'sum.check': 'Kiểm tra {decision}{where}: sai số {error} {unit}, MPE ±{mpe} {unit} (U = {u})',
-  'sum.conditional': 'Kiểm tra đạt có điều kiện{where}: sai số {error} {unit} trong MPE ±{mpe} {unit} nhưng trong vùng bảo vệ U = {u}',
+  'sum.check': 'Kiểm tra {decision}{where}: sai số {error} {unit}, MPE ±{mpe} {unit} (U = {u} {unit})',
+  'sum.conditional': 'Kiểm tra đạt có điều kiện{where}: sai số {error} {unit} trong MPE ±{mpe} {unit} nhưng trong vùng bảo vệ U = {u} {unit}',
   'sum.drift': 'Phát hiện trôi sai số{where}{by}: EWMA {ewma} (giới hạn {lo}…{hi}), CUSUM +{high}/−{low} (H {h})',
   'sum.predicted': 'Dự báo vượt sai số cho phép{where} vào ngày {date} (trôi {slope} mỗi ngày{due})',
   'sum.sellerFavoured':
@@ -903,7 +909,7 @@ export const vi = {
   'sum.calExpired': 'Hết hạn hiệu chuẩn ngày {date}',
   'sum.noCalibration': 'Chưa có giấy chứng nhận hiệu chuẩn',
   'sum.calDueSoon': 'Sắp đến hạn hiệu chuẩn: {date}',
-  'sum.offlineReported': 'Thiết bị báo ngoại tuyến (trạng thái / last will)',
+  'sum.offlineReported': 'Thiết bị báo ngoại tuyến (bản tin trạng thái, hoặc bản tin di chúc khi mất kết nối)',
   'sum.offlineSilent': 'Không nhận được tin nhắn nào từ {time}',
   'sum.invalid': '{n} tin nhắn bị từ chối trong phút vừa qua',
   'sum.outOfRange': 'Số đo ngoài phạm vi đo: {value} {unit}',
@@ -913,7 +919,7 @@ export const vi = {
   'sum.journal': 'Nhật ký tiếp nhận đã dùng {p} % dung lượng; cơ sở dữ liệu chuỗi thời gian không tiếp nhận',
   'sum.pointsRefused': 'Cơ sở dữ liệu chuỗi thời gian từ chối vĩnh viễn {whose}: {reason}; dữ liệu được giữ lại để gửi lại hoặc loại bỏ',
   'sum.pointsRefusedDevice': 'dữ liệu của thiết bị {device}',
-  'sum.pointsRefusedGateway': 'dữ liệu của chính gateway',
+  'sum.pointsRefusedGateway': 'dữ liệu của chính cổng MAG',
   'sum.gas': 'khí {gas}',
   'sum.point': 'điểm {point}',
   // chuẩn đo lường (page-standards.js) và tính liên kết chuẩn
@@ -1076,11 +1082,13 @@ export const vi = {
   checksInPeriod: 'lần kiểm tra trong {n} ngày qua ({period}).',
   noChecksInPeriod: 'Không có lần kiểm tra nào trong {n} ngày qua.',
   chooseLongerPeriod: 'Chọn khoảng thời gian dài hơn ở trên để xem các lần kiểm tra cũ hơn.',
-  newestOnly: 'Chỉ hiển thị {n} lần mới nhất; thu hẹp bộ lọc để xem hết.',
+  newestOnly: 'Danh sách chỉ gồm {n} lần mới nhất; thu hẹp bộ lọc để xem hết.',
   // who acted, said with the side it acts for (blocks.js actorName)
   'actor.admin': 'quản trị hệ thống',
   'actor.operator': 'doanh nghiệp',
-  'actor.inspector': 'thanh tra',
+  // the inspector role is the provincial authority's state inspection of measurement (kiểm tra nhà nước về đo
+  // lường), not the inspectorate's enforcement (thanh tra)
+  'actor.inspector': 'kiểm tra viên',
   // accuracy classes in the registration form (page-instruments.js classLabel)
   classNamed: 'Cấp {c}',
   'class.consumer': 'Loại dân dụng',

@@ -212,6 +212,16 @@ export function fmtNum(x, digits = 4) {
 }
 
 /**
+ * An expanded uncertainty as a record states it: two significant digits (GUM §7.2.6; the gateway's
+ * statedUncertainty), 2.0817 → "2,1", 0.0306 → "0,031". @param {unknown} x
+ */
+export function fmtU(x) {
+  const n = Number(x);
+  if (x === null || x === undefined || x === '' || !Number.isFinite(n) || n === 0) return fmtNum(x);
+  return fmtNum(Number(n.toPrecision(2)), 20);
+}
+
+/**
  * Signed: +0.12 / −0.03
  * @param {unknown} x
  * @param {number} [digits]

@@ -3,8 +3,8 @@
 // change, and the list read from the API — "Loading…", then a table of its rows (the page's
 // heading names it) or the empty message, or the error; never written into a page opened meanwhile.
 import { h, append, clear, field, select } from './dom.js';
-import { t } from './i18n.js';
-import { errorBox, table, tenantOptions } from './blocks.js';
+import { t, fmtNum } from './i18n.js';
+import { errorBox, labelCells, table, tenantOptions } from './blocks.js';
 import { ownEnterpriseOnly } from './session.js';
 /** @import { Child } from './dom.js' */
 
@@ -49,6 +49,17 @@ export const enterpriseFilter = () => (ownEnterpriseOnly() ? [] : [['tenant', t(
  * @property {number} [count] shown as "N shown" above the table when given
  * @property {string} [note] said after the count (the period the list covers, that only the newest were read)
  * @property {{ class?: string }} [table] the table's options (a class that styles it)
+ * @property {Paged} [paged] a long list shown a page at a time: `rows` is its first page
+ */
+
+/**
+ * A list shown `step` rows at a time, in the order read (the checks: newest first): "Showing 50 of 811"
+ * above the table, and below it a button that adds the next rows (their cells named for a phone's cards),
+ * moves the focus to the first of them and says the new count (a status, which screen readers announce).
+ * @typedef {object} Paged
+ * @property {number} step rows a page
+ * @property {number} total the rows there are
+ * @property {(from: number, to: number) => HTMLTableRowElement[]} rows the rows from `from` to before `to`, built when shown
  */
 
 /**
@@ -69,10 +80,16 @@ export function listPage(main, { title, above = () => [], read, show }) {
       const answer = await read();
       if (!body.isConnected) return; // another page was opened meanwhile
       const l = show(answer);
-      append(clear(body), [
-        l.count === undefined ? null : h('p', { class: 'muted count' }, t('shown', { n: l.count }), l.note ? ` ${l.note}` : ''),
-        l.rows.length ? table(title, l.heads, l.rows, l.table) : h('p', { class: 'muted' }, l.empty),
-      ]);
+      const list = l.rows.length ? table(title, l.heads, l.rows, l.table) : h('p', { class: 'muted' }, l.empty);
+      const paged = l.paged && l.paged.total > l.rows.length ? l.paged : undefined;
+      // paged, the count is a status: what "show more" adds is announced
+      const count = l.count === undefined ? null : h('p', { class: 'muted count', role: paged ? 'status' : null });
+      /** @param {string} n */
+      const say = (n) => {
+        if (count) count.textContent = l.note ? `${n} ${l.note}` : n;
+      };
+      say(t('shown', { n: l.count ?? l.rows.length }));
+      append(clear(body), [count, list, paged ? showMore(list, l.heads, paged, l.rows.length, say) : null]);
     } catch (e) {
       if (body.isConnected) clear(body).append(errorBox(e));
     }
@@ -80,4 +97,38 @@ export function listPage(main, { title, above = () => [], read, show }) {
   append(main, [h('h1', {}, title), above(() => load()), body]);
   load();
   return load;
+}
+
+/**
+ * Below a paged list: "Showing 50 of 811" and the button that shows the next rows, both gone once all are.
+ * @param {HTMLElement} list the table's region @param {Listed['heads']} heads @param {Paged} paged
+ * @param {number} first the rows shown at first @param {(count: string) => void} say says the count above the list
+ */
+function showMore(list, heads, paged, first, say) {
+  let shown = first;
+  const tally = h('span', { class: 'muted' });
+  const button = h('button', { type: 'button', class: 'show-more' });
+  const update = () => {
+    const count = t('shownOf', { n: fmtNum(shown), total: fmtNum(paged.total) });
+    say(count);
+    tally.textContent = count;
+    button.textContent = t('showMore', { n: fmtNum(Math.min(paged.step, paged.total - shown)) });
+  };
+  const wrap = h('p', { class: 'form-actions more-rows' }, button, tally);
+  button.addEventListener('click', () => {
+    const rows = paged.rows(shown, Math.min(shown + paged.step, paged.total));
+    labelCells(heads, rows);
+    list.querySelector('tbody')?.append(...rows);
+    shown += rows.length;
+    update();
+    if (shown >= paged.total) wrap.remove();
+    // where the new rows begin, for a keyboard or a screen reader to read on from
+    const cell = rows[0]?.cells[0];
+    if (cell) {
+      cell.tabIndex = -1;
+      cell.focus();
+    }
+  });
+  update();
+  return wrap;
 }

@@ -2,7 +2,7 @@
 // One alert: its summary, acknowledge and resolve, its evidence, the instrument's checks on a
 // chart and its drift statistics.
 import { h, clear, field, select } from './dom.js';
-import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtUnit } from './i18n.js';
+import { t, label, lang, fmtDate, fmtDateTime, fmtNum, fmtSigned, fmtU, fmtUnit } from './i18n.js';
 import { checksChart } from './chart.js';
 import { S, api } from './session.js';
 import {
@@ -71,7 +71,9 @@ function evidenceFacts(d, zone) {
     else if (k === 'regime') shown = label('regime', String(v));
     else if (k === 'adjusted') shown = v === true ? t('adjustedYes') : String(v);
     // the MPE and U are bounds either side, written ±0,3 hPa as on the checks table and the certificate
-    else if (typeof v === 'number' && (k === 'mpe' || k === 'uncertainty' || k === 'correctedUncertainty')) shown = `±${fmtNum(v)}${unit}`;
+    else if (typeof v === 'number' && k === 'mpe') shown = `±${fmtNum(v)}${unit}`;
+    // U is stated as a record states it, two significant digits (GUM §7.2.6), as the summary above it
+    else if (typeof v === 'number' && (k === 'uncertainty' || k === 'correctedUncertainty')) shown = `${fmtU(v)}${unit}`;
     else if (typeof v === 'number' && k !== 'seq') shown = (signed ? fmtSigned(v) : fmtNum(v)) + unit;
     else shown = /** @type {string | number} */ (v);
     rows.push([t(key), shown]);
@@ -103,6 +105,8 @@ function evidenceFacts(d, zone) {
     } else if (k === 'verificationDue') shown = fmtDate(/** @type {string} */ (v), zone);
     else if (k === 'lastSeenAt' || k === 'at') shown = fmtDateTime(/** @type {string} */ (v), zone);
     else if (k === 'status') shown = label('status', String(v));
+    // an offline alert's reported state
+    else if (k === 'state' && (v === 'offline' || v === 'online')) shown = label('devstate', v);
     else if (k === 'check' && typeof v === 'string') shown = label('tampercheck', v);
     else if (k === 'topic') shown = h('code', {}, String(v));
     else if (k === 'lastErrors' && Array.isArray(v)) shown = v.map((e) => h('div', {}, h('code', {}, String(e?.path ?? '')), ' ', String(e?.message ?? '')));

@@ -5,7 +5,7 @@
 import { h, clear, field, nextId, select } from './dom.js';
 import { t, label, lang, DICTS, figureAsWritten, fmtDate, fmtDateTime, fmtNum, fmtUnit, regionName } from './i18n.js';
 import { S, api, ownEnterpriseOnly } from './session.js';
-/** @import { Attrs } from './dom.js' */
+/** @import { Attrs, Child } from './dom.js' */
 /** @import { Alert, Device, List } from './types.js' */
 import {
   decimalInput,
@@ -107,22 +107,24 @@ export function instrumentsPage(main, params = new URLSearchParams()) {
         // a day already past said as such (blocks.js predictionState); whether a check fails now is the status
         // column's, from the alerts: the list has no checks at hand
         const said = p ? predictionState(p, { zone: zoneOf(d.tenant) }) : null;
+        // [class, content]: the enterprise's and the type's names given room to be read (styles.css table.devices)
+        /** @type {Array<[string | null, Child]>} */
         const cells = [
-          alerts ? statusBadges(status) : h('span', { class: 'muted' }, '—'),
-          ...(ownEnterpriseOnly() ? [] : [d.tenant === undefined ? '' : tenantName(d.tenant)]),
-          typeName(d.type),
-          d.serial,
-          verifBadge(d.verification),
-          fmtDate(d.verification?.validUntil, zoneOf(d.tenant)),
-          d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zoneOf(d.tenant)) : t('never'),
-          said ? h('span', { class: said.state === 'reached' ? 'crit' : 'warn', 'data-prediction': said.state }, said.text) : '—',
+          [null, alerts ? statusBadges(status) : h('span', { class: 'muted' }, '—')],
+          ...(ownEnterpriseOnly() ? [] : [/** @type {[string, string]} */ (['tenant', d.tenant === undefined ? '' : tenantName(d.tenant)])]),
+          ['type', typeName(d.type)],
+          [null, d.serial],
+          [null, verifBadge(d.verification)],
+          [null, fmtDate(d.verification?.validUntil, zoneOf(d.tenant))],
+          [null, d.lastSeenAt ? fmtDateTime(d.lastSeenAt, zoneOf(d.tenant)) : t('never')],
+          [null, said ? h('span', { class: said.state === 'reached' ? 'crit' : 'warn', 'data-prediction': said.state }, said.text) : '—'],
         ];
         // data-label: on a phone each row is shown as a card with the column names beside the values
         return h(
           'tr',
           { 'data-device': d.id, 'data-search': searchable([d.id, d.serial, d.site, d.model].filter(Boolean).join(' ')) },
           h('th', { scope: 'row' }, h('a', { href: `#/instruments/${encodeURIComponent(d.id)}` }, d.id)),
-          cells.map((c, i) => h('td', { 'data-label': heads[i + 1] }, c)),
+          cells.map(([cls, c], i) => h('td', { class: cls, 'data-label': heads[i + 1] }, c)),
         );
       });
       queueMicrotask(findRows); // the list read again (a filter changed) is searched as typed

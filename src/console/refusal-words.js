@@ -224,13 +224,13 @@ export const WHOLE_MESSAGES = [
   [/^finding (\S+) is closed$/, () => 'Phát hiện này đã được đóng: không trả lời được nữa.'],
   [
     /^finding \S+ was answered already by (.+) at (\S+);/,
-    (m) => `Phát hiện này đã được trả lời trước đó (${personOf(m[1])}). Câu trả lời giữ nguyên trong hồ sơ: việc đã làm sau đó hãy báo cho thanh tra viên.`,
+    (m) => `Phát hiện này đã được trả lời trước đó (${personOf(m[1])}). Câu trả lời giữ nguyên trong hồ sơ: việc đã làm sau đó hãy báo cho kiểm tra viên.`,
   ],
 ];
 
 /** "operator:Quản lý hn-ent:0123456789ab" → "Quản lý hn-ent": the person, without the token (blocks.js actorName). @param {string} actor */
 function personOf(actor) {
-  const m = /^(?:admin|operator|inspector):(.+?)(?::(?:[0-9a-f]{12}|bootstrap))?$/s.exec(actor);
+  const m = /^(?:admin|operator|inspector):(.+?)(?::[^\s:]+)?$/s.exec(actor);
   return m ? m[1] : actor;
 }
 

@@ -292,7 +292,7 @@ describe('the finding answer and the alert actions', () => {
         message:
           'finding F-1 was answered already by Quản lý hn-ent at 2026-05-01T03:00:00.000Z; an answer stays as given on the record: what was done since goes to the inspector, who closes the finding or notes a new one',
       }).lines[0].text,
-    ).toBe('Phát hiện này đã được trả lời trước đó (Quản lý hn-ent). Câu trả lời giữ nguyên trong hồ sơ: việc đã làm sau đó hãy báo cho thanh tra viên.');
+    ).toBe('Phát hiện này đã được trả lời trước đó (Quản lý hn-ent). Câu trả lời giữ nguyên trong hồ sơ: việc đã làm sau đó hãy báo cho kiểm tra viên.');
     expect(m.refusalInVietnamese({ status: 409, code: 'conflict', message: 'finding F-1 is closed' }).lines[0].text).toBe(
       'Phát hiện này đã được đóng: không trả lời được nữa.',
     );

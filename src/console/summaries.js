@@ -1,7 +1,23 @@
 // @ts-check
 // The gateway writes alert summaries and its own resolution notes in English; in Vietnamese the
 // console tells them again from the alert's evidence.
-import { t, label, lang, DICTS, fmtDate, fmtDateTime, fmtNum, fmtP, fmtSig, fmtSigSigned, fmtSigned, fmtUnit, negligibleAgainst, todayIn } from './i18n.js';
+import {
+  t,
+  label,
+  lang,
+  DICTS,
+  fmtDate,
+  fmtDateTime,
+  fmtNum,
+  fmtP,
+  fmtSig,
+  fmtSigSigned,
+  fmtSigned,
+  fmtU,
+  fmtUnit,
+  negligibleAgainst,
+  todayIn,
+} from './i18n.js';
 import { driftUnit, pointName, predictedDay, seriesParts, standingLabel, zoneOf } from './blocks.js';
 import { S } from './session.js';
 /** @import { Alert, Resolution, Verification } from './types.js' */
@@ -110,13 +126,12 @@ export function alertSummary(a) {
           where: where(),
           error: fmtNum(d.error),
           mpe: fmtNum(d.mpe),
-          u: fmtNum(d.uncertainty),
+          u: fmtU(d.uncertainty),
           unit,
         });
       break;
     case 'conditional':
-      if (num(d.error) && num(d.mpe))
-        return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtNum(d.uncertainty), unit });
+      if (num(d.error) && num(d.mpe)) return t('sum.conditional', { where: where(), error: fmtNum(d.error), mpe: fmtNum(d.mpe), u: fmtU(d.uncertainty), unit });
       break;
     case 'drift':
       if (d.ewma && d.cusum) {

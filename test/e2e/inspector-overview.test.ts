@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { DESKTOP, launchConsoleBrowser, PHONE, shot, signIn, type ConsoleBrowser } from '../support/browser.ts';
+import { DESKTOP, launchConsoleBrowser, onVietnamClock, overflow, PHONE, shot, signIn, unnamedControls, type ConsoleBrowser } from '../support/browser.ts';
 import { readPdf } from '../support/pdf-text.ts';
 import { PACKAGE_ROOT } from '../../src/config.ts';
 import { openStateDb } from '../../src/store/db.ts';
@@ -20,6 +20,8 @@ import { seedDemoHistory, seedLiveChecks } from '../../simulators/demo-history.t
 import type { FleetFigures } from '../../src/oversight/figures.ts';
 
 const REGIONS = ['VN-HN', 'VN-BG', 'VN-TN', 'VN-TTH'];
+/** The laptop the console audit found the instruments list cut off on. */
+const LAPTOP = { width: 1366, height: 900 };
 /**
  * The instruments whose live months the test adds to the history (which stops where the live run starts, 120 days
  * ago): CHXD Gò Dầu's two dispensers, set a little in the station's favour, and the cassava purchasing point's
@@ -183,7 +185,10 @@ describe("the inspector's work (real browser)", () => {
     const expected = Number((await link.textContent())!.replace(/\D/g, ''));
     await link.click();
     await page.getByRole('heading', { level: 1, name: 'Checks' }).waitFor();
-    await expect.poll(() => page.locator('tr[data-device]').count()).toBe(Math.min(expected, 1000));
+    // 50 at a time, the count saying how many there are
+    await expect.poll(() => page.locator('tr[data-device]').count()).toBe(Math.min(expected, 50));
+    const listed = Math.min(expected, 1000);
+    expect(await page.locator('main .count').textContent()).toMatch(listed > 50 ? `Showing 50 of ${listed.toLocaleString('en-GB')}` : `${listed} shown`);
 
     // the ranking
     await page.getByRole('link', { name: 'Readiness' }).click();
@@ -304,5 +309,112 @@ describe("the inspector's work (real browser)", () => {
       expect(problems).toEqual([]);
       expect(refused).toEqual([]);
     }
+  });
+  it('in Vietnamese on a 1366 px laptop, the instruments list shows every column and names enterprises on a few lines; on a phone, cards', async () => {
+    const { page, problems, refused } = await b.open(LAPTOP, 'vi-VN');
+    await signIn(page, t.api, inspector, '/#/instruments');
+    const wrap = page.locator('div.table-wrap[aria-label="Phương tiện đo"]');
+    // the market traders' scales of the campaign have the longest ids (sc-cho-thang-nhl-30-02633)
+    await wrap.locator('tr[data-device^="sc-"]').first().waitFor();
+    const fit = await wrap.evaluate((w) => {
+      const table = w.querySelector('table')!;
+      const right = w.getBoundingClientRect().right;
+      return {
+        scroll: table.scrollWidth,
+        client: w.clientWidth,
+        clipped: [...table.querySelectorAll('thead th')].filter((th) => th.getBoundingClientRect().right > right + 0.5).map((th) => th.textContent),
+        tenant: Math.min(...[...table.querySelectorAll('td.tenant')].map((td) => td.getBoundingClientRect().width)),
+        // the tallest enterprise name, in lines of its cell
+        lines: Math.max(
+          ...[...table.querySelectorAll('td.tenant')].map((td) =>
+            Math.round(td.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(td).lineHeight)),
+          ),
+        ),
+      };
+    });
+    expect(fit.clipped).toEqual([]);
+    expect(fit.scroll).toBeLessThanOrEqual(fit.client);
+    expect(fit.tenant).toBeGreaterThanOrEqual(150);
+    expect(fit.lines).toBeLessThanOrEqual(4);
+    expect(await wrap.locator('thead th').last().textContent()).toBe('Dự báo vượt sai số cho phép');
+    expect(await overflow(page)).toBeLessThanOrEqual(0);
+    await shot(page, 'instruments-laptop-vi');
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+
+    const phone = await b.open(PHONE, 'vi-VN');
+    await signIn(phone.page, t.api, inspector, '/#/instruments');
+    await phone.page.locator('tr[data-device^="sc-"]').first().waitFor();
+    expect(await overflow(phone.page)).toBeLessThanOrEqual(0);
+    await shot(phone.page, 'instruments-phone-vi');
+    expect(phone.problems).toEqual([]);
+    expect(phone.refused).toEqual([]);
+  });
+
+  it('in Vietnamese, the checks come newest first, 50 at a time, and the keyboard shows 50 more', async () => {
+    for (const [viewport, name] of [
+      [LAPTOP, 'checks-paged-laptop-vi'],
+      [PHONE, 'checks-paged-phone-vi'],
+    ] as const) {
+      const { page, problems, refused } = await b.open(viewport, 'vi-VN');
+      await signIn(page, t.api, inspector, '/#/checks');
+      await page.locator('tr[data-device]').first().waitFor();
+      // a year of the demo's checks: more than the API answers at once (the newest 1,000)
+      const answer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/checks');
+      await page.getByLabel('Thời gian').selectOption('365');
+      const items = ((await (await answer).json()) as { items: Array<{ device: string; ts: string }> }).items;
+      expect(items.length).toBe(1000);
+      expect(items.map((c) => c.ts)).toEqual(
+        items
+          .map((c) => c.ts)
+          .sort()
+          .reverse(),
+      );
+      const rows = page.locator('tr[data-device]');
+      const count = page.locator('main p.count');
+      await expect.poll(() => count.textContent()).toMatch(/^Hiển thị 50 trong số 1\.000 lần kiểm tra trong 365 ngày qua/);
+      expect(await rows.count()).toBe(50);
+      expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')))).toEqual(items.slice(0, 50).map((c) => c.device));
+      if (viewport === PHONE) expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeLessThan(20_000);
+      await shot(page, name);
+
+      // the button below the list, reached and pressed from the keyboard
+      const more = page.getByRole('button', { name: 'Xem thêm 50' });
+      expect(await page.locator('.more-rows').textContent()).toContain('Hiển thị 50 trong số 1.000');
+      await more.focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => rows.count()).toBe(100);
+      expect(await count.textContent()).toMatch(/^Hiển thị 100 trong số 1\.000/);
+      expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-device')))).toEqual(items.slice(0, 100).map((c) => c.device));
+      // the focus where the new rows begin; their cells named for a phone's cards
+      expect(await page.evaluate(() => [...document.querySelectorAll('tr[data-device]')].indexOf(document.activeElement?.closest('tr') as Element))).toBe(50);
+      expect(await rows.nth(50).locator('td').nth(1).getAttribute('data-label')).toBe('Doanh nghiệp');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe(items[50]!.device);
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      expect(await unnamedControls(page)).toEqual([]);
+      expect(problems).toEqual([]);
+      expect(refused).toEqual([]);
+    }
+  });
+
+  it('an inspection names who closed it as the token was named, as a metrology inspector (kiểm tra viên)', async () => {
+    const records = (await t.call('GET', '/api/v1/inspections', undefined, inspector)).body.items as Array<{ id: string; state: string }>;
+    const closed = records.find((r) => r.state === 'closed')!;
+    const record = (await t.call('GET', `/api/v1/inspections/${closed.id}`, undefined, inspector)).body;
+    // the demo's history writes its inspectors as a token would, "inspector:Nguyễn Văn Thắng:demo"
+    expect(record.closedBy).toMatch(/^inspector:.+:demo$/);
+    const person = record.closedBy.split(':')[1];
+    const { page, problems, refused } = await b.open(LAPTOP, 'vi-VN');
+    await signIn(page, t.api, inspector, `/#/inspections/${closed.id}`);
+    const closedAt = page.locator('dl.facts > div', { has: page.locator('dt', { hasText: /^Kết thúc$/ }) }).locator('dd');
+    await closedAt.waitFor();
+    expect(await closedAt.textContent()).toBe(`${onVietnamClock(record.closedAt)} · ${person} (kiểm tra viên)`);
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).not.toContain(':demo');
+    expect(text).not.toContain('(thanh tra)');
+    await shot(page, 'inspection-closed-laptop-vi');
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
   });
 });
