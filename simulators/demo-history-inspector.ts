@@ -296,7 +296,7 @@ export function planInspectorsYear(
 
 /** One inspection: opened, instruments examined 20 minutes apart, findings noted, closed; answers and closings later on the agenda. */
 function inspect(svc: InspectionService<Db>, v: Visit, startedAt: number, rng: Rng, agenda: Agenda, tally: InspectorTally): void {
-  const inspectors = INSPECTORS[v.region] ?? ['Thanh tra viên Sở KH&CN'];
+  const inspectors = INSPECTORS[v.region] ?? ['Kiểm tra viên Sở KH&CN'];
   const actor = `inspector:${inspectors[0]}:demo`;
   const province = provinceNameOn(v.region, 'vi', localDay(ZONE, startedAt));
   const site = String(v.devices[0]?.registration.site ?? '');
