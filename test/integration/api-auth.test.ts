@@ -160,7 +160,9 @@ describe('HTTP API authentication and authorization', () => {
       const other = await gw.call('POST', '/api/v1/devices', { id: 'south-9', tenant: 'south', type: 'barometer', serial: 'SN-S9' }, operator);
       expect([403, 404]).toContain(other.status);
       // answered as for a tenant that does not exist, naming the field
-      expect(other.body).toEqual({ error: { ...errorShape.error, details: [{ path: 'tenant', message: 'tenant south not found, or not visible to this token' }] } });
+      expect(other.body).toEqual({
+        error: { ...errorShape.error, details: [{ path: 'tenant', message: 'tenant south not found, or not visible to this token' }] },
+      });
       expect((await gw.call('GET', '/api/v1/devices/south-9')).status).toBe(404);
     });
 
