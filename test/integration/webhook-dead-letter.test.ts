@@ -59,6 +59,21 @@ describe('webhook back-off and dead letters', () => {
     return { t, fail, history };
   }
 
+  /** The first attempt of the alert `key`'s delivery as the receiver got it, and that attempt as the gateway recorded it. */
+  async function firstFailedAttempt(key: string, history: () => Promise<any[]>) {
+    const first = await vi.waitFor(() => {
+      const r = received.find((r) => r.key === key);
+      assert(r, 'waiting for the first attempt');
+      return r;
+    }, 30_000);
+    const d = await vi.waitFor(async () => {
+      const x = (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1);
+      assert(x, 'waiting for the attempt to be recorded');
+      return x;
+    }, 30_000);
+    return { first, d };
+  }
+
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
@@ -73,16 +88,7 @@ describe('webhook back-off and dead letters', () => {
     const { fail, history } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '60000', MAG_WEBHOOK_MAX_ATTEMPTS: '8' });
     status = 503;
     await fail('B1');
-    const first = await vi.waitFor(() => {
-      const r = received.find((r) => r.key === 'B1');
-      assert(r, 'waiting for the first attempt');
-      return r;
-    }, 30_000);
-    const d = await vi.waitFor(async () => {
-      const x = (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1);
-      assert(x, 'waiting for the attempt to be recorded');
-      return x;
-    }, 30_000);
+    const { first, d } = await firstFailedAttempt('B1', history);
     expect(d).toMatchObject({ state: 'pending', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' });
     const wait = Date.parse(d.nextAt) - first.at;
     expect(wait).toBeGreaterThanOrEqual(0.8 * 60_000 - 1000);
@@ -93,16 +99,7 @@ describe('webhook back-off and dead letters', () => {
     const { fail, history } = await setup({ MAG_WEBHOOK_RETRY_BASE_MS: '60000', MAG_WEBHOOK_RETRY_MAX_MS: '3000' });
     status = 503;
     await fail('C1');
-    const first = await vi.waitFor(() => {
-      const r = received.find((r) => r.key === 'C1');
-      assert(r, 'waiting for the first attempt');
-      return r;
-    }, 30_000);
-    const d = await vi.waitFor(async () => {
-      const x = (await history()).find((x) => String(x.id) === first.delivery && x.attempts === 1);
-      assert(x, 'waiting for the attempt to be recorded');
-      return x;
-    }, 30_000);
+    const { first, d } = await firstFailedAttempt('C1', history);
     const wait = Date.parse(d.nextAt) - first.at;
     expect(wait).toBeGreaterThanOrEqual(0.8 * 3000 - 1000);
     expect(wait).toBeLessThanOrEqual(1.2 * 3000 + 1000);

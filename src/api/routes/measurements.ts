@@ -7,7 +7,7 @@ import { isDateOnly, periodBound } from '../../oversight/period.ts';
 import { MAX_DRIFT_CHECKS } from './evidence.ts';
 
 /** from ≤ ts ≤ to; dates alone are days of the device's enterprise's zone, both included. */
-const RangeQuery = z.object({
+export const RangeQuery = z.object({
   from: IsoDate.optional(),
   to: IsoDate.optional(),
   limit: QueryInt(1, 10000).default(100),

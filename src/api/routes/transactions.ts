@@ -3,17 +3,16 @@
 // totalizer jump, an amount other than volume × unit price) and what an operator reconciles a
 // shift against. Stored fields only: the audit's findings are the alerts', not recomputed here.
 import { z } from 'zod';
-import { ALL_ROLES, ApiError, Items, QueryInt, TimeRange, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
+import { ALL_ROLES, ApiError, Items, queryRange, refuseReversed, visibleDevice, zoneOf, type ApiDeps, type RouteTable } from '../http.ts';
 import { tableDownload } from '../table-file.ts';
+import { RangeQuery } from './measurements.ts';
 import { translate, type Lang } from '../../oversight/labels.ts';
 import { unitText } from '../../metrology/units.ts';
 import { TAG_VALUE_MAX } from '../../ingest/wire-fields.ts';
 import type { StoredTransaction } from '../../sinks/sink.ts';
 
 /** from ≤ ts ≤ to as GET /devices/{id}/readings reads them (dates alone: days of the enterprise's zone, both included). */
-const TransactionsQuery = z.object({
-  ...TimeRange,
-  limit: QueryInt(1, 10000).default(100),
+const TransactionsQuery = RangeQuery.extend({
   nozzle: z
     .string()
     .max(TAG_VALUE_MAX, `must be a nozzle as the dispenser sends it, its number or name of at most ${TAG_VALUE_MAX} characters`)
